@@ -1,0 +1,81 @@
+import path from "node:path";
+
+/** Typed configuration read once from the environment; every problem is reported together. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Where the embedded PostgreSQL keeps its cluster and where exports are stored. */
+  dataDir: string;
+  /** When set, Vouchsafe uses this server and starts no embedded one. */
+  databaseUrl: string | undefined;
+  embeddedPgPort: number;
+  demoApiKey: string | undefined;
+  logLevel: string;
+  /** Secret for signing member tokens and session tokens (HMAC-SHA256). */
+  signingSecret: string;
+  memberTokenTtlSeconds: number;
+  runWorker: boolean;
+  /** Allow webhook targets on loopback/private addresses (tests, local development). */
+  webhooksAllowPrivate: boolean;
+  smtpUrl: string | undefined;
+  poolSize: number;
+  ledgerBatching: boolean;
+}
+
+export class ConfigError extends Error {}
+
+const URL_SAFE = /^[A-Za-z0-9_-]{32,128}$/;
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[], min = 0, max = 65535) {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+    return fallback;
+  }
+  return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems: string[]) {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw.toLowerCase())) return true;
+  if (["0", "false", "no", "off"].includes(raw.toLowerCase())) return false;
+  problems.push(`${name} must be true or false (got "${raw}")`);
+  return fallback;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const demoApiKey = env.VOUCHSAFE_DEMO_API_KEY || undefined;
+  if (demoApiKey !== undefined && !URL_SAFE.test(demoApiKey)) {
+    problems.push("VOUCHSAFE_DEMO_API_KEY must be 32-128 URL-safe characters (A-Z a-z 0-9 _ -)");
+  }
+  const dataDir = path.resolve(env.VOUCHSAFE_DATA_DIR || ".data");
+  const signingSecret = env.VOUCHSAFE_SIGNING_SECRET || "";
+  if (signingSecret !== "" && signingSecret.length < 32) {
+    problems.push("VOUCHSAFE_SIGNING_SECRET must be at least 32 characters");
+  }
+  const config: Config = {
+    port: int(env, "PORT", 3000, problems),
+    host: env.HOST || "127.0.0.1",
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPgPort: int(env, "VOUCHSAFE_PG_PORT", 54329, problems, 1024),
+    demoApiKey,
+    logLevel: env.LOG_LEVEL || "info",
+    signingSecret,
+    memberTokenTtlSeconds: int(env, "VOUCHSAFE_MEMBER_TOKEN_TTL_SECONDS", 900, problems, 60, 86400),
+    runWorker: bool(env, "VOUCHSAFE_RUN_WORKER", true, problems),
+    webhooksAllowPrivate: bool(env, "VOUCHSAFE_WEBHOOKS_ALLOW_PRIVATE", false, problems),
+    smtpUrl: env.SMTP_URL || undefined,
+    poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", 10, problems, 1, 200),
+    ledgerBatching: bool(env, "VOUCHSAFE_LEDGER_BATCHING", true, problems),
+  };
+  if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+  return config;
+}

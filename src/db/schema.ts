@@ -1,0 +1,119 @@
+import type { ColumnType, Generated } from "kysely";
+
+/**
+ * Table types. Each module adds its own tables to `DB` by declaration merging
+ * (`declare module "../../db/schema.js" { interface DB { … } }`) in its repository file,
+ * so modules never edit one shared list.
+ */
+export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+export type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  timezone: string;
+  default_currency: string;
+  locale: "zh-CN" | "en";
+  settings: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface OrgUnitsTable {
+  tenant_id: string;
+  id: string;
+  parent_id: string | null;
+  kind: string;
+  name: string;
+  code: string | null;
+  /** Materialised path of ids, `/root/child/…/self/`: a subtree is a prefix match. */
+  path: string;
+  metadata: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface StoreGroupsTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  store_ids: Json<string[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  role: string;
+  org_unit_id: string | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface UsersTable {
+  tenant_id: string;
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: string;
+  org_unit_id: string | null;
+  failed_logins: Generated<number>;
+  locked_until: Date | null;
+  disabled_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SessionsTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: string;
+  csrf_token: string;
+  expires_at: Date;
+  revoked_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  request_hash: string;
+  method: string;
+  path: string;
+  response_status: number;
+  response_body: Json;
+  created_at: Timestamp;
+}
+
+export interface AuditEventsTable {
+  tenant_id: string;
+  id: string;
+  actor_type: string;
+  actor_id: string;
+  actor_role: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  summary: Json<Record<string, unknown>>;
+  request_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface DB {
+  tenants: TenantsTable;
+  org_units: OrgUnitsTable;
+  store_groups: StoreGroupsTable;
+  api_keys: ApiKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  audit_events: AuditEventsTable;
+}

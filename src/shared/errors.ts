@@ -1,0 +1,75 @@
+/**
+ * Domain errors carry a stable machine `code`. The HTTP status comes from one map
+ * (`statusForCode`), so every module answers the same condition the same way.
+ */
+export interface FieldError {
+  /** JSON pointer-ish path of the offending field, e.g. `/body/amount`. */
+  field: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  readonly code: string;
+  readonly extra: Record<string, unknown> | undefined;
+  readonly errors: FieldError[] | undefined;
+
+  constructor(code: string, detail: string, options: { extra?: Record<string, unknown>; errors?: FieldError[] } = {}) {
+    super(detail);
+    this.name = "DomainError";
+    this.code = code;
+    this.extra = options.extra;
+    this.errors = options.errors;
+  }
+}
+
+const statusByCode = new Map<string, number>([
+  ["validation_failed", 400],
+  ["malformed_json", 400],
+  ["invalid_encoding", 400],
+  ["limit_exceeded", 400],
+  ["unauthenticated", 401],
+  ["forbidden", 403],
+  ["csrf_failed", 403],
+  ["not_found", 404],
+  ["method_not_allowed", 405],
+  ["conflict", 409],
+  ["idempotency_request_in_progress", 409],
+  ["idempotency_key_reused", 422],
+  ["payload_too_large", 413],
+  ["unsupported_media_type", 415],
+  ["rate_limited", 429],
+  ["account_locked", 423],
+  ["internal_error", 500],
+  ["service_unavailable", 503],
+]);
+
+/**
+ * Modules declare the statuses of their own codes once, at import time.
+ * A code registered twice with different statuses is a programming error.
+ */
+export function registerErrorStatuses(statuses: Record<string, number>): void {
+  for (const [code, status] of Object.entries(statuses)) {
+    const existing = statusByCode.get(code);
+    if (existing !== undefined && existing !== status) {
+      throw new Error(`error code ${code} registered as ${existing} and ${status}`);
+    }
+    statusByCode.set(code, status);
+  }
+}
+
+/** Unregistered domain codes are business-rule refusals: 422. */
+export function statusForCode(code: string): number {
+  const known = statusByCode.get(code);
+  if (known !== undefined) return known;
+  if (code.endsWith("_not_found")) return 404;
+  return 422;
+}
+
+export function knownErrorCodes(): ReadonlyMap<string, number> {
+  return statusByCode;
+}
+
+export const notFound = (what: string) => new DomainError("not_found", `${what} not found`);
+export const forbidden = (detail = "You are not allowed to do this") => new DomainError("forbidden", detail);
+export const validationFailed = (detail: string, errors?: FieldError[]) =>
+  new DomainError("validation_failed", detail, errors ? { errors } : {});
