@@ -78,7 +78,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       primary key (tenant_id, id),
       foreign key (tenant_id, org_unit_id) references org_units(tenant_id, id)
     )`.execute(db);
-  await sql`create unique index api_keys_prefix on api_keys (prefix)`.execute(db);
+  await sql`create unique index api_keys_secret_hash on api_keys (secret_hash)`.execute(db);
 
   await sql`
     create table users (
@@ -145,6 +145,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     )`.execute(db);
   await sql`create index audit_events_target on audit_events (tenant_id, target_type, target_id)`.execute(db);
   await sql`create index audit_events_actor on audit_events (tenant_id, actor_id, created_at)`.execute(db);
+
+  // Credentials are looked up before the tenant is known: these functions run as the owner
+  // and answer only for an exact secret hash, so the app role never reads across tenants.
+  await sql`
+    create function auth_api_key(p_hash text)
+    returns table (tenant_id text, id text, role text, org_unit_id text, expires_at timestamptz, revoked_at timestamptz, last_used_at timestamptz)
+    language sql stable security definer set search_path = public as $$
+      select tenant_id, id, role, org_unit_id, expires_at, revoked_at, last_used_at from api_keys where secret_hash = p_hash
+    $$`.execute(db);
+  await sql`
+    create function auth_session(p_hash text)
+    returns table (tenant_id text, id text, user_id text, csrf_token text, expires_at timestamptz, revoked_at timestamptz)
+    language sql stable security definer set search_path = public as $$
+      select tenant_id, id, user_id, csrf_token, expires_at, revoked_at from sessions where token_hash = p_hash
+    $$`.execute(db);
+  await sql`grant execute on function auth_api_key(text), auth_session(text) to vouchsafe_app`.execute(db);
 
   for (const table of ["org_units", "store_groups", "api_keys", "users", "sessions", "idempotency_keys", "audit_events"]) {
     await protectTenantTable(db, table);

@@ -1,0 +1,105 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { DomainError, type FieldError, statusForCode } from "../../shared/errors.js";
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  423: "Locked",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  request_id?: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): ProblemBody {
+  return {
+    type: `https://vouchsafe.dev/problems/${code}`,
+    title: TITLES[status] ?? "Error",
+    status,
+    code,
+    detail,
+    ...extra,
+  };
+}
+
+interface AjvLikeError {
+  instancePath?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+  keyword?: string;
+}
+
+function fieldErrors(error: FastifyError): FieldError[] {
+  const list = (error.validation ?? []) as AjvLikeError[];
+  const context = error.validationContext ?? "body";
+  return list.map((v) => {
+    let field = `/${context}${v.instancePath ?? ""}`;
+    let message = v.message ?? "is invalid";
+    if (v.keyword === "additionalProperties" && v.params?.additionalProperty) {
+      field = `${field}/${String(v.params.additionalProperty)}`;
+      message = "is not a known field";
+    } else if (v.keyword === "required" && v.params?.missingProperty) {
+      field = `${field}/${String(v.params.missingProperty)}`;
+      message = "is required";
+    }
+    return { field, message };
+  });
+}
+
+/** Maps anything thrown in a request to problem+json; nothing internal leaks. */
+export function toProblem(error: unknown, request: FastifyRequest): ProblemBody {
+  if (error instanceof DomainError) {
+    const status = statusForCode(error.code);
+    return problem(status, error.code, error.message, {
+      ...(error.extra ?? {}),
+      ...(error.errors ? { errors: error.errors } : {}),
+    });
+  }
+  const fe = error as FastifyError;
+  if (fe?.validation) {
+    const errors = fieldErrors(fe);
+    return problem(400, "validation_failed", `The request is invalid: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`, {
+      errors,
+    });
+  }
+  switch (fe?.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return problem(413, "payload_too_large", "The request body is larger than allowed");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return problem(415, "unsupported_media_type", "Send application/json");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return problem(400, "malformed_json", "The body is empty but the content type says JSON");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return problem(400, "malformed_json", "The body is not valid JSON");
+  }
+  if (fe?.statusCode === 429) return problem(429, "rate_limited", "Too many requests; retry later");
+  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return problem(fe.statusCode, fe.statusCode === 404 ? "not_found" : "bad_request", "The request could not be processed");
+  }
+  request.log.error({ err: error, request_id: request.id }, "unhandled error");
+  return problem(500, "internal_error", "Something went wrong on our side; the request id identifies it in our logs");
+}
+
+export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
+  return reply
+    .status(body.status)
+    .header("content-type", "application/problem+json; charset=utf-8")
+    .send(JSON.stringify({ ...body, request_id: reply.request.id }));
+}

@@ -1,0 +1,62 @@
+import { type TSchema, Type } from "typebox";
+
+/** Shared TypeBox pieces: every route's inputs are closed objects (`additionalProperties: false`). */
+export const Obj = <T extends Record<string, TSchema>>(properties: T, options: Record<string, unknown> = {}) =>
+  Type.Object(properties, { additionalProperties: false, ...options });
+
+export const Amount = Type.Integer({
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+  description: "Integer amount in minor units of the asset (e.g. cents)",
+  examples: [12345],
+});
+
+export const AssetCode = Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$", examples: ["CNY"] });
+
+export const Money = Obj({ amount: Amount, asset: AssetCode });
+
+export const Id = (prefix: string) =>
+  Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, examples: [`${prefix}_01jd3m2x4y5z6a7b8c9d0e1f2g`] });
+
+/** Any id-like string: unknown ids answer 404, not 400, so path params stay loose. */
+export const IdParam = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
+
+export const Timestamp = Type.String({ format: "date-time", examples: ["2026-11-23T08:00:00.000Z"] });
+
+export const Metadata = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+  description: "Free key-value data, at most 4 KiB as JSON",
+  maxProperties: 50,
+});
+
+export const ListQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  starting_after: Type.Optional(Type.String({ maxLength: 64 })),
+};
+
+export const listOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    object: Type.Literal("list"),
+    data: Type.Array(item),
+    has_more: Type.Boolean(),
+  });
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String({ description: "Stable machine-readable error code" }),
+    detail: Type.String(),
+    request_id: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { $id: "Problem", additionalProperties: true, description: "RFC 9457 problem details" },
+);
+
+const ProblemRef = Type.Unsafe({ $ref: "Problem#" });
+
+/** The error responses every authenticated route can give; routes add their own. */
+export function errorResponses(...extra: number[]) {
+  const statuses = [400, 401, 403, 404, 413, 429, 500, ...extra];
+  return Object.fromEntries(statuses.map((s) => [s, ProblemRef]));
+}
