@@ -26,7 +26,14 @@ export class ConfigError extends Error {}
 
 const URL_SAFE = /^[A-Za-z0-9_-]{32,128}$/;
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[], min = 0, max = 65535) {
+function int(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  problems: string[],
+  min = 0,
+  max = 65535,
+) {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);

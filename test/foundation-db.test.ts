@@ -48,7 +48,9 @@ describe("tenant isolation in the database", () => {
     ).rejects.toThrow(/row-level security/);
     const scoped = await t.db.tenantTx("ten_a", (trx) => trx.selectFrom("org_units").selectAll().execute());
     expect(scoped.map((r) => r.id)).toEqual(["ou_1"]);
-    const otherTenant = await t.db.tenantTx("ten_b", (trx) => trx.selectFrom("org_units").selectAll().execute());
+    const otherTenant = await t.db.tenantTx("ten_b", (trx) =>
+      trx.selectFrom("org_units").selectAll().execute(),
+    );
     expect(otherTenant).toHaveLength(0);
   });
 });

@@ -1,4 +1,11 @@
-import { type Kysely as KyselyType, Kysely, PostgresDialect, sql, type Transaction } from "kysely";
+import {
+  type Insertable,
+  Kysely,
+  type Kysely as KyselyType,
+  PostgresDialect,
+  sql,
+  type Transaction,
+} from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.js";
 
@@ -84,4 +91,31 @@ export function createOwnerKysely(connectionString: string): Db {
   return new Kysely<DB>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 2 }) }),
   });
+}
+
+/**
+ * Somewhere append-only rows (audit events, outbox events, idempotency records) can go:
+ * a transaction writes them at once; the ledger's unit of work collects them and writes
+ * each table's rows of a whole batch in one statement.
+ */
+export interface RowAppender {
+  append<T extends keyof DB & string>(table: T, row: Insertable<DB[T]>): void;
+}
+
+export type RowTarget = Tx | RowAppender;
+
+export async function appendRow<T extends keyof DB & string>(
+  target: RowTarget,
+  table: T,
+  row: Insertable<DB[T]>,
+): Promise<void> {
+  if ("append" in target && typeof target.append === "function") {
+    target.append(table, row);
+    return;
+  }
+  await (target as Tx)
+    .insertInto(table)
+    // biome-ignore lint/suspicious/noExplicitAny: Kysely cannot narrow a generic table's insert type.
+    .values(row as any)
+    .execute();
 }

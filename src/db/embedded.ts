@@ -92,7 +92,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     );
   }
   if (await portOpen(port)) {
-    throw new Error(`port ${port} is already in use; set VOUCHSAFE_PG_PORT to a free port or DATABASE_URL to a server`);
+    throw new Error(
+      `port ${port} is already in use; set VOUCHSAFE_PG_PORT to a free port or DATABASE_URL to a server`,
+    );
   }
 
   const isRoot = process.getuid?.() === 0;
@@ -110,7 +112,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     "max_connections=300",
     "-c",
     "shared_buffers=128MB",
-    ...(options.durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
+    ...(options.durable
+      ? []
+      : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
     ...(options.extraFlags ?? []),
   ];
   const pg = new EmbeddedPostgres({

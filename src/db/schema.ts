@@ -6,15 +6,17 @@ import type { ColumnType, Generated } from "kysely";
  * so modules never edit one shared list.
  */
 export type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** A jsonb column the database defaults, so inserts may omit it. */
+export type JsonDefault<T = unknown> = ColumnType<T, string | T | undefined, string | T>;
 export type Json<T = unknown> = ColumnType<T, string | T, string | T>;
 
 export interface TenantsTable {
   id: string;
   name: string;
-  timezone: string;
-  default_currency: string;
-  locale: "zh-CN" | "en";
-  settings: Json<Record<string, unknown>>;
+  timezone: Generated<string>;
+  default_currency: Generated<string>;
+  locale: Generated<"zh-CN" | "en">;
+  settings: JsonDefault<Record<string, unknown>>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -28,7 +30,7 @@ export interface OrgUnitsTable {
   code: string | null;
   /** Materialised path of ids, `/root/child/…/self/`: a subtree is a prefix match. */
   path: string;
-  metadata: Json<Record<string, unknown>>;
+  metadata: JsonDefault<Record<string, unknown>>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -37,7 +39,7 @@ export interface StoreGroupsTable {
   tenant_id: string;
   id: string;
   name: string;
-  store_ids: Json<string[]>;
+  store_ids: JsonDefault<string[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -102,7 +104,7 @@ export interface AuditEventsTable {
   action: string;
   target_type: string;
   target_id: string | null;
-  summary: Json<Record<string, unknown>>;
+  summary: JsonDefault<Record<string, unknown>>;
   request_id: string | null;
   created_at: Timestamp;
 }

@@ -13,7 +13,11 @@ export class DomainError extends Error {
   readonly extra: Record<string, unknown> | undefined;
   readonly errors: FieldError[] | undefined;
 
-  constructor(code: string, detail: string, options: { extra?: Record<string, unknown>; errors?: FieldError[] } = {}) {
+  constructor(
+    code: string,
+    detail: string,
+    options: { extra?: Record<string, unknown>; errors?: FieldError[] } = {},
+  ) {
     super(detail);
     this.name = "DomainError";
     this.code = code;

@@ -60,7 +60,12 @@ export function divideRounded(numerator: bigint, denominator: bigint, mode: Roun
 }
 
 /** amount × numerator / denominator, rounded once at the end. */
-export function mulDiv(amount: number, numerator: number | bigint, denominator: number | bigint, mode: RoundingMode): number {
+export function mulDiv(
+  amount: number,
+  numerator: number | bigint,
+  denominator: number | bigint,
+  mode: RoundingMode,
+): number {
   return toSafe(divideRounded(BigInt(amount) * BigInt(numerator), BigInt(denominator), mode));
 }
 
@@ -110,7 +115,9 @@ export function allocateProportionally(total: number, weights: number[]): number
 /** Formats minor units for humans (exports, notices): 123456 at scale 2 → "1234.56". */
 export function formatMinor(amount: number, scale: number): string {
   const negative = amount < 0;
-  const digits = Math.abs(amount).toString().padStart(scale + 1, "0");
+  const digits = Math.abs(amount)
+    .toString()
+    .padStart(scale + 1, "0");
   const whole = scale === 0 ? digits : digits.slice(0, -scale);
   const fraction = scale === 0 ? "" : `.${digits.slice(-scale)}`;
   return `${negative ? "-" : ""}${whole}${fraction}`;

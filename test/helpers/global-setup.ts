@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { freePort, startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { createOwnerKysely } from "../../src/db/database.js";
+import { freePort, startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 
 export const TEMPLATE_DB = "vouchsafe_template";
@@ -28,7 +28,11 @@ export default async function setup(project: TestProject) {
   } else {
     tempDir = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-test-"));
     const port = await freePort();
-    const handle = await startEmbeddedPostgres({ clusterDir: path.join(tempDir, "pg"), port, durable: false });
+    const handle = await startEmbeddedPostgres({
+      clusterDir: path.join(tempDir, "pg"),
+      port,
+      durable: false,
+    });
     adminUrl = handle.url("postgres");
     stop = handle.stop;
   }

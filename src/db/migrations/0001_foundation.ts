@@ -14,7 +14,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`alter default privileges in schema public grant select, insert, update, delete on tables to vouchsafe_app`.execute(
     db,
   );
-  await sql`alter default privileges in schema public grant usage, select on sequences to vouchsafe_app`.execute(db);
+  await sql`alter default privileges in schema public grant usage, select on sequences to vouchsafe_app`.execute(
+    db,
+  );
 
   await sql`
     create table tenants (
@@ -49,7 +51,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       foreign key (tenant_id, parent_id) references org_units(tenant_id, id)
     )`.execute(db);
   await sql`create index org_units_path on org_units (tenant_id, path text_pattern_ops)`.execute(db);
-  await sql`create unique index org_units_code on org_units (tenant_id, code) where code is not null`.execute(db);
+  await sql`create unique index org_units_code on org_units (tenant_id, code) where code is not null`.execute(
+    db,
+  );
 
   await sql`
     create table store_groups (
@@ -162,7 +166,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     $$`.execute(db);
   await sql`grant execute on function auth_api_key(text), auth_session(text) to vouchsafe_app`.execute(db);
 
-  for (const table of ["org_units", "store_groups", "api_keys", "users", "sessions", "idempotency_keys", "audit_events"]) {
+  for (const table of [
+    "org_units",
+    "store_groups",
+    "api_keys",
+    "users",
+    "sessions",
+    "idempotency_keys",
+    "audit_events",
+  ]) {
     await protectTenantTable(db, table);
   }
 }

@@ -22,7 +22,15 @@ export interface Actor {
 }
 
 export function systemActor(tenantId: string, job: string): Actor {
-  return { tenantId, type: "system", id: job, role: "system", orgUnitId: null, orgUnitPath: null, memberId: null };
+  return {
+    tenantId,
+    type: "system",
+    id: job,
+    role: "system",
+    orgUnitId: null,
+    orgUnitPath: null,
+    memberId: null,
+  };
 }
 
 /** What every operation needs to know about the request it serves. */

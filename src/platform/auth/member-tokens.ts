@@ -19,7 +19,8 @@ export function signMemberToken(secret: string, claims: MemberTokenClaims): stri
 
 export function verifyMemberToken(secret: string, token: string, now: Date): MemberTokenClaims {
   const parts = token.split(".");
-  if (parts.length !== 3 || parts[0] !== "mt") throw new DomainError("unauthenticated", "Malformed member token");
+  if (parts.length !== 3 || parts[0] !== "mt")
+    throw new DomainError("unauthenticated", "Malformed member token");
   const expected = hmacBase64Url(secret, `mt.${parts[1]}`);
   if (!safeEqual(expected, parts[2]!)) throw new DomainError("unauthenticated", "Invalid member token");
   let claims: MemberTokenClaims;

@@ -28,7 +28,12 @@ export interface ProblemBody {
   [extra: string]: unknown;
 }
 
-export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): ProblemBody {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): ProblemBody {
   return {
     type: `https://vouchsafe.dev/problems/${code}`,
     title: TITLES[status] ?? "Error",
@@ -75,9 +80,14 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemBody 
   const fe = error as FastifyError;
   if (fe?.validation) {
     const errors = fieldErrors(fe);
-    return problem(400, "validation_failed", `The request is invalid: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`, {
-      errors,
-    });
+    return problem(
+      400,
+      "validation_failed",
+      `The request is invalid: ${errors.map((e) => `${e.field} ${e.message}`).join("; ")}`,
+      {
+        errors,
+      },
+    );
   }
   switch (fe?.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -91,10 +101,18 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemBody 
   }
   if (fe?.statusCode === 429) return problem(429, "rate_limited", "Too many requests; retry later");
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return problem(fe.statusCode, fe.statusCode === 404 ? "not_found" : "bad_request", "The request could not be processed");
+    return problem(
+      fe.statusCode,
+      fe.statusCode === 404 ? "not_found" : "bad_request",
+      "The request could not be processed",
+    );
   }
   request.log.error({ err: error, request_id: request.id }, "unhandled error");
-  return problem(500, "internal_error", "Something went wrong on our side; the request id identifies it in our logs");
+  return problem(
+    500,
+    "internal_error",
+    "Something went wrong on our side; the request id identifies it in our logs",
+  );
 }
 
 export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {

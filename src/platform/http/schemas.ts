@@ -1,8 +1,10 @@
 import { type TSchema, Type } from "typebox";
 
 /** Shared TypeBox pieces: every route's inputs are closed objects (`additionalProperties: false`). */
-export const Obj = <T extends Record<string, TSchema>>(properties: T, options: Record<string, unknown> = {}) =>
-  Type.Object(properties, { additionalProperties: false, ...options });
+export const Obj = <T extends Record<string, TSchema>>(
+  properties: T,
+  options: Record<string, unknown> = {},
+) => Type.Object(properties, { additionalProperties: false, ...options });
 
 export const Amount = Type.Integer({
   minimum: 1,
