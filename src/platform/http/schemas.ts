@@ -62,3 +62,9 @@ export function errorResponses(...extra: number[]) {
   const statuses = [400, 401, 403, 404, 413, 429, 500, ...extra];
   return Object.fromEntries(statuses.map((s) => [s, ProblemRef]));
 }
+
+/** A closed set of strings (`enum` in JSON Schema), typed as the union of its values. */
+export const StringEnum = <const T extends readonly string[]>(
+  values: T,
+  options: Record<string, unknown> = {},
+) => Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });

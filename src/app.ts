@@ -1,0 +1,207 @@
+import fastifyCookie from "@fastify/cookie";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Ajv } from "ajv";
+import addFormats from "ajv-formats";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import secureJson from "secure-json-parse";
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "./app-types.js";
+import { pendingMigrations } from "./db/migrate.js";
+import { authenticate } from "./platform/auth/authenticate.js";
+import { rolesFor } from "./platform/auth/permissions.js";
+import { sha256Hex } from "./platform/auth/secrets.js";
+import { HttpMetrics } from "./platform/http/metrics.js";
+import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
+import { Problem } from "./platform/http/schemas.js";
+import { routeModules } from "./routes.js";
+import { DomainError } from "./shared/errors.js";
+import { newId } from "./shared/ids.js";
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function makeAjv(coerce: boolean) {
+  const ajv = new Ajv({
+    // Bodies are JSON: "5" is not 5. Query strings and params are text and are coerced.
+    coerceTypes: coerce ? "array" : false,
+    removeAdditional: false,
+    useDefaults: true,
+    allErrors: true,
+    strict: false,
+  });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  return ajv;
+}
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** Every plugin, hook and route of the service; no listen (tests use inject). */
+export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<RouteApp> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req) => {
+      const incoming = req.headers["x-request-id"];
+      return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : newId("req");
+    },
+    ajv: { customOptions: {} },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const bodyAjv = makeAjv(false);
+  const textAjv = makeAjv(true);
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === "body" ? bodyAjv : textAjv).compile(schema as object),
+  );
+
+  // JSON must be valid UTF-8 and must not smuggle prototype keys.
+  app.removeContentTypeParser("application/json");
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  app.addContentTypeParser(
+    ["application/json", "application/merge-patch+json"],
+    { parseAs: "buffer" },
+    (_request, body, done) => {
+      let text: string;
+      try {
+        text = utf8.decode(body as Buffer);
+      } catch {
+        done(new DomainError("invalid_encoding", "The body is not valid UTF-8"), undefined);
+        return;
+      }
+      if (text.trim() === "") {
+        done(
+          new DomainError("malformed_json", "The body is empty but the content type says JSON"),
+          undefined,
+        );
+        return;
+      }
+      try {
+        done(null, secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }));
+      } catch {
+        done(new DomainError("malformed_json", "The body is not valid JSON"), undefined);
+      }
+    },
+  );
+
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`)),
+  );
+
+  const metrics = new HttpMetrics();
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-request-id", request.id);
+    return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.observe(
+      request.method,
+      request.routeOptions.url ?? "unmatched",
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifyCookie);
+  if (deps.config.rateLimitPerMinute > 0) {
+    await app.register(fastifyRateLimit, {
+      max: deps.config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      // Per credential when there is one, so one noisy integration can't starve the others.
+      keyGenerator: (request) =>
+        request.headers.authorization ? `k:${sha256Hex(request.headers.authorization)}` : `ip:${request.ip}`,
+      errorResponseBuilder: (_request, context) =>
+        new DomainError("rate_limited", `Too many requests; retry after ${Math.ceil(context.ttl / 1000)} s`),
+    });
+  }
+
+  app.addSchema(Problem);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Vouchsafe API",
+        version: "1.0.0",
+        description:
+          "Member benefits and stored value on a double-entry ledger. Amounts are integers in minor units. " +
+          "Errors are RFC 9457 problem+json with a stable `code`. Value-moving POSTs accept `Idempotency-Key`.",
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: "http", scheme: "bearer", description: "API key or member token" },
+          session: { type: "apiKey", in: "cookie", name: "vs_session" },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
+
+  const authDeps = { db: deps.db, clock: deps.clock, signingSecret: deps.config.signingSecret };
+  app.addHook("onRoute", (route) => {
+    if (!route.url.startsWith("/v1")) return;
+    const access = route.config ?? {};
+    if (!access.public && !access.permission && !access.member) {
+      throw new Error(`route ${route.method} ${route.url} declares no access (permission, member or public)`);
+    }
+    if (access.permission && !rolesFor(access.permission)) {
+      throw new Error(`route ${route.method} ${route.url} names unknown permission ${access.permission}`);
+    }
+    if (access.public) return;
+    const existing = route.onRequest ? [route.onRequest].flat() : [];
+    route.onRequest = [
+      async (request) => {
+        request.actor = await authenticate(authDeps, request);
+      },
+      ...existing,
+    ];
+  });
+
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    "/healthz",
+    { schema: { tags: ["service"], response: { 200: Type.Object({ status: Type.Literal("ok") }) } } },
+    async () => ({ status: "ok" as const }),
+  );
+  app.get(
+    "/readyz",
+    {
+      schema: {
+        tags: ["service"],
+        response: {
+          200: Type.Object({ status: Type.Literal("ready") }),
+          503: Type.Unsafe({ $ref: "Problem#" }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      let pending: string[];
+      try {
+        pending = await deps.db.systemTx((trx) => pendingMigrations(trx));
+      } catch {
+        return sendProblem(reply, problem(503, "service_unavailable", "The database is not reachable"));
+      }
+      if (pending.length > 0) {
+        return sendProblem(
+          reply,
+          problem(503, "service_unavailable", `${pending.length} migrations pending`),
+        );
+      }
+      return { status: "ready" as const };
+    },
+  );
+  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+    reply.header("content-type", "text/plain; version=0.0.4");
+    return metrics.render(deps.db);
+  });
+
+  for (const routes of routeModules) await app.register((scope) => routes(scope as RouteApp, deps));
+  await app.ready();
+  return app as unknown as RouteApp;
+}

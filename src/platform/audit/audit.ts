@@ -1,0 +1,39 @@
+import { appendRow, type RowTarget } from "../../db/database.js";
+import { newId } from "../../shared/ids.js";
+import type { Actor, RequestContext } from "../auth/actor.js";
+
+export interface AuditEntry {
+  /** `<noun>.<verb>`, e.g. `api_key.created`, `org_unit.moved`. */
+  action: string;
+  targetType: string;
+  targetId: string | null;
+  /** A before/after summary: what changed, never secrets. */
+  summary?: Record<string, unknown>;
+}
+
+/**
+ * Writes one audit event in the caller's transaction (or unit of work), so an audited
+ * change and its audit record commit or roll back together.
+ */
+export async function recordAudit(
+  target: RowTarget,
+  context: RequestContext | Actor,
+  entry: AuditEntry,
+  now: Date,
+): Promise<void> {
+  const actor = "actor" in context ? context.actor : context;
+  const requestId = "actor" in context ? context.requestId : null;
+  await appendRow(target, "audit_events", {
+    tenant_id: actor.tenantId,
+    id: newId("aud"),
+    actor_type: actor.type,
+    actor_id: actor.id,
+    actor_role: actor.role,
+    action: entry.action,
+    target_type: entry.targetType,
+    target_id: entry.targetId,
+    summary: JSON.stringify(entry.summary ?? {}),
+    request_id: requestId,
+    created_at: now,
+  });
+}

@@ -1,0 +1,151 @@
+import "@fastify/cookie";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { sql } from "kysely";
+import type { Database } from "../../db/database.js";
+import type { Clock } from "../../shared/clock.js";
+import { DomainError } from "../../shared/errors.js";
+import type { Actor, Role } from "./actor.js";
+import { resolveApiKey, touchApiKey } from "./api-keys.js";
+import { verifyMemberToken } from "./member-tokens.js";
+import { rolesFor } from "./permissions.js";
+import { safeEqual, sha256Hex } from "./secrets.js";
+
+export const SESSION_COOKIE = "vs_session";
+export const CSRF_HEADER = "x-csrf-token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export interface AuthDeps {
+  db: Database;
+  clock: Clock;
+  signingSecret: string;
+}
+
+const unauthenticated = (detail: string) => new DomainError("unauthenticated", detail);
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw unauthenticated("Authorization must be 'Bearer <API key or member token>'");
+  return match[1];
+}
+
+async function apiKeyActor(deps: AuthDeps, secret: string): Promise<Actor> {
+  const key = await resolveApiKey(deps.db, secret);
+  const now = deps.clock.now();
+  if (!key) throw unauthenticated("The API key is not valid");
+  if (key.revokedAt) throw unauthenticated("The API key has been revoked");
+  if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) {
+    throw unauthenticated("The API key has expired");
+  }
+  touchApiKey(deps.db, key, now);
+  return {
+    tenantId: key.tenantId,
+    type: "api_key",
+    id: key.id,
+    role: key.role,
+    orgUnitId: key.orgUnitId,
+    orgUnitPath: key.orgUnitPath,
+    memberId: null,
+  };
+}
+
+function memberActor(deps: AuthDeps, token: string): Actor {
+  const claims = verifyMemberToken(deps.signingSecret, token, deps.clock.now());
+  return {
+    tenantId: claims.tenant_id,
+    type: "member",
+    id: claims.member_id,
+    role: "member",
+    orgUnitId: null,
+    orgUnitPath: null,
+    memberId: claims.member_id,
+  };
+}
+
+interface SessionRow {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  expires_at: Date;
+  revoked_at: Date | null;
+}
+
+async function sessionActor(deps: AuthDeps, token: string): Promise<Actor> {
+  const result = await sql<SessionRow>`select * from auth_session(${sha256Hex(token)})`.execute(
+    deps.db.kysely,
+  );
+  const session = result.rows[0];
+  const now = deps.clock.now();
+  if (!session || session.revoked_at || session.expires_at.getTime() <= now.getTime()) {
+    throw unauthenticated("The session has ended; sign in again");
+  }
+  const user = await deps.db.tenantTx(session.tenant_id, (trx) =>
+    trx
+      .selectFrom("users")
+      .leftJoin("org_units", (join) =>
+        join
+          .onRef("org_units.tenant_id", "=", "users.tenant_id")
+          .onRef("org_units.id", "=", "users.org_unit_id"),
+      )
+      .select(["users.id", "users.role", "users.org_unit_id", "users.disabled_at", "org_units.path"])
+      .where("users.tenant_id", "=", session.tenant_id)
+      .where("users.id", "=", session.user_id)
+      .executeTakeFirst(),
+  );
+  if (!user || user.disabled_at) throw unauthenticated("The user is disabled");
+  return {
+    tenantId: session.tenant_id,
+    type: "user",
+    id: user.id,
+    role: user.role as Role,
+    orgUnitId: user.org_unit_id,
+    orgUnitPath: user.org_unit_id ? (user.path ?? "/\u0000/") : null,
+    memberId: null,
+    csrfToken: session.csrf_token,
+    sessionId: session.id,
+  };
+}
+
+/**
+ * Resolves the caller and checks the route's declared access. Runs as a preHandler on
+ * every route that is not public.
+ */
+export async function authenticate(deps: AuthDeps, request: FastifyRequest): Promise<Actor> {
+  const access = request.routeOptions.config;
+  const token = bearerToken(request);
+  let actor: Actor;
+  if (token !== undefined) {
+    actor = token.startsWith("mt.") ? memberActor(deps, token) : await apiKeyActor(deps, token);
+  } else {
+    const cookie = request.cookies?.[SESSION_COOKIE];
+    if (!cookie) throw unauthenticated("Send an API key as 'Authorization: Bearer <key>' or sign in");
+    actor = await sessionActor(deps, cookie);
+    // Cookies ride along on cross-site requests; a write must prove it came from our page.
+    if (!SAFE_METHODS.has(request.method)) {
+      const sent = request.headers[CSRF_HEADER];
+      if (typeof sent !== "string" || !safeEqual(sent, actor.csrfToken ?? "")) {
+        throw new DomainError("csrf_failed", `Cookie-authenticated writes need the ${CSRF_HEADER} header`);
+      }
+    }
+  }
+  authorize(actor, access);
+  return actor;
+}
+
+export function authorize(actor: Actor, access: { permission?: string; member?: boolean }): void {
+  if (actor.type === "member") {
+    if (!access.member) throw new DomainError("forbidden", "A member token cannot call this endpoint");
+    return;
+  }
+  if (!access.permission) throw new DomainError("forbidden", "This endpoint is for member tokens only");
+  const roles = rolesFor(access.permission);
+  if (!roles?.includes(actor.role as Role)) {
+    throw new DomainError("forbidden", `Role ${actor.role} may not ${access.permission}`);
+  }
+}
+
+export async function authenticateHook(deps: AuthDeps, request: FastifyRequest, _reply: FastifyReply) {
+  request.actor = await authenticate(deps, request);
+}

@@ -1,0 +1,390 @@
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "../app-types.js";
+import { DomainError } from "../shared/errors.js";
+import { recordAudit } from "./audit/audit.js";
+import { type Actor, ROLES } from "./auth/actor.js";
+import { type ApiKeyRecord, createApiKey, revokeApiKey } from "./auth/api-keys.js";
+import { signMemberToken } from "./auth/member-tokens.js";
+import { definePermissions } from "./auth/permissions.js";
+import { assertInScope } from "./auth/scope.js";
+import { pageLimit, toPage } from "./http/pagination.js";
+import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
+import { runIdempotent } from "./idempotency/idempotency.js";
+import { LOCALES, type Locale, validateTenantSettings } from "./tenants.js";
+
+definePermissions({ "member_tokens.create": ["owner", "admin", "operator"] });
+
+const RoleSchema = StringEnum(ROLES);
+
+const ApiKey = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("api_key"),
+    name: Type.String(),
+    prefix: Type.String({ description: "The first characters of the key, to tell keys apart" }),
+    role: RoleSchema,
+    org_unit_id: Type.Union([Type.String(), Type.Null()]),
+    expires_at: Type.Union([Timestamp, Type.Null()]),
+    revoked_at: Type.Union([Timestamp, Type.Null()]),
+    last_used_at: Type.Union([Timestamp, Type.Null()]),
+    created_at: Timestamp,
+  },
+  { $id: "ApiKey" },
+);
+
+const ApiKeyWithSecret = Type.Object({
+  ...ApiKey.properties,
+  secret: Type.String({ description: "The whole key. Shown only in this response; store it now." }),
+});
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function serializeKey(row: ApiKeyRecord) {
+  return {
+    id: row.id,
+    object: "api_key" as const,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role,
+    org_unit_id: row.org_unit_id,
+    expires_at: iso(row.expires_at),
+    revoked_at: iso(row.revoked_at),
+    last_used_at: iso(row.last_used_at),
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+const MemberToken = Type.Object({
+  object: Type.Literal("member_token"),
+  token: Type.String(),
+  member_id: Type.String(),
+  expires_at: Timestamp,
+});
+
+const Tenant = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("tenant"),
+    name: Type.String(),
+    timezone: Type.String({ description: "IANA time zone for calendar rules", examples: ["Asia/Shanghai"] }),
+    default_currency: Type.String(),
+    locale: StringEnum(LOCALES),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: "Tenant" },
+);
+
+function serializeTenant(row: {
+  id: string;
+  name: string;
+  timezone: string;
+  default_currency: string;
+  locale: Locale;
+  created_at: Date;
+  updated_at: Date;
+}) {
+  return {
+    id: row.id,
+    object: "tenant" as const,
+    name: row.name,
+    timezone: row.timezone,
+    default_currency: row.default_currency,
+    locale: row.locale,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+/** The tenant's settings, API keys and member tokens. */
+export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock } = deps;
+  const TENANT_COLUMNS = [
+    "id",
+    "name",
+    "timezone",
+    "default_currency",
+    "locale",
+    "created_at",
+    "updated_at",
+  ] as const;
+
+  app.get(
+    "/v1/tenant",
+    {
+      config: { permission: "tenant.read" },
+      schema: {
+        tags: ["tenant"],
+        summary: "The caller's tenant and its settings",
+        response: { 200: Tenant, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { tenantId } = request.actor;
+      const row = await db.tenantTx(tenantId, (trx) =>
+        trx.selectFrom("tenants").select(TENANT_COLUMNS).where("id", "=", tenantId).executeTakeFirstOrThrow(),
+      );
+      return serializeTenant(row);
+    },
+  );
+
+  app.patch(
+    "/v1/tenant",
+    {
+      config: { permission: "tenant.manage" },
+      schema: {
+        tags: ["tenant"],
+        summary: "Change the tenant's name, time zone, default currency or locale",
+        body: Obj(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+            default_currency: Type.Optional(Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$" })),
+            locale: Type.Optional(StringEnum(LOCALES)),
+          },
+          { minProperties: 1 },
+        ),
+        response: { 200: Tenant, ...errorResponses(422) },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      if (actor.orgUnitId)
+        throw new DomainError("forbidden", "Only tenant-wide staff change tenant settings");
+      const body = request.body;
+      validateTenantSettings({
+        timezone: body.timezone,
+        defaultCurrency: body.default_currency,
+        locale: body.locale,
+      });
+      const row = await db.tenantTx(actor.tenantId, async (trx) => {
+        const before = await trx
+          .selectFrom("tenants")
+          .select(TENANT_COLUMNS)
+          .where("id", "=", actor.tenantId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        const after = await trx
+          .updateTable("tenants")
+          .set({ ...body, updated_at: clock.now() })
+          .where("id", "=", actor.tenantId)
+          .returning(TENANT_COLUMNS)
+          .executeTakeFirstOrThrow();
+        const changed = Object.keys(body) as (keyof typeof body)[];
+        await recordAudit(
+          trx,
+          { actor, requestId: request.id },
+          {
+            action: "tenant.updated",
+            targetType: "tenant",
+            targetId: actor.tenantId,
+            summary: {
+              before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+              after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+            },
+          },
+          clock.now(),
+        );
+        return after;
+      });
+      return serializeTenant(row);
+    },
+  );
+
+  app.post(
+    "/v1/api-keys",
+    {
+      config: { permission: "api_keys.manage", idempotent: true },
+      schema: {
+        tags: ["access"],
+        summary: "Create an API key (the secret is shown once)",
+        body: Obj({
+          name: Type.String({ minLength: 1, maxLength: 100 }),
+          role: RoleSchema,
+          org_unit_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
+          expires_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+        }),
+        response: { 201: ApiKeyWithSecret, ...errorResponses(409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      const body = request.body;
+      // Nobody hands out more power than they hold, or reach outside their own subtree.
+      if (actor.role !== "owner" && body.role === "owner") {
+        throw new DomainError("forbidden", "Only an owner can create owner keys");
+      }
+      const orgUnitId = body.org_unit_id ?? actor.orgUnitId;
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          if (orgUnitId) {
+            const unit = await trx
+              .selectFrom("org_units")
+              .select("path")
+              .where("tenant_id", "=", actor.tenantId)
+              .where("id", "=", orgUnitId)
+              .executeTakeFirst();
+            assertInScope(actor, unit?.path, "org_unit");
+          }
+          const created = await createApiKey(
+            trx,
+            actor.tenantId,
+            {
+              name: body.name,
+              role: body.role,
+              orgUnitId,
+              expiresAt: body.expires_at ? new Date(body.expires_at) : null,
+            },
+            clock.now(),
+          );
+          await recordAudit(
+            trx,
+            { actor, requestId: request.id },
+            {
+              action: "api_key.created",
+              targetType: "api_key",
+              targetId: created.record.id,
+              summary: { after: { name: body.name, role: body.role, org_unit_id: orgUnitId } },
+            },
+            clock.now(),
+          );
+          return record(trx, 201, { ...serializeKey(created.record), secret: created.secret });
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/api-keys",
+    {
+      config: { permission: "api_keys.manage" },
+      schema: {
+        tags: ["access"],
+        summary: "List API keys",
+        querystring: Obj({ ...ListQuery }),
+        response: { 200: listOf(ApiKey), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      const limit = pageLimit(request.query.limit);
+      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
+        let query = trx
+          .selectFrom("api_keys")
+          .leftJoin("org_units", (j) =>
+            j
+              .onRef("org_units.tenant_id", "=", "api_keys.tenant_id")
+              .onRef("org_units.id", "=", "api_keys.org_unit_id"),
+          )
+          .selectAll("api_keys")
+          .where("api_keys.tenant_id", "=", actor.tenantId)
+          .orderBy("api_keys.id")
+          .limit(limit + 1);
+        if (request.query.starting_after)
+          query = query.where("api_keys.id", ">", request.query.starting_after);
+        if (actor.orgUnitPath) query = query.where("org_units.path", "like", `${actor.orgUnitPath}%`);
+        return query.execute();
+      });
+      return toPage(rows as ApiKeyRecord[], limit, serializeKey);
+    },
+  );
+
+  async function loadKeyInScope(trxTenant: string, id: string, actor: Actor) {
+    return db.tenantTx(trxTenant, async (trx) => {
+      const row = await trx
+        .selectFrom("api_keys")
+        .leftJoin("org_units", (j) =>
+          j
+            .onRef("org_units.tenant_id", "=", "api_keys.tenant_id")
+            .onRef("org_units.id", "=", "api_keys.org_unit_id"),
+        )
+        .selectAll("api_keys")
+        .select("org_units.path")
+        .where("api_keys.tenant_id", "=", trxTenant)
+        .where("api_keys.id", "=", id)
+        .executeTakeFirst();
+      if (!row) throw new DomainError("api_key_not_found", "API key not found");
+      assertInScope(actor, row.org_unit_id ? row.path : null, "api_key");
+      return row as ApiKeyRecord;
+    });
+  }
+
+  app.get(
+    "/v1/api-keys/:id",
+    {
+      config: { permission: "api_keys.manage" },
+      schema: {
+        tags: ["access"],
+        summary: "Get an API key",
+        params: Obj({ id: IdParam }),
+        response: { 200: ApiKey, ...errorResponses() },
+      },
+    },
+    async (request) =>
+      serializeKey(await loadKeyInScope(request.actor.tenantId, request.params.id, request.actor)),
+  );
+
+  app.post(
+    "/v1/api-keys/:id/revoke",
+    {
+      config: { permission: "api_keys.manage", idempotent: true },
+      schema: {
+        tags: ["access"],
+        summary: "Revoke an API key (takes effect within seconds everywhere)",
+        params: Obj({ id: IdParam }),
+        response: { 200: ApiKey, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      await loadKeyInScope(actor.tenantId, request.params.id, actor);
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          const revoked = await revokeApiKey(trx, actor.tenantId, request.params.id, clock.now());
+          await recordAudit(
+            trx,
+            { actor, requestId: request.id },
+            { action: "api_key.revoked", targetType: "api_key", targetId: revoked.id, summary: {} },
+            clock.now(),
+          );
+          return record(trx, 200, serializeKey(revoked));
+        }),
+      );
+    },
+  );
+
+  app.post(
+    "/v1/member-tokens",
+    {
+      config: { permission: "member_tokens.create" },
+      schema: {
+        tags: ["access"],
+        summary: "Exchange an API key for a short-lived token for one member",
+        description:
+          "The tenant's backend calls this, then hands the token to the member's app. The token reaches only that member's own resources.",
+        body: Obj({
+          member_id: IdParam,
+          ttl_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400 })),
+        }),
+        response: { 201: MemberToken, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      const ttl = request.body.ttl_seconds ?? deps.config.memberTokenTtlSeconds;
+      const expMs = clock.now().getTime() + ttl * 1000;
+      const token = signMemberToken(deps.config.signingSecret, {
+        tenant_id: actor.tenantId,
+        member_id: request.body.member_id,
+        exp: Math.floor(expMs / 1000),
+      });
+      reply.status(201);
+      return {
+        object: "member_token" as const,
+        token,
+        member_id: request.body.member_id,
+        expires_at: new Date(Math.floor(expMs / 1000) * 1000).toISOString(),
+      };
+    },
+  );
+}

@@ -1,0 +1,177 @@
+import { createHash } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { sql } from "kysely";
+import { appendRow, type Database, type RowTarget } from "../../db/database.js";
+import { DomainError, statusForCode } from "../../shared/errors.js";
+import { toProblem } from "../http/problem.js";
+
+/** Keys are kept at least this long; the prune job removes older ones. */
+export const IDEMPOTENCY_RETENTION_HOURS = 24;
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface IdempotentResult<B> {
+  status: number;
+  body: B;
+}
+
+/**
+ * Stores the response in the same transaction (or unit of work) as the effect, so a crash
+ * cannot leave the effect without its key or the key without its effect.
+ */
+export type Recorder = <B>(target: RowTarget, status: number, body: B) => Promise<IdempotentResult<B>>;
+
+/** Requests with a key currently running in this process: a second one gets 409. */
+const inFlight = new Set<string>();
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value as Record<string, unknown>)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+export function requestFingerprint(method: string, path: string, body: unknown): string {
+  return createHash("sha256")
+    .update(`${method}\n${path}\n${JSON.stringify(canonical(body ?? null))}`)
+    .digest("hex");
+}
+
+function readKey(request: FastifyRequest): string | undefined {
+  const raw = request.headers["idempotency-key"];
+  if (raw === undefined) return undefined;
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (key === undefined || !KEY_PATTERN.test(key)) {
+    throw new DomainError("validation_failed", "Idempotency-Key must be 1-255 visible ASCII characters", {
+      errors: [{ field: "/headers/idempotency-key", message: "must be 1-255 visible ASCII characters" }],
+    });
+  }
+  return key;
+}
+
+interface StoredResponse {
+  request_hash: string;
+  response_status: number;
+  response_body: unknown;
+}
+
+async function findStored(db: Database, tenantId: string, key: string): Promise<StoredResponse | undefined> {
+  return db.tenantTx(tenantId, (trx) =>
+    trx
+      .selectFrom("idempotency_keys")
+      .select(["request_hash", "response_status", "response_body"])
+      .where("tenant_id", "=", tenantId)
+      .where("key", "=", key)
+      .executeTakeFirst(),
+  );
+}
+
+function replay<B>(reply: FastifyReply, fingerprint: string, stored: StoredResponse): B {
+  if (stored.request_hash !== fingerprint) {
+    throw new DomainError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was used with a different request; use a new key for a new request",
+    );
+  }
+  reply.header("idempotent-replayed", "true");
+  reply.status(stored.response_status);
+  if (stored.response_status >= 400) {
+    reply.header("content-type", "application/problem+json; charset=utf-8");
+  }
+  return stored.response_body as B;
+}
+
+function isUniqueViolationOnKeys(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string };
+  return e?.code === "23505" && e.constraint === "idempotency_keys_pkey";
+}
+
+/**
+ * Stripe's semantics for `Idempotency-Key`: the same key and the same request replay the
+ * first response (`Idempotent-Replayed: true`); the same key with another request is 422
+ * `idempotency_key_reused`; the same key while the first is still running is 409
+ * `idempotency_request_in_progress`. Business refusals (4xx domain errors) are stored and
+ * replayed too, so a retry never turns a refusal into a success; validation failures
+ * and 5xx are not stored, so the client can fix and retry.
+ */
+export async function runIdempotent<B>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: { db: Database; clock: { now(): Date } },
+  effect: (record: Recorder) => Promise<IdempotentResult<B>>,
+): Promise<B> {
+  const key = readKey(request);
+  const tenantId = request.actor.tenantId;
+  const noKey: Recorder = async (_target, status, body) => ({ status, body });
+  if (key === undefined) {
+    const result = await effect(noKey);
+    reply.status(result.status);
+    return result.body;
+  }
+  const path = request.url.split("?")[0] ?? request.url;
+  const fingerprint = requestFingerprint(request.method, path, request.body);
+  const slot = `${tenantId}\u0000${key}`;
+  if (inFlight.has(slot)) {
+    throw new DomainError(
+      "idempotency_request_in_progress",
+      "A request with this Idempotency-Key is still being processed; retry shortly",
+    );
+  }
+  inFlight.add(slot);
+  try {
+    const stored = await findStored(deps.db, tenantId, key);
+    if (stored) return replay<B>(reply, fingerprint, stored);
+
+    const record: Recorder = async (target, status, body) => {
+      await appendRow(target, "idempotency_keys", {
+        tenant_id: tenantId,
+        key,
+        request_hash: fingerprint,
+        method: request.method,
+        path,
+        response_status: status,
+        response_body: JSON.stringify(body),
+        created_at: deps.clock.now(),
+      });
+      return { status, body };
+    };
+    try {
+      const result = await effect(record);
+      reply.status(result.status);
+      return result.body;
+    } catch (error) {
+      if (isUniqueViolationOnKeys(error)) {
+        // Another process committed the same key first: answer as its replay would.
+        const winner = await findStored(deps.db, tenantId, key);
+        if (winner) return replay<B>(reply, fingerprint, winner);
+      }
+      if (error instanceof DomainError && error.code !== "validation_failed") {
+        const status = statusForCode(error.code);
+        if (status >= 400 && status < 500) {
+          const body = { ...toProblem(error, request), request_id: request.id };
+          await deps.db
+            .tenantTx(tenantId, (trx) => record(trx, status, body))
+            .catch(() => {
+              // Storing the refusal is best effort: without it a retry re-runs a refused request.
+            });
+        }
+      }
+      throw error;
+    }
+  } finally {
+    inFlight.delete(slot);
+  }
+}
+
+/** Removes keys older than the retention period across all tenants; returns how many. */
+export async function pruneIdempotencyKeys(db: Database, now: Date): Promise<number> {
+  const cutoff = new Date(now.getTime() - IDEMPOTENCY_RETENTION_HOURS * 3_600_000);
+  return db.systemTx(async (trx) => {
+    const result = await sql`delete from idempotency_keys where created_at < ${cutoff}`.execute(trx);
+    return Number(result.numAffectedRows ?? 0);
+  });
+}

@@ -1,0 +1,122 @@
+import type { Database, Tx } from "../db/database.js";
+
+import { DomainError } from "../shared/errors.js";
+import { newId } from "../shared/ids.js";
+import type { Role } from "./auth/actor.js";
+import { type CreatedApiKey, createApiKey } from "./auth/api-keys.js";
+
+export const LOCALES = ["zh-CN", "en"] as const;
+export type Locale = (typeof LOCALES)[number];
+
+export function isValidTimezone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface NewTenant {
+  name: string;
+  timezone?: string;
+  defaultCurrency?: string;
+  locale?: Locale;
+  /** Use this exact admin API key secret (the demo key); otherwise a random one. */
+  apiKeySecret?: string;
+  apiKeyRole?: Role;
+}
+
+export interface CreatedTenant {
+  tenantId: string;
+  rootOrgUnitId: string;
+  apiKey: CreatedApiKey;
+}
+
+export function validateTenantSettings(input: {
+  timezone?: string;
+  defaultCurrency?: string;
+  locale?: string;
+}) {
+  if (input.timezone !== undefined && !isValidTimezone(input.timezone)) {
+    throw new DomainError("validation_failed", `Unknown time zone ${input.timezone}`, {
+      errors: [{ field: "/body/timezone", message: "is not an IANA time zone" }],
+    });
+  }
+  if (input.defaultCurrency !== undefined && !/^[A-Z][A-Z0-9_]{1,15}$/.test(input.defaultCurrency)) {
+    throw new DomainError("validation_failed", "default_currency must be an asset code like CNY");
+  }
+  if (input.locale !== undefined && !(LOCALES as readonly string[]).includes(input.locale)) {
+    throw new DomainError("validation_failed", "locale must be zh-CN or en");
+  }
+}
+
+/** Creates the tenant row, its root org unit and a first API key (owner unless said). */
+export async function createTenant(db: Database, input: NewTenant, now: Date): Promise<CreatedTenant> {
+  if (!input.name.trim()) throw new DomainError("validation_failed", "A tenant needs a name");
+  validateTenantSettings(input);
+  const tenantId = newId("ten");
+  const rootOrgUnitId = newId("org");
+  // The tenant row is the one insert that precedes any tenant: it runs as the system.
+  await db.systemTx(async (trx) => {
+    await trx
+      .insertInto("tenants")
+      .values({
+        id: tenantId,
+        name: input.name.trim(),
+        timezone: input.timezone ?? "Asia/Shanghai",
+        default_currency: input.defaultCurrency ?? "CNY",
+        locale: input.locale ?? "zh-CN",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  });
+  const apiKey = await db.tenantTx(tenantId, async (trx) => {
+    await insertOrgUnit(
+      trx,
+      tenantId,
+      { id: rootOrgUnitId, parentPath: "/", kind: "organization", name: input.name },
+      now,
+    );
+    return createApiKey(
+      trx,
+      tenantId,
+      { name: "Initial admin key", role: input.apiKeyRole ?? "owner", secret: input.apiKeySecret },
+      now,
+    );
+  });
+  return { tenantId, rootOrgUnitId, apiKey };
+}
+
+export async function insertOrgUnit(
+  trx: Tx,
+  tenantId: string,
+  unit: {
+    id?: string;
+    parentId?: string | null;
+    parentPath: string;
+    kind: string;
+    name: string;
+    code?: string | null;
+  },
+  now: Date,
+): Promise<{ id: string; path: string }> {
+  const id = unit.id ?? newId("org");
+  const path = `${unit.parentPath}${id}/`;
+  await trx
+    .insertInto("org_units")
+    .values({
+      tenant_id: tenantId,
+      id,
+      parent_id: unit.parentId ?? null,
+      kind: unit.kind,
+      name: unit.name,
+      code: unit.code ?? null,
+      path,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  return { id, path };
+}

@@ -1,0 +1,5 @@
+import type { RoutesFn } from "./app-types.js";
+import { foundationRoutes } from "./platform/foundation.routes.js";
+
+/** Every module's routes, in the order they appear in the docs. Add a module here. */
+export const routeModules: RoutesFn[] = [foundationRoutes];
