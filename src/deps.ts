@@ -1,0 +1,32 @@
+import type { AppDeps } from "./app-types.js";
+import type { Config } from "./config.js";
+import type { Database } from "./db/database.js";
+import type { Clock } from "./shared/clock.js";
+
+export interface Services {
+  deps: AppDeps;
+  /** Stops long-lived services in reverse order of start (after the HTTP server closed). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Builds everything route handlers need, once per process (server, worker, CLI, tests
+ * that want the full set). Modules with long-lived services (the ledger's batcher, the job
+ * runner) add them here and register how to stop them.
+ */
+export async function buildServices(
+  config: Config,
+  db: Database,
+  clock: Clock,
+  options: { ownerUrl: string },
+): Promise<Services> {
+  const stops: (() => Promise<void>)[] = [];
+  const deps: AppDeps = { config, db, clock };
+  void options;
+  return {
+    deps,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop();
+    },
+  };
+}

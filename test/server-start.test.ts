@@ -1,0 +1,78 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "../src/db/embedded.js";
+import { startServerProcess } from "./helpers/server-process.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+let dataDir: string;
+
+afterAll(async () => {
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function postmasterRunning(dir: string): boolean {
+  const pidFile = path.join(dir, "pg", "postmaster.pid");
+  if (!existsSync(pidFile)) return false;
+  return true;
+}
+
+describe("npm start on the embedded PostgreSQL", () => {
+  it("starts from nothing, seeds the demo tenant, stops cleanly, and restarts on the same data", async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-start-"));
+    const demoKey = `demo_${"k".repeat(40)}`;
+    const env = {
+      VOUCHSAFE_DATA_DIR: dataDir,
+      VOUCHSAFE_PG_PORT: String(await freePort()),
+      VOUCHSAFE_DEMO_API_KEY: demoKey,
+      DATABASE_URL: "",
+    };
+    const first = await startServerProcess(env);
+    expect(first.output()).toContain("Seeded the demo tenant");
+    expect(first.output()).toContain(`${first.baseUrl}/docs`);
+    expect(first.output()).toContain(demoKey);
+    expect(first.output()).toMatch(/owner@demo\.vouchsafe\.test/);
+    const tenant = await fetch(`${first.baseUrl}/v1/tenant`, {
+      headers: { authorization: `Bearer ${demoKey}` },
+    });
+    expect(tenant.status).toBe(200);
+    const tenantBody = (await tenant.json()) as { id: string; name: string };
+    expect(tenantBody.name).toBe("Demo Retail");
+    const saved = JSON.parse(await readFile(path.join(dataDir, "demo-credentials.json"), "utf8"));
+    expect(saved.tenant_id).toBe(tenantBody.id);
+
+    expect(await first.stop("SIGTERM")).toBe(0);
+    expect(first.output()).toContain("Stopped.");
+    expect(postmasterRunning(dataDir)).toBe(false);
+
+    const second = await startServerProcess(env);
+    expect(second.output()).not.toContain("Seeded the demo tenant");
+    const again = await fetch(`${second.baseUrl}/v1/tenant`, {
+      headers: { authorization: `Bearer ${demoKey}` },
+    });
+    expect(((await again.json()) as { id: string }).id).toBe(tenantBody.id);
+
+    // The CLI shares the configuration and the running database.
+    const cli = spawnSync(
+      process.execPath,
+      ["bin/vouchsafe.js", "tenant", "create", "--name", "From CLI", "--json"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+      },
+    );
+    expect(cli.status, cli.stderr).toBe(0);
+    const created = JSON.parse(cli.stdout) as { tenant_id: string; api_key: string };
+    const own = await fetch(`${second.baseUrl}/v1/tenant`, {
+      headers: { authorization: `Bearer ${created.api_key}` },
+    });
+    expect(((await own.json()) as { id: string }).id).toBe(created.tenant_id);
+
+    expect(await second.stop("SIGINT")).toBe(0);
+    expect(postmasterRunning(dataDir)).toBe(false);
+  }, 120_000);
+});
