@@ -13,6 +13,7 @@ import { pendingMigrations } from "./db/migrate.js";
 import { authenticate } from "./platform/auth/authenticate.js";
 import { rolesFor } from "./platform/auth/permissions.js";
 import { sha256Hex } from "./platform/auth/secrets.js";
+import { sessionPolicy } from "./platform/auth/sessions.js";
 import { HttpMetrics } from "./platform/http/metrics.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { Problem } from "./platform/http/schemas.js";
@@ -143,7 +144,12 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
 
-  const authDeps = { db: deps.db, clock: deps.clock, signingSecret: deps.config.signingSecret };
+  const authDeps = {
+    db: deps.db,
+    clock: deps.clock,
+    signingSecret: deps.config.signingSecret,
+    sessionPolicy: sessionPolicy(deps.config),
+  };
   app.addHook("onRoute", (route) => {
     if (!route.url.startsWith("/v1")) return;
     const access = route.config ?? {};

@@ -22,6 +22,13 @@ export interface Config {
   ledgerBatching: boolean;
   /** Requests per minute per API key (and per IP for unauthenticated calls); 0 turns it off. */
   rateLimitPerMinute: number;
+  /** Mark the session cookie `Secure` (serve the console over https, or behind a TLS proxy). */
+  secureCookies: boolean;
+  /** Login attempts per minute per client IP, apart from the general rate limit; 0 turns it off. */
+  loginRateLimitPerMinute: number;
+  /** A console session ends after this long without requests, and after sessionMaxHours in any case. */
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
 }
 
 export class ConfigError extends Error {}
@@ -82,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", 10, problems, 1, 200),
     ledgerBatching: bool(env, "VOUCHSAFE_LEDGER_BATCHING", true, problems),
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),
+    secureCookies: bool(env, "VOUCHSAFE_SECURE_COOKIES", false, problems),
+    loginRateLimitPerMinute: int(env, "VOUCHSAFE_LOGIN_RATE_LIMIT_PER_MINUTE", 10, problems, 0, 100_000),
+    sessionIdleMinutes: int(env, "VOUCHSAFE_SESSION_IDLE_MINUTES", 120, problems, 1, 7 * 24 * 60),
+    sessionMaxHours: int(env, "VOUCHSAFE_SESSION_MAX_HOURS", 12, problems, 1, 24 * 30),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);

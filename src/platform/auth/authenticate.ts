@@ -1,7 +1,7 @@
 import "@fastify/cookie";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
-import type { Database } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import type { Clock } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
 import type { Actor, Role } from "./actor.js";
@@ -9,6 +9,7 @@ import { resolveApiKey, touchApiKey } from "./api-keys.js";
 import { verifyMemberToken } from "./member-tokens.js";
 import { rolesFor } from "./permissions.js";
 import { safeEqual, sha256Hex } from "./secrets.js";
+import type { SessionPolicy } from "./sessions.js";
 
 export const SESSION_COOKIE = "vs_session";
 export const CSRF_HEADER = "x-csrf-token";
@@ -18,6 +19,8 @@ export interface AuthDeps {
   db: Database;
   clock: Clock;
   signingSecret: string;
+  /** Console sessions slide their expiry forward on use, up to the absolute lifetime. */
+  sessionPolicy?: SessionPolicy;
 }
 
 const unauthenticated = (detail: string) => new DomainError("unauthenticated", detail);
@@ -81,8 +84,9 @@ async function sessionActor(deps: AuthDeps, token: string): Promise<Actor> {
   if (!session || session.revoked_at || session.expires_at.getTime() <= now.getTime()) {
     throw unauthenticated("The session has ended; sign in again");
   }
-  const user = await deps.db.tenantTx(session.tenant_id, (trx) =>
-    trx
+  const user = await deps.db.tenantTx(session.tenant_id, async (trx) => {
+    if (deps.sessionPolicy) await slideSession(trx, session, now, deps.sessionPolicy);
+    return trx
       .selectFrom("users")
       .leftJoin("org_units", (join) =>
         join
@@ -92,8 +96,8 @@ async function sessionActor(deps: AuthDeps, token: string): Promise<Actor> {
       .select(["users.id", "users.role", "users.org_unit_id", "users.disabled_at", "org_units.path"])
       .where("users.tenant_id", "=", session.tenant_id)
       .where("users.id", "=", session.user_id)
-      .executeTakeFirst(),
-  );
+      .executeTakeFirst();
+  });
   if (!user || user.disabled_at) throw unauthenticated("The user is disabled");
   return {
     tenantId: session.tenant_id,
@@ -106,6 +110,19 @@ async function sessionActor(deps: AuthDeps, token: string): Promise<Actor> {
     csrfToken: session.csrf_token,
     sessionId: session.id,
   };
+}
+
+/**
+ * Moves an idle session's expiry forward (never past created_at + maxHours). Written at
+ * most once a minute per session, so reads stay cheap.
+ */
+async function slideSession(trx: Tx, session: SessionRow, now: Date, policy: SessionPolicy): Promise<void> {
+  const idleUntil = new Date(now.getTime() + policy.idleMinutes * 60_000);
+  const next = sql`least(${idleUntil}::timestamptz, created_at + make_interval(hours => ${policy.maxHours}))`;
+  await sql`
+    update sessions set expires_at = ${next}
+    where tenant_id = ${session.tenant_id} and id = ${session.id}
+      and expires_at < ${next} - interval '1 minute'`.execute(trx);
 }
 
 /**

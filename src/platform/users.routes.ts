@@ -1,0 +1,515 @@
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "../app-types.js";
+import type { Tx } from "../db/database.js";
+import { DomainError } from "../shared/errors.js";
+import { recordAudit } from "./audit/audit.js";
+import { type Actor, ROLES } from "./auth/actor.js";
+import { CSRF_HEADER, SESSION_COOKIE } from "./auth/authenticate.js";
+import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./auth/passwords.js";
+import { ALL_STAFF, definePermissions } from "./auth/permissions.js";
+import { assertInScope } from "./auth/scope.js";
+import {
+  LoginThrottle,
+  login,
+  revokeUserSessions,
+  sessionPolicy,
+  USER_COLUMNS,
+  type UserRow,
+} from "./auth/sessions.js";
+import { assertPasswordAcceptable, createUser } from "./auth/users.js";
+import { pageLimit, toPage } from "./http/pagination.js";
+import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
+import { runIdempotent } from "./idempotency/idempotency.js";
+import { escapeLike, isUniqueViolation, orgUnitInScope } from "./org/org-units.js";
+
+definePermissions({ "session.self": ALL_STAFF });
+
+const RoleSchema = StringEnum(ROLES);
+const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
+
+const User = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("user"),
+    email: Type.String(),
+    name: Type.String(),
+    role: RoleSchema,
+    org_unit_id: Type.Union([Type.String(), Type.Null()]),
+    disabled_at: Type.Union([Timestamp, Type.Null()]),
+    locked_until: Type.Union([Timestamp, Type.Null()]),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: "User" },
+);
+
+const Session = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("session"),
+    tenant_id: Type.String(),
+    csrf_token: Type.String({
+      description: `Send it as the ${CSRF_HEADER} header on every write made with the session cookie`,
+    }),
+    expires_at: Timestamp,
+    user: User,
+  },
+  { $id: "Session" },
+);
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function serializeUser(row: UserRow) {
+  return {
+    id: row.id,
+    object: "user" as const,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    org_unit_id: row.org_unit_id,
+    disabled_at: iso(row.disabled_at),
+    locked_until: iso(row.locked_until),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+const USER_PATH = "org_units.path";
+
+async function findUser(trx: Tx, tenantId: string, id: string) {
+  return trx
+    .selectFrom("users")
+    .leftJoin("org_units", (j) =>
+      j.onRef("org_units.tenant_id", "=", "users.tenant_id").onRef("org_units.id", "=", "users.org_unit_id"),
+    )
+    .select([...USER_COLUMNS, USER_PATH])
+    .where("users.tenant_id", "=", tenantId)
+    .where("users.id", "=", id)
+    .executeTakeFirst();
+}
+
+/** The user, if in the actor's subtree; owners are touched only by owners. */
+async function userInScope(trx: Tx, actor: Actor, id: string, write: boolean): Promise<UserRow> {
+  const row = await findUser(trx, actor.tenantId, id);
+  if (!row) throw new DomainError("user_not_found", "User not found");
+  assertInScope(actor, row.org_unit_id ? row.path : null, "user");
+  const { path: _path, ...user } = row;
+  if (write && user.role === "owner" && actor.role !== "owner") {
+    throw new DomainError("forbidden", "Only an owner can change an owner");
+  }
+  return user as UserRow;
+}
+
+/** Console users, sign-in sessions and password changes. */
+export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock, config } = deps;
+  const policy = sessionPolicy(config);
+  const throttle = new LoginThrottle(config.loginRateLimitPerMinute, clock);
+  const audit = (trx: Tx, actor: Actor, requestId: string, entry: Parameters<typeof recordAudit>[2]) =>
+    recordAudit(trx, { actor, requestId }, entry, clock.now());
+
+  app.post(
+    "/v1/sessions",
+    {
+      config: { public: true },
+      schema: {
+        tags: ["sessions"],
+        summary: "Sign in to the console",
+        description:
+          "Checks the email and password of a user of the tenant and sets the httpOnly session cookie " +
+          `\`${SESSION_COOKIE}\`. Writes made with the cookie must send the returned csrf_token as ` +
+          `\`${CSRF_HEADER}\`. After 5 consecutive wrong passwords the account is locked for 15 minutes.`,
+        security: [],
+        body: Obj({
+          tenant_id: IdParam,
+          email: Type.String({ minLength: 3, maxLength: 320 }),
+          password: Password,
+        }),
+        response: { 201: Session, ...errorResponses(423) },
+      },
+    },
+    async (request, reply) => {
+      const wait = throttle.hit(request.ip);
+      if (wait > 0) {
+        reply.header("retry-after", String(wait));
+        throw new DomainError("rate_limited", `Too many sign-in attempts; retry after ${wait} s`);
+      }
+      const { tenant_id: tenantId, email, password } = request.body;
+      const { user, session } = await login(deps, policy, {
+        tenantId,
+        email,
+        password,
+        requestId: request.id,
+      });
+      reply.setCookie(SESSION_COOKIE, session.token, {
+        path: "/",
+        httpOnly: true,
+        sameSite: "lax",
+        secure: config.secureCookies,
+        maxAge: policy.maxHours * 3600,
+      });
+      reply.status(201);
+      return {
+        id: session.id,
+        object: "session" as const,
+        tenant_id: tenantId,
+        csrf_token: session.csrfToken,
+        expires_at: session.expiresAt.toISOString(),
+        user: serializeUser(user),
+      };
+    },
+  );
+
+  function requireSession(actor: Actor): string {
+    if (actor.type !== "user" || !actor.sessionId) {
+      throw new DomainError("session_not_found", "This request was not made with a console session");
+    }
+    return actor.sessionId;
+  }
+
+  app.get(
+    "/v1/sessions/current",
+    {
+      config: { permission: "session.self" },
+      schema: {
+        tags: ["sessions"],
+        summary: "Who am I: the signed-in user, role, tenant and CSRF token",
+        response: { 200: Session, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      const sessionId = requireSession(actor);
+      const { session, user } = await db.tenantTx(actor.tenantId, async (trx) => ({
+        session: await trx
+          .selectFrom("sessions")
+          .select(["id", "csrf_token", "expires_at"])
+          .where("tenant_id", "=", actor.tenantId)
+          .where("id", "=", sessionId)
+          .executeTakeFirstOrThrow(),
+        user: await userInScope(trx, { ...actor, orgUnitPath: null }, actor.id, false),
+      }));
+      return {
+        id: session.id,
+        object: "session" as const,
+        tenant_id: actor.tenantId,
+        csrf_token: session.csrf_token,
+        expires_at: session.expires_at.toISOString(),
+        user: serializeUser(user),
+      };
+    },
+  );
+
+  app.delete(
+    "/v1/sessions/current",
+    {
+      config: { permission: "session.self" },
+      schema: {
+        tags: ["sessions"],
+        summary: "Sign out: end this session and clear its cookie",
+        response: { 204: Type.Null(), ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      const sessionId = requireSession(actor);
+      await db.tenantTx(actor.tenantId, async (trx) => {
+        await trx
+          .updateTable("sessions")
+          .set({ revoked_at: clock.now() })
+          .where("tenant_id", "=", actor.tenantId)
+          .where("id", "=", sessionId)
+          .execute();
+        await audit(trx, actor, request.id, {
+          action: "session.ended",
+          targetType: "session",
+          targetId: sessionId,
+        });
+      });
+      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/v1/users/me/password",
+    {
+      config: { permission: "session.self" },
+      schema: {
+        tags: ["sessions"],
+        summary: "Change my password (ends my other sessions)",
+        body: Obj({ current_password: Password, new_password: Password }),
+        response: { 204: Type.Null(), ...errorResponses(422) },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      const sessionId = requireSession(actor);
+      const { current_password: current, new_password: next } = request.body;
+      assertPasswordAcceptable(next);
+      if (current === next) {
+        throw new DomainError("password_unchanged", "The new password must differ from the current one");
+      }
+      const newHash = await hashPassword(next);
+      await db.tenantTx(actor.tenantId, async (trx) => {
+        const row = await trx
+          .selectFrom("users")
+          .select("password_hash")
+          .where("tenant_id", "=", actor.tenantId)
+          .where("id", "=", actor.id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        if (!(await verifyPassword(row.password_hash, current))) {
+          throw new DomainError("current_password_incorrect", "The current password is not correct");
+        }
+        const now = clock.now();
+        await trx
+          .updateTable("users")
+          .set({ password_hash: newHash, updated_at: now })
+          .where("tenant_id", "=", actor.tenantId)
+          .where("id", "=", actor.id)
+          .execute();
+        const ended = await revokeUserSessions(trx, actor.tenantId, actor.id, now, sessionId);
+        await audit(trx, actor, request.id, {
+          action: "user.password_changed",
+          targetType: "user",
+          targetId: actor.id,
+          summary: { after: { other_sessions_ended: ended } },
+        });
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    "/v1/users",
+    {
+      config: { permission: "users.manage", idempotent: true },
+      schema: {
+        tags: ["users"],
+        summary: "Create a console user",
+        description:
+          "Admins cannot create owners. An actor bound to an org unit creates users only inside its " +
+          "subtree; without org_unit_id the user is bound to the actor's own unit.",
+        body: Obj({
+          email: Type.String({ format: "email", maxLength: 320 }),
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          password: Password,
+          role: RoleSchema,
+          org_unit_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
+        }),
+        response: { 201: User, ...errorResponses(409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      const body = request.body;
+      if (actor.role !== "owner" && body.role === "owner") {
+        throw new DomainError("forbidden", "Only an owner can create owners");
+      }
+      const orgUnitId = body.org_unit_id ?? actor.orgUnitId;
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          if (orgUnitId) await orgUnitInScope(trx, actor, orgUnitId);
+          const user = await createUser(
+            trx,
+            actor.tenantId,
+            { email: body.email, name: body.name, password: body.password, role: body.role, orgUnitId },
+            clock.now(),
+          ).catch((error) => {
+            if (isUniqueViolation(error, "users_email")) {
+              throw new DomainError("email_taken", "A user with this email already exists");
+            }
+            throw error;
+          });
+          await audit(trx, actor, request.id, {
+            action: "user.created",
+            targetType: "user",
+            targetId: user.id,
+            summary: {
+              after: { email: user.email, name: user.name, role: user.role, org_unit_id: orgUnitId },
+            },
+          });
+          return record(trx, 201, serializeUser({ ...user, locked_until: null }));
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/users",
+    {
+      config: { permission: "users.manage" },
+      schema: {
+        tags: ["users"],
+        summary: "List console users",
+        querystring: Obj({
+          ...ListQuery,
+          role: Type.Optional(RoleSchema),
+          org_unit_id: Type.Optional(IdParam),
+          disabled: Type.Optional(Type.Boolean()),
+        }),
+        response: { 200: listOf(User), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      const q = request.query;
+      const limit = pageLimit(q.limit);
+      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
+        let query = trx
+          .selectFrom("users")
+          .leftJoin("org_units", (j) =>
+            j
+              .onRef("org_units.tenant_id", "=", "users.tenant_id")
+              .onRef("org_units.id", "=", "users.org_unit_id"),
+          )
+          .select(USER_COLUMNS)
+          .where("users.tenant_id", "=", actor.tenantId)
+          .orderBy("users.id")
+          .limit(limit + 1);
+        if (q.starting_after) query = query.where("users.id", ">", q.starting_after);
+        if (q.role) query = query.where("users.role", "=", q.role);
+        if (q.org_unit_id) query = query.where("users.org_unit_id", "=", q.org_unit_id);
+        if (q.disabled !== undefined) {
+          query = query.where("users.disabled_at", q.disabled ? "is not" : "is", null);
+        }
+        if (actor.orgUnitPath) query = query.where(USER_PATH, "like", `${escapeLike(actor.orgUnitPath)}%`);
+        return query.execute();
+      });
+      return toPage(rows as UserRow[], limit, serializeUser);
+    },
+  );
+
+  app.get(
+    "/v1/users/:id",
+    {
+      config: { permission: "users.manage" },
+      schema: {
+        tags: ["users"],
+        summary: "Get a console user",
+        params: Obj({ id: IdParam }),
+        response: { 200: User, ...errorResponses() },
+      },
+    },
+    async (request) =>
+      serializeUser(
+        await db.tenantTx(request.actor.tenantId, (trx) =>
+          userInScope(trx, request.actor, request.params.id, false),
+        ),
+      ),
+  );
+
+  async function changeUser(
+    actor: Actor,
+    requestId: string,
+    id: string,
+    change: {
+      name?: string;
+      role?: (typeof ROLES)[number];
+      org_unit_id?: string | null;
+      disabled?: boolean;
+      password?: string;
+    },
+  ) {
+    if (change.password !== undefined) assertPasswordAcceptable(change.password);
+    const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
+    return db.tenantTx(actor.tenantId, async (trx) => {
+      const before = await userInScope(trx, actor, id, true);
+      if (actor.type === "user" && actor.id === id && (change.role !== undefined || change.disabled)) {
+        throw new DomainError("forbidden", "You cannot change your own role or disable yourself");
+      }
+      if (change.role === "owner" && actor.role !== "owner") {
+        throw new DomainError("forbidden", "Only an owner can make owners");
+      }
+      if (change.org_unit_id === null && actor.orgUnitPath) {
+        throw new DomainError("forbidden", "You can only bind users inside your own org unit");
+      }
+      if (change.org_unit_id) await orgUnitInScope(trx, actor, change.org_unit_id);
+      const now = clock.now();
+      const disabledAt =
+        change.disabled === undefined
+          ? before.disabled_at
+          : change.disabled
+            ? (before.disabled_at ?? now)
+            : null;
+      // Re-enabling also lifts a lock-out: it is how an administrator lets a locked user back in.
+      const unlock = change.disabled === false;
+      const after = await trx
+        .updateTable("users")
+        .set({
+          ...(change.name !== undefined ? { name: change.name } : {}),
+          ...(change.role !== undefined ? { role: change.role } : {}),
+          ...(change.org_unit_id !== undefined ? { org_unit_id: change.org_unit_id } : {}),
+          ...(passwordHash !== undefined ? { password_hash: passwordHash } : {}),
+          ...(unlock ? { locked_until: null, failed_logins: 0 } : {}),
+          disabled_at: disabledAt,
+          updated_at: now,
+        })
+        .where("tenant_id", "=", actor.tenantId)
+        .where("id", "=", id)
+        .returning(USER_COLUMNS)
+        .executeTakeFirstOrThrow();
+      // Losing access or a password reset ends the user's sessions at once.
+      if (disabledAt || passwordHash !== undefined || change.role !== undefined) {
+        await revokeUserSessions(trx, actor.tenantId, id, now);
+      }
+      const fields = ["name", "role", "org_unit_id", "disabled_at", "locked_until"] as const;
+      const changed = fields.filter((f) => String(before[f]) !== String((after as UserRow)[f]));
+      await audit(trx, actor, requestId, {
+        action: disabledAt && !before.disabled_at ? "user.disabled" : "user.updated",
+        targetType: "user",
+        targetId: id,
+        summary: {
+          before: Object.fromEntries(changed.map((f) => [f, before[f]])),
+          after: Object.fromEntries(changed.map((f) => [f, (after as UserRow)[f]])),
+          ...(passwordHash !== undefined ? { password_reset: true } : {}),
+        },
+      });
+      return after as UserRow;
+    });
+  }
+
+  app.patch(
+    "/v1/users/:id",
+    {
+      config: { permission: "users.manage" },
+      schema: {
+        tags: ["users"],
+        summary: "Change a user's name, role, org unit, password, or disable / re-enable them",
+        description:
+          "Disabling, a new role or a new password ends the user's sessions. `disabled: false` " +
+          "also lifts a lock-out after failed sign-ins.",
+        params: Obj({ id: IdParam }),
+        body: Obj(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            role: Type.Optional(RoleSchema),
+            org_unit_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
+            disabled: Type.Optional(Type.Boolean()),
+            password: Type.Optional(Password),
+          },
+          { minProperties: 1 },
+        ),
+        response: { 200: User, ...errorResponses(422) },
+      },
+    },
+    async (request) =>
+      serializeUser(await changeUser(request.actor, request.id, request.params.id, request.body)),
+  );
+
+  app.delete(
+    "/v1/users/:id",
+    {
+      config: { permission: "users.manage" },
+      schema: {
+        tags: ["users"],
+        summary: "Disable a user (kept for the audit trail; sessions end at once)",
+        params: Obj({ id: IdParam }),
+        response: { 200: User, ...errorResponses() },
+      },
+    },
+    async (request) =>
+      serializeUser(await changeUser(request.actor, request.id, request.params.id, { disabled: true })),
+  );
+}
