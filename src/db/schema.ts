@@ -40,6 +40,8 @@ export interface StoreGroupsTable {
   id: string;
   name: string;
   store_ids: JsonDefault<string[]>;
+  /** The unit that owns the group (null: tenant-wide); scoped actors see their subtree's groups. */
+  org_unit_id: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -99,6 +99,7 @@ export async function insertOrgUnit(
     kind: string;
     name: string;
     code?: string | null;
+    metadata?: Record<string, unknown>;
   },
   now: Date,
 ): Promise<{ id: string; path: string }> {
@@ -114,6 +115,7 @@ export async function insertOrgUnit(
       name: unit.name,
       code: unit.code ?? null,
       path,
+      ...(unit.metadata ? { metadata: JSON.stringify(unit.metadata) } : {}),
       created_at: now,
       updated_at: now,
     })
