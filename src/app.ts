@@ -172,7 +172,15 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get(
     "/healthz",
-    { schema: { tags: ["service"], response: { 200: Type.Object({ status: Type.Literal("ok") }) } } },
+    {
+      schema: {
+        tags: ["service"],
+        response: {
+          200: Type.Object({ status: Type.Literal("ok") }),
+          500: Type.Unsafe({ $ref: "Problem#" }),
+        },
+      },
+    },
     async () => ({ status: "ok" as const }),
   );
   app.get(
