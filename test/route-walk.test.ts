@@ -11,6 +11,7 @@ import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ORG_UNIT_KINDS } from "../src/platform/org/org-units.js";
 import { statusForCode } from "../src/shared/errors.js";
 import {
   createTestApp,
@@ -54,16 +55,6 @@ interface Call {
 }
 
 const METHODS = ["get", "post", "put", "patch", "delete"];
-const KINDS = [
-  "organization",
-  "store",
-  "distributor",
-  "reseller",
-  "customer",
-  "enterprise",
-  "member_account",
-  "merchant",
-];
 const TAG = Math.random().toString(36).slice(2, 8);
 
 let t: TestApp;
@@ -96,7 +87,7 @@ async function createFixtures() {
   });
   const names = [`Protected zone ${TAG}`];
   const units: Record<string, string> = {};
-  for (const kind of KINDS) {
+  for (const kind of ORG_UNIT_KINDS) {
     const name = `Protected ${kind} ${TAG}`;
     units[kind] = (
       await post("/v1/org-units", { parent_id: zone.id, kind, name, code: `P-${kind}-${TAG}` })

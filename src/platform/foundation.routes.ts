@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../app-types.js";
 import { DomainError } from "../shared/errors.js";
-import { recordAudit } from "./audit/audit.js";
+import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
 import { type ApiKeyRecord, createApiKey, revokeApiKey } from "./auth/api-keys.js";
 import { signMemberToken } from "./auth/member-tokens.js";
@@ -171,7 +171,6 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           .where("id", "=", actor.tenantId)
           .returning(TENANT_COLUMNS)
           .executeTakeFirstOrThrow();
-        const changed = Object.keys(body) as (keyof typeof body)[];
         await recordAudit(
           trx,
           { actor, requestId: request.id },
@@ -179,10 +178,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
             action: "tenant.updated",
             targetType: "tenant",
             targetId: actor.tenantId,
-            summary: {
-              before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-              after: Object.fromEntries(changed.map((k) => [k, after[k]])),
-            },
+            summary: changeSummary(before, after, Object.keys(body) as (keyof typeof body)[]),
           },
           clock.now(),
         );

@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../app-types.js";
 import type { Tx } from "../db/database.js";
 import { DomainError } from "../shared/errors.js";
-import { recordAudit } from "./audit/audit.js";
+import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
 import { CSRF_HEADER, SESSION_COOKIE } from "./auth/authenticate.js";
 import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./auth/passwords.js";
@@ -454,15 +454,18 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       if (disabledAt || passwordHash !== undefined || change.role !== undefined) {
         await revokeUserSessions(trx, actor.tenantId, id, now);
       }
-      const fields = ["name", "role", "org_unit_id", "disabled_at", "locked_until"] as const;
-      const changed = fields.filter((f) => String(before[f]) !== String((after as UserRow)[f]));
       await audit(trx, actor, requestId, {
         action: disabledAt && !before.disabled_at ? "user.disabled" : "user.updated",
         targetType: "user",
         targetId: id,
         summary: {
-          before: Object.fromEntries(changed.map((f) => [f, before[f]])),
-          after: Object.fromEntries(changed.map((f) => [f, (after as UserRow)[f]])),
+          ...changeSummary(before, after as UserRow, [
+            "name",
+            "role",
+            "org_unit_id",
+            "disabled_at",
+            "locked_until",
+          ]),
           ...(passwordHash !== undefined ? { password_reset: true } : {}),
         },
       });

@@ -1,7 +1,6 @@
-import { type ExpressionBuilder, sql } from "kysely";
+import { sql } from "kysely";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import type { DB } from "../../db/schema.js";
 import type { Actor } from "../auth/actor.js";
 import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
@@ -61,42 +60,16 @@ function serializeEvent(row: AuditRow) {
  */
 function visibleTo(actor: Actor, prefix: string) {
   const pattern = `${escapeLike(prefix)}%`;
-  return (eb: ExpressionBuilder<DB, "audit_events">) =>
-    eb.or([
-      eb.and([eb("audit_events.actor_type", "=", actor.type), eb("audit_events.actor_id", "=", actor.id)]),
-      eb.and([
-        eb("audit_events.actor_type", "=", "api_key"),
-        eb.exists(
-          eb
-            .selectFrom("api_keys")
-            .innerJoin("org_units", (j) =>
-              j
-                .onRef("org_units.tenant_id", "=", "api_keys.tenant_id")
-                .onRef("org_units.id", "=", "api_keys.org_unit_id"),
-            )
-            .select(sql`1`.as("one"))
-            .whereRef("api_keys.tenant_id", "=", "audit_events.tenant_id")
-            .whereRef("api_keys.id", "=", "audit_events.actor_id")
-            .where("org_units.path", "like", pattern),
-        ),
-      ]),
-      eb.and([
-        eb("audit_events.actor_type", "=", "user"),
-        eb.exists(
-          eb
-            .selectFrom("users")
-            .innerJoin("org_units", (j) =>
-              j
-                .onRef("org_units.tenant_id", "=", "users.tenant_id")
-                .onRef("org_units.id", "=", "users.org_unit_id"),
-            )
-            .select(sql`1`.as("one"))
-            .whereRef("users.tenant_id", "=", "audit_events.tenant_id")
-            .whereRef("users.id", "=", "audit_events.actor_id")
-            .where("org_units.path", "like", pattern),
-        ),
-      ]),
-    ]);
+  return sql<boolean>`(
+    (audit_events.actor_type = ${actor.type} and audit_events.actor_id = ${actor.id})
+    or (audit_events.actor_type, audit_events.actor_id) in (
+      select 'api_key', k.id from api_keys k
+        join org_units o on o.tenant_id = k.tenant_id and o.id = k.org_unit_id
+        where o.path like ${pattern}
+      union all
+      select 'user', u.id from users u
+        join org_units o on o.tenant_id = u.tenant_id and o.id = u.org_unit_id
+        where o.path like ${pattern}))`;
 }
 
 /** The audit log: who changed what, when. */

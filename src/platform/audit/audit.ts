@@ -37,3 +37,19 @@ export async function recordAudit(
     created_at: now,
   });
 }
+
+/**
+ * The before/after summary of an update: only the fields whose value changed, compared
+ * as JSON (dates, objects and arrays included).
+ */
+export function changeSummary<T extends object, K extends keyof T & string>(
+  before: T,
+  after: T,
+  fields: readonly K[],
+): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const changed = fields.filter((f) => JSON.stringify(before[f]) !== JSON.stringify(after[f]));
+  return {
+    before: Object.fromEntries(changed.map((f) => [f, before[f]])),
+    after: Object.fromEntries(changed.map((f) => [f, after[f]])),
+  };
+}

@@ -4,7 +4,7 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import { DomainError, registerErrorStatuses } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
-import { recordAudit } from "../audit/audit.js";
+import { changeSummary, recordAudit } from "../audit/audit.js";
 import type { Actor } from "../auth/actor.js";
 import { assertInScope } from "../auth/scope.js";
 import { pageLimit, toPage } from "../http/pagination.js";
@@ -320,15 +320,11 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
             .where("id", "=", before.id)
             .returning(ORG_UNIT_COLUMNS)
             .executeTakeFirstOrThrow()) as OrgUnitRow;
-          const changed = (["name", "code", "metadata"] as const).filter((k) => body[k] !== undefined);
           await audit(trx, actor, request.id, {
             action: "org_unit.updated",
             targetType: "org_unit",
             targetId: before.id,
-            summary: {
-              before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-              after: Object.fromEntries(changed.map((k) => [k, after[k]])),
-            },
+            summary: changeSummary(before, after, ["name", "code", "metadata"]),
           });
           return after;
         })
@@ -594,15 +590,11 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           .where("id", "=", before.id)
           .returningAll()
           .executeTakeFirstOrThrow();
-        const changed = (["name", "store_ids"] as const).filter((k) => body[k] !== undefined);
         await audit(trx, actor, request.id, {
           action: "store_group.updated",
           targetType: "store_group",
           targetId: before.id,
-          summary: {
-            before: Object.fromEntries(changed.map((k) => [k, before[k]])),
-            after: Object.fromEntries(changed.map((k) => [k, after[k]])),
-          },
+          summary: changeSummary(before, after as StoreGroupRow, ["name", "store_ids"]),
         });
         return after as StoreGroupRow;
       });
