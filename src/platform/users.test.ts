@@ -8,6 +8,7 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../test/helpers/app.js";
+import { expectProblem } from "../../test/helpers/problem.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -24,15 +25,6 @@ beforeAll(async () => {
     .executeTakeFirstOrThrow();
 });
 afterAll(async () => t?.close());
-
-type Res = { statusCode: number; headers: Record<string, unknown>; body: string };
-function expectProblem(response: Res, status: number, code: string) {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(String(response.headers["content-type"])).toContain("application/problem+json");
-  const body = JSON.parse(response.body);
-  expect(body).toMatchObject({ status, code });
-  return body as { detail: string };
-}
 
 let emailCounter = 0;
 async function createUser(

@@ -7,6 +7,7 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { expectProblem, type InjectedResponse } from "../../../test/helpers/problem.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -18,13 +19,6 @@ beforeAll(async () => {
   rootId = tenant.rootOrgUnitId;
 });
 afterAll(async () => t?.close());
-
-type Res = { statusCode: number; headers: Record<string, unknown>; body: string };
-function expectProblem(response: Res, status: number, code: string) {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(String(response.headers["content-type"])).toContain("application/problem+json");
-  expect(JSON.parse(response.body)).toMatchObject({ status, code });
-}
 
 interface Unit {
   id: string;
@@ -45,7 +39,7 @@ async function unit(parentId: string, kind: string, name: string, headers = tena
   return json<Unit>(response);
 }
 
-const ids = (response: Res) =>
+const ids = (response: InjectedResponse) =>
   (JSON.parse(response.body) as { data: { id: string }[] }).data.map((u) => u.id);
 const get = (url: string, headers = tenant.auth) => t.app.inject({ url, headers });
 
