@@ -1,8 +1,15 @@
 import type { RoutesFn } from "./app-types.js";
+import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { foundationRoutes } from "./platform/foundation.routes.js";
 import { orgRoutes } from "./platform/org/org.routes.js";
 import { userRoutes } from "./platform/users.routes.js";
 
 /** Every module's routes, in the order they appear in the docs. Add a module here. */
-export const routeModules: RoutesFn[] = [foundationRoutes, orgRoutes, userRoutes, auditRoutes];
+export const routeModules: RoutesFn[] = [
+  foundationRoutes,
+  orgRoutes,
+  userRoutes,
+  auditRoutes,
+  vouchersRoutes,
+];

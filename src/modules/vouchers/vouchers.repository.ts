@@ -1,0 +1,213 @@
+import type { Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { assertInScope } from "../../platform/auth/scope.js";
+import { escapeLike } from "../../platform/org/org-units.js";
+import { DomainError } from "../../shared/errors.js";
+
+export const PURPOSES = ["customer_discount", "product_trial"] as const;
+export type Purpose = (typeof PURPOSES)[number];
+export const SCOPE_KINDS = ["all", "allow", "deny"] as const;
+export type ScopeKind = (typeof SCOPE_KINDS)[number];
+export const VALIDITY_KINDS = ["fixed", "relative"] as const;
+export type ValidityKind = (typeof VALIDITY_KINDS)[number];
+export const TEMPLATE_STATUSES = ["active", "archived"] as const;
+/** The stored lifecycle; `unused / partly_used / used_up` come from the ledger balance. */
+export const VOUCHER_STATES = ["active", "withdrawn", "expired"] as const;
+export type VoucherState = (typeof VOUCHER_STATES)[number];
+export const VOUCHER_STATUSES = ["unused", "partly_used", "used_up", "expired", "withdrawn"] as const;
+export type VoucherStatus = (typeof VOUCHER_STATUSES)[number];
+
+export interface VoucherQuotasTable {
+  tenant_id: string;
+  id: string;
+  distributor_id: string;
+  reseller_id: string;
+  asset: string;
+  account_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface VoucherQuotaChangesTable {
+  tenant_id: string;
+  id: string;
+  quota_id: string;
+  delta: number;
+  reason: string;
+  actor_type: string;
+  actor_id: string;
+  transfer_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface VoucherTemplatesTable {
+  tenant_id: string;
+  id: string;
+  owner_id: string;
+  name: string;
+  purpose: Purpose;
+  face_amount: number;
+  asset: string;
+  validity_kind: ValidityKind;
+  /** `YYYY-MM-DD` in the tenant's time zone (read as text). */
+  valid_from: string | null;
+  valid_until: string | null;
+  valid_days: number | null;
+  scope_kind: ScopeKind;
+  product_codes: JsonDefault<string[]>;
+  min_bill_amount: number;
+  note: string | null;
+  status: JsonDefault<"active" | "archived">;
+  issued_count: JsonDefault<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface VouchersTable {
+  tenant_id: string;
+  id: string;
+  template_id: string | null;
+  purpose: Purpose;
+  issuer_id: string;
+  customer_id: string;
+  face_amount: number;
+  asset: string;
+  scope_kind: ScopeKind;
+  product_codes: JsonDefault<string[]>;
+  min_bill_amount: number;
+  starts_at: Timestamp;
+  expires_at: Timestamp;
+  state: JsonDefault<VoucherState>;
+  account_id: string | null;
+  source_account_id: string | null;
+  issued_by: string;
+  issue_batch_id: string | null;
+  withdrawn_at: Date | null;
+  withdrawn_by: string | null;
+  expired_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface VoucherBillsTable {
+  tenant_id: string;
+  id: string;
+  bill_id: string;
+  customer_id: string;
+  asset: string;
+  total_amount: number;
+  deducted_amount: number;
+  lines: JsonDefault<{ product_code: string; amount: number }[]>;
+  request_hash: string;
+  created_at: Timestamp;
+}
+
+export interface VoucherBillRefundsTable {
+  tenant_id: string;
+  id: string;
+  bill_ref: string;
+  refund_id: string;
+  request_hash: string;
+  returned_amount: number;
+  created_at: Timestamp;
+}
+
+export interface VoucherUsagesTable {
+  tenant_id: string;
+  id: string;
+  voucher_id: string;
+  bill_ref: string;
+  bill_id: string;
+  refund_ref: string | null;
+  line_index: number;
+  product_code: string;
+  kind: "deduction" | "refund";
+  amount: number;
+  returned_to: "voucher" | "source" | null;
+  transfer_id: string | null;
+  created_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    voucher_quotas: VoucherQuotasTable;
+    voucher_quota_changes: VoucherQuotaChangesTable;
+    voucher_templates: VoucherTemplatesTable;
+    vouchers: VouchersTable;
+    voucher_bills: VoucherBillsTable;
+    voucher_bill_refunds: VoucherBillRefundsTable;
+    voucher_usages: VoucherUsagesTable;
+  }
+}
+
+export type TemplateRow = Selectable<VoucherTemplatesTable>;
+export type VoucherRow = Selectable<VouchersTable>;
+export type QuotaRow = Selectable<VoucherQuotasTable>;
+
+export interface UnitRef {
+  id: string;
+  kind: string;
+  path: string;
+  parent_id: string | null;
+}
+
+/** The org unit if it exists and lies in the actor's subtree (else `<what>_not_found`). */
+export async function unitInScope(trx: Tx, actor: Actor, id: string, what: string): Promise<UnitRef> {
+  const unit = await trx
+    .selectFrom("org_units")
+    .select(["id", "kind", "path", "parent_id"])
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!unit) throw new DomainError(`${what}_not_found`, `${humanise(what)} not found`);
+  assertInScope(actor, unit.path, what);
+  return unit;
+}
+
+/** The nearest ancestor-or-self of `unit` of the given kind (by its path), if any. */
+export async function ancestorOfKind(trx: Tx, tenantId: string, unit: UnitRef, kind: string) {
+  const ids = unit.path.split("/").filter(Boolean);
+  if (ids.length === 0) return undefined;
+  const rows = await trx
+    .selectFrom("org_units")
+    .select(["id", "kind", "path", "parent_id"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", ids)
+    .where("kind", "=", kind)
+    .execute();
+  return rows.sort((a, b) => b.path.length - a.path.length)[0];
+}
+
+export async function loadTemplate(
+  trx: Tx,
+  actor: Actor,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<TemplateRow & { owner_path: string }> {
+  let query = trx
+    .selectFrom("voucher_templates as t")
+    .innerJoin("org_units as o", (j) =>
+      j.onRef("o.tenant_id", "=", "t.tenant_id").onRef("o.id", "=", "t.owner_id"),
+    )
+    .selectAll("t")
+    .select("o.path as owner_path")
+    .where("t.tenant_id", "=", actor.tenantId)
+    .where("t.id", "=", id);
+  if (options.forUpdate) query = query.forUpdate("t");
+  const row = await query.executeTakeFirst();
+  if (!row || actor.type === "member") {
+    throw new DomainError("voucher_template_not_found", "Voucher template not found");
+  }
+  assertInScope(actor, row.owner_path, "voucher_template");
+  return row as TemplateRow & { owner_path: string };
+}
+
+export function subtreePattern(path: string): string {
+  return `${escapeLike(path)}%`;
+}
+
+function humanise(code: string): string {
+  const text = code.replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
