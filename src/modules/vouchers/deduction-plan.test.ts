@@ -67,7 +67,7 @@ describe("deduction order", () => {
       expiresAt: fc.integer({ min: 1, max: 28 }).map(day),
       minBillAmount: fc.integer({ min: 0, max: 20_000 }),
       scope: fc.oneof(
-        fc.constant({ kind: "all" as const, productCodes: [] }),
+        fc.constant({ kind: "all" as const, productCodes: [] as string[] }),
         fc.record({
           kind: fc.constantFrom("allow" as const, "deny" as const),
           productCodes: fc.subarray(["a", "b", "c"], { minLength: 1 }),
