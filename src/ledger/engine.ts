@@ -1,0 +1,835 @@
+import { isDeepStrictEqual } from "node:util";
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.js";
+import { assert } from "../shared/assert.js";
+import type { Clock } from "../shared/clock.js";
+import { newId } from "../shared/ids.js";
+import type { TransferKind } from "./ledger.schema.js";
+import {
+  type Account,
+  type AccountErrorCode,
+  type AccountInput,
+  type AccountResult,
+  type AccountUpdate,
+  type Balances,
+  type BatchItem,
+  CLIENT_ID,
+  type Failure,
+  type LedgerOps,
+  MAX_METADATA_BYTES,
+  MAX_TIMEOUT_SECONDS,
+  type ResolveInput,
+  type Transfer,
+  type TransferInput,
+  type TransferResult,
+} from "./types.js";
+
+/** Runs SQL for the engine (not the unit's own SQL): on the batch connection or a transaction. */
+export interface Executor {
+  query<R>(text: string, params: unknown[]): Promise<R[]>;
+  /** For set-based inserts of appended rows. */
+  kysely(): Kysely<DB>;
+}
+
+interface AccountState extends Account {
+  /** Created in this session and not yet inserted. */
+  isNew: boolean;
+  /** Changed since loaded or last written. */
+  dirty: boolean;
+}
+
+const fail = <C extends string>(code: C, detail: string): Failure<C> => ({ ok: false, code, detail });
+
+/**
+ * A layer of uncommitted ledger state: the batch (root), a unit of work on top of it, a
+ * linked chain on top of the unit. Reads fall through to the parent; a layer's changes
+ * reach its parent only when it succeeds (`merge`), so a failing unit or chain leaves no trace.
+ */
+export class Layer {
+  readonly accounts = new Map<string, AccountState>();
+  readonly transfers: Transfer[] = [];
+  readonly transferById = new Map<string, Transfer>();
+  readonly resolutions = new Map<string, TransferKind>();
+  readonly appended: [string, Record<string, unknown>][] = [];
+  closed = false;
+  constructor(readonly parent: Layer | null) {}
+
+  account(id: string): AccountState | undefined {
+    return this.accounts.get(id) ?? this.parent?.account(id);
+  }
+  transfer(id: string): Transfer | undefined {
+    return this.transferById.get(id) ?? this.parent?.transfer(id);
+  }
+  resolution(pendingId: string): TransferKind | undefined {
+    return this.resolutions.get(pendingId) ?? this.parent?.resolution(pendingId);
+  }
+  /** The account as this layer may change it (copied up from the parent on first write). */
+  writable(id: string): AccountState {
+    const own = this.accounts.get(id);
+    if (own) {
+      own.dirty = true;
+      return own;
+    }
+    const inherited = this.parent?.account(id);
+    assert(inherited, `account ${id} must be loaded before it is written`);
+    const copy = { ...inherited, dirty: true };
+    this.accounts.set(id, copy);
+    return copy;
+  }
+  addTransfer(t: Transfer): void {
+    this.transfers.push(t);
+    this.transferById.set(t.id, t);
+    if (t.pending_id) this.resolutions.set(t.pending_id, t.kind);
+  }
+  get transferCount(): number {
+    return this.transfers.length + (this.parent?.transferCount ?? 0);
+  }
+  merge(): void {
+    const parent = this.parent;
+    assert(parent && !this.closed, "only an open child layer merges");
+    for (const [id, a] of this.accounts) parent.accounts.set(id, a);
+    for (const t of this.transfers) parent.addTransfer(t);
+    for (const row of this.appended) parent.appended.push(row);
+    this.closed = true;
+  }
+  discard(): void {
+    this.closed = true;
+  }
+}
+
+export interface LoadObserver {
+  /** Called with ids just locked from the database (a unit may need to forget them on rollback). */
+  onLocked(ids: string[]): void;
+}
+
+function metadataTooLarge(metadata: Record<string, unknown> | null | undefined): boolean {
+  return metadata != null && Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES;
+}
+
+const isAmount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n > 0;
+
+/** The normal side's posted net and what is available, per the account's limit flag. */
+export function balancesOf(a: Account): Balances {
+  const debitNormal = a.credits_must_not_exceed_debits;
+  const posted = debitNormal ? a.debits_posted - a.credits_posted : a.credits_posted - a.debits_posted;
+  const available = debitNormal ? posted - a.credits_pending : posted - a.debits_pending;
+  return {
+    account_id: a.id,
+    asset: a.asset,
+    debits_posted: a.debits_posted,
+    credits_posted: a.credits_posted,
+    debits_pending: a.debits_pending,
+    credits_pending: a.credits_pending,
+    posted,
+    available,
+  };
+}
+
+export function publicAccount(a: Account): Account {
+  return {
+    id: a.id,
+    asset: a.asset,
+    kind: a.kind,
+    owner_module: a.owner_module,
+    owner_id: a.owner_id,
+    debits_must_not_exceed_credits: a.debits_must_not_exceed_credits,
+    credits_must_not_exceed_debits: a.credits_must_not_exceed_debits,
+    overdraft_limit: a.overdraft_limit,
+    frozen_debits: a.frozen_debits,
+    frozen_credits: a.frozen_credits,
+    closed: a.closed,
+    expires_at: a.expires_at,
+    metadata: a.metadata,
+    debits_posted: a.debits_posted,
+    credits_posted: a.credits_posted,
+    debits_pending: a.debits_pending,
+    credits_pending: a.credits_pending,
+    created_at: a.created_at,
+    updated_at: a.updated_at,
+  };
+}
+
+const ACCOUNT_COLUMNS =
+  "id, asset, kind, owner_module, owner_id, debits_must_not_exceed_credits, credits_must_not_exceed_debits, overdraft_limit, frozen_debits, frozen_credits, closed, expires_at, metadata, debits_posted, credits_posted, debits_pending, credits_pending, created_at, updated_at";
+export const TRANSFER_COLUMNS =
+  "id, kind, debit_account_id, credit_account_id, amount, asset, code, reference_module, reference_id, memo, metadata, pending_id, timeout_seconds, timeout_at, debit_balance, credit_balance, created_at";
+
+/**
+ * The ledger's decisions for one session (a group-commit batch, or one transaction): locks
+ * accounts in id order and caches them, evaluates operations in memory against the layer
+ * they run in, and writes everything set-based in `flush`.
+ */
+export class Session {
+  readonly root = new Layer(null);
+  /** Transfers known to be in the database (immutable, so safe to cache). */
+  private readonly stored = new Map<string, Transfer>();
+  private readonly assets = new Map<string, boolean>();
+
+  constructor(
+    readonly tenantId: string,
+    readonly exec: Executor,
+    readonly clock: Clock,
+  ) {}
+
+  /** Locks (SELECT … FOR UPDATE, in id order) every account not yet held by this session. */
+  async lock(ids: Iterable<string>, observer?: LoadObserver): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.root.account(id)).sort();
+    if (missing.length === 0) return;
+    const rows = await this.exec.query<Account>(
+      `select ${ACCOUNT_COLUMNS} from ledger_accounts where tenant_id = $1 and id = any($2::text[]) order by id for update`,
+      [this.tenantId, missing],
+    );
+    for (const row of rows) {
+      // Another operation of the same unit may have created or loaded it meanwhile.
+      if (!this.root.account(row.id)) this.root.accounts.set(row.id, { ...row, isNew: false, dirty: false });
+    }
+    observer?.onLocked(rows.map((r) => r.id));
+  }
+
+  /** Forgets accounts whose row locks were lost with a rolled-back savepoint. */
+  forget(ids: string[]): void {
+    for (const id of ids) {
+      const a = this.root.accounts.get(id);
+      if (a && !a.isNew && !a.dirty) this.root.accounts.delete(id);
+    }
+  }
+
+  async findTransfers(layer: Layer, ids: string[]): Promise<void> {
+    const missing = ids.filter((id) => !layer.transfer(id) && !this.stored.has(id));
+    if (missing.length === 0) return;
+    const rows = await this.exec.query<Transfer>(
+      `select ${TRANSFER_COLUMNS} from ledger_transfers where tenant_id = $1 and id = any($2::text[])`,
+      [this.tenantId, [...new Set(missing)]],
+    );
+    for (const row of rows) this.stored.set(row.id, row);
+  }
+
+  private knownTransfer(layer: Layer, id: string): Transfer | undefined {
+    return layer.transfer(id) ?? this.stored.get(id);
+  }
+
+  private async assetExists(code: string): Promise<boolean> {
+    const known = this.assets.get(code);
+    if (known !== undefined) return known;
+    const rows = await this.exec.query<{ code: string }>(
+      "select code from ledger_assets where tenant_id = $1 and code = $2",
+      [this.tenantId, code],
+    );
+    this.assets.set(code, rows.length > 0);
+    return rows.length > 0;
+  }
+
+  // ---- accounts -------------------------------------------------------------------------
+
+  async createAccount(layer: Layer, input: AccountInput, observer?: LoadObserver): Promise<AccountResult> {
+    const check = validateAccount(input);
+    if (check) return check;
+    const id = input.id ?? newId("acc");
+    if (input.id !== undefined) await this.lock([id], observer);
+    const existing = layer.account(id);
+    if (existing) return compareAccount(existing, input);
+    if (!(await this.assetExists(input.asset))) {
+      return fail("asset_not_found", `Asset ${input.asset} does not exist`);
+    }
+    if (layer.closed) throw new Error("the unit of work has already finished");
+    const raced = layer.account(id);
+    if (raced) return compareAccount(raced, input);
+    const now = this.clock.now();
+    const account: AccountState = {
+      id,
+      asset: input.asset,
+      kind: input.kind,
+      owner_module: input.owner_module ?? null,
+      owner_id: input.owner_id ?? null,
+      debits_must_not_exceed_credits: input.debits_must_not_exceed_credits ?? false,
+      credits_must_not_exceed_debits: input.credits_must_not_exceed_debits ?? false,
+      overdraft_limit: input.overdraft_limit ?? 0,
+      frozen_debits: input.frozen_debits ?? false,
+      frozen_credits: input.frozen_credits ?? false,
+      closed: false,
+      expires_at: input.expires_at ?? null,
+      metadata: input.metadata ?? {},
+      debits_posted: 0,
+      credits_posted: 0,
+      debits_pending: 0,
+      credits_pending: 0,
+      created_at: now,
+      updated_at: now,
+      isNew: true,
+      dirty: true,
+    };
+    layer.accounts.set(id, account);
+    return { ok: true, code: "created", account: publicAccount(account) };
+  }
+
+  async updateAccount(
+    layer: Layer,
+    id: string,
+    update: AccountUpdate,
+    observer?: LoadObserver,
+  ): Promise<AccountResult> {
+    if (
+      update.overdraft_limit !== undefined &&
+      !(Number.isSafeInteger(update.overdraft_limit) && update.overdraft_limit >= 0)
+    ) {
+      return fail("invalid_amount", "overdraft_limit must be a non-negative integer");
+    }
+    await this.lock([id], observer);
+    if (layer.closed) throw new Error("the unit of work has already finished");
+    const current = layer.account(id);
+    if (!current) return fail("account_not_found", `Account ${id} not found`);
+    if (current.closed) return fail("account_closed", `Account ${id} is closed`);
+    if (update.closed && (current.debits_pending > 0 || current.credits_pending > 0)) {
+      return fail("account_has_pending", `Account ${id} has holds; post or void them before closing`);
+    }
+    const a = layer.writable(id);
+    if (update.frozen_debits !== undefined) a.frozen_debits = update.frozen_debits;
+    if (update.frozen_credits !== undefined) a.frozen_credits = update.frozen_credits;
+    if (update.closed) a.closed = true;
+    if (update.expires_at !== undefined) a.expires_at = update.expires_at;
+    if (update.overdraft_limit !== undefined) a.overdraft_limit = update.overdraft_limit;
+    a.updated_at = this.clock.now();
+    return { ok: true, code: "updated", account: publicAccount(a) };
+  }
+
+  // ---- transfers ------------------------------------------------------------------------
+
+  /** Evaluates items in order; a chain (`linked`) succeeds or fails as one. */
+  async batch(layer: Layer, items: BatchItem[], observer?: LoadObserver): Promise<TransferResult[]> {
+    // Everything the batch needs from the database, in two queries.
+    const accountIds: string[] = [];
+    const ids: string[] = [];
+    for (const item of items) {
+      if (typeof item.debit_account_id === "string") accountIds.push(item.debit_account_id);
+      if (typeof item.credit_account_id === "string") accountIds.push(item.credit_account_id);
+      if (item.id !== undefined) ids.push(item.id);
+    }
+    await this.lock(accountIds, observer);
+    await this.findTransfers(
+      layer,
+      ids.filter((id) => CLIENT_ID.test(id)),
+    );
+    if (layer.closed) throw new Error("the unit of work has already finished");
+
+    const results: TransferResult[] = new Array(items.length);
+    let start = 0;
+    while (start < items.length) {
+      let end = start;
+      while (end < items.length - 1 && items[end]!.linked) end++;
+      if (end === items.length - 1 && items[end]!.linked) {
+        for (let i = start; i <= end; i++) {
+          results[i] = fail("linked_chain_open", "The last item of a batch must not be linked");
+        }
+        break;
+      }
+      const chain = end > start ? new Layer(layer) : layer;
+      let failedAt = -1;
+      for (let i = start; i <= end; i++) {
+        const r = this.applyTransfer(chain, items[i]!);
+        results[i] = r;
+        if (!r.ok) {
+          failedAt = i;
+          break;
+        }
+      }
+      if (chain !== layer) {
+        if (failedAt >= 0) {
+          chain.discard();
+          for (let i = start; i <= end; i++) {
+            if (i !== failedAt) {
+              results[i] = fail("linked_transfer_failed", `Linked transfer ${failedAt - start} failed`);
+            }
+          }
+        } else {
+          chain.merge();
+        }
+      }
+      start = end + 1;
+    }
+    return results;
+  }
+
+  /** Synchronous: every check and the effect happen with no await in between. */
+  private applyTransfer(layer: Layer, input: TransferInput): TransferResult {
+    if (input.id !== undefined && !CLIENT_ID.test(input.id)) {
+      return fail("invalid_id", "A transfer id is 1-64 characters A-Z a-z 0-9 _ -");
+    }
+    if (!isAmount(input.amount)) return fail("invalid_amount", "amount must be a positive integer");
+    if (input.debit_account_id === input.credit_account_id) {
+      return fail("accounts_must_be_different", "A transfer needs two different accounts");
+    }
+    if (metadataTooLarge(input.metadata)) {
+      return fail("metadata_too_large", `metadata may hold at most ${MAX_METADATA_BYTES} bytes of JSON`);
+    }
+    const pending = input.pending === true;
+    const timeout = input.timeout_seconds ?? null;
+    if (
+      timeout !== null &&
+      (!pending || !Number.isSafeInteger(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_SECONDS)
+    ) {
+      return fail("invalid_timeout", "timeout_seconds is a positive number of seconds, for holds only");
+    }
+    if (input.id !== undefined) {
+      const existing = this.knownTransfer(layer, input.id);
+      if (existing) return compareTransfer(existing, input);
+    }
+    const dr = layer.account(input.debit_account_id);
+    if (!dr) return fail("account_not_found", `Debit account ${input.debit_account_id} not found`);
+    const cr = layer.account(input.credit_account_id);
+    if (!cr) return fail("account_not_found", `Credit account ${input.credit_account_id} not found`);
+    if (dr.asset !== cr.asset || (input.asset !== undefined && input.asset !== dr.asset)) {
+      return fail(
+        "asset_mismatch",
+        `The transfer and both accounts must have one asset (${dr.asset}, ${cr.asset})`,
+      );
+    }
+    if (dr.closed) return fail("account_closed", `Debit account ${dr.id} is closed`);
+    if (cr.closed) return fail("account_closed", `Credit account ${cr.id} is closed`);
+    if (dr.frozen_debits) return fail("account_frozen", `Debit account ${dr.id} is frozen for debits`);
+    if (cr.frozen_credits) return fail("account_frozen", `Credit account ${cr.id} is frozen for credits`);
+    const now = this.clock.now();
+    if (dr.expires_at && dr.expires_at.getTime() <= now.getTime()) {
+      return fail("account_expired", `Debit account ${dr.id} expired at ${dr.expires_at.toISOString()}`);
+    }
+    const amount = input.amount;
+    const drDebits = dr.debits_posted + dr.debits_pending + amount;
+    const crCredits = cr.credits_posted + cr.credits_pending + amount;
+    if (!Number.isSafeInteger(drDebits) || !Number.isSafeInteger(crCredits)) {
+      return fail("overflow", "The transfer would overflow an account balance");
+    }
+    if (dr.debits_must_not_exceed_credits && drDebits > dr.credits_posted + dr.overdraft_limit) {
+      return fail("insufficient_funds", `Account ${dr.id} has ${available(dr)} available, ${amount} needed`);
+    }
+    if (cr.credits_must_not_exceed_debits && crCredits > cr.debits_posted + cr.overdraft_limit) {
+      return fail("credit_limit_exceeded", `Account ${cr.id} can take at most ${available(cr)} more`);
+    }
+
+    const d = layer.writable(dr.id);
+    const c = layer.writable(cr.id);
+    if (pending) {
+      d.debits_pending += amount;
+      c.credits_pending += amount;
+    } else {
+      d.debits_posted += amount;
+      c.credits_posted += amount;
+    }
+    d.updated_at = now;
+    c.updated_at = now;
+    const transfer: Transfer = {
+      id: input.id ?? newId("tr"),
+      kind: pending ? "pending" : "posted",
+      debit_account_id: dr.id,
+      credit_account_id: cr.id,
+      amount,
+      asset: dr.asset,
+      code: input.code ?? "transfer",
+      reference_module: input.reference_module ?? null,
+      reference_id: input.reference_id ?? null,
+      memo: input.memo ?? null,
+      metadata: input.metadata ?? null,
+      pending_id: null,
+      timeout_seconds: timeout,
+      timeout_at: timeout === null ? null : new Date(now.getTime() + timeout * 1000),
+      debit_balance: d.credits_posted - d.debits_posted,
+      credit_balance: c.credits_posted - c.debits_posted,
+      created_at: now,
+    };
+    layer.addTransfer(transfer);
+    return { ok: true, code: "created", transfer };
+  }
+
+  /** Posts (all or part of) or voids a hold; `expiring` is the timeout job's void. */
+  async resolve(
+    layer: Layer,
+    kind: "post_pending" | "void_pending",
+    input: ResolveInput,
+    observer?: LoadObserver,
+    expiring = false,
+  ): Promise<TransferResult> {
+    if (input.id !== undefined && !CLIENT_ID.test(input.id)) {
+      return fail("invalid_id", "A transfer id is 1-64 characters A-Z a-z 0-9 _ -");
+    }
+    if (kind === "post_pending" && input.amount !== undefined && !isAmount(input.amount)) {
+      return fail("invalid_amount", "amount must be a positive integer");
+    }
+    if (metadataTooLarge(input.metadata)) {
+      return fail("metadata_too_large", `metadata may hold at most ${MAX_METADATA_BYTES} bytes of JSON`);
+    }
+    await this.findTransfers(layer, [input.pending_id, ...(input.id !== undefined ? [input.id] : [])]);
+    if (input.id !== undefined) {
+      const existing = this.knownTransfer(layer, input.id);
+      if (existing) return compareResolution(existing, kind, input);
+    }
+    const p = this.knownTransfer(layer, input.pending_id);
+    if (!p) return fail("pending_transfer_not_found", `Transfer ${input.pending_id} not found`);
+    if (p.kind !== "pending") {
+      return fail("pending_transfer_not_pending", `Transfer ${p.id} is not a pending transfer`);
+    }
+    // Lock before reading whether it is resolved: every resolver of this hold holds these
+    // rows, so once they are ours no one else can resolve it until we commit.
+    await this.lock([p.debit_account_id, p.credit_account_id], observer);
+    let resolved = layer.resolution(p.id) ?? (await this.storedResolution(p.id));
+    if (layer.closed) throw new Error("the unit of work has already finished");
+    resolved = layer.resolution(p.id) ?? resolved;
+    if (input.id !== undefined) {
+      const raced = this.knownTransfer(layer, input.id);
+      if (raced) return compareResolution(raced, kind, input);
+    }
+    if (resolved === "post_pending") return fail("pending_already_posted", `Hold ${p.id} was already posted`);
+    if (resolved === "void_pending") return fail("pending_already_voided", `Hold ${p.id} was already voided`);
+    const now = this.clock.now();
+    if (!expiring && p.timeout_at && p.timeout_at.getTime() <= now.getTime()) {
+      return fail("pending_expired", `Hold ${p.id} expired at ${p.timeout_at.toISOString()}`);
+    }
+    const amount = kind === "void_pending" ? p.amount : (input.amount ?? p.amount);
+    if (amount > p.amount) {
+      return fail("exceeds_pending_amount", `Hold ${p.id} is for ${p.amount}; ${amount} cannot be posted`);
+    }
+    const dr = layer.account(p.debit_account_id);
+    const cr = layer.account(p.credit_account_id);
+    assert(dr && cr, "a hold's accounts exist");
+    if (kind === "post_pending") {
+      if (dr.closed) return fail("account_closed", `Debit account ${dr.id} is closed`);
+      if (cr.closed) return fail("account_closed", `Credit account ${cr.id} is closed`);
+    }
+    const d = layer.writable(dr.id);
+    const c = layer.writable(cr.id);
+    assert(d.debits_pending >= p.amount && c.credits_pending >= p.amount, "a hold's amount is pending");
+    d.debits_pending -= p.amount;
+    c.credits_pending -= p.amount;
+    if (kind === "post_pending") {
+      d.debits_posted += amount;
+      c.credits_posted += amount;
+    }
+    d.updated_at = now;
+    c.updated_at = now;
+    const transfer: Transfer = {
+      id: input.id ?? newId("tr"),
+      kind,
+      debit_account_id: p.debit_account_id,
+      credit_account_id: p.credit_account_id,
+      amount,
+      asset: p.asset,
+      code: input.code ?? (kind === "post_pending" ? p.code : expiring ? "hold_expired" : p.code),
+      reference_module: p.reference_module,
+      reference_id: p.reference_id,
+      memo: input.memo ?? null,
+      metadata: input.metadata ?? null,
+      pending_id: p.id,
+      timeout_seconds: null,
+      timeout_at: null,
+      debit_balance: d.credits_posted - d.debits_posted,
+      credit_balance: c.credits_posted - c.debits_posted,
+      created_at: now,
+    };
+    layer.addTransfer(transfer);
+    return { ok: true, code: "created", transfer };
+  }
+
+  private async storedResolution(pendingId: string): Promise<TransferKind | undefined> {
+    const rows = await this.exec.query<{ kind: TransferKind }>(
+      "select kind from ledger_transfers where tenant_id = $1 and pending_id = $2",
+      [this.tenantId, pendingId],
+    );
+    return rows[0]?.kind;
+  }
+
+  // ---- writing --------------------------------------------------------------------------
+
+  /** Writes the root layer set-based: new accounts, journal rows, one update per account, appended rows. */
+  async flush(): Promise<void> {
+    const root = this.root;
+    const now = this.clock.now();
+    const created: AccountState[] = [];
+    const changed: AccountState[] = [];
+    for (const a of root.accounts.values()) {
+      if (a.isNew) created.push(a);
+      else if (a.dirty) changed.push(a);
+    }
+    if (created.length > 0) await this.insertAccounts(created);
+    if (root.transfers.length > 0) await this.insertTransfers(root.transfers);
+    if (changed.length > 0) await this.updateAccounts(changed, now);
+    if (root.appended.length > 0) await this.insertAppended(root.appended);
+    for (const a of created) a.isNew = false;
+    for (const a of [...created, ...changed]) a.dirty = false;
+    for (const t of root.transfers) this.stored.set(t.id, t);
+    root.transfers.length = 0;
+    root.transferById.clear();
+    root.resolutions.clear();
+    root.appended.length = 0;
+  }
+
+  private async insertAccounts(accounts: AccountState[]): Promise<void> {
+    const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
+    await this.exec.query(
+      `insert into ledger_accounts (tenant_id, id, asset, kind, owner_module, owner_id,
+         debits_must_not_exceed_credits, credits_must_not_exceed_debits, overdraft_limit, frozen_debits,
+         frozen_credits, closed, expires_at, metadata, debits_posted, credits_posted, debits_pending,
+         credits_pending, created_at, updated_at)
+       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bool[],
+         $8::bool[], $9::int8[], $10::bool[], $11::bool[], $12::bool[], $13::timestamptz[], $14::jsonb[],
+         $15::int8[], $16::int8[], $17::int8[], $18::int8[], $19::timestamptz[], $20::timestamptz[])`,
+      [
+        this.tenantId,
+        col("id"),
+        col("asset"),
+        col("kind"),
+        col("owner_module"),
+        col("owner_id"),
+        col("debits_must_not_exceed_credits"),
+        col("credits_must_not_exceed_debits"),
+        col("overdraft_limit"),
+        col("frozen_debits"),
+        col("frozen_credits"),
+        col("closed"),
+        col("expires_at"),
+        accounts.map((a) => JSON.stringify(a.metadata)),
+        col("debits_posted"),
+        col("credits_posted"),
+        col("debits_pending"),
+        col("credits_pending"),
+        col("created_at"),
+        col("updated_at"),
+      ],
+    );
+  }
+
+  private async insertTransfers(transfers: Transfer[]): Promise<void> {
+    const col = <K extends keyof Transfer>(k: K) => transfers.map((t) => t[k]);
+    await this.exec.query(
+      `insert into ledger_transfers (tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset,
+         code, reference_module, reference_id, memo, metadata, pending_id, timeout_seconds, timeout_at,
+         debit_balance, credit_balance, created_at)
+       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[],
+         $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::int4[],
+         $15::timestamptz[], $16::int8[], $17::int8[], $18::timestamptz[])`,
+      [
+        this.tenantId,
+        col("id"),
+        col("kind"),
+        col("debit_account_id"),
+        col("credit_account_id"),
+        col("amount"),
+        col("asset"),
+        col("code"),
+        col("reference_module"),
+        col("reference_id"),
+        col("memo"),
+        transfers.map((t) => (t.metadata === null ? null : JSON.stringify(t.metadata))),
+        col("pending_id"),
+        col("timeout_seconds"),
+        col("timeout_at"),
+        col("debit_balance"),
+        col("credit_balance"),
+        col("created_at"),
+      ],
+    );
+  }
+
+  private async updateAccounts(accounts: AccountState[], now: Date): Promise<void> {
+    const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
+    const rows = await this.exec.query<{ id: string }>(
+      `update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
+         credits_pending = v.cpe, frozen_debits = v.fd, frozen_credits = v.fc, closed = v.cl,
+         expires_at = v.ex, overdraft_limit = v.ol, updated_at = $2
+       from unnest($3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::bool[], $9::bool[],
+         $10::bool[], $11::timestamptz[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
+       where a.tenant_id = $1 and a.id = v.id
+       returning a.id`,
+      [
+        this.tenantId,
+        now,
+        col("id"),
+        col("debits_posted"),
+        col("credits_posted"),
+        col("debits_pending"),
+        col("credits_pending"),
+        col("frozen_debits"),
+        col("frozen_credits"),
+        col("closed"),
+        col("expires_at"),
+        col("overdraft_limit"),
+      ],
+    );
+    assert(rows.length === accounts.length, "every locked account is updated exactly once");
+  }
+
+  private async insertAppended(appended: [string, Record<string, unknown>][]): Promise<void> {
+    const byTable = new Map<string, Record<string, unknown>[]>();
+    for (const [table, row] of appended) {
+      const rows = byTable.get(table);
+      if (rows) rows.push(row);
+      else byTable.set(table, [row]);
+    }
+    const kysely = this.exec.kysely();
+    for (const [table, rows] of byTable) {
+      const columns = Math.max(1, Object.keys(rows[0]!).length);
+      // PostgreSQL takes at most 65,535 parameters per statement.
+      const chunk = Math.max(1, Math.floor(60_000 / columns));
+      for (let i = 0; i < rows.length; i += chunk) {
+        await kysely
+          .insertInto(table as keyof DB & string)
+          // biome-ignore lint/suspicious/noExplicitAny: rows of a table chosen at run time.
+          .values(rows.slice(i, i + chunk) as any)
+          .execute();
+      }
+    }
+  }
+}
+
+function available(a: Account): number {
+  return balancesOf(a).available;
+}
+
+function validateAccount(input: AccountInput): Failure<AccountErrorCode> | undefined {
+  if (input.id !== undefined && !CLIENT_ID.test(input.id)) {
+    return fail("invalid_id", "An account id is 1-64 characters A-Z a-z 0-9 _ -");
+  }
+  if (input.debits_must_not_exceed_credits && input.credits_must_not_exceed_debits) {
+    return fail(
+      "invalid_flags",
+      "debits_must_not_exceed_credits and credits_must_not_exceed_debits exclude each other",
+    );
+  }
+  const limit = input.overdraft_limit ?? 0;
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    return fail("invalid_amount", "overdraft_limit must be a non-negative integer");
+  }
+  if (metadataTooLarge(input.metadata)) {
+    return fail("metadata_too_large", `metadata may hold at most ${MAX_METADATA_BYTES} bytes of JSON`);
+  }
+  return undefined;
+}
+
+function compareAccount(existing: Account, input: AccountInput): AccountResult {
+  const same =
+    existing.asset === input.asset &&
+    existing.kind === input.kind &&
+    existing.owner_module === (input.owner_module ?? null) &&
+    existing.owner_id === (input.owner_id ?? null) &&
+    existing.debits_must_not_exceed_credits === (input.debits_must_not_exceed_credits ?? false) &&
+    existing.credits_must_not_exceed_debits === (input.credits_must_not_exceed_debits ?? false);
+  if (!same) {
+    return fail("exists_with_different_fields", `Account ${existing.id} exists with different fields`);
+  }
+  return { ok: true, code: "exists", account: publicAccount(existing) };
+}
+
+const sameMetadata = (a: Record<string, unknown> | null, b: Record<string, unknown> | null | undefined) =>
+  isDeepStrictEqual(a ?? null, b ?? null);
+
+function compareTransfer(existing: Transfer, input: TransferInput): TransferResult {
+  const differences: string[] = [];
+  const expectKind = input.pending ? "pending" : "posted";
+  if (existing.kind !== expectKind) differences.push("pending");
+  if (existing.debit_account_id !== input.debit_account_id) differences.push("debit_account_id");
+  if (existing.credit_account_id !== input.credit_account_id) differences.push("credit_account_id");
+  if (existing.amount !== input.amount) differences.push("amount");
+  if (input.asset !== undefined && existing.asset !== input.asset) differences.push("asset");
+  if (existing.code !== (input.code ?? "transfer")) differences.push("code");
+  if (existing.reference_module !== (input.reference_module ?? null)) differences.push("reference_module");
+  if (existing.reference_id !== (input.reference_id ?? null)) differences.push("reference_id");
+  if (existing.memo !== (input.memo ?? null)) differences.push("memo");
+  if (!sameMetadata(existing.metadata, input.metadata)) differences.push("metadata");
+  if (existing.timeout_seconds !== (input.timeout_seconds ?? null)) differences.push("timeout_seconds");
+  if (differences.length > 0) {
+    return fail(
+      "exists_with_different_fields",
+      `Transfer ${existing.id} exists with different ${differences.join(", ")}`,
+    );
+  }
+  return { ok: true, code: "exists", transfer: existing };
+}
+
+function compareResolution(existing: Transfer, kind: TransferKind, input: ResolveInput): TransferResult {
+  const differences: string[] = [];
+  if (existing.kind !== kind) differences.push("kind");
+  if (existing.pending_id !== input.pending_id) differences.push("pending_id");
+  if (input.amount !== undefined && existing.amount !== input.amount) differences.push("amount");
+  if (input.code !== undefined && existing.code !== input.code) differences.push("code");
+  if (existing.memo !== (input.memo ?? null)) differences.push("memo");
+  if (!sameMetadata(existing.metadata, input.metadata)) differences.push("metadata");
+  if (differences.length > 0) {
+    return fail(
+      "exists_with_different_fields",
+      `Transfer ${existing.id} exists with different ${differences.join(", ")}`,
+    );
+  }
+  return { ok: true, code: "exists", transfer: existing };
+}
+
+/** The operations bound to one layer, one at a time (a unit's concurrent calls queue up). */
+export class LayerOps implements LedgerOps {
+  private chain: Promise<unknown> = Promise.resolve();
+  constructor(
+    protected readonly session: Session,
+    protected readonly layer: Layer,
+    protected readonly observer: LoadObserver | undefined,
+    /** Runs after each operation (a plain transaction writes at once). */
+    private readonly after: (() => Promise<void>) | undefined = undefined,
+  ) {}
+
+  protected serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(async () => {
+      if (this.layer.closed) throw new Error("the unit of work has already finished");
+      const result = await fn();
+      if (this.after) await this.after();
+      return result;
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  createAccount(input: AccountInput) {
+    return this.serial(() => this.session.createAccount(this.layer, input, this.observer));
+  }
+  updateAccount(id: string, update: AccountUpdate) {
+    return this.serial(() => this.session.updateAccount(this.layer, id, update, this.observer));
+  }
+  transfer(input: TransferInput) {
+    return this.serial(
+      async () => (await this.session.batch(this.layer, [{ ...input, linked: false }], this.observer))[0]!,
+    );
+  }
+  transfers(inputs: TransferInput[]) {
+    return this.serial(() =>
+      this.session.batch(
+        this.layer,
+        inputs.map((input, i) => ({ ...input, linked: i < inputs.length - 1 })),
+        this.observer,
+      ),
+    );
+  }
+  batch(items: BatchItem[]) {
+    return this.serial(() => this.session.batch(this.layer, items, this.observer));
+  }
+  hold(input: Omit<TransferInput, "pending">) {
+    return this.transfer({ ...input, pending: true });
+  }
+  post(input: ResolveInput) {
+    return this.serial(() => this.session.resolve(this.layer, "post_pending", input, this.observer));
+  }
+  void(input: Omit<ResolveInput, "amount">) {
+    return this.serial(() => this.session.resolve(this.layer, "void_pending", input, this.observer));
+  }
+  /** The expiry job's void: allowed after the timeout that refuses everyone else. */
+  voidExpired(pendingId: string) {
+    return this.serial(() =>
+      this.session.resolve(this.layer, "void_pending", { pending_id: pendingId }, this.observer, true),
+    );
+  }
+  balances(accountId: string) {
+    return this.serial(async () => {
+      await this.session.lock([accountId], this.observer);
+      const a = this.layer.account(accountId);
+      return a ? balancesOf(a) : undefined;
+    });
+  }
+  getAccount(accountId: string) {
+    return this.serial(async () => {
+      await this.session.lock([accountId], this.observer);
+      const a = this.layer.account(accountId);
+      return a ? publicAccount(a) : undefined;
+    });
+  }
+}

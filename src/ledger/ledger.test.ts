@@ -1,0 +1,428 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/helpers/db.js";
+import { ManualClock } from "../shared/clock.js";
+import { newId } from "../shared/ids.js";
+import { voidExpiredHolds } from "./holds.js";
+import { Ledger } from "./ledger.js";
+import { createAsset, findAccount, holdState, statement, trialBalance, verifyLedger } from "./queries.js";
+import type { Account, TransferResult, UnitOfWork } from "./types.js";
+
+let t: TestDatabase;
+const clock = new ManualClock("2026-03-01T00:00:00Z");
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.drop());
+
+async function tenant(): Promise<string> {
+  const id = newId("ten");
+  await t.owner.insertInto("tenants").values({ id, name: id }).execute();
+  await t.db.tenantTx(id, async (trx) => {
+    await createAsset(trx, id, { code: "CNY", scale: 2, symbol: "¥", name: "Yuan" }, clock.now());
+    await createAsset(trx, id, { code: "POINTS", scale: 0, name: "Points" }, clock.now());
+  });
+  return id;
+}
+
+function ok<T extends { ok: boolean }>(r: T): Extract<T, { ok: true }> {
+  if (!r.ok) throw new Error(`expected success, got ${JSON.stringify(r)}`);
+  return r as Extract<T, { ok: true }>;
+}
+
+const codeOf = (r: TransferResult) => r.code;
+
+describe.each([
+  { batching: true, label: "group commit" },
+  { batching: false, label: "one transaction per unit" },
+])("ledger with $label", ({ batching }) => {
+  let ledger: Ledger;
+  let ten: string;
+  /** cash: unlimited source; wallet: must not go negative. */
+  let cash: Account;
+  let wallet: Account;
+  let other: Account;
+
+  beforeAll(async () => {
+    ledger = new Ledger(t.db, { clock, batching });
+    ten = await tenant();
+    [cash, wallet, other] = await ledger.run(ten, async (uow) => [
+      ok(await uow.createAccount({ asset: "CNY", kind: "cash" })).account,
+      ok(
+        await uow.createAccount({
+          asset: "CNY",
+          kind: "member_principal",
+          owner_module: "members",
+          owner_id: "mbr_1",
+          debits_must_not_exceed_credits: true,
+        }),
+      ).account,
+      ok(await uow.createAccount({ asset: "CNY", kind: "merchant", debits_must_not_exceed_credits: true }))
+        .account,
+    ]);
+  });
+
+  const bal = async (id: string) => (await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, id)))!;
+
+  it("moves value and keeps Σdebits = Σcredits", async () => {
+    const r = await ledger.run(ten, (uow) =>
+      uow.transfer({
+        debit_account_id: cash.id,
+        credit_account_id: wallet.id,
+        amount: 10_000,
+        code: "topup",
+      }),
+    );
+    expect(ok(r).transfer).toMatchObject({ kind: "posted", amount: 10_000, asset: "CNY", code: "topup" });
+    expect(await bal(wallet.id)).toMatchObject({ credits_posted: 10_000, debits_posted: 0 });
+    expect(await bal(cash.id)).toMatchObject({ debits_posted: 10_000 });
+    const trial = await t.db.tenantTx(ten, (trx) => trialBalance(trx, ten));
+    expect(trial.find((r) => r.asset === "CNY")).toMatchObject({ balanced: true, debits_posted: 10_000 });
+  });
+
+  it("refuses with precise codes and changes nothing", async () => {
+    const eur = await ledger.run(ten, async (uow) =>
+      ok(await uow.createAccount({ asset: "POINTS", kind: "points" })),
+    );
+    const results = await ledger.run(ten, async (uow) => [
+      await uow.transfer({ debit_account_id: wallet.id, credit_account_id: other.id, amount: 10_001 }),
+      await uow.transfer({ debit_account_id: wallet.id, credit_account_id: eur.account.id, amount: 1 }),
+      await uow.transfer({ debit_account_id: wallet.id, credit_account_id: "acc_missing", amount: 1 }),
+      await uow.transfer({ debit_account_id: wallet.id, credit_account_id: wallet.id, amount: 1 }),
+      await uow.transfer({ debit_account_id: wallet.id, credit_account_id: other.id, amount: 0 }),
+      await uow.transfer({ debit_account_id: wallet.id, credit_account_id: other.id, amount: 1.5 }),
+      await uow.transfer({
+        debit_account_id: wallet.id,
+        credit_account_id: other.id,
+        amount: 1,
+        asset: "POINTS",
+      }),
+    ]);
+    expect(results.map(codeOf)).toEqual([
+      "insufficient_funds",
+      "asset_mismatch",
+      "account_not_found",
+      "accounts_must_be_different",
+      "invalid_amount",
+      "invalid_amount",
+      "asset_mismatch",
+    ]);
+    expect(await bal(wallet.id)).toMatchObject({
+      credits_posted: 10_000,
+      debits_posted: 0,
+      debits_pending: 0,
+    });
+  });
+
+  it("is idempotent on a client id: exists, or exists_with_different_fields", async () => {
+    const id = `order-${newId("x")}`;
+    const input = {
+      id,
+      debit_account_id: wallet.id,
+      credit_account_id: other.id,
+      amount: 100,
+      code: "payment",
+    };
+    const first = await ledger.run(ten, (uow) => uow.transfer(input));
+    const again = await ledger.run(ten, (uow) => uow.transfer(input));
+    const changed = await ledger.run(ten, (uow) => uow.transfer({ ...input, amount: 101 }));
+    expect(ok(first).code).toBe("created");
+    expect(ok(again)).toMatchObject({ code: "exists", transfer: { id, amount: 100 } });
+    expect(changed).toMatchObject({ ok: false, code: "exists_with_different_fields" });
+    expect((await bal(wallet.id)).debits_posted).toBe(100);
+    // The same id twice in one unit: the second sees the first.
+    const twice = await ledger.run(ten, async (uow) => {
+      const x = { ...input, id: `${id}-b` };
+      return [await uow.transfer(x), await uow.transfer(x)];
+    });
+    expect(twice.map(codeOf)).toEqual(["created", "exists"]);
+  });
+
+  it("freezes, expires and closes accounts", async () => {
+    const card = ok(
+      await ledger.run(ten, (uow) =>
+        uow.createAccount({ asset: "CNY", kind: "gift_card", debits_must_not_exceed_credits: true }),
+      ),
+    ).account;
+    await ledger.run(ten, (uow) =>
+      uow.transfer({ debit_account_id: cash.id, credit_account_id: card.id, amount: 500 }),
+    );
+    await ledger.run(ten, (uow) => uow.updateAccount(card.id, { frozen_debits: true }));
+    const spend = { debit_account_id: card.id, credit_account_id: other.id, amount: 1 };
+    expect(codeOf(await ledger.run(ten, (uow) => uow.transfer(spend)))).toBe("account_frozen");
+    // Frozen for debits only: it can still be credited.
+    expect(
+      codeOf(
+        await ledger.run(ten, (uow) =>
+          uow.transfer({ debit_account_id: cash.id, credit_account_id: card.id, amount: 1 }),
+        ),
+      ),
+    ).toBe("created");
+    await ledger.run(ten, (uow) =>
+      uow.updateAccount(card.id, {
+        frozen_debits: false,
+        expires_at: new Date(clock.now().getTime() + 60_000),
+      }),
+    );
+    expect(codeOf(await ledger.run(ten, (uow) => uow.transfer(spend)))).toBe("created");
+    clock.advance(60_000);
+    expect(codeOf(await ledger.run(ten, (uow) => uow.transfer(spend)))).toBe("account_expired");
+    await ledger.run(ten, (uow) => uow.updateAccount(card.id, { closed: true }));
+    expect(
+      codeOf(
+        await ledger.run(ten, (uow) =>
+          uow.transfer({ debit_account_id: cash.id, credit_account_id: card.id, amount: 1 }),
+        ),
+      ),
+    ).toBe("account_closed");
+    expect(await bal(card.id)).toMatchObject({ closed: true, credits_posted: 501, debits_posted: 1 });
+  });
+
+  it("holds, posts part of a hold, voids, and each resolves exactly once", async () => {
+    const before = await bal(wallet.id);
+    const hold = ok(
+      await ledger.run(ten, (uow) =>
+        uow.hold({ debit_account_id: wallet.id, credit_account_id: other.id, amount: 300 }),
+      ),
+    ).transfer;
+    expect(await bal(wallet.id)).toMatchObject({ debits_pending: 300, debits_posted: before.debits_posted });
+    // Held value cannot be spent twice.
+    const available = before.credits_posted - before.debits_posted - 300;
+    expect(
+      codeOf(
+        await ledger.run(ten, (uow) =>
+          uow.transfer({ debit_account_id: wallet.id, credit_account_id: other.id, amount: available + 1 }),
+        ),
+      ),
+    ).toBe("insufficient_funds");
+    expect(codeOf(await ledger.run(ten, (uow) => uow.post({ pending_id: hold.id, amount: 301 })))).toBe(
+      "exceeds_pending_amount",
+    );
+    const posted = ok(await ledger.run(ten, (uow) => uow.post({ pending_id: hold.id, amount: 120 })));
+    expect(posted.transfer).toMatchObject({ kind: "post_pending", amount: 120, pending_id: hold.id });
+    expect(await bal(wallet.id)).toMatchObject({
+      debits_pending: 0,
+      debits_posted: before.debits_posted + 120,
+    });
+    expect(codeOf(await ledger.run(ten, (uow) => uow.post({ pending_id: hold.id })))).toBe(
+      "pending_already_posted",
+    );
+    expect(codeOf(await ledger.run(ten, (uow) => uow.void({ pending_id: hold.id })))).toBe(
+      "pending_already_posted",
+    );
+
+    const h2 = ok(
+      await ledger.run(ten, (uow) =>
+        uow.hold({ debit_account_id: wallet.id, credit_account_id: other.id, amount: 50 }),
+      ),
+    ).transfer;
+    expect(ok(await ledger.run(ten, (uow) => uow.void({ pending_id: h2.id }))).transfer.amount).toBe(50);
+    expect(codeOf(await ledger.run(ten, (uow) => uow.post({ pending_id: h2.id })))).toBe(
+      "pending_already_voided",
+    );
+    expect(codeOf(await ledger.run(ten, (uow) => uow.void({ pending_id: "tr_nope" })))).toBe(
+      "pending_transfer_not_found",
+    );
+    expect(codeOf(await ledger.run(ten, (uow) => uow.void({ pending_id: posted.transfer.id })))).toBe(
+      "pending_transfer_not_pending",
+    );
+    expect(await t.db.tenantTx(ten, (trx) => holdState(trx, ten, h2.id))).toMatchObject({ state: "voided" });
+    // Hold and post in the same unit.
+    const same = await ledger.run(ten, async (uow) => {
+      const h = ok(await uow.hold({ debit_account_id: wallet.id, credit_account_id: other.id, amount: 10 }));
+      return [await uow.post({ pending_id: h.transfer.id }), await uow.void({ pending_id: h.transfer.id })];
+    });
+    expect(same.map(codeOf)).toEqual(["created", "pending_already_posted"]);
+  });
+
+  it("times out holds: post refuses pending_expired, the expiry job voids them", async () => {
+    const h = ok(
+      await ledger.run(ten, (uow) =>
+        uow.hold({
+          debit_account_id: wallet.id,
+          credit_account_id: other.id,
+          amount: 7,
+          timeout_seconds: 60,
+        }),
+      ),
+    ).transfer;
+    expect(await voidExpiredHolds(ledger, ten, clock.now())).toBe(0);
+    clock.advance(61_000);
+    expect(codeOf(await ledger.run(ten, (uow) => uow.post({ pending_id: h.id })))).toBe("pending_expired");
+    expect(await voidExpiredHolds(ledger, "all", clock.now())).toBe(1);
+    expect(await voidExpiredHolds(ledger, ten, clock.now())).toBe(0);
+    expect(await t.db.tenantTx(ten, (trx) => holdState(trx, ten, h.id))).toMatchObject({ state: "voided" });
+    expect((await bal(wallet.id)).debits_pending).toBe(0);
+  });
+
+  it("linked transfers succeed or fail together", async () => {
+    const before = await bal(wallet.id);
+    const failed = await ledger.run(ten, (uow) =>
+      uow.transfers([
+        { debit_account_id: cash.id, credit_account_id: wallet.id, amount: 5 },
+        { debit_account_id: wallet.id, credit_account_id: other.id, amount: 10_000_000 },
+        { debit_account_id: cash.id, credit_account_id: other.id, amount: 5 },
+      ]),
+    );
+    expect(failed.map(codeOf)).toEqual([
+      "linked_transfer_failed",
+      "insufficient_funds",
+      "linked_transfer_failed",
+    ]);
+    expect(await bal(wallet.id)).toEqual(before);
+    // A later item may spend what an earlier item of the chain brought in.
+    const spendable = before.credits_posted - before.debits_posted - before.debits_pending;
+    const chained = await ledger.run(ten, (uow) =>
+      uow.transfers([
+        { debit_account_id: cash.id, credit_account_id: wallet.id, amount: 5 },
+        { debit_account_id: wallet.id, credit_account_id: other.id, amount: spendable + 5 },
+      ]),
+    );
+    expect(chained.map(codeOf)).toEqual(["created", "created"]);
+    // A batch mixes independent items and chains.
+    const batch = await ledger.run(ten, (uow) =>
+      uow.batch([
+        { debit_account_id: cash.id, credit_account_id: wallet.id, amount: 1 },
+        { debit_account_id: wallet.id, credit_account_id: other.id, amount: 999_999_999, linked: true },
+        { debit_account_id: cash.id, credit_account_id: other.id, amount: 1 },
+        { debit_account_id: cash.id, credit_account_id: other.id, amount: 2 },
+      ]),
+    );
+    expect(batch.map(codeOf)).toEqual(["created", "insufficient_funds", "linked_transfer_failed", "created"]);
+  });
+
+  it("a unit that throws leaves nothing: no transfer, no account, no appended row, none of its SQL", async () => {
+    const before = await bal(wallet.id);
+    const auditId = newId("aud");
+    const appendedOnly = newId("aud");
+    const attempt = ledger.run(ten, async (uow) => {
+      await uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 1 });
+      await uow.createAccount({ id: "acc-never", asset: "CNY", kind: "x" });
+      uow.append("audit_events", {
+        tenant_id: ten,
+        id: appendedOnly,
+        actor_type: "system",
+        actor_id: "test",
+        actor_role: null,
+        action: "test.appended",
+        target_type: "x",
+        target_id: null,
+        request_id: null,
+      });
+      await uow.trx
+        .insertInto("audit_events")
+        .values({
+          tenant_id: ten,
+          id: auditId,
+          actor_type: "system",
+          actor_id: "test",
+          actor_role: null,
+          action: "test.sql",
+          target_type: "x",
+          target_id: null,
+          request_id: null,
+        })
+        .execute();
+      throw new Error("business rule says no");
+    });
+    // Another unit runs in the same batch and must commit.
+    const sibling = ledger.run(ten, (uow) =>
+      uow.transfer({ debit_account_id: cash.id, credit_account_id: other.id, amount: 3 }),
+    );
+    await expect(attempt).rejects.toThrow("business rule says no");
+    expect(ok(await sibling).code).toBe("created");
+    expect(await bal(wallet.id)).toEqual(before);
+    expect(await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, "acc-never"))).toBeUndefined();
+    const rows = await t.owner
+      .selectFrom("audit_events")
+      .select("id")
+      .where("id", "in", [auditId, appendedOnly])
+      .execute();
+    expect(rows).toEqual([]);
+  });
+
+  it("commits a unit's own SQL and appended rows with its transfers", async () => {
+    const ids = [newId("aud"), newId("aud")];
+    const row = (id: string) => ({
+      tenant_id: ten,
+      id,
+      actor_type: "system",
+      actor_id: "test",
+      actor_role: null,
+      action: "test.ok",
+      target_type: "x",
+      target_id: null,
+      request_id: null,
+    });
+    const results = await Promise.all(
+      ids.map((id, i) =>
+        ledger.run(ten, async (uow: UnitOfWork) => {
+          if (i === 0) await uow.trx.insertInto("audit_events").values(row(id)).execute();
+          else uow.append("audit_events", row(id));
+          return uow.transfer({ debit_account_id: cash.id, credit_account_id: other.id, amount: 1 });
+        }),
+      ),
+    );
+    expect(results.map(codeOf)).toEqual(["created", "created"]);
+    const rows = await t.owner.selectFrom("audit_events").select("id").where("id", "in", ids).execute();
+    expect(rows).toHaveLength(2);
+  });
+
+  it("works inside a caller's transaction with its own writes", async () => {
+    const before = await bal(wallet.id);
+    await expect(
+      t.db.tenantTx(ten, async (trx) => {
+        const ops = ledger.within(trx, ten);
+        ok(await ops.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 9 }));
+        throw new Error("roll it all back");
+      }),
+    ).rejects.toThrow("roll it all back");
+    expect(await bal(wallet.id)).toEqual(before);
+    const r = await t.db.tenantTx(ten, async (trx) => {
+      const ops = ledger.within(trx, ten);
+      const a = await ops.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 9 });
+      const b = await ops.balances(wallet.id);
+      return { a, b };
+    });
+    expect(ok(r.a).code).toBe("created");
+    expect(r.b?.posted).toBe(before.credits_posted - before.debits_posted + 9);
+  });
+
+  it("statement has a running balance that matches the account; verify finds no difference", async () => {
+    const s = await t.db.tenantTx(ten, (trx) => statement(trx, ten, wallet.id, { limit: 100 }));
+    expect(s).toBeDefined();
+    let running = 0;
+    for (const e of s!.entries) {
+      running += e.posted_change;
+      expect(e.balance).toBe(running);
+    }
+    const w = await bal(wallet.id);
+    expect(running).toBe(w.credits_posted - w.debits_posted);
+    const report = await verifyLedger(t.db, ten);
+    expect(report.differences).toEqual([]);
+    expect(report.malformed_transfers).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.transfers_checked).toBeGreaterThan(10);
+  });
+
+  it("verify reports a balance that does not match the journal", async () => {
+    const ten2 = await tenant();
+    const a = await ledger.run(ten2, async (uow) => [
+      ok(await uow.createAccount({ asset: "CNY", kind: "a" })).account,
+      ok(await uow.createAccount({ asset: "CNY", kind: "b" })).account,
+    ]);
+    await ledger.run(ten2, (uow) =>
+      uow.transfer({ debit_account_id: a[0]!.id, credit_account_id: a[1]!.id, amount: 5 }),
+    );
+    await t.owner
+      .updateTable("ledger_accounts")
+      .set({ credits_posted: 6 })
+      .where("id", "=", a[1]!.id)
+      .execute();
+    const report = await verifyLedger(t.db, ten2);
+    expect(report.ok).toBe(false);
+    expect(report.differences).toEqual([
+      { account_id: a[1]!.id, field: "credits_posted", stored: 6, journal: 5 },
+    ]);
+  });
+});

@@ -1,0 +1,310 @@
+import { CompiledQuery, type ControlledTransaction, type Insertable, Kysely, PostgresDialect } from "kysely";
+import type pg from "pg";
+import type { Database, Tx } from "../db/database.js";
+import type { DB } from "../db/schema.js";
+import type { Clock } from "../shared/clock.js";
+import { type Executor, Layer, LayerOps, type LoadObserver, Session } from "./engine.js";
+import { type LedgerOps, MAX_BATCH_TRANSFERS, type UnitOfWork } from "./types.js";
+
+export interface LedgerOptions {
+  clock: Clock;
+  /** Group commit: concurrent units of work of a tenant share one transaction. */
+  batching: boolean;
+  /** A batch stops admitting units once it holds this many transfers. */
+  maxBatchTransfers?: number;
+  maxBatchUnits?: number;
+}
+
+export interface RunOptions {
+  /** Accounts the unit will touch: locked up front for the whole batch, in one query in id order. */
+  lock?: string[];
+}
+
+type UnitFn<T> = (uow: UnitOfWork) => Promise<T>;
+
+interface Job {
+  fn: UnitFn<unknown>;
+  lock: string[] | undefined;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface Pipeline {
+  queue: Job[];
+  running: Promise<void> | null;
+}
+
+/** The part of a unit that decides whether its SQL needs a savepoint and what to forget. */
+interface UnitState {
+  savepoint: boolean;
+  locked: string[];
+}
+
+const SAVEPOINT = "vs_unit";
+const RETRYABLE = new Set(["40001", "40P01"]);
+const MAX_ATTEMPTS = 3;
+
+class Unit extends LayerOps implements UnitOfWork {
+  constructor(
+    session: Session,
+    layer: Layer,
+    observer: LoadObserver | undefined,
+    readonly tenantId: string,
+    private readonly getTrx: () => Tx,
+  ) {
+    super(session, layer, observer);
+  }
+  get trx(): Tx {
+    return this.getTrx();
+  }
+  append<T extends keyof DB & string>(table: T, row: Insertable<DB[T]>): void {
+    if (this.layer.closed) throw new Error("the unit of work has already finished");
+    this.layer.appended.push([table, row as Record<string, unknown>]);
+  }
+}
+
+function txExecutor(trx: Tx): Executor {
+  return {
+    query: async <R>(text: string, params: unknown[]) =>
+      (await trx.executeQuery<R>(CompiledQuery.raw(text, params))).rows,
+    kysely: () => trx,
+  };
+}
+
+/**
+ * One pooled connection for one batch. The unit's view of it (`uow.trx`) goes through a
+ * hook that opens the unit's savepoint before the unit's first statement, so units that
+ * only use the ledger pay no savepoint round trips, and a unit that fails rolls back just
+ * its own SQL. The engine's own statements bypass the hook.
+ */
+class BatchConnection {
+  unit: UnitState | null = null;
+  broken = false;
+  trx: ControlledTransaction<DB> | undefined;
+  readonly kysely: Kysely<DB>;
+  readonly exec: Executor;
+
+  constructor(readonly client: pg.PoolClient) {
+    const hooked = {
+      query: async (...args: unknown[]) => {
+        const unit = this.unit;
+        if (unit && !unit.savepoint) {
+          unit.savepoint = true;
+          await client.query(`savepoint ${SAVEPOINT}`);
+        }
+        return (client.query as (...a: unknown[]) => unknown)(...args);
+      },
+      release: () => {},
+    };
+    this.kysely = new Kysely<DB>({
+      dialect: new PostgresDialect({
+        pool: { connect: async () => hooked, end: async () => {} } as unknown as pg.Pool,
+      }),
+    });
+    this.exec = {
+      query: async <R>(text: string, params: unknown[]) => {
+        try {
+          return (await client.query(text, params)).rows as R[];
+        } catch (error) {
+          // An engine statement failed: the batch's state is no longer trustworthy.
+          this.broken = true;
+          throw error;
+        }
+      },
+      kysely: () => this.trx!,
+    };
+  }
+}
+
+/**
+ * The ledger. `run` executes a unit of work: with batching on, concurrent units of one tenant
+ * are gathered while the previous batch commits and run in one transaction (group commit);
+ * with it off, each unit has its own transaction. Domain code is the same either way.
+ */
+export class Ledger {
+  readonly batching: boolean;
+  private readonly clock: Clock;
+  private readonly maxTransfers: number;
+  private readonly maxUnits: number;
+  private readonly pipelines = new Map<string, Pipeline>();
+  /** Counters for the bench and metrics. */
+  readonly stats = { batches: 0, units: 0, retriedUnits: 0, failedBatches: 0 };
+
+  constructor(
+    readonly db: Database,
+    options: LedgerOptions,
+  ) {
+    this.batching = options.batching;
+    this.clock = options.clock;
+    this.maxTransfers = options.maxBatchTransfers ?? MAX_BATCH_TRANSFERS;
+    this.maxUnits = options.maxBatchUnits ?? 1024;
+  }
+
+  /** Runs `fn` as one unit of work of `tenantId`; its result arrives once its effects are committed. */
+  run<T>(tenantId: string, fn: UnitFn<T>, options: RunOptions = {}): Promise<T> {
+    if (!this.batching) return this.runAlone(tenantId, fn, options);
+    return new Promise<T>((resolve, reject) => {
+      let pipeline = this.pipelines.get(tenantId);
+      if (!pipeline) {
+        pipeline = { queue: [], running: null };
+        this.pipelines.set(tenantId, pipeline);
+      }
+      pipeline.queue.push({
+        fn: fn as UnitFn<unknown>,
+        lock: options.lock,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
+      if (!pipeline.running) pipeline.running = this.drain(tenantId, pipeline);
+    });
+  }
+
+  /**
+   * The ledger inside a transaction the caller already holds (`db.tenantTx`): each operation
+   * writes at once, and commits or rolls back with the caller's transaction.
+   */
+  within(trx: Tx, tenantId: string): LedgerOps {
+    const session = new Session(tenantId, txExecutor(trx), this.clock);
+    return new LayerOps(session, session.root, undefined, () => session.flush());
+  }
+
+  /** Waits until every queued unit has been committed or refused. */
+  async drainAll(): Promise<void> {
+    for (;;) {
+      const running = [...this.pipelines.values()].map((p) => p.running).filter((p) => p !== null);
+      if (running.length === 0) return;
+      await Promise.allSettled(running);
+    }
+  }
+
+  private async runAlone<T>(tenantId: string, fn: UnitFn<T>, options: RunOptions): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.tenantTx(tenantId, async (trx) => {
+          const session = new Session(tenantId, txExecutor(trx), this.clock);
+          if (options.lock?.length) await session.lock(options.lock);
+          const layer = new Layer(session.root);
+          const value = await fn(new Unit(session, layer, undefined, tenantId, () => trx));
+          layer.merge();
+          await session.flush();
+          return value;
+        });
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has((error as { code?: string }).code ?? "")) throw error;
+      }
+    }
+  }
+
+  private async drain(tenantId: string, pipeline: Pipeline): Promise<void> {
+    try {
+      while (pipeline.queue.length > 0) {
+        const jobs = pipeline.queue.splice(0, this.maxUnits);
+        const leftover = await this.executeBatch(tenantId, jobs, false);
+        if (leftover.length > 0) pipeline.queue.unshift(...leftover);
+      }
+    } finally {
+      pipeline.running = null;
+      if (pipeline.queue.length > 0) pipeline.running = this.drain(tenantId, pipeline);
+      else this.pipelines.delete(tenantId);
+    }
+  }
+
+  /**
+   * One batch: units run one after another against the batch's in-memory state, each on its
+   * own layer (and savepoint, if it runs SQL); then one flush and one commit. Returns the
+   * units that did not fit (transfer cap). If the batch cannot commit, its units are run
+   * again one by one, so one bad unit cannot fail the others.
+   */
+  private async executeBatch(tenantId: string, jobs: Job[], single: boolean): Promise<Job[]> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.db.pool.connect();
+    } catch (error) {
+      for (const job of jobs) job.reject(error);
+      return [];
+    }
+    const conn = new BatchConnection(client);
+    const done: { job: Job; value: unknown }[] = [];
+    const again: { job: Job; error: unknown }[] = [];
+    let leftover: Job[] = [];
+    let failure: unknown;
+    let destroy = false;
+    try {
+      conn.trx = await conn.kysely.startTransaction().execute();
+      await conn.exec.query("select set_config('vouchsafe.tenant_id', $1, true)", [tenantId]);
+      const session = new Session(tenantId, conn.exec, this.clock);
+      const hinted = jobs.flatMap((j) => j.lock ?? []);
+      if (hinted.length > 0) await session.lock(hinted);
+      for (let i = 0; i < jobs.length; i++) {
+        if (i > 0 && session.root.transferCount >= this.maxTransfers) {
+          leftover = jobs.slice(i);
+          break;
+        }
+        const job = jobs[i]!;
+        const unit: UnitState = { savepoint: false, locked: [] };
+        const layer = new Layer(session.root);
+        const observer: LoadObserver = {
+          // Row locks taken after the unit's savepoint are lost if it rolls back.
+          onLocked: (ids) => {
+            if (unit.savepoint) unit.locked.push(...ids);
+          },
+        };
+        conn.unit = unit;
+        try {
+          const value = await job.fn(new Unit(session, layer, observer, tenantId, () => conn.trx!));
+          if (unit.savepoint) await client.query(`release savepoint ${SAVEPOINT}`);
+          layer.merge();
+          done.push({ job, value });
+        } catch (error) {
+          layer.discard();
+          if (!conn.broken && unit.savepoint) {
+            try {
+              await client.query(`rollback to savepoint ${SAVEPOINT}`);
+              await client.query(`release savepoint ${SAVEPOINT}`);
+            } catch {
+              conn.broken = true;
+            }
+            session.forget(unit.locked);
+          }
+          if (conn.broken) again.push({ job, error });
+          else job.reject(error);
+        } finally {
+          conn.unit = null;
+        }
+        if (conn.broken) {
+          for (const rest of jobs.slice(i + 1)) again.push({ job: rest, error: undefined });
+          break;
+        }
+      }
+      if (conn.broken) throw new Error("a ledger statement failed; the batch is retried unit by unit");
+      await session.flush();
+      await conn.trx.commit().execute();
+    } catch (error) {
+      failure = error;
+      try {
+        await client.query("rollback");
+      } catch {
+        destroy = true;
+      }
+    } finally {
+      client.release(destroy ? true : undefined);
+    }
+    this.stats.batches++;
+    if (failure === undefined) {
+      this.stats.units += done.length;
+      for (const { job, value } of done) job.resolve(value);
+      return leftover;
+    }
+    this.stats.failedBatches++;
+    const retry = [...done.map((d) => ({ job: d.job, error: failure })), ...again];
+    if (single) {
+      for (const { job, error } of retry) job.reject(error ?? failure);
+      return leftover;
+    }
+    for (const { job } of retry) {
+      this.stats.retriedUnits++;
+      await this.executeBatch(tenantId, [job], true);
+    }
+    return leftover;
+  }
+}
