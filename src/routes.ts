@@ -1,4 +1,5 @@
 import type { RoutesFn } from "./app-types.js";
+import { benefitsRoutes } from "./modules/benefits/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { foundationRoutes } from "./platform/foundation.routes.js";
@@ -12,4 +13,5 @@ export const routeModules: RoutesFn[] = [
   userRoutes,
   auditRoutes,
   vouchersRoutes,
+  benefitsRoutes,
 ];

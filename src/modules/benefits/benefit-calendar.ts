@@ -1,0 +1,112 @@
+import { DateTime } from "luxon";
+import type { Schedule, TimeWindow } from "./benefit-types.js";
+
+/**
+ * Calendar rules of benefits, always in the tenant's IANA time zone (DESIGN principle 5).
+ * The local moment is computed once per quote; the rules below only compare numbers.
+ */
+export interface LocalMoment {
+  year: number;
+  month: number;
+  day: number;
+  /** ISO weekday: 1 Monday … 7 Sunday. */
+  weekday: number;
+  minuteOfDay: number;
+  daysInMonth: number;
+  /** ISO week-numbering year and week: the calendar week is Monday to Sunday. */
+  weekYear: number;
+  weekNumber: number;
+}
+
+export function localMoment(at: Date, timezone: string): LocalMoment {
+  const t = DateTime.fromJSDate(at, { zone: timezone });
+  return {
+    year: t.year,
+    month: t.month,
+    day: t.day,
+    weekday: t.weekday,
+    minuteOfDay: t.hour * 60 + t.minute,
+    daysInMonth: t.daysInMonth ?? 31,
+    weekYear: t.weekYear,
+    weekNumber: t.weekNumber,
+  };
+}
+
+export function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(":");
+  return Number(h) * 60 + Number(m);
+}
+
+/** Start inclusive, end exclusive; "24:00" ends at midnight. */
+export function inWindow(window: TimeWindow, minuteOfDay: number): boolean {
+  return minuteOfDay >= minutesOf(window.start) && minuteOfDay < minutesOf(window.end);
+}
+
+/** The schedule's day entry that `now` falls on, or undefined. */
+function matchingDay(schedule: Schedule, now: LocalMoment): number | "last" | undefined {
+  if (schedule.frequency === "weekly") {
+    return schedule.days.find((d) => d === now.weekday);
+  }
+  // Monthly: a date that a month lacks (31 in April) does not occur that month; use "last".
+  return schedule.days.find((d) => (d === "last" ? now.day === now.daysInMonth : d === now.day));
+}
+
+export type ScheduleResult = "ok" | "wrong_day" | "outside_hours";
+
+/** Whether a member day (or a multiplier's time scope) is in effect at `now`. */
+export function scheduleMatches(schedule: Schedule, now: LocalMoment): ScheduleResult {
+  const day = matchingDay(schedule, now);
+  if (day === undefined) return "wrong_day";
+  const time = schedule.time;
+  if (time.kind === "all_day") return "ok";
+  if (time.kind === "unified") return inWindow(time.window, now.minuteOfDay) ? "ok" : "outside_hours";
+  const window = time.windows.find((w) => w.day === day);
+  return window && inWindow(window, now.minuteOfDay) ? "ok" : "outside_hours";
+}
+
+function isLeap(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/**
+ * The day a birthday is kept in a year: a 29 February birthday is kept on 28 February in
+ * years without one (the last day of February, never spilling into March).
+ */
+export function observedBirthday(year: number, month: number, day: number): { month: number; day: number } {
+  if (month === 2 && day === 29 && !isLeap(year)) return { month: 2, day: 28 };
+  return { month, day };
+}
+
+/** `MM-DD` or `YYYY-MM-DD` (the year is ignored). */
+export function parseBirthday(birthday: string): { month: number; day: number } | null {
+  const match = /^(?:\d{4}-)?(\d{2})-(\d{2})$/.exec(birthday);
+  if (!match) return null;
+  const month = Number(match[1]);
+  const day = Number(match[2]);
+  if (month < 1 || month > 12 || day < 1 || day > 31) return null;
+  return { month, day };
+}
+
+export type BirthdayPeriod = "day" | "week" | "month";
+
+/**
+ * Birthday only: the observed birthday's local date. Birthday month: the calendar month
+ * of the birthday. Birthday week: the ISO calendar week (Monday–Sunday) that contains the
+ * observed birthday — so a 31 December birthday's week may include 1 January of the next
+ * year, and the years on either side are checked.
+ */
+export function birthdayMatches(period: BirthdayPeriod, birthday: string, now: LocalMoment): boolean {
+  const b = parseBirthday(birthday);
+  if (!b) return false;
+  if (period === "month") return now.month === b.month;
+  if (period === "day") {
+    const o = observedBirthday(now.year, b.month, b.day);
+    return now.month === o.month && now.day === o.day;
+  }
+  for (const year of [now.year - 1, now.year, now.year + 1]) {
+    const o = observedBirthday(year, b.month, b.day);
+    const date = DateTime.fromObject({ year, month: o.month, day: o.day }, { zone: "UTC" });
+    if (date.weekYear === now.weekYear && date.weekNumber === now.weekNumber) return true;
+  }
+  return false;
+}

@@ -1,0 +1,249 @@
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
+import { pageLimit, toPage } from "../../platform/http/pagination.js";
+import {
+  errorResponses,
+  IdParam,
+  ListQuery,
+  listOf,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
+import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { DomainError } from "../../shared/errors.js";
+import { AudienceRule, BENEFIT_KINDS, BENEFIT_STATUSES } from "./benefit-types.js";
+import "./benefits.errors.js";
+import { type BenefitRow, findBenefit, listBenefits } from "./benefits.repository.js";
+import { createBenefit } from "./create-benefit.js";
+import { setBenefitStatus, updateBenefit } from "./update-benefit.js";
+
+definePermissions({ "benefits.read": ALL_STAFF, "benefits.manage": OPERATORS });
+
+const Config = Type.Record(Type.String(), Type.Unknown(), {
+  description:
+    "The kind's own fields (see docs/benefits.md): e.g. member_discount {discount_percent: 20} means the member pays 80%",
+});
+
+const Benefit = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("benefit"),
+    kind: StringEnum(BENEFIT_KINDS),
+    name: Type.String(),
+    brief: Type.Union([Type.String(), Type.Null()]),
+    description: Type.Union([Type.String(), Type.Null()]),
+    icon: Type.Union([Type.String(), Type.Null()]),
+    audience: Type.Record(Type.String(), Type.Unknown()),
+    config: Config,
+    stackable: Type.Boolean(),
+    status: StringEnum(BENEFIT_STATUSES),
+    version: Type.Integer(),
+    created_by: Type.String(),
+    updated_by: Type.String(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: "Benefit" },
+);
+
+export function serializeBenefit(row: BenefitRow) {
+  return {
+    id: row.id,
+    object: "benefit" as const,
+    kind: row.kind,
+    name: row.name,
+    brief: row.brief,
+    description: row.description,
+    icon: row.icon,
+    audience: row.audience as Record<string, unknown>,
+    config: row.config,
+    stackable: row.stackable,
+    status: row.status,
+    version: row.version,
+    created_by: row.created_by,
+    updated_by: row.updated_by,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  };
+}
+
+const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
+const Nullable = <T extends ReturnType<typeof Text>>(t: T) => Type.Union([t, Type.Null()]);
+const common = {
+  brief: Type.Optional(Nullable(Text(200))),
+  description: Type.Optional(Nullable(Text(5000))),
+  icon: Type.Optional(
+    Nullable(Type.String({ minLength: 1, maxLength: 500, description: "Icon file reference" })),
+  ),
+  audience: Type.Optional(AudienceRule),
+  stackable: Type.Optional(
+    Type.Boolean({ description: "Adds to the best single member price instead of competing" }),
+  ),
+};
+
+/** The catalog is the tenant's: staff bound to an org unit read it but do not change it. */
+function assertTenantWide(actor: Actor) {
+  if (actor.orgUnitId) {
+    throw new DomainError("benefit_scoped_actor", "Only tenant-wide staff change the benefit catalog");
+  }
+}
+
+export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock } = deps;
+  const tags = ["benefits"];
+
+  app.post(
+    "/v1/benefits",
+    {
+      config: { permission: "benefits.manage", idempotent: true },
+      schema: {
+        tags,
+        summary: "Create a member benefit of one of the ten kinds",
+        body: Obj({
+          kind: StringEnum(BENEFIT_KINDS),
+          name: Text(100),
+          ...common,
+          config: Config,
+          status: Type.Optional(StringEnum(BENEFIT_STATUSES)),
+        }),
+        response: { 201: Benefit, ...errorResponses(422) },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      assertTenantWide(actor);
+      const b = request.body;
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          const row = await createBenefit(
+            trx,
+            { actor, requestId: request.id },
+            {
+              kind: b.kind,
+              name: b.name,
+              brief: b.brief ?? null,
+              description: b.description ?? null,
+              icon: b.icon ?? null,
+              audience: b.audience ?? {},
+              config: b.config,
+              stackable: b.stackable ?? false,
+              status: b.status ?? "active",
+            },
+            clock.now(),
+          );
+          return record(trx, 201, serializeBenefit(row));
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/benefits",
+    {
+      config: { permission: "benefits.read" },
+      schema: {
+        tags,
+        summary: "Search benefits by name keyword, kind, status and operator (who last changed it)",
+        querystring: Obj({
+          ...ListQuery,
+          name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          kind: Type.Optional(StringEnum(BENEFIT_KINDS)),
+          status: Type.Optional(StringEnum(BENEFIT_STATUSES)),
+          operator: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        }),
+        response: { 200: listOf(Benefit), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const limit = pageLimit(q.limit);
+      const rows = await db.tenantTx(request.actor.tenantId, (trx) =>
+        listBenefits(trx, request.actor.tenantId, {
+          name: q.name,
+          kind: q.kind,
+          status: q.status,
+          operator: q.operator,
+          startingAfter: q.starting_after,
+          limit,
+        }),
+      );
+      return toPage(rows, limit, serializeBenefit);
+    },
+  );
+
+  app.get(
+    "/v1/benefits/:id",
+    {
+      config: { permission: "benefits.read" },
+      schema: {
+        tags,
+        summary: "Get a benefit",
+        params: Obj({ id: IdParam }),
+        response: { 200: Benefit, ...errorResponses() },
+      },
+    },
+    async (request) =>
+      serializeBenefit(
+        await db.tenantTx(request.actor.tenantId, (trx) =>
+          findBenefit(trx, request.actor.tenantId, request.params.id),
+        ),
+      ),
+  );
+
+  app.patch(
+    "/v1/benefits/:id",
+    {
+      config: { permission: "benefits.manage" },
+      schema: {
+        tags,
+        summary: "Edit a benefit (its kind stays; config is replaced whole)",
+        params: Obj({ id: IdParam }),
+        body: Obj(
+          { name: Type.Optional(Text(100)), ...common, config: Type.Optional(Config) },
+          { minProperties: 1 },
+        ),
+        response: { 200: Benefit, ...errorResponses(422) },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      assertTenantWide(actor);
+      const row = await db.tenantTx(actor.tenantId, (trx) =>
+        updateBenefit(trx, { actor, requestId: request.id }, request.params.id, request.body, clock.now()),
+      );
+      return serializeBenefit(row);
+    },
+  );
+
+  for (const [verb, status] of [
+    ["deactivate", "inactive"],
+    ["activate", "active"],
+  ] as const) {
+    app.post(
+      `/v1/benefits/:id/${verb}`,
+      {
+        config: { permission: "benefits.manage" },
+        schema: {
+          tags,
+          summary:
+            verb === "deactivate"
+              ? "Deactivate a benefit: members lose it at once; quotes made before re-check at complete"
+              : "Activate a benefit",
+          params: Obj({ id: IdParam }),
+          response: { 200: Benefit, ...errorResponses(422) },
+        },
+      },
+      async (request) => {
+        const actor = request.actor;
+        assertTenantWide(actor);
+        const row = await db.tenantTx(actor.tenantId, (trx) =>
+          setBenefitStatus(trx, { actor, requestId: request.id }, request.params.id, status, clock.now()),
+        );
+        return serializeBenefit(row);
+      },
+    );
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * The benefits module's public API: the catalog's types, the rules that decide when a
+ * benefit is in effect (calendar, audience), and the per-tenant catalog read by the checkout.
+ */
+export { audienceMatches, type MemberFacts, type TierCatalog } from "./audience.js";
+export {
+  type BirthdayPeriod,
+  birthdayMatches,
+  type LocalMoment,
+  localMoment,
+  observedBirthday,
+  scheduleMatches,
+} from "./benefit-calendar.js";
+export { BenefitCatalogCache, benefitCatalog } from "./benefit-catalog.js";
+export type {
+  AnyBenefit,
+  AudienceRule,
+  AvailableItems,
+  Benefit,
+  BenefitKind,
+  BenefitStatus,
+  Channel,
+  KindConfig,
+  Perk,
+  Restriction,
+  Schedule,
+} from "./benefit-types.js";
+export { BENEFIT_KINDS, CHANNELS } from "./benefit-types.js";
+export { benefitsRoutes } from "./benefits.routes.js";
