@@ -85,7 +85,8 @@ export function validateBenefit<K extends BenefitKind>(
   if (kind === "member_day" || kind === "birthday") {
     const d = c as KindConfig["member_day"] | KindConfig["birthday"];
     if ("schedule" in d) checkSchedule(d.schedule, "/body/config/schedule");
-    (d.perks ?? []).forEach((p, i) => checkAudience(p.audience, `/body/config/perks/${i}/audience`));
+    for (const [i, p] of (d.perks ?? []).entries())
+      checkAudience(p.audience, `/body/config/perks/${i}/audience`);
     const perksGive = (d.perks ?? []).some(
       (p) =>
         p.discount_percent ??
