@@ -1,0 +1,256 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Ledger } from "../src/ledger/ledger.js";
+import { findAccount, verifyLedger } from "../src/ledger/queries.js";
+import type { Account, TransferResult } from "../src/ledger/types.js";
+import { ManualClock } from "../src/shared/clock.js";
+import { newId } from "../src/shared/ids.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { ledgerTenant, openAccounts, tally } from "./ledger-helpers.js";
+
+let t: TestDatabase;
+const clock = new ManualClock("2026-03-01T00:00:00Z");
+
+beforeAll(async () => {
+  t = await createTestDatabase({ poolSize: 20 });
+});
+afterAll(async () => t?.drop());
+
+/** Two ledgers on one database behave like two server processes: separate pipelines, racing transactions. */
+const modes = [
+  { label: "group commit", make: () => [new Ledger(t.db, { clock, batching: true })] },
+  { label: "one transaction per unit", make: () => [new Ledger(t.db, { clock, batching: false })] },
+  {
+    label: "two processes with group commit",
+    make: () => [new Ledger(t.db, { clock, batching: true }), new Ledger(t.db, { clock, batching: true })],
+  },
+  {
+    label: "group commit racing plain transactions",
+    make: () => [new Ledger(t.db, { clock, batching: true }), new Ledger(t.db, { clock, batching: false })],
+  },
+];
+
+async function funded(
+  ledger: Ledger,
+  ten: string,
+  amount: number,
+): Promise<{ source: Account; wallet: Account; sink: Account }> {
+  const [source, wallet, sink] = await openAccounts(ledger, ten, [
+    { asset: "CNY", kind: "cash" },
+    { asset: "CNY", kind: "wallet", debits_must_not_exceed_credits: true },
+    { asset: "CNY", kind: "merchant" },
+  ]);
+  const r = await ledger.run(ten, (uow) =>
+    uow.transfer({ debit_account_id: source!.id, credit_account_id: wallet!.id, amount }),
+  );
+  expect(r.ok).toBe(true);
+  return { source: source!, wallet: wallet!, sink: sink! };
+}
+
+describe.each(modes)("concurrency: $label", ({ make }) => {
+  it("500 concurrent 1-unit debits against a balance of 100: exactly 100 succeed", async () => {
+    const ledgers = make();
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledgers[0]!, ten, 100);
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        ledgers[i % ledgers.length]!.run(ten, (uow) =>
+          uow.transfer({ debit_account_id: wallet.id, credit_account_id: sink.id, amount: 1 }),
+        ),
+      ),
+    );
+    expect(tally(results)).toEqual({ created: 100, insufficient_funds: 400 });
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after).toMatchObject({ debits_posted: 100, credits_posted: 100, debits_pending: 0 });
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+
+  it("the same with the debits split across holds and direct transfers", async () => {
+    const ledgers = make();
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledgers[0]!, ten, 100);
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        ledgers[i % ledgers.length]!.run(ten, (uow) =>
+          uow.transfer({
+            debit_account_id: wallet.id,
+            credit_account_id: sink.id,
+            amount: 1,
+            pending: i % 2 === 0,
+          }),
+        ),
+      ),
+    );
+    expect(tally(results)).toEqual({ created: 100, insufficient_funds: 400 });
+    const holds = results.filter((r) => r.ok && r.transfer.kind === "pending").length;
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after!.debits_pending).toBe(holds);
+    expect(after!.debits_posted).toBe(100 - holds);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+
+  it("a hold posted and voided concurrently: exactly one wins", async () => {
+    const ledgers = make();
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledgers[0]!, ten, 1000);
+    const holds = await ledgers[0]!.run(ten, async (uow) => {
+      const out: string[] = [];
+      for (let i = 0; i < 40; i++) {
+        const r = await uow.hold({ debit_account_id: wallet.id, credit_account_id: sink.id, amount: 10 });
+        if (!r.ok) throw new Error(r.code);
+        out.push(r.transfer.id);
+      }
+      return out;
+    });
+    const races = await Promise.all(
+      holds.map((id, i) =>
+        Promise.all([
+          ledgers[i % ledgers.length]!.run(ten, (uow) => uow.post({ pending_id: id, amount: 7 })),
+          ledgers[(i + 1) % ledgers.length]!.run(ten, (uow) => uow.void({ pending_id: id })),
+        ]),
+      ),
+    );
+    let posted = 0;
+    for (const [post, voided] of races) {
+      const winners = [post, voided].filter((r) => r.ok);
+      expect(winners).toHaveLength(1);
+      const loser = [post, voided].find((r) => !r.ok) as TransferResult;
+      expect(["pending_already_posted", "pending_already_voided"]).toContain(loser.code);
+      if (post.ok) posted++;
+    }
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after).toMatchObject({ debits_pending: 0, debits_posted: posted * 7 });
+    const resolutions = await t.owner
+      .selectFrom("ledger_transfers")
+      .select(({ fn }) => fn.countAll<number>().as("n"))
+      .where("tenant_id", "=", ten)
+      .where("pending_id", "is not", null)
+      .executeTakeFirstOrThrow();
+    expect(Number(resolutions.n)).toBe(40);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+
+  it("the same client transfer id submitted concurrently is created once", async () => {
+    const ledgers = make();
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledgers[0]!, ten, 1000);
+    const id = `pay-${newId("x")}`;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        ledgers[i % ledgers.length]!.run(ten, (uow) =>
+          uow.transfer({ id, debit_account_id: wallet.id, credit_account_id: sink.id, amount: 5 }),
+        ),
+      ),
+    );
+    expect(tally(results)).toEqual({ created: 1, exists: 19 });
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after!.debits_posted).toBe(5);
+  });
+});
+
+describe("group commit", () => {
+  it("a batch that cannot commit is retried unit by unit: only the bad unit fails", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledger, ten, 1000);
+    const duplicate = newId("aud");
+    const audit = {
+      tenant_id: ten,
+      id: duplicate,
+      actor_type: "system",
+      actor_id: "test",
+      actor_role: null,
+      action: "test",
+      target_type: "x",
+      target_id: null,
+      request_id: null,
+    };
+    await t.db.tenantTx(ten, (trx) => trx.insertInto("audit_events").values(audit).execute());
+    const units = Array.from({ length: 30 }, (_, i) =>
+      ledger.run(ten, async (uow) => {
+        const r = await uow.transfer({ debit_account_id: wallet.id, credit_account_id: sink.id, amount: 1 });
+        // Unit 10 appends a row whose key exists: the batch's insert fails at commit time.
+        if (i === 10) uow.append("audit_events", audit);
+        return r;
+      }),
+    );
+    const settled = await Promise.allSettled(units);
+    const rejected = settled.filter((s) => s.status === "rejected");
+    expect(rejected).toHaveLength(1);
+    expect(String((rejected[0] as PromiseRejectedResult).reason)).toMatch(/duplicate key/);
+    expect(settled[10]!.status).toBe("rejected");
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after!.debits_posted).toBe(29);
+    expect(ledger.stats.failedBatches).toBeGreaterThan(0);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+
+  it("gathers concurrent units into batches and answers each caller with its own result", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledger, ten, 1_000_000);
+    const batchesBefore = ledger.stats.batches;
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        ledger.run(ten, async (uow) => {
+          const r = await uow.transfer({
+            id: `u-${ten}-${i}`,
+            debit_account_id: wallet.id,
+            credit_account_id: sink.id,
+            amount: i + 1,
+          });
+          return r.ok ? r.transfer.id : r.code;
+        }),
+      ),
+    );
+    expect(results).toEqual(Array.from({ length: 300 }, (_, i) => `u-${ten}-${i}`));
+    // Far fewer transactions than units: the point of group commit.
+    expect(ledger.stats.batches - batchesBefore).toBeLessThan(100);
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after!.debits_posted).toBe((300 * 301) / 2);
+  });
+
+  it("a batch stops at the transfer cap and the rest runs in the next batch", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true, maxBatchTransfers: 10 });
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledger, ten, 1000);
+    const before = ledger.stats.batches;
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () =>
+        ledger.run(ten, (uow) =>
+          uow.transfer({ debit_account_id: wallet.id, credit_account_id: sink.id, amount: 1 }),
+        ),
+      ),
+    );
+    expect(tally(results)).toEqual({ created: 40 });
+    expect(ledger.stats.batches - before).toBeGreaterThanOrEqual(4);
+  });
+
+  it("a unit that catches its own failed SQL and returns is failed alone", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledger, ten, 1000);
+    const settled = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        ledger.run(ten, async (uow) => {
+          const r = await uow.transfer({
+            debit_account_id: wallet.id,
+            credit_account_id: sink.id,
+            amount: 1,
+          });
+          if (i === 3) {
+            await uow.trx
+              .selectFrom("ledger_accounts")
+              .select((eb) => eb.cast<number>(eb.val("not a number"), "integer").as("x"))
+              .execute()
+              .catch(() => undefined);
+          }
+          return r;
+        }),
+      ),
+    );
+    expect(settled.filter((s) => s.status === "fulfilled")).toHaveLength(9);
+    expect(settled[3]!.status).toBe("rejected");
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after!.debits_posted).toBe(9);
+  });
+});

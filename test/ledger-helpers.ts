@@ -1,0 +1,39 @@
+import type { Ledger } from "../src/ledger/ledger.js";
+import { createAsset } from "../src/ledger/queries.js";
+import type { Account, AccountInput, TransferResult } from "../src/ledger/types.js";
+import type { Clock } from "../src/shared/clock.js";
+import { newId } from "../src/shared/ids.js";
+import type { TestDatabase } from "./helpers/db.js";
+
+/** A tenant with CNY (scale 2) and POINTS (scale 0). */
+export async function ledgerTenant(t: TestDatabase, clock: Clock): Promise<string> {
+  const id = newId("ten");
+  await t.owner.insertInto("tenants").values({ id, name: id }).execute();
+  await t.db.tenantTx(id, async (trx) => {
+    await createAsset(trx, id, { code: "CNY", scale: 2, name: "Yuan" }, clock.now());
+    await createAsset(trx, id, { code: "POINTS", scale: 0, name: "Points" }, clock.now());
+  });
+  return id;
+}
+
+export async function openAccounts(
+  ledger: Ledger,
+  tenantId: string,
+  inputs: AccountInput[],
+): Promise<Account[]> {
+  return ledger.run(tenantId, async (uow) => {
+    const out: Account[] = [];
+    for (const input of inputs) {
+      const r = await uow.createAccount(input);
+      if (!r.ok) throw new Error(r.code);
+      out.push(r.account);
+    }
+    return out;
+  });
+}
+
+export function tally(results: TransferResult[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.code] = (counts[r.code] ?? 0) + 1;
+  return counts;
+}
