@@ -1,0 +1,56 @@
+import type { JsonDefault, Timestamp } from "../../db/schema.js";
+
+export type Channel = "email" | "sms" | "inbox";
+
+export interface NotificationTemplatesTable {
+  tenant_id: string;
+  notice_type: string;
+  locale: "zh-CN" | "en";
+  channel: Channel;
+  subject: string;
+  body: string;
+  updated_at: Timestamp;
+}
+
+export interface NotificationCountersTable {
+  tenant_id: string;
+  recipient: string;
+  notice_type: string;
+  window_start: Date;
+  count: number;
+}
+
+export interface NotificationDeliveriesTable {
+  tenant_id: string;
+  id: string;
+  notice_type: string;
+  channel: Channel;
+  recipient: string;
+  locale: string;
+  subject: string | null;
+  status: "sent" | "failed" | "capped";
+  error: string | null;
+  created_at: Timestamp;
+}
+
+export interface InboxMessagesTable {
+  tenant_id: string;
+  id: string;
+  /** A user id, a member id, or `tenant` for messages every staff member of the tenant sees. */
+  recipient: string;
+  notice_type: string;
+  title: string;
+  body: string;
+  data: JsonDefault<Record<string, unknown>>;
+  read_at: Date | null;
+  created_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    notification_templates: NotificationTemplatesTable;
+    notification_counters: NotificationCountersTable;
+    notification_deliveries: NotificationDeliveriesTable;
+    inbox_messages: InboxMessagesTable;
+  }
+}

@@ -1,0 +1,342 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appendRow, type RowAppender } from "../src/db/database.js";
+import { dispatchEvents, emitEvent } from "../src/platform/events/outbox.js";
+import { guardedLookup, postGuarded } from "../src/platform/events/ssrf.js";
+import {
+  createEndpoint,
+  DISABLE_AFTER_FAILING_SECONDS,
+  deliverDue,
+  RETRY_DELAYS_SECONDS,
+  resendDelivery,
+  updateEndpoint,
+} from "../src/platform/events/webhooks.js";
+import { createTenant } from "../src/platform/tenants.js";
+import { ManualClock } from "../src/shared/clock.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+
+let t: TestDatabase;
+let tenantId: string;
+let otherTenant: string;
+const clock = new ManualClock("2026-06-01T00:00:00Z");
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** A local receiver whose answers the test decides, recording what it got. */
+async function receiver(answer: (n: number) => number | "hang" | "huge") {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      const a = answer(received.length);
+      if (a === "hang") return;
+      if (a === "huge") {
+        res.writeHead(200);
+        res.end("x".repeat(1024 * 1024));
+        return;
+      }
+      res.writeHead(a);
+      res.end(a < 300 ? "ok" : "receiver error");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * An independent verifier written from the Standard Webhooks specification: the secret
+ * after `whsec_` is base64; the signed content is `${webhook-id}.${webhook-timestamp}.${body}`;
+ * `webhook-signature` is a space-separated list of `v1,<base64 HMAC-SHA256>`; timestamps
+ * outside a tolerance are refused.
+ */
+function verifyStandardWebhook(
+  secret: string,
+  headers: http.IncomingHttpHeaders,
+  body: string,
+  nowSeconds: number,
+) {
+  const id = String(headers["webhook-id"]);
+  const timestamp = String(headers["webhook-timestamp"]);
+  const signatures = String(headers["webhook-signature"]).split(" ");
+  if (Math.abs(nowSeconds - Number(timestamp)) > 300) return false;
+  const key = Buffer.from(secret.split("_")[1]!, "base64");
+  const expected = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest();
+  return signatures.some((s) => {
+    const [version, value] = s.split(",");
+    if (version !== "v1" || !value) return false;
+    const given = Buffer.from(value, "base64");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  tenantId = (await createTenant(t.db, { name: "Hooks" }, clock.now())).tenantId;
+  otherTenant = (await createTenant(t.db, { name: "Other" }, clock.now())).tenantId;
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+async function eventCount(type: string) {
+  const rows = await t.owner.selectFrom("events").select("id").where("type", "=", type).execute();
+  return rows.length;
+}
+
+describe("transactional outbox", () => {
+  it("a rolled-back change emits nothing; a committed one emits its event", async () => {
+    await expect(
+      t.db.tenantTx(tenantId, async (trx) => {
+        await emitEvent(trx, { tenantId, type: "wallet.topped_up", data: { amount: 100 } }, clock.now());
+        throw new Error("the top-up failed after the event was written");
+      }),
+    ).rejects.toThrow("top-up failed");
+    expect(await eventCount("wallet.topped_up")).toBe(0);
+
+    const id = await t.db.tenantTx(tenantId, (trx) =>
+      emitEvent(trx, { tenantId, type: "wallet.topped_up", data: { amount: 100 } }, clock.now()),
+    );
+    expect(id).toMatch(/^evt_[0-9a-z]{26}$/);
+    expect(await eventCount("wallet.topped_up")).toBe(1);
+  });
+
+  it("goes to a unit of work's appender when given one, and is written when the unit writes", async () => {
+    const pending: { table: string; row: object }[] = [];
+    const appender: RowAppender = { append: (table, row) => void pending.push({ table, row }) };
+    await emitEvent(
+      appender,
+      { tenantId, type: "voucher.issued", data: { voucher_id: "vch_1" } },
+      clock.now(),
+    );
+    expect(await eventCount("voucher.issued")).toBe(0);
+    expect(pending).toHaveLength(1);
+    await t.db.tenantTx(tenantId, async (trx) => {
+      for (const p of pending) await appendRow(trx, p.table as "events", p.row as never);
+    });
+    expect(await eventCount("voucher.issued")).toBe(1);
+  });
+
+  it("RLS keeps a tenant's events from another tenant", async () => {
+    const seen = await t.db.tenantTx(otherTenant, (trx) => trx.selectFrom("events").selectAll().execute());
+    expect(seen).toEqual([]);
+  });
+});
+
+describe("webhook deliveries", () => {
+  it("signs deliveries so that an independent Standard Webhooks verifier accepts them", async () => {
+    const r = await receiver(() => 204);
+    const { endpoint, secret } = await t.db.tenantTx(tenantId, (trx) =>
+      createEndpoint(trx, tenantId, { url: r.url, eventTypes: ["member.created"] }, true, clock.now()),
+    );
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
+    const eventId = await t.db.tenantTx(tenantId, (trx) =>
+      emitEvent(
+        trx,
+        { tenantId, type: "member.created", data: { member_id: "mbr_1", name: "李雷" } },
+        clock.now(),
+      ),
+    );
+    await t.db.tenantTx(tenantId, (trx) =>
+      emitEvent(trx, { tenantId, type: "member.deleted", data: { member_id: "mbr_2" } }, clock.now()),
+    );
+    expect(await dispatchEvents(t.db, clock.now())).toBeGreaterThanOrEqual(2);
+    expect(await dispatchEvents(t.db, clock.now())).toBe(0);
+    const outcomes = await deliverDue({ db: t.db, allowPrivate: true }, clock.now());
+    expect(outcomes.filter((o) => o.tenantId === tenantId && o.ok)).toHaveLength(1);
+    expect(r.received).toHaveLength(1);
+    const got = r.received[0]!;
+    const nowSeconds = Math.floor(clock.now().getTime() / 1000);
+    expect(got.headers["webhook-id"]).toBe(eventId);
+    expect(verifyStandardWebhook(secret, got.headers, got.body, nowSeconds)).toBe(true);
+    // Tampering with the body, or a different secret, fails verification.
+    expect(verifyStandardWebhook(secret, got.headers, got.body.replace("李雷", "韩梅梅"), nowSeconds)).toBe(
+      false,
+    );
+    expect(verifyStandardWebhook("whsec_c2VjcmV0", got.headers, got.body, nowSeconds)).toBe(false);
+    expect(JSON.parse(got.body)).toMatchObject({
+      id: eventId,
+      object: "event",
+      type: "member.created",
+      version: 1,
+      data: { member_id: "mbr_1", name: "李雷" },
+    });
+    // Delivered once: nothing more is due.
+    expect(await deliverDue({ db: t.db, allowPrivate: true }, clock.now())).toEqual([]);
+    await t.db.tenantTx(tenantId, (trx) =>
+      updateEndpoint(trx, tenantId, endpoint.id, { enabled: false }, true, clock.now()),
+    );
+    await r.close();
+  });
+
+  it("retries a failing receiver for more than a day, then disables the endpoint and tells the tenant", async () => {
+    const r = await receiver(() => 500);
+    const { endpoint } = await t.db.tenantTx(tenantId, (trx) =>
+      createEndpoint(trx, tenantId, { url: r.url, eventTypes: ["*"] }, true, clock.now()),
+    );
+    const firstAttemptAt = clock.now().getTime();
+    await t.db.tenantTx(tenantId, (trx) =>
+      emitEvent(
+        trx,
+        { tenantId, type: "deposit.campaigns_suspended", data: { account: "dep_1" } },
+        clock.now(),
+      ),
+    );
+    await dispatchEvents(t.db, clock.now());
+    const deliver = () => deliverDue({ db: t.db, allowPrivate: true }, clock.now());
+    expect(await deliver()).toHaveLength(1);
+    for (const delay of RETRY_DELAYS_SECONDS) {
+      // Just before the retry is due nothing happens; at the due time exactly one attempt.
+      clock.advance(delay * 1000 - 1000);
+      expect(await deliver()).toHaveLength(0);
+      clock.advance(1000);
+      const outcomes = await deliver();
+      expect(outcomes).toHaveLength(1);
+      expect(outcomes[0]).toMatchObject({ ok: false, statusCode: 500 });
+    }
+    expect(r.received).toHaveLength(RETRY_DELAYS_SECONDS.length + 1);
+    expect((clock.now().getTime() - firstAttemptAt) / 1000).toBeGreaterThanOrEqual(
+      DISABLE_AFTER_FAILING_SECONDS,
+    );
+
+    const state = await t.db.tenantTx(tenantId, async (trx) => ({
+      endpoint: await trx
+        .selectFrom("webhook_endpoints")
+        .selectAll()
+        .where("id", "=", endpoint.id)
+        .executeTakeFirstOrThrow(),
+      deliveries: await trx
+        .selectFrom("webhook_deliveries")
+        .selectAll()
+        .where("endpoint_id", "=", endpoint.id)
+        .execute(),
+      attempts: await trx.selectFrom("webhook_attempts").selectAll().orderBy("attempt").execute(),
+      inbox: await trx.selectFrom("inbox_messages").selectAll().execute(),
+    }));
+    expect(state.endpoint.enabled).toBe(false);
+    expect(state.endpoint.disabled_reason).toContain("HTTP 500");
+    expect(state.deliveries).toEqual([
+      expect.objectContaining({
+        status: "failed",
+        attempts: 8,
+        last_status_code: 500,
+        next_attempt_at: null,
+      }),
+    ]);
+    const mine = state.attempts.filter((a) => a.delivery_id === state.deliveries[0]!.id);
+    expect(mine.map((a) => a.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(mine.every((a) => a.status_code === 500 && a.error === "HTTP 500")).toBe(true);
+    expect(state.inbox).toEqual([
+      expect.objectContaining({
+        recipient: "tenant",
+        notice_type: "webhook_endpoint.disabled",
+        data: expect.objectContaining({ endpoint_id: endpoint.id }),
+      }),
+    ]);
+
+    // The receiver is fixed: enable the endpoint, re-send the failed delivery.
+    await r.close();
+    const fixed = await receiver(() => 200);
+    await t.db.tenantTx(tenantId, async (trx) => {
+      await updateEndpoint(trx, tenantId, endpoint.id, { url: fixed.url, enabled: true }, true, clock.now());
+      await resendDelivery(trx, tenantId, state.deliveries[0]!.id, clock.now());
+    });
+    expect(await deliver()).toEqual([expect.objectContaining({ ok: true, statusCode: 200 })]);
+    expect(fixed.received).toHaveLength(1);
+    await t.db.tenantTx(tenantId, (trx) =>
+      updateEndpoint(trx, tenantId, endpoint.id, { enabled: false }, true, clock.now()),
+    );
+    await fixed.close();
+  });
+
+  it("a receiver that recovers within the schedule gets the event and the endpoint stays enabled", async () => {
+    const r = await receiver((n) => (n < 3 ? 503 : 200));
+    const { endpoint } = await t.db.tenantTx(tenantId, (trx) =>
+      createEndpoint(trx, tenantId, { url: r.url, eventTypes: ["gift_card.redeemed"] }, true, clock.now()),
+    );
+    await t.db.tenantTx(tenantId, (trx) =>
+      emitEvent(trx, { tenantId, type: "gift_card.redeemed", data: {} }, clock.now()),
+    );
+    await dispatchEvents(t.db, clock.now());
+    const deliver = () => deliverDue({ db: t.db, allowPrivate: true }, clock.now());
+    await deliver();
+    clock.advance(RETRY_DELAYS_SECONDS[0] * 1000);
+    await deliver();
+    clock.advance(RETRY_DELAYS_SECONDS[1] * 1000);
+    expect(await deliver()).toEqual([expect.objectContaining({ ok: true })]);
+    const row = await t.db.tenantTx(tenantId, (trx) =>
+      trx.selectFrom("webhook_endpoints").selectAll().where("id", "=", endpoint.id).executeTakeFirstOrThrow(),
+    );
+    expect(row).toMatchObject({ enabled: true, failing_since: null });
+    await r.close();
+  });
+});
+
+describe("SSRF guard", () => {
+  it.each([
+    "ftp://example.com/hook",
+    "file:///etc/passwd",
+    "http://127.0.0.1/hook",
+    "http://localhost:8080/hook",
+    "http://[::1]/hook",
+    "http://169.254.169.254/latest/meta-data",
+    "http://10.1.2.3/hook",
+    "http://172.16.0.1/hook",
+    "http://192.168.1.10/hook",
+    "http://[fc00::1]/hook",
+    "http://[fe80::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://0.0.0.0/hook",
+    "http://user:pass@example.com/hook",
+  ])("refuses to register %s", async (url) => {
+    await expect(
+      t.db.tenantTx(tenantId, (trx) =>
+        createEndpoint(trx, tenantId, { url, eventTypes: ["*"] }, false, clock.now()),
+      ),
+    ).rejects.toMatchObject({ code: "webhook_url_refused" });
+  });
+
+  it("refuses at connect time a name that resolves to an internal address", async () => {
+    const error = await new Promise<Error | null>((resolve) =>
+      guardedLookup(false)("localhost", { family: 0 }, (e) => resolve(e)),
+    );
+    expect(error?.message).toMatch(/internal address/);
+  });
+
+  it("refuses delivery to a loopback receiver unless private targets are allowed", async () => {
+    const r = await receiver(() => 200);
+    await expect(postGuarded(r.url, {}, "{}", { allowPrivate: false })).rejects.toThrow(/internal/);
+    expect(r.received).toHaveLength(0);
+    await expect(postGuarded(r.url, {}, "{}", { allowPrivate: true })).resolves.toMatchObject({
+      status: 200,
+    });
+    await r.close();
+  });
+
+  it("gives up on a receiver that does not answer within the timeout, and caps response bodies", async () => {
+    const hang = await receiver(() => "hang");
+    await expect(postGuarded(hang.url, {}, "{}", { allowPrivate: true, timeoutMs: 300 })).rejects.toThrow(
+      /timed out/,
+    );
+    await hang.close();
+    const huge = await receiver(() => "huge");
+    const response = await postGuarded(huge.url, {}, "{}", { allowPrivate: true });
+    expect(response.body.length).toBeLessThanOrEqual(64 * 1024);
+    await huge.close();
+  });
+});
