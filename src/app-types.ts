@@ -8,6 +8,7 @@ import type {
 } from "fastify";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import type { Ledger } from "./ledger/index.js";
 import type { Actor } from "./platform/auth/actor.js";
 import type { Clock } from "./shared/clock.js";
 
@@ -20,6 +21,8 @@ export interface AppDeps {
   config: Config;
   db: Database;
   clock: Clock;
+  /** The ledger: units of work with group commit (every balance lives here). */
+  ledger: Ledger;
 }
 
 export type RouteApp = FastifyInstance<

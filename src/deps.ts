@@ -1,6 +1,7 @@
 import type { AppDeps } from "./app-types.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
+import { Ledger } from "./ledger/index.js";
 import type { Clock } from "./shared/clock.js";
 
 export interface Services {
@@ -21,7 +22,9 @@ export async function buildServices(
   options: { ownerUrl: string },
 ): Promise<Services> {
   const stops: (() => Promise<void>)[] = [];
-  const deps: AppDeps = { config, db, clock };
+  const ledger = new Ledger(db, { clock, batching: true });
+  stops.push(() => ledger.drainAll());
+  const deps: AppDeps = { config, db, clock, ledger };
   void options;
   return {
     deps,

@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { buildApp } from "../../src/app.js";
 import type { AppDeps, RouteApp } from "../../src/app-types.js";
 import { type Config, loadConfig } from "../../src/config.js";
+import { Ledger } from "../../src/ledger/index.js";
 import type { Role } from "../../src/platform/auth/actor.js";
 import { createApiKey } from "../../src/platform/auth/api-keys.js";
 import { type CreatedTenant, createTenant, insertOrgUnit } from "../../src/platform/tenants.js";
@@ -41,7 +42,8 @@ export async function createTestApp(
   const database = await createTestDatabase();
   const clock = new ManualClock("2026-11-23T08:00:00Z");
   const config = testConfig(options.config);
-  const base: AppDeps = { config, db: database.db, clock } as AppDeps;
+  const ledger = new Ledger(database.db, { clock, batching: true });
+  const base: AppDeps = { config, db: database.db, clock, ledger } as AppDeps;
   const deps = { ...base, ...(options.extend ? await options.extend(base) : {}) } as AppDeps;
   const app = await buildApp(deps);
   return {
