@@ -22,8 +22,7 @@ export type VoucherErrorCode =
   | "voucher_withdraw_forbidden"
   | "bill_id_reused"
   | "refund_id_reused"
-  | "refund_exceeds_deducted"
-  | "ledger_unavailable";
+  | "refund_exceeds_bill";
 
 registerErrorStatuses({
   template_in_use: 409,
@@ -41,6 +40,5 @@ registerErrorStatuses({
   voucher_withdraw_forbidden: 403,
   bill_id_reused: 409,
   refund_id_reused: 409,
-  refund_exceeds_deducted: 422,
-  ledger_unavailable: 503,
+  refund_exceeds_bill: 422,
 });

@@ -2,7 +2,7 @@ import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { assertInScope } from "../../platform/auth/scope.js";
+import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import { escapeLike } from "../../platform/org/org-units.js";
 import { DomainError } from "../../shared/errors.js";
 
@@ -110,6 +110,8 @@ export interface VoucherBillRefundsTable {
   refund_id: string;
   request_hash: string;
   returned_amount: number;
+  /** Bill amount refunded per line: `[{ line_index, amount }]`. */
+  lines: JsonDefault<{ line_index: number; amount: number }[]>;
   created_at: Timestamp;
 }
 
@@ -210,4 +212,35 @@ export function subtreePattern(path: string): string {
 function humanise(code: string): string {
   const text = code.replace(/_/g, " ");
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * A voucher the actor may see: staff whose scope contains the customer, or the customer
+ * itself with a member token (its member id is the customer's org unit id).
+ */
+export async function loadVoucher(
+  trx: Tx,
+  actor: Actor,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<VoucherRow & { customer_path: string; issuer_path: string }> {
+  let query = trx
+    .selectFrom("vouchers as v")
+    .innerJoin("org_units as c", (j) =>
+      j.onRef("c.tenant_id", "=", "v.tenant_id").onRef("c.id", "=", "v.customer_id"),
+    )
+    .innerJoin("org_units as i", (j) =>
+      j.onRef("i.tenant_id", "=", "v.tenant_id").onRef("i.id", "=", "v.issuer_id"),
+    )
+    .selectAll("v")
+    .select(["c.path as customer_path", "i.path as issuer_path"])
+    .where("v.tenant_id", "=", actor.tenantId)
+    .where("v.id", "=", id);
+  if (options.forUpdate) query = query.forUpdate("v");
+  const row = await query.executeTakeFirst();
+  const visible =
+    row !== undefined &&
+    (actor.type === "member" ? actor.memberId === row.customer_id : inScope(actor, row.customer_path));
+  if (!row || !visible) throw new DomainError("voucher_not_found", "Voucher not found");
+  return row as VoucherRow & { customer_path: string; issuer_path: string };
 }

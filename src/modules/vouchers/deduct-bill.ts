@@ -1,0 +1,226 @@
+import { createHash } from "node:crypto";
+import { sql } from "kysely";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { type BillLine, planDeductions } from "./deduction-plan.js";
+import { openAccount, postedBalance, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
+import { unitInScope } from "./vouchers.repository.js";
+
+/** At most this many lines per bill, and this many of a customer's vouchers considered. */
+export const MAX_BILL_LINES = 200;
+export const MAX_VOUCHERS_PER_BILL = 500;
+
+export interface BillInput {
+  customerId: string;
+  billId: string;
+  asset: string;
+  lines: BillLine[];
+}
+
+export interface BillResult {
+  billRef: string;
+  billId: string;
+  customerId: string;
+  asset: string;
+  totalAmount: number;
+  deductedAmount: number;
+  lines: {
+    index: number;
+    productCode: string;
+    amount: number;
+    deducted: number;
+    deductions: { voucherId: string; amount: number }[];
+  }[];
+  createdAt: Date;
+}
+
+export function billHash(input: BillInput): string {
+  return createHash("sha256")
+    .update(
+      JSON.stringify([input.customerId, input.asset, input.lines.map((l) => [l.product_code, l.amount])]),
+    )
+    .digest("hex");
+}
+
+/**
+ * Offsets a customer's bill with its vouchers (order: see planDeductions). The bill id
+ * makes it idempotent: the same bill again answers the first result; a different bill
+ * under the same id is `bill_id_reused`. The customer's vouchers are locked before their
+ * balances are read, so concurrent bills of one customer never spend a balance twice.
+ */
+export async function deductBill(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: BillInput,
+  now: Date,
+): Promise<BillResult> {
+  const { actor } = context;
+  const trx = uow.trx;
+  if (input.lines.length === 0 || input.lines.length > MAX_BILL_LINES) {
+    throw new DomainError("limit_exceeded", `A bill has 1-${MAX_BILL_LINES} lines`);
+  }
+  const customer = await unitInScope(trx, actor, input.customerId, "customer");
+  if (customer.kind !== "customer")
+    throw new DomainError("not_a_customer", `${customer.id} is not a customer`);
+  // One bill id at a time, whatever the customer: the check below then sees every earlier one.
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`voucher_bill:${actor.tenantId}:${input.billId}`}, 0))`.execute(
+    trx,
+  );
+  const hash = billHash(input);
+  const existing = await trx
+    .selectFrom("voucher_bills")
+    .select(["id", "request_hash"])
+    .where("tenant_id", "=", actor.tenantId)
+    .where("bill_id", "=", input.billId)
+    .executeTakeFirst();
+  if (existing) {
+    if (existing.request_hash !== hash) {
+      throw new DomainError("bill_id_reused", "This bill id was already submitted with different content");
+    }
+    return loadBillResult(uow, actor.tenantId, existing.id);
+  }
+
+  const vouchers = await trx
+    .selectFrom("vouchers")
+    .selectAll()
+    .where("tenant_id", "=", actor.tenantId)
+    .where("customer_id", "=", customer.id)
+    .where("asset", "=", input.asset)
+    .where("state", "=", "active")
+    .where("starts_at", "<=", now)
+    .where("expires_at", ">", now)
+    .orderBy("id")
+    .limit(MAX_VOUCHERS_PER_BILL)
+    .forUpdate()
+    .execute();
+  const usable = [];
+  for (const v of vouchers) {
+    const balance = await postedBalance(uow, v.account_id!);
+    if (balance > 0) {
+      usable.push({
+        id: v.id,
+        accountId: v.account_id!,
+        balance,
+        expiresAt: v.expires_at,
+        minBillAmount: v.min_bill_amount,
+        scope: { kind: v.scope_kind, productCodes: v.product_codes },
+      });
+    }
+  }
+  const plan = planDeductions(input.lines, usable);
+  const billRef = newId("vbl");
+  const totalAmount = input.lines.reduce((sum, line) => sum + line.amount, 0);
+  const deductedAmount = plan.reduce((sum, d) => sum + d.amount, 0);
+  await trx
+    .insertInto("voucher_bills")
+    .values({
+      tenant_id: actor.tenantId,
+      id: billRef,
+      bill_id: input.billId,
+      customer_id: customer.id,
+      asset: input.asset,
+      total_amount: totalAmount,
+      deducted_amount: deductedAmount,
+      lines: JSON.stringify(input.lines),
+      request_hash: hash,
+      created_at: now,
+    })
+    .execute();
+  if (plan.length > 0) {
+    const settlement = await openAccount.settlement(uow, input.asset);
+    const accountOf = new Map(usable.map((v) => [v.id, v.accountId]));
+    const usages = plan.map((d) => ({ ...d, usageId: newId("vus") }));
+    transfersOk(
+      await uow.transfers(
+        usages.map((d) => ({
+          id: `tr_${d.usageId}`,
+          debit_account_id: accountOf.get(d.voucherId)!,
+          credit_account_id: settlement,
+          amount: d.amount,
+          code: "voucher_deduction",
+          reference_module: "vouchers",
+          reference_id: billRef,
+          metadata: { bill_id: input.billId, line_index: d.lineIndex },
+        })),
+      ),
+    );
+    await trx
+      .insertInto("voucher_usages")
+      .values(
+        usages.map((d) => ({
+          tenant_id: actor.tenantId,
+          id: d.usageId,
+          voucher_id: d.voucherId,
+          bill_ref: billRef,
+          bill_id: input.billId,
+          line_index: d.lineIndex,
+          product_code: input.lines[d.lineIndex]!.product_code,
+          kind: "deduction" as const,
+          amount: d.amount,
+          transfer_id: `tr_${d.usageId}`,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "voucher_bill.deducted",
+      targetType: "voucher_bill",
+      targetId: billRef,
+      summary: {
+        bill_id: input.billId,
+        customer_id: customer.id,
+        total_amount: totalAmount,
+        deducted_amount: deductedAmount,
+        vouchers: [...new Set(plan.map((d) => d.voucherId))],
+      },
+    },
+    now,
+  );
+  return loadBillResult(uow, actor.tenantId, billRef);
+}
+
+/** The bill as first answered: its lines and every deduction on them. */
+export async function loadBillResult(uow: { trx: UnitOfWork["trx"] }, tenantId: string, billRef: string) {
+  const bill = await uow.trx
+    .selectFrom("voucher_bills")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", billRef)
+    .executeTakeFirst();
+  if (!bill) throw new DomainError("voucher_bill_not_found", "Bill not found");
+  const usages = await uow.trx
+    .selectFrom("voucher_usages")
+    .select(["voucher_id", "line_index", "amount"])
+    .where("tenant_id", "=", tenantId)
+    .where("bill_ref", "=", billRef)
+    .where("kind", "=", "deduction")
+    .orderBy("id")
+    .execute();
+  return {
+    billRef: bill.id,
+    billId: bill.bill_id,
+    customerId: bill.customer_id,
+    asset: bill.asset,
+    totalAmount: bill.total_amount,
+    deductedAmount: bill.deducted_amount,
+    lines: bill.lines.map((line, index) => {
+      const deductions = usages
+        .filter((u) => u.line_index === index)
+        .map((u) => ({ voucherId: u.voucher_id, amount: u.amount }));
+      return {
+        index,
+        productCode: line.product_code,
+        amount: line.amount,
+        deducted: deductions.reduce((s, d) => s + d.amount, 0),
+        deductions,
+      };
+    }),
+    createdAt: bill.created_at,
+  } satisfies BillResult;
+}

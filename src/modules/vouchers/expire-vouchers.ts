@@ -1,0 +1,77 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/database.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { expectTransfer, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
+
+/** One run expires at most this many vouchers per tenant; the next run takes the rest. */
+export const EXPIRY_BATCH = 200;
+
+/**
+ * Expires a tenant's vouchers whose end time (computed in the tenant's time zone when
+ * issued) has passed: the remaining balance returns to the voucher's source account (the
+ * reseller's quota, or the distributor's funding for product_trial) and the voucher is
+ * `expired`. Rows are skipped if another run holds them, so runs may overlap.
+ */
+export async function expireVouchers(uow: UnitOfWork, now: Date, limit = EXPIRY_BATCH) {
+  const actor = systemActor(uow.tenantId, "vouchers.expire");
+  const due = await uow.trx
+    .selectFrom("vouchers")
+    .select(["id", "account_id", "source_account_id", "asset"])
+    .where("tenant_id", "=", uow.tenantId)
+    .where("state", "=", "active")
+    .where("expires_at", "<=", now)
+    .orderBy("expires_at")
+    .orderBy("id")
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  const expired: { voucherId: string; returned: number }[] = [];
+  for (const voucher of due) {
+    const balance = await postedBalance(uow, voucher.account_id!);
+    if (balance > 0) {
+      expectTransfer(
+        await uow.transfer({
+          id: `tr_${voucher.id}_expire`,
+          debit_account_id: voucher.account_id!,
+          credit_account_id: voucher.source_account_id!,
+          amount: balance,
+          code: "voucher_expire",
+          reference_module: "vouchers",
+          reference_id: voucher.id,
+        }),
+      );
+    }
+    await uow.trx
+      .updateTable("vouchers")
+      .set({ state: "expired", expired_at: now })
+      .where("tenant_id", "=", uow.tenantId)
+      .where("id", "=", voucher.id)
+      .execute();
+    await recordAudit(
+      uow,
+      actor,
+      {
+        action: "voucher.expired",
+        targetType: "voucher",
+        targetId: voucher.id,
+        summary: { returned_amount: balance, asset: voucher.asset },
+      },
+      now,
+    );
+    expired.push({ voucherId: voucher.id, returned: balance });
+  }
+  return expired;
+}
+
+/** Tenants with vouchers due to expire (the scheduler's fan-out; crosses tenants, reads ids only). */
+export async function tenantsWithDueVouchers(db: Database, now: Date): Promise<string[]> {
+  return db.systemTx(async (trx) => {
+    const result = await sql<{ tenant_id: string }>`
+      select distinct tenant_id from vouchers where state = 'active' and expires_at <= ${now} limit 1000`.execute(
+      trx,
+    );
+    return result.rows.map((r) => r.tenant_id);
+  });
+}

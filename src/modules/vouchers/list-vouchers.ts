@@ -1,0 +1,79 @@
+import { type SelectQueryBuilder, sql } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import type { VoucherRow, VoucherStatus } from "./vouchers.repository.js";
+import { subtreePattern } from "./vouchers.repository.js";
+
+/** An export holds at most this many rows; narrow the filters for more. */
+export const MAX_EXPORT_ROWS = 10_000;
+
+export interface VoucherFilters {
+  status?: VoucherStatus;
+  customer_id?: string;
+  template_id?: string;
+  issuer_id?: string;
+  purpose?: "customer_discount" | "product_trial";
+  face_amount?: number;
+  issued_from?: string;
+  issued_to?: string;
+  expires_from?: string;
+  expires_to?: string;
+}
+
+export type VoucherListRow = VoucherRow & { balance: number; status: VoucherStatus };
+
+/**
+ * Vouchers with their ledger balance and status. The status is derived, never stored:
+ * withdrawn / expired (stored, or past its end time) / used_up (balance 0) / unused
+ * (balance equals the face amount) / partly_used.
+ */
+export function voucherQuery(trx: Tx, actor: Actor, filters: VoucherFilters, now: Date) {
+  const balance = sql<number>`coalesce(a.credits_posted - a.debits_posted, 0)`;
+  const status = sql<VoucherStatus>`case
+    when v.state = 'withdrawn' then 'withdrawn'
+    when v.state = 'expired' or v.expires_at <= ${now} then 'expired'
+    when coalesce(a.credits_posted - a.debits_posted, 0) = 0 then 'used_up'
+    when coalesce(a.credits_posted - a.debits_posted, 0) >= v.face_amount then 'unused'
+    else 'partly_used' end`;
+  let query = trx
+    .selectFrom("vouchers as v")
+    .innerJoin("org_units as c", (j) =>
+      j.onRef("c.tenant_id", "=", "v.tenant_id").onRef("c.id", "=", "v.customer_id"),
+    )
+    .leftJoin("ledger_accounts as a", (j) =>
+      j.onRef("a.tenant_id", "=", "v.tenant_id").onRef("a.id", "=", "v.account_id"),
+    )
+    .selectAll("v")
+    .select([balance.as("balance"), status.as("status")])
+    .where("v.tenant_id", "=", actor.tenantId) as unknown as SelectQueryBuilder<
+    DB & { v: DB["vouchers"]; c: DB["org_units"] },
+    "v" | "c",
+    VoucherListRow
+  >;
+  if (actor.type === "member") query = query.where("v.customer_id", "=", actor.memberId ?? "");
+  else if (actor.orgUnitPath) query = query.where("c.path", "like", subtreePattern(actor.orgUnitPath));
+  if (filters.status) query = query.where(status, "=", filters.status);
+  if (filters.customer_id) query = query.where("v.customer_id", "=", filters.customer_id);
+  if (filters.template_id) query = query.where("v.template_id", "=", filters.template_id);
+  if (filters.issuer_id) query = query.where("v.issuer_id", "=", filters.issuer_id);
+  if (filters.purpose) query = query.where("v.purpose", "=", filters.purpose);
+  if (filters.face_amount !== undefined) query = query.where("v.face_amount", "=", filters.face_amount);
+  if (filters.issued_from) query = query.where("v.created_at", ">=", new Date(filters.issued_from));
+  if (filters.issued_to) query = query.where("v.created_at", "<", new Date(filters.issued_to));
+  if (filters.expires_from) query = query.where("v.expires_at", ">=", new Date(filters.expires_from));
+  if (filters.expires_to) query = query.where("v.expires_at", "<", new Date(filters.expires_to));
+  return query;
+}
+
+export async function listVouchers(
+  trx: Tx,
+  actor: Actor,
+  filters: VoucherFilters,
+  page: { limit: number; startingAfter?: string },
+  now: Date,
+): Promise<VoucherListRow[]> {
+  let query = voucherQuery(trx, actor, filters, now).orderBy("v.id").limit(page.limit);
+  if (page.startingAfter) query = query.where("v.id", ">", page.startingAfter);
+  return (await query.execute()) as VoucherListRow[];
+}

@@ -1,0 +1,43 @@
+import { stringify } from "csv-stringify/sync";
+import ExcelJS from "exceljs";
+
+export const EXPORT_FORMATS = ["csv", "xlsx"] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportFile {
+  contentType: string;
+  filename: string;
+  body: Buffer;
+}
+
+/**
+ * A table as a download. Cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
+ * `@` first) are prefixed with `'` in CSV, so exported customer text cannot execute.
+ */
+export async function exportTable(
+  name: string,
+  format: ExportFormat,
+  columns: string[],
+  rows: (string | number | null)[][],
+): Promise<ExportFile> {
+  if (format === "csv") {
+    const safe = rows.map((row) =>
+      row.map((cell) => (typeof cell === "string" && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell)),
+    );
+    return {
+      contentType: "text/csv; charset=utf-8",
+      filename: `${name}.csv`,
+      body: Buffer.from(stringify([columns, ...safe])),
+    };
+  }
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet(name.slice(0, 31));
+  sheet.addRow(columns);
+  for (const row of rows) sheet.addRow(row);
+  const body = Buffer.from(await workbook.xlsx.writeBuffer());
+  return {
+    contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    filename: `${name}.xlsx`,
+    body,
+  };
+}

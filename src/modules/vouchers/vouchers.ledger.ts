@@ -1,0 +1,89 @@
+import type { TransferInput, TransferResult, UnitOfWork } from "../../ledger/index.js";
+import { DomainError } from "../../shared/errors.js";
+
+/**
+ * The vouchers module's ledger accounts. Ids are derived from what they belong to, so
+ * opening one twice is harmless ("exists").
+ * - funding (per distributor and asset): the distributor's cost of vouchers; no limit, its
+ *   debit balance is what the distributor has given away;
+ * - quota (per reseller and asset): may not go below zero: a reseller never issues more
+ *   than it was allocated;
+ * - voucher (per voucher): may not go below zero;
+ * - settlement (per asset): what vouchers offset on bills (refunds draw it back).
+ */
+export const accountIds = {
+  funding: (distributorId: string, asset: string) => `vfund_${distributorId}_${asset}`,
+  quota: (resellerId: string, asset: string) => `vquota_${resellerId}_${asset}`,
+  voucher: (voucherId: string) => `vacct_${voucherId}`,
+  settlement: (asset: string) => `vsettle_${asset}`,
+};
+
+async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount"]>[0]): Promise<string> {
+  const result = await uow.createAccount({ owner_module: "vouchers", ...input });
+  if (!result.ok) {
+    if (result.code === "asset_not_found") {
+      throw new DomainError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
+    }
+    throw new Error(`ledger refused account ${input.id}: ${result.code} ${result.detail}`);
+  }
+  return result.account.id;
+}
+
+export const openAccount = {
+  funding: (uow: UnitOfWork, distributorId: string, asset: string) =>
+    open(uow, {
+      id: accountIds.funding(distributorId, asset),
+      asset,
+      kind: "voucher_funding",
+      owner_id: distributorId,
+    }),
+  quota: (uow: UnitOfWork, resellerId: string, asset: string) =>
+    open(uow, {
+      id: accountIds.quota(resellerId, asset),
+      asset,
+      kind: "voucher_quota",
+      owner_id: resellerId,
+      debits_must_not_exceed_credits: true,
+    }),
+  voucher: (uow: UnitOfWork, voucherId: string, asset: string) =>
+    open(uow, {
+      id: accountIds.voucher(voucherId),
+      asset,
+      kind: "voucher",
+      owner_id: voucherId,
+      debits_must_not_exceed_credits: true,
+    }),
+  settlement: (uow: UnitOfWork, asset: string) =>
+    open(uow, { id: accountIds.settlement(asset), asset, kind: "voucher_settlement", owner_id: null }),
+};
+
+/** Balance on the credit side (credits − debits posted) of an account, 0 if absent. */
+export async function postedBalance(uow: UnitOfWork, accountId: string): Promise<number> {
+  const balances = await uow.balances(accountId);
+  return balances?.posted ?? 0;
+}
+
+/**
+ * A transfer the operation has already made sure can succeed (it locked what it read).
+ * A refusal here is a broken invariant, except the codes the caller maps to its own.
+ */
+export function expectTransfer(
+  result: TransferResult,
+  refusals: Partial<Record<string, () => DomainError>> = {},
+): void {
+  if (result.ok) return;
+  const mapped = refusals[result.code];
+  if (mapped) throw mapped();
+  throw new Error(`ledger refused a voucher transfer: ${result.code} ${result.detail}`);
+}
+
+export function transfersOk(
+  results: TransferResult[],
+  refusals: Partial<Record<string, () => DomainError>> = {},
+): void {
+  const failed =
+    results.find((r) => !r.ok && r.code !== "linked_transfer_failed") ?? results.find((r) => !r.ok);
+  if (failed) expectTransfer(failed, refusals);
+}
+
+export type { TransferInput, UnitOfWork };

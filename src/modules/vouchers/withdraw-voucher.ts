@@ -1,0 +1,79 @@
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { Actor, RequestContext } from "../../platform/auth/actor.js";
+import { inScope } from "../../platform/auth/scope.js";
+import { DomainError } from "../../shared/errors.js";
+import { expectTransfer, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
+import { loadVoucher, type VoucherRow } from "./vouchers.repository.js";
+
+/**
+ * Who may withdraw what: a customer_discount voucher by its issuing reseller (or staff
+ * above it: its distributor, tenant-wide staff); a product_trial voucher only by its
+ * distributor (or tenant-wide staff) — never by the reseller whose customer holds it.
+ * Both rules are "the caller's scope contains the issuer".
+ */
+export function assertMayWithdraw(actor: Actor, voucher: VoucherRow, issuerPath: string): void {
+  if (actor.type === "member" || !inScope(actor, issuerPath)) {
+    throw new DomainError(
+      "voucher_withdraw_forbidden",
+      voucher.purpose === "product_trial"
+        ? "A product_trial voucher can only be withdrawn by its distributor"
+        : "Only the issuing reseller (or its distributor) can withdraw this voucher",
+    );
+  }
+}
+
+/**
+ * Withdrawal is irreversible: the voucher offsets nothing afterwards, amounts already
+ * deducted stay as they are, and the remaining balance returns to where it came from (the
+ * reseller's quota, or the distributor's funding for product_trial). Only a voucher that
+ * has not expired and still has a balance can be withdrawn.
+ */
+export async function withdrawVoucher(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: { voucherId: string; reason: string | null },
+  now: Date,
+): Promise<{ voucher: VoucherRow; returned: number }> {
+  const { actor } = context;
+  const voucher = await loadVoucher(uow.trx, actor, input.voucherId, { forUpdate: true });
+  assertMayWithdraw(actor, voucher, voucher.issuer_path);
+  if (voucher.state !== "active") {
+    throw new DomainError("voucher_not_withdrawable", `The voucher is already ${voucher.state}`);
+  }
+  if (voucher.expires_at.getTime() <= now.getTime()) {
+    throw new DomainError("voucher_not_withdrawable", "The voucher has expired");
+  }
+  const balance = await postedBalance(uow, voucher.account_id!);
+  if (balance === 0) throw new DomainError("voucher_not_withdrawable", "The voucher has no balance left");
+  expectTransfer(
+    await uow.transfer({
+      id: `tr_${voucher.id}_withdraw`,
+      debit_account_id: voucher.account_id!,
+      credit_account_id: voucher.source_account_id!,
+      amount: balance,
+      code: "voucher_withdraw",
+      reference_module: "vouchers",
+      reference_id: voucher.id,
+      memo: input.reason,
+    }),
+  );
+  const updated = await uow.trx
+    .updateTable("vouchers")
+    .set({ state: "withdrawn", withdrawn_at: now, withdrawn_by: `${actor.type}:${actor.id}` })
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "=", voucher.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "voucher.withdrawn",
+      targetType: "voucher",
+      targetId: voucher.id,
+      summary: { returned_amount: balance, asset: voucher.asset, reason: input.reason },
+    },
+    now,
+  );
+  return { voucher: updated, returned: balance };
+}
