@@ -5,6 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { type BillLine, planDeductions } from "./deduction-plan.js";
+import { emitVoucherEvent } from "./vouchers.events.js";
 import { openAccount, postedBalance, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import { unitInScope } from "./vouchers.repository.js";
 
@@ -182,6 +183,21 @@ export async function deductBill(
     },
     now,
   );
+  if (deductedAmount > 0) {
+    await emitVoucherEvent(
+      uow,
+      actor.tenantId,
+      "voucher.deducted",
+      {
+        bill_id: input.billId,
+        customer_id: customer.id,
+        asset: input.asset,
+        deducted_amount: deductedAmount,
+        deductions: plan.map((d) => ({ voucher_id: d.voucherId, line_index: d.lineIndex, amount: d.amount })),
+      },
+      now,
+    );
+  }
   return loadBillResult(uow, actor.tenantId, billRef);
 }
 

@@ -3,6 +3,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { assertIssuable, validityWindow } from "./voucher-rules.js";
+import { emitVoucherEvent } from "./vouchers.events.js";
 import { accountIds, openAccount, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import { loadTemplate, unitInScope, type VoucherRow } from "./vouchers.repository.js";
 
@@ -152,6 +153,21 @@ export async function issueVouchers(
           asset: row.asset,
           batch_id: batchId,
         },
+      },
+      now,
+    );
+    await emitVoucherEvent(
+      uow,
+      actor.tenantId,
+      "voucher.issued",
+      {
+        voucher_id: row.id,
+        customer_id: row.customer_id,
+        asset: row.asset,
+        template_id: row.template_id,
+        purpose: row.purpose,
+        amount: row.face_amount,
+        expires_at: row.expires_at.toISOString(),
       },
       now,
     );

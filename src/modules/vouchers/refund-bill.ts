@@ -5,6 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { planLineRefund } from "./deduction-plan.js";
+import { emitVoucherEvent } from "./vouchers.events.js";
 import { accountIds, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import { unitInScope } from "./vouchers.repository.js";
 
@@ -222,6 +223,24 @@ export async function refundBill(
     },
     now,
   );
+  if (returnedAmount > 0) {
+    await emitVoucherEvent(
+      uow,
+      actor.tenantId,
+      "voucher.refunded",
+      {
+        bill_id: bill.bill_id,
+        refund_id: input.refundId,
+        returned_amount: returnedAmount,
+        returns: returns.map((r) => ({
+          voucher_id: r.voucherId,
+          amount: r.amount,
+          returned_to: r.returnedTo,
+        })),
+      },
+      now,
+    );
+  }
   return {
     refundRef,
     refundId: input.refundId,

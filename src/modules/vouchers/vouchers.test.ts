@@ -387,3 +387,24 @@ describe("access and usage export", () => {
     expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe("PK");
   });
 });
+
+describe("events", () => {
+  it("emits issued, deducted, refunded, withdrawn and expired in the change's unit of work", async () => {
+    const events = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      trx.selectFrom("events").select(["type", "data"]).where("type", "like", "voucher.%").execute(),
+    );
+    const types = new Set(events.map((e) => e.type));
+    expect([...types].sort()).toEqual([
+      "voucher.deducted",
+      "voucher.expired",
+      "voucher.issued",
+      "voucher.refunded",
+      "voucher.withdrawn",
+    ]);
+    // A refused issuance (quota_exceeded) emitted nothing: one issued event per voucher row.
+    const vouchers = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      trx.selectFrom("vouchers").select("id").execute(),
+    );
+    expect(events.filter((e) => e.type === "voucher.issued")).toHaveLength(vouchers.length);
+  });
+});

@@ -2,6 +2,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { DomainError } from "../../shared/errors.js";
+import { emitVoucherEvent } from "./vouchers.events.js";
 import { expectTransfer, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
 import { loadVoucher, type VoucherRow } from "./vouchers.repository.js";
 
@@ -72,6 +73,18 @@ export async function withdrawVoucher(
       targetType: "voucher",
       targetId: voucher.id,
       summary: { returned_amount: balance, asset: voucher.asset, reason: input.reason },
+    },
+    now,
+  );
+  await emitVoucherEvent(
+    uow,
+    actor.tenantId,
+    "voucher.withdrawn",
+    {
+      voucher_id: voucher.id,
+      customer_id: voucher.customer_id,
+      asset: voucher.asset,
+      returned_amount: balance,
     },
     now,
   );

@@ -1,0 +1,71 @@
+import { Type } from "typebox";
+import type { RowTarget } from "../../db/database.js";
+import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+
+/** The vouchers module's webhook events; each is written in the change's unit of work. */
+const VoucherRef = {
+  voucher_id: Type.String(),
+  customer_id: Type.String(),
+  asset: Type.String(),
+};
+
+const EVENTS = {
+  "voucher.issued": {
+    description: "A voucher was issued to a customer (amount: its face amount, usable at once)",
+    schema: Type.Object({
+      ...VoucherRef,
+      template_id: Type.Union([Type.String(), Type.Null()]),
+      purpose: Type.String(),
+      amount: Type.Integer(),
+      expires_at: Type.String(),
+    }),
+  },
+  "voucher.deducted": {
+    description: "A bill was offset by a customer's vouchers (one event per bill)",
+    schema: Type.Object({
+      bill_id: Type.String(),
+      customer_id: Type.String(),
+      asset: Type.String(),
+      deducted_amount: Type.Integer(),
+      deductions: Type.Array(
+        Type.Object({ voucher_id: Type.String(), line_index: Type.Integer(), amount: Type.Integer() }),
+      ),
+    }),
+  },
+  "voucher.refunded": {
+    description:
+      "A bill refund returned voucher value (to the voucher, or to its source once expired or withdrawn)",
+    schema: Type.Object({
+      bill_id: Type.String(),
+      refund_id: Type.String(),
+      returned_amount: Type.Integer(),
+      returns: Type.Array(
+        Type.Object({ voucher_id: Type.String(), amount: Type.Integer(), returned_to: Type.String() }),
+      ),
+    }),
+  },
+  "voucher.withdrawn": {
+    description: "A voucher was withdrawn (irreversible); its remaining balance returned to its source",
+    schema: Type.Object({ ...VoucherRef, returned_amount: Type.Integer() }),
+  },
+  "voucher.expired": {
+    description: "A voucher reached its end time; its remaining balance returned to its source",
+    schema: Type.Object({ ...VoucherRef, returned_amount: Type.Integer() }),
+  },
+} as const;
+
+export type VoucherEventType = keyof typeof EVENTS;
+
+for (const [type, definition] of Object.entries(EVENTS)) {
+  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
+}
+
+export async function emitVoucherEvent(
+  target: RowTarget,
+  tenantId: string,
+  type: VoucherEventType,
+  data: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  await emitEvent(target, { tenantId, type, data }, now);
+}
