@@ -1,5 +1,6 @@
 import type { RoutesFn } from "./app-types.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
+import { checkoutRoutes } from "./modules/checkout/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { foundationRoutes } from "./platform/foundation.routes.js";
@@ -14,4 +15,5 @@ export const routeModules: RoutesFn[] = [
   auditRoutes,
   vouchersRoutes,
   benefitsRoutes,
+  checkoutRoutes,
 ];

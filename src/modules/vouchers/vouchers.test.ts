@@ -4,6 +4,7 @@ import { expectProblem } from "../../../test/helpers/problem.js";
 import { createVoucherApp, memberAuth, type VoucherTree } from "../../../test/helpers/vouchers.js";
 import { verifyLedger } from "../../ledger/index.js";
 import { expireVouchers } from "./expire-vouchers.js";
+import { runVoucherExpiry } from "./index.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -385,6 +386,26 @@ describe("access and usage export", () => {
     );
     expect(xlsx.statusCode).toBe(200);
     expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe("PK");
+  });
+});
+
+describe("expiry", () => {
+  it("the expiry run expires vouchers at the tenant's midnight and returns their balance", async () => {
+    await adjust(tree.reseller2.id, 700);
+    const tpl = await template(tree.keys.reseller2, { validity: { kind: "relative", valid_days: 1 } });
+    const response = await issue(tpl, tree.keys.reseller2, [{ customer_id: tree.customer2.id, amount: 700 }]);
+    const issued = json<{ data: { id: string; expires_at: string }[] }>(response).data[0]!;
+    // Shanghai midnight is 16:00 UTC.
+    expect(issued.expires_at).toMatch(/T16:00:00.000Z$/);
+    const quota = (await available(tree.reseller2.id)).available;
+    t.clock.set(new Date(new Date(issued.expires_at).getTime() - 1));
+    await runVoucherExpiry(t.deps);
+    expect((await voucher(issued.id)).status).toBe("unused");
+    t.clock.set(issued.expires_at);
+    expect(await runVoucherExpiry(t.deps)).toBeGreaterThanOrEqual(1);
+    expect(await voucher(issued.id)).toMatchObject({ status: "expired", balance: 0 });
+    expect((await available(tree.reseller2.id)).available).toBe(quota + 700);
+    expect(await runVoucherExpiry(t.deps)).toBe(0);
   });
 });
 

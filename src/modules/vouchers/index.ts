@@ -1,0 +1,43 @@
+/**
+ * The vouchers module's public surface: other modules import only this file.
+ *
+ * A voucher is a ledger account with a product scope, a validity and a status, funded from
+ * a source account; deductions, refunds, withdrawal and expiry move value between those
+ * accounts. Enterprise cash coupons and the coupons other modules give away reuse it.
+ */
+import type { AppDeps } from "../../app-types.js";
+import type { JobDefinition } from "../../platform/jobs/job-runner.js";
+import { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
+
+export { type BillLine, orderVouchers, planDeductions, planLineRefund } from "./deduction-plan.js";
+export { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
+export { type ExportFormat, exportTable } from "./voucher-export.js";
+export { type ProductScope, scopeAllows, type Validity, validityWindow } from "./voucher-rules.js";
+
+export const VOUCHER_EXPIRY_JOB = "vouchers.expire";
+
+/**
+ * Expires every tenant's due vouchers (one unit of work per tenant and batch of
+ * EXPIRY_BATCH). Register with the job runner and schedule it every few minutes; tests
+ * call it directly after moving the clock.
+ */
+export async function runVoucherExpiry(deps: Pick<AppDeps, "db" | "clock" | "ledger">): Promise<number> {
+  const now = deps.clock.now();
+  let total = 0;
+  for (const tenantId of await tenantsWithDueVouchers(deps.db, now)) {
+    for (;;) {
+      const expired = await deps.ledger.run(tenantId, (uow) => expireVouchers(uow, now));
+      total += expired.length;
+      if (expired.length === 0) break;
+    }
+  }
+  return total;
+}
+
+export function voucherExpiryJob(deps: Pick<AppDeps, "db" | "clock" | "ledger">): JobDefinition {
+  return {
+    name: VOUCHER_EXPIRY_JOB,
+    policy: "singleton",
+    handler: async () => ({ expired: await runVoucherExpiry(deps) }),
+  };
+}
