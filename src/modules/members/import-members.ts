@@ -1,0 +1,164 @@
+import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import { sql } from "kysely";
+import type { Tx } from "../../db/database.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError, type FieldError } from "../../shared/errors.js";
+import { createMember } from "./create-member.js";
+import type { MemberInput } from "./member-input.js";
+import { loadCatalog } from "./members.repository.js";
+
+/** One import holds at most this many rows (and its file at most MAX_IMPORT_BYTES). */
+export const MAX_IMPORT_ROWS = 5000;
+export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+export const IMPORT_COLUMNS = [
+  "external_ref",
+  "name",
+  "phone",
+  "email",
+  "birthday",
+  "card_plan",
+  "tier",
+  "card_number",
+  "student",
+  "groups",
+  "tags",
+] as const;
+
+type Cell = string | null;
+
+/** Reads the first sheet (xlsx) or the CSV: a header row naming IMPORT_COLUMNS, then one member a row. */
+export async function readImportFile(
+  format: "xlsx" | "csv",
+  content: Buffer,
+): Promise<Record<string, Cell>[]> {
+  if (content.length > MAX_IMPORT_BYTES) {
+    throw new DomainError("import_too_large", `An import file is at most ${MAX_IMPORT_BYTES} bytes`);
+  }
+  let table: Cell[][];
+  try {
+    if (format === "csv") {
+      table = parse(content, {
+        bom: true,
+        skip_empty_lines: true,
+        relax_column_count: true,
+        to: MAX_IMPORT_ROWS + 2,
+      });
+    } else {
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(content as unknown as ArrayBuffer);
+      const sheet = workbook.worksheets[0];
+      table = [];
+      sheet?.eachRow({ includeEmpty: false }, (row) => {
+        if (table.length > MAX_IMPORT_ROWS + 1) return;
+        const values = (row.values as unknown[]).slice(1);
+        table.push(values.map((v) => (v === null || v === undefined ? null : cellText(v))));
+      });
+    }
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw new DomainError("import_invalid", `The file is not a readable ${format} file`);
+  }
+  const [header, ...rows] = table;
+  if (!header) throw new DomainError("import_invalid", "The file has no header row");
+  if (rows.length > MAX_IMPORT_ROWS) {
+    throw new DomainError("import_too_large", `An import holds at most ${MAX_IMPORT_ROWS} rows`);
+  }
+  const names = header.map((h) => (h ?? "").trim().toLowerCase());
+  const unknown = names.filter((n) => n && !(IMPORT_COLUMNS as readonly string[]).includes(n));
+  if (unknown.length > 0 || !names.includes("name")) {
+    throw new DomainError(
+      "import_invalid",
+      `Header must name columns among ${IMPORT_COLUMNS.join(", ")} and include name`,
+    );
+  }
+  return rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]?.toString().trim() || null])));
+}
+
+function cellText(v: unknown): string {
+  if (v instanceof Date) return v.toISOString().slice(0, 10);
+  if (typeof v === "object" && v !== null && "text" in v) return String((v as { text: unknown }).text);
+  if (typeof v === "object" && v !== null && "result" in v) return String((v as { result: unknown }).result);
+  return String(v);
+}
+
+const list = (v: Cell | undefined) =>
+  v
+    ? v
+        .split(/[,;|]/)
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
+
+function toInput(row: Record<string, Cell>): MemberInput & { name: string } {
+  const student = row.student?.toLowerCase();
+  return {
+    name: row.name ?? "",
+    external_ref: row.external_ref ?? undefined,
+    phone: row.phone ?? undefined,
+    email: row.email ?? undefined,
+    birthday: row.birthday ?? undefined,
+    card_plan: row.card_plan ?? undefined,
+    tier: row.tier ?? undefined,
+    card_number: row.card_number ?? undefined,
+    student: student ? ["1", "true", "yes", "y", "是"].includes(student) : undefined,
+    groups: list(row.groups),
+    tags: list(row.tags),
+  };
+}
+
+/**
+ * Creates every row's member, or none: any bad row refuses the whole import with each bad
+ * row's number and reason (row 2 is the first data row, as a spreadsheet counts). A row whose
+ * external_ref already exists is refused too (import is for new members).
+ */
+export async function importMembers(
+  trx: Tx,
+  ctx: RequestContext,
+  rows: Record<string, Cell>[] | (MemberInput & { name: string })[],
+  now: Date,
+): Promise<{ created: number; member_ids: string[] }> {
+  if (rows.length === 0) throw new DomainError("import_invalid", "The import has no rows");
+  if (rows.length > MAX_IMPORT_ROWS) {
+    throw new DomainError("import_too_large", `An import holds at most ${MAX_IMPORT_ROWS} rows`);
+  }
+  const catalog = await loadCatalog(trx, ctx.actor.tenantId);
+  const errors: FieldError[] = [];
+  const ids: string[] = [];
+  const quiet = { actor: ctx.actor, requestId: ctx.requestId };
+  for (let i = 0; i < rows.length; i++) {
+    const raw = rows[i]!;
+    const input =
+      "groups" in raw && Array.isArray(raw.groups)
+        ? (raw as MemberInput & { name: string })
+        : toInput(raw as Record<string, Cell>);
+    if (!input.name || input.name.length > 200) {
+      errors.push({ field: `/rows/${i + 2}/name`, message: "name is required (at most 200 characters)" });
+      continue;
+    }
+    try {
+      await sql`savepoint member_import_row`.execute(trx);
+      const row = await createMember(trx, quiet, input, now, { catalog, reason: "import" });
+      await sql`release savepoint member_import_row`.execute(trx);
+      ids.push(row.id);
+    } catch (error) {
+      await sql`rollback to savepoint member_import_row`.execute(trx);
+      if (!(error instanceof DomainError)) throw error;
+      errors.push({ field: `/rows/${i + 2}`, message: `${error.code}: ${error.message}` });
+    }
+    if (errors.length >= 100) break;
+  }
+  if (errors.length > 0) {
+    throw new DomainError("import_invalid", `${errors.length} row(s) refused; nothing was imported`, {
+      errors,
+    });
+  }
+  await recordAudit(
+    trx,
+    ctx,
+    { action: "member.imported", targetType: "member", targetId: null, summary: { created: ids.length } },
+    now,
+  );
+  return { created: ids.length, member_ids: ids };
+}

@@ -1,0 +1,184 @@
+import { sql } from "kysely";
+import type { Tx } from "../../db/database.js";
+import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { CATALOG_LIMITS, type LabelRow, uniqueViolation } from "./members.repository.js";
+
+/** Groups (static member lists) and tags share one shape: a code and a name. */
+export type LabelKind = "group" | "tag";
+const TABLE = { group: "member_groups", tag: "member_tags" } as const;
+const COLUMN = { group: "group_ids", tag: "tag_ids" } as const;
+const LIMIT = { group: CATALOG_LIMITS.groups, tag: CATALOG_LIMITS.tags } as const;
+/** One membership change names at most this many members. */
+export const MAX_MEMBERS_PER_CHANGE = 1000;
+
+export async function createLabel(
+  trx: Tx,
+  ctx: RequestContext,
+  kind: LabelKind,
+  input: { code: string; name: string },
+  now: Date,
+): Promise<LabelRow> {
+  const tenantId = ctx.actor.tenantId;
+  const count = await trx
+    .selectFrom(TABLE[kind])
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  if (Number(count.n) >= LIMIT[kind]) {
+    throw new DomainError("limit_exceeded", `A tenant has at most ${LIMIT[kind]} member ${kind}s`);
+  }
+  let row: LabelRow;
+  try {
+    row = await trx
+      .insertInto(TABLE[kind])
+      .values({
+        tenant_id: tenantId,
+        id: newId(kind === "group" ? "mgrp" : "mtag"),
+        ...input,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    throw uniqueViolation(error) ?? error;
+  }
+  await recordAudit(
+    trx,
+    ctx,
+    {
+      action: `member_${kind}.created`,
+      targetType: `member_${kind}`,
+      targetId: row.id,
+      summary: { after: input },
+    },
+    now,
+  );
+  return row;
+}
+
+export async function renameLabel(
+  trx: Tx,
+  ctx: RequestContext,
+  kind: LabelKind,
+  id: string,
+  name: string,
+  now: Date,
+): Promise<LabelRow> {
+  const tenantId = ctx.actor.tenantId;
+  const before = await trx
+    .selectFrom(TABLE[kind])
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!before) throw new DomainError(`member_${kind}_not_found`, `Member ${kind} not found`);
+  const after = await trx
+    .updateTable(TABLE[kind])
+    .set({ name, updated_at: now })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    trx,
+    ctx,
+    {
+      action: `member_${kind}.updated`,
+      targetType: `member_${kind}`,
+      targetId: id,
+      summary: changeSummary(before, after, ["name"]),
+    },
+    now,
+  );
+  return after;
+}
+
+/**
+ * Adds members to, or removes them from, a group or tag in one statement. Unknown or
+ * out-of-scope member ids are refused as a whole (nothing written).
+ */
+export async function changeLabelMembers(
+  trx: Tx,
+  ctx: RequestContext,
+  kind: LabelKind,
+  id: string,
+  change: { add?: string[]; remove?: string[] },
+  now: Date,
+  scopePath: string | null,
+): Promise<{ added: number; removed: number }> {
+  const tenantId = ctx.actor.tenantId;
+  const label = await trx
+    .selectFrom(TABLE[kind])
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!label) throw new DomainError(`member_${kind}_not_found`, `Member ${kind} not found`);
+  const add = [...new Set(change.add ?? [])];
+  const remove = [...new Set(change.remove ?? [])];
+  if (add.length + remove.length > MAX_MEMBERS_PER_CHANGE) {
+    throw new DomainError("limit_exceeded", `At most ${MAX_MEMBERS_PER_CHANGE} members per change`);
+  }
+  const all = [...new Set([...add, ...remove])];
+  if (all.length > 0) {
+    let query = trx
+      .selectFrom("members")
+      .leftJoin("org_units", (j) =>
+        j
+          .onRef("org_units.tenant_id", "=", "members.tenant_id")
+          .onRef("org_units.id", "=", "members.org_unit_id"),
+      )
+      .select("members.id")
+      .where("members.tenant_id", "=", tenantId)
+      .where("members.id", "in", all);
+    if (scopePath) query = query.where("org_units.path", "like", `${scopePath.replace(/[\\%_]/g, "\\$&")}%`);
+    const found = new Set((await query.execute()).map((r) => r.id));
+    const missing = all.filter((m) => !found.has(m));
+    if (missing.length > 0) {
+      throw new DomainError("member_not_found", `Members not found: ${missing.slice(0, 10).join(", ")}`);
+    }
+  }
+  const column = sql.ref(COLUMN[kind]);
+  let added = 0;
+  let removed = 0;
+  if (add.length > 0) {
+    const r = await trx
+      .updateTable("members")
+      .set({ [COLUMN[kind]]: sql`array_append(${column}, ${id})`, updated_at: now } as never)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "in", add)
+      .where(sql<boolean>`not (${id} = any(${column}))`)
+      .executeTakeFirst();
+    added = Number(r.numUpdatedRows);
+  }
+  if (remove.length > 0) {
+    const r = await trx
+      .updateTable("members")
+      .set({ [COLUMN[kind]]: sql`array_remove(${column}, ${id})`, updated_at: now } as never)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "in", remove)
+      .where(sql<boolean>`${id} = any(${column})`)
+      .executeTakeFirst();
+    removed = Number(r.numUpdatedRows);
+  }
+  await recordAudit(
+    trx,
+    ctx,
+    {
+      action: `member_${kind}.members_changed`,
+      targetType: `member_${kind}`,
+      targetId: id,
+      summary: {
+        added: add.length > 20 ? add.length : add,
+        removed: remove.length > 20 ? remove.length : remove,
+      },
+    },
+    now,
+  );
+  return { added, removed };
+}

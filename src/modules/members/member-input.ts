@@ -1,0 +1,100 @@
+import { DomainError } from "../../shared/errors.js";
+import { type Catalog, codesToIds, findByCode } from "./members.repository.js";
+
+/** What a caller may set on a member (API body, import row): codes, not ids. */
+export interface MemberInput {
+  external_ref?: string | null;
+  name?: string;
+  phone?: string | null;
+  email?: string | null;
+  /** `MM-DD` or `YYYY-MM-DD`. */
+  birthday?: string | null;
+  card_plan?: string | null;
+  tier?: string | null;
+  card_number?: string | null;
+  student?: boolean;
+  groups?: string[];
+  tags?: string[];
+  org_unit_id?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+const BIRTHDAY = /^(?:(\d{4})-)?(\d{2})-(\d{2})$/;
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+export function parseBirthday(text: string): { year: number | null; month: number; day: number } {
+  const m = BIRTHDAY.exec(text);
+  const refuse = () =>
+    new DomainError("invalid_birthday", `Birthday ${text} is not MM-DD or YYYY-MM-DD`, {
+      errors: [{ field: "/body/birthday", message: "must be MM-DD or YYYY-MM-DD" }],
+    });
+  if (!m) throw refuse();
+  const year = m[1] ? Number(m[1]) : null;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]!) throw refuse();
+  if (year !== null) {
+    if (year < 1900 || year > 2100) throw refuse();
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    if (month === 2 && day === 29 && !leap) throw refuse();
+  }
+  return { year, month, day };
+}
+
+export interface ResolvedCard {
+  card_plan_id: string | null;
+  tier_id: string | null;
+}
+
+/**
+ * Resolves plan and tier codes. A tier alone implies its plan; a plan alone starts at its
+ * lowest tier; a tier of another plan is refused.
+ */
+export function resolveCard(
+  catalog: Catalog,
+  planCode: string | null | undefined,
+  tierCode: string | null | undefined,
+): ResolvedCard {
+  const plan = planCode ? findByCode(catalog.plans, planCode) : undefined;
+  if (planCode && !plan) throw new DomainError("card_plan_not_found", `No card plan with code ${planCode}`);
+  if (plan?.archived_at) throw new DomainError("card_plan_not_found", `Card plan ${planCode} is archived`);
+  const tier = tierCode ? findByCode(catalog.tiers, tierCode) : undefined;
+  if (tierCode && !tier) throw new DomainError("card_tier_not_found", `No tier with code ${tierCode}`);
+  if (plan && tier && tier.card_plan_id !== plan.id) {
+    throw new DomainError("tier_not_in_plan", `Tier ${tierCode} is not a tier of card plan ${planCode}`);
+  }
+  if (tier) return { card_plan_id: tier.card_plan_id, tier_id: tier.id };
+  if (plan) {
+    const lowest = [...catalog.tiers.values()]
+      .filter((t) => t.card_plan_id === plan.id)
+      .sort((a, b) => a.rank - b.rank)[0];
+    return { card_plan_id: plan.id, tier_id: lowest?.id ?? null };
+  }
+  return { card_plan_id: null, tier_id: null };
+}
+
+/** The column values of the fields present in `input` (absent fields stay as they are). */
+export function memberColumns(catalog: Catalog, input: MemberInput) {
+  const out: Record<string, unknown> = {};
+  for (const key of [
+    "external_ref",
+    "name",
+    "phone",
+    "email",
+    "card_number",
+    "student",
+    "org_unit_id",
+  ] as const) {
+    if (input[key] !== undefined) out[key] = input[key];
+  }
+  if (input.metadata !== undefined) out.metadata = JSON.stringify(input.metadata);
+  if (input.birthday !== undefined) {
+    const b = input.birthday === null ? null : parseBirthday(input.birthday);
+    out.birth_year = b?.year ?? null;
+    out.birth_month = b?.month ?? null;
+    out.birth_day = b?.day ?? null;
+  }
+  if (input.groups !== undefined) out.group_ids = codesToIds(catalog.groups, input.groups, "member_group");
+  if (input.tags !== undefined) out.tag_ids = codesToIds(catalog.tags, input.tags, "member_tag");
+  return out;
+}

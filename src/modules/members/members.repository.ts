@@ -1,0 +1,205 @@
+import type { Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import { DomainError } from "../../shared/errors.js";
+import type { MemberFacts } from "./audience.js";
+
+export type MemberStatus = "active" | "frozen" | "closed";
+export type TierChangeReason = "manual" | "topup_upgrade" | "package" | "registration" | "import";
+
+export interface CardPlansTable {
+  tenant_id: string;
+  id: string;
+  code: string;
+  name: string;
+  validity_kind: "permanent" | "relative";
+  validity_days: number | null;
+  archived_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CardTiersTable {
+  tenant_id: string;
+  id: string;
+  card_plan_id: string;
+  code: string;
+  name: string;
+  rank: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LabelTable {
+  tenant_id: string;
+  id: string;
+  code: string;
+  name: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MembersTable {
+  tenant_id: string;
+  id: string;
+  external_ref: string | null;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  birth_month: number | null;
+  birth_day: number | null;
+  birth_year: number | null;
+  card_plan_id: string | null;
+  tier_id: string | null;
+  card_number: string | null;
+  card_issued_at: Date | null;
+  card_expires_at: Date | null;
+  student: boolean;
+  status: MemberStatus;
+  org_unit_id: string | null;
+  group_ids: string[];
+  tag_ids: string[];
+  metadata: JsonDefault<Record<string, unknown>>;
+  registered_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MemberTierChangesTable {
+  tenant_id: string;
+  id: string;
+  member_id: string;
+  from_plan_id: string | null;
+  from_tier_id: string | null;
+  to_plan_id: string | null;
+  to_tier_id: string | null;
+  reason: TierChangeReason;
+  reference: string | null;
+  actor_type: string;
+  actor_id: string;
+  created_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    card_plans: CardPlansTable;
+    card_tiers: CardTiersTable;
+    member_groups: LabelTable;
+    member_tags: LabelTable;
+    members: MembersTable;
+    member_tier_changes: MemberTierChangesTable;
+  }
+}
+
+export type MemberRow = Selectable<MembersTable>;
+export type CardPlanRow = Selectable<CardPlansTable>;
+export type CardTierRow = Selectable<CardTiersTable>;
+export type LabelRow = Selectable<LabelTable>;
+
+/** A tenant has at most this many groups, tags, card plans (and tiers per plan). */
+export const CATALOG_LIMITS = { groups: 1000, tags: 1000, plans: 100, tiersPerPlan: 20 } as const;
+
+/** Codes ↔ ids of a tenant's plans, tiers, groups and tags, loaded once per request. */
+export interface Catalog {
+  plans: Map<string, CardPlanRow>;
+  tiers: Map<string, CardTierRow>;
+  groups: Map<string, LabelRow>;
+  tags: Map<string, LabelRow>;
+}
+
+export async function loadCatalog(trx: Tx, tenantId: string): Promise<Catalog> {
+  const [plans, tiers, groups, tags] = await Promise.all([
+    trx.selectFrom("card_plans").selectAll().where("tenant_id", "=", tenantId).execute(),
+    trx.selectFrom("card_tiers").selectAll().where("tenant_id", "=", tenantId).execute(),
+    trx.selectFrom("member_groups").selectAll().where("tenant_id", "=", tenantId).execute(),
+    trx.selectFrom("member_tags").selectAll().where("tenant_id", "=", tenantId).execute(),
+  ]);
+  const byId = <R extends { id: string }>(rows: R[]) => new Map(rows.map((r) => [r.id, r]));
+  return { plans: byId(plans), tiers: byId(tiers), groups: byId(groups), tags: byId(tags) };
+}
+
+export function findByCode<R extends { code: string }>(map: Map<string, R>, code: string): R | undefined {
+  for (const row of map.values()) if (row.code === code) return row;
+  return undefined;
+}
+
+export function codesToIds(
+  map: Map<string, LabelRow>,
+  codes: readonly string[],
+  what: "member_group" | "member_tag",
+): string[] {
+  return codes.map((code) => {
+    const row = findByCode(map, code);
+    if (!row)
+      throw new DomainError(`${what}_not_found`, `No ${what.replace("member_", "")} with code ${code}`);
+    return row.id;
+  });
+}
+
+export function birthdayText(
+  row: Pick<MemberRow, "birth_year" | "birth_month" | "birth_day">,
+): string | null {
+  if (row.birth_month === null || row.birth_day === null) return null;
+  const md = `${String(row.birth_month).padStart(2, "0")}-${String(row.birth_day).padStart(2, "0")}`;
+  return row.birth_year ? `${row.birth_year}-${md}` : md;
+}
+
+export function factsOf(row: MemberRow, catalog: Catalog): MemberFacts {
+  return {
+    id: row.id,
+    status: row.status,
+    cardPlan: row.card_plan_id ? (catalog.plans.get(row.card_plan_id)?.code ?? null) : null,
+    tier: row.tier_id ? (catalog.tiers.get(row.tier_id)?.code ?? null) : null,
+    groups: row.group_ids.map((id) => catalog.groups.get(id)?.code).filter((c): c is string => !!c),
+    tags: row.tag_ids.map((id) => catalog.tags.get(id)?.code).filter((c): c is string => !!c),
+    student: row.student,
+    birthday: birthdayText(row),
+  };
+}
+
+/** The member row, locked when `lock` (operations that decide on its status lock first). */
+export async function findMember(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  options: { lock?: boolean } = {},
+): Promise<MemberRow | undefined> {
+  let query = trx
+    .selectFrom("members")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", memberId);
+  if (options.lock) query = query.forUpdate();
+  return query.executeTakeFirst();
+}
+
+/** Maps unique violations of the members tables to their domain codes. */
+export function uniqueViolation(error: unknown): DomainError | undefined {
+  const e = error as { code?: string; constraint?: string };
+  if (e.code !== "23505") return undefined;
+  const c = e.constraint ?? "";
+  if (c.includes("external_ref"))
+    return new DomainError("external_ref_taken", "Another member has this external reference");
+  if (c.includes("card_number"))
+    return new DomainError("card_number_taken", "Another member has this card number");
+  if (c.includes("rank"))
+    return new DomainError("tier_rank_taken", "The card plan already has a tier with this rank");
+  if (c.includes("code")) return new DomainError("code_taken", "This code is already used");
+  return undefined;
+}
+
+export async function orgUnitPath(
+  trx: Tx,
+  tenantId: string,
+  orgUnitId: string | null,
+): Promise<string | null> {
+  if (!orgUnitId) return null;
+  const row = await trx
+    .selectFrom("org_units")
+    .select("path")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", orgUnitId)
+    .executeTakeFirst();
+  if (!row) throw new DomainError("org_unit_not_found", "Org unit not found");
+  return row.path;
+}

@@ -1,0 +1,334 @@
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestKey,
+  createTestOrgUnit,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { memberAuth } from "../../../test/helpers/vouchers.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+
+type Body = Record<string, unknown>;
+async function call(method: "GET" | "POST" | "PATCH", url: string, payload?: object, headers = tenant.auth) {
+  return t.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+}
+async function created(url: string, payload: object) {
+  const r = await call("POST", url, payload);
+  expect(r.statusCode, r.body).toBe(201);
+  return json<Body & { id: string }>(r);
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+  await created("/v1/card-plans", {
+    code: "standard",
+    name: "Standard",
+    validity: { kind: "permanent" },
+    tiers: [
+      { code: "silver", name: "Silver", rank: 1 },
+      { code: "gold", name: "Gold", rank: 2 },
+      { code: "platinum", name: "Platinum", rank: 3 },
+    ],
+  });
+  await created("/v1/card-plans", {
+    code: "student",
+    name: "Student",
+    validity: { kind: "relative", days: 365 },
+    tiers: [{ code: "s_silver", name: "Student silver", rank: 1 }],
+  });
+  await created("/v1/member-groups", { code: "vip", name: "VIP" });
+  await created("/v1/member-tags", { code: "coffee", name: "Coffee lover" });
+});
+afterAll(async () => t?.close());
+
+describe("card plans and tiers", () => {
+  it("lists plans with tiers in rank order", async () => {
+    const r = await call("GET", "/v1/card-plans");
+    const plans = json<{ data: { code: string; tiers: { code: string }[]; validity: Body }[] }>(r).data;
+    expect(plans.map((p) => p.code)).toEqual(["standard", "student"]);
+    expect(plans[0]!.tiers.map((x) => x.code)).toEqual(["silver", "gold", "platinum"]);
+    expect(plans[1]!.validity).toEqual({ kind: "relative", days: 365 });
+  });
+
+  it("refuses a duplicate plan code, a duplicate tier code and a duplicate rank", async () => {
+    const base = { name: "X", validity: { kind: "permanent" } };
+    expectProblem(
+      await call("POST", "/v1/card-plans", { ...base, code: "standard", tiers: [] }),
+      409,
+      "code_taken",
+    );
+    expectProblem(
+      await call("POST", "/v1/card-plans", {
+        ...base,
+        code: "other",
+        tiers: [{ code: "gold", name: "G", rank: 1 }],
+      }),
+      409,
+      "code_taken",
+    );
+    expectProblem(
+      await call("POST", "/v1/card-plans", {
+        ...base,
+        code: "other2",
+        tiers: [
+          { code: "a1", name: "A", rank: 1 },
+          { code: "a2", name: "B", rank: 1 },
+        ],
+      }),
+      409,
+      "tier_rank_taken",
+    );
+    const list = json<{ data: unknown[] }>(await call("GET", "/v1/card-plans")).data;
+    expect(list).toHaveLength(2);
+  });
+
+  it("only tenant managers edit the catalog", async () => {
+    const operator = await createTestKey(t, tenant.tenantId, "operator");
+    expectProblem(
+      await call("POST", "/v1/member-tags", { code: "x", name: "X" }, operator.auth),
+      403,
+      "forbidden",
+    );
+  });
+});
+
+describe("members", () => {
+  let gold: string;
+  let silver: string;
+  let student: string;
+
+  it("registers members with plan, tier, groups, tags and birthday", async () => {
+    const m = await created("/v1/members", {
+      name: "Ada",
+      external_ref: "crm-1",
+      phone: "13800000001",
+      birthday: "03-15",
+      tier: "gold",
+      groups: ["vip"],
+      tags: ["coffee"],
+    });
+    gold = m.id;
+    expect(m).toMatchObject({
+      card_plan: "standard",
+      tier: "gold",
+      groups: ["vip"],
+      tags: ["coffee"],
+      birthday: "03-15",
+      status: "active",
+      card_expires_at: null,
+    });
+    silver = (await created("/v1/members", { name: "Bob", card_plan: "standard", birthday: "1990-02-28" }))
+      .id;
+    const s = await created("/v1/members", { name: "Cleo", card_plan: "student", student: true });
+    student = s.id;
+    expect(s.tier).toBe("s_silver");
+    expect(s.card_expires_at).toBe(new Date(t.clock.now().getTime() + 365 * 86_400_000).toISOString());
+    const silverMember = json<Body>(await call("GET", `/v1/members/${silver}`));
+    expect(silverMember).toMatchObject({ tier: "silver", birthday: "1990-02-28" });
+  });
+
+  it("refuses bad input and writes nothing", async () => {
+    expectProblem(
+      await call("POST", "/v1/members", { name: "X", external_ref: "crm-1" }),
+      409,
+      "external_ref_taken",
+    );
+    expectProblem(
+      await call("POST", "/v1/members", { name: "X", birthday: "02-30" }),
+      400,
+      "invalid_birthday",
+    );
+    expectProblem(
+      await call("POST", "/v1/members", { name: "X", birthday: "1991-02-29" }),
+      400,
+      "invalid_birthday",
+    );
+    expectProblem(
+      await call("POST", "/v1/members", { name: "X", tier: "diamond" }),
+      404,
+      "card_tier_not_found",
+    );
+    expectProblem(
+      await call("POST", "/v1/members", { name: "X", card_plan: "student", tier: "gold" }),
+      422,
+      "tier_not_in_plan",
+    );
+    expectProblem(
+      await call("POST", "/v1/members", { name: "X", groups: ["nope"] }),
+      404,
+      "member_group_not_found",
+    );
+    expectProblem(await call("POST", "/v1/members", { name: "", phone: "1" }), 400, "validation_failed");
+    const all = json<{ data: unknown[] }>(await call("GET", "/v1/members?limit=100")).data;
+    expect(all).toHaveLength(3);
+  });
+
+  it("filters by tier, tier and above, plan, group, tag, name, phone and registration time", async () => {
+    const ids = async (query: string) =>
+      json<{ data: { id: string }[] }>(await call("GET", `/v1/members?${query}`))
+        .data.map((m) => m.id)
+        .sort();
+    expect(await ids("tier=gold")).toEqual([gold]);
+    expect(await ids("min_tier=silver")).toEqual([gold, silver].sort());
+    expect(await ids("min_tier=gold")).toEqual([gold]);
+    expect(await ids("card_plan=student")).toEqual([student]);
+    expect(await ids("group=vip")).toEqual([gold]);
+    expect(await ids("tag=coffee")).toEqual([gold]);
+    expect(await ids("tag=unknown")).toEqual([]);
+    expect(await ids("q=Bo")).toEqual([silver]);
+    expect(await ids("phone=13800000001")).toEqual([gold]);
+    t.clock.advance(3_600_000);
+    const late = (await created("/v1/members", { name: "Late" })).id;
+    expect(await ids(`registered_from=${encodeURIComponent(t.clock.now().toISOString())}`)).toEqual([late]);
+    const page = json<{ data: { id: string }[]; has_more: boolean }>(
+      await call("GET", "/v1/members?limit=2"),
+    );
+    expect(page.data).toHaveLength(2);
+    expect(page.has_more).toBe(true);
+    const rest = json<{ data: { id: string }[] }>(
+      await call("GET", `/v1/members?limit=100&starting_after=${page.data[1]!.id}`),
+    );
+    expect(rest.data).toHaveLength(2);
+  });
+
+  it("groups and tags change membership in bulk", async () => {
+    const group = json<{ data: { id: string }[] }>(await call("GET", "/v1/member-groups")).data[0]!;
+    const r = await call("POST", `/v1/member-groups/${group.id}/members`, {
+      add: [silver, gold],
+      remove: [],
+    });
+    expect(json(r)).toMatchObject({ added: 1, removed: 0 });
+    expectProblem(
+      await call("POST", `/v1/member-groups/${group.id}/members`, { add: ["mbr_nope"] }),
+      404,
+      "member_not_found",
+    );
+    const r2 = await call("POST", `/v1/member-groups/${group.id}/members`, { remove: [silver] });
+    expect(json(r2)).toMatchObject({ added: 0, removed: 1 });
+  });
+
+  it("records tier changes with their reason", async () => {
+    const r = await call("POST", `/v1/members/${silver}/change-tier`, {
+      tier: "platinum",
+      reason: "topup_upgrade",
+      reference: "top_1",
+    });
+    expect(json(r)).toMatchObject({ tier: "platinum", card_plan: "standard" });
+    const history = json<{ data: Body[] }>(await call("GET", `/v1/members/${silver}/tier-changes`)).data;
+    expect(history[0]).toMatchObject({
+      from_tier: "silver",
+      to_tier: "platinum",
+      reason: "topup_upgrade",
+      reference: "top_1",
+    });
+    expect(history[1]).toMatchObject({ from_tier: null, to_tier: "silver", reason: "registration" });
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select("action")
+      .where("target_id", "=", silver)
+      .execute();
+    expect(audit.map((a) => a.action)).toContain("member.tier_changed");
+  });
+
+  it("evaluates audience rules against stored members", async () => {
+    const r = await call("POST", "/v1/audience-rules/check", {
+      rule: { min_tier: "gold", exclude: { tags: ["coffee"] } },
+      member_ids: [gold, silver, student],
+    });
+    expect(json<{ results: Body[] }>(r).results.map((x) => x.matches)).toEqual([false, true, false]);
+    expectProblem(
+      await call("POST", "/v1/audience-rules/check", { rule: { tiers: ["diamond"] }, member_ids: [gold] }),
+      400,
+      "validation_failed",
+    );
+  });
+
+  it("a closed member is final; frozen members can be reactivated", async () => {
+    const m = (await created("/v1/members", { name: "Temp" })).id;
+    expect(json(await call("PATCH", `/v1/members/${m}`, { status: "frozen" }))).toMatchObject({
+      status: "frozen",
+    });
+    expect(json(await call("PATCH", `/v1/members/${m}`, { status: "active" }))).toMatchObject({
+      status: "active",
+    });
+    await call("PATCH", `/v1/members/${m}`, { status: "closed" });
+    expectProblem(await call("PATCH", `/v1/members/${m}`, { name: "Again" }), 422, "member_closed");
+  });
+
+  it("a member token reads only its own member; a scoped key only its subtree", async () => {
+    const auth = await memberAuth(t, tenant, gold);
+    expect((await call("GET", `/v1/members/${gold}`, undefined, auth)).statusCode).toBe(200);
+    expectProblem(await call("GET", `/v1/members/${silver}`, undefined, auth), 404, "member_not_found");
+    expectProblem(await call("GET", "/v1/members", undefined, auth), 403, "forbidden");
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const store = await createTestOrgUnit(t, tenant.tenantId, root, "store", "Store");
+    const scoped = await createTestKey(t, tenant.tenantId, "operator", store.id);
+    const local = await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: scoped.auth,
+      payload: { name: "Local" },
+    });
+    expect(json(local)).toMatchObject({ org_unit_id: store.id });
+    const seen = json<{ data: { id: string }[] }>(
+      await call("GET", "/v1/members", undefined, scoped.auth),
+    ).data;
+    expect(seen.map((m) => m.id)).toEqual([json<{ id: string }>(local).id]);
+    expectProblem(await call("GET", `/v1/members/${gold}`, undefined, scoped.auth), 404, "member_not_found");
+  });
+});
+
+describe("import", () => {
+  async function xlsx(rows: (string | null)[][]) {
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet("members");
+    for (const row of rows) sheet.addRow(row);
+    return Buffer.from(await wb.xlsx.writeBuffer()).toString("base64");
+  }
+
+  it("imports an xlsx file in one go", async () => {
+    const content = await xlsx([
+      ["name", "external_ref", "phone", "tier", "tags", "birthday"],
+      ["Imp One", "imp-1", "13900000001", "gold", "coffee", "12-24"],
+      ["Imp Two", "imp-2", null, null, null, null],
+    ]);
+    const r = await call("POST", "/v1/members/import", { format: "xlsx", content_base64: content });
+    expect(r.statusCode, r.body).toBe(201);
+    const body = json<{ created: number; member_ids: string[] }>(r);
+    expect(body.created).toBe(2);
+    const one = json<Body>(await call("GET", `/v1/members/${body.member_ids[0]}`));
+    expect(one).toMatchObject({ name: "Imp One", tier: "gold", tags: ["coffee"], birthday: "12-24" });
+  });
+
+  it("refuses the whole CSV when one row is bad, naming the row", async () => {
+    const csv = "name,external_ref,tier\nGood,imp-3,silver\nBad,imp-4,diamond\n";
+    const r = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(csv).toString("base64"),
+    });
+    const problem = expectProblem(r, 400, "import_invalid") as unknown as { errors: { field: string }[] };
+    expect(problem.errors[0]!.field).toBe("/rows/3");
+    const found = json<{ data: unknown[] }>(await call("GET", "/v1/members?q=imp-3")).data;
+    expect(found).toHaveLength(0);
+  });
+
+  it("refuses a header without name", async () => {
+    const csv = "who,phone\nx,1\n";
+    expectProblem(
+      await call("POST", "/v1/members/import", {
+        format: "csv",
+        content_base64: Buffer.from(csv).toString("base64"),
+      }),
+      400,
+      "import_invalid",
+    );
+  });
+});

@@ -1,0 +1,67 @@
+import type { Tx } from "../../db/database.js";
+import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { assertInScope } from "../../platform/auth/scope.js";
+import { DomainError } from "../../shared/errors.js";
+import { type MemberInput, memberColumns } from "./member-input.js";
+import {
+  findMember,
+  loadCatalog,
+  type MemberRow,
+  type MemberStatus,
+  orgUnitPath,
+  uniqueViolation,
+} from "./members.repository.js";
+
+/**
+ * Changes a member's profile, groups, tags or status. Plan and tier change only through
+ * changeMemberTier (which records why). A closed member is final.
+ */
+export async function updateMember(
+  trx: Tx,
+  ctx: RequestContext,
+  memberId: string,
+  input: Omit<MemberInput, "card_plan" | "tier"> & { status?: MemberStatus },
+  now: Date,
+): Promise<MemberRow> {
+  const { actor } = ctx;
+  const tenantId = actor.tenantId;
+  const before = await findMember(trx, tenantId, memberId, { lock: true });
+  if (!before) throw new DomainError("member_not_found", `Member ${memberId} not found`);
+  assertInScope(actor, await orgUnitPath(trx, tenantId, before.org_unit_id), "member");
+  if (before.status === "closed") throw new DomainError("member_closed", "The member's account is closed");
+  if (input.org_unit_id !== undefined) {
+    assertInScope(actor, await orgUnitPath(trx, tenantId, input.org_unit_id), "org_unit");
+  }
+  const catalog = await loadCatalog(trx, tenantId);
+  const columns = memberColumns(catalog, input);
+  if (input.status !== undefined) columns.status = input.status;
+  let after: MemberRow;
+  try {
+    after = await trx
+      .updateTable("members")
+      .set({ ...(columns as object), updated_at: now })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", memberId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    throw uniqueViolation(error) ?? error;
+  }
+  const fields = Object.keys(columns) as (keyof MemberRow)[];
+  await recordAudit(
+    trx,
+    ctx,
+    {
+      action:
+        input.status && input.status !== before.status
+          ? `member.${input.status === "active" ? "activated" : input.status}`
+          : "member.updated",
+      targetType: "member",
+      targetId: memberId,
+      summary: changeSummary(before, after, fields),
+    },
+    now,
+  );
+  return after;
+}
