@@ -1,0 +1,142 @@
+import { sql } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { Json, Timestamp } from "../../db/schema.js";
+import { DomainError } from "../../shared/errors.js";
+import type { Channel } from "../benefits/index.js";
+
+export interface SettlementRecord {
+  balance?: { ref: string; amount: number };
+  vouchers?: { voucherId: string; ref: string; amount: number }[];
+  points?: { ref: string; points: number };
+}
+
+export interface CheckoutOrdersTable {
+  tenant_id: string;
+  id: string;
+  client_order_id: string;
+  member_id: string | null;
+  channel: Channel;
+  store_id: string | null;
+  currency: string;
+  status: "completed" | "refunded";
+  no_benefit_total: number;
+  total: number;
+  voucher_total: number;
+  balance_amount: number;
+  points_earned: number;
+  quote: Json<Record<string, unknown>>;
+  settlement: Json<SettlementRecord>;
+  request_hash: string;
+  created_by: string;
+  created_at: Timestamp;
+  refunded_at: Date | null;
+}
+
+export interface CheckoutBenefitUsagesTable {
+  tenant_id: string;
+  order_id: string;
+  benefit_id: string;
+  member_id: string | null;
+  discount_amount: number;
+  reversed: boolean;
+  created_at: Timestamp;
+}
+
+export interface CheckoutRefundsTable {
+  tenant_id: string;
+  id: string;
+  order_id: string;
+  reason: string | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    checkout_orders: CheckoutOrdersTable;
+    checkout_benefit_usages: CheckoutBenefitUsagesTable;
+    checkout_refunds: CheckoutRefundsTable;
+  }
+}
+
+export interface OrderRow {
+  tenant_id: string;
+  id: string;
+  client_order_id: string;
+  member_id: string | null;
+  channel: Channel;
+  store_id: string | null;
+  currency: string;
+  status: "completed" | "refunded";
+  no_benefit_total: number;
+  total: number;
+  voucher_total: number;
+  balance_amount: number;
+  points_earned: number;
+  quote: Record<string, unknown>;
+  settlement: SettlementRecord;
+  request_hash: string;
+  created_by: string;
+  created_at: Date;
+  refunded_at: Date | null;
+}
+
+/** Serialises completions of one client order id (a concurrent duplicate waits, then replays). */
+export async function lockClientOrderId(trx: Tx, tenantId: string, clientOrderId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`checkout:${tenantId}:${clientOrderId}`}, 0))`.execute(
+    trx,
+  );
+}
+
+export async function findOrderByClientId(
+  trx: Tx,
+  tenantId: string,
+  clientOrderId: string,
+): Promise<OrderRow | undefined> {
+  return (await trx
+    .selectFrom("checkout_orders")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("client_order_id", "=", clientOrderId)
+    .executeTakeFirst()) as OrderRow | undefined;
+}
+
+export async function findOrder(trx: Tx, tenantId: string, id: string, lock = false): Promise<OrderRow> {
+  let q = trx
+    .selectFrom("checkout_orders")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id);
+  if (lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw new DomainError("order_not_found", "Order not found");
+  return row as OrderRow;
+}
+
+export interface BenefitUsage {
+  benefit_id: string;
+  orders: number;
+  members: number;
+  discount_total: number;
+}
+
+/** Orders, distinct members and discount given per benefit; refunded orders do not count. */
+export async function benefitUsage(trx: Tx, tenantId: string, benefitId: string): Promise<BenefitUsage> {
+  const row = await trx
+    .selectFrom("checkout_benefit_usages")
+    .select((eb) => [
+      eb.fn.countAll<string>().as("orders"),
+      sql<string>`count(distinct member_id)`.as("members"),
+      sql<string>`coalesce(sum(discount_amount), 0)`.as("discount_total"),
+    ])
+    .where("tenant_id", "=", tenantId)
+    .where("benefit_id", "=", benefitId)
+    .where("reversed", "=", false)
+    .executeTakeFirstOrThrow();
+  return {
+    benefit_id: benefitId,
+    orders: Number(row.orders),
+    members: Number(row.members),
+    discount_total: Number(row.discount_total),
+  };
+}

@@ -1,0 +1,335 @@
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { Tx } from "../../db/database.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
+import { assertInScope, inScope } from "../../platform/auth/scope.js";
+import {
+  AssetCode,
+  errorResponses,
+  IdParam,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
+import { requestFingerprint, runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { DomainError } from "../../shared/errors.js";
+import { CHANNELS } from "../benefits/index.js";
+import "./checkout.errors.js";
+import { benefitUsage, findOrder, type OrderRow } from "./checkout.repository.js";
+import { completeOrder } from "./complete-order.js";
+import { MAX_LINES, MAX_VOUCHERS, type OrderRequest, priceOrder } from "./price-order.js";
+import { QuoteSchema, type QuoteView, serializeQuote } from "./quote-view.js";
+import { refundOrder } from "./refund-order.js";
+import { type CheckoutSettlement, type SettleContext, unconnectedSettlement } from "./settlement.js";
+
+declare module "../../app-types.js" {
+  interface AppDeps {
+    /** How the checkout reaches members, wallets and vouchers (the unconnected one by default). */
+    checkoutSettlement?: CheckoutSettlement;
+  }
+}
+
+definePermissions({
+  "checkout.quote": ALL_STAFF,
+  "checkout.order": OPERATORS,
+  "checkout.refund": OPERATORS,
+});
+
+const Line = Obj({
+  sku: Type.String({ minLength: 1, maxLength: 64 }),
+  category: Type.String({ minLength: 1, maxLength: 64 }),
+  quantity: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  unit_price: Type.Integer({ minimum: 0, maximum: 100_000_000_000, description: "Minor units" }),
+});
+
+const cart = {
+  member_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
+  channel: StringEnum(CHANNELS),
+  store_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
+  currency: Type.Optional(AssetCode),
+  lines: Type.Array(Line, { minItems: 1, maxItems: MAX_LINES }),
+  voucher_ids: Type.Optional(Type.Array(IdParam, { maxItems: MAX_VOUCHERS, uniqueItems: true })),
+  pay_with_balance: Type.Optional(Type.Boolean()),
+  shipping_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
+};
+
+const Order = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("checkout_order"),
+    client_order_id: Type.String(),
+    member_id: Type.Union([Type.String(), Type.Null()]),
+    channel: StringEnum(CHANNELS),
+    store_id: Type.Union([Type.String(), Type.Null()]),
+    currency: Type.String(),
+    status: StringEnum(["completed", "refunded"] as const),
+    no_benefit_total: Type.Integer(),
+    total: Type.Integer(),
+    voucher_total: Type.Integer(),
+    balance_amount: Type.Integer(),
+    remaining_payable: Type.Integer({ description: "What the customer pays by other means" }),
+    points_earned: Type.Integer(),
+    quote: QuoteSchema,
+    created_at: Timestamp,
+    refunded_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { $id: "CheckoutOrder" },
+);
+
+function serializeOrder(row: OrderRow) {
+  return {
+    id: row.id,
+    object: "checkout_order" as const,
+    client_order_id: row.client_order_id,
+    member_id: row.member_id,
+    channel: row.channel,
+    store_id: row.store_id,
+    currency: row.currency,
+    status: row.status,
+    no_benefit_total: row.no_benefit_total,
+    total: row.total,
+    voucher_total: row.voucher_total,
+    balance_amount: row.balance_amount,
+    remaining_payable: row.total - row.balance_amount,
+    points_earned: row.points_earned,
+    quote: row.quote as unknown as QuoteView,
+    created_at: row.created_at.toISOString(),
+    refunded_at: row.refunded_at ? row.refunded_at.toISOString() : null,
+  };
+}
+
+interface CartBody {
+  member_id?: string | null;
+  channel: (typeof CHANNELS)[number];
+  store_id?: string | null;
+  currency?: string;
+  lines: { sku: string; category: string; quantity: number; unit_price: number }[];
+  voucher_ids?: string[];
+  pay_with_balance?: boolean;
+  shipping_amount?: number;
+}
+
+/** A store-bound actor sells only in its own subtree; tenant-wide staff name any store. */
+async function resolveStore(
+  trx: Tx,
+  actor: Actor,
+  storeId: string | null | undefined,
+): Promise<string | null> {
+  const id = storeId ?? actor.orgUnitId;
+  if (!id) return null;
+  const unit = await trx
+    .selectFrom("org_units")
+    .select("path")
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!unit) throw new DomainError("store_not_found", "Store not found");
+  assertInScope(actor, unit.path, "store");
+  return id;
+}
+
+/** A store-bound actor sees only its subtree's orders; others answer as missing. */
+async function assertOrderInScope(trx: Tx, actor: Actor, order: OrderRow): Promise<void> {
+  if (!actor.orgUnitPath) return;
+  const unit = order.store_id
+    ? await trx
+        .selectFrom("org_units")
+        .select("path")
+        .where("tenant_id", "=", actor.tenantId)
+        .where("id", "=", order.store_id)
+        .executeTakeFirst()
+    : undefined;
+  if (!inScope(actor, unit?.path)) throw new DomainError("order_not_found", "Order not found");
+}
+
+export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock } = deps;
+  const settlement = deps.checkoutSettlement ?? unconnectedSettlement;
+  // `within`: the order's own transaction carries every ledger movement with the order row.
+  const ledger = deps.ledger;
+  const tags = ["checkout"];
+
+  async function toRequest(trx: Tx, actor: Actor, body: CartBody, at: Date): Promise<OrderRequest> {
+    const tenant = await trx
+      .selectFrom("tenants")
+      .select("default_currency")
+      .where("id", "=", actor.tenantId)
+      .executeTakeFirstOrThrow();
+    return {
+      memberId: body.member_id ?? null,
+      channel: body.channel,
+      storeId: await resolveStore(trx, actor, body.store_id),
+      at,
+      currency: body.currency ?? tenant.default_currency,
+      lines: body.lines.map((l) => ({
+        sku: l.sku,
+        category: l.category,
+        quantity: l.quantity,
+        unitPrice: l.unit_price,
+      })),
+      voucherIds: body.voucher_ids ?? [],
+      payWithBalance: body.pay_with_balance ?? false,
+      shippingAmount: body.shipping_amount ?? 0,
+    };
+  }
+
+  const context = (trx: Tx, tenantId: string): SettleContext => ({
+    tenantId,
+    trx,
+    ledger: ledger.within(trx, tenantId),
+  });
+
+  app.post(
+    "/v1/checkout/quotes",
+    {
+      config: { permission: "checkout.quote" },
+      schema: {
+        tags,
+        summary:
+          "Price a cart: each line's benefits, the total, points, vouchers, balance; every benefit not applied with its reason",
+        description:
+          "Deterministic: the same input (including `at`) always gives the same breakdown. Stacking policy: docs/checkout-stacking.md.",
+        body: Obj({ ...cart, at: Type.Optional(Timestamp) }),
+        response: { 200: QuoteSchema, ...errorResponses(422, 503) },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      const body = request.body;
+      const at = body.at ? new Date(body.at) : clock.now();
+      const q = await db.tenantTx(actor.tenantId, async (trx) =>
+        priceOrder(context(trx, actor.tenantId), settlement, await toRequest(trx, actor, body, at)),
+      );
+      return serializeQuote(q);
+    },
+  );
+
+  app.post(
+    "/v1/checkout/orders",
+    {
+      config: { permission: "checkout.order", idempotent: true },
+      schema: {
+        tags,
+        summary:
+          "Complete an order: re-price, pay by balance, redeem vouchers, award points — one atomic step",
+        description:
+          "Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, the balance moved) is refused with quote_changed and the new quote.",
+        body: Obj({
+          ...cart,
+          client_order_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
+          expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
+        }),
+        response: { 201: Order, ...errorResponses(409, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      const body = request.body;
+      const { expected_total, client_order_id, ...rest } = body;
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          const now = clock.now();
+          const req = await toRequest(trx, actor, body, now);
+          const { order } = await completeOrder(
+            context(trx, actor.tenantId),
+            settlement,
+            { actor, requestId: request.id },
+            {
+              ...req,
+              clientOrderId: client_order_id,
+              expectedTotal: expected_total ?? null,
+              requestHash: requestFingerprint("POST", "/v1/checkout/orders", rest),
+            },
+            now,
+          );
+          return record(trx, 201, serializeOrder(order));
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/checkout/orders/:id",
+    {
+      config: { permission: "checkout.quote" },
+      schema: {
+        tags,
+        summary: "Get an order with its breakdown",
+        params: Obj({ id: IdParam }),
+        response: { 200: Order, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      const row = await db.tenantTx(actor.tenantId, async (trx) => {
+        const order = await findOrder(trx, actor.tenantId, request.params.id);
+        await assertOrderInScope(trx, actor, order);
+        return order;
+      });
+      return serializeOrder(row);
+    },
+  );
+
+  app.post(
+    "/v1/checkout/orders/:id/refund",
+    {
+      config: { permission: "checkout.refund", idempotent: true },
+      schema: {
+        tags,
+        summary:
+          "Refund a whole order: points back, vouchers restored, balance returned to the accounts that paid",
+        params: Obj({ id: IdParam }),
+        body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) })),
+        response: { 200: Order, ...errorResponses(409, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          const existing = await findOrder(trx, actor.tenantId, request.params.id);
+          await assertOrderInScope(trx, actor, existing);
+          const row = await refundOrder(
+            context(trx, actor.tenantId),
+            settlement,
+            { actor, requestId: request.id },
+            request.params.id,
+            request.body?.reason ?? null,
+            clock.now(),
+          );
+          return record(trx, 200, serializeOrder(row));
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/benefits/:id/usage",
+    {
+      config: { permission: "benefits.read" },
+      schema: {
+        tags: ["benefits"],
+        summary: "Usage of a benefit: orders, distinct members and discount given (refunded orders excluded)",
+        params: Obj({ id: IdParam }),
+        response: {
+          200: Type.Object({
+            object: Type.Literal("benefit_usage"),
+            benefit_id: Type.String(),
+            orders: Type.Integer(),
+            members: Type.Integer(),
+            discount_total: Type.Integer(),
+          }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      const usage = await db.tenantTx(actor.tenantId, (trx) =>
+        benefitUsage(trx, actor.tenantId, request.params.id),
+      );
+      return { object: "benefit_usage" as const, ...usage };
+    },
+  );
+}

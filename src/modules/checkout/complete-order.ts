@@ -1,0 +1,154 @@
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import {
+  findOrderByClientId,
+  lockClientOrderId,
+  type OrderRow,
+  type SettlementRecord,
+} from "./checkout.repository.js";
+import { type OrderRequest, priceOrder } from "./price-order.js";
+import { serializeQuote } from "./quote-view.js";
+import type { CheckoutSettlement, SettleContext } from "./settlement.js";
+
+export interface CompleteRequest extends OrderRequest {
+  clientOrderId: string;
+  /** The total the till showed: a different total now (a benefit changed) refuses with quote_changed. */
+  expectedTotal: number | null;
+  /** Fingerprint of the request, to tell a retry from a different order reusing the id. */
+  requestHash: string;
+}
+
+/**
+ * Completes an order in one transaction: prices it again with the catalog, member, balance
+ * and vouchers as they are now (locked), pays by balance, redeems the vouchers, awards the
+ * points and records which benefits were used. A retry with the same client order id and
+ * request returns the same order; anything refused leaves nothing behind.
+ */
+export async function completeOrder(
+  ctx: SettleContext,
+  settlement: CheckoutSettlement,
+  context: RequestContext,
+  req: CompleteRequest,
+  now: Date,
+): Promise<{ order: OrderRow; replayed: boolean }> {
+  await lockClientOrderId(ctx.trx, ctx.tenantId, req.clientOrderId);
+  const existing = await findOrderByClientId(ctx.trx, ctx.tenantId, req.clientOrderId);
+  if (existing) {
+    if (existing.request_hash !== req.requestHash) {
+      throw new DomainError("client_order_id_reused", "This client_order_id was used for a different order");
+    }
+    return { order: existing, replayed: true };
+  }
+
+  const q = await priceOrder(ctx, settlement, req);
+  if (req.expectedTotal !== null && req.expectedTotal !== q.total) {
+    throw new DomainError(
+      "quote_changed",
+      `The order now totals ${q.total}, not ${req.expectedTotal}: quote again and confirm the new total`,
+      { extra: { quote: serializeQuote(q) } },
+    );
+  }
+  const refused = q.vouchersNotApplied[0];
+  if (refused) {
+    throw new DomainError(
+      "voucher_not_usable",
+      `Voucher ${refused.voucherId} cannot be used: ${refused.reason}`,
+      {
+        extra: { voucher_id: refused.voucherId, reason: refused.reason },
+      },
+    );
+  }
+
+  const orderId = newId("ord");
+  const record: SettlementRecord = {};
+  // Vouchers first, then balance for what is left, then points on what was paid.
+  const vouchers: NonNullable<SettlementRecord["vouchers"]> = [];
+  for (const v of q.vouchersApplied) {
+    const moved = await settlement.redeemVoucher(ctx, { orderId, voucherId: v.voucherId, amount: v.amount });
+    vouchers.push({ voucherId: v.voucherId, ref: moved.ref, amount: v.amount });
+  }
+  if (vouchers.length > 0) record.vouchers = vouchers;
+  if (q.balance.amount > 0 && req.memberId) {
+    const paid = await settlement.payByBalance(ctx, {
+      orderId,
+      memberId: req.memberId,
+      currency: req.currency,
+      amount: q.balance.amount,
+    });
+    record.balance = { ref: paid.ref, amount: q.balance.amount };
+  }
+  if (q.points.earned > 0 && req.memberId) {
+    const awarded = await settlement.awardPoints(ctx, {
+      orderId,
+      memberId: req.memberId,
+      points: q.points.earned,
+    });
+    record.points = { ref: awarded.ref, points: q.points.earned };
+  }
+
+  const order = (await ctx.trx
+    .insertInto("checkout_orders")
+    .values({
+      tenant_id: ctx.tenantId,
+      id: orderId,
+      client_order_id: req.clientOrderId,
+      member_id: req.memberId,
+      channel: req.channel,
+      store_id: req.storeId,
+      currency: req.currency,
+      status: "completed",
+      no_benefit_total: q.noBenefitTotal,
+      total: q.total,
+      voucher_total: q.voucherTotal,
+      balance_amount: q.balance.amount,
+      points_earned: q.points.earned,
+      quote: JSON.stringify(serializeQuote(q)),
+      settlement: JSON.stringify(record),
+      request_hash: req.requestHash,
+      created_by: context.actor.id,
+      created_at: now,
+      refunded_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as OrderRow;
+  if (q.benefitsApplied.length > 0) {
+    await ctx.trx
+      .insertInto("checkout_benefit_usages")
+      .values(
+        q.benefitsApplied.map((b) => ({
+          tenant_id: ctx.tenantId,
+          order_id: orderId,
+          benefit_id: b.benefitId,
+          member_id: req.memberId,
+          discount_amount: b.discountAmount,
+          reversed: false,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+  await recordAudit(
+    ctx.trx,
+    context,
+    {
+      action: "checkout_order.completed",
+      targetType: "checkout_order",
+      targetId: orderId,
+      summary: {
+        after: {
+          client_order_id: req.clientOrderId,
+          member_id: req.memberId,
+          total: q.total,
+          voucher_total: q.voucherTotal,
+          balance_amount: q.balance.amount,
+          points_earned: q.points.earned,
+          benefits: q.benefitsApplied.map((b) => b.benefitId),
+        },
+      },
+    },
+    now,
+  );
+  return { order, replayed: false };
+}

@@ -1,0 +1,71 @@
+import { DomainError } from "../../shared/errors.js";
+import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
+import { benefitCatalog } from "../benefits/index.js";
+import { type CartLine, DEFAULT_POINTS_RULE, type Quote, quote } from "./quote-engine.js";
+import type { CheckoutSettlement, SettleContext } from "./settlement.js";
+
+/** Limits of one cart (DESIGN principle 6). */
+export const MAX_LINES = 100;
+export const MAX_VOUCHERS = 10;
+
+export interface OrderRequest {
+  memberId: string | null;
+  channel: Channel;
+  storeId: string | null;
+  at: Date;
+  currency: string;
+  lines: CartLine[];
+  voucherIds: string[];
+  payWithBalance: boolean;
+  shippingAmount: number;
+}
+
+/**
+ * Gathers what the engine needs inside the caller's transaction — the tenant's zone, the
+ * active catalog, the member's facts, balance and vouchers — and prices the cart.
+ */
+export async function priceOrder(
+  ctx: SettleContext,
+  settlement: CheckoutSettlement,
+  req: OrderRequest,
+): Promise<Quote> {
+  const tenant = await ctx.trx
+    .selectFrom("tenants")
+    .select("timezone")
+    .where("id", "=", ctx.tenantId)
+    .executeTakeFirstOrThrow();
+  const benefits = await benefitCatalog.active(ctx.trx, ctx.tenantId);
+  let member: MemberFacts | null = null;
+  let tiers: TierCatalog = new Map();
+  let balance = 0;
+  if (req.memberId) {
+    const found = await settlement.memberFacts(ctx, req.memberId);
+    if (!found || found.facts.status === "closed")
+      throw new DomainError("member_not_found", "Member not found");
+    member = found.facts;
+    tiers = found.tiers;
+    balance = await settlement.balanceAvailable(ctx, req.memberId, req.currency);
+  }
+  const ids = [...new Set(req.voucherIds)].sort();
+  const vouchers = await settlement.vouchers(ctx, ids);
+  const result = quote({
+    at: req.at,
+    timezone: tenant.timezone,
+    channel: req.channel,
+    currency: req.currency,
+    lines: req.lines,
+    member,
+    tierRanks: tiers,
+    benefits,
+    vouchers,
+    balanceAvailable: balance,
+    payWithBalance: req.payWithBalance,
+    shippingAmount: req.shippingAmount,
+    pointsRule: DEFAULT_POINTS_RULE,
+  });
+  const known = new Set(vouchers.map((v) => v.id));
+  for (const id of ids)
+    if (!known.has(id)) result.vouchersNotApplied.push({ voucherId: id, reason: "not_found" });
+  result.vouchersNotApplied.sort((a, b) => (a.voucherId < b.voucherId ? -1 : 1));
+  return result;
+}

@@ -1,0 +1,136 @@
+import { Type } from "typebox";
+import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { BENEFIT_KINDS, CHANNELS } from "../benefits/index.js";
+import type { Quote } from "./quote-engine.js";
+
+const Int = Type.Integer();
+const Adjustment = Type.Object({
+  source: StringEnum(["benefit", "order_reduction", "voucher"] as const),
+  id: Type.String(),
+  amount: Int,
+});
+
+/** The breakdown a till shows and an order keeps (minor units of `currency`). */
+export const QuoteSchema = Type.Object(
+  {
+    object: Type.Literal("checkout_quote"),
+    currency: Type.String(),
+    at: Timestamp,
+    channel: StringEnum(CHANNELS),
+    member_id: Type.Union([Type.String(), Type.Null()]),
+    lines: Type.Array(
+      Type.Object({
+        index: Int,
+        sku: Type.String(),
+        category: Type.String(),
+        quantity: Int,
+        unit_price: Int,
+        original_amount: Int,
+        member_amount: Type.Integer({
+          description: "After member benefits and order reductions, before vouchers",
+        }),
+        final_amount: Int,
+        adjustments: Type.Array(Adjustment),
+      }),
+    ),
+    original_subtotal: Int,
+    member_discount_total: Int,
+    order_reduction_total: Int,
+    voucher_total: Int,
+    shipping: Type.Object({ original: Int, final: Int }),
+    no_benefit_total: Int,
+    total: Int,
+    benefits_applied: Type.Array(
+      Type.Object({
+        benefit_id: Type.String(),
+        kind: StringEnum(BENEFIT_KINDS),
+        name: Type.String(),
+        discount_amount: Int,
+        free_shipping: Type.Boolean(),
+        points_multiplier: Type.Union([Type.String(), Type.Null()]),
+        extra_points_percent: Int,
+      }),
+    ),
+    benefits_not_applied: Type.Array(
+      Type.Object({
+        benefit_id: Type.String(),
+        kind: StringEnum(BENEFIT_KINDS),
+        name: Type.String(),
+        reason: Type.String({
+          description: "audience, channel, time_window, excluded_item, restriction_balance_below_amount, …",
+        }),
+      }),
+    ),
+    vouchers_applied: Type.Array(Type.Object({ voucher_id: Type.String(), amount: Int })),
+    vouchers_not_applied: Type.Array(Type.Object({ voucher_id: Type.String(), reason: Type.String() })),
+    points: Type.Object({ eligible_amount: Int, multiplier: Type.String(), extra_percent: Int, earned: Int }),
+    balance: Type.Object({
+      available: Int,
+      pay_with_balance: Type.Boolean(),
+      amount: Int,
+      remaining_payable: Int,
+    }),
+    roundings: Type.Array(Type.String()),
+  },
+  { $id: "CheckoutQuote" },
+);
+
+export function serializeQuote(q: Quote) {
+  return {
+    object: "checkout_quote" as const,
+    currency: q.currency,
+    at: q.at.toISOString(),
+    channel: q.channel,
+    member_id: q.memberId,
+    lines: q.lines.map((l) => ({
+      index: l.index,
+      sku: l.sku,
+      category: l.category,
+      quantity: l.quantity,
+      unit_price: l.unitPrice,
+      original_amount: l.originalAmount,
+      member_amount: l.memberAmount,
+      final_amount: l.finalAmount,
+      adjustments: l.adjustments,
+    })),
+    original_subtotal: q.originalSubtotal,
+    member_discount_total: q.memberDiscountTotal,
+    order_reduction_total: q.orderReductionTotal,
+    voucher_total: q.voucherTotal,
+    shipping: q.shipping,
+    no_benefit_total: q.noBenefitTotal,
+    total: q.total,
+    benefits_applied: q.benefitsApplied.map((b) => ({
+      benefit_id: b.benefitId,
+      kind: b.kind,
+      name: b.name,
+      discount_amount: b.discountAmount,
+      free_shipping: b.freeShipping,
+      points_multiplier: b.pointsMultiplier,
+      extra_points_percent: b.extraPointsPercent,
+    })),
+    benefits_not_applied: q.benefitsNotApplied.map((b) => ({
+      benefit_id: b.benefitId,
+      kind: b.kind,
+      name: b.name,
+      reason: b.reason,
+    })),
+    vouchers_applied: q.vouchersApplied.map((v) => ({ voucher_id: v.voucherId, amount: v.amount })),
+    vouchers_not_applied: q.vouchersNotApplied.map((v) => ({ voucher_id: v.voucherId, reason: v.reason })),
+    points: {
+      eligible_amount: q.points.eligibleAmount,
+      multiplier: q.points.multiplier,
+      extra_percent: q.points.extraPercent,
+      earned: q.points.earned,
+    },
+    balance: {
+      available: q.balance.available,
+      pay_with_balance: q.balance.payWithBalance,
+      amount: q.balance.amount,
+      remaining_payable: q.balance.remainingPayable,
+    },
+    roundings: [...q.roundings],
+  };
+}
+
+export type QuoteView = ReturnType<typeof serializeQuote>;

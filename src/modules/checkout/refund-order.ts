@@ -1,0 +1,90 @@
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { findOrder, type OrderRow } from "./checkout.repository.js";
+import type { CheckoutSettlement, SettleContext } from "./settlement.js";
+
+/**
+ * Refunds a whole order in one transaction: the points it earned are taken back, each
+ * voucher gets back what it paid, the balance payment returns to the accounts that paid it
+ * (the wallets module follows its funding trace), and the benefits it used stop counting.
+ * The order row is locked first, so two refunds cannot both pass the check.
+ */
+export async function refundOrder(
+  ctx: SettleContext,
+  settlement: CheckoutSettlement,
+  context: RequestContext,
+  orderId: string,
+  reason: string | null,
+  now: Date,
+): Promise<OrderRow> {
+  const order = await findOrder(ctx.trx, ctx.tenantId, orderId, true);
+  if (order.status === "refunded") {
+    throw new DomainError("order_already_refunded", "This order has already been refunded");
+  }
+  const refundId = newId("orf");
+  const s = order.settlement;
+  if (s.points && order.member_id) {
+    await settlement.reversePoints(ctx, {
+      orderId,
+      refundId,
+      memberId: order.member_id,
+      award: { ref: s.points.ref },
+      points: s.points.points,
+    });
+  }
+  for (const v of s.vouchers ?? []) {
+    await settlement.returnVoucher(ctx, {
+      orderId,
+      refundId,
+      voucherId: v.voucherId,
+      redemption: { ref: v.ref },
+      amount: v.amount,
+    });
+  }
+  if (s.balance) {
+    await settlement.refundBalance(ctx, {
+      orderId,
+      refundId,
+      payment: { ref: s.balance.ref },
+      amount: s.balance.amount,
+    });
+  }
+  await ctx.trx
+    .insertInto("checkout_refunds")
+    .values({
+      tenant_id: ctx.tenantId,
+      id: refundId,
+      order_id: orderId,
+      reason,
+      created_by: context.actor.id,
+      created_at: now,
+    })
+    .execute();
+  await ctx.trx
+    .updateTable("checkout_benefit_usages")
+    .set({ reversed: true })
+    .where("tenant_id", "=", ctx.tenantId)
+    .where("order_id", "=", orderId)
+    .execute();
+  const refunded = (await ctx.trx
+    .updateTable("checkout_orders")
+    .set({ status: "refunded", refunded_at: now })
+    .where("tenant_id", "=", ctx.tenantId)
+    .where("id", "=", orderId)
+    .returningAll()
+    .executeTakeFirstOrThrow()) as OrderRow;
+  await recordAudit(
+    ctx.trx,
+    context,
+    {
+      action: "checkout_order.refunded",
+      targetType: "checkout_order",
+      targetId: orderId,
+      summary: { refund_id: refundId, reason, total: order.total },
+    },
+    now,
+  );
+  return refunded;
+}

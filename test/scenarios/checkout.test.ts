@@ -1,0 +1,286 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, json, type TestApp, type TestTenant } from "../helpers/app.js";
+import { LedgerTestSettlement } from "../helpers/checkout-settlement.js";
+import { expectProblem } from "../helpers/problem.js";
+
+/**
+ * A Friday at the till in Shanghai: a Platinum member buys with a member-day discount, a
+ * voucher, part of the order on balance, earns points; the order is retried, a benefit is
+ * switched off mid-checkout, and the order is refunded — every balance checked in the ledger.
+ */
+let t: TestApp;
+let tenant: TestTenant;
+let settlement: LedgerTestSettlement;
+let acc: ReturnType<typeof LedgerTestSettlement.accounts>;
+
+const MEMBER = "mbr_platinum_1";
+const VOUCHER = "vch_scenario_1";
+// Friday 2026-11-27, 12:00 in Shanghai.
+const FRIDAY_NOON = "2026-11-27T04:00:00Z";
+
+interface OrderBody {
+  id: string;
+  status: string;
+  total: number;
+  balance_amount: number;
+  remaining_payable: number;
+  points_earned: number;
+  voucher_total: number;
+  quote: { benefits_applied: { benefit_id: string }[] };
+}
+
+beforeAll(async () => {
+  settlement = new LedgerTestSettlement();
+  t = await createTestApp({ extend: () => ({ checkoutSettlement: settlement }) });
+  tenant = await createTestTenant(t);
+  settlement.attach(t, tenant.tenantId);
+  acc = LedgerTestSettlement.accounts(tenant.tenantId);
+  await settlement.setUp();
+  await t.app.inject({
+    method: "PATCH",
+    url: "/v1/tenant",
+    headers: tenant.auth,
+    payload: { timezone: "Asia/Shanghai" },
+  });
+  await settlement.addMember(
+    {
+      id: MEMBER,
+      cardPlan: "standard",
+      tier: "platinum",
+      groups: [],
+      tags: [],
+      student: false,
+      birthday: "03-15",
+    },
+    5000,
+  );
+  await settlement.addVoucher(
+    {
+      id: VOUCHER,
+      memberId: MEMBER,
+      asset: "CNY",
+      usable: true,
+      startsAt: new Date("2026-11-01T00:00:00Z"),
+      expiresAt: new Date("2026-12-31T16:00:00Z"),
+      scope: { kind: "all", skus: [] },
+      minAmount: 5000,
+    },
+    1000,
+  );
+  t.clock.set(FRIDAY_NOON);
+});
+afterAll(async () => t?.close());
+
+const cart = {
+  member_id: MEMBER,
+  channel: "POS",
+  lines: [
+    { sku: "latte", category: "drinks", quantity: 2, unit_price: 3000 },
+    { sku: "gift-card", category: "stored_value", quantity: 1, unit_price: 2000 },
+  ],
+  voucher_ids: [VOUCHER],
+  pay_with_balance: true,
+};
+
+async function benefit(payload: object) {
+  const res = await t.app.inject({ method: "POST", url: "/v1/benefits", headers: tenant.auth, payload });
+  expect(res.statusCode, res.body).toBe(201);
+  return json<{ id: string }>(res).id;
+}
+
+describe("checkout scenario", () => {
+  let memberDay: string;
+  let discount: string;
+  let order: OrderBody;
+
+  it("prices the cart with the Friday member day, Platinum perks, a voucher and balance", async () => {
+    memberDay = await benefit({
+      kind: "member_day",
+      name: "Friday Member Day",
+      audience: { min_tier: "silver" },
+      config: {
+        schedule: {
+          frequency: "weekly",
+          days: [5],
+          time: { kind: "unified", window: { start: "10:00", end: "22:00" } },
+        },
+        discount_percent: 10,
+        perks: [{ audience: { tiers: ["platinum"] }, extra_discount_percent: 20, extra_points_percent: 20 }],
+        items: { kind: "exclude_categories", categories: ["stored_value"] },
+      },
+    });
+    discount = await benefit({
+      kind: "member_discount",
+      name: "Members 5% off",
+      config: { discount_percent: 5, items: { kind: "exclude_categories", categories: ["stored_value"] } },
+    });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/checkout/quotes",
+      headers: tenant.auth,
+      payload: cart,
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const q = json<{
+      total: number;
+      lines: { final_amount: number; member_amount: number }[];
+      benefits_applied: { benefit_id: string; discount_amount: number }[];
+      benefits_not_applied: { benefit_id: string; reason: string }[];
+      vouchers_applied: unknown[];
+      balance: { amount: number; remaining_payable: number };
+      points: { earned: number };
+    }>(res);
+    // latte 6000 × 0.9 × 0.8 = 4320; gift card excluded: 2000. Voucher 1000 spread 540 / 460.
+    expect(q.lines.map((l) => l.member_amount)).toEqual([4320, 2000]);
+    expect(q.benefits_applied).toEqual([
+      expect.objectContaining({ benefit_id: memberDay, discount_amount: 1680 }),
+    ]);
+    expect(q.benefits_not_applied).toEqual([
+      expect.objectContaining({ benefit_id: discount, reason: "not_best" }),
+    ]);
+    expect(q.vouchers_applied).toEqual([{ voucher_id: VOUCHER, amount: 1000 }]);
+    expect(q.total).toBe(5320);
+    expect(q.balance).toMatchObject({ amount: 5000, remaining_payable: 320 });
+    expect(q.points.earned).toBe(63); // 5320 → 53 points × 1.2 = 63.84 → 63
+    // Quoting moves nothing.
+    expect(await settlement.balanceOf(acc.balance(MEMBER))).toBe(5000);
+  });
+
+  it("completes the order atomically: voucher, balance and points move in the ledger", async () => {
+    const headers = { ...tenant.auth, "idempotency-key": "order-1" };
+    const payload = { ...cart, client_order_id: "pos-0001", expected_total: 5320 };
+    const res = await t.app.inject({ method: "POST", url: "/v1/checkout/orders", headers, payload });
+    expect(res.statusCode, res.body).toBe(201);
+    order = json<OrderBody>(res);
+    expect(order).toMatchObject({
+      status: "completed",
+      total: 5320,
+      balance_amount: 5000,
+      remaining_payable: 320,
+      points_earned: 63,
+      voucher_total: 1000,
+    });
+    expect(await settlement.balanceOf(acc.balance(MEMBER))).toBe(0);
+    expect(await settlement.balanceOf(acc.voucher(VOUCHER))).toBe(0);
+    expect(await settlement.balanceOf(acc.points(MEMBER))).toBe(63);
+    expect(await settlement.balanceOf(acc.sales)).toBe(6000);
+
+    // A retry with the same key replays; the same client order id without the key returns the same order.
+    const replay = await t.app.inject({ method: "POST", url: "/v1/checkout/orders", headers, payload });
+    expect(replay.headers["idempotent-replayed"]).toBe("true");
+    expect(json<OrderBody>(replay).id).toBe(order.id);
+    const again = await t.app.inject({
+      method: "POST",
+      url: "/v1/checkout/orders",
+      headers: tenant.auth,
+      payload,
+    });
+    expect(again.statusCode).toBe(201);
+    expect(json<OrderBody>(again).id).toBe(order.id);
+    expect(await settlement.balanceOf(acc.sales)).toBe(6000);
+    expectProblem(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/checkout/orders",
+        headers: tenant.auth,
+        payload: { ...payload, pay_with_balance: false },
+      }),
+      409,
+      "client_order_id_reused",
+    );
+
+    const usage = json<{ orders: number; members: number; discount_total: number }>(
+      await t.app.inject({ url: `/v1/benefits/${memberDay}/usage`, headers: tenant.auth }),
+    );
+    expect(usage).toMatchObject({ orders: 1, members: 1, discount_total: 1680 });
+  });
+
+  it("re-checks at complete: a benefit deactivated after the quote refuses the old total and writes nothing", async () => {
+    await settlement.addMember(
+      {
+        id: "mbr_gold_2",
+        cardPlan: "standard",
+        tier: "gold",
+        groups: [],
+        tags: [],
+        student: false,
+        birthday: null,
+      },
+      10000,
+    );
+    const payload = { ...cart, member_id: "mbr_gold_2", voucher_ids: [], client_order_id: "pos-0002" };
+    const quoted = json<{ total: number }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/checkout/quotes",
+        headers: tenant.auth,
+        payload: { ...payload, client_order_id: undefined },
+      }),
+    );
+    expect(quoted.total).toBe(5400 + 2000);
+    await t.app.inject({ method: "POST", url: `/v1/benefits/${memberDay}/deactivate`, headers: tenant.auth });
+    const refused = expectProblem(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/checkout/orders",
+        headers: tenant.auth,
+        payload: { ...payload, expected_total: quoted.total },
+      }),
+      409,
+      "quote_changed",
+    ) as unknown as { quote: { total: number } };
+    expect(refused.quote.total).toBe(5700 + 2000); // now the 5% member discount is the best
+    expect(await settlement.balanceOf(acc.balance("mbr_gold_2"))).toBe(10000);
+    await t.app.inject({ method: "POST", url: `/v1/benefits/${memberDay}/activate`, headers: tenant.auth });
+  });
+
+  it("refuses a voucher that cannot be used and moves nothing", async () => {
+    expectProblem(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/checkout/orders",
+        headers: tenant.auth,
+        payload: { ...cart, member_id: "mbr_gold_2", client_order_id: "pos-0003" },
+      }),
+      422,
+      "voucher_not_usable",
+    );
+    expect(await settlement.balanceOf(acc.balance("mbr_gold_2"))).toBe(10000);
+  });
+
+  it("refunds the order: points back, voucher restored, balance returned; once only", async () => {
+    const res = await t.app.inject({
+      method: "POST",
+      url: `/v1/checkout/orders/${order.id}/refund`,
+      headers: tenant.auth,
+      payload: { reason: "customer returned the drinks" },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json<OrderBody>(res).status).toBe("refunded");
+    expect(await settlement.balanceOf(acc.balance(MEMBER))).toBe(5000);
+    expect(await settlement.balanceOf(acc.voucher(VOUCHER))).toBe(1000);
+    expect(await settlement.balanceOf(acc.points(MEMBER))).toBe(0);
+    expect(await settlement.balanceOf(acc.sales)).toBe(0);
+    expectProblem(
+      await t.app.inject({
+        method: "POST",
+        url: `/v1/checkout/orders/${order.id}/refund`,
+        headers: tenant.auth,
+        payload: {},
+      }),
+      409,
+      "order_already_refunded",
+    );
+    const usage = json<{ orders: number; discount_total: number }>(
+      await t.app.inject({ url: `/v1/benefits/${memberDay}/usage`, headers: tenant.auth }),
+    );
+    expect(usage).toMatchObject({ orders: 0, discount_total: 0 });
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select("action")
+      .where("target_id", "=", order.id)
+      .orderBy("id")
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(["checkout_order.completed", "checkout_order.refunded"]);
+  });
+});
