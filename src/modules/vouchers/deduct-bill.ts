@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { sql } from "kysely";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
@@ -7,7 +6,7 @@ import { newId } from "../../shared/ids.js";
 import { type BillLine, planDeductions } from "./deduction-plan.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { openAccount, postedBalance, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
-import { unitInScope } from "./vouchers.repository.js";
+import { lockBill, unitInScope } from "./vouchers.repository.js";
 
 /** At most this many lines per bill, and this many of a customer's vouchers considered. */
 export const MAX_BILL_LINES = 200;
@@ -66,9 +65,7 @@ export async function deductBill(
   if (customer.kind !== "customer")
     throw new DomainError("not_a_customer", `${customer.id} is not a customer`);
   // One bill id at a time, whatever the customer: the check below then sees every earlier one.
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`voucher_bill:${actor.tenantId}:${input.billId}`}, 0))`.execute(
-    trx,
-  );
+  await lockBill(trx, actor.tenantId, input.billId);
   const hash = billHash(input);
   const existing = await trx
     .selectFrom("voucher_bills")

@@ -3,7 +3,7 @@ import type { Database } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
-import { expectTransfer, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
+import { returnRemainingToSource, type UnitOfWork } from "./vouchers.ledger.js";
 
 /** One run expires at most this many vouchers per tenant; the next run takes the rest. */
 export const EXPIRY_BATCH = 200;
@@ -30,20 +30,7 @@ export async function expireVouchers(uow: UnitOfWork, now: Date, limit = EXPIRY_
     .execute();
   const expired: { voucherId: string; returned: number }[] = [];
   for (const voucher of due) {
-    const balance = await postedBalance(uow, voucher.account_id!);
-    if (balance > 0) {
-      expectTransfer(
-        await uow.transfer({
-          id: `tr_${voucher.id}_expire`,
-          debit_account_id: voucher.account_id!,
-          credit_account_id: voucher.source_account_id!,
-          amount: balance,
-          code: "voucher_expire",
-          reference_module: "vouchers",
-          reference_id: voucher.id,
-        }),
-      );
-    }
+    const balance = await returnRemainingToSource(uow, voucher, "expire");
     await uow.trx
       .updateTable("vouchers")
       .set({ state: "expired", expired_at: now })

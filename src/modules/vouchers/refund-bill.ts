@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { sql } from "kysely";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
@@ -7,7 +6,7 @@ import { newId } from "../../shared/ids.js";
 import { planLineRefund } from "./deduction-plan.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { accountIds, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
-import { unitInScope } from "./vouchers.repository.js";
+import { lockBill, unitInScope } from "./vouchers.repository.js";
 
 export interface RefundInput {
   billId: string;
@@ -41,9 +40,7 @@ export async function refundBill(
 ): Promise<RefundResult> {
   const { actor } = context;
   const trx = uow.trx;
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`voucher_bill:${actor.tenantId}:${input.billId}`}, 0))`.execute(
-    trx,
-  );
+  await lockBill(trx, actor.tenantId, input.billId);
   const bill = await trx
     .selectFrom("voucher_bills")
     .selectAll()

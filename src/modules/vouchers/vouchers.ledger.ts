@@ -86,4 +86,31 @@ export function transfersOk(
   if (failed) expectTransfer(failed, refusals);
 }
 
+/**
+ * Moves a voucher's whole remaining balance back to its source account (withdrawal,
+ * expiry): the reseller's quota, or the distributor's funding. Returns the amount moved.
+ */
+export async function returnRemainingToSource(
+  uow: UnitOfWork,
+  voucher: { id: string; account_id: string | null; source_account_id: string | null },
+  reason: "withdraw" | "expire",
+  memo: string | null = null,
+): Promise<number> {
+  const balance = await postedBalance(uow, voucher.account_id!);
+  if (balance === 0) return 0;
+  expectTransfer(
+    await uow.transfer({
+      id: `tr_${voucher.id}_${reason}`,
+      debit_account_id: voucher.account_id!,
+      credit_account_id: voucher.source_account_id!,
+      amount: balance,
+      code: `voucher_${reason}`,
+      reference_module: "vouchers",
+      reference_id: voucher.id,
+      memo,
+    }),
+  );
+  return balance;
+}
+
 export type { TransferInput, UnitOfWork };

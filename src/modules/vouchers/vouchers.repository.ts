@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -243,4 +243,11 @@ export async function loadVoucher(
     (actor.type === "member" ? actor.memberId === row.customer_id : inScope(actor, row.customer_path));
   if (!row || !visible) throw new DomainError("voucher_not_found", "Voucher not found");
   return row as VoucherRow & { customer_path: string; issuer_path: string };
+}
+
+/** One operation per bill id at a time (deduction or refund), whatever the customer. */
+export async function lockBill(trx: Tx, tenantId: string, billId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`voucher_bill:${tenantId}:${billId}`}, 0))`.execute(
+    trx,
+  );
 }

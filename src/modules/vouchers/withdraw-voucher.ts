@@ -3,7 +3,7 @@ import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { DomainError } from "../../shared/errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
-import { expectTransfer, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
+import { postedBalance, returnRemainingToSource, type UnitOfWork } from "./vouchers.ledger.js";
 import { loadVoucher, type VoucherRow } from "./vouchers.repository.js";
 
 /**
@@ -46,18 +46,7 @@ export async function withdrawVoucher(
   }
   const balance = await postedBalance(uow, voucher.account_id!);
   if (balance === 0) throw new DomainError("voucher_not_withdrawable", "The voucher has no balance left");
-  expectTransfer(
-    await uow.transfer({
-      id: `tr_${voucher.id}_withdraw`,
-      debit_account_id: voucher.account_id!,
-      credit_account_id: voucher.source_account_id!,
-      amount: balance,
-      code: "voucher_withdraw",
-      reference_module: "vouchers",
-      reference_id: voucher.id,
-      memo: input.reason,
-    }),
-  );
+  await returnRemainingToSource(uow, voucher, "withdraw", input.reason);
   const updated = await uow.trx
     .updateTable("vouchers")
     .set({ state: "withdrawn", withdrawn_at: now, withdrawn_by: `${actor.type}:${actor.id}` })
