@@ -22,7 +22,7 @@ export async function buildServices(
   options: { ownerUrl: string },
 ): Promise<Services> {
   const stops: (() => Promise<void>)[] = [];
-  const ledger = new Ledger(db, { clock, batching: true });
+  const ledger = new Ledger(db, { clock, batching: config.ledgerBatching });
   stops.push(() => ledger.drainAll());
   const deps: AppDeps = { config, db, clock, ledger };
   void options;

@@ -1,8 +1,7 @@
 import type { RoutesFn } from "./app-types.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
-import { checkoutRoutes } from "./modules/checkout/index.js";
-import { membersRoutes } from "./modules/members/members.routes.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
+import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { foundationRoutes } from "./platform/foundation.routes.js";
 import { orgRoutes } from "./platform/org/org.routes.js";
@@ -14,8 +13,7 @@ export const routeModules: RoutesFn[] = [
   orgRoutes,
   userRoutes,
   auditRoutes,
-  membersRoutes,
+  ledgerRoutes,
   vouchersRoutes,
   benefitsRoutes,
-  checkoutRoutes,
 ];

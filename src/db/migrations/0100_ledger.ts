@@ -62,7 +62,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     create table ledger_transfers (
       tenant_id text not null,
       id text not null,
-      seq bigint generated always as identity (cache 1000),
+      seq bigint generated always as identity,
       kind text not null check (kind in ('posted', 'pending', 'post_pending', 'void_pending')),
       debit_account_id text not null,
       credit_account_id text not null,
