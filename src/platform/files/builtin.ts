@@ -1,0 +1,213 @@
+import type { Tx } from "../../db/database.js";
+import { recordAudit } from "../audit/audit.js";
+import { systemActor } from "../auth/actor.js";
+import { lockTree, ORG_UNIT_KINDS } from "../org/org-units.js";
+import { insertOrgUnit } from "../tenants.js";
+import type { RowError } from "./files.schema.js";
+import { registerExport, registerImport } from "./registry.js";
+
+/** The first real export and import: the audit log out, org units in. */
+const PAGE = 5000;
+
+interface AuditRow {
+  id: string;
+  created_at: Date;
+  actor_type: string;
+  actor_id: string;
+  actor_role: string | null;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  summary: unknown;
+  request_id: string | null;
+}
+
+function auditQuery(trx: Tx, tenantId: string, filters: Record<string, unknown>) {
+  let query = trx.selectFrom("audit_events").where("tenant_id", "=", tenantId);
+  if (typeof filters.action === "string") query = query.where("action", "=", filters.action);
+  if (typeof filters.created_gte === "string")
+    query = query.where("created_at", ">=", new Date(filters.created_gte));
+  if (typeof filters.created_lt === "string")
+    query = query.where("created_at", "<", new Date(filters.created_lt));
+  return query;
+}
+
+registerExport<AuditRow>({
+  type: "audit_events",
+  description: "The audit log (filters: action, created_gte, created_lt), oldest first",
+  permission: "audit.read",
+  columns: [
+    { key: "id", header: "id", value: (r) => r.id },
+    { key: "created_at", header: "created_at", value: (r) => r.created_at },
+    { key: "actor_type", header: "actor_type", value: (r) => r.actor_type },
+    { key: "actor_id", header: "actor_id", value: (r) => r.actor_id },
+    { key: "actor_role", header: "actor_role", value: (r) => r.actor_role },
+    { key: "action", header: "action", value: (r) => r.action },
+    { key: "target_type", header: "target_type", value: (r) => r.target_type },
+    { key: "target_id", header: "target_id", value: (r) => r.target_id },
+    { key: "summary", header: "summary", value: (r) => JSON.stringify(r.summary) },
+    { key: "request_id", header: "request_id", value: (r) => r.request_id },
+  ],
+  count: async (trx, tenantId, filters) => {
+    const row = await auditQuery(trx, tenantId, filters)
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+  batches: async function* (trx, tenantId, filters) {
+    let after = "";
+    for (;;) {
+      const rows = await auditQuery(trx, tenantId, filters)
+        .select([
+          "id",
+          "created_at",
+          "actor_type",
+          "actor_id",
+          "actor_role",
+          "action",
+          "target_type",
+          "target_id",
+          "summary",
+          "request_id",
+        ])
+        .where("id", ">", after)
+        .orderBy("id")
+        .limit(PAGE)
+        .execute();
+      if (rows.length === 0) return;
+      yield rows;
+      after = rows[rows.length - 1]!.id;
+    }
+  },
+});
+
+interface OrgUnitImport {
+  code: string;
+  name: string;
+  kind: string;
+  parent_code: string;
+}
+
+const IMPORT_KINDS = ORG_UNIT_KINDS.filter((k) => k !== "organization");
+const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+registerImport<OrgUnitImport>({
+  type: "org_units",
+  description:
+    "Org units by code; a parent is named by its code (an existing unit or an earlier row), empty for the root",
+  permission: "org.manage",
+  columns: [
+    {
+      key: "code",
+      header: "code",
+      required: true,
+      description: "Unique code of the unit",
+      example: "SH-001",
+    },
+    { key: "name", header: "name", required: true, description: "Display name", example: "上海徐汇店" },
+    { key: "kind", header: "kind", required: true, description: IMPORT_KINDS.join(", "), example: "store" },
+    {
+      key: "parent_code",
+      header: "parent_code",
+      required: false,
+      description: "Code of the parent; empty: under the root unit",
+      example: "",
+    },
+  ],
+  parseRow: (cells, row) => {
+    const errors: RowError[] = [];
+    const value: OrgUnitImport = {
+      code: cells.code ?? "",
+      name: cells.name ?? "",
+      kind: cells.kind ?? "",
+      parent_code: cells.parent_code ?? "",
+    };
+    if (!CODE.test(value.code)) {
+      errors.push({ row, column: "code", message: "must be 1-64 letters, digits, _ . or -" });
+    }
+    if (value.name === "" || value.name.length > 200) {
+      errors.push({ row, column: "name", message: "is required (at most 200 characters)" });
+    }
+    if (!(IMPORT_KINDS as readonly string[]).includes(value.kind)) {
+      errors.push({ row, column: "kind", message: `must be one of ${IMPORT_KINDS.join(", ")}` });
+    }
+    if (value.parent_code !== "" && !CODE.test(value.parent_code)) {
+      errors.push({ row, column: "parent_code", message: "is not a valid code" });
+    }
+    return errors.length > 0 ? { errors } : { value };
+  },
+  validate: async (trx, tenantId, rows) => {
+    const errors: RowError[] = [];
+    const existing = new Set(
+      (
+        await trx
+          .selectFrom("org_units")
+          .select("code")
+          .where("tenant_id", "=", tenantId)
+          .where("code", "is not", null)
+          .execute()
+      ).map((r) => r.code!),
+    );
+    const seen = new Map<string, number>();
+    for (const { row, value } of rows) {
+      if (existing.has(value.code))
+        errors.push({ row, column: "code", message: `code ${value.code} already exists` });
+      else if (seen.has(value.code)) {
+        errors.push({
+          row,
+          column: "code",
+          message: `code ${value.code} repeats row ${seen.get(value.code)}`,
+        });
+      }
+      if (value.parent_code !== "" && !existing.has(value.parent_code) && !seen.has(value.parent_code)) {
+        errors.push({
+          row,
+          column: "parent_code",
+          message: `no unit ${value.parent_code} exists or appears in an earlier row`,
+        });
+      }
+      if (!seen.has(value.code)) seen.set(value.code, row);
+    }
+    return errors;
+  },
+  apply: async (trx, tenantId, rows, { jobId, now }) => {
+    await lockTree(trx, tenantId, "shared");
+    const units = await trx
+      .selectFrom("org_units")
+      .select(["id", "code", "path", "parent_id"])
+      .where("tenant_id", "=", tenantId)
+      .execute();
+    const root = units.find((u) => u.parent_id === null);
+    if (!root) throw new Error("the tenant has no root org unit");
+    const byCode = new Map(units.filter((u) => u.code).map((u) => [u.code!, { id: u.id, path: u.path }]));
+    for (const { value } of rows) {
+      const parent = value.parent_code ? byCode.get(value.parent_code) : { id: root.id, path: root.path };
+      // Skipped rows' children have no parent: leave them out as well.
+      if (!parent) continue;
+      const created = await insertOrgUnit(
+        trx,
+        tenantId,
+        {
+          parentId: parent.id,
+          parentPath: parent.path,
+          kind: value.kind,
+          name: value.name,
+          code: value.code,
+        },
+        now,
+      );
+      byCode.set(value.code, created);
+    }
+    await recordAudit(
+      trx,
+      systemActor(tenantId, `import:${jobId}`),
+      {
+        action: "org_units.imported",
+        targetType: "file_job",
+        targetId: jobId,
+        summary: { rows: rows.length },
+      },
+      now,
+    );
+  },
+});

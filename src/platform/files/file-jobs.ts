@@ -1,0 +1,460 @@
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { parse as parseCsv } from "csv-parse";
+import { stringify as stringifySync } from "csv-stringify/sync";
+import ExcelJS from "exceljs";
+import { type Selectable, sql } from "kysely";
+import type { Database, Tx } from "../../db/database.js";
+import { DomainError, registerErrorStatuses } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
+import { type Cell, exportType, type ImportColumn, importType, type ParsedRow } from "./registry.js";
+
+registerErrorStatuses({
+  file_not_ready: 409,
+  file_expired: 410,
+  import_type_unknown: 404,
+  export_type_unknown: 404,
+});
+
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+export const MAX_IMPORT_ROWS = 100_000;
+/** Row errors kept on the job (all are counted). */
+export const MAX_STORED_ERRORS = 1000;
+export const DEFAULT_RETENTION_DAYS = 7;
+const PROGRESS_EVERY_ROWS = 10_000;
+const DAY_MS = 86_400_000;
+
+export interface FileDeps {
+  db: Database;
+  dataDir: string;
+  retentionDays?: number;
+}
+
+export function filesRoot(dataDir: string): string {
+  return path.join(dataDir, "files");
+}
+
+/** Tenant and job ids are generated, never user input, but keep the path inside the root anyway. */
+function storagePath(dataDir: string, relative: string): string {
+  const root = filesRoot(dataDir);
+  const full = path.resolve(root, relative);
+  if (!full.startsWith(`${root}${path.sep}`)) throw new Error("file path escapes the storage folder");
+  return full;
+}
+
+export type FileJobRow = Selectable<FileJobsTable>;
+
+export async function createFileJob(
+  trx: Tx,
+  tenantId: string,
+  input: {
+    kind: "import" | "export";
+    type: string;
+    format: FileFormat;
+    mode?: ImportMode;
+    filters?: Record<string, unknown>;
+    createdBy: string;
+    id?: string;
+  },
+  now: Date,
+  retentionDays = DEFAULT_RETENTION_DAYS,
+): Promise<FileJobRow> {
+  if (input.kind === "export" && !exportType(input.type)) {
+    throw new DomainError("export_type_unknown", `No export type ${input.type}`);
+  }
+  if (input.kind === "import" && !importType(input.type)) {
+    throw new DomainError("import_type_unknown", `No import type ${input.type}`);
+  }
+  const row = await trx
+    .insertInto("file_jobs")
+    .values({
+      tenant_id: tenantId,
+      id: input.id ?? newId(input.kind === "import" ? "imp" : "exp"),
+      kind: input.kind,
+      type: input.type,
+      format: input.format,
+      status: "queued",
+      mode: input.kind === "import" ? (input.mode ?? "all_or_nothing") : null,
+      filters: JSON.stringify(input.filters ?? {}),
+      rows_total: null,
+      errors: "[]",
+      error: null,
+      file_name: null,
+      file_path: null,
+      file_size: null,
+      created_by: input.createdBy,
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+      expires_at: new Date(now.getTime() + retentionDays * DAY_MS),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return row as FileJobRow;
+}
+
+export async function getFileJob(trx: Tx, tenantId: string, id: string, kind?: "import" | "export") {
+  let query = trx.selectFrom("file_jobs").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  if (kind) query = query.where("kind", "=", kind);
+  const row = await query.executeTakeFirst();
+  if (!row) throw new DomainError("file_job_not_found", `${kind ?? "File job"} not found`);
+  return row as FileJobRow;
+}
+
+async function update(
+  db: Database,
+  tenantId: string,
+  id: string,
+  set: Partial<Record<keyof FileJobsTable, unknown>>,
+) {
+  await db.tenantTx(tenantId, (trx) =>
+    trx
+      .updateTable("file_jobs")
+      // biome-ignore lint/suspicious/noExplicitAny: a partial row of this table.
+      .set(set as any)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .execute(),
+  );
+}
+
+/** Stores an upload under the tenant's folder, refusing more than MAX_UPLOAD_BYTES. */
+export async function saveUpload(
+  dataDir: string,
+  tenantId: string,
+  id: string,
+  format: FileFormat,
+  body: Readable,
+  maxBytes = MAX_UPLOAD_BYTES,
+): Promise<{ relative: string; size: number }> {
+  const relative = `${tenantId}/${id}.upload.${format}`;
+  const full = storagePath(dataDir, relative);
+  await mkdir(path.dirname(full), { recursive: true });
+  let size = 0;
+  try {
+    await pipeline(
+      body,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          size += chunk.length;
+          if (size > maxBytes) {
+            throw new DomainError(
+              "payload_too_large",
+              `Uploads are limited to ${maxBytes / 1024 / 1024} MiB`,
+            );
+          }
+          yield chunk;
+        }
+      },
+      createWriteStream(full),
+    );
+  } catch (error) {
+    await rm(full, { force: true });
+    throw error;
+  }
+  return { relative, size };
+}
+
+/** Runs a queued import or export to its end; safe to call again for a job already finished. */
+export async function runFileJob(
+  deps: FileDeps,
+  tenantId: string,
+  id: string,
+  now: () => Date,
+): Promise<void> {
+  const job = await deps.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, id));
+  if (job.status !== "queued" && job.status !== "running") return;
+  await update(deps.db, tenantId, id, { status: "running", started_at: now() });
+  try {
+    if (job.kind === "export") await runExport(deps, job, now);
+    else await runImport(deps, job, now);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await update(deps.db, tenantId, id, {
+      status: "failed",
+      error: message.slice(0, 2000),
+      finished_at: now(),
+    });
+  }
+}
+
+// ---------------------------------------------------------------- exports
+
+interface RowSink {
+  write(cells: Cell[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+function waitDrain(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once("drain", resolve);
+    stream.once("error", reject);
+  });
+}
+
+function csvCell(cell: Cell): string | number | boolean | null {
+  return cell instanceof Date ? cell.toISOString() : cell;
+}
+
+/** CSV with a UTF-8 byte-order mark, so Excel opens Chinese text correctly. */
+async function csvSink(file: string, headers: string[]): Promise<RowSink> {
+  const out = createWriteStream(file);
+  out.write(`\ufeff${stringifySync([headers])}`);
+  let pending: (string | number | boolean | null)[][] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const text = stringifySync(pending);
+    pending = [];
+    if (!out.write(text)) await waitDrain(out);
+  };
+  return {
+    write: async (cells) => {
+      pending.push(cells.map(csvCell));
+      if (pending.length >= 1000) await flush();
+    },
+    close: async () => {
+      await flush();
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
+
+/** exceljs's streaming writer: rows are committed (written and released) one by one. */
+async function xlsxSink(file: string, sheetName: string, headers: string[]): Promise<RowSink> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    filename: file,
+    useStyles: false,
+    useSharedStrings: false,
+  });
+  const sheet = workbook.addWorksheet(sheetName.slice(0, 31));
+  sheet.addRow(headers).commit();
+  return {
+    write: async (cells) => {
+      sheet.addRow(cells).commit();
+    },
+    close: async () => {
+      sheet.commit();
+      await workbook.commit();
+    },
+  };
+}
+
+async function runExport(deps: FileDeps, job: FileJobRow, now: () => Date): Promise<void> {
+  const definition = exportType(job.type);
+  if (!definition) throw new Error(`export type ${job.type} is no longer registered`);
+  const relative = `${job.tenant_id}/${job.id}.${job.format}`;
+  const full = storagePath(deps.dataDir, relative);
+  const temp = `${full}.part`;
+  await mkdir(path.dirname(full), { recursive: true });
+  const headers = definition.columns.map((c) => c.header);
+  const sink = job.format === "csv" ? await csvSink(temp, headers) : await xlsxSink(temp, job.type, headers);
+  let done = 0;
+  try {
+    await deps.db.tenantTx(job.tenant_id, async (trx) => {
+      if (definition.count) {
+        const total = await definition.count(trx, job.tenant_id, job.filters);
+        await update(deps.db, job.tenant_id, job.id, { rows_total: total });
+      }
+      let reported = 0;
+      for await (const batch of definition.batches(trx, job.tenant_id, job.filters)) {
+        for (const row of batch) await sink.write(definition.columns.map((c) => c.value(row)));
+        done += batch.length;
+        if (done - reported >= PROGRESS_EVERY_ROWS) {
+          reported = done;
+          await update(deps.db, job.tenant_id, job.id, { rows_done: done });
+        }
+      }
+    });
+    await sink.close();
+    await rename(temp, full);
+  } catch (error) {
+    await sink.close().catch(() => {});
+    await rm(temp, { force: true });
+    throw error;
+  }
+  const size = (await stat(full)).size;
+  const stamp = now().toISOString().slice(0, 19).replace(/[-:T]/g, "");
+  await update(deps.db, job.tenant_id, job.id, {
+    status: "succeeded",
+    rows_done: done,
+    rows_total: done,
+    file_path: relative,
+    file_size: size,
+    file_name: `${job.type}-${stamp}.${job.format}`,
+    finished_at: now(),
+  });
+}
+
+// ---------------------------------------------------------------- imports
+
+/** The header row maps to columns by key or header text (case-insensitive). */
+function headerMap(headers: string[], columns: ImportColumn[]): (string | null)[] {
+  return headers.map((h) => {
+    const name = h
+      .trim()
+      .replace(/^\ufeff/, "")
+      .toLowerCase();
+    return columns.find((c) => c.key.toLowerCase() === name || c.header.toLowerCase() === name)?.key ?? null;
+  });
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "object") {
+    const v = value as { text?: string; result?: unknown; richText?: { text: string }[] };
+    if (v.richText) return v.richText.map((r) => r.text).join("");
+    if (v.text !== undefined) return String(v.text);
+    if (v.result !== undefined) return cellText(v.result);
+    return "";
+  }
+  return String(value);
+}
+
+/** Rows of an uploaded file as raw cell arrays, streamed; the first is the header. */
+async function* readRows(file: string, format: FileFormat): AsyncGenerator<string[]> {
+  if (format === "csv") {
+    const parser = createReadStream(file).pipe(
+      parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true }),
+    );
+    for await (const record of parser) yield (record as string[]).map((v) => v ?? "");
+    return;
+  }
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+    sharedStrings: "cache",
+    hyperlinks: "ignore",
+    styles: "ignore",
+    worksheets: "emit",
+  });
+  for await (const sheet of reader) {
+    for await (const row of sheet) {
+      const values = (row.values as unknown[]).slice(1).map(cellText);
+      if (values.every((v) => v.trim() === "")) continue;
+      yield values;
+    }
+    return; // the first worksheet only
+  }
+}
+
+async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Promise<void> {
+  const definition = importType(job.type);
+  if (!definition) throw new Error(`import type ${job.type} is no longer registered`);
+  if (!job.file_path) throw new Error("the import has no uploaded file");
+  const file = storagePath(deps.dataDir, job.file_path);
+  const errors: RowError[] = [];
+  let errorCount = 0;
+  const addError = (e: RowError) => {
+    errorCount++;
+    if (errors.length < MAX_STORED_ERRORS) errors.push(e);
+  };
+  const parsed: ParsedRow<unknown>[] = [];
+  const badRows = new Set<number>();
+  let keys: (string | null)[] | undefined;
+  let line = 0;
+  for await (const values of readRows(file, job.format)) {
+    line++;
+    if (!keys) {
+      keys = headerMap(values, definition.columns);
+      const missing = definition.columns.filter((c) => c.required && !keys!.includes(c.key));
+      for (const c of missing) addError({ row: 1, column: c.key, message: `missing column "${c.header}"` });
+      if (missing.length > 0) break;
+      continue;
+    }
+    if (line - 1 > MAX_IMPORT_ROWS) {
+      throw new Error(`the file has more than ${MAX_IMPORT_ROWS} rows; split it`);
+    }
+    const cells: Record<string, string> = {};
+    keys.forEach((key, i) => {
+      if (key) cells[key] = (values[i] ?? "").trim();
+    });
+    const result = definition.parseRow(cells, line);
+    if ("errors" in result) {
+      badRows.add(line);
+      for (const e of result.errors) addError(e);
+    } else parsed.push({ row: line, value: result.value });
+    if (line % PROGRESS_EVERY_ROWS === 0)
+      await update(deps.db, job.tenant_id, job.id, { rows_total: line - 1 });
+  }
+  if (!keys) throw new Error("the file is empty");
+  const total = Math.max(line - 1, 0);
+
+  // Validate across rows, then write — in one transaction, so what was checked is what is written.
+  const outcome = await deps.db.tenantTx(job.tenant_id, async (trx) => {
+    const crossErrors = errors.some((e) => e.row === 1)
+      ? []
+      : await definition.validate(trx, job.tenant_id, parsed);
+    for (const e of crossErrors) {
+      badRows.add(e.row);
+      addError(e);
+    }
+    const headerBroken = errors.some((e) => e.row === 1);
+    if (headerBroken || (job.mode !== "skip_bad_rows" && badRows.size > 0)) return { written: 0 };
+    const good = parsed.filter((r) => !badRows.has(r.row));
+    if (good.length > 0) await definition.apply(trx, job.tenant_id, good, { jobId: job.id, now: now() });
+    return { written: good.length };
+  });
+  errors.sort((a, b) => a.row - b.row);
+  const failed = errors.some((e) => e.row === 1) || (job.mode !== "skip_bad_rows" && badRows.size > 0);
+  await update(deps.db, job.tenant_id, job.id, {
+    status: failed ? "failed" : "succeeded",
+    rows_total: total,
+    rows_done: outcome.written,
+    rows_failed: badRows.size,
+    errors: JSON.stringify(errors),
+    error: failed
+      ? `${errorCount} errors in ${badRows.size} rows; nothing was imported (fix the rows or choose skip_bad_rows)`
+      : null,
+    finished_at: now(),
+  });
+}
+
+/** The file to send for a download: only a finished job's, only within its retention. */
+export async function downloadable(trx: Tx, tenantId: string, id: string, dataDir: string, now: Date) {
+  const job = await getFileJob(trx, tenantId, id, "export");
+  if (job.status === "expired" || job.expires_at <= now)
+    throw new DomainError("file_expired", "The file has expired");
+  if (job.status !== "succeeded" || !job.file_path) {
+    throw new DomainError("file_not_ready", `The export is ${job.status}`);
+  }
+  return {
+    path: storagePath(dataDir, job.file_path),
+    name: job.file_name ?? path.basename(job.file_path),
+    format: job.format,
+  };
+}
+
+/** The import template: the header row and one example row. */
+export async function writeTemplate(type: string, format: FileFormat, file: string): Promise<void> {
+  const definition = importType(type);
+  if (!definition) throw new DomainError("import_type_unknown", `No import type ${type}`);
+  const headers = definition.columns.map((c) => c.header);
+  const example = definition.columns.map((c) => c.example);
+  const sink = format === "csv" ? await csvSink(file, headers) : await xlsxSink(file, type, headers);
+  await sink.write(example);
+  await sink.close();
+}
+
+/** Deletes files past their retention and marks their jobs expired; returns how many. */
+export async function pruneFiles(deps: FileDeps, now: Date, limit = 1000): Promise<number> {
+  const expired = await deps.db.systemTx(async (trx) => {
+    const result = await sql<{ tenant_id: string; id: string; file_path: string | null }>`
+      update file_jobs set status = 'expired'
+       where (tenant_id, id) in (
+         select tenant_id, id from file_jobs
+          where expires_at <= ${now} and status in ('succeeded', 'failed')
+          limit ${limit} for update skip locked)
+      returning tenant_id, id, file_path`.execute(trx);
+    return result.rows;
+  });
+  // Uploads of imports are kept beside their job: remove them too.
+  for (const job of expired) {
+    if (job.file_path) await rm(storagePath(deps.dataDir, job.file_path), { force: true });
+  }
+  return expired.length;
+}

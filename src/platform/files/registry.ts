@@ -1,0 +1,87 @@
+import type { Tx } from "../../db/database.js";
+import { assert } from "../../shared/assert.js";
+import type { RowError } from "./files.schema.js";
+
+/**
+ * Modules register their import and export types here (at import time); the machinery
+ * (jobs, progress, storage, limits, templates, the API) is shared.
+ */
+export type Cell = string | number | boolean | Date | null;
+
+export interface ExportColumn<R> {
+  key: string;
+  header: string;
+  value: (row: R) => Cell;
+}
+
+export interface ExportDefinition<R = unknown> {
+  type: string;
+  description: string;
+  /** The permission a caller needs to start this export. */
+  permission: string;
+  columns: ExportColumn<R>[];
+  /** Rows in batches (keyset pages), read in the tenant's transaction. */
+  batches(trx: Tx, tenantId: string, filters: Record<string, unknown>): AsyncIterable<R[]>;
+  /** How many rows the export will have (for progress); optional. */
+  count?(trx: Tx, tenantId: string, filters: Record<string, unknown>): Promise<number>;
+}
+
+export interface ImportColumn {
+  key: string;
+  header: string;
+  required: boolean;
+  description: string;
+  example: string;
+}
+
+export interface ParsedRow<V> {
+  row: number;
+  value: V;
+}
+
+export interface ImportDefinition<V = unknown> {
+  type: string;
+  description: string;
+  permission: string;
+  columns: ImportColumn[];
+  /** Checks one row's cells (trimmed text by column key); returns its value or its errors. */
+  parseRow(cells: Record<string, string>, row: number): { value: V } | { errors: RowError[] };
+  /** Checks across rows and against the database (duplicates, references). */
+  validate(trx: Tx, tenantId: string, rows: ParsedRow<V>[]): Promise<RowError[]>;
+  /** Writes the rows; runs in one transaction with `validate`. */
+  apply(
+    trx: Tx,
+    tenantId: string,
+    rows: ParsedRow<V>[],
+    context: { jobId: string; now: Date },
+  ): Promise<void>;
+}
+
+const exportsByType = new Map<string, ExportDefinition>();
+const importsByType = new Map<string, ImportDefinition>();
+
+export function registerExport<R>(definition: ExportDefinition<R>): void {
+  assert(!exportsByType.has(definition.type), `export ${definition.type} registered twice`);
+  exportsByType.set(definition.type, definition as ExportDefinition);
+}
+
+export function registerImport<V>(definition: ImportDefinition<V>): void {
+  assert(!importsByType.has(definition.type), `import ${definition.type} registered twice`);
+  importsByType.set(definition.type, definition as ImportDefinition);
+}
+
+export function exportType(type: string): ExportDefinition | undefined {
+  return exportsByType.get(type);
+}
+
+export function importType(type: string): ImportDefinition | undefined {
+  return importsByType.get(type);
+}
+
+export function exportTypes(): ExportDefinition[] {
+  return [...exportsByType.values()];
+}
+
+export function importTypes(): ImportDefinition[] {
+  return [...importsByType.values()];
+}

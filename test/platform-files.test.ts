@@ -1,0 +1,263 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { parse } from "csv-parse/sync";
+import ExcelJS from "exceljs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recordAudit } from "../src/platform/audit/audit.js";
+import { systemActor } from "../src/platform/auth/actor.js";
+import "../src/platform/files/builtin.js";
+import {
+  createFileJob,
+  downloadable,
+  type FileDeps,
+  getFileJob,
+  MAX_IMPORT_ROWS,
+  pruneFiles,
+  runFileJob,
+  saveUpload,
+  writeTemplate,
+} from "../src/platform/files/file-jobs.js";
+import type { FileFormat, ImportMode } from "../src/platform/files/files.schema.js";
+import { createTenant } from "../src/platform/tenants.js";
+import { ManualClock } from "../src/shared/clock.js";
+import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+
+let t: TestDatabase;
+let deps: FileDeps;
+let dataDir: string;
+let tenantId: string;
+let otherTenant: string;
+const clock = new ManualClock("2026-07-01T00:00:00Z");
+const now = () => clock.now();
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-files-"));
+  deps = { db: t.db, dataDir };
+  tenantId = (await createTenant(t.db, { name: "Files" }, clock.now())).tenantId;
+  otherTenant = (await createTenant(t.db, { name: "Other" }, clock.now())).tenantId;
+  await t.db.tenantTx(tenantId, async (trx) => {
+    for (let i = 0; i < 25; i++) {
+      await recordAudit(
+        trx,
+        systemActor(tenantId, "seed"),
+        {
+          action: i % 5 === 0 ? "member.created" : "voucher.issued",
+          targetType: "x",
+          targetId: `x_${i}`,
+          summary: { 名: i },
+        },
+        clock.now(),
+      );
+    }
+  });
+});
+afterAll(async () => {
+  await t.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function exportAudit(format: FileFormat, filters: Record<string, unknown> = {}) {
+  const job = await t.db.tenantTx(tenantId, (trx) =>
+    createFileJob(
+      trx,
+      tenantId,
+      { kind: "export", type: "audit_events", format, filters, createdBy: "key_1" },
+      now(),
+    ),
+  );
+  await runFileJob(deps, tenantId, job.id, now);
+  return t.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, job.id));
+}
+
+describe("exports", () => {
+  it("exports the audit log as CSV with progress counts, under the tenant's folder", async () => {
+    const job = await exportAudit("csv");
+    expect(job).toMatchObject({ status: "succeeded", rows_total: 25, rows_done: 25, error: null });
+    expect(job.file_path).toBe(`${tenantId}/${job.id}.csv`);
+    const target = await t.db.tenantTx(tenantId, (trx) =>
+      downloadable(trx, tenantId, job.id, dataDir, now()),
+    );
+    const text = await readFile(target.path, "utf8");
+    const rows = parse(text, { bom: true }) as string[][];
+    expect(rows[0]).toEqual([
+      "id",
+      "created_at",
+      "actor_type",
+      "actor_id",
+      "actor_role",
+      "action",
+      "target_type",
+      "target_id",
+      "summary",
+      "request_id",
+    ]);
+    expect(rows).toHaveLength(26);
+    expect(JSON.parse(rows[1]![8]!)).toEqual({ 名: 0 });
+  });
+
+  it("exports as xlsx with filters", async () => {
+    const job = await exportAudit("xlsx", { action: "member.created" });
+    expect(job).toMatchObject({ status: "succeeded", rows_done: 5 });
+    const target = await t.db.tenantTx(tenantId, (trx) =>
+      downloadable(trx, tenantId, job.id, dataDir, now()),
+    );
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(target.path);
+    const sheet = workbook.worksheets[0]!;
+    expect(sheet.rowCount).toBe(6);
+    expect(sheet.getRow(2).getCell(6).value).toBe("member.created");
+  });
+
+  it("is downloadable only by its tenant and only until it expires; pruning removes the file", async () => {
+    const job = await exportAudit("csv");
+    await expect(
+      t.db.tenantTx(otherTenant, (trx) => downloadable(trx, otherTenant, job.id, dataDir, now())),
+    ).rejects.toMatchObject({ code: "file_job_not_found" });
+    const target = await t.db.tenantTx(tenantId, (trx) =>
+      downloadable(trx, tenantId, job.id, dataDir, now()),
+    );
+    clock.advanceDays(7);
+    await expect(
+      t.db.tenantTx(tenantId, (trx) => downloadable(trx, tenantId, job.id, dataDir, now())),
+    ).rejects.toMatchObject({ code: "file_expired" });
+    expect(await pruneFiles(deps, now())).toBeGreaterThanOrEqual(1);
+    await expect(stat(target.path)).rejects.toMatchObject({ code: "ENOENT" });
+    const after = await t.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, job.id));
+    expect(after.status).toBe("expired");
+  });
+});
+
+async function importFile(format: FileFormat, content: Buffer | string, mode: ImportMode = "all_or_nothing") {
+  const job = await t.db.tenantTx(tenantId, (trx) =>
+    createFileJob(
+      trx,
+      tenantId,
+      { kind: "import", type: "org_units", format, mode, createdBy: "key_1" },
+      now(),
+    ),
+  );
+  const saved = await saveUpload(dataDir, tenantId, job.id, format, Readable.from([Buffer.from(content)]));
+  await t.db.tenantTx(tenantId, (trx) =>
+    trx
+      .updateTable("file_jobs")
+      .set({ file_path: saved.relative, file_size: saved.size })
+      .where("id", "=", job.id)
+      .execute(),
+  );
+  await runFileJob(deps, tenantId, job.id, now);
+  return t.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, job.id));
+}
+
+async function orgUnits() {
+  return t.db.tenantTx(tenantId, (trx) =>
+    trx
+      .selectFrom("org_units")
+      .select(["code", "name", "path", "parent_id", "id"])
+      .where("code", "is not", null)
+      .execute(),
+  );
+}
+
+describe("imports", () => {
+  const bad = [
+    "code,name,kind,parent_code",
+    "SH,上海区域,organization,", // kind not importable
+    "SH-1,徐汇店,store,SH", // parent is a bad row
+    "BJ,北京区域,distributor,",
+    "BJ-1,,store,BJ", // name missing
+    "BJ-2,朝阳店,store,BJ",
+    "BJ-2,朝阳二店,store,BJ", // duplicate code
+    "GZ-1,天河店,store,GZ", // unknown parent
+    "bad code!,X,planet,",
+  ].join("\n");
+
+  it("validates every row first, reports errors per row and column, and writes nothing", async () => {
+    const job = await importFile("csv", bad);
+    expect(job.status).toBe("failed");
+    expect(job.rows_total).toBe(8);
+    expect(job.rows_done).toBe(0);
+    expect(job.rows_failed).toBe(6);
+    expect(job.errors.map((e) => [e.row, e.column])).toEqual([
+      [2, "kind"],
+      [3, "parent_code"],
+      [5, "name"],
+      [7, "code"],
+      [8, "parent_code"],
+      [9, "code"],
+      [9, "kind"],
+    ]);
+    expect(job.errors[4]!.message).toContain("GZ");
+    expect(job.error).toContain("nothing was imported");
+    expect(await orgUnits()).toEqual([]);
+  });
+
+  it("imports the good rows when asked to skip bad ones", async () => {
+    const job = await importFile("csv", bad, "skip_bad_rows");
+    expect(job).toMatchObject({ status: "succeeded", rows_total: 8, rows_done: 2, rows_failed: 6 });
+    const units = await orgUnits();
+    expect(units.map((u) => u.code).sort()).toEqual(["BJ", "BJ-2"]);
+    const bj = units.find((u) => u.code === "BJ")!;
+    expect(units.find((u) => u.code === "BJ-2")!.path).toBe(
+      `${bj.path}${units.find((u) => u.code === "BJ-2")!.id}/`,
+    );
+  });
+
+  it("imports an xlsx tree all or nothing, parents before children, with materialised paths", async () => {
+    const file = path.join(dataDir, "units.xlsx");
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet("units");
+    sheet.addRow(["Code", "Name", "Kind", "Parent_Code"]);
+    sheet.addRow(["SZ", "深圳区域", "distributor", ""]);
+    sheet.addRow(["SZ-R1", "南山经销商", "reseller", "SZ"]);
+    sheet.addRow(["SZ-R1-S1", "海岸城店", "store", "SZ-R1"]);
+    sheet.addRow(["BJ-3", "海淀店", "store", "BJ"]); // parent exists already
+    await workbook.xlsx.writeFile(file);
+    const job = await importFile("xlsx", await readFile(file));
+    expect(job).toMatchObject({
+      status: "succeeded",
+      rows_total: 4,
+      rows_done: 4,
+      rows_failed: 0,
+      errors: [],
+    });
+    const units = new Map((await orgUnits()).map((u) => [u.code, u]));
+    const sz = units.get("SZ")!;
+    const r1 = units.get("SZ-R1")!;
+    expect(units.get("SZ-R1-S1")!.path).toBe(`${sz.path}${r1.id}/${units.get("SZ-R1-S1")!.id}/`);
+    expect(units.get("BJ-3")!.parent_id).toBe(units.get("BJ")!.id);
+  });
+
+  it("refuses a missing required column and a file over the row limit", async () => {
+    const noKind = await importFile("csv", "code,name\nA,B");
+    expect(noKind.status).toBe("failed");
+    expect(noKind.errors).toEqual([{ row: 1, column: "kind", message: 'missing column "kind"' }]);
+
+    const lines = ["code,name,kind"];
+    for (let i = 0; i <= MAX_IMPORT_ROWS; i++) lines.push(`C${i},N,store`);
+    const tooMany = await importFile("csv", lines.join("\n"));
+    expect(tooMany.status).toBe("failed");
+    expect(tooMany.error).toContain("more than 100000 rows");
+  });
+
+  it("refuses an upload over the size limit and leaves no file behind", async () => {
+    const big = Readable.from([Buffer.alloc(600), Buffer.alloc(600)]);
+    await expect(saveUpload(dataDir, tenantId, "imp_big", "csv", big, 1000)).rejects.toMatchObject({
+      code: "payload_too_large",
+    });
+    await expect(stat(path.join(dataDir, "files", tenantId, "imp_big.upload.csv"))).rejects.toThrow();
+  });
+
+  it("writes a template with the columns and an example row", async () => {
+    const file = path.join(dataDir, "template.csv");
+    await writeTemplate("org_units", "csv", file);
+    const rows = parse(await readFile(file, "utf8"), { bom: true }) as string[][];
+    expect(rows).toEqual([
+      ["code", "name", "kind", "parent_code"],
+      ["SH-001", "上海徐汇店", "store", ""],
+    ]);
+    await writeFile(file, "");
+  });
+});
