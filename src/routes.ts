@@ -1,7 +1,7 @@
 import type { RoutesFn } from "./app-types.js";
+import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
-import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { foundationRoutes } from "./platform/foundation.routes.js";
 import { orgRoutes } from "./platform/org/org.routes.js";

@@ -34,13 +34,8 @@ interface TransferBody {
   hold_state?: string;
 }
 
-const post = (url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({
-    method: "POST",
-    url,
-    headers: { ...tenant.auth, ...headers },
-    ...(payload === undefined ? {} : { payload }),
-  });
+const post = (url: string, payload: object = {}, headers: Record<string, string> = {}) =>
+  t.app.inject({ method: "POST", url, headers: { ...tenant.auth, ...headers }, payload });
 const get = (url: string, headers = tenant.auth) => t.app.inject({ url, headers });
 
 async function account(body: Record<string, unknown>): Promise<AccountBody> {
