@@ -3,7 +3,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
-import { type BillLine, planDeductions } from "./deduction-plan.js";
+import { type BillLine, planTieredDeductions } from "./deduction-plan.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { openAccount, postedBalance, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import { lockBill, unitInScope } from "./vouchers.repository.js";
@@ -17,6 +17,11 @@ export interface BillInput {
   billId: string;
   asset: string;
   lines: BillLine[];
+  /**
+   * Holders whose vouchers are used after the customer's own, in this order (an enterprise
+   * master's shared coupons for a member account).
+   */
+  sharedHolderIds?: string[];
 }
 
 export interface BillResult {
@@ -62,7 +67,7 @@ export async function deductBill(
     throw new DomainError("limit_exceeded", `A bill has 1-${MAX_BILL_LINES} lines`);
   }
   const customer = await unitInScope(trx, actor, input.customerId, "customer");
-  if (customer.kind !== "customer")
+  if (customer.kind !== "customer" && customer.kind !== "member_account")
     throw new DomainError("not_a_customer", `${customer.id} is not a customer`);
   // One bill id at a time, whatever the customer: the check below then sees every earlier one.
   await lockBill(trx, actor.tenantId, input.billId);
@@ -80,34 +85,12 @@ export async function deductBill(
     return loadBillResult(uow, actor.tenantId, existing.id);
   }
 
-  const vouchers = await trx
-    .selectFrom("vouchers")
-    .selectAll()
-    .where("tenant_id", "=", actor.tenantId)
-    .where("customer_id", "=", customer.id)
-    .where("asset", "=", input.asset)
-    .where("state", "=", "active")
-    .where("starts_at", "<=", now)
-    .where("expires_at", ">", now)
-    .orderBy("id")
-    .limit(MAX_VOUCHERS_PER_BILL)
-    .forUpdate()
-    .execute();
-  const usable = [];
-  for (const v of vouchers) {
-    const balance = await postedBalance(uow, v.account_id!);
-    if (balance > 0) {
-      usable.push({
-        id: v.id,
-        accountId: v.account_id!,
-        balance,
-        expiresAt: v.expires_at,
-        minBillAmount: v.min_bill_amount,
-        scope: { kind: v.scope_kind, productCodes: v.product_codes },
-      });
-    }
+  const tiers = [];
+  for (const holderId of [customer.id, ...(input.sharedHolderIds ?? [])]) {
+    tiers.push(await usableVouchers(uow, actor.tenantId, holderId, input.asset, now));
   }
-  const plan = planDeductions(input.lines, usable);
+  const usable = tiers.flat();
+  const plan = planTieredDeductions(input.lines, tiers);
   const billRef = newId("vbl");
   const totalAmount = input.lines.reduce((sum, line) => sum + line.amount, 0);
   const deductedAmount = plan.reduce((sum, d) => sum + d.amount, 0);
@@ -196,6 +179,38 @@ export async function deductBill(
     );
   }
   return loadBillResult(uow, actor.tenantId, billRef);
+}
+
+/** A holder's usable vouchers in the asset, locked, with their ledger balances. */
+async function usableVouchers(uow: UnitOfWork, tenantId: string, holderId: string, asset: string, now: Date) {
+  const vouchers = await uow.trx
+    .selectFrom("vouchers")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("customer_id", "=", holderId)
+    .where("asset", "=", asset)
+    .where("state", "=", "active")
+    .where("starts_at", "<=", now)
+    .where("expires_at", ">", now)
+    .orderBy("id")
+    .limit(MAX_VOUCHERS_PER_BILL)
+    .forUpdate()
+    .execute();
+  const usable = [];
+  for (const v of vouchers) {
+    const balance = await postedBalance(uow, v.account_id!);
+    if (balance > 0) {
+      usable.push({
+        id: v.id,
+        accountId: v.account_id!,
+        balance,
+        expiresAt: v.expires_at,
+        minBillAmount: v.min_bill_amount,
+        scope: { kind: v.scope_kind, productCodes: v.product_codes },
+      });
+    }
+  }
+  return usable;
 }
 
 /** The bill as first answered: its lines and every deduction on them. */

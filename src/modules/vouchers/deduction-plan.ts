@@ -21,6 +21,16 @@ export interface Deduction {
 }
 
 /**
+ * Deducts in tiers (a member's own coupons, then its master's shared coupons): each tier
+ * is planned on what the earlier tiers left of each line; minimums compare to the whole bill.
+ */
+export function planTieredDeductions(lines: BillLine[], tiers: UsableVoucher[][]): Deduction[] {
+  const billTotal = lines.reduce((sum, line) => sum + line.amount, 0);
+  const remaining = lines.map((line) => line.amount);
+  return tiers.flatMap((tier) => planDeductions(lines, tier, { billTotal, remaining }));
+}
+
+/**
  * The deduction order, documented for the API:
  * 1. only vouchers whose minimum bill amount is at most the bill's total take part;
  * 2. vouchers go earliest expiry first, then smallest balance, then oldest id (issue order);
@@ -37,9 +47,13 @@ export function orderVouchers<T extends UsableVoucher>(vouchers: T[]): T[] {
   );
 }
 
-export function planDeductions(lines: BillLine[], vouchers: UsableVoucher[]): Deduction[] {
-  const total = lines.reduce((sum, line) => sum + line.amount, 0);
-  const remaining = lines.map((line) => line.amount);
+export function planDeductions(
+  lines: BillLine[],
+  vouchers: UsableVoucher[],
+  options: { billTotal?: number; remaining?: number[] } = {},
+): Deduction[] {
+  const total = options.billTotal ?? lines.reduce((sum, line) => sum + line.amount, 0);
+  const remaining = options.remaining ?? lines.map((line) => line.amount);
   const deductions: Deduction[] = [];
   for (const voucher of orderVouchers(vouchers)) {
     if (voucher.minBillAmount > total) continue;

@@ -9,10 +9,22 @@ import type { AppDeps } from "../../app-types.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
 
-export { type BillLine, orderVouchers, planDeductions, planLineRefund } from "./deduction-plan.js";
+export { type BillInput, type BillResult, deductBill, loadBillResult } from "./deduct-bill.js";
+export {
+  type BillLine,
+  orderVouchers,
+  planDeductions,
+  planLineRefund,
+  planTieredDeductions,
+} from "./deduction-plan.js";
 export { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
+export { type OpenVoucherInput, openVoucher } from "./open-voucher.js";
+export { type RefundInput, type RefundResult, refundBill } from "./refund-bill.js";
 export { type ExportFormat, exportTable } from "./voucher-export.js";
 export { type ProductScope, scopeAllows, type Validity, validityWindow } from "./voucher-rules.js";
+export { accountIds as voucherAccountIds, postedBalance } from "./vouchers.ledger.js";
+export { VOUCHER_STATES, type VoucherRow } from "./vouchers.repository.js";
+export { withdrawVoucher } from "./withdraw-voucher.js";
 
 export const VOUCHER_EXPIRY_JOB = "vouchers.expire";
 

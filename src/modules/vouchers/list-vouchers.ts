@@ -13,7 +13,7 @@ export interface VoucherFilters {
   customer_id?: string;
   template_id?: string;
   issuer_id?: string;
-  purpose?: "customer_discount" | "product_trial";
+  purpose?: "customer_discount" | "product_trial" | "cash_coupon";
   face_amount?: number;
   issued_from?: string;
   issued_to?: string;

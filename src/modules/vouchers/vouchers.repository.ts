@@ -6,8 +6,10 @@ import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import { escapeLike } from "../../platform/org/org-units.js";
 import { DomainError } from "../../shared/errors.js";
 
+/** Template purposes; vouchers may also be enterprise cash coupons. */
 export const PURPOSES = ["customer_discount", "product_trial"] as const;
-export type Purpose = (typeof PURPOSES)[number];
+export const VOUCHER_PURPOSES = ["customer_discount", "product_trial", "cash_coupon"] as const;
+export type Purpose = (typeof VOUCHER_PURPOSES)[number];
 export const SCOPE_KINDS = ["all", "allow", "deny"] as const;
 export type ScopeKind = (typeof SCOPE_KINDS)[number];
 export const VALIDITY_KINDS = ["fixed", "relative"] as const;

@@ -36,6 +36,7 @@ import {
   TEMPLATE_STATUSES,
   type TemplateRow,
   VALIDITY_KINDS,
+  VOUCHER_PURPOSES,
   VOUCHER_STATUSES,
 } from "./vouchers.repository.js";
 import { withdrawVoucher } from "./withdraw-voucher.js";
@@ -104,7 +105,7 @@ export function serializeTemplate(row: TemplateRow) {
     object: "voucher_template" as const,
     owner_id: row.owner_id,
     name: row.name,
-    purpose: row.purpose,
+    purpose: row.purpose as (typeof PURPOSES)[number],
     face_value: { amount: row.face_amount, asset: row.asset },
     validity: {
       kind: row.validity_kind,
@@ -388,7 +389,7 @@ export const Voucher = Type.Object(
   {
     id: Type.String(),
     object: Type.Literal("voucher"),
-    purpose: StringEnum(PURPOSES),
+    purpose: StringEnum(VOUCHER_PURPOSES),
     status: StringEnum(VOUCHER_STATUSES),
     face_value: Type.Object({ amount: Type.Integer(), asset: Type.String() }),
     balance: Type.Integer(),
@@ -526,7 +527,7 @@ const VoucherFilterQuery = {
   customer_id: Type.Optional(IdParam),
   template_id: Type.Optional(IdParam),
   issuer_id: Type.Optional(IdParam),
-  purpose: Type.Optional(StringEnum(PURPOSES)),
+  purpose: Type.Optional(StringEnum(VOUCHER_PURPOSES)),
   face_amount: Type.Optional(Type.Integer({ minimum: 1 })),
   issued_from: Type.Optional(Timestamp),
   issued_to: Type.Optional(Timestamp),
