@@ -1,23 +1,21 @@
 import { createAsset, type LedgerOps } from "../../src/ledger/index.js";
-import type { MemberFacts, TierCatalog } from "../../src/modules/benefits/index.js";
-import type { CheckoutSettlement, SettleContext, VoucherFacts } from "../../src/modules/checkout/index.js";
+import {
+  type CheckoutSettlement,
+  membersModuleFacts,
+  type SettleContext,
+  type VoucherFacts,
+} from "../../src/modules/checkout/index.js";
 import { DomainError } from "../../src/shared/errors.js";
 import type { TestApp } from "./app.js";
 
 /**
- * A stand-in for the members, wallets and vouchers modules on the real ledger, for checkout
- * tests until those modules publish their index.ts: member facts and voucher terms live in
- * memory; every balance (member balance, points, each voucher) is a ledger account and every
- * movement a ledger transfer in the order's transaction.
+ * Members from the real members module; a stand-in for the wallets and vouchers modules on
+ * the real ledger until they publish balance payment, points and member vouchers through
+ * their index.ts: voucher terms live in memory, every balance (member balance, points, each
+ * voucher) is a ledger account and every movement a transfer in the order's transaction.
  */
 export class LedgerTestSettlement implements CheckoutSettlement {
-  readonly members = new Map<string, MemberFacts>();
   readonly voucherTerms = new Map<string, Omit<VoucherFacts, "balance">>();
-  tiers: TierCatalog = new Map([
-    ["silver", { plan: "standard", rank: 1 }],
-    ["gold", { plan: "standard", rank: 2 }],
-    ["platinum", { plan: "standard", rank: 3 }],
-  ]);
 
   /** Set once the app and the tenant exist (the app is built with this settlement in its deps). */
   t!: TestApp;
@@ -62,8 +60,9 @@ export class LedgerTestSettlement implements CheckoutSettlement {
     });
   }
 
-  async addMember(facts: MemberFacts, balance: number): Promise<void> {
-    this.members.set(facts.id, facts);
+  /** Opens the member's balance and points accounts, with an opening balance. */
+  async addWallet(memberId: string, balance: number): Promise<void> {
+    const facts = { id: memberId };
     await this.run(async (ops) => {
       await ops.createAccount({
         id: this.ids.balance(facts.id),
@@ -117,9 +116,8 @@ export class LedgerTestSettlement implements CheckoutSettlement {
     });
   }
 
-  async memberFacts(_ctx: SettleContext, memberId: string) {
-    const facts = this.members.get(memberId);
-    return facts ? { facts, tiers: this.tiers } : null;
+  memberFacts(ctx: SettleContext, memberId: string) {
+    return membersModuleFacts(ctx, memberId);
   }
 
   async balanceAvailable(ctx: SettleContext, memberId: string, currency: string) {

@@ -13,7 +13,8 @@ let tenant: TestTenant;
 let settlement: LedgerTestSettlement;
 let acc: ReturnType<typeof LedgerTestSettlement.accounts>;
 
-const MEMBER = "mbr_platinum_1";
+let MEMBER = "";
+let GOLD = "";
 const VOUCHER = "vch_scenario_1";
 // Friday 2026-11-27, 12:00 in Shanghai.
 const FRIDAY_NOON = "2026-11-27T04:00:00Z";
@@ -42,18 +43,36 @@ beforeAll(async () => {
     headers: tenant.auth,
     payload: { timezone: "Asia/Shanghai" },
   });
-  await settlement.addMember(
-    {
-      id: MEMBER,
-      cardPlan: "standard",
-      tier: "platinum",
-      groups: [],
-      tags: [],
-      student: false,
-      birthday: "03-15",
+  const plan = await t.app.inject({
+    method: "POST",
+    url: "/v1/card-plans",
+    headers: tenant.auth,
+    payload: {
+      code: "standard",
+      name: "Standard",
+      validity: { kind: "relative", days: 365 },
+      tiers: [
+        { code: "silver", name: "Silver", rank: 1 },
+        { code: "gold", name: "Gold", rank: 2 },
+        { code: "platinum", name: "Platinum", rank: 3 },
+      ],
     },
-    5000,
-  );
+  });
+  expect(plan.statusCode, plan.body).toBe(201);
+  const member = async (name: string, tier: string) => {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: tenant.auth,
+      payload: { name, tier, birthday: "03-15" },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return json<{ id: string }>(res).id;
+  };
+  MEMBER = await member("Pat Platinum", "platinum");
+  GOLD = await member("Gil Gold", "gold");
+  await settlement.addWallet(MEMBER, 5000);
+  await settlement.addWallet(GOLD, 10000);
   await settlement.addVoucher(
     {
       id: VOUCHER,
@@ -72,7 +91,9 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const cart = {
-  member_id: MEMBER,
+  get member_id() {
+    return MEMBER;
+  },
   channel: "POS",
   lines: [
     { sku: "latte", category: "drinks", quantity: 2, unit_price: 3000 },
@@ -196,19 +217,7 @@ describe("checkout scenario", () => {
   });
 
   it("re-checks at complete: a benefit deactivated after the quote refuses the old total and writes nothing", async () => {
-    await settlement.addMember(
-      {
-        id: "mbr_gold_2",
-        cardPlan: "standard",
-        tier: "gold",
-        groups: [],
-        tags: [],
-        student: false,
-        birthday: null,
-      },
-      10000,
-    );
-    const payload = { ...cart, member_id: "mbr_gold_2", voucher_ids: [], client_order_id: "pos-0002" };
+    const payload = { ...cart, member_id: GOLD, voucher_ids: [], client_order_id: "pos-0002" };
     const quoted = json<{ total: number }>(
       await t.app.inject({
         method: "POST",
@@ -230,7 +239,7 @@ describe("checkout scenario", () => {
       "quote_changed",
     ) as unknown as { quote: { total: number } };
     expect(refused.quote.total).toBe(5700 + 2000); // now the 5% member discount is the best
-    expect(await settlement.balanceOf(acc.balance("mbr_gold_2"))).toBe(10000);
+    expect(await settlement.balanceOf(acc.balance(GOLD))).toBe(10000);
     await t.app.inject({ method: "POST", url: `/v1/benefits/${memberDay}/activate`, headers: tenant.auth });
   });
 
@@ -240,12 +249,12 @@ describe("checkout scenario", () => {
         method: "POST",
         url: "/v1/checkout/orders",
         headers: tenant.auth,
-        payload: { ...cart, member_id: "mbr_gold_2", client_order_id: "pos-0003" },
+        payload: { ...cart, member_id: GOLD, client_order_id: "pos-0003" },
       }),
       422,
       "voucher_not_usable",
     );
-    expect(await settlement.balanceOf(acc.balance("mbr_gold_2"))).toBe(10000);
+    expect(await settlement.balanceOf(acc.balance(GOLD))).toBe(10000);
   });
 
   it("refunds the order: points back, voucher restored, balance returned; once only", async () => {

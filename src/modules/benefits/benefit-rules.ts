@@ -1,6 +1,8 @@
 import { Ajv, type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
+import type { Tx } from "../../db/database.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
+import { validateAudienceRule } from "./audience.js";
 import { minutesOf } from "./benefit-calendar.js";
 import {
   type AudienceRule,
@@ -130,5 +132,18 @@ export function assertActiveRoom(activeCount: number): void {
       "too_many_active_benefits",
       `A tenant has at most ${MAX_ACTIVE_BENEFITS} active benefits; deactivate one first`,
     );
+  }
+}
+
+/** The benefit's and its perks' audiences name only card plans, tiers, groups and tags that exist. */
+export async function validateAudiences(
+  trx: Tx,
+  tenantId: string,
+  audience: AudienceRule,
+  config: unknown,
+): Promise<void> {
+  await validateAudienceRule(trx, tenantId, audience);
+  for (const perk of (config as { perks?: { audience: AudienceRule }[] }).perks ?? []) {
+    await validateAudienceRule(trx, tenantId, perk.audience);
   }
 }

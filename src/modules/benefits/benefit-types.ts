@@ -39,6 +39,9 @@ export const LIMITS = {
 
 const Code = Type.String({ minLength: 1, maxLength: 64 });
 const CodeList = (max: number) => Type.Array(Code, { maxItems: max, uniqueItems: true });
+/** Card plan, tier, group and tag codes, as the members module spells them. */
+const MemberCode = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" });
+const MemberCodes = Type.Array(MemberCode, { maxItems: LIMITS.audienceEntries, uniqueItems: true });
 const HHMM = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples: ["10:00"] });
 const MinorAmount = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const PositiveMinor = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
@@ -48,27 +51,32 @@ const DiscountPercent = Type.Integer({ minimum: 1, maximum: 99, description: "20
 const Multiplier = Type.String({ pattern: "^([1-9]|10)(\\.[0-9]{1,2})?$", examples: ["2"] });
 
 /**
- * Who a benefit (or a tier perk) reaches. Every dimension given must match (OR within a
- * dimension); `exclude` removes members that match any of its entries. An empty rule
- * reaches every member; nobody without a member is reached.
+ * Who a benefit (or a tier perk) reaches: the same shape as the members module's audience
+ * rule (its evaluator decides), declared here without a schema id so it can nest in the
+ * kinds' schemas. Every dimension given must match; `exclude` removes; empty = every member.
  */
 export const AudienceRule = Obj(
   {
-    card_plans: Type.Optional(CodeList(LIMITS.audienceEntries)),
-    tiers: Type.Optional(CodeList(LIMITS.audienceEntries)),
-    min_tier: Type.Optional(Code),
-    groups: Type.Optional(CodeList(LIMITS.audienceEntries)),
-    tags: Type.Optional(CodeList(LIMITS.audienceEntries)),
+    card_plans: Type.Optional(MemberCodes),
+    tiers: Type.Optional(MemberCodes),
+    min_tier: Type.Optional(MemberCode),
+    groups: Type.Optional(MemberCodes),
+    tags: Type.Optional(MemberCodes),
     student: Type.Optional(Type.Boolean()),
     exclude: Type.Optional(
       Obj({
-        tiers: Type.Optional(CodeList(LIMITS.audienceEntries)),
-        groups: Type.Optional(CodeList(LIMITS.audienceEntries)),
-        tags: Type.Optional(CodeList(LIMITS.audienceEntries)),
+        card_plans: Type.Optional(MemberCodes),
+        tiers: Type.Optional(MemberCodes),
+        groups: Type.Optional(MemberCodes),
+        tags: Type.Optional(MemberCodes),
+        student: Type.Optional(Type.Boolean()),
       }),
     ),
   },
-  { description: "Applicable card plans / tiers (e.g. min_tier silver = Silver tier and above)" },
+  {
+    description:
+      "The members module's audience rule (applicable card plans / tiers): e.g. min_tier silver = Silver tier and above",
+  },
 );
 export type AudienceRule = Static<typeof AudienceRule>;
 

@@ -16,6 +16,22 @@ let tenant: TestTenant;
 beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTestTenant(t);
+  const plan = await t.app.inject({
+    method: "POST",
+    url: "/v1/card-plans",
+    headers: tenant.auth,
+    payload: {
+      code: "standard",
+      name: "Standard",
+      validity: { kind: "permanent" },
+      tiers: [
+        { code: "silver", name: "Silver", rank: 1 },
+        { code: "gold", name: "Gold", rank: 2 },
+        { code: "platinum", name: "Platinum", rank: 3 },
+      ],
+    },
+  });
+  expect(plan.statusCode, plan.body).toBe(201);
 });
 afterAll(async () => t?.close());
 
@@ -141,6 +157,23 @@ describe("benefit catalog", () => {
       await t.app.inject({ url: "/v1/benefits?limit=100", headers: tenant.auth }),
     ).data.length;
     expect(after).toBe(before);
+  });
+
+  it("refuses an audience naming a tier the tenant does not have", async () => {
+    expectProblem(
+      await post({ kind: "custom", name: "x", audience: { min_tier: "diamond" }, config: {} }),
+      400,
+      "validation_failed",
+    );
+    expectProblem(
+      await post({
+        kind: "birthday",
+        name: "x",
+        config: { period: "day", perks: [{ audience: { tiers: ["diamond"] }, discount_percent: 10 }] },
+      }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("refuses an audience with both exact tiers and a minimum tier", async () => {

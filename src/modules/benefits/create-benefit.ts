@@ -2,7 +2,7 @@ import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { assertActiveRoom, validateBenefit } from "./benefit-rules.js";
+import { assertActiveRoom, validateAudiences, validateBenefit } from "./benefit-rules.js";
 import type { AudienceRule, BenefitKind, BenefitStatus } from "./benefit-types.js";
 import { type BenefitRow, bumpCatalogVersion, countActiveBenefits } from "./benefits.repository.js";
 
@@ -27,6 +27,7 @@ export async function createBenefit(
 ): Promise<BenefitRow> {
   const config = validateBenefit(input.kind, input.config, input.audience);
   const tenantId = context.actor.tenantId;
+  await validateAudiences(trx, tenantId, input.audience, config);
   if (input.status === "active") {
     // The version row serialises concurrent creations, so the count cannot be raced past.
     await bumpCatalogVersion(trx, tenantId);

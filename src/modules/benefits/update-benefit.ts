@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { assertActiveRoom, validateBenefit } from "./benefit-rules.js";
+import { assertActiveRoom, validateAudiences, validateBenefit } from "./benefit-rules.js";
 import type { AudienceRule, BenefitStatus } from "./benefit-types.js";
 import {
   type BenefitRow,
@@ -65,6 +65,7 @@ export async function updateBenefit(
   const before = await lockBenefit(trx, context.actor.tenantId, id);
   const audience = changes.audience ?? before.audience;
   const config = validateBenefit(before.kind, changes.config ?? before.config, audience);
+  await validateAudiences(trx, before.tenant_id, audience, config);
   return save(
     trx,
     context,

@@ -174,10 +174,11 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     };
   }
 
-  const context = (trx: Tx, tenantId: string): SettleContext => ({
-    tenantId,
+  const context = (trx: Tx, actor: Actor): SettleContext => ({
+    tenantId: actor.tenantId,
+    actor,
     trx,
-    ledger: ledger.within(trx, tenantId),
+    ledger: ledger.within(trx, actor.tenantId),
   });
 
   app.post(
@@ -199,7 +200,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const body = request.body;
       const at = body.at ? new Date(body.at) : clock.now();
       const q = await db.tenantTx(actor.tenantId, async (trx) =>
-        priceOrder(context(trx, actor.tenantId), settlement, await toRequest(trx, actor, body, at)),
+        priceOrder(context(trx, actor), settlement, await toRequest(trx, actor, body, at)),
       );
       return serializeQuote(q);
     },
@@ -232,7 +233,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
           const now = clock.now();
           const req = await toRequest(trx, actor, body, now);
           const { order } = await completeOrder(
-            context(trx, actor.tenantId),
+            context(trx, actor),
             settlement,
             { actor, requestId: request.id },
             {
@@ -291,7 +292,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
           const existing = await findOrder(trx, actor.tenantId, request.params.id);
           await assertOrderInScope(trx, actor, existing);
           const row = await refundOrder(
-            context(trx, actor.tenantId),
+            context(trx, actor),
             settlement,
             { actor, requestId: request.id },
             request.params.id,

@@ -42,7 +42,7 @@ export async function completeOrder(
     return { order: existing, replayed: true };
   }
 
-  const q = await priceOrder(ctx, settlement, req);
+  const q = await priceOrder(ctx, settlement, { ...req, forCompletion: true });
   if (req.expectedTotal !== null && req.expectedTotal !== q.total) {
     throw new DomainError(
       "quote_changed",

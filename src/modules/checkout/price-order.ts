@@ -18,6 +18,8 @@ export interface OrderRequest {
   voucherIds: string[];
   payWithBalance: boolean;
   shippingAmount: number;
+  /** Completing (not just quoting): a frozen member cannot buy with benefits. */
+  forCompletion?: boolean;
 }
 
 /**

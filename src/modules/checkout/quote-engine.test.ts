@@ -49,6 +49,7 @@ function benefit<K extends BenefitKind>(
 function member(tier: string | null, extra: Partial<MemberFacts> = {}): MemberFacts {
   return {
     id: "mbr_1",
+    status: "active",
     cardPlan: "standard",
     tier,
     groups: [],

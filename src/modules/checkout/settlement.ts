@@ -1,12 +1,16 @@
 import type { Tx } from "../../db/database.js";
 import type { LedgerOps } from "../../ledger/index.js";
+import type { Actor } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import type { MemberFacts, TierCatalog } from "../benefits/index.js";
+import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
 import type { VoucherFacts } from "./quote-engine.js";
 
 /** What a settlement step runs in: the order's transaction and the ledger inside it. */
 export interface SettleContext {
   tenantId: string;
+  /** Who asks: member look-ups are confined to what this actor may see. */
+  actor: Actor;
   trx: Tx;
   ledger: LedgerOps;
 }
@@ -64,13 +68,24 @@ const unavailable = (what: string): never => {
   );
 };
 
+/** Member facts from the members module, confined to what the actor may see. */
+export async function membersModuleFacts(
+  ctx: SettleContext,
+  memberId: string,
+): Promise<{ facts: MemberFacts; tiers: TierCatalog } | null> {
+  await findVisibleMember(ctx.trx, ctx.actor, memberId);
+  const facts = await loadMemberFacts(ctx.trx, ctx.tenantId, memberId);
+  return facts ? { facts, tiers: await loadTierCatalog(ctx.trx, ctx.tenantId) } : null;
+}
+
 /**
- * Until the members, wallets and vouchers modules publish their public APIs, the service
- * prices and completes orders without a member; anything that needs them is refused
- * (503) rather than half done.
+ * Members come from the members module. Until the wallets module publishes balance payment
+ * and points, and the vouchers module member vouchers, through their index.ts, anything
+ * that would move those is refused (503) rather than half done: a member's order that
+ * earns points, uses a voucher or pays by balance waits for them.
  */
 export const unconnectedSettlement: CheckoutSettlement = {
-  memberFacts: async () => unavailable("look up members"),
+  memberFacts: membersModuleFacts,
   balanceAvailable: async () => 0,
   vouchers: async (_ctx, ids) => (ids.length ? unavailable("read vouchers") : []),
   payByBalance: async () => unavailable("pay by balance"),
