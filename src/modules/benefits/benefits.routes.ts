@@ -24,7 +24,7 @@ definePermissions({ "benefits.read": ALL_STAFF, "benefits.manage": OPERATORS });
 
 const Config = Type.Record(Type.String(), Type.Unknown(), {
   description:
-    "The kind's own fields (see docs/benefits.md): e.g. member_discount {discount_percent: 20} means the member pays 80%",
+    "The kind's own fields (see docs/checkout-stacking.md): e.g. member_discount {discount_percent: 20} means the member pays 80%",
 });
 
 const Benefit = Type.Object(

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestKey,
+  createTestOrgUnit,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+
+/** The checkout's HTTP surface with the service's default settlement (members connected only). */
+let t: TestApp;
+let tenant: TestTenant;
+let memberId: string;
+let discountId: string;
+
+const lines = [
+  { sku: "tea", category: "drinks", quantity: 2, unit_price: 1500 },
+  { sku: "cake", category: "bakery", quantity: 1, unit_price: 4000 },
+];
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+  await t.app.inject({
+    method: "POST",
+    url: "/v1/card-plans",
+    headers: tenant.auth,
+    payload: {
+      code: "standard",
+      name: "Standard",
+      validity: { kind: "permanent" },
+      tiers: [
+        { code: "silver", name: "Silver", rank: 1 },
+        { code: "gold", name: "Gold", rank: 2 },
+      ],
+    },
+  });
+  memberId = json<{ id: string }>(
+    await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: tenant.auth,
+      payload: { name: "Ann", tier: "gold" },
+    }),
+  ).id;
+  discountId = json<{ id: string }>(
+    await t.app.inject({
+      method: "POST",
+      url: "/v1/benefits",
+      headers: tenant.auth,
+      payload: {
+        kind: "member_discount",
+        name: "20% off",
+        audience: { min_tier: "silver" },
+        config: { discount_percent: 20 },
+      },
+    }),
+  ).id;
+});
+afterAll(async () => t?.close());
+
+const quote = (payload: object, headers = tenant.auth) =>
+  t.app.inject({ method: "POST", url: "/v1/checkout/quotes", headers, payload });
+const order = (payload: object, headers = tenant.auth) =>
+  t.app.inject({ method: "POST", url: "/v1/checkout/orders", headers, payload });
+
+describe("checkout quotes over HTTP", () => {
+  it("prices a member's cart: 20 = pay 80%, points, reasons; the same input gives the same answer", async () => {
+    const payload = { member_id: memberId, channel: "POS", lines, at: "2026-11-27T04:00:00Z" };
+    const a = await quote(payload);
+    expect(a.statusCode, a.body).toBe(200);
+    const body = json<{
+      total: number;
+      points: { earned: number };
+      benefits_applied: { benefit_id: string }[];
+    }>(a);
+    expect(body.total).toBe(5600);
+    expect(body.points.earned).toBe(56);
+    expect(body.benefits_applied.map((b) => b.benefit_id)).toEqual([discountId]);
+    expect((await quote(payload)).body).toBe(a.body);
+  });
+
+  it("without a member: no benefit, each with reason member_required", async () => {
+    const body = json<{ total: number; benefits_not_applied: { benefit_id: string; reason: string }[] }>(
+      await quote({ channel: "ONLINE", lines }),
+    );
+    expect(body.total).toBe(7000);
+    expect(body.benefits_not_applied).toEqual([
+      expect.objectContaining({ benefit_id: discountId, reason: "member_required" }),
+    ]);
+  });
+
+  it.each([
+    [{ channel: "POS", lines: [] }, "validation_failed"],
+    [{ channel: "POS", lines: [{ ...lines[0], quantity: 0 }] }, "validation_failed"],
+    [{ channel: "POS", lines: [{ ...lines[0], unit_price: -1 }] }, "validation_failed"],
+    [{ channel: "POS", lines: [{ ...lines[0], unit_price: 1.5 }] }, "validation_failed"],
+    [{ channel: "KIOSK", lines }, "validation_failed"],
+    [{ channel: "POS", lines: Array.from({ length: 101 }, () => lines[0]) }, "validation_failed"],
+    [
+      { channel: "POS", lines, voucher_ids: Array.from({ length: 11 }, (_, i) => `vch_${i}`) },
+      "validation_failed",
+    ],
+  ])("refuses bad input %#", async (payload, code) => {
+    expectProblem(await quote(payload), 400, code);
+  });
+
+  it("unknown member and unknown store are 404; a store-bound key sells only in its subtree", async () => {
+    expectProblem(await quote({ member_id: "mbr_nobody", channel: "POS", lines }), 404, "member_not_found");
+    expectProblem(await quote({ store_id: "org_nowhere", channel: "POS", lines }), 404, "store_not_found");
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const storeA = await createTestOrgUnit(t, tenant.tenantId, root, "store", "A");
+    const storeB = await createTestOrgUnit(t, tenant.tenantId, root, "store", "B");
+    const keyA = await createTestKey(t, tenant.tenantId, "operator", storeA.id);
+    expect((await quote({ channel: "POS", lines }, keyA.auth)).statusCode).toBe(200);
+    expectProblem(
+      await quote({ store_id: storeB.id, channel: "POS", lines }, keyA.auth),
+      404,
+      "store_not_found",
+    );
+  });
+});
+
+describe("orders with the default settlement", () => {
+  it("completes an order without a member, idempotently by client_order_id", async () => {
+    const payload = { channel: "POS", lines, client_order_id: "till-1" };
+    const first = await order(payload);
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await order(payload);
+    expect(json<{ id: string }>(again).id).toBe(json<{ id: string }>(first).id);
+    expect(json<{ total: number; points_earned: number }>(first)).toMatchObject({
+      total: 7000,
+      points_earned: 0,
+    });
+    const got = await t.app.inject({
+      url: `/v1/checkout/orders/${json<{ id: string }>(first).id}`,
+      headers: tenant.auth,
+    });
+    expect(json<{ client_order_id: string }>(got).client_order_id).toBe("till-1");
+  });
+
+  it("refuses (503) a member order that would award points while wallets are not connected; nothing written", async () => {
+    expectProblem(
+      await order({ member_id: memberId, channel: "POS", lines, client_order_id: "till-2" }),
+      503,
+      "settlement_unavailable",
+    );
+    const rows = await t.database.owner
+      .selectFrom("checkout_orders")
+      .select("id")
+      .where("client_order_id", "=", "till-2")
+      .execute();
+    expect(rows).toHaveLength(0);
+    const usage = json<{ orders: number }>(
+      await t.app.inject({ url: `/v1/benefits/${discountId}/usage`, headers: tenant.auth }),
+    );
+    expect(usage.orders).toBe(0);
+  });
+
+  it("an unknown order is 404; a viewer may quote but not sell", async () => {
+    expectProblem(
+      await t.app.inject({ url: "/v1/checkout/orders/ord_nothing", headers: tenant.auth }),
+      404,
+      "order_not_found",
+    );
+    const viewer = await createTestKey(t, tenant.tenantId, "viewer");
+    expect((await quote({ channel: "POS", lines }, viewer.auth)).statusCode).toBe(200);
+    expectProblem(
+      await order({ channel: "POS", lines, client_order_id: "till-3" }, viewer.auth),
+      403,
+      "forbidden",
+    );
+  });
+});
