@@ -18,9 +18,25 @@ export interface LocalMoment {
   weekNumber: number;
 }
 
+/** Recent local moments by zone and minute: a till prices many carts in the same minute. */
+const momentCache = new Map<string, LocalMoment>();
+const MOMENT_CACHE_SIZE = 256;
+
 export function localMoment(at: Date, timezone: string): LocalMoment {
+  const ms = at.getTime();
+  // Zone offsets since 1972 are whole minutes: within one UTC minute the local minute is fixed.
+  const key = `${timezone}|${Math.floor(ms / 60_000)}`;
+  const hit = momentCache.get(key);
+  if (hit) return hit;
+  const moment = computeMoment(at, timezone);
+  if (momentCache.size >= MOMENT_CACHE_SIZE) momentCache.clear();
+  momentCache.set(key, moment);
+  return moment;
+}
+
+function computeMoment(at: Date, timezone: string): LocalMoment {
   const t = DateTime.fromJSDate(at, { zone: timezone });
-  return {
+  return Object.freeze({
     year: t.year,
     month: t.month,
     day: t.day,
@@ -29,7 +45,19 @@ export function localMoment(at: Date, timezone: string): LocalMoment {
     daysInMonth: t.daysInMonth ?? 31,
     weekYear: t.weekYear,
     weekNumber: t.weekNumber,
-  };
+  });
+}
+
+/** ISO week-numbering year and week of a calendar date (Monday-Sunday weeks), by arithmetic. */
+export function isoWeek(year: number, month: number, day: number): { weekYear: number; weekNumber: number } {
+  const date = Date.UTC(year, month - 1, day);
+  const weekday = ((new Date(date).getUTCDay() + 6) % 7) + 1;
+  // The Thursday of this week decides the week's year.
+  const thursday = new Date(date + (4 - weekday) * 86_400_000);
+  const weekYear = thursday.getUTCFullYear();
+  const firstDay = Date.UTC(weekYear, 0, 1);
+  const weekNumber = Math.floor((thursday.getTime() - firstDay) / 86_400_000 / 7) + 1;
+  return { weekYear, weekNumber };
 }
 
 export function minutesOf(hhmm: string): number {
@@ -105,8 +133,8 @@ export function birthdayMatches(period: BirthdayPeriod, birthday: string, now: L
   }
   for (const year of [now.year - 1, now.year, now.year + 1]) {
     const o = observedBirthday(year, b.month, b.day);
-    const date = DateTime.fromObject({ year, month: o.month, day: o.day }, { zone: "UTC" });
-    if (date.weekYear === now.weekYear && date.weekNumber === now.weekNumber) return true;
+    const week = isoWeek(year, o.month, o.day);
+    if (week.weekYear === now.weekYear && week.weekNumber === now.weekNumber) return true;
   }
   return false;
 }

@@ -153,7 +153,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
   async function toRequest(trx: Tx, actor: Actor, body: CartBody, at: Date): Promise<OrderRequest> {
     const tenant = await trx
       .selectFrom("tenants")
-      .select("default_currency")
+      .select(["default_currency", "timezone"])
       .where("id", "=", actor.tenantId)
       .executeTakeFirstOrThrow();
     return {
@@ -161,6 +161,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       channel: body.channel,
       storeId: await resolveStore(trx, actor, body.store_id),
       at,
+      timezone: tenant.timezone,
       currency: body.currency ?? tenant.default_currency,
       lines: body.lines.map((l) => ({
         sku: l.sku,

@@ -13,6 +13,8 @@ export interface OrderRequest {
   channel: Channel;
   storeId: string | null;
   at: Date;
+  /** The tenant's IANA zone: every calendar rule runs in it. */
+  timezone: string;
   currency: string;
   lines: CartLine[];
   voucherIds: string[];
@@ -23,19 +25,13 @@ export interface OrderRequest {
 }
 
 /**
- * Gathers what the engine needs inside the caller's transaction — the tenant's zone, the
- * active catalog, the member's facts, balance and vouchers — and prices the cart.
+ * Gathers what the engine needs inside the caller's transaction — the active catalog, the member's facts, balance and vouchers — and prices the cart.
  */
 export async function priceOrder(
   ctx: SettleContext,
   settlement: CheckoutSettlement,
   req: OrderRequest,
 ): Promise<Quote> {
-  const tenant = await ctx.trx
-    .selectFrom("tenants")
-    .select("timezone")
-    .where("id", "=", ctx.tenantId)
-    .executeTakeFirstOrThrow();
   const benefits = await benefitCatalog.active(ctx.trx, ctx.tenantId);
   let member: MemberFacts | null = null;
   let tiers: TierCatalog = new Map();
@@ -52,7 +48,7 @@ export async function priceOrder(
   const vouchers = await settlement.vouchers(ctx, ids);
   const result = quote({
     at: req.at,
-    timezone: tenant.timezone,
+    timezone: req.timezone,
     channel: req.channel,
     currency: req.currency,
     lines: req.lines,

@@ -402,6 +402,18 @@ const PRICED_KINDS = new Set<AnyBenefit["kind"]>([
   "multiplier_points",
 ]);
 
+/** The catalog's priced benefits in (kind, id) order; cached per catalog array (it is immutable). */
+const orderedCache = new WeakMap<readonly AnyBenefit[], readonly AnyBenefit[]>();
+function pricedInOrder(benefits: readonly AnyBenefit[]): readonly AnyBenefit[] {
+  const hit = orderedCache.get(benefits);
+  if (hit) return hit;
+  const sorted = benefits
+    .filter((b) => b.status === "active" && PRICED_KINDS.has(b.kind))
+    .sort(compareBenefits);
+  if (Object.isFrozen(benefits)) orderedCache.set(benefits, sorted);
+  return sorted;
+}
+
 function canonicalOrder(lines: readonly CartLine[]): number[] {
   const order = lines.map((_, i) => i);
   order.sort((a, b) => {
@@ -576,9 +588,7 @@ export function quote(input: QuoteInput): Quote {
 
   // 1. Order-level eligibility of each benefit that can change a price or points.
   const eligible: Eligible[] = [];
-  const sorted = [...input.benefits].filter((b) => b.status === "active" && PRICED_KINDS.has(b.kind));
-  sorted.sort(compareBenefits);
-  for (const benefit of sorted) {
+  for (const benefit of pricedInOrder(input.benefits)) {
     if (benefit.kind === "promotional" && !benefit.config.order_reduction) continue;
     const c = compile(benefit);
     let reason: NotAppliedReason | null = null;

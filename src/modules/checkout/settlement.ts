@@ -73,7 +73,10 @@ export async function membersModuleFacts(
   ctx: SettleContext,
   memberId: string,
 ): Promise<{ facts: MemberFacts; tiers: TierCatalog } | null> {
-  await findVisibleMember(ctx.trx, ctx.actor, memberId);
+  // Tenant-wide staff see every member: only scoped actors and member tokens need the check.
+  if (ctx.actor.orgUnitPath !== null || ctx.actor.type === "member") {
+    await findVisibleMember(ctx.trx, ctx.actor, memberId);
+  }
   const facts = await loadMemberFacts(ctx.trx, ctx.tenantId, memberId);
   return facts ? { facts, tiers: await loadTierCatalog(ctx.trx, ctx.tenantId) } : null;
 }

@@ -1,0 +1,347 @@
+/**
+ * Checkout benchmark: (1) in-process quotes of a 20-line cart against 50 active benefits on
+ * one core; (2) HTTP quotes at 32 concurrent clients against the server as `npm start` runs
+ * it (its own process, the transpiled build, embedded PostgreSQL), load from this process.
+ *
+ *   npx tsx bench/checkout.ts            # 10 s per part
+ *   npx tsx bench/checkout.ts --quick    # 3 s per part
+ *   npx tsx bench/checkout.ts --local    # the in-process part only
+ *
+ * Targets (issue 9): ≥ 20,000 quotes/s in-process; HTTP p99 ≤ 10 ms. Writes
+ * bench/results/checkout.json; the last line is `checkout-bench quotes_per_s=X http_p99_ms=Y`.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { Pool } from "undici";
+import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
+import type { AnyBenefit, BenefitKind, KindConfig } from "../src/modules/benefits/index.js";
+import { DEFAULT_POINTS_RULE, type QuoteInput, quote } from "../src/modules/checkout/index.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const QUICK = process.argv.includes("--quick");
+/** Only the in-process part (for profiling the engine). */
+const LOCAL_ONLY = process.argv.includes("--local");
+const SECONDS = QUICK ? 3 : 10;
+const WARMUP_SECONDS = 1;
+const CLIENTS = 32;
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const CATEGORIES = ["drinks", "bakery", "snacks", "gifts", "sale"];
+const LINES = Array.from({ length: 20 }, (_, i) => ({
+  sku: `sku-${i}`,
+  category: CATEGORIES[i % CATEGORIES.length]!,
+  quantity: 1 + (i % 3),
+  unit_price: 990 + i * 137,
+}));
+
+/** 50 benefits of the pricing kinds, in the API's shape. */
+function benefitPayloads(): {
+  kind: BenefitKind;
+  name: string;
+  audience: object;
+  config: object;
+  stackable?: boolean;
+}[] {
+  const out: { kind: BenefitKind; name: string; audience: object; config: object; stackable?: boolean }[] =
+    [];
+  for (let i = 0; i < 10; i++) {
+    out.push({
+      kind: "member_discount",
+      name: `discount ${i}`,
+      audience: { min_tier: i % 2 ? "silver" : "gold" },
+      config: { discount_percent: 5 + i, items: { kind: "exclude_categories", categories: ["sale"] } },
+      stackable: i === 9,
+    });
+    out.push({
+      kind: "member_pricing",
+      name: `member price ${i}`,
+      audience: {},
+      config: {
+        prices: LINES.slice(i, i + 10).map((l) => ({ sku: l.sku, price: l.unit_price - 50 - i })),
+        channels: ["POS"],
+      },
+    });
+    out.push({
+      kind: "member_day",
+      name: `member day ${i}`,
+      audience: { min_tier: "silver" },
+      config: {
+        schedule: {
+          frequency: "weekly",
+          days: [1 + (i % 7)],
+          time: { kind: "unified", window: { start: "10:00", end: "22:00" } },
+        },
+        discount_percent: 10,
+        perks: [{ audience: { tiers: ["platinum"] }, extra_discount_percent: 20, extra_points_percent: 20 }],
+        restrictions: [{ kind: "balance_below_discounted_outstanding" }],
+      },
+    });
+    out.push({
+      kind: "birthday",
+      name: `birthday ${i}`,
+      audience: {},
+      config: { period: (["day", "week", "month"] as const)[i % 3], discount_percent: 15 + i },
+    });
+    out.push(
+      i < 5
+        ? {
+            kind: "promotional",
+            name: `promo ${i}`,
+            audience: {},
+            config: {
+              campaign_id: `cmp_${i}`,
+              order_reduction: { min_amount: 10_000 * (i + 1), amount: 1000 * (i + 1) },
+            },
+          }
+        : {
+            kind: "multiplier_points",
+            name: `points ${i}`,
+            audience: {},
+            config: { multiplier: String(i - 3) },
+          },
+    );
+  }
+  return out;
+}
+
+function inProcess(): { quotesPerS: number; total: number } {
+  const benefits: readonly AnyBenefit[] = Object.freeze(
+    benefitPayloads().map(
+      (b, i) =>
+        ({
+          id: `bnf_${String(i).padStart(26, "0")}`,
+          kind: b.kind,
+          name: b.name,
+          brief: null,
+          description: null,
+          icon: null,
+          audience: b.audience,
+          config: b.config as KindConfig[BenefitKind],
+          stackable: b.stackable ?? false,
+          status: "active",
+          version: 1,
+          createdBy: "bench",
+          updatedBy: "bench",
+          createdAt: new Date(0),
+          updatedAt: new Date(0),
+        }) as AnyBenefit,
+    ),
+  );
+  const input: QuoteInput = {
+    at: new Date("2026-11-27T04:00:00Z"),
+    timezone: "Asia/Shanghai",
+    channel: "POS",
+    currency: "CNY",
+    lines: LINES.map((l) => ({
+      sku: l.sku,
+      category: l.category,
+      quantity: l.quantity,
+      unitPrice: l.unit_price,
+    })),
+    member: {
+      id: "mbr_bench",
+      status: "active",
+      cardPlan: "standard",
+      tier: "platinum",
+      groups: [],
+      tags: [],
+      student: false,
+      birthday: "11-25",
+    },
+    tierRanks: new Map([
+      ["silver", { plan: "standard", rank: 1 }],
+      ["gold", { plan: "standard", rank: 2 }],
+      ["platinum", { plan: "standard", rank: 3 }],
+    ]),
+    benefits,
+    vouchers: [],
+    balanceAvailable: 1_000_000,
+    payWithBalance: true,
+    shippingAmount: 800,
+    pointsRule: DEFAULT_POINTS_RULE,
+  };
+  const run = (seconds: number) => {
+    const end = performance.now() + seconds * 1000;
+    let n = 0;
+    let total = 0;
+    while (performance.now() < end) {
+      for (let i = 0; i < 100; i++) total = quote(input).total;
+      n += 100;
+    }
+    return { n, total };
+  };
+  run(WARMUP_SECONDS);
+  const started = performance.now();
+  const { n, total } = run(SECONDS);
+  return { quotesPerS: n / ((performance.now() - started) / 1000), total };
+}
+
+async function waitReady(url: string, isAlive: () => boolean, output: () => string) {
+  for (let i = 0; ; i++) {
+    if (!isAlive()) throw new Error(`server exited:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return;
+    } catch {
+      // not yet listening
+    }
+    if (i > 600) throw new Error(`server not ready:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function overHttp(
+  temp: string,
+): Promise<{ quotesPerS: number; p50: number; p99: number; errors: number }> {
+  const pgPort = await freePort();
+  const pgHandle = await startEmbeddedPostgres({
+    clusterDir: path.join(temp, "pg"),
+    port: pgPort,
+    durable: true,
+  });
+  const apiKey = randomBytes(30).toString("base64url");
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+  const port = await freePort();
+  const child = spawn(process.execPath, ["dist/server.js"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: pgHandle.url("postgres"),
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      VOUCHSAFE_DATA_DIR: path.join(temp, "data"),
+      VOUCHSAFE_DEMO_API_KEY: apiKey,
+      VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
+      VOUCHSAFE_RUN_WORKER: "false",
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (c) => {
+    output += c;
+  });
+  child.stderr?.on("data", (c) => {
+    output += c;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitReady(
+      url,
+      () => child.exitCode === null,
+      () => output,
+    );
+    const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+    const post = async (p: string, body: unknown) => {
+      const res = await fetch(`${url}${p}`, { method: "POST", headers, body: JSON.stringify(body) });
+      if (res.status >= 300) throw new Error(`POST ${p} → ${res.status} ${await res.text()}`);
+      return (await res.json()) as { id: string };
+    };
+    await fetch(`${url}/v1/tenant`, {
+      method: "PATCH",
+      headers,
+      body: JSON.stringify({ timezone: "Asia/Shanghai" }),
+    });
+    await post("/v1/card-plans", {
+      code: "standard",
+      name: "Standard",
+      validity: { kind: "relative", days: 365 },
+      tiers: [
+        { code: "silver", name: "Silver", rank: 1 },
+        { code: "gold", name: "Gold", rank: 2 },
+        { code: "platinum", name: "Platinum", rank: 3 },
+      ],
+    });
+    const member = await post("/v1/members", { name: "Bench", tier: "platinum", birthday: "11-25" });
+    for (const b of benefitPayloads()) await post("/v1/benefits", b);
+
+    const body = JSON.stringify({
+      member_id: member.id,
+      channel: "POS",
+      lines: LINES,
+      at: "2026-11-27T04:00:00Z",
+      shipping_amount: 800,
+    });
+    const pool = new Pool(url, { connections: CLIENTS, pipelining: 1, keepAliveTimeout: 60_000 });
+    const latencies: number[] = [];
+    let errors = 0;
+    let firstError = "";
+    const worker = async (until: number, record: boolean) => {
+      while (performance.now() < until) {
+        const started = performance.now();
+        const res = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
+        const text = await res.body.text();
+        if (!record) continue;
+        if (res.statusCode === 200) latencies.push(performance.now() - started);
+        else {
+          errors++;
+          firstError ||= `${res.statusCode} ${text.slice(0, 200)}`;
+        }
+      }
+    };
+    // One client first: the latency of a quote without queueing.
+    const single: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const started = performance.now();
+      const res = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
+      await res.body.text();
+      single.push(performance.now() - started);
+    }
+    single.sort((a, b) => a - b);
+    say(`http (1 client): p50 ${single[100]!.toFixed(2)} ms, p99 ${single[198]!.toFixed(2)} ms`);
+    const warm = performance.now() + WARMUP_SECONDS * 1000;
+    await Promise.all(Array.from({ length: CLIENTS }, () => worker(warm, false)));
+    const started = performance.now();
+    const until = started + SECONDS * 1000;
+    await Promise.all(Array.from({ length: CLIENTS }, () => worker(until, true)));
+    const seconds = (performance.now() - started) / 1000;
+    await pool.close();
+    if (firstError) say(`first HTTP error: ${firstError}`);
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+    return { quotesPerS: latencies.length / seconds, p50: pct(50), p99: pct(99), errors };
+  } finally {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    await pgHandle.stop();
+  }
+}
+
+async function main() {
+  const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-checkout-bench-"));
+  try {
+    say(`checkout-bench: ${QUICK ? "quick" : "full"} run; ${os.cpus().length} CPUs; 20 lines, 50 benefits`);
+    const local = inProcess();
+    say(`in-process: ${local.quotesPerS.toFixed(0)} quotes/s (one core), total ${local.total}`);
+    if (LOCAL_ONLY) return;
+    const http = await overHttp(temp);
+    say(
+      `http (${CLIENTS} clients): ${http.quotesPerS.toFixed(0)} quotes/s, p50 ${http.p50.toFixed(2)} ms, p99 ${http.p99.toFixed(2)} ms, errors ${http.errors}`,
+    );
+    const result = {
+      at: new Date().toISOString(),
+      quick: QUICK,
+      cpus: os.cpus().length,
+      in_process_quotes_per_s: Math.round(local.quotesPerS),
+      http_clients: CLIENTS,
+      http_quotes_per_s: Math.round(http.quotesPerS),
+      http_p50_ms: Number(http.p50.toFixed(2)),
+      http_p99_ms: Number(http.p99.toFixed(2)),
+      http_errors: http.errors,
+    };
+    await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
+    await writeFile(path.join(ROOT, "bench/results/checkout.json"), `${JSON.stringify(result, null, 2)}\n`);
+    say(`checkout-bench quotes_per_s=${result.in_process_quotes_per_s} http_p99_ms=${result.http_p99_ms}`);
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+await main();
