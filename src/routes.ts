@@ -1,6 +1,7 @@
 import type { RoutesFn } from "./app-types.js";
 import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
+import { depositsRoutes } from "./modules/deposits/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { foundationRoutes } from "./platform/foundation.routes.js";
@@ -16,4 +17,5 @@ export const routeModules: RoutesFn[] = [
   ledgerRoutes,
   vouchersRoutes,
   benefitsRoutes,
+  depositsRoutes,
 ];

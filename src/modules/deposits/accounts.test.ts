@@ -1,0 +1,301 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestApp } from "../../../test/helpers/app.js";
+import {
+  accountOf,
+  bankRecord,
+  call,
+  createMerchant,
+  type DepositWorld,
+  depositWorld,
+  expectCode,
+  nextBankTxn,
+  ok,
+  openConfigured,
+} from "../../../test/helpers/deposits.js";
+
+let t: TestApp;
+let w: DepositWorld;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await depositWorld(t, await createTestTenant(t));
+});
+afterAll(async () => t?.close());
+
+describe("opening and activation", () => {
+  it("opens only with an effective bank binding, once per merchant, for merchants only", async () => {
+    const m = await createMerchant(w);
+    expectCode(
+      await call(w, m.auth, "POST", "/v1/deposit-accounts", { merchant_id: m.id }),
+      422,
+      "bank_binding_required",
+    );
+    ok(
+      await call(w, m.auth, "PUT", `/v1/merchants/${m.id}/deposit-bank-binding`, {
+        company_name: m.company,
+        bank_name: "ICBC",
+        branch: "Haidian",
+        account_number: "6222 1",
+        status: "ineffective",
+      }),
+    );
+    expectCode(
+      await call(w, m.auth, "POST", "/v1/deposit-accounts", { merchant_id: m.id }),
+      422,
+      "bank_binding_required",
+    );
+    ok(
+      await call(w, m.auth, "PUT", `/v1/merchants/${m.id}/deposit-bank-binding`, {
+        company_name: m.company,
+        bank_name: "ICBC",
+        branch: "Haidian",
+        account_number: "6222 1",
+      }),
+    );
+    const opened = ok<{ id: string; status: string; available: number }>(
+      await call(w, m.auth, "POST", "/v1/deposit-accounts", { merchant_id: m.id }),
+      201,
+    );
+    expect(opened).toMatchObject({ status: "pending_configuration", available: 0 });
+    expectCode(
+      await call(w, m.auth, "POST", "/v1/deposit-accounts", { merchant_id: m.id }),
+      409,
+      "deposit_account_exists",
+    );
+    expectCode(
+      await call(w, w.tenant.auth, "POST", "/v1/deposit-accounts", { merchant_id: w.tenant.rootOrgUnitId }),
+      422,
+      "not_a_merchant",
+    );
+    // The binding change is audited with before/after.
+    const audit = ok<{ data: { action: string }[] }>(
+      await call(w, w.tenant.auth, "GET", `/v1/audit-events?target_id=${m.id}`),
+    );
+    expect(audit.data.map((e) => e.action)).toEqual(
+      expect.arrayContaining(["deposit_bank_binding.bound", "deposit_bank_binding.changed"]),
+    );
+  });
+
+  it("lets a merchant's users see only their own account", async () => {
+    const a = await createMerchant(w);
+    const b = await createMerchant(w);
+    const accountA = await openConfigured(w, a);
+    expectCode(
+      await call(w, b.auth, "GET", `/v1/deposit-accounts/${accountA}`),
+      404,
+      "deposit_account_not_found",
+    );
+    expectCode(
+      await call(w, b.auth, "POST", "/v1/deposit-accounts", { merchant_id: a.id }),
+      404,
+      "merchant_not_found",
+    );
+    const list = ok<{ data: { id: string }[] }>(await call(w, b.auth, "GET", "/v1/deposit-accounts"));
+    expect(list.data.map((x) => x.id)).not.toContain(accountA);
+  });
+
+  it("requires warnings (at most 3 emails and 3 phones) before a top-up", async () => {
+    const m = await createMerchant(w);
+    ok(
+      await call(w, m.auth, "PUT", `/v1/merchants/${m.id}/deposit-bank-binding`, {
+        company_name: m.company,
+        bank_name: "BOC",
+        branch: "X",
+        account_number: "1234 5678",
+      }),
+    );
+    const { id } = ok<{ id: string }>(
+      await call(w, m.auth, "POST", "/v1/deposit-accounts", { merchant_id: m.id }),
+      201,
+    );
+    expectCode(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }),
+      409,
+      "warnings_not_configured",
+    );
+    const emails = ["a@x.example", "b@x.example", "c@x.example", "d@x.example"];
+    const phones = ["13800000001", "13800000002", "13800000003", "13800000004"];
+    const put = (e: string[], p: string[]) =>
+      call(w, m.auth, "PUT", `/v1/deposit-accounts/${id}/warning-settings`, {
+        warning_value: 200_000,
+        emails: e,
+        phones: p,
+      });
+    expectCode(await put(emails, phones.slice(0, 3)), 422, "too_many_contacts");
+    expectCode(await put(emails.slice(0, 3), phones), 422, "too_many_contacts");
+    const configured = ok<{ status: string; warning_emails: string[]; warning_phones: string[] }>(
+      await put(emails.slice(0, 3), phones.slice(0, 3)),
+    );
+    expect(configured.status).toBe("pending_activation");
+    expect(configured.warning_emails).toHaveLength(3);
+    expect(configured.warning_phones).toHaveLength(3);
+  });
+
+  it("activates on the first top-up of at least 3,000.00 (tenant setting) and not before", async () => {
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m);
+    expectCode(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 299_999 }),
+      422,
+      "topup_below_minimum",
+    );
+    const topup = ok<{
+      id: string;
+      reference: string;
+      amount: number;
+      status: string;
+      receiving_account: object;
+    }>(await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }), 201);
+    expect(topup).toMatchObject({ amount: 300_000, status: "open" });
+    expect(topup.reference).toMatch(/^DT[A-Z0-9]{10}$/);
+    expect((await accountOf(w, m.auth, id)).status).toBe("pending_activation");
+    const record = await bankRecord(w, { payer_name: m.company, amount: 300_000 });
+    expect(record).toMatchObject({ status: "matched", topup_id: topup.id });
+    const account = await accountOf(w, m.auth, id);
+    expect(account).toMatchObject({
+      status: "active",
+      available: 300_000,
+      frozen: 0,
+      arrears: 0,
+      total_topped_up: 300_000,
+    });
+  });
+
+  it("lets the platform change the minimum and the threshold, per merchant too", async () => {
+    ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { min_topup_amount: 500_000 }));
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m);
+    expectCode(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }),
+      422,
+      "topup_below_minimum",
+    );
+    ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { min_topup_amount: 300_000 }));
+    expect((await accountOf(w, m.auth, id)).suspension_threshold).toBe(100_000);
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { suspension_threshold: 50_000 }));
+    expect((await accountOf(w, m.auth, id)).suspension_threshold).toBe(50_000);
+    expectCode(
+      await call(w, m.auth, "PATCH", "/v1/deposit-settings", { min_topup_amount: 1 }),
+      403,
+      "forbidden",
+    );
+  });
+});
+
+describe("bank transfer matching", () => {
+  it("matches on company name and exact amount; keeps the rest unmatched with the reason", async () => {
+    const m = await createMerchant(w, "Acme Trading (Shanghai) Ltd");
+    const id = await openConfigured(w, m);
+    const topup = ok<{ id: string; reference: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 450_000 }),
+      201,
+    );
+    const wrongName = await bankRecord(w, { payer_name: "Acme Trading Ltd", amount: 450_000 });
+    expect(wrongName).toMatchObject({ status: "unmatched", reason: "name_mismatch" });
+    const wrongAmount = await bankRecord(w, { payer_name: m.company, amount: 450_001 });
+    expect(wrongAmount).toMatchObject({ status: "unmatched", reason: "no_application_with_amount" });
+    expect((await accountOf(w, m.auth, id)).available).toBe(0);
+
+    const queue = ok<{ data: { id: string; reason: string }[] }>(
+      await call(w, w.finance, "GET", "/v1/deposit-bank-records?status=unmatched"),
+    );
+    expect(queue.data.map((r) => r.id)).toEqual(expect.arrayContaining([wrongName.id, wrongAmount.id]));
+
+    // Manual matching checks the amount; the right-amount record can be matched by hand.
+    expectCode(
+      await call(w, w.finance, "POST", `/v1/deposit-bank-records/${wrongAmount.id}/match`, {
+        topup_id: topup.id,
+      }),
+      422,
+      "bank_record_mismatch",
+    );
+    const matched = ok<{ status: string; topup_id: string }>(
+      await call(w, w.finance, "POST", `/v1/deposit-bank-records/${wrongName.id}/match`, {
+        topup_id: topup.id,
+      }),
+    );
+    expect(matched).toMatchObject({ status: "matched", topup_id: topup.id });
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ status: "active", available: 450_000 });
+    const returned = ok<{ status: string }>(
+      await call(w, w.finance, "POST", `/v1/deposit-bank-records/${wrongAmount.id}/return`, {}),
+    );
+    expect(returned.status).toBe("returned");
+    expectCode(
+      await call(w, w.finance, "POST", `/v1/deposit-bank-records/${wrongAmount.id}/return`, {}),
+      409,
+      "bank_record_not_unmatched",
+    );
+  });
+
+  it("credits a bank transaction once, however often and however concurrently it arrives", async () => {
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m);
+    ok(await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }), 201);
+    ok(await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }), 201);
+    const txn = nextBankTxn();
+    const record = {
+      bank_transaction_id: txn,
+      payer_name: m.company,
+      amount: 300_000,
+      asset: "CNY",
+      received_at: t.clock.now().toISOString(),
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        call(w, w.finance, "POST", "/v1/deposit-bank-records", { records: [record] }),
+      ),
+    );
+    const data = answers.map(
+      (a) => ok<{ data: { id: string; duplicate: boolean; status: string }[] }>(a).data[0]!,
+    );
+    expect(new Set(data.map((d) => d.id)).size).toBe(1);
+    expect(data.filter((d) => !d.duplicate)).toHaveLength(1);
+    // In one batch too.
+    const batch = ok<{ data: { duplicate: boolean }[] }>(
+      await call(w, w.finance, "POST", "/v1/deposit-bank-records", { records: [record, record, record] }),
+    );
+    expect(batch.data.every((d) => d.duplicate)).toBe(true);
+    expect((await accountOf(w, m.auth, id)).available).toBe(300_000);
+    const topups = ok<{ data: { status: string }[] }>(
+      await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/topups`),
+    );
+    expect(topups.data.map((x) => x.status).sort()).toEqual(["completed", "open"]);
+  });
+
+  it("uses the reference to choose between applications of equal amount", async () => {
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m);
+    const first = ok<{ id: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }),
+      201,
+    );
+    const second = ok<{ id: string; reference: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }),
+      201,
+    );
+    const byRef = await bankRecord(w, {
+      payer_name: m.company,
+      amount: 300_000,
+      reference: `pay ${second.reference}`,
+    });
+    expect(byRef.topup_id).toBe(second.id);
+    const byAge = await bankRecord(w, { payer_name: m.company, amount: 300_000 });
+    expect(byAge.topup_id).toBe(first.id);
+    expect((await accountOf(w, m.auth, id)).available).toBe(600_000);
+  });
+
+  it("refuses more than 500 records per call", async () => {
+    const records = Array.from({ length: 501 }, (_, i) => ({
+      bank_transaction_id: `X${i}`,
+      payer_name: "x",
+      amount: 1,
+      asset: "CNY",
+      received_at: t.clock.now().toISOString(),
+    }));
+    expectCode(
+      await call(w, w.finance, "POST", "/v1/deposit-bank-records", { records }),
+      400,
+      "validation_failed",
+    );
+  });
+});

@@ -1,0 +1,73 @@
+import type { Tx } from "../../db/database.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { assertCanRunCampaigns, scheduledStatus } from "./deposit-rules.js";
+import { depositBalances, type LedgerOps } from "./deposits.ledger.js";
+import { type CampaignRow, merchantInScope } from "./deposits.repository.js";
+
+export interface CampaignInput {
+  merchantId: string;
+  name: string;
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/**
+ * A merchant creates or joins a campaign: refused with a clear code when the merchant has no
+ * deposit account, it is not active, abnormal, or in arrears. A campaign created while the
+ * breaker is tripped starts suspended (and resumes with the others).
+ */
+export async function createCampaign(
+  trx: Tx,
+  ops: LedgerOps,
+  context: RequestContext,
+  input: CampaignInput,
+  now: Date,
+): Promise<CampaignRow> {
+  if (input.endsAt.getTime() <= input.startsAt.getTime()) {
+    throw new DomainError("invalid_campaign_period", "A campaign ends after it starts");
+  }
+  const merchant = await merchantInScope(trx, context.actor, input.merchantId);
+  const account = await trx
+    .selectFrom("deposit_accounts")
+    .selectAll()
+    .where("tenant_id", "=", context.actor.tenantId)
+    .where("merchant_id", "=", merchant.id)
+    .forUpdate()
+    .executeTakeFirst();
+  const arrears = account ? (await depositBalances(ops, account)).arrears : 0;
+  assertCanRunCampaigns(account, arrears);
+  const status = scheduledStatus({ starts_at: input.startsAt, ends_at: input.endsAt }, now);
+  const held = account!.breaker_tripped && status !== "ended";
+  const campaign = await trx
+    .insertInto("deposit_campaigns")
+    .values({
+      tenant_id: context.actor.tenantId,
+      id: newId("dcp"),
+      account_id: account!.id,
+      merchant_id: merchant.id,
+      name: input.name,
+      starts_at: input.startsAt,
+      ends_at: input.endsAt,
+      status: held ? "suspended" : status,
+      suspended_by_breaker: held,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    trx,
+    context,
+    {
+      action: "deposit_campaign.created",
+      targetType: "deposit_campaign",
+      targetId: campaign.id,
+      summary: { name: input.name, merchant_id: merchant.id, status: campaign.status },
+    },
+    now,
+  );
+  return campaign;
+}

@@ -1,0 +1,181 @@
+import type { Tx } from "../../db/database.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { breakerDecision, scheduledStatus, warningDue } from "./deposit-rules.js";
+import { emitDepositEvent } from "./deposits.events.js";
+import type { DepositBalances } from "./deposits.ledger.js";
+import { type PendingNotice, recordNotice, takeWarningAllowance } from "./deposits.notices.js";
+import { type AccountRow, type SettingsRow, thresholdOf } from "./deposits.repository.js";
+
+export interface CheckInput {
+  /** The account row, locked by the caller (FOR UPDATE) in this transaction. */
+  account: AccountRow;
+  /** Balances read under the ledger lock, after the change being checked. */
+  balances: DepositBalances;
+  settings: SettingsRow;
+  zone: string;
+  /** Also send a balance warning if one is due (the schedule, or a change that crossed the value). */
+  warn: boolean;
+}
+
+/**
+ * The circuit breaker and the balance warning for one account, in the caller's transaction:
+ * suspends every not-started and running campaign when available < threshold; resumes exactly
+ * the campaigns it suspended when available > threshold (those whose end passed become
+ * `ended`); warns at most 4 times a day. Returns the notices to deliver after commit.
+ */
+export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promise<PendingNotice[]> {
+  const { account, balances, settings } = input;
+  if (account.status !== "active" && account.status !== "abnormal") return [];
+  const notices: PendingNotice[] = [];
+  const threshold = thresholdOf(account, settings);
+  const decision = breakerDecision({
+    tripped: account.breaker_tripped,
+    available: balances.available,
+    threshold,
+  });
+  const actor = systemActor(account.tenant_id, "deposits.breaker");
+
+  if (decision === "suspend") {
+    const suspended = await trx
+      .updateTable("deposit_campaigns")
+      .set({ status: "suspended", suspended_by_breaker: true, updated_at: now })
+      .where("tenant_id", "=", account.tenant_id)
+      .where("account_id", "=", account.id)
+      .where("status", "in", ["not_started", "running"])
+      .returning("id")
+      .execute();
+    await setBreaker(trx, account, true, now);
+    const ids = suspended.map((c) => c.id);
+    await emitDepositEvent(
+      trx,
+      account,
+      "deposit.campaigns_suspended",
+      { available: balances.available, threshold, campaign_ids: ids },
+      now,
+    );
+    await recordAudit(
+      trx,
+      actor,
+      {
+        action: "deposit_account.campaigns_suspended",
+        targetType: "deposit_account",
+        targetId: account.id,
+        summary: { available: balances.available, threshold, campaign_ids: ids },
+      },
+      now,
+    );
+    notices.push(
+      await recordNotice(
+        trx,
+        account,
+        "suspended",
+        { available: balances.available, threshold, count: ids.length },
+        now,
+      ),
+    );
+  } else if (decision === "resume") {
+    const campaigns = await trx
+      .selectFrom("deposit_campaigns")
+      .select(["id", "starts_at", "ends_at"])
+      .where("tenant_id", "=", account.tenant_id)
+      .where("account_id", "=", account.id)
+      .where("suspended_by_breaker", "=", true)
+      .forUpdate()
+      .execute();
+    for (const c of campaigns) {
+      await trx
+        .updateTable("deposit_campaigns")
+        .set({ status: scheduledStatus(c, now), suspended_by_breaker: false, updated_at: now })
+        .where("tenant_id", "=", account.tenant_id)
+        .where("id", "=", c.id)
+        .execute();
+    }
+    await setBreaker(trx, account, false, now);
+    const ids = campaigns.map((c) => c.id);
+    await emitDepositEvent(
+      trx,
+      account,
+      "deposit.campaigns_resumed",
+      { available: balances.available, threshold, campaign_ids: ids },
+      now,
+    );
+    await recordAudit(
+      trx,
+      actor,
+      {
+        action: "deposit_account.campaigns_resumed",
+        targetType: "deposit_account",
+        targetId: account.id,
+        summary: { available: balances.available, threshold, campaign_ids: ids },
+      },
+      now,
+    );
+    notices.push(
+      await recordNotice(
+        trx,
+        account,
+        "resumed",
+        { available: balances.available, threshold, count: ids.length },
+        now,
+      ),
+    );
+  }
+
+  if (input.warn && warningDue(balances.available, account.warning_value)) {
+    if (await takeWarningAllowance(trx, account.tenant_id, account.id, now, input.zone)) {
+      await emitDepositEvent(
+        trx,
+        account,
+        "deposit.balance_warning",
+        { available: balances.available, warning_value: account.warning_value },
+        now,
+      );
+      notices.push(
+        await recordNotice(
+          trx,
+          account,
+          "warning",
+          { available: balances.available, threshold: account.warning_value ?? 0 },
+          now,
+        ),
+      );
+    }
+  }
+  return notices;
+}
+
+async function setBreaker(trx: Tx, account: AccountRow, tripped: boolean, now: Date): Promise<void> {
+  await trx
+    .updateTable("deposit_accounts")
+    .set({ breaker_tripped: tripped, breaker_changed_at: now, updated_at: now })
+    .where("tenant_id", "=", account.tenant_id)
+    .where("id", "=", account.id)
+    .execute();
+  account.breaker_tripped = tripped;
+}
+
+/** Moves campaigns the breaker does not hold along their schedule (not started → running → ended). */
+export async function advanceCampaigns(
+  trx: Tx,
+  tenantId: string,
+  accountId: string,
+  now: Date,
+): Promise<void> {
+  await trx
+    .updateTable("deposit_campaigns")
+    .set({ status: "ended", updated_at: now })
+    .where("tenant_id", "=", tenantId)
+    .where("account_id", "=", accountId)
+    .where("status", "in", ["not_started", "running"])
+    .where("ends_at", "<=", now)
+    .execute();
+  await trx
+    .updateTable("deposit_campaigns")
+    .set({ status: "running", updated_at: now })
+    .where("tenant_id", "=", tenantId)
+    .where("account_id", "=", accountId)
+    .where("status", "=", "not_started")
+    .where("starts_at", "<=", now)
+    .execute();
+}

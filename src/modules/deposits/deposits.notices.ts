@@ -1,0 +1,165 @@
+import { DateTime } from "luxon";
+import type { AppDeps } from "../../app-types.js";
+import type { Tx } from "../../db/database.js";
+import { defineNotice, noticeDefinition } from "../../platform/notify/notices.js";
+import { type Notifier, takeCap } from "../../platform/notify/notifier.js";
+import { newId } from "../../shared/ids.js";
+import { formatMinor } from "../../shared/money.js";
+import type { AccountRow } from "./deposits.repository.js";
+
+/**
+ * Notices of the circuit breaker and the balance warning. The decision and its record
+ * (a `deposit_notices` row; for warnings, the platform's daily cap counter) commit with the
+ * change that caused them; delivery by email, SMS and in-app inbox happens after commit.
+ */
+export type NoticeKind = "suspended" | "resumed" | "warning";
+
+/** The platform's capped notice type: at most 4 a day per account in the tenant's calendar. */
+export const WARNING_CAP_TYPE = "deposit.balance_low";
+export const WARNINGS_PER_DAY = noticeDefinition(WARNING_CAP_TYPE)?.cap?.max ?? 4;
+
+const NOTICE_TYPES: Record<NoticeKind, string> = {
+  suspended: "deposit.campaigns_suspended",
+  resumed: "deposit.campaigns_resumed",
+  warning: "deposit.balance_warning",
+};
+
+defineNotice({
+  type: NOTICE_TYPES.suspended,
+  description:
+    "A deposit account's available balance fell below the suspension threshold: campaigns suspended",
+  templates: {
+    en: {
+      subject: "Campaigns suspended",
+      body: "Available balance {{available}} is below {{threshold}}: {{count}} campaigns are suspended until you top up.",
+    },
+    "zh-CN": {
+      subject: "活动已中止",
+      body: "可用余额 {{available}} 低于 {{threshold}}，{{count}} 个活动已中止，请尽快充值。",
+    },
+  },
+});
+defineNotice({
+  type: NOTICE_TYPES.resumed,
+  description:
+    "A deposit account's available balance is above the suspension threshold again: campaigns resumed",
+  templates: {
+    en: {
+      subject: "Campaigns resumed",
+      body: "Available balance {{available}} is above {{threshold}}: {{count}} campaigns are running again.",
+    },
+    "zh-CN": {
+      subject: "活动已恢复",
+      body: "可用余额 {{available}} 已高于 {{threshold}}，{{count}} 个活动已恢复。",
+    },
+  },
+});
+defineNotice({
+  type: NOTICE_TYPES.warning,
+  description:
+    "A deposit account's available balance is below its warning value (delivery of deposit.balance_low)",
+  templates: {
+    en: {
+      subject: "Deposit balance low",
+      body: "Available balance {{available}} is below your warning value {{threshold}}. Please top up.",
+    },
+    "zh-CN": {
+      subject: "预存账户余额不足",
+      body: "可用余额 {{available}} 已低于预警值 {{threshold}}，请及时充值。",
+    },
+  },
+});
+
+export interface PendingNotice {
+  kind: NoticeKind;
+  tenantId: string;
+  accountId: string;
+  emails: string[];
+  phones: string[];
+  inbox: string;
+  vars: Record<string, string | number>;
+}
+
+/** Start of the tenant's calendar day containing `now` (the warning cap's window). */
+export function dayWindowStart(now: Date, zone: string): Date {
+  return DateTime.fromJSDate(now, { zone }).startOf("day").toJSDate();
+}
+
+/**
+ * Takes one warning from today's allowance (atomically, in the caller's transaction):
+ * false when the account already had its 4 warnings today.
+ */
+export async function takeWarningAllowance(
+  trx: Tx,
+  tenantId: string,
+  accountId: string,
+  now: Date,
+  zone: string,
+): Promise<boolean> {
+  return takeCap(trx, tenantId, accountId, WARNING_CAP_TYPE, dayWindowStart(now, zone), WARNINGS_PER_DAY);
+}
+
+/** Records a notice decision in the transaction; returns what to deliver after commit. */
+export async function recordNotice(
+  trx: Tx,
+  account: AccountRow,
+  kind: NoticeKind,
+  amounts: { available: number; threshold: number; count?: number },
+  now: Date,
+): Promise<PendingNotice> {
+  const recipients = [...account.warning_emails, ...account.warning_phones, account.opener_inbox];
+  await trx
+    .insertInto("deposit_notices")
+    .values({
+      tenant_id: account.tenant_id,
+      id: newId("dnt"),
+      account_id: account.id,
+      kind,
+      available: amounts.available,
+      recipients: JSON.stringify(recipients),
+      created_at: now,
+    })
+    .execute();
+  return {
+    kind,
+    tenantId: account.tenant_id,
+    accountId: account.id,
+    emails: account.warning_emails,
+    phones: account.warning_phones,
+    inbox: account.opener_inbox,
+    vars: {
+      available: formatMinor(amounts.available, 2),
+      threshold: formatMinor(amounts.threshold, 2),
+      count: amounts.count ?? 0,
+    },
+  };
+}
+
+/** The notifier, when the process has one (server, worker); tests may pass their own. */
+export function notifierOf(deps: AppDeps): Notifier | undefined {
+  return (deps as AppDeps & { notifier?: Notifier }).notifier;
+}
+
+/** Delivers committed notices: every email, every phone and the opener's inbox. Never throws. */
+export async function deliverNotices(
+  notifier: Notifier | undefined,
+  notices: PendingNotice[],
+  now: Date,
+): Promise<void> {
+  if (!notifier) return;
+  for (const notice of notices) {
+    const type = NOTICE_TYPES[notice.kind];
+    const count = Math.max(notice.emails.length, notice.phones.length, 1);
+    for (let i = 0; i < count; i++) {
+      const to = {
+        ...(notice.emails[i] ? { email: notice.emails[i] } : {}),
+        ...(notice.phones[i] ? { phone: notice.phones[i] } : {}),
+        ...(i === 0 ? { inbox: notice.inbox } : {}),
+      };
+      if (Object.keys(to).length === 0) continue;
+      await notifier
+        .notify(notice.tenantId, { type, recipientKey: notice.accountId, to, vars: notice.vars }, now)
+        .catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,358 @@
+import type { Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { assertInScope } from "../../platform/auth/scope.js";
+import { DomainError } from "../../shared/errors.js";
+
+export const ACCOUNT_STATUSES = [
+  "pending_configuration",
+  "pending_activation",
+  "active",
+  "abnormal",
+  "closed",
+] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+export const CAMPAIGN_STATUSES = ["not_started", "running", "suspended", "ended"] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+export const ENTRY_TYPES = [
+  "freeze",
+  "release",
+  "settle",
+  "settled_refund",
+  "arrears",
+  "arrears_repaid",
+  "arrears_cancelled",
+] as const;
+export type EntryType = (typeof ENTRY_TYPES)[number];
+export const WITHDRAWAL_STATUSES = ["requested", "approved", "paid", "rejected", "failed"] as const;
+export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
+export const BANK_RECORD_STATUSES = ["matched", "unmatched", "returned"] as const;
+export const TOPUP_STATUSES = ["open", "completed", "cancelled"] as const;
+export const PROFILE_STATUSES = ["draft", "verifying", "verified", "rejected"] as const;
+export const INVOICE_STATUSES = ["requested", "issued", "mailed", "rejected"] as const;
+
+export interface ReceivingAccount {
+  company_name?: string;
+  bank_name?: string;
+  branch?: string;
+  account_number?: string;
+}
+
+export interface DepositSettingsTable {
+  tenant_id: string;
+  asset: JsonDefault<string>;
+  min_topup_amount: JsonDefault<number>;
+  suspension_threshold: JsonDefault<number>;
+  invoice_min_net_amount: JsonDefault<number>;
+  invoice_wait_days: JsonDefault<number>;
+  tax_rate_bps: JsonDefault<number>;
+  receiving_account: JsonDefault<ReceivingAccount>;
+  updated_at: Timestamp;
+}
+
+export interface DepositBankBindingsTable {
+  tenant_id: string;
+  merchant_id: string;
+  company_name: string;
+  bank_name: string;
+  branch: string;
+  account_number: string;
+  status: "effective" | "ineffective";
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DepositAccountsTable {
+  tenant_id: string;
+  id: string;
+  merchant_id: string;
+  asset: string;
+  status: AccountStatus;
+  ledger_account_id: string;
+  arrears_account_id: string;
+  opened_by: string;
+  opener_inbox: string;
+  warning_value: number | null;
+  warning_emails: JsonDefault<string[]>;
+  warning_phones: JsonDefault<string[]>;
+  threshold_override: number | null;
+  breaker_tripped: JsonDefault<boolean>;
+  breaker_changed_at: Date | null;
+  configured_at: Date | null;
+  activated_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DepositTopupsTable {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  amount: number;
+  reference: string;
+  status: (typeof TOPUP_STATUSES)[number];
+  bank_record_id: string | null;
+  transfer_id: string | null;
+  arrears_repaid: JsonDefault<number>;
+  created_at: Timestamp;
+  completed_at: Date | null;
+}
+
+export interface DepositBankRecordsTable {
+  tenant_id: string;
+  id: string;
+  bank_transaction_id: string;
+  payer_name: string;
+  payer_account: string | null;
+  amount: number;
+  asset: string;
+  reference: string | null;
+  received_at: Timestamp;
+  source: "api" | "statement";
+  status: (typeof BANK_RECORD_STATUSES)[number];
+  reason: string | null;
+  topup_id: string | null;
+  created_at: Timestamp;
+  resolved_at: Date | null;
+}
+
+export interface DepositCampaignsTable {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  merchant_id: string;
+  name: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  status: CampaignStatus;
+  suspended_by_breaker: JsonDefault<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DepositOrderCostsTable {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  campaign_id: string | null;
+  order_id: string;
+  cost: number;
+  hold_id: string | null;
+  frozen: number;
+  arrears: number;
+  released: number;
+  settled: number;
+  refunded: number;
+  status: "frozen" | "settled" | "released";
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DepositEntriesTable {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  type: EntryType;
+  amount: number;
+  order_id: string | null;
+  campaign_id: string | null;
+  order_cost_id: string | null;
+  transfer_id: string | null;
+  invoice_request_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface DepositManualItemsTable {
+  tenant_id: string;
+  id: string;
+  account_id: string | null;
+  kind: "freeze_failed" | "withdrawal_failed" | "bank_record_unmatched";
+  reference_id: string | null;
+  detail: JsonDefault<Record<string, unknown>>;
+  status: JsonDefault<"open" | "resolved">;
+  created_at: Timestamp;
+  resolved_at: Date | null;
+}
+
+export interface DepositWithdrawalsTable {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  amount: number;
+  status: WithdrawalStatus;
+  hold_id: string;
+  reason: string | null;
+  requested_by: string;
+  created_at: Timestamp;
+  approved_at: Date | null;
+  paid_at: Date | null;
+  rejected_at: Date | null;
+  failed_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface DepositNoticesTable {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  kind: "suspended" | "resumed" | "warning";
+  available: number;
+  recipients: JsonDefault<string[]>;
+  created_at: Timestamp;
+}
+
+export interface DepositInvoiceProfilesTable {
+  tenant_id: string;
+  account_id: string;
+  company_name: string;
+  tax_rate_bps: number;
+  company_address: string | null;
+  company_phone: string | null;
+  bank_name: string | null;
+  bank_account: string | null;
+  tax_id: string | null;
+  status: (typeof PROFILE_STATUSES)[number];
+  reject_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DepositMailAddressesTable {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  recipient: string;
+  phone: string;
+  address: string;
+  created_at: Timestamp;
+}
+
+export interface DepositInvoiceRequestsTable {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  status: (typeof INVOICE_STATUSES)[number];
+  settled_amount: number;
+  refunded_amount: number;
+  net_amount: number;
+  entry_count: number;
+  profile: JsonDefault<Record<string, unknown>>;
+  address: JsonDefault<Record<string, unknown>>;
+  filter: JsonDefault<Record<string, unknown>>;
+  invoice_number: string | null;
+  tracking_number: string | null;
+  reject_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    deposit_settings: DepositSettingsTable;
+    deposit_bank_bindings: DepositBankBindingsTable;
+    deposit_accounts: DepositAccountsTable;
+    deposit_topups: DepositTopupsTable;
+    deposit_bank_records: DepositBankRecordsTable;
+    deposit_campaigns: DepositCampaignsTable;
+    deposit_order_costs: DepositOrderCostsTable;
+    deposit_entries: DepositEntriesTable;
+    deposit_manual_items: DepositManualItemsTable;
+    deposit_withdrawals: DepositWithdrawalsTable;
+    deposit_notices: DepositNoticesTable;
+    deposit_invoice_profiles: DepositInvoiceProfilesTable;
+    deposit_mail_addresses: DepositMailAddressesTable;
+    deposit_invoice_requests: DepositInvoiceRequestsTable;
+  }
+}
+
+export type AccountRow = Selectable<DepositAccountsTable>;
+export type SettingsRow = Selectable<DepositSettingsTable>;
+export type CampaignRow = Selectable<DepositCampaignsTable>;
+export type OrderCostRow = Selectable<DepositOrderCostsTable>;
+export type TopupRow = Selectable<DepositTopupsTable>;
+export type BankRecordRow = Selectable<DepositBankRecordsTable>;
+export type WithdrawalRow = Selectable<DepositWithdrawalsTable>;
+export type EntryRow = Selectable<DepositEntriesTable>;
+
+/** The tenant's deposit settings; the defaults of seed 003 until the platform changes them. */
+export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promise<SettingsRow> {
+  await trx
+    .insertInto("deposit_settings")
+    .values({ tenant_id: tenantId, updated_at: now })
+    .onConflict((oc) => oc.column("tenant_id").doNothing())
+    .execute();
+  return trx
+    .selectFrom("deposit_settings")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+}
+
+/** The suspension threshold that applies to an account: its override, else the platform's. */
+export function thresholdOf(account: AccountRow, settings: SettingsRow): number {
+  return account.threshold_override ?? settings.suspension_threshold;
+}
+
+/** A merchant org unit the actor may act for (merchant users see only their own). */
+export async function merchantInScope(trx: Tx, actor: Actor, merchantId: string) {
+  const unit = await trx
+    .selectFrom("org_units")
+    .select(["id", "kind", "name", "path"])
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "=", merchantId)
+    .executeTakeFirst();
+  assertInScope(actor, unit?.path, "merchant");
+  if (unit!.kind !== "merchant")
+    throw new DomainError("not_a_merchant", "Deposit accounts belong to merchants");
+  return unit!;
+}
+
+/**
+ * The account, checked against the actor's scope (a merchant's users reach only their own
+ * account; others answer as missing). `lock` takes the row lock before the caller decides.
+ */
+export async function loadAccount(
+  trx: Tx,
+  actor: Actor,
+  accountId: string,
+  options: { lock?: boolean } = {},
+): Promise<AccountRow> {
+  let q = trx
+    .selectFrom("deposit_accounts as a")
+    .innerJoin("org_units as o", (j) =>
+      j.onRef("o.tenant_id", "=", "a.tenant_id").onRef("o.id", "=", "a.merchant_id"),
+    )
+    .selectAll("a")
+    .select("o.path")
+    .where("a.tenant_id", "=", actor.tenantId)
+    .where("a.id", "=", accountId);
+  if (options.lock) q = q.forUpdate("a");
+  const row = await q.executeTakeFirst();
+  assertInScope(actor, row?.path, "deposit_account");
+  const { path: _path, ...account } = row!;
+  return account;
+}
+
+/** The account by id without scope checks (platform-side flows: bank records, jobs). */
+export async function accountById(
+  trx: Tx,
+  tenantId: string,
+  accountId: string,
+  options: { lock?: boolean } = {},
+): Promise<AccountRow | undefined> {
+  let q = trx
+    .selectFrom("deposit_accounts")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", accountId);
+  if (options.lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/** Tenant-wide staff only: the platform's own actions (approvals, bank records, overrides). */
+export function assertPlatform(actor: Actor): void {
+  if (actor.orgUnitPath !== null) {
+    throw new DomainError("forbidden", "Only the platform's tenant-wide staff can do this");
+  }
+}

@@ -1,0 +1,76 @@
+import type { AppDeps } from "../../app-types.js";
+import type { JobRunner } from "../../platform/jobs/job-runner.js";
+import { advanceCampaigns, checkAccount } from "./check-account.js";
+import { RECHECK_JOB, tenantZone } from "./credit-topup.js";
+import { depositBalances } from "./deposits.ledger.js";
+import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
+import { accountById, loadSettings } from "./deposits.repository.js";
+
+/** Accounts one run re-checks; a tenant with more continues on the next run (20 minutes later). */
+export const MAX_ACCOUNTS_PER_RUN = 10_000;
+const PAGE = 100;
+
+/**
+ * The 20-minute re-check of one tenant: moves campaigns along their schedule, trips or resets
+ * the circuit breaker and sends due balance warnings (at most 4 a day per account). Each
+ * account is checked in its own transaction, under its row lock and the ledger's.
+ */
+export async function recheckTenant(
+  deps: Pick<AppDeps, "db" | "ledger">,
+  tenantId: string,
+  now: Date,
+  notifier = notifierOf(deps as AppDeps),
+): Promise<{ checked: number; notices: PendingNotice[] }> {
+  let after = "";
+  let checked = 0;
+  const notices: PendingNotice[] = [];
+  while (checked < MAX_ACCOUNTS_PER_RUN) {
+    const ids = await deps.db.tenantTx(tenantId, (trx) =>
+      trx
+        .selectFrom("deposit_accounts")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("status", "in", ["active", "abnormal"])
+        .where("id", ">", after)
+        .orderBy("id")
+        .limit(PAGE)
+        .execute(),
+    );
+    if (ids.length === 0) break;
+    for (const { id } of ids) {
+      const found = await deps.db.tenantTx(tenantId, async (trx) => {
+        const account = await accountById(trx, tenantId, id, { lock: true });
+        if (!account) return [];
+        const ops = deps.ledger.within(trx, tenantId);
+        await advanceCampaigns(trx, tenantId, id, now);
+        const settings = await loadSettings(trx, tenantId, now);
+        return checkAccount(
+          trx,
+          {
+            account,
+            balances: await depositBalances(ops, account),
+            settings,
+            zone: await tenantZone(trx, tenantId),
+            warn: true,
+          },
+          now,
+        );
+      });
+      notices.push(...found);
+      checked++;
+    }
+    after = ids[ids.length - 1]!.id;
+    if (ids.length < PAGE) break;
+  }
+  await deliverNotices(notifier, notices, now);
+  return { checked, notices };
+}
+
+/** Declares the re-check job on a runner; the schedule (every 20 minutes) is set at activation. */
+export function defineDepositJobs(runner: JobRunner, deps: AppDeps): void {
+  runner.define<{ tenantId: string }>({
+    name: RECHECK_JOB,
+    policy: "singleton",
+    handler: async (data) => recheckTenant(deps, data.tenantId, deps.clock.now()),
+  });
+}

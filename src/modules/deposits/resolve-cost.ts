@@ -1,0 +1,215 @@
+import type { Tx } from "../../db/database.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { checkAccount } from "./check-account.js";
+import { tenantZone } from "./credit-topup.js";
+import { releaseSplit } from "./deposit-rules.js";
+import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
+import type { PendingNotice } from "./deposits.notices.js";
+import { type AccountRow, loadAccount, loadSettings, type OrderCostRow } from "./deposits.repository.js";
+import { rehold, writeEntry } from "./order-costs.js";
+
+async function lockOrder(trx: Tx, actor: Actor, accountId: string, orderId: string) {
+  const account = await loadAccount(trx, actor, accountId, { lock: true });
+  const order = await trx
+    .selectFrom("deposit_order_costs")
+    .selectAll()
+    .where("tenant_id", "=", actor.tenantId)
+    .where("account_id", "=", account.id)
+    .where("order_id", "=", orderId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!order) throw new DomainError("order_cost_not_found", "No cost was frozen for this order");
+  return { account, order };
+}
+
+async function saveOrder(trx: Tx, order: OrderCostRow, now: Date): Promise<OrderCostRow> {
+  return trx
+    .updateTable("deposit_order_costs")
+    .set({
+      hold_id: order.hold_id,
+      frozen: order.frozen,
+      arrears: order.arrears,
+      released: order.released,
+      settled: order.settled,
+      refunded: order.refunded,
+      status: order.status,
+      updated_at: now,
+    })
+    .where("tenant_id", "=", order.tenant_id)
+    .where("id", "=", order.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+async function recheck(trx: Tx, ops: LedgerOps, account: AccountRow, now: Date): Promise<PendingNotice[]> {
+  const settings = await loadSettings(trx, account.tenant_id, now);
+  return checkAccount(
+    trx,
+    {
+      account,
+      balances: await depositBalances(ops, account),
+      settings,
+      zone: await tenantZone(trx, account.tenant_id),
+      warn: false,
+    },
+    now,
+  );
+}
+
+export interface CostResult {
+  order: OrderCostRow;
+  notices: PendingNotice[];
+}
+
+/**
+ * A refund before the order is received: releases `amount` of the order's cost (all that is
+ * left when omitted). Unpaid arrears of the order are cancelled first, then the freeze shrinks
+ * (void + new hold of the remainder in one unit). The breaker re-checks at once.
+ */
+export async function releaseCost(
+  trx: Tx,
+  ops: LedgerOps,
+  actor: Actor,
+  accountId: string,
+  orderId: string,
+  amount: number | undefined,
+  now: Date,
+): Promise<CostResult> {
+  const { account, order } = await lockOrder(trx, actor, accountId, orderId);
+  if (order.status !== "frozen")
+    throw new DomainError("order_not_frozen", `The order's cost is ${order.status}`);
+  const open = order.frozen + order.arrears;
+  const release = amount ?? open;
+  if (release > open)
+    throw new DomainError("exceeds_frozen", `At most ${open} of this order's cost can be released`);
+  const split = releaseSplit(release, order);
+  if (split.arrears > 0) {
+    const id = `tr_${newId("dac")}`;
+    expectTransfer(
+      await ops.transfer({
+        id,
+        debit_account_id: ledgerIds.unfunded(account.asset),
+        credit_account_id: account.arrears_account_id,
+        amount: split.arrears,
+        code: "deposit_arrears_cancelled",
+        reference_module: "deposits",
+        reference_id: order.id,
+      }),
+    );
+    await writeEntry(trx, account, order, "arrears_cancelled", split.arrears, id, now);
+  }
+  const next = { ...order, arrears: order.arrears - split.arrears, released: order.released + release };
+  if (split.frozen > 0) {
+    next.hold_id = await rehold(ops, account, order, order.frozen - split.frozen);
+    next.frozen = order.frozen - split.frozen;
+    await writeEntry(trx, account, order, "release", split.frozen, order.hold_id, now);
+  }
+  if (next.frozen === 0 && next.arrears === 0) next.status = "released";
+  const saved = await saveOrder(trx, next, now);
+  await recordAudit(
+    trx,
+    actor,
+    {
+      action: "deposit_cost.released",
+      targetType: "deposit_order_cost",
+      targetId: order.id,
+      summary: { order_id: orderId, amount: release, arrears_cancelled: split.arrears },
+    },
+    now,
+  );
+  return { order: saved, notices: await recheck(trx, ops, account, now) };
+}
+
+/**
+ * The order completed: its frozen cost is settled (the hold is posted to the platform). A part
+ * still in arrears stays owed and is settled when a top-up repays it.
+ */
+export async function settleCost(
+  trx: Tx,
+  ops: LedgerOps,
+  actor: Actor,
+  accountId: string,
+  orderId: string,
+  now: Date,
+): Promise<CostResult> {
+  const { account, order } = await lockOrder(trx, actor, accountId, orderId);
+  if (order.status === "settled") return { order, notices: [] };
+  if (order.status !== "frozen")
+    throw new DomainError("order_not_frozen", `The order's cost is ${order.status}`);
+  const next = {
+    ...order,
+    status: "settled" as const,
+    settled: order.settled + order.frozen,
+    frozen: 0,
+    hold_id: null,
+  };
+  if (order.hold_id) {
+    const id = `tr_${newId("dst")}`;
+    expectTransfer(await ops.post({ id, pending_id: order.hold_id, code: "deposit_settle" }));
+    await writeEntry(trx, account, order, "settle", order.frozen, id, now);
+  }
+  const saved = await saveOrder(trx, next, now);
+  await recordAudit(
+    trx,
+    actor,
+    {
+      action: "deposit_cost.settled",
+      targetType: "deposit_order_cost",
+      targetId: order.id,
+      summary: { order_id: orderId, settled: order.frozen, arrears_outstanding: order.arrears },
+    },
+    now,
+  );
+  return { order: saved, notices: [] };
+}
+
+/** A refund after settlement: credits the account back, at most what the deposit settled. */
+export async function refundSettled(
+  trx: Tx,
+  ops: LedgerOps,
+  actor: Actor,
+  accountId: string,
+  orderId: string,
+  amount: number,
+  now: Date,
+): Promise<CostResult> {
+  const { account, order } = await lockOrder(trx, actor, accountId, orderId);
+  if (order.status !== "settled")
+    throw new DomainError("order_not_settled", "Only a settled cost can be refunded");
+  const refundable = order.settled - order.refunded;
+  if (amount > refundable) {
+    throw new DomainError(
+      "exceeds_settled",
+      `At most ${refundable} of this order's settled cost can be refunded`,
+    );
+  }
+  const id = `tr_${newId("drf")}`;
+  expectTransfer(
+    await ops.transfer({
+      id,
+      debit_account_id: ledgerIds.revenue(account.asset),
+      credit_account_id: account.ledger_account_id,
+      amount,
+      code: "deposit_settled_refund",
+      reference_module: "deposits",
+      reference_id: order.id,
+    }),
+  );
+  await writeEntry(trx, account, order, "settled_refund", amount, id, now);
+  const saved = await saveOrder(trx, { ...order, refunded: order.refunded + amount }, now);
+  await recordAudit(
+    trx,
+    actor,
+    {
+      action: "deposit_cost.refunded",
+      targetType: "deposit_order_cost",
+      targetId: order.id,
+      summary: { order_id: orderId, amount },
+    },
+    now,
+  );
+  return { order: saved, notices: await recheck(trx, ops, account, now) };
+}

@@ -1,0 +1,227 @@
+import type { Tx } from "../../db/database.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { checkAccount } from "./check-account.js";
+import { tenantZone } from "./credit-topup.js";
+import { emitDepositEvent } from "./deposits.events.js";
+import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
+import type { PendingNotice } from "./deposits.notices.js";
+import {
+  accountById,
+  assertPlatform,
+  loadAccount,
+  loadSettings,
+  type WithdrawalRow,
+  type WithdrawalStatus,
+} from "./deposits.repository.js";
+import { assertUsable } from "./request-topup.js";
+
+/**
+ * A withdrawal request: at most what is available, never while in arrears. The amount is
+ * held at once (so it cannot be spent twice) until finance pays (post) or rejects (void).
+ */
+export async function requestWithdrawal(
+  trx: Tx,
+  ops: LedgerOps,
+  context: RequestContext,
+  accountId: string,
+  amount: number,
+  reason: string | null,
+  now: Date,
+): Promise<WithdrawalRow> {
+  const account = await loadAccount(trx, context.actor, accountId, { lock: true });
+  assertUsable(account);
+  const balances = await depositBalances(ops, account);
+  if (balances.arrears > 0) {
+    throw new DomainError("account_in_arrears", "No withdrawal while the account has arrears");
+  }
+  if (amount > balances.available) {
+    throw new DomainError("insufficient_available", `At most ${balances.available} is available to withdraw`);
+  }
+  const id = newId("dwd");
+  const holdId = `tr_${id}`;
+  expectTransfer(
+    await ops.hold({
+      id: holdId,
+      debit_account_id: account.ledger_account_id,
+      credit_account_id: ledgerIds.bank(account.asset),
+      amount,
+      code: "deposit_withdrawal",
+      reference_module: "deposits",
+      reference_id: id,
+    }),
+    {
+      insufficient_funds: () => new DomainError("insufficient_available", "Not enough available to withdraw"),
+    },
+  );
+  const row = await trx
+    .insertInto("deposit_withdrawals")
+    .values({
+      tenant_id: account.tenant_id,
+      id,
+      account_id: account.id,
+      amount,
+      status: "requested",
+      hold_id: holdId,
+      reason,
+      requested_by: context.actor.id,
+      created_at: now,
+      approved_at: null,
+      paid_at: null,
+      rejected_at: null,
+      failed_at: null,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await emitDepositEvent(
+    trx,
+    account,
+    "deposit.withdrawal_changed",
+    { withdrawal_id: id, status: "requested", amount },
+    now,
+  );
+  await recordAudit(
+    trx,
+    context,
+    {
+      action: "deposit_withdrawal.requested",
+      targetType: "deposit_withdrawal",
+      targetId: id,
+      summary: { amount },
+    },
+    now,
+  );
+  return row;
+}
+
+export const WITHDRAWAL_ACTIONS = ["approve", "reject", "pay", "fail"] as const;
+export type WithdrawalAction = (typeof WITHDRAWAL_ACTIONS)[number];
+
+/** Which state each action starts from and leads to. A failed payout stays held until paid or rejected. */
+const TRANSITIONS: Record<WithdrawalAction, { from: WithdrawalStatus[]; to: WithdrawalStatus }> = {
+  approve: { from: ["requested"], to: "approved" },
+  reject: { from: ["requested", "approved", "failed"], to: "rejected" },
+  pay: { from: ["approved", "failed"], to: "paid" },
+  fail: { from: ["approved"], to: "failed" },
+};
+
+/** Platform finance moves a withdrawal along: approve, reject (release), pay (post) or fail (flag). */
+export async function decideWithdrawal(
+  trx: Tx,
+  ops: LedgerOps,
+  context: RequestContext,
+  withdrawalId: string,
+  action: WithdrawalAction,
+  reason: string | null,
+  now: Date,
+): Promise<{ withdrawal: WithdrawalRow; notices: PendingNotice[] }> {
+  assertPlatform(context.actor);
+  const tenantId = context.actor.tenantId;
+  const peek = await trx
+    .selectFrom("deposit_withdrawals")
+    .select("account_id")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", withdrawalId)
+    .executeTakeFirst();
+  if (!peek) throw new DomainError("withdrawal_not_found", "Withdrawal not found");
+  // Lock order everywhere: account row, then what hangs off it, then the ledger.
+  const account = (await accountById(trx, tenantId, peek.account_id, { lock: true }))!;
+  const current = await trx
+    .selectFrom("deposit_withdrawals")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", withdrawalId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const transition = TRANSITIONS[action];
+  if (current.status === transition.to) return { withdrawal: current, notices: [] };
+  if (!transition.from.includes(current.status)) {
+    throw new DomainError("withdrawal_state", `A ${current.status} withdrawal cannot be ${transition.to}`);
+  }
+  if (action === "pay") {
+    expectTransfer(
+      await ops.post({
+        id: `tr_${newId("dwp")}`,
+        pending_id: current.hold_id,
+        code: "deposit_withdrawal_paid",
+      }),
+    );
+  } else if (action === "reject") {
+    expectTransfer(
+      await ops.void({
+        id: `tr_${newId("dwv")}`,
+        pending_id: current.hold_id,
+        code: "deposit_withdrawal_rejected",
+      }),
+    );
+  } else if (action === "fail") {
+    await trx
+      .insertInto("deposit_manual_items")
+      .values({
+        tenant_id: tenantId,
+        id: newId("dmi"),
+        account_id: account.id,
+        kind: "withdrawal_failed",
+        reference_id: current.id,
+        detail: JSON.stringify({ amount: current.amount, reason }),
+        created_at: now,
+        resolved_at: null,
+      })
+      .execute();
+  }
+  if (current.status === "failed") {
+    await trx
+      .updateTable("deposit_manual_items")
+      .set({ status: "resolved", resolved_at: now })
+      .where("tenant_id", "=", tenantId)
+      .where("kind", "=", "withdrawal_failed")
+      .where("reference_id", "=", current.id)
+      .where("status", "=", "open")
+      .execute();
+  }
+  const stamp = { approve: "approved_at", reject: "rejected_at", pay: "paid_at", fail: "failed_at" } as const;
+  const withdrawal = await trx
+    .updateTable("deposit_withdrawals")
+    .set({ status: transition.to, [stamp[action]]: now, updated_at: now, ...(reason ? { reason } : {}) })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", current.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await emitDepositEvent(
+    trx,
+    account,
+    "deposit.withdrawal_changed",
+    { withdrawal_id: current.id, status: transition.to, amount: current.amount },
+    now,
+  );
+  await recordAudit(
+    trx,
+    context,
+    {
+      action: `deposit_withdrawal.${transition.to}`,
+      targetType: "deposit_withdrawal",
+      targetId: current.id,
+      summary: { before: current.status, after: transition.to, reason },
+    },
+    now,
+  );
+  let notices: PendingNotice[] = [];
+  if (action === "reject") {
+    const settings = await loadSettings(trx, tenantId, now);
+    notices = await checkAccount(
+      trx,
+      {
+        account,
+        balances: await depositBalances(ops, account),
+        settings,
+        zone: await tenantZone(trx, tenantId),
+        warn: false,
+      },
+      now,
+    );
+  }
+  return { withdrawal, notices };
+}
