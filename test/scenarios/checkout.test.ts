@@ -291,5 +291,20 @@ describe("checkout scenario", () => {
       .orderBy("id")
       .execute();
     expect(audit.map((a) => a.action)).toEqual(["checkout_order.completed", "checkout_order.refunded"]);
+    // One event per effect, however many retries: the outbox row commits with the order.
+    const events = await t.database.owner
+      .selectFrom("events")
+      .select(["type", "data"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("type", "like", "checkout_order.%")
+      .orderBy("id")
+      .execute();
+    expect(events.map((e) => e.type)).toEqual(["checkout_order.completed", "checkout_order.refunded"]);
+    expect(events[0]!.data).toMatchObject({
+      order_id: order.id,
+      total: 5320,
+      points_earned: 63,
+      benefit_ids: [memberDay],
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -278,6 +279,19 @@ describe("benefit catalog", () => {
       "benefit.activated",
     ]);
     expect(audit[1]!.summary).toMatchObject({ before: { name: "Edit me" }, after: { name: "Edited" } });
+    const events = await t.database.owner
+      .selectFrom("events")
+      .select("data")
+      .where("type", "=", "benefit.changed")
+      .where(sql<boolean>`data->>'benefit_id' = ${created.id}`)
+      .orderBy("id")
+      .execute();
+    expect(events.map((e) => (e.data as { change: string }).change)).toEqual([
+      "created",
+      "updated",
+      "deactivated",
+      "activated",
+    ]);
   });
 
   it("unknown benefit is 404; another tenant's is invisible", async () => {

@@ -4,6 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { assertActiveRoom, validateAudiences, validateBenefit } from "./benefit-rules.js";
 import type { AudienceRule, BenefitKind, BenefitStatus } from "./benefit-types.js";
+import { emitBenefitChanged } from "./benefits.events.js";
 import { type BenefitRow, bumpCatalogVersion, countActiveBenefits } from "./benefits.repository.js";
 
 export interface NewBenefit {
@@ -67,5 +68,6 @@ export async function createBenefit(
     },
     now,
   );
+  await emitBenefitChanged(trx, row, "created", now);
   return row;
 }

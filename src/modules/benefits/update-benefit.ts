@@ -3,6 +3,7 @@ import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { assertActiveRoom, validateAudiences, validateBenefit } from "./benefit-rules.js";
 import type { AudienceRule, BenefitStatus } from "./benefit-types.js";
+import { emitBenefitChanged } from "./benefits.events.js";
 import {
   type BenefitRow,
   bumpCatalogVersion,
@@ -51,6 +52,8 @@ async function save(
     { action, targetType: "benefit", targetId: before.id, summary: changeSummary(before, after, FIELDS) },
     now,
   );
+  const change = action.slice("benefit.".length) as "updated" | "activated" | "deactivated";
+  await emitBenefitChanged(trx, after, change, now);
   return after;
 }
 

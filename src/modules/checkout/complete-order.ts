@@ -2,6 +2,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { emitCheckoutEvent } from "./checkout.events.js";
 import {
   findOrderByClientId,
   lockClientOrderId,
@@ -147,6 +148,23 @@ export async function completeOrder(
           benefits: q.benefitsApplied.map((b) => b.benefitId),
         },
       },
+    },
+    now,
+  );
+  await emitCheckoutEvent(
+    ctx.trx,
+    ctx.tenantId,
+    "checkout_order.completed",
+    {
+      order_id: orderId,
+      client_order_id: req.clientOrderId,
+      member_id: req.memberId,
+      currency: req.currency,
+      total: q.total,
+      voucher_total: q.voucherTotal,
+      balance_amount: q.balance.amount,
+      points_earned: q.points.earned,
+      benefit_ids: q.benefitsApplied.map((b) => b.benefitId),
     },
     now,
   );

@@ -2,6 +2,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { emitCheckoutEvent } from "./checkout.events.js";
 import { findOrder, type OrderRow } from "./checkout.repository.js";
 import type { CheckoutSettlement, SettleContext } from "./settlement.js";
 
@@ -83,6 +84,20 @@ export async function refundOrder(
       targetType: "checkout_order",
       targetId: orderId,
       summary: { refund_id: refundId, reason, total: order.total },
+    },
+    now,
+  );
+  await emitCheckoutEvent(
+    ctx.trx,
+    ctx.tenantId,
+    "checkout_order.refunded",
+    {
+      order_id: orderId,
+      client_order_id: order.client_order_id,
+      member_id: order.member_id,
+      currency: order.currency,
+      total: order.total,
+      refund_id: refundId,
     },
     now,
   );

@@ -1,0 +1,45 @@
+import { Type } from "typebox";
+import type { RowTarget } from "../../db/database.js";
+import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+
+/** The checkout's webhook events; each is written in the order's transaction. */
+const OrderRef = {
+  order_id: Type.String(),
+  client_order_id: Type.String(),
+  member_id: Type.Union([Type.String(), Type.Null()]),
+  currency: Type.String(),
+  total: Type.Integer(),
+};
+
+const EVENTS = {
+  "checkout_order.completed": {
+    description: "An order was completed: vouchers redeemed, balance paid, points awarded, benefits used",
+    schema: Type.Object({
+      ...OrderRef,
+      voucher_total: Type.Integer(),
+      balance_amount: Type.Integer(),
+      points_earned: Type.Integer(),
+      benefit_ids: Type.Array(Type.String()),
+    }),
+  },
+  "checkout_order.refunded": {
+    description: "A whole order was refunded: points reversed, vouchers restored, balance returned",
+    schema: Type.Object({ ...OrderRef, refund_id: Type.String() }),
+  },
+} as const;
+
+export type CheckoutEventType = keyof typeof EVENTS;
+
+for (const [type, definition] of Object.entries(EVENTS)) {
+  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
+}
+
+export async function emitCheckoutEvent(
+  target: RowTarget,
+  tenantId: string,
+  type: CheckoutEventType,
+  data: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  await emitEvent(target, { tenantId, type, data }, now);
+}
