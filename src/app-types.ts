@@ -10,6 +10,8 @@ import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import type { Ledger } from "./ledger/index.js";
 import type { Actor } from "./platform/auth/actor.js";
+import type { JobRunner } from "./platform/jobs/job-runner.js";
+import type { Notifier } from "./platform/notify/notifier.js";
 import type { Clock } from "./shared/clock.js";
 
 /**
@@ -23,6 +25,10 @@ export interface AppDeps {
   clock: Clock;
   /** The ledger: units of work with group commit (every balance lives here). */
   ledger: Ledger;
+  /** Background jobs (pg-boss); absent in tests that build deps without it: work then runs in-process. */
+  jobs?: JobRunner;
+  /** Email, SMS and in-app notices. */
+  notifier?: Notifier;
 }
 
 export type RouteApp = FastifyInstance<

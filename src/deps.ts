@@ -2,6 +2,7 @@ import type { AppDeps } from "./app-types.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { Ledger } from "./ledger/index.js";
+import { startPlatformServices } from "./platform/jobs/worker.js";
 import type { Clock } from "./shared/clock.js";
 
 export interface Services {
@@ -25,7 +26,11 @@ export async function buildServices(
   const ledger = new Ledger(db, { clock, batching: config.ledgerBatching });
   stops.push(() => ledger.drainAll());
   const deps: AppDeps = { config, db, clock, ledger };
-  void options;
+  // Jobs and notifications; handles jobs here too unless VOUCHSAFE_RUN_WORKER=false.
+  const platform = await startPlatformServices(deps, { ownerUrl: options.ownerUrl, work: config.runWorker });
+  deps.jobs = platform.jobs;
+  deps.notifier = platform.notifier;
+  stops.push(() => platform.stop());
   return {
     deps,
     stop: async () => {

@@ -1,10 +1,13 @@
 import type { RoutesFn } from "./app-types.js";
 import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
-import { depositsRoutes } from "./modules/deposits/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
+import { eventsRoutes } from "./platform/events/events.routes.js";
+import { filesRoutes } from "./platform/files/files.routes.js";
 import { foundationRoutes } from "./platform/foundation.routes.js";
+import { jobsRoutes } from "./platform/jobs/jobs.routes.js";
+import { notifyRoutes } from "./platform/notify/notify.routes.js";
 import { orgRoutes } from "./platform/org/org.routes.js";
 import { userRoutes } from "./platform/users.routes.js";
 
@@ -14,8 +17,11 @@ export const routeModules: RoutesFn[] = [
   orgRoutes,
   userRoutes,
   auditRoutes,
+  eventsRoutes,
+  notifyRoutes,
+  filesRoutes,
+  jobsRoutes,
   ledgerRoutes,
   vouchersRoutes,
   benefitsRoutes,
-  depositsRoutes,
 ];

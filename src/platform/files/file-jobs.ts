@@ -191,8 +191,12 @@ interface RowSink {
 
 function waitDrain(stream: WriteStream): Promise<void> {
   return new Promise((resolve, reject) => {
-    stream.once("drain", resolve);
-    stream.once("error", reject);
+    const onError = (error: Error) => reject(error);
+    stream.once("error", onError);
+    stream.once("drain", () => {
+      stream.off("error", onError);
+      resolve();
+    });
   });
 }
 
@@ -225,7 +229,32 @@ async function csvSink(file: string, headers: string[]): Promise<RowSink> {
   };
 }
 
-/** exceljs's streaming writer: rows are committed (written and released) one by one. */
+interface Buffered {
+  _writableState?: { length?: number };
+  _readableState?: { length?: number };
+}
+
+/** exceljs and archiver use readable-stream copies: read the queue lengths from their state. */
+function queued(stream: Buffered | undefined): number {
+  if (!stream) return 0;
+  return (stream._writableState?.length ?? 0) + (stream._readableState?.length ?? 0);
+}
+
+/** Bytes queued between exceljs's sheet buffer, the zip compressor and the file. */
+function xlsxBacklog(workbook: unknown, sheet: unknown): number {
+  const w = workbook as { zip?: Buffered; stream?: Buffered };
+  const pipes = (sheet as { _stream?: { pipes?: Buffered[] } })._stream?.pipes ?? [];
+  return queued(w.stream) + queued(w.zip) + pipes.reduce((n, p) => n + queued(p), 0);
+}
+
+const XLSX_MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
+
+/**
+ * exceljs's streaming writer: rows are committed (written and released) one by one. Its
+ * writes ignore back-pressure, so every 1000 rows the sink waits for the compressor and
+ * the file to catch up; otherwise a fast database outruns zlib and memory grows with the
+ * row count.
+ */
 async function xlsxSink(file: string, sheetName: string, headers: string[]): Promise<RowSink> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: file,
@@ -234,9 +263,15 @@ async function xlsxSink(file: string, sheetName: string, headers: string[]): Pro
   });
   const sheet = workbook.addWorksheet(sheetName.slice(0, 31));
   sheet.addRow(headers).commit();
+  let rows = 0;
   return {
     write: async (cells) => {
       sheet.addRow(cells).commit();
+      if (++rows % 1000 === 0) {
+        while (xlsxBacklog(workbook, sheet) > XLSX_MAX_BACKLOG_BYTES) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      }
     },
     close: async () => {
       sheet.commit();

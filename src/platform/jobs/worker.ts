@@ -1,0 +1,154 @@
+import type { AppDeps } from "../../app-types.js";
+import { dispatchEvents } from "../events/outbox.js";
+import { deliverDue } from "../events/webhooks.js";
+import { type FileDeps, pruneFiles, runFileJob } from "../files/file-jobs.js";
+import "../files/builtin.js";
+import { Notifier, type NotifyRequest } from "../notify/notifier.js";
+import { JobRunner } from "./job-runner.js";
+import { runDue } from "./schedules.js";
+
+/** The platform's own jobs; modules define theirs on `deps.jobs` before the worker starts. */
+export const PLATFORM_JOBS = {
+  dispatchEvents: "events.dispatch",
+  deliverWebhooks: "webhooks.deliver",
+  runSchedules: "schedules.run_due",
+  runFileJob: "files.run",
+  pruneFiles: "files.prune",
+  notify: "notify.send",
+} as const;
+
+export interface PlatformServices {
+  jobs: JobRunner;
+  notifier: Notifier;
+  /** Graceful: stops the ticker, waits for running handlers, disconnects. */
+  stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** The owner's connection string: pg-boss needs rights the app role lacks. */
+  ownerUrl: string;
+  /** Handle jobs in this process (the server with VOUCHSAFE_RUN_WORKER, or `npm run worker`). */
+  work: boolean;
+  /** How often due schedules, events and webhook retries are looked for. */
+  tickSeconds?: number;
+  log?: (message: string, error?: unknown) => void;
+}
+
+export function fileDeps(deps: AppDeps): FileDeps {
+  return { db: deps.db, dataDir: deps.config.dataDir };
+}
+
+/**
+ * Defines every platform job on a new runner and starts it: sending only, or sending and
+ * working. Working processes also run a short ticker that enqueues the clock-driven sweeps
+ * (due schedules, undispatched events, due webhook retries) into stately queues, so however
+ * many workers tick, at most one sweep of each kind is queued and one runs.
+ */
+export async function startPlatformServices(
+  deps: AppDeps,
+  options: WorkerOptions,
+): Promise<PlatformServices> {
+  const log = options.log ?? (() => {});
+  const jobs = new JobRunner({ connectionString: options.ownerUrl, log });
+  const notifier = new Notifier({ db: deps.db, smtpUrl: deps.config.smtpUrl });
+  const full: AppDeps = { ...deps, jobs, notifier };
+  const { db, clock } = deps;
+
+  jobs.define({
+    name: PLATFORM_JOBS.dispatchEvents,
+    policy: "stately",
+    retryLimit: 0,
+    deadLetter: false,
+    handler: async () => {
+      const dispatched = await dispatchEvents(db, clock.now());
+      if (dispatched > 0) await jobs.send(PLATFORM_JOBS.deliverWebhooks, {}, { singletonKey: "sweep" });
+      return { dispatched };
+    },
+  });
+  jobs.define({
+    name: PLATFORM_JOBS.deliverWebhooks,
+    policy: "stately",
+    retryLimit: 0,
+    deadLetter: false,
+    handler: async () => {
+      const outcomes = await deliverDue({ db, allowPrivate: deps.config.webhooksAllowPrivate }, clock.now());
+      return { attempted: outcomes.length };
+    },
+  });
+  jobs.define({
+    name: PLATFORM_JOBS.runSchedules,
+    policy: "stately",
+    retryLimit: 0,
+    deadLetter: false,
+    handler: async () => {
+      const runs = await runDue(
+        db,
+        (trx, name, data, key) => jobs.send(name, data, { trx, singletonKey: key, uniqueSeconds: 60 }),
+        clock.now(),
+      );
+      return { enqueued: runs.length };
+    },
+  });
+  jobs.define<{ tenantId: string; id: string }>({
+    name: PLATFORM_JOBS.runFileJob,
+    retryLimit: 1,
+    expireInSeconds: 3600,
+    handler: async (data) => runFileJob(fileDeps(full), data.tenantId, data.id, () => clock.now()),
+  });
+  jobs.define({
+    name: PLATFORM_JOBS.pruneFiles,
+    policy: "stately",
+    handler: async () => ({ pruned: await pruneFiles(fileDeps(full), clock.now()) }),
+  });
+  jobs.define<{ tenantId: string; request: NotifyRequest }>({
+    name: PLATFORM_JOBS.notify,
+    retryLimit: 5,
+    retryDelaySeconds: 30,
+    handler: async (data) => notifier.notify(data.tenantId, data.request, clock.now()),
+  });
+
+  await jobs.start({ work: options.work });
+  let ticker: NodeJS.Timeout | undefined;
+  if (options.work) {
+    await jobs.cron(PLATFORM_JOBS.pruneFiles, "17 * * * *");
+    const tick = async () => {
+      for (const name of [
+        PLATFORM_JOBS.runSchedules,
+        PLATFORM_JOBS.dispatchEvents,
+        PLATFORM_JOBS.deliverWebhooks,
+      ]) {
+        await jobs
+          .send(name, {}, { singletonKey: "sweep" })
+          .catch((error) => log(`enqueue ${name} failed`, error));
+      }
+    };
+    ticker = setInterval(() => void tick(), (options.tickSeconds ?? 2) * 1000);
+    ticker.unref();
+  }
+  return {
+    jobs,
+    notifier,
+    stop: async () => {
+      if (ticker) clearInterval(ticker);
+      await jobs.stop();
+      notifier.close();
+    },
+  };
+}
+
+let running: PlatformServices | undefined;
+
+/** For server.ts: start handling jobs in this process (config.runWorker). */
+export async function startWorker(
+  deps: AppDeps,
+  options: Omit<WorkerOptions, "work">,
+): Promise<PlatformServices> {
+  running = await startPlatformServices(deps, { ...options, work: true });
+  return running;
+}
+
+export async function stopWorker(): Promise<void> {
+  const r = running;
+  running = undefined;
+  await r?.stop();
+}

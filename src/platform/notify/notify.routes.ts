@@ -1,0 +1,327 @@
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import { DomainError } from "../../shared/errors.js";
+import { recordAudit } from "../audit/audit.js";
+import type { Actor } from "../auth/actor.js";
+import { ALL_STAFF, definePermissions, MANAGERS } from "../auth/permissions.js";
+import { requireTenantWide } from "../events/events.routes.js";
+import { pageLimit, toPage } from "../http/pagination.js";
+import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
+import { LOCALES } from "../tenants.js";
+import { inboxRecipients, markRead, unreadCount } from "./inbox.js";
+import { MAX_TEMPLATE_CHARS, noticeCatalog, noticeDefinition } from "./notices.js";
+
+definePermissions({
+  "inbox.read": ALL_STAFF,
+  "notifications.manage": MANAGERS,
+});
+
+const CHANNELS = ["email", "sms", "inbox"] as const;
+
+const InboxMessage = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("inbox_message"),
+    notice_type: Type.String(),
+    title: Type.String(),
+    body: Type.String(),
+    data: Type.Record(Type.String(), Type.Unknown()),
+    read: Type.Boolean(),
+    read_at: Type.Union([Timestamp, Type.Null()]),
+    created_at: Timestamp,
+  },
+  { $id: "InboxMessage" },
+);
+
+const Template = Type.Object(
+  {
+    object: Type.Literal("notification_template"),
+    notice_type: Type.String(),
+    description: Type.String(),
+    locale: StringEnum(LOCALES),
+    channel: StringEnum(CHANNELS),
+    subject: Type.String(),
+    body: Type.String(),
+    customized: Type.Boolean({ description: "false: the shipped default" }),
+    cap: Type.Union([Type.Object({ max: Type.Integer(), window: Type.String() }), Type.Null()]),
+  },
+  { $id: "NotificationTemplate" },
+);
+
+const Delivery = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("notification_delivery"),
+    notice_type: Type.String(),
+    channel: StringEnum(CHANNELS),
+    recipient: Type.String(),
+    locale: Type.String(),
+    subject: Type.Union([Type.String(), Type.Null()]),
+    status: StringEnum(["sent", "failed", "capped"] as const),
+    error: Type.Union([Type.String(), Type.Null()]),
+    created_at: Timestamp,
+  },
+  { $id: "NotificationDelivery" },
+);
+
+/** Scoped actors read only their own messages; tenant-wide ones also the tenant's inbox. */
+function recipientsOf(actor: Actor): string[] {
+  return actor.orgUnitId === null ? inboxRecipients(actor.id) : [actor.id];
+}
+
+export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock } = deps;
+
+  app.get(
+    "/v1/inbox",
+    {
+      config: { permission: "inbox.read" },
+      schema: {
+        tags: ["notifications"],
+        summary: "The caller's in-app messages, newest first",
+        querystring: Obj({ ...ListQuery, unread: Type.Optional(Type.Boolean()) }),
+        response: { 200: listOf(InboxMessage), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      const q = request.query;
+      const limit = pageLimit(q.limit);
+      const rows = await db.tenantTx(actor.tenantId, (trx) => {
+        let query = trx
+          .selectFrom("inbox_messages")
+          .select(["id", "notice_type", "title", "body", "data", "read_at", "created_at"])
+          .where("tenant_id", "=", actor.tenantId)
+          .where("recipient", "in", recipientsOf(actor))
+          .orderBy("id", "desc")
+          .limit(limit + 1);
+        if (q.unread === true) query = query.where("read_at", "is", null);
+        if (q.unread === false) query = query.where("read_at", "is not", null);
+        if (q.starting_after) query = query.where("id", "<", q.starting_after);
+        return query.execute();
+      });
+      return toPage(rows, limit, (r) => ({
+        ...r,
+        object: "inbox_message" as const,
+        read: r.read_at !== null,
+        read_at: r.read_at?.toISOString() ?? null,
+        created_at: r.created_at.toISOString(),
+      }));
+    },
+  );
+
+  app.get(
+    "/v1/inbox/unread-count",
+    {
+      config: { permission: "inbox.read" },
+      schema: {
+        tags: ["notifications"],
+        summary: "How many of the caller's messages are unread",
+        response: { 200: Type.Object({ unread: Type.Integer() }), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      return {
+        unread: await db.tenantTx(actor.tenantId, (trx) =>
+          unreadCount(trx, actor.tenantId, recipientsOf(actor)),
+        ),
+      };
+    },
+  );
+
+  app.post(
+    "/v1/inbox/read",
+    {
+      config: { permission: "inbox.read" },
+      schema: {
+        tags: ["notifications"],
+        summary: "Mark messages read (the given ids, or all)",
+        body: Obj({
+          ids: Type.Optional(Type.Array(IdParam, { minItems: 1, maxItems: 100 })),
+          all: Type.Optional(Type.Literal(true)),
+        }),
+        response: { 200: Type.Object({ marked: Type.Integer() }), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      const b = request.body;
+      if (!b.all && !b.ids) throw new DomainError("validation_failed", "Give ids or all: true");
+      const marked = await db.tenantTx(actor.tenantId, (trx) =>
+        markRead(trx, actor.tenantId, recipientsOf(actor), b.all ? "all" : (b.ids ?? []), clock.now()),
+      );
+      return { marked };
+    },
+  );
+
+  app.get(
+    "/v1/notification-templates",
+    {
+      config: { permission: "notifications.manage" },
+      schema: {
+        tags: ["notifications"],
+        summary: "Every notice's template per locale and channel: the tenant's own or the default",
+        response: {
+          200: Type.Object({
+            object: Type.Literal("list"),
+            data: Type.Array(Template),
+            has_more: Type.Boolean(),
+          }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      requireTenantWide(actor);
+      const own = await db.tenantTx(actor.tenantId, (trx) =>
+        trx
+          .selectFrom("notification_templates")
+          .selectAll()
+          .where("tenant_id", "=", actor.tenantId)
+          .execute(),
+      );
+      const data = noticeCatalog().flatMap((notice) =>
+        LOCALES.flatMap((locale) =>
+          CHANNELS.map((channel) => {
+            const custom = own.find(
+              (o) => o.notice_type === notice.type && o.locale === locale && o.channel === channel,
+            );
+            return {
+              object: "notification_template" as const,
+              notice_type: notice.type,
+              description: notice.description,
+              locale,
+              channel,
+              subject: custom?.subject ?? notice.templates[locale].subject,
+              body: custom?.body ?? notice.templates[locale].body,
+              customized: custom !== undefined,
+              cap: notice.cap ?? null,
+            };
+          }),
+        ),
+      );
+      return { object: "list" as const, data, has_more: false };
+    },
+  );
+
+  app.put(
+    "/v1/notification-templates/:notice_type/:locale/:channel",
+    {
+      config: { permission: "notifications.manage" },
+      schema: {
+        tags: ["notifications"],
+        summary: "Set the tenant's own template (variables as {{name}})",
+        params: Obj({
+          notice_type: Type.String({ maxLength: 100 }),
+          locale: StringEnum(LOCALES),
+          channel: StringEnum(CHANNELS),
+        }),
+        body: Obj({
+          subject: Type.String({ minLength: 1, maxLength: 200 }),
+          body: Type.String({ minLength: 1, maxLength: MAX_TEMPLATE_CHARS }),
+        }),
+        response: { 200: Template, ...errorResponses(422) },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      requireTenantWide(actor);
+      const p = request.params;
+      const notice = noticeDefinition(p.notice_type);
+      if (!notice) throw new DomainError("notice_type_not_found", `No notice type ${p.notice_type}`);
+      const now = clock.now();
+      await db.tenantTx(actor.tenantId, async (trx) => {
+        await trx
+          .insertInto("notification_templates")
+          .values({
+            tenant_id: actor.tenantId,
+            notice_type: p.notice_type,
+            locale: p.locale,
+            channel: p.channel,
+            subject: request.body.subject,
+            body: request.body.body,
+            updated_at: now,
+          })
+          .onConflict((oc) =>
+            oc
+              .columns(["tenant_id", "notice_type", "locale", "channel"])
+              .doUpdateSet({ subject: request.body.subject, body: request.body.body, updated_at: now }),
+          )
+          .execute();
+        await recordAudit(
+          trx,
+          { actor, requestId: request.id },
+          {
+            action: "notification_template.updated",
+            targetType: "notification_template",
+            targetId: `${p.notice_type}/${p.locale}/${p.channel}`,
+          },
+          now,
+        );
+      });
+      return {
+        object: "notification_template" as const,
+        notice_type: notice.type,
+        description: notice.description,
+        locale: p.locale,
+        channel: p.channel,
+        subject: request.body.subject,
+        body: request.body.body,
+        customized: true,
+        cap: notice.cap ?? null,
+      };
+    },
+  );
+
+  app.get(
+    "/v1/notification-deliveries",
+    {
+      config: { permission: "notifications.manage" },
+      schema: {
+        tags: ["notifications"],
+        summary: "Delivery records, newest first",
+        querystring: Obj({
+          ...ListQuery,
+          notice_type: Type.Optional(Type.String({ maxLength: 100 })),
+          status: Type.Optional(StringEnum(["sent", "failed", "capped"] as const)),
+        }),
+        response: { 200: listOf(Delivery), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      requireTenantWide(actor);
+      const q = request.query;
+      const limit = pageLimit(q.limit);
+      const rows = await db.tenantTx(actor.tenantId, (trx) => {
+        let query = trx
+          .selectFrom("notification_deliveries")
+          .select([
+            "id",
+            "notice_type",
+            "channel",
+            "recipient",
+            "locale",
+            "subject",
+            "status",
+            "error",
+            "created_at",
+          ])
+          .where("tenant_id", "=", actor.tenantId)
+          .orderBy("id", "desc")
+          .limit(limit + 1);
+        if (q.notice_type) query = query.where("notice_type", "=", q.notice_type);
+        if (q.status) query = query.where("status", "=", q.status);
+        if (q.starting_after) query = query.where("id", "<", q.starting_after);
+        return query.execute();
+      });
+      return toPage(rows, limit, (r) => ({
+        ...r,
+        object: "notification_delivery" as const,
+        created_at: r.created_at.toISOString(),
+      }));
+    },
+  );
+}
