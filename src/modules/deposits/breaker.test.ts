@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestApp } from "../../../test/helpers/app.js";
+import {
+  accountOf,
+  activeAccount,
+  call,
+  createMerchant,
+  type DepositWorld,
+  depositWorld,
+  ok,
+  openConfigured,
+  topUp,
+} from "../../../test/helpers/deposits.js";
+import type { AppDeps } from "../../app-types.js";
+import { runDue } from "../../platform/jobs/schedules.js";
+import { Notifier } from "../../platform/notify/notifier.js";
+import { RECHECK_JOB } from "./credit-topup.js";
+import { recheckTenant } from "./recheck.js";
+
+let t: TestApp;
+let w: DepositWorld;
+const sms: { to: string; text: string }[] = [];
+
+beforeAll(async () => {
+  t = await createTestApp({
+    extend: (base) =>
+      ({
+        notifier: new Notifier({
+          db: base.db,
+          sms: { send: async (to, text) => void sms.push({ to, text }) },
+        }),
+      }) as Partial<AppDeps>,
+  });
+  w = await depositWorld(t, await createTestTenant(t)); // Asia/Shanghai, UTC+8
+});
+afterAll(async () => t?.close());
+
+const freeze = (accountId: string, orderId: string, amount: number) =>
+  call(w, w.tenant.auth, "POST", `/v1/deposit-accounts/${accountId}/freezes`, { order_id: orderId, amount });
+const release = (accountId: string, orderId: string, amount?: number) =>
+  call(
+    w,
+    w.tenant.auth,
+    "POST",
+    `/v1/deposit-accounts/${accountId}/orders/${orderId}/release`,
+    amount ? { amount } : {},
+  );
+
+async function campaign(
+  merchant: { id: string; auth: { authorization: string } },
+  startDays: number,
+  endDays: number,
+) {
+  const now = t.clock.now().getTime();
+  return ok<{ id: string; status: string }>(
+    await call(w, merchant.auth, "POST", "/v1/deposit-campaigns", {
+      merchant_id: merchant.id,
+      name: `c ${startDays}..${endDays}`,
+      starts_at: new Date(now + startDays * 86_400_000).toISOString(),
+      ends_at: new Date(now + endDays * 86_400_000).toISOString(),
+    }),
+    201,
+  );
+}
+
+async function campaignStatuses(merchantId: string) {
+  const list = ok<{ data: { id: string; status: string; suspended_by_breaker: boolean }[] }>(
+    await call(w, w.tenant.auth, "GET", `/v1/deposit-campaigns?merchant_id=${merchantId}`),
+  );
+  return Object.fromEntries(list.data.map((c) => [c.id, c.status]));
+}
+
+async function notices(accountId: string) {
+  return t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+    trx
+      .selectFrom("deposit_notices")
+      .select(["kind", "created_at"])
+      .where("account_id", "=", accountId)
+      .orderBy("id")
+      .execute(),
+  );
+}
+
+/** Runs what the scheduler finds due at the clock's time, as the job runner would. */
+async function runSchedules() {
+  const enqueued: { name: string; tenantId: string }[] = [];
+  await runDue(
+    t.deps.db,
+    async (_trx, name, data) => void enqueued.push({ name, tenantId: String(data.tenantId) }),
+    t.clock.now(),
+  );
+  for (const job of enqueued) {
+    expect(job.name).toBe(RECHECK_JOB);
+    await recheckTenant(t.deps, job.tenantId, t.clock.now());
+  }
+  return enqueued.length;
+}
+
+describe("circuit breaker", () => {
+  it("suspends below 1,000.00 (not at it) and resumes exactly the campaigns it suspended above it", async () => {
+    t.clock.set("2026-11-23T08:00:00Z");
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const running = await campaign(m, 0, 20);
+    const later = await campaign(m, 1, 40);
+    const past = await campaign(m, -10, -1);
+    expect([running.status, later.status, past.status]).toEqual(["running", "not_started", "ended"]);
+
+    ok(await freeze(id, "O1", 200_000), 201);
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 100_000, campaigns_suspended: false });
+    ok(await freeze(id, "O2", 1), 201);
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 99_999, campaigns_suspended: true });
+    expect(await campaignStatuses(m.id)).toEqual({
+      [running.id]: "suspended",
+      [later.id]: "suspended",
+      [past.id]: "ended",
+    });
+    // Back to exactly the threshold: still suspended (it resumes only above it).
+    ok(await release(id, "O2"));
+    expect((await accountOf(w, m.auth, id)).campaigns_suspended).toBe(true);
+
+    // 25 days later a top-up resumes at once: the campaign whose end passed is ended, the other runs.
+    t.clock.advanceDays(25);
+    await topUp(w, m, id, 300_000);
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 400_000, campaigns_suspended: false });
+    expect(await campaignStatuses(m.id)).toEqual({
+      [running.id]: "ended",
+      [later.id]: "running",
+      [past.id]: "ended",
+    });
+    expect((await notices(id)).map((n) => n.kind)).toEqual(["suspended", "resumed"]);
+    expect(sms.filter((s) => s.text.includes("100000") || s.text.includes("999.99")).length).toBeGreaterThan(
+      0,
+    );
+    const events = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("events").select("type").where("type", "like", "deposit.campaigns_%").execute(),
+    );
+    expect(events.map((e) => e.type).sort()).toEqual([
+      "deposit.campaigns_resumed",
+      "deposit.campaigns_suspended",
+    ]);
+  });
+
+  it("re-checks every 20 minutes: a changed threshold takes effect at the next run", async () => {
+    t.clock.set("2026-12-01T02:05:00Z");
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    await campaign(m, 0, 10);
+    ok(await freeze(id, "R1", 220_000), 201);
+    expect((await accountOf(w, m.auth, id)).campaigns_suspended).toBe(true); // 80,000 < 100,000
+    // The platform lowers the default; nothing changes until the schedule's next run.
+    ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { suspension_threshold: 50_000 }));
+    t.clock.set("2026-12-01T02:19:59Z");
+    expect(await runSchedules()).toBe(0);
+    expect((await accountOf(w, m.auth, id)).campaigns_suspended).toBe(true);
+    t.clock.set("2026-12-01T02:20:00Z");
+    expect(await runSchedules()).toBe(1);
+    expect((await accountOf(w, m.auth, id)).campaigns_suspended).toBe(false);
+    t.clock.set("2026-12-01T02:39:59Z");
+    expect(await runSchedules()).toBe(0);
+    t.clock.set("2026-12-01T02:40:00Z");
+    expect(await runSchedules()).toBe(1);
+    ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { suspension_threshold: 100_000 }));
+  });
+});
+
+describe("balance warnings", () => {
+  it("sends at most 4 a day per account, the day counted in the tenant's time zone across midnight", async () => {
+    t.clock.set("2026-11-25T13:50:00Z");
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m, { warning_value: 500_000, phones: ["13900000001"] });
+    await topUp(w, m, id, 300_000);
+    const before = sms.length;
+    // 22:00 to 02:00 Shanghai time, every 20 minutes: 6 runs before local midnight, 7 after.
+    for (
+      let at = Date.parse("2026-11-25T14:00:00Z");
+      at <= Date.parse("2026-11-25T18:00:00Z");
+      at += 20 * 60_000
+    ) {
+      t.clock.set(new Date(at));
+      await runSchedules();
+    }
+    const warnings = (await notices(id)).filter((n) => n.kind === "warning");
+    const byLocalDay = new Map<string, number>();
+    for (const n of warnings) {
+      const day = new Date(n.created_at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+      byLocalDay.set(day, (byLocalDay.get(day) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(byLocalDay)).toEqual({ "2026-11-25": 4, "2026-11-26": 4 });
+    // In UTC all 13 runs fall on one day: the split proves the zone is the tenant's.
+    expect(warnings.every((n) => n.created_at.toISOString().startsWith("2026-11-25"))).toBe(true);
+    expect(sms.slice(before).filter((s) => s.to === "13900000001")).toHaveLength(8);
+    // No warning while available is at or above the warning value.
+    await topUp(w, m, id, 300_000);
+    t.clock.set("2026-11-26T18:20:00Z");
+    await runSchedules();
+    expect((await notices(id)).filter((n) => n.kind === "warning")).toHaveLength(8);
+  });
+});
