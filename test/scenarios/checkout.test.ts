@@ -307,4 +307,51 @@ describe("checkout scenario", () => {
       benefit_ids: [memberDay],
     });
   });
+
+  it("concurrent orders never overdraw the balance, and a duplicated order completes once", async () => {
+    const RICH = await (async () => {
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/v1/members",
+        headers: tenant.auth,
+        payload: { name: "Concurrent", tier: "silver" },
+      });
+      return json<{ id: string }>(res).id;
+    })();
+    await settlement.addWallet(RICH, 10000);
+    const one = { sku: "latte", category: "stored_value", quantity: 1, unit_price: 3000 };
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        t.app.inject({
+          method: "POST",
+          url: "/v1/checkout/orders",
+          headers: tenant.auth,
+          payload: {
+            member_id: RICH,
+            channel: "ONLINE",
+            lines: [one],
+            pay_with_balance: true,
+            client_order_id: `web-${i}`,
+          },
+        }),
+      ),
+    );
+    for (const r of results) expect(r.statusCode, r.body).toBe(201);
+    const paid = results.map((r) => json<OrderBody>(r).balance_amount);
+    expect(paid.reduce((a, b) => a + b, 0)).toBe(10000);
+    expect(paid.every((p) => p >= 0 && p <= 3000)).toBe(true);
+    expect(await settlement.balanceOf(acc.balance(RICH))).toBe(0);
+
+    const same = { member_id: RICH, channel: "ONLINE", lines: [one], client_order_id: "web-dup" };
+    const dup = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        t.app.inject({ method: "POST", url: "/v1/checkout/orders", headers: tenant.auth, payload: same }),
+      ),
+    );
+    const ids = new Set(dup.map((r) => json<OrderBody>(r).id));
+    expect(dup.every((r) => r.statusCode === 201)).toBe(true);
+    expect(ids.size).toBe(1);
+    const points = await settlement.balanceOf(acc.points(RICH));
+    expect(points).toBe(6 * 30 + 30); // six orders and the duplicated one, once
+  });
 });
