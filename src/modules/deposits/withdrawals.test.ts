@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestApp } from "../../../test/helpers/app.js";
+import {
+  accountOf,
+  activeAccount,
+  call,
+  createMerchant,
+  type DepositWorld,
+  depositWorld,
+  expectCode,
+  ok,
+} from "../../../test/helpers/deposits.js";
+import { verifyLedger } from "../../ledger/index.js";
+
+let t: TestApp;
+let w: DepositWorld;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await depositWorld(t, await createTestTenant(t));
+});
+afterAll(async () => t?.close());
+
+interface Withdrawal {
+  id: string;
+  status: string;
+  amount: number;
+  approved_at: string | null;
+  paid_at: string | null;
+  rejected_at: string | null;
+  failed_at: string | null;
+}
+
+const request = (m: { auth: { authorization: string } }, id: string, amount: number, key?: string) =>
+  call(
+    w,
+    m.auth,
+    "POST",
+    `/v1/deposit-accounts/${id}/withdrawals`,
+    { amount },
+    key ? { "idempotency-key": key } : {},
+  );
+const decide = (wid: string, action: string, auth = w.finance, reason?: string) =>
+  call(w, auth, "POST", `/v1/deposit-withdrawals/${wid}/${action}`, reason ? { reason } : {});
+
+describe("withdrawals", () => {
+  it("holds the amount at once, then pays on approval", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 500_000);
+    expectCode(await request(m, id, 500_001), 422, "insufficient_available");
+    const wd = ok<Withdrawal>(await request(m, id, 200_000, "wd-1"), 201);
+    expect(wd.status).toBe("requested");
+    // A retry with the same key replays; the amount is held once.
+    expect(ok<Withdrawal>(await request(m, id, 200_000, "wd-1"), 201).id).toBe(wd.id);
+    expect(await accountOf(w, m.auth, id)).toMatchObject({
+      available: 300_000,
+      frozen: 200_000,
+      balance: 500_000,
+    });
+    // The held amount cannot be spent twice.
+    expectCode(await request(m, id, 300_001), 422, "insufficient_available");
+    // Only the platform's finance decides; a merchant's own key cannot.
+    expectCode(await decide(wd.id, "approve", m.auth), 403, "forbidden");
+    expectCode(await decide(wd.id, "pay"), 409, "withdrawal_state");
+    expect(ok<Withdrawal>(await decide(wd.id, "approve")).status).toBe("approved");
+    const paid = ok<Withdrawal>(await decide(wd.id, "pay"));
+    expect(paid).toMatchObject({ status: "paid" });
+    expect(paid.approved_at && paid.paid_at).toBeTruthy();
+    expect(await accountOf(w, m.auth, id)).toMatchObject({
+      available: 300_000,
+      frozen: 0,
+      balance: 300_000,
+      total_withdrawn: 200_000,
+    });
+    expectCode(await decide(wd.id, "reject"), 409, "withdrawal_state");
+  });
+
+  it("releases the held amount on rejection", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const wd = ok<Withdrawal>(await request(m, id, 250_000), 201);
+    expect((await accountOf(w, m.auth, id)).available).toBe(50_000);
+    const rejected = ok<Withdrawal>(await decide(wd.id, "reject", w.finance, "bank details outdated"));
+    expect(rejected).toMatchObject({ status: "rejected" });
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 300_000, frozen: 0, balance: 300_000 });
+  });
+
+  it("keeps a failed payout held and on the manual list until it is paid or rejected", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const wd = ok<Withdrawal>(await request(m, id, 100_000), 201);
+    ok(await decide(wd.id, "approve"));
+    expect(ok<Withdrawal>(await decide(wd.id, "fail", w.finance, "beneficiary bank refused"))).toMatchObject({
+      status: "failed",
+    });
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 200_000, frozen: 100_000 });
+    const open = ok<{ data: { kind: string; reference_id: string; status: string }[] }>(
+      await call(w, w.finance, "GET", "/v1/deposit-manual-items?status=open"),
+    );
+    expect(open.data).toContainEqual(
+      expect.objectContaining({ kind: "withdrawal_failed", reference_id: wd.id }),
+    );
+    // Paid by hand after all: posted, and the manual item is resolved.
+    expect(ok<Withdrawal>(await decide(wd.id, "pay")).status).toBe("paid");
+    const after = ok<{ data: { reference_id: string }[] }>(
+      await call(w, w.finance, "GET", "/v1/deposit-manual-items?status=open"),
+    );
+    expect(after.data.map((d) => d.reference_id)).not.toContain(wd.id);
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 200_000, frozen: 0, balance: 200_000 });
+
+    const second = ok<Withdrawal>(await request(m, id, 50_000), 201);
+    ok(await decide(second.id, "approve"));
+    ok(await decide(second.id, "fail"));
+    expect(ok<Withdrawal>(await decide(second.id, "reject")).status).toBe("rejected");
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 200_000, frozen: 0 });
+
+    const records = ok<{ data: { status: string }[] }>(
+      await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/withdrawals`),
+    );
+    expect(records.data.map((r) => r.status)).toEqual(["rejected", "paid"]);
+    expect((await verifyLedger(t.deps.db, w.tenant.tenantId)).ok).toBe(true);
+  });
+
+  it("never pays out more than available under concurrent requests", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => request(m, id, 40_000)));
+    const accepted = answers.filter((a) => a.statusCode === 201).length;
+    expect(accepted).toBe(7);
+    for (const a of answers.filter((x) => x.statusCode !== 201)) expectCode(a, 422, "insufficient_available");
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 20_000, frozen: 280_000 });
+  });
+});
