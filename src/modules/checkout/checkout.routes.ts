@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
@@ -146,7 +147,8 @@ async function assertOrderInScope(trx: Tx, actor: Actor, order: OrderRow): Promi
 export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
   const settlement = deps.checkoutSettlement ?? unconnectedSettlement;
-  // `within`: the order's own transaction carries every ledger movement with the order row.
+  // Orders and refunds run as ledger units of work (the wallets and vouchers modules' operations
+  // take one); quotes only read, in a plain tenant transaction with the ledger inside it.
   const ledger = deps.ledger;
   const tags = ["checkout"];
 
@@ -180,6 +182,14 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     actor,
     trx,
     ledger: ledger.within(trx, actor.tenantId),
+    uow: null,
+  });
+  const unitContext = (uow: UnitOfWork, actor: Actor): SettleContext => ({
+    tenantId: actor.tenantId,
+    actor,
+    trx: uow.trx,
+    ledger: uow,
+    uow,
   });
 
   app.post(
@@ -230,11 +240,11 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const body = request.body;
       const { expected_total, client_order_id, ...rest } = body;
       return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
+        ledger.run(actor.tenantId, async (uow) => {
           const now = clock.now();
-          const req = await toRequest(trx, actor, body, now);
+          const req = await toRequest(uow.trx, actor, body, now);
           const { order } = await completeOrder(
-            context(trx, actor),
+            unitContext(uow, actor),
             settlement,
             { actor, requestId: request.id },
             {
@@ -245,7 +255,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
             },
             now,
           );
-          return record(trx, 201, serializeOrder(order));
+          return record(uow, 201, serializeOrder(order));
         }),
       );
     },
@@ -289,18 +299,18 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async (request, reply) => {
       const actor = request.actor;
       return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          const existing = await findOrder(trx, actor.tenantId, request.params.id);
-          await assertOrderInScope(trx, actor, existing);
+        ledger.run(actor.tenantId, async (uow) => {
+          const existing = await findOrder(uow.trx, actor.tenantId, request.params.id);
+          await assertOrderInScope(uow.trx, actor, existing);
           const row = await refundOrder(
-            context(trx, actor),
+            unitContext(uow, actor),
             settlement,
             { actor, requestId: request.id },
             request.params.id,
             request.body?.reason ?? null,
             clock.now(),
           );
-          return record(trx, 200, serializeOrder(row));
+          return record(uow, 200, serializeOrder(row));
         }),
       );
     },

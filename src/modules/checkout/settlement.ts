@@ -1,18 +1,23 @@
 import type { Tx } from "../../db/database.js";
-import type { LedgerOps } from "../../ledger/index.js";
+import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import type { MemberFacts, TierCatalog } from "../benefits/index.js";
 import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
 import type { VoucherFacts } from "./quote-engine.js";
 
-/** What a settlement step runs in: the order's transaction and the ledger inside it. */
+/**
+ * What a settlement step runs in: the order's transaction and the ledger inside it. Orders
+ * and refunds run as a ledger unit of work (`uow`, what the wallets and vouchers modules'
+ * operations take); quotes only read (`uow` null).
+ */
 export interface SettleContext {
   tenantId: string;
   /** Who asks: member look-ups are confined to what this actor may see. */
   actor: Actor;
   trx: Tx;
   ledger: LedgerOps;
+  uow: UnitOfWork | null;
 }
 
 /** A reference to one value movement, kept on the order so its refund reverses exactly it. */
