@@ -1,6 +1,7 @@
 import type { RoutesFn } from "./app-types.js";
 import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
+import { enterpriseRoutes } from "./modules/enterprise/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { eventsRoutes } from "./platform/events/events.routes.js";
@@ -23,5 +24,6 @@ export const routeModules: RoutesFn[] = [
   jobsRoutes,
   ledgerRoutes,
   vouchersRoutes,
+  enterpriseRoutes,
   benefitsRoutes,
 ];

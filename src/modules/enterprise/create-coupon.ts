@@ -1,0 +1,70 @@
+import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { openVoucher, type ProductScope, type VoucherRow } from "../vouchers/index.js";
+import type { UnitRef } from "./enterprise.repository.js";
+
+export interface CouponInput {
+  amount: number;
+  asset: string;
+  allocationMode: "once" | "multiple";
+  scope: ProductScope;
+  minBillAmount: number;
+  startsAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * A master's cash coupon: a voucher held by the enterprise, funded by the platform (the
+ * enterprise's funding account). Its balance is the unallocated part, which every member
+ * may use as a shared pool; allocations move parts of it into member-held vouchers.
+ */
+export async function createCoupon(
+  uow: UnitOfWork,
+  context: RequestContext,
+  enterprise: UnitRef,
+  input: CouponInput,
+  now: Date,
+): Promise<VoucherRow> {
+  const voucher = await openVoucher(
+    uow,
+    context,
+    {
+      holderId: enterprise.id,
+      issuerId: enterprise.id,
+      purpose: "cash_coupon",
+      amount: input.amount,
+      asset: input.asset,
+      scope: input.scope,
+      minBillAmount: input.minBillAmount,
+      startsAt: input.startsAt,
+      expiresAt: input.expiresAt,
+      source: { fundingOwnerId: enterprise.id },
+      insufficient: () => new DomainError("coupon_balance_exceeded", "Funding refused"),
+    },
+    now,
+  );
+  await uow.trx
+    .insertInto("enterprise_coupons")
+    .values({
+      tenant_id: context.actor.tenantId,
+      id: voucher.id,
+      enterprise_id: enterprise.id,
+      allocation_mode: input.allocationMode,
+      created_at: now,
+    })
+    .execute();
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "enterprise_coupon.created",
+      targetType: "enterprise_coupon",
+      targetId: voucher.id,
+      summary: { enterprise_id: enterprise.id, amount: input.amount, allocation_mode: input.allocationMode },
+    },
+    now,
+  );
+  return voucher;
+}

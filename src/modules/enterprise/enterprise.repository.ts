@@ -1,0 +1,179 @@
+import type { Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { assertInScope } from "../../platform/auth/scope.js";
+import { escapeLike } from "../../platform/org/org-units.js";
+import { DomainError } from "../../shared/errors.js";
+
+export interface EnterpriseSettingsTable {
+  tenant_id: string;
+  enterprise_id: string;
+  sharing_default: boolean;
+  updated_at: Timestamp;
+}
+
+export interface EnterpriseMembersTable {
+  tenant_id: string;
+  member_id: string;
+  enterprise_id: string;
+  sharing_enabled: boolean;
+  associated_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type SharingVia = "global" | "association" | "member" | "batch";
+
+export interface EnterpriseSharingChangesTable {
+  tenant_id: string;
+  id: string;
+  enterprise_id: string;
+  member_id: string | null;
+  enabled: boolean;
+  via: SharingVia;
+  actor_type: string;
+  actor_id: string;
+  created_at: Timestamp;
+}
+
+export interface EnterpriseCouponsTable {
+  tenant_id: string;
+  id: string;
+  enterprise_id: string;
+  allocation_mode: "once" | "multiple";
+  allocation_count: JsonDefault<number>;
+  created_at: Timestamp;
+}
+
+export interface EnterpriseCouponRecordsTable {
+  tenant_id: string;
+  id: string;
+  coupon_id: string;
+  enterprise_id: string;
+  member_id: string;
+  voucher_id: string;
+  kind: "allocation" | "revocation";
+  amount: number;
+  actor_type: string;
+  actor_id: string;
+  created_at: Timestamp;
+}
+
+export interface ResourcePackagesTable {
+  tenant_id: string;
+  id: string;
+  owner_id: string;
+  product_code: string;
+  unit: string;
+  total_quantity: number;
+  starts_at: Timestamp;
+  expires_at: Timestamp;
+  account_id: string;
+  created_at: Timestamp;
+}
+
+export interface UsageDraw {
+  package_id: string;
+  quantity: number;
+  shared: boolean;
+}
+
+export interface ResourceUsagesTable {
+  tenant_id: string;
+  id: string;
+  usage_id: string;
+  account_owner_id: string;
+  product_code: string;
+  unit: string;
+  quantity: number;
+  covered_quantity: number;
+  billable_quantity: number;
+  draws: JsonDefault<UsageDraw[]>;
+  request_hash: string;
+  used_at: Timestamp;
+  created_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    enterprise_settings: EnterpriseSettingsTable;
+    enterprise_members: EnterpriseMembersTable;
+    enterprise_sharing_changes: EnterpriseSharingChangesTable;
+    enterprise_coupons: EnterpriseCouponsTable;
+    enterprise_coupon_records: EnterpriseCouponRecordsTable;
+    resource_packages: ResourcePackagesTable;
+    resource_usages: ResourceUsagesTable;
+  }
+}
+
+export type MemberRow = Selectable<EnterpriseMembersTable>;
+export type PackageRow = Selectable<ResourcePackagesTable>;
+
+export interface UnitRef {
+  id: string;
+  kind: string;
+  path: string;
+  parent_id: string | null;
+}
+
+async function unit(trx: Tx, tenantId: string, id: string): Promise<UnitRef | undefined> {
+  return trx
+    .selectFrom("org_units")
+    .select(["id", "kind", "path", "parent_id"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** The enterprise master, if it lies in the actor's scope (member accounts do not see it). */
+export async function loadEnterprise(trx: Tx, actor: Actor, id: string): Promise<UnitRef> {
+  const found = await unit(trx, actor.tenantId, id);
+  if (found?.kind !== "enterprise" || actor.type === "member") {
+    throw new DomainError("enterprise_not_found", "Enterprise not found");
+  }
+  assertInScope(actor, found.path, "enterprise");
+  return found;
+}
+
+/** An associated member account the actor may see (its master's staff, or itself). */
+export async function loadMember(
+  trx: Tx,
+  actor: Actor,
+  memberId: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<MemberRow & { path: string }> {
+  let query = trx
+    .selectFrom("enterprise_members as m")
+    .innerJoin("org_units as o", (j) =>
+      j.onRef("o.tenant_id", "=", "m.tenant_id").onRef("o.id", "=", "m.member_id"),
+    )
+    .selectAll("m")
+    .select("o.path")
+    .where("m.tenant_id", "=", actor.tenantId)
+    .where("m.member_id", "=", memberId);
+  if (options.forUpdate) query = query.forUpdate("m");
+  const row = await query.executeTakeFirst();
+  if (!row || actor.type === "member")
+    throw new DomainError("member_not_associated", "Member account not found");
+  assertInScope(actor, row.path, "member_account");
+  return row;
+}
+
+export async function sharingDefault(trx: Tx, tenantId: string, enterpriseId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom("enterprise_settings")
+    .select("sharing_default")
+    .where("tenant_id", "=", tenantId)
+    .where("enterprise_id", "=", enterpriseId)
+    .executeTakeFirst();
+  return row?.sharing_default ?? false;
+}
+
+export async function findUnit(trx: Tx, actor: Actor, id: string, what: string): Promise<UnitRef> {
+  const found = await unit(trx, actor.tenantId, id);
+  if (!found) throw new DomainError(`${what}_not_found`, "Not found");
+  assertInScope(actor, found.path, what);
+  return found;
+}
+
+export const subtree = (path: string) => `${escapeLike(path)}%`;

@@ -1,0 +1,270 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestKey,
+  createTestOrgUnit,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { createAsset } from "../../ledger/index.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+type Unit = { id: string; path: string };
+let enterprise: Unit;
+let m1: Unit;
+let m2: Unit;
+let m3: Unit;
+let keys: { owner: Record<string, string>; master: Record<string, string>; m1: Record<string, string> };
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+  await t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+    await createAsset(trx, tenant.tenantId, { code: "CNY", scale: 2, name: "Yuan" }, t.clock.now());
+    await createAsset(trx, tenant.tenantId, { code: "GB", scale: 0, name: "Gigabyte" }, t.clock.now());
+  });
+  const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+  enterprise = await createTestOrgUnit(t, tenant.tenantId, root, "enterprise", "Master");
+  m1 = await createTestOrgUnit(t, tenant.tenantId, enterprise, "member_account", "M1");
+  m2 = await createTestOrgUnit(t, tenant.tenantId, enterprise, "member_account", "M2");
+  m3 = await createTestOrgUnit(t, tenant.tenantId, enterprise, "member_account", "M3");
+  keys = {
+    owner: tenant.auth,
+    master: (await createTestKey(t, tenant.tenantId, "operator", enterprise.id)).auth,
+    m1: (await createTestKey(t, tenant.tenantId, "operator", m1.id)).auth,
+  };
+});
+afterAll(async () => t?.close());
+
+type Headers = Record<string, string>;
+const post = (url: string, headers: Headers, payload: unknown) =>
+  t.app.inject({ method: "POST", url, headers, payload: payload as object });
+const get = (url: string, headers: Headers) => t.app.inject({ url, headers });
+const associate = (member: Unit) =>
+  post(`/v1/enterprises/${enterprise.id}/members`, keys.master, { member_id: member.id });
+const sharingOf = async (member: Unit) =>
+  json<{ sharing_enabled: boolean }>(await get(`/v1/enterprise-members/${member.id}`, keys.master))
+    .sharing_enabled;
+const days = (n: number) => new Date(t.clock.now().getTime() + n * 86_400_000).toISOString();
+
+describe("benefits sharing switches", () => {
+  it("the global switch decides only for members associated afterwards", async () => {
+    expect((await associate(m1)).statusCode).toBe(201);
+    expect(await sharingOf(m1)).toBe(false);
+    await post(`/v1/enterprises/${enterprise.id}/sharing`, keys.master, { enabled: true });
+    expect((await associate(m2)).statusCode).toBe(201);
+    expect(await sharingOf(m2)).toBe(true);
+    expect(await sharingOf(m1)).toBe(false);
+    await post(`/v1/enterprises/${enterprise.id}/sharing`, keys.master, { enabled: false });
+    expect(await sharingOf(m2)).toBe(true);
+    expect((await associate(m3)).statusCode).toBe(201);
+    expect(await sharingOf(m3)).toBe(false);
+    expectProblem(await associate(m3), 409, "member_already_associated");
+  });
+
+  it("per member and in batches of at most 100, every change listed per member", async () => {
+    const one = await post(`/v1/enterprise-members/${m1.id}/sharing`, keys.master, { enabled: true });
+    expect(json(one)).toMatchObject({ sharing_enabled: true });
+    const tooMany = await post(`/v1/enterprises/${enterprise.id}/members/sharing`, keys.master, {
+      member_ids: Array.from({ length: 101 }, (_, i) => `org_${i}`),
+      enabled: false,
+    });
+    const problem = expectProblem(tooMany, 400, "limit_exceeded");
+    expect(problem.detail).toMatch(/100/);
+    expect(problem.detail).toMatch(/repeat/);
+    const batch = await post(`/v1/enterprises/${enterprise.id}/members/sharing`, keys.master, {
+      member_ids: [m2.id, m3.id],
+      enabled: false,
+    });
+    expect(batch.statusCode, batch.body).toBe(200);
+    expect(await sharingOf(m2)).toBe(false);
+    await post(`/v1/enterprises/${enterprise.id}/members/sharing`, keys.master, {
+      member_ids: [m2.id],
+      enabled: true,
+    });
+    const changes = json<{ data: { via: string; enabled: boolean }[] }>(
+      await get(`/v1/enterprise-members/${m2.id}/sharing-changes`, keys.master),
+    ).data;
+    expect(changes.map((c) => [c.via, c.enabled])).toEqual([
+      ["association", true],
+      ["batch", false],
+      ["batch", true],
+    ]);
+    // A member account switches nothing and sees only itself.
+    expectProblem(
+      await post(`/v1/enterprise-members/${m1.id}/sharing`, keys.m1, { enabled: false }),
+      404,
+      "enterprise_not_found",
+    );
+    expect((await get(`/v1/enterprise-members/${m1.id}`, keys.m1)).statusCode).toBe(200);
+    expectProblem(await get(`/v1/enterprise-members/${m2.id}`, keys.m1), 404, "member_account_not_found");
+  });
+});
+
+describe("resource packages", () => {
+  it("usage draws own packages first, then the master's if sharing is on; the rest is billable", async () => {
+    const grant = (owner: Unit, quantity: number, expiresIn: number) =>
+      post("/v1/resource-packages", keys.owner, {
+        owner_id: owner.id,
+        product_code: "cos",
+        unit: "GB",
+        quantity,
+        expires_at: days(expiresIn),
+      });
+    const master = json<{ id: string }>(await grant(enterprise, 1_000, 60));
+    const ownLate = json<{ id: string }>(await grant(m1, 50, 30));
+    const ownEarly = json<{ id: string }>(await grant(m1, 50, 10));
+    const usage = (id: string, account: Unit, quantity: number) =>
+      post("/v1/resource-usages", keys.owner, {
+        usage_id: id,
+        account_id: account.id,
+        product_code: "cos",
+        unit: "GB",
+        quantity,
+      });
+    const first = json<{
+      draws: { package_id: string; quantity: number; shared: boolean }[];
+      billable_quantity: number;
+    }>(await usage("u1", m1, 130));
+    expect(first.draws).toEqual([
+      { package_id: ownEarly.id, quantity: 50, shared: false },
+      { package_id: ownLate.id, quantity: 50, shared: false },
+      { package_id: master.id, quantity: 30, shared: true },
+    ]);
+    expect(first.billable_quantity).toBe(0);
+    expect(json(await usage("u1", m1, 130))).toEqual(first);
+    expectProblem(await usage("u1", m1, 131), 409, "usage_id_reused");
+    // m3's sharing is off: nothing of the master's, all billable.
+    expect(json(await usage("u2", m3, 40))).toMatchObject({ covered_quantity: 0, billable_quantity: 40 });
+    // The master's package covers what is left and no more.
+    expect(json(await usage("u3", m2, 2_000))).toMatchObject({
+      covered_quantity: 970,
+      billable_quantity: 1_030,
+    });
+  });
+});
+
+describe("cash coupons", () => {
+  const coupon = async (amount: number, mode: "once" | "multiple", scope: object = { kind: "all" }) => {
+    const r = await post(`/v1/enterprises/${enterprise.id}/coupons`, keys.owner, {
+      amount: { amount, asset: "CNY" },
+      allocation_mode: mode,
+      scope,
+      expires_at: days(90),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    return json<{ id: string; balance: number }>(r);
+  };
+  const allocate = (couponId: string, allocations: { member_id: string; amount: number }[]) =>
+    post(`/v1/enterprise-coupons/${couponId}/allocations`, keys.master, { allocations });
+  const balanceOf = async (couponId: string) =>
+    json<{ data: { id: string; balance: number }[] }>(
+      await get(`/v1/enterprises/${enterprise.id}/coupons`, keys.master),
+    ).data.find((c) => c.id === couponId)!.balance;
+
+  it("concurrent allocations never exceed the coupon's balance", async () => {
+    const c = await coupon(10_000, "multiple");
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => allocate(c.id, [{ member_id: m3.id, amount: 1_000 }])),
+    );
+    expect(responses.filter((r) => r.statusCode === 201)).toHaveLength(10);
+    expect(
+      responses.filter((r) => r.statusCode === 422).every((r) => json(r).code === "coupon_balance_exceeded"),
+    ).toBe(true);
+    expect(await balanceOf(c.id)).toBe(0);
+  });
+
+  it("a once-only coupon is allocated one time", async () => {
+    const c = await coupon(1_000, "once");
+    expect((await allocate(c.id, [{ member_id: m3.id, amount: 100 }])).statusCode).toBe(201);
+    expectProblem(await allocate(c.id, [{ member_id: m3.id, amount: 100 }]), 409, "coupon_already_allocated");
+    expect(await balanceOf(c.id)).toBe(900);
+  });
+
+  it("bills use own coupons, then the master's shared pool; revoke after partial use returns the rest", async () => {
+    // Drain earlier coupons' shared pools so this test's numbers stand alone.
+    const pool = await coupon(4_000, "multiple");
+    const drain = await post(`/v1/enterprises/${enterprise.id}/bills`, keys.owner, {
+      bill_id: "drain",
+      member_id: m1.id,
+      asset: "CNY",
+      lines: [{ product_code: "x", amount: 900 }],
+    });
+    expect(drain.statusCode, drain.body).toBe(200);
+    const poolLeft = await balanceOf(pool.id);
+    const allocated = json<{ data: { voucher_id: string }[] }>(
+      await allocate(pool.id, [{ member_id: m2.id, amount: 2_000 }]),
+    ).data[0]!.voucher_id;
+    const pay = (billId: string, amount: number) =>
+      post(`/v1/enterprises/${enterprise.id}/bills`, keys.owner, {
+        bill_id: billId,
+        member_id: m2.id,
+        asset: "CNY",
+        lines: [{ product_code: "cvm", amount }],
+      });
+    const first = json<{
+      deducted_amount: number;
+      lines: { deductions: { voucher_id: string; amount: number }[] }[];
+    }>(await pay("b1", 500));
+    expect(first.lines[0]!.deductions).toEqual([{ voucher_id: allocated, amount: 500 }]);
+    const preview = json<{ recoverable_amount: number; vouchers: { status: string }[] }>(
+      await get(`/v1/enterprise-coupons/${pool.id}/revocable?member_id=${m2.id}`, keys.master),
+    );
+    expect(preview).toMatchObject({ recoverable_amount: 1_500, vouchers: [{ status: "partly_used" }] });
+    const revoked = await post(`/v1/enterprise-coupons/${pool.id}/revocations`, keys.master, {
+      member_id: m2.id,
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expect(json(revoked)).toMatchObject({ revoked_amount: 1_500 });
+    expect(await balanceOf(pool.id)).toBe(poolLeft - 2_000 + 1_500);
+    // Nothing of its own left: the member's next bill uses the master's shared pool.
+    const shared = json<{ deducted_amount: number; lines: { deductions: { voucher_id: string }[] }[] }>(
+      await pay("b2", 300),
+    );
+    expect(shared.deducted_amount).toBe(300);
+    expect(shared.lines[0]!.deductions.map((d) => d.voucher_id)).not.toContain(allocated);
+    // Own coupons come before the shared pool.
+    const again = json<{ data: { voucher_id: string }[] }>(
+      await allocate(pool.id, [{ member_id: m2.id, amount: 100 }]),
+    ).data[0]!.voucher_id;
+    const mixed = json<{ lines: { deductions: { voucher_id: string; amount: number }[] }[] }>(
+      await pay("b3", 250),
+    );
+    expect(mixed.lines[0]!.deductions[0]).toEqual({ voucher_id: again, amount: 100 });
+    expect(mixed.lines[0]!.deductions.slice(1).reduce((s, d) => s + d.amount, 0)).toBe(150);
+    // History: allocations and the revocation, for this coupon.
+    const records = json<{ data: { kind: string; member_id: string; amount: number }[] }>(
+      await get(`/v1/enterprises/${enterprise.id}/coupon-records?coupon_id=${pool.id}`, keys.master),
+    ).data;
+    expect(records.map((r) => [r.kind, r.amount])).toEqual([
+      ["allocation", 2_000],
+      ["revocation", 1_500],
+      ["allocation", 100],
+    ]);
+    // A member sees only its own coupons; the master sees every member's.
+    const own = json<{ data: { voucher_id: string; status: string }[] }>(
+      await get(`/v1/enterprise-members/${m2.id}/coupons`, keys.master),
+    ).data;
+    expect(own.find((v) => v.voucher_id === allocated)).toMatchObject({ status: "withdrawn" });
+    expect((await get(`/v1/enterprise-members/${m1.id}/coupons`, keys.m1)).statusCode).toBe(200);
+    expect((await get(`/v1/enterprise-members/${m2.id}/coupons`, keys.m1)).statusCode).toBe(404);
+    expect((await get(`/v1/enterprises/${enterprise.id}/coupons`, keys.m1)).statusCode).toBe(404);
+  });
+
+  it("emits sharing, allocation, revocation and bill events", async () => {
+    const events = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      trx.selectFrom("events").select("type").where("type", "like", "enterprise.%").execute(),
+    );
+    expect([...new Set(events.map((e) => e.type))].sort()).toEqual([
+      "enterprise.bill_paid",
+      "enterprise.coupon_allocated",
+      "enterprise.coupon_revoked",
+      "enterprise.sharing_changed",
+      "enterprise.usage_recorded",
+    ]);
+  });
+});

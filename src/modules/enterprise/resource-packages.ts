@@ -1,0 +1,278 @@
+import { createHash } from "node:crypto";
+import { sql } from "kysely";
+import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { emitEnterpriseEvent } from "./enterprise.events.js";
+import { findUnit, type PackageRow, type UsageDraw } from "./enterprise.repository.js";
+
+/** Packages considered per usage record (own and shared together). */
+export const MAX_PACKAGES_PER_USAGE = 200;
+
+const accounts = {
+  package: (id: string) => `rpkg_${id}`,
+  source: (ownerId: string, unit: string) => `rpkg_src_${ownerId}_${unit}`,
+  used: (unit: string) => `rpkg_used_${unit}`,
+};
+
+async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount"]>[0]): Promise<string> {
+  const result = await uow.createAccount({ owner_module: "enterprise", ...input });
+  if (!result.ok) {
+    if (result.code === "asset_not_found") {
+      throw new DomainError("asset_not_found", `Unit ${input.asset} is not set up as a ledger asset`);
+    }
+    throw new Error(`ledger refused account ${input.id}: ${result.code}`);
+  }
+  return result.account.id;
+}
+
+/**
+ * A resource package: `quantity` units (a ledger asset per unit, e.g. GB, VCPU_HOUR) of
+ * one product for one account (master or member), usable in [starts_at, expires_at).
+ */
+export async function createPackage(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: {
+    ownerId: string;
+    productCode: string;
+    unit: string;
+    quantity: number;
+    startsAt: Date;
+    expiresAt: Date;
+  },
+  now: Date,
+): Promise<PackageRow> {
+  const owner = await findUnit(uow.trx, context.actor, input.ownerId, "org_unit");
+  if (owner.kind !== "enterprise" && owner.kind !== "member_account") {
+    throw new DomainError(
+      "not_a_member_account",
+      "Packages belong to an enterprise master or a member account",
+    );
+  }
+  if (input.expiresAt.getTime() <= input.startsAt.getTime() || input.expiresAt.getTime() <= now.getTime()) {
+    throw new DomainError(
+      "invalid_validity",
+      "The package's validity must end after it starts and after now",
+    );
+  }
+  const id = newId("rpk");
+  const account = await open(uow, {
+    id: accounts.package(id),
+    asset: input.unit,
+    kind: "resource_package",
+    owner_id: id,
+    debits_must_not_exceed_credits: true,
+  });
+  const source = await open(uow, {
+    id: accounts.source(owner.id, input.unit),
+    asset: input.unit,
+    kind: "resource_package_source",
+    owner_id: owner.id,
+  });
+  const result = await uow.transfer({
+    id: `tr_${id}_grant`,
+    debit_account_id: source,
+    credit_account_id: account,
+    amount: input.quantity,
+    code: "package_grant",
+    reference_module: "enterprise",
+    reference_id: id,
+  });
+  if (!result.ok) throw new Error(`ledger refused a package grant: ${result.code}`);
+  const row = await uow.trx
+    .insertInto("resource_packages")
+    .values({
+      tenant_id: context.actor.tenantId,
+      id,
+      owner_id: owner.id,
+      product_code: input.productCode,
+      unit: input.unit,
+      total_quantity: input.quantity,
+      starts_at: input.startsAt,
+      expires_at: input.expiresAt,
+      account_id: account,
+      created_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "resource_package.created",
+      targetType: "resource_package",
+      targetId: id,
+      summary: {
+        owner_id: owner.id,
+        product_code: input.productCode,
+        unit: input.unit,
+        quantity: input.quantity,
+      },
+    },
+    now,
+  );
+  return row;
+}
+
+export interface UsageInput {
+  usageId: string;
+  accountId: string;
+  productCode: string;
+  unit: string;
+  quantity: number;
+  usedAt: Date;
+}
+
+export interface UsageResult {
+  usageId: string;
+  accountId: string;
+  productCode: string;
+  unit: string;
+  quantity: number;
+  coveredQuantity: number;
+  billableQuantity: number;
+  draws: UsageDraw[];
+}
+
+/**
+ * Covers a usage record with packages, in this order: the account's own packages for the
+ * product (earliest expiry first, then oldest), then — for a member account whose sharing
+ * is on — its master's packages in the same order. Members never share their own
+ * packages. What no package covers is reported back as billable. Idempotent by usage id.
+ */
+export async function recordUsage(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: UsageInput,
+  now: Date,
+): Promise<UsageResult> {
+  const { actor } = context;
+  const trx = uow.trx;
+  const account = await findUnit(trx, actor, input.accountId, "org_unit");
+  const hash = createHash("sha256")
+    .update(JSON.stringify([input.accountId, input.productCode, input.unit, input.quantity]))
+    .digest("hex");
+  // One usage id at a time: a concurrent duplicate waits here, then sees the first.
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`resource_usage:${actor.tenantId}:${input.usageId}`}, 0))`.execute(
+    trx,
+  );
+  const existing = await trx
+    .selectFrom("resource_usages")
+    .selectAll()
+    .where("tenant_id", "=", actor.tenantId)
+    .where("usage_id", "=", input.usageId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (existing) {
+    if (existing.request_hash !== hash)
+      throw new DomainError("usage_id_reused", "This usage id was used with different content");
+    return toResult(existing);
+  }
+  const owners = [{ id: account.id, shared: false }];
+  if (account.kind === "member_account") {
+    const membership = await trx
+      .selectFrom("enterprise_members")
+      .select(["enterprise_id", "sharing_enabled"])
+      .where("tenant_id", "=", actor.tenantId)
+      .where("member_id", "=", account.id)
+      .executeTakeFirst();
+    if (membership?.sharing_enabled) owners.push({ id: membership.enterprise_id, shared: true });
+  }
+  let left = input.quantity;
+  const draws: UsageDraw[] = [];
+  const used = await open(uow, { id: accounts.used(input.unit), asset: input.unit, kind: "resource_usage" });
+  for (const owner of owners) {
+    if (left === 0) break;
+    const packages = await trx
+      .selectFrom("resource_packages")
+      .selectAll()
+      .where("tenant_id", "=", actor.tenantId)
+      .where("owner_id", "=", owner.id)
+      .where("product_code", "=", input.productCode)
+      .where("unit", "=", input.unit)
+      .where("starts_at", "<=", input.usedAt)
+      .where("expires_at", ">", input.usedAt)
+      .orderBy("expires_at")
+      .orderBy("id")
+      .limit(MAX_PACKAGES_PER_USAGE)
+      .forUpdate()
+      .execute();
+    for (const pkg of packages) {
+      if (left === 0) break;
+      const balance = (await uow.balances(pkg.account_id))?.posted ?? 0;
+      const take = Math.min(balance, left);
+      if (take === 0) continue;
+      const result = await uow.transfer({
+        id: `tr_${newId("rus")}`,
+        debit_account_id: pkg.account_id,
+        credit_account_id: used,
+        amount: take,
+        code: "package_usage",
+        reference_module: "enterprise",
+        reference_id: input.usageId,
+      });
+      if (!result.ok) throw new Error(`ledger refused package usage: ${result.code}`);
+      draws.push({ package_id: pkg.id, quantity: take, shared: owner.shared });
+      left -= take;
+    }
+  }
+  const row = await trx
+    .insertInto("resource_usages")
+    .values({
+      tenant_id: actor.tenantId,
+      id: newId("rus"),
+      usage_id: input.usageId,
+      account_owner_id: account.id,
+      product_code: input.productCode,
+      unit: input.unit,
+      quantity: input.quantity,
+      covered_quantity: input.quantity - left,
+      billable_quantity: left,
+      draws: JSON.stringify(draws),
+      request_hash: hash,
+      used_at: input.usedAt,
+      created_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await emitEnterpriseEvent(
+    uow,
+    actor.tenantId,
+    "enterprise.usage_recorded",
+    {
+      usage_id: input.usageId,
+      account_id: account.id,
+      product_code: input.productCode,
+      quantity: input.quantity,
+      covered_quantity: input.quantity - left,
+      billable_quantity: left,
+    },
+    now,
+  );
+  return toResult(row);
+}
+
+function toResult(row: {
+  usage_id: string;
+  account_owner_id: string;
+  product_code: string;
+  unit: string;
+  quantity: number;
+  covered_quantity: number;
+  billable_quantity: number;
+  draws: UsageDraw[];
+}): UsageResult {
+  return {
+    usageId: row.usage_id,
+    accountId: row.account_owner_id,
+    productCode: row.product_code,
+    unit: row.unit,
+    quantity: row.quantity,
+    coveredQuantity: row.covered_quantity,
+    billableQuantity: row.billable_quantity,
+    draws: row.draws,
+  };
+}

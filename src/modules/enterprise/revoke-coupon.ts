@@ -1,0 +1,121 @@
+import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { Actor, RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { postedBalance, vouchersHeldBy, withdrawVoucher } from "../vouchers/index.js";
+import { loadCoupon } from "./coupon-queries.js";
+import { emitEnterpriseEvent } from "./enterprise.events.js";
+
+export const MAX_REVOCATIONS_PER_CALL = 100;
+
+/**
+ * What revoking would give back, per allocated voucher of this coupon held by the member:
+ * an unused voucher returns whole, a partly used one its remaining balance; used-up,
+ * expired or already revoked ones return nothing and are not listed.
+ */
+export async function revocable(trx: Tx, actor: Actor, couponId: string, memberId: string, now: Date) {
+  const coupon = await loadCoupon(trx, actor, couponId, now);
+  const held = await vouchersHeldBy(
+    trx,
+    actor.tenantId,
+    memberId,
+    { source_account_id: coupon.account_id!, purpose: "cash_coupon" },
+    now,
+  );
+  return {
+    coupon,
+    vouchers: held
+      .filter((v) => (v.status === "unused" || v.status === "partly_used") && Number(v.balance) > 0)
+      .map((v) => ({
+        voucherId: v.id,
+        accountId: v.account_id!,
+        status: v.status,
+        faceAmount: v.face_amount,
+        recoverable: Number(v.balance),
+      })),
+  };
+}
+
+/**
+ * Revokes a member's allocated coupons (all recoverable ones, or those named): each one's
+ * remaining balance returns to the master's coupon (the voucher's source) and the voucher
+ * is withdrawn, irreversibly; amounts the member already used stay used.
+ */
+export async function revokeCoupon(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: { couponId: string; memberId: string; voucherIds: string[] | null },
+  now: Date,
+) {
+  const { actor } = context;
+  await loadCoupon(uow.trx, actor, input.couponId, now, { forUpdate: true });
+  const { coupon, vouchers } = await revocable(uow.trx, actor, input.couponId, input.memberId, now);
+  let chosen = vouchers;
+  if (input.voucherIds) {
+    if (input.voucherIds.length > MAX_REVOCATIONS_PER_CALL) {
+      throw new DomainError("limit_exceeded", `At most ${MAX_REVOCATIONS_PER_CALL} coupons per call`);
+    }
+    const byId = new Map(vouchers.map((v) => [v.voucherId, v]));
+    const missing = input.voucherIds.filter((id) => !byId.has(id));
+    if (missing.length > 0) {
+      throw new DomainError("voucher_not_withdrawable", "Some coupons are not recoverable from this member", {
+        extra: { voucher_ids: missing },
+      });
+    }
+    chosen = input.voucherIds.map((id) => byId.get(id)!);
+  }
+  const revoked = [];
+  for (const v of chosen.slice(0, MAX_REVOCATIONS_PER_CALL)) {
+    // The listing read committed balances; the ledger's view in this unit decides.
+    if ((await postedBalance(uow, v.accountId)) === 0 && input.voucherIds === null) continue;
+    const { returned } = await withdrawVoucher(
+      uow,
+      context,
+      { voucherId: v.voucherId, reason: "revoked" },
+      now,
+    );
+    await uow.trx
+      .insertInto("enterprise_coupon_records")
+      .values({
+        tenant_id: actor.tenantId,
+        id: newId("ecr"),
+        coupon_id: coupon.id,
+        enterprise_id: coupon.enterprise_id,
+        member_id: input.memberId,
+        voucher_id: v.voucherId,
+        kind: "revocation",
+        amount: returned,
+        actor_type: actor.type,
+        actor_id: actor.id,
+        created_at: now,
+      })
+      .execute();
+    revoked.push({ voucherId: v.voucherId, amount: returned });
+  }
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "enterprise_coupon.revoked",
+      targetType: "enterprise_coupon",
+      targetId: coupon.id,
+      summary: { member_id: input.memberId, revocations: revoked },
+    },
+    now,
+  );
+  await emitEnterpriseEvent(
+    uow,
+    actor.tenantId,
+    "enterprise.coupon_revoked",
+    {
+      enterprise_id: coupon.enterprise_id,
+      coupon_id: coupon.id,
+      member_id: input.memberId,
+      revocations: revoked.map((r) => ({ voucher_id: r.voucherId, amount: r.amount })),
+    },
+    now,
+  );
+  return { couponId: coupon.id, memberId: input.memberId, revoked };
+}
