@@ -1,6 +1,8 @@
 import type { RoutesFn } from "./app-types.js";
 import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
+import { membersRoutes } from "./modules/members/members.routes.js";
+import { walletsRoutes } from "./modules/wallets/wallets.routes.js";
 import { enterpriseRoutes } from "./modules/enterprise/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
@@ -23,6 +25,8 @@ export const routeModules: RoutesFn[] = [
   filesRoutes,
   jobsRoutes,
   ledgerRoutes,
+  membersRoutes,
+  walletsRoutes,
   vouchersRoutes,
   enterpriseRoutes,
   benefitsRoutes,

@@ -1,0 +1,69 @@
+import type { Tx } from "../../db/database.js";
+import { DomainError } from "../../shared/errors.js";
+import type { ChangeKind, ChangeRow, WalletAccount } from "./wallets.repository.js";
+
+/** An export holds at most this many rows; narrow the time range for more. */
+export const MAX_EXPORT_ROWS = 50_000;
+
+export interface ChangeFilter {
+  account?: WalletAccount;
+  kinds?: ChangeKind[];
+  from?: string;
+  to?: string;
+  order_id?: string;
+  source?: string;
+  starting_after?: string;
+}
+
+/** A member's change log, newest first (cursor: `starting_after` an older-than id). */
+export async function listChanges(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  filter: ChangeFilter,
+  limit: number,
+): Promise<ChangeRow[]> {
+  if (filter.from && filter.to && filter.from > filter.to) {
+    throw new DomainError("validation_failed", "from must not be after to");
+  }
+  let q = trx
+    .selectFrom("wallet_changes")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("member_id", "=", memberId);
+  if (filter.account) q = q.where("account", "=", filter.account);
+  if (filter.kinds?.length) q = q.where("kind", "in", filter.kinds);
+  if (filter.from) q = q.where("created_at", ">=", new Date(filter.from));
+  if (filter.to) q = q.where("created_at", "<", new Date(filter.to));
+  if (filter.order_id) q = q.where("order_id", "=", filter.order_id);
+  if (filter.source) q = q.where("source", "=", filter.source);
+  if (filter.starting_after) q = q.where("id", "<", filter.starting_after);
+  return q.orderBy("id", "desc").limit(limit).execute();
+}
+
+/** Cumulative rewards a member received, per account and source. */
+export async function rewardTotals(trx: Tx, tenantId: string, memberId: string) {
+  const rows = await trx
+    .selectFrom("wallet_changes")
+    .select([
+      "account",
+      "source",
+      "asset",
+      (eb) => eb.fn.sum<string>("amount").as("total"),
+      (eb) => eb.fn.countAll<string>().as("count"),
+    ])
+    .where("tenant_id", "=", tenantId)
+    .where("member_id", "=", memberId)
+    .where("kind", "=", "reward")
+    .groupBy(["account", "source", "asset"])
+    .orderBy("account")
+    .orderBy("source")
+    .execute();
+  return rows.map((r) => ({
+    account: r.account,
+    source: r.source ?? "manual",
+    asset: r.asset,
+    total: Number(r.total),
+    count: Number(r.count),
+  }));
+}

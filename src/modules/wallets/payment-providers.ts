@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import { hmacBase64Url, safeEqual } from "../../platform/auth/secrets.js";
+import { DomainError } from "../../shared/errors.js";
+
+/**
+ * The seam for online payments (online top-up). An adapter (Stripe, Alipay, WeChat Pay)
+ * implements two things:
+ * - `createPayment`: create the payment on the provider's side for our intent and return the
+ *   provider's reference plus whatever the member's client needs to pay (`checkout`: a pay
+ *   URL, a client secret, a QR code payload). Called before our intent row is written; it
+ *   must be safe to call again for the same intent id (providers take an idempotency key).
+ * - `parseWebhook`: verify the provider's signature over the exact raw body (and its
+ *   timestamp tolerance) and return what the notification says, or throw
+ *   `webhook_signature_invalid`. Never trust a body that fails verification.
+ * The webhook endpoint is `POST /v1/payment-webhooks/{provider}/{tenant_id}`; crediting is
+ * idempotent on our side (one ledger transfer per intent), so provider retries are harmless.
+ */
+export interface PaymentProvider {
+  readonly name: string;
+  createPayment(
+    input: CreatePaymentInput,
+  ): Promise<{ providerRef: string; checkout: Record<string, unknown> }>;
+  parseWebhook(
+    rawBody: string,
+    headers: Record<string, string | string[] | undefined>,
+    now: Date,
+  ): WebhookOutcome;
+}
+
+export interface CreatePaymentInput {
+  tenantId: string;
+  intentId: string;
+  amount: number;
+  currency: string;
+  description: string;
+  expiresAt: Date;
+}
+
+export interface WebhookOutcome {
+  /** The provider's id of this notification (logged; we de-duplicate on the intent). */
+  eventId: string;
+  providerRef: string;
+  status: "succeeded" | "failed";
+  amount: number;
+  currency: string;
+}
+
+/** Webhooks older or newer than this (by their signed timestamp) are refused: replay protection. */
+export const WEBHOOK_TOLERANCE_SECONDS = 300;
+export const TEST_SIGNATURE_HEADER = "x-test-signature";
+
+/**
+ * The `test` provider, for development and tests: no money moves. `createPayment` returns a
+ * `test://pay/…` URL; the "payment" happens when someone posts a notification signed with
+ * `signTestWebhook` (the secret derives from the service's signing secret).
+ */
+export class TestPaymentProvider implements PaymentProvider {
+  readonly name = "test";
+  constructor(private readonly secret: string) {}
+
+  async createPayment(input: CreatePaymentInput) {
+    const providerRef = `testpay_${input.intentId}_${randomBytes(4).toString("hex")}`;
+    return {
+      providerRef,
+      checkout: { pay_url: `test://pay/${providerRef}`, amount: input.amount, currency: input.currency },
+    };
+  }
+
+  parseWebhook(
+    rawBody: string,
+    headers: Record<string, string | string[] | undefined>,
+    now: Date,
+  ): WebhookOutcome {
+    const header = headers[TEST_SIGNATURE_HEADER];
+    const value = Array.isArray(header) ? header[0] : header;
+    const invalid = (why: string) => new DomainError("webhook_signature_invalid", `Webhook refused: ${why}`);
+    const match = value ? /^t=(\d{1,12}),v1=([A-Za-z0-9_-]+)$/.exec(value) : null;
+    if (!match) throw invalid(`missing or malformed ${TEST_SIGNATURE_HEADER} header`);
+    const timestamp = Number(match[1]);
+    if (Math.abs(now.getTime() / 1000 - timestamp) > WEBHOOK_TOLERANCE_SECONDS)
+      throw invalid("timestamp outside tolerance");
+    if (!safeEqual(hmacBase64Url(this.secret, `${timestamp}.${rawBody}`), match[2]!))
+      throw invalid("bad signature");
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(rawBody) as Record<string, unknown>;
+    } catch {
+      throw new DomainError("malformed_json", "The webhook body is not JSON");
+    }
+    const { id, provider_ref, status, amount, currency } = body;
+    if (
+      typeof id !== "string" ||
+      typeof provider_ref !== "string" ||
+      (status !== "succeeded" && status !== "failed") ||
+      !Number.isSafeInteger(amount) ||
+      typeof currency !== "string"
+    ) {
+      throw new DomainError(
+        "validation_failed",
+        "The webhook needs id, provider_ref, status, amount and currency",
+      );
+    }
+    return { eventId: id, providerRef: provider_ref, status, amount: amount as number, currency };
+  }
+}
+
+/** What `test` signs with: derived, so the service's signing secret itself never leaves. */
+export function testProviderSecret(signingSecret: string): string {
+  return hmacBase64Url(signingSecret, "payment-provider:test");
+}
+
+/** A signed test notification (headers and body) as the test provider would send it. */
+export function signTestWebhook(secret: string, body: Record<string, unknown>, now: Date) {
+  const raw = JSON.stringify(body);
+  const t = Math.floor(now.getTime() / 1000);
+  return {
+    body: raw,
+    headers: { [TEST_SIGNATURE_HEADER]: `t=${t},v1=${hmacBase64Url(secret, `${t}.${raw}`)}` },
+  };
+}
+
+/** The providers this process knows, by name. Adapters are added here. */
+export function paymentProviders(signingSecret: string): Map<string, PaymentProvider> {
+  return new Map<string, PaymentProvider>([
+    ["test", new TestPaymentProvider(testProviderSecret(signingSecret))],
+  ]);
+}

@@ -1,0 +1,156 @@
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { divideRounded } from "../../shared/money.js";
+import { emitWalletEvent } from "./wallets.events.js";
+import {
+  accountIds,
+  expectOk,
+  logChange,
+  memberBalance,
+  openSystem,
+  type UnitOfWork,
+} from "./wallets.ledger.js";
+import { findPayment, type RefundRow } from "./wallets.repository.js";
+
+/**
+ * The bonus share of a cumulative refund of `refundedTotal` out of a payment that took
+ * `principalPaid` + `bonusPaid`: bonus × refundedTotal / paid, rounded down, so rounding
+ * favours principal (real money) and the shares are exact once everything is refunded.
+ * Computed on the cumulative total, so several partial refunds never drift.
+ */
+export function bonusShare(refundedTotal: number, principalPaid: number, bonusPaid: number): number {
+  const paid = principalPaid + bonusPaid;
+  if (paid === 0) return 0;
+  return Number(divideRounded(BigInt(refundedTotal) * BigInt(bonusPaid), BigInt(paid), "down"));
+}
+
+/**
+ * Refunds (part of) a paid balance payment back to the accounts that paid it, in proportion;
+ * several refunds may follow one another, never more in total than balance paid.
+ */
+export async function refundPayment(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { paymentId: string; amount: number; reason?: string | null },
+  now: Date,
+): Promise<RefundRow> {
+  const payment = await findPayment(uow.trx, uow.tenantId, { id: input.paymentId }, { lock: true });
+  if (!payment) throw new DomainError("payment_not_found", "Payment not found");
+  if (payment.status !== "paid") {
+    throw new DomainError("payment_not_refundable", `A ${payment.status} payment cannot be refunded`);
+  }
+  const previous = await uow.trx
+    .selectFrom("wallet_refunds")
+    .select([
+      (eb) => eb.fn.coalesce(eb.fn.sum<string>("amount"), eb.lit(0)).as("amount"),
+      (eb) => eb.fn.coalesce(eb.fn.sum<string>("bonus_amount"), eb.lit(0)).as("bonus"),
+    ])
+    .where("tenant_id", "=", uow.tenantId)
+    .where("payment_id", "=", payment.id)
+    .executeTakeFirstOrThrow();
+  const refunded = Number(previous.amount);
+  const refundable = payment.balance_amount - refunded;
+  if (input.amount > refundable) {
+    throw new DomainError(
+      "refund_exceeds_paid",
+      `At most ${refundable} can still be refunded to the balance`,
+      {
+        extra: { refundable },
+      },
+    );
+  }
+  const bonus =
+    bonusShare(refunded + input.amount, payment.principal_amount, payment.bonus_amount) -
+    Number(previous.bonus);
+  const principal = input.amount - bonus;
+  const sales = await openSystem(uow, "sales", payment.currency);
+  const id = newId("wref");
+  const legs = [
+    { account: accountIds.principal(payment.member_id), amount: principal, suffix: "p" },
+    { account: accountIds.bonus(payment.member_id), amount: bonus, suffix: "b" },
+  ].filter((l) => l.amount > 0);
+  for (const r of await uow.transfers(
+    legs.map((l) => ({
+      id: `${id}_${l.suffix}`,
+      debit_account_id: sales,
+      credit_account_id: l.account,
+      amount: l.amount,
+      code: "refund",
+      reference_module: "wallets",
+      reference_id: payment.id,
+      memo: payment.order_id,
+    })),
+  )) {
+    expectOk(r);
+  }
+  const refund = await uow.trx
+    .insertInto("wallet_refunds")
+    .values({
+      tenant_id: uow.tenantId,
+      id,
+      payment_id: payment.id,
+      member_id: payment.member_id,
+      amount: input.amount,
+      principal_amount: principal,
+      bonus_amount: bonus,
+      reason: input.reason ?? null,
+      created_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const after = await memberBalance(uow, payment.member_id);
+  logChange(
+    uow,
+    ctx.actor,
+    {
+      memberId: payment.member_id,
+      account: "balance",
+      kind: "refund",
+      asset: payment.currency,
+      amount: input.amount,
+      principalDelta: principal,
+      bonusDelta: bonus,
+      balanceAfter: after.total,
+      reason: input.reason,
+      orderId: payment.order_id,
+      paymentId: payment.id,
+    },
+    now,
+  );
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: "wallet.refunded",
+      targetType: "wallet_payment",
+      targetId: payment.id,
+      summary: {
+        refund_id: id,
+        amount: input.amount,
+        principal_amount: principal,
+        bonus_amount: bonus,
+        reason: input.reason,
+      },
+    },
+    now,
+  );
+  await emitWalletEvent(
+    uow,
+    uow.tenantId,
+    "wallet.refunded",
+    {
+      refund_id: id,
+      payment_id: payment.id,
+      order_id: payment.order_id,
+      member_id: payment.member_id,
+      asset: payment.currency,
+      amount: input.amount,
+      principal_amount: principal,
+      bonus_amount: bonus,
+    },
+    now,
+  );
+  return refund;
+}

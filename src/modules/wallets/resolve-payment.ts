@@ -1,0 +1,82 @@
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { settlePayment } from "./pay-with-balance.js";
+import { emitWalletEvent } from "./wallets.events.js";
+import type { UnitOfWork } from "./wallets.ledger.js";
+import { findPayment, type PaymentRow } from "./wallets.repository.js";
+
+/**
+ * The outcome of a partial payment's external part: `succeeded` posts the held balance,
+ * `failed` (or `cancelled`) voids it. Each happens once; a hold past its timeout can no
+ * longer be posted (payment_expired) and is voided by the expiry job.
+ */
+export async function resolvePayment(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { paymentId: string; outcome: "succeeded" | "failed" | "cancelled" },
+  now: Date,
+): Promise<PaymentRow> {
+  const payment = await findPayment(uow.trx, uow.tenantId, { id: input.paymentId }, { lock: true });
+  if (!payment) throw new DomainError("payment_not_found", "Payment not found");
+  if (payment.status !== "held") {
+    throw new DomainError("payment_not_held", `The payment is already ${payment.status}`);
+  }
+  const timedOut = payment.timeout_at !== null && payment.timeout_at.getTime() <= now.getTime();
+  if (input.outcome === "succeeded" && timedOut) {
+    throw new DomainError("payment_expired", "The balance hold timed out; the balance part was released");
+  }
+  const ids = [payment.principal_transfer_id, payment.bonus_transfer_id].filter(
+    (x): x is string => x !== null,
+  );
+  const succeeded = input.outcome === "succeeded";
+  for (const pendingId of ids) {
+    const r = succeeded
+      ? await uow.post({ pending_id: pendingId, code: "payment" })
+      : await uow.void({ pending_id: pendingId, code: "payment_void" });
+    if (!r.ok) {
+      if (r.code === "pending_expired")
+        throw new DomainError("payment_expired", "The balance hold timed out");
+      // The ledger's own expiry voided it already: the release has happened.
+      if (!(r.code === "pending_already_voided" && !succeeded)) {
+        throw new Error(`ledger refused to resolve hold ${pendingId}: ${r.code} ${r.detail}`);
+      }
+    }
+  }
+  const status = succeeded ? "paid" : timedOut ? "expired" : "voided";
+  const updated = await uow.trx
+    .updateTable("wallet_payments")
+    .set({ status, updated_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", payment.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (succeeded) await settlePayment(uow, ctx, updated, now);
+  else {
+    await emitWalletEvent(
+      uow,
+      uow.tenantId,
+      "wallet.payment_voided",
+      {
+        payment_id: payment.id,
+        order_id: payment.order_id,
+        member_id: payment.member_id,
+        asset: payment.currency,
+        reason: timedOut ? "timeout" : input.outcome,
+      },
+      now,
+    );
+  }
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: succeeded ? "wallet.payment_succeeded" : "wallet.payment_voided",
+      targetType: "wallet_payment",
+      targetId: payment.id,
+      summary: { order_id: payment.order_id, outcome: timedOut && !succeeded ? "timeout" : input.outcome },
+    },
+    now,
+  );
+  return updated;
+}

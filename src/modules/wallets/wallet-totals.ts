@@ -1,0 +1,93 @@
+import { DateTime } from "luxon";
+import type { Tx } from "../../db/database.js";
+import { accountIds } from "./wallets.ledger.js";
+import { tenantTimezone, type WalletSettings } from "./wallets.repository.js";
+
+export interface WalletTotals {
+  asset: string;
+  timezone: string;
+  /** Start and end of "today" in the tenant's time zone, as instants. */
+  today: { from: string; to: string };
+  /** Principal + bonus posted on every member's accounts right now. */
+  total_balance: number;
+  /** Balance payments posted, net of refunds, since the beginning. */
+  total_consumption: number;
+  /** Online + offline top-ups of today (principal topped up; bonuses, rewards and exchanges excluded). */
+  today_increase: number;
+  /** Balance payments posted today (offline withdrawals excluded; refunds not subtracted). */
+  today_consumption: number;
+}
+
+/**
+ * The seed's totals, exactly: all read from the ledger (balances) and the change log (what
+ * happened today), with "today" as the tenant's calendar day.
+ */
+export async function walletTotals(
+  trx: Tx,
+  tenantId: string,
+  settings: WalletSettings,
+  now: Date,
+): Promise<WalletTotals> {
+  const zone = await tenantTimezone(trx, tenantId);
+  const start = DateTime.fromJSDate(now, { zone }).startOf("day");
+  const from = start.toJSDate();
+  const to = start.plus({ days: 1 }).toJSDate();
+  const held = await trx
+    .selectFrom("ledger_accounts")
+    .select((eb) =>
+      eb.fn
+        .coalesce(eb.fn.sum<string>(eb("credits_posted", "-", eb.ref("debits_posted"))), eb.lit(0))
+        .as("total"),
+    )
+    .where("tenant_id", "=", tenantId)
+    .where("asset", "=", settings.asset)
+    .where("kind", "in", ["member_principal", "member_bonus"])
+    .executeTakeFirstOrThrow();
+  const sales = await trx
+    .selectFrom("ledger_accounts")
+    .select(["credits_posted", "debits_posted"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", accountIds.system("sales", settings.asset))
+    .executeTakeFirst();
+  const today = await trx
+    .selectFrom("wallet_changes")
+    .select([
+      (eb) =>
+        eb.fn
+          .coalesce(
+            eb.fn.sum<string>(
+              eb
+                .case()
+                .when("kind", "in", ["topup_offline", "topup_online"])
+                .then(eb.ref("principal_delta"))
+                .else(0)
+                .end(),
+            ),
+            eb.lit(0),
+          )
+          .as("increase"),
+      (eb) =>
+        eb.fn
+          .coalesce(
+            eb.fn.sum<string>(eb.case().when("kind", "=", "payment").then(eb.ref("amount")).else(0).end()),
+            eb.lit(0),
+          )
+          .as("consumption"),
+    ])
+    .where("tenant_id", "=", tenantId)
+    .where("account", "=", "balance")
+    .where("asset", "=", settings.asset)
+    .where("kind", "in", ["topup_offline", "topup_online", "payment"])
+    .where("created_at", ">=", from)
+    .where("created_at", "<", to)
+    .executeTakeFirstOrThrow();
+  return {
+    asset: settings.asset,
+    timezone: zone,
+    today: { from: from.toISOString(), to: to.toISOString() },
+    total_balance: Number(held.total),
+    total_consumption: sales ? sales.credits_posted - sales.debits_posted : 0,
+    today_increase: Number(today.increase),
+    today_consumption: -Number(today.consumption),
+  };
+}

@@ -1,0 +1,90 @@
+import { Type } from "typebox";
+import type { RowTarget } from "../../db/database.js";
+import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+
+/** The wallets module's webhook events; each is written in the change's unit of work. */
+const Member = { member_id: Type.String(), asset: Type.String() };
+const Split = { principal_amount: Type.Integer(), bonus_amount: Type.Integer() };
+
+const EVENTS = {
+  "wallet.topped_up": {
+    description:
+      "A member's balance was topped up (offline by an operator, or online on a confirmed payment)",
+    schema: Type.Object({
+      ...Member,
+      channel: Type.Union([Type.Literal("offline"), Type.Literal("online")]),
+      ...Split,
+      balance_after: Type.Integer(),
+      intent_id: Type.Union([Type.String(), Type.Null()]),
+    }),
+  },
+  "wallet.withdrawn": {
+    description: "An operator recorded an offline withdrawal (a manual reduction of the balance)",
+    schema: Type.Object({ ...Member, ...Split, balance_after: Type.Integer() }),
+  },
+  "wallet.rewarded": {
+    description: "A member received a reward in balance (to bonus) or points, from a named source",
+    schema: Type.Object({
+      member_id: Type.String(),
+      account: Type.String(),
+      asset: Type.String(),
+      amount: Type.Integer(),
+      source: Type.String(),
+      source_ref: Type.Union([Type.String(), Type.Null()]),
+    }),
+  },
+  "wallet.points_exchanged": {
+    description: "Points (or referral points) were exchanged into balance (bonus)",
+    schema: Type.Object({ ...Member, from: Type.String(), points: Type.Integer(), credited: Type.Integer() }),
+  },
+  "wallet.payment_held": {
+    description: "A balance payment's share is held until the order's external payment succeeds",
+    schema: Type.Object({
+      payment_id: Type.String(),
+      order_id: Type.String(),
+      ...Member,
+      ...Split,
+      timeout_at: Type.String(),
+    }),
+  },
+  "wallet.payment_succeeded": {
+    description: "An order was paid (wholly or partly) by balance",
+    schema: Type.Object({ payment_id: Type.String(), order_id: Type.String(), ...Member, ...Split }),
+  },
+  "wallet.payment_voided": {
+    description: "A held balance payment was released: the external payment failed or timed out",
+    schema: Type.Object({
+      payment_id: Type.String(),
+      order_id: Type.String(),
+      ...Member,
+      reason: Type.Union([Type.Literal("failed"), Type.Literal("timeout"), Type.Literal("cancelled")]),
+    }),
+  },
+  "wallet.refunded": {
+    description: "A balance payment was refunded (in full or in part) to the accounts that paid it",
+    schema: Type.Object({
+      refund_id: Type.String(),
+      payment_id: Type.String(),
+      order_id: Type.String(),
+      ...Member,
+      amount: Type.Integer(),
+      ...Split,
+    }),
+  },
+} as const;
+
+export type WalletEventType = keyof typeof EVENTS;
+
+for (const [type, definition] of Object.entries(EVENTS)) {
+  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
+}
+
+export async function emitWalletEvent(
+  target: RowTarget,
+  tenantId: string,
+  type: WalletEventType,
+  data: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  await emitEvent(target, { tenantId, type, data }, now);
+}

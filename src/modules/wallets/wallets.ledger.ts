@@ -1,0 +1,244 @@
+import type { Tx } from "../../db/database.js";
+import { type Account, balancesOf, type TransferResult, type UnitOfWork } from "../../ledger/index.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
+import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";
+
+export type { UnitOfWork };
+
+/**
+ * The wallets module's ledger accounts. Ids derive from what they belong to, so opening one
+ * twice is harmless ("exists").
+ * - principal and bonus per member, in the tenant's balance asset: never below zero;
+ * - points lots per member and expiry day (POINTS), ordinary and referral: never below zero;
+ * - the tenant's side per purpose and asset (no limit): what came in from offline and online
+ *   top-ups, went out by withdrawals, was granted as rewards or exchanges, was paid for orders
+ *   (`sales`: its balance is the consumption paid by balance, net of refunds), expired.
+ */
+export const accountIds = {
+  principal: (memberId: string) => `wprin_${memberId}`,
+  bonus: (memberId: string) => `wbonus_${memberId}`,
+  lot: (kind: "points" | "referral_points", memberId: string, expiryKey: string) =>
+    `${kind === "points" ? "wpts" : "wrefp"}_${memberId}_${expiryKey}`,
+  system: (purpose: SystemPurpose, asset: string) => `wsys_${purpose}_${asset}`,
+};
+
+export type SystemPurpose =
+  | "topup_offline"
+  | "topup_online"
+  | "withdrawal"
+  | "rewards"
+  | "exchange"
+  | "sales"
+  | "points_issued"
+  | "points_spent"
+  | "points_expired"
+  | "points_exchanged";
+
+async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount"]>[0]): Promise<string> {
+  const result = await uow.createAccount({ owner_module: "wallets", ...input });
+  if (!result.ok) {
+    if (result.code === "asset_not_found") {
+      throw new DomainError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
+    }
+    throw new Error(`ledger refused account ${input.id}: ${result.code} ${result.detail}`);
+  }
+  return result.account.id;
+}
+
+export async function openMemberAccounts(uow: UnitOfWork, memberId: string, asset: string) {
+  const flags = { debits_must_not_exceed_credits: true, owner_id: memberId, asset };
+  return {
+    principal: await open(uow, { id: accountIds.principal(memberId), kind: "member_principal", ...flags }),
+    bonus: await open(uow, { id: accountIds.bonus(memberId), kind: "member_bonus", ...flags }),
+  };
+}
+
+export async function openSystem(uow: UnitOfWork, purpose: SystemPurpose, asset: string): Promise<string> {
+  return open(uow, {
+    id: accountIds.system(purpose, asset),
+    asset,
+    kind: `wallet_${purpose}`,
+    owner_id: null,
+  });
+}
+
+export async function openLot(
+  uow: UnitOfWork,
+  kind: "points" | "referral_points",
+  memberId: string,
+  expiresAt: Date | null,
+  expiryKey: string,
+  now: Date,
+): Promise<string> {
+  const id = accountIds.lot(kind, memberId, expiryKey);
+  await open(uow, {
+    id,
+    asset: POINTS_ASSET,
+    kind: `member_${kind}`,
+    owner_id: memberId,
+    debits_must_not_exceed_credits: true,
+  });
+  await uow.trx
+    .insertInto("wallet_point_lots")
+    .values({
+      tenant_id: uow.tenantId,
+      account_id: id,
+      member_id: memberId,
+      kind,
+      expires_at: expiresAt,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(["tenant_id", "account_id"]).doNothing())
+    .execute();
+  return id;
+}
+
+export interface MemberBalance {
+  principal: number;
+  bonus: number;
+  /** Principal + bonus posted. */
+  total: number;
+  /** Held by pending balance payments. */
+  held: number;
+  /** What may be spent now: total minus held. */
+  available: number;
+  principal_available: number;
+  bonus_available: number;
+}
+
+const zero = { posted: 0, available: 0 };
+
+/** The member's principal and bonus as this unit sees them (locks both accounts). */
+export async function memberBalance(uow: UnitOfWork, memberId: string): Promise<MemberBalance> {
+  const p = (await uow.balances(accountIds.principal(memberId))) ?? zero;
+  const b = (await uow.balances(accountIds.bonus(memberId))) ?? zero;
+  return summarise(p, b);
+}
+
+function summarise(
+  p: { posted: number; available: number },
+  b: { posted: number; available: number },
+): MemberBalance {
+  return {
+    principal: p.posted,
+    bonus: b.posted,
+    total: p.posted + b.posted,
+    held: p.posted - p.available + (b.posted - b.available),
+    available: p.available + b.available,
+    principal_available: p.available,
+    bonus_available: b.available,
+  };
+}
+
+/** The member's balance for reads (no lock): straight from the ledger's account rows. */
+export async function readMemberBalance(trx: Tx, tenantId: string, memberId: string): Promise<MemberBalance> {
+  const rows = (await trx
+    .selectFrom("ledger_accounts")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", [accountIds.principal(memberId), accountIds.bonus(memberId)])
+    .execute()) as Account[];
+  const get = (id: string) => {
+    const row = rows.find((r) => r.id === id);
+    return row ? balancesOf(row) : zero;
+  };
+  return summarise(get(accountIds.principal(memberId)), get(accountIds.bonus(memberId)));
+}
+
+export interface PointsLot {
+  account_id: string;
+  expires_at: Date | null;
+  balance: number;
+}
+
+/** A member's points lots of one kind with their balances, earliest expiry first (never-expiring last). */
+export async function readLots(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  kind: "points" | "referral_points",
+  now: Date,
+): Promise<PointsLot[]> {
+  const rows = await trx
+    .selectFrom("wallet_point_lots as l")
+    .innerJoin("ledger_accounts as a", (j) =>
+      j.onRef("a.tenant_id", "=", "l.tenant_id").onRef("a.id", "=", "l.account_id"),
+    )
+    .select(["l.account_id", "l.expires_at", "a.credits_posted", "a.debits_posted", "a.debits_pending"])
+    .where("l.tenant_id", "=", tenantId)
+    .where("l.member_id", "=", memberId)
+    .where("l.kind", "=", kind)
+    .where((eb) => eb.or([eb("l.expires_at", "is", null), eb("l.expires_at", ">", now)]))
+    .orderBy(({ fn, ref }) => fn.coalesce(ref("l.expires_at"), ref("l.created_at")))
+    .orderBy("l.account_id")
+    .execute();
+  return rows
+    .map((r) => ({
+      account_id: r.account_id,
+      expires_at: r.expires_at,
+      balance: r.credits_posted - r.debits_posted - r.debits_pending,
+    }))
+    .sort(
+      (a, b) =>
+        (a.expires_at?.getTime() ?? Number.MAX_SAFE_INTEGER) -
+        (b.expires_at?.getTime() ?? Number.MAX_SAFE_INTEGER),
+    )
+    .filter((l) => l.balance > 0);
+}
+
+/**
+ * A transfer the operation has already made sure can succeed (it locked what it read). A
+ * refusal here is a broken invariant, except codes the caller maps to its own errors.
+ */
+export function expectOk(result: TransferResult, refusals: Partial<Record<string, () => DomainError>> = {}) {
+  if (result.ok) return result.transfer;
+  const mapped = refusals[result.code];
+  if (mapped) throw mapped();
+  throw new Error(`ledger refused a wallet transfer: ${result.code} ${result.detail}`);
+}
+
+export interface ChangeInput {
+  memberId: string;
+  account: WalletAccount;
+  kind: ChangeKind;
+  asset: string;
+  amount: number;
+  principalDelta?: number;
+  bonusDelta?: number;
+  balanceAfter: number;
+  reason?: string | null;
+  note?: string | null;
+  source?: string | null;
+  sourceRef?: string | null;
+  orderId?: string | null;
+  paymentId?: string | null;
+}
+
+/** One row of the member's change log, written with the unit's other rows. */
+export function logChange(uow: UnitOfWork, actor: Actor, change: ChangeInput, now: Date): string {
+  const id = newId("wchg");
+  uow.append("wallet_changes", {
+    tenant_id: uow.tenantId,
+    id,
+    member_id: change.memberId,
+    account: change.account,
+    kind: change.kind,
+    asset: change.asset,
+    amount: change.amount,
+    principal_delta: change.principalDelta ?? 0,
+    bonus_delta: change.bonusDelta ?? 0,
+    balance_after: change.balanceAfter,
+    reason: change.reason ?? null,
+    note: change.note ?? null,
+    source: change.source ?? null,
+    source_ref: change.sourceRef ?? null,
+    order_id: change.orderId ?? null,
+    payment_id: change.paymentId ?? null,
+    actor_type: actor.type,
+    actor_id: actor.id,
+    created_at: now,
+  });
+  return id;
+}

@@ -1,0 +1,269 @@
+import type { ColumnType, Generated, Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import { createAsset } from "../../ledger/index.js";
+import { DomainError } from "../../shared/errors.js";
+
+export type SpendOrder = "bonus_first" | "principal_first";
+export type WalletAccount = "balance" | "points" | "referral_points";
+export type PaymentStatus = "held" | "paid" | "voided" | "expired";
+export type ExternalMethod = "none" | "online" | "offline";
+export type IntentStatus = "pending" | "succeeded" | "failed" | "expired";
+
+/** What a change-log row says happened (the `kind` column). */
+export const CHANGE_KINDS = [
+  "topup_offline",
+  "topup_online",
+  "withdrawal",
+  "reward",
+  "exchange_in",
+  "exchange_out",
+  "payment",
+  "refund",
+  "points_earn",
+  "points_spend",
+  "points_adjust",
+  "points_expire",
+] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+export const REWARD_SOURCES = ["form", "promotion", "referral", "manual"] as const;
+export type RewardSource = (typeof REWARD_SOURCES)[number];
+
+export interface WalletSettingsTable {
+  tenant_id: string;
+  asset: string;
+  spend_order: Generated<SpendOrder>;
+  hide_balance_in_member_center: Generated<boolean>;
+  balance_payment_enabled: Generated<boolean>;
+  online_topup_enabled: Generated<boolean>;
+  max_single_amount: number;
+  points_per_unit: Generated<string>;
+  points_validity_days: ColumnType<number | null, number | null | undefined, number | null>;
+  payment_hold_timeout_seconds: Generated<number>;
+  topup_intent_ttl_seconds: Generated<number>;
+  payment_provider: Generated<string>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WalletChangesTable {
+  tenant_id: string;
+  id: string;
+  member_id: string;
+  account: WalletAccount;
+  kind: ChangeKind;
+  asset: string;
+  amount: number;
+  principal_delta: number;
+  bonus_delta: number;
+  balance_after: number;
+  reason: string | null;
+  note: string | null;
+  source: string | null;
+  source_ref: string | null;
+  order_id: string | null;
+  payment_id: string | null;
+  actor_type: string;
+  actor_id: string;
+  created_at: Timestamp;
+}
+
+export interface WalletPaymentsTable {
+  tenant_id: string;
+  id: string;
+  member_id: string;
+  order_id: string;
+  currency: string;
+  lines: JsonDefault<unknown[]>;
+  amount_due: number;
+  balance_amount: number;
+  external_amount: number;
+  external_method: ExternalMethod;
+  status: PaymentStatus;
+  principal_amount: number;
+  bonus_amount: number;
+  principal_transfer_id: string | null;
+  bonus_transfer_id: string | null;
+  timeout_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WalletRefundsTable {
+  tenant_id: string;
+  id: string;
+  payment_id: string;
+  member_id: string;
+  amount: number;
+  principal_amount: number;
+  bonus_amount: number;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
+export interface WalletTopupIntentsTable {
+  tenant_id: string;
+  id: string;
+  member_id: string;
+  asset: string;
+  amount: number;
+  provider: string;
+  provider_ref: string;
+  status: IntentStatus;
+  checkout: JsonDefault<Record<string, unknown>>;
+  expires_at: Date;
+  completed_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WalletPointLotsTable {
+  tenant_id: string;
+  account_id: string;
+  member_id: string;
+  kind: "points" | "referral_points";
+  expires_at: Date | null;
+  created_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    wallet_settings: WalletSettingsTable;
+    wallet_changes: WalletChangesTable;
+    wallet_payments: WalletPaymentsTable;
+    wallet_refunds: WalletRefundsTable;
+    wallet_topup_intents: WalletTopupIntentsTable;
+    wallet_point_lots: WalletPointLotsTable;
+  }
+}
+
+export type WalletSettings = Selectable<WalletSettingsTable>;
+export type ChangeRow = Selectable<WalletChangesTable>;
+export type PaymentRow = Selectable<WalletPaymentsTable>;
+export type RefundRow = Selectable<WalletRefundsTable>;
+export type IntentRow = Selectable<WalletTopupIntentsTable>;
+
+export const POINTS_ASSET = "POINTS";
+/** ISO currencies whose minor unit is not 1/100. */
+const ISO_SCALES: Record<string, number> = {
+  JPY: 0,
+  KRW: 0,
+  VND: 0,
+  CLP: 0,
+  ISK: 0,
+  BHD: 3,
+  KWD: 3,
+  OMR: 3,
+  JOD: 3,
+  TND: 3,
+};
+export const defaultScale = (code: string) => ISO_SCALES[code] ?? 2;
+/** The default single-operation cap: 1,000,000.00 in the asset's scale. */
+export const defaultCap = (scale: number) => 1_000_000 * 10 ** scale;
+
+/**
+ * The tenant's wallet settings; on first use they are created from the tenant's default
+ * currency (with its ledger asset, and the POINTS asset).
+ */
+export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promise<WalletSettings> {
+  const existing = await trx
+    .selectFrom("wallet_settings")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
+  if (existing) return existing;
+  const tenant = await trx
+    .selectFrom("tenants")
+    .select("default_currency")
+    .where("id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  const asset = tenant.default_currency;
+  const scale = await ensureAssets(
+    trx,
+    tenantId,
+    { code: asset, scale: defaultScale(asset), name: asset },
+    now,
+  );
+  await trx
+    .insertInto("wallet_settings")
+    .values({
+      tenant_id: tenantId,
+      asset,
+      max_single_amount: defaultCap(scale),
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column("tenant_id").doNothing())
+    .execute();
+  return trx
+    .selectFrom("wallet_settings")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+}
+
+/** Creates the balance asset (if new) and POINTS; returns the balance asset's scale. */
+export async function ensureAssets(
+  trx: Tx,
+  tenantId: string,
+  asset: { code: string; scale: number; symbol?: string | null; name: string },
+  now: Date,
+): Promise<number> {
+  const existing = await trx
+    .selectFrom("ledger_assets")
+    .select("scale")
+    .where("tenant_id", "=", tenantId)
+    .where("code", "=", asset.code)
+    .executeTakeFirst();
+  const scale = existing?.scale ?? (await createAsset(trx, tenantId, asset, now)).asset.scale;
+  await createAsset(trx, tenantId, { code: POINTS_ASSET, scale: 0, name: "Points" }, now);
+  return scale;
+}
+
+export async function assetScale(trx: Tx, tenantId: string, asset: string): Promise<number> {
+  const row = await trx
+    .selectFrom("ledger_assets")
+    .select("scale")
+    .where("tenant_id", "=", tenantId)
+    .where("code", "=", asset)
+    .executeTakeFirst();
+  if (!row) throw new DomainError("asset_not_found", `Asset ${asset} is not set up`);
+  return row.scale;
+}
+
+export async function findPayment(
+  trx: Tx,
+  tenantId: string,
+  where: { id?: string; order_id?: string },
+  options: { lock?: boolean } = {},
+): Promise<PaymentRow | undefined> {
+  let q = trx.selectFrom("wallet_payments").selectAll().where("tenant_id", "=", tenantId);
+  if (where.id) q = q.where("id", "=", where.id);
+  if (where.order_id) q = q.where("order_id", "=", where.order_id);
+  if (options.lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/** Every single value-moving operation stays at or below the tenant's cap. */
+export function assertWithinCap(settings: WalletSettings, amount: number, field = "amount"): void {
+  if (amount > settings.max_single_amount) {
+    throw new DomainError(
+      "amount_above_cap",
+      `${field} ${amount} is above the single-operation cap of ${settings.max_single_amount}`,
+      {
+        extra: { cap: settings.max_single_amount },
+        errors: [{ field: `/body/${field}`, message: "above the cap" }],
+      },
+    );
+  }
+}
+
+export async function tenantTimezone(trx: Tx, tenantId: string): Promise<string> {
+  const row = await trx
+    .selectFrom("tenants")
+    .select("timezone")
+    .where("id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  return row.timezone;
+}
