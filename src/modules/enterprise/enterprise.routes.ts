@@ -16,7 +16,14 @@ import {
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { DomainError } from "../../shared/errors.js";
-import { deductBill, refundBill, type VoucherListRow, vouchersHeldBy } from "../vouchers/index.js";
+import {
+  Bill,
+  deductBill,
+  refundBill,
+  serializeBill,
+  type VoucherListRow,
+  vouchersHeldBy,
+} from "../vouchers/index.js";
 import { allocateCoupon, MAX_ALLOCATIONS_PER_CALL } from "./allocate-coupon.js";
 import { type CouponView, loadCoupon } from "./coupon-queries.js";
 import { createCoupon } from "./create-coupon.js";
@@ -160,25 +167,6 @@ const Package = Type.Object({
   total_quantity: Type.Integer(),
   starts_at: Timestamp,
   expires_at: Timestamp,
-});
-
-const EnterpriseBill = Type.Object({
-  object: Type.Literal("enterprise_bill"),
-  bill_id: Type.String(),
-  member_id: Type.String(),
-  asset: Type.String(),
-  total_amount: Type.Integer(),
-  deducted_amount: Type.Integer(),
-  payable_amount: Type.Integer(),
-  lines: Type.Array(
-    Type.Object({
-      index: Type.Integer(),
-      product_code: Type.String(),
-      amount: Type.Integer(),
-      deducted: Type.Integer(),
-      deductions: Type.Array(Type.Object({ voucher_id: Type.String(), amount: Type.Integer() })),
-    }),
-  ),
 });
 
 export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
@@ -810,7 +798,7 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
             },
           ),
         }),
-        response: { 200: EnterpriseBill, ...errorResponses(409, 422) },
+        response: { 200: Bill, ...errorResponses(409, 422) },
       },
     },
     async (request) => {
@@ -853,22 +841,7 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         );
         return result;
       });
-      return {
-        object: "enterprise_bill" as const,
-        bill_id: bill.billId,
-        member_id: bill.customerId,
-        asset: bill.asset,
-        total_amount: bill.totalAmount,
-        deducted_amount: bill.deductedAmount,
-        payable_amount: bill.totalAmount - bill.deductedAmount,
-        lines: bill.lines.map((l) => ({
-          index: l.index,
-          product_code: l.productCode,
-          amount: l.amount,
-          deducted: l.deducted,
-          deductions: l.deductions.map((d) => ({ voucher_id: d.voucherId, amount: d.amount })),
-        })),
-      };
+      return serializeBill(bill);
     },
   );
 

@@ -9,6 +9,7 @@ import type { AppDeps } from "../../app-types.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
 
+export { Bill, serializeBill } from "./bill-view.js";
 export { type BillInput, type BillResult, deductBill, loadBillResult } from "./deduct-bill.js";
 export {
   type BillLine,
@@ -18,6 +19,13 @@ export {
   planTieredDeductions,
 } from "./deduction-plan.js";
 export { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
+export {
+  findVoucher,
+  listVouchers,
+  type VoucherFilters,
+  type VoucherListRow,
+  vouchersHeldBy,
+} from "./list-vouchers.js";
 export { type OpenVoucherInput, openVoucher } from "./open-voucher.js";
 export { type RefundInput, type RefundResult, refundBill } from "./refund-bill.js";
 export { type ExportFormat, exportTable } from "./voucher-export.js";

@@ -1,7 +1,7 @@
 import { type SelectQueryBuilder, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
-import type { Actor } from "../../platform/auth/actor.js";
+import { type Actor, systemActor } from "../../platform/auth/actor.js";
 import type { VoucherRow, VoucherStatus } from "./vouchers.repository.js";
 import { subtreePattern } from "./vouchers.repository.js";
 
@@ -19,6 +19,8 @@ export interface VoucherFilters {
   issued_to?: string;
   expires_from?: string;
   expires_to?: string;
+  /** Vouchers funded from this account (e.g. the allocations of one enterprise coupon). */
+  source_account_id?: string;
 }
 
 export type VoucherListRow = VoucherRow & { balance: number; status: VoucherStatus };
@@ -62,6 +64,7 @@ export function voucherQuery(trx: Tx, actor: Actor, filters: VoucherFilters, now
   if (filters.issued_from) query = query.where("v.created_at", ">=", new Date(filters.issued_from));
   if (filters.issued_to) query = query.where("v.created_at", "<", new Date(filters.issued_to));
   if (filters.expires_from) query = query.where("v.expires_at", ">=", new Date(filters.expires_from));
+  if (filters.source_account_id) query = query.where("v.source_account_id", "=", filters.source_account_id);
   if (filters.expires_to) query = query.where("v.expires_at", "<", new Date(filters.expires_to));
   return query;
 }
@@ -76,4 +79,27 @@ export async function listVouchers(
   let query = voucherQuery(trx, actor, filters, now).orderBy("v.id").limit(page.limit);
   if (page.startingAfter) query = query.where("v.id", ">", page.startingAfter);
   return (await query.execute()) as VoucherListRow[];
+}
+
+/** One voucher with its balance, whoever holds it (callers check their own access). */
+export async function findVoucher(trx: Tx, tenantId: string, id: string, now: Date) {
+  const actor = systemActor(tenantId, "vouchers.find");
+  return (await voucherQuery(trx, actor, {}, now).where("v.id", "=", id).executeTakeFirst()) as
+    | VoucherListRow
+    | undefined;
+}
+
+/** A holder's vouchers with balances (at most MAX_EXPORT_ROWS), for modules that build on vouchers. */
+export async function vouchersHeldBy(
+  trx: Tx,
+  tenantId: string,
+  holderId: string,
+  filters: VoucherFilters,
+  now: Date,
+): Promise<VoucherListRow[]> {
+  const actor = systemActor(tenantId, "vouchers.held");
+  return (await voucherQuery(trx, actor, { ...filters, customer_id: holderId }, now)
+    .orderBy("v.id")
+    .limit(MAX_EXPORT_ROWS)
+    .execute()) as VoucherListRow[];
 }

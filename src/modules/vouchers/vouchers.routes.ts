@@ -19,8 +19,9 @@ import {
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { DomainError } from "../../shared/errors.js";
 import { adjustQuota } from "./adjust-quota.js";
+import { Bill, serializeBill } from "./bill-view.js";
 import { createTemplate, type TemplateInput, templateInputOf } from "./create-template.js";
-import { type BillResult, deductBill, loadBillResult, MAX_BILL_LINES } from "./deduct-bill.js";
+import { deductBill, loadBillResult, MAX_BILL_LINES } from "./deduct-bill.js";
 import { issueVouchers, MAX_ISSUE_RECIPIENTS } from "./issue-vouchers.js";
 import { listVouchers, MAX_EXPORT_ROWS, type VoucherListRow, voucherQuery } from "./list-vouchers.js";
 import { type RefundResult, refundBill } from "./refund-bill.js";
@@ -425,51 +426,6 @@ function serializeVoucher(row: VoucherListRow) {
     expires_at: row.expires_at.toISOString(),
     withdrawn_at: row.withdrawn_at ? row.withdrawn_at.toISOString() : null,
     expired_at: row.expired_at ? row.expired_at.toISOString() : null,
-  };
-}
-
-const Bill = Type.Object(
-  {
-    object: Type.Literal("voucher_bill"),
-    id: Type.String(),
-    bill_id: Type.String(),
-    customer_id: Type.String(),
-    asset: Type.String(),
-    total_amount: Type.Integer(),
-    deducted_amount: Type.Integer(),
-    payable_amount: Type.Integer({ description: "What the vouchers did not offset" }),
-    lines: Type.Array(
-      Type.Object({
-        index: Type.Integer(),
-        product_code: Type.String(),
-        amount: Type.Integer(),
-        deducted: Type.Integer(),
-        deductions: Type.Array(Type.Object({ voucher_id: Type.String(), amount: Type.Integer() })),
-      }),
-    ),
-    created_at: Timestamp,
-  },
-  { $id: "VoucherBill" },
-);
-
-function serializeBill(bill: BillResult) {
-  return {
-    object: "voucher_bill" as const,
-    id: bill.billRef,
-    bill_id: bill.billId,
-    customer_id: bill.customerId,
-    asset: bill.asset,
-    total_amount: bill.totalAmount,
-    deducted_amount: bill.deductedAmount,
-    payable_amount: bill.totalAmount - bill.deductedAmount,
-    lines: bill.lines.map((l) => ({
-      index: l.index,
-      product_code: l.productCode,
-      amount: l.amount,
-      deducted: l.deducted,
-      deductions: l.deductions.map((d) => ({ voucher_id: d.voucherId, amount: d.amount })),
-    })),
-    created_at: bill.createdAt.toISOString(),
   };
 }
 
