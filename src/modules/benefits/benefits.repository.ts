@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
 import { escapeLike } from "../../platform/org/org-units.js";
@@ -36,24 +36,8 @@ declare module "../../db/schema.js" {
   }
 }
 
-export interface BenefitRow {
-  tenant_id: string;
-  id: string;
-  kind: BenefitKind;
-  name: string;
-  brief: string | null;
-  description: string | null;
-  icon: string | null;
-  audience: AudienceRule;
-  config: Record<string, unknown>;
-  stackable: boolean;
-  status: BenefitStatus;
-  version: number;
-  created_by: string;
-  updated_by: string;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A benefit as read (jsonb columns parsed, timestamps as dates). */
+export type BenefitRow = Selectable<BenefitsTable>;
 
 export function toBenefit(row: BenefitRow): AnyBenefit {
   return {

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
 import { DomainError } from "../../shared/errors.js";
@@ -59,27 +59,8 @@ declare module "../../db/schema.js" {
   }
 }
 
-export interface OrderRow {
-  tenant_id: string;
-  id: string;
-  client_order_id: string;
-  member_id: string | null;
-  channel: Channel;
-  store_id: string | null;
-  currency: string;
-  status: "completed" | "refunded";
-  no_benefit_total: number;
-  total: number;
-  voucher_total: number;
-  balance_amount: number;
-  points_earned: number;
-  quote: Record<string, unknown>;
-  settlement: SettlementRecord;
-  request_hash: string;
-  created_by: string;
-  created_at: Date;
-  refunded_at: Date | null;
-}
+/** An order as read (jsonb columns parsed, timestamps as dates). */
+export type OrderRow = Selectable<CheckoutOrdersTable>;
 
 /** Serialises completions of one client order id (a concurrent duplicate waits, then replays). */
 export async function lockClientOrderId(trx: Tx, tenantId: string, clientOrderId: string): Promise<void> {
