@@ -291,6 +291,24 @@ describe("bill deduction and refunds", () => {
   });
 });
 
+describe("concurrent bills", () => {
+  it("30 concurrent bills of one customer never spend a voucher twice", async () => {
+    await adjust(tree.reseller2.id, 1_000);
+    const c = tree.customer2.id;
+    await bill(c, "drain-2", [["drain", 10_000_000]]);
+    const tpl = await template(tree.keys.reseller2);
+    const v = await issueOne(tpl, tree.keys.reseller2, c, 1_000);
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => bill(c, `race-${i}`, [["cvm", 100]])),
+    );
+    expect(responses.every((r) => r.statusCode === 200)).toBe(true);
+    const deducted = responses.map((r) => json<{ deducted_amount: number }>(r).deducted_amount);
+    expect(deducted.reduce((a, b) => a + b, 0)).toBe(1_000);
+    expect(deducted.filter((d) => d === 100)).toHaveLength(10);
+    expect(await voucher(v)).toMatchObject({ balance: 0, status: "used_up" });
+  });
+});
+
 describe("withdrawal", () => {
   it("is irreversible, returns the balance to the quota, and only the right unit may do it", async () => {
     await adjust(tree.reseller1.id, 5_000);
