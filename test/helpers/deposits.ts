@@ -39,7 +39,7 @@ export async function createMerchant(w: DepositWorld, company?: string): Promise
 export async function call(
   w: DepositWorld,
   auth: { authorization: string },
-  method: "GET" | "POST" | "PUT" | "PATCH",
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   url: string,
   payload?: unknown,
   headers: Record<string, string> = {},

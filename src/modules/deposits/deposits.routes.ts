@@ -41,7 +41,6 @@ import {
   CAMPAIGN_STATUSES,
   type CampaignRow,
   ENTRY_TYPES,
-  type EntryRow,
   loadAccount,
   loadSettings,
   type OrderCostRow,
@@ -51,6 +50,7 @@ import {
   WITHDRAWAL_STATUSES,
   type WithdrawalRow,
 } from "./deposits.repository.js";
+import { Entry, serializeEntry } from "./deposits.serialize.js";
 import { freezeCost } from "./freeze-cost.js";
 import { invoiceRoutes } from "./invoicing.routes.js";
 import { openAccount } from "./open-account.js";
@@ -346,32 +346,6 @@ const FreezeAnswer = Type.Object({
   order: Type.Union([OrderCost, Type.Null()]),
   manual_item_id: Nullable(Type.String()),
   reason: Nullable(Type.String()),
-});
-
-const Entry = Type.Object(
-  {
-    id: Type.String(),
-    object: Type.Literal("deposit_transaction"),
-    type: StringEnum(ENTRY_TYPES),
-    amount: Type.Integer(),
-    order_id: Nullable(Type.String()),
-    campaign_id: Nullable(Type.String()),
-    transfer_id: Nullable(Type.String()),
-    invoice_request_id: Nullable(Type.String()),
-    created_at: Timestamp,
-  },
-  { $id: "DepositTransaction" },
-);
-export const serializeEntry = (e: EntryRow) => ({
-  id: e.id,
-  object: "deposit_transaction" as const,
-  type: e.type,
-  amount: e.amount,
-  order_id: e.order_id,
-  campaign_id: e.campaign_id,
-  transfer_id: e.transfer_id,
-  invoice_request_id: e.invoice_request_id,
-  created_at: e.created_at.toISOString(),
 });
 
 const Withdrawal = Type.Object(

@@ -1,4 +1,495 @@
+import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { pageLimit, toPage } from "../../platform/http/pagination.js";
+import {
+  errorResponses,
+  IdParam,
+  ListQuery,
+  listOf,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
+import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
+import { INVOICE_STATUSES, loadAccount, loadSettings, PROFILE_STATUSES } from "./deposits.repository.js";
+import { Entry, serializeEntry } from "./deposits.serialize.js";
+import {
+  type AddressRow,
+  addAddress,
+  type CandidateFilter,
+  candidates,
+  decideInvoice,
+  decideProfile,
+  INVOICE_ACTIONS,
+  type InvoiceRequestRow,
+  loadProfile,
+  PROFILE_ACTIONS,
+  type ProfileRow,
+  removeAddress,
+  requestInvoice,
+  saveProfile,
+} from "./invoicing.js";
 
-/** Invoicing routes (qualification, mailing addresses, requests). */
-export async function invoiceRoutes(_app: RouteApp, _deps: AppDeps): Promise<void> {}
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
+const AccountParams = Obj({ id: IdParam });
+
+const Profile = Type.Object(
+  {
+    object: Type.Literal("deposit_invoice_profile"),
+    account_id: Type.String(),
+    company_name: Type.String({ description: "From the account's bank binding" }),
+    tax_rate_bps: Type.Integer({ description: "From the tenant's settings (600 = 6%)" }),
+    company_address: Nullable(Type.String()),
+    company_phone: Nullable(Type.String()),
+    bank_name: Nullable(Type.String()),
+    bank_account: Nullable(Type.String()),
+    tax_id: Nullable(Type.String()),
+    status: StringEnum(PROFILE_STATUSES),
+    reject_reason: Nullable(Type.String()),
+    updated_at: Timestamp,
+  },
+  { $id: "DepositInvoiceProfile" },
+);
+const serializeProfile = (p: ProfileRow) => ({
+  object: "deposit_invoice_profile" as const,
+  account_id: p.account_id,
+  company_name: p.company_name,
+  tax_rate_bps: p.tax_rate_bps,
+  company_address: p.company_address,
+  company_phone: p.company_phone,
+  bank_name: p.bank_name,
+  bank_account: p.bank_account,
+  tax_id: p.tax_id,
+  status: p.status,
+  reject_reason: p.reject_reason,
+  updated_at: p.updated_at.toISOString(),
+});
+
+const Address = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("deposit_mail_address"),
+    recipient: Type.String(),
+    phone: Type.String(),
+    address: Type.String(),
+    created_at: Timestamp,
+  },
+  { $id: "DepositMailAddress" },
+);
+const serializeAddress = (a: AddressRow) => ({
+  id: a.id,
+  object: "deposit_mail_address" as const,
+  recipient: a.recipient,
+  phone: a.phone,
+  address: a.address,
+  created_at: a.created_at.toISOString(),
+});
+
+const InvoiceRequest = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("deposit_invoice_request"),
+    account_id: Type.String(),
+    status: StringEnum(INVOICE_STATUSES),
+    settled_amount: Type.Integer(),
+    refunded_amount: Type.Integer(),
+    net_amount: Type.Integer({ description: "settled − settled refunds" }),
+    entry_count: Type.Integer(),
+    address: Type.Record(Type.String(), Type.Unknown()),
+    invoice_number: Nullable(Type.String()),
+    tracking_number: Nullable(Type.String()),
+    reject_reason: Nullable(Type.String()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: "DepositInvoiceRequest" },
+);
+const serializeRequest = (r: InvoiceRequestRow) => ({
+  id: r.id,
+  object: "deposit_invoice_request" as const,
+  account_id: r.account_id,
+  status: r.status,
+  settled_amount: r.settled_amount,
+  refunded_amount: r.refunded_amount,
+  net_amount: r.net_amount,
+  entry_count: r.entry_count,
+  address: r.address,
+  invoice_number: r.invoice_number,
+  tracking_number: r.tracking_number,
+  reject_reason: r.reject_reason,
+  created_at: r.created_at.toISOString(),
+  updated_at: r.updated_at.toISOString(),
+});
+
+const CandidateQuery = {
+  type: Type.Optional(StringEnum(["settle", "settled_refund"] as const)),
+  created_gte: Type.Optional(Timestamp),
+  created_lt: Type.Optional(Timestamp),
+};
+const filterOf = (q: {
+  type?: "settle" | "settled_refund";
+  created_gte?: string;
+  created_lt?: string;
+}): CandidateFilter => ({
+  ...(q.type ? { type: q.type } : {}),
+  ...(q.created_gte ? { createdGte: new Date(q.created_gte) } : {}),
+  ...(q.created_lt ? { createdLt: new Date(q.created_lt) } : {}),
+});
+
+/** Invoicing: qualification, mailing addresses (≤ 3), candidates (15 days), requests (net ≥ 100.00). */
+export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock } = deps;
+  const tags = ["deposits"];
+  const context = (request: { actor: Actor; id: string }) => ({
+    actor: request.actor,
+    requestId: request.id,
+  });
+
+  app.get(
+    "/v1/deposit-accounts/:id/invoice-profile",
+    {
+      config: { permission: "deposits.read" },
+      schema: {
+        tags,
+        summary: "The invoice qualification",
+        params: AccountParams,
+        response: { 200: Profile, ...errorResponses() },
+      },
+    },
+    async (request) =>
+      db.tenantTx(request.actor.tenantId, async (trx) => {
+        const account = await loadAccount(trx, request.actor, request.params.id);
+        const profile = await loadProfile(trx, account);
+        if (profile) return serializeProfile(profile);
+        const settings = await loadSettings(trx, account.tenant_id, clock.now());
+        const binding = await trx
+          .selectFrom("deposit_bank_bindings")
+          .select("company_name")
+          .where("tenant_id", "=", account.tenant_id)
+          .where("merchant_id", "=", account.merchant_id)
+          .executeTakeFirstOrThrow();
+        return serializeProfile({
+          tenant_id: account.tenant_id,
+          account_id: account.id,
+          company_name: binding.company_name,
+          tax_rate_bps: settings.tax_rate_bps,
+          company_address: null,
+          company_phone: null,
+          bank_name: null,
+          bank_account: null,
+          tax_id: null,
+          status: "draft",
+          reject_reason: null,
+          created_at: account.created_at,
+          updated_at: account.updated_at,
+        });
+      }),
+  );
+
+  app.put(
+    "/v1/deposit-accounts/:id/invoice-profile",
+    {
+      config: { permission: "deposits.manage" },
+      schema: {
+        tags,
+        summary: "Complete the invoice qualification (back to draft until submitted)",
+        params: AccountParams,
+        body: Obj({
+          company_address: Type.Optional(Text(300)),
+          company_phone: Type.Optional(Type.String({ pattern: "^[0-9+() -]{5,30}$" })),
+          bank_name: Type.Optional(Text(200)),
+          bank_account: Type.Optional(Type.String({ pattern: "^[0-9 -]{4,40}$" })),
+          tax_id: Type.Optional(Type.String({ pattern: "^[0-9A-Z]{15,20}$" })),
+        }),
+        response: { 200: Profile, ...errorResponses(422) },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const row = await db.tenantTx(request.actor.tenantId, (trx) =>
+        saveProfile(
+          trx,
+          context(request),
+          request.params.id,
+          {
+            companyAddress: b.company_address,
+            companyPhone: b.company_phone,
+            bankName: b.bank_name,
+            bankAccount: b.bank_account,
+            taxId: b.tax_id,
+          },
+          clock.now(),
+        ),
+      );
+      return serializeProfile(row);
+    },
+  );
+
+  for (const action of PROFILE_ACTIONS) {
+    app.post(
+      `/v1/deposit-accounts/:id/invoice-profile/${action}`,
+      {
+        config: { permission: action === "submit" ? "deposits.manage" : "deposits.finance" },
+        schema: {
+          tags,
+          summary: {
+            submit: "Submit the completed qualification for verification (→ verifying)",
+            verify: "Platform finance verifies the qualification (→ verified)",
+            reject: "Platform finance rejects the qualification with a reason (→ rejected)",
+          }[action],
+          params: AccountParams,
+          body: Obj({ reason: Type.Optional(Text(500)) }),
+          response: { 200: Profile, ...errorResponses(409, 422) },
+        },
+      },
+      async (request) => {
+        const row = await db.tenantTx(request.actor.tenantId, (trx) =>
+          decideProfile(
+            trx,
+            context(request),
+            request.params.id,
+            action,
+            request.body.reason ?? null,
+            clock.now(),
+          ),
+        );
+        return serializeProfile(row);
+      },
+    );
+  }
+
+  app.get(
+    "/v1/deposit-accounts/:id/mail-addresses",
+    {
+      config: { permission: "deposits.read" },
+      schema: {
+        tags,
+        summary: `Mailing addresses for paper invoices (at most ${MAX_MAIL_ADDRESSES})`,
+        params: AccountParams,
+        response: { 200: listOf(Address), ...errorResponses() },
+      },
+    },
+    async (request) =>
+      db.tenantTx(request.actor.tenantId, async (trx) => {
+        const account = await loadAccount(trx, request.actor, request.params.id);
+        const rows = await trx
+          .selectFrom("deposit_mail_addresses")
+          .selectAll()
+          .where("tenant_id", "=", account.tenant_id)
+          .where("account_id", "=", account.id)
+          .orderBy("id")
+          .limit(MAX_MAIL_ADDRESSES)
+          .execute();
+        return toPage(rows, MAX_MAIL_ADDRESSES, serializeAddress);
+      }),
+  );
+
+  app.post(
+    "/v1/deposit-accounts/:id/mail-addresses",
+    {
+      config: { permission: "deposits.manage" },
+      schema: {
+        tags,
+        summary: "Add a mailing address",
+        params: AccountParams,
+        body: Obj({
+          recipient: Text(100),
+          phone: Type.String({ pattern: "^[0-9+() -]{5,30}$" }),
+          address: Text(300),
+        }),
+        response: { 201: Address, ...errorResponses(422) },
+      },
+    },
+    async (request, reply) => {
+      const row = await db.tenantTx(request.actor.tenantId, (trx) =>
+        addAddress(trx, context(request), request.params.id, request.body, clock.now()),
+      );
+      reply.status(201);
+      return serializeAddress(row);
+    },
+  );
+
+  app.delete(
+    "/v1/deposit-accounts/:id/mail-addresses/:address_id",
+    {
+      config: { permission: "deposits.manage" },
+      schema: {
+        tags,
+        summary: "Remove a mailing address",
+        params: Obj({ id: IdParam, address_id: IdParam }),
+        response: { 204: Type.Null(), ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      await db.tenantTx(request.actor.tenantId, (trx) =>
+        removeAddress(trx, context(request), request.params.id, request.params.address_id, clock.now()),
+      );
+      reply.status(204);
+      return null;
+    },
+  );
+
+  app.get(
+    "/v1/deposit-accounts/:id/invoice-candidates",
+    {
+      config: { permission: "deposits.read" },
+      schema: {
+        tags,
+        summary:
+          "Settled transactions at least 15 days old and not yet invoiced, with totals (all are taken)",
+        params: AccountParams,
+        querystring: Obj({ ...CandidateQuery, limit: ListQuery.limit }),
+        response: {
+          200: Type.Object({
+            object: Type.Literal("deposit_invoice_candidates"),
+            profile: Type.Union([Profile, Type.Null()]),
+            addresses: Type.Array(Address),
+            settled_amount: Type.Integer(),
+            refunded_amount: Type.Integer(),
+            net_amount: Type.Integer(),
+            count: Type.Integer(),
+            min_net_amount: Type.Integer(),
+            allowed: Type.Boolean({
+              description: "Verified qualification, an address, and net ≥ the minimum",
+            }),
+            data: Type.Array(Entry),
+          }),
+          ...errorResponses(),
+        },
+      },
+    },
+    async (request) =>
+      db.tenantTx(request.actor.tenantId, async (trx) => {
+        const now = clock.now();
+        const account = await loadAccount(trx, request.actor, request.params.id);
+        const entries = await candidates(trx, account, filterOf(request.query), now);
+        const totals = invoiceTotals(entries);
+        const settings = await loadSettings(trx, account.tenant_id, now);
+        const profile = await loadProfile(trx, account);
+        const addresses = await trx
+          .selectFrom("deposit_mail_addresses")
+          .selectAll()
+          .where("tenant_id", "=", account.tenant_id)
+          .where("account_id", "=", account.id)
+          .orderBy("id")
+          .execute();
+        return {
+          object: "deposit_invoice_candidates" as const,
+          profile: profile ? serializeProfile(profile) : null,
+          addresses: addresses.map(serializeAddress),
+          settled_amount: totals.settled,
+          refunded_amount: totals.refunded,
+          net_amount: totals.net,
+          count: entries.length,
+          min_net_amount: settings.invoice_min_net_amount,
+          allowed:
+            profile?.status === "verified" &&
+            addresses.length > 0 &&
+            totals.net >= settings.invoice_min_net_amount,
+          data: entries.slice(0, pageLimit(request.query.limit)).map(serializeEntry),
+        };
+      }),
+  );
+
+  app.post(
+    "/v1/deposit-accounts/:id/invoice-requests",
+    {
+      config: { permission: "deposits.manage", idempotent: true },
+      schema: {
+        tags,
+        summary: "Request an invoice for all candidates of the filter (net ≥ 100.00 by default)",
+        params: AccountParams,
+        body: Obj({ address_id: IdParam, ...CandidateQuery }),
+        response: { 201: InvoiceRequest, ...errorResponses(409, 422) },
+      },
+    },
+    async (request, reply) =>
+      runIdempotent(request, reply, deps, (record) =>
+        db.tenantTx(request.actor.tenantId, async (trx) => {
+          const row = await requestInvoice(
+            trx,
+            context(request),
+            request.params.id,
+            { addressId: request.body.address_id, filter: filterOf(request.body) },
+            clock.now(),
+          );
+          return record(trx, 201, serializeRequest(row));
+        }),
+      ),
+  );
+
+  app.get(
+    "/v1/deposit-accounts/:id/invoice-requests",
+    {
+      config: { permission: "deposits.read" },
+      schema: {
+        tags,
+        summary: "Invoice requests with their status",
+        params: AccountParams,
+        querystring: Obj({ ...ListQuery, status: Type.Optional(StringEnum(INVOICE_STATUSES)) }),
+        response: { 200: listOf(InvoiceRequest), ...errorResponses() },
+      },
+    },
+    async (request) =>
+      db.tenantTx(request.actor.tenantId, async (trx) => {
+        const account = await loadAccount(trx, request.actor, request.params.id);
+        const limit = pageLimit(request.query.limit);
+        let q = trx
+          .selectFrom("deposit_invoice_requests")
+          .selectAll()
+          .where("tenant_id", "=", account.tenant_id)
+          .where("account_id", "=", account.id);
+        if (request.query.status) q = q.where("status", "=", request.query.status);
+        if (request.query.starting_after) q = q.where("id", "<", request.query.starting_after);
+        return toPage(
+          await q
+            .orderBy("id", "desc")
+            .limit(limit + 1)
+            .execute(),
+          limit,
+          serializeRequest,
+        );
+      }),
+  );
+
+  for (const action of INVOICE_ACTIONS) {
+    app.post(
+      `/v1/deposit-invoice-requests/:id/${action}`,
+      {
+        config: { permission: "deposits.finance" },
+        schema: {
+          tags,
+          summary: {
+            issue: "Platform finance issues the invoice (invoice number)",
+            mail: "Platform finance mails the invoice (tracking number)",
+            reject: "Platform finance rejects the request (its transactions can be requested again)",
+          }[action],
+          params: AccountParams,
+          body: Obj({
+            invoice_number: Type.Optional(Text(64)),
+            tracking_number: Type.Optional(Text(64)),
+            reason: Type.Optional(Text(500)),
+          }),
+          response: { 200: InvoiceRequest, ...errorResponses(409, 422) },
+        },
+      },
+      async (request) => {
+        const b = request.body;
+        const row = await db.tenantTx(request.actor.tenantId, (trx) =>
+          decideInvoice(
+            trx,
+            context(request),
+            request.params.id,
+            action,
+            { invoiceNumber: b.invoice_number, trackingNumber: b.tracking_number, reason: b.reason },
+            clock.now(),
+          ),
+        );
+        return serializeRequest(row);
+      },
+    );
+  }
+}
