@@ -302,10 +302,11 @@ export async function merchantInScope(trx: Tx, actor: Actor, merchantId: string)
     .where("tenant_id", "=", actor.tenantId)
     .where("id", "=", merchantId)
     .executeTakeFirst();
-  assertInScope(actor, unit?.path, "merchant");
-  if (unit!.kind !== "merchant")
+  if (!unit) throw new DomainError("merchant_not_found", "Merchant not found");
+  assertInScope(actor, unit.path, "merchant");
+  if (unit.kind !== "merchant")
     throw new DomainError("not_a_merchant", "Deposit accounts belong to merchants");
-  return unit!;
+  return unit;
 }
 
 /**
@@ -329,8 +330,9 @@ export async function loadAccount(
     .where("a.id", "=", accountId);
   if (options.lock) q = q.forUpdate("a");
   const row = await q.executeTakeFirst();
-  assertInScope(actor, row?.path, "deposit_account");
-  const { path: _path, ...account } = row!;
+  if (!row) throw new DomainError("deposit_account_not_found", "Deposit account not found");
+  assertInScope(actor, row.path, "deposit_account");
+  const { path: _path, ...account } = row;
   return account;
 }
 

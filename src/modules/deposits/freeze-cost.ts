@@ -48,8 +48,9 @@ export async function freezeCost(
     .where("a.id", "=", input.accountId)
     .forUpdate("a")
     .executeTakeFirst();
-  assertInScope(actor, found?.path, "deposit_account");
-  const { path: _path, ...account } = found!;
+  if (!found) throw new DomainError("deposit_account_not_found", "Deposit account not found");
+  assertInScope(actor, found.path, "deposit_account");
+  const { path: _path, ...account } = found;
   if (input.campaignId) {
     const campaign = await trx
       .selectFrom("deposit_campaigns")
