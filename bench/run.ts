@@ -1,0 +1,384 @@
+/**
+ * Ledger benchmark: PostgreSQL's own pgbench (tpcb-like) against our HTTP transfer endpoint,
+ * on the same embedded PostgreSQL (durable: fsync on, PostgreSQL's defaults), same clients.
+ *
+ *   npm run bench              # 20 s per workload, 1,000,000 bulk transfers
+ *   npm run bench -- --quick   # the same in under a minute (shorter runs, 100,000 bulk)
+ *
+ * Workloads: (a) uniform random transfers among 10,000 accounts vs tpcb-like at scale 10;
+ * (b) every transfer credits one hot account vs tpcb-like at scale 1; (c) bulk transfers
+ * through the batch endpoint in batches of 8,190. The server runs as its own process (the
+ * transpiled build, as `npm start` runs it); the load comes from another process (undici).
+ * Writes bench/results/latest.json; the last line is the summary.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
+import type { LoadConfig, LoadResult } from "./load.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const QUICK = process.argv.includes("--quick");
+const CLIENTS = 64;
+const SECONDS = QUICK ? 6 : 20;
+const WARMUP_SECONDS = QUICK ? 1 : 3;
+const ACCOUNTS = 10_000;
+const BULK_TOTAL = QUICK ? 100_000 : 1_000_000;
+const BULK_BATCH = 8190;
+const BULK_CLIENTS = 2;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** pgbench from PATH, pg_config's bindir or Debian's folders; installs Debian's package if missing. */
+function findPgbench(): string {
+  const candidates: string[] = [];
+  const which = spawnSync("sh", ["-c", "command -v pgbench"], { encoding: "utf8" });
+  if (which.status === 0 && which.stdout.trim()) candidates.push(which.stdout.trim());
+  const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
+  if (pgConfig.status === 0) candidates.push(path.join(pgConfig.stdout.trim(), "pgbench"));
+  if (existsSync("/usr/lib/postgresql")) {
+    for (const version of readdirSync("/usr/lib/postgresql").sort().reverse()) {
+      candidates.push(path.join("/usr/lib/postgresql", version, "bin", "pgbench"));
+    }
+  }
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return found;
+  say("pgbench not found: installing Debian's postgresql package (apt-get install -y postgresql) ...");
+  const asRoot = process.getuid?.() === 0;
+  const aptGet = (...args: string[]) =>
+    execFileSync(asRoot ? "apt-get" : "sudo", asRoot ? args : ["apt-get", ...args], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  aptGet("update");
+  aptGet("install", "-y", "postgresql");
+  return findPgbenchInstalled();
+}
+
+function findPgbenchInstalled(): string {
+  for (const version of readdirSync("/usr/lib/postgresql").sort().reverse()) {
+    const candidate = path.join("/usr/lib/postgresql", version, "bin", "pgbench");
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error("pgbench is still missing after installing postgresql");
+}
+
+interface Row {
+  workload: string;
+  clients: number;
+  ops_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors?: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function runPgbench(
+  pgbench: string,
+  port: number,
+  database: string,
+  scale: number,
+  logDir: string,
+): Promise<Row> {
+  const env = { ...process.env, PGPASSWORD: "vouchsafe-local" };
+  const common = ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres"];
+  execFileSync(pgbench, [...common, "-i", "-q", "-s", String(scale), database], { env, stdio: "pipe" });
+  const prefix = path.join(logDir, `pgbench_s${scale}`);
+  const out = execFileSync(
+    pgbench,
+    [
+      ...common,
+      "-b",
+      "tpcb-like",
+      "-c",
+      String(CLIENTS),
+      "-j",
+      "2",
+      "-T",
+      String(SECONDS + WARMUP_SECONDS),
+      "-l",
+      "--log-prefix",
+      prefix,
+      database,
+    ],
+    { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+  );
+  // Per-transaction log lines: client, transaction, latency_us, script, epoch_s, epoch_us.
+  const latencies: number[] = [];
+  let first = Number.POSITIVE_INFINITY;
+  const lines: { at: number; latency: number }[] = [];
+  for (const file of readdirSync(logDir).filter((f) => f.startsWith(path.basename(prefix)))) {
+    for (const line of readFileSync(path.join(logDir, file), "utf8").split("\n")) {
+      const parts = line.split(" ");
+      if (parts.length < 6) continue;
+      const at = Number(parts[4]) + Number(parts[5]) / 1e6;
+      first = Math.min(first, at);
+      lines.push({ at, latency: Number(parts[2]) / 1000 });
+    }
+  }
+  // Same warm-up as ours: count only transactions finished after it.
+  const measured = lines.filter((l) => l.at >= first + WARMUP_SECONDS);
+  for (const l of measured) latencies.push(l.latency);
+  latencies.sort((a, b) => a - b);
+  const tps = /tps = ([\d.]+)/.exec(out);
+  return {
+    workload: `pgbench tpcb-like scale ${scale}`,
+    clients: CLIENTS,
+    ops_per_s: measured.length / SECONDS || Number(tps?.[1] ?? 0),
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
+  };
+}
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  maxRssMb: () => number;
+  stop: () => Promise<void>;
+}
+
+async function startServer(databaseUrl: string, apiKey: string, dataDir: string): Promise<Server> {
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+  const port = await freePort();
+  const child = spawn(process.execPath, ["dist/server.js"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      VOUCHSAFE_DATA_DIR: dataDir,
+      VOUCHSAFE_DEMO_API_KEY: apiKey,
+      VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
+      VOUCHSAFE_RUN_WORKER: "false",
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (c) => {
+    output += c;
+  });
+  child.stderr?.on("data", (c) => {
+    output += c;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`server exited:\n${output}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) break;
+    } catch {
+      // not yet listening
+    }
+    if (i > 600) throw new Error(`server not ready:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let maxRss = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      maxRss = Math.max(maxRss, kb / 1024);
+    } catch {
+      // process gone
+    }
+  };
+  const sampler = setInterval(sample, 200);
+  return {
+    child,
+    url,
+    maxRssMb: () => {
+      sample();
+      return maxRss;
+    },
+    stop: async () => {
+      clearInterval(sampler);
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+async function runLoad(config: LoadConfig, dir: string): Promise<LoadResult> {
+  const file = path.join(dir, `load-${randomBytes(4).toString("hex")}.json`);
+  await writeFile(file, JSON.stringify(config));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/load.ts", file], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (c) => {
+      out += c;
+    });
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`load process exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split("\n").pop()!) as LoadResult);
+    });
+  });
+}
+
+const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+async function main() {
+  const started = Date.now();
+  const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-bench-"));
+  const pgbench = findPgbench();
+  say(`ledger-bench: ${QUICK ? "quick" : "full"} run; pgbench at ${pgbench}; ${os.cpus().length} CPUs`);
+  const port = await freePort();
+  const pgHandle = await startEmbeddedPostgres({ clusterDir: path.join(temp, "pg"), port, durable: true });
+  let server: Server | undefined;
+  try {
+    const admin = new pg.Client({ connectionString: pgHandle.url("postgres") });
+    await admin.connect();
+    for (const db of ["pgbench_s10", "pgbench_s1", "vouchsafe"]) await admin.query(`create database ${db}`);
+    await admin.end();
+
+    const rows: Row[] = [];
+    const only = process.env.BENCH_ONLY;
+    const skipped: Row = { workload: "skipped", clients: 0, ops_per_s: 1, p50_ms: 0, p99_ms: 0 };
+    say("running pgbench tpcb-like, scale 10 ...");
+    const pgUniform = only ? skipped : await runPgbench(pgbench, port, "pgbench_s10", 10, temp);
+    say("running pgbench tpcb-like, scale 1 ...");
+    const pgHot = only ? skipped : await runPgbench(pgbench, port, "pgbench_s1", 1, temp);
+
+    const apiKey = randomBytes(30).toString("base64url");
+    server = await startServer(pgHandle.url("vouchsafe"), apiKey, path.join(temp, "data"));
+    const auth = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
+    const tenant = (await (await fetch(`${server.url}/v1/tenant`, { headers: auth })).json()) as {
+      id: string;
+    };
+    const asset = await fetch(`${server.url}/v1/ledger/assets`, {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ code: "CNY", scale: 2, name: "Renminbi" }),
+    });
+    if (asset.status >= 300) throw new Error(`creating the asset failed: ${await asset.text()}`);
+    // 10,000 accounts (and a hot one), written directly: setting up is not what is measured.
+    const owner = new pg.Client({ connectionString: pgHandle.url("vouchsafe") });
+    owner.on("error", () => {});
+    await owner.connect();
+    const ids = Array.from({ length: ACCOUNTS }, (_, i) => `bench-${i}`);
+    await owner.query(
+      `insert into ledger_accounts (tenant_id, id, asset, kind) select $1, id, 'CNY', 'bench' from unnest($2::text[]) id`,
+      [tenant.id, [...ids, "bench-hot"]],
+    );
+    await owner.query("analyze");
+
+    const load = (config: Partial<LoadConfig>) =>
+      runLoad(
+        {
+          url: server!.url,
+          apiKey,
+          mode: "transfer",
+          clients: CLIENTS,
+          seconds: SECONDS,
+          warmupSeconds: WARMUP_SECONDS,
+          accounts: ids,
+          ...config,
+        },
+        temp,
+      );
+    say("running our uniform workload ...");
+    const none: LoadResult = { ops: 0, seconds: 1, ops_per_s: 0, p50_ms: 0, p99_ms: 0, errors: 0 };
+    const uniform = only && only !== "uniform" ? none : await load({});
+    say("running our hot-account workload ...");
+    const hot = only && only !== "hot" ? none : await load({ hot: "bench-hot" });
+    say(`running bulk: ${BULK_TOTAL} transfers in batches of ${BULK_BATCH} ...`);
+    const bulk = await load({
+      mode: "batch",
+      total: BULK_TOTAL,
+      batchSize: BULK_BATCH,
+      clients: BULK_CLIENTS,
+    });
+    const rssMb = server.maxRssMb();
+
+    const verify = (await (await fetch(`${server.url}/v1/ledger/verify`, { headers: auth })).json()) as {
+      ok: boolean;
+      transfers_checked: number;
+    };
+    await owner.end();
+
+    const ours = (name: string, r: LoadResult, clients: number): Row => ({
+      workload: name,
+      clients,
+      ops_per_s: r.ops_per_s,
+      p50_ms: r.p50_ms,
+      p99_ms: r.p99_ms,
+      errors: r.errors,
+    });
+    rows.push(pgUniform, ours("vouchsafe uniform (10,000 accounts)", uniform, CLIENTS));
+    rows.push(pgHot, ours("vouchsafe hot account", hot, CLIENTS));
+    rows.push(ours(`vouchsafe bulk (batches of ${BULK_BATCH})`, bulk, BULK_CLIENTS));
+    const uniformRatio = uniform.ops_per_s / pgUniform.ops_per_s;
+    const hotRatio = hot.ops_per_s / pgHot.ops_per_s;
+    const ratios = [uniformRatio, undefined, hotRatio, undefined, undefined];
+
+    say("");
+    say(
+      `${"workload".padEnd(40)} ${"clients".padStart(7)} ${"ops/s".padStart(10)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)} ${"ratio".padStart(7)}`,
+    );
+    rows.forEach((r, i) => {
+      const ratio = i % 2 === 1 && i < 4 ? ratios[i - 1] : undefined;
+      say(
+        `${r.workload.padEnd(40)} ${String(r.clients).padStart(7)} ${fmt(r.ops_per_s, 0).padStart(10)} ${fmt(r.p50_ms).padStart(8)} ${fmt(r.p99_ms).padStart(8)} ${(ratio === undefined ? "" : `${fmt(ratio, 2)}x`).padStart(7)}`,
+      );
+    });
+    for (const [name, r] of [
+      ["uniform", uniform],
+      ["hot", hot],
+      ["bulk", bulk],
+    ] as const) {
+      if (r.errors > 0) say(`${name}: ${r.errors} failed requests, first: ${r.first_error}`);
+    }
+    say(
+      `server peak RSS ${fmt(rssMb, 0)} MB; verify: ${verify.ok ? "no difference" : "DIFFERENCES"} over ${verify.transfers_checked} transfers`,
+    );
+
+    const result = {
+      at: new Date().toISOString(),
+      quick: QUICK,
+      cpus: os.cpus().length,
+      node: process.version,
+      seconds_per_workload: SECONDS,
+      warmup_seconds: WARMUP_SECONDS,
+      rows,
+      uniform_ratio: uniformRatio,
+      hot_ratio: hotRatio,
+      bulk_tps: bulk.ops_per_s,
+      p99_ms: uniform.p99_ms,
+      rss_mb: rssMb,
+      verify_ok: verify.ok,
+      transfers_checked: verify.transfers_checked,
+      elapsed_s: (Date.now() - started) / 1000,
+    };
+    await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
+    await writeFile(path.join(ROOT, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+    say(`(${fmt(result.elapsed_s)} s; bench/results/latest.json written)`);
+    say(
+      `ledger-bench uniform_ratio=${fmt(uniformRatio, 2)} hot_ratio=${fmt(hotRatio, 2)} bulk_tps=${fmt(bulk.ops_per_s, 0)} p99_ms=${fmt(uniform.p99_ms)} rss_mb=${fmt(rssMb, 0)}`,
+    );
+  } finally {
+    await server?.stop().catch(() => {});
+    await pgHandle.stop().catch(() => {});
+    await rm(temp, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(
+    `ledger-bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
