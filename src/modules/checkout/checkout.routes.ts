@@ -231,6 +231,12 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
           ...cart,
           client_order_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
           expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
+          rest_paid: Type.Optional(
+            StringEnum(["offline", "online"] as const, {
+              description:
+                "How what balance does not cover is paid: offline (balance taken now, default) or online (balance held until the online payment succeeds)",
+            }),
+          ),
         }),
         response: { 201: Order, ...errorResponses(409, 422, 503) },
       },
@@ -238,7 +244,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async (request, reply) => {
       const actor = request.actor;
       const body = request.body;
-      const { expected_total, client_order_id, ...rest } = body;
+      const { expected_total, client_order_id, rest_paid, ...rest } = body;
       return runIdempotent(request, reply, deps, async (record) =>
         ledger.run(actor.tenantId, async (uow) => {
           const now = clock.now();
@@ -251,7 +257,11 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
               ...req,
               clientOrderId: client_order_id,
               expectedTotal: expected_total ?? null,
-              requestHash: requestFingerprint("POST", "/v1/checkout/orders", rest),
+              restPaid: rest_paid ?? "offline",
+              requestHash: requestFingerprint("POST", "/v1/checkout/orders", {
+                ...rest,
+                rest_paid: rest_paid ?? "offline",
+              }),
             },
             now,
           );

@@ -17,6 +17,8 @@ export interface CompleteRequest extends OrderRequest {
   clientOrderId: string;
   /** The total the till showed: a different total now (a benefit changed) refuses with quote_changed. */
   expectedTotal: number | null;
+  /** How what balance does not cover is paid (online: the balance part is held until it succeeds). */
+  restPaid: "online" | "offline";
   /** Fingerprint of the request, to tell a retry from a different order reusing the id. */
   requestHash: string;
 }
@@ -77,6 +79,8 @@ export async function completeOrder(
       memberId: req.memberId,
       currency: req.currency,
       amount: q.balance.amount,
+      amountDue: q.total,
+      externalMethod: q.balance.remainingPayable === 0 ? "none" : req.restPaid,
     });
     record.balance = { ref: paid.ref, amount: q.balance.amount };
   }

@@ -42,7 +42,16 @@ export interface CheckoutSettlement {
   vouchers(ctx: SettleContext, ids: readonly string[]): Promise<VoucherFacts[]>;
   payByBalance(
     ctx: SettleContext,
-    p: { orderId: string; memberId: string; currency: string; amount: number },
+    p: {
+      orderId: string;
+      memberId: string;
+      currency: string;
+      amount: number;
+      /** The order's total: `amountDue − amount` is paid by other means. */
+      amountDue: number;
+      /** How the rest is paid: online holds the balance part until it succeeds; offline takes it now. */
+      externalMethod: "none" | "online" | "offline";
+    },
   ): Promise<MovementRef>;
   redeemVoucher(
     ctx: SettleContext,
