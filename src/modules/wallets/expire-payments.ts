@@ -1,4 +1,4 @@
-import type { Ledger } from "../../ledger/index.js";
+import { type Ledger, voidExpiredHolds } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { resolvePayment } from "./resolve-payment.js";
 
@@ -11,6 +11,8 @@ export const MAX_EXPIRED_PER_RUN = 500;
  * lock the payment row first). Returns how many were released.
  */
 export async function expirePayments(ledger: Ledger, tenantId: string, now: Date): Promise<number> {
+  // Only the ledger's expiry may void a hold past its timeout; then each payment records it.
+  await voidExpiredHolds(ledger, tenantId, now);
   const due = await ledger.db.tenantTx(tenantId, (trx) =>
     trx
       .selectFrom("wallet_payments")

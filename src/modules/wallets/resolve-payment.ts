@@ -35,10 +35,12 @@ export async function resolvePayment(
       ? await uow.post({ pending_id: pendingId, code: "payment" })
       : await uow.void({ pending_id: pendingId, code: "payment_void" });
     if (!r.ok) {
-      if (r.code === "pending_expired")
+      if (r.code === "pending_expired" && succeeded) {
         throw new DomainError("payment_expired", "The balance hold timed out");
-      // The ledger's own expiry voided it already: the release has happened.
-      if (!(r.code === "pending_already_voided" && !succeeded)) {
+      }
+      // Voided already by the ledger's expiry, or due to be (past its timeout only the
+      // ledger's expiry voids a hold): either way the release has happened or is due.
+      if (!((r.code === "pending_already_voided" || r.code === "pending_expired") && !succeeded)) {
         throw new Error(`ledger refused to resolve hold ${pendingId}: ${r.code} ${r.detail}`);
       }
     }

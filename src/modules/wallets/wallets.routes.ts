@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
+import { voidExpiredHolds } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { ALL_STAFF, definePermissions, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
@@ -841,7 +842,11 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         },
       },
       async (request, reply) => {
-        await visiblePayment(request.actor, request.params.id);
+        const payment = await visiblePayment(request.actor, request.params.id);
+        if (outcome === "failed" && payment.timeout_at && payment.timeout_at <= clock.now()) {
+          // Past its timeout only the ledger's expiry voids the hold: let it run first.
+          await voidExpiredHolds(ledger, request.actor.tenantId, clock.now());
+        }
         return runIdempotent(request, reply, deps, async (record) =>
           ledger.run(request.actor.tenantId, async (uow) => {
             const p = await resolvePayment(

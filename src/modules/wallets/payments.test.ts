@@ -1,0 +1,305 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { voidExpiredHolds } from "../../ledger/index.js";
+import { expirePayments } from "./expire-payments.js";
+import { bonusShare } from "./refund-payment.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+type Body = Record<string, unknown>;
+interface Bal {
+  principal: number;
+  bonus: number;
+  total: number;
+  available: number;
+  held: number;
+}
+interface Pay {
+  id: string;
+  status: string;
+  principal_amount: number;
+  bonus_amount: number;
+  refunded_amount: number;
+}
+
+let key = 0;
+async function call(method: "GET" | "POST" | "PATCH", url: string, payload?: object) {
+  return t.app.inject({
+    method,
+    url,
+    headers: { ...tenant.auth, ...(method === "POST" ? { "idempotency-key": `k-${++key}` } : {}) },
+    ...(payload ? { payload } : {}),
+  });
+}
+async function ok<T = Body>(method: "GET" | "POST" | "PATCH", url: string, payload?: object): Promise<T> {
+  const r = await call(method, url, payload);
+  expect(r.statusCode, r.body).toBeLessThan(300);
+  return json<T>(r);
+}
+async function memberWith(principal: number, bonus = 0) {
+  const id = (await ok<{ id: string }>("POST", "/v1/members", { name: "Payer" })).id;
+  if (principal > 0 || bonus > 0) {
+    await ok("POST", `/v1/members/${id}/top-ups`, { amount: Math.max(principal, 1), bonus_amount: bonus });
+    if (principal === 0) await ok("POST", `/v1/members/${id}/withdrawals`, { amount: 1 });
+  }
+  return id;
+}
+const balance = (id: string) => ok<Bal>("GET", `/v1/members/${id}/balance`);
+let order = 0;
+const pay = (memberId: string, amountDue: number, extra: Body = {}) =>
+  call("POST", "/v1/wallet-payments", {
+    member_id: memberId,
+    order_id: `SO-${++order}`,
+    currency: "CNY",
+    lines: [],
+    amount_due: amountDue,
+    external_method: "none",
+    ...extra,
+  });
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+});
+afterAll(async () => t?.close());
+
+describe("full payment", () => {
+  it("pays bonus first by default, logs the order, and refuses too little balance with the shortfall", async () => {
+    const m = await memberWith(1000, 300);
+    const r = await pay(m, 500, { lines: [{ name: "Latte", quantity: 2, unit_amount: 250 }] });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(json(r)).toMatchObject({
+      status: "paid",
+      bonus_amount: 300,
+      principal_amount: 200,
+      balance_amount: 500,
+    });
+    expect(await balance(m)).toMatchObject({ principal: 800, bonus: 0 });
+    const short = expectProblem(await pay(m, 801), 422, "insufficient_balance");
+    expect(short).toMatchObject({ available: 800, shortfall: 1 });
+    const log = await ok<{ data: Body[] }>("GET", `/v1/members/${m}/balance-changes?kind=payment`);
+    expect(log.data).toHaveLength(1);
+    expect(log.data[0]).toMatchObject({ amount: -500, balance_after: 800, order_id: "SO-1" });
+  });
+
+  it("pays principal first when the tenant says so", async () => {
+    const other = await createTestTenant(t, "Principal first");
+    const h = (k: string) => ({ ...other.auth, "idempotency-key": k });
+    await t.app.inject({
+      method: "PATCH",
+      url: "/v1/wallet-settings",
+      headers: other.auth,
+      payload: { spend_order: "principal_first" },
+    });
+    const m = json<{ id: string }>(
+      await t.app.inject({ method: "POST", url: "/v1/members", headers: h("m"), payload: { name: "P" } }),
+    ).id;
+    await t.app.inject({
+      method: "POST",
+      url: `/v1/members/${m}/top-ups`,
+      headers: h("t"),
+      payload: { amount: 100, bonus_amount: 100 },
+    });
+    const r = await t.app.inject({
+      method: "POST",
+      url: "/v1/wallet-payments",
+      headers: h("p"),
+      payload: {
+        member_id: m,
+        order_id: "A",
+        currency: "CNY",
+        lines: [],
+        amount_due: 150,
+        external_method: "none",
+      },
+    });
+    expect(json(r)).toMatchObject({ principal_amount: 100, bonus_amount: 50 });
+  });
+
+  it("refuses bad orders and writes nothing", async () => {
+    const m = await memberWith(1000);
+    expectProblem(await pay(m, 100, { currency: "USD" }), 422, "currency_mismatch");
+    expectProblem(
+      await pay(m, 100, { lines: [{ name: "x", quantity: 1, unit_amount: 99 }] }),
+      422,
+      "amount_mismatch",
+    );
+    expectProblem(await pay(m, 100, { balance_amount: 50 }), 400, "validation_failed");
+    expectProblem(
+      await pay(m, 100, { external_method: "online", balance_amount: 100 }),
+      400,
+      "validation_failed",
+    );
+    expectProblem(await pay(m, 0), 400, "validation_failed");
+    expectProblem(await pay("mbr_nobody", 100), 404, "member_not_found");
+    const first = await pay(m, 100, { order_id: "DUP" });
+    expect(first.statusCode).toBe(201);
+    expectProblem(await pay(m, 100, { order_id: "DUP" }), 409, "payment_exists");
+    expect(await balance(m)).toMatchObject({ total: 900 });
+  });
+});
+
+describe("partial payment", () => {
+  it("offline rest: the balance part is taken at once", async () => {
+    const m = await memberWith(1000);
+    const r = json<Pay>(await pay(m, 1500, { balance_amount: 1000, external_method: "offline" }));
+    expect(r).toMatchObject({ status: "paid", external_amount: 500 });
+    expect(await balance(m)).toMatchObject({ total: 0 });
+  });
+
+  it("online rest: held, then posted when the external payment succeeds", async () => {
+    const m = await memberWith(1000, 200);
+    const p = json<Pay>(await pay(m, 2000, { balance_amount: 1100, external_method: "online" }));
+    expect(p).toMatchObject({ status: "held", bonus_amount: 200, principal_amount: 900 });
+    expect(await balance(m)).toMatchObject({ total: 1200, held: 1100, available: 100 });
+    expectProblem(
+      await call("POST", `/v1/members/${m}/withdrawals`, { amount: 101 }),
+      422,
+      "insufficient_balance",
+    );
+    expect(json(await call("POST", `/v1/wallet-payments/${p.id}/confirm`))).toMatchObject({ status: "paid" });
+    expect(await balance(m)).toMatchObject({ total: 100, held: 0, available: 100 });
+    expectProblem(await call("POST", `/v1/wallet-payments/${p.id}/confirm`), 409, "payment_not_held");
+    expectProblem(await call("POST", `/v1/wallet-payments/${p.id}/cancel`), 409, "payment_not_held");
+    expect(await balance(m)).toMatchObject({ total: 100 });
+  });
+
+  it("online rest: voided when the external payment fails", async () => {
+    const m = await memberWith(1000);
+    const p = json<Pay>(await pay(m, 2000, { balance_amount: 600, external_method: "online" }));
+    expect(json(await call("POST", `/v1/wallet-payments/${p.id}/cancel`))).toMatchObject({
+      status: "voided",
+    });
+    expect(await balance(m)).toMatchObject({ total: 1000, held: 0, available: 1000 });
+    const log = await ok<{ data: Body[] }>("GET", `/v1/members/${m}/balance-changes?kind=payment`);
+    expect(log.data).toHaveLength(0);
+  });
+
+  it("online rest: voided by its timeout; a late confirmation is refused", async () => {
+    const m = await memberWith(1000);
+    const p = json<Pay>(
+      await pay(m, 2000, { balance_amount: 700, external_method: "online", timeout_seconds: 600 }),
+    );
+    t.clock.advance(599_000);
+    expect(await expirePayments(t.deps.ledger, tenant.tenantId, t.clock.now())).toBe(0);
+    t.clock.advance(1000);
+    expectProblem(await call("POST", `/v1/wallet-payments/${p.id}/confirm`), 409, "payment_expired");
+    expect(await expirePayments(t.deps.ledger, tenant.tenantId, t.clock.now())).toBe(1);
+    expect(json(await call("GET", `/v1/wallet-payments/${p.id}`))).toMatchObject({ status: "expired" });
+    expect(await balance(m)).toMatchObject({ total: 1000, held: 0, available: 1000 });
+  });
+
+  it("a cancel after the timeout releases the hold once", async () => {
+    const m = await memberWith(1000);
+    const p = json<Pay>(
+      await pay(m, 2000, { balance_amount: 400, external_method: "online", timeout_seconds: 60 }),
+    );
+    t.clock.advance(120_000);
+    expect(json(await call("POST", `/v1/wallet-payments/${p.id}/cancel`))).toMatchObject({
+      status: "expired",
+    });
+    expect(await balance(m)).toMatchObject({ total: 1000, held: 0, available: 1000 });
+    expect(await expirePayments(t.deps.ledger, tenant.tenantId, t.clock.now())).toBe(0);
+  });
+
+  it("the ledger's own hold expiry first, then ours: released once", async () => {
+    const m = await memberWith(1000);
+    const p = json<Pay>(
+      await pay(m, 2000, { balance_amount: 700, external_method: "online", timeout_seconds: 60 }),
+    );
+    t.clock.advance(61_000);
+    expect(await voidExpiredHolds(t.deps.ledger, tenant.tenantId, t.clock.now())).toBeGreaterThanOrEqual(1);
+    expect(await expirePayments(t.deps.ledger, tenant.tenantId, t.clock.now())).toBe(1);
+    expect(json(await call("GET", `/v1/wallet-payments/${p.id}`))).toMatchObject({ status: "expired" });
+    expect(await balance(m)).toMatchObject({ total: 1000, available: 1000 });
+  });
+});
+
+describe("refunds", () => {
+  it("bonus share is rounded down on the cumulative total", () => {
+    expect(bonusShare(1, 2, 1)).toBe(0);
+    expect(bonusShare(2, 2, 1)).toBe(0);
+    expect(bonusShare(3, 2, 1)).toBe(1);
+    expect(bonusShare(100, 0, 100)).toBe(100);
+    expect(bonusShare(100, 100, 0)).toBe(0);
+  });
+
+  it("return to principal and bonus in proportion, across several partial refunds, never more than paid", async () => {
+    const m = await memberWith(700, 300);
+    const p = json<Pay>(await pay(m, 1000));
+    expect(p).toMatchObject({ principal_amount: 700, bonus_amount: 300 });
+    const r1 = await ok<Body>("POST", `/v1/wallet-payments/${p.id}/refunds`, { amount: 1, reason: "a" });
+    expect(r1).toMatchObject({ principal_amount: 1, bonus_amount: 0 });
+    const r2 = await ok<Body>("POST", `/v1/wallet-payments/${p.id}/refunds`, { amount: 333 });
+    // cumulative 334 → bonus floor(334 × 300 / 1000) = 100
+    expect(r2).toMatchObject({ principal_amount: 233, bonus_amount: 100 });
+    expectProblem(
+      await call("POST", `/v1/wallet-payments/${p.id}/refunds`, { amount: 667 }),
+      422,
+      "refund_exceeds_paid",
+    );
+    const r3 = await ok<Body>("POST", `/v1/wallet-payments/${p.id}/refunds`, { amount: 666 });
+    expect(r3).toMatchObject({ principal_amount: 466, bonus_amount: 200 });
+    expect(await balance(m)).toMatchObject({ principal: 700, bonus: 300 });
+    expect(json(await call("GET", `/v1/wallet-payments/${p.id}`))).toMatchObject({ refunded_amount: 1000 });
+    expectProblem(
+      await call("POST", `/v1/wallet-payments/${p.id}/refunds`, { amount: 1 }),
+      422,
+      "refund_exceeds_paid",
+    );
+  });
+
+  it("refunds only paid payments; a partial online payment refunds only its balance part", async () => {
+    const m = await memberWith(1000);
+    const held = json<Pay>(await pay(m, 2000, { balance_amount: 500, external_method: "online" }));
+    expectProblem(
+      await call("POST", `/v1/wallet-payments/${held.id}/refunds`, { amount: 1 }),
+      409,
+      "payment_not_refundable",
+    );
+    await ok("POST", `/v1/wallet-payments/${held.id}/confirm`);
+    expectProblem(
+      await call("POST", `/v1/wallet-payments/${held.id}/refunds`, { amount: 501 }),
+      422,
+      "refund_exceeds_paid",
+    );
+    await ok("POST", `/v1/wallet-payments/${held.id}/refunds`, { amount: 500 });
+    expect(await balance(m)).toMatchObject({ total: 1000 });
+  });
+});
+
+describe("concurrency", () => {
+  it("200 concurrent balance payments by one member never overdraw", async () => {
+    const m = await memberWith(10_000, 0); // room for exactly 100 payments of 100
+    const results = await Promise.all(Array.from({ length: 200 }, () => pay(m, 100)));
+    const paid = results.filter((r) => r.statusCode === 201).length;
+    const refused = results.filter(
+      (r) => r.statusCode === 422 && json(r).code === "insufficient_balance",
+    ).length;
+    expect(paid).toBe(100);
+    expect(refused).toBe(100);
+    expect(await balance(m)).toMatchObject({ total: 0, principal: 0, available: 0 });
+    const payments = await t.database.owner
+      .selectFrom("wallet_payments")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("member_id", "=", m)
+      .executeTakeFirstOrThrow();
+    expect(Number(payments.n)).toBe(100);
+    const log = await t.database.owner
+      .selectFrom("wallet_changes")
+      .select(["balance_after"])
+      .where("member_id", "=", m)
+      .where("kind", "=", "payment")
+      .orderBy("balance_after", "desc")
+      .execute();
+    // every running balance is distinct: each payment saw the one before it
+    expect(log.map((r) => r.balance_after)).toEqual(Array.from({ length: 100 }, (_, i) => 9900 - i * 100));
+  });
+});
