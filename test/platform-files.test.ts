@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { parse } from "csv-parse/sync";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAsset, Ledger } from "../src/ledger/index.js";
 import { recordAudit } from "../src/platform/audit/audit.js";
 import { systemActor } from "../src/platform/auth/actor.js";
 import "../src/platform/files/builtin.js";
@@ -127,6 +128,70 @@ describe("exports", () => {
     await expect(stat(target.path)).rejects.toMatchObject({ code: "ENOENT" });
     const after = await t.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, job.id));
     expect(after.status).toBe("expired");
+  });
+});
+
+describe("account statement export", () => {
+  it("exports a ledger account's entries with running balance, and refuses a request without an account", async () => {
+    await t.db.tenantTx(tenantId, (trx) =>
+      createAsset(trx, tenantId, { code: "CNY", scale: 2, symbol: "¥", name: "Yuan" }, now()),
+    );
+    const ledger = new Ledger(t.db, { clock, batching: false });
+    const [cash, wallet] = await ledger.run(tenantId, async (uow) => {
+      const a = await uow.createAccount({ asset: "CNY", kind: "cash" });
+      const b = await uow.createAccount({
+        asset: "CNY",
+        kind: "member_principal",
+        debits_must_not_exceed_credits: true,
+      });
+      if (!a.ok || !b.ok) throw new Error("accounts not created");
+      return [a.account, b.account];
+    });
+    for (const amount of [10_000, 2_500, 700]) {
+      const r = await ledger.run(tenantId, (uow) =>
+        uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount, code: "topup" }),
+      );
+      expect(r.ok).toBe(true);
+    }
+    const job = await t.db.tenantTx(tenantId, (trx) =>
+      createFileJob(
+        trx,
+        tenantId,
+        {
+          kind: "export",
+          type: "account_statement",
+          format: "csv",
+          filters: { account_id: wallet.id },
+          createdBy: "key_1",
+        },
+        now(),
+      ),
+    );
+    await runFileJob(deps, tenantId, job.id, now);
+    const done = await t.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, job.id));
+    expect(done).toMatchObject({ status: "succeeded", rows_done: 3 });
+    const target = await t.db.tenantTx(tenantId, (trx) =>
+      downloadable(trx, tenantId, job.id, dataDir, now()),
+    );
+    const rows = parse(await readFile(target.path, "utf8"), { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(rows.map((r) => [r.amount, r.balance, r.direction])).toEqual([
+      ["10000", "10000", "credit"],
+      ["2500", "12500", "credit"],
+      ["700", "13200", "credit"],
+    ]);
+    await expect(
+      t.db.tenantTx(tenantId, (trx) =>
+        createFileJob(
+          trx,
+          tenantId,
+          { kind: "export", type: "account_statement", format: "csv", createdBy: "k" },
+          now(),
+        ),
+      ),
+    ).rejects.toMatchObject({ code: "validation_failed" });
   });
 });
 

@@ -1,4 +1,6 @@
 import type { Tx } from "../../db/database.js";
+import { statement } from "../../ledger/index.js";
+import { DomainError } from "../../shared/errors.js";
 import { recordAudit } from "../audit/audit.js";
 import { systemActor } from "../auth/actor.js";
 import { lockTree, ORG_UNIT_KINDS } from "../org/org-units.js";
@@ -77,6 +79,58 @@ registerExport<AuditRow>({
       if (rows.length === 0) return;
       yield rows;
       after = rows[rows.length - 1]!.id;
+    }
+  },
+});
+
+const STATEMENT_PAGE = 2000;
+type StatementEntry = NonNullable<Awaited<ReturnType<typeof statement>>>["entries"][number];
+
+function statementFilters(filters: Record<string, unknown>) {
+  if (typeof filters.account_id !== "string" || filters.account_id === "") {
+    throw new DomainError("validation_failed", "The account statement export needs filters.account_id", {
+      errors: [{ field: "/body/filters/account_id", message: "is required" }],
+    });
+  }
+  return {
+    accountId: filters.account_id,
+    ...(typeof filters.created_gte === "string" ? { created_gte: new Date(filters.created_gte) } : {}),
+    ...(typeof filters.created_lt === "string" ? { created_lt: new Date(filters.created_lt) } : {}),
+  };
+}
+
+registerExport<StatementEntry>({
+  type: "account_statement",
+  description:
+    "A ledger account's entries with running balance, oldest first (filters: account_id, created_gte, created_lt)",
+  permission: "ledger.read",
+  validateFilters: (filters) => void statementFilters(filters),
+  columns: [
+    { key: "created_at", header: "created_at", value: (e) => e.created_at },
+    { key: "transfer_id", header: "transfer_id", value: (e) => e.transfer_id },
+    { key: "kind", header: "kind", value: (e) => e.kind },
+    { key: "direction", header: "direction", value: (e) => e.direction },
+    { key: "amount", header: "amount", value: (e) => e.amount },
+    { key: "posted_change", header: "posted_change", value: (e) => e.posted_change },
+    { key: "balance", header: "balance", value: (e) => e.balance },
+    { key: "code", header: "code", value: (e) => e.code },
+    { key: "reference_module", header: "reference_module", value: (e) => e.reference_module },
+    { key: "reference_id", header: "reference_id", value: (e) => e.reference_id },
+    { key: "memo", header: "memo", value: (e) => e.memo },
+  ],
+  batches: async function* (trx, tenantId, filters) {
+    const { accountId, ...range } = statementFilters(filters);
+    let after: string | undefined;
+    for (;;) {
+      const page = await statement(trx, tenantId, accountId, {
+        ...range,
+        limit: STATEMENT_PAGE,
+        ...(after ? { starting_after: after } : {}),
+      });
+      if (!page) throw new DomainError("account_not_found", `No ledger account ${accountId}`);
+      if (page.entries.length > 0) yield page.entries;
+      if (!page.has_more || page.entries.length === 0) return;
+      after = page.entries[page.entries.length - 1]!.transfer_id;
     }
   },
 });

@@ -63,8 +63,10 @@ export async function createFileJob(
   now: Date,
   retentionDays = DEFAULT_RETENTION_DAYS,
 ): Promise<FileJobRow> {
-  if (input.kind === "export" && !exportType(input.type)) {
-    throw new DomainError("export_type_unknown", `No export type ${input.type}`);
+  if (input.kind === "export") {
+    const definition = exportType(input.type);
+    if (!definition) throw new DomainError("export_type_unknown", `No export type ${input.type}`);
+    definition.validateFilters?.(input.filters ?? {});
   }
   if (input.kind === "import" && !importType(input.type)) {
     throw new DomainError("import_type_unknown", `No import type ${input.type}`);

@@ -20,6 +20,8 @@ export interface ExportDefinition<R = unknown> {
   /** The permission a caller needs to start this export. */
   permission: string;
   columns: ExportColumn<R>[];
+  /** Refuses bad filters when the export is requested (throw a DomainError), before any job runs. */
+  validateFilters?(filters: Record<string, unknown>): void;
   /** Rows in batches (keyset pages), read in the tenant's transaction. */
   batches(trx: Tx, tenantId: string, filters: Record<string, unknown>): AsyncIterable<R[]>;
   /** How many rows the export will have (for progress); optional. */
