@@ -2,6 +2,7 @@ import type { AppDeps } from "./app-types.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { Ledger } from "./ledger/index.js";
+import { defineModuleJobs } from "./module-jobs.js";
 import { startPlatformServices } from "./platform/jobs/worker.js";
 import type { Clock } from "./shared/clock.js";
 
@@ -27,7 +28,11 @@ export async function buildServices(
   stops.push(() => ledger.drainAll());
   const deps: AppDeps = { config, db, clock, ledger };
   // Jobs and notifications; handles jobs here too unless VOUCHSAFE_RUN_WORKER=false.
-  const platform = await startPlatformServices(deps, { ownerUrl: options.ownerUrl, work: config.runWorker });
+  const platform = await startPlatformServices(deps, {
+    ownerUrl: options.ownerUrl,
+    work: config.runWorker,
+    defineJobs: defineModuleJobs,
+  });
   deps.jobs = platform.jobs;
   deps.notifier = platform.notifier;
   stops.push(() => platform.stop());

@@ -30,6 +30,7 @@ import { createCampaign } from "./campaigns.js";
 import { checkAccount } from "./check-account.js";
 import { configureWarnings } from "./configure-warnings.js";
 import { tenantZone } from "./credit-topup.js";
+import { useLedgerForImports } from "./deposits.files.js";
 import { depositBalances } from "./deposits.ledger.js";
 import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
 import {
@@ -417,6 +418,7 @@ const context = (request: FastifyRequest) => ({ actor: request.actor, requestId:
 export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
   const tags = ["deposits"];
+  useLedgerForImports(deps.ledger);
 
   app.get(
     "/v1/deposit-settings",

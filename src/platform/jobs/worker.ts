@@ -32,6 +32,8 @@ export interface WorkerOptions {
   /** How often due schedules, events and webhook retries are looked for. */
   tickSeconds?: number;
   log?: (message: string, error?: unknown) => void;
+  /** Modules' own jobs, defined on the runner before it starts (src/module-jobs.ts). */
+  defineJobs?: (jobs: JobRunner, deps: AppDeps) => void;
 }
 
 export function fileDeps(deps: AppDeps): FileDeps {
@@ -107,6 +109,7 @@ export async function startPlatformServices(
     handler: async (data) => notifier.notify(data.tenantId, data.request, clock.now()),
   });
 
+  options.defineJobs?.(jobs, full);
   await jobs.start({ work: options.work });
   let ticker: NodeJS.Timeout | undefined;
   if (options.work) {

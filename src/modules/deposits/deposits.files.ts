@@ -1,0 +1,232 @@
+import { type Ledger, statement } from "../../ledger/index.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import type { RowError } from "../../platform/files/files.schema.js";
+import { registerExport, registerImport } from "../../platform/files/registry.js";
+import { DomainError } from "../../shared/errors.js";
+import { accountById } from "./deposits.repository.js";
+import { receiveBankRecord } from "./receive-bank-record.js";
+
+/**
+ * The deposits module's files: the account ledger out (xlsx/CSV, income and expense with the
+ * running balance) and bank statements in (each row matched like a bank record from the API).
+ */
+
+/**
+ * The ledger the statement import credits through. Imports run in the file machinery's
+ * transaction, which knows no ledger: the process sets it once (routes or job definitions).
+ */
+let importLedger: Ledger | undefined;
+export function useLedgerForImports(ledger: Ledger): void {
+  importLedger = ledger;
+}
+
+const PAGE = 2000;
+
+function ledgerFilters(filters: Record<string, unknown>) {
+  if (typeof filters.account_id !== "string" || filters.account_id === "") {
+    throw new DomainError("validation_failed", "The deposit ledger export needs filters.account_id", {
+      errors: [{ field: "/body/filters/account_id", message: "is required (a deposit account id)" }],
+    });
+  }
+  return {
+    accountId: filters.account_id,
+    ...(typeof filters.created_gte === "string" ? { created_gte: new Date(filters.created_gte) } : {}),
+    ...(typeof filters.created_lt === "string" ? { created_lt: new Date(filters.created_lt) } : {}),
+  };
+}
+
+interface LedgerLine {
+  created_at: Date;
+  transfer_id: string;
+  direction: "income" | "expense";
+  amount: number;
+  balance: number;
+  code: string;
+  reference_id: string | null;
+}
+
+registerExport<LedgerLine>({
+  type: "deposit_account_ledger",
+  description:
+    "A deposit account's ledger: every balance change as income or expense with the running balance (filters: account_id, created_gte, created_lt)",
+  permission: "deposits.read",
+  validateFilters: (filters) => void ledgerFilters(filters),
+  columns: [
+    { key: "created_at", header: "created_at", value: (l) => l.created_at },
+    { key: "transfer_id", header: "transfer_id", value: (l) => l.transfer_id },
+    { key: "direction", header: "direction", value: (l) => l.direction },
+    { key: "amount", header: "amount", value: (l) => l.amount },
+    { key: "balance", header: "balance", value: (l) => l.balance },
+    { key: "code", header: "code", value: (l) => l.code },
+    { key: "reference_id", header: "reference_id", value: (l) => l.reference_id },
+  ],
+  batches: async function* (trx, tenantId, filters) {
+    const { accountId, ...range } = ledgerFilters(filters);
+    const account = await accountById(trx, tenantId, accountId);
+    if (!account) throw new DomainError("deposit_account_not_found", "Deposit account not found");
+    let after: string | undefined;
+    for (;;) {
+      const page = await statement(trx, tenantId, account.ledger_account_id, {
+        ...range,
+        limit: PAGE,
+        ...(after ? { starting_after: after } : {}),
+      });
+      if (!page || page.entries.length === 0) return;
+      const lines = page.entries
+        .filter((e) => e.posted_change !== 0)
+        .map((e) => ({
+          created_at: e.created_at,
+          transfer_id: e.transfer_id,
+          direction: e.posted_change > 0 ? ("income" as const) : ("expense" as const),
+          amount: Math.abs(e.posted_change),
+          balance: e.balance,
+          code: e.code,
+          reference_id: e.reference_id,
+        }));
+      if (lines.length > 0) yield lines;
+      if (!page.has_more) return;
+      after = page.entries[page.entries.length - 1]!.transfer_id;
+    }
+  },
+});
+
+interface StatementRow {
+  bank_transaction_id: string;
+  payer_name: string;
+  payer_account: string | null;
+  amount: number;
+  asset: string;
+  reference: string | null;
+  received_at: Date;
+}
+
+const BANK_TXN = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Amounts in the statement are decimals with at most 2 places ("3000.00"); stored in minor units. */
+const DECIMAL = /^(\d{1,13})(?:\.(\d{1,2}))?$/;
+
+export function parseStatementAmount(text: string): number | undefined {
+  const m = DECIMAL.exec(text.replace(/,/g, ""));
+  if (!m) return undefined;
+  return Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
+}
+
+registerImport<StatementRow>({
+  type: "deposit_bank_statement",
+  description:
+    "A bank statement of incoming transfers: each row is matched to a top-up application (company name and exact amount) or queued as unmatched; a bank transaction id seen before is skipped",
+  permission: "deposits.finance",
+  columns: [
+    {
+      key: "bank_transaction_id",
+      header: "bank_transaction_id",
+      required: true,
+      description: "The bank's unique id",
+      example: "20261123000123",
+    },
+    {
+      key: "payer_name",
+      header: "payer_name",
+      required: true,
+      description: "Payer company name",
+      example: "Acme Trading Ltd",
+    },
+    {
+      key: "payer_account",
+      header: "payer_account",
+      required: false,
+      description: "Payer account number",
+      example: "6222 0000 1111",
+    },
+    {
+      key: "amount",
+      header: "amount",
+      required: true,
+      description: "Amount in yuan, at most 2 decimals",
+      example: "3000.00",
+    },
+    { key: "asset", header: "asset", required: false, description: "Currency (default CNY)", example: "CNY" },
+    {
+      key: "reference",
+      header: "reference",
+      required: false,
+      description: "Remittance note (the DT… reference)",
+      example: "DT7K3M9Q2XW4",
+    },
+    {
+      key: "received_at",
+      header: "received_at",
+      required: true,
+      description: "ISO 8601 time",
+      example: "2026-11-23T10:00:00+08:00",
+    },
+  ],
+  parseRow: (cells, row) => {
+    const errors: RowError[] = [];
+    const amount = parseStatementAmount(cells.amount ?? "");
+    const receivedAt = new Date(cells.received_at ?? "");
+    const asset = cells.asset || "CNY";
+    if (!BANK_TXN.test(cells.bank_transaction_id ?? "")) {
+      errors.push({
+        row,
+        column: "bank_transaction_id",
+        message: "must be 1-64 letters, digits, _ . : or -",
+      });
+    }
+    if (!cells.payer_name || cells.payer_name.length > 200) {
+      errors.push({ row, column: "payer_name", message: "is required (at most 200 characters)" });
+    }
+    if (amount === undefined || amount <= 0) {
+      errors.push({ row, column: "amount", message: "must be a positive amount with at most 2 decimals" });
+    }
+    if (!/^[A-Z][A-Z0-9_]{1,15}$/.test(asset))
+      errors.push({ row, column: "asset", message: "is not an asset code" });
+    if (Number.isNaN(receivedAt.getTime()))
+      errors.push({ row, column: "received_at", message: "is not a time" });
+    if (errors.length > 0) return { errors };
+    return {
+      value: {
+        bank_transaction_id: cells.bank_transaction_id!,
+        payer_name: cells.payer_name!,
+        payer_account: cells.payer_account || null,
+        amount: amount!,
+        asset,
+        reference: cells.reference || null,
+        received_at: receivedAt,
+      },
+    };
+  },
+  validate: async (_trx, _tenantId, rows) => {
+    const seen = new Map<string, number>();
+    const errors: RowError[] = [];
+    for (const { row, value } of rows) {
+      const first = seen.get(value.bank_transaction_id);
+      if (first !== undefined) {
+        errors.push({ row, column: "bank_transaction_id", message: `repeats row ${first}` });
+      } else seen.set(value.bank_transaction_id, row);
+    }
+    return errors;
+  },
+  apply: async (trx, tenantId, rows, context) => {
+    if (!importLedger) throw new Error("the deposits statement import has no ledger in this process");
+    const ops = importLedger.within(trx, tenantId);
+    const actor = systemActor(tenantId, `deposits.statement_import:${context.jobId}`);
+    for (const { value } of rows) {
+      await receiveBankRecord(
+        trx,
+        ops,
+        actor,
+        {
+          bankTransactionId: value.bank_transaction_id,
+          payerName: value.payer_name,
+          payerAccount: value.payer_account,
+          amount: value.amount,
+          asset: value.asset,
+          reference: value.reference,
+          receivedAt: value.received_at,
+        },
+        "statement",
+        context.now,
+      );
+    }
+  },
+});
