@@ -354,4 +354,45 @@ describe("checkout scenario", () => {
     const points = await settlement.balanceOf(acc.points(RICH));
     expect(points).toBe(6 * 30 + 30); // six orders and the duplicated one, once
   });
+
+  it("a card-extension benefit extends the card once, on the order that reaches the yearly spending", async () => {
+    const ext = await benefit({
+      kind: "card_extension",
+      name: "30 days for 100.00 a year",
+      config: { extension_days: 30, min_annual_spend: 10000 },
+    });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: tenant.auth,
+      payload: { name: "Extender", tier: "silver" },
+    });
+    const id = json<{ id: string }>(res).id;
+    const expiresBefore = json<{ card_expires_at: string }>(res).card_expires_at;
+    await settlement.addWallet(id, 0);
+    const line = { sku: "bag", category: "stored_value", quantity: 1, unit_price: 6000 };
+    const buy = (n: number) =>
+      t.app.inject({
+        method: "POST",
+        url: "/v1/checkout/orders",
+        headers: tenant.auth,
+        payload: { member_id: id, channel: "POS", lines: [line], client_order_id: `ext-${n}` },
+      });
+    const expires = async () =>
+      json<{ card_expires_at: string }>(
+        await t.app.inject({ url: `/v1/members/${id}`, headers: tenant.auth }),
+      ).card_expires_at;
+    expect((await buy(1)).statusCode).toBe(201);
+    expect(await expires()).toBe(expiresBefore);
+    const second = json<OrderBody>(await buy(2));
+    const extended = new Date(new Date(expiresBefore).getTime() + 30 * 86_400_000).toISOString();
+    expect(await expires()).toBe(extended);
+    expect(second.quote.benefits_applied.map((b) => b.benefit_id)).not.toContain(ext);
+    expect((await buy(3)).statusCode).toBe(201);
+    expect(await expires()).toBe(extended);
+    const usage = json<{ orders: number; members: number }>(
+      await t.app.inject({ url: `/v1/benefits/${ext}/usage`, headers: tenant.auth }),
+    );
+    expect(usage).toMatchObject({ orders: 1, members: 1 });
+  });
 });

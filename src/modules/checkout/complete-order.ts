@@ -9,6 +9,7 @@ import {
   type OrderRow,
   type SettlementRecord,
 } from "./checkout.repository.js";
+import { grantCardExtensions } from "./grant-card-extensions.js";
 import { type OrderRequest, priceOrder } from "./price-order.js";
 import { serializeQuote } from "./quote-view.js";
 import type { CheckoutSettlement, SettleContext } from "./settlement.js";
@@ -118,16 +119,29 @@ export async function completeOrder(
     })
     .returningAll()
     .executeTakeFirstOrThrow()) as OrderRow;
-  if (q.benefitsApplied.length > 0) {
+  const extended = req.memberId
+    ? await grantCardExtensions(
+        ctx,
+        settlement,
+        context,
+        { id: orderId, memberId: req.memberId, total: q.total, timezone: req.timezone },
+        now,
+      )
+    : [];
+  const used = [
+    ...q.benefitsApplied.map((b) => ({ benefitId: b.benefitId, discount: b.discountAmount })),
+    ...extended.map((benefitId) => ({ benefitId, discount: 0 })),
+  ];
+  if (used.length > 0) {
     await ctx.trx
       .insertInto("checkout_benefit_usages")
       .values(
-        q.benefitsApplied.map((b) => ({
+        used.map((b) => ({
           tenant_id: ctx.tenantId,
           order_id: orderId,
           benefit_id: b.benefitId,
           member_id: req.memberId,
-          discount_amount: b.discountAmount,
+          discount_amount: b.discount,
           reversed: false,
           created_at: now,
         })),
@@ -149,7 +163,7 @@ export async function completeOrder(
           voucher_total: q.voucherTotal,
           balance_amount: q.balance.amount,
           points_earned: q.points.earned,
-          benefits: q.benefitsApplied.map((b) => b.benefitId),
+          benefits: used.map((b) => b.benefitId),
         },
       },
     },
@@ -168,7 +182,7 @@ export async function completeOrder(
       voucher_total: q.voucherTotal,
       balance_amount: q.balance.amount,
       points_earned: q.points.earned,
-      benefit_ids: q.benefitsApplied.map((b) => b.benefitId),
+      benefit_ids: used.map((b) => b.benefitId),
     },
     now,
   );
