@@ -600,9 +600,13 @@ export class Session {
       `insert into ledger_transfers (tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset,
          code, reference_module, reference_id, memo, metadata, pending_id, timeout_seconds, timeout_at,
          debit_balance, credit_balance, created_at)
-       select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[],
+       select $1, id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
+         'epoch'::timestamptz + timeout_ms * interval '1 millisecond', db, cb, 'epoch'::timestamptz + created_ms * interval '1 millisecond'
+       from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[],
          $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::int4[],
-         $15::timestamptz[], $16::int8[], $17::int8[], $18::timestamptz[])`,
+         $15::int8[], $16::int8[], $17::int8[], $18::int8[])
+         as t(id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
+           timeout_ms, db, cb, created_ms)`,
       [
         this.tenantId,
         col("id"),
@@ -618,24 +622,24 @@ export class Session {
         transfers.map((t) => (t.metadata === null ? null : JSON.stringify(t.metadata))),
         col("pending_id"),
         col("timeout_seconds"),
-        col("timeout_at"),
+        transfers.map((t) => (t.timeout_at === null ? null : t.timeout_at.getTime())),
         col("debit_balance"),
         col("credit_balance"),
-        col("created_at"),
+        transfers.map((t) => t.created_at.getTime()),
       ],
     );
   }
 
   private async updateAccounts(accounts: AccountState[], now: Date): Promise<void> {
     const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
-    const rows = await this.exec.query<{ id: string }>(
-      `update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
+    const rows = await this.exec.query<{ n: number }>(
+      `with u as (update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
          credits_pending = v.cpe, frozen_debits = v.fd, frozen_credits = v.fc, closed = v.cl,
-         expires_at = v.ex, overdraft_limit = v.ol, updated_at = $2
+         expires_at = 'epoch'::timestamptz + v.ex * interval '1 millisecond', overdraft_limit = v.ol, updated_at = $2
        from unnest($3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::bool[], $9::bool[],
-         $10::bool[], $11::timestamptz[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
+         $10::bool[], $11::int8[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
        where a.tenant_id = $1 and a.id = v.id
-       returning a.id`,
+       returning 1) select count(*)::int as n from u`,
       [
         this.tenantId,
         now,
@@ -647,11 +651,11 @@ export class Session {
         col("frozen_debits"),
         col("frozen_credits"),
         col("closed"),
-        col("expires_at"),
+        accounts.map((a) => (a.expires_at === null ? null : a.expires_at.getTime())),
         col("overdraft_limit"),
       ],
     );
-    assert(rows.length === accounts.length, "every locked account is updated exactly once");
+    assert(rows[0]?.n === accounts.length, "every locked account is updated exactly once");
   }
 
   private async insertAppended(appended: [string, Record<string, unknown>][]): Promise<void> {

@@ -13,6 +13,12 @@ export interface LedgerOptions {
   /** A batch stops admitting units once it holds this many transfers. */
   maxBatchTransfers?: number;
   maxBatchUnits?: number;
+  /**
+   * Batches of one tenant in flight at once (default 2): the next batch locks and evaluates
+   * while the previous one waits for its commit to reach the disk. Batches that want the same
+   * account queue on its row lock; locks are taken in id order, so they do not deadlock.
+   */
+  concurrentBatches?: number;
 }
 
 export interface RunOptions {
@@ -31,7 +37,7 @@ interface Job {
 
 interface Pipeline {
   queue: Job[];
-  running: Promise<void> | null;
+  running: Set<Promise<void>>;
 }
 
 /** The part of a unit that decides whether its SQL needs a savepoint and what to forget. */
@@ -126,6 +132,7 @@ export class Ledger {
   private readonly clock: Clock;
   private readonly maxTransfers: number;
   private readonly maxUnits: number;
+  private readonly concurrency: number;
   private readonly pipelines = new Map<string, Pipeline>();
   /** Counters for the bench and metrics. */
   readonly stats = { batches: 0, units: 0, retriedUnits: 0, failedBatches: 0 };
@@ -138,6 +145,7 @@ export class Ledger {
     this.clock = options.clock;
     this.maxTransfers = options.maxBatchTransfers ?? MAX_BATCH_TRANSFERS;
     this.maxUnits = options.maxBatchUnits ?? 1024;
+    this.concurrency = Math.max(1, options.concurrentBatches ?? 2);
   }
 
   /** Runs `fn` as one unit of work of `tenantId`; its result arrives once its effects are committed. */
@@ -146,7 +154,7 @@ export class Ledger {
     return new Promise<T>((resolve, reject) => {
       let pipeline = this.pipelines.get(tenantId);
       if (!pipeline) {
-        pipeline = { queue: [], running: null };
+        pipeline = { queue: [], running: new Set() };
         this.pipelines.set(tenantId, pipeline);
       }
       pipeline.queue.push({
@@ -155,7 +163,7 @@ export class Ledger {
         resolve: resolve as (v: unknown) => void,
         reject,
       });
-      if (!pipeline.running) pipeline.running = this.drain(tenantId, pipeline);
+      this.pump(tenantId, pipeline);
     });
   }
 
@@ -171,7 +179,7 @@ export class Ledger {
   /** Waits until every queued unit has been committed or refused. */
   async drainAll(): Promise<void> {
     for (;;) {
-      const running = [...this.pipelines.values()].map((p) => p.running).filter((p) => p !== null);
+      const running = [...this.pipelines.values()].flatMap((p) => [...p.running]);
       if (running.length === 0) return;
       await Promise.allSettled(running);
     }
@@ -195,17 +203,24 @@ export class Ledger {
     }
   }
 
-  private async drain(tenantId: string, pipeline: Pipeline): Promise<void> {
-    try {
-      while (pipeline.queue.length > 0) {
-        const jobs = pipeline.queue.splice(0, this.maxUnits);
-        const leftover = await this.executeBatch(tenantId, jobs, false);
-        if (leftover.length > 0) pipeline.queue.unshift(...leftover);
-      }
-    } finally {
-      pipeline.running = null;
-      if (pipeline.queue.length > 0) pipeline.running = this.drain(tenantId, pipeline);
-      else this.pipelines.delete(tenantId);
+  /** Starts batches while the tenant has queued units and a free batch slot. */
+  private pump(tenantId: string, pipeline: Pipeline): void {
+    while (pipeline.queue.length > 0 && pipeline.running.size < this.concurrency) {
+      const jobs = pipeline.queue.splice(0, this.maxUnits);
+      const batch: Promise<void> = this.executeBatch(tenantId, jobs, false)
+        .then((leftover) => {
+          if (leftover.length > 0) pipeline.queue.unshift(...leftover);
+        })
+        .catch((error) => {
+          // executeBatch answers every job itself; this is a bug guard, not a path.
+          for (const job of jobs) job.reject(error);
+        })
+        .finally(() => {
+          pipeline.running.delete(batch);
+          if (pipeline.queue.length > 0) this.pump(tenantId, pipeline);
+          else if (pipeline.running.size === 0) this.pipelines.delete(tenantId);
+        });
+      pipeline.running.add(batch);
     }
   }
 
