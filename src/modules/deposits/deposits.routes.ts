@@ -390,8 +390,10 @@ const LedgerLine = Type.Object({
 });
 
 /**
- * Runs a value-moving request in one transaction with the ledger inside it, idempotent by
- * key; notices the change decided are delivered after commit.
+ * Runs a request as one ledger unit of work (its SQL and ledger operations commit together,
+ * idempotent by key). A tenant's units run one after another in this process (group commit),
+ * so deposit operations of one process never deadlock each other; notices the change
+ * decided are delivered after commit.
  */
 async function moveValue<B>(
   request: FastifyRequest,
@@ -403,10 +405,10 @@ async function moveValue<B>(
   let notices: PendingNotice[] = [];
   const tenantId = request.actor.tenantId;
   const body = await runIdempotent(request, reply, deps, (record: Recorder) =>
-    deps.db.tenantTx(tenantId, async (trx) => {
-      const result = await fn(trx, deps.ledger.within(trx, tenantId));
+    deps.ledger.run(tenantId, async (uow) => {
+      const result = await fn(uow.trx, uow);
       notices = result.notices ?? [];
-      return record(trx, status, result.body);
+      return record(uow, status, result.body);
     }),
   );
   await deliverNotices(notifierOf(deps), notices, deps.clock.now());
