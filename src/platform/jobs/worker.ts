@@ -94,6 +94,7 @@ export async function startPlatformServices(
   jobs.define<{ tenantId: string; id: string }>({
     name: PLATFORM_JOBS.runFileJob,
     retryLimit: 1,
+    retryDelaySeconds: 5,
     expireInSeconds: 3600,
     handler: async (data) => runFileJob(fileDeps(full), data.tenantId, data.id, () => clock.now()),
   });
