@@ -228,3 +228,68 @@ describe("arrears", () => {
     expect(await entries(id, "&type=arrears_cancelled")).toEqual([["arrears_cancelled", 20_000]]);
   });
 });
+
+describe("mixed concurrency", () => {
+  it("keeps every invariant when freezes, releases, top-ups and withdrawals race on one account", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const topups = [];
+    for (let i = 0; i < 3; i++) {
+      topups.push(
+        ok<{ reference: string }>(
+          await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 + i }),
+          201,
+        ),
+      );
+    }
+    const bank = (i: number) =>
+      call(w, w.finance, "POST", "/v1/deposit-bank-records", {
+        records: [
+          {
+            bank_transaction_id: `MIX-${id}-${i}`,
+            payer_name: m.company,
+            amount: 300_000 + i,
+            asset: "CNY",
+            received_at: t.clock.now().toISOString(),
+          },
+        ],
+      });
+    const wave1 = await Promise.all([
+      ...Array.from({ length: 100 }, (_, i) => freeze(id, `X-${i}`, 5_000)),
+      ...Array.from({ length: 5 }, () =>
+        call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/withdrawals`, { amount: 10_000 }),
+      ),
+      bank(0),
+    ]);
+    const wave2 = await Promise.all([
+      ...Array.from({ length: 20 }, (_, i) => action(id, `X-${i}`, "release")),
+      ...Array.from({ length: 50 }, (_, i) => freeze(id, `X-${100 + i}`, 5_000)),
+      bank(1),
+      bank(2),
+    ]);
+    for (const r of [...wave1, ...wave2]) expect(r.statusCode, r.body).toBeLessThan(500);
+
+    const rows = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("deposit_order_costs").selectAll().where("account_id", "=", id).execute(),
+    );
+    const held = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx
+        .selectFrom("deposit_withdrawals")
+        .select("amount")
+        .where("account_id", "=", id)
+        .where("status", "=", "requested")
+        .execute(),
+    );
+    const account = await accountOf(w, m.auth, id);
+    expect(account.available).toBeGreaterThanOrEqual(0);
+    expect(account.arrears).toBe(rows.reduce((s, r) => s + r.arrears, 0));
+    expect(account.frozen).toBe(
+      rows.reduce((s, r) => s + r.frozen, 0) + held.reduce((s, h) => s + h.amount, 0),
+    );
+    // Paid in: 300,000 + 900,003; spent: nothing settled, so balance = paid in, and every cost is frozen or owed.
+    expect(account.balance).toBe(1_200_003);
+    const open = rows.filter((r) => r.status === "frozen");
+    expect(open.reduce((s, r) => s + r.frozen + r.arrears, 0)).toBe(open.length * 5_000);
+    expect((await verifyLedger(t.deps.db, w.tenant.tenantId)).ok).toBe(true);
+  });
+});
