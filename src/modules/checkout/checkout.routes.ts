@@ -22,11 +22,11 @@ import { completeOrder } from "./complete-order.js";
 import { MAX_LINES, MAX_VOUCHERS, type OrderRequest, priceOrder } from "./price-order.js";
 import { QuoteSchema, type QuoteView, serializeQuote } from "./quote-view.js";
 import { refundOrder } from "./refund-order.js";
-import { type CheckoutSettlement, type SettleContext, unconnectedSettlement } from "./settlement.js";
+import { type CheckoutSettlement, connectedSettlement, type SettleContext } from "./settlement.js";
 
 declare module "../../app-types.js" {
   interface AppDeps {
-    /** How the checkout reaches members, wallets and vouchers (the unconnected one by default). */
+    /** How the checkout reaches members, wallets and vouchers (connectedSettlement by default). */
     checkoutSettlement?: CheckoutSettlement;
   }
 }
@@ -146,7 +146,7 @@ async function assertOrderInScope(trx: Tx, actor: Actor, order: OrderRow): Promi
 
 export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
-  const settlement = deps.checkoutSettlement ?? unconnectedSettlement;
+  const settlement = deps.checkoutSettlement ?? connectedSettlement;
   // Orders and refunds run as ledger units of work (the wallets and vouchers modules' operations
   // take one); quotes only read, in a plain tenant transaction with the ledger inside it.
   const ledger = deps.ledger;
@@ -177,19 +177,23 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     };
   }
 
-  const context = (trx: Tx, actor: Actor): SettleContext => ({
+  const context = (trx: Tx, actor: Actor, requestId: string): SettleContext => ({
     tenantId: actor.tenantId,
     actor,
     trx,
     ledger: ledger.within(trx, actor.tenantId),
     uow: null,
+    requestId,
+    now: clock.now(),
   });
-  const unitContext = (uow: UnitOfWork, actor: Actor): SettleContext => ({
+  const unitContext = (uow: UnitOfWork, actor: Actor, requestId: string): SettleContext => ({
     tenantId: actor.tenantId,
     actor,
     trx: uow.trx,
     ledger: uow,
     uow,
+    requestId,
+    now: clock.now(),
   });
 
   app.post(
@@ -211,7 +215,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const body = request.body;
       const at = body.at ? new Date(body.at) : clock.now();
       const q = await db.tenantTx(actor.tenantId, async (trx) =>
-        priceOrder(context(trx, actor), settlement, await toRequest(trx, actor, body, at)),
+        priceOrder(context(trx, actor, request.id), settlement, await toRequest(trx, actor, body, at)),
       );
       return serializeQuote(q);
     },
@@ -250,7 +254,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
           const now = clock.now();
           const req = await toRequest(uow.trx, actor, body, now);
           const { order } = await completeOrder(
-            unitContext(uow, actor),
+            unitContext(uow, actor, request.id),
             settlement,
             { actor, requestId: request.id },
             {
@@ -313,7 +317,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
           const existing = await findOrder(uow.trx, actor.tenantId, request.params.id);
           await assertOrderInScope(uow.trx, actor, existing);
           const row = await refundOrder(
-            unitContext(uow, actor),
+            unitContext(uow, actor, request.id),
             settlement,
             { actor, requestId: request.id },
             request.params.id,

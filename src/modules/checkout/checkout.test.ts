@@ -10,7 +10,7 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 
-/** The checkout's HTTP surface with the service's default settlement (members connected only). */
+/** The checkout's HTTP surface with the service's own settlement: members and wallets modules. */
 let t: TestApp;
 let tenant: TestTenant;
 let memberId: string;
@@ -142,22 +142,77 @@ describe("orders with the default settlement", () => {
     expect(json<{ client_order_id: string }>(got).client_order_id).toBe("till-1");
   });
 
-  it("refuses (503) a member order that would award points while wallets are not connected; nothing written", async () => {
+  it("pays by balance and awards points through the wallets module; the refund puts both back", async () => {
+    const top = await t.app.inject({
+      method: "POST",
+      url: `/v1/members/${memberId}/top-ups`,
+      headers: tenant.auth,
+      payload: { amount: 4000, bonus_amount: 1000, reason: "cash" },
+    });
+    expect(top.statusCode, top.body).toBe(201);
+    const balance = async () =>
+      json<{ available: number; principal: number; bonus: number; points: number }>(
+        await t.app.inject({ url: `/v1/members/${memberId}/balance`, headers: tenant.auth }),
+      );
+    const quoted = json<{ balance: { available: number; amount: number; remaining_payable: number } }>(
+      await quote({ member_id: memberId, channel: "POS", lines, pay_with_balance: true }),
+    );
+    expect(quoted.balance).toEqual({
+      available: 5000,
+      pay_with_balance: true,
+      amount: 5000,
+      remaining_payable: 600,
+    });
+    const res = await order({
+      member_id: memberId,
+      channel: "POS",
+      lines,
+      pay_with_balance: true,
+      client_order_id: "till-2",
+      expected_total: 5600,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const placed = json<{
+      id: string;
+      balance_amount: number;
+      remaining_payable: number;
+      points_earned: number;
+    }>(res);
+    expect(placed).toMatchObject({ balance_amount: 5000, remaining_payable: 600, points_earned: 56 });
+    expect(await balance()).toMatchObject({ available: 0, points: 56 });
+    const usage = json<{ orders: number; discount_total: number }>(
+      await t.app.inject({ url: `/v1/benefits/${discountId}/usage`, headers: tenant.auth }),
+    );
+    expect(usage).toMatchObject({ orders: 1, discount_total: 1400 });
+
+    const refund = await t.app.inject({
+      method: "POST",
+      url: `/v1/checkout/orders/${placed.id}/refund`,
+      headers: tenant.auth,
+      payload: {},
+    });
+    expect(refund.statusCode, refund.body).toBe(200);
+    expect(await balance()).toMatchObject({ principal: 4000, bonus: 1000, available: 5000, points: 0 });
+  });
+
+  it("refuses (503) an order naming a voucher until member vouchers exist; nothing written", async () => {
     expectProblem(
-      await order({ member_id: memberId, channel: "POS", lines, client_order_id: "till-2" }),
+      await order({
+        member_id: memberId,
+        channel: "POS",
+        lines,
+        voucher_ids: ["vch_x"],
+        client_order_id: "till-4",
+      }),
       503,
       "settlement_unavailable",
     );
     const rows = await t.database.owner
       .selectFrom("checkout_orders")
       .select("id")
-      .where("client_order_id", "=", "till-2")
+      .where("client_order_id", "=", "till-4")
       .execute();
     expect(rows).toHaveLength(0);
-    const usage = json<{ orders: number }>(
-      await t.app.inject({ url: `/v1/benefits/${discountId}/usage`, headers: tenant.auth }),
-    );
-    expect(usage.orders).toBe(0);
   });
 
   it("an unknown order is 404; a viewer may quote but not sell", async () => {

@@ -10,4 +10,4 @@ export {
   type VoucherFacts,
 } from "./quote-engine.js";
 export type { CheckoutSettlement, MovementRef, SettleContext } from "./settlement.js";
-export { membersModuleFacts, unconnectedSettlement } from "./settlement.js";
+export { connectedSettlement, membersModuleFacts, unconnectedSettlement } from "./settlement.js";

@@ -4,6 +4,13 @@ import type { Actor } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import type { MemberFacts, TierCatalog } from "../benefits/index.js";
 import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
+import {
+  orderPoints,
+  payWithBalance,
+  refundOrderBalance,
+  balanceAvailable as walletBalanceAvailable,
+  withinTransaction,
+} from "../wallets/index.js";
 import type { VoucherFacts } from "./quote-engine.js";
 
 /**
@@ -18,6 +25,8 @@ export interface SettleContext {
   trx: Tx;
   ledger: LedgerOps;
   uow: UnitOfWork | null;
+  requestId: string | null;
+  now: Date;
 }
 
 /** A reference to one value movement, kept on the order so its refund reverses exactly it. */
@@ -96,10 +105,8 @@ export async function membersModuleFacts(
 }
 
 /**
- * Members come from the members module. Until the wallets module publishes balance payment
- * and points, and the vouchers module member vouchers, through their index.ts, anything
- * that would move those is refused (503) rather than half done: a member's order that
- * earns points, uses a voucher or pays by balance waits for them.
+ * Members only: anything that would move balance, points or vouchers is refused (503)
+ * rather than half done. For deployments without the wallets module and for tests.
  */
 export const unconnectedSettlement: CheckoutSettlement = {
   memberFacts: membersModuleFacts,
@@ -111,4 +118,65 @@ export const unconnectedSettlement: CheckoutSettlement = {
   refundBalance: async () => unavailable("refund balance"),
   returnVoucher: async () => unavailable("return vouchers"),
   reversePoints: async () => unavailable("reverse points"),
+};
+
+/** The order's unit of work, or (quotes) the wallets' view of the caller's transaction. */
+function inUnit<T>(ctx: SettleContext, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+  return ctx.uow ? fn(ctx.uow) : withinTransaction(ctx.trx, ctx.tenantId, ctx.ledger, fn);
+}
+
+/**
+ * The service's settlement: members from the members module; balance payment, its refunds
+ * and points from the wallets module, in the order's unit of work. Member vouchers wait
+ * for the vouchers module to hold vouchers for members (today its holders are org units):
+ * an order naming a voucher is refused (503) rather than half done.
+ */
+export const connectedSettlement: CheckoutSettlement = {
+  memberFacts: membersModuleFacts,
+  balanceAvailable: (ctx, memberId, currency) =>
+    inUnit(ctx, (uow) => walletBalanceAvailable(uow, memberId, currency, ctx.now)),
+  vouchers: async (_ctx, ids) => (ids.length ? unavailable("read member vouchers") : []),
+  payByBalance: (ctx, p) =>
+    inUnit(ctx, async (uow) => {
+      const payment = await payWithBalance(
+        uow,
+        { actor: ctx.actor, requestId: ctx.requestId },
+        {
+          memberId: p.memberId,
+          orderId: p.orderId,
+          currency: p.currency,
+          lines: [],
+          amountDue: p.amountDue,
+          balanceAmount: p.amount,
+          externalMethod: p.externalMethod,
+        },
+        ctx.now,
+      );
+      return { ref: payment.id };
+    }),
+  redeemVoucher: async () => unavailable("redeem member vouchers"),
+  awardPoints: (ctx, p) =>
+    inUnit(ctx, async (uow) => {
+      await orderPoints(uow, { actor: ctx.actor, requestId: ctx.requestId }, p, ctx.now);
+      return { ref: p.orderId };
+    }),
+  refundBalance: (ctx, p) =>
+    inUnit(ctx, (uow) =>
+      refundOrderBalance(
+        uow,
+        { actor: ctx.actor, requestId: ctx.requestId },
+        { paymentId: p.payment.ref, amount: p.amount, reason: `order ${p.orderId} refunded` },
+        ctx.now,
+      ),
+    ),
+  returnVoucher: async () => unavailable("return member vouchers"),
+  reversePoints: (ctx, p) =>
+    inUnit(ctx, (uow) =>
+      orderPoints(
+        uow,
+        { actor: ctx.actor, requestId: ctx.requestId },
+        { memberId: p.memberId, points: p.points, orderId: p.orderId, reverse: true },
+        ctx.now,
+      ),
+    ),
 };
