@@ -88,6 +88,10 @@ export class JobRunner {
       // pg-boss cron is for system housekeeping only; business schedules use our clock.
       schedule: true,
       supervise: true,
+      // Sweeps run every few seconds: move finished jobs out of the queue tables within the
+      // hour; failed ones stay listable (admin API) for two weeks.
+      archiveCompletedAfterSeconds: 3600,
+      archiveFailedAfterSeconds: 14 * 86_400,
     });
     this.log = options.log ?? (() => {});
     this.pollingIntervalSeconds = options.pollingIntervalSeconds ?? 2;

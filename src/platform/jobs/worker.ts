@@ -17,6 +17,9 @@ export const PLATFORM_JOBS = {
   notify: "notify.send",
 } as const;
 
+/** Webhooks go out within about this long of their event's commit. */
+export const DEFAULT_TICK_SECONDS = 3;
+
 export interface PlatformServices {
   jobs: JobRunner;
   notifier: Notifier;
@@ -126,7 +129,7 @@ export async function startPlatformServices(
           .catch((error) => log(`enqueue ${name} failed`, error));
       }
     };
-    ticker = setInterval(() => void tick(), (options.tickSeconds ?? 2) * 1000);
+    ticker = setInterval(() => void tick(), (options.tickSeconds ?? DEFAULT_TICK_SECONDS) * 1000);
     ticker.unref();
   }
   return {
