@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, json, type TestApp, type TestTenant } from "../helpers/app.js";
-import { LedgerTestSettlement } from "../helpers/checkout-settlement.js";
+import { VoucherStandInSettlement } from "../helpers/checkout-settlement.js";
 import { expectProblem } from "../helpers/problem.js";
 
 /**
@@ -10,8 +10,8 @@ import { expectProblem } from "../helpers/problem.js";
  */
 let t: TestApp;
 let tenant: TestTenant;
-let settlement: LedgerTestSettlement;
-let acc: ReturnType<typeof LedgerTestSettlement.accounts>;
+let settlement: VoucherStandInSettlement;
+let acc: ReturnType<typeof VoucherStandInSettlement.accounts>;
 
 let MEMBER = "";
 let GOLD = "";
@@ -31,11 +31,11 @@ interface OrderBody {
 }
 
 beforeAll(async () => {
-  settlement = new LedgerTestSettlement();
+  settlement = new VoucherStandInSettlement();
   t = await createTestApp({ extend: () => ({ checkoutSettlement: settlement }) });
   tenant = await createTestTenant(t);
   settlement.attach(t, tenant.tenantId);
-  acc = LedgerTestSettlement.accounts(tenant.tenantId);
+  acc = VoucherStandInSettlement.accounts(tenant.tenantId);
   await settlement.setUp();
   await t.app.inject({
     method: "PATCH",
@@ -71,8 +71,8 @@ beforeAll(async () => {
   };
   MEMBER = await member("Pat Platinum", "platinum");
   GOLD = await member("Gil Gold", "gold");
-  await settlement.addWallet(MEMBER, 5000);
-  await settlement.addWallet(GOLD, 10000);
+  await topUp(MEMBER, 5000);
+  await topUp(GOLD, 10000);
   await settlement.addVoucher(
     {
       id: VOUCHER,
@@ -89,6 +89,24 @@ beforeAll(async () => {
   t.clock.set(FRIDAY_NOON);
 });
 afterAll(async () => t?.close());
+
+async function topUp(memberId: string, amount: number) {
+  const res = await t.app.inject({
+    method: "POST",
+    url: `/v1/members/${memberId}/top-ups`,
+    headers: tenant.auth,
+    payload: { amount, reason: "cash at the desk" },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+}
+
+async function walletOf(memberId: string) {
+  const res = await t.app.inject({ url: `/v1/members/${memberId}/balance`, headers: tenant.auth });
+  expect(res.statusCode, res.body).toBe(200);
+  return json<{ available: number; points: number }>(res);
+}
+const available = async (memberId: string) => (await walletOf(memberId)).available;
+const points = async (memberId: string) => (await walletOf(memberId)).points;
 
 const cart = {
   get member_id() {
@@ -164,7 +182,7 @@ describe("checkout scenario", () => {
     expect(q.balance).toMatchObject({ amount: 5000, remaining_payable: 320 });
     expect(q.points.earned).toBe(63); // 5320 → 53 points × 1.2 = 63.84 → 63
     // Quoting moves nothing.
-    expect(await settlement.balanceOf(acc.balance(MEMBER))).toBe(5000);
+    expect(await available(MEMBER)).toBe(5000);
   });
 
   it("completes the order atomically: voucher, balance and points move in the ledger", async () => {
@@ -181,10 +199,10 @@ describe("checkout scenario", () => {
       points_earned: 63,
       voucher_total: 1000,
     });
-    expect(await settlement.balanceOf(acc.balance(MEMBER))).toBe(0);
+    expect(await available(MEMBER)).toBe(0);
     expect(await settlement.balanceOf(acc.voucher(VOUCHER))).toBe(0);
-    expect(await settlement.balanceOf(acc.points(MEMBER))).toBe(63);
-    expect(await settlement.balanceOf(acc.sales)).toBe(6000);
+    expect(await points(MEMBER)).toBe(63);
+    expect(await settlement.balanceOf(acc.sales)).toBe(1000);
 
     // A retry with the same key replays; the same client order id without the key returns the same order.
     const replay = await t.app.inject({ method: "POST", url: "/v1/checkout/orders", headers, payload });
@@ -198,7 +216,7 @@ describe("checkout scenario", () => {
     });
     expect(again.statusCode).toBe(201);
     expect(json<OrderBody>(again).id).toBe(order.id);
-    expect(await settlement.balanceOf(acc.sales)).toBe(6000);
+    expect(await settlement.balanceOf(acc.sales)).toBe(1000);
     expectProblem(
       await t.app.inject({
         method: "POST",
@@ -239,7 +257,7 @@ describe("checkout scenario", () => {
       "quote_changed",
     ) as unknown as { quote: { total: number } };
     expect(refused.quote.total).toBe(5700 + 2000); // now the 5% member discount is the best
-    expect(await settlement.balanceOf(acc.balance(GOLD))).toBe(10000);
+    expect(await available(GOLD)).toBe(10000);
     await t.app.inject({ method: "POST", url: `/v1/benefits/${memberDay}/activate`, headers: tenant.auth });
   });
 
@@ -254,7 +272,7 @@ describe("checkout scenario", () => {
       422,
       "voucher_not_usable",
     );
-    expect(await settlement.balanceOf(acc.balance(GOLD))).toBe(10000);
+    expect(await available(GOLD)).toBe(10000);
   });
 
   it("refunds the order: points back, voucher restored, balance returned; once only", async () => {
@@ -266,9 +284,9 @@ describe("checkout scenario", () => {
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(json<OrderBody>(res).status).toBe("refunded");
-    expect(await settlement.balanceOf(acc.balance(MEMBER))).toBe(5000);
+    expect(await available(MEMBER)).toBe(5000);
     expect(await settlement.balanceOf(acc.voucher(VOUCHER))).toBe(1000);
-    expect(await settlement.balanceOf(acc.points(MEMBER))).toBe(0);
+    expect(await points(MEMBER)).toBe(0);
     expect(await settlement.balanceOf(acc.sales)).toBe(0);
     expectProblem(
       await t.app.inject({
@@ -318,7 +336,7 @@ describe("checkout scenario", () => {
       });
       return json<{ id: string }>(res).id;
     })();
-    await settlement.addWallet(RICH, 10000);
+    await topUp(RICH, 10000);
     const one = { sku: "latte", category: "stored_value", quantity: 1, unit_price: 3000 };
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
@@ -340,7 +358,7 @@ describe("checkout scenario", () => {
     const paid = results.map((r) => json<OrderBody>(r).balance_amount);
     expect(paid.reduce((a, b) => a + b, 0)).toBe(10000);
     expect(paid.every((p) => p >= 0 && p <= 3000)).toBe(true);
-    expect(await settlement.balanceOf(acc.balance(RICH))).toBe(0);
+    expect(await available(RICH)).toBe(0);
 
     const same = { member_id: RICH, channel: "ONLINE", lines: [one], client_order_id: "web-dup" };
     const dup = await Promise.all(
@@ -351,8 +369,8 @@ describe("checkout scenario", () => {
     const ids = new Set(dup.map((r) => json<OrderBody>(r).id));
     expect(dup.every((r) => r.statusCode === 201)).toBe(true);
     expect(ids.size).toBe(1);
-    const points = await settlement.balanceOf(acc.points(RICH));
-    expect(points).toBe(6 * 30 + 30); // six orders and the duplicated one, once
+    const earned = await points(RICH);
+    expect(earned).toBe(6 * 30 + 30); // six orders and the duplicated one, once
   });
 
   it("a card-extension benefit extends the card once, on the order that reaches the yearly spending", async () => {
@@ -369,7 +387,6 @@ describe("checkout scenario", () => {
     });
     const id = json<{ id: string }>(res).id;
     const expiresBefore = json<{ card_expires_at: string }>(res).card_expires_at;
-    await settlement.addWallet(id, 0);
     const line = { sku: "bag", category: "stored_value", quantity: 1, unit_price: 6000 };
     const buy = (n: number) =>
       t.app.inject({
