@@ -46,6 +46,7 @@ import {
 import { searchMembers } from "./search-members.js";
 import { updateMember } from "./update-member.js";
 import "./members.errors.js";
+import "./members.files.js";
 
 definePermissions({
   "members.read": ALL_STAFF,

@@ -8,7 +8,7 @@
  */
 import type { Insertable } from "kysely";
 import type { AppDeps } from "../../app-types.js";
-import type { Tx } from "../../db/database.js";
+import { appendRow, type Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
@@ -75,13 +75,7 @@ export async function withinTransaction<T>(
     getAccount: (id) => ledger.getAccount(id),
   };
   const value = await fn(uow);
-  for (const [table, row] of rows) {
-    // biome-ignore lint/suspicious/noExplicitAny: one generic insert per appended row.
-    await trx
-      .insertInto(table)
-      .values(row as any)
-      .execute();
-  }
+  for (const [table, row] of rows) await appendRow(trx, table, row);
   return value;
 }
 

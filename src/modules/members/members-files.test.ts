@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import {
+  createFileJob,
+  type FileDeps,
+  getFileJob,
+  runFileJob,
+  saveUpload,
+} from "../../platform/files/file-jobs.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+let files: FileDeps;
+const now = () => t.clock.now();
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+  files = { db: t.deps.db, dataDir: await mkdtemp(path.join(os.tmpdir(), "vouchsafe-members-")) };
+  await t.app.inject({
+    method: "POST",
+    url: "/v1/card-plans",
+    headers: tenant.auth,
+    payload: {
+      code: "standard",
+      name: "Standard",
+      validity: { kind: "permanent" },
+      tiers: [{ code: "gold", name: "Gold", rank: 1 }],
+    },
+  });
+  await t.app.inject({
+    method: "POST",
+    url: "/v1/member-tags",
+    headers: tenant.auth,
+    payload: { code: "vip", name: "VIP" },
+  });
+});
+afterAll(async () => {
+  await t?.close();
+  if (files) await rm(files.dataDir, { recursive: true, force: true });
+});
+
+async function importCsv(csv: string) {
+  const tenantId = tenant.tenantId;
+  const job = await t.deps.db.tenantTx(tenantId, (trx) =>
+    createFileJob(trx, tenantId, { kind: "import", type: "members", format: "csv", createdBy: "k" }, now()),
+  );
+  const saved = await saveUpload(files.dataDir, tenantId, job.id, "csv", Readable.from([Buffer.from(csv)]));
+  await t.deps.db.tenantTx(tenantId, (trx) =>
+    trx
+      .updateTable("file_jobs")
+      .set({ file_path: saved.relative, file_size: saved.size })
+      .where("id", "=", job.id)
+      .execute(),
+  );
+  await runFileJob(files, tenantId, job.id, now);
+  return t.deps.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, job.id));
+}
+
+describe("member import through the import machinery", () => {
+  it("refuses the file with each bad row named, then imports a good one", async () => {
+    const bad = await importCsv(
+      "name,external_ref,tier,tags,birthday\nAda,r1,gold,vip,03-15\nBob,r1,diamond,,13-01\n,r3,,nope,\n",
+    );
+    expect(bad.status).toBe("failed");
+    const errors = bad.errors as { row: number; column: string }[];
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ row: 3, column: "birthday" }),
+        expect.objectContaining({ row: 4, column: "name" }),
+      ]),
+    );
+    const none = json<{ data: unknown[] }>(
+      await t.app.inject({ method: "GET", url: "/v1/members", headers: tenant.auth }),
+    );
+    expect(none.data).toHaveLength(0);
+
+    const refs = await importCsv("name,external_ref,tier,tags\nAda,r1,gold,vip\nBob,r1,,\n");
+    expect(refs.status).toBe("failed");
+    expect(refs.errors).toEqual([expect.objectContaining({ row: 3, column: "external_ref" })]);
+
+    const good = await importCsv("name,external_ref,tier,tags,student\nAda,r1,gold,vip,yes\nBob,r2,,,no\n");
+    expect(good.status, JSON.stringify(good.errors)).toBe("succeeded");
+    const all = json<{ data: { name: string; tier: string | null; tags: string[]; student: boolean }[] }>(
+      await t.app.inject({ method: "GET", url: "/v1/members?q=r", headers: tenant.auth }),
+    );
+    expect(all.data.map((m) => [m.name, m.tier, m.tags, m.student])).toEqual([
+      ["Ada", "gold", ["vip"], true],
+      ["Bob", null, [], false],
+    ]);
+  });
+});
