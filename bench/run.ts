@@ -235,7 +235,10 @@ async function main() {
   const started = Date.now();
   const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-bench-"));
   const pgbench = findPgbench();
-  say(`ledger-bench: ${QUICK ? "quick" : "full"} run; pgbench at ${pgbench}; ${os.cpus().length} CPUs`);
+  const loadBefore = os.loadavg()[0]!;
+  say(
+    `ledger-bench: ${QUICK ? "quick" : "full"} run; pgbench at ${pgbench}; ${os.cpus().length} CPUs; load average ${loadBefore.toFixed(1)}`,
+  );
   const port = await freePort();
   const pgHandle = await startEmbeddedPostgres({ clusterDir: path.join(temp, "pg"), port, durable: true });
   let server: Server | undefined;
@@ -296,12 +299,15 @@ async function main() {
     say("running our hot-account workload ...");
     const hot = only && only !== "hot" ? none : await load({ hot: "bench-hot" });
     say(`running bulk: ${BULK_TOTAL} transfers in batches of ${BULK_BATCH} ...`);
-    const bulk = await load({
-      mode: "batch",
-      total: BULK_TOTAL,
-      batchSize: BULK_BATCH,
-      clients: BULK_CLIENTS,
-    });
+    const bulk =
+      only && only !== "bulk"
+        ? none
+        : await load({
+            mode: "batch",
+            total: BULK_TOTAL,
+            batchSize: BULK_BATCH,
+            clients: BULK_CLIENTS,
+          });
     const rssMb = server.maxRssMb();
 
     const verify = (await (await fetch(`${server.url}/v1/ledger/verify`, { headers: auth })).json()) as {
@@ -350,6 +356,8 @@ async function main() {
       at: new Date().toISOString(),
       quick: QUICK,
       cpus: os.cpus().length,
+      /** Other work on the machine skews every figure: the 1-minute load average before and after. */
+      load_average: [loadBefore, os.loadavg()[0]!],
       node: process.version,
       seconds_per_workload: SECONDS,
       warmup_seconds: WARMUP_SECONDS,

@@ -305,6 +305,8 @@ export async function verifyLedger(db: Database, tenantId: string): Promise<Veri
     .setAccessMode("read only")
     .execute(async (trx) => {
       await setTenant(trx, tenantId);
+      // Whole-journal scans: hash joins, never a nested loop the planner may pick on stale statistics.
+      await sql`set local enable_nestloop = off`.execute(trx);
       const journal = await sql<{
         account_id: string;
         dp: string;
