@@ -329,6 +329,8 @@ async function main() {
       at: new Date().toISOString(),
       quick: QUICK,
       cpus: os.cpus().length,
+      /** Other work on the machine during the run (1-minute load average at the end). */
+      load_average: Number(os.loadavg()[0]!.toFixed(2)),
       in_process_quotes_per_s: Math.round(local.quotesPerS),
       http_clients: CLIENTS,
       http_quotes_per_s: Math.round(http.quotesPerS),
