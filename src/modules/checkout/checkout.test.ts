@@ -195,6 +195,40 @@ describe("orders with the default settlement", () => {
     expect(await balance()).toMatchObject({ principal: 4000, bonus: 1000, available: 5000, points: 0 });
   });
 
+  it("with the rest paid online, the balance part is held until the online payment settles", async () => {
+    const buyer = json<{ id: string }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/members",
+        headers: tenant.auth,
+        payload: { name: "Web", tier: "gold" },
+      }),
+    ).id;
+    await t.app.inject({
+      method: "POST",
+      url: `/v1/members/${buyer}/top-ups`,
+      headers: tenant.auth,
+      payload: { amount: 1000, reason: "cash" },
+    });
+    const res = await order({
+      member_id: buyer,
+      channel: "ONLINE",
+      lines,
+      pay_with_balance: true,
+      rest_paid: "online",
+      client_order_id: "web-online-1",
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(json<{ balance_amount: number; remaining_payable: number }>(res)).toMatchObject({
+      balance_amount: 1000,
+      remaining_payable: 4600,
+    });
+    const wallet = json<{ held: number; available: number }>(
+      await t.app.inject({ url: `/v1/members/${buyer}/balance`, headers: tenant.auth }),
+    );
+    expect(wallet).toMatchObject({ held: 1000, available: 0 });
+  });
+
   it("refuses (503) an order naming a voucher until member vouchers exist; nothing written", async () => {
     expectProblem(
       await order({
