@@ -1,10 +1,12 @@
+import type { Insertable } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { OrgUnitsTable } from "../../db/schema.js";
 import { statement } from "../../ledger/index.js";
 import { DomainError } from "../../shared/errors.js";
+import { newId } from "../../shared/ids.js";
 import { recordAudit } from "../audit/audit.js";
 import { systemActor } from "../auth/actor.js";
 import { lockTree, ORG_UNIT_KINDS } from "../org/org-units.js";
-import { insertOrgUnit } from "../tenants.js";
 import type { RowError } from "./files.schema.js";
 import { registerExport, registerImport } from "./registry.js";
 
@@ -234,24 +236,33 @@ registerImport<OrgUnitImport>({
     const root = units.find((u) => u.parent_id === null);
     if (!root) throw new Error("the tenant has no root org unit");
     const byCode = new Map(units.filter((u) => u.code).map((u) => [u.code!, { id: u.id, path: u.path }]));
+    // Paths are computed here (parents come first in the file), so rows go in set-based batches.
+    let batch: Insertable<OrgUnitsTable>[] = [];
+    const flush = async () => {
+      if (batch.length > 0) await trx.insertInto("org_units").values(batch).execute();
+      batch = [];
+    };
     for (const { value } of rows) {
       const parent = value.parent_code ? byCode.get(value.parent_code) : { id: root.id, path: root.path };
       // Skipped rows' children have no parent: leave them out as well.
       if (!parent) continue;
-      const created = await insertOrgUnit(
-        trx,
-        tenantId,
-        {
-          parentId: parent.id,
-          parentPath: parent.path,
-          kind: value.kind,
-          name: value.name,
-          code: value.code,
-        },
-        now,
-      );
-      byCode.set(value.code, created);
+      const id = newId("org");
+      const unitPath = `${parent.path}${id}/`;
+      batch.push({
+        tenant_id: tenantId,
+        id,
+        parent_id: parent.id,
+        kind: value.kind,
+        name: value.name,
+        code: value.code,
+        path: unitPath,
+        created_at: now,
+        updated_at: now,
+      });
+      byCode.set(value.code, { id, path: unitPath });
+      if (batch.length >= 1000) await flush();
     }
+    await flush();
     await recordAudit(
       trx,
       systemActor(tenantId, `import:${jobId}`),
