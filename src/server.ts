@@ -61,6 +61,8 @@ async function main() {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // Work cut short by the shutdown may reject late; that must not turn a clean stop into a crash.
+    process.on("unhandledRejection", (reason) => say(`during shutdown: ${String(reason)}`));
     say(`\n${signal}: finishing in-flight requests and stopping`);
     clearInterval(pruner);
     // Closing the server stops new connections and waits for in-flight requests.

@@ -44,7 +44,7 @@ describe("npm start on the embedded PostgreSQL", () => {
     const saved = JSON.parse(await readFile(path.join(dataDir, "demo-credentials.json"), "utf8"));
     expect(saved.tenant_id).toBe(tenantBody.id);
 
-    expect(await first.stop("SIGTERM")).toBe(0);
+    expect(await first.stop("SIGTERM"), first.output()).toBe(0);
     expect(first.output()).toContain("Stopped.");
     expect(postmasterRunning(dataDir)).toBe(false);
 
@@ -72,7 +72,7 @@ describe("npm start on the embedded PostgreSQL", () => {
     });
     expect(((await own.json()) as { id: string }).id).toBe(created.tenant_id);
 
-    expect(await second.stop("SIGINT")).toBe(0);
+    expect(await second.stop("SIGINT"), second.output()).toBe(0);
     expect(postmasterRunning(dataDir)).toBe(false);
   }, 120_000);
 });
