@@ -34,8 +34,6 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
     available: balances.available,
     threshold,
   });
-  const actor = systemActor(account.tenant_id, "deposits.breaker");
-
   if (decision === "suspend") {
     const suspended = await trx
       .updateTable("deposit_campaigns")
@@ -45,34 +43,8 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
       .where("status", "in", ["not_started", "running"])
       .returning("id")
       .execute();
-    await setBreaker(trx, account, true, now);
-    const ids = suspended.map((c) => c.id);
-    await emitDepositEvent(
-      trx,
-      account,
-      "deposit.campaigns_suspended",
-      { available: balances.available, threshold, campaign_ids: ids },
-      now,
-    );
-    await recordAudit(
-      trx,
-      actor,
-      {
-        action: "deposit_account.campaigns_suspended",
-        targetType: "deposit_account",
-        targetId: account.id,
-        summary: { available: balances.available, threshold, campaign_ids: ids },
-      },
-      now,
-    );
     notices.push(
-      await recordNotice(
-        trx,
-        account,
-        "suspended",
-        { available: balances.available, threshold, count: ids.length },
-        now,
-      ),
+      await breakerChanged(trx, account, "suspended", suspended, balances.available, threshold, now),
     );
   } else if (decision === "resume") {
     const campaigns = await trx
@@ -91,34 +63,8 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
         .where("id", "=", c.id)
         .execute();
     }
-    await setBreaker(trx, account, false, now);
-    const ids = campaigns.map((c) => c.id);
-    await emitDepositEvent(
-      trx,
-      account,
-      "deposit.campaigns_resumed",
-      { available: balances.available, threshold, campaign_ids: ids },
-      now,
-    );
-    await recordAudit(
-      trx,
-      actor,
-      {
-        action: "deposit_account.campaigns_resumed",
-        targetType: "deposit_account",
-        targetId: account.id,
-        summary: { available: balances.available, threshold, campaign_ids: ids },
-      },
-      now,
-    );
     notices.push(
-      await recordNotice(
-        trx,
-        account,
-        "resumed",
-        { available: balances.available, threshold, count: ids.length },
-        now,
-      ),
+      await breakerChanged(trx, account, "resumed", campaigns, balances.available, threshold, now),
     );
   }
 
@@ -145,7 +91,17 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
   return notices;
 }
 
-async function setBreaker(trx: Tx, account: AccountRow, tripped: boolean, now: Date): Promise<void> {
+/** Records a breaker change: the account's flag, the webhook event, the audit entry, the notice. */
+async function breakerChanged(
+  trx: Tx,
+  account: AccountRow,
+  kind: "suspended" | "resumed",
+  campaigns: { id: string }[],
+  available: number,
+  threshold: number,
+  now: Date,
+): Promise<PendingNotice> {
+  const tripped = kind === "suspended";
   await trx
     .updateTable("deposit_accounts")
     .set({ breaker_tripped: tripped, breaker_changed_at: now, updated_at: now })
@@ -153,6 +109,21 @@ async function setBreaker(trx: Tx, account: AccountRow, tripped: boolean, now: D
     .where("id", "=", account.id)
     .execute();
   account.breaker_tripped = tripped;
+  const ids = campaigns.map((c) => c.id);
+  const summary = { available, threshold, campaign_ids: ids };
+  await emitDepositEvent(trx, account, `deposit.campaigns_${kind}`, summary, now);
+  await recordAudit(
+    trx,
+    systemActor(account.tenant_id, "deposits.breaker"),
+    {
+      action: `deposit_account.campaigns_${kind}`,
+      targetType: "deposit_account",
+      targetId: account.id,
+      summary,
+    },
+    now,
+  );
+  return recordNotice(trx, account, kind, { available, threshold, count: ids.length }, now);
 }
 
 /** Moves campaigns the breaker does not hold along their schedule (not started → running → ended). */

@@ -136,8 +136,8 @@ export async function recordNotice(
 }
 
 /** The notifier, when the process has one (server, worker); tests may pass their own. */
-export function notifierOf(deps: AppDeps): Notifier | undefined {
-  return (deps as AppDeps & { notifier?: Notifier }).notifier;
+export function notifierOf(deps: Pick<AppDeps, "notifier">): Notifier | undefined {
+  return deps.notifier;
 }
 
 /** Delivers committed notices: every email, every phone and the opener's inbox. Never throws. */

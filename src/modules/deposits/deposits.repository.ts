@@ -1,8 +1,9 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
+import { pageLimit } from "../../platform/http/pagination.js";
 import { DomainError } from "../../shared/errors.js";
 
 export const ACCOUNT_STATUSES = [
@@ -357,4 +358,31 @@ export function assertPlatform(actor: Actor): void {
   if (actor.orgUnitPath !== null) {
     throw new DomainError("forbidden", "Only the platform's tenant-wide staff can do this");
   }
+}
+
+type AccountRecordTable = "deposit_topups" | "deposit_withdrawals" | "deposit_invoice_requests";
+
+/** One page of an account's records of one kind (top-ups, withdrawals, invoices), newest first. */
+export async function accountRecords<T extends AccountRecordTable>(
+  trx: Tx,
+  actor: Actor,
+  accountId: string,
+  table: T,
+  query: { limit?: number; starting_after?: string; status?: string },
+): Promise<{ rows: Selectable<DB[T]>[]; limit: number }> {
+  const account = await loadAccount(trx, actor, accountId);
+  const limit = pageLimit(query.limit);
+  // The three tables share the columns used here; Kysely needs one of them to type the query.
+  let q = trx
+    .selectFrom(table as AccountRecordTable as "deposit_topups")
+    .selectAll()
+    .where("tenant_id", "=", account.tenant_id)
+    .where("account_id", "=", account.id);
+  if (query.status) q = q.where("status", "=", query.status as never);
+  if (query.starting_after) q = q.where("id", "<", query.starting_after);
+  const rows = await q
+    .orderBy("id", "desc")
+    .limit(limit + 1)
+    .execute();
+  return { rows: rows as unknown as Selectable<DB[T]>[], limit };
 }

@@ -36,6 +36,7 @@ import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notic
 import {
   ACCOUNT_STATUSES,
   type AccountRow,
+  accountRecords,
   assertPlatform,
   BANK_RECORD_STATUSES,
   type BankRecordRow,
@@ -771,23 +772,14 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
     async (request) =>
       db.tenantTx(request.actor.tenantId, async (trx) => {
-        const account = await loadAccount(trx, request.actor, request.params.id);
-        const limit = pageLimit(request.query.limit);
-        let q = trx
-          .selectFrom("deposit_topups")
-          .selectAll()
-          .where("tenant_id", "=", account.tenant_id)
-          .where("account_id", "=", account.id);
-        if (request.query.status) q = q.where("status", "=", request.query.status);
-        if (request.query.starting_after) q = q.where("id", "<", request.query.starting_after);
-        return toPage(
-          await q
-            .orderBy("id", "desc")
-            .limit(limit + 1)
-            .execute(),
-          limit,
-          serializeTopup,
+        const { rows, limit } = await accountRecords(
+          trx,
+          request.actor,
+          request.params.id,
+          "deposit_topups",
+          request.query,
         );
+        return toPage(rows, limit, serializeTopup);
       }),
   );
 
@@ -1265,23 +1257,14 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
     async (request) =>
       db.tenantTx(request.actor.tenantId, async (trx) => {
-        const account = await loadAccount(trx, request.actor, request.params.id);
-        const limit = pageLimit(request.query.limit);
-        let q = trx
-          .selectFrom("deposit_withdrawals")
-          .selectAll()
-          .where("tenant_id", "=", account.tenant_id)
-          .where("account_id", "=", account.id);
-        if (request.query.status) q = q.where("status", "=", request.query.status);
-        if (request.query.starting_after) q = q.where("id", "<", request.query.starting_after);
-        return toPage(
-          await q
-            .orderBy("id", "desc")
-            .limit(limit + 1)
-            .execute(),
-          limit,
-          serializeWithdrawal,
+        const { rows, limit } = await accountRecords(
+          trx,
+          request.actor,
+          request.params.id,
+          "deposit_withdrawals",
+          request.query,
         );
+        return toPage(rows, limit, serializeWithdrawal);
       }),
   );
 

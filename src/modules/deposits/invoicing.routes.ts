@@ -13,7 +13,13 @@ import {
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
-import { INVOICE_STATUSES, loadAccount, loadSettings, PROFILE_STATUSES } from "./deposits.repository.js";
+import {
+  accountRecords,
+  INVOICE_STATUSES,
+  loadAccount,
+  loadSettings,
+  PROFILE_STATUSES,
+} from "./deposits.repository.js";
 import { Entry, serializeEntry } from "./deposits.serialize.js";
 import {
   type AddressRow,
@@ -435,23 +441,14 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     },
     async (request) =>
       db.tenantTx(request.actor.tenantId, async (trx) => {
-        const account = await loadAccount(trx, request.actor, request.params.id);
-        const limit = pageLimit(request.query.limit);
-        let q = trx
-          .selectFrom("deposit_invoice_requests")
-          .selectAll()
-          .where("tenant_id", "=", account.tenant_id)
-          .where("account_id", "=", account.id);
-        if (request.query.status) q = q.where("status", "=", request.query.status);
-        if (request.query.starting_after) q = q.where("id", "<", request.query.starting_after);
-        return toPage(
-          await q
-            .orderBy("id", "desc")
-            .limit(limit + 1)
-            .execute(),
-          limit,
-          serializeRequest,
+        const { rows, limit } = await accountRecords(
+          trx,
+          request.actor,
+          request.params.id,
+          "deposit_invoice_requests",
+          request.query,
         );
+        return toPage(rows, limit, serializeRequest);
       }),
   );
 

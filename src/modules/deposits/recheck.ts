@@ -17,10 +17,10 @@ const PAGE = 100;
  * account is checked in its own transaction, under its row lock and the ledger's.
  */
 export async function recheckTenant(
-  deps: Pick<AppDeps, "db" | "ledger">,
+  deps: Pick<AppDeps, "db" | "ledger" | "notifier">,
   tenantId: string,
   now: Date,
-  notifier = notifierOf(deps as AppDeps),
+  notifier = notifierOf(deps),
 ): Promise<{ checked: number; notices: PendingNotice[] }> {
   let after = "";
   let checked = 0;
