@@ -229,6 +229,60 @@ describe("orders with the default settlement", () => {
     expect(wallet).toMatchObject({ held: 1000, available: 0 });
   });
 
+  it("a refund whose points were already spent is refused whole: nothing moves", async () => {
+    const buyer = json<{ id: string }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/members",
+        headers: tenant.auth,
+        payload: { name: "Spender", tier: "gold" },
+      }),
+    ).id;
+    await t.app.inject({
+      method: "POST",
+      url: `/v1/members/${buyer}/top-ups`,
+      headers: tenant.auth,
+      payload: { amount: 9000, reason: "cash" },
+    });
+    const placed = json<{ id: string; points_earned: number }>(
+      await order({
+        member_id: buyer,
+        channel: "POS",
+        lines,
+        pay_with_balance: true,
+        client_order_id: "spent-1",
+      }),
+    );
+    expect(placed.points_earned).toBe(56);
+    const spend = await t.app.inject({
+      method: "POST",
+      url: `/v1/members/${buyer}/points`,
+      headers: tenant.auth,
+      payload: { operation: "spend", points: 50, reason: "gift" },
+    });
+    expect(spend.statusCode, spend.body).toBe(201);
+    const wallet = async () =>
+      json<{ available: number; points: number }>(
+        await t.app.inject({ url: `/v1/members/${buyer}/balance`, headers: tenant.auth }),
+      );
+    const before = await wallet();
+    expectProblem(
+      await t.app.inject({
+        method: "POST",
+        url: `/v1/checkout/orders/${placed.id}/refund`,
+        headers: tenant.auth,
+        payload: {},
+      }),
+      422,
+      "insufficient_points",
+    );
+    expect(await wallet()).toEqual(before);
+    const got = json<{ status: string }>(
+      await t.app.inject({ url: `/v1/checkout/orders/${placed.id}`, headers: tenant.auth }),
+    );
+    expect(got.status).toBe("completed");
+  });
+
   it("refuses (503) an order naming a voucher until member vouchers exist; nothing written", async () => {
     expectProblem(
       await order({
