@@ -284,7 +284,17 @@ describe("imports and exports API", () => {
 });
 
 describe("jobs API", () => {
-  it("answers 503 where no job queue runs", async () => {
-    expectProblem(await t.app.inject({ url: "/v1/jobs/failed", headers: a.auth }), 503, "jobs_unavailable");
+  it("lists failed jobs even where no job runner runs (none yet) and refuses an unknown retry", async () => {
+    const list = await t.app.inject({ url: "/v1/jobs/failed", headers: a.auth });
+    expect(json(list)).toEqual({ object: "list", data: [], has_more: false });
+    expectProblem(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/jobs/00000000-0000-0000-0000-000000000000/retry",
+        headers: a.auth,
+      }),
+      404,
+      "job_not_found",
+    );
   });
 });

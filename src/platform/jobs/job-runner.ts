@@ -174,15 +174,7 @@ export class JobRunner {
 
   /** Failed jobs whose data names this tenant (pass null for every tenant), newest first. */
   async failedJobs(tenantId: string | null, limit = MAX_FAILED_LIST): Promise<FailedJob[]> {
-    const rows = await this.boss.getDb().executeSql(
-      `select id, name, data, output, retry_count, created_on, completed_on
-         from pgboss.job
-        where state = 'failed' and ($1::text is null or data->>'tenantId' = $1)
-        order by completed_on desc nulls last, id
-        limit $2`,
-      [tenantId, Math.min(limit, MAX_FAILED_LIST)],
-    );
-    return rows.rows.map(toFailedJob);
+    return listFailedJobs(this.boss.getDb(), tenantId, limit);
   }
 
   async getJob(name: string, id: string) {
@@ -191,21 +183,45 @@ export class JobRunner {
 
   /** Puts a failed job back in the queue; false when no failed job of this tenant has that id. */
   async retry(tenantId: string | null, id: string): Promise<boolean> {
-    const found = await this.boss.getDb().executeSql(
-      `select name from pgboss.job
-        where id = $1::uuid and state = 'failed' and ($2::text is null or data->>'tenantId' = $2)`,
-      [id, tenantId],
-    );
-    const name = found.rows[0]?.name as string | undefined;
-    if (!name) return false;
-    await this.boss.retry(name, id);
-    return true;
+    return retryFailedJob(this.boss.getDb(), tenantId, id);
   }
 
   /** For tests and the admin API: counts by state of one queue. */
   async queueSize(name: string): Promise<number> {
     return this.boss.getQueueSize(name);
   }
+}
+
+/**
+ * Failed jobs whose data names this tenant (null: every tenant), newest first. Plain SQL on
+ * pg-boss's tables (installed by migration), so the admin API answers in processes that
+ * run no job runner too.
+ */
+export async function listFailedJobs(
+  db: PgBoss.Db,
+  tenantId: string | null,
+  limit = MAX_FAILED_LIST,
+): Promise<FailedJob[]> {
+  const rows = await db.executeSql(
+    `select id, name, data, output, retry_count, created_on, completed_on
+       from pgboss.job
+      where state = 'failed' and ($1::text is null or data->>'tenantId' = $1)
+      order by completed_on desc nulls last, id
+      limit $2`,
+    [tenantId, Math.min(limit, MAX_FAILED_LIST + 1)],
+  );
+  return rows.rows.map(toFailedJob);
+}
+
+/** What pg-boss's `retry` does (state retry, one more attempt allowed), confined to the tenant. */
+export async function retryFailedJob(db: PgBoss.Db, tenantId: string | null, id: string): Promise<boolean> {
+  const result = await db.executeSql(
+    `update pgboss.job set state = 'retry', retry_limit = retry_limit + 1
+      where id = $1::uuid and state = 'failed' and ($2::text is null or data->>'tenantId' = $2)
+      returning id`,
+    [id, tenantId],
+  );
+  return result.rows.length > 0;
 }
 
 function toFailedJob(row: Record<string, unknown>): FailedJob {
@@ -222,7 +238,7 @@ function toFailedJob(row: Record<string, unknown>): FailedJob {
 }
 
 /** Lets pg-boss write its job row through one of our transactions (enqueue atomically). */
-function txExecutor(trx: Tx): PgBoss.Db {
+export function txExecutor(trx: Tx): PgBoss.Db {
   return {
     executeSql: async (text: string, values: unknown[]) => {
       const result = await trx.executeQuery(CompiledQuery.raw(text, values));

@@ -1,13 +1,12 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import { DomainError, registerErrorStatuses } from "../../shared/errors.js";
+import { DomainError } from "../../shared/errors.js";
 import { definePermissions, MANAGERS } from "../auth/permissions.js";
 import { requireTenantWide } from "../events/events.routes.js";
 import { errorResponses, Obj, Timestamp } from "../http/schemas.js";
-import { MAX_FAILED_LIST } from "./job-runner.js";
+import { listFailedJobs, MAX_FAILED_LIST, retryFailedJob, txExecutor } from "./job-runner.js";
 
 definePermissions({ "jobs.manage": MANAGERS });
-registerErrorStatuses({ jobs_unavailable: 503 });
 
 const FailedJob = Type.Object(
   {
@@ -27,10 +26,11 @@ const JobIdParam = Type.String({ pattern: "^[0-9a-fA-F-]{36}$" });
 
 /** Admin view of the tenant's background jobs that failed after all their retries. */
 export async function jobsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
-  const runner = () => {
-    if (!deps.jobs) throw new DomainError("jobs_unavailable", "The job queue is not running in this process");
-    return deps.jobs;
-  };
+  // pg-boss's tables are read through a system transaction (the app role may not see them).
+  const failed = (tenantId: string, limit: number) =>
+    deps.db.systemTx((trx) => listFailedJobs(txExecutor(trx), tenantId, limit));
+  const retry = (tenantId: string, id: string) =>
+    deps.db.systemTx((trx) => retryFailedJob(txExecutor(trx), tenantId, id));
 
   app.get(
     "/v1/jobs/failed",
@@ -48,14 +48,14 @@ export async function jobsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
             data: Type.Array(FailedJob),
             has_more: Type.Boolean(),
           }),
-          ...errorResponses(503),
+          ...errorResponses(),
         },
       },
     },
     async (request) => {
       requireTenantWide(request.actor);
       const limit = request.query.limit ?? 50;
-      const jobs = await runner().failedJobs(request.actor.tenantId, limit + 1);
+      const jobs = await failed(request.actor.tenantId, limit + 1);
       return {
         object: "list" as const,
         has_more: jobs.length > limit,
@@ -79,13 +79,13 @@ export async function jobsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         params: Obj({ id: JobIdParam }),
         response: {
           202: Type.Object({ id: Type.String(), status: Type.Literal("retry") }),
-          ...errorResponses(503),
+          ...errorResponses(),
         },
       },
     },
     async (request, reply) => {
       requireTenantWide(request.actor);
-      const retried = await runner().retry(request.actor.tenantId, request.params.id);
+      const retried = await retry(request.actor.tenantId, request.params.id);
       if (!retried) throw new DomainError("job_not_found", "No failed job of this tenant has that id");
       reply.code(202);
       return { id: request.params.id, status: "retry" as const };
