@@ -118,6 +118,11 @@ async function createFixtures() {
     `Protected key ${TAG}`,
   );
 
+  const member = await post("/v1/members", { name: `Protected member ${TAG}`, org_unit_id: zone.id });
+  // No balance yet: the ledger's own list routes are tenant-wide (a scoped key would list its accounts).
+  names.push(`Protected member ${TAG}`);
+  collections.set("/v1/members", member.id);
+  fieldIds.set("member_id", member.id);
   collections.set("/v1/org-units", units.store!);
   collections.set("/v1/store-groups", group.id);
   collections.set("/v1/users", user.id);
@@ -140,7 +145,7 @@ async function createFixtures() {
   })) {
     fieldIds.set(field, id);
   }
-  const ids = [zone.id, ...Object.values(units), group.id, user.id, key.id];
+  const ids = [zone.id, ...Object.values(units), group.id, user.id, key.id, member.id];
   return { ids, names };
 }
 

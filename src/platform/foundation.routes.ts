@@ -4,7 +4,7 @@ import { DomainError } from "../shared/errors.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
 import { type ApiKeyRecord, createApiKey, revokeApiKey } from "./auth/api-keys.js";
-import { signMemberToken } from "./auth/member-tokens.js";
+import { memberTokenGuard, signMemberToken } from "./auth/member-tokens.js";
 import { definePermissions } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
 import { pageLimit, toPage } from "./http/pagination.js";
@@ -370,6 +370,8 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
     async (request, reply) => {
       const actor = request.actor;
+      const guard = memberTokenGuard();
+      if (guard) await db.tenantTx(actor.tenantId, (trx) => guard(trx, actor, request.body.member_id));
       const ttl = request.body.ttl_seconds ?? deps.config.memberTokenTtlSeconds;
       const expMs = clock.now().getTime() + ttl * 1000;
       const token = signMemberToken(deps.config.signingSecret, {

@@ -33,7 +33,7 @@ export async function changeMemberTier(
 ): Promise<{ member: MemberRow; changed: boolean }> {
   const { actor } = ctx;
   const tenantId = actor.tenantId;
-  const member = assertMemberUsable(await findMember(trx, tenantId, memberId, { lock: true }), memberId);
+  const member = assertMemberUsable(await findMember(trx, tenantId, memberId, { lock: true }));
   assertInScope(actor, await orgUnitPath(trx, tenantId, member.org_unit_id), "member");
   const catalog = await loadCatalog(trx, tenantId);
   const card = resolveCard(catalog, input.card_plan, input.tier);

@@ -87,8 +87,8 @@ export async function createMember(
   return row;
 }
 
-export function assertMemberUsable(row: MemberRow | undefined, memberId: string): MemberRow {
-  if (!row) throw new DomainError("member_not_found", `Member ${memberId} not found`);
+export function assertMemberUsable(row: MemberRow | undefined): MemberRow {
+  if (!row) throw new DomainError("member_not_found", "Member not found");
   if (row.status === "closed") throw new DomainError("member_closed", "The member's account is closed");
   return row;
 }

@@ -35,7 +35,7 @@ export async function extendCard(
   }
   const tenantId = ctx.actor.tenantId;
   const member = await findMember(trx, tenantId, memberId, { lock: true });
-  if (!member) throw new DomainError("member_not_found", `Member ${memberId} not found`);
+  if (!member) throw new DomainError("member_not_found", "Member not found");
   if (!member.card_plan_id) throw new DomainError("member_has_no_card", "The member has no card to extend");
   if (member.card_expires_at === null) return member;
   const from = Math.max(member.card_expires_at.getTime(), now.getTime());

@@ -1,6 +1,7 @@
 /** The members module's public surface: other modules import only this file. */
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import { setMemberTokenGuard } from "../../platform/auth/member-tokens.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { DomainError } from "../../shared/errors.js";
 import type { MemberFacts } from "./audience.js";
@@ -47,7 +48,7 @@ export async function lockUsableMember(
     row !== undefined &&
     (actor.type !== "member" || actor.memberId === memberId) &&
     inScope(actor, row.org_unit_id ? await orgUnitPath(trx, actor.tenantId, row.org_unit_id) : null);
-  if (!row || !visible) throw new DomainError("member_not_found", `Member ${memberId} not found`);
+  if (!row || !visible) throw new DomainError("member_not_found", "Member not found");
   if (row.status === "closed") throw new DomainError("member_closed", "The member's account is closed");
   if (row.status === "frozen" && !options.allowFrozen) {
     throw new DomainError("member_frozen", "The member's account is frozen");
@@ -62,6 +63,12 @@ export async function findVisibleMember(trx: Tx, actor: Actor, memberId: string)
     row !== undefined &&
     (actor.type !== "member" || actor.memberId === memberId) &&
     inScope(actor, row.org_unit_id ? await orgUnitPath(trx, actor.tenantId, row.org_unit_id) : null);
-  if (!row || !visible) throw new DomainError("member_not_found", `Member ${memberId} not found`);
+  if (!row || !visible) throw new DomainError("member_not_found", "Member not found");
   return row;
 }
+
+// A member token names a member the caller may see. Ids of other shapes (the vouchers
+// module's customers) are not members of this module and pass unchecked.
+setMemberTokenGuard(async (trx, actor, memberId) => {
+  if (memberId.startsWith("mbr_")) await findVisibleMember(trx, actor, memberId);
+});

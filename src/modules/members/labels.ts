@@ -140,7 +140,7 @@ export async function changeLabelMembers(
     const found = new Set((await query.execute()).map((r) => r.id));
     const missing = all.filter((m) => !found.has(m));
     if (missing.length > 0) {
-      throw new DomainError("member_not_found", `Members not found: ${missing.slice(0, 10).join(", ")}`);
+      throw new DomainError("member_not_found", `${missing.length} of the members were not found`);
     }
   }
   const column = sql.ref(COLUMN[kind]);

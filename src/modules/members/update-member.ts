@@ -27,7 +27,7 @@ export async function updateMember(
   const { actor } = ctx;
   const tenantId = actor.tenantId;
   const before = await findMember(trx, tenantId, memberId, { lock: true });
-  if (!before) throw new DomainError("member_not_found", `Member ${memberId} not found`);
+  if (!before) throw new DomainError("member_not_found", "Member not found");
   assertInScope(actor, await orgUnitPath(trx, tenantId, before.org_unit_id), "member");
   if (before.status === "closed") throw new DomainError("member_closed", "The member's account is closed");
   if (input.org_unit_id !== undefined) {

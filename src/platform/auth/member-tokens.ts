@@ -1,4 +1,6 @@
+import type { Tx } from "../../db/database.js";
 import { DomainError } from "../../shared/errors.js";
+import type { Actor } from "./actor.js";
 import { hmacBase64Url, safeEqual } from "./secrets.js";
 
 /**
@@ -33,4 +35,19 @@ export function verifyMemberToken(secret: string, token: string, now: Date): Mem
     throw new DomainError("unauthenticated", "The member token has expired");
   }
   return claims;
+}
+
+/**
+ * How a member token's member is checked before the token is issued (it exists and the
+ * caller may see it). The members module registers it; the platform imports no module.
+ */
+export type MemberTokenGuard = (trx: Tx, actor: Actor, memberId: string) => Promise<void>;
+let memberGuard: MemberTokenGuard | null = null;
+
+export function setMemberTokenGuard(guard: MemberTokenGuard): void {
+  memberGuard = guard;
+}
+
+export function memberTokenGuard(): MemberTokenGuard | null {
+  return memberGuard;
 }
