@@ -120,6 +120,15 @@ describe("freeze, release, settle, settled refund", () => {
     expect(items.data).toContainEqual(
       expect.objectContaining({ id: answer.manual_item_id, kind: "freeze_failed", reference_id: "ORD-M" }),
     );
+    ok(
+      await call(w, w.finance, "POST", `/v1/deposit-manual-items/${answer.manual_item_id}/resolve`, {
+        note: "charged on the monthly invoice",
+      }),
+    );
+    const open = ok<{ data: { id: string }[] }>(
+      await call(w, w.finance, "GET", "/v1/deposit-manual-items?status=open"),
+    );
+    expect(open.data.map((d) => d.id)).not.toContain(answer.manual_item_id);
   });
 
   it("never lets 200 concurrent freezes drive available below zero and records arrears exactly", async () => {

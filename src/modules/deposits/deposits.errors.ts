@@ -29,6 +29,7 @@ export type DepositErrorCode =
   | "insufficient_available"
   | "withdrawal_not_found"
   | "withdrawal_state"
+  | "manual_item_not_found"
   | "too_many_contacts"
   | "too_many_addresses"
   | "address_not_found"

@@ -1360,6 +1360,66 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   );
 
   app.post(
+    "/v1/deposit-manual-items/:id/resolve",
+    {
+      config: { permission: "deposits.finance" },
+      schema: {
+        tags,
+        summary: "Mark a manual-handling item resolved (what was done goes in the note; audited)",
+        description:
+          "A failed payout is resolved by paying or rejecting its withdrawal, which resolves its item. " +
+          "A freeze that could not be taken is resolved here once handled outside (e.g. charged by invoice).",
+        params: AccountParams,
+        body: Obj({ note: Type.String({ minLength: 1, maxLength: 500 }) }),
+        response: {
+          200: Type.Object({ id: Type.String(), status: Type.Literal("resolved") }),
+          ...errorResponses(409),
+        },
+      },
+    },
+    async (request) => {
+      assertPlatform(request.actor);
+      const { tenantId } = request.actor;
+      return db.tenantTx(tenantId, async (trx) => {
+        const item = await trx
+          .selectFrom("deposit_manual_items")
+          .selectAll()
+          .where("tenant_id", "=", tenantId)
+          .where("id", "=", request.params.id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!item) throw new DomainError("manual_item_not_found", "Manual-handling item not found");
+        if (item.kind === "withdrawal_failed" && item.status === "open") {
+          throw new DomainError(
+            "withdrawal_state",
+            "Pay or reject the failed withdrawal; that resolves its item",
+          );
+        }
+        if (item.status === "open") {
+          await trx
+            .updateTable("deposit_manual_items")
+            .set({ status: "resolved", resolved_at: clock.now() })
+            .where("tenant_id", "=", tenantId)
+            .where("id", "=", item.id)
+            .execute();
+          await recordAudit(
+            trx,
+            context(request),
+            {
+              action: "deposit_manual_item.resolved",
+              targetType: "deposit_manual_item",
+              targetId: item.id,
+              summary: { kind: item.kind, reference_id: item.reference_id, note: request.body.note },
+            },
+            clock.now(),
+          );
+        }
+        return { id: item.id, status: "resolved" as const };
+      });
+    },
+  );
+
+  app.post(
     "/v1/deposit-checks",
     {
       config: { permission: "deposits.finance" },
