@@ -62,6 +62,25 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
+/** A new Gold member topped up with `amount` (cash at the desk). */
+async function goldMemberWithBalance(name: string, amount: number): Promise<string> {
+  const created = await t.app.inject({
+    method: "POST",
+    url: "/v1/members",
+    headers: tenant.auth,
+    payload: { name, tier: "gold" },
+  });
+  const id = json<{ id: string }>(created).id;
+  const top = await t.app.inject({
+    method: "POST",
+    url: `/v1/members/${id}/top-ups`,
+    headers: tenant.auth,
+    payload: { amount, reason: "cash" },
+  });
+  expect(top.statusCode, top.body).toBe(201);
+  return id;
+}
+
 const quote = (payload: object, headers = tenant.auth) =>
   t.app.inject({ method: "POST", url: "/v1/checkout/quotes", headers, payload });
 const order = (payload: object, headers = tenant.auth) =>
@@ -196,20 +215,7 @@ describe("orders with the default settlement", () => {
   });
 
   it("with the rest paid online, the balance part is held until the online payment settles", async () => {
-    const buyer = json<{ id: string }>(
-      await t.app.inject({
-        method: "POST",
-        url: "/v1/members",
-        headers: tenant.auth,
-        payload: { name: "Web", tier: "gold" },
-      }),
-    ).id;
-    await t.app.inject({
-      method: "POST",
-      url: `/v1/members/${buyer}/top-ups`,
-      headers: tenant.auth,
-      payload: { amount: 1000, reason: "cash" },
-    });
+    const buyer = await goldMemberWithBalance("Web", 1000);
     const res = await order({
       member_id: buyer,
       channel: "ONLINE",
@@ -230,20 +236,7 @@ describe("orders with the default settlement", () => {
   });
 
   it("a refund whose points were already spent is refused whole: nothing moves", async () => {
-    const buyer = json<{ id: string }>(
-      await t.app.inject({
-        method: "POST",
-        url: "/v1/members",
-        headers: tenant.auth,
-        payload: { name: "Spender", tier: "gold" },
-      }),
-    ).id;
-    await t.app.inject({
-      method: "POST",
-      url: `/v1/members/${buyer}/top-ups`,
-      headers: tenant.auth,
-      payload: { amount: 9000, reason: "cash" },
-    });
+    const buyer = await goldMemberWithBalance("Spender", 9000);
     const placed = json<{ id: string; points_earned: number }>(
       await order({
         member_id: buyer,
