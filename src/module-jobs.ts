@@ -1,5 +1,6 @@
 import type { AppDeps } from "./app-types.js";
 import { defineDepositJobs } from "./modules/deposits/index.js";
+import { defineWalletJobs } from "./modules/wallets/index.js";
 import type { JobRunner } from "./platform/jobs/job-runner.js";
 
 /**
@@ -8,4 +9,5 @@ import type { JobRunner } from "./platform/jobs/job-runner.js";
  */
 export function defineModuleJobs(jobs: JobRunner, deps: AppDeps): void {
   defineDepositJobs(jobs, deps);
+  defineWalletJobs(jobs, deps);
 }

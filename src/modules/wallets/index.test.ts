@@ -103,5 +103,11 @@ describe("wallets inside another module's transaction", () => {
     t.clock.advance(60_000);
     expect(await runWalletExpiry(t.deps)).toEqual({ payments: 1, lots: 0 });
     expect(await runWalletExpiry(t.deps)).toEqual({ payments: 0, lots: 0 });
+    const schedules = await t.database.owner
+      .selectFrom("job_schedules")
+      .select(["key", "job_name"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .execute();
+    expect(schedules).toContainEqual({ key: "wallets.expire", job_name: "wallets.expire" });
   });
 });

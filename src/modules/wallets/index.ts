@@ -12,14 +12,14 @@ import { appendRow, type Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import type { JobDefinition } from "../../platform/jobs/job-runner.js";
+import type { JobDefinition, JobRunner } from "../../platform/jobs/job-runner.js";
 import { changePoints } from "./change-points.js";
 import { expirePayments } from "./expire-payments.js";
 import { expirePoints } from "./expire-points.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { memberBalance } from "./wallets.ledger.js";
-import { loadSettings } from "./wallets.repository.js";
+import { loadSettings, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
 
 export { changePoints } from "./change-points.js";
 export { exchangeAmount, exchangePoints } from "./exchange-points.js";
@@ -43,7 +43,7 @@ export {
   memberBalance,
   readMemberBalance,
 } from "./wallets.ledger.js";
-export { REWARD_SOURCES, type RewardSource } from "./wallets.repository.js";
+export { REWARD_SOURCES, type RewardSource, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
 export { withdrawOffline } from "./withdraw-offline.js";
 
 /**
@@ -144,8 +144,6 @@ export async function orderPoints(
   );
 }
 
-export const WALLETS_EXPIRY_JOB = "wallets.expire";
-
 /** Tenants with held payments past their timeout or points lots past their day. */
 export async function tenantsWithDueWalletWork(deps: Pick<AppDeps, "db">, now: Date): Promise<string[]> {
   return deps.db.systemTx(async (trx) => {
@@ -172,19 +170,33 @@ export async function tenantsWithDueWalletWork(deps: Pick<AppDeps, "db">, now: D
   });
 }
 
-/** Releases timed-out balance holds and expires points, in every tenant; tests call it after moving the clock. */
-export async function runWalletExpiry(deps: Pick<AppDeps, "db" | "clock" | "ledger">) {
+/**
+ * Releases timed-out balance holds and expires points, in one tenant or in every tenant
+ * with due work; tests call it after moving the clock.
+ */
+export async function runWalletExpiry(deps: Pick<AppDeps, "db" | "clock" | "ledger">, tenantId?: string) {
   const now = deps.clock.now();
   let payments = 0;
   let lots = 0;
-  for (const tenantId of await tenantsWithDueWalletWork(deps, now)) {
-    payments += await expirePayments(deps.ledger, tenantId, now);
-    lots += await expirePoints(deps.ledger, tenantId, now);
+  for (const id of tenantId ? [tenantId] : await tenantsWithDueWalletWork(deps, now)) {
+    payments += await expirePayments(deps.ledger, id, now);
+    lots += await expirePoints(deps.ledger, id, now);
   }
   return { payments, lots };
 }
 
-/** Register with the job runner and schedule it every minute or so. */
-export function walletExpiryJob(deps: Pick<AppDeps, "db" | "clock" | "ledger">): JobDefinition {
-  return { name: WALLETS_EXPIRY_JOB, policy: "singleton", handler: async () => runWalletExpiry(deps) };
+/** The job: scheduled per tenant (data.tenantId) when its balance settings are created. */
+export function walletExpiryJob(
+  deps: Pick<AppDeps, "db" | "clock" | "ledger">,
+): JobDefinition<{ tenantId?: string }> {
+  return {
+    name: WALLETS_EXPIRY_JOB,
+    policy: "singleton",
+    handler: async (data) => runWalletExpiry(deps, data.tenantId),
+  };
+}
+
+/** Defines the wallets' jobs on the job runner (module-jobs.ts calls this). */
+export function defineWalletJobs(runner: JobRunner, deps: AppDeps): void {
+  runner.define(walletExpiryJob(deps));
 }

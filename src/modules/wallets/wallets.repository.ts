@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import { createAsset } from "../../ledger/index.js";
+import { upsertSchedule } from "../../platform/jobs/schedules.js";
 import { DomainError } from "../../shared/errors.js";
 
 export type SpendOrder = "bonus_first" | "principal_first";
@@ -145,6 +146,8 @@ export type RefundRow = Selectable<WalletRefundsTable>;
 export type IntentRow = Selectable<WalletTopupIntentsTable>;
 
 export const POINTS_ASSET = "POINTS";
+/** The job releasing timed-out balance holds and expiring points (scheduled per tenant every minute). */
+export const WALLETS_EXPIRY_JOB = "wallets.expire";
 /** ISO currencies whose minor unit is not 1/100. */
 const ISO_SCALES: Record<string, number> = {
   JPY: 0,
@@ -196,6 +199,13 @@ export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promis
     })
     .onConflict((oc) => oc.column("tenant_id").doNothing())
     .execute();
+  // From now on the tenant may have holds to release and points to expire.
+  await upsertSchedule(
+    trx,
+    tenantId,
+    { key: WALLETS_EXPIRY_JOB, jobName: WALLETS_EXPIRY_JOB, spec: { every_minutes: 1 } },
+    now,
+  );
   return trx
     .selectFrom("wallet_settings")
     .selectAll()
