@@ -148,21 +148,25 @@ interface Server {
 async function startServer(databaseUrl: string, apiKey: string, dataDir: string): Promise<Server> {
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
   const port = await freePort();
-  const child = spawn(process.execPath, ["dist/server.js"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      VOUCHSAFE_DATA_DIR: dataDir,
-      VOUCHSAFE_DEMO_API_KEY: apiKey,
-      VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
-      VOUCHSAFE_RUN_WORKER: "false",
-      LOG_LEVEL: "warn",
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), "dist/server.js"],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        VOUCHSAFE_DATA_DIR: dataDir,
+        VOUCHSAFE_DEMO_API_KEY: apiKey,
+        VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
+        VOUCHSAFE_RUN_WORKER: "false",
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
     },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  );
   let output = "";
   child.stdout?.on("data", (c) => {
     output += c;
@@ -297,7 +301,9 @@ async function main() {
     const none: LoadResult = { ops: 0, seconds: 1, ops_per_s: 0, p50_ms: 0, p99_ms: 0, errors: 0 };
     const uniform = only && only !== "uniform" ? none : await load({});
     say("running our hot-account workload ...");
+    const rssAfterUniform = server.maxRssMb();
     const hot = only && only !== "hot" ? none : await load({ hot: "bench-hot" });
+    const rssAfterHot = server.maxRssMb();
     say(`running bulk: ${BULK_TOTAL} transfers in batches of ${BULK_BATCH} ...`);
     const bulk =
       only && only !== "bulk"
@@ -367,6 +373,7 @@ async function main() {
       bulk_tps: bulk.ops_per_s,
       p99_ms: uniform.p99_ms,
       rss_mb: rssMb,
+      rss_mb_peak_by_phase: { uniform: rssAfterUniform, hot: rssAfterHot, bulk: rssMb },
       verify_ok: verify.ok,
       transfers_checked: verify.transfers_checked,
       elapsed_s: (Date.now() - started) / 1000,
