@@ -5,11 +5,15 @@ export type BenefitErrorCode =
   | "benefit_not_found"
   | "invalid_benefit_config"
   | "benefit_scoped_actor"
-  | "too_many_active_benefits";
+  | "too_many_active_benefits"
+  | "benefit_icon_not_found"
+  | "invalid_icon";
 
 registerErrorStatuses({
   benefit_not_found: 404,
   invalid_benefit_config: 400,
   benefit_scoped_actor: 403,
   too_many_active_benefits: 422,
+  benefit_icon_not_found: 404,
+  invalid_icon: 400,
 });

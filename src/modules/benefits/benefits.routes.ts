@@ -14,6 +14,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { DomainError } from "../../shared/errors.js";
+import { checkIcon, findIcon, ICON_MEDIA_TYPES, MAX_ICON_BYTES, saveIcon } from "./benefit-icons.js";
 import { AudienceRule, BENEFIT_KINDS, BENEFIT_STATUSES } from "./benefit-types.js";
 import "./benefits.errors.js";
 import { type BenefitRow, findBenefit, listBenefits } from "./benefits.repository.js";
@@ -94,6 +95,83 @@ function assertTenantWide(actor: Actor) {
 export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
   const tags = ["benefits"];
+
+  // Icons arrive as the raw image; the app's body limit (1 MiB) is the icon limit.
+  app.addContentTypeParser([...ICON_MEDIA_TYPES], { parseAs: "buffer" }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  app.post(
+    "/v1/benefit-icons",
+    {
+      config: { permission: "benefits.manage", idempotent: true },
+      schema: {
+        tags,
+        summary: "Upload a benefit icon: the body is the image (PNG, JPEG, WebP or SVG), at most 1 MiB",
+        description:
+          "The content is checked against its Content-Type; an SVG with active content (scripts, event handlers, external links, embedded documents, entities) is refused. Put the returned id in a benefit's `icon`.",
+        response: {
+          201: Type.Object({
+            id: Type.String(),
+            object: Type.Literal("benefit_icon"),
+            media_type: StringEnum(ICON_MEDIA_TYPES),
+            size: Type.Integer({ maximum: MAX_ICON_BYTES }),
+            sha256: Type.String(),
+            url: Type.String(),
+            created_at: Timestamp,
+          }),
+          ...errorResponses(415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      assertTenantWide(actor);
+      if (!Buffer.isBuffer(request.body)) {
+        throw new DomainError(
+          "unsupported_media_type",
+          "An icon is uploaded as image/png, image/jpeg, image/webp or image/svg+xml",
+        );
+      }
+      const bytes = request.body;
+      const media = checkIcon(String(request.headers["content-type"] ?? ""), bytes);
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          const icon = await saveIcon(trx, { actor, requestId: request.id }, media, bytes, clock.now());
+          return record(trx, 201, {
+            ...icon,
+            object: "benefit_icon" as const,
+            url: `/v1/benefit-icons/${icon.id}`,
+            created_at: icon.created_at.toISOString(),
+          });
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/benefit-icons/:id",
+    {
+      config: { permission: "benefits.read" },
+      schema: {
+        tags,
+        summary: "Download a benefit icon (served with a sandboxing Content-Security-Policy)",
+        params: Obj({ id: IdParam }),
+        response: { 200: Type.Unsafe({ type: "string", format: "binary" }), ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const icon = await db.tenantTx(request.actor.tenantId, (trx) =>
+        findIcon(trx, request.actor.tenantId, request.params.id),
+      );
+      reply
+        .type(icon.media_type)
+        .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+        .header("x-content-type-options", "nosniff")
+        .header("etag", `"${icon.sha256}"`);
+      return reply.send(icon.bytes);
+    },
+  );
 
   app.post(
     "/v1/benefits",

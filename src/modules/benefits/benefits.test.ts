@@ -317,4 +317,87 @@ describe("benefit catalog", () => {
     expect(b.headers["idempotent-replayed"]).toBe("true");
     expect(json<BenefitBody>(b).id).toBe(json<BenefitBody>(a).id);
   });
+
+  describe("icons", () => {
+    const PNG = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.alloc(32, 1),
+    ]);
+    const upload = (body: Buffer | string, type: string) =>
+      t.app.inject({
+        method: "POST",
+        url: "/v1/benefit-icons",
+        headers: { ...tenant.auth, "content-type": type },
+        payload: body,
+      });
+
+    it("stores a PNG, serves it back sandboxed, and a benefit names it", async () => {
+      const res = await upload(PNG, "image/png");
+      expect(res.statusCode, res.body).toBe(201);
+      const icon = json<{ id: string; size: number; url: string }>(res);
+      expect(icon.size).toBe(PNG.length);
+      const got = await t.app.inject({ url: icon.url, headers: tenant.auth });
+      expect(got.statusCode).toBe(200);
+      expect(got.headers["content-type"]).toBe("image/png");
+      expect(String(got.headers["content-security-policy"])).toContain("sandbox");
+      expect(got.rawPayload.equals(PNG)).toBe(true);
+      const b = await post({ kind: "custom", name: "With icon", icon: icon.id, config: {} });
+      expect(b.statusCode, b.body).toBe(201);
+      expectProblem(
+        await post({ kind: "custom", name: "Bad icon", icon: "ico_missing", config: {} }),
+        400,
+        "invalid_icon",
+      );
+      const other = await createTestTenant(t, "Icons elsewhere");
+      expectProblem(
+        await t.app.inject({ url: icon.url, headers: other.auth }),
+        404,
+        "benefit_icon_not_found",
+      );
+    });
+
+    it.each([
+      [
+        "a JPEG declared as PNG",
+        Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]),
+        "image/png",
+        400,
+        "invalid_icon",
+      ],
+      ["text declared as WebP", Buffer.from("hello world!"), "image/webp", 400, "invalid_icon"],
+      [
+        "an SVG with a script",
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "image/svg+xml",
+        400,
+        "invalid_icon",
+      ],
+      ["an SVG with an event handler", '<svg onload="alert(1)"></svg>', "image/svg+xml", 400, "invalid_icon"],
+      [
+        "an SVG linking out",
+        '<svg><a href="https://evil.example/">x</a></svg>',
+        "image/svg+xml",
+        400,
+        "invalid_icon",
+      ],
+      [
+        "an SVG with entities",
+        '<!DOCTYPE svg [<!ENTITY a "aa">]><svg>&a;</svg>',
+        "image/svg+xml",
+        400,
+        "invalid_icon",
+      ],
+      ["a GIF", Buffer.from("GIF89a......"), "image/gif", 415, "unsupported_media_type"],
+      ["over 1 MiB", Buffer.concat([PNG, Buffer.alloc(1024 * 1024)]), "image/png", 413, "payload_too_large"],
+    ])("refuses %s", async (_label, body, type, status, code) => {
+      expectProblem(await upload(body as Buffer | string, type as string), status as number, code as string);
+    });
+
+    it("accepts a plain SVG", async () => {
+      const svg =
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#c00"/></svg>';
+      const res = await upload(svg, "image/svg+xml");
+      expect(res.statusCode, res.body).toBe(201);
+    });
+  });
 });
