@@ -83,6 +83,7 @@ export class Notifier {
     if (channels.length === 0)
       throw new DomainError("validation_failed", "A notice needs at least one recipient");
     const vars = request.vars ?? {};
+    const base = { tenantId, noticeType: request.type };
 
     const prepared = await this.db.tenantTx(tenantId, async (trx) => {
       const tenant = await trx
@@ -105,18 +106,7 @@ export class Notifier {
         );
         if (!taken) {
           for (const [channel, recipient] of channels) {
-            await recordDelivery(
-              trx,
-              tenantId,
-              request.type,
-              locale,
-              channel,
-              recipient,
-              null,
-              "capped",
-              null,
-              now,
-            );
+            await recordDelivery(trx, { ...base, locale, channel, recipient, status: "capped" }, now);
           }
           return { capped: true as const, locale, messages: [] };
         }
@@ -145,14 +135,7 @@ export class Notifier {
           );
           await recordDelivery(
             trx,
-            tenantId,
-            request.type,
-            locale,
-            channel,
-            recipient,
-            message.subject,
-            "sent",
-            null,
+            { ...base, locale, channel, recipient, subject: message.subject, status: "sent" },
             now,
           );
         } else messages.push(message);
@@ -204,14 +187,15 @@ export class Notifier {
           const subject = prepared.messages.find((m) => m.channel === d.channel)?.subject ?? null;
           await recordDelivery(
             trx,
-            tenantId,
-            request.type,
-            prepared.locale,
-            d.channel,
-            d.recipient,
-            subject,
-            d.status,
-            d.error,
+            {
+              ...base,
+              locale: prepared.locale,
+              channel: d.channel,
+              recipient: d.recipient,
+              subject,
+              status: d.status,
+              error: d.error,
+            },
             now,
           );
         }
@@ -270,30 +254,30 @@ export async function templateFor(
   return notice.templates[locale];
 }
 
-async function recordDelivery(
-  trx: Tx,
-  tenantId: string,
-  noticeType: string,
-  locale: string,
-  channel: Channel,
-  recipient: string,
-  subject: string | null,
-  status: "sent" | "failed" | "capped",
-  error: string | null,
-  now: Date,
-): Promise<void> {
+interface DeliveryRecord {
+  tenantId: string;
+  noticeType: string;
+  locale: string;
+  channel: Channel;
+  recipient: string;
+  subject?: string | null;
+  status: "sent" | "failed" | "capped";
+  error?: string | null;
+}
+
+async function recordDelivery(trx: Tx, d: DeliveryRecord, now: Date): Promise<void> {
   await trx
     .insertInto("notification_deliveries")
     .values({
-      tenant_id: tenantId,
+      tenant_id: d.tenantId,
       id: newId("ntf"),
-      notice_type: noticeType,
-      channel,
-      recipient,
-      locale,
-      subject,
-      status,
-      error,
+      notice_type: d.noticeType,
+      channel: d.channel,
+      recipient: d.recipient,
+      locale: d.locale,
+      subject: d.subject ?? null,
+      status: d.status,
+      error: d.error ?? null,
       created_at: now,
     })
     .execute();
