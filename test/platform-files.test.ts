@@ -11,6 +11,7 @@ import { systemActor } from "../src/platform/auth/actor.js";
 import "../src/platform/files/builtin.js";
 import {
   createFileJob,
+  csvField,
   downloadable,
   type FileDeps,
   getFileJob,
@@ -74,6 +75,21 @@ async function exportAudit(format: FileFormat, filters: Record<string, unknown> 
 }
 
 describe("exports", () => {
+  it.each([
+    [null, ""],
+    [12345, "12345"],
+    [-5, "-5"],
+    ["plain", "plain"],
+    ['say "hi", then go', '"say ""hi"", then go"'],
+    ["two\nlines", '"two\nlines"'],
+    ['=HYPERLINK("x")', '"\'=HYPERLINK(""x"")"'],
+    ["-1+2", "'-1+2"],
+    ["@SUM(A1)", "'@SUM(A1)"],
+    [new Date("2026-07-01T00:00:00Z"), "2026-07-01T00:00:00.000Z"],
+  ] as const)("writes %j as the CSV field %s", (cell, expected) => {
+    expect(csvField(cell)).toBe(expected);
+  });
+
   it("exports the audit log as CSV with progress counts, under the tenant's folder", async () => {
     const job = await exportAudit("csv");
     expect(job).toMatchObject({ status: "succeeded", rows_total: 25, rows_done: 25, error: null });

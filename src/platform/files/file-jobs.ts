@@ -4,7 +4,6 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parse as parseCsv } from "csv-parse";
-import { stringify as stringifySync } from "csv-stringify/sync";
 import ExcelJS from "exceljs";
 import { type Selectable, sql } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
@@ -202,25 +201,42 @@ function waitDrain(stream: WriteStream): Promise<void> {
   });
 }
 
-function csvCell(cell: Cell): string | number | boolean | null {
-  return cell instanceof Date ? cell.toISOString() : cell;
+const NEEDS_QUOTES = /[",\r\n]/;
+/** Spreadsheet programs run cells starting with these as formulas (CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One RFC 4180 field: quoted when it holds a quote, comma or line break. Text that a
+ * spreadsheet would take for a formula gets a leading apostrophe; numbers stay numbers.
+ */
+export function csvField(cell: Cell): string {
+  if (cell === null) return "";
+  if (typeof cell === "number" || typeof cell === "boolean") return String(cell);
+  let text = cell instanceof Date ? cell.toISOString() : cell;
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvLine(cells: Cell[]): string {
+  return `${cells.map(csvField).join(",")}\r\n`;
 }
 
 /** CSV with a UTF-8 byte-order mark, so Excel opens Chinese text correctly. */
 async function csvSink(file: string, headers: string[]): Promise<RowSink> {
   const out = createWriteStream(file);
-  out.write(`\ufeff${stringifySync([headers])}`);
-  let pending: (string | number | boolean | null)[][] = [];
+  out.write(`\ufeff${csvLine(headers)}`);
+  let pending = "";
+  let rows = 0;
   const flush = async () => {
-    if (pending.length === 0) return;
-    const text = stringifySync(pending);
-    pending = [];
+    if (pending === "") return;
+    const text = pending;
+    pending = "";
     if (!out.write(text)) await waitDrain(out);
   };
   return {
     write: async (cells) => {
-      pending.push(cells.map(csvCell));
-      if (pending.length >= 1000) await flush();
+      pending += csvLine(cells);
+      if (++rows % 1000 === 0) await flush();
     },
     close: async () => {
       await flush();
