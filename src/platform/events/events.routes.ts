@@ -209,7 +209,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       schema: {
         tags: ["events"],
         summary: "List events, newest first",
-        description: "Poll instead of (or as well as) receiving webhooks. Events are kept at least 30 days.",
+        description: "Poll instead of (or as well as) receiving webhooks: the same envelopes, newest first.",
         querystring: Obj({
           ...ListQuery,
           type: Type.Optional(EventTypeName),
