@@ -7,20 +7,17 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { walletClient } from "../../../test/helpers/wallets.js";
 import { voidExpiredHolds } from "../../ledger/index.js";
 import { expirePayments } from "./expire-payments.js";
 import { bonusShare } from "./refund-payment.js";
 
 let t: TestApp;
 let tenant: TestTenant;
+let call: ReturnType<typeof walletClient>["call"];
+let ok: ReturnType<typeof walletClient>["ok"];
+let balance: ReturnType<typeof walletClient>["balance"];
 type Body = Record<string, unknown>;
-interface Bal {
-  principal: number;
-  bonus: number;
-  total: number;
-  available: number;
-  held: number;
-}
 interface Pay {
   id: string;
   status: string;
@@ -29,20 +26,6 @@ interface Pay {
   refunded_amount: number;
 }
 
-let key = 0;
-async function call(method: "GET" | "POST" | "PATCH", url: string, payload?: object) {
-  return t.app.inject({
-    method,
-    url,
-    headers: { ...tenant.auth, ...(method === "POST" ? { "idempotency-key": `k-${++key}` } : {}) },
-    ...(payload ? { payload } : {}),
-  });
-}
-async function ok<T = Body>(method: "GET" | "POST" | "PATCH", url: string, payload?: object): Promise<T> {
-  const r = await call(method, url, payload);
-  expect(r.statusCode, r.body).toBeLessThan(300);
-  return json<T>(r);
-}
 async function memberWith(principal: number, bonus = 0) {
   const id = (await ok<{ id: string }>("POST", "/v1/members", { name: "Payer" })).id;
   if (principal > 0 || bonus > 0) {
@@ -51,7 +34,6 @@ async function memberWith(principal: number, bonus = 0) {
   }
   return id;
 }
-const balance = (id: string) => ok<Bal>("GET", `/v1/members/${id}/balance`);
 let order = 0;
 const pay = (memberId: string, amountDue: number, extra: Body = {}) =>
   call("POST", "/v1/wallet-payments", {
@@ -67,6 +49,7 @@ const pay = (memberId: string, amountDue: number, extra: Body = {}) =>
 beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTestTenant(t);
+  ({ call, ok, balance } = walletClient(t, tenant));
 });
 afterAll(async () => t?.close());
 

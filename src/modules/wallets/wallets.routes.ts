@@ -1,4 +1,4 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { voidExpiredHolds } from "../../ledger/index.js";
@@ -428,24 +428,41 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       },
     },
     async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const r = await topUpOffline(
-            uow,
-            ctxOf(request),
-            {
-              memberId: request.params.id,
-              amount: request.body.amount,
-              bonusAmount: request.body.bonus_amount,
-              reason: request.body.reason,
-              note: request.body.note,
-            },
-            clock.now(),
-          );
-          return record(uow, 201, await operationBody(request.params.id, r.change_id, uow));
-        }),
-      ),
+      memberOperation(request, reply, request.params.id, async (uow) => {
+        const r = await topUpOffline(
+          uow,
+          ctxOf(request),
+          {
+            memberId: request.params.id,
+            amount: request.body.amount,
+            bonusAmount: request.body.bonus_amount,
+            reason: request.body.reason,
+            note: request.body.note,
+          },
+          clock.now(),
+        );
+        return r;
+      }),
   );
+
+  /**
+   * A value-moving operation on one member: idempotent, one unit of work, answered with
+   * the change's id and the member's balance as the unit left it (plus `extra` fields).
+   */
+  function memberOperation<E extends object = object>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    memberId: string,
+    run: (uow: UnitOfWork) => Promise<{ change_id: string; extra?: E }>,
+  ) {
+    return runIdempotent(request, reply, deps, async (record) =>
+      ledger.run(request.actor.tenantId, async (uow) => {
+        const r = await run(uow);
+        const body = await operationBody(memberId, r.change_id, uow);
+        return record(uow, 201, { ...body, ...(r.extra as E) });
+      }),
+    );
+  }
 
   /** The response of an operation: the change and the balance as the unit left it. */
   async function operationBody(memberId: string, changeId: string, uow: UnitOfWork) {
@@ -482,17 +499,15 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       },
     },
     async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const r = await withdrawOffline(
-            uow,
-            ctxOf(request),
-            { memberId: request.params.id, ...request.body },
-            clock.now(),
-          );
-          return record(uow, 201, await operationBody(request.params.id, r.change_id, uow));
-        }),
-      ),
+      memberOperation(request, reply, request.params.id, async (uow) => {
+        const r = await withdrawOffline(
+          uow,
+          ctxOf(request),
+          { memberId: request.params.id, ...request.body },
+          clock.now(),
+        );
+        return r;
+      }),
   );
 
   app.post(
@@ -516,25 +531,23 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       },
     },
     async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const b = request.body;
-          const r = await grantReward(
-            uow,
-            ctxOf(request),
-            {
-              memberId: request.params.id,
-              account: b.account,
-              amount: b.amount,
-              source: b.source,
-              sourceRef: b.source_ref,
-              note: b.note,
-            },
-            clock.now(),
-          );
-          return record(uow, 201, await operationBody(request.params.id, r.change_id, uow));
-        }),
-      ),
+      memberOperation(request, reply, request.params.id, async (uow) => {
+        const b = request.body;
+        const r = await grantReward(
+          uow,
+          ctxOf(request),
+          {
+            memberId: request.params.id,
+            account: b.account,
+            amount: b.amount,
+            source: b.source,
+            sourceRef: b.source_ref,
+            note: b.note,
+          },
+          clock.now(),
+        );
+        return r;
+      }),
   );
 
   app.get(
@@ -597,25 +610,23 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       },
     },
     async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const b = request.body;
-          const r = await changePoints(
-            uow,
-            ctxOf(request),
-            {
-              memberId: request.params.id,
-              operation: b.operation,
-              kind: b.kind,
-              delta: b.points,
-              reason: b.reason,
-              reference: b.reference,
-            },
-            clock.now(),
-          );
-          return record(uow, 201, await operationBody(request.params.id, r.change_id, uow));
-        }),
-      ),
+      memberOperation(request, reply, request.params.id, async (uow) => {
+        const b = request.body;
+        const r = await changePoints(
+          uow,
+          ctxOf(request),
+          {
+            memberId: request.params.id,
+            operation: b.operation,
+            kind: b.kind,
+            delta: b.points,
+            reason: b.reason,
+            reference: b.reference,
+          },
+          clock.now(),
+        );
+        return r;
+      }),
   );
 
   app.post(
@@ -646,25 +657,25 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       },
     },
     async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const b = request.body;
-          const r = await exchangePoints(
-            uow,
-            ctxOf(request),
-            {
-              memberId: request.params.id,
-              from: b.from,
-              points: b.points,
-              pointsPerUnit: b.points_per_unit,
-              note: b.note,
-            },
-            clock.now(),
-          );
-          const body = await operationBody(request.params.id, r.change_id, uow);
-          return record(uow, 201, { ...body, credited: r.credited, points_per_unit: r.points_per_unit });
-        }),
-      ),
+      memberOperation(request, reply, request.params.id, async (uow) => {
+        const b = request.body;
+        const r = await exchangePoints(
+          uow,
+          ctxOf(request),
+          {
+            memberId: request.params.id,
+            from: b.from,
+            points: b.points,
+            pointsPerUnit: b.points_per_unit,
+            note: b.note,
+          },
+          clock.now(),
+        );
+        return {
+          change_id: r.change_id,
+          extra: { credited: r.credited, points_per_unit: r.points_per_unit },
+        };
+      }),
   );
 
   // ---- balance payments ---------------------------------------------------------------

@@ -7,11 +7,16 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { walletClient } from "../../../test/helpers/wallets.js";
 import { exchangeAmount } from "./exchange-points.js";
 import { lotExpiry } from "./points-lots.js";
 
 let t: TestApp;
 let tenant: TestTenant;
+let call: ReturnType<typeof walletClient>["call"];
+let ok: ReturnType<typeof walletClient>["ok"];
+let balance: ReturnType<typeof walletClient>["balance"];
+let newMember: ReturnType<typeof walletClient>["newMember"];
 type Body = Record<string, unknown>;
 interface Bal {
   principal: number;
@@ -23,28 +28,10 @@ interface Bal {
   referral_points: number;
 }
 
-let key = 0;
-async function call(method: "GET" | "POST" | "PATCH", url: string, payload?: object, headers = tenant.auth) {
-  return t.app.inject({
-    method,
-    url,
-    headers: { ...headers, ...(method === "POST" ? { "idempotency-key": `k-${++key}` } : {}) },
-    ...(payload ? { payload } : {}),
-  });
-}
-async function ok<T = Body>(method: "GET" | "POST" | "PATCH", url: string, payload?: object): Promise<T> {
-  const r = await call(method, url, payload);
-  expect(r.statusCode, r.body).toBeLessThan(300);
-  return json<T>(r);
-}
-async function newMember(name = "M") {
-  return (await ok<{ id: string }>("POST", "/v1/members", { name })).id;
-}
-const balance = (id: string) => ok<Bal>("GET", `/v1/members/${id}/balance`);
-
 beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTestTenant(t);
+  ({ call, ok, balance, newMember } = walletClient(t, tenant));
 });
 afterAll(async () => t?.close());
 
@@ -220,13 +207,8 @@ describe("points", () => {
       headers: other.auth,
       payload: { points_validity_days: 30 },
     });
-    const post = (url: string, payload: object) =>
-      t.app.inject({
-        method: "POST",
-        url,
-        headers: { ...other.auth, "idempotency-key": `p-${++key}` },
-        payload,
-      });
+    const otherClient = walletClient(t, other);
+    const post = (url: string, payload: object) => otherClient.call("POST", url, payload);
     const m = json<{ id: string }>(await post("/v1/members", { name: "P" })).id;
     await post(`/v1/members/${m}/points`, { operation: "earn", points: 100 }); // day 0
     t.clock.advance(10 * 86_400_000);
