@@ -129,6 +129,21 @@ describe("full payment", () => {
   });
 });
 
+describe("switches and member status", () => {
+  it("refuses payments while balance payment is off or the member is frozen; refunds still return", async () => {
+    const m = await memberWith(1000);
+    const paid = json<Pay>(await pay(m, 100));
+    await ok("PATCH", "/v1/wallet-settings", { balance_payment_enabled: false });
+    expectProblem(await pay(m, 100), 422, "balance_payment_disabled");
+    await ok("PATCH", "/v1/wallet-settings", { balance_payment_enabled: true });
+    await ok("PATCH", `/v1/members/${m}`, { status: "frozen" });
+    expectProblem(await pay(m, 100), 422, "member_frozen");
+    expectProblem(await call("POST", `/v1/members/${m}/withdrawals`, { amount: 1 }), 422, "member_frozen");
+    await ok("POST", `/v1/wallet-payments/${paid.id}/refunds`, { amount: 100 });
+    expect(await balance(m)).toMatchObject({ total: 1000 });
+  });
+});
+
 describe("partial payment", () => {
   it("offline rest: the balance part is taken at once", async () => {
     const m = await memberWith(1000);
