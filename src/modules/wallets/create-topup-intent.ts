@@ -1,4 +1,4 @@
-import type { Database } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
@@ -12,13 +12,15 @@ import { assertWithinCap, type IntentRow, loadSettings } from "./wallets.reposit
  * provider, then records the intent (pending until the provider's signed confirmation).
  * A member token is refused while the balance is hidden in the member center.
  */
-export async function createTopupIntent(
+export async function createTopupIntent<R>(
   db: Database,
   ctx: RequestContext,
   providers: ReadonlyMap<string, PaymentProvider>,
   input: { memberId: string; amount: number },
   now: Date,
-): Promise<IntentRow> {
+  /** Runs in the intent's transaction (the idempotency record goes there). */
+  finish: (trx: Tx, intent: IntentRow) => Promise<R>,
+): Promise<R> {
   const tenantId = ctx.actor.tenantId;
   const settings = await db.tenantTx(tenantId, async (trx) => {
     const s = await loadSettings(trx, tenantId, now);
@@ -78,6 +80,6 @@ export async function createTopupIntent(
       },
       now,
     );
-    return row;
+    return finish(trx, row);
   });
 }

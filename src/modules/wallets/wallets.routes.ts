@@ -926,16 +926,16 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       },
     },
     async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) => {
-        const intent = await createTopupIntent(
+      runIdempotent(request, reply, deps, (record) =>
+        createTopupIntent(
           db,
           ctxOf(request),
           providers,
           { memberId: request.params.id, amount: request.body.amount },
           clock.now(),
-        );
-        return db.tenantTx(request.actor.tenantId, (trx) => record(trx, 201, serializeIntent(intent)));
-      }),
+          (trx, intent) => record(trx, 201, serializeIntent(intent)),
+        ),
+      ),
   );
 
   app.get(
