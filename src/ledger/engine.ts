@@ -20,6 +20,7 @@ import {
   MAX_TIMEOUT_SECONDS,
   type ResolveInput,
   type Transfer,
+  type TransferErrorCode,
   type TransferInput,
   type TransferResult,
 } from "./types.js";
@@ -104,6 +105,20 @@ export interface LoadObserver {
 
 function metadataTooLarge(metadata: Record<string, unknown> | null | undefined): boolean {
   return metadata != null && Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES;
+}
+
+/** The checks every transfer-like input shares: its client id and its metadata. */
+function invalidInput(input: {
+  id?: string | undefined;
+  metadata?: Record<string, unknown> | null | undefined;
+}): Failure<TransferErrorCode> | undefined {
+  if (input.id !== undefined && !CLIENT_ID.test(input.id)) {
+    return fail("invalid_id", "A transfer id is 1-64 characters A-Z a-z 0-9 _ -");
+  }
+  if (metadataTooLarge(input.metadata)) {
+    return fail("metadata_too_large", `metadata may hold at most ${MAX_METADATA_BYTES} bytes of JSON`);
+  }
+  return undefined;
 }
 
 const isAmount = (n: unknown): n is number => typeof n === "number" && Number.isSafeInteger(n) && n > 0;
@@ -351,15 +366,11 @@ export class Session {
 
   /** Synchronous: every check and the effect happen with no await in between. */
   private applyTransfer(layer: Layer, input: TransferInput): TransferResult {
-    if (input.id !== undefined && !CLIENT_ID.test(input.id)) {
-      return fail("invalid_id", "A transfer id is 1-64 characters A-Z a-z 0-9 _ -");
-    }
+    const invalid = invalidInput(input);
+    if (invalid) return invalid;
     if (!isAmount(input.amount)) return fail("invalid_amount", "amount must be a positive integer");
     if (input.debit_account_id === input.credit_account_id) {
       return fail("accounts_must_be_different", "A transfer needs two different accounts");
-    }
-    if (metadataTooLarge(input.metadata)) {
-      return fail("metadata_too_large", `metadata may hold at most ${MAX_METADATA_BYTES} bytes of JSON`);
     }
     const pending = input.pending === true;
     const timeout = input.timeout_seconds ?? null;
@@ -404,17 +415,7 @@ export class Session {
       return fail("credit_limit_exceeded", `Account ${cr.id} can take at most ${available(cr)} more`);
     }
 
-    const d = layer.writable(dr.id);
-    const c = layer.writable(cr.id);
-    if (pending) {
-      d.debits_pending += amount;
-      c.credits_pending += amount;
-    } else {
-      d.debits_posted += amount;
-      c.credits_posted += amount;
-    }
-    d.updated_at = now;
-    c.updated_at = now;
+    const [d, c] = move(layer, dr.id, cr.id, pending ? 0 : amount, pending ? amount : 0, now);
     const transfer: Transfer = {
       id: input.id ?? newId("tr"),
       kind: pending ? "pending" : "posted",
@@ -446,14 +447,10 @@ export class Session {
     observer?: LoadObserver,
     expiring = false,
   ): Promise<TransferResult> {
-    if (input.id !== undefined && !CLIENT_ID.test(input.id)) {
-      return fail("invalid_id", "A transfer id is 1-64 characters A-Z a-z 0-9 _ -");
-    }
+    const invalid = invalidInput(input);
+    if (invalid) return invalid;
     if (kind === "post_pending" && input.amount !== undefined && !isAmount(input.amount)) {
       return fail("invalid_amount", "amount must be a positive integer");
-    }
-    if (metadataTooLarge(input.metadata)) {
-      return fail("metadata_too_large", `metadata may hold at most ${MAX_METADATA_BYTES} bytes of JSON`);
     }
     await this.findTransfers(layer, [input.pending_id, ...(input.id !== undefined ? [input.id] : [])]);
     if (input.id !== undefined) {
@@ -492,17 +489,8 @@ export class Session {
       if (dr.closed) return fail("account_closed", `Debit account ${dr.id} is closed`);
       if (cr.closed) return fail("account_closed", `Credit account ${cr.id} is closed`);
     }
-    const d = layer.writable(dr.id);
-    const c = layer.writable(cr.id);
-    assert(d.debits_pending >= p.amount && c.credits_pending >= p.amount, "a hold's amount is pending");
-    d.debits_pending -= p.amount;
-    c.credits_pending -= p.amount;
-    if (kind === "post_pending") {
-      d.debits_posted += amount;
-      c.credits_posted += amount;
-    }
-    d.updated_at = now;
-    c.updated_at = now;
+    assert(dr.debits_pending >= p.amount && cr.credits_pending >= p.amount, "a hold's amount is pending");
+    const [d, c] = move(layer, dr.id, cr.id, kind === "post_pending" ? amount : 0, -p.amount, now);
     const transfer: Transfer = {
       id: input.id ?? newId("tr"),
       kind,
@@ -547,8 +535,27 @@ export class Session {
       else if (a.dirty) changed.push(a);
     }
     if (created.length > 0) await this.insertAccounts(created);
-    if (root.transfers.length > 0) await this.insertTransfers(root.transfers);
-    if (changed.length > 0) await this.updateAccounts(changed, now);
+    // The journal rows and the account updates in one statement (one round trip).
+    const writes: [string, unknown[]][] = [];
+    if (root.transfers.length > 0) writes.push(transferInsert(root.transfers));
+    if (changed.length > 0) writes.push(accountUpdate(changed, now));
+    if (writes.length > 0) {
+      const params = [this.tenantId];
+      const parts = writes.map(([text, values], i) => {
+        const offset = params.length - 1;
+        params.push(...(values as string[]));
+        // $1 is the tenant; each part's own $n move past the parameters before it.
+        const shifted = text.replace(/\$(\d+)/g, (_, n: string) =>
+          n === "1" ? "$1" : `$${Number(n) + offset}`,
+        );
+        return `w${i} as (${shifted})`;
+      });
+      const rows = await this.exec.query<{ accounts: number }>(
+        `with ${parts.join(", ")} select ${changed.length > 0 ? `(select count(*)::int from w${writes.length - 1})` : "0"} as accounts`,
+        params,
+      );
+      assert(rows[0]?.accounts === changed.length, "every changed account is updated exactly once");
+    }
     if (root.appended.length > 0) await this.insertAppended(root.appended);
     for (const a of created) a.isNew = false;
     for (const a of [...created, ...changed]) a.dirty = false;
@@ -594,70 +601,6 @@ export class Session {
     );
   }
 
-  private async insertTransfers(transfers: Transfer[]): Promise<void> {
-    const col = <K extends keyof Transfer>(k: K) => transfers.map((t) => t[k]);
-    await this.exec.query(
-      `insert into ledger_transfers (tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset,
-         code, reference_module, reference_id, memo, metadata, pending_id, timeout_seconds, timeout_at,
-         debit_balance, credit_balance, created_at)
-       select $1, id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
-         'epoch'::timestamptz + timeout_ms * interval '1 millisecond', db, cb, 'epoch'::timestamptz + created_ms * interval '1 millisecond'
-       from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[],
-         $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::int4[],
-         $15::int8[], $16::int8[], $17::int8[], $18::int8[])
-         as t(id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
-           timeout_ms, db, cb, created_ms)`,
-      [
-        this.tenantId,
-        col("id"),
-        col("kind"),
-        col("debit_account_id"),
-        col("credit_account_id"),
-        col("amount"),
-        col("asset"),
-        col("code"),
-        col("reference_module"),
-        col("reference_id"),
-        col("memo"),
-        transfers.map((t) => (t.metadata === null ? null : JSON.stringify(t.metadata))),
-        col("pending_id"),
-        col("timeout_seconds"),
-        transfers.map((t) => (t.timeout_at === null ? null : t.timeout_at.getTime())),
-        col("debit_balance"),
-        col("credit_balance"),
-        transfers.map((t) => t.created_at.getTime()),
-      ],
-    );
-  }
-
-  private async updateAccounts(accounts: AccountState[], now: Date): Promise<void> {
-    const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
-    const rows = await this.exec.query<{ n: number }>(
-      `with u as (update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
-         credits_pending = v.cpe, frozen_debits = v.fd, frozen_credits = v.fc, closed = v.cl,
-         expires_at = 'epoch'::timestamptz + v.ex * interval '1 millisecond', overdraft_limit = v.ol, updated_at = $2
-       from unnest($3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::bool[], $9::bool[],
-         $10::bool[], $11::int8[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
-       where a.tenant_id = $1 and a.id = v.id
-       returning 1) select count(*)::int as n from u`,
-      [
-        this.tenantId,
-        now,
-        col("id"),
-        col("debits_posted"),
-        col("credits_posted"),
-        col("debits_pending"),
-        col("credits_pending"),
-        col("frozen_debits"),
-        col("frozen_credits"),
-        col("closed"),
-        accounts.map((a) => (a.expires_at === null ? null : a.expires_at.getTime())),
-        col("overdraft_limit"),
-      ],
-    );
-    assert(rows[0]?.n === accounts.length, "every locked account is updated exactly once");
-  }
-
   private async insertAppended(appended: [string, Record<string, unknown>][]): Promise<void> {
     const byTable = new Map<string, Record<string, unknown>[]>();
     for (const [table, row] of appended) {
@@ -679,6 +622,90 @@ export class Session {
       }
     }
   }
+}
+
+/** Adds `posted` to both sides' posted balances and `pending` (negative to release) to their pending ones. */
+function move(
+  layer: Layer,
+  debitId: string,
+  creditId: string,
+  posted: number,
+  pending: number,
+  now: Date,
+): [AccountState, AccountState] {
+  const d = layer.writable(debitId);
+  const c = layer.writable(creditId);
+  d.debits_posted += posted;
+  c.credits_posted += posted;
+  d.debits_pending += pending;
+  c.credits_pending += pending;
+  d.updated_at = now;
+  c.updated_at = now;
+  return [d, c];
+}
+
+/** The journal rows as one INSERT … SELECT FROM unnest (timestamps as epoch milliseconds). */
+function transferInsert(transfers: Transfer[]): [string, unknown[]] {
+  const col = <K extends keyof Transfer>(k: K) => transfers.map((t) => t[k]);
+  return [
+    `insert into ledger_transfers (tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset,
+       code, reference_module, reference_id, memo, metadata, pending_id, timeout_seconds, timeout_at,
+       debit_balance, credit_balance, created_at)
+     select $1, id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
+       'epoch'::timestamptz + timeout_ms * interval '1 millisecond', db, cb,
+       'epoch'::timestamptz + created_ms * interval '1 millisecond'
+     from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[],
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::int4[],
+       $15::int8[], $16::int8[], $17::int8[], $18::int8[])
+       as t(id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
+         timeout_ms, db, cb, created_ms)`,
+    [
+      col("id"),
+      col("kind"),
+      col("debit_account_id"),
+      col("credit_account_id"),
+      col("amount"),
+      col("asset"),
+      col("code"),
+      col("reference_module"),
+      col("reference_id"),
+      col("memo"),
+      transfers.map((t) => (t.metadata === null ? null : JSON.stringify(t.metadata))),
+      col("pending_id"),
+      col("timeout_seconds"),
+      transfers.map((t) => (t.timeout_at === null ? null : t.timeout_at.getTime())),
+      col("debit_balance"),
+      col("credit_balance"),
+      transfers.map((t) => t.created_at.getTime()),
+    ],
+  ];
+}
+
+/** Each changed account's final state in one UPDATE … FROM unnest: one write per account per batch. */
+function accountUpdate(accounts: AccountState[], now: Date): [string, unknown[]] {
+  const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
+  return [
+    `update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
+       credits_pending = v.cpe, frozen_debits = v.fd, frozen_credits = v.fc, closed = v.cl,
+       expires_at = 'epoch'::timestamptz + v.ex * interval '1 millisecond', overdraft_limit = v.ol, updated_at = $2
+     from unnest($3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::bool[], $9::bool[],
+       $10::bool[], $11::int8[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
+     where a.tenant_id = $1 and a.id = v.id
+     returning 1`,
+    [
+      now,
+      col("id"),
+      col("debits_posted"),
+      col("credits_posted"),
+      col("debits_pending"),
+      col("credits_pending"),
+      col("frozen_debits"),
+      col("frozen_credits"),
+      col("closed"),
+      accounts.map((a) => (a.expires_at === null ? null : a.expires_at.getTime())),
+      col("overdraft_limit"),
+    ],
+  ];
 }
 
 function available(a: Account): number {

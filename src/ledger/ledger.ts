@@ -1,4 +1,4 @@
-import { CompiledQuery, type ControlledTransaction, type Insertable, Kysely, PostgresDialect } from "kysely";
+import { CompiledQuery, type Insertable, Kysely, PostgresDialect } from "kysely";
 import type pg from "pg";
 import type { Database, Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
@@ -86,7 +86,11 @@ function txExecutor(trx: Tx): Executor {
 class BatchConnection {
   unit: UnitState | null = null;
   broken = false;
-  trx: ControlledTransaction<DB> | undefined;
+  /**
+   * The unit's view of the batch transaction. Kysely over this one connection; BEGIN and
+   * COMMIT are ours (one round trip each), so it is a Kysely typed as the transaction it is in.
+   */
+  readonly trx: Tx;
   readonly kysely: Kysely<DB>;
   readonly exec: Executor;
 
@@ -107,6 +111,7 @@ class BatchConnection {
         pool: { connect: async () => hooked, end: async () => {} } as unknown as pg.Pool,
       }),
     });
+    this.trx = this.kysely as unknown as Tx;
     this.exec = {
       query: async <R>(text: string, params: unknown[]) => {
         try {
@@ -117,7 +122,7 @@ class BatchConnection {
           throw error;
         }
       },
-      kysely: () => this.trx!,
+      kysely: () => this.kysely,
     };
   }
 }
@@ -245,8 +250,10 @@ export class Ledger {
     let failure: unknown;
     let destroy = false;
     try {
-      conn.trx = await conn.kysely.startTransaction().execute();
-      await conn.exec.query("select set_config('vouchsafe.tenant_id', $1, true)", [tenantId]);
+      // BEGIN and the tenant in one round trip (a simple query takes no parameters).
+      await client.query(
+        `begin; select set_config('vouchsafe.tenant_id', ${client.escapeLiteral(tenantId)}, true)`,
+      );
       const session = new Session(tenantId, conn.exec, this.clock);
       const hinted = jobs.flatMap((j) => j.lock ?? []);
       if (hinted.length > 0) await session.lock(hinted);
@@ -266,7 +273,7 @@ export class Ledger {
         };
         conn.unit = unit;
         try {
-          const value = await job.fn(new Unit(session, layer, observer, tenantId, () => conn.trx!));
+          const value = await job.fn(new Unit(session, layer, observer, tenantId, () => conn.trx));
           if (unit.savepoint) await client.query(`release savepoint ${SAVEPOINT}`);
           layer.merge();
           done.push({ job, value });
@@ -293,7 +300,9 @@ export class Ledger {
       }
       if (conn.broken) throw new Error("a ledger statement failed; the batch is retried unit by unit");
       await session.flush();
-      await conn.trx.commit().execute();
+      const committed = await client.query("commit");
+      // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error.
+      if (committed.command !== "COMMIT") throw new Error(`the batch did not commit (${committed.command})`);
     } catch (error) {
       failure = error;
       try {

@@ -1,7 +1,7 @@
-import type { Insertable } from "kysely";
+import type { Insertable, Selectable } from "kysely";
 import type { Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
-import type { TransferKind } from "./ledger.schema.js";
+import type { LedgerAccountsTable, LedgerTransfersTable } from "./ledger.schema.js";
 
 /** Batch limit of the transfer endpoint and of one group-commit batch (TigerBeetle's 8,190). */
 export const MAX_BATCH_TRANSFERS = 8190;
@@ -18,49 +18,15 @@ export interface Asset {
   created_at: Date;
 }
 
-export interface Account {
-  id: string;
-  asset: string;
-  kind: string;
-  owner_module: string | null;
-  owner_id: string | null;
-  debits_must_not_exceed_credits: boolean;
-  credits_must_not_exceed_debits: boolean;
-  overdraft_limit: number;
-  frozen_debits: boolean;
-  frozen_credits: boolean;
-  closed: boolean;
-  expires_at: Date | null;
-  metadata: Record<string, unknown>;
-  debits_posted: number;
-  credits_posted: number;
-  debits_pending: number;
-  credits_pending: number;
-  created_at: Date;
-  updated_at: Date;
-}
+/** An account as stored: flags, limits and the four balances (see ledger.schema.ts). */
+export type Account = Omit<Selectable<LedgerAccountsTable>, "tenant_id">;
 
-export interface Transfer {
-  id: string;
-  kind: TransferKind;
-  debit_account_id: string;
-  credit_account_id: string;
-  /** For a post: the amount posted; for a void: the amount released. */
-  amount: number;
-  asset: string;
-  code: string;
-  reference_module: string | null;
-  reference_id: string | null;
-  memo: string | null;
-  metadata: Record<string, unknown> | null;
-  pending_id: string | null;
-  timeout_seconds: number | null;
-  timeout_at: Date | null;
-  /** Posted net balance (credits − debits) of each account right after this transfer. */
-  debit_balance: number;
-  credit_balance: number;
-  created_at: Date;
-}
+/**
+ * A transfer as stored. For a post, `amount` is the amount posted; for a void, the amount
+ * released. `debit_balance` / `credit_balance`: each account's posted net (credits − debits)
+ * right after this transfer.
+ */
+export type Transfer = Omit<Selectable<LedgerTransfersTable>, "tenant_id" | "seq">;
 
 export interface AccountInput {
   id?: string;
