@@ -169,7 +169,13 @@ export async function payWithBalance(
       updated_at: now,
     })
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow()
+    .catch((error: { code?: string }) => {
+      // Another member's payment took this order id between our check and the insert.
+      if (error.code === "23505")
+        throw new DomainError("payment_exists", `Order ${input.orderId} already has a balance payment`);
+      throw error;
+    });
   const eventData = {
     payment_id: id,
     order_id: input.orderId,

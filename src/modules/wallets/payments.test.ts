@@ -274,6 +274,20 @@ describe("refunds", () => {
 });
 
 describe("concurrency", () => {
+  it("one order id paid concurrently by two members is paid once", async () => {
+    const a = await memberWith(1000);
+    const b = await memberWith(1000);
+    const [ra, rb] = await Promise.all([
+      pay(a, 100, { order_id: "SHARED" }),
+      pay(b, 100, { order_id: "SHARED" }),
+    ]);
+    expect([ra.statusCode, rb.statusCode].sort()).toEqual([201, 409]);
+    const loser = ra.statusCode === 409 ? ra : rb;
+    expect(json(loser).code).toBe("payment_exists");
+    const totals = [(await balance(a)).total, (await balance(b)).total].sort((x, y) => x - y);
+    expect(totals).toEqual([900, 1000]);
+  });
+
   it("200 concurrent balance payments by one member never overdraw", async () => {
     const m = await memberWith(10_000, 0); // room for exactly 100 payments of 100
     const results = await Promise.all(Array.from({ length: 200 }, () => pay(m, 100)));
