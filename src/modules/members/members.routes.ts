@@ -153,13 +153,28 @@ const MemberFields = {
   org_unit_id: Type.Optional(Nullable(IdParam)),
   metadata: Type.Optional(Metadata),
 };
-const MemberCreate = Obj({
-  name: Name,
-  ...MemberFields,
-  card_plan: Type.Optional(Nullable(Code)),
-  tier: Type.Optional(Nullable(Code)),
-  registered_at: Type.Optional(Timestamp),
-});
+const MemberCreate = Obj(
+  {
+    name: Name,
+    ...MemberFields,
+    card_plan: Type.Optional(Nullable(Code)),
+    tier: Type.Optional(Nullable(Code)),
+    registered_at: Type.Optional(Timestamp),
+  },
+  {
+    examples: [
+      {
+        name: "林小姐",
+        external_ref: "crm-1001",
+        phone: "13800000000",
+        birthday: "03-15",
+        tier: "gold",
+        groups: ["vip"],
+        tags: ["coffee"],
+      },
+    ],
+  },
+);
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -232,12 +247,28 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       schema: {
         tags: ["members"],
         summary: "Create a card plan with its ordered tiers",
-        body: Obj({
-          code: Code,
-          name: Name,
-          validity: Validity,
-          tiers: Type.Array(TierIn, { maxItems: 20, description: "e.g. silver 1 < gold 2 < platinum 3" }),
-        }),
+        body: Obj(
+          {
+            code: Code,
+            name: Name,
+            validity: Validity,
+            tiers: Type.Array(TierIn, { maxItems: 20, description: "e.g. silver 1 < gold 2 < platinum 3" }),
+          },
+          {
+            examples: [
+              {
+                code: "standard",
+                name: "Standard",
+                validity: { kind: "relative", days: 365 },
+                tiers: [
+                  { code: "silver", name: "Silver", rank: 1 },
+                  { code: "gold", name: "Gold", rank: 2 },
+                  { code: "platinum", name: "Platinum", rank: 3 },
+                ],
+              },
+            ],
+          },
+        ),
         response: { 201: CardPlan, ...errorResponses(409, 422) },
       },
     },
