@@ -535,28 +535,28 @@ export class Session {
       else if (a.dirty) changed.push(a);
     }
     if (created.length > 0) await this.insertAccounts(created);
-    // The journal rows and the account updates in one statement (one round trip).
-    const writes: [string, unknown[]][] = [];
-    if (root.transfers.length > 0) writes.push(transferInsert(root.transfers));
-    if (changed.length > 0) writes.push(accountUpdate(changed, now));
-    if (writes.length > 0) {
-      const params = [this.tenantId];
-      const parts = writes.map(([text, values], i) => {
-        const offset = params.length - 1;
-        params.push(...(values as string[]));
-        // $1 is the tenant; each part's own $n move past the parameters before it.
-        const shifted = text.replace(/\$(\d+)/g, (_, n: string) =>
-          n === "1" ? "$1" : `$${Number(n) + offset}`,
-        );
-        return `w${i} as (${shifted})`;
+    // The journal rows, the account updates and the appended rows in as few statements as
+    // the parameter limit allows: usually one round trip for the whole batch.
+    const writes: Write[] = [];
+    if (root.transfers.length > 0) writes.push(transferInsert(this.tenantId, root.transfers));
+    if (changed.length > 0) writes.push(accountUpdate(this.tenantId, changed, now));
+    writes.push(...this.appendedInserts(root.appended));
+    let updated = 0;
+    for (const group of groupWrites(writes)) {
+      const params: unknown[] = [];
+      const parts = group.map((w, i) => {
+        const offset = params.length;
+        params.push(...w.params);
+        return `w${i} as (${w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
       });
-      const rows = await this.exec.query<{ accounts: number }>(
-        `with ${parts.join(", ")} select ${changed.length > 0 ? `(select count(*)::int from w${writes.length - 1})` : "0"} as accounts`,
+      const counted = group.findIndex((w) => w.countsAccounts);
+      const rows = await this.exec.query<{ n: number }>(
+        `with ${parts.join(", ")} select ${counted >= 0 ? `(select count(*)::int from w${counted})` : "0"} as n`,
         params,
       );
-      assert(rows[0]?.accounts === changed.length, "every changed account is updated exactly once");
+      updated += rows[0]?.n ?? 0;
     }
-    if (root.appended.length > 0) await this.insertAppended(root.appended);
+    assert(updated === changed.length, "every changed account is updated exactly once");
     for (const a of created) a.isNew = false;
     for (const a of [...created, ...changed]) a.dirty = false;
     for (const t of root.transfers) this.stored.set(t.id, t);
@@ -601,7 +601,8 @@ export class Session {
     );
   }
 
-  private async insertAppended(appended: [string, Record<string, unknown>][]): Promise<void> {
+  /** Appended rows (audit, idempotency, outbox) as multi-row inserts, compiled by Kysely. */
+  private appendedInserts(appended: [string, Record<string, unknown>][]): Write[] {
     const byTable = new Map<string, Record<string, unknown>[]>();
     for (const [table, row] of appended) {
       const rows = byTable.get(table);
@@ -609,19 +610,46 @@ export class Session {
       else byTable.set(table, [row]);
     }
     const kysely = this.exec.kysely();
+    const writes: Write[] = [];
     for (const [table, rows] of byTable) {
       const columns = Math.max(1, Object.keys(rows[0]!).length);
-      // PostgreSQL takes at most 65,535 parameters per statement.
-      const chunk = Math.max(1, Math.floor(60_000 / columns));
+      const chunk = Math.max(1, Math.floor(MAX_PARAMS / columns));
       for (let i = 0; i < rows.length; i += chunk) {
-        await kysely
+        const compiled = kysely
           .insertInto(table as keyof DB & string)
           // biome-ignore lint/suspicious/noExplicitAny: rows of a table chosen at run time.
           .values(rows.slice(i, i + chunk) as any)
-          .execute();
+          .compile();
+        writes.push({ sql: compiled.sql, params: [...compiled.parameters], countsAccounts: false });
       }
     }
+    return writes;
   }
+}
+
+/** One data-modifying statement of a flush; `countsAccounts` marks the account update. */
+interface Write {
+  sql: string;
+  params: unknown[];
+  countsAccounts: boolean;
+}
+
+/** PostgreSQL takes at most 65,535 parameters per statement; stay well below. */
+const MAX_PARAMS = 60_000;
+
+/** Packs writes into statements of at most MAX_PARAMS parameters, in order. */
+function groupWrites(writes: Write[]): Write[][] {
+  const groups: Write[][] = [];
+  let size = Number.POSITIVE_INFINITY;
+  for (const w of writes) {
+    if (size + w.params.length > MAX_PARAMS) {
+      groups.push([]);
+      size = 0;
+    }
+    groups[groups.length - 1]!.push(w);
+    size += w.params.length;
+  }
+  return groups;
 }
 
 /** Adds `posted` to both sides' posted balances and `pending` (negative to release) to their pending ones. */
@@ -645,10 +673,11 @@ function move(
 }
 
 /** The journal rows as one INSERT … SELECT FROM unnest (timestamps as epoch milliseconds). */
-function transferInsert(transfers: Transfer[]): [string, unknown[]] {
+function transferInsert(tenantId: string, transfers: Transfer[]): Write {
   const col = <K extends keyof Transfer>(k: K) => transfers.map((t) => t[k]);
-  return [
-    `insert into ledger_transfers (tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset,
+  return {
+    countsAccounts: false,
+    sql: `insert into ledger_transfers (tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset,
        code, reference_module, reference_id, memo, metadata, pending_id, timeout_seconds, timeout_at,
        debit_balance, credit_balance, created_at)
      select $1, id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
@@ -659,7 +688,8 @@ function transferInsert(transfers: Transfer[]): [string, unknown[]] {
        $15::int8[], $16::int8[], $17::int8[], $18::int8[])
        as t(id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
          timeout_ms, db, cb, created_ms)`,
-    [
+    params: [
+      tenantId,
       col("id"),
       col("kind"),
       col("debit_account_id"),
@@ -678,21 +708,23 @@ function transferInsert(transfers: Transfer[]): [string, unknown[]] {
       col("credit_balance"),
       transfers.map((t) => t.created_at.getTime()),
     ],
-  ];
+  };
 }
 
 /** Each changed account's final state in one UPDATE … FROM unnest: one write per account per batch. */
-function accountUpdate(accounts: AccountState[], now: Date): [string, unknown[]] {
+function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): Write {
   const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
-  return [
-    `update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
+  return {
+    countsAccounts: true,
+    sql: `update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
        credits_pending = v.cpe, frozen_debits = v.fd, frozen_credits = v.fc, closed = v.cl,
        expires_at = 'epoch'::timestamptz + v.ex * interval '1 millisecond', overdraft_limit = v.ol, updated_at = $2
      from unnest($3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::bool[], $9::bool[],
        $10::bool[], $11::int8[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
      where a.tenant_id = $1 and a.id = v.id
      returning 1`,
-    [
+    params: [
+      tenantId,
       now,
       col("id"),
       col("debits_posted"),
@@ -705,7 +737,7 @@ function accountUpdate(accounts: AccountState[], now: Date): [string, unknown[]]
       accounts.map((a) => (a.expires_at === null ? null : a.expires_at.getTime())),
       col("overdraft_limit"),
     ],
-  ];
+  };
 }
 
 function available(a: Account): number {
