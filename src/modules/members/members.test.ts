@@ -284,8 +284,16 @@ describe("members", () => {
     expect(seen.map((m) => m.id)).toEqual([json<{ id: string }>(local).id]);
     expectProblem(await call("GET", `/v1/members/${gold}`, undefined, scoped.auth), 404, "member_not_found");
     // nor mint a member token to reach it that way
-    expectProblem(await call("POST", "/v1/member-tokens", { member_id: gold }, scoped.auth), 404, "member_not_found");
-    expectProblem(await call("POST", "/v1/member-tokens", { member_id: "mbr_nobody" }), 404, "member_not_found");
+    expectProblem(
+      await call("POST", "/v1/member-tokens", { member_id: gold }, scoped.auth),
+      404,
+      "member_not_found",
+    );
+    expectProblem(
+      await call("POST", "/v1/member-tokens", { member_id: "mbr_nobody" }),
+      404,
+      "member_not_found",
+    );
   });
 });
 
