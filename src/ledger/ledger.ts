@@ -14,9 +14,8 @@ export interface LedgerOptions {
   maxBatchTransfers?: number;
   maxBatchUnits?: number;
   /**
-   * Batches of one tenant in flight at once (default 2): the next batch locks and evaluates
-   * while the previous one waits for its commit to reach the disk. Batches that want the same
-   * account queue on its row lock; locks are taken in id order, so they do not deadlock.
+   * Batches of one tenant in flight at once (default 2): one evaluates while the others write
+   * and commit. A batch that wants an account a committing batch holds waits on its row lock.
    */
   concurrentBatches?: number;
 }
@@ -38,6 +37,8 @@ interface Job {
 interface Pipeline {
   queue: Job[];
   running: Set<Promise<void>>;
+  /** A batch still gathering locks and running units (at most one: the others are committing). */
+  evaluating: boolean;
 }
 
 /** The part of a unit that decides whether its SQL needs a savepoint and what to forget. */
@@ -159,7 +160,7 @@ export class Ledger {
     return new Promise<T>((resolve, reject) => {
       let pipeline = this.pipelines.get(tenantId);
       if (!pipeline) {
-        pipeline = { queue: [], running: new Set() };
+        pipeline = { queue: [], running: new Set(), evaluating: false };
         this.pipelines.set(tenantId, pipeline);
       }
       pipeline.queue.push({
@@ -209,24 +210,36 @@ export class Ledger {
   }
 
   /** Starts batches while the tenant has queued units and a free batch slot. */
+  /**
+   * Starts the next batch once the previous one has stopped evaluating (it is writing or
+   * committing): while one batch commits, the next gathers and runs.
+   */
   private pump(tenantId: string, pipeline: Pipeline): void {
-    while (pipeline.queue.length > 0 && pipeline.running.size < this.concurrency) {
-      const jobs = pipeline.queue.splice(0, this.maxUnits);
-      const batch: Promise<void> = this.executeBatch(tenantId, jobs, false)
-        .then((leftover) => {
-          if (leftover.length > 0) pipeline.queue.unshift(...leftover);
-        })
-        .catch((error) => {
-          // executeBatch answers every job itself; this is a bug guard, not a path.
-          for (const job of jobs) job.reject(error);
-        })
-        .finally(() => {
-          pipeline.running.delete(batch);
-          if (pipeline.queue.length > 0) this.pump(tenantId, pipeline);
-          else if (pipeline.running.size === 0) this.pipelines.delete(tenantId);
-        });
-      pipeline.running.add(batch);
-    }
+    if (pipeline.queue.length === 0 || pipeline.evaluating || pipeline.running.size >= this.concurrency)
+      return;
+    const jobs = pipeline.queue.splice(0, this.maxUnits);
+    pipeline.evaluating = true;
+    let released = false;
+    const release = (leftover: Job[]) => {
+      if (released) return;
+      released = true;
+      if (leftover.length > 0) pipeline.queue.unshift(...leftover);
+      pipeline.evaluating = false;
+      this.pump(tenantId, pipeline);
+    };
+    const batch: Promise<void> = this.executeBatch(tenantId, jobs, false, release)
+      .then((leftover) => release(leftover))
+      .catch((error) => {
+        // executeBatch answers every job itself; this is a bug guard, not a path.
+        for (const job of jobs) job.reject(error);
+        release([]);
+      })
+      .finally(() => {
+        pipeline.running.delete(batch);
+        if (pipeline.queue.length > 0) this.pump(tenantId, pipeline);
+        else if (pipeline.running.size === 0 && !pipeline.evaluating) this.pipelines.delete(tenantId);
+      });
+    pipeline.running.add(batch);
   }
 
   /**
@@ -235,7 +248,13 @@ export class Ledger {
    * units that did not fit (transfer cap). If the batch cannot commit, its units are run
    * again one by one, so one bad unit cannot fail the others.
    */
-  private async executeBatch(tenantId: string, jobs: Job[], single: boolean): Promise<Job[]> {
+  private async executeBatch(
+    tenantId: string,
+    jobs: Job[],
+    single: boolean,
+    /** Called once the batch stops evaluating, with the units that did not fit. */
+    committing: (leftover: Job[]) => void = () => {},
+  ): Promise<Job[]> {
     let client: pg.PoolClient;
     try {
       client = await this.db.pool.connect();
@@ -299,6 +318,8 @@ export class Ledger {
         }
       }
       if (conn.broken) throw new Error("a ledger statement failed; the batch is retried unit by unit");
+      committing(leftover);
+      leftover = [];
       await session.flush();
       const committed = await client.query("commit");
       // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error.
