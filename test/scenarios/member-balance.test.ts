@@ -180,6 +180,27 @@ describe("a member's balance through one day", () => {
       today_increase: 25_000, // 20,000 cash + 5,000 online; bonus, reward and exchange excluded
       today_consumption: 24_000, // withdrawal excluded
     });
+    const events = await t.database.owner
+      .selectFrom("events")
+      .select("type")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("type", "like", "wallet.%")
+      .orderBy("id")
+      .execute();
+    expect(events.map((e) => e.type)).toEqual([
+      "wallet.topped_up",
+      "wallet.rewarded",
+      "wallet.rewarded",
+      "wallet.points_exchanged",
+      "wallet.topped_up",
+      "wallet.payment_succeeded",
+      "wallet.payment_held",
+      "wallet.payment_voided",
+      "wallet.payment_held",
+      "wallet.payment_succeeded",
+      "wallet.refunded",
+      "wallet.withdrawn",
+    ]);
     const verified = await verifyLedger(t.deps.db, tenant.tenantId);
     expect(verified).toMatchObject({ ok: true });
   });
