@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import Fastify, { type FastifyServerOptions } from "fastify";
+import type { OpenAPIV3_1 } from "openapi-types";
 import secureJson from "secure-json-parse";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "./app-types.js";
@@ -14,6 +15,7 @@ import { authenticate } from "./platform/auth/authenticate.js";
 import { rolesFor } from "./platform/auth/permissions.js";
 import { sha256Hex } from "./platform/auth/secrets.js";
 import { sessionPolicy } from "./platform/auth/sessions.js";
+import { openApiWebhooks } from "./platform/events/events.routes.js";
 import { HttpMetrics } from "./platform/http/metrics.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { Problem } from "./platform/http/schemas.js";
@@ -125,6 +127,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   await app.register(fastifySwagger, {
     openapi: {
       openapi: "3.1.0",
+      // Every event type a module registered, with its payload: what webhook receivers get.
+      webhooks: openApiWebhooks() as Record<string, OpenAPIV3_1.PathItemObject>,
       info: {
         title: "Vouchsafe API",
         version: "1.0.0",

@@ -331,3 +331,16 @@ describe("audit", () => {
       payload: { name: "audited", role: "viewer" },
     });
 });
+
+describe("OpenAPI webhooks", () => {
+  it("documents every registered event type as a webhook with its payload", async () => {
+    const doc = json<{ webhooks?: Record<string, { post: { requestBody: unknown } }> }>(
+      await t.app.inject({ url: "/openapi.json" }),
+    );
+    const types = json<{ data: { type: string }[] }>(
+      await t.app.inject({ url: "/v1/event-types", headers: tenant.auth }),
+    );
+    expect(types.data.length).toBeGreaterThan(0);
+    for (const { type } of types.data) expect(doc.webhooks?.[type]?.post.requestBody, type).toBeTruthy();
+  });
+});
