@@ -88,9 +88,11 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
 /** A direct connection with the migration owner's rights (migrations, test set-up). */
 export function createOwnerKysely(connectionString: string): Db {
   installTypeParsers();
-  return new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 2 }) }),
+  const pool = new pg.Pool({ connectionString, max: 2 });
+  pool.on("error", () => {
+    // An idle client lost its connection (the server restarted or the database was dropped).
   });
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /**
