@@ -107,7 +107,9 @@ async function main() {
     await db.close();
     await owner.destroy();
   } catch (error) {
-    process.stderr.write(`engine bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `engine bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   } finally {
     await handle.stop();
