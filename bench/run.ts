@@ -24,7 +24,7 @@ import type { LoadConfig, LoadResult } from "./load.js";
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
 const CLIENTS = 64;
-const SECONDS = QUICK ? 6 : 20;
+const SECONDS = QUICK ? 5 : 20;
 const WARMUP_SECONDS = QUICK ? 1 : 3;
 const ACCOUNTS = 10_000;
 const BULK_TOTAL = QUICK ? 100_000 : 1_000_000;
