@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  issueMemberVoucher,
+  type MemberVoucherInput,
+  voucherAccountIds,
+} from "../../src/modules/vouchers/index.js";
+import { systemActor } from "../../src/platform/auth/actor.js";
 import { createTestApp, createTestTenant, json, type TestApp, type TestTenant } from "../helpers/app.js";
-import { VoucherStandInSettlement } from "../helpers/checkout-settlement.js";
 import { expectProblem } from "../helpers/problem.js";
 
 /**
@@ -10,12 +15,11 @@ import { expectProblem } from "../helpers/problem.js";
  */
 let t: TestApp;
 let tenant: TestTenant;
-let settlement: VoucherStandInSettlement;
-let acc: ReturnType<typeof VoucherStandInSettlement.accounts>;
 
 let MEMBER = "";
 let GOLD = "";
-const VOUCHER = "vch_scenario_1";
+let VOUCHER = "";
+const SETTLEMENT = voucherAccountIds.settlement("CNY");
 // Friday 2026-11-27, 12:00 in Shanghai.
 const FRIDAY_NOON = "2026-11-27T04:00:00Z";
 
@@ -31,12 +35,8 @@ interface OrderBody {
 }
 
 beforeAll(async () => {
-  settlement = new VoucherStandInSettlement();
-  t = await createTestApp({ extend: () => ({ checkoutSettlement: settlement }) });
+  t = await createTestApp();
   tenant = await createTestTenant(t);
-  settlement.attach(t, tenant.tenantId);
-  acc = VoucherStandInSettlement.accounts(tenant.tenantId);
-  await settlement.setUp();
   await t.app.inject({
     method: "PATCH",
     url: "/v1/tenant",
@@ -73,22 +73,41 @@ beforeAll(async () => {
   GOLD = await member("Gil Gold", "gold");
   await topUp(MEMBER, 5000);
   await topUp(GOLD, 10000);
-  await settlement.addVoucher(
-    {
-      id: VOUCHER,
-      memberId: MEMBER,
-      asset: "CNY",
-      usable: true,
-      startsAt: new Date("2026-11-01T00:00:00Z"),
-      expiresAt: new Date("2026-12-31T16:00:00Z"),
-      scope: { kind: "all", skus: [] },
-      minAmount: 5000,
-    },
-    1000,
-  );
+  VOUCHER = await giveVoucher({
+    memberId: MEMBER,
+    amount: 1000,
+    startsAt: new Date("2026-11-01T00:00:00Z"),
+    expiresAt: new Date("2026-12-31T16:00:00Z"),
+    minBillAmount: 5000,
+  });
   t.clock.set(FRIDAY_NOON);
 });
 afterAll(async () => t?.close());
+
+/** A member voucher issued by the tenant (the vouchers module, on the ledger). */
+async function giveVoucher(
+  input: Pick<MemberVoucherInput, "memberId" | "amount" | "startsAt" | "expiresAt" | "minBillAmount">,
+) {
+  const context = { actor: systemActor(tenant.tenantId, "test.vouchers"), requestId: null };
+  const row = await t.deps.ledger.run(tenant.tenantId, (uow) =>
+    issueMemberVoucher(
+      uow,
+      context,
+      { ...input, issuerId: null, asset: "CNY", scope: { kind: "all", productCodes: [] } },
+      t.clock.now(),
+    ),
+  );
+  return row.id;
+}
+
+/** Posted balance of a ledger account (credits − debits). */
+async function ledgerBalance(accountId: string) {
+  return t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+    const b = await t.deps.ledger.within(trx, tenant.tenantId).balances(accountId);
+    return b ? b.credits_posted - b.debits_posted : 0;
+  });
+}
+const voucherBalance = (id: string) => ledgerBalance(voucherAccountIds.voucher(id));
 
 async function topUp(memberId: string, amount: number) {
   const res = await t.app.inject({
@@ -117,7 +136,9 @@ const cart = {
     { sku: "latte", category: "drinks", quantity: 2, unit_price: 3000 },
     { sku: "gift-card", category: "stored_value", quantity: 1, unit_price: 2000 },
   ],
-  voucher_ids: [VOUCHER],
+  get voucher_ids() {
+    return [VOUCHER];
+  },
   pay_with_balance: true,
 };
 
@@ -200,9 +221,9 @@ describe("checkout scenario", () => {
       voucher_total: 1000,
     });
     expect(await available(MEMBER)).toBe(0);
-    expect(await settlement.balanceOf(acc.voucher(VOUCHER))).toBe(0);
+    expect(await voucherBalance(VOUCHER)).toBe(0);
     expect(await points(MEMBER)).toBe(63);
-    expect(await settlement.balanceOf(acc.sales)).toBe(1000);
+    expect(await ledgerBalance(SETTLEMENT)).toBe(1000);
 
     // A retry with the same key replays; the same client order id without the key returns the same order.
     const replay = await t.app.inject({ method: "POST", url: "/v1/checkout/orders", headers, payload });
@@ -216,7 +237,7 @@ describe("checkout scenario", () => {
     });
     expect(again.statusCode).toBe(201);
     expect(json<OrderBody>(again).id).toBe(order.id);
-    expect(await settlement.balanceOf(acc.sales)).toBe(1000);
+    expect(await ledgerBalance(SETTLEMENT)).toBe(1000);
     expectProblem(
       await t.app.inject({
         method: "POST",
@@ -285,9 +306,9 @@ describe("checkout scenario", () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(json<OrderBody>(res).status).toBe("refunded");
     expect(await available(MEMBER)).toBe(5000);
-    expect(await settlement.balanceOf(acc.voucher(VOUCHER))).toBe(1000);
+    expect(await voucherBalance(VOUCHER)).toBe(1000);
     expect(await points(MEMBER)).toBe(0);
-    expect(await settlement.balanceOf(acc.sales)).toBe(0);
+    expect(await ledgerBalance(SETTLEMENT)).toBe(0);
     expectProblem(
       await t.app.inject({
         method: "POST",

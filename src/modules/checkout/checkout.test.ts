@@ -276,8 +276,8 @@ describe("orders with the default settlement", () => {
     expect(got.status).toBe("completed");
   });
 
-  it("refuses (503) an order naming a voucher until member vouchers exist; nothing written", async () => {
-    expectProblem(
+  it("refuses an order naming an unknown voucher (voucher_not_usable: not_found); nothing written", async () => {
+    const refused = expectProblem(
       await order({
         member_id: memberId,
         channel: "POS",
@@ -285,9 +285,10 @@ describe("orders with the default settlement", () => {
         voucher_ids: ["vch_x"],
         client_order_id: "till-4",
       }),
-      503,
-      "settlement_unavailable",
-    );
+      422,
+      "voucher_not_usable",
+    ) as unknown as { voucher_id: string; reason: string };
+    expect(refused).toMatchObject({ voucher_id: "vch_x", reason: "not_found" });
     const rows = await t.database.owner
       .selectFrom("checkout_orders")
       .select("id")

@@ -70,7 +70,14 @@ export async function completeOrder(
   // Vouchers first, then balance for what is left, then points on what was paid.
   const vouchers: NonNullable<SettlementRecord["vouchers"]> = [];
   for (const v of q.vouchersApplied) {
-    const moved = await settlement.redeemVoucher(ctx, { orderId, voucherId: v.voucherId, amount: v.amount });
+    const moved = await settlement.redeemVoucher(ctx, {
+      orderId,
+      voucherId: v.voucherId,
+      amount: v.amount,
+      memberId: req.memberId,
+      currency: req.currency,
+      lines: q.lines.map((l) => ({ sku: l.sku, amount: l.memberAmount })),
+    });
     vouchers.push({ voucherId: v.voucherId, ref: moved.ref, amount: v.amount });
   }
   if (vouchers.length > 0) record.vouchers = vouchers;

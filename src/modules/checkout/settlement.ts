@@ -4,6 +4,7 @@ import type { Actor } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import type { MemberFacts, TierCatalog } from "../benefits/index.js";
 import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
+import { memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
 import {
   orderPoints,
   payWithBalance,
@@ -64,7 +65,16 @@ export interface CheckoutSettlement {
   ): Promise<MovementRef>;
   redeemVoucher(
     ctx: SettleContext,
-    p: { orderId: string; voucherId: string; amount: number },
+    p: {
+      orderId: string;
+      voucherId: string;
+      amount: number;
+      /** The order's member (a member's voucher pays only that member's orders). */
+      memberId: string | null;
+      currency: string;
+      /** The order's lines after member benefits, before vouchers: the voucher's scope and minimum apply to them. */
+      lines: { sku: string; amount: number }[];
+    },
   ): Promise<MovementRef>;
   awardPoints(
     ctx: SettleContext,
@@ -127,15 +137,34 @@ function inUnit<T>(ctx: SettleContext, fn: (uow: UnitOfWork) => Promise<T>): Pro
 
 /**
  * The service's settlement: members from the members module; balance payment, its refunds
- * and points from the wallets module, in the order's unit of work. Member vouchers wait
- * for the vouchers module to hold vouchers for members (today its holders are org units):
- * an order naming a voucher is refused (503) rather than half done.
+ * and points from the wallets module; members' vouchers (read, redeemed and returned by id)
+ * from the vouchers module — all in the order's unit of work. While an order completes, the
+ * vouchers it names are locked before their balances are read (vouchers/index.ts).
  */
 export const connectedSettlement: CheckoutSettlement = {
   memberFacts: membersModuleFacts,
   balanceAvailable: (ctx, memberId, currency) =>
     inUnit(ctx, (uow) => walletBalanceAvailable(uow, memberId, currency, ctx.now)),
-  vouchers: async (_ctx, ids) => (ids.length ? unavailable("read member vouchers") : []),
+  vouchers: async (ctx, ids) => {
+    if (ids.length === 0) return [];
+    const found = await memberVouchersById(ctx.trx, ctx.actor, ids, {
+      lock: ctx.uow !== null,
+      ledger: ctx.uow ?? ctx.ledger,
+    });
+    return found.map(
+      (v): VoucherFacts => ({
+        id: v.id,
+        memberId: v.memberId,
+        asset: v.asset,
+        balance: v.balance,
+        usable: v.state === "active",
+        startsAt: v.startsAt,
+        expiresAt: v.expiresAt,
+        scope: { kind: v.scope.kind, skus: v.scope.productCodes },
+        minAmount: v.minBillAmount,
+      }),
+    );
+  },
   payByBalance: (ctx, p) =>
     inUnit(ctx, async (uow) => {
       const payment = await payWithBalance(
@@ -154,7 +183,28 @@ export const connectedSettlement: CheckoutSettlement = {
       );
       return { ref: payment.id };
     }),
-  redeemVoucher: async () => unavailable("redeem member vouchers"),
+  redeemVoucher: (ctx, p) =>
+    inUnit(ctx, async (uow) => {
+      if (!p.memberId) {
+        throw new DomainError("voucher_not_usable", `Voucher ${p.voucherId} cannot be used: not_owner`, {
+          extra: { voucher_id: p.voucherId, reason: "not_owner" },
+        });
+      }
+      const redemption = await redeemVoucher(
+        uow,
+        { actor: ctx.actor, requestId: ctx.requestId },
+        {
+          voucherId: p.voucherId,
+          memberId: p.memberId,
+          asset: p.currency,
+          amount: p.amount,
+          lines: p.lines.map((l) => ({ productCode: l.sku, amount: l.amount })),
+          reference: { module: "checkout", id: p.orderId },
+        },
+        ctx.now,
+      );
+      return { ref: redemption.id };
+    }),
   awardPoints: (ctx, p) =>
     inUnit(ctx, async (uow) => {
       await orderPoints(uow, { actor: ctx.actor, requestId: ctx.requestId }, p, ctx.now);
@@ -169,7 +219,15 @@ export const connectedSettlement: CheckoutSettlement = {
         ctx.now,
       ),
     ),
-  returnVoucher: async () => unavailable("return member vouchers"),
+  returnVoucher: (ctx, p) =>
+    inUnit(ctx, async (uow) => {
+      await returnVoucher(
+        uow,
+        { actor: ctx.actor, requestId: ctx.requestId },
+        { redemptionId: p.redemption.ref, refundId: p.refundId, amount: p.amount },
+        ctx.now,
+      );
+    }),
   reversePoints: (ctx, p) =>
     inUnit(ctx, (uow) =>
       orderPoints(

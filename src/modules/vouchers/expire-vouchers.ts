@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Database } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
-import { emitVoucherEvent } from "./vouchers.events.js";
+import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
 import { returnRemainingToSource, type UnitOfWork } from "./vouchers.ledger.js";
 
 /** One run expires at most this many vouchers per tenant; the next run takes the rest. */
@@ -18,7 +18,7 @@ export async function expireVouchers(uow: UnitOfWork, now: Date, limit = EXPIRY_
   const actor = systemActor(uow.tenantId, "vouchers.expire");
   const due = await uow.trx
     .selectFrom("vouchers")
-    .select(["id", "account_id", "source_account_id", "asset", "customer_id"])
+    .select(["id", "account_id", "source_account_id", "asset", "customer_id", "member_id"])
     .where("tenant_id", "=", uow.tenantId)
     .where("state", "=", "active")
     .where("expires_at", "<=", now)
@@ -54,7 +54,7 @@ export async function expireVouchers(uow: UnitOfWork, now: Date, limit = EXPIRY_
       "voucher.expired",
       {
         voucher_id: voucher.id,
-        customer_id: voucher.customer_id,
+        ...holderRef(voucher),
         asset: voucher.asset,
         returned_amount: balance,
       },

@@ -20,14 +20,22 @@ export {
 } from "./deduction-plan.js";
 export { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
 export {
+  issueMemberVoucher,
+  type MemberVoucherInput,
+  TENANT_FUNDING_OWNER,
+} from "./issue-member-voucher.js";
+export {
   findVoucher,
   listVouchers,
   type VoucherFilters,
   type VoucherListRow,
   vouchersHeldBy,
 } from "./list-vouchers.js";
+export { MAX_VOUCHERS_BY_ID, type MemberVoucher, memberVouchersById } from "./member-vouchers.js";
 export { type OpenVoucherInput, openVoucher } from "./open-voucher.js";
+export { type RedeemInput, type Redemption, redeemVoucher } from "./redeem-voucher.js";
 export { type RefundInput, type RefundResult, refundBill } from "./refund-bill.js";
+export { type ReturnInput, returnVoucher, type VoucherReturn } from "./return-voucher.js";
 export { type ExportFormat, exportTable } from "./voucher-export.js";
 export { type ProductScope, scopeAllows, type Validity, validityWindow } from "./voucher-rules.js";
 export { accountIds as voucherAccountIds, postedBalance } from "./vouchers.ledger.js";

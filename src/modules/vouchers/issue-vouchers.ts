@@ -95,6 +95,7 @@ export async function issueVouchers(
       purpose: template.purpose,
       issuer_id: template.owner_id,
       customer_id: customer.id,
+      member_id: null,
       face_amount: amount,
       asset: template.asset,
       scope_kind: template.scope_kind,

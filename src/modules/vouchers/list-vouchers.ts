@@ -2,7 +2,7 @@ import { type SelectQueryBuilder, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
-import type { VoucherRow, VoucherStatus } from "./vouchers.repository.js";
+import type { Purpose, UnitVoucherRow, VoucherStatus } from "./vouchers.repository.js";
 import { subtreePattern } from "./vouchers.repository.js";
 
 /** An export holds at most this many rows; narrow the filters for more. */
@@ -13,7 +13,7 @@ export interface VoucherFilters {
   customer_id?: string;
   template_id?: string;
   issuer_id?: string;
-  purpose?: "customer_discount" | "product_trial" | "cash_coupon";
+  purpose?: Purpose;
   face_amount?: number;
   issued_from?: string;
   issued_to?: string;
@@ -23,7 +23,8 @@ export interface VoucherFilters {
   source_account_id?: string;
 }
 
-export type VoucherListRow = VoucherRow & { balance: number; status: VoucherStatus };
+/** Org units' vouchers (the join on the holder leaves members' vouchers out). */
+export type VoucherListRow = UnitVoucherRow & { balance: number; status: VoucherStatus };
 
 /**
  * Vouchers with their ledger balance and status. The status is derived, never stored:

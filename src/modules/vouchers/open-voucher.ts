@@ -3,13 +3,16 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { assertScope, type ProductScope } from "./voucher-rules.js";
-import { emitVoucherEvent } from "./vouchers.events.js";
+import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
 import { openAccount, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import type { Purpose, VoucherRow } from "./vouchers.repository.js";
 
 export interface OpenVoucherInput {
   holderId: string;
-  issuerId: string;
+  /** Who holds it: an org unit (customer, member account; the default) or a member. */
+  holderKind?: "org_unit" | "member";
+  /** The issuing org unit (null: the tenant itself, for a member's voucher only). */
+  issuerId: string | null;
   purpose: Purpose;
   amount: number;
   asset: string;
@@ -24,7 +27,7 @@ export interface OpenVoucherInput {
 }
 
 /**
- * Opens one voucher of any purpose for a holder (an org unit), funded from a source
+ * Opens one voucher of any purpose for a holder (an org unit or a member), funded from a source
  * account, in the caller's unit of work. Issuance from templates, enterprise cash coupons
  * and their allocations to member accounts all come through here or issueVouchers.
  */
@@ -42,6 +45,8 @@ export async function openVoucher(
     "accountId" in input.source
       ? input.source.accountId
       : await openAccount.funding(uow, input.source.fundingOwnerId, input.asset);
+  const forMember = input.holderKind === "member";
+  if (input.issuerId === null && !forMember) throw new Error("an org unit's voucher needs an issuer");
   const id = newId("vch");
   const accountId = await openAccount.voucher(uow, id, input.asset);
   transfersOk(
@@ -66,7 +71,8 @@ export async function openVoucher(
       template_id: null,
       purpose: input.purpose,
       issuer_id: input.issuerId,
-      customer_id: input.holderId,
+      customer_id: forMember ? null : input.holderId,
+      member_id: forMember ? input.holderId : null,
       face_amount: input.amount,
       asset: input.asset,
       scope_kind: input.scope.kind,
@@ -107,7 +113,10 @@ export async function openVoucher(
     "voucher.issued",
     {
       voucher_id: id,
-      customer_id: input.holderId,
+      ...holderRef({
+        customer_id: forMember ? null : input.holderId,
+        member_id: forMember ? input.holderId : null,
+      }),
       asset: input.asset,
       template_id: null,
       purpose: input.purpose,

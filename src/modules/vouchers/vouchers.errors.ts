@@ -22,7 +22,13 @@ export type VoucherErrorCode =
   | "voucher_withdraw_forbidden"
   | "bill_id_reused"
   | "refund_id_reused"
-  | "refund_exceeds_bill";
+  | "refund_exceeds_bill"
+  | "invalid_amount"
+  | "voucher_not_usable"
+  | "voucher_balance_insufficient"
+  | "voucher_redemption_not_found"
+  | "redemption_reused"
+  | "return_exceeds_redemption";
 
 registerErrorStatuses({
   template_in_use: 409,
@@ -41,4 +47,9 @@ registerErrorStatuses({
   bill_id_reused: 409,
   refund_id_reused: 409,
   refund_exceeds_bill: 422,
+  invalid_amount: 400,
+  voucher_not_usable: 422,
+  voucher_balance_insufficient: 422,
+  redemption_reused: 409,
+  return_exceeds_redemption: 422,
 });

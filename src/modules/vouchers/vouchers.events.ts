@@ -5,9 +5,16 @@ import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
 /** The vouchers module's webhook events; each is written in the change's unit of work. */
 const VoucherRef = {
   voucher_id: Type.String(),
-  customer_id: Type.String(),
+  /** The holding org unit; null for a member's voucher (then member_id names the member). */
+  customer_id: Type.Union([Type.String(), Type.Null()]),
+  member_id: Type.Optional(Type.String()),
   asset: Type.String(),
 };
+
+/** The holder fields of an event: customer_id, and member_id for a member's voucher. */
+export function holderRef(v: { customer_id: string | null; member_id: string | null }) {
+  return v.member_id ? { customer_id: null, member_id: v.member_id } : { customer_id: v.customer_id };
+}
 
 const EVENTS = {
   "voucher.issued": {
@@ -42,6 +49,27 @@ const EVENTS = {
       returns: Type.Array(
         Type.Object({ voucher_id: Type.String(), amount: Type.Integer(), returned_to: Type.String() }),
       ),
+    }),
+  },
+  "voucher.redeemed": {
+    description: "A member's voucher paid part of an order (by voucher id, e.g. at checkout)",
+    schema: Type.Object({
+      ...VoucherRef,
+      redemption_id: Type.String(),
+      reference_module: Type.String(),
+      reference_id: Type.String(),
+      amount: Type.Integer(),
+    }),
+  },
+  "voucher.returned": {
+    description:
+      "A refund gave back (part of) a redemption: to the voucher, or to its source once expired or withdrawn",
+    schema: Type.Object({
+      ...VoucherRef,
+      redemption_id: Type.String(),
+      reference_id: Type.String(),
+      amount: Type.Integer(),
+      returned_to: Type.String(),
     }),
   },
   "voucher.withdrawn": {

@@ -1,4 +1,4 @@
-import { type Selectable, sql } from "kysely";
+import { type ColumnType, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -8,7 +8,12 @@ import { DomainError } from "../../shared/errors.js";
 
 /** Template purposes; vouchers may also be enterprise cash coupons. */
 export const PURPOSES = ["customer_discount", "product_trial"] as const;
-export const VOUCHER_PURPOSES = ["customer_discount", "product_trial", "cash_coupon"] as const;
+export const VOUCHER_PURPOSES = [
+  "customer_discount",
+  "product_trial",
+  "cash_coupon",
+  "member_voucher",
+] as const;
 export type Purpose = (typeof VOUCHER_PURPOSES)[number];
 export const SCOPE_KINDS = ["all", "allow", "deny"] as const;
 export type ScopeKind = (typeof SCOPE_KINDS)[number];
@@ -72,8 +77,11 @@ export interface VouchersTable {
   id: string;
   template_id: string | null;
   purpose: Purpose;
-  issuer_id: string;
-  customer_id: string;
+  /** The issuing org unit (null: a member voucher issued by the tenant itself). */
+  issuer_id: string | null;
+  /** The holder: an org unit (customer, member account) or a member, exactly one of them. */
+  customer_id: string | null;
+  member_id: ColumnType<string | null, string | null | undefined, string | null>;
   face_amount: number;
   asset: string;
   scope_kind: ScopeKind;
@@ -133,6 +141,22 @@ export interface VoucherUsagesTable {
   created_at: Timestamp;
 }
 
+/** Redemptions and returns by voucher id (the checkout's orders and refunds). */
+export interface VoucherRedemptionsTable {
+  tenant_id: string;
+  id: string;
+  voucher_id: string;
+  kind: "redemption" | "return";
+  /** For a return: the redemption it gives back (part of). */
+  redemption_id: string | null;
+  reference_module: string;
+  reference_id: string;
+  amount: number;
+  returned_to: "voucher" | "source" | null;
+  transfer_id: string;
+  created_at: Timestamp;
+}
+
 declare module "../../db/schema.js" {
   interface DB {
     voucher_quotas: VoucherQuotasTable;
@@ -142,11 +166,14 @@ declare module "../../db/schema.js" {
     voucher_bills: VoucherBillsTable;
     voucher_bill_refunds: VoucherBillRefundsTable;
     voucher_usages: VoucherUsagesTable;
+    voucher_redemptions: VoucherRedemptionsTable;
   }
 }
 
 export type TemplateRow = Selectable<VoucherTemplatesTable>;
 export type VoucherRow = Selectable<VouchersTable>;
+/** A voucher held by an org unit and issued by one (every voucher but a member's). */
+export type UnitVoucherRow = VoucherRow & { customer_id: string; issuer_id: string };
 export type QuotaRow = Selectable<VoucherQuotasTable>;
 
 export interface UnitRef {
@@ -225,7 +252,7 @@ export async function loadVoucher(
   actor: Actor,
   id: string,
   options: { forUpdate?: boolean } = {},
-): Promise<VoucherRow & { customer_path: string; issuer_path: string }> {
+): Promise<UnitVoucherRow & { customer_path: string; issuer_path: string }> {
   let query = trx
     .selectFrom("vouchers as v")
     .innerJoin("org_units as c", (j) =>
@@ -244,7 +271,8 @@ export async function loadVoucher(
     row !== undefined &&
     (actor.type === "member" ? actor.memberId === row.customer_id : inScope(actor, row.customer_path));
   if (!row || !visible) throw new DomainError("voucher_not_found", "Voucher not found");
-  return row as VoucherRow & { customer_path: string; issuer_path: string };
+  // Both inner joins hold: the voucher is an org unit's, issued by one.
+  return row as UnitVoucherRow & { customer_path: string; issuer_path: string };
 }
 
 /** One operation per bill id at a time (deduction or refund), whatever the customer. */

@@ -1,0 +1,65 @@
+import type { Tx } from "../../db/database.js";
+import type { LedgerOps } from "../../ledger/index.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import type { ProductScope } from "./voucher-rules.js";
+import type { VoucherState } from "./vouchers.repository.js";
+
+/** A member's voucher as a till sees it: its terms and what is left on it. */
+export interface MemberVoucher {
+  id: string;
+  memberId: string;
+  asset: string;
+  state: VoucherState;
+  startsAt: Date;
+  expiresAt: Date;
+  scope: ProductScope;
+  minBillAmount: number;
+  /** Posted ledger balance (as the caller's unit of work sees it when `ledger` is given). */
+  balance: number;
+}
+
+/** At most this many vouchers read by id at once. */
+export const MAX_VOUCHERS_BY_ID = 50;
+
+/**
+ * Members' vouchers by id (unknown ids, org units' vouchers, and — for a member token —
+ * other members' vouchers are left out), in id order. With `lock`, the voucher rows are
+ * locked (in id order, so concurrent orders cannot deadlock on them) before their balances
+ * are read, so a decision taken on them holds until the transaction ends: redemptions,
+ * withdrawal and expiry lock the same rows first.
+ */
+export async function memberVouchersById(
+  trx: Tx,
+  actor: Actor,
+  ids: readonly string[],
+  options: { lock: boolean; ledger: LedgerOps },
+): Promise<MemberVoucher[]> {
+  const wanted = [...new Set(ids)].sort().slice(0, MAX_VOUCHERS_BY_ID);
+  if (wanted.length === 0) return [];
+  let query = trx
+    .selectFrom("vouchers")
+    .selectAll()
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "in", wanted)
+    .where("member_id", "is not", null)
+    .orderBy("id");
+  if (actor.type === "member") query = query.where("member_id", "=", actor.memberId ?? "");
+  if (options.lock) query = query.forUpdate();
+  const rows = await query.execute();
+  const out: MemberVoucher[] = [];
+  for (const v of rows) {
+    const balances = await options.ledger.balances(v.account_id!);
+    out.push({
+      id: v.id,
+      memberId: v.member_id!,
+      asset: v.asset,
+      state: v.state,
+      startsAt: v.starts_at,
+      expiresAt: v.expires_at,
+      scope: { kind: v.scope_kind, productCodes: v.product_codes },
+      minBillAmount: v.min_bill_amount,
+      balance: balances?.posted ?? 0,
+    });
+  }
+  return out;
+}
