@@ -394,6 +394,58 @@ describe("checkout scenario", () => {
     expect(earned).toBe(6 * 30 + 30); // six orders and the duplicated one, once
   });
 
+  it("concurrent orders naming one voucher spend it once, never beyond its balance", async () => {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: tenant.auth,
+      payload: { name: "Voucher Racer", tier: "silver" },
+    });
+    const racer = json<{ id: string }>(res).id;
+    const voucher = await giveVoucher({
+      memberId: racer,
+      amount: 1000,
+      startsAt: t.clock.now(),
+      expiresAt: new Date(t.clock.now().getTime() + 7 * 86_400_000),
+      minBillAmount: 0,
+    });
+    const line = { sku: "tea", category: "stored_value", quantity: 1, unit_price: 600 };
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        t.app.inject({
+          method: "POST",
+          url: "/v1/checkout/orders",
+          headers: tenant.auth,
+          payload: {
+            member_id: racer,
+            channel: "POS",
+            lines: [line],
+            voucher_ids: [voucher],
+            rest_paid: "offline",
+            client_order_id: `race-${i}`,
+          },
+        }),
+      ),
+    );
+    const done = results.filter((r) => r.statusCode === 201).map((r) => json<OrderBody>(r));
+    for (const r of results.filter((r) => r.statusCode !== 201)) {
+      expectProblem(r, 422, "voucher_not_usable");
+    }
+    expect(done.map((o) => o.voucher_total).sort()).toEqual([400, 600]);
+    expect(await voucherBalance(voucher)).toBe(0);
+
+    // Refunding the order that used 600 gives 600 back to the voucher.
+    const big = done.find((o) => o.voucher_total === 600)!;
+    const refund = await t.app.inject({
+      method: "POST",
+      url: `/v1/checkout/orders/${big.id}/refund`,
+      headers: tenant.auth,
+      payload: {},
+    });
+    expect(refund.statusCode, refund.body).toBe(200);
+    expect(await voucherBalance(voucher)).toBe(600);
+  });
+
   it("a card-extension benefit extends the card once, on the order that reaches the yearly spending", async () => {
     const ext = await benefit({
       kind: "card_extension",
