@@ -52,6 +52,11 @@ export interface RouteAccess {
   permission?: string;
   member?: boolean;
   public?: boolean;
+  /**
+   * Only actors not bound to an org unit may call it (tenant-wide resources such as the
+   * ledger's raw accounts, which no subtree owns).
+   */
+  tenantWide?: boolean;
   /** Writes replayed by Idempotency-Key (set on every POST that creates or moves value). */
   idempotent?: boolean;
 }

@@ -267,6 +267,10 @@ describe("ledger HTTP API", () => {
     expectProblem(await get("/v1/ledger/accounts", operator.auth), 403, "forbidden");
     const finance = await createTestKey(t, tenant.tenantId, "finance");
     expect((await get("/v1/ledger/accounts", finance.auth)).statusCode).toBe(200);
+    // An admin bound to an org unit owns a subtree, not the raw ledger.
+    const scopedAdmin = await createTestKey(t, tenant.tenantId, "admin", tenant.rootOrgUnitId);
+    expectProblem(await get("/v1/ledger/accounts", scopedAdmin.auth), 403, "forbidden");
+    expectProblem(await get(`/v1/ledger/accounts/${wallet.id}`, scopedAdmin.auth), 403, "forbidden");
     const other = await createTestTenant(t, "Other tenant");
     expectProblem(await get(`/v1/ledger/accounts/${wallet.id}`, other.auth), 404, "account_not_found");
     expectProblem(

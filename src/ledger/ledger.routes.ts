@@ -246,8 +246,9 @@ const date = (s: string | undefined) => (s === undefined ? undefined : new Date(
 /** `/v1/ledger/…`: assets, accounts, transfers, holds, statements, trial balance and verify. */
 export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock, ledger } = deps;
-  const write = { permission: "ledger.write", idempotent: true };
-  const read = { permission: "ledger.read" };
+  // Raw ledger accounts belong to no org unit: subtree-bound callers use the modules' APIs.
+  const write = { permission: "ledger.write", idempotent: true, tenantWide: true };
+  const read = { permission: "ledger.read", tenantWide: true };
   const accountParams = Obj({ id: IdParam });
 
   app.post(

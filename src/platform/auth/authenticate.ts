@@ -151,7 +151,10 @@ export async function authenticate(deps: AuthDeps, request: FastifyRequest): Pro
   return actor;
 }
 
-export function authorize(actor: Actor, access: { permission?: string; member?: boolean }): void {
+export function authorize(
+  actor: Actor,
+  access: { permission?: string; member?: boolean; tenantWide?: boolean },
+): void {
   if (actor.type === "member") {
     if (!access.member) throw new DomainError("forbidden", "A member token cannot call this endpoint");
     return;
@@ -160,6 +163,9 @@ export function authorize(actor: Actor, access: { permission?: string; member?: 
   const roles = rolesFor(access.permission);
   if (!roles?.includes(actor.role as Role)) {
     throw new DomainError("forbidden", `Role ${actor.role} may not ${access.permission}`);
+  }
+  if (access.tenantWide && actor.orgUnitId) {
+    throw new DomainError("forbidden", "Only callers not bound to an org unit may use this endpoint");
   }
 }
 

@@ -36,7 +36,8 @@ export interface WorkerOptions {
   tickSeconds?: number;
   log?: (message: string, error?: unknown) => void;
   /** Modules' own jobs, defined on the runner before it starts (src/module-jobs.ts). */
-  defineJobs?: (jobs: JobRunner, deps: AppDeps) => void;
+  /** Defines module jobs; returns the housekeeping crons (UTC) to register once working. */
+  defineJobs?: (jobs: JobRunner, deps: AppDeps) => { name: string; cron: string }[] | undefined;
 }
 
 export function fileDeps(deps: AppDeps): FileDeps {
@@ -113,11 +114,12 @@ export async function startPlatformServices(
     handler: async (data) => notifier.notify(data.tenantId, data.request, clock.now()),
   });
 
-  options.defineJobs?.(jobs, full);
+  const moduleCrons = options.defineJobs?.(jobs, full) ?? [];
   await jobs.start({ work: options.work });
   let ticker: NodeJS.Timeout | undefined;
   if (options.work) {
     await jobs.cron(PLATFORM_JOBS.pruneFiles, "17 * * * *");
+    for (const schedule of moduleCrons) await jobs.cron(schedule.name, schedule.cron);
     const tick = async () => {
       for (const name of [
         PLATFORM_JOBS.runSchedules,
