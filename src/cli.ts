@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";
 import { createDatabase, type Database } from "./db/database.js";
+import { verifyLedger } from "./ledger/index.js";
 import { recordAudit } from "./platform/audit/audit.js";
 import { ROLES, type Role, systemActor } from "./platform/auth/actor.js";
 import { createApiKey, revokeApiKey } from "./platform/auth/api-keys.js";
@@ -21,6 +22,8 @@ Commands:
   user create --tenant T --email E --role R [--name N] [--org-unit O]
                                                 the password is read from VOUCHSAFE_USER_PASSWORD or --password
   seed-demo [--json]                            create another demo tenant
+  verify-ledger [--tenant T] [--json]           recompute every balance from the journal (all tenants
+                                                unless --tenant); exits 1 on any difference
 
 Configuration comes from the same environment variables as the server (see README).`;
 
@@ -159,6 +162,31 @@ async function run(command: string[], flags: Flags, db: Database): Promise<void>
       `api key  ${demo.api_key}`,
       ...demo.users.map((u) => `user     ${u.email} / ${u.password} (${u.role})`),
     ]);
+    return;
+  }
+  if (noun === "verify-ledger") {
+    const tenants = flags.tenant
+      ? [String(flags.tenant)]
+      : (await db.systemTx((trx) => trx.selectFrom("tenants").select("id").orderBy("id").execute())).map(
+          (r) => r.id,
+        );
+    let failing = 0;
+    const reports = [];
+    for (const tenantId of tenants) {
+      const report = await verifyLedger(db, tenantId);
+      if (!report.ok) failing++;
+      reports.push({ tenant_id: tenantId, ...report });
+    }
+    print(
+      flags,
+      { ok: failing === 0, tenants: reports },
+      reports.map(
+        (r) =>
+          `${r.ok ? "ok  " : "FAIL"} ${r.tenant_id}  ${r.accounts_checked} accounts, ${r.transfers_checked} transfers` +
+          (r.ok ? "" : `, ${r.differences.length} differences, ${r.flag_violations.length} flag violations`),
+      ),
+    );
+    if (failing > 0) process.exitCode = 1;
     return;
   }
   throw new UsageError(`unknown command: ${command.join(" ") || "(none)"}`);

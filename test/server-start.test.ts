@@ -72,6 +72,18 @@ describe("npm start on the embedded PostgreSQL", () => {
     });
     expect(((await own.json()) as { id: string }).id).toBe(created.tenant_id);
 
+    const verify = spawnSync(process.execPath, ["bin/vouchsafe.js", "verify-ledger", "--json"], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      encoding: "utf8",
+    });
+    expect(verify.status, verify.stderr).toBe(0);
+    const report = JSON.parse(verify.stdout) as { ok: boolean; tenants: { tenant_id: string }[] };
+    expect(report.ok).toBe(true);
+    expect(report.tenants.map((r) => r.tenant_id)).toEqual(
+      expect.arrayContaining([tenantBody.id, created.tenant_id]),
+    );
+
     expect(await second.stop("SIGINT"), second.output()).toBe(0);
     expect(postmasterRunning(dataDir)).toBe(false);
   }, 120_000);

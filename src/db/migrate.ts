@@ -8,7 +8,9 @@ const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "
 /**
  * Migrations are forward-only files `NNNN_name.ts` in src/db/migrations. Ranges keep
  * modules apart: 0001-0099 foundation, 0100 ledger, 0200 platform, 0300 members/wallets,
- * 0400 deposits, 0500 vouchers, 0600 enterprise, 0700 benefits/checkout.
+ * 0400 deposits, 0500 vouchers, 0600 enterprise, 0700 benefits/checkout. Because each
+ * range grows on its own, a database may already hold 0600 when 0503 arrives: unordered
+ * migrations are allowed, and each runs once, in name order among the pending ones.
  */
 class FolderMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
@@ -25,7 +27,11 @@ class FolderMigrationProvider implements MigrationProvider {
 }
 
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new FolderMigrationProvider() });
+  const migrator = new Migrator({
+    db,
+    provider: new FolderMigrationProvider(),
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
@@ -38,7 +44,11 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 
 /** Names of migrations present in code but not applied (readiness reports these). */
 export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new FolderMigrationProvider() });
+  const migrator = new Migrator({
+    db,
+    provider: new FolderMigrationProvider(),
+    allowUnorderedMigrations: true,
+  });
   const all = await migrator.getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
