@@ -1,10 +1,12 @@
 import type { RoutesFn } from "./app-types.js";
 import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
-import { membersRoutes } from "./modules/members/members.routes.js";
-import { walletsRoutes } from "./modules/wallets/wallets.routes.js";
+import { checkoutRoutes } from "./modules/checkout/index.js";
+import { depositsRoutes } from "./modules/deposits/index.js";
 import { enterpriseRoutes } from "./modules/enterprise/index.js";
+import { membersRoutes } from "./modules/members/members.routes.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
+import { walletsRoutes } from "./modules/wallets/wallets.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { eventsRoutes } from "./platform/events/events.routes.js";
 import { filesRoutes } from "./platform/files/files.routes.js";
@@ -30,4 +32,6 @@ export const routeModules: RoutesFn[] = [
   vouchersRoutes,
   enterpriseRoutes,
   benefitsRoutes,
+  depositsRoutes,
+  checkoutRoutes,
 ];
