@@ -150,7 +150,11 @@ async function startServer(databaseUrl: string, apiKey: string, dataDir: string)
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean), "dist/server.js"],
+    // The same heap cap as `npm start`, unless BENCH_NODE_FLAGS says otherwise.
+    [
+      ...(process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192").split(" ").filter(Boolean),
+      "dist/server.js",
+    ],
     {
       cwd: ROOT,
       env: {
