@@ -10,7 +10,7 @@ import { assertInScope } from "./auth/scope.js";
 import { pageLimit, toPage } from "./http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
 import { runIdempotent } from "./idempotency/idempotency.js";
-import { escapeLike } from "./org/org-units.js";
+import { subtreePattern } from "./org/org-units.js";
 import { LOCALES, type Locale, validateTenantSettings } from "./tenants.js";
 
 definePermissions({ "member_tokens.create": ["owner", "admin", "operator"] });
@@ -280,7 +280,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         if (request.query.starting_after)
           query = query.where("api_keys.id", ">", request.query.starting_after);
         if (actor.orgUnitPath) {
-          query = query.where("org_units.path", "like", `${escapeLike(actor.orgUnitPath)}%`);
+          query = query.where("org_units.path", "like", subtreePattern(actor.orgUnitPath));
         }
         return query.execute();
       });

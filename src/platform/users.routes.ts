@@ -20,7 +20,7 @@ import { assertPasswordAcceptable, createUser } from "./auth/users.js";
 import { pageLimit, toPage } from "./http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
 import { runIdempotent } from "./idempotency/idempotency.js";
-import { escapeLike, isUniqueViolation, orgUnitInScope } from "./org/org-units.js";
+import { isUniqueViolation, orgUnitInScope, subtreePattern } from "./org/org-units.js";
 
 definePermissions({ "session.self": ALL_STAFF });
 
@@ -374,7 +374,7 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         if (q.disabled !== undefined) {
           query = query.where("users.disabled_at", q.disabled ? "is not" : "is", null);
         }
-        if (actor.orgUnitPath) query = query.where(USER_PATH, "like", `${escapeLike(actor.orgUnitPath)}%`);
+        if (actor.orgUnitPath) query = query.where(USER_PATH, "like", subtreePattern(actor.orgUnitPath));
         return query.execute();
       });
       return toPage(rows as UserRow[], limit, serializeUser);

@@ -24,6 +24,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { type Recorder, runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { subtreePattern } from "../../platform/org/org-units.js";
 import { DomainError } from "../../shared/errors.js";
 import { setBankBinding } from "./bank-binding.js";
 import { createCampaign } from "./campaigns.js";
@@ -595,7 +596,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
           )
           .selectAll("a")
           .where("a.tenant_id", "=", actor.tenantId);
-        if (actor.orgUnitPath) q = q.where("o.path", "like", `${actor.orgUnitPath}%`);
+        if (actor.orgUnitPath) q = q.where("o.path", "like", subtreePattern(actor.orgUnitPath));
         if (request.query.status) q = q.where("a.status", "=", request.query.status);
         if (request.query.merchant_id) q = q.where("a.merchant_id", "=", request.query.merchant_id);
         if (request.query.starting_after) q = q.where("a.id", ">", request.query.starting_after);
@@ -1015,7 +1016,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
           )
           .selectAll("c")
           .where("c.tenant_id", "=", actor.tenantId);
-        if (actor.orgUnitPath) q = q.where("o.path", "like", `${actor.orgUnitPath}%`);
+        if (actor.orgUnitPath) q = q.where("o.path", "like", subtreePattern(actor.orgUnitPath));
         if (request.query.merchant_id) q = q.where("c.merchant_id", "=", request.query.merchant_id);
         if (request.query.status) q = q.where("c.status", "=", request.query.status);
         if (request.query.starting_after) q = q.where("c.id", ">", request.query.starting_after);

@@ -3,7 +3,6 @@ import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
-import { escapeLike } from "../../platform/org/org-units.js";
 import { DomainError } from "../../shared/errors.js";
 
 export interface EnterpriseSettingsTable {
@@ -176,4 +175,4 @@ export async function findUnit(trx: Tx, actor: Actor, id: string, what: string):
   return found;
 }
 
-export const subtree = (path: string) => `${escapeLike(path)}%`;
+export { subtreePattern as subtree } from "../../platform/org/org-units.js";

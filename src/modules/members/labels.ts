@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { subtreePattern } from "../../platform/org/org-units.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { CATALOG_LIMITS, type LabelRow, uniqueViolation } from "./members.repository.js";
@@ -136,7 +137,7 @@ export async function changeLabelMembers(
       .select("members.id")
       .where("members.tenant_id", "=", tenantId)
       .where("members.id", "in", all);
-    if (scopePath) query = query.where("org_units.path", "like", `${scopePath.replace(/[\\%_]/g, "\\$&")}%`);
+    if (scopePath) query = query.where("org_units.path", "like", subtreePattern(scopePath));
     const found = new Set((await query.execute()).map((r) => r.id));
     const missing = all.filter((m) => !found.has(m));
     if (missing.length > 0) {

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { escapeLike } from "../../platform/org/org-units.js";
+import { escapeLike, subtreePattern } from "../../platform/org/org-units.js";
 import { DomainError } from "../../shared/errors.js";
 import { type Catalog, findByCode, type MemberRow, type MemberStatus } from "./members.repository.js";
 
@@ -39,7 +39,7 @@ export async function searchMembers(
           .onRef("org_units.tenant_id", "=", "members.tenant_id")
           .onRef("org_units.id", "=", "members.org_unit_id"),
       )
-      .where("org_units.path", "like", `${escapeLike(actor.orgUnitPath)}%`);
+      .where("org_units.path", "like", subtreePattern(actor.orgUnitPath));
   }
   const none = () => query.where(sql<boolean>`false`);
   if (filter.q) {

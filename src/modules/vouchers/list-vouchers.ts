@@ -2,8 +2,8 @@ import { type SelectQueryBuilder, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
+import { subtreePattern } from "../../platform/org/org-units.js";
 import type { Purpose, UnitVoucherRow, VoucherStatus } from "./vouchers.repository.js";
-import { subtreePattern } from "./vouchers.repository.js";
 
 /** An export holds at most this many rows; narrow the filters for more. */
 export const MAX_EXPORT_ROWS = 10_000;

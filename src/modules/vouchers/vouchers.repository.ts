@@ -3,7 +3,6 @@ import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
-import { escapeLike } from "../../platform/org/org-units.js";
 import { DomainError } from "../../shared/errors.js";
 
 /** Template purposes; vouchers may also be enterprise cash coupons. */
@@ -232,10 +231,6 @@ export async function loadTemplate(
   }
   assertInScope(actor, row.owner_path, "voucher_template");
   return row as TemplateRow & { owner_path: string };
-}
-
-export function subtreePattern(path: string): string {
-  return `${escapeLike(path)}%`;
 }
 
 function humanise(code: string): string {

@@ -17,6 +17,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { subtreePattern } from "../../platform/org/org-units.js";
 import { DomainError } from "../../shared/errors.js";
 import { adjustQuota } from "./adjust-quota.js";
 import { Bill, serializeBill } from "./bill-view.js";
@@ -33,7 +34,6 @@ import {
   loadVoucher,
   PURPOSES,
   SCOPE_KINDS,
-  subtreePattern,
   TEMPLATE_STATUSES,
   type TemplateRow,
   VALIDITY_KINDS,

@@ -108,6 +108,11 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** The LIKE pattern of a subtree: ids contain `_`, which LIKE would read as a wildcard. */
+export function subtreePattern(path: string): string {
+  return `${escapeLike(path)}%`;
+}
+
 export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const e = error as { code?: string; constraint?: string };
   return e?.code === "23505" && e.constraint === constraint;

@@ -21,7 +21,6 @@ import {
 import { runIdempotent } from "../idempotency/idempotency.js";
 import { insertOrgUnit } from "../tenants.js";
 import {
-  escapeLike,
   isForeignKeyViolation,
   isUniqueViolation,
   lockTree,
@@ -30,6 +29,7 @@ import {
   ORG_UNIT_KINDS,
   type OrgUnitRow,
   orgUnitInScope,
+  subtreePattern,
 } from "./org-units.js";
 
 registerErrorStatuses({ store_group_in_use: 409 });
@@ -246,10 +246,10 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           .where("tenant_id", "=", actor.tenantId)
           .orderBy("id")
           .limit(limit + 1);
-        if (actor.orgUnitPath) query = query.where("path", "like", `${escapeLike(actor.orgUnitPath)}%`);
+        if (actor.orgUnitPath) query = query.where("path", "like", subtreePattern(actor.orgUnitPath));
         if (q.subtree_of) {
           const top = await orgUnitInScope(trx, actor, q.subtree_of);
-          query = query.where("path", "like", `${escapeLike(top.path)}%`);
+          query = query.where("path", "like", subtreePattern(top.path));
         }
         if (q.parent_id) {
           await orgUnitInScope(trx, actor, q.parent_id);
@@ -523,7 +523,7 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           .orderBy("store_groups.id")
           .limit(limit + 1);
         if (actor.orgUnitPath)
-          query = query.where("org_units.path", "like", `${escapeLike(actor.orgUnitPath)}%`);
+          query = query.where("org_units.path", "like", subtreePattern(actor.orgUnitPath));
         if (q.store_id)
           query = query.where(sql<boolean>`store_groups.store_ids @> ${JSON.stringify([q.store_id])}::jsonb`);
         if (q.starting_after) query = query.where("store_groups.id", ">", q.starting_after);
