@@ -24,6 +24,7 @@ export {
   type MemberVoucherInput,
   TENANT_FUNDING_OWNER,
 } from "./issue-member-voucher.js";
+export { listMemberVouchers, type MemberVoucherListRow } from "./list-member-vouchers.js";
 export {
   findVoucher,
   listVouchers,
@@ -40,6 +41,7 @@ export { type ExportFormat, exportTable } from "./voucher-export.js";
 export { type ProductScope, scopeAllows, type Validity, validityWindow } from "./voucher-rules.js";
 export { accountIds as voucherAccountIds, postedBalance } from "./vouchers.ledger.js";
 export { VOUCHER_STATES, type VoucherRow } from "./vouchers.repository.js";
+export { withdrawMemberVoucher } from "./withdraw-member-voucher.js";
 export { withdrawVoucher } from "./withdraw-voucher.js";
 
 export const VOUCHER_EXPIRY_JOB = "vouchers.expire";

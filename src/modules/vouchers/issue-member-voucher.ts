@@ -23,8 +23,9 @@ export interface MemberVoucherInput {
 
 /**
  * Gives a member a voucher (purpose `member_voucher`), funded from its issuer's funding
- * account, in the caller's unit of work. The member must be one the actor may see and not
- * closed. The member then spends it by id (redeemVoucher) at checkout.
+ * account, in the caller's unit of work. The member must be one the actor may see
+ * (member_not_found) and not closed (member_closed). The member then spends it by id
+ * (redeemVoucher) at checkout.
  */
 export async function issueMemberVoucher(
   uow: UnitOfWork,
@@ -42,7 +43,7 @@ export async function issueMemberVoucher(
     throw new DomainError("invalid_validity", "The voucher must start before it expires");
   }
   const member = await findVisibleMember(uow.trx, context.actor, input.memberId);
-  if (member.status === "closed") throw new DomainError("member_not_found", "Member not found");
+  if (member.status === "closed") throw new DomainError("member_closed", "The member is closed");
   const open: OpenVoucherInput = {
     holderId: member.id,
     holderKind: "member",

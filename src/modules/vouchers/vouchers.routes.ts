@@ -25,6 +25,7 @@ import { createTemplate, type TemplateInput, templateInputOf } from "./create-te
 import { deductBill, loadBillResult, MAX_BILL_LINES } from "./deduct-bill.js";
 import { issueVouchers, MAX_ISSUE_RECIPIENTS } from "./issue-vouchers.js";
 import { listVouchers, MAX_EXPORT_ROWS, type VoucherListRow, voucherQuery } from "./list-vouchers.js";
+import { memberVoucherRoutes } from "./member-vouchers.routes.js";
 import { type RefundResult, refundBill } from "./refund-bill.js";
 import { archiveTemplate, type TemplatePatch, updateTemplate } from "./update-template.js";
 import { EXPORT_FORMATS, exportTable } from "./voucher-export.js";
@@ -356,6 +357,7 @@ export async function vouchersRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
   );
   valueRoutes(app, deps);
+  memberVoucherRoutes(app, deps);
 }
 
 const Quota = Type.Object(

@@ -1,0 +1,44 @@
+import { sql } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { VoucherRow, VoucherStatus } from "./vouchers.repository.js";
+
+/** A member's voucher with its ledger balance and derived status. */
+export type MemberVoucherListRow = VoucherRow & { member_id: string; balance: number; status: VoucherStatus };
+
+/**
+ * One member's vouchers (purpose member_voucher) with balance and status, in id order.
+ * The status is derived as for every voucher: withdrawn / expired (stored, or past its end
+ * time) / used_up / unused / partly_used. The caller checks that it may see the member.
+ */
+export async function listMemberVouchers(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  filters: { status?: VoucherStatus; id?: string },
+  page: { limit: number; startingAfter?: string },
+  now: Date,
+): Promise<MemberVoucherListRow[]> {
+  const balance = sql<number>`coalesce(a.credits_posted - a.debits_posted, 0)`;
+  const status = sql<VoucherStatus>`case
+    when v.state = 'withdrawn' then 'withdrawn'
+    when v.state = 'expired' or v.expires_at <= ${now} then 'expired'
+    when coalesce(a.credits_posted - a.debits_posted, 0) = 0 then 'used_up'
+    when coalesce(a.credits_posted - a.debits_posted, 0) >= v.face_amount then 'unused'
+    else 'partly_used' end`;
+  let query = trx
+    .selectFrom("vouchers as v")
+    .leftJoin("ledger_accounts as a", (j) =>
+      j.onRef("a.tenant_id", "=", "v.tenant_id").onRef("a.id", "=", "v.account_id"),
+    )
+    .selectAll("v")
+    .select([balance.as("balance"), status.as("status")])
+    .where("v.tenant_id", "=", tenantId)
+    .where("v.member_id", "=", memberId)
+    .orderBy("v.id")
+    .limit(page.limit);
+  if (filters.status) query = query.where(status, "=", filters.status);
+  if (filters.id) query = query.where("v.id", "=", filters.id);
+  if (page.startingAfter) query = query.where("v.id", ">", page.startingAfter);
+  const rows = await query.execute();
+  return rows.map((r) => ({ ...r, balance: Number(r.balance) })) as MemberVoucherListRow[];
+}

@@ -1,0 +1,296 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestKey,
+  createTestOrgUnit,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectCode, memberAuth } from "../../../test/helpers/vouchers.js";
+import { createAsset } from "../../ledger/index.js";
+import { voucherAccountIds } from "./index.js";
+
+/** Members' vouchers over HTTP: issued by staff, listed by staff and the member, withdrawn. */
+let t: TestApp;
+let tenant: TestTenant;
+let zoneA: { id: string; path: string };
+let zoneB: { id: string; path: string };
+let keyA: { authorization: string };
+let ann = ""; // in zone A
+let bob = ""; // in zone B
+let annAuth: { authorization: string };
+let bobAuth: { authorization: string };
+
+const DAY = 86_400_000;
+interface View {
+  id: string;
+  member_id: string;
+  issuer_id: string | null;
+  status: string;
+  balance: number;
+  face_value: { amount: number; asset: string };
+  scope: { kind: string; product_codes: string[] };
+  min_bill_amount: number;
+  expires_at: string;
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+  await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+    createAsset(trx, tenant.tenantId, { code: "CNY", scale: 2, name: "Yuan" }, t.clock.now()),
+  );
+  const root = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+    trx
+      .selectFrom("org_units")
+      .select(["id", "path"])
+      .where("id", "=", tenant.rootOrgUnitId)
+      .executeTakeFirstOrThrow(),
+  );
+  zoneA = await createTestOrgUnit(t, tenant.tenantId, root, "merchant", "Zone A");
+  zoneB = await createTestOrgUnit(t, tenant.tenantId, root, "merchant", "Zone B");
+  keyA = (await createTestKey(t, tenant.tenantId, "operator", zoneA.id)).auth;
+  const member = async (name: string, orgUnitId: string) => {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: tenant.auth,
+      payload: { name, org_unit_id: orgUnitId },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return json<{ id: string }>(res).id;
+  };
+  ann = await member("Ann", zoneA.id);
+  bob = await member("Bob", zoneB.id);
+  annAuth = await memberAuth(t, tenant, ann);
+  bobAuth = await memberAuth(t, tenant, bob);
+});
+afterAll(async () => t?.close());
+
+const expiry = () => new Date(t.clock.now().getTime() + 30 * DAY).toISOString();
+
+function issue(memberId: string, payload: object, headers: Record<string, string> = tenant.auth) {
+  return t.app.inject({
+    method: "POST",
+    url: `/v1/members/${memberId}/vouchers`,
+    headers,
+    payload: { face_value: { amount: 1000, asset: "CNY" }, expires_at: expiry(), ...payload },
+  });
+}
+function list(memberId: string, headers: Record<string, string> = tenant.auth, query = "") {
+  return t.app.inject({ url: `/v1/members/${memberId}/vouchers${query}`, headers });
+}
+const ids = (res: Parameters<typeof json>[0]) => json<{ data: View[] }>(res).data.map((v) => v.id);
+
+/** Rows an attempt could have written: vouchers, ledger transfers, audit events, outbox. */
+async function writes() {
+  const count = async (table: "vouchers" | "ledger_transfers" | "audit_events" | "events") =>
+    Number(
+      (
+        await t.database.owner
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .where("tenant_id", "=", tenant.tenantId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    vouchers: await count("vouchers"),
+    transfers: await count("ledger_transfers"),
+    audit: await count("audit_events"),
+    outbox: await count("events"),
+  };
+}
+
+async function balanceOf(accountId: string) {
+  return t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+    const b = await t.deps.ledger.within(trx, tenant.tenantId).balances(accountId);
+    return b ? b.credits_posted - b.debits_posted : 0;
+  });
+}
+
+describe("member voucher routes", () => {
+  it("staff issue a voucher that the member and staff list with balance and status; audited, funded by the tenant", async () => {
+    const fundingBefore = await balanceOf(voucherAccountIds.funding("tenant", "CNY"));
+    const res = await issue(ann, {
+      scope: { kind: "allow", product_codes: ["latte"] },
+      min_bill_amount: 500,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const v = json<View>(res);
+    expect(v).toMatchObject({
+      member_id: ann,
+      issuer_id: null,
+      status: "unused",
+      balance: 1000,
+      face_value: { amount: 1000, asset: "CNY" },
+      scope: { kind: "allow", product_codes: ["latte"] },
+      min_bill_amount: 500,
+    });
+    expect(await balanceOf(voucherAccountIds.voucher(v.id))).toBe(1000);
+    expect(await balanceOf(voucherAccountIds.funding("tenant", "CNY"))).toBe(fundingBefore - 1000);
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select("action")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", v.id)
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(["voucher.issued"]);
+
+    const staff = await list(ann);
+    expect(staff.statusCode, staff.body).toBe(200);
+    expect(ids(staff)).toContain(v.id);
+    const own = await list(ann, annAuth);
+    expect(own.statusCode, own.body).toBe(200);
+    expect(json<{ data: View[] }>(own).data.find((x) => x.id === v.id)).toMatchObject({
+      balance: 1000,
+      status: "unused",
+    });
+    // Another member's token: Ann's list is not found, and Bob's own list lacks her voucher.
+    expectCode(await list(ann, bobAuth), 404, "member_not_found");
+    const bobs = await list(bob, bobAuth);
+    expect(bobs.statusCode).toBe(200);
+    expect(ids(bobs)).not.toContain(v.id);
+    // A member token cannot issue.
+    expect((await issue(ann, {}, annAuth)).statusCode).toBe(403);
+  });
+
+  it("replays the same Idempotency-Key with the same voucher; another body under it is refused", async () => {
+    const headers = { ...tenant.auth, "idempotency-key": "issue-ann-1" };
+    const first = await issue(ann, { face_value: { amount: 700, asset: "CNY" } }, headers);
+    expect(first.statusCode, first.body).toBe(201);
+    const before = await writes();
+    const again = await issue(ann, { face_value: { amount: 700, asset: "CNY" } }, headers);
+    expect(again.statusCode).toBe(201);
+    expect(json<View>(again).id).toBe(json<View>(first).id);
+    expectCode(
+      await issue(ann, { face_value: { amount: 800, asset: "CNY" } }, headers),
+      422,
+      "idempotency_key_reused",
+    );
+    expect(await writes()).toEqual(before);
+  });
+
+  it("bad input, unknown or closed members and unknown assets write nothing", async () => {
+    const carl = json<{ id: string }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/members",
+        headers: tenant.auth,
+        payload: { name: "Carl" },
+      }),
+    ).id;
+    const closed = await t.app.inject({
+      method: "PATCH",
+      url: `/v1/members/${carl}`,
+      headers: tenant.auth,
+      payload: { status: "closed" },
+    });
+    expect(closed.statusCode, closed.body).toBe(200);
+    const before = await writes();
+    const now = t.clock.now().getTime();
+    expectCode(await issue("mbr_01jd3m2x4y5z6a7b8c9d0e1f2g", {}), 404, "member_not_found");
+    expectCode(await issue(carl, {}), 422, "member_closed");
+    expectCode(await issue(ann, { face_value: { amount: 100, asset: "XYZ" } }), 404, "asset_not_found");
+    expectCode(await issue(ann, { face_value: { amount: 0, asset: "CNY" } }), 400, "validation_failed");
+    expectCode(
+      await issue(ann, {
+        starts_at: new Date(now + 5 * DAY).toISOString(),
+        expires_at: new Date(now + DAY).toISOString(),
+      }),
+      400,
+      "invalid_validity",
+    );
+    expectCode(await issue(ann, { expires_at: new Date(now - DAY).toISOString() }), 400, "invalid_validity");
+    expectCode(await issue(ann, { scope: { kind: "allow", product_codes: [] } }), 400, "invalid_scope");
+    expect((await issue(ann, { extra: 1 })).statusCode).toBe(400);
+    expect(await writes()).toEqual(before);
+  });
+
+  it("a key bound to an org unit issues as its unit to its own members only, and lists only them", async () => {
+    const res = await issue(ann, {}, keyA);
+    expect(res.statusCode, res.body).toBe(201);
+    const v = json<View>(res);
+    expect(v.issuer_id).toBe(zoneA.id);
+    expect(await balanceOf(voucherAccountIds.funding(zoneA.id, "CNY"))).toBe(-1000);
+    const before = await writes();
+    expectCode(await issue(bob, {}, keyA), 404, "member_not_found");
+    expectCode(await issue(ann, { issuer_id: zoneB.id }, keyA), 404, "org_unit_not_found");
+    expect(await writes()).toEqual(before);
+    expect(ids(await list(ann, keyA))).toContain(v.id);
+    expectCode(await list(bob, keyA), 404, "member_not_found");
+  });
+
+  it("paginates with a cursor, limit at most 100, and filters by status", async () => {
+    const all = ids(await list(ann));
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    const first = json<{ data: View[]; has_more: boolean }>(await list(ann, tenant.auth, "?limit=2"));
+    expect(first.data).toHaveLength(2);
+    expect(first.has_more).toBe(true);
+    const rest = ids(await list(ann, tenant.auth, `?limit=100&starting_after=${first.data[1]!.id}`));
+    expect([...first.data.map((v) => v.id), ...rest]).toEqual(all);
+    expect((await list(ann, tenant.auth, "?limit=101")).statusCode).toBe(400);
+    expect(ids(await list(ann, tenant.auth, "?status=withdrawn"))).toEqual([]);
+  });
+
+  it("withdrawal is irreversible and audited: the remainder returns to the issuer; only staff over the issuer", async () => {
+    const v = json<View>(await issue(ann, { face_value: { amount: 900, asset: "CNY" } }));
+    const mine = json<View>(await issue(ann, { face_value: { amount: 300, asset: "CNY" } }, keyA));
+    const withdraw = (id: string, headers: Record<string, string> = tenant.auth) =>
+      t.app.inject({
+        method: "POST",
+        url: `/v1/member-vouchers/${id}/withdraw`,
+        headers,
+        payload: { reason: "goodwill ended" },
+      });
+    // The zone key sees Ann but did not issue the tenant's voucher.
+    expectCode(await withdraw(v.id, keyA), 403, "voucher_withdraw_forbidden");
+    expectCode(await withdraw(v.id, annAuth), 403, "forbidden");
+    expectCode(await withdraw("vch_01jd3m2x4y5z6a7b8c9d0e1f2g"), 404, "voucher_not_found");
+    const fundingBefore = await balanceOf(voucherAccountIds.funding("tenant", "CNY"));
+    const key = { ...tenant.auth, "idempotency-key": "withdraw-1" };
+    const res = await withdraw(v.id, key);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json<View>(res)).toMatchObject({ id: v.id, status: "withdrawn", balance: 0 });
+    expect(await balanceOf(voucherAccountIds.funding("tenant", "CNY"))).toBe(fundingBefore + 900);
+    expect((await withdraw(v.id, key)).statusCode).toBe(200);
+    expectCode(await withdraw(v.id), 409, "voucher_not_withdrawable");
+    expect(await balanceOf(voucherAccountIds.funding("tenant", "CNY"))).toBe(fundingBefore + 900);
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select("action")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", v.id)
+      .orderBy("id")
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual(["voucher.issued", "voucher.withdrawn"]);
+    // The zone key withdraws what its unit issued.
+    const own = await withdraw(mine.id, keyA);
+    expect(own.statusCode, own.body).toBe(200);
+    expect(json<View>(own).status).toBe("withdrawn");
+    expect(ids(await list(ann, annAuth, "?status=withdrawn")).sort()).toEqual([v.id, mine.id].sort());
+  });
+
+  it("a checkout order spends the issued voucher by id", async () => {
+    const v = json<View>(await issue(ann, { face_value: { amount: 500, asset: "CNY" } }));
+    const order = await t.app.inject({
+      method: "POST",
+      url: "/v1/checkout/orders",
+      headers: tenant.auth,
+      payload: {
+        member_id: ann,
+        channel: "POS",
+        currency: "CNY",
+        lines: [{ sku: "latte", category: "drinks", quantity: 1, unit_price: 1200 }],
+        voucher_ids: [v.id],
+        client_order_id: "mv-order-1",
+      },
+    });
+    expect(order.statusCode, order.body).toBe(201);
+    expect(json<{ voucher_total: number }>(order).voucher_total).toBe(500);
+    const after = json<{ data: View[] }>(await list(ann, annAuth)).data.find((x) => x.id === v.id);
+    expect(after).toMatchObject({ balance: 0, status: "used_up" });
+  });
+});

@@ -1,0 +1,210 @@
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import { assertMemberAccess } from "../../platform/auth/scope.js";
+import { pageLimit, toPage } from "../../platform/http/pagination.js";
+import {
+  errorResponses,
+  IdParam,
+  ListQuery,
+  listOf,
+  Money,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
+import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { orgUnitInScope } from "../../platform/org/org-units.js";
+import { DomainError } from "../../shared/errors.js";
+import { findVisibleMember } from "../members/index.js";
+import { issueMemberVoucher } from "./issue-member-voucher.js";
+import { listMemberVouchers, type MemberVoucherListRow } from "./list-member-vouchers.js";
+import { MAX_PRODUCT_CODES } from "./voucher-rules.js";
+import { SCOPE_KINDS, VOUCHER_STATUSES } from "./vouchers.repository.js";
+import { withdrawMemberVoucher } from "./withdraw-member-voucher.js";
+
+const ProductCode = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" });
+
+export const MemberVoucher = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("member_voucher"),
+    member_id: Type.String(),
+    issuer_id: Type.Union([Type.String(), Type.Null()], {
+      description: "The issuing org unit; null: the tenant itself",
+    }),
+    status: StringEnum(VOUCHER_STATUSES),
+    face_value: Type.Object({ amount: Type.Integer(), asset: Type.String() }),
+    balance: Type.Integer({ description: "What is left to spend (the voucher's ledger account)" }),
+    scope: Type.Object({ kind: StringEnum(SCOPE_KINDS), product_codes: Type.Array(Type.String()) }),
+    min_bill_amount: Type.Integer(),
+    issued_at: Timestamp,
+    starts_at: Timestamp,
+    expires_at: Timestamp,
+    withdrawn_at: Type.Union([Timestamp, Type.Null()]),
+    expired_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { $id: "MemberVoucher" },
+);
+
+function serializeMemberVoucher(row: MemberVoucherListRow) {
+  return {
+    id: row.id,
+    object: "member_voucher" as const,
+    member_id: row.member_id,
+    issuer_id: row.issuer_id,
+    status: row.status,
+    face_value: { amount: row.face_amount, asset: row.asset },
+    balance: Number(row.balance),
+    scope: { kind: row.scope_kind, product_codes: row.product_codes },
+    min_bill_amount: row.min_bill_amount,
+    issued_at: row.created_at.toISOString(),
+    starts_at: row.starts_at.toISOString(),
+    expires_at: row.expires_at.toISOString(),
+    withdrawn_at: row.withdrawn_at ? row.withdrawn_at.toISOString() : null,
+    expired_at: row.expired_at ? row.expired_at.toISOString() : null,
+  };
+}
+
+/** Vouchers held by members: staff issue and withdraw them; staff and the member list them. */
+export function memberVoucherRoutes(app: RouteApp, deps: AppDeps): void {
+  const { db, clock } = deps;
+
+  async function readOne(tenantId: string, memberId: string, id: string) {
+    const [row] = await db.tenantTx(tenantId, (trx) =>
+      listMemberVouchers(trx, tenantId, memberId, { id }, { limit: 1 }, clock.now()),
+    );
+    if (!row) throw new DomainError("voucher_not_found", "Voucher not found");
+    return serializeMemberVoucher(row);
+  }
+
+  app.post(
+    "/v1/members/:member_id/vouchers",
+    {
+      config: { permission: "vouchers.manage", idempotent: true },
+      schema: {
+        tags: ["vouchers"],
+        summary: "Issue a voucher to a member, funded by its issuer",
+        description:
+          "issuer_id defaults to the caller's org unit, or the tenant itself for tenant-wide callers (funded by vfund_<issuer or tenant>_<asset>). A caller bound to an org unit issues only as a unit in its subtree, to members it can see. The member spends it by id at checkout until expires_at.",
+        params: Obj({ member_id: IdParam }),
+        body: Obj({
+          face_value: Money,
+          issuer_id: Type.Optional(IdParam),
+          starts_at: Type.Optional(Timestamp),
+          expires_at: Timestamp,
+          scope: Type.Optional(
+            Obj({
+              kind: StringEnum(SCOPE_KINDS, {
+                description: "all products / only the listed (allow) / all but the listed (deny)",
+              }),
+              product_codes: Type.Optional(
+                Type.Array(ProductCode, { maxItems: MAX_PRODUCT_CODES, uniqueItems: true }),
+              ),
+            }),
+          ),
+          min_bill_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+        }),
+        response: { 201: MemberVoucher, ...errorResponses(409, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { actor } = request;
+      const body = request.body;
+      const context = { actor, requestId: request.id };
+      return runIdempotent(request, reply, deps, async (record) =>
+        deps.ledger.run(actor.tenantId, async (uow) => {
+          const now = clock.now();
+          const issuerId = body.issuer_id ?? actor.orgUnitId;
+          if (issuerId) await orgUnitInScope(uow.trx, actor, issuerId);
+          const row = await issueMemberVoucher(
+            uow,
+            context,
+            {
+              memberId: request.params.member_id,
+              issuerId,
+              amount: body.face_value.amount,
+              asset: body.face_value.asset,
+              scope: { kind: body.scope?.kind ?? "all", productCodes: body.scope?.product_codes ?? [] },
+              minBillAmount: body.min_bill_amount ?? 0,
+              startsAt: body.starts_at ? new Date(body.starts_at) : now,
+              expiresAt: new Date(body.expires_at),
+            },
+            now,
+          );
+          const view = serializeMemberVoucher({
+            ...row,
+            member_id: row.member_id!,
+            balance: row.face_amount,
+            status: "unused",
+          });
+          return record(uow, 201, view);
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/members/:member_id/vouchers",
+    {
+      config: { permission: "vouchers.read", member: true },
+      schema: {
+        tags: ["vouchers"],
+        summary: "A member's vouchers with balance and status",
+        description: "Staff who can see the member, or the member's own member token.",
+        params: Obj({ member_id: IdParam }),
+        querystring: Obj({ ...ListQuery, status: Type.Optional(StringEnum(VOUCHER_STATUSES)) }),
+        response: { 200: listOf(MemberVoucher), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      const memberId = request.params.member_id;
+      assertMemberAccess(actor, memberId);
+      const limit = pageLimit(request.query.limit);
+      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
+        await findVisibleMember(trx, actor, memberId);
+        return listMemberVouchers(
+          trx,
+          actor.tenantId,
+          memberId,
+          { status: request.query.status },
+          { limit: limit + 1, startingAfter: request.query.starting_after },
+          clock.now(),
+        );
+      });
+      return toPage(rows, limit, serializeMemberVoucher);
+    },
+  );
+
+  app.post(
+    "/v1/member-vouchers/:id/withdraw",
+    {
+      config: { permission: "vouchers.manage", idempotent: true },
+      schema: {
+        tags: ["vouchers"],
+        summary: "Withdraw a member's voucher (irreversible); its remaining balance returns to its issuer",
+        description:
+          "By staff whose scope contains the issuing org unit (a tenant-issued voucher: tenant-wide staff only). Only an unexpired voucher with a balance; past redemptions stay.",
+        params: Obj({ id: IdParam }),
+        body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ maxLength: 500 })) })),
+        response: { 200: MemberVoucher, ...errorResponses(409, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { actor } = request;
+      const result = await runIdempotent(request, reply, deps, async (record) =>
+        deps.ledger.run(actor.tenantId, async (uow) => {
+          const { voucher, returned } = await withdrawMemberVoucher(
+            uow,
+            { actor, requestId: request.id },
+            { voucherId: request.params.id, reason: request.body?.reason ?? null },
+            clock.now(),
+          );
+          return record(uow, 200, { id: voucher.id, member_id: voucher.member_id!, returned });
+        }),
+      );
+      reply.status(200);
+      return readOne(actor.tenantId, result.member_id, result.id);
+    },
+  );
+}
