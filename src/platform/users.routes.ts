@@ -9,8 +9,10 @@ import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./auth/passwo
 import { ALL_STAFF, definePermissions } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
 import {
+  LOCK_MINUTES,
   LoginThrottle,
   login,
+  recordFailedPassword,
   revokeUserSessions,
   sessionPolicy,
   USER_COLUMNS,
@@ -251,18 +253,31 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         throw new DomainError("password_unchanged", "The new password must differ from the current one");
       }
       const newHash = await hashPassword(next);
-      await db.tenantTx(actor.tenantId, async (trx) => {
+      // A wrong current password counts like a failed sign-in, so a stolen session cannot
+      // guess the password; the lock-out also ends every session of the user.
+      const outcome = await db.tenantTx(actor.tenantId, async (trx) => {
         const row = await trx
           .selectFrom("users")
-          .select("password_hash")
+          .select(["id", "password_hash", "failed_logins", "locked_until"])
           .where("tenant_id", "=", actor.tenantId)
           .where("id", "=", actor.id)
           .forUpdate()
           .executeTakeFirstOrThrow();
-        if (!(await verifyPassword(row.password_hash, current))) {
-          throw new DomainError("current_password_incorrect", "The current password is not correct");
-        }
         const now = clock.now();
+        if (row.locked_until && row.locked_until.getTime() > now.getTime()) return "locked" as const;
+        if (!(await verifyPassword(row.password_hash, current))) {
+          const locked = await recordFailedPassword(trx, { actor, requestId: request.id }, row, now);
+          if (locked) await revokeUserSessions(trx, actor.tenantId, actor.id, now);
+          return locked ? ("locked" as const) : ("incorrect" as const);
+        }
+        if (row.failed_logins !== 0) {
+          await trx
+            .updateTable("users")
+            .set({ failed_logins: 0 })
+            .where("tenant_id", "=", actor.tenantId)
+            .where("id", "=", actor.id)
+            .execute();
+        }
         await trx
           .updateTable("users")
           .set({ password_hash: newHash, updated_at: now })
@@ -276,7 +291,17 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           targetId: actor.id,
           summary: { after: { other_sessions_ended: ended } },
         });
+        return "changed" as const;
       });
+      if (outcome === "incorrect") {
+        throw new DomainError("current_password_incorrect", "The current password is not correct");
+      }
+      if (outcome === "locked") {
+        throw new DomainError(
+          "account_locked",
+          `Too many wrong passwords; try again in ${LOCK_MINUTES} minutes`,
+        );
+      }
       return reply.status(204).send(null);
     },
   );

@@ -314,6 +314,35 @@ describe("password change", () => {
     expect(events).toHaveLength(1);
     expect(JSON.stringify(events[0])).not.toContain("brand new");
   });
+
+  it("counts wrong current passwords like failed sign-ins: the fifth locks the user and ends its sessions", async () => {
+    const user = await createUser("operator");
+    const mine = await session(user.email);
+    const change = (current: string) =>
+      t.app.inject({
+        method: "POST",
+        url: "/v1/users/me/password",
+        headers: mine.write,
+        payload: { current_password: current, new_password: "a brand new password" },
+      });
+    for (let i = 0; i < 4; i++)
+      expectProblem(await change(`guess number ${i}`), 422, "current_password_incorrect");
+    expectProblem(await change("the fifth guess"), 423, "account_locked");
+    expectProblem(
+      await t.app.inject({ url: "/v1/sessions/current", headers: mine.cookie }),
+      401,
+      "unauthenticated",
+    );
+    expectProblem(await signIn(user.email), 423, "account_locked");
+    const row = await t.database.owner
+      .selectFrom("users")
+      .select(["password_hash", "locked_until"])
+      .where("id", "=", user.id)
+      .executeTakeFirstOrThrow();
+    expect(row.locked_until).not.toBeNull();
+    t.clock.advanceMinutes(16);
+    expect((await signIn(user.email)).statusCode).toBe(201);
+  });
 });
 
 describe("console users", () => {

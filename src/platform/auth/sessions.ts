@@ -146,30 +146,7 @@ export async function login(
     if (user.locked_until && user.locked_until.getTime() > now.getTime()) return { kind: "locked" };
     const context = { actor: userActor(input.tenantId, user), requestId: input.requestId };
     if (!(await verifyPassword(user.password_hash, input.password))) {
-      const failures = user.failed_logins + 1;
-      const lock = failures >= MAX_FAILED_LOGINS;
-      await trx
-        .updateTable("users")
-        .set({
-          failed_logins: lock ? 0 : failures,
-          locked_until: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : null,
-        })
-        .where("tenant_id", "=", input.tenantId)
-        .where("id", "=", user.id)
-        .execute();
-      if (lock) {
-        await recordAudit(
-          trx,
-          context,
-          {
-            action: "user.locked",
-            targetType: "user",
-            targetId: user.id,
-            summary: { after: { failed_logins: failures, lock_minutes: LOCK_MINUTES } },
-          },
-          now,
-        );
-      }
+      await recordFailedPassword(trx, context, user, now);
       return { kind: "failed" };
     }
     if (user.failed_logins !== 0 || user.locked_until) {
@@ -198,6 +175,45 @@ export async function login(
     );
   }
   return { user: outcome.user, session: outcome.session };
+}
+
+/**
+ * Counts a wrong password against the user (sign-in or password change alike); the fifth in
+ * a row locks the user for LOCK_MINUTES. The caller holds the user's row lock. Returns
+ * whether this failure locked the user.
+ */
+export async function recordFailedPassword(
+  trx: Tx,
+  context: { actor: Actor; requestId: string | null },
+  user: { id: string; failed_logins: number },
+  now: Date,
+): Promise<boolean> {
+  const tenantId = context.actor.tenantId;
+  const failures = user.failed_logins + 1;
+  const lock = failures >= MAX_FAILED_LOGINS;
+  await trx
+    .updateTable("users")
+    .set({
+      failed_logins: lock ? 0 : failures,
+      locked_until: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : null,
+    })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", user.id)
+    .execute();
+  if (lock) {
+    await recordAudit(
+      trx,
+      context,
+      {
+        action: "user.locked",
+        targetType: "user",
+        targetId: user.id,
+        summary: { after: { failed_logins: failures, lock_minutes: LOCK_MINUTES } },
+      },
+      now,
+    );
+  }
+  return lock;
 }
 
 /** Ends every open session of a user, except `keepSessionId` (the caller's own). */
