@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import { voucherBalanceSql, voucherStatusSql } from "./list-vouchers.js";
 import type { VoucherRow, VoucherStatus } from "./vouchers.repository.js";
 
 /** A member's voucher with its ledger balance and derived status. */
@@ -18,13 +18,8 @@ export async function listMemberVouchers(
   page: { limit: number; startingAfter?: string },
   now: Date,
 ): Promise<MemberVoucherListRow[]> {
-  const balance = sql<number>`coalesce(a.credits_posted - a.debits_posted, 0)`;
-  const status = sql<VoucherStatus>`case
-    when v.state = 'withdrawn' then 'withdrawn'
-    when v.state = 'expired' or v.expires_at <= ${now} then 'expired'
-    when coalesce(a.credits_posted - a.debits_posted, 0) = 0 then 'used_up'
-    when coalesce(a.credits_posted - a.debits_posted, 0) >= v.face_amount then 'unused'
-    else 'partly_used' end`;
+  const balance = voucherBalanceSql();
+  const status = voucherStatusSql(now);
   let query = trx
     .selectFrom("vouchers as v")
     .leftJoin("ledger_accounts as a", (j) =>

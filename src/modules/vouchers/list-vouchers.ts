@@ -31,14 +31,20 @@ export type VoucherListRow = UnitVoucherRow & { balance: number; status: Voucher
  * withdrawn / expired (stored, or past its end time) / used_up (balance 0) / unused
  * (balance equals the face amount) / partly_used.
  */
-export function voucherQuery(trx: Tx, actor: Actor, filters: VoucherFilters, now: Date) {
-  const balance = sql<number>`coalesce(a.credits_posted - a.debits_posted, 0)`;
-  const status = sql<VoucherStatus>`case
+/** A voucher `v`'s posted balance, from its ledger account joined as `a`. */
+export const voucherBalanceSql = () => sql<number>`coalesce(a.credits_posted - a.debits_posted, 0)`;
+
+/** The derived status of a voucher `v` (ledger account joined as `a`) at `now`. */
+export const voucherStatusSql = (now: Date) => sql<VoucherStatus>`case
     when v.state = 'withdrawn' then 'withdrawn'
     when v.state = 'expired' or v.expires_at <= ${now} then 'expired'
     when coalesce(a.credits_posted - a.debits_posted, 0) = 0 then 'used_up'
     when coalesce(a.credits_posted - a.debits_posted, 0) >= v.face_amount then 'unused'
     else 'partly_used' end`;
+
+export function voucherQuery(trx: Tx, actor: Actor, filters: VoucherFilters, now: Date) {
+  const balance = voucherBalanceSql();
+  const status = voucherStatusSql(now);
   let query = trx
     .selectFrom("vouchers as v")
     .innerJoin("org_units as c", (j) =>

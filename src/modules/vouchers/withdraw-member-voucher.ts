@@ -1,11 +1,10 @@
-import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { DomainError } from "../../shared/errors.js";
 import { findVisibleMember } from "../members/index.js";
-import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
-import { postedBalance, returnRemainingToSource, type UnitOfWork } from "./vouchers.ledger.js";
+import type { UnitOfWork } from "./vouchers.ledger.js";
 import type { VoucherRow } from "./vouchers.repository.js";
+import { withdrawLocked } from "./withdraw-voucher.js";
 
 /**
  * Withdraws a member's voucher (irreversible): its remaining balance returns to its source
@@ -49,44 +48,5 @@ export async function withdrawMemberVoucher(
       "Only staff whose scope contains the voucher's issuer can withdraw it",
     );
   }
-  if (voucher.state !== "active") {
-    throw new DomainError("voucher_not_withdrawable", `The voucher is already ${voucher.state}`);
-  }
-  if (voucher.expires_at.getTime() <= now.getTime()) {
-    throw new DomainError("voucher_not_withdrawable", "The voucher has expired");
-  }
-  const balance = await postedBalance(uow, voucher.account_id!);
-  if (balance === 0) throw new DomainError("voucher_not_withdrawable", "The voucher has no balance left");
-  await returnRemainingToSource(uow, voucher, "withdraw", input.reason);
-  const updated = await uow.trx
-    .updateTable("vouchers")
-    .set({ state: "withdrawn", withdrawn_at: now, withdrawn_by: `${actor.type}:${actor.id}` })
-    .where("tenant_id", "=", actor.tenantId)
-    .where("id", "=", voucher.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await recordAudit(
-    uow,
-    context,
-    {
-      action: "voucher.withdrawn",
-      targetType: "voucher",
-      targetId: voucher.id,
-      summary: {
-        member_id: voucher.member_id,
-        returned_amount: balance,
-        asset: voucher.asset,
-        reason: input.reason,
-      },
-    },
-    now,
-  );
-  await emitVoucherEvent(
-    uow,
-    actor.tenantId,
-    "voucher.withdrawn",
-    { voucher_id: voucher.id, ...holderRef(voucher), asset: voucher.asset, returned_amount: balance },
-    now,
-  );
-  return { voucher: updated, returned: balance };
+  return withdrawLocked(uow, context, voucher, input.reason, now);
 }

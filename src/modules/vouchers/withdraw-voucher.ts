@@ -2,7 +2,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { DomainError } from "../../shared/errors.js";
-import { emitVoucherEvent } from "./vouchers.events.js";
+import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
 import { postedBalance, returnRemainingToSource, type UnitOfWork } from "./vouchers.ledger.js";
 import { loadVoucher, type VoucherRow } from "./vouchers.repository.js";
 
@@ -38,6 +38,22 @@ export async function withdrawVoucher(
   const { actor } = context;
   const voucher = await loadVoucher(uow.trx, actor, input.voucherId, { forUpdate: true });
   assertMayWithdraw(actor, voucher, voucher.issuer_path);
+  return withdrawLocked(uow, context, voucher, input.reason, now);
+}
+
+/**
+ * The withdrawal of a voucher row the caller has locked and checked the actor may withdraw
+ * (an org unit's or a member's): only unexpired with a balance; the remainder returns to the
+ * source, the row is marked withdrawn, audited and announced.
+ */
+export async function withdrawLocked(
+  uow: UnitOfWork,
+  context: RequestContext,
+  voucher: VoucherRow,
+  reason: string | null,
+  now: Date,
+): Promise<{ voucher: VoucherRow; returned: number }> {
+  const { actor } = context;
   if (voucher.state !== "active") {
     throw new DomainError("voucher_not_withdrawable", `The voucher is already ${voucher.state}`);
   }
@@ -46,7 +62,7 @@ export async function withdrawVoucher(
   }
   const balance = await postedBalance(uow, voucher.account_id!);
   if (balance === 0) throw new DomainError("voucher_not_withdrawable", "The voucher has no balance left");
-  await returnRemainingToSource(uow, voucher, "withdraw", input.reason);
+  await returnRemainingToSource(uow, voucher, "withdraw", reason);
   const updated = await uow.trx
     .updateTable("vouchers")
     .set({ state: "withdrawn", withdrawn_at: now, withdrawn_by: `${actor.type}:${actor.id}` })
@@ -61,7 +77,12 @@ export async function withdrawVoucher(
       action: "voucher.withdrawn",
       targetType: "voucher",
       targetId: voucher.id,
-      summary: { returned_amount: balance, asset: voucher.asset, reason: input.reason },
+      summary: {
+        ...(voucher.member_id ? { member_id: voucher.member_id } : {}),
+        returned_amount: balance,
+        asset: voucher.asset,
+        reason,
+      },
     },
     now,
   );
@@ -69,12 +90,7 @@ export async function withdrawVoucher(
     uow,
     actor.tenantId,
     "voucher.withdrawn",
-    {
-      voucher_id: voucher.id,
-      customer_id: voucher.customer_id,
-      asset: voucher.asset,
-      returned_amount: balance,
-    },
+    { voucher_id: voucher.id, ...holderRef(voucher), asset: voucher.asset, returned_amount: balance },
     now,
   );
   return { voucher: updated, returned: balance };
