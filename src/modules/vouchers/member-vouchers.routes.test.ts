@@ -104,6 +104,17 @@ async function writes() {
   };
 }
 
+/** The webhook events about one voucher, oldest first. */
+async function eventsOf(voucherId: string) {
+  const rows = await t.database.owner
+    .selectFrom("events")
+    .select(["type", "data"])
+    .where("tenant_id", "=", tenant.tenantId)
+    .orderBy("id")
+    .execute();
+  return rows.filter((r) => (r.data as { voucher_id?: string }).voucher_id === voucherId);
+}
+
 async function balanceOf(accountId: string) {
   return t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
     const b = await t.deps.ledger.within(trx, tenant.tenantId).balances(accountId);
@@ -138,6 +149,12 @@ describe("member voucher routes", () => {
       .where("target_id", "=", v.id)
       .execute();
     expect(audit.map((a) => a.action)).toEqual(["voucher.issued"]);
+    expect(await eventsOf(v.id)).toEqual([
+      {
+        type: "voucher.issued",
+        data: expect.objectContaining({ customer_id: null, member_id: ann, amount: 1000, asset: "CNY" }),
+      },
+    ]);
 
     const staff = await list(ann);
     expect(staff.statusCode, staff.body).toBe(200);
@@ -266,6 +283,12 @@ describe("member voucher routes", () => {
       .orderBy("id")
       .execute();
     expect(audit.map((a) => a.action)).toEqual(["voucher.issued", "voucher.withdrawn"]);
+    expect(
+      (await eventsOf(v.id)).map((e) => [e.type, (e.data as { returned_amount?: number }).returned_amount]),
+    ).toEqual([
+      ["voucher.issued", undefined],
+      ["voucher.withdrawn", 900],
+    ]);
     // The zone key withdraws what its unit issued.
     const own = await withdraw(mine.id, keyA);
     expect(own.statusCode, own.body).toBe(200);
