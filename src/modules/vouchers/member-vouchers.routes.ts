@@ -19,6 +19,7 @@ import { findVisibleMember } from "../members/index.js";
 import { issueMemberVoucher } from "./issue-member-voucher.js";
 import { listMemberVouchers, type MemberVoucherListRow } from "./list-member-vouchers.js";
 import { MAX_PRODUCT_CODES } from "./voucher-rules.js";
+import { serializeVoucherTerms, VoucherTerms } from "./voucher-view.js";
 import { SCOPE_KINDS, VOUCHER_STATUSES } from "./vouchers.repository.js";
 import { withdrawMemberVoucher } from "./withdraw-member-voucher.js";
 
@@ -32,16 +33,7 @@ export const MemberVoucher = Type.Object(
     issuer_id: Type.Union([Type.String(), Type.Null()], {
       description: "The issuing org unit; null: the tenant itself",
     }),
-    status: StringEnum(VOUCHER_STATUSES),
-    face_value: Type.Object({ amount: Type.Integer(), asset: Type.String() }),
-    balance: Type.Integer({ description: "What is left to spend (the voucher's ledger account)" }),
-    scope: Type.Object({ kind: StringEnum(SCOPE_KINDS), product_codes: Type.Array(Type.String()) }),
-    min_bill_amount: Type.Integer(),
-    issued_at: Timestamp,
-    starts_at: Timestamp,
-    expires_at: Timestamp,
-    withdrawn_at: Type.Union([Timestamp, Type.Null()]),
-    expired_at: Type.Union([Timestamp, Type.Null()]),
+    ...VoucherTerms,
   },
   { $id: "MemberVoucher" },
 );
@@ -52,16 +44,7 @@ function serializeMemberVoucher(row: MemberVoucherListRow) {
     object: "member_voucher" as const,
     member_id: row.member_id,
     issuer_id: row.issuer_id,
-    status: row.status,
-    face_value: { amount: row.face_amount, asset: row.asset },
-    balance: Number(row.balance),
-    scope: { kind: row.scope_kind, product_codes: row.product_codes },
-    min_bill_amount: row.min_bill_amount,
-    issued_at: row.created_at.toISOString(),
-    starts_at: row.starts_at.toISOString(),
-    expires_at: row.expires_at.toISOString(),
-    withdrawn_at: row.withdrawn_at ? row.withdrawn_at.toISOString() : null,
-    expired_at: row.expired_at ? row.expired_at.toISOString() : null,
+    ...serializeVoucherTerms(row),
   };
 }
 

@@ -30,6 +30,7 @@ import { type RefundResult, refundBill } from "./refund-bill.js";
 import { archiveTemplate, type TemplatePatch, updateTemplate } from "./update-template.js";
 import { EXPORT_FORMATS, exportTable } from "./voucher-export.js";
 import { MAX_PRODUCT_CODES, MAX_VALID_DAYS } from "./voucher-rules.js";
+import { serializeVoucherTerms, VoucherTerms } from "./voucher-view.js";
 import {
   loadTemplate,
   loadVoucher,
@@ -393,19 +394,10 @@ export const Voucher = Type.Object(
     id: Type.String(),
     object: Type.Literal("voucher"),
     purpose: StringEnum(VOUCHER_PURPOSES),
-    status: StringEnum(VOUCHER_STATUSES),
-    face_value: Type.Object({ amount: Type.Integer(), asset: Type.String() }),
-    balance: Type.Integer(),
     customer_id: Type.String(),
     issuer_id: Type.String(),
     template_id: Type.Union([Type.String(), Type.Null()]),
-    scope: Scope,
-    min_bill_amount: Type.Integer(),
-    issued_at: Timestamp,
-    starts_at: Timestamp,
-    expires_at: Timestamp,
-    withdrawn_at: Type.Union([Timestamp, Type.Null()]),
-    expired_at: Type.Union([Timestamp, Type.Null()]),
+    ...VoucherTerms,
   },
   { $id: "Voucher" },
 );
@@ -415,19 +407,10 @@ function serializeVoucher(row: VoucherListRow) {
     id: row.id,
     object: "voucher" as const,
     purpose: row.purpose,
-    status: row.status,
-    face_value: { amount: row.face_amount, asset: row.asset },
-    balance: Number(row.balance),
     customer_id: row.customer_id,
     issuer_id: row.issuer_id,
     template_id: row.template_id,
-    scope: { kind: row.scope_kind, product_codes: row.product_codes },
-    min_bill_amount: row.min_bill_amount,
-    issued_at: row.created_at.toISOString(),
-    starts_at: row.starts_at.toISOString(),
-    expires_at: row.expires_at.toISOString(),
-    withdrawn_at: row.withdrawn_at ? row.withdrawn_at.toISOString() : null,
-    expired_at: row.expired_at ? row.expired_at.toISOString() : null,
+    ...serializeVoucherTerms(row),
   };
 }
 
