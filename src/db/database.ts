@@ -46,6 +46,12 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** A SQL string literal (standard_conforming_strings is on: only quotes need doubling). */
+function quoteLiteral(value: string): string {
+  if (value.includes("\u0000")) throw new Error("a tenant id cannot contain NUL");
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
 export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
   await sql`select set_config('vouchsafe.tenant_id', ${tenantId}, true)`.execute(trx);
 }
@@ -70,9 +76,32 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     kysely,
     pool,
     tenantTx: (tenantId, fn) =>
-      kysely.transaction().execute(async (trx) => {
-        await setTenant(trx, tenantId);
-        return fn(trx);
+      kysely.connection().execute(async (connection) => {
+        // BEGIN and the tenant in one round trip: a simple query may hold two statements.
+        // Every request runs at least one tenant transaction, so the saved round trip counts.
+        await sql
+          .raw(`begin; select set_config('vouchsafe.tenant_id', ${quoteLiteral(tenantId)}, true)`)
+          .execute(connection);
+        let result: Awaited<ReturnType<typeof fn>>;
+        try {
+          result = await fn(connection as unknown as Tx);
+        } catch (error) {
+          await sql
+            .raw("rollback")
+            .execute(connection)
+            .catch(() => {});
+          throw error;
+        }
+        try {
+          await sql.raw("commit").execute(connection);
+        } catch (error) {
+          await sql
+            .raw("rollback")
+            .execute(connection)
+            .catch(() => {});
+          throw error;
+        }
+        return result;
       }),
     systemTx: (fn) =>
       kysely.transaction().execute(async (trx) => {
