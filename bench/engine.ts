@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { createDatabase, createOwnerKysely } from "../src/db/database.js";
+import { createDatabase, createOwnerKysely, withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import { migrateToLatest } from "../src/db/migrate.js";
 import { Ledger } from "../src/ledger/ledger.js";
@@ -37,10 +37,7 @@ async function main() {
     durable: true,
   });
   try {
-    const admin = new pg.Client({ connectionString: handle.url("postgres") });
-    await admin.connect();
-    await admin.query("create database engine_bench");
-    await admin.end();
+    await withClient(handle.url("postgres"), (admin) => admin.query("create database engine_bench"));
     const url = handle.url("engine_bench");
     const owner = createOwnerKysely(url);
     await migrateToLatest(owner);
@@ -52,6 +49,7 @@ async function main() {
     );
     const ids = Array.from({ length: ACCOUNTS }, (_, i) => `acc-${i}`);
     const ownerPool = new pg.Pool({ connectionString: url, max: 1 });
+    ownerPool.on("error", () => {});
     await ownerPool.query(
       `insert into ledger_accounts (tenant_id, id, asset, kind) select $1, id, 'CNY', 'bench' from unnest($2::text[]) id`,
       [tenantId, [...ids, "hot"]],

@@ -16,8 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { sql } from "kysely";
-import pg from "pg";
-import { createDatabase, createOwnerKysely } from "../src/db/database.js";
+import { createDatabase, createOwnerKysely, withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import { migrateToLatest } from "../src/db/migrate.js";
 import "../src/platform/files/builtin.js";
@@ -40,10 +39,7 @@ async function main() {
       durable: false,
     });
     stopPg = handle.stop;
-    const admin = new pg.Client({ connectionString: handle.url("postgres") });
-    await admin.connect();
-    await admin.query("create database bench_export");
-    await admin.end();
+    await withClient(handle.url("postgres"), (admin) => admin.query("create database bench_export"));
     url = handle.url("bench_export");
   }
   const owner = createOwnerKysely(url);

@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 
@@ -251,10 +252,9 @@ async function main() {
   const pgHandle = await startEmbeddedPostgres({ clusterDir: path.join(temp, "pg"), port, durable: true });
   let server: Server | undefined;
   try {
-    const admin = new pg.Client({ connectionString: pgHandle.url("postgres") });
-    await admin.connect();
-    for (const db of ["pgbench_s10", "pgbench_s1", "vouchsafe"]) await admin.query(`create database ${db}`);
-    await admin.end();
+    await withClient(pgHandle.url("postgres"), async (admin) => {
+      for (const db of ["pgbench_s10", "pgbench_s1", "vouchsafe"]) await admin.query(`create database ${db}`);
+    });
 
     const rows: Row[] = [];
     const only = process.env.BENCH_ONLY;

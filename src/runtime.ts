@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import pg from "pg";
 import type { Config } from "./config.js";
-import { createOwnerKysely } from "./db/database.js";
+import { createOwnerKysely, withClient } from "./db/database.js";
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from "./db/embedded.js";
 import { migrateToLatest } from "./db/migrate.js";
 
@@ -38,11 +37,10 @@ export async function openDatabase(
         if (/error|fatal|panic/i.test(line) && !/administrator command/.test(line)) log(`postgres: ${line}`);
       },
     });
-    const admin = new pg.Client({ connectionString: embedded.url("postgres") });
-    await admin.connect();
-    const exists = await admin.query("select 1 from pg_database where datname = $1", [DATABASE_NAME]);
-    if (exists.rowCount === 0) await admin.query(`create database ${DATABASE_NAME}`);
-    await admin.end();
+    await withClient(embedded.url("postgres"), async (admin) => {
+      const exists = await admin.query("select 1 from pg_database where datname = $1", [DATABASE_NAME]);
+      if (exists.rowCount === 0) await admin.query(`create database ${DATABASE_NAME}`);
+    });
     url = embedded.url(DATABASE_NAME);
   }
   let applied: string[] = [];

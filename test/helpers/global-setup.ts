@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { createOwnerKysely } from "../../src/db/database.js";
+import { createOwnerKysely, withClient } from "../../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../../src/db/embedded.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 
@@ -36,11 +35,10 @@ export default async function setup(project: TestProject) {
     adminUrl = handle.url("postgres");
     stop = handle.stop;
   }
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${TEMPLATE_DB}`);
-  await admin.query(`create database ${TEMPLATE_DB}`);
-  await admin.end();
+  await withClient(adminUrl, async (admin) => {
+    await admin.query(`drop database if exists ${TEMPLATE_DB}`);
+    await admin.query(`create database ${TEMPLATE_DB}`);
+  });
   const templateUrl = withDatabase(adminUrl, TEMPLATE_DB);
   const owner = createOwnerKysely(templateUrl);
   await migrateToLatest(owner);
