@@ -30,7 +30,7 @@ describe("npm test's exit status", () => {
 
   it("is non-zero when a test file fails to load", () => {
     const run = npmTest("broken.fixture");
-    expect(run.output).toMatch(/missing-module/);
+    expect(run.output).toContain("this file fails to load");
     expect(run.status, run.output).not.toBe(0);
   }, 200_000);
 
