@@ -1,6 +1,7 @@
 import type { RoutesFn } from "./app-types.js";
 import { ledgerRoutes } from "./ledger/ledger.routes.js";
 import { benefitsRoutes } from "./modules/benefits/index.js";
+import { catalogRoutes } from "./modules/catalog/index.js";
 import { checkoutRoutes } from "./modules/checkout/index.js";
 import { depositsRoutes } from "./modules/deposits/index.js";
 import { enterpriseRoutes } from "./modules/enterprise/index.js";
@@ -32,6 +33,7 @@ export const routeModules: RoutesFn[] = [
   vouchersRoutes,
   enterpriseRoutes,
   benefitsRoutes,
+  catalogRoutes,
   depositsRoutes,
   checkoutRoutes,
 ];

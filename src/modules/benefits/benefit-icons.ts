@@ -3,11 +3,12 @@ import type { Tx } from "../../db/database.js";
 import type { Timestamp } from "../../db/schema.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { checkImage, IMAGE_MEDIA_TYPES, type ImageMediaType } from "../../platform/files/image-check.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 
-export const ICON_MEDIA_TYPES = ["image/png", "image/jpeg", "image/webp", "image/svg+xml"] as const;
-export type IconMediaType = (typeof ICON_MEDIA_TYPES)[number];
+export const ICON_MEDIA_TYPES = IMAGE_MEDIA_TYPES;
+export type IconMediaType = ImageMediaType;
 export const MAX_ICON_BYTES = 1024 * 1024;
 
 export interface BenefitIconsTable {
@@ -26,54 +27,9 @@ declare module "../../db/schema.js" {
   }
 }
 
-/** What the bytes are, by their first bytes; SVG by its text. */
-function sniff(bytes: Buffer): IconMediaType | null {
-  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
-    return "image/png";
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
-  if (
-    bytes.subarray(0, 4).toString("latin1") === "RIFF" &&
-    bytes.subarray(8, 12).toString("latin1") === "WEBP"
-  ) {
-    return "image/webp";
-  }
-  return null;
-}
-
-/**
- * Active content an SVG must not carry: scripts, event handlers, script URLs, embedded
- * documents, entity declarations (billion laughs) and links outside the file. An icon that
- * has any is refused rather than rewritten, so what is stored is exactly what was checked.
- */
-const SVG_ACTIVE =
-  /<\s*(script|foreignObject|iframe|embed|object|audio|video|image|use)\b|\son[a-z]+\s*=|javascript:|data:text\/html|<!ENTITY|<!DOCTYPE|\b(xlink:)?href\s*=\s*["']\s*(?!#)/i;
-
+/** An icon's content matches its declared type (see platform/files/image-check.ts). */
 export function checkIcon(declared: string, bytes: Buffer): IconMediaType {
-  const media = declared.split(";")[0]!.trim().toLowerCase();
-  if (!(ICON_MEDIA_TYPES as readonly string[]).includes(media)) {
-    throw new DomainError("unsupported_media_type", "An icon is PNG, JPEG, WebP or SVG");
-  }
-  if (bytes.length === 0 || bytes.length > MAX_ICON_BYTES) {
-    throw new DomainError("invalid_icon", "An icon is 1 byte to 1 MiB");
-  }
-  if (media === "image/svg+xml") {
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      throw new DomainError("invalid_icon", "An SVG icon is UTF-8 text");
-    }
-    if (!/<svg[\s>]/i.test(text)) throw new DomainError("invalid_icon", "The file is not an SVG image");
-    if (SVG_ACTIVE.test(text)) {
-      throw new DomainError(
-        "invalid_icon",
-        "The SVG carries active content (scripts, event handlers, external links, embedded documents or entities)",
-      );
-    }
-    return media;
-  }
-  if (sniff(bytes) !== media) throw new DomainError("invalid_icon", `The file is not a ${media} image`);
-  return media as IconMediaType;
+  return checkImage(declared, bytes, { maxBytes: MAX_ICON_BYTES, invalidCode: "invalid_icon", what: "icon" });
 }
 
 export async function saveIcon(

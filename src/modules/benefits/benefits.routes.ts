@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
+import { IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   errorResponses,
@@ -164,11 +165,7 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const icon = await db.tenantTx(request.actor.tenantId, (trx) =>
         findIcon(trx, request.actor.tenantId, request.params.id),
       );
-      reply
-        .type(icon.media_type)
-        .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-        .header("x-content-type-options", "nosniff")
-        .header("etag", `"${icon.sha256}"`);
+      reply.type(icon.media_type).headers(IMAGE_RESPONSE_HEADERS).header("etag", `"${icon.sha256}"`);
       return reply.send(icon.bytes);
     },
   );

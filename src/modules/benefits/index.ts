@@ -23,7 +23,7 @@ export type {
   KindConfig,
   Perk,
   Restriction,
-  Schedule,
 } from "./benefit-types.js";
-export { BENEFIT_KINDS, CHANNELS } from "./benefit-types.js";
+export { BENEFIT_KINDS, CHANNELS, Schedule } from "./benefit-types.js";
+export { findBenefit } from "./benefits.repository.js";
 export { benefitsRoutes } from "./benefits.routes.js";

@@ -1,6 +1,7 @@
 import { DomainError } from "../../shared/errors.js";
 import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
 import { benefitCatalog } from "../benefits/index.js";
+import { activeEntitlements, type EntitlementFacts } from "../catalog/index.js";
 import { type CartLine, DEFAULT_POINTS_RULE, type Quote, quote } from "./quote-engine.js";
 import type { CheckoutSettlement, SettleContext } from "./settlement.js";
 
@@ -25,7 +26,8 @@ export interface OrderRequest {
 }
 
 /**
- * Gathers what the engine needs inside the caller's transaction — the active catalog, the member's facts, balance and vouchers — and prices the cart.
+ * Gathers what the engine needs inside the caller's transaction — the active catalog, the
+ * member's facts, balance, entitlements in force at `at` and vouchers — and prices the cart.
  */
 export async function priceOrder(
   ctx: SettleContext,
@@ -36,6 +38,7 @@ export async function priceOrder(
   let member: MemberFacts | null = null;
   let tiers: TierCatalog = new Map();
   let balance = 0;
+  let entitlements: EntitlementFacts[] = [];
   if (req.memberId) {
     const found = await settlement.memberFacts(ctx, req.memberId);
     if (!found || found.facts.status === "closed")
@@ -43,6 +46,7 @@ export async function priceOrder(
     member = found.facts;
     tiers = found.tiers;
     balance = await settlement.balanceAvailable(ctx, req.memberId, req.currency);
+    entitlements = await activeEntitlements(ctx.trx, ctx.tenantId, req.memberId, req.at);
   }
   const ids = [...new Set(req.voucherIds)].sort();
   const vouchers = await settlement.vouchers(ctx, ids);
@@ -60,6 +64,7 @@ export async function priceOrder(
     payWithBalance: req.payWithBalance,
     shippingAmount: req.shippingAmount,
     pointsRule: DEFAULT_POINTS_RULE,
+    entitlements,
   });
   const known = new Set(vouchers.map((v) => v.id));
   for (const id of ids)

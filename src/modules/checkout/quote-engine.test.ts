@@ -566,3 +566,58 @@ describe("properties", () => {
     );
   });
 });
+
+describe("entitlements", () => {
+  const HOUR = 3_600_000;
+  const held = (benefitId: string, from: number, until: number, sourceId = "pkgp_1") => ({
+    benefitId,
+    sourceType: "package_period",
+    sourceId,
+    sourceName: "Premium",
+    validFrom: new Date(FRIDAY_NOON.getTime() + from * HOUR),
+    validUntil: new Date(FRIDAY_NOON.getTime() + until * HOUR),
+  });
+
+  it("count as an audience match only inside their window, and name their source", () => {
+    const b = benefit("member_discount", { discount_percent: 20 }, { audience: { tiers: ["platinum"] } });
+    const outside = quote(input({ benefits: [b] }));
+    expect(reasonOf(outside, b.id)).toBe("audience");
+    expect(outside.benefitsNotApplied[0]!.source).toBeNull();
+    const inside = quote(input({ benefits: [b], entitlements: [held(b.id, -1, 1)] }));
+    expect(inside.total).toBe(5600);
+    expect(inside.benefitsApplied[0]!.source).toEqual({
+      kind: "entitlement",
+      sourceType: "package_period",
+      sourceId: "pkgp_1",
+      sourceName: "Premium",
+      validUntil: new Date(FRIDAY_NOON.getTime() + HOUR),
+    });
+    // Starts later, or ended exactly now: not in force.
+    expect(reasonOf(quote(input({ benefits: [b], entitlements: [held(b.id, 1, 5)] })), b.id)).toBe(
+      "audience",
+    );
+    expect(reasonOf(quote(input({ benefits: [b], entitlements: [held(b.id, -5, 0)] })), b.id)).toBe(
+      "audience",
+    );
+  });
+
+  it("the audience comes first; an entitlement does not lift the benefit's other rules", () => {
+    const b = benefit(
+      "member_discount",
+      { discount_percent: 20, channels: ["ONLINE"] },
+      { audience: { tiers: ["gold"] } },
+    );
+    const q = quote(input({ benefits: [b], entitlements: [held(b.id, -1, 1)] }));
+    expect(q.benefitsNotApplied).toEqual([
+      expect.objectContaining({ benefitId: b.id, reason: "channel", source: { kind: "audience" } }),
+    ]);
+    const online = quote(input({ channel: "ONLINE", benefits: [b], entitlements: [held(b.id, -1, 1)] }));
+    expect(online.benefitsApplied[0]!.source).toEqual({ kind: "audience" });
+  });
+
+  it("of several entitlements to one benefit, the one lasting longest is named", () => {
+    const b = benefit("multiplier_points", { multiplier: "2" }, { audience: { tiers: ["platinum"] } });
+    const q = quote(input({ benefits: [b], entitlements: [held(b.id, -1, 2, "a"), held(b.id, -1, 9, "b")] }));
+    expect(q.benefitsApplied[0]!.source).toMatchObject({ kind: "entitlement", sourceId: "b" });
+  });
+});

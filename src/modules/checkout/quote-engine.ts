@@ -13,6 +13,7 @@ import {
   scheduleMatches,
   type TierCatalog,
 } from "../benefits/index.js";
+import type { EntitlementFacts } from "../catalog/index.js";
 
 /**
  * The pricing engine: a pure function of its input. No clock, no database, no order
@@ -66,7 +67,19 @@ export interface QuoteInput {
   payWithBalance: boolean;
   shippingAmount: number;
   pointsRule: PointsRule;
+  /**
+   * Benefits the member holds because they bought something (a package period): each
+   * counts as an audience match while `validFrom ≤ at < validUntil`.
+   */
+  entitlements?: readonly EntitlementFacts[];
 }
+
+/** Why a member may have a benefit: its audience rule, or an entitlement (what gave it, until when). */
+export type BenefitSource =
+  | { kind: "audience" }
+  | { kind: "entitlement"; sourceType: string; sourceId: string; sourceName: string; validUntil: Date };
+
+const AUDIENCE: BenefitSource = Object.freeze({ kind: "audience" });
 
 export type NotAppliedReason =
   | "member_required"
@@ -121,6 +134,7 @@ export interface AppliedBenefit {
   freeShipping: boolean;
   pointsMultiplier: string | null;
   extraPointsPercent: number;
+  source: BenefitSource;
 }
 
 export interface Quote {
@@ -143,6 +157,8 @@ export interface Quote {
     kind: AnyBenefit["kind"];
     name: string;
     reason: NotAppliedReason;
+    /** Null when the member was not in its audience (or there was no member). */
+    source: BenefitSource | null;
   }[];
   vouchersApplied: { voucherId: string; amount: number }[];
   vouchersNotApplied: { voucherId: string; reason: VoucherNotAppliedReason }[];
@@ -345,9 +361,30 @@ interface Eligible {
   c: Compiled;
   effect: Effect;
   memberPricing: boolean;
+  source: BenefitSource;
 }
 
-type Rejection = { c: Compiled; reason: NotAppliedReason };
+type Rejection = { c: Compiled; reason: NotAppliedReason; source: BenefitSource | null };
+
+/** The entitlement in force at `at` per benefit (the one lasting longest when several are). */
+function entitlementsAt(list: readonly EntitlementFacts[] | undefined, at: Date): Map<string, BenefitSource> {
+  const out = new Map<string, BenefitSource & { kind: "entitlement" }>();
+  if (!list) return out;
+  const t = at.getTime();
+  for (const e of list) {
+    if (e.validFrom.getTime() > t || e.validUntil.getTime() <= t) continue;
+    const held = out.get(e.benefitId);
+    if (held && held.validUntil.getTime() >= e.validUntil.getTime()) continue;
+    out.set(e.benefitId, {
+      kind: "entitlement",
+      sourceType: e.sourceType,
+      sourceId: e.sourceId,
+      sourceName: e.sourceName,
+      validUntil: e.validUntil,
+    });
+  }
+  return out;
+}
 
 function checkTime(benefit: AnyBenefit, input: QuoteInput, now: LocalMoment): NotAppliedReason | null {
   switch (benefit.kind) {
@@ -585,15 +622,23 @@ export function quote(input: QuoteInput): Quote {
   const originalSubtotal = originals.reduce((s, a) => s + a, 0);
   const member = input.member;
   const rejected: Rejection[] = [];
+  const entitled = entitlementsAt(input.entitlements, input.at);
 
-  // 1. Order-level eligibility of each benefit that can change a price or points.
+  // 1. Order-level eligibility of each benefit that can change a price or points. A member
+  // outside a benefit's audience still has it while an entitlement to it is in force.
   const eligible: Eligible[] = [];
   for (const benefit of pricedInOrder(input.benefits)) {
     if (benefit.kind === "promotional" && !benefit.config.order_reduction) continue;
     const c = compile(benefit);
     let reason: NotAppliedReason | null = null;
+    let source: BenefitSource | null = null;
+    if (member) {
+      source = audienceMatches(benefit.audience, member, input.tierRanks)
+        ? AUDIENCE
+        : (entitled.get(benefit.id) ?? null);
+    }
     if (!member) reason = "member_required";
-    else if (!audienceMatches(benefit.audience, member, input.tierRanks)) reason = "audience";
+    else if (!source) reason = "audience";
     else if (c.channels && !c.channels.includes(input.channel)) reason = "channel";
     else reason = checkTime(benefit, input, now);
     if (!reason) {
@@ -607,10 +652,15 @@ export function quote(input: QuoteInput): Quote {
       }
     }
     if (reason) {
-      rejected.push({ c, reason });
+      rejected.push({ c, reason, source });
       continue;
     }
-    eligible.push({ c, effect: effectOf(benefit, input), memberPricing: benefit.kind === "member_pricing" });
+    eligible.push({
+      c,
+      effect: effectOf(benefit, input),
+      memberPricing: benefit.kind === "member_pricing",
+      source: source ?? AUDIENCE,
+    });
   }
 
   // 2–3. Member prices per line, then order reductions; a benefit whose rule needs the
@@ -641,7 +691,7 @@ export function quote(input: QuoteInput): Quote {
     );
     if (dropping.length === 0) break;
     for (const e of dropping)
-      rejected.push({ c: e.c, reason: "restriction_balance_below_discounted_outstanding" });
+      rejected.push({ c: e.c, reason: "restriction_balance_below_discounted_outstanding", source: e.source });
     active = active.filter((e) => !dropping.includes(e));
   }
   const memberAmounts = reduced.amounts.slice();
@@ -714,7 +764,7 @@ export function quote(input: QuoteInput): Quote {
             : reduced.belowMin.has(b.id)
               ? "below_min_amount"
               : "not_best";
-      rejected.push({ c: e.c, reason });
+      rejected.push({ c: e.c, reason, source: e.source });
       continue;
     }
     freeShipping ||= e.effect.freeShipping;
@@ -728,6 +778,7 @@ export function quote(input: QuoteInput): Quote {
       freeShipping: e.effect.freeShipping,
       pointsMultiplier: e.effect.pointsBps !== null ? bpsToMultiplier(e.effect.pointsBps) : null,
       extraPointsPercent: e.effect.extraPointsPercent,
+      source: e.source,
     });
   }
   rejected.sort((a, b) => compareBenefits(a.c.benefit, b.c.benefit));
@@ -776,6 +827,7 @@ export function quote(input: QuoteInput): Quote {
       kind: r.c.benefit.kind,
       name: r.c.benefit.name,
       reason: r.reason,
+      source: r.source,
     })),
     vouchersApplied,
     vouchersNotApplied,

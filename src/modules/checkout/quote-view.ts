@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { BENEFIT_KINDS, CHANNELS } from "../benefits/index.js";
-import type { Quote } from "./quote-engine.js";
+import type { BenefitSource, Quote } from "./quote-engine.js";
 
 const Int = Type.Integer();
 const Adjustment = Type.Object({
@@ -9,6 +9,43 @@ const Adjustment = Type.Object({
   id: Type.String(),
   amount: Int,
 });
+
+/** Why the member has a benefit: its audience, or an entitlement from something they bought. */
+const Source = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal("audience") }),
+    Type.Object({
+      kind: Type.Literal("entitlement"),
+      source_type: Type.String({ description: "e.g. package_period" }),
+      source_id: Type.String(),
+      source_name: Type.String({ description: "e.g. the package's name" }),
+      valid_until: Timestamp,
+    }),
+  ],
+  {
+    examples: [
+      {
+        kind: "entitlement",
+        source_type: "package_period",
+        source_id: "pkgp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+        source_name: "Premium Member Benefit Package",
+        valid_until: "2027-02-21T16:00:00.000Z",
+      },
+    ],
+  },
+);
+
+function serializeSource(source: BenefitSource) {
+  return source.kind === "audience"
+    ? { kind: "audience" as const }
+    : {
+        kind: "entitlement" as const,
+        source_type: source.sourceType,
+        source_id: source.sourceId,
+        source_name: source.sourceName,
+        valid_until: source.validUntil.toISOString(),
+      };
+}
 
 /** The breakdown a till shows and an order keeps (minor units of `currency`). */
 export const QuoteSchema = Type.Object(
@@ -49,6 +86,7 @@ export const QuoteSchema = Type.Object(
         free_shipping: Type.Boolean(),
         points_multiplier: Type.Union([Type.String(), Type.Null()]),
         extra_points_percent: Int,
+        source: Source,
       }),
     ),
     benefits_not_applied: Type.Array(
@@ -59,6 +97,7 @@ export const QuoteSchema = Type.Object(
         reason: Type.String({
           description: "audience, channel, time_window, excluded_item, restriction_balance_below_amount, …",
         }),
+        source: Type.Union([Source, Type.Null()]),
       }),
     ),
     vouchers_applied: Type.Array(Type.Object({ voucher_id: Type.String(), amount: Int })),
@@ -108,12 +147,14 @@ export function serializeQuote(q: Quote) {
       free_shipping: b.freeShipping,
       points_multiplier: b.pointsMultiplier,
       extra_points_percent: b.extraPointsPercent,
+      source: serializeSource(b.source),
     })),
     benefits_not_applied: q.benefitsNotApplied.map((b) => ({
       benefit_id: b.benefitId,
       kind: b.kind,
       name: b.name,
       reason: b.reason,
+      source: b.source ? serializeSource(b.source) : null,
     })),
     vouchers_applied: q.vouchersApplied.map((v) => ({ voucher_id: v.voucherId, amount: v.amount })),
     vouchers_not_applied: q.vouchersNotApplied.map((v) => ({ voucher_id: v.voucherId, reason: v.reason })),

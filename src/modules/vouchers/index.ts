@@ -38,10 +38,18 @@ export { type RedeemInput, type Redemption, redeemVoucher } from "./redeem-vouch
 export { type RefundInput, type RefundResult, refundBill } from "./refund-bill.js";
 export { type ReturnInput, returnVoucher, type VoucherReturn } from "./return-voucher.js";
 export { type ExportFormat, exportTable } from "./voucher-export.js";
-export { type ProductScope, scopeAllows, type Validity, validityWindow } from "./voucher-rules.js";
+export {
+  assertScope,
+  assertValidity,
+  type ProductScope,
+  scopeAllows,
+  type Validity,
+  validityWindow,
+} from "./voucher-rules.js";
 export { accountIds as voucherAccountIds, postedBalance } from "./vouchers.ledger.js";
 export { VOUCHER_STATES, type VoucherRow } from "./vouchers.repository.js";
 export { withdrawMemberVoucher } from "./withdraw-member-voucher.js";
+export { redeemedNet, type UnusedWithdrawal, withdrawUnusedVoucher } from "./withdraw-unused-voucher.js";
 export { withdrawVoucher } from "./withdraw-voucher.js";
 
 export const VOUCHER_EXPIRY_JOB = "vouchers.expire";

@@ -79,6 +79,14 @@ export async function withinTransaction<T>(
   return value;
 }
 
+/**
+ * The tenant's balance asset (what member balances, paid plans and gifted vouchers are
+ * priced in), set up in the ledger on first use.
+ */
+export async function balanceAsset(trx: Tx, tenantId: string, now: Date): Promise<string> {
+  return (await loadSettings(trx, tenantId, now)).asset;
+}
+
 /** What the member may spend now in `currency`: 0 when it is not the balance asset. */
 export async function balanceAvailable(
   uow: UnitOfWork,

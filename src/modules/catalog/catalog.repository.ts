@@ -1,0 +1,281 @@
+import type { Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { ImageMediaType } from "../../platform/files/image-check.js";
+import { DomainError } from "../../shared/errors.js";
+
+/** Table types of the shared catalog pieces (migration 0800) and their plain reads. */
+
+export const IMAGE_PURPOSES = [
+  "benefit_icon",
+  "package_cover",
+  "topup_cover",
+  "card_design",
+  "detail",
+  "verification_page",
+] as const;
+export type ImagePurpose = (typeof IMAGE_PURPOSES)[number];
+
+export const AGREEMENT_TYPES = [
+  "purchase_agreement",
+  "terms_of_use",
+  "faq",
+  "topup_agreement",
+  "gift_card_terms",
+] as const;
+export type AgreementType = (typeof AGREEMENT_TYPES)[number];
+export const CATALOG_STATUSES = ["active", "archived"] as const;
+export type CatalogStatus = (typeof CATALOG_STATUSES)[number];
+
+export interface ImagesTable {
+  tenant_id: string;
+  id: string;
+  purpose: ImagePurpose;
+  media_type: ImageMediaType;
+  bytes: Buffer;
+  sha256: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface AgreementsTable {
+  tenant_id: string;
+  id: string;
+  type: AgreementType;
+  status: CatalogStatus;
+  current_version: number;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AgreementVersionsTable {
+  tenant_id: string;
+  agreement_id: string;
+  version: number;
+  title: string;
+  body: string;
+  locale: string;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface GiftVoucherTemplatesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  face_amount: number;
+  asset: string;
+  validity_kind: "fixed" | "relative";
+  valid_from: string | null;
+  valid_until: string | null;
+  valid_days: number | null;
+  scope_kind: "all" | "allow" | "deny";
+  product_codes: JsonDefault<string[]>;
+  min_spend: number;
+  status: CatalogStatus;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface VoucherPackageLine {
+  template_id: string;
+  quantity: number;
+}
+
+export interface GiftVoucherPackagesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  lines: Json<VoucherPackageLine[]>;
+  status: CatalogStatus;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GiftStocksTable {
+  tenant_id: string;
+  key: string;
+  stock_limit: number | null;
+  granted: JsonDefault<number>;
+  updated_at: Timestamp;
+}
+
+export type GiftGrantStatus = "granted" | "out_of_stock" | "no_gift" | "revoked";
+
+export interface GiftGrantsTable {
+  tenant_id: string;
+  id: string;
+  source_ref: string;
+  member_id: string;
+  spec: Json<Record<string, unknown>>;
+  status: GiftGrantStatus;
+  voucher_ids: JsonDefault<string[]>;
+  stock_key: string | null;
+  created_at: Timestamp;
+  revoked_at: Date | null;
+}
+
+export interface EntitlementsTable {
+  tenant_id: string;
+  id: string;
+  member_id: string;
+  benefit_id: string;
+  source_type: string;
+  source_id: string;
+  source_name: string;
+  valid_from: Timestamp;
+  valid_until: Timestamp;
+  revoked_at: Date | null;
+  created_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    images: ImagesTable;
+    agreements: AgreementsTable;
+    agreement_versions: AgreementVersionsTable;
+    gift_voucher_templates: GiftVoucherTemplatesTable;
+    gift_voucher_packages: GiftVoucherPackagesTable;
+    gift_stocks: GiftStocksTable;
+    gift_grants: GiftGrantsTable;
+    entitlements: EntitlementsTable;
+  }
+}
+
+export type TemplateRow = Selectable<GiftVoucherTemplatesTable>;
+export type VoucherPackageRow = Selectable<GiftVoucherPackagesTable>;
+export type GiftGrantRow = Selectable<GiftGrantsTable>;
+export type EntitlementRow = Selectable<EntitlementsTable>;
+export type AgreementRow = Selectable<AgreementsTable>;
+export type AgreementVersionRow = Selectable<AgreementVersionsTable>;
+
+export async function findTemplate(trx: Tx, tenantId: string, id: string): Promise<TemplateRow> {
+  const row = await trx
+    .selectFrom("gift_voucher_templates")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) throw new DomainError("gift_voucher_template_not_found", `Voucher template ${id} not found`);
+  return row;
+}
+
+export async function findVoucherPackage(trx: Tx, tenantId: string, id: string): Promise<VoucherPackageRow> {
+  const row = await trx
+    .selectFrom("gift_voucher_packages")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) throw new DomainError("gift_voucher_package_not_found", `Voucher package ${id} not found`);
+  return row;
+}
+
+export interface CatalogPage {
+  status?: CatalogStatus;
+  startingAfter?: string;
+  limit: number;
+}
+
+/** Keyset pages by id (`limit + 1` rows: the extra one says more exist). */
+export async function listTemplates(trx: Tx, tenantId: string, page: CatalogPage): Promise<TemplateRow[]> {
+  let query = trx
+    .selectFrom("gift_voucher_templates")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .limit(page.limit + 1);
+  if (page.status) query = query.where("status", "=", page.status);
+  if (page.startingAfter) query = query.where("id", ">", page.startingAfter);
+  return query.execute();
+}
+
+export async function listVoucherPackages(
+  trx: Tx,
+  tenantId: string,
+  page: CatalogPage,
+): Promise<VoucherPackageRow[]> {
+  let query = trx
+    .selectFrom("gift_voucher_packages")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .orderBy("id")
+    .limit(page.limit + 1);
+  if (page.status) query = query.where("status", "=", page.status);
+  if (page.startingAfter) query = query.where("id", ">", page.startingAfter);
+  return query.execute();
+}
+
+/** An agreement with its current version's text. */
+export type AgreementView = AgreementRow & Pick<AgreementVersionRow, "title" | "body" | "locale">;
+
+export async function findAgreement(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<AgreementView> {
+  let query = trx
+    .selectFrom("agreements as a")
+    .innerJoin("agreement_versions as v", (j) =>
+      j
+        .onRef("v.tenant_id", "=", "a.tenant_id")
+        .onRef("v.agreement_id", "=", "a.id")
+        .onRef("v.version", "=", "a.current_version"),
+    )
+    .selectAll("a")
+    .select(["v.title", "v.body", "v.locale"])
+    .where("a.tenant_id", "=", tenantId)
+    .where("a.id", "=", id);
+  if (options.lock) query = query.forUpdate("a");
+  const row = await query.executeTakeFirst();
+  if (!row) throw new DomainError("agreement_not_found", "Agreement not found");
+  return row;
+}
+
+export async function findAgreementVersion(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  version: number,
+): Promise<AgreementVersionRow> {
+  const row = await trx
+    .selectFrom("agreement_versions")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("agreement_id", "=", id)
+    .where("version", "=", version)
+    .executeTakeFirst();
+  if (!row) throw new DomainError("agreement_not_found", "Agreement version not found");
+  return row;
+}
+
+export async function listAgreements(
+  trx: Tx,
+  tenantId: string,
+  page: CatalogPage & { type?: AgreementType },
+): Promise<AgreementView[]> {
+  let query = trx
+    .selectFrom("agreements as a")
+    .innerJoin("agreement_versions as v", (j) =>
+      j
+        .onRef("v.tenant_id", "=", "a.tenant_id")
+        .onRef("v.agreement_id", "=", "a.id")
+        .onRef("v.version", "=", "a.current_version"),
+    )
+    .selectAll("a")
+    .select(["v.title", "v.body", "v.locale"])
+    .where("a.tenant_id", "=", tenantId)
+    .orderBy("a.id")
+    .limit(page.limit + 1);
+  if (page.type) query = query.where("a.type", "=", page.type);
+  if (page.status) query = query.where("a.status", "=", page.status);
+  if (page.startingAfter) query = query.where("a.id", ">", page.startingAfter);
+  return query.execute();
+}

@@ -1,0 +1,142 @@
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
+import { IMAGE_MEDIA_TYPES, IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
+import { pageLimit, toPage } from "../../platform/http/pagination.js";
+import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { DomainError } from "../../shared/errors.js";
+import { findVisibleMember } from "../members/index.js";
+import { agreementRoutes } from "./agreements.routes.js";
+import "./catalog.errors.js";
+import { IMAGE_PURPOSES } from "./catalog.repository.js";
+import { Entitlement, Image, serializeEntitlement } from "./catalog.schemas.js";
+import { memberEntitlements } from "./entitlements.js";
+import { giftRoutes } from "./gifts.routes.js";
+import { findImage, MAX_IMAGE_BYTES } from "./images.js";
+import { saveImage } from "./save-image.js";
+
+definePermissions({ "catalog.read": ALL_STAFF, "catalog.manage": OPERATORS });
+
+/** The catalog is the tenant's: staff bound to an org unit read it but do not change it. */
+export function assertTenantWide(actor: Actor): void {
+  if (actor.orgUnitId) {
+    throw new DomainError("catalog_scoped_actor", "Only tenant-wide staff change the catalog");
+  }
+}
+
+/** Images, agreements, gift templates and voucher packages, members' entitlements. */
+export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock } = deps;
+
+  // Images arrive as the raw bytes; the route's body limit is the largest purpose's limit.
+  app.addContentTypeParser(
+    [...IMAGE_MEDIA_TYPES],
+    { parseAs: "buffer", bodyLimit: MAX_IMAGE_BYTES },
+    (_r, body, done) => done(null, body),
+  );
+
+  app.post(
+    "/v1/images",
+    {
+      config: { permission: "catalog.manage", idempotent: true },
+      bodyLimit: MAX_IMAGE_BYTES,
+      schema: {
+        operationId: "uploadImage",
+        tags: ["catalog"],
+        summary:
+          "Upload an image for a purpose (package cover, card design, detail, …): the body is the image",
+        description:
+          "PNG, JPEG, WebP or SVG; content checked against the Content-Type (SVGs with active content are refused); benefit_icon ≤ 1 MiB, other purposes ≤ 2 MiB. Plans name the returned id (e.g. a package's cover_image_id).",
+        querystring: Obj({ purpose: StringEnum(IMAGE_PURPOSES) }),
+        response: { 201: Image, ...errorResponses(415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      assertTenantWide(actor);
+      if (!Buffer.isBuffer(request.body)) {
+        throw new DomainError(
+          "unsupported_media_type",
+          "An image is uploaded as image/png, image/jpeg, image/webp or image/svg+xml",
+        );
+      }
+      const bytes = request.body;
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          const image = await saveImage(
+            trx,
+            { actor, requestId: request.id },
+            {
+              purpose: request.query.purpose,
+              declaredType: String(request.headers["content-type"] ?? ""),
+              bytes,
+            },
+            clock.now(),
+          );
+          return record(trx, 201, {
+            ...image,
+            object: "image" as const,
+            url: `/v1/images/${image.id}`,
+            created_at: image.created_at.toISOString(),
+          });
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/v1/images/:id",
+    {
+      config: { permission: "catalog.read", member: true },
+      schema: {
+        operationId: "getImage",
+        tags: ["catalog"],
+        summary: "Download an image (served with a sandboxing Content-Security-Policy)",
+        params: Obj({ id: IdParam }),
+        response: { 200: Type.Unsafe({ type: "string", format: "binary" }), ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const image = await db.tenantTx(request.actor.tenantId, (trx) =>
+        findImage(trx, request.actor.tenantId, request.params.id),
+      );
+      reply.type(image.media_type).headers(IMAGE_RESPONSE_HEADERS).header("etag", `"${image.sha256}"`);
+      return reply.send(image.bytes);
+    },
+  );
+
+  app.get(
+    "/v1/members/:member_id/entitlements",
+    {
+      config: { permission: "catalog.read", member: true },
+      schema: {
+        operationId: "listMemberEntitlements",
+        tags: ["catalog"],
+        summary: "A member's benefits held through purchases (active and upcoming), with what gave each",
+        description:
+          "Staff who see the member, or the member's own token. The checkout counts each as an audience match inside its window.",
+        params: Obj({ member_id: IdParam }),
+        querystring: Obj(ListQuery),
+        response: { 200: listOf(Entitlement), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      const limit = pageLimit(request.query.limit);
+      const now = clock.now();
+      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
+        await findVisibleMember(trx, actor, request.params.member_id);
+        return memberEntitlements(trx, actor.tenantId, request.params.member_id, now, {
+          startingAfter: request.query.starting_after,
+          limit,
+        });
+      });
+      return toPage(rows, limit, (row) => serializeEntitlement(row, now));
+    },
+  );
+
+  agreementRoutes(app, deps);
+  giftRoutes(app, deps);
+}

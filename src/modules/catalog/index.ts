@@ -1,0 +1,37 @@
+/**
+ * The catalog: pieces every seed-001 plan shares (packages, top-up plans, smart top-up,
+ * gift cards, student ID). Other modules import only this file. See README.md.
+ */
+import "./catalog.errors.js";
+
+export {
+  type AcceptedAgreement,
+  acceptAgreements,
+  assertAgreementOfType,
+  MAX_AGREEMENT_BYTES,
+} from "./agreement-rules.js";
+export {
+  AGREEMENT_TYPES,
+  type AgreementType,
+  type GiftGrantRow,
+  IMAGE_PURPOSES,
+  type ImagePurpose,
+} from "./catalog.repository.js";
+export { catalogRoutes } from "./catalog.routes.js";
+export { activeEntitlements, type EntitlementFacts, memberEntitlements } from "./entitlements.js";
+export { GiftSpec, MAX_VOUCHERS_PER_GRANT, validateGiftSpec } from "./gift-spec.js";
+export { configureGiftStock, giftStockLevels, takeGiftStock } from "./gift-stock.js";
+export { type EntitlementSource, grantEntitlements } from "./grant-entitlements.js";
+export { type GiftGrant, type GrantGiftInput, grantGift } from "./grant-gift.js";
+export { assertImage } from "./images.js";
+export { revokeEntitlements } from "./revoke-entitlements.js";
+export { giftGrants, type RevokedGifts, revokeGifts, usedGiftVouchers } from "./revoke-gifts.js";
+export {
+  Availability,
+  type ClosedReason,
+  closedReason,
+  onLocalDates,
+  PlanSchedule,
+  scheduleOpen,
+} from "./schedule.js";
+export { StoreScope, storeInScope, validateStoreScope } from "./store-scope.js";

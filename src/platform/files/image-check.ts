@@ -1,0 +1,76 @@
+import { DomainError } from "../../shared/errors.js";
+
+/**
+ * What an uploaded image may be, checked by content rather than trusted from its
+ * Content-Type: benefit icons and the catalog's images (covers, designs, detail images)
+ * share this check.
+ */
+export const IMAGE_MEDIA_TYPES = ["image/png", "image/jpeg", "image/webp", "image/svg+xml"] as const;
+export type ImageMediaType = (typeof IMAGE_MEDIA_TYPES)[number];
+
+/** What the bytes are, by their first bytes; SVG by its text. */
+function sniff(bytes: Buffer): ImageMediaType | null {
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return "image/png";
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "image/jpeg";
+  if (
+    bytes.subarray(0, 4).toString("latin1") === "RIFF" &&
+    bytes.subarray(8, 12).toString("latin1") === "WEBP"
+  ) {
+    return "image/webp";
+  }
+  return null;
+}
+
+/**
+ * Active content an SVG must not carry: scripts, event handlers, script URLs, embedded
+ * documents, entity declarations (billion laughs) and links outside the file. An image that
+ * has any is refused rather than rewritten, so what is stored is exactly what was checked.
+ */
+const SVG_ACTIVE =
+  /<\s*(script|foreignObject|iframe|embed|object|audio|video|image|use)\b|\son[a-z]+\s*=|javascript:|data:text\/html|<!ENTITY|<!DOCTYPE|\b(xlink:)?href\s*=\s*["']\s*(?!#)/i;
+
+/**
+ * The media type of an upload whose declared type and content agree, or a refusal:
+ * `unsupported_media_type` for another type, `<invalidCode>` for content that is not what
+ * it claims, empty, larger than `maxBytes`, or an SVG with active content.
+ */
+export function checkImage(
+  declared: string,
+  bytes: Buffer,
+  options: { maxBytes: number; invalidCode: string; what: string },
+): ImageMediaType {
+  const { maxBytes, invalidCode, what } = options;
+  const media = declared.split(";")[0]!.trim().toLowerCase();
+  if (!(IMAGE_MEDIA_TYPES as readonly string[]).includes(media)) {
+    throw new DomainError("unsupported_media_type", `An ${what} is PNG, JPEG, WebP or SVG`);
+  }
+  if (bytes.length === 0 || bytes.length > maxBytes) {
+    const limit = maxBytes % (1024 * 1024) === 0 ? `${maxBytes / 1024 / 1024} MiB` : `${maxBytes} bytes`;
+    throw new DomainError(invalidCode, `An ${what} is 1 byte to ${limit}`);
+  }
+  if (media === "image/svg+xml") {
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new DomainError(invalidCode, `An SVG ${what} is UTF-8 text`);
+    }
+    if (!/<svg[\s>]/i.test(text)) throw new DomainError(invalidCode, "The file is not an SVG image");
+    if (SVG_ACTIVE.test(text)) {
+      throw new DomainError(
+        invalidCode,
+        "The SVG carries active content (scripts, event handlers, external links, embedded documents or entities)",
+      );
+    }
+    return media;
+  }
+  if (sniff(bytes) !== media) throw new DomainError(invalidCode, `The file is not a ${media} image`);
+  return media as ImageMediaType;
+}
+
+/** Headers an uploaded image is served with: no script runs even if a browser opens it directly. */
+export const IMAGE_RESPONSE_HEADERS = {
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+  "x-content-type-options": "nosniff",
+} as const;
