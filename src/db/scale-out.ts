@@ -81,6 +81,15 @@ export const TENANT_TABLES = [
   "checkout_orders",
   "checkout_refunds",
   "checkout_benefit_usages",
+  // catalog: the pieces paid packages, top-up plans, gift cards and student ID share
+  "images",
+  "agreements",
+  "agreement_versions",
+  "gift_voucher_templates",
+  "gift_voucher_packages",
+  "gift_stocks",
+  "gift_grants",
+  "entitlements",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */
