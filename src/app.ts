@@ -19,6 +19,7 @@ import { openApiWebhooks } from "./platform/events/events.routes.js";
 import { HttpMetrics } from "./platform/http/metrics.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { Problem } from "./platform/http/schemas.js";
+import { refuseUnstorableText } from "./platform/http/text-guard.js";
 import { routeModules } from "./routes.js";
 import { DomainError } from "./shared/errors.js";
 import { newId } from "./shared/ids.js";
@@ -89,6 +90,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
         done(new DomainError("malformed_json", "The body is not valid JSON"), undefined);
       }
     },
+  );
+
+  app.addHook("preValidation", async (request) =>
+    refuseUnstorableText({ params: request.params, query: request.query, body: request.body }),
   );
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));

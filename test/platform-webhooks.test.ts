@@ -11,6 +11,8 @@ import {
   deliverDue,
   RETRY_DELAYS_SECONDS,
   resendDelivery,
+  rotateSecret,
+  SECRET_OVERLAP_HOURS,
   updateEndpoint,
 } from "../src/platform/events/webhooks.js";
 import { createTenant } from "../src/platform/tenants.js";
@@ -287,6 +289,42 @@ describe("webhook deliveries", () => {
   });
 });
 
+describe("webhook secret rotation", () => {
+  it("signs with the new and the replaced secret for the overlap window, then with the new one only", async () => {
+    const r = await receiver(() => 204);
+    const { endpoint, secret: oldSecret } = await t.db.tenantTx(tenantId, (trx) =>
+      createEndpoint(trx, tenantId, { url: r.url, eventTypes: ["member.rotated"] }, true, clock.now()),
+    );
+    const newSecret = await t.db.tenantTx(tenantId, (trx) =>
+      rotateSecret(trx, tenantId, endpoint.id, clock.now()),
+    );
+    expect(newSecret).not.toBe(oldSecret);
+    const deliver = async (at: Date) => {
+      await t.db.tenantTx(tenantId, (trx) =>
+        emitEvent(trx, { tenantId, type: "member.rotated", data: {} }, at),
+      );
+      await dispatchEvents(t.db, at);
+      await deliverDue({ db: t.db, allowPrivate: true }, at);
+      return r.received.at(-1)!;
+    };
+    const during = await deliver(clock.now());
+    const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+    expect(String(during.headers["webhook-signature"]).split(" ")).toHaveLength(2);
+    expect(verifyStandardWebhook(newSecret, during.headers, during.body, seconds(clock.now()))).toBe(true);
+    expect(verifyStandardWebhook(oldSecret, during.headers, during.body, seconds(clock.now()))).toBe(true);
+
+    const after = new Date(clock.now().getTime() + (SECRET_OVERLAP_HOURS * 3600 + 1) * 1000);
+    const later = await deliver(after);
+    expect(String(later.headers["webhook-signature"]).split(" ")).toHaveLength(1);
+    expect(verifyStandardWebhook(newSecret, later.headers, later.body, seconds(after))).toBe(true);
+    expect(verifyStandardWebhook(oldSecret, later.headers, later.body, seconds(after))).toBe(false);
+    await t.db.tenantTx(tenantId, (trx) =>
+      updateEndpoint(trx, tenantId, endpoint.id, { enabled: false }, true, clock.now()),
+    );
+    await r.close();
+  });
+});
+
 describe("SSRF guard", () => {
   it.each([
     "ftp://example.com/hook",
@@ -301,6 +339,9 @@ describe("SSRF guard", () => {
     "http://[fc00::1]/hook",
     "http://[fe80::1]/hook",
     "http://[::ffff:127.0.0.1]/hook",
+    "http://[::127.0.0.1]/hook",
+    "http://[::10.0.0.1]/hook",
+    "http://[2002:7f00:1::]/hook",
     "http://0.0.0.0/hook",
     "http://user:pass@example.com/hook",
   ])("refuses to register %s", async (url) => {

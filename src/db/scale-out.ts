@@ -13,6 +13,7 @@ export const TENANT_TABLES = [
   "api_keys",
   "users",
   "sessions",
+  "member_token_revocations",
   "idempotency_keys",
   "audit_events",
   "events",

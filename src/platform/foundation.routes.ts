@@ -4,7 +4,7 @@ import { DomainError } from "../shared/errors.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
 import { type ApiKeyRecord, createApiKey, revokeApiKey } from "./auth/api-keys.js";
-import { memberTokenGuard, signMemberToken } from "./auth/member-tokens.js";
+import { memberTokenGuard, revokeMemberTokens, signMemberToken } from "./auth/member-tokens.js";
 import { definePermissions } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
 import { pageLimit, toPage } from "./http/pagination.js";
@@ -60,6 +60,12 @@ const MemberToken = Type.Object({
   token: Type.String(),
   member_id: Type.String(),
   expires_at: Timestamp,
+});
+
+const MemberTokenRevocation = Type.Object({
+  object: Type.Literal("member_token_revocation"),
+  member_id: Type.String(),
+  revoked_before: Timestamp,
 });
 
 const Tenant = Type.Object(
@@ -378,6 +384,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         tenant_id: actor.tenantId,
         member_id: request.body.member_id,
         exp: Math.floor(expMs / 1000),
+        iat_ms: clock.now().getTime(),
       });
       reply.status(201);
       return {
@@ -386,6 +393,43 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         member_id: request.body.member_id,
         expires_at: new Date(Math.floor(expMs / 1000) * 1000).toISOString(),
       };
+    },
+  );
+  app.post(
+    "/v1/member-tokens/revoke",
+    {
+      config: { permission: "member_tokens.create", idempotent: true },
+      schema: {
+        tags: ["access"],
+        summary: "Revoke every member token issued so far for one member",
+        description:
+          "Tokens issued before this call stop working at once (closing a member does the same). New tokens can be issued afterwards.",
+        body: Obj({ member_id: IdParam }, { examples: [{ member_id: "mbr_3n1Kq0" }] }),
+        response: { 200: MemberTokenRevocation, ...errorResponses() },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor;
+      const memberId = request.body.member_id;
+      const guard = memberTokenGuard();
+      return runIdempotent(request, reply, deps, async (record) =>
+        db.tenantTx(actor.tenantId, async (trx) => {
+          if (guard) await guard(trx, actor, memberId);
+          const now = clock.now();
+          await revokeMemberTokens(trx, actor.tenantId, memberId, now);
+          await recordAudit(
+            trx,
+            { actor, requestId: request.id },
+            { action: "member_tokens.revoked", targetType: "member", targetId: memberId, summary: {} },
+            now,
+          );
+          return record(trx, 200, {
+            object: "member_token_revocation" as const,
+            member_id: memberId,
+            revoked_before: now.toISOString(),
+          });
+        }),
+      );
     },
   );
 }

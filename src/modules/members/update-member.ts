@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { revokeMemberTokens } from "../../platform/auth/member-tokens.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { DomainError } from "../../shared/errors.js";
 import { type MemberInput, memberColumns } from "./member-input.js";
@@ -48,6 +49,8 @@ export async function updateMember(
   } catch (error) {
     throw uniqueViolation(error) ?? error;
   }
+  // A closed member's tokens stop working now, not when they expire.
+  if (after.status === "closed") await revokeMemberTokens(trx, tenantId, memberId, now);
   const fields = Object.keys(columns) as (keyof MemberRow)[];
   await recordAudit(
     trx,

@@ -6,7 +6,7 @@ import type { Clock } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
 import type { Actor, Role } from "./actor.js";
 import { resolveApiKey, touchApiKey } from "./api-keys.js";
-import { verifyMemberToken } from "./member-tokens.js";
+import { assertMemberTokenLive, verifyMemberToken } from "./member-tokens.js";
 import { rolesFor } from "./permissions.js";
 import { safeEqual, sha256Hex } from "./secrets.js";
 import type { SessionPolicy } from "./sessions.js";
@@ -53,8 +53,9 @@ async function apiKeyActor(deps: AuthDeps, secret: string): Promise<Actor> {
   };
 }
 
-function memberActor(deps: AuthDeps, token: string): Actor {
+async function memberActor(deps: AuthDeps, token: string): Promise<Actor> {
   const claims = verifyMemberToken(deps.signingSecret, token, deps.clock.now());
+  await assertMemberTokenLive(deps.db, claims);
   return {
     tenantId: claims.tenant_id,
     type: "member",
@@ -134,7 +135,7 @@ export async function authenticate(deps: AuthDeps, request: FastifyRequest): Pro
   const token = bearerToken(request);
   let actor: Actor;
   if (token !== undefined) {
-    actor = token.startsWith("mt.") ? memberActor(deps, token) : await apiKeyActor(deps, token);
+    actor = token.startsWith("mt.") ? await memberActor(deps, token) : await apiKeyActor(deps, token);
   } else {
     const cookie = request.cookies?.[SESSION_COOKIE];
     if (!cookie) throw unauthenticated("Send an API key as 'Authorization: Bearer <key>' or sign in");

@@ -1,4 +1,4 @@
-import type { Tx } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import { DomainError } from "../../shared/errors.js";
 import type { Actor } from "./actor.js";
 import { hmacBase64Url, safeEqual } from "./secrets.js";
@@ -12,6 +12,43 @@ export interface MemberTokenClaims {
   member_id: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /** Issue time, milliseconds since the epoch: a revocation voids tokens issued before it. */
+  iat_ms?: number;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    member_token_revocations: { tenant_id: string; member_id: string; revoked_before: Date };
+  }
+}
+
+/** Voids every token of the member issued up to `now` (closing a member, or an explicit revoke). */
+export async function revokeMemberTokens(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  now: Date,
+): Promise<void> {
+  await trx
+    .insertInto("member_token_revocations")
+    .values({ tenant_id: tenantId, member_id: memberId, revoked_before: now })
+    .onConflict((oc) => oc.columns(["tenant_id", "member_id"]).doUpdateSet({ revoked_before: now }))
+    .execute();
+}
+
+/** Refuses a token issued before its member's last revocation. */
+export async function assertMemberTokenLive(db: Database, claims: MemberTokenClaims): Promise<void> {
+  const revocation = await db.tenantTx(claims.tenant_id, (trx) =>
+    trx
+      .selectFrom("member_token_revocations")
+      .select("revoked_before")
+      .where("tenant_id", "=", claims.tenant_id)
+      .where("member_id", "=", claims.member_id)
+      .executeTakeFirst(),
+  );
+  if (revocation && (claims.iat_ms ?? 0) <= revocation.revoked_before.getTime()) {
+    throw new DomainError("unauthenticated", "The member token has been revoked");
+  }
 }
 
 export function signMemberToken(secret: string, claims: MemberTokenClaims): string {

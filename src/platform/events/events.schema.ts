@@ -19,6 +19,9 @@ export interface WebhookEndpointsTable {
   description: string | null;
   event_types: string[];
   secret: string;
+  /** Signs too until previous_secret_expires_at, after a rotation. */
+  previous_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_secret_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   enabled: boolean;
   disabled_reason: string | null;
   failing_since: Date | null;

@@ -17,15 +17,17 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
   return `v1,${mac}`;
 }
 
+/** Signed with every secret given (current first): receivers accept any one that verifies. */
 export function webhookHeaders(
-  secret: string,
+  secrets: string | readonly string[],
   id: string,
   timestampSeconds: number,
   body: string,
 ): Record<string, string> {
+  const all = typeof secrets === "string" ? [secrets] : secrets;
   return {
     "webhook-id": id,
     "webhook-timestamp": String(timestampSeconds),
-    "webhook-signature": signWebhook(secret, id, timestampSeconds, body),
+    "webhook-signature": all.map((secret) => signWebhook(secret, id, timestampSeconds, body)).join(" "),
   };
 }

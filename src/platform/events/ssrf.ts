@@ -27,8 +27,13 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, "ipv4");
 }
 for (const [net, prefix] of [
-  ["::", 128],
-  ["::1", 128],
+  // Unspecified, loopback and the deprecated IPv4-compatible block: [::127.0.0.1] is loopback.
+  ["::", 96],
+  ["100::", 64],
+  // Teredo and 6to4 embed an IPv4 address that the relay would reach on our behalf.
+  ["2001::", 32],
+  ["2002::", 16],
+  ["2001:db8::", 32],
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],

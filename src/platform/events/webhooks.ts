@@ -136,12 +136,20 @@ export async function updateEndpoint(
   return row;
 }
 
+/** How long the replaced secret keeps signing after a rotation. */
+export const SECRET_OVERLAP_HOURS = 24;
+
 export async function rotateSecret(trx: Tx, tenantId: string, id: string, now: Date) {
   await getEndpoint(trx, tenantId, id);
   const secret = newWebhookSecret();
   await trx
     .updateTable("webhook_endpoints")
-    .set({ secret, updated_at: now })
+    .set((eb) => ({
+      previous_secret: eb.ref("secret"),
+      previous_secret_expires_at: new Date(now.getTime() + SECRET_OVERLAP_HOURS * 3_600_000),
+      secret,
+      updated_at: now,
+    }))
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .execute();
@@ -222,7 +230,15 @@ export async function deliverDue(
     if (rows.rows.length === 0) return [];
     const endpoints = await trx
       .selectFrom("webhook_endpoints")
-      .select(["tenant_id", "id", "url", "secret", "enabled"])
+      .select([
+        "tenant_id",
+        "id",
+        "url",
+        "secret",
+        "previous_secret",
+        "previous_secret_expires_at",
+        "enabled",
+      ])
       .where(
         sql<boolean>`(tenant_id, id) in (${sql.join(rows.rows.map((r) => sql`(${r.tenant_id}, ${r.endpoint_id})`))})`,
       )
@@ -253,7 +269,14 @@ export async function deliverDue(
         error = "endpoint disabled";
       } else {
         const body = JSON.stringify(envelope(event as Parameters<typeof envelope>[0]));
-        const headers = webhookHeaders(endpoint.secret, event.id, Math.floor(now.getTime() / 1000), body);
+        const overlapping =
+          endpoint.previous_secret &&
+          endpoint.previous_secret_expires_at &&
+          endpoint.previous_secret_expires_at > now;
+        const secrets = overlapping
+          ? [endpoint.secret, endpoint.previous_secret as string]
+          : [endpoint.secret];
+        const headers = webhookHeaders(secrets, event.id, Math.floor(now.getTime() / 1000), body);
         try {
           const response = await post(endpoint.url, headers, body, { allowPrivate: deps.allowPrivate });
           statusCode = response.status;

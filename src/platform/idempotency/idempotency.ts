@@ -35,10 +35,15 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
-export function requestFingerprint(method: string, path: string, body: unknown): string {
-  return createHash("sha256")
-    .update(`${method}\n${path}\n${JSON.stringify(canonical(body ?? null))}`)
-    .digest("hex");
+/**
+ * What makes two requests "the same". With a caller, a key is bound to the credential that
+ * first used it: keys are often order numbers, so another credential (a key scoped to another
+ * store, another member's token) guessing one gets 422, never the stored response.
+ */
+export function requestFingerprint(method: string, path: string, body: unknown, caller?: string): string {
+  const hash = createHash("sha256").update(`${method}\n${path}\n${JSON.stringify(canonical(body ?? null))}`);
+  if (caller !== undefined) hash.update(`\n${caller}`);
+  return hash.digest("hex");
 }
 
 function readKey(request: FastifyRequest): string | undefined {
@@ -74,7 +79,7 @@ function replay<B>(reply: FastifyReply, fingerprint: string, stored: StoredRespo
   if (stored.request_hash !== fingerprint) {
     throw new DomainError(
       "idempotency_key_reused",
-      "This Idempotency-Key was used with a different request; use a new key for a new request",
+      "This Idempotency-Key was used with a different request or by another credential; use a new key for a new request",
     );
   }
   reply.header("idempotent-replayed", "true");
@@ -113,7 +118,8 @@ export async function runIdempotent<B>(
     return result.body;
   }
   const path = request.url.split("?")[0] ?? request.url;
-  const fingerprint = requestFingerprint(request.method, path, request.body);
+  const caller = `${request.actor.type}:${request.actor.id}`;
+  const fingerprint = requestFingerprint(request.method, path, request.body, caller);
   const slot = `${tenantId}\u0000${key}`;
   if (inFlight.has(slot)) {
     throw new DomainError(

@@ -1,0 +1,48 @@
+import { DomainError } from "../../shared/errors.js";
+
+/**
+ * PostgreSQL refuses NUL in text (a 500 if it gets that far) and silently stores an unpaired
+ * UTF-16 surrogate as U+FFFD (a different value than the client sent). Both are refused at the
+ * door, for every string and every object key of the body, the query and the path.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what must be found.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Nesting deeper than this is refused outright rather than walked. */
+const MAX_DEPTH = 64;
+
+function pointerSegment(key: string | number): string {
+  return String(key).replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/** The JSON pointer of the first string or key that cannot be stored, if any. */
+export function findUnstorableText(value: unknown, at = "", depth = 0): string | undefined {
+  if (typeof value === "string") return UNSTORABLE.test(value) ? at || "/" : undefined;
+  if (value === null || typeof value !== "object") return undefined;
+  if (depth >= MAX_DEPTH) return at || "/";
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnstorableText(value[i], `${at}/${i}`, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+    const here = `${at}/${pointerSegment(key)}`;
+    if (UNSTORABLE.test(key)) return here;
+    const found = findUnstorableText(inner, here, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Throws `validation_failed` naming the field when any part of the request holds unstorable text. */
+export function refuseUnstorableText(parts: { body?: unknown; query?: unknown; params?: unknown }): void {
+  for (const [part, value] of Object.entries(parts)) {
+    const pointer = findUnstorableText(value);
+    if (pointer === undefined) continue;
+    const field = `/${part}${pointer === "/" ? "" : pointer}`;
+    const message = "must not contain NUL characters or unpaired surrogates, and nest at most 64 levels";
+    throw new DomainError("validation_failed", `${field} ${message}`, { errors: [{ field, message }] });
+  }
+}

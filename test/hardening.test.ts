@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestKey,
+  createTestOrgUnit,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "./helpers/app.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+let beijing: { id: string; path: string };
+let shanghai: { id: string; path: string };
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t, "Hardening");
+  const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+  beijing = await createTestOrgUnit(t, tenant.tenantId, root, "store", "Beijing");
+  shanghai = await createTestOrgUnit(t, tenant.tenantId, root, "store", "Shanghai");
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const post = (url: string, payload: object, headers: Record<string, string>, key?: string) =>
+  t.app.inject({
+    method: "POST",
+    url,
+    payload,
+    headers: { ...headers, ...(key ? { "idempotency-key": key } : {}) },
+  });
+
+async function newMember(orgUnitId: string, name: string) {
+  const r = await post("/v1/members", { name, org_unit_id: orgUnitId }, tenant.auth, `member-${name}`);
+  expect(r.statusCode, r.body).toBe(201);
+  return json<{ id: string }>(r).id;
+}
+
+async function memberToken(memberId: string) {
+  const r = await post("/v1/member-tokens", { member_id: memberId }, tenant.auth);
+  expect(r.statusCode, r.body).toBe(201);
+  return { authorization: `Bearer ${json<{ token: string }>(r).token}` };
+}
+
+describe("an Idempotency-Key belongs to the credential that used it", () => {
+  it("a key scoped to another store cannot replay a top-up of a member it cannot see", async () => {
+    const member = await newMember(beijing.id, "bj");
+    const first = await post(`/v1/members/${member}/top-ups`, { amount: 100 }, tenant.auth, "order-1001");
+    expect(first.statusCode, first.body).toBe(201);
+
+    const shanghaiKey = await createTestKey(t, tenant.tenantId, "operator", shanghai.id);
+    const balance = await t.app.inject({ url: `/v1/members/${member}/balance`, headers: shanghaiKey.auth });
+    expect(balance.statusCode).toBe(404);
+    const replay = await post(
+      `/v1/members/${member}/top-ups`,
+      { amount: 100 },
+      shanghaiKey.auth,
+      "order-1001",
+    );
+    expect(replay.headers["idempotent-replayed"]).toBeUndefined();
+    expect(replay.statusCode).toBe(422);
+    expect(json(replay).code).toBe("idempotency_key_reused");
+    expect(replay.body).not.toContain("principal");
+
+    // The credential that made the key still gets its replay.
+    const own = await post(`/v1/members/${member}/top-ups`, { amount: 100 }, tenant.auth, "order-1001");
+    expect(own.statusCode).toBe(201);
+    expect(own.headers["idempotent-replayed"]).toBe("true");
+  });
+
+  it("one member's token cannot replay another member's top-up intent", async () => {
+    const settings = await t.app.inject({
+      method: "PATCH",
+      url: "/v1/wallet-settings",
+      payload: { online_topup_enabled: true },
+      headers: tenant.auth,
+    });
+    expect(settings.statusCode, settings.body).toBe(200);
+    const x = await newMember(beijing.id, "x");
+    const y = await newMember(beijing.id, "y");
+    const asY = await post(
+      `/v1/members/${y}/topup-intents`,
+      { amount: 500 },
+      await memberToken(y),
+      "intent-Y-1",
+    );
+    expect(asY.statusCode, asY.body).toBe(201);
+    const asX = await post(
+      `/v1/members/${y}/topup-intents`,
+      { amount: 500 },
+      await memberToken(x),
+      "intent-Y-1",
+    );
+    expect(asX.headers["idempotent-replayed"]).toBeUndefined();
+    expect(asX.statusCode).toBe(422);
+    expect(asX.body).not.toContain(json<{ id: string }>(asY).id);
+  });
+});
+
+describe("text PostgreSQL cannot store is refused with 400 naming the field", () => {
+  it.each([
+    ["a NUL in a body field", "/v1/members", { name: "bad\u0000name" }, "/body/name"],
+    ["a lone surrogate in a body field", "/v1/members", { name: "bad\ud800name" }, "/body/name"],
+    ["a NUL in an object key", "/v1/members", { name: "ok", "k\u0000": 1 }, "/body/k\u0000"],
+  ])("%s", async (_what, url, payload, field) => {
+    const before = await t.database.owner.selectFrom("members").select("id").execute();
+    const r = await post(url, payload, tenant.auth, `nul-${field}-${Math.random()}`);
+    expect(r.statusCode, r.body).toBe(400);
+    expect(json<{ code: string; errors: { field: string }[] }>(r)).toMatchObject({
+      code: "validation_failed",
+      errors: [{ field }],
+    });
+    expect(await t.database.owner.selectFrom("members").select("id").execute()).toHaveLength(before.length);
+  });
+
+  it.each([
+    ["a NUL in a query parameter", "/v1/members?q=a%00b", "/query/q"],
+    ["a NUL in a cursor", "/v1/members?starting_after=mbr_%00", "/query/starting_after"],
+    ["a NUL in a path parameter", "/v1/members/mbr_%00/balance", "/params/id"],
+  ])("%s", async (_what, url, field) => {
+    const r = await t.app.inject({ url, headers: tenant.auth });
+    expect(r.statusCode, r.body).toBe(400);
+    expect(json<{ errors: { field: string }[] }>(r).errors[0]?.field).toBe(field);
+  });
+
+  it("refuses nesting deeper than 64 levels without walking it", async () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 70; i++) deep = { a: deep };
+    const r = await post("/v1/members", { name: "deep", metadata: deep }, tenant.auth, "deep-1");
+    expect(r.statusCode, r.body).toBe(400);
+    const field = json<{ errors: { field: string }[] }>(r).errors[0]?.field ?? "";
+    expect(field.startsWith("/body/metadata/a/a")).toBe(true);
+    expect(field.split("/").length).toBeLessThanOrEqual(66);
+  });
+});
+
+describe("member tokens can be revoked", () => {
+  it("an explicit revoke ends every token issued before it; a new token works", async () => {
+    const member = await newMember(beijing.id, "revoked");
+    const token = await memberToken(member);
+    expect((await t.app.inject({ url: `/v1/members/${member}/balance`, headers: token })).statusCode).toBe(
+      200,
+    );
+    t.clock.advance(1000);
+    const revoke = await post("/v1/member-tokens/revoke", { member_id: member }, tenant.auth, "revoke-1");
+    expect(revoke.statusCode, revoke.body).toBe(200);
+    const refused = await t.app.inject({ url: `/v1/members/${member}/balance`, headers: token });
+    expect(refused.statusCode).toBe(401);
+    expect(json(refused).code).toBe("unauthenticated");
+    t.clock.advance(1000);
+    const fresh = await memberToken(member);
+    expect((await t.app.inject({ url: `/v1/members/${member}/balance`, headers: fresh })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it("closing a member ends its tokens at once", async () => {
+    const member = await newMember(beijing.id, "closing");
+    const token = await memberToken(member);
+    t.clock.advance(1000);
+    const closed = await t.app.inject({
+      method: "PATCH",
+      url: `/v1/members/${member}`,
+      payload: { status: "closed" },
+      headers: tenant.auth,
+    });
+    expect(closed.statusCode, closed.body).toBe(200);
+    const refused = await t.app.inject({ url: `/v1/members/${member}/balance`, headers: token });
+    expect(refused.statusCode).toBe(401);
+  });
+});
