@@ -157,5 +157,5 @@ describe("crash: the server is killed with SIGKILL under load", () => {
       .execute();
     expect(new Set(after.map((r) => r.id)).size).toBe(after.length);
     expect((await call(base2, "GET", "/v1/ledger/verify")).body).toMatchObject({ ok: true });
-  });
+  }, 900_000);
 });

@@ -403,7 +403,7 @@ beforeAll(async () => {
   ]) {
     secretFromB.add(s);
   }
-}, 120_000);
+}, 600_000);
 afterAll(async () => t?.close());
 
 describe("route walk", () => {

@@ -41,7 +41,7 @@ describe("SIGTERM while requests and jobs are in flight", () => {
     };
     const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
 
-    const first = await startServerProcess(env, 120_000);
+    const first = await startServerProcess(env);
     cleanups.push(async () => void (await first.stop("SIGKILL")));
     const created = await fetch(`${first.baseUrl}/v1/members`, {
       method: "POST",
@@ -101,7 +101,7 @@ describe("SIGTERM while requests and jobs are in flight", () => {
     expect(output).toContain("Stopped.");
     expect(acknowledged.topUps.length).toBeGreaterThan(0);
 
-    const second = await startServerProcess(env, 120_000);
+    const second = await startServerProcess(env);
     cleanups.push(async () => void (await second.stop("SIGKILL")));
     const changes = await fetch(`${second.baseUrl}/v1/members/${memberId}/balance-changes?limit=100`, {
       headers,
@@ -114,5 +114,5 @@ describe("SIGTERM while requests and jobs are in flight", () => {
       expect(job.status, exportId).toBe(200);
     }
     expect(await second.stop("SIGTERM"), second.output()).toBe(0);
-  }, 240_000);
+  }, 900_000);
 });

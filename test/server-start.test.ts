@@ -86,5 +86,5 @@ describe("npm start on the embedded PostgreSQL", () => {
 
     expect(await second.stop("SIGINT"), second.output()).toBe(0);
     expect(postmasterRunning(dataDir)).toBe(false);
-  }, 120_000);
+  }, 900_000);
 });

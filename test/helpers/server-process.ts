@@ -21,7 +21,7 @@ export interface ServerProcess {
  */
 export async function startServerProcess(
   env: Record<string, string>,
-  readyTimeoutMs = 60_000,
+  readyTimeoutMs = 300_000,
 ): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
