@@ -1,19 +1,17 @@
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import { DomainError } from "../shared/errors.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
 import { type ApiKeyRecord, createApiKey, revokeApiKey } from "./auth/api-keys.js";
 import { memberTokenGuard, signMemberToken } from "./auth/member-tokens.js";
-import { definePermissions } from "./auth/permissions.js";
+import { ALL_STAFF, MANAGERS } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
 import { pageLimit, toPage } from "./http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
 import { runIdempotent } from "./idempotency/idempotency.js";
 import { subtreePattern } from "./org/org-units.js";
 import { LOCALES, type Locale, validateTenantSettings } from "./tenants.js";
-
-definePermissions({ "member_tokens.create": ["owner", "admin", "operator"] });
 
 const RoleSchema = StringEnum(ROLES);
 
@@ -389,3 +387,15 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
   );
 }
+
+/** Tenants, API keys and member tokens. */
+export const foundationManifest: ModuleManifest = {
+  name: "platform.foundation",
+  routes: foundationRoutes,
+  permissions: {
+    "tenant.read": ALL_STAFF,
+    "tenant.manage": MANAGERS,
+    "api_keys.manage": MANAGERS,
+    "member_tokens.create": ["owner", "admin", "operator"],
+  },
+};

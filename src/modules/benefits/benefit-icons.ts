@@ -3,8 +3,8 @@ import type { Tx } from "../../db/database.js";
 import type { Timestamp } from "../../db/schema.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { BenefitsError } from "./benefits.errors.js";
 
 export const ICON_MEDIA_TYPES = ["image/png", "image/jpeg", "image/webp", "image/svg+xml"] as const;
 export type IconMediaType = (typeof ICON_MEDIA_TYPES)[number];
@@ -51,28 +51,28 @@ const SVG_ACTIVE =
 export function checkIcon(declared: string, bytes: Buffer): IconMediaType {
   const media = declared.split(";")[0]!.trim().toLowerCase();
   if (!(ICON_MEDIA_TYPES as readonly string[]).includes(media)) {
-    throw new DomainError("unsupported_media_type", "An icon is PNG, JPEG, WebP or SVG");
+    throw new BenefitsError("unsupported_media_type", "An icon is PNG, JPEG, WebP or SVG");
   }
   if (bytes.length === 0 || bytes.length > MAX_ICON_BYTES) {
-    throw new DomainError("invalid_icon", "An icon is 1 byte to 1 MiB");
+    throw new BenefitsError("invalid_icon", "An icon is 1 byte to 1 MiB");
   }
   if (media === "image/svg+xml") {
     let text: string;
     try {
       text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     } catch {
-      throw new DomainError("invalid_icon", "An SVG icon is UTF-8 text");
+      throw new BenefitsError("invalid_icon", "An SVG icon is UTF-8 text");
     }
-    if (!/<svg[\s>]/i.test(text)) throw new DomainError("invalid_icon", "The file is not an SVG image");
+    if (!/<svg[\s>]/i.test(text)) throw new BenefitsError("invalid_icon", "The file is not an SVG image");
     if (SVG_ACTIVE.test(text)) {
-      throw new DomainError(
+      throw new BenefitsError(
         "invalid_icon",
         "The SVG carries active content (scripts, event handlers, external links, embedded documents or entities)",
       );
     }
     return media;
   }
-  if (sniff(bytes) !== media) throw new DomainError("invalid_icon", `The file is not a ${media} image`);
+  if (sniff(bytes) !== media) throw new BenefitsError("invalid_icon", `The file is not a ${media} image`);
   return media as IconMediaType;
 }
 
@@ -118,7 +118,7 @@ export async function findIcon(trx: Tx, tenantId: string, id: string) {
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!row) throw new DomainError("benefit_icon_not_found", "Icon not found");
+  if (!row) throw new BenefitsError("benefit_icon_not_found", "Icon not found");
   return row;
 }
 
@@ -136,7 +136,7 @@ export async function assertIconExists(
     .where("id", "=", icon)
     .executeTakeFirst();
   if (!row) {
-    throw new DomainError("invalid_icon", `No icon ${icon}: upload it with POST /v1/benefit-icons first`, {
+    throw new BenefitsError("invalid_icon", `No icon ${icon}: upload it with POST /v1/benefit-icons first`, {
       errors: [{ field: "/body/icon", message: "is not an uploaded icon" }],
     });
   }

@@ -1,7 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import type { MemberFacts, TierCatalog } from "../benefits/index.js";
 import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
 import { memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
@@ -12,6 +11,7 @@ import {
   balanceAvailable as walletBalanceAvailable,
   withinTransaction,
 } from "../wallets/index.js";
+import { CheckoutError } from "./checkout.errors.js";
 import type { VoucherFacts } from "./quote-engine.js";
 
 /**
@@ -95,7 +95,7 @@ export interface CheckoutSettlement {
 }
 
 const unavailable = (what: string): never => {
-  throw new DomainError(
+  throw new CheckoutError(
     "settlement_unavailable",
     `Checkout cannot ${what} yet: the members, wallets and vouchers modules are not connected`,
   );
@@ -186,7 +186,7 @@ export const connectedSettlement: CheckoutSettlement = {
   redeemVoucher: (ctx, p) =>
     inUnit(ctx, async (uow) => {
       if (!p.memberId) {
-        throw new DomainError("voucher_not_usable", `Voucher ${p.voucherId} cannot be used: not_owner`, {
+        throw new CheckoutError("voucher_not_usable", `Voucher ${p.voucherId} cannot be used: not_owner`, {
           extra: { voucher_id: p.voucherId, reason: "not_owner" },
         });
       }

@@ -4,7 +4,7 @@ import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { pageLimit } from "../../platform/http/pagination.js";
-import { DomainError } from "../../shared/errors.js";
+import { DepositsError } from "./deposits.errors.js";
 
 export const ACCOUNT_STATUSES = [
   "pending_configuration",
@@ -303,10 +303,10 @@ export async function merchantInScope(trx: Tx, actor: Actor, merchantId: string)
     .where("tenant_id", "=", actor.tenantId)
     .where("id", "=", merchantId)
     .executeTakeFirst();
-  if (!unit) throw new DomainError("merchant_not_found", "Merchant not found");
+  if (!unit) throw new DepositsError("merchant_not_found", "Merchant not found");
   assertInScope(actor, unit.path, "merchant");
   if (unit.kind !== "merchant")
-    throw new DomainError("not_a_merchant", "Deposit accounts belong to merchants");
+    throw new DepositsError("not_a_merchant", "Deposit accounts belong to merchants");
   return unit;
 }
 
@@ -331,7 +331,7 @@ export async function loadAccount(
     .where("a.id", "=", accountId);
   if (options.lock) q = q.forUpdate("a");
   const row = await q.executeTakeFirst();
-  if (!row) throw new DomainError("deposit_account_not_found", "Deposit account not found");
+  if (!row) throw new DepositsError("deposit_account_not_found", "Deposit account not found");
   assertInScope(actor, row.path, "deposit_account");
   const { path: _path, ...account } = row;
   return account;
@@ -356,7 +356,7 @@ export async function accountById(
 /** Tenant-wide staff only: the platform's own actions (approvals, bank records, overrides). */
 export function assertPlatform(actor: Actor): void {
   if (actor.orgUnitPath !== null) {
-    throw new DomainError("forbidden", "Only the platform's tenant-wide staff can do this");
+    throw new DepositsError("forbidden", "Only the platform's tenant-wide staff can do this");
   }
 }
 

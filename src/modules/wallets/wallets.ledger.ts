@@ -1,8 +1,9 @@
 import type { Tx } from "../../db/database.js";
 import { type Account, balancesOf, type TransferResult, type UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
+import type { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { WalletsError } from "./wallets.errors.js";
 import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";
 
 export type { UnitOfWork };
@@ -40,7 +41,7 @@ async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount
   const result = await uow.createAccount({ owner_module: "wallets", ...input });
   if (!result.ok) {
     if (result.code === "asset_not_found") {
-      throw new DomainError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
+      throw new WalletsError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
     }
     throw new Error(`ledger refused account ${input.id}: ${result.code} ${result.detail}`);
   }
