@@ -152,6 +152,7 @@ export async function unitOver<T>(trx: Tx, tenantId: string, ops: LedgerOps, fn:
     post: (input) => ops.post(input),
     void: (input) => ops.void(input),
     balances: (id) => ops.balances(id),
+    peekBalances: (id) => ops.peekBalances(id),
     getAccount: (id) => ops.getAccount(id),
   };
   const value = await fn(uow);

@@ -7,6 +7,7 @@ import { memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/in
 import {
   orderPoints,
   payWithBalance,
+  peekBalanceAvailable,
   refundOrderBalance,
   balanceAvailable as walletBalanceAvailable,
   withinTransaction,
@@ -143,8 +144,11 @@ function inUnit<T>(ctx: SettleContext, fn: (uow: UnitOfWork) => Promise<T>): Pro
  */
 export const connectedSettlement: CheckoutSettlement = {
   memberFacts: membersModuleFacts,
+  // An order decides on the balance (locked in its unit); a quote only reads it.
   balanceAvailable: (ctx, memberId, currency) =>
-    inUnit(ctx, (uow) => walletBalanceAvailable(uow, memberId, currency, ctx.now)),
+    ctx.uow
+      ? walletBalanceAvailable(ctx.uow, memberId, currency, ctx.now)
+      : peekBalanceAvailable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
   vouchers: async (ctx, ids) => {
     if (ids.length === 0) return [];
     const found = await memberVouchersById(ctx.trx, ctx.actor, ids, {

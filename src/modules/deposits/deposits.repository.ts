@@ -276,7 +276,32 @@ export type BankRecordRow = Selectable<DepositBankRecordsTable>;
 export type WithdrawalRow = Selectable<DepositWithdrawalsTable>;
 export type EntryRow = Selectable<DepositEntriesTable>;
 
-/** The tenant's deposit settings; the defaults of seed 003 until the platform changes them. */
+/** The defaults of seed 003 (the columns' defaults, migration 0400); a test compares them. */
+export function defaultSettings(tenantId: string, now: Date): SettingsRow {
+  return {
+    tenant_id: tenantId,
+    asset: "CNY",
+    min_topup_amount: 300_000,
+    suspension_threshold: 100_000,
+    invoice_min_net_amount: 10_000,
+    invoice_wait_days: 15,
+    tax_rate_bps: 600,
+    receiving_account: {},
+    updated_at: now,
+  };
+}
+
+/** The settings for a read: the stored row, or the defaults the first write stores. Writes nothing. */
+export async function readSettings(trx: Tx, tenantId: string, now: Date): Promise<SettingsRow> {
+  const row = await trx
+    .selectFrom("deposit_settings")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
+  return row ?? defaultSettings(tenantId, now);
+}
+
+/** The tenant's deposit settings for an operation that writes; stored on first use. */
 export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promise<SettingsRow> {
   await trx
     .insertInto("deposit_settings")

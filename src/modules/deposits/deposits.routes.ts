@@ -39,6 +39,7 @@ import {
   loadAccount,
   loadSettings,
   type OrderCostRow,
+  readSettings,
   type SettingsRow,
   TOPUP_STATUSES,
   type TopupRow,
@@ -419,7 +420,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async (request) =>
       serializeSettings(
         await db.tenantTx(request.actor.tenantId, (trx) =>
-          loadSettings(trx, request.actor.tenantId, clock.now()),
+          readSettings(trx, request.actor.tenantId, clock.now()),
         ),
       ),
   );
@@ -586,7 +587,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
           .orderBy("a.id")
           .limit(limit + 1)
           .execute();
-        const settings = await loadSettings(trx, actor.tenantId, clock.now());
+        const settings = await readSettings(trx, actor.tenantId, clock.now());
         const data = [];
         for (const row of rows.slice(0, limit)) data.push(await accountView(trx, row, settings));
         return { object: "list" as const, data, has_more: rows.length > limit };
@@ -608,7 +609,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async (request) =>
       db.tenantTx(request.actor.tenantId, async (trx) => {
         const account = await loadAccount(trx, request.actor, request.params.id);
-        return accountView(trx, account, await loadSettings(trx, account.tenant_id, clock.now()));
+        return accountView(trx, account, await readSettings(trx, account.tenant_id, clock.now()));
       }),
   );
 

@@ -7,7 +7,8 @@
  * run them in that transaction, so its order and the balance movement commit together.
  */
 import type { AppDeps, ModuleManifest } from "../../app-types.js";
-import { type UnitOfWork, unitOver } from "../../ledger/index.js";
+import type { Tx } from "../../db/database.js";
+import { type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
@@ -18,8 +19,8 @@ import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { WALLETS_ERRORS } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
-import { memberBalance } from "./wallets.ledger.js";
-import { loadSettings, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
+import { memberBalance, peekMemberBalance } from "./wallets.ledger.js";
+import { loadSettings, readSettings, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
 import { walletsRoutes } from "./wallets.routes.js";
 
 export { changePoints } from "./change-points.js";
@@ -63,6 +64,18 @@ export async function balanceAvailable(
   const settings = await loadSettings(uow.trx, uow.tenantId, now);
   if (settings.asset !== currency) return 0;
   return (await memberBalance(uow, memberId)).available;
+}
+
+/** What the member could spend now, for a quote: reads without writing or locking anything. */
+export async function peekBalanceAvailable(
+  trx: Tx,
+  ledger: LedgerOps,
+  p: { tenantId: string; memberId: string; currency: string },
+  now: Date,
+): Promise<number> {
+  const settings = await readSettings(trx, p.tenantId, now);
+  if (settings.asset !== p.currency) return 0;
+  return (await peekMemberBalance(ledger, p.memberId)).available;
 }
 
 /** The checkout's balance payment of a whole order share (taken at once); returns the payment id. */

@@ -7,6 +7,7 @@ import { pointsTotal } from "./points-lots.js";
 import { WalletsError } from "./wallets.errors.js";
 import { memberBalance, readLots, readMemberBalance } from "./wallets.ledger.js";
 import {
+  defaultScale,
   findIntent,
   findPayment,
   type IntentRow,
@@ -14,6 +15,7 @@ import {
   type PaymentRow,
   type PaymentStatus,
   paymentsQuery,
+  readSettings,
   refundedTotal,
   type WalletSettings,
 } from "./wallets.repository.js";
@@ -27,16 +29,21 @@ export interface SettingsView {
   asset: Asset;
 }
 
+/** The settings as stored, or as the first write will store them (this read writes nothing). */
 export async function settingsView(trx: Tx, tenantId: string, now: Date): Promise<SettingsView> {
-  const settings = await loadSettings(trx, tenantId, now);
-  const asset = await findAsset(trx, tenantId, settings.asset);
-  if (!asset) throw new Error(`the balance asset ${settings.asset} has no ledger asset`);
-  return { settings, asset };
+  return settingsOf(trx, tenantId, await readSettings(trx, tenantId, now));
 }
 
 export async function settingsOf(trx: Tx, tenantId: string, settings: WalletSettings): Promise<SettingsView> {
-  const asset = await findAsset(trx, tenantId, settings.asset);
-  if (!asset) throw new Error(`the balance asset ${settings.asset} has no ledger asset`);
+  const scale = defaultScale(settings.asset);
+  // Before the first write the asset may not exist yet: it will be created as shown here.
+  const asset = (await findAsset(trx, tenantId, settings.asset)) ?? {
+    code: settings.asset,
+    scale,
+    symbol: null,
+    name: settings.asset,
+    created_at: settings.created_at,
+  };
   return { settings, asset };
 }
 
@@ -56,7 +63,7 @@ export interface BalanceView {
 /** The balance a caller may see: a member token is refused while the balance is hidden. */
 export async function balanceView(trx: Tx, actor: Actor, memberId: string, now: Date): Promise<BalanceView> {
   const tenantId = actor.tenantId;
-  const settings = await loadSettings(trx, tenantId, now);
+  const settings = await readSettings(trx, tenantId, now);
   await findVisibleMember(trx, actor, memberId);
   if (actor.type === "member" && settings.hide_balance_in_member_center) {
     throw new WalletsError("balance_hidden", "The balance is hidden in the member center");

@@ -1,5 +1,11 @@
 import type { Tx } from "../../db/database.js";
-import { type Account, balancesOf, type TransferResult, type UnitOfWork } from "../../ledger/index.js";
+import {
+  type Account,
+  balancesOf,
+  type LedgerOps,
+  type TransferResult,
+  type UnitOfWork,
+} from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
@@ -113,8 +119,20 @@ const zero = { posted: 0, available: 0 };
 
 /** The member's principal and bonus as this unit sees them (locks both accounts). */
 export async function memberBalance(uow: UnitOfWork, memberId: string): Promise<MemberBalance> {
-  const p = (await uow.balances(accountIds.principal(memberId))) ?? zero;
-  const b = (await uow.balances(accountIds.bonus(memberId))) ?? zero;
+  return balanceFrom((id) => uow.balances(id), memberId);
+}
+
+/** The same without locking: for reads that decide nothing (a checkout quote). */
+export async function peekMemberBalance(ledger: LedgerOps, memberId: string): Promise<MemberBalance> {
+  return balanceFrom((id) => ledger.peekBalances(id), memberId);
+}
+
+async function balanceFrom(
+  read: (accountId: string) => Promise<{ posted: number; available: number } | undefined>,
+  memberId: string,
+): Promise<MemberBalance> {
+  const p = (await read(accountIds.principal(memberId))) ?? zero;
+  const b = (await read(accountIds.bonus(memberId))) ?? zero;
   return summarise(p, b);
 }
 

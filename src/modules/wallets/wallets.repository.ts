@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
-import { createAsset } from "../../ledger/index.js";
+import { createAsset, findAsset } from "../../ledger/index.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
 import { WalletsError } from "./wallets.errors.js";
 
@@ -166,8 +166,58 @@ export const defaultScale = (code: string) => ISO_SCALES[code] ?? 2;
 export const defaultCap = (scale: number) => 1_000_000 * 10 ** scale;
 
 /**
- * The tenant's wallet settings; on first use they are created from the tenant's default
- * currency (with its ledger asset, and the POINTS asset).
+ * The settings a tenant has before anyone changed them: the columns' defaults (migration
+ * 0301), in the tenant's default currency. A test compares them with an inserted row.
+ */
+export function defaultSettings(tenantId: string, asset: string, scale: number, now: Date): WalletSettings {
+  return {
+    tenant_id: tenantId,
+    asset,
+    spend_order: "bonus_first",
+    hide_balance_in_member_center: false,
+    balance_payment_enabled: true,
+    online_topup_enabled: true,
+    max_single_amount: defaultCap(scale),
+    points_per_unit: "100",
+    points_validity_days: null,
+    payment_hold_timeout_seconds: 900,
+    topup_intent_ttl_seconds: 1800,
+    payment_provider: "test",
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/**
+ * The tenant's wallet settings for a read: the stored row, or the defaults the first write
+ * will store. Reads never write (GET handlers and quotes stay read-only).
+ */
+export async function readSettings(trx: Tx, tenantId: string, now: Date): Promise<WalletSettings> {
+  const existing = await trx
+    .selectFrom("wallet_settings")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
+  if (existing) return existing;
+  const { asset, scale } = await defaultAsset(trx, tenantId);
+  return defaultSettings(tenantId, asset, scale, now);
+}
+
+/** The tenant's default currency and the scale its ledger asset has (or will be given). */
+async function defaultAsset(trx: Tx, tenantId: string): Promise<{ asset: string; scale: number }> {
+  const tenant = await trx
+    .selectFrom("tenants")
+    .select("default_currency")
+    .where("id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  const asset = tenant.default_currency;
+  const existing = await findAsset(trx, tenantId, asset);
+  return { asset, scale: existing?.scale ?? defaultScale(asset) };
+}
+
+/**
+ * The tenant's wallet settings for an operation that writes: on first use they are created
+ * from the tenant's default currency (with its ledger asset, and the POINTS asset).
  */
 export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promise<WalletSettings> {
   const existing = await trx

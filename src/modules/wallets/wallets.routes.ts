@@ -17,7 +17,7 @@ import { updateWalletSettings } from "./update-settings.js";
 import { walletTotals } from "./wallet-totals.js";
 import { balanceView, operationView, settingsOf, settingsView } from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
-import { loadSettings } from "./wallets.repository.js";
+import { readSettings } from "./wallets.repository.js";
 import {
   Balance,
   Change,
@@ -318,7 +318,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       if (actor.orgUnitId) throw new WalletsError("forbidden", "Totals are for tenant-wide staff");
       const now = clock.now();
       const totals = await read(actor.tenantId, async (trx) =>
-        walletTotals(trx, actor.tenantId, await loadSettings(trx, actor.tenantId, now), now),
+        walletTotals(trx, actor.tenantId, await readSettings(trx, actor.tenantId, now), now),
       );
       return { object: "wallet_totals" as const, ...totals };
     },
