@@ -9,10 +9,15 @@ import type {
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import type { Ledger } from "./ledger/index.js";
-import type { Actor } from "./platform/auth/actor.js";
-import type { JobRunner } from "./platform/jobs/job-runner.js";
+import type { Actor, Role } from "./platform/auth/actor.js";
+import type { MemberTokenGuard } from "./platform/auth/member-tokens.js";
+import type { EventType } from "./platform/events/outbox.js";
+import type { ExportDefinition, ImportDefinition } from "./platform/files/registry.js";
+import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
+import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
 import type { Clock } from "./shared/clock.js";
+import type { ErrorSet } from "./shared/errors.js";
 
 /**
  * What route plugins receive. Passed explicitly to each module's routes function:
@@ -43,6 +48,35 @@ export type RouteApp = FastifyInstance<
 export type RoutesFn = (app: RouteApp, deps: AppDeps) => Promise<void>;
 
 /**
+ * Everything a module adds to the app, in one value its index.ts exports. app.ts installs
+ * the manifests (permissions, error statuses, event and notice types, file types, the member
+ * token guard) before any route is registered, so importing a module has no side effects.
+ */
+export interface ModuleManifest {
+  /** The module's name: `wallets`, `ledger`, `platform.org`. */
+  name: string;
+  routes?: RoutesFn;
+  /** Rows of the permission table: permission → roles allowed. */
+  permissions?: Record<string, readonly Role[]>;
+  /** The module's error codes and their statuses (`defineErrors`). */
+  errors?: Pick<ErrorSet<string>, "statuses" | "codes">;
+  /** Webhook event types the module emits (`defineEvents(...).types`). */
+  events?: readonly EventType[];
+  notices?: readonly NoticeDefinition[];
+  // biome-ignore lint/suspicious/noExplicitAny: each file type has its own row type
+  imports?: readonly ImportDefinition<any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: each file type has its own row type
+  exports?: readonly ExportDefinition<any>[];
+  /** Background jobs, defined on the job runner before it starts. */
+  // biome-ignore lint/suspicious/noExplicitAny: each job has its own data type
+  jobs?: (deps: AppDeps) => JobDefinition<any>[];
+  /** Housekeeping crons (UTC) of the module's jobs; business schedules live in `job_schedules`. */
+  crons?: readonly { name: string; cron: string }[];
+  /** How a member token's member is checked before the token is issued (the members module). */
+  memberTokenGuard?: MemberTokenGuard;
+}
+
+/**
  * Every `/v1` route declares who may call it in `config`; the app refuses to start
  * otherwise. `permission` names a row of the permission table (staff: API keys, users);
  * `member` lets a member token through (the handler must confine it to actor.memberId);
@@ -57,8 +91,16 @@ export interface RouteAccess {
    * ledger's raw accounts, which no subtree owns).
    */
   tenantWide?: boolean;
-  /** Writes replayed by Idempotency-Key (set on every POST that creates or moves value). */
+  /**
+   * Writes replayed by Idempotency-Key (set on every POST that creates or moves value).
+   * `valueRoute` reads it; the app refuses to start a route that sets it without one.
+   */
   idempotent?: boolean;
+  /**
+   * The refusals the route's operation can answer with, beyond the common ones. Each code
+   * is listed in the OpenAPI response of its status; an unknown code refuses to start.
+   */
+  errors?: readonly string[];
 }
 
 declare module "fastify" {

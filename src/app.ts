@@ -9,22 +9,65 @@ import Fastify, { type FastifyServerOptions } from "fastify";
 import type { OpenAPIV3_1 } from "openapi-types";
 import secureJson from "secure-json-parse";
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "./app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "./app-types.js";
 import { pendingMigrations } from "./db/migrate.js";
+import { ledgerManifest } from "./ledger/index.js";
+import { benefitsManifest } from "./modules/benefits/index.js";
+import { catalogManifest } from "./modules/catalog/index.js";
+import { checkoutManifest } from "./modules/checkout/index.js";
+import { depositsManifest } from "./modules/deposits/index.js";
+import { enterpriseManifest } from "./modules/enterprise/index.js";
+import { membersManifest } from "./modules/members/index.js";
+import { vouchersManifest } from "./modules/vouchers/index.js";
+import { walletsManifest } from "./modules/wallets/index.js";
+import { auditManifest } from "./platform/audit/audit.routes.js";
 import { authenticate } from "./platform/auth/authenticate.js";
 import { rolesFor } from "./platform/auth/permissions.js";
 import { sha256Hex } from "./platform/auth/secrets.js";
 import { sessionPolicy } from "./platform/auth/sessions.js";
-import { openApiWebhooks } from "./platform/events/events.routes.js";
+import { eventsManifest, openApiWebhooks } from "./platform/events/events.routes.js";
+import { filesManifest } from "./platform/files/files.routes.js";
+import { foundationManifest } from "./platform/foundation.routes.js";
 import { HttpMetrics } from "./platform/http/metrics.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
+import { checkRouteErrors } from "./platform/http/route-errors.js";
 import { Problem } from "./platform/http/schemas.js";
 import { refuseUnstorableText } from "./platform/http/text-guard.js";
-import { routeModules } from "./routes.js";
+import { UNCONVERTED_IDEMPOTENT_ROUTES } from "./platform/http/unconverted-routes.js";
+import { isValueRoute } from "./platform/http/value-route.js";
+import { jobsManifest } from "./platform/jobs/jobs.routes.js";
+import { installManifests } from "./platform/manifests.js";
+import { notifyManifest } from "./platform/notify/notify.routes.js";
+import { orgManifest } from "./platform/org/org.routes.js";
+import { usersManifest } from "./platform/users.routes.js";
 import { DomainError } from "./shared/errors.js";
 import { newId } from "./shared/ids.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Every module of the service, in the order their routes appear in the docs. A new module
+ * exports one manifest from its index.ts and is added here; nothing else registers it.
+ */
+export const MANIFESTS: readonly ModuleManifest[] = [
+  foundationManifest,
+  orgManifest,
+  usersManifest,
+  auditManifest,
+  eventsManifest,
+  notifyManifest,
+  filesManifest,
+  jobsManifest,
+  ledgerManifest,
+  membersManifest,
+  walletsManifest,
+  vouchersManifest,
+  enterpriseManifest,
+  benefitsManifest,
+  depositsManifest,
+  checkoutManifest,
+  catalogManifest,
+];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 function makeAjv(coerce: boolean) {
@@ -46,6 +89,7 @@ export interface BuildOptions {
 
 /** Every plugin, hook and route of the service; no listen (tests use inject). */
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<RouteApp> {
+  installManifests(MANIFESTS);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -168,6 +212,14 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     if (access.permission && !rolesFor(access.permission)) {
       throw new Error(`route ${route.method} ${route.url} names unknown permission ${access.permission}`);
     }
+    if (
+      access.idempotent &&
+      !isValueRoute(route.handler) &&
+      !UNCONVERTED_IDEMPOTENT_ROUTES.has(`${route.method} ${route.url}`)
+    ) {
+      throw new Error(`route ${route.method} ${route.url} is idempotent but its handler is no valueRoute`);
+    }
+    checkRouteErrors(route);
     if (access.public) return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];
     route.onRequest = [
@@ -224,7 +276,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     return metrics.render(deps.db);
   });
 
-  for (const routes of routeModules) await app.register((scope) => routes(scope as RouteApp, deps));
+  for (const { routes } of MANIFESTS) {
+    if (routes) await app.register((scope) => routes(scope as RouteApp, deps));
+  }
   await app.ready();
   return app as unknown as RouteApp;
 }

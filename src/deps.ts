@@ -1,9 +1,10 @@
+import { MANIFESTS } from "./app.js";
 import type { AppDeps } from "./app-types.js";
 import type { Config } from "./config.js";
 import type { Database } from "./db/database.js";
 import { Ledger } from "./ledger/index.js";
-import { defineModuleJobs } from "./module-jobs.js";
 import { startPlatformServices } from "./platform/jobs/worker.js";
+import { defineManifestJobs, installManifests } from "./platform/manifests.js";
 import type { Clock } from "./shared/clock.js";
 
 export interface Services {
@@ -23,6 +24,7 @@ export async function buildServices(
   clock: Clock,
   options: { ownerUrl: string },
 ): Promise<Services> {
+  installManifests(MANIFESTS);
   const stops: (() => Promise<void>)[] = [];
   const ledger = new Ledger(db, { clock, batching: config.ledgerBatching });
   stops.push(() => ledger.drainAll());
@@ -31,7 +33,7 @@ export async function buildServices(
   const platform = await startPlatformServices(deps, {
     ownerUrl: options.ownerUrl,
     work: config.runWorker,
-    defineJobs: defineModuleJobs,
+    defineJobs: (jobs, full) => defineManifestJobs(MANIFESTS, jobs, full),
   });
   deps.jobs = platform.jobs;
   deps.notifier = platform.notifier;

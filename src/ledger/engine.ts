@@ -201,6 +201,18 @@ export class Session {
     observer?.onLocked(rows.map((r) => r.id));
   }
 
+  /**
+   * An account as committed, without locking it (reads: quotes, GETs). It is not cached:
+   * a later operation that decides on it locks and reads it again.
+   */
+  async peek(id: string): Promise<Account | undefined> {
+    const rows = await this.exec.query<Account>(
+      `select ${ACCOUNT_COLUMNS} from ledger_accounts where tenant_id = $1 and id = $2`,
+      [this.tenantId, id],
+    );
+    return rows[0];
+  }
+
   /** Forgets accounts whose row locks were lost with a rolled-back savepoint. */
   forget(ids: string[]): void {
     for (const id of ids) {
@@ -885,6 +897,13 @@ export class LayerOps implements LedgerOps {
     return this.serial(async () => {
       await this.session.lock([accountId], this.observer);
       const a = this.layer.account(accountId);
+      return a ? balancesOf(a) : undefined;
+    });
+  }
+  peekBalances(accountId: string) {
+    return this.serial(async () => {
+      // What this unit already holds (and may have changed) wins over the committed row.
+      const a = this.layer.account(accountId) ?? (await this.session.peek(accountId));
       return a ? balancesOf(a) : undefined;
     });
   }

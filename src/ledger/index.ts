@@ -1,11 +1,13 @@
 /** The ledger's public surface: modules import only this file. */
 export { balancesOf } from "./engine.js";
 export { voidExpiredHolds } from "./holds.js";
-export { Ledger, type LedgerOptions, type RunOptions } from "./ledger.js";
+export { Ledger, type LedgerOptions, ledgerWithin, type RunOptions, unitOver } from "./ledger.js";
+export { LEDGER_HOLD_EXPIRY_JOB, ledgerManifest } from "./ledger.routes.js";
 export type { LedgerAccountsTable, LedgerTransfersTable, TransferKind } from "./ledger.schema.js";
 export {
   createAsset,
   findAccount,
+  findAsset,
   findTransfer,
   holdState,
   listAccounts,

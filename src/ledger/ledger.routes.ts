@@ -1,8 +1,8 @@
 import { stringify } from "csv-stringify/sync";
 import { type Static, Type } from "typebox";
-import type { AppDeps, RouteApp } from "../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import { recordAudit } from "../platform/audit/audit.js";
-import { definePermissions, FINANCE } from "../platform/auth/permissions.js";
+import { FINANCE } from "../platform/auth/permissions.js";
 import { pageLimit } from "../platform/http/pagination.js";
 import {
   Amount,
@@ -17,9 +17,10 @@ import {
   Timestamp,
 } from "../platform/http/schemas.js";
 import { runIdempotent } from "../platform/idempotency/idempotency.js";
-import { DomainError, registerErrorStatuses } from "../shared/errors.js";
+import { DomainError, defineErrors } from "../shared/errors.js";
 import { formatMinor } from "../shared/money.js";
 import { balancesOf } from "./engine.js";
+import { voidExpiredHolds } from "./holds.js";
 import {
   createAsset,
   findAccount,
@@ -44,9 +45,7 @@ import {
   type TransferResult,
 } from "./types.js";
 
-definePermissions({ "ledger.read": FINANCE, "ledger.write": FINANCE });
-
-registerErrorStatuses({
+export const LEDGER_ERRORS = defineErrors({
   exists_with_different_fields: 409,
   pending_already_posted: 409,
   pending_already_voided: 409,
@@ -831,3 +830,22 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     },
   );
 }
+
+export const LEDGER_HOLD_EXPIRY_JOB = "ledger.void_expired_holds";
+
+/** The ledger's API, its permissions and its hold-expiry job. */
+export const ledgerManifest: ModuleManifest = {
+  name: "ledger",
+  routes: ledgerRoutes,
+  permissions: { "ledger.read": FINANCE, "ledger.write": FINANCE },
+  errors: LEDGER_ERRORS,
+  // Holds with a timeout void themselves: every minute, across tenants, at the clock's now.
+  jobs: (deps) => [
+    {
+      name: LEDGER_HOLD_EXPIRY_JOB,
+      policy: "stately",
+      handler: async () => ({ voided: await voidExpiredHolds(deps.ledger, "all", deps.clock.now()) }),
+    },
+  ],
+  crons: [{ name: LEDGER_HOLD_EXPIRY_JOB, cron: "* * * * *" }],
+};

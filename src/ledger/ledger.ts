@@ -1,6 +1,6 @@
 import { CompiledQuery, type Insertable, Kysely, PostgresDialect } from "kysely";
 import type pg from "pg";
-import type { Database, Tx } from "../db/database.js";
+import { appendRow, type Database, type Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import type { Clock } from "../shared/clock.js";
 import { type Executor, Layer, LayerOps, type LoadObserver, Session } from "./engine.js";
@@ -128,6 +128,38 @@ class BatchConnection {
   }
 }
 
+/** The ledger inside a transaction the caller holds (see `Ledger.within`). */
+export function ledgerWithin(trx: Tx, tenantId: string, clock: Clock): LedgerOps {
+  const session = new Session(tenantId, txExecutor(trx), clock);
+  return new LayerOps(session, session.root, undefined, () => session.flush());
+}
+
+/** A unit of work over ledger operations already inside `trx` (see `Ledger.unitWithin`). */
+export async function unitOver<T>(trx: Tx, tenantId: string, ops: LedgerOps, fn: UnitFn<T>): Promise<T> {
+  const rows: [keyof DB & string, Insertable<DB[keyof DB]>][] = [];
+  const uow: UnitOfWork = {
+    tenantId,
+    trx,
+    append: (table, row) => {
+      rows.push([table, row as Insertable<DB[keyof DB]>]);
+    },
+    createAccount: (input) => ops.createAccount(input),
+    updateAccount: (id, update) => ops.updateAccount(id, update),
+    transfer: (input) => ops.transfer(input),
+    transfers: (inputs) => ops.transfers(inputs),
+    batch: (items) => ops.batch(items),
+    hold: (input) => ops.hold(input),
+    post: (input) => ops.post(input),
+    void: (input) => ops.void(input),
+    balances: (id) => ops.balances(id),
+    peekBalances: (id) => ops.peekBalances(id),
+    getAccount: (id) => ops.getAccount(id),
+  };
+  const value = await fn(uow);
+  for (const [table, row] of rows) await appendRow(trx, table, row);
+  return value;
+}
+
 /**
  * The ledger. `run` executes a unit of work: with batching on, concurrent units of one tenant
  * are gathered while the previous batch commits and run in one transaction (group commit);
@@ -178,8 +210,16 @@ export class Ledger {
    * writes at once, and commits or rolls back with the caller's transaction.
    */
   within(trx: Tx, tenantId: string): LedgerOps {
-    const session = new Session(tenantId, txExecutor(trx), this.clock);
-    return new LayerOps(session, session.root, undefined, () => session.flush());
+    return ledgerWithin(trx, tenantId, this.clock);
+  }
+
+  /**
+   * A unit of work inside a transaction the caller already holds: the ledger writes at once,
+   * and rows the unit appends are written when `fn` returns; all commit or roll back with the
+   * caller's transaction. Operations written for `run` work here unchanged.
+   */
+  unitWithin<T>(trx: Tx, tenantId: string, fn: UnitFn<T>): Promise<T> {
+    return unitOver(trx, tenantId, this.within(trx, tenantId), fn);
   }
 
   /** Waits until every queued unit has been committed or refused. */

@@ -59,6 +59,15 @@ export async function createAsset(
   return { created: false, asset: existing };
 }
 
+export async function findAsset(trx: Tx, tenantId: string, code: string): Promise<Asset | undefined> {
+  return trx
+    .selectFrom("ledger_assets")
+    .select(["code", "scale", "symbol", "name", "created_at"])
+    .where("tenant_id", "=", tenantId)
+    .where("code", "=", code)
+    .executeTakeFirst();
+}
+
 export async function listAssets(trx: Tx, tenantId: string): Promise<Asset[]> {
   return trx
     .selectFrom("ledger_assets")

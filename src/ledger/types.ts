@@ -160,6 +160,11 @@ export interface LedgerOps {
   void(input: Omit<ResolveInput, "amount">): Promise<TransferResult>;
   /** Locks the account for the rest of the unit and returns its balances as the unit sees them. */
   balances(accountId: string): Promise<Balances | undefined>;
+  /**
+   * The balances without a lock, for reads that decide nothing (a quote, a GET): the unit's
+   * own view when it already holds the account, else the committed row.
+   */
+  peekBalances(accountId: string): Promise<Balances | undefined>;
   getAccount(accountId: string): Promise<Account | undefined>;
 }
 

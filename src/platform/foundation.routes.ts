@@ -1,19 +1,18 @@
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import { DomainError } from "../shared/errors.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
 import { type ApiKeyRecord, createApiKey, revokeApiKey } from "./auth/api-keys.js";
 import { memberTokenGuard, revokeMemberTokens, signMemberToken } from "./auth/member-tokens.js";
-import { definePermissions } from "./auth/permissions.js";
+import { ALL_STAFF, MANAGERS } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
 import { pageLimit, toPage } from "./http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
+import { valueRoute } from "./http/value-route.js";
 import { runIdempotent } from "./idempotency/idempotency.js";
 import { subtreePattern } from "./org/org-units.js";
 import { LOCALES, type Locale, validateTenantSettings } from "./tenants.js";
-
-definePermissions({ "member_tokens.create": ["owner", "admin", "operator"] });
 
 const RoleSchema = StringEnum(ROLES);
 
@@ -395,41 +394,48 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       };
     },
   );
-  app.post(
-    "/v1/member-tokens/revoke",
-    {
-      config: { permission: "member_tokens.create", idempotent: true },
-      schema: {
-        tags: ["access"],
-        summary: "Revoke every member token issued so far for one member",
-        description:
-          "Tokens issued before this call stop working at once (closing a member does the same). New tokens can be issued afterwards.",
-        body: Obj({ member_id: IdParam }, { examples: [{ member_id: "mbr_3n1Kq0" }] }),
-        response: { 200: MemberTokenRevocation, ...errorResponses() },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/member-tokens/revoke",
+    config: { permission: "member_tokens.create", idempotent: true },
+    schema: {
+      tags: ["access"],
+      summary: "Revoke every member token issued so far for one member",
+      description:
+        "Tokens issued before this call stop working at once (closing a member does the same). New tokens can be issued afterwards.",
+      body: Obj({ member_id: IdParam }, { examples: [{ member_id: "mbr_3n1Kq0" }] }),
+      response: { 200: MemberTokenRevocation, ...errorResponses() },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      const memberId = request.body.member_id;
+    status: 200,
+    input: (request) => ({ memberId: request.body.member_id }),
+    op: async (uow, ctx, input, now) => {
       const guard = memberTokenGuard();
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          if (guard) await guard(trx, actor, memberId);
-          const now = clock.now();
-          await revokeMemberTokens(trx, actor.tenantId, memberId, now);
-          await recordAudit(
-            trx,
-            { actor, requestId: request.id },
-            { action: "member_tokens.revoked", targetType: "member", targetId: memberId, summary: {} },
-            now,
-          );
-          return record(trx, 200, {
-            object: "member_token_revocation" as const,
-            member_id: memberId,
-            revoked_before: now.toISOString(),
-          });
-        }),
+      if (guard) await guard(uow.trx, ctx.actor, input.memberId);
+      await revokeMemberTokens(uow.trx, ctx.actor.tenantId, input.memberId, now);
+      await recordAudit(
+        uow.trx,
+        ctx,
+        { action: "member_tokens.revoked", targetType: "member", targetId: input.memberId, summary: {} },
+        now,
       );
+      return { memberId: input.memberId, revokedBefore: now };
     },
-  );
+    respond: (result) => ({
+      object: "member_token_revocation" as const,
+      member_id: result.memberId,
+      revoked_before: result.revokedBefore.toISOString(),
+    }),
+  });
 }
+
+/** Tenants, API keys and member tokens. */
+export const foundationManifest: ModuleManifest = {
+  name: "platform.foundation",
+  routes: foundationRoutes,
+  permissions: {
+    "tenant.read": ALL_STAFF,
+    "tenant.manage": MANAGERS,
+    "api_keys.manage": MANAGERS,
+    "member_tokens.create": ["owner", "admin", "operator"],
+  },
+};

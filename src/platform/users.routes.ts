@@ -1,12 +1,12 @@
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import type { Tx } from "../db/database.js";
 import { DomainError } from "../shared/errors.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
 import { CSRF_HEADER, SESSION_COOKIE } from "./auth/authenticate.js";
 import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./auth/passwords.js";
-import { ALL_STAFF, definePermissions } from "./auth/permissions.js";
+import { ALL_STAFF, MANAGERS } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
 import {
   LOCK_MINUTES,
@@ -14,6 +14,7 @@ import {
   login,
   recordFailedPassword,
   revokeUserSessions,
+  SESSION_ERRORS,
   sessionPolicy,
   USER_COLUMNS,
   type UserRow,
@@ -23,8 +24,6 @@ import { pageLimit, toPage } from "./http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
 import { runIdempotent } from "./idempotency/idempotency.js";
 import { isUniqueViolation, orgUnitInScope, subtreePattern } from "./org/org-units.js";
-
-definePermissions({ "session.self": ALL_STAFF });
 
 const RoleSchema = StringEnum(ROLES);
 const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
@@ -541,3 +540,11 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       serializeUser(await changeUser(request.actor, request.id, request.params.id, { disabled: true })),
   );
 }
+
+/** Users, sessions and passwords. */
+export const usersManifest: ModuleManifest = {
+  name: "platform.users",
+  routes: userRoutes,
+  permissions: { "users.manage": MANAGERS, "session.self": ALL_STAFF },
+  errors: SESSION_ERRORS,
+};

@@ -8,13 +8,13 @@ export interface FieldError {
   message: string;
 }
 
-export class DomainError extends Error {
-  readonly code: string;
+export class DomainError<C extends string = string> extends Error {
+  readonly code: C;
   readonly extra: Record<string, unknown> | undefined;
   readonly errors: FieldError[] | undefined;
 
   constructor(
-    code: string,
+    code: C,
     detail: string,
     options: { extra?: Record<string, unknown>; errors?: FieldError[] } = {},
   ) {
@@ -26,29 +26,63 @@ export class DomainError extends Error {
   }
 }
 
-const statusByCode = new Map<string, number>([
-  ["validation_failed", 400],
-  ["malformed_json", 400],
-  ["invalid_encoding", 400],
-  ["limit_exceeded", 400],
-  ["unauthenticated", 401],
-  ["forbidden", 403],
-  ["csrf_failed", 403],
-  ["not_found", 404],
-  ["method_not_allowed", 405],
-  ["conflict", 409],
-  ["idempotency_request_in_progress", 409],
-  ["idempotency_key_reused", 422],
-  ["payload_too_large", 413],
-  ["unsupported_media_type", 415],
-  ["rate_limited", 429],
-  ["account_locked", 423],
-  ["internal_error", 500],
-  ["service_unavailable", 503],
-]);
+/** Codes any layer may answer with; a module's own codes come on top (see `defineErrors`). */
+export const COMMON_ERROR_STATUSES = {
+  validation_failed: 400,
+  malformed_json: 400,
+  invalid_encoding: 400,
+  limit_exceeded: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  idempotency_request_in_progress: 409,
+  idempotency_key_reused: 422,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  account_locked: 423,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type CommonErrorCode = keyof typeof COMMON_ERROR_STATUSES;
+
+/** A status a refusal may answer with (a 4xx, or 503 for a dependency that is down). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 423 | 429 | 500 | 503;
 
 /**
- * Modules declare the statuses of their own codes once, at import time.
+ * A module's error codes and their statuses, as one closed set. `Error` throws only these
+ * codes and the common ones: a code no module declares does not compile. The statuses are
+ * registered when the app installs the module's manifest, not at import time.
+ */
+export interface ErrorSet<C extends string> {
+  readonly statuses: Readonly<Record<C, ErrorStatus>>;
+  readonly codes: readonly C[];
+  readonly Error: new (
+    code: C | CommonErrorCode,
+    detail: string,
+    options?: { extra?: Record<string, unknown>; errors?: FieldError[] },
+  ) => DomainError<C | CommonErrorCode>;
+}
+
+export function defineErrors<const S extends Record<string, ErrorStatus>>(
+  statuses: S,
+): ErrorSet<keyof S & string> {
+  type C = keyof S & string;
+  return {
+    statuses,
+    codes: Object.keys(statuses) as C[],
+    Error: class extends DomainError<C | CommonErrorCode> {},
+  };
+}
+
+const statusByCode = new Map<string, number>([...Object.entries(COMMON_ERROR_STATUSES)]);
+
+/**
+ * The app registers each module's statuses once, from its manifest.
  * A code registered twice with different statuses is a programming error.
  */
 export function registerErrorStatuses(statuses: Record<string, number>): void {

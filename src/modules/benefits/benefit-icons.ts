@@ -4,8 +4,8 @@ import type { Timestamp } from "../../db/schema.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { checkImage, IMAGE_MEDIA_TYPES, type ImageMediaType } from "../../platform/files/image-check.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { BenefitsError } from "./benefits.errors.js";
 
 export const ICON_MEDIA_TYPES = IMAGE_MEDIA_TYPES;
 export type IconMediaType = ImageMediaType;
@@ -74,7 +74,7 @@ export async function findIcon(trx: Tx, tenantId: string, id: string) {
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!row) throw new DomainError("benefit_icon_not_found", "Icon not found");
+  if (!row) throw new BenefitsError("benefit_icon_not_found", "Icon not found");
   return row;
 }
 
@@ -92,7 +92,7 @@ export async function assertIconExists(
     .where("id", "=", icon)
     .executeTakeFirst();
   if (!row) {
-    throw new DomainError("invalid_icon", `No icon ${icon}: upload it with POST /v1/benefit-icons first`, {
+    throw new BenefitsError("invalid_icon", `No icon ${icon}: upload it with POST /v1/benefit-icons first`, {
       errors: [{ field: "/body/icon", message: "is not an uploaded icon" }],
     });
   }

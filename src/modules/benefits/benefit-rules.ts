@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import type { Tx } from "../../db/database.js";
-import { DomainError, type FieldError } from "../../shared/errors.js";
+import type { FieldError } from "../../shared/errors.js";
 import { validateAudienceRule } from "./audience.js";
 import { minutesOf } from "./benefit-calendar.js";
 import {
@@ -11,6 +11,7 @@ import {
   type KindConfig,
   type Schedule,
 } from "./benefit-types.js";
+import { BenefitsError } from "./benefits.errors.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
@@ -19,7 +20,7 @@ const validators = Object.fromEntries(
 ) as Record<BenefitKind, ReturnType<typeof ajv.compile>>;
 
 function refuse(detail: string, errors: FieldError[]): never {
-  throw new DomainError("invalid_benefit_config", detail, { errors });
+  throw new BenefitsError("invalid_benefit_config", detail, { errors });
 }
 
 function fieldErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
@@ -128,7 +129,7 @@ export const MAX_ACTIVE_BENEFITS = 500;
 
 export function assertActiveRoom(activeCount: number): void {
   if (activeCount >= MAX_ACTIVE_BENEFITS) {
-    throw new DomainError(
+    throw new BenefitsError(
       "too_many_active_benefits",
       `A tenant has at most ${MAX_ACTIVE_BENEFITS} active benefits; deactivate one first`,
     );

@@ -1,15 +1,7 @@
-import { registerErrorStatuses } from "../../shared/errors.js";
+import { defineErrors } from "../../shared/errors.js";
 
 /** Every refusal the benefits module gives, with its HTTP status. */
-export type BenefitErrorCode =
-  | "benefit_not_found"
-  | "invalid_benefit_config"
-  | "benefit_scoped_actor"
-  | "too_many_active_benefits"
-  | "benefit_icon_not_found"
-  | "invalid_icon";
-
-registerErrorStatuses({
+export const BENEFITS_ERRORS = defineErrors({
   benefit_not_found: 404,
   invalid_benefit_config: 400,
   benefit_scoped_actor: 403,
@@ -17,3 +9,7 @@ registerErrorStatuses({
   benefit_icon_not_found: 404,
   invalid_icon: 400,
 });
+
+export type BenefitsErrorCode = (typeof BENEFITS_ERRORS.codes)[number];
+/** Throws only the codes above and the common ones (`validation_failed`, `forbidden`, …). */
+export const BenefitsError = BENEFITS_ERRORS.Error;

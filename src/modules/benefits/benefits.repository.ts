@@ -2,8 +2,8 @@ import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
 import { escapeLike } from "../../platform/org/org-units.js";
-import { DomainError } from "../../shared/errors.js";
 import type { AnyBenefit, AudienceRule, BenefitKind, BenefitStatus } from "./benefit-types.js";
+import { BenefitsError } from "./benefits.errors.js";
 
 export interface BenefitsTable {
   tenant_id: string;
@@ -68,7 +68,7 @@ export async function lockBenefit(trx: Tx, tenantId: string, id: string): Promis
     .where("id", "=", id)
     .forUpdate()
     .executeTakeFirst();
-  if (!row) throw new DomainError("benefit_not_found", "Benefit not found");
+  if (!row) throw new BenefitsError("benefit_not_found", "Benefit not found");
   return row as BenefitRow;
 }
 
@@ -79,7 +79,7 @@ export async function findBenefit(trx: Tx, tenantId: string, id: string): Promis
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!row) throw new DomainError("benefit_not_found", "Benefit not found");
+  if (!row) throw new BenefitsError("benefit_not_found", "Benefit not found");
   return row as BenefitRow;
 }
 

@@ -1,7 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
 import { IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
@@ -14,15 +13,12 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
-import { DomainError } from "../../shared/errors.js";
 import { checkIcon, findIcon, ICON_MEDIA_TYPES, MAX_ICON_BYTES, saveIcon } from "./benefit-icons.js";
 import { AudienceRule, BENEFIT_KINDS, BENEFIT_STATUSES } from "./benefit-types.js";
-import "./benefits.errors.js";
+import { BenefitsError } from "./benefits.errors.js";
 import { type BenefitRow, findBenefit, listBenefits } from "./benefits.repository.js";
 import { createBenefit } from "./create-benefit.js";
 import { setBenefitStatus, updateBenefit } from "./update-benefit.js";
-
-definePermissions({ "benefits.read": ALL_STAFF, "benefits.manage": OPERATORS });
 
 const Config = Type.Record(Type.String(), Type.Unknown(), {
   description:
@@ -89,7 +85,7 @@ const common = {
 /** The catalog is the tenant's: staff bound to an org unit read it but do not change it. */
 function assertTenantWide(actor: Actor) {
   if (actor.orgUnitId) {
-    throw new DomainError("benefit_scoped_actor", "Only tenant-wide staff change the benefit catalog");
+    throw new BenefitsError("benefit_scoped_actor", "Only tenant-wide staff change the benefit catalog");
   }
 }
 
@@ -129,7 +125,7 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const actor = request.actor;
       assertTenantWide(actor);
       if (!Buffer.isBuffer(request.body)) {
-        throw new DomainError(
+        throw new BenefitsError(
           "unsupported_media_type",
           "An icon is uploaded as image/png, image/jpeg, image/webp or image/svg+xml",
         );

@@ -2,6 +2,12 @@
  * The benefits module's public API: the catalog's types, the rules that decide when a
  * benefit is in effect (calendar, audience), and the per-tenant catalog read by the checkout.
  */
+import type { ModuleManifest } from "../../app-types.js";
+import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { BENEFITS_ERRORS } from "./benefits.errors.js";
+import { BENEFITS_EVENTS } from "./benefits.events.js";
+import { benefitsRoutes } from "./benefits.routes.js";
+
 export { audienceMatches, type MemberFacts, type TierCatalog } from "./audience.js";
 export {
   type BirthdayPeriod,
@@ -26,4 +32,12 @@ export type {
 } from "./benefit-types.js";
 export { BENEFIT_KINDS, CHANNELS, Schedule } from "./benefit-types.js";
 export { findBenefit } from "./benefits.repository.js";
-export { benefitsRoutes } from "./benefits.routes.js";
+
+/** Everything the benefits module adds to the app. */
+export const benefitsManifest: ModuleManifest = {
+  name: "benefits",
+  routes: benefitsRoutes,
+  permissions: { "benefits.read": ALL_STAFF, "benefits.manage": OPERATORS },
+  errors: BENEFITS_ERRORS,
+  events: BENEFITS_EVENTS.types,
+};

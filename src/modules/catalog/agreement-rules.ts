@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/database.js";
-import { DomainError } from "../../shared/errors.js";
+import { CatalogError } from "./catalog.errors.js";
 import { type AgreementType, findAgreement } from "./catalog.repository.js";
 
 /** At most this many bytes of markdown in one agreement's body. */
@@ -7,7 +7,7 @@ export const MAX_AGREEMENT_BYTES = 64 * 1024;
 
 export function assertBodySize(body: string): void {
   if (Buffer.byteLength(body, "utf8") > MAX_AGREEMENT_BYTES) {
-    throw new DomainError("validation_failed", "An agreement's body is at most 64 KiB of UTF-8", {
+    throw new CatalogError("validation_failed", "An agreement's body is at most 64 KiB of UTF-8", {
       errors: [{ field: "/body/body", message: "at most 65536 bytes" }],
     });
   }
@@ -23,7 +23,7 @@ export async function assertAgreementOfType(
 ): Promise<void> {
   const agreement = await findAgreement(trx, tenantId, id).catch(() => null);
   if (!agreement || agreement.type !== type || agreement.status !== "active") {
-    throw new DomainError("invalid_agreement", `${id} is not an active ${type.replace(/_/g, " ")}`, {
+    throw new CatalogError("invalid_agreement", `${id} is not an active ${type.replace(/_/g, " ")}`, {
       errors: [{ field, message: `must name an active ${type}` }],
     });
   }
@@ -51,7 +51,7 @@ export async function acceptAgreements(
     const a = await findAgreement(trx, tenantId, id);
     const seen = shown[id];
     if (seen !== undefined && seen !== a.current_version) {
-      throw new DomainError(
+      throw new CatalogError(
         "agreement_version_changed",
         `Agreement ${id} is at version ${a.current_version}, not ${seen}: show the member the current text`,
         { extra: { agreement_id: id, current_version: a.current_version } },

@@ -10,7 +10,6 @@ import {
   findAgreementVersion,
   listAgreements,
 } from "./catalog.repository.js";
-import { assertTenantWide } from "./catalog.routes.js";
 import {
   Agreement,
   AgreementVersion,
@@ -18,6 +17,7 @@ import {
   serializeAgreementVersion,
 } from "./catalog.schemas.js";
 import { createAgreement } from "./create-agreement.js";
+import { assertTenantWide } from "./tenant-wide.js";
 import { updateAgreement } from "./update-agreement.js";
 
 const Title = Type.String({ minLength: 1, maxLength: 200 });

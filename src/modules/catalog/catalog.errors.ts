@@ -1,20 +1,7 @@
-import { registerErrorStatuses } from "../../shared/errors.js";
+import { defineErrors } from "../../shared/errors.js";
 
 /** Every refusal the catalog's shared pieces give, with its HTTP status. */
-export type CatalogErrorCode =
-  | "catalog_scoped_actor"
-  | "gift_voucher_template_not_found"
-  | "gift_voucher_package_not_found"
-  | "invalid_gift"
-  | "gift_source_reused"
-  | "agreement_not_found"
-  | "invalid_agreement"
-  | "agreement_version_changed"
-  | "invalid_store_scope"
-  | "image_not_found"
-  | "invalid_image";
-
-registerErrorStatuses({
+export const CATALOG_ERRORS = defineErrors({
   catalog_scoped_actor: 403,
   gift_voucher_template_not_found: 404,
   gift_voucher_package_not_found: 404,
@@ -27,3 +14,6 @@ registerErrorStatuses({
   image_not_found: 404,
   invalid_image: 400,
 });
+
+export type CatalogErrorCode = (typeof CATALOG_ERRORS.codes)[number];
+export const CatalogError = CATALOG_ERRORS.Error;

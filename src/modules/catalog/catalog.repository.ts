@@ -2,7 +2,7 @@ import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { ImageMediaType } from "../../platform/files/image-check.js";
-import { DomainError } from "../../shared/errors.js";
+import { CatalogError } from "./catalog.errors.js";
 
 /** Table types of the shared catalog pieces (migration 0800) and their plain reads. */
 
@@ -162,7 +162,7 @@ export async function findTemplate(trx: Tx, tenantId: string, id: string): Promi
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!row) throw new DomainError("gift_voucher_template_not_found", `Voucher template ${id} not found`);
+  if (!row) throw new CatalogError("gift_voucher_template_not_found", `Voucher template ${id} not found`);
   return row;
 }
 
@@ -173,7 +173,7 @@ export async function findVoucherPackage(trx: Tx, tenantId: string, id: string):
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!row) throw new DomainError("gift_voucher_package_not_found", `Voucher package ${id} not found`);
+  if (!row) throw new CatalogError("gift_voucher_package_not_found", `Voucher package ${id} not found`);
   return row;
 }
 
@@ -235,7 +235,7 @@ export async function findAgreement(
     .where("a.id", "=", id);
   if (options.lock) query = query.forUpdate("a");
   const row = await query.executeTakeFirst();
-  if (!row) throw new DomainError("agreement_not_found", "Agreement not found");
+  if (!row) throw new CatalogError("agreement_not_found", "Agreement not found");
   return row;
 }
 
@@ -252,7 +252,7 @@ export async function findAgreementVersion(
     .where("agreement_id", "=", id)
     .where("version", "=", version)
     .executeTakeFirst();
-  if (!row) throw new DomainError("agreement_not_found", "Agreement version not found");
+  if (!row) throw new CatalogError("agreement_not_found", "Agreement version not found");
   return row;
 }
 

@@ -1,30 +1,20 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
 import { IMAGE_MEDIA_TYPES, IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
-import { DomainError } from "../../shared/errors.js";
 import { findVisibleMember } from "../members/index.js";
 import { agreementRoutes } from "./agreements.routes.js";
-import "./catalog.errors.js";
+import { CatalogError } from "./catalog.errors.js";
 import { IMAGE_PURPOSES } from "./catalog.repository.js";
 import { Entitlement, Image, serializeEntitlement } from "./catalog.schemas.js";
 import { memberEntitlements } from "./entitlements.js";
 import { giftRoutes } from "./gifts.routes.js";
 import { findImage, MAX_IMAGE_BYTES } from "./images.js";
 import { saveImage } from "./save-image.js";
-
-definePermissions({ "catalog.read": ALL_STAFF, "catalog.manage": OPERATORS });
-
-/** The catalog is the tenant's: staff bound to an org unit read it but do not change it. */
-export function assertTenantWide(actor: Actor): void {
-  if (actor.orgUnitId) {
-    throw new DomainError("catalog_scoped_actor", "Only tenant-wide staff change the catalog");
-  }
-}
+import { assertTenantWide } from "./tenant-wide.js";
 
 /** Images, agreements, gift templates and voucher packages, members' entitlements. */
 export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
@@ -57,7 +47,7 @@ export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       const actor = request.actor;
       assertTenantWide(actor);
       if (!Buffer.isBuffer(request.body)) {
-        throw new DomainError(
+        throw new CatalogError(
           "unsupported_media_type",
           "An image is uploaded as image/png, image/jpeg, image/webp or image/svg+xml",
         );

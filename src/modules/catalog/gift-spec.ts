@@ -1,7 +1,7 @@
 import { type Static, Type } from "typebox";
 import type { Tx } from "../../db/database.js";
 import { Obj } from "../../platform/http/schemas.js";
-import { DomainError } from "../../shared/errors.js";
+import { CatalogError } from "./catalog.errors.js";
 import { findTemplate, findVoucherPackage } from "./catalog.repository.js";
 
 /** A voucher package holds 1–20 lines of template × 1–100, and gives at most 100 vouchers at once. */
@@ -52,7 +52,8 @@ export async function validateGiftSpec(
   spec: GiftSpec,
   field: string,
 ): Promise<void> {
-  const refuse = (why: string) => new DomainError("invalid_gift", why, { errors: [{ field, message: why }] });
+  const refuse = (why: string) =>
+    new CatalogError("invalid_gift", why, { errors: [{ field, message: why }] });
   if (spec.kind === "voucher_package") {
     const pkg = await findVoucherPackage(trx, tenantId, spec.package_id).catch(() => {
       throw refuse(`voucher package ${spec.package_id} does not exist`);

@@ -10,7 +10,6 @@ import {
   listTemplates,
   listVoucherPackages,
 } from "./catalog.repository.js";
-import { assertTenantWide } from "./catalog.routes.js";
 import {
   GiftVoucherPackage,
   GiftVoucherTemplate,
@@ -20,6 +19,7 @@ import {
 import { createGiftTemplate } from "./create-gift-template.js";
 import { createVoucherPackage } from "./create-voucher-package.js";
 import { TemplatePatchSchema, TemplateTerms } from "./gift-template-terms.js";
+import { assertTenantWide } from "./tenant-wide.js";
 import { updateGiftTemplate } from "./update-gift-template.js";
 import { updateVoucherPackage } from "./update-voucher-package.js";
 import { PackageLines } from "./voucher-package-lines.js";

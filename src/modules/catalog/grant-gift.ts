@@ -1,9 +1,9 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { issueMemberVoucher, validityWindow } from "../vouchers/index.js";
+import { CatalogError } from "./catalog.errors.js";
 import { findTemplate, type GiftGrantRow, type GiftGrantStatus } from "./catalog.repository.js";
 import { type GiftSpec, giftLines, MAX_VOUCHERS_PER_GRANT } from "./gift-spec.js";
 import { takeGiftStock } from "./gift-stock.js";
@@ -69,7 +69,7 @@ export async function grantGift(
       .where("source_ref", "=", input.sourceRef)
       .executeTakeFirstOrThrow();
     if (existing.member_id !== input.memberId) {
-      throw new DomainError("gift_source_reused", `Gift ${input.sourceRef} was granted to another member`);
+      throw new CatalogError("gift_source_reused", `Gift ${input.sourceRef} was granted to another member`);
     }
     return { grant: existing, replayed: true };
   }
@@ -83,7 +83,7 @@ export async function grantGift(
     } else {
       const total = lines.reduce((s, l) => s + l.quantity, 0);
       if (total > MAX_VOUCHERS_PER_GRANT) {
-        throw new DomainError("invalid_gift", `A gift gives at most ${MAX_VOUCHERS_PER_GRANT} vouchers`);
+        throw new CatalogError("invalid_gift", `A gift gives at most ${MAX_VOUCHERS_PER_GRANT} vouchers`);
       }
       for (const line of lines) {
         const t = await findTemplate(uow.trx, tenantId, line.template_id);

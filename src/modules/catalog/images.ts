@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/database.js";
-import { DomainError } from "../../shared/errors.js";
+import { CatalogError } from "./catalog.errors.js";
 import type { ImagePurpose } from "./catalog.repository.js";
 
 /** Covers and designs may be up to 2 MiB; icons 1 MiB (the benefit icons' limit). */
@@ -20,7 +20,7 @@ export async function findImage(trx: Tx, tenantId: string, id: string) {
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!row) throw new DomainError("image_not_found", "Image not found");
+  if (!row) throw new CatalogError("image_not_found", "Image not found");
   return row;
 }
 
@@ -40,7 +40,7 @@ export async function assertImage(
     .where("id", "=", id)
     .executeTakeFirst();
   if (row?.purpose !== purpose) {
-    throw new DomainError(
+    throw new CatalogError(
       "invalid_image",
       `${id} is not an uploaded ${purpose} image: POST /v1/images?purpose=${purpose}`,
       {

@@ -2,7 +2,6 @@
  * The catalog: pieces every seed-001 plan shares (packages, top-up plans, smart top-up,
  * gift cards, student ID). Other modules import only this file. See README.md.
  */
-import "./catalog.errors.js";
 
 export {
   type AcceptedAgreement,
@@ -17,7 +16,12 @@ export {
   IMAGE_PURPOSES,
   type ImagePurpose,
 } from "./catalog.repository.js";
-export { catalogRoutes } from "./catalog.routes.js";
+
+import type { ModuleManifest } from "../../app-types.js";
+import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { CATALOG_ERRORS } from "./catalog.errors.js";
+import { catalogRoutes } from "./catalog.routes.js";
+
 export { activeEntitlements, type EntitlementFacts, memberEntitlements } from "./entitlements.js";
 export { GiftSpec, MAX_VOUCHERS_PER_GRANT, validateGiftSpec } from "./gift-spec.js";
 export { configureGiftStock, giftStockLevels, takeGiftStock } from "./gift-stock.js";
@@ -35,3 +39,12 @@ export {
   scheduleOpen,
 } from "./schedule.js";
 export { StoreScope, storeInScope, validateStoreScope } from "./store-scope.js";
+export { catalogRoutes };
+
+/** Everything the catalog adds to the app. */
+export const catalogManifest: ModuleManifest = {
+  name: "catalog",
+  routes: catalogRoutes,
+  permissions: { "catalog.read": ALL_STAFF, "catalog.manage": OPERATORS },
+  errors: CATALOG_ERRORS,
+};

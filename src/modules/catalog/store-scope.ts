@@ -1,7 +1,7 @@
 import { type Static, Type } from "typebox";
 import type { Tx } from "../../db/database.js";
 import { Obj } from "../../platform/http/schemas.js";
-import { DomainError } from "../../shared/errors.js";
+import { CatalogError } from "./catalog.errors.js";
 
 /** At most this many ids in each list of a store scope (DESIGN principle 6). */
 export const MAX_SCOPE_IDS = 200;
@@ -85,7 +85,7 @@ export async function validateStoreScope(trx: Tx, tenantId: string, scope: Store
     ...groups.filter((id) => !knownGroups.has(id)).map((id) => ["store_groups", id]),
   ].map(([field, id]) => ({ field: `/store_scope/${field}`, message: `unknown: ${id}` }));
   if (errors.length > 0) {
-    throw new DomainError(
+    throw new CatalogError(
       "invalid_store_scope",
       "The store scope names stores, org units or groups that do not exist",
       {

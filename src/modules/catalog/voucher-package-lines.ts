@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import type { Tx } from "../../db/database.js";
 import { Obj } from "../../platform/http/schemas.js";
-import { DomainError } from "../../shared/errors.js";
+import { CatalogError } from "./catalog.errors.js";
 import type { VoucherPackageLine } from "./catalog.repository.js";
 import { MAX_LINE_QUANTITY, MAX_PACKAGE_LINES, MAX_VOUCHERS_PER_GRANT } from "./gift-spec.js";
 
@@ -25,14 +25,14 @@ export async function validatePackageLines(
 ): Promise<void> {
   const ids = lines.map((l) => l.template_id);
   if (new Set(ids).size !== ids.length) {
-    throw new DomainError(
+    throw new CatalogError(
       "invalid_gift",
       "Each template appears in one line only (raise its quantity instead)",
     );
   }
   const total = lines.reduce((s, l) => s + l.quantity, 0);
   if (total > MAX_VOUCHERS_PER_GRANT) {
-    throw new DomainError(
+    throw new CatalogError(
       "invalid_gift",
       `A voucher package gives at most ${MAX_VOUCHERS_PER_GRANT} vouchers`,
     );
@@ -46,7 +46,7 @@ export async function validatePackageLines(
   const active = new Set(found.filter((t) => t.status === "active").map((t) => t.id));
   const missing = ids.filter((id) => !active.has(id));
   if (missing.length > 0) {
-    throw new DomainError("invalid_gift", `Unknown or archived voucher template(s): ${missing.join(", ")}`, {
+    throw new CatalogError("invalid_gift", `Unknown or archived voucher template(s): ${missing.join(", ")}`, {
       errors: missing.map((id) => ({ field: "/body/lines", message: `${id} is not an active template` })),
     });
   }

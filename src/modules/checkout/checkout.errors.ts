@@ -1,19 +1,7 @@
-import { registerErrorStatuses } from "../../shared/errors.js";
+import { defineErrors } from "../../shared/errors.js";
 
 /** Every refusal the checkout module gives, with its HTTP status. */
-export type CheckoutErrorCode =
-  | "member_not_found"
-  | "store_not_found"
-  | "voucher_not_usable"
-  | "quote_changed"
-  | "client_order_id_reused"
-  | "order_not_found"
-  | "order_already_refunded"
-  | "insufficient_balance"
-  | "settlement_unavailable"
-  | "settlement_failed";
-
-registerErrorStatuses({
+export const CHECKOUT_ERRORS = defineErrors({
   member_not_found: 404,
   voucher_not_usable: 422,
   quote_changed: 409,
@@ -23,4 +11,9 @@ registerErrorStatuses({
   insufficient_balance: 422,
   settlement_unavailable: 503,
   settlement_failed: 422,
+  store_not_found: 404,
 });
+
+export type CheckoutErrorCode = (typeof CHECKOUT_ERRORS.codes)[number];
+/** Throws only the codes above and the common ones (`validation_failed`, `forbidden`, …). */
+export const CheckoutError = CHECKOUT_ERRORS.Error;

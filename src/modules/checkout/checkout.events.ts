@@ -1,6 +1,5 @@
 import { Type } from "typebox";
-import type { RowTarget } from "../../db/database.js";
-import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+import { defineEvents } from "../../platform/events/outbox.js";
 
 /** The checkout's webhook events; each is written in the order's transaction. */
 const OrderRef = {
@@ -30,16 +29,6 @@ const EVENTS = {
 
 export type CheckoutEventType = keyof typeof EVENTS;
 
-for (const [type, definition] of Object.entries(EVENTS)) {
-  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
-}
+export const CHECKOUT_EVENTS = defineEvents(EVENTS);
 
-export async function emitCheckoutEvent(
-  target: RowTarget,
-  tenantId: string,
-  type: CheckoutEventType,
-  data: Record<string, unknown>,
-  now: Date,
-): Promise<void> {
-  await emitEvent(target, { tenantId, type, data }, now);
-}
+export const emitCheckoutEvent = CHECKOUT_EVENTS.emit;

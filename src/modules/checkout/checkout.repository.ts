@@ -1,8 +1,8 @@
 import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
-import { DomainError } from "../../shared/errors.js";
 import type { Channel } from "../benefits/index.js";
+import { CheckoutError } from "./checkout.errors.js";
 
 export interface SettlementRecord {
   balance?: { ref: string; amount: number };
@@ -90,7 +90,7 @@ export async function findOrder(trx: Tx, tenantId: string, id: string, lock = fa
     .where("id", "=", id);
   if (lock) q = q.forUpdate();
   const row = await q.executeTakeFirst();
-  if (!row) throw new DomainError("order_not_found", "Order not found");
+  if (!row) throw new CheckoutError("order_not_found", "Order not found");
   return row as OrderRow;
 }
 

@@ -3,7 +3,6 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import {
   AssetCode,
@@ -14,9 +13,8 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { requestFingerprint, runIdempotent } from "../../platform/idempotency/idempotency.js";
-import { DomainError } from "../../shared/errors.js";
 import { CHANNELS } from "../benefits/index.js";
-import "./checkout.errors.js";
+import { CheckoutError } from "./checkout.errors.js";
 import { benefitUsage, findOrder, type OrderRow } from "./checkout.repository.js";
 import { completeOrder } from "./complete-order.js";
 import { MAX_LINES, MAX_VOUCHERS, type OrderRequest, priceOrder } from "./price-order.js";
@@ -30,12 +28,6 @@ declare module "../../app-types.js" {
     checkoutSettlement?: CheckoutSettlement;
   }
 }
-
-definePermissions({
-  "checkout.quote": ALL_STAFF,
-  "checkout.order": OPERATORS,
-  "checkout.refund": OPERATORS,
-});
 
 const Line = Obj({
   sku: Type.String({ minLength: 1, maxLength: 64 }),
@@ -125,7 +117,7 @@ async function resolveStore(
     .where("tenant_id", "=", actor.tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!unit) throw new DomainError("store_not_found", "Store not found");
+  if (!unit) throw new CheckoutError("store_not_found", "Store not found");
   assertInScope(actor, unit.path, "store");
   return id;
 }
@@ -141,7 +133,7 @@ async function assertOrderInScope(trx: Tx, actor: Actor, order: OrderRow): Promi
         .where("id", "=", order.store_id)
         .executeTakeFirst()
     : undefined;
-  if (!inScope(actor, unit?.path)) throw new DomainError("order_not_found", "Order not found");
+  if (!inScope(actor, unit?.path)) throw new CheckoutError("order_not_found", "Order not found");
 }
 
 export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void> {

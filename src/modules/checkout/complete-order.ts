@@ -1,7 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { CheckoutError } from "./checkout.errors.js";
 import { emitCheckoutEvent } from "./checkout.events.js";
 import {
   findOrderByClientId,
@@ -41,14 +41,17 @@ export async function completeOrder(
   const existing = await findOrderByClientId(ctx.trx, ctx.tenantId, req.clientOrderId);
   if (existing) {
     if (existing.request_hash !== req.requestHash) {
-      throw new DomainError("client_order_id_reused", "This client_order_id was used for a different order");
+      throw new CheckoutError(
+        "client_order_id_reused",
+        "This client_order_id was used for a different order",
+      );
     }
     return { order: existing, replayed: true };
   }
 
   const q = await priceOrder(ctx, settlement, { ...req, forCompletion: true });
   if (req.expectedTotal !== null && req.expectedTotal !== q.total) {
-    throw new DomainError(
+    throw new CheckoutError(
       "quote_changed",
       `The order now totals ${q.total}, not ${req.expectedTotal}: quote again and confirm the new total`,
       { extra: { quote: serializeQuote(q) } },
@@ -56,7 +59,7 @@ export async function completeOrder(
   }
   const refused = q.vouchersNotApplied[0];
   if (refused) {
-    throw new DomainError(
+    throw new CheckoutError(
       "voucher_not_usable",
       `Voucher ${refused.voucherId} cannot be used: ${refused.reason}`,
       {

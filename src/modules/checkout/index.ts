@@ -1,5 +1,10 @@
 /** The checkout module's public API: the pricing engine and the settlement port. */
-export { checkoutRoutes } from "./checkout.routes.js";
+import type { ModuleManifest } from "../../app-types.js";
+import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { CHECKOUT_ERRORS } from "./checkout.errors.js";
+import { CHECKOUT_EVENTS } from "./checkout.events.js";
+import { checkoutRoutes } from "./checkout.routes.js";
+
 export {
   type CartLine,
   DEFAULT_POINTS_RULE,
@@ -11,3 +16,16 @@ export {
 } from "./quote-engine.js";
 export type { CheckoutSettlement, MovementRef, SettleContext } from "./settlement.js";
 export { connectedSettlement, membersModuleFacts, unconnectedSettlement } from "./settlement.js";
+
+/** Everything the checkout module adds to the app. */
+export const checkoutManifest: ModuleManifest = {
+  name: "checkout",
+  routes: checkoutRoutes,
+  permissions: {
+    "checkout.quote": ALL_STAFF,
+    "checkout.order": OPERATORS,
+    "checkout.refund": OPERATORS,
+  },
+  errors: CHECKOUT_ERRORS,
+  events: CHECKOUT_EVENTS.types,
+};

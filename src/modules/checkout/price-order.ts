@@ -1,7 +1,7 @@
-import { DomainError } from "../../shared/errors.js";
 import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
 import { benefitCatalog } from "../benefits/index.js";
 import { activeEntitlements, type EntitlementFacts } from "../catalog/index.js";
+import { CheckoutError } from "./checkout.errors.js";
 import { type CartLine, DEFAULT_POINTS_RULE, type Quote, quote } from "./quote-engine.js";
 import type { CheckoutSettlement, SettleContext } from "./settlement.js";
 
@@ -42,7 +42,7 @@ export async function priceOrder(
   if (req.memberId) {
     const found = await settlement.memberFacts(ctx, req.memberId);
     if (!found || found.facts.status === "closed")
-      throw new DomainError("member_not_found", "Member not found");
+      throw new CheckoutError("member_not_found", "Member not found");
     member = found.facts;
     tiers = found.tiers;
     balance = await settlement.balanceAvailable(ctx, req.memberId, req.currency);

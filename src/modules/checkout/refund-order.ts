@@ -1,7 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { CheckoutError } from "./checkout.errors.js";
 import { emitCheckoutEvent } from "./checkout.events.js";
 import { findOrder, type OrderRow } from "./checkout.repository.js";
 import type { CheckoutSettlement, SettleContext } from "./settlement.js";
@@ -22,7 +22,7 @@ export async function refundOrder(
 ): Promise<OrderRow> {
   const order = await findOrder(ctx.trx, ctx.tenantId, orderId, true);
   if (order.status === "refunded") {
-    throw new DomainError("order_already_refunded", "This order has already been refunded");
+    throw new CheckoutError("order_already_refunded", "This order has already been refunded");
   }
   const refundId = newId("orf");
   const s = order.settlement;

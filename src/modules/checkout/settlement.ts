@@ -1,17 +1,18 @@
 import type { Tx } from "../../db/database.js";
 import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import type { MemberFacts, TierCatalog } from "../benefits/index.js";
 import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
 import { memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
 import {
   orderPoints,
   payWithBalance,
+  peekBalanceAvailable,
   refundOrderBalance,
   balanceAvailable as walletBalanceAvailable,
   withinTransaction,
 } from "../wallets/index.js";
+import { CheckoutError } from "./checkout.errors.js";
 import type { VoucherFacts } from "./quote-engine.js";
 
 /**
@@ -95,7 +96,7 @@ export interface CheckoutSettlement {
 }
 
 const unavailable = (what: string): never => {
-  throw new DomainError(
+  throw new CheckoutError(
     "settlement_unavailable",
     `Checkout cannot ${what} yet: the members, wallets and vouchers modules are not connected`,
   );
@@ -143,8 +144,11 @@ function inUnit<T>(ctx: SettleContext, fn: (uow: UnitOfWork) => Promise<T>): Pro
  */
 export const connectedSettlement: CheckoutSettlement = {
   memberFacts: membersModuleFacts,
+  // An order decides on the balance (locked in its unit); a quote only reads it.
   balanceAvailable: (ctx, memberId, currency) =>
-    inUnit(ctx, (uow) => walletBalanceAvailable(uow, memberId, currency, ctx.now)),
+    ctx.uow
+      ? walletBalanceAvailable(ctx.uow, memberId, currency, ctx.now)
+      : peekBalanceAvailable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
   vouchers: async (ctx, ids) => {
     if (ids.length === 0) return [];
     const found = await memberVouchersById(ctx.trx, ctx.actor, ids, {
@@ -186,7 +190,7 @@ export const connectedSettlement: CheckoutSettlement = {
   redeemVoucher: (ctx, p) =>
     inUnit(ctx, async (uow) => {
       if (!p.memberId) {
-        throw new DomainError("voucher_not_usable", `Voucher ${p.voucherId} cannot be used: not_owner`, {
+        throw new CheckoutError("voucher_not_usable", `Voucher ${p.voucherId} cannot be used: not_owner`, {
           extra: { voucher_id: p.voucherId, reason: "not_owner" },
         });
       }

@@ -1,9 +1,9 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { assertCanRunCampaigns, scheduledStatus } from "./deposit-rules.js";
+import { DepositsError } from "./deposits.errors.js";
 import { depositBalances, type LedgerOps } from "./deposits.ledger.js";
 import { type CampaignRow, merchantInScope } from "./deposits.repository.js";
 
@@ -27,7 +27,7 @@ export async function createCampaign(
   now: Date,
 ): Promise<CampaignRow> {
   if (input.endsAt.getTime() <= input.startsAt.getTime()) {
-    throw new DomainError("invalid_campaign_period", "A campaign ends after it starts");
+    throw new DepositsError("invalid_campaign_period", "A campaign ends after it starts");
   }
   const merchant = await merchantInScope(trx, context.actor, input.merchantId);
   const account = await trx

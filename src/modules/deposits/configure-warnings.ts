@@ -1,8 +1,8 @@
 import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { statusAfterConfiguration, validateContacts } from "./deposit-rules.js";
+import { DepositsError } from "./deposits.errors.js";
 import { type AccountRow, loadAccount } from "./deposits.repository.js";
 
 export interface WarningSettings {
@@ -25,13 +25,13 @@ export async function configureWarnings(
 ): Promise<AccountRow> {
   validateContacts(input.emails, input.phones);
   if (input.emails.length + input.phones.length === 0) {
-    throw new DomainError(
+    throw new DepositsError(
       "validation_failed",
       "Give at least one email address or mobile number for warnings",
     );
   }
   const before = await loadAccount(trx, context.actor, accountId, { lock: true });
-  if (before.status === "closed") throw new DomainError("account_closed", "The deposit account is closed");
+  if (before.status === "closed") throw new DepositsError("account_closed", "The deposit account is closed");
   const after = await trx
     .updateTable("deposit_accounts")
     .set({

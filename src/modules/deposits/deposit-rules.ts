@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { DomainError } from "../../shared/errors.js";
+import { DepositsError } from "./deposits.errors.js";
 import type { AccountStatus, CampaignStatus } from "./deposits.repository.js";
 
 /** Seed 003's numbers; the tenant-adjustable ones are defaults of `deposit_settings`. */
@@ -63,18 +63,18 @@ export function statusAfterConfiguration(status: AccountStatus): AccountStatus {
 
 /** Why a merchant may not join or create a campaign (seed: not opened, abnormal, arrears). */
 export function assertCanRunCampaigns(account: { status: AccountStatus } | undefined, arrears: number): void {
-  if (!account) throw new DomainError("deposit_account_not_found", "The merchant has no deposit account");
+  if (!account) throw new DepositsError("deposit_account_not_found", "The merchant has no deposit account");
   if (account.status === "abnormal")
-    throw new DomainError("account_abnormal", "The deposit account is abnormal; contact the platform");
-  if (account.status === "closed") throw new DomainError("account_closed", "The deposit account is closed");
+    throw new DepositsError("account_abnormal", "The deposit account is abnormal; contact the platform");
+  if (account.status === "closed") throw new DepositsError("account_closed", "The deposit account is closed");
   if (account.status !== "active") {
-    throw new DomainError(
+    throw new DepositsError(
       "account_not_active",
       "The deposit account is not active yet: configure warnings and make the first top-up",
     );
   }
   if (arrears > 0) {
-    throw new DomainError(
+    throw new DepositsError(
       "account_in_arrears",
       "The deposit account has arrears; top up before joining campaigns",
     );
@@ -107,7 +107,7 @@ export function invoiceCutoff(now: Date, waitDays: number, zone: string): Date {
 /** Contacts: at most 3 emails and 3 mobile numbers, no duplicates. */
 export function validateContacts(emails: string[], phones: string[]): void {
   if (emails.length > MAX_WARNING_EMAILS || phones.length > MAX_WARNING_PHONES) {
-    throw new DomainError(
+    throw new DepositsError(
       "too_many_contacts",
       `At most ${MAX_WARNING_EMAILS} email addresses and ${MAX_WARNING_PHONES} mobile numbers`,
     );
@@ -116,7 +116,7 @@ export function validateContacts(emails: string[], phones: string[]): void {
     new Set(emails.map((e) => e.toLowerCase())).size !== emails.length ||
     new Set(phones).size !== phones.length
   ) {
-    throw new DomainError("validation_failed", "Contacts must not repeat");
+    throw new DepositsError("validation_failed", "Contacts must not repeat");
   }
 }
 

@@ -1,47 +1,7 @@
-import { registerErrorStatuses } from "../../shared/errors.js";
+import { defineErrors } from "../../shared/errors.js";
 
 /** Every refusal the deposits module gives, with its HTTP status. */
-export type DepositErrorCode =
-  | "merchant_not_found"
-  | "not_a_merchant"
-  | "deposit_account_not_found"
-  | "deposit_account_exists"
-  | "bank_binding_required"
-  | "warnings_not_configured"
-  | "account_not_active"
-  | "account_abnormal"
-  | "account_closed"
-  | "account_in_arrears"
-  | "topup_below_minimum"
-  | "topup_not_found"
-  | "topup_not_open"
-  | "bank_record_not_found"
-  | "bank_record_not_unmatched"
-  | "bank_record_mismatch"
-  | "campaign_not_found"
-  | "invalid_campaign_period"
-  | "order_cost_not_found"
-  | "order_id_reused"
-  | "order_not_frozen"
-  | "order_not_settled"
-  | "exceeds_frozen"
-  | "exceeds_settled"
-  | "insufficient_available"
-  | "withdrawal_not_found"
-  | "withdrawal_state"
-  | "manual_item_not_found"
-  | "too_many_contacts"
-  | "too_many_addresses"
-  | "address_not_found"
-  | "profile_incomplete"
-  | "profile_state"
-  | "profile_not_verified"
-  | "invoice_not_found"
-  | "invoice_state"
-  | "no_invoice_candidates"
-  | "invoice_below_minimum";
-
-registerErrorStatuses({
+export const DEPOSITS_ERRORS = defineErrors({
   not_a_merchant: 422,
   deposit_account_exists: 409,
   bank_binding_required: 422,
@@ -70,4 +30,18 @@ registerErrorStatuses({
   invoice_state: 409,
   no_invoice_candidates: 422,
   invoice_below_minimum: 422,
+  merchant_not_found: 404,
+  deposit_account_not_found: 404,
+  topup_not_found: 404,
+  bank_record_not_found: 404,
+  campaign_not_found: 404,
+  order_cost_not_found: 404,
+  withdrawal_not_found: 404,
+  manual_item_not_found: 404,
+  address_not_found: 404,
+  invoice_not_found: 404,
 });
+
+export type DepositsErrorCode = (typeof DEPOSITS_ERRORS.codes)[number];
+/** Throws only the codes above and the common ones (`validation_failed`, `forbidden`, …). */
+export const DepositsError = DEPOSITS_ERRORS.Error;

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { RowTarget } from "../../db/database.js";
-import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+import { defineEvents } from "../../platform/events/outbox.js";
 
 /** The deposits module's webhook events; each is written in the change's transaction. */
 const AccountRef = { account_id: Type.String(), merchant_id: Type.String(), asset: Type.String() };
@@ -63,9 +63,7 @@ const EVENTS = {
 
 export type DepositEventType = keyof typeof EVENTS;
 
-for (const [type, definition] of Object.entries(EVENTS)) {
-  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
-}
+export const DEPOSITS_EVENTS = defineEvents(EVENTS);
 
 export async function emitDepositEvent(
   target: RowTarget,
@@ -74,13 +72,11 @@ export async function emitDepositEvent(
   data: Record<string, unknown>,
   now: Date,
 ): Promise<void> {
-  await emitEvent(
+  await DEPOSITS_EVENTS.emit(
     target,
-    {
-      tenantId: account.tenant_id,
-      type,
-      data: { account_id: account.id, merchant_id: account.merchant_id, asset: account.asset, ...data },
-    },
+    account.tenant_id,
+    type,
+    { account_id: account.id, merchant_id: account.merchant_id, asset: account.asset, ...data },
     now,
   );
 }

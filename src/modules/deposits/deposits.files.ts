@@ -1,8 +1,8 @@
-import { type Ledger, statement } from "../../ledger/index.js";
+import { statement } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
-import { registerExport, registerImport } from "../../platform/files/registry.js";
-import { DomainError } from "../../shared/errors.js";
+import type { ExportDefinition, ImportDefinition } from "../../platform/files/registry.js";
+import { DepositsError } from "./deposits.errors.js";
 import { accountById } from "./deposits.repository.js";
 import { receiveBankRecord } from "./receive-bank-record.js";
 
@@ -11,20 +11,11 @@ import { receiveBankRecord } from "./receive-bank-record.js";
  * running balance) and bank statements in (each row matched like a bank record from the API).
  */
 
-/**
- * The ledger the statement import credits through. Imports run in the file machinery's
- * transaction, which knows no ledger: the process sets it once (routes or job definitions).
- */
-let importLedger: Ledger | undefined;
-export function useLedgerForImports(ledger: Ledger): void {
-  importLedger = ledger;
-}
-
 const PAGE = 2000;
 
 function ledgerFilters(filters: Record<string, unknown>) {
   if (typeof filters.account_id !== "string" || filters.account_id === "") {
-    throw new DomainError("validation_failed", "The deposit ledger export needs filters.account_id", {
+    throw new DepositsError("validation_failed", "The deposit ledger export needs filters.account_id", {
       errors: [{ field: "/body/filters/account_id", message: "is required (a deposit account id)" }],
     });
   }
@@ -45,7 +36,7 @@ interface LedgerLine {
   reference_id: string | null;
 }
 
-registerExport<LedgerLine>({
+export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<LedgerLine> = {
   type: "deposit_account_ledger",
   description:
     "A deposit account's ledger: every balance change as income or expense with the running balance (filters: account_id, created_gte, created_lt)",
@@ -63,7 +54,7 @@ registerExport<LedgerLine>({
   batches: async function* (trx, tenantId, filters) {
     const { accountId, ...range } = ledgerFilters(filters);
     const account = await accountById(trx, tenantId, accountId);
-    if (!account) throw new DomainError("deposit_account_not_found", "Deposit account not found");
+    if (!account) throw new DepositsError("deposit_account_not_found", "Deposit account not found");
     let after: string | undefined;
     for (;;) {
       const page = await statement(trx, tenantId, account.ledger_account_id, {
@@ -88,7 +79,7 @@ registerExport<LedgerLine>({
       after = page.entries[page.entries.length - 1]!.transfer_id;
     }
   },
-});
+};
 
 interface StatementRow {
   bank_transaction_id: string;
@@ -110,7 +101,7 @@ export function parseStatementAmount(text: string): number | undefined {
   return Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
 }
 
-registerImport<StatementRow>({
+export const BANK_STATEMENT_IMPORT: ImportDefinition<StatementRow> = {
   type: "deposit_bank_statement",
   description:
     "A bank statement of incoming transfers: each row is matched to a top-up application (company name and exact amount) or queued as unmatched; a bank transaction id seen before is skipped",
@@ -207,8 +198,7 @@ registerImport<StatementRow>({
     return errors;
   },
   apply: async (trx, tenantId, rows, context) => {
-    if (!importLedger) throw new Error("the deposits statement import has no ledger in this process");
-    const ops = importLedger.within(trx, tenantId);
+    const ops = context.ledger;
     const actor = systemActor(tenantId, `deposits.statement_import:${context.jobId}`);
     for (const { value } of rows) {
       await receiveBankRecord(
@@ -229,4 +219,4 @@ registerImport<StatementRow>({
       );
     }
   },
-});
+};

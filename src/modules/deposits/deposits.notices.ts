@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import type { AppDeps } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
-import { defineNotice, noticeDefinition } from "../../platform/notify/notices.js";
+import { type NoticeDefinition, noticeDefinition } from "../../platform/notify/notices.js";
 import { type Notifier, takeCap } from "../../platform/notify/notifier.js";
 import { newId } from "../../shared/ids.js";
 import { formatMinor } from "../../shared/money.js";
@@ -24,51 +24,54 @@ const NOTICE_TYPES: Record<NoticeKind, string> = {
   warning: "deposit.balance_warning",
 };
 
-defineNotice({
-  type: NOTICE_TYPES.suspended,
-  description:
-    "A deposit account's available balance fell below the suspension threshold: campaigns suspended",
-  templates: {
-    en: {
-      subject: "Campaigns suspended",
-      body: "Available balance {{available}} is below {{threshold}}: {{count}} campaigns are suspended until you top up.",
-    },
-    "zh-CN": {
-      subject: "活动已中止",
-      body: "可用余额 {{available}} 低于 {{threshold}}，{{count}} 个活动已中止，请尽快充值。",
-    },
-  },
-});
-defineNotice({
-  type: NOTICE_TYPES.resumed,
-  description:
-    "A deposit account's available balance is above the suspension threshold again: campaigns resumed",
-  templates: {
-    en: {
-      subject: "Campaigns resumed",
-      body: "Available balance {{available}} is above {{threshold}}: {{count}} campaigns are running again.",
-    },
-    "zh-CN": {
-      subject: "活动已恢复",
-      body: "可用余额 {{available}} 已高于 {{threshold}}，{{count}} 个活动已恢复。",
+/** The notices the deposits module sends (its manifest declares them). */
+export const DEPOSIT_NOTICES: NoticeDefinition[] = [
+  {
+    type: NOTICE_TYPES.suspended,
+    description:
+      "A deposit account's available balance fell below the suspension threshold: campaigns suspended",
+    templates: {
+      en: {
+        subject: "Campaigns suspended",
+        body: "Available balance {{available}} is below {{threshold}}: {{count}} campaigns are suspended until you top up.",
+      },
+      "zh-CN": {
+        subject: "活动已中止",
+        body: "可用余额 {{available}} 低于 {{threshold}}，{{count}} 个活动已中止，请尽快充值。",
+      },
     },
   },
-});
-defineNotice({
-  type: NOTICE_TYPES.warning,
-  description:
-    "A deposit account's available balance is below its warning value (delivery of deposit.balance_low)",
-  templates: {
-    en: {
-      subject: "Deposit balance low",
-      body: "Available balance {{available}} is below your warning value {{threshold}}. Please top up.",
-    },
-    "zh-CN": {
-      subject: "预存账户余额不足",
-      body: "可用余额 {{available}} 已低于预警值 {{threshold}}，请及时充值。",
+  {
+    type: NOTICE_TYPES.resumed,
+    description:
+      "A deposit account's available balance is above the suspension threshold again: campaigns resumed",
+    templates: {
+      en: {
+        subject: "Campaigns resumed",
+        body: "Available balance {{available}} is above {{threshold}}: {{count}} campaigns are running again.",
+      },
+      "zh-CN": {
+        subject: "活动已恢复",
+        body: "可用余额 {{available}} 已高于 {{threshold}}，{{count}} 个活动已恢复。",
+      },
     },
   },
-});
+  {
+    type: NOTICE_TYPES.warning,
+    description:
+      "A deposit account's available balance is below its warning value (delivery of deposit.balance_low)",
+    templates: {
+      en: {
+        subject: "Deposit balance low",
+        body: "Available balance {{available}} is below your warning value {{threshold}}. Please top up.",
+      },
+      "zh-CN": {
+        subject: "预存账户余额不足",
+        body: "可用余额 {{available}} 已低于预警值 {{threshold}}，请及时充值。",
+      },
+    },
+  },
+];
 
 export interface PendingNotice {
   kind: NoticeKind;

@@ -4,7 +4,7 @@ import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { pageLimit } from "../../platform/http/pagination.js";
-import { DomainError } from "../../shared/errors.js";
+import { DepositsError } from "./deposits.errors.js";
 
 export const ACCOUNT_STATUSES = [
   "pending_configuration",
@@ -276,7 +276,32 @@ export type BankRecordRow = Selectable<DepositBankRecordsTable>;
 export type WithdrawalRow = Selectable<DepositWithdrawalsTable>;
 export type EntryRow = Selectable<DepositEntriesTable>;
 
-/** The tenant's deposit settings; the defaults of seed 003 until the platform changes them. */
+/** The defaults of seed 003 (the columns' defaults, migration 0400); a test compares them. */
+export function defaultSettings(tenantId: string, now: Date): SettingsRow {
+  return {
+    tenant_id: tenantId,
+    asset: "CNY",
+    min_topup_amount: 300_000,
+    suspension_threshold: 100_000,
+    invoice_min_net_amount: 10_000,
+    invoice_wait_days: 15,
+    tax_rate_bps: 600,
+    receiving_account: {},
+    updated_at: now,
+  };
+}
+
+/** The settings for a read: the stored row, or the defaults the first write stores. Writes nothing. */
+export async function readSettings(trx: Tx, tenantId: string, now: Date): Promise<SettingsRow> {
+  const row = await trx
+    .selectFrom("deposit_settings")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
+  return row ?? defaultSettings(tenantId, now);
+}
+
+/** The tenant's deposit settings for an operation that writes; stored on first use. */
 export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promise<SettingsRow> {
   await trx
     .insertInto("deposit_settings")
@@ -303,10 +328,10 @@ export async function merchantInScope(trx: Tx, actor: Actor, merchantId: string)
     .where("tenant_id", "=", actor.tenantId)
     .where("id", "=", merchantId)
     .executeTakeFirst();
-  if (!unit) throw new DomainError("merchant_not_found", "Merchant not found");
+  if (!unit) throw new DepositsError("merchant_not_found", "Merchant not found");
   assertInScope(actor, unit.path, "merchant");
   if (unit.kind !== "merchant")
-    throw new DomainError("not_a_merchant", "Deposit accounts belong to merchants");
+    throw new DepositsError("not_a_merchant", "Deposit accounts belong to merchants");
   return unit;
 }
 
@@ -331,7 +356,7 @@ export async function loadAccount(
     .where("a.id", "=", accountId);
   if (options.lock) q = q.forUpdate("a");
   const row = await q.executeTakeFirst();
-  if (!row) throw new DomainError("deposit_account_not_found", "Deposit account not found");
+  if (!row) throw new DepositsError("deposit_account_not_found", "Deposit account not found");
   assertInScope(actor, row.path, "deposit_account");
   const { path: _path, ...account } = row;
   return account;
@@ -356,7 +381,7 @@ export async function accountById(
 /** Tenant-wide staff only: the platform's own actions (approvals, bank records, overrides). */
 export function assertPlatform(actor: Actor): void {
   if (actor.orgUnitPath !== null) {
-    throw new DomainError("forbidden", "Only the platform's tenant-wide staff can do this");
+    throw new DepositsError("forbidden", "Only the platform's tenant-wide staff can do this");
   }
 }
 

@@ -4,13 +4,6 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import { balancesOf, findAccount, type LedgerOps, statement } from "../../ledger/index.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
-import {
-  ALL_STAFF,
-  definePermissions,
-  FINANCE,
-  MANAGERS,
-  OPERATORS,
-} from "../../platform/auth/permissions.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   Amount,
@@ -25,13 +18,12 @@ import {
 } from "../../platform/http/schemas.js";
 import { type Recorder, runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
-import { DomainError } from "../../shared/errors.js";
 import { setBankBinding } from "./bank-binding.js";
 import { createCampaign } from "./campaigns.js";
 import { checkAccount } from "./check-account.js";
 import { configureWarnings } from "./configure-warnings.js";
 import { tenantZone } from "./credit-topup.js";
-import { useLedgerForImports } from "./deposits.files.js";
+import { DepositsError } from "./deposits.errors.js";
 import { depositBalances } from "./deposits.ledger.js";
 import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
 import {
@@ -47,6 +39,7 @@ import {
   loadAccount,
   loadSettings,
   type OrderCostRow,
+  readSettings,
   type SettingsRow,
   TOPUP_STATUSES,
   type TopupRow,
@@ -62,15 +55,6 @@ import { recheckTenant } from "./recheck.js";
 import { requestTopup } from "./request-topup.js";
 import { refundSettled, releaseCost, settleCost } from "./resolve-cost.js";
 import { decideWithdrawal, requestWithdrawal, WITHDRAWAL_ACTIONS } from "./withdrawals.js";
-import "./deposits.errors.js";
-
-definePermissions({
-  "deposits.read": ALL_STAFF,
-  "deposits.manage": OPERATORS,
-  "deposits.costs": OPERATORS,
-  "deposits.finance": FINANCE,
-  "deposits.settings": MANAGERS,
-});
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -422,7 +406,6 @@ const context = (request: FastifyRequest) => ({ actor: request.actor, requestId:
 export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
   const tags = ["deposits"];
-  useLedgerForImports(deps.ledger);
 
   app.get(
     "/v1/deposit-settings",
@@ -437,7 +420,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async (request) =>
       serializeSettings(
         await db.tenantTx(request.actor.tenantId, (trx) =>
-          loadSettings(trx, request.actor.tenantId, clock.now()),
+          readSettings(trx, request.actor.tenantId, clock.now()),
         ),
       ),
   );
@@ -604,7 +587,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
           .orderBy("a.id")
           .limit(limit + 1)
           .execute();
-        const settings = await loadSettings(trx, actor.tenantId, clock.now());
+        const settings = await readSettings(trx, actor.tenantId, clock.now());
         const data = [];
         for (const row of rows.slice(0, limit)) data.push(await accountView(trx, row, settings));
         return { object: "list" as const, data, has_more: rows.length > limit };
@@ -626,7 +609,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async (request) =>
       db.tenantTx(request.actor.tenantId, async (trx) => {
         const account = await loadAccount(trx, request.actor, request.params.id);
-        return accountView(trx, account, await loadSettings(trx, account.tenant_id, clock.now()));
+        return accountView(trx, account, await readSettings(trx, account.tenant_id, clock.now()));
       }),
   );
 
@@ -684,12 +667,12 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
         const before = await loadAccount(trx, request.actor, request.params.id, { lock: true });
         const b = request.body;
         if (b.status === "active" && before.activated_at === null) {
-          throw new DomainError("account_not_active", "An account becomes active by its first top-up");
+          throw new DepositsError("account_not_active", "An account becomes active by its first top-up");
         }
         if (b.status === "closed") {
           const balances = await depositBalances(ops, before);
           if (balances.balance !== 0 || balances.arrears !== 0) {
-            throw new DomainError(
+            throw new DepositsError(
               "account_closed",
               "Only an account with no balance and no arrears can be closed",
             );
@@ -1389,9 +1372,9 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
           .where("id", "=", request.params.id)
           .forUpdate()
           .executeTakeFirst();
-        if (!item) throw new DomainError("manual_item_not_found", "Manual-handling item not found");
+        if (!item) throw new DepositsError("manual_item_not_found", "Manual-handling item not found");
         if (item.kind === "withdrawal_failed" && item.status === "open") {
-          throw new DomainError(
+          throw new DepositsError(
             "withdrawal_state",
             "Pay or reject the failed withdrawal; that resolves its item",
           );
@@ -1452,9 +1435,9 @@ async function lockRecord(trx: Tx, tenantId: string, id: string): Promise<BankRe
     .where("id", "=", id)
     .forUpdate()
     .executeTakeFirst();
-  if (!record) throw new DomainError("bank_record_not_found", "Bank record not found");
+  if (!record) throw new DepositsError("bank_record_not_found", "Bank record not found");
   if (record.status !== "unmatched")
-    throw new DomainError("bank_record_not_unmatched", `The bank record is ${record.status}`);
+    throw new DepositsError("bank_record_not_unmatched", `The bank record is ${record.status}`);
   return record;
 }
 
@@ -1467,6 +1450,6 @@ async function lockRecordAndTopup(trx: Tx, tenantId: string, recordId: string, t
     .where("id", "=", topupId)
     .forUpdate()
     .executeTakeFirst();
-  if (!topup) throw new DomainError("topup_not_found", "Top-up application not found");
+  if (!topup) throw new DepositsError("topup_not_found", "Top-up application not found");
   return { record, topup };
 }

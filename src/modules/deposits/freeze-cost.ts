@@ -1,11 +1,11 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { checkAccount } from "./check-account.js";
 import { tenantZone } from "./credit-topup.js";
 import { freezeSplit } from "./deposit-rules.js";
+import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
 import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
@@ -48,7 +48,7 @@ export async function freezeCost(
     .where("a.id", "=", input.accountId)
     .forUpdate("a")
     .executeTakeFirst();
-  if (!found) throw new DomainError("deposit_account_not_found", "Deposit account not found");
+  if (!found) throw new DepositsError("deposit_account_not_found", "Deposit account not found");
   assertInScope(actor, found.path, "deposit_account");
   const { path: _path, ...account } = found;
   if (input.campaignId) {
@@ -59,7 +59,7 @@ export async function freezeCost(
       .where("id", "=", input.campaignId)
       .where("account_id", "=", account.id)
       .executeTakeFirst();
-    if (!campaign) throw new DomainError("campaign_not_found", "Campaign not found on this account");
+    if (!campaign) throw new DepositsError("campaign_not_found", "Campaign not found on this account");
   }
   const existing = await trx
     .selectFrom("deposit_order_costs")
@@ -70,7 +70,7 @@ export async function freezeCost(
     .executeTakeFirst();
   if (existing) {
     if (existing.cost !== input.amount || existing.campaign_id !== input.campaignId) {
-      throw new DomainError("order_id_reused", "This order's cost was already frozen with other details");
+      throw new DepositsError("order_id_reused", "This order's cost was already frozen with other details");
     }
     return { outcome: "replayed", order: existing, notices: [] };
   }

@@ -17,8 +17,8 @@ import {
   accountRecords,
   INVOICE_STATUSES,
   loadAccount,
-  loadSettings,
   PROFILE_STATUSES,
+  readSettings,
 } from "./deposits.repository.js";
 import { Entry, serializeEntry } from "./deposits.serialize.js";
 import {
@@ -170,7 +170,7 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         const account = await loadAccount(trx, request.actor, request.params.id);
         const profile = await loadProfile(trx, account);
         if (profile) return serializeProfile(profile);
-        const settings = await loadSettings(trx, account.tenant_id, clock.now());
+        const settings = await readSettings(trx, account.tenant_id, clock.now());
         const binding = await trx
           .selectFrom("deposit_bank_bindings")
           .select("company_name")
@@ -373,7 +373,7 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         const account = await loadAccount(trx, request.actor, request.params.id);
         const entries = await candidates(trx, account, filterOf(request.query), now);
         const totals = invoiceTotals(entries);
-        const settings = await loadSettings(trx, account.tenant_id, now);
+        const settings = await readSettings(trx, account.tenant_id, now);
         const profile = await loadProfile(trx, account);
         const addresses = await trx
           .selectFrom("deposit_mail_addresses")

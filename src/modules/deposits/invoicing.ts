@@ -2,10 +2,10 @@ import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { tenantZone } from "./credit-topup.js";
 import { invoiceCutoff, invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
+import { DepositsError } from "./deposits.errors.js";
 import {
   type AccountRow,
   assertPlatform,
@@ -112,21 +112,21 @@ export async function decideProfile(
   if (action !== "submit") assertPlatform(context.actor);
   const account = await loadAccount(trx, context.actor, accountId, { lock: true });
   const profile = await loadProfile(trx, account);
-  if (!profile) throw new DomainError("profile_incomplete", "Complete the invoice qualification first");
+  if (!profile) throw new DepositsError("profile_incomplete", "Complete the invoice qualification first");
   const from = action === "submit" ? ["draft", "rejected"] : ["verifying"];
   if (!from.includes(profile.status)) {
-    throw new DomainError("profile_state", `A ${profile.status} qualification cannot be ${action}ed`);
+    throw new DepositsError("profile_state", `A ${profile.status} qualification cannot be ${action}ed`);
   }
   if (action === "submit") {
     const missing = (
       ["company_address", "company_phone", "bank_name", "bank_account", "tax_id"] as const
     ).filter((f) => !profile[f]);
     if (missing.length > 0) {
-      throw new DomainError("profile_incomplete", `Complete ${missing.join(", ")} before submitting`);
+      throw new DepositsError("profile_incomplete", `Complete ${missing.join(", ")} before submitting`);
     }
   }
   if (action === "reject" && !reason)
-    throw new DomainError("validation_failed", "A rejection needs a reason");
+    throw new DepositsError("validation_failed", "A rejection needs a reason");
   const status = ({ submit: "verifying", verify: "verified", reject: "rejected" } as const)[action];
   const row = await trx
     .updateTable("deposit_invoice_profiles")
@@ -165,7 +165,7 @@ export async function addAddress(
     .where("account_id", "=", account.id)
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= MAX_MAIL_ADDRESSES) {
-    throw new DomainError(
+    throw new DepositsError(
       "too_many_addresses",
       `At most ${MAX_MAIL_ADDRESSES} mailing addresses; remove one first`,
     );
@@ -209,7 +209,7 @@ export async function removeAddress(
     .where("account_id", "=", account.id)
     .where("id", "=", addressId)
     .executeTakeFirst();
-  if (Number(removed.numDeletedRows) === 0) throw new DomainError("address_not_found", "Address not found");
+  if (Number(removed.numDeletedRows) === 0) throw new DepositsError("address_not_found", "Address not found");
   await recordAudit(
     trx,
     context,
@@ -272,7 +272,7 @@ export async function requestInvoice(
   const account = await loadAccount(trx, context.actor, accountId, { lock: true });
   const profile = await loadProfile(trx, account);
   if (profile?.status !== "verified") {
-    throw new DomainError("profile_not_verified", "The invoice qualification must be verified first");
+    throw new DepositsError("profile_not_verified", "The invoice qualification must be verified first");
   }
   const address = await trx
     .selectFrom("deposit_mail_addresses")
@@ -281,12 +281,12 @@ export async function requestInvoice(
     .where("account_id", "=", account.id)
     .where("id", "=", input.addressId)
     .executeTakeFirst();
-  if (!address) throw new DomainError("address_not_found", "Address not found");
+  if (!address) throw new DepositsError("address_not_found", "Address not found");
   const entries = await candidates(trx, account, input.filter, now, { lock: true });
   if (entries.length === 0)
-    throw new DomainError("no_invoice_candidates", "No transaction of this filter can be invoiced yet");
+    throw new DepositsError("no_invoice_candidates", "No transaction of this filter can be invoiced yet");
   if (entries.length > MAX_INVOICE_ENTRIES) {
-    throw new DomainError(
+    throw new DepositsError(
       "validation_failed",
       `At most ${MAX_INVOICE_ENTRIES} transactions per request; narrow the time range`,
     );
@@ -294,7 +294,7 @@ export async function requestInvoice(
   const totals = invoiceTotals(entries);
   const settings = await loadSettings(trx, account.tenant_id, now);
   if (totals.net < settings.invoice_min_net_amount) {
-    throw new DomainError(
+    throw new DepositsError(
       "invoice_below_minimum",
       `The net amount ${totals.net} is below the minimum ${settings.invoice_min_net_amount}`,
     );
@@ -378,17 +378,17 @@ export async function decideInvoice(
     .where("id", "=", requestId)
     .forUpdate()
     .executeTakeFirst();
-  if (!current) throw new DomainError("invoice_not_found", "Invoice request not found");
+  if (!current) throw new DepositsError("invoice_not_found", "Invoice request not found");
   const rule = {
     issue: { from: "requested", to: "issued", needs: input.invoiceNumber },
     mail: { from: "issued", to: "mailed", needs: input.trackingNumber },
     reject: { from: "requested", to: "rejected", needs: input.reason },
   }[action];
   if (current.status !== rule.from) {
-    throw new DomainError("invoice_state", `A ${current.status} invoice request cannot be ${rule.to}`);
+    throw new DepositsError("invoice_state", `A ${current.status} invoice request cannot be ${rule.to}`);
   }
   if (!rule.needs) {
-    throw new DomainError(
+    throw new DepositsError(
       "validation_failed",
       {
         issue: "invoice_number is required",

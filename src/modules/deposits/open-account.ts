@@ -1,8 +1,8 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { DepositsError } from "./deposits.errors.js";
 import { type LedgerOps, ledgerIds, openMerchantAccounts, openPlatformAccounts } from "./deposits.ledger.js";
 import { type AccountRow, loadSettings, merchantInScope } from "./deposits.repository.js";
 
@@ -28,7 +28,7 @@ export async function openAccount(
     .forShare()
     .executeTakeFirst();
   if (binding?.status !== "effective") {
-    throw new DomainError(
+    throw new DepositsError(
       "bank_binding_required",
       "Bind an effective bank account for wire transfers before opening a deposit account",
     );
@@ -54,7 +54,7 @@ export async function openAccount(
     .returningAll()
     .executeTakeFirst();
   if (!inserted)
-    throw new DomainError("deposit_account_exists", "The merchant already has a deposit account");
+    throw new DepositsError("deposit_account_exists", "The merchant already has a deposit account");
   await openPlatformAccounts(trx, ops, actor.tenantId, settings.asset, now);
   await openMerchantAccounts(ops, id, settings.asset);
   await recordAudit(

@@ -2,9 +2,9 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { creditTopup } from "./credit-topup.js";
+import { DepositsError } from "./deposits.errors.js";
 import type { LedgerOps } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
 import { accountById, type BankRecordRow, type TopupRow } from "./deposits.repository.js";
@@ -152,14 +152,18 @@ export async function applyMatch(
   topup: TopupRow,
   now: Date,
 ): Promise<{ record: BankRecordRow; notices: PendingNotice[] }> {
-  if (topup.status !== "open") throw new DomainError("topup_not_open", "The top-up application is not open");
+  if (topup.status !== "open")
+    throw new DepositsError("topup_not_open", "The top-up application is not open");
   if (topup.amount !== record.amount) {
-    throw new DomainError("bank_record_mismatch", "The bank record's amount differs from the application's");
+    throw new DepositsError(
+      "bank_record_mismatch",
+      "The bank record's amount differs from the application's",
+    );
   }
   const account = await accountById(trx, record.tenant_id, topup.account_id, { lock: true });
   if (!account) throw new Error(`top-up ${topup.id} has no account`);
   if (account.asset !== record.asset) {
-    throw new DomainError("bank_record_mismatch", "The bank record's asset differs from the account's");
+    throw new DepositsError("bank_record_mismatch", "The bank record's asset differs from the account's");
   }
   const notices = await creditTopup(trx, ops, actor, account, topup, record.id, now);
   const updated = await trx

@@ -1,8 +1,7 @@
 import type { AppDeps } from "../../app-types.js";
-import type { JobRunner } from "../../platform/jobs/job-runner.js";
+import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { advanceCampaigns, checkAccount } from "./check-account.js";
 import { RECHECK_JOB, tenantZone } from "./credit-topup.js";
-import { useLedgerForImports } from "./deposits.files.js";
 import { depositBalances } from "./deposits.ledger.js";
 import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
 import { accountById, loadSettings } from "./deposits.repository.js";
@@ -67,12 +66,13 @@ export async function recheckTenant(
   return { checked, notices };
 }
 
-/** Declares the re-check job on a runner; the schedule (every 20 minutes) is set at activation. */
-export function defineDepositJobs(runner: JobRunner, deps: AppDeps): void {
-  useLedgerForImports(deps.ledger);
-  runner.define<{ tenantId: string }>({
-    name: RECHECK_JOB,
-    policy: "singleton",
-    handler: async (data) => recheckTenant(deps, data.tenantId, deps.clock.now()),
-  });
+/** The re-check job; its schedule (every 20 minutes) is set at activation. */
+export function depositJobs(deps: AppDeps): JobDefinition<{ tenantId: string }>[] {
+  return [
+    {
+      name: RECHECK_JOB,
+      policy: "singleton",
+      handler: async (data) => recheckTenant(deps, data.tenantId, deps.clock.now()),
+    },
+  ];
 }

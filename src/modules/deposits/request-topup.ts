@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { DepositsError } from "./deposits.errors.js";
 import {
   type AccountRow,
   loadAccount,
@@ -15,13 +15,13 @@ import {
 /** Refuses value movements on accounts that are not configured, abnormal or closed. */
 export function assertUsable(account: AccountRow): void {
   if (account.status === "pending_configuration")
-    throw new DomainError(
+    throw new DepositsError(
       "warnings_not_configured",
       "Configure the balance warning before using the account",
     );
   if (account.status === "abnormal")
-    throw new DomainError("account_abnormal", "The deposit account is abnormal; contact the platform");
-  if (account.status === "closed") throw new DomainError("account_closed", "The deposit account is closed");
+    throw new DepositsError("account_abnormal", "The deposit account is abnormal; contact the platform");
+  if (account.status === "closed") throw new DepositsError("account_closed", "The deposit account is closed");
 }
 
 /** A reference the merchant quotes on the transfer: `DT` + 10 characters, no look-alikes. */
@@ -46,7 +46,7 @@ export async function requestTopup(
   assertUsable(account);
   const settings = await loadSettings(trx, account.tenant_id, now);
   if (amount < settings.min_topup_amount) {
-    throw new DomainError(
+    throw new DepositsError(
       "topup_below_minimum",
       `A top-up is at least ${settings.min_topup_amount} (minor units of ${settings.asset})`,
     );

@@ -1,11 +1,11 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { checkAccount } from "./check-account.js";
 import { tenantZone } from "./credit-topup.js";
 import { releaseSplit } from "./deposit-rules.js";
+import { DepositsError } from "./deposits.errors.js";
 import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
 import { type AccountRow, loadAccount, loadSettings, type OrderCostRow } from "./deposits.repository.js";
@@ -21,7 +21,7 @@ async function lockOrder(trx: Tx, actor: Actor, accountId: string, orderId: stri
     .where("order_id", "=", orderId)
     .forUpdate()
     .executeTakeFirst();
-  if (!order) throw new DomainError("order_cost_not_found", "No cost was frozen for this order");
+  if (!order) throw new DepositsError("order_cost_not_found", "No cost was frozen for this order");
   return { account, order };
 }
 
@@ -80,11 +80,11 @@ export async function releaseCost(
 ): Promise<CostResult> {
   const { account, order } = await lockOrder(trx, actor, accountId, orderId);
   if (order.status !== "frozen")
-    throw new DomainError("order_not_frozen", `The order's cost is ${order.status}`);
+    throw new DepositsError("order_not_frozen", `The order's cost is ${order.status}`);
   const open = order.frozen + order.arrears;
   const release = amount ?? open;
   if (release > open)
-    throw new DomainError("exceeds_frozen", `At most ${open} of this order's cost can be released`);
+    throw new DepositsError("exceeds_frozen", `At most ${open} of this order's cost can be released`);
   const split = releaseSplit(release, order);
   if (split.arrears > 0) {
     const id = `tr_${newId("dac")}`;
@@ -138,7 +138,7 @@ export async function settleCost(
   const { account, order } = await lockOrder(trx, actor, accountId, orderId);
   if (order.status === "settled") return { order, notices: [] };
   if (order.status !== "frozen")
-    throw new DomainError("order_not_frozen", `The order's cost is ${order.status}`);
+    throw new DepositsError("order_not_frozen", `The order's cost is ${order.status}`);
   const next = {
     ...order,
     status: "settled" as const,
@@ -178,10 +178,10 @@ export async function refundSettled(
 ): Promise<CostResult> {
   const { account, order } = await lockOrder(trx, actor, accountId, orderId);
   if (order.status !== "settled")
-    throw new DomainError("order_not_settled", "Only a settled cost can be refunded");
+    throw new DepositsError("order_not_settled", "Only a settled cost can be refunded");
   const refundable = order.settled - order.refunded;
   if (amount > refundable) {
-    throw new DomainError(
+    throw new DepositsError(
       "exceeds_settled",
       `At most ${refundable} of this order's settled cost can be refunded`,
     );

@@ -1,10 +1,10 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { checkAccount } from "./check-account.js";
 import { tenantZone } from "./credit-topup.js";
+import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
 import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
@@ -35,10 +35,13 @@ export async function requestWithdrawal(
   assertUsable(account);
   const balances = await depositBalances(ops, account);
   if (balances.arrears > 0) {
-    throw new DomainError("account_in_arrears", "No withdrawal while the account has arrears");
+    throw new DepositsError("account_in_arrears", "No withdrawal while the account has arrears");
   }
   if (amount > balances.available) {
-    throw new DomainError("insufficient_available", `At most ${balances.available} is available to withdraw`);
+    throw new DepositsError(
+      "insufficient_available",
+      `At most ${balances.available} is available to withdraw`,
+    );
   }
   const id = newId("dwd");
   const holdId = `tr_${id}`;
@@ -53,7 +56,8 @@ export async function requestWithdrawal(
       reference_id: id,
     }),
     {
-      insufficient_funds: () => new DomainError("insufficient_available", "Not enough available to withdraw"),
+      insufficient_funds: () =>
+        new DepositsError("insufficient_available", "Not enough available to withdraw"),
     },
   );
   const row = await trx
@@ -126,7 +130,7 @@ export async function decideWithdrawal(
     .where("tenant_id", "=", tenantId)
     .where("id", "=", withdrawalId)
     .executeTakeFirst();
-  if (!peek) throw new DomainError("withdrawal_not_found", "Withdrawal not found");
+  if (!peek) throw new DepositsError("withdrawal_not_found", "Withdrawal not found");
   // Lock order everywhere: account row, then what hangs off it, then the ledger.
   const account = (await accountById(trx, tenantId, peek.account_id, { lock: true }))!;
   const current = await trx
@@ -139,7 +143,7 @@ export async function decideWithdrawal(
   const transition = TRANSITIONS[action];
   if (current.status === transition.to) return { withdrawal: current, notices: [] };
   if (!transition.from.includes(current.status)) {
-    throw new DomainError("withdrawal_state", `A ${current.status} withdrawal cannot be ${transition.to}`);
+    throw new DepositsError("withdrawal_state", `A ${current.status} withdrawal cannot be ${transition.to}`);
   }
   if (action === "pay") {
     expectTransfer(

@@ -1,10 +1,10 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { openVoucher } from "../vouchers/index.js";
 import { loadCoupon } from "./coupon-queries.js";
+import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
 
 export const MAX_ALLOCATIONS_PER_CALL = 100;
@@ -24,17 +24,17 @@ export async function allocateCoupon(
 ) {
   const { actor } = context;
   if (allocations.length === 0 || allocations.length > MAX_ALLOCATIONS_PER_CALL) {
-    throw new DomainError(
+    throw new EnterpriseError(
       "limit_exceeded",
       `Allocate to 1-${MAX_ALLOCATIONS_PER_CALL} member accounts per call`,
     );
   }
   const coupon = await loadCoupon(uow.trx, actor, couponId, now, { forUpdate: true });
   if (coupon.allocation_mode === "once" && coupon.allocation_count > 0) {
-    throw new DomainError("coupon_already_allocated", "This coupon can be allocated only once");
+    throw new EnterpriseError("coupon_already_allocated", "This coupon can be allocated only once");
   }
   if (coupon.state !== "active" || coupon.expires_at.getTime() <= now.getTime()) {
-    throw new DomainError("coupon_balance_exceeded", "The coupon is no longer usable");
+    throw new EnterpriseError("coupon_balance_exceeded", "The coupon is no longer usable");
   }
   const members = await uow.trx
     .selectFrom("enterprise_members")
@@ -50,7 +50,7 @@ export async function allocateCoupon(
   const associated = new Set(members.map((m) => m.member_id));
   const missing = allocations.filter((a) => !associated.has(a.memberId)).map((a) => a.memberId);
   if (missing.length > 0) {
-    throw new DomainError(
+    throw new EnterpriseError(
       "member_not_associated",
       "Some member accounts are not associated with this enterprise",
       {
@@ -75,7 +75,7 @@ export async function allocateCoupon(
         expiresAt: coupon.expires_at,
         source: { accountId: coupon.account_id! },
         insufficient: () =>
-          new DomainError(
+          new EnterpriseError(
             "coupon_balance_exceeded",
             "The allocations exceed the coupon's unallocated balance",
           ),

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { findVoucher, type VoucherListRow } from "../vouchers/index.js";
+import { EnterpriseError } from "./enterprise.errors.js";
 import { loadEnterprise } from "./enterprise.repository.js";
 
 export type CouponView = VoucherListRow & {
@@ -28,12 +28,12 @@ export async function loadCoupon(
     .where("id", "=", couponId);
   if (options.forUpdate) query = query.forUpdate();
   const coupon = await query.executeTakeFirst();
-  if (!coupon) throw new DomainError("enterprise_coupon_not_found", "Coupon not found");
+  if (!coupon) throw new EnterpriseError("enterprise_coupon_not_found", "Coupon not found");
   await loadEnterprise(trx, actor, coupon.enterprise_id).catch(() => {
-    throw new DomainError("enterprise_coupon_not_found", "Coupon not found");
+    throw new EnterpriseError("enterprise_coupon_not_found", "Coupon not found");
   });
   const voucher = await findVoucher(trx, actor.tenantId, coupon.id, now);
-  if (!voucher) throw new DomainError("enterprise_coupon_not_found", "Coupon not found");
+  if (!voucher) throw new EnterpriseError("enterprise_coupon_not_found", "Coupon not found");
   return {
     ...voucher,
     enterprise_id: coupon.enterprise_id,

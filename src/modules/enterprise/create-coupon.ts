@@ -1,8 +1,8 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { openVoucher, type ProductScope, type VoucherRow } from "../vouchers/index.js";
+import { EnterpriseError } from "./enterprise.errors.js";
 import type { UnitRef } from "./enterprise.repository.js";
 
 export interface CouponInput {
@@ -41,7 +41,7 @@ export async function createCoupon(
       startsAt: input.startsAt,
       expiresAt: input.expiresAt,
       source: { fundingOwnerId: enterprise.id },
-      insufficient: () => new DomainError("coupon_balance_exceeded", "Funding refused"),
+      insufficient: () => new EnterpriseError("coupon_balance_exceeded", "Funding refused"),
     },
     now,
   );

@@ -1,6 +1,5 @@
 import { Type } from "typebox";
-import type { RowTarget } from "../../db/database.js";
-import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+import { defineEvents } from "../../platform/events/outbox.js";
 
 const EVENTS = {
   "enterprise.sharing_changed": {
@@ -58,16 +57,6 @@ const EVENTS = {
 
 export type EnterpriseEventType = keyof typeof EVENTS;
 
-for (const [type, definition] of Object.entries(EVENTS)) {
-  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
-}
+export const ENTERPRISE_EVENTS = defineEvents(EVENTS);
 
-export async function emitEnterpriseEvent(
-  target: RowTarget,
-  tenantId: string,
-  type: EnterpriseEventType,
-  data: Record<string, unknown>,
-  now: Date,
-): Promise<void> {
-  await emitEvent(target, { tenantId, type, data }, now);
-}
+export const emitEnterpriseEvent = ENTERPRISE_EVENTS.emit;

@@ -3,7 +3,7 @@ import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
-import { DomainError } from "../../shared/errors.js";
+import { EnterpriseError } from "./enterprise.errors.js";
 
 export interface EnterpriseSettingsTable {
   tenant_id: string;
@@ -128,7 +128,7 @@ async function unit(trx: Tx, tenantId: string, id: string): Promise<UnitRef | un
 export async function loadEnterprise(trx: Tx, actor: Actor, id: string): Promise<UnitRef> {
   const found = await unit(trx, actor.tenantId, id);
   if (found?.kind !== "enterprise" || actor.type === "member") {
-    throw new DomainError("enterprise_not_found", "Enterprise not found");
+    throw new EnterpriseError("enterprise_not_found", "Enterprise not found");
   }
   assertInScope(actor, found.path, "enterprise");
   return found;
@@ -153,7 +153,7 @@ export async function loadMember(
   if (options.forUpdate) query = query.forUpdate("m");
   const row = await query.executeTakeFirst();
   if (!row || actor.type === "member")
-    throw new DomainError("member_not_associated", "Member account not found");
+    throw new EnterpriseError("member_not_associated", "Member account not found");
   assertInScope(actor, row.path, "member_account");
   return row;
 }
@@ -168,9 +168,9 @@ export async function sharingDefault(trx: Tx, tenantId: string, enterpriseId: st
   return row?.sharing_default ?? false;
 }
 
-export async function findUnit(trx: Tx, actor: Actor, id: string, what: string): Promise<UnitRef> {
+export async function findUnit(trx: Tx, actor: Actor, id: string, what: "org_unit"): Promise<UnitRef> {
   const found = await unit(trx, actor.tenantId, id);
-  if (!found) throw new DomainError(`${what}_not_found`, "Not found");
+  if (!found) throw new EnterpriseError(`${what}_not_found`, "Not found");
   assertInScope(actor, found.path, what);
   return found;
 }

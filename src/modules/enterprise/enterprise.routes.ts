@@ -1,7 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
 import { MAX_LIMIT, pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   AssetCode,
@@ -15,7 +14,6 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
-import { DomainError } from "../../shared/errors.js";
 import {
   Bill,
   deductBill,
@@ -27,18 +25,12 @@ import {
 import { allocateCoupon, MAX_ALLOCATIONS_PER_CALL } from "./allocate-coupon.js";
 import { type CouponView, loadCoupon } from "./coupon-queries.js";
 import { createCoupon } from "./create-coupon.js";
+import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
 import { findUnit, loadEnterprise, loadMember, type MemberRow } from "./enterprise.repository.js";
 import { createPackage, recordUsage } from "./resource-packages.js";
 import { revocable, revokeCoupon } from "./revoke-coupon.js";
 import { associateMember, MAX_SHARING_BATCH, setGlobalSharing, setMembersSharing } from "./sharing.js";
-import "./enterprise.errors.js";
-
-definePermissions({
-  "enterprise.read": ALL_STAFF,
-  "enterprise.manage": OPERATORS,
-  "enterprise.usage": OPERATORS,
-});
 
 /** The batch endpoint accepts this many ids in the body so it can answer past 100 with a clear message. */
 const MAX_BATCH_BODY = 1000;
@@ -808,7 +800,7 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         const enterprise = await loadEnterprise(uow.trx, actor, request.params.id);
         const member = await loadMember(uow.trx, actor, b.member_id);
         if (member.enterprise_id !== enterprise.id) {
-          throw new DomainError(
+          throw new EnterpriseError(
             "member_not_associated",
             "The member account is not associated with this enterprise",
           );

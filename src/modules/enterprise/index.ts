@@ -2,6 +2,24 @@
  * Enterprise accounting's public surface: member associations and benefits sharing,
  * resource packages and usage coverage, cash coupons (vouchers) and their allocation.
  */
-export { enterpriseRoutes } from "./enterprise.routes.js";
+import type { ModuleManifest } from "../../app-types.js";
+import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { ENTERPRISE_ERRORS } from "./enterprise.errors.js";
+import { ENTERPRISE_EVENTS } from "./enterprise.events.js";
+import { enterpriseRoutes } from "./enterprise.routes.js";
+
 export { recordUsage, type UsageInput, type UsageResult } from "./resource-packages.js";
 export { MAX_SHARING_BATCH } from "./sharing.js";
+
+/** Everything the enterprise module adds to the app. */
+export const enterpriseManifest: ModuleManifest = {
+  name: "enterprise",
+  routes: enterpriseRoutes,
+  permissions: {
+    "enterprise.read": ALL_STAFF,
+    "enterprise.manage": OPERATORS,
+    "enterprise.usage": OPERATORS,
+  },
+  errors: ENTERPRISE_ERRORS,
+  events: ENTERPRISE_EVENTS.types,
+};

@@ -3,8 +3,8 @@ import { sql } from "kysely";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
 import { findUnit, type PackageRow, type UsageDraw } from "./enterprise.repository.js";
 
@@ -21,7 +21,7 @@ async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount
   const result = await uow.createAccount({ owner_module: "enterprise", ...input });
   if (!result.ok) {
     if (result.code === "asset_not_found") {
-      throw new DomainError("asset_not_found", `Unit ${input.asset} is not set up as a ledger asset`);
+      throw new EnterpriseError("asset_not_found", `Unit ${input.asset} is not set up as a ledger asset`);
     }
     throw new Error(`ledger refused account ${input.id}: ${result.code}`);
   }
@@ -47,13 +47,13 @@ export async function createPackage(
 ): Promise<PackageRow> {
   const owner = await findUnit(uow.trx, context.actor, input.ownerId, "org_unit");
   if (owner.kind !== "enterprise" && owner.kind !== "member_account") {
-    throw new DomainError(
+    throw new EnterpriseError(
       "not_a_member_account",
       "Packages belong to an enterprise master or a member account",
     );
   }
   if (input.expiresAt.getTime() <= input.startsAt.getTime() || input.expiresAt.getTime() <= now.getTime()) {
-    throw new DomainError(
+    throw new EnterpriseError(
       "invalid_validity",
       "The package's validity must end after it starts and after now",
     );
@@ -168,7 +168,7 @@ export async function recordUsage(
     .executeTakeFirst();
   if (existing) {
     if (existing.request_hash !== hash)
-      throw new DomainError("usage_id_reused", "This usage id was used with different content");
+      throw new EnterpriseError("usage_id_reused", "This usage id was used with different content");
     return toResult(existing);
   }
   const owners = [{ id: account.id, shared: false }];

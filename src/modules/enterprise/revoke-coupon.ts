@@ -2,10 +2,10 @@ import type { Tx } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { postedBalance, vouchersHeldBy, withdrawVoucher } from "../vouchers/index.js";
 import { loadCoupon } from "./coupon-queries.js";
+import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
 
 export const MAX_REVOCATIONS_PER_CALL = 100;
@@ -55,14 +55,18 @@ export async function revokeCoupon(
   let chosen = vouchers;
   if (input.voucherIds) {
     if (input.voucherIds.length > MAX_REVOCATIONS_PER_CALL) {
-      throw new DomainError("limit_exceeded", `At most ${MAX_REVOCATIONS_PER_CALL} coupons per call`);
+      throw new EnterpriseError("limit_exceeded", `At most ${MAX_REVOCATIONS_PER_CALL} coupons per call`);
     }
     const byId = new Map(vouchers.map((v) => [v.voucherId, v]));
     const missing = input.voucherIds.filter((id) => !byId.has(id));
     if (missing.length > 0) {
-      throw new DomainError("voucher_not_withdrawable", "Some coupons are not recoverable from this member", {
-        extra: { voucher_ids: missing },
-      });
+      throw new EnterpriseError(
+        "voucher_not_withdrawable",
+        "Some coupons are not recoverable from this member",
+        {
+          extra: { voucher_ids: missing },
+        },
+      );
     }
     chosen = input.voucherIds.map((id) => byId.get(id)!);
   }

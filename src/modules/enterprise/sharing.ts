@@ -1,8 +1,8 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
 import { type MemberRow, type SharingVia, sharingDefault, type UnitRef } from "./enterprise.repository.js";
 
@@ -50,7 +50,7 @@ export async function associateMember(
     !member.path.startsWith(enterprise.path) ||
     member.id === enterprise.id
   ) {
-    throw new DomainError(
+    throw new EnterpriseError(
       "not_a_member_account",
       "Only member accounts under the enterprise can be associated",
     );
@@ -77,7 +77,8 @@ export async function associateMember(
     .onConflict((oc) => oc.columns(["tenant_id", "member_id"]).doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (!row) throw new DomainError("member_already_associated", "The member account is already associated");
+  if (!row)
+    throw new EnterpriseError("member_already_associated", "The member account is already associated");
   await logChange(trx, context, enterprise.id, member.id, enabled, "association", now);
   await recordAudit(
     trx,
@@ -149,7 +150,7 @@ export async function setMembersSharing(
   now: Date,
 ): Promise<MemberRow[]> {
   if (memberIds.length > MAX_SHARING_BATCH) {
-    throw new DomainError(
+    throw new EnterpriseError(
       "limit_exceeded",
       `At most ${MAX_SHARING_BATCH} member accounts per call; repeat the operation for the remaining ${memberIds.length - MAX_SHARING_BATCH}`,
       { extra: { max_items: MAX_SHARING_BATCH } },
@@ -167,7 +168,7 @@ export async function setMembersSharing(
     .execute();
   if (rows.length !== unique.length) {
     const found = new Set(rows.map((r) => r.member_id));
-    throw new DomainError(
+    throw new EnterpriseError(
       "member_not_associated",
       "Some member accounts are not associated with this enterprise",
       {

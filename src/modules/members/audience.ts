@@ -1,7 +1,7 @@
 import { type Static, Type } from "typebox";
 import type { Tx } from "../../db/database.js";
 import { Obj } from "../../platform/http/schemas.js";
-import { DomainError } from "../../shared/errors.js";
+import { MembersError } from "./members.errors.js";
 
 /** At most this many codes in one list of a rule (DESIGN principle 6). */
 export const MAX_AUDIENCE_ENTRIES = 100;
@@ -123,7 +123,7 @@ export async function validateAudienceRule(trx: Tx, tenantId: string, rule: Audi
     const known = new Set(found.map((r) => r.code));
     const missing = codes.filter((c) => !known.has(c));
     if (missing.length > 0) {
-      throw new DomainError("validation_failed", `Unknown ${field} code(s): ${missing.join(", ")}`, {
+      throw new MembersError("validation_failed", `Unknown ${field} code(s): ${missing.join(", ")}`, {
         errors: [{ field: `/audience/${field}`, message: `unknown: ${missing.join(", ")}` }],
       });
     }

@@ -1,8 +1,8 @@
 import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { MembersError } from "./members.errors.js";
 import { CATALOG_LIMITS, type CardPlanRow, type CardTierRow, uniqueViolation } from "./members.repository.js";
 
 export interface TierInput {
@@ -20,12 +20,12 @@ export interface CardPlanInput {
 }
 
 function assertTenantWide(ctx: RequestContext) {
-  if (ctx.actor.orgUnitId) throw new DomainError("forbidden", "Only tenant-wide staff manage card plans");
+  if (ctx.actor.orgUnitId) throw new MembersError("forbidden", "Only tenant-wide staff manage card plans");
 }
 
 async function insertTiers(trx: Tx, tenantId: string, planId: string, tiers: TierInput[], now: Date) {
   const ranks = new Set(tiers.map((t) => t.rank));
-  if (ranks.size !== tiers.length) throw new DomainError("tier_rank_taken", "Two tiers share a rank");
+  if (ranks.size !== tiers.length) throw new MembersError("tier_rank_taken", "Two tiers share a rank");
   if (tiers.length === 0) return [];
   try {
     return await trx
@@ -64,7 +64,7 @@ export async function createCardPlan(
     .where("tenant_id", "=", tenantId)
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= CATALOG_LIMITS.plans) {
-    throw new DomainError("limit_exceeded", `A tenant has at most ${CATALOG_LIMITS.plans} card plans`);
+    throw new MembersError("limit_exceeded", `A tenant has at most ${CATALOG_LIMITS.plans} card plans`);
   }
   let plan: CardPlanRow;
   try {
@@ -129,7 +129,7 @@ export async function updateCardPlan(
     .where("id", "=", planId)
     .forUpdate()
     .executeTakeFirst();
-  if (!before) throw new DomainError("card_plan_not_found", "Card plan not found");
+  if (!before) throw new MembersError("card_plan_not_found", "Card plan not found");
   const set: Partial<CardPlanRow> = { updated_at: now };
   if (input.name !== undefined) set.name = input.name;
   if (input.validity !== undefined) {
@@ -152,11 +152,11 @@ export async function updateCardPlan(
     .execute();
   const adding = input.add_tiers ?? [];
   if (existing.length + adding.length > CATALOG_LIMITS.tiersPerPlan) {
-    throw new DomainError("limit_exceeded", `A card plan has at most ${CATALOG_LIMITS.tiersPerPlan} tiers`);
+    throw new MembersError("limit_exceeded", `A card plan has at most ${CATALOG_LIMITS.tiersPerPlan} tiers`);
   }
   const taken = new Set(existing.map((t) => t.rank));
   if (adding.some((t) => taken.has(t.rank))) {
-    throw new DomainError("tier_rank_taken", "The card plan already has a tier with this rank");
+    throw new MembersError("tier_rank_taken", "The card plan already has a tier with this rank");
   }
   await insertTiers(trx, tenantId, planId, adding, now);
   for (const rename of input.rename_tiers ?? []) {
@@ -168,7 +168,7 @@ export async function updateCardPlan(
       .where("code", "=", rename.code)
       .executeTakeFirst();
     if (Number(done.numUpdatedRows) === 0) {
-      throw new DomainError("card_tier_not_found", `Card plan has no tier ${rename.code}`);
+      throw new MembersError("card_tier_not_found", `Card plan has no tier ${rename.code}`);
     }
   }
   const tiers = await trx

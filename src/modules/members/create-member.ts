@@ -2,10 +2,10 @@ import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { cardDates } from "./extend-card.js";
 import { type MemberInput, memberColumns, resolveCard } from "./member-input.js";
+import { MembersError } from "./members.errors.js";
 import {
   type Catalog,
   loadCatalog,
@@ -88,7 +88,7 @@ export async function createMember(
 }
 
 export function assertMemberUsable(row: MemberRow | undefined): MemberRow {
-  if (!row) throw new DomainError("member_not_found", "Member not found");
-  if (row.status === "closed") throw new DomainError("member_closed", "The member's account is closed");
+  if (!row) throw new MembersError("member_not_found", "Member not found");
+  if (row.status === "closed") throw new MembersError("member_closed", "The member's account is closed");
   return row;
 }

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
+import { MembersError } from "./members.errors.js";
 import { type CardPlanRow, findMember, type MemberRow } from "./members.repository.js";
 
 const DAY_MS = 86_400_000;
@@ -31,12 +31,12 @@ export async function extendCard(
   now: Date,
 ): Promise<MemberRow> {
   if (!Number.isInteger(days) || days < 1 || days > MAX_EXTENSION_DAYS) {
-    throw new DomainError("validation_failed", `days must be an integer 1-${MAX_EXTENSION_DAYS}`);
+    throw new MembersError("validation_failed", `days must be an integer 1-${MAX_EXTENSION_DAYS}`);
   }
   const tenantId = ctx.actor.tenantId;
   const member = await findMember(trx, tenantId, memberId, { lock: true });
-  if (!member) throw new DomainError("member_not_found", "Member not found");
-  if (!member.card_plan_id) throw new DomainError("member_has_no_card", "The member has no card to extend");
+  if (!member) throw new MembersError("member_not_found", "Member not found");
+  if (!member.card_plan_id) throw new MembersError("member_has_no_card", "The member has no card to extend");
   if (member.card_expires_at === null) return member;
   const from = Math.max(member.card_expires_at.getTime(), now.getTime());
   const expires = new Date(from + days * DAY_MS);

@@ -7,6 +7,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
 import type { MemberInput } from "./member-input.js";
+import { MembersError } from "./members.errors.js";
 import { loadCatalog } from "./members.repository.js";
 
 /** One import holds at most this many rows (and its file at most MAX_IMPORT_BYTES). */
@@ -34,7 +35,7 @@ export async function readImportFile(
   content: Buffer,
 ): Promise<Record<string, Cell>[]> {
   if (content.length > MAX_IMPORT_BYTES) {
-    throw new DomainError("import_too_large", `An import file is at most ${MAX_IMPORT_BYTES} bytes`);
+    throw new MembersError("import_too_large", `An import file is at most ${MAX_IMPORT_BYTES} bytes`);
   }
   let table: Cell[][];
   try {
@@ -58,17 +59,17 @@ export async function readImportFile(
     }
   } catch (error) {
     if (error instanceof DomainError) throw error;
-    throw new DomainError("import_invalid", `The file is not a readable ${format} file`);
+    throw new MembersError("import_invalid", `The file is not a readable ${format} file`);
   }
   const [header, ...rows] = table;
-  if (!header) throw new DomainError("import_invalid", "The file has no header row");
+  if (!header) throw new MembersError("import_invalid", "The file has no header row");
   if (rows.length > MAX_IMPORT_ROWS) {
-    throw new DomainError("import_too_large", `An import holds at most ${MAX_IMPORT_ROWS} rows`);
+    throw new MembersError("import_too_large", `An import holds at most ${MAX_IMPORT_ROWS} rows`);
   }
   const names = header.map((h) => (h ?? "").trim().toLowerCase());
   const unknown = names.filter((n) => n && !(IMPORT_COLUMNS as readonly string[]).includes(n));
   if (unknown.length > 0 || !names.includes("name")) {
-    throw new DomainError(
+    throw new MembersError(
       "import_invalid",
       `Header must name columns among ${IMPORT_COLUMNS.join(", ")} and include name`,
     );
@@ -119,9 +120,9 @@ export async function importMembers(
   rows: Record<string, Cell>[] | (MemberInput & { name: string })[],
   now: Date,
 ): Promise<{ created: number; member_ids: string[] }> {
-  if (rows.length === 0) throw new DomainError("import_invalid", "The import has no rows");
+  if (rows.length === 0) throw new MembersError("import_invalid", "The import has no rows");
   if (rows.length > MAX_IMPORT_ROWS) {
-    throw new DomainError("import_too_large", `An import holds at most ${MAX_IMPORT_ROWS} rows`);
+    throw new MembersError("import_too_large", `An import holds at most ${MAX_IMPORT_ROWS} rows`);
   }
   const catalog = await loadCatalog(trx, ctx.actor.tenantId);
   const errors: FieldError[] = [];
@@ -150,7 +151,7 @@ export async function importMembers(
     if (errors.length >= 100) break;
   }
   if (errors.length > 0) {
-    throw new DomainError("import_invalid", `${errors.length} row(s) refused; nothing was imported`, {
+    throw new MembersError("import_invalid", `${errors.length} row(s) refused; nothing was imported`, {
       errors,
     });
   }

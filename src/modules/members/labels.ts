@@ -3,8 +3,8 @@ import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { MembersError } from "./members.errors.js";
 import { CATALOG_LIMITS, type LabelRow, uniqueViolation } from "./members.repository.js";
 
 /** Groups (static member lists) and tags share one shape: a code and a name. */
@@ -29,7 +29,7 @@ export async function createLabel(
     .where("tenant_id", "=", tenantId)
     .executeTakeFirstOrThrow();
   if (Number(count.n) >= LIMIT[kind]) {
-    throw new DomainError("limit_exceeded", `A tenant has at most ${LIMIT[kind]} member ${kind}s`);
+    throw new MembersError("limit_exceeded", `A tenant has at most ${LIMIT[kind]} member ${kind}s`);
   }
   let row: LabelRow;
   try {
@@ -77,7 +77,7 @@ export async function renameLabel(
     .where("id", "=", id)
     .forUpdate()
     .executeTakeFirst();
-  if (!before) throw new DomainError(`member_${kind}_not_found`, `Member ${kind} not found`);
+  if (!before) throw new MembersError(`member_${kind}_not_found`, `Member ${kind} not found`);
   const after = await trx
     .updateTable(TABLE[kind])
     .set({ name, updated_at: now })
@@ -119,11 +119,11 @@ export async function changeLabelMembers(
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!label) throw new DomainError(`member_${kind}_not_found`, `Member ${kind} not found`);
+  if (!label) throw new MembersError(`member_${kind}_not_found`, `Member ${kind} not found`);
   const add = [...new Set(change.add ?? [])];
   const remove = [...new Set(change.remove ?? [])];
   if (add.length + remove.length > MAX_MEMBERS_PER_CHANGE) {
-    throw new DomainError("limit_exceeded", `At most ${MAX_MEMBERS_PER_CHANGE} members per change`);
+    throw new MembersError("limit_exceeded", `At most ${MAX_MEMBERS_PER_CHANGE} members per change`);
   }
   const all = [...new Set([...add, ...remove])];
   if (all.length > 0) {
@@ -141,7 +141,7 @@ export async function changeLabelMembers(
     const found = new Set((await query.execute()).map((r) => r.id));
     const missing = all.filter((m) => !found.has(m));
     if (missing.length > 0) {
-      throw new DomainError("member_not_found", `${missing.length} of the members were not found`);
+      throw new MembersError("member_not_found", `${missing.length} of the members were not found`);
     }
   }
   const column = sql.ref(COLUMN[kind]);

@@ -1,4 +1,4 @@
-import { DomainError } from "../../shared/errors.js";
+import { MembersError } from "./members.errors.js";
 import { type Catalog, codesToIds, findByCode } from "./members.repository.js";
 
 /** What a caller may set on a member (API body, import row): codes, not ids. */
@@ -25,7 +25,7 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 export function parseBirthday(text: string): { year: number | null; month: number; day: number } {
   const m = BIRTHDAY.exec(text);
   const refuse = () =>
-    new DomainError("invalid_birthday", `Birthday ${text} is not MM-DD or YYYY-MM-DD`, {
+    new MembersError("invalid_birthday", `Birthday ${text} is not MM-DD or YYYY-MM-DD`, {
       errors: [{ field: "/body/birthday", message: "must be MM-DD or YYYY-MM-DD" }],
     });
   if (!m) throw refuse();
@@ -56,12 +56,12 @@ export function resolveCard(
   tierCode: string | null | undefined,
 ): ResolvedCard {
   const plan = planCode ? findByCode(catalog.plans, planCode) : undefined;
-  if (planCode && !plan) throw new DomainError("card_plan_not_found", `No card plan with code ${planCode}`);
-  if (plan?.archived_at) throw new DomainError("card_plan_not_found", `Card plan ${planCode} is archived`);
+  if (planCode && !plan) throw new MembersError("card_plan_not_found", `No card plan with code ${planCode}`);
+  if (plan?.archived_at) throw new MembersError("card_plan_not_found", `Card plan ${planCode} is archived`);
   const tier = tierCode ? findByCode(catalog.tiers, tierCode) : undefined;
-  if (tierCode && !tier) throw new DomainError("card_tier_not_found", `No tier with code ${tierCode}`);
+  if (tierCode && !tier) throw new MembersError("card_tier_not_found", `No tier with code ${tierCode}`);
   if (plan && tier && tier.card_plan_id !== plan.id) {
-    throw new DomainError("tier_not_in_plan", `Tier ${tierCode} is not a tier of card plan ${planCode}`);
+    throw new MembersError("tier_not_in_plan", `Tier ${tierCode} is not a tier of card plan ${planCode}`);
   }
   if (tier) return { card_plan_id: tier.card_plan_id, tier_id: tier.id };
   if (plan) {

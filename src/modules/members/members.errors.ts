@@ -1,25 +1,7 @@
-import { registerErrorStatuses } from "../../shared/errors.js";
+import { defineErrors } from "../../shared/errors.js";
 
 /** The members module's refusals; each answers with one status everywhere. */
-export type MembersErrorCode =
-  | "member_not_found"
-  | "member_closed"
-  | "member_frozen"
-  | "card_plan_not_found"
-  | "card_tier_not_found"
-  | "member_group_not_found"
-  | "member_tag_not_found"
-  | "external_ref_taken"
-  | "card_number_taken"
-  | "code_taken"
-  | "tier_not_in_plan"
-  | "tier_rank_taken"
-  | "card_plan_in_use"
-  | "invalid_birthday"
-  | "import_too_large"
-  | "import_invalid";
-
-registerErrorStatuses({
+export const MEMBERS_ERRORS = defineErrors({
   member_not_found: 404,
   member_closed: 422,
   member_frozen: 422,
@@ -36,4 +18,10 @@ registerErrorStatuses({
   invalid_birthday: 400,
   import_too_large: 400,
   import_invalid: 400,
+  member_has_no_card: 422,
+  org_unit_not_found: 404,
 });
+
+export type MembersErrorCode = (typeof MEMBERS_ERRORS.codes)[number];
+/** Throws only the codes above and the common ones (`validation_failed`, `forbidden`, …). */
+export const MembersError = MEMBERS_ERRORS.Error;

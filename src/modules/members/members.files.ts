@@ -1,6 +1,6 @@
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
-import { registerImport } from "../../platform/files/registry.js";
+import type { ImportDefinition } from "../../platform/files/registry.js";
 import type { DomainError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
 import { type MemberInput, parseBirthday, resolveCard } from "./member-input.js";
@@ -23,7 +23,7 @@ const list = (text: string | undefined) =>
 const TRUE = ["1", "true", "yes", "y", "是"];
 const FALSE = ["0", "false", "no", "n", "否", ""];
 
-registerImport<Row>({
+export const MEMBERS_IMPORT: ImportDefinition<Row> = {
   type: "members",
   description: "New members; card plan, tier, groups and tags by code (groups and tags comma-separated)",
   permission: "members.manage",
@@ -166,4 +166,4 @@ registerImport<Row>({
     const ctx = { actor: systemActor(tenantId, `import:${jobId}`), requestId: null };
     for (const { value } of rows) await createMember(trx, ctx, value, now, { catalog, reason: "import" });
   },
-});
+};

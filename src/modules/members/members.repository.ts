@@ -1,8 +1,9 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
-import { DomainError } from "../../shared/errors.js";
+import type { DomainError } from "../../shared/errors.js";
 import type { MemberFacts } from "./audience.js";
+import { MembersError } from "./members.errors.js";
 
 export type MemberStatus = "active" | "frozen" | "closed";
 export type TierChangeReason = "manual" | "topup_upgrade" | "package" | "registration" | "import";
@@ -131,7 +132,7 @@ export function codesToIds(
   return codes.map((code) => {
     const row = findByCode(map, code);
     if (!row)
-      throw new DomainError(`${what}_not_found`, `No ${what.replace("member_", "")} with code ${code}`);
+      throw new MembersError(`${what}_not_found`, `No ${what.replace("member_", "")} with code ${code}`);
     return row.id;
   });
 }
@@ -179,12 +180,12 @@ export function uniqueViolation(error: unknown): DomainError | undefined {
   if (e.code !== "23505") return undefined;
   const c = e.constraint ?? "";
   if (c.includes("external_ref"))
-    return new DomainError("external_ref_taken", "Another member has this external reference");
+    return new MembersError("external_ref_taken", "Another member has this external reference");
   if (c.includes("card_number"))
-    return new DomainError("card_number_taken", "Another member has this card number");
+    return new MembersError("card_number_taken", "Another member has this card number");
   if (c.includes("rank"))
-    return new DomainError("tier_rank_taken", "The card plan already has a tier with this rank");
-  if (c.includes("code")) return new DomainError("code_taken", "This code is already used");
+    return new MembersError("tier_rank_taken", "The card plan already has a tier with this rank");
+  if (c.includes("code")) return new MembersError("code_taken", "This code is already used");
   return undefined;
 }
 
@@ -200,6 +201,6 @@ export async function orgUnitPath(
     .where("tenant_id", "=", tenantId)
     .where("id", "=", orgUnitId)
     .executeTakeFirst();
-  if (!row) throw new DomainError("org_unit_not_found", "Org unit not found");
+  if (!row) throw new MembersError("org_unit_not_found", "Org unit not found");
   return row.path;
 }

@@ -1,6 +1,5 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import { ALL_STAFF, definePermissions, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   errorResponses,
@@ -13,7 +12,6 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
-import { DomainError } from "../../shared/errors.js";
 import { AudienceRule, audienceMatches, loadTierCatalog, validateAudienceRule } from "./audience.js";
 import { createCardPlan, updateCardPlan } from "./card-plans.js";
 import { changeMemberTier } from "./change-member-tier.js";
@@ -25,7 +23,6 @@ import {
   MAX_IMPORT_ROWS,
   readImportFile,
 } from "./import-members.js";
-import { findVisibleMember } from "./index.js";
 import {
   changeLabelMembers,
   createLabel,
@@ -33,6 +30,8 @@ import {
   MAX_MEMBERS_PER_CHANGE,
   renameLabel,
 } from "./labels.js";
+import { findVisibleMember } from "./member-access.js";
+import { MembersError } from "./members.errors.js";
 import {
   birthdayText,
   type CardPlanRow,
@@ -45,14 +44,6 @@ import {
 } from "./members.repository.js";
 import { searchMembers } from "./search-members.js";
 import { updateMember } from "./update-member.js";
-import "./members.errors.js";
-import "./members.files.js";
-
-definePermissions({
-  "members.read": ALL_STAFF,
-  "members.manage": OPERATORS,
-  "member_catalog.manage": MANAGERS,
-});
 
 const Code = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$", examples: ["gold"] });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -317,7 +308,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         loadCatalog(trx, request.actor.tenantId),
       );
       const plan = catalog.plans.get(request.params.id);
-      if (!plan) throw new DomainError("card_plan_not_found", "Card plan not found");
+      if (!plan) throw new MembersError("card_plan_not_found", "Card plan not found");
       return serializePlan(plan, [...catalog.tiers.values()]);
     },
   );
@@ -600,7 +591,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     },
     async (request, reply) => {
       if (!request.body.card_plan && !request.body.tier) {
-        throw new DomainError("validation_failed", "Give a tier, a card plan, or both");
+        throw new MembersError("validation_failed", "Give a tier, a card plan, or both");
       }
       return runIdempotent(request, reply, deps, async (record) =>
         db.tenantTx(request.actor.tenantId, async (trx) => {

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { escapeLike, subtreePattern } from "../../platform/org/org-units.js";
-import { DomainError } from "../../shared/errors.js";
+import { MembersError } from "./members.errors.js";
 import { type Catalog, findByCode, type MemberRow, type MemberStatus } from "./members.repository.js";
 
 export interface MemberFilter {
@@ -87,7 +87,7 @@ export async function searchMembers(
     query = query.where("members.registered_at", ">=", new Date(filter.registered_from));
   if (filter.registered_to) query = query.where("members.registered_at", "<", new Date(filter.registered_to));
   if (filter.registered_from && filter.registered_to && filter.registered_from > filter.registered_to) {
-    throw new DomainError("validation_failed", "registered_from must not be after registered_to");
+    throw new MembersError("validation_failed", "registered_from must not be after registered_to");
   }
   if (filter.starting_after) query = query.where("members.id", ">", filter.starting_after);
   return query

@@ -3,8 +3,8 @@ import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { revokeMemberTokens } from "../../platform/auth/member-tokens.js";
 import { assertInScope } from "../../platform/auth/scope.js";
-import { DomainError } from "../../shared/errors.js";
 import { type MemberInput, memberColumns } from "./member-input.js";
+import { MembersError } from "./members.errors.js";
 import {
   findMember,
   loadCatalog,
@@ -28,9 +28,9 @@ export async function updateMember(
   const { actor } = ctx;
   const tenantId = actor.tenantId;
   const before = await findMember(trx, tenantId, memberId, { lock: true });
-  if (!before) throw new DomainError("member_not_found", "Member not found");
+  if (!before) throw new MembersError("member_not_found", "Member not found");
   assertInScope(actor, await orgUnitPath(trx, tenantId, before.org_unit_id), "member");
-  if (before.status === "closed") throw new DomainError("member_closed", "The member's account is closed");
+  if (before.status === "closed") throw new MembersError("member_closed", "The member's account is closed");
   if (input.org_unit_id !== undefined) {
     assertInScope(actor, await orgUnitPath(trx, tenantId, input.org_unit_id), "org_unit");
   }

@@ -2,8 +2,8 @@ import { sql } from "kysely";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { accountIds, expectTransfer, openAccount, type UnitOfWork } from "./vouchers.ledger.js";
 import { ancestorOfKind, type QuotaRow, unitInScope } from "./vouchers.repository.js";
 
@@ -31,12 +31,12 @@ export async function adjustQuota(
   const trx = uow.trx;
   const reseller = await unitInScope(trx, actor, input.resellerId, "org_unit");
   if (reseller.kind !== "reseller")
-    throw new DomainError("not_a_reseller", "Quotas are allocated to resellers");
+    throw new VouchersError("not_a_reseller", "Quotas are allocated to resellers");
   const distributor = await ancestorOfKind(trx, actor.tenantId, reseller, "distributor");
-  if (!distributor) throw new DomainError("not_a_distributor", "The reseller has no distributor above it");
+  if (!distributor) throw new VouchersError("not_a_distributor", "The reseller has no distributor above it");
   // Only the distributor (or staff above it) allocates: a reseller cannot raise its own quota.
   if (!inScope(actor, distributor.path)) {
-    throw new DomainError("forbidden", "Only the reseller's distributor allocates its voucher quota");
+    throw new VouchersError("forbidden", "Only the reseller's distributor allocates its voucher quota");
   }
   await trx
     .insertInto("voucher_quotas")
@@ -76,7 +76,7 @@ export async function adjustQuota(
   });
   expectTransfer(result, {
     insufficient_funds: () =>
-      new DomainError(
+      new VouchersError(
         "quota_below_outstanding",
         "The quota cannot go below what is already issued and outstanding: lower it by at most the available amount",
       ),

@@ -1,9 +1,9 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { assertScope, assertValidity, type ProductScope, type Validity } from "./voucher-rules.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { type Purpose, type TemplateRow, type UnitRef, unitInScope } from "./vouchers.repository.js";
 
 export interface TemplateInput {
@@ -24,26 +24,26 @@ export interface TemplateInput {
  */
 export function assertPurposeForOwner(owner: UnitRef, purpose: Purpose): void {
   if (owner.kind === "reseller" && purpose !== "customer_discount") {
-    throw new DomainError(
+    throw new VouchersError(
       "purpose_not_allowed",
       "A reseller's templates can only have purpose customer_discount",
     );
   }
   if (owner.kind === "distributor" && purpose !== "product_trial") {
-    throw new DomainError(
+    throw new VouchersError(
       "purpose_not_allowed",
       "A distributor's templates are for product_trial; customer_discount templates belong to resellers",
     );
   }
   if (owner.kind !== "reseller" && owner.kind !== "distributor") {
-    throw new DomainError("not_a_reseller", "Voucher templates belong to a reseller or a distributor");
+    throw new VouchersError("not_a_reseller", "Voucher templates belong to a reseller or a distributor");
   }
 }
 
 export function assertTemplateInput(input: Omit<TemplateInput, "ownerId">): void {
   assertValidity(input.validity);
   assertScope(input.scope);
-  if (!input.name.trim()) throw new DomainError("validation_failed", "A template needs a name");
+  if (!input.name.trim()) throw new VouchersError("validation_failed", "A template needs a name");
 }
 
 export async function resolveOwner(
@@ -53,9 +53,13 @@ export async function resolveOwner(
 ): Promise<UnitRef> {
   const id = ownerId ?? context.actor.orgUnitId;
   if (!id) {
-    throw new DomainError("validation_failed", "owner_id is required for callers not bound to an org unit", {
-      errors: [{ field: "/body/owner_id", message: "is required" }],
-    });
+    throw new VouchersError(
+      "validation_failed",
+      "owner_id is required for callers not bound to an org unit",
+      {
+        errors: [{ field: "/body/owner_id", message: "is required" }],
+      },
+    );
   }
   return unitInScope(trx, context.actor, id, "org_unit");
 }

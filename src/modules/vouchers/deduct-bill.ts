@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { type BillLine, planTieredDeductions } from "./deduction-plan.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { openAccount, postedBalance, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import { lockBill, unitInScope } from "./vouchers.repository.js";
@@ -64,11 +64,11 @@ export async function deductBill(
   const { actor } = context;
   const trx = uow.trx;
   if (input.lines.length === 0 || input.lines.length > MAX_BILL_LINES) {
-    throw new DomainError("limit_exceeded", `A bill has 1-${MAX_BILL_LINES} lines`);
+    throw new VouchersError("limit_exceeded", `A bill has 1-${MAX_BILL_LINES} lines`);
   }
   const customer = await unitInScope(trx, actor, input.customerId, "customer");
   if (customer.kind !== "customer" && customer.kind !== "member_account")
-    throw new DomainError("not_a_customer", `${customer.id} is not a customer`);
+    throw new VouchersError("not_a_customer", `${customer.id} is not a customer`);
   // One bill id at a time, whatever the customer: the check below then sees every earlier one.
   await lockBill(trx, actor.tenantId, input.billId);
   const hash = billHash(input);
@@ -80,7 +80,7 @@ export async function deductBill(
     .executeTakeFirst();
   if (existing) {
     if (existing.request_hash !== hash) {
-      throw new DomainError("bill_id_reused", "This bill id was already submitted with different content");
+      throw new VouchersError("bill_id_reused", "This bill id was already submitted with different content");
     }
     return loadBillResult(uow, actor.tenantId, existing.id);
   }
@@ -221,7 +221,7 @@ export async function loadBillResult(uow: { trx: UnitOfWork["trx"] }, tenantId: 
     .where("tenant_id", "=", tenantId)
     .where("id", "=", billRef)
     .executeTakeFirst();
-  if (!bill) throw new DomainError("voucher_bill_not_found", "Bill not found");
+  if (!bill) throw new VouchersError("voucher_bill_not_found", "Bill not found");
   const usages = await uow.trx
     .selectFrom("voucher_usages")
     .select(["voucher_id", "line_index", "amount"])

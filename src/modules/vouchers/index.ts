@@ -5,9 +5,13 @@
  * a source account; deductions, refunds, withdrawal and expiry move value between those
  * accounts. Enterprise cash coupons and the coupons other modules give away reuse it.
  */
-import type { AppDeps } from "../../app-types.js";
+import type { AppDeps, ModuleManifest } from "../../app-types.js";
+import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
+import { VOUCHERS_ERRORS } from "./vouchers.errors.js";
+import { VOUCHERS_EVENTS } from "./vouchers.events.js";
+import { vouchersRoutes } from "./vouchers.routes.js";
 
 export { Bill, serializeBill } from "./bill-view.js";
 export { type BillInput, type BillResult, deductBill, loadBillResult } from "./deduct-bill.js";
@@ -79,3 +83,16 @@ export function voucherExpiryJob(deps: Pick<AppDeps, "db" | "clock" | "ledger">)
     handler: async () => ({ expired: await runVoucherExpiry(deps) }),
   };
 }
+
+/** Everything the vouchers module adds to the app. */
+export const vouchersManifest: ModuleManifest = {
+  name: "vouchers",
+  routes: vouchersRoutes,
+  permissions: {
+    "vouchers.read": ALL_STAFF,
+    "vouchers.manage": OPERATORS,
+    "vouchers.bills": OPERATORS,
+  },
+  errors: VOUCHERS_ERRORS,
+  events: VOUCHERS_EVENTS.types,
+};

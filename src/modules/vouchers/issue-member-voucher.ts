@@ -1,8 +1,8 @@
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { findVisibleMember } from "../members/index.js";
 import { type OpenVoucherInput, openVoucher } from "./open-voucher.js";
 import type { ProductScope } from "./voucher-rules.js";
+import { VouchersError } from "./vouchers.errors.js";
 import type { UnitOfWork } from "./vouchers.ledger.js";
 import type { VoucherRow } from "./vouchers.repository.js";
 
@@ -34,16 +34,16 @@ export async function issueMemberVoucher(
   now: Date,
 ): Promise<VoucherRow> {
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
-    throw new DomainError("invalid_amount", "A voucher's amount is a positive integer in minor units");
+    throw new VouchersError("invalid_amount", "A voucher's amount is a positive integer in minor units");
   }
   if (!Number.isSafeInteger(input.minBillAmount) || input.minBillAmount < 0) {
-    throw new DomainError("invalid_amount", "The minimum bill amount is a non-negative integer");
+    throw new VouchersError("invalid_amount", "The minimum bill amount is a non-negative integer");
   }
   if (input.startsAt.getTime() >= input.expiresAt.getTime()) {
-    throw new DomainError("invalid_validity", "The voucher must start before it expires");
+    throw new VouchersError("invalid_validity", "The voucher must start before it expires");
   }
   const member = await findVisibleMember(uow.trx, context.actor, input.memberId);
-  if (member.status === "closed") throw new DomainError("member_closed", "The member is closed");
+  if (member.status === "closed") throw new VouchersError("member_closed", "The member is closed");
   const open: OpenVoucherInput = {
     holderId: member.id,
     holderKind: "member",
@@ -56,7 +56,7 @@ export async function issueMemberVoucher(
     startsAt: input.startsAt,
     expiresAt: input.expiresAt,
     source: { fundingOwnerId: input.issuerId ?? TENANT_FUNDING_OWNER },
-    insufficient: () => new DomainError("quota_exceeded", "The funding account cannot cover this voucher"),
+    insufficient: () => new VouchersError("quota_exceeded", "The funding account cannot cover this voucher"),
   };
   return openVoucher(uow, context, open, now);
 }

@@ -1,8 +1,8 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { assertIssuable, validityWindow } from "./voucher-rules.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { accountIds, openAccount, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import { loadTemplate, unitInScope, type VoucherRow } from "./vouchers.repository.js";
@@ -32,17 +32,17 @@ export async function issueVouchers(
   const { actor } = context;
   const trx = uow.trx;
   if (input.recipients.length === 0 || input.recipients.length > MAX_ISSUE_RECIPIENTS) {
-    throw new DomainError("limit_exceeded", `Issue to 1-${MAX_ISSUE_RECIPIENTS} customers per call`);
+    throw new VouchersError("limit_exceeded", `Issue to 1-${MAX_ISSUE_RECIPIENTS} customers per call`);
   }
   const ids = input.recipients.map((r) => r.customerId);
   if (new Set(ids).size !== ids.length) {
-    throw new DomainError("validation_failed", "A customer appears twice in one issuance", {
+    throw new VouchersError("validation_failed", "A customer appears twice in one issuance", {
       errors: [{ field: "/body/recipients", message: "customer_id must be unique" }],
     });
   }
   // Locks the template: edits wait for this issuance and then see it in use.
   const template = await loadTemplate(trx, actor, input.templateId, { forUpdate: true });
-  if (template.status !== "active") throw new DomainError("template_archived", "The template is archived");
+  if (template.status !== "active") throw new VouchersError("template_archived", "The template is archived");
   const window = validityWindow(
     {
       kind: template.validity_kind,
@@ -68,7 +68,7 @@ export async function issueVouchers(
       .where("asset", "=", template.asset)
       .executeTakeFirst();
     if (!quota)
-      throw new DomainError("quota_exceeded", `The reseller has no ${template.asset} voucher quota`);
+      throw new VouchersError("quota_exceeded", `The reseller has no ${template.asset} voucher quota`);
   }
 
   const customers = [];
@@ -76,10 +76,10 @@ export async function issueVouchers(
     const customer = await unitInScope(trx, actor, recipient.customerId, "customer");
     // A reseller issues to its own customers only; a distributor to customers below it.
     if (!customer.path.startsWith(template.owner_path)) {
-      throw new DomainError("customer_not_found", "Customer not found");
+      throw new VouchersError("customer_not_found", "Customer not found");
     }
     if (customer.kind !== "customer")
-      throw new DomainError("not_a_customer", `${customer.id} is not a customer`);
+      throw new VouchersError("not_a_customer", `${customer.id} is not a customer`);
     customers.push({ customer, amount: recipient.amount ?? template.face_amount });
   }
 
@@ -127,7 +127,7 @@ export async function issueVouchers(
   );
   transfersOk(results, {
     insufficient_funds: () =>
-      new DomainError("quota_exceeded", "The issuance exceeds the reseller's available voucher quota"),
+      new VouchersError("quota_exceeded", "The issuance exceeds the reseller's available voucher quota"),
   });
   await trx
     .insertInto("vouchers")

@@ -14,12 +14,12 @@ import {
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { orgUnitInScope } from "../../platform/org/org-units.js";
-import { DomainError } from "../../shared/errors.js";
 import { findVisibleMember } from "../members/index.js";
 import { issueMemberVoucher } from "./issue-member-voucher.js";
 import { listMemberVouchers, type MemberVoucherListRow } from "./list-member-vouchers.js";
 import { MAX_PRODUCT_CODES } from "./voucher-rules.js";
 import { serializeVoucherTerms, VoucherTerms } from "./voucher-view.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { SCOPE_KINDS, VOUCHER_STATUSES } from "./vouchers.repository.js";
 import { withdrawMemberVoucher } from "./withdraw-member-voucher.js";
 
@@ -56,7 +56,7 @@ export function memberVoucherRoutes(app: RouteApp, deps: AppDeps): void {
     const [row] = await db.tenantTx(tenantId, (trx) =>
       listMemberVouchers(trx, tenantId, memberId, { id }, { limit: 1 }, clock.now()),
     );
-    if (!row) throw new DomainError("voucher_not_found", "Voucher not found");
+    if (!row) throw new VouchersError("voucher_not_found", "Voucher not found");
     return serializeMemberVoucher(row);
   }
 

@@ -48,7 +48,10 @@ export async function memberVouchersById(
   const rows = await query.execute();
   const out: MemberVoucher[] = [];
   for (const v of rows) {
-    const balances = await options.ledger.balances(v.account_id!);
+    // Without `lock` nothing is decided on the balance: read it without locking the account.
+    const balances = options.lock
+      ? await options.ledger.balances(v.account_id!)
+      : await options.ledger.peekBalances(v.account_id!);
     out.push({
       id: v.id,
       memberId: v.member_id!,

@@ -1,8 +1,9 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
+import type { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { assertScope, type ProductScope } from "./voucher-rules.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
 import { openAccount, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import type { Purpose, VoucherRow } from "./vouchers.repository.js";
@@ -39,7 +40,7 @@ export async function openVoucher(
 ): Promise<VoucherRow> {
   assertScope(input.scope);
   if (input.expiresAt.getTime() <= now.getTime()) {
-    throw new DomainError("invalid_validity", "The voucher would already have expired");
+    throw new VouchersError("invalid_validity", "The voucher would already have expired");
   }
   const sourceAccount =
     "accountId" in input.source

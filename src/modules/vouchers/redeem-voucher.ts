@@ -1,8 +1,8 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { scopeAllows } from "./voucher-rules.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
 import { expectTransfer, openAccount, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
 
@@ -33,7 +33,7 @@ export interface Redemption {
 }
 
 const notUsable = (voucherId: string, reason: string, message: string) =>
-  new DomainError("voucher_not_usable", `Voucher ${voucherId} cannot be used: ${message}`, {
+  new VouchersError("voucher_not_usable", `Voucher ${voucherId} cannot be used: ${message}`, {
     extra: { voucher_id: voucherId, reason },
   });
 
@@ -55,13 +55,13 @@ export async function redeemVoucher(
 ): Promise<Redemption> {
   const { actor } = context;
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
-    throw new DomainError("invalid_amount", "A redemption amount is a positive integer in minor units");
+    throw new VouchersError("invalid_amount", "A redemption amount is a positive integer in minor units");
   }
   if (input.lines.length === 0 || input.lines.length > MAX_REDEEM_LINES) {
-    throw new DomainError("limit_exceeded", `A redemption names 1-${MAX_REDEEM_LINES} lines`);
+    throw new VouchersError("limit_exceeded", `A redemption names 1-${MAX_REDEEM_LINES} lines`);
   }
   if (input.lines.some((l) => !Number.isSafeInteger(l.amount) || l.amount < 0)) {
-    throw new DomainError("invalid_amount", "Line amounts are non-negative integers in minor units");
+    throw new VouchersError("invalid_amount", "Line amounts are non-negative integers in minor units");
   }
   const voucher = await uow.trx
     .selectFrom("vouchers")
@@ -74,7 +74,7 @@ export async function redeemVoucher(
     voucher?.member_id != null &&
     voucher.member_id === input.memberId &&
     (actor.type !== "member" || actor.memberId === voucher.member_id);
-  if (!voucher || !visible) throw new DomainError("voucher_not_found", "Voucher not found");
+  if (!voucher || !visible) throw new VouchersError("voucher_not_found", "Voucher not found");
 
   const existing = await uow.trx
     .selectFrom("voucher_redemptions")
@@ -87,7 +87,7 @@ export async function redeemVoucher(
     .executeTakeFirst();
   if (existing) {
     if (existing.amount !== input.amount) {
-      throw new DomainError("redemption_reused", "This voucher already paid this reference another amount");
+      throw new VouchersError("redemption_reused", "This voucher already paid this reference another amount");
     }
     return { id: existing.id, voucherId: voucher.id, amount: existing.amount, replayed: true };
   }
@@ -113,7 +113,7 @@ export async function redeemVoucher(
   }
   const balance = await postedBalance(uow, voucher.account_id!);
   const insufficient = () =>
-    new DomainError("voucher_balance_insufficient", `Voucher ${voucher.id} has ${balance} left`, {
+    new VouchersError("voucher_balance_insufficient", `Voucher ${voucher.id} has ${balance} left`, {
       extra: { voucher_id: voucher.id, balance },
     });
   if (input.amount > balance) throw insufficient();

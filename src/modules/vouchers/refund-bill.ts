@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { planLineRefund } from "./deduction-plan.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { accountIds, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
 import { lockBill, unitInScope } from "./vouchers.repository.js";
@@ -47,7 +47,7 @@ export async function refundBill(
     .where("tenant_id", "=", actor.tenantId)
     .where("bill_id", "=", input.billId)
     .executeTakeFirst();
-  if (!bill) throw new DomainError("voucher_bill_not_found", "Bill not found");
+  if (!bill) throw new VouchersError("voucher_bill_not_found", "Bill not found");
   await unitInScope(trx, actor, bill.customer_id, "voucher_bill");
   const hash = createHash("sha256").update(JSON.stringify(input.lines)).digest("hex");
   const existing = await trx
@@ -59,7 +59,7 @@ export async function refundBill(
     .executeTakeFirst();
   if (existing) {
     if (existing.request_hash !== hash) {
-      throw new DomainError("refund_id_reused", "This refund id was already used with different content");
+      throw new VouchersError("refund_id_reused", "This refund id was already used with different content");
     }
     return loadRefundResult(uow, actor.tenantId, bill.bill_id, existing.id);
   }
@@ -80,7 +80,7 @@ export async function refundBill(
   const perLine = bill.lines.map(() => 0);
   for (const l of requested) {
     if (l.lineIndex < 0 || l.lineIndex >= bill.lines.length) {
-      throw new DomainError("validation_failed", `The bill has no line ${l.lineIndex}`, {
+      throw new VouchersError("validation_failed", `The bill has no line ${l.lineIndex}`, {
         errors: [{ field: "/body/lines", message: "line_index out of range" }],
       });
     }
@@ -88,7 +88,7 @@ export async function refundBill(
   }
   perLine.forEach((amount, i) => {
     if (refundedBefore[i]! + amount > bill.lines[i]!.amount) {
-      throw new DomainError(
+      throw new VouchersError(
         "refund_exceeds_bill",
         `Line ${i} would be refunded beyond its amount (${bill.lines[i]!.amount}, already refunded ${refundedBefore[i]})`,
       );

@@ -1,7 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
 import { accountIds, expectTransfer, type UnitOfWork } from "./vouchers.ledger.js";
 
@@ -35,7 +35,7 @@ export async function returnVoucher(
 ): Promise<VoucherReturn> {
   const { actor } = context;
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
-    throw new DomainError("invalid_amount", "A return amount is a positive integer in minor units");
+    throw new VouchersError("invalid_amount", "A return amount is a positive integer in minor units");
   }
   const redemption = await uow.trx
     .selectFrom("voucher_redemptions")
@@ -44,7 +44,7 @@ export async function returnVoucher(
     .where("id", "=", input.redemptionId)
     .where("kind", "=", "redemption")
     .executeTakeFirst();
-  if (!redemption) throw new DomainError("voucher_redemption_not_found", "Redemption not found");
+  if (!redemption) throw new VouchersError("voucher_redemption_not_found", "Redemption not found");
   const voucher = await uow.trx
     .selectFrom("vouchers")
     .selectAll()
@@ -53,7 +53,7 @@ export async function returnVoucher(
     .forUpdate()
     .executeTakeFirstOrThrow();
   if (actor.type === "member" && actor.memberId !== voucher.member_id) {
-    throw new DomainError("voucher_redemption_not_found", "Redemption not found");
+    throw new VouchersError("voucher_redemption_not_found", "Redemption not found");
   }
   const returns = await uow.trx
     .selectFrom("voucher_redemptions")
@@ -64,7 +64,7 @@ export async function returnVoucher(
   const same = returns.find((r) => r.reference_id === input.refundId);
   if (same) {
     if (same.amount !== input.amount) {
-      throw new DomainError("refund_id_reused", "This refund id already returned another amount");
+      throw new VouchersError("refund_id_reused", "This refund id already returned another amount");
     }
     return {
       id: same.id,
@@ -76,7 +76,7 @@ export async function returnVoucher(
   }
   const returnedBefore = returns.reduce((s, r) => s + r.amount, 0);
   if (returnedBefore + input.amount > redemption.amount) {
-    throw new DomainError(
+    throw new VouchersError(
       "return_exceeds_redemption",
       `Only ${redemption.amount - returnedBefore} of this redemption is left to return`,
     );

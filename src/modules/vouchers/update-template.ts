@@ -1,7 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import {
   assertTemplateInput,
   TEMPLATE_FIELDS,
@@ -9,6 +8,7 @@ import {
   templateInputOf,
   templateSummary,
 } from "./create-template.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { loadTemplate, type TemplateRow } from "./vouchers.repository.js";
 
 export type TemplatePatch = Partial<Omit<TemplateInput, "ownerId" | "purpose">>;
@@ -27,12 +27,12 @@ export async function updateTemplate(
 ): Promise<TemplateRow> {
   const before = await loadTemplate(trx, context.actor, id, { forUpdate: true });
   if (before.issued_count > 0) {
-    throw new DomainError(
+    throw new VouchersError(
       "template_in_use",
       "Vouchers have been issued from this template; it can no longer be edited. Copy it into a new template instead.",
     );
   }
-  if (before.status === "archived") throw new DomainError("template_archived", "The template is archived");
+  if (before.status === "archived") throw new VouchersError("template_archived", "The template is archived");
   const merged: TemplateInput = { ...templateInputOf(before), ...patch };
   assertTemplateInput(merged);
   const after = await trx

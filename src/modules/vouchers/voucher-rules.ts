@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { DomainError } from "../../shared/errors.js";
+import { VouchersError } from "./vouchers.errors.js";
 import type { ScopeKind, ValidityKind } from "./vouchers.repository.js";
 
 /** At most this many product codes in an allow or deny list. */
@@ -23,7 +23,7 @@ export interface ProductScope {
 export function assertValidity(v: Validity): void {
   if (v.kind === "fixed") {
     if (v.validDays !== null || !v.validFrom || !v.validUntil) {
-      throw new DomainError(
+      throw new VouchersError(
         "invalid_validity",
         "Fixed validity needs valid_from and valid_until, not valid_days",
       );
@@ -31,19 +31,19 @@ export function assertValidity(v: Validity): void {
     const from = DateTime.fromISO(v.validFrom, { zone: "UTC" });
     const until = DateTime.fromISO(v.validUntil, { zone: "UTC" });
     if (!from.isValid || !until.isValid) {
-      throw new DomainError(
+      throw new VouchersError(
         "invalid_validity",
         "valid_from and valid_until must be calendar dates (YYYY-MM-DD)",
       );
     }
-    if (until < from) throw new DomainError("invalid_validity", "valid_until is before valid_from");
+    if (until < from) throw new VouchersError("invalid_validity", "valid_until is before valid_from");
     return;
   }
   if (v.validFrom !== null || v.validUntil !== null || v.validDays === null) {
-    throw new DomainError("invalid_validity", "Relative validity needs valid_days only");
+    throw new VouchersError("invalid_validity", "Relative validity needs valid_days only");
   }
   if (!Number.isInteger(v.validDays) || v.validDays < 1 || v.validDays > MAX_VALID_DAYS) {
-    throw new DomainError("invalid_validity", `valid_days must be 1-${MAX_VALID_DAYS}`);
+    throw new VouchersError("invalid_validity", `valid_days must be 1-${MAX_VALID_DAYS}`);
   }
 }
 
@@ -73,22 +73,22 @@ export function validityWindow(
 /** A fixed window that has already ended cannot issue vouchers. */
 export function assertIssuable(window: { startsAt: Date; expiresAt: Date }, now: Date): void {
   if (window.expiresAt.getTime() <= now.getTime()) {
-    throw new DomainError("invalid_validity", "The template's validity has already ended");
+    throw new VouchersError("invalid_validity", "The template's validity has already ended");
   }
 }
 
 export function assertScope(scope: ProductScope): void {
   if (scope.kind === "all" && scope.productCodes.length > 0) {
-    throw new DomainError("invalid_scope", "An all-products scope takes no product codes");
+    throw new VouchersError("invalid_scope", "An all-products scope takes no product codes");
   }
   if (scope.kind !== "all" && scope.productCodes.length === 0) {
-    throw new DomainError("invalid_scope", `A ${scope.kind} scope needs at least one product code`);
+    throw new VouchersError("invalid_scope", `A ${scope.kind} scope needs at least one product code`);
   }
   if (scope.productCodes.length > MAX_PRODUCT_CODES) {
-    throw new DomainError("invalid_scope", `At most ${MAX_PRODUCT_CODES} product codes`);
+    throw new VouchersError("invalid_scope", `At most ${MAX_PRODUCT_CODES} product codes`);
   }
   if (new Set(scope.productCodes).size !== scope.productCodes.length) {
-    throw new DomainError("invalid_scope", "Product codes must not repeat");
+    throw new VouchersError("invalid_scope", "Product codes must not repeat");
   }
 }
 

@@ -1,36 +1,7 @@
-import { registerErrorStatuses } from "../../shared/errors.js";
+import { defineErrors } from "../../shared/errors.js";
 
 /** Every refusal the vouchers module gives, with its HTTP status. */
-export type VoucherErrorCode =
-  | "voucher_not_found"
-  | "voucher_template_not_found"
-  | "voucher_quota_not_found"
-  | "voucher_bill_not_found"
-  | "customer_not_found"
-  | "template_in_use"
-  | "template_archived"
-  | "purpose_not_allowed"
-  | "not_a_reseller"
-  | "not_a_distributor"
-  | "not_a_customer"
-  | "invalid_scope"
-  | "invalid_validity"
-  | "asset_mismatch"
-  | "quota_exceeded"
-  | "quota_below_outstanding"
-  | "voucher_not_withdrawable"
-  | "voucher_withdraw_forbidden"
-  | "bill_id_reused"
-  | "refund_id_reused"
-  | "refund_exceeds_bill"
-  | "invalid_amount"
-  | "voucher_not_usable"
-  | "voucher_balance_insufficient"
-  | "voucher_redemption_not_found"
-  | "redemption_reused"
-  | "return_exceeds_redemption";
-
-registerErrorStatuses({
+export const VOUCHERS_ERRORS = defineErrors({
   template_in_use: 409,
   template_archived: 409,
   purpose_not_allowed: 422,
@@ -52,4 +23,17 @@ registerErrorStatuses({
   voucher_balance_insufficient: 422,
   redemption_reused: 409,
   return_exceeds_redemption: 422,
+  voucher_not_found: 404,
+  voucher_template_not_found: 404,
+  voucher_quota_not_found: 404,
+  voucher_bill_not_found: 404,
+  customer_not_found: 404,
+  voucher_redemption_not_found: 404,
+  asset_not_found: 404,
+  member_closed: 422,
+  org_unit_not_found: 404,
 });
+
+export type VouchersErrorCode = (typeof VOUCHERS_ERRORS.codes)[number];
+/** Throws only the codes above and the common ones (`validation_failed`, `forbidden`, …). */
+export const VouchersError = VOUCHERS_ERRORS.Error;

@@ -1,6 +1,5 @@
 import { Type } from "typebox";
-import type { RowTarget } from "../../db/database.js";
-import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+import { defineEvents } from "../../platform/events/outbox.js";
 
 /** The vouchers module's webhook events; each is written in the change's unit of work. */
 const VoucherRef = {
@@ -84,16 +83,6 @@ const EVENTS = {
 
 export type VoucherEventType = keyof typeof EVENTS;
 
-for (const [type, definition] of Object.entries(EVENTS)) {
-  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
-}
+export const VOUCHERS_EVENTS = defineEvents(EVENTS);
 
-export async function emitVoucherEvent(
-  target: RowTarget,
-  tenantId: string,
-  type: VoucherEventType,
-  data: Record<string, unknown>,
-  now: Date,
-): Promise<void> {
-  await emitEvent(target, { tenantId, type, data }, now);
-}
+export const emitVoucherEvent = VOUCHERS_EVENTS.emit;

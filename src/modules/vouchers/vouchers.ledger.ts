@@ -1,5 +1,6 @@
 import type { TransferInput, TransferResult, UnitOfWork } from "../../ledger/index.js";
-import { DomainError } from "../../shared/errors.js";
+import type { DomainError } from "../../shared/errors.js";
+import { VouchersError } from "./vouchers.errors.js";
 
 /**
  * The vouchers module's ledger accounts. Ids are derived from what they belong to, so
@@ -22,7 +23,7 @@ async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount
   const result = await uow.createAccount({ owner_module: "vouchers", ...input });
   if (!result.ok) {
     if (result.code === "asset_not_found") {
-      throw new DomainError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
+      throw new VouchersError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
     }
     throw new Error(`ledger refused account ${input.id}: ${result.code} ${result.detail}`);
   }

@@ -3,7 +3,7 @@ import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
-import { DomainError } from "../../shared/errors.js";
+import { VouchersError } from "./vouchers.errors.js";
 
 /** Template purposes; vouchers may also be enterprise cash coupons. */
 export const PURPOSES = ["customer_discount", "product_trial"] as const;
@@ -183,14 +183,19 @@ export interface UnitRef {
 }
 
 /** The org unit if it exists and lies in the actor's subtree (else `<what>_not_found`). */
-export async function unitInScope(trx: Tx, actor: Actor, id: string, what: string): Promise<UnitRef> {
+export async function unitInScope(
+  trx: Tx,
+  actor: Actor,
+  id: string,
+  what: "org_unit" | "customer" | "voucher_bill",
+): Promise<UnitRef> {
   const unit = await trx
     .selectFrom("org_units")
     .select(["id", "kind", "path", "parent_id"])
     .where("tenant_id", "=", actor.tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!unit) throw new DomainError(`${what}_not_found`, `${humanise(what)} not found`);
+  if (!unit) throw new VouchersError(`${what}_not_found`, `${humanise(what)} not found`);
   assertInScope(actor, unit.path, what);
   return unit;
 }
@@ -227,7 +232,7 @@ export async function loadTemplate(
   if (options.forUpdate) query = query.forUpdate("t");
   const row = await query.executeTakeFirst();
   if (!row || actor.type === "member") {
-    throw new DomainError("voucher_template_not_found", "Voucher template not found");
+    throw new VouchersError("voucher_template_not_found", "Voucher template not found");
   }
   assertInScope(actor, row.owner_path, "voucher_template");
   return row as TemplateRow & { owner_path: string };
@@ -265,7 +270,7 @@ export async function loadVoucher(
   const visible =
     row !== undefined &&
     (actor.type === "member" ? actor.memberId === row.customer_id : inScope(actor, row.customer_path));
-  if (!row || !visible) throw new DomainError("voucher_not_found", "Voucher not found");
+  if (!row || !visible) throw new VouchersError("voucher_not_found", "Voucher not found");
   // Both inner joins hold: the voucher is an org unit's, issued by one.
   return row as UnitVoucherRow & { customer_path: string; issuer_path: string };
 }

@@ -2,7 +2,6 @@ import { sql } from "kysely";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Actor as AppActor } from "../../platform/auth/actor.js";
-import { ALL_STAFF, definePermissions, OPERATORS } from "../../platform/auth/permissions.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { MAX_LIMIT as MAX_PAGE, pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
@@ -18,7 +17,6 @@ import {
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
-import { DomainError } from "../../shared/errors.js";
 import { adjustQuota } from "./adjust-quota.js";
 import { Bill, serializeBill } from "./bill-view.js";
 import { createTemplate, type TemplateInput, templateInputOf } from "./create-template.js";
@@ -31,6 +29,7 @@ import { archiveTemplate, type TemplatePatch, updateTemplate } from "./update-te
 import { EXPORT_FORMATS, exportTable } from "./voucher-export.js";
 import { MAX_PRODUCT_CODES, MAX_VALID_DAYS } from "./voucher-rules.js";
 import { serializeVoucherTerms, VoucherTerms } from "./voucher-view.js";
+import { VouchersError } from "./vouchers.errors.js";
 import {
   loadTemplate,
   loadVoucher,
@@ -43,13 +42,6 @@ import {
   VOUCHER_STATUSES,
 } from "./vouchers.repository.js";
 import { withdrawVoucher } from "./withdraw-voucher.js";
-import "./vouchers.errors.js";
-
-definePermissions({
-  "vouchers.read": ALL_STAFF,
-  "vouchers.manage": OPERATORS,
-  "vouchers.bills": OPERATORS,
-});
 
 const ProductCode = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" });
 const DateOnly = Type.String({ format: "date", examples: ["2026-12-31"] });
@@ -621,7 +613,7 @@ function valueRoutes(app: RouteApp, deps: AppDeps): void {
     async (request) => {
       const { actor } = request;
       const [quota] = await loadQuotas(actor.tenantId, actor, { id: request.params.id });
-      if (!quota) throw new DomainError("voucher_quota_not_found", "Voucher quota not found");
+      if (!quota) throw new VouchersError("voucher_quota_not_found", "Voucher quota not found");
       const limit = pageLimit(request.query.limit);
       const rows = await db.tenantTx(actor.tenantId, (trx) => {
         let query = trx
@@ -753,7 +745,7 @@ function valueRoutes(app: RouteApp, deps: AppDeps): void {
           .execute(),
       )) as VoucherListRow[];
       if (rows.length > MAX_EXPORT_ROWS) {
-        throw new DomainError(
+        throw new VouchersError(
           "limit_exceeded",
           `More than ${MAX_EXPORT_ROWS} vouchers match; narrow the filters`,
         );
@@ -869,7 +861,10 @@ function valueRoutes(app: RouteApp, deps: AppDeps): void {
     async (request, reply) => {
       const { voucher, rows } = await usagesOf(request.actor, request.params.id, MAX_EXPORT_ROWS + 1);
       if (rows.length > MAX_EXPORT_ROWS) {
-        throw new DomainError("limit_exceeded", `The voucher has more than ${MAX_EXPORT_ROWS} usage records`);
+        throw new VouchersError(
+          "limit_exceeded",
+          `The voucher has more than ${MAX_EXPORT_ROWS} usage records`,
+        );
       }
       const file = await exportTable(
         `voucher-${voucher.id}-usage`,
@@ -990,7 +985,7 @@ function valueRoutes(app: RouteApp, deps: AppDeps): void {
           .where("b.tenant_id", "=", actor.tenantId)
           .where("b.bill_id", "=", request.params.bill_id)
           .executeTakeFirst();
-        if (!row) throw new DomainError("voucher_bill_not_found", "Bill not found");
+        if (!row) throw new VouchersError("voucher_bill_not_found", "Bill not found");
         assertInScope(actor, row.path, "voucher_bill");
         return loadBillResult({ trx }, actor.tenantId, row.id);
       });

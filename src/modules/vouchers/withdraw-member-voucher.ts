@@ -2,6 +2,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { DomainError } from "../../shared/errors.js";
 import { findVisibleMember } from "../members/index.js";
+import { VouchersError } from "./vouchers.errors.js";
 import type { UnitOfWork } from "./vouchers.ledger.js";
 import type { VoucherRow } from "./vouchers.repository.js";
 import { withdrawLocked } from "./withdraw-voucher.js";
@@ -20,7 +21,7 @@ export async function withdrawMemberVoucher(
   now: Date,
 ): Promise<{ voucher: VoucherRow; returned: number }> {
   const { actor } = context;
-  const notFound = () => new DomainError("voucher_not_found", "Voucher not found");
+  const notFound = () => new VouchersError("voucher_not_found", "Voucher not found");
   const row = await uow.trx
     .selectFrom("vouchers as v")
     .leftJoin("org_units as i", (j) =>
@@ -43,7 +44,7 @@ export async function withdrawMemberVoucher(
   const { issuer_path: issuerPath, ...voucher } = row;
   const allowed = voucher.issuer_id === null ? actor.orgUnitPath === null : inScope(actor, issuerPath);
   if (!allowed) {
-    throw new DomainError(
+    throw new VouchersError(
       "voucher_withdraw_forbidden",
       "Only staff whose scope contains the voucher's issuer can withdraw it",
     );

@@ -1,7 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
-import { DomainError } from "../../shared/errors.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
 import { postedBalance, returnRemainingToSource, type UnitOfWork } from "./vouchers.ledger.js";
 import { loadVoucher, type VoucherRow } from "./vouchers.repository.js";
@@ -14,7 +14,7 @@ import { loadVoucher, type VoucherRow } from "./vouchers.repository.js";
  */
 export function assertMayWithdraw(actor: Actor, voucher: VoucherRow, issuerPath: string): void {
   if (actor.type === "member" || !inScope(actor, issuerPath)) {
-    throw new DomainError(
+    throw new VouchersError(
       "voucher_withdraw_forbidden",
       voucher.purpose === "product_trial"
         ? "A product_trial voucher can only be withdrawn by its distributor"
@@ -55,13 +55,13 @@ export async function withdrawLocked(
 ): Promise<{ voucher: VoucherRow; returned: number }> {
   const { actor } = context;
   if (voucher.state !== "active") {
-    throw new DomainError("voucher_not_withdrawable", `The voucher is already ${voucher.state}`);
+    throw new VouchersError("voucher_not_withdrawable", `The voucher is already ${voucher.state}`);
   }
   if (voucher.expires_at.getTime() <= now.getTime()) {
-    throw new DomainError("voucher_not_withdrawable", "The voucher has expired");
+    throw new VouchersError("voucher_not_withdrawable", "The voucher has expired");
   }
   const balance = await postedBalance(uow, voucher.account_id!);
-  if (balance === 0) throw new DomainError("voucher_not_withdrawable", "The voucher has no balance left");
+  if (balance === 0) throw new VouchersError("voucher_not_withdrawable", "The voucher has no balance left");
   await returnRemainingToSource(uow, voucher, "withdraw", reason);
   const updated = await uow.trx
     .updateTable("vouchers")

@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/database.js";
-import { DomainError } from "../../shared/errors.js";
+import { type ExportFormat, exportTable } from "../vouchers/index.js";
+import { WalletsError } from "./wallets.errors.js";
 import type { ChangeKind, ChangeRow, WalletAccount } from "./wallets.repository.js";
 
 /** An export holds at most this many rows; narrow the time range for more. */
@@ -24,7 +25,7 @@ export async function listChanges(
   limit: number,
 ): Promise<ChangeRow[]> {
   if (filter.from && filter.to && filter.from > filter.to) {
-    throw new DomainError("validation_failed", "from must not be after to");
+    throw new WalletsError("validation_failed", "from must not be after to");
   }
   let q = trx
     .selectFrom("wallet_changes")
@@ -66,4 +67,44 @@ export async function rewardTotals(trx: Tx, tenantId: string, memberId: string) 
     total: Number(r.total),
     count: Number(r.count),
   }));
+}
+
+const EXPORT_COLUMNS = [
+  "id",
+  "created_at",
+  "account",
+  "kind",
+  "asset",
+  "amount",
+  "principal_delta",
+  "bonus_delta",
+  "balance_after",
+  "reason",
+  "note",
+  "source",
+  "source_ref",
+  "order_id",
+  "payment_id",
+  "actor_type",
+  "actor_id",
+] as const;
+
+/** A member's change log as a CSV or xlsx file (at most MAX_EXPORT_ROWS rows). */
+export async function exportChanges(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  filter: ChangeFilter,
+  format: ExportFormat,
+) {
+  const rows = await listChanges(trx, tenantId, memberId, filter, MAX_EXPORT_ROWS + 1);
+  if (rows.length > MAX_EXPORT_ROWS) {
+    throw new WalletsError("limit_exceeded", `More than ${MAX_EXPORT_ROWS} changes; narrow from/to`);
+  }
+  return exportTable(
+    `balance-changes-${memberId}`,
+    format,
+    [...EXPORT_COLUMNS],
+    rows.map((r) => EXPORT_COLUMNS.map((c) => (c === "created_at" ? r.created_at.toISOString() : r[c]))),
+  );
 }

@@ -1,8 +1,8 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { lockUsableMember } from "../members/index.js";
 import { creditPoints, debitPoints, type PointsKind, pointsTotal } from "./points-lots.js";
+import { WalletsError } from "./wallets.errors.js";
 import { logChange, type UnitOfWork } from "./wallets.ledger.js";
 import { loadSettings, POINTS_ASSET } from "./wallets.repository.js";
 
@@ -31,15 +31,15 @@ export async function changePoints(
   const kind = input.kind ?? "points";
   const { delta, operation } = input;
   if (!Number.isSafeInteger(delta) || delta === 0 || Math.abs(delta) > MAX_POINTS_PER_OPERATION) {
-    throw new DomainError(
+    throw new WalletsError(
       "validation_failed",
       `points must be a non-zero integer of at most ${MAX_POINTS_PER_OPERATION}`,
     );
   }
   if (operation !== "adjust" && delta < 0)
-    throw new DomainError("validation_failed", "points must be positive");
+    throw new WalletsError("validation_failed", "points must be positive");
   if (operation === "adjust" && !input.reason)
-    throw new DomainError("validation_failed", "An adjustment needs a reason");
+    throw new WalletsError("validation_failed", "An adjustment needs a reason");
   const settings = await loadSettings(uow.trx, uow.tenantId, now);
   await lockUsableMember(uow.trx, ctx.actor, input.memberId);
   const credit = operation === "earn" || (operation === "adjust" && delta > 0);

@@ -1,7 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
-import { systemActor } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
 import type { WebhookOutcome } from "./payment-providers.js";
+import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
   expectOk,
@@ -19,14 +19,16 @@ export type ConfirmResult = "credited" | "failed" | "expired";
  * Applies a verified provider notification to its intent, exactly once: the intent row is
  * locked first, a settled intent refuses a second confirmation (`topup_intent_closed`,
  * nothing written), and the credit is one ledger transfer whose id derives from the intent.
- * A confirmation after the intent expired credits nothing.
+ * A confirmation after the intent expired credits nothing. The actor is the provider
+ * (`payment_provider:<name>`, a system actor).
  */
 export async function confirmTopup(
   uow: UnitOfWork,
-  provider: string,
-  outcome: WebhookOutcome,
+  ctx: RequestContext,
+  input: { provider: string; outcome: WebhookOutcome },
   now: Date,
 ): Promise<{ result: ConfirmResult; intent: IntentRow }> {
+  const { provider, outcome } = input;
   const intent = await uow.trx
     .selectFrom("wallet_topup_intents")
     .selectAll()
@@ -35,17 +37,20 @@ export async function confirmTopup(
     .where("provider_ref", "=", outcome.providerRef)
     .forUpdate()
     .executeTakeFirst();
-  if (!intent) throw new DomainError("topup_intent_not_found", "No top-up intent for this payment");
+  if (!intent) throw new WalletsError("topup_intent_not_found", "No top-up intent for this payment");
   if (intent.status !== "pending") {
-    throw new DomainError(
+    throw new WalletsError(
       "topup_intent_closed",
       `The top-up was already ${intent.status}; nothing was credited again`,
     );
   }
   if (outcome.amount !== intent.amount || outcome.currency !== intent.asset) {
-    throw new DomainError("amount_mismatch", "The confirmation's amount or currency differs from the intent");
+    throw new WalletsError(
+      "amount_mismatch",
+      "The confirmation's amount or currency differs from the intent",
+    );
   }
-  const actor = systemActor(uow.tenantId, `payment_provider:${provider}`);
+  const { actor } = ctx;
   const expired = intent.expires_at.getTime() <= now.getTime();
   const result: ConfirmResult = expired ? "expired" : outcome.status === "succeeded" ? "credited" : "failed";
   const status = result === "credited" ? "succeeded" : result;

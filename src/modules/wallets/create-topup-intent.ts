@@ -1,26 +1,37 @@
-import type { Database, Tx } from "../../db/database.js";
+import type { Database } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
 import type { PaymentProvider } from "./payment-providers.js";
+import { WalletsError } from "./wallets.errors.js";
 import { assertWithinCap, type IntentRow, loadSettings } from "./wallets.repository.js";
 
+/** A top-up the provider has accepted, not yet recorded. */
+export interface PreparedIntent {
+  id: string;
+  memberId: string;
+  asset: string;
+  amount: number;
+  provider: string;
+  providerRef: string;
+  checkout: Record<string, unknown>;
+  expiresAt: Date;
+}
+
 /**
- * Starts an online top-up: checks the member and the settings, creates the payment at the
- * provider, then records the intent (pending until the provider's signed confirmation).
- * A member token is refused while the balance is hidden in the member center.
+ * Checks the member and the settings and creates the payment at the provider, outside any
+ * unit of work (no lock is held while the provider answers). A member token is refused
+ * while the balance is hidden in the member center.
  */
-export async function createTopupIntent<R>(
+export async function prepareTopupIntent(
   db: Database,
   ctx: RequestContext,
   providers: ReadonlyMap<string, PaymentProvider>,
   input: { memberId: string; amount: number },
   now: Date,
-  /** Runs in the intent's transaction (the idempotency record goes there). */
-  finish: (trx: Tx, intent: IntentRow) => Promise<R>,
-): Promise<R> {
+): Promise<PreparedIntent> {
   const tenantId = ctx.actor.tenantId;
   const settings = await db.tenantTx(tenantId, async (trx) => {
     const s = await loadSettings(trx, tenantId, now);
@@ -28,9 +39,9 @@ export async function createTopupIntent<R>(
     return s;
   });
   if (!settings.online_topup_enabled)
-    throw new DomainError("online_topup_disabled", "Online top-up is turned off");
+    throw new WalletsError("online_topup_disabled", "Online top-up is turned off");
   if (ctx.actor.type === "member" && settings.hide_balance_in_member_center) {
-    throw new DomainError(
+    throw new WalletsError(
       "balance_hidden",
       "The balance is hidden in the member center; online top-up is not offered",
     );
@@ -38,7 +49,7 @@ export async function createTopupIntent<R>(
   assertWithinCap(settings, input.amount);
   const provider = providers.get(settings.payment_provider);
   if (!provider)
-    throw new DomainError("payment_provider_unknown", `No payment provider ${settings.payment_provider}`);
+    throw new WalletsError("payment_provider_unknown", `No payment provider ${settings.payment_provider}`);
   const id = newId("wtopi");
   const expiresAt = new Date(now.getTime() + settings.topup_intent_ttl_seconds * 1000);
   const created = await provider.createPayment({
@@ -49,37 +60,54 @@ export async function createTopupIntent<R>(
     description: `Balance top-up ${id}`,
     expiresAt,
   });
-  return db.tenantTx(tenantId, async (trx) => {
-    const row = await trx
-      .insertInto("wallet_topup_intents")
-      .values({
-        tenant_id: tenantId,
-        id,
-        member_id: input.memberId,
-        asset: settings.asset,
-        amount: input.amount,
-        provider: provider.name,
-        provider_ref: created.providerRef,
-        status: "pending",
-        checkout: JSON.stringify(created.checkout),
-        expires_at: expiresAt,
-        completed_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordAudit(
-      trx,
-      ctx,
-      {
-        action: "wallet.topup_intent_created",
-        targetType: "topup_intent",
-        targetId: id,
-        summary: { amount: input.amount },
-      },
-      now,
-    );
-    return finish(trx, row);
-  });
+  return {
+    id,
+    memberId: input.memberId,
+    asset: settings.asset,
+    amount: input.amount,
+    provider: provider.name,
+    providerRef: created.providerRef,
+    checkout: created.checkout,
+    expiresAt,
+  };
+}
+
+/** Records the intent (pending until the provider's signed confirmation). */
+export async function createTopupIntent(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: PreparedIntent,
+  now: Date,
+): Promise<IntentRow> {
+  const row = await uow.trx
+    .insertInto("wallet_topup_intents")
+    .values({
+      tenant_id: uow.tenantId,
+      id: input.id,
+      member_id: input.memberId,
+      asset: input.asset,
+      amount: input.amount,
+      provider: input.provider,
+      provider_ref: input.providerRef,
+      status: "pending",
+      checkout: JSON.stringify(input.checkout),
+      expires_at: input.expiresAt,
+      completed_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    uow.trx,
+    ctx,
+    {
+      action: "wallet.topup_intent_created",
+      targetType: "topup_intent",
+      targetId: input.id,
+      summary: { amount: input.amount },
+    },
+    now,
+  );
+  return row;
 }

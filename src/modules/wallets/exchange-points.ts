@@ -1,9 +1,9 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { divideRounded, parseDecimalRate } from "../../shared/money.js";
 import { lockUsableMember } from "../members/index.js";
 import { debitPoints, type PointsKind, pointsTotal } from "./points-lots.js";
+import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
   expectOk,
@@ -23,7 +23,7 @@ import { assertWithinCap, assetScale, loadSettings, POINTS_ASSET } from "./walle
  */
 export function exchangeAmount(points: number, pointsPerUnit: string, scale: number): number {
   const { numerator, denominator } = parseDecimalRate(pointsPerUnit);
-  if (numerator === 0n) throw new DomainError("validation_failed", "The exchange ratio must be positive");
+  if (numerator === 0n) throw new WalletsError("validation_failed", "The exchange ratio must be positive");
   // points × 10^scale / (numerator / denominator)
   const credited = divideRounded(BigInt(points) * 10n ** BigInt(scale) * denominator, numerator, "down");
   return Number(credited);
@@ -44,7 +44,7 @@ export async function exchangePoints(
   const scale = await assetScale(uow.trx, uow.tenantId, settings.asset);
   const credited = exchangeAmount(input.points, ratio, scale);
   if (credited < 1) {
-    throw new DomainError(
+    throw new WalletsError(
       "exchange_too_small",
       `${input.points} points at ${ratio} per unit is less than one minor unit`,
     );

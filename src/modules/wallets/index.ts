@@ -6,20 +6,22 @@
  * module that already holds a tenant transaction and the ledger inside it (the checkout)
  * run them in that transaction, so its order and the balance movement commit together.
  */
-import type { Insertable } from "kysely";
-import type { AppDeps } from "../../app-types.js";
-import { appendRow, type Tx } from "../../db/database.js";
-import type { DB } from "../../db/schema.js";
-import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
+import type { AppDeps, ModuleManifest } from "../../app-types.js";
+import type { Tx } from "../../db/database.js";
+import { type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import type { JobDefinition, JobRunner } from "../../platform/jobs/job-runner.js";
+import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
+import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { changePoints } from "./change-points.js";
 import { expirePayments } from "./expire-payments.js";
 import { expirePoints } from "./expire-points.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
-import { memberBalance } from "./wallets.ledger.js";
-import { loadSettings, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
+import { WALLETS_ERRORS } from "./wallets.errors.js";
+import { WALLETS_EVENTS } from "./wallets.events.js";
+import { memberBalance, peekMemberBalance } from "./wallets.ledger.js";
+import { loadSettings, readSettings, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
+import { walletsRoutes } from "./wallets.routes.js";
 
 export { changePoints } from "./change-points.js";
 export { exchangeAmount, exchangePoints } from "./exchange-points.js";
@@ -48,36 +50,9 @@ export { withdrawOffline } from "./withdraw-offline.js";
 
 /**
  * Runs wallet operations inside a transaction the caller holds, with the ledger inside it
- * (`ledger.within(trx, tenantId)`): rows the operations append are written before it returns.
+ * (`ledger.within(trx, tenantId)`): the ledger's own unit of work over that transaction.
  */
-export async function withinTransaction<T>(
-  trx: Tx,
-  tenantId: string,
-  ledger: LedgerOps,
-  fn: (uow: UnitOfWork) => Promise<T>,
-): Promise<T> {
-  const rows: [keyof DB & string, Insertable<DB[keyof DB]>][] = [];
-  const uow: UnitOfWork = {
-    tenantId,
-    trx,
-    append: (table, row) => {
-      rows.push([table, row as Insertable<DB[keyof DB]>]);
-    },
-    createAccount: (input) => ledger.createAccount(input),
-    updateAccount: (id, update) => ledger.updateAccount(id, update),
-    transfer: (input) => ledger.transfer(input),
-    transfers: (inputs) => ledger.transfers(inputs),
-    batch: (items) => ledger.batch(items),
-    hold: (input) => ledger.hold(input),
-    post: (input) => ledger.post(input),
-    void: (input) => ledger.void(input),
-    balances: (id) => ledger.balances(id),
-    getAccount: (id) => ledger.getAccount(id),
-  };
-  const value = await fn(uow);
-  for (const [table, row] of rows) await appendRow(trx, table, row);
-  return value;
-}
+export const withinTransaction = unitOver;
 
 /**
  * The tenant's balance asset (what member balances, paid plans and gifted vouchers are
@@ -97,6 +72,18 @@ export async function balanceAvailable(
   const settings = await loadSettings(uow.trx, uow.tenantId, now);
   if (settings.asset !== currency) return 0;
   return (await memberBalance(uow, memberId)).available;
+}
+
+/** What the member could spend now, for a quote: reads without writing or locking anything. */
+export async function peekBalanceAvailable(
+  trx: Tx,
+  ledger: LedgerOps,
+  p: { tenantId: string; memberId: string; currency: string },
+  now: Date,
+): Promise<number> {
+  const settings = await readSettings(trx, p.tenantId, now);
+  if (settings.asset !== p.currency) return 0;
+  return (await peekMemberBalance(ledger, p.memberId)).available;
 }
 
 /** The checkout's balance payment of a whole order share (taken at once); returns the payment id. */
@@ -204,7 +191,17 @@ export function walletExpiryJob(
   };
 }
 
-/** Defines the wallets' jobs on the job runner (module-jobs.ts calls this). */
-export function defineWalletJobs(runner: JobRunner, deps: AppDeps): void {
-  runner.define(walletExpiryJob(deps));
-}
+/** Everything the wallets module adds to the app. */
+export const walletsManifest: ModuleManifest = {
+  name: "wallets",
+  routes: walletsRoutes,
+  permissions: {
+    "wallets.read": ALL_STAFF,
+    "wallets.operate": OPERATORS,
+    "wallets.pay": OPERATORS,
+    "wallets.settings": MANAGERS,
+  },
+  errors: WALLETS_ERRORS,
+  events: WALLETS_EVENTS.types,
+  jobs: (deps) => [walletExpiryJob(deps)],
+};

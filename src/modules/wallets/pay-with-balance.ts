@@ -1,8 +1,8 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
+import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
   expectOk,
@@ -71,21 +71,21 @@ export async function payWithBalance(
 ): Promise<PaymentRow> {
   const settings = await loadSettings(uow.trx, uow.tenantId, now);
   if (!settings.balance_payment_enabled) {
-    throw new DomainError("balance_payment_disabled", "Balance payment is turned off for this tenant");
+    throw new WalletsError("balance_payment_disabled", "Balance payment is turned off for this tenant");
   }
   if (input.currency !== settings.asset) {
-    throw new DomainError(
+    throw new WalletsError(
       "currency_mismatch",
       `The order is in ${input.currency}; the balance is in ${settings.asset}. Balance pays only orders in its own currency`,
     );
   }
   if (input.lines.length > MAX_ORDER_LINES) {
-    throw new DomainError("limit_exceeded", `An order has at most ${MAX_ORDER_LINES} lines`);
+    throw new WalletsError("limit_exceeded", `An order has at most ${MAX_ORDER_LINES} lines`);
   }
   if (input.lines.length > 0) {
     const sum = input.lines.reduce((s, l) => s + l.quantity * l.unit_amount, 0);
     if (sum !== input.amountDue) {
-      throw new DomainError(
+      throw new WalletsError(
         "amount_mismatch",
         `The lines add up to ${sum}, not to amount_due ${input.amountDue}`,
       );
@@ -93,13 +93,16 @@ export async function payWithBalance(
   }
   const balanceAmount = input.balanceAmount ?? input.amountDue;
   if (balanceAmount > input.amountDue) {
-    throw new DomainError("validation_failed", "balance_amount cannot exceed amount_due");
+    throw new WalletsError("validation_failed", "balance_amount cannot exceed amount_due");
   }
   if (input.externalMethod === "none" && balanceAmount !== input.amountDue) {
-    throw new DomainError("validation_failed", "With no external payment, balance pays the whole amount_due");
+    throw new WalletsError(
+      "validation_failed",
+      "With no external payment, balance pays the whole amount_due",
+    );
   }
   if (input.externalMethod !== "none" && balanceAmount === input.amountDue) {
-    throw new DomainError(
+    throw new WalletsError(
       "validation_failed",
       "With an external payment, balance_amount must be below amount_due",
     );
@@ -107,12 +110,12 @@ export async function payWithBalance(
   assertWithinCap(settings, balanceAmount, "balance_amount");
   await lockUsableMember(uow.trx, ctx.actor, input.memberId);
   if (await findPayment(uow.trx, uow.tenantId, { order_id: input.orderId })) {
-    throw new DomainError("payment_exists", `Order ${input.orderId} already has a balance payment`);
+    throw new WalletsError("payment_exists", `Order ${input.orderId} already has a balance payment`);
   }
   const accounts = await openMemberAccounts(uow, input.memberId, settings.asset);
   const before = await memberBalance(uow, input.memberId);
   if (balanceAmount > before.available) {
-    throw new DomainError(
+    throw new WalletsError(
       "insufficient_balance",
       input.externalMethod === "none"
         ? "会员余额不足,无法完成支付 (the balance is too low to pay this order)"
@@ -143,7 +146,7 @@ export async function payWithBalance(
     })),
   );
   const refusal = {
-    insufficient_funds: () => new DomainError("insufficient_balance", "The balance is too low"),
+    insufficient_funds: () => new WalletsError("insufficient_balance", "The balance is too low"),
   };
   for (const r of results) expectOk(r, refusal);
   const payment = await uow.trx
@@ -173,7 +176,7 @@ export async function payWithBalance(
     .catch((error: { code?: string }) => {
       // Another member's payment took this order id between our check and the insert.
       if (error.code === "23505")
-        throw new DomainError("payment_exists", `Order ${input.orderId} already has a balance payment`);
+        throw new WalletsError("payment_exists", `Order ${input.orderId} already has a balance payment`);
       throw error;
     });
   const eventData = {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hmacBase64Url, safeEqual } from "../../platform/auth/secrets.js";
-import { DomainError } from "../../shared/errors.js";
+import { WalletsError } from "./wallets.errors.js";
 
 /**
  * The seam for online payments (online top-up). An adapter (Stripe, Alipay, WeChat Pay)
@@ -73,7 +73,7 @@ export class TestPaymentProvider implements PaymentProvider {
   ): WebhookOutcome {
     const header = headers[TEST_SIGNATURE_HEADER];
     const value = Array.isArray(header) ? header[0] : header;
-    const invalid = (why: string) => new DomainError("webhook_signature_invalid", `Webhook refused: ${why}`);
+    const invalid = (why: string) => new WalletsError("webhook_signature_invalid", `Webhook refused: ${why}`);
     const match = value ? /^t=(\d{1,12}),v1=([A-Za-z0-9_-]+)$/.exec(value) : null;
     if (!match) throw invalid(`missing or malformed ${TEST_SIGNATURE_HEADER} header`);
     const timestamp = Number(match[1]);
@@ -85,7 +85,7 @@ export class TestPaymentProvider implements PaymentProvider {
     try {
       body = JSON.parse(rawBody) as Record<string, unknown>;
     } catch {
-      throw new DomainError("malformed_json", "The webhook body is not JSON");
+      throw new WalletsError("malformed_json", "The webhook body is not JSON");
     }
     const { id, provider_ref, status, amount, currency } = body;
     if (
@@ -95,7 +95,7 @@ export class TestPaymentProvider implements PaymentProvider {
       !Number.isSafeInteger(amount) ||
       typeof currency !== "string"
     ) {
-      throw new DomainError(
+      throw new WalletsError(
         "validation_failed",
         "The webhook needs id, provider_ref, status, amount and currency",
       );

@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { DomainError } from "../../shared/errors.js";
+import { WalletsError } from "./wallets.errors.js";
 import { expectOk, openLot, openSystem, type SystemPurpose, type UnitOfWork } from "./wallets.ledger.js";
 import { POINTS_ASSET, tenantTimezone, type WalletSettings } from "./wallets.repository.js";
 
@@ -101,7 +101,7 @@ export async function debitPoints(
   const lots = await lockedLots(uow, input.kind, input.memberId, now);
   const available = lots.reduce((s, l) => s + l.available, 0);
   if (input.amount > available) {
-    throw new DomainError(
+    throw new WalletsError(
       "insufficient_points",
       `The member has ${available} ${input.kind.replace("_", " ")}`,
       {
@@ -128,7 +128,7 @@ export async function debitPoints(
     left -= take;
   }
   for (const r of await uow.transfers(transfers)) {
-    expectOk(r, { insufficient_funds: () => new DomainError("insufficient_points", "Not enough points") });
+    expectOk(r, { insufficient_funds: () => new WalletsError("insufficient_points", "Not enough points") });
   }
   return available - input.amount;
 }

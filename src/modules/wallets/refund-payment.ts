@@ -1,8 +1,8 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { divideRounded } from "../../shared/money.js";
+import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
   accountIds,
@@ -37,9 +37,9 @@ export async function refundPayment(
   now: Date,
 ): Promise<RefundRow> {
   const payment = await findPayment(uow.trx, uow.tenantId, { id: input.paymentId }, { lock: true });
-  if (!payment) throw new DomainError("payment_not_found", "Payment not found");
+  if (!payment) throw new WalletsError("payment_not_found", "Payment not found");
   if (payment.status !== "paid") {
-    throw new DomainError("payment_not_refundable", `A ${payment.status} payment cannot be refunded`);
+    throw new WalletsError("payment_not_refundable", `A ${payment.status} payment cannot be refunded`);
   }
   const previous = await uow.trx
     .selectFrom("wallet_refunds")
@@ -53,7 +53,7 @@ export async function refundPayment(
   const refunded = Number(previous.amount);
   const refundable = payment.balance_amount - refunded;
   if (input.amount > refundable) {
-    throw new DomainError(
+    throw new WalletsError(
       "refund_exceeds_paid",
       `At most ${refundable} can still be refunded to the balance`,
       {

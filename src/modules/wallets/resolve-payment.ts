@@ -1,7 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { settlePayment } from "./pay-with-balance.js";
+import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import type { UnitOfWork } from "./wallets.ledger.js";
 import { findPayment, type PaymentRow } from "./wallets.repository.js";
@@ -18,13 +18,13 @@ export async function resolvePayment(
   now: Date,
 ): Promise<PaymentRow> {
   const payment = await findPayment(uow.trx, uow.tenantId, { id: input.paymentId }, { lock: true });
-  if (!payment) throw new DomainError("payment_not_found", "Payment not found");
+  if (!payment) throw new WalletsError("payment_not_found", "Payment not found");
   if (payment.status !== "held") {
-    throw new DomainError("payment_not_held", `The payment is already ${payment.status}`);
+    throw new WalletsError("payment_not_held", `The payment is already ${payment.status}`);
   }
   const timedOut = payment.timeout_at !== null && payment.timeout_at.getTime() <= now.getTime();
   if (input.outcome === "succeeded" && timedOut) {
-    throw new DomainError("payment_expired", "The balance hold timed out; the balance part was released");
+    throw new WalletsError("payment_expired", "The balance hold timed out; the balance part was released");
   }
   const ids = [payment.principal_transfer_id, payment.bonus_transfer_id].filter(
     (x): x is string => x !== null,
@@ -36,7 +36,7 @@ export async function resolvePayment(
       : await uow.void({ pending_id: pendingId, code: "payment_void" });
     if (!r.ok) {
       if (r.code === "pending_expired" && succeeded) {
-        throw new DomainError("payment_expired", "The balance hold timed out");
+        throw new WalletsError("payment_expired", "The balance hold timed out");
       }
       // Voided already by the ledger's expiry, or due to be (past its timeout only the
       // ledger's expiry voids a hold): either way the release has happened or is due.

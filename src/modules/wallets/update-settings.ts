@@ -1,8 +1,8 @@
 import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { parseDecimalRate } from "../../shared/money.js";
+import { WalletsError } from "./wallets.errors.js";
 import {
   defaultCap,
   ensureAssets,
@@ -33,12 +33,11 @@ export interface SettingsInput {
 export async function updateWalletSettings(
   trx: Tx,
   ctx: RequestContext,
-  input: SettingsInput,
+  { patch: input, knownProviders }: { patch: SettingsInput; knownProviders: readonly string[] },
   now: Date,
-  knownProviders: readonly string[],
 ): Promise<WalletSettings> {
   if (ctx.actor.orgUnitId)
-    throw new DomainError("forbidden", "Only tenant-wide staff change balance settings");
+    throw new WalletsError("forbidden", "Only tenant-wide staff change balance settings");
   const tenantId = ctx.actor.tenantId;
   await loadSettings(trx, tenantId, now);
   const before = await trx
@@ -48,10 +47,10 @@ export async function updateWalletSettings(
     .forUpdate()
     .executeTakeFirstOrThrow();
   if (input.points_per_unit !== undefined && parseDecimalRate(input.points_per_unit).numerator === 0n) {
-    throw new DomainError("validation_failed", "points_per_unit must be positive");
+    throw new WalletsError("validation_failed", "points_per_unit must be positive");
   }
   if (input.payment_provider !== undefined && !knownProviders.includes(input.payment_provider)) {
-    throw new DomainError("payment_provider_unknown", `No payment provider ${input.payment_provider}`);
+    throw new WalletsError("payment_provider_unknown", `No payment provider ${input.payment_provider}`);
   }
   const { asset, ...rest } = input;
   const set: Record<string, unknown> = { ...rest, updated_at: now };
@@ -65,14 +64,14 @@ export async function updateWalletSettings(
       .limit(1)
       .executeTakeFirst();
     if (used) {
-      throw new DomainError(
+      throw new WalletsError(
         "balance_asset_locked",
         "Members already hold balances in the current asset; it cannot change",
       );
     }
     const scale = await ensureAssets(trx, tenantId, asset, now);
     if (scale !== asset.scale) {
-      throw new DomainError("validation_failed", `Asset ${asset.code} exists with scale ${scale}`);
+      throw new WalletsError("validation_failed", `Asset ${asset.code} exists with scale ${scale}`);
     }
     set.asset = asset.code;
     if (input.max_single_amount === undefined) set.max_single_amount = defaultCap(scale);

@@ -1,29 +1,7 @@
-import { registerErrorStatuses } from "../../shared/errors.js";
+import { defineErrors } from "../../shared/errors.js";
 
 /** The wallets module's refusals; each answers with one status everywhere. */
-export type WalletsErrorCode =
-  | "insufficient_balance"
-  | "insufficient_points"
-  | "amount_above_cap"
-  | "currency_mismatch"
-  | "balance_payment_disabled"
-  | "balance_hidden"
-  | "online_topup_disabled"
-  | "balance_asset_locked"
-  | "payment_not_found"
-  | "payment_exists"
-  | "payment_not_held"
-  | "payment_expired"
-  | "payment_not_refundable"
-  | "refund_exceeds_paid"
-  | "topup_intent_not_found"
-  | "topup_intent_closed"
-  | "payment_provider_unknown"
-  | "webhook_signature_invalid"
-  | "exchange_too_small"
-  | "amount_mismatch";
-
-registerErrorStatuses({
+export const WALLETS_ERRORS = defineErrors({
   insufficient_balance: 422,
   insufficient_points: 422,
   amount_above_cap: 422,
@@ -44,4 +22,10 @@ registerErrorStatuses({
   webhook_signature_invalid: 401,
   exchange_too_small: 422,
   amount_mismatch: 422,
+  asset_not_found: 404,
+  member_not_found: 404,
 });
+
+export type WalletsErrorCode = (typeof WALLETS_ERRORS.codes)[number];
+/** Throws only the codes above and the common ones (`validation_failed`, `forbidden`, …). */
+export const WalletsError = WALLETS_ERRORS.Error;

@@ -1,6 +1,5 @@
 import { Type } from "typebox";
-import type { RowTarget } from "../../db/database.js";
-import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+import { defineEvents } from "../../platform/events/outbox.js";
 
 /** The wallets module's webhook events; each is written in the change's unit of work. */
 const Member = { member_id: Type.String(), asset: Type.String() };
@@ -75,16 +74,6 @@ const EVENTS = {
 
 export type WalletEventType = keyof typeof EVENTS;
 
-for (const [type, definition] of Object.entries(EVENTS)) {
-  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
-}
+export const WALLETS_EVENTS = defineEvents(EVENTS);
 
-export async function emitWalletEvent(
-  target: RowTarget,
-  tenantId: string,
-  type: WalletEventType,
-  data: Record<string, unknown>,
-  now: Date,
-): Promise<void> {
-  await emitEvent(target, { tenantId, type, data }, now);
-}
+export const emitWalletEvent = WALLETS_EVENTS.emit;

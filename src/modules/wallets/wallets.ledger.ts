@@ -1,8 +1,15 @@
 import type { Tx } from "../../db/database.js";
-import { type Account, balancesOf, type TransferResult, type UnitOfWork } from "../../ledger/index.js";
+import {
+  type Account,
+  balancesOf,
+  type LedgerOps,
+  type TransferResult,
+  type UnitOfWork,
+} from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
+import type { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { WalletsError } from "./wallets.errors.js";
 import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";
 
 export type { UnitOfWork };
@@ -40,7 +47,7 @@ async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount
   const result = await uow.createAccount({ owner_module: "wallets", ...input });
   if (!result.ok) {
     if (result.code === "asset_not_found") {
-      throw new DomainError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
+      throw new WalletsError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
     }
     throw new Error(`ledger refused account ${input.id}: ${result.code} ${result.detail}`);
   }
@@ -112,8 +119,20 @@ const zero = { posted: 0, available: 0 };
 
 /** The member's principal and bonus as this unit sees them (locks both accounts). */
 export async function memberBalance(uow: UnitOfWork, memberId: string): Promise<MemberBalance> {
-  const p = (await uow.balances(accountIds.principal(memberId))) ?? zero;
-  const b = (await uow.balances(accountIds.bonus(memberId))) ?? zero;
+  return balanceFrom((id) => uow.balances(id), memberId);
+}
+
+/** The same without locking: for reads that decide nothing (a checkout quote). */
+export async function peekMemberBalance(ledger: LedgerOps, memberId: string): Promise<MemberBalance> {
+  return balanceFrom((id) => ledger.peekBalances(id), memberId);
+}
+
+async function balanceFrom(
+  read: (accountId: string) => Promise<{ posted: number; available: number } | undefined>,
+  memberId: string,
+): Promise<MemberBalance> {
+  const p = (await read(accountIds.principal(memberId))) ?? zero;
+  const b = (await read(accountIds.bonus(memberId))) ?? zero;
   return summarise(p, b);
 }
 

@@ -1,9 +1,9 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
-import type { Tx } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
-import { createAsset } from "../../ledger/index.js";
+import { createAsset, findAsset } from "../../ledger/index.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
-import { DomainError } from "../../shared/errors.js";
+import { WalletsError } from "./wallets.errors.js";
 
 export type SpendOrder = "bonus_first" | "principal_first";
 export type WalletAccount = "balance" | "points" | "referral_points";
@@ -166,8 +166,58 @@ export const defaultScale = (code: string) => ISO_SCALES[code] ?? 2;
 export const defaultCap = (scale: number) => 1_000_000 * 10 ** scale;
 
 /**
- * The tenant's wallet settings; on first use they are created from the tenant's default
- * currency (with its ledger asset, and the POINTS asset).
+ * The settings a tenant has before anyone changed them: the columns' defaults (migration
+ * 0301), in the tenant's default currency. A test compares them with an inserted row.
+ */
+export function defaultSettings(tenantId: string, asset: string, scale: number, now: Date): WalletSettings {
+  return {
+    tenant_id: tenantId,
+    asset,
+    spend_order: "bonus_first",
+    hide_balance_in_member_center: false,
+    balance_payment_enabled: true,
+    online_topup_enabled: true,
+    max_single_amount: defaultCap(scale),
+    points_per_unit: "100",
+    points_validity_days: null,
+    payment_hold_timeout_seconds: 900,
+    topup_intent_ttl_seconds: 1800,
+    payment_provider: "test",
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/**
+ * The tenant's wallet settings for a read: the stored row, or the defaults the first write
+ * will store. Reads never write (GET handlers and quotes stay read-only).
+ */
+export async function readSettings(trx: Tx, tenantId: string, now: Date): Promise<WalletSettings> {
+  const existing = await trx
+    .selectFrom("wallet_settings")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirst();
+  if (existing) return existing;
+  const { asset, scale } = await defaultAsset(trx, tenantId);
+  return defaultSettings(tenantId, asset, scale, now);
+}
+
+/** The tenant's default currency and the scale its ledger asset has (or will be given). */
+async function defaultAsset(trx: Tx, tenantId: string): Promise<{ asset: string; scale: number }> {
+  const tenant = await trx
+    .selectFrom("tenants")
+    .select("default_currency")
+    .where("id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  const asset = tenant.default_currency;
+  const existing = await findAsset(trx, tenantId, asset);
+  return { asset, scale: existing?.scale ?? defaultScale(asset) };
+}
+
+/**
+ * The tenant's wallet settings for an operation that writes: on first use they are created
+ * from the tenant's default currency (with its ledger asset, and the POINTS asset).
  */
 export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promise<WalletSettings> {
   const existing = await trx
@@ -238,7 +288,7 @@ export async function assetScale(trx: Tx, tenantId: string, asset: string): Prom
     .where("tenant_id", "=", tenantId)
     .where("code", "=", asset)
     .executeTakeFirst();
-  if (!row) throw new DomainError("asset_not_found", `Asset ${asset} is not set up`);
+  if (!row) throw new WalletsError("asset_not_found", `Asset ${asset} is not set up`);
   return row.scale;
 }
 
@@ -258,7 +308,7 @@ export async function findPayment(
 /** Every single value-moving operation stays at or below the tenant's cap. */
 export function assertWithinCap(settings: WalletSettings, amount: number, field = "amount"): void {
   if (amount > settings.max_single_amount) {
-    throw new DomainError(
+    throw new WalletsError(
       "amount_above_cap",
       `${field} ${amount} is above the single-operation cap of ${settings.max_single_amount}`,
       {
@@ -276,4 +326,44 @@ export async function tenantTimezone(trx: Tx, tenantId: string): Promise<string>
     .where("id", "=", tenantId)
     .executeTakeFirstOrThrow();
   return row.timezone;
+}
+
+/** What has been refunded of a payment so far. */
+export async function refundedTotal(trx: Tx, tenantId: string, paymentId: string): Promise<number> {
+  const row = await trx
+    .selectFrom("wallet_refunds")
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<string>("amount"), eb.lit(0)).as("total"))
+    .where("tenant_id", "=", tenantId)
+    .where("payment_id", "=", paymentId)
+    .executeTakeFirstOrThrow();
+  return Number(row.total);
+}
+
+/** Payments newest first, filtered; paged by the caller (`pageQuery`). */
+export function paymentsQuery(
+  trx: Tx,
+  tenantId: string,
+  filter: { member_id?: string; order_id?: string; status?: PaymentStatus },
+) {
+  let q = trx.selectFrom("wallet_payments").selectAll().where("tenant_id", "=", tenantId);
+  if (filter.member_id) q = q.where("member_id", "=", filter.member_id);
+  if (filter.order_id) q = q.where("order_id", "=", filter.order_id);
+  if (filter.status) q = q.where("status", "=", filter.status);
+  return q;
+}
+
+export async function findIntent(trx: Tx, tenantId: string, id: string): Promise<IntentRow | undefined> {
+  return trx
+    .selectFrom("wallet_topup_intents")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export async function tenantExists(db: Database, tenantId: string): Promise<boolean> {
+  const row = await db.systemTx((trx) =>
+    trx.selectFrom("tenants").select("id").where("id", "=", tenantId).executeTakeFirst(),
+  );
+  return row !== undefined;
 }

@@ -1,7 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { lockUsableMember } from "../members/index.js";
+import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
   expectOk,
@@ -32,7 +32,7 @@ export async function withdrawOffline(
   const accounts = await openMemberAccounts(uow, input.memberId, settings.asset);
   const before = await memberBalance(uow, input.memberId);
   if (input.amount > before.available) {
-    throw new DomainError("insufficient_balance", `The available balance is ${before.available}`, {
+    throw new WalletsError("insufficient_balance", `The available balance is ${before.available}`, {
       extra: { available: before.available, shortfall: input.amount - before.available },
     });
   }
@@ -57,7 +57,7 @@ export async function withdrawOffline(
     });
   }
   const refusal = {
-    insufficient_funds: () => new DomainError("insufficient_balance", "The balance is too low"),
+    insufficient_funds: () => new WalletsError("insufficient_balance", "The balance is too low"),
   };
   for (const r of await uow.transfers(
     transfers.map((t) => ({

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import type { Actor } from "../auth/actor.js";
 import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
@@ -125,3 +125,10 @@ export async function auditRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     },
   );
 }
+
+/** The audit log. */
+export const auditManifest: ModuleManifest = {
+  name: "platform.audit",
+  routes: auditRoutes,
+  permissions: { "audit.read": ["owner", "admin", "finance"] },
+};

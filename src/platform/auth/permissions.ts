@@ -29,13 +29,3 @@ export function rolesFor(permission: string): readonly Role[] | undefined {
 export function permissionTable(): ReadonlyMap<string, readonly Role[]> {
   return table;
 }
-
-definePermissions({
-  "tenant.read": ALL_STAFF,
-  "tenant.manage": MANAGERS,
-  "org.read": ALL_STAFF,
-  "org.manage": MANAGERS,
-  "api_keys.manage": MANAGERS,
-  "users.manage": MANAGERS,
-  "audit.read": ["owner", "admin", "finance"],
-});

@@ -1,6 +1,6 @@
 import type { Database, Tx } from "../../db/database.js";
 import type { Clock } from "../../shared/clock.js";
-import { DomainError, registerErrorStatuses } from "../../shared/errors.js";
+import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { recordAudit } from "../audit/audit.js";
 import type { Actor, Role } from "./actor.js";
@@ -8,7 +8,7 @@ import { hashPassword, verifyPassword } from "./passwords.js";
 import { randomToken, sha256Hex } from "./secrets.js";
 import type { UserRecord } from "./users.js";
 
-registerErrorStatuses({ invalid_credentials: 401, email_taken: 409 });
+export const SESSION_ERRORS = defineErrors({ invalid_credentials: 401, email_taken: 409 });
 
 /** Consecutive wrong passwords before an account is locked, and for how long. */
 export const MAX_FAILED_LOGINS = 5;

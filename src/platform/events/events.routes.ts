@@ -1,9 +1,9 @@
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { DomainError, forbidden } from "../../shared/errors.js";
 import { recordAudit } from "../audit/audit.js";
 import type { Actor } from "../auth/actor.js";
-import { definePermissions, MANAGERS } from "../auth/permissions.js";
+import { MANAGERS } from "../auth/permissions.js";
 import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
 import { envelope, eventTypeCatalog } from "./outbox.js";
@@ -15,12 +15,8 @@ import {
   resendDelivery,
   rotateSecret,
   updateEndpoint,
+  WEBHOOK_ERRORS,
 } from "./webhooks.js";
-
-definePermissions({
-  "events.read": ["owner", "admin", "operator", "finance"],
-  "webhooks.manage": MANAGERS,
-});
 
 /** Events, endpoints and deliveries are tenant-wide: an actor bound to an org unit may not use them. */
 export function requireTenantWide(actor: Actor): void {
@@ -612,3 +608,14 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     },
   );
 }
+
+/** Events and webhook endpoints. */
+export const eventsManifest: ModuleManifest = {
+  name: "platform.events",
+  routes: eventsRoutes,
+  permissions: {
+    "events.read": ["owner", "admin", "operator", "finance"],
+    "webhooks.manage": MANAGERS,
+  },
+  errors: WEBHOOK_ERRORS,
+};

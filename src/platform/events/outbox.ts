@@ -12,7 +12,7 @@ import "./events.schema.js";
  */
 export interface EventInput {
   tenantId: string;
-  /** `<noun>.<past verb>`, e.g. `wallet.topped_up`; declare it with `defineEventType`. */
+  /** `<noun>.<past verb>`, e.g. `wallet.topped_up`; declare it in the module's `defineEvents`. */
   type: string;
   data: Record<string, unknown>;
   /** Payload version of this type; bump it when the data shape changes incompatibly. */
@@ -29,7 +29,7 @@ export interface EventType {
 
 const eventTypes = new Map<string, EventType>();
 
-/** Modules declare their event types once at import time (documentation and validation). */
+/** The app installs every manifest's event types (documentation and validation). */
 export function defineEventType(definition: EventType): void {
   const existing = eventTypes.get(definition.type);
   assert(
@@ -37,6 +37,42 @@ export function defineEventType(definition: EventType): void {
     `event ${definition.type} defined with two versions`,
   );
   eventTypes.set(definition.type, definition);
+}
+
+/** How a module describes one of its event types; version 1 unless given. */
+export interface EventSpec {
+  description: string;
+  schema: TSchema;
+  version?: number;
+}
+
+/** A module's event types (for its manifest) and the one way to emit them. */
+export interface EventSet<T extends string> {
+  readonly types: readonly EventType[];
+  /** Writes the event in the caller's transaction or unit of work; returns its id. */
+  emit(
+    target: RowTarget,
+    tenantId: string,
+    type: T,
+    data: Record<string, unknown>,
+    now: Date,
+  ): Promise<string>;
+}
+
+export function defineEvents<const E extends Record<string, EventSpec>>(
+  events: E,
+): EventSet<keyof E & string> {
+  const types = Object.entries(events).map(([type, spec]) => ({
+    type,
+    version: spec.version ?? 1,
+    description: spec.description,
+    schema: spec.schema,
+  }));
+  return {
+    types,
+    emit: (target, tenantId, type, data, now) =>
+      emitEvent(target, { tenantId, type, data, version: events[type]?.version ?? 1 }, now),
+  };
 }
 
 export function eventTypeCatalog(): EventType[] {

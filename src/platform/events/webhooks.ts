@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
-import { DomainError, registerErrorStatuses } from "../../shared/errors.js";
+import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { postInbox, TENANT_INBOX } from "../notify/inbox.js";
 import { envelope } from "./outbox.js";
@@ -9,7 +9,7 @@ import { newWebhookSecret, webhookHeaders } from "./signing.js";
 import { checkWebhookUrl, type OutboundResponse, postGuarded, SsrfError } from "./ssrf.js";
 import "./events.schema.js";
 
-registerErrorStatuses({ webhook_url_refused: 422, webhook_endpoint_limit: 422 });
+export const WEBHOOK_ERRORS = defineErrors({ webhook_url_refused: 422, webhook_endpoint_limit: 422 });
 
 /**
  * Delays before each retry (Standard Webhooks / Svix schedule): 5 s, 5 min, 30 min, 2 h,

@@ -8,7 +8,7 @@ import { recordAudit } from "../audit/audit.js";
 import { systemActor } from "../auth/actor.js";
 import { lockTree, ORG_UNIT_KINDS } from "../org/org-units.js";
 import type { RowError } from "./files.schema.js";
-import { registerExport, registerImport } from "./registry.js";
+import { type ExportDefinition, type ImportDefinition, registerExport, registerImport } from "./registry.js";
 
 /** The first real export and import: the audit log out, org units in. */
 const PAGE = 5000;
@@ -36,7 +36,7 @@ function auditQuery(trx: Tx, tenantId: string, filters: Record<string, unknown>)
   return query;
 }
 
-registerExport<AuditRow>({
+export const AUDIT_EXPORT: ExportDefinition<AuditRow> = {
   type: "audit_events",
   description: "The audit log (filters: action, created_gte, created_lt), oldest first",
   permission: "audit.read",
@@ -83,7 +83,7 @@ registerExport<AuditRow>({
       after = rows[rows.length - 1]!.id;
     }
   },
-});
+};
 
 const STATEMENT_PAGE = 2000;
 type StatementEntry = NonNullable<Awaited<ReturnType<typeof statement>>>["entries"][number];
@@ -101,7 +101,7 @@ function statementFilters(filters: Record<string, unknown>) {
   };
 }
 
-registerExport<StatementEntry>({
+export const STATEMENT_EXPORT: ExportDefinition<StatementEntry> = {
   type: "account_statement",
   description:
     "A ledger account's entries with running balance, oldest first (filters: account_id, created_gte, created_lt)",
@@ -135,7 +135,7 @@ registerExport<StatementEntry>({
       after = page.entries[page.entries.length - 1]!.transfer_id;
     }
   },
-});
+};
 
 interface OrgUnitImport {
   code: string;
@@ -147,7 +147,7 @@ interface OrgUnitImport {
 const IMPORT_KINDS = ORG_UNIT_KINDS.filter((k) => k !== "organization");
 const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-registerImport<OrgUnitImport>({
+export const ORG_UNITS_IMPORT: ImportDefinition<OrgUnitImport> = {
   type: "org_units",
   description:
     "Org units by code; a parent is named by its code (an existing unit or an earlier row), empty for the root",
@@ -275,4 +275,10 @@ registerImport<OrgUnitImport>({
       now,
     );
   },
-});
+};
+
+// The platform's own file types come with the file machinery itself (the worker and tools
+// use it without the app); modules declare theirs in their manifests.
+registerExport(AUDIT_EXPORT);
+registerExport(STATEMENT_EXPORT);
+registerImport(ORG_UNITS_IMPORT);

@@ -7,12 +7,13 @@ import { parse as parseCsv } from "csv-parse";
 import ExcelJS from "exceljs";
 import { type Selectable, sql } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
-import { DomainError, registerErrorStatuses } from "../../shared/errors.js";
+import { ledgerWithin } from "../../ledger/index.js";
+import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
 import { type Cell, exportType, type ImportColumn, importType, type ParsedRow } from "./registry.js";
 
-registerErrorStatuses({
+export const FILE_ERRORS = defineErrors({
   file_not_ready: 409,
   file_expired: 410,
   import_type_unknown: 404,
@@ -449,7 +450,12 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
     const headerBroken = errors.some((e) => e.row === 1);
     if (headerBroken || (job.mode !== "skip_bad_rows" && badRows.size > 0)) return { written: 0 };
     const good = parsed.filter((r) => !badRows.has(r.row));
-    if (good.length > 0) await definition.apply(trx, job.tenant_id, good, { jobId: job.id, now: now() });
+    if (good.length > 0)
+      await definition.apply(trx, job.tenant_id, good, {
+        jobId: job.id,
+        now: now(),
+        ledger: ledgerWithin(trx, job.tenant_id, { now }),
+      });
     return { written: good.length };
   });
   errors.sort((a, b) => a.row - b.row);

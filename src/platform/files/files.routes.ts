@@ -4,10 +4,10 @@ import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { DomainError, forbidden } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
-import { ALL_STAFF, definePermissions, rolesFor } from "../auth/permissions.js";
+import { ALL_STAFF, rolesFor } from "../auth/permissions.js";
 import { requireTenantWide } from "../events/events.routes.js";
 import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
@@ -16,6 +16,7 @@ import "./builtin.js";
 import {
   createFileJob,
   downloadable,
+  FILE_ERRORS,
   type FileJobRow,
   getFileJob,
   MAX_IMPORT_ROWS,
@@ -26,8 +27,6 @@ import {
 } from "./file-jobs.js";
 import type { FileFormat } from "./files.schema.js";
 import { exportType, exportTypes, importType, importTypes } from "./registry.js";
-
-definePermissions({ "files.use": ALL_STAFF });
 
 const XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const MIME: Record<FileFormat, string> = { csv: "text/csv; charset=utf-8", xlsx: XLSX_MIME };
@@ -462,3 +461,11 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     history("import"),
   );
 }
+
+/** Imports and exports (the machinery; modules declare their own file types). */
+export const filesManifest: ModuleManifest = {
+  name: "platform.files",
+  routes: filesRoutes,
+  permissions: { "files.use": ALL_STAFF },
+  errors: FILE_ERRORS,
+};

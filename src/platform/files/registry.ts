@@ -1,9 +1,10 @@
 import type { Tx } from "../../db/database.js";
+import type { LedgerOps } from "../../ledger/index.js";
 import { assert } from "../../shared/assert.js";
 import type { RowError } from "./files.schema.js";
 
 /**
- * Modules register their import and export types here (at import time); the machinery
+ * Modules declare their import and export types in their manifests, installed here; the machinery
  * (jobs, progress, storage, limits, templates, the API) is shared.
  */
 export type Cell = string | number | boolean | Date | null;
@@ -55,7 +56,8 @@ export interface ImportDefinition<V = unknown> {
     trx: Tx,
     tenantId: string,
     rows: ParsedRow<V>[],
-    context: { jobId: string; now: Date },
+    /** The ledger inside the import's transaction, for imports that move value. */
+    context: { jobId: string; now: Date; ledger: LedgerOps },
   ): Promise<void>;
 }
 
@@ -63,12 +65,16 @@ const exportsByType = new Map<string, ExportDefinition>();
 const importsByType = new Map<string, ImportDefinition>();
 
 export function registerExport<R>(definition: ExportDefinition<R>): void {
-  assert(!exportsByType.has(definition.type), `export ${definition.type} registered twice`);
+  const existing = exportsByType.get(definition.type);
+  if (existing === definition) return;
+  assert(!existing, `export ${definition.type} registered twice`);
   exportsByType.set(definition.type, definition as ExportDefinition);
 }
 
 export function registerImport<V>(definition: ImportDefinition<V>): void {
-  assert(!importsByType.has(definition.type), `import ${definition.type} registered twice`);
+  const existing = importsByType.get(definition.type);
+  if (existing === definition) return;
+  assert(!existing, `import ${definition.type} registered twice`);
   importsByType.set(definition.type, definition as ImportDefinition);
 }
 

@@ -1,3 +1,5 @@
+import { type SelectQueryBuilder, sql } from "kysely";
+
 /** The default and maximum page sizes of every list (DESIGN: limit ≤ 100). */
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -15,4 +17,33 @@ export function toPage<R, T>(rows: R[], limit: number, serialize: (row: R) => T)
 
 export function pageLimit(limit: number | undefined): number {
   return Math.min(limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+}
+
+/** The query parameters every list takes (`ListQuery` in schemas.ts). */
+export interface PageParams {
+  limit?: number;
+  starting_after?: string;
+}
+
+/**
+ * One page of a keyset list: the query (already scoped to the tenant and filtered) ordered
+ * by `by` (default `id`), starting after the cursor, `limit + 1` rows to learn whether more
+ * exist. `desc` lists newest first (the cursor is then an older-than id).
+ */
+export async function pageQuery<DB, TB extends keyof DB, O, T>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageParams,
+  serialize: (row: O) => T | Promise<T>,
+  order: { by?: string; desc?: boolean } = {},
+): Promise<Page<T>> {
+  const limit = pageLimit(page.limit);
+  const column = sql.ref(order.by ?? "id");
+  let q = query.orderBy(column, order.desc ? "desc" : "asc").limit(limit + 1);
+  if (page.starting_after) q = q.where(column, order.desc ? "<" : ">", page.starting_after);
+  const rows = await q.execute();
+  return {
+    object: "list",
+    data: await Promise.all(rows.slice(0, limit).map((row) => serialize(row as O))),
+    has_more: rows.length > limit,
+  };
 }

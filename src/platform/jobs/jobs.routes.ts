@@ -1,12 +1,10 @@
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { DomainError } from "../../shared/errors.js";
-import { definePermissions, MANAGERS } from "../auth/permissions.js";
+import { MANAGERS } from "../auth/permissions.js";
 import { requireTenantWide } from "../events/events.routes.js";
 import { errorResponses, Obj, Timestamp } from "../http/schemas.js";
 import { listFailedJobs, MAX_FAILED_LIST, retryFailedJob, txExecutor } from "./job-runner.js";
-
-definePermissions({ "jobs.manage": MANAGERS });
 
 const FailedJob = Type.Object(
   {
@@ -92,3 +90,10 @@ export async function jobsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     },
   );
 }
+
+/** Failed background jobs. */
+export const jobsManifest: ModuleManifest = {
+  name: "platform.jobs",
+  routes: jobsRoutes,
+  permissions: { "jobs.manage": MANAGERS },
+};

@@ -35,7 +35,6 @@ export interface WorkerOptions {
   /** How often due schedules, events and webhook retries are looked for. */
   tickSeconds?: number;
   log?: (message: string, error?: unknown) => void;
-  /** Modules' own jobs, defined on the runner before it starts (src/module-jobs.ts). */
   /** Defines module jobs; returns the housekeeping crons (UTC) to register once working. */
   defineJobs?: (jobs: JobRunner, deps: AppDeps) => { name: string; cron: string }[] | undefined;
 }

@@ -2,7 +2,7 @@ import { assert } from "../../shared/assert.js";
 import type { Locale } from "../tenants.js";
 
 /**
- * Every notice a module sends is declared once here (by the module, at import time) with
+ * Every notice a module sends is declared once here (by the module's manifest) with
  * default templates in every locale and an optional cap. Tenants may override a template
  * per locale and channel; variables are written `{{name}}`.
  */
@@ -22,7 +22,9 @@ export interface NoticeDefinition {
 const notices = new Map<string, NoticeDefinition>();
 
 export function defineNotice(definition: NoticeDefinition): void {
-  assert(!notices.has(definition.type), `notice ${definition.type} defined twice`);
+  const existing = notices.get(definition.type);
+  if (existing === definition) return;
+  assert(!existing, `notice ${definition.type} defined twice`);
   assert(definition.cap === undefined || definition.cap.max >= 1, "a cap allows at least one notice");
   notices.set(definition.type, definition);
 }

@@ -1,20 +1,15 @@
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { DomainError } from "../../shared/errors.js";
 import { recordAudit } from "../audit/audit.js";
 import type { Actor } from "../auth/actor.js";
-import { ALL_STAFF, definePermissions, MANAGERS } from "../auth/permissions.js";
+import { ALL_STAFF, MANAGERS } from "../auth/permissions.js";
 import { requireTenantWide } from "../events/events.routes.js";
 import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
 import { LOCALES } from "../tenants.js";
 import { inboxRecipients, markRead, unreadCount } from "./inbox.js";
 import { MAX_TEMPLATE_CHARS, noticeCatalog, noticeDefinition } from "./notices.js";
-
-definePermissions({
-  "inbox.read": ALL_STAFF,
-  "notifications.manage": MANAGERS,
-});
 
 const CHANNELS = ["email", "sms", "inbox"] as const;
 
@@ -325,3 +320,10 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     },
   );
 }
+
+/** The inbox and notification templates. */
+export const notifyManifest: ModuleManifest = {
+  name: "platform.notify",
+  routes: notifyRoutes,
+  permissions: { "inbox.read": ALL_STAFF, "notifications.manage": MANAGERS },
+};

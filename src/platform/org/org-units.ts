@@ -1,10 +1,10 @@
 import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
-import { DomainError, registerErrorStatuses } from "../../shared/errors.js";
+import { DomainError, defineErrors } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { assertInScope } from "../auth/scope.js";
 
-registerErrorStatuses({ org_unit_in_use: 409, org_unit_code_taken: 409 });
+export const ORG_UNIT_ERRORS = defineErrors({ org_unit_in_use: 409, org_unit_code_taken: 409 });
 
 /** The kinds the modules use; a unit's kind says which module's things hang off it. */
 export const ORG_UNIT_KINDS = [

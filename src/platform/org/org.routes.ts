@@ -1,11 +1,12 @@
 import { sql } from "kysely";
 import { Type } from "typebox";
-import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
-import { DomainError, registerErrorStatuses } from "../../shared/errors.js";
+import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { changeSummary, recordAudit } from "../audit/audit.js";
 import type { Actor } from "../auth/actor.js";
+import { ALL_STAFF, MANAGERS } from "../auth/permissions.js";
 import { assertInScope } from "../auth/scope.js";
 import { pageLimit, toPage } from "../http/pagination.js";
 import {
@@ -26,13 +27,14 @@ import {
   lockTree,
   moveOrgUnit,
   ORG_UNIT_COLUMNS,
+  ORG_UNIT_ERRORS,
   ORG_UNIT_KINDS,
   type OrgUnitRow,
   orgUnitInScope,
   subtreePattern,
 } from "./org-units.js";
 
-registerErrorStatuses({ store_group_in_use: 409 });
+export const ORG_ERRORS = defineErrors({ ...ORG_UNIT_ERRORS.statuses, store_group_in_use: 409 });
 
 const MAX_METADATA_BYTES = 4096;
 export const MAX_STORES_PER_GROUP = 500;
@@ -643,3 +645,11 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     },
   );
 }
+
+/** Org units and store groups. */
+export const orgManifest: ModuleManifest = {
+  name: "platform.org",
+  routes: orgRoutes,
+  permissions: { "org.read": ALL_STAFF, "org.manage": MANAGERS },
+  errors: ORG_ERRORS,
+};

@@ -1,0 +1,267 @@
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { Tx } from "../../db/database.js";
+import { voidExpiredHolds } from "../../ledger/index.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { errorResponses, listOf } from "../../platform/http/schemas.js";
+import { valueRoute } from "../../platform/http/value-route.js";
+import { confirmTopup } from "./confirm-topup.js";
+import { createTopupIntent, prepareTopupIntent } from "./create-topup-intent.js";
+import { payWithBalance } from "./pay-with-balance.js";
+import { paymentProviders } from "./payment-providers.js";
+import { refundPayment } from "./refund-payment.js";
+import { resolvePayment } from "./resolve-payment.js";
+import { listPayments, paymentView, visibleIntent, visiblePayment } from "./wallet-views.js";
+import { WalletsError } from "./wallets.errors.js";
+import { tenantExists } from "./wallets.repository.js";
+import {
+  IdParams,
+  Intent,
+  MemberParams,
+  Payment,
+  PaymentBody,
+  PaymentQuery,
+  Refund,
+  RefundBody,
+  serializeIntent,
+  serializePayment,
+  serializeRefund,
+  TopUpIntentBody,
+  WebhookParams,
+  WebhookReceipt,
+} from "./wallets.schemas.js";
+
+const tags = ["wallets"];
+const MEMBER = ["member_not_found", "member_closed", "member_frozen", "amount_above_cap"];
+const PAYMENT = ["payment_not_found", "payment_not_held", "payment_expired"];
+
+/** Balance payments of orders, their refunds, and online top-ups with the provider's webhook. */
+export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock, ledger } = deps;
+  const providers = paymentProviders(deps.config.signingSecret);
+  const read = <T>(tenantId: string, fn: (trx: Tx) => Promise<T>) => db.tenantTx(tenantId, fn);
+
+  // ---- balance payments ---------------------------------------------------------------
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/wallet-payments",
+    config: {
+      permission: "wallets.pay",
+      idempotent: true,
+      errors: [
+        ...MEMBER,
+        "insufficient_balance",
+        "balance_payment_disabled",
+        "currency_mismatch",
+        "amount_mismatch",
+        "payment_exists",
+      ],
+    },
+    schema: {
+      tags,
+      summary: "Pay an order by balance, wholly or partly",
+      description:
+        "external_method none: balance pays all (too little → insufficient_balance with the shortfall). online: the balance part is held until /confirm (or voided by /cancel or its timeout). offline: the balance part is taken at once. Only when the order's currency is the balance asset.",
+      body: PaymentBody,
+      response: { 201: Payment, ...errorResponses(409, 422) },
+    },
+    status: 201,
+    input: ({ body }) => ({
+      memberId: body.member_id,
+      orderId: body.order_id,
+      currency: body.currency,
+      lines: body.lines,
+      amountDue: body.amount_due,
+      balanceAmount: body.balance_amount,
+      externalMethod: body.external_method,
+      timeoutSeconds: body.timeout_seconds,
+    }),
+    op: payWithBalance,
+    respond: (payment) => serializePayment(payment, 0),
+  });
+
+  app.get(
+    "/v1/wallet-payments",
+    {
+      config: { permission: "wallets.read", member: true, errors: ["member_not_found"] },
+      schema: {
+        tags,
+        summary: "Orders paid by balance, newest first (a member token: only its own)",
+        querystring: PaymentQuery,
+        response: { 200: listOf(Payment), ...errorResponses() },
+      },
+    },
+    async ({ actor, query }) =>
+      read(actor.tenantId, (trx) =>
+        listPayments(trx, actor, query, (v) => serializePayment(v.payment, v.refunded)),
+      ),
+  );
+
+  app.get(
+    "/v1/wallet-payments/:id",
+    {
+      config: { permission: "wallets.read", member: true, errors: ["payment_not_found"] },
+      schema: {
+        tags,
+        summary: "A balance payment",
+        params: IdParams,
+        response: { 200: Payment, ...errorResponses() },
+      },
+    },
+    async ({ actor, params }) => {
+      const v = await read(actor.tenantId, async (trx) =>
+        paymentView(trx, actor.tenantId, await visiblePayment(trx, actor, params.id)),
+      );
+      return serializePayment(v.payment, v.refunded);
+    },
+  );
+
+  for (const [verb, outcome, summary] of [
+    ["confirm", "succeeded", "The order's external payment succeeded: post the held balance part"],
+    [
+      "cancel",
+      "failed",
+      "The order's external payment failed or was abandoned: release the held balance part",
+    ],
+  ] as const) {
+    valueRoute(app, deps, {
+      method: "POST",
+      url: `/v1/wallet-payments/:id/${verb}`,
+      config: { permission: "wallets.pay", idempotent: true, errors: PAYMENT },
+      schema: {
+        tags,
+        summary,
+        params: IdParams,
+        response: { 200: Payment, ...errorResponses(409, 422) },
+      },
+      status: 200,
+      input: async ({ actor, params }, _ctx, now) => {
+        const payment = await read(actor.tenantId, (trx) => visiblePayment(trx, actor, params.id));
+        if (outcome === "failed" && payment.timeout_at && payment.timeout_at <= now) {
+          // Past its timeout only the ledger's expiry voids the hold: let it run first.
+          await voidExpiredHolds(ledger, actor.tenantId, now);
+        }
+        return { paymentId: params.id, outcome };
+      },
+      op: resolvePayment,
+      respond: (payment) => serializePayment(payment, 0),
+    });
+  }
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/wallet-payments/:id/refunds",
+    config: {
+      permission: "wallets.pay",
+      idempotent: true,
+      errors: ["payment_not_found", "payment_not_refundable", "refund_exceeds_paid"],
+    },
+    schema: {
+      tags,
+      summary: "Refund (part of) a balance payment back to the accounts that paid it",
+      description:
+        "Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest.",
+      params: IdParams,
+      body: RefundBody,
+      response: { 201: Refund, ...errorResponses(409, 422) },
+    },
+    status: 201,
+    input: async ({ actor, params, body }) => {
+      await read(actor.tenantId, (trx) => visiblePayment(trx, actor, params.id));
+      return { paymentId: params.id, amount: body.amount, reason: body.reason };
+    },
+    op: refundPayment,
+    respond: serializeRefund,
+  });
+
+  // ---- online top-up ------------------------------------------------------------------
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/members/:id/topup-intents",
+    config: {
+      permission: "wallets.operate",
+      member: true,
+      idempotent: true,
+      errors: [...MEMBER, "online_topup_disabled", "balance_hidden", "payment_provider_unknown"],
+    },
+    schema: {
+      tags,
+      summary: "Start an online top-up (credited only when the provider confirms payment)",
+      params: MemberParams,
+      body: TopUpIntentBody,
+      response: { 201: Intent, ...errorResponses(422) },
+    },
+    status: 201,
+    // The provider is asked before the unit of work: no lock is held while it answers.
+    input: ({ params, body }, ctx, now) =>
+      prepareTopupIntent(db, ctx, providers, { memberId: params.id, amount: body.amount }, now),
+    op: createTopupIntent,
+    respond: serializeIntent,
+  });
+
+  app.get(
+    "/v1/topup-intents/:id",
+    {
+      config: { permission: "wallets.read", member: true, errors: ["topup_intent_not_found"] },
+      schema: {
+        tags,
+        summary: "An online top-up intent and its status",
+        params: IdParams,
+        response: { 200: Intent, ...errorResponses() },
+      },
+    },
+    async ({ actor, params }) =>
+      serializeIntent(await read(actor.tenantId, (trx) => visibleIntent(trx, actor, params.id))),
+  );
+
+  // The provider's confirmation: signature checked over the exact raw body.
+  await app.register(async (webhooks) => {
+    webhooks.removeContentTypeParser("application/json");
+    webhooks.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
+      done(null, body),
+    );
+    webhooks.post(
+      "/v1/payment-webhooks/:provider/:tenant_id",
+      {
+        config: {
+          public: true,
+          errors: [
+            "payment_provider_unknown",
+            "webhook_signature_invalid",
+            "topup_intent_not_found",
+            "topup_intent_closed",
+            "amount_mismatch",
+          ],
+        },
+        bodyLimit: 64 * 1024,
+        schema: {
+          tags,
+          summary: "Payment provider confirmation (signed): credits an online top-up exactly once",
+          description:
+            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing.",
+          params: WebhookParams,
+          response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
+        },
+      },
+      async (request) => {
+        const params = request.params as { provider: string; tenant_id: string };
+        const provider = providers.get(params.provider);
+        if (!provider) throw new WalletsError("payment_provider_unknown", "Unknown payment provider");
+        const raw = typeof request.body === "string" ? request.body : "";
+        const now = clock.now();
+        const outcome = provider.parseWebhook(raw, request.headers, now);
+        const tenantId = params.tenant_id;
+        if (!(await tenantExists(db, tenantId))) {
+          throw new WalletsError("topup_intent_not_found", "No top-up intent for this payment");
+        }
+        const ctx = {
+          actor: systemActor(tenantId, `payment_provider:${provider.name}`),
+          requestId: request.id,
+        };
+        const { result, intent } = await ledger.run(tenantId, (uow) =>
+          confirmTopup(uow, ctx, { provider: provider.name, outcome }, now),
+        );
+        return { object: "webhook_receipt" as const, intent_id: intent.id, result };
+      },
+    );
+  });
+}

@@ -1,0 +1,162 @@
+import type { Tx } from "../../db/database.js";
+import { type Asset, findAsset, type UnitOfWork } from "../../ledger/index.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { type PageParams, pageQuery } from "../../platform/http/pagination.js";
+import { findVisibleMember } from "../members/index.js";
+import { pointsTotal } from "./points-lots.js";
+import { WalletsError } from "./wallets.errors.js";
+import { memberBalance, readLots, readMemberBalance } from "./wallets.ledger.js";
+import {
+  defaultScale,
+  findIntent,
+  findPayment,
+  type IntentRow,
+  loadSettings,
+  type PaymentRow,
+  type PaymentStatus,
+  paymentsQuery,
+  readSettings,
+  refundedTotal,
+  type WalletSettings,
+} from "./wallets.repository.js";
+
+/**
+ * What the wallets API reads: each view checks what the caller may see and returns data the
+ * schemas serialize. Views take the tenant transaction; handlers hold no SQL.
+ */
+export interface SettingsView {
+  settings: WalletSettings;
+  asset: Asset;
+}
+
+/** The settings as stored, or as the first write will store them (this read writes nothing). */
+export async function settingsView(trx: Tx, tenantId: string, now: Date): Promise<SettingsView> {
+  return settingsOf(trx, tenantId, await readSettings(trx, tenantId, now));
+}
+
+export async function settingsOf(trx: Tx, tenantId: string, settings: WalletSettings): Promise<SettingsView> {
+  const scale = defaultScale(settings.asset);
+  // Before the first write the asset may not exist yet: it will be created as shown here.
+  const asset = (await findAsset(trx, tenantId, settings.asset)) ?? {
+    code: settings.asset,
+    scale,
+    symbol: null,
+    name: settings.asset,
+    created_at: settings.created_at,
+  };
+  return { settings, asset };
+}
+
+export interface BalanceView {
+  object: "balance";
+  member_id: string;
+  asset: string;
+  principal: number;
+  bonus: number;
+  total: number;
+  held: number;
+  available: number;
+  points: number;
+  referral_points: number;
+}
+
+/** The balance a caller may see: a member token is refused while the balance is hidden. */
+export async function balanceView(trx: Tx, actor: Actor, memberId: string, now: Date): Promise<BalanceView> {
+  const tenantId = actor.tenantId;
+  const settings = await readSettings(trx, tenantId, now);
+  await findVisibleMember(trx, actor, memberId);
+  if (actor.type === "member" && settings.hide_balance_in_member_center) {
+    throw new WalletsError("balance_hidden", "The balance is hidden in the member center");
+  }
+  const b = await readMemberBalance(trx, tenantId, memberId);
+  const sum = (lots: { balance: number }[]) => lots.reduce((s, l) => s + l.balance, 0);
+  return {
+    object: "balance",
+    member_id: memberId,
+    asset: settings.asset,
+    principal: b.principal,
+    bonus: b.bonus,
+    total: b.total,
+    held: b.held,
+    available: b.available,
+    points: sum(await readLots(trx, tenantId, memberId, "points", now)),
+    referral_points: sum(await readLots(trx, tenantId, memberId, "referral_points", now)),
+  };
+}
+
+/** The answer of a balance operation: the change and the balance as the unit left it. */
+export async function operationView(uow: UnitOfWork, memberId: string, changeId: string, now: Date) {
+  const settings = await loadSettings(uow.trx, uow.tenantId, now);
+  const b = await memberBalance(uow, memberId);
+  return {
+    object: "balance_operation" as const,
+    change_id: changeId,
+    balance: {
+      object: "balance" as const,
+      member_id: memberId,
+      asset: settings.asset,
+      principal: b.principal,
+      bonus: b.bonus,
+      total: b.total,
+      held: b.held,
+      available: b.available,
+      points: await pointsTotal(uow, "points", memberId, now),
+      referral_points: await pointsTotal(uow, "referral_points", memberId, now),
+    },
+  };
+}
+
+/** A payment the caller may see (another member's, or one outside a scope: payment_not_found). */
+export async function visiblePayment(trx: Tx, actor: Actor, id: string): Promise<PaymentRow> {
+  const p = await findPayment(trx, actor.tenantId, { id });
+  if (!p) throw new WalletsError("payment_not_found", "Payment not found");
+  try {
+    await findVisibleMember(trx, actor, p.member_id);
+  } catch {
+    throw new WalletsError("payment_not_found", "Payment not found");
+  }
+  return p;
+}
+
+export interface PaymentView {
+  payment: PaymentRow;
+  refunded: number;
+}
+
+export async function paymentView(trx: Tx, tenantId: string, payment: PaymentRow): Promise<PaymentView> {
+  return { payment, refunded: await refundedTotal(trx, tenantId, payment.id) };
+}
+
+/**
+ * Payments newest first. A member token lists only its own; a caller bound to an org unit
+ * lists per member (it cannot see the whole tenant's).
+ */
+export async function listPayments<T>(
+  trx: Tx,
+  actor: Actor,
+  query: PageParams & { member_id?: string; order_id?: string; status?: PaymentStatus },
+  serialize: (view: PaymentView) => T,
+) {
+  const memberId = actor.type === "member" ? actor.memberId! : query.member_id;
+  if (actor.type === "member" && query.member_id && query.member_id !== memberId) {
+    throw new WalletsError("member_not_found", "Member not found");
+  }
+  if (memberId) await findVisibleMember(trx, actor, memberId);
+  else if (actor.orgUnitPath)
+    throw new WalletsError("validation_failed", "A scoped caller lists payments per member_id");
+  const q = paymentsQuery(trx, actor.tenantId, { ...query, member_id: memberId });
+  return pageQuery(q, query, async (p) => serialize(await paymentView(trx, actor.tenantId, p)), {
+    desc: true,
+  });
+}
+
+export async function visibleIntent(trx: Tx, actor: Actor, id: string): Promise<IntentRow> {
+  const intent = await findIntent(trx, actor.tenantId, id);
+  if (!intent) throw new WalletsError("topup_intent_not_found", "Top-up intent not found");
+  try {
+    await findVisibleMember(trx, actor, intent.member_id);
+  } catch {
+    throw new WalletsError("topup_intent_not_found", "Top-up intent not found");
+  }
+  return intent;
+}

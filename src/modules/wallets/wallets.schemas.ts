@@ -1,0 +1,427 @@
+import { Type } from "typebox";
+import {
+  Amount,
+  AssetCode,
+  IdParam,
+  ListQuery,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
+import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
+import { MAX_ORDER_LINES } from "./pay-with-balance.js";
+import type { SettingsView } from "./wallet-views.js";
+import {
+  CHANGE_KINDS,
+  type ChangeRow,
+  type IntentRow,
+  type PaymentRow,
+  REWARD_SOURCES,
+  type RefundRow,
+} from "./wallets.repository.js";
+
+/** The wallets API's request and response schemas and the serializers that fill them. */
+export const Note = Type.String({ minLength: 1, maxLength: 500 });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+export const ACCOUNTS = ["balance", "points", "referral_points"] as const;
+export const Ratio = Type.String({
+  pattern: "^[0-9]{1,9}(\\.[0-9]{1,4})?$",
+  description: 'Points per one major unit of the balance asset, an exact decimal ("100": 100 points = 1.00)',
+  examples: ["100"],
+});
+
+export const Settings = Type.Object(
+  {
+    object: Type.Literal("wallet_settings"),
+    asset: Type.Object({
+      code: Type.String(),
+      scale: Type.Integer(),
+      symbol: Nullable(Type.String()),
+      name: Type.String(),
+    }),
+    spend_order: StringEnum(["bonus_first", "principal_first"] as const),
+    hide_balance_in_member_center: Type.Boolean(),
+    balance_payment_enabled: Type.Boolean(),
+    online_topup_enabled: Type.Boolean(),
+    max_single_amount: Type.Integer({
+      description: "Cap of one operation, minor units (default 1,000,000.00)",
+    }),
+    points_per_unit: Type.String(),
+    points_validity_days: Nullable(Type.Integer()),
+    payment_hold_timeout_seconds: Type.Integer(),
+    topup_intent_ttl_seconds: Type.Integer(),
+    payment_provider: Type.String(),
+  },
+  { $id: "WalletSettings" },
+);
+
+export const Balance = Type.Object(
+  {
+    object: Type.Literal("balance"),
+    member_id: Type.String(),
+    asset: Type.String(),
+    principal: Type.Integer(),
+    bonus: Type.Integer(),
+    total: Type.Integer({ description: "principal + bonus" }),
+    held: Type.Integer({ description: "Reserved by pending balance payments" }),
+    available: Type.Integer(),
+    points: Type.Integer(),
+    referral_points: Type.Integer(),
+  },
+  {
+    $id: "MemberBalance",
+    examples: [
+      {
+        object: "balance",
+        member_id: "mbr_…",
+        asset: "CNY",
+        principal: 10000,
+        bonus: 500,
+        total: 10500,
+        held: 0,
+        available: 10500,
+        points: 120,
+        referral_points: 0,
+      },
+    ],
+  },
+);
+
+export const Change = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("balance_change"),
+    member_id: Type.String(),
+    account: StringEnum(ACCOUNTS),
+    kind: StringEnum(CHANGE_KINDS),
+    asset: Type.String(),
+    amount: Type.Integer({ description: "Signed: + in, − out" }),
+    principal_delta: Type.Integer(),
+    bonus_delta: Type.Integer(),
+    balance_after: Type.Integer({
+      description: "The account's running balance right after (balance: principal + bonus)",
+    }),
+    reason: Nullable(Type.String()),
+    note: Nullable(Type.String()),
+    source: Nullable(Type.String()),
+    source_ref: Nullable(Type.String()),
+    order_id: Nullable(Type.String()),
+    payment_id: Nullable(Type.String()),
+    actor_type: Type.String(),
+    actor_id: Type.String(),
+    created_at: Timestamp,
+  },
+  { $id: "BalanceChange" },
+);
+
+export const Payment = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("wallet_payment"),
+    member_id: Type.String(),
+    order_id: Type.String(),
+    currency: Type.String(),
+    amount_due: Type.Integer(),
+    balance_amount: Type.Integer(),
+    external_amount: Type.Integer(),
+    external_method: StringEnum(["none", "online", "offline"] as const),
+    status: StringEnum(["held", "paid", "voided", "expired"] as const),
+    principal_amount: Type.Integer(),
+    bonus_amount: Type.Integer(),
+    refunded_amount: Type.Integer(),
+    timeout_at: Nullable(Timestamp),
+    lines: Type.Array(Type.Unknown()),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: "WalletPayment" },
+);
+
+export const Refund = Type.Object({
+  id: Type.String(),
+  object: Type.Literal("wallet_refund"),
+  payment_id: Type.String(),
+  amount: Type.Integer(),
+  principal_amount: Type.Integer(),
+  bonus_amount: Type.Integer(),
+  reason: Nullable(Type.String()),
+  created_at: Timestamp,
+});
+
+export const Intent = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("topup_intent"),
+    member_id: Type.String(),
+    asset: Type.String(),
+    amount: Type.Integer(),
+    provider: Type.String(),
+    status: StringEnum(["pending", "succeeded", "failed", "expired"] as const),
+    checkout: Type.Record(Type.String(), Type.Unknown(), {
+      description: "What the member's client needs to pay",
+    }),
+    expires_at: Timestamp,
+    completed_at: Nullable(Timestamp),
+    created_at: Timestamp,
+  },
+  { $id: "TopupIntent" },
+);
+
+export const OperationResult = Type.Object({
+  object: Type.Literal("balance_operation"),
+  change_id: Type.String(),
+  balance: Balance,
+});
+
+export function serializeChange(r: ChangeRow) {
+  return {
+    object: "balance_change" as const,
+    ...r,
+    tenant_id: undefined,
+    created_at: r.created_at.toISOString(),
+  };
+}
+
+export function serializePayment(p: PaymentRow, refunded: number) {
+  return {
+    id: p.id,
+    object: "wallet_payment" as const,
+    member_id: p.member_id,
+    order_id: p.order_id,
+    currency: p.currency,
+    amount_due: p.amount_due,
+    balance_amount: p.balance_amount,
+    external_amount: p.external_amount,
+    external_method: p.external_method,
+    status: p.status,
+    principal_amount: p.principal_amount,
+    bonus_amount: p.bonus_amount,
+    refunded_amount: refunded,
+    timeout_at: p.timeout_at ? p.timeout_at.toISOString() : null,
+    lines: p.lines,
+    created_at: p.created_at.toISOString(),
+    updated_at: p.updated_at.toISOString(),
+  };
+}
+
+export function serializeIntent(i: IntentRow) {
+  return {
+    id: i.id,
+    object: "topup_intent" as const,
+    member_id: i.member_id,
+    asset: i.asset,
+    amount: i.amount,
+    provider: i.provider,
+    status: i.status,
+    checkout: i.checkout,
+    expires_at: i.expires_at.toISOString(),
+    completed_at: i.completed_at ? i.completed_at.toISOString() : null,
+    created_at: i.created_at.toISOString(),
+  };
+}
+
+/** The member balance: settings, top-ups, withdrawals, rewards, points, payments, change log, totals. */
+
+export function serializeRefund(r: RefundRow) {
+  return {
+    id: r.id,
+    object: "wallet_refund" as const,
+    payment_id: r.payment_id,
+    amount: r.amount,
+    principal_amount: r.principal_amount,
+    bonus_amount: r.bonus_amount,
+    reason: r.reason,
+    created_at: r.created_at.toISOString(),
+  };
+}
+
+export function serializeSettings({ settings: s, asset }: SettingsView) {
+  return {
+    object: "wallet_settings" as const,
+    asset: { code: asset.code, scale: asset.scale, symbol: asset.symbol, name: asset.name },
+    spend_order: s.spend_order,
+    hide_balance_in_member_center: s.hide_balance_in_member_center,
+    balance_payment_enabled: s.balance_payment_enabled,
+    online_topup_enabled: s.online_topup_enabled,
+    max_single_amount: s.max_single_amount,
+    points_per_unit: s.points_per_unit,
+    points_validity_days: s.points_validity_days,
+    payment_hold_timeout_seconds: s.payment_hold_timeout_seconds,
+    topup_intent_ttl_seconds: s.topup_intent_ttl_seconds,
+    payment_provider: s.payment_provider,
+  };
+}
+
+export const MemberParams = Obj({ id: IdParam });
+export const IdParams = Obj({ id: IdParam });
+
+export const SettingsPatch = Obj(
+  {
+    asset: Type.Optional(
+      Obj(
+        {
+          code: AssetCode,
+          scale: Type.Integer({ minimum: 0, maximum: 8 }),
+          symbol: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 8 }))),
+          name: Type.String({ minLength: 1, maxLength: 64 }),
+        },
+        { description: "An ISO currency, or the tenant's own (e.g. GOLD with symbol ★)" },
+      ),
+    ),
+    spend_order: Type.Optional(StringEnum(["bonus_first", "principal_first"] as const)),
+    hide_balance_in_member_center: Type.Optional(Type.Boolean()),
+    balance_payment_enabled: Type.Optional(Type.Boolean()),
+    online_topup_enabled: Type.Optional(Type.Boolean()),
+    max_single_amount: Type.Optional(Amount),
+    points_per_unit: Type.Optional(Ratio),
+    points_validity_days: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3660 }))),
+    payment_hold_timeout_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800 })),
+    topup_intent_ttl_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400 })),
+    payment_provider: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  },
+  { minProperties: 1 },
+);
+
+export const TopUpBody = Obj(
+  {
+    amount: Amount,
+    bonus_amount: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description: "Credited to bonus",
+      }),
+    ),
+    reason: Type.Optional(Note),
+    note: Type.Optional(Note),
+  },
+  { examples: [{ amount: 10000, bonus_amount: 500, reason: "Cash at front desk" }] },
+);
+
+export const WithdrawalBody = Obj({ amount: Amount, reason: Type.Optional(Note), note: Type.Optional(Note) });
+
+export const RewardBody = Obj({
+  account: StringEnum(ACCOUNTS),
+  amount: Amount,
+  source: StringEnum(REWARD_SOURCES),
+  source_ref: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 128, description: "e.g. the form submission id" }),
+  ),
+  note: Type.Optional(Note),
+});
+
+export const RewardTotals = Type.Object({
+  object: Type.Literal("reward_totals"),
+  member_id: Type.String(),
+  data: Type.Array(
+    Type.Object({
+      account: Type.String(),
+      source: Type.String(),
+      asset: Type.String(),
+      total: Type.Integer(),
+      count: Type.Integer(),
+    }),
+  ),
+});
+
+export const PointsBody = Obj({
+  operation: StringEnum(["earn", "spend", "adjust"] as const),
+  kind: Type.Optional(StringEnum(["points", "referral_points"] as const)),
+  points: Type.Integer({
+    minimum: -MAX_POINTS_PER_OPERATION,
+    maximum: MAX_POINTS_PER_OPERATION,
+    description: "Positive; adjust may be negative",
+  }),
+  reason: Type.Optional(Note),
+  reference: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+});
+
+export const ExchangeBody = Obj(
+  {
+    from: StringEnum(["points", "referral_points"] as const),
+    points: Type.Integer({ minimum: 1, maximum: MAX_POINTS_PER_OPERATION }),
+    points_per_unit: Type.Optional(Ratio),
+    note: Type.Optional(Note),
+  },
+  { examples: [{ from: "points", points: 1500, points_per_unit: "100" }] },
+);
+
+export const ExchangeResult = Type.Object({
+  ...OperationResult.properties,
+  credited: Type.Integer(),
+  points_per_unit: Type.String(),
+});
+
+export const PaymentBody = Obj(
+  {
+    member_id: IdParam,
+    order_id: Type.String({ minLength: 1, maxLength: 128 }),
+    currency: AssetCode,
+    lines: Type.Array(
+      Obj({
+        sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        name: Type.String({ minLength: 1, maxLength: 200 }),
+        quantity: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        unit_amount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+      }),
+      { maxItems: MAX_ORDER_LINES },
+    ),
+    amount_due: Amount,
+    balance_amount: Type.Optional(Amount),
+    external_method: StringEnum(["none", "online", "offline"] as const),
+    timeout_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800 })),
+  },
+  {
+    examples: [
+      {
+        member_id: "mbr_…",
+        order_id: "SO-1001",
+        currency: "CNY",
+        lines: [{ name: "Latte", quantity: 2, unit_amount: 1800 }],
+        amount_due: 3600,
+        balance_amount: 2000,
+        external_method: "online",
+      },
+    ],
+  },
+);
+
+export const PaymentQuery = Obj({
+  ...ListQuery,
+  member_id: Type.Optional(IdParam),
+  order_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  status: Type.Optional(StringEnum(["held", "paid", "voided", "expired"] as const)),
+});
+
+export const TopUpIntentBody = Obj({ amount: Amount });
+
+export const RefundBody = Obj({ amount: Amount, reason: Type.Optional(Note) });
+
+export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
+export const WebhookReceipt = Type.Object({
+  object: Type.Literal("webhook_receipt"),
+  intent_id: Type.String(),
+  result: StringEnum(["credited", "failed", "expired"] as const),
+});
+
+const ChangeFilters = {
+  account: Type.Optional(StringEnum(ACCOUNTS)),
+  kind: Type.Optional(Type.Array(StringEnum(CHANGE_KINDS), { maxItems: CHANGE_KINDS.length })),
+  from: Type.Optional(Timestamp),
+  to: Type.Optional(Timestamp),
+  order_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  source: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+};
+export const ChangeQuery = Obj({ ...ListQuery, ...ChangeFilters });
+export const ChangeExportQuery = Obj({ format: StringEnum(["csv", "xlsx"] as const), ...ChangeFilters });
+
+export const Totals = Type.Object({
+  object: Type.Literal("wallet_totals"),
+  asset: Type.String(),
+  timezone: Type.String(),
+  today: Type.Object({ from: Timestamp, to: Timestamp }),
+  total_balance: Type.Integer(),
+  total_consumption: Type.Integer(),
+  today_increase: Type.Integer(),
+  today_consumption: Type.Integer(),
+});
