@@ -1,6 +1,7 @@
 import type { AppDeps } from "./app-types.js";
 import { voidExpiredHolds } from "./ledger/index.js";
 import { defineDepositJobs } from "./modules/deposits/index.js";
+import { definePackageJobs } from "./modules/packages/index.js";
 import { defineWalletJobs } from "./modules/wallets/index.js";
 import type { JobRunner } from "./platform/jobs/job-runner.js";
 
@@ -20,5 +21,5 @@ export function defineModuleJobs(jobs: JobRunner, deps: AppDeps): { name: string
     policy: "stately",
     handler: async () => ({ voided: await voidExpiredHolds(deps.ledger, "all", deps.clock.now()) }),
   });
-  return [{ name: LEDGER_HOLD_EXPIRY_JOB, cron: "* * * * *" }];
+  return [{ name: LEDGER_HOLD_EXPIRY_JOB, cron: "* * * * *" }, ...definePackageJobs(jobs, deps)];
 }

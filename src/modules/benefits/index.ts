@@ -14,7 +14,6 @@ export {
 export { BenefitCatalogCache, benefitCatalog } from "./benefit-catalog.js";
 export type {
   AnyBenefit,
-  AudienceRule,
   AvailableItems,
   Benefit,
   BenefitKind,
@@ -24,6 +23,6 @@ export type {
   Perk,
   Restriction,
 } from "./benefit-types.js";
-export { BENEFIT_KINDS, CHANNELS, Schedule } from "./benefit-types.js";
+export { AudienceRule, BENEFIT_KINDS, CHANNELS, Schedule } from "./benefit-types.js";
 export { findBenefit } from "./benefits.repository.js";
 export { benefitsRoutes } from "./benefits.routes.js";
