@@ -32,7 +32,7 @@ export async function changePackageStatus(
     throw new DomainError(
       "invalid_status_transition",
       `Cannot ${action} a package that is ${pkg.status} (only ${from} → ${to})`,
-      { extra: { status: pkg.status } },
+      { extra: { package_status: pkg.status } },
     );
   }
   if (to === "active") {
