@@ -246,7 +246,10 @@ export function giftRoutes(app: RouteApp, deps: AppDeps): void {
             lines: Type.Optional(PackageLines),
             status: Type.Optional(StringEnum(CATALOG_STATUSES)),
           },
-          { minProperties: 1 },
+          {
+            minProperties: 1,
+            examples: [{ lines: [{ template_id: "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g", quantity: 2 }] }],
+          },
         ),
         response: { 200: GiftVoucherPackage, ...errorResponses(422) },
       },
