@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { AppDeps } from "../../app-types.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
@@ -12,33 +13,16 @@ export const PACKAGE_EXPIRY_JOB = "packages.expire";
 
 /** Tenants with periods past their end, deferred gifts due, or online payments past their time. */
 export async function tenantsWithDuePackageWork(deps: Pick<AppDeps, "db">, now: Date): Promise<string[]> {
-  return deps.db.systemTx(async (trx) => {
-    const ended = await trx
-      .selectFrom("package_periods")
-      .select("tenant_id")
-      .distinct()
-      .where("state", "=", "current")
-      .where("ends_at", "<=", now)
-      .limit(10_000)
-      .execute();
-    const deferred = await trx
-      .selectFrom("package_periods")
-      .select("tenant_id")
-      .distinct()
-      .where("deferred_gift_due", "=", true)
-      .where("starts_at", "<=", now)
-      .limit(10_000)
-      .execute();
-    const pending = await trx
-      .selectFrom("package_orders")
-      .select("tenant_id")
-      .distinct()
-      .where("status", "=", "pending_payment")
-      .where("payment_expires_at", "<=", now)
-      .limit(10_000)
-      .execute();
-    return [...new Set([...ended, ...deferred, ...pending].map((r) => r.tenant_id))];
-  });
+  const rows = await deps.db.systemTx((trx) =>
+    sql<{ tenant_id: string }>`
+      select tenant_id from package_periods where state = 'current' and ends_at <= ${now}
+      union
+      select tenant_id from package_periods where deferred_gift_due and starts_at <= ${now}
+      union
+      select tenant_id from package_orders where status = 'pending_payment' and payment_expires_at <= ${now}
+      limit 10000`.execute(trx),
+  );
+  return rows.rows.map((r) => r.tenant_id);
 }
 
 /**

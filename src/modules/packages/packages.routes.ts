@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
-import type { Actor } from "../../platform/auth/actor.js";
+import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import { ALL_STAFF, definePermissions, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
@@ -96,6 +96,17 @@ export async function packagesRoutes(app: RouteApp, deps: AppDeps): Promise<void
   const tags = ["packages"];
   const one = async (trx: Tx, tenantId: string, row: PackageRow) =>
     serializePackage(row, await withStocks(trx, tenantId, [row]));
+  /** A change of one package by tenant-wide staff, answered with the package. */
+  const change = (
+    request: { actor: Actor; id: string },
+    op: (trx: Tx, context: RequestContext, now: Date) => Promise<PackageRow>,
+  ) => {
+    const { actor } = request;
+    assertTenantWide(actor);
+    return db.tenantTx(actor.tenantId, async (trx) =>
+      one(trx, actor.tenantId, await op(trx, { actor, requestId: request.id }, clock.now())),
+    );
+  };
 
   const Settings = Type.Object({
     object: Type.Literal("package_settings"),
@@ -258,23 +269,10 @@ export async function packagesRoutes(app: RouteApp, deps: AppDeps): Promise<void
         response: { 200: Package, ...errorResponses(409, 422) },
       },
     },
-    async (request) => {
-      const actor = request.actor;
-      assertTenantWide(actor);
-      return db.tenantTx(actor.tenantId, async (trx) =>
-        one(
-          trx,
-          actor.tenantId,
-          await updatePackage(
-            trx,
-            { actor, requestId: request.id },
-            request.params.id,
-            request.body,
-            clock.now(),
-          ),
-        ),
-      );
-    },
+    async (request) =>
+      change(request, (trx, context, now) =>
+        updatePackage(trx, context, request.params.id, request.body, now),
+      ),
   );
 
   const actions: [StatusAction, string][] = [
@@ -295,23 +293,10 @@ export async function packagesRoutes(app: RouteApp, deps: AppDeps): Promise<void
           response: { 200: Package, ...errorResponses(409, 422) },
         },
       },
-      async (request) => {
-        const actor = request.actor;
-        assertTenantWide(actor);
-        return db.tenantTx(actor.tenantId, async (trx) =>
-          one(
-            trx,
-            actor.tenantId,
-            await changePackageStatus(
-              trx,
-              { actor, requestId: request.id },
-              request.params.id,
-              action,
-              clock.now(),
-            ),
-          ),
-        );
-      },
+      async (request) =>
+        change(request, (trx, context, now) =>
+          changePackageStatus(trx, context, request.params.id, action, now),
+        ),
     );
   }
 
