@@ -18,6 +18,7 @@ import { checkoutManifest } from "./modules/checkout/index.js";
 import { depositsManifest } from "./modules/deposits/index.js";
 import { enterpriseManifest } from "./modules/enterprise/index.js";
 import { membersManifest } from "./modules/members/index.js";
+import { packagesManifest } from "./modules/packages/index.js";
 import { vouchersManifest } from "./modules/vouchers/index.js";
 import { walletsManifest } from "./modules/wallets/index.js";
 import { auditManifest } from "./platform/audit/audit.routes.js";
@@ -67,6 +68,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   depositsManifest,
   checkoutManifest,
   catalogManifest,
+  packagesManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 

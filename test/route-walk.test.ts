@@ -121,6 +121,28 @@ async function createFixtures() {
   const member = await post("/v1/members", { name: `Protected member ${TAG}`, org_unit_id: zone.id });
   // No balance yet: the ledger's own list routes are tenant-wide (a scoped key would list its accounts).
   names.push(`Protected member ${TAG}`);
+  // A package sold to the protected member: the package is the tenant's catalog (every
+  // staff key reads it); the order and its period belong to the member's subtree.
+  const pkg = await post("/v1/packages", {
+    name: `Walk package ${TAG}`,
+    channels: ["POS"],
+    sales_rules: [{ key: "r", duration_days: 30, original_price: 100 }],
+  });
+  const activated = await t.app.inject({
+    method: "POST",
+    url: `/v1/packages/${pkg.id}/activate`,
+    headers: a.auth,
+  });
+  expect(activated.statusCode, activated.body).toBe(200);
+  const order = await post("/v1/package-orders", {
+    package_id: pkg.id,
+    member_id: member.id,
+    rule_key: "r",
+    channel: "POS",
+    payment_method: "offline",
+  });
+  collections.set("/v1/packages", pkg.id);
+  collections.set("/v1/package-orders", order.id);
   collections.set("/v1/members", member.id);
   fieldIds.set("member_id", member.id);
   collections.set("/v1/org-units", units.store!);
@@ -145,7 +167,7 @@ async function createFixtures() {
   })) {
     fieldIds.set(field, id);
   }
-  const ids = [zone.id, ...Object.values(units), group.id, user.id, key.id, member.id];
+  const ids = [zone.id, ...Object.values(units), group.id, user.id, key.id, member.id, order.id];
   return { ids, names };
 }
 

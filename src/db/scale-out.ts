@@ -91,6 +91,11 @@ export const TENANT_TABLES = [
   "gift_stocks",
   "gift_grants",
   "entitlements",
+  // packages
+  "package_settings",
+  "packages",
+  "package_orders",
+  "package_periods",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */

@@ -20,7 +20,6 @@ export {
 export { BenefitCatalogCache, benefitCatalog } from "./benefit-catalog.js";
 export type {
   AnyBenefit,
-  AudienceRule,
   AvailableItems,
   Benefit,
   BenefitKind,
@@ -30,7 +29,7 @@ export type {
   Perk,
   Restriction,
 } from "./benefit-types.js";
-export { BENEFIT_KINDS, CHANNELS, Schedule } from "./benefit-types.js";
+export { AudienceRule, BENEFIT_KINDS, CHANNELS, Schedule } from "./benefit-types.js";
 export { findBenefit } from "./benefits.repository.js";
 
 /** Everything the benefits module adds to the app. */

@@ -156,7 +156,7 @@ export function agreementRoutes(app: RouteApp, deps: AppDeps): void {
             locale: Type.Optional(Locale),
             status: Type.Optional(StringEnum(CATALOG_STATUSES)),
           },
-          { minProperties: 1 },
+          { minProperties: 1, examples: [{ body: "# Terms (2026 edition)\n…" }] },
         ),
         response: { 200: Agreement, ...errorResponses(422) },
       },

@@ -215,13 +215,9 @@ export async function listVoucherPackages(
 /** An agreement with its current version's text. */
 export type AgreementView = AgreementRow & Pick<AgreementVersionRow, "title" | "body" | "locale">;
 
-export async function findAgreement(
-  trx: Tx,
-  tenantId: string,
-  id: string,
-  options: { lock?: boolean } = {},
-): Promise<AgreementView> {
-  let query = trx
+/** Agreements joined to their current version's text. */
+function agreementsWithText(trx: Tx, tenantId: string) {
+  return trx
     .selectFrom("agreements as a")
     .innerJoin("agreement_versions as v", (j) =>
       j
@@ -231,8 +227,16 @@ export async function findAgreement(
     )
     .selectAll("a")
     .select(["v.title", "v.body", "v.locale"])
-    .where("a.tenant_id", "=", tenantId)
-    .where("a.id", "=", id);
+    .where("a.tenant_id", "=", tenantId);
+}
+
+export async function findAgreement(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<AgreementView> {
+  let query = agreementsWithText(trx, tenantId).where("a.id", "=", id);
   if (options.lock) query = query.forUpdate("a");
   const row = await query.executeTakeFirst();
   if (!row) throw new CatalogError("agreement_not_found", "Agreement not found");
@@ -261,17 +265,7 @@ export async function listAgreements(
   tenantId: string,
   page: CatalogPage & { type?: AgreementType },
 ): Promise<AgreementView[]> {
-  let query = trx
-    .selectFrom("agreements as a")
-    .innerJoin("agreement_versions as v", (j) =>
-      j
-        .onRef("v.tenant_id", "=", "a.tenant_id")
-        .onRef("v.agreement_id", "=", "a.id")
-        .onRef("v.version", "=", "a.current_version"),
-    )
-    .selectAll("a")
-    .select(["v.title", "v.body", "v.locale"])
-    .where("a.tenant_id", "=", tenantId)
+  let query = agreementsWithText(trx, tenantId)
     .orderBy("a.id")
     .limit(page.limit + 1);
   if (page.type) query = query.where("a.type", "=", page.type);

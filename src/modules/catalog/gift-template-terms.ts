@@ -43,7 +43,7 @@ export const TemplatePatchSchema = Obj(
     min_spend: Type.Optional(TemplateTerms.min_spend),
     status: Type.Optional(StringEnum(CATALOG_STATUSES)),
   },
-  { minProperties: 1 },
+  { minProperties: 1, examples: [{ face_amount: 2000 }, { status: "archived" }] },
 );
 
 /** The row's columns for valid terms (invalid_validity / invalid_scope otherwise). */

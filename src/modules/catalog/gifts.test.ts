@@ -6,7 +6,7 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
-import { verifyLedger } from "../../ledger/index.js";
+import { Ledger, verifyLedger } from "../../ledger/index.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
 import { redeemVoucher } from "../vouchers/index.js";
 import {
@@ -182,6 +182,40 @@ describe("gift stock", () => {
       trx.selectFrom("vouchers").select("id").where("member_id", "in", members).execute(),
     );
     expect(issued).toHaveLength(5);
+  });
+});
+
+describe("gift stock without group commit", () => {
+  it("each grant in its own transaction: 20 concurrent against 3 give exactly 3", async () => {
+    const alone = new Ledger(t.deps.db, { clock: t.clock, batching: false });
+    const key = "test:stock-3";
+    await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      configureGiftStock(trx, tenant.tenantId, key, 3, t.clock.now()),
+    );
+    const members = await Promise.all(Array.from({ length: 20 }, (_, i) => member(`U${i}`)));
+    const results = await Promise.all(
+      members.map((m, i) =>
+        alone.run(tenant.tenantId, (uow) =>
+          grantGift(
+            uow,
+            ctx,
+            {
+              memberId: m,
+              spec: { kind: "voucher", template_id: coffee },
+              sourceRef: `test:alone:${i}`,
+              stockKey: key,
+              timezone: "Asia/Shanghai",
+            },
+            t.clock.now(),
+          ),
+        ),
+      ),
+    );
+    expect(results.filter((r) => r.grant.status === "granted")).toHaveLength(3);
+    const levels = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      giftStockLevels(trx, tenant.tenantId, [key]),
+    );
+    expect(levels.get(key)).toEqual({ limit: 3, granted: 3 });
   });
 });
 

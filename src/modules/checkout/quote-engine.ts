@@ -14,6 +14,9 @@ import {
   type TierCatalog,
 } from "../benefits/index.js";
 import type { EntitlementFacts } from "../catalog/index.js";
+import { AUDIENCE, type BenefitSource, entitlementsAt } from "./benefit-source.js";
+
+export type { BenefitSource } from "./benefit-source.js";
 
 /**
  * The pricing engine: a pure function of its input. No clock, no database, no order
@@ -73,13 +76,6 @@ export interface QuoteInput {
    */
   entitlements?: readonly EntitlementFacts[];
 }
-
-/** Why a member may have a benefit: its audience rule, or an entitlement (what gave it, until when). */
-export type BenefitSource =
-  | { kind: "audience" }
-  | { kind: "entitlement"; sourceType: string; sourceId: string; sourceName: string; validUntil: Date };
-
-const AUDIENCE: BenefitSource = Object.freeze({ kind: "audience" });
 
 export type NotAppliedReason =
   | "member_required"
@@ -365,26 +361,6 @@ interface Eligible {
 }
 
 type Rejection = { c: Compiled; reason: NotAppliedReason; source: BenefitSource | null };
-
-/** The entitlement in force at `at` per benefit (the one lasting longest when several are). */
-function entitlementsAt(list: readonly EntitlementFacts[] | undefined, at: Date): Map<string, BenefitSource> {
-  const out = new Map<string, BenefitSource & { kind: "entitlement" }>();
-  if (!list) return out;
-  const t = at.getTime();
-  for (const e of list) {
-    if (e.validFrom.getTime() > t || e.validUntil.getTime() <= t) continue;
-    const held = out.get(e.benefitId);
-    if (held && held.validUntil.getTime() >= e.validUntil.getTime()) continue;
-    out.set(e.benefitId, {
-      kind: "entitlement",
-      sourceType: e.sourceType,
-      sourceId: e.sourceId,
-      sourceName: e.sourceName,
-      validUntil: e.validUntil,
-    });
-  }
-  return out;
-}
 
 function checkTime(benefit: AnyBenefit, input: QuoteInput, now: LocalMoment): NotAppliedReason | null {
   switch (benefit.kind) {

@@ -1,7 +1,8 @@
 import { Type } from "typebox";
 import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { BENEFIT_KINDS, CHANNELS } from "../benefits/index.js";
-import type { BenefitSource, Quote } from "./quote-engine.js";
+import type { BenefitSource } from "./benefit-source.js";
+import type { Quote } from "./quote-engine.js";
 
 const Int = Type.Integer();
 const Adjustment = Type.Object({

@@ -1,0 +1,32 @@
+/**
+ * The packages module's public surface: paid benefit packages (seed 001 §2.2). Other modules
+ * import only this file. Rules: README.md.
+ */
+import type { ModuleManifest } from "../../app-types.js";
+import { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
+import "./packages.files.js";
+
+export { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
+
+import { PACKAGES_ERRORS } from "./packages.errors.js";
+import { packagesRoutes } from "./packages.routes.js";
+
+export { type PriceKind, priceFor, type Situation } from "./pricing.js";
+export { periodWindow, type ValidityMode } from "./validity.js";
+export { packagesRoutes };
+
+/** Everything the packages module adds to the app. */
+export const packagesManifest: ModuleManifest = {
+  name: "packages",
+  routes: packagesRoutes,
+  errors: PACKAGES_ERRORS,
+  // Expiry, deferred renewal gifts and unpaid online orders: every minute, across tenants, at the clock's now.
+  jobs: (deps) => [
+    {
+      name: PACKAGE_EXPIRY_JOB,
+      policy: "stately",
+      handler: async () => ({ settled: await runPackageExpiry(deps) }),
+    },
+  ],
+  crons: [{ name: PACKAGE_EXPIRY_JOB, cron: "* * * * *" }],
+};

@@ -1,0 +1,64 @@
+import { Type } from "typebox";
+import type { RowTarget } from "../../db/database.js";
+import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+
+/** The packages module's webhook events; each is written in the unit of work of its change. */
+const PeriodRef = {
+  order_id: Type.String(),
+  period_id: Type.String(),
+  package_id: Type.String(),
+  member_id: Type.String(),
+  starts_at: Type.String({ format: "date-time" }),
+  ends_at: Type.String({ format: "date-time" }),
+};
+const Paid = {
+  ...PeriodRef,
+  rule_key: Type.String(),
+  price_kind: Type.String(),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  payment_method: Type.String(),
+};
+
+const EVENTS = {
+  "package.purchased": {
+    description:
+      "A member bought a package (first or repeat purchase): paid, period placed, perks and gifts given",
+    schema: Type.Object(Paid),
+  },
+  "package.renewed": {
+    description: "A member renewed a package early: the new period starts when the current one ends",
+    schema: Type.Object(Paid),
+  },
+  "package.refunded": {
+    description:
+      "A package order was refunded: period ended, entitlements removed, unused gifts withdrawn, money returned",
+    schema: Type.Object({
+      ...PeriodRef,
+      refund_kind: Type.String(),
+      amount: Type.Integer(),
+      currency: Type.String(),
+      withdrawn_voucher_ids: Type.Array(Type.String()),
+    }),
+  },
+  "package.expired": {
+    description: "A package period reached its end",
+    schema: Type.Object(PeriodRef),
+  },
+} as const;
+
+export type PackageEventType = keyof typeof EVENTS;
+
+for (const [type, definition] of Object.entries(EVENTS)) {
+  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
+}
+
+export async function emitPackageEvent(
+  target: RowTarget,
+  tenantId: string,
+  type: PackageEventType,
+  data: Record<string, unknown>,
+  now: Date,
+): Promise<void> {
+  await emitEvent(target, { tenantId, type, data }, now);
+}

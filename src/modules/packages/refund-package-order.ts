@@ -1,0 +1,135 @@
+import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { revokeEntitlements, revokeGifts, usedGiftVouchers } from "../catalog/index.js";
+import { findVisibleMember } from "../members/index.js";
+import { orderPoints, refundOrderBalance } from "../wallets/index.js";
+import { giftSourceRef } from "./package-config.js";
+import { PackagesError } from "./packages.errors.js";
+import { emitPackageEvent } from "./packages.events.js";
+import { findOrder, findPeriod, type OrderRow } from "./packages.repository.js";
+
+export type RefundKind = "order" | "offline";
+
+export interface RefundResult {
+  order: OrderRow;
+  withdrawnVoucherIds: string[];
+  keptVoucherIds: string[];
+  /** Where the money went: the balance accounts that paid, or outside (online, offline). */
+  moneyReturnedTo: "balance" | "external" | "none";
+}
+
+/**
+ * Refunds a paid package order in one unit of work. With the package's refund restriction on,
+ * an **order refund** is refused (`refund_restricted`) once any voucher it gave has paid for
+ * something; an **offline refund** is never restricted ("Used vouchers/voucher packages are
+ * non-refundable for Order Refunds; no restrictions for Offline Refunds"). A refund ends the
+ * period at once, removes its entitlements, withdraws every gifted voucher not used (used ones
+ * stay), takes back the bonus points, and returns the money to the balance accounts that paid
+ * (an online or offline payment is returned outside and only recorded).
+ */
+export async function refundPackageOrder(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: { orderId: string; kind: RefundKind; reason: string | null },
+  now: Date,
+): Promise<RefundResult> {
+  const tenantId = uow.tenantId;
+  const order = await findOrder(uow.trx, tenantId, input.orderId, { lock: true });
+  await findVisibleMember(uow.trx, context.actor, order.member_id).catch(() => {
+    throw new PackagesError("package_order_not_found", "Package order not found");
+  });
+  if (order.status !== "paid") {
+    throw new PackagesError(
+      "package_order_not_refundable",
+      `The order is ${order.status}; only a paid order is refunded`,
+    );
+  }
+  const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
+  if (order.snapshot.package.refund_restriction && input.kind === "order") {
+    const used = await usedGiftVouchers(uow.trx, tenantId, refs);
+    if (used.length > 0) {
+      throw new PackagesError(
+        "refund_restricted",
+        "Vouchers this package gave have been used: an order refund is not allowed (an offline refund is)",
+        { extra: { used_voucher_ids: used } },
+      );
+    }
+  }
+  const reason = input.reason ?? `package order ${order.id} refunded`;
+  const gifts = await revokeGifts(uow, context, { sourceRefs: refs, reason }, now);
+  const period = order.period_id ? await findPeriod(uow.trx, tenantId, order.period_id) : undefined;
+  if (period) {
+    await revokeEntitlements(uow.trx, tenantId, { type: "package_period", id: period.id }, now);
+    await uow.trx
+      .updateTable("package_periods")
+      .set({ state: "refunded", ended_at: now, deferred_gift_due: false })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", period.id)
+      .execute();
+  }
+  if (order.points_awarded > 0) {
+    await orderPoints(
+      uow,
+      context,
+      { memberId: order.member_id, points: order.points_awarded, orderId: order.id, reverse: true },
+      now,
+    );
+  }
+  if (order.wallet_payment_id) {
+    await refundOrderBalance(
+      uow,
+      context,
+      { paymentId: order.wallet_payment_id, amount: order.amount, reason },
+      now,
+    );
+  }
+  const refunded = await uow.trx
+    .updateTable("package_orders")
+    .set({
+      status: "refunded",
+      refund_kind: input.kind,
+      refund_reason: input.reason,
+      refunded_at: now,
+      updated_at: now,
+    })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", order.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await emitPackageEvent(
+    uow,
+    tenantId,
+    "package.refunded",
+    {
+      order_id: order.id,
+      period_id: period?.id ?? "",
+      package_id: order.package_id,
+      member_id: order.member_id,
+      starts_at: (period?.starts_at ?? now).toISOString(),
+      ends_at: now.toISOString(),
+      refund_kind: input.kind,
+      amount: order.amount,
+      currency: order.currency,
+      withdrawn_voucher_ids: gifts.withdrawn,
+    },
+    now,
+  );
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "package.refunded",
+      targetType: "package_order",
+      targetId: order.id,
+      summary: { kind: input.kind, amount: order.amount, withdrawn: gifts.withdrawn, kept: gifts.kept },
+    },
+    now,
+  );
+  return {
+    order: refunded,
+    withdrawnVoucherIds: gifts.withdrawn,
+    keptVoucherIds: gifts.kept,
+    moneyReturnedTo: order.wallet_payment_id ? "balance" : order.amount === 0 ? "none" : "external",
+  };
+}
