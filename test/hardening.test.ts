@@ -172,3 +172,54 @@ describe("member tokens can be revoked", () => {
     expect(refused.statusCode).toBe(401);
   });
 });
+
+describe("a hidden balance stays hidden from the member's token everywhere", () => {
+  it("the change log and reward totals show the member no balance entry", async () => {
+    const member = await newMember(beijing.id, "hidden");
+    const topUp = await post(`/v1/members/${member}/top-ups`, { amount: 777 }, tenant.auth, "hidden-top-up");
+    expect(topUp.statusCode, topUp.body).toBe(201);
+    const points = await post(
+      `/v1/members/${member}/points`,
+      { operation: "earn", points: 5, reason: "welcome" },
+      tenant.auth,
+      "hidden-pts",
+    );
+    expect(points.statusCode, points.body).toBeLessThan(300);
+    const hide = await t.app.inject({
+      method: "PATCH",
+      url: "/v1/wallet-settings",
+      payload: { hide_balance_in_member_center: true },
+      headers: tenant.auth,
+    });
+    expect(hide.statusCode, hide.body).toBe(200);
+    const token = await memberToken(member);
+
+    const log = await t.app.inject({ url: `/v1/members/${member}/balance-changes`, headers: token });
+    expect(log.statusCode, log.body).toBe(200);
+    const entries = json<{ data: { account: string }[] }>(log).data;
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((e) => e.account !== "balance")).toBe(true);
+    expect(log.body).not.toContain("777");
+    const asked = await t.app.inject({
+      url: `/v1/members/${member}/balance-changes?account=balance`,
+      headers: token,
+    });
+    expect(asked.statusCode).toBe(403);
+    expect(json(asked).code).toBe("balance_hidden");
+    const totals = await t.app.inject({ url: `/v1/members/${member}/reward-totals`, headers: token });
+    expect(totals.statusCode).toBe(200);
+    expect(json<{ data: { account: string }[] }>(totals).data.every((r) => r.account !== "balance")).toBe(
+      true,
+    );
+
+    // Staff still see everything.
+    const staff = await t.app.inject({ url: `/v1/members/${member}/balance-changes`, headers: tenant.auth });
+    expect(json<{ data: { account: string }[] }>(staff).data.some((e) => e.account === "balance")).toBe(true);
+    await t.app.inject({
+      method: "PATCH",
+      url: "/v1/wallet-settings",
+      payload: { hide_balance_in_member_center: false },
+      headers: tenant.auth,
+    });
+  });
+});

@@ -8,6 +8,8 @@ export const MAX_EXPORT_ROWS = 50_000;
 
 export interface ChangeFilter {
   account?: WalletAccount;
+  /** Leaves the balance's entries out (a member who may not see the balance). */
+  pointsOnly?: boolean;
   kinds?: ChangeKind[];
   from?: string;
   to?: string;
@@ -33,6 +35,7 @@ export async function listChanges(
     .where("tenant_id", "=", tenantId)
     .where("member_id", "=", memberId);
   if (filter.account) q = q.where("account", "=", filter.account);
+  if (filter.pointsOnly) q = q.where("account", "!=", "balance");
   if (filter.kinds?.length) q = q.where("kind", "in", filter.kinds);
   if (filter.from) q = q.where("created_at", ">=", new Date(filter.from));
   if (filter.to) q = q.where("created_at", "<", new Date(filter.to));

@@ -60,6 +60,12 @@ export interface BalanceView {
   referral_points: number;
 }
 
+/** Whether the caller is a member for whom the merchant hides the balance in the member center. */
+export async function balanceHiddenFrom(trx: Tx, actor: Actor, now: Date): Promise<boolean> {
+  if (actor.type !== "member") return false;
+  return (await readSettings(trx, actor.tenantId, now)).hide_balance_in_member_center;
+}
+
 /** The balance a caller may see: a member token is refused while the balance is hidden. */
 export async function balanceView(trx: Tx, actor: Actor, memberId: string, now: Date): Promise<BalanceView> {
   const tenantId = actor.tenantId;

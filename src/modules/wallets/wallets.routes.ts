@@ -15,7 +15,7 @@ import { paymentRoutes } from "./payments.routes.js";
 import { topUpOffline } from "./top-up-offline.js";
 import { updateWalletSettings } from "./update-settings.js";
 import { walletTotals } from "./wallet-totals.js";
-import { balanceView, operationView, settingsOf, settingsView } from "./wallet-views.js";
+import { balanceHiddenFrom, balanceView, operationView, settingsOf, settingsView } from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
 import { readSettings } from "./wallets.repository.js";
 import {
@@ -189,10 +189,12 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     async ({ actor, params }) =>
       read(actor.tenantId, async (trx) => {
         await findVisibleMember(trx, actor, params.id);
+        const hidden = await balanceHiddenFrom(trx, actor, deps.clock.now());
+        const totals = await rewardTotals(trx, actor.tenantId, params.id);
         return {
           object: "reward_totals" as const,
           member_id: params.id,
-          data: await rewardTotals(trx, actor.tenantId, params.id),
+          data: hidden ? totals.filter((t) => t.account !== "balance") : totals,
         };
       }),
   );
@@ -258,10 +260,12 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   app.get(
     "/v1/members/:id/balance-changes",
     {
-      config: { permission: "wallets.read", member: true, errors: ["member_not_found"] },
+      config: { permission: "wallets.read", member: true, errors: ["member_not_found", "balance_hidden"] },
       schema: {
         tags,
         summary: "A member's balance and points change log, newest first, with filters",
+        description:
+          "A member token sees only the points entries while the merchant hides the balance in the member center; asking for the balance account then answers 403 balance_hidden.",
         params: MemberParams,
         querystring: ChangeQuery,
         response: { 200: listOf(Change), ...errorResponses() },
@@ -271,7 +275,16 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       const limit = pageLimit(query.limit);
       return read(actor.tenantId, async (trx) => {
         await findVisibleMember(trx, actor, params.id);
-        const filter = { ...query, kinds: query.kind, starting_after: query.starting_after };
+        const hidden = await balanceHiddenFrom(trx, actor, deps.clock.now());
+        if (hidden && query.account === "balance") {
+          throw new WalletsError("balance_hidden", "The balance is hidden in the member center");
+        }
+        const filter = {
+          ...query,
+          kinds: query.kind,
+          starting_after: query.starting_after,
+          pointsOnly: hidden,
+        };
         const rows = await listChanges(trx, actor.tenantId, params.id, filter, limit + 1);
         return toPage(rows, limit, serializeChange);
       });
