@@ -18,11 +18,11 @@ import {
 } from "../../platform/http/schemas.js";
 import { type Recorder, runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { setBankBinding } from "./bank-binding.js";
 import { createCampaign } from "./campaigns.js";
 import { checkAccount } from "./check-account.js";
 import { configureWarnings } from "./configure-warnings.js";
-import { tenantZone } from "./credit-topup.js";
 import { DepositsError } from "./deposits.errors.js";
 import { depositBalances } from "./deposits.ledger.js";
 import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
