@@ -10,8 +10,6 @@ export const UNCONVERTED_IDEMPOTENT_ROUTES: ReadonlySet<string> = new Set([
   "POST /v1/benefit-icons",
   "POST /v1/benefits",
   "POST /v1/card-plans",
-  "POST /v1/checkout/orders",
-  "POST /v1/checkout/orders/:id/refund",
   "POST /v1/deposit-accounts",
   "POST /v1/deposit-accounts/:id/freezes",
   "POST /v1/deposit-accounts/:id/invoice-requests",
