@@ -1,12 +1,5 @@
 import type { Tx } from "../../db/database.js";
-import {
-  createAsset,
-  type LedgerOps,
-  openAccount,
-  type TransferResult,
-  type UnitOfWork,
-} from "../../ledger/index.js";
-import type { DomainError } from "../../shared/errors.js";
+import { createAsset, type LedgerOps, openAccount, type UnitOfWork } from "../../ledger/index.js";
 import type { AccountRow } from "./deposits.repository.js";
 
 /**

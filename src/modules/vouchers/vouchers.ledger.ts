@@ -3,10 +3,8 @@ import {
   expectTransfer,
   openAccount as openLedgerAccount,
   type TransferInput,
-  type TransferResult,
   type UnitOfWork,
 } from "../../ledger/index.js";
-import type { DomainError } from "../../shared/errors.js";
 import { VouchersError } from "./vouchers.errors.js";
 
 /**

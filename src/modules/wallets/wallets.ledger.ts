@@ -5,11 +5,9 @@ import {
   balancesOf,
   type LedgerOps,
   openAccount,
-  type TransferResult,
   type UnitOfWork,
 } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import type { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { WalletsError } from "./wallets.errors.js";
 import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";

@@ -45,8 +45,8 @@ export interface ValueRouteSpec<S, I, R, B> {
   url: string;
   config: RouteAccess;
   schema: S;
-  /** The status of a success: 201 when something is created, 200 otherwise. */
-  status: 200 | 201;
+  /** The status of a success: 201 when something is created, 200 otherwise (or as the result says). */
+  status: 200 | 201 | ((result: R) => 200 | 201);
   /**
    * Checks that refuse before the Idempotency-Key is consulted (the caller may not act on
    * this resource at all): like a validation failure, their refusal is not stored.
@@ -115,7 +115,7 @@ export function valueHandler<S, I, R, B>(
         const result = await spec.op(uow, ctx, input, now);
         const body = await spec.respond(result, uow, input, now);
         done = { result, now };
-        return record(uow, spec.status, body);
+        return record(uow, typeof spec.status === "function" ? spec.status(result) : spec.status, body);
       };
       if (spec.batched === false) {
         return deps.db.tenantTx(tenantId, (trx) => deps.ledger.unitWithin(trx, tenantId, unit));
