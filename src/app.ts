@@ -87,11 +87,14 @@ function makeAjv(coerce: boolean) {
 
 export interface BuildOptions {
   logger?: FastifyServerOptions["logger"];
+  /** The modules to serve (default: all of MANIFESTS); tests add one to try a rule. */
+  manifests?: readonly ModuleManifest[];
 }
 
 /** Every plugin, hook and route of the service; no listen (tests use inject). */
 export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promise<RouteApp> {
-  installManifests(MANIFESTS);
+  const manifests = options.manifests ?? MANIFESTS;
+  installManifests(manifests);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -278,7 +281,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     return metrics.render(deps.db);
   });
 
-  for (const { routes } of MANIFESTS) {
+  for (const { routes } of manifests) {
     if (routes) await app.register((scope) => routes(scope as RouteApp, deps));
   }
   await app.ready();

@@ -17,4 +17,5 @@ export {
   trialBalance,
   verifyLedger,
 } from "./queries.js";
+export { expectTransfer, expectTransfers, openAccount, type Refusals } from "./results.js";
 export * from "./types.js";

@@ -122,3 +122,13 @@ export async function insertOrgUnit(
     .execute();
   return { id, path };
 }
+
+/** The tenant's IANA time zone: every calendar rule of the tenant runs in it. */
+export async function tenantZone(trx: Tx, tenantId: string): Promise<string> {
+  const row = await trx
+    .selectFrom("tenants")
+    .select("timezone")
+    .where("id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  return row.timezone;
+}

@@ -91,25 +91,52 @@ export function applyRate(amount: number, rate: string, mode: RoundingMode): num
 }
 
 /**
- * Splits `total` across weights so the parts add up exactly to `total`
- * (largest remainder; ties go to the earlier part). Used to spread a discount over lines.
+ * Splits `total` across non-negative weights so the parts add up exactly to `total`: each
+ * part is its exact share rounded down, and the units left over go one each to the parts
+ * with the largest remainders (ties to the earlier part). Used to spread a discount or a
+ * voucher over lines. When the weights sum to zero there is no proportion: the whole total
+ * goes to the first part (so the parts still add up); no weights, no parts.
  */
-export function allocateProportionally(total: number, weights: number[]): number[] {
-  const sum = weights.reduce((a, b) => a + b, 0);
+export function allocateProportionally(total: number, weights: readonly number[]): number[] {
   if (weights.length === 0) return [];
+  let sum = 0;
+  for (const w of weights) sum += w;
   if (sum === 0) return weights.map((_, i) => (i === 0 ? total : 0));
-  const big = BigInt(total);
-  const bigSum = BigInt(sum);
-  const parts = weights.map((w) => (big * BigInt(w)) / bigSum);
-  const remainders = weights.map((w, i) => ({ i, r: (big * BigInt(w)) % bigSum }));
-  let left = big - parts.reduce((a, b) => a + b, 0n);
-  remainders.sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1));
-  for (const { i } of remainders) {
-    if (left === 0n) break;
-    parts[i]! += 1n;
-    left -= 1n;
+  const parts: number[] = [];
+  const remainders: { i: number; r: number }[] = [];
+  let given = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const product = total * weights[i]!;
+    let q: number;
+    let r: number;
+    if (Number.isSafeInteger(product)) {
+      // Exact in doubles: a quotient off by one from float division is corrected by its remainder.
+      q = Math.floor(product / sum);
+      r = product - q * sum;
+      if (r < 0) {
+        q -= 1;
+        r += sum;
+      } else if (r >= sum) {
+        q += 1;
+        r -= sum;
+      }
+    } else {
+      const exact = BigInt(total) * BigInt(weights[i]!);
+      q = toSafe(exact / BigInt(sum));
+      r = Number(exact % BigInt(sum));
+    }
+    parts.push(q);
+    remainders.push({ i, r });
+    given += q;
   }
-  return parts.map(toSafe);
+  let left = total - given;
+  remainders.sort((a, b) => (a.r === b.r ? a.i - b.i : b.r - a.r));
+  for (const { i } of remainders) {
+    if (left === 0) break;
+    parts[i]! += 1;
+    left -= 1;
+  }
+  return parts;
 }
 
 /** Formats minor units for humans (exports, notices): 123456 at scale 2 → "1234.56". */

@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from "typebox";
 import { Obj, StringEnum } from "../../platform/http/schemas.js";
+import { AudienceRule as MemberAudienceRule } from "../members/index.js";
 
 /**
  * The benefit kinds of seed 001 §2.1 and each kind's fields. The schemas are the API's
@@ -39,9 +40,6 @@ export const LIMITS = {
 
 const Code = Type.String({ minLength: 1, maxLength: 64 });
 const CodeList = (max: number) => Type.Array(Code, { maxItems: max, uniqueItems: true });
-/** Card plan, tier, group and tag codes, as the members module spells them. */
-const MemberCode = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" });
-const MemberCodes = Type.Array(MemberCode, { maxItems: LIMITS.audienceEntries, uniqueItems: true });
 const HHMM = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples: ["10:00"] });
 const MinorAmount = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const PositiveMinor = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
@@ -51,33 +49,14 @@ const DiscountPercent = Type.Integer({ minimum: 1, maximum: 99, description: "20
 const Multiplier = Type.String({ pattern: "^([1-9]|10)(\\.[0-9]{1,2})?$", examples: ["2"] });
 
 /**
- * Who a benefit (or a tier perk) reaches: the same shape as the members module's audience
- * rule (its evaluator decides), declared here without a schema id so it can nest in the
- * kinds' schemas. Every dimension given must match; `exclude` removes; empty = every member.
+ * Who a benefit (or a tier perk) reaches: the members module's audience rule (its evaluator
+ * decides), the same properties without the schema id so it can nest in the kinds' schemas.
+ * Every dimension given must match; `exclude` removes; empty = every member.
  */
-export const AudienceRule = Obj(
-  {
-    card_plans: Type.Optional(MemberCodes),
-    tiers: Type.Optional(MemberCodes),
-    min_tier: Type.Optional(MemberCode),
-    groups: Type.Optional(MemberCodes),
-    tags: Type.Optional(MemberCodes),
-    student: Type.Optional(Type.Boolean()),
-    exclude: Type.Optional(
-      Obj({
-        card_plans: Type.Optional(MemberCodes),
-        tiers: Type.Optional(MemberCodes),
-        groups: Type.Optional(MemberCodes),
-        tags: Type.Optional(MemberCodes),
-        student: Type.Optional(Type.Boolean()),
-      }),
-    ),
-  },
-  {
-    description:
-      "The members module's audience rule (applicable card plans / tiers): e.g. min_tier silver = Silver tier and above",
-  },
-);
+export const AudienceRule = Obj(MemberAudienceRule.properties, {
+  description:
+    "The members module's audience rule (applicable card plans / tiers): e.g. min_tier silver = Silver tier and above",
+});
 export type AudienceRule = Static<typeof AudienceRule>;
 
 export const Restriction = Type.Union([

@@ -1,6 +1,8 @@
 import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import type { Channel } from "../benefits/index.js";
 import { CheckoutError } from "./checkout.errors.js";
 
@@ -120,4 +122,46 @@ export async function benefitUsage(trx: Tx, tenantId: string, benefitId: string)
     members: Number(row.members),
     discount_total: Number(row.discount_total),
   };
+}
+
+/** A store-bound actor sells only in its own subtree; tenant-wide staff name any store. */
+export async function resolveStore(
+  trx: Tx,
+  actor: Actor,
+  storeId: string | null | undefined,
+): Promise<string | null> {
+  const id = storeId ?? actor.orgUnitId;
+  if (!id) return null;
+  const unit = await trx
+    .selectFrom("org_units")
+    .select("path")
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!unit) throw new CheckoutError("store_not_found", "Store not found");
+  assertInScope(actor, unit.path, "store");
+  return id;
+}
+
+/** A store-bound actor sees only its subtree's orders; others answer as missing. */
+export async function assertOrderInScope(trx: Tx, actor: Actor, order: OrderRow): Promise<void> {
+  if (!actor.orgUnitPath) return;
+  const unit = order.store_id
+    ? await trx
+        .selectFrom("org_units")
+        .select("path")
+        .where("tenant_id", "=", actor.tenantId)
+        .where("id", "=", order.store_id)
+        .executeTakeFirst()
+    : undefined;
+  if (!inScope(actor, unit?.path)) throw new CheckoutError("order_not_found", "Order not found");
+}
+
+/** What an order is priced in: the tenant's default currency and its zone. */
+export async function tenantPricing(trx: Tx, tenantId: string) {
+  return trx
+    .selectFrom("tenants")
+    .select(["default_currency", "timezone"])
+    .where("id", "=", tenantId)
+    .executeTakeFirstOrThrow();
 }

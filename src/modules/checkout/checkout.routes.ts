@@ -1,9 +1,7 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
-import type { UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import {
   AssetCode,
   errorResponses,
@@ -12,10 +10,17 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { requestFingerprint, runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { valueRoute } from "../../platform/http/value-route.js";
+import { requestFingerprint } from "../../platform/idempotency/idempotency.js";
 import { CHANNELS } from "../benefits/index.js";
-import { CheckoutError } from "./checkout.errors.js";
-import { benefitUsage, findOrder, type OrderRow } from "./checkout.repository.js";
+import {
+  assertOrderInScope,
+  benefitUsage,
+  findOrder,
+  type OrderRow,
+  resolveStore,
+  tenantPricing,
+} from "./checkout.repository.js";
 import { completeOrder } from "./complete-order.js";
 import { MAX_LINES, MAX_VOUCHERS, type OrderRequest, priceOrder } from "./price-order.js";
 import { QuoteSchema, type QuoteView, serializeQuote } from "./quote-view.js";
@@ -103,39 +108,6 @@ interface CartBody {
   shipping_amount?: number;
 }
 
-/** A store-bound actor sells only in its own subtree; tenant-wide staff name any store. */
-async function resolveStore(
-  trx: Tx,
-  actor: Actor,
-  storeId: string | null | undefined,
-): Promise<string | null> {
-  const id = storeId ?? actor.orgUnitId;
-  if (!id) return null;
-  const unit = await trx
-    .selectFrom("org_units")
-    .select("path")
-    .where("tenant_id", "=", actor.tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!unit) throw new CheckoutError("store_not_found", "Store not found");
-  assertInScope(actor, unit.path, "store");
-  return id;
-}
-
-/** A store-bound actor sees only its subtree's orders; others answer as missing. */
-async function assertOrderInScope(trx: Tx, actor: Actor, order: OrderRow): Promise<void> {
-  if (!actor.orgUnitPath) return;
-  const unit = order.store_id
-    ? await trx
-        .selectFrom("org_units")
-        .select("path")
-        .where("tenant_id", "=", actor.tenantId)
-        .where("id", "=", order.store_id)
-        .executeTakeFirst()
-    : undefined;
-  if (!inScope(actor, unit?.path)) throw new CheckoutError("order_not_found", "Order not found");
-}
-
 export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
   const settlement = deps.checkoutSettlement ?? connectedSettlement;
@@ -145,11 +117,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
   const tags = ["checkout"];
 
   async function toRequest(trx: Tx, actor: Actor, body: CartBody, at: Date): Promise<OrderRequest> {
-    const tenant = await trx
-      .selectFrom("tenants")
-      .select(["default_currency", "timezone"])
-      .where("id", "=", actor.tenantId)
-      .executeTakeFirstOrThrow();
+    const tenant = await tenantPricing(trx, actor.tenantId);
     return {
       memberId: body.member_id ?? null,
       channel: body.channel,
@@ -175,15 +143,6 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     trx,
     ledger: ledger.within(trx, actor.tenantId),
     uow: null,
-    requestId,
-    now: clock.now(),
-  });
-  const unitContext = (uow: UnitOfWork, actor: Actor, requestId: string): SettleContext => ({
-    tenantId: actor.tenantId,
-    actor,
-    trx: uow.trx,
-    ledger: uow,
-    uow,
     requestId,
     now: clock.now(),
   });
@@ -213,59 +172,52 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
   );
 
-  app.post(
-    "/v1/checkout/orders",
-    {
-      config: { permission: "checkout.order", idempotent: true },
-      schema: {
-        tags,
-        summary:
-          "Complete an order: re-price, pay by balance, redeem vouchers, award points — one atomic step",
-        description:
-          "Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, the balance moved) is refused with quote_changed and the new quote.",
-        body: Obj({
-          ...cart,
-          client_order_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-          expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
-          rest_paid: Type.Optional(
-            StringEnum(["offline", "online"] as const, {
-              description:
-                "How what balance does not cover is paid: offline (balance taken now, default) or online (balance held until the online payment succeeds)",
-            }),
-          ),
-        }),
-        response: { 201: Order, ...errorResponses(409, 422, 503) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/checkout/orders",
+    config: { permission: "checkout.order", idempotent: true },
+    schema: {
+      tags,
+      summary: "Complete an order: re-price, pay by balance, redeem vouchers, award points — one atomic step",
+      description:
+        "Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, the balance moved) is refused with quote_changed and the new quote.",
+      body: Obj({
+        ...cart,
+        client_order_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
+        expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
+        rest_paid: Type.Optional(
+          StringEnum(["offline", "online"] as const, {
+            description:
+              "How what balance does not cover is paid: offline (balance taken now, default) or online (balance held until the online payment succeeds)",
+          }),
+        ),
+      }),
+      response: { 201: Order, ...errorResponses(409, 422, 503) },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      const body = request.body;
+    status: 201,
+    input: ({ body }) => body,
+    op: async (uow, ctx, body, now) => {
       const { expected_total, client_order_id, rest_paid, ...rest } = body;
-      return runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(actor.tenantId, async (uow) => {
-          const now = clock.now();
-          const req = await toRequest(uow.trx, actor, body, now);
-          const { order } = await completeOrder(
-            unitContext(uow, actor, request.id),
-            settlement,
-            { actor, requestId: request.id },
-            {
-              ...req,
-              clientOrderId: client_order_id,
-              expectedTotal: expected_total ?? null,
-              restPaid: rest_paid ?? "offline",
-              requestHash: requestFingerprint("POST", "/v1/checkout/orders", {
-                ...rest,
-                rest_paid: rest_paid ?? "offline",
-              }),
-            },
-            now,
-          );
-          return record(uow, 201, serializeOrder(order));
-        }),
+      const req = await toRequest(uow.trx, ctx.actor, body, now);
+      return completeOrder(
+        uow,
+        ctx,
+        {
+          ...req,
+          settlement,
+          clientOrderId: client_order_id,
+          expectedTotal: expected_total ?? null,
+          restPaid: rest_paid ?? "offline",
+          requestHash: requestFingerprint("POST", "/v1/checkout/orders", {
+            ...rest,
+            rest_paid: rest_paid ?? "offline",
+          }),
+        },
+        now,
       );
     },
-  );
+    respond: ({ order }) => serializeOrder(order),
+  });
 
   app.get(
     "/v1/checkout/orders/:id",
@@ -289,38 +241,23 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
   );
 
-  app.post(
-    "/v1/checkout/orders/:id/refund",
-    {
-      config: { permission: "checkout.refund", idempotent: true },
-      schema: {
-        tags,
-        summary:
-          "Refund a whole order: points back, vouchers restored, balance returned to the accounts that paid",
-        params: Obj({ id: IdParam }),
-        body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) })),
-        response: { 200: Order, ...errorResponses(409, 422, 503) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/checkout/orders/:id/refund",
+    config: { permission: "checkout.refund", idempotent: true },
+    schema: {
+      tags,
+      summary:
+        "Refund a whole order: points back, vouchers restored, balance returned to the accounts that paid",
+      params: Obj({ id: IdParam }),
+      body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) })),
+      response: { 200: Order, ...errorResponses(409, 422, 503) },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      return runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(actor.tenantId, async (uow) => {
-          const existing = await findOrder(uow.trx, actor.tenantId, request.params.id);
-          await assertOrderInScope(uow.trx, actor, existing);
-          const row = await refundOrder(
-            unitContext(uow, actor, request.id),
-            settlement,
-            { actor, requestId: request.id },
-            request.params.id,
-            request.body?.reason ?? null,
-            clock.now(),
-          );
-          return record(uow, 200, serializeOrder(row));
-        }),
-      );
-    },
-  );
+    status: 200,
+    input: ({ params, body }) => ({ settlement, orderId: params.id, reason: body?.reason ?? null }),
+    op: refundOrder,
+    respond: serializeOrder,
+  });
 
   app.get(
     "/v1/benefits/:id/usage",

@@ -1,3 +1,4 @@
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
@@ -12,7 +13,7 @@ import {
 import { grantCardExtensions } from "./grant-card-extensions.js";
 import { type OrderRequest, priceOrder } from "./price-order.js";
 import { serializeQuote } from "./quote-view.js";
-import type { CheckoutSettlement, SettleContext } from "./settlement.js";
+import { type CheckoutSettlement, settleContext } from "./settlement.js";
 
 export interface CompleteRequest extends OrderRequest {
   clientOrderId: string;
@@ -31,14 +32,14 @@ export interface CompleteRequest extends OrderRequest {
  * request returns the same order; anything refused leaves nothing behind.
  */
 export async function completeOrder(
-  ctx: SettleContext,
-  settlement: CheckoutSettlement,
-  context: RequestContext,
-  req: CompleteRequest,
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  { settlement, ...req }: CompleteRequest & { settlement: CheckoutSettlement },
   now: Date,
 ): Promise<{ order: OrderRow; replayed: boolean }> {
-  await lockClientOrderId(ctx.trx, ctx.tenantId, req.clientOrderId);
-  const existing = await findOrderByClientId(ctx.trx, ctx.tenantId, req.clientOrderId);
+  const settle = settleContext(uow, ctx, now);
+  await lockClientOrderId(settle.trx, settle.tenantId, req.clientOrderId);
+  const existing = await findOrderByClientId(settle.trx, settle.tenantId, req.clientOrderId);
   if (existing) {
     if (existing.request_hash !== req.requestHash) {
       throw new CheckoutError(
@@ -49,7 +50,7 @@ export async function completeOrder(
     return { order: existing, replayed: true };
   }
 
-  const q = await priceOrder(ctx, settlement, { ...req, forCompletion: true });
+  const q = await priceOrder(settle, settlement, { ...req, forCompletion: true });
   if (req.expectedTotal !== null && req.expectedTotal !== q.total) {
     throw new CheckoutError(
       "quote_changed",
@@ -73,7 +74,7 @@ export async function completeOrder(
   // Vouchers first, then balance for what is left, then points on what was paid.
   const vouchers: NonNullable<SettlementRecord["vouchers"]> = [];
   for (const v of q.vouchersApplied) {
-    const moved = await settlement.redeemVoucher(ctx, {
+    const moved = await settlement.redeemVoucher(settle, {
       orderId,
       voucherId: v.voucherId,
       amount: v.amount,
@@ -85,7 +86,7 @@ export async function completeOrder(
   }
   if (vouchers.length > 0) record.vouchers = vouchers;
   if (q.balance.amount > 0 && req.memberId) {
-    const paid = await settlement.payByBalance(ctx, {
+    const paid = await settlement.payByBalance(settle, {
       orderId,
       memberId: req.memberId,
       currency: req.currency,
@@ -96,7 +97,7 @@ export async function completeOrder(
     record.balance = { ref: paid.ref, amount: q.balance.amount };
   }
   if (q.points.earned > 0 && req.memberId) {
-    const awarded = await settlement.awardPoints(ctx, {
+    const awarded = await settlement.awardPoints(settle, {
       orderId,
       memberId: req.memberId,
       points: q.points.earned,
@@ -104,10 +105,10 @@ export async function completeOrder(
     record.points = { ref: awarded.ref, points: q.points.earned };
   }
 
-  const order = (await ctx.trx
+  const order = (await settle.trx
     .insertInto("checkout_orders")
     .values({
-      tenant_id: ctx.tenantId,
+      tenant_id: settle.tenantId,
       id: orderId,
       client_order_id: req.clientOrderId,
       member_id: req.memberId,
@@ -123,7 +124,7 @@ export async function completeOrder(
       quote: JSON.stringify(serializeQuote(q)),
       settlement: JSON.stringify(record),
       request_hash: req.requestHash,
-      created_by: context.actor.id,
+      created_by: ctx.actor.id,
       created_at: now,
       refunded_at: null,
     })
@@ -131,9 +132,9 @@ export async function completeOrder(
     .executeTakeFirstOrThrow()) as OrderRow;
   const extended = req.memberId
     ? await grantCardExtensions(
-        ctx,
+        settle,
         settlement,
-        context,
+        ctx,
         { id: orderId, memberId: req.memberId, total: q.total, timezone: req.timezone },
         now,
       )
@@ -143,11 +144,11 @@ export async function completeOrder(
     ...extended.map((benefitId) => ({ benefitId, discount: 0 })),
   ];
   if (used.length > 0) {
-    await ctx.trx
+    await settle.trx
       .insertInto("checkout_benefit_usages")
       .values(
         used.map((b) => ({
-          tenant_id: ctx.tenantId,
+          tenant_id: settle.tenantId,
           order_id: orderId,
           benefit_id: b.benefitId,
           member_id: req.memberId,
@@ -159,8 +160,8 @@ export async function completeOrder(
       .execute();
   }
   await recordAudit(
-    ctx.trx,
-    context,
+    settle.trx,
+    ctx,
     {
       action: "checkout_order.completed",
       targetType: "checkout_order",
@@ -180,8 +181,8 @@ export async function completeOrder(
     now,
   );
   await emitCheckoutEvent(
-    ctx.trx,
-    ctx.tenantId,
+    settle.trx,
+    settle.tenantId,
     "checkout_order.completed",
     {
       order_id: orderId,

@@ -1,3 +1,4 @@
+import { allocateProportionally } from "../../shared/money.js";
 import {
   type AnyBenefit,
   type AvailableItems,
@@ -205,47 +206,6 @@ function bpsToMultiplier(bps: number): string {
     .padStart(4, "0")
     .replace(/0+$/, "");
   return frac ? `${whole}.${frac}` : String(whole);
-}
-
-/** Largest remainder split, ties to the earlier part; weights are non-negative. */
-function allocate(total: number, weights: readonly number[]): number[] {
-  let sum = 0;
-  for (const w of weights) sum += w;
-  if (sum === 0) return weights.map(() => 0);
-  const parts: number[] = [];
-  const rema: { i: number; r: number }[] = [];
-  let given = 0;
-  for (let i = 0; i < weights.length; i++) {
-    const product = total * weights[i]!;
-    let q: number;
-    let r: number;
-    if (Number.isSafeInteger(product)) {
-      q = Math.floor(product / sum);
-      r = product - q * sum;
-      if (r < 0) {
-        q -= 1;
-        r += sum;
-      } else if (r >= sum) {
-        q += 1;
-        r -= sum;
-      }
-    } else {
-      const bp = BigInt(total) * BigInt(weights[i]!);
-      q = Number(bp / BigInt(sum));
-      r = Number(bp % BigInt(sum));
-    }
-    parts.push(q);
-    rema.push({ i, r });
-    given += q;
-  }
-  let left = total - given;
-  rema.sort((a, b) => (a.r === b.r ? a.i - b.i : b.r - a.r));
-  for (const { i } of rema) {
-    if (left === 0) break;
-    parts[i]! += 1;
-    left -= 1;
-  }
-  return parts;
 }
 
 // ---- compiled benefits (cached per benefit object) ----
@@ -551,8 +511,9 @@ function reductionPass(
       return { idx, amount: 0, reason: "below_min_amount" as const };
     return { idx, amount: Math.min(r.amount, subtotal), reason: null };
   };
+  // Applied only over a positive subtotal, so the weights never sum to zero here.
   const apply = (c: Compiled, idx: number[], amount: number) => {
-    const parts = allocate(
+    const parts = allocateProportionally(
       amount,
       idx.map((i) => amounts[i]!),
     );
@@ -707,7 +668,7 @@ export function quote(input: QuoteInput): Quote {
       continue;
     }
     const use = Math.min(v.balance, eligibleSum);
-    const parts = allocate(
+    const parts = allocateProportionally(
       use,
       idx.map((i) => amounts[i]!),
     );

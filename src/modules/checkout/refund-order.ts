@@ -1,10 +1,11 @@
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { CheckoutError } from "./checkout.errors.js";
 import { emitCheckoutEvent } from "./checkout.events.js";
-import { findOrder, type OrderRow } from "./checkout.repository.js";
-import type { CheckoutSettlement, SettleContext } from "./settlement.js";
+import { assertOrderInScope, findOrder, type OrderRow } from "./checkout.repository.js";
+import { type CheckoutSettlement, settleContext } from "./settlement.js";
 
 /**
  * Refunds a whole order in one transaction: the points it earned are taken back, each
@@ -13,21 +14,23 @@ import type { CheckoutSettlement, SettleContext } from "./settlement.js";
  * The order row is locked first, so two refunds cannot both pass the check.
  */
 export async function refundOrder(
-  ctx: SettleContext,
-  settlement: CheckoutSettlement,
-  context: RequestContext,
-  orderId: string,
-  reason: string | null,
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { settlement: CheckoutSettlement; orderId: string; reason: string | null },
   now: Date,
 ): Promise<OrderRow> {
-  const order = await findOrder(ctx.trx, ctx.tenantId, orderId, true);
+  const { settlement, orderId, reason } = input;
+  // A store-bound actor refunds only its subtree's orders; others answer as missing.
+  await assertOrderInScope(uow.trx, ctx.actor, await findOrder(uow.trx, uow.tenantId, orderId));
+  const settle = settleContext(uow, ctx, now);
+  const order = await findOrder(settle.trx, settle.tenantId, orderId, true);
   if (order.status === "refunded") {
     throw new CheckoutError("order_already_refunded", "This order has already been refunded");
   }
   const refundId = newId("orf");
   const s = order.settlement;
   if (s.points && order.member_id) {
-    await settlement.reversePoints(ctx, {
+    await settlement.reversePoints(settle, {
       orderId,
       refundId,
       memberId: order.member_id,
@@ -36,7 +39,7 @@ export async function refundOrder(
     });
   }
   for (const v of s.vouchers ?? []) {
-    await settlement.returnVoucher(ctx, {
+    await settlement.returnVoucher(settle, {
       orderId,
       refundId,
       voucherId: v.voucherId,
@@ -45,40 +48,40 @@ export async function refundOrder(
     });
   }
   if (s.balance) {
-    await settlement.refundBalance(ctx, {
+    await settlement.refundBalance(settle, {
       orderId,
       refundId,
       payment: { ref: s.balance.ref },
       amount: s.balance.amount,
     });
   }
-  await ctx.trx
+  await settle.trx
     .insertInto("checkout_refunds")
     .values({
-      tenant_id: ctx.tenantId,
+      tenant_id: settle.tenantId,
       id: refundId,
       order_id: orderId,
       reason,
-      created_by: context.actor.id,
+      created_by: ctx.actor.id,
       created_at: now,
     })
     .execute();
-  await ctx.trx
+  await settle.trx
     .updateTable("checkout_benefit_usages")
     .set({ reversed: true })
-    .where("tenant_id", "=", ctx.tenantId)
+    .where("tenant_id", "=", settle.tenantId)
     .where("order_id", "=", orderId)
     .execute();
-  const refunded = (await ctx.trx
+  const refunded = (await settle.trx
     .updateTable("checkout_orders")
     .set({ status: "refunded", refunded_at: now })
-    .where("tenant_id", "=", ctx.tenantId)
+    .where("tenant_id", "=", settle.tenantId)
     .where("id", "=", orderId)
     .returningAll()
     .executeTakeFirstOrThrow()) as OrderRow;
   await recordAudit(
-    ctx.trx,
-    context,
+    settle.trx,
+    ctx,
     {
       action: "checkout_order.refunded",
       targetType: "checkout_order",
@@ -88,8 +91,8 @@ export async function refundOrder(
     now,
   );
   await emitCheckoutEvent(
-    ctx.trx,
-    ctx.tenantId,
+    settle.trx,
+    settle.tenantId,
     "checkout_order.refunded",
     {
       order_id: orderId,

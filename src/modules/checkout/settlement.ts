@@ -1,6 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
-import type { Actor } from "../../platform/auth/actor.js";
+import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import type { MemberFacts, TierCatalog } from "../benefits/index.js";
 import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
 import { memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
@@ -29,6 +29,19 @@ export interface SettleContext {
   uow: UnitOfWork | null;
   requestId: string | null;
   now: Date;
+}
+
+/** The order's unit of work as the settlement port sees it. */
+export function settleContext(uow: UnitOfWork, ctx: RequestContext, now: Date): SettleContext {
+  return {
+    tenantId: uow.tenantId,
+    actor: ctx.actor,
+    trx: uow.trx,
+    ledger: uow,
+    uow,
+    requestId: ctx.requestId,
+    now,
+  };
 }
 
 /** A reference to one value movement, kept on the order so its refund reverses exactly it. */

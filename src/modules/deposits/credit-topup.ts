@@ -1,11 +1,13 @@
 import type { Tx } from "../../db/database.js";
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { checkAccount } from "./check-account.js";
 import { RECHECK_EVERY_MINUTES } from "./deposit-rules.js";
 import { emitDepositEvent } from "./deposits.events.js";
-import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
+import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
 import { type AccountRow, loadSettings, type TopupRow } from "./deposits.repository.js";
 import { repayArrears } from "./repay-arrears.js";
@@ -101,13 +103,4 @@ export async function creditTopup(
     { account, balances: await depositBalances(ops, account), settings, zone, warn: false },
     now,
   );
-}
-
-export async function tenantZone(trx: Tx, tenantId: string): Promise<string> {
-  const row = await trx
-    .selectFrom("tenants")
-    .select("timezone")
-    .where("id", "=", tenantId)
-    .executeTakeFirstOrThrow();
-  return row.timezone;
 }

@@ -1,6 +1,5 @@
 import type { Tx } from "../../db/database.js";
-import { createAsset, type LedgerOps, type TransferResult, type UnitOfWork } from "../../ledger/index.js";
-import type { DomainError } from "../../shared/errors.js";
+import { createAsset, type LedgerOps, openAccount, type UnitOfWork } from "../../ledger/index.js";
 import type { AccountRow } from "./deposits.repository.js";
 
 /**
@@ -36,13 +35,12 @@ export async function openPlatformAccounts(
     [ledgerIds.revenue(asset), "deposit_revenue"],
     [ledgerIds.unfunded(asset), "deposit_unfunded"],
   ] as const) {
-    const result = await ops.createAccount({ id, asset, kind, owner_module: "deposits", owner_id: null });
-    if (!result.ok) throw new Error(`ledger refused account ${id}: ${result.code} ${result.detail}`);
+    await openAccount(ops, { id, asset, kind, owner_module: "deposits", owner_id: null });
   }
 }
 
 export async function openMerchantAccounts(ops: LedgerOps, accountId: string, asset: string) {
-  const deposit = await ops.createAccount({
+  await openAccount(ops, {
     id: ledgerIds.deposit(accountId),
     asset,
     kind: "deposit",
@@ -50,8 +48,7 @@ export async function openMerchantAccounts(ops: LedgerOps, accountId: string, as
     owner_id: accountId,
     debits_must_not_exceed_credits: true,
   });
-  if (!deposit.ok) throw new Error(`ledger refused the deposit account: ${deposit.code} ${deposit.detail}`);
-  const arrears = await ops.createAccount({
+  await openAccount(ops, {
     id: ledgerIds.arrears(accountId),
     asset,
     kind: "deposit_arrears",
@@ -59,7 +56,6 @@ export async function openMerchantAccounts(ops: LedgerOps, accountId: string, as
     owner_id: accountId,
     credits_must_not_exceed_debits: true,
   });
-  if (!arrears.ok) throw new Error(`ledger refused the arrears account: ${arrears.code} ${arrears.detail}`);
 }
 
 export interface DepositBalances {
@@ -84,20 +80,6 @@ export async function depositBalances(ops: LedgerOps, account: AccountRow): Prom
     frozen: deposit.debits_pending,
     arrears: arrears.posted,
   };
-}
-
-/**
- * A transfer the operation has already made sure can succeed (it locked what it read).
- * A refusal here is a broken invariant, except the codes the caller maps to its own.
- */
-export function expectTransfer(
-  result: TransferResult,
-  refusals: Partial<Record<string, () => DomainError>> = {},
-): asserts result is Extract<TransferResult, { ok: true }> {
-  if (result.ok) return;
-  const mapped = refusals[result.code];
-  if (mapped) throw mapped();
-  throw new Error(`ledger refused a deposit transfer: ${result.code} ${result.detail}`);
 }
 
 export type { LedgerOps, UnitOfWork };

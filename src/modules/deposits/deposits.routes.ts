@@ -1,9 +1,10 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
-import { balancesOf, findAccount, type LedgerOps, statement } from "../../ledger/index.js";
+import { balancesOf, findAccount, statement } from "../../ledger/index.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   Amount,
@@ -16,13 +17,13 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { type Recorder, runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { setBankBinding } from "./bank-binding.js";
 import { createCampaign } from "./campaigns.js";
 import { checkAccount } from "./check-account.js";
 import { configureWarnings } from "./configure-warnings.js";
-import { tenantZone } from "./credit-topup.js";
 import { DepositsError } from "./deposits.errors.js";
 import { depositBalances } from "./deposits.ledger.js";
 import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
@@ -375,37 +376,27 @@ const LedgerLine = Type.Object({
   created_at: Timestamp,
 });
 
-/**
- * Runs a request as one ledger unit of work (its SQL and ledger operations commit together,
- * idempotent by key). A tenant's units run one after another in this process (group commit),
- * so deposit operations of one process never deadlock each other; notices the change
- * decided are delivered after commit.
- */
-async function moveValue<B>(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  deps: AppDeps,
-  status: number,
-  fn: (trx: Tx, ops: LedgerOps) => Promise<{ body: B; notices?: PendingNotice[] }>,
-): Promise<B> {
-  let notices: PendingNotice[] = [];
-  const tenantId = request.actor.tenantId;
-  const body = await runIdempotent(request, reply, deps, (record: Recorder) =>
-    deps.ledger.run(tenantId, async (uow) => {
-      const result = await fn(uow.trx, uow);
-      notices = result.notices ?? [];
-      return record(uow, status, result.body);
-    }),
-  );
-  await deliverNotices(notifierOf(deps), notices, deps.clock.now());
-  return body;
-}
-
 const context = (request: FastifyRequest) => ({ actor: request.actor, requestId: request.id });
+
+/** What a deposit operation answers: the response body and the notices its change decided. */
+interface DepositAnswer {
+  body: unknown;
+  notices?: PendingNotice[];
+}
 
 export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
   const tags = ["deposits"];
+  /**
+   * Deposit operations answer a body and the notices their change decided; the notices are
+   * delivered once the unit has committed (never for a replay).
+   */
+  const answer = (result: DepositAnswer) => result.body;
+  const afterCommit = (
+    result: { body?: unknown; notices?: PendingNotice[] },
+    _ctx: RequestContext,
+    now: Date,
+  ) => deliverNotices(notifierOf(deps), result.notices ?? [], now);
 
   app.get(
     "/v1/deposit-settings",
@@ -533,25 +524,28 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
   );
 
-  app.post(
-    "/v1/deposit-accounts",
-    {
-      config: { permission: "deposits.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Open the merchant's deposit account (needs an effective bank binding)",
-        body: Obj({ merchant_id: IdParam }),
-        response: { 201: DepositAccount, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/deposit-accounts",
+    config: { permission: "deposits.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Open the merchant's deposit account (needs an effective bank binding)",
+      body: Obj({ merchant_id: IdParam }),
+      response: { 201: DepositAccount, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      moveValue(request, reply, deps, 201, async (trx, ops) => {
-        const account = await openAccount(trx, ops, context(request), request.body.merchant_id, clock.now());
-        return {
-          body: await accountView(trx, account, await loadSettings(trx, account.tenant_id, clock.now())),
-        };
-      }),
-  );
+    status: 201,
+    input: (request) => request,
+    op: async (uow, ctx, request) => {
+      const { trx } = uow;
+      const account = await openAccount(trx, uow, ctx, request.body.merchant_id, clock.now());
+      return {
+        body: await accountView(trx, account, await loadSettings(trx, account.tenant_id, clock.now())),
+      };
+    },
+    respond: answer,
+    after: afterCommit,
+  });
 
   app.get(
     "/v1/deposit-accounts",
@@ -643,104 +637,110 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       }),
   );
 
-  app.patch(
-    "/v1/deposit-accounts/:id",
-    {
-      config: { permission: "deposits.finance" },
-      schema: {
-        tags,
-        summary: "Platform: mark abnormal / active / closed, override the suspension threshold",
-        params: AccountParams,
-        body: Obj(
-          {
-            status: Type.Optional(StringEnum(["abnormal", "active", "closed"] as const)),
-            suspension_threshold: Type.Optional(Type.Union([NonNegative, Type.Null()])),
-          },
-          { minProperties: 1 },
-        ),
-        response: { 200: DepositAccount, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "PATCH",
+    url: "/v1/deposit-accounts/:id",
+    config: { permission: "deposits.finance", idempotent: true },
+    schema: {
+      tags,
+      summary: "Platform: mark abnormal / active / closed, override the suspension threshold",
+      params: AccountParams,
+      body: Obj(
+        {
+          status: Type.Optional(StringEnum(["abnormal", "active", "closed"] as const)),
+          suspension_threshold: Type.Optional(Type.Union([NonNegative, Type.Null()])),
+        },
+        { minProperties: 1 },
+      ),
+      response: { 200: DepositAccount, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      moveValue(request, reply, deps, 200, async (trx, ops) => {
-        assertPlatform(request.actor);
-        const before = await loadAccount(trx, request.actor, request.params.id, { lock: true });
-        const b = request.body;
-        if (b.status === "active" && before.activated_at === null) {
-          throw new DepositsError("account_not_active", "An account becomes active by its first top-up");
+    status: 200,
+    input: (request) => request,
+    op: async (uow, ctx, request) => {
+      const { trx } = uow;
+      assertPlatform(request.actor);
+      const before = await loadAccount(trx, request.actor, request.params.id, { lock: true });
+      const b = request.body;
+      if (b.status === "active" && before.activated_at === null) {
+        throw new DepositsError("account_not_active", "An account becomes active by its first top-up");
+      }
+      if (b.status === "closed") {
+        const balances = await depositBalances(uow, before);
+        if (balances.balance !== 0 || balances.arrears !== 0) {
+          throw new DepositsError(
+            "account_closed",
+            "Only an account with no balance and no arrears can be closed",
+          );
         }
-        if (b.status === "closed") {
-          const balances = await depositBalances(ops, before);
-          if (balances.balance !== 0 || balances.arrears !== 0) {
-            throw new DepositsError(
-              "account_closed",
-              "Only an account with no balance and no arrears can be closed",
-            );
-          }
-        }
-        const after = await trx
-          .updateTable("deposit_accounts")
-          .set({
-            ...(b.status ? { status: b.status } : {}),
-            ...(b.suspension_threshold !== undefined ? { threshold_override: b.suspension_threshold } : {}),
-            updated_at: clock.now(),
-          })
-          .where("tenant_id", "=", before.tenant_id)
-          .where("id", "=", before.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordAudit(
-          trx,
-          context(request),
-          {
-            action: "deposit_account.updated",
-            targetType: "deposit_account",
-            targetId: before.id,
-            summary: changeSummary(before, after, ["status", "threshold_override"]),
-          },
-          clock.now(),
-        );
-        const settings = await loadSettings(trx, after.tenant_id, clock.now());
-        const notices = await checkAccount(
-          trx,
-          {
-            account: after,
-            balances: await depositBalances(ops, after),
-            settings,
-            zone: await tenantZone(trx, after.tenant_id),
-            warn: false,
-          },
-          clock.now(),
-        );
-        return { body: await accountView(trx, after, settings), notices };
-      }),
-  );
+      }
+      const after = await trx
+        .updateTable("deposit_accounts")
+        .set({
+          ...(b.status ? { status: b.status } : {}),
+          ...(b.suspension_threshold !== undefined ? { threshold_override: b.suspension_threshold } : {}),
+          updated_at: clock.now(),
+        })
+        .where("tenant_id", "=", before.tenant_id)
+        .where("id", "=", before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(
+        trx,
+        ctx,
+        {
+          action: "deposit_account.updated",
+          targetType: "deposit_account",
+          targetId: before.id,
+          summary: changeSummary(before, after, ["status", "threshold_override"]),
+        },
+        clock.now(),
+      );
+      const settings = await loadSettings(trx, after.tenant_id, clock.now());
+      const notices = await checkAccount(
+        trx,
+        {
+          account: after,
+          balances: await depositBalances(uow, after),
+          settings,
+          zone: await tenantZone(trx, after.tenant_id),
+          warn: false,
+        },
+        clock.now(),
+      );
+      return { body: await accountView(trx, after, settings), notices };
+    },
+    respond: answer,
+    after: afterCommit,
+  });
 
   // --- top-ups and bank records -------------------------------------------------------
-  app.post(
-    "/v1/deposit-accounts/:id/topups",
-    {
-      config: { permission: "deposits.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Apply for a top-up by bank transfer (at least the minimum, 3,000.00 by default)",
-        params: AccountParams,
-        body: Obj({ amount: Amount }),
-        response: { 201: Topup, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/deposit-accounts/:id/topups",
+    config: { permission: "deposits.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Apply for a top-up by bank transfer (at least the minimum, 3,000.00 by default)",
+      params: AccountParams,
+      body: Obj({ amount: Amount }),
+      response: { 201: Topup, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      moveValue(request, reply, deps, 201, async (trx) => {
-        const { topup, receiving } = await requestTopup(
-          trx,
-          context(request),
-          request.params.id,
-          request.body.amount,
-          clock.now(),
-        );
-        return { body: { ...serializeTopup(topup), receiving_account: receiving } };
-      }),
-  );
+    status: 201,
+    input: (request) => request,
+    op: async (uow, ctx, request) => {
+      const { trx } = uow;
+      const { topup, receiving } = await requestTopup(
+        trx,
+        ctx,
+        request.params.id,
+        request.body.amount,
+        clock.now(),
+      );
+      return { body: { ...serializeTopup(topup), receiving_account: receiving } };
+    },
+    respond: answer,
+    after: afterCommit,
+  });
 
   app.get(
     "/v1/deposit-accounts/:id/topups",
@@ -866,112 +866,121 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
   );
 
-  app.post(
-    "/v1/deposit-bank-records/:id/match",
-    {
-      config: { permission: "deposits.finance", idempotent: true },
-      schema: {
-        tags,
-        summary: "Match an unmatched bank record to a top-up application by hand (amounts must be equal)",
-        params: AccountParams,
-        body: Obj({ topup_id: IdParam }),
-        response: { 200: BankRecord, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/deposit-bank-records/:id/match",
+    config: { permission: "deposits.finance", idempotent: true },
+    schema: {
+      tags,
+      summary: "Match an unmatched bank record to a top-up application by hand (amounts must be equal)",
+      params: AccountParams,
+      body: Obj({ topup_id: IdParam }),
+      response: { 200: BankRecord, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      moveValue(request, reply, deps, 200, async (trx, ops) => {
-        assertPlatform(request.actor);
-        const { record, topup } = await lockRecordAndTopup(
-          trx,
-          request.actor.tenantId,
-          request.params.id,
-          request.body.topup_id,
-        );
-        const result = await applyMatch(trx, ops, request.actor, record, topup, clock.now());
-        await recordAudit(
-          trx,
-          context(request),
-          {
-            action: "deposit_bank_record.matched",
-            targetType: "deposit_bank_record",
-            targetId: record.id,
-            summary: { topup_id: topup.id },
-          },
-          clock.now(),
-        );
-        return { body: serializeRecord(result.record), notices: result.notices };
-      }),
-  );
+    status: 200,
+    input: (request) => request,
+    op: async (uow, ctx, request) => {
+      const { trx } = uow;
+      assertPlatform(request.actor);
+      const { record, topup } = await lockRecordAndTopup(
+        trx,
+        request.actor.tenantId,
+        request.params.id,
+        request.body.topup_id,
+      );
+      const result = await applyMatch(trx, uow, request.actor, record, topup, clock.now());
+      await recordAudit(
+        trx,
+        ctx,
+        {
+          action: "deposit_bank_record.matched",
+          targetType: "deposit_bank_record",
+          targetId: record.id,
+          summary: { topup_id: topup.id },
+        },
+        clock.now(),
+      );
+      return { body: serializeRecord(result.record), notices: result.notices };
+    },
+    respond: answer,
+    after: afterCommit,
+  });
 
-  app.post(
-    "/v1/deposit-bank-records/:id/return",
-    {
-      config: { permission: "deposits.finance", idempotent: true },
-      schema: {
-        tags,
-        summary: "Return an unmatched bank record to the payer (nothing is credited)",
-        params: AccountParams,
-        body: Obj({ note: Type.Optional(Type.String({ maxLength: 500 })) }),
-        response: { 200: BankRecord, ...errorResponses(409) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/deposit-bank-records/:id/return",
+    config: { permission: "deposits.finance", idempotent: true },
+    schema: {
+      tags,
+      summary: "Return an unmatched bank record to the payer (nothing is credited)",
+      params: AccountParams,
+      body: Obj({ note: Type.Optional(Type.String({ maxLength: 500 })) }),
+      response: { 200: BankRecord, ...errorResponses(409) },
     },
-    async (request, reply) =>
-      moveValue(request, reply, deps, 200, async (trx) => {
-        assertPlatform(request.actor);
-        const record = await lockRecord(trx, request.actor.tenantId, request.params.id);
-        const updated = await trx
-          .updateTable("deposit_bank_records")
-          .set({ status: "returned", resolved_at: clock.now() })
-          .where("tenant_id", "=", record.tenant_id)
-          .where("id", "=", record.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordAudit(
-          trx,
-          context(request),
-          {
-            action: "deposit_bank_record.returned",
-            targetType: "deposit_bank_record",
-            targetId: record.id,
-            summary: { note: request.body.note ?? null },
-          },
-          clock.now(),
-        );
-        return { body: serializeRecord(updated) };
-      }),
-  );
+    status: 200,
+    input: (request) => request,
+    op: async (uow, ctx, request) => {
+      const { trx } = uow;
+      assertPlatform(request.actor);
+      const record = await lockRecord(trx, request.actor.tenantId, request.params.id);
+      const updated = await trx
+        .updateTable("deposit_bank_records")
+        .set({ status: "returned", resolved_at: clock.now() })
+        .where("tenant_id", "=", record.tenant_id)
+        .where("id", "=", record.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordAudit(
+        trx,
+        ctx,
+        {
+          action: "deposit_bank_record.returned",
+          targetType: "deposit_bank_record",
+          targetId: record.id,
+          summary: { note: request.body.note ?? null },
+        },
+        clock.now(),
+      );
+      return { body: serializeRecord(updated) };
+    },
+    respond: answer,
+    after: afterCommit,
+  });
 
   // --- campaigns and costs ---------------------------------------------------------------
-  app.post(
-    "/v1/deposit-campaigns",
-    {
-      config: { permission: "deposits.manage", idempotent: true },
-      schema: {
-        tags,
-        summary:
-          "Create or join a campaign (refused when the account is not opened, not active, abnormal or in arrears)",
-        body: Obj({ merchant_id: IdParam, name: Text(200), starts_at: Timestamp, ends_at: Timestamp }),
-        response: { 201: Campaign, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/deposit-campaigns",
+    config: { permission: "deposits.manage", idempotent: true },
+    schema: {
+      tags,
+      summary:
+        "Create or join a campaign (refused when the account is not opened, not active, abnormal or in arrears)",
+      body: Obj({ merchant_id: IdParam, name: Text(200), starts_at: Timestamp, ends_at: Timestamp }),
+      response: { 201: Campaign, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      moveValue(request, reply, deps, 201, async (trx, ops) => {
-        const b = request.body;
-        const campaign = await createCampaign(
-          trx,
-          ops,
-          context(request),
-          {
-            merchantId: b.merchant_id,
-            name: b.name,
-            startsAt: new Date(b.starts_at),
-            endsAt: new Date(b.ends_at),
-          },
-          clock.now(),
-        );
-        return { body: serializeCampaign(campaign) };
-      }),
-  );
+    status: 201,
+    input: (request) => request,
+    op: async (uow, ctx, request) => {
+      const { trx } = uow;
+      const b = request.body;
+      const campaign = await createCampaign(
+        trx,
+        uow,
+        ctx,
+        {
+          merchantId: b.merchant_id,
+          name: b.name,
+          startsAt: new Date(b.starts_at),
+          endsAt: new Date(b.ends_at),
+        },
+        clock.now(),
+      );
+      return { body: serializeCampaign(campaign) };
+    },
+    respond: answer,
+    after: afterCommit,
+  });
 
   app.get(
     "/v1/deposit-campaigns",
@@ -1015,95 +1024,62 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
   );
 
-  app.post(
-    "/v1/deposit-accounts/:id/freezes",
-    {
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/deposit-accounts/:id/freezes",
+    config: { permission: "deposits.costs", idempotent: true },
+    schema: {
+      tags,
+      summary: "Freeze a campaign cost for a buyer's order (what available cannot cover becomes arrears)",
+      params: AccountParams,
+      body: Obj({ order_id: IdParam, campaign_id: Type.Optional(IdParam), amount: Amount }),
+      response: { 200: FreezeAnswer, 201: FreezeAnswer, ...errorResponses(409, 422) },
+    },
+    guard: ({ actor }) => assertPlatform(actor),
+    input: ({ params, body }) => ({
+      accountId: params.id,
+      orderId: body.order_id,
+      campaignId: body.campaign_id ?? null,
+      amount: body.amount,
+    }),
+    op: (uow, ctx, input, now) => freezeCost(uow.trx, uow, ctx.actor, input, now),
+    status: (result) => (result.outcome === "frozen" ? 201 : 200),
+    respond: (result) =>
+      result.outcome === "manual"
+        ? { outcome: result.outcome, order: null, manual_item_id: result.manualItemId, reason: result.reason }
+        : {
+            outcome: result.outcome,
+            order: serializeOrder(result.order),
+            manual_item_id: null,
+            reason: null,
+          },
+    after: (result, ctx, now) => afterCommit(result, ctx, now),
+  });
+
+  const costAction = (verb: "release" | "settle" | "refund", summary: string, body: ReturnType<typeof Obj>) =>
+    valueRoute(app, deps, {
+      method: "POST",
+      url: `/v1/deposit-accounts/:id/orders/:order_id/${verb}`,
       config: { permission: "deposits.costs", idempotent: true },
       schema: {
         tags,
-        summary: "Freeze a campaign cost for a buyer's order (what available cannot cover becomes arrears)",
-        params: AccountParams,
-        body: Obj({ order_id: IdParam, campaign_id: Type.Optional(IdParam), amount: Amount }),
-        response: { 200: FreezeAnswer, 201: FreezeAnswer, ...errorResponses(409, 422) },
+        summary,
+        params: OrderParams,
+        body,
+        response: { 200: OrderCost, ...errorResponses(409, 422) },
       },
-    },
-    async (request, reply) => {
-      assertPlatform(request.actor);
-      const { actor } = request;
-      let notices: PendingNotice[] = [];
-      const body = await runIdempotent(request, reply, deps, (record) =>
-        deps.ledger.run(actor.tenantId, async (uow) => {
-          const result = await freezeCost(
-            uow.trx,
-            uow,
-            actor,
-            {
-              accountId: request.params.id,
-              orderId: request.body.order_id,
-              campaignId: request.body.campaign_id ?? null,
-              amount: request.body.amount,
-            },
-            clock.now(),
-          );
-          notices = result.notices;
-          const answer =
-            result.outcome === "manual"
-              ? {
-                  outcome: result.outcome,
-                  order: null,
-                  manual_item_id: result.manualItemId,
-                  reason: result.reason,
-                }
-              : {
-                  outcome: result.outcome,
-                  order: serializeOrder(result.order),
-                  manual_item_id: null,
-                  reason: null,
-                };
-          return record(uow, result.outcome === "frozen" ? 201 : 200, answer);
-        }),
-      );
-      await deliverNotices(notifierOf(deps), notices, clock.now());
-      return body;
-    },
-  );
-
-  const costAction = (verb: "release" | "settle" | "refund", summary: string, body: ReturnType<typeof Obj>) =>
-    app.post(
-      `/v1/deposit-accounts/:id/orders/:order_id/${verb}`,
-      {
-        config: { permission: "deposits.costs", idempotent: true },
-        schema: {
-          tags,
-          summary,
-          params: OrderParams,
-          body,
-          response: { 200: OrderCost, ...errorResponses(409, 422) },
-        },
-      },
-      async (request, reply) => {
-        assertPlatform(request.actor);
-        const { actor } = request;
-        const params = request.params as { id: string; order_id: string };
-        const amount = (request.body as { amount?: number }).amount;
-        let notices: PendingNotice[] = [];
-        const answer = await runIdempotent(request, reply, deps, (record) =>
-          deps.ledger.run(actor.tenantId, async (uow) => {
-            const now = clock.now();
-            const result =
-              verb === "release"
-                ? await releaseCost(uow.trx, uow, actor, params.id, params.order_id, amount, now)
-                : verb === "settle"
-                  ? await settleCost(uow.trx, uow, actor, params.id, params.order_id, now)
-                  : await refundSettled(uow.trx, uow, actor, params.id, params.order_id, amount!, now);
-            notices = result.notices;
-            return record(uow, 200, serializeOrder(result.order));
-          }),
-        );
-        await deliverNotices(notifierOf(deps), notices, clock.now());
-        return answer;
-      },
-    );
+      status: 200,
+      guard: ({ actor }) => assertPlatform(actor),
+      input: ({ params, body }) => ({ ...params, amount: (body as { amount?: number }).amount }),
+      op: (uow, { actor }, { id, order_id, amount }, now) =>
+        verb === "release"
+          ? releaseCost(uow.trx, uow, actor, id, order_id, amount, now)
+          : verb === "settle"
+            ? settleCost(uow.trx, uow, actor, id, order_id, now)
+            : refundSettled(uow.trx, uow, actor, id, order_id, amount!, now),
+      respond: (result) => serializeOrder(result.order),
+      after: (result, ctx, now) => afterCommit(result, ctx, now),
+    });
   costAction(
     "release",
     "Refund before receipt: release the order's cost, fully or partly (arrears of the order first)",
@@ -1200,32 +1176,35 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   );
 
   // --- withdrawals ------------------------------------------------------------------------
-  app.post(
-    "/v1/deposit-accounts/:id/withdrawals",
-    {
-      config: { permission: "deposits.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Request a withdrawal (≤ available, refused in arrears); the amount is held at once",
-        params: AccountParams,
-        body: Obj({ amount: Amount, reason: Type.Optional(Type.String({ maxLength: 500 })) }),
-        response: { 201: Withdrawal, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/deposit-accounts/:id/withdrawals",
+    config: { permission: "deposits.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Request a withdrawal (≤ available, refused in arrears); the amount is held at once",
+      params: AccountParams,
+      body: Obj({ amount: Amount, reason: Type.Optional(Type.String({ maxLength: 500 })) }),
+      response: { 201: Withdrawal, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      moveValue(request, reply, deps, 201, async (trx, ops) => {
-        const w = await requestWithdrawal(
-          trx,
-          ops,
-          context(request),
-          request.params.id,
-          request.body.amount,
-          request.body.reason ?? null,
-          clock.now(),
-        );
-        return { body: serializeWithdrawal(w) };
-      }),
-  );
+    status: 201,
+    input: (request) => request,
+    op: async (uow, ctx, request) => {
+      const { trx } = uow;
+      const w = await requestWithdrawal(
+        trx,
+        uow,
+        ctx,
+        request.params.id,
+        request.body.amount,
+        request.body.reason ?? null,
+        clock.now(),
+      );
+      return { body: serializeWithdrawal(w) };
+    },
+    respond: answer,
+    after: afterCommit,
+  });
 
   app.get(
     "/v1/deposit-accounts/:id/withdrawals",
@@ -1253,38 +1232,40 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   );
 
   for (const action of WITHDRAWAL_ACTIONS) {
-    app.post(
-      `/v1/deposit-withdrawals/:id/${action}`,
-      {
-        config: { permission: "deposits.finance", idempotent: true },
-        schema: {
-          tags,
-          summary: {
-            approve: "Finance approves a requested withdrawal",
-            reject:
-              "Finance rejects a withdrawal (requested, approved or failed): the held amount is released",
-            pay: "The payout succeeded (approved or failed → paid): the held amount is posted",
-            fail: "The payout failed after approval: flagged for manual handling, the amount stays held",
-          }[action],
-          params: AccountParams,
-          body: Obj({ reason: Type.Optional(Type.String({ maxLength: 500 })) }),
-          response: { 200: Withdrawal, ...errorResponses(409) },
-        },
+    valueRoute(app, deps, {
+      method: "POST",
+      url: `/v1/deposit-withdrawals/:id/${action}`,
+      config: { permission: "deposits.finance", idempotent: true },
+      schema: {
+        tags,
+        summary: {
+          approve: "Finance approves a requested withdrawal",
+          reject: "Finance rejects a withdrawal (requested, approved or failed): the held amount is released",
+          pay: "The payout succeeded (approved or failed → paid): the held amount is posted",
+          fail: "The payout failed after approval: flagged for manual handling, the amount stays held",
+        }[action],
+        params: AccountParams,
+        body: Obj({ reason: Type.Optional(Type.String({ maxLength: 500 })) }),
+        response: { 200: Withdrawal, ...errorResponses(409) },
       },
-      async (request, reply) =>
-        moveValue(request, reply, deps, 200, async (trx, ops) => {
-          const result = await decideWithdrawal(
-            trx,
-            ops,
-            context(request),
-            request.params.id,
-            action,
-            request.body.reason ?? null,
-            clock.now(),
-          );
-          return { body: serializeWithdrawal(result.withdrawal), notices: result.notices };
-        }),
-    );
+      status: 200,
+      input: (request) => request,
+      op: async (uow, ctx, request) => {
+        const { trx } = uow;
+        const result = await decideWithdrawal(
+          trx,
+          uow,
+          ctx,
+          request.params.id,
+          action,
+          request.body.reason ?? null,
+          clock.now(),
+        );
+        return { body: serializeWithdrawal(result.withdrawal), notices: result.notices };
+      },
+      respond: answer,
+      after: afterCommit,
+    });
   }
 
   app.get(

@@ -1,13 +1,14 @@
 import type { Tx } from "../../db/database.js";
+import { expectTransfer } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
 import { checkAccount } from "./check-account.js";
-import { tenantZone } from "./credit-topup.js";
 import { freezeSplit } from "./deposit-rules.js";
 import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
-import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
+import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
 import { loadSettings, type OrderCostRow } from "./deposits.repository.js";
 import { hold, writeEntry } from "./order-costs.js";

@@ -11,7 +11,7 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
 import {
   accountRecords,
@@ -400,32 +400,26 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       }),
   );
 
-  app.post(
-    "/v1/deposit-accounts/:id/invoice-requests",
-    {
-      config: { permission: "deposits.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Request an invoice for all candidates of the filter (net ≥ 100.00 by default)",
-        params: AccountParams,
-        body: Obj({ address_id: IdParam, ...CandidateQuery }),
-        response: { 201: InvoiceRequest, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/deposit-accounts/:id/invoice-requests",
+    config: { permission: "deposits.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Request an invoice for all candidates of the filter (net ≥ 100.00 by default)",
+      params: AccountParams,
+      body: Obj({ address_id: IdParam, ...CandidateQuery }),
+      response: { 201: InvoiceRequest, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      runIdempotent(request, reply, deps, (record) =>
-        db.tenantTx(request.actor.tenantId, async (trx) => {
-          const row = await requestInvoice(
-            trx,
-            context(request),
-            request.params.id,
-            { addressId: request.body.address_id, filter: filterOf(request.body) },
-            clock.now(),
-          );
-          return record(trx, 201, serializeRequest(row));
-        }),
-      ),
-  );
+    status: 201,
+    batched: false,
+    input: ({ params, body }) => ({
+      accountId: params.id,
+      request: { addressId: body.address_id, filter: filterOf(body) },
+    }),
+    op: (uow, ctx, input, now) => requestInvoice(uow.trx, ctx, input.accountId, input.request, now),
+    respond: serializeRequest,
+  });
 
   app.get(
     "/v1/deposit-accounts/:id/invoice-requests",

@@ -2,8 +2,8 @@ import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
-import { tenantZone } from "./credit-topup.js";
 import { invoiceCutoff, invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
 import { DepositsError } from "./deposits.errors.js";
 import {

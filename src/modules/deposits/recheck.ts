@@ -1,7 +1,8 @@
 import type { AppDeps } from "../../app-types.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { advanceCampaigns, checkAccount } from "./check-account.js";
-import { RECHECK_JOB, tenantZone } from "./credit-topup.js";
+import { RECHECK_JOB } from "./credit-topup.js";
 import { depositBalances } from "./deposits.ledger.js";
 import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
 import { accountById, loadSettings } from "./deposits.repository.js";

@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/database.js";
+import { expectTransfer } from "../../ledger/index.js";
 import { newId } from "../../shared/ids.js";
-import { expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
+import { type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { AccountRow, OrderCostRow } from "./deposits.repository.js";
 import { rehold, writeEntry } from "./order-costs.js";
 

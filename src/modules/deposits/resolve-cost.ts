@@ -1,12 +1,13 @@
 import type { Tx } from "../../db/database.js";
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
 import { checkAccount } from "./check-account.js";
-import { tenantZone } from "./credit-topup.js";
 import { releaseSplit } from "./deposit-rules.js";
 import { DepositsError } from "./deposits.errors.js";
-import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
+import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
 import { type AccountRow, loadAccount, loadSettings, type OrderCostRow } from "./deposits.repository.js";
 import { rehold, writeEntry } from "./order-costs.js";

@@ -1,12 +1,13 @@
 import type { Tx } from "../../db/database.js";
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
 import { checkAccount } from "./check-account.js";
-import { tenantZone } from "./credit-topup.js";
 import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
-import { depositBalances, expectTransfer, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
+import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
 import {
   accountById,

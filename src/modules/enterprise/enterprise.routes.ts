@@ -13,6 +13,7 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import {
   Bill,
@@ -165,30 +166,30 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
   const { db, clock, ledger } = deps;
   const ctx = (request: { actor: Actor; id: string }) => ({ actor: request.actor, requestId: request.id });
 
-  app.post(
-    "/v1/enterprises/:id/members",
-    {
-      config: { permission: "enterprise.manage", idempotent: true },
-      schema: {
-        tags: ["enterprise"],
-        summary: "Associate a member account with its enterprise master",
-        description:
-          "Sharing starts as the master's global switch says now; later switch changes do not affect it.",
-        params: Obj({ id: IdParam }),
-        body: Obj({ member_id: IdParam }),
-        response: { 201: Member, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/enterprises/:id/members",
+    config: { permission: "enterprise.manage", idempotent: true },
+    schema: {
+      tags: ["enterprise"],
+      summary: "Associate a member account with its enterprise master",
+      description:
+        "Sharing starts as the master's global switch says now; later switch changes do not affect it.",
+      params: Obj({ id: IdParam }),
+      body: Obj({ member_id: IdParam }),
+      response: { 201: Member, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(request.actor.tenantId, async (trx) => {
-          const enterprise = await loadEnterprise(trx, request.actor, request.params.id);
-          const member = await findUnit(trx, request.actor, request.body.member_id, "org_unit");
-          const row = await associateMember(trx, ctx(request), enterprise, member, clock.now());
-          return record(trx, 201, serializeMember(row));
-        }),
-      ),
-  );
+    status: 201,
+    batched: false,
+    input: (request) => request,
+    op: async ({ trx }, _ctx, request) => {
+      const enterprise = await loadEnterprise(trx, request.actor, request.params.id);
+      const member = await findUnit(trx, request.actor, request.body.member_id, "org_unit");
+      const row = await associateMember(trx, ctx(request), enterprise, member, clock.now());
+      return serializeMember(row);
+    },
+    respond: (body) => body,
+  });
 
   app.get(
     "/v1/enterprises/:id/members",
@@ -458,49 +459,48 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
   );
 
-  app.post(
-    "/v1/enterprise-coupons/:id/allocations",
-    {
-      config: { permission: "enterprise.manage", idempotent: true },
-      schema: {
-        tags: ["enterprise"],
-        summary: `Allocate a coupon to up to ${MAX_ALLOCATIONS_PER_CALL} member accounts (all or none)`,
-        params: Obj({ id: IdParam }),
-        body: Obj({
-          allocations: Type.Array(
-            Obj({
-              member_id: IdParam,
-              amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-            }),
-            { minItems: 1, maxItems: MAX_ALLOCATIONS_PER_CALL },
-          ),
-        }),
-        response: {
-          201: listOf(
-            Type.Object({ member_id: Type.String(), voucher_id: Type.String(), amount: Type.Integer() }),
-          ),
-          ...errorResponses(409, 422),
-        },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/enterprise-coupons/:id/allocations",
+    config: { permission: "enterprise.manage", idempotent: true },
+    schema: {
+      tags: ["enterprise"],
+      summary: `Allocate a coupon to up to ${MAX_ALLOCATIONS_PER_CALL} member accounts (all or none)`,
+      params: Obj({ id: IdParam }),
+      body: Obj({
+        allocations: Type.Array(
+          Obj({
+            member_id: IdParam,
+            amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+          }),
+          { minItems: 1, maxItems: MAX_ALLOCATIONS_PER_CALL },
+        ),
+      }),
+      response: {
+        201: listOf(
+          Type.Object({ member_id: Type.String(), voucher_id: Type.String(), amount: Type.Integer() }),
+        ),
+        ...errorResponses(409, 422),
       },
     },
-    async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const results = await allocateCoupon(
-            uow,
-            ctx(request),
-            request.params.id,
-            request.body.allocations.map((a) => ({ memberId: a.member_id, amount: a.amount })),
-            clock.now(),
-          );
-          return record(uow, 201, {
-            object: "list" as const,
-            data: results.map((r) => ({ member_id: r.memberId, voucher_id: r.voucherId, amount: r.amount })),
-            has_more: false,
-          });
-        }),
-      ),
-  );
+    status: 201,
+    input: (request) => request,
+    op: async (uow, _ctx, request) => {
+      const results = await allocateCoupon(
+        uow,
+        ctx(request),
+        request.params.id,
+        request.body.allocations.map((a) => ({ memberId: a.member_id, amount: a.amount })),
+        clock.now(),
+      );
+      return {
+        object: "list" as const,
+        data: results.map((r) => ({ member_id: r.memberId, voucher_id: r.voucherId, amount: r.amount })),
+        has_more: false,
+      };
+    },
+    respond: (body) => body,
+  });
 
   const Revocable = Type.Object({
     object: Type.Literal("coupon_revocable"),
@@ -550,53 +550,52 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
   );
 
-  app.post(
-    "/v1/enterprise-coupons/:id/revocations",
-    {
-      config: { permission: "enterprise.manage", idempotent: true },
-      schema: {
-        tags: ["enterprise"],
-        summary: "Revoke a member's allocated coupons: remaining balances return to the master's coupon",
-        params: Obj({ id: IdParam }),
-        body: Obj({
-          member_id: IdParam,
-          voucher_ids: Type.Optional(Type.Array(IdParam, { minItems: 1, maxItems: 100, uniqueItems: true })),
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/enterprise-coupons/:id/revocations",
+    config: { permission: "enterprise.manage", idempotent: true },
+    schema: {
+      tags: ["enterprise"],
+      summary: "Revoke a member's allocated coupons: remaining balances return to the master's coupon",
+      params: Obj({ id: IdParam }),
+      body: Obj({
+        member_id: IdParam,
+        voucher_ids: Type.Optional(Type.Array(IdParam, { minItems: 1, maxItems: 100, uniqueItems: true })),
+      }),
+      response: {
+        200: Type.Object({
+          object: Type.Literal("coupon_revocation"),
+          coupon_id: Type.String(),
+          member_id: Type.String(),
+          revoked_amount: Type.Integer(),
+          revoked: Type.Array(Type.Object({ voucher_id: Type.String(), amount: Type.Integer() })),
         }),
-        response: {
-          200: Type.Object({
-            object: Type.Literal("coupon_revocation"),
-            coupon_id: Type.String(),
-            member_id: Type.String(),
-            revoked_amount: Type.Integer(),
-            revoked: Type.Array(Type.Object({ voucher_id: Type.String(), amount: Type.Integer() })),
-          }),
-          ...errorResponses(409, 422),
-        },
+        ...errorResponses(409, 422),
       },
     },
-    async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const result = await revokeCoupon(
-            uow,
-            ctx(request),
-            {
-              couponId: request.params.id,
-              memberId: request.body.member_id,
-              voucherIds: request.body.voucher_ids ?? null,
-            },
-            clock.now(),
-          );
-          return record(uow, 200, {
-            object: "coupon_revocation" as const,
-            coupon_id: result.couponId,
-            member_id: result.memberId,
-            revoked_amount: result.revoked.reduce((s, r) => s + r.amount, 0),
-            revoked: result.revoked.map((r) => ({ voucher_id: r.voucherId, amount: r.amount })),
-          });
-        }),
-      ),
-  );
+    status: 200,
+    input: (request) => request,
+    op: async (uow, _ctx, request) => {
+      const result = await revokeCoupon(
+        uow,
+        ctx(request),
+        {
+          couponId: request.params.id,
+          memberId: request.body.member_id,
+          voucherIds: request.body.voucher_ids ?? null,
+        },
+        clock.now(),
+      );
+      return {
+        object: "coupon_revocation" as const,
+        coupon_id: result.couponId,
+        member_id: result.memberId,
+        revoked_amount: result.revoked.reduce((s, r) => s + r.amount, 0),
+        revoked: result.revoked.map((r) => ({ voucher_id: r.voucherId, amount: r.amount })),
+      };
+    },
+    respond: (body) => body,
+  });
 
   app.get(
     "/v1/enterprises/:id/coupon-records",
@@ -668,54 +667,53 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
   );
 
-  app.post(
-    "/v1/resource-packages",
-    {
-      config: { permission: "enterprise.manage", idempotent: true },
-      schema: {
-        tags: ["enterprise"],
-        summary: "Grant a resource package to a master or member account",
-        body: Obj({
-          owner_id: IdParam,
-          product_code: ProductCode,
-          unit: AssetCode,
-          quantity: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-          starts_at: Type.Optional(Timestamp),
-          expires_at: Timestamp,
-        }),
-        response: { 201: Package, ...errorResponses(422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/resource-packages",
+    config: { permission: "enterprise.manage", idempotent: true },
+    schema: {
+      tags: ["enterprise"],
+      summary: "Grant a resource package to a master or member account",
+      body: Obj({
+        owner_id: IdParam,
+        product_code: ProductCode,
+        unit: AssetCode,
+        quantity: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+        starts_at: Type.Optional(Timestamp),
+        expires_at: Timestamp,
+      }),
+      response: { 201: Package, ...errorResponses(422) },
     },
-    async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const b = request.body;
-          const row = await createPackage(
-            uow,
-            ctx(request),
-            {
-              ownerId: b.owner_id,
-              productCode: b.product_code,
-              unit: b.unit,
-              quantity: b.quantity,
-              startsAt: b.starts_at ? new Date(b.starts_at) : clock.now(),
-              expiresAt: new Date(b.expires_at),
-            },
-            clock.now(),
-          );
-          return record(uow, 201, {
-            id: row.id,
-            object: "resource_package" as const,
-            owner_id: row.owner_id,
-            product_code: row.product_code,
-            unit: row.unit,
-            total_quantity: row.total_quantity,
-            starts_at: row.starts_at.toISOString(),
-            expires_at: row.expires_at.toISOString(),
-          });
-        }),
-      ),
-  );
+    status: 201,
+    input: (request) => request,
+    op: async (uow, _ctx, request) => {
+      const b = request.body;
+      const row = await createPackage(
+        uow,
+        ctx(request),
+        {
+          ownerId: b.owner_id,
+          productCode: b.product_code,
+          unit: b.unit,
+          quantity: b.quantity,
+          startsAt: b.starts_at ? new Date(b.starts_at) : clock.now(),
+          expiresAt: new Date(b.expires_at),
+        },
+        clock.now(),
+      );
+      return {
+        id: row.id,
+        object: "resource_package" as const,
+        owner_id: row.owner_id,
+        product_code: row.product_code,
+        unit: row.unit,
+        total_quantity: row.total_quantity,
+        starts_at: row.starts_at.toISOString(),
+        expires_at: row.expires_at.toISOString(),
+      };
+    },
+    respond: (body) => body,
+  });
 
   app.post(
     "/v1/resource-usages",

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
-import type { UnitOfWork } from "../../ledger/index.js";
+import { type AccountInput, openAccount, type UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
@@ -17,16 +17,12 @@ const accounts = {
   used: (unit: string) => `rpkg_used_${unit}`,
 };
 
-async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount"]>[0]): Promise<string> {
-  const result = await uow.createAccount({ owner_module: "enterprise", ...input });
-  if (!result.ok) {
-    if (result.code === "asset_not_found") {
-      throw new EnterpriseError("asset_not_found", `Unit ${input.asset} is not set up as a ledger asset`);
-    }
-    throw new Error(`ledger refused account ${input.id}: ${result.code}`);
-  }
-  return result.account.id;
-}
+const open = (uow: UnitOfWork, input: AccountInput) =>
+  openAccount(
+    uow,
+    { owner_module: "enterprise", ...input },
+    () => new EnterpriseError("asset_not_found", `Unit ${input.asset} is not set up as a ledger asset`),
+  );
 
 /**
  * A resource package: `quantity` units (a ledger asset per unit, e.g. GB, VCPU_HOUR) of

@@ -11,6 +11,7 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { AudienceRule, audienceMatches, loadTierCatalog, validateAudienceRule } from "./audience.js";
 import { createCardPlan, updateCardPlan } from "./card-plans.js";
@@ -231,46 +232,46 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   });
 
   // ---- card plans -------------------------------------------------------------------
-  app.post(
-    "/v1/card-plans",
-    {
-      config: { permission: "member_catalog.manage", idempotent: true },
-      schema: {
-        tags: ["members"],
-        summary: "Create a card plan with its ordered tiers",
-        body: Obj(
-          {
-            code: Code,
-            name: Name,
-            validity: Validity,
-            tiers: Type.Array(TierIn, { maxItems: 20, description: "e.g. silver 1 < gold 2 < platinum 3" }),
-          },
-          {
-            examples: [
-              {
-                code: "standard",
-                name: "Standard",
-                validity: { kind: "relative", days: 365 },
-                tiers: [
-                  { code: "silver", name: "Silver", rank: 1 },
-                  { code: "gold", name: "Gold", rank: 2 },
-                  { code: "platinum", name: "Platinum", rank: 3 },
-                ],
-              },
-            ],
-          },
-        ),
-        response: { 201: CardPlan, ...errorResponses(409, 422) },
-      },
-    },
-    async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(request.actor.tenantId, async (trx) => {
-          const { plan, tiers } = await createCardPlan(trx, ctxOf(request), request.body, clock.now());
-          return record(trx, 201, serializePlan(plan, tiers));
-        }),
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/card-plans",
+    config: { permission: "member_catalog.manage", idempotent: true },
+    schema: {
+      tags: ["members"],
+      summary: "Create a card plan with its ordered tiers",
+      body: Obj(
+        {
+          code: Code,
+          name: Name,
+          validity: Validity,
+          tiers: Type.Array(TierIn, { maxItems: 20, description: "e.g. silver 1 < gold 2 < platinum 3" }),
+        },
+        {
+          examples: [
+            {
+              code: "standard",
+              name: "Standard",
+              validity: { kind: "relative", days: 365 },
+              tiers: [
+                { code: "silver", name: "Silver", rank: 1 },
+                { code: "gold", name: "Gold", rank: 2 },
+                { code: "platinum", name: "Platinum", rank: 3 },
+              ],
+            },
+          ],
+        },
       ),
-  );
+      response: { 201: CardPlan, ...errorResponses(409, 422) },
+    },
+    status: 201,
+    batched: false,
+    input: (request) => request,
+    op: async ({ trx }, _ctx, request) => {
+      const { plan, tiers } = await createCardPlan(trx, ctxOf(request), request.body, clock.now());
+      return serializePlan(plan, tiers);
+    },
+    respond: (body) => body,
+  });
 
   app.get(
     "/v1/card-plans",
@@ -355,26 +356,26 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     const serialize = serializeLabel(object);
     const table = kind === "group" ? "member_groups" : "member_tags";
 
-    app.post(
-      base,
-      {
-        config: { permission: "member_catalog.manage", idempotent: true },
-        schema: {
-          tags: ["members"],
-          summary:
-            kind === "group" ? "Create a member group (a static list of members)" : "Create a member tag",
-          body: Obj({ code: Code, name: Name }),
-          response: { 201: Schema, ...errorResponses(409, 422) },
-        },
+    valueRoute(app, deps, {
+      method: "POST",
+      url: base,
+      config: { permission: "member_catalog.manage", idempotent: true },
+      schema: {
+        tags: ["members"],
+        summary:
+          kind === "group" ? "Create a member group (a static list of members)" : "Create a member tag",
+        body: Obj({ code: Code, name: Name }),
+        response: { 201: Schema, ...errorResponses(409, 422) },
       },
-      async (request, reply) =>
-        runIdempotent(request, reply, deps, async (record) =>
-          db.tenantTx(request.actor.tenantId, async (trx) => {
-            const row = await createLabel(trx, ctxOf(request), kind, request.body, clock.now());
-            return record(trx, 201, serialize(row));
-          }),
-        ),
-    );
+      status: 201,
+      batched: false,
+      input: (request) => request,
+      op: async ({ trx }, _ctx, request) => {
+        const row = await createLabel(trx, ctxOf(request), kind, request.body, clock.now());
+        return serialize(row);
+      },
+      respond: (body) => body,
+    });
 
     app.get(
       base,
@@ -423,72 +424,72 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         ),
     );
 
-    app.post(
-      `${base}/:id/members`,
-      {
-        config: { permission: "members.manage", idempotent: true },
-        schema: {
-          tags: ["members"],
-          summary: `Add members to or remove them from a ${kind} (at most ${MAX_MEMBERS_PER_CHANGE} per call)`,
-          params: Obj({ id: IdParam }),
-          body: Obj(
-            {
-              add: Type.Optional(Type.Array(IdParam, { maxItems: MAX_MEMBERS_PER_CHANGE })),
-              remove: Type.Optional(Type.Array(IdParam, { maxItems: MAX_MEMBERS_PER_CHANGE })),
-            },
-            { minProperties: 1 },
-          ),
-          response: {
-            200: Type.Object({
-              object: Type.Literal("membership_change"),
-              added: Type.Integer(),
-              removed: Type.Integer(),
-            }),
-            ...errorResponses(422),
-          },
-        },
-      },
-      async (request, reply) =>
-        runIdempotent(request, reply, deps, async (record) =>
-          db.tenantTx(request.actor.tenantId, async (trx) => {
-            const result = await changeLabelMembers(
-              trx,
-              ctxOf(request),
-              kind,
-              request.params.id,
-              request.body,
-              clock.now(),
-              request.actor.orgUnitPath,
-            );
-            return record(trx, 200, { object: "membership_change" as const, ...result });
-          }),
-        ),
-    );
-  }
-
-  // ---- members ------------------------------------------------------------------------
-  app.post(
-    "/v1/members",
-    {
+    valueRoute(app, deps, {
+      method: "POST",
+      url: `${base}/:id/members`,
       config: { permission: "members.manage", idempotent: true },
       schema: {
         tags: ["members"],
-        summary: "Register a member",
-        description:
-          "A card plan (or a tier, which implies its plan) issues the card now; a plan alone starts at its lowest tier.",
-        body: MemberCreate,
-        response: { 201: Member, ...errorResponses(409, 422) },
+        summary: `Add members to or remove them from a ${kind} (at most ${MAX_MEMBERS_PER_CHANGE} per call)`,
+        params: Obj({ id: IdParam }),
+        body: Obj(
+          {
+            add: Type.Optional(Type.Array(IdParam, { maxItems: MAX_MEMBERS_PER_CHANGE })),
+            remove: Type.Optional(Type.Array(IdParam, { maxItems: MAX_MEMBERS_PER_CHANGE })),
+          },
+          { minProperties: 1 },
+        ),
+        response: {
+          200: Type.Object({
+            object: Type.Literal("membership_change"),
+            added: Type.Integer(),
+            removed: Type.Integer(),
+          }),
+          ...errorResponses(422),
+        },
       },
+      status: 200,
+      batched: false,
+      input: (request) => request,
+      op: async ({ trx }, _ctx, request) => {
+        const result = await changeLabelMembers(
+          trx,
+          ctxOf(request),
+          kind,
+          request.params.id,
+          request.body,
+          clock.now(),
+          request.actor.orgUnitPath,
+        );
+        return { object: "membership_change" as const, ...result };
+      },
+      respond: (body) => body,
+    });
+  }
+
+  // ---- members ------------------------------------------------------------------------
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/members",
+    config: { permission: "members.manage", idempotent: true },
+    schema: {
+      tags: ["members"],
+      summary: "Register a member",
+      description:
+        "A card plan (or a tier, which implies its plan) issues the card now; a plan alone starts at its lowest tier.",
+      body: MemberCreate,
+      response: { 201: Member, ...errorResponses(409, 422) },
     },
-    async (request, reply) =>
-      runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(request.actor.tenantId, async (trx) => {
-          const catalog = await loadCatalog(trx, request.actor.tenantId);
-          const row = await createMember(trx, ctxOf(request), request.body, clock.now(), { catalog });
-          return record(trx, 201, serializeMember(row, catalog));
-        }),
-      ),
-  );
+    status: 201,
+    batched: false,
+    input: (request) => request,
+    op: async ({ trx }, _ctx, request) => {
+      const catalog = await loadCatalog(trx, request.actor.tenantId);
+      const row = await createMember(trx, ctxOf(request), request.body, clock.now(), { catalog });
+      return serializeMember(row, catalog);
+    },
+    respond: (body) => body,
+  });
 
   app.get(
     "/v1/members",

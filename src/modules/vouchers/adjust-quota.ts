@@ -1,10 +1,11 @@
 import { sql } from "kysely";
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { newId } from "../../shared/ids.js";
 import { VouchersError } from "./vouchers.errors.js";
-import { accountIds, expectTransfer, openAccount, type UnitOfWork } from "./vouchers.ledger.js";
+import { accountIds, openAccount, type UnitOfWork } from "./vouchers.ledger.js";
 import { ancestorOfKind, type QuotaRow, unitInScope } from "./vouchers.repository.js";
 
 export interface QuotaAdjustment {

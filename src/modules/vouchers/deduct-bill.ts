@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
+import { expectTransfers } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { type BillLine, planTieredDeductions } from "./deduction-plan.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
-import { openAccount, postedBalance, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
+import { openAccount, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
 import { lockBill, unitInScope } from "./vouchers.repository.js";
 
 /** At most this many lines per bill, and this many of a customer's vouchers considered. */
@@ -113,7 +114,7 @@ export async function deductBill(
     const settlement = await openAccount.settlement(uow, input.asset);
     const accountOf = new Map(usable.map((v) => [v.id, v.accountId]));
     const usages = plan.map((d) => ({ ...d, usageId: newId("vus") }));
-    transfersOk(
+    expectTransfers(
       await uow.transfers(
         usages.map((d) => ({
           id: `tr_${d.usageId}`,

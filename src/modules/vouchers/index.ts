@@ -41,7 +41,6 @@ export { type OpenVoucherInput, openVoucher } from "./open-voucher.js";
 export { type RedeemInput, type Redemption, redeemVoucher } from "./redeem-voucher.js";
 export { type RefundInput, type RefundResult, refundBill } from "./refund-bill.js";
 export { type ReturnInput, returnVoucher, type VoucherReturn } from "./return-voucher.js";
-export { type ExportFormat, exportTable } from "./voucher-export.js";
 export {
   assertScope,
   assertValidity,

@@ -1,10 +1,11 @@
+import { expectTransfers } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { assertIssuable, validityWindow } from "./voucher-rules.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
-import { accountIds, openAccount, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
+import { accountIds, openAccount, type UnitOfWork } from "./vouchers.ledger.js";
 import { loadTemplate, unitInScope, type VoucherRow } from "./vouchers.repository.js";
 
 /** At most this many customers per issuance call. */
@@ -125,7 +126,7 @@ export async function issueVouchers(
       reference_id: row.id,
     })),
   );
-  transfersOk(results, {
+  expectTransfers(results, {
     insufficient_funds: () =>
       new VouchersError("quota_exceeded", "The issuance exceeds the reseller's available voucher quota"),
   });

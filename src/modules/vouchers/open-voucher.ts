@@ -1,3 +1,4 @@
+import { expectTransfers } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import type { DomainError } from "../../shared/errors.js";
@@ -5,7 +6,7 @@ import { newId } from "../../shared/ids.js";
 import { assertScope, type ProductScope } from "./voucher-rules.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
-import { openAccount, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
+import { openAccount, type UnitOfWork } from "./vouchers.ledger.js";
 import type { Purpose, VoucherRow } from "./vouchers.repository.js";
 
 export interface OpenVoucherInput {
@@ -50,7 +51,7 @@ export async function openVoucher(
   if (input.issuerId === null && !forMember) throw new Error("an org unit's voucher needs an issuer");
   const id = newId("vch");
   const accountId = await openAccount.voucher(uow, id, input.asset);
-  transfersOk(
+  expectTransfers(
     await uow.transfers([
       {
         id: `tr_${id}_issue`,

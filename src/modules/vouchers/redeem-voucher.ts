@@ -1,10 +1,11 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { scopeAllows } from "./voucher-rules.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
-import { expectTransfer, openAccount, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
+import { openAccount, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
 
 /** At most this many bill lines per redemption. */
 export const MAX_REDEEM_LINES = 200;

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
+import { expectTransfers } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { planLineRefund } from "./deduction-plan.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
-import { accountIds, transfersOk, type UnitOfWork } from "./vouchers.ledger.js";
+import { accountIds, type UnitOfWork } from "./vouchers.ledger.js";
 import { lockBill, unitInScope } from "./vouchers.repository.js";
 
 export interface RefundInput {
@@ -171,7 +172,7 @@ export async function refundBill(
     .execute();
   if (returns.length > 0) {
     const rows = returns.map((r) => ({ ...r, usageId: newId("vus") }));
-    transfersOk(
+    expectTransfers(
       await uow.transfers(
         rows.map((r) => {
           const v = byId.get(r.voucherId)!;

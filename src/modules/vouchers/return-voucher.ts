@@ -1,9 +1,10 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
-import { accountIds, expectTransfer, type UnitOfWork } from "./vouchers.ledger.js";
+import { accountIds, type UnitOfWork } from "./vouchers.ledger.js";
 
 export interface ReturnInput {
   redemptionId: string;

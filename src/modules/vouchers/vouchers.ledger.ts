@@ -1,5 +1,10 @@
-import type { TransferInput, TransferResult, UnitOfWork } from "../../ledger/index.js";
-import type { DomainError } from "../../shared/errors.js";
+import {
+  type AccountInput,
+  expectTransfer,
+  openAccount as openLedgerAccount,
+  type TransferInput,
+  type UnitOfWork,
+} from "../../ledger/index.js";
 import { VouchersError } from "./vouchers.errors.js";
 
 /**
@@ -19,16 +24,12 @@ export const accountIds = {
   settlement: (asset: string) => `vsettle_${asset}`,
 };
 
-async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount"]>[0]): Promise<string> {
-  const result = await uow.createAccount({ owner_module: "vouchers", ...input });
-  if (!result.ok) {
-    if (result.code === "asset_not_found") {
-      throw new VouchersError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
-    }
-    throw new Error(`ledger refused account ${input.id}: ${result.code} ${result.detail}`);
-  }
-  return result.account.id;
-}
+const open = (uow: UnitOfWork, input: AccountInput) =>
+  openLedgerAccount(
+    uow,
+    { owner_module: "vouchers", ...input },
+    () => new VouchersError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`),
+  );
 
 export const openAccount = {
   funding: (uow: UnitOfWork, distributorId: string, asset: string) =>
@@ -62,29 +63,6 @@ export const openAccount = {
 export async function postedBalance(uow: UnitOfWork, accountId: string): Promise<number> {
   const balances = await uow.balances(accountId);
   return balances?.posted ?? 0;
-}
-
-/**
- * A transfer the operation has already made sure can succeed (it locked what it read).
- * A refusal here is a broken invariant, except the codes the caller maps to its own.
- */
-export function expectTransfer(
-  result: TransferResult,
-  refusals: Partial<Record<string, () => DomainError>> = {},
-): void {
-  if (result.ok) return;
-  const mapped = refusals[result.code];
-  if (mapped) throw mapped();
-  throw new Error(`ledger refused a voucher transfer: ${result.code} ${result.detail}`);
-}
-
-export function transfersOk(
-  results: TransferResult[],
-  refusals: Partial<Record<string, () => DomainError>> = {},
-): void {
-  const failed =
-    results.find((r) => !r.ok && r.code !== "linked_transfer_failed") ?? results.find((r) => !r.ok);
-  if (failed) expectTransfer(failed, refusals);
 }
 
 /**

@@ -3,6 +3,7 @@ import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Actor as AppActor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
+import { EXPORT_FORMATS, exportTable } from "../../platform/files/export-table.js";
 import { MAX_LIMIT as MAX_PAGE, pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   AssetCode,
@@ -26,7 +27,6 @@ import { listVouchers, MAX_EXPORT_ROWS, type VoucherListRow, voucherQuery } from
 import { memberVoucherRoutes } from "./member-vouchers.routes.js";
 import { type RefundResult, refundBill } from "./refund-bill.js";
 import { archiveTemplate, type TemplatePatch, updateTemplate } from "./update-template.js";
-import { EXPORT_FORMATS, exportTable } from "./voucher-export.js";
 import { MAX_PRODUCT_CODES, MAX_VALID_DAYS } from "./voucher-rules.js";
 import { serializeVoucherTerms, VoucherTerms } from "./voucher-view.js";
 import { VouchersError } from "./vouchers.errors.js";

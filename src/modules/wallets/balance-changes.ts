@@ -1,5 +1,5 @@
 import type { Tx } from "../../db/database.js";
-import { type ExportFormat, exportTable } from "../vouchers/index.js";
+import { type ExportFormat, exportTable } from "../../platform/files/export-table.js";
 import { WalletsError } from "./wallets.errors.js";
 import type { ChangeKind, ChangeRow, WalletAccount } from "./wallets.repository.js";
 

@@ -1,10 +1,10 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import type { WebhookOutcome } from "./payment-providers.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
-  expectOk,
   logChange,
   memberBalance,
   openMemberAccounts,
@@ -73,7 +73,7 @@ export async function confirmTopup(
       reference_id: intent.id,
       metadata: { provider, provider_ref: outcome.providerRef, provider_event: outcome.eventId },
     });
-    expectOk(transfer);
+    expectTransfer(transfer);
     if (transfer.ok && transfer.code === "exists") throw new Error(`top-up ${intent.id} credited twice`);
     const balance = await memberBalance(uow, intent.member_id);
     logChange(

@@ -1,3 +1,4 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { divideRounded, parseDecimalRate } from "../../shared/money.js";
@@ -6,7 +7,6 @@ import { debitPoints, type PointsKind, pointsTotal } from "./points-lots.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
-  expectOk,
   logChange,
   memberBalance,
   openMemberAccounts,
@@ -63,7 +63,7 @@ export async function exchangePoints(
     now,
   );
   const accounts = await openMemberAccounts(uow, input.memberId, settings.asset);
-  expectOk(
+  expectTransfer(
     await uow.transfer({
       debit_account_id: await openSystem(uow, "exchange", settings.asset),
       credit_account_id: accounts.bonus,

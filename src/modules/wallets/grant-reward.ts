@@ -1,10 +1,10 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
 import { creditPoints, pointsTotal } from "./points-lots.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
-  expectOk,
   logChange,
   memberBalance,
   openMemberAccounts,
@@ -45,7 +45,7 @@ export async function grantReward(
   if (input.account === "balance") {
     asset = settings.asset;
     const accounts = await openMemberAccounts(uow, input.memberId, asset);
-    expectOk(
+    expectTransfer(
       await uow.transfer({
         debit_account_id: await openSystem(uow, "rewards", asset),
         credit_account_id: accounts.bonus,

@@ -1,3 +1,4 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
@@ -5,7 +6,6 @@ import { lockUsableMember } from "../members/index.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
-  expectOk,
   logChange,
   type MemberBalance,
   memberBalance,
@@ -148,7 +148,7 @@ export async function payWithBalance(
   const refusal = {
     insufficient_funds: () => new WalletsError("insufficient_balance", "The balance is too low"),
   };
-  for (const r of results) expectOk(r, refusal);
+  for (const r of results) expectTransfer(r, refusal);
   const payment = await uow.trx
     .insertInto("wallet_payments")
     .values({

@@ -134,14 +134,14 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: Payment, ...errorResponses(409, 422) },
       },
       status: 200,
-      input: async ({ actor, params }, _ctx, now) => {
+      guard: async ({ actor, params }, _ctx, now) => {
         const payment = await read(actor.tenantId, (trx) => visiblePayment(trx, actor, params.id));
         if (outcome === "failed" && payment.timeout_at && payment.timeout_at <= now) {
           // Past its timeout only the ledger's expiry voids the hold: let it run first.
           await voidExpiredHolds(ledger, actor.tenantId, now);
         }
-        return { paymentId: params.id, outcome };
       },
+      input: ({ params }) => ({ paymentId: params.id, outcome }),
       op: resolvePayment,
       respond: (payment) => serializePayment(payment, 0),
     });
@@ -165,10 +165,10 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       response: { 201: Refund, ...errorResponses(409, 422) },
     },
     status: 201,
-    input: async ({ actor, params, body }) => {
+    guard: async ({ actor, params }) => {
       await read(actor.tenantId, (trx) => visiblePayment(trx, actor, params.id));
-      return { paymentId: params.id, amount: body.amount, reason: body.reason };
     },
+    input: ({ params, body }) => ({ paymentId: params.id, amount: body.amount, reason: body.reason }),
     op: refundPayment,
     respond: serializeRefund,
   });

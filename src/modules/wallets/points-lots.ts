@@ -1,7 +1,9 @@
 import { DateTime } from "luxon";
+import { expectTransfer } from "../../ledger/index.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { WalletsError } from "./wallets.errors.js";
-import { expectOk, openLot, openSystem, type SystemPurpose, type UnitOfWork } from "./wallets.ledger.js";
-import { POINTS_ASSET, tenantTimezone, type WalletSettings } from "./wallets.repository.js";
+import { openLot, openSystem, type SystemPurpose, type UnitOfWork } from "./wallets.ledger.js";
+import { POINTS_ASSET, type WalletSettings } from "./wallets.repository.js";
 
 export type PointsKind = "points" | "referral_points";
 /** A member holds at most this many unexpired lots of one kind (one per expiry day). */
@@ -35,11 +37,11 @@ export async function creditPoints(
   },
   now: Date,
 ): Promise<void> {
-  const zone = await tenantTimezone(uow.trx, uow.tenantId);
+  const zone = await tenantZone(uow.trx, uow.tenantId);
   const { expiresAt, key } = lotExpiry(settings.points_validity_days, zone, now);
   const lot = await openLot(uow, input.kind, input.memberId, expiresAt, key, now);
   const source = await openSystem(uow, input.from, POINTS_ASSET);
-  expectOk(
+  expectTransfer(
     await uow.transfer({
       debit_account_id: source,
       credit_account_id: lot,
@@ -128,7 +130,9 @@ export async function debitPoints(
     left -= take;
   }
   for (const r of await uow.transfers(transfers)) {
-    expectOk(r, { insufficient_funds: () => new WalletsError("insufficient_points", "Not enough points") });
+    expectTransfer(r, {
+      insufficient_funds: () => new WalletsError("insufficient_points", "Not enough points"),
+    });
   }
   return available - input.amount;
 }

@@ -1,17 +1,11 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { divideRounded } from "../../shared/money.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
-import {
-  accountIds,
-  expectOk,
-  logChange,
-  memberBalance,
-  openSystem,
-  type UnitOfWork,
-} from "./wallets.ledger.js";
+import { accountIds, logChange, memberBalance, openSystem, type UnitOfWork } from "./wallets.ledger.js";
 import { findPayment, type RefundRow } from "./wallets.repository.js";
 
 /**
@@ -83,7 +77,7 @@ export async function refundPayment(
       memo: payment.order_id,
     })),
   )) {
-    expectOk(r);
+    expectTransfer(r);
   }
   const refund = await uow.trx
     .insertInto("wallet_refunds")

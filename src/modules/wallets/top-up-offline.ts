@@ -1,9 +1,9 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
-  expectOk,
   logChange,
   type MemberBalance,
   memberBalance,
@@ -66,7 +66,7 @@ export async function topUpOffline(
     });
   }
   const results = await uow.transfers(transfers);
-  for (const r of results) expectOk(r);
+  for (const r of results) expectTransfer(r);
   const balance = await memberBalance(uow, input.memberId);
   const changeId = logChange(
     uow,

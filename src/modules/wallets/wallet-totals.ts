@@ -1,7 +1,8 @@
 import { DateTime } from "luxon";
 import type { Tx } from "../../db/database.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { accountIds } from "./wallets.ledger.js";
-import { tenantTimezone, type WalletSettings } from "./wallets.repository.js";
+import type { WalletSettings } from "./wallets.repository.js";
 
 export interface WalletTotals {
   asset: string;
@@ -28,7 +29,7 @@ export async function walletTotals(
   settings: WalletSettings,
   now: Date,
 ): Promise<WalletTotals> {
-  const zone = await tenantTimezone(trx, tenantId);
+  const zone = await tenantZone(trx, tenantId);
   const start = DateTime.fromJSDate(now, { zone }).startOf("day");
   const from = start.toJSDate();
   const to = start.plus({ days: 1 }).toJSDate();

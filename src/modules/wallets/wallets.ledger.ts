@@ -1,13 +1,13 @@
 import type { Tx } from "../../db/database.js";
 import {
   type Account,
+  type AccountInput,
   balancesOf,
   type LedgerOps,
-  type TransferResult,
+  openAccount,
   type UnitOfWork,
 } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import type { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { WalletsError } from "./wallets.errors.js";
 import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";
@@ -43,16 +43,12 @@ export type SystemPurpose =
   | "points_expired"
   | "points_exchanged";
 
-async function open(uow: UnitOfWork, input: Parameters<UnitOfWork["createAccount"]>[0]): Promise<string> {
-  const result = await uow.createAccount({ owner_module: "wallets", ...input });
-  if (!result.ok) {
-    if (result.code === "asset_not_found") {
-      throw new WalletsError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`);
-    }
-    throw new Error(`ledger refused account ${input.id}: ${result.code} ${result.detail}`);
-  }
-  return result.account.id;
-}
+const open = (uow: UnitOfWork, input: AccountInput) =>
+  openAccount(
+    uow,
+    { owner_module: "wallets", ...input },
+    () => new WalletsError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`),
+  );
 
 export async function openMemberAccounts(uow: UnitOfWork, memberId: string, asset: string) {
   const flags = { debits_must_not_exceed_credits: true, owner_id: memberId, asset };
@@ -205,17 +201,6 @@ export async function readLots(
         (b.expires_at?.getTime() ?? Number.MAX_SAFE_INTEGER),
     )
     .filter((l) => l.balance > 0);
-}
-
-/**
- * A transfer the operation has already made sure can succeed (it locked what it read). A
- * refusal here is a broken invariant, except codes the caller maps to its own errors.
- */
-export function expectOk(result: TransferResult, refusals: Partial<Record<string, () => DomainError>> = {}) {
-  if (result.ok) return result.transfer;
-  const mapped = refusals[result.code];
-  if (mapped) throw mapped();
-  throw new Error(`ledger refused a wallet transfer: ${result.code} ${result.detail}`);
 }
 
 export interface ChangeInput {

@@ -319,15 +319,6 @@ export function assertWithinCap(settings: WalletSettings, amount: number, field 
   }
 }
 
-export async function tenantTimezone(trx: Tx, tenantId: string): Promise<string> {
-  const row = await trx
-    .selectFrom("tenants")
-    .select("timezone")
-    .where("id", "=", tenantId)
-    .executeTakeFirstOrThrow();
-  return row.timezone;
-}
-
 /** What has been refunded of a payment so far. */
 export async function refundedTotal(trx: Tx, tenantId: string, paymentId: string): Promise<number> {
   const row = await trx

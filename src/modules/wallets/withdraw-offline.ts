@@ -1,10 +1,10 @@
+import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
-  expectOk,
   logChange,
   type MemberBalance,
   memberBalance,
@@ -67,7 +67,7 @@ export async function withdrawOffline(
       memo: input.reason ?? null,
     })),
   )) {
-    expectOk(r, refusal);
+    expectTransfer(r, refusal);
   }
   const balance = await memberBalance(uow, input.memberId);
   const changeId = logChange(

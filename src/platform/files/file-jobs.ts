@@ -11,7 +11,14 @@ import { ledgerWithin } from "../../ledger/index.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
-import { type Cell, exportType, type ImportColumn, importType, type ParsedRow } from "./registry.js";
+import {
+  type Cell,
+  defuseFormula,
+  exportType,
+  type ImportColumn,
+  importType,
+  type ParsedRow,
+} from "./registry.js";
 
 export const FILE_ERRORS = defineErrors({
   file_not_ready: 409,
@@ -203,8 +210,6 @@ function waitDrain(stream: WriteStream): Promise<void> {
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
-/** Spreadsheet programs run cells starting with these as formulas (CSV injection). */
-const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
  * One RFC 4180 field: quoted when it holds a quote, comma or line break. Text that a
@@ -213,8 +218,7 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 export function csvField(cell: Cell): string {
   if (cell === null) return "";
   if (typeof cell === "number" || typeof cell === "boolean") return String(cell);
-  let text = cell instanceof Date ? cell.toISOString() : cell;
-  if (FORMULA_START.test(text)) text = `'${text}`;
+  const text = defuseFormula(cell instanceof Date ? cell.toISOString() : cell);
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

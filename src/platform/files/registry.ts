@@ -9,6 +9,14 @@ import type { RowError } from "./files.schema.js";
  */
 export type Cell = string | number | boolean | Date | null;
 
+/** Spreadsheet programs run cells starting with these as formulas (CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Text a spreadsheet would take for a formula gets a leading apostrophe; other text is kept. */
+export function defuseFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
 export interface ExportColumn<R> {
   key: string;
   header: string;

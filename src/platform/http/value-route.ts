@@ -45,8 +45,13 @@ export interface ValueRouteSpec<S, I, R, B> {
   url: string;
   config: RouteAccess;
   schema: S;
-  /** The status of a success: 201 when something is created, 200 otherwise. */
-  status: 200 | 201;
+  /** The status of a success: 201 when something is created, 200 otherwise (or as the result says). */
+  status: 200 | 201 | ((result: R) => 200 | 201);
+  /**
+   * Checks that refuse before the Idempotency-Key is consulted (the caller may not act on
+   * this resource at all): like a validation failure, their refusal is not stored.
+   */
+  guard?: (request: RequestOf<S>, ctx: RequestContext, now: Date) => void | Promise<void>;
   /**
    * The operation's input from the request. It runs inside the idempotency check but before
    * the unit of work: the place for reads that must not hold the unit's locks, or for a call
@@ -58,6 +63,11 @@ export interface ValueRouteSpec<S, I, R, B> {
   respond: (result: R, uow: UnitOfWork, input: I, now: Date) => B | Promise<B>;
   /** Accounts to lock up front for the whole batch (see `RunOptions.lock`). */
   lock?: (input: I) => string[];
+  /**
+   * `false`: the unit runs in its own tenant transaction instead of joining the ledger's
+   * group commit (routes that move no value and take tree-wide locks, such as org units).
+   */
+  batched?: boolean;
   /** Runs once the unit has committed (not on a replay): deliveries that must not roll back with it. */
   after?: (result: R, ctx: RequestContext, now: Date) => Promise<void>;
 }
@@ -95,20 +105,22 @@ export function valueHandler<S, I, R, B>(
 ): (request: RequestOf<S>, reply: FastifyReply) => Promise<B> {
   const handler = async (request: RequestOf<S>, reply: FastifyReply): Promise<B> => {
     const ctx = contextOf(request);
+    const tenantId = ctx.actor.tenantId;
+    if (spec.guard) await spec.guard(request, ctx, deps.clock.now());
     let done: { result: R; now: Date } | undefined;
     const effect = async (record: Recorder) => {
       const now = deps.clock.now();
       const input = await spec.input(request, ctx, now);
-      return deps.ledger.run(
-        ctx.actor.tenantId,
-        async (uow) => {
-          const result = await spec.op(uow, ctx, input, now);
-          const body = await spec.respond(result, uow, input, now);
-          done = { result, now };
-          return record(uow, spec.status, body);
-        },
-        spec.lock ? { lock: spec.lock(input) } : {},
-      );
+      const unit = async (uow: UnitOfWork) => {
+        const result = await spec.op(uow, ctx, input, now);
+        const body = await spec.respond(result, uow, input, now);
+        done = { result, now };
+        return record(uow, typeof spec.status === "function" ? spec.status(result) : spec.status, body);
+      };
+      if (spec.batched === false) {
+        return deps.db.tenantTx(tenantId, (trx) => deps.ledger.unitWithin(trx, tenantId, unit));
+      }
+      return deps.ledger.run(tenantId, unit, spec.lock ? { lock: spec.lock(input) } : {});
     };
     let body: B;
     if (request.routeOptions.config.idempotent) {

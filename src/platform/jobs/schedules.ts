@@ -3,6 +3,7 @@ import { DateTime } from "luxon";
 import type { Database, Tx } from "../../db/database.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { tenantZone } from "../tenants.js";
 
 /**
  * Business schedules ("every 20 minutes", "daily at 09:00 in the tenant's zone") live in
@@ -94,15 +95,6 @@ export interface ScheduleInput {
   /** IANA zone; default: the tenant's timezone. */
   timezone?: string;
   enabled?: boolean;
-}
-
-async function tenantZone(trx: Tx, tenantId: string): Promise<string> {
-  const row = await trx
-    .selectFrom("tenants")
-    .select("timezone")
-    .where("id", "=", tenantId)
-    .executeTakeFirst();
-  return row?.timezone ?? "UTC";
 }
 
 /** Creates or replaces the tenant's schedule with this key; the next run counts from `now`. */

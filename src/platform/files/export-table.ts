@@ -1,5 +1,6 @@
 import { stringify } from "csv-stringify/sync";
 import ExcelJS from "exceljs";
+import { defuseFormula } from "./registry.js";
 
 export const EXPORT_FORMATS = ["csv", "xlsx"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -11,7 +12,7 @@ export interface ExportFile {
 }
 
 /**
- * A table as a download. Cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
+ * A small table as a download, answered at once (large exports run as file jobs). Cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
  * `@` first) are prefixed with `'` in CSV, so exported customer text cannot execute.
  */
 export async function exportTable(
@@ -22,7 +23,7 @@ export async function exportTable(
 ): Promise<ExportFile> {
   if (format === "csv") {
     const safe = rows.map((row) =>
-      row.map((cell) => (typeof cell === "string" && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell)),
+      row.map((cell) => (typeof cell === "string" ? defuseFormula(cell) : cell)),
     );
     return {
       contentType: "text/csv; charset=utf-8",

@@ -1,0 +1,39 @@
+import type { AccountInput, LedgerOps, Transfer, TransferErrorCode, TransferResult } from "./types.js";
+
+/** What a module answers instead of a ledger refusal it expects (e.g. `insufficient_funds`). */
+export type Refusals = Partial<Record<TransferErrorCode, () => Error>>;
+
+/**
+ * A transfer the operation has already made sure can succeed (it locked what it read): a
+ * refusal is a broken invariant (a 500), except the codes the caller maps to its own errors.
+ */
+export function expectTransfer(result: TransferResult, refusals: Refusals = {}): Transfer {
+  if (result.ok) return result.transfer;
+  const mapped = refusals[result.code];
+  if (mapped) throw mapped();
+  throw new Error(`ledger refused a transfer: ${result.code} ${result.detail}`);
+}
+
+/** Linked transfers: the failure that caused the others (not their `linked_transfer_failed`). */
+export function expectTransfers(results: TransferResult[], refusals: Refusals = {}): Transfer[] {
+  const failed =
+    results.find((r) => !r.ok && r.code !== "linked_transfer_failed") ?? results.find((r) => !r.ok);
+  if (failed) expectTransfer(failed, refusals);
+  return results.map((r) => expectTransfer(r));
+}
+
+/**
+ * Opens an account (or finds the same one again: account creation is idempotent by id) and
+ * returns its id. An asset the tenant has not set up is the caller's refusal; any other
+ * refusal is a broken invariant.
+ */
+export async function openAccount(
+  ops: Pick<LedgerOps, "createAccount">,
+  input: AccountInput,
+  assetMissing?: () => Error,
+): Promise<string> {
+  const result = await ops.createAccount(input);
+  if (result.ok) return result.account.id;
+  if (result.code === "asset_not_found" && assetMissing) throw assetMissing();
+  throw new Error(`ledger refused account ${input.id}: ${result.code} ${result.detail}`);
+}

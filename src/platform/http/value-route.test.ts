@@ -1,0 +1,110 @@
+import { Type } from "typebox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { buildApp, MANIFESTS } from "../../app.js";
+import type { ModuleManifest } from "../../app-types.js";
+import { UNCONVERTED_IDEMPOTENT_ROUTES } from "./unconverted-routes.js";
+import { valueRoute } from "./value-route.js";
+
+/**
+ * valueRoute: the route's `idempotent` flag decides whether a retry with the same key
+ * replays; the app refuses an idempotent route that is not a value route, and an error
+ * code no manifest declares.
+ */
+let t: TestApp;
+let tenant: TestTenant;
+let runs = 0;
+
+const probe: ModuleManifest = {
+  name: "probe",
+  permissions: { "probe.use": ["owner"] },
+  routes: async (app, deps) => {
+    for (const idempotent of [true, false]) {
+      valueRoute(app, deps, {
+        method: "POST",
+        url: `/v1/probe/${idempotent ? "idempotent" : "plain"}`,
+        config: { permission: "probe.use", idempotent },
+        schema: { body: Type.Object({ n: Type.Integer() }) },
+        status: 201,
+        input: ({ body }) => body.n,
+        op: async (uow, ctx, n) => ({ n, run: ++runs, tenant: uow.tenantId, actor: ctx.actor.id }),
+        respond: (result) => result,
+      });
+    }
+  },
+};
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+});
+afterAll(async () => t?.close());
+
+async function withProbe(extra: ModuleManifest) {
+  return buildApp(t.deps, { manifests: [...MANIFESTS, extra] });
+}
+
+describe("valueRoute", () => {
+  it("replays under the same key only where the route says idempotent", async () => {
+    const app = await withProbe(probe);
+    try {
+      const post = (path: string) =>
+        app.inject({
+          method: "POST",
+          url: `/v1/probe/${path}`,
+          headers: { ...tenant.auth, "idempotency-key": `key-${path}` },
+          payload: { n: 7 },
+        });
+      const first = await post("idempotent");
+      const again = await post("idempotent");
+      expect(first.statusCode).toBe(201);
+      expect(again.headers["idempotent-replayed"]).toBe("true");
+      expect(json(again)).toEqual(json(first));
+      expect(json<{ tenant: string; n: number }>(first)).toMatchObject({ tenant: tenant.tenantId, n: 7 });
+
+      const plainFirst = json<{ run: number }>(await post("plain"));
+      const plainAgain = json<{ run: number }>(await post("plain"));
+      expect(plainAgain.run).toBe(plainFirst.run + 1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("refuses to start an idempotent route that is not a value route, or an unknown error code", async () => {
+    const handRolled: ModuleManifest = {
+      name: "hand-rolled",
+      routes: async (app) => {
+        app.post(
+          "/v1/hand-rolled",
+          { config: { permission: "tenant.read", idempotent: true } },
+          async () => ({ ok: true }),
+        );
+      },
+    };
+    await expect(withProbe(handRolled)).rejects.toThrow(/is idempotent but its handler is no valueRoute/);
+    const typo: ModuleManifest = {
+      name: "typo",
+      routes: async (app) => {
+        app.get(
+          "/v1/typo",
+          { config: { permission: "tenant.read", errors: ["no_such_code"] } },
+          async () => ({}),
+        );
+      },
+    };
+    await expect(withProbe(typo)).rejects.toThrow(/unknown error code no_such_code/);
+  });
+
+  it("lists only routes that still exist (converting one removes it from the list)", () => {
+    for (const route of UNCONVERTED_IDEMPOTENT_ROUTES) {
+      const [method, url] = route.split(" ") as ["POST", string];
+      expect(t.app.hasRoute({ method, url }), route).toBe(true);
+    }
+  });
+});
