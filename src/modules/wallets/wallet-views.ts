@@ -5,7 +5,7 @@ import { type PageParams, pageQuery } from "../../platform/http/pagination.js";
 import { findVisibleMember } from "../members/index.js";
 import { pointsTotal } from "./points-lots.js";
 import { WalletsError } from "./wallets.errors.js";
-import { memberBalance, readLots, readMemberBalance } from "./wallets.ledger.js";
+import { type MemberBalance, memberBalance, readLots, readMemberBalance } from "./wallets.ledger.js";
 import {
   defaultScale,
   findIntent,
@@ -74,42 +74,41 @@ export async function balanceView(trx: Tx, actor: Actor, memberId: string, now: 
   if (actor.type === "member" && settings.hide_balance_in_member_center) {
     throw new WalletsError("balance_hidden", "The balance is hidden in the member center");
   }
-  const b = await readMemberBalance(trx, tenantId, memberId);
   const sum = (lots: { balance: number }[]) => lots.reduce((s, l) => s + l.balance, 0);
+  return balanceOf(memberId, settings.asset, await readMemberBalance(trx, tenantId, memberId), {
+    points: sum(await readLots(trx, tenantId, memberId, "points", now)),
+    referral: sum(await readLots(trx, tenantId, memberId, "referral_points", now)),
+  });
+}
+
+function balanceOf(
+  memberId: string,
+  asset: string,
+  b: MemberBalance,
+  points: { points: number; referral: number },
+): BalanceView {
   return {
     object: "balance",
     member_id: memberId,
-    asset: settings.asset,
+    asset,
     principal: b.principal,
     bonus: b.bonus,
     total: b.total,
     held: b.held,
     available: b.available,
-    points: sum(await readLots(trx, tenantId, memberId, "points", now)),
-    referral_points: sum(await readLots(trx, tenantId, memberId, "referral_points", now)),
+    points: points.points,
+    referral_points: points.referral,
   };
 }
 
 /** The answer of a balance operation: the change and the balance as the unit left it. */
 export async function operationView(uow: UnitOfWork, memberId: string, changeId: string, now: Date) {
   const settings = await loadSettings(uow.trx, uow.tenantId, now);
-  const b = await memberBalance(uow, memberId);
-  return {
-    object: "balance_operation" as const,
-    change_id: changeId,
-    balance: {
-      object: "balance" as const,
-      member_id: memberId,
-      asset: settings.asset,
-      principal: b.principal,
-      bonus: b.bonus,
-      total: b.total,
-      held: b.held,
-      available: b.available,
-      points: await pointsTotal(uow, "points", memberId, now),
-      referral_points: await pointsTotal(uow, "referral_points", memberId, now),
-    },
-  };
+  const balance = balanceOf(memberId, settings.asset, await memberBalance(uow, memberId), {
+    points: await pointsTotal(uow, "points", memberId, now),
+    referral: await pointsTotal(uow, "referral_points", memberId, now),
+  });
+  return { object: "balance_operation" as const, change_id: changeId, balance };
 }
 
 /** A payment the caller may see (another member's, or one outside a scope: payment_not_found). */

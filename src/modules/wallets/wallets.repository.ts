@@ -193,11 +193,7 @@ export function defaultSettings(tenantId: string, asset: string, scale: number, 
  * will store. Reads never write (GET handlers and quotes stay read-only).
  */
 export async function readSettings(trx: Tx, tenantId: string, now: Date): Promise<WalletSettings> {
-  const existing = await trx
-    .selectFrom("wallet_settings")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
+  const existing = await storedSettings(trx, tenantId);
   if (existing) return existing;
   const { asset, scale } = await defaultAsset(trx, tenantId);
   return defaultSettings(tenantId, asset, scale, now);
@@ -220,18 +216,9 @@ async function defaultAsset(trx: Tx, tenantId: string): Promise<{ asset: string;
  * from the tenant's default currency (with its ledger asset, and the POINTS asset).
  */
 export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promise<WalletSettings> {
-  const existing = await trx
-    .selectFrom("wallet_settings")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
+  const existing = await storedSettings(trx, tenantId);
   if (existing) return existing;
-  const tenant = await trx
-    .selectFrom("tenants")
-    .select("default_currency")
-    .where("id", "=", tenantId)
-    .executeTakeFirstOrThrow();
-  const asset = tenant.default_currency;
+  const { asset } = await defaultAsset(trx, tenantId);
   const scale = await ensureAssets(
     trx,
     tenantId,
@@ -256,11 +243,11 @@ export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promis
     { key: WALLETS_EXPIRY_JOB, jobName: WALLETS_EXPIRY_JOB, spec: { every_minutes: 1 } },
     now,
   );
-  return trx
-    .selectFrom("wallet_settings")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirstOrThrow();
+  return (await storedSettings(trx, tenantId))!;
+}
+
+function storedSettings(trx: Tx, tenantId: string): Promise<WalletSettings | undefined> {
+  return trx.selectFrom("wallet_settings").selectAll().where("tenant_id", "=", tenantId).executeTakeFirst();
 }
 
 /** Creates the balance asset (if new) and POINTS; returns the balance asset's scale. */
