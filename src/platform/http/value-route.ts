@@ -45,6 +45,8 @@ export interface ValueRouteSpec<S, I, R, B> {
   url: string;
   config: RouteAccess;
   schema: S;
+  /** The route's own body limit, when it takes more than the app's (an upload). */
+  bodyLimit?: number;
   /** The status of a success: 201 when something is created, 200 otherwise. */
   status: 200 | 201;
   /**
@@ -84,6 +86,7 @@ export function valueRoute<S extends FastifySchema, I, R, B>(
     url: spec.url,
     config: spec.config,
     schema: spec.schema,
+    ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
     handler: valueHandler(deps, spec) as never,
   });
 }
@@ -91,7 +94,7 @@ export function valueRoute<S extends FastifySchema, I, R, B>(
 /** The handler of a value route; `valueRoute` registers it. */
 export function valueHandler<S, I, R, B>(
   deps: ValueRouteDeps,
-  spec: Omit<ValueRouteSpec<S, I, R, B>, "method" | "url" | "config" | "schema">,
+  spec: Omit<ValueRouteSpec<S, I, R, B>, "method" | "url" | "config" | "schema" | "bodyLimit">,
 ): (request: RequestOf<S>, reply: FastifyReply) => Promise<B> {
   const handler = async (request: RequestOf<S>, reply: FastifyReply): Promise<B> => {
     const ctx = contextOf(request);
