@@ -2,7 +2,6 @@ import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
-import { ALL_STAFF, definePermissions, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   errorResponses,
@@ -33,14 +32,6 @@ import { Package, Sales, serializePackage, serializeSales } from "./packages.sch
 import { updatePackage } from "./update-package.js";
 import { updatePackageSettings } from "./update-package-settings.js";
 import { VALIDITY_MODES } from "./validity.js";
-
-definePermissions({
-  "packages.read": ALL_STAFF,
-  "packages.manage": OPERATORS,
-  "packages.settings": MANAGERS,
-  "packages.sell": OPERATORS,
-  "packages.refund": OPERATORS,
-});
 
 /** Packages are the tenant's catalog: staff bound to an org unit read and sell them, never change them. */
 function assertTenantWide(actor: Actor) {
