@@ -122,3 +122,11 @@ export async function insertOrgUnit(
     .execute();
   return { id, path };
 }
+
+/** Whether the tenant exists (a public webhook names it in its path). */
+export async function tenantExists(db: Database, tenantId: string): Promise<boolean> {
+  const row = await db.systemTx((trx) =>
+    trx.selectFrom("tenants").select("id").where("id", "=", tenantId).executeTakeFirst(),
+  );
+  return row !== undefined;
+}
