@@ -132,3 +132,11 @@ export async function tenantZone(trx: Tx, tenantId: string): Promise<string> {
     .executeTakeFirstOrThrow();
   return row.timezone;
 }
+
+/** Whether the tenant exists (a public webhook names it in its path). */
+export async function tenantExists(db: Database, tenantId: string): Promise<boolean> {
+  const row = await db.systemTx((trx) =>
+    trx.selectFrom("tenants").select("id").where("id", "=", tenantId).executeTakeFirst(),
+  );
+  return row !== undefined;
+}

@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import {
   AGREEMENT_TYPES,
   CATALOG_STATUSES,
@@ -12,6 +12,8 @@ import {
 } from "./catalog.repository.js";
 import {
   Agreement,
+  AgreementBody,
+  AgreementPatch,
   AgreementVersion,
   serializeAgreement,
   serializeAgreementVersion,
@@ -20,54 +22,30 @@ import { createAgreement } from "./create-agreement.js";
 import { assertTenantWide } from "./tenant-wide.js";
 import { updateAgreement } from "./update-agreement.js";
 
-const Title = Type.String({ minLength: 1, maxLength: 200 });
-const Body = Type.String({
-  minLength: 1,
-  maxLength: 65_536,
-  description: "Markdown, at most 64 KiB of UTF-8",
-});
-const Locale = Type.String({ pattern: "^[a-z]{2}(-[A-Z]{2})?$", examples: ["zh-CN"] });
-
 /** The agreement library: purchase agreements, terms of use, FAQs, top-up agreements, gift card terms. */
 export function agreementRoutes(app: RouteApp, deps: AppDeps): void {
   const { db, clock } = deps;
   const tags = ["catalog"];
 
-  app.post(
-    "/v1/agreements",
-    {
-      config: { permission: "catalog.manage", idempotent: true },
-      schema: {
-        operationId: "createAgreement",
-        tags,
-        summary: "Add an agreement to the library (version 1)",
-        body: Obj(
-          { type: StringEnum(AGREEMENT_TYPES), title: Title, body: Body, locale: Locale },
-          {
-            examples: [
-              {
-                type: "purchase_agreement",
-                title: "Package purchase agreement",
-                body: "# Terms\n…",
-                locale: "zh-CN",
-              },
-            ],
-          },
-        ),
-        response: { 201: Agreement, ...errorResponses(422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/agreements",
+    config: { permission: "catalog.manage", idempotent: true, errors: ["catalog_scoped_actor"] },
+    schema: {
+      operationId: "createAgreement",
+      tags,
+      summary: "Add an agreement to the library (version 1)",
+      body: AgreementBody,
+      response: { 201: Agreement, ...errorResponses(422) },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      assertTenantWide(actor);
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          const row = await createAgreement(trx, { actor, requestId: request.id }, request.body, clock.now());
-          return record(trx, 201, serializeAgreement(row));
-        }),
-      );
+    status: 201,
+    input: ({ body }, ctx) => {
+      assertTenantWide(ctx.actor);
+      return body;
     },
-  );
+    op: createAgreement,
+    respond: serializeAgreement,
+  });
 
   app.get(
     "/v1/agreements",
@@ -103,7 +81,7 @@ export function agreementRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/agreements/:id",
     {
-      config: { permission: "catalog.read", member: true },
+      config: { permission: "catalog.read", member: true, errors: ["agreement_not_found"] },
       schema: {
         operationId: "getAgreement",
         tags,
@@ -123,7 +101,7 @@ export function agreementRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/agreements/:id/versions/:version",
     {
-      config: { permission: "catalog.read", member: true },
+      config: { permission: "catalog.read", member: true, errors: ["agreement_not_found"] },
       schema: {
         operationId: "getAgreementVersion",
         tags,
@@ -143,37 +121,22 @@ export function agreementRoutes(app: RouteApp, deps: AppDeps): void {
   app.patch(
     "/v1/agreements/:id",
     {
-      config: { permission: "catalog.manage" },
+      config: { permission: "catalog.manage", errors: ["catalog_scoped_actor", "agreement_not_found"] },
       schema: {
         operationId: "updateAgreement",
         tags,
         summary: "Change an agreement: new text is a new version; status alone keeps the version",
         params: Obj({ id: IdParam }),
-        body: Obj(
-          {
-            title: Type.Optional(Title),
-            body: Type.Optional(Body),
-            locale: Type.Optional(Locale),
-            status: Type.Optional(StringEnum(CATALOG_STATUSES)),
-          },
-          { minProperties: 1, examples: [{ body: "# Terms (2026 edition)\n…" }] },
-        ),
+        body: AgreementPatch,
         response: { 200: Agreement, ...errorResponses(422) },
       },
     },
     async (request) => {
-      const actor = request.actor;
-      assertTenantWide(actor);
+      const ctx = contextOf(request);
+      assertTenantWide(ctx.actor);
+      const input = { id: request.params.id, patch: request.body };
       return serializeAgreement(
-        await db.tenantTx(actor.tenantId, (trx) =>
-          updateAgreement(
-            trx,
-            { actor, requestId: request.id },
-            request.params.id,
-            request.body,
-            clock.now(),
-          ),
-        ),
+        await db.tenantTx(ctx.actor.tenantId, (trx) => updateAgreement(trx, ctx, input, clock.now())),
       );
     },
   );

@@ -1,15 +1,14 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import type { Actor } from "../../platform/auth/actor.js";
 import { IMAGE_MEDIA_TYPES, IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { findVisibleMember } from "../members/index.js";
 import { agreementRoutes } from "./agreements.routes.js";
 import { CatalogError } from "./catalog.errors.js";
 import { IMAGE_PURPOSES } from "./catalog.repository.js";
-import { Entitlement, Image, serializeEntitlement } from "./catalog.schemas.js";
+import { Entitlement, Image, serializeEntitlement, serializeImage } from "./catalog.schemas.js";
 import { memberEntitlements } from "./entitlements.js";
 import { giftRoutes } from "./gifts.routes.js";
 import { findImage, MAX_IMAGE_BYTES } from "./images.js";
@@ -27,59 +26,47 @@ export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     (_r, body, done) => done(null, body),
   );
 
-  app.post(
-    "/v1/images",
-    {
-      config: { permission: "catalog.manage", idempotent: true },
-      bodyLimit: MAX_IMAGE_BYTES,
-      schema: {
-        operationId: "uploadImage",
-        tags: ["catalog"],
-        summary:
-          "Upload an image for a purpose (package cover, card design, detail, …): the body is the image",
-        description:
-          "PNG, JPEG, WebP or SVG; content checked against the Content-Type (SVGs with active content are refused); benefit_icon ≤ 1 MiB, other purposes ≤ 2 MiB. Plans name the returned id (e.g. a package's cover_image_id).",
-        querystring: Obj({ purpose: StringEnum(IMAGE_PURPOSES) }),
-        response: { 201: Image, ...errorResponses(415, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/images",
+    config: {
+      permission: "catalog.manage",
+      idempotent: true,
+      errors: ["catalog_scoped_actor", "unsupported_media_type", "invalid_image"],
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      assertTenantWide(actor);
+    bodyLimit: MAX_IMAGE_BYTES,
+    schema: {
+      operationId: "uploadImage",
+      tags: ["catalog"],
+      summary: "Upload an image for a purpose (package cover, card design, detail, …): the body is the image",
+      description:
+        "PNG, JPEG, WebP or SVG; content checked against the Content-Type (SVGs with active content are refused); benefit_icon ≤ 1 MiB, other purposes ≤ 2 MiB. Plans name the returned id (e.g. a package's cover_image_id).",
+      querystring: Obj({ purpose: StringEnum(IMAGE_PURPOSES) }),
+      response: { 201: Image, ...errorResponses(415, 422) },
+    },
+    status: 201,
+    input: (request, ctx) => {
+      assertTenantWide(ctx.actor);
       if (!Buffer.isBuffer(request.body)) {
         throw new CatalogError(
           "unsupported_media_type",
           "An image is uploaded as image/png, image/jpeg, image/webp or image/svg+xml",
         );
       }
-      const bytes = request.body;
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          const image = await saveImage(
-            trx,
-            { actor, requestId: request.id },
-            {
-              purpose: request.query.purpose,
-              declaredType: String(request.headers["content-type"] ?? ""),
-              bytes,
-            },
-            clock.now(),
-          );
-          return record(trx, 201, {
-            ...image,
-            object: "image" as const,
-            url: `/v1/images/${image.id}`,
-            created_at: image.created_at.toISOString(),
-          });
-        }),
-      );
+      return {
+        purpose: request.query.purpose,
+        declaredType: String(request.headers["content-type"] ?? ""),
+        bytes: request.body,
+      };
     },
-  );
+    op: saveImage,
+    respond: serializeImage,
+  });
 
   app.get(
     "/v1/images/:id",
     {
-      config: { permission: "catalog.read", member: true },
+      config: { permission: "catalog.read", member: true, errors: ["image_not_found"] },
       schema: {
         operationId: "getImage",
         tags: ["catalog"],
@@ -100,7 +87,7 @@ export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   app.get(
     "/v1/members/:member_id/entitlements",
     {
-      config: { permission: "catalog.read", member: true },
+      config: { permission: "catalog.read", member: true, errors: ["member_not_found"] },
       schema: {
         operationId: "listMemberEntitlements",
         tags: ["catalog"],

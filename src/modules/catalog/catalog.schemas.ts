@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import { IMAGE_MEDIA_TYPES } from "../../platform/files/image-check.js";
-import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import {
   AGREEMENT_TYPES,
   type AgreementVersionRow,
@@ -11,7 +11,7 @@ import {
   type TemplateRow,
   type VoucherPackageRow,
 } from "./catalog.repository.js";
-import { TemplateTerms, templateTerms } from "./gift-template-terms.js";
+import { TemplatePatchSchema, TemplateTerms, templateTerms } from "./gift-template-terms.js";
 import { PackageLines } from "./voucher-package-lines.js";
 
 /** Response schemas and serializers of the catalog's routes (snake_case JSON). */
@@ -138,6 +138,22 @@ export const Image = Type.Object(
   { $id: "Image" },
 );
 
+export function serializeImage(image: {
+  id: string;
+  purpose: (typeof IMAGE_PURPOSES)[number];
+  media_type: (typeof IMAGE_MEDIA_TYPES)[number];
+  size: number;
+  sha256: string;
+  created_at: Date;
+}) {
+  return {
+    ...image,
+    object: "image" as const,
+    url: `/v1/images/${image.id}`,
+    created_at: image.created_at.toISOString(),
+  };
+}
+
 export const Entitlement = Type.Object(
   {
     id: Type.String(),
@@ -168,3 +184,74 @@ export function serializeEntitlement(row: EntitlementRow, now: Date) {
     status: row.valid_from.getTime() <= now.getTime() ? ("active" as const) : ("upcoming" as const),
   };
 }
+
+// ---- request bodies ---------------------------------------------------------------------
+
+const Title = Type.String({ minLength: 1, maxLength: 200 });
+const Body = Type.String({
+  minLength: 1,
+  maxLength: 65_536,
+  description: "Markdown, at most 64 KiB of UTF-8",
+});
+const Locale = Type.String({ pattern: "^[a-z]{2}(-[A-Z]{2})?$", examples: ["zh-CN"] });
+
+export const AgreementBody = Obj(
+  { type: StringEnum(AGREEMENT_TYPES), title: Title, body: Body, locale: Locale },
+  {
+    examples: [
+      {
+        type: "purchase_agreement",
+        title: "Package purchase agreement",
+        body: "# Terms\n…",
+        locale: "zh-CN",
+      },
+    ],
+  },
+);
+
+export const AgreementPatch = Obj(
+  {
+    title: Type.Optional(Title),
+    body: Type.Optional(Body),
+    locale: Type.Optional(Locale),
+    status: Type.Optional(StringEnum(CATALOG_STATUSES)),
+  },
+  { minProperties: 1, examples: [{ body: "# Terms (2026 edition)\n…" }] },
+);
+
+export const TemplateBody = Obj(TemplateTerms, {
+  examples: [
+    {
+      name: "Coffee voucher",
+      face_amount: 1500,
+      validity: { kind: "relative", valid_days: 30 },
+      scope: { kind: "allow", product_codes: ["coffee"] },
+      min_spend: 0,
+    },
+  ],
+});
+
+export const TemplatePatch = TemplatePatchSchema;
+
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+
+export const VoucherPackageBody = Obj(
+  { name: Name, lines: PackageLines },
+  {
+    examples: [
+      { name: "Welcome pack", lines: [{ template_id: "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g", quantity: 3 }] },
+    ],
+  },
+);
+
+export const VoucherPackagePatch = Obj(
+  {
+    name: Type.Optional(Name),
+    lines: Type.Optional(PackageLines),
+    status: Type.Optional(StringEnum(CATALOG_STATUSES)),
+  },
+  {
+    minProperties: 1,
+    examples: [{ lines: [{ template_id: "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g", quantity: 2 }] }],
+  },
+);

@@ -1,4 +1,4 @@
-import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
@@ -7,11 +7,12 @@ import { type AgreementType, type AgreementView, findAgreement } from "./catalog
 
 /** A new agreement at version 1 (type, title, markdown body ≤ 64 KiB, locale). */
 export async function createAgreement(
-  trx: Tx,
+  uow: UnitOfWork,
   context: RequestContext,
   input: { type: AgreementType; title: string; body: string; locale: string },
   now: Date,
 ): Promise<AgreementView> {
+  const trx = uow.trx;
   const { actor } = context;
   assertBodySize(input.body);
   const id = newId("agr");

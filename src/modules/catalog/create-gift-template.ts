@@ -1,4 +1,4 @@
-import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
@@ -8,11 +8,12 @@ import { type TemplateInput, templateColumns } from "./gift-template-terms.js";
 
 /** A member voucher template, in the tenant's balance asset. */
 export async function createGiftTemplate(
-  trx: Tx,
+  uow: UnitOfWork,
   context: RequestContext,
   input: TemplateInput,
   now: Date,
 ): Promise<TemplateRow> {
+  const trx = uow.trx;
   const { actor } = context;
   const row = await trx
     .insertInto("gift_voucher_templates")

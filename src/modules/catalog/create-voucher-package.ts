@@ -1,4 +1,4 @@
-import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
@@ -7,11 +7,12 @@ import { validatePackageLines } from "./voucher-package-lines.js";
 
 /** A voucher package: a named bundle of template × quantity lines, given as one gift. */
 export async function createVoucherPackage(
-  trx: Tx,
+  uow: UnitOfWork,
   context: RequestContext,
   input: { name: string; lines: VoucherPackageLine[] },
   now: Date,
 ): Promise<VoucherPackageRow> {
+  const trx = uow.trx;
   const { actor } = context;
   await validatePackageLines(trx, actor.tenantId, input.lines);
   const row = await trx

@@ -4,7 +4,8 @@ import type { Tx } from "../../db/database.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { contextOf, type Operation, valueRoute } from "../../platform/http/value-route.js";
+import type { CatalogErrorCode } from "./catalog.errors.js";
 import {
   CATALOG_STATUSES,
   type CatalogPage,
@@ -18,16 +19,16 @@ import {
   GiftVoucherTemplate,
   serializeTemplate,
   serializeVoucherPackage,
+  TemplateBody,
+  TemplatePatch,
+  VoucherPackageBody,
+  VoucherPackagePatch,
 } from "./catalog.schemas.js";
 import { createGiftTemplate } from "./create-gift-template.js";
 import { createVoucherPackage } from "./create-voucher-package.js";
-import { TemplatePatchSchema, TemplateTerms } from "./gift-template-terms.js";
 import { assertTenantWide } from "./tenant-wide.js";
 import { updateGiftTemplate } from "./update-gift-template.js";
 import { updateVoucherPackage } from "./update-voucher-package.js";
-import { PackageLines } from "./voucher-package-lines.js";
-
-const Name = Type.String({ minLength: 1, maxLength: 100 });
 
 /** One catalog resource's create / list / get / edit routes; each handler calls one operation. */
 interface Resource<Row> {
@@ -40,9 +41,12 @@ interface Resource<Row> {
   patchBody: TSchema;
   createSummary: string;
   patchSummary: string;
+  /** The code a missing row answers with; the create's refusals come on top of the scoped actor's. */
+  notFound: CatalogErrorCode;
+  createErrors: CatalogErrorCode[];
   serialize(row: Row): unknown;
-  create(trx: Tx, context: RequestContext, body: never, now: Date): Promise<Row>;
-  update(trx: Tx, context: RequestContext, id: string, body: never, now: Date): Promise<Row>;
+  create: Operation<never, Row>;
+  update(trx: Tx, context: RequestContext, input: { id: string; patch: never }, now: Date): Promise<Row>;
   find(trx: Tx, tenantId: string, id: string): Promise<Row>;
   list(trx: Tx, tenantId: string, page: CatalogPage): Promise<Row[]>;
 }
@@ -52,34 +56,29 @@ function resourceRoutes<Row>(app: RouteApp, deps: AppDeps, r: Resource<Row>): vo
   const tags = ["catalog"];
   const ById = Obj({ id: IdParam });
 
-  app.post(
-    r.path,
-    {
-      config: { permission: "catalog.manage", idempotent: true },
-      schema: {
-        operationId: `create${r.noun}`,
-        tags,
-        summary: r.createSummary,
-        body: r.createBody,
-        response: { 201: r.schema, ...errorResponses(422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: r.path,
+    config: {
+      permission: "catalog.manage",
+      idempotent: true,
+      errors: ["catalog_scoped_actor", ...r.createErrors],
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      assertTenantWide(actor);
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          const row = await r.create(
-            trx,
-            { actor, requestId: request.id },
-            request.body as never,
-            clock.now(),
-          );
-          return record(trx, 201, r.serialize(row));
-        }),
-      );
+    schema: {
+      operationId: `create${r.noun}`,
+      tags,
+      summary: r.createSummary,
+      body: r.createBody,
+      response: { 201: r.schema, ...errorResponses(422) },
     },
-  );
+    status: 201,
+    input: ({ body }, ctx) => {
+      assertTenantWide(ctx.actor);
+      return body as never;
+    },
+    op: r.create,
+    respond: r.serialize,
+  });
 
   app.get(
     r.path,
@@ -106,7 +105,7 @@ function resourceRoutes<Row>(app: RouteApp, deps: AppDeps, r: Resource<Row>): vo
   app.get(
     `${r.path}/:id`,
     {
-      config: { permission: "catalog.read" },
+      config: { permission: "catalog.read", errors: [r.notFound] },
       schema: {
         operationId: `get${r.noun}`,
         tags,
@@ -126,7 +125,10 @@ function resourceRoutes<Row>(app: RouteApp, deps: AppDeps, r: Resource<Row>): vo
   app.patch(
     `${r.path}/:id`,
     {
-      config: { permission: "catalog.manage" },
+      config: {
+        permission: "catalog.manage",
+        errors: ["catalog_scoped_actor", r.notFound, ...r.createErrors],
+      },
       schema: {
         operationId: `update${r.noun}`,
         tags,
@@ -137,13 +139,11 @@ function resourceRoutes<Row>(app: RouteApp, deps: AppDeps, r: Resource<Row>): vo
       },
     },
     async (request) => {
-      const actor = request.actor;
-      assertTenantWide(actor);
-      const { id } = request.params as { id: string };
+      const ctx = contextOf(request);
+      assertTenantWide(ctx.actor);
+      const input = { id: (request.params as { id: string }).id, patch: request.body as never };
       return r.serialize(
-        await db.tenantTx(actor.tenantId, (trx) =>
-          r.update(trx, { actor, requestId: request.id }, id, request.body as never, clock.now()),
-        ),
+        await db.tenantTx(ctx.actor.tenantId, (trx) => r.update(trx, ctx, input, clock.now())),
       );
     },
   );
@@ -156,21 +156,13 @@ export function giftRoutes(app: RouteApp, deps: AppDeps): void {
     noun: "GiftVoucherTemplate",
     what: "member voucher template",
     schema: GiftVoucherTemplate,
-    createBody: Obj(TemplateTerms, {
-      examples: [
-        {
-          name: "Coffee voucher",
-          face_amount: 1500,
-          validity: { kind: "relative", valid_days: 30 },
-          scope: { kind: "allow", product_codes: ["coffee"] },
-          min_spend: 0,
-        },
-      ],
-    }),
-    patchBody: TemplatePatchSchema,
+    createBody: TemplateBody,
+    patchBody: TemplatePatch,
     createSummary:
       "Create a member voucher template (face amount in the balance asset, validity, product scope, minimum spend)",
     patchSummary: "Edit or archive a template: vouchers already given keep their terms",
+    notFound: "gift_voucher_template_not_found",
+    createErrors: [],
     serialize: serializeTemplate,
     create: createGiftTemplate,
     update: updateGiftTemplate,
@@ -182,28 +174,13 @@ export function giftRoutes(app: RouteApp, deps: AppDeps): void {
     noun: "GiftVoucherPackage",
     what: "voucher package",
     schema: GiftVoucherPackage,
-    createBody: Obj(
-      { name: Name, lines: PackageLines },
-      {
-        examples: [
-          { name: "Welcome pack", lines: [{ template_id: "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g", quantity: 3 }] },
-        ],
-      },
-    ),
-    patchBody: Obj(
-      {
-        name: Type.Optional(Name),
-        lines: Type.Optional(PackageLines),
-        status: Type.Optional(StringEnum(CATALOG_STATUSES)),
-      },
-      {
-        minProperties: 1,
-        examples: [{ lines: [{ template_id: "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g", quantity: 2 }] }],
-      },
-    ),
+    createBody: VoucherPackageBody,
+    patchBody: VoucherPackagePatch,
     createSummary:
       "Create a voucher package: 1-20 lines of template × quantity (1-100), at most 100 vouchers",
     patchSummary: "Edit or archive a voucher package: gifts already given stay as they were",
+    notFound: "gift_voucher_package_not_found",
+    createErrors: ["invalid_gift"],
     serialize: serializeVoucherPackage,
     create: createVoucherPackage,
     update: updateVoucherPackage,

@@ -2,6 +2,10 @@
  * The catalog: pieces every seed-001 plan shares (packages, top-up plans, smart top-up,
  * gift cards, student ID). Other modules import only this file. See README.md.
  */
+import type { ModuleManifest } from "../../app-types.js";
+import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { CATALOG_ERRORS } from "./catalog.errors.js";
+import { catalogRoutes } from "./catalog.routes.js";
 
 export {
   type AcceptedAgreement,
@@ -16,11 +20,6 @@ export {
   IMAGE_PURPOSES,
   type ImagePurpose,
 } from "./catalog.repository.js";
-
-import type { ModuleManifest } from "../../app-types.js";
-import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
-import { CATALOG_ERRORS } from "./catalog.errors.js";
-import { catalogRoutes } from "./catalog.routes.js";
 
 export { activeEntitlements, type EntitlementFacts, memberEntitlements } from "./entitlements.js";
 export { GiftSpec, MAX_VOUCHERS_PER_GRANT, validateGiftSpec } from "./gift-spec.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { checkImage, type ImageMediaType } from "../../platform/files/image-check.js";
@@ -13,7 +13,7 @@ import { MAX_IMAGE_BYTES_BY_PURPOSE } from "./images.js";
  * size limit.
  */
 export async function saveImage(
-  trx: Tx,
+  uow: UnitOfWork,
   context: RequestContext,
   input: { purpose: ImagePurpose; declaredType: string; bytes: Buffer },
   now: Date,
@@ -32,7 +32,7 @@ export async function saveImage(
   });
   const id = newId("img");
   const sha256 = createHash("sha256").update(input.bytes).digest("hex");
-  await trx
+  await uow.trx
     .insertInto("images")
     .values({
       tenant_id: context.actor.tenantId,
@@ -46,7 +46,7 @@ export async function saveImage(
     })
     .execute();
   await recordAudit(
-    trx,
+    uow.trx,
     context,
     {
       action: "image.uploaded",

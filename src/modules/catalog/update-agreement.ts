@@ -12,10 +12,10 @@ import { type AgreementView, type CatalogStatus, findAgreement } from "./catalog
 export async function updateAgreement(
   trx: Tx,
   context: RequestContext,
-  id: string,
-  patch: { title?: string; body?: string; locale?: string; status?: CatalogStatus },
+  input: { id: string; patch: { title?: string; body?: string; locale?: string; status?: CatalogStatus } },
   now: Date,
 ): Promise<AgreementView> {
+  const { id, patch } = input;
   const { actor } = context;
   const before = await findAgreement(trx, actor.tenantId, id, { lock: true });
   const text = {

@@ -12,10 +12,10 @@ import { type TemplatePatch, templateColumns, templateTerms } from "./gift-templ
 export async function updateGiftTemplate(
   trx: Tx,
   context: RequestContext,
-  id: string,
-  patch: TemplatePatch,
+  input: { id: string; patch: TemplatePatch },
   now: Date,
 ): Promise<TemplateRow> {
+  const { id, patch } = input;
   const tenantId = context.actor.tenantId;
   const before = await findTemplate(trx, tenantId, id);
   const { status, ...terms } = patch;

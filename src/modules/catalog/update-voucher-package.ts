@@ -13,10 +13,10 @@ import { validatePackageLines } from "./voucher-package-lines.js";
 export async function updateVoucherPackage(
   trx: Tx,
   context: RequestContext,
-  id: string,
-  patch: { name?: string; lines?: VoucherPackageLine[]; status?: CatalogStatus },
+  input: { id: string; patch: { name?: string; lines?: VoucherPackageLine[]; status?: CatalogStatus } },
   now: Date,
 ): Promise<VoucherPackageRow> {
+  const { id, patch } = input;
   const tenantId = context.actor.tenantId;
   const before = await findVoucherPackage(trx, tenantId, id);
   if (patch.lines) await validatePackageLines(trx, tenantId, patch.lines);

@@ -21,10 +21,10 @@ const TRANSITIONS: Record<StatusAction, { from: PackageStatus; to: PackageStatus
 export async function changePackageStatus(
   trx: Tx,
   context: RequestContext,
-  id: string,
-  action: StatusAction,
+  input: { id: string; action: StatusAction },
   now: Date,
 ): Promise<PackageRow> {
+  const { id, action } = input;
   const { actor } = context;
   const pkg = await findPackage(trx, actor.tenantId, id, { lock: true });
   const { from, to } = TRANSITIONS[action];

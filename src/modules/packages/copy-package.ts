@@ -1,6 +1,6 @@
-import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { createPackage } from "./create-package.js";
+import { insertPackage } from "./create-package.js";
 import { findPackage, type PackageRow } from "./packages.repository.js";
 import { configOf } from "./update-package.js";
 
@@ -9,19 +9,18 @@ import { configOf } from "./update-package.js";
  * included): "keep all configurations, only update the name". Gift stock starts afresh.
  */
 export async function copyPackage(
-  trx: Tx,
+  uow: UnitOfWork,
   context: RequestContext,
-  id: string,
-  name: string | undefined,
+  input: { id: string; name?: string },
   now: Date,
 ): Promise<PackageRow> {
-  const source = await findPackage(trx, context.actor.tenantId, id);
+  const source = await findPackage(uow.trx, context.actor.tenantId, input.id);
   const config = configOf(source);
-  return createPackage(
-    trx,
+  return insertPackage(
+    uow.trx,
     context,
-    { ...config, name: name ?? `${source.name} (copy)`.slice(0, 100) },
+    { ...config, name: input.name ?? `${source.name} (copy)`.slice(0, 100) },
     now,
-    id,
+    input.id,
   );
 }

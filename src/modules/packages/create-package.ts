@@ -1,5 +1,6 @@
 import type { Static } from "typebox";
 import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { Obj } from "../../platform/http/schemas.js";
@@ -54,6 +55,16 @@ export function configColumns(config: PackageConfig) {
 
 /** A new package, `inactive` until activated; everything it names is checked first. */
 export async function createPackage(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: PackageInput,
+  now: Date,
+): Promise<PackageRow> {
+  return insertPackage(uow.trx, context, input, now);
+}
+
+/** Writes a new package (created, or copied from `copiedFrom`). */
+export async function insertPackage(
   trx: Tx,
   context: RequestContext,
   input: PackageInput,

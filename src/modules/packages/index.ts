@@ -3,14 +3,14 @@
  * import only this file. Rules: README.md.
  */
 import type { ModuleManifest } from "../../app-types.js";
+import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
-import "./packages.files.js";
-
-export { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
-
 import { PACKAGES_ERRORS } from "./packages.errors.js";
+import { PACKAGES_EVENTS } from "./packages.events.js";
+import { PACKAGE_BUYERS_EXPORT } from "./packages.files.js";
 import { packagesRoutes } from "./packages.routes.js";
 
+export { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
 export { type PriceKind, priceFor, type Situation } from "./pricing.js";
 export { periodWindow, type ValidityMode } from "./validity.js";
 export { packagesRoutes };
@@ -19,7 +19,16 @@ export { packagesRoutes };
 export const packagesManifest: ModuleManifest = {
   name: "packages",
   routes: packagesRoutes,
+  permissions: {
+    "packages.read": ALL_STAFF,
+    "packages.manage": OPERATORS,
+    "packages.settings": MANAGERS,
+    "packages.sell": OPERATORS,
+    "packages.refund": OPERATORS,
+  },
   errors: PACKAGES_ERRORS,
+  events: PACKAGES_EVENTS.types,
+  exports: [PACKAGE_BUYERS_EXPORT],
   // Expiry, deferred renewal gifts and unpaid online orders: every minute, across tenants, at the clock's now.
   jobs: (deps) => [
     {

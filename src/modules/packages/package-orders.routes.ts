@@ -1,48 +1,56 @@
-import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import type { Tx } from "../../db/database.js";
-import type { Actor } from "../../platform/auth/actor.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
-import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
-import { CHANNELS } from "../benefits/index.js";
-import { giftGrants } from "../catalog/index.js";
+import { errorResponses, listOf } from "../../platform/http/schemas.js";
+import { valueRoute } from "../../platform/http/value-route.js";
+import { tenantExists } from "../../platform/tenants.js";
 import { findVisibleMember } from "../members/index.js";
 import { paymentProviders } from "../wallets/index.js";
 import { confirmPackagePayment } from "./confirm-package-payment.js";
 import { listPackageOffers } from "./list-package-offers.js";
-import { giftSourceRef } from "./package-config.js";
-import { PackagesError } from "./packages.errors.js";
 import {
-  findOrder,
-  findPeriod,
-  listOrders,
-  memberPeriods,
-  ORDER_STATUSES,
-  type OrderRow,
-  PAYMENT_METHODS,
-} from "./packages.repository.js";
-import {
+  MemberParams,
+  OfferQuery,
+  OrderBody,
+  OrderQuery,
   PackageOffer,
   PackageOrder,
   PackagePeriod,
+  PeriodQuery,
+  Refund,
+  RefundBody,
   serializeOffer,
-  serializeOrder,
   serializePeriod,
-} from "./packages.schemas.js";
+  WebhookParams,
+  WebhookReceipt,
+} from "./package-orders.schemas.js";
+import { orderView, refundView, visibleOrder } from "./package-views.js";
+import { PackagesError } from "./packages.errors.js";
+import { listOrders, memberPeriods } from "./packages.repository.js";
+import { IdParams } from "./packages.schemas.js";
+import { type OrderInput, placePackageOrder } from "./place-package-order.js";
 import type { SaleRequest } from "./prepare-sale.js";
-import { purchasePackage } from "./purchase-package.js";
 import { refundPackageOrder } from "./refund-package-order.js";
-import { startOnlinePurchase } from "./start-online-purchase.js";
+import { prepareOnlinePurchase } from "./start-online-purchase.js";
 
-const AgreementVersions = Type.Record(
-  Type.String({ pattern: "^agr_[0-9a-z]{26}$" }),
-  Type.Integer({ minimum: 1 }),
-  {
-    maxProperties: 3,
-    description: "Agreement id → the version shown to the member; a newer current version refuses the sale",
-  },
-);
+/** Every refusal of a sale (prepare-sale.ts), the balance payment's and the online provider's. */
+const SALE_REFUSALS = [
+  "member_not_found",
+  "member_closed",
+  "member_frozen",
+  "package_not_found",
+  "store_not_found",
+  "package_not_on_sale",
+  "sales_rule_not_found",
+  "channel_not_allowed",
+  "currency_mismatch",
+  "payment_method_not_allowed",
+  "package_not_available_now",
+  "store_not_in_scope",
+  "audience_mismatch",
+  "agreement_version_changed",
+  "insufficient_balance",
+  "payment_provider_unknown",
+];
 
 /** Buying, refunds, the provider's confirmation, and what members see (offers, own periods). */
 export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
@@ -50,63 +58,24 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
   const tags = ["packages"];
   const providers = paymentProviders(deps.config.signingSecret);
 
-  async function view(trx: Tx, order: OrderRow) {
-    const period = order.period_id ? await findPeriod(trx, order.tenant_id, order.period_id) : undefined;
-    const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
-    return serializeOrder(order, period, await giftGrants(trx, order.tenant_id, refs), clock.now());
-  }
-
-  /** Staff who see the member, or that member's own token; others answer as missing. */
-  async function visibleOrder(trx: Tx, actor: Actor, id: string) {
-    const order = await findOrder(trx, actor.tenantId, id);
-    await findVisibleMember(trx, actor, order.member_id).catch(() => {
-      throw new PackagesError("package_order_not_found", "Package order not found");
-    });
-    return order;
-  }
-
-  app.post(
-    "/v1/package-orders",
-    {
-      config: { permission: "packages.sell", member: true, idempotent: true },
-      schema: {
-        operationId: "purchasePackage",
-        tags,
-        summary:
-          "Buy a package for a member: by balance, online (a payment to complete) or offline (staff only)",
-        description:
-          "Balance and offline: paid, period placed and perks given in one atomic step (201, status paid). Online: 201 with status pending_payment and payment.checkout; the provider's signed confirmation pays and activates it. Refusals: package_not_on_sale, package_not_available_now, channel_not_allowed, audience_mismatch, currency_mismatch, store_not_in_scope, sales_rule_not_found, payment_method_not_allowed, insufficient_balance, agreement_version_changed. A member token buys only for itself.",
-        body: Obj(
-          {
-            package_id: IdParam,
-            member_id: IdParam,
-            rule_key: Type.String({ minLength: 1, maxLength: 32 }),
-            channel: StringEnum(CHANNELS),
-            store_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
-            currency: Type.Optional(Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$" })),
-            payment_method: StringEnum(PAYMENT_METHODS),
-            agreement_versions: Type.Optional(AgreementVersions),
-          },
-          {
-            examples: [
-              {
-                package_id: "pkg_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                member_id: "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                rule_key: "quarterly",
-                channel: "POS",
-                payment_method: "balance",
-                agreement_versions: { agr_01jd3m2x4y5z6a7b8c9d0e1f2g: 2 },
-              },
-            ],
-          },
-        ),
-        response: { 201: PackageOrder, ...errorResponses(409, 422, 503) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/package-orders",
+    config: { permission: "packages.sell", member: true, idempotent: true, errors: SALE_REFUSALS },
+    schema: {
+      operationId: "purchasePackage",
+      tags,
+      summary:
+        "Buy a package for a member: by balance, online (a payment to complete) or offline (staff only)",
+      description:
+        "Balance and offline: paid, period placed and perks given in one atomic step (201, status paid). Online: 201 with status pending_payment and payment.checkout; the provider's signed confirmation pays and activates it. Refusals: package_not_on_sale, package_not_available_now, channel_not_allowed, audience_mismatch, currency_mismatch, store_not_in_scope, sales_rule_not_found, payment_method_not_allowed, insufficient_balance, agreement_version_changed. A member token buys only for itself.",
+      body: OrderBody,
+      response: { 201: PackageOrder, ...errorResponses(409, 422, 503) },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      const b = request.body;
-      const context = { actor, requestId: request.id };
+    status: 201,
+    // An online sale asks the provider before the unit of work: no lock is held while it answers.
+    input: async ({ body: b }, ctx, now): Promise<OrderInput> => {
+      const { actor } = ctx;
       const base: Omit<SaleRequest, "method"> = {
         packageId: b.package_id,
         memberId: b.member_id,
@@ -116,26 +85,14 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
         currency: b.currency ?? null,
         agreementVersions: b.agreement_versions ?? {},
       };
-      return runIdempotent(request, reply, deps, async (record) => {
-        const now = clock.now();
-        if (b.payment_method === "online") {
-          return startOnlinePurchase(
-            db,
-            context,
-            providers,
-            { ...base, method: "online" },
-            now,
-            async (trx, order) => record(trx, 201, await view(trx, order)),
-          );
-        }
-        const method = b.payment_method;
-        return ledger.run(actor.tenantId, async (uow) => {
-          const { order } = await purchasePackage(uow, context, { ...base, method }, now);
-          return record(uow, 201, await view(uow.trx, order));
-        });
-      });
+      if (b.payment_method === "online") {
+        return prepareOnlinePurchase(db, ctx, providers, { ...base, method: "online" }, now);
+      }
+      return { ...base, method: b.payment_method };
     },
-  );
+    op: placePackageOrder,
+    respond: (order, uow, _input, now) => orderView(uow.trx, order, now),
+  });
 
   app.get(
     "/v1/package-orders",
@@ -145,12 +102,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
         operationId: "listPackageOrders",
         tags,
         summary: "List package orders by package, member and status",
-        querystring: Obj({
-          ...ListQuery,
-          package_id: Type.Optional(IdParam),
-          member_id: Type.Optional(IdParam),
-          status: Type.Optional(StringEnum(ORDER_STATUSES)),
-        }),
+        querystring: OrderQuery,
         response: { 200: listOf(PackageOrder), ...errorResponses() },
       },
     },
@@ -166,7 +118,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
           limit,
         });
         const data = [];
-        for (const row of rows.slice(0, limit)) data.push(await view(trx, row));
+        for (const row of rows.slice(0, limit)) data.push(await orderView(trx, row, clock.now()));
         return { object: "list" as const, data, has_more: rows.length > limit };
       });
     },
@@ -175,96 +127,60 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
   app.get(
     "/v1/package-orders/:id",
     {
-      config: { permission: "packages.read", member: true },
+      config: { permission: "packages.read", member: true, errors: ["package_order_not_found"] },
       schema: {
         operationId: "getPackageOrder",
         tags,
         summary: "Get a package order with its period, gifts and accepted agreement versions",
-        params: Obj({ id: IdParam }),
+        params: IdParams,
         response: { 200: PackageOrder, ...errorResponses() },
       },
     },
     async (request) =>
       db.tenantTx(request.actor.tenantId, async (trx) =>
-        view(trx, await visibleOrder(trx, request.actor, request.params.id)),
+        orderView(trx, await visibleOrder(trx, request.actor, request.params.id), clock.now()),
       ),
   );
 
-  app.post(
-    "/v1/package-orders/:id/refund",
-    {
-      config: { permission: "packages.refund", idempotent: true },
-      schema: {
-        operationId: "refundPackageOrder",
-        tags,
-        summary:
-          "Refund a package order: period ended, entitlements removed, unused gifts withdrawn, money returned",
-        description:
-          "kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.",
-        params: Obj({ id: IdParam }),
-        body: Type.Optional(
-          Obj(
-            {
-              kind: Type.Optional(StringEnum(["order", "offline"] as const)),
-              reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-            },
-            { examples: [{ kind: "order", reason: "Customer changed their mind" }] },
-          ),
-        ),
-        response: {
-          200: Type.Object({
-            object: Type.Literal("package_refund"),
-            order: PackageOrder,
-            withdrawn_voucher_ids: Type.Array(Type.String()),
-            kept_voucher_ids: Type.Array(Type.String(), {
-              description: "Gifted vouchers already used: they stay",
-            }),
-            money_returned_to: StringEnum(["balance", "external", "none"] as const),
-          }),
-          ...errorResponses(409, 422),
-        },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/package-orders/:id/refund",
+    config: {
+      permission: "packages.refund",
+      idempotent: true,
+      errors: ["package_order_not_found", "package_order_not_refundable", "refund_restricted"],
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      return runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(actor.tenantId, async (uow) => {
-          const result = await refundPackageOrder(
-            uow,
-            { actor, requestId: request.id },
-            {
-              orderId: request.params.id,
-              kind: request.body?.kind ?? "order",
-              reason: request.body?.reason ?? null,
-            },
-            clock.now(),
-          );
-          return record(uow, 200, {
-            object: "package_refund" as const,
-            order: await view(uow.trx, result.order),
-            withdrawn_voucher_ids: result.withdrawnVoucherIds,
-            kept_voucher_ids: result.keptVoucherIds,
-            money_returned_to: result.moneyReturnedTo,
-          });
-        }),
-      );
+    schema: {
+      operationId: "refundPackageOrder",
+      tags,
+      summary:
+        "Refund a package order: period ended, entitlements removed, unused gifts withdrawn, money returned",
+      description:
+        "kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.",
+      params: IdParams,
+      body: RefundBody,
+      response: { 200: Refund, ...errorResponses(409, 422) },
     },
-  );
+    status: 200,
+    input: ({ params, body }) => ({
+      orderId: params.id,
+      kind: body?.kind ?? "order",
+      reason: body?.reason ?? null,
+    }),
+    op: refundPackageOrder,
+    respond: (result, uow, _input, now) => refundView(uow.trx, result, now),
+  });
 
   app.get(
     "/v1/members/:member_id/package-offers",
     {
-      config: { permission: "packages.read", member: true },
+      config: { permission: "packages.read", member: true, errors: ["member_not_found"] },
       schema: {
         operationId: "listPackageOffers",
         tags,
         summary: "Packages the member can buy now, with the price each rule would charge them and why",
-        params: Obj({ member_id: IdParam }),
-        querystring: Obj({
-          ...ListQuery,
-          channel: Type.Optional(StringEnum(CHANNELS)),
-          store_id: Type.Optional(IdParam),
-        }),
+        params: MemberParams,
+        querystring: OfferQuery,
         response: { 200: listOf(PackageOffer), ...errorResponses() },
       },
     },
@@ -292,17 +208,13 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
   app.get(
     "/v1/members/:member_id/package-periods",
     {
-      config: { permission: "packages.read", member: true },
+      config: { permission: "packages.read", member: true, errors: ["member_not_found"] },
       schema: {
         operationId: "listMemberPackagePeriods",
         tags,
         summary: "A member's package periods: active, scheduled (renewed, not started) or expired",
-        params: Obj({ member_id: IdParam }),
-        querystring: Obj({
-          ...ListQuery,
-          status: Type.Optional(StringEnum(["active", "scheduled", "expired"] as const)),
-          package_id: Type.Optional(IdParam),
-        }),
+        params: MemberParams,
+        querystring: PeriodQuery,
         response: { 200: listOf(PackagePeriod), ...errorResponses() },
       },
     },
@@ -332,7 +244,15 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
     webhooks.post(
       "/v1/package-payment-webhooks/:provider/:tenant_id",
       {
-        config: { public: true },
+        config: {
+          public: true,
+          errors: [
+            "payment_provider_unknown",
+            "package_payment_not_found",
+            "package_payment_closed",
+            "amount_mismatch",
+          ],
+        },
         bodyLimit: 64 * 1024,
         schema: {
           operationId: "confirmPackagePayment",
@@ -341,15 +261,8 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
             "Payment provider confirmation (signed) of a package's online payment: pays and activates it once",
           description:
             "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing.",
-          params: Obj({ provider: IdParam, tenant_id: IdParam }),
-          response: {
-            200: Type.Object({
-              object: Type.Literal("webhook_receipt"),
-              order_id: Type.String(),
-              result: StringEnum(["paid", "failed", "expired"] as const),
-            }),
-            ...errorResponses(401, 409, 422),
-          },
+          params: WebhookParams,
+          response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
       },
       async (request) => {
@@ -362,10 +275,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
           request.headers,
           now,
         );
-        const exists = await db.systemTx((trx) =>
-          trx.selectFrom("tenants").select("id").where("id", "=", params.tenant_id).executeTakeFirst(),
-        );
-        if (!exists)
+        if (!(await tenantExists(db, params.tenant_id)))
           throw new PackagesError("package_payment_not_found", "No package order for this payment");
         const { result, order } = await ledger.run(params.tenant_id, (uow) =>
           confirmPackagePayment(uow, provider.name, outcome, now),

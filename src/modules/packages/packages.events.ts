@@ -1,6 +1,5 @@
 import { Type } from "typebox";
-import type { RowTarget } from "../../db/database.js";
-import { defineEventType, emitEvent } from "../../platform/events/outbox.js";
+import { defineEvents } from "../../platform/events/outbox.js";
 
 /** The packages module's webhook events; each is written in the unit of work of its change. */
 const PeriodRef = {
@@ -49,16 +48,6 @@ const EVENTS = {
 
 export type PackageEventType = keyof typeof EVENTS;
 
-for (const [type, definition] of Object.entries(EVENTS)) {
-  defineEventType({ type, version: 1, description: definition.description, schema: definition.schema });
-}
+export const PACKAGES_EVENTS = defineEvents(EVENTS);
 
-export async function emitPackageEvent(
-  target: RowTarget,
-  tenantId: string,
-  type: PackageEventType,
-  data: Record<string, unknown>,
-  now: Date,
-): Promise<void> {
-  await emitEvent(target, { tenantId, type, data }, now);
-}
+export const emitPackageEvent = PACKAGES_EVENTS.emit;

@@ -1,4 +1,4 @@
-import { registerExport } from "../../platform/files/registry.js";
+import type { ExportDefinition } from "../../platform/files/registry.js";
 import { PackagesError } from "./packages.errors.js";
 
 /** The buyers list of a package (seed: "buyer information"), through the shared export jobs. */
@@ -42,7 +42,7 @@ function buyerFilters(filters: Record<string, unknown>) {
   return { packageId: filters.package_id, from: date("from"), to: date("to") };
 }
 
-registerExport<BuyerRow>({
+export const PACKAGE_BUYERS_EXPORT: ExportDefinition<BuyerRow> = {
   type: "package_buyers",
   description:
     "A package's buyers: every paid or refunded order with the member, rule, price kind, amount, channel, store and period (filters: package_id, from, to on the payment time)",
@@ -109,4 +109,4 @@ registerExport<BuyerRow>({
       after = rows[rows.length - 1]!.order_id;
     }
   },
-});
+};

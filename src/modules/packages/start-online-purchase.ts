@@ -1,31 +1,44 @@
-import type { Database, Tx } from "../../db/database.js";
+import type { Database } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { type PaymentProvider, paymentProviderName } from "../wallets/index.js";
 import { PackagesError } from "./packages.errors.js";
 import type { OrderRow } from "./packages.repository.js";
-import { prepareSale, type SaleRequest } from "./prepare-sale.js";
+import { prepareSale, type Sale, type SaleRequest } from "./prepare-sale.js";
 import { orderValues } from "./purchase-package.js";
 
 /** How long a member has to pay online before the order is cancelled. */
 export const ONLINE_PAYMENT_TTL_SECONDS = 15 * 60;
 
+/** An online sale the provider has accepted, not yet recorded. */
+export interface PreparedOnlineSale {
+  method: "online";
+  req: SaleRequest & { method: "online" };
+  sale: Sale;
+  id: string;
+  provider: string;
+  providerRef: string;
+  checkout: Record<string, unknown>;
+  expiresAt: Date;
+}
+
 /**
- * Starts an online sale: decides it (every refusal of a sale applies), creates the payment at
- * the tenant's provider (outside any transaction: it is a network call), then records the
- * order `pending_payment` at the price the provider was told. The provider's signed
- * confirmation pays and activates it (confirm-package-payment.ts); unpaid, it is cancelled
- * after ONLINE_PAYMENT_TTL_SECONDS.
+ * Starts an online sale: decides it (every refusal of a sale applies) and creates the
+ * payment at the tenant's provider, outside any unit of work (it is a network call; no lock
+ * is held while the provider answers). `startOnlinePurchase` then records the order
+ * `pending_payment` at the price the provider was told. The provider's signed confirmation
+ * pays and activates it (confirm-package-payment.ts); unpaid, it is cancelled after
+ * ONLINE_PAYMENT_TTL_SECONDS.
  */
-export async function startOnlinePurchase<R>(
+export async function prepareOnlinePurchase(
   db: Database,
   context: RequestContext,
   providers: ReadonlyMap<string, PaymentProvider>,
   req: SaleRequest & { method: "online" },
   now: Date,
-  finish: (trx: Tx, order: OrderRow) => Promise<R>,
-): Promise<R> {
+): Promise<PreparedOnlineSale> {
   const tenantId = context.actor.tenantId;
   const { sale, providerName } = await db.tenantTx(tenantId, async (trx) => ({
     sale: await prepareSale(trx, context.actor, req, now, { lock: false }),
@@ -49,36 +62,54 @@ export async function startOnlinePurchase<R>(
     description: `${sale.pkg.name} (${sale.rule.duration_days} days)`,
     expiresAt,
   });
-  return db.tenantTx(tenantId, async (trx) => {
-    const order = await trx
-      .insertInto("package_orders")
-      .values({
-        ...orderValues(sale, req, context, id, now),
-        status: "pending_payment",
-        wallet_payment_id: null,
-        provider: provider.name,
-        provider_ref: created.providerRef,
-        payment_expires_at: expiresAt,
-        checkout: JSON.stringify(created.checkout),
-        period_id: null,
-        refund_kind: null,
-        refund_reason: null,
-        refunded_at: null,
-        paid_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await recordAudit(
-      trx,
-      context,
-      {
-        action: "package.payment_started",
-        targetType: "package_order",
-        targetId: id,
-        summary: { package_id: sale.pkg.id, amount: sale.price.amount, provider: provider.name },
-      },
-      now,
-    );
-    return finish(trx, order);
-  });
+  return {
+    method: "online",
+    req,
+    sale,
+    id,
+    provider: provider.name,
+    providerRef: created.providerRef,
+    checkout: created.checkout,
+    expiresAt,
+  };
+}
+
+/** Records a prepared online sale as an order waiting for its payment. */
+export async function startOnlinePurchase(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: PreparedOnlineSale,
+  now: Date,
+): Promise<OrderRow> {
+  const { sale, id } = input;
+  const order = await uow.trx
+    .insertInto("package_orders")
+    .values({
+      ...orderValues(sale, input.req, context, id, now),
+      status: "pending_payment",
+      wallet_payment_id: null,
+      provider: input.provider,
+      provider_ref: input.providerRef,
+      payment_expires_at: input.expiresAt,
+      checkout: JSON.stringify(input.checkout),
+      period_id: null,
+      refund_kind: null,
+      refund_reason: null,
+      refunded_at: null,
+      paid_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    uow.trx,
+    context,
+    {
+      action: "package.payment_started",
+      targetType: "package_order",
+      targetId: id,
+      summary: { package_id: sale.pkg.id, amount: sale.price.amount, provider: input.provider },
+    },
+    now,
+  );
+  return order;
 }

@@ -11,9 +11,10 @@ import type { ValidityMode } from "./validity.js";
 export async function updatePackageSettings(
   trx: Tx,
   context: RequestContext,
-  mode: ValidityMode,
+  input: { mode: ValidityMode },
   now: Date,
 ): Promise<{ mode: ValidityMode; updatedAt: Date }> {
+  const { mode } = input;
   const { actor } = context;
   const before = await loadValidityMode(trx, actor.tenantId);
   await trx

@@ -35,10 +35,10 @@ export function configOf(row: PackageRow): PackageConfig {
 export async function updatePackage(
   trx: Tx,
   context: RequestContext,
-  id: string,
-  patch: Partial<PackageInput>,
+  input: { id: string; patch: Partial<PackageInput> },
   now: Date,
 ): Promise<PackageRow> {
+  const { id, patch } = input;
   const { actor } = context;
   const before = await findPackage(trx, actor.tenantId, id, { lock: true });
   if (before.status === "archived") {

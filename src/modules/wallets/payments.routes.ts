@@ -4,6 +4,7 @@ import { voidExpiredHolds } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
+import { tenantExists } from "../../platform/tenants.js";
 import { confirmTopup } from "./confirm-topup.js";
 import { createTopupIntent, prepareTopupIntent } from "./create-topup-intent.js";
 import { payWithBalance } from "./pay-with-balance.js";
@@ -12,7 +13,6 @@ import { refundPayment } from "./refund-payment.js";
 import { resolvePayment } from "./resolve-payment.js";
 import { listPayments, paymentView, visibleIntent, visiblePayment } from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
-import { tenantExists } from "./wallets.repository.js";
 import {
   IdParams,
   Intent,

@@ -338,10 +338,3 @@ export async function findIntent(trx: Tx, tenantId: string, id: string): Promise
     .where("id", "=", id)
     .executeTakeFirst();
 }
-
-export async function tenantExists(db: Database, tenantId: string): Promise<boolean> {
-  const row = await db.systemTx((trx) =>
-    trx.selectFrom("tenants").select("id").where("id", "=", tenantId).executeTakeFirst(),
-  );
-  return row !== undefined;
-}

@@ -52,6 +52,8 @@ export interface ValueRouteSpec<S, I, R, B> {
    * this resource at all): like a validation failure, their refusal is not stored.
    */
   guard?: (request: RequestOf<S>, ctx: RequestContext, now: Date) => void | Promise<void>;
+  /** The route's own body limit, when it takes more than the app's (an upload). */
+  bodyLimit?: number;
   /**
    * The operation's input from the request. It runs inside the idempotency check but before
    * the unit of work: the place for reads that must not hold the unit's locks, or for a call
@@ -94,6 +96,7 @@ export function valueRoute<S extends FastifySchema, I, R, B>(
     url: spec.url,
     config: spec.config,
     schema: spec.schema,
+    ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
     handler: valueHandler(deps, spec) as never,
   });
 }
@@ -101,7 +104,7 @@ export function valueRoute<S extends FastifySchema, I, R, B>(
 /** The handler of a value route; `valueRoute` registers it. */
 export function valueHandler<S, I, R, B>(
   deps: ValueRouteDeps,
-  spec: Omit<ValueRouteSpec<S, I, R, B>, "method" | "url" | "config" | "schema">,
+  spec: Omit<ValueRouteSpec<S, I, R, B>, "method" | "url" | "config" | "schema" | "bodyLimit">,
 ): (request: RequestOf<S>, reply: FastifyReply) => Promise<B> {
   const handler = async (request: RequestOf<S>, reply: FastifyReply): Promise<B> => {
     const ctx = contextOf(request);

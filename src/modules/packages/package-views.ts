@@ -1,0 +1,48 @@
+import type { Tx } from "../../db/database.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { giftGrants, giftStockLevels } from "../catalog/index.js";
+import { findVisibleMember } from "../members/index.js";
+import { giftSourceRef, giftStockKey } from "./package-config.js";
+import { serializeOrder } from "./package-orders.schemas.js";
+import { PackagesError } from "./packages.errors.js";
+import { findOrder, findPeriod, type OrderRow, type PackageRow } from "./packages.repository.js";
+import { serializePackage } from "./packages.schemas.js";
+import type { RefundResult } from "./refund-package-order.js";
+
+/** Read views of packages and orders: what the routes answer, with what they need read. */
+
+/** The gift stock levels of the packages' gift perks. */
+export async function stocksOf(trx: Tx, tenantId: string, rows: PackageRow[]) {
+  const keys = rows.flatMap((r) => r.perks.map((p) => giftStockKey(r.id, p.key)));
+  return giftStockLevels(trx, tenantId, keys);
+}
+
+export async function packageView(trx: Tx, tenantId: string, row: PackageRow) {
+  return serializePackage(row, await stocksOf(trx, tenantId, [row]));
+}
+
+/** An order with its period and the gifts its perks gave. */
+export async function orderView(trx: Tx, order: OrderRow, now: Date) {
+  const period = order.period_id ? await findPeriod(trx, order.tenant_id, order.period_id) : undefined;
+  const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
+  return serializeOrder(order, period, await giftGrants(trx, order.tenant_id, refs), now);
+}
+
+export async function refundView(trx: Tx, result: RefundResult, now: Date) {
+  return {
+    object: "package_refund" as const,
+    order: await orderView(trx, result.order, now),
+    withdrawn_voucher_ids: result.withdrawnVoucherIds,
+    kept_voucher_ids: result.keptVoucherIds,
+    money_returned_to: result.moneyReturnedTo,
+  };
+}
+
+/** Staff who see the member, or that member's own token; others answer as missing. */
+export async function visibleOrder(trx: Tx, actor: Actor, id: string) {
+  const order = await findOrder(trx, actor.tenantId, id);
+  await findVisibleMember(trx, actor, order.member_id).catch(() => {
+    throw new PackagesError("package_order_not_found", "Package order not found");
+  });
+  return order;
+}
