@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
-import type { Database, Tx } from "../../db/database.js";
+import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import { createAsset, findAsset } from "../../ledger/index.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
