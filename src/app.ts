@@ -17,6 +17,7 @@ import { sha256Hex } from "./platform/auth/secrets.js";
 import { sessionPolicy } from "./platform/auth/sessions.js";
 import { openApiWebhooks } from "./platform/events/events.routes.js";
 import { HttpMetrics } from "./platform/http/metrics.js";
+import { describeOperation, nameWebhookOperations } from "./platform/http/openapi.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { Problem } from "./platform/http/schemas.js";
 import { routeModules } from "./routes.js";
@@ -128,7 +129,11 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     openapi: {
       openapi: "3.1.0",
       // Every event type a module registered, with its payload: what webhook receivers get.
-      webhooks: openApiWebhooks() as Record<string, OpenAPIV3_1.PathItemObject>,
+      webhooks: nameWebhookOperations(
+        openApiWebhooks() as Record<string, Record<string, Record<string, unknown>>>,
+      ) as Record<string, OpenAPIV3_1.PathItemObject>,
+      // Relative, so the document is right behind any host, port or proxy that serves it.
+      servers: [{ url: "/", description: "The server that published this document" }],
       info: {
         title: "Vouchsafe API",
         version: "1.0.0",
@@ -144,6 +149,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       },
       security: [{ apiKey: [] }, { session: [] }],
     },
+    transform: describeOperation,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
@@ -179,6 +185,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     {
       schema: {
         tags: ["service"],
+        summary: "Liveness: the process answers",
         response: {
           200: Type.Object({ status: Type.Literal("ok") }),
           500: Type.Unsafe({ $ref: "Problem#" }),
@@ -192,6 +199,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     {
       schema: {
         tags: ["service"],
+        summary: "Readiness: the database answers and no migration is pending",
         response: {
           200: Type.Object({ status: Type.Literal("ready") }),
           503: Type.Unsafe({ $ref: "Problem#" }),
