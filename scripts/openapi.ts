@@ -18,6 +18,7 @@ import { systemClock } from "../src/shared/clock.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
 export const TYPES_FILE = path.join(ROOT, "web/api/openapi.d.ts");
+export const ACCESS_FILE = path.join(ROOT, "web/api/access.ts");
 
 export async function publishedDocument(): Promise<Record<string, unknown>> {
   const config = {
@@ -42,6 +43,30 @@ const HEADER =
 export async function typesFor(document: Record<string, unknown>): Promise<string> {
   const ast = await openapiTS(document as never, { alphabetize: false, exportType: false });
   return HEADER + astToString(ast);
+}
+
+type Operation = { "x-roles"?: string[]; "x-tenant-wide"?: boolean };
+
+/** Which roles may call each staff operation, keyed "METHOD /path", from the document's x-roles. */
+export function accessFor(document: Record<string, unknown>): string {
+  const lines: string[] = [];
+  const paths = document.paths as Record<string, Record<string, Operation>>;
+  for (const [url, item] of Object.entries(paths)) {
+    for (const [method, op] of Object.entries(item)) {
+      if (!op["x-roles"]) continue;
+      const tenantWide = op["x-tenant-wide"] ? ", tenantWide: true" : "";
+      lines.push(
+        `  "${method.toUpperCase()} ${url}": { roles: ${JSON.stringify(op["x-roles"])}${tenantWide} },`,
+      );
+    }
+  }
+  return (
+    HEADER +
+    "export interface Access {\n  roles: readonly string[];\n  tenantWide?: boolean;\n}\n\n" +
+    "export const ACCESS: Record<string, Access> = {\n" +
+    lines.join("\n") +
+    "\n};\n"
+  );
 }
 
 /** Redocly CLI's `recommended` rules over the document; returns the exit status and output. */
@@ -80,5 +105,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     process.exit(status ?? 1);
   }
   await writeFile(TYPES_FILE, await typesFor(document));
-  process.stdout.write(`wrote ${path.relative(ROOT, TYPES_FILE)}\n`);
+  await writeFile(ACCESS_FILE, accessFor(document));
+  process.stdout.write(`wrote ${path.relative(ROOT, TYPES_FILE)} and ${path.relative(ROOT, ACCESS_FILE)}\n`);
 }

@@ -1,6 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lintDocument, publishedDocument, TYPES_FILE, typesFor } from "../scripts/openapi.js";
+import {
+  ACCESS_FILE,
+  accessFor,
+  lintDocument,
+  publishedDocument,
+  TYPES_FILE,
+  typesFor,
+} from "../scripts/openapi.js";
 import { operationIdFor } from "../src/platform/http/openapi.js";
 import { createTestApp, json, type TestApp } from "./helpers/app.js";
 
@@ -58,6 +65,14 @@ describe("the published OpenAPI document", () => {
   it("matches the committed client types in web/api (run `npm run api:types` after changing a route)", async () => {
     const committed = await readFile(TYPES_FILE, "utf8");
     expect(committed === (await typesFor(served as never)), "web/api/openapi.d.ts is stale").toBe(true);
+    const access = await readFile(ACCESS_FILE, "utf8");
+    expect(access === accessFor(served as never), "web/api/access.ts is stale").toBe(true);
+  });
+
+  it("states who may call each staff operation, as the server enforces it", () => {
+    const users = served.paths["/v1/users"]?.get as Record<string, unknown>;
+    expect(users["x-roles"]).toEqual(["owner", "admin"]);
+    expect(served.paths["/v1/sessions"]?.post).toMatchObject({ "x-access": "public" });
   });
 
   it("passes Redocly CLI's recommended rules with no errors", async () => {

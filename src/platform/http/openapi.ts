@@ -1,3 +1,6 @@
+import type { RouteAccess } from "../../app-types.js";
+import { rolesFor } from "../auth/permissions.js";
+
 /**
  * Names every operation of the OpenAPI document in one place, so generated clients and
  * linters get a unique operationId and a summary without each route spelling them out.
@@ -48,10 +51,24 @@ export function summaryFor(method: string, url: string): string {
 interface TransformInput {
   schema?: object;
   url: string;
-  route: { method: string | string[] };
+  route: { method: string | string[]; config?: unknown };
 }
 
-/** @fastify/swagger's per-route transform: adds operationId and summary where missing. */
+/** Who may call a route, as OpenAPI extensions (the console offers only what it may call). */
+function accessExtensions(access: RouteAccess | undefined): Record<string, unknown> {
+  if (!access || access.public) return { "x-access": "public" };
+  const roles = access.permission ? [...(rolesFor(access.permission) ?? [])] : [];
+  return {
+    "x-access": access.member ? (roles.length > 0 ? "staff_or_member" : "member") : "staff",
+    ...(access.permission ? { "x-permission": access.permission, "x-roles": roles } : {}),
+    ...(access.tenantWide ? { "x-tenant-wide": true } : {}),
+  };
+}
+
+/**
+ * @fastify/swagger's per-route transform: adds operationId and summary where missing, and
+ * the route's access rule as `x-access`, `x-permission`, `x-roles` and `x-tenant-wide`.
+ */
 export function describeOperation({ schema, url, route }: TransformInput) {
   const method = [route.method].flat()[0] ?? "get";
   const given = (schema ?? {}) as Record<string, unknown>;
@@ -61,6 +78,7 @@ export function describeOperation({ schema, url, route }: TransformInput) {
       ...given,
       operationId: (given.operationId as string | undefined) ?? operationIdFor(method, url),
       summary: (given.summary as string | undefined) ?? summaryFor(method, url),
+      ...(url.startsWith("/v1") ? accessExtensions(route.config as RouteAccess | undefined) : {}),
     },
   };
 }
