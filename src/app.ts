@@ -17,6 +17,7 @@ import { sha256Hex } from "./platform/auth/secrets.js";
 import { sessionPolicy } from "./platform/auth/sessions.js";
 import { openApiWebhooks } from "./platform/events/events.routes.js";
 import { HttpMetrics } from "./platform/http/metrics.js";
+import { consoleRoutes } from "./platform/http/console.js";
 import { describeOperation, nameWebhookOperations } from "./platform/http/openapi.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { Problem } from "./platform/http/schemas.js";
@@ -227,6 +228,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     return metrics.render(deps.db);
   });
 
+  await app.register(consoleRoutes);
   for (const routes of routeModules) await app.register((scope) => routes(scope as RouteApp, deps));
   await app.ready();
   return app as unknown as RouteApp;
