@@ -15,7 +15,6 @@ export const CONSOLE_DIST = path.resolve(import.meta.dirname, "../../../web/cons
 export async function consoleRoutes(app: FastifyInstance, options: { root?: string } = {}): Promise<void> {
   const root = options.root ?? CONSOLE_DIST;
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/console/"));
-  app.get("/console", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/console/"));
   if (!existsSync(path.join(root, "index.html"))) {
     app.get("/console/*", { schema: { hide: true } }, async (_request, reply) =>
       sendProblem(
@@ -44,6 +43,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { root?: stri
   });
   const index = async (_request: unknown, reply: { sendFile(f: string): unknown }) =>
     reply.sendFile("index.html");
-  app.get("/console/", { schema: { hide: true } }, index as never);
+  // With ignoreTrailingSlash this is also /console/.
+  app.get("/console", { schema: { hide: true } }, index as never);
   app.get("/console/*", { schema: { hide: true } }, index as never);
 }

@@ -59,6 +59,7 @@ function Root() {
   return (
     <ConfigProvider
       locale={lang === "zh-CN" ? zhCNLocale : enUSLocale}
+      button={{ autoInsertSpace: false }}
       theme={{ token: { colorPrimary: "#1d4ed8" } }}
     >
       <AntApp>

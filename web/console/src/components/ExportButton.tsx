@@ -73,7 +73,7 @@ export function ExportButton(props: { type: string; filters?: Record<string, str
       >
         <ProblemAlert error={error ?? job.error} />
         {data ? (
-          <Space direction="vertical" style={{ width: "100%" }}>
+          <Space orientation="vertical" style={{ width: "100%" }}>
             <Typography.Text>{t(`export.status.${data.status}`)}</Typography.Text>
             <Progress
               percent={data.status === "succeeded" ? 100 : (data.progress.percent ?? 0)}

@@ -37,7 +37,7 @@ export function PasswordDialog(props: { open: boolean; onClose(): void }) {
       destroyOnHidden
     >
       <ProblemAlert error={error} />
-      <Form form={form} layout="vertical">
+      <Form name="password" form={form} layout="vertical">
         <Form.Item name="current_password" label={t("password.current")} rules={[{ required: true }]}>
           <Input.Password autoComplete="current-password" />
         </Form.Item>

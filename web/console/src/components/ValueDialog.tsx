@@ -79,7 +79,7 @@ export function ValueDialog(props: {
       destroyOnHidden
     >
       <ProblemAlert error={error} />
-      <Form form={form} layout="vertical">
+      <Form name="value" form={form} layout="vertical">
         {props.amounts.map((f) => (
           <Form.Item
             key={f.name}

@@ -21,5 +21,5 @@ export function useProblemText() {
 export function ProblemAlert({ error }: { error: unknown }) {
   const text = useProblemText();
   if (!error) return null;
-  return <Alert type="error" showIcon role="alert" message={text(error)} style={{ marginBottom: 16 }} />;
+  return <Alert type="error" showIcon role="alert" title={text(error)} style={{ marginBottom: 16 }} />;
 }

@@ -101,7 +101,7 @@ export default function ApiKeys() {
         cancelText={t("common.cancel")}
       >
         <ProblemAlert error={error} />
-        <Form form={form} layout="vertical" initialValues={{ role: "operator" }}>
+        <Form name="api-key-create" form={form} layout="vertical" initialValues={{ role: "operator" }}>
           <Form.Item name="name" label={t("apiKeys.name")} rules={[{ required: true, max: 100 }]}>
             <Input />
           </Form.Item>
@@ -117,11 +117,12 @@ export default function ApiKeys() {
       </Modal>
       <Modal
         open={Boolean(secret)}
+        destroyOnHidden
         title={t("apiKeys.secretTitle")}
         onCancel={() => setSecret(undefined)}
         footer={<Button onClick={() => setSecret(undefined)}>{t("apiKeys.secretDone")}</Button>}
       >
-        <Alert type="warning" showIcon message={t("apiKeys.secretOnce")} style={{ marginBottom: 12 }} />
+        <Alert type="warning" showIcon title={t("apiKeys.secretOnce")} style={{ marginBottom: 12 }} />
         <Typography.Paragraph copyable={{ text: secret }} code data-testid="api-key-secret">
           {secret}
         </Typography.Paragraph>

@@ -32,6 +32,7 @@ export default function AuditLog() {
       </Space>
       <Card size="small" style={{ marginBottom: 16 }}>
         <Form
+          name="audit-filters"
           layout="inline"
           initialValues={{ ...filters, range }}
           onFinish={(v: Record<string, string> & { range?: [Dayjs, Dayjs] }) => {

@@ -155,6 +155,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
     >
       <ProblemAlert error={error} />
       <Form<Draft>
+        name="benefit-create"
         form={form}
         layout="vertical"
         initialValues={{ kind: "member_discount" }}
@@ -282,7 +283,7 @@ export default function Benefits() {
         ) : null}
       </Space>
       <Card size="small" style={{ marginBottom: 16 }}>
-        <Form layout="inline" initialValues={filters} onFinish={(v) => setFilters(v)}>
+        <Form name="benefit-filters" layout="inline" initialValues={filters} onFinish={(v) => setFilters(v)}>
           <Form.Item name="name" label={t("benefits.name")}>
             <Input allowClear />
           </Form.Item>

@@ -237,7 +237,7 @@ export default function Checkout() {
             </Button>
           </Card>
           <Card title={t("checkout.customer")}>
-            <Space direction="vertical" style={{ width: "100%" }}>
+            <Space orientation="vertical" style={{ width: "100%" }}>
               <Select
                 aria-label={t("checkout.member")}
                 showSearch

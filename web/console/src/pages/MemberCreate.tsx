@@ -50,7 +50,7 @@ export function MemberCreateButton() {
         cancelText={t("common.cancel")}
       >
         <ProblemAlert error={error} />
-        <Form form={form} layout="vertical">
+        <Form name="member-create" form={form} layout="vertical">
           <Form.Item name="name" label={t("members.name")} rules={[{ required: true }]}>
             <Input />
           </Form.Item>

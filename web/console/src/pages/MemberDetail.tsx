@@ -142,6 +142,7 @@ export default function MemberDetail() {
       </Row>
       <Card title={t("wallet.changeLog")}>
         <Form
+          name="change-filters"
           layout="inline"
           style={{ marginBottom: 12 }}
           initialValues={filters}

@@ -34,7 +34,13 @@ export default function Members() {
       </Space>
       <WalletStatCards />
       <Card size="small" style={{ marginBottom: 16 }}>
-        <Form form={form} layout="inline" initialValues={filters} onFinish={(v) => setFilters(v)}>
+        <Form
+          name="member-filters"
+          form={form}
+          layout="inline"
+          initialValues={filters}
+          onFinish={(v) => setFilters(v)}
+        >
           <Form.Item name="q" label={t("members.search")}>
             <Input allowClear placeholder={t("members.searchHint")} />
           </Form.Item>

@@ -53,7 +53,12 @@ export function SignIn() {
         </div>
         <Typography.Paragraph type="secondary">{t("signIn.subtitle")}</Typography.Paragraph>
         <ProblemAlert error={error} />
-        <Form<Credentials> layout="vertical" onFinish={submit} initialValues={{ tenant_id: tenant }}>
+        <Form<Credentials>
+          name="sign-in"
+          layout="vertical"
+          onFinish={submit}
+          initialValues={{ tenant_id: tenant }}
+        >
           <Form.Item name="tenant_id" label={t("signIn.tenant")} rules={[{ required: true }]}>
             <Input autoComplete="organization" />
           </Form.Item>

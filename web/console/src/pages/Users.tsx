@@ -90,7 +90,7 @@ export default function Users() {
         cancelText={t("common.cancel")}
       >
         <ProblemAlert error={error} />
-        <Form form={form} layout="vertical" initialValues={{ role: "operator" }}>
+        <Form name="user-create" form={form} layout="vertical" initialValues={{ role: "operator" }}>
           <Form.Item name="email" label={t("signIn.email")} rules={[{ required: true, type: "email" }]}>
             <Input />
           </Form.Item>

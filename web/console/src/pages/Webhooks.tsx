@@ -34,7 +34,7 @@ function Deliveries({ endpoint, onClose }: { endpoint?: Endpoint; onClose(): voi
     }
   };
   return (
-    <Drawer open={Boolean(endpoint)} onClose={onClose} width={760} title={endpoint?.url}>
+    <Drawer open={Boolean(endpoint)} onClose={onClose} size={760} title={endpoint?.url}>
       <ProblemAlert error={deliveries.error} />
       <Table<Delivery>
         rowKey="id"
@@ -140,7 +140,7 @@ export default function Webhooks() {
         cancelText={t("common.cancel")}
       >
         <ProblemAlert error={error} />
-        <Form form={form} layout="vertical">
+        <Form name="webhook-create" form={form} layout="vertical">
           <Form.Item name="url" label="URL" rules={[{ required: true, type: "url" }]}>
             <Input placeholder="https://" />
           </Form.Item>
@@ -162,7 +162,7 @@ export default function Webhooks() {
         onCancel={() => setSecret(undefined)}
         footer={null}
       >
-        <Alert type="warning" showIcon message={t("apiKeys.secretOnce")} style={{ marginBottom: 12 }} />
+        <Alert type="warning" showIcon title={t("apiKeys.secretOnce")} style={{ marginBottom: 12 }} />
         <Typography.Paragraph copyable code>
           {secret}
         </Typography.Paragraph>
