@@ -113,8 +113,12 @@ export async function openPage(context: BrowserContext): Promise<{ page: Page; p
   return { page, problems };
 }
 
+/** A full-page screenshot once requests, spinners and closing confirmations have settled. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
+  await page.waitForLoadState("networkidle");
+  await page.locator(".ant-modal-confirm").waitFor({ state: "detached" });
+  await page.locator(".ant-spin-spinning").first().waitFor({ state: "detached" });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 

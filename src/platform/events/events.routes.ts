@@ -205,7 +205,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/events",
     {
-      config: { permission: "events.read" },
+      config: { permission: "events.read", tenantWide: true },
       schema: {
         tags: ["events"],
         summary: "List events, newest first",
@@ -280,7 +280,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.post(
     "/v1/webhook-endpoints",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Register a webhook endpoint",
@@ -339,7 +339,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/webhook-endpoints",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "List webhook endpoints",
@@ -368,7 +368,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/webhook-endpoints/:id",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Get a webhook endpoint",
@@ -388,7 +388,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.patch(
     "/v1/webhook-endpoints/:id",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Change a webhook endpoint",
@@ -446,7 +446,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.post(
     "/v1/webhook-endpoints/:id/rotate-secret",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Replace the signing secret (shown once)",
@@ -479,7 +479,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.delete(
     "/v1/webhook-endpoints/:id",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Delete a webhook endpoint and its delivery log",
@@ -508,7 +508,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/webhook-endpoints/:id/deliveries",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "The endpoint's delivery log, newest first",
@@ -545,7 +545,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/webhook-deliveries/:id",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "A delivery with every attempt (status code, latency, error)",
@@ -583,7 +583,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.post(
     "/v1/webhook-deliveries/:id/resend",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Send a delivery again (restarts its retry schedule)",

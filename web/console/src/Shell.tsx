@@ -149,8 +149,12 @@ export function Shell() {
       .filter((path) => (path === "/" ? location.pathname === "/" : location.pathname.startsWith(path)))
       .sort((a, b) => b.length - a.length)[0] ?? "/";
   return (
-    <Layout style={{ minHeight: "100vh" }}>
-      <Layout.Sider width={216} theme="light" style={{ borderRight: "1px solid #f0f0f0" }}>
+    <Layout hasSider style={{ minHeight: "100vh" }}>
+      <Layout.Sider
+        width={216}
+        theme="light"
+        style={{ borderRight: "1px solid #f0f0f0", minHeight: "100vh" }}
+      >
         <div style={{ padding: "16px 20px", fontWeight: 600, fontSize: 18 }}>Vouchsafe</div>
         <nav aria-label={t("nav.menu")}>
           <Menu mode="inline" selectedKeys={[selected]} items={items} onClick={(e) => navigate(e.key)} />

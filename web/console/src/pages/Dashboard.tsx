@@ -27,6 +27,7 @@ export default function Dashboard() {
     () =>
       d
         ? {
+            animation: false,
             tooltip: { trigger: "axis" },
             grid: { left: 80, right: 24, top: 24, bottom: 32 },
             xAxis: { type: "category", data: [t("stats.todayIncrease"), t("stats.todayConsumption")] },
