@@ -1,4 +1,4 @@
-import type { MessageKey } from "./en-US";
+import type { MessageKey } from "./en-US.js";
 
 /** 简体中文。Every key of en-US.ts must be here: the type below and a test check it. */
 export const zhCN: Record<MessageKey, string> = {
