@@ -87,7 +87,6 @@ describe("the operator console", () => {
     const log = page.locator(".ant-table-row");
     await poll(() => log.first().textContent()).toContain("线下充值");
     expect(await log.first().textContent()).toContain("门店收款");
-    await screenshot(page, "04-member-detail");
 
     await page.getByRole("link", { name: "会员管理" }).click();
     await poll(() => page.getByTestId("stat-total").textContent()).toContain("¥110.50");
@@ -95,6 +94,41 @@ describe("the operator console", () => {
     expect(await page.getByTestId("stat-todayIncrease").textContent()).toContain("¥100.00");
     await poll(() => page.locator(".ant-table-row").first().textContent()).toContain("¥110.50");
     await screenshot(page, "03-members");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("exchanges points into balance from the member detail", async () => {
+    const members = await server.api<{ data: { id: string; name: string }[] }>("GET", "/v1/members?q=张三");
+    const id = members.data[0]!.id;
+    await server.api("POST", `/v1/members/${id}/points`, { operation: "earn", points: 500, reason: "seed" });
+    await page.getByRole("link", { name: "张三" }).click();
+    await page.getByRole("button", { name: "积分兑换余额" }).click();
+    const dialog = dialogOf(page);
+    await dialog.getByLabel("兑换积分数").fill("200");
+    await dialog.getByRole("button", { name: "下一步" }).click();
+    await page.locator(".ant-modal-confirm").getByRole("button", { name: "确定" }).click();
+    // 200 points at 100 points per yuan: ¥2.00 more, as bonus.
+    await poll(() => page.getByTestId("balance-total").textContent()).toContain("¥112.50");
+    await poll(() => page.locator(".ant-table-row").first().textContent()).toMatch(/兑换/);
+    await screenshot(page, "04-member-detail");
+    await page.getByRole("link", { name: "会员管理" }).click();
+    expectNoConsoleProblems(problems);
+  });
+
+  it("imports members from a file with a bad row and shows the row's error", async () => {
+    await page.getByRole("button", { name: "导入" }).click();
+    const dialog = dialogOf(page);
+    await dialog.locator('input[type="file"]').setInputFiles({
+      name: "members.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("name,phone\n王五,13900000000\n,13900000001\n"),
+    });
+    await dialog.getByRole("button", { name: "上传" }).click();
+    const errors = page.getByTestId("row-errors");
+    await poll(() => errors.textContent()).toMatch(/3/);
+    expect(await dialog.textContent()).toContain("失败");
+    await screenshot(page, "05-member-import");
+    await dialog.locator(".ant-modal-footer").getByRole("button", { name: "关闭" }).click();
     expectNoConsoleProblems(problems);
   });
 
@@ -113,11 +147,11 @@ describe("the operator console", () => {
         await page.locator(".ant-select-item-option", { hasText: "线上" }).click();
         await dialog.getByLabel("权益名称").click();
       }
-      if (!online) await screenshot(page, "05-benefit-create");
+      if (!online) await screenshot(page, "06-benefit-create");
       await dialog.getByRole("button", { name: "保存" }).click();
       await poll(() => page.locator(".ant-table-tbody").textContent()).toContain(name);
     }
-    await screenshot(page, "06-benefits");
+    await screenshot(page, "06-benefits-list");
 
     await menu().getByText("收银模拟").click();
     await page.getByLabel("会员").click();
@@ -202,7 +236,7 @@ describe("the operator console", () => {
     await poll(() => menu().textContent()).toContain("Members");
     expect(await page.locator("html").getAttribute("lang")).toBe("en-US");
     await menu().getByText("Members").click();
-    await poll(() => page.getByTestId("stat-total").textContent()).toContain("110.50");
+    await poll(() => page.getByTestId("stat-total").textContent()).toContain("112.50");
     expect(await page.getByTestId("stat-total").textContent()).toContain("Total member balance");
     await screenshot(page, "17-members-en");
     expectNoConsoleProblems(problems);

@@ -21,6 +21,7 @@ import { ProblemAlert } from "../components/problems";
 import { ValueDialog } from "../components/ValueDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
+import { PointsExchange } from "./PointsExchange";
 
 type Change = components["schemas"]["BalanceChange"];
 const KINDS: Change["kind"][] = [
@@ -44,7 +45,7 @@ export default function MemberDetail() {
   const { can } = useSession();
   const { message } = App.useApp();
   const client = useQueryClient();
-  const [dialog, setDialog] = useState<"topup" | "withdraw" | null>(null);
+  const [dialog, setDialog] = useState<"topup" | "withdraw" | "exchange" | null>(null);
   const { filters, setFilters } = useUrlFilters(["account", "kind"] as const);
   const member = useQuery({
     queryKey: ["member", id],
@@ -79,6 +80,9 @@ export default function MemberDetail() {
                   <Button type="primary" onClick={() => setDialog("topup")}>
                     {t("wallet.topup")}
                   </Button>
+                ) : null}
+                {can("POST /v1/members/{id}/exchanges") ? (
+                  <Button onClick={() => setDialog("exchange")}>{t("exchange.title")}</Button>
                 ) : null}
                 {can("POST /v1/members/{id}/withdrawals") ? (
                   <Button danger onClick={() => setDialog("withdraw")}>
@@ -219,6 +223,12 @@ export default function MemberDetail() {
           ]}
         />
       </Card>
+      <PointsExchange
+        memberId={id}
+        open={dialog === "exchange"}
+        onClose={() => setDialog(null)}
+        onDone={refresh}
+      />
       <ValueDialog
         open={dialog === "topup"}
         title={t("wallet.topup")}

@@ -3,6 +3,7 @@ import { Button, Card, Form, Input, Select, Space, Tag, Typography } from "antd"
 import { Link } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { ImportButton } from "../components/ImportDialog";
 import { WalletStatCards } from "../components/StatCards";
 import { useI18n } from "../i18n/i18n";
 import { MemberCreateButton } from "./MemberCreate";
@@ -30,7 +31,10 @@ export default function Members() {
         <Typography.Title level={3} style={{ margin: 0 }}>
           {t("members.title")}
         </Typography.Title>
-        <MemberCreateButton />
+        <Space>
+          <ImportButton type="members" />
+          <MemberCreateButton />
+        </Space>
       </Space>
       <WalletStatCards />
       <Card size="small" style={{ marginBottom: 16 }}>
