@@ -216,6 +216,8 @@ describe("the operator console", () => {
       ["Webhook", "14-webhooks"],
       ["后台任务", "15-jobs"],
       ["组织架构", "16-org"],
+      ["系统设置", "16-settings"],
+      ["等级与标签", "16-segments"],
     ] as const) {
       await menu().getByText(label, { exact: true }).click();
       await page.locator(".ant-typography", { hasText: label }).first().waitFor();
@@ -236,6 +238,7 @@ describe("the operator console", () => {
     await poll(() => menu().textContent()).toContain("Members");
     expect(await page.locator("html").getAttribute("lang")).toBe("en-US");
     await menu().getByText("Members").click();
+    await page.getByRole("heading", { name: "Members" }).waitFor();
     await poll(() => page.getByTestId("stat-total").textContent()).toContain("112.50");
     expect(await page.getByTestId("stat-total").textContent()).toContain("Total member balance");
     await screenshot(page, "17-members-en");

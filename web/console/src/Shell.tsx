@@ -7,7 +7,9 @@ import {
   GiftOutlined,
   KeyOutlined,
   ScheduleOutlined,
+  SettingOutlined,
   ShoppingCartOutlined,
+  TagsOutlined,
   TeamOutlined,
   UserOutlined,
 } from "@ant-design/icons";
@@ -30,6 +32,8 @@ const AuditLog = lazy(() => import("./pages/AuditLog"));
 const Jobs = lazy(() => import("./pages/Jobs"));
 const Exports = lazy(() => import("./pages/Exports"));
 const OrgUnits = lazy(() => import("./pages/OrgUnits"));
+const Settings = lazy(() => import("./pages/Settings"));
+const Segments = lazy(() => import("./pages/Segments"));
 
 interface Page {
   path: string;
@@ -76,6 +80,14 @@ const PAGES: Page[] = [
     icon: <ApartmentOutlined />,
     needs: "GET /v1/org-units",
     element: <OrgUnits />,
+    group: "platform",
+  },
+  {
+    path: "/platform/settings",
+    label: "nav.settings",
+    icon: <SettingOutlined />,
+    needs: "GET /v1/wallet-settings",
+    element: <Settings />,
     group: "platform",
   },
   {
@@ -157,7 +169,13 @@ export function Shell() {
       >
         <div style={{ padding: "16px 20px", fontWeight: 600, fontSize: 18 }}>Vouchsafe</div>
         <nav aria-label={t("nav.menu")}>
-          <Menu mode="inline" selectedKeys={[selected]} items={items} onClick={(e) => navigate(e.key)} />
+          <Menu
+            mode="inline"
+            style={{ borderInlineEnd: "none" }}
+            selectedKeys={[selected]}
+            items={items}
+            onClick={(e) => navigate(e.key)}
+          />
         </nav>
       </Layout.Sider>
       <Layout>
