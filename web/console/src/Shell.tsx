@@ -61,6 +61,13 @@ const PAGES: Page[] = [
     element: <Members />,
   },
   {
+    path: "/segments",
+    label: "nav.segments",
+    icon: <TagsOutlined />,
+    needs: "GET /v1/member-tags",
+    element: <Segments />,
+  },
+  {
     path: "/benefits",
     label: "nav.benefits",
     icon: <GiftOutlined />,
