@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { publishedDocument } from "../../scripts/openapi.js";
 import { enUS } from "../../web/console/src/i18n/en-US.js";
 import { decimalToMinor, formatter, minorToDecimal, translator } from "../../web/console/src/i18n/format.js";
 import { zhCN } from "../../web/console/src/i18n/zh-CN.js";
@@ -27,6 +28,23 @@ describe("the console's message catalogs", () => {
       expect(chinese.trim(), key).not.toBe("");
       expect(placeholders(chinese), key).toEqual(placeholders(english));
     }
+  });
+
+  it("name every benefit kind and balance change kind the API has (the pages list them from the catalogs)", async () => {
+    const schemas = (await publishedDocument()).components as {
+      schemas: Record<string, { properties: Record<string, { enum?: string[] }> }>;
+    };
+    const named = (prefix: string) =>
+      Object.keys(enUS)
+        .filter((key) => key.startsWith(prefix))
+        .map((key) => key.slice(prefix.length))
+        .sort();
+    expect(named("benefits.kind.")).toEqual(
+      [...(schemas.schemas.Benefit!.properties.kind!.enum ?? [])].sort(),
+    );
+    expect(named("wallet.kind.")).toEqual(
+      [...(schemas.schemas.BalanceChange!.properties.kind!.enum ?? [])].sort(),
+    );
   });
 
   it("cover every key the pages ask for", async () => {

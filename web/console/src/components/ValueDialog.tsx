@@ -11,10 +11,36 @@ export interface AmountField {
 }
 
 /**
- * A dialog for an operation that moves value: amounts typed in major units and converted
- * exactly, a confirmation naming what will happen, and one Idempotency-Key per attempt so
- * a double click or a retry after a lost answer cannot apply it twice.
+ * Confirm, then send once: one Idempotency-Key per attempt, so a double click or a retry
+ * after a lost answer cannot apply the operation twice; once the server has answered, a
+ * corrected retry is a new attempt with a new key.
  */
+export function useConfirmedSend() {
+  const { t } = useI18n();
+  const { modal } = App.useApp();
+  const [error, setError] = useState<unknown>();
+  const [key, setKey] = useState(idempotencyKey);
+  const confirmThenSend = (content: ReactNode, send: (key: string) => Promise<void>) =>
+    modal.confirm({
+      title: t("common.confirmTitle"),
+      content,
+      okText: t("common.confirm"),
+      cancelText: t("common.cancel"),
+      onOk: async () => {
+        setError(undefined);
+        try {
+          await send(key);
+          setKey(idempotencyKey());
+        } catch (e) {
+          setError(e);
+          if (e instanceof ApiError) setKey(idempotencyKey());
+        }
+      },
+    });
+  return { error, confirmThenSend };
+}
+
+/** A dialog for an operation that moves value: amounts typed in major units, converted exactly. */
 export function ValueDialog(props: {
   open: boolean;
   title: string;
@@ -28,10 +54,8 @@ export function ValueDialog(props: {
   onClose(): void;
 }) {
   const { t, fmt } = useI18n();
-  const { modal } = App.useApp();
   const [form] = Form.useForm();
-  const [error, setError] = useState<unknown>();
-  const [key, setKey] = useState(idempotencyKey);
+  const { error, confirmThenSend } = useConfirmedSend();
   const onOk = async () => {
     const raw = await form.validateFields();
     const amounts: Record<string, number> = {};
@@ -42,24 +66,10 @@ export function ValueDialog(props: {
       if (minor === undefined) return;
       amounts[f.name] = minor;
     }
-    modal.confirm({
-      title: t("common.confirmTitle"),
-      content: props.confirmText(amounts),
-      okText: t("common.confirm"),
-      cancelText: t("common.cancel"),
-      onOk: async () => {
-        setError(undefined);
-        try {
-          await props.submit(amounts, { reason: raw.reason || undefined, note: raw.note || undefined }, key);
-          form.resetFields();
-          setKey(idempotencyKey());
-          props.onClose();
-        } catch (e) {
-          setError(e);
-          // The server answered, so the attempt is settled: a corrected retry is a new one.
-          if (e instanceof ApiError) setKey(idempotencyKey());
-        }
-      },
+    confirmThenSend(props.confirmText(amounts), async (key) => {
+      await props.submit(amounts, { reason: raw.reason || undefined, note: raw.note || undefined }, key);
+      form.resetFields();
+      props.onClose();
     });
   };
   const amountRule = {

@@ -1,9 +1,10 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Form, Input, Modal, Select, Space, Tag, Typography } from "antd";
+import { Alert, App, Button, Form, Input, Modal, Select, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
+import { PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -54,14 +55,14 @@ export default function ApiKeys() {
     });
   return (
     <>
-      <Space style={{ justifyContent: "space-between", width: "100%", marginBottom: 16 }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t("nav.apiKeys")}
-        </Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-          {t("apiKeys.create")}
-        </Button>
-      </Space>
+      <PageHeader
+        title={t("nav.apiKeys")}
+        extra={
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+            {t("apiKeys.create")}
+          </Button>
+        }
+      />
       <CursorTable<ApiKey>
         queryKey={["api-keys"]}
         fetchPage={(cursor) => unwrap(api.GET("/v1/api-keys", { params: { query: cursor } }))}

@@ -1,8 +1,9 @@
-import { Button, Card, DatePicker, Form, Input, Space, Typography } from "antd";
+import { Button, Card, DatePicker, Form, Input } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { ExportButton } from "../components/ExportButton";
+import { PageHeader } from "../components/Page";
 import { useI18n } from "../i18n/i18n";
 
 type AuditEvent = components["schemas"]["AuditEvent"];
@@ -17,19 +18,19 @@ export default function AuditLog() {
       : undefined;
   return (
     <>
-      <Space style={{ justifyContent: "space-between", width: "100%", marginBottom: 16 }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t("nav.audit")}
-        </Typography.Title>
-        <ExportButton
-          type="audit_events"
-          filters={{
-            action: filters.action,
-            created_gte: filters.created_gte,
-            created_lt: filters.created_lt,
-          }}
-        />
-      </Space>
+      <PageHeader
+        title={t("nav.audit")}
+        extra={
+          <ExportButton
+            type="audit_events"
+            filters={{
+              action: filters.action,
+              created_gte: filters.created_gte,
+              created_lt: filters.created_lt,
+            }}
+          />
+        }
+      />
       <Card size="small" style={{ marginBottom: 16 }}>
         <Form
           name="audit-filters"

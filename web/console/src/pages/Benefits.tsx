@@ -1,40 +1,21 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import {
-  App,
-  Button,
-  Card,
-  Form,
-  Input,
-  InputNumber,
-  Modal,
-  Select,
-  Space,
-  Switch,
-  Tag,
-  Typography,
-} from "antd";
+import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
+import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
 type Benefit = components["schemas"]["Benefit"];
 type Kind = Benefit["kind"];
-export const KINDS: Kind[] = [
-  "member_discount",
-  "member_pricing",
-  "promotional",
-  "marketing",
-  "member_day",
-  "birthday",
-  "multiplier_points",
-  "card_extension",
-  "exclusive_services",
-  "custom",
-];
+/** The benefit kinds the catalogs name (the API's enum; a test keeps the catalogs complete). */
+export const KINDS = Object.keys(enUS)
+  .filter((key) => key.startsWith("benefits.kind."))
+  .map((key) => key.slice("benefits.kind.".length) as Kind);
 const FILTERS = ["name", "kind", "status", "operator"] as const;
 
 /** Kinds whose config is a schedule or perks list: edited as JSON, starting from this example. */
@@ -272,46 +253,41 @@ export default function Benefits() {
     });
   return (
     <>
-      <Space style={{ justifyContent: "space-between", width: "100%", marginBottom: 16 }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t("benefits.title")}
-        </Typography.Title>
-        {can("POST /v1/benefits") ? (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-            {t("benefits.create")}
-          </Button>
-        ) : null}
-      </Space>
-      <Card size="small" style={{ marginBottom: 16 }}>
-        <Form name="benefit-filters" layout="inline" initialValues={filters} onFinish={(v) => setFilters(v)}>
-          <Form.Item name="name" label={t("benefits.name")}>
-            <Input allowClear />
-          </Form.Item>
-          <Form.Item name="kind" label={t("benefits.kind")}>
-            <Select
-              allowClear
-              style={{ width: 160 }}
-              options={KINDS.map((k) => ({ value: k, label: t(`benefits.kind.${k}` as MessageKey) }))}
-            />
-          </Form.Item>
-          <Form.Item name="status" label={t("common.status")}>
-            <Select
-              allowClear
-              style={{ width: 120 }}
-              options={[
-                { value: "active", label: t("benefits.status.active") },
-                { value: "inactive", label: t("benefits.status.inactive") },
-              ]}
-            />
-          </Form.Item>
-          <Form.Item name="operator" label={t("benefits.operator")}>
-            <Input allowClear style={{ width: 160 }} />
-          </Form.Item>
-          <Button type="primary" htmlType="submit">
-            {t("common.search")}
-          </Button>
-        </Form>
-      </Card>
+      <PageHeader
+        title={t("benefits.title")}
+        extra={
+          can("POST /v1/benefits") ? (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+              {t("benefits.create")}
+            </Button>
+          ) : null
+        }
+      />
+      <FilterBar name="benefit-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
+        <Form.Item name="name" label={t("benefits.name")}>
+          <Input allowClear />
+        </Form.Item>
+        <Form.Item name="kind" label={t("benefits.kind")}>
+          <Select
+            allowClear
+            style={{ width: 160 }}
+            options={KINDS.map((k) => ({ value: k, label: t(`benefits.kind.${k}` as MessageKey) }))}
+          />
+        </Form.Item>
+        <Form.Item name="status" label={t("common.status")}>
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={[
+              { value: "active", label: t("benefits.status.active") },
+              { value: "inactive", label: t("benefits.status.inactive") },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item name="operator" label={t("benefits.operator")}>
+          <Input allowClear style={{ width: 160 }} />
+        </Form.Item>
+      </FilterBar>
       <CursorTable<Benefit>
         queryKey={["benefits", filters]}
         fetchPage={(cursor) =>

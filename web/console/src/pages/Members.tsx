@@ -1,9 +1,10 @@
 import { useQuery } from "@tanstack/react-query";
-import { Button, Card, Form, Input, Select, Space, Tag, Typography } from "antd";
+import { Form, Input, Select, Space, Tag } from "antd";
 import { Link } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { ImportButton } from "../components/ImportDialog";
+import { FilterBar, PageHeader } from "../components/Page";
 import { WalletStatCards } from "../components/StatCards";
 import { useI18n } from "../i18n/i18n";
 import { MemberCreateButton } from "./MemberCreate";
@@ -24,51 +25,40 @@ function BalanceCell({ id, show }: { id: string; show: "balance" | "points" }) {
 export default function Members() {
   const { t, fmt } = useI18n();
   const { filters, setFilters } = useUrlFilters(FILTERS);
-  const [form] = Form.useForm();
+  const [_form] = Form.useForm();
   return (
     <>
-      <Space style={{ justifyContent: "space-between", width: "100%", marginBottom: 16 }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t("members.title")}
-        </Typography.Title>
-        <Space>
-          <ImportButton type="members" />
-          <MemberCreateButton />
-        </Space>
-      </Space>
+      <PageHeader
+        title={t("members.title")}
+        extra={
+          <Space>
+            <ImportButton type="members" />
+            <MemberCreateButton />
+          </Space>
+        }
+      />
       <WalletStatCards />
-      <Card size="small" style={{ marginBottom: 16 }}>
-        <Form
-          name="member-filters"
-          form={form}
-          layout="inline"
-          initialValues={filters}
-          onFinish={(v) => setFilters(v)}
-        >
-          <Form.Item name="q" label={t("members.search")}>
-            <Input allowClear placeholder={t("members.searchHint")} />
-          </Form.Item>
-          <Form.Item name="tier" label={t("members.tier")}>
-            <Input allowClear style={{ width: 120 }} />
-          </Form.Item>
-          <Form.Item name="tag" label={t("members.tag")}>
-            <Input allowClear style={{ width: 120 }} />
-          </Form.Item>
-          <Form.Item name="status" label={t("common.status")}>
-            <Select
-              allowClear
-              style={{ width: 120 }}
-              options={(["active", "frozen", "closed"] as const).map((s) => ({
-                value: s,
-                label: t(`members.status.${s}`),
-              }))}
-            />
-          </Form.Item>
-          <Button type="primary" htmlType="submit">
-            {t("common.search")}
-          </Button>
-        </Form>
-      </Card>
+      <FilterBar name="member-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
+        <Form.Item name="q" label={t("members.search")}>
+          <Input allowClear placeholder={t("members.searchHint")} />
+        </Form.Item>
+        <Form.Item name="tier" label={t("members.tier")}>
+          <Input allowClear style={{ width: 120 }} />
+        </Form.Item>
+        <Form.Item name="tag" label={t("members.tag")}>
+          <Input allowClear style={{ width: 120 }} />
+        </Form.Item>
+        <Form.Item name="status" label={t("common.status")}>
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={(["active", "frozen", "closed"] as const).map((s) => ({
+              value: s,
+              label: t(`members.status.${s}`),
+            }))}
+          />
+        </Form.Item>
+      </FilterBar>
       <CursorTable<Member>
         queryKey={["members", filters]}
         fetchPage={(cursor) =>

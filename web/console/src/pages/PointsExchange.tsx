@@ -1,7 +1,7 @@
 import { App, Form, Input, InputNumber, Modal, Select } from "antd";
-import { useState } from "react";
-import { ApiError, api, idempotencyKey, unwrap } from "../../../api/client";
+import { api, unwrap } from "../../../api/client";
 import { ProblemAlert } from "../components/problems";
+import { useConfirmedSend } from "../components/ValueDialog";
 import { useI18n } from "../i18n/i18n";
 
 interface Draft {
@@ -9,6 +9,20 @@ interface Draft {
   points: number;
   points_per_unit: string;
   note?: string;
+}
+
+/** Points per one unit of balance, an exact decimal as the API takes it ("100"). */
+export function RateField() {
+  const { t } = useI18n();
+  return (
+    <Form.Item
+      name="points_per_unit"
+      label={t("exchange.rate")}
+      rules={[{ required: true, pattern: /^[0-9]{1,9}(\.[0-9]{1,4})?$/ }]}
+    >
+      <Input inputMode="decimal" />
+    </Form.Item>
+  );
 }
 
 /** Points or referral points → balance (bonus), at a stated rate; confirmed and sent once. */
@@ -19,46 +33,33 @@ export function PointsExchange(props: {
   onDone(): Promise<void>;
 }) {
   const { t } = useI18n();
-  const { modal, message } = App.useApp();
+  const { message } = App.useApp();
   const [form] = Form.useForm<Draft>();
-  const [error, setError] = useState<unknown>();
-  const [key, setKey] = useState(idempotencyKey);
+  const { error, confirmThenSend } = useConfirmedSend();
   const onOk = async () => {
     const d = await form.validateFields();
-    modal.confirm({
-      title: t("common.confirmTitle"),
-      content: t("exchange.confirm", {
-        points: d.points,
-        from: t(`wallet.account.${d.from}`),
-        rate: d.points_per_unit,
-      }),
-      okText: t("common.confirm"),
-      cancelText: t("common.cancel"),
-      onOk: async () => {
-        setError(undefined);
-        try {
-          await unwrap(
-            api.POST("/v1/members/{id}/exchanges", {
-              params: { path: { id: props.memberId } },
-              body: {
-                from: d.from,
-                points: d.points,
-                points_per_unit: d.points_per_unit,
-                ...(d.note ? { note: d.note } : {}),
-              },
-              headers: { "idempotency-key": key },
-            }),
-          );
-          message.success(t("wallet.done"));
-          form.resetFields();
-          setKey(idempotencyKey());
-          props.onClose();
-          await props.onDone();
-        } catch (e) {
-          setError(e);
-          if (e instanceof ApiError) setKey(idempotencyKey());
-        }
-      },
+    const content = t("exchange.confirm", {
+      points: d.points,
+      from: t(`wallet.account.${d.from}`),
+      rate: d.points_per_unit,
+    });
+    confirmThenSend(content, async (key) => {
+      await unwrap(
+        api.POST("/v1/members/{id}/exchanges", {
+          params: { path: { id: props.memberId } },
+          body: {
+            from: d.from,
+            points: d.points,
+            points_per_unit: d.points_per_unit,
+            ...(d.note ? { note: d.note } : {}),
+          },
+          headers: { "idempotency-key": key },
+        }),
+      );
+      message.success(t("wallet.done"));
+      form.resetFields();
+      props.onClose();
+      await props.onDone();
     });
   };
   return (
@@ -89,13 +90,7 @@ export function PointsExchange(props: {
         <Form.Item name="points" label={t("exchange.points")} rules={[{ required: true }]}>
           <InputNumber min={1} max={1_000_000_000} precision={0} style={{ width: "100%" }} />
         </Form.Item>
-        <Form.Item
-          name="points_per_unit"
-          label={t("exchange.rate")}
-          rules={[{ required: true, pattern: /^[0-9]{1,9}(\.[0-9]{1,4})?$/ }]}
-        >
-          <Input inputMode="decimal" />
-        </Form.Item>
+        <RateField />
         <Form.Item name="note" label={t("wallet.note")}>
           <Input maxLength={500} />
         </Form.Item>

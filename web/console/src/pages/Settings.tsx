@@ -5,6 +5,7 @@ import { api, unwrap } from "../../../api/client";
 import { ProblemAlert } from "../components/problems";
 import { useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
+import { RateField } from "./PointsExchange";
 
 interface TenantDraft {
   name: string;
@@ -163,13 +164,7 @@ export default function Settings() {
                     ]}
                   />
                 </Form.Item>
-                <Form.Item
-                  name="points_per_unit"
-                  label={t("exchange.rate")}
-                  rules={[{ required: true, pattern: /^[0-9]{1,9}(\.[0-9]{1,4})?$/ }]}
-                >
-                  <Input inputMode="decimal" />
-                </Form.Item>
+                <RateField />
                 <Button type="primary" htmlType="submit">
                   {t("common.save")}
                 </Button>

@@ -1,9 +1,10 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Button, Form, Input, Modal, Select, Space, Tag, Typography } from "antd";
+import { Button, Form, Input, Modal, Select, Space, Tag } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { PageHeader } from "../components/Page";
 import { ProblemAlert } from "../components/problems";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -37,25 +38,25 @@ export default function Users() {
   }));
   return (
     <>
-      <Space style={{ justifyContent: "space-between", width: "100%", marginBottom: 16 }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t("nav.users")}
-        </Typography.Title>
-        <Space>
-          <Select
-            aria-label={t("users.role")}
-            allowClear
-            placeholder={t("users.role")}
-            style={{ width: 140 }}
-            value={filters.role}
-            onChange={(role) => setFilters({ role })}
-            options={roleOptions}
-          />
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-            {t("users.create")}
-          </Button>
-        </Space>
-      </Space>
+      <PageHeader
+        title={t("nav.users")}
+        extra={
+          <Space>
+            <Select
+              aria-label={t("users.role")}
+              allowClear
+              placeholder={t("users.role")}
+              style={{ width: 140 }}
+              value={filters.role}
+              onChange={(role) => setFilters({ role })}
+              options={roleOptions}
+            />
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+              {t("users.create")}
+            </Button>
+          </Space>
+        }
+      />
       <CursorTable<User>
         queryKey={["users", filters]}
         fetchPage={(cursor) =>

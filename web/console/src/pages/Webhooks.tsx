@@ -1,9 +1,10 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Drawer, Form, Input, Modal, Select, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
+import { PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
 import { useI18n } from "../i18n/i18n";
 
@@ -95,14 +96,14 @@ export default function Webhooks() {
   };
   return (
     <>
-      <Space style={{ justifyContent: "space-between", width: "100%", marginBottom: 16 }}>
-        <Typography.Title level={3} style={{ margin: 0 }}>
-          {t("nav.webhooks")}
-        </Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-          {t("webhooks.create")}
-        </Button>
-      </Space>
+      <PageHeader
+        title={t("nav.webhooks")}
+        extra={
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+            {t("webhooks.create")}
+          </Button>
+        }
+      />
       <CursorTable<Endpoint>
         queryKey={["webhooks"]}
         fetchPage={(cursor) => unwrap(api.GET("/v1/webhook-endpoints", { params: { query: cursor } }))}
