@@ -10,7 +10,6 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    target: "es2022",
     // scripts/build-console.mjs reports the sizes once; Vite's per-chunk gzip pass only slows the build.
     reportCompressedSize: false,
     // Ant Design and React share the entry chunk; each page is its own lazily loaded chunk.
