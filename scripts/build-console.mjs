@@ -65,12 +65,14 @@ export async function buildConsole({ force = false, log = console.log } = {}) {
   try {
     vite = await import("vite");
   } catch {
+    // Installed without dev dependencies: the API still starts; /console says what is missing.
     const present = await stat(path.join(CONSOLE_DIST, "index.html")).catch(() => null);
-    if (present) {
-      log("Console sources changed but Vite is not installed (npm ci installs it); serving the last build");
-      return false;
-    }
-    throw new Error("The console is not built and Vite is not installed: run `npm ci` first");
+    log(
+      present
+        ? "Console sources changed but Vite is not installed (npm ci installs it); serving the last build"
+        : "The console is not built and Vite is not installed (npm ci installs it); /console will answer 503",
+    );
+    return false;
   }
   const started = Date.now();
   await rm(CONSOLE_DIST, { recursive: true, force: true });

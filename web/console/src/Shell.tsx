@@ -16,6 +16,7 @@ import {
 import { Button, Dropdown, Layout, Menu, Select, Space, Spin, Tag, Typography } from "antd";
 import { lazy, type ReactNode, Suspense, useState } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { Inbox } from "./components/Inbox";
 import { PasswordDialog } from "./components/PasswordDialog";
 import { LANGS, type Lang, type MessageKey, useI18n } from "./i18n/i18n";
 import { useSession } from "./session";
@@ -202,6 +203,7 @@ export function Shell() {
             {user.org_unit_id ? <Tag color="blue">{t("shell.scoped")}</Tag> : null}
           </Space>
           <Space>
+            <Inbox />
             <Select<Lang>
               aria-label={t("shell.language")}
               value={lang}

@@ -68,6 +68,10 @@ export const enUS = {
   "segments.createGroup": "Create group",
   "segments.createTag": "Create tag",
 
+  "inbox.title": "Notices",
+  "inbox.empty": "No notices",
+  "rewards.title": "Cumulative rewards",
+  "rewards.times": "{count} times",
   "shell.changePassword": "Change password",
   "shell.language": "Language",
   "shell.scoped": "Org-unit scope",

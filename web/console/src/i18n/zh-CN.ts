@@ -70,6 +70,10 @@ export const zhCN: Record<MessageKey, string> = {
   "segments.createGroup": "新建分组",
   "segments.createTag": "新建标签",
 
+  "inbox.title": "站内消息",
+  "inbox.empty": "暂无消息",
+  "rewards.title": "累计奖励",
+  "rewards.times": "{count} 次",
   "shell.changePassword": "修改密码",
   "shell.language": "语言",
   "shell.scoped": "限组织范围",

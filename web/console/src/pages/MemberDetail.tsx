@@ -46,6 +46,10 @@ export default function MemberDetail() {
     queryKey: ["balance", id],
     queryFn: () => unwrap(api.GET("/v1/members/{id}/balance", { params: { path: { id } } })),
   });
+  const rewards = useQuery({
+    queryKey: ["reward-totals", id],
+    queryFn: () => unwrap(api.GET("/v1/members/{id}/reward-totals", { params: { path: { id } } })),
+  });
   const refresh = async () => {
     await Promise.all(
       [["balance", id], ["balance-changes", id], ["wallet-totals"]].map((queryKey) =>
@@ -135,6 +139,25 @@ export default function MemberDetail() {
           </Card>
         </Col>
       </Row>
+      {rewards.data && rewards.data.data.length > 0 ? (
+        <Card title={t("rewards.title")} style={{ marginBottom: 16 }}>
+          <Descriptions size="small" column={3}>
+            {rewards.data.data.map((r) => (
+              <Descriptions.Item
+                key={`${r.account}-${r.source}`}
+                label={`${
+                  `wallet.account.${r.account}` in enUS
+                    ? t(`wallet.account.${r.account}` as MessageKey)
+                    : r.account
+                } · ${r.source}`}
+              >
+                {r.account === "balance" ? fmt.money(r.total) : fmt.number(r.total)} (
+                {t("rewards.times", { count: r.count })})
+              </Descriptions.Item>
+            ))}
+          </Descriptions>
+        </Card>
+      ) : null}
       <Card title={t("wallet.changeLog")}>
         <Form
           name="change-filters"
