@@ -16,11 +16,12 @@ import {
 import { Button, Dropdown, Layout, Menu, Select, Space, Spin, Tag, Typography } from "antd";
 import { lazy, type ReactNode, Suspense, useState } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
-import { Inbox } from "./components/Inbox";
 import { PasswordDialog } from "./components/PasswordDialog";
 import { LANGS, type Lang, type MessageKey, useI18n } from "./i18n/i18n";
 import { useSession } from "./session";
 
+// The bell loads apart so its drawer and list stay out of the first chunk.
+const Inbox = lazy(() => import("./components/Inbox").then((m) => ({ default: m.Inbox })));
 const Dashboard = lazy(() => import("./pages/Dashboard"));
 const Members = lazy(() => import("./pages/Members"));
 const MemberDetail = lazy(() => import("./pages/MemberDetail"));
@@ -203,7 +204,9 @@ export function Shell() {
             {user.org_unit_id ? <Tag color="blue">{t("shell.scoped")}</Tag> : null}
           </Space>
           <Space>
-            <Inbox />
+            <Suspense fallback={null}>
+              <Inbox />
+            </Suspense>
             <Select<Lang>
               aria-label={t("shell.language")}
               value={lang}
