@@ -1,23 +1,13 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { publishedDocument } from "../../scripts/openapi.js";
 import { enUS } from "../../web/console/src/i18n/en-US.js";
 import { decimalToMinor, formatter, minorToDecimal, translator } from "../../web/console/src/i18n/format.js";
 import { zhCN } from "../../web/console/src/i18n/zh-CN.js";
+import { CONSOLE_SRC, consoleSources } from "../helpers/console-sources.js";
 
-const SRC = path.resolve(import.meta.dirname, "../../web/console/src");
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-
-async function sources(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await sources(full)));
-    else if (/\.tsx?$/.test(entry.name)) out.push(full);
-  }
-  return out;
-}
 
 describe("the console's message catalogs", () => {
   it("have the same keys in Chinese and English, each filled, with the same placeholders", () => {
@@ -49,10 +39,10 @@ describe("the console's message catalogs", () => {
 
   it("cover every key the pages ask for", async () => {
     const missing: string[] = [];
-    for (const file of await sources(SRC)) {
+    for (const file of await consoleSources()) {
       const text = await readFile(file, "utf8");
       for (const match of text.matchAll(/\bt\(\s*"([\w.-]+)"/g)) {
-        if (!(match[1]! in enUS)) missing.push(`${path.relative(SRC, file)}: ${match[1]}`);
+        if (!(match[1]! in enUS)) missing.push(`${path.relative(CONSOLE_SRC, file)}: ${match[1]}`);
       }
     }
     expect(missing).toEqual([]);
@@ -60,13 +50,13 @@ describe("the console's message catalogs", () => {
 
   it("are the only place with words for people: no Chinese and no English sentence in the pages", async () => {
     const found: string[] = [];
-    for (const file of await sources(SRC)) {
+    for (const file of await consoleSources()) {
       if (file.includes(`${path.sep}i18n${path.sep}`)) continue;
       const text = (await readFile(file, "utf8")).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
-      if (/[\u4e00-\u9fff]/.test(text)) found.push(`${path.relative(SRC, file)}: Chinese text`);
+      if (/[\u4e00-\u9fff]/.test(text)) found.push(`${path.relative(CONSOLE_SRC, file)}: Chinese text`);
       // JSX text of two or more words ("Sign in", "No data") belongs in the catalogs.
       for (const match of text.matchAll(/>\s*([A-Za-z][A-Za-z]+(?:\s+[A-Za-z]+)+)\s*</g)) {
-        found.push(`${path.relative(SRC, file)}: "${match[1]}"`);
+        found.push(`${path.relative(CONSOLE_SRC, file)}: "${match[1]}"`);
       }
     }
     expect(found).toEqual([]);
