@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
@@ -33,6 +33,9 @@ export async function ensureConsoleBuilt(): Promise<void> {
       await mkdir(lock);
       break;
     } catch {
+      // A run killed while building leaves its lock behind; no build takes 10 minutes.
+      const held = await stat(lock).catch(() => null);
+      if (held && Date.now() - held.mtimeMs > 600_000) await rm(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`console build lock ${lock} held for 3 minutes`);
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -143,9 +146,4 @@ export function unexpected(problems: string[]): string[] {
 
 export function expectNoConsoleProblems(problems: string[]): void {
   expect(unexpected(problems)).toEqual([]);
-}
-
-export async function writeText(file: string, text: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, text);
 }
