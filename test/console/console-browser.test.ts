@@ -174,9 +174,14 @@ describe("the operator console", () => {
 
     // Deactivation asks for confirmation and shows in the list at once.
     await menu().getByText("权益管理").click();
-    await page.locator(".ant-table-row", { hasText: "线上八折" }).getByRole("button", { name: "停用" }).click();
+    await page
+      .locator(".ant-table-row", { hasText: "线上八折" })
+      .getByRole("button", { name: "停用" })
+      .click();
     await page.locator(".ant-modal-confirm").getByRole("button", { name: "确定" }).click();
-    await poll(() => page.locator(".ant-table-row", { hasText: "线上八折" }).textContent()).toContain("已停用");
+    await poll(() => page.locator(".ant-table-row", { hasText: "线上八折" }).textContent()).toContain(
+      "已停用",
+    );
     expectNoConsoleProblems(problems);
   });
 
