@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    globalSetup: ["test/helpers/global-setup.ts"],
+    globalSetup: ["test/helpers/global-setup.ts", "test/helpers/console-setup.ts"],
     // Each file gets its own database cloned from a migrated template, so files run in parallel.
     pool: "forks",
     maxWorkers: 2,

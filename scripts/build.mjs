@@ -28,3 +28,7 @@ await build({
   sourcemap: "linked",
   logLevel: "warning",
 });
+
+// The operator console, when its sources changed since the last build.
+const { buildConsole } = await import("./build-console.mjs");
+await buildConsole();

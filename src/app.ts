@@ -29,7 +29,9 @@ import { sessionPolicy } from "./platform/auth/sessions.js";
 import { eventsManifest, openApiWebhooks } from "./platform/events/events.routes.js";
 import { filesManifest } from "./platform/files/files.routes.js";
 import { foundationManifest } from "./platform/foundation.routes.js";
+import { consoleRoutes } from "./platform/http/console.js";
 import { HttpMetrics } from "./platform/http/metrics.js";
+import { describeOperation, nameWebhookOperations } from "./platform/http/openapi.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { checkRouteErrors } from "./platform/http/route-errors.js";
 import { Problem } from "./platform/http/schemas.js";
@@ -182,7 +184,11 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     openapi: {
       openapi: "3.1.0",
       // Every event type a module registered, with its payload: what webhook receivers get.
-      webhooks: openApiWebhooks() as Record<string, OpenAPIV3_1.PathItemObject>,
+      webhooks: nameWebhookOperations(
+        openApiWebhooks() as Record<string, Record<string, Record<string, unknown>>>,
+      ) as Record<string, OpenAPIV3_1.PathItemObject>,
+      // Relative, so the document is right behind any host, port or proxy that serves it.
+      servers: [{ url: "/", description: "The server that published this document" }],
       info: {
         title: "Vouchsafe API",
         version: "1.0.0",
@@ -198,6 +204,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       },
       security: [{ apiKey: [] }, { session: [] }],
     },
+    transform: describeOperation,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
@@ -241,6 +248,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     {
       schema: {
         tags: ["service"],
+        summary: "Liveness: the process answers",
         response: {
           200: Type.Object({ status: Type.Literal("ok") }),
           500: Type.Unsafe({ $ref: "Problem#" }),
@@ -254,6 +262,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     {
       schema: {
         tags: ["service"],
+        summary: "Readiness: the database answers and no migration is pending",
         response: {
           200: Type.Object({ status: Type.Literal("ready") }),
           503: Type.Unsafe({ $ref: "Problem#" }),
@@ -281,6 +290,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     return metrics.render(deps.db);
   });
 
+  await app.register(consoleRoutes);
   for (const { routes } of manifests) {
     if (routes) await app.register((scope) => routes(scope as RouteApp, deps));
   }

@@ -45,12 +45,14 @@ async function main() {
 
   say("");
   say(`Vouchsafe is ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  say(`  Console    ${base}/console/${demo ? `?tenant=${demo.tenant_id}` : ""}`);
   say(`  API        ${base}/v1`);
   say(`  API docs   ${base}/docs   (OpenAPI: ${base}/openapi.json)`);
   say(`  Health     ${base}/healthz   ${base}/readyz   ${base}/metrics`);
   if (demo) {
     say(`  Demo tenant "${demo.tenant_name}" (${demo.tenant_id})`);
     say(`    API key   ${demo.api_key}`);
+    say("    Console sign-in (tenant ID filled in by the Console link above):");
     for (const user of demo.users)
       say(`    ${user.role.padEnd(9)} ${user.email} / ${user.password}  (${user.org_unit})`);
     say(`  Try: curl -H "Authorization: Bearer ${demo.api_key}" ${base}/v1/tenant`);

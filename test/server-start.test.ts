@@ -33,6 +33,9 @@ describe("npm start on the embedded PostgreSQL", () => {
     const first = await startServerProcess(env);
     expect(first.output()).toContain("Seeded the demo tenant");
     expect(first.output()).toContain(`${first.baseUrl}/docs`);
+    expect(first.output()).toMatch(new RegExp(`${first.baseUrl}/console/\\?tenant=ten_`));
+    const root = await fetch(`${first.baseUrl}/`, { redirect: "manual" });
+    expect(root.headers.get("location")).toBe("/console/");
     expect(first.output()).toContain(demoKey);
     expect(first.output()).toMatch(/owner@demo\.vouchsafe\.test/);
     const tenant = await fetch(`${first.baseUrl}/v1/tenant`, {

@@ -318,7 +318,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   app.get(
     "/v1/wallet-totals",
     {
-      config: { permission: "wallets.read" },
+      config: { permission: "wallets.read", tenantWide: true },
       schema: {
         tags,
         summary: "Balance totals: held by all members, consumption, and today's increase and consumption",

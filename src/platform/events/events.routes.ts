@@ -201,7 +201,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/events",
     {
-      config: { permission: "events.read" },
+      config: { permission: "events.read", tenantWide: true },
       schema: {
         tags: ["events"],
         summary: "List events, newest first",
@@ -276,7 +276,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.post(
     "/v1/webhook-endpoints",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Register a webhook endpoint",
@@ -335,7 +335,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/webhook-endpoints",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "List webhook endpoints",
@@ -364,7 +364,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/webhook-endpoints/:id",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Get a webhook endpoint",
@@ -384,7 +384,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.patch(
     "/v1/webhook-endpoints/:id",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Change a webhook endpoint",
@@ -442,7 +442,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.post(
     "/v1/webhook-endpoints/:id/rotate-secret",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Replace the signing secret (shown once)",
@@ -475,7 +475,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.delete(
     "/v1/webhook-endpoints/:id",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Delete a webhook endpoint and its delivery log",
@@ -504,7 +504,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/webhook-endpoints/:id/deliveries",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "The endpoint's delivery log, newest first",
@@ -541,7 +541,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/webhook-deliveries/:id",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "A delivery with every attempt (status code, latency, error)",
@@ -579,7 +579,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.post(
     "/v1/webhook-deliveries/:id/resend",
     {
-      config: { permission: "webhooks.manage" },
+      config: { permission: "webhooks.manage", tenantWide: true },
       schema: {
         tags: ["webhooks"],
         summary: "Send a delivery again (restarts its retry schedule)",

@@ -209,7 +209,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.post(
     "/v1/exports",
     {
-      config: { permission: "files.use" },
+      config: { permission: "files.use", tenantWide: true },
       schema: {
         tags: ["files"],
         summary: "Start an export",
@@ -248,7 +248,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.get(
     "/v1/exports",
     {
-      config: { permission: "files.use" },
+      config: { permission: "files.use", tenantWide: true },
       schema: {
         tags: ["files"],
         summary: "Export history, newest first",
@@ -263,7 +263,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     app.get(
       `/v1/${kind}s/:id`,
       {
-        config: { permission: "files.use" },
+        config: { permission: "files.use", tenantWide: true },
         schema: {
           tags: ["files"],
           summary: `An ${kind} with its progress${kind === "import" ? " and row errors" : " and download link"}`,
@@ -286,7 +286,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.get(
     "/v1/exports/:id/download",
     {
-      config: { permission: "files.use" },
+      config: { permission: "files.use", tenantWide: true },
       schema: {
         tags: ["files"],
         summary: "Download a finished export (the caller's tenant only, until it expires)",
@@ -369,7 +369,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.post(
     "/v1/imports",
     {
-      config: { permission: "files.use" },
+      config: { permission: "files.use", tenantWide: true },
       schema: {
         tags: ["files"],
         summary: "Upload a file to import",
@@ -450,7 +450,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.get(
     "/v1/imports",
     {
-      config: { permission: "files.use" },
+      config: { permission: "files.use", tenantWide: true },
       schema: {
         tags: ["files"],
         summary: "Import history, newest first",

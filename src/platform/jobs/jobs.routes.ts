@@ -33,7 +33,7 @@ export async function jobsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.get(
     "/v1/jobs/failed",
     {
-      config: { permission: "jobs.manage" },
+      config: { permission: "jobs.manage", tenantWide: true },
       schema: {
         tags: ["jobs"],
         summary: "Jobs of this tenant that failed after their retries, newest first, with their errors",
@@ -70,7 +70,7 @@ export async function jobsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.post(
     "/v1/jobs/:id/retry",
     {
-      config: { permission: "jobs.manage" },
+      config: { permission: "jobs.manage", tenantWide: true },
       schema: {
         tags: ["jobs"],
         summary: "Queue a failed job again",

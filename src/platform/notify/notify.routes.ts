@@ -153,7 +153,7 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/notification-templates",
     {
-      config: { permission: "notifications.manage" },
+      config: { permission: "notifications.manage", tenantWide: true },
       schema: {
         tags: ["notifications"],
         summary: "Every notice's template per locale and channel: the tenant's own or the default",
@@ -204,7 +204,7 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.put(
     "/v1/notification-templates/:notice_type/:locale/:channel",
     {
-      config: { permission: "notifications.manage" },
+      config: { permission: "notifications.manage", tenantWide: true },
       schema: {
         tags: ["notifications"],
         summary: "Set the tenant's own template (variables as {{name}})",
@@ -273,7 +273,7 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
   app.get(
     "/v1/notification-deliveries",
     {
-      config: { permission: "notifications.manage" },
+      config: { permission: "notifications.manage", tenantWide: true },
       schema: {
         tags: ["notifications"],
         summary: "Delivery records, newest first",

@@ -1,0 +1,149 @@
+import { existsSync } from "node:fs";
+import { mkdir, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { expect } from "vitest";
+import { type DemoCredentials, seedDemo } from "../../src/platform/demo.js";
+import { createTestApp, type TestApp } from "./app.js";
+
+export const CHROMIUM = "/usr/bin/chromium";
+const ROOT = path.resolve(import.meta.dirname, "../..");
+export const SCREENSHOTS = path.join(ROOT, "test-output/console");
+
+/** The browser tests need Debian's chromium (.ci/run installs it); say so instead of skipping. */
+export function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The console's browser tests need Chromium at ${CHROMIUM}. Install it with ` +
+        "`apt-get install -y chromium` (.ci/run does this when it is missing).",
+    );
+  }
+}
+
+/**
+ * Builds the console if its sources changed. Test files run in parallel, so one builds
+ * while the others wait on a lock directory.
+ */
+export async function ensureConsoleBuilt(): Promise<void> {
+  const { buildConsole } = await import("../../scripts/build-console.mjs");
+  const lock = path.join(ROOT, "web/console/.build-lock");
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      // A run killed while building leaves its lock behind; no build takes 10 minutes.
+      const held = await stat(lock).catch(() => null);
+      if (held && Date.now() - held.mtimeMs > 600_000) await rm(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`console build lock ${lock} held for 3 minutes`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    await buildConsole({ log: () => {} });
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+export interface ConsoleServer {
+  t: TestApp;
+  baseUrl: string;
+  demo: DemoCredentials;
+  /** Calls the API with the demo owner key (setting up data a test is not about). */
+  api<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The whole app on its own database, listening on a loopback port, with the demo tenant. */
+export async function startConsoleServer(): Promise<ConsoleServer> {
+  const t = await createTestApp({ config: { loginRateLimitPerMinute: 0 } });
+  const demo = await seedDemo(t.deps.db, t.clock.now());
+  await t.app.listen({ port: 0, host: "127.0.0.1" });
+  const address = t.app.server.address();
+  if (!address || typeof address === "string") throw new Error("no port");
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  return {
+    t,
+    baseUrl,
+    demo,
+    api: async (method, url, body) => {
+      const response = await fetch(`${baseUrl}${url}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${demo.api_key}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+      return (text ? JSON.parse(text) : {}) as never;
+    },
+    close: () => t.close(),
+  };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  requireChromium();
+  // Playwright gives each launch a fresh temporary --user-data-dir and adds --headless and
+  // --no-sandbox (root in CI) itself.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    chromiumSandbox: false,
+    args: [
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** A page that records every console error and warning, so a test can require none. */
+export async function openPage(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" || message.type() === "warning")
+      problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  return { page, problems };
+}
+
+/** A full-page screenshot once requests, spinners and closing confirmations have settled. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.waitForLoadState("networkidle");
+  await page.locator(".ant-modal-confirm").waitFor({ state: "detached" });
+  await page.locator(".ant-spin-spinning").first().waitFor({ state: "detached" });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export async function signIn(
+  page: Page,
+  server: ConsoleServer,
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${server.baseUrl}/console/?tenant=${server.demo.tenant_id}`);
+  await page.getByLabel(/Email|邮箱/).fill(email);
+  await page.getByLabel(/^(Password|密码)$/).fill(password);
+  await page.getByRole("button", { name: /Sign in|登\s*录/ }).click();
+}
+
+/** Problems the console printed that are not the expected answer of a refused request. */
+export function unexpected(problems: string[]): string[] {
+  return problems.filter(
+    (p) => !/Failed to load resource: the server responded with a status of (401|4\d\d)/.test(p),
+  );
+}
+
+export function expectNoConsoleProblems(problems: string[]): void {
+  expect(unexpected(problems)).toEqual([]);
+}

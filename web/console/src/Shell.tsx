@@ -1,0 +1,247 @@
+import {
+  ApartmentOutlined,
+  ApiOutlined,
+  AuditOutlined,
+  CloudDownloadOutlined,
+  DashboardOutlined,
+  GiftOutlined,
+  KeyOutlined,
+  ScheduleOutlined,
+  SettingOutlined,
+  ShoppingCartOutlined,
+  TagsOutlined,
+  TeamOutlined,
+  UserOutlined,
+} from "@ant-design/icons";
+import { Button, Dropdown, Layout, Menu, Select, Space, Spin, Tag, Typography } from "antd";
+import { lazy, type ReactNode, Suspense, useState } from "react";
+import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { PasswordDialog } from "./components/PasswordDialog";
+import { LANGS, type Lang, type MessageKey, useI18n } from "./i18n/i18n";
+import { useSession } from "./session";
+
+// The bell loads apart so its drawer and list stay out of the first chunk.
+const Inbox = lazy(() => import("./components/Inbox").then((m) => ({ default: m.Inbox })));
+const Dashboard = lazy(() => import("./pages/Dashboard"));
+const Members = lazy(() => import("./pages/Members"));
+const MemberDetail = lazy(() => import("./pages/MemberDetail"));
+const Benefits = lazy(() => import("./pages/Benefits"));
+const Checkout = lazy(() => import("./pages/Checkout"));
+const ApiKeys = lazy(() => import("./pages/ApiKeys"));
+const Users = lazy(() => import("./pages/Users"));
+const Webhooks = lazy(() => import("./pages/Webhooks"));
+const AuditLog = lazy(() => import("./pages/AuditLog"));
+const Jobs = lazy(() => import("./pages/Jobs"));
+const Exports = lazy(() => import("./pages/Exports"));
+const OrgUnits = lazy(() => import("./pages/OrgUnits"));
+const Settings = lazy(() => import("./pages/Settings"));
+const Segments = lazy(() => import("./pages/Segments"));
+
+interface Page {
+  path: string;
+  label: MessageKey;
+  icon: ReactNode;
+  /** The operation the page is built on: shown only to those who may call it. */
+  needs: string;
+  element: ReactNode;
+  group?: "platform";
+}
+
+const PAGES: Page[] = [
+  {
+    path: "/",
+    label: "nav.home",
+    icon: <DashboardOutlined />,
+    needs: "GET /v1/tenant",
+    element: <Dashboard />,
+  },
+  {
+    path: "/members",
+    label: "nav.members",
+    icon: <TeamOutlined />,
+    needs: "GET /v1/members",
+    element: <Members />,
+  },
+  {
+    path: "/segments",
+    label: "nav.segments",
+    icon: <TagsOutlined />,
+    needs: "GET /v1/member-tags",
+    element: <Segments />,
+  },
+  {
+    path: "/benefits",
+    label: "nav.benefits",
+    icon: <GiftOutlined />,
+    needs: "GET /v1/benefits",
+    element: <Benefits />,
+  },
+  {
+    path: "/checkout",
+    label: "nav.checkout",
+    icon: <ShoppingCartOutlined />,
+    needs: "POST /v1/checkout/quotes",
+    element: <Checkout />,
+  },
+  {
+    path: "/platform/org",
+    label: "nav.org",
+    icon: <ApartmentOutlined />,
+    needs: "GET /v1/org-units",
+    element: <OrgUnits />,
+    group: "platform",
+  },
+  {
+    path: "/platform/settings",
+    label: "nav.settings",
+    icon: <SettingOutlined />,
+    needs: "GET /v1/wallet-settings",
+    element: <Settings />,
+    group: "platform",
+  },
+  {
+    path: "/platform/users",
+    label: "nav.users",
+    icon: <UserOutlined />,
+    needs: "GET /v1/users",
+    element: <Users />,
+    group: "platform",
+  },
+  {
+    path: "/platform/api-keys",
+    label: "nav.apiKeys",
+    icon: <KeyOutlined />,
+    needs: "GET /v1/api-keys",
+    element: <ApiKeys />,
+    group: "platform",
+  },
+  {
+    path: "/platform/webhooks",
+    label: "nav.webhooks",
+    icon: <ApiOutlined />,
+    needs: "GET /v1/webhook-endpoints",
+    element: <Webhooks />,
+    group: "platform",
+  },
+  {
+    path: "/platform/audit",
+    label: "nav.audit",
+    icon: <AuditOutlined />,
+    needs: "GET /v1/audit-events",
+    element: <AuditLog />,
+    group: "platform",
+  },
+  {
+    path: "/platform/jobs",
+    label: "nav.jobs",
+    icon: <ScheduleOutlined />,
+    needs: "GET /v1/jobs/failed",
+    element: <Jobs />,
+    group: "platform",
+  },
+  {
+    path: "/platform/exports",
+    label: "nav.exports",
+    icon: <CloudDownloadOutlined />,
+    needs: "GET /v1/exports",
+    element: <Exports />,
+    group: "platform",
+  },
+];
+
+export function Shell() {
+  const { t, lang, setLang } = useI18n();
+  const { can, user, tenant, signOut } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [changingPassword, setChangingPassword] = useState(false);
+  const pages = PAGES.filter((p) => can(p.needs));
+  const item = (p: Page) => ({ key: p.path, icon: p.icon, label: t(p.label) });
+  const platform = pages.filter((p) => p.group === "platform");
+  const items = [
+    ...pages.filter((p) => !p.group).map(item),
+    ...(platform.length > 0
+      ? [{ type: "group" as const, key: "platform", label: t("nav.platform"), children: platform.map(item) }]
+      : []),
+  ];
+  const selected =
+    pages
+      .map((p) => p.path)
+      .filter((path) => (path === "/" ? location.pathname === "/" : location.pathname.startsWith(path)))
+      .sort((a, b) => b.length - a.length)[0] ?? "/";
+  return (
+    <Layout hasSider style={{ minHeight: "100vh" }}>
+      <Layout.Sider
+        width={216}
+        theme="light"
+        style={{ borderRight: "1px solid #f0f0f0", minHeight: "100vh" }}
+      >
+        <div style={{ padding: "16px 20px", fontWeight: 600, fontSize: 18 }}>Vouchsafe</div>
+        <nav aria-label={t("nav.menu")}>
+          <Menu
+            mode="inline"
+            style={{ borderInlineEnd: "none" }}
+            selectedKeys={[selected]}
+            items={items}
+            onClick={(e) => navigate(e.key)}
+          />
+        </nav>
+      </Layout.Sider>
+      <Layout>
+        <Layout.Header
+          style={{
+            background: "#fff",
+            display: "flex",
+            justifyContent: "space-between",
+            alignItems: "center",
+            padding: "0 24px",
+            borderBottom: "1px solid #f0f0f0",
+          }}
+        >
+          <Space>
+            <Typography.Text strong>{tenant.name}</Typography.Text>
+            <Tag>{t(`role.${user.role}` as MessageKey)}</Tag>
+            {user.org_unit_id ? <Tag color="blue">{t("shell.scoped")}</Tag> : null}
+          </Space>
+          <Space>
+            <Suspense fallback={null}>
+              <Inbox />
+            </Suspense>
+            <Select<Lang>
+              aria-label={t("shell.language")}
+              value={lang}
+              onChange={setLang}
+              style={{ width: 120 }}
+              options={LANGS.map((l) => ({ value: l, label: t(`lang.${l}` as MessageKey) }))}
+            />
+            <Dropdown
+              menu={{
+                items: [
+                  { key: "password", label: t("shell.changePassword") },
+                  { key: "signout", label: t("shell.signOut") },
+                ],
+                onClick: (e) => (e.key === "signout" ? void signOut() : setChangingPassword(true)),
+              }}
+            >
+              <Button type="text" icon={<UserOutlined />}>
+                {user.email}
+              </Button>
+            </Dropdown>
+          </Space>
+        </Layout.Header>
+        <Layout.Content style={{ padding: 24 }}>
+          <Suspense fallback={<Spin />}>
+            <Routes>
+              {pages.map((p) => (
+                <Route key={p.path} path={p.path} element={p.element} />
+              ))}
+              {can("GET /v1/members/{id}") ? <Route path="/members/:id" element={<MemberDetail />} /> : null}
+              <Route path="*" element={<Navigate to="/" replace />} />
+            </Routes>
+          </Suspense>
+        </Layout.Content>
+      </Layout>
+      <PasswordDialog open={changingPassword} onClose={() => setChangingPassword(false)} />
+    </Layout>
+  );
+}

@@ -1,0 +1,40 @@
+import { Button, Card, Form, Space, Typography } from "antd";
+import type { ReactNode } from "react";
+import { useI18n } from "../i18n/i18n";
+
+/** A page's title with its actions on the right. */
+export function PageHeader(props: { title: ReactNode; extra?: ReactNode }) {
+  return (
+    <Space style={{ justifyContent: "space-between", width: "100%", marginBottom: 16 }}>
+      <Typography.Title level={3} style={{ margin: 0 }}>
+        {props.title}
+      </Typography.Title>
+      {props.extra}
+    </Space>
+  );
+}
+
+/** A list's filters: the fields as children, a Search button, values handed to onSearch. */
+export function FilterBar<V extends object>(props: {
+  name: string;
+  initialValues: Partial<V>;
+  onSearch(values: V): void;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <Card size="small" style={{ marginBottom: 16 }}>
+      <Form<V>
+        name={props.name}
+        layout="inline"
+        initialValues={props.initialValues}
+        onFinish={props.onSearch}
+      >
+        {props.children}
+        <Button type="primary" htmlType="submit">
+          {t("common.search")}
+        </Button>
+      </Form>
+    </Card>
+  );
+}

@@ -1,0 +1,90 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { App as AntApp, ConfigProvider, Spin } from "antd";
+import enUSLocale from "antd/locale/en_US";
+import zhCNLocale from "antd/locale/zh_CN";
+import dayjs from "dayjs";
+import "dayjs/locale/zh-cn";
+import { StrictMode, useCallback, useState } from "react";
+import { createRoot } from "react-dom/client";
+import { BrowserRouter } from "react-router-dom";
+import { ApiError } from "../../api/client";
+import { I18nProvider, LANGS, type Lang } from "./i18n/i18n";
+import { SignIn } from "./pages/SignIn";
+import { Shell } from "./Shell";
+import { SessionProvider, useSessionQuery } from "./session";
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // A 4xx will not get better by asking again.
+      retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+const LAST_LANG = "vouchsafe.lang";
+const userLangKey = (userId: string) => `vouchsafe.lang.${userId}`;
+
+function storedLang(key: string): Lang | undefined {
+  const value = localStorage.getItem(key);
+  return LANGS.includes(value as Lang) ? (value as Lang) : undefined;
+}
+
+function Root() {
+  const { data, isPending } = useSessionQuery();
+  const [chosen, setChosen] = useState<Lang | undefined>(() => storedLang(LAST_LANG));
+  const userId = data?.session.user.id;
+  // A user's own choice wins; otherwise the tenant's locale (zh-CN tenants read Chinese).
+  const lang: Lang =
+    (userId ? storedLang(userLangKey(userId)) : undefined) ??
+    (data ? (data.tenant.locale === "zh-CN" ? "zh-CN" : "en-US") : undefined) ??
+    chosen ??
+    (navigator.language.startsWith("zh") ? "zh-CN" : "en-US");
+  const setLang = useCallback(
+    (next: Lang) => {
+      localStorage.setItem(LAST_LANG, next);
+      if (userId) localStorage.setItem(userLangKey(userId), next);
+      setChosen(next);
+    },
+    [userId],
+  );
+  dayjs.locale(lang === "zh-CN" ? "zh-cn" : "en");
+  document.documentElement.lang = lang;
+  const conventions = {
+    lang,
+    currency: data?.tenant.default_currency ?? "CNY",
+    timeZone: data?.tenant.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+  };
+  return (
+    <ConfigProvider
+      locale={lang === "zh-CN" ? zhCNLocale : enUSLocale}
+      button={{ autoInsertSpace: false }}
+      theme={{ token: { colorPrimary: "#1d4ed8" } }}
+    >
+      <AntApp>
+        <I18nProvider conventions={conventions} setLang={setLang}>
+          {isPending ? (
+            <Spin fullscreen />
+          ) : data ? (
+            <SessionProvider session={data.session} tenant={data.tenant}>
+              <Shell />
+            </SessionProvider>
+          ) : (
+            <SignIn />
+          )}
+        </I18nProvider>
+      </AntApp>
+    </ConfigProvider>
+  );
+}
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <BrowserRouter basename="/console">
+        <Root />
+      </BrowserRouter>
+    </QueryClientProvider>
+  </StrictMode>,
+);

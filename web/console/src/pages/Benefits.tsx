@@ -1,0 +1,327 @@
+import { PlusOutlined } from "@ant-design/icons";
+import { useQueryClient } from "@tanstack/react-query";
+import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag } from "antd";
+import { useState } from "react";
+import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FilterBar, PageHeader } from "../components/Page";
+import { ProblemAlert, useProblemText } from "../components/problems";
+import { enUS } from "../i18n/en-US";
+import { type MessageKey, useI18n } from "../i18n/i18n";
+import { useSession } from "../session";
+
+type Benefit = components["schemas"]["Benefit"];
+type Kind = Benefit["kind"];
+/** The benefit kinds the catalogs name (the API's enum; a test keeps the catalogs complete). */
+export const KINDS = Object.keys(enUS)
+  .filter((key) => key.startsWith("benefits.kind."))
+  .map((key) => key.slice("benefits.kind.".length) as Kind);
+const FILTERS = ["name", "kind", "status", "operator"] as const;
+
+/** Kinds whose config is a schedule or perks list: edited as JSON, starting from this example. */
+const JSON_EXAMPLES: Partial<Record<Kind, object>> = {
+  member_day: {
+    schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
+    discount_percent: 10,
+  },
+  birthday: { period: "week", discount_percent: 15 },
+};
+
+interface Draft {
+  kind: Kind;
+  name: string;
+  brief?: string;
+  stackable?: boolean;
+  min_tier?: string;
+  channels?: ("POS" | "ONLINE")[];
+  discount_percent?: number;
+  sku?: string;
+  price?: string;
+  campaign_id?: string;
+  reduction_min?: string;
+  reduction_amount?: string;
+  multiplier?: string;
+  extension_days?: number;
+  config_json?: string;
+}
+
+function configFor(d: Draft, toMinor: (s: string) => number | undefined): Record<string, unknown> {
+  const channels = d.channels && d.channels.length > 0 ? { channels: d.channels } : {};
+  switch (d.kind) {
+    case "member_discount":
+      return { discount_percent: d.discount_percent, ...channels };
+    case "member_pricing":
+      return { prices: [{ sku: d.sku, price: toMinor(d.price ?? "") }], ...channels };
+    case "promotional":
+      return {
+        campaign_id: d.campaign_id,
+        ...(d.reduction_amount
+          ? {
+              order_reduction: {
+                min_amount: toMinor(d.reduction_min ?? "0"),
+                amount: toMinor(d.reduction_amount),
+              },
+            }
+          : {}),
+        ...channels,
+      };
+    case "marketing":
+      return { campaign_id: d.campaign_id };
+    case "multiplier_points":
+      return { multiplier: d.multiplier, ...channels };
+    case "card_extension":
+      return { extension_days: d.extension_days };
+    case "member_day":
+    case "birthday":
+      return JSON.parse(d.config_json || "{}") as Record<string, unknown>;
+    default:
+      return {};
+  }
+}
+
+function CreateBenefit(props: { open: boolean; onClose(): void }) {
+  const { t, fmt } = useI18n();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [form] = Form.useForm<Draft>();
+  const kind = Form.useWatch("kind", form);
+  const [error, setError] = useState<unknown>();
+  const submit = async () => {
+    const d = await form.validateFields();
+    setError(undefined);
+    try {
+      await unwrap(
+        api.POST("/v1/benefits", {
+          body: {
+            kind: d.kind,
+            name: d.name,
+            brief: d.brief || null,
+            stackable: d.stackable ?? false,
+            audience: d.min_tier ? { min_tier: d.min_tier } : {},
+            config: configFor(d, fmt.toMinor),
+          },
+          headers: { "idempotency-key": idempotencyKey() },
+        }),
+      );
+      message.success(t("benefits.created"));
+      form.resetFields();
+      props.onClose();
+      await client.invalidateQueries({ queryKey: ["benefits"] });
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const channels = (
+    <Form.Item name="channels" label={t("benefits.channels")}>
+      <Select
+        mode="multiple"
+        allowClear
+        options={[
+          { value: "POS", label: t("checkout.channel.POS") },
+          { value: "ONLINE", label: t("checkout.channel.ONLINE") },
+        ]}
+      />
+    </Form.Item>
+  );
+  return (
+    <Modal
+      open={props.open}
+      title={t("benefits.create")}
+      onOk={submit}
+      onCancel={props.onClose}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
+      destroyOnHidden
+      width={600}
+    >
+      <ProblemAlert error={error} />
+      <Form<Draft>
+        name="benefit-create"
+        form={form}
+        layout="vertical"
+        initialValues={{ kind: "member_discount" }}
+        onValuesChange={(changed) => {
+          const example = changed.kind ? JSON_EXAMPLES[changed.kind as Kind] : undefined;
+          if (example) form.setFieldValue("config_json", JSON.stringify(example, null, 2));
+        }}
+      >
+        <Form.Item name="kind" label={t("benefits.kind")} rules={[{ required: true }]}>
+          <Select options={KINDS.map((k) => ({ value: k, label: t(`benefits.kind.${k}` as MessageKey) }))} />
+        </Form.Item>
+        <Form.Item name="name" label={t("benefits.name")} rules={[{ required: true, max: 100 }]}>
+          <Input />
+        </Form.Item>
+        <Form.Item name="brief" label={t("benefits.brief")}>
+          <Input maxLength={200} />
+        </Form.Item>
+        <Form.Item name="min_tier" label={t("benefits.minTier")}>
+          <Input placeholder="silver" />
+        </Form.Item>
+        {kind === "member_discount" ? (
+          <>
+            <Form.Item
+              name="discount_percent"
+              label={t("benefits.discountPercent")}
+              rules={[{ required: true }]}
+            >
+              <InputNumber min={1} max={99} />
+            </Form.Item>
+            {channels}
+          </>
+        ) : null}
+        {kind === "member_pricing" ? (
+          <Space>
+            <Form.Item name="sku" label="SKU" rules={[{ required: true }]}>
+              <Input />
+            </Form.Item>
+            <Form.Item
+              name="price"
+              label={`${t("benefits.memberPrice")} (${fmt.currency})`}
+              rules={[{ required: true }]}
+            >
+              <Input inputMode="decimal" />
+            </Form.Item>
+          </Space>
+        ) : null}
+        {kind === "member_pricing" || kind === "multiplier_points" ? channels : null}
+        {kind === "promotional" || kind === "marketing" ? (
+          <Form.Item name="campaign_id" label={t("benefits.campaign")} rules={[{ required: true }]}>
+            <Input />
+          </Form.Item>
+        ) : null}
+        {kind === "promotional" ? (
+          <Space>
+            <Form.Item name="reduction_min" label={t("benefits.reductionMin")}>
+              <Input inputMode="decimal" />
+            </Form.Item>
+            <Form.Item name="reduction_amount" label={t("benefits.reductionAmount")}>
+              <Input inputMode="decimal" />
+            </Form.Item>
+          </Space>
+        ) : null}
+        {kind === "multiplier_points" ? (
+          <Form.Item name="multiplier" label={t("benefits.multiplier")} rules={[{ required: true }]}>
+            <Input placeholder="2" />
+          </Form.Item>
+        ) : null}
+        {kind === "card_extension" ? (
+          <Form.Item name="extension_days" label={t("benefits.extensionDays")} rules={[{ required: true }]}>
+            <InputNumber min={1} max={3650} />
+          </Form.Item>
+        ) : null}
+        {kind === "member_day" || kind === "birthday" ? (
+          <Form.Item name="config_json" label={t("benefits.configJson")} rules={[{ required: true }]}>
+            <Input.TextArea rows={6} style={{ fontFamily: "monospace" }} />
+          </Form.Item>
+        ) : null}
+        <Form.Item name="stackable" label={t("benefits.stackable")} valuePropName="checked">
+          <Switch />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+export default function Benefits() {
+  const { t, fmt } = useI18n();
+  const { can } = useSession();
+  const { modal, message } = App.useApp();
+  const problemText = useProblemText();
+  const client = useQueryClient();
+  const { filters, setFilters } = useUrlFilters(FILTERS);
+  const [creating, setCreating] = useState(false);
+  const deactivate = (b: Benefit) =>
+    modal.confirm({
+      title: t("benefits.deactivateConfirm", { name: b.name }),
+      okText: t("common.confirm"),
+      cancelText: t("common.cancel"),
+      okButtonProps: { danger: true },
+      onOk: async () => {
+        try {
+          await unwrap(
+            api.POST("/v1/benefits/{id}/deactivate", {
+              params: { path: { id: b.id } },
+              headers: { "idempotency-key": idempotencyKey() },
+            }),
+          );
+          message.success(t("benefits.deactivated"));
+          await client.invalidateQueries({ queryKey: ["benefits"] });
+        } catch (e) {
+          message.error(problemText(e));
+        }
+      },
+    });
+  return (
+    <>
+      <PageHeader
+        title={t("benefits.title")}
+        extra={
+          can("POST /v1/benefits") ? (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+              {t("benefits.create")}
+            </Button>
+          ) : null
+        }
+      />
+      <FilterBar name="benefit-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
+        <Form.Item name="name" label={t("benefits.name")}>
+          <Input allowClear />
+        </Form.Item>
+        <Form.Item name="kind" label={t("benefits.kind")}>
+          <Select
+            allowClear
+            style={{ width: 160 }}
+            options={KINDS.map((k) => ({ value: k, label: t(`benefits.kind.${k}` as MessageKey) }))}
+          />
+        </Form.Item>
+        <Form.Item name="status" label={t("common.status")}>
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={[
+              { value: "active", label: t("benefits.status.active") },
+              { value: "inactive", label: t("benefits.status.inactive") },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item name="operator" label={t("benefits.operator")}>
+          <Input allowClear style={{ width: 160 }} />
+        </Form.Item>
+      </FilterBar>
+      <CursorTable<Benefit>
+        queryKey={["benefits", filters]}
+        fetchPage={(cursor) =>
+          unwrap(api.GET("/v1/benefits", { params: { query: { ...cursor, ...filters } as never } }))
+        }
+        columns={[
+          { title: t("benefits.name"), dataIndex: "name" },
+          {
+            title: t("benefits.kind"),
+            dataIndex: "kind",
+            render: (k: Kind) => t(`benefits.kind.${k}` as MessageKey),
+          },
+          {
+            title: t("common.status"),
+            dataIndex: "status",
+            render: (s: Benefit["status"]) => (
+              <Tag color={s === "active" ? "green" : "default"}>{t(`benefits.status.${s}`)}</Tag>
+            ),
+          },
+          { title: t("benefits.operator"), dataIndex: "updated_by" },
+          { title: t("common.updatedAt"), dataIndex: "updated_at", render: (v) => fmt.dateTime(v) },
+          {
+            title: t("common.actions"),
+            key: "actions",
+            render: (_, b) =>
+              b.status === "active" && can("POST /v1/benefits/{id}/deactivate") ? (
+                <Button size="small" danger onClick={() => deactivate(b)}>
+                  {t("benefits.deactivate")}
+                </Button>
+              ) : null,
+          },
+        ]}
+      />
+      <CreateBenefit open={creating} onClose={() => setCreating(false)} />
+    </>
+  );
+}

@@ -1,0 +1,118 @@
+import { useQuery } from "@tanstack/react-query";
+import { Form, Input, Select, Space, Tag } from "antd";
+import { Link } from "react-router-dom";
+import { api, type components, unwrap } from "../../../api/client";
+import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { ImportButton } from "../components/ImportDialog";
+import { FilterBar, PageHeader } from "../components/Page";
+import { WalletStatCards } from "../components/StatCards";
+import { useI18n } from "../i18n/i18n";
+import { MemberCreateButton } from "./MemberCreate";
+
+type Member = components["schemas"]["Member"];
+const FILTERS = ["q", "tier", "tag", "status"] as const;
+
+function BalanceCell({ id, show }: { id: string; show: "balance" | "points" }) {
+  const { fmt } = useI18n();
+  const balance = useQuery({
+    queryKey: ["balance", id],
+    queryFn: () => unwrap(api.GET("/v1/members/{id}/balance", { params: { path: { id } } })),
+  });
+  if (!balance.data) return <span>…</span>;
+  return <span>{show === "balance" ? fmt.money(balance.data.total) : fmt.number(balance.data.points)}</span>;
+}
+
+export default function Members() {
+  const { t, fmt } = useI18n();
+  const { filters, setFilters } = useUrlFilters(FILTERS);
+  const [_form] = Form.useForm();
+  return (
+    <>
+      <PageHeader
+        title={t("members.title")}
+        extra={
+          <Space>
+            <ImportButton type="members" />
+            <MemberCreateButton />
+          </Space>
+        }
+      />
+      <WalletStatCards />
+      <FilterBar name="member-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
+        <Form.Item name="q" label={t("members.search")}>
+          <Input allowClear placeholder={t("members.searchHint")} />
+        </Form.Item>
+        <Form.Item name="tier" label={t("members.tier")}>
+          <Input allowClear style={{ width: 120 }} />
+        </Form.Item>
+        <Form.Item name="tag" label={t("members.tag")}>
+          <Input allowClear style={{ width: 120 }} />
+        </Form.Item>
+        <Form.Item name="status" label={t("common.status")}>
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={(["active", "frozen", "closed"] as const).map((s) => ({
+              value: s,
+              label: t(`members.status.${s}`),
+            }))}
+          />
+        </Form.Item>
+      </FilterBar>
+      <CursorTable<Member>
+        queryKey={["members", filters]}
+        fetchPage={(cursor) =>
+          unwrap(
+            api.GET("/v1/members", {
+              params: { query: { ...cursor, ...filters } as never },
+            }),
+          )
+        }
+        columns={[
+          {
+            title: t("members.name"),
+            dataIndex: "name",
+            render: (name, m) => <Link to={`/members/${m.id}`}>{name}</Link>,
+          },
+          { title: t("members.phone"), dataIndex: "phone", render: (v) => v ?? "—" },
+          {
+            title: t("members.tier"),
+            key: "tier",
+            render: (_, m) =>
+              m.tier ? <Tag color="gold">{m.card_plan ? `${m.card_plan} · ${m.tier}` : m.tier}</Tag> : "—",
+          },
+          {
+            title: t("members.tags"),
+            key: "tags",
+            render: (_, m) => (
+              <>
+                {m.student ? <Tag color="green">{t("members.student")}</Tag> : null}
+                {m.tags.map((tag) => (
+                  <Tag key={tag}>{tag}</Tag>
+                ))}
+              </>
+            ),
+          },
+          {
+            title: t("members.balance"),
+            key: "balance",
+            align: "right",
+            render: (_, m) => <BalanceCell id={m.id} show="balance" />,
+          },
+          {
+            title: t("members.points"),
+            key: "points",
+            align: "right",
+            render: (_, m) => <BalanceCell id={m.id} show="points" />,
+          },
+          {
+            title: t("common.status"),
+            dataIndex: "status",
+            render: (s: Member["status"]) => t(`members.status.${s}`),
+          },
+          { title: t("members.registeredAt"), dataIndex: "registered_at", render: (v) => fmt.dateTime(v) },
+        ]}
+      />
+    </>
+  );
+}
