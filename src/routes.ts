@@ -5,6 +5,7 @@ import { catalogRoutes } from "./modules/catalog/index.js";
 import { checkoutRoutes } from "./modules/checkout/index.js";
 import { depositsRoutes } from "./modules/deposits/index.js";
 import { enterpriseRoutes } from "./modules/enterprise/index.js";
+import { giftcardsRoutes } from "./modules/giftcards/index.js";
 import { membersRoutes } from "./modules/members/members.routes.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { walletsRoutes } from "./modules/wallets/wallets.routes.js";
@@ -36,4 +37,5 @@ export const routeModules: RoutesFn[] = [
   catalogRoutes,
   depositsRoutes,
   checkoutRoutes,
+  giftcardsRoutes,
 ];

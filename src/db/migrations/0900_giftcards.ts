@@ -118,7 +118,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       foreign key (tenant_id, redemption_id) references gift_card_activities(tenant_id, id),
       check ((type = 'REFUND') = (redemption_id is not null))
     )`.execute(db);
-  await sql`create index gift_card_activities_card on gift_card_activities (tenant_id, card_id, id)`.execute(db);
+  await sql`create index gift_card_activities_card on gift_card_activities (tenant_id, card_id, id)`.execute(
+    db,
+  );
   await sql`create index gift_card_activities_time on gift_card_activities (tenant_id, created_at, id)`.execute(
     db,
   );

@@ -1,0 +1,18 @@
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import { ALL_STAFF, definePermissions, FINANCE, OPERATORS } from "../../platform/auth/permissions.js";
+import "./giftcards.errors.js";
+import { planRoutes } from "./plans.routes.js";
+
+definePermissions({
+  "giftcards.read": ALL_STAFF,
+  "giftcards.manage": OPERATORS,
+  "giftcards.sell": OPERATORS,
+  "giftcards.freeze": OPERATORS,
+  "giftcards.refund": OPERATORS,
+  "giftcards.adjust": FINANCE,
+});
+
+/** Every gift card route: plans, cards and their activities, member-facing, online payment confirmations. */
+export async function giftcardsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  planRoutes(app, deps);
+}
