@@ -34,7 +34,8 @@ export type GiftCardErrorCode =
   | "idempotency_key_required"
   | "gift_card_payment_not_found"
   | "gift_card_payment_closed"
-  | "gift_card_amount_mismatch";
+  | "gift_card_amount_mismatch"
+  | "gift_card_currency_mismatch";
 
 registerErrorStatuses({
   invalid_denominations: 400,
@@ -66,4 +67,5 @@ registerErrorStatuses({
   idempotency_key_required: 400,
   gift_card_payment_closed: 409,
   gift_card_amount_mismatch: 422,
+  gift_card_currency_mismatch: 422,
 });

@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import type { Selectable, Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -255,12 +255,11 @@ export async function updateCard(
   trx: Tx,
   tenantId: string,
   id: string,
-  set: Partial<Omit<GiftCardsTable, "tenant_id" | "id">>,
+  set: Updateable<GiftCardsTable>,
 ): Promise<CardRow> {
   return (await trx
     .updateTable("gift_cards")
-    // biome-ignore lint/suspicious/noExplicitAny: a partial row of this table.
-    .set(set as any)
+    .set(set)
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .returningAll()

@@ -1,6 +1,8 @@
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { ALL_STAFF, definePermissions, FINANCE, OPERATORS } from "../../platform/auth/permissions.js";
 import "./giftcards.errors.js";
+import { cardActionRoutes } from "./card-actions.routes.js";
+import { cardRoutes } from "./cards.routes.js";
 import { planRoutes } from "./plans.routes.js";
 
 definePermissions({
@@ -15,4 +17,6 @@ definePermissions({
 /** Every gift card route: plans, cards and their activities, member-facing, online payment confirmations. */
 export async function giftcardsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   planRoutes(app, deps);
+  cardRoutes(app, deps);
+  cardActionRoutes(app, deps);
 }
