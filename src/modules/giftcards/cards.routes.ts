@@ -20,6 +20,7 @@ import {
   CardNumber,
   GiftCard,
   PaymentInput,
+  Pin,
   PositiveAmount,
   RecipientInput,
   serializeActivity,
@@ -34,6 +35,12 @@ import {
   SALE_CHANNELS,
 } from "./giftcards.repository.js";
 import { listActivities, listCards, readCard } from "./list-cards.js";
+import {
+  authenticateCard,
+  LOOKUP_WINDOW_SECONDS,
+  MAX_FAILURES_PER_CALLER,
+  MAX_FAILURES_PER_CARD,
+} from "./lookup-card.js";
 import { activityOf, valueChange, withBalance } from "./route-helpers.js";
 import { sellCard } from "./sell-card.js";
 
@@ -92,10 +99,58 @@ export const ActivityFilterQuery = {
   created_to: Type.Optional(Timestamp),
 };
 
-/** Selling cards, the sold-card list, one card, and the transaction record. */
+export const CardLookup = Type.Object(
+  {
+    object: Type.Literal("gift_card_lookup"),
+    card_id: Type.String(),
+    number_last4: Type.String(),
+    plan_id: Type.String(),
+    card_type: StringEnum(CARD_TYPES),
+    status: StringEnum(CARD_STATUSES),
+    asset: Type.String(),
+    balance: Type.Integer(),
+    expires_at: Type.Union([Timestamp, Type.Null()]),
+  },
+  { $id: "GiftCardLookup" },
+);
+
+/** Selling cards, looking one up by number and PIN, the sold-card list, one card, and the transaction record. */
 export function cardRoutes(app: RouteApp, deps: AppDeps): void {
   const { db, clock } = deps;
   const pinSecret = pinSecretOf(deps.config.signingSecret);
+
+  app.post(
+    "/v1/gift-cards/lookup",
+    {
+      config: { permission: "giftcards.sell", member: true },
+      schema: {
+        tags,
+        summary: "Look a card up by its number and PIN (a till, or a member): its balance and status",
+        description: `Rate-limited in the database, so across processes: ${MAX_FAILURES_PER_CALLER} failed look-ups per caller and ${MAX_FAILURES_PER_CARD} wrong PINs per card number in ${LOOKUP_WINDOW_SECONDS / 60} minutes, then 429 gift_card_lookup_limited (even with the right PIN) until the window ends. An unknown number and a wrong PIN both answer 404 gift_card_not_found. The card_id it returns is what the card routes take.`,
+        body: Obj(
+          { number: CardNumber, pin: Pin },
+          { examples: [{ number: "6035790012345678", pin: "48213907" }] },
+        ),
+        response: { 200: CardLookup, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      const card = await authenticateCard(db, actor, request.body, pinSecret, clock.now());
+      const row = await db.tenantTx(actor.tenantId, (trx) => readCard(trx, actor.tenantId, card.id));
+      return {
+        object: "gift_card_lookup" as const,
+        card_id: card.id,
+        number_last4: card.number.slice(-4),
+        plan_id: card.plan_id,
+        card_type: card.card_type,
+        status: card.status,
+        asset: card.asset,
+        balance: row?.balance ?? 0,
+        expires_at: card.expires_at?.toISOString() ?? null,
+      };
+    },
+  );
 
   app.post(
     "/v1/gift-cards",
