@@ -5,6 +5,7 @@ export type CheckoutErrorCode =
   | "member_not_found"
   | "store_not_found"
   | "voucher_not_usable"
+  | "gift_card_not_usable"
   | "quote_changed"
   | "client_order_id_reused"
   | "order_not_found"
@@ -16,6 +17,7 @@ export type CheckoutErrorCode =
 registerErrorStatuses({
   member_not_found: 404,
   voucher_not_usable: 422,
+  gift_card_not_usable: 422,
   quote_changed: 409,
   client_order_id_reused: 409,
   order_not_found: 404,

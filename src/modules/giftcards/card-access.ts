@@ -3,7 +3,7 @@ import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import { DomainError } from "../../shared/errors.js";
 import { storeInScope } from "../catalog/index.js";
-import { assertCardOfMember, type CardRow } from "./giftcards.repository.js";
+import type { CardRow } from "./giftcards.repository.js";
 
 /**
  * The store an operation happens at: the one named, else the caller's own org unit. A
@@ -26,11 +26,12 @@ export async function resolveStore(trx: Tx, actor: Actor, storeId: string | null
 /**
  * Who may reach a card by id: tenant-wide staff; staff bound to an org unit when the card
  * was sold in their subtree or may be used at their unit (a till redeems cards sold
- * elsewhere); a member token for cards it holds or bought. Others answer as missing.
+ * elsewhere); a member token for cards it holds or bought.
  */
-export async function assertCardVisible(trx: Tx, actor: Actor, card: CardRow): Promise<void> {
-  assertCardOfMember(actor, card);
-  if (actor.type === "member" || actor.orgUnitPath === null) return;
+export async function cardVisible(trx: Tx, actor: Actor, card: CardRow): Promise<boolean> {
+  if (actor.type === "member")
+    return card.holder_member_id === actor.memberId || card.buyer_member_id === actor.memberId;
+  if (actor.orgUnitPath === null) return true;
   if (card.sale_store_id) {
     const sold = await trx
       .selectFrom("org_units")
@@ -38,15 +39,15 @@ export async function assertCardVisible(trx: Tx, actor: Actor, card: CardRow): P
       .where("tenant_id", "=", actor.tenantId)
       .where("id", "=", card.sale_store_id)
       .executeTakeFirst();
-    if (inScope(actor, sold?.path)) return;
+    if (inScope(actor, sold?.path)) return true;
   }
-  if (
-    card.status !== "inactive" &&
-    (await storeInScope(trx, actor.tenantId, card.store_scope, actor.orgUnitId))
-  ) {
-    return;
-  }
-  throw new DomainError("gift_card_not_found", "Gift card not found");
+  return card.status !== "inactive" && storeInScope(trx, actor.tenantId, card.store_scope, actor.orgUnitId);
+}
+
+/** Cards the caller may not reach answer as missing, so their existence does not leak. */
+export async function assertCardVisible(trx: Tx, actor: Actor, card: CardRow): Promise<void> {
+  if (!(await cardVisible(trx, actor, card)))
+    throw new DomainError("gift_card_not_found", "Gift card not found");
 }
 
 /** Whether the card has passed its expiry at `now` (the expiry job may not have run yet). */

@@ -1,7 +1,6 @@
 import type { Selectable, Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
-import type { Actor } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import type { AcceptedAgreement, StoreScope } from "../catalog/index.js";
 
@@ -230,14 +229,6 @@ export async function findCardByNumber(trx: Tx, tenantId: string, number: string
     .where("number", "=", number);
   if (lock) query = query.forUpdate();
   return (await query.executeTakeFirst()) as CardRow | undefined;
-}
-
-/** A member token reaches only cards it holds or bought; others answer as missing. */
-export function assertCardOfMember(actor: Actor, card: CardRow): void {
-  if (actor.type !== "member") return;
-  if (card.holder_member_id !== actor.memberId && card.buyer_member_id !== actor.memberId) {
-    throw cardNotFound();
-  }
 }
 
 export async function findActivity(trx: Tx, tenantId: string, id: string): Promise<ActivityRow> {

@@ -11,6 +11,12 @@ import "./giftcards.errors.js";
 
 export { accountIds as giftCardAccountIds } from "./giftcards.ledger.js";
 export { giftcardsRoutes } from "./giftcards.routes.js";
+export {
+  type CardUnusableReason,
+  MAX_CARDS_PER_ORDER,
+  type PaymentCardFacts,
+  paymentCards,
+} from "./payment-cards.js";
 export { type RedeemInput, type Redemption, redeemCard } from "./redeem-card.js";
 export { refundRedemption } from "./refund-redemption.js";
 
