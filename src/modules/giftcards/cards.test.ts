@@ -323,6 +323,30 @@ describe("expiry", () => {
     }
   });
 
+  it("emitted a webhook event for every activity type, none carrying a PIN", async () => {
+    const events = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      trx.selectFrom("events").select(["type", "data"]).where("type", "like", "gift_card.%").execute(),
+    );
+    expect(new Set(events.map((e) => e.type))).toEqual(
+      new Set([
+        "gift_card.activated",
+        "gift_card.loaded",
+        "gift_card.redeemed",
+        "gift_card.redemption_refunded",
+        "gift_card.adjusted_up",
+        "gift_card.adjusted_down",
+        "gift_card.frozen",
+        "gift_card.restored",
+        "gift_card.expired",
+        "gift_card.refunded",
+      ]),
+    );
+    for (const e of events) {
+      expect(Object.keys(e.data as object)).not.toContain("pin");
+      expect(e.data).toMatchObject({ card_id: expect.any(String), balance_after: expect.any(Number) });
+    }
+  });
+
   it("leaves the ledger verified after all of it", async () => {
     const report = await verifyLedger(t.deps.db, tenant.tenantId);
     expect(report.differences).toEqual([]);

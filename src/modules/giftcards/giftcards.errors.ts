@@ -35,7 +35,9 @@ export type GiftCardErrorCode =
   | "gift_card_payment_not_found"
   | "gift_card_payment_closed"
   | "gift_card_amount_mismatch"
-  | "gift_card_currency_mismatch";
+  | "gift_card_currency_mismatch"
+  | "gift_card_plan_changed"
+  | "gift_card_already_claimed";
 
 registerErrorStatuses({
   invalid_denominations: 400,
@@ -68,4 +70,6 @@ registerErrorStatuses({
   gift_card_payment_closed: 409,
   gift_card_amount_mismatch: 422,
   gift_card_currency_mismatch: 422,
+  gift_card_plan_changed: 409,
+  gift_card_already_claimed: 409,
 });

@@ -3,6 +3,7 @@ import { ALL_STAFF, definePermissions, FINANCE, OPERATORS } from "../../platform
 import "./giftcards.errors.js";
 import { cardActionRoutes } from "./card-actions.routes.js";
 import { cardRoutes } from "./cards.routes.js";
+import { memberCardRoutes } from "./member-cards.routes.js";
 import { planRoutes } from "./plans.routes.js";
 
 definePermissions({
@@ -19,4 +20,5 @@ export async function giftcardsRoutes(app: RouteApp, deps: AppDeps): Promise<voi
   planRoutes(app, deps);
   cardRoutes(app, deps);
   cardActionRoutes(app, deps);
+  await memberCardRoutes(app, deps);
 }

@@ -32,6 +32,18 @@ export function valueChange<B>(
   );
 }
 
+export function requireIdempotencyKey(request: FastifyRequest): void {
+  if (request.headers["idempotency-key"] === undefined) {
+    throw new DomainError(
+      "idempotency_key_required",
+      "Gift card value changes need an Idempotency-Key header",
+      {
+        errors: [{ field: "/headers/idempotency-key", message: "is required" }],
+      },
+    );
+  }
+}
+
 /** A card as a response, with the balance the operation left (the ledger writes with the batch). */
 export const withBalance = (card: CardRow, balance: number): CardListRow => ({ ...card, balance });
 

@@ -87,6 +87,11 @@ export async function balanceAsset(trx: Tx, tenantId: string, now: Date): Promis
   return (await loadSettings(trx, tenantId, now)).asset;
 }
 
+/** The payment provider the tenant's online payments go through (its balance settings). */
+export async function onlinePaymentProvider(trx: Tx, tenantId: string, now: Date): Promise<string> {
+  return (await loadSettings(trx, tenantId, now)).payment_provider;
+}
+
 /** What the member may spend now in `currency`: 0 when it is not the balance asset. */
 export async function balanceAvailable(
   uow: UnitOfWork,
