@@ -69,7 +69,7 @@ export function giftCardClient(t: TestApp, tenant: TestTenant) {
     await ok("POST", `/v1/gift-card-plans/${plan.id}/activate`, {});
     return plan.id;
   };
-  const sell = (planId: string, amount: number, extra: object = {}) =>
+  const sell = (planId: string, amount: number | undefined, extra: object = {}) =>
     ok<SaleBody>("POST", "/v1/gift-cards", {
       plan_id: planId,
       amount,

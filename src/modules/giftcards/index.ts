@@ -6,8 +6,10 @@
  */
 import type { AppDeps } from "../../app-types.js";
 import type { JobRunner } from "../../platform/jobs/job-runner.js";
+import { pinSecretOf } from "./card-number.js";
 import { expireCards, expireOnlineSales, tenantsWithDueCards } from "./expire-cards.js";
 import "./giftcards.errors.js";
+import { usePinSecretForImports } from "./giftcards.files.js";
 
 export { accountIds as giftCardAccountIds } from "./giftcards.ledger.js";
 export { giftcardsRoutes } from "./giftcards.routes.js";
@@ -49,6 +51,8 @@ export async function runGiftCardExpiry(deps: Pick<AppDeps, "db" | "clock" | "le
 
 /** Defines the expiry job on the job runner (module-jobs.ts calls this) and returns its schedule. */
 export function defineGiftCardJobs(runner: JobRunner, deps: AppDeps): { name: string; cron: string } {
+  // Imports run in the worker too: they hash imported PINs with the service's key.
+  usePinSecretForImports(pinSecretOf(deps.config.signingSecret));
   runner.define({
     name: GIFT_CARD_EXPIRY_JOB,
     policy: "singleton",
