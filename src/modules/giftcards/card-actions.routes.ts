@@ -65,6 +65,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.sell", idempotent: true },
       schema: {
         tags,
+        operationId: "loadGiftCard",
         summary: "Load (recharge) a card at the POS, when its plan allows POS recharge",
         params: Params,
         body: Obj(
@@ -101,6 +102,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.sell", idempotent: true },
       schema: {
         tags,
+        operationId: "redeemGiftCard",
         summary: "Redeem (spend) part or all of a card at a store in its redemption scope",
         description:
           "Refused when the card is frozen (gift_card_frozen), expired (gift_card_expired), outside its redemption stores (gift_card_store_not_allowed) or the amount exceeds the balance (gift_card_balance_insufficient). Concurrent redemptions of one card never spend more than it holds. With reference, one redemption per card and reference (a retry replays it).",
@@ -145,6 +147,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.sell", idempotent: true },
       schema: {
         tags,
+        operationId: "refundGiftCardRedemption",
         summary: "Refund (part of) a redemption: the value goes back to the card",
         description:
           "All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer.",
@@ -177,21 +180,22 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
     },
   );
 
-  for (const [verb, freeze, permission, summary] of [
+  for (const [verb, freeze, operationId, summary] of [
     [
       "freeze",
       true,
-      "giftcards.freeze",
+      "freezeGiftCard",
       "Freeze a card (fraud risk, customer report): its balance cannot be used",
     ],
-    ["restore", false, "giftcards.freeze", "Restore a frozen card"],
+    ["restore", false, "restoreGiftCard", "Restore a frozen card"],
   ] as const) {
     app.post(
       `/v1/gift-cards/:id/${verb}`,
       {
-        config: { permission, idempotent: true },
+        config: { permission: "giftcards.freeze", idempotent: true },
         schema: {
           tags,
+          operationId,
           summary,
           description: "Locate the card by number or buyer phone with GET /v1/gift-cards.",
           params: Params,
@@ -221,11 +225,17 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.refund", idempotent: true },
       schema: {
         tags,
+        operationId: "refundGiftCard",
         summary: "Refund a card (unused or partly used) and close it; never a fully redeemed card",
         description:
           "The remaining balance splits in the proportion the card was loaded with paid value and purchase discount: the buyer gets back the paid share (rounded down), the discount share returns to marketing expense. E.g. a 200 card sold for 180 with 150 left refunds 135.",
         params: Params,
-        body: Type.Optional(Obj({ reason: Type.Optional(Reason), store_id: Type.Optional(IdParam) })),
+        body: Type.Optional(
+          Obj(
+            { reason: Type.Optional(Reason), store_id: Type.Optional(IdParam) },
+            example({ reason: "customer returned the card unused" }),
+          ),
+        ),
         response: { 200: CardRefundResult, ...errorResponses(409, 422) },
       },
     },
@@ -261,6 +271,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.adjust", idempotent: true },
       schema: {
         tags,
+        operationId: "adjustGiftCard",
         summary: "Adjust a card's balance up or down with a reason (finance only)",
         params: Params,
         body: Obj(

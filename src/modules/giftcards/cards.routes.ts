@@ -125,6 +125,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.sell", member: true },
       schema: {
         tags,
+        operationId: "lookupGiftCard",
         summary: "Look a card up by its number and PIN (a till, or a member): its balance and status",
         description: `Rate-limited in the database, so across processes: ${MAX_FAILURES_PER_CALLER} failed look-ups per caller and ${MAX_FAILURES_PER_CARD} wrong PINs per card number in ${LOOKUP_WINDOW_SECONDS / 60} minutes, then 429 gift_card_lookup_limited (even with the right PIN) until the window ends. An unknown number and a wrong PIN both answer 404 gift_card_not_found. The card_id it returns is what the card routes take.`,
         body: Obj(
@@ -158,6 +159,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.sell", idempotent: true },
       schema: {
         tags,
+        operationId: "sellGiftCard",
         summary: "Sell a card: activate it with its face amount, paid offline or by a member's balance",
         description:
           "Needs an Idempotency-Key. The buyer pays face − discount; the discount is booked to marketing expense. At the POS, card_number sells an imported physical card (inactive stock). A new card's number and PIN are returned; the PIN only this once. For online payment use POST /v1/members/{member_id}/gift-card-purchases.",
@@ -220,6 +222,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.read" },
       schema: {
         tags,
+        operationId: "listGiftCards",
         summary:
           "Sold gift cards with balances: filter by number, buyer phone, plan, type, status, store, channel, dates",
         description:
@@ -245,6 +248,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.read", member: true },
       schema: {
         tags,
+        operationId: "getGiftCard",
         summary: "Get a card with its balance (staff, or the member who holds or bought it)",
         params: Obj({ id: IdParam }),
         response: { 200: GiftCard, ...errorResponses() },
@@ -267,6 +271,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.read", member: true },
       schema: {
         tags,
+        operationId: "listGiftCardActivitiesOfCard",
         summary: "A card's activities, oldest first (staff, or the member who holds or bought it)",
         params: Obj({ id: IdParam }),
         querystring: Obj({ ...ListQuery }),
@@ -297,6 +302,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.read" },
       schema: {
         tags,
+        operationId: "listGiftCardActivities",
         summary: "Transaction details: every activity (activation, load, redemption, refund, …) with filters",
         description: "Staff bound to an org unit see the activities at stores of their subtree.",
         querystring: Obj({ ...ListQuery, ...ActivityFilterQuery }),

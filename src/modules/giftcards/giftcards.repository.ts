@@ -1,6 +1,7 @@
-import type { Selectable, Updateable } from "kysely";
+import { type Selectable, sql, type Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { Actor } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import type { AcceptedAgreement, StoreScope } from "../catalog/index.js";
 
@@ -262,14 +263,35 @@ export interface PlanFilters {
   card_type?: CardType;
 }
 
-/** Plans, oldest first, by id cursor (`limit` rows; callers ask one more to learn has_more). */
+/**
+ * Whether a plan's redemption stores admit `unit` (the catalog's `storeInScope`, in SQL for
+ * lists): no includes, or the unit is a listed store, lies under a listed org unit (a
+ * segment of its path) or is in a listed store group; never when excluded.
+ */
+function admitsUnit(unit: string, path: string) {
+  const segments = path.split("/").filter(Boolean);
+  return sql<boolean>`(not coalesce(store_scope->'exclude_stores' ? ${unit}, false) and (
+    coalesce(jsonb_array_length(store_scope->'stores'), 0) + coalesce(jsonb_array_length(store_scope->'org_units'), 0)
+      + coalesce(jsonb_array_length(store_scope->'store_groups'), 0) = 0
+    or coalesce(store_scope->'stores' ? ${unit}, false)
+    or coalesce(store_scope->'org_units' ?| ${segments}::text[], false)
+    or exists (select 1 from store_groups g where g.tenant_id = gift_card_plans.tenant_id
+      and store_scope->'store_groups' ? g.id and g.store_ids ? ${unit})))`;
+}
+
+/**
+ * Plans, oldest first, by id cursor (`limit` rows; callers ask one more to learn has_more).
+ * Staff bound to an org unit see the plans whose cards may be used at their unit.
+ */
 export async function listPlans(
   trx: Tx,
-  tenantId: string,
+  actor: Actor,
   filters: PlanFilters,
   page: { limit: number; startingAfter?: string },
 ): Promise<PlanRow[]> {
-  let query = trx.selectFrom("gift_card_plans").selectAll().where("tenant_id", "=", tenantId);
+  let query = trx.selectFrom("gift_card_plans").selectAll().where("tenant_id", "=", actor.tenantId);
+  if (actor.orgUnitId && actor.orgUnitPath)
+    query = query.where(admitsUnit(actor.orgUnitId, actor.orgUnitPath));
   if (filters.status) query = query.where("status", "=", filters.status);
   if (filters.card_type) query = query.where("card_type", "=", filters.card_type);
   if (page.startingAfter) query = query.where("id", ">", page.startingAfter);

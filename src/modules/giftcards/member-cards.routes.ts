@@ -81,6 +81,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       config: { permission: "giftcards.read", member: true },
       schema: {
         tags,
+        operationId: "listMemberGiftCards",
         summary: "A member's gift cards (held, or bought for someone else) with balances",
         description:
           "Staff who can see the member, or the member's own token. Activities: GET /v1/gift-cards/{id}/activities.",
@@ -114,6 +115,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       config: { permission: "giftcards.sell", member: true, idempotent: true },
       schema: {
         tags,
+        operationId: "purchaseGiftCard",
         summary: "Buy a card online, for oneself or as a gift: by balance at once, or by online payment",
         description:
           "Needs an Idempotency-Key. Channel ONLINE. By balance the card is active at once; online, the card is pending until the provider's signed confirmation activates it (unpaid after 30 minutes it is cancelled). The PIN is shown only in this response. A gift has no holder until the recipient claims it with gift_code.",
@@ -210,6 +212,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       config: { permission: "giftcards.sell", member: true },
       schema: {
         tags,
+        operationId: "claimGiftCard",
         summary: "Claim a card received as a gift, with its number and PIN: the member becomes its holder",
         description:
           "The number and PIN are checked as by POST /v1/gift-cards/lookup, under the same rate limit. Claiming one's own card again changes nothing.",
@@ -247,6 +250,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         bodyLimit: 64 * 1024,
         schema: {
           tags,
+          operationId: "confirmGiftCardPayment",
           summary:
             "Payment provider confirmation (signed) of an online gift card sale: activates the card once",
           description:

@@ -2,6 +2,8 @@ import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { DomainError } from "../../shared/errors.js";
+import { storeInScope } from "../catalog/index.js";
 import { copyPlan } from "./copy-plan.js";
 import { createPlan } from "./create-plan.js";
 import { CARD_TYPES, findPlan, listPlans, PLAN_STATUSES } from "./giftcards.repository.js";
@@ -21,6 +23,7 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.manage", tenantWide: true },
       schema: {
         tags,
+        operationId: "createGiftCardPlan",
         summary: "Create a gift card plan (inactive until activated)",
         description:
           "Up to 6 denominations, each with its purchase discount; and/or a custom amount range with a discount in basis points (rounded down). Buyer information rules, validity after purchase or to a fixed date, sales channels, POS recharge and the terms agreement (type gift_card_terms).",
@@ -44,6 +47,7 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.read" },
       schema: {
         tags,
+        operationId: "listGiftCardPlans",
         summary: "List gift card plans",
         querystring: Obj({
           ...ListQuery,
@@ -58,7 +62,7 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
       const { limit: asked, starting_after, ...filters } = request.query;
       const limit = pageLimit(asked);
       const rows = await db.tenantTx(actor.tenantId, (trx) =>
-        listPlans(trx, actor.tenantId, filters, { limit: limit + 1, startingAfter: starting_after }),
+        listPlans(trx, actor, filters, { limit: limit + 1, startingAfter: starting_after }),
       );
       return toPage(rows, limit, serializePlan);
     },
@@ -70,6 +74,7 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.read" },
       schema: {
         tags,
+        operationId: "getGiftCardPlan",
         summary: "Get a gift card plan",
         params: Params,
         response: { 200: Plan, ...errorResponses() },
@@ -77,9 +82,17 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
     },
     async (request) => {
       const { actor } = request;
-      const row = await db.tenantTx(actor.tenantId, (trx) =>
-        findPlan(trx, actor.tenantId, request.params.id),
-      );
+      const row = await db.tenantTx(actor.tenantId, async (trx) => {
+        const plan = await findPlan(trx, actor.tenantId, request.params.id);
+        // Staff bound to an org unit see the plans whose cards may be used at their unit.
+        if (
+          actor.orgUnitId &&
+          !(await storeInScope(trx, actor.tenantId, plan.store_scope, actor.orgUnitId))
+        ) {
+          throw new DomainError("gift_card_plan_not_found", "Gift card plan not found");
+        }
+        return plan;
+      });
       return serializePlan(row);
     },
   );
@@ -90,6 +103,7 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.manage", tenantWide: true },
       schema: {
         tags,
+        operationId: "updateGiftCardPlan",
         summary: "Edit a gift card plan",
         description:
           "Later sales follow the new configuration; sold cards keep their redemption stores and expiry. Card type and currency are fixed once a card exists (gift_card_plan_locked).",
@@ -113,6 +127,7 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
       config: { permission: "giftcards.manage", tenantWide: true },
       schema: {
         tags,
+        operationId: "copyGiftCardPlan",
         summary: "Copy a gift card plan: everything kept, a new name (and optionally validity and design)",
         params: Params,
         body: CopyPlanBody,
@@ -129,15 +144,25 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
     },
   );
 
-  for (const [verb, status, summary] of [
-    ["activate", "active", "Activate a plan: on sale at once on its channels (POS, online)"],
-    ["deactivate", "inactive", "Deactivate a plan: sales stop; sold cards stay usable"],
+  for (const [verb, status, operationId, summary] of [
+    [
+      "activate",
+      "active",
+      "activateGiftCardPlan",
+      "Activate a plan: on sale at once on its channels (POS, online)",
+    ],
+    [
+      "deactivate",
+      "inactive",
+      "deactivateGiftCardPlan",
+      "Deactivate a plan: sales stop; sold cards stay usable",
+    ],
   ] as const) {
     app.post(
       `/v1/gift-card-plans/:id/${verb}`,
       {
         config: { permission: "giftcards.manage", tenantWide: true },
-        schema: { tags, summary, params: Params, response: { 200: Plan, ...errorResponses() } },
+        schema: { tags, operationId, summary, params: Params, response: { 200: Plan, ...errorResponses() } },
       },
       async (request) => {
         const { actor } = request;

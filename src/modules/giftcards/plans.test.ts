@@ -176,6 +176,44 @@ describe("gift card plans", () => {
   });
 });
 
+describe("plans seen from a store", () => {
+  it("lists and shows a store-bound key only the plans usable at its store", async () => {
+    const root = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      trx
+        .selectFrom("org_units")
+        .select(["id", "path"])
+        .where("parent_id", "is", null)
+        .executeTakeFirstOrThrow(),
+    );
+    const region = await createTestOrgUnit(t, tenant.tenantId, root, "region", "North");
+    const north = await createTestOrgUnit(t, tenant.tenantId, region, "store", "North store");
+    const south = await createTestOrgUnit(t, tenant.tenantId, root, "store", "South store");
+    const plan = async (store_scope: object) =>
+      json<{ id: string }>(
+        await post("/v1/gift-card-plans", { ...base, denominations: [{ amount: 100 }], store_scope }),
+      ).id;
+    const everywhere = await plan({});
+    const byStore = await plan({ stores: [north.id] });
+    const byRegion = await plan({ org_units: [region.id] });
+    const southOnly = await plan({ stores: [south.id] });
+    const notNorth = await plan({ exclude_stores: [north.id] });
+    const group = json<{ id: string }>(
+      await post("/v1/store-groups", { name: "Northern group", store_ids: [north.id] }),
+    ).id;
+    const byGroup = await plan({ store_groups: [group] });
+    const till = await createTestKey(t, tenant.tenantId, "operator", north.id);
+    const seen = json<{ data: { id: string }[] }>(
+      await t.app.inject({ method: "GET", url: "/v1/gift-card-plans?limit=100", headers: till.auth }),
+    ).data.map((p) => p.id);
+    for (const id of [everywhere, byStore, byRegion, byGroup]) expect(seen).toContain(id);
+    for (const id of [southOnly, notNorth]) expect(seen).not.toContain(id);
+    const get = (id: string) =>
+      t.app.inject({ method: "GET", url: `/v1/gift-card-plans/${id}`, headers: till.auth });
+    expect((await get(byRegion)).statusCode).toBe(200);
+    expectProblem(await get(southOnly), 404, "gift_card_plan_not_found");
+  });
+});
+
 describe("card validity in the tenant's zone", () => {
   it("counts the purchase day as day 1 and ends a fixed date at its midnight", () => {
     const sold = new Date("2026-11-23T08:00:00Z"); // 16:00 in Shanghai
