@@ -3041,7 +3041,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Complete an order: re-price, pay by balance, redeem vouchers, award points — one atomic step
+         * Complete an order: re-price, redeem vouchers and gift cards, pay by balance, award points — one atomic step
          * @description Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, the balance moved) is refused with quote_changed and the new quote.
          */
         post: operations["postCheckoutOrders"];
@@ -3077,7 +3077,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refund a whole order: points back, vouchers restored, balance returned to the accounts that paid */
+        /** Refund a whole order: points back, vouchers and gift cards restored, balance returned to the accounts that paid */
         post: operations["postCheckoutOrdersByIdRefund"];
         delete?: never;
         options?: never;
@@ -3541,6 +3541,411 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/gift-card-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List gift card plans */
+        get: operations["listGiftCardPlans"];
+        put?: never;
+        /**
+         * Create a gift card plan (inactive until activated)
+         * @description Up to 6 denominations, each with its purchase discount; and/or a custom amount range with a discount in basis points (rounded down). Buyer information rules, validity after purchase or to a fixed date, sales channels, POS recharge and the terms agreement (type gift_card_terms).
+         */
+        post: operations["createGiftCardPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a gift card plan */
+        get: operations["getGiftCardPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a gift card plan
+         * @description Later sales follow the new configuration; sold cards keep their redemption stores and expiry. Card type and currency are fixed once a card exists (gift_card_plan_locked).
+         */
+        patch: operations["updateGiftCardPlan"];
+        trace?: never;
+    };
+    "/v1/gift-card-plans/{id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy a gift card plan: everything kept, a new name (and optionally validity and design) */
+        post: operations["copyGiftCardPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-plans/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a plan: on sale at once on its channels (POS, online) */
+        post: operations["activateGiftCardPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-plans/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate a plan: sales stop; sold cards stay usable */
+        post: operations["deactivateGiftCardPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Look a card up by its number and PIN (a till, or a member): its balance and status
+         * @description Rate-limited in the database, so across processes: 10 failed look-ups per caller and 5 wrong PINs per card number in 15 minutes, then 429 gift_card_lookup_limited (even with the right PIN) until the window ends. An unknown number and a wrong PIN both answer 404 gift_card_not_found. The card_id it returns is what the card routes take.
+         */
+        post: operations["lookupGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sold gift cards with balances: filter by number, buyer phone, plan, type, status, store, channel, dates
+         * @description Locate a card to freeze by its number or the buyer's phone. Staff bound to an org unit see cards sold in their subtree.
+         */
+        get: operations["listGiftCards"];
+        put?: never;
+        /**
+         * Sell a card: activate it with its face amount, paid offline or by a member's balance
+         * @description Needs an Idempotency-Key. The buyer pays face − discount; the discount is booked to marketing expense. At the POS, card_number sells an imported physical card (inactive stock). A new card's number and PIN are returned; the PIN only this once. For online payment use POST /v1/members/{member_id}/gift-card-purchases.
+         */
+        post: operations["sellGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a card with its balance (staff, or the member who holds or bought it) */
+        get: operations["getGiftCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A card's activities, oldest first (staff, or the member who holds or bought it) */
+        get: operations["listGiftCardActivitiesOfCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transaction details: every activity (activation, load, redemption, refund, …) with filters
+         * @description Staff bound to an org unit see the activities at stores of their subtree.
+         */
+        get: operations["listGiftCardActivities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/load": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Load (recharge) a card at the POS, when its plan allows POS recharge */
+        post: operations["loadGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeem (spend) part or all of a card at a store in its redemption scope
+         * @description Refused when the card is frozen (gift_card_frozen), expired (gift_card_expired), outside its redemption stores (gift_card_store_not_allowed) or the amount exceeds the balance (gift_card_balance_insufficient). Concurrent redemptions of one card never spend more than it holds. With reference, one redemption per card and reference (a retry replays it).
+         */
+        post: operations["redeemGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-activities/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund (part of) a redemption: the value goes back to the card
+         * @description All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer.
+         */
+        post: operations["refundGiftCardRedemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze a card (fraud risk, customer report): its balance cannot be used
+         * @description Locate the card by number or buyer phone with GET /v1/gift-cards.
+         */
+        post: operations["freezeGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a frozen card
+         * @description Locate the card by number or buyer phone with GET /v1/gift-cards.
+         */
+        post: operations["restoreGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a card (unused or partly used) and close it; never a fully redeemed card
+         * @description The remaining balance splits in the proportion the card was loaded with paid value and purchase discount: the buyer gets back the paid share (rounded down), the discount share returns to marketing expense. E.g. a 200 card sold for 180 with 150 left refunds 135.
+         */
+        post: operations["refundGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/adjust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adjust a card's balance up or down with a reason (finance only) */
+        post: operations["adjustGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/gift-cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's gift cards (held, or bought for someone else) with balances
+         * @description Staff who can see the member, or the member's own token. Activities: GET /v1/gift-cards/{id}/activities.
+         */
+        get: operations["listMemberGiftCards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/gift-card-purchases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy a card online, for oneself or as a gift: by balance at once, or by online payment
+         * @description Needs an Idempotency-Key. Channel ONLINE. By balance the card is active at once; online, the card is pending until the provider's signed confirmation activates it (unpaid after 30 minutes it is cancelled). The PIN is shown only in this response. A gift has no holder until the recipient claims it with gift_code.
+         */
+        post: operations["purchaseGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/gift-cards/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim a card received as a gift, with its number and PIN: the member becomes its holder
+         * @description The number and PIN are checked as by POST /v1/gift-cards/lookup, under the same rate limit. Claiming one's own card again changes nothing.
+         */
+        post: operations["claimGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-payment-webhooks/{provider}/{tenant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Payment provider confirmation (signed) of an online gift card sale: activates the card once
+         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed or late payment cancels the card.
+         */
+        post: operations["confirmGiftCardPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "benefit.changed": {
@@ -3837,6 +4242,206 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onEnterpriseUsageRecorded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.activated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card was sold and loaded with its face amount
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardActivated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.adjusted_down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finance lowered a card's balance
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardAdjustedDown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.adjusted_up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finance raised a card's balance
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardAdjustedUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card expired: its remaining balance went to breakage
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.frozen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card was frozen: its balance cannot be used
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardFrozen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.loaded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card was recharged (POS load)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardLoaded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.redeemed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card paid (part of) an order
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardRedeemed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.redemption_refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A redemption was refunded: to the card, or to breakage once the card expired
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardRedemptionRefunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card was refunded and closed: its remaining value paid back (and discount share reclaimed)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardRefunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.restored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A frozen card was restored
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardRestored"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5374,6 +5979,16 @@ export interface components {
                 voucher_id: string;
                 reason: string;
             }[];
+            /** @description Gift cards paying after vouchers, before balance */
+            gift_cards_applied?: {
+                card_id: string;
+                amount: number;
+            }[];
+            /** @description not_found, frozen, expired, not_active, currency, store_not_allowed, empty, balance_insufficient, exceeds_amount_due, nothing_due */
+            gift_cards_not_applied?: {
+                card_id: string;
+                reason: string;
+            }[];
             points: {
                 eligible_amount: number;
                 multiplier: string;
@@ -5773,6 +6388,178 @@ export interface components {
                 benefit_id: string | null;
                 benefit_name: string | null;
             }[];
+        };
+        GiftCardPlan: {
+            id: string;
+            /** @enum {string} */
+            object: "gift_card_plan";
+            name: string;
+            /** @enum {string} */
+            card_type: "electronic" | "physical";
+            currency: string;
+            /** @description Redemption stores (empty: every store) */
+            store_scope: unknown;
+            design: unknown;
+            denominations: {
+                amount: number;
+                discount: number;
+            }[];
+            custom_amount: {
+                min: number;
+                max: number;
+                discount_bps: number;
+            } | null;
+            buyer_info: {
+                /** @enum {string} */
+                name: "required" | "optional" | "off";
+                /** @enum {string} */
+                phone: "required" | "optional" | "off";
+                /** @enum {string} */
+                email: "required" | "optional" | "off";
+                /** @enum {string} */
+                card_number: "required" | "optional" | "off";
+            };
+            validity: unknown;
+            channels: ("POS" | "ONLINE")[];
+            pos_recharge: boolean;
+            terms_agreement_id: string | null;
+            /** @enum {string} */
+            status: "inactive" | "active";
+            copied_from: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            updated_at: string;
+        };
+        GiftCard: {
+            id: string;
+            /** @enum {string} */
+            object: "gift_card";
+            number: string;
+            plan_id: string;
+            /** @enum {string} */
+            card_type: "electronic" | "physical";
+            /** @enum {string} */
+            status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+            asset: string;
+            /** @description What is left on the card now (its ledger balance) */
+            balance: number;
+            face_amount: number | null;
+            /** @description What the buyer paid at the sale (face − discount) */
+            paid_amount: number;
+            discount_amount: number;
+            expires_at: string | null;
+            /** @description Redemption stores, fixed at the sale (empty: every store) */
+            store_scope: unknown;
+            buyer: {
+                name: string | null;
+                phone: string | null;
+                email: string | null;
+                member_id: string | null;
+            };
+            holder_member_id: string | null;
+            recipient: {
+                name: string | null;
+                phone: string | null;
+                message: string | null;
+            } | null;
+            sale: {
+                id: string | null;
+                channel: ("POS" | "ONLINE") | null;
+                store_id: string | null;
+                payment_method: ("offline" | "balance" | "online") | null;
+                sold_at: string | null;
+            } | null;
+            agreements: {
+                agreement_id: string;
+                type: string;
+                version: number;
+            }[];
+            frozen_reason: string | null;
+            import_job_id: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *       "object": "gift_card_activity",
+         *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *       "card_number": "6035790012345678",
+         *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *       "type": "REDEEM",
+         *       "amount": 5000,
+         *       "balance_after": 15000,
+         *       "asset": "CNY",
+         *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+         *       "channel": "POS",
+         *       "operator": {
+         *         "type": "api_key",
+         *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+         *       },
+         *       "reference": {
+         *         "module": "checkout",
+         *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+         *       },
+         *       "redemption_id": null,
+         *       "paid_amount": null,
+         *       "discount_amount": null,
+         *       "payment_method": null,
+         *       "payment_ref": null,
+         *       "returned_to": null,
+         *       "reason": null,
+         *       "created_at": "2026-11-23T08:00:00.000Z"
+         *     }
+         */
+        GiftCardActivity: {
+            id: string;
+            /** @enum {string} */
+            object: "gift_card_activity";
+            card_id: string;
+            card_number: string;
+            plan_id: string;
+            /** @enum {string} */
+            type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+            /** @description The value moved (0 for BLOCK / UNBLOCK) */
+            amount: number;
+            balance_after: number;
+            asset: string;
+            store_id: string | null;
+            channel: ("POS" | "ONLINE") | null;
+            operator: {
+                type: string;
+                id: string;
+            };
+            reference: {
+                module: string | null;
+                id: string;
+            } | null;
+            redemption_id: string | null;
+            paid_amount: number | null;
+            discount_amount: number | null;
+            payment_method: ("offline" | "balance" | "online") | null;
+            payment_ref: string | null;
+            returned_to: string | null;
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
         };
     };
     responses: never;
@@ -30831,6 +31618,11 @@ export interface operations {
                         unit_price: number;
                     }[];
                     voucher_ids?: string[];
+                    /** @description Gift cards paying after vouchers, before balance: each all it holds up to what is due, or `amount`. A till gets card_id from POST /v1/gift-cards/lookup (number and PIN); a member token names its own cards. */
+                    gift_cards?: {
+                        card_id: string;
+                        amount?: number;
+                    }[];
                     pay_with_balance?: boolean;
                     shipping_amount?: number;
                     /**
@@ -30956,6 +31748,16 @@ export interface operations {
                             voucher_id: string;
                             reason: string;
                         }[];
+                        /** @description Gift cards paying after vouchers, before balance */
+                        gift_cards_applied?: {
+                            card_id: string;
+                            amount: number;
+                        }[];
+                        /** @description not_found, frozen, expired, not_active, currency, store_not_allowed, empty, balance_insufficient, exceeds_amount_due, nothing_due */
+                        gift_cards_not_applied?: {
+                            card_id: string;
+                            reason: string;
+                        }[];
                         points: {
                             eligible_amount: number;
                             multiplier: string;
@@ -31079,6 +31881,11 @@ export interface operations {
                         unit_price: number;
                     }[];
                     voucher_ids?: string[];
+                    /** @description Gift cards paying after vouchers, before balance: each all it holds up to what is due, or `amount`. A till gets card_id from POST /v1/gift-cards/lookup (number and PIN); a member token names its own cards. */
+                    gift_cards?: {
+                        card_id: string;
+                        amount?: number;
+                    }[];
                     pay_with_balance?: boolean;
                     shipping_amount?: number;
                     client_order_id: string;
@@ -31114,6 +31921,12 @@ export interface operations {
                         total: number;
                         voucher_total: number;
                         balance_amount: number;
+                        /** @description What gift cards paid */
+                        gift_card_total: number;
+                        gift_cards: {
+                            card_id: string;
+                            amount: number;
+                        }[];
                         /** @description What the customer pays by other means */
                         remaining_payable: number;
                         points_earned: number;
@@ -31252,6 +32065,12 @@ export interface operations {
                         total: number;
                         voucher_total: number;
                         balance_amount: number;
+                        /** @description What gift cards paid */
+                        gift_card_total: number;
+                        gift_cards: {
+                            card_id: string;
+                            amount: number;
+                        }[];
                         /** @description What the customer pays by other means */
                         remaining_payable: number;
                         points_earned: number;
@@ -31369,6 +32188,12 @@ export interface operations {
                         total: number;
                         voucher_total: number;
                         balance_amount: number;
+                        /** @description What gift cards paid */
+                        gift_card_total: number;
+                        gift_cards: {
+                            card_id: string;
+                            amount: number;
+                        }[];
                         /** @description What the customer pays by other means */
                         remaining_payable: number;
                         points_earned: number;
@@ -36703,6 +37528,3724 @@ export interface operations {
             };
         };
     };
+    listGiftCardPlans: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "inactive" | "active";
+                card_type?: "electronic" | "physical";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["GiftCardPlan"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "2025 Mid-Autumn Reunion E-Cash Card",
+                 *       "card_type": "electronic",
+                 *       "currency": "CNY",
+                 *       "design": {
+                 *         "kind": "template",
+                 *         "template": "festival"
+                 *       },
+                 *       "denominations": [
+                 *         {
+                 *           "amount": 10000,
+                 *           "discount": 0
+                 *         },
+                 *         {
+                 *           "amount": 20000,
+                 *           "discount": 2000
+                 *         },
+                 *         {
+                 *           "amount": 50000,
+                 *           "discount": 5000
+                 *         }
+                 *       ],
+                 *       "custom_amount": {
+                 *         "min": 5000,
+                 *         "max": 500000,
+                 *         "discount_bps": 0
+                 *       },
+                 *       "validity": {
+                 *         "kind": "after_purchase",
+                 *         "years": 1
+                 *       },
+                 *       "channels": [
+                 *         "POS",
+                 *         "ONLINE"
+                 *       ],
+                 *       "pos_recharge": true
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    card_type: "electronic" | "physical";
+                    /** @example CNY */
+                    currency?: string;
+                    /**
+                     * @description Empty = every store; includes are OR-ed; exclude_stores always wins
+                     * @example {
+                     *       "org_units": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       ],
+                     *       "exclude_stores": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2h"
+                     *       ]
+                     *     }
+                     */
+                    store_scope?: {
+                        stores?: string[];
+                        org_units?: string[];
+                        store_groups?: string[];
+                        exclude_stores?: string[];
+                    };
+                    /**
+                     * @description An uploaded image (POST /v1/images?purpose=card_design) or a built-in template
+                     * @example {
+                     *       "kind": "template",
+                     *       "template": "festival"
+                     *     }
+                     */
+                    design: {
+                        /** @enum {string} */
+                        kind: "image";
+                        image_id: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "template";
+                        /** @enum {string} */
+                        template: "classic" | "celebration" | "birthday" | "thank_you" | "festival" | "minimal";
+                    };
+                    denominations?: {
+                        /** @description Face amount, minor units */
+                        amount: number;
+                        /** @description What the buyer is given off ("20 off a 200 card"): below the amount */
+                        discount?: number;
+                    }[];
+                    custom_amount?: {
+                        /** @description Smallest amount a buyer may choose */
+                        min: number;
+                        /** @description Largest amount a buyer may choose */
+                        max: number;
+                        /** @description Discount on a custom amount in basis points, rounded down */
+                        discount_bps?: number;
+                    } | null;
+                    buyer_info?: {
+                        /** @enum {string} */
+                        name?: "required" | "optional" | "off";
+                        /** @enum {string} */
+                        phone?: "required" | "optional" | "off";
+                        /** @enum {string} */
+                        email?: "required" | "optional" | "off";
+                        /**
+                         * @description POS only: the cashier names the imported physical card being sold
+                         * @enum {string}
+                         */
+                        card_number?: "required" | "optional" | "off";
+                    };
+                    /**
+                     * @example {
+                     *       "kind": "after_purchase",
+                     *       "years": 1
+                     *     }
+                     */
+                    validity: {
+                        /** @enum {string} */
+                        kind: "after_purchase";
+                        years?: number;
+                        months?: number;
+                        days?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "fixed";
+                        /**
+                         * Format: date
+                         * @description Last valid day (inclusive), tenant's time zone
+                         */
+                        until: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "none";
+                    };
+                    channels: ("POS" | "ONLINE")[];
+                    /** @description Whether a POS may load (recharge) sold cards */
+                    pos_recharge?: boolean;
+                    /** @description An active agreement of type gift_card_terms */
+                    terms_agreement_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @enum {string} */
+                    card_type?: "electronic" | "physical";
+                    /** @example CNY */
+                    currency?: string;
+                    /**
+                     * @description Empty = every store; includes are OR-ed; exclude_stores always wins
+                     * @example {
+                     *       "org_units": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       ],
+                     *       "exclude_stores": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2h"
+                     *       ]
+                     *     }
+                     */
+                    store_scope?: {
+                        stores?: string[];
+                        org_units?: string[];
+                        store_groups?: string[];
+                        exclude_stores?: string[];
+                    };
+                    /**
+                     * @description An uploaded image (POST /v1/images?purpose=card_design) or a built-in template
+                     * @example {
+                     *       "kind": "template",
+                     *       "template": "festival"
+                     *     }
+                     */
+                    design?: {
+                        /** @enum {string} */
+                        kind: "image";
+                        image_id: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "template";
+                        /** @enum {string} */
+                        template: "classic" | "celebration" | "birthday" | "thank_you" | "festival" | "minimal";
+                    };
+                    denominations?: {
+                        /** @description Face amount, minor units */
+                        amount: number;
+                        /** @description What the buyer is given off ("20 off a 200 card"): below the amount */
+                        discount?: number;
+                    }[];
+                    custom_amount?: {
+                        /** @description Smallest amount a buyer may choose */
+                        min: number;
+                        /** @description Largest amount a buyer may choose */
+                        max: number;
+                        /** @description Discount on a custom amount in basis points, rounded down */
+                        discount_bps?: number;
+                    } | null;
+                    buyer_info?: {
+                        /** @enum {string} */
+                        name?: "required" | "optional" | "off";
+                        /** @enum {string} */
+                        phone?: "required" | "optional" | "off";
+                        /** @enum {string} */
+                        email?: "required" | "optional" | "off";
+                        /**
+                         * @description POS only: the cashier names the imported physical card being sold
+                         * @enum {string}
+                         */
+                        card_number?: "required" | "optional" | "off";
+                    };
+                    /**
+                     * @example {
+                     *       "kind": "after_purchase",
+                     *       "years": 1
+                     *     }
+                     */
+                    validity?: {
+                        /** @enum {string} */
+                        kind: "after_purchase";
+                        years?: number;
+                        months?: number;
+                        days?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "fixed";
+                        /**
+                         * Format: date
+                         * @description Last valid day (inclusive), tenant's time zone
+                         */
+                        until: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "none";
+                    };
+                    channels?: ("POS" | "ONLINE")[];
+                    /** @description Whether a POS may load (recharge) sold cards */
+                    pos_recharge?: boolean;
+                    /** @description An active agreement of type gift_card_terms */
+                    terms_agreement_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    copyGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /**
+                     * @example {
+                     *       "kind": "after_purchase",
+                     *       "years": 1
+                     *     }
+                     */
+                    validity?: {
+                        /** @enum {string} */
+                        kind: "after_purchase";
+                        years?: number;
+                        months?: number;
+                        days?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "fixed";
+                        /**
+                         * Format: date
+                         * @description Last valid day (inclusive), tenant's time zone
+                         */
+                        until: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "none";
+                    };
+                    /**
+                     * @description An uploaded image (POST /v1/images?purpose=card_design) or a built-in template
+                     * @example {
+                     *       "kind": "template",
+                     *       "template": "festival"
+                     *     }
+                     */
+                    design?: {
+                        /** @enum {string} */
+                        kind: "image";
+                        image_id: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "template";
+                        /** @enum {string} */
+                        template: "classic" | "celebration" | "birthday" | "thank_you" | "festival" | "minimal";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    activateGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivateGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lookupGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "number": "6035790012345678",
+                 *       "pin": "48213907"
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 6035790012345678 */
+                    number: string;
+                    /** @example 48213907 */
+                    pin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "gift_card_lookup";
+                        card_id: string;
+                        number_last4: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        /** @enum {string} */
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        asset: string;
+                        balance: number;
+                        expires_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGiftCards: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                /** @example 6035790012345678 */
+                number?: string;
+                buyer_phone?: string;
+                plan_id?: string;
+                card_type?: "electronic" | "physical";
+                status?: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                store_id?: string;
+                channel?: "POS" | "ONLINE";
+                holder_member_id?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                sold_from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                sold_to?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                expires_from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                expires_to?: string;
+                import_job_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["GiftCard"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sellGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "amount": 20000,
+                 *       "channel": "POS",
+                 *       "buyer": {
+                 *         "name": "Li Lei",
+                 *         "phone": "13800138000"
+                 *       },
+                 *       "payment": {
+                 *         "method": "offline",
+                 *         "ref": "receipt-0042"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    plan_id: string;
+                    /** @example 5000 */
+                    amount?: number;
+                    /**
+                     * @description Default POS
+                     * @enum {string}
+                     */
+                    channel?: "POS" | "ONLINE";
+                    store_id?: string;
+                    /** @example 6035790012345678 */
+                    card_number?: string;
+                    buyer?: {
+                        name?: string;
+                        /** @example 13800138000 */
+                        phone?: string;
+                        /** Format: email */
+                        email?: string;
+                    };
+                    buyer_member_id?: string;
+                    holder_member_id?: string;
+                    recipient?: {
+                        name?: string;
+                        phone?: string;
+                        message?: string;
+                    };
+                    payment: {
+                        /**
+                         * @description offline: paid at the till (ref: the receipt); balance: from member_id's balance
+                         * @enum {string}
+                         */
+                        method: "offline" | "balance";
+                        ref?: string;
+                        member_id?: string;
+                    };
+                    /** @description Agreement id → the version the buyer was shown */
+                    agreement_versions?: {
+                        [key: string]: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "gift_card_sale";
+                        card: components["schemas"]["GiftCard"];
+                        /** @description ACTIVATE; null while an online payment is open */
+                        activity: components["schemas"]["GiftCardActivity"] | null;
+                        /** @description The card's secret PIN, shown this once (only its hash is kept); null when it was imported with the card */
+                        pin: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card";
+                        number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        /** @enum {string} */
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        asset: string;
+                        /** @description What is left on the card now (its ledger balance) */
+                        balance: number;
+                        face_amount: number | null;
+                        /** @description What the buyer paid at the sale (face − discount) */
+                        paid_amount: number;
+                        discount_amount: number;
+                        expires_at: string | null;
+                        /** @description Redemption stores, fixed at the sale (empty: every store) */
+                        store_scope: unknown;
+                        buyer: {
+                            name: string | null;
+                            phone: string | null;
+                            email: string | null;
+                            member_id: string | null;
+                        };
+                        holder_member_id: string | null;
+                        recipient: {
+                            name: string | null;
+                            phone: string | null;
+                            message: string | null;
+                        } | null;
+                        sale: {
+                            id: string | null;
+                            channel: ("POS" | "ONLINE") | null;
+                            store_id: string | null;
+                            payment_method: ("offline" | "balance" | "online") | null;
+                            sold_at: string | null;
+                        } | null;
+                        agreements: {
+                            agreement_id: string;
+                            type: string;
+                            version: number;
+                        }[];
+                        frozen_reason: string | null;
+                        import_job_id: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGiftCardActivitiesOfCard: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["GiftCardActivity"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGiftCardActivities: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                card_id?: string;
+                /** @example 6035790012345678 */
+                card_number?: string;
+                plan_id?: string;
+                type?: ("ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND")[];
+                store_id?: string;
+                channel?: "POS" | "ONLINE";
+                operator_id?: string;
+                reference_id?: string;
+                payment_method?: "offline" | "balance" | "online";
+                /** @example 2026-11-23T08:00:00.000Z */
+                created_from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                created_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["GiftCardActivity"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    loadGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 10000,
+                 *       "payment": {
+                 *         "method": "offline",
+                 *         "ref": "receipt-0043"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 5000 */
+                    amount: number;
+                    store_id?: string;
+                    payment: {
+                        /**
+                         * @description offline: paid at the till (ref: the receipt); balance: from member_id's balance
+                         * @enum {string}
+                         */
+                        method: "offline" | "balance";
+                        ref?: string;
+                        member_id?: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeemGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 5000,
+                 *       "reference": {
+                 *         "module": "pos",
+                 *         "id": "till-7-0042"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 5000 */
+                    amount: number;
+                    store_id?: string;
+                    /**
+                     * @description Default POS
+                     * @enum {string}
+                     */
+                    channel?: "POS" | "ONLINE";
+                    reference?: {
+                        module: string;
+                        id: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundGiftCardRedemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 2000,
+                 *       "reference": {
+                 *         "module": "pos",
+                 *         "id": "return-0007"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 5000 */
+                    amount: number;
+                    reference?: {
+                        module: string;
+                        id: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    freezeGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "customer reported the card stolen"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "customer reported the card stolen"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "customer returned the card unused"
+                 *     }
+                 */
+                "application/json": {
+                    reason?: string;
+                    store_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "gift_card_refund";
+                        card: components["schemas"]["GiftCard"];
+                        activity: components["schemas"]["GiftCardActivity"];
+                        /** @description Paid back to the buyer */
+                        cash_amount: number;
+                        /** @description The purchase discount's share, back to marketing expense */
+                        discount_reclaimed: number;
+                        /** @description Where the cash goes back: each payment that loaded the card, newest first */
+                        parts: {
+                            /** @enum {string} */
+                            method: "offline" | "balance" | "online";
+                            ref: string | null;
+                            amount: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adjustGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "direction": "increment",
+                 *       "amount": 500,
+                 *       "reason": "till error on 23 Nov corrected"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    direction: "increment" | "decrement";
+                    /** @example 5000 */
+                    amount: number;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMemberGiftCards: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+            };
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["GiftCard"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    purchaseGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "amount": 20000,
+                 *       "payment_method": "online",
+                 *       "gift": true,
+                 *       "recipient": {
+                 *         "name": "Mum",
+                 *         "message": "Happy Mid-Autumn Festival"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    plan_id: string;
+                    /** @example 5000 */
+                    amount: number;
+                    /** @enum {string} */
+                    payment_method: "balance" | "online";
+                    /** @description Bought for someone else */
+                    gift?: boolean;
+                    recipient?: {
+                        name?: string;
+                        phone?: string;
+                        message?: string;
+                    };
+                    buyer?: {
+                        name?: string;
+                        /** @example 13800138000 */
+                        phone?: string;
+                        /** Format: email */
+                        email?: string;
+                    };
+                    /** @description Agreement id → the version the buyer was shown */
+                    agreement_versions?: {
+                        [key: string]: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "gift_card_purchase";
+                        card: components["schemas"]["GiftCard"];
+                        /** @description ACTIVATE; null until an online payment succeeds */
+                        activity: components["schemas"]["GiftCardActivity"] | null;
+                        /** @description The card's PIN, shown this once */
+                        pin: string | null;
+                        /** @description For a gift: `<number>-<PIN>`, what the buyer passes on; the recipient claims the card with it (POST /v1/members/{member_id}/gift-cards/claim) */
+                        gift_code: string | null;
+                        payment: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            amount: number;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                            /** @description What the member's client needs to pay (the provider's pay URL, QR payload, …) */
+                            checkout: {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claimGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 6035790012345678 */
+                    number: string;
+                    /** @example 48213907 */
+                    pin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card";
+                        number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        /** @enum {string} */
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        asset: string;
+                        /** @description What is left on the card now (its ledger balance) */
+                        balance: number;
+                        face_amount: number | null;
+                        /** @description What the buyer paid at the sale (face − discount) */
+                        paid_amount: number;
+                        discount_amount: number;
+                        expires_at: string | null;
+                        /** @description Redemption stores, fixed at the sale (empty: every store) */
+                        store_scope: unknown;
+                        buyer: {
+                            name: string | null;
+                            phone: string | null;
+                            email: string | null;
+                            member_id: string | null;
+                        };
+                        holder_member_id: string | null;
+                        recipient: {
+                            name: string | null;
+                            phone: string | null;
+                            message: string | null;
+                        } | null;
+                        sale: {
+                            id: string | null;
+                            channel: ("POS" | "ONLINE") | null;
+                            store_id: string | null;
+                            payment_method: ("offline" | "balance" | "online") | null;
+                            sold_at: string | null;
+                        } | null;
+                        agreements: {
+                            agreement_id: string;
+                            type: string;
+                            version: number;
+                        }[];
+                        frozen_reason: string | null;
+                        import_job_id: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmGiftCardPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "webhook_receipt";
+                        card_id: string;
+                        /** @enum {string} */
+                        result: "activated" | "failed" | "expired";
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     onBenefitChanged: {
         parameters: {
             query?: never;
@@ -37348,6 +41891,526 @@ export interface operations {
                         quantity: number;
                         covered_quantity: number;
                         billable_quantity: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardActivated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.activated";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardAdjustedDown: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.adjusted_down";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardAdjustedUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.adjusted_up";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardExpired: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.expired";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardFrozen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.frozen";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardLoaded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.loaded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardRedeemed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.redeemed";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardRedemptionRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.redemption_refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardRestored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.restored";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
                     };
                 };
             };
