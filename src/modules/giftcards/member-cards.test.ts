@@ -113,6 +113,20 @@ describe("a member's gift cards", () => {
     expectProblem(await buy(bob, { payment_method: "balance" }), 404, "member_not_found");
   });
 
+  it("a card paid by balance is refunded to the balance: the paid share of what is left", async () => {
+    const bought = json<PurchaseBody>(await buy(ann, { payment_method: "balance" }));
+    await gc.ok("POST", `/v1/gift-cards/${bought.card.id}/redeem`, { amount: 5000 });
+    const before = await balanceOf(ann);
+    const refund = await gc.ok<{ cash_amount: number; parts: { method: string; amount: number }[] }>(
+      "POST",
+      `/v1/gift-cards/${bought.card.id}/refund`,
+      { reason: "changed her mind" },
+    );
+    expect(refund.cash_amount).toBe(13500);
+    expect(refund.parts).toEqual([expect.objectContaining({ method: "balance", amount: 13500 })]);
+    expect(await balanceOf(ann)).toBe(before + 13500);
+  });
+
   it("buys a gift online: pending until paid, activated once by the signed confirmation, claimed by the recipient", async () => {
     const res = await buy(ann, {
       payment_method: "online",
