@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestApp,
-  createTestTenant,
-  json,
-  type TestApp,
-  type TestTenant,
-} from "../../../test/helpers/app.js";
-import { giftCardClient, setUpCny } from "../../../test/helpers/giftcards.js";
+import { createTestApp, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
 import { verifyLedger } from "../../ledger/index.js";
@@ -34,9 +28,7 @@ interface PurchaseBody {
 
 beforeAll(async () => {
   t = await createTestApp();
-  tenant = await createTestTenant(t);
-  gc = giftCardClient(t, tenant);
-  await setUpCny(t, tenant);
+  ({ tenant, gc } = await giftCardTenant(t));
   planId = await gc.activePlan();
   ann = (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Ann" })).id;
   bob = (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Bob" })).id;
