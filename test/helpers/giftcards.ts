@@ -1,6 +1,6 @@
 import { expect } from "vitest";
 import { createAsset, findAccount } from "../../src/ledger/index.js";
-import { json, type TestApp, type TestTenant } from "./app.js";
+import { createTestOrgUnit, createTestTenant, json, type TestApp, type TestTenant } from "./app.js";
 
 export interface SaleBody {
   object: "gift_card_sale";
@@ -88,19 +88,19 @@ export function giftCardClient(t: TestApp, tenant: TestTenant) {
   return { call, ok, activePlan, sell, card, posted };
 }
 
-export async function setUpCny(t: TestApp, tenant: TestTenant): Promise<void> {
+/** A new tenant with the CNY asset in its ledger, and a gift card client calling as its owner. */
+export async function giftCardTenant(t: TestApp) {
+  const tenant = await createTestTenant(t);
   await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
     createAsset(trx, tenant.tenantId, { code: "CNY", scale: 2, name: "Yuan" }, t.clock.now()),
   );
+  return { tenant, gc: giftCardClient(t, tenant) };
 }
 
-export async function rootUnit(t: TestApp, tenant: TestTenant) {
-  return t.deps.db.tenantTx(tenant.tenantId, (trx) =>
-    trx
-      .selectFrom("org_units")
-      .select(["id", "path"])
-      .where("tenant_id", "=", tenant.tenantId)
-      .where("parent_id", "is", null)
-      .executeTakeFirstOrThrow(),
-  );
+/** Two stores under the tenant's root unit. */
+export async function twoStores(t: TestApp, tenant: TestTenant): Promise<[string, string]> {
+  const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+  const a = await createTestOrgUnit(t, tenant.tenantId, root, "store", "Store A");
+  const b = await createTestOrgUnit(t, tenant.tenantId, root, "store", "Store B");
+  return [a.id, b.id];
 }

@@ -1,25 +1,26 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { assertInScope, inScope } from "../../platform/auth/scope.js";
+import { inScope } from "../../platform/auth/scope.js";
+import { orgUnitInScope } from "../../platform/org/org-units.js";
+import type { DomainError } from "../../shared/errors.js";
 import { storeInScope } from "../catalog/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import type { CardRow } from "./giftcards.repository.js";
 
 /**
  * The store an operation happens at: the one named, else the caller's own org unit. A
- * caller bound to an org unit acts only within its subtree.
+ * caller bound to an org unit acts only within its subtree (others answer as missing).
  */
 export async function resolveStore(trx: Tx, actor: Actor, storeId: string | null | undefined) {
   const id = storeId ?? actor.orgUnitId;
   if (!id) return null;
-  const unit = await trx
-    .selectFrom("org_units")
-    .select("path")
-    .where("tenant_id", "=", actor.tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!unit) throw new GiftcardsError("store_not_found", "Store not found");
-  assertInScope(actor, unit.path, "store");
+  try {
+    await orgUnitInScope(trx, actor, id);
+  } catch (error) {
+    if ((error as DomainError).code === "org_unit_not_found")
+      throw new GiftcardsError("store_not_found", "Store not found");
+    throw error;
+  }
   return id;
 }
 

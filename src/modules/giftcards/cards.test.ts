@@ -2,18 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
   createTestKey,
-  createTestOrgUnit,
-  createTestTenant,
   json,
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import {
   type ActivityBody,
-  giftCardClient,
-  rootUnit,
+  type giftCardClient,
+  giftCardTenant,
   type SaleBody,
-  setUpCny,
+  twoStores,
 } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { verifyLedger } from "../../ledger/index.js";
@@ -31,12 +29,8 @@ let storeB: string;
 
 beforeAll(async () => {
   t = await createTestApp();
-  tenant = await createTestTenant(t);
-  gc = giftCardClient(t, tenant);
-  await setUpCny(t, tenant);
-  const root = await rootUnit(t, tenant);
-  storeA = (await createTestOrgUnit(t, tenant.tenantId, root, "store", "Store A")).id;
-  storeB = (await createTestOrgUnit(t, tenant.tenantId, root, "store", "Store B")).id;
+  ({ tenant, gc } = await giftCardTenant(t));
+  [storeA, storeB] = await twoStores(t, tenant);
   planId = await gc.activePlan({ store_scope: { stores: [storeA] } });
 });
 afterAll(async () => t?.close());

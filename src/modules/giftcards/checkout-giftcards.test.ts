@@ -2,13 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
   createTestKey,
-  createTestOrgUnit,
-  createTestTenant,
   json,
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
-import { type ActivityBody, giftCardClient, rootUnit, setUpCny } from "../../../test/helpers/giftcards.js";
+import {
+  type ActivityBody,
+  type giftCardClient,
+  giftCardTenant,
+  twoStores,
+} from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { verifyLedger } from "../../ledger/index.js";
 
@@ -38,12 +41,8 @@ interface OrderBody {
 
 beforeAll(async () => {
   t = await createTestApp();
-  tenant = await createTestTenant(t);
-  gc = giftCardClient(t, tenant);
-  await setUpCny(t, tenant);
-  const root = await rootUnit(t, tenant);
-  storeA = (await createTestOrgUnit(t, tenant.tenantId, root, "store", "Store A")).id;
-  storeB = (await createTestOrgUnit(t, tenant.tenantId, root, "store", "Store B")).id;
+  ({ tenant, gc } = await giftCardTenant(t));
+  [storeA, storeB] = await twoStores(t, tenant);
   planId = await gc.activePlan({ store_scope: { stores: [storeA] } });
   ann = (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Ann" })).id;
   await gc.ok("POST", `/v1/members/${ann}/top-ups`, { amount: 10000, reason: "cash" });

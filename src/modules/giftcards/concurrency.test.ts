@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
   createTestKey,
-  createTestTenant,
   json,
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
-import { type ActivityBody, giftCardClient, setUpCny } from "../../../test/helpers/giftcards.js";
+import { type ActivityBody, type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
 import { Ledger, verifyLedger } from "../../ledger/index.js";
 import { giftCardAccountIds as ids } from "./index.js";
 
@@ -30,9 +29,7 @@ describe.each([
     t = await createTestApp({
       extend: (base) => ({ ledger: new Ledger(base.db, { clock: base.clock, batching }) }),
     });
-    tenant = await createTestTenant(t);
-    gc = giftCardClient(t, tenant);
-    await setUpCny(t, tenant);
+    ({ tenant, gc } = await giftCardTenant(t));
     planId = await gc.activePlan();
     clients = [];
     for (let i = 0; i < 4; i++) clients.push((await createTestKey(t, tenant.tenantId, "operator")).auth);

@@ -1,9 +1,8 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { newId } from "../../shared/ids.js";
 import { type Design, findPlan, type PlanRow, type Validity } from "./giftcards.repository.js";
-import { checkPlanReferences, mergePlan, planColumns } from "./plan-input.js";
+import { checkPlanReferences, insertPlan, mergePlan } from "./plan-input.js";
 import { configOf } from "./update-plan.js";
 
 /**
@@ -23,21 +22,7 @@ export async function copyPlan(
   const base = configOf(source);
   const plan = mergePlan(base, input, base.currency);
   await checkPlanReferences(trx, tenantId, plan);
-  const row = (await trx
-    .insertInto("gift_card_plans")
-    .values({
-      tenant_id: tenantId,
-      id: newId("gcp"),
-      ...planColumns(plan),
-      status: "inactive",
-      copied_from: source.id,
-      created_by: context.actor.id,
-      updated_by: context.actor.id,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()) as PlanRow;
+  const row = await insertPlan(trx, context, plan, source.id, now);
   await recordAudit(
     trx,
     context,

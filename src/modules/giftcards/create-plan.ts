@@ -1,9 +1,8 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { newId } from "../../shared/ids.js";
 import type { PlanRow } from "./giftcards.repository.js";
-import { checkPlanReferences, mergePlan, type PlanInput, planColumns } from "./plan-input.js";
+import { checkPlanReferences, insertPlan, mergePlan, type PlanInput } from "./plan-input.js";
 
 /** Creates a plan, inactive: nothing is on sale until it is activated. */
 export async function createPlan(
@@ -20,21 +19,7 @@ export async function createPlan(
     .executeTakeFirstOrThrow();
   const plan = mergePlan(null, input, tenant.default_currency);
   await checkPlanReferences(trx, tenantId, plan);
-  const row = (await trx
-    .insertInto("gift_card_plans")
-    .values({
-      tenant_id: tenantId,
-      id: newId("gcp"),
-      ...planColumns(plan),
-      status: "inactive",
-      copied_from: null,
-      created_by: context.actor.id,
-      updated_by: context.actor.id,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow()) as PlanRow;
+  const row = await insertPlan(trx, context, plan, null, now);
   await recordAudit(
     trx,
     context,

@@ -4,8 +4,8 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
-import { giftCardClient, type SaleBody, setUpCny } from "../../../test/helpers/giftcards.js";
+import { createTestApp, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { type giftCardClient, giftCardTenant, type SaleBody } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import {
   createFileJob,
@@ -28,9 +28,7 @@ const now = () => t.clock.now();
 
 beforeAll(async () => {
   t = await createTestApp();
-  tenant = await createTestTenant(t);
-  gc = giftCardClient(t, tenant);
-  await setUpCny(t, tenant);
+  ({ tenant, gc } = await giftCardTenant(t));
   files = { db: t.deps.db, dataDir: await mkdtemp(path.join(os.tmpdir(), "vouchsafe-giftcards-")) };
   physical = await gc.activePlan({
     name: "Corporate physical card",

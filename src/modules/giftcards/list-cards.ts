@@ -33,6 +33,21 @@ export interface CardFilters {
   import_job_id?: string;
 }
 
+/**
+ * What an actor's lists are confined to (null: the whole tenant): a member token to the cards
+ * it holds or bought (`c` is the card); staff bound to an org unit to rows whose store
+ * (`storeColumn`: where the card was sold, or where the activity happened) is in its subtree.
+ */
+function visibleTo(actor: Actor, storeColumn: "c.sale_store_id" | "t.store_id") {
+  if (actor.type === "member") {
+    const me = actor.memberId ?? "";
+    return sql<boolean>`(c.holder_member_id = ${me} or c.buyer_member_id = ${me})`;
+  }
+  if (!actor.orgUnitPath) return null;
+  return sql<boolean>`exists (select 1 from org_units o where o.tenant_id = c.tenant_id
+    and o.id = ${sql.ref(storeColumn)} and o.path like ${subtreePattern(actor.orgUnitPath)})`;
+}
+
 type CardQuery = SelectQueryBuilder<DB & { c: DB["gift_cards"] }, "c", CardListRow>;
 
 /**
@@ -48,22 +63,8 @@ export function cardQuery(trx: Tx, actor: Actor, filters: CardFilters): CardQuer
     .selectAll("c")
     .select(sql<number>`coalesce(a.credits_posted - a.debits_posted, 0)`.as("balance"))
     .where("c.tenant_id", "=", actor.tenantId) as unknown as CardQuery;
-  if (actor.type === "member") {
-    const me = actor.memberId ?? "";
-    query = query.where((eb) => eb.or([eb("c.holder_member_id", "=", me), eb("c.buyer_member_id", "=", me)]));
-  } else if (actor.orgUnitPath) {
-    const pattern = subtreePattern(actor.orgUnitPath);
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("org_units as o")
-          .select("o.id")
-          .whereRef("o.tenant_id", "=", "c.tenant_id")
-          .whereRef("o.id", "=", "c.sale_store_id")
-          .where("o.path", "like", pattern),
-      ),
-    );
-  }
+  const visible = visibleTo(actor, "c.sale_store_id");
+  if (visible) query = query.where(visible);
   const f = filters;
   if (f.number) query = query.where("c.number", "=", f.number);
   if (f.buyer_phone) query = query.where("c.buyer_phone", "=", f.buyer_phone);
@@ -139,22 +140,8 @@ export function activityQuery(trx: Tx, actor: Actor, filters: ActivityFilters, s
     .selectAll("t")
     .select(["c.number as card_number", "c.plan_id as plan_id"])
     .where("t.tenant_id", "=", actor.tenantId) as unknown as ActivityQuery;
-  if (scoped && actor.type === "member") {
-    const me = actor.memberId ?? "";
-    query = query.where((eb) => eb.or([eb("c.holder_member_id", "=", me), eb("c.buyer_member_id", "=", me)]));
-  } else if (scoped && actor.orgUnitPath) {
-    const pattern = subtreePattern(actor.orgUnitPath);
-    query = query.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("org_units as o")
-          .select("o.id")
-          .whereRef("o.tenant_id", "=", "t.tenant_id")
-          .whereRef("o.id", "=", "t.store_id")
-          .where("o.path", "like", pattern),
-      ),
-    );
-  }
+  const visible = scoped ? visibleTo(actor, "t.store_id") : null;
+  if (visible) query = query.where(visible);
   const f = filters;
   if (f.card_id) query = query.where("t.card_id", "=", f.card_id);
   if (f.card_number) query = query.where("c.number", "=", f.card_number);

@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
   createTestKey,
-  createTestTenant,
   json,
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
-import { giftCardClient, type SaleBody, setUpCny } from "../../../test/helpers/giftcards.js";
+import { type giftCardClient, giftCardTenant, type SaleBody } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
 import { buildApp } from "../../app.js";
@@ -28,9 +27,7 @@ let other: { app: RouteApp; db: Database };
 
 beforeAll(async () => {
   t = await createTestApp();
-  tenant = await createTestTenant(t);
-  gc = giftCardClient(t, tenant);
-  await setUpCny(t, tenant);
+  ({ tenant, gc } = await giftCardTenant(t));
   planId = await gc.activePlan();
   sale = await gc.sell(planId, 20000);
   const db = createDatabase(t.database.url, { poolSize: 4 });

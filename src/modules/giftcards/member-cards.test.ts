@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createTestApp,
-  createTestTenant,
-  json,
-  type TestApp,
-  type TestTenant,
-} from "../../../test/helpers/app.js";
-import { giftCardClient, setUpCny } from "../../../test/helpers/giftcards.js";
+import { createTestApp, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
 import { verifyLedger } from "../../ledger/index.js";
@@ -34,9 +28,7 @@ interface PurchaseBody {
 
 beforeAll(async () => {
   t = await createTestApp();
-  tenant = await createTestTenant(t);
-  gc = giftCardClient(t, tenant);
-  await setUpCny(t, tenant);
+  ({ tenant, gc } = await giftCardTenant(t));
   planId = await gc.activePlan();
   ann = (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Ann" })).id;
   bob = (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Bob" })).id;
@@ -111,6 +103,20 @@ describe("a member's gift cards", () => {
       "member_not_found",
     );
     expectProblem(await buy(bob, { payment_method: "balance" }), 404, "member_not_found");
+  });
+
+  it("a card paid by balance is refunded to the balance: the paid share of what is left", async () => {
+    const bought = json<PurchaseBody>(await buy(ann, { payment_method: "balance" }));
+    await gc.ok("POST", `/v1/gift-cards/${bought.card.id}/redeem`, { amount: 5000 });
+    const before = await balanceOf(ann);
+    const refund = await gc.ok<{ cash_amount: number; parts: { method: string; amount: number }[] }>(
+      "POST",
+      `/v1/gift-cards/${bought.card.id}/refund`,
+      { reason: "changed her mind" },
+    );
+    expect(refund.cash_amount).toBe(13500);
+    expect(refund.parts).toEqual([expect.objectContaining({ method: "balance", amount: 13500 })]);
+    expect(await balanceOf(ann)).toBe(before + 13500);
   });
 
   it("buys a gift online: pending until paid, activated once by the signed confirmation, claimed by the recipient", async () => {

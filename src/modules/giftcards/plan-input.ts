@@ -1,4 +1,6 @@
 import type { Tx } from "../../db/database.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { newId } from "../../shared/ids.js";
 import { assertAgreementOfType, assertImage, type StoreScope, validateStoreScope } from "../catalog/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import type {
@@ -8,6 +10,7 @@ import type {
   Denomination,
   Design,
   FieldRule,
+  PlanRow,
   SaleChannel,
   Validity,
 } from "./giftcards.repository.js";
@@ -125,6 +128,31 @@ export async function checkPlanReferences(trx: Tx, tenantId: string, plan: PlanC
       "/body/terms_agreement_id",
     );
   }
+}
+
+/** Inserts a plan, inactive: nothing is on sale until it is activated. */
+export async function insertPlan(
+  trx: Tx,
+  context: RequestContext,
+  plan: PlanConfig,
+  copiedFrom: string | null,
+  now: Date,
+): Promise<PlanRow> {
+  return (await trx
+    .insertInto("gift_card_plans")
+    .values({
+      tenant_id: context.actor.tenantId,
+      id: newId("gcp"),
+      ...planColumns(plan),
+      status: "inactive",
+      copied_from: copiedFrom,
+      created_by: context.actor.id,
+      updated_by: context.actor.id,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as PlanRow;
 }
 
 /** The row fields of a configuration (jsonb columns as JSON text). */
