@@ -166,3 +166,9 @@ export async function deliverNotices(
     }
   }
 }
+
+/** A value route's `after`: the notices its operation decided, delivered once its unit committed. */
+export function deliverAfterCommit(deps: Pick<AppDeps, "notifier">) {
+  return (result: { notices?: PendingNotice[] }, _ctx: unknown, now: Date) =>
+    deliverNotices(notifierOf(deps), result.notices ?? [], now);
+}

@@ -275,6 +275,8 @@ export type TopupRow = Selectable<DepositTopupsTable>;
 export type BankRecordRow = Selectable<DepositBankRecordsTable>;
 export type WithdrawalRow = Selectable<DepositWithdrawalsTable>;
 export type EntryRow = Selectable<DepositEntriesTable>;
+export type ManualItemRow = Selectable<DepositManualItemsTable>;
+export type BankBindingRow = Selectable<DepositBankBindingsTable>;
 
 /** The defaults of seed 003 (the columns' defaults, migration 0400); a test compares them. */
 export function defaultSettings(tenantId: string, now: Date): SettingsRow {
@@ -410,4 +412,53 @@ export async function accountRecords<T extends AccountRecordTable>(
     .limit(limit + 1)
     .execute();
   return { rows: rows as unknown as Selectable<DB[T]>[], limit };
+}
+
+/** An unmatched bank record, locked before it is matched or returned. */
+export async function lockUnmatchedRecord(trx: Tx, tenantId: string, id: string): Promise<BankRecordRow> {
+  const record = await trx
+    .selectFrom("deposit_bank_records")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!record) throw new DepositsError("bank_record_not_found", "Bank record not found");
+  if (record.status !== "unmatched")
+    throw new DepositsError("bank_record_not_unmatched", `The bank record is ${record.status}`);
+  return record;
+}
+
+/** A top-up application, locked before a bank record is matched to it. */
+export async function lockTopup(trx: Tx, tenantId: string, topupId: string): Promise<TopupRow> {
+  const topup = await trx
+    .selectFrom("deposit_topups")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", topupId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!topup) throw new DepositsError("topup_not_found", "Top-up application not found");
+  return topup;
+}
+
+/** What the account's ledger account has taken in by top-up, paid out by settlement and withdrawal. */
+export async function depositTotals(trx: Tx, account: AccountRow) {
+  const totals = await trx
+    .selectFrom("ledger_transfers")
+    .select(["code"])
+    .select((eb) => eb.fn.sum<string>("amount").as("total"))
+    .where("tenant_id", "=", account.tenant_id)
+    .where((eb) =>
+      eb.or([
+        eb("debit_account_id", "=", account.ledger_account_id),
+        eb("credit_account_id", "=", account.ledger_account_id),
+      ]),
+    )
+    .where("code", "in", ["deposit_topup", "deposit_settle", "deposit_withdrawal_paid"])
+    .where("kind", "in", ["posted", "post_pending"])
+    .groupBy("code")
+    .execute();
+  return (code: "deposit_topup" | "deposit_settle" | "deposit_withdrawal_paid") =>
+    Number(totals.find((t) => t.code === code)?.total ?? 0);
 }

@@ -1,0 +1,77 @@
+import type { UnitOfWork } from "../../ledger/index.js";
+import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { tenantZone } from "../../platform/tenants.js";
+import { checkAccount } from "./check-account.js";
+import { DepositsError } from "./deposits.errors.js";
+import { depositBalances } from "./deposits.ledger.js";
+import { assertPlatform, loadAccount, loadSettings } from "./deposits.repository.js";
+
+export interface AccountChange {
+  accountId: string;
+  status?: "abnormal" | "active" | "closed";
+  /** `null` drops the merchant's override (the platform's threshold applies again). */
+  suspensionThreshold?: number | null;
+}
+
+/**
+ * The platform marks an account abnormal, active or closed, or overrides its suspension
+ * threshold; the breaker is re-checked at once (without warning again).
+ */
+export async function updateDepositAccount(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: AccountChange,
+  now: Date,
+) {
+  const { trx } = uow;
+  assertPlatform(ctx.actor);
+  const before = await loadAccount(trx, ctx.actor, input.accountId, { lock: true });
+  if (input.status === "active" && before.activated_at === null) {
+    throw new DepositsError("account_not_active", "An account becomes active by its first top-up");
+  }
+  if (input.status === "closed") {
+    const balances = await depositBalances(uow, before);
+    if (balances.balance !== 0 || balances.arrears !== 0) {
+      throw new DepositsError(
+        "account_closed",
+        "Only an account with no balance and no arrears can be closed",
+      );
+    }
+  }
+  const account = await trx
+    .updateTable("deposit_accounts")
+    .set({
+      ...(input.status ? { status: input.status } : {}),
+      ...(input.suspensionThreshold !== undefined ? { threshold_override: input.suspensionThreshold } : {}),
+      updated_at: now,
+    })
+    .where("tenant_id", "=", before.tenant_id)
+    .where("id", "=", before.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    trx,
+    ctx,
+    {
+      action: "deposit_account.updated",
+      targetType: "deposit_account",
+      targetId: before.id,
+      summary: changeSummary(before, account, ["status", "threshold_override"]),
+    },
+    now,
+  );
+  const settings = await loadSettings(trx, account.tenant_id, now);
+  const notices = await checkAccount(
+    trx,
+    {
+      account,
+      balances: await depositBalances(uow, account),
+      settings,
+      zone: await tenantZone(trx, account.tenant_id),
+      warn: false,
+    },
+    now,
+  );
+  return { account, settings, notices };
+}
