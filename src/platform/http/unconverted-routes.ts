@@ -37,9 +37,5 @@ export const UNCONVERTED_IDEMPOTENT_ROUTES: ReadonlySet<string> = new Set([
   "POST /v1/store-groups",
   "POST /v1/users",
   "POST /v1/voucher-quotas/adjustments",
-  "POST /v1/voucher-templates",
-  "POST /v1/voucher-templates/:id/archive",
-  "POST /v1/voucher-templates/:id/copy",
-  "POST /v1/voucher-templates/:id/issue",
   "POST /v1/vouchers/:id/withdraw",
 ]);
