@@ -1,194 +1,83 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import type { Actor } from "../../platform/auth/actor.js";
-import { MAX_LIMIT, pageLimit, toPage } from "../../platform/http/pagination.js";
-import {
-  AssetCode,
-  errorResponses,
-  IdParam,
-  ListQuery,
-  listOf,
-  Money,
-  Obj,
-  StringEnum,
-  Timestamp,
-} from "../../platform/http/schemas.js";
-import { valueRoute } from "../../platform/http/value-route.js";
+import { MAX_LIMIT, toPage } from "../../platform/http/pagination.js";
+import { errorResponses, IdParam, ListQuery, listOf, Obj } from "../../platform/http/schemas.js";
+import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
-import {
-  Bill,
-  deductBill,
-  refundBill,
-  serializeBill,
-  type VoucherListRow,
-  vouchersHeldBy,
-} from "../vouchers/index.js";
+import { Bill, serializeBill } from "../vouchers/index.js";
 import { allocateCoupon, MAX_ALLOCATIONS_PER_CALL } from "./allocate-coupon.js";
-import { type CouponView, loadCoupon } from "./coupon-queries.js";
+import { loadCoupon } from "./coupon-queries.js";
 import { createCoupon } from "./create-coupon.js";
-import { EnterpriseError } from "./enterprise.errors.js";
-import { emitEnterpriseEvent } from "./enterprise.events.js";
-import { findUnit, loadEnterprise, loadMember, type MemberRow } from "./enterprise.repository.js";
+import { loadEnterprise, loadMember } from "./enterprise.repository.js";
+import {
+  Allocation,
+  AllocationsBody,
+  BillBody,
+  Coupon,
+  CouponBody,
+  CouponRecord,
+  CouponRecordQuery,
+  HeldCoupon,
+  IdParams,
+  MAX_BATCH_BODY,
+  Member,
+  Package,
+  PackageBody,
+  RefundBody,
+  Revocable,
+  Revocation,
+  RevocationBody,
+  SharingBody,
+  SharingChange,
+  serializeCoupon,
+  serializeMember,
+  serializePackage,
+  serializeRevocation,
+  serializeUsage,
+  Usage,
+  UsageBody,
+} from "./enterprise.schemas.js";
+import {
+  heldCoupons,
+  listCouponRecords,
+  listCoupons,
+  listMembers,
+  listSharingChanges,
+  revocableView,
+} from "./enterprise-views.js";
+import { payEnterpriseBill, refundEnterpriseBill } from "./pay-enterprise-bill.js";
 import { createPackage, recordUsage } from "./resource-packages.js";
-import { revocable, revokeCoupon } from "./revoke-coupon.js";
-import { associateMember, MAX_SHARING_BATCH, setGlobalSharing, setMembersSharing } from "./sharing.js";
-
-/** The batch endpoint accepts this many ids in the body so it can answer past 100 with a clear message. */
-const MAX_BATCH_BODY = 1000;
-const ProductCode = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" });
-
-const Member = Type.Object(
-  {
-    object: Type.Literal("enterprise_member"),
-    member_id: Type.String(),
-    enterprise_id: Type.String(),
-    sharing_enabled: Type.Boolean(),
-    associated_at: Timestamp,
-    updated_at: Timestamp,
-  },
-  { $id: "EnterpriseMember" },
-);
-const serializeMember = (row: MemberRow) => ({
-  object: "enterprise_member" as const,
-  member_id: row.member_id,
-  enterprise_id: row.enterprise_id,
-  sharing_enabled: row.sharing_enabled,
-  associated_at: row.associated_at.toISOString(),
-  updated_at: row.updated_at.toISOString(),
-});
-
-const SharingChange = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("sharing_change"),
-  member_id: Type.Union([Type.String(), Type.Null()]),
-  enabled: Type.Boolean(),
-  via: StringEnum(["global", "association", "member", "batch"] as const),
-  actor_type: Type.String(),
-  actor_id: Type.String(),
-  created_at: Timestamp,
-});
-
-const Scope = Obj({
-  kind: StringEnum(["all", "allow", "deny"] as const, { description: "applicable products" }),
-  product_codes: Type.Optional(Type.Array(ProductCode, { maxItems: 200, uniqueItems: true })),
-});
-
-const Coupon = Type.Object(
-  {
-    id: Type.String(),
-    object: Type.Literal("enterprise_coupon"),
-    enterprise_id: Type.String(),
-    allocation_mode: StringEnum(["once", "multiple"] as const),
-    allocation_count: Type.Integer(),
-    face_value: Type.Object({ amount: Type.Integer(), asset: Type.String() }),
-    balance: Type.Integer({ description: "Unallocated balance: the shared pool all members may use" }),
-    status: Type.String(),
-    scope: Type.Object({ kind: Type.String(), product_codes: Type.Array(Type.String()) }),
-    starts_at: Timestamp,
-    expires_at: Timestamp,
-  },
-  { $id: "EnterpriseCoupon" },
-);
-const serializeCoupon = (c: CouponView) => ({
-  id: c.id,
-  object: "enterprise_coupon" as const,
-  enterprise_id: c.enterprise_id,
-  allocation_mode: c.allocation_mode,
-  allocation_count: c.allocation_count,
-  face_value: { amount: c.face_amount, asset: c.asset },
-  balance: Number(c.balance),
-  status: c.status,
-  scope: { kind: c.scope_kind, product_codes: c.product_codes },
-  starts_at: c.starts_at.toISOString(),
-  expires_at: c.expires_at.toISOString(),
-});
-
-const HeldCoupon = Type.Object({
-  voucher_id: Type.String(),
-  coupon_id: Type.Union([Type.String(), Type.Null()]),
-  status: Type.String(),
-  face_amount: Type.Integer(),
-  balance: Type.Integer(),
-  asset: Type.String(),
-  expires_at: Timestamp,
-});
-const serializeHeld = (v: VoucherListRow) => ({
-  voucher_id: v.id,
-  coupon_id: v.source_account_id?.startsWith("vacct_") ? v.source_account_id.slice("vacct_".length) : null,
-  status: v.status,
-  face_amount: v.face_amount,
-  balance: Number(v.balance),
-  asset: v.asset,
-  expires_at: v.expires_at.toISOString(),
-});
-
-const CouponRecord = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("coupon_record"),
-  coupon_id: Type.String(),
-  member_id: Type.String(),
-  voucher_id: Type.String(),
-  kind: StringEnum(["allocation", "revocation"] as const),
-  amount: Type.Integer(),
-  actor_type: Type.String(),
-  actor_id: Type.String(),
-  created_at: Timestamp,
-});
-
-const Usage = Type.Object({
-  object: Type.Literal("resource_usage"),
-  usage_id: Type.String(),
-  account_id: Type.String(),
-  product_code: Type.String(),
-  unit: Type.String(),
-  quantity: Type.Integer(),
-  covered_quantity: Type.Integer(),
-  billable_quantity: Type.Integer({
-    description: "Not covered by any package: to be billed (may be in arrears)",
-  }),
-  draws: Type.Array(
-    Type.Object({ package_id: Type.String(), quantity: Type.Integer(), shared: Type.Boolean() }),
-  ),
-});
-
-const Package = Type.Object({
-  id: Type.String(),
-  object: Type.Literal("resource_package"),
-  owner_id: Type.String(),
-  product_code: Type.String(),
-  unit: Type.String(),
-  total_quantity: Type.Integer(),
-  starts_at: Timestamp,
-  expires_at: Timestamp,
-});
+import { revokeCoupon } from "./revoke-coupon.js";
+import {
+  associateMemberById,
+  MAX_SHARING_BATCH,
+  switchGlobalSharing,
+  switchMemberSharing,
+  switchMembersSharing,
+} from "./sharing.js";
 
 export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock, ledger } = deps;
-  const ctx = (request: { actor: Actor; id: string }) => ({ actor: request.actor, requestId: request.id });
+  const tags = ["enterprise"];
 
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/enterprises/:id/members",
     config: { permission: "enterprise.manage", idempotent: true },
     schema: {
-      tags: ["enterprise"],
+      tags,
       summary: "Associate a member account with its enterprise master",
       description:
         "Sharing starts as the master's global switch says now; later switch changes do not affect it.",
-      params: Obj({ id: IdParam }),
+      params: IdParams,
       body: Obj({ member_id: IdParam }),
       response: { 201: Member, ...errorResponses(409, 422) },
     },
     status: 201,
     batched: false,
-    input: (request) => request,
-    op: async ({ trx }, _ctx, request) => {
-      const enterprise = await loadEnterprise(trx, request.actor, request.params.id);
-      const member = await findUnit(trx, request.actor, request.body.member_id, "org_unit");
-      const row = await associateMember(trx, ctx(request), enterprise, member, clock.now());
-      return serializeMember(row);
-    },
-    respond: (body) => body,
+    input: ({ params, body }) => ({ enterpriseId: params.id, memberId: body.member_id }),
+    op: ({ trx }, ctx, input, now) => associateMemberById(trx, ctx, input, now),
+    respond: serializeMember,
   });
 
   app.get(
@@ -196,32 +85,15 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.read" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "The master's member accounts and their sharing state",
-        params: Obj({ id: IdParam }),
+        params: IdParams,
         querystring: Obj({ ...ListQuery, sharing_enabled: Type.Optional(Type.Boolean()) }),
         response: { 200: listOf(Member), ...errorResponses() },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      const limit = pageLimit(request.query.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        await loadEnterprise(trx, actor, request.params.id);
-        let query = trx
-          .selectFrom("enterprise_members")
-          .selectAll()
-          .where("tenant_id", "=", actor.tenantId)
-          .where("enterprise_id", "=", request.params.id)
-          .orderBy("member_id")
-          .limit(limit + 1);
-        if (request.query.starting_after) query = query.where("member_id", ">", request.query.starting_after);
-        if (request.query.sharing_enabled !== undefined)
-          query = query.where("sharing_enabled", "=", request.query.sharing_enabled);
-        return query.execute();
-      });
-      return toPage(rows, limit, serializeMember);
-    },
+    async ({ actor, params, query }) =>
+      db.tenantTx(actor.tenantId, (trx) => listMembers(trx, actor, params.id, query)),
   );
 
   app.post(
@@ -229,12 +101,12 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.manage" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "The master's global switch 'enable benefits sharing'",
         description:
           "On: members associated from now on share the master's resource packages. Off: members associated from now on do not. Members associated before keep their state either way.",
-        params: Obj({ id: IdParam }),
-        body: Obj({ enabled: Type.Boolean() }),
+        params: IdParams,
+        body: SharingBody,
         response: {
           200: Obj({
             object: Type.Literal("enterprise_sharing"),
@@ -246,14 +118,14 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       },
     },
     async (request) => {
-      await db.tenantTx(request.actor.tenantId, async (trx) => {
-        const enterprise = await loadEnterprise(trx, request.actor, request.params.id);
-        await setGlobalSharing(trx, ctx(request), enterprise, request.body.enabled, clock.now());
-      });
+      const input = { enterpriseId: request.params.id, enabled: request.body.enabled };
+      await db.tenantTx(request.actor.tenantId, (trx) =>
+        switchGlobalSharing(trx, contextOf(request), input, clock.now()),
+      );
       return {
         object: "enterprise_sharing" as const,
-        enterprise_id: request.params.id,
-        enabled: request.body.enabled,
+        enterprise_id: input.enterpriseId,
+        enabled: input.enabled,
       };
     },
   );
@@ -263,10 +135,10 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.manage" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: `Batch enable or disable sharing for up to ${MAX_SHARING_BATCH} member accounts`,
         description: `More than ${MAX_SHARING_BATCH} ids: 400 limit_exceeded; repeat the operation in batches of ${MAX_SHARING_BATCH}.`,
-        params: Obj({ id: IdParam }),
+        params: IdParams,
         body: Obj({
           member_ids: Type.Array(IdParam, { minItems: 1, maxItems: MAX_BATCH_BODY }),
           enabled: Type.Boolean(),
@@ -275,18 +147,14 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       },
     },
     async (request) => {
-      const rows = await db.tenantTx(request.actor.tenantId, async (trx) => {
-        const enterprise = await loadEnterprise(trx, request.actor, request.params.id);
-        return setMembersSharing(
-          trx,
-          ctx(request),
-          enterprise.id,
-          request.body.member_ids,
-          request.body.enabled,
-          "batch",
-          clock.now(),
-        );
-      });
+      const input = {
+        enterpriseId: request.params.id,
+        memberIds: request.body.member_ids,
+        enabled: request.body.enabled,
+      };
+      const rows = await db.tenantTx(request.actor.tenantId, (trx) =>
+        switchMembersSharing(trx, contextOf(request), input, clock.now()),
+      );
       return toPage(rows, MAX_LIMIT, serializeMember);
     },
   );
@@ -296,16 +164,14 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.read" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "A member account's association and sharing state",
-        params: Obj({ id: IdParam }),
+        params: IdParams,
         response: { 200: Member, ...errorResponses(422) },
       },
     },
-    async (request) =>
-      serializeMember(
-        await db.tenantTx(request.actor.tenantId, (trx) => loadMember(trx, request.actor, request.params.id)),
-      ),
+    async ({ actor, params }) =>
+      serializeMember(await db.tenantTx(actor.tenantId, (trx) => loadMember(trx, actor, params.id))),
   );
 
   app.post(
@@ -313,30 +179,20 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.manage" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "Enable or disable sharing for one member account",
-        params: Obj({ id: IdParam }),
-        body: Obj({ enabled: Type.Boolean() }),
+        params: IdParams,
+        body: SharingBody,
         response: { 200: Member, ...errorResponses(422) },
       },
     },
     async (request) => {
-      const row = await db.tenantTx(request.actor.tenantId, async (trx) => {
-        const member = await loadMember(trx, request.actor, request.params.id);
-        // Only the master (or staff above it) switches sharing, never the member itself.
-        await loadEnterprise(trx, request.actor, member.enterprise_id);
-        const [updated] = await setMembersSharing(
-          trx,
-          ctx(request),
-          member.enterprise_id,
-          [member.member_id],
-          request.body.enabled,
-          "member",
-          clock.now(),
-        );
-        return updated!;
-      });
-      return serializeMember(row);
+      const input = { memberId: request.params.id, enabled: request.body.enabled };
+      return serializeMember(
+        await db.tenantTx(request.actor.tenantId, (trx) =>
+          switchMemberSharing(trx, contextOf(request), input, clock.now()),
+        ),
+      );
     },
   );
 
@@ -345,39 +201,15 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.read" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "Every sharing change of a member account, oldest first",
-        params: Obj({ id: IdParam }),
+        params: IdParams,
         querystring: Obj({ ...ListQuery }),
         response: { 200: listOf(SharingChange), ...errorResponses(422) },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      const limit = pageLimit(request.query.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        const member = await loadMember(trx, actor, request.params.id);
-        let query = trx
-          .selectFrom("enterprise_sharing_changes")
-          .selectAll()
-          .where("tenant_id", "=", actor.tenantId)
-          .where("member_id", "=", member.member_id)
-          .orderBy("id")
-          .limit(limit + 1);
-        if (request.query.starting_after) query = query.where("id", ">", request.query.starting_after);
-        return query.execute();
-      });
-      return toPage(rows, limit, (r) => ({
-        id: r.id,
-        object: "sharing_change" as const,
-        member_id: r.member_id,
-        enabled: r.enabled,
-        via: r.via,
-        actor_type: r.actor_type,
-        actor_id: r.actor_id,
-        created_at: r.created_at.toISOString(),
-      }));
-    },
+    async ({ actor, params, query }) =>
+      db.tenantTx(actor.tenantId, (trx) => listSharingChanges(trx, actor, params.id, query)),
   );
 
   app.post(
@@ -385,17 +217,10 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.manage", idempotent: true },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "Grant the master a cash coupon",
-        params: Obj({ id: IdParam }),
-        body: Obj({
-          amount: Money,
-          allocation_mode: StringEnum(["once", "multiple"] as const),
-          scope: Scope,
-          min_bill_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
-          starts_at: Type.Optional(Timestamp),
-          expires_at: Timestamp,
-        }),
+        params: IdParams,
+        body: CouponBody,
         response: { 201: Coupon, ...errorResponses(409, 422) },
       },
     },
@@ -407,7 +232,7 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           const enterprise = await loadEnterprise(uow.trx, actor, request.params.id);
           const voucher = await createCoupon(
             uow,
-            ctx(request),
+            contextOf(request),
             enterprise,
             {
               amount: body.amount.amount,
@@ -435,28 +260,14 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.read" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "The master's cash coupons with their unallocated balance",
-        params: Obj({ id: IdParam }),
+        params: IdParams,
         response: { 200: listOf(Coupon), ...errorResponses() },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      const coupons = await db.tenantTx(actor.tenantId, async (trx) => {
-        await loadEnterprise(trx, actor, request.params.id);
-        const rows = await trx
-          .selectFrom("enterprise_coupons")
-          .select("id")
-          .where("tenant_id", "=", actor.tenantId)
-          .where("enterprise_id", "=", request.params.id)
-          .orderBy("id")
-          .limit(MAX_LIMIT + 1)
-          .execute();
-        return Promise.all(rows.map((r) => loadCoupon(trx, actor, r.id, clock.now())));
-      });
-      return toPage(coupons, MAX_LIMIT, serializeCoupon);
-    },
+    async ({ actor, params }) =>
+      db.tenantTx(actor.tenantId, (trx) => listCoupons(trx, actor, params.id, clock.now())),
   );
 
   valueRoute(app, deps, {
@@ -464,57 +275,23 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     url: "/v1/enterprise-coupons/:id/allocations",
     config: { permission: "enterprise.manage", idempotent: true },
     schema: {
-      tags: ["enterprise"],
+      tags,
       summary: `Allocate a coupon to up to ${MAX_ALLOCATIONS_PER_CALL} member accounts (all or none)`,
-      params: Obj({ id: IdParam }),
-      body: Obj({
-        allocations: Type.Array(
-          Obj({
-            member_id: IdParam,
-            amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-          }),
-          { minItems: 1, maxItems: MAX_ALLOCATIONS_PER_CALL },
-        ),
-      }),
-      response: {
-        201: listOf(
-          Type.Object({ member_id: Type.String(), voucher_id: Type.String(), amount: Type.Integer() }),
-        ),
-        ...errorResponses(409, 422),
-      },
+      params: IdParams,
+      body: AllocationsBody,
+      response: { 201: listOf(Allocation), ...errorResponses(409, 422) },
     },
     status: 201,
-    input: (request) => request,
-    op: async (uow, _ctx, request) => {
-      const results = await allocateCoupon(
-        uow,
-        ctx(request),
-        request.params.id,
-        request.body.allocations.map((a) => ({ memberId: a.member_id, amount: a.amount })),
-        clock.now(),
-      );
-      return {
-        object: "list" as const,
-        data: results.map((r) => ({ member_id: r.memberId, voucher_id: r.voucherId, amount: r.amount })),
-        has_more: false,
-      };
-    },
-    respond: (body) => body,
-  });
-
-  const Revocable = Type.Object({
-    object: Type.Literal("coupon_revocable"),
-    coupon_id: Type.String(),
-    member_id: Type.String(),
-    recoverable_amount: Type.Integer(),
-    vouchers: Type.Array(
-      Type.Object({
-        voucher_id: Type.String(),
-        status: Type.String(),
-        face_amount: Type.Integer(),
-        recoverable: Type.Integer(),
-      }),
-    ),
+    input: ({ params, body }) => ({
+      couponId: params.id,
+      allocations: body.allocations.map((a) => ({ memberId: a.member_id, amount: a.amount })),
+    }),
+    op: (uow, ctx, input, now) => allocateCoupon(uow, ctx, input.couponId, input.allocations, now),
+    respond: (results) => ({
+      object: "list" as const,
+      data: results.map((r) => ({ member_id: r.memberId, voucher_id: r.voucherId, amount: r.amount })),
+      has_more: false,
+    }),
   });
 
   app.get(
@@ -522,32 +299,18 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.read" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary:
           "What revoking a member's allocations of this coupon would give back (confirm before revoking)",
-        params: Obj({ id: IdParam }),
+        params: IdParams,
         querystring: Obj({ member_id: IdParam }),
         response: { 200: Revocable, ...errorResponses() },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      const { vouchers } = await db.tenantTx(actor.tenantId, (trx) =>
-        revocable(trx, actor, request.params.id, request.query.member_id, clock.now()),
-      );
-      return {
-        object: "coupon_revocable" as const,
-        coupon_id: request.params.id,
-        member_id: request.query.member_id,
-        recoverable_amount: vouchers.reduce((s, v) => s + v.recoverable, 0),
-        vouchers: vouchers.map((v) => ({
-          voucher_id: v.voucherId,
-          status: v.status,
-          face_amount: v.faceAmount,
-          recoverable: v.recoverable,
-        })),
-      };
-    },
+    async ({ actor, params, query }) =>
+      db.tenantTx(actor.tenantId, (trx) =>
+        revocableView(trx, actor, params.id, query.member_id, clock.now()),
+      ),
   );
 
   valueRoute(app, deps, {
@@ -555,46 +318,20 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     url: "/v1/enterprise-coupons/:id/revocations",
     config: { permission: "enterprise.manage", idempotent: true },
     schema: {
-      tags: ["enterprise"],
+      tags,
       summary: "Revoke a member's allocated coupons: remaining balances return to the master's coupon",
-      params: Obj({ id: IdParam }),
-      body: Obj({
-        member_id: IdParam,
-        voucher_ids: Type.Optional(Type.Array(IdParam, { minItems: 1, maxItems: 100, uniqueItems: true })),
-      }),
-      response: {
-        200: Type.Object({
-          object: Type.Literal("coupon_revocation"),
-          coupon_id: Type.String(),
-          member_id: Type.String(),
-          revoked_amount: Type.Integer(),
-          revoked: Type.Array(Type.Object({ voucher_id: Type.String(), amount: Type.Integer() })),
-        }),
-        ...errorResponses(409, 422),
-      },
+      params: IdParams,
+      body: RevocationBody,
+      response: { 200: Revocation, ...errorResponses(409, 422) },
     },
     status: 200,
-    input: (request) => request,
-    op: async (uow, _ctx, request) => {
-      const result = await revokeCoupon(
-        uow,
-        ctx(request),
-        {
-          couponId: request.params.id,
-          memberId: request.body.member_id,
-          voucherIds: request.body.voucher_ids ?? null,
-        },
-        clock.now(),
-      );
-      return {
-        object: "coupon_revocation" as const,
-        coupon_id: result.couponId,
-        member_id: result.memberId,
-        revoked_amount: result.revoked.reduce((s, r) => s + r.amount, 0),
-        revoked: result.revoked.map((r) => ({ voucher_id: r.voucherId, amount: r.amount })),
-      };
-    },
-    respond: (body) => body,
+    input: ({ params, body }) => ({
+      couponId: params.id,
+      memberId: body.member_id,
+      voucherIds: body.voucher_ids ?? null,
+    }),
+    op: revokeCoupon,
+    respond: serializeRevocation,
   });
 
   app.get(
@@ -602,48 +339,15 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.read" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "Allocation and revocation history of all the master's coupons (or one, or one member's)",
-        params: Obj({ id: IdParam }),
-        querystring: Obj({
-          ...ListQuery,
-          coupon_id: Type.Optional(IdParam),
-          member_id: Type.Optional(IdParam),
-        }),
+        params: IdParams,
+        querystring: CouponRecordQuery,
         response: { 200: listOf(CouponRecord), ...errorResponses() },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      const q = request.query;
-      const limit = pageLimit(q.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        await loadEnterprise(trx, actor, request.params.id);
-        let query = trx
-          .selectFrom("enterprise_coupon_records")
-          .selectAll()
-          .where("tenant_id", "=", actor.tenantId)
-          .where("enterprise_id", "=", request.params.id)
-          .orderBy("id")
-          .limit(limit + 1);
-        if (q.starting_after) query = query.where("id", ">", q.starting_after);
-        if (q.coupon_id) query = query.where("coupon_id", "=", q.coupon_id);
-        if (q.member_id) query = query.where("member_id", "=", q.member_id);
-        return query.execute();
-      });
-      return toPage(rows, limit, (r) => ({
-        id: r.id,
-        object: "coupon_record" as const,
-        coupon_id: r.coupon_id,
-        member_id: r.member_id,
-        voucher_id: r.voucher_id,
-        kind: r.kind,
-        amount: r.amount,
-        actor_type: r.actor_type,
-        actor_id: r.actor_id,
-        created_at: r.created_at.toISOString(),
-      }));
-    },
+    async ({ actor, params, query }) =>
+      db.tenantTx(actor.tenantId, (trx) => listCouponRecords(trx, actor, params.id, query)),
   );
 
   app.get(
@@ -651,20 +355,14 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.read" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "All cash coupons allocated to a member account, with balances",
-        params: Obj({ id: IdParam }),
+        params: IdParams,
         response: { 200: listOf(HeldCoupon), ...errorResponses(422) },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        const member = await loadMember(trx, actor, request.params.id);
-        return vouchersHeldBy(trx, actor.tenantId, member.member_id, { purpose: "cash_coupon" }, clock.now());
-      });
-      return { object: "list" as const, data: rows.map(serializeHeld), has_more: false };
-    },
+    async ({ actor, params }) =>
+      db.tenantTx(actor.tenantId, (trx) => heldCoupons(trx, actor, params.id, clock.now())),
   );
 
   valueRoute(app, deps, {
@@ -672,47 +370,22 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     url: "/v1/resource-packages",
     config: { permission: "enterprise.manage", idempotent: true },
     schema: {
-      tags: ["enterprise"],
+      tags,
       summary: "Grant a resource package to a master or member account",
-      body: Obj({
-        owner_id: IdParam,
-        product_code: ProductCode,
-        unit: AssetCode,
-        quantity: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-        starts_at: Type.Optional(Timestamp),
-        expires_at: Timestamp,
-      }),
+      body: PackageBody,
       response: { 201: Package, ...errorResponses(422) },
     },
     status: 201,
-    input: (request) => request,
-    op: async (uow, _ctx, request) => {
-      const b = request.body;
-      const row = await createPackage(
-        uow,
-        ctx(request),
-        {
-          ownerId: b.owner_id,
-          productCode: b.product_code,
-          unit: b.unit,
-          quantity: b.quantity,
-          startsAt: b.starts_at ? new Date(b.starts_at) : clock.now(),
-          expiresAt: new Date(b.expires_at),
-        },
-        clock.now(),
-      );
-      return {
-        id: row.id,
-        object: "resource_package" as const,
-        owner_id: row.owner_id,
-        product_code: row.product_code,
-        unit: row.unit,
-        total_quantity: row.total_quantity,
-        starts_at: row.starts_at.toISOString(),
-        expires_at: row.expires_at.toISOString(),
-      };
-    },
-    respond: (body) => body,
+    input: ({ body }, _ctx, now) => ({
+      ownerId: body.owner_id,
+      productCode: body.product_code,
+      unit: body.unit,
+      quantity: body.quantity,
+      startsAt: body.starts_at ? new Date(body.starts_at) : now,
+      expiresAt: new Date(body.expires_at),
+    }),
+    op: createPackage,
+    respond: serializePackage,
   });
 
   app.post(
@@ -720,49 +393,28 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.usage" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary:
           "Report usage: covered by own packages, then the master's if sharing is on; the rest is billable",
         description: "Idempotent by usage_id (other content under the same id: usage_id_reused).",
-        body: Obj({
-          usage_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-          account_id: IdParam,
-          product_code: ProductCode,
-          unit: AssetCode,
-          quantity: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-          used_at: Type.Optional(Timestamp),
-        }),
+        body: UsageBody,
         response: { 200: Usage, ...errorResponses(409, 422) },
       },
     },
     async (request) => {
       const b = request.body;
-      const result = await ledger.run(request.actor.tenantId, (uow) =>
-        recordUsage(
-          uow,
-          ctx(request),
-          {
-            usageId: b.usage_id,
-            accountId: b.account_id,
-            productCode: b.product_code,
-            unit: b.unit,
-            quantity: b.quantity,
-            usedAt: b.used_at ? new Date(b.used_at) : clock.now(),
-          },
-          clock.now(),
-        ),
-      );
-      return {
-        object: "resource_usage" as const,
-        usage_id: result.usageId,
-        account_id: result.accountId,
-        product_code: result.productCode,
-        unit: result.unit,
-        quantity: result.quantity,
-        covered_quantity: result.coveredQuantity,
-        billable_quantity: result.billableQuantity,
-        draws: result.draws,
+      const now = clock.now();
+      const input = {
+        usageId: b.usage_id,
+        accountId: b.account_id,
+        productCode: b.product_code,
+        unit: b.unit,
+        quantity: b.quantity,
+        usedAt: b.used_at ? new Date(b.used_at) : now,
       };
+      return serializeUsage(
+        await ledger.run(request.actor.tenantId, (uow) => recordUsage(uow, contextOf(request), input, now)),
+      );
     },
   );
 
@@ -771,66 +423,27 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.usage" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "Pay a member account's bill from its coupons, then the master's shared coupons",
         description:
           "Order: usage is covered by resource packages when reported (POST /v1/resource-usages), so bill lines are what packages did not cover; then the member's own allocated coupons (earliest expiry first), then the unallocated balance of the master's coupons, each honouring applicable products, minimum and validity; the rest is payable. Idempotent by bill_id; refunds return value where it came from.",
-        params: Obj({ id: IdParam }),
-        body: Obj({
-          bill_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-          member_id: IdParam,
-          asset: AssetCode,
-          lines: Type.Array(
-            Obj({ product_code: ProductCode, amount: Type.Integer({ minimum: 1, maximum: 1e13 }) }),
-            {
-              minItems: 1,
-              maxItems: 200,
-            },
-          ),
-        }),
+        params: IdParams,
+        body: BillBody,
         response: { 200: Bill, ...errorResponses(409, 422) },
       },
     },
     async (request) => {
-      const { actor } = request;
       const b = request.body;
-      const bill = await ledger.run(actor.tenantId, async (uow) => {
-        const enterprise = await loadEnterprise(uow.trx, actor, request.params.id);
-        const member = await loadMember(uow.trx, actor, b.member_id);
-        if (member.enterprise_id !== enterprise.id) {
-          throw new EnterpriseError(
-            "member_not_associated",
-            "The member account is not associated with this enterprise",
-          );
-        }
-        const result = await deductBill(
-          uow,
-          ctx(request),
-          {
-            customerId: member.member_id,
-            billId: b.bill_id,
-            asset: b.asset,
-            lines: b.lines,
-            sharedHolderIds: [enterprise.id],
-          },
-          clock.now(),
-        );
-        await emitEnterpriseEvent(
-          uow,
-          actor.tenantId,
-          "enterprise.bill_paid",
-          {
-            enterprise_id: enterprise.id,
-            member_id: member.member_id,
-            bill_id: b.bill_id,
-            total_amount: result.totalAmount,
-            deducted_amount: result.deductedAmount,
-            payable_amount: result.totalAmount - result.deductedAmount,
-          },
-          clock.now(),
-        );
-        return result;
-      });
+      const input = {
+        enterpriseId: request.params.id,
+        memberId: b.member_id,
+        billId: b.bill_id,
+        asset: b.asset,
+        lines: b.lines,
+      };
+      const bill = await ledger.run(request.actor.tenantId, (uow) =>
+        payEnterpriseBill(uow, contextOf(request), input, clock.now()),
+      );
       return serializeBill(bill);
     },
   );
@@ -840,24 +453,10 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     {
       config: { permission: "enterprise.usage" },
       schema: {
-        tags: ["enterprise"],
+        tags,
         summary: "Refund a member's bill: coupon value returns to the coupons it came from",
         params: Obj({ id: IdParam, bill_id: IdParam }),
-        body: Obj({
-          refund_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-          lines: Type.Optional(
-            Type.Array(
-              Obj({
-                line_index: Type.Integer({ minimum: 0 }),
-                amount: Type.Integer({ minimum: 1, maximum: 1e13 }),
-              }),
-              {
-                minItems: 1,
-                maxItems: 200,
-              },
-            ),
-          ),
-        }),
+        body: RefundBody,
         response: {
           200: Type.Object({
             object: Type.Literal("enterprise_bill_refund"),
@@ -869,20 +468,15 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       },
     },
     async (request) => {
-      const { actor } = request;
-      const refund = await ledger.run(actor.tenantId, async (uow) => {
-        await loadEnterprise(uow.trx, actor, request.params.id);
-        return refundBill(
-          uow,
-          ctx(request),
-          {
-            billId: request.params.bill_id,
-            refundId: request.body.refund_id,
-            lines: request.body.lines?.map((l) => ({ lineIndex: l.line_index, amount: l.amount })) ?? null,
-          },
-          clock.now(),
-        );
-      });
+      const input = {
+        enterpriseId: request.params.id,
+        billId: request.params.bill_id,
+        refundId: request.body.refund_id,
+        lines: request.body.lines?.map((l) => ({ lineIndex: l.line_index, amount: l.amount })) ?? null,
+      };
+      const refund = await ledger.run(request.actor.tenantId, (uow) =>
+        refundEnterpriseBill(uow, contextOf(request), input, clock.now()),
+      );
       return {
         object: "enterprise_bill_refund" as const,
         bill_id: refund.billId,

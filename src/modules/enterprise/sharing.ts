@@ -4,7 +4,15 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
-import { type MemberRow, type SharingVia, sharingDefault, type UnitRef } from "./enterprise.repository.js";
+import {
+  findUnit,
+  loadEnterprise,
+  loadMember,
+  type MemberRow,
+  type SharingVia,
+  sharingDefault,
+  type UnitRef,
+} from "./enterprise.repository.js";
 
 /** Batch sharing changes take at most this many member accounts per call. */
 export const MAX_SHARING_BATCH = 100;
@@ -209,4 +217,62 @@ export async function setMembersSharing(
     now,
   );
   return updated;
+}
+
+/* The entries the routes call: each finds what the actor names, in the actor's scope, then acts. */
+
+/** Associates the member account `memberId` with the enterprise `enterpriseId`. */
+export async function associateMemberById(
+  trx: Tx,
+  context: RequestContext,
+  input: { enterpriseId: string; memberId: string },
+  now: Date,
+): Promise<MemberRow> {
+  const enterprise = await loadEnterprise(trx, context.actor, input.enterpriseId);
+  const member = await findUnit(trx, context.actor, input.memberId, "org_unit");
+  return associateMember(trx, context, enterprise, member, now);
+}
+
+/** Flips the enterprise's global switch. */
+export async function switchGlobalSharing(
+  trx: Tx,
+  context: RequestContext,
+  input: { enterpriseId: string; enabled: boolean },
+  now: Date,
+): Promise<void> {
+  const enterprise = await loadEnterprise(trx, context.actor, input.enterpriseId);
+  await setGlobalSharing(trx, context, enterprise, input.enabled, now);
+}
+
+/** Sharing on or off for a batch of the enterprise's members. */
+export async function switchMembersSharing(
+  trx: Tx,
+  context: RequestContext,
+  input: { enterpriseId: string; memberIds: string[]; enabled: boolean },
+  now: Date,
+): Promise<MemberRow[]> {
+  const enterprise = await loadEnterprise(trx, context.actor, input.enterpriseId);
+  return setMembersSharing(trx, context, enterprise.id, input.memberIds, input.enabled, "batch", now);
+}
+
+/** Sharing on or off for one member account. */
+export async function switchMemberSharing(
+  trx: Tx,
+  context: RequestContext,
+  input: { memberId: string; enabled: boolean },
+  now: Date,
+): Promise<MemberRow> {
+  const member = await loadMember(trx, context.actor, input.memberId);
+  // Only the master (or staff above it) switches sharing, never the member itself.
+  await loadEnterprise(trx, context.actor, member.enterprise_id);
+  const [updated] = await setMembersSharing(
+    trx,
+    context,
+    member.enterprise_id,
+    [member.member_id],
+    input.enabled,
+    "member",
+    now,
+  );
+  return updated!;
 }

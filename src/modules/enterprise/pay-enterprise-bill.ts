@@ -1,0 +1,78 @@
+import type { UnitOfWork } from "../../ledger/index.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { deductBill, refundBill } from "../vouchers/index.js";
+import { EnterpriseError } from "./enterprise.errors.js";
+import { emitEnterpriseEvent } from "./enterprise.events.js";
+import { loadEnterprise, loadMember } from "./enterprise.repository.js";
+
+export interface EnterpriseBill {
+  enterpriseId: string;
+  memberId: string;
+  billId: string;
+  asset: string;
+  lines: { product_code: string; amount: number }[];
+}
+
+/**
+ * Pays a member account's bill from its own coupons, then the master's shared ones
+ * (the vouchers' deduction with the master as shared holder), and tells subscribers.
+ */
+export async function payEnterpriseBill(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: EnterpriseBill,
+  now: Date,
+) {
+  const { actor } = ctx;
+  const enterprise = await loadEnterprise(uow.trx, actor, input.enterpriseId);
+  const member = await loadMember(uow.trx, actor, input.memberId);
+  if (member.enterprise_id !== enterprise.id) {
+    throw new EnterpriseError(
+      "member_not_associated",
+      "The member account is not associated with this enterprise",
+    );
+  }
+  const result = await deductBill(
+    uow,
+    ctx,
+    {
+      customerId: member.member_id,
+      billId: input.billId,
+      asset: input.asset,
+      lines: input.lines,
+      sharedHolderIds: [enterprise.id],
+    },
+    now,
+  );
+  await emitEnterpriseEvent(
+    uow,
+    actor.tenantId,
+    "enterprise.bill_paid",
+    {
+      enterprise_id: enterprise.id,
+      member_id: member.member_id,
+      bill_id: input.billId,
+      total_amount: result.totalAmount,
+      deducted_amount: result.deductedAmount,
+      payable_amount: result.totalAmount - result.deductedAmount,
+    },
+    now,
+  );
+  return result;
+}
+
+/** Refunds a member's bill of an enterprise in the actor's scope: value returns where it came from. */
+export async function refundEnterpriseBill(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: {
+    enterpriseId: string;
+    billId: string;
+    refundId: string;
+    lines: { lineIndex: number; amount: number }[] | null;
+  },
+  now: Date,
+) {
+  await loadEnterprise(uow.trx, ctx.actor, input.enterpriseId);
+  return refundBill(uow, ctx, { billId: input.billId, refundId: input.refundId, lines: input.lines }, now);
+}
