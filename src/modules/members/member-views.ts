@@ -1,0 +1,82 @@
+import type { Tx } from "../../db/database.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { type PageParams, pageLimit, pageQuery, toPage } from "../../platform/http/pagination.js";
+import { type AudienceRule, audienceMatches, loadTierCatalog, validateAudienceRule } from "./audience.js";
+import { findVisibleMember } from "./member-access.js";
+import { MembersError } from "./members.errors.js";
+import { factsOf, type LabelRow, loadCatalog } from "./members.repository.js";
+import { serializeMember, serializePlan, serializeTierChange } from "./members.schemas.js";
+import { type MemberFilter, searchMembers } from "./search-members.js";
+
+/** Read views: they check what the actor may see, and neither write nor lock. */
+
+/** Every card plan with its tiers (a tenant has at most 100 plans). */
+export async function listCardPlans(trx: Tx, tenantId: string) {
+  const catalog = await loadCatalog(trx, tenantId);
+  const tiers = [...catalog.tiers.values()];
+  const plans = [...catalog.plans.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return { object: "list" as const, data: plans.map((p) => serializePlan(p, tiers)), has_more: false };
+}
+
+export async function showCardPlan(trx: Tx, tenantId: string, planId: string) {
+  const catalog = await loadCatalog(trx, tenantId);
+  const plan = catalog.plans.get(planId);
+  if (!plan) throw new MembersError("card_plan_not_found", "Card plan not found");
+  return serializePlan(plan, [...catalog.tiers.values()]);
+}
+
+/** The tenant's groups or tags. */
+export async function listLabels<T>(
+  trx: Tx,
+  tenantId: string,
+  table: "member_groups" | "member_tags",
+  page: PageParams,
+  serialize: (row: LabelRow) => T,
+) {
+  // The two tables have the same columns; Kysely needs one of them to type the query.
+  const q = trx
+    .selectFrom(table as "member_groups")
+    .selectAll()
+    .where("tenant_id", "=", tenantId);
+  return pageQuery(q, page, (row) => serialize(row as LabelRow));
+}
+
+/** Members matching the search, with their plan, tier, groups and tags. */
+export async function findMembers(trx: Tx, actor: Actor, filter: MemberFilter & PageParams) {
+  const limit = pageLimit(filter.limit);
+  const catalog = await loadCatalog(trx, actor.tenantId);
+  const rows = await searchMembers(trx, actor, catalog, filter, limit);
+  return toPage(rows, limit, (r) => serializeMember(r, catalog));
+}
+
+/** One member as the actor may see it (a member token: only its own). */
+export async function showMember(trx: Tx, actor: Actor, memberId: string) {
+  const row = await findVisibleMember(trx, actor, memberId);
+  return serializeMember(row, await loadCatalog(trx, actor.tenantId));
+}
+
+/** A member's tier history, newest first. */
+export async function listTierChanges(trx: Tx, actor: Actor, memberId: string, page: PageParams) {
+  await findVisibleMember(trx, actor, memberId);
+  const catalog = await loadCatalog(trx, actor.tenantId);
+  const q = trx
+    .selectFrom("member_tier_changes")
+    .selectAll()
+    .where("tenant_id", "=", actor.tenantId)
+    .where("member_id", "=", memberId);
+  return pageQuery(q, page, serializeTierChange(catalog), { desc: true });
+}
+
+/** Whether an audience rule is valid and reaches each of the members. */
+export async function checkAudience(trx: Tx, actor: Actor, rule: AudienceRule, memberIds: string[]) {
+  const tenantId = actor.tenantId;
+  await validateAudienceRule(trx, tenantId, rule);
+  const catalog = await loadCatalog(trx, tenantId);
+  const tiers = await loadTierCatalog(trx, tenantId);
+  const results = [];
+  for (const memberId of memberIds) {
+    const row = await findVisibleMember(trx, actor, memberId);
+    results.push({ member_id: memberId, matches: audienceMatches(rule, factsOf(row, catalog), tiers) });
+  }
+  return { object: "audience_check" as const, results };
+}
