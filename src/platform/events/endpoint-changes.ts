@@ -1,0 +1,101 @@
+import type { Tx } from "../../db/database.js";
+import { recordAudit } from "../audit/audit.js";
+import type { RequestContext } from "../auth/actor.js";
+import { createEndpoint, deleteEndpoint, resendDelivery, rotateSecret, updateEndpoint } from "./webhooks.js";
+
+/* The audited changes of webhook endpoints and deliveries: (transaction, who asks, what, when). */
+
+export interface EndpointChange {
+  url?: string;
+  description?: string | null;
+  eventTypes?: string[];
+  enabled?: boolean;
+}
+
+export async function registerEndpoint(
+  trx: Tx,
+  ctx: RequestContext,
+  input: {
+    url: string;
+    description: string | null;
+    eventTypes: string[];
+    enabled: boolean;
+    allowPrivate: boolean;
+  },
+  now: Date,
+) {
+  const { allowPrivate, ...endpoint } = input;
+  const result = await createEndpoint(trx, ctx.actor.tenantId, endpoint, allowPrivate, now);
+  await recordAudit(
+    trx,
+    ctx,
+    {
+      action: "webhook_endpoint.created",
+      targetType: "webhook_endpoint",
+      targetId: result.endpoint.id,
+      summary: { url: input.url, event_types: input.eventTypes },
+    },
+    now,
+  );
+  return result;
+}
+
+export async function changeEndpoint(
+  trx: Tx,
+  ctx: RequestContext,
+  input: { id: string; change: EndpointChange; asked: unknown; allowPrivate: boolean },
+  now: Date,
+) {
+  const updated = await updateEndpoint(
+    trx,
+    ctx.actor.tenantId,
+    input.id,
+    input.change,
+    input.allowPrivate,
+    now,
+  );
+  await recordAudit(
+    trx,
+    ctx,
+    {
+      action: "webhook_endpoint.updated",
+      targetType: "webhook_endpoint",
+      targetId: updated.id,
+      summary: { changed: input.asked },
+    },
+    now,
+  );
+  return updated;
+}
+
+export async function rotateEndpointSecret(trx: Tx, ctx: RequestContext, endpointId: string, now: Date) {
+  const secret = await rotateSecret(trx, ctx.actor.tenantId, endpointId, now);
+  await recordAudit(
+    trx,
+    ctx,
+    { action: "webhook_endpoint.secret_rotated", targetType: "webhook_endpoint", targetId: endpointId },
+    now,
+  );
+  return secret;
+}
+
+export async function removeEndpoint(trx: Tx, ctx: RequestContext, endpointId: string, now: Date) {
+  await deleteEndpoint(trx, ctx.actor.tenantId, endpointId);
+  await recordAudit(
+    trx,
+    ctx,
+    { action: "webhook_endpoint.deleted", targetType: "webhook_endpoint", targetId: endpointId },
+    now,
+  );
+}
+
+export async function resendWebhookDelivery(trx: Tx, ctx: RequestContext, deliveryId: string, now: Date) {
+  const row = await resendDelivery(trx, ctx.actor.tenantId, deliveryId, now);
+  await recordAudit(
+    trx,
+    ctx,
+    { action: "webhook_delivery.resent", targetType: "webhook_delivery", targetId: row.id },
+    now,
+  );
+  return row;
+}
