@@ -10,7 +10,6 @@ import { assertInScope } from "./auth/scope.js";
 import { pageLimit, toPage } from "./http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
 import { valueRoute } from "./http/value-route.js";
-import { runIdempotent } from "./idempotency/idempotency.js";
 import { subtreePattern } from "./org/org-units.js";
 import { LOCALES, type Locale, validateTenantSettings } from "./tenants.js";
 
@@ -193,68 +192,68 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
   );
 
-  app.post(
-    "/v1/api-keys",
-    {
-      config: { permission: "api_keys.manage", idempotent: true },
-      schema: {
-        tags: ["access"],
-        summary: "Create an API key (the secret is shown once)",
-        body: Obj({
-          name: Type.String({ minLength: 1, maxLength: 100 }),
-          role: RoleSchema,
-          org_unit_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
-          expires_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
-        }),
-        response: { 201: ApiKeyWithSecret, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/api-keys",
+    config: { permission: "api_keys.manage", idempotent: true },
+    schema: {
+      tags: ["access"],
+      summary: "Create an API key (the secret is shown once)",
+      body: Obj({
+        name: Type.String({ minLength: 1, maxLength: 100 }),
+        role: RoleSchema,
+        org_unit_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
+        expires_at: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+      }),
+      response: { 201: ApiKeyWithSecret, ...errorResponses(409, 422) },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      const body = request.body;
-      // Nobody hands out more power than they hold, or reach outside their own subtree.
+    status: 201,
+    batched: false,
+    // Nobody hands out more power than they hold, or reach outside their own subtree.
+    guard: ({ actor, body }) => {
       if (actor.role !== "owner" && body.role === "owner") {
         throw new DomainError("forbidden", "Only an owner can create owner keys");
       }
-      const orgUnitId = body.org_unit_id ?? actor.orgUnitId;
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          if (orgUnitId) {
-            const unit = await trx
-              .selectFrom("org_units")
-              .select("path")
-              .where("tenant_id", "=", actor.tenantId)
-              .where("id", "=", orgUnitId)
-              .executeTakeFirst();
-            assertInScope(actor, unit?.path, "org_unit");
-          }
-          const created = await createApiKey(
-            trx,
-            actor.tenantId,
-            {
-              name: body.name,
-              role: body.role,
-              orgUnitId,
-              expiresAt: body.expires_at ? new Date(body.expires_at) : null,
-            },
-            clock.now(),
-          );
-          await recordAudit(
-            trx,
-            { actor, requestId: request.id },
-            {
-              action: "api_key.created",
-              targetType: "api_key",
-              targetId: created.record.id,
-              summary: { after: { name: body.name, role: body.role, org_unit_id: orgUnitId } },
-            },
-            clock.now(),
-          );
-          return record(trx, 201, { ...serializeKey(created.record), secret: created.secret });
-        }),
-      );
     },
-  );
+    input: ({ body }) => body,
+    op: async ({ trx }, ctx, body, now) => {
+      const { actor } = ctx;
+      const orgUnitId = body.org_unit_id ?? actor.orgUnitId;
+      if (orgUnitId) {
+        const unit = await trx
+          .selectFrom("org_units")
+          .select("path")
+          .where("tenant_id", "=", actor.tenantId)
+          .where("id", "=", orgUnitId)
+          .executeTakeFirst();
+        assertInScope(actor, unit?.path, "org_unit");
+      }
+      const created = await createApiKey(
+        trx,
+        actor.tenantId,
+        {
+          name: body.name,
+          role: body.role,
+          orgUnitId,
+          expiresAt: body.expires_at ? new Date(body.expires_at) : null,
+        },
+        now,
+      );
+      await recordAudit(
+        trx,
+        ctx,
+        {
+          action: "api_key.created",
+          targetType: "api_key",
+          targetId: created.record.id,
+          summary: { after: { name: body.name, role: body.role, org_unit_id: orgUnitId } },
+        },
+        now,
+      );
+      return created;
+    },
+    respond: (created) => ({ ...serializeKey(created.record), secret: created.secret }),
+  });
 
   app.get(
     "/v1/api-keys",
@@ -328,34 +327,34 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       serializeKey(await loadKeyInScope(request.actor.tenantId, request.params.id, request.actor)),
   );
 
-  app.post(
-    "/v1/api-keys/:id/revoke",
-    {
-      config: { permission: "api_keys.manage", idempotent: true },
-      schema: {
-        tags: ["access"],
-        summary: "Revoke an API key (takes effect within seconds everywhere)",
-        params: Obj({ id: IdParam }),
-        response: { 200: ApiKey, ...errorResponses() },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/api-keys/:id/revoke",
+    config: { permission: "api_keys.manage", idempotent: true },
+    schema: {
+      tags: ["access"],
+      summary: "Revoke an API key (takes effect within seconds everywhere)",
+      params: Obj({ id: IdParam }),
+      response: { 200: ApiKey, ...errorResponses() },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      await loadKeyInScope(actor.tenantId, request.params.id, actor);
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          const revoked = await revokeApiKey(trx, actor.tenantId, request.params.id, clock.now());
-          await recordAudit(
-            trx,
-            { actor, requestId: request.id },
-            { action: "api_key.revoked", targetType: "api_key", targetId: revoked.id, summary: {} },
-            clock.now(),
-          );
-          return record(trx, 200, serializeKey(revoked));
-        }),
+    status: 200,
+    batched: false,
+    guard: async ({ actor, params }) => {
+      await loadKeyInScope(actor.tenantId, params.id, actor);
+    },
+    input: ({ params }) => params.id,
+    op: async ({ trx }, ctx, keyId, now) => {
+      const revoked = await revokeApiKey(trx, ctx.actor.tenantId, keyId, now);
+      await recordAudit(
+        trx,
+        ctx,
+        { action: "api_key.revoked", targetType: "api_key", targetId: revoked.id, summary: {} },
+        now,
       );
+      return revoked;
     },
-  );
+    respond: serializeKey,
+  });
 
   app.post(
     "/v1/member-tokens",

@@ -2,10 +2,11 @@ import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import type { Tx } from "../db/database.js";
 import { DomainError } from "../shared/errors.js";
+import { addUser, assertMayGrant } from "./add-user.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
-import { type Actor, ROLES } from "./auth/actor.js";
+import type { Actor, ROLES } from "./auth/actor.js";
 import { CSRF_HEADER, SESSION_COOKIE } from "./auth/authenticate.js";
-import { hashPassword, MAX_PASSWORD_LENGTH, verifyPassword } from "./auth/passwords.js";
+import { hashPassword, verifyPassword } from "./auth/passwords.js";
 import { ALL_STAFF, MANAGERS } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
 import {
@@ -19,61 +20,12 @@ import {
   USER_COLUMNS,
   type UserRow,
 } from "./auth/sessions.js";
-import { assertPasswordAcceptable, createUser } from "./auth/users.js";
+import { assertPasswordAcceptable } from "./auth/users.js";
 import { pageLimit, toPage } from "./http/pagination.js";
-import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "./http/schemas.js";
-import { runIdempotent } from "./idempotency/idempotency.js";
-import { isUniqueViolation, orgUnitInScope, subtreePattern } from "./org/org-units.js";
-
-const RoleSchema = StringEnum(ROLES);
-const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
-
-const User = Type.Object(
-  {
-    id: Type.String(),
-    object: Type.Literal("user"),
-    email: Type.String(),
-    name: Type.String(),
-    role: RoleSchema,
-    org_unit_id: Type.Union([Type.String(), Type.Null()]),
-    disabled_at: Type.Union([Timestamp, Type.Null()]),
-    locked_until: Type.Union([Timestamp, Type.Null()]),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-  },
-  { $id: "User" },
-);
-
-const Session = Type.Object(
-  {
-    id: Type.String(),
-    object: Type.Literal("session"),
-    tenant_id: Type.String(),
-    csrf_token: Type.String({
-      description: `Send it as the ${CSRF_HEADER} header on every write made with the session cookie`,
-    }),
-    expires_at: Timestamp,
-    user: User,
-  },
-  { $id: "Session" },
-);
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-function serializeUser(row: UserRow) {
-  return {
-    id: row.id,
-    object: "user" as const,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    org_unit_id: row.org_unit_id,
-    disabled_at: iso(row.disabled_at),
-    locked_until: iso(row.locked_until),
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-  };
-}
+import { errorResponses, IdParam, ListQuery, listOf, Obj } from "./http/schemas.js";
+import { valueRoute } from "./http/value-route.js";
+import { orgUnitInScope, subtreePattern } from "./org/org-units.js";
+import { Password, RoleSchema, Session, serializeUser, User, UserBody } from "./users.schemas.js";
 
 const USER_PATH = "org_units.path";
 
@@ -305,60 +257,26 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     },
   );
 
-  app.post(
-    "/v1/users",
-    {
-      config: { permission: "users.manage", idempotent: true },
-      schema: {
-        tags: ["users"],
-        summary: "Create a console user",
-        description:
-          "Admins cannot create owners. An actor bound to an org unit creates users only inside its " +
-          "subtree; without org_unit_id the user is bound to the actor's own unit.",
-        body: Obj({
-          email: Type.String({ format: "email", maxLength: 320 }),
-          name: Type.String({ minLength: 1, maxLength: 200 }),
-          password: Password,
-          role: RoleSchema,
-          org_unit_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
-        }),
-        response: { 201: User, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/users",
+    config: { permission: "users.manage", idempotent: true },
+    schema: {
+      tags: ["users"],
+      summary: "Create a console user",
+      description:
+        "Admins cannot create owners. An actor bound to an org unit creates users only inside its " +
+        "subtree; without org_unit_id the user is bound to the actor's own unit.",
+      body: UserBody,
+      response: { 201: User, ...errorResponses(409, 422) },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      const body = request.body;
-      if (actor.role !== "owner" && body.role === "owner") {
-        throw new DomainError("forbidden", "Only an owner can create owners");
-      }
-      const orgUnitId = body.org_unit_id ?? actor.orgUnitId;
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          if (orgUnitId) await orgUnitInScope(trx, actor, orgUnitId);
-          const user = await createUser(
-            trx,
-            actor.tenantId,
-            { email: body.email, name: body.name, password: body.password, role: body.role, orgUnitId },
-            clock.now(),
-          ).catch((error) => {
-            if (isUniqueViolation(error, "users_email")) {
-              throw new DomainError("email_taken", "A user with this email already exists");
-            }
-            throw error;
-          });
-          await audit(trx, actor, request.id, {
-            action: "user.created",
-            targetType: "user",
-            targetId: user.id,
-            summary: {
-              after: { email: user.email, name: user.name, role: user.role, org_unit_id: orgUnitId },
-            },
-          });
-          return record(trx, 201, serializeUser({ ...user, locked_until: null }));
-        }),
-      );
-    },
-  );
+    status: 201,
+    batched: false,
+    guard: ({ actor, body }) => assertMayGrant(actor, body.role),
+    input: ({ body }) => body,
+    op: ({ trx }, ctx, input, now) => addUser(trx, ctx, input, now),
+    respond: serializeUser,
+  });
 
   app.get(
     "/v1/users",

@@ -5,8 +5,6 @@
  * New routes never join it.
  */
 export const UNCONVERTED_IDEMPOTENT_ROUTES: ReadonlySet<string> = new Set([
-  "POST /v1/api-keys",
-  "POST /v1/api-keys/:id/revoke",
   "POST /v1/benefit-icons",
   "POST /v1/benefits",
   "POST /v1/enterprises/:id/coupons",
@@ -21,7 +19,6 @@ export const UNCONVERTED_IDEMPOTENT_ROUTES: ReadonlySet<string> = new Set([
   "POST /v1/member-vouchers/:id/withdraw",
   "POST /v1/members/:member_id/gift-card-purchases",
   "POST /v1/members/:member_id/vouchers",
-  "POST /v1/users",
   "POST /v1/voucher-quotas/adjustments",
   "POST /v1/vouchers/:id/withdraw",
 ]);
