@@ -12,7 +12,7 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { checkIcon, findIcon, ICON_MEDIA_TYPES, MAX_ICON_BYTES, saveIcon } from "./benefit-icons.js";
 import { AudienceRule, BENEFIT_KINDS, BENEFIT_STATUSES } from "./benefit-types.js";
 import { BenefitsError } from "./benefits.errors.js";
@@ -98,53 +98,57 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     done(null, body),
   );
 
-  app.post(
-    "/v1/benefit-icons",
-    {
-      config: { permission: "benefits.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Upload a benefit icon: the body is the image (PNG, JPEG, WebP or SVG), at most 1 MiB",
-        description:
-          "The content is checked against its Content-Type; an SVG with active content (scripts, event handlers, external links, embedded documents, entities) is refused. Put the returned id in a benefit's `icon`.",
-        response: {
-          201: Type.Object({
-            id: Type.String(),
-            object: Type.Literal("benefit_icon"),
-            media_type: StringEnum(ICON_MEDIA_TYPES),
-            size: Type.Integer({ maximum: MAX_ICON_BYTES }),
-            sha256: Type.String(),
-            url: Type.String(),
-            created_at: Timestamp,
-          }),
-          ...errorResponses(415, 422),
-        },
+  /** An upload's body is the image itself; its type and content are checked before anything is kept. */
+  const iconOf = (request: { headers: Record<string, unknown>; body: unknown }) => {
+    if (!Buffer.isBuffer(request.body)) {
+      throw new BenefitsError(
+        "unsupported_media_type",
+        "An icon is uploaded as image/png, image/jpeg, image/webp or image/svg+xml",
+      );
+    }
+    return {
+      media: checkIcon(String(request.headers["content-type"] ?? ""), request.body),
+      bytes: request.body,
+    };
+  };
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/benefit-icons",
+    config: { permission: "benefits.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Upload a benefit icon: the body is the image (PNG, JPEG, WebP or SVG), at most 1 MiB",
+      description:
+        "The content is checked against its Content-Type; an SVG with active content (scripts, event handlers, external links, embedded documents, entities) is refused. Put the returned id in a benefit's `icon`.",
+      response: {
+        201: Type.Object({
+          id: Type.String(),
+          object: Type.Literal("benefit_icon"),
+          media_type: StringEnum(ICON_MEDIA_TYPES),
+          size: Type.Integer({ maximum: MAX_ICON_BYTES }),
+          sha256: Type.String(),
+          url: Type.String(),
+          created_at: Timestamp,
+        }),
+        ...errorResponses(415, 422),
       },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      assertTenantWide(actor);
-      if (!Buffer.isBuffer(request.body)) {
-        throw new BenefitsError(
-          "unsupported_media_type",
-          "An icon is uploaded as image/png, image/jpeg, image/webp or image/svg+xml",
-        );
-      }
-      const bytes = request.body;
-      const media = checkIcon(String(request.headers["content-type"] ?? ""), bytes);
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          const icon = await saveIcon(trx, { actor, requestId: request.id }, media, bytes, clock.now());
-          return record(trx, 201, {
-            ...icon,
-            object: "benefit_icon" as const,
-            url: `/v1/benefit-icons/${icon.id}`,
-            created_at: icon.created_at.toISOString(),
-          });
-        }),
-      );
+    status: 201,
+    batched: false,
+    guard: (request) => {
+      assertTenantWide(request.actor);
+      iconOf(request);
     },
-  );
+    input: (request) => iconOf(request),
+    op: ({ trx }, ctx, { media, bytes }, now) => saveIcon(trx, ctx, media, bytes, now),
+    respond: (icon) => ({
+      ...icon,
+      object: "benefit_icon" as const,
+      url: `/v1/benefit-icons/${icon.id}`,
+      created_at: icon.created_at.toISOString(),
+    }),
+  });
 
   app.get(
     "/v1/benefit-icons/:id",
@@ -166,50 +170,39 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
   );
 
-  app.post(
-    "/v1/benefits",
-    {
-      config: { permission: "benefits.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Create a member benefit of one of the ten kinds",
-        body: Obj({
-          kind: StringEnum(BENEFIT_KINDS),
-          name: Text(100),
-          ...common,
-          config: Config,
-          status: Type.Optional(StringEnum(BENEFIT_STATUSES)),
-        }),
-        response: { 201: Benefit, ...errorResponses(422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/benefits",
+    config: { permission: "benefits.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Create a member benefit of one of the ten kinds",
+      body: Obj({
+        kind: StringEnum(BENEFIT_KINDS),
+        name: Text(100),
+        ...common,
+        config: Config,
+        status: Type.Optional(StringEnum(BENEFIT_STATUSES)),
+      }),
+      response: { 201: Benefit, ...errorResponses(422) },
     },
-    async (request, reply) => {
-      const actor = request.actor;
-      assertTenantWide(actor);
-      const b = request.body;
-      return runIdempotent(request, reply, deps, async (record) =>
-        db.tenantTx(actor.tenantId, async (trx) => {
-          const row = await createBenefit(
-            trx,
-            { actor, requestId: request.id },
-            {
-              kind: b.kind,
-              name: b.name,
-              brief: b.brief ?? null,
-              description: b.description ?? null,
-              icon: b.icon ?? null,
-              audience: b.audience ?? {},
-              config: b.config,
-              stackable: b.stackable ?? false,
-              status: b.status ?? "active",
-            },
-            clock.now(),
-          );
-          return record(trx, 201, serializeBenefit(row));
-        }),
-      );
-    },
-  );
+    status: 201,
+    batched: false,
+    guard: ({ actor }) => assertTenantWide(actor),
+    input: ({ body: b }) => ({
+      kind: b.kind,
+      name: b.name,
+      brief: b.brief ?? null,
+      description: b.description ?? null,
+      icon: b.icon ?? null,
+      audience: b.audience ?? {},
+      config: b.config,
+      stackable: b.stackable ?? false,
+      status: b.status ?? ("active" as const),
+    }),
+    op: ({ trx }, ctx, input, now) => createBenefit(trx, ctx, input, now),
+    respond: serializeBenefit,
+  });
 
   app.get(
     "/v1/benefits",
