@@ -12,13 +12,14 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { orgUnitInScope } from "../../platform/org/org-units.js";
 import { findVisibleMember } from "../members/index.js";
 import { issueMemberVoucher } from "./issue-member-voucher.js";
 import { listMemberVouchers, type MemberVoucherListRow } from "./list-member-vouchers.js";
 import { MAX_PRODUCT_CODES } from "./voucher-rules.js";
 import { serializeVoucherTerms, VoucherTerms } from "./voucher-view.js";
+import { unitBalance } from "./voucher-views.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { SCOPE_KINDS, VOUCHER_STATUSES } from "./vouchers.repository.js";
 import { withdrawMemberVoucher } from "./withdraw-member-voucher.js";
@@ -52,79 +53,58 @@ function serializeMemberVoucher(row: MemberVoucherListRow) {
 export function memberVoucherRoutes(app: RouteApp, deps: AppDeps): void {
   const { db, clock } = deps;
 
-  async function readOne(tenantId: string, memberId: string, id: string) {
-    const [row] = await db.tenantTx(tenantId, (trx) =>
-      listMemberVouchers(trx, tenantId, memberId, { id }, { limit: 1 }, clock.now()),
-    );
-    if (!row) throw new VouchersError("voucher_not_found", "Voucher not found");
-    return serializeMemberVoucher(row);
-  }
-
-  app.post(
-    "/v1/members/:member_id/vouchers",
-    {
-      config: { permission: "vouchers.manage", idempotent: true },
-      schema: {
-        tags: ["vouchers"],
-        summary: "Issue a voucher to a member, funded by its issuer",
-        description:
-          "issuer_id defaults to the caller's org unit, or the tenant itself for tenant-wide callers (funded by vfund_<issuer or tenant>_<asset>). A caller bound to an org unit issues only as a unit in its subtree, to members it can see. The member spends it by id at checkout until expires_at.",
-        params: Obj({ member_id: IdParam }),
-        body: Obj({
-          face_value: Money,
-          issuer_id: Type.Optional(IdParam),
-          starts_at: Type.Optional(Timestamp),
-          expires_at: Timestamp,
-          scope: Type.Optional(
-            Obj({
-              kind: StringEnum(SCOPE_KINDS, {
-                description: "all products / only the listed (allow) / all but the listed (deny)",
-              }),
-              product_codes: Type.Optional(
-                Type.Array(ProductCode, { maxItems: MAX_PRODUCT_CODES, uniqueItems: true }),
-              ),
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/members/:member_id/vouchers",
+    config: { permission: "vouchers.manage", idempotent: true },
+    schema: {
+      tags: ["vouchers"],
+      summary: "Issue a voucher to a member, funded by its issuer",
+      description:
+        "issuer_id defaults to the caller's org unit, or the tenant itself for tenant-wide callers (funded by vfund_<issuer or tenant>_<asset>). A caller bound to an org unit issues only as a unit in its subtree, to members it can see. The member spends it by id at checkout until expires_at.",
+      params: Obj({ member_id: IdParam }),
+      body: Obj({
+        face_value: Money,
+        issuer_id: Type.Optional(IdParam),
+        starts_at: Type.Optional(Timestamp),
+        expires_at: Timestamp,
+        scope: Type.Optional(
+          Obj({
+            kind: StringEnum(SCOPE_KINDS, {
+              description: "all products / only the listed (allow) / all but the listed (deny)",
             }),
-          ),
-          min_bill_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
-        }),
-        response: { 201: MemberVoucher, ...errorResponses(409, 422, 503) },
-      },
+            product_codes: Type.Optional(
+              Type.Array(ProductCode, { maxItems: MAX_PRODUCT_CODES, uniqueItems: true }),
+            ),
+          }),
+        ),
+        min_bill_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+      }),
+      response: { 201: MemberVoucher, ...errorResponses(409, 422, 503) },
     },
-    async (request, reply) => {
-      const { actor } = request;
-      const body = request.body;
-      const context = { actor, requestId: request.id };
-      return runIdempotent(request, reply, deps, async (record) =>
-        deps.ledger.run(actor.tenantId, async (uow) => {
-          const now = clock.now();
-          const issuerId = body.issuer_id ?? actor.orgUnitId;
-          if (issuerId) await orgUnitInScope(uow.trx, actor, issuerId);
-          const row = await issueMemberVoucher(
-            uow,
-            context,
-            {
-              memberId: request.params.member_id,
-              issuerId,
-              amount: body.face_value.amount,
-              asset: body.face_value.asset,
-              scope: { kind: body.scope?.kind ?? "all", productCodes: body.scope?.product_codes ?? [] },
-              minBillAmount: body.min_bill_amount ?? 0,
-              startsAt: body.starts_at ? new Date(body.starts_at) : now,
-              expiresAt: new Date(body.expires_at),
-            },
-            now,
-          );
-          const view = serializeMemberVoucher({
-            ...row,
-            member_id: row.member_id!,
-            balance: row.face_amount,
-            status: "unused",
-          });
-          return record(uow, 201, view);
-        }),
-      );
+    status: 201,
+    input: ({ params, body }, { actor }, now) => ({
+      memberId: params.member_id,
+      issuerId: body.issuer_id ?? actor.orgUnitId,
+      amount: body.face_value.amount,
+      asset: body.face_value.asset,
+      scope: { kind: body.scope?.kind ?? ("all" as const), productCodes: body.scope?.product_codes ?? [] },
+      minBillAmount: body.min_bill_amount ?? 0,
+      startsAt: body.starts_at ? new Date(body.starts_at) : now,
+      expiresAt: new Date(body.expires_at),
+    }),
+    op: async (uow, ctx, input, now) => {
+      if (input.issuerId) await orgUnitInScope(uow.trx, ctx.actor, input.issuerId);
+      return issueMemberVoucher(uow, ctx, input, now);
     },
-  );
+    respond: (row) =>
+      serializeMemberVoucher({
+        ...row,
+        member_id: row.member_id!,
+        balance: row.face_amount,
+        status: "unused",
+      }),
+  });
 
   app.get(
     "/v1/members/:member_id/vouchers",
@@ -159,35 +139,33 @@ export function memberVoucherRoutes(app: RouteApp, deps: AppDeps): void {
     },
   );
 
-  app.post(
-    "/v1/member-vouchers/:id/withdraw",
-    {
-      config: { permission: "vouchers.manage", idempotent: true },
-      schema: {
-        tags: ["vouchers"],
-        summary: "Withdraw a member's voucher (irreversible); its remaining balance returns to its issuer",
-        description:
-          "By staff whose scope contains the issuing org unit (a tenant-issued voucher: tenant-wide staff only). Only an unexpired voucher with a balance; past redemptions stay.",
-        params: Obj({ id: IdParam }),
-        body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ maxLength: 500 })) })),
-        response: { 200: MemberVoucher, ...errorResponses(409, 422, 503) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/member-vouchers/:id/withdraw",
+    config: { permission: "vouchers.manage", idempotent: true },
+    schema: {
+      tags: ["vouchers"],
+      summary: "Withdraw a member's voucher (irreversible); its remaining balance returns to its issuer",
+      description:
+        "By staff whose scope contains the issuing org unit (a tenant-issued voucher: tenant-wide staff only). Only an unexpired voucher with a balance; past redemptions stay.",
+      params: Obj({ id: IdParam }),
+      body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ maxLength: 500 })) })),
+      response: { 200: MemberVoucher, ...errorResponses(409, 422, 503) },
     },
-    async (request, reply) => {
-      const { actor } = request;
-      const result = await runIdempotent(request, reply, deps, async (record) =>
-        deps.ledger.run(actor.tenantId, async (uow) => {
-          const { voucher, returned } = await withdrawMemberVoucher(
-            uow,
-            { actor, requestId: request.id },
-            { voucherId: request.params.id, reason: request.body?.reason ?? null },
-            clock.now(),
-          );
-          return record(uow, 200, { id: voucher.id, member_id: voucher.member_id!, returned });
-        }),
+    status: 200,
+    input: ({ params, body }) => ({ voucherId: params.id, reason: body?.reason ?? null }),
+    op: withdrawMemberVoucher,
+    respond: async ({ voucher }, uow, _input, now) => {
+      const [row] = await listMemberVouchers(
+        uow.trx,
+        uow.tenantId,
+        voucher.member_id!,
+        { id: voucher.id },
+        { limit: 1 },
+        now,
       );
-      reply.status(200);
-      return readOne(actor.tenantId, result.member_id, result.id);
+      if (!row) throw new VouchersError("voucher_not_found", "Voucher not found");
+      return serializeMemberVoucher({ ...row, balance: await unitBalance(uow, row.account_id) });
     },
-  );
+  });
 }

@@ -3,13 +3,12 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import { EXPORT_FORMATS, exportTable } from "../../platform/files/export-table.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
-import { contextOf } from "../../platform/http/value-route.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { Bill, serializeBill } from "./bill-view.js";
 import { deductBill } from "./deduct-bill.js";
-import { listVouchers, MAX_EXPORT_ROWS, type VoucherListRow } from "./list-vouchers.js";
+import { listVouchers, MAX_EXPORT_ROWS } from "./list-vouchers.js";
 import { refundBill } from "./refund-bill.js";
-import { exportableVouchers, showBill, showVoucher, usagesOf } from "./voucher-views.js";
+import { exportableVouchers, showBill, showVoucher, unitBalance, usagesOf } from "./voucher-views.js";
 import { VouchersError } from "./vouchers.errors.js";
 import {
   BillBody,
@@ -159,40 +158,28 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
     },
   );
 
-  app.post(
-    "/v1/vouchers/:id/withdraw",
-    {
-      config: { permission: "vouchers.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Withdraw a voucher (irreversible); its remaining balance returns to its source",
-        description:
-          "customer_discount: by the issuing reseller (or its distributor); product_trial: only by the distributor. Only an unexpired voucher with a balance can be withdrawn.",
-        params: IdParams,
-        body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ maxLength: 500 })) })),
-        response: { 200: Voucher, ...errorResponses(409, 422, 503) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/vouchers/:id/withdraw",
+    config: { permission: "vouchers.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Withdraw a voucher (irreversible); its remaining balance returns to its source",
+      description:
+        "customer_discount: by the issuing reseller (or its distributor); product_trial: only by the distributor. Only an unexpired voucher with a balance can be withdrawn.",
+      params: IdParams,
+      body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ maxLength: 500 })) })),
+      response: { 200: Voucher, ...errorResponses(409, 422, 503) },
     },
-    async (request, reply) => {
-      const { actor } = request;
-      await runIdempotent(request, reply, deps, async (record) =>
-        deps.ledger.run(actor.tenantId, async (uow) => {
-          const { voucher, returned } = await withdrawVoucher(
-            uow,
-            contextOf(request),
-            { voucherId: request.params.id, reason: request.body?.reason ?? null },
-            clock.now(),
-          );
-          return record(uow, 200, { id: voucher.id, returned });
-        }),
-      );
-      const row = await db.tenantTx(actor.tenantId, (trx) =>
-        showVoucher(trx, actor, request.params.id, clock.now()),
-      );
-      reply.status(200);
-      return serializeVoucher(row as VoucherListRow);
+    status: 200,
+    input: ({ params, body }) => ({ voucherId: params.id, reason: body?.reason ?? null }),
+    op: async (uow, ctx, input, now) => {
+      const { voucher } = await withdrawVoucher(uow, ctx, input, now);
+      const row = await showVoucher(uow.trx, ctx.actor, voucher.id, now);
+      return { ...row, balance: await unitBalance(uow, row.account_id) };
     },
-  );
+    respond: serializeVoucher,
+  });
 
   app.post(
     "/v1/voucher-bills",

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { MAX_LIMIT as MAX_PAGE, type PageParams, pageQuery } from "../../platform/http/pagination.js";
@@ -149,4 +150,14 @@ export async function showBill(trx: Tx, actor: Actor, billId: string) {
   if (!row) throw new VouchersError("voucher_bill_not_found", "Bill not found");
   assertInScope(actor, row.path, "voucher_bill");
   return loadBillResult({ trx }, actor.tenantId, row.id);
+}
+
+/**
+ * A voucher account's posted balance as the unit sees it. Inside a unit of work the ledger
+ * writes its accounts only when the unit commits, so a SQL read of `ledger_accounts` there
+ * still shows the balance from before; a response built in the unit reads it from the ledger.
+ */
+export async function unitBalance(uow: UnitOfWork, accountId: string | null): Promise<number> {
+  const b = accountId ? await uow.peekBalances(accountId) : undefined;
+  return b ? b.credits_posted - b.debits_posted : 0;
 }

@@ -3,7 +3,6 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import { MAX_LIMIT as MAX_PAGE, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { adjustQuota } from "./adjust-quota.js";
 import { createTemplate, templateInputOf } from "./create-template.js";
@@ -12,7 +11,7 @@ import type { VoucherListRow } from "./list-vouchers.js";
 import { memberVoucherRoutes } from "./member-vouchers.routes.js";
 import { archiveTemplate, updateTemplate } from "./update-template.js";
 import { voucherUsageRoutes } from "./voucher-usage.routes.js";
-import { listQuotaChanges, listTemplates, quotasOf } from "./voucher-views.js";
+import { listQuotaChanges, listTemplates, quotasOf, unitBalance } from "./voucher-views.js";
 import { loadTemplate } from "./vouchers.repository.js";
 import {
   CopyBody,
@@ -159,36 +158,32 @@ export async function vouchersRoutes(app: RouteApp, deps: AppDeps): Promise<void
     respond: serializeTemplate,
   });
 
-  app.post(
-    "/v1/voucher-quotas/adjustments",
-    {
-      config: { permission: "vouchers.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Raise or lower a reseller's voucher quota (distributor)",
-        description:
-          "delta > 0 raises, delta < 0 lowers. The quota can never go below what is issued and outstanding (quota_below_outstanding).",
-        body: QuotaAdjustmentBody,
-        response: { 200: Quota, ...errorResponses(409, 422, 503) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/voucher-quotas/adjustments",
+    config: { permission: "vouchers.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Raise or lower a reseller's voucher quota (distributor)",
+      description:
+        "delta > 0 raises, delta < 0 lowers. The quota can never go below what is issued and outstanding (quota_below_outstanding).",
+      body: QuotaAdjustmentBody,
+      response: { 200: Quota, ...errorResponses(409, 422, 503) },
     },
-    async (request, reply) => {
-      const { actor, body } = request;
-      const result = await runIdempotent(request, reply, deps, async (record) =>
-        deps.ledger.run(actor.tenantId, async (uow) => {
-          const { quota } = await adjustQuota(
-            uow,
-            contextOf(request),
-            { resellerId: body.reseller_id, asset: body.asset, delta: body.delta, reason: body.reason },
-            clock.now(),
-          );
-          return record(uow, 200, { quota_id: quota.id });
-        }),
-      );
-      const [row] = await db.tenantTx(actor.tenantId, (trx) => quotasOf(trx, actor, { id: result.quota_id }));
-      return serializeQuota(row!);
+    status: 200,
+    input: ({ body }) => ({
+      resellerId: body.reseller_id,
+      asset: body.asset,
+      delta: body.delta,
+      reason: body.reason,
+    }),
+    op: async (uow, ctx, input, now) => {
+      const { quota } = await adjustQuota(uow, ctx, input, now);
+      const [row] = await quotasOf(uow.trx, ctx.actor, { id: quota.id });
+      return { ...row!, available: await unitBalance(uow, quota.account_id) };
     },
-  );
+    respond: serializeQuota,
+  });
 
   app.get(
     "/v1/voucher-quotas",

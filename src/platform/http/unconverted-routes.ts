@@ -14,9 +14,5 @@ export const UNCONVERTED_IDEMPOTENT_ROUTES: ReadonlySet<string> = new Set([
   "POST /v1/gift-cards/:id/redeem",
   "POST /v1/gift-cards/:id/refund",
   "POST /v1/gift-cards/:id/restore",
-  "POST /v1/member-vouchers/:id/withdraw",
   "POST /v1/members/:member_id/gift-card-purchases",
-  "POST /v1/members/:member_id/vouchers",
-  "POST /v1/voucher-quotas/adjustments",
-  "POST /v1/vouchers/:id/withdraw",
 ]);
