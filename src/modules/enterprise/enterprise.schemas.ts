@@ -310,18 +310,5 @@ export const BillBody = Obj({
   }),
 });
 
-export const RefundBody = Obj({
-  refund_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-  lines: Type.Optional(
-    Type.Array(
-      Obj({
-        line_index: Type.Integer({ minimum: 0 }),
-        amount: Type.Integer({ minimum: 1, maximum: 1e13 }),
-      }),
-      {
-        minItems: 1,
-        maxItems: 200,
-      },
-    ),
-  ),
-});
+/** The refund of a member's bill takes the vouchers' refund body (at most 200 lines). */
+export { RefundBody } from "../vouchers/index.js";
