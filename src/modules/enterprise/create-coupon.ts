@@ -1,9 +1,10 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { openVoucher, type ProductScope, type VoucherRow } from "../vouchers/index.js";
+import { openVoucher, type ProductScope, unitBalance, type VoucherRow } from "../vouchers/index.js";
+import { type CouponView, loadCoupon } from "./coupon-queries.js";
 import { EnterpriseError } from "./enterprise.errors.js";
-import type { UnitRef } from "./enterprise.repository.js";
+import { loadEnterprise, type UnitRef } from "./enterprise.repository.js";
 
 export interface CouponInput {
   amount: number;
@@ -67,4 +68,31 @@ export async function createCoupon(
     now,
   );
   return voucher;
+}
+
+/**
+ * The route's operation: a coupon for an enterprise in the actor's scope, answered as the
+ * coupon view. The unit's ledger writes reach `ledger_accounts` only at commit, so the
+ * balance (and the status it decides) come from the unit's own ledger view.
+ */
+export async function grantCoupon(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: CouponInput & { enterpriseId: string },
+  now: Date,
+): Promise<CouponView> {
+  const { enterpriseId, ...coupon } = input;
+  const enterprise = await loadEnterprise(uow.trx, ctx.actor, enterpriseId);
+  const voucher = await createCoupon(uow, ctx, enterprise, coupon, now);
+  const view = await loadCoupon(uow.trx, ctx.actor, voucher.id, now);
+  const balance = await unitBalance(uow, view.account_id);
+  const status =
+    view.status === "withdrawn" || view.status === "expired"
+      ? view.status
+      : balance === 0
+        ? "used_up"
+        : balance >= view.face_amount
+          ? "unused"
+          : "partly_used";
+  return { ...view, balance, status };
 }

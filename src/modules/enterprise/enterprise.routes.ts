@@ -3,12 +3,10 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import { MAX_LIMIT, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { Bill, serializeBill } from "../vouchers/index.js";
 import { allocateCoupon, MAX_ALLOCATIONS_PER_CALL } from "./allocate-coupon.js";
-import { loadCoupon } from "./coupon-queries.js";
-import { createCoupon } from "./create-coupon.js";
-import { loadEnterprise, loadMember } from "./enterprise.repository.js";
+import { grantCoupon } from "./create-coupon.js";
+import { loadMember } from "./enterprise.repository.js";
 import {
   Allocation,
   AllocationsBody,
@@ -212,48 +210,31 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       db.tenantTx(actor.tenantId, (trx) => listSharingChanges(trx, actor, params.id, query)),
   );
 
-  app.post(
-    "/v1/enterprises/:id/coupons",
-    {
-      config: { permission: "enterprise.manage", idempotent: true },
-      schema: {
-        tags,
-        summary: "Grant the master a cash coupon",
-        params: IdParams,
-        body: CouponBody,
-        response: { 201: Coupon, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/enterprises/:id/coupons",
+    config: { permission: "enterprise.manage", idempotent: true },
+    schema: {
+      tags,
+      summary: "Grant the master a cash coupon",
+      params: IdParams,
+      body: CouponBody,
+      response: { 201: Coupon, ...errorResponses(409, 422) },
     },
-    async (request, reply) => {
-      const body = request.body;
-      const { actor } = request;
-      const result = await runIdempotent(request, reply, deps, async (record) =>
-        ledger.run(actor.tenantId, async (uow) => {
-          const enterprise = await loadEnterprise(uow.trx, actor, request.params.id);
-          const voucher = await createCoupon(
-            uow,
-            contextOf(request),
-            enterprise,
-            {
-              amount: body.amount.amount,
-              asset: body.amount.asset,
-              allocationMode: body.allocation_mode,
-              scope: { kind: body.scope.kind, productCodes: body.scope.product_codes ?? [] },
-              minBillAmount: body.min_bill_amount ?? 0,
-              startsAt: body.starts_at ? new Date(body.starts_at) : clock.now(),
-              expiresAt: new Date(body.expires_at),
-            },
-            clock.now(),
-          );
-          return record(uow, 201, { id: voucher.id });
-        }),
-      );
-      const coupon = await db.tenantTx(actor.tenantId, (trx) =>
-        loadCoupon(trx, actor, result.id, clock.now()),
-      );
-      return serializeCoupon(coupon);
-    },
-  );
+    status: 201,
+    input: ({ params, body }, _ctx, now) => ({
+      enterpriseId: params.id,
+      amount: body.amount.amount,
+      asset: body.amount.asset,
+      allocationMode: body.allocation_mode,
+      scope: { kind: body.scope.kind, productCodes: body.scope.product_codes ?? [] },
+      minBillAmount: body.min_bill_amount ?? 0,
+      startsAt: body.starts_at ? new Date(body.starts_at) : now,
+      expiresAt: new Date(body.expires_at),
+    }),
+    op: grantCoupon,
+    respond: serializeCoupon,
+  });
 
   app.get(
     "/v1/enterprises/:id/coupons",

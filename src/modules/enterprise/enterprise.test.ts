@@ -166,6 +166,20 @@ describe("cash coupons", () => {
       await get(`/v1/enterprises/${enterprise.id}/coupons`, keys.master),
     ).data.find((c) => c.id === couponId)!.balance;
 
+  it("answers a new coupon with its full balance, as the list shows it after commit", async () => {
+    const r = await post(`/v1/enterprises/${enterprise.id}/coupons`, keys.owner, {
+      amount: { amount: 2_500, asset: "CNY" },
+      allocation_mode: "multiple",
+      scope: { kind: "all" },
+      expires_at: days(90),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const created = json<{ id: string; balance: number; status: string }>(r);
+    expect(created.balance).toBe(2_500);
+    expect(created.status).toBe("unused");
+    expect(await balanceOf(created.id)).toBe(2_500);
+  });
+
   it("concurrent allocations never exceed the coupon's balance", async () => {
     const c = await coupon(10_000, "multiple");
     const responses = await Promise.all(

@@ -49,6 +49,7 @@ export {
   type Validity,
   validityWindow,
 } from "./voucher-rules.js";
+export { unitBalance } from "./voucher-views.js";
 export { accountIds as voucherAccountIds, postedBalance } from "./vouchers.ledger.js";
 export { VOUCHER_STATES, type VoucherRow } from "./vouchers.repository.js";
 export { RefundBody } from "./vouchers.schemas.js";

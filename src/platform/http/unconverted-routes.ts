@@ -5,7 +5,6 @@
  * New routes never join it.
  */
 export const UNCONVERTED_IDEMPOTENT_ROUTES: ReadonlySet<string> = new Set([
-  "POST /v1/enterprises/:id/coupons",
   "POST /v1/gift-card-activities/:id/refund",
   "POST /v1/gift-cards",
   "POST /v1/gift-cards/:id/adjust",
