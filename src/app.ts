@@ -108,6 +108,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     },
     ajv: { customOptions: {} },
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors Fastify raises before routing (a URL that does not decode) answer problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(reply, toProblem(error, request));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const bodyAjv = makeAjv(false);
