@@ -235,3 +235,41 @@ describe("uploads are not mistaken for text", () => {
     expect(r.statusCode, r.body).toBeLessThan(300);
   });
 });
+
+describe("every file we write guards formula-looking text", () => {
+  it("an account statement's memo cannot run as a formula; signed amounts stay numbers", async () => {
+    const auth = tenant.auth;
+    const asset = await post(
+      "/v1/ledger/assets",
+      { code: "CSVG", scale: 2, name: "Guard" },
+      auth,
+      "csv-asset",
+    );
+    expect(asset.statusCode, asset.body).toBe(201);
+    const open = async (kind: string, key: string) => {
+      const r = await post("/v1/ledger/accounts", { asset: "CSVG", kind }, auth, key);
+      expect(r.statusCode, r.body).toBe(201);
+      return json<{ id: string }>(r).id;
+    };
+    const cash = await open("cash", "csv-cash");
+    const wallet = await open("wallet", "csv-wallet");
+    for (const [memo, amount, debit, credit] of [
+      ['=HYPERLINK("http://evil.example","x")', 250, cash, wallet],
+      ["=1+2", 100, wallet, cash],
+    ] as const) {
+      const r = await post(
+        "/v1/ledger/transfers",
+        { debit_account_id: debit, credit_account_id: credit, amount, code: "t", memo },
+        auth,
+        `csv-${amount}`,
+      );
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const csv = await t.app.inject({ url: `/v1/ledger/accounts/${wallet}/statement.csv`, headers: auth });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.body).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(csv.body).toContain("'=1+2");
+    expect(csv.body).not.toMatch(/(^|,)=/m);
+    expect(csv.body).toMatch(/,-1\.00,1\.50,/);
+  });
+});

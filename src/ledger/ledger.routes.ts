@@ -3,6 +3,7 @@ import { type Static, Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import { recordAudit } from "../platform/audit/audit.js";
 import { FINANCE } from "../platform/auth/permissions.js";
+import { spreadsheetCell } from "../platform/files/registry.js";
 import { pageLimit } from "../platform/http/pagination.js";
 import {
   Amount,
@@ -533,19 +534,21 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       }
       const { s, scale } = result;
       const csv = stringify(
-        s.entries.map((e) => [
-          e.created_at.toISOString(),
-          e.transfer_id,
-          e.kind,
-          e.direction,
-          e.code,
-          formatMinor(e.posted_change, scale),
-          formatMinor(e.balance, scale),
-          e.kind === "pending" ? formatMinor(e.amount, scale) : "",
-          e.reference_module ?? "",
-          e.reference_id ?? "",
-          e.memo ?? "",
-        ]),
+        s.entries.map((e) =>
+          [
+            e.created_at.toISOString(),
+            e.transfer_id,
+            e.kind,
+            e.direction,
+            e.code,
+            formatMinor(e.posted_change, scale),
+            formatMinor(e.balance, scale),
+            e.kind === "pending" ? formatMinor(e.amount, scale) : "",
+            e.reference_module ?? "",
+            e.reference_id ?? "",
+            e.memo ?? "",
+          ].map(spreadsheetCell),
+        ),
         {
           header: true,
           columns: [

@@ -18,6 +18,7 @@ import {
   type ImportColumn,
   importType,
   type ParsedRow,
+  spreadsheetCell,
 } from "./registry.js";
 
 export const FILE_ERRORS = defineErrors({
@@ -289,7 +290,7 @@ async function xlsxSink(file: string, sheetName: string, headers: string[]): Pro
   let rows = 0;
   return {
     write: async (cells) => {
-      sheet.addRow(cells).commit();
+      sheet.addRow(cells.map(spreadsheetCell)).commit();
       if (++rows % 1000 === 0) {
         while (xlsxBacklog(workbook, sheet) > XLSX_MAX_BACKLOG_BYTES) {
           await new Promise((resolve) => setTimeout(resolve, 1));
