@@ -33,6 +33,7 @@ export const COMMON_ERROR_STATUSES = {
   malformed_url: 400,
   invalid_encoding: 400,
   limit_exceeded: 400,
+  amount_out_of_range: 422,
   unauthenticated: 401,
   forbidden: 403,
   csrf_failed: 403,

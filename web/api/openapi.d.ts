@@ -15021,10 +15021,14 @@ export interface operations {
                         assets: {
                             asset: string;
                             accounts: number;
-                            debits_posted: number;
-                            credits_posted: number;
-                            debits_pending: number;
-                            credits_pending: number;
+                            /** @example 1250000 */
+                            debits_posted: string;
+                            /** @example 1250000 */
+                            credits_posted: string;
+                            /** @example 1250000 */
+                            debits_pending: string;
+                            /** @example 1250000 */
+                            credits_pending: string;
                             balanced: boolean;
                         }[];
                     };
@@ -15120,17 +15124,21 @@ export interface operations {
                             account_id: string;
                             field: string;
                             stored: number | null;
-                            journal: number;
+                            journal: number | string;
                         }[];
                         malformed_transfers: string[];
                         flag_violations: string[];
                         trial_balance: {
                             asset: string;
                             accounts: number;
-                            debits_posted: number;
-                            credits_posted: number;
-                            debits_pending: number;
-                            credits_pending: number;
+                            /** @example 1250000 */
+                            debits_posted: string;
+                            /** @example 1250000 */
+                            credits_posted: string;
+                            /** @example 1250000 */
+                            debits_pending: string;
+                            /** @example 1250000 */
+                            credits_pending: string;
                             balanced: boolean;
                         }[];
                     };
