@@ -90,6 +90,16 @@ export const TENANT_TABLES = [
   "gift_stocks",
   "gift_grants",
   "entitlements",
+  // wallets' tagged lots and top-up plans, smart top-up, recharge codes, payment providers
+  "wallet_lots",
+  "wallet_payment_legs",
+  "wallet_refund_legs",
+  "topup_plans",
+  "smart_topup_plans",
+  "recharge_codes",
+  "topups",
+  "smart_topup_acceptances",
+  "payment_provider_configs",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */

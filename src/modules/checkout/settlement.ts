@@ -10,6 +10,7 @@ import {
   payWithBalance,
   refundOrderBalance,
   balanceAvailable as walletBalanceAvailable,
+  balanceUsable as walletBalanceUsable,
   withinTransaction,
 } from "../wallets/index.js";
 import type { VoucherFacts } from "./quote-engine.js";
@@ -48,6 +49,15 @@ export interface CheckoutSettlement {
   ): Promise<{ facts: MemberFacts; tiers: TierCatalog } | null>;
   /** What the member may spend now in `currency` (0 when the member has no balance in it). */
   balanceAvailable(ctx: SettleContext, memberId: string, currency: string): Promise<number>;
+  /**
+   * What balance may pay of a cart (its lines at what they still cost, and the rest), under
+   * the rules of the member's top-up lots; absent: all of balanceAvailable.
+   */
+  balanceUsable?(
+    ctx: SettleContext,
+    memberId: string,
+    currency: string,
+  ): Promise<(lines: { sku: string; amount: number }[], rest: number) => number>;
   /** The named vouchers that exist (unknown ids are left out). */
   vouchers(ctx: SettleContext, ids: readonly string[]): Promise<VoucherFacts[]>;
   payByBalance(
@@ -61,6 +71,8 @@ export interface CheckoutSettlement {
       amountDue: number;
       /** How the rest is paid: online holds the balance part until it succeeds; offline takes it now. */
       externalMethod: "none" | "online" | "offline";
+      /** The order's lines at what they still cost (lots restricted to items pay only theirs). */
+      lines?: { sku: string; amount: number }[];
     },
   ): Promise<MovementRef>;
   redeemVoucher(
@@ -145,6 +157,8 @@ export const connectedSettlement: CheckoutSettlement = {
   memberFacts: membersModuleFacts,
   balanceAvailable: (ctx, memberId, currency) =>
     inUnit(ctx, (uow) => walletBalanceAvailable(uow, memberId, currency, ctx.now)),
+  balanceUsable: (ctx, memberId, currency) =>
+    inUnit(ctx, (uow) => walletBalanceUsable(uow, memberId, currency, ctx.now)),
   vouchers: async (ctx, ids) => {
     if (ids.length === 0) return [];
     const found = await memberVouchersById(ctx.trx, ctx.actor, ids, {
@@ -178,6 +192,7 @@ export const connectedSettlement: CheckoutSettlement = {
           amountDue: p.amountDue,
           balanceAmount: p.amount,
           externalMethod: p.externalMethod,
+          ...(p.lines ? { spendLines: p.lines } : {}),
         },
         ctx.now,
       );

@@ -5,6 +5,7 @@ import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
 import type { PaymentProvider } from "./payment-providers.js";
+import { assertOnlineCurrency } from "./provider-registry.js";
 import { assertWithinCap, type IntentRow, loadSettings } from "./wallets.repository.js";
 
 /**
@@ -39,6 +40,7 @@ export async function createTopupIntent<R>(
   const provider = providers.get(settings.payment_provider);
   if (!provider)
     throw new DomainError("payment_provider_unknown", `No payment provider ${settings.payment_provider}`);
+  assertOnlineCurrency(provider, settings.asset);
   const id = newId("wtopi");
   const expiresAt = new Date(now.getTime() + settings.topup_intent_ttl_seconds * 1000);
   const created = await provider.createPayment({

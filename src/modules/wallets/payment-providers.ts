@@ -17,6 +17,8 @@ import { DomainError } from "../../shared/errors.js";
  */
 export interface PaymentProvider {
   readonly name: string;
+  /** The currencies it can charge ("any": the test provider). */
+  readonly currencies: readonly string[] | "any";
   createPayment(
     input: CreatePaymentInput,
   ): Promise<{ providerRef: string; checkout: Record<string, unknown> }>;
@@ -56,6 +58,7 @@ export const TEST_SIGNATURE_HEADER = "x-test-signature";
  */
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = "test";
+  readonly currencies = "any" as const;
   constructor(private readonly secret: string) {}
 
   async createPayment(input: CreatePaymentInput) {

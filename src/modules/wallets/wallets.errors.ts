@@ -21,7 +21,11 @@ export type WalletsErrorCode =
   | "payment_provider_unknown"
   | "webhook_signature_invalid"
   | "exchange_too_small"
-  | "amount_mismatch";
+  | "amount_mismatch"
+  | "house_currency_not_purchasable"
+  | "currency_not_supported_by_provider"
+  | "topup_already_credited"
+  | "too_many_open_lots";
 
 registerErrorStatuses({
   insufficient_balance: 422,
@@ -44,4 +48,8 @@ registerErrorStatuses({
   webhook_signature_invalid: 401,
   exchange_too_small: 422,
   amount_mismatch: 422,
+  house_currency_not_purchasable: 422,
+  currency_not_supported_by_provider: 422,
+  topup_already_credited: 409,
+  too_many_open_lots: 422,
 });

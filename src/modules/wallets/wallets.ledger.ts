@@ -3,6 +3,7 @@ import { type Account, balancesOf, type TransferResult, type UnitOfWork } from "
 import type { Actor } from "../../platform/auth/actor.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { type LotMove, openLots, readLotTotals } from "./lots.repository.js";
 import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";
 
 export type { UnitOfWork };
@@ -110,10 +111,23 @@ export interface MemberBalance {
 
 const zero = { posted: 0, available: 0 };
 
-/** The member's principal and bonus as this unit sees them (locks both accounts). */
-export async function memberBalance(uow: UnitOfWork, memberId: string): Promise<MemberBalance> {
-  const p = (await uow.balances(accountIds.principal(memberId))) ?? zero;
-  const b = (await uow.balances(accountIds.bonus(memberId))) ?? zero;
+/**
+ * The member's principal and bonus as this unit sees them (locks the accounts): the untagged
+ * accounts plus every tagged lot holding money (`touched`: lots this unit credited).
+ */
+export async function memberBalance(
+  uow: UnitOfWork,
+  memberId: string,
+  touched: readonly string[] = [],
+): Promise<MemberBalance> {
+  const p = { ...((await uow.balances(accountIds.principal(memberId))) ?? zero) };
+  const b = { ...((await uow.balances(accountIds.bonus(memberId))) ?? zero) };
+  for (const lot of await openLots(uow.trx, uow.tenantId, memberId, touched)) {
+    const l = (await uow.balances(lot.id)) ?? zero;
+    const into = lot.kind === "principal" ? p : b;
+    into.posted += l.posted;
+    into.available += l.available;
+  }
   return summarise(p, b);
 }
 
@@ -144,7 +158,13 @@ export async function readMemberBalance(trx: Tx, tenantId: string, memberId: str
     const row = rows.find((r) => r.id === id);
     return row ? balancesOf(row) : zero;
   };
-  return summarise(get(accountIds.principal(memberId)), get(accountIds.bonus(memberId)));
+  const p = get(accountIds.principal(memberId));
+  const b = get(accountIds.bonus(memberId));
+  const lots = await readLotTotals(trx, tenantId, memberId);
+  return summarise(
+    { posted: p.posted + lots.principal, available: p.available + lots.principalAvailable },
+    { posted: b.posted + lots.bonus, available: b.available + lots.bonusAvailable },
+  );
 }
 
 export interface PointsLot {
@@ -214,6 +234,8 @@ export interface ChangeInput {
   sourceRef?: string | null;
   orderId?: string | null;
   paymentId?: string | null;
+  /** Tagged lots moved by this change. */
+  lots?: LotMove[] | null;
 }
 
 /** One row of the member's change log, written with the unit's other rows. */
@@ -236,6 +258,7 @@ export function logChange(uow: UnitOfWork, actor: Actor, change: ChangeInput, no
     source_ref: change.sourceRef ?? null,
     order_id: change.orderId ?? null,
     payment_id: change.paymentId ?? null,
+    lots: change.lots?.length ? JSON.stringify(change.lots) : null,
     actor_type: actor.type,
     actor_id: actor.id,
     created_at: now,
