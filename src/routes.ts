@@ -6,6 +6,7 @@ import { checkoutRoutes } from "./modules/checkout/index.js";
 import { depositsRoutes } from "./modules/deposits/index.js";
 import { enterpriseRoutes } from "./modules/enterprise/index.js";
 import { membersRoutes } from "./modules/members/members.routes.js";
+import { topupRoutes } from "./modules/topup/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
 import { walletsRoutes } from "./modules/wallets/wallets.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
@@ -36,4 +37,5 @@ export const routeModules: RoutesFn[] = [
   catalogRoutes,
   depositsRoutes,
   checkoutRoutes,
+  topupRoutes,
 ];

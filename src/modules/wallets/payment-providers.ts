@@ -26,7 +26,9 @@ export interface PaymentProvider {
     rawBody: string,
     headers: Record<string, string | string[] | undefined>,
     now: Date,
-  ): WebhookOutcome;
+  ): WebhookOutcome | Promise<WebhookOutcome>;
+  /** The answer the provider expects for a handled notification (Alipay: the text `success`). */
+  acknowledge?(): { contentType: string; body: string };
 }
 
 export interface CreatePaymentInput {

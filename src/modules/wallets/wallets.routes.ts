@@ -141,6 +141,11 @@ const Change = Type.Object(
     source_ref: Nullable(Type.String()),
     order_id: Nullable(Type.String()),
     payment_id: Nullable(Type.String()),
+    lots: Nullable(
+      Type.Array(Type.Object({ lot_id: Type.String(), kind: Type.String(), amount: Type.Integer() }), {
+        description: "Tagged top-up lots this change moved (signed amounts)",
+      }),
+    ),
     actor_type: Type.String(),
     actor_id: Type.String(),
     created_at: Timestamp,
@@ -1000,7 +1005,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         if (!provider) throw new DomainError("payment_provider_unknown", "Unknown payment provider");
         const raw = typeof request.body === "string" ? request.body : "";
         const now = clock.now();
-        const outcome = provider.parseWebhook(raw, request.headers, now);
+        const outcome = await provider.parseWebhook(raw, request.headers, now);
         const tenantId = params.tenant_id;
         const exists = await db.systemTx((trx) =>
           trx.selectFrom("tenants").select("id").where("id", "=", tenantId).executeTakeFirst(),

@@ -1,0 +1,18 @@
+/**
+ * Top-up plans (§2.3), smart top-up (§2.4), recharge codes and online top-up payments.
+ * Other modules import only this file. See README.md.
+ */
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import { providerResolver } from "../wallets/index.js";
+import { topupWebhookRoutes } from "./payment-webhook.routes.js";
+import { topupPlanRoutes } from "./topup.routes.js";
+
+export { isUpgrade } from "./credit-topup.js";
+export { topupFigures } from "./topup-rules.js";
+
+/** The module's routes (routes.ts lists this). */
+export async function topupRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const providers = providerResolver(deps.config.signingSecret);
+  topupPlanRoutes(app, deps, providers);
+  await topupWebhookRoutes(app, deps, providers);
+}
