@@ -283,3 +283,20 @@ export async function hasCreditedTopup(trx: Tx, tenantId: string, memberId: stri
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** A smart plan's accepted offers, newest first. */
+export async function listAcceptances(
+  trx: Tx,
+  tenantId: string,
+  planId: string,
+  startingAfter: string | undefined,
+  limit: number,
+): Promise<AcceptanceRow[]> {
+  let q = trx
+    .selectFrom("smart_topup_acceptances")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("plan_id", "=", planId);
+  if (startingAfter) q = q.where("id", "<", startingAfter);
+  return q.orderBy("id", "desc").limit(limit).execute();
+}

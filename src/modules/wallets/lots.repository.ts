@@ -72,9 +72,10 @@ export interface LotMove {
 export const MAX_OPEN_LOTS = 200;
 
 /**
- * The member's lots that hold money as the database shows it, plus `touched` (lots this unit
- * credited, whose rows may not be written yet). A lot credited by another unit of the same
- * ledger batch can be missed: the payment then uses less, never more, than there is.
+ * The member's lots that may hold money: those whose ledger account shows a balance, those
+ * whose account row is not written yet (created in this ledger batch), and `touched` (lots
+ * this unit credited back). A lot emptied in the database and credited back by another unit
+ * of the same batch can be missed: a payment then uses less, never more, than there is.
  */
 export async function openLots(
   trx: Tx,
@@ -82,9 +83,9 @@ export async function openLots(
   memberId: string,
   touched: readonly string[] = [],
 ): Promise<LotRow[]> {
-  const rows = await trx
+  return trx
     .selectFrom("wallet_lots as l")
-    .innerJoin("ledger_accounts as a", (j) =>
+    .leftJoin("ledger_accounts as a", (j) =>
       j.onRef("a.tenant_id", "=", "l.tenant_id").onRef("a.id", "=", "l.id"),
     )
     .selectAll("l")
@@ -92,6 +93,7 @@ export async function openLots(
     .where("l.member_id", "=", memberId)
     .where((eb) =>
       eb.or([
+        eb("a.id", "is", null),
         eb("a.credits_posted", ">", eb.ref("a.debits_posted")),
         ...(touched.length > 0 ? [eb("l.id", "in", [...touched])] : []),
       ]),
@@ -99,17 +101,6 @@ export async function openLots(
     .orderBy("l.id")
     .limit(MAX_OPEN_LOTS * 2 + touched.length)
     .execute();
-  if (touched.length === 0) return rows;
-  const missing = touched.filter((id) => !rows.some((r) => r.id === id));
-  if (missing.length === 0) return rows;
-  // Created in this unit: the ledger row may not exist yet, the lot row does.
-  const fresh = await trx
-    .selectFrom("wallet_lots")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "in", missing)
-    .execute();
-  return [...rows, ...fresh].sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 export async function paymentLegs(trx: Tx, tenantId: string, paymentId: string): Promise<PaymentLegRow[]> {
