@@ -5,6 +5,7 @@
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { providerResolver } from "../wallets/index.js";
 import { topupWebhookRoutes } from "./payment-webhook.routes.js";
+import { rechargeCodeRoutes } from "./recharge-codes.routes.js";
 import { smartTopupRoutes } from "./smart-topup.routes.js";
 import { topupPlanRoutes } from "./topup.routes.js";
 
@@ -16,5 +17,6 @@ export async function topupRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const providers = providerResolver(deps.config.signingSecret);
   topupPlanRoutes(app, deps, providers);
   smartTopupRoutes(app, deps);
+  rechargeCodeRoutes(app, deps);
   await topupWebhookRoutes(app, deps, providers);
 }

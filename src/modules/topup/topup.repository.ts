@@ -300,3 +300,63 @@ export async function listAcceptances(
   if (startingAfter) q = q.where("id", "<", startingAfter);
   return q.orderBy("id", "desc").limit(limit).execute();
 }
+
+export interface CodeCounts {
+  started: number;
+  credited: number;
+  amount: number;
+  bonus_amount: number;
+}
+
+/** Per code: top-ups started from it, credited, and what they credited. */
+export async function codeCounts(
+  trx: Tx,
+  tenantId: string,
+  codeIds: readonly string[],
+): Promise<Map<string, CodeCounts>> {
+  if (codeIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("topups")
+    .select((eb) => [
+      "recharge_code_id",
+      eb.fn.countAll<string>().as("started"),
+      eb.fn.sum<string>(eb.case().when("status", "=", "credited").then(1).else(0).end()).as("credited"),
+      eb.fn
+        .sum<string>(eb.case().when("status", "=", "credited").then(eb.ref("amount")).else(0).end())
+        .as("amount"),
+      eb.fn
+        .sum<string>(eb.case().when("status", "=", "credited").then(eb.ref("bonus_amount")).else(0).end())
+        .as("bonus"),
+    ])
+    .where("tenant_id", "=", tenantId)
+    .where("recharge_code_id", "in", [...codeIds])
+    .groupBy("recharge_code_id")
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.recharge_code_id!,
+      {
+        started: Number(r.started),
+        credited: Number(r.credited),
+        amount: Number(r.amount),
+        bonus_amount: Number(r.bonus),
+      },
+    ]),
+  );
+}
+
+export async function listCodes(
+  trx: Tx,
+  tenantId: string,
+  planId: string,
+  startingAfter: string | undefined,
+  limit: number,
+) {
+  let q = trx
+    .selectFrom("recharge_codes")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("plan_id", "=", planId);
+  if (startingAfter) q = q.where("id", ">", startingAfter);
+  return q.orderBy("id").limit(limit).execute();
+}
