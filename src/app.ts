@@ -19,6 +19,7 @@ import { depositsManifest } from "./modules/deposits/index.js";
 import { enterpriseManifest } from "./modules/enterprise/index.js";
 import { membersManifest } from "./modules/members/index.js";
 import { packagesManifest } from "./modules/packages/index.js";
+import { topupManifest } from "./modules/topup/index.js";
 import { vouchersManifest } from "./modules/vouchers/index.js";
 import { walletsManifest } from "./modules/wallets/index.js";
 import { auditManifest } from "./platform/audit/audit.routes.js";
@@ -71,6 +72,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   checkoutManifest,
   catalogManifest,
   packagesManifest,
+  topupManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 

@@ -93,6 +93,7 @@ export async function completeOrder(
       amount: q.balance.amount,
       amountDue: q.total,
       externalMethod: q.balance.remainingPayable === 0 ? "none" : req.restPaid,
+      lines: q.lines.map((l) => ({ sku: l.sku, amount: l.finalAmount })),
     });
     record.balance = { ref: paid.ref, amount: q.balance.amount };
   }

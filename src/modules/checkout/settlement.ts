@@ -10,6 +10,7 @@ import {
   peekBalanceAvailable,
   refundOrderBalance,
   balanceAvailable as walletBalanceAvailable,
+  balanceUsable as walletBalanceUsable,
   withinTransaction,
 } from "../wallets/index.js";
 import { CheckoutError } from "./checkout.errors.js";
@@ -62,6 +63,15 @@ export interface CheckoutSettlement {
   ): Promise<{ facts: MemberFacts; tiers: TierCatalog } | null>;
   /** What the member may spend now in `currency` (0 when the member has no balance in it). */
   balanceAvailable(ctx: SettleContext, memberId: string, currency: string): Promise<number>;
+  /**
+   * What balance may pay of a cart (its lines at what they still cost, and the rest), under
+   * the rules of the member's top-up lots; absent: all of balanceAvailable.
+   */
+  balanceUsable?(
+    ctx: SettleContext,
+    memberId: string,
+    currency: string,
+  ): Promise<(lines: { sku: string; amount: number }[], rest: number) => number>;
   /** The named vouchers that exist (unknown ids are left out). */
   vouchers(ctx: SettleContext, ids: readonly string[]): Promise<VoucherFacts[]>;
   payByBalance(
@@ -75,6 +85,8 @@ export interface CheckoutSettlement {
       amountDue: number;
       /** How the rest is paid: online holds the balance part until it succeeds; offline takes it now. */
       externalMethod: "none" | "online" | "offline";
+      /** The order's lines at what they still cost (lots restricted to items pay only theirs). */
+      lines?: { sku: string; amount: number }[];
     },
   ): Promise<MovementRef>;
   redeemVoucher(
@@ -162,6 +174,8 @@ export const connectedSettlement: CheckoutSettlement = {
     ctx.uow
       ? walletBalanceAvailable(ctx.uow, memberId, currency, ctx.now)
       : peekBalanceAvailable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
+  balanceUsable: (ctx, memberId, currency) =>
+    inUnit(ctx, (uow) => walletBalanceUsable(uow, memberId, currency, ctx.now)),
   vouchers: async (ctx, ids) => {
     if (ids.length === 0) return [];
     const found = await memberVouchersById(ctx.trx, ctx.actor, ids, {
@@ -195,6 +209,7 @@ export const connectedSettlement: CheckoutSettlement = {
           amountDue: p.amountDue,
           balanceAmount: p.amount,
           externalMethod: p.externalMethod,
+          ...(p.lines ? { spendLines: p.lines } : {}),
         },
         ctx.now,
       );
