@@ -17,6 +17,7 @@ import { catalogManifest } from "./modules/catalog/index.js";
 import { checkoutManifest } from "./modules/checkout/index.js";
 import { depositsManifest } from "./modules/deposits/index.js";
 import { enterpriseManifest } from "./modules/enterprise/index.js";
+import { giftcardsManifest } from "./modules/giftcards/index.js";
 import { membersManifest } from "./modules/members/index.js";
 import { packagesManifest } from "./modules/packages/index.js";
 import { topupManifest } from "./modules/topup/index.js";
@@ -73,6 +74,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   catalogManifest,
   packagesManifest,
   topupManifest,
+  giftcardsManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 

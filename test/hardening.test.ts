@@ -223,3 +223,15 @@ describe("a hidden balance stays hidden from the member's token everywhere", () 
     });
   });
 });
+
+describe("uploads are not mistaken for text", () => {
+  it("a raw CSV upload streams through to the import", async () => {
+    const r = await t.app.inject({
+      method: "POST",
+      url: "/v1/imports?type=members",
+      payload: "name,phone\n王五,13900000000\n",
+      headers: { ...tenant.auth, "content-type": "text/csv" },
+    });
+    expect(r.statusCode, r.body).toBeLessThan(300);
+  });
+});

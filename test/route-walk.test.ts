@@ -172,6 +172,53 @@ async function createFixtures() {
 }
 
 /**
+ * A gift card the protected member is buying online (pending: no ledger account, whose id
+ * would embed the card's), usable only at the protected store, so the scoped key, bound
+ * outside, reaches neither the card nor its plan by any route.
+ */
+async function createGiftCardFixtures(store: string, memberId: string) {
+  const send = async (url: string, payload: object, status: number) => {
+    const headers = { ...a.auth, "idempotency-key": `walk-${url}-${TAG}` };
+    const response = await t.app.inject({ method: "POST", url, headers, payload });
+    expect(response.statusCode, `${url}: ${response.body}`).toBe(status);
+    return json<Record<string, unknown>>(response);
+  };
+  // The other fixtures may have set the currency up already: then the same asset answers 200.
+  const asset = await t.app.inject({
+    method: "POST",
+    url: "/v1/ledger/assets",
+    headers: { ...a.auth, "idempotency-key": `walk-gift-card-asset-${TAG}` },
+    payload: { code: "CNY", scale: 2, name: "Yuan" },
+  });
+  expect([200, 201], asset.body).toContain(asset.statusCode);
+  const name = `Protected gift card plan ${TAG}`;
+  const plan = await send(
+    "/v1/gift-card-plans",
+    {
+      name,
+      card_type: "electronic",
+      currency: "CNY",
+      design: { kind: "template", template: "classic" },
+      denominations: [{ amount: 10000 }],
+      validity: { kind: "none" },
+      channels: ["ONLINE"],
+      store_scope: { stores: [store] },
+    },
+    201,
+  );
+  await send(`/v1/gift-card-plans/${plan.id}/activate`, {}, 200);
+  const purchase = await send(
+    `/v1/members/${memberId}/gift-card-purchases`,
+    { plan_id: plan.id, amount: 10000, payment_method: "online" },
+    201,
+  );
+  const card = purchase.card as { id: string; number: string };
+  collections.set("/v1/gift-cards", card.id);
+  collections.set("/v1/gift-card-plans", plan.id as string);
+  return [card.id, card.number, plan.id as string, name];
+}
+
+/**
  * Ids from every list route tenant A's owner can read, less what the scoped key can see
  * in the same list: covers modules whose fixtures exist but that `collections` lacks.
  */
@@ -406,6 +453,11 @@ beforeAll(async () => {
   const fixtures = await createFixtures();
   for (const id of fixtures.ids) secretFromScoped.add(id);
   for (const name of fixtures.names) secretFromScoped.add(name);
+  const giftCards = await createGiftCardFixtures(
+    collections.get("/v1/org-units")!,
+    collections.get("/v1/members")!,
+  );
+  for (const id of giftCards) secretFromScoped.add(id);
   // The setup's own audit events were made by A's tenant-wide owner key.
   const events = await t.database.owner
     .selectFrom("audit_events")

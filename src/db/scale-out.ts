@@ -106,6 +106,12 @@ export const TENANT_TABLES = [
   "topups",
   "smart_topup_acceptances",
   "payment_provider_configs",
+  // gift cards
+  "gift_card_plans",
+  "gift_cards",
+  "gift_card_activities",
+  "gift_card_payments",
+  "gift_card_lookup_limits",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */

@@ -3041,7 +3041,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Complete an order: re-price, pay by balance, redeem vouchers, award points — one atomic step
+         * Complete an order: re-price, redeem vouchers and gift cards, pay by balance, award points — one atomic step
          * @description Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, the balance moved) is refused with quote_changed and the new quote.
          */
         post: operations["postCheckoutOrders"];
@@ -3077,7 +3077,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refund a whole order: points back, vouchers restored, balance returned to the accounts that paid */
+        /** Refund a whole order: points back, vouchers and gift cards restored, balance returned to the accounts that paid */
         post: operations["postCheckoutOrdersByIdRefund"];
         delete?: never;
         options?: never;
@@ -3541,273 +3541,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/topup-plans": {
+    "/v1/gift-card-plans": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** List and search top-up plans (a member token sees only shown, active plans) */
-        get: operations["listTopupPlans"];
-        put?: never;
-        /** Create a top-up plan (top-up package: fixed or range; custom top-up) */
-        post: operations["createTopupPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/topup-plans/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a top-up plan */
-        get: operations["getTopupPlan"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Edit a top-up plan: later top-ups follow the new terms */
-        patch: operations["updateTopupPlan"];
-        trace?: never;
-    };
-    "/v1/topup-plans/{id}/activate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Activate a top-up plan (archive: only a deactivated plan) */
-        post: operations["activateTopupPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/topup-plans/{id}/deactivate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Deactivate a top-up plan (archive: only a deactivated plan) */
-        post: operations["deactivateTopupPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/topup-plans/{id}/archive": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Archive a top-up plan (archive: only a deactivated plan) */
-        post: operations["archiveTopupPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/topup-plans/{id}/top-ups": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Details: every top-up under the plan (member, card number, amounts, gift, channel, store, time, first top-up) */
-        get: operations["listTopupPlanDetails"];
+        /** List gift card plans */
+        get: operations["listGiftCardPlans"];
         put?: never;
         /**
-         * Top up a member's balance with a plan: paid at the till (credited at once) or online
-         * @description payment_method offline: the till received the money; principal and bonus go to tagged lots, points, gifts, bonus benefits and the tier upgrade follow in one atomic step (201, status credited). online: 201 with status pending_payment and checkout; the provider's signed notification credits it. A member token tops up only itself, online, with shown plans. Refusals: plan_not_active, channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, amount_out_of_range, first_topup_only, purchase_limit_reached, plan_out_of_stock, recharge_code_mismatch, house_currency_not_purchasable.
+         * Create a gift card plan (inactive until activated)
+         * @description Up to 6 denominations, each with its purchase discount; and/or a custom amount range with a discount in basis points (rounded down). Buyer information rules, validity after purchase or to a fixed date, sales channels, POS recharge and the terms agreement (type gift_card_terms).
          */
-        post: operations["topUpWithPlan"];
+        post: operations["createGiftCardPlan"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/topup-plans/{id}/availability": {
+    "/v1/gift-card-plans/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Whether a member may top up with the plan now at a store and channel, or why not */
-        get: operations["checkTopupPlanAvailability"];
+        /** Get a gift card plan */
+        get: operations["getGiftCardPlan"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/topup-plans/{id}/top-ups/export": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Export the plan's top-ups as CSV or xlsx (same filters; at most 50000 rows) */
-        get: operations["exportTopupPlanDetails"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/topups/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A top-up and its status (a member token: only its own) */
-        get: operations["getTopup"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/smart-topup-plans": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List smart top-up plans */
-        get: operations["listSmartTopupPlans"];
-        put?: never;
-        /** Create a smart top-up plan: 1 to 9 tiers (discount, gift, fixed), rounding precision, gift stock */
-        post: operations["createSmartTopupPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/smart-topup-plans/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Get a smart top-up plan */
-        get: operations["getSmartTopupPlan"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        /** Edit a smart top-up plan */
-        patch: operations["updateSmartTopupPlan"];
-        trace?: never;
-    };
-    "/v1/smart-topup-plans/{id}/activate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Activate a smart top-up plan */
-        post: operations["activateSmartTopupPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/smart-topup-plans/{id}/deactivate": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Deactivate a smart top-up plan */
-        post: operations["deactivateSmartTopupPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/smart-topup-plans/{id}/archive": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Archive a smart top-up plan */
-        post: operations["archiveSmartTopupPlan"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/smart-topup/offers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
         /**
-         * Smart top-up tiers for an order the balance cannot cover, with computed amounts — or none and why
-         * @description reason when there is no plan: balance_covers_order, no_active_plan, or the last plan's refusal (channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, first_topup_only). Each tier: offered, or reason below_minimum / does_not_cover_order.
+         * Edit a gift card plan
+         * @description Later sales follow the new configuration; sold cards keep their redemption stores and expiry. Card type and currency are fixed once a card exists (gift_card_plan_locked).
          */
-        get: operations["smartTopupOffers"];
+        patch: operations["updateGiftCardPlan"];
+        trace?: never;
+    };
+    "/v1/gift-card-plans/{id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
         put?: never;
-        post?: never;
+        /** Copy a gift card plan: everything kept, a new name (and optionally validity and design) */
+        post: operations["copyGiftCardPlan"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/smart-topup/accept": {
+    "/v1/gift-card-plans/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a plan: on sale at once on its channels (POS, online) */
+        post: operations["activateGiftCardPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-plans/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate a plan: sales stop; sold cards stay usable */
+        post: operations["deactivateGiftCardPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/lookup": {
         parameters: {
             query?: never;
             header?: never;
@@ -3817,25 +3644,49 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Accept a smart top-up tier: the top-up is credited and, optionally, the order paid by balance, in one step
-         * @description Idempotent with Idempotency-Key. Refusals: no_smart_offer (with reason), tier_not_offered, insufficient_balance (the order could not be paid even after the top-up); nothing is written on a refusal.
+         * Look a card up by its number and PIN (a till, or a member): its balance and status
+         * @description Rate-limited in the database, so across processes: 10 failed look-ups per caller and 5 wrong PINs per card number in 15 minutes, then 429 gift_card_lookup_limited (even with the right PIN) until the window ends. An unknown number and a wrong PIN both answer 404 gift_card_not_found. The card_id it returns is what the card routes take.
          */
-        post: operations["acceptSmartTopupOffer"];
+        post: operations["lookupGiftCard"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/smart-topup-plans/{id}/acceptances": {
+    "/v1/gift-cards": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Every accepted offer of a plan (tier, order amount, top-up, bonus, points, gift, store, channel), newest first */
-        get: operations["listSmartTopupAcceptances"];
+        /**
+         * Sold gift cards with balances: filter by number, buyer phone, plan, type, status, store, channel, dates
+         * @description Locate a card to freeze by its number or the buyer's phone. Staff bound to an org unit see cards sold in their subtree.
+         */
+        get: operations["listGiftCards"];
+        put?: never;
+        /**
+         * Sell a card: activate it with its face amount, paid offline or by a member's balance
+         * @description Needs an Idempotency-Key. The buyer pays face − discount; the discount is booked to marketing expense. At the POS, card_number sells an imported physical card (inactive stock). A new card's number and PIN are returned; the PIN only this once. For online payment use POST /v1/members/{member_id}/gift-card-purchases.
+         */
+        post: operations["sellGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a card with its balance (staff, or the member who holds or bought it) */
+        get: operations["getGiftCard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3844,25 +3695,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/topup-plans/{id}/recharge-codes": {
+    "/v1/gift-cards/{id}/activities": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A plan's recharge codes with per-code counts (top-ups started, credited, amounts) */
-        get: operations["listRechargeCodes"];
+        /** A card's activities, oldest first (staff, or the member who holds or bought it) */
+        get: operations["listGiftCardActivitiesOfCard"];
         put?: never;
-        /** Generate a recharge code (and its QR payload) for a plan, a scenario, a store and a channel */
-        post: operations["createRechargeCode"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/recharge-codes/{id}/disable": {
+    "/v1/gift-card-activities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Transaction details: every activity (activation, load, redemption, refund, …) with filters
+         * @description Staff bound to an org unit see the activities at stores of their subtree.
+         */
+        get: operations["listGiftCardActivities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/load": {
         parameters: {
             query?: never;
             header?: never;
@@ -3871,15 +3741,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Disable a recharge code (it starts no more top-ups; its counts stay) */
-        post: operations["disableRechargeCode"];
+        /** Load (recharge) a card at the POS, when its plan allows POS recharge */
+        post: operations["loadGiftCard"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/v1/topup-payment-webhooks/{provider}/{tenant_id}": {
+    "/v1/gift-cards/{id}/redeem": {
         parameters: {
             query?: never;
             header?: never;
@@ -3889,10 +3759,187 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Payment provider notification (signed) for an online top-up: credits it exactly once
-         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing.
+         * Redeem (spend) part or all of a card at a store in its redemption scope
+         * @description Refused when the card is frozen (gift_card_frozen), expired (gift_card_expired), outside its redemption stores (gift_card_store_not_allowed) or the amount exceeds the balance (gift_card_balance_insufficient). Concurrent redemptions of one card never spend more than it holds. With reference, one redemption per card and reference (a retry replays it).
          */
-        post: operations["receiveTopupPaymentNotification"];
+        post: operations["redeemGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-activities/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund (part of) a redemption: the value goes back to the card
+         * @description All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer.
+         */
+        post: operations["refundGiftCardRedemption"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Freeze a card (fraud risk, customer report): its balance cannot be used
+         * @description Locate the card by number or buyer phone with GET /v1/gift-cards.
+         */
+        post: operations["freezeGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a frozen card
+         * @description Locate the card by number or buyer phone with GET /v1/gift-cards.
+         */
+        post: operations["restoreGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a card (unused or partly used) and close it; never a fully redeemed card
+         * @description The remaining balance splits in the proportion the card was loaded with paid value and purchase discount: the buyer gets back the paid share (rounded down), the discount share returns to marketing expense. E.g. a 200 card sold for 180 with 150 left refunds 135.
+         */
+        post: operations["refundGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/adjust": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adjust a card's balance up or down with a reason (finance only) */
+        post: operations["adjustGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/gift-cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member's gift cards (held, or bought for someone else) with balances
+         * @description Staff who can see the member, or the member's own token. Activities: GET /v1/gift-cards/{id}/activities.
+         */
+        get: operations["listMemberGiftCards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/gift-card-purchases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy a card online, for oneself or as a gift: by balance at once, or by online payment
+         * @description Needs an Idempotency-Key. Channel ONLINE. By balance the card is active at once; online, the card is pending until the provider's signed confirmation activates it (unpaid after 30 minutes it is cancelled). The PIN is shown only in this response. A gift has no holder until the recipient claims it with gift_code.
+         */
+        post: operations["purchaseGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/gift-cards/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claim a card received as a gift, with its number and PIN: the member becomes its holder
+         * @description The number and PIN are checked as by POST /v1/gift-cards/lookup, under the same rate limit. Claiming one's own card again changes nothing.
+         */
+        post: operations["claimGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-card-payment-webhooks/{provider}/{tenant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Payment provider confirmation (signed) of an online gift card sale: activates the card once
+         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed or late payment cancels the card.
+         */
+        post: operations["confirmGiftCardPayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4201,6 +4248,206 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "gift_card.activated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card was sold and loaded with its face amount
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardActivated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.adjusted_down": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finance lowered a card's balance
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardAdjustedDown"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.adjusted_up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finance raised a card's balance
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardAdjustedUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card expired: its remaining balance went to breakage
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.frozen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card was frozen: its balance cannot be used
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardFrozen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.loaded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card was recharged (POS load)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardLoaded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.redeemed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card paid (part of) an order
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardRedeemed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.redemption_refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A redemption was refunded: to the card, or to breakage once the card expired
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardRedemptionRefunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A card was refunded and closed: its remaining value paid back (and discount share reclaimed)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardRefunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.restored": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A frozen card was restored
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardRestored"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "package.expired": {
         parameters: {
             query?: never;
@@ -4275,106 +4522,6 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onPackageRenewed"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "smart_topup.accepted": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * A member accepted a smart top-up offer at payment: the top-up was credited (and the order paid)
-         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
-         */
-        post: operations["onSmartTopupAccepted"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "topup.credited": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * A plan or smart top-up was credited: principal and bonus to tagged lots, points, gifts, benefits, tier upgrade
-         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
-         */
-        post: operations["onTopupCredited"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "topup.payment_failed": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * An online top-up's payment failed or arrived after it expired: nothing was credited
-         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
-         */
-        post: operations["onTopupPaymentFailed"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "topup.payment_started": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * An online top-up is waiting for the payment provider's confirmation
-         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
-         */
-        post: operations["onTopupPaymentStarted"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "topup.plan_changed": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * A top-up or smart top-up plan was created, edited, activated, deactivated or archived
-         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
-         */
-        post: operations["onTopupPlanChanged"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5245,11 +5392,6 @@ export interface components {
             source_ref: string | null;
             order_id: string | null;
             payment_id: string | null;
-            lots: {
-                lot_id: string;
-                kind: string;
-                amount: number;
-            }[] | null;
             actor_type: string;
             actor_id: string;
             /**
@@ -5837,6 +5979,16 @@ export interface components {
                 voucher_id: string;
                 reason: string;
             }[];
+            /** @description Gift cards paying after vouchers, before balance */
+            gift_cards_applied?: {
+                card_id: string;
+                amount: number;
+            }[];
+            /** @description not_found, frozen, expired, not_active, currency, store_not_allowed, empty, balance_insufficient, exceeds_amount_due, nothing_due */
+            gift_cards_not_applied?: {
+                card_id: string;
+                reason: string;
+            }[];
             points: {
                 eligible_amount: number;
                 multiplier: string;
@@ -6236,6 +6388,178 @@ export interface components {
                 benefit_id: string | null;
                 benefit_name: string | null;
             }[];
+        };
+        GiftCardPlan: {
+            id: string;
+            /** @enum {string} */
+            object: "gift_card_plan";
+            name: string;
+            /** @enum {string} */
+            card_type: "electronic" | "physical";
+            currency: string;
+            /** @description Redemption stores (empty: every store) */
+            store_scope: unknown;
+            design: unknown;
+            denominations: {
+                amount: number;
+                discount: number;
+            }[];
+            custom_amount: {
+                min: number;
+                max: number;
+                discount_bps: number;
+            } | null;
+            buyer_info: {
+                /** @enum {string} */
+                name: "required" | "optional" | "off";
+                /** @enum {string} */
+                phone: "required" | "optional" | "off";
+                /** @enum {string} */
+                email: "required" | "optional" | "off";
+                /** @enum {string} */
+                card_number: "required" | "optional" | "off";
+            };
+            validity: unknown;
+            channels: ("POS" | "ONLINE")[];
+            pos_recharge: boolean;
+            terms_agreement_id: string | null;
+            /** @enum {string} */
+            status: "inactive" | "active";
+            copied_from: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            updated_at: string;
+        };
+        GiftCard: {
+            id: string;
+            /** @enum {string} */
+            object: "gift_card";
+            number: string;
+            plan_id: string;
+            /** @enum {string} */
+            card_type: "electronic" | "physical";
+            /** @enum {string} */
+            status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+            asset: string;
+            /** @description What is left on the card now (its ledger balance) */
+            balance: number;
+            face_amount: number | null;
+            /** @description What the buyer paid at the sale (face − discount) */
+            paid_amount: number;
+            discount_amount: number;
+            expires_at: string | null;
+            /** @description Redemption stores, fixed at the sale (empty: every store) */
+            store_scope: unknown;
+            buyer: {
+                name: string | null;
+                phone: string | null;
+                email: string | null;
+                member_id: string | null;
+            };
+            holder_member_id: string | null;
+            recipient: {
+                name: string | null;
+                phone: string | null;
+                message: string | null;
+            } | null;
+            sale: {
+                id: string | null;
+                channel: ("POS" | "ONLINE") | null;
+                store_id: string | null;
+                payment_method: ("offline" | "balance" | "online") | null;
+                sold_at: string | null;
+            } | null;
+            agreements: {
+                agreement_id: string;
+                type: string;
+                version: number;
+            }[];
+            frozen_reason: string | null;
+            import_job_id: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *       "object": "gift_card_activity",
+         *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *       "card_number": "6035790012345678",
+         *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *       "type": "REDEEM",
+         *       "amount": 5000,
+         *       "balance_after": 15000,
+         *       "asset": "CNY",
+         *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+         *       "channel": "POS",
+         *       "operator": {
+         *         "type": "api_key",
+         *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+         *       },
+         *       "reference": {
+         *         "module": "checkout",
+         *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+         *       },
+         *       "redemption_id": null,
+         *       "paid_amount": null,
+         *       "discount_amount": null,
+         *       "payment_method": null,
+         *       "payment_ref": null,
+         *       "returned_to": null,
+         *       "reason": null,
+         *       "created_at": "2026-11-23T08:00:00.000Z"
+         *     }
+         */
+        GiftCardActivity: {
+            id: string;
+            /** @enum {string} */
+            object: "gift_card_activity";
+            card_id: string;
+            card_number: string;
+            plan_id: string;
+            /** @enum {string} */
+            type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+            /** @description The value moved (0 for BLOCK / UNBLOCK) */
+            amount: number;
+            balance_after: number;
+            asset: string;
+            store_id: string | null;
+            channel: ("POS" | "ONLINE") | null;
+            operator: {
+                type: string;
+                id: string;
+            };
+            reference: {
+                module: string | null;
+                id: string;
+            } | null;
+            redemption_id: string | null;
+            paid_amount: number | null;
+            discount_amount: number | null;
+            payment_method: ("offline" | "balance" | "online") | null;
+            payment_ref: string | null;
+            returned_to: string | null;
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
         };
     };
     responses: never;
@@ -31294,6 +31618,11 @@ export interface operations {
                         unit_price: number;
                     }[];
                     voucher_ids?: string[];
+                    /** @description Gift cards paying after vouchers, before balance: each all it holds up to what is due, or `amount`. A till gets card_id from POST /v1/gift-cards/lookup (number and PIN); a member token names its own cards. */
+                    gift_cards?: {
+                        card_id: string;
+                        amount?: number;
+                    }[];
                     pay_with_balance?: boolean;
                     shipping_amount?: number;
                     /**
@@ -31419,6 +31748,16 @@ export interface operations {
                             voucher_id: string;
                             reason: string;
                         }[];
+                        /** @description Gift cards paying after vouchers, before balance */
+                        gift_cards_applied?: {
+                            card_id: string;
+                            amount: number;
+                        }[];
+                        /** @description not_found, frozen, expired, not_active, currency, store_not_allowed, empty, balance_insufficient, exceeds_amount_due, nothing_due */
+                        gift_cards_not_applied?: {
+                            card_id: string;
+                            reason: string;
+                        }[];
                         points: {
                             eligible_amount: number;
                             multiplier: string;
@@ -31542,6 +31881,11 @@ export interface operations {
                         unit_price: number;
                     }[];
                     voucher_ids?: string[];
+                    /** @description Gift cards paying after vouchers, before balance: each all it holds up to what is due, or `amount`. A till gets card_id from POST /v1/gift-cards/lookup (number and PIN); a member token names its own cards. */
+                    gift_cards?: {
+                        card_id: string;
+                        amount?: number;
+                    }[];
                     pay_with_balance?: boolean;
                     shipping_amount?: number;
                     client_order_id: string;
@@ -31577,6 +31921,12 @@ export interface operations {
                         total: number;
                         voucher_total: number;
                         balance_amount: number;
+                        /** @description What gift cards paid */
+                        gift_card_total: number;
+                        gift_cards: {
+                            card_id: string;
+                            amount: number;
+                        }[];
                         /** @description What the customer pays by other means */
                         remaining_payable: number;
                         points_earned: number;
@@ -31715,6 +32065,12 @@ export interface operations {
                         total: number;
                         voucher_total: number;
                         balance_amount: number;
+                        /** @description What gift cards paid */
+                        gift_card_total: number;
+                        gift_cards: {
+                            card_id: string;
+                            amount: number;
+                        }[];
                         /** @description What the customer pays by other means */
                         remaining_payable: number;
                         points_earned: number;
@@ -31832,6 +32188,12 @@ export interface operations {
                         total: number;
                         voucher_total: number;
                         balance_amount: number;
+                        /** @description What gift cards paid */
+                        gift_card_total: number;
+                        gift_cards: {
+                            card_id: string;
+                            amount: number;
+                        }[];
                         /** @description What the customer pays by other means */
                         remaining_payable: number;
                         points_earned: number;
@@ -37166,15 +37528,13 @@ export interface operations {
             };
         };
     };
-    listTopupPlans: {
+    listGiftCardPlans: {
         parameters: {
             query?: {
                 limit?: number;
                 starting_after?: string;
-                status?: "active" | "inactive" | "archived";
-                kind?: "package" | "custom";
-                /** @description Name contains */
-                q?: string;
+                status?: "inactive" | "active";
+                card_type?: "electronic" | "physical";
             };
             header?: never;
             path?: never;
@@ -37191,34 +37551,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "list";
-                        data: {
-                            id: string;
-                            /** @enum {string} */
-                            object: "topup_plan";
-                            /** @enum {string} */
-                            kind: "package" | "custom";
-                            name: string;
-                            currency: string;
-                            /** @enum {string} */
-                            status: "active" | "inactive" | "archived";
-                            /** @enum {string} */
-                            visibility: "shown" | "hidden";
-                            version: number;
-                            /** @description The plan's terms as saved */
-                            terms: {
-                                [key: string]: unknown;
-                            };
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            updated_at: string;
-                        }[];
+                        data: components["schemas"]["GiftCardPlan"][];
                         has_more: boolean;
                     };
                 };
@@ -37288,7 +37621,7 @@ export interface operations {
             };
         };
     };
-    createTopupPlan: {
+    createGiftCardPlan: {
         parameters: {
             query?: never;
             header?: never;
@@ -37299,110 +37632,49 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "kind": "package",
-                 *       "name": "Summer Prepaid Bonus Plan",
-                 *       "rule": {
-                 *         "type": "range",
-                 *         "min_amount": 10000,
-                 *         "max_amount": 50000,
-                 *         "bonus_bps": 1000,
-                 *         "points_bps": 500
+                 *       "name": "2025 Mid-Autumn Reunion E-Cash Card",
+                 *       "card_type": "electronic",
+                 *       "currency": "CNY",
+                 *       "design": {
+                 *         "kind": "template",
+                 *         "template": "festival"
                  *       },
-                 *       "restrictions": {
-                 *         "channels": [
-                 *           "pos",
-                 *           "online"
-                 *         ],
-                 *         "stock_limit": 500,
-                 *         "purchase_limit_per_member": 1
-                 *       }
+                 *       "denominations": [
+                 *         {
+                 *           "amount": 10000,
+                 *           "discount": 0
+                 *         },
+                 *         {
+                 *           "amount": 20000,
+                 *           "discount": 2000
+                 *         },
+                 *         {
+                 *           "amount": 50000,
+                 *           "discount": 5000
+                 *         }
+                 *       ],
+                 *       "custom_amount": {
+                 *         "min": 5000,
+                 *         "max": 500000,
+                 *         "discount_bps": 0
+                 *       },
+                 *       "validity": {
+                 *         "kind": "after_purchase",
+                 *         "years": 1
+                 *       },
+                 *       "channels": [
+                 *         "POS",
+                 *         "ONLINE"
+                 *       ],
+                 *       "pos_recharge": true
                  *     }
                  */
                 "application/json": {
-                    /**
-                     * @description package (fixed or range rule) or custom (custom rule)
-                     * @enum {string}
-                     */
-                    kind: "package" | "custom";
+                    name: string;
+                    /** @enum {string} */
+                    card_type: "electronic" | "physical";
                     /** @example CNY */
                     currency?: string;
-                    name: string;
-                    description?: string | null;
-                    agreement_id?: string | null;
-                    cover_image_id?: string | null;
-                    /** @description Open from from_date to until_date (inclusive local dates), on the schedule's days and hours */
-                    availability?: {
-                        /**
-                         * Format: date
-                         * @example 2025-10-01
-                         */
-                        from_date?: string;
-                        /**
-                         * Format: date
-                         * @example 2025-10-01
-                         */
-                        until_date?: string;
-                        /**
-                         * @description daily / weekly (ISO weekdays 1-7) / monthly (1-31 or last) with all_day, unified {start,end} or per_date windows (weekly, monthly); tenant time zone
-                         * @example {
-                         *       "frequency": "weekly",
-                         *       "days": [
-                         *         5
-                         *       ],
-                         *       "time": {
-                         *         "kind": "unified",
-                         *         "window": {
-                         *           "start": "10:00",
-                         *           "end": "22:00"
-                         *         }
-                         *       }
-                         *     }
-                         */
-                        schedule?: {
-                            /** @enum {string} */
-                            frequency: "daily";
-                            time: {
-                                /** @enum {string} */
-                                kind: "all_day";
-                            } | {
-                                /** @enum {string} */
-                                kind: "unified";
-                                window: {
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                };
-                            };
-                        } | {
-                            /** @enum {string} */
-                            frequency: "weekly" | "monthly";
-                            days: (number | "last")[];
-                            time: {
-                                /** @enum {string} */
-                                kind: "all_day";
-                            } | {
-                                /** @enum {string} */
-                                kind: "unified";
-                                window: {
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                };
-                            } | {
-                                /** @enum {string} */
-                                kind: "per_date";
-                                windows: {
-                                    day: number | "last";
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                }[];
-                            };
-                        };
-                    };
                     /**
                      * @description Empty = every store; includes are OR-ed; exclude_stores always wins
                      * @example {
@@ -37420,143 +37692,79 @@ export interface operations {
                         store_groups?: string[];
                         exclude_stores?: string[];
                     };
-                    audience?: components["schemas"]["AudienceRule"];
-                    tier_upgrade?: {
-                        tier: string;
-                    } | null;
                     /**
-                     * @description none; voucher (a template × quantity); voucher_package (its lines)
+                     * @description An uploaded image (POST /v1/images?purpose=card_design) or a built-in template
                      * @example {
-                     *       "kind": "voucher",
-                     *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "quantity": 1
+                     *       "kind": "template",
+                     *       "template": "festival"
                      *     }
                      */
-                    gift?: {
+                    design: {
+                        /** @enum {string} */
+                        kind: "image";
+                        image_id: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "template";
+                        /** @enum {string} */
+                        template: "classic" | "celebration" | "birthday" | "thank_you" | "festival" | "minimal";
+                    };
+                    denominations?: {
+                        /** @description Face amount, minor units */
+                        amount: number;
+                        /** @description What the buyer is given off ("20 off a 200 card"): below the amount */
+                        discount?: number;
+                    }[];
+                    custom_amount?: {
+                        /** @description Smallest amount a buyer may choose */
+                        min: number;
+                        /** @description Largest amount a buyer may choose */
+                        max: number;
+                        /** @description Discount on a custom amount in basis points, rounded down */
+                        discount_bps?: number;
+                    } | null;
+                    buyer_info?: {
+                        /** @enum {string} */
+                        name?: "required" | "optional" | "off";
+                        /** @enum {string} */
+                        phone?: "required" | "optional" | "off";
+                        /** @enum {string} */
+                        email?: "required" | "optional" | "off";
+                        /**
+                         * @description POS only: the cashier names the imported physical card being sold
+                         * @enum {string}
+                         */
+                        card_number?: "required" | "optional" | "off";
+                    };
+                    /**
+                     * @example {
+                     *       "kind": "after_purchase",
+                     *       "years": 1
+                     *     }
+                     */
+                    validity: {
+                        /** @enum {string} */
+                        kind: "after_purchase";
+                        years?: number;
+                        months?: number;
+                        days?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "fixed";
+                        /**
+                         * Format: date
+                         * @description Last valid day (inclusive), tenant's time zone
+                         */
+                        until: string;
+                    } | {
                         /** @enum {string} */
                         kind: "none";
-                    } | {
-                        /** @enum {string} */
-                        kind: "voucher";
-                        /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                        template_id: string;
-                        /** @default 1 */
-                        quantity?: number;
-                    } | {
-                        /** @enum {string} */
-                        kind: "voucher_package";
-                        /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                        package_id: string;
                     };
-                    first_topup_bonus?: {
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        extra_bonus_bps?: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        extra_points_bps?: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                    } | null;
-                    bonus_benefits?: {
-                        benefit_ids: string[];
-                        valid_days: number;
-                    } | null;
-                    restrictions?: {
-                        /** @default false */
-                        first_topup_only?: boolean;
-                        stock_limit?: number | null;
-                        /** @enum {string} */
-                        visibility?: "shown" | "hidden";
-                        channels?: ("pos" | "online")[];
-                        eligible_skus?: string[] | null;
-                        purchase_limit_per_member?: number | null;
-                        same_day_usable_bps?: number | null;
-                        no_bonus_on_topup_day?: boolean;
-                    };
-                    rule: {
-                        /** @enum {string} */
-                        type: "fixed";
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        amount: number;
-                        /** @example 1000 */
-                        bonus_amount: number;
-                        /** @example 50 */
-                        bonus_points: number;
-                    } | {
-                        /** @enum {string} */
-                        type: "range";
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        min_amount: number;
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        max_amount: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        bonus_bps: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        points_bps: number;
-                    } | {
-                        /** @enum {string} */
-                        type: "custom";
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        min_amount: number;
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        max_amount: number;
-                        /** @example 1000 */
-                        bonus_min: number;
-                        /** @example 1000 */
-                        bonus_max: number;
-                        /** @example 50 */
-                        points_min: number;
-                        /** @example 50 */
-                        points_max: number;
-                    };
+                    channels: ("POS" | "ONLINE")[];
+                    /** @description Whether a POS may load (recharge) sold cards */
+                    pos_recharge?: boolean;
+                    /** @description An active agreement of type gift_card_terms */
+                    terms_agreement_id?: string | null;
                 };
             };
         };
@@ -37570,20 +37778,40 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        object: "topup_plan";
-                        /** @enum {string} */
-                        kind: "package" | "custom";
+                        object: "gift_card_plan";
                         name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
                         currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @enum {string} */
-                        visibility: "shown" | "hidden";
-                        version: number;
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
                         };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -37671,7 +37899,7 @@ export interface operations {
             };
         };
     };
-    getTopupPlan: {
+    getGiftCardPlan: {
         parameters: {
             query?: never;
             header?: never;
@@ -37691,20 +37919,40 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        object: "topup_plan";
-                        /** @enum {string} */
-                        kind: "package" | "custom";
+                        object: "gift_card_plan";
                         name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
                         currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @enum {string} */
-                        visibility: "shown" | "hidden";
-                        version: number;
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
                         };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -37783,7 +38031,7 @@ export interface operations {
             };
         };
     };
-    updateTopupPlan: {
+    updateGiftCardPlan: {
         parameters: {
             query?: never;
             header?: never;
@@ -37796,1648 +38044,10 @@ export interface operations {
             content: {
                 "application/json": {
                     name?: string;
-                    description?: string | null;
-                    agreement_id?: string | null;
-                    cover_image_id?: string | null;
-                    /** @description Open from from_date to until_date (inclusive local dates), on the schedule's days and hours */
-                    availability?: {
-                        /**
-                         * Format: date
-                         * @example 2025-10-01
-                         */
-                        from_date?: string;
-                        /**
-                         * Format: date
-                         * @example 2025-10-01
-                         */
-                        until_date?: string;
-                        /**
-                         * @description daily / weekly (ISO weekdays 1-7) / monthly (1-31 or last) with all_day, unified {start,end} or per_date windows (weekly, monthly); tenant time zone
-                         * @example {
-                         *       "frequency": "weekly",
-                         *       "days": [
-                         *         5
-                         *       ],
-                         *       "time": {
-                         *         "kind": "unified",
-                         *         "window": {
-                         *           "start": "10:00",
-                         *           "end": "22:00"
-                         *         }
-                         *       }
-                         *     }
-                         */
-                        schedule?: {
-                            /** @enum {string} */
-                            frequency: "daily";
-                            time: {
-                                /** @enum {string} */
-                                kind: "all_day";
-                            } | {
-                                /** @enum {string} */
-                                kind: "unified";
-                                window: {
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                };
-                            };
-                        } | {
-                            /** @enum {string} */
-                            frequency: "weekly" | "monthly";
-                            days: (number | "last")[];
-                            time: {
-                                /** @enum {string} */
-                                kind: "all_day";
-                            } | {
-                                /** @enum {string} */
-                                kind: "unified";
-                                window: {
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                };
-                            } | {
-                                /** @enum {string} */
-                                kind: "per_date";
-                                windows: {
-                                    day: number | "last";
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                }[];
-                            };
-                        };
-                    };
-                    /**
-                     * @description Empty = every store; includes are OR-ed; exclude_stores always wins
-                     * @example {
-                     *       "org_units": [
-                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2g"
-                     *       ],
-                     *       "exclude_stores": [
-                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2h"
-                     *       ]
-                     *     }
-                     */
-                    store_scope?: {
-                        stores?: string[];
-                        org_units?: string[];
-                        store_groups?: string[];
-                        exclude_stores?: string[];
-                    };
-                    audience?: components["schemas"]["AudienceRule"];
-                    tier_upgrade?: {
-                        tier: string;
-                    } | null;
-                    /**
-                     * @description none; voucher (a template × quantity); voucher_package (its lines)
-                     * @example {
-                     *       "kind": "voucher",
-                     *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "quantity": 1
-                     *     }
-                     */
-                    gift?: {
-                        /** @enum {string} */
-                        kind: "none";
-                    } | {
-                        /** @enum {string} */
-                        kind: "voucher";
-                        /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                        template_id: string;
-                        /** @default 1 */
-                        quantity?: number;
-                    } | {
-                        /** @enum {string} */
-                        kind: "voucher_package";
-                        /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                        package_id: string;
-                    };
-                    first_topup_bonus?: {
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        extra_bonus_bps?: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        extra_points_bps?: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                    } | null;
-                    bonus_benefits?: {
-                        benefit_ids: string[];
-                        valid_days: number;
-                    } | null;
-                    restrictions?: {
-                        /** @default false */
-                        first_topup_only?: boolean;
-                        stock_limit?: number | null;
-                        /** @enum {string} */
-                        visibility?: "shown" | "hidden";
-                        channels?: ("pos" | "online")[];
-                        eligible_skus?: string[] | null;
-                        purchase_limit_per_member?: number | null;
-                        same_day_usable_bps?: number | null;
-                        no_bonus_on_topup_day?: boolean;
-                    };
-                    rule?: {
-                        /** @enum {string} */
-                        type: "fixed";
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        amount: number;
-                        /** @example 1000 */
-                        bonus_amount: number;
-                        /** @example 50 */
-                        bonus_points: number;
-                    } | {
-                        /** @enum {string} */
-                        type: "range";
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        min_amount: number;
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        max_amount: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        bonus_bps: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        points_bps: number;
-                    } | {
-                        /** @enum {string} */
-                        type: "custom";
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        min_amount: number;
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        max_amount: number;
-                        /** @example 1000 */
-                        bonus_min: number;
-                        /** @example 1000 */
-                        bonus_max: number;
-                        /** @example 50 */
-                        points_min: number;
-                        /** @example 50 */
-                        points_max: number;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "topup_plan";
-                        /** @enum {string} */
-                        kind: "package" | "custom";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @enum {string} */
-                        visibility: "shown" | "hidden";
-                        version: number;
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    activateTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "topup_plan";
-                        /** @enum {string} */
-                        kind: "package" | "custom";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @enum {string} */
-                        visibility: "shown" | "hidden";
-                        version: number;
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    deactivateTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "topup_plan";
-                        /** @enum {string} */
-                        kind: "package" | "custom";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @enum {string} */
-                        visibility: "shown" | "hidden";
-                        version: number;
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    archiveTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "topup_plan";
-                        /** @enum {string} */
-                        kind: "package" | "custom";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @enum {string} */
-                        visibility: "shown" | "hidden";
-                        version: number;
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listTopupPlanDetails: {
-        parameters: {
-            query?: {
-                limit?: number;
-                starting_after?: string;
-                member_id?: string;
-                channel?: "pos" | "online";
-                store_id?: string;
-                status?: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
-                first_topup?: boolean;
-                recharge_code_id?: string;
-                /** @example 2026-11-23T08:00:00.000Z */
-                from?: string;
-                /** @example 2026-11-23T08:00:00.000Z */
-                to?: string;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        object: "list";
-                        data: {
-                            id: string;
-                            /** @enum {string} */
-                            object: "topup";
-                            /** @enum {string} */
-                            source: "plan" | "smart";
-                            plan_id: string;
-                            plan_name: string;
-                            member_id: string;
-                            card_number: string | null;
-                            currency: string;
-                            amount: number;
-                            bonus_amount: number;
-                            points: number;
-                            first_topup: boolean;
-                            gift: {
-                                perk: string;
-                                grant_id: string;
-                                status: string;
-                                voucher_ids: string[];
-                            }[];
-                            /** @enum {string} */
-                            channel: "pos" | "online";
-                            store_id: string | null;
-                            /** @enum {string} */
-                            payment_method: "offline" | "online";
-                            provider: string | null;
-                            checkout: {
-                                [key: string]: unknown;
-                            } | null;
-                            payment_expires_at: string | null;
-                            /** @enum {string} */
-                            status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
-                            recharge_code_id: string | null;
-                            details: {
-                                [key: string]: unknown;
-                            };
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            created_at: string;
-                            credited_at: string | null;
-                        }[];
-                        has_more: boolean;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    topUpWithPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                 *       "amount": 25000,
-                 *       "channel": "pos",
-                 *       "payment_method": "offline"
-                 *     }
-                 */
-                "application/json": {
-                    member_id: string;
-                    amount?: number;
                     /** @enum {string} */
-                    channel: "pos" | "online";
-                    store_id?: string;
-                    /** @enum {string} */
-                    payment_method: "offline" | "online";
-                    recharge_code?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "tup_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "object": "topup",
-                     *       "source": "plan",
-                     *       "plan_id": "tpp_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "plan_name": "Summer Prepaid Bonus Plan",
-                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "card_number": "8800001",
-                     *       "currency": "CNY",
-                     *       "amount": 25000,
-                     *       "bonus_amount": 2500,
-                     *       "points": 12,
-                     *       "first_topup": false,
-                     *       "gift": [],
-                     *       "channel": "pos",
-                     *       "store_id": null,
-                     *       "payment_method": "offline",
-                     *       "provider": null,
-                     *       "checkout": null,
-                     *       "payment_expires_at": null,
-                     *       "status": "credited",
-                     *       "recharge_code_id": null,
-                     *       "details": {
-                     *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
-                     *       },
-                     *       "created_at": "2026-11-23T08:00:00.000Z",
-                     *       "credited_at": "2026-11-23T08:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "topup";
-                        /** @enum {string} */
-                        source: "plan" | "smart";
-                        plan_id: string;
-                        plan_name: string;
-                        member_id: string;
-                        card_number: string | null;
-                        currency: string;
-                        amount: number;
-                        bonus_amount: number;
-                        points: number;
-                        first_topup: boolean;
-                        gift: {
-                            perk: string;
-                            grant_id: string;
-                            status: string;
-                            voucher_ids: string[];
-                        }[];
-                        /** @enum {string} */
-                        channel: "pos" | "online";
-                        store_id: string | null;
-                        /** @enum {string} */
-                        payment_method: "offline" | "online";
-                        provider: string | null;
-                        checkout: {
-                            [key: string]: unknown;
-                        } | null;
-                        payment_expires_at: string | null;
-                        /** @enum {string} */
-                        status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
-                        recharge_code_id: string | null;
-                        details: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        credited_at: string | null;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    checkTopupPlanAvailability: {
-        parameters: {
-            query: {
-                member_id: string;
-                channel: "pos" | "online";
-                store_id?: string;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        available: boolean;
-                        code: string | null;
-                        reason: string | null;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    exportTopupPlanDetails: {
-        parameters: {
-            query: {
-                format: "csv" | "xlsx";
-                member_id?: string;
-                channel?: "pos" | "online";
-                store_id?: string;
-                status?: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
-                first_topup?: boolean;
-                recharge_code_id?: string;
-                /** @example 2026-11-23T08:00:00.000Z */
-                from?: string;
-                /** @example 2026-11-23T08:00:00.000Z */
-                to?: string;
-            };
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": string;
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": components["schemas"]["Problem"];
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": components["schemas"]["Problem"];
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": components["schemas"]["Problem"];
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": components["schemas"]["Problem"];
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": components["schemas"]["Problem"];
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": components["schemas"]["Problem"];
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/csv": components["schemas"]["Problem"];
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getTopup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "tup_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "object": "topup",
-                     *       "source": "plan",
-                     *       "plan_id": "tpp_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "plan_name": "Summer Prepaid Bonus Plan",
-                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "card_number": "8800001",
-                     *       "currency": "CNY",
-                     *       "amount": 25000,
-                     *       "bonus_amount": 2500,
-                     *       "points": 12,
-                     *       "first_topup": false,
-                     *       "gift": [],
-                     *       "channel": "pos",
-                     *       "store_id": null,
-                     *       "payment_method": "offline",
-                     *       "provider": null,
-                     *       "checkout": null,
-                     *       "payment_expires_at": null,
-                     *       "status": "credited",
-                     *       "recharge_code_id": null,
-                     *       "details": {
-                     *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
-                     *       },
-                     *       "created_at": "2026-11-23T08:00:00.000Z",
-                     *       "credited_at": "2026-11-23T08:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "topup";
-                        /** @enum {string} */
-                        source: "plan" | "smart";
-                        plan_id: string;
-                        plan_name: string;
-                        member_id: string;
-                        card_number: string | null;
-                        currency: string;
-                        amount: number;
-                        bonus_amount: number;
-                        points: number;
-                        first_topup: boolean;
-                        gift: {
-                            perk: string;
-                            grant_id: string;
-                            status: string;
-                            voucher_ids: string[];
-                        }[];
-                        /** @enum {string} */
-                        channel: "pos" | "online";
-                        store_id: string | null;
-                        /** @enum {string} */
-                        payment_method: "offline" | "online";
-                        provider: string | null;
-                        checkout: {
-                            [key: string]: unknown;
-                        } | null;
-                        payment_expires_at: string | null;
-                        /** @enum {string} */
-                        status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
-                        recharge_code_id: string | null;
-                        details: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        credited_at: string | null;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    listSmartTopupPlans: {
-        parameters: {
-            query?: {
-                limit?: number;
-                starting_after?: string;
-                status?: "active" | "inactive" | "archived";
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        object: "list";
-                        data: {
-                            id: string;
-                            /** @enum {string} */
-                            object: "smart_topup_plan";
-                            name: string;
-                            currency: string;
-                            /** @enum {string} */
-                            status: "active" | "inactive" | "archived";
-                            /** @description The plan's terms as saved */
-                            terms: {
-                                [key: string]: unknown;
-                            };
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            created_at: string;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            updated_at: string;
-                        }[];
-                        has_more: boolean;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    createSmartTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                /**
-                 * @example {
-                 *       "name": "Holiday Smart Prepaid Plan",
-                 *       "rounding": "1",
-                 *       "tiers": [
-                 *         {
-                 *           "type": "discount",
-                 *           "multiplier_bps": 12000,
-                 *           "bonus_bps": 800
-                 *         },
-                 *         {
-                 *           "type": "gift",
-                 *           "multiplier_bps": 13000,
-                 *           "bonus_bps": 500,
-                 *           "points_bps": 1000
-                 *         },
-                 *         {
-                 *           "type": "fixed",
-                 *           "amount": 30000,
-                 *           "bonus_amount": 3000,
-                 *           "bonus_points": 300
-                 *         }
-                 *       ]
-                 *     }
-                 */
-                "application/json": {
+                    card_type?: "electronic" | "physical";
+                    /** @example CNY */
                     currency?: string;
-                    name: string;
-                    description?: string | null;
-                    agreement_id?: string | null;
-                    cover_image_id?: string | null;
-                    /** @description Open from from_date to until_date (inclusive local dates), on the schedule's days and hours */
-                    availability?: {
-                        /**
-                         * Format: date
-                         * @example 2025-10-01
-                         */
-                        from_date?: string;
-                        /**
-                         * Format: date
-                         * @example 2025-10-01
-                         */
-                        until_date?: string;
-                        /**
-                         * @description daily / weekly (ISO weekdays 1-7) / monthly (1-31 or last) with all_day, unified {start,end} or per_date windows (weekly, monthly); tenant time zone
-                         * @example {
-                         *       "frequency": "weekly",
-                         *       "days": [
-                         *         5
-                         *       ],
-                         *       "time": {
-                         *         "kind": "unified",
-                         *         "window": {
-                         *           "start": "10:00",
-                         *           "end": "22:00"
-                         *         }
-                         *       }
-                         *     }
-                         */
-                        schedule?: {
-                            /** @enum {string} */
-                            frequency: "daily";
-                            time: {
-                                /** @enum {string} */
-                                kind: "all_day";
-                            } | {
-                                /** @enum {string} */
-                                kind: "unified";
-                                window: {
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                };
-                            };
-                        } | {
-                            /** @enum {string} */
-                            frequency: "weekly" | "monthly";
-                            days: (number | "last")[];
-                            time: {
-                                /** @enum {string} */
-                                kind: "all_day";
-                            } | {
-                                /** @enum {string} */
-                                kind: "unified";
-                                window: {
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                };
-                            } | {
-                                /** @enum {string} */
-                                kind: "per_date";
-                                windows: {
-                                    day: number | "last";
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                }[];
-                            };
-                        };
-                    };
                     /**
                      * @description Empty = every store; includes are OR-ed; exclude_stores always wins
                      * @example {
@@ -39455,212 +38065,276 @@ export interface operations {
                         store_groups?: string[];
                         exclude_stores?: string[];
                     };
-                    audience?: components["schemas"]["AudienceRule"];
-                    min_topup_amount?: number;
                     /**
-                     * @description Top-ups are rounded UP to a multiple of this many major units (0.1, 1, 10, 100)
-                     * @enum {string}
+                     * @description An uploaded image (POST /v1/images?purpose=card_design) or a built-in template
+                     * @example {
+                     *       "kind": "template",
+                     *       "template": "festival"
+                     *     }
                      */
-                    rounding?: "0.1" | "1" | "10" | "100";
-                    tiers: ({
+                    design?: {
                         /** @enum {string} */
-                        type: "discount";
-                        /**
-                         * @description The top-up as a multiple of the order, in basis points: 12000 = 1.2×
-                         * @example 12000
-                         */
-                        multiplier_bps: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        bonus_bps: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        first_topup_gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
+                        kind: "image";
+                        image_id: string;
                     } | {
                         /** @enum {string} */
-                        type: "gift";
-                        /**
-                         * @description The top-up as a multiple of the order, in basis points: 12000 = 1.2×
-                         * @example 12000
-                         */
-                        multiplier_bps: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        bonus_bps: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        points_bps: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        first_topup_extra_bonus_bps?: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        first_topup_extra_points_bps?: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        first_topup_gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                    } | {
+                        kind: "template";
                         /** @enum {string} */
-                        type: "fixed";
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
+                        template: "classic" | "celebration" | "birthday" | "thank_you" | "festival" | "minimal";
+                    };
+                    denominations?: {
+                        /** @description Face amount, minor units */
                         amount: number;
-                        bonus_amount: number;
-                        bonus_points: number;
+                        /** @description What the buyer is given off ("20 off a 200 card"): below the amount */
+                        discount?: number;
+                    }[];
+                    custom_amount?: {
+                        /** @description Smallest amount a buyer may choose */
+                        min: number;
+                        /** @description Largest amount a buyer may choose */
+                        max: number;
+                        /** @description Discount on a custom amount in basis points, rounded down */
+                        discount_bps?: number;
+                    } | null;
+                    buyer_info?: {
+                        /** @enum {string} */
+                        name?: "required" | "optional" | "off";
+                        /** @enum {string} */
+                        phone?: "required" | "optional" | "off";
+                        /** @enum {string} */
+                        email?: "required" | "optional" | "off";
                         /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
+                         * @description POS only: the cashier names the imported physical card being sold
+                         * @enum {string}
                          */
-                        gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
+                        card_number?: "required" | "optional" | "off";
+                    };
+                    /**
+                     * @example {
+                     *       "kind": "after_purchase",
+                     *       "years": 1
+                     *     }
+                     */
+                    validity?: {
+                        /** @enum {string} */
+                        kind: "after_purchase";
+                        years?: number;
+                        months?: number;
+                        days?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "fixed";
                         /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
+                         * Format: date
+                         * @description Last valid day (inclusive), tenant's time zone
                          */
-                        first_topup_gift?: {
+                        until: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "none";
+                    };
+                    channels?: ("POS" | "ONLINE")[];
+                    /** @description Whether a POS may load (recharge) sold cards */
+                    pos_recharge?: boolean;
+                    /** @description An active agreement of type gift_card_terms */
+                    terms_agreement_id?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
                             /** @enum {string} */
-                            kind: "none";
-                        } | {
+                            name: "required" | "optional" | "off";
                             /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
+                            phone: "required" | "optional" | "off";
                             /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
                         };
-                    })[];
-                    first_topup_only?: boolean;
-                    gift_stock_limit?: number | null;
-                    channels?: ("pos" | "online")[];
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    copyGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /**
+                     * @example {
+                     *       "kind": "after_purchase",
+                     *       "years": 1
+                     *     }
+                     */
+                    validity?: {
+                        /** @enum {string} */
+                        kind: "after_purchase";
+                        years?: number;
+                        months?: number;
+                        days?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "fixed";
+                        /**
+                         * Format: date
+                         * @description Last valid day (inclusive), tenant's time zone
+                         */
+                        until: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "none";
+                    };
+                    /**
+                     * @description An uploaded image (POST /v1/images?purpose=card_design) or a built-in template
+                     * @example {
+                     *       "kind": "template",
+                     *       "template": "festival"
+                     *     }
+                     */
+                    design?: {
+                        /** @enum {string} */
+                        kind: "image";
+                        image_id: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "template";
+                        /** @enum {string} */
+                        template: "classic" | "celebration" | "birthday" | "thank_you" | "festival" | "minimal";
+                    };
                 };
             };
         };
@@ -39674,1059 +38348,191 @@ export interface operations {
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        object: "smart_topup_plan";
+                        object: "gift_card_plan";
                         name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
                         currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getSmartTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "smart_topup_plan";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    updateSmartTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": {
-                    name?: string;
-                    description?: string | null;
-                    agreement_id?: string | null;
-                    cover_image_id?: string | null;
-                    /** @description Open from from_date to until_date (inclusive local dates), on the schedule's days and hours */
-                    availability?: {
-                        /**
-                         * Format: date
-                         * @example 2025-10-01
-                         */
-                        from_date?: string;
-                        /**
-                         * Format: date
-                         * @example 2025-10-01
-                         */
-                        until_date?: string;
-                        /**
-                         * @description daily / weekly (ISO weekdays 1-7) / monthly (1-31 or last) with all_day, unified {start,end} or per_date windows (weekly, monthly); tenant time zone
-                         * @example {
-                         *       "frequency": "weekly",
-                         *       "days": [
-                         *         5
-                         *       ],
-                         *       "time": {
-                         *         "kind": "unified",
-                         *         "window": {
-                         *           "start": "10:00",
-                         *           "end": "22:00"
-                         *         }
-                         *       }
-                         *     }
-                         */
-                        schedule?: {
-                            /** @enum {string} */
-                            frequency: "daily";
-                            time: {
-                                /** @enum {string} */
-                                kind: "all_day";
-                            } | {
-                                /** @enum {string} */
-                                kind: "unified";
-                                window: {
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                };
-                            };
-                        } | {
-                            /** @enum {string} */
-                            frequency: "weekly" | "monthly";
-                            days: (number | "last")[];
-                            time: {
-                                /** @enum {string} */
-                                kind: "all_day";
-                            } | {
-                                /** @enum {string} */
-                                kind: "unified";
-                                window: {
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                };
-                            } | {
-                                /** @enum {string} */
-                                kind: "per_date";
-                                windows: {
-                                    day: number | "last";
-                                    /** @example 10:00 */
-                                    start: string;
-                                    /** @example 10:00 */
-                                    end: string;
-                                }[];
-                            };
-                        };
-                    };
-                    /**
-                     * @description Empty = every store; includes are OR-ed; exclude_stores always wins
-                     * @example {
-                     *       "org_units": [
-                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2g"
-                     *       ],
-                     *       "exclude_stores": [
-                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2h"
-                     *       ]
-                     *     }
-                     */
-                    store_scope?: {
-                        stores?: string[];
-                        org_units?: string[];
-                        store_groups?: string[];
-                        exclude_stores?: string[];
-                    };
-                    audience?: components["schemas"]["AudienceRule"];
-                    min_topup_amount?: number;
-                    /**
-                     * @description Top-ups are rounded UP to a multiple of this many major units (0.1, 1, 10, 100)
-                     * @enum {string}
-                     */
-                    rounding?: "0.1" | "1" | "10" | "100";
-                    tiers?: ({
-                        /** @enum {string} */
-                        type: "discount";
-                        /**
-                         * @description The top-up as a multiple of the order, in basis points: 12000 = 1.2×
-                         * @example 12000
-                         */
-                        multiplier_bps: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        bonus_bps: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        first_topup_gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                    } | {
-                        /** @enum {string} */
-                        type: "gift";
-                        /**
-                         * @description The top-up as a multiple of the order, in basis points: 12000 = 1.2×
-                         * @example 12000
-                         */
-                        multiplier_bps: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        bonus_bps: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        points_bps: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        first_topup_extra_bonus_bps?: number;
-                        /**
-                         * @description Basis points: 1000 = 10%
-                         * @example 1000
-                         */
-                        first_topup_extra_points_bps?: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        first_topup_gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                    } | {
-                        /** @enum {string} */
-                        type: "fixed";
-                        /**
-                         * @description Integer amount in minor units of the asset (e.g. cents)
-                         * @example 12345
-                         */
-                        amount: number;
-                        bonus_amount: number;
-                        bonus_points: number;
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                        /**
-                         * @description none; voucher (a template × quantity); voucher_package (its lines)
-                         * @example {
-                         *       "kind": "voucher",
-                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "quantity": 1
-                         *     }
-                         */
-                        first_topup_gift?: {
-                            /** @enum {string} */
-                            kind: "none";
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher";
-                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            template_id: string;
-                            /** @default 1 */
-                            quantity?: number;
-                        } | {
-                            /** @enum {string} */
-                            kind: "voucher_package";
-                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                            package_id: string;
-                        };
-                    })[];
-                    first_topup_only?: boolean;
-                    gift_stock_limit?: number | null;
-                    channels?: ("pos" | "online")[];
-                };
-            };
-        };
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "smart_topup_plan";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    activateSmartTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "smart_topup_plan";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    deactivateSmartTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "smart_topup_plan";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    archiveSmartTopupPlan: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "smart_topup_plan";
-                        name: string;
-                        currency: string;
-                        /** @enum {string} */
-                        status: "active" | "inactive" | "archived";
-                        /** @description The plan's terms as saved */
-                        terms: {
-                            [key: string]: unknown;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    smartTopupOffers: {
-        parameters: {
-            query: {
-                member_id: string;
-                store_id?: string;
-                channel: "pos" | "online";
-                /** @description What is due (a checkout quote's remaining total; quotes are not stored, so pass its amount) */
-                order_amount: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "object": "smart_topup_offer",
-                     *       "plan_id": "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "plan_name": "Holiday Smart Prepaid Plan",
-                     *       "reason": null,
-                     *       "available": 0,
-                     *       "order_amount": 10000,
-                     *       "first_topup": false,
-                     *       "tiers": [
-                     *         {
-                     *           "index": 0,
-                     *           "type": "discount",
-                     *           "amount": 12000,
-                     *           "bonus_amount": 800,
-                     *           "points": 0,
-                     *           "usable_after": 12800,
-                     *           "gift": null,
-                     *           "first_topup_gift": null,
-                     *           "offered": true,
-                     *           "reason": null
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": {
-                        /** @enum {string} */
-                        object: "smart_topup_offer";
-                        plan_id: string | null;
-                        plan_name: string | null;
-                        reason: string | null;
-                        available: number;
-                        order_amount: number;
-                        first_topup: boolean;
-                        tiers: {
-                            index: number;
-                            /** @enum {string} */
-                            type: "discount" | "gift" | "fixed";
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
                             amount: number;
-                            bonus_amount: number;
-                            points: number;
-                            usable_after: number;
-                            gift: {
-                                [key: string]: unknown;
-                            } | null;
-                            first_topup_gift: {
-                                [key: string]: unknown;
-                            } | null;
-                            offered: boolean;
-                            reason: string | null;
+                            discount: number;
                         }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    activateGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
                     };
                 };
             };
@@ -40795,7 +38601,139 @@ export interface operations {
             };
         };
     };
-    acceptSmartTopupOffer: {
+    deactivateGiftCardPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_plan";
+                        name: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        currency: string;
+                        /** @description Redemption stores (empty: every store) */
+                        store_scope: unknown;
+                        design: unknown;
+                        denominations: {
+                            amount: number;
+                            discount: number;
+                        }[];
+                        custom_amount: {
+                            min: number;
+                            max: number;
+                            discount_bps: number;
+                        } | null;
+                        buyer_info: {
+                            /** @enum {string} */
+                            name: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            phone: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            email: "required" | "optional" | "off";
+                            /** @enum {string} */
+                            card_number: "required" | "optional" | "off";
+                        };
+                        validity: unknown;
+                        channels: ("POS" | "ONLINE")[];
+                        pos_recharge: boolean;
+                        terms_agreement_id: string | null;
+                        /** @enum {string} */
+                        status: "inactive" | "active";
+                        copied_from: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    lookupGiftCard: {
         parameters: {
             query?: never;
             header?: never;
@@ -40806,37 +38744,277 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                 *       "plan_id": "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                 *       "tier_index": 0,
-                 *       "order_amount": 10000,
-                 *       "channel": "pos",
-                 *       "payment_method": "offline",
-                 *       "pay_order": {
-                 *         "order_id": "SO-1001"
+                 *       "number": "6035790012345678",
+                 *       "pin": "48213907"
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 6035790012345678 */
+                    number: string;
+                    /** @example 48213907 */
+                    pin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "gift_card_lookup";
+                        card_id: string;
+                        number_last4: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        /** @enum {string} */
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        asset: string;
+                        balance: number;
+                        expires_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGiftCards: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                /** @example 6035790012345678 */
+                number?: string;
+                buyer_phone?: string;
+                plan_id?: string;
+                card_type?: "electronic" | "physical";
+                status?: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                store_id?: string;
+                channel?: "POS" | "ONLINE";
+                holder_member_id?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                sold_from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                sold_to?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                expires_from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                expires_to?: string;
+                import_job_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["GiftCard"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sellGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "amount": 20000,
+                 *       "channel": "POS",
+                 *       "buyer": {
+                 *         "name": "Li Lei",
+                 *         "phone": "13800138000"
+                 *       },
+                 *       "payment": {
+                 *         "method": "offline",
+                 *         "ref": "receipt-0042"
                  *       }
                  *     }
                  */
                 "application/json": {
-                    member_id: string;
                     plan_id: string;
-                    tier_index: number;
-                    /** @description What is due (a checkout quote's remaining total; quotes are not stored, so pass its amount) */
-                    order_amount: number;
-                    store_id?: string;
-                    /** @enum {string} */
-                    channel: "pos" | "online";
+                    /** @example 5000 */
+                    amount?: number;
                     /**
-                     * @description The till took the top-up's money
+                     * @description Default POS
                      * @enum {string}
                      */
-                    payment_method: "offline";
-                    pay_order?: {
-                        order_id: string;
-                        lines?: {
-                            sku: string;
-                            amount: number;
-                        }[];
+                    channel?: "POS" | "ONLINE";
+                    store_id?: string;
+                    /** @example 6035790012345678 */
+                    card_number?: string;
+                    buyer?: {
+                        name?: string;
+                        /** @example 13800138000 */
+                        phone?: string;
+                        /** Format: email */
+                        email?: string;
+                    };
+                    buyer_member_id?: string;
+                    holder_member_id?: string;
+                    recipient?: {
+                        name?: string;
+                        phone?: string;
+                        message?: string;
+                    };
+                    payment: {
+                        /**
+                         * @description offline: paid at the till (ref: the receipt); balance: from member_id's balance
+                         * @enum {string}
+                         */
+                        method: "offline" | "balance";
+                        ref?: string;
+                        member_id?: string;
+                    };
+                    /** @description Agreement id → the version the buyer was shown */
+                    agreement_versions?: {
+                        [key: string]: number;
                     };
                 };
             };
@@ -40849,106 +39027,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        acceptance: {
-                            id: string;
-                            /** @enum {string} */
-                            object: "smart_topup_acceptance";
-                            plan_id: string;
-                            tier_index: number;
-                            tier_type: string;
-                            member_id: string;
-                            order_amount: number;
-                            topup_id: string;
-                            amount: number;
-                            bonus_amount: number;
-                            points: number;
-                            gift: {
-                                [key: string]: unknown;
-                            }[];
-                            store_id: string | null;
-                            channel: string;
-                            order_id: string | null;
-                            payment_id: string | null;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            created_at: string;
-                        };
-                        /**
-                         * @example {
-                         *       "id": "tup_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "object": "topup",
-                         *       "source": "plan",
-                         *       "plan_id": "tpp_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "plan_name": "Summer Prepaid Bonus Plan",
-                         *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                         *       "card_number": "8800001",
-                         *       "currency": "CNY",
-                         *       "amount": 25000,
-                         *       "bonus_amount": 2500,
-                         *       "points": 12,
-                         *       "first_topup": false,
-                         *       "gift": [],
-                         *       "channel": "pos",
-                         *       "store_id": null,
-                         *       "payment_method": "offline",
-                         *       "provider": null,
-                         *       "checkout": null,
-                         *       "payment_expires_at": null,
-                         *       "status": "credited",
-                         *       "recharge_code_id": null,
-                         *       "details": {
-                         *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
-                         *       },
-                         *       "created_at": "2026-11-23T08:00:00.000Z",
-                         *       "credited_at": "2026-11-23T08:00:00.000Z"
-                         *     }
-                         */
-                        topup: {
-                            id: string;
-                            /** @enum {string} */
-                            object: "topup";
-                            /** @enum {string} */
-                            source: "plan" | "smart";
-                            plan_id: string;
-                            plan_name: string;
-                            member_id: string;
-                            card_number: string | null;
-                            currency: string;
-                            amount: number;
-                            bonus_amount: number;
-                            points: number;
-                            first_topup: boolean;
-                            gift: {
-                                perk: string;
-                                grant_id: string;
-                                status: string;
-                                voucher_ids: string[];
-                            }[];
-                            /** @enum {string} */
-                            channel: "pos" | "online";
-                            store_id: string | null;
-                            /** @enum {string} */
-                            payment_method: "offline" | "online";
-                            provider: string | null;
-                            checkout: {
-                                [key: string]: unknown;
-                            } | null;
-                            payment_expires_at: string | null;
-                            /** @enum {string} */
-                            status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
-                            recharge_code_id: string | null;
-                            details: {
-                                [key: string]: unknown;
-                            };
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            created_at: string;
-                            credited_at: string | null;
-                        };
+                        /** @enum {string} */
+                        object: "gift_card_sale";
+                        card: components["schemas"]["GiftCard"];
+                        /** @description ACTIVATE; null while an online payment is open */
+                        activity: components["schemas"]["GiftCardActivity"] | null;
+                        /** @description The card's secret PIN, shown this once (only its hash is kept); null when it was imported with the card */
+                        pin: string | null;
                     };
                 };
             };
@@ -41035,7 +39120,148 @@ export interface operations {
             };
         };
     };
-    listSmartTopupAcceptances: {
+    getGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card";
+                        number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        /** @enum {string} */
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        asset: string;
+                        /** @description What is left on the card now (its ledger balance) */
+                        balance: number;
+                        face_amount: number | null;
+                        /** @description What the buyer paid at the sale (face − discount) */
+                        paid_amount: number;
+                        discount_amount: number;
+                        expires_at: string | null;
+                        /** @description Redemption stores, fixed at the sale (empty: every store) */
+                        store_scope: unknown;
+                        buyer: {
+                            name: string | null;
+                            phone: string | null;
+                            email: string | null;
+                            member_id: string | null;
+                        };
+                        holder_member_id: string | null;
+                        recipient: {
+                            name: string | null;
+                            phone: string | null;
+                            message: string | null;
+                        } | null;
+                        sale: {
+                            id: string | null;
+                            channel: ("POS" | "ONLINE") | null;
+                            store_id: string | null;
+                            payment_method: ("offline" | "balance" | "online") | null;
+                            sold_at: string | null;
+                        } | null;
+                        agreements: {
+                            agreement_id: string;
+                            type: string;
+                            version: number;
+                        }[];
+                        frozen_reason: string | null;
+                        import_job_id: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listGiftCardActivitiesOfCard: {
         parameters: {
             query?: {
                 limit?: number;
@@ -41058,32 +39284,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "list";
-                        data: {
-                            id: string;
-                            /** @enum {string} */
-                            object: "smart_topup_acceptance";
-                            plan_id: string;
-                            tier_index: number;
-                            tier_type: string;
-                            member_id: string;
-                            order_amount: number;
-                            topup_id: string;
-                            amount: number;
-                            bonus_amount: number;
-                            points: number;
-                            gift: {
-                                [key: string]: unknown;
-                            }[];
-                            store_id: string | null;
-                            channel: string;
-                            order_id: string | null;
-                            payment_id: string | null;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            created_at: string;
-                        }[];
+                        data: components["schemas"]["GiftCardActivity"][];
                         has_more: boolean;
                     };
                 };
@@ -41153,16 +39354,28 @@ export interface operations {
             };
         };
     };
-    listRechargeCodes: {
+    listGiftCardActivities: {
         parameters: {
             query?: {
                 limit?: number;
                 starting_after?: string;
+                card_id?: string;
+                /** @example 6035790012345678 */
+                card_number?: string;
+                plan_id?: string;
+                type?: ("ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND")[];
+                store_id?: string;
+                channel?: "POS" | "ONLINE";
+                operator_id?: string;
+                reference_id?: string;
+                payment_method?: "offline" | "balance" | "online";
+                /** @example 2026-11-23T08:00:00.000Z */
+                created_from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                created_to?: string;
             };
             header?: never;
-            path: {
-                id: string;
-            };
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
@@ -41176,31 +39389,7 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "list";
-                        data: {
-                            id: string;
-                            /** @enum {string} */
-                            object: "recharge_code";
-                            code: string;
-                            qr_payload: string;
-                            plan_id: string;
-                            scenario: string;
-                            store_id: string | null;
-                            /** @enum {string} */
-                            channel: "pos" | "online";
-                            /** @enum {string} */
-                            status: "active" | "disabled";
-                            counts: {
-                                started: number;
-                                credited: number;
-                                amount: number;
-                                bonus_amount: number;
-                            };
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            created_at: string;
-                        }[];
+                        data: components["schemas"]["GiftCardActivity"][];
                         has_more: boolean;
                     };
                 };
@@ -41270,7 +39459,7 @@ export interface operations {
             };
         };
     };
-    createRechargeCode: {
+    loadGiftCard: {
         parameters: {
             query?: never;
             header?: never;
@@ -41283,44 +39472,97 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "scenario": "Counter poster",
-                 *       "channel": "online"
+                 *       "amount": 10000,
+                 *       "payment": {
+                 *         "method": "offline",
+                 *         "ref": "receipt-0043"
+                 *       }
                  *     }
                  */
                 "application/json": {
-                    scenario: string;
+                    /** @example 5000 */
+                    amount: number;
                     store_id?: string;
-                    /** @enum {string} */
-                    channel: "pos" | "online";
+                    payment: {
+                        /**
+                         * @description offline: paid at the till (ref: the receipt); balance: from member_id's balance
+                         * @enum {string}
+                         */
+                        method: "offline" | "balance";
+                        ref?: string;
+                        member_id?: string;
+                    };
                 };
             };
         };
         responses: {
-            /** @description Top-ups started with `recharge_code` = code are attributed to it and counted here */
+            /** @description Default Response */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
-                        object: "recharge_code";
-                        code: string;
-                        qr_payload: string;
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
                         plan_id: string;
-                        scenario: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
                         store_id: string | null;
-                        /** @enum {string} */
-                        channel: "pos" | "online";
-                        /** @enum {string} */
-                        status: "active" | "disabled";
-                        counts: {
-                            started: number;
-                            credited: number;
-                            amount: number;
-                            bonus_amount: number;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
                         };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -41412,7 +39654,7 @@ export interface operations {
             };
         };
     };
-    disableRechargeCode: {
+    redeemGiftCard: {
         parameters: {
             query?: never;
             header?: never;
@@ -41421,38 +39663,1084 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 5000,
+                 *       "reference": {
+                 *         "module": "pos",
+                 *         "id": "till-7-0042"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 5000 */
+                    amount: number;
+                    store_id?: string;
+                    /**
+                     * @description Default POS
+                     * @enum {string}
+                     */
+                    channel?: "POS" | "ONLINE";
+                    reference?: {
+                        module: string;
+                        id: string;
+                    };
+                };
+            };
+        };
         responses: {
-            /** @description Top-ups started with `recharge_code` = code are attributed to it and counted here */
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundGiftCardRedemption: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "amount": 2000,
+                 *       "reference": {
+                 *         "module": "pos",
+                 *         "id": "return-0007"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @example 5000 */
+                    amount: number;
+                    reference?: {
+                        module: string;
+                        id: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    freezeGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "customer reported the card stolen"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "customer reported the card stolen"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
+                        };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "customer returned the card unused"
+                 *     }
+                 */
+                "application/json": {
+                    reason?: string;
+                    store_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @enum {string} */
+                        object: "gift_card_refund";
+                        card: components["schemas"]["GiftCard"];
+                        activity: components["schemas"]["GiftCardActivity"];
+                        /** @description Paid back to the buyer */
+                        cash_amount: number;
+                        /** @description The purchase discount's share, back to marketing expense */
+                        discount_reclaimed: number;
+                        /** @description Where the cash goes back: each payment that loaded the card, newest first */
+                        parts: {
+                            /** @enum {string} */
+                            method: "offline" | "balance" | "online";
+                            ref: string | null;
+                            amount: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adjustGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "direction": "increment",
+                 *       "amount": 500,
+                 *       "reason": "till error on 23 Nov corrected"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    direction: "increment" | "decrement";
+                    /** @example 5000 */
+                    amount: number;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "gca_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "gift_card_activity",
+                     *       "card_id": "gc_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "6035790012345678",
+                     *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "type": "REDEEM",
+                     *       "amount": 5000,
+                     *       "balance_after": 15000,
+                     *       "asset": "CNY",
+                     *       "store_id": "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
+                     *       "channel": "POS",
+                     *       "operator": {
+                     *         "type": "api_key",
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "reference": {
+                     *         "module": "checkout",
+                     *         "id": "ord_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "redemption_id": null,
+                     *       "paid_amount": null,
+                     *       "discount_amount": null,
+                     *       "payment_method": null,
+                     *       "payment_ref": null,
+                     *       "returned_to": null,
+                     *       "reason": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
                         id: string;
                         /** @enum {string} */
-                        object: "recharge_code";
-                        code: string;
-                        qr_payload: string;
+                        object: "gift_card_activity";
+                        card_id: string;
+                        card_number: string;
                         plan_id: string;
-                        scenario: string;
+                        /** @enum {string} */
+                        type: "ACTIVATE" | "LOAD" | "REDEEM" | "REFUND" | "ADJUST_INCREMENT" | "ADJUST_DECREMENT" | "BLOCK" | "UNBLOCK" | "EXPIRE" | "CARD_REFUND";
+                        /** @description The value moved (0 for BLOCK / UNBLOCK) */
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
                         store_id: string | null;
-                        /** @enum {string} */
-                        channel: "pos" | "online";
-                        /** @enum {string} */
-                        status: "active" | "disabled";
-                        counts: {
-                            started: number;
-                            credited: number;
-                            amount: number;
-                            bonus_amount: number;
+                        channel: ("POS" | "ONLINE") | null;
+                        operator: {
+                            type: string;
+                            id: string;
                         };
+                        reference: {
+                            module: string | null;
+                            id: string;
+                        } | null;
+                        redemption_id: string | null;
+                        paid_amount: number | null;
+                        discount_amount: number | null;
+                        payment_method: ("offline" | "balance" | "online") | null;
+                        payment_ref: string | null;
+                        returned_to: string | null;
+                        reason: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
                          */
                         created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMemberGiftCards: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+            };
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["GiftCard"][];
+                        has_more: boolean;
                     };
                 };
             };
@@ -41521,7 +40809,334 @@ export interface operations {
             };
         };
     };
-    receiveTopupPaymentNotification: {
+    purchaseGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "plan_id": "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "amount": 20000,
+                 *       "payment_method": "online",
+                 *       "gift": true,
+                 *       "recipient": {
+                 *         "name": "Mum",
+                 *         "message": "Happy Mid-Autumn Festival"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    plan_id: string;
+                    /** @example 5000 */
+                    amount: number;
+                    /** @enum {string} */
+                    payment_method: "balance" | "online";
+                    /** @description Bought for someone else */
+                    gift?: boolean;
+                    recipient?: {
+                        name?: string;
+                        phone?: string;
+                        message?: string;
+                    };
+                    buyer?: {
+                        name?: string;
+                        /** @example 13800138000 */
+                        phone?: string;
+                        /** Format: email */
+                        email?: string;
+                    };
+                    /** @description Agreement id → the version the buyer was shown */
+                    agreement_versions?: {
+                        [key: string]: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "gift_card_purchase";
+                        card: components["schemas"]["GiftCard"];
+                        /** @description ACTIVATE; null until an online payment succeeds */
+                        activity: components["schemas"]["GiftCardActivity"] | null;
+                        /** @description The card's PIN, shown this once */
+                        pin: string | null;
+                        /** @description For a gift: `<number>-<PIN>`, what the buyer passes on; the recipient claims the card with it (POST /v1/members/{member_id}/gift-cards/claim) */
+                        gift_code: string | null;
+                        payment: {
+                            id: string;
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            amount: number;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                            /** @description What the member's client needs to pay (the provider's pay URL, QR payload, …) */
+                            checkout: {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    claimGiftCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example 6035790012345678 */
+                    number: string;
+                    /** @example 48213907 */
+                    pin: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card";
+                        number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        /** @enum {string} */
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        asset: string;
+                        /** @description What is left on the card now (its ledger balance) */
+                        balance: number;
+                        face_amount: number | null;
+                        /** @description What the buyer paid at the sale (face − discount) */
+                        paid_amount: number;
+                        discount_amount: number;
+                        expires_at: string | null;
+                        /** @description Redemption stores, fixed at the sale (empty: every store) */
+                        store_scope: unknown;
+                        buyer: {
+                            name: string | null;
+                            phone: string | null;
+                            email: string | null;
+                            member_id: string | null;
+                        };
+                        holder_member_id: string | null;
+                        recipient: {
+                            name: string | null;
+                            phone: string | null;
+                            message: string | null;
+                        } | null;
+                        sale: {
+                            id: string | null;
+                            channel: ("POS" | "ONLINE") | null;
+                            store_id: string | null;
+                            payment_method: ("offline" | "balance" | "online") | null;
+                            sold_at: string | null;
+                        } | null;
+                        agreements: {
+                            agreement_id: string;
+                            type: string;
+                            version: number;
+                        }[];
+                        frozen_reason: string | null;
+                        import_job_id: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmGiftCardPayment: {
         parameters: {
             query?: never;
             header?: never;
@@ -41542,9 +41157,9 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "webhook_receipt";
-                        topup_id: string;
+                        card_id: string;
                         /** @enum {string} */
-                        result: "credited" | "failed" | "expired" | "already_settled" | "refund_recorded";
+                        result: "activated" | "failed" | "expired";
                     };
                 };
             };
@@ -42290,6 +41905,526 @@ export interface operations {
             };
         };
     };
+    onGiftCardActivated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.activated";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardAdjustedDown: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.adjusted_down";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardAdjustedUp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.adjusted_up";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardExpired: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.expired";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardFrozen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.frozen";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardLoaded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.loaded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardRedeemed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.redeemed";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardRedemptionRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.redemption_refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardRestored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.restored";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        activity_id: string;
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        type: string;
+                        amount: number;
+                        balance_after: number;
+                        asset: string;
+                        store_id: string | null;
+                        channel: string | null;
+                        reference_module: string | null;
+                        reference_id: string | null;
+                        redemption_id: string | null;
+                        holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     onPackageExpired: {
         parameters: {
             query?: never;
@@ -42474,232 +42609,6 @@ export interface operations {
                         amount: number;
                         currency: string;
                         payment_method: string;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Any 2xx acknowledges the delivery */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    onSmartTopupAccepted: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                    id: string;
-                    /** @constant */
-                    object: "event";
-                    /** @constant */
-                    type: "smart_topup.accepted";
-                    /** @constant */
-                    version: 1;
-                    /**
-                     * Format: date-time
-                     * @example 2026-11-23T08:00:00.000Z
-                     */
-                    created_at: string;
-                    data: {
-                        acceptance_id: string;
-                        plan_id: string;
-                        tier_index: number;
-                        member_id: string;
-                        order_amount: number;
-                        topup_id: string;
-                        amount: number;
-                        bonus_amount: number;
-                        points: number;
-                        payment_id: string | null;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Any 2xx acknowledges the delivery */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    onTopupCredited: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                    id: string;
-                    /** @constant */
-                    object: "event";
-                    /** @constant */
-                    type: "topup.credited";
-                    /** @constant */
-                    version: 1;
-                    /**
-                     * Format: date-time
-                     * @example 2026-11-23T08:00:00.000Z
-                     */
-                    created_at: string;
-                    data: {
-                        topup_id: string;
-                        source: string;
-                        plan_id: string;
-                        member_id: string;
-                        currency: string;
-                        amount: number;
-                        bonus_amount: number;
-                        points: number;
-                        first_topup: boolean;
-                        channel: string;
-                        store_id: string | null;
-                        recharge_code_id: string | null;
-                        tier_changed_to: string | null;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Any 2xx acknowledges the delivery */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    onTopupPaymentFailed: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                    id: string;
-                    /** @constant */
-                    object: "event";
-                    /** @constant */
-                    type: "topup.payment_failed";
-                    /** @constant */
-                    version: 1;
-                    /**
-                     * Format: date-time
-                     * @example 2026-11-23T08:00:00.000Z
-                     */
-                    created_at: string;
-                    data: {
-                        topup_id: string;
-                        plan_id: string;
-                        member_id: string;
-                        result: string;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Any 2xx acknowledges the delivery */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    onTopupPaymentStarted: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                    id: string;
-                    /** @constant */
-                    object: "event";
-                    /** @constant */
-                    type: "topup.payment_started";
-                    /** @constant */
-                    version: 1;
-                    /**
-                     * Format: date-time
-                     * @example 2026-11-23T08:00:00.000Z
-                     */
-                    created_at: string;
-                    data: {
-                        topup_id: string;
-                        plan_id: string;
-                        member_id: string;
-                        amount: number;
-                        provider: string;
-                    };
-                };
-            };
-        };
-        responses: {
-            /** @description Any 2xx acknowledges the delivery */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    onTopupPlanChanged: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": {
-                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
-                    id: string;
-                    /** @constant */
-                    object: "event";
-                    /** @constant */
-                    type: "topup.plan_changed";
-                    /** @constant */
-                    version: 1;
-                    /**
-                     * Format: date-time
-                     * @example 2026-11-23T08:00:00.000Z
-                     */
-                    created_at: string;
-                    data: {
-                        plan_id: string;
-                        kind: string;
-                        status: string;
-                        change: string;
                     };
                 };
             };

@@ -4,6 +4,7 @@ import { defineErrors } from "../../shared/errors.js";
 export const CHECKOUT_ERRORS = defineErrors({
   member_not_found: 404,
   voucher_not_usable: 422,
+  gift_card_not_usable: 422,
   quote_changed: 409,
   client_order_id_reused: 409,
   order_not_found: 404,

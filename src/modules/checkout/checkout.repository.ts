@@ -10,6 +10,8 @@ export interface SettlementRecord {
   balance?: { ref: string; amount: number };
   vouchers?: { voucherId: string; ref: string; amount: number }[];
   points?: { ref: string; points: number };
+  /** Each gift card that paid, with its redemption (the refund gives each back what it paid). */
+  giftCards?: { cardId: string; ref: string; amount: number }[];
 }
 
 export interface CheckoutOrdersTable {

@@ -13,6 +13,7 @@ import {
 import { valueRoute } from "../../platform/http/value-route.js";
 import { requestFingerprint } from "../../platform/idempotency/idempotency.js";
 import { CHANNELS } from "../benefits/index.js";
+import { MAX_CARDS_PER_ORDER } from "../giftcards/index.js";
 import {
   assertOrderInScope,
   benefitUsage,
@@ -48,6 +49,19 @@ const cart = {
   currency: Type.Optional(AssetCode),
   lines: Type.Array(Line, { minItems: 1, maxItems: MAX_LINES }),
   voucher_ids: Type.Optional(Type.Array(IdParam, { maxItems: MAX_VOUCHERS, uniqueItems: true })),
+  gift_cards: Type.Optional(
+    Type.Array(
+      Obj({
+        card_id: IdParam,
+        amount: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+      }),
+      {
+        maxItems: MAX_CARDS_PER_ORDER,
+        description:
+          "Gift cards paying after vouchers, before balance: each all it holds up to what is due, or `amount`. A till gets card_id from POST /v1/gift-cards/lookup (number and PIN); a member token names its own cards.",
+      },
+    ),
+  ),
   pay_with_balance: Type.Optional(Type.Boolean()),
   shipping_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000 })),
 };
@@ -66,6 +80,8 @@ const Order = Type.Object(
     total: Type.Integer(),
     voucher_total: Type.Integer(),
     balance_amount: Type.Integer(),
+    gift_card_total: Type.Integer({ description: "What gift cards paid" }),
+    gift_cards: Type.Array(Type.Object({ card_id: Type.String(), amount: Type.Integer() })),
     remaining_payable: Type.Integer({ description: "What the customer pays by other means" }),
     points_earned: Type.Integer(),
     quote: QuoteSchema,
@@ -76,6 +92,8 @@ const Order = Type.Object(
 );
 
 function serializeOrder(row: OrderRow) {
+  const giftCards = (row.settlement.giftCards ?? []).map((c) => ({ card_id: c.cardId, amount: c.amount }));
+  const giftCardTotal = giftCards.reduce((s, c) => s + c.amount, 0);
   return {
     id: row.id,
     object: "checkout_order" as const,
@@ -89,7 +107,9 @@ function serializeOrder(row: OrderRow) {
     total: row.total,
     voucher_total: row.voucher_total,
     balance_amount: row.balance_amount,
-    remaining_payable: row.total - row.balance_amount,
+    gift_card_total: giftCardTotal,
+    gift_cards: giftCards,
+    remaining_payable: row.total - row.balance_amount - giftCardTotal,
     points_earned: row.points_earned,
     quote: row.quote as unknown as QuoteView,
     created_at: row.created_at.toISOString(),
@@ -104,6 +124,7 @@ interface CartBody {
   currency?: string;
   lines: { sku: string; category: string; quantity: number; unit_price: number }[];
   voucher_ids?: string[];
+  gift_cards?: { card_id: string; amount?: number }[];
   pay_with_balance?: boolean;
   shipping_amount?: number;
 }
@@ -132,6 +153,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
         unitPrice: l.unit_price,
       })),
       voucherIds: body.voucher_ids ?? [],
+      giftCards: (body.gift_cards ?? []).map((c) => ({ cardId: c.card_id, amount: c.amount ?? null })),
       payWithBalance: body.pay_with_balance ?? false,
       shippingAmount: body.shipping_amount ?? 0,
     };
@@ -178,7 +200,8 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     config: { permission: "checkout.order", idempotent: true },
     schema: {
       tags,
-      summary: "Complete an order: re-price, pay by balance, redeem vouchers, award points — one atomic step",
+      summary:
+        "Complete an order: re-price, redeem vouchers and gift cards, pay by balance, award points — one atomic step",
       description:
         "Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, the balance moved) is refused with quote_changed and the new quote.",
       body: Obj({
@@ -248,7 +271,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     schema: {
       tags,
       summary:
-        "Refund a whole order: points back, vouchers restored, balance returned to the accounts that paid",
+        "Refund a whole order: points back, vouchers and gift cards restored, balance returned to the accounts that paid",
       params: Obj({ id: IdParam }),
       body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) })),
       response: { 200: Order, ...errorResponses(409, 422, 503) },

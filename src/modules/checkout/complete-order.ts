@@ -26,9 +26,9 @@ export interface CompleteRequest extends OrderRequest {
 }
 
 /**
- * Completes an order in one transaction: prices it again with the catalog, member, balance
- * and vouchers as they are now (locked), pays by balance, redeems the vouchers, awards the
- * points and records which benefits were used. A retry with the same client order id and
+ * Completes an order in one transaction: prices it again with the catalog, member, balance,
+ * vouchers and gift cards as they are now (locked), redeems the vouchers and gift cards,
+ * pays by balance, awards the points and records which benefits were used. A retry with the same client order id and
  * request returns the same order; anything refused leaves nothing behind.
  */
 export async function completeOrder(
@@ -69,6 +69,15 @@ export async function completeOrder(
     );
   }
 
+  const refusedCard = q.giftCards.notApplied.find((c) => c.reason !== "nothing_due");
+  if (refusedCard) {
+    throw new CheckoutError(
+      "gift_card_not_usable",
+      `Gift card ${refusedCard.cardId} cannot pay this order: ${refusedCard.reason}`,
+      { extra: { card_id: refusedCard.cardId, reason: refusedCard.reason } },
+    );
+  }
+
   const orderId = newId("ord");
   const record: SettlementRecord = {};
   // Vouchers first, then balance for what is left, then points on what was paid.
@@ -85,13 +94,27 @@ export async function completeOrder(
     vouchers.push({ voucherId: v.voucherId, ref: moved.ref, amount: v.amount });
   }
   if (vouchers.length > 0) record.vouchers = vouchers;
+  // Gift cards pay what vouchers left, before balance (gift-card-tender.ts).
+  const giftCards: NonNullable<SettlementRecord["giftCards"]> = [];
+  for (const c of q.giftCards.applied) {
+    const moved = await settlement.redeemGiftCard(settle, {
+      orderId,
+      cardId: c.cardId,
+      amount: c.amount,
+      storeId: req.storeId,
+      channel: req.channel,
+      currency: req.currency,
+    });
+    giftCards.push({ cardId: c.cardId, ref: moved.ref, amount: c.amount });
+  }
+  if (giftCards.length > 0) record.giftCards = giftCards;
   if (q.balance.amount > 0 && req.memberId) {
     const paid = await settlement.payByBalance(settle, {
       orderId,
       memberId: req.memberId,
       currency: req.currency,
       amount: q.balance.amount,
-      amountDue: q.total,
+      amountDue: q.total - giftCards.reduce((sum, c) => sum + c.amount, 0),
       externalMethod: q.balance.remainingPayable === 0 ? "none" : req.restPaid,
       lines: q.lines.map((l) => ({ sku: l.sku, amount: l.finalAmount })),
     });

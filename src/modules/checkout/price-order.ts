@@ -2,7 +2,8 @@ import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
 import { benefitCatalog } from "../benefits/index.js";
 import { activeEntitlements, type EntitlementFacts } from "../catalog/index.js";
 import { CheckoutError } from "./checkout.errors.js";
-import { type CartLine, DEFAULT_POINTS_RULE, type Quote, quote } from "./quote-engine.js";
+import { applyGiftCards, type GiftCardRequest, type PricedQuote } from "./gift-card-tender.js";
+import { type CartLine, DEFAULT_POINTS_RULE, quote } from "./quote-engine.js";
 import type { CheckoutSettlement, SettleContext } from "./settlement.js";
 
 /** Limits of one cart (DESIGN principle 6). */
@@ -21,19 +22,22 @@ export interface OrderRequest {
   voucherIds: string[];
   payWithBalance: boolean;
   shippingAmount: number;
+  /** Gift cards that pay after vouchers, before balance (gift-card-tender.ts). */
+  giftCards?: GiftCardRequest[];
   /** Completing (not just quoting): a frozen member cannot buy with benefits. */
   forCompletion?: boolean;
 }
 
 /**
  * Gathers what the engine needs inside the caller's transaction — the active catalog, the
- * member's facts, balance, entitlements in force at `at` and vouchers — and prices the cart.
+ * member's facts, balance, entitlements in force at `at` and vouchers — and prices the cart;
+ * then the named gift cards pay what vouchers left, before balance.
  */
 export async function priceOrder(
   ctx: SettleContext,
   settlement: CheckoutSettlement,
   req: OrderRequest,
-): Promise<Quote> {
+): Promise<PricedQuote> {
   const benefits = await benefitCatalog.active(ctx.trx, ctx.tenantId);
   let member: MemberFacts | null = null;
   let tiers: TierCatalog = new Map();
@@ -73,5 +77,11 @@ export async function priceOrder(
   for (const id of ids)
     if (!known.has(id)) result.vouchersNotApplied.push({ voucherId: id, reason: "not_found" });
   result.vouchersNotApplied.sort((a, b) => (a.voucherId < b.voucherId ? -1 : 1));
-  return result;
+  const cards = req.giftCards ?? [];
+  const facts = await settlement.giftCards(ctx, {
+    ids: [...new Set(cards.map((c) => c.cardId))].sort(),
+    storeId: req.storeId,
+    currency: req.currency,
+  });
+  return applyGiftCards(result, cards, facts);
 }

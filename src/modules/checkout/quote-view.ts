@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { BENEFIT_KINDS, CHANNELS } from "../benefits/index.js";
 import type { BenefitSource } from "./benefit-source.js";
+import type { GiftCardTender } from "./gift-card-tender.js";
 import type { Quote } from "./quote-engine.js";
 
 const Int = Type.Integer();
@@ -103,6 +104,17 @@ export const QuoteSchema = Type.Object(
     ),
     vouchers_applied: Type.Array(Type.Object({ voucher_id: Type.String(), amount: Int })),
     vouchers_not_applied: Type.Array(Type.Object({ voucher_id: Type.String(), reason: Type.String() })),
+    gift_cards_applied: Type.Optional(
+      Type.Array(Type.Object({ card_id: Type.String(), amount: Int }), {
+        description: "Gift cards paying after vouchers, before balance",
+      }),
+    ),
+    gift_cards_not_applied: Type.Optional(
+      Type.Array(Type.Object({ card_id: Type.String(), reason: Type.String() }), {
+        description:
+          "not_found, frozen, expired, not_active, currency, store_not_allowed, empty, balance_insufficient, exceeds_amount_due, nothing_due",
+      }),
+    ),
     points: Type.Object({ eligible_amount: Int, multiplier: Type.String(), extra_percent: Int, earned: Int }),
     balance: Type.Object({
       available: Int,
@@ -115,7 +127,7 @@ export const QuoteSchema = Type.Object(
   { $id: "CheckoutQuote" },
 );
 
-export function serializeQuote(q: Quote) {
+export function serializeQuote(q: Quote & { giftCards?: GiftCardTender }) {
   return {
     object: "checkout_quote" as const,
     currency: q.currency,
@@ -159,6 +171,11 @@ export function serializeQuote(q: Quote) {
     })),
     vouchers_applied: q.vouchersApplied.map((v) => ({ voucher_id: v.voucherId, amount: v.amount })),
     vouchers_not_applied: q.vouchersNotApplied.map((v) => ({ voucher_id: v.voucherId, reason: v.reason })),
+    gift_cards_applied: (q.giftCards?.applied ?? []).map((c) => ({ card_id: c.cardId, amount: c.amount })),
+    gift_cards_not_applied: (q.giftCards?.notApplied ?? []).map((c) => ({
+      card_id: c.cardId,
+      reason: c.reason,
+    })),
     points: {
       eligible_amount: q.points.eligibleAmount,
       multiplier: q.points.multiplier,

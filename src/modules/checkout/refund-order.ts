@@ -9,7 +9,7 @@ import { type CheckoutSettlement, settleContext } from "./settlement.js";
 
 /**
  * Refunds a whole order in one transaction: the points it earned are taken back, each
- * voucher gets back what it paid, the balance payment returns to the accounts that paid it
+ * voucher and each gift card gets back what it paid, the balance payment returns to the accounts that paid it
  * (the wallets module follows its funding trace), and the benefits it used stop counting.
  * The order row is locked first, so two refunds cannot both pass the check.
  */
@@ -45,6 +45,15 @@ export async function refundOrder(
       voucherId: v.voucherId,
       redemption: { ref: v.ref },
       amount: v.amount,
+    });
+  }
+  for (const c of s.giftCards ?? []) {
+    await settlement.refundGiftCard(settle, {
+      orderId,
+      refundId,
+      cardId: c.cardId,
+      redemption: { ref: c.ref },
+      amount: c.amount,
     });
   }
   if (s.balance) {

@@ -1,7 +1,8 @@
 import type { Tx } from "../../db/database.js";
 import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
-import type { MemberFacts, TierCatalog } from "../benefits/index.js";
+import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
+import { paymentCards, redeemCard, refundRedemption } from "../giftcards/index.js";
 import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
 import { memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
 import {
@@ -14,6 +15,7 @@ import {
   withinTransaction,
 } from "../wallets/index.js";
 import { CheckoutError } from "./checkout.errors.js";
+import type { GiftCardFacts } from "./gift-card-tender.js";
 import type { VoucherFacts } from "./quote-engine.js";
 
 /**
@@ -118,6 +120,26 @@ export interface CheckoutSettlement {
     ctx: SettleContext,
     p: { orderId: string; refundId: string; memberId: string; award: MovementRef; points: number },
   ): Promise<void>;
+  /** The named gift cards as payment at this store and currency (locked while completing). */
+  giftCards(
+    ctx: SettleContext,
+    p: { ids: readonly string[]; storeId: string | null; currency: string },
+  ): Promise<GiftCardFacts[]>;
+  redeemGiftCard(
+    ctx: SettleContext,
+    p: {
+      orderId: string;
+      cardId: string;
+      amount: number;
+      storeId: string | null;
+      channel: Channel;
+      currency: string;
+    },
+  ): Promise<MovementRef>;
+  refundGiftCard(
+    ctx: SettleContext,
+    p: { orderId: string; refundId: string; cardId: string; redemption: MovementRef; amount: number },
+  ): Promise<void>;
 }
 
 const unavailable = (what: string): never => {
@@ -154,6 +176,9 @@ export const unconnectedSettlement: CheckoutSettlement = {
   refundBalance: async () => unavailable("refund balance"),
   returnVoucher: async () => unavailable("return vouchers"),
   reversePoints: async () => unavailable("reverse points"),
+  giftCards: async (_ctx, p) => (p.ids.length ? unavailable("read gift cards") : []),
+  redeemGiftCard: async () => unavailable("redeem gift cards"),
+  refundGiftCard: async () => unavailable("refund gift cards"),
 };
 
 /** The order's unit of work, or (quotes) the wallets' view of the caller's transaction. */
@@ -164,7 +189,8 @@ function inUnit<T>(ctx: SettleContext, fn: (uow: UnitOfWork) => Promise<T>): Pro
 /**
  * The service's settlement: members from the members module; balance payment, its refunds
  * and points from the wallets module; members' vouchers (read, redeemed and returned by id)
- * from the vouchers module — all in the order's unit of work. While an order completes, the
+ * from the vouchers module; gift cards (by id, redeemed and refunded per redemption) from the
+ * gift cards module — all in the order's unit of work. While an order completes, the
  * vouchers it names are locked before their balances are read (vouchers/index.ts).
  */
 export const connectedSettlement: CheckoutSettlement = {
@@ -269,4 +295,41 @@ export const connectedSettlement: CheckoutSettlement = {
         ctx.now,
       ),
     ),
+  giftCards: (ctx, p) =>
+    paymentCards(ctx.trx, ctx.uow ?? ctx.ledger, ctx.actor, p.ids, {
+      storeId: p.storeId,
+      currency: p.currency,
+      lock: ctx.uow !== null,
+      now: ctx.now,
+    }),
+  redeemGiftCard: (ctx, p) =>
+    inUnit(ctx, async (uow) => {
+      const { activity } = await redeemCard(
+        uow,
+        { actor: ctx.actor, requestId: ctx.requestId },
+        {
+          cardId: p.cardId,
+          amount: p.amount,
+          storeId: p.storeId,
+          channel: p.channel,
+          currency: p.currency,
+          reference: { module: "checkout", id: p.orderId },
+        },
+        ctx.now,
+      );
+      return { ref: activity.id };
+    }),
+  refundGiftCard: (ctx, p) =>
+    inUnit(ctx, async (uow) => {
+      await refundRedemption(
+        uow,
+        { actor: ctx.actor, requestId: ctx.requestId },
+        {
+          redemptionId: p.redemption.ref,
+          amount: p.amount,
+          reference: { module: "checkout", id: p.refundId },
+        },
+        ctx.now,
+      );
+    }),
 };

@@ -19,6 +19,8 @@ function pointerSegment(key: string | number): string {
 export function findUnstorableText(value: unknown, at = "", depth = 0): string | undefined {
   if (typeof value === "string") return UNSTORABLE.test(value) ? at || "/" : undefined;
   if (value === null || typeof value !== "object") return undefined;
+  // Only parsed JSON and query values are walked: an upload's stream or buffer is not text.
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === "function") return undefined;
   if (depth >= MAX_DEPTH) return at || "/";
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {

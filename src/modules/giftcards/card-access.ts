@@ -1,0 +1,76 @@
+import type { Tx } from "../../db/database.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { inScope } from "../../platform/auth/scope.js";
+import { orgUnitInScope } from "../../platform/org/org-units.js";
+import type { DomainError } from "../../shared/errors.js";
+import { storeInScope } from "../catalog/index.js";
+import { GiftcardsError } from "./giftcards.errors.js";
+import type { CardRow } from "./giftcards.repository.js";
+
+/**
+ * The store an operation happens at: the one named, else the caller's own org unit. A
+ * caller bound to an org unit acts only within its subtree (others answer as missing).
+ */
+export async function resolveStore(trx: Tx, actor: Actor, storeId: string | null | undefined) {
+  const id = storeId ?? actor.orgUnitId;
+  if (!id) return null;
+  try {
+    await orgUnitInScope(trx, actor, id);
+  } catch (error) {
+    if ((error as DomainError).code === "org_unit_not_found")
+      throw new GiftcardsError("store_not_found", "Store not found");
+    throw error;
+  }
+  return id;
+}
+
+/**
+ * Who may reach a card by id: tenant-wide staff; staff bound to an org unit when the card
+ * was sold in their subtree or may be used at their unit (a till redeems cards sold
+ * elsewhere); a member token for cards it holds or bought.
+ */
+export async function cardVisible(trx: Tx, actor: Actor, card: CardRow): Promise<boolean> {
+  if (actor.type === "member")
+    return card.holder_member_id === actor.memberId || card.buyer_member_id === actor.memberId;
+  if (actor.orgUnitPath === null) return true;
+  if (card.sale_store_id) {
+    const sold = await trx
+      .selectFrom("org_units")
+      .select("path")
+      .where("tenant_id", "=", actor.tenantId)
+      .where("id", "=", card.sale_store_id)
+      .executeTakeFirst();
+    if (inScope(actor, sold?.path)) return true;
+  }
+  return card.status !== "inactive" && storeInScope(trx, actor.tenantId, card.store_scope, actor.orgUnitId);
+}
+
+/** Cards the caller may not reach answer as missing, so their existence does not leak. */
+export async function assertCardVisible(trx: Tx, actor: Actor, card: CardRow): Promise<void> {
+  if (!(await cardVisible(trx, actor, card)))
+    throw new GiftcardsError("gift_card_not_found", "Gift card not found");
+}
+
+/** Whether the card has passed its expiry at `now` (the expiry job may not have run yet). */
+export const pastExpiry = (card: CardRow, now: Date) =>
+  card.expires_at !== null && card.expires_at.getTime() <= now.getTime();
+
+/**
+ * The guard every use of a card's balance passes: frozen, expired (stored, or past its
+ * expiry before the job ran), and any other state than active each refuse with their own code.
+ */
+export function assertSpendable(card: CardRow, now: Date): void {
+  if (card.status === "frozen") {
+    throw new GiftcardsError("gift_card_frozen", "The card is frozen: restore it before using it", {
+      extra: { card_id: card.id },
+    });
+  }
+  if (card.status === "expired" || (card.status === "active" && pastExpiry(card, now))) {
+    throw new GiftcardsError("gift_card_expired", "The card has expired", { extra: { card_id: card.id } });
+  }
+  if (card.status !== "active") {
+    throw new GiftcardsError("gift_card_not_active", `The card is ${card.status}`, {
+      extra: { card_id: card.id, card_status: card.status },
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/database.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { cardBalance, moveValue, openSystemAccount, type UnitOfWork } from "./giftcards.ledger.js";
+import { type CardRow, updateCard } from "./giftcards.repository.js";
+import { newActivityId, recordActivity } from "./record-activity.js";
+
+/** One unit of work expires at most this many cards; the next takes the rest. */
+export const EXPIRY_BATCH = 200;
+
+/**
+ * Expires a tenant's cards whose expiry has passed at `now` (active and frozen alike: the
+ * expiry is a term of the card). The remaining balance goes to the breakage account and is
+ * recorded as an EXPIRE activity; the card account is closed. Rows another run holds are
+ * skipped, so runs may overlap. Redemptions refuse a card past its expiry even before this.
+ */
+export async function expireCards(uow: UnitOfWork, now: Date, limit = EXPIRY_BATCH) {
+  const context = { actor: systemActor(uow.tenantId, "giftcards.expire"), requestId: null };
+  const due = (await uow.trx
+    .selectFrom("gift_cards")
+    .selectAll()
+    .where("tenant_id", "=", uow.tenantId)
+    .where("status", "in", ["active", "frozen"])
+    .where("expires_at", "<=", now)
+    .orderBy("expires_at")
+    .orderBy("id")
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute()) as CardRow[];
+  const expired: { cardId: string; breakage: number }[] = [];
+  for (const card of due) {
+    const account = card.account_id!;
+    // The ledger refuses debits of an expired or frozen account: lift both to move the rest out.
+    const opened = await uow.updateAccount(account, { expires_at: null, frozen_debits: false });
+    if (!opened.ok) throw new Error(`ledger refused to reopen ${account}: ${opened.code}`);
+    const balance = await cardBalance(uow, account);
+    const breakage = await openSystemAccount(uow, "breakage", card.asset);
+    const id = newActivityId();
+    await moveValue(uow, { id, cardId: card.id }, [
+      { debit_account_id: account, credit_account_id: breakage, amount: balance, code: "gift_card_breakage" },
+    ]);
+    const closed = await uow.updateAccount(account, { closed: true });
+    if (!closed.ok) throw new Error(`ledger refused to close ${account}: ${closed.code}`);
+    const updated = await updateCard(uow.trx, uow.tenantId, card.id, {
+      status: "expired",
+      closed_at: now,
+      updated_at: now,
+    });
+    await recordActivity(
+      uow,
+      context,
+      updated,
+      { id, type: "EXPIRE", amount: balance, balanceAfter: 0 },
+      now,
+    );
+    expired.push({ cardId: card.id, breakage: balance });
+  }
+  return expired;
+}
+
+/**
+ * Online sales whose payment window closed unpaid: the payment is `expired` and its card
+ * `cancelled` (it never held value). A confirmation arriving later credits nothing.
+ */
+export async function expireOnlineSales(uow: UnitOfWork, now: Date, limit = EXPIRY_BATCH): Promise<number> {
+  const due = await uow.trx
+    .selectFrom("gift_card_payments")
+    .select(["id", "card_id"])
+    .where("tenant_id", "=", uow.tenantId)
+    .where("status", "=", "pending")
+    .where("expires_at", "<=", now)
+    .orderBy("expires_at")
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  for (const p of due) {
+    await uow.trx
+      .updateTable("gift_card_payments")
+      .set({ status: "expired", completed_at: now })
+      .where("tenant_id", "=", uow.tenantId)
+      .where("id", "=", p.id)
+      .execute();
+    await updateCard(uow.trx, uow.tenantId, p.card_id, {
+      status: "cancelled",
+      closed_at: now,
+      updated_at: now,
+    });
+  }
+  return due.length;
+}
+
+/** Tenants with cards or online sales due (the job's fan-out; crosses tenants, reads ids only). */
+export async function tenantsWithDueCards(db: Database, now: Date): Promise<string[]> {
+  return db.systemTx(async (trx) => {
+    const result = await sql<{ tenant_id: string }>`
+      select tenant_id from gift_cards where status in ('active', 'frozen') and expires_at <= ${now}
+      union
+      select tenant_id from gift_card_payments where status = 'pending' and expires_at <= ${now}
+      limit 1000`.execute(trx);
+    return result.rows.map((r) => r.tenant_id);
+  });
+}

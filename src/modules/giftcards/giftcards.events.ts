@@ -1,0 +1,57 @@
+import { Type } from "typebox";
+import type { EventType } from "../../platform/events/outbox.js";
+import type { ActivityType } from "./giftcards.repository.js";
+
+/**
+ * One webhook event per activity type, each carrying the activity (never a PIN). Written in
+ * the activity's unit of work, so a change that rolls back emits nothing.
+ */
+export const EVENT_OF: Record<ActivityType, { type: string; description: string }> = {
+  ACTIVATE: { type: "gift_card.activated", description: "A card was sold and loaded with its face amount" },
+  LOAD: { type: "gift_card.loaded", description: "A card was recharged (POS load)" },
+  REDEEM: { type: "gift_card.redeemed", description: "A card paid (part of) an order" },
+  REFUND: {
+    type: "gift_card.redemption_refunded",
+    description: "A redemption was refunded: to the card, or to breakage once the card expired",
+  },
+  ADJUST_INCREMENT: { type: "gift_card.adjusted_up", description: "Finance raised a card's balance" },
+  ADJUST_DECREMENT: { type: "gift_card.adjusted_down", description: "Finance lowered a card's balance" },
+  BLOCK: { type: "gift_card.frozen", description: "A card was frozen: its balance cannot be used" },
+  UNBLOCK: { type: "gift_card.restored", description: "A frozen card was restored" },
+  EXPIRE: {
+    type: "gift_card.expired",
+    description: "A card expired: its remaining balance went to breakage",
+  },
+  CARD_REFUND: {
+    type: "gift_card.refunded",
+    description:
+      "A card was refunded and closed: its remaining value paid back (and discount share reclaimed)",
+  },
+};
+
+export const ActivityEvent = Type.Object({
+  activity_id: Type.String(),
+  card_id: Type.String(),
+  card_number_last4: Type.String(),
+  plan_id: Type.String(),
+  type: Type.String(),
+  amount: Type.Integer(),
+  balance_after: Type.Integer(),
+  asset: Type.String(),
+  store_id: Type.Union([Type.String(), Type.Null()]),
+  channel: Type.Union([Type.String(), Type.Null()]),
+  reference_module: Type.Union([Type.String(), Type.Null()]),
+  reference_id: Type.Union([Type.String(), Type.Null()]),
+  redemption_id: Type.Union([Type.String(), Type.Null()]),
+  holder_member_id: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** The module's webhook event types, for its manifest. */
+export const GIFTCARDS_EVENT_TYPES: readonly EventType[] = Object.values(EVENT_OF).map(
+  ({ type, description }) => ({
+    type,
+    version: 1,
+    description,
+    schema: ActivityEvent,
+  }),
+);

@@ -1,0 +1,299 @@
+import { type Selectable, sql, type Updateable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import type { AcceptedAgreement, StoreScope } from "../catalog/index.js";
+import { GiftcardsError } from "./giftcards.errors.js";
+
+export const CARD_TYPES = ["electronic", "physical"] as const;
+export type CardType = (typeof CARD_TYPES)[number];
+export const SALE_CHANNELS = ["POS", "ONLINE"] as const;
+export type SaleChannel = (typeof SALE_CHANNELS)[number];
+export const PLAN_STATUSES = ["inactive", "active"] as const;
+export type PlanStatus = (typeof PLAN_STATUSES)[number];
+export const CARD_STATUSES = [
+  "inactive",
+  "pending",
+  "active",
+  "frozen",
+  "expired",
+  "refunded",
+  "cancelled",
+] as const;
+export type CardStatus = (typeof CARD_STATUSES)[number];
+/** Square's activity types, plus EXPIRE (breakage) and CARD_REFUND (the card paid back and closed). */
+export const ACTIVITY_TYPES = [
+  "ACTIVATE",
+  "LOAD",
+  "REDEEM",
+  "REFUND",
+  "ADJUST_INCREMENT",
+  "ADJUST_DECREMENT",
+  "BLOCK",
+  "UNBLOCK",
+  "EXPIRE",
+  "CARD_REFUND",
+] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+export const PAYMENT_METHODS = ["offline", "balance", "online"] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const FIELD_RULES = ["required", "optional", "off"] as const;
+export type FieldRule = (typeof FIELD_RULES)[number];
+
+export interface Denomination {
+  amount: number;
+  /** What the buyer is given off this denomination ("20 off a 200 card"). */
+  discount: number;
+}
+export interface CustomAmount {
+  min: number;
+  max: number;
+  /** Discount on a custom amount in basis points, rounded down. */
+  discount_bps: number;
+}
+export interface BuyerInfo {
+  name: FieldRule;
+  phone: FieldRule;
+  email: FieldRule;
+  /** POS only: the cashier names the physical card (from imported stock) being sold. */
+  card_number: FieldRule;
+}
+export type Validity =
+  | { kind: "after_purchase"; years?: number; months?: number; days?: number }
+  | { kind: "fixed"; until: string }
+  | { kind: "none" };
+export type Design = { kind: "image"; image_id: string } | { kind: "template"; template: string };
+export interface SalePayment {
+  method: PaymentMethod;
+  /** balance: the wallets payment id; online: our payment id; offline: the till's receipt reference. */
+  ref: string | null;
+  member_id?: string | null;
+}
+
+export interface GiftCardPlansTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  card_type: CardType;
+  currency: string;
+  store_scope: JsonDefault<StoreScope>;
+  design: Json<Design>;
+  denominations: JsonDefault<Denomination[]>;
+  custom_amount: Json<CustomAmount> | null;
+  buyer_info: Json<BuyerInfo>;
+  validity: Json<Validity>;
+  channels: Json<SaleChannel[]>;
+  pos_recharge: boolean;
+  terms_agreement_id: string | null;
+  status: PlanStatus;
+  copied_from: string | null;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GiftCardsTable {
+  tenant_id: string;
+  id: string;
+  plan_id: string;
+  number: string;
+  card_type: CardType;
+  asset: string;
+  status: CardStatus;
+  pin_hash: string | null;
+  account_id: string | null;
+  face_amount: number | null;
+  paid_amount: number;
+  discount_amount: number;
+  store_scope: JsonDefault<StoreScope>;
+  expires_at: Date | null;
+  buyer_name: string | null;
+  buyer_phone: string | null;
+  buyer_email: string | null;
+  buyer_member_id: string | null;
+  holder_member_id: string | null;
+  recipient_name: string | null;
+  recipient_phone: string | null;
+  gift_message: string | null;
+  sale_id: string | null;
+  sale_channel: SaleChannel | null;
+  sale_store_id: string | null;
+  sale_payment: Json<SalePayment> | null;
+  agreements: JsonDefault<AcceptedAgreement[]>;
+  import_job_id: string | null;
+  sold_at: Date | null;
+  frozen_reason: string | null;
+  closed_at: Date | null;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface GiftCardActivitiesTable {
+  tenant_id: string;
+  id: string;
+  card_id: string;
+  type: ActivityType;
+  amount: number;
+  balance_after: number;
+  asset: string;
+  store_id: string | null;
+  channel: SaleChannel | null;
+  operator_type: string;
+  operator_id: string;
+  reference_module: string | null;
+  reference_id: string | null;
+  redemption_id: string | null;
+  paid_amount: number | null;
+  discount_amount: number | null;
+  payment_method: PaymentMethod | null;
+  payment_ref: string | null;
+  returned_to: string | null;
+  reason: string | null;
+  created_at: Timestamp;
+}
+
+export interface GiftCardPaymentsTable {
+  tenant_id: string;
+  id: string;
+  card_id: string;
+  provider: string;
+  provider_ref: string;
+  amount: number;
+  asset: string;
+  status: "pending" | "succeeded" | "failed" | "expired";
+  checkout: JsonDefault<Record<string, unknown>>;
+  expires_at: Date;
+  completed_at: Date | null;
+  created_at: Timestamp;
+}
+
+export interface GiftCardLookupLimitsTable {
+  tenant_id: string;
+  subject: string;
+  window_start: Date;
+  failures: number;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    gift_card_plans: GiftCardPlansTable;
+    gift_cards: GiftCardsTable;
+    gift_card_activities: GiftCardActivitiesTable;
+    gift_card_payments: GiftCardPaymentsTable;
+    gift_card_lookup_limits: GiftCardLookupLimitsTable;
+  }
+}
+
+export type PlanRow = Selectable<GiftCardPlansTable>;
+export type CardRow = Selectable<GiftCardsTable>;
+export type ActivityRow = Selectable<GiftCardActivitiesTable>;
+export type PaymentRow = Selectable<GiftCardPaymentsTable>;
+
+export async function findPlan(trx: Tx, tenantId: string, id: string, lock = false): Promise<PlanRow> {
+  let query = trx
+    .selectFrom("gift_card_plans")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id);
+  if (lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw new GiftcardsError("gift_card_plan_not_found", "Gift card plan not found");
+  return row as PlanRow;
+}
+
+const cardNotFound = () => new GiftcardsError("gift_card_not_found", "Gift card not found");
+
+/**
+ * A card by id, locked when `lock` is set (every value change locks the card row before it
+ * reads anything it decides on, so changes of one card run one after the other).
+ */
+export async function findCard(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<CardRow> {
+  let query = trx.selectFrom("gift_cards").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  if (options.lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw cardNotFound();
+  return row as CardRow;
+}
+
+export async function findCardByNumber(trx: Tx, tenantId: string, number: string, lock = false) {
+  let query = trx
+    .selectFrom("gift_cards")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("number", "=", number);
+  if (lock) query = query.forUpdate();
+  return (await query.executeTakeFirst()) as CardRow | undefined;
+}
+
+export async function findActivity(trx: Tx, tenantId: string, id: string): Promise<ActivityRow> {
+  const row = await trx
+    .selectFrom("gift_card_activities")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) throw new GiftcardsError("gift_card_activity_not_found", "Gift card activity not found");
+  return row as ActivityRow;
+}
+
+export async function updateCard(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  set: Updateable<GiftCardsTable>,
+): Promise<CardRow> {
+  return (await trx
+    .updateTable("gift_cards")
+    .set(set)
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow()) as CardRow;
+}
+
+export interface PlanFilters {
+  status?: PlanStatus;
+  card_type?: CardType;
+}
+
+/**
+ * Whether a plan's redemption stores admit `unit` (the catalog's `storeInScope`, in SQL for
+ * lists): no includes, or the unit is a listed store, lies under a listed org unit (a
+ * segment of its path) or is in a listed store group; never when excluded.
+ */
+function admitsUnit(unit: string, path: string) {
+  const segments = path.split("/").filter(Boolean);
+  return sql<boolean>`(not coalesce(store_scope->'exclude_stores' ? ${unit}, false) and (
+    coalesce(jsonb_array_length(store_scope->'stores'), 0) + coalesce(jsonb_array_length(store_scope->'org_units'), 0)
+      + coalesce(jsonb_array_length(store_scope->'store_groups'), 0) = 0
+    or coalesce(store_scope->'stores' ? ${unit}, false)
+    or coalesce(store_scope->'org_units' ?| ${segments}::text[], false)
+    or exists (select 1 from store_groups g where g.tenant_id = gift_card_plans.tenant_id
+      and store_scope->'store_groups' ? g.id and g.store_ids ? ${unit})))`;
+}
+
+/**
+ * Plans, oldest first, by id cursor (`limit` rows; callers ask one more to learn has_more).
+ * Staff bound to an org unit see the plans whose cards may be used at their unit.
+ */
+export async function listPlans(
+  trx: Tx,
+  actor: Actor,
+  filters: PlanFilters,
+  page: { limit: number; startingAfter?: string },
+): Promise<PlanRow[]> {
+  let query = trx.selectFrom("gift_card_plans").selectAll().where("tenant_id", "=", actor.tenantId);
+  if (actor.orgUnitId && actor.orgUnitPath)
+    query = query.where(admitsUnit(actor.orgUnitId, actor.orgUnitPath));
+  if (filters.status) query = query.where("status", "=", filters.status);
+  if (filters.card_type) query = query.where("card_type", "=", filters.card_type);
+  if (page.startingAfter) query = query.where("id", ">", page.startingAfter);
+  return (await query.orderBy("id").limit(page.limit).execute()) as PlanRow[];
+}

@@ -1,0 +1,291 @@
+import { type Static, Type } from "typebox";
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { assertMemberAccess } from "../../platform/auth/scope.js";
+import { pageLimit, toPage } from "../../platform/http/pagination.js";
+import {
+  errorResponses,
+  IdParam,
+  ListQuery,
+  listOf,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
+import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { findVisibleMember } from "../members/index.js";
+import { paymentProviders } from "../wallets/index.js";
+import { pinSecretOf } from "./card-number.js";
+import {
+  Activity,
+  AgreementVersions,
+  BuyerInput,
+  CardNumber,
+  GiftCard,
+  Pin,
+  PositiveAmount,
+  RecipientInput,
+  serializeActivity,
+  serializeCard,
+} from "./cards.schemas.js";
+import { claimCard } from "./claim-card.js";
+import { GiftcardsError } from "./giftcards.errors.js";
+import { CARD_STATUSES, type CardRow } from "./giftcards.repository.js";
+import { listCards, readCard } from "./list-cards.js";
+import { authenticateCard } from "./lookup-card.js";
+import { confirmOnlineSale, startOnlineSale } from "./online-sale.js";
+import { activityOf, requireIdempotencyKey, withBalance } from "./route-helpers.js";
+import type { SaleRequest } from "./sale-rules.js";
+import { sellCard } from "./sell-card.js";
+
+const tags = ["gift cards"];
+const MemberParams = Obj({ member_id: IdParam });
+
+export const Purchase = Type.Object(
+  {
+    object: Type.Literal("gift_card_purchase"),
+    card: GiftCard,
+    activity: Type.Union([Activity, Type.Null()], {
+      description: "ACTIVATE; null until an online payment succeeds",
+    }),
+    pin: Type.Union([Type.String(), Type.Null()], { description: "The card's PIN, shown this once" }),
+    gift_code: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "For a gift: `<number>-<PIN>`, what the buyer passes on; the recipient claims the card with it (POST /v1/members/{member_id}/gift-cards/claim)",
+    }),
+    payment: Type.Union([
+      Type.Object({
+        id: Type.String(),
+        status: StringEnum(["pending", "succeeded", "failed", "expired"] as const),
+        amount: Type.Integer(),
+        expires_at: Timestamp,
+        checkout: Type.Record(Type.String(), Type.Unknown(), {
+          description: "What the member's client needs to pay (the provider's pay URL, QR payload, …)",
+        }),
+      }),
+      Type.Null(),
+    ]),
+  },
+  { $id: "GiftCardPurchase" },
+);
+
+/** A member's own cards, buying one online (for oneself or as a gift), claiming a gift, payment confirmations. */
+export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock } = deps;
+  const pinSecret = pinSecretOf(deps.config.signingSecret);
+  const providers = paymentProviders(deps.config.signingSecret);
+
+  app.get(
+    "/v1/members/:member_id/gift-cards",
+    {
+      config: { permission: "giftcards.read", member: true },
+      schema: {
+        tags,
+        operationId: "listMemberGiftCards",
+        summary: "A member's gift cards (held, or bought for someone else) with balances",
+        description:
+          "Staff who can see the member, or the member's own token. Activities: GET /v1/gift-cards/{id}/activities.",
+        params: MemberParams,
+        querystring: Obj({ ...ListQuery, status: Type.Optional(StringEnum(CARD_STATUSES)) }),
+        response: { 200: listOf(GiftCard), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      const memberId = request.params.member_id;
+      assertMemberAccess(actor, memberId);
+      const limit = pageLimit(request.query.limit);
+      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
+        await findVisibleMember(trx, actor, memberId);
+        // Access was checked on the member: list all of its cards, wherever they were sold.
+        return listCards(
+          trx,
+          systemActor(actor.tenantId, "giftcards.member_cards"),
+          { member_id: memberId, status: request.query.status },
+          { limit: limit + 1, startingAfter: request.query.starting_after },
+        );
+      });
+      return toPage(rows, limit, serializeCard);
+    },
+  );
+
+  app.post(
+    "/v1/members/:member_id/gift-card-purchases",
+    {
+      config: { permission: "giftcards.sell", member: true, idempotent: true },
+      schema: {
+        tags,
+        operationId: "purchaseGiftCard",
+        summary: "Buy a card online, for oneself or as a gift: by balance at once, or by online payment",
+        description:
+          "Needs an Idempotency-Key. Channel ONLINE. By balance the card is active at once; online, the card is pending until the provider's signed confirmation activates it (unpaid after 30 minutes it is cancelled). The PIN is shown only in this response. A gift has no holder until the recipient claims it with gift_code.",
+        params: MemberParams,
+        body: Obj(
+          {
+            plan_id: IdParam,
+            amount: PositiveAmount,
+            payment_method: StringEnum(["balance", "online"] as const),
+            gift: Type.Optional(Type.Boolean({ description: "Bought for someone else" })),
+            recipient: Type.Optional(RecipientInput),
+            buyer: Type.Optional(BuyerInput),
+            agreement_versions: Type.Optional(AgreementVersions),
+          },
+          {
+            examples: [
+              {
+                plan_id: "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                amount: 20000,
+                payment_method: "online",
+                gift: true,
+                recipient: { name: "Mum", message: "Happy Mid-Autumn Festival" },
+              },
+            ],
+          },
+        ),
+        response: { 201: Purchase, ...errorResponses(409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { actor } = request;
+      const memberId = request.params.member_id;
+      assertMemberAccess(actor, memberId);
+      requireIdempotencyKey(request);
+      const body = request.body;
+      const context = { actor, requestId: request.id };
+      const gift = body.gift ?? false;
+      const sale: SaleRequest = {
+        planId: body.plan_id,
+        amount: body.amount,
+        channel: "ONLINE",
+        storeId: null,
+        buyer: body.buyer ?? {},
+        buyerMemberId: memberId,
+        holderMemberId: gift ? null : memberId,
+        recipient: gift ? (body.recipient ?? {}) : null,
+        agreementVersions: body.agreement_versions,
+      };
+      const view = (card: CardRow, pin: string | null, balance: number) => ({
+        object: "gift_card_purchase" as const,
+        card: serializeCard(withBalance(card, balance)),
+        pin,
+        gift_code: gift && pin ? `${card.number}-${pin}` : null,
+      });
+      return runIdempotent<Static<typeof Purchase>>(request, reply, deps, async (record) => {
+        const now = clock.now();
+        await db.tenantTx(actor.tenantId, (trx) => findVisibleMember(trx, actor, memberId));
+        if (body.payment_method === "online") {
+          return startOnlineSale(deps, context, providers, sale, pinSecret, now, (uow, s) =>
+            record(uow, 201, {
+              ...view(s.card, s.pin, 0),
+              activity: null,
+              payment: {
+                id: s.payment.id,
+                status: s.payment.status,
+                amount: s.payment.amount,
+                expires_at: s.payment.expires_at.toISOString(),
+                checkout: s.payment.checkout,
+              },
+            }),
+          );
+        }
+        return deps.ledger.run(actor.tenantId, async (uow) => {
+          const sold = await sellCard(
+            uow,
+            context,
+            { ...sale, payment: { method: "balance", memberId } },
+            pinSecret,
+            now,
+          );
+          return record(uow, 201, {
+            ...view(sold.card, sold.pin, sold.card.face_amount!),
+            activity: sold.activity ? serializeActivity(activityOf(sold.card, sold.activity)) : null,
+            payment: null,
+          });
+        });
+      });
+    },
+  );
+
+  app.post(
+    "/v1/members/:member_id/gift-cards/claim",
+    {
+      config: { permission: "giftcards.sell", member: true },
+      schema: {
+        tags,
+        operationId: "claimGiftCard",
+        summary: "Claim a card received as a gift, with its number and PIN: the member becomes its holder",
+        description:
+          "The number and PIN are checked as by POST /v1/gift-cards/lookup, under the same rate limit. Claiming one's own card again changes nothing.",
+        params: MemberParams,
+        body: Obj({ number: CardNumber, pin: Pin }),
+        response: { 200: GiftCard, ...errorResponses(409) },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      const memberId = request.params.member_id;
+      assertMemberAccess(actor, memberId);
+      const now = clock.now();
+      const card = await authenticateCard(db, actor, request.body, pinSecret, now);
+      const row = await db.tenantTx(actor.tenantId, async (trx) => {
+        await findVisibleMember(trx, actor, memberId);
+        await claimCard(trx, { actor, requestId: request.id }, { cardId: card.id, memberId }, now);
+        return readCard(trx, actor.tenantId, card.id);
+      });
+      if (!row) throw new GiftcardsError("gift_card_not_found", "Gift card not found");
+      return serializeCard(row);
+    },
+  );
+
+  // The provider's confirmation of an online sale: signature checked over the exact raw body.
+  await app.register(async (webhooks) => {
+    webhooks.removeContentTypeParser("application/json");
+    webhooks.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
+      done(null, body),
+    );
+    webhooks.post(
+      "/v1/gift-card-payment-webhooks/:provider/:tenant_id",
+      {
+        config: { public: true },
+        bodyLimit: 64 * 1024,
+        schema: {
+          tags,
+          operationId: "confirmGiftCardPayment",
+          summary:
+            "Payment provider confirmation (signed) of an online gift card sale: activates the card once",
+          description:
+            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed or late payment cancels the card.",
+          params: Obj({ provider: IdParam, tenant_id: IdParam }),
+          response: {
+            200: Type.Object({
+              object: Type.Literal("webhook_receipt"),
+              card_id: Type.String(),
+              result: StringEnum(["activated", "failed", "expired"] as const),
+            }),
+            ...errorResponses(401, 409, 422),
+          },
+        },
+      },
+      async (request) => {
+        const params = request.params as { provider: string; tenant_id: string };
+        const provider = providers.get(params.provider);
+        if (!provider) throw new GiftcardsError("payment_provider_unknown", "Unknown payment provider");
+        const raw = typeof request.body === "string" ? request.body : "";
+        const now = clock.now();
+        const outcome = provider.parseWebhook(raw, request.headers, now);
+        const exists = await db.systemTx((trx) =>
+          trx.selectFrom("tenants").select("id").where("id", "=", params.tenant_id).executeTakeFirst(),
+        );
+        if (!exists)
+          throw new GiftcardsError(
+            "gift_card_payment_not_found",
+            "No gift card payment for this notification",
+          );
+        const { result, card } = await deps.ledger.run(params.tenant_id, (uow) =>
+          confirmOnlineSale(uow, provider.name, outcome, now),
+        );
+        return { object: "webhook_receipt" as const, card_id: card.id, result };
+      },
+    );
+  });
+}

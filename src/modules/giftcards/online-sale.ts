@@ -1,0 +1,173 @@
+import type { AppDeps } from "../../app-types.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
+import { newId } from "../../shared/ids.js";
+import { type PaymentProvider, paymentProviderName, type WebhookOutcome } from "../wallets/index.js";
+import { GiftcardsError } from "./giftcards.errors.js";
+import type { UnitOfWork } from "./giftcards.ledger.js";
+import {
+  type ActivityRow,
+  type CardRow,
+  findCard,
+  type PaymentRow,
+  updateCard,
+} from "./giftcards.repository.js";
+import { checkSale, type SaleRequest, tenantTimezone } from "./sale-rules.js";
+import { activateCard, writeSoldCard } from "./sell-card.js";
+
+/** An online payment stays open this long; unpaid, the card is cancelled (the expiry job). */
+export const ONLINE_PAYMENT_TTL_SECONDS = 30 * 60;
+
+export interface OnlineSale {
+  card: CardRow;
+  pin: string | null;
+  payment: PaymentRow;
+}
+
+/**
+ * Starts an online sale: the card is written `pending` (no value yet) with a payment at the
+ * tenant's provider; the provider's signed confirmation activates it (`confirmOnlineSale`).
+ * The checks run once before the provider is called (nothing is created for a refused
+ * sale) and again in the unit that writes the card. `finish` runs in that unit (the
+ * idempotency record goes there).
+ */
+export async function startOnlineSale<R>(
+  deps: Pick<AppDeps, "db" | "ledger">,
+  context: RequestContext,
+  providers: ReadonlyMap<string, PaymentProvider>,
+  input: SaleRequest,
+  pinSecret: string,
+  now: Date,
+  finish: (uow: UnitOfWork, sale: OnlineSale) => Promise<R>,
+): Promise<R> {
+  const tenantId = context.actor.tenantId;
+  const { price, plan, name } = await deps.db.tenantTx(tenantId, async (trx) => {
+    const checked = await checkSale(trx, tenantId, input, now, await tenantTimezone(trx, tenantId));
+    return { ...checked, name: await paymentProviderName(trx, tenantId, now) };
+  });
+  const provider = providers.get(name);
+  if (!provider) throw new GiftcardsError("payment_provider_unknown", `No payment provider ${name}`);
+  const paymentId = newId("gcpay");
+  const expiresAt = new Date(now.getTime() + ONLINE_PAYMENT_TTL_SECONDS * 1000);
+  const created = await provider.createPayment({
+    tenantId,
+    intentId: paymentId,
+    amount: price.paid,
+    currency: plan.currency,
+    description: `Gift card ${plan.name}`,
+    expiresAt,
+  });
+  return deps.ledger.run(tenantId, async (uow) => {
+    const sale = await checkSale(uow.trx, tenantId, input, now, await tenantTimezone(uow.trx, tenantId));
+    if (sale.price.paid !== price.paid) {
+      throw new GiftcardsError(
+        "gift_card_plan_changed",
+        "The plan changed while the payment was created: buy again",
+      );
+    }
+    const { card, pin } = await writeSoldCard(uow, context, input, sale, pinSecret, now);
+    const payment = (await uow.trx
+      .insertInto("gift_card_payments")
+      .values({
+        tenant_id: tenantId,
+        id: paymentId,
+        card_id: card.id,
+        provider: provider.name,
+        provider_ref: created.providerRef,
+        amount: price.paid,
+        asset: card.asset,
+        status: "pending",
+        checkout: JSON.stringify(created.checkout),
+        expires_at: expiresAt,
+        completed_at: null,
+        created_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()) as PaymentRow;
+    await recordAudit(
+      uow,
+      context,
+      {
+        action: "gift_card.online_sale_started",
+        targetType: "gift_card",
+        targetId: card.id,
+        summary: { payment_id: payment.id, amount: payment.amount, plan_id: card.plan_id },
+      },
+      now,
+    );
+    return finish(uow, { card, pin, payment });
+  });
+}
+
+export type ConfirmResult = "activated" | "failed" | "expired";
+
+/**
+ * Applies a verified provider notification to its payment, exactly once: the payment row is
+ * locked first and a settled payment refuses a second confirmation (nothing moves again).
+ * Paid in time: the card is activated (ACTIVATE, payment method online). Failed, or
+ * confirmed after the payment window: the card is cancelled and never holds value.
+ */
+export async function confirmOnlineSale(
+  uow: UnitOfWork,
+  provider: string,
+  outcome: WebhookOutcome,
+  now: Date,
+): Promise<{ result: ConfirmResult; card: CardRow; activity: ActivityRow | null }> {
+  const payment = await uow.trx
+    .selectFrom("gift_card_payments")
+    .selectAll()
+    .where("tenant_id", "=", uow.tenantId)
+    .where("provider", "=", provider)
+    .where("provider_ref", "=", outcome.providerRef)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!payment)
+    throw new GiftcardsError("gift_card_payment_not_found", "No gift card payment for this notification");
+  if (payment.status !== "pending") {
+    throw new GiftcardsError(
+      "gift_card_payment_closed",
+      `The payment was already ${payment.status}; nothing changed`,
+    );
+  }
+  if (outcome.amount !== payment.amount || outcome.currency !== payment.asset) {
+    throw new GiftcardsError(
+      "gift_card_amount_mismatch",
+      "The confirmation's amount or currency differs from the payment",
+    );
+  }
+  const result: ConfirmResult =
+    payment.expires_at.getTime() <= now.getTime()
+      ? "expired"
+      : outcome.status === "succeeded"
+        ? "activated"
+        : "failed";
+  await uow.trx
+    .updateTable("gift_card_payments")
+    .set({ status: result === "activated" ? "succeeded" : result, completed_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", payment.id)
+    .execute();
+  const context = { actor: systemActor(uow.tenantId, `payment_provider:${provider}`), requestId: null };
+  const card = await findCard(uow.trx, uow.tenantId, payment.card_id, { lock: true });
+  if (result !== "activated") {
+    const cancelled = await updateCard(uow.trx, uow.tenantId, card.id, {
+      status: "cancelled",
+      closed_at: now,
+      updated_at: now,
+    });
+    await recordAudit(
+      uow,
+      context,
+      {
+        action: "gift_card.online_sale_cancelled",
+        targetType: "gift_card",
+        targetId: card.id,
+        summary: { payment_id: payment.id, outcome: result, provider_event: outcome.eventId },
+      },
+      now,
+    );
+    return { result, card: cancelled, activity: null };
+  }
+  const activated = await activateCard(uow, context, card, { method: "online", ref: payment.id }, now);
+  return { result, ...activated };
+}

@@ -1,0 +1,135 @@
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { mulDiv } from "../../shared/money.js";
+import { refundOrderBalance } from "../wallets/index.js";
+import { assertSpendable } from "./card-access.js";
+import { GiftcardsError } from "./giftcards.errors.js";
+import { accountIds, cardBalance, moveValue, type UnitOfWork } from "./giftcards.ledger.js";
+import {
+  type ActivityRow,
+  type CardRow,
+  findCard,
+  type PaymentMethod,
+  updateCard,
+} from "./giftcards.repository.js";
+import { newActivityId, recordActivity } from "./record-activity.js";
+
+/** How a card refund's cash goes back: to each payment that loaded the card, last first. */
+export interface RefundPart {
+  method: PaymentMethod;
+  ref: string | null;
+  amount: number;
+}
+
+export interface CardRefund {
+  card: CardRow;
+  activity: ActivityRow;
+  /** What the buyer gets back. */
+  cash: number;
+  /** The purchase discount's share of the remaining balance, returned to marketing expense. */
+  discountReclaimed: number;
+  parts: RefundPart[];
+}
+
+/**
+ * The cash a refund pays for `balance` left on a card bought with `paid` and given `promo`
+ * as purchase discount: the balance is treated as paid and promotional value in the
+ * proportion they were loaded, so the buyer gets back what they paid for the unused part
+ * and the unused discount returns to marketing expense. Rounded down (`refund_cash_down`):
+ * the odd minor unit stays with the discount share, never more cash than was paid.
+ * Example: 200 card sold for 180 (20 off), 50 spent → 150 left → 135 cash, 15 reclaimed.
+ */
+export function refundCash(balance: number, paid: number, promo: number): number {
+  if (paid + promo === 0) return 0;
+  return Math.min(balance, mulDiv(balance, paid, paid + promo, "down"));
+}
+
+/**
+ * Refunds a card (unused or partly used, never a fully redeemed one) and closes it. The
+ * buyer's cash goes back through what paid for the card — balance payments to the member's
+ * balance (the wallets module, same unit of work), offline and online payments recorded for
+ * the till or the provider — newest payment first. Frozen and expired cards are refused.
+ */
+export async function refundCard(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: { cardId: string; reason: string | null; storeId: string | null },
+  now: Date,
+): Promise<CardRefund> {
+  const card = await findCard(uow.trx, uow.tenantId, input.cardId, { lock: true });
+  assertSpendable(card, now);
+  const balance = await cardBalance(uow, card.account_id!);
+  if (balance === 0) {
+    throw new GiftcardsError("gift_card_fully_redeemed", "A fully redeemed card is not refunded", {
+      extra: { card_id: card.id },
+    });
+  }
+  const payments = await uow.trx
+    .selectFrom("gift_card_activities")
+    .select(["id", "paid_amount", "discount_amount", "payment_method", "payment_ref"])
+    .where("tenant_id", "=", uow.tenantId)
+    .where("card_id", "=", card.id)
+    .where("type", "in", ["ACTIVATE", "LOAD"])
+    .orderBy("id", "desc")
+    .execute();
+  const paid = payments.reduce((s, p) => s + (p.paid_amount ?? 0), 0);
+  const promo = payments.reduce((s, p) => s + (p.discount_amount ?? 0), 0);
+  const cash = refundCash(balance, paid, promo);
+  const parts: RefundPart[] = [];
+  let left = cash;
+  for (const p of payments) {
+    const amount = Math.min(left, p.paid_amount ?? 0);
+    if (amount === 0) continue;
+    left -= amount;
+    parts.push({ method: p.payment_method ?? "offline", ref: p.payment_ref, amount });
+    if (p.payment_method === "balance") {
+      await refundOrderBalance(
+        uow,
+        context,
+        { paymentId: p.payment_ref!, amount, reason: `gift card ${card.id} refunded` },
+        now,
+      );
+    }
+  }
+  const id = newActivityId();
+  await moveValue(uow, { id, cardId: card.id }, [
+    {
+      debit_account_id: card.account_id!,
+      credit_account_id: accountIds.issuance(card.asset),
+      amount: cash,
+      code: "gift_card_refund",
+    },
+    {
+      debit_account_id: card.account_id!,
+      credit_account_id: accountIds.marketing(card.asset),
+      amount: balance - cash,
+      code: "gift_card_refund_discount",
+    },
+  ]);
+  const closed = await uow.updateAccount(card.account_id!, { closed: true });
+  if (!closed.ok) throw new Error(`ledger refused to close ${card.account_id}: ${closed.code}`);
+  const updated = await updateCard(uow.trx, uow.tenantId, card.id, {
+    status: "refunded",
+    closed_at: now,
+    updated_at: now,
+  });
+  const activity = await recordActivity(
+    uow,
+    context,
+    updated,
+    {
+      id,
+      type: "CARD_REFUND",
+      amount: balance,
+      balanceAfter: 0,
+      store_id: input.storeId,
+      paid_amount: cash,
+      discount_amount: balance - cash,
+      payment_method: parts[0]?.method ?? null,
+      payment_ref: parts[0]?.ref ?? null,
+      returned_to: "buyer",
+      reason: input.reason,
+    },
+    now,
+  );
+  return { card: updated, activity, cash, discountReclaimed: balance - cash, parts };
+}

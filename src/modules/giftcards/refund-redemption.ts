@@ -1,0 +1,114 @@
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { pastExpiry } from "./card-access.js";
+import { GiftcardsError } from "./giftcards.errors.js";
+import {
+  accountIds,
+  cardBalance,
+  moveValue,
+  openSystemAccount,
+  type UnitOfWork,
+} from "./giftcards.ledger.js";
+import { type ActivityRow, findActivity, findCard } from "./giftcards.repository.js";
+import { newActivityId, recordActivity } from "./record-activity.js";
+
+export interface RefundRedemptionInput {
+  redemptionId: string;
+  amount: number;
+  /** The refund giving it back (e.g. a checkout refund): one per redemption and reference. */
+  reference?: { module: string; id: string } | null;
+  storeId?: string | null;
+}
+
+/**
+ * Gives back (part of) a redemption, in the caller's unit of work. The card row is locked
+ * first, so concurrent refunds of one redemption run one after the other and all of them
+ * together never exceed it. Where the value goes:
+ * - a card still in force (active or frozen, before its expiry): back onto the card;
+ * - an expired card: to breakage, as its remaining balance went;
+ * - a refunded (closed) card: to the buyer, paid back with the card's refund.
+ * The same redemption and reference again replays the first refund.
+ */
+export async function refundRedemption(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: RefundRedemptionInput,
+  now: Date,
+): Promise<{ activity: ActivityRow; replayed: boolean }> {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+    throw new GiftcardsError("validation_failed", "A refund is a positive amount in minor units", {
+      errors: [{ field: "/body/amount", message: "must be a positive integer" }],
+    });
+  }
+  const found = await findActivity(uow.trx, uow.tenantId, input.redemptionId);
+  const card = await findCard(uow.trx, uow.tenantId, found.card_id, { lock: true });
+  if (found.type !== "REDEEM") {
+    throw new GiftcardsError(
+      "gift_card_not_a_redemption",
+      `Activity ${found.id} is a ${found.type}, not a REDEEM`,
+    );
+  }
+  const refunds = await uow.trx
+    .selectFrom("gift_card_activities")
+    .selectAll()
+    .where("tenant_id", "=", uow.tenantId)
+    .where("redemption_id", "=", found.id)
+    .execute();
+  const same = input.reference
+    ? refunds.find(
+        (r) => r.reference_module === input.reference!.module && r.reference_id === input.reference!.id,
+      )
+    : undefined;
+  if (same) {
+    if (same.amount !== input.amount) {
+      throw new GiftcardsError(
+        "gift_card_reference_reused",
+        "This refund reference already returned another amount",
+      );
+    }
+    return { activity: same as ActivityRow, replayed: true };
+  }
+  const refunded = refunds.reduce((s, r) => s + r.amount, 0);
+  if (refunded + input.amount > found.amount) {
+    throw new GiftcardsError(
+      "gift_card_refund_exceeds_redemption",
+      `Only ${found.amount - refunded} of this redemption is left to refund`,
+      { extra: { redemption_id: found.id, refundable: found.amount - refunded } },
+    );
+  }
+  const inForce = (card.status === "active" || card.status === "frozen") && !pastExpiry(card, now);
+  const returnedTo = inForce ? "card" : card.status === "refunded" ? "buyer" : "breakage";
+  const destination = {
+    card: card.account_id!,
+    buyer: accountIds.issuance(card.asset),
+    breakage: accountIds.breakage(card.asset),
+  }[returnedTo];
+  if (returnedTo === "breakage") await openSystemAccount(uow, "breakage", card.asset);
+  const id = newActivityId();
+  await moveValue(uow, { id, cardId: card.id }, [
+    {
+      debit_account_id: accountIds.settlement(card.asset),
+      credit_account_id: destination,
+      amount: input.amount,
+      code: "gift_card_redemption_refund",
+    },
+  ]);
+  const activity = await recordActivity(
+    uow,
+    context,
+    card,
+    {
+      id,
+      type: "REFUND",
+      amount: input.amount,
+      balanceAfter: inForce ? await cardBalance(uow, card.account_id!) : 0,
+      store_id: input.storeId ?? found.store_id,
+      channel: found.channel,
+      reference_module: input.reference?.module ?? null,
+      reference_id: input.reference?.id ?? null,
+      redemption_id: found.id,
+      returned_to: returnedTo,
+    },
+    now,
+  );
+  return { activity, replayed: false };
+}
