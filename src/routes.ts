@@ -8,6 +8,7 @@ import { enterpriseRoutes } from "./modules/enterprise/index.js";
 import { membersRoutes } from "./modules/members/members.routes.js";
 import { topupRoutes } from "./modules/topup/index.js";
 import { vouchersRoutes } from "./modules/vouchers/vouchers.routes.js";
+import { paymentProviderRoutes } from "./modules/wallets/index.js";
 import { walletsRoutes } from "./modules/wallets/wallets.routes.js";
 import { auditRoutes } from "./platform/audit/audit.routes.js";
 import { eventsRoutes } from "./platform/events/events.routes.js";
@@ -38,4 +39,5 @@ export const routeModules: RoutesFn[] = [
   depositsRoutes,
   checkoutRoutes,
   topupRoutes,
+  paymentProviderRoutes,
 ];

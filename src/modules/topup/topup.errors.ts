@@ -23,7 +23,8 @@ export type TopupErrorCode =
   | "topup_payment_closed"
   | "no_smart_offer"
   | "tier_not_offered"
-  | "catalog_scoped_actor";
+  | "catalog_scoped_actor"
+  | "topup_payment_not_settled";
 
 registerErrorStatuses({
   topup_plan_not_found: 404,
@@ -48,4 +49,5 @@ registerErrorStatuses({
   no_smart_offer: 422,
   tier_not_offered: 422,
   catalog_scoped_actor: 403,
+  topup_payment_not_settled: 409,
 });

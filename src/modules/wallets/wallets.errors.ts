@@ -25,7 +25,8 @@ export type WalletsErrorCode =
   | "house_currency_not_purchasable"
   | "currency_not_supported_by_provider"
   | "topup_already_credited"
-  | "too_many_open_lots";
+  | "too_many_open_lots"
+  | "payment_provider_error";
 
 registerErrorStatuses({
   insufficient_balance: 422,
@@ -52,4 +53,5 @@ registerErrorStatuses({
   currency_not_supported_by_provider: 422,
   topup_already_credited: 409,
   too_many_open_lots: 422,
+  payment_provider_error: 502,
 });

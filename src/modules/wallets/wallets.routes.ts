@@ -29,6 +29,7 @@ import { grantReward } from "./grant-reward.js";
 import { MAX_ORDER_LINES, payWithBalance } from "./pay-with-balance.js";
 import { paymentProviders } from "./payment-providers.js";
 import { pointsTotal } from "./points-lots.js";
+import { REAL_PROVIDERS } from "./providers/provider-configs.js";
 import { refundPayment } from "./refund-payment.js";
 import { resolvePayment } from "./resolve-payment.js";
 import { topUpOffline } from "./top-up-offline.js";
@@ -381,7 +382,10 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     async (request) => {
       const tenantId = request.actor.tenantId;
       const s = await db.tenantTx(tenantId, (trx) =>
-        updateWalletSettings(trx, ctxOf(request), request.body, clock.now(), [...providers.keys()]),
+        updateWalletSettings(trx, ctxOf(request), request.body, clock.now(), [
+          ...providers.keys(),
+          ...REAL_PROVIDERS,
+        ]),
       );
       return settingsBody(tenantId, s);
     },
