@@ -74,6 +74,7 @@ export function wechatpayServer(o: {
   const seen: { url: string; body: Record<string, unknown>; verified: boolean }[] = [];
   const adapter = async (config: {
     url: string;
+    baseURL?: string;
     method: string;
     data: string;
     headers: Record<string, string>;
