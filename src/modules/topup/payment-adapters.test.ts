@@ -17,6 +17,7 @@ import {
   wechatpayServer,
 } from "../../../test/helpers/provider-fixtures.js";
 import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
+import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
 
 let t: TestApp;
 const alipayApp = rsaPair();
@@ -395,5 +396,40 @@ describe("Stripe (stripe) against a local webhook secret", () => {
       "already_settled",
     );
     expect(await c.balance(m)).toMatchObject({ principal: 20_000, bonus: 2_000 });
+  });
+});
+
+describe("online top-ups hold stock while payable", () => {
+  it("an unpaid online top-up frees its stock when it expires; a late confirmation credits nothing", async () => {
+    const tenant = await createTestTenant(t, "Stock tenant");
+    const c = topupClient(t, tenant);
+    const plan = await c.plan({
+      kind: "package",
+      name: "One left",
+      rule: range,
+      restrictions: { stock_limit: 1 },
+    });
+    const m = await c.newMember();
+    const online = { member_id: m, amount: 10_000, channel: "online", payment_method: "online" };
+    const first = json<TopupBody & { provider: string }>(await c.topUp(plan, online));
+    expect(first).toMatchObject({ status: "pending_payment", provider: "test" });
+    expectProblem(await c.topUp(plan, online), 409, "plan_out_of_stock");
+    t.clock.advanceMinutes(16);
+    const second = json<TopupBody>(await c.topUp(plan, online));
+    expect(second.status).toBe("pending_payment");
+    expect((await c.ok<TopupBody>("GET", `/v1/topups/${first.id}`)).status).toBe("expired");
+    const ref = String(first.checkout?.pay_url).replace("test://pay/", "");
+    const late = signTestWebhook(
+      testProviderSecret(t.config.signingSecret),
+      { id: "evt-late", provider_ref: ref, status: "succeeded", amount: 10_000, currency: "CNY" },
+      t.clock.now(),
+    );
+    const r = await notify(tenant, "test", late.body, {
+      ...late.headers,
+      "content-type": "application/json",
+    });
+    expect(json<{ result: string }>(r).result).toBe("already_settled");
+    expect((await c.balance(m)).total).toBe(0);
+    t.clock.set("2026-11-23T08:00:00Z");
   });
 });
