@@ -10,7 +10,7 @@ export async function findActiveCode(trx: Tx, tenantId: string, code: string): P
     .where("tenant_id", "=", tenantId)
     .where("code", "=", code)
     .executeTakeFirst();
-  if (!row || row.status !== "active")
+  if (row?.status !== "active")
     throw new DomainError("recharge_code_not_found", "Recharge code not found or disabled");
   return row;
 }

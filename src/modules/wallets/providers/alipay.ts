@@ -1,4 +1,5 @@
 import { AlipaySdk } from "alipay-sdk";
+import { DateTime } from "luxon";
 import type { CreatePaymentInput, PaymentProvider, WebhookOutcome } from "../payment-providers.js";
 import { fromYuan, invalidSignature, toYuan } from "./money-text.js";
 
@@ -41,7 +42,10 @@ export class AlipayProvider implements PaymentProvider {
         total_amount: toYuan(input.amount),
         subject: input.description,
         product_code: "FAST_INSTANT_TRADE_PAY",
-        time_expire: input.expiresAt.toISOString().replace("T", " ").slice(0, 19),
+        // Alipay reads its times as Beijing time.
+        time_expire: DateTime.fromJSDate(input.expiresAt, { zone: "Asia/Shanghai" }).toFormat(
+          "yyyy-MM-dd HH:mm:ss",
+        ),
       },
       ...(this.config.notifyUrl ? { notifyUrl: this.config.notifyUrl } : {}),
     });
