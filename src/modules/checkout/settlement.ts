@@ -9,6 +9,7 @@ import {
   orderPoints,
   payWithBalance,
   peekBalanceAvailable,
+  peekBalanceUsable,
   refundOrderBalance,
   balanceAvailable as walletBalanceAvailable,
   balanceUsable as walletBalanceUsable,
@@ -201,7 +202,9 @@ export const connectedSettlement: CheckoutSettlement = {
       ? walletBalanceAvailable(ctx.uow, memberId, currency, ctx.now)
       : peekBalanceAvailable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
   balanceUsable: (ctx, memberId, currency) =>
-    inUnit(ctx, (uow) => walletBalanceUsable(uow, memberId, currency, ctx.now)),
+    ctx.uow
+      ? walletBalanceUsable(ctx.uow, memberId, currency, ctx.now)
+      : peekBalanceUsable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
   vouchers: async (ctx, ids) => {
     if (ids.length === 0) return [];
     const found = await memberVouchersById(ctx.trx, ctx.actor, ids, {

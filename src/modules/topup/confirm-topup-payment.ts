@@ -4,12 +4,13 @@ import { systemActor } from "../../platform/auth/actor.js";
 import { returnGiftStock } from "../catalog/index.js";
 import type { WebhookOutcome } from "../wallets/index.js";
 import { creditTopup } from "./credit-topup.js";
+import { recordProviderRefund } from "./record-provider-refund.js";
 import { planPerks } from "./top-up-with-plan.js";
 import { TopupError } from "./topup.errors.js";
 import { emitTopupEvent } from "./topup.events.js";
 import { findPlan, type TopupRow } from "./topup.repository.js";
 
-export type ConfirmResult = "credited" | "failed" | "expired" | "already_settled";
+export type ConfirmResult = "credited" | "failed" | "expired" | "already_settled" | "refund_recorded";
 
 /**
  * Applies a verified provider notification to its top-up, exactly once. The top-up row is
@@ -36,8 +37,10 @@ export async function confirmTopupPayment(
   if (outcome.amount !== topup.amount || outcome.currency !== topup.currency) {
     throw new TopupError("amount_mismatch", "The notification's amount or currency differs from the top-up");
   }
-  if (topup.status !== "pending_payment") return { result: "already_settled", topup };
   const ctx = { actor: systemActor(uow.tenantId, `payment_provider:${provider}`), requestId: null };
+  if (outcome.kind === "refund")
+    return { result: await recordProviderRefund(uow, ctx, topup, outcome, now), topup };
+  if (topup.status !== "pending_payment") return { result: "already_settled", topup };
   const expired = topup.payment_expires_at !== null && topup.payment_expires_at.getTime() <= now.getTime();
   const result: ConfirmResult = expired ? "expired" : outcome.status === "succeeded" ? "credited" : "failed";
   await recordAudit(

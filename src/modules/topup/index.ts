@@ -4,7 +4,7 @@
  */
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
-import { providerResolver } from "../wallets/index.js";
+import { type ProviderTransports, providerResolver, tenantAdapters } from "../wallets/index.js";
 import { topupWebhookRoutes } from "./payment-webhook.routes.js";
 import { rechargeCodeRoutes } from "./recharge-codes.routes.js";
 import { smartTopupRoutes } from "./smart-topup.routes.js";
@@ -15,9 +15,17 @@ import { topupPlanRoutes } from "./topup.routes.js";
 export { isUpgrade } from "./credit-topup.js";
 export { topupFigures } from "./topup-rules.js";
 
-/** The module's routes. */
-export async function topupRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
-  const providers = providerResolver(deps.config.signingSecret);
+/**
+ * The module's routes. Online payments go to the built-in `test`
+ * provider or the tenant's own Alipay / WeChat Pay / Stripe configuration; tests may give
+ * `paymentTransports` (network stand-ins) in the deps.
+ */
+export async function topupRoutes(
+  app: RouteApp,
+  deps: AppDeps & { paymentTransports?: ProviderTransports },
+): Promise<void> {
+  const secret = deps.config.signingSecret;
+  const providers = providerResolver(secret, tenantAdapters(secret, deps.paymentTransports));
   topupPlanRoutes(app, deps, providers);
   smartTopupRoutes(app, deps);
   rechargeCodeRoutes(app, deps);

@@ -13,12 +13,12 @@ import {
 } from "../../platform/http/schemas.js";
 import { runIdempotent } from "../../platform/idempotency/idempotency.js";
 import { acceptSmartOffer } from "./accept-smart-offer.js";
-import { changePlanStatus, type StatusAction } from "./change-plan-status.js";
 import { createSmartPlan, updateSmartPlan } from "./create-smart-plan.js";
 import { assertTenantWide } from "./guards.js";
 import { CHANNELS, Nullable } from "./plan-terms.js";
 import { smartOffer } from "./smart-offers.js";
 import { CreateSmartPlanBody, UpdateSmartPlanBody } from "./smart-terms.js";
+import { planStatusRoutes } from "./status.routes.js";
 import {
   type AcceptanceRow,
   findSmartPlan,
@@ -223,34 +223,16 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
     },
   );
 
-  for (const action of ["activate", "deactivate", "archive"] as const satisfies readonly StatusAction[]) {
-    app.post(
-      `/v1/smart-topup-plans/:id/${action}`,
-      {
-        config: { permission: "topup.manage" },
-        schema: {
-          operationId: `${action}SmartTopupPlan`,
-          tags,
-          summary: `${action[0]!.toUpperCase()}${action.slice(1)} a smart top-up plan`,
-          params: Params,
-          response: { 200: SmartPlan, ...errorResponses(409) },
-        },
-      },
-      async (request) => {
-        assertTenantWide(request.actor);
-        const tenantId = request.actor.tenantId;
-        return db.tenantTx(tenantId, async (trx) => {
-          await changePlanStatus(
-            trx,
-            ctxOf(request),
-            { table: "smart_topup_plans", id: request.params.id, action },
-            clock.now(),
-          );
-          return serializeSmartPlan(await findSmartPlan(trx, tenantId, request.params.id));
-        });
-      },
-    );
-  }
+  planStatusRoutes(app, deps, {
+    base: "/v1/smart-topup-plans",
+    table: "smart_topup_plans",
+    noun: "smart top-up plan",
+    operation: "SmartTopupPlan",
+    tags,
+    schema: SmartPlan,
+    read: findSmartPlan,
+    serialize: serializeSmartPlan,
+  });
 
   app.get(
     "/v1/smart-topup/offers",

@@ -69,6 +69,18 @@ describe("top-up plans (§2.3)", () => {
         { lot_id: top.details.bonus_lot_id, kind: "bonus", amount: 1_000 },
       ],
     });
+    const events = await c.ok<{ data: { type: string; data: Record<string, unknown> }[] }>(
+      "GET",
+      "/v1/events?type=topup.credited",
+    );
+    expect(events.data.find((e) => e.data.topup_id === top.id)?.data).toMatchObject({
+      plan_id: plan,
+      member_id: m,
+      amount: 10_000,
+      bonus_amount: 1_000,
+      points: 50,
+      first_topup: true,
+    });
   });
 
   it("range package: 250.00 at 10% / 5% → bonus 25.00 and 12 points; amounts outside the range refused", async () => {

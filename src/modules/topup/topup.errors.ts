@@ -25,6 +25,7 @@ export const TOPUP_ERRORS = defineErrors({
   no_smart_offer: 422,
   tier_not_offered: 422,
   catalog_scoped_actor: 403,
+  topup_payment_not_settled: 409,
 });
 
 export type TopupErrorCode = (typeof TOPUP_ERRORS.codes)[number];

@@ -20,6 +20,7 @@ import { assertTenantWide } from "./guards.js";
 import { findVisibleMember, type ProviderResolver } from "./member-facts.js";
 import { CHANNELS, CreatePlanBody, restrictionsOf, UpdatePlanBody } from "./plan-terms.js";
 import { startOnlineTopup } from "./start-online-topup.js";
+import { planStatusRoutes } from "./status.routes.js";
 import { topUpWithPlan } from "./top-up-with-plan.js";
 import { TopupError } from "./topup.errors.js";
 import {
@@ -158,34 +159,16 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
     },
   );
 
-  for (const action of ["activate", "deactivate", "archive"] as const satisfies readonly StatusAction[]) {
-    app.post(
-      `/v1/topup-plans/:id/${action}`,
-      {
-        config: { permission: "topup.manage" },
-        schema: {
-          operationId: `${action}TopupPlan`,
-          tags,
-          summary: `${action[0]!.toUpperCase()}${action.slice(1)} a top-up plan (archive: only a deactivated plan)`,
-          params: PlanParams,
-          response: { 200: Plan, ...errorResponses(409) },
-        },
-      },
-      async (request) => {
-        assertTenantWide(request.actor);
-        const tenantId = request.actor.tenantId;
-        return db.tenantTx(tenantId, async (trx) => {
-          await changePlanStatus(
-            trx,
-            ctxOf(request),
-            { table: "topup_plans", id: request.params.id, action },
-            clock.now(),
-          );
-          return serializePlan(await findPlan(trx, tenantId, request.params.id));
-        });
-      },
-    );
-  }
+  planStatusRoutes(app, deps, {
+    base: "/v1/topup-plans",
+    table: "topup_plans",
+    noun: "top-up plan",
+    operation: "TopupPlan",
+    tags,
+    schema: Plan,
+    read: findPlan,
+    serialize: serializePlan,
+  });
 
   app.post(
     "/v1/topup-plans/:id/top-ups",

@@ -21,8 +21,8 @@ import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
 import { WALLETS_ERRORS } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
-import { memberBalance, peekMemberBalance } from "./wallets.ledger.js";
-import { loadSettings, readSettings, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
+import { type BalanceReader, memberBalance, peekingReader, peekMemberBalance } from "./wallets.ledger.js";
+import { loadSettings, readSettings, WALLETS_EXPIRY_JOB, type WalletSettings } from "./wallets.repository.js";
 import { walletsRoutes } from "./wallets.routes.js";
 
 export { changePoints } from "./change-points.js";
@@ -53,8 +53,19 @@ export {
   type ProviderResolver,
   providerResolver,
 } from "./provider-registry.js";
+export { AlipayProvider } from "./providers/alipay.js";
+export {
+  type ProviderTransports,
+  REAL_PROVIDERS,
+  saveProviderConfig,
+  tenantAdapters,
+} from "./providers/provider-configs.js";
+export { paymentProviderRoutes } from "./providers/provider-configs.routes.js";
+export { StripeProvider } from "./providers/stripe.js";
+export { WechatpayProvider } from "./providers/wechatpay.js";
 export { bonusShare, refundPayment } from "./refund-payment.js";
 export { resolvePayment } from "./resolve-payment.js";
+export { reverseTaggedTopup } from "./reverse-tagged-topup.js";
 export { localDay, type SpendLine, type SpendSource } from "./spend-plan.js";
 export { topUpOffline } from "./top-up-offline.js";
 export {
@@ -112,16 +123,39 @@ export async function peekBalanceAvailable(
 /**
  * What balance may pay of a cart under the member's lots' rules, as a pure function of the
  * cart (lines at what they still cost, and the rest not on a line); 0 in another currency.
+ * Locks the member's balance accounts: for an order that then pays.
  */
 export async function balanceUsable(
   uow: UnitOfWork,
   memberId: string,
   currency: string,
   now: Date,
-): Promise<(lines: SpendLine[], rest: number) => number> {
-  const settings = await loadSettings(uow.trx, uow.tenantId, now);
+): Promise<CartUsable> {
+  return usableFrom(uow, await loadSettings(uow.trx, uow.tenantId, now), memberId, currency, now);
+}
+
+/** The same for a quote: reads settings and balances without writing or locking anything. */
+export async function peekBalanceUsable(
+  trx: Tx,
+  ledger: LedgerOps,
+  p: { tenantId: string; memberId: string; currency: string },
+  now: Date,
+): Promise<CartUsable> {
+  const settings = await readSettings(trx, p.tenantId, now);
+  return usableFrom(peekingReader(trx, ledger, p.tenantId), settings, p.memberId, p.currency, now);
+}
+
+type CartUsable = (lines: SpendLine[], rest: number) => number;
+
+async function usableFrom(
+  reader: BalanceReader,
+  settings: WalletSettings,
+  memberId: string,
+  currency: string,
+  now: Date,
+): Promise<CartUsable> {
   if (settings.asset !== currency) return () => 0;
-  const sources = await spendSources(uow, memberId, settings.spend_order, now);
+  const sources = await spendSources(reader, memberId, settings.spend_order, now);
   return (lines, rest) =>
     planSpend(lines.reduce((s, l) => s + l.amount, 0) + rest, sources, lines, rest).total;
 }

@@ -8,16 +8,16 @@ import {
   type SpendLine,
   type SpendSource,
 } from "./spend-plan.js";
-import { accountIds, type UnitOfWork } from "./wallets.ledger.js";
+import { accountIds, type BalanceReader, type UnitOfWork } from "./wallets.ledger.js";
 import { loadSettings, type SpendOrder } from "./wallets.repository.js";
 
 /**
- * Every source of the member's balance as this unit sees it (accounts locked), in spending
- * order, with the lots' day rules applied at `now` in the tenant's zone. `rules: false` is
+ * Every source of the member's balance as the reader sees it (a unit of work locks the
+ * accounts; a peeking reader, for quotes, does not), in spending order, with the lots' day rules applied at `now` in the tenant's zone. `rules: false` is
  * for an operator's withdrawal: every lot gives all it holds, whatever it may be spent on.
  */
 export async function spendSources(
-  uow: UnitOfWork,
+  uow: BalanceReader,
   memberId: string,
   order: SpendOrder,
   now: Date,

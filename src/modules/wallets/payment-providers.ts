@@ -47,6 +47,15 @@ export interface WebhookOutcome {
   status: "succeeded" | "failed";
   amount: number;
   currency: string;
+  /** A payment (default) or a refund of one made at the provider. */
+  kind?: "payment" | "refund";
+  /**
+   * Refunds: how much was refunded — this refund alone, or (`refundCumulative`) everything
+   * refunded on the payment so far — and the provider's refund id (de-duplicated on it).
+   */
+  refundAmount?: number;
+  refundCumulative?: boolean;
+  refundId?: string;
 }
 
 /** Webhooks older or newer than this (by their signed timestamp) are refused: replay protection. */

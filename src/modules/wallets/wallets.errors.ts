@@ -28,6 +28,7 @@ export const WALLETS_ERRORS = defineErrors({
   currency_not_supported_by_provider: 422,
   topup_already_credited: 409,
   too_many_open_lots: 422,
+  payment_provider_error: 503,
 });
 
 export type WalletsErrorCode = (typeof WALLETS_ERRORS.codes)[number];

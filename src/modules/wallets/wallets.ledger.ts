@@ -2,6 +2,7 @@ import type { Tx } from "../../db/database.js";
 import {
   type Account,
   type AccountInput,
+  type Balances,
   balancesOf,
   type LedgerOps,
   openAccount,
@@ -115,18 +116,35 @@ export interface MemberBalance {
 const zero = { posted: 0, available: 0 };
 
 /**
- * The member's principal and bonus as this unit sees them (locks the accounts): the untagged
- * accounts plus every tagged lot holding money (`touched`: lots this unit credited).
+ * How a read sees one account's balances: locked (`uow.balances`, for an operation that
+ * decides) or peeked (`ledger.peekBalances`, for a quote that decides nothing). A unit of
+ * work is a locking reader as it stands.
+ */
+export interface BalanceReader {
+  trx: Tx;
+  tenantId: string;
+  balances(accountId: string): Promise<Balances | undefined>;
+}
+
+/** A reader that never locks: reads over the caller's transaction for quotes. */
+export function peekingReader(trx: Tx, ledger: LedgerOps, tenantId: string): BalanceReader {
+  return { trx, tenantId, balances: (id) => ledger.peekBalances(id) };
+}
+
+/**
+ * The member's principal and bonus as the reader sees them (a unit of work locks the
+ * accounts): the untagged accounts plus every tagged lot holding money (`touched`: lots this
+ * unit credited).
  */
 export async function memberBalance(
-  uow: UnitOfWork,
+  reader: BalanceReader,
   memberId: string,
   touched: readonly string[] = [],
 ): Promise<MemberBalance> {
-  const p = { ...((await uow.balances(accountIds.principal(memberId))) ?? zero) };
-  const b = { ...((await uow.balances(accountIds.bonus(memberId))) ?? zero) };
-  for (const lot of await openLots(uow.trx, uow.tenantId, memberId, touched)) {
-    const l = (await uow.balances(lot.id)) ?? zero;
+  const p = { ...((await reader.balances(accountIds.principal(memberId))) ?? zero) };
+  const b = { ...((await reader.balances(accountIds.bonus(memberId))) ?? zero) };
+  for (const lot of await openLots(reader.trx, reader.tenantId, memberId, touched)) {
+    const l = (await reader.balances(lot.id)) ?? zero;
     const into = lot.kind === "principal" ? p : b;
     into.posted += l.posted;
     into.available += l.available;
@@ -135,21 +153,13 @@ export async function memberBalance(
 }
 
 /** The same without locking: for reads that decide nothing (a checkout quote). */
-export async function peekMemberBalance(
+export function peekMemberBalance(
   trx: Tx,
   ledger: LedgerOps,
   tenantId: string,
   memberId: string,
 ): Promise<MemberBalance> {
-  const p = { ...((await ledger.peekBalances(accountIds.principal(memberId))) ?? zero) };
-  const b = { ...((await ledger.peekBalances(accountIds.bonus(memberId))) ?? zero) };
-  for (const lot of await openLots(trx, tenantId, memberId)) {
-    const l = (await ledger.peekBalances(lot.id)) ?? zero;
-    const into = lot.kind === "principal" ? p : b;
-    into.posted += l.posted;
-    into.available += l.available;
-  }
-  return summarise(p, b);
+  return memberBalance(peekingReader(trx, ledger, tenantId), memberId);
 }
 
 function summarise(
