@@ -39021,7 +39021,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: catalog_scoped_actor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -39048,7 +39048,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: invalid_topup_plan */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -40205,7 +40205,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: recharge_code_not_found, topup_plan_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -40214,7 +40214,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: plan_out_of_stock, purchase_limit_reached */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -40232,7 +40232,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: amount_out_of_range, audience_mismatch, channel_not_allowed, currency_not_supported_by_provider, first_topup_only, house_currency_not_purchasable, plan_not_active, plan_not_available_now, recharge_code_mismatch, store_not_in_scope */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -40252,6 +40252,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: payment_provider_error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -41120,7 +41129,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: catalog_scoped_actor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -41147,7 +41156,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: invalid_topup_plan */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -42385,7 +42394,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: smart_topup_plan_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -42412,7 +42421,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: insufficient_balance, no_smart_offer, tier_not_offered */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -42753,7 +42762,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: catalog_scoped_actor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -42762,7 +42771,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: topup_plan_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -42789,7 +42798,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: channel_not_allowed, store_not_in_scope */
             422: {
                 headers: {
                     [name: string]: unknown;

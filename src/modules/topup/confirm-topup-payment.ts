@@ -1,8 +1,7 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
-import { systemActor } from "../../platform/auth/actor.js";
 import { returnGiftStock } from "../catalog/index.js";
-import type { WebhookOutcome } from "../wallets/index.js";
+import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
 import { creditTopup } from "./credit-topup.js";
 import { recordProviderRefund } from "./record-provider-refund.js";
 import { planPerks } from "./top-up-with-plan.js";
@@ -25,24 +24,33 @@ export async function confirmTopupPayment(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: ConfirmResult; topup: TopupRow }> {
-  const topup = await uow.trx
-    .selectFrom("topups")
-    .selectAll()
-    .where("tenant_id", "=", uow.tenantId)
-    .where("provider", "=", provider)
-    .where("provider_ref", "=", outcome.providerRef)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!topup) throw new TopupError("topup_not_found", "No top-up for this payment");
-  if (outcome.amount !== topup.amount || outcome.currency !== topup.currency) {
-    throw new TopupError("amount_mismatch", "The notification's amount or currency differs from the top-up");
-  }
-  const ctx = { actor: systemActor(uow.tenantId, `payment_provider:${provider}`), requestId: null };
+  const confirmed = await confirmProviderPayment(
+    uow,
+    {
+      table: "topups",
+      provider,
+      outcome,
+      facts: (t) => ({
+        amount: t.amount,
+        currency: t.currency,
+        expiresAt: t.payment_expires_at,
+        open: t.status === "pending_payment",
+      }),
+      refuse: {
+        notFound: () => new TopupError("topup_not_found", "No top-up for this payment"),
+        mismatch: () =>
+          new TopupError("amount_mismatch", "The notification's amount or currency differs from the top-up"),
+      },
+    },
+    now,
+  );
+  const { row: topup, ctx } = confirmed;
+  // A refund arrives for a settled top-up; a duplicate or late payment notification changes nothing.
   if (outcome.kind === "refund")
     return { result: await recordProviderRefund(uow, ctx, topup, outcome, now), topup };
-  if (topup.status !== "pending_payment") return { result: "already_settled", topup };
-  const expired = topup.payment_expires_at !== null && topup.payment_expires_at.getTime() <= now.getTime();
-  const result: ConfirmResult = expired ? "expired" : outcome.status === "succeeded" ? "credited" : "failed";
+  if (confirmed.result === "closed") return { result: "already_settled", topup };
+  const result: ConfirmResult =
+    confirmed.result === "succeeded" ? "credited" : confirmed.result === "failed" ? "failed" : "expired";
   await recordAudit(
     uow,
     ctx,

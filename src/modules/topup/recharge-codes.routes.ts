@@ -1,4 +1,3 @@
-import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
@@ -11,9 +10,9 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { createRechargeCode, disableRechargeCode, qrPayload } from "./create-recharge-code.js";
-import { assertTenantWide } from "./guards.js";
+import { assertTenantWide, overTransaction, tenantWideGuard } from "./guards.js";
 import { CHANNELS, Nullable } from "./plan-terms.js";
 import {
   type CodeCounts,
@@ -60,50 +59,41 @@ const serialize = (r: RechargeCodeRow, counts: CodeCounts | undefined) => ({
 export function rechargeCodeRoutes(app: RouteApp, deps: AppDeps): void {
   const { db, clock } = deps;
   const tags = ["topup"];
-  const ctxOf = (request: FastifyRequest) => ({ actor: request.actor, requestId: request.id });
 
-  app.post(
-    "/v1/topup-plans/:id/recharge-codes",
-    {
-      config: { permission: "topup.manage", idempotent: true },
-      schema: {
-        operationId: "createRechargeCode",
-        tags,
-        summary:
-          "Generate a recharge code (and its QR payload) for a plan, a scenario, a store and a channel",
-        params: Obj({ id: IdParam }),
-        body: Obj(
-          {
-            scenario: Type.String({ minLength: 1, maxLength: 100 }),
-            store_id: Type.Optional(IdParam),
-            channel: StringEnum(CHANNELS),
-          },
-          { examples: [{ scenario: "Counter poster", channel: "online" }] },
-        ),
-        response: { 201: RechargeCode, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/topup-plans/:id/recharge-codes",
+    config: {
+      permission: "topup.manage",
+      idempotent: true,
+      errors: ["catalog_scoped_actor", "topup_plan_not_found", "store_not_in_scope", "channel_not_allowed"],
     },
-    async (request, reply) => {
-      assertTenantWide(request.actor);
-      const b = request.body;
-      return runIdempotent(request, reply, deps, (record) =>
-        db.tenantTx(request.actor.tenantId, async (trx) => {
-          const row = await createRechargeCode(
-            trx,
-            ctxOf(request),
-            {
-              planId: request.params.id,
-              scenario: b.scenario,
-              storeId: b.store_id ?? null,
-              channel: b.channel,
-            },
-            clock.now(),
-          );
-          return record(trx, 201, serialize(row, undefined));
-        }),
-      );
+    schema: {
+      operationId: "createRechargeCode",
+      tags,
+      summary: "Generate a recharge code (and its QR payload) for a plan, a scenario, a store and a channel",
+      params: Obj({ id: IdParam }),
+      body: Obj(
+        {
+          scenario: Type.String({ minLength: 1, maxLength: 100 }),
+          store_id: Type.Optional(IdParam),
+          channel: StringEnum(CHANNELS),
+        },
+        { examples: [{ scenario: "Counter poster", channel: "online" }] },
+      ),
+      response: { 201: RechargeCode, ...errorResponses(409, 422) },
     },
-  );
+    status: 201,
+    guard: tenantWideGuard,
+    input: ({ params, body }) => ({
+      planId: params.id,
+      scenario: body.scenario,
+      storeId: body.store_id ?? null,
+      channel: body.channel,
+    }),
+    op: overTransaction(createRechargeCode),
+    respond: (row: RechargeCodeRow) => serialize(row, undefined),
+  });
 
   app.get(
     "/v1/topup-plans/:id/recharge-codes",
@@ -159,7 +149,7 @@ export function rechargeCodeRoutes(app: RouteApp, deps: AppDeps): void {
       assertTenantWide(request.actor);
       const tenantId = request.actor.tenantId;
       return db.tenantTx(tenantId, async (trx) => {
-        const row = await disableRechargeCode(trx, ctxOf(request), request.params.id, clock.now());
+        const row = await disableRechargeCode(trx, contextOf(request), request.params.id, clock.now());
         return serialize(row, (await codeCounts(trx, tenantId, [row.id])).get(row.id));
       });
     },

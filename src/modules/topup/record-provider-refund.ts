@@ -1,8 +1,8 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { TopupError } from "./topup.errors.js";
 import { reverseTaggedTopup, type WebhookOutcome } from "../wallets/index.js";
+import { TopupError } from "./topup.errors.js";
 import type { TopupRow } from "./topup.repository.js";
 
 interface RefundLog {

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
@@ -11,10 +10,10 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
-import { acceptSmartOffer } from "./accept-smart-offer.js";
+import { contextOf, valueRoute } from "../../platform/http/value-route.js";
+import { type AcceptRequest, acceptSmartOffer } from "./accept-smart-offer.js";
 import { createSmartPlan, updateSmartPlan } from "./create-smart-plan.js";
-import { assertTenantWide } from "./guards.js";
+import { assertTenantWide, overTransaction, tenantWideGuard } from "./guards.js";
 import { CHANNELS, Nullable } from "./plan-terms.js";
 import { smartOffer } from "./smart-offers.js";
 import { CreateSmartPlanBody, UpdateSmartPlanBody } from "./smart-terms.js";
@@ -124,36 +123,31 @@ const OfferQuery = {
 
 /** Smart top-up: plans, offers at payment, accepting one (the payment–deposit flow). */
 export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
-  const { db, clock, ledger } = deps;
-  const ctxOf = (request: FastifyRequest) => ({ actor: request.actor, requestId: request.id });
+  const { db, clock } = deps;
   const Params = Obj({ id: IdParam });
 
-  app.post(
-    "/v1/smart-topup-plans",
-    {
-      config: { permission: "topup.manage", idempotent: true },
-      schema: {
-        operationId: "createSmartTopupPlan",
-        tags,
-        summary:
-          "Create a smart top-up plan: 1 to 9 tiers (discount, gift, fixed), rounding precision, gift stock",
-        body: CreateSmartPlanBody,
-        response: { 201: SmartPlan, ...errorResponses(422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/smart-topup-plans",
+    config: {
+      permission: "topup.manage",
+      idempotent: true,
+      errors: ["catalog_scoped_actor", "invalid_topup_plan"],
     },
-    async (request, reply) => {
-      assertTenantWide(request.actor);
-      return runIdempotent(request, reply, deps, (record) =>
-        db.tenantTx(request.actor.tenantId, async (trx) =>
-          record(
-            trx,
-            201,
-            serializeSmartPlan(await createSmartPlan(trx, ctxOf(request), request.body, clock.now())),
-          ),
-        ),
-      );
+    schema: {
+      operationId: "createSmartTopupPlan",
+      tags,
+      summary:
+        "Create a smart top-up plan: 1 to 9 tiers (discount, gift, fixed), rounding precision, gift stock",
+      body: CreateSmartPlanBody,
+      response: { 201: SmartPlan, ...errorResponses(422) },
     },
-  );
+    status: 201,
+    guard: tenantWideGuard,
+    input: ({ body }) => body,
+    op: overTransaction(createSmartPlan),
+    respond: serializeSmartPlan,
+  });
 
   app.get(
     "/v1/smart-topup-plans",
@@ -217,7 +211,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
       assertTenantWide(request.actor);
       return serializeSmartPlan(
         await db.tenantTx(request.actor.tenantId, (trx) =>
-          updateSmartPlan(trx, ctxOf(request), request.params.id, request.body, clock.now()),
+          updateSmartPlan(trx, contextOf(request), request.params.id, request.body, clock.now()),
         ),
       );
     },
@@ -281,92 +275,79 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
     },
   );
 
-  app.post(
-    "/v1/smart-topup/accept",
-    {
-      config: { permission: "topup.operate", idempotent: true },
-      schema: {
-        operationId: "acceptSmartTopupOffer",
-        tags,
-        summary:
-          "Accept a smart top-up tier: the top-up is credited and, optionally, the order paid by balance, in one step",
-        description:
-          "Idempotent with Idempotency-Key. Refusals: no_smart_offer (with reason), tier_not_offered, insufficient_balance (the order could not be paid even after the top-up); nothing is written on a refusal.",
-        body: Obj(
-          {
-            member_id: IdParam,
-            plan_id: IdParam,
-            tier_index: Type.Integer({ minimum: 0, maximum: 8 }),
-            order_amount: OfferQuery.order_amount,
-            store_id: Type.Optional(IdParam),
-            channel: StringEnum(CHANNELS),
-            payment_method: StringEnum(["offline"] as const, {
-              description: "The till took the top-up's money",
-            }),
-            pay_order: Type.Optional(
-              Obj({
-                order_id: Type.String({ minLength: 1, maxLength: 128 }),
-                lines: Type.Optional(
-                  Type.Array(
-                    Obj({
-                      sku: Type.String({ minLength: 1, maxLength: 64 }),
-                      amount: Type.Integer({ minimum: 0 }),
-                    }),
-                    { maxItems: 100 },
-                  ),
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/smart-topup/accept",
+    config: {
+      permission: "topup.operate",
+      idempotent: true,
+      errors: ["no_smart_offer", "tier_not_offered", "smart_topup_plan_not_found", "insufficient_balance"],
+    },
+    schema: {
+      operationId: "acceptSmartTopupOffer",
+      tags,
+      summary:
+        "Accept a smart top-up tier: the top-up is credited and, optionally, the order paid by balance, in one step",
+      description:
+        "Idempotent with Idempotency-Key. Refusals: no_smart_offer (with reason), tier_not_offered, insufficient_balance (the order could not be paid even after the top-up); nothing is written on a refusal.",
+      body: Obj(
+        {
+          member_id: IdParam,
+          plan_id: IdParam,
+          tier_index: Type.Integer({ minimum: 0, maximum: 8 }),
+          order_amount: OfferQuery.order_amount,
+          store_id: Type.Optional(IdParam),
+          channel: StringEnum(CHANNELS),
+          payment_method: StringEnum(["offline"] as const, {
+            description: "The till took the top-up's money",
+          }),
+          pay_order: Type.Optional(
+            Obj({
+              order_id: Type.String({ minLength: 1, maxLength: 128 }),
+              lines: Type.Optional(
+                Type.Array(
+                  Obj({
+                    sku: Type.String({ minLength: 1, maxLength: 64 }),
+                    amount: Type.Integer({ minimum: 0 }),
+                  }),
+                  { maxItems: 100 },
                 ),
-              }),
-            ),
-          },
-          {
-            examples: [
-              {
-                member_id: "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                plan_id: "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                tier_index: 0,
-                order_amount: 10000,
-                channel: "pos",
-                payment_method: "offline",
-                pay_order: { order_id: "SO-1001" },
-              },
-            ],
-          },
-        ),
-        response: { 201: Type.Object({ acceptance: Acceptance, topup: Topup }), ...errorResponses(409, 422) },
-      },
-    },
-    async (request, reply) => {
-      const b = request.body;
-      return runIdempotent(request, reply, deps, (record) =>
-        ledger.run(request.actor.tenantId, async (uow) => {
-          const r = await acceptSmartOffer(
-            uow,
-            ctxOf(request),
+              ),
+            }),
+          ),
+        },
+        {
+          examples: [
             {
-              memberId: b.member_id,
-              planId: b.plan_id,
-              tierIndex: b.tier_index,
-              orderAmount: b.order_amount,
-              storeId: b.store_id ?? null,
-              channel: b.channel,
-              paymentMethod: b.payment_method,
-              payOrder: b.pay_order
-                ? {
-                    orderId: b.pay_order.order_id,
-                    ...(b.pay_order.lines ? { lines: b.pay_order.lines } : {}),
-                  }
-                : null,
+              member_id: "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+              plan_id: "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+              tier_index: 0,
+              order_amount: 10000,
+              channel: "pos",
+              payment_method: "offline",
+              pay_order: { order_id: "SO-1001" },
             },
-            clock.now(),
-          );
-          return record(uow, 201, {
-            acceptance: serializeAcceptance(r.acceptance),
-            topup: serializeTopup(r.topup),
-          });
-        }),
-      );
+          ],
+        },
+      ),
+      response: { 201: Type.Object({ acceptance: Acceptance, topup: Topup }), ...errorResponses(409, 422) },
     },
-  );
+    status: 201,
+    input: ({ body: b }): AcceptRequest => ({
+      memberId: b.member_id,
+      planId: b.plan_id,
+      tierIndex: b.tier_index,
+      orderAmount: b.order_amount,
+      storeId: b.store_id ?? null,
+      channel: b.channel,
+      paymentMethod: b.payment_method,
+      payOrder: b.pay_order
+        ? { orderId: b.pay_order.order_id, ...(b.pay_order.lines ? { lines: b.pay_order.lines } : {}) }
+        : null,
+    }),
+    op: acceptSmartOffer,
+    respond: (r) => ({ acceptance: serializeAcceptance(r.acceptance), topup: serializeTopup(r.topup) }),
+  });
 
   app.get(
     "/v1/smart-topup-plans/:id/acceptances",

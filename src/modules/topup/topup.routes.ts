@@ -1,4 +1,3 @@
-import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { exportTable } from "../../platform/files/export-table.js";
@@ -12,14 +11,14 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
-import { changePlanStatus, type StatusAction } from "./change-plan-status.js";
+import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { createTopupPlan } from "./create-topup-plan.js";
 import { whyClosed } from "./decide-topup.js";
-import { assertTenantWide } from "./guards.js";
+import { assertTenantWide, overTransaction, tenantWideGuard } from "./guards.js";
 import { findVisibleMember, type ProviderResolver } from "./member-facts.js";
 import { CHANNELS, CreatePlanBody, restrictionsOf, UpdatePlanBody } from "./plan-terms.js";
-import { startOnlineTopup } from "./start-online-topup.js";
+import type { PlanTopupRequest } from "./prepare-plan-topup.js";
+import { type OnlineTopupStart, prepareOnlineTopup, recordOnlineTopup } from "./start-online-topup.js";
 import { planStatusRoutes } from "./status.routes.js";
 import { topUpWithPlan } from "./top-up-with-plan.js";
 import { TopupError } from "./topup.errors.js";
@@ -38,6 +37,27 @@ import { updateTopupPlan } from "./update-topup-plan.js";
 /** An export holds at most this many top-ups; narrow from/to for more. */
 export const MAX_DETAIL_EXPORT_ROWS = 50_000;
 const tags = ["topup"];
+/** What may refuse a top-up with a plan (decide-topup.ts, prepare-plan-topup.ts, the provider). */
+const TOPUP_REFUSALS = [
+  "topup_plan_not_found",
+  "recharge_code_not_found",
+  "plan_not_active",
+  "plan_not_available_now",
+  "plan_out_of_stock",
+  "purchase_limit_reached",
+  "first_topup_only",
+  "channel_not_allowed",
+  "store_not_in_scope",
+  "audience_mismatch",
+  "amount_out_of_range",
+  "recharge_code_mismatch",
+  "house_currency_not_purchasable",
+  "currency_not_supported_by_provider",
+  "payment_provider_error",
+] as const;
+type PlanTopupInput =
+  | { online: OnlineTopupStart; offline?: never }
+  | { online?: never; offline: PlanTopupRequest & { paymentMethod: "offline" } };
 const PlanParams = Obj({ id: IdParam });
 const DetailQuery = {
   member_id: Type.Optional(IdParam),
@@ -52,34 +72,29 @@ const DetailQuery = {
 
 /** Top-up plans: management, top-ups with a plan (till or online), details and export. */
 export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: ProviderResolver): void {
-  const { db, clock, ledger } = deps;
-  const ctxOf = (request: FastifyRequest) => ({ actor: request.actor, requestId: request.id });
+  const { db, clock } = deps;
 
-  app.post(
-    "/v1/topup-plans",
-    {
-      config: { permission: "topup.manage", idempotent: true },
-      schema: {
-        operationId: "createTopupPlan",
-        tags,
-        summary: "Create a top-up plan (top-up package: fixed or range; custom top-up)",
-        body: CreatePlanBody,
-        response: { 201: Plan, ...errorResponses(422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/topup-plans",
+    config: {
+      permission: "topup.manage",
+      idempotent: true,
+      errors: ["catalog_scoped_actor", "invalid_topup_plan"],
     },
-    async (request, reply) => {
-      assertTenantWide(request.actor);
-      return runIdempotent(request, reply, deps, (record) =>
-        db.tenantTx(request.actor.tenantId, async (trx) =>
-          record(
-            trx,
-            201,
-            serializePlan(await createTopupPlan(trx, ctxOf(request), request.body, clock.now())),
-          ),
-        ),
-      );
+    schema: {
+      operationId: "createTopupPlan",
+      tags,
+      summary: "Create a top-up plan (top-up package: fixed or range; custom top-up)",
+      body: CreatePlanBody,
+      response: { 201: Plan, ...errorResponses(422) },
     },
-  );
+    status: 201,
+    guard: tenantWideGuard,
+    input: ({ body }) => body,
+    op: overTransaction(createTopupPlan),
+    respond: serializePlan,
+  });
 
   app.get(
     "/v1/topup-plans",
@@ -153,7 +168,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
       assertTenantWide(request.actor);
       return serializePlan(
         await db.tenantTx(request.actor.tenantId, (trx) =>
-          updateTopupPlan(trx, ctxOf(request), request.params.id, request.body, clock.now()),
+          updateTopupPlan(trx, contextOf(request), request.params.id, request.body, clock.now()),
         ),
       );
     },
@@ -170,75 +185,69 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
     serialize: serializePlan,
   });
 
-  app.post(
-    "/v1/topup-plans/:id/top-ups",
-    {
-      config: { permission: "topup.operate", member: true, idempotent: true },
-      schema: {
-        operationId: "topUpWithPlan",
-        tags,
-        summary: "Top up a member's balance with a plan: paid at the till (credited at once) or online",
-        description:
-          "payment_method offline: the till received the money; principal and bonus go to tagged lots, points, gifts, bonus benefits and the tier upgrade follow in one atomic step (201, status credited). online: 201 with status pending_payment and checkout; the provider's signed notification credits it. A member token tops up only itself, online, with shown plans. Refusals: plan_not_active, channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, amount_out_of_range, first_topup_only, purchase_limit_reached, plan_out_of_stock, recharge_code_mismatch, house_currency_not_purchasable.",
-        params: PlanParams,
-        body: Obj(
-          {
-            member_id: IdParam,
-            amount: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
-            channel: StringEnum(CHANNELS),
-            store_id: Type.Optional(IdParam),
-            payment_method: StringEnum(["offline", "online"] as const),
-            recharge_code: Type.Optional(Type.String({ minLength: 4, maxLength: 64 })),
-          },
-          {
-            examples: [
-              {
-                member_id: "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                amount: 25000,
-                channel: "pos",
-                payment_method: "offline",
-              },
-            ],
-          },
-        ),
-        response: { 201: Topup, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/topup-plans/:id/top-ups",
+    config: {
+      permission: "topup.operate",
+      member: true,
+      idempotent: true,
+      errors: [...TOPUP_REFUSALS],
     },
-    async (request, reply) => {
-      const b = request.body;
-      const actor = request.actor;
-      if (actor.type === "member" && (actor.memberId !== b.member_id || b.payment_method !== "online"))
+    schema: {
+      operationId: "topUpWithPlan",
+      tags,
+      summary: "Top up a member's balance with a plan: paid at the till (credited at once) or online",
+      description:
+        "payment_method offline: the till received the money; principal and bonus go to tagged lots, points, gifts, bonus benefits and the tier upgrade follow in one atomic step (201, status credited). online: 201 with status pending_payment and checkout; the provider's signed notification credits it. A member token tops up only itself, online, with shown plans. Refusals: plan_not_active, channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, amount_out_of_range, first_topup_only, purchase_limit_reached, plan_out_of_stock, recharge_code_mismatch, house_currency_not_purchasable.",
+      params: PlanParams,
+      body: Obj(
+        {
+          member_id: IdParam,
+          amount: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+          channel: StringEnum(CHANNELS),
+          store_id: Type.Optional(IdParam),
+          payment_method: StringEnum(["offline", "online"] as const),
+          recharge_code: Type.Optional(Type.String({ minLength: 4, maxLength: 64 })),
+        },
+        {
+          examples: [
+            {
+              member_id: "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+              amount: 25000,
+              channel: "pos",
+              payment_method: "offline",
+            },
+          ],
+        },
+      ),
+      response: { 201: Topup, ...errorResponses(409, 422) },
+    },
+    status: 201,
+    guard: ({ body }, { actor }) => {
+      if (actor.type === "member" && (actor.memberId !== body.member_id || body.payment_method !== "online"))
         throw new TopupError("forbidden", "A member tops up only its own balance, online");
+    },
+    // Online: the provider is asked before the unit of work, so no lock is held while it answers.
+    input: async ({ params, body: b }, ctx, now): Promise<PlanTopupInput> => {
       const req = {
-        planId: request.params.id,
+        planId: params.id,
         memberId: b.member_id,
         amount: b.amount,
         channel: b.channel,
         storeId: b.store_id ?? null,
         rechargeCode: b.recharge_code ?? null,
       };
-      return runIdempotent(request, reply, deps, (record) =>
-        b.payment_method === "online"
-          ? startOnlineTopup(
-              db,
-              ctxOf(request),
-              providers,
-              { ...req, paymentMethod: "online" },
-              clock.now(),
-              (trx, row) => record(trx, 201, serializeTopup(row)),
-            )
-          : ledger.run(actor.tenantId, async (uow) =>
-              record(
-                uow,
-                201,
-                serializeTopup(
-                  await topUpWithPlan(uow, ctxOf(request), { ...req, paymentMethod: "offline" }, clock.now()),
-                ),
-              ),
-            ),
-      );
+      return b.payment_method === "online"
+        ? { online: await prepareOnlineTopup(db, ctx, providers, { ...req, paymentMethod: "online" }, now) }
+        : { offline: { ...req, paymentMethod: "offline" } };
     },
-  );
+    op: (uow, ctx, input, now) =>
+      input.online
+        ? recordOnlineTopup(uow, ctx, input.online, now)
+        : topUpWithPlan(uow, ctx, input.offline, now),
+    respond: serializeTopup,
+  });
 
   app.get(
     "/v1/topup-plans/:id/availability",

@@ -27,6 +27,11 @@ import { walletsRoutes } from "./wallets.routes.js";
 
 export { changePoints } from "./change-points.js";
 export {
+  confirmProviderPayment,
+  type ProviderPaymentFacts,
+  type ProviderPaymentResult,
+} from "./confirm-provider-payment.js";
+export {
   creditTaggedTopup,
   hasToppedUp,
   type LotRules,

@@ -1,12 +1,12 @@
 import { createPrivateKey, createPublicKey } from "node:crypto";
 import { Aes, Formatter, Rsa, Wechatpay } from "wechatpay-axios-plugin";
-import { WalletsError } from "../wallets.errors.js";
 import {
   type CreatePaymentInput,
   type PaymentProvider,
   WEBHOOK_TOLERANCE_SECONDS,
   type WebhookOutcome,
 } from "../payment-providers.js";
+import { WalletsError } from "../wallets.errors.js";
 import { header, invalidSignature } from "./money-text.js";
 
 export interface WechatpayConfig {
