@@ -47,7 +47,9 @@ export interface PaymentInput {
   timeoutSeconds?: number;
   /**
    * What each order line still costs (after discounts and vouchers), for lots restricted to
-   * items; `amountDue` minus their sum is not on a line. Default: `lines` when given.
+   * items; `amountDue` minus their sum is not on a line. They may add up to more than
+   * `amountDue` when another tender (a gift card) paid part of the cart: that tender is taken
+   * to pay what the balance may not, first. Default: `lines` when given.
    */
   spendLines?: SpendLine[];
 }
@@ -136,8 +138,7 @@ export async function payWithBalance(
     (input.lines.length > 0
       ? input.lines.map((l) => ({ sku: l.sku ?? "", amount: l.quantity * l.unit_amount }))
       : null);
-  const rest = spendLines ? input.amountDue - spendLines.reduce((s, l) => s + l.amount, 0) : 0;
-  if (rest < 0) throw new WalletsError("amount_mismatch", "The lines add up to more than amount_due");
+  const rest = spendLines ? Math.max(0, input.amountDue - spendLines.reduce((s, l) => s + l.amount, 0)) : 0;
   const sources = await spendSources(uow, input.memberId, settings.spend_order, now);
   const plan = planSpend(balanceAmount, sources, spendLines, rest);
   if (plan.total < balanceAmount) {
