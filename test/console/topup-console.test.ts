@@ -1,6 +1,7 @@
 /**
  * The console's top-up plans page in a real Chromium against a real server on PostgreSQL:
- * the owner creates a range plan, sees it listed inactive with its terms, activates it, adds
+ * the owner creates a range plan, sees it listed active with its terms, deactivates and
+ * activates it again, adds
  * a smart top-up plan and a recharge code. Screenshots land in test-output/console/.
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -39,7 +40,7 @@ const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).la
 const option = (text: string) => page.locator(".ant-select-item-option", { hasText: text }).last();
 
 describe("the console's top-up plans", () => {
-  it("creates a range plan, lists it inactive with its terms, activates it", async () => {
+  it("creates a range plan, lists it active with its terms, deactivates and activates it", async () => {
     await signIn(page, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
     await page.getByRole("navigation").getByText("充值方案").click();
     await page.getByRole("button", { name: "新建充值方案" }).click();
@@ -55,9 +56,11 @@ describe("the console's top-up plans", () => {
     await dialog.getByRole("button", { name: "保存" }).click();
 
     const row = page.getByRole("row", { name: /夏季充值/ });
-    await poll(() => row.textContent()).toContain("未启用");
+    await poll(() => row.textContent()).toContain("已启用");
     // The range the API stored, shown back in major units with the percentages.
     expect(await row.textContent()).toMatch(/100\.00.*500\.00.*赠送 10%.*积分 5%/);
+    await row.getByRole("button", { name: "停用" }).click();
+    await poll(() => row.textContent()).toContain("未启用");
     await row.getByRole("button", { name: "启用" }).click();
     await poll(() => row.textContent()).toContain("已启用");
     await screenshot(page, "topup-02-plans");
@@ -80,7 +83,7 @@ describe("the console's top-up plans", () => {
     await poll(() => smartRow.textContent()).toContain("充值优惠 / 固定金额");
 
     await page.getByRole("tab", { name: "充值码" }).click();
-    await page.getByLabel("方案").click();
+    await page.getByLabel("方案", { exact: true }).click();
     await option("夏季充值").click();
     await page.getByRole("button", { name: "新建充值码" }).click();
     const code = dialogOf(page);
