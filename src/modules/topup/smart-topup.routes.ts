@@ -10,14 +10,14 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { contextOf, valueRoute } from "../../platform/http/value-route.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { type AcceptRequest, acceptSmartOffer } from "./accept-smart-offer.js";
 import { createSmartPlan, updateSmartPlan } from "./create-smart-plan.js";
-import { assertTenantWide, overTransaction, tenantWideGuard } from "./guards.js";
+import { overTransaction, tenantWideGuard } from "./guards.js";
+import { planAdminRoutes } from "./plan-admin.routes.js";
 import { CHANNELS, Nullable } from "./plan-terms.js";
 import { smartOffer } from "./smart-offers.js";
 import { CreateSmartPlanBody, UpdateSmartPlanBody } from "./smart-terms.js";
-import { planStatusRoutes } from "./status.routes.js";
 import {
   type AcceptanceRow,
   findSmartPlan,
@@ -194,30 +194,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
       ),
   );
 
-  app.patch(
-    "/v1/smart-topup-plans/:id",
-    {
-      config: { permission: "topup.manage" },
-      schema: {
-        operationId: "updateSmartTopupPlan",
-        tags,
-        summary: "Edit a smart top-up plan",
-        params: Params,
-        body: UpdateSmartPlanBody,
-        response: { 200: SmartPlan, ...errorResponses(409, 422) },
-      },
-    },
-    async (request) => {
-      assertTenantWide(request.actor);
-      return serializeSmartPlan(
-        await db.tenantTx(request.actor.tenantId, (trx) =>
-          updateSmartPlan(trx, contextOf(request), request.params.id, request.body, clock.now()),
-        ),
-      );
-    },
-  );
-
-  planStatusRoutes(app, deps, {
+  planAdminRoutes(app, deps, {
     base: "/v1/smart-topup-plans",
     table: "smart_topup_plans",
     noun: "smart top-up plan",
@@ -226,6 +203,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
     schema: SmartPlan,
     read: findSmartPlan,
     serialize: serializeSmartPlan,
+    update: { body: UpdateSmartPlanBody, summary: "Edit a smart top-up plan", run: updateSmartPlan },
   });
 
   app.get(

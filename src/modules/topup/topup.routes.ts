@@ -11,15 +11,15 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { contextOf, valueRoute } from "../../platform/http/value-route.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { createTopupPlan } from "./create-topup-plan.js";
 import { whyClosed } from "./decide-topup.js";
-import { assertTenantWide, overTransaction, tenantWideGuard } from "./guards.js";
+import { overTransaction, tenantWideGuard } from "./guards.js";
 import { findVisibleMember, type ProviderResolver } from "./member-facts.js";
+import { planAdminRoutes } from "./plan-admin.routes.js";
 import { CHANNELS, CreatePlanBody, restrictionsOf, UpdatePlanBody } from "./plan-terms.js";
 import type { PlanTopupRequest } from "./prepare-plan-topup.js";
 import { type OnlineTopupStart, prepareOnlineTopup, recordOnlineTopup } from "./start-online-topup.js";
-import { planStatusRoutes } from "./status.routes.js";
 import { topUpWithPlan } from "./top-up-with-plan.js";
 import { TopupError } from "./topup.errors.js";
 import {
@@ -151,30 +151,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
     },
   );
 
-  app.patch(
-    "/v1/topup-plans/:id",
-    {
-      config: { permission: "topup.manage" },
-      schema: {
-        operationId: "updateTopupPlan",
-        tags,
-        summary: "Edit a top-up plan: later top-ups follow the new terms",
-        params: PlanParams,
-        body: UpdatePlanBody,
-        response: { 200: Plan, ...errorResponses(409, 422) },
-      },
-    },
-    async (request) => {
-      assertTenantWide(request.actor);
-      return serializePlan(
-        await db.tenantTx(request.actor.tenantId, (trx) =>
-          updateTopupPlan(trx, contextOf(request), request.params.id, request.body, clock.now()),
-        ),
-      );
-    },
-  );
-
-  planStatusRoutes(app, deps, {
+  planAdminRoutes(app, deps, {
     base: "/v1/topup-plans",
     table: "topup_plans",
     noun: "top-up plan",
@@ -183,6 +160,11 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
     schema: Plan,
     read: findPlan,
     serialize: serializePlan,
+    update: {
+      body: UpdatePlanBody,
+      summary: "Edit a top-up plan: later top-ups follow the new terms",
+      run: updateTopupPlan,
+    },
   });
 
   valueRoute(app, deps, {
