@@ -96,6 +96,16 @@ export const TENANT_TABLES = [
   "packages",
   "package_orders",
   "package_periods",
+  // wallets' tagged lots and top-up plans, smart top-up, recharge codes, payment providers
+  "wallet_lots",
+  "wallet_payment_legs",
+  "wallet_refund_legs",
+  "topup_plans",
+  "smart_topup_plans",
+  "recharge_codes",
+  "topups",
+  "smart_topup_acceptances",
+  "payment_provider_configs",
   // gift cards
   "gift_card_plans",
   "gift_cards",

@@ -272,7 +272,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         if (!provider) throw new GiftcardsError("payment_provider_unknown", "Unknown payment provider");
         const raw = typeof request.body === "string" ? request.body : "";
         const now = clock.now();
-        const outcome = provider.parseWebhook(raw, request.headers, now);
+        const outcome = await provider.parseWebhook(raw, request.headers, now);
         const exists = await db.systemTx((trx) =>
           trx.selectFrom("tenants").select("id").where("id", "=", params.tenant_id).executeTakeFirst(),
         );

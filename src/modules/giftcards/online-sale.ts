@@ -1,8 +1,13 @@
 import type { AppDeps } from "../../app-types.js";
 import { recordAudit } from "../../platform/audit/audit.js";
-import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { type PaymentProvider, paymentProviderName, type WebhookOutcome } from "../wallets/index.js";
+import {
+  confirmProviderPayment,
+  type PaymentProvider,
+  paymentProviderName,
+  type WebhookOutcome,
+} from "../wallets/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import type { UnitOfWork } from "./giftcards.ledger.js";
 import {
@@ -113,41 +118,44 @@ export async function confirmOnlineSale(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: ConfirmResult; card: CardRow; activity: ActivityRow | null }> {
-  const payment = await uow.trx
-    .selectFrom("gift_card_payments")
-    .selectAll()
-    .where("tenant_id", "=", uow.tenantId)
-    .where("provider", "=", provider)
-    .where("provider_ref", "=", outcome.providerRef)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!payment)
-    throw new GiftcardsError("gift_card_payment_not_found", "No gift card payment for this notification");
-  if (payment.status !== "pending") {
-    throw new GiftcardsError(
-      "gift_card_payment_closed",
-      `The payment was already ${payment.status}; nothing changed`,
-    );
-  }
-  if (outcome.amount !== payment.amount || outcome.currency !== payment.asset) {
-    throw new GiftcardsError(
-      "gift_card_amount_mismatch",
-      "The confirmation's amount or currency differs from the payment",
-    );
-  }
+  const confirmed = await confirmProviderPayment(
+    uow,
+    {
+      table: "gift_card_payments",
+      provider,
+      outcome,
+      facts: (p) => ({
+        amount: p.amount,
+        currency: p.asset,
+        expiresAt: p.expires_at,
+        open: p.status === "pending",
+      }),
+      refuse: {
+        notFound: () =>
+          new GiftcardsError("gift_card_payment_not_found", "No gift card payment for this notification"),
+        mismatch: () =>
+          new GiftcardsError(
+            "gift_card_amount_mismatch",
+            "The confirmation's amount or currency differs from the payment",
+          ),
+        closed: (p) =>
+          new GiftcardsError(
+            "gift_card_payment_closed",
+            `The payment was already ${p.status}; nothing changed`,
+          ),
+      },
+    },
+    now,
+  );
+  const { row: payment, ctx: context } = confirmed;
   const result: ConfirmResult =
-    payment.expires_at.getTime() <= now.getTime()
-      ? "expired"
-      : outcome.status === "succeeded"
-        ? "activated"
-        : "failed";
+    confirmed.result === "succeeded" ? "activated" : confirmed.result === "failed" ? "failed" : "expired";
   await uow.trx
     .updateTable("gift_card_payments")
     .set({ status: result === "activated" ? "succeeded" : result, completed_at: now })
     .where("tenant_id", "=", uow.tenantId)
     .where("id", "=", payment.id)
     .execute();
-  const context = { actor: systemActor(uow.tenantId, `payment_provider:${provider}`), requestId: null };
   const card = await findCard(uow.trx, uow.tenantId, payment.card_id, { lock: true });
   if (result !== "activated") {
     const cancelled = await updateCard(uow.trx, uow.tenantId, card.id, {

@@ -108,6 +108,11 @@ export const Change = Type.Object(
     source_ref: Nullable(Type.String()),
     order_id: Nullable(Type.String()),
     payment_id: Nullable(Type.String()),
+    lots: Nullable(
+      Type.Array(Type.Object({ lot_id: Type.String(), kind: Type.String(), amount: Type.Integer() }), {
+        description: "Tagged top-up lots this change moved (signed amounts)",
+      }),
+    ),
     actor_type: Type.String(),
     actor_id: Type.String(),
     created_at: Timestamp,

@@ -12,6 +12,7 @@ import {
   TagsOutlined,
   TeamOutlined,
   UserOutlined,
+  WalletOutlined,
 } from "@ant-design/icons";
 import { Button, Dropdown, Layout, Menu, Select, Space, Spin, Tag, Typography } from "antd";
 import { lazy, type ReactNode, Suspense, useState } from "react";
@@ -36,6 +37,7 @@ const Exports = lazy(() => import("./pages/Exports"));
 const OrgUnits = lazy(() => import("./pages/OrgUnits"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Segments = lazy(() => import("./pages/Segments"));
+const TopupPlans = lazy(() => import("./pages/TopupPlans"));
 
 interface Page {
   path: string;
@@ -75,6 +77,13 @@ const PAGES: Page[] = [
     icon: <GiftOutlined />,
     needs: "GET /v1/benefits",
     element: <Benefits />,
+  },
+  {
+    path: "/topup",
+    label: "nav.topup",
+    icon: <WalletOutlined />,
+    needs: "GET /v1/topup-plans",
+    element: <TopupPlans />,
   },
   {
     path: "/checkout",
