@@ -3,6 +3,7 @@ import {
   ApiOutlined,
   AuditOutlined,
   CloudDownloadOutlined,
+  CreditCardOutlined,
   DashboardOutlined,
   GiftOutlined,
   KeyOutlined,
@@ -36,6 +37,7 @@ const Exports = lazy(() => import("./pages/Exports"));
 const OrgUnits = lazy(() => import("./pages/OrgUnits"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Segments = lazy(() => import("./pages/Segments"));
+const GiftCards = lazy(() => import("./pages/GiftCards"));
 
 interface Page {
   path: string;
@@ -75,6 +77,13 @@ const PAGES: Page[] = [
     icon: <GiftOutlined />,
     needs: "GET /v1/benefits",
     element: <Benefits />,
+  },
+  {
+    path: "/gift-cards",
+    label: "nav.giftCards",
+    icon: <CreditCardOutlined />,
+    needs: "GET /v1/gift-cards",
+    element: <GiftCards />,
   },
   {
     path: "/checkout",
@@ -236,6 +245,7 @@ export function Shell() {
                 <Route key={p.path} path={p.path} element={p.element} />
               ))}
               {can("GET /v1/members/{id}") ? <Route path="/members/:id" element={<MemberDetail />} /> : null}
+              {can("GET /v1/gift-cards") ? <Route path="/gift-cards/*" element={<GiftCards />} /> : null}
               <Route path="*" element={<Navigate to="/" replace />} />
             </Routes>
           </Suspense>

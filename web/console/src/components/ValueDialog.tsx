@@ -52,9 +52,12 @@ export function ValueDialog(props: {
     key: string,
   ): Promise<void>;
   onClose(): void;
+  /** The text fields to ask for (default both); `reason!` makes the reason required. */
+  text?: ("reason" | "reason!" | "note")[];
 }) {
   const { t, fmt } = useI18n();
   const [form] = Form.useForm();
+  const text = props.text ?? ["reason", "note"];
   const { error, confirmThenSend } = useConfirmedSend();
   const onOk = async () => {
     const raw = await form.validateFields();
@@ -100,12 +103,20 @@ export function ValueDialog(props: {
             <Input inputMode="decimal" />
           </Form.Item>
         ))}
-        <Form.Item name="reason" label={t("wallet.reason")}>
-          <Input maxLength={500} />
-        </Form.Item>
-        <Form.Item name="note" label={t("wallet.note")}>
-          <Input.TextArea maxLength={500} rows={2} />
-        </Form.Item>
+        {text.some((f) => f.startsWith("reason")) ? (
+          <Form.Item
+            name="reason"
+            label={t("wallet.reason")}
+            rules={[{ required: text.includes("reason!") }]}
+          >
+            <Input maxLength={500} />
+          </Form.Item>
+        ) : null}
+        {text.includes("note") ? (
+          <Form.Item name="note" label={t("wallet.note")}>
+            <Input.TextArea maxLength={500} rows={2} />
+          </Form.Item>
+        ) : null}
       </Form>
     </Modal>
   );

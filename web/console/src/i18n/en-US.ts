@@ -1,3 +1,5 @@
+import { giftcardsEnUS } from "./giftcards.js";
+
 /** English messages. zh-CN.ts must have every key (the compiler and a test check it). */
 export const enUS = {
   "lang.zh-CN": "中文",
@@ -354,6 +356,7 @@ export const enUS = {
   "import.failedRows": "Bad rows",
   "exports.type": "Type",
   "exports.progress": "Progress",
+  ...giftcardsEnUS,
 } as const;
 
 export type MessageKey = keyof typeof enUS;

@@ -1,4 +1,5 @@
 import type { MessageKey } from "./en-US.js";
+import { giftcardsZhCN } from "./giftcards.js";
 
 /** 简体中文。Every key of en-US.ts must be here: the type below and a test check it. */
 export const zhCN: Record<MessageKey, string> = {
@@ -354,4 +355,5 @@ export const zhCN: Record<MessageKey, string> = {
   "import.failedRows": "错误行数",
   "exports.type": "类型",
   "exports.progress": "进度",
+  ...giftcardsZhCN,
 };

@@ -22,6 +22,7 @@ import { ValueDialog } from "../components/ValueDialog";
 import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
+import { MemberGiftCards } from "./GiftCardLists";
 import { PointsExchange } from "./PointsExchange";
 
 type Change = components["schemas"]["BalanceChange"];
@@ -237,6 +238,7 @@ export default function MemberDetail() {
           ]}
         />
       </Card>
+      <MemberGiftCards memberId={id} />
       <PointsExchange
         memberId={id}
         open={dialog === "exchange"}
