@@ -4,6 +4,7 @@ import {
   AuditOutlined,
   CloudDownloadOutlined,
   CreditCardOutlined,
+  CrownOutlined,
   DashboardOutlined,
   GiftOutlined,
   KeyOutlined,
@@ -38,6 +39,8 @@ const OrgUnits = lazy(() => import("./pages/OrgUnits"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Segments = lazy(() => import("./pages/Segments"));
 const GiftCards = lazy(() => import("./pages/GiftCards"));
+const Packages = lazy(() => import("./pages/Packages"));
+const PackageDetail = lazy(() => import("./pages/PackageDetail"));
 
 interface Page {
   path: string;
@@ -77,6 +80,13 @@ const PAGES: Page[] = [
     icon: <GiftOutlined />,
     needs: "GET /v1/benefits",
     element: <Benefits />,
+  },
+  {
+    path: "/packages",
+    label: "nav.packages",
+    icon: <CrownOutlined />,
+    needs: "GET /v1/packages",
+    element: <Packages />,
   },
   {
     path: "/gift-cards",
@@ -246,6 +256,9 @@ export function Shell() {
               ))}
               {can("GET /v1/members/{id}") ? <Route path="/members/:id" element={<MemberDetail />} /> : null}
               {can("GET /v1/gift-cards") ? <Route path="/gift-cards/*" element={<GiftCards />} /> : null}
+              {can("GET /v1/packages/{id}") ? (
+                <Route path="/packages/:id" element={<PackageDetail />} />
+              ) : null}
               <Route path="*" element={<Navigate to="/" replace />} />
             </Routes>
           </Suspense>

@@ -1,4 +1,5 @@
 import { giftcardsEnUS } from "./giftcards.js";
+import { packagesEnUS } from "./packages.js";
 
 /** English messages. zh-CN.ts must have every key (the compiler and a test check it). */
 export const enUS = {
@@ -357,6 +358,7 @@ export const enUS = {
   "exports.type": "Type",
   "exports.progress": "Progress",
   ...giftcardsEnUS,
+  ...packagesEnUS,
 } as const;
 
 export type MessageKey = keyof typeof enUS;

@@ -1,5 +1,6 @@
 import type { MessageKey } from "./en-US.js";
 import { giftcardsZhCN } from "./giftcards.js";
+import { packagesZhCN } from "./packages.js";
 
 /** 简体中文。Every key of en-US.ts must be here: the type below and a test check it. */
 export const zhCN: Record<MessageKey, string> = {
@@ -356,4 +357,5 @@ export const zhCN: Record<MessageKey, string> = {
   "exports.type": "类型",
   "exports.progress": "进度",
   ...giftcardsZhCN,
+  ...packagesZhCN,
 };

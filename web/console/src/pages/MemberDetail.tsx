@@ -23,6 +23,7 @@ import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { MemberGiftCards } from "./GiftCardLists";
+import { MemberPackagePeriods } from "./PackageDetail";
 import { PointsExchange } from "./PointsExchange";
 
 type Change = components["schemas"]["BalanceChange"];
@@ -238,6 +239,7 @@ export default function MemberDetail() {
           ]}
         />
       </Card>
+      <MemberPackagePeriods memberId={id} />
       <MemberGiftCards memberId={id} />
       <PointsExchange
         memberId={id}
