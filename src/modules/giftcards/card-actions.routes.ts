@@ -16,6 +16,7 @@ import {
 } from "./cards.schemas.js";
 import { freezeCard } from "./freeze-card.js";
 import { findActivity, findCard, PAYMENT_METHODS, SALE_CHANNELS } from "./giftcards.repository.js";
+import type { ActivityListRow } from "./list-cards.js";
 import { loadCard } from "./load-card.js";
 import { redeemCard } from "./redeem-card.js";
 import { refundCard } from "./refund-card.js";
@@ -49,10 +50,16 @@ export const CardRefundResult = Type.Object(
 
 /** Every change of a card after its sale: load, redeem, refund a redemption, freeze, restore, refund, adjust. */
 export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
-  const guard = requireIdempotencyKey;
+  /** What the card actions that answer with their activity share. */
+  const activityAction = {
+    method: "POST" as const,
+    status: 201 as const,
+    guard: requireIdempotencyKey,
+    respond: (activity: ActivityListRow) => serializeActivity(activity),
+  };
 
   valueRoute(app, deps, {
-    method: "POST",
+    ...activityAction,
     url: "/v1/gift-cards/:id/load",
     config: { permission: "giftcards.sell", idempotent: true },
     schema: {
@@ -66,8 +73,6 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       ),
       response: { 201: Activity, ...errorResponses(409, 422) },
     },
-    status: 201,
-    guard,
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const card = await visibleCard(uow, ctx.actor, id);
@@ -78,11 +83,10 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
         await loadCard(uow, ctx, { cardId: card.id, amount: body.amount, storeId, payment }, now),
       );
     },
-    respond: (activity) => serializeActivity(activity),
   });
 
   valueRoute(app, deps, {
-    method: "POST",
+    ...activityAction,
     url: "/v1/gift-cards/:id/redeem",
     config: { permission: "giftcards.sell", idempotent: true },
     schema: {
@@ -103,8 +107,6 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       ),
       response: { 201: Activity, ...errorResponses(409, 422) },
     },
-    status: 201,
-    guard,
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const card = await visibleCard(uow, ctx.actor, id);
@@ -122,11 +124,10 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       );
       return activityOf(card, activity);
     },
-    respond: (activity) => serializeActivity(activity),
   });
 
   valueRoute(app, deps, {
-    method: "POST",
+    ...activityAction,
     url: "/v1/gift-card-activities/:id/refund",
     config: { permission: "giftcards.sell", idempotent: true },
     schema: {
@@ -142,8 +143,6 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       ),
       response: { 201: Activity, ...errorResponses(409, 422) },
     },
-    status: 201,
-    guard,
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const redemption = await findActivity(uow.trx, uow.tenantId, id);
@@ -157,7 +156,6 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       );
       return activityOf(card, activity);
     },
-    respond: (activity) => serializeActivity(activity),
   });
 
   for (const [verb, freeze, operationId, summary] of [
@@ -170,7 +168,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
     ["restore", false, "restoreGiftCard", "Restore a frozen card"],
   ] as const) {
     valueRoute(app, deps, {
-      method: "POST",
+      ...activityAction,
       url: `/v1/gift-cards/:id/${verb}`,
       config: { permission: "giftcards.freeze", idempotent: true },
       schema: {
@@ -182,8 +180,6 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
         body: Obj({ reason: Reason }, example({ reason: "customer reported the card stolen" })),
         response: { 201: Activity, ...errorResponses(409, 422) },
       },
-      status: 201,
-      guard,
       input: ({ params, body }) => ({ id: params.id, body }),
       op: async (uow, ctx, { id, body }, now) => {
         const card = await visibleCard(uow, ctx.actor, id);
@@ -195,7 +191,6 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
         );
         return activityOf(after, activity);
       },
-      respond: (activity) => serializeActivity(activity),
     });
   }
 
@@ -219,7 +214,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       response: { 200: CardRefundResult, ...errorResponses(409, 422) },
     },
     status: 200,
-    guard,
+    guard: requireIdempotencyKey,
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const card = await visibleCard(uow, ctx.actor, id);
@@ -237,7 +232,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
   });
 
   valueRoute(app, deps, {
-    method: "POST",
+    ...activityAction,
     url: "/v1/gift-cards/:id/adjust",
     config: { permission: "giftcards.adjust", idempotent: true },
     schema: {
@@ -255,13 +250,10 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       ),
       response: { 201: Activity, ...errorResponses(409, 422) },
     },
-    status: 201,
-    guard,
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const card = await visibleCard(uow, ctx.actor, id);
       return activityOf(card, await adjustCard(uow, ctx, { cardId: card.id, ...body }, now));
     },
-    respond: (activity) => serializeActivity(activity),
   });
 }

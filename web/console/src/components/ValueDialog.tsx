@@ -40,6 +40,17 @@ export function useConfirmedSend() {
   return { error, confirmThenSend };
 }
 
+/** A form rule for an amount typed in major units of the tenant's currency ("99.50"). */
+export function useAmountRule() {
+  const { t, fmt } = useI18n();
+  return {
+    validator: (_: unknown, value: string | undefined) =>
+      !value || fmt.toMinor(value) !== undefined
+        ? Promise.resolve()
+        : Promise.reject(new Error(t("common.badAmount"))),
+  };
+}
+
 /** A dialog for an operation that moves value: amounts typed in major units, converted exactly. */
 export function ValueDialog(props: {
   open: boolean;
@@ -75,12 +86,7 @@ export function ValueDialog(props: {
       props.onClose();
     });
   };
-  const amountRule = {
-    validator: (_: unknown, value: string | undefined) =>
-      !value || fmt.toMinor(value) !== undefined
-        ? Promise.resolve()
-        : Promise.reject(new Error(t("common.badAmount"))),
-  };
+  const amountRule = useAmountRule();
   return (
     <Modal
       open={props.open}

@@ -24,6 +24,42 @@ interface ActionSpec {
 
 const headers = (key: string) => ({ "idempotency-key": key });
 
+function freezeAction(verb: "freeze" | "restore", when: GiftCard["status"][]): ActionSpec {
+  return {
+    needs: `POST /v1/gift-cards/{id}/${verb}`,
+    when,
+    amount: false,
+    text: ["reason!"],
+    danger: verb === "freeze",
+    send: (id, _a, reason, key) => {
+      const init = { params: { path: { id } }, body: { reason: reason! }, headers: headers(key) };
+      return unwrap(
+        verb === "freeze"
+          ? api.POST("/v1/gift-cards/{id}/freeze", init)
+          : api.POST("/v1/gift-cards/{id}/restore", init),
+      );
+    },
+  };
+}
+
+/** Finance's adjustment, up or down, always with a reason. */
+function adjustAction(direction: "increment" | "decrement"): ActionSpec {
+  return {
+    needs: "POST /v1/gift-cards/{id}/adjust",
+    when: ["active", "frozen"],
+    amount: true,
+    text: ["reason!"],
+    send: (id, amount, reason, key) =>
+      unwrap(
+        api.POST("/v1/gift-cards/{id}/adjust", {
+          params: { path: { id } },
+          body: { direction, amount, reason: reason! },
+          headers: headers(key),
+        }),
+      ),
+  };
+}
+
 /** Each action on a card: the operation it calls (offered only to roles that may call it). */
 const ACTIONS: Record<Action, ActionSpec> = {
   load: {
@@ -54,63 +90,10 @@ const ACTIONS: Record<Action, ActionSpec> = {
         }),
       ),
   },
-  freeze: {
-    needs: "POST /v1/gift-cards/{id}/freeze",
-    when: ["active"],
-    amount: false,
-    text: ["reason!"],
-    danger: true,
-    send: (id, _a, reason, key) =>
-      unwrap(
-        api.POST("/v1/gift-cards/{id}/freeze", {
-          params: { path: { id } },
-          body: { reason: reason! },
-          headers: headers(key),
-        }),
-      ),
-  },
-  restore: {
-    needs: "POST /v1/gift-cards/{id}/restore",
-    when: ["frozen"],
-    amount: false,
-    text: ["reason!"],
-    send: (id, _a, reason, key) =>
-      unwrap(
-        api.POST("/v1/gift-cards/{id}/restore", {
-          params: { path: { id } },
-          body: { reason: reason! },
-          headers: headers(key),
-        }),
-      ),
-  },
-  adjustUp: {
-    needs: "POST /v1/gift-cards/{id}/adjust",
-    when: ["active", "frozen"],
-    amount: true,
-    text: ["reason!"],
-    send: (id, amount, reason, key) =>
-      unwrap(
-        api.POST("/v1/gift-cards/{id}/adjust", {
-          params: { path: { id } },
-          body: { direction: "increment", amount, reason: reason! },
-          headers: headers(key),
-        }),
-      ),
-  },
-  adjustDown: {
-    needs: "POST /v1/gift-cards/{id}/adjust",
-    when: ["active", "frozen"],
-    amount: true,
-    text: ["reason!"],
-    send: (id, amount, reason, key) =>
-      unwrap(
-        api.POST("/v1/gift-cards/{id}/adjust", {
-          params: { path: { id } },
-          body: { direction: "decrement", amount, reason: reason! },
-          headers: headers(key),
-        }),
-      ),
-  },
+  freeze: freezeAction("freeze", ["active"]),
+  restore: freezeAction("restore", ["frozen"]),
+  adjustUp: adjustAction("increment"),
+  adjustDown: adjustAction("decrement"),
   refundCard: {
     needs: "POST /v1/gift-cards/{id}/refund",
     when: ["active"],

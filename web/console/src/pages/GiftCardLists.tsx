@@ -9,14 +9,17 @@ import { ExportButton } from "../components/ExportButton";
 import { ImportButton } from "../components/ImportDialog";
 import { FilterBar } from "../components/Page";
 import { ProblemAlert } from "../components/problems";
-import { useConfirmedSend } from "../components/ValueDialog";
+import { useAmountRule, useConfirmedSend } from "../components/ValueDialog";
+import { giftcardsEnUS } from "../i18n/giftcards";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
 export type GiftCard = components["schemas"]["GiftCard"];
 export type Activity = components["schemas"]["GiftCardActivity"];
 type Plan = components["schemas"]["GiftCardPlan"];
-const STATUSES = ["inactive", "pending", "active", "frozen", "expired", "refunded", "cancelled"] as const;
+const STATUSES = Object.keys(giftcardsEnUS)
+  .filter((key) => key.startsWith("gc.status."))
+  .map((key) => key.slice("gc.status.".length) as GiftCard["status"]);
 const CARD_FILTERS = ["number", "buyer_phone", "plan_id", "card_type", "status", "channel"] as const;
 const STATUS_COLOR: Partial<Record<GiftCard["status"], string>> = {
   active: "green",
@@ -95,12 +98,7 @@ function SellCard(props: { open: boolean; onClose(): void }) {
       await client.invalidateQueries({ queryKey: ["gift-cards"] });
     });
   };
-  const amountRule = {
-    validator: (_: unknown, value: string | undefined) =>
-      !value || fmt.toMinor(value) !== undefined
-        ? Promise.resolve()
-        : Promise.reject(new Error(t("common.badAmount"))),
-  };
+  const amountRule = useAmountRule();
   return (
     <>
       <Modal
@@ -337,18 +335,10 @@ export function useActivityColumns() {
   ];
 }
 
-const ACTIVITY_TYPES = [
-  "ACTIVATE",
-  "LOAD",
-  "REDEEM",
-  "REFUND",
-  "ADJUST_INCREMENT",
-  "ADJUST_DECREMENT",
-  "BLOCK",
-  "UNBLOCK",
-  "EXPIRE",
-  "CARD_REFUND",
-] as const;
+/** The activity types the catalogs name (the API's enum). */
+const ACTIVITY_TYPES = Object.keys(giftcardsEnUS)
+  .filter((key) => /^gc\.activity\.[A-Z_]+$/.test(key))
+  .map((key) => key.slice("gc.activity.".length) as Activity["type"]);
 
 /** The Transaction Details tab: every activity, filtered, exported with every field. */
 export function GiftCardActivities() {
@@ -368,7 +358,7 @@ export function GiftCardActivities() {
           <Select
             allowClear
             style={{ width: 150 }}
-            options={ACTIVITY_TYPES.map((v) => ({ value: v, label: t(`gc.activity.${v}`) }))}
+            options={ACTIVITY_TYPES.map((v) => ({ value: v, label: t(`gc.activity.${v}` as MessageKey) }))}
           />
         </Form.Item>
         <Form.Item name="channel" label={t("gc.channel")}>

@@ -21,6 +21,7 @@ import { api, type components, idempotencyKey, unwrap } from "../../../api/clien
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
+import { useAmountRule } from "../components/ValueDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import GiftCardDetail from "./GiftCardDetail";
@@ -58,12 +59,7 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
   const custom = Form.useWatch("custom", form);
   const [error, setError] = useState<unknown>();
   const minor = (text?: string) => (text ? (fmt.toMinor(text) ?? Number.NaN) : 0);
-  const amountRule = {
-    validator: (_: unknown, value: string | undefined) =>
-      !value || fmt.toMinor(value) !== undefined
-        ? Promise.resolve()
-        : Promise.reject(new Error(t("common.badAmount"))),
-  };
+  const amountRule = useAmountRule();
   const submit = async () => {
     const d = await form.validateFields();
     const denominations = (d.denominations ?? [])
@@ -178,14 +174,16 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
                   <MinusCircleOutlined aria-label={t("common.delete")} onClick={() => remove(field.name)} />
                 </Space>
               ))}
-              <Button
-                type="dashed"
-                disabled={fields.length >= 6}
-                onClick={() => add({})}
-                icon={<PlusOutlined />}
-              >
-                {t("gc.plan.addDenomination")}
-              </Button>
+              <div>
+                <Button
+                  type="dashed"
+                  disabled={fields.length >= 6}
+                  onClick={() => add({})}
+                  icon={<PlusOutlined />}
+                >
+                  {t("gc.plan.addDenomination")}
+                </Button>
+              </div>
             </Form.Item>
           )}
         </Form.List>

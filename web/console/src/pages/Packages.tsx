@@ -7,6 +7,7 @@ import { api, type components, idempotencyKey, unwrap } from "../../../api/clien
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
+import { useAmountRule } from "../components/ValueDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
@@ -89,12 +90,7 @@ export function PackageForm(props: { open: boolean; editing: Package | null; onC
     enabled: props.open,
     queryFn: () => unwrap(api.GET("/v1/agreements", { params: { query: { status: "active", limit: 100 } } })),
   });
-  const amountRule = {
-    validator: (_: unknown, value: string | undefined) =>
-      !value || fmt.toMinor(value) !== undefined
-        ? Promise.resolve()
-        : Promise.reject(new Error(t("common.badAmount"))),
-  };
+  const amountRule = useAmountRule();
   const submit = async () => {
     const d = await form.validateFields();
     let perks: unknown[] = [];
@@ -220,14 +216,16 @@ export function PackageForm(props: { open: boolean; editing: Package | null; onC
                   <MinusCircleOutlined aria-label={t("common.delete")} onClick={() => remove(field.name)} />
                 </Space>
               ))}
-              <Button
-                type="dashed"
-                disabled={fields.length >= 5}
-                onClick={() => add({})}
-                icon={<PlusOutlined />}
-              >
-                {t("pkg.rule.add")}
-              </Button>
+              <div>
+                <Button
+                  type="dashed"
+                  disabled={fields.length >= 5}
+                  onClick={() => add({})}
+                  icon={<PlusOutlined />}
+                >
+                  {t("pkg.rule.add")}
+                </Button>
+              </div>
             </Form.Item>
           )}
         </Form.List>
