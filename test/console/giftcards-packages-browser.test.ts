@@ -6,7 +6,6 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAsset } from "../../src/ledger/index.js";
 import {
   type ConsoleServer,
   ensureConsoleBuilt,
@@ -30,10 +29,6 @@ const FINANCE = "finance@demo.vouchsafe.test";
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
-  // Gift cards are ledger accounts in the plan's currency: the tenant's CNY must be a ledger asset.
-  await server.t.deps.db.tenantTx(server.demo.tenant_id, (trx) =>
-    createAsset(trx, server.demo.tenant_id, { code: "CNY", scale: 2, name: "Yuan" }, server.t.clock.now()),
-  );
   owner = await browser.newContext({ viewport: { width: 1366, height: 860 } });
   owner.setDefaultTimeout(15_000);
   ({ page, problems } = await openPage(owner));
@@ -191,7 +186,27 @@ describe("paid packages in the console", () => {
       }),
     });
     expect(bought.status).toBe(201);
+
+    // Sold to the member in the console, paid from the member's balance: the member holds it.
+    await page.goto(`${server.baseUrl}/console/gift-cards/cards`);
+    await page.getByRole("button", { name: "售卡" }).click();
+    const sale = dialogOf(page);
+    await sale.getByLabel("方案").click();
+    await page.locator(".ant-select-item-option", { hasText: "中秋团圆卡" }).click();
+    await sale.locator(".ant-tag", { hasText: "¥200.00" }).click();
+    await sale.getByLabel("支付方式").click();
+    await page.locator(".ant-select-item-option", { hasText: "会员余额" }).click();
+    await sale.getByLabel(/^会员 ID/).fill(member.id);
+    await sale.getByRole("button", { name: "下一步" }).click();
+    await confirm(page).click();
+    await page.getByTestId("sold-number").waitFor();
+    await dialogOf(page).locator(".ant-modal-footer").getByRole("button", { name: "关闭" }).click();
+
     await page.goto(`${server.baseUrl}/console/members/${member.id}`);
+    const cards = page.locator(".ant-card", { hasText: "礼品卡" }).last();
+    await poll(() => cards.textContent()).toContain("¥200.00");
+    // 500 topped up − 159 for the package − 180 for the 200 card (20 off).
+    await poll(() => page.getByTestId("balance-total").textContent()).toContain("¥161.00");
     const periods = page.locator(".ant-card", { hasText: "付费权益包" });
     await poll(() => periods.textContent()).toContain("尊享会员权益包");
     expect(await periods.textContent()).toContain("生效中");

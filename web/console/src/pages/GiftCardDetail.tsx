@@ -184,7 +184,7 @@ export default function GiftCardDetail({ id }: { id: string }) {
               <Descriptions.Item label={t("gc.type")}>{t(`gc.type.${c.card_type}`)}</Descriptions.Item>
               <Descriptions.Item label={t("gc.face")}>{fmt.money(c.face_amount)}</Descriptions.Item>
               <Descriptions.Item label={t("gc.paid")}>{fmt.money(c.paid_amount)}</Descriptions.Item>
-              <Descriptions.Item label={t("gc.expires")}>{fmt.date(c.expires_at)}</Descriptions.Item>
+              <Descriptions.Item label={t("gc.expires")}>{fmt.dateTime(c.expires_at)}</Descriptions.Item>
               <Descriptions.Item label={t("gc.buyer")}>
                 {[c.buyer.name, c.buyer.phone].filter(Boolean).join(" ") || "—"}
               </Descriptions.Item>

@@ -1,4 +1,4 @@
-import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
+import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import {
   App,
@@ -19,6 +19,7 @@ import { useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FormRows } from "../components/FormRows";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
 import { useAmountRule } from "../components/ValueDialog";
@@ -157,36 +158,22 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
             />
           </Form.Item>
         </Space>
-        <Form.List name="denominations">
-          {(fields, { add, remove }) => (
-            <Form.Item label={`${t("gc.plan.denominations")} (${fmt.currency})`}>
-              {fields.map((field, i) => (
-                <Space key={field.key} align="baseline">
-                  <Form.Item name={[field.name, "amount"]} rules={[amountRule]}>
-                    <Input aria-label={`${t("gc.face")} ${i + 1}`} placeholder={t("gc.face")} />
-                  </Form.Item>
-                  <Form.Item name={[field.name, "discount"]} rules={[amountRule]}>
-                    <Input
-                      aria-label={`${t("gc.plan.discount")} ${i + 1}`}
-                      placeholder={t("gc.plan.discount")}
-                    />
-                  </Form.Item>
-                  <MinusCircleOutlined aria-label={t("common.delete")} onClick={() => remove(field.name)} />
-                </Space>
-              ))}
-              <div>
-                <Button
-                  type="dashed"
-                  disabled={fields.length >= 6}
-                  onClick={() => add({})}
-                  icon={<PlusOutlined />}
-                >
-                  {t("gc.plan.addDenomination")}
-                </Button>
-              </div>
-            </Form.Item>
+        <FormRows
+          name="denominations"
+          label={`${t("gc.plan.denominations")} (${fmt.currency})`}
+          max={6}
+          addLabel={t("gc.plan.addDenomination")}
+          row={(field, i) => (
+            <>
+              <Form.Item name={[field.name, "amount"]} rules={[amountRule]}>
+                <Input aria-label={`${t("gc.face")} ${i + 1}`} placeholder={t("gc.face")} />
+              </Form.Item>
+              <Form.Item name={[field.name, "discount"]} rules={[amountRule]}>
+                <Input aria-label={`${t("gc.plan.discount")} ${i + 1}`} placeholder={t("gc.plan.discount")} />
+              </Form.Item>
+            </>
           )}
-        </Form.List>
+        />
         <Form.Item name="custom" label={t("gc.plan.custom")} valuePropName="checked">
           <Switch />
         </Form.Item>
@@ -333,8 +320,12 @@ function Plans() {
               <Space wrap size={4}>
                 {p.denominations.map((d) => (
                   <Tag key={d.amount}>
-                    {fmt.money(d.amount)}
-                    {d.discount ? ` −${fmt.money(d.discount)}` : ""}
+                    {d.discount
+                      ? t("gc.plan.denomination", {
+                          amount: fmt.money(d.amount),
+                          discount: fmt.money(d.discount),
+                        })
+                      : fmt.money(d.amount)}
                   </Tag>
                 ))}
                 {p.custom_amount ? (

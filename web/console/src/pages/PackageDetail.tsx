@@ -72,7 +72,7 @@ export default function PackageDetail() {
           }
         >
           <Descriptions column={2} size="small">
-            <Descriptions.Item label={t("pkg.rules")}>
+            <Descriptions.Item label={t("pkg.rule.list")}>
               <RulesSummary pkg={p} />
             </Descriptions.Item>
             <Descriptions.Item label={t("pkg.channels")}>
@@ -210,7 +210,7 @@ export function MemberPackagePeriods({ memberId }: { memberId: string }) {
           },
           { title: t("pkg.order.rule"), dataIndex: "rule_key" },
           {
-            title: t("pkg.period.status"),
+            title: t("common.status"),
             dataIndex: "status",
             render: (st: Period["status"]) => t(`pkg.period.status.${st}`),
           },

@@ -1,10 +1,11 @@
-import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
+import { PlusOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag } from "antd";
+import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag, Typography } from "antd";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FormRows } from "../components/FormRows";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
 import { useAmountRule } from "../components/ValueDialog";
@@ -19,6 +20,12 @@ const PRICE_FIELD = {
   repeat: "repeat_purchase_price",
   renewal: "early_renewal_price",
 } as const;
+/** The rule row's column headings and widths (the inputs below use the same widths). */
+const RULE_COLUMNS: [MessageKey, number][] = [
+  ["pkg.rule.key", 110],
+  ["pkg.rule.days", 80],
+  ...PRICES.map((p): [MessageKey, number] => [`pkg.rule.${p}`, 110]),
+];
 const AGREEMENTS = [
   ["purchase_agreement_id", "purchase_agreement", "pkg.agreement.purchase"],
   ["terms_agreement_id", "terms_of_use", "pkg.agreement.terms"],
@@ -175,60 +182,59 @@ export function PackageForm(props: { open: boolean; editing: Package | null; onC
         <Form.Item name="description" label={t("pkg.description")}>
           <Input.TextArea rows={2} maxLength={5000} />
         </Form.Item>
-        <Form.List name="rules">
-          {(fields, { add, remove }) => (
-            <Form.Item label={`${t("pkg.rules")} (${fmt.currency})`} required>
-              {fields.map((field, i) => (
-                <Space key={field.key} align="baseline" wrap>
-                  <Form.Item
-                    name={[field.name, "key"]}
-                    rules={[{ required: true, pattern: /^[A-Za-z0-9_-]{1,32}$/ }]}
-                  >
-                    <Input
-                      aria-label={`${t("pkg.rule.key")} ${i + 1}`}
-                      placeholder={t("pkg.rule.key")}
-                      style={{ width: 110 }}
-                    />
-                  </Form.Item>
-                  <Form.Item name={[field.name, "duration_days"]} rules={[{ required: true }]}>
-                    <InputNumber
-                      aria-label={`${t("pkg.rule.days")} ${i + 1}`}
-                      placeholder={t("pkg.rule.days")}
-                      min={1}
-                      max={3650}
-                      style={{ width: 80 }}
-                    />
-                  </Form.Item>
-                  {PRICES.map((p) => (
-                    <Form.Item
-                      key={p}
-                      name={[field.name, p]}
-                      rules={[...(p === "original" ? [{ required: true }] : []), amountRule]}
-                    >
-                      <Input
-                        aria-label={`${t(`pkg.rule.${p}`)} ${i + 1}`}
-                        placeholder={t(`pkg.rule.${p}`)}
-                        inputMode="decimal"
-                        style={{ width: 110 }}
-                      />
-                    </Form.Item>
-                  ))}
-                  <MinusCircleOutlined aria-label={t("common.delete")} onClick={() => remove(field.name)} />
-                </Space>
+        <FormRows
+          name="rules"
+          label={`${t("pkg.rules")} (${fmt.currency})`}
+          required
+          max={5}
+          addLabel={t("pkg.rule.add")}
+          header={
+            <Space aria-hidden style={{ marginBottom: 4 }}>
+              {RULE_COLUMNS.map(([key, width]) => (
+                <Typography.Text key={key} type="secondary" style={{ display: "inline-block", width }}>
+                  {t(key)}
+                </Typography.Text>
               ))}
-              <div>
-                <Button
-                  type="dashed"
-                  disabled={fields.length >= 5}
-                  onClick={() => add({})}
-                  icon={<PlusOutlined />}
+            </Space>
+          }
+          row={(field, i) => (
+            <>
+              <Form.Item
+                name={[field.name, "key"]}
+                rules={[{ required: true, pattern: /^[A-Za-z0-9_-]{1,32}$/ }]}
+              >
+                <Input
+                  aria-label={`${t("pkg.rule.key")} ${i + 1}`}
+                  placeholder={t("pkg.rule.key")}
+                  style={{ width: 110 }}
+                />
+              </Form.Item>
+              <Form.Item name={[field.name, "duration_days"]} rules={[{ required: true }]}>
+                <InputNumber
+                  aria-label={`${t("pkg.rule.days")} ${i + 1}`}
+                  placeholder={t("pkg.rule.days")}
+                  min={1}
+                  max={3650}
+                  style={{ width: 80 }}
+                />
+              </Form.Item>
+              {PRICES.map((p) => (
+                <Form.Item
+                  key={p}
+                  name={[field.name, p]}
+                  rules={[...(p === "original" ? [{ required: true }] : []), amountRule]}
                 >
-                  {t("pkg.rule.add")}
-                </Button>
-              </div>
-            </Form.Item>
+                  <Input
+                    aria-label={`${t(`pkg.rule.${p}`)} ${i + 1}`}
+                    placeholder={t(`pkg.rule.${p}`)}
+                    inputMode="decimal"
+                    style={{ width: 110 }}
+                  />
+                </Form.Item>
+              ))}
+            </>
           )}
-        </Form.List>
+        />
         <Space wrap>
           <Form.Item name="min_tier" label={t("pkg.audience.minTier")}>
             <Input placeholder="silver" style={{ width: 140 }} />
@@ -381,7 +387,7 @@ export default function Packages() {
             dataIndex: "tags",
             render: (tags: string[]) => tags.map((x) => <Tag key={x}>{x}</Tag>),
           },
-          { title: t("pkg.rules"), key: "rules", render: (_, p) => <RulesSummary pkg={p} /> },
+          { title: t("pkg.rule.list"), key: "rules", render: (_, p) => <RulesSummary pkg={p} /> },
           {
             title: t("pkg.channels"),
             dataIndex: "channels",
