@@ -3,6 +3,8 @@ import {
   ApiOutlined,
   AuditOutlined,
   CloudDownloadOutlined,
+  CreditCardOutlined,
+  CrownOutlined,
   DashboardOutlined,
   GiftOutlined,
   KeyOutlined,
@@ -38,6 +40,9 @@ const OrgUnits = lazy(() => import("./pages/OrgUnits"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Segments = lazy(() => import("./pages/Segments"));
 const TopupPlans = lazy(() => import("./pages/TopupPlans"));
+const GiftCards = lazy(() => import("./pages/GiftCards"));
+const Packages = lazy(() => import("./pages/Packages"));
+const PackageDetail = lazy(() => import("./pages/PackageDetail"));
 
 interface Page {
   path: string;
@@ -84,6 +89,20 @@ const PAGES: Page[] = [
     icon: <WalletOutlined />,
     needs: "GET /v1/topup-plans",
     element: <TopupPlans />,
+  },
+  {
+    path: "/packages",
+    label: "nav.packages",
+    icon: <CrownOutlined />,
+    needs: "GET /v1/packages",
+    element: <Packages />,
+  },
+  {
+    path: "/gift-cards",
+    label: "nav.giftCards",
+    icon: <CreditCardOutlined />,
+    needs: "GET /v1/gift-cards",
+    element: <GiftCards />,
   },
   {
     path: "/checkout",
@@ -245,6 +264,10 @@ export function Shell() {
                 <Route key={p.path} path={p.path} element={p.element} />
               ))}
               {can("GET /v1/members/{id}") ? <Route path="/members/:id" element={<MemberDetail />} /> : null}
+              {can("GET /v1/gift-cards") ? <Route path="/gift-cards/*" element={<GiftCards />} /> : null}
+              {can("GET /v1/packages/{id}") ? (
+                <Route path="/packages/:id" element={<PackageDetail />} />
+              ) : null}
               <Route path="*" element={<Navigate to="/" replace />} />
             </Routes>
           </Suspense>

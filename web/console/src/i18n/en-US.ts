@@ -1,3 +1,6 @@
+import { giftcardsEnUS } from "./giftcards.js";
+import { packagesEnUS } from "./packages.js";
+
 /** English messages. zh-CN.ts must have every key (the compiler and a test check it). */
 export const enUS = {
   "lang.zh-CN": "中文",
@@ -408,6 +411,8 @@ export const enUS = {
   "topup.channel.online": "Online",
   "topup.codeStatus.active": "Active",
   "topup.codeStatus.disabled": "Disabled",
+  ...giftcardsEnUS,
+  ...packagesEnUS,
 } as const;
 
 export type MessageKey = keyof typeof enUS;

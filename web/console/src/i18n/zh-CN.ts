@@ -1,4 +1,6 @@
 import type { MessageKey } from "./en-US.js";
+import { giftcardsZhCN } from "./giftcards.js";
+import { packagesZhCN } from "./packages.js";
 
 /** 简体中文。Every key of en-US.ts must be here: the type below and a test check it. */
 export const zhCN: Record<MessageKey, string> = {
@@ -408,4 +410,6 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.channel.online": "线上",
   "topup.codeStatus.active": "有效",
   "topup.codeStatus.disabled": "已停用",
+  ...giftcardsZhCN,
+  ...packagesZhCN,
 };
