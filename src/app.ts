@@ -18,6 +18,7 @@ import { checkoutManifest } from "./modules/checkout/index.js";
 import { depositsManifest } from "./modules/deposits/index.js";
 import { enterpriseManifest } from "./modules/enterprise/index.js";
 import { giftcardsManifest } from "./modules/giftcards/index.js";
+import { memberCenterManifest } from "./modules/membercenter/index.js";
 import { membersManifest } from "./modules/members/index.js";
 import { packagesManifest } from "./modules/packages/index.js";
 import { vouchersManifest } from "./modules/vouchers/index.js";
@@ -73,6 +74,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   catalogManifest,
   packagesManifest,
   giftcardsManifest,
+  memberCenterManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
