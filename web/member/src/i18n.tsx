@@ -1,0 +1,98 @@
+import { createContext, type ReactNode, useContext, useMemo } from "react";
+import { minorToDecimal } from "../../console/src/i18n/format";
+import { en, type MessageKey, zhCN } from "./messages";
+
+export type Lang = "zh-CN" | "en";
+export const LANGS: Lang[] = ["zh-CN", "en"];
+const CATALOGS: Record<Lang, Record<MessageKey, string>> = { "zh-CN": zhCN, en };
+
+export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
+
+export function translator(lang: Lang): Translate {
+  const catalog = CATALOGS[lang];
+  return (key, vars) =>
+    catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+      vars && name in vars ? String(vars[name]) : whole,
+    );
+}
+
+/** The tenant's balance asset: an ISO currency, or its own (a house currency with its symbol). */
+export interface Currency {
+  code: string;
+  scale: number;
+  symbol: string | null;
+}
+
+function isoSymbol(code: string, lang: Lang): string | undefined {
+  if (!/^[A-Z]{3}$/.test(code)) return undefined;
+  try {
+    return new Intl.NumberFormat(lang, { style: "currency", currency: code, currencyDisplay: "narrowSymbol" })
+      .formatToParts(0)
+      .find((p) => p.type === "currency")?.value;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Amounts in the tenant's symbol and scale, dates in its time zone, both in the member's language. */
+export function formatter(lang: Lang, currency: Currency, timeZone: string) {
+  const symbol = currency.symbol ?? isoSymbol(currency.code, lang);
+  const grouped = new Intl.NumberFormat(lang, {
+    minimumFractionDigits: currency.scale,
+    maximumFractionDigits: currency.scale,
+  });
+  const integer = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
+  const date = new Intl.DateTimeFormat(lang, { timeZone, dateStyle: "medium" });
+  const dateTime = new Intl.DateTimeFormat(lang, { timeZone, dateStyle: "medium", timeStyle: "short" });
+  return {
+    scale: currency.scale,
+    /** Minor units → "¥1,234.56" (exact: the decimal string is formatted, never a float). */
+    money: (minor: number) => {
+      const digits = grouped.format(minorToDecimal(Math.abs(minor), currency.scale) as unknown as number);
+      const sign = minor < 0 ? "-" : "";
+      return symbol ? `${sign}${symbol}${digits}` : `${sign}${digits} ${currency.code}`;
+    },
+    /** A signed change: "+¥10.00" / "-¥5.00". */
+    signed: (minor: number, unit: "money" | "points") => {
+      const body = unit === "money" ? null : integer.format(Math.abs(minor));
+      const sign = minor > 0 ? "+" : minor < 0 ? "-" : "";
+      if (body !== null) return `${sign}${body}`;
+      const digits = grouped.format(minorToDecimal(Math.abs(minor), currency.scale) as unknown as number);
+      return symbol ? `${sign}${symbol}${digits}` : `${sign}${digits} ${currency.code}`;
+    },
+    number: (n: number) => integer.format(n),
+    date: (iso: string) => date.format(new Date(iso)),
+    dateTime: (iso: string) => dateTime.format(new Date(iso)),
+  };
+}
+export type Format = ReturnType<typeof formatter>;
+
+interface I18nValue {
+  lang: Lang;
+  t: Translate;
+  fmt: Format;
+  setLang(lang: Lang): void;
+}
+
+const I18nContext = createContext<I18nValue | null>(null);
+
+export function I18nProvider(props: {
+  lang: Lang;
+  currency: Currency;
+  timeZone: string;
+  setLang(lang: Lang): void;
+  children: ReactNode;
+}) {
+  const { lang, currency, timeZone, setLang } = props;
+  const value = useMemo(
+    () => ({ lang, t: translator(lang), fmt: formatter(lang, currency, timeZone), setLang }),
+    [lang, currency, timeZone, setLang],
+  );
+  return <I18nContext.Provider value={value}>{props.children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18nValue {
+  const value = useContext(I18nContext);
+  if (!value) throw new Error("useI18n outside I18nProvider");
+  return value;
+}
