@@ -39,6 +39,22 @@ async function linkFor(memberId: string, page?: string): Promise<string> {
   return `${server.baseUrl}${link.path}`;
 }
 
+/** A setup call that moves value: with its own Idempotency-Key. */
+async function post<T = { id: string }>(url: string, body: object, key: string): Promise<T> {
+  const response = await fetch(`${server.baseUrl}${url}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${server.demo.api_key}`,
+      "content-type": "application/json",
+      "idempotency-key": key,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
   context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
@@ -74,21 +90,37 @@ beforeAll(async () => {
     channels: ["POS", "ONLINE"],
   });
   await server.api("POST", `/v1/gift-card-plans/${plan.id}/activate`, {});
-  const sale = await fetch(`${server.baseUrl}/v1/gift-cards`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${server.demo.api_key}`,
-      "content-type": "application/json",
-      "idempotency-key": "member-center-gift-card",
-    },
-    body: JSON.stringify({
+  await post(
+    "/v1/gift-cards",
+    {
       plan_id: plan.id,
       amount: 20_000,
       payment: { method: "offline", ref: "receipt-1" },
       holder_member_id: ada,
-    }),
-  });
-  expect(sale.status, await sale.clone().text()).toBe(201);
+    },
+    "gift-card",
+  );
+  const agreement = await post(
+    "/v1/agreements",
+    { type: "purchase_agreement", title: "套餐购买协议", body: "# 条款", locale: "zh-CN" },
+    "agreement",
+  );
+  const pkg = await post(
+    "/v1/packages",
+    {
+      name: "月度畅享卡",
+      tags: ["月卡"],
+      channels: ["ONLINE"],
+      refund_restriction: false,
+      purchase_agreement_id: agreement.id,
+      sales_rules: [
+        { key: "monthly", duration_days: 30, original_price: 3_000, first_purchase_price: 2_000 },
+      ],
+      perks: [],
+    },
+    "package",
+  );
+  await post(`/v1/packages/${pkg.id}/activate`, {}, "package-activate");
 }, 300_000);
 
 afterAll(async () => {
@@ -155,16 +187,33 @@ describe("the member center on a phone", () => {
     await poll(() => page.getByTestId("points-total").textContent()).toBe("500");
     await poll(() => page.getByTestId("change").first().textContent()).toContain("消费积分");
     await shot("points");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("buys a package with the balance at the first-purchase price, after accepting its agreement", async () => {
     await page.getByText("权益套餐", { exact: true }).last().click();
-    await poll(() => page.getByTestId("package-offers").textContent()).toContain("可购买的套餐");
+    const offer = page.getByTestId("package-offer");
+    await poll(() => offer.first().textContent()).toContain("¥20.00");
+    expect(await offer.first().textContent()).toContain("首购价");
+    expect(await offer.first().textContent()).toContain("¥30.00");
     await shot("packages");
+    await offer.first().getByRole("button", { name: "余额购买" }).click();
+    const dialog = page.locator(".adm-dialog");
+    await poll(() => dialog.textContent()).toContain("使用余额支付 ¥20.00");
+    await dialog.getByText("我已阅读并同意套餐协议").click();
+    await dialog.getByRole("button", { name: "确定" }).click();
+    await poll(() => page.getByTestId("package-periods").textContent()).toContain("月度畅享卡");
+    expect(await page.getByTestId("package-periods").textContent()).toContain("生效中");
+    await shot("packages-bought");
+    await page.getByText("首页", { exact: true }).click();
+    await poll(() => page.getByTestId("balance-total").textContent()).toBe("¥90.00");
     expectNoConsoleProblems(problems);
   });
 
   it("switches to English", async () => {
     await page.getByText("首页", { exact: true }).click();
     await page.getByRole("button", { name: "EN" }).click();
-    await poll(() => page.getByTestId("balance").textContent()).toContain("Principal ¥100.00");
+    await poll(() => page.getByTestId("balance").textContent()).toContain("Principal ¥90.00");
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
     await shot("home-en");
     await page.getByRole("button", { name: "中文" }).click();
@@ -172,6 +221,12 @@ describe("the member center on a phone", () => {
 
   it("another member's id answers not found to this member's session", async () => {
     const status = await page.evaluate(async (other) => {
+      // Runs in the page: its sessionStorage holds the visit's member token.
+      const sessionStorage = (
+        globalThis as unknown as {
+          sessionStorage: { getItem(k: string): string | null } & Record<string, string>;
+        }
+      ).sessionStorage;
       const key = Object.keys(sessionStorage).find((k) => k.startsWith("vouchsafe.member."))!;
       const { token } = JSON.parse(sessionStorage.getItem(key)!) as { token: string };
       const statuses = [];

@@ -19,6 +19,11 @@ const TYPES: Record<string, { label: MessageKey; kinds: Kind[] }> = {
   withdrawal: { label: "filter.withdrawal", kinds: ["withdrawal"] },
 };
 const PERIODS = ["7", "30", "90", "all"] as const;
+/** The chosen option in the tenant's colour, not the library's blue. */
+const CHECKED = {
+  "--checked-color": "color-mix(in srgb, var(--brand) 12%, #fff)",
+  "--checked-text-color": "var(--brand)",
+} as React.CSSProperties;
 
 /** One line of a change log: what, when, why, how much, and the balance right after. */
 export function ChangeRow(props: { change: Change; unit: "money" | "points" }) {
@@ -67,6 +72,7 @@ export default function Balance() {
         </div>
         <Selector
           columns={4}
+          style={CHECKED}
           value={[type]}
           onChange={(v) => v[0] && setType(v[0])}
           options={[
@@ -79,6 +85,7 @@ export default function Balance() {
         </div>
         <Selector
           columns={4}
+          style={CHECKED}
           value={[period]}
           onChange={(v) => v[0] && setPeriod(v[0])}
           options={PERIODS.map((p) => ({ label: t(`period.${p}`), value: p }))}

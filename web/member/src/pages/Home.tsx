@@ -31,6 +31,15 @@ export function Home() {
     enabled: !branding.hide_balance,
     queryFn: () => unwrap(api.GET("/v1/members/{id}/balance", { params: { path: { id } } })),
   });
+  const vouchers = useQuery({
+    queryKey: ["vouchers", id, "unused", "count"],
+    queryFn: () =>
+      unwrap(
+        api.GET("/v1/members/{member_id}/vouchers", {
+          params: { path: { member_id: id }, query: { status: "unused", limit: 100 } },
+        }),
+      ),
+  });
   const rewards = useQuery({
     queryKey: ["rewards", id],
     queryFn: () => unwrap(api.GET("/v1/members/{id}/reward-totals", { params: { path: { id } } })),
@@ -106,7 +115,11 @@ export function Home() {
           <Tile label={t("home.points")} value={fmt.number(m.points)} testId="points" />
         </Grid.Item>
         <Grid.Item onClick={() => navigate("/vouchers")}>
-          <Tile label={t("nav.vouchers")} value="›" />
+          <Tile
+            label={t("nav.vouchers")}
+            value={vouchers.data ? `${vouchers.data.data.length}${vouchers.data.has_more ? "+" : ""}` : "—"}
+            testId="voucher-count"
+          />
         </Grid.Item>
       </Grid>
 
