@@ -204,6 +204,7 @@ describe("the member center on a phone", () => {
     await dialog.getByRole("button", { name: "确定" }).click();
     await poll(() => page.getByTestId("package-periods").textContent()).toContain("月度畅享卡");
     expect(await page.getByTestId("package-periods").textContent()).toContain("生效中");
+    await page.locator(".adm-toast-mask").waitFor({ state: "detached" });
     await shot("packages-bought");
     await page.getByText("首页", { exact: true }).click();
     await poll(() => page.getByTestId("balance-total").textContent()).toBe("¥90.00");

@@ -1,5 +1,5 @@
 import { createContext, type ReactNode, useContext, useMemo } from "react";
-import { minorToDecimal } from "../../console/src/i18n/format";
+import { fillMessage, minorToDecimal } from "../../console/src/i18n/format";
 import { en, type MessageKey, zhCN } from "./messages";
 
 export type Lang = "zh-CN" | "en";
@@ -10,10 +10,7 @@ export type Translate = (key: MessageKey, vars?: Record<string, string | number>
 
 export function translator(lang: Lang): Translate {
   const catalog = CATALOGS[lang];
-  return (key, vars) =>
-    catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-      vars && name in vars ? String(vars[name]) : whole,
-    );
+  return (key, vars) => fillMessage(catalog[key], vars);
 }
 
 /** The tenant's balance asset: an ISO currency, or its own (a house currency with its symbol). */
@@ -26,9 +23,15 @@ export interface Currency {
 function isoSymbol(code: string, lang: Lang): string | undefined {
   if (!/^[A-Z]{3}$/.test(code)) return undefined;
   try {
-    return new Intl.NumberFormat(lang, { style: "currency", currency: code, currencyDisplay: "narrowSymbol" })
+    const symbol = new Intl.NumberFormat(lang, {
+      style: "currency",
+      currency: code,
+      currencyDisplay: "narrowSymbol",
+    })
       .formatToParts(0)
       .find((p) => p.type === "currency")?.value;
+    // Any three letters pass as a currency; one Intl does not know comes back as its code.
+    return symbol === code ? undefined : symbol;
   } catch {
     return undefined;
   }
@@ -44,22 +47,18 @@ export function formatter(lang: Lang, currency: Currency, timeZone: string) {
   const integer = new Intl.NumberFormat(lang, { maximumFractionDigits: 0 });
   const date = new Intl.DateTimeFormat(lang, { timeZone, dateStyle: "medium" });
   const dateTime = new Intl.DateTimeFormat(lang, { timeZone, dateStyle: "medium", timeStyle: "short" });
+  /** Minor units → "¥1,234.56" (exact: the decimal string is formatted, never a float). */
+  const money = (minor: number) => {
+    const digits = grouped.format(minorToDecimal(Math.abs(minor), currency.scale) as unknown as number);
+    const sign = minor < 0 ? "-" : "";
+    return symbol ? `${sign}${symbol}${digits}` : `${sign}${digits} ${currency.code}`;
+  };
   return {
     scale: currency.scale,
-    /** Minor units → "¥1,234.56" (exact: the decimal string is formatted, never a float). */
-    money: (minor: number) => {
-      const digits = grouped.format(minorToDecimal(Math.abs(minor), currency.scale) as unknown as number);
-      const sign = minor < 0 ? "-" : "";
-      return symbol ? `${sign}${symbol}${digits}` : `${sign}${digits} ${currency.code}`;
-    },
-    /** A signed change: "+¥10.00" / "-¥5.00". */
-    signed: (minor: number, unit: "money" | "points") => {
-      const body = unit === "money" ? null : integer.format(Math.abs(minor));
-      const sign = minor > 0 ? "+" : minor < 0 ? "-" : "";
-      if (body !== null) return `${sign}${body}`;
-      const digits = grouped.format(minorToDecimal(Math.abs(minor), currency.scale) as unknown as number);
-      return symbol ? `${sign}${symbol}${digits}` : `${sign}${digits} ${currency.code}`;
-    },
+    money,
+    /** A signed change: "+¥10.00", "-¥5.00", "+500". */
+    signed: (n: number, unit: "money" | "points") =>
+      `${n > 0 ? "+" : ""}${unit === "money" ? money(n) : integer.format(n)}`,
     number: (n: number) => integer.format(n),
     date: (iso: string) => date.format(new Date(iso)),
     dateTime: (iso: string) => dateTime.format(new Date(iso)),

@@ -7,6 +7,10 @@ import { useMember } from "../context";
 import { useI18n } from "../i18n";
 
 type GiftCard = components["schemas"]["GiftCard"];
+type Activity = components["schemas"]["GiftCardActivity"];
+
+/** Activities whose amount left the card (the API gives every amount unsigned). */
+const OUT: ReadonlySet<Activity["type"]> = new Set(["REDEEM", "ADJUST_DECREMENT", "EXPIRE", "CARD_REFUND"]);
 
 /** The member's own gift cards with their balances; each opens its activity. */
 export default function GiftCards() {
@@ -77,7 +81,11 @@ function Activities(props: { cardId: string }) {
   return (
     <List style={{ "--border-top": "none" } as React.CSSProperties}>
       {query.data.data.map((a) => (
-        <List.Item key={a.id} extra={fmt.signed(a.amount, "money")} description={fmt.dateTime(a.created_at)}>
+        <List.Item
+          key={a.id}
+          extra={fmt.signed(OUT.has(a.type) ? -a.amount : a.amount, "money")}
+          description={fmt.dateTime(a.created_at)}
+        >
           {t(`gift.type.${a.type}`)}
         </List.Item>
       ))}
