@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatter, translator } from "../../web/member/src/i18n.js";
+import { formatter, translator } from "../../web/member/src/format.js";
 import { en, zhCN } from "../../web/member/src/messages.js";
 
 /** The member center's amounts: exact from minor units, in the tenant's symbol and scale. */
