@@ -62,10 +62,10 @@ async function main() {
     });
     if (memberLink) {
       say(`  Member center (a phone-sized window; the link works once, for 5 minutes):`);
-      say(`    ${memberLink}`);
+      say(`    ${memberLink.url}`);
       say(
         `    Another: curl -X POST -H "Authorization: Bearer ${demo.api_key}" -H "content-type: application/json" ` +
-          `-d '{"member_id":"<id>"}' ${base}/v1/member-center/links`,
+          `-d '{"member_id":"${memberLink.memberId}"}' ${base}/v1/member-center/links`,
       );
     }
   }
@@ -101,7 +101,7 @@ async function demoMemberLink(
   app: Awaited<ReturnType<typeof buildApp>>,
   apiKey: string,
   base: string,
-): Promise<string | undefined> {
+): Promise<{ url: string; memberId: string }> {
   const call = async (method: "GET" | "POST", url: string, payload?: object) => {
     const response = await app.inject({
       method,
@@ -123,7 +123,8 @@ async function demoMemberLink(
     });
     await call("POST", `/v1/members/${memberId}/points`, { operation: "earn", points: 860, reason: "Demo" });
   }
-  return `${base}${(await call("POST", "/v1/member-center/links", { member_id: memberId })).path}`;
+  const link = await call("POST", "/v1/member-center/links", { member_id: memberId });
+  return { url: `${base}${link.path}`, memberId };
 }
 
 /** Seeds the demo tenant on the first start; later starts print the same credentials. */
