@@ -6,6 +6,7 @@
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signTestWebhook, testProviderSecret } from "../../src/modules/wallets/index.js";
 import {
   type ConsoleServer,
   ensureConsoleBuilt,
@@ -218,6 +219,38 @@ describe("the member center on a phone", () => {
     expect(await page.locator("html").getAttribute("lang")).toBe("en");
     await shot("home-en");
     await page.getByRole("button", { name: "中文" }).click();
+  });
+
+  it("tops up online through the test provider: credited once although the confirmation arrives twice", async () => {
+    await page.getByText("首页", { exact: true }).click();
+    await page.getByRole("button", { name: "充值" }).click();
+    await page.getByPlaceholder("例如 100").fill("50");
+    await page.getByRole("button", { name: "支付 ¥50.00" }).click();
+    await poll(() => page.locator(".adm-result").textContent()).toContain("¥50.00 · 待支付");
+    await shot("topup");
+
+    const { provider_ref } = await server.t.database.owner
+      .selectFrom("wallet_topup_intents")
+      .select("provider_ref")
+      .where("member_id", "=", ada)
+      .executeTakeFirstOrThrow();
+    const signed = signTestWebhook(
+      testProviderSecret(server.t.config.signingSecret),
+      { id: "evt_member_center_1", provider_ref, status: "succeeded", amount: 5_000, currency: "CNY" },
+      server.t.clock.now(),
+    );
+    const confirm = () =>
+      fetch(`${server.baseUrl}/v1/payment-webhooks/test/${server.demo.tenant_id}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...signed.headers },
+        body: signed.body,
+      });
+    expect((await confirm()).status).toBe(200);
+    expect((await confirm()).status).toBe(409);
+
+    await page.getByText("首页", { exact: true }).click();
+    await poll(() => page.getByTestId("balance-total").textContent()).toBe("¥140.00");
+    expectNoConsoleProblems(problems);
   });
 
   it("another member's id answers not found to this member's session", async () => {

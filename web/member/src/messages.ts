@@ -119,7 +119,10 @@ export const en = {
   "topup.pay": "Pay {amount}",
   "topup.invalid": "Enter an amount with at most {scale} decimal places",
   "topup.started": "Payment started: complete it with {provider}. Your balance updates once it is paid.",
-  "topup.status": "Status: {status}",
+  "topup.state.pending": "Awaiting payment",
+  "topup.state.succeeded": "Paid",
+  "topup.state.failed": "Payment failed",
+  "topup.state.expired": "Expired",
   "action.cancel": "Cancel",
   "action.confirm": "Confirm",
 } as const;
@@ -246,7 +249,10 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.pay": "支付 {amount}",
   "topup.invalid": "请输入最多 {scale} 位小数的金额",
   "topup.started": "已发起支付，请在 {provider} 完成付款；付款成功后余额自动增加。",
-  "topup.status": "状态：{status}",
+  "topup.state.pending": "待支付",
+  "topup.state.succeeded": "已支付",
+  "topup.state.failed": "支付失败",
+  "topup.state.expired": "已过期",
   "action.cancel": "取消",
   "action.confirm": "确定",
 };

@@ -31,8 +31,8 @@ export default function TopUp() {
     return (
       <Result
         status="waiting"
-        title={fmt.money(intent.amount)}
-        description={`${t("topup.started", { provider: intent.provider })} ${t("topup.status", { status: intent.status })}`}
+        title={`${fmt.money(intent.amount)} · ${t(`topup.state.${intent.status}`)}`}
+        description={t("topup.started", { provider: intent.provider })}
       />
     );
   }
