@@ -18,6 +18,7 @@ import { checkoutManifest } from "./modules/checkout/index.js";
 import { depositsManifest } from "./modules/deposits/index.js";
 import { enterpriseManifest } from "./modules/enterprise/index.js";
 import { giftcardsManifest } from "./modules/giftcards/index.js";
+import { memberCenterManifest } from "./modules/membercenter/index.js";
 import { membersManifest } from "./modules/members/index.js";
 import { packagesManifest } from "./modules/packages/index.js";
 import { topupManifest } from "./modules/topup/index.js";
@@ -75,6 +76,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   packagesManifest,
   topupManifest,
   giftcardsManifest,
+  memberCenterManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 

@@ -112,6 +112,9 @@ export const TENANT_TABLES = [
   "gift_card_activities",
   "gift_card_payments",
   "gift_card_lookup_limits",
+  // member center
+  "member_center_settings",
+  "member_center_codes",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */

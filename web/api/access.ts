@@ -304,4 +304,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /v1/members/{member_id}/gift-cards": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/members/{member_id}/gift-card-purchases": { roles: ["owner","admin","operator"] },
   "POST /v1/members/{member_id}/gift-cards/claim": { roles: ["owner","admin","operator"] },
+  "POST /v1/member-center/links": { roles: ["owner","admin","operator"] },
+  "GET /v1/member-center-settings": { roles: ["owner","admin","operator","finance","viewer"] },
+  "PUT /v1/member-center-settings": { roles: ["owner","admin"], tenantWide: true },
 };

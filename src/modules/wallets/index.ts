@@ -19,9 +19,16 @@ import { spendSources } from "./lot-sources.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
+import { settingsView } from "./wallet-views.js";
 import { WALLETS_ERRORS } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
-import { type BalanceReader, memberBalance, peekingReader, peekMemberBalance } from "./wallets.ledger.js";
+import {
+  type BalanceReader,
+  memberBalance,
+  peekingReader,
+  peekMemberBalance,
+  readLots,
+} from "./wallets.ledger.js";
 import { loadSettings, readSettings, WALLETS_EXPIRY_JOB, type WalletSettings } from "./wallets.repository.js";
 import { walletsRoutes } from "./wallets.routes.js";
 
@@ -99,6 +106,23 @@ export async function balanceAsset(trx: Tx, tenantId: string, now: Date): Promis
 /** The online payment provider the tenant's settings name (other modules' online sales use it too). */
 export async function paymentProviderName(trx: Tx, tenantId: string, now: Date): Promise<string> {
   return (await loadSettings(trx, tenantId, now)).payment_provider;
+}
+
+/** What the member center shows of the balance settings: the asset, and whether the balance or top-up is off. */
+export async function memberCenterWallet(trx: Tx, tenantId: string, now: Date) {
+  const { settings, asset } = await settingsView(trx, tenantId, now);
+  return {
+    asset: { code: asset.code, scale: asset.scale, symbol: asset.symbol, name: asset.name },
+    hideBalance: settings.hide_balance_in_member_center,
+    onlineTopup: settings.online_topup_enabled && !settings.hide_balance_in_member_center,
+  };
+}
+
+/** A member's points and referral points now, read without locking (shown even while the balance is hidden). */
+export async function readMemberPoints(trx: Tx, tenantId: string, memberId: string, now: Date) {
+  const sum = async (kind: "points" | "referral_points") =>
+    (await readLots(trx, tenantId, memberId, kind, now)).reduce((s, l) => s + l.balance, 0);
+  return { points: await sum("points"), referralPoints: await sum("referral_points") };
 }
 
 /** What the member may spend now in `currency`: 0 when it is not the balance asset. */
