@@ -20,6 +20,7 @@ import { enterpriseManifest } from "./modules/enterprise/index.js";
 import { giftcardsManifest } from "./modules/giftcards/index.js";
 import { membersManifest } from "./modules/members/index.js";
 import { packagesManifest } from "./modules/packages/index.js";
+import { studentsManifest } from "./modules/students/index.js";
 import { vouchersManifest } from "./modules/vouchers/index.js";
 import { walletsManifest } from "./modules/wallets/index.js";
 import { auditManifest } from "./platform/audit/audit.routes.js";
@@ -73,6 +74,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   catalogManifest,
   packagesManifest,
   giftcardsManifest,
+  studentsManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 

@@ -102,6 +102,9 @@ export const TENANT_TABLES = [
   "gift_card_activities",
   "gift_card_payments",
   "gift_card_lookup_limits",
+  // students
+  "student_settings",
+  "student_verifications",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */
