@@ -41652,6 +41652,8 @@ export interface operations {
                             /** @enum {string} */
                             object: "student_verification";
                             member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
                             school: string;
                             student_number: string;
                             /**
@@ -41790,6 +41792,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "student_verification";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         school: string;
                         student_number: string;
                         /**
@@ -41923,6 +41927,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "student_verification";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         school: string;
                         student_number: string;
                         /**
@@ -42146,6 +42152,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "student_verification";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         school: string;
                         student_number: string;
                         /**
@@ -42290,6 +42298,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "student_verification";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         school: string;
                         student_number: string;
                         /**
@@ -42428,6 +42438,8 @@ export interface operations {
                             /** @enum {string} */
                             object: "student_verification";
                             member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
                             school: string;
                             student_number: string;
                             /**
@@ -42459,6 +42471,8 @@ export interface operations {
                             /** @enum {string} */
                             object: "student_verification";
                             member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
                             school: string;
                             student_number: string;
                             /**

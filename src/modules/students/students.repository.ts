@@ -160,13 +160,21 @@ export async function updateVerification(
     .executeTakeFirstOrThrow();
 }
 
+/** The review queue and histories: verifications with their member's name, keyed by the verification id. */
 export function verificationQuery(
   trx: Tx,
   tenantId: string,
   filter: { status?: VerificationStatus; memberId?: string },
 ) {
-  let query = trx.selectFrom("student_verifications").selectAll().where("tenant_id", "=", tenantId);
-  if (filter.status) query = query.where("status", "=", filter.status);
-  if (filter.memberId) query = query.where("member_id", "=", filter.memberId);
+  let query = trx
+    .selectFrom("student_verifications as v")
+    .innerJoin("members as m", (j) =>
+      j.onRef("m.tenant_id", "=", "v.tenant_id").onRef("m.id", "=", "v.member_id"),
+    )
+    .selectAll("v")
+    .select("m.name as member_name")
+    .where("v.tenant_id", "=", tenantId);
+  if (filter.status) query = query.where("v.status", "=", filter.status);
+  if (filter.memberId) query = query.where("v.member_id", "=", filter.memberId);
   return query;
 }

@@ -192,7 +192,7 @@ export async function studentsRoutes(app: RouteApp, deps: AppDeps): Promise<void
           query,
           serializeVerification,
           // The queue is worked oldest first; a history reads newest first.
-          { desc: query.status !== "pending" },
+          { by: "v.id", desc: query.status !== "pending" },
         ),
       ),
   );

@@ -61,6 +61,7 @@ export const Verification = Type.Object(
     id: Type.String(),
     object: Type.Literal("student_verification"),
     member_id: Type.String(),
+    member_name: Type.Optional(Type.String({ description: "The member's name (in lists)" })),
     school: Type.String(),
     student_number: Type.String(),
     graduation_date: LocalDate,
@@ -83,11 +84,12 @@ export const Verification = Type.Object(
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-export function serializeVerification(row: VerificationRow) {
+export function serializeVerification(row: VerificationRow & { member_name?: string }) {
   return {
     id: row.id,
     object: "student_verification" as const,
     member_id: row.member_id,
+    ...(row.member_name === undefined ? {} : { member_name: row.member_name }),
     school: row.school,
     student_number: row.student_number,
     graduation_date: row.graduation_date,

@@ -16,6 +16,7 @@ const MAR_1 = "2026-03-01T03:00:00Z";
 
 interface Verification {
   id: string;
+  member_name?: string;
   status: string;
   member_id: string;
   valid_until: string | null;
@@ -131,7 +132,11 @@ describe("verification: submit, review, approve", () => {
     const page2 = await w.ok<{ data: Verification[]; has_more: boolean }>(
       w.call("GET", `/v1/student-verifications?status=pending&limit=1&starting_after=${pending.id}`),
     );
-    expect([page2.data[0]?.member_id, page2.has_more]).toEqual([bob, false]);
+    expect([page2.data[0]?.member_id, page2.data[0]?.member_name, page2.has_more]).toEqual([
+      bob,
+      "Bob",
+      false,
+    ]);
 
     expect((await member(ann)).student).toBe(false);
     const approved = await approve(pending.id, "approve-ann");

@@ -5,6 +5,7 @@ import {
   CloudDownloadOutlined,
   DashboardOutlined,
   GiftOutlined,
+  IdcardOutlined,
   KeyOutlined,
   ScheduleOutlined,
   SettingOutlined,
@@ -36,6 +37,7 @@ const Exports = lazy(() => import("./pages/Exports"));
 const OrgUnits = lazy(() => import("./pages/OrgUnits"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Segments = lazy(() => import("./pages/Segments"));
+const Students = lazy(() => import("./pages/Students"));
 
 interface Page {
   path: string;
@@ -75,6 +77,13 @@ const PAGES: Page[] = [
     icon: <GiftOutlined />,
     needs: "GET /v1/benefits",
     element: <Benefits />,
+  },
+  {
+    path: "/students",
+    label: "nav.students",
+    icon: <IdcardOutlined />,
+    needs: "GET /v1/student-verifications",
+    element: <Students />,
   },
   {
     path: "/checkout",
