@@ -9,8 +9,8 @@ import { StudentsError } from "./students.errors.js";
 import { emitStudentEvent } from "./students.events.js";
 import {
   everApproved,
-  findVerification,
   loadSettings,
+  lockPending,
   memberVerification,
   updateVerification,
   type VerificationRow,
@@ -30,10 +30,7 @@ export async function approveVerification(
   now: Date,
 ): Promise<VerificationRow> {
   const { trx, tenantId } = uow;
-  const pending = await findVerification(trx, tenantId, input.id, { lock: true });
-  if (pending.status !== "pending") {
-    throw new StudentsError("student_verification_not_pending", `The verification is ${pending.status}`);
-  }
+  const pending = await lockPending(trx, tenantId, input.id);
   const member = await lockUsableMember(trx, ctx.actor, pending.member_id);
   const settings = await loadSettings(trx, tenantId);
   const zone = await tenantZone(trx, tenantId);

@@ -1,9 +1,8 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { StudentsError } from "./students.errors.js";
 import { emitStudentEvent } from "./students.events.js";
-import { findVerification, updateVerification, type VerificationRow } from "./students.repository.js";
+import { lockPending, updateVerification, type VerificationRow } from "./students.repository.js";
 
 /** Rejects a pending verification with the reviewer's reason; the member may submit again. */
 export async function rejectVerification(
@@ -13,10 +12,7 @@ export async function rejectVerification(
   now: Date,
 ): Promise<VerificationRow> {
   const { trx, tenantId } = uow;
-  const pending = await findVerification(trx, tenantId, input.id, { lock: true });
-  if (pending.status !== "pending") {
-    throw new StudentsError("student_verification_not_pending", `The verification is ${pending.status}`);
-  }
+  const pending = await lockPending(trx, tenantId, input.id);
   const rejected = await updateVerification(trx, tenantId, pending.id, {
     status: "rejected",
     reviewed_by: ctx.actor.id,

@@ -116,6 +116,15 @@ export async function findVerification(
   return row;
 }
 
+/** A verification waiting for review, locked (approving and rejecting decide on it). */
+export async function lockPending(trx: Tx, tenantId: string, id: string): Promise<VerificationRow> {
+  const row = await findVerification(trx, tenantId, id, { lock: true });
+  if (row.status !== "pending") {
+    throw new StudentsError("student_verification_not_pending", `The verification is ${row.status}`);
+  }
+  return row;
+}
+
 /** The member's verification in a state (`approved`: the current one; `pending`: the open one). */
 export async function memberVerification(
   trx: Tx,

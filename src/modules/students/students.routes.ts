@@ -39,6 +39,14 @@ import { submitVerification } from "./submit-verification.js";
 import { updateStudentSettings } from "./update-student-settings.js";
 import { STUDENT_ID_MAX_BYTES, uploadStudentId } from "./upload-student-id.js";
 
+/** Submitting (the photo, the verification): the member's own token or staff who see the member. */
+const SUBMIT = {
+  permission: "students.submit",
+  member: true,
+  idempotent: true,
+  errors: ["member_not_found", "member_closed", "member_frozen"],
+};
+
 /** An approved verification, as the approve route answers. */
 const VERIFIED_EXAMPLE = {
   id: "stv_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -86,18 +94,7 @@ export async function studentsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/members/:member_id/student-id-images",
-    config: {
-      permission: "students.submit",
-      member: true,
-      idempotent: true,
-      errors: [
-        "member_not_found",
-        "member_closed",
-        "member_frozen",
-        "unsupported_media_type",
-        "invalid_image",
-      ],
-    },
+    config: { ...SUBMIT, errors: [...SUBMIT.errors, "unsupported_media_type", "invalid_image"] },
     bodyLimit: STUDENT_ID_MAX_BYTES,
     schema: {
       operationId: "uploadStudentIdImage",
@@ -139,17 +136,8 @@ export async function studentsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     method: "POST",
     url: "/v1/student-verifications",
     config: {
-      permission: "students.submit",
-      member: true,
-      idempotent: true,
-      errors: [
-        "member_not_found",
-        "member_closed",
-        "member_frozen",
-        "invalid_image",
-        "graduation_date_passed",
-        "student_verification_pending",
-      ],
+      ...SUBMIT,
+      errors: [...SUBMIT.errors, "invalid_image", "graduation_date_passed", "student_verification_pending"],
     },
     schema: {
       operationId: "submitStudentVerification",
