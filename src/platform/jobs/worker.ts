@@ -2,6 +2,7 @@ import type { AppDeps } from "../../app-types.js";
 import { dispatchEvents } from "../events/outbox.js";
 import { deliverDue } from "../events/webhooks.js";
 import { type FileDeps, pruneFiles, runFileJob } from "../files/file-jobs.js";
+import { smsAdapterFor } from "../notify/aliyun-sms.js";
 import "../files/builtin.js";
 import { Notifier, type NotifyRequest } from "../notify/notifier.js";
 import { JobRunner } from "./job-runner.js";
@@ -55,7 +56,11 @@ export async function startPlatformServices(
 ): Promise<PlatformServices> {
   const log = options.log ?? (() => {});
   const jobs = new JobRunner({ connectionString: options.ownerUrl, log });
-  const notifier = new Notifier({ db: deps.db, smtpUrl: deps.config.smtpUrl });
+  const notifier = new Notifier({
+    db: deps.db,
+    smtpUrl: deps.config.smtpUrl,
+    sms: smsAdapterFor(deps.config),
+  });
   const full: AppDeps = { ...deps, jobs, notifier };
   const { db, clock } = deps;
 
