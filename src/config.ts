@@ -21,6 +21,8 @@ export interface Config {
   smtpUrl: string | undefined;
   /** Aliyun SMS when ALIYUN_SMS_ACCESS_KEY_ID is set; otherwise SMS is written to the log. */
   aliyunSms: AliyunSmsConfig | undefined;
+  /** Delivered webhooks and dispatched events are removed after this many days. */
+  eventRetentionDays: number;
   poolSize: number;
   ledgerBatching: boolean;
   /** Requests per minute per API key (and per IP for unauthenticated calls); 0 turns it off. */
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhooksAllowPrivate: bool(env, "VOUCHSAFE_WEBHOOKS_ALLOW_PRIVATE", false, problems),
     smtpUrl: env.SMTP_URL || undefined,
     aliyunSms: aliyunSms(env, problems),
+    eventRetentionDays: int(env, "VOUCHSAFE_EVENT_RETENTION_DAYS", 30, problems, 1, 3650),
     poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", 10, problems, 1, 200),
     ledgerBatching: bool(env, "VOUCHSAFE_LEDGER_BATCHING", true, problems),
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),
