@@ -21,6 +21,7 @@ import { giftcardsManifest } from "./modules/giftcards/index.js";
 import { memberCenterManifest } from "./modules/membercenter/index.js";
 import { membersManifest } from "./modules/members/index.js";
 import { packagesManifest } from "./modules/packages/index.js";
+import { studentsManifest } from "./modules/students/index.js";
 import { topupManifest } from "./modules/topup/index.js";
 import { vouchersManifest } from "./modules/vouchers/index.js";
 import { walletsManifest } from "./modules/wallets/index.js";
@@ -77,6 +78,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   topupManifest,
   giftcardsManifest,
   memberCenterManifest,
+  studentsManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 

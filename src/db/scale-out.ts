@@ -115,6 +115,9 @@ export const TENANT_TABLES = [
   // member center
   "member_center_settings",
   "member_center_codes",
+  // students
+  "student_settings",
+  "student_verifications",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */

@@ -4464,6 +4464,187 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/members/{member_id}/student-id-images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a photo of a member's student ID (the member's own token or staff): the body is the image
+         * @description PNG, JPEG, WebP or SVG up to 2 MiB, checked by content. Submit its id with the verification.
+         */
+        post: operations["uploadStudentIdImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The review queue: verifications by status (pending: oldest first), or a member's history */
+        get: operations["listStudentVerifications"];
+        put?: never;
+        /**
+         * Submit a student ID for review (the member's own token, or staff for a member)
+         * @description One pending verification per member. A member who is a student now may verify again; the approval replaces the current one.
+         */
+        post: operations["submitStudentVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a verification (staff who see the member, or the member's own token) */
+        get: operations["getStudentVerification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the student ID photo of a verification (for the reviewer, or the member) */
+        get: operations["getStudentVerificationImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a verification: the member is a student until now + validity, or graduation if earlier
+         * @description Sets the member's student flag, tag and group, replaces a current approval, and gives the verification gift by the settings' rule (first verification only, or every one) — in one transaction.
+         */
+        post: operations["approveStudentVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a verification with a reason; the member may submit again */
+        post: operations["rejectStudentVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/student-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a member is a student now, with the current approval and any pending submission */
+        get: operations["getMemberStudentStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Student ID settings: validity, reminder, verification page, tag and group, gift */
+        get: operations["getStudentSettings"];
+        /** Save the student ID settings page (one save); a new tag or group moves every current student */
+        put: operations["updateStudentSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Student members now and their share of all members; new and expired yesterday (tenant's zone) */
+        get: operations["getStudentDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verification-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The verification page members see: title, body, images, student-only packages on sale, gift */
+        get: operations["getStudentVerificationPage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "benefit.changed": {
@@ -5060,6 +5241,86 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onSmartTopupAccepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "student.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member lost student status: the validity period ended, or the graduation date passed (reason)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onStudentExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "student.verification_rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A student ID was rejected, with the reviewer's reason
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onStudentVerificationRejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "student.verification_submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member (or staff for them) submitted a student ID for review
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onStudentVerificationSubmitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "student.verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A student ID was approved: the member is a student until valid_until (tag, group and gift given)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onStudentVerified"];
         delete?: never;
         options?: never;
         head?: never;
@@ -33538,7 +33799,7 @@ export interface operations {
     uploadImage: {
         parameters: {
             query: {
-                purpose: "benefit_icon" | "package_cover" | "topup_cover" | "card_design" | "detail" | "verification_page";
+                purpose: "benefit_icon" | "package_cover" | "topup_cover" | "card_design" | "detail" | "verification_page" | "student_id";
             };
             header?: never;
             path?: never;
@@ -33557,7 +33818,7 @@ export interface operations {
                         /** @enum {string} */
                         object: "image";
                         /** @enum {string} */
-                        purpose: "benefit_icon" | "package_cover" | "topup_cover" | "card_design" | "detail" | "verification_page";
+                        purpose: "benefit_icon" | "package_cover" | "topup_cover" | "card_design" | "detail" | "verification_page" | "student_id";
                         /** @enum {string} */
                         media_type: "image/png" | "image/jpeg" | "image/webp" | "image/svg+xml";
                         size: number;
@@ -47512,6 +47773,1719 @@ export interface operations {
             };
         };
     };
+    uploadStudentIdImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "image";
+                        /** @enum {string} */
+                        purpose: "student_id";
+                        media_type: string;
+                        size: number;
+                        sha256: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_image */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_closed, member_frozen */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStudentVerifications: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                member_id?: string;
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "student_verification";
+                            member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
+                            school: string;
+                            student_number: string;
+                            /**
+                             * Format: date
+                             * @example 2028-06-30
+                             */
+                            graduation_date: string;
+                            image_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                            submitted_by: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            submitted_at: string;
+                            reviewed_by: string | null;
+                            reviewed_at: string | null;
+                            reject_reason: string | null;
+                            valid_from: string | null;
+                            valid_until: string | null;
+                            end_reason: string | null;
+                            ended_at: string | null;
+                            reminder_sent_at: string | null;
+                            gift_grant_id: string | null;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitStudentVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "school": "Fudan University",
+                 *       "student_number": "22300180042",
+                 *       "graduation_date": "2028-06-30",
+                 *       "image_id": "img_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                 *     }
+                 */
+                "application/json": {
+                    member_id: string;
+                    school: string;
+                    student_number: string;
+                    /**
+                     * Format: date
+                     * @example 2028-06-30
+                     */
+                    graduation_date: string;
+                    image_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A student ID verification: pending → approved (later expired or superseded) or rejected */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "student_verification";
+                        member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
+                        school: string;
+                        student_number: string;
+                        /**
+                         * Format: date
+                         * @example 2028-06-30
+                         */
+                        graduation_date: string;
+                        image_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                        submitted_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        submitted_at: string;
+                        reviewed_by: string | null;
+                        reviewed_at: string | null;
+                        reject_reason: string | null;
+                        valid_from: string | null;
+                        valid_until: string | null;
+                        end_reason: string | null;
+                        ended_at: string | null;
+                        reminder_sent_at: string | null;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_image */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: graduation_date_passed, member_closed, member_frozen */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A student ID verification: pending → approved (later expired or superseded) or rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "student_verification";
+                        member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
+                        school: string;
+                        student_number: string;
+                        /**
+                         * Format: date
+                         * @example 2028-06-30
+                         */
+                        graduation_date: string;
+                        image_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                        submitted_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        submitted_at: string;
+                        reviewed_by: string | null;
+                        reviewed_at: string | null;
+                        reject_reason: string | null;
+                        valid_from: string | null;
+                        valid_until: string | null;
+                        end_reason: string | null;
+                        ended_at: string | null;
+                        reminder_sent_at: string | null;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentVerificationImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveStudentVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A student ID verification: pending → approved (later expired or superseded) or rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "stv_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "student_verification",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "school": "Fudan University",
+                     *       "student_number": "22300180042",
+                     *       "graduation_date": "2028-06-30",
+                     *       "image_id": "img_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "status": "approved",
+                     *       "submitted_by": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "submitted_at": "2026-03-01T02:00:00.000Z",
+                     *       "reviewed_by": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "reviewed_at": "2026-03-01T03:00:00.000Z",
+                     *       "reject_reason": null,
+                     *       "valid_from": "2026-03-01T03:00:00.000Z",
+                     *       "valid_until": "2026-09-01T03:00:00.000Z",
+                     *       "end_reason": null,
+                     *       "ended_at": null,
+                     *       "reminder_sent_at": null,
+                     *       "gift_grant_id": "ggr_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "student_verification";
+                        member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
+                        school: string;
+                        student_number: string;
+                        /**
+                         * Format: date
+                         * @example 2028-06-30
+                         */
+                        graduation_date: string;
+                        image_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                        submitted_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        submitted_at: string;
+                        reviewed_by: string | null;
+                        reviewed_at: string | null;
+                        reject_reason: string | null;
+                        valid_from: string | null;
+                        valid_until: string | null;
+                        end_reason: string | null;
+                        ended_at: string | null;
+                        reminder_sent_at: string | null;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_group_not_found, member_tag_not_found, student_verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: graduation_date_passed, invalid_gift, member_closed, member_frozen */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectStudentVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "The photo is unreadable"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A student ID verification: pending → approved (later expired or superseded) or rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "student_verification";
+                        member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
+                        school: string;
+                        student_number: string;
+                        /**
+                         * Format: date
+                         * @example 2028-06-30
+                         */
+                        graduation_date: string;
+                        image_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                        submitted_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        submitted_at: string;
+                        reviewed_by: string | null;
+                        reviewed_at: string | null;
+                        reject_reason: string | null;
+                        valid_from: string | null;
+                        valid_until: string | null;
+                        end_reason: string | null;
+                        ended_at: string | null;
+                        reminder_sent_at: string | null;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMemberStudentStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_status";
+                        member_id: string;
+                        student: boolean;
+                        current: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "student_verification";
+                            member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
+                            school: string;
+                            student_number: string;
+                            /**
+                             * Format: date
+                             * @example 2028-06-30
+                             */
+                            graduation_date: string;
+                            image_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                            submitted_by: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            submitted_at: string;
+                            reviewed_by: string | null;
+                            reviewed_at: string | null;
+                            reject_reason: string | null;
+                            valid_from: string | null;
+                            valid_until: string | null;
+                            end_reason: string | null;
+                            ended_at: string | null;
+                            reminder_sent_at: string | null;
+                            gift_grant_id: string | null;
+                        } | null;
+                        pending: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "student_verification";
+                            member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
+                            school: string;
+                            student_number: string;
+                            /**
+                             * Format: date
+                             * @example 2028-06-30
+                             */
+                            graduation_date: string;
+                            image_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                            submitted_by: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            submitted_at: string;
+                            reviewed_by: string | null;
+                            reviewed_at: string | null;
+                            reject_reason: string | null;
+                            valid_from: string | null;
+                            valid_until: string | null;
+                            end_reason: string | null;
+                            ended_at: string | null;
+                            reminder_sent_at: string | null;
+                            gift_grant_id: string | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "student_settings",
+                     *       "validity": {
+                     *         "count": 6,
+                     *         "unit": "month"
+                     *       },
+                     *       "reminder_days_before": 7,
+                     *       "page": {
+                     *         "title": "Verify your student ID",
+                     *         "body": "Students get 20% off every drink and a welcome voucher.",
+                     *         "image_ids": [],
+                     *         "package_ids": [
+                     *           "pkg_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         ]
+                     *       },
+                     *       "student_tag": "student",
+                     *       "student_group": "students",
+                     *       "gift": {
+                     *         "kind": "voucher",
+                     *         "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "quantity": 1
+                     *       },
+                     *       "gift_rule": "first_verification"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_settings";
+                        /** @description How long an approval lasts (capped by the graduation date) */
+                        validity: {
+                            count: number;
+                            /** @enum {string} */
+                            unit: "day" | "month" | "year";
+                        };
+                        /** @description Send the expiration reminder this many days before status ends (0: none) */
+                        reminder_days_before: number;
+                        page: {
+                            title: string;
+                            /** @description Markdown */
+                            body: string;
+                            image_ids: string[];
+                            package_ids: string[];
+                        };
+                        /** @description Tag code every student carries */
+                        student_tag: string | null;
+                        /** @description Group code every student is in */
+                        student_group: string | null;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description first_verification: only a member's first approval gives the gift; every_verification: each
+                         * @enum {string}
+                         */
+                        gift_rule: "first_verification" | "every_verification";
+                        updated_by: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateStudentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "validity": {
+                 *         "count": 6,
+                 *         "unit": "month"
+                 *       },
+                 *       "reminder_days_before": 7,
+                 *       "page": {
+                 *         "title": "Verify your student ID",
+                 *         "body": "Students get 20% off every drink and a welcome voucher.",
+                 *         "image_ids": [],
+                 *         "package_ids": [
+                 *           "pkg_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                 *         ]
+                 *       },
+                 *       "student_tag": "student",
+                 *       "student_group": "students",
+                 *       "gift": {
+                 *         "kind": "voucher",
+                 *         "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *         "quantity": 1
+                 *       },
+                 *       "gift_rule": "first_verification"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description How long an approval lasts (capped by the graduation date) */
+                    validity: {
+                        count: number;
+                        /** @enum {string} */
+                        unit: "day" | "month" | "year";
+                    };
+                    /** @description Send the expiration reminder this many days before status ends (0: none) */
+                    reminder_days_before: number;
+                    page: {
+                        title: string;
+                        /** @description Markdown */
+                        body: string;
+                        image_ids: string[];
+                        package_ids: string[];
+                    };
+                    /** @description Tag code every student carries */
+                    student_tag: string | null;
+                    /** @description Group code every student is in */
+                    student_group: string | null;
+                    /**
+                     * @description none; voucher (a template × quantity); voucher_package (its lines)
+                     * @example {
+                     *       "kind": "voucher",
+                     *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "quantity": 1
+                     *     }
+                     */
+                    gift: {
+                        /** @enum {string} */
+                        kind: "none";
+                    } | {
+                        /** @enum {string} */
+                        kind: "voucher";
+                        /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                        template_id: string;
+                        /** @default 1 */
+                        quantity?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "voucher_package";
+                        /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                        package_id: string;
+                    };
+                    /**
+                     * @description first_verification: only a member's first approval gives the gift; every_verification: each
+                     * @enum {string}
+                     */
+                    gift_rule: "first_verification" | "every_verification";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "student_settings",
+                     *       "validity": {
+                     *         "count": 6,
+                     *         "unit": "month"
+                     *       },
+                     *       "reminder_days_before": 7,
+                     *       "page": {
+                     *         "title": "Verify your student ID",
+                     *         "body": "Students get 20% off every drink and a welcome voucher.",
+                     *         "image_ids": [],
+                     *         "package_ids": [
+                     *           "pkg_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         ]
+                     *       },
+                     *       "student_tag": "student",
+                     *       "student_group": "students",
+                     *       "gift": {
+                     *         "kind": "voucher",
+                     *         "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "quantity": 1
+                     *       },
+                     *       "gift_rule": "first_verification"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_settings";
+                        /** @description How long an approval lasts (capped by the graduation date) */
+                        validity: {
+                            count: number;
+                            /** @enum {string} */
+                            unit: "day" | "month" | "year";
+                        };
+                        /** @description Send the expiration reminder this many days before status ends (0: none) */
+                        reminder_days_before: number;
+                        page: {
+                            title: string;
+                            /** @description Markdown */
+                            body: string;
+                            image_ids: string[];
+                            package_ids: string[];
+                        };
+                        /** @description Tag code every student carries */
+                        student_tag: string | null;
+                        /** @description Group code every student is in */
+                        student_group: string | null;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description first_verification: only a member's first approval gives the gift; every_verification: each
+                         * @enum {string}
+                         */
+                        gift_rule: "first_verification" | "every_verification";
+                        updated_by: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_image */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_group_not_found, member_tag_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_gift, invalid_student_package */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "student_dashboard",
+                     *       "timezone": "Asia/Shanghai",
+                     *       "as_of": "2026-03-02T02:00:00.000Z",
+                     *       "current_students": 1,
+                     *       "members": 3,
+                     *       "share_basis_points": 3333,
+                     *       "yesterday": {
+                     *         "date": "2026-03-01",
+                     *         "new_students": 1,
+                     *         "expired_students": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_dashboard";
+                        timezone: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        as_of: string;
+                        /** @description Members (not closed) whose student status holds now */
+                        current_students: number;
+                        /** @description All members not closed (closed members count in neither) */
+                        members: number;
+                        /** @description current_students / members in basis points, rounded half up (3333 = 33.33%) */
+                        share_basis_points: number;
+                        yesterday: {
+                            /**
+                             * Format: date
+                             * @example 2028-06-30
+                             */
+                            date: string;
+                            /** @description Distinct members approved on that local day */
+                            new_students: number;
+                            /** @description Distinct members whose status ended that local day (validity or graduation) */
+                            expired_students: number;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentVerificationPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_verification_page";
+                        title: string;
+                        body: string;
+                        image_ids: string[];
+                        packages: {
+                            id: string;
+                            name: string;
+                            status: string;
+                        }[];
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     onBenefitChanged: {
         parameters: {
             query?: never;
@@ -48923,6 +50897,181 @@ export interface operations {
                         bonus_amount: number;
                         points: number;
                         payment_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStudentExpired: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "student.expired";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        verification_id: string;
+                        member_id: string;
+                        /** Format: date-time */
+                        valid_from: string;
+                        /** Format: date-time */
+                        valid_until: string;
+                        reason: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStudentVerificationRejected: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "student.verification_rejected";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        verification_id: string;
+                        member_id: string;
+                        reason: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStudentVerificationSubmitted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "student.verification_submitted";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        verification_id: string;
+                        member_id: string;
+                        school: string;
+                        /** Format: date */
+                        graduation_date: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStudentVerified: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "student.verified";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        verification_id: string;
+                        member_id: string;
+                        /** Format: date-time */
+                        valid_from: string;
+                        /** Format: date-time */
+                        valid_until: string;
+                        first_verification: boolean;
+                        gift_grant_id: string | null;
                     };
                 };
             };

@@ -7,6 +7,7 @@ import {
   CrownOutlined,
   DashboardOutlined,
   GiftOutlined,
+  IdcardOutlined,
   KeyOutlined,
   ScheduleOutlined,
   SettingOutlined,
@@ -43,6 +44,7 @@ const TopupPlans = lazy(() => import("./pages/TopupPlans"));
 const GiftCards = lazy(() => import("./pages/GiftCards"));
 const Packages = lazy(() => import("./pages/Packages"));
 const PackageDetail = lazy(() => import("./pages/PackageDetail"));
+const Students = lazy(() => import("./pages/Students"));
 
 interface Page {
   path: string;
@@ -103,6 +105,13 @@ const PAGES: Page[] = [
     icon: <CreditCardOutlined />,
     needs: "GET /v1/gift-cards",
     element: <GiftCards />,
+  },
+  {
+    path: "/students",
+    label: "nav.students",
+    icon: <IdcardOutlined />,
+    needs: "GET /v1/student-verifications",
+    element: <Students />,
   },
   {
     path: "/checkout",
