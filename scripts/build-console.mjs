@@ -1,5 +1,6 @@
-// Builds the operator console (web/console) with Vite into web/console/dist, only when its
-// sources changed since the last build, and reports the bundle size.
+// Builds the web apps (the operator console, web/console, and the member center, web/member)
+// with Vite into their dist/ folders, each only when its sources changed since its last
+// build, and reports the bundle sizes.
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -8,10 +9,17 @@ import { gzipSync } from "node:zlib";
 const root = path.resolve(import.meta.dirname, "..");
 export const CONSOLE_DIR = path.join(root, "web/console");
 export const CONSOLE_DIST = path.join(CONSOLE_DIR, "dist");
-const STAMP = path.join(CONSOLE_DIST, ".source-hash");
-const INPUTS = ["web/console", "web/api", "package-lock.json"];
 
-async function files(dir) {
+/** Each app: its folder, and what its bundle is made from besides that folder. */
+export const WEB_APPS = [
+  { name: "console", dir: "web/console", served: "/console" },
+  { name: "member center", dir: "web/member", served: "/m/<tenant id>/" },
+];
+const SHARED_INPUTS = ["web/api", "package-lock.json"];
+
+const distOf = (app) => path.join(root, app.dir, "dist");
+
+async function files(dir, skip) {
   const out = [];
   let entries;
   try {
@@ -21,18 +29,18 @@ async function files(dir) {
   }
   for (const entry of entries) {
     const full = path.join(dir, entry.name);
-    if (full === CONSOLE_DIST || entry.name === "node_modules") continue;
-    if (entry.isDirectory()) out.push(...(await files(full)));
+    if (full === skip || entry.name === "node_modules") continue;
+    if (entry.isDirectory()) out.push(...(await files(full, skip)));
     else out.push(full);
   }
   return out;
 }
 
-/** A digest of every file the bundle is made from (names and contents). */
-export async function sourceHash() {
+/** A digest of every file the app's bundle is made from (names and contents). */
+export async function sourceHash(app = WEB_APPS[0]) {
   const hash = createHash("sha256");
-  for (const input of INPUTS) {
-    for (const file of (await files(path.join(root, input))).sort()) {
+  for (const input of [app.dir, ...SHARED_INPUTS]) {
+    for (const file of (await files(path.join(root, input), distOf(app))).sort()) {
       hash.update(path.relative(root, file));
       hash.update(await readFile(file));
     }
@@ -40,9 +48,9 @@ export async function sourceHash() {
   return hash.digest("hex");
 }
 
-/** Sizes of the built assets: total, gzip, and the largest chunk. */
-export async function bundleReport() {
-  const assets = path.join(CONSOLE_DIST, "assets");
+/** Sizes of the app's built assets: total, gzip, and the largest chunk. */
+export async function bundleReport(app = WEB_APPS[0]) {
+  const assets = path.join(distOf(app), "assets");
   let total = 0;
   let gzip = 0;
   let largest = { name: "", size: 0 };
@@ -53,32 +61,42 @@ export async function bundleReport() {
     if (name.endsWith(".js") && body.length > largest.size) largest = { name, size: body.length };
   }
   const kb = (n) => `${(n / 1024).toFixed(0)} kB`;
-  return `Console bundle: ${kb(total)} in web/console/dist/assets (${kb(gzip)} JS+CSS gzipped); largest chunk ${largest.name} ${kb(largest.size)}`;
+  const where = path.relative(root, assets);
+  return `${app.name[0].toUpperCase()}${app.name.slice(1)} bundle: ${kb(total)} in ${where} (${kb(gzip)} JS+CSS gzipped); largest chunk ${largest.name} ${kb(largest.size)}`;
 }
 
-/** Builds when the sources changed; returns whether it built. */
-export async function buildConsole({ force = false, log = console.log } = {}) {
-  const hash = await sourceHash();
-  const built = await readFile(STAMP, "utf8").catch(() => "");
+/** Builds one app when its sources changed; returns whether it built. */
+async function buildWebApp(app, { force, log }) {
+  const dist = distOf(app);
+  const stamp = path.join(dist, ".source-hash");
+  const hash = await sourceHash(app);
+  const built = await readFile(stamp, "utf8").catch(() => "");
   if (!force && built === hash) return false;
   let vite;
   try {
     vite = await import("vite");
   } catch {
-    // Installed without dev dependencies: the API still starts; /console says what is missing.
-    const present = await stat(path.join(CONSOLE_DIST, "index.html")).catch(() => null);
+    // Installed without dev dependencies: the API still starts; the app's URL says what is missing.
+    const present = await stat(path.join(dist, "index.html")).catch(() => null);
     log(
       present
-        ? "Console sources changed but Vite is not installed (npm ci installs it); serving the last build"
-        : "The console is not built and Vite is not installed (npm ci installs it); /console will answer 503",
+        ? `The ${app.name} sources changed but Vite is not installed (npm ci installs it); serving the last build`
+        : `The ${app.name} is not built and Vite is not installed (npm ci installs it); ${app.served} will answer 503`,
     );
     return false;
   }
   const started = Date.now();
-  await rm(CONSOLE_DIST, { recursive: true, force: true });
-  await vite.build({ configFile: path.join(CONSOLE_DIR, "vite.config.ts"), logLevel: "warn" });
-  await mkdir(CONSOLE_DIST, { recursive: true });
-  await writeFile(STAMP, hash);
-  log(`Built the console in ${((Date.now() - started) / 1000).toFixed(1)} s. ${await bundleReport()}`);
+  await rm(dist, { recursive: true, force: true });
+  await vite.build({ configFile: path.join(root, app.dir, "vite.config.ts"), logLevel: "warn" });
+  await mkdir(dist, { recursive: true });
+  await writeFile(stamp, hash);
+  log(`Built the ${app.name} in ${((Date.now() - started) / 1000).toFixed(1)} s. ${await bundleReport(app)}`);
   return true;
+}
+
+/** Builds every web app whose sources changed; returns whether any was built. */
+export async function buildConsole({ force = false, log = console.log } = {}) {
+  let any = false;
+  for (const app of WEB_APPS) any = (await buildWebApp(app, { force, log })) || any;
+  return any;
 }

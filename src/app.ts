@@ -18,8 +18,11 @@ import { checkoutManifest } from "./modules/checkout/index.js";
 import { depositsManifest } from "./modules/deposits/index.js";
 import { enterpriseManifest } from "./modules/enterprise/index.js";
 import { giftcardsManifest } from "./modules/giftcards/index.js";
+import { memberCenterManifest } from "./modules/membercenter/index.js";
 import { membersManifest } from "./modules/members/index.js";
 import { packagesManifest } from "./modules/packages/index.js";
+import { studentsManifest } from "./modules/students/index.js";
+import { topupManifest } from "./modules/topup/index.js";
 import { vouchersManifest } from "./modules/vouchers/index.js";
 import { walletsManifest } from "./modules/wallets/index.js";
 import { auditManifest } from "./platform/audit/audit.routes.js";
@@ -37,7 +40,6 @@ import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { checkRouteErrors } from "./platform/http/route-errors.js";
 import { Problem } from "./platform/http/schemas.js";
 import { refuseUnstorableText } from "./platform/http/text-guard.js";
-import { UNCONVERTED_IDEMPOTENT_ROUTES } from "./platform/http/unconverted-routes.js";
 import { isValueRoute } from "./platform/http/value-route.js";
 import { jobsManifest } from "./platform/jobs/jobs.routes.js";
 import { installManifests } from "./platform/manifests.js";
@@ -72,7 +74,10 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   checkoutManifest,
   catalogManifest,
   packagesManifest,
+  topupManifest,
   giftcardsManifest,
+  memberCenterManifest,
+  studentsManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -108,6 +113,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     },
     ajv: { customOptions: {} },
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors Fastify raises before routing (a URL that does not decode) answer problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(reply, toProblem(error, request));
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const bodyAjv = makeAjv(false);
@@ -226,11 +235,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     if (access.permission && !rolesFor(access.permission)) {
       throw new Error(`route ${route.method} ${route.url} names unknown permission ${access.permission}`);
     }
-    if (
-      access.idempotent &&
-      !isValueRoute(route.handler) &&
-      !UNCONVERTED_IDEMPOTENT_ROUTES.has(`${route.method} ${route.url}`)
-    ) {
+    if (access.idempotent && !isValueRoute(route.handler)) {
       throw new Error(`route ${route.method} ${route.url} is idempotent but its handler is no valueRoute`);
     }
     checkRouteErrors(route);

@@ -172,10 +172,24 @@ async function run(command: string[], flags: Flags, db: Database): Promise<void>
         );
     let failing = 0;
     const reports = [];
+    // One tenant's failure (even an error) is reported and the check goes on to the others.
     for (const tenantId of tenants) {
-      const report = await verifyLedger(db, tenantId);
-      if (!report.ok) failing++;
-      reports.push({ tenant_id: tenantId, ...report });
+      try {
+        const report = await verifyLedger(db, tenantId);
+        if (!report.ok) failing++;
+        reports.push({ tenant_id: tenantId, error: null, ...report });
+      } catch (error) {
+        failing++;
+        reports.push({
+          tenant_id: tenantId,
+          error: error instanceof Error ? error.message : String(error),
+          ok: false,
+          accounts_checked: 0,
+          transfers_checked: 0,
+          differences: [],
+          flag_violations: [],
+        });
+      }
     }
     print(
       flags,
@@ -183,7 +197,11 @@ async function run(command: string[], flags: Flags, db: Database): Promise<void>
       reports.map(
         (r) =>
           `${r.ok ? "ok  " : "FAIL"} ${r.tenant_id}  ${r.accounts_checked} accounts, ${r.transfers_checked} transfers` +
-          (r.ok ? "" : `, ${r.differences.length} differences, ${r.flag_violations.length} flag violations`),
+          (r.ok
+            ? ""
+            : r.error
+              ? `, could not be checked: ${r.error}`
+              : `, ${r.differences.length} differences, ${r.flag_violations.length} flag violations`),
       ),
     );
     if (failing > 0) process.exitCode = 1;

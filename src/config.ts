@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { AliyunSmsConfig } from "./platform/notify/aliyun-sms.js";
 
 /** Typed configuration read once from the environment; every problem is reported together. */
 export interface Config {
@@ -18,6 +19,10 @@ export interface Config {
   /** Allow webhook targets on loopback/private addresses (tests, local development). */
   webhooksAllowPrivate: boolean;
   smtpUrl: string | undefined;
+  /** Aliyun SMS when ALIYUN_SMS_ACCESS_KEY_ID is set; otherwise SMS is written to the log. */
+  aliyunSms: AliyunSmsConfig | undefined;
+  /** Delivered webhooks and dispatched events are removed after this many days. */
+  eventRetentionDays: number;
   poolSize: number;
   ledgerBatching: boolean;
   /** Requests per minute per API key (and per IP for unauthenticated calls); 0 turns it off. */
@@ -62,6 +67,26 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems:
   return fallback;
 }
 
+/** All of the ALIYUN_SMS_* settings or none (then SMS goes to the log). */
+function aliyunSms(env: NodeJS.ProcessEnv, problems: string[]): AliyunSmsConfig | undefined {
+  if (!env.ALIYUN_SMS_ACCESS_KEY_ID) return undefined;
+  const required = ["ALIYUN_SMS_ACCESS_KEY_SECRET", "ALIYUN_SMS_SIGN_NAME", "ALIYUN_SMS_TEMPLATE_CODE"];
+  const missing = required.filter((name) => !env[name]);
+  if (missing.length > 0) {
+    problems.push(`ALIYUN_SMS_ACCESS_KEY_ID is set, so ${missing.join(", ")} must be set too`);
+    return undefined;
+  }
+  return {
+    accessKeyId: env.ALIYUN_SMS_ACCESS_KEY_ID,
+    accessKeySecret: env.ALIYUN_SMS_ACCESS_KEY_SECRET ?? "",
+    signName: env.ALIYUN_SMS_SIGN_NAME ?? "",
+    templateCode: env.ALIYUN_SMS_TEMPLATE_CODE ?? "",
+    templateParam: env.ALIYUN_SMS_TEMPLATE_PARAM || "content",
+    endpoint: env.ALIYUN_SMS_ENDPOINT || "dysmsapi.aliyuncs.com",
+    protocol: "HTTPS",
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const demoApiKey = env.VOUCHSAFE_DEMO_API_KEY || undefined;
@@ -86,6 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: bool(env, "VOUCHSAFE_RUN_WORKER", true, problems),
     webhooksAllowPrivate: bool(env, "VOUCHSAFE_WEBHOOKS_ALLOW_PRIVATE", false, problems),
     smtpUrl: env.SMTP_URL || undefined,
+    aliyunSms: aliyunSms(env, problems),
+    eventRetentionDays: int(env, "VOUCHSAFE_EVENT_RETENTION_DAYS", 30, problems, 1, 3650),
     poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", 10, problems, 1, 200),
     ledgerBatching: bool(env, "VOUCHSAFE_LEDGER_BATCHING", true, problems),
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),

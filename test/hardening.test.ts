@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_AMOUNT } from "../src/shared/money.js";
 import {
   createTestApp,
   createTestKey,
@@ -233,5 +234,80 @@ describe("uploads are not mistaken for text", () => {
       headers: { ...tenant.auth, "content-type": "text/csv" },
     });
     expect(r.statusCode, r.body).toBeLessThan(300);
+  });
+});
+
+describe("every file we write guards formula-looking text", () => {
+  it("an account statement's memo cannot run as a formula; signed amounts stay numbers", async () => {
+    const auth = tenant.auth;
+    const asset = await post(
+      "/v1/ledger/assets",
+      { code: "CSVG", scale: 2, name: "Guard" },
+      auth,
+      "csv-asset",
+    );
+    expect(asset.statusCode, asset.body).toBe(201);
+    const open = async (kind: string, key: string) => {
+      const r = await post("/v1/ledger/accounts", { asset: "CSVG", kind }, auth, key);
+      expect(r.statusCode, r.body).toBe(201);
+      return json<{ id: string }>(r).id;
+    };
+    const cash = await open("cash", "csv-cash");
+    const wallet = await open("wallet", "csv-wallet");
+    for (const [memo, amount, debit, credit] of [
+      ['=HYPERLINK("http://evil.example","x")', 250, cash, wallet],
+      ["=1+2", 100, wallet, cash],
+    ] as const) {
+      const r = await post(
+        "/v1/ledger/transfers",
+        { debit_account_id: debit, credit_account_id: credit, amount, code: "t", memo },
+        auth,
+        `csv-${amount}`,
+      );
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const csv = await t.app.inject({ url: `/v1/ledger/accounts/${wallet}/statement.csv`, headers: auth });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.body).toContain(`"'=HYPERLINK(""http://evil.example"",""x"")"`);
+    expect(csv.body).toContain("'=1+2");
+    expect(csv.body).not.toMatch(/(^|,)=/m);
+    expect(csv.body).toMatch(/,-1\.00,1\.50,/);
+  });
+});
+
+describe("amounts are bounded end to end", () => {
+  it("no cap above the maximum; maximal top-ups leave later ones and verify working", async () => {
+    const tooHigh = await t.app.inject({
+      method: "PATCH",
+      url: "/v1/wallet-settings",
+      headers: tenant.auth,
+      payload: { max_single_amount: 2 ** 53 - 1 },
+    });
+    expect(tooHigh.statusCode, tooHigh.body).toBe(400);
+    const raised = await t.app.inject({
+      method: "PATCH",
+      url: "/v1/wallet-settings",
+      headers: tenant.auth,
+      payload: { max_single_amount: MAX_AMOUNT },
+    });
+    expect(raised.statusCode, raised.body).toBe(200);
+    for (const name of ["max-1", "max-2", "max-3"]) {
+      const member = await newMember(beijing.id, name);
+      const r = await post(
+        `/v1/members/${member}/top-ups`,
+        { amount: MAX_AMOUNT },
+        tenant.auth,
+        `top-${name}`,
+      );
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    const small = await newMember(beijing.id, "after-max");
+    const after = await post(`/v1/members/${small}/top-ups`, { amount: 100 }, tenant.auth, "top-after-max");
+    expect(after.statusCode, after.body).toBe(201);
+    const verify = await t.app.inject({ url: "/v1/ledger/verify", headers: tenant.auth });
+    expect(verify.statusCode, verify.body).toBe(200);
+    expect(json(verify)).toMatchObject({ ok: true, differences: [] });
+    const trial = await t.app.inject({ url: "/v1/ledger/trial-balance", headers: tenant.auth });
+    expect(trial.statusCode, trial.body).toBe(200);
   });
 });

@@ -9,6 +9,7 @@ import { createAsset, Ledger } from "../src/ledger/index.js";
 import { recordAudit } from "../src/platform/audit/audit.js";
 import { systemActor } from "../src/platform/auth/actor.js";
 import "../src/platform/files/builtin.js";
+import { exportTable } from "../src/platform/files/export-table.js";
 import {
   createFileJob,
   csvField,
@@ -85,9 +86,32 @@ describe("exports", () => {
     ['=HYPERLINK("x")', '"\'=HYPERLINK(""x"")"'],
     ["-1+2", "'-1+2"],
     ["@SUM(A1)", "'@SUM(A1)"],
+    ["-12.50", "-12.50"],
+    ["+3", "+3"],
+    ["-1e3", "'-1e3"],
     [new Date("2026-07-01T00:00:00Z"), "2026-07-01T00:00:00.000Z"],
   ] as const)("writes %j as the CSV field %s", (cell, expected) => {
     expect(csvField(cell)).toBe(expected);
+  });
+
+  it("guards formula-looking text in a direct xlsx download as in CSV", async () => {
+    const file = await exportTable(
+      "guarded",
+      "xlsx",
+      ["memo", "change"],
+      [
+        ["=1+2", "-12.50"],
+        ["plain", 5],
+      ],
+    );
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(file.body as unknown as ArrayBuffer);
+    const rows = workbook.worksheets[0]!.getSheetValues().filter(Boolean) as unknown[][];
+    expect(rows.map((r) => r.slice(1))).toEqual([
+      ["memo", "change"],
+      ["'=1+2", "-12.50"],
+      ["plain", 5],
+    ]);
   });
 
   it("exports the audit log as CSV with progress counts, under the tenant's folder", async () => {

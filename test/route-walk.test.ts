@@ -21,29 +21,8 @@ import {
   type TestApp,
   type TestTenant,
 } from "./helpers/app.js";
+import { loadOpenApi, type OpenApi, type Route, resolveSchema, type Schema } from "./helpers/openapi-doc.js";
 
-type Schema = Record<string, unknown>;
-interface Parameter {
-  in: string;
-  name: string;
-  required?: boolean;
-  schema: Schema;
-}
-interface Operation {
-  parameters?: Parameter[];
-  requestBody?: { content?: Record<string, { schema: Schema }> };
-  responses?: Record<string, unknown>;
-  security?: unknown[];
-}
-interface OpenApi {
-  paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, Schema> };
-}
-interface Route {
-  method: string;
-  path: string;
-  operation: Operation;
-}
 interface Call {
   who: string;
   method: string;
@@ -54,7 +33,6 @@ interface Call {
   body: string;
 }
 
-const METHODS = ["get", "post", "put", "patch", "delete"];
 const TAG = Math.random().toString(36).slice(2, 8);
 
 let t: TestApp;
@@ -239,24 +217,8 @@ async function harvestIds() {
   }
 }
 
-function resolve(schema: Schema, depth = 0): Schema {
-  if (depth > 20) return {};
-  const ref = schema.$ref;
-  if (typeof ref === "string") {
-    const name = ref.replace(/^#\/components\/schemas\//, "").replace(/#$/, "");
-    return resolve(doc.components?.schemas?.[name] ?? {}, depth + 1);
-  }
-  const out: Schema = { ...schema };
-  for (const key of ["anyOf", "oneOf", "allOf"]) {
-    if (Array.isArray(schema[key])) out[key] = (schema[key] as Schema[]).map((s) => resolve(s, depth + 1));
-  }
-  if (schema.items) out.items = resolve(schema.items as Schema, depth + 1);
-  if (schema.properties) {
-    out.properties = Object.fromEntries(
-      Object.entries(schema.properties as Record<string, Schema>).map(([k, v]) => [k, resolve(v, depth + 1)]),
-    );
-  }
-  return out;
+function resolve(schema: Schema): Schema {
+  return resolveSchema(doc, schema);
 }
 
 /** The id of a protected object that a field or path parameter named `name` would take. */
@@ -438,12 +400,7 @@ beforeAll(async () => {
   t = await createTestApp({ config: { loginRateLimitPerMinute: 0 } });
   a = await createTestTenant(t, `Walk tenant A ${TAG}`);
   b = await createTestTenant(t, `Walk tenant B ${TAG}`);
-  doc = json<OpenApi>(await t.app.inject({ url: "/openapi.json" }));
-  routes = Object.entries(doc.paths).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([method]) => METHODS.includes(method))
-      .map(([method, operation]) => ({ method: method.toUpperCase(), path, operation })),
-  );
+  ({ doc, routes } = await loadOpenApi(t.app));
   const outsider = await post("/v1/org-units", {
     parent_id: a.rootOrgUnitId,
     kind: "distributor",

@@ -8,7 +8,8 @@ const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "
 /**
  * Migrations are forward-only files `NNNN_name.ts` in src/db/migrations. Ranges keep
  * modules apart: 0001-0099 foundation, 0100 ledger, 0200 platform, 0300 members/wallets,
- * 0400 deposits, 0500 vouchers, 0600 enterprise, 0700 benefits/checkout, 0800 catalog/packages. Because each
+ * 0400 deposits, 0500 vouchers, 0600 enterprise, 0700 benefits/checkout, 0800 catalog/packages,
+ * 1000 top-up plans and lots. Because each
  * range grows on its own, a database may already hold 0600 when 0503 arrives: unordered
  * migrations are allowed, and each runs once, in name order among the pending ones.
  */

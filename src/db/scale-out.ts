@@ -96,12 +96,28 @@ export const TENANT_TABLES = [
   "packages",
   "package_orders",
   "package_periods",
+  // wallets' tagged lots and top-up plans, smart top-up, recharge codes, payment providers
+  "wallet_lots",
+  "wallet_payment_legs",
+  "wallet_refund_legs",
+  "topup_plans",
+  "smart_topup_plans",
+  "recharge_codes",
+  "topups",
+  "smart_topup_acceptances",
+  "payment_provider_configs",
   // gift cards
   "gift_card_plans",
   "gift_cards",
   "gift_card_activities",
   "gift_card_payments",
   "gift_card_lookup_limits",
+  // member center
+  "member_center_settings",
+  "member_center_codes",
+  // students
+  "student_settings",
+  "student_verifications",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */

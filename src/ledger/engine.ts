@@ -4,6 +4,7 @@ import type { DB } from "../db/schema.js";
 import { assert } from "../shared/assert.js";
 import type { Clock } from "../shared/clock.js";
 import { newId } from "../shared/ids.js";
+import { MAX_AMOUNT } from "../shared/money.js";
 import type { TransferKind } from "./ledger.schema.js";
 import {
   type Account,
@@ -381,6 +382,9 @@ export class Session {
     const invalid = invalidInput(input);
     if (invalid) return invalid;
     if (!isAmount(input.amount)) return fail("invalid_amount", "amount must be a positive integer");
+    if (input.amount > MAX_AMOUNT) {
+      return fail("overflow", `amount ${input.amount} is above the maximum of ${MAX_AMOUNT} minor units`);
+    }
     if (input.debit_account_id === input.credit_account_id) {
       return fail("accounts_must_be_different", "A transfer needs two different accounts");
     }

@@ -266,13 +266,16 @@ export const TransferQuery = Obj({
   pending_id: Type.Optional(IdParam),
 });
 
+/** Sums over every account of an asset may pass 2^53: exact decimal strings. */
+const Sum = Type.String({ pattern: "^-?[0-9]+$", examples: ["1250000"] });
+
 export const TrialRow = Type.Object({
   asset: Type.String(),
   accounts: Type.Integer(),
-  debits_posted: Type.Integer(),
-  credits_posted: Type.Integer(),
-  debits_pending: Type.Integer(),
-  credits_pending: Type.Integer(),
+  debits_posted: Sum,
+  credits_posted: Sum,
+  debits_pending: Sum,
+  credits_pending: Sum,
   balanced: Type.Boolean(),
 });
 
@@ -291,7 +294,7 @@ export const Verification = Type.Object({
       account_id: Type.String(),
       field: Type.String(),
       stored: Nullable(Type.Integer()),
-      journal: Type.Integer(),
+      journal: Type.Union([Type.Integer(), Sum]),
     }),
   ),
   malformed_transfers: Type.Array(Type.String()),

@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/db.js";
 import { ManualClock } from "../shared/clock.js";
+import { statusForCode } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
+import { MAX_AMOUNT } from "../shared/money.js";
 import { voidExpiredHolds } from "./holds.js";
 import { Ledger } from "./ledger.js";
 import { createAsset, findAccount, holdState, statement, trialBalance, verifyLedger } from "./queries.js";
+import { expectTransfer } from "./results.js";
 import type { Account, TransferResult, UnitOfWork } from "./types.js";
 
 let t: TestDatabase;
@@ -77,7 +80,7 @@ describe.each([
     expect(await bal(wallet.id)).toMatchObject({ credits_posted: 10_000, debits_posted: 0 });
     expect(await bal(cash.id)).toMatchObject({ debits_posted: 10_000 });
     const trial = await t.db.tenantTx(ten, (trx) => trialBalance(trx, ten));
-    expect(trial.find((r) => r.asset === "CNY")).toMatchObject({ balanced: true, debits_posted: 10_000 });
+    expect(trial.find((r) => r.asset === "CNY")).toMatchObject({ balanced: true, debits_posted: "10000" });
   });
 
   it("refuses with precise codes and changes nothing", async () => {
@@ -424,5 +427,50 @@ describe.each([
     expect(report.differences).toEqual([
       { account_id: a[1]!.id, field: "credits_posted", stored: 6, journal: 5 },
     ]);
+  });
+});
+
+describe("amounts and sums at the ledger's bounds", () => {
+  it("refuses an amount above the maximum as overflow; sums past 2^53 stay exact", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: false });
+    const ten = await tenant();
+    const refused = await ledger.run(ten, async (uow) => {
+      const a = ok(await uow.createAccount({ asset: "CNY", kind: "cash" })).account;
+      const b = ok(await uow.createAccount({ asset: "CNY", kind: "wallet" })).account;
+      return uow.transfer({ debit_account_id: a.id, credit_account_id: b.id, amount: MAX_AMOUNT + 1 });
+    });
+    expect(codeOf(refused)).toBe("overflow");
+    // Three wallets of 9 × 10^15 each: every balance is below 2^53, their sum is not.
+    for (let w = 0; w < 3; w++) {
+      await ledger.run(ten, async (uow) => {
+        const cash = ok(await uow.createAccount({ asset: "CNY", kind: "cash" })).account;
+        const wallet = ok(await uow.createAccount({ asset: "CNY", kind: "wallet" })).account;
+        for (let i = 0; i < 9; i++) {
+          ok(
+            await uow.transfer({
+              debit_account_id: cash.id,
+              credit_account_id: wallet.id,
+              amount: MAX_AMOUNT,
+            }),
+          );
+        }
+      });
+    }
+    const trial = await t.db.tenantTx(ten, (trx) => trialBalance(trx, ten));
+    expect(trial.find((r) => r.asset === "CNY")).toMatchObject({
+      debits_posted: "27000000000000000",
+      credits_posted: "27000000000000000",
+      balanced: true,
+    });
+    const report = await verifyLedger(t.db, ten);
+    expect(report).toMatchObject({ ok: true, differences: [] });
+  });
+
+  it("an overflow reaching a module is the caller's 422, never a broken invariant", () => {
+    const overflow = { ok: false as const, code: "overflow" as const, detail: "too large" };
+    expect(() => expectTransfer(overflow)).toThrow(
+      expect.objectContaining({ code: "amount_out_of_range" }) as unknown as Error,
+    );
+    expect(statusForCode("amount_out_of_range")).toBe(422);
   });
 });

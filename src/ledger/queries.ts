@@ -1,6 +1,5 @@
 import { sql } from "kysely";
 import { type Database, setTenant, type Tx } from "../db/database.js";
-import { assert } from "../shared/assert.js";
 import { DomainError } from "../shared/errors.js";
 import { balancesOf, TRANSFER_COLUMNS } from "./engine.js";
 import type { TransferKind } from "./ledger.schema.js";
@@ -244,21 +243,25 @@ export async function statement(
   return { account, entries, has_more: rows.length > f.limit };
 }
 
+/**
+ * Sums over all of an asset's accounts may pass 2^53 even though each balance stays below
+ * it, so they are decimal integer strings (exact, like PostgreSQL's numeric).
+ */
 export interface TrialBalanceRow {
   asset: string;
   accounts: number;
-  debits_posted: number;
-  credits_posted: number;
-  debits_pending: number;
-  credits_pending: number;
+  debits_posted: string;
+  credits_posted: string;
+  debits_pending: string;
+  credits_pending: string;
   balanced: boolean;
 }
 
-const toSafe = (value: string | number): number => {
-  const n = Number(value);
-  assert(Number.isSafeInteger(n), `sum ${value} exceeds the safe integer range`);
-  return n;
-};
+/** A sum as a number while that is exact, else as a decimal string. */
+const exact = (value: bigint): number | string =>
+  value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+    ? Number(value)
+    : value.toString();
 
 /** Per asset Σdebits and Σcredits over every account's stored balances: they must be equal. */
 export async function trialBalance(trx: Tx, tenantId: string): Promise<TrialBalanceRow[]> {
@@ -275,11 +278,11 @@ export async function trialBalance(trx: Tx, tenantId: string): Promise<TrialBala
   return rows.rows.map((r) => ({
     asset: r.asset,
     accounts: Number(r.accounts),
-    debits_posted: toSafe(r.dp),
-    credits_posted: toSafe(r.cp),
-    debits_pending: toSafe(r.dpe),
-    credits_pending: toSafe(r.cpe),
-    balanced: r.dp === r.cp && r.dpe === r.cpe,
+    debits_posted: BigInt(r.dp).toString(),
+    credits_posted: BigInt(r.cp).toString(),
+    debits_pending: BigInt(r.dpe).toString(),
+    credits_pending: BigInt(r.cpe).toString(),
+    balanced: BigInt(r.dp) === BigInt(r.cp) && BigInt(r.dpe) === BigInt(r.cpe),
   }));
 }
 
@@ -287,7 +290,8 @@ export interface VerifyDifference {
   account_id: string;
   field: "debits_posted" | "credits_posted" | "debits_pending" | "credits_pending" | "missing_account";
   stored: number | null;
-  journal: number;
+  /** A number, or a decimal string when a corrupt journal sums past 2^53. */
+  journal: number | string;
 }
 
 export interface VerifyReport {
@@ -346,24 +350,24 @@ export async function verifyLedger(db: Database, tenantId: string): Promise<Veri
       const fields = ["debits_posted", "credits_posted", "debits_pending", "credits_pending"] as const;
       for (const row of journal.rows) {
         seen.add(row.account_id);
-        const computed = [toSafe(row.dp), toSafe(row.cp), toSafe(row.dpe), toSafe(row.cpe)];
+        const computed = [row.dp, row.cp, row.dpe, row.cpe].map((v) => BigInt(v));
         const account = byId.get(row.account_id);
         if (!account) {
           differences.push({
             account_id: row.account_id,
             field: "missing_account",
             stored: null,
-            journal: computed[0]! + computed[1]!,
+            journal: exact(computed[0]! + computed[1]!),
           });
           continue;
         }
         fields.forEach((field, i) => {
-          if (account[field] !== computed[i]) {
+          if (BigInt(account[field]) !== computed[i]) {
             differences.push({
               account_id: account.id,
               field,
               stored: account[field],
-              journal: computed[i]!,
+              journal: exact(computed[i]!),
             });
           }
         });

@@ -1,4 +1,13 @@
+import { DomainError } from "../shared/errors.js";
 import type { AccountInput, LedgerOps, Transfer, TransferErrorCode, TransferResult } from "./types.js";
+
+/**
+ * Balances are integers below 2^53. A transfer that would push one past it is the caller's
+ * amount being too large for what the account already holds, never a broken invariant.
+ */
+function tooLarge(detail: string): DomainError {
+  return new DomainError("amount_out_of_range", `${detail}; the amount is too large for this account`);
+}
 
 /** What a module answers instead of a ledger refusal it expects (e.g. `insufficient_funds`). */
 export type Refusals = Partial<Record<TransferErrorCode, () => Error>>;
@@ -11,6 +20,7 @@ export function expectTransfer(result: TransferResult, refusals: Refusals = {}):
   if (result.ok) return result.transfer;
   const mapped = refusals[result.code];
   if (mapped) throw mapped();
+  if (result.code === "overflow") throw tooLarge(result.detail);
   throw new Error(`ledger refused a transfer: ${result.code} ${result.detail}`);
 }
 

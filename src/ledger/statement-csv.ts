@@ -1,5 +1,6 @@
 import { stringify } from "csv-stringify/sync";
 import type { Tx } from "../db/database.js";
+import { spreadsheetCell } from "../platform/files/registry.js";
 import { DomainError } from "../shared/errors.js";
 import { formatMinor } from "../shared/money.js";
 import { MAX_EXPORT_ROWS, statement, type TransferFilter } from "./queries.js";
@@ -41,19 +42,21 @@ export async function statementCsv(
   }
   const scale = asset?.scale ?? 0;
   return stringify(
-    s.entries.map((e) => [
-      e.created_at.toISOString(),
-      e.transfer_id,
-      e.kind,
-      e.direction,
-      e.code,
-      formatMinor(e.posted_change, scale),
-      formatMinor(e.balance, scale),
-      e.kind === "pending" ? formatMinor(e.amount, scale) : "",
-      e.reference_module ?? "",
-      e.reference_id ?? "",
-      e.memo ?? "",
-    ]),
+    s.entries.map((e) =>
+      [
+        e.created_at.toISOString(),
+        e.transfer_id,
+        e.kind,
+        e.direction,
+        e.code,
+        formatMinor(e.posted_change, scale),
+        formatMinor(e.balance, scale),
+        e.kind === "pending" ? formatMinor(e.amount, scale) : "",
+        e.reference_module ?? "",
+        e.reference_id ?? "",
+        e.memo ?? "",
+      ].map(spreadsheetCell),
+    ),
     { header: true, columns: COLUMNS },
   );
 }

@@ -30,8 +30,10 @@ export class DomainError<C extends string = string> extends Error {
 export const COMMON_ERROR_STATUSES = {
   validation_failed: 400,
   malformed_json: 400,
+  malformed_url: 400,
   invalid_encoding: 400,
   limit_exceeded: 400,
+  amount_out_of_range: 422,
   unauthenticated: 401,
   forbidden: 403,
   csrf_failed: 403,

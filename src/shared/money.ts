@@ -11,7 +11,12 @@ export interface Money {
   asset: string;
 }
 
-export const MAX_AMOUNT = Number.MAX_SAFE_INTEGER;
+/**
+ * The largest amount any one operation may move: 10^15 minor units (10 trillion yuan at
+ * scale 2). Far below 2^53, so the running sums the ledger keeps per account stay exact for
+ * thousands of maximal operations; schemas and the ledger both enforce it.
+ */
+export const MAX_AMOUNT = 1_000_000_000_000_000;
 
 export function assertAmount(value: number, field = "amount", { allowZero = false } = {}): number {
   if (!Number.isSafeInteger(value) || value < 0 || (!allowZero && value === 0)) {

@@ -35,6 +35,13 @@ describe("the console's message catalogs", () => {
     expect(named("wallet.kind.")).toEqual(
       [...(schemas.schemas.BalanceChange!.properties.kind!.enum ?? [])].sort(),
     );
+    // The gift card pages list their statuses and activity types from the catalogs too.
+    expect(named("gc.status.")).toEqual(
+      [...(schemas.schemas.GiftCard!.properties.status!.enum ?? [])].sort(),
+    );
+    expect(named("gc.activity.").filter((k) => /^[A-Z_]+$/.test(k))).toEqual(
+      [...(schemas.schemas.GiftCardActivity!.properties.type!.enum ?? [])].sort(),
+    );
   });
 
   it("cover every key the pages ask for", async () => {

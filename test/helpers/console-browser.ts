@@ -117,12 +117,12 @@ export async function openPage(context: BrowserContext): Promise<{ page: Page; p
 }
 
 /** A full-page screenshot once requests, spinners and closing confirmations have settled. */
-export async function screenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOTS, { recursive: true });
+export async function screenshot(page: Page, name: string, dir = SCREENSHOTS): Promise<void> {
+  await mkdir(dir, { recursive: true });
   await page.waitForLoadState("networkidle");
   await page.locator(".ant-modal-confirm").waitFor({ state: "detached" });
   await page.locator(".ant-spin-spinning").first().waitFor({ state: "detached" });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
 export async function signIn(

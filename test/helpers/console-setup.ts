@@ -6,7 +6,8 @@
 export default async function setup() {
   const filters = process.argv.slice(2).filter((arg) => !arg.startsWith("-") && arg !== "run");
   const includesConsole =
-    filters.length === 0 || filters.some((f) => "test/console".includes(f) || f.includes("console"));
+    filters.length === 0 ||
+    filters.some((f) => "test/console".includes(f) || f.includes("console") || f.includes("member"));
   if (!includesConsole) return;
   const { buildConsole } = await import("../../scripts/build-console.mjs");
   await buildConsole({ log: (line) => process.stdout.write(`${line}\n`) });

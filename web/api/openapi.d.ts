@@ -1588,6 +1588,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payment-providers/alipay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the tenant's alipay credentials (secrets are sealed and never returned) */
+        put: operations["configureAlipay"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-providers/wechatpay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the tenant's wechatpay credentials (secrets are sealed and never returned) */
+        put: operations["configureWechatpay"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-providers/stripe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the tenant's stripe credentials (secrets are sealed and never returned) */
+        put: operations["configureStripe"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payment-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's configured payment providers (settings only; secrets are never returned) */
+        get: operations["listPaymentProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/members/{id}/balance-changes": {
         parameters: {
             query?: never;
@@ -3541,6 +3609,364 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/topup-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List and search top-up plans (a member token sees only shown, active plans) */
+        get: operations["listTopupPlans"];
+        put?: never;
+        /** Create a top-up plan (top-up package: fixed or range; custom top-up) */
+        post: operations["createTopupPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a top-up plan */
+        get: operations["getTopupPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a top-up plan: later top-ups follow the new terms */
+        patch: operations["updateTopupPlan"];
+        trace?: never;
+    };
+    "/v1/topup-plans/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a top-up plan (archive: only a deactivated one) */
+        post: operations["activateTopupPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-plans/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate a top-up plan (archive: only a deactivated one) */
+        post: operations["deactivateTopupPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-plans/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a top-up plan (archive: only a deactivated one) */
+        post: operations["archiveTopupPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-plans/{id}/top-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Details: every top-up under the plan (member, card number, amounts, gift, channel, store, time, first top-up) */
+        get: operations["listTopupPlanDetails"];
+        put?: never;
+        /**
+         * Top up a member's balance with a plan: paid at the till (credited at once) or online
+         * @description payment_method offline: the till received the money; principal and bonus go to tagged lots, points, gifts, bonus benefits and the tier upgrade follow in one atomic step (201, status credited). online: 201 with status pending_payment and checkout; the provider's signed notification credits it. A member token tops up only itself, online, with shown plans. Refusals: plan_not_active, channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, amount_out_of_range, first_topup_only, purchase_limit_reached, plan_out_of_stock, recharge_code_mismatch, house_currency_not_purchasable.
+         */
+        post: operations["topUpWithPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-plans/{id}/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a member may top up with the plan now at a store and channel, or why not */
+        get: operations["checkTopupPlanAvailability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-plans/{id}/top-ups/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the plan's top-ups as CSV or xlsx (same filters; at most 50000 rows) */
+        get: operations["exportTopupPlanDetails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A top-up and its status (a member token: only its own) */
+        get: operations["getTopup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/smart-topup-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List smart top-up plans */
+        get: operations["listSmartTopupPlans"];
+        put?: never;
+        /** Create a smart top-up plan: 1 to 9 tiers (discount, gift, fixed), rounding precision, gift stock */
+        post: operations["createSmartTopupPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/smart-topup-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a smart top-up plan */
+        get: operations["getSmartTopupPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a smart top-up plan */
+        patch: operations["updateSmartTopupPlan"];
+        trace?: never;
+    };
+    "/v1/smart-topup-plans/{id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate a smart top-up plan (archive: only a deactivated one) */
+        post: operations["activateSmartTopupPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/smart-topup-plans/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deactivate a smart top-up plan (archive: only a deactivated one) */
+        post: operations["deactivateSmartTopupPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/smart-topup-plans/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Archive a smart top-up plan (archive: only a deactivated one) */
+        post: operations["archiveSmartTopupPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/smart-topup/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Smart top-up tiers for an order the balance cannot cover, with computed amounts — or none and why
+         * @description reason when there is no plan: balance_covers_order, no_active_plan, or the last plan's refusal (channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, first_topup_only). Each tier: offered, or reason below_minimum / does_not_cover_order.
+         */
+        get: operations["smartTopupOffers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/smart-topup/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a smart top-up tier: the top-up is credited and, optionally, the order paid by balance, in one step
+         * @description Idempotent with Idempotency-Key. Refusals: no_smart_offer (with reason), tier_not_offered, insufficient_balance (the order could not be paid even after the top-up); nothing is written on a refusal.
+         */
+        post: operations["acceptSmartTopupOffer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/smart-topup-plans/{id}/acceptances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every accepted offer of a plan (tier, order amount, top-up, bonus, points, gift, store, channel), newest first */
+        get: operations["listSmartTopupAcceptances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-plans/{id}/recharge-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A plan's recharge codes with per-code counts (top-ups started, credited, amounts) */
+        get: operations["listRechargeCodes"];
+        put?: never;
+        /** Generate a recharge code (and its QR payload) for a plan, a scenario, a store and a channel */
+        post: operations["createRechargeCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recharge-codes/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a recharge code (it starts no more top-ups; its counts stay) */
+        post: operations["disableRechargeCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-payment-webhooks/{provider}/{tenant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Payment provider notification (signed) for an online top-up: credits it exactly once
+         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing.
+         */
+        post: operations["receiveTopupPaymentNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/gift-card-plans": {
         parameters: {
             query?: never;
@@ -3940,6 +4366,279 @@ export interface paths {
          * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed or late payment cancels the card.
          */
         post: operations["confirmGiftCardPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-center/links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time link into the member center for one member (the merchant's backend)
+         * @description Redirect the member to `url`. Its code works once and for 5 minutes; the page trades it for a short-lived member token, so no lasting credential is ever in a URL.
+         */
+        post: operations["createMemberCenterLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-center/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade a member-center link's one-time code for a short-lived member token
+         * @description The member-center page calls this with the code from its URL. A second use answers 409 member_center_code_used, a late one 410 member_center_code_expired.
+         */
+        post: operations["startMemberCenterSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-center/tenants/{tenant_id}/branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member center's name, logo, colour, currency, time zone and locale (public) */
+        get: operations["getMemberCenterBranding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-center/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in member's card and points (member tokens only) */
+        get: operations["getMemberCenterMember"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-center-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member center's logo and colour */
+        get: operations["getMemberCenterSettings"];
+        /** Set the member center's logo and colour (null: the default) */
+        put: operations["updateMemberCenterSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/student-id-images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a photo of a member's student ID (the member's own token or staff): the body is the image
+         * @description PNG, JPEG, WebP or SVG up to 2 MiB, checked by content. Submit its id with the verification.
+         */
+        post: operations["uploadStudentIdImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The review queue: verifications by status (pending: oldest first), or a member's history */
+        get: operations["listStudentVerifications"];
+        put?: never;
+        /**
+         * Submit a student ID for review (the member's own token, or staff for a member)
+         * @description One pending verification per member. A member who is a student now may verify again; the approval replaces the current one.
+         */
+        post: operations["submitStudentVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a verification (staff who see the member, or the member's own token) */
+        get: operations["getStudentVerification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download the student ID photo of a verification (for the reviewer, or the member) */
+        get: operations["getStudentVerificationImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a verification: the member is a student until now + validity, or graduation if earlier
+         * @description Sets the member's student flag, tag and group, replaces a current approval, and gives the verification gift by the settings' rule (first verification only, or every one) — in one transaction.
+         */
+        post: operations["approveStudentVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verifications/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a verification with a reason; the member may submit again */
+        post: operations["rejectStudentVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/student-status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a member is a student now, with the current approval and any pending submission */
+        get: operations["getMemberStudentStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Student ID settings: validity, reminder, verification page, tag and group, gift */
+        get: operations["getStudentSettings"];
+        /** Save the student ID settings page (one save); a new tag or group moves every current student */
+        put: operations["updateStudentSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Student members now and their share of all members; new and expired yesterday (tenant's zone) */
+        get: operations["getStudentDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/student-verification-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The verification page members see: title, body, images, student-only packages on sale, gift */
+        get: operations["getStudentVerificationPage"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4522,6 +5221,186 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onPackageRenewed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "smart_topup.accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member accepted a smart top-up offer at payment: the top-up was credited (and the order paid)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onSmartTopupAccepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "student.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member lost student status: the validity period ended, or the graduation date passed (reason)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onStudentExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "student.verification_rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A student ID was rejected, with the reviewer's reason
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onStudentVerificationRejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "student.verification_submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member (or staff for them) submitted a student ID for review
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onStudentVerificationSubmitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "student.verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A student ID was approved: the member is a student until valid_until (tag, group and gift given)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onStudentVerified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.credited": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A plan or smart top-up was credited: principal and bonus to tagged lots, points, gifts, benefits, tier upgrade
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onTopupCredited"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.payment_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An online top-up's payment failed or arrived after it expired: nothing was credited
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onTopupPaymentFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.payment_started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An online top-up is waiting for the payment provider's confirmation
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onTopupPaymentStarted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.plan_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A top-up or smart top-up plan was created, edited, activated, deactivated or archived
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onTopupPlanChanged"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5392,6 +6271,11 @@ export interface components {
             source_ref: string | null;
             order_id: string | null;
             payment_id: string | null;
+            lots: {
+                lot_id: string;
+                kind: string;
+                amount: number;
+            }[] | null;
             actor_type: string;
             actor_id: string;
             /**
@@ -15021,10 +15905,14 @@ export interface operations {
                         assets: {
                             asset: string;
                             accounts: number;
-                            debits_posted: number;
-                            credits_posted: number;
-                            debits_pending: number;
-                            credits_pending: number;
+                            /** @example 1250000 */
+                            debits_posted: string;
+                            /** @example 1250000 */
+                            credits_posted: string;
+                            /** @example 1250000 */
+                            debits_pending: string;
+                            /** @example 1250000 */
+                            credits_pending: string;
                             balanced: boolean;
                         }[];
                     };
@@ -15120,17 +16008,21 @@ export interface operations {
                             account_id: string;
                             field: string;
                             stored: number | null;
-                            journal: number;
+                            journal: number | string;
                         }[];
                         malformed_transfers: string[];
                         flag_violations: string[];
                         trial_balance: {
                             asset: string;
                             accounts: number;
-                            debits_posted: number;
-                            credits_posted: number;
-                            debits_pending: number;
-                            credits_pending: number;
+                            /** @example 1250000 */
+                            debits_posted: string;
+                            /** @example 1250000 */
+                            credits_posted: string;
+                            /** @example 1250000 */
+                            debits_pending: string;
+                            /** @example 1250000 */
+                            credits_pending: string;
                             balanced: boolean;
                         }[];
                     };
@@ -19834,6 +20726,519 @@ export interface operations {
             };
             /** @description RFC 9457 problem details; `code` is one of: amount_mismatch */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    configureAlipay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    settings: {
+                        app_id: string;
+                        alipay_public_key: string;
+                        /** Format: uri */
+                        gateway?: string;
+                        /** Format: uri */
+                        notify_url?: string;
+                    };
+                    secrets: {
+                        app_private_key: string;
+                    };
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "payment_provider_config",
+                     *       "provider": "alipay",
+                     *       "enabled": true,
+                     *       "settings": {
+                     *         "app_id": "2021000000000000"
+                     *       },
+                     *       "secrets_set": true,
+                     *       "updated_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "payment_provider_config";
+                        /** @enum {string} */
+                        provider: "alipay" | "wechatpay" | "stripe";
+                        enabled: boolean;
+                        settings: {
+                            [key: string]: string;
+                        };
+                        /** @description Secrets are sealed at rest and never returned */
+                        secrets_set: boolean;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    configureWechatpay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    settings: {
+                        mch_id: string;
+                        app_id: string;
+                        merchant_serial: string;
+                        platform_serial: string;
+                        platform_public_key: string;
+                        /** Format: uri */
+                        notify_url?: string;
+                    };
+                    secrets: {
+                        merchant_private_key: string;
+                        api_v3_key: string;
+                    };
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "payment_provider_config",
+                     *       "provider": "alipay",
+                     *       "enabled": true,
+                     *       "settings": {
+                     *         "app_id": "2021000000000000"
+                     *       },
+                     *       "secrets_set": true,
+                     *       "updated_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "payment_provider_config";
+                        /** @enum {string} */
+                        provider: "alipay" | "wechatpay" | "stripe";
+                        enabled: boolean;
+                        settings: {
+                            [key: string]: string;
+                        };
+                        /** @description Secrets are sealed at rest and never returned */
+                        secrets_set: boolean;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    configureStripe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    settings: {
+                        account_label?: string;
+                    };
+                    secrets: {
+                        secret_key: string;
+                        webhook_secret: string;
+                    };
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "payment_provider_config",
+                     *       "provider": "alipay",
+                     *       "enabled": true,
+                     *       "settings": {
+                     *         "app_id": "2021000000000000"
+                     *       },
+                     *       "secrets_set": true,
+                     *       "updated_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "payment_provider_config";
+                        /** @enum {string} */
+                        provider: "alipay" | "wechatpay" | "stripe";
+                        enabled: boolean;
+                        settings: {
+                            [key: string]: string;
+                        };
+                        /** @description Secrets are sealed at rest and never returned */
+                        secrets_set: boolean;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPaymentProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @enum {string} */
+                            object: "payment_provider_config";
+                            /** @enum {string} */
+                            provider: "alipay" | "wechatpay" | "stripe";
+                            enabled: boolean;
+                            settings: {
+                                [key: string]: string;
+                            };
+                            /** @description Secrets are sealed at rest and never returned */
+                            secrets_set: boolean;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            updated_at: string;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -32394,7 +33799,7 @@ export interface operations {
     uploadImage: {
         parameters: {
             query: {
-                purpose: "benefit_icon" | "package_cover" | "topup_cover" | "card_design" | "detail" | "verification_page";
+                purpose: "benefit_icon" | "package_cover" | "topup_cover" | "card_design" | "detail" | "verification_page" | "student_id";
             };
             header?: never;
             path?: never;
@@ -32413,7 +33818,7 @@ export interface operations {
                         /** @enum {string} */
                         object: "image";
                         /** @enum {string} */
-                        purpose: "benefit_icon" | "package_cover" | "topup_cover" | "card_design" | "detail" | "verification_page";
+                        purpose: "benefit_icon" | "package_cover" | "topup_cover" | "card_design" | "detail" | "verification_page" | "student_id";
                         /** @enum {string} */
                         media_type: "image/png" | "image/jpeg" | "image/webp" | "image/svg+xml";
                         size: number;
@@ -37528,6 +38933,4480 @@ export interface operations {
             };
         };
     };
+    listTopupPlans: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "active" | "inactive" | "archived";
+                kind?: "package" | "custom";
+                /** @description Name contains */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "topup_plan";
+                            /** @enum {string} */
+                            kind: "package" | "custom";
+                            name: string;
+                            currency: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            /** @enum {string} */
+                            visibility: "shown" | "hidden";
+                            version: number;
+                            /** @description The plan's terms as saved */
+                            terms: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            updated_at: string;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "kind": "package",
+                 *       "name": "Summer Prepaid Bonus Plan",
+                 *       "rule": {
+                 *         "type": "range",
+                 *         "min_amount": 10000,
+                 *         "max_amount": 50000,
+                 *         "bonus_bps": 1000,
+                 *         "points_bps": 500
+                 *       },
+                 *       "restrictions": {
+                 *         "channels": [
+                 *           "pos",
+                 *           "online"
+                 *         ],
+                 *         "stock_limit": 500,
+                 *         "purchase_limit_per_member": 1
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description package (fixed or range rule) or custom (custom rule)
+                     * @enum {string}
+                     */
+                    kind: "package" | "custom";
+                    /** @example CNY */
+                    currency?: string;
+                    name: string;
+                    description?: string | null;
+                    agreement_id?: string | null;
+                    cover_image_id?: string | null;
+                    /** @description Open from from_date to until_date (inclusive local dates), on the schedule's days and hours */
+                    availability?: {
+                        /**
+                         * Format: date
+                         * @example 2025-10-01
+                         */
+                        from_date?: string;
+                        /**
+                         * Format: date
+                         * @example 2025-10-01
+                         */
+                        until_date?: string;
+                        /**
+                         * @description daily / weekly (ISO weekdays 1-7) / monthly (1-31 or last) with all_day, unified {start,end} or per_date windows (weekly, monthly); tenant time zone
+                         * @example {
+                         *       "frequency": "weekly",
+                         *       "days": [
+                         *         5
+                         *       ],
+                         *       "time": {
+                         *         "kind": "unified",
+                         *         "window": {
+                         *           "start": "10:00",
+                         *           "end": "22:00"
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        schedule?: {
+                            /** @enum {string} */
+                            frequency: "daily";
+                            time: {
+                                /** @enum {string} */
+                                kind: "all_day";
+                            } | {
+                                /** @enum {string} */
+                                kind: "unified";
+                                window: {
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                };
+                            };
+                        } | {
+                            /** @enum {string} */
+                            frequency: "weekly" | "monthly";
+                            days: (number | "last")[];
+                            time: {
+                                /** @enum {string} */
+                                kind: "all_day";
+                            } | {
+                                /** @enum {string} */
+                                kind: "unified";
+                                window: {
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                kind: "per_date";
+                                windows: {
+                                    day: number | "last";
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                }[];
+                            };
+                        };
+                    };
+                    /**
+                     * @description Empty = every store; includes are OR-ed; exclude_stores always wins
+                     * @example {
+                     *       "org_units": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       ],
+                     *       "exclude_stores": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2h"
+                     *       ]
+                     *     }
+                     */
+                    store_scope?: {
+                        stores?: string[];
+                        org_units?: string[];
+                        store_groups?: string[];
+                        exclude_stores?: string[];
+                    };
+                    audience?: components["schemas"]["AudienceRule"];
+                    tier_upgrade?: {
+                        tier: string;
+                    } | null;
+                    /**
+                     * @description none; voucher (a template × quantity); voucher_package (its lines)
+                     * @example {
+                     *       "kind": "voucher",
+                     *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "quantity": 1
+                     *     }
+                     */
+                    gift?: {
+                        /** @enum {string} */
+                        kind: "none";
+                    } | {
+                        /** @enum {string} */
+                        kind: "voucher";
+                        /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                        template_id: string;
+                        /** @default 1 */
+                        quantity?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "voucher_package";
+                        /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                        package_id: string;
+                    };
+                    first_topup_bonus?: {
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        extra_bonus_bps?: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        extra_points_bps?: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    } | null;
+                    bonus_benefits?: {
+                        benefit_ids: string[];
+                        valid_days: number;
+                    } | null;
+                    restrictions?: {
+                        /** @default false */
+                        first_topup_only?: boolean;
+                        stock_limit?: number | null;
+                        /** @enum {string} */
+                        visibility?: "shown" | "hidden";
+                        channels?: ("pos" | "online")[];
+                        eligible_skus?: string[] | null;
+                        purchase_limit_per_member?: number | null;
+                        same_day_usable_bps?: number | null;
+                        no_bonus_on_topup_day?: boolean;
+                    };
+                    rule: {
+                        /** @enum {string} */
+                        type: "fixed";
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        amount: number;
+                        /** @example 1000 */
+                        bonus_amount: number;
+                        /** @example 50 */
+                        bonus_points: number;
+                    } | {
+                        /** @enum {string} */
+                        type: "range";
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        min_amount: number;
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        max_amount: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        bonus_bps: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        points_bps: number;
+                    } | {
+                        /** @enum {string} */
+                        type: "custom";
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        min_amount: number;
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        max_amount: number;
+                        /** @example 1000 */
+                        bonus_min: number;
+                        /** @example 1000 */
+                        bonus_max: number;
+                        /** @example 50 */
+                        points_min: number;
+                        /** @example 50 */
+                        points_max: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup_plan";
+                        /** @enum {string} */
+                        kind: "package" | "custom";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @enum {string} */
+                        visibility: "shown" | "hidden";
+                        version: number;
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: catalog_scoped_actor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_topup_plan */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup_plan";
+                        /** @enum {string} */
+                        kind: "package" | "custom";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @enum {string} */
+                        visibility: "shown" | "hidden";
+                        version: number;
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    agreement_id?: string | null;
+                    cover_image_id?: string | null;
+                    /** @description Open from from_date to until_date (inclusive local dates), on the schedule's days and hours */
+                    availability?: {
+                        /**
+                         * Format: date
+                         * @example 2025-10-01
+                         */
+                        from_date?: string;
+                        /**
+                         * Format: date
+                         * @example 2025-10-01
+                         */
+                        until_date?: string;
+                        /**
+                         * @description daily / weekly (ISO weekdays 1-7) / monthly (1-31 or last) with all_day, unified {start,end} or per_date windows (weekly, monthly); tenant time zone
+                         * @example {
+                         *       "frequency": "weekly",
+                         *       "days": [
+                         *         5
+                         *       ],
+                         *       "time": {
+                         *         "kind": "unified",
+                         *         "window": {
+                         *           "start": "10:00",
+                         *           "end": "22:00"
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        schedule?: {
+                            /** @enum {string} */
+                            frequency: "daily";
+                            time: {
+                                /** @enum {string} */
+                                kind: "all_day";
+                            } | {
+                                /** @enum {string} */
+                                kind: "unified";
+                                window: {
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                };
+                            };
+                        } | {
+                            /** @enum {string} */
+                            frequency: "weekly" | "monthly";
+                            days: (number | "last")[];
+                            time: {
+                                /** @enum {string} */
+                                kind: "all_day";
+                            } | {
+                                /** @enum {string} */
+                                kind: "unified";
+                                window: {
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                kind: "per_date";
+                                windows: {
+                                    day: number | "last";
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                }[];
+                            };
+                        };
+                    };
+                    /**
+                     * @description Empty = every store; includes are OR-ed; exclude_stores always wins
+                     * @example {
+                     *       "org_units": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       ],
+                     *       "exclude_stores": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2h"
+                     *       ]
+                     *     }
+                     */
+                    store_scope?: {
+                        stores?: string[];
+                        org_units?: string[];
+                        store_groups?: string[];
+                        exclude_stores?: string[];
+                    };
+                    audience?: components["schemas"]["AudienceRule"];
+                    tier_upgrade?: {
+                        tier: string;
+                    } | null;
+                    /**
+                     * @description none; voucher (a template × quantity); voucher_package (its lines)
+                     * @example {
+                     *       "kind": "voucher",
+                     *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "quantity": 1
+                     *     }
+                     */
+                    gift?: {
+                        /** @enum {string} */
+                        kind: "none";
+                    } | {
+                        /** @enum {string} */
+                        kind: "voucher";
+                        /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                        template_id: string;
+                        /** @default 1 */
+                        quantity?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "voucher_package";
+                        /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                        package_id: string;
+                    };
+                    first_topup_bonus?: {
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        extra_bonus_bps?: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        extra_points_bps?: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    } | null;
+                    bonus_benefits?: {
+                        benefit_ids: string[];
+                        valid_days: number;
+                    } | null;
+                    restrictions?: {
+                        /** @default false */
+                        first_topup_only?: boolean;
+                        stock_limit?: number | null;
+                        /** @enum {string} */
+                        visibility?: "shown" | "hidden";
+                        channels?: ("pos" | "online")[];
+                        eligible_skus?: string[] | null;
+                        purchase_limit_per_member?: number | null;
+                        same_day_usable_bps?: number | null;
+                        no_bonus_on_topup_day?: boolean;
+                    };
+                    rule?: {
+                        /** @enum {string} */
+                        type: "fixed";
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        amount: number;
+                        /** @example 1000 */
+                        bonus_amount: number;
+                        /** @example 50 */
+                        bonus_points: number;
+                    } | {
+                        /** @enum {string} */
+                        type: "range";
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        min_amount: number;
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        max_amount: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        bonus_bps: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        points_bps: number;
+                    } | {
+                        /** @enum {string} */
+                        type: "custom";
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        min_amount: number;
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        max_amount: number;
+                        /** @example 1000 */
+                        bonus_min: number;
+                        /** @example 1000 */
+                        bonus_max: number;
+                        /** @example 50 */
+                        points_min: number;
+                        /** @example 50 */
+                        points_max: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup_plan";
+                        /** @enum {string} */
+                        kind: "package" | "custom";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @enum {string} */
+                        visibility: "shown" | "hidden";
+                        version: number;
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    activateTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup_plan";
+                        /** @enum {string} */
+                        kind: "package" | "custom";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @enum {string} */
+                        visibility: "shown" | "hidden";
+                        version: number;
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivateTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup_plan";
+                        /** @enum {string} */
+                        kind: "package" | "custom";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @enum {string} */
+                        visibility: "shown" | "hidden";
+                        version: number;
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    archiveTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup_plan";
+                        /** @enum {string} */
+                        kind: "package" | "custom";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @enum {string} */
+                        visibility: "shown" | "hidden";
+                        version: number;
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTopupPlanDetails: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                member_id?: string;
+                channel?: "pos" | "online";
+                store_id?: string;
+                status?: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                first_topup?: boolean;
+                recharge_code_id?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "topup";
+                            /** @enum {string} */
+                            source: "plan" | "smart";
+                            plan_id: string;
+                            plan_name: string;
+                            member_id: string;
+                            card_number: string | null;
+                            currency: string;
+                            amount: number;
+                            bonus_amount: number;
+                            points: number;
+                            first_topup: boolean;
+                            gift: {
+                                perk: string;
+                                grant_id: string;
+                                status: string;
+                                voucher_ids: string[];
+                            }[];
+                            /** @enum {string} */
+                            channel: "pos" | "online";
+                            store_id: string | null;
+                            /** @enum {string} */
+                            payment_method: "offline" | "online";
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            payment_expires_at: string | null;
+                            /** @enum {string} */
+                            status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                            recharge_code_id: string | null;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                            credited_at: string | null;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    topUpWithPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "amount": 25000,
+                 *       "channel": "pos",
+                 *       "payment_method": "offline"
+                 *     }
+                 */
+                "application/json": {
+                    member_id: string;
+                    amount?: number;
+                    /** @enum {string} */
+                    channel: "pos" | "online";
+                    store_id?: string;
+                    /** @enum {string} */
+                    payment_method: "offline" | "online";
+                    recharge_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "tup_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "topup",
+                     *       "source": "plan",
+                     *       "plan_id": "tpp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "plan_name": "Summer Prepaid Bonus Plan",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "8800001",
+                     *       "currency": "CNY",
+                     *       "amount": 25000,
+                     *       "bonus_amount": 2500,
+                     *       "points": 12,
+                     *       "first_topup": false,
+                     *       "gift": [],
+                     *       "channel": "pos",
+                     *       "store_id": null,
+                     *       "payment_method": "offline",
+                     *       "provider": null,
+                     *       "checkout": null,
+                     *       "payment_expires_at": null,
+                     *       "status": "credited",
+                     *       "recharge_code_id": null,
+                     *       "details": {
+                     *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "created_at": "2026-11-23T08:00:00.000Z",
+                     *       "credited_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup";
+                        /** @enum {string} */
+                        source: "plan" | "smart";
+                        plan_id: string;
+                        plan_name: string;
+                        member_id: string;
+                        card_number: string | null;
+                        currency: string;
+                        amount: number;
+                        bonus_amount: number;
+                        points: number;
+                        first_topup: boolean;
+                        gift: {
+                            perk: string;
+                            grant_id: string;
+                            status: string;
+                            voucher_ids: string[];
+                        }[];
+                        /** @enum {string} */
+                        channel: "pos" | "online";
+                        store_id: string | null;
+                        /** @enum {string} */
+                        payment_method: "offline" | "online";
+                        provider: string | null;
+                        checkout: {
+                            [key: string]: unknown;
+                        } | null;
+                        payment_expires_at: string | null;
+                        /** @enum {string} */
+                        status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                        recharge_code_id: string | null;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        credited_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: recharge_code_not_found, topup_plan_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: plan_out_of_stock, purchase_limit_reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: amount_out_of_range, audience_mismatch, channel_not_allowed, currency_not_supported_by_provider, first_topup_only, house_currency_not_purchasable, plan_not_active, plan_not_available_now, recharge_code_mismatch, store_not_in_scope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: payment_provider_error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkTopupPlanAvailability: {
+        parameters: {
+            query: {
+                member_id: string;
+                channel: "pos" | "online";
+                store_id?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        available: boolean;
+                        code: string | null;
+                        reason: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportTopupPlanDetails: {
+        parameters: {
+            query: {
+                format: "csv" | "xlsx";
+                member_id?: string;
+                channel?: "pos" | "online";
+                store_id?: string;
+                status?: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                first_topup?: boolean;
+                recharge_code_id?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTopup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "tup_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "topup",
+                     *       "source": "plan",
+                     *       "plan_id": "tpp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "plan_name": "Summer Prepaid Bonus Plan",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "8800001",
+                     *       "currency": "CNY",
+                     *       "amount": 25000,
+                     *       "bonus_amount": 2500,
+                     *       "points": 12,
+                     *       "first_topup": false,
+                     *       "gift": [],
+                     *       "channel": "pos",
+                     *       "store_id": null,
+                     *       "payment_method": "offline",
+                     *       "provider": null,
+                     *       "checkout": null,
+                     *       "payment_expires_at": null,
+                     *       "status": "credited",
+                     *       "recharge_code_id": null,
+                     *       "details": {
+                     *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "created_at": "2026-11-23T08:00:00.000Z",
+                     *       "credited_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup";
+                        /** @enum {string} */
+                        source: "plan" | "smart";
+                        plan_id: string;
+                        plan_name: string;
+                        member_id: string;
+                        card_number: string | null;
+                        currency: string;
+                        amount: number;
+                        bonus_amount: number;
+                        points: number;
+                        first_topup: boolean;
+                        gift: {
+                            perk: string;
+                            grant_id: string;
+                            status: string;
+                            voucher_ids: string[];
+                        }[];
+                        /** @enum {string} */
+                        channel: "pos" | "online";
+                        store_id: string | null;
+                        /** @enum {string} */
+                        payment_method: "offline" | "online";
+                        provider: string | null;
+                        checkout: {
+                            [key: string]: unknown;
+                        } | null;
+                        payment_expires_at: string | null;
+                        /** @enum {string} */
+                        status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                        recharge_code_id: string | null;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        credited_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSmartTopupPlans: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "active" | "inactive" | "archived";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "smart_topup_plan";
+                            name: string;
+                            currency: string;
+                            /** @enum {string} */
+                            status: "active" | "inactive" | "archived";
+                            /** @description The plan's terms as saved */
+                            terms: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            updated_at: string;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSmartTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Holiday Smart Prepaid Plan",
+                 *       "rounding": "1",
+                 *       "tiers": [
+                 *         {
+                 *           "type": "discount",
+                 *           "multiplier_bps": 12000,
+                 *           "bonus_bps": 800
+                 *         },
+                 *         {
+                 *           "type": "gift",
+                 *           "multiplier_bps": 13000,
+                 *           "bonus_bps": 500,
+                 *           "points_bps": 1000
+                 *         },
+                 *         {
+                 *           "type": "fixed",
+                 *           "amount": 30000,
+                 *           "bonus_amount": 3000,
+                 *           "bonus_points": 300
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    currency?: string;
+                    name: string;
+                    description?: string | null;
+                    agreement_id?: string | null;
+                    cover_image_id?: string | null;
+                    /** @description Open from from_date to until_date (inclusive local dates), on the schedule's days and hours */
+                    availability?: {
+                        /**
+                         * Format: date
+                         * @example 2025-10-01
+                         */
+                        from_date?: string;
+                        /**
+                         * Format: date
+                         * @example 2025-10-01
+                         */
+                        until_date?: string;
+                        /**
+                         * @description daily / weekly (ISO weekdays 1-7) / monthly (1-31 or last) with all_day, unified {start,end} or per_date windows (weekly, monthly); tenant time zone
+                         * @example {
+                         *       "frequency": "weekly",
+                         *       "days": [
+                         *         5
+                         *       ],
+                         *       "time": {
+                         *         "kind": "unified",
+                         *         "window": {
+                         *           "start": "10:00",
+                         *           "end": "22:00"
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        schedule?: {
+                            /** @enum {string} */
+                            frequency: "daily";
+                            time: {
+                                /** @enum {string} */
+                                kind: "all_day";
+                            } | {
+                                /** @enum {string} */
+                                kind: "unified";
+                                window: {
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                };
+                            };
+                        } | {
+                            /** @enum {string} */
+                            frequency: "weekly" | "monthly";
+                            days: (number | "last")[];
+                            time: {
+                                /** @enum {string} */
+                                kind: "all_day";
+                            } | {
+                                /** @enum {string} */
+                                kind: "unified";
+                                window: {
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                kind: "per_date";
+                                windows: {
+                                    day: number | "last";
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                }[];
+                            };
+                        };
+                    };
+                    /**
+                     * @description Empty = every store; includes are OR-ed; exclude_stores always wins
+                     * @example {
+                     *       "org_units": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       ],
+                     *       "exclude_stores": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2h"
+                     *       ]
+                     *     }
+                     */
+                    store_scope?: {
+                        stores?: string[];
+                        org_units?: string[];
+                        store_groups?: string[];
+                        exclude_stores?: string[];
+                    };
+                    audience?: components["schemas"]["AudienceRule"];
+                    min_topup_amount?: number;
+                    /**
+                     * @description Top-ups are rounded UP to a multiple of this many major units (0.1, 1, 10, 100)
+                     * @enum {string}
+                     */
+                    rounding?: "0.1" | "1" | "10" | "100";
+                    tiers: ({
+                        /** @enum {string} */
+                        type: "discount";
+                        /**
+                         * @description The top-up as a multiple of the order, in basis points: 12000 = 1.2×
+                         * @example 12000
+                         */
+                        multiplier_bps: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        bonus_bps: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        first_topup_gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        type: "gift";
+                        /**
+                         * @description The top-up as a multiple of the order, in basis points: 12000 = 1.2×
+                         * @example 12000
+                         */
+                        multiplier_bps: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        bonus_bps: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        points_bps: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        first_topup_extra_bonus_bps?: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        first_topup_extra_points_bps?: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        first_topup_gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        type: "fixed";
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        amount: number;
+                        bonus_amount: number;
+                        bonus_points: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        first_topup_gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    })[];
+                    first_topup_only?: boolean;
+                    gift_stock_limit?: number | null;
+                    channels?: ("pos" | "online")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "smart_topup_plan";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: catalog_scoped_actor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_topup_plan */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSmartTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "smart_topup_plan";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateSmartTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    description?: string | null;
+                    agreement_id?: string | null;
+                    cover_image_id?: string | null;
+                    /** @description Open from from_date to until_date (inclusive local dates), on the schedule's days and hours */
+                    availability?: {
+                        /**
+                         * Format: date
+                         * @example 2025-10-01
+                         */
+                        from_date?: string;
+                        /**
+                         * Format: date
+                         * @example 2025-10-01
+                         */
+                        until_date?: string;
+                        /**
+                         * @description daily / weekly (ISO weekdays 1-7) / monthly (1-31 or last) with all_day, unified {start,end} or per_date windows (weekly, monthly); tenant time zone
+                         * @example {
+                         *       "frequency": "weekly",
+                         *       "days": [
+                         *         5
+                         *       ],
+                         *       "time": {
+                         *         "kind": "unified",
+                         *         "window": {
+                         *           "start": "10:00",
+                         *           "end": "22:00"
+                         *         }
+                         *       }
+                         *     }
+                         */
+                        schedule?: {
+                            /** @enum {string} */
+                            frequency: "daily";
+                            time: {
+                                /** @enum {string} */
+                                kind: "all_day";
+                            } | {
+                                /** @enum {string} */
+                                kind: "unified";
+                                window: {
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                };
+                            };
+                        } | {
+                            /** @enum {string} */
+                            frequency: "weekly" | "monthly";
+                            days: (number | "last")[];
+                            time: {
+                                /** @enum {string} */
+                                kind: "all_day";
+                            } | {
+                                /** @enum {string} */
+                                kind: "unified";
+                                window: {
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                };
+                            } | {
+                                /** @enum {string} */
+                                kind: "per_date";
+                                windows: {
+                                    day: number | "last";
+                                    /** @example 10:00 */
+                                    start: string;
+                                    /** @example 10:00 */
+                                    end: string;
+                                }[];
+                            };
+                        };
+                    };
+                    /**
+                     * @description Empty = every store; includes are OR-ed; exclude_stores always wins
+                     * @example {
+                     *       "org_units": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       ],
+                     *       "exclude_stores": [
+                     *         "org_01jd3m2x4y5z6a7b8c9d0e1f2h"
+                     *       ]
+                     *     }
+                     */
+                    store_scope?: {
+                        stores?: string[];
+                        org_units?: string[];
+                        store_groups?: string[];
+                        exclude_stores?: string[];
+                    };
+                    audience?: components["schemas"]["AudienceRule"];
+                    min_topup_amount?: number;
+                    /**
+                     * @description Top-ups are rounded UP to a multiple of this many major units (0.1, 1, 10, 100)
+                     * @enum {string}
+                     */
+                    rounding?: "0.1" | "1" | "10" | "100";
+                    tiers?: ({
+                        /** @enum {string} */
+                        type: "discount";
+                        /**
+                         * @description The top-up as a multiple of the order, in basis points: 12000 = 1.2×
+                         * @example 12000
+                         */
+                        multiplier_bps: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        bonus_bps: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        first_topup_gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        type: "gift";
+                        /**
+                         * @description The top-up as a multiple of the order, in basis points: 12000 = 1.2×
+                         * @example 12000
+                         */
+                        multiplier_bps: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        bonus_bps: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        points_bps: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        first_topup_extra_bonus_bps?: number;
+                        /**
+                         * @description Basis points: 1000 = 10%
+                         * @example 1000
+                         */
+                        first_topup_extra_points_bps?: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        first_topup_gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        type: "fixed";
+                        /**
+                         * @description Integer amount in minor units of the asset (e.g. cents)
+                         * @example 12345
+                         */
+                        amount: number;
+                        bonus_amount: number;
+                        bonus_points: number;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        first_topup_gift?: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity?: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    })[];
+                    first_topup_only?: boolean;
+                    gift_stock_limit?: number | null;
+                    channels?: ("pos" | "online")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "smart_topup_plan";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    activateSmartTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "smart_topup_plan";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivateSmartTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "smart_topup_plan";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    archiveSmartTopupPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "smart_topup_plan";
+                        name: string;
+                        currency: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive" | "archived";
+                        /** @description The plan's terms as saved */
+                        terms: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    smartTopupOffers: {
+        parameters: {
+            query: {
+                member_id: string;
+                store_id?: string;
+                channel: "pos" | "online";
+                /** @description What is due (a checkout quote's remaining total; quotes are not stored, so pass its amount) */
+                order_amount: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "smart_topup_offer",
+                     *       "plan_id": "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "plan_name": "Holiday Smart Prepaid Plan",
+                     *       "reason": null,
+                     *       "available": 0,
+                     *       "order_amount": 10000,
+                     *       "first_topup": false,
+                     *       "tiers": [
+                     *         {
+                     *           "index": 0,
+                     *           "type": "discount",
+                     *           "amount": 12000,
+                     *           "bonus_amount": 800,
+                     *           "points": 0,
+                     *           "usable_after": 12800,
+                     *           "gift": null,
+                     *           "first_topup_gift": null,
+                     *           "offered": true,
+                     *           "reason": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "smart_topup_offer";
+                        plan_id: string | null;
+                        plan_name: string | null;
+                        reason: string | null;
+                        available: number;
+                        order_amount: number;
+                        first_topup: boolean;
+                        tiers: {
+                            index: number;
+                            /** @enum {string} */
+                            type: "discount" | "gift" | "fixed";
+                            amount: number;
+                            bonus_amount: number;
+                            points: number;
+                            usable_after: number;
+                            gift: {
+                                [key: string]: unknown;
+                            } | null;
+                            first_topup_gift: {
+                                [key: string]: unknown;
+                            } | null;
+                            offered: boolean;
+                            reason: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptSmartTopupOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "plan_id": "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "tier_index": 0,
+                 *       "order_amount": 10000,
+                 *       "channel": "pos",
+                 *       "payment_method": "offline",
+                 *       "pay_order": {
+                 *         "order_id": "SO-1001"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    member_id: string;
+                    plan_id: string;
+                    tier_index: number;
+                    /** @description What is due (a checkout quote's remaining total; quotes are not stored, so pass its amount) */
+                    order_amount: number;
+                    store_id?: string;
+                    /** @enum {string} */
+                    channel: "pos" | "online";
+                    /**
+                     * @description The till took the top-up's money
+                     * @enum {string}
+                     */
+                    payment_method: "offline";
+                    pay_order?: {
+                        order_id: string;
+                        lines?: {
+                            sku: string;
+                            amount: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        acceptance: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "smart_topup_acceptance";
+                            plan_id: string;
+                            tier_index: number;
+                            tier_type: string;
+                            member_id: string;
+                            order_amount: number;
+                            topup_id: string;
+                            amount: number;
+                            bonus_amount: number;
+                            points: number;
+                            gift: {
+                                [key: string]: unknown;
+                            }[];
+                            store_id: string | null;
+                            channel: string;
+                            order_id: string | null;
+                            payment_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        };
+                        /**
+                         * @example {
+                         *       "id": "tup_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "object": "topup",
+                         *       "source": "plan",
+                         *       "plan_id": "tpp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "plan_name": "Summer Prepaid Bonus Plan",
+                         *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "card_number": "8800001",
+                         *       "currency": "CNY",
+                         *       "amount": 25000,
+                         *       "bonus_amount": 2500,
+                         *       "points": 12,
+                         *       "first_topup": false,
+                         *       "gift": [],
+                         *       "channel": "pos",
+                         *       "store_id": null,
+                         *       "payment_method": "offline",
+                         *       "provider": null,
+                         *       "checkout": null,
+                         *       "payment_expires_at": null,
+                         *       "status": "credited",
+                         *       "recharge_code_id": null,
+                         *       "details": {
+                         *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                         *       },
+                         *       "created_at": "2026-11-23T08:00:00.000Z",
+                         *       "credited_at": "2026-11-23T08:00:00.000Z"
+                         *     }
+                         */
+                        topup: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "topup";
+                            /** @enum {string} */
+                            source: "plan" | "smart";
+                            plan_id: string;
+                            plan_name: string;
+                            member_id: string;
+                            card_number: string | null;
+                            currency: string;
+                            amount: number;
+                            bonus_amount: number;
+                            points: number;
+                            first_topup: boolean;
+                            gift: {
+                                perk: string;
+                                grant_id: string;
+                                status: string;
+                                voucher_ids: string[];
+                            }[];
+                            /** @enum {string} */
+                            channel: "pos" | "online";
+                            store_id: string | null;
+                            /** @enum {string} */
+                            payment_method: "offline" | "online";
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            payment_expires_at: string | null;
+                            /** @enum {string} */
+                            status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                            recharge_code_id: string | null;
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                            credited_at: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: smart_topup_plan_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: insufficient_balance, no_smart_offer, tier_not_offered */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSmartTopupAcceptances: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "smart_topup_acceptance";
+                            plan_id: string;
+                            tier_index: number;
+                            tier_type: string;
+                            member_id: string;
+                            order_amount: number;
+                            topup_id: string;
+                            amount: number;
+                            bonus_amount: number;
+                            points: number;
+                            gift: {
+                                [key: string]: unknown;
+                            }[];
+                            store_id: string | null;
+                            channel: string;
+                            order_id: string | null;
+                            payment_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRechargeCodes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "recharge_code";
+                            code: string;
+                            qr_payload: string;
+                            plan_id: string;
+                            scenario: string;
+                            store_id: string | null;
+                            /** @enum {string} */
+                            channel: "pos" | "online";
+                            /** @enum {string} */
+                            status: "active" | "disabled";
+                            counts: {
+                                started: number;
+                                credited: number;
+                                amount: number;
+                                bonus_amount: number;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createRechargeCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "scenario": "Counter poster",
+                 *       "channel": "online"
+                 *     }
+                 */
+                "application/json": {
+                    scenario: string;
+                    store_id?: string;
+                    /** @enum {string} */
+                    channel: "pos" | "online";
+                };
+            };
+        };
+        responses: {
+            /** @description Top-ups started with `recharge_code` = code are attributed to it and counted here */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recharge_code";
+                        code: string;
+                        qr_payload: string;
+                        plan_id: string;
+                        scenario: string;
+                        store_id: string | null;
+                        /** @enum {string} */
+                        channel: "pos" | "online";
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        counts: {
+                            started: number;
+                            credited: number;
+                            amount: number;
+                            bonus_amount: number;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: catalog_scoped_actor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: topup_plan_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: channel_not_allowed, store_not_in_scope */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableRechargeCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Top-ups started with `recharge_code` = code are attributed to it and counted here */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "recharge_code";
+                        code: string;
+                        qr_payload: string;
+                        plan_id: string;
+                        scenario: string;
+                        store_id: string | null;
+                        /** @enum {string} */
+                        channel: "pos" | "online";
+                        /** @enum {string} */
+                        status: "active" | "disabled";
+                        counts: {
+                            started: number;
+                            credited: number;
+                            amount: number;
+                            bonus_amount: number;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveTopupPaymentNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "webhook_receipt";
+                        topup_id: string;
+                        /** @enum {string} */
+                        result: "credited" | "failed" | "expired" | "already_settled" | "refund_recorded";
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listGiftCardPlans: {
         parameters: {
             query?: {
@@ -41246,6 +47125,2367 @@ export interface operations {
             };
         };
     };
+    createMemberCenterLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "page": "home"
+                 *     }
+                 */
+                "application/json": {
+                    member_id: string;
+                    /**
+                     * @default home
+                     * @enum {string}
+                     */
+                    page?: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "member_center_link";
+                        member_id: string;
+                        /** @description Absolute, for this server's host: redirect the member to it */
+                        url: string;
+                        /** @description The same link relative to the server, for a proxy in front of it */
+                        path: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_closed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startMemberCenterSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tenant_id": "ten_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "code": "q3Kx…"
+                 *     }
+                 */
+                "application/json": {
+                    tenant_id: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "member_center_session";
+                        /** @description A member token: send it as 'Authorization: Bearer <token>' */
+                        token: string;
+                        member_id: string;
+                        /** @enum {string} */
+                        page: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages";
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_center_code_not_found, member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_center_code_used */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_center_code_expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_closed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMemberCenterBranding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "member_center_branding";
+                        tenant_id: string;
+                        name: string;
+                        logo_url: string | null;
+                        brand_color: string | null;
+                        locale: string;
+                        timezone: string;
+                        currency: {
+                            code: string;
+                            scale: number;
+                            symbol: string | null;
+                            name: string;
+                        };
+                        /** @description The merchant hides the balance (and top-up) in the member center */
+                        hide_balance: boolean;
+                        online_topup_enabled: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_center_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMemberCenterMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "member_center_member";
+                        member_id: string;
+                        name: string;
+                        card_plan: string | null;
+                        tier: string | null;
+                        card_number: string | null;
+                        card_expires_at: string | null;
+                        /** @description Shown even while the balance is hidden */
+                        points: number;
+                        referral_points: number;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMemberCenterSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "member_center_settings";
+                        brand_color: string | null;
+                        logo_url: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateMemberCenterSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    brand_color: string | null;
+                    logo_url: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "member_center_settings";
+                        brand_color: string | null;
+                        logo_url: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadStudentIdImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "image";
+                        /** @enum {string} */
+                        purpose: "student_id";
+                        media_type: string;
+                        size: number;
+                        sha256: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_image */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_closed, member_frozen */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStudentVerifications: {
+        parameters: {
+            query?: {
+                status?: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                member_id?: string;
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "student_verification";
+                            member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
+                            school: string;
+                            student_number: string;
+                            /**
+                             * Format: date
+                             * @example 2028-06-30
+                             */
+                            graduation_date: string;
+                            image_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                            submitted_by: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            submitted_at: string;
+                            reviewed_by: string | null;
+                            reviewed_at: string | null;
+                            reject_reason: string | null;
+                            valid_from: string | null;
+                            valid_until: string | null;
+                            end_reason: string | null;
+                            ended_at: string | null;
+                            reminder_sent_at: string | null;
+                            gift_grant_id: string | null;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submitStudentVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "school": "Fudan University",
+                 *       "student_number": "22300180042",
+                 *       "graduation_date": "2028-06-30",
+                 *       "image_id": "img_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                 *     }
+                 */
+                "application/json": {
+                    member_id: string;
+                    school: string;
+                    student_number: string;
+                    /**
+                     * Format: date
+                     * @example 2028-06-30
+                     */
+                    graduation_date: string;
+                    image_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A student ID verification: pending → approved (later expired or superseded) or rejected */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "student_verification";
+                        member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
+                        school: string;
+                        student_number: string;
+                        /**
+                         * Format: date
+                         * @example 2028-06-30
+                         */
+                        graduation_date: string;
+                        image_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                        submitted_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        submitted_at: string;
+                        reviewed_by: string | null;
+                        reviewed_at: string | null;
+                        reject_reason: string | null;
+                        valid_from: string | null;
+                        valid_until: string | null;
+                        end_reason: string | null;
+                        ended_at: string | null;
+                        reminder_sent_at: string | null;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_image */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: graduation_date_passed, member_closed, member_frozen */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A student ID verification: pending → approved (later expired or superseded) or rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "student_verification";
+                        member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
+                        school: string;
+                        student_number: string;
+                        /**
+                         * Format: date
+                         * @example 2028-06-30
+                         */
+                        graduation_date: string;
+                        image_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                        submitted_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        submitted_at: string;
+                        reviewed_by: string | null;
+                        reviewed_at: string | null;
+                        reject_reason: string | null;
+                        valid_from: string | null;
+                        valid_until: string | null;
+                        end_reason: string | null;
+                        ended_at: string | null;
+                        reminder_sent_at: string | null;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentVerificationImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveStudentVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A student ID verification: pending → approved (later expired or superseded) or rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "stv_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "student_verification",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "school": "Fudan University",
+                     *       "student_number": "22300180042",
+                     *       "graduation_date": "2028-06-30",
+                     *       "image_id": "img_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "status": "approved",
+                     *       "submitted_by": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "submitted_at": "2026-03-01T02:00:00.000Z",
+                     *       "reviewed_by": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "reviewed_at": "2026-03-01T03:00:00.000Z",
+                     *       "reject_reason": null,
+                     *       "valid_from": "2026-03-01T03:00:00.000Z",
+                     *       "valid_until": "2026-09-01T03:00:00.000Z",
+                     *       "end_reason": null,
+                     *       "ended_at": null,
+                     *       "reminder_sent_at": null,
+                     *       "gift_grant_id": "ggr_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "student_verification";
+                        member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
+                        school: string;
+                        student_number: string;
+                        /**
+                         * Format: date
+                         * @example 2028-06-30
+                         */
+                        graduation_date: string;
+                        image_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                        submitted_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        submitted_at: string;
+                        reviewed_by: string | null;
+                        reviewed_at: string | null;
+                        reject_reason: string | null;
+                        valid_from: string | null;
+                        valid_until: string | null;
+                        end_reason: string | null;
+                        ended_at: string | null;
+                        reminder_sent_at: string | null;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_group_not_found, member_tag_not_found, student_verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: graduation_date_passed, invalid_gift, member_closed, member_frozen */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectStudentVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "The photo is unreadable"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A student ID verification: pending → approved (later expired or superseded) or rejected */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "student_verification";
+                        member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
+                        school: string;
+                        student_number: string;
+                        /**
+                         * Format: date
+                         * @example 2028-06-30
+                         */
+                        graduation_date: string;
+                        image_id: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                        submitted_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        submitted_at: string;
+                        reviewed_by: string | null;
+                        reviewed_at: string | null;
+                        reject_reason: string | null;
+                        valid_from: string | null;
+                        valid_until: string | null;
+                        end_reason: string | null;
+                        ended_at: string | null;
+                        reminder_sent_at: string | null;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: student_verification_not_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMemberStudentStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_status";
+                        member_id: string;
+                        student: boolean;
+                        current: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "student_verification";
+                            member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
+                            school: string;
+                            student_number: string;
+                            /**
+                             * Format: date
+                             * @example 2028-06-30
+                             */
+                            graduation_date: string;
+                            image_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                            submitted_by: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            submitted_at: string;
+                            reviewed_by: string | null;
+                            reviewed_at: string | null;
+                            reject_reason: string | null;
+                            valid_from: string | null;
+                            valid_until: string | null;
+                            end_reason: string | null;
+                            ended_at: string | null;
+                            reminder_sent_at: string | null;
+                            gift_grant_id: string | null;
+                        } | null;
+                        pending: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "student_verification";
+                            member_id: string;
+                            /** @description The member's name (in lists) */
+                            member_name?: string;
+                            school: string;
+                            student_number: string;
+                            /**
+                             * Format: date
+                             * @example 2028-06-30
+                             */
+                            graduation_date: string;
+                            image_id: string;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected" | "expired" | "superseded";
+                            submitted_by: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            submitted_at: string;
+                            reviewed_by: string | null;
+                            reviewed_at: string | null;
+                            reject_reason: string | null;
+                            valid_from: string | null;
+                            valid_until: string | null;
+                            end_reason: string | null;
+                            ended_at: string | null;
+                            reminder_sent_at: string | null;
+                            gift_grant_id: string | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "student_settings",
+                     *       "validity": {
+                     *         "count": 6,
+                     *         "unit": "month"
+                     *       },
+                     *       "reminder_days_before": 7,
+                     *       "page": {
+                     *         "title": "Verify your student ID",
+                     *         "body": "Students get 20% off every drink and a welcome voucher.",
+                     *         "image_ids": [],
+                     *         "package_ids": [
+                     *           "pkg_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         ]
+                     *       },
+                     *       "student_tag": "student",
+                     *       "student_group": "students",
+                     *       "gift": {
+                     *         "kind": "voucher",
+                     *         "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "quantity": 1
+                     *       },
+                     *       "gift_rule": "first_verification"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_settings";
+                        /** @description How long an approval lasts (capped by the graduation date) */
+                        validity: {
+                            count: number;
+                            /** @enum {string} */
+                            unit: "day" | "month" | "year";
+                        };
+                        /** @description Send the expiration reminder this many days before status ends (0: none) */
+                        reminder_days_before: number;
+                        page: {
+                            title: string;
+                            /** @description Markdown */
+                            body: string;
+                            image_ids: string[];
+                            package_ids: string[];
+                        };
+                        /** @description Tag code every student carries */
+                        student_tag: string | null;
+                        /** @description Group code every student is in */
+                        student_group: string | null;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description first_verification: only a member's first approval gives the gift; every_verification: each
+                         * @enum {string}
+                         */
+                        gift_rule: "first_verification" | "every_verification";
+                        updated_by: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateStudentSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "validity": {
+                 *         "count": 6,
+                 *         "unit": "month"
+                 *       },
+                 *       "reminder_days_before": 7,
+                 *       "page": {
+                 *         "title": "Verify your student ID",
+                 *         "body": "Students get 20% off every drink and a welcome voucher.",
+                 *         "image_ids": [],
+                 *         "package_ids": [
+                 *           "pkg_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                 *         ]
+                 *       },
+                 *       "student_tag": "student",
+                 *       "student_group": "students",
+                 *       "gift": {
+                 *         "kind": "voucher",
+                 *         "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *         "quantity": 1
+                 *       },
+                 *       "gift_rule": "first_verification"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description How long an approval lasts (capped by the graduation date) */
+                    validity: {
+                        count: number;
+                        /** @enum {string} */
+                        unit: "day" | "month" | "year";
+                    };
+                    /** @description Send the expiration reminder this many days before status ends (0: none) */
+                    reminder_days_before: number;
+                    page: {
+                        title: string;
+                        /** @description Markdown */
+                        body: string;
+                        image_ids: string[];
+                        package_ids: string[];
+                    };
+                    /** @description Tag code every student carries */
+                    student_tag: string | null;
+                    /** @description Group code every student is in */
+                    student_group: string | null;
+                    /**
+                     * @description none; voucher (a template × quantity); voucher_package (its lines)
+                     * @example {
+                     *       "kind": "voucher",
+                     *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "quantity": 1
+                     *     }
+                     */
+                    gift: {
+                        /** @enum {string} */
+                        kind: "none";
+                    } | {
+                        /** @enum {string} */
+                        kind: "voucher";
+                        /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                        template_id: string;
+                        /** @default 1 */
+                        quantity?: number;
+                    } | {
+                        /** @enum {string} */
+                        kind: "voucher_package";
+                        /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                        package_id: string;
+                    };
+                    /**
+                     * @description first_verification: only a member's first approval gives the gift; every_verification: each
+                     * @enum {string}
+                     */
+                    gift_rule: "first_verification" | "every_verification";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "student_settings",
+                     *       "validity": {
+                     *         "count": 6,
+                     *         "unit": "month"
+                     *       },
+                     *       "reminder_days_before": 7,
+                     *       "page": {
+                     *         "title": "Verify your student ID",
+                     *         "body": "Students get 20% off every drink and a welcome voucher.",
+                     *         "image_ids": [],
+                     *         "package_ids": [
+                     *           "pkg_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         ]
+                     *       },
+                     *       "student_tag": "student",
+                     *       "student_group": "students",
+                     *       "gift": {
+                     *         "kind": "voucher",
+                     *         "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "quantity": 1
+                     *       },
+                     *       "gift_rule": "first_verification"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_settings";
+                        /** @description How long an approval lasts (capped by the graduation date) */
+                        validity: {
+                            count: number;
+                            /** @enum {string} */
+                            unit: "day" | "month" | "year";
+                        };
+                        /** @description Send the expiration reminder this many days before status ends (0: none) */
+                        reminder_days_before: number;
+                        page: {
+                            title: string;
+                            /** @description Markdown */
+                            body: string;
+                            image_ids: string[];
+                            package_ids: string[];
+                        };
+                        /** @description Tag code every student carries */
+                        student_tag: string | null;
+                        /** @description Group code every student is in */
+                        student_group: string | null;
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                        /**
+                         * @description first_verification: only a member's first approval gives the gift; every_verification: each
+                         * @enum {string}
+                         */
+                        gift_rule: "first_verification" | "every_verification";
+                        updated_by: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_image */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_group_not_found, member_tag_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: invalid_gift, invalid_student_package */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "student_dashboard",
+                     *       "timezone": "Asia/Shanghai",
+                     *       "as_of": "2026-03-02T02:00:00.000Z",
+                     *       "current_students": 1,
+                     *       "members": 3,
+                     *       "share_basis_points": 3333,
+                     *       "yesterday": {
+                     *         "date": "2026-03-01",
+                     *         "new_students": 1,
+                     *         "expired_students": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_dashboard";
+                        timezone: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        as_of: string;
+                        /** @description Members (not closed) whose student status holds now */
+                        current_students: number;
+                        /** @description All members not closed (closed members count in neither) */
+                        members: number;
+                        /** @description current_students / members in basis points, rounded half up (3333 = 33.33%) */
+                        share_basis_points: number;
+                        yesterday: {
+                            /**
+                             * Format: date
+                             * @example 2028-06-30
+                             */
+                            date: string;
+                            /** @description Distinct members approved on that local day */
+                            new_students: number;
+                            /** @description Distinct members whose status ended that local day (validity or graduation) */
+                            expired_students: number;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStudentVerificationPage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "student_verification_page";
+                        title: string;
+                        body: string;
+                        image_ids: string[];
+                        packages: {
+                            id: string;
+                            name: string;
+                            status: string;
+                        }[];
+                        /**
+                         * @description none; voucher (a template × quantity); voucher_package (its lines)
+                         * @example {
+                         *       "kind": "voucher",
+                         *       "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                         *       "quantity": 1
+                         *     }
+                         */
+                        gift: {
+                            /** @enum {string} */
+                            kind: "none";
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher";
+                            /** @example gvt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            template_id: string;
+                            /** @default 1 */
+                            quantity: number;
+                        } | {
+                            /** @enum {string} */
+                            kind: "voucher_package";
+                            /** @example gvp_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                            package_id: string;
+                        };
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     onBenefitChanged: {
         parameters: {
             query?: never;
@@ -42609,6 +50849,407 @@ export interface operations {
                         amount: number;
                         currency: string;
                         payment_method: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onSmartTopupAccepted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "smart_topup.accepted";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        acceptance_id: string;
+                        plan_id: string;
+                        tier_index: number;
+                        member_id: string;
+                        order_amount: number;
+                        topup_id: string;
+                        amount: number;
+                        bonus_amount: number;
+                        points: number;
+                        payment_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStudentExpired: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "student.expired";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        verification_id: string;
+                        member_id: string;
+                        /** Format: date-time */
+                        valid_from: string;
+                        /** Format: date-time */
+                        valid_until: string;
+                        reason: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStudentVerificationRejected: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "student.verification_rejected";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        verification_id: string;
+                        member_id: string;
+                        reason: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStudentVerificationSubmitted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "student.verification_submitted";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        verification_id: string;
+                        member_id: string;
+                        school: string;
+                        /** Format: date */
+                        graduation_date: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onStudentVerified: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "student.verified";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        verification_id: string;
+                        member_id: string;
+                        /** Format: date-time */
+                        valid_from: string;
+                        /** Format: date-time */
+                        valid_until: string;
+                        first_verification: boolean;
+                        gift_grant_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupCredited: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "topup.credited";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        topup_id: string;
+                        source: string;
+                        plan_id: string;
+                        member_id: string;
+                        currency: string;
+                        amount: number;
+                        bonus_amount: number;
+                        points: number;
+                        first_topup: boolean;
+                        channel: string;
+                        store_id: string | null;
+                        recharge_code_id: string | null;
+                        tier_changed_to: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupPaymentFailed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "topup.payment_failed";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        topup_id: string;
+                        plan_id: string;
+                        member_id: string;
+                        result: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupPaymentStarted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "topup.payment_started";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        topup_id: string;
+                        plan_id: string;
+                        member_id: string;
+                        amount: number;
+                        provider: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupPlanChanged: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "topup.plan_changed";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        plan_id: string;
+                        kind: string;
+                        status: string;
+                        change: string;
                     };
                 };
             };

@@ -13,6 +13,7 @@ export const IMAGE_PURPOSES = [
   "card_design",
   "detail",
   "verification_page",
+  "student_id",
 ] as const;
 export type ImagePurpose = (typeof IMAGE_PURPOSES)[number];
 

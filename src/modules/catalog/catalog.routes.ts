@@ -79,6 +79,10 @@ export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       const image = await db.tenantTx(request.actor.tenantId, (trx) =>
         findImage(trx, request.actor.tenantId, request.params.id),
       );
+      // A student ID is personal: members reach theirs through their verification only.
+      if (image.purpose === "student_id" && request.actor.type === "member") {
+        throw new CatalogError("image_not_found", "Image not found");
+      }
       reply.type(image.media_type).headers(IMAGE_RESPONSE_HEADERS).header("etag", `"${image.sha256}"`);
       return reply.send(image.bytes);
     },

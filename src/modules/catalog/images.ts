@@ -11,6 +11,7 @@ export const MAX_IMAGE_BYTES_BY_PURPOSE: Record<ImagePurpose, number> = {
   card_design: MAX_IMAGE_BYTES,
   detail: MAX_IMAGE_BYTES,
   verification_page: MAX_IMAGE_BYTES,
+  student_id: MAX_IMAGE_BYTES,
 };
 
 export async function findImage(trx: Tx, tenantId: string, id: string) {

@@ -23,12 +23,13 @@ export {
 
 export { activeEntitlements, type EntitlementFacts, memberEntitlements } from "./entitlements.js";
 export { GiftSpec, MAX_VOUCHERS_PER_GRANT, validateGiftSpec } from "./gift-spec.js";
-export { configureGiftStock, giftStockLevels, takeGiftStock } from "./gift-stock.js";
+export { configureGiftStock, giftStockLevels, returnGiftStock, takeGiftStock } from "./gift-stock.js";
 export { type EntitlementSource, grantEntitlements } from "./grant-entitlements.js";
 export { type GiftGrant, type GrantGiftInput, grantGift } from "./grant-gift.js";
-export { assertImage } from "./images.js";
+export { assertImage, findImage } from "./images.js";
 export { revokeEntitlements } from "./revoke-entitlements.js";
 export { giftGrants, type RevokedGifts, revokeGifts, usedGiftVouchers } from "./revoke-gifts.js";
+export { saveImage } from "./save-image.js";
 export {
   Availability,
   type ClosedReason,

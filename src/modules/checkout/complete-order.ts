@@ -116,6 +116,7 @@ export async function completeOrder(
       amount: q.balance.amount,
       amountDue: q.total - giftCards.reduce((sum, c) => sum + c.amount, 0),
       externalMethod: q.balance.remainingPayable === 0 ? "none" : req.restPaid,
+      lines: q.lines.map((l) => ({ sku: l.sku, amount: l.finalAmount })),
     });
     record.balance = { ref: paid.ref, amount: q.balance.amount };
   }

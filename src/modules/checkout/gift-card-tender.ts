@@ -26,7 +26,8 @@ export type PricedQuote = Quote & { giftCards: GiftCardTender };
  * amount asked, or without one all it holds, never more than is still due. A card asked
  * for more than it holds (`balance_insufficient`) or than is due (`exceeds_amount_due`), or
  * one the settlement refused (`frozen`, `expired`, `store_not_allowed`, …), or a card named
- * twice (`duplicate`), is listed as not applied; completing the order refuses it. Balance then pays what the cards left.
+ * twice (`duplicate`), is listed as not applied; completing the order refuses it. Balance then pays what the cards left, never more than
+ * its lots' rules allow of the cart.
  */
 export function applyGiftCards(
   q: Quote,
@@ -53,7 +54,9 @@ export function applyGiftCards(
     tender.applied.push({ cardId: r.cardId, amount });
     due -= amount;
   }
-  const balanceAmount = q.balance.payWithBalance && q.memberId ? Math.min(q.balance.available, due) : 0;
+  // The quote's balance amount is already what the member's lots may pay of this cart (0 when
+  // not paying by balance); the cards can only lower it.
+  const balanceAmount = Math.min(q.balance.amount, due);
   return {
     ...q,
     balance: { ...q.balance, amount: balanceAmount, remainingPayable: due - balanceAmount },

@@ -42,6 +42,7 @@ export async function priceOrder(
   let member: MemberFacts | null = null;
   let tiers: TierCatalog = new Map();
   let balance = 0;
+  let balanceUsable: ((lines: { sku: string; amount: number }[], rest: number) => number) | undefined;
   let entitlements: EntitlementFacts[] = [];
   if (req.memberId) {
     const found = await settlement.memberFacts(ctx, req.memberId);
@@ -50,6 +51,7 @@ export async function priceOrder(
     member = found.facts;
     tiers = found.tiers;
     balance = await settlement.balanceAvailable(ctx, req.memberId, req.currency);
+    balanceUsable = await settlement.balanceUsable?.(ctx, req.memberId, req.currency);
     entitlements = await activeEntitlements(ctx.trx, ctx.tenantId, req.memberId, req.at);
   }
   const ids = [...new Set(req.voucherIds)].sort();
@@ -65,6 +67,7 @@ export async function priceOrder(
     benefits,
     vouchers,
     balanceAvailable: balance,
+    ...(balanceUsable ? { balanceUsable } : {}),
     payWithBalance: req.payWithBalance,
     shippingAmount: req.shippingAmount,
     pointsRule: DEFAULT_POINTS_RULE,

@@ -68,6 +68,12 @@ export interface QuoteInput {
   vouchers: readonly VoucherFacts[];
   /** The member's prepaid balance available now (restriction rules and balance payment). */
   balanceAvailable: number;
+  /**
+   * What balance may pay of this cart (lines at what they still cost, and the rest not on a
+   * line): the wallets' tagged lots may be restricted to items or to a share on their top-up
+   * day. Absent: all of `balanceAvailable`.
+   */
+  balanceUsable?: (lines: { sku: string; amount: number }[], rest: number) => number;
   payWithBalance: boolean;
   shippingAmount: number;
   pointsRule: PointsRule;
@@ -727,7 +733,13 @@ export function quote(input: QuoteInput): Quote {
   const memberTotal = memberAmounts.reduce((s, a) => s + a, 0);
   const memberBenefitTotal = pass.amounts.reduce((s, a) => s + a, 0);
   const voucherTotal = vouchersApplied.reduce((s, v) => s + v.amount, 0);
-  const balanceAmount = input.payWithBalance && member ? Math.min(input.balanceAvailable, total) : 0;
+  const usable = input.balanceUsable
+    ? input.balanceUsable(
+        lines.map((l, i) => ({ sku: l.sku, amount: amounts[i]! })),
+        shippingFinal,
+      )
+    : input.balanceAvailable;
+  const balanceAmount = input.payWithBalance && member ? Math.min(usable, total) : 0;
   let earned = 0;
   if (member && goods > 0 && input.pointsRule.points > 0) {
     const num =

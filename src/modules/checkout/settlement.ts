@@ -9,8 +9,10 @@ import {
   orderPoints,
   payWithBalance,
   peekBalanceAvailable,
+  peekBalanceUsable,
   refundOrderBalance,
   balanceAvailable as walletBalanceAvailable,
+  balanceUsable as walletBalanceUsable,
   withinTransaction,
 } from "../wallets/index.js";
 import { CheckoutError } from "./checkout.errors.js";
@@ -64,6 +66,15 @@ export interface CheckoutSettlement {
   ): Promise<{ facts: MemberFacts; tiers: TierCatalog } | null>;
   /** What the member may spend now in `currency` (0 when the member has no balance in it). */
   balanceAvailable(ctx: SettleContext, memberId: string, currency: string): Promise<number>;
+  /**
+   * What balance may pay of a cart (its lines at what they still cost, and the rest), under
+   * the rules of the member's top-up lots; absent: all of balanceAvailable.
+   */
+  balanceUsable?(
+    ctx: SettleContext,
+    memberId: string,
+    currency: string,
+  ): Promise<(lines: { sku: string; amount: number }[], rest: number) => number>;
   /** The named vouchers that exist (unknown ids are left out). */
   vouchers(ctx: SettleContext, ids: readonly string[]): Promise<VoucherFacts[]>;
   payByBalance(
@@ -77,6 +88,8 @@ export interface CheckoutSettlement {
       amountDue: number;
       /** How the rest is paid: online holds the balance part until it succeeds; offline takes it now. */
       externalMethod: "none" | "online" | "offline";
+      /** The order's lines at what they still cost (lots restricted to items pay only theirs). */
+      lines?: { sku: string; amount: number }[];
     },
   ): Promise<MovementRef>;
   redeemVoucher(
@@ -188,6 +201,10 @@ export const connectedSettlement: CheckoutSettlement = {
     ctx.uow
       ? walletBalanceAvailable(ctx.uow, memberId, currency, ctx.now)
       : peekBalanceAvailable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
+  balanceUsable: (ctx, memberId, currency) =>
+    ctx.uow
+      ? walletBalanceUsable(ctx.uow, memberId, currency, ctx.now)
+      : peekBalanceUsable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
   vouchers: async (ctx, ids) => {
     if (ids.length === 0) return [];
     const found = await memberVouchersById(ctx.trx, ctx.actor, ids, {
@@ -221,6 +238,7 @@ export const connectedSettlement: CheckoutSettlement = {
           amountDue: p.amountDue,
           balanceAmount: p.amount,
           externalMethod: p.externalMethod,
+          ...(p.lines ? { spendLines: p.lines } : {}),
         },
         ctx.now,
       );

@@ -1,7 +1,7 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import type { Actor } from "../../platform/auth/actor.js";
 import { errorResponses, IdParam, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { adjustCard } from "./adjust-card.js";
 import { assertCardVisible, resolveStore } from "./card-access.js";
 import {
@@ -15,13 +15,13 @@ import {
   serializeCard,
 } from "./cards.schemas.js";
 import { freezeCard } from "./freeze-card.js";
-import type { UnitOfWork } from "./giftcards.ledger.js";
 import { findActivity, findCard, PAYMENT_METHODS, SALE_CHANNELS } from "./giftcards.repository.js";
+import type { ActivityListRow } from "./list-cards.js";
 import { loadCard } from "./load-card.js";
 import { redeemCard } from "./redeem-card.js";
 import { refundCard } from "./refund-card.js";
 import { refundRedemption } from "./refund-redemption.js";
-import { activityOf, valueChange, withBalance } from "./route-helpers.js";
+import { activityOf, paymentOf, requireIdempotencyKey, visibleCard, withBalance } from "./route-helpers.js";
 
 const tags = ["gift cards"];
 const Params = Obj({ id: IdParam });
@@ -50,135 +50,113 @@ export const CardRefundResult = Type.Object(
 
 /** Every change of a card after its sale: load, redeem, refund a redemption, freeze, restore, refund, adjust. */
 export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
-  const { clock } = deps;
+  /** What the card actions that answer with their activity share. */
+  const activityAction = {
+    method: "POST" as const,
+    status: 201 as const,
+    guard: requireIdempotencyKey,
+    respond: (activity: ActivityListRow) => serializeActivity(activity),
+  };
 
-  /** The card of the path, checked visible to the caller, before the operation locks it. */
-  async function visibleCard(uow: UnitOfWork, actor: Actor, id: string) {
-    const card = await findCard(uow.trx, uow.tenantId, id);
-    await assertCardVisible(uow.trx, actor, card);
-    return card;
-  }
+  valueRoute(app, deps, {
+    ...activityAction,
+    url: "/v1/gift-cards/:id/load",
+    config: { permission: "giftcards.sell", idempotent: true },
+    schema: {
+      tags,
+      operationId: "loadGiftCard",
+      summary: "Load (recharge) a card at the POS, when its plan allows POS recharge",
+      params: Params,
+      body: Obj(
+        { amount: PositiveAmount, store_id: Type.Optional(IdParam), payment: PaymentInput },
+        example({ amount: 10000, payment: { method: "offline", ref: "receipt-0043" } }),
+      ),
+      response: { 201: Activity, ...errorResponses(409, 422) },
+    },
+    input: ({ params, body }) => ({ id: params.id, body }),
+    op: async (uow, ctx, { id, body }, now) => {
+      const card = await visibleCard(uow, ctx.actor, id);
+      const storeId = await resolveStore(uow.trx, ctx.actor, body.store_id);
+      const payment = paymentOf(body.payment);
+      return activityOf(
+        card,
+        await loadCard(uow, ctx, { cardId: card.id, amount: body.amount, storeId, payment }, now),
+      );
+    },
+  });
 
-  app.post(
-    "/v1/gift-cards/:id/load",
-    {
-      config: { permission: "giftcards.sell", idempotent: true },
-      schema: {
-        tags,
-        operationId: "loadGiftCard",
-        summary: "Load (recharge) a card at the POS, when its plan allows POS recharge",
-        params: Params,
-        body: Obj(
-          { amount: PositiveAmount, store_id: Type.Optional(IdParam), payment: PaymentInput },
-          example({ amount: 10000, payment: { method: "offline", ref: "receipt-0043" } }),
-        ),
-        response: { 201: Activity, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    ...activityAction,
+    url: "/v1/gift-cards/:id/redeem",
+    config: { permission: "giftcards.sell", idempotent: true },
+    schema: {
+      tags,
+      operationId: "redeemGiftCard",
+      summary: "Redeem (spend) part or all of a card at a store in its redemption scope",
+      description:
+        "Refused when the card is frozen (gift_card_frozen), expired (gift_card_expired), outside its redemption stores (gift_card_store_not_allowed) or the amount exceeds the balance (gift_card_balance_insufficient). Concurrent redemptions of one card never spend more than it holds. With reference, one redemption per card and reference (a retry replays it).",
+      params: Params,
+      body: Obj(
+        {
+          amount: PositiveAmount,
+          store_id: Type.Optional(IdParam),
+          channel: Type.Optional(StringEnum(SALE_CHANNELS, { description: "Default POS" })),
+          reference: Type.Optional(ReferenceInput),
+        },
+        example({ amount: 5000, reference: { module: "pos", id: "till-7-0042" } }),
+      ),
+      response: { 201: Activity, ...errorResponses(409, 422) },
     },
-    async (request, reply) => {
-      const { actor } = request;
-      const body = request.body;
-      return valueChange(request, reply, deps, 201, async (uow) => {
-        const card = await visibleCard(uow, actor, request.params.id);
-        const activity = await loadCard(
-          uow,
-          { actor, requestId: request.id },
-          {
-            cardId: card.id,
-            amount: body.amount,
-            storeId: await resolveStore(uow.trx, actor, body.store_id),
-            payment: { method: body.payment.method, ref: body.payment.ref, memberId: body.payment.member_id },
-          },
-          clock.now(),
-        );
-        return serializeActivity(activityOf(card, activity));
-      });
+    input: ({ params, body }) => ({ id: params.id, body }),
+    op: async (uow, ctx, { id, body }, now) => {
+      const card = await visibleCard(uow, ctx.actor, id);
+      const { activity } = await redeemCard(
+        uow,
+        ctx,
+        {
+          cardId: card.id,
+          amount: body.amount,
+          storeId: await resolveStore(uow.trx, ctx.actor, body.store_id),
+          channel: body.channel ?? "POS",
+          reference: body.reference ?? null,
+        },
+        now,
+      );
+      return activityOf(card, activity);
     },
-  );
+  });
 
-  app.post(
-    "/v1/gift-cards/:id/redeem",
-    {
-      config: { permission: "giftcards.sell", idempotent: true },
-      schema: {
-        tags,
-        operationId: "redeemGiftCard",
-        summary: "Redeem (spend) part or all of a card at a store in its redemption scope",
-        description:
-          "Refused when the card is frozen (gift_card_frozen), expired (gift_card_expired), outside its redemption stores (gift_card_store_not_allowed) or the amount exceeds the balance (gift_card_balance_insufficient). Concurrent redemptions of one card never spend more than it holds. With reference, one redemption per card and reference (a retry replays it).",
-        params: Params,
-        body: Obj(
-          {
-            amount: PositiveAmount,
-            store_id: Type.Optional(IdParam),
-            channel: Type.Optional(StringEnum(SALE_CHANNELS, { description: "Default POS" })),
-            reference: Type.Optional(ReferenceInput),
-          },
-          example({ amount: 5000, reference: { module: "pos", id: "till-7-0042" } }),
-        ),
-        response: { 201: Activity, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    ...activityAction,
+    url: "/v1/gift-card-activities/:id/refund",
+    config: { permission: "giftcards.sell", idempotent: true },
+    schema: {
+      tags,
+      operationId: "refundGiftCardRedemption",
+      summary: "Refund (part of) a redemption: the value goes back to the card",
+      description:
+        "All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer.",
+      params: Params,
+      body: Obj(
+        { amount: PositiveAmount, reference: Type.Optional(ReferenceInput) },
+        example({ amount: 2000, reference: { module: "pos", id: "return-0007" } }),
+      ),
+      response: { 201: Activity, ...errorResponses(409, 422) },
     },
-    async (request, reply) => {
-      const { actor } = request;
-      const body = request.body;
-      return valueChange(request, reply, deps, 201, async (uow) => {
-        const card = await visibleCard(uow, actor, request.params.id);
-        const { activity } = await redeemCard(
-          uow,
-          { actor, requestId: request.id },
-          {
-            cardId: card.id,
-            amount: body.amount,
-            storeId: await resolveStore(uow.trx, actor, body.store_id),
-            channel: body.channel ?? "POS",
-            reference: body.reference ?? null,
-          },
-          clock.now(),
-        );
-        return serializeActivity(activityOf(card, activity));
-      });
+    input: ({ params, body }) => ({ id: params.id, body }),
+    op: async (uow, ctx, { id, body }, now) => {
+      const redemption = await findActivity(uow.trx, uow.tenantId, id);
+      const card = await findCard(uow.trx, uow.tenantId, redemption.card_id);
+      await assertCardVisible(uow.trx, ctx.actor, card);
+      const { activity } = await refundRedemption(
+        uow,
+        ctx,
+        { redemptionId: redemption.id, amount: body.amount, reference: body.reference ?? null },
+        now,
+      );
+      return activityOf(card, activity);
     },
-  );
-
-  app.post(
-    "/v1/gift-card-activities/:id/refund",
-    {
-      config: { permission: "giftcards.sell", idempotent: true },
-      schema: {
-        tags,
-        operationId: "refundGiftCardRedemption",
-        summary: "Refund (part of) a redemption: the value goes back to the card",
-        description:
-          "All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer.",
-        params: Params,
-        body: Obj(
-          { amount: PositiveAmount, reference: Type.Optional(ReferenceInput) },
-          example({ amount: 2000, reference: { module: "pos", id: "return-0007" } }),
-        ),
-        response: { 201: Activity, ...errorResponses(409, 422) },
-      },
-    },
-    async (request, reply) => {
-      const { actor } = request;
-      return valueChange(request, reply, deps, 201, async (uow) => {
-        const redemption = await findActivity(uow.trx, uow.tenantId, request.params.id);
-        const card = await findCard(uow.trx, uow.tenantId, redemption.card_id);
-        await assertCardVisible(uow.trx, actor, card);
-        const { activity } = await refundRedemption(
-          uow,
-          { actor, requestId: request.id },
-          {
-            redemptionId: redemption.id,
-            amount: request.body.amount,
-            reference: request.body.reference ?? null,
-          },
-          clock.now(),
-        );
-        return serializeActivity(activityOf(card, activity));
-      });
-    },
-  );
+  });
 
   for (const [verb, freeze, operationId, summary] of [
     [
@@ -189,114 +167,93 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
     ],
     ["restore", false, "restoreGiftCard", "Restore a frozen card"],
   ] as const) {
-    app.post(
-      `/v1/gift-cards/:id/${verb}`,
-      {
-        config: { permission: "giftcards.freeze", idempotent: true },
-        schema: {
-          tags,
-          operationId,
-          summary,
-          description: "Locate the card by number or buyer phone with GET /v1/gift-cards.",
-          params: Params,
-          body: Obj({ reason: Reason }, example({ reason: "customer reported the card stolen" })),
-          response: { 201: Activity, ...errorResponses(409, 422) },
-        },
-      },
-      async (request, reply) => {
-        const { actor } = request;
-        return valueChange(request, reply, deps, 201, async (uow) => {
-          const card = await visibleCard(uow, actor, request.params.id);
-          const { card: after, activity } = await freezeCard(
-            uow,
-            { actor, requestId: request.id },
-            { cardId: card.id, freeze, reason: request.body.reason },
-            clock.now(),
-          );
-          return serializeActivity(activityOf(after, activity));
-        });
-      },
-    );
-  }
-
-  app.post(
-    "/v1/gift-cards/:id/refund",
-    {
-      config: { permission: "giftcards.refund", idempotent: true },
+    valueRoute(app, deps, {
+      ...activityAction,
+      url: `/v1/gift-cards/:id/${verb}`,
+      config: { permission: "giftcards.freeze", idempotent: true },
       schema: {
         tags,
-        operationId: "refundGiftCard",
-        summary: "Refund a card (unused or partly used) and close it; never a fully redeemed card",
-        description:
-          "The remaining balance splits in the proportion the card was loaded with paid value and purchase discount: the buyer gets back the paid share (rounded down), the discount share returns to marketing expense. E.g. a 200 card sold for 180 with 150 left refunds 135.",
+        operationId,
+        summary,
+        description: "Locate the card by number or buyer phone with GET /v1/gift-cards.",
         params: Params,
-        body: Type.Optional(
-          Obj(
-            { reason: Type.Optional(Reason), store_id: Type.Optional(IdParam) },
-            example({ reason: "customer returned the card unused" }),
-          ),
-        ),
-        response: { 200: CardRefundResult, ...errorResponses(409, 422) },
-      },
-    },
-    async (request, reply) => {
-      const { actor } = request;
-      return valueChange(request, reply, deps, 200, async (uow) => {
-        const card = await visibleCard(uow, actor, request.params.id);
-        const result = await refundCard(
-          uow,
-          { actor, requestId: request.id },
-          {
-            cardId: card.id,
-            reason: request.body?.reason ?? null,
-            storeId: await resolveStore(uow.trx, actor, request.body?.store_id),
-          },
-          clock.now(),
-        );
-        return {
-          object: "gift_card_refund" as const,
-          card: serializeCard(withBalance(result.card, 0)),
-          activity: serializeActivity(activityOf(result.card, result.activity)),
-          cash_amount: result.cash,
-          discount_reclaimed: result.discountReclaimed,
-          parts: result.parts,
-        };
-      });
-    },
-  );
-
-  app.post(
-    "/v1/gift-cards/:id/adjust",
-    {
-      config: { permission: "giftcards.adjust", idempotent: true },
-      schema: {
-        tags,
-        operationId: "adjustGiftCard",
-        summary: "Adjust a card's balance up or down with a reason (finance only)",
-        params: Params,
-        body: Obj(
-          {
-            direction: StringEnum(["increment", "decrement"] as const),
-            amount: PositiveAmount,
-            reason: Reason,
-          },
-          example({ direction: "increment", amount: 500, reason: "till error on 23 Nov corrected" }),
-        ),
+        body: Obj({ reason: Reason }, example({ reason: "customer reported the card stolen" })),
         response: { 201: Activity, ...errorResponses(409, 422) },
       },
-    },
-    async (request, reply) => {
-      const { actor } = request;
-      return valueChange(request, reply, deps, 201, async (uow) => {
-        const card = await visibleCard(uow, actor, request.params.id);
-        const activity = await adjustCard(
+      input: ({ params, body }) => ({ id: params.id, body }),
+      op: async (uow, ctx, { id, body }, now) => {
+        const card = await visibleCard(uow, ctx.actor, id);
+        const { card: after, activity } = await freezeCard(
           uow,
-          { actor, requestId: request.id },
-          { cardId: card.id, ...request.body },
-          clock.now(),
+          ctx,
+          { cardId: card.id, freeze, reason: body.reason },
+          now,
         );
-        return serializeActivity(activityOf(card, activity));
-      });
+        return activityOf(after, activity);
+      },
+    });
+  }
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/gift-cards/:id/refund",
+    config: { permission: "giftcards.refund", idempotent: true },
+    schema: {
+      tags,
+      operationId: "refundGiftCard",
+      summary: "Refund a card (unused or partly used) and close it; never a fully redeemed card",
+      description:
+        "The remaining balance splits in the proportion the card was loaded with paid value and purchase discount: the buyer gets back the paid share (rounded down), the discount share returns to marketing expense. E.g. a 200 card sold for 180 with 150 left refunds 135.",
+      params: Params,
+      body: Type.Optional(
+        Obj(
+          { reason: Type.Optional(Reason), store_id: Type.Optional(IdParam) },
+          example({ reason: "customer returned the card unused" }),
+        ),
+      ),
+      response: { 200: CardRefundResult, ...errorResponses(409, 422) },
     },
-  );
+    status: 200,
+    guard: requireIdempotencyKey,
+    input: ({ params, body }) => ({ id: params.id, body }),
+    op: async (uow, ctx, { id, body }, now) => {
+      const card = await visibleCard(uow, ctx.actor, id);
+      const storeId = await resolveStore(uow.trx, ctx.actor, body?.store_id);
+      return refundCard(uow, ctx, { cardId: card.id, reason: body?.reason ?? null, storeId }, now);
+    },
+    respond: (result) => ({
+      object: "gift_card_refund" as const,
+      card: serializeCard(withBalance(result.card, 0)),
+      activity: serializeActivity(activityOf(result.card, result.activity)),
+      cash_amount: result.cash,
+      discount_reclaimed: result.discountReclaimed,
+      parts: result.parts,
+    }),
+  });
+
+  valueRoute(app, deps, {
+    ...activityAction,
+    url: "/v1/gift-cards/:id/adjust",
+    config: { permission: "giftcards.adjust", idempotent: true },
+    schema: {
+      tags,
+      operationId: "adjustGiftCard",
+      summary: "Adjust a card's balance up or down with a reason (finance only)",
+      params: Params,
+      body: Obj(
+        {
+          direction: StringEnum(["increment", "decrement"] as const),
+          amount: PositiveAmount,
+          reason: Reason,
+        },
+        example({ direction: "increment", amount: 500, reason: "till error on 23 Nov corrected" }),
+      ),
+      response: { 201: Activity, ...errorResponses(409, 422) },
+    },
+    input: ({ params, body }) => ({ id: params.id, body }),
+    op: async (uow, ctx, { id, body }, now) => {
+      const card = await visibleCard(uow, ctx.actor, id);
+      return activityOf(card, await adjustCard(uow, ctx, { cardId: card.id, ...body }, now));
+    },
+  });
 }

@@ -10,6 +10,7 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { assertCardVisible, resolveStore } from "./card-access.js";
 import { pinSecretOf } from "./card-number.js";
 import {
@@ -41,7 +42,7 @@ import {
   MAX_FAILURES_PER_CALLER,
   MAX_FAILURES_PER_CARD,
 } from "./lookup-card.js";
-import { activityOf, valueChange, withBalance } from "./route-helpers.js";
+import { activityOf, paymentOf, requireIdempotencyKey, withBalance } from "./route-helpers.js";
 import { sellCard } from "./sell-card.js";
 
 const tags = ["gift cards"];
@@ -153,68 +154,64 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
     },
   );
 
-  app.post(
-    "/v1/gift-cards",
-    {
-      config: { permission: "giftcards.sell", idempotent: true },
-      schema: {
-        tags,
-        operationId: "sellGiftCard",
-        summary: "Sell a card: activate it with its face amount, paid offline or by a member's balance",
-        description:
-          "Needs an Idempotency-Key. The buyer pays face − discount; the discount is booked to marketing expense. At the POS, card_number sells an imported physical card (inactive stock). A new card's number and PIN are returned; the PIN only this once. For online payment use POST /v1/members/{member_id}/gift-card-purchases.",
-        body: Obj(
-          {
-            plan_id: IdParam,
-            amount: Type.Optional(PositiveAmount),
-            channel: Type.Optional(StringEnum(SALE_CHANNELS, { description: "Default POS" })),
-            store_id: Type.Optional(IdParam),
-            card_number: Type.Optional(CardNumber),
-            buyer: Type.Optional(BuyerInput),
-            buyer_member_id: Type.Optional(IdParam),
-            holder_member_id: Type.Optional(IdParam),
-            recipient: Type.Optional(RecipientInput),
-            payment: PaymentInput,
-            agreement_versions: Type.Optional(AgreementVersions),
-          },
-          { examples: [SALE_EXAMPLE] },
-        ),
-        response: { 201: CardSale, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/gift-cards",
+    config: { permission: "giftcards.sell", idempotent: true },
+    schema: {
+      tags,
+      operationId: "sellGiftCard",
+      summary: "Sell a card: activate it with its face amount, paid offline or by a member's balance",
+      description:
+        "Needs an Idempotency-Key. The buyer pays face − discount; the discount is booked to marketing expense. At the POS, card_number sells an imported physical card (inactive stock). A new card's number and PIN are returned; the PIN only this once. For online payment use POST /v1/members/{member_id}/gift-card-purchases.",
+      body: Obj(
+        {
+          plan_id: IdParam,
+          amount: Type.Optional(PositiveAmount),
+          channel: Type.Optional(StringEnum(SALE_CHANNELS, { description: "Default POS" })),
+          store_id: Type.Optional(IdParam),
+          card_number: Type.Optional(CardNumber),
+          buyer: Type.Optional(BuyerInput),
+          buyer_member_id: Type.Optional(IdParam),
+          holder_member_id: Type.Optional(IdParam),
+          recipient: Type.Optional(RecipientInput),
+          payment: PaymentInput,
+          agreement_versions: Type.Optional(AgreementVersions),
+        },
+        { examples: [SALE_EXAMPLE] },
+      ),
+      response: { 201: CardSale, ...errorResponses(409, 422) },
     },
-    async (request, reply) => {
-      const { actor } = request;
-      const body = request.body;
-      return valueChange(request, reply, deps, 201, async (uow) => {
-        const now = clock.now();
-        const sold = await sellCard(
-          uow,
-          { actor, requestId: request.id },
-          {
-            planId: body.plan_id,
-            amount: body.amount,
-            channel: body.channel ?? "POS",
-            storeId: await resolveStore(uow.trx, actor, body.store_id),
-            cardNumber: body.card_number ?? null,
-            buyer: body.buyer ?? {},
-            buyerMemberId: body.buyer_member_id ?? null,
-            holderMemberId: body.holder_member_id ?? null,
-            recipient: body.recipient ?? null,
-            payment: { method: body.payment.method, ref: body.payment.ref, memberId: body.payment.member_id },
-            agreementVersions: body.agreement_versions,
-          },
-          pinSecret,
-          now,
-        );
-        return {
-          object: "gift_card_sale" as const,
-          card: serializeCard(withBalance(sold.card, sold.card.face_amount!)),
-          activity: sold.activity ? serializeActivity(activityOf(sold.card, sold.activity)) : null,
-          pin: sold.pin,
-        };
-      });
-    },
-  );
+    status: 201,
+    guard: requireIdempotencyKey,
+    input: ({ body }) => body,
+    op: async (uow, ctx, body, now) =>
+      sellCard(
+        uow,
+        ctx,
+        {
+          planId: body.plan_id,
+          amount: body.amount,
+          channel: body.channel ?? "POS",
+          storeId: await resolveStore(uow.trx, ctx.actor, body.store_id),
+          cardNumber: body.card_number ?? null,
+          buyer: body.buyer ?? {},
+          buyerMemberId: body.buyer_member_id ?? null,
+          holderMemberId: body.holder_member_id ?? null,
+          recipient: body.recipient ?? null,
+          payment: paymentOf(body.payment),
+          agreementVersions: body.agreement_versions,
+        },
+        pinSecret,
+        now,
+      ),
+    respond: (sold) => ({
+      object: "gift_card_sale" as const,
+      card: serializeCard(withBalance(sold.card, sold.card.face_amount!)),
+      activity: sold.activity ? serializeActivity(activityOf(sold.card, sold.activity)) : null,
+      pin: sold.pin,
+    }),
+  });
 
   app.get(
     "/v1/gift-cards",

@@ -1,4 +1,4 @@
-import { type Static, Type } from "typebox";
+import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { assertMemberAccess } from "../../platform/auth/scope.js";
@@ -12,7 +12,7 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import { valueRoute } from "../../platform/http/value-route.js";
 import { findVisibleMember } from "../members/index.js";
 import { paymentProviders } from "../wallets/index.js";
 import { pinSecretOf } from "./card-number.js";
@@ -30,13 +30,13 @@ import {
 } from "./cards.schemas.js";
 import { claimCard } from "./claim-card.js";
 import { GiftcardsError } from "./giftcards.errors.js";
-import { CARD_STATUSES, type CardRow } from "./giftcards.repository.js";
+import { CARD_STATUSES } from "./giftcards.repository.js";
 import { listCards, readCard } from "./list-cards.js";
 import { authenticateCard } from "./lookup-card.js";
-import { confirmOnlineSale, startOnlineSale } from "./online-sale.js";
+import { confirmOnlineSale, prepareOnlineSale } from "./online-sale.js";
+import { type PurchaseInput, purchaseCard } from "./purchase-card.js";
 import { activityOf, requireIdempotencyKey, withBalance } from "./route-helpers.js";
 import type { SaleRequest } from "./sale-rules.js";
-import { sellCard } from "./sell-card.js";
 
 const tags = ["gift cards"];
 const MemberParams = Obj({ member_id: IdParam });
@@ -109,49 +109,50 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
   );
 
-  app.post(
-    "/v1/members/:member_id/gift-card-purchases",
-    {
-      config: { permission: "giftcards.sell", member: true, idempotent: true },
-      schema: {
-        tags,
-        operationId: "purchaseGiftCard",
-        summary: "Buy a card online, for oneself or as a gift: by balance at once, or by online payment",
-        description:
-          "Needs an Idempotency-Key. Channel ONLINE. By balance the card is active at once; online, the card is pending until the provider's signed confirmation activates it (unpaid after 30 minutes it is cancelled). The PIN is shown only in this response. A gift has no holder until the recipient claims it with gift_code.",
-        params: MemberParams,
-        body: Obj(
-          {
-            plan_id: IdParam,
-            amount: PositiveAmount,
-            payment_method: StringEnum(["balance", "online"] as const),
-            gift: Type.Optional(Type.Boolean({ description: "Bought for someone else" })),
-            recipient: Type.Optional(RecipientInput),
-            buyer: Type.Optional(BuyerInput),
-            agreement_versions: Type.Optional(AgreementVersions),
-          },
-          {
-            examples: [
-              {
-                plan_id: "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                amount: 20000,
-                payment_method: "online",
-                gift: true,
-                recipient: { name: "Mum", message: "Happy Mid-Autumn Festival" },
-              },
-            ],
-          },
-        ),
-        response: { 201: Purchase, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/members/:member_id/gift-card-purchases",
+    config: { permission: "giftcards.sell", member: true, idempotent: true },
+    schema: {
+      tags,
+      operationId: "purchaseGiftCard",
+      summary: "Buy a card online, for oneself or as a gift: by balance at once, or by online payment",
+      description:
+        "Needs an Idempotency-Key. Channel ONLINE. By balance the card is active at once; online, the card is pending until the provider's signed confirmation activates it (unpaid after 30 minutes it is cancelled). The PIN is shown only in this response. A gift has no holder until the recipient claims it with gift_code.",
+      params: MemberParams,
+      body: Obj(
+        {
+          plan_id: IdParam,
+          amount: PositiveAmount,
+          payment_method: StringEnum(["balance", "online"] as const),
+          gift: Type.Optional(Type.Boolean({ description: "Bought for someone else" })),
+          recipient: Type.Optional(RecipientInput),
+          buyer: Type.Optional(BuyerInput),
+          agreement_versions: Type.Optional(AgreementVersions),
+        },
+        {
+          examples: [
+            {
+              plan_id: "gcp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+              amount: 20000,
+              payment_method: "online",
+              gift: true,
+              recipient: { name: "Mum", message: "Happy Mid-Autumn Festival" },
+            },
+          ],
+        },
+      ),
+      response: { 201: Purchase, ...errorResponses(409, 422) },
     },
-    async (request, reply) => {
-      const { actor } = request;
-      const memberId = request.params.member_id;
-      assertMemberAccess(actor, memberId);
+    status: 201,
+    guard: (request, ctx) => {
+      assertMemberAccess(ctx.actor, request.params.member_id);
       requireIdempotencyKey(request);
-      const body = request.body;
-      const context = { actor, requestId: request.id };
+    },
+    // An online sale asks the provider before the unit of work: no lock is held while it answers.
+    input: async ({ params, body }, ctx, now): Promise<PurchaseInput> => {
+      const memberId = params.member_id;
+      await db.tenantTx(ctx.actor.tenantId, (trx) => findVisibleMember(trx, ctx.actor, memberId));
       const gift = body.gift ?? false;
       const sale: SaleRequest = {
         planId: body.plan_id,
@@ -164,47 +165,37 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         recipient: gift ? (body.recipient ?? {}) : null,
         agreementVersions: body.agreement_versions,
       };
-      const view = (card: CardRow, pin: string | null, balance: number) => ({
+      if (body.payment_method === "online") {
+        return {
+          method: "online",
+          prepared: await prepareOnlineSale(db, ctx, providers, sale, now),
+          pinSecret,
+        };
+      }
+      return { method: "balance", memberId, sale, pinSecret };
+    },
+    op: purchaseCard,
+    respond: (bought, _uow, input) => {
+      const gift = (input.method === "online" ? input.prepared.req : input.sale).holderMemberId === null;
+      const { card, pin, activity, payment } = bought;
+      return {
         object: "gift_card_purchase" as const,
-        card: serializeCard(withBalance(card, balance)),
+        card: serializeCard(withBalance(card, input.method === "online" ? 0 : card.face_amount!)),
         pin,
         gift_code: gift && pin ? `${card.number}-${pin}` : null,
-      });
-      return runIdempotent<Static<typeof Purchase>>(request, reply, deps, async (record) => {
-        const now = clock.now();
-        await db.tenantTx(actor.tenantId, (trx) => findVisibleMember(trx, actor, memberId));
-        if (body.payment_method === "online") {
-          return startOnlineSale(deps, context, providers, sale, pinSecret, now, (uow, s) =>
-            record(uow, 201, {
-              ...view(s.card, s.pin, 0),
-              activity: null,
-              payment: {
-                id: s.payment.id,
-                status: s.payment.status,
-                amount: s.payment.amount,
-                expires_at: s.payment.expires_at.toISOString(),
-                checkout: s.payment.checkout,
-              },
-            }),
-          );
-        }
-        return deps.ledger.run(actor.tenantId, async (uow) => {
-          const sold = await sellCard(
-            uow,
-            context,
-            { ...sale, payment: { method: "balance", memberId } },
-            pinSecret,
-            now,
-          );
-          return record(uow, 201, {
-            ...view(sold.card, sold.pin, sold.card.face_amount!),
-            activity: sold.activity ? serializeActivity(activityOf(sold.card, sold.activity)) : null,
-            payment: null,
-          });
-        });
-      });
+        activity: activity ? serializeActivity(activityOf(card, activity)) : null,
+        payment: payment
+          ? {
+              id: payment.id,
+              status: payment.status,
+              amount: payment.amount,
+              expires_at: payment.expires_at.toISOString(),
+              checkout: payment.checkout,
+            }
+          : null,
+      };
     },
-  );
+  });
 
   app.post(
     "/v1/members/:member_id/gift-cards/claim",
@@ -272,7 +263,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         if (!provider) throw new GiftcardsError("payment_provider_unknown", "Unknown payment provider");
         const raw = typeof request.body === "string" ? request.body : "";
         const now = clock.now();
-        const outcome = provider.parseWebhook(raw, request.headers, now);
+        const outcome = await provider.parseWebhook(raw, request.headers, now);
         const exists = await db.systemTx((trx) =>
           trx.selectFrom("tenants").select("id").where("id", "=", params.tenant_id).executeTakeFirst(),
         );

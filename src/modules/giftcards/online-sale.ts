@@ -1,8 +1,13 @@
-import type { AppDeps } from "../../app-types.js";
+import type { Database } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
-import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { type PaymentProvider, paymentProviderName, type WebhookOutcome } from "../wallets/index.js";
+import {
+  confirmProviderPayment,
+  type PaymentProvider,
+  paymentProviderName,
+  type WebhookOutcome,
+} from "../wallets/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import type { UnitOfWork } from "./giftcards.ledger.js";
 import {
@@ -24,25 +29,33 @@ export interface OnlineSale {
   payment: PaymentRow;
 }
 
+/** An online sale the provider has accepted, not yet recorded. */
+export interface PreparedOnlineSale {
+  req: SaleRequest;
+  paid: number;
+  paymentId: string;
+  provider: string;
+  providerRef: string;
+  checkout: Record<string, unknown>;
+  expiresAt: Date;
+}
+
 /**
- * Starts an online sale: the card is written `pending` (no value yet) with a payment at the
- * tenant's provider; the provider's signed confirmation activates it (`confirmOnlineSale`).
- * The checks run once before the provider is called (nothing is created for a refused
- * sale) and again in the unit that writes the card. `finish` runs in that unit (the
- * idempotency record goes there).
+ * Starts an online sale: checks it (nothing is created for a refused sale) and creates the
+ * payment at the tenant's provider, outside any unit of work (a network call; no lock is held
+ * while the provider answers). `recordOnlineSale` then writes the card `pending`; the
+ * provider's signed confirmation activates it (`confirmOnlineSale`).
  */
-export async function startOnlineSale<R>(
-  deps: Pick<AppDeps, "db" | "ledger">,
+export async function prepareOnlineSale(
+  db: Database,
   context: RequestContext,
   providers: ReadonlyMap<string, PaymentProvider>,
-  input: SaleRequest,
-  pinSecret: string,
+  req: SaleRequest,
   now: Date,
-  finish: (uow: UnitOfWork, sale: OnlineSale) => Promise<R>,
-): Promise<R> {
+): Promise<PreparedOnlineSale> {
   const tenantId = context.actor.tenantId;
-  const { price, plan, name } = await deps.db.tenantTx(tenantId, async (trx) => {
-    const checked = await checkSale(trx, tenantId, input, now, await tenantTimezone(trx, tenantId));
+  const { price, plan, name } = await db.tenantTx(tenantId, async (trx) => {
+    const checked = await checkSale(trx, tenantId, req, now, await tenantTimezone(trx, tenantId));
     return { ...checked, name: await paymentProviderName(trx, tenantId, now) };
   });
   const provider = providers.get(name);
@@ -57,46 +70,68 @@ export async function startOnlineSale<R>(
     description: `Gift card ${plan.name}`,
     expiresAt,
   });
-  return deps.ledger.run(tenantId, async (uow) => {
-    const sale = await checkSale(uow.trx, tenantId, input, now, await tenantTimezone(uow.trx, tenantId));
-    if (sale.price.paid !== price.paid) {
-      throw new GiftcardsError(
-        "gift_card_plan_changed",
-        "The plan changed while the payment was created: buy again",
-      );
-    }
-    const { card, pin } = await writeSoldCard(uow, context, input, sale, pinSecret, now);
-    const payment = (await uow.trx
-      .insertInto("gift_card_payments")
-      .values({
-        tenant_id: tenantId,
-        id: paymentId,
-        card_id: card.id,
-        provider: provider.name,
-        provider_ref: created.providerRef,
-        amount: price.paid,
-        asset: card.asset,
-        status: "pending",
-        checkout: JSON.stringify(created.checkout),
-        expires_at: expiresAt,
-        completed_at: null,
-        created_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()) as PaymentRow;
-    await recordAudit(
-      uow,
-      context,
-      {
-        action: "gift_card.online_sale_started",
-        targetType: "gift_card",
-        targetId: card.id,
-        summary: { payment_id: payment.id, amount: payment.amount, plan_id: card.plan_id },
-      },
-      now,
+  return {
+    req,
+    paid: price.paid,
+    paymentId,
+    provider: provider.name,
+    providerRef: created.providerRef,
+    checkout: created.checkout,
+    expiresAt,
+  };
+}
+
+/**
+ * Records a prepared online sale: the checks run again in the unit that writes the card, at
+ * the price the provider was told.
+ */
+export async function recordOnlineSale(
+  uow: UnitOfWork,
+  context: RequestContext,
+  prepared: PreparedOnlineSale,
+  pinSecret: string,
+  now: Date,
+): Promise<OnlineSale> {
+  const tenantId = uow.tenantId;
+  const input = prepared.req;
+  const sale = await checkSale(uow.trx, tenantId, input, now, await tenantTimezone(uow.trx, tenantId));
+  if (sale.price.paid !== prepared.paid) {
+    throw new GiftcardsError(
+      "gift_card_plan_changed",
+      "The plan changed while the payment was created: buy again",
     );
-    return finish(uow, { card, pin, payment });
-  });
+  }
+  const { card, pin } = await writeSoldCard(uow, context, input, sale, pinSecret, now);
+  const payment = (await uow.trx
+    .insertInto("gift_card_payments")
+    .values({
+      tenant_id: tenantId,
+      id: prepared.paymentId,
+      card_id: card.id,
+      provider: prepared.provider,
+      provider_ref: prepared.providerRef,
+      amount: prepared.paid,
+      asset: card.asset,
+      status: "pending",
+      checkout: JSON.stringify(prepared.checkout),
+      expires_at: prepared.expiresAt,
+      completed_at: null,
+      created_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()) as PaymentRow;
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "gift_card.online_sale_started",
+      targetType: "gift_card",
+      targetId: card.id,
+      summary: { payment_id: payment.id, amount: payment.amount, plan_id: card.plan_id },
+    },
+    now,
+  );
+  return { card, pin, payment };
 }
 
 export type ConfirmResult = "activated" | "failed" | "expired";
@@ -113,41 +148,44 @@ export async function confirmOnlineSale(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: ConfirmResult; card: CardRow; activity: ActivityRow | null }> {
-  const payment = await uow.trx
-    .selectFrom("gift_card_payments")
-    .selectAll()
-    .where("tenant_id", "=", uow.tenantId)
-    .where("provider", "=", provider)
-    .where("provider_ref", "=", outcome.providerRef)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!payment)
-    throw new GiftcardsError("gift_card_payment_not_found", "No gift card payment for this notification");
-  if (payment.status !== "pending") {
-    throw new GiftcardsError(
-      "gift_card_payment_closed",
-      `The payment was already ${payment.status}; nothing changed`,
-    );
-  }
-  if (outcome.amount !== payment.amount || outcome.currency !== payment.asset) {
-    throw new GiftcardsError(
-      "gift_card_amount_mismatch",
-      "The confirmation's amount or currency differs from the payment",
-    );
-  }
+  const confirmed = await confirmProviderPayment(
+    uow,
+    {
+      table: "gift_card_payments",
+      provider,
+      outcome,
+      facts: (p) => ({
+        amount: p.amount,
+        currency: p.asset,
+        expiresAt: p.expires_at,
+        open: p.status === "pending",
+      }),
+      refuse: {
+        notFound: () =>
+          new GiftcardsError("gift_card_payment_not_found", "No gift card payment for this notification"),
+        mismatch: () =>
+          new GiftcardsError(
+            "gift_card_amount_mismatch",
+            "The confirmation's amount or currency differs from the payment",
+          ),
+        closed: (p) =>
+          new GiftcardsError(
+            "gift_card_payment_closed",
+            `The payment was already ${p.status}; nothing changed`,
+          ),
+      },
+    },
+    now,
+  );
+  const { row: payment, ctx: context } = confirmed;
   const result: ConfirmResult =
-    payment.expires_at.getTime() <= now.getTime()
-      ? "expired"
-      : outcome.status === "succeeded"
-        ? "activated"
-        : "failed";
+    confirmed.result === "succeeded" ? "activated" : confirmed.result === "failed" ? "failed" : "expired";
   await uow.trx
     .updateTable("gift_card_payments")
     .set({ status: result === "activated" ? "succeeded" : result, completed_at: now })
     .where("tenant_id", "=", uow.tenantId)
     .where("id", "=", payment.id)
     .execute();
-  const context = { actor: systemActor(uow.tenantId, `payment_provider:${provider}`), requestId: null };
   const card = await findCard(uow.trx, uow.tenantId, payment.card_id, { lock: true });
   if (result !== "activated") {
     const cancelled = await updateCard(uow.trx, uow.tenantId, card.id, {

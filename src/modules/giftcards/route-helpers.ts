@@ -1,37 +1,16 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AppDeps } from "../../app-types.js";
-import { runIdempotent } from "../../platform/idempotency/idempotency.js";
+import type { FastifyRequest } from "fastify";
+import type { Actor } from "../../platform/auth/actor.js";
+import { assertCardVisible } from "./card-access.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import type { UnitOfWork } from "./giftcards.ledger.js";
-import type { ActivityRow, CardRow } from "./giftcards.repository.js";
+import { type ActivityRow, type CardRow, findCard } from "./giftcards.repository.js";
 import type { ActivityListRow, CardListRow } from "./list-cards.js";
 
 /**
- * Runs a value-moving request as one ledger unit of work, replayed by its Idempotency-Key.
- * Gift card value changes require the key (Square requires one on every activity): a
- * client that retries after a timeout must never load or spend a card twice.
+ * Gift card value changes require the key (Square requires one on every activity): a client
+ * that retries after a timeout must never load or spend a card twice. A value route's guard,
+ * so the refusal is not stored.
  */
-export function valueChange<B>(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  deps: AppDeps,
-  status: number,
-  fn: (uow: UnitOfWork) => Promise<B>,
-): Promise<B> {
-  if (request.headers["idempotency-key"] === undefined) {
-    throw new GiftcardsError(
-      "idempotency_key_required",
-      "Gift card value changes need an Idempotency-Key header",
-      {
-        errors: [{ field: "/headers/idempotency-key", message: "is required" }],
-      },
-    );
-  }
-  return runIdempotent(request, reply, deps, (record) =>
-    deps.ledger.run(request.actor.tenantId, async (uow) => record(uow, status, await fn(uow))),
-  );
-}
-
 export function requireIdempotencyKey(request: FastifyRequest): void {
   if (request.headers["idempotency-key"] === undefined) {
     throw new GiftcardsError(
@@ -43,6 +22,20 @@ export function requireIdempotencyKey(request: FastifyRequest): void {
     );
   }
 }
+
+/** The path's card, checked visible to the caller, before the operation locks it. */
+export async function visibleCard(uow: UnitOfWork, actor: Actor, id: string): Promise<CardRow> {
+  const card = await findCard(uow.trx, uow.tenantId, id);
+  await assertCardVisible(uow.trx, actor, card);
+  return card;
+}
+
+/** A sale's or load's payment as the operations take it. */
+export const paymentOf = <M extends string>(p: { method: M; ref?: string; member_id?: string }) => ({
+  method: p.method,
+  ref: p.ref,
+  memberId: p.member_id,
+});
 
 /** A card as a response, with the balance the operation left (the ledger writes with the batch). */
 export const withBalance = (card: CardRow, balance: number): CardListRow => ({ ...card, balance });

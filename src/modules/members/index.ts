@@ -24,6 +24,7 @@ export { createMember } from "./create-member.js";
 export { extendCard } from "./extend-card.js";
 export { findVisibleMember, lockUsableMember } from "./member-access.js";
 export type { MemberRow, MemberStatus, TierChangeReason } from "./members.repository.js";
+export { moveStudentLabels, type StudentLabels, setStudentStatus } from "./student-status.js";
 
 /** What audience rules look at, for one member; undefined when there is no such member. */
 export async function loadMemberFacts(

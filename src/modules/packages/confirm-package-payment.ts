@@ -1,7 +1,6 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
-import { systemActor } from "../../platform/auth/actor.js";
-import type { WebhookOutcome } from "../wallets/index.js";
+import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
 import { activateOrder } from "./activate-order.js";
 import { PackagesError } from "./packages.errors.js";
 import type { OrderRow } from "./packages.repository.js";
@@ -20,30 +19,37 @@ export async function confirmPackagePayment(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: PaymentResult; order: OrderRow }> {
-  const order = await uow.trx
-    .selectFrom("package_orders")
-    .selectAll()
-    .where("tenant_id", "=", uow.tenantId)
-    .where("provider", "=", provider)
-    .where("provider_ref", "=", outcome.providerRef)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!order) throw new PackagesError("package_payment_not_found", "No package order for this payment");
-  if (order.status !== "pending_payment") {
-    throw new PackagesError(
-      "package_payment_closed",
-      `The order is already ${order.status}; nothing was done again`,
-    );
-  }
-  if (outcome.amount !== order.amount || outcome.currency !== order.currency) {
-    throw new PackagesError(
-      "amount_mismatch",
-      "The confirmation's amount or currency differs from the order",
-    );
-  }
-  const context = { actor: systemActor(uow.tenantId, `payment_provider:${provider}`), requestId: null };
-  const expired = order.payment_expires_at !== null && order.payment_expires_at.getTime() <= now.getTime();
-  const result: PaymentResult = expired ? "expired" : outcome.status === "succeeded" ? "paid" : "failed";
+  const confirmed = await confirmProviderPayment(
+    uow,
+    {
+      table: "package_orders",
+      provider,
+      outcome,
+      facts: (o) => ({
+        amount: o.amount,
+        currency: o.currency,
+        expiresAt: o.payment_expires_at,
+        open: o.status === "pending_payment",
+      }),
+      refuse: {
+        notFound: () => new PackagesError("package_payment_not_found", "No package order for this payment"),
+        mismatch: () =>
+          new PackagesError(
+            "amount_mismatch",
+            "The confirmation's amount or currency differs from the order",
+          ),
+        closed: (o) =>
+          new PackagesError(
+            "package_payment_closed",
+            `The order is already ${o.status}; nothing was done again`,
+          ),
+      },
+    },
+    now,
+  );
+  const { row: order, ctx: context } = confirmed;
+  const result: PaymentResult =
+    confirmed.result === "succeeded" ? "paid" : confirmed.result === "failed" ? "failed" : "expired";
   const updated = await uow.trx
     .updateTable("package_orders")
     .set(

@@ -11,6 +11,7 @@ import { PACKAGE_BUYERS_EXPORT } from "./packages.files.js";
 import { packagesRoutes } from "./packages.routes.js";
 
 export { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
+export { packageSummaries } from "./package-views.js";
 export { type PriceKind, priceFor, type Situation } from "./pricing.js";
 export { periodWindow, type ValidityMode } from "./validity.js";
 export { packagesRoutes };

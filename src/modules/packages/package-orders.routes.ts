@@ -270,7 +270,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
         const provider = providers.get(params.provider);
         if (!provider) throw new PackagesError("payment_provider_unknown", "Unknown payment provider");
         const now = clock.now();
-        const outcome = provider.parseWebhook(
+        const outcome = await provider.parseWebhook(
           typeof request.body === "string" ? request.body : "",
           request.headers,
           now,

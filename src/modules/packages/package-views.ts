@@ -46,3 +46,14 @@ export async function visibleOrder(trx: Tx, actor: Actor, id: string) {
   });
   return order;
 }
+
+/** Packages by id with their name, status and audience (unknown ids are left out): pages that link packages. */
+export async function packageSummaries(trx: Tx, tenantId: string, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return trx
+    .selectFrom("packages")
+    .select(["id", "name", "status", "audience"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", [...ids])
+    .execute();
+}

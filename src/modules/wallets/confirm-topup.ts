@@ -1,6 +1,7 @@
 import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { confirmProviderPayment } from "./confirm-provider-payment.js";
 import type { WebhookOutcome } from "./payment-providers.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
@@ -29,30 +30,37 @@ export async function confirmTopup(
   now: Date,
 ): Promise<{ result: ConfirmResult; intent: IntentRow }> {
   const { provider, outcome } = input;
-  const intent = await uow.trx
-    .selectFrom("wallet_topup_intents")
-    .selectAll()
-    .where("tenant_id", "=", uow.tenantId)
-    .where("provider", "=", provider)
-    .where("provider_ref", "=", outcome.providerRef)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!intent) throw new WalletsError("topup_intent_not_found", "No top-up intent for this payment");
-  if (intent.status !== "pending") {
-    throw new WalletsError(
-      "topup_intent_closed",
-      `The top-up was already ${intent.status}; nothing was credited again`,
-    );
-  }
-  if (outcome.amount !== intent.amount || outcome.currency !== intent.asset) {
-    throw new WalletsError(
-      "amount_mismatch",
-      "The confirmation's amount or currency differs from the intent",
-    );
-  }
+  const { row: intent, result: settled } = await confirmProviderPayment(
+    uow,
+    {
+      table: "wallet_topup_intents",
+      provider,
+      outcome,
+      facts: (i) => ({
+        amount: i.amount,
+        currency: i.asset,
+        expiresAt: i.expires_at,
+        open: i.status === "pending",
+      }),
+      refuse: {
+        notFound: () => new WalletsError("topup_intent_not_found", "No top-up intent for this payment"),
+        mismatch: () =>
+          new WalletsError(
+            "amount_mismatch",
+            "The confirmation's amount or currency differs from the intent",
+          ),
+        closed: (i) =>
+          new WalletsError(
+            "topup_intent_closed",
+            `The top-up was already ${i.status}; nothing was credited again`,
+          ),
+      },
+    },
+    now,
+  );
   const { actor } = ctx;
-  const expired = intent.expires_at.getTime() <= now.getTime();
-  const result: ConfirmResult = expired ? "expired" : outcome.status === "succeeded" ? "credited" : "failed";
+  const result: ConfirmResult =
+    settled === "succeeded" ? "credited" : settled === "failed" ? "failed" : "expired";
   const status = result === "credited" ? "succeeded" : result;
   const updated = await uow.trx
     .updateTable("wallet_topup_intents")

@@ -5,6 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
 import type { PaymentProvider } from "./payment-providers.js";
+import { assertOnlineCurrency } from "./provider-registry.js";
 import { WalletsError } from "./wallets.errors.js";
 import { assertWithinCap, type IntentRow, loadSettings } from "./wallets.repository.js";
 
@@ -50,6 +51,7 @@ export async function prepareTopupIntent(
   const provider = providers.get(settings.payment_provider);
   if (!provider)
     throw new WalletsError("payment_provider_unknown", `No payment provider ${settings.payment_provider}`);
+  assertOnlineCurrency(provider, settings.asset);
   const id = newId("wtopi");
   const expiresAt = new Date(now.getTime() + settings.topup_intent_ttl_seconds * 1000);
   const created = await provider.createPayment({

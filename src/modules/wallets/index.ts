@@ -15,19 +15,42 @@ import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { changePoints } from "./change-points.js";
 import { expirePayments } from "./expire-payments.js";
 import { expirePoints } from "./expire-points.js";
+import { spendSources } from "./lot-sources.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
+import { planSpend, type SpendLine } from "./spend-plan.js";
+import { settingsView } from "./wallet-views.js";
 import { WALLETS_ERRORS } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
-import { memberBalance, peekMemberBalance } from "./wallets.ledger.js";
-import { loadSettings, readSettings, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
+import {
+  type BalanceReader,
+  memberBalance,
+  peekingReader,
+  peekMemberBalance,
+  readLots,
+} from "./wallets.ledger.js";
+import { loadSettings, readSettings, WALLETS_EXPIRY_JOB, type WalletSettings } from "./wallets.repository.js";
 import { walletsRoutes } from "./wallets.routes.js";
 
 export { changePoints } from "./change-points.js";
+export {
+  confirmProviderPayment,
+  type ProviderPaymentFacts,
+  type ProviderPaymentResult,
+} from "./confirm-provider-payment.js";
+export {
+  creditTaggedTopup,
+  hasToppedUp,
+  type LotRules,
+  type TaggedTopupInput,
+  type TaggedTopupResult,
+} from "./credit-tagged-topup.js";
 export { exchangeAmount, exchangePoints } from "./exchange-points.js";
 export { expirePayments } from "./expire-payments.js";
 export { expirePoints } from "./expire-points.js";
 export { grantReward } from "./grant-reward.js";
+export { usableBalance } from "./lot-sources.js";
+export type { LotMove, LotRow } from "./lots.repository.js";
 export { payWithBalance, splitSpend } from "./pay-with-balance.js";
 export {
   type PaymentProvider,
@@ -36,8 +59,26 @@ export {
   testProviderSecret,
   type WebhookOutcome,
 } from "./payment-providers.js";
+export {
+  assertOnlineCurrency,
+  isRealCurrency,
+  type ProviderResolver,
+  providerResolver,
+} from "./provider-registry.js";
+export { AlipayProvider } from "./providers/alipay.js";
+export {
+  type ProviderTransports,
+  REAL_PROVIDERS,
+  saveProviderConfig,
+  tenantAdapters,
+} from "./providers/provider-configs.js";
+export { paymentProviderRoutes } from "./providers/provider-configs.routes.js";
+export { StripeProvider } from "./providers/stripe.js";
+export { WechatpayProvider } from "./providers/wechatpay.js";
 export { bonusShare, refundPayment } from "./refund-payment.js";
 export { resolvePayment } from "./resolve-payment.js";
+export { reverseTaggedTopup } from "./reverse-tagged-topup.js";
+export { localDay, type SpendLine, type SpendSource } from "./spend-plan.js";
 export { topUpOffline } from "./top-up-offline.js";
 export {
   accountIds as walletAccountIds,
@@ -67,6 +108,23 @@ export async function paymentProviderName(trx: Tx, tenantId: string, now: Date):
   return (await loadSettings(trx, tenantId, now)).payment_provider;
 }
 
+/** What the member center shows of the balance settings: the asset, and whether the balance or top-up is off. */
+export async function memberCenterWallet(trx: Tx, tenantId: string, now: Date) {
+  const { settings, asset } = await settingsView(trx, tenantId, now);
+  return {
+    asset: { code: asset.code, scale: asset.scale, symbol: asset.symbol, name: asset.name },
+    hideBalance: settings.hide_balance_in_member_center,
+    onlineTopup: settings.online_topup_enabled && !settings.hide_balance_in_member_center,
+  };
+}
+
+/** A member's points and referral points now, read without locking (shown even while the balance is hidden). */
+export async function readMemberPoints(trx: Tx, tenantId: string, memberId: string, now: Date) {
+  const sum = async (kind: "points" | "referral_points") =>
+    (await readLots(trx, tenantId, memberId, kind, now)).reduce((s, l) => s + l.balance, 0);
+  return { points: await sum("points"), referralPoints: await sum("referral_points") };
+}
+
 /** What the member may spend now in `currency`: 0 when it is not the balance asset. */
 export async function balanceAvailable(
   uow: UnitOfWork,
@@ -88,7 +146,47 @@ export async function peekBalanceAvailable(
 ): Promise<number> {
   const settings = await readSettings(trx, p.tenantId, now);
   if (settings.asset !== p.currency) return 0;
-  return (await peekMemberBalance(ledger, p.memberId)).available;
+  return (await peekMemberBalance(trx, ledger, p.tenantId, p.memberId)).available;
+}
+
+/**
+ * What balance may pay of a cart under the member's lots' rules, as a pure function of the
+ * cart (lines at what they still cost, and the rest not on a line); 0 in another currency.
+ * Locks the member's balance accounts: for an order that then pays.
+ */
+export async function balanceUsable(
+  uow: UnitOfWork,
+  memberId: string,
+  currency: string,
+  now: Date,
+): Promise<CartUsable> {
+  return usableFrom(uow, await loadSettings(uow.trx, uow.tenantId, now), memberId, currency, now);
+}
+
+/** The same for a quote: reads settings and balances without writing or locking anything. */
+export async function peekBalanceUsable(
+  trx: Tx,
+  ledger: LedgerOps,
+  p: { tenantId: string; memberId: string; currency: string },
+  now: Date,
+): Promise<CartUsable> {
+  const settings = await readSettings(trx, p.tenantId, now);
+  return usableFrom(peekingReader(trx, ledger, p.tenantId), settings, p.memberId, p.currency, now);
+}
+
+type CartUsable = (lines: SpendLine[], rest: number) => number;
+
+async function usableFrom(
+  reader: BalanceReader,
+  settings: WalletSettings,
+  memberId: string,
+  currency: string,
+  now: Date,
+): Promise<CartUsable> {
+  if (settings.asset !== currency) return () => 0;
+  const sources = await spendSources(reader, memberId, settings.spend_order, now);
+  return (lines, rest) =>
+    planSpend(lines.reduce((s, l) => s + l.amount, 0) + rest, sources, lines, rest).total;
 }
 
 /** The checkout's balance payment of a whole order share (taken at once); returns the payment id. */

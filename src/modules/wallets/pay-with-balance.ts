@@ -3,6 +3,9 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
+import { spendSources } from "./lot-sources.js";
+import { paymentLegs } from "./lots.repository.js";
+import { planSpend, type SpendLine } from "./spend-plan.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
@@ -42,6 +45,13 @@ export interface PaymentInput {
   /** How the rest is paid: nothing left (`none`), online (balance held until it succeeds), offline (balance taken now). */
   externalMethod: ExternalMethod;
   timeoutSeconds?: number;
+  /**
+   * What each order line still costs (after discounts and vouchers), for lots restricted to
+   * items; `amountDue` minus their sum is not on a line. They may add up to more than
+   * `amountDue` when another tender (a gift card) paid part of the cart: that tender is taken
+   * to pay what the balance may not, first. Default: `lines` when given.
+   */
+  spendLines?: SpendLine[];
 }
 
 /** How `amount` splits over principal and bonus, in the tenant's spending order. */
@@ -112,7 +122,7 @@ export async function payWithBalance(
   if (await findPayment(uow.trx, uow.tenantId, { order_id: input.orderId })) {
     throw new WalletsError("payment_exists", `Order ${input.orderId} already has a balance payment`);
   }
-  const accounts = await openMemberAccounts(uow, input.memberId, settings.asset);
+  await openMemberAccounts(uow, input.memberId, settings.asset);
   const before = await memberBalance(uow, input.memberId);
   if (balanceAmount > before.available) {
     throw new WalletsError(
@@ -123,19 +133,38 @@ export async function payWithBalance(
       { extra: { available: before.available, shortfall: balanceAmount - before.available } },
     );
   }
-  const split = splitSpend(balanceAmount, before, settings.spend_order);
+  const spendLines =
+    input.spendLines ??
+    (input.lines.length > 0
+      ? input.lines.map((l) => ({ sku: l.sku ?? "", amount: l.quantity * l.unit_amount }))
+      : null);
+  const rest = spendLines ? Math.max(0, input.amountDue - spendLines.reduce((s, l) => s + l.amount, 0)) : 0;
+  const sources = await spendSources(uow, input.memberId, settings.spend_order, now);
+  const plan = planSpend(balanceAmount, sources, spendLines, rest);
+  if (plan.total < balanceAmount) {
+    throw new WalletsError(
+      "insufficient_balance",
+      "Part of the balance cannot pay this order (restricted to other items, or not usable on its top-up day)",
+      { extra: { available: before.available, usable: plan.total, shortfall: balanceAmount - plan.total } },
+    );
+  }
+  const split = {
+    principal: plan.legs.filter((l) => l.kind === "principal").reduce((s, l) => s + l.amount, 0),
+    bonus: plan.legs.filter((l) => l.kind === "bonus").reduce((s, l) => s + l.amount, 0),
+  };
   const id = newId("wpay");
   const hold = input.externalMethod === "online";
   const timeoutSeconds = input.timeoutSeconds ?? settings.payment_hold_timeout_seconds;
   const sales = await openSystem(uow, "sales", settings.asset);
-  const legs = [
-    { account: accounts.principal, amount: split.principal, suffix: "p" },
-    { account: accounts.bonus, amount: split.bonus, suffix: "b" },
-  ].filter((l) => l.amount > 0);
+  const legs = plan.legs.map((l, seq) => ({
+    ...l,
+    seq,
+    transferId: l.lotId === null ? `${id}_${l.kind === "principal" ? "p" : "b"}` : `${id}_l${seq}`,
+  }));
   const results = await uow.transfers(
     legs.map((l) => ({
-      id: `${id}_${l.suffix}`,
-      debit_account_id: l.account,
+      id: l.transferId,
+      debit_account_id: l.accountId,
       credit_account_id: sales,
       amount: l.amount,
       code: "payment",
@@ -149,6 +178,8 @@ export async function payWithBalance(
     insufficient_funds: () => new WalletsError("insufficient_balance", "The balance is too low"),
   };
   for (const r of results) expectTransfer(r, refusal);
+  const untagged = (kind: "principal" | "bonus") =>
+    legs.find((l) => l.lotId === null && l.kind === kind)?.transferId ?? null;
   const payment = await uow.trx
     .insertInto("wallet_payments")
     .values({
@@ -165,8 +196,8 @@ export async function payWithBalance(
       status: hold ? "held" : "paid",
       principal_amount: split.principal,
       bonus_amount: split.bonus,
-      principal_transfer_id: split.principal > 0 ? `${id}_p` : null,
-      bonus_transfer_id: split.bonus > 0 ? `${id}_b` : null,
+      principal_transfer_id: untagged("principal"),
+      bonus_transfer_id: untagged("bonus"),
       timeout_at: hold ? new Date(now.getTime() + timeoutSeconds * 1000) : null,
       created_at: now,
       updated_at: now,
@@ -179,6 +210,21 @@ export async function payWithBalance(
         throw new WalletsError("payment_exists", `Order ${input.orderId} already has a balance payment`);
       throw error;
     });
+  await uow.trx
+    .insertInto("wallet_payment_legs")
+    .values(
+      legs.map((l) => ({
+        tenant_id: uow.tenantId,
+        payment_id: id,
+        account_id: l.accountId,
+        lot_id: l.lotId,
+        kind: l.kind,
+        amount: l.amount,
+        transfer_id: l.transferId,
+        seq: l.seq,
+      })),
+    )
+    .execute();
   const eventData = {
     payment_id: id,
     order_id: input.orderId,
@@ -224,6 +270,9 @@ export async function settlePayment(
   now: Date,
 ): Promise<void> {
   const after = await memberBalance(uow, payment.member_id);
+  const lots = (await paymentLegs(uow.trx, uow.tenantId, payment.id)).flatMap((l) =>
+    l.lot_id ? [{ lot_id: l.lot_id, kind: l.kind, amount: -l.amount }] : [],
+  );
   logChange(
     uow,
     ctx.actor,
@@ -238,6 +287,7 @@ export async function settlePayment(
       balanceAfter: after.total,
       orderId: payment.order_id,
       paymentId: payment.id,
+      lots,
     },
     now,
   );

@@ -17,6 +17,8 @@ import { WalletsError } from "./wallets.errors.js";
  */
 export interface PaymentProvider {
   readonly name: string;
+  /** The currencies it can charge ("any": the test provider). */
+  readonly currencies: readonly string[] | "any";
   createPayment(
     input: CreatePaymentInput,
   ): Promise<{ providerRef: string; checkout: Record<string, unknown> }>;
@@ -24,7 +26,9 @@ export interface PaymentProvider {
     rawBody: string,
     headers: Record<string, string | string[] | undefined>,
     now: Date,
-  ): WebhookOutcome;
+  ): WebhookOutcome | Promise<WebhookOutcome>;
+  /** The answer the provider expects for a handled notification (Alipay: the text `success`). */
+  acknowledge?(): { contentType: string; body: string };
 }
 
 export interface CreatePaymentInput {
@@ -43,6 +47,15 @@ export interface WebhookOutcome {
   status: "succeeded" | "failed";
   amount: number;
   currency: string;
+  /** A payment (default) or a refund of one made at the provider. */
+  kind?: "payment" | "refund";
+  /**
+   * Refunds: how much was refunded — this refund alone, or (`refundCumulative`) everything
+   * refunded on the payment so far — and the provider's refund id (de-duplicated on it).
+   */
+  refundAmount?: number;
+  refundCumulative?: boolean;
+  refundId?: string;
 }
 
 /** Webhooks older or newer than this (by their signed timestamp) are refused: replay protection. */
@@ -56,6 +69,7 @@ export const TEST_SIGNATURE_HEADER = "x-test-signature";
  */
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = "test";
+  readonly currencies = "any" as const;
   constructor(private readonly secret: string) {}
 
   async createPayment(input: CreatePaymentInput) {

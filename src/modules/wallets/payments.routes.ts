@@ -248,7 +248,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         if (!provider) throw new WalletsError("payment_provider_unknown", "Unknown payment provider");
         const raw = typeof request.body === "string" ? request.body : "";
         const now = clock.now();
-        const outcome = provider.parseWebhook(raw, request.headers, now);
+        const outcome = await provider.parseWebhook(raw, request.headers, now);
         const tenantId = params.tenant_id;
         if (!(await tenantExists(db, tenantId))) {
           throw new WalletsError("topup_intent_not_found", "No top-up intent for this payment");

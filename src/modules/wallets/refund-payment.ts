@@ -3,9 +3,11 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { divideRounded } from "../../shared/money.js";
+import { lotMoves, refundedSoFar, refundLegsOf } from "./refund-legs.js";
+import { planRefund } from "./spend-plan.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
-import { accountIds, logChange, memberBalance, openSystem, type UnitOfWork } from "./wallets.ledger.js";
+import { logChange, memberBalance, openSystem, type UnitOfWork } from "./wallets.ledger.js";
 import { findPayment, type RefundRow } from "./wallets.repository.js";
 
 /**
@@ -55,21 +57,21 @@ export async function refundPayment(
       },
     );
   }
-  const bonus =
-    bonusShare(refunded + input.amount, payment.principal_amount, payment.bonus_amount) -
-    Number(previous.bonus);
+  const plan = planRefund(
+    await refundLegsOf(uow.trx, uow.tenantId, payment),
+    await refundedSoFar(uow.trx, uow.tenantId, payment, previous),
+    input.amount,
+    bonusShare,
+  );
+  const bonus = plan.filter((l) => l.kind === "bonus").reduce((s, l) => s + l.amount, 0);
   const principal = input.amount - bonus;
   const sales = await openSystem(uow, "sales", payment.currency);
   const id = newId("wref");
-  const legs = [
-    { account: accountIds.principal(payment.member_id), amount: principal, suffix: "p" },
-    { account: accountIds.bonus(payment.member_id), amount: bonus, suffix: "b" },
-  ].filter((l) => l.amount > 0);
   for (const r of await uow.transfers(
-    legs.map((l) => ({
-      id: `${id}_${l.suffix}`,
+    plan.map((l, i) => ({
+      id: `${id}_${i}`,
       debit_account_id: sales,
-      credit_account_id: l.account,
+      credit_account_id: l.accountId,
       amount: l.amount,
       code: "refund",
       reference_module: "wallets",
@@ -94,7 +96,25 @@ export async function refundPayment(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const after = await memberBalance(uow, payment.member_id);
+  await uow.trx
+    .insertInto("wallet_refund_legs")
+    .values(
+      plan.map((l) => ({
+        tenant_id: uow.tenantId,
+        refund_id: id,
+        payment_id: payment.id,
+        account_id: l.accountId,
+        kind: l.kind,
+        amount: l.amount,
+      })),
+    )
+    .execute();
+  const lots = await lotMoves(uow.trx, uow.tenantId, plan);
+  const after = await memberBalance(
+    uow,
+    payment.member_id,
+    lots.map((l) => l.lot_id),
+  );
   logChange(
     uow,
     ctx.actor,
@@ -110,6 +130,7 @@ export async function refundPayment(
       reason: input.reason,
       orderId: payment.order_id,
       paymentId: payment.id,
+      lots,
     },
     now,
   );

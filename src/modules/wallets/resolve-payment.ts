@@ -1,5 +1,6 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { paymentLegs } from "./lots.repository.js";
 import { settlePayment } from "./pay-with-balance.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
@@ -26,9 +27,12 @@ export async function resolvePayment(
   if (input.outcome === "succeeded" && timedOut) {
     throw new WalletsError("payment_expired", "The balance hold timed out; the balance part was released");
   }
-  const ids = [payment.principal_transfer_id, payment.bonus_transfer_id].filter(
-    (x): x is string => x !== null,
-  );
+  const legs = await paymentLegs(uow.trx, uow.tenantId, payment.id);
+  const ids = (
+    legs.length > 0
+      ? legs.map((l) => l.transfer_id)
+      : [payment.principal_transfer_id, payment.bonus_transfer_id]
+  ).filter((x): x is string => x !== null);
   const succeeded = input.outcome === "succeeded";
   for (const pendingId of ids) {
     const r = succeeded

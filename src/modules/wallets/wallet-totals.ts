@@ -42,7 +42,7 @@ export async function walletTotals(
     )
     .where("tenant_id", "=", tenantId)
     .where("asset", "=", settings.asset)
-    .where("kind", "in", ["member_principal", "member_bonus"])
+    .where("kind", "in", ["member_principal", "member_bonus", "member_principal_lot", "member_bonus_lot"])
     .executeTakeFirstOrThrow();
   const sales = await trx
     .selectFrom("ledger_accounts")

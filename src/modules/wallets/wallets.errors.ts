@@ -24,6 +24,11 @@ export const WALLETS_ERRORS = defineErrors({
   amount_mismatch: 422,
   asset_not_found: 404,
   member_not_found: 404,
+  house_currency_not_purchasable: 422,
+  currency_not_supported_by_provider: 422,
+  topup_already_credited: 409,
+  too_many_open_lots: 422,
+  payment_provider_error: 503,
 });
 
 export type WalletsErrorCode = (typeof WALLETS_ERRORS.codes)[number];

@@ -2,6 +2,7 @@ import type { Tx } from "../../db/database.js";
 import {
   type Account,
   type AccountInput,
+  type Balances,
   balancesOf,
   type LedgerOps,
   openAccount,
@@ -9,6 +10,7 @@ import {
 } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
+import { type LotMove, openLots, readLotTotals } from "./lots.repository.js";
 import { WalletsError } from "./wallets.errors.js";
 import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";
 
@@ -113,23 +115,51 @@ export interface MemberBalance {
 
 const zero = { posted: 0, available: 0 };
 
-/** The member's principal and bonus as this unit sees them (locks both accounts). */
-export async function memberBalance(uow: UnitOfWork, memberId: string): Promise<MemberBalance> {
-  return balanceFrom((id) => uow.balances(id), memberId);
+/**
+ * How a read sees one account's balances: locked (`uow.balances`, for an operation that
+ * decides) or peeked (`ledger.peekBalances`, for a quote that decides nothing). A unit of
+ * work is a locking reader as it stands.
+ */
+export interface BalanceReader {
+  trx: Tx;
+  tenantId: string;
+  balances(accountId: string): Promise<Balances | undefined>;
+}
+
+/** A reader that never locks: reads over the caller's transaction for quotes. */
+export function peekingReader(trx: Tx, ledger: LedgerOps, tenantId: string): BalanceReader {
+  return { trx, tenantId, balances: (id) => ledger.peekBalances(id) };
+}
+
+/**
+ * The member's principal and bonus as the reader sees them (a unit of work locks the
+ * accounts): the untagged accounts plus every tagged lot holding money (`touched`: lots this
+ * unit credited).
+ */
+export async function memberBalance(
+  reader: BalanceReader,
+  memberId: string,
+  touched: readonly string[] = [],
+): Promise<MemberBalance> {
+  const p = { ...((await reader.balances(accountIds.principal(memberId))) ?? zero) };
+  const b = { ...((await reader.balances(accountIds.bonus(memberId))) ?? zero) };
+  for (const lot of await openLots(reader.trx, reader.tenantId, memberId, touched)) {
+    const l = (await reader.balances(lot.id)) ?? zero;
+    const into = lot.kind === "principal" ? p : b;
+    into.posted += l.posted;
+    into.available += l.available;
+  }
+  return summarise(p, b);
 }
 
 /** The same without locking: for reads that decide nothing (a checkout quote). */
-export async function peekMemberBalance(ledger: LedgerOps, memberId: string): Promise<MemberBalance> {
-  return balanceFrom((id) => ledger.peekBalances(id), memberId);
-}
-
-async function balanceFrom(
-  read: (accountId: string) => Promise<{ posted: number; available: number } | undefined>,
+export function peekMemberBalance(
+  trx: Tx,
+  ledger: LedgerOps,
+  tenantId: string,
   memberId: string,
 ): Promise<MemberBalance> {
-  const p = (await read(accountIds.principal(memberId))) ?? zero;
-  const b = (await read(accountIds.bonus(memberId))) ?? zero;
-  return summarise(p, b);
+  return memberBalance(peekingReader(trx, ledger, tenantId), memberId);
 }
 
 function summarise(
@@ -159,7 +189,13 @@ export async function readMemberBalance(trx: Tx, tenantId: string, memberId: str
     const row = rows.find((r) => r.id === id);
     return row ? balancesOf(row) : zero;
   };
-  return summarise(get(accountIds.principal(memberId)), get(accountIds.bonus(memberId)));
+  const p = get(accountIds.principal(memberId));
+  const b = get(accountIds.bonus(memberId));
+  const lots = await readLotTotals(trx, tenantId, memberId);
+  return summarise(
+    { posted: p.posted + lots.principal, available: p.available + lots.principalAvailable },
+    { posted: b.posted + lots.bonus, available: b.available + lots.bonusAvailable },
+  );
 }
 
 export interface PointsLot {
@@ -218,6 +254,8 @@ export interface ChangeInput {
   sourceRef?: string | null;
   orderId?: string | null;
   paymentId?: string | null;
+  /** Tagged lots moved by this change. */
+  lots?: LotMove[] | null;
 }
 
 /** One row of the member's change log, written with the unit's other rows. */
@@ -240,6 +278,7 @@ export function logChange(uow: UnitOfWork, actor: Actor, change: ChangeInput, no
     source_ref: change.sourceRef ?? null,
     order_id: change.orderId ?? null,
     payment_id: change.paymentId ?? null,
+    lots: change.lots?.length ? JSON.stringify(change.lots) : null,
     actor_type: actor.type,
     actor_id: actor.id,
     created_at: now,

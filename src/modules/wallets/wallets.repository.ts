@@ -65,6 +65,12 @@ export interface WalletChangesTable {
   source_ref: string | null;
   order_id: string | null;
   payment_id: string | null;
+  /** Which tagged lots moved (lots.repository.ts); null when only the untagged accounts did. */
+  lots: ColumnType<
+    { lot_id: string; kind: string; amount: number }[] | null,
+    string | null | undefined,
+    string | null
+  >;
   actor_type: string;
   actor_id: string;
   created_at: Timestamp;

@@ -12,6 +12,8 @@ import { exchangePoints } from "./exchange-points.js";
 import { grantReward } from "./grant-reward.js";
 import { paymentProviders } from "./payment-providers.js";
 import { paymentRoutes } from "./payments.routes.js";
+import { REAL_PROVIDERS } from "./providers/provider-configs.js";
+import { paymentProviderRoutes } from "./providers/provider-configs.routes.js";
 import { topUpOffline } from "./top-up-offline.js";
 import { updateWalletSettings } from "./update-settings.js";
 import { walletTotals } from "./wallet-totals.js";
@@ -85,7 +87,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     },
     async (request) => {
       const { tenantId } = request.actor;
-      const input = { patch: request.body, knownProviders: [...providers.keys()] };
+      const input = { patch: request.body, knownProviders: [...providers.keys(), ...REAL_PROVIDERS] };
       const view = await read(tenantId, async (trx) =>
         settingsOf(trx, tenantId, await updateWalletSettings(trx, contextOf(request), input, clock.now())),
       );
@@ -255,6 +257,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   });
 
   await paymentRoutes(app, deps);
+  await paymentProviderRoutes(app, deps);
 
   // ---- change log and totals ----------------------------------------------------------
   app.get(

@@ -8,6 +8,7 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
 import { MAX_ORDER_LINES } from "./pay-with-balance.js";
 import type { SettingsView } from "./wallet-views.js";
@@ -107,6 +108,11 @@ export const Change = Type.Object(
     source_ref: Nullable(Type.String()),
     order_id: Nullable(Type.String()),
     payment_id: Nullable(Type.String()),
+    lots: Nullable(
+      Type.Array(Type.Object({ lot_id: Type.String(), kind: Type.String(), amount: Type.Integer() }), {
+        description: "Tagged top-up lots this change moved (signed amounts)",
+      }),
+    ),
     actor_type: Type.String(),
     actor_id: Type.String(),
     created_at: Timestamp,
@@ -288,7 +294,7 @@ export const TopUpBody = Obj(
     bonus_amount: Type.Optional(
       Type.Integer({
         minimum: 0,
-        maximum: Number.MAX_SAFE_INTEGER,
+        maximum: MAX_AMOUNT,
         description: "Credited to bonus",
       }),
     ),
@@ -362,7 +368,7 @@ export const PaymentBody = Obj(
         sku: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         name: Type.String({ minLength: 1, maxLength: 200 }),
         quantity: Type.Integer({ minimum: 1, maximum: 100_000 }),
-        unit_amount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+        unit_amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
       }),
       { maxItems: MAX_ORDER_LINES },
     ),

@@ -2,6 +2,8 @@ import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
+import { spendSources } from "./lot-sources.js";
+import { planSpend } from "./spend-plan.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
@@ -29,39 +31,29 @@ export async function withdrawOffline(
   const settings = await loadSettings(uow.trx, uow.tenantId, now);
   assertWithinCap(settings, input.amount);
   await lockUsableMember(uow.trx, actor, input.memberId);
-  const accounts = await openMemberAccounts(uow, input.memberId, settings.asset);
+  await openMemberAccounts(uow, input.memberId, settings.asset);
   const before = await memberBalance(uow, input.memberId);
   if (input.amount > before.available) {
     throw new WalletsError("insufficient_balance", `The available balance is ${before.available}`, {
       extra: { available: before.available, shortfall: input.amount - before.available },
     });
   }
-  const principal = Math.min(input.amount, before.principal_available);
+  // An operator's reduction takes principal first, then bonus, lots included whatever they
+  // may be spent on (untagged account last within each kind).
+  const sources = await spendSources(uow, input.memberId, "principal_first", now, { rules: false });
+  const plan = planSpend(input.amount, sources, null, 0);
+  const principal = plan.legs.filter((l) => l.kind === "principal").reduce((s, l) => s + l.amount, 0);
   const bonus = input.amount - principal;
   const sink = await openSystem(uow, "withdrawal", settings.asset);
-  const transfers = [];
-  if (principal > 0) {
-    transfers.push({
-      debit_account_id: accounts.principal,
-      credit_account_id: sink,
-      amount: principal,
-      code: "withdrawal",
-    });
-  }
-  if (bonus > 0) {
-    transfers.push({
-      debit_account_id: accounts.bonus,
-      credit_account_id: sink,
-      amount: bonus,
-      code: "withdrawal",
-    });
-  }
   const refusal = {
     insufficient_funds: () => new WalletsError("insufficient_balance", "The balance is too low"),
   };
   for (const r of await uow.transfers(
-    transfers.map((t) => ({
-      ...t,
+    plan.legs.map((l) => ({
+      debit_account_id: l.accountId,
+      credit_account_id: sink,
+      amount: l.amount,
+      code: "withdrawal",
       reference_module: "wallets",
       reference_id: input.memberId,
       memo: input.reason ?? null,
@@ -69,6 +61,9 @@ export async function withdrawOffline(
   )) {
     expectTransfer(r, refusal);
   }
+  const lots = plan.legs.flatMap((l) =>
+    l.lotId ? [{ lot_id: l.lotId, kind: l.kind, amount: -l.amount }] : [],
+  );
   const balance = await memberBalance(uow, input.memberId);
   const changeId = logChange(
     uow,
@@ -84,6 +79,7 @@ export async function withdrawOffline(
       balanceAfter: balance.total,
       reason: input.reason,
       note: input.note,
+      lots,
     },
     now,
   );

@@ -1,6 +1,6 @@
 import { stringify } from "csv-stringify/sync";
 import ExcelJS from "exceljs";
-import { defuseFormula } from "./registry.js";
+import { spreadsheetCell } from "./registry.js";
 
 export const EXPORT_FORMATS = ["csv", "xlsx"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -12,8 +12,9 @@ export interface ExportFile {
 }
 
 /**
- * A small table as a download, answered at once (large exports run as file jobs). Cells that a spreadsheet would run as a formula (`=`, `+`, `-`,
- * `@` first) are prefixed with `'` in CSV, so exported customer text cannot execute.
+ * A small table as a download, answered at once (large exports run as file jobs). Text a
+ * spreadsheet would run as a formula gets a leading `'` in CSV and xlsx alike
+ * (`spreadsheetCell`), so exported customer text cannot execute.
  */
 export async function exportTable(
   name: string,
@@ -21,10 +22,8 @@ export async function exportTable(
   columns: string[],
   rows: (string | number | null)[][],
 ): Promise<ExportFile> {
+  const safe = rows.map((row) => row.map(spreadsheetCell));
   if (format === "csv") {
-    const safe = rows.map((row) =>
-      row.map((cell) => (typeof cell === "string" ? defuseFormula(cell) : cell)),
-    );
     return {
       contentType: "text/csv; charset=utf-8",
       filename: `${name}.csv`,
@@ -34,7 +33,7 @@ export async function exportTable(
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet(name.slice(0, 31));
   sheet.addRow(columns);
-  for (const row of rows) sheet.addRow(row);
+  for (const row of safe) sheet.addRow(row);
   const body = Buffer.from(await workbook.xlsx.writeBuffer());
   return {
     contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import ExcelJS from "exceljs";
-import { type Cell, defuseFormula } from "./registry.js";
+import { type Cell, defuseFormula, spreadsheetCell } from "./registry.js";
 
 /** Where an export's rows go: CSV or xlsx written as a stream, with back-pressure. */
 
@@ -100,7 +100,7 @@ export async function xlsxSink(file: string, sheetName: string, headers: string[
   let rows = 0;
   return {
     write: async (cells) => {
-      sheet.addRow(cells).commit();
+      sheet.addRow(cells.map(spreadsheetCell)).commit();
       if (++rows % 1000 === 0) {
         while (xlsxBacklog(workbook, sheet) > XLSX_MAX_BACKLOG_BYTES) {
           await new Promise((resolve) => setTimeout(resolve, 1));

@@ -11,10 +11,21 @@ export type Cell = string | number | boolean | Date | null;
 
 /** Spreadsheet programs run cells starting with these as formulas (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
+/** A signed decimal such as a refund's "-12.50" is a number to a spreadsheet, never a formula. */
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
 
-/** Text a spreadsheet would take for a formula gets a leading apostrophe; other text is kept. */
+/**
+ * Text a spreadsheet would take for a formula gets a leading apostrophe; other text, and
+ * signed decimals, are kept. Every file we write (CSV and xlsx, jobs and direct downloads)
+ * passes its text cells through here.
+ */
 export function defuseFormula(text: string): string {
-  return FORMULA_START.test(text) ? `'${text}` : text;
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
+/** A cell as it goes into a file: text defused, numbers, booleans, dates and blanks kept. */
+export function spreadsheetCell<C extends Cell>(cell: C): C {
+  return (typeof cell === "string" ? defuseFormula(cell) : cell) as C;
 }
 
 export interface ExportColumn<R> {

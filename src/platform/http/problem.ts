@@ -98,6 +98,8 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemBody 
       return problem(400, "malformed_json", "The body is empty but the content type says JSON");
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return problem(400, "malformed_json", "The body is not valid JSON");
+    case "FST_ERR_BAD_URL":
+      return problem(400, "malformed_url", "The URL has an invalid percent-encoding or is not valid UTF-8");
   }
   if (fe?.statusCode === 429) return problem(429, "rate_limited", "Too many requests; retry later");
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -1,4 +1,5 @@
 import { type TSchema, Type } from "typebox";
+import { MAX_AMOUNT } from "../../shared/money.js";
 
 /** Shared TypeBox pieces: every route's inputs are closed objects (`additionalProperties: false`). */
 export const Obj = <T extends Record<string, TSchema>>(
@@ -8,7 +9,7 @@ export const Obj = <T extends Record<string, TSchema>>(
 
 export const Amount = Type.Integer({
   minimum: 1,
-  maximum: Number.MAX_SAFE_INTEGER,
+  maximum: MAX_AMOUNT,
   description: "Integer amount in minor units of the asset (e.g. cents)",
   examples: [12345],
 });

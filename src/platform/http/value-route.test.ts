@@ -9,7 +9,6 @@ import {
 } from "../../../test/helpers/app.js";
 import { buildApp, MANIFESTS } from "../../app.js";
 import type { ModuleManifest } from "../../app-types.js";
-import { UNCONVERTED_IDEMPOTENT_ROUTES } from "./unconverted-routes.js";
 import { valueRoute } from "./value-route.js";
 
 /**
@@ -99,12 +98,5 @@ describe("valueRoute", () => {
       },
     };
     await expect(withProbe(typo)).rejects.toThrow(/unknown error code no_such_code/);
-  });
-
-  it("lists only routes that still exist (converting one removes it from the list)", () => {
-    for (const route of UNCONVERTED_IDEMPOTENT_ROUTES) {
-      const [method, url] = route.split(" ") as ["POST", string];
-      expect(t.app.hasRoute({ method, url }), route).toBe(true);
-    }
   });
 });

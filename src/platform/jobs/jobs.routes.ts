@@ -20,7 +20,7 @@ const FailedJob = Type.Object(
   { $id: "FailedJob" },
 );
 
-const JobIdParam = Type.String({ pattern: "^[0-9a-fA-F-]{36}$" });
+const JobIdParam = Type.String({ format: "uuid" });
 
 /** Admin view of the tenant's background jobs that failed after all their retries. */
 export async function jobsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {

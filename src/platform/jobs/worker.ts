@@ -1,7 +1,9 @@
 import type { AppDeps } from "../../app-types.js";
 import { dispatchEvents } from "../events/outbox.js";
+import { pruneEvents } from "../events/prune.js";
 import { deliverDue } from "../events/webhooks.js";
 import { type FileDeps, pruneFiles, runFileJob } from "../files/file-jobs.js";
+import { smsAdapterFor } from "../notify/aliyun-sms.js";
 import "../files/builtin.js";
 import { Notifier, type NotifyRequest } from "../notify/notifier.js";
 import { JobRunner } from "./job-runner.js";
@@ -14,6 +16,7 @@ export const PLATFORM_JOBS = {
   runSchedules: "schedules.run_due",
   runFileJob: "files.run",
   pruneFiles: "files.prune",
+  pruneEvents: "events.prune",
   notify: "notify.send",
 } as const;
 
@@ -55,7 +58,11 @@ export async function startPlatformServices(
 ): Promise<PlatformServices> {
   const log = options.log ?? (() => {});
   const jobs = new JobRunner({ connectionString: options.ownerUrl, log });
-  const notifier = new Notifier({ db: deps.db, smtpUrl: deps.config.smtpUrl });
+  const notifier = new Notifier({
+    db: deps.db,
+    smtpUrl: deps.config.smtpUrl,
+    sms: smsAdapterFor(deps.config),
+  });
   const full: AppDeps = { ...deps, jobs, notifier };
   const { db, clock } = deps;
 
@@ -106,6 +113,11 @@ export async function startPlatformServices(
     policy: "stately",
     handler: async () => ({ pruned: await pruneFiles(fileDeps(full), clock.now()) }),
   });
+  jobs.define({
+    name: PLATFORM_JOBS.pruneEvents,
+    policy: "stately",
+    handler: async () => pruneEvents(db, clock.now(), deps.config.eventRetentionDays),
+  });
   jobs.define<{ tenantId: string; request: NotifyRequest }>({
     name: PLATFORM_JOBS.notify,
     retryLimit: 5,
@@ -118,6 +130,7 @@ export async function startPlatformServices(
   let ticker: NodeJS.Timeout | undefined;
   if (options.work) {
     await jobs.cron(PLATFORM_JOBS.pruneFiles, "17 * * * *");
+    await jobs.cron(PLATFORM_JOBS.pruneEvents, "37 * * * *");
     for (const schedule of moduleCrons) await jobs.cron(schedule.name, schedule.cron);
     const tick = async () => {
       for (const name of [

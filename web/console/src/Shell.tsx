@@ -3,8 +3,11 @@ import {
   ApiOutlined,
   AuditOutlined,
   CloudDownloadOutlined,
+  CreditCardOutlined,
+  CrownOutlined,
   DashboardOutlined,
   GiftOutlined,
+  IdcardOutlined,
   KeyOutlined,
   ScheduleOutlined,
   SettingOutlined,
@@ -12,6 +15,7 @@ import {
   TagsOutlined,
   TeamOutlined,
   UserOutlined,
+  WalletOutlined,
 } from "@ant-design/icons";
 import { Button, Dropdown, Layout, Menu, Select, Space, Spin, Tag, Typography } from "antd";
 import { lazy, type ReactNode, Suspense, useState } from "react";
@@ -36,6 +40,11 @@ const Exports = lazy(() => import("./pages/Exports"));
 const OrgUnits = lazy(() => import("./pages/OrgUnits"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Segments = lazy(() => import("./pages/Segments"));
+const TopupPlans = lazy(() => import("./pages/TopupPlans"));
+const GiftCards = lazy(() => import("./pages/GiftCards"));
+const Packages = lazy(() => import("./pages/Packages"));
+const PackageDetail = lazy(() => import("./pages/PackageDetail"));
+const Students = lazy(() => import("./pages/Students"));
 
 interface Page {
   path: string;
@@ -75,6 +84,34 @@ const PAGES: Page[] = [
     icon: <GiftOutlined />,
     needs: "GET /v1/benefits",
     element: <Benefits />,
+  },
+  {
+    path: "/topup",
+    label: "nav.topup",
+    icon: <WalletOutlined />,
+    needs: "GET /v1/topup-plans",
+    element: <TopupPlans />,
+  },
+  {
+    path: "/packages",
+    label: "nav.packages",
+    icon: <CrownOutlined />,
+    needs: "GET /v1/packages",
+    element: <Packages />,
+  },
+  {
+    path: "/gift-cards",
+    label: "nav.giftCards",
+    icon: <CreditCardOutlined />,
+    needs: "GET /v1/gift-cards",
+    element: <GiftCards />,
+  },
+  {
+    path: "/students",
+    label: "nav.students",
+    icon: <IdcardOutlined />,
+    needs: "GET /v1/student-verifications",
+    element: <Students />,
   },
   {
     path: "/checkout",
@@ -236,6 +273,10 @@ export function Shell() {
                 <Route key={p.path} path={p.path} element={p.element} />
               ))}
               {can("GET /v1/members/{id}") ? <Route path="/members/:id" element={<MemberDetail />} /> : null}
+              {can("GET /v1/gift-cards") ? <Route path="/gift-cards/*" element={<GiftCards />} /> : null}
+              {can("GET /v1/packages/{id}") ? (
+                <Route path="/packages/:id" element={<PackageDetail />} />
+              ) : null}
               <Route path="*" element={<Navigate to="/" replace />} />
             </Routes>
           </Suspense>

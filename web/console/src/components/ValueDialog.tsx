@@ -40,6 +40,17 @@ export function useConfirmedSend() {
   return { error, confirmThenSend };
 }
 
+/** A form rule for an amount typed in major units of the tenant's currency ("99.50"). */
+export function useAmountRule() {
+  const { t, fmt } = useI18n();
+  return {
+    validator: (_: unknown, value: string | undefined) =>
+      !value || fmt.toMinor(value) !== undefined
+        ? Promise.resolve()
+        : Promise.reject(new Error(t("common.badAmount"))),
+  };
+}
+
 /** A dialog for an operation that moves value: amounts typed in major units, converted exactly. */
 export function ValueDialog(props: {
   open: boolean;
@@ -52,9 +63,12 @@ export function ValueDialog(props: {
     key: string,
   ): Promise<void>;
   onClose(): void;
+  /** The text fields to ask for (default both); `reason!` makes the reason required. */
+  text?: ("reason" | "reason!" | "note")[];
 }) {
   const { t, fmt } = useI18n();
   const [form] = Form.useForm();
+  const text = props.text ?? ["reason", "note"];
   const { error, confirmThenSend } = useConfirmedSend();
   const onOk = async () => {
     const raw = await form.validateFields();
@@ -72,12 +86,7 @@ export function ValueDialog(props: {
       props.onClose();
     });
   };
-  const amountRule = {
-    validator: (_: unknown, value: string | undefined) =>
-      !value || fmt.toMinor(value) !== undefined
-        ? Promise.resolve()
-        : Promise.reject(new Error(t("common.badAmount"))),
-  };
+  const amountRule = useAmountRule();
   return (
     <Modal
       open={props.open}
@@ -100,12 +109,20 @@ export function ValueDialog(props: {
             <Input inputMode="decimal" />
           </Form.Item>
         ))}
-        <Form.Item name="reason" label={t("wallet.reason")}>
-          <Input maxLength={500} />
-        </Form.Item>
-        <Form.Item name="note" label={t("wallet.note")}>
-          <Input.TextArea maxLength={500} rows={2} />
-        </Form.Item>
+        {text.some((f) => f.startsWith("reason")) ? (
+          <Form.Item
+            name="reason"
+            label={t("wallet.reason")}
+            rules={[{ required: text.includes("reason!") }]}
+          >
+            <Input maxLength={500} />
+          </Form.Item>
+        ) : null}
+        {text.includes("note") ? (
+          <Form.Item name="note" label={t("wallet.note")}>
+            <Input.TextArea maxLength={500} rows={2} />
+          </Form.Item>
+        ) : null}
       </Form>
     </Modal>
   );

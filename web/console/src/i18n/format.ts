@@ -9,13 +9,17 @@ export type { MessageKey };
 
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
-/** `{name}` placeholders are filled from vars; a missing key cannot compile (see MessageKey). */
+/** A message with its `{name}` placeholders filled from vars (the member center's catalogs too). */
+export function fillMessage(text: string, vars?: Record<string, string | number>): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    vars && name in vars ? String(vars[name]) : whole,
+  );
+}
+
+/** A missing key cannot compile (see MessageKey). */
 export function translator(lang: Lang): Translate {
   const catalog = CATALOGS[lang];
-  return (key, vars) =>
-    catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-      vars && name in vars ? String(vars[name]) : whole,
-    );
+  return (key, vars) => fillMessage(catalog[key], vars);
 }
 
 /** The tenant's conventions that every number, amount and date follows. */

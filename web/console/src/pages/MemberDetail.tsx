@@ -22,6 +22,8 @@ import { ValueDialog } from "../components/ValueDialog";
 import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
+import { MemberGiftCards } from "./GiftCardLists";
+import { MemberPackagePeriods } from "./PackageDetail";
 import { PointsExchange } from "./PointsExchange";
 
 type Change = components["schemas"]["BalanceChange"];
@@ -237,6 +239,8 @@ export default function MemberDetail() {
           ]}
         />
       </Card>
+      <MemberPackagePeriods memberId={id} />
+      <MemberGiftCards memberId={id} />
       <PointsExchange
         memberId={id}
         open={dialog === "exchange"}

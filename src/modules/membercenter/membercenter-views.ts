@@ -1,0 +1,46 @@
+import type { Tx } from "../../db/database.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { findVisibleMember, loadMemberFacts } from "../members/index.js";
+import { memberCenterWallet, readMemberPoints } from "../wallets/index.js";
+import { MemberCenterError } from "./membercenter.errors.js";
+import { readLook, readTenant } from "./membercenter.repository.js";
+
+/** What the page needs before anyone signs in: whose it is and how it looks and counts. */
+export async function brandingView(trx: Tx, tenantId: string, now: Date) {
+  const tenant = await readTenant(trx, tenantId);
+  if (!tenant) throw new MemberCenterError("member_center_not_found", "No member center at this address");
+  const look = await readLook(trx, tenantId);
+  const wallet = await memberCenterWallet(trx, tenantId, now);
+  return {
+    object: "member_center_branding" as const,
+    tenant_id: tenant.id,
+    name: tenant.name,
+    logo_url: look.logoUrl,
+    brand_color: look.brandColor,
+    locale: tenant.locale,
+    timezone: tenant.timezone,
+    currency: wallet.asset,
+    hide_balance: wallet.hideBalance,
+    online_topup_enabled: wallet.onlineTopup,
+  };
+}
+
+/** The signed-in member's card and points (the balance has its own endpoint, which may refuse). */
+export async function meView(trx: Tx, actor: Actor, now: Date) {
+  const memberId = actor.memberId;
+  if (!memberId) throw new MemberCenterError("forbidden", "This endpoint is for member tokens only");
+  const member = await findVisibleMember(trx, actor, memberId);
+  const facts = await loadMemberFacts(trx, actor.tenantId, memberId);
+  const points = await readMemberPoints(trx, actor.tenantId, memberId, now);
+  return {
+    object: "member_center_member" as const,
+    member_id: member.id,
+    name: member.name,
+    card_plan: facts?.cardPlan ?? null,
+    tier: facts?.tier ?? null,
+    card_number: member.card_number,
+    card_expires_at: member.card_expires_at?.toISOString() ?? null,
+    points: points.points,
+    referral_points: points.referralPoints,
+  };
+}

@@ -1,0 +1,125 @@
+import { sql } from "kysely";
+import type { AppDeps } from "../../app-types.js";
+import type { Tx } from "../../db/database.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { tenantZone } from "../../platform/tenants.js";
+import { findVisibleMember, setStudentStatus } from "../members/index.js";
+import { endOfLocalDate, localDate } from "./student-validity.js";
+import { emitStudentEvent } from "./students.events.js";
+import { deliverReminders, type PendingReminder } from "./students.notices.js";
+import { loadSettings, updateVerification } from "./students.repository.js";
+
+/** At most this many verifications one transaction settles; the job loops until none is due. */
+export const STUDENT_EXPIRY_BATCH = 200;
+export const STUDENT_EXPIRY_JOB = "students.expire";
+
+/** Tenants with an approval past its end or a reminder due. */
+async function tenantsWithDueStudents(deps: Pick<AppDeps, "db">, now: Date): Promise<string[]> {
+  const rows = await deps.db.systemTx((trx) =>
+    sql<{ tenant_id: string }>`
+      select tenant_id from student_verifications where status = 'approved' and valid_until <= ${now}
+      union
+      select tenant_id from student_verifications
+        where status = 'approved' and reminder_sent_at is null and remind_at <= ${now}
+      limit 10000`.execute(trx),
+  );
+  return rows.rows.map((r) => r.tenant_id);
+}
+
+/**
+ * One batch of a tenant's clock-driven student work: approvals whose end has come become
+ * `expired` (ended at their `valid_until`, so "expired yesterday" counts the day status was
+ * lost, whenever the job ran) and the member stops being a student (flag, tag, group);
+ * reminders due are marked sent and returned for delivery after commit. SKIP LOCKED lets
+ * two runners split the work.
+ */
+export async function settleDueStudents(
+  trx: Tx,
+  tenantId: string,
+  now: Date,
+): Promise<{ settled: number; reminders: PendingReminder[] }> {
+  const ctx = { actor: systemActor(tenantId, STUDENT_EXPIRY_JOB), requestId: null };
+  const settings = await loadSettings(trx, tenantId);
+  const labels = { tag: settings.tag_code, group: settings.group_code };
+  const ended = await trx
+    .selectFrom("student_verifications")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("status", "=", "approved")
+    .where("valid_until", "<=", now)
+    .orderBy("valid_until")
+    .limit(STUDENT_EXPIRY_BATCH)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  const zone = await tenantZone(trx, tenantId);
+  for (const v of ended) {
+    const until = v.valid_until as Date;
+    // Which bound ended it: the graduation date when it is the earlier one.
+    const reason =
+      endOfLocalDate(v.graduation_date, zone).toJSDate() <= until ? "graduated" : "validity_ended";
+    await updateVerification(trx, tenantId, v.id, { status: "expired", end_reason: reason, ended_at: until });
+    await setStudentStatus(trx, ctx, v.member_id, { student: false, labels }, now);
+    await emitStudentEvent(
+      trx,
+      tenantId,
+      "student.expired",
+      {
+        verification_id: v.id,
+        member_id: v.member_id,
+        valid_from: (v.valid_from as Date).toISOString(),
+        valid_until: until.toISOString(),
+        reason,
+      },
+      now,
+    );
+  }
+  const due = await trx
+    .selectFrom("student_verifications")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("status", "=", "approved")
+    .where("reminder_sent_at", "is", null)
+    .where("remind_at", "<=", now)
+    .limit(STUDENT_EXPIRY_BATCH)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  const reminders: PendingReminder[] = [];
+  for (const v of due) {
+    await updateVerification(trx, tenantId, v.id, { reminder_sent_at: now });
+    const member = await findVisibleMember(trx, ctx.actor, v.member_id);
+    if (member.status === "closed") continue;
+    reminders.push({
+      tenantId,
+      memberId: member.id,
+      email: member.email,
+      phone: member.phone,
+      vars: {
+        name: member.name,
+        school: v.school,
+        // The last local day of student status.
+        until_date: localDate(new Date((v.valid_until as Date).getTime() - 1), zone),
+      },
+    });
+  }
+  return { settled: ended.length + due.length, reminders };
+}
+
+/** Runs the student work due at the clock's now in every tenant (or one); tests call it after moving the clock. */
+export async function runStudentExpiry(
+  deps: Pick<AppDeps, "db" | "clock" | "notifier">,
+  tenantId?: string,
+): Promise<number> {
+  const now = deps.clock.now();
+  let total = 0;
+  for (const id of tenantId ? [tenantId] : await tenantsWithDueStudents(deps, now)) {
+    for (;;) {
+      const { settled, reminders } = await deps.db.tenantTx(id, (trx) => settleDueStudents(trx, id, now));
+      await deliverReminders(deps.notifier, reminders, now);
+      total += settled;
+      if (settled === 0) break;
+    }
+  }
+  return total;
+}

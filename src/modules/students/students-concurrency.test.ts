@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { json } from "../../../test/helpers/app.js";
+import { type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
+
+/** Submissions and approvals at the same time: one pending per member, one approval, one gift. */
+let w: PackageWorld;
+const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
+
+beforeAll(async () => {
+  w = await packageWorld();
+  w.t.clock.set("2026-03-01T03:00:00Z");
+  await w.ok(
+    w.call("PUT", "/v1/student-settings", {
+      validity: { count: 6, unit: "month" },
+      reminder_days_before: 7,
+      page: { title: "", body: "", image_ids: [], package_ids: [] },
+      student_tag: null,
+      student_group: null,
+      gift: { kind: "voucher", template_id: w.coffee, quantity: 1 },
+      gift_rule: "every_verification",
+    }),
+    200,
+  );
+});
+afterAll(async () => w?.t.close());
+
+async function photo(memberId: string) {
+  const r = await w.t.app.inject({
+    method: "POST",
+    url: `/v1/members/${memberId}/student-id-images`,
+    headers: { ...w.tenant.auth, "content-type": "image/png" },
+    payload: PNG,
+  });
+  return json<{ id: string }>(r).id;
+}
+
+describe("concurrent verification", () => {
+  it("ten submissions at once for one member leave one pending; ten approvals give one gift", async () => {
+    const m = await w.member(0, null, "Eve");
+    const image = await photo(m);
+    const body = {
+      member_id: m,
+      school: "Tongji",
+      student_number: "1950001",
+      graduation_date: "2029-06-30",
+      image_id: image,
+    };
+    const submits = await Promise.all(
+      Array.from({ length: 10 }, () => w.call("POST", "/v1/student-verifications", body)),
+    );
+    expect(submits.map((r) => r.statusCode).sort()).toEqual([201, ...Array(9).fill(409)]);
+    const id = json<{ id: string }>(submits.find((r) => r.statusCode === 201)!).id;
+
+    const approvals = await Promise.all(
+      Array.from({ length: 10 }, () => w.call("POST", `/v1/student-verifications/${id}/approve`)),
+    );
+    expect(approvals.map((r) => r.statusCode).sort()).toEqual([200, ...Array(9).fill(409)]);
+    const vouchers = await w.ok<{ data: unknown[] }>(w.call("GET", `/v1/members/${m}/vouchers`));
+    expect(vouchers.data).toHaveLength(1);
+    const events = await w.t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("events").select("type").where("type", "like", "student.%").execute(),
+    );
+    expect(events.map((e) => e.type).sort()).toEqual(["student.verification_submitted", "student.verified"]);
+  });
+});

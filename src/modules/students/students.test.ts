@@ -1,0 +1,354 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, json, type TestApp } from "../../../test/helpers/app.js";
+import { type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
+import { memberAuth } from "../../../test/helpers/vouchers.js";
+import type { AppDeps } from "../../app-types.js";
+import { Notifier } from "../../platform/notify/notifier.js";
+import { runStudentExpiry, shareBasisPoints } from "./index.js";
+
+/** Student ID over HTTP with the seed's numbers (seed 001 §2.6): a 6-month validity, Asia/Shanghai. */
+let t: TestApp;
+let w: PackageWorld;
+const sms: { to: string; text: string }[] = [];
+const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
+// 11:00 on 1 Mar 2026 in Shanghai (the tenant's zone).
+const MAR_1 = "2026-03-01T03:00:00Z";
+
+interface Verification {
+  id: string;
+  member_name?: string;
+  status: string;
+  member_id: string;
+  valid_until: string | null;
+  end_reason: string | null;
+  gift_grant_id: string | null;
+  reject_reason: string | null;
+  reminder_sent_at: string | null;
+}
+
+beforeAll(async () => {
+  t = await createTestApp({
+    extend: (base) =>
+      ({
+        notifier: new Notifier({
+          db: base.db,
+          sms: { send: async (to, text) => void sms.push({ to, text }) },
+        }),
+      }) as Partial<AppDeps>,
+  });
+  w = await packageWorld({ t });
+  t.clock.set(MAR_1);
+  await w.ok(w.call("POST", "/v1/member-tags", { code: "student", name: "Student" }));
+  await w.ok(w.call("POST", "/v1/member-groups", { code: "students", name: "Students" }));
+});
+afterAll(async () => t?.close());
+
+const settings = (over: Record<string, unknown> = {}) => ({
+  validity: { count: 6, unit: "month" },
+  reminder_days_before: 7,
+  page: { title: "Verify your student ID", body: "20% off for students", image_ids: [], package_ids: [] },
+  student_tag: "student",
+  student_group: "students",
+  gift: { kind: "voucher", template_id: w.coffee, quantity: 1 },
+  gift_rule: "first_verification",
+  ...over,
+});
+const save = (over: Record<string, unknown> = {}) => w.call("PUT", "/v1/student-settings", settings(over));
+
+async function newMember(name: string, extra: Record<string, unknown> = {}) {
+  return (await w.ok<{ id: string }>(w.call("POST", "/v1/members", { name, ...extra }))).id;
+}
+
+/** The member uploads a photo and submits with its own token. */
+async function submit(memberId: string, graduation = "2028-06-30") {
+  const auth = await memberAuth(t, w.tenant, memberId);
+  const upload = await t.app.inject({
+    method: "POST",
+    url: `/v1/members/${memberId}/student-id-images`,
+    headers: { ...auth, "content-type": "image/png", "idempotency-key": `img-${memberId}-${graduation}` },
+    payload: PNG,
+  });
+  expect(upload.statusCode, upload.body).toBe(201);
+  const image = json<{ id: string; purpose: string }>(upload);
+  expect(image.purpose).toBe("student_id");
+  const body = {
+    member_id: memberId,
+    school: "Fudan University",
+    student_number: "22300180042",
+    graduation_date: graduation,
+    image_id: image.id,
+  };
+  return { auth, image, body, response: w.call("POST", "/v1/student-verifications", body, auth) };
+}
+const submitted = async (memberId: string, graduation?: string) =>
+  w.ok<Verification>((await submit(memberId, graduation)).response, 201);
+const approve = (id: string, key?: string) =>
+  w.ok<Verification>(
+    w.call("POST", `/v1/student-verifications/${id}/approve`, undefined, w.tenant.auth, key),
+    200,
+  );
+const member = (id: string) =>
+  w.ok<{ student: boolean; tags: string[]; groups: string[] }>(w.call("GET", `/v1/members/${id}`));
+const vouchers = async (id: string) =>
+  (await w.ok<{ data: unknown[] }>(w.call("GET", `/v1/members/${id}/vouchers`))).data.length;
+
+describe("verification: submit, review, approve", () => {
+  it("makes the member a student for 6 months, with the tag, the group and the gift, once", async () => {
+    expect((await w.ok(save(), 200)) as Record<string, unknown>).toMatchObject({
+      validity: { count: 6, unit: "month" },
+      student_tag: "student",
+      gift_rule: "first_verification",
+    });
+    const ann = await newMember("Ann", { phone: "13800000001" });
+    const { auth, response, body } = await submit(ann);
+    const pending = await w.ok<Verification>(response, 201);
+    expect(pending.status).toBe("pending");
+    // One open submission per member.
+    expect(await w.code(w.call("POST", "/v1/student-verifications", body, auth), 409)).toBe(
+      "student_verification_pending",
+    );
+    // Another member's token cannot submit for Ann, nor read her verification.
+    const bob = await newMember("Bob");
+    const bobAuth = await memberAuth(t, w.tenant, bob);
+    expect(await w.code(w.call("POST", "/v1/student-verifications", body, bobAuth), 404)).toBe(
+      "member_not_found",
+    );
+    expect(
+      await w.code(w.call("GET", `/v1/student-verifications/${pending.id}`, undefined, bobAuth), 404),
+    ).toBe("student_verification_not_found");
+    // The ID photo is not served to members through the general image route.
+    expect(await w.code(w.call("GET", `/v1/images/${body.image_id}`, undefined, auth), 404)).toBe(
+      "image_not_found",
+    );
+    const photo = await w.call("GET", `/v1/student-verifications/${pending.id}/image`, undefined, auth);
+    expect([photo.statusCode, photo.rawPayload.equals(PNG)]).toEqual([200, true]);
+
+    // The queue, oldest first, one per page.
+    await submitted(bob);
+    const page1 = await w.ok<{ data: Verification[]; has_more: boolean }>(
+      w.call("GET", "/v1/student-verifications?status=pending&limit=1"),
+    );
+    expect([page1.data[0]?.id, page1.has_more]).toEqual([pending.id, true]);
+    const page2 = await w.ok<{ data: Verification[]; has_more: boolean }>(
+      w.call("GET", `/v1/student-verifications?status=pending&limit=1&starting_after=${pending.id}`),
+    );
+    expect([page2.data[0]?.member_id, page2.data[0]?.member_name, page2.has_more]).toEqual([
+      bob,
+      "Bob",
+      false,
+    ]);
+
+    expect((await member(ann)).student).toBe(false);
+    const approved = await approve(pending.id, "approve-ann");
+    // 11:00 on 1 Mar + 6 months = 11:00 on 1 Sep (Shanghai), before the 2028 graduation.
+    expect([approved.status, approved.valid_until]).toEqual(["approved", "2026-09-01T03:00:00.000Z"]);
+    expect(approved.gift_grant_id).toMatch(/^ggr_/);
+    // A retry with the same key replays; nothing is given twice.
+    expect(await approve(pending.id, "approve-ann")).toEqual(approved);
+    expect(await vouchers(ann)).toBe(1);
+    expect(await member(ann)).toMatchObject({ student: true, tags: ["student"], groups: ["students"] });
+    expect(await w.code(w.call("POST", `/v1/student-verifications/${pending.id}/approve`), 409)).toBe(
+      "student_verification_not_pending",
+    );
+    const status = await w.ok<{ student: boolean; current: Verification | null }>(
+      w.call("GET", `/v1/members/${ann}/student-status`, undefined, auth),
+    );
+    expect([status.student, status.current?.id]).toEqual([true, pending.id]);
+
+    // Reminder 7 days before the end (25 Aug, 11:00), once; then expiry at the end.
+    t.clock.set("2026-08-25T02:59:00Z");
+    expect(await runStudentExpiry(t.deps, w.tenant.tenantId)).toBe(0);
+    t.clock.set("2026-08-25T03:00:00Z");
+    expect(await runStudentExpiry(t.deps, w.tenant.tenantId)).toBe(1);
+    expect(await runStudentExpiry(t.deps, w.tenant.tenantId)).toBe(0);
+    expect(sms.filter((m) => m.to === "13800000001").map((m) => m.text)).toEqual([
+      expect.stringContaining("2026-09-01"),
+    ]);
+    const inbox = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("inbox_messages").select("title").where("recipient", "=", ann).execute(),
+    );
+    expect(inbox).toHaveLength(1);
+
+    t.clock.set("2026-09-01T03:00:00Z");
+    expect(await runStudentExpiry(t.deps, w.tenant.tenantId)).toBe(1);
+    const ended = await w.ok<Verification>(w.call("GET", `/v1/student-verifications/${pending.id}`));
+    expect([ended.status, ended.end_reason]).toEqual(["expired", "validity_ended"]);
+    expect(await member(ann)).toMatchObject({ student: false, tags: [], groups: [] });
+
+    // Re-verification under "first verification only": a student again, no second gift.
+    const again = await approve((await submitted(ann)).id);
+    expect([again.status, again.gift_grant_id]).toEqual(["approved", null]);
+    expect(await vouchers(ann)).toBe(1);
+    expect((await member(ann)).student).toBe(true);
+
+    // Under "every re-verification" the next approval gives it again, and replaces the current one.
+    await w.ok(save({ gift_rule: "every_verification" }), 200);
+    const third = await approve((await submitted(ann)).id);
+    expect(third.gift_grant_id).toMatch(/^ggr_/);
+    expect(await vouchers(ann)).toBe(2);
+    const replaced = await w.ok<Verification>(w.call("GET", `/v1/student-verifications/${again.id}`));
+    expect([replaced.status, replaced.end_reason]).toEqual(["superseded", "reverified"]);
+    expect((await member(ann)).tags).toEqual(["student"]);
+  });
+
+  it("ends at the graduation date when it comes first, and a rejection names its reason", async () => {
+    t.clock.set(MAR_1);
+    const cat = await newMember("Cat");
+    const v = await submitted(cat, "2026-06-30");
+    const approved = await approve(v.id);
+    // The end of 30 Jun in Shanghai: 1 Jul 00:00 = 30 Jun 16:00 UTC.
+    expect(approved.valid_until).toBe("2026-06-30T16:00:00.000Z");
+    t.clock.set("2026-06-30T16:00:00Z");
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    const ended = await w.ok<Verification>(w.call("GET", `/v1/student-verifications/${v.id}`));
+    expect([ended.status, ended.end_reason]).toEqual(["expired", "graduated"]);
+
+    const dan = await newMember("Dan");
+    const late = await submit(dan, "2026-06-29");
+    expect(await w.code(late.response, 422)).toBe("graduation_date_passed");
+    const d = await submitted(dan, "2027-06-30");
+    expect(await w.code(w.call("POST", `/v1/student-verifications/${d.id}/reject`, {}), 400)).toBe(
+      "validation_failed",
+    );
+    const rejected = await w.ok<Verification>(
+      w.call("POST", `/v1/student-verifications/${d.id}/reject`, { reason: "The photo is unreadable" }),
+      200,
+    );
+    expect([rejected.status, rejected.reject_reason]).toEqual(["rejected", "The photo is unreadable"]);
+    expect((await member(dan)).student).toBe(false);
+    // Rejected: the member may submit again.
+    expect((await submitted(dan, "2027-06-30")).status).toBe("pending");
+  });
+});
+
+describe("settings", () => {
+  it("accepts only student-only packages, known tags, and moves current students to a new tag", async () => {
+    const open = await w.createPackage();
+    const onlyStudents = await w.createPackage({ name: "Student Package", audience: { student: true } });
+    const refused = await save({ page: { title: "t", body: "b", image_ids: [], package_ids: [open] } });
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ code: string; errors: { field: string }[] }>(refused)).toMatchObject({
+      code: "invalid_student_package",
+      errors: [{ field: "/body/page/package_ids/0" }],
+    });
+    expect(await w.code(save({ student_tag: "nobody" }), 404)).toBe("member_tag_not_found");
+    expect((await w.ok<{ student_tag: string }>(w.call("GET", "/v1/student-settings"))).student_tag).toBe(
+      "student",
+    );
+
+    await w.ok(w.call("POST", "/v1/member-tags", { code: "campus", name: "Campus" }));
+    const saved = await w.ok<Record<string, unknown>>(
+      save({
+        student_tag: "campus",
+        page: { title: "t", body: "b", image_ids: [], package_ids: [onlyStudents] },
+      }),
+      200,
+    );
+    expect(saved.student_tag).toBe("campus");
+    const students = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("members").select("id").where("student", "=", true).execute(),
+    );
+    expect(students.length).toBeGreaterThan(0);
+    for (const s of students) expect((await member(s.id)).tags).toEqual(["campus"]);
+    const page = await w.ok<{ packages: { id: string; name: string }[] }>(
+      w.call("GET", "/v1/student-verification-page"),
+    );
+    expect(page.packages).toEqual([{ id: onlyStudents, name: "Student Package", status: "active" }]);
+  });
+});
+
+describe("dashboard in the tenant's zone", () => {
+  it("counts new and expired yesterday across Shanghai's midnight", async () => {
+    const d = await packageWorld({ t });
+    const call = d.call;
+    await d.ok(
+      call("PUT", "/v1/student-settings", {
+        ...settings(),
+        student_tag: null,
+        student_group: null,
+        gift: { kind: "none" },
+      }),
+      200,
+    );
+    const mk = async (name: string) => (await d.ok<{ id: string }>(call("POST", "/v1/members", { name }))).id;
+    const verify = async (id: string, graduation: string) => {
+      const auth = await memberAuth(t, d.tenant, id);
+      const img = json<{ id: string }>(
+        await t.app.inject({
+          method: "POST",
+          url: `/v1/members/${id}/student-id-images`,
+          headers: { ...auth, "content-type": "image/png" },
+          payload: PNG,
+        }),
+      );
+      const v = await d.ok<{ id: string }>(
+        call("POST", "/v1/student-verifications", {
+          member_id: id,
+          school: "Tongji",
+          student_number: "1",
+          graduation_date: graduation,
+          image_id: img.id,
+        }),
+        201,
+      );
+      return d.ok<Verification>(call("POST", `/v1/student-verifications/${v.id}/approve`), 200);
+    };
+    const [a, b, c, e, closed] = [await mk("A"), await mk("B"), await mk("C"), await mk("E"), await mk("X")];
+    await d.ok(call("PATCH", `/v1/members/${closed}`, { status: "closed" }));
+
+    t.clock.set("2026-05-10T10:00:00Z"); // 18:00 on 10 May
+    // E graduates on 10 May: status ends at 00:00 on 11 May (16:00 UTC on 10 May).
+    expect((await verify(e, "2026-05-10")).valid_until).toBe("2026-05-10T16:00:00.000Z");
+    t.clock.set("2026-05-10T15:59:00Z"); // 23:59 on 10 May
+    await verify(a, "2028-06-30");
+    t.clock.set("2026-05-10T16:01:00Z"); // 00:01 on 11 May
+    await verify(b, "2028-06-30");
+
+    const dash = async (at: string) => {
+      t.clock.set(at);
+      return d.ok<{
+        current_students: number;
+        members: number;
+        share_basis_points: number;
+        yesterday: { date: string; new_students: number; expired_students: number };
+      }>(call("GET", "/v1/student-dashboard"));
+    };
+    // 10:00 on 11 May: yesterday is 10 May — E and A approved; E's status ended at midnight (11 May).
+    expect(await dash("2026-05-11T02:00:00Z")).toMatchObject({
+      current_students: 2,
+      members: 4,
+      share_basis_points: 5000,
+      yesterday: { date: "2026-05-10", new_students: 2, expired_students: 0 },
+    });
+    // 10:00 on 12 May, before the job ran: B approved and E expired on 11 May.
+    expect(await dash("2026-05-12T02:00:00Z")).toMatchObject({
+      current_students: 2,
+      yesterday: { date: "2026-05-11", new_students: 1, expired_students: 1 },
+    });
+    await runStudentExpiry(t.deps, d.tenant.tenantId);
+    expect((await dash("2026-05-12T02:00:00Z")).yesterday).toEqual({
+      date: "2026-05-11",
+      new_students: 1,
+      expired_students: 1,
+    });
+    // A closed student leaves both numbers: 1 of 3.
+    await d.ok(call("PATCH", `/v1/members/${a}`, { status: "closed" }));
+    expect(await dash("2026-05-12T02:00:00Z")).toMatchObject({
+      current_students: 1,
+      members: 3,
+      share_basis_points: 3333,
+    });
+    expect(c).toBeTruthy();
+  });
+
+  it("rounds the share half up in basis points", () => {
+    expect([
+      shareBasisPoints(1, 3),
+      shareBasisPoints(2, 3),
+      shareBasisPoints(1, 8),
+      shareBasisPoints(0, 0),
+    ]).toEqual([3333, 6667, 1250, 0]);
+    expect(shareBasisPoints(1, 16)).toBe(625);
+    expect(shareBasisPoints(1, 32)).toBe(313); // 312.5 → 313
+  });
+});

@@ -1,0 +1,85 @@
+import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import { returnGiftStock } from "../catalog/index.js";
+import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
+import { creditTopup } from "./credit-topup.js";
+import { recordProviderRefund } from "./record-provider-refund.js";
+import { planPerks } from "./top-up-with-plan.js";
+import { TopupError } from "./topup.errors.js";
+import { emitTopupEvent } from "./topup.events.js";
+import { findPlan, type TopupRow } from "./topup.repository.js";
+
+export type ConfirmResult = "credited" | "failed" | "expired" | "already_settled" | "refund_recorded";
+
+/**
+ * Applies a verified provider notification to its top-up, exactly once. The top-up row is
+ * locked first. A notification for a top-up already settled (a duplicate, or one arriving
+ * after a later state) changes nothing and answers `already_settled`, so the provider stops
+ * retrying. A different amount or currency is refused (`amount_mismatch`) and writes nothing.
+ * Succeeded in time → credited in this unit of work; failed or late → no credit, stock back.
+ */
+export async function confirmTopupPayment(
+  uow: UnitOfWork,
+  provider: string,
+  outcome: WebhookOutcome,
+  now: Date,
+): Promise<{ result: ConfirmResult; topup: TopupRow }> {
+  const confirmed = await confirmProviderPayment(
+    uow,
+    {
+      table: "topups",
+      provider,
+      outcome,
+      facts: (t) => ({
+        amount: t.amount,
+        currency: t.currency,
+        expiresAt: t.payment_expires_at,
+        open: t.status === "pending_payment",
+      }),
+      refuse: {
+        notFound: () => new TopupError("topup_not_found", "No top-up for this payment"),
+        mismatch: () =>
+          new TopupError("amount_mismatch", "The notification's amount or currency differs from the top-up"),
+      },
+    },
+    now,
+  );
+  const { row: topup, ctx } = confirmed;
+  // A refund arrives for a settled top-up; a duplicate or late payment notification changes nothing.
+  if (outcome.kind === "refund")
+    return { result: await recordProviderRefund(uow, ctx, topup, outcome, now), topup };
+  if (confirmed.result === "closed") return { result: "already_settled", topup };
+  const result: ConfirmResult =
+    confirmed.result === "succeeded" ? "credited" : confirmed.result === "failed" ? "failed" : "expired";
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: `topup.payment_${result}`,
+      targetType: "topup",
+      targetId: topup.id,
+      summary: { provider_event: outcome.eventId, outcome: outcome.status },
+    },
+    now,
+  );
+  if (result === "credited") {
+    const plan = await findPlan(uow.trx, uow.tenantId, topup.plan_id);
+    return { result, topup: await creditTopup(uow, ctx, topup, planPerks(plan, topup.first_topup), now) };
+  }
+  const row = await uow.trx
+    .updateTable("topups")
+    .set({ status: result, updated_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", topup.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (topup.stock_key) await returnGiftStock(uow.trx, uow.tenantId, topup.stock_key, now);
+  await emitTopupEvent(
+    uow,
+    uow.tenantId,
+    "topup.payment_failed",
+    { topup_id: topup.id, plan_id: topup.plan_id, member_id: topup.member_id, result },
+    now,
+  );
+  return { result, topup: row };
+}

@@ -1,0 +1,68 @@
+import { Type } from "typebox";
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import { errorResponses, IdParam, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { confirmTopupPayment } from "./confirm-topup-payment.js";
+import type { ProviderResolver } from "./member-facts.js";
+import { TopupError } from "./topup.errors.js";
+
+/**
+ * The provider's notification for an online top-up: its signature is checked over the exact
+ * raw body with the tenant's own provider keys, then the top-up is settled exactly once.
+ */
+export async function topupWebhookRoutes(app: RouteApp, deps: AppDeps, providers: ProviderResolver) {
+  const { db, clock, ledger } = deps;
+  await app.register(async (webhooks) => {
+    webhooks.removeAllContentTypeParsers();
+    webhooks.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+    webhooks.post(
+      "/v1/topup-payment-webhooks/:provider/:tenant_id",
+      {
+        config: { public: true },
+        bodyLimit: 64 * 1024,
+        schema: {
+          operationId: "receiveTopupPaymentNotification",
+          tags: ["topup"],
+          summary: "Payment provider notification (signed) for an online top-up: credits it exactly once",
+          description:
+            "alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing.",
+          params: Obj({ provider: IdParam, tenant_id: IdParam }),
+          response: {
+            200: Type.Object({
+              object: Type.Literal("webhook_receipt"),
+              topup_id: Type.String(),
+              result: StringEnum([
+                "credited",
+                "failed",
+                "expired",
+                "already_settled",
+                "refund_recorded",
+              ] as const),
+            }),
+            ...errorResponses(401, 409, 422),
+          },
+        },
+      },
+      async (request, reply) => {
+        const params = request.params as { provider: string; tenant_id: string };
+        const raw = typeof request.body === "string" ? request.body : "";
+        const now = clock.now();
+        const tenantId = params.tenant_id;
+        const exists = await db.systemTx((trx) =>
+          trx.selectFrom("tenants").select("id").where("id", "=", tenantId).executeTakeFirst(),
+        );
+        if (!exists) throw new TopupError("topup_not_found", "No top-up for this payment");
+        const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
+        const outcome = await provider.parseWebhook(raw, request.headers, now);
+        const { result, topup } = await ledger.run(tenantId, (uow) =>
+          confirmTopupPayment(uow, provider.name, outcome, now),
+        );
+        const ack = provider.acknowledge?.();
+        if (ack) {
+          reply.header("content-type", ack.contentType);
+          return reply.send(ack.body);
+        }
+        return { object: "webhook_receipt" as const, topup_id: topup.id, result };
+      },
+    );
+  });
+}

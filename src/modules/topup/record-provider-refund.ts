@@ -1,0 +1,97 @@
+import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { reverseTaggedTopup, type WebhookOutcome } from "../wallets/index.js";
+import { TopupError } from "./topup.errors.js";
+import type { TopupRow } from "./topup.repository.js";
+
+interface RefundLog {
+  refunds: Record<string, number>;
+  refunded_total: number;
+  taken_principal: number;
+  taken_bonus: number;
+  shortfall: number;
+}
+
+/**
+ * A refund the provider made on an online top-up's payment, once per refund id. Out of order
+ * (the payment itself not yet settled here) it is refused with 409 topup_payment_not_settled,
+ * so the provider retries it after the payment notification. The refunded share comes back
+ * out of the top-up's lots: principal = the refunded amount, bonus = bonus × refunded /
+ * amount rounded down, both cumulative; what the member already spent is recorded as the
+ * shortfall (points and gifts stay: an operator decides). The top-up becomes `refunded`.
+ */
+export async function recordProviderRefund(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  topup: TopupRow,
+  outcome: WebhookOutcome,
+  now: Date,
+): Promise<"refund_recorded" | "already_settled"> {
+  if (topup.status === "pending_payment")
+    throw new TopupError(
+      "topup_payment_not_settled",
+      "The payment this refund belongs to has not been confirmed yet",
+    );
+  if (topup.status !== "credited" && topup.status !== "refunded") return "already_settled";
+  if (outcome.status !== "succeeded") return "already_settled";
+  const details = topup.details as Record<string, unknown> & Partial<{ refund: RefundLog }>;
+  const log: RefundLog = details.refund ?? {
+    refunds: {},
+    refunded_total: 0,
+    taken_principal: 0,
+    taken_bonus: 0,
+    shortfall: 0,
+  };
+  const refundId = outcome.refundId ?? outcome.eventId;
+  if (log.refunds[refundId] !== undefined) return "already_settled";
+  const amount = outcome.refundAmount ?? 0;
+  const total = Math.min(
+    topup.amount,
+    outcome.refundCumulative ? Math.max(amount, log.refunded_total) : log.refunded_total + amount,
+  );
+  if (total <= log.refunded_total) return "already_settled";
+  const bonusTotal = Number((BigInt(topup.bonus_amount) * BigInt(total)) / BigInt(topup.amount));
+  const wantedPrincipal = total - log.refunded_total;
+  const wantedBonus =
+    bonusTotal - Number((BigInt(topup.bonus_amount) * BigInt(log.refunded_total)) / BigInt(topup.amount));
+  const taken = await reverseTaggedTopup(
+    uow,
+    ctx,
+    {
+      memberId: topup.member_id,
+      sourceId: topup.id,
+      principalLotId: String(details.principal_lot_id),
+      bonusLotId: (details.bonus_lot_id as string | null) ?? null,
+      principal: wantedPrincipal,
+      bonus: wantedBonus,
+      channel: topup.payment_method,
+    },
+    now,
+  );
+  const next: RefundLog = {
+    refunds: { ...log.refunds, [refundId]: total - log.refunded_total },
+    refunded_total: total,
+    taken_principal: log.taken_principal + taken.principal,
+    taken_bonus: log.taken_bonus + taken.bonus,
+    shortfall: log.shortfall + taken.shortfall,
+  };
+  await uow.trx
+    .updateTable("topups")
+    .set({ status: "refunded", details: JSON.stringify({ ...details, refund: next }), updated_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", topup.id)
+    .execute();
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: "topup.refunded",
+      targetType: "topup",
+      targetId: topup.id,
+      summary: { refund_id: refundId, ...next },
+    },
+    now,
+  );
+  return "refund_recorded";
+}

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { topupClient } from "../../../test/helpers/topup.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+let c: ReturnType<typeof topupClient>;
+
+interface OfferBody {
+  plan_id: string | null;
+  reason: string | null;
+  available: number;
+  tiers: {
+    index: number;
+    amount: number;
+    bonus_amount: number;
+    points: number;
+    usable_after: number;
+    offered: boolean;
+    reason: string | null;
+  }[];
+}
+const tiers = [
+  { type: "discount", multiplier_bps: 12_000, bonus_bps: 800 },
+  { type: "gift", multiplier_bps: 13_000, bonus_bps: 500, points_bps: 1000 },
+  { type: "fixed", amount: 30_000, bonus_amount: 3_000, bonus_points: 300 },
+  { type: "fixed", amount: 5_000, bonus_amount: 0, bonus_points: 0 },
+];
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+  c = topupClient(t, tenant);
+});
+afterAll(async () => t?.close());
+
+const offers = (member: string, order: number, channel = "pos") =>
+  c.ok<OfferBody>(
+    "GET",
+    `/v1/smart-topup/offers?member_id=${member}&channel=${channel}&order_amount=${order}`,
+  );
+
+describe("smart top-up (§2.4)", () => {
+  it("takes up to 9 tiers and refuses a 10th", async () => {
+    const nine = Array.from({ length: 9 }, () => tiers[0]);
+    expect((await c.call("POST", "/v1/smart-topup-plans", { name: "Nine", tiers: nine })).statusCode).toBe(
+      201,
+    );
+    const ten = await c.call("POST", "/v1/smart-topup-plans", { name: "Ten", tiers: [...nine, tiers[0]] });
+    const problem = expectProblem(ten, 400, "validation_failed") as unknown as {
+      errors: { field: string }[];
+    };
+    expect(problem.errors.some((e) => e.field.includes("tiers"))).toBe(true);
+    // Only the newest active plan matches: retire this one.
+    const plans = await c.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans");
+    for (const p of plans.data) {
+      await c.ok("POST", `/v1/smart-topup-plans/${p.id}/deactivate`);
+    }
+  });
+
+  it("offers tiers with computed amounts for an order the balance cannot cover, or none and why", async () => {
+    const plan = await c.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Holiday Smart Prepaid Plan",
+      rounding: "0.1",
+      tiers,
+      channels: ["pos"],
+    });
+    const m = await c.newMember();
+    const offer = await offers(m, 10_000);
+    expect(offer.plan_id).toBe(plan.id);
+    expect(offer.tiers[0]).toMatchObject({
+      amount: 12_000,
+      bonus_amount: 800,
+      usable_after: 12_800,
+      offered: true,
+    });
+    expect(offer.tiers[2]).toMatchObject({ amount: 30_000, bonus_amount: 3_000, points: 300, offered: true });
+    expect(offer.tiers[3]).toMatchObject({ offered: false, reason: "does_not_cover_order" });
+    const gift = await offers(m, 9_000);
+    expect(gift.tiers[1]).toMatchObject({ amount: 11_700, bonus_amount: 450, points: 11 });
+    expect((await offers(m, 10_000, "online")).reason).toBe("channel_not_allowed");
+    await c.ok("POST", `/v1/members/${m}/top-ups`, { amount: 20_000 });
+    expect(await offers(m, 10_000)).toMatchObject({
+      plan_id: null,
+      reason: "balance_covers_order",
+      tiers: [],
+    });
+  });
+
+  it("accept: credits the tier and pays the order by balance in one idempotent step, recorded", async () => {
+    const plan = (
+      await c.ok<{ data: { id: string; status: string }[] }>("GET", "/v1/smart-topup-plans?status=active")
+    ).data[0]!.id;
+    const m = await c.newMember();
+    const body = {
+      member_id: m,
+      plan_id: plan,
+      tier_index: 0,
+      order_amount: 10_000,
+      channel: "pos",
+      payment_method: "offline",
+      pay_order: { order_id: "SO-SMART-1" },
+    };
+    const send = () =>
+      t.app.inject({
+        method: "POST",
+        url: "/v1/smart-topup/accept",
+        headers: { ...tenant.auth, "idempotency-key": "accept-1" },
+        payload: body,
+      });
+    const first = await send();
+    expect(first.statusCode, first.body).toBe(201);
+    const r = json<{
+      acceptance: { payment_id: string; amount: number; bonus_amount: number };
+      topup: { status: string };
+    }>(first);
+    expect(r.acceptance).toMatchObject({ amount: 12_000, bonus_amount: 800 });
+    expect(r.topup.status).toBe("credited");
+    expect(r.acceptance.payment_id).toMatch(/^wpay_/);
+    // 120 + 8 = 128 in, 100 paid: 28 left.
+    expect((await c.balance(m)).total).toBe(2_800);
+    const again = await send();
+    expect(again.headers["idempotent-replayed"]).toBe("true");
+    expect((await c.balance(m)).total).toBe(2_800);
+    const list = await c.ok<{ data: { order_amount: number; order_id: string; tier_type: string }[] }>(
+      "GET",
+      `/v1/smart-topup-plans/${plan}/acceptances`,
+    );
+    expect(list.data[0]).toMatchObject({
+      order_amount: 10_000,
+      order_id: "SO-SMART-1",
+      tier_type: "discount",
+    });
+    // A tier not offered is refused and nothing is written.
+    const m2 = await c.newMember();
+    expectProblem(
+      await c.call("POST", "/v1/smart-topup/accept", {
+        ...body,
+        member_id: m2,
+        tier_index: 3,
+        pay_order: undefined,
+      }),
+      422,
+      "tier_not_offered",
+    );
+    expect((await c.balance(m2)).total).toBe(0);
+  });
+
+  it("gift stock: tier gifts stop at the limit; the top-up still goes on", async () => {
+    const template = await c.ok<{ id: string }>("POST", "/v1/gift-voucher-templates", {
+      name: "Coffee",
+      face_amount: 1500,
+      validity: { kind: "relative", valid_days: 30 },
+      scope: { kind: "all" },
+      min_spend: 0,
+    });
+    const plan = await c.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "With gift",
+      rounding: "1",
+      gift_stock_limit: 1,
+      tiers: [
+        {
+          type: "discount",
+          multiplier_bps: 12_000,
+          bonus_bps: 0,
+          gift: { kind: "voucher", template_id: template.id },
+        },
+      ],
+    });
+    const accept = async () => {
+      const m = await c.newMember();
+      const r = await c.call("POST", "/v1/smart-topup/accept", {
+        member_id: m,
+        plan_id: plan.id,
+        tier_index: 0,
+        order_amount: 5_000,
+        channel: "pos",
+        payment_method: "offline",
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      return json<{ topup: { gift: { status: string }[] } }>(r).topup.gift[0]!.status;
+    };
+    expect(await accept()).toBe("granted");
+    expect(await accept()).toBe("out_of_stock");
+  });
+});

@@ -1,0 +1,362 @@
+import type { ColumnType, Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { PlanTerms } from "./plan-terms.js";
+import type { SmartTerms } from "./smart-terms.js";
+import { TopupError } from "./topup.errors.js";
+
+export type PlanStatus = "active" | "inactive" | "archived";
+export const PLAN_STATUSES = ["active", "inactive", "archived"] as const;
+export type TopupStatus = "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+export const TOPUP_STATUSES = ["pending_payment", "credited", "failed", "expired", "refunded"] as const;
+
+export interface TopupPlansTable {
+  tenant_id: string;
+  id: string;
+  kind: "package" | "custom";
+  name: string;
+  currency: string;
+  status: PlanStatus;
+  visibility: "shown" | "hidden";
+  terms: Json<PlanTerms>;
+  version: ColumnType<number, number | undefined, number>;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SmartTopupPlansTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  currency: string;
+  status: PlanStatus;
+  terms: Json<SmartTerms>;
+  created_by: string;
+  updated_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A gift line of a top-up: what the plan or its first-top-up bonus gave. */
+export interface GiftGiven {
+  perk: "gift" | "first_topup_gift" | "tier_gift";
+  grant_id: string;
+  status: string;
+  voucher_ids: string[];
+}
+
+export interface TopupsTable {
+  tenant_id: string;
+  id: string;
+  source: "plan" | "smart";
+  plan_id: string;
+  plan_name: string;
+  member_id: string;
+  card_number: string | null;
+  currency: string;
+  amount: number;
+  bonus_amount: number;
+  points: number;
+  first_topup: boolean;
+  gift: JsonDefault<GiftGiven[]>;
+  channel: "pos" | "online";
+  store_id: string | null;
+  payment_method: "offline" | "online";
+  provider: string | null;
+  provider_ref: string | null;
+  checkout: Json<Record<string, unknown> | null>;
+  payment_expires_at: Date | null;
+  status: TopupStatus;
+  recharge_code_id: string | null;
+  stock_key: string | null;
+  /** Lots, tier change, entitlements: what the credit did. */
+  details: JsonDefault<Record<string, unknown>>;
+  created_by: string;
+  created_at: Timestamp;
+  credited_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface SmartTopupAcceptancesTable {
+  tenant_id: string;
+  id: string;
+  plan_id: string;
+  tier_index: number;
+  tier_type: string;
+  member_id: string;
+  order_amount: number;
+  topup_id: string;
+  amount: number;
+  bonus_amount: number;
+  points: number;
+  gift: JsonDefault<GiftGiven[]>;
+  store_id: string | null;
+  channel: string;
+  order_id: string | null;
+  payment_id: string | null;
+  created_by: string;
+  created_at: Timestamp;
+}
+
+export interface RechargeCodesTable {
+  tenant_id: string;
+  id: string;
+  code: string;
+  plan_id: string;
+  scenario: string;
+  store_id: string | null;
+  channel: "pos" | "online";
+  status: "active" | "disabled";
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    topup_plans: TopupPlansTable;
+    smart_topup_plans: SmartTopupPlansTable;
+    topups: TopupsTable;
+    smart_topup_acceptances: SmartTopupAcceptancesTable;
+    recharge_codes: RechargeCodesTable;
+  }
+}
+
+export type PlanRow = Selectable<TopupPlansTable>;
+export type SmartPlanRow = Selectable<SmartTopupPlansTable>;
+export type TopupRow = Selectable<TopupsTable>;
+export type AcceptanceRow = Selectable<SmartTopupAcceptancesTable>;
+export type RechargeCodeRow = Selectable<RechargeCodesTable>;
+
+export async function findPlan(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<PlanRow> {
+  let q = trx.selectFrom("topup_plans").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  if (options.lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw new TopupError("topup_plan_not_found", "Top-up plan not found");
+  return row;
+}
+
+export async function findSmartPlan(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<SmartPlanRow> {
+  let q = trx
+    .selectFrom("smart_topup_plans")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id);
+  if (options.lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw new TopupError("smart_topup_plan_not_found", "Smart top-up plan not found");
+  return row;
+}
+
+export async function findTopup(trx: Tx, tenantId: string, id: string): Promise<TopupRow> {
+  const row = await trx
+    .selectFrom("topups")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  if (!row) throw new TopupError("topup_not_found", "Top-up not found");
+  return row;
+}
+
+export async function listPlans(
+  trx: Tx,
+  tenantId: string,
+  f: {
+    status?: PlanStatus;
+    kind?: string;
+    q?: string;
+    shownOnly?: boolean;
+    startingAfter?: string;
+    limit: number;
+  },
+): Promise<PlanRow[]> {
+  let q = trx.selectFrom("topup_plans").selectAll().where("tenant_id", "=", tenantId);
+  if (f.status) q = q.where("status", "=", f.status);
+  else q = q.where("status", "!=", "archived");
+  if (f.kind) q = q.where("kind", "=", f.kind as "package" | "custom");
+  if (f.q) q = q.where("name", "ilike", `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (f.shownOnly) q = q.where("visibility", "=", "shown");
+  if (f.startingAfter) q = q.where("id", ">", f.startingAfter);
+  return q
+    .orderBy("id")
+    .limit(f.limit + 1)
+    .execute();
+}
+
+export async function listSmartPlans(
+  trx: Tx,
+  tenantId: string,
+  f: { status?: PlanStatus; startingAfter?: string; limit: number },
+): Promise<SmartPlanRow[]> {
+  let q = trx.selectFrom("smart_topup_plans").selectAll().where("tenant_id", "=", tenantId);
+  if (f.status) q = q.where("status", "=", f.status);
+  else q = q.where("status", "!=", "archived");
+  if (f.startingAfter) q = q.where("id", ">", f.startingAfter);
+  return q
+    .orderBy("id")
+    .limit(f.limit + 1)
+    .execute();
+}
+
+export interface TopupFilter {
+  member_id?: string;
+  channel?: "pos" | "online";
+  store_id?: string;
+  status?: TopupStatus;
+  first_topup?: boolean;
+  recharge_code_id?: string;
+  from?: string;
+  to?: string;
+}
+
+/** Every top-up under a plan ("Details"), newest first. */
+export async function listPlanTopups(
+  trx: Tx,
+  tenantId: string,
+  planId: string,
+  f: TopupFilter & { startingAfter?: string },
+  limit: number,
+): Promise<TopupRow[]> {
+  let q = trx
+    .selectFrom("topups")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("plan_id", "=", planId);
+  if (f.member_id) q = q.where("member_id", "=", f.member_id);
+  if (f.channel) q = q.where("channel", "=", f.channel);
+  if (f.store_id) q = q.where("store_id", "=", f.store_id);
+  if (f.status) q = q.where("status", "=", f.status);
+  if (f.first_topup !== undefined) q = q.where("first_topup", "=", f.first_topup);
+  if (f.recharge_code_id) q = q.where("recharge_code_id", "=", f.recharge_code_id);
+  if (f.from) q = q.where("created_at", ">=", new Date(f.from));
+  if (f.to) q = q.where("created_at", "<", new Date(f.to));
+  if (f.startingAfter) q = q.where("id", "<", f.startingAfter);
+  return q.orderBy("id", "desc").limit(limit).execute();
+}
+
+/** Top-ups of a member under a plan that count toward its purchase limit (credited or awaiting payment). */
+export async function memberPlanTopups(
+  trx: Tx,
+  tenantId: string,
+  planId: string,
+  memberId: string,
+  now: Date,
+) {
+  const row = await trx
+    .selectFrom("topups")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("tenant_id", "=", tenantId)
+    .where("plan_id", "=", planId)
+    .where("member_id", "=", memberId)
+    .where((eb) =>
+      eb.or([
+        eb("status", "=", "credited"),
+        eb.and([eb("status", "=", "pending_payment"), eb("payment_expires_at", ">", now)]),
+      ]),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Whether the member has a credited plan or smart top-up (the wallets' change log covers the rest). */
+export async function hasCreditedTopup(trx: Tx, tenantId: string, memberId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom("topups")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("member_id", "=", memberId)
+    .where("status", "in", ["credited", "refunded"])
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A smart plan's accepted offers, newest first. */
+export async function listAcceptances(
+  trx: Tx,
+  tenantId: string,
+  planId: string,
+  startingAfter: string | undefined,
+  limit: number,
+): Promise<AcceptanceRow[]> {
+  let q = trx
+    .selectFrom("smart_topup_acceptances")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("plan_id", "=", planId);
+  if (startingAfter) q = q.where("id", "<", startingAfter);
+  return q.orderBy("id", "desc").limit(limit).execute();
+}
+
+export interface CodeCounts {
+  started: number;
+  credited: number;
+  amount: number;
+  bonus_amount: number;
+}
+
+/** Per code: top-ups started from it, credited, and what they credited. */
+export async function codeCounts(
+  trx: Tx,
+  tenantId: string,
+  codeIds: readonly string[],
+): Promise<Map<string, CodeCounts>> {
+  if (codeIds.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("topups")
+    .select((eb) => [
+      "recharge_code_id",
+      eb.fn.countAll<string>().as("started"),
+      eb.fn.sum<string>(eb.case().when("status", "=", "credited").then(1).else(0).end()).as("credited"),
+      eb.fn
+        .sum<string>(eb.case().when("status", "=", "credited").then(eb.ref("amount")).else(0).end())
+        .as("amount"),
+      eb.fn
+        .sum<string>(eb.case().when("status", "=", "credited").then(eb.ref("bonus_amount")).else(0).end())
+        .as("bonus"),
+    ])
+    .where("tenant_id", "=", tenantId)
+    .where("recharge_code_id", "in", [...codeIds])
+    .groupBy("recharge_code_id")
+    .execute();
+  return new Map(
+    rows.map((r) => [
+      r.recharge_code_id!,
+      {
+        started: Number(r.started),
+        credited: Number(r.credited),
+        amount: Number(r.amount),
+        bonus_amount: Number(r.bonus),
+      },
+    ]),
+  );
+}
+
+export async function listCodes(
+  trx: Tx,
+  tenantId: string,
+  planId: string,
+  startingAfter: string | undefined,
+  limit: number,
+) {
+  let q = trx
+    .selectFrom("recharge_codes")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("plan_id", "=", planId);
+  if (startingAfter) q = q.where("id", ">", startingAfter);
+  return q.orderBy("id").limit(limit).execute();
+}

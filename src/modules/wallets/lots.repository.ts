@@ -1,0 +1,164 @@
+import type { ColumnType, Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { Json, Timestamp } from "../../db/schema.js";
+
+export type LotKind = "principal" | "bonus";
+
+/**
+ * A tagged lot: the principal or the bonus of one top-up, in its own ledger account (the
+ * account's id is the lot's id), with the rules for spending it. The amount is what was
+ * credited; what is left is the account's balance (never a column here).
+ */
+export interface WalletLotsTable {
+  tenant_id: string;
+  id: string;
+  member_id: string;
+  kind: LotKind;
+  asset: string;
+  amount: number;
+  source_type: string;
+  source_id: string;
+  source_name: string;
+  /** Null: usable on anything; a list: only on order lines with these SKUs. */
+  eligible_skus: Json<string[] | null>;
+  /** On the top-up day at most this share (basis points) of the lot may be spent. */
+  same_day_limit_bps: number | null;
+  /** Not usable at all on the top-up day. */
+  no_use_on_topup_day: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The local date (tenant zone) of the top-up, `YYYY-MM-DD`. */
+  topup_day: string;
+  created_at: Timestamp;
+}
+
+export interface WalletPaymentLegsTable {
+  tenant_id: string;
+  payment_id: string;
+  account_id: string;
+  lot_id: string | null;
+  kind: LotKind;
+  amount: number;
+  transfer_id: string;
+  seq: number;
+}
+
+export interface WalletRefundLegsTable {
+  tenant_id: string;
+  refund_id: string;
+  payment_id: string;
+  account_id: string;
+  kind: LotKind;
+  amount: number;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    wallet_lots: WalletLotsTable;
+    wallet_payment_legs: WalletPaymentLegsTable;
+    wallet_refund_legs: WalletRefundLegsTable;
+  }
+}
+
+export type LotRow = Selectable<WalletLotsTable>;
+export type PaymentLegRow = Selectable<WalletPaymentLegsTable>;
+
+/** One line of a change-log row's `lots`: which lot moved how much. */
+export interface LotMove {
+  lot_id: string;
+  kind: LotKind;
+  amount: number;
+}
+
+/** A member holds at most this many lots with money left; a top-up past it is refused. */
+export const MAX_OPEN_LOTS = 200;
+
+/**
+ * The member's lots that may hold money: those whose ledger account shows a balance, those
+ * whose account row is not written yet (created in this ledger batch), and `touched` (lots
+ * this unit credited back). A lot emptied in the database and credited back by another unit
+ * of the same batch can be missed: a payment then uses less, never more, than there is.
+ */
+export async function openLots(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  touched: readonly string[] = [],
+): Promise<LotRow[]> {
+  return trx
+    .selectFrom("wallet_lots as l")
+    .leftJoin("ledger_accounts as a", (j) =>
+      j.onRef("a.tenant_id", "=", "l.tenant_id").onRef("a.id", "=", "l.id"),
+    )
+    .selectAll("l")
+    .where("l.tenant_id", "=", tenantId)
+    .where("l.member_id", "=", memberId)
+    .where((eb) =>
+      eb.or([
+        eb("a.id", "is", null),
+        eb("a.credits_posted", ">", eb.ref("a.debits_posted")),
+        ...(touched.length > 0 ? [eb("l.id", "in", [...touched])] : []),
+      ]),
+    )
+    .orderBy("l.id")
+    .limit(MAX_OPEN_LOTS * 2 + touched.length)
+    .execute();
+}
+
+export async function paymentLegs(trx: Tx, tenantId: string, paymentId: string): Promise<PaymentLegRow[]> {
+  return trx
+    .selectFrom("wallet_payment_legs")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("payment_id", "=", paymentId)
+    .orderBy("seq")
+    .execute();
+}
+
+/** What each account of a payment has had back so far. */
+export async function refundedByAccount(
+  trx: Tx,
+  tenantId: string,
+  paymentId: string,
+): Promise<Map<string, number>> {
+  const rows = await trx
+    .selectFrom("wallet_refund_legs")
+    .select(["account_id", (eb) => eb.fn.sum<string>("amount").as("amount")])
+    .where("tenant_id", "=", tenantId)
+    .where("payment_id", "=", paymentId)
+    .groupBy("account_id")
+    .execute();
+  return new Map(rows.map((r) => [r.account_id, Number(r.amount)]));
+}
+
+/** The tagged part of a member's balance for reads (no lock): posted, by kind. */
+export async function readLotTotals(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+): Promise<{ principal: number; bonus: number; principalAvailable: number; bonusAvailable: number }> {
+  const rows = await trx
+    .selectFrom("wallet_lots as l")
+    .innerJoin("ledger_accounts as a", (j) =>
+      j.onRef("a.tenant_id", "=", "l.tenant_id").onRef("a.id", "=", "l.id"),
+    )
+    .select([
+      "l.kind",
+      (eb) => eb.fn.sum<string>(eb("a.credits_posted", "-", eb.ref("a.debits_posted"))).as("posted"),
+      (eb) =>
+        eb.fn
+          .sum<string>(
+            eb(eb("a.credits_posted", "-", eb.ref("a.debits_posted")), "-", eb.ref("a.debits_pending")),
+          )
+          .as("available"),
+    ])
+    .where("l.tenant_id", "=", tenantId)
+    .where("l.member_id", "=", memberId)
+    .groupBy("l.kind")
+    .execute();
+  const of = (k: string, f: "posted" | "available") => Number(rows.find((r) => r.kind === k)?.[f] ?? 0);
+  return {
+    principal: of("principal", "posted"),
+    bonus: of("bonus", "posted"),
+    principalAvailable: of("principal", "available"),
+    bonusAvailable: of("bonus", "available"),
+  };
+}

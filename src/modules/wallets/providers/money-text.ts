@@ -1,0 +1,24 @@
+import { WalletsError } from "../wallets.errors.js";
+
+/** Minor units (scale 2) as the decimal text providers use: 12345 → "123.45". */
+export function toYuan(minor: number): string {
+  return `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, "0")}`;
+}
+
+/** "123.45" → 12345, exactly (no floats); anything else is refused. */
+export function fromYuan(text: unknown): number {
+  const m = typeof text === "string" ? /^(\d{1,13})(?:\.(\d{1,2}))?$/.exec(text) : null;
+  if (!m) throw new WalletsError("validation_failed", `Not an amount: ${String(text)}`);
+  return Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
+}
+
+export function header(
+  headers: Record<string, string | string[] | undefined>,
+  name: string,
+): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export const invalidSignature = (why: string) =>
+  new WalletsError("webhook_signature_invalid", `Webhook refused: ${why}`);

@@ -1,0 +1,256 @@
+/**
+ * Gift cards and paid packages in the operator console, in a real Chromium against a real
+ * server on PostgreSQL: an operator creates a plan, sells a card, loads it and spends part of
+ * it; creates a package; a role sees only the actions it may take. Screenshots of every page
+ * land in test-output/console/.
+ */
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type ConsoleServer,
+  ensureConsoleBuilt,
+  expectNoConsoleProblems,
+  launchChromium,
+  openPage,
+  screenshot,
+  signIn,
+  startConsoleServer,
+} from "../helpers/console-browser.js";
+
+let server: ConsoleServer;
+let browser: Browser;
+let owner: BrowserContext;
+let page: Page;
+let problems: string[];
+let cardId: string;
+
+const OWNER = "owner@demo.vouchsafe.test";
+const FINANCE = "finance@demo.vouchsafe.test";
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
+  owner = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+  owner.setDefaultTimeout(15_000);
+  ({ page, problems } = await openPage(owner));
+  await signIn(page, server, OWNER, server.demo.users[0]!.password);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
+const menu = () => page.getByRole("navigation");
+const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
+const confirm = (p: Page) =>
+  p.locator(".ant-modal-confirm").getByRole("button", { name: /^(确定|Confirm)$/ });
+
+describe("gift cards in the console", () => {
+  it("creates a plan with a 200 denomination 20 off and puts it on sale", async () => {
+    await poll(() => menu().textContent()).toContain("礼品卡");
+    await menu().getByText("礼品卡").click();
+    await page.getByRole("button", { name: "新建" }).click();
+    const dialog = dialogOf(page);
+    await dialog.getByLabel("方案名称").fill("中秋团圆卡");
+    await dialog.getByLabel("面额 1").fill("200");
+    await dialog.getByLabel("优惠 1").fill("20");
+    await screenshot(page, "gc-01-plan-create");
+    await dialog.getByRole("button", { name: "保存" }).click();
+    const row = page.locator(".ant-table-row", { hasText: "中秋团圆卡" });
+    await poll(() => row.textContent()).toContain("未启用");
+    expect(await row.textContent()).toContain("¥200.00");
+    await row.getByRole("button", { name: "启用" }).click();
+    await poll(() => row.textContent()).toContain("销售中");
+    await screenshot(page, "gc-02-plans");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("sells a card, shows its PIN once, loads it, redeems part and shows the balance and the activity record", async () => {
+    await page.getByRole("tab", { name: "已售礼品卡" }).click();
+    await page.getByRole("button", { name: "售卡" }).click();
+    const dialog = dialogOf(page);
+    await dialog.getByLabel("方案").click();
+    await page.locator(".ant-select-item-option", { hasText: "中秋团圆卡" }).click();
+    await dialog.locator(".ant-tag", { hasText: "¥200.00" }).click();
+    await dialog.getByLabel("购买人手机号").fill("13800138000");
+    await dialog.getByLabel("收款单号").fill("receipt-0042");
+    await dialog.getByRole("button", { name: "下一步" }).click();
+    await poll(() => page.locator(".ant-modal-confirm").textContent()).toContain("¥200.00");
+    await confirm(page).click();
+    const number = page.getByTestId("sold-number");
+    await poll(() => number.textContent()).toMatch(/^\d{16}$/);
+    expect(await dialogOf(page).textContent()).toMatch(/\d{8}/);
+    await screenshot(page, "gc-03-sold");
+    await dialogOf(page).getByRole("link", { name: "查看此卡" }).click();
+    cardId = new URL(page.url()).pathname.split("/").pop()!;
+
+    const balance = page.getByTestId("card-balance");
+    await poll(() => balance.textContent()).toContain("¥200.00");
+    for (const [action, amount, after] of [
+      ["充值", "100", "¥300.00"],
+      ["核销", "50.5", "¥249.50"],
+    ] as const) {
+      await page.getByRole("button", { name: action, exact: true }).click();
+      await dialogOf(page).getByLabel(/^金额/).fill(amount);
+      await dialogOf(page).getByRole("button", { name: "下一步" }).click();
+      await confirm(page).click();
+      await poll(() => balance.textContent()).toContain(after);
+    }
+    const rows = page.locator(".ant-table-row");
+    await poll(() => rows.count()).toBe(3);
+    const record = (await rows.allTextContents()).join("\n");
+    expect(record).toContain("激活");
+    expect(record).toContain("充值");
+    expect(record).toContain("核销");
+    expect(record).toContain("¥249.50");
+    // The API agrees with what the page shows.
+    const card = await server.api<{ balance: number; status: string }>("GET", `/v1/gift-cards/${cardId}`);
+    expect(card).toMatchObject({ balance: 24950, status: "active" });
+    await screenshot(page, "gc-04-card-detail");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("freezes the card, which stops redemption being offered, and restores it", async () => {
+    await page.getByRole("button", { name: "冻结", exact: true }).click();
+    await dialogOf(page).getByLabel("原因").fill("顾客挂失");
+    await dialogOf(page).getByRole("button", { name: "下一步" }).click();
+    await confirm(page).click();
+    await page.getByRole("button", { name: "解冻", exact: true }).waitFor();
+    expect(await page.getByRole("button", { name: "核销", exact: true }).count()).toBe(0);
+    expect(await page.locator(".ant-card").first().textContent()).toContain("顾客挂失");
+    await screenshot(page, "gc-05-card-frozen");
+    await page.getByRole("button", { name: "解冻", exact: true }).click();
+    await dialogOf(page).getByLabel("原因").fill("已找回");
+    await dialogOf(page).getByRole("button", { name: "下一步" }).click();
+    await confirm(page).click();
+    await page.getByRole("button", { name: "核销", exact: true }).waitFor();
+    expectNoConsoleProblems(problems);
+  });
+
+  it("lists the sold cards with their balance and the transaction details", async () => {
+    await page.getByRole("link", { name: "已售礼品卡" }).click();
+    const row = page.locator(".ant-table-row").first();
+    await poll(() => row.textContent()).toContain("¥249.50");
+    expect(await row.textContent()).toContain("正常");
+    await screenshot(page, "gc-06-sold-cards");
+    await page.getByRole("tab", { name: "交易明细" }).click();
+    await poll(() => page.locator(".ant-table-row").count()).toBe(5);
+    await screenshot(page, "gc-07-activities");
+    expectNoConsoleProblems(problems);
+  });
+});
+
+describe("paid packages in the console", () => {
+  it("creates a package with a pricing rule, sees it listed, activates it and opens its sales", async () => {
+    await menu().getByText("付费权益包").click();
+    await page.getByRole("button", { name: "新建" }).click();
+    const dialog = dialogOf(page);
+    await dialog.getByLabel("权益包名称").fill("尊享会员权益包");
+    await dialog.getByLabel("原价 1").fill("199");
+    await dialog.getByLabel("首购价 1").fill("159");
+    await screenshot(page, "pkg-01-create");
+    await dialog.getByRole("button", { name: "保存" }).click();
+    const row = page.locator(".ant-table-row", { hasText: "尊享会员权益包" });
+    await poll(() => row.textContent()).toContain("未启用");
+    expect(await row.textContent()).toContain("90 天 · ¥199.00");
+    await row.getByRole("button", { name: "启用" }).click();
+    await confirm(page).click();
+    await poll(() => row.textContent()).toContain("销售中");
+    await screenshot(page, "pkg-02-list");
+
+    await row.getByRole("link", { name: "尊享会员权益包" }).click();
+    await poll(() => page.getByTestId("pkg-volume").textContent()).toContain("0");
+    await screenshot(page, "pkg-03-detail");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("shows a member's package period and gift card on the member detail", async () => {
+    const member = await server.api<{ id: string }>("POST", "/v1/members", { name: "李雷" });
+    const pkgs = await server.api<{ data: { id: string }[] }>("GET", "/v1/packages?limit=10");
+    await server.api("POST", `/v1/members/${member.id}/top-ups`, { amount: 50000 });
+    const headers = { "idempotency-key": `pkg-${member.id}` };
+    const bought = await fetch(`${server.baseUrl}/v1/package-orders`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${server.demo.api_key}`,
+        "content-type": "application/json",
+        ...headers,
+      },
+      body: JSON.stringify({
+        package_id: pkgs.data[0]!.id,
+        member_id: member.id,
+        rule_key: "quarterly",
+        channel: "POS",
+        payment_method: "balance",
+      }),
+    });
+    expect(bought.status).toBe(201);
+
+    // Sold to the member in the console, paid from the member's balance: the member holds it.
+    await page.goto(`${server.baseUrl}/console/gift-cards/cards`);
+    await page.getByRole("button", { name: "售卡" }).click();
+    const sale = dialogOf(page);
+    await sale.getByLabel("方案").click();
+    await page.locator(".ant-select-item-option", { hasText: "中秋团圆卡" }).click();
+    await sale.locator(".ant-tag", { hasText: "¥200.00" }).click();
+    await sale.getByLabel("支付方式").click();
+    await page.locator(".ant-select-item-option", { hasText: "会员余额" }).click();
+    await sale.getByLabel(/^会员 ID/).fill(member.id);
+    await sale.getByRole("button", { name: "下一步" }).click();
+    await confirm(page).click();
+    await page.getByTestId("sold-number").waitFor();
+    await dialogOf(page).locator(".ant-modal-footer").getByRole("button", { name: "关闭" }).click();
+
+    await page.goto(`${server.baseUrl}/console/members/${member.id}`);
+    const cards = page.locator(".ant-card", { hasText: "礼品卡" }).last();
+    await poll(() => cards.textContent()).toContain("¥200.00");
+    // 500 topped up − 159 for the package − 180 for the 200 card (20 off).
+    await poll(() => page.getByTestId("balance-total").textContent()).toContain("¥161.00");
+    const periods = page.locator(".ant-card", { hasText: "付费权益包" });
+    await poll(() => periods.textContent()).toContain("尊享会员权益包");
+    expect(await periods.textContent()).toContain("生效中");
+    await screenshot(page, "pkg-04-member-periods");
+    expectNoConsoleProblems(problems);
+  });
+});
+
+describe("who may do what with a card", () => {
+  it("finance may adjust but is not offered selling, loading or redeeming; in English", async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+    context.setDefaultTimeout(15_000);
+    const finance = await openPage(context);
+    await signIn(finance.page, server, FINANCE, server.demo.users[1]!.password);
+    const nav = finance.page.getByRole("navigation");
+    await poll(() => nav.textContent()).toContain("礼品卡");
+    await finance.page.getByLabel("语言").click();
+    await finance.page.locator(".ant-select-item-option", { hasText: "English" }).click();
+    await poll(() => nav.textContent()).toContain("Gift Cards");
+
+    await finance.page.goto(`${server.baseUrl}/console/gift-cards/cards/${cardId}`);
+    await poll(() => finance.page.getByTestId("card-balance").textContent()).toContain("249.50");
+    await finance.page.getByRole("button", { name: "Adjust up" }).waitFor();
+    for (const refused of ["Load", "Redeem", "Freeze", "Refund card"])
+      expect(await finance.page.getByRole("button", { name: refused, exact: true }).count()).toBe(0);
+    await screenshot(finance.page, "gc-08-card-detail-finance-en");
+
+    await finance.page.getByRole("button", { name: "Adjust up" }).click();
+    const dialog = dialogOf(finance.page);
+    await dialog.getByLabel(/^Amount/).fill("0.50");
+    await dialog.getByLabel("Reason").fill("till error corrected");
+    await dialog.getByRole("button", { name: "Next" }).click();
+    await confirm(finance.page).click();
+    await poll(() => finance.page.getByTestId("card-balance").textContent()).toContain("250.00");
+
+    await finance.page.goto(`${server.baseUrl}/console/gift-cards/cards`);
+    await finance.page.locator(".ant-table-row").first().waitFor();
+    expect(await finance.page.getByRole("button", { name: "Sell a card" }).count()).toBe(0);
+    await finance.page.goto(`${server.baseUrl}/console/gift-cards`);
+    await finance.page.locator(".ant-table-row").first().waitFor();
+    expect(await finance.page.getByRole("button", { name: "Create" }).count()).toBe(0);
+    expect(await finance.page.getByRole("button", { name: "Deactivate" }).count()).toBe(0);
+    await screenshot(finance.page, "gc-09-plans-finance-en");
+    expectNoConsoleProblems(finance.problems);
+    await context.close();
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { formatter, translator } from "../../web/member/src/format.js";
+import { en, zhCN } from "../../web/member/src/messages.js";
+
+/** The member center's amounts: exact from minor units, in the tenant's symbol and scale. */
+describe("member center formatting", () => {
+  it("formats an ISO currency with its symbol and scale, exactly", () => {
+    const fmt = formatter("zh-CN", { code: "CNY", scale: 2, symbol: null }, "Asia/Shanghai");
+    expect(fmt.money(123456)).toBe("¥1,234.56");
+    expect(fmt.money(-5)).toBe("-¥0.05");
+    // Beyond a double's exact integers as a major-unit float, the string path stays exact.
+    expect(fmt.money(9_007_199_254_740_991)).toBe("¥90,071,992,547,409.91");
+    expect(fmt.signed(1000, "money")).toBe("+¥10.00");
+    expect(fmt.signed(-1000, "money")).toBe("-¥10.00");
+    expect(fmt.signed(500, "points")).toBe("+500");
+  });
+
+  it("formats a house currency with its own symbol, or its code when it has none", () => {
+    expect(formatter("en", { code: "GOLD", scale: 0, symbol: "★" }, "UTC").money(1234)).toBe("★1,234");
+    expect(formatter("en", { code: "PTS", scale: 1, symbol: null }, "UTC").money(125)).toBe("12.5 PTS");
+  });
+
+  it("shows dates in the tenant's zone", () => {
+    const fmt = formatter("en", { code: "CNY", scale: 2, symbol: null }, "Asia/Shanghai");
+    // 16:00 UTC on 30 June is already 1 July in Shanghai.
+    expect(fmt.date("2027-06-30T16:00:00Z")).toBe("Jul 1, 2027");
+  });
+
+  it("has every message in both languages, with the same placeholders", () => {
+    expect(Object.keys(zhCN).sort()).toEqual(Object.keys(en).sort());
+    const holes = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(holes(zhCN[key]), key).toEqual(holes(en[key]));
+    }
+    expect(translator("zh-CN")("voucher.left", { amount: "¥5.00" })).toBe("剩余 ¥5.00");
+  });
+});

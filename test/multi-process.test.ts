@@ -1,0 +1,168 @@
+/**
+ * Two API processes and a separate worker on one database, as a deployment scales out.
+ * Idempotency and no-overdraft must hold across processes (an in-process cache of in-flight
+ * keys would not see the other process), and jobs one process queues run in the worker.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { type ServerProcess, startServerProcess } from "./helpers/server-process.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+let t: TestDatabase;
+let dataDir: string;
+let first: ServerProcess | undefined;
+let second: ServerProcess | undefined;
+let worker: ChildProcess | undefined;
+let workerOutput = "";
+const apiKey = randomBytes(30).toString("base64url");
+
+const env = () => ({
+  DATABASE_URL: t.url,
+  VOUCHSAFE_DATA_DIR: dataDir,
+  VOUCHSAFE_DEMO_API_KEY: apiKey,
+  VOUCHSAFE_RUN_WORKER: "false",
+});
+
+async function call(
+  base: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${base}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function startWorker() {
+  worker = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, ...env(), LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  worker.stdout?.on("data", (chunk) => {
+    workerOutput += chunk;
+  });
+  worker.stderr?.on("data", (chunk) => {
+    workerOutput += chunk;
+  });
+  const deadline = Date.now() + 300_000;
+  while (!workerOutput.includes("worker is running")) {
+    if (worker.exitCode !== null) throw new Error(`worker exited:\n${workerOutput}`);
+    if (Date.now() > deadline) throw new Error(`worker not running within 300 s:\n${workerOutput}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-multi-"));
+  // One after the other: the first migrates and seeds, the second finds it done.
+  first = await startServerProcess(env());
+  second = await startServerProcess(env());
+  await startWorker();
+});
+
+afterAll(async () => {
+  await first?.stop();
+  await second?.stop();
+  if (worker && worker.exitCode === null) {
+    const exit = once(worker, "exit");
+    worker.kill("SIGTERM");
+    await exit;
+  }
+  await t?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("two API processes and a worker on one database", () => {
+  it("turns 20 parallel copies of one Idempotency-Key over both processes into one effect", async () => {
+    const bases = [first!.baseUrl, second!.baseUrl];
+    const asset = await call(bases[0]!, "POST", "/v1/ledger/assets", {
+      code: "MPX",
+      scale: 2,
+      name: "Multi",
+    });
+    expect(asset.status, JSON.stringify(asset.body)).toBe(201);
+    const open = async (body: Record<string, unknown>) => {
+      const r = await call(bases[1]!, "POST", "/v1/ledger/accounts", { asset: "MPX", ...body });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.id as string;
+    };
+    const cash = await open({ kind: "cash" });
+    const wallet = await open({ kind: "wallet", debits_must_not_exceed_credits: true });
+    const shop = await open({ kind: "merchant" });
+
+    const topUp = { debit_account_id: cash, credit_account_id: wallet, amount: 1000, code: "topup" };
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(bases[i % 2]!, "POST", "/v1/ledger/transfers", topUp, { "idempotency-key": "multi-order-1001" }),
+      ),
+    );
+    // A copy that meets the first still in flight is told so; every other copy gets the one result.
+    const statuses = answers.map((a) => a.status);
+    for (const status of statuses) expect([201, 409]).toContain(status);
+    const created = answers.filter((a) => a.status === 201);
+    expect(created.length).toBeGreaterThan(0);
+    expect(new Set(created.map((a) => a.body.id)).size).toBe(1);
+    for (const busy of answers.filter((a) => a.status === 409)) {
+      expect(busy.body.code).toBe("idempotency_request_in_progress");
+    }
+    const transfers = await t.owner
+      .selectFrom("ledger_transfers")
+      .select("id")
+      .where("credit_account_id", "=", wallet)
+      .execute();
+    expect(transfers).toHaveLength(1);
+
+    // 20 distinct payments of 150 from a balance of 1000, over both processes: exactly 6 fit.
+    const payments = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(
+          bases[i % 2]!,
+          "POST",
+          "/v1/ledger/transfers",
+          { debit_account_id: wallet, credit_account_id: shop, amount: 150, code: "payment" },
+          { "idempotency-key": `multi-pay-${i}` },
+        ),
+      ),
+    );
+    expect(payments.filter((p) => p.status === 201)).toHaveLength(6);
+    for (const refused of payments.filter((p) => p.status !== 201)) {
+      expect(refused, JSON.stringify(refused.body)).toMatchObject({
+        status: 422,
+        body: { code: "insufficient_funds" },
+      });
+    }
+    const balance = await call(bases[0]!, "GET", `/v1/ledger/accounts/${wallet}`);
+    expect(balance.body).toMatchObject({ credits_posted: 1000, debits_posted: 900 });
+    const verify = await call(bases[1]!, "GET", "/v1/ledger/verify");
+    expect(verify.body).toMatchObject({ ok: true, differences: [] });
+  });
+
+  it("runs a job queued by one process in the separate worker, visible through the other", async () => {
+    const started = await call(first!.baseUrl, "POST", "/v1/exports", {
+      type: "audit_events",
+      format: "csv",
+    });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const id = started.body.id as string;
+    let status = started.body.status;
+    const deadline = Date.now() + 120_000;
+    while (status !== "succeeded" && status !== "failed" && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      status = (await call(second!.baseUrl, "GET", `/v1/exports/${id}`)).body.status;
+    }
+    expect(status, workerOutput).toBe("succeeded");
+  });
+});

@@ -1,0 +1,93 @@
+import { NavBar, TabBar } from "antd-mobile";
+import { AppOutline, CouponOutline, GiftOutline, StarOutline } from "antd-mobile-icons";
+import { lazy, Suspense } from "react";
+import { Route, Routes, useLocation, useNavigate } from "react-router-dom";
+import { Loading } from "./components";
+import { useMember } from "./context";
+import { useI18n } from "./i18n";
+import type { MessageKey } from "./messages";
+import { Home } from "./pages/Home";
+
+const Balance = lazy(() => import("./pages/Balance"));
+const Vouchers = lazy(() => import("./pages/Vouchers"));
+const GiftCards = lazy(() => import("./pages/GiftCards"));
+const Points = lazy(() => import("./pages/Points"));
+const Packages = lazy(() => import("./pages/Packages"));
+const TopUp = lazy(() => import("./pages/TopUp"));
+
+const TABS = [
+  { key: "/", title: "nav.home", icon: <AppOutline /> },
+  { key: "/vouchers", title: "nav.vouchers", icon: <CouponOutline /> },
+  { key: "/gift-cards", title: "nav.giftCards", icon: <GiftOutline /> },
+  { key: "/packages", title: "nav.packages", icon: <StarOutline /> },
+] as const;
+
+const TITLES: Record<string, MessageKey> = {
+  "/balance": "nav.balance",
+  "/points": "nav.points",
+  "/topup": "nav.topup",
+  "/vouchers": "nav.vouchers",
+  "/gift-cards": "nav.giftCards",
+  "/packages": "nav.packages",
+};
+
+/** A phone page: the tenant's bar on top, the page, the tabs at the bottom. */
+export function Shell() {
+  const { t, lang, setLang } = useI18n();
+  const { branding } = useMember();
+  const navigate = useNavigate();
+  const path = useLocation().pathname.replace(/\/$/, "") || "/";
+  const isTab = TABS.some((tab) => tab.key === path);
+  const title = TITLES[path] ? t(TITLES[path]) : branding.name;
+  return (
+    <div style={{ display: "flex", flexDirection: "column", minHeight: "100vh" }}>
+      <NavBar
+        back={isTab ? null : ""}
+        onBack={() => navigate(-1)}
+        right={
+          <button
+            type="button"
+            onClick={() => setLang(lang === "zh-CN" ? "en" : "zh-CN")}
+            style={{ border: 0, background: "none", color: "#fff", fontSize: 14, cursor: "pointer" }}
+          >
+            {t("app.lang")}
+          </button>
+        }
+        style={{ background: "var(--brand)", color: "#fff", "--height": "48px" } as React.CSSProperties}
+      >
+        {title}
+      </NavBar>
+      <main style={{ flex: 1, paddingBottom: 64 }}>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route path="/" element={<Home />} />
+            <Route path="/balance" element={<Balance />} />
+            <Route path="/vouchers" element={<Vouchers />} />
+            <Route path="/gift-cards" element={<GiftCards />} />
+            <Route path="/points" element={<Points />} />
+            <Route path="/packages" element={<Packages />} />
+            <Route path="/topup" element={<TopUp />} />
+            <Route path="*" element={<Home />} />
+          </Routes>
+        </Suspense>
+      </main>
+      <TabBar
+        activeKey={isTab ? path : null}
+        onChange={(key) => navigate(key)}
+        style={{
+          position: "fixed",
+          bottom: 0,
+          left: 0,
+          right: 0,
+          background: "#fff",
+          borderTop: "1px solid var(--adm-color-border)",
+          paddingBottom: "env(safe-area-inset-bottom)",
+        }}
+      >
+        {TABS.map((tab) => (
+          <TabBar.Item key={tab.key} icon={tab.icon} title={t(tab.title)} />
+        ))}
+      </TabBar>
+    </div>
+  );
+}

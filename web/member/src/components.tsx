@@ -1,0 +1,89 @@
+import { useInfiniteQuery } from "@tanstack/react-query";
+import { ErrorBlock, InfiniteScroll, List, SpinLoading } from "antd-mobile";
+import type { ReactNode } from "react";
+import { ApiError } from "../../api/client";
+import { useI18n } from "./i18n";
+
+export interface Page<T> {
+  data: T[];
+  has_more: boolean;
+}
+
+/** A cursor-paginated list: the next page loads as the member scrolls to the end. */
+export function CursorList<T>(props: {
+  queryKey: unknown[];
+  fetchPage: (startingAfter: string | undefined) => Promise<Page<T>>;
+  idOf: (item: T) => string;
+  render: (item: T) => ReactNode;
+  header?: ReactNode;
+  testId?: string;
+}) {
+  const { t } = useI18n();
+  const query = useInfiniteQuery({
+    queryKey: props.queryKey,
+    queryFn: ({ pageParam }) => props.fetchPage(pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) =>
+      last.has_more && last.data.length > 0 ? props.idOf(last.data.at(-1)!) : undefined,
+  });
+  if (query.isPending) return <Loading />;
+  if (query.error) return <Problem error={query.error} />;
+  const items = query.data.pages.flatMap((p) => p.data);
+  return (
+    <div data-testid={props.testId}>
+      <List header={props.header}>
+        {items.length === 0 ? (
+          <List.Item>
+            <span style={{ color: "var(--adm-color-weak)" }}>{t("common.empty")}</span>
+          </List.Item>
+        ) : (
+          items.map((item) => <List.Item key={props.idOf(item)}>{props.render(item)}</List.Item>)
+        )}
+      </List>
+      {query.hasNextPage ? (
+        <InfiniteScroll
+          hasMore={query.hasNextPage}
+          loadMore={async () => {
+            await query.fetchNextPage();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+export function Loading() {
+  return (
+    <div style={{ display: "flex", justifyContent: "center", padding: 48 }}>
+      <SpinLoading color="primary" />
+    </div>
+  );
+}
+
+/** A refusal in the member's language: 404 as "not found", anything else with the API's detail. */
+export function Problem(props: { error: unknown }) {
+  const { t } = useI18n();
+  const error = props.error;
+  if (error instanceof ApiError && error.status === 404) {
+    return <ErrorBlock status="empty" title={t("error.notFound")} description="" />;
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return <ErrorBlock status="default" title={t("error.load", { detail })} description="" />;
+}
+
+/** A row: a title and a detail line on the left, a figure on the right. */
+export function Row(props: { title: ReactNode; detail?: ReactNode; extra?: ReactNode; testId?: string }) {
+  return (
+    <div data-testid={props.testId} style={{ display: "flex", alignItems: "center", gap: 12 }}>
+      <div style={{ flex: 1, minWidth: 0 }}>
+        <div style={{ fontSize: 15 }}>{props.title}</div>
+        {props.detail ? (
+          <div style={{ fontSize: 12, color: "var(--adm-color-weak)", marginTop: 2 }}>{props.detail}</div>
+        ) : null}
+      </div>
+      {props.extra ? (
+        <div style={{ fontSize: 15, fontWeight: 600, whiteSpace: "nowrap" }}>{props.extra}</div>
+      ) : null}
+    </div>
+  );
+}
