@@ -4,22 +4,21 @@
  * it; creates a package; a role sees only the actions it may take. Screenshots of every page
  * land in test-output/console/.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ConsoleServer,
-  ensureConsoleBuilt,
+  type ConsoleSession,
   expectNoConsoleProblems,
-  launchChromium,
   openPage,
   screenshot,
   signIn,
-  startConsoleServer,
+  startConsoleSession,
 } from "../helpers/console-browser.js";
 
+let session: ConsoleSession;
 let server: ConsoleServer;
 let browser: Browser;
-let owner: BrowserContext;
 let page: Page;
 let problems: string[];
 let cardId: string;
@@ -28,16 +27,13 @@ const OWNER = "owner@demo.vouchsafe.test";
 const FINANCE = "finance@demo.vouchsafe.test";
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
-  owner = await browser.newContext({ viewport: { width: 1366, height: 860 } });
-  owner.setDefaultTimeout(15_000);
-  ({ page, problems } = await openPage(owner));
+  session = await startConsoleSession();
+  ({ server, browser, page, problems } = session);
   await signIn(page, server, OWNER, server.demo.users[0]!.password);
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });

@@ -3,35 +3,30 @@
  * student ID with its own token, the owner approves it in the review queue, and the member
  * is a student. Screenshots land in test-output/console/.
  */
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ConsoleServer,
-  ensureConsoleBuilt,
+  type ConsoleSession,
   expectNoConsoleProblems,
-  launchChromium,
-  openPage,
   screenshot,
   signIn,
-  startConsoleServer,
+  startConsoleSession,
 } from "../helpers/console-browser.js";
 
+let session: ConsoleSession;
 let server: ConsoleServer;
-let browser: Browser;
 let page: Page;
 let problems: string[];
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
-  const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
-  context.setDefaultTimeout(15_000);
-  ({ page, problems } = await openPage(context));
+  session = await startConsoleSession();
+  ({ server, page, problems } = session);
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });

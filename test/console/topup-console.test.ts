@@ -4,35 +4,29 @@
  * activates it again, adds
  * a smart top-up plan and a recharge code. Screenshots land in test-output/console/.
  */
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ConsoleServer,
-  ensureConsoleBuilt,
+  type ConsoleSession,
   expectNoConsoleProblems,
-  launchChromium,
-  openPage,
   screenshot,
   signIn,
-  startConsoleServer,
+  startConsoleSession,
 } from "../helpers/console-browser.js";
 
+let session: ConsoleSession;
 let server: ConsoleServer;
-let browser: Browser;
-let owner: BrowserContext;
 let page: Page;
 let problems: string[];
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
-  owner = await browser.newContext({ viewport: { width: 1366, height: 860 } });
-  owner.setDefaultTimeout(15_000);
-  ({ page, problems } = await openPage(owner));
+  session = await startConsoleSession();
+  ({ server, page, problems } = session);
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });

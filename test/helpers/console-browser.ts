@@ -147,3 +147,35 @@ export function unexpected(problems: string[]): string[] {
 export function expectNoConsoleProblems(problems: string[]): void {
   expect(unexpected(problems)).toEqual([]);
 }
+
+export interface ConsoleSession {
+  server: ConsoleServer;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and warnings the page logged (see `expectNoConsoleProblems`). */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** A built console on a demo server and one desktop-sized Chromium page on it, not signed in. */
+export async function startConsoleSession(): Promise<ConsoleSession> {
+  const [server, browser] = await Promise.all([
+    ensureConsoleBuilt().then(startConsoleServer),
+    launchChromium(),
+  ]);
+  const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+  context.setDefaultTimeout(15_000);
+  const { page, problems } = await openPage(context);
+  return {
+    server,
+    browser,
+    context,
+    page,
+    problems,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
