@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  acceptConfirmation,
   type ConsoleServer,
   ensureConsoleBuilt,
   expectNoConsoleProblems,
@@ -82,7 +83,7 @@ describe("the operator console", () => {
     const confirm = page.locator(".ant-modal-confirm");
     await poll(() => confirm.textContent()).toContain("¥100.00");
     expect(await confirm.textContent()).toContain("¥10.50");
-    await confirm.getByRole("button", { name: "确定" }).click();
+    await acceptConfirmation(page);
     await poll(() => page.getByTestId("balance-total").textContent()).toContain("¥110.50");
     const log = page.locator(".ant-table-row");
     await poll(() => log.first().textContent()).toContain("线下充值");
@@ -106,7 +107,7 @@ describe("the operator console", () => {
     const dialog = dialogOf(page);
     await dialog.getByLabel("兑换积分数").fill("200");
     await dialog.getByRole("button", { name: "下一步" }).click();
-    await page.locator(".ant-modal-confirm").getByRole("button", { name: "确定" }).click();
+    await acceptConfirmation(page);
     // 200 points at 100 points per yuan: ¥2.00 more, as bonus.
     await poll(() => page.getByTestId("balance-total").textContent()).toContain("¥112.50");
     await poll(() => page.locator(".ant-table-row").first().textContent()).toMatch(/兑换/);
@@ -165,11 +166,17 @@ describe("the operator console", () => {
     expect(await refused.textContent()).toContain("该渠道不适用");
 
     await page.getByRole("button", { name: "完成订单" }).click();
-    await page.locator(".ant-modal-confirm").getByRole("button", { name: "确定" }).click();
-    await poll(() => page.getByTestId("order").textContent()).toContain("已完成");
+    await acceptConfirmation(page);
+    // The order's state with any problem the page shows, so a refused action names its reason.
+    const orderState = async () =>
+      [
+        await page.getByTestId("order").textContent(),
+        ...(await page.getByRole("alert").allTextContents()),
+      ].join(" | ");
+    await poll(orderState).toContain("已完成");
     await page.getByRole("button", { name: "退款" }).click();
-    await page.locator(".ant-modal-confirm").getByRole("button", { name: "确定" }).click();
-    await poll(() => page.getByTestId("order").textContent()).toContain("已退款");
+    await acceptConfirmation(page);
+    await poll(orderState).toContain("已退款");
     await screenshot(page, "07-checkout");
 
     // Deactivation asks for confirmation and shows in the list at once.
@@ -178,7 +185,7 @@ describe("the operator console", () => {
       .locator(".ant-table-row", { hasText: "线上八折" })
       .getByRole("button", { name: "停用" })
       .click();
-    await page.locator(".ant-modal-confirm").getByRole("button", { name: "确定" }).click();
+    await acceptConfirmation(page);
     await poll(() => page.locator(".ant-table-row", { hasText: "线上八折" }).textContent()).toContain(
       "已停用",
     );

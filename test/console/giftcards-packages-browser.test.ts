@@ -7,6 +7,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  acceptConfirmation,
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
@@ -39,8 +40,6 @@ afterAll(async () => {
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const menu = () => page.getByRole("navigation");
 const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
-const confirm = (p: Page) =>
-  p.locator(".ant-modal-confirm").getByRole("button", { name: /^(确定|Confirm)$/ });
 
 describe("gift cards in the console", () => {
   it("creates a plan with a 200 denomination 20 off and puts it on sale", async () => {
@@ -73,7 +72,7 @@ describe("gift cards in the console", () => {
     await dialog.getByLabel("收款单号").fill("receipt-0042");
     await dialog.getByRole("button", { name: "下一步" }).click();
     await poll(() => page.locator(".ant-modal-confirm").textContent()).toContain("¥200.00");
-    await confirm(page).click();
+    await acceptConfirmation(page);
     const number = page.getByTestId("sold-number");
     await poll(() => number.textContent()).toMatch(/^\d{16}$/);
     expect(await dialogOf(page).textContent()).toMatch(/\d{8}/);
@@ -90,7 +89,7 @@ describe("gift cards in the console", () => {
       await page.getByRole("button", { name: action, exact: true }).click();
       await dialogOf(page).getByLabel(/^金额/).fill(amount);
       await dialogOf(page).getByRole("button", { name: "下一步" }).click();
-      await confirm(page).click();
+      await acceptConfirmation(page);
       await poll(() => balance.textContent()).toContain(after);
     }
     const rows = page.locator(".ant-table-row");
@@ -111,7 +110,7 @@ describe("gift cards in the console", () => {
     await page.getByRole("button", { name: "冻结", exact: true }).click();
     await dialogOf(page).getByLabel("原因").fill("顾客挂失");
     await dialogOf(page).getByRole("button", { name: "下一步" }).click();
-    await confirm(page).click();
+    await acceptConfirmation(page);
     await page.getByRole("button", { name: "解冻", exact: true }).waitFor();
     expect(await page.getByRole("button", { name: "核销", exact: true }).count()).toBe(0);
     expect(await page.locator(".ant-card").first().textContent()).toContain("顾客挂失");
@@ -119,7 +118,7 @@ describe("gift cards in the console", () => {
     await page.getByRole("button", { name: "解冻", exact: true }).click();
     await dialogOf(page).getByLabel("原因").fill("已找回");
     await dialogOf(page).getByRole("button", { name: "下一步" }).click();
-    await confirm(page).click();
+    await acceptConfirmation(page);
     await page.getByRole("button", { name: "核销", exact: true }).waitFor();
     expectNoConsoleProblems(problems);
   });
@@ -151,7 +150,7 @@ describe("paid packages in the console", () => {
     await poll(() => row.textContent()).toContain("未启用");
     expect(await row.textContent()).toContain("90 天 · ¥199.00");
     await row.getByRole("button", { name: "启用" }).click();
-    await confirm(page).click();
+    await acceptConfirmation(page);
     await poll(() => row.textContent()).toContain("销售中");
     await screenshot(page, "pkg-02-list");
 
@@ -194,7 +193,7 @@ describe("paid packages in the console", () => {
     await page.locator(".ant-select-item-option", { hasText: "会员余额" }).click();
     await sale.getByLabel(/^会员 ID/).fill(member.id);
     await sale.getByRole("button", { name: "下一步" }).click();
-    await confirm(page).click();
+    await acceptConfirmation(page);
     await page.getByTestId("sold-number").waitFor();
     await dialogOf(page).locator(".ant-modal-footer").getByRole("button", { name: "关闭" }).click();
 
@@ -235,7 +234,7 @@ describe("who may do what with a card", () => {
     await dialog.getByLabel(/^Amount/).fill("0.50");
     await dialog.getByLabel("Reason").fill("till error corrected");
     await dialog.getByRole("button", { name: "Next" }).click();
-    await confirm(finance.page).click();
+    await acceptConfirmation(finance.page);
     await poll(() => finance.page.getByTestId("card-balance").textContent()).toContain("250.00");
 
     await finance.page.goto(`${server.baseUrl}/console/gift-cards/cards`);

@@ -125,6 +125,17 @@ export async function screenshot(page: Page, name: string, dir = SCREENSHOTS): P
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Accepts the open confirmation and waits until it has gone. A confirmation that is still
+ * closing when the next one opens would otherwise take the next click, and its action
+ * would silently never run.
+ */
+export async function acceptConfirmation(page: Page): Promise<void> {
+  const confirmation = page.locator(".ant-modal-confirm");
+  await confirmation.getByRole("button", { name: /^(确定|Confirm|OK)$/ }).click();
+  await confirmation.waitFor({ state: "detached" });
+}
+
 export async function signIn(
   page: Page,
   server: ConsoleServer,
