@@ -192,7 +192,8 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
     input: ({ params, body }) => ({ accountId: params.id, amount: body.amount, reason: body.reason ?? null }),
     op: (uow, ctx, input, now) =>
       requestWithdrawal(uow.trx, uow, ctx, input.accountId, input.amount, input.reason, now),
-    respond: serializeWithdrawal,
+    respond: (result) => serializeWithdrawal(result.withdrawal),
+    after,
   });
 
   app.get(

@@ -6,7 +6,7 @@ import type { AccountStatus, CampaignStatus } from "./deposits.repository.js";
 export const MAX_WARNING_EMAILS = 3;
 export const MAX_WARNING_PHONES = 3;
 export const MAX_MAIL_ADDRESSES = 3;
-/** The breaker and warnings are re-checked on this schedule (and at once after top-ups and releases). */
+/** The breaker and warnings are re-checked on this schedule (and at once after every change of available). */
 export const RECHECK_EVERY_MINUTES = 20;
 
 /**

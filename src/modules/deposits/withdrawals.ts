@@ -4,7 +4,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
-import { checkAccount } from "./check-account.js";
+import { checkAccount, crossedWarning } from "./check-account.js";
 import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
 import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
@@ -22,6 +22,8 @@ import { assertUsable } from "./request-topup.js";
 /**
  * A withdrawal request: at most what is available, never while in arrears. The amount is
  * held at once (so it cannot be spent twice) until finance pays (post) or rejects (void).
+ * Holding it lowers available, so the breaker (and a crossed warning value) is checked at
+ * once, like after a freeze.
  */
 export async function requestWithdrawal(
   trx: Tx,
@@ -31,7 +33,7 @@ export async function requestWithdrawal(
   amount: number,
   reason: string | null,
   now: Date,
-): Promise<WithdrawalRow> {
+): Promise<{ withdrawal: WithdrawalRow; notices: PendingNotice[] }> {
   const account = await loadAccount(trx, context.actor, accountId, { lock: true });
   assertUsable(account);
   const balances = await depositBalances(ops, account);
@@ -99,7 +101,19 @@ export async function requestWithdrawal(
     },
     now,
   );
-  return row;
+  const after = await depositBalances(ops, account);
+  const notices = await checkAccount(
+    trx,
+    {
+      account,
+      balances: after,
+      settings: await loadSettings(trx, account.tenant_id, now),
+      zone: await tenantZone(trx, account.tenant_id),
+      warn: crossedWarning(account, balances.available, after.available),
+    },
+    now,
+  );
+  return { withdrawal: row, notices };
 }
 
 export const WITHDRAWAL_ACTIONS = ["approve", "reject", "pay", "fail"] as const;
