@@ -27606,7 +27606,7 @@ export interface operations {
                         min_topup_amount: number;
                         /** @description Platform-wide breaker threshold (default 100000 = 1,000.00) */
                         suspension_threshold: number;
-                        /** @description Smallest net amount of an invoice request (default 10000) */
+                        /** @description An invoice request's net amount must be greater than this (default 10000 = 100.00: exactly 100.00 is refused) */
                         invoice_min_net_amount: number;
                         /** @description Days after settlement before it can be invoiced (15) */
                         invoice_wait_days: number;
@@ -27736,7 +27736,7 @@ export interface operations {
                         min_topup_amount: number;
                         /** @description Platform-wide breaker threshold (default 100000 = 1,000.00) */
                         suspension_threshold: number;
-                        /** @description Smallest net amount of an invoice request (default 10000) */
+                        /** @description An invoice request's net amount must be greater than this (default 10000 = 100.00: exactly 100.00 is refused) */
                         invoice_min_net_amount: number;
                         /** @description Days after settlement before it can be invoiced (15) */
                         invoice_wait_days: number;
@@ -32267,6 +32267,7 @@ export interface operations {
                         refunded_amount: number;
                         net_amount: number;
                         count: number;
+                        /** @description The net amount must be greater than this */
                         min_net_amount: number;
                         /** @description Verified qualification, an address, and net ≥ the minimum */
                         allowed: boolean;

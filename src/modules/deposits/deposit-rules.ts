@@ -23,6 +23,14 @@ export function breakerDecision(input: {
   return "none";
 }
 
+/**
+ * Seed 003: an invoice needs a net amount strictly greater than the tenant's
+ * `invoice_min_net_amount` ("金額大於…100元": exactly 100.00 is refused).
+ */
+export function invoiceNetAllowed(net: number, minNetAmount: number): boolean {
+  return net > minNetAmount;
+}
+
 /** A warning is due while available is strictly below the merchant's warning value. */
 export function warningDue(available: number, warningValue: number | null): boolean {
   return warningValue !== null && available < warningValue;

@@ -51,7 +51,8 @@ export const Settings = Type.Object(
       description: "Platform-wide breaker threshold (default 100000 = 1,000.00)",
     }),
     invoice_min_net_amount: Type.Integer({
-      description: "Smallest net amount of an invoice request (default 10000)",
+      description:
+        "An invoice request's net amount must be greater than this (default 10000 = 100.00: exactly 100.00 is refused)",
     }),
     invoice_wait_days: Type.Integer({ description: "Days after settlement before it can be invoiced (15)" }),
     tax_rate_bps: Type.Integer(),
