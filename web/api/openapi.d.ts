@@ -6681,6 +6681,12 @@ export interface components {
             /** @enum {string} */
             status: "requested" | "approved" | "paid" | "rejected" | "failed";
             reason: string | null;
+            bank_account: {
+                company_name: string;
+                bank_name: string;
+                branch: string;
+                account_number: string;
+            } | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -30456,6 +30462,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -30583,6 +30595,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -30701,6 +30719,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -30819,6 +30843,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -30937,6 +30967,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z

@@ -20,6 +20,7 @@ import {
   TOPUP_STATUSES,
   type TopupRow,
   WITHDRAWAL_STATUSES,
+  type WithdrawalBankAccount,
   type WithdrawalRow,
 } from "./deposits.repository.js";
 
@@ -265,6 +266,18 @@ export const Withdrawal = Type.Object(
     amount: Type.Integer(),
     status: StringEnum(WITHDRAWAL_STATUSES),
     reason: Nullable(Type.String()),
+    bank_account: Type.Union([
+      Type.Object(
+        {
+          company_name: Type.String(),
+          bank_name: Type.String(),
+          branch: Type.String(),
+          account_number: Type.String(),
+        },
+        { description: "The bound bank account it is paid to (the merchant's current binding)" },
+      ),
+      Type.Null(),
+    ]),
     created_at: Timestamp,
     approved_at: Nullable(Timestamp),
     paid_at: Nullable(Timestamp),
@@ -273,13 +286,21 @@ export const Withdrawal = Type.Object(
   },
   { $id: "DepositWithdrawal" },
 );
-export const serializeWithdrawal = (w: WithdrawalRow) => ({
+export const serializeWithdrawal = (w: WithdrawalRow, bank: WithdrawalBankAccount | undefined) => ({
   id: w.id,
   object: "deposit_withdrawal" as const,
   account_id: w.account_id,
   amount: w.amount,
   status: w.status,
   reason: w.reason,
+  bank_account: bank
+    ? {
+        company_name: bank.company_name,
+        bank_name: bank.bank_name,
+        branch: bank.branch,
+        account_number: bank.account_number,
+      }
+    : null,
   created_at: w.created_at.toISOString(),
   approved_at: iso(w.approved_at),
   paid_at: iso(w.paid_at),

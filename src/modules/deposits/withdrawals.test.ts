@@ -121,6 +121,48 @@ describe("withdrawals", () => {
     expect((await verifyLedger(t.deps.db, w.tenant.tenantId)).ok).toBe(true);
   });
 
+  it("shows the bound bank account it is paid to", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const first = ok<Withdrawal & { bank_account: unknown }>(await request(m, id, 100_000), 201);
+    const bound = {
+      company_name: m.company,
+      bank_name: "ICBC",
+      branch: "Chaoyang",
+      account_number: "6222 0000 1111",
+    };
+    expect(first.bank_account).toEqual(bound);
+    const rebind = (status: string) =>
+      call(w, m.auth, "PUT", `/v1/merchants/${m.id}/deposit-bank-binding`, {
+        ...bound,
+        bank_name: "Bank of China",
+        account_number: "6217 0000 2222",
+        status,
+      });
+    ok(await rebind("effective"));
+    const second = ok<Withdrawal & { bank_account: unknown }>(await request(m, id, 50_000), 201);
+    expect(second.bank_account).toMatchObject({
+      bank_name: "Bank of China",
+      account_number: "6217 0000 2222",
+    });
+    // Finance sees where it pays, on the decision and in the list.
+    ok(await decide(first.id, "approve"));
+    expect(ok<{ bank_account: unknown }>(await decide(first.id, "pay")).bank_account).toMatchObject({
+      account_number: "6217 0000 2222",
+    });
+    const records = ok<{ data: { id: string; bank_account: { account_number: string } }[] }>(
+      await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/withdrawals`),
+    );
+    expect(records.data.map((r) => r.bank_account.account_number)).toEqual([
+      "6217 0000 2222",
+      "6217 0000 2222",
+    ]);
+    // Without an effective binding there is nowhere to pay: refused, nothing held.
+    ok(await rebind("ineffective"));
+    expectCode(await request(m, id, 10_000), 422, "bank_binding_required");
+    expect((await accountOf(w, m.auth, id)).available).toBe(150_000);
+  });
+
   it("never pays out more than available under concurrent requests", async () => {
     const m = await createMerchant(w);
     const id = await activeAccount(w, m, 300_000);

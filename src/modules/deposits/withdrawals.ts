@@ -14,10 +14,19 @@ import {
   assertPlatform,
   loadAccount,
   loadSettings,
+  type WithdrawalBankAccount,
   type WithdrawalRow,
   type WithdrawalStatus,
+  withdrawalBankAccount,
 } from "./deposits.repository.js";
 import { assertUsable } from "./request-topup.js";
+
+export interface WithdrawalResult {
+  withdrawal: WithdrawalRow;
+  /** The bank account it is paid to (the merchant's binding). */
+  bankAccount: WithdrawalBankAccount | undefined;
+  notices: PendingNotice[];
+}
 
 /**
  * A withdrawal request: at most what is available, never while in arrears. The amount is
@@ -33,7 +42,7 @@ export async function requestWithdrawal(
   amount: number,
   reason: string | null,
   now: Date,
-): Promise<{ withdrawal: WithdrawalRow; notices: PendingNotice[] }> {
+): Promise<WithdrawalResult> {
   const account = await loadAccount(trx, context.actor, accountId, { lock: true });
   assertUsable(account);
   const balances = await depositBalances(ops, account);
@@ -44,6 +53,14 @@ export async function requestWithdrawal(
     throw new DepositsError(
       "insufficient_available",
       `At most ${balances.available} is available to withdraw`,
+    );
+  }
+  // A withdrawal is paid to the bound bank account: without an effective one there is nowhere to pay.
+  const bankAccount = await withdrawalBankAccount(trx, account.tenant_id, account.id);
+  if (bankAccount?.status !== "effective") {
+    throw new DepositsError(
+      "bank_binding_required",
+      "A withdrawal is paid to an effective bound bank account",
     );
   }
   const id = newId("dwd");
@@ -113,7 +130,7 @@ export async function requestWithdrawal(
     },
     now,
   );
-  return { withdrawal: row, notices };
+  return { withdrawal: row, bankAccount, notices };
 }
 
 export const WITHDRAWAL_ACTIONS = ["approve", "reject", "pay", "fail"] as const;
@@ -136,7 +153,7 @@ export async function decideWithdrawal(
   action: WithdrawalAction,
   reason: string | null,
   now: Date,
-): Promise<{ withdrawal: WithdrawalRow; notices: PendingNotice[] }> {
+): Promise<WithdrawalResult> {
   assertPlatform(context.actor);
   const tenantId = context.actor.tenantId;
   const peek = await trx
@@ -156,7 +173,8 @@ export async function decideWithdrawal(
     .forUpdate()
     .executeTakeFirstOrThrow();
   const transition = TRANSITIONS[action];
-  if (current.status === transition.to) return { withdrawal: current, notices: [] };
+  const bankAccount = await withdrawalBankAccount(trx, tenantId, account.id);
+  if (current.status === transition.to) return { withdrawal: current, bankAccount, notices: [] };
   if (!transition.from.includes(current.status)) {
     throw new DepositsError("withdrawal_state", `A ${current.status} withdrawal cannot be ${transition.to}`);
   }
@@ -242,5 +260,5 @@ export async function decideWithdrawal(
       now,
     );
   }
-  return { withdrawal, notices };
+  return { withdrawal, bankAccount, notices };
 }
