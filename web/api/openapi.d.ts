@@ -6521,11 +6521,13 @@ export interface components {
             asset: string;
             /** @description Spendable now (minor units) */
             available: number;
-            /** @description Held for open orders and withdrawals in progress */
+            /** @description Held for open orders' campaign costs (冻结) */
             frozen: number;
+            /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+            withdrawal_held: number;
             /** @description Owed to the platform (pending payment) */
             arrears: number;
-            /** @description available + frozen */
+            /** @description available + frozen + withdrawal_held */
             balance: number;
             total_topped_up: number;
             total_settled: number;
@@ -28082,11 +28084,13 @@ export interface operations {
                         asset: string;
                         /** @description Spendable now (minor units) */
                         available: number;
-                        /** @description Held for open orders and withdrawals in progress */
+                        /** @description Held for open orders' campaign costs (冻结) */
                         frozen: number;
+                        /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+                        withdrawal_held: number;
                         /** @description Owed to the platform (pending payment) */
                         arrears: number;
-                        /** @description available + frozen */
+                        /** @description available + frozen + withdrawal_held */
                         balance: number;
                         total_topped_up: number;
                         total_settled: number;
@@ -28224,11 +28228,13 @@ export interface operations {
                         asset: string;
                         /** @description Spendable now (minor units) */
                         available: number;
-                        /** @description Held for open orders and withdrawals in progress */
+                        /** @description Held for open orders' campaign costs (冻结) */
                         frozen: number;
+                        /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+                        withdrawal_held: number;
                         /** @description Owed to the platform (pending payment) */
                         arrears: number;
-                        /** @description available + frozen */
+                        /** @description available + frozen + withdrawal_held */
                         balance: number;
                         total_topped_up: number;
                         total_settled: number;
@@ -28356,11 +28362,13 @@ export interface operations {
                         asset: string;
                         /** @description Spendable now (minor units) */
                         available: number;
-                        /** @description Held for open orders and withdrawals in progress */
+                        /** @description Held for open orders' campaign costs (冻结) */
                         frozen: number;
+                        /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+                        withdrawal_held: number;
                         /** @description Owed to the platform (pending payment) */
                         arrears: number;
-                        /** @description available + frozen */
+                        /** @description available + frozen + withdrawal_held */
                         balance: number;
                         total_topped_up: number;
                         total_settled: number;
@@ -28506,11 +28514,13 @@ export interface operations {
                         asset: string;
                         /** @description Spendable now (minor units) */
                         available: number;
-                        /** @description Held for open orders and withdrawals in progress */
+                        /** @description Held for open orders' campaign costs (冻结) */
                         frozen: number;
+                        /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+                        withdrawal_held: number;
                         /** @description Owed to the platform (pending payment) */
                         arrears: number;
-                        /** @description available + frozen */
+                        /** @description available + frozen + withdrawal_held */
                         balance: number;
                         total_topped_up: number;
                         total_settled: number;
