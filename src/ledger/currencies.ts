@@ -1,5 +1,5 @@
 import type { Tx } from "../db/database.js";
-import { createAsset } from "./queries.js";
+import { type AssetInput, createAsset } from "./queries.js";
 
 /** ISO currencies whose minor unit is not 1/100 (every other code, house currencies too, uses 2). */
 const ISO_SCALES: Record<string, number> = {
@@ -27,28 +27,21 @@ function currencyName(code: string): string {
   }
 }
 
-/**
- * Sets up a currency as a ledger asset unless it exists (an existing asset keeps its scale),
- * so value in the tenant's own currency can move from the tenant's first minute.
- */
-export async function ensureCurrencyAsset(
-  trx: Tx,
-  tenantId: string,
-  code: string,
-  now: Date,
-): Promise<number> {
+/** Creates the asset unless its code exists; an existing asset keeps its scale (returned). */
+export async function ensureAsset(trx: Tx, tenantId: string, input: AssetInput, now: Date): Promise<number> {
   const existing = await trx
     .selectFrom("ledger_assets")
     .select("scale")
     .where("tenant_id", "=", tenantId)
-    .where("code", "=", code)
+    .where("code", "=", input.code)
     .executeTakeFirst();
-  if (existing) return existing.scale;
-  const created = await createAsset(
-    trx,
-    tenantId,
-    { code, scale: defaultScale(code), name: currencyName(code) },
-    now,
-  );
-  return created.asset.scale;
+  return existing?.scale ?? (await createAsset(trx, tenantId, input, now)).asset.scale;
+}
+
+/**
+ * Sets up a currency as a ledger asset unless it exists (in its ISO minor unit, else 2), so
+ * value in the tenant's own currency can move from the tenant's first minute.
+ */
+export function ensureCurrencyAsset(trx: Tx, tenantId: string, code: string, now: Date): Promise<number> {
+  return ensureAsset(trx, tenantId, { code, scale: defaultScale(code), name: currencyName(code) }, now);
 }

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
-import { createAsset, defaultScale, findAsset } from "../../ledger/index.js";
+import { createAsset, defaultScale, ensureAsset, findAsset } from "../../ledger/index.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
 import { WalletsError } from "./wallets.errors.js";
 
@@ -250,13 +250,7 @@ export async function ensureAssets(
   asset: { code: string; scale: number; symbol?: string | null; name: string },
   now: Date,
 ): Promise<number> {
-  const existing = await trx
-    .selectFrom("ledger_assets")
-    .select("scale")
-    .where("tenant_id", "=", tenantId)
-    .where("code", "=", asset.code)
-    .executeTakeFirst();
-  const scale = existing?.scale ?? (await createAsset(trx, tenantId, asset, now)).asset.scale;
+  const scale = await ensureAsset(trx, tenantId, asset, now);
   await createAsset(trx, tenantId, { code: POINTS_ASSET, scale: 0, name: "Points" }, now);
   return scale;
 }
