@@ -43,6 +43,27 @@ async function main() {
   }, PRUNE_INTERVAL_MS);
   pruner.unref();
 
+  // Signals are ours from the moment we listen: a stop during the start-up printout (the
+  // demo member link is made through the API) must still be a clean stop.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    // Work cut short by the shutdown may reject late; that must not turn a clean stop into a crash.
+    process.on("unhandledRejection", (reason) => say(`during shutdown: ${String(reason)}`));
+    say(`\n${signal}: finishing in-flight requests and stopping`);
+    clearInterval(pruner);
+    // Closing the server stops new connections and waits for in-flight requests.
+    await app.close().catch(() => {});
+    await services.stop().catch((error) => say(`stopping services: ${String(error)}`));
+    await db.close().catch(() => {});
+    if (opened.embedded) await opened.embedded.stop().catch(() => {});
+    say("Stopped.");
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+
   say("");
   say(`Vouchsafe is ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   say(`  Console    ${base}/console/${demo ? `?tenant=${demo.tenant_id}` : ""}`);
@@ -70,25 +91,6 @@ async function main() {
     }
   }
   say("Press Ctrl+C to stop.");
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    // Work cut short by the shutdown may reject late; that must not turn a clean stop into a crash.
-    process.on("unhandledRejection", (reason) => say(`during shutdown: ${String(reason)}`));
-    say(`\n${signal}: finishing in-flight requests and stopping`);
-    clearInterval(pruner);
-    // Closing the server stops new connections and waits for in-flight requests.
-    await app.close().catch(() => {});
-    await services.stop().catch((error) => say(`stopping services: ${String(error)}`));
-    await db.close().catch(() => {});
-    if (opened.embedded) await opened.embedded.stop().catch(() => {});
-    say("Stopped.");
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void stop("SIGINT"));
-  process.once("SIGTERM", () => void stop("SIGTERM"));
 }
 
 const DEMO_MEMBER_PHONE = "13900000099";
