@@ -1,4 +1,5 @@
 /** The ledger's public surface: modules import only this file. */
+export { defaultScale, ensureAsset, ensureCurrencyAsset } from "./currencies.js";
 export { balancesOf } from "./engine.js";
 export { voidExpiredHolds } from "./holds.js";
 export { Ledger, type LedgerOptions, ledgerWithin, type RunOptions, unitOver } from "./ledger.js";

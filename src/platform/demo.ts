@@ -1,7 +1,6 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Database } from "../db/database.js";
-import { createAsset } from "../ledger/index.js";
 import type { Role } from "./auth/actor.js";
 import { createUser } from "./auth/users.js";
 import { createTenant, insertOrgUnit } from "./tenants.js";
@@ -40,11 +39,6 @@ export async function seedDemo(
     now,
   );
   const tenantId = tenant.tenantId;
-  // The tenant's currency as a ledger asset from the start: gift card plans are priced in it
-  // before any member balance has been topped up.
-  await db.tenantTx(tenantId, (trx) =>
-    createAsset(trx, tenantId, { code: "CNY", scale: 2, name: "Chinese yuan" }, now),
-  );
   const users = await db.tenantTx(tenantId, async (trx) => {
     const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
     const east = await insertOrgUnit(

@@ -1,4 +1,5 @@
 import type { Database, Tx } from "../db/database.js";
+import { ensureCurrencyAsset } from "../ledger/index.js";
 
 import { DomainError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
@@ -51,7 +52,10 @@ export function validateTenantSettings(input: {
   }
 }
 
-/** Creates the tenant row, its root org unit and a first API key (owner unless said). */
+/**
+ * Creates the tenant row, its root org unit, its currency as a ledger asset and a first API
+ * key (owner unless said).
+ */
 export async function createTenant(db: Database, input: NewTenant, now: Date): Promise<CreatedTenant> {
   if (!input.name.trim()) throw new DomainError("validation_failed", "A tenant needs a name");
   validateTenantSettings(input);
@@ -79,6 +83,9 @@ export async function createTenant(db: Database, input: NewTenant, now: Date): P
       { id: rootOrgUnitId, parentPath: "/", kind: "organization", name: input.name },
       now,
     );
+    // The tenant's own currency is also its balance currency until the wallet settings change
+    // it: value in it (quota, balances, plans) moves without anyone setting up the asset first.
+    await ensureCurrencyAsset(trx, tenantId, input.defaultCurrency ?? "CNY", now);
     return createApiKey(
       trx,
       tenantId,

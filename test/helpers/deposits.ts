@@ -139,6 +139,7 @@ export async function accountOf(w: DepositWorld, auth: { authorization: string }
     status: string;
     available: number;
     frozen: number;
+    withdrawal_held: number;
     arrears: number;
     balance: number;
     campaigns_suspended: boolean;

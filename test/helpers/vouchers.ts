@@ -48,15 +48,11 @@ export function expectCode(response: LightMyRequestResponse, status: number, cod
   expect(JSON.parse(response.body).code).toBe(code);
 }
 
-/** A test app with the ledger (group commit on) and the tenant's CNY asset. */
+/** A test app with the ledger (group commit on); the tenant's CNY asset comes with the tenant. */
 export async function createVoucherApp() {
-  const { createAsset } = await import("../../src/ledger/index.js");
   const { createTestApp, createTestTenant } = await import("./app.js");
   const t = await createTestApp();
   const tenant = await createTestTenant(t);
-  await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
-    createAsset(trx, tenant.tenantId, { code: "CNY", scale: 2, symbol: "¥", name: "Yuan" }, t.clock.now()),
-  );
   const tree = await createVoucherTree(t, tenant);
   return { t, tenant, tree };
 }

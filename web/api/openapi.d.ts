@@ -6521,11 +6521,13 @@ export interface components {
             asset: string;
             /** @description Spendable now (minor units) */
             available: number;
-            /** @description Held for open orders and withdrawals in progress */
+            /** @description Held for open orders' campaign costs (冻结) */
             frozen: number;
+            /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+            withdrawal_held: number;
             /** @description Owed to the platform (pending payment) */
             arrears: number;
-            /** @description available + frozen */
+            /** @description available + frozen + withdrawal_held */
             balance: number;
             total_topped_up: number;
             total_settled: number;
@@ -6681,6 +6683,12 @@ export interface components {
             /** @enum {string} */
             status: "requested" | "approved" | "paid" | "rejected" | "failed";
             reason: string | null;
+            bank_account: {
+                company_name: string;
+                bank_name: string;
+                branch: string;
+                account_number: string;
+            } | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -27606,7 +27614,7 @@ export interface operations {
                         min_topup_amount: number;
                         /** @description Platform-wide breaker threshold (default 100000 = 1,000.00) */
                         suspension_threshold: number;
-                        /** @description Smallest net amount of an invoice request (default 10000) */
+                        /** @description An invoice request's net amount must be greater than this (default 10000 = 100.00: exactly 100.00 is refused) */
                         invoice_min_net_amount: number;
                         /** @description Days after settlement before it can be invoiced (15) */
                         invoice_wait_days: number;
@@ -27736,7 +27744,7 @@ export interface operations {
                         min_topup_amount: number;
                         /** @description Platform-wide breaker threshold (default 100000 = 1,000.00) */
                         suspension_threshold: number;
-                        /** @description Smallest net amount of an invoice request (default 10000) */
+                        /** @description An invoice request's net amount must be greater than this (default 10000 = 100.00: exactly 100.00 is refused) */
                         invoice_min_net_amount: number;
                         /** @description Days after settlement before it can be invoiced (15) */
                         invoice_wait_days: number;
@@ -28076,11 +28084,13 @@ export interface operations {
                         asset: string;
                         /** @description Spendable now (minor units) */
                         available: number;
-                        /** @description Held for open orders and withdrawals in progress */
+                        /** @description Held for open orders' campaign costs (冻结) */
                         frozen: number;
+                        /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+                        withdrawal_held: number;
                         /** @description Owed to the platform (pending payment) */
                         arrears: number;
-                        /** @description available + frozen */
+                        /** @description available + frozen + withdrawal_held */
                         balance: number;
                         total_topped_up: number;
                         total_settled: number;
@@ -28218,11 +28228,13 @@ export interface operations {
                         asset: string;
                         /** @description Spendable now (minor units) */
                         available: number;
-                        /** @description Held for open orders and withdrawals in progress */
+                        /** @description Held for open orders' campaign costs (冻结) */
                         frozen: number;
+                        /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+                        withdrawal_held: number;
                         /** @description Owed to the platform (pending payment) */
                         arrears: number;
-                        /** @description available + frozen */
+                        /** @description available + frozen + withdrawal_held */
                         balance: number;
                         total_topped_up: number;
                         total_settled: number;
@@ -28350,11 +28362,13 @@ export interface operations {
                         asset: string;
                         /** @description Spendable now (minor units) */
                         available: number;
-                        /** @description Held for open orders and withdrawals in progress */
+                        /** @description Held for open orders' campaign costs (冻结) */
                         frozen: number;
+                        /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+                        withdrawal_held: number;
                         /** @description Owed to the platform (pending payment) */
                         arrears: number;
-                        /** @description available + frozen */
+                        /** @description available + frozen + withdrawal_held */
                         balance: number;
                         total_topped_up: number;
                         total_settled: number;
@@ -28500,11 +28514,13 @@ export interface operations {
                         asset: string;
                         /** @description Spendable now (minor units) */
                         available: number;
-                        /** @description Held for open orders and withdrawals in progress */
+                        /** @description Held for open orders' campaign costs (冻结) */
                         frozen: number;
+                        /** @description Held for withdrawals in progress (requested, approved or failed payouts) */
+                        withdrawal_held: number;
                         /** @description Owed to the platform (pending payment) */
                         arrears: number;
-                        /** @description available + frozen */
+                        /** @description available + frozen + withdrawal_held */
                         balance: number;
                         total_topped_up: number;
                         total_settled: number;
@@ -30456,6 +30472,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -30583,6 +30605,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -30701,6 +30729,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -30819,6 +30853,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -30937,6 +30977,12 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        bank_account: {
+                            company_name: string;
+                            bank_name: string;
+                            branch: string;
+                            account_number: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -32267,6 +32313,7 @@ export interface operations {
                         refunded_amount: number;
                         net_amount: number;
                         count: number;
+                        /** @description The net amount must be greater than this */
                         min_net_amount: number;
                         /** @description Verified qualification, an address, and net ≥ the minimum */
                         allowed: boolean;

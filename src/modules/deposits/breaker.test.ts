@@ -162,6 +162,26 @@ describe("circuit breaker", () => {
     expect(await runSchedules()).toBe(1);
     ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { suspension_threshold: 100_000 }));
   });
+
+  it("a withdrawal request from 3,000.00 down to 500.00 suspends at once, not at the next re-check", async () => {
+    t.clock.set("2026-12-01T05:05:00Z");
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const running = await campaign(m, 0, 10);
+    const withdrawal = ok<{ id: string; status: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/withdrawals`, { amount: 250_000 }),
+      201,
+    );
+    expect(withdrawal.status).toBe("requested");
+    // Same clock instant: no schedule ran in between.
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 50_000, campaigns_suspended: true });
+    expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "suspended" });
+    expect((await notices(id)).map((n) => n.kind)).toEqual(["suspended"]);
+    // Finance rejects it: the hold is released and the campaign resumes at once.
+    ok(await call(w, w.tenant.auth, "POST", `/v1/deposit-withdrawals/${withdrawal.id}/reject`, {}));
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 300_000, campaigns_suspended: false });
+    expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "running" });
+  });
 });
 
 describe("balance warnings", () => {

@@ -19,6 +19,14 @@ export interface CheckInput {
 }
 
 /**
+ * Whether a change of available crossed the account's warning value downwards: such a change
+ * warns at once; the schedule repeats the warning (4 a day at most).
+ */
+export function crossedWarning(account: AccountRow, before: number, after: number): boolean {
+  return account.warning_value !== null && before >= account.warning_value && after < account.warning_value;
+}
+
+/**
  * The circuit breaker and the balance warning for one account, in the caller's transaction:
  * suspends every not-started and running campaign when available < threshold; resumes exactly
  * the campaigns it suspended when available > threshold (those whose end passed become

@@ -15,7 +15,12 @@ import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { createCampaign } from "./campaigns.js";
 import { accountLedger, listCampaigns, listEntries, listManualItems } from "./deposit-views.js";
 import { deliverAfterCommit } from "./deposits.notices.js";
-import { accountRecords, assertPlatform, WITHDRAWAL_STATUSES } from "./deposits.repository.js";
+import {
+  accountRecords,
+  assertPlatform,
+  WITHDRAWAL_STATUSES,
+  withdrawalBankAccount,
+} from "./deposits.repository.js";
 import {
   AccountParams,
   Campaign,
@@ -192,7 +197,8 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
     input: ({ params, body }) => ({ accountId: params.id, amount: body.amount, reason: body.reason ?? null }),
     op: (uow, ctx, input, now) =>
       requestWithdrawal(uow.trx, uow, ctx, input.accountId, input.amount, input.reason, now),
-    respond: serializeWithdrawal,
+    respond: (result) => serializeWithdrawal(result.withdrawal, result.bankAccount),
+    after,
   });
 
   app.get(
@@ -210,7 +216,8 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
     async ({ actor, params, query }) =>
       db.tenantTx(actor.tenantId, async (trx) => {
         const { rows, limit } = await accountRecords(trx, actor, params.id, "deposit_withdrawals", query);
-        return toPage(rows, limit, serializeWithdrawal);
+        const bank = await withdrawalBankAccount(trx, actor.tenantId, params.id);
+        return toPage(rows, limit, (row) => serializeWithdrawal(row, bank));
       }),
   );
 
@@ -235,7 +242,7 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
       input: ({ params, body }) => ({ withdrawalId: params.id, reason: body.reason ?? null }),
       op: (uow, ctx, input, now) =>
         decideWithdrawal(uow.trx, uow, ctx, input.withdrawalId, action, input.reason, now),
-      respond: (result) => serializeWithdrawal(result.withdrawal),
+      respond: (result) => serializeWithdrawal(result.withdrawal, result.bankAccount),
       after,
     });
   }

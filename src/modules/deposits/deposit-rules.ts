@@ -6,7 +6,7 @@ import type { AccountStatus, CampaignStatus } from "./deposits.repository.js";
 export const MAX_WARNING_EMAILS = 3;
 export const MAX_WARNING_PHONES = 3;
 export const MAX_MAIL_ADDRESSES = 3;
-/** The breaker and warnings are re-checked on this schedule (and at once after top-ups and releases). */
+/** The breaker and warnings are re-checked on this schedule (and at once after every change of available). */
 export const RECHECK_EVERY_MINUTES = 20;
 
 /**
@@ -21,6 +21,14 @@ export function breakerDecision(input: {
   if (!input.tripped && input.available < input.threshold) return "suspend";
   if (input.tripped && input.available > input.threshold) return "resume";
   return "none";
+}
+
+/**
+ * Seed 003: an invoice needs a net amount strictly greater than the tenant's
+ * `invoice_min_net_amount` ("金額大於…100元": exactly 100.00 is refused).
+ */
+export function invoiceNetAllowed(net: number, minNetAmount: number): boolean {
+  return net > minNetAmount;
 }
 
 /** A warning is due while available is strictly below the merchant's warning value. */

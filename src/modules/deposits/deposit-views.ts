@@ -25,6 +25,16 @@ export async function accountView(trx: Tx, account: AccountRow, settings: Settin
   const arrears = await findAccount(trx, account.tenant_id, account.arrears_account_id);
   const d = deposit ? balancesOf(deposit) : undefined;
   const total = await depositTotals(trx, account);
+  // The ledger holds withdrawals in progress like campaign costs; the seed's 冻结 (frozen) is
+  // the campaign costs only, so held withdrawals are their own figure.
+  const held = await trx
+    .selectFrom("deposit_withdrawals")
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<string>("amount"), eb.lit(0)).as("amount"))
+    .where("tenant_id", "=", account.tenant_id)
+    .where("account_id", "=", account.id)
+    .where("status", "in", ["requested", "approved", "failed"])
+    .executeTakeFirstOrThrow();
+  const withdrawalHeld = Number(held.amount);
   return {
     id: account.id,
     object: "deposit_account" as const,
@@ -32,7 +42,8 @@ export async function accountView(trx: Tx, account: AccountRow, settings: Settin
     status: account.status,
     asset: account.asset,
     available: d?.available ?? 0,
-    frozen: d?.debits_pending ?? 0,
+    frozen: (d?.debits_pending ?? 0) - withdrawalHeld,
+    withdrawal_held: withdrawalHeld,
     arrears: arrears ? balancesOf(arrears).posted : 0,
     balance: d?.posted ?? 0,
     total_topped_up: total("deposit_topup"),

@@ -318,6 +318,23 @@ export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promis
 }
 
 /** The suspension threshold that applies to an account: its override, else the platform's. */
+/**
+ * The bank account a withdrawal of this deposit account is paid to: the merchant's current
+ * binding (with its status; undefined when never bound).
+ */
+export function withdrawalBankAccount(trx: Tx, tenantId: string, accountId: string) {
+  return trx
+    .selectFrom("deposit_accounts as a")
+    .innerJoin("deposit_bank_bindings as b", (j) =>
+      j.onRef("b.tenant_id", "=", "a.tenant_id").onRef("b.merchant_id", "=", "a.merchant_id"),
+    )
+    .select(["b.company_name", "b.bank_name", "b.branch", "b.account_number", "b.status"])
+    .where("a.tenant_id", "=", tenantId)
+    .where("a.id", "=", accountId)
+    .executeTakeFirst();
+}
+export type WithdrawalBankAccount = NonNullable<Awaited<ReturnType<typeof withdrawalBankAccount>>>;
+
 export function thresholdOf(account: AccountRow, settings: SettingsRow): number {
   return account.threshold_override ?? settings.suspension_threshold;
 }

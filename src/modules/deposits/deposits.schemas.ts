@@ -20,6 +20,7 @@ import {
   TOPUP_STATUSES,
   type TopupRow,
   WITHDRAWAL_STATUSES,
+  type WithdrawalBankAccount,
   type WithdrawalRow,
 } from "./deposits.repository.js";
 
@@ -51,7 +52,8 @@ export const Settings = Type.Object(
       description: "Platform-wide breaker threshold (default 100000 = 1,000.00)",
     }),
     invoice_min_net_amount: Type.Integer({
-      description: "Smallest net amount of an invoice request (default 10000)",
+      description:
+        "An invoice request's net amount must be greater than this (default 10000 = 100.00: exactly 100.00 is refused)",
     }),
     invoice_wait_days: Type.Integer({ description: "Days after settlement before it can be invoiced (15)" }),
     tax_rate_bps: Type.Integer(),
@@ -95,9 +97,12 @@ export const DepositAccount = Type.Object(
     status: StringEnum(ACCOUNT_STATUSES),
     asset: Type.String(),
     available: Type.Integer({ description: "Spendable now (minor units)" }),
-    frozen: Type.Integer({ description: "Held for open orders and withdrawals in progress" }),
+    frozen: Type.Integer({ description: "Held for open orders' campaign costs (冻结)" }),
+    withdrawal_held: Type.Integer({
+      description: "Held for withdrawals in progress (requested, approved or failed payouts)",
+    }),
     arrears: Type.Integer({ description: "Owed to the platform (pending payment)" }),
-    balance: Type.Integer({ description: "available + frozen" }),
+    balance: Type.Integer({ description: "available + frozen + withdrawal_held" }),
     total_topped_up: Type.Integer(),
     total_settled: Type.Integer(),
     total_withdrawn: Type.Integer(),
@@ -264,6 +269,18 @@ export const Withdrawal = Type.Object(
     amount: Type.Integer(),
     status: StringEnum(WITHDRAWAL_STATUSES),
     reason: Nullable(Type.String()),
+    bank_account: Type.Union([
+      Type.Object(
+        {
+          company_name: Type.String(),
+          bank_name: Type.String(),
+          branch: Type.String(),
+          account_number: Type.String(),
+        },
+        { description: "The bound bank account it is paid to (the merchant's current binding)" },
+      ),
+      Type.Null(),
+    ]),
     created_at: Timestamp,
     approved_at: Nullable(Timestamp),
     paid_at: Nullable(Timestamp),
@@ -272,13 +289,21 @@ export const Withdrawal = Type.Object(
   },
   { $id: "DepositWithdrawal" },
 );
-export const serializeWithdrawal = (w: WithdrawalRow) => ({
+export const serializeWithdrawal = (w: WithdrawalRow, bank: WithdrawalBankAccount | undefined) => ({
   id: w.id,
   object: "deposit_withdrawal" as const,
   account_id: w.account_id,
   amount: w.amount,
   status: w.status,
   reason: w.reason,
+  bank_account: bank
+    ? {
+        company_name: bank.company_name,
+        bank_name: bank.bank_name,
+        branch: bank.branch,
+        account_number: bank.account_number,
+      }
+    : null,
   created_at: w.created_at.toISOString(),
   approved_at: iso(w.approved_at),
   paid_at: iso(w.paid_at),

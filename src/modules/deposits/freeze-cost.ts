@@ -4,7 +4,7 @@ import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
-import { checkAccount } from "./check-account.js";
+import { checkAccount, crossedWarning } from "./check-account.js";
 import { freezeSplit } from "./deposit-rules.js";
 import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
@@ -152,14 +152,15 @@ export async function freezeCost(
     );
   }
   const settings = await loadSettings(trx, tenantId, now);
-  // A freeze warns only when it crosses the warning value; the schedule repeats it (4 a day at most).
-  const crossed =
-    account.warning_value !== null &&
-    before.available >= account.warning_value &&
-    after.available < account.warning_value;
   const notices = await checkAccount(
     trx,
-    { account, balances: after, settings, zone: await tenantZone(trx, tenantId), warn: crossed },
+    {
+      account,
+      balances: after,
+      settings,
+      zone: await tenantZone(trx, tenantId),
+      warn: crossedWarning(account, before.available, after.available),
+    },
     now,
   );
   return { outcome: "frozen", order, notices };

@@ -12,7 +12,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
-import { invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
+import { invoiceNetAllowed, invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
 import {
   accountRecords,
   INVOICE_STATUSES,
@@ -357,7 +357,7 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
             refunded_amount: Type.Integer(),
             net_amount: Type.Integer(),
             count: Type.Integer(),
-            min_net_amount: Type.Integer(),
+            min_net_amount: Type.Integer({ description: "The net amount must be greater than this" }),
             allowed: Type.Boolean({
               description: "Verified qualification, an address, and net ≥ the minimum",
             }),
@@ -394,7 +394,7 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           allowed:
             profile?.status === "verified" &&
             addresses.length > 0 &&
-            totals.net >= settings.invoice_min_net_amount,
+            invoiceNetAllowed(totals.net, settings.invoice_min_net_amount),
           data: entries.slice(0, pageLimit(request.query.limit)).map(serializeEntry),
         };
       }),

@@ -84,7 +84,7 @@ describe("invoicing", () => {
     expect(list.data.map((a) => a.recipient)).toEqual(["R2", "R3", "R4"]);
   });
 
-  it("invoices settlements 15 days old once, only with a verified qualification and a net of at least 100.00", async () => {
+  it("invoices settlements 15 days old once, only with a verified qualification and a net greater than 100.00", async () => {
     t.clock.set("2026-11-23T08:00:00Z");
     const day0 = t.clock.now().getTime();
     const m = await createMerchant(w);
@@ -129,11 +129,17 @@ describe("invoicing", () => {
     // Filtering by type: refunds alone net below the minimum.
     t.clock.set(new Date(day0 + 16 * DAY));
     expectCode(await requestInvoice({ type: "settled_refund" }), 422, "invoice_below_minimum");
-    // All four: 6,000 + 5,000 + 500 − 1,500 = 10,000, exactly the minimum; 10,001 would refuse.
-    expect(await candidates()).toMatchObject({ count: 4, net_amount: 10_000, allowed: true });
-    ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { invoice_min_net_amount: 10_001 }));
+    // All four: 6,000 + 5,000 + 500 − 1,500 = 10,000 = 100.00 exactly: not greater than 100.00.
+    expect(await candidates()).toMatchObject({
+      count: 4,
+      net_amount: 10_000,
+      min_net_amount: 10_000,
+      allowed: false,
+    });
     expectCode(await requestInvoice(), 422, "invoice_below_minimum");
-    ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { invoice_min_net_amount: 10_000 }));
+    // The amount is a tenant setting: at 99.99 the same 100.00 qualifies.
+    ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { invoice_min_net_amount: 9_999 }));
+    expect(await candidates()).toMatchObject({ net_amount: 10_000, allowed: true });
 
     const first = ok<{ id: string; status: string; net_amount: number; entry_count: number }>(
       await requestInvoice(),
@@ -181,5 +187,6 @@ describe("invoicing", () => {
       await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/invoice-requests`),
     );
     expect(requests.data.map((r) => r.status)).toEqual(["mailed", "rejected"]);
+    ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { invoice_min_net_amount: 10_000 }));
   });
 });

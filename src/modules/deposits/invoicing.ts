@@ -4,7 +4,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
-import { invoiceCutoff, invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
+import { invoiceCutoff, invoiceNetAllowed, invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
 import { DepositsError } from "./deposits.errors.js";
 import {
   type AccountRow,
@@ -293,10 +293,10 @@ export async function requestInvoice(
   }
   const totals = invoiceTotals(entries);
   const settings = await loadSettings(trx, account.tenant_id, now);
-  if (totals.net < settings.invoice_min_net_amount) {
+  if (!invoiceNetAllowed(totals.net, settings.invoice_min_net_amount)) {
     throw new DepositsError(
       "invoice_below_minimum",
-      `The net amount ${totals.net} is below the minimum ${settings.invoice_min_net_amount}`,
+      `The net amount ${totals.net} must be greater than ${settings.invoice_min_net_amount}`,
     );
   }
   const id = newId("dir");

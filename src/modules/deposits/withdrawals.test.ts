@@ -52,9 +52,11 @@ describe("withdrawals", () => {
     expect(wd.status).toBe("requested");
     // A retry with the same key replays; the amount is held once.
     expect(ok<Withdrawal>(await request(m, id, 200_000, "wd-1"), 201).id).toBe(wd.id);
+    // Held for the withdrawal, shown apart from the campaign costs' frozen figure.
     expect(await accountOf(w, m.auth, id)).toMatchObject({
       available: 300_000,
-      frozen: 200_000,
+      frozen: 0,
+      withdrawal_held: 200_000,
       balance: 500_000,
     });
     // The held amount cannot be spent twice.
@@ -69,6 +71,7 @@ describe("withdrawals", () => {
     expect(await accountOf(w, m.auth, id)).toMatchObject({
       available: 300_000,
       frozen: 0,
+      withdrawal_held: 0,
       balance: 300_000,
       total_withdrawn: 200_000,
     });
@@ -93,7 +96,11 @@ describe("withdrawals", () => {
     expect(ok<Withdrawal>(await decide(wd.id, "fail", w.finance, "beneficiary bank refused"))).toMatchObject({
       status: "failed",
     });
-    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 200_000, frozen: 100_000 });
+    expect(await accountOf(w, m.auth, id)).toMatchObject({
+      available: 200_000,
+      frozen: 0,
+      withdrawal_held: 100_000,
+    });
     const open = ok<{ data: { kind: string; reference_id: string; status: string }[] }>(
       await call(w, w.finance, "GET", "/v1/deposit-manual-items?status=open"),
     );
@@ -121,6 +128,68 @@ describe("withdrawals", () => {
     expect((await verifyLedger(t.deps.db, w.tenant.tenantId)).ok).toBe(true);
   });
 
+  it("shows the bound bank account it is paid to", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const first = ok<Withdrawal & { bank_account: unknown }>(await request(m, id, 100_000), 201);
+    const bound = {
+      company_name: m.company,
+      bank_name: "ICBC",
+      branch: "Chaoyang",
+      account_number: "6222 0000 1111",
+    };
+    expect(first.bank_account).toEqual(bound);
+    const rebind = (status: string) =>
+      call(w, m.auth, "PUT", `/v1/merchants/${m.id}/deposit-bank-binding`, {
+        ...bound,
+        bank_name: "Bank of China",
+        account_number: "6217 0000 2222",
+        status,
+      });
+    ok(await rebind("effective"));
+    const second = ok<Withdrawal & { bank_account: unknown }>(await request(m, id, 50_000), 201);
+    expect(second.bank_account).toMatchObject({
+      bank_name: "Bank of China",
+      account_number: "6217 0000 2222",
+    });
+    // Finance sees where it pays, on the decision and in the list.
+    ok(await decide(first.id, "approve"));
+    expect(ok<{ bank_account: unknown }>(await decide(first.id, "pay")).bank_account).toMatchObject({
+      account_number: "6217 0000 2222",
+    });
+    const records = ok<{ data: { id: string; bank_account: { account_number: string } }[] }>(
+      await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/withdrawals`),
+    );
+    expect(records.data.map((r) => r.bank_account.account_number)).toEqual([
+      "6217 0000 2222",
+      "6217 0000 2222",
+    ]);
+    // Without an effective binding there is nowhere to pay: refused, nothing held.
+    ok(await rebind("ineffective"));
+    expectCode(await request(m, id, 10_000), 422, "bank_binding_required");
+    expect((await accountOf(w, m.auth, id)).available).toBe(150_000);
+  });
+
+  it("shows campaign costs as frozen and held withdrawals as their own figure", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    ok(
+      await call(w, w.tenant.auth, "POST", `/v1/deposit-accounts/${id}/freezes`, {
+        order_id: "F-1",
+        amount: 50_000,
+      }),
+      201,
+    );
+    ok(await request(m, id, 100_000), 201);
+    // 3,000.00 paid in: 500.00 frozen for the order, 1,000.00 held for the withdrawal, 1,500.00 available.
+    expect(await accountOf(w, m.auth, id)).toMatchObject({
+      available: 150_000,
+      frozen: 50_000,
+      withdrawal_held: 100_000,
+      balance: 300_000,
+    });
+  });
+
   it("never pays out more than available under concurrent requests", async () => {
     const m = await createMerchant(w);
     const id = await activeAccount(w, m, 300_000);
@@ -128,6 +197,10 @@ describe("withdrawals", () => {
     const accepted = answers.filter((a) => a.statusCode === 201).length;
     expect(accepted).toBe(7);
     for (const a of answers.filter((x) => x.statusCode !== 201)) expectCode(a, 422, "insufficient_available");
-    expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 20_000, frozen: 280_000 });
+    expect(await accountOf(w, m.auth, id)).toMatchObject({
+      available: 20_000,
+      frozen: 0,
+      withdrawal_held: 280_000,
+    });
   });
 });

@@ -4,7 +4,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
-import { checkAccount } from "./check-account.js";
+import { checkAccount, crossedWarning } from "./check-account.js";
 import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
 import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
@@ -14,14 +14,25 @@ import {
   assertPlatform,
   loadAccount,
   loadSettings,
+  type WithdrawalBankAccount,
   type WithdrawalRow,
   type WithdrawalStatus,
+  withdrawalBankAccount,
 } from "./deposits.repository.js";
 import { assertUsable } from "./request-topup.js";
+
+export interface WithdrawalResult {
+  withdrawal: WithdrawalRow;
+  /** The bank account it is paid to (the merchant's binding). */
+  bankAccount: WithdrawalBankAccount | undefined;
+  notices: PendingNotice[];
+}
 
 /**
  * A withdrawal request: at most what is available, never while in arrears. The amount is
  * held at once (so it cannot be spent twice) until finance pays (post) or rejects (void).
+ * Holding it lowers available, so the breaker (and a crossed warning value) is checked at
+ * once, like after a freeze.
  */
 export async function requestWithdrawal(
   trx: Tx,
@@ -31,7 +42,7 @@ export async function requestWithdrawal(
   amount: number,
   reason: string | null,
   now: Date,
-): Promise<WithdrawalRow> {
+): Promise<WithdrawalResult> {
   const account = await loadAccount(trx, context.actor, accountId, { lock: true });
   assertUsable(account);
   const balances = await depositBalances(ops, account);
@@ -42,6 +53,14 @@ export async function requestWithdrawal(
     throw new DepositsError(
       "insufficient_available",
       `At most ${balances.available} is available to withdraw`,
+    );
+  }
+  // A withdrawal is paid to the bound bank account: without an effective one there is nowhere to pay.
+  const bankAccount = await withdrawalBankAccount(trx, account.tenant_id, account.id);
+  if (bankAccount?.status !== "effective") {
+    throw new DepositsError(
+      "bank_binding_required",
+      "A withdrawal is paid to an effective bound bank account",
     );
   }
   const id = newId("dwd");
@@ -99,7 +118,19 @@ export async function requestWithdrawal(
     },
     now,
   );
-  return row;
+  const after = await depositBalances(ops, account);
+  const notices = await checkAccount(
+    trx,
+    {
+      account,
+      balances: after,
+      settings: await loadSettings(trx, account.tenant_id, now),
+      zone: await tenantZone(trx, account.tenant_id),
+      warn: crossedWarning(account, balances.available, after.available),
+    },
+    now,
+  );
+  return { withdrawal: row, bankAccount, notices };
 }
 
 export const WITHDRAWAL_ACTIONS = ["approve", "reject", "pay", "fail"] as const;
@@ -122,7 +153,7 @@ export async function decideWithdrawal(
   action: WithdrawalAction,
   reason: string | null,
   now: Date,
-): Promise<{ withdrawal: WithdrawalRow; notices: PendingNotice[] }> {
+): Promise<WithdrawalResult> {
   assertPlatform(context.actor);
   const tenantId = context.actor.tenantId;
   const peek = await trx
@@ -142,7 +173,8 @@ export async function decideWithdrawal(
     .forUpdate()
     .executeTakeFirstOrThrow();
   const transition = TRANSITIONS[action];
-  if (current.status === transition.to) return { withdrawal: current, notices: [] };
+  const bankAccount = await withdrawalBankAccount(trx, tenantId, account.id);
+  if (current.status === transition.to) return { withdrawal: current, bankAccount, notices: [] };
   if (!transition.from.includes(current.status)) {
     throw new DepositsError("withdrawal_state", `A ${current.status} withdrawal cannot be ${transition.to}`);
   }
@@ -228,5 +260,5 @@ export async function decideWithdrawal(
       now,
     );
   }
-  return { withdrawal, notices };
+  return { withdrawal, bankAccount, notices };
 }

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
-import { createAsset, findAsset } from "../../ledger/index.js";
+import { createAsset, defaultScale, ensureAsset, findAsset } from "../../ledger/index.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
 import { WalletsError } from "./wallets.errors.js";
 
@@ -154,20 +154,7 @@ export type IntentRow = Selectable<WalletTopupIntentsTable>;
 export const POINTS_ASSET = "POINTS";
 /** The job releasing timed-out balance holds and expiring points (scheduled per tenant every minute). */
 export const WALLETS_EXPIRY_JOB = "wallets.expire";
-/** ISO currencies whose minor unit is not 1/100. */
-const ISO_SCALES: Record<string, number> = {
-  JPY: 0,
-  KRW: 0,
-  VND: 0,
-  CLP: 0,
-  ISK: 0,
-  BHD: 3,
-  KWD: 3,
-  OMR: 3,
-  JOD: 3,
-  TND: 3,
-};
-export const defaultScale = (code: string) => ISO_SCALES[code] ?? 2;
+export { defaultScale };
 /** The default single-operation cap: 1,000,000.00 in the asset's scale. */
 export const defaultCap = (scale: number) => 1_000_000 * 10 ** scale;
 
@@ -263,13 +250,7 @@ export async function ensureAssets(
   asset: { code: string; scale: number; symbol?: string | null; name: string },
   now: Date,
 ): Promise<number> {
-  const existing = await trx
-    .selectFrom("ledger_assets")
-    .select("scale")
-    .where("tenant_id", "=", tenantId)
-    .where("code", "=", asset.code)
-    .executeTakeFirst();
-  const scale = existing?.scale ?? (await createAsset(trx, tenantId, asset, now)).asset.scale;
+  const scale = await ensureAsset(trx, tenantId, asset, now);
   await createAsset(trx, tenantId, { code: POINTS_ASSET, scale: 0, name: "Points" }, now);
   return scale;
 }
