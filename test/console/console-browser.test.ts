@@ -13,6 +13,8 @@ import {
   expectNoConsoleProblems,
   launchChromium,
   openPage,
+  poll,
+  STEP_TIMEOUT,
   screenshot,
   signIn,
   startConsoleServer,
@@ -31,7 +33,7 @@ const FINANCE = "finance@demo.vouchsafe.test";
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
   owner = await browser.newContext({ acceptDownloads: true, viewport: { width: 1366, height: 860 } });
-  owner.setDefaultTimeout(15_000);
+  owner.setDefaultTimeout(STEP_TIMEOUT);
   ({ page, problems } = await openPage(owner));
 }, 240_000);
 
@@ -40,7 +42,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const menu = () => page.getByRole("navigation");
 /** The open dialog (closed ones may stay in the DOM, hidden). */
 const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
@@ -311,7 +312,7 @@ describe("who sees what", () => {
 
   it("locks a user out after repeated wrong passwords and says so", async () => {
     const context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
+    context.setDefaultTimeout(STEP_TIMEOUT);
     const finance = await openPage(context);
     await signIn(finance.page, server, FINANCE, "wrong-1");
     const alert = finance.page.getByRole("alert");

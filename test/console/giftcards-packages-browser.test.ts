@@ -12,6 +12,8 @@ import {
   type ConsoleSession,
   expectNoConsoleProblems,
   openPage,
+  poll,
+  STEP_TIMEOUT,
   screenshot,
   signIn,
   startConsoleSession,
@@ -37,7 +39,6 @@ afterAll(async () => {
   await session?.close();
 });
 
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const menu = () => page.getByRole("navigation");
 const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
 
@@ -213,7 +214,7 @@ describe("paid packages in the console", () => {
 describe("who may do what with a card", () => {
   it("finance may adjust but is not offered selling, loading or redeeming; in English", async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
-    context.setDefaultTimeout(15_000);
+    context.setDefaultTimeout(STEP_TIMEOUT);
     const finance = await openPage(context);
     await signIn(finance.page, server, FINANCE, server.demo.users[1]!.password);
     const nav = finance.page.getByRole("navigation");

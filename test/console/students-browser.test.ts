@@ -9,6 +9,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  poll,
   screenshot,
   signIn,
   startConsoleSession,
@@ -28,8 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await session?.close();
 });
-
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 
 /** A member of the demo tenant who submits a student ID with its own token. */
 async function memberSubmits(name: string): Promise<string> {

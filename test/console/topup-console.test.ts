@@ -10,6 +10,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  poll,
   screenshot,
   signIn,
   startConsoleSession,
@@ -29,7 +30,6 @@ afterAll(async () => {
   await session?.close();
 });
 
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
 const option = (text: string) => page.locator(".ant-select-item-option", { hasText: text }).last();
 

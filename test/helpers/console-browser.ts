@@ -9,6 +9,15 @@ import { createTestApp, type TestApp } from "./app.js";
 export const CHROMIUM = "/usr/bin/chromium";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 export const SCREENSHOTS = path.join(ROOT, "test-output/console");
+/**
+ * How long one browser step may wait. Generous because the machines running the suite are
+ * shared: a starved renderer can take many seconds to paint a page that is correct.
+ */
+export const STEP_TIMEOUT = 30_000;
+
+/** Polls a reading of the page until it matches, within one step's time. */
+export const poll = <T>(read: () => Promise<T> | T) =>
+  expect.poll(read, { timeout: STEP_TIMEOUT, interval: 100 });
 
 /** The browser tests need Debian's chromium (.ci/run installs it); say so instead of skipping. */
 export function requireChromium(): void {
@@ -176,7 +185,7 @@ export async function startConsoleSession(): Promise<ConsoleSession> {
     launchChromium(),
   ]);
   const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(STEP_TIMEOUT);
   const { page, problems } = await openPage(context);
   return {
     server,

@@ -13,6 +13,8 @@ import {
   expectNoConsoleProblems,
   launchChromium,
   openPage,
+  poll,
+  STEP_TIMEOUT,
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
@@ -28,7 +30,6 @@ let problems: string[];
 let ada = "";
 let bo = "";
 
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const shot = (name: string) => screenshot(page, `member-${name}`, SHOTS);
 
 /** A one-time link for the member, as the merchant's backend makes it. */
@@ -59,7 +60,7 @@ async function post<T = { id: string }>(url: string, body: object, key: string):
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
   context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(STEP_TIMEOUT);
   ({ page, problems } = await openPage(context));
 
   const member = async (name: string) =>
