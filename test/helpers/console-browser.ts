@@ -135,12 +135,15 @@ export async function screenshot(page: Page, name: string, dir = SCREENSHOTS): P
 }
 
 /**
- * Accepts the open confirmation and waits until it has gone. A confirmation that is still
- * closing when the next one opens would otherwise take the next click, and its action
+ * Accepts the open confirmation and waits until it has gone. A confirmation still opening,
+ * or one still closing when the next opens, would otherwise lose the click, and its action
  * would silently never run.
  */
 export async function acceptConfirmation(page: Page): Promise<void> {
   const confirmation = page.locator(".ant-modal-confirm");
+  // While it zooms in, the button moves under the pointer: a click aimed at it can land on
+  // the mask, which a confirmation ignores. Click once it has settled (no motion class left).
+  await page.locator(".ant-modal-confirm:not(.ant-zoom)").waitFor();
   await confirmation.getByRole("button", { name: /^(确定|Confirm|OK)$/ }).click();
   await confirmation.waitFor({ state: "detached" });
 }
