@@ -16,6 +16,7 @@ import type { ExportDefinition, ImportDefinition } from "./platform/files/regist
 import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
+import type { BalancePaymentListener } from "./platform/payment-outcomes.js";
 import type { Clock } from "./shared/clock.js";
 import type { ErrorSet } from "./shared/errors.js";
 
@@ -74,6 +75,8 @@ export interface ModuleManifest {
   crons?: readonly { name: string; cron: string }[];
   /** How a member token's member is checked before the token is issued (the members module). */
   memberTokenGuard?: MemberTokenGuard;
+  /** Runs when a held balance payment succeeds or is released, in the same unit of work. */
+  onBalancePaymentResolved?: BalancePaymentListener;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   issueMemberVoucher,
@@ -484,5 +485,72 @@ describe("checkout scenario", () => {
       await t.app.inject({ url: `/v1/benefits/${ext}/usage`, headers: tenant.auth }),
     );
     expect(usage).toMatchObject({ orders: 1, members: 1 });
+  });
+
+  it("an order paid partly online whose payment fails returns its voucher and balance and grants nothing", async () => {
+    const buyer = await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: tenant.auth,
+      payload: { name: "Olive Online", tier: "gold" },
+    });
+    const id = json<{ id: string }>(buyer).id;
+    await topUp(id, 1000);
+    const voucher = await giveVoucher({
+      memberId: id,
+      amount: 500,
+      startsAt: new Date("2026-11-01T00:00:00Z"),
+      expiresAt: new Date("2027-12-31T16:00:00Z"),
+      minBillAmount: 0,
+    });
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/checkout/orders",
+      headers: tenant.auth,
+      payload: {
+        ...cart,
+        member_id: id,
+        channel: "ONLINE",
+        voucher_ids: [voucher],
+        rest_paid: "online",
+        client_order_id: "web-voucher-failed",
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const placed = json<OrderBody & { payment_id: string }>(res);
+    expect(placed).toMatchObject({ status: "pending_payment", balance_amount: 1000, voucher_total: 500 });
+    expect(await voucherBalance(voucher)).toBe(0);
+
+    const cancel = await t.app.inject({
+      method: "POST",
+      url: `/v1/wallet-payments/${placed.payment_id}/cancel`,
+      headers: { ...tenant.auth, "idempotency-key": "web-voucher-failed-cancel" },
+    });
+    expect(cancel.statusCode, cancel.body).toBe(200);
+    expect(await voucherBalance(voucher)).toBe(500);
+    expect(await walletOf(id)).toMatchObject({ available: 1000, points: 0 });
+    const order = json<OrderBody>(
+      await t.app.inject({ url: `/v1/checkout/orders/${placed.id}`, headers: tenant.auth }),
+    );
+    expect(order).toMatchObject({ status: "cancelled", points_earned: 0 });
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select("action")
+      .where("target_id", "=", placed.id)
+      .orderBy("id")
+      .execute();
+    expect(audit.map((a) => a.action)).toEqual([
+      "checkout_order.pending_payment",
+      "checkout_order.cancelled",
+    ]);
+    const events = await t.database.owner
+      .selectFrom("events")
+      .select(["type", "data"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where(sql<string>`data->>'order_id'`, "=", placed.id)
+      .where("type", "like", "checkout_order.%")
+      .execute();
+    expect(events.map((e) => e.type)).toEqual(["checkout_order.cancelled"]);
+    expect(events[0]!.data).toMatchObject({ reason: "failed", total: placed.total });
   });
 });

@@ -4667,6 +4667,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "checkout_order.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An order waiting for its online payment was cancelled (the payment failed, was cancelled or timed out): vouchers and gift cards restored, the held balance released, nothing granted
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onCheckoutOrderCancelled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "checkout_order.completed": {
         parameters: {
             query?: never;
@@ -33367,8 +33387,13 @@ export interface operations {
                         channel: "POS" | "ONLINE";
                         store_id: string | null;
                         currency: string;
-                        /** @enum {string} */
-                        status: "completed" | "refunded";
+                        /**
+                         * @description pending_payment: the balance part is held until the online payment of the rest succeeds (then completed, with its points) or fails (then cancelled, everything returned)
+                         * @enum {string}
+                         */
+                        status: "pending_payment" | "completed" | "refunded" | "cancelled";
+                        /** @description The balance payment (GET /v1/wallet-payments/{id}); confirm or cancel it when the rest is paid online */
+                        payment_id: string | null;
                         no_benefit_total: number;
                         total: number;
                         voucher_total: number;
@@ -33389,6 +33414,7 @@ export interface operations {
                          */
                         created_at: string;
                         refunded_at: string | null;
+                        cancelled_at: string | null;
                     };
                 };
             };
@@ -33511,8 +33537,13 @@ export interface operations {
                         channel: "POS" | "ONLINE";
                         store_id: string | null;
                         currency: string;
-                        /** @enum {string} */
-                        status: "completed" | "refunded";
+                        /**
+                         * @description pending_payment: the balance part is held until the online payment of the rest succeeds (then completed, with its points) or fails (then cancelled, everything returned)
+                         * @enum {string}
+                         */
+                        status: "pending_payment" | "completed" | "refunded" | "cancelled";
+                        /** @description The balance payment (GET /v1/wallet-payments/{id}); confirm or cancel it when the rest is paid online */
+                        payment_id: string | null;
                         no_benefit_total: number;
                         total: number;
                         voucher_total: number;
@@ -33533,6 +33564,7 @@ export interface operations {
                          */
                         created_at: string;
                         refunded_at: string | null;
+                        cancelled_at: string | null;
                     };
                 };
             };
@@ -33634,8 +33666,13 @@ export interface operations {
                         channel: "POS" | "ONLINE";
                         store_id: string | null;
                         currency: string;
-                        /** @enum {string} */
-                        status: "completed" | "refunded";
+                        /**
+                         * @description pending_payment: the balance part is held until the online payment of the rest succeeds (then completed, with its points) or fails (then cancelled, everything returned)
+                         * @enum {string}
+                         */
+                        status: "pending_payment" | "completed" | "refunded" | "cancelled";
+                        /** @description The balance payment (GET /v1/wallet-payments/{id}); confirm or cancel it when the rest is paid online */
+                        payment_id: string | null;
                         no_benefit_total: number;
                         total: number;
                         voucher_total: number;
@@ -33656,6 +33693,7 @@ export interface operations {
                          */
                         created_at: string;
                         refunded_at: string | null;
+                        cancelled_at: string | null;
                     };
                 };
             };
@@ -49563,6 +49601,51 @@ export interface operations {
                         version: number;
                         /** @description created, updated, activated or deactivated */
                         change: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCheckoutOrderCancelled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "checkout_order.cancelled";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        order_id: string;
+                        client_order_id: string;
+                        member_id: string | null;
+                        currency: string;
+                        total: number;
+                        /** @enum {string} */
+                        reason: "failed" | "cancelled" | "timeout";
                     };
                 };
             };

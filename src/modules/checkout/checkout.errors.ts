@@ -9,6 +9,7 @@ export const CHECKOUT_ERRORS = defineErrors({
   client_order_id_reused: 409,
   order_not_found: 404,
   order_already_refunded: 409,
+  order_not_paid: 409,
   insufficient_balance: 422,
   settlement_unavailable: 503,
   settlement_failed: 422,

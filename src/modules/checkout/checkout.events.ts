@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { defineEvents } from "../../platform/events/outbox.js";
+import { StringEnum } from "../../platform/http/schemas.js";
 
 /** The checkout's webhook events; each is written in the order's transaction. */
 const OrderRef = {
@@ -19,6 +20,14 @@ const EVENTS = {
       balance_amount: Type.Integer(),
       points_earned: Type.Integer(),
       benefit_ids: Type.Array(Type.String()),
+    }),
+  },
+  "checkout_order.cancelled": {
+    description:
+      "An order waiting for its online payment was cancelled (the payment failed, was cancelled or timed out): vouchers and gift cards restored, the held balance released, nothing granted",
+    schema: Type.Object({
+      ...OrderRef,
+      reason: StringEnum(["failed", "cancelled", "timeout"] as const),
     }),
   },
   "checkout_order.refunded": {

@@ -1,4 +1,4 @@
-import { type Selectable, sql } from "kysely";
+import { type Generated, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -12,6 +12,11 @@ export interface SettlementRecord {
   points?: { ref: string; points: number };
   /** Each gift card that paid, with its redemption (the refund gives each back what it paid). */
   giftCards?: { cardId: string; ref: string; amount: number }[];
+  /**
+   * What an order waiting for its online payment grants once it succeeds: the points, the
+   * benefits it used, and the zone its card-extension year is counted in.
+   */
+  awaiting?: { points: number; benefits: { benefitId: string; discount: number }[]; timezone: string };
 }
 
 export interface CheckoutOrdersTable {
@@ -22,7 +27,7 @@ export interface CheckoutOrdersTable {
   channel: Channel;
   store_id: string | null;
   currency: string;
-  status: "completed" | "refunded";
+  status: "pending_payment" | "completed" | "refunded" | "cancelled";
   no_benefit_total: number;
   total: number;
   voucher_total: number;
@@ -34,6 +39,7 @@ export interface CheckoutOrdersTable {
   created_by: string;
   created_at: Timestamp;
   refunded_at: Date | null;
+  cancelled_at: Generated<Date | null>;
 }
 
 export interface CheckoutBenefitUsagesTable {

@@ -75,7 +75,14 @@ const Order = Type.Object(
     channel: StringEnum(CHANNELS),
     store_id: Type.Union([Type.String(), Type.Null()]),
     currency: Type.String(),
-    status: StringEnum(["completed", "refunded"] as const),
+    status: StringEnum(["pending_payment", "completed", "refunded", "cancelled"] as const, {
+      description:
+        "pending_payment: the balance part is held until the online payment of the rest succeeds (then completed, with its points) or fails (then cancelled, everything returned)",
+    }),
+    payment_id: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "The balance payment (GET /v1/wallet-payments/{id}); confirm or cancel it when the rest is paid online",
+    }),
     no_benefit_total: Type.Integer(),
     total: Type.Integer(),
     voucher_total: Type.Integer(),
@@ -87,6 +94,7 @@ const Order = Type.Object(
     quote: QuoteSchema,
     created_at: Timestamp,
     refunded_at: Type.Union([Timestamp, Type.Null()]),
+    cancelled_at: Type.Union([Timestamp, Type.Null()]),
   },
   { $id: "CheckoutOrder" },
 );
@@ -103,6 +111,7 @@ function serializeOrder(row: OrderRow) {
     store_id: row.store_id,
     currency: row.currency,
     status: row.status,
+    payment_id: row.settlement.balance?.ref ?? null,
     no_benefit_total: row.no_benefit_total,
     total: row.total,
     voucher_total: row.voucher_total,
@@ -114,6 +123,7 @@ function serializeOrder(row: OrderRow) {
     quote: row.quote as unknown as QuoteView,
     created_at: row.created_at.toISOString(),
     refunded_at: row.refunded_at ? row.refunded_at.toISOString() : null,
+    cancelled_at: row.cancelled_at ? row.cancelled_at.toISOString() : null,
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { expirePayments } from "../wallets/index.js";
 
 /** The checkout's HTTP surface with the service's own settlement: members and wallets modules. */
 let t: TestApp;
@@ -214,25 +215,132 @@ describe("orders with the default settlement", () => {
     expect(await balance()).toMatchObject({ principal: 4000, bonus: 1000, available: 5000, points: 0 });
   });
 
-  it("with the rest paid online, the balance part is held until the online payment settles", async () => {
-    const buyer = await goldMemberWithBalance("Web", 1000);
-    const res = await order({
-      member_id: buyer,
-      channel: "ONLINE",
-      lines,
-      pay_with_balance: true,
-      rest_paid: "online",
-      client_order_id: "web-online-1",
+  describe("an order whose rest is paid online waits for that payment", () => {
+    interface PlacedOrder {
+      id: string;
+      status: string;
+      payment_id: string | null;
+      points_earned: number;
+      balance_amount: number;
+      remaining_payable: number;
+    }
+    const wallet = async (member: string) =>
+      json<{ held: number; available: number; points: number }>(
+        await t.app.inject({ url: `/v1/members/${member}/balance`, headers: tenant.auth }),
+      );
+    const getOrder = async (id: string) =>
+      json<PlacedOrder & { cancelled_at: string | null }>(
+        await t.app.inject({ url: `/v1/checkout/orders/${id}`, headers: tenant.auth }),
+      );
+    const usage = async () =>
+      json<{ orders: number }>(
+        await t.app.inject({ url: `/v1/benefits/${discountId}/usage`, headers: tenant.auth }),
+      ).orders;
+    const resolve = (paymentId: string, verb: "confirm" | "cancel") =>
+      t.app.inject({
+        method: "POST",
+        url: `/v1/wallet-payments/${paymentId}/${verb}`,
+        headers: { ...tenant.auth, "idempotency-key": `${verb}-${paymentId}` },
+      });
+    async function placeOnline(name: string, clientOrderId: string): Promise<[string, PlacedOrder]> {
+      const buyer = await goldMemberWithBalance(name, 1000);
+      const res = await order({
+        member_id: buyer,
+        channel: "ONLINE",
+        lines,
+        pay_with_balance: true,
+        rest_paid: "online",
+        client_order_id: clientOrderId,
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return [buyer, json<PlacedOrder>(res)];
+    }
+
+    it("holds the balance part and grants nothing until the payment succeeds; then completes with its points", async () => {
+      const usedBefore = await usage();
+      const [buyer, placed] = await placeOnline("Web", "web-online-1");
+      expect(placed).toMatchObject({
+        status: "pending_payment",
+        balance_amount: 1000,
+        remaining_payable: 4600,
+        points_earned: 0,
+      });
+      expect(placed.payment_id).toMatch(/^\w+_/);
+      expect(await wallet(buyer)).toMatchObject({ held: 1000, available: 0, points: 0 });
+      expect(await usage()).toBe(usedBefore);
+      expectProblem(
+        await t.app.inject({
+          method: "POST",
+          url: `/v1/checkout/orders/${placed.id}/refund`,
+          headers: tenant.auth,
+          payload: {},
+        }),
+        409,
+        "order_not_paid",
+      );
+
+      const confirmed = await resolve(placed.payment_id!, "confirm");
+      expect(confirmed.statusCode, confirmed.body).toBe(200);
+      expect(await getOrder(placed.id)).toMatchObject({ status: "completed", points_earned: 56 });
+      expect(await wallet(buyer)).toMatchObject({ held: 0, available: 0, points: 56 });
+      expect(await usage()).toBe(usedBefore + 1);
+
+      // Paid, it refunds like any order: points back out, balance back in.
+      const refund = await t.app.inject({
+        method: "POST",
+        url: `/v1/checkout/orders/${placed.id}/refund`,
+        headers: tenant.auth,
+        payload: {},
+      });
+      expect(refund.statusCode, refund.body).toBe(200);
+      expect(await wallet(buyer)).toMatchObject({ available: 1000, points: 0 });
     });
-    expect(res.statusCode, res.body).toBe(201);
-    expect(json<{ balance_amount: number; remaining_payable: number }>(res)).toMatchObject({
-      balance_amount: 1000,
-      remaining_payable: 4600,
+
+    it("a failed payment cancels the order whole: balance released, no points, no benefit usage", async () => {
+      const usedBefore = await usage();
+      const [buyer, placed] = await placeOnline("Failed", "web-online-failed");
+      const cancelled = await resolve(placed.payment_id!, "cancel");
+      expect(cancelled.statusCode, cancelled.body).toBe(200);
+      const after = await getOrder(placed.id);
+      expect(after).toMatchObject({ status: "cancelled", points_earned: 0 });
+      expect(after.cancelled_at).not.toBeNull();
+      expect(await wallet(buyer)).toMatchObject({ held: 0, available: 1000, points: 0 });
+      expect(await usage()).toBe(usedBefore);
+      // The replay of the order answers what it became; nothing can be refunded twice.
+      const replay = await order({
+        member_id: buyer,
+        channel: "ONLINE",
+        lines,
+        pay_with_balance: true,
+        rest_paid: "online",
+        client_order_id: "web-online-failed",
+      });
+      expect(json<PlacedOrder>(replay).status).toBe("cancelled");
+      expectProblem(
+        await t.app.inject({
+          method: "POST",
+          url: `/v1/checkout/orders/${placed.id}/refund`,
+          headers: tenant.auth,
+          payload: {},
+        }),
+        409,
+        "order_not_paid",
+      );
+      expectProblem(await resolve(placed.payment_id!, "confirm"), 409, "payment_not_held");
     });
-    const wallet = json<{ held: number; available: number }>(
-      await t.app.inject({ url: `/v1/members/${buyer}/balance`, headers: tenant.auth }),
-    );
-    expect(wallet).toMatchObject({ held: 1000, available: 0 });
+
+    it("a payment that times out cancels its order; a success arriving after the timeout is refused", async () => {
+      const [buyer, placed] = await placeOnline("Slow", "web-online-timeout");
+      const payment = json<{ timeout_at: string }>(
+        await t.app.inject({ url: `/v1/wallet-payments/${placed.payment_id}`, headers: tenant.auth }),
+      );
+      t.clock.set(new Date(Date.parse(payment.timeout_at) + 1000));
+      expectProblem(await resolve(placed.payment_id!, "confirm"), 409, "payment_expired");
+      expect((await getOrder(placed.id)).status).toBe("pending_payment");
+      expect(await expirePayments(t.deps.ledger, tenant.tenantId, t.clock.now())).toBeGreaterThanOrEqual(1);
+      expect(await getOrder(placed.id)).toMatchObject({ status: "cancelled", points_earned: 0 });
+      expect(await wallet(buyer)).toMatchObject({ held: 0, available: 1000, points: 0 });
+    });
   });
 
   it("a refund whose points were already spent is refused whole: nothing moves", async () => {

@@ -3,14 +3,13 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { CheckoutError } from "./checkout.errors.js";
-import { emitCheckoutEvent } from "./checkout.events.js";
 import {
   findOrderByClientId,
   lockClientOrderId,
   type OrderRow,
   type SettlementRecord,
 } from "./checkout.repository.js";
-import { grantCardExtensions } from "./grant-card-extensions.js";
+import { grantPaidOrder } from "./finish-order.js";
 import { type OrderRequest, priceOrder } from "./price-order.js";
 import { serializeQuote } from "./quote-view.js";
 import { type CheckoutSettlement, settleContext } from "./settlement.js";
@@ -28,8 +27,10 @@ export interface CompleteRequest extends OrderRequest {
 /**
  * Completes an order in one transaction: prices it again with the catalog, member, balance,
  * vouchers and gift cards as they are now (locked), redeems the vouchers and gift cards,
- * pays by balance, awards the points and records which benefits were used. A retry with the same client order id and
- * request returns the same order; anything refused leaves nothing behind.
+ * pays by balance, awards the points and records which benefits were used. An order whose
+ * rest is paid online waits in `pending_payment` for that payment (finish-order.ts). A retry
+ * with the same client order id and request returns the same order; anything refused leaves
+ * nothing behind.
  */
 export async function completeOrder(
   uow: UnitOfWork,
@@ -108,28 +109,31 @@ export async function completeOrder(
     giftCards.push({ cardId: c.cardId, ref: moved.ref, amount: c.amount });
   }
   if (giftCards.length > 0) record.giftCards = giftCards;
+  // The balance part of an order whose rest is paid online is only held: the order waits
+  // for that payment, and grants its points, extensions and benefit usage when it succeeds.
+  let awaitingPayment = false;
   if (q.balance.amount > 0 && req.memberId) {
+    const externalMethod = q.balance.remainingPayable === 0 ? "none" : req.restPaid;
     const paid = await settlement.payByBalance(settle, {
       orderId,
       memberId: req.memberId,
       currency: req.currency,
       amount: q.balance.amount,
       amountDue: q.total - giftCards.reduce((sum, c) => sum + c.amount, 0),
-      externalMethod: q.balance.remainingPayable === 0 ? "none" : req.restPaid,
+      externalMethod,
       lines: q.lines.map((l) => ({ sku: l.sku, amount: l.finalAmount })),
     });
     record.balance = { ref: paid.ref, amount: q.balance.amount };
+    awaitingPayment = externalMethod === "online";
   }
-  if (q.points.earned > 0 && req.memberId) {
-    const awarded = await settlement.awardPoints(settle, {
-      orderId,
-      memberId: req.memberId,
-      points: q.points.earned,
-    });
-    record.points = { ref: awarded.ref, points: q.points.earned };
-  }
+  const grants = {
+    points: req.memberId ? q.points.earned : 0,
+    benefits: q.benefitsApplied.map((b) => ({ benefitId: b.benefitId, discount: b.discountAmount })),
+    timezone: req.timezone,
+  };
+  if (awaitingPayment) record.awaiting = grants;
 
-  const order = (await settle.trx
+  const placed = (await settle.trx
     .insertInto("checkout_orders")
     .values({
       tenant_id: settle.tenantId,
@@ -139,12 +143,12 @@ export async function completeOrder(
       channel: req.channel,
       store_id: req.storeId,
       currency: req.currency,
-      status: "completed",
+      status: "pending_payment",
       no_benefit_total: q.noBenefitTotal,
       total: q.total,
       voucher_total: q.voucherTotal,
       balance_amount: q.balance.amount,
-      points_earned: q.points.earned,
+      points_earned: 0,
       quote: JSON.stringify(serializeQuote(q)),
       settlement: JSON.stringify(record),
       request_hash: req.requestHash,
@@ -154,40 +158,14 @@ export async function completeOrder(
     })
     .returningAll()
     .executeTakeFirstOrThrow()) as OrderRow;
-  const extended = req.memberId
-    ? await grantCardExtensions(
-        settle,
-        settlement,
-        ctx,
-        { id: orderId, memberId: req.memberId, total: q.total, timezone: req.timezone },
-        now,
-      )
-    : [];
-  const used = [
-    ...q.benefitsApplied.map((b) => ({ benefitId: b.benefitId, discount: b.discountAmount })),
-    ...extended.map((benefitId) => ({ benefitId, discount: 0 })),
-  ];
-  if (used.length > 0) {
-    await settle.trx
-      .insertInto("checkout_benefit_usages")
-      .values(
-        used.map((b) => ({
-          tenant_id: settle.tenantId,
-          order_id: orderId,
-          benefit_id: b.benefitId,
-          member_id: req.memberId,
-          discount_amount: b.discount,
-          reversed: false,
-          created_at: now,
-        })),
-      )
-      .execute();
+  if (!awaitingPayment) {
+    return { order: await grantPaidOrder(settle, settlement, ctx, placed, grants, now), replayed: false };
   }
   await recordAudit(
     settle.trx,
     ctx,
     {
-      action: "checkout_order.completed",
+      action: "checkout_order.pending_payment",
       targetType: "checkout_order",
       targetId: orderId,
       summary: {
@@ -195,31 +173,13 @@ export async function completeOrder(
           client_order_id: req.clientOrderId,
           member_id: req.memberId,
           total: q.total,
-          voucher_total: q.voucherTotal,
           balance_amount: q.balance.amount,
-          points_earned: q.points.earned,
-          benefits: used.map((b) => b.benefitId),
+          payment_id: record.balance?.ref,
         },
       },
     },
     now,
   );
-  await emitCheckoutEvent(
-    settle.trx,
-    settle.tenantId,
-    "checkout_order.completed",
-    {
-      order_id: orderId,
-      client_order_id: req.clientOrderId,
-      member_id: req.memberId,
-      currency: req.currency,
-      total: q.total,
-      voucher_total: q.voucherTotal,
-      balance_amount: q.balance.amount,
-      points_earned: q.points.earned,
-      benefit_ids: used.map((b) => b.benefitId),
-    },
-    now,
-  );
+  const order = placed;
   return { order, replayed: false };
 }

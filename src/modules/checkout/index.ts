@@ -4,6 +4,7 @@ import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import { CHECKOUT_ERRORS } from "./checkout.errors.js";
 import { CHECKOUT_EVENTS } from "./checkout.events.js";
 import { checkoutRoutes } from "./checkout.routes.js";
+import { followOrderPayment } from "./finish-order.js";
 
 export {
   type CartLine,
@@ -28,4 +29,5 @@ export const checkoutManifest: ModuleManifest = {
   },
   errors: CHECKOUT_ERRORS,
   events: CHECKOUT_EVENTS.types,
+  onBalancePaymentResolved: followOrderPayment,
 };

@@ -27,6 +27,16 @@ export async function refundOrder(
   if (order.status === "refunded") {
     throw new CheckoutError("order_already_refunded", "This order has already been refunded");
   }
+  if (order.status !== "completed") {
+    // Waiting for its online payment, or cancelled when that failed: nothing was taken to give back.
+    throw new CheckoutError(
+      "order_not_paid",
+      order.status === "cancelled"
+        ? "This order was cancelled when its online payment failed; everything it took was returned"
+        : "This order is waiting for its online payment: cancel the payment instead",
+      { extra: { order_status: order.status } },
+    );
+  }
   const refundId = newId("orf");
   const s = order.settlement;
   if (s.points && order.member_id) {

@@ -1,5 +1,6 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { balancePaymentResolved } from "../../platform/payment-outcomes.js";
 import { paymentLegs } from "./lots.repository.js";
 import { settlePayment } from "./pay-with-balance.js";
 import { WalletsError } from "./wallets.errors.js";
@@ -57,6 +58,7 @@ export async function resolvePayment(
     .where("id", "=", payment.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  const reason = input.outcome === "succeeded" ? null : timedOut ? "timeout" : input.outcome;
   if (succeeded) await settlePayment(uow, ctx, updated, now);
   else {
     await emitWalletEvent(
@@ -68,7 +70,7 @@ export async function resolvePayment(
         order_id: payment.order_id,
         member_id: payment.member_id,
         asset: payment.currency,
-        reason: timedOut ? "timeout" : input.outcome,
+        reason,
       },
       now,
     );
@@ -80,7 +82,20 @@ export async function resolvePayment(
       action: succeeded ? "wallet.payment_succeeded" : "wallet.payment_voided",
       targetType: "wallet_payment",
       targetId: payment.id,
-      summary: { order_id: payment.order_id, outcome: timedOut && !succeeded ? "timeout" : input.outcome },
+      summary: { order_id: payment.order_id, outcome: reason ?? input.outcome },
+    },
+    now,
+  );
+  // The order this payment pays follows it in the same unit: completed, or cancelled whole.
+  await balancePaymentResolved(
+    uow,
+    ctx,
+    {
+      paymentId: payment.id,
+      orderId: payment.order_id,
+      memberId: payment.member_id,
+      outcome: succeeded ? "succeeded" : "voided",
+      reason,
     },
     now,
   );

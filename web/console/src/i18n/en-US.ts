@@ -251,6 +251,8 @@ export const enUS = {
   "checkout.order": "Order",
   "checkout.status.completed": "Completed",
   "checkout.status.refunded": "Refunded",
+  "checkout.status.pending_payment": "Awaiting online payment",
+  "checkout.status.cancelled": "Cancelled (payment failed)",
   "checkout.reason.audience": "The member is not in the benefit's audience",
   "checkout.reason.channel": "Not offered on this channel",
   "checkout.reason.time_window": "Outside the benefit's days or hours",

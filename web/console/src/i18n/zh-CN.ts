@@ -251,6 +251,8 @@ export const zhCN: Record<MessageKey, string> = {
   "checkout.order": "订单",
   "checkout.status.completed": "已完成",
   "checkout.status.refunded": "已退款",
+  "checkout.status.pending_payment": "待线上支付",
+  "checkout.status.cancelled": "已取消（支付失败）",
   "checkout.reason.audience": "会员不在权益适用范围内",
   "checkout.reason.channel": "该渠道不适用",
   "checkout.reason.time_window": "不在权益生效的日期或时段",

@@ -44,6 +44,13 @@ function completeOrder(body: OrderBody, key: string) {
 let nextKey = 1;
 const newLine = (): Line => ({ key: nextKey++, sku: "", category: "", quantity: 1, price: "" });
 
+const ORDER_STATUS_COLORS = {
+  pending_payment: "orange",
+  completed: "green",
+  refunded: "red",
+  cancelled: "default",
+} as const;
+
 /** A POS-style page to try benefits on a cart before launching them: quote, complete, refund. */
 export default function Checkout() {
   const { t, fmt, lang } = useI18n();
@@ -393,9 +400,7 @@ export default function Checkout() {
               <Descriptions column={1} size="small">
                 <Descriptions.Item label="ID">{order.id}</Descriptions.Item>
                 <Descriptions.Item label={t("common.status")}>
-                  <Tag color={order.status === "completed" ? "green" : "red"}>
-                    {t(`checkout.status.${order.status}`)}
-                  </Tag>
+                  <Tag color={ORDER_STATUS_COLORS[order.status]}>{t(`checkout.status.${order.status}`)}</Tag>
                 </Descriptions.Item>
                 <Descriptions.Item label={t("checkout.total")}>{fmt.money(order.total)}</Descriptions.Item>
                 <Descriptions.Item label={t("checkout.remaining")}>
