@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.js";
 import { createDatabase, type Database } from "./db/database.js";
-import { verifyLedger } from "./ledger/index.js";
+import { verifyTenants } from "./ledger/index.js";
 import { recordAudit } from "./platform/audit/audit.js";
 import { ROLES, type Role, systemActor } from "./platform/auth/actor.js";
 import { createApiKey, revokeApiKey } from "./platform/auth/api-keys.js";
@@ -170,27 +170,8 @@ async function run(command: string[], flags: Flags, db: Database): Promise<void>
       : (await db.systemTx((trx) => trx.selectFrom("tenants").select("id").orderBy("id").execute())).map(
           (r) => r.id,
         );
-    let failing = 0;
-    const reports = [];
-    // One tenant's failure (even an error) is reported and the check goes on to the others.
-    for (const tenantId of tenants) {
-      try {
-        const report = await verifyLedger(db, tenantId);
-        if (!report.ok) failing++;
-        reports.push({ tenant_id: tenantId, error: null, ...report });
-      } catch (error) {
-        failing++;
-        reports.push({
-          tenant_id: tenantId,
-          error: error instanceof Error ? error.message : String(error),
-          ok: false,
-          accounts_checked: 0,
-          transfers_checked: 0,
-          differences: [],
-          flag_violations: [],
-        });
-      }
-    }
+    const reports = await verifyTenants(db, tenants);
+    const failing = reports.filter((r) => !r.ok).length;
     print(
       flags,
       { ok: failing === 0, tenants: reports },

@@ -17,6 +17,7 @@ export {
   statement,
   trialBalance,
   verifyLedger,
+  verifyTenants,
 } from "./queries.js";
 export { expectTransfer, expectTransfers, openAccount, type Refusals } from "./results.js";
 export * from "./types.js";
