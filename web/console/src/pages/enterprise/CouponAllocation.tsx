@@ -230,21 +230,23 @@ function AllocateDialog(props: { coupon: Coupon; onClose(): void }) {
       <Form form={form} layout="horizontal" name="allocate-coupon" labelCol={{ span: 8 }}>
         {members.map((m) => (
           <div key={m}>
-            <Form.Item
-              name={m}
-              label={name(m)}
-              rules={[{ required: true, message: t("common.badAmount") }, amountRule]}
-            >
-              <Space.Compact>
-                <Input
-                  prefix={fmt.currency}
-                  aria-label={t("ent.allocate.amountFor", { name: name(m) })}
-                  style={{ width: 180 }}
-                />
+            <Form.Item label={name(m)} required>
+              <Space>
+                <Form.Item
+                  name={m}
+                  noStyle
+                  rules={[{ required: true, message: t("common.badAmount") }, amountRule]}
+                >
+                  <Input
+                    prefix={fmt.currency}
+                    aria-label={t("ent.allocate.amountFor", { name: name(m) })}
+                    style={{ width: 180 }}
+                  />
+                </Form.Item>
                 <Button onClick={() => setDetails(details === m ? undefined : m)}>
                   {t("ent.allocate.details")}
                 </Button>
-              </Space.Compact>
+              </Space>
             </Form.Item>
             {details === m ? <HeldCoupons memberId={m} /> : null}
           </div>

@@ -269,7 +269,7 @@ function CreateTemplate(props: { open: boolean; onClose(): void }) {
             extra={t(`partner.scope.${scope}.hint` as MessageKey)}
             rules={[{ required: true, type: "array", min: 1 }]}
           >
-            <Select mode="tags" tokenSeparators={[",", " "]} open={false} />
+            <Select mode="tags" tokenSeparators={[",", " "]} />
           </Form.Item>
         ) : null}
         <Form.Item name="validity" label={t("partner.template.validity")}>
