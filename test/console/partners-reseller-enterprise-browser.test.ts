@@ -250,7 +250,8 @@ describe("Enterprise Center", () => {
 
   it("the master allocates a coupon and revokes the part the member did not use", async () => {
     await page.getByRole("tab", { name: "代金券分配" }).click();
-    const coupon = page.locator(".ant-table-tbody tr.ant-table-row").first();
+    await screenshot(page, "partners-12-enterprise-coupons");
+    const coupon = page.getByRole("tabpanel").locator(".ant-table-tbody tr.ant-table-row").first();
     await poll(() => coupon.textContent()).toContain("500.00");
     await coupon.getByRole("button", { name: "分配" }).click();
     await dialog().getByLabel("选择成员账号").click();
@@ -260,7 +261,7 @@ describe("Enterprise Center", () => {
     await dialog().getByLabel("Pudong Research 的分配金额").fill("200");
     await dialog().getByRole("button", { name: "已分配代金券" }).click();
     await poll(() => dialog().getByText("该账号暂无分配的代金券").isVisible()).toBe(true);
-    await screenshot(page, "partners-12-enterprise-allocate");
+    await screenshot(page, "partners-13-enterprise-allocate");
     await dialog().getByRole("button", { name: "确定" }).click();
     await poll(() => coupon.textContent()).toContain("300.00");
 
@@ -277,7 +278,7 @@ describe("Enterprise Center", () => {
       .locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "Pudong Research" })
       .click();
     await poll(() => dialog().getByTestId("recoverable-amount").textContent()).toContain("150.00");
-    await screenshot(page, "partners-13-enterprise-revoke");
+    await screenshot(page, "partners-14-enterprise-revoke");
     await dialog().getByRole("button", { name: "确定" }).click();
     await poll(() => coupon.textContent()).toContain("450.00");
 
@@ -286,7 +287,7 @@ describe("Enterprise Center", () => {
     await poll(() => drawer.locator(".ant-table-row").count()).toBe(2);
     await poll(() => drawer.textContent()).toContain("分配");
     await poll(() => drawer.textContent()).toContain("回收");
-    await screenshot(page, "partners-14-enterprise-history");
+    await screenshot(page, "partners-15-enterprise-history");
     expectNoConsoleProblems(problems);
   });
 });

@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
-import { api, type paths, unwrap } from "../../../api/client";
+import { useState } from "react";
+import { ApiError, api, idempotencyKey, type paths, unwrap } from "../../../api/client";
 
 export type OrgUnit = paths["/v1/org-units/{id}"]["get"]["responses"][200]["content"]["application/json"];
 type Kind = OrgUnit["kind"];
@@ -44,4 +45,24 @@ export function useUnitsBelow(unitId: string, kind: Kind) {
 export function namer(units: OrgUnit[] | undefined) {
   const names = new Map((units ?? []).map((u) => [u.id, u.name]));
   return (id: string) => names.get(id) ?? id;
+}
+
+/**
+ * Sends one dialog's value-moving request: one Idempotency-Key per attempt, kept for a retry
+ * after a lost answer and renewed once the server has answered with a refusal.
+ */
+export function useKeyedSend() {
+  const [error, setError] = useState<unknown>();
+  const [key, setKey] = useState(idempotencyKey);
+  const send = async (work: (key: string) => Promise<void>) => {
+    setError(undefined);
+    try {
+      await work(key);
+      setKey(idempotencyKey());
+    } catch (e) {
+      setError(e);
+      if (e instanceof ApiError) setKey(idempotencyKey());
+    }
+  };
+  return { error, send };
 }

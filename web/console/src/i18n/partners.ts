@@ -282,7 +282,7 @@ export const partnersZhCN: Record<keyof typeof partnersEnUS, string> = {
   "ent.batch.enable": "批量开启",
   "ent.batch.disable": "批量关闭",
   "ent.batch.selected": "已选 {count} 个（每次最多 {limit} 个）",
-  "ent.batch.tooMany": "每次最多可选择 {limit} 个账号，其余请重复操作。",
+  "ent.batch.tooMany": "每次最多 {limit} 个账号，请取消多余的选择，其余账号分批重复操作。",
   "ent.batch.done": "已为 {count} 个账号变更权益共享",
   "ent.packages": "资源包",
   "ent.package.id": "资源包",

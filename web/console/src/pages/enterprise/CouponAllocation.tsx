@@ -1,8 +1,9 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
-import { api, idempotencyKey, type paths, unwrap } from "../../../../api/client";
+import { api, type paths, unwrap } from "../../../../api/client";
 import { CursorTable } from "../../components/CursorTable";
+import { useKeyedSend } from "../../components/partner-data";
 import { ProblemAlert } from "../../components/problems";
 import { useAmountRule } from "../../components/ValueDialog";
 import { type MessageKey, useI18n } from "../../i18n/i18n";
@@ -176,14 +177,12 @@ function AllocateDialog(props: { coupon: Coupon; onClose(): void }) {
   const [members, setMembers] = useState<string[]>([]);
   const [details, setDetails] = useState<string>();
   const [form] = Form.useForm<Record<string, string>>();
-  const [error, setError] = useState<unknown>();
-  const [key, setKey] = useState(idempotencyKey);
+  const { error, send } = useKeyedSend();
   const name = (id: string) => accounts.rows.find((r) => r.id === id)?.name ?? id;
   const submit = async () => {
     const values = await form.validateFields();
     if (members.length === 0) return;
-    setError(undefined);
-    try {
+    await send(async (key) => {
       await unwrap(
         api.POST("/v1/enterprise-coupons/{id}/allocations", {
           params: { path: { id: props.coupon.id } },
@@ -198,10 +197,7 @@ function AllocateDialog(props: { coupon: Coupon; onClose(): void }) {
         ),
       );
       props.onClose();
-    } catch (e) {
-      setError(e);
-      setKey(idempotencyKey());
-    }
+    });
   };
   return (
     <Modal
@@ -264,8 +260,7 @@ function RevokeDialog(props: { coupon: Coupon; onClose(): void }) {
   const accounts = useMemberAccounts(unit.id);
   const [member, setMember] = useState<string>();
   const [vouchers, setVouchers] = useState<string[]>();
-  const [error, setError] = useState<unknown>();
-  const [key, setKey] = useState(idempotencyKey);
+  const { error, send } = useKeyedSend();
   const revocable = useQuery({
     queryKey: ["coupon-revocable", props.coupon.id, member],
     enabled: Boolean(member),
@@ -283,8 +278,7 @@ function RevokeDialog(props: { coupon: Coupon; onClose(): void }) {
     .reduce((s, v) => s + v.recoverable, 0);
   const submit = async () => {
     if (!member || chosen.length === 0) return;
-    setError(undefined);
-    try {
+    await send(async (key) => {
       const result = await unwrap(
         api.POST("/v1/enterprise-coupons/{id}/revocations", {
           params: { path: { id: props.coupon.id } },
@@ -299,10 +293,7 @@ function RevokeDialog(props: { coupon: Coupon; onClose(): void }) {
         ),
       );
       props.onClose();
-    } catch (e) {
-      setError(e);
-      setKey(idempotencyKey());
-    }
+    });
   };
   return (
     <Modal

@@ -16,10 +16,10 @@ import {
 } from "antd";
 import type { Dayjs } from "dayjs";
 import { useState } from "react";
-import { api, idempotencyKey, type paths, unwrap } from "../../../../api/client";
+import { api, type paths, unwrap } from "../../../../api/client";
 import { CursorTable, useUrlFilters } from "../../components/CursorTable";
 import { FilterBar, PageHeader } from "../../components/Page";
-import { useUnitsBelow } from "../../components/partner-data";
+import { useKeyedSend, useUnitsBelow } from "../../components/partner-data";
 import { ProblemAlert } from "../../components/problems";
 import { useAmountRule } from "../../components/ValueDialog";
 import { type MessageKey, useI18n } from "../../i18n/i18n";
@@ -181,14 +181,12 @@ function CreateTemplate(props: { open: boolean; onClose(): void }) {
   const client = useQueryClient();
   const amountRule = useAmountRule();
   const [form] = Form.useForm<TemplateForm>();
-  const [error, setError] = useState<unknown>();
-  const [key, setKey] = useState(idempotencyKey);
+  const { error, send } = useKeyedSend();
   const scope = Form.useWatch("scope", form);
   const validity = Form.useWatch("validity", form);
   const submit = async () => {
     const v = await form.validateFields();
-    setError(undefined);
-    try {
+    await send(async (key) => {
       await unwrap(
         api.POST("/v1/voucher-templates", {
           headers: { "idempotency-key": key },
@@ -210,15 +208,11 @@ function CreateTemplate(props: { open: boolean; onClose(): void }) {
           },
         }),
       );
-      setKey(idempotencyKey());
       form.resetFields();
       message.success(t("partner.template.created"));
       await client.invalidateQueries({ queryKey: ["voucher-templates"] });
       props.onClose();
-    } catch (e) {
-      setError(e);
-      setKey(idempotencyKey());
-    }
+    });
   };
   return (
     <Modal
@@ -286,7 +280,7 @@ function CreateTemplate(props: { open: boolean; onClose(): void }) {
           </Form.Item>
         ) : (
           <Form.Item name="valid_days" rules={[{ required: true }]}>
-            <InputNumber min={1} max={3650} addonAfter={t("partner.validity.dayUnit")} />
+            <InputNumber min={1} max={3650} suffix={t("partner.validity.dayUnit")} />
           </Form.Item>
         )}
         <Form.Item name="min_bill" label={t("partner.template.minBill")} rules={[amountRule]}>
@@ -309,13 +303,11 @@ function IssueDialog(props: { template: Template; onClose(): void }) {
   const customers = useUnitsBelow(unit.id, "customer");
   const amountRule = useAmountRule();
   const [form] = Form.useForm<{ customer_id: string; amount: string }>();
-  const [error, setError] = useState<unknown>();
-  const [key, setKey] = useState(idempotencyKey);
+  const { error, send } = useKeyedSend();
   const quota = useQuota();
   const submit = async () => {
     const v = await form.validateFields();
-    setError(undefined);
-    try {
+    await send(async (key) => {
       await unwrap(
         api.POST("/v1/voucher-templates/{id}/issue", {
           params: { path: { id: props.template.id } },
@@ -330,10 +322,7 @@ function IssueDialog(props: { template: Template; onClose(): void }) {
         ),
       );
       props.onClose();
-    } catch (e) {
-      setError(e);
-      setKey(idempotencyKey());
-    }
+    });
   };
   return (
     <Modal

@@ -15,10 +15,10 @@ import {
   Typography,
 } from "antd";
 import { useState } from "react";
-import { api, idempotencyKey, type paths, unwrap } from "../../../../api/client";
+import { api, type paths, unwrap } from "../../../../api/client";
 import { CursorTable } from "../../components/CursorTable";
 import { PageHeader } from "../../components/Page";
-import { type OrgUnit, useUnitsBelow } from "../../components/partner-data";
+import { type OrgUnit, useKeyedSend, useUnitsBelow } from "../../components/partner-data";
 import { ProblemAlert } from "../../components/problems";
 import { useAmountRule } from "../../components/ValueDialog";
 import { useI18n } from "../../i18n/i18n";
@@ -187,13 +187,11 @@ function AllocateDialog(props: { reseller: OrgUnit; onClose(): void }) {
   const client = useQueryClient();
   const amountRule = useAmountRule();
   const [form] = Form.useForm<{ direction: "raise" | "lower"; amount: string; reason: string }>();
-  const [error, setError] = useState<unknown>();
-  const [key, setKey] = useState(idempotencyKey);
+  const { error, send } = useKeyedSend();
   const submit = async () => {
     const v = await form.validateFields();
     const amount = fmt.toMinor(v.amount)!;
-    setError(undefined);
-    try {
+    await send(async (key) => {
       await unwrap(
         api.POST("/v1/voucher-quotas/adjustments", {
           headers: { "idempotency-key": key },
@@ -209,10 +207,7 @@ function AllocateDialog(props: { reseller: OrgUnit; onClose(): void }) {
       await client.invalidateQueries({ queryKey: ["voucher-quotas"] });
       await client.invalidateQueries({ queryKey: ["voucher-quota-changes"] });
       props.onClose();
-    } catch (e) {
-      setError(e);
-      setKey(idempotencyKey());
-    }
+    });
   };
   return (
     <Modal
