@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Button, Card, Descriptions, Space, Tag, Typography } from "antd";
+import { Button, Card, Descriptions, Space, Tag } from "antd";
 import { Link, useParams } from "react-router-dom";
 import { api, type paths, unwrap } from "../../../../api/client";
 import { CursorTable } from "../../components/CursorTable";
@@ -79,9 +79,7 @@ export default function VoucherUsage() {
             ]}
           />
         </>
-      ) : (
-        <Typography.Text type="secondary">{voucher.isPending ? "" : t("partner.usage.none")}</Typography.Text>
-      )}
+      ) : null}
     </>
   );
 }
