@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Database } from "../db/database.js";
 import type { Role } from "./auth/actor.js";
 import { createUser } from "./auth/users.js";
+import { seedPartners } from "./demo-partners.js";
 import { createTenant, insertOrgUnit } from "./tenants.js";
 
 export const DEMO_TENANT_NAME = "Demo Retail";
@@ -53,7 +54,7 @@ export async function seedDemo(
       },
       now,
     );
-    await insertOrgUnit(
+    const harbour = await insertOrgUnit(
       trx,
       tenantId,
       {
@@ -65,6 +66,7 @@ export async function seedDemo(
       },
       now,
     );
+    const partners = await seedPartners(trx, tenantId, { root, east, harbour }, DEMO_PASSWORD, now);
     const shanghai = await insertOrgUnit(
       trx,
       tenantId,
@@ -108,7 +110,9 @@ export async function seedDemo(
         role: "operator",
         org_unit: "Shanghai Nanjing Road",
       },
+      ...partners.people,
     ];
+    const unitOf: Record<string, string> = { ...partners.units, "Shanghai Nanjing Road": shanghai.id };
     for (const person of people) {
       await createUser(
         trx,
@@ -118,7 +122,7 @@ export async function seedDemo(
           name: person.email.split("@")[0]!,
           password: person.password,
           role: person.role,
-          orgUnitId: person.role === "operator" ? shanghai.id : null,
+          orgUnitId: unitOf[person.org_unit] ?? null,
         },
         now,
       );

@@ -1,13 +1,15 @@
 import type { Tx } from "../../db/database.js";
+import { balancesOf, findAccount } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { MAX_LIMIT, type PageParams, pageQuery, toPage } from "../../platform/http/pagination.js";
 import { vouchersHeldBy } from "../vouchers/index.js";
 import { loadCoupon } from "./coupon-queries.js";
-import { loadEnterprise, loadMember } from "./enterprise.repository.js";
+import { loadEnterprise, loadMember, sharingDefault } from "./enterprise.repository.js";
 import {
   serializeCoupon,
   serializeCouponRecord,
   serializeHeld,
+  serializeHolding,
   serializeMember,
   serializeSharingChange,
 } from "./enterprise.schemas.js";
@@ -98,4 +100,37 @@ export async function heldCoupons(trx: Tx, actor: Actor, memberId: string, now: 
   const member = await loadMember(trx, actor, memberId);
   const rows = await vouchersHeldBy(trx, actor.tenantId, member.member_id, { purpose: "cash_coupon" }, now);
   return { object: "list" as const, data: rows.map(serializeHeld), has_more: false };
+}
+
+/** The master's global sharing switch (off until first switched on). */
+export async function sharingState(trx: Tx, actor: Actor, enterpriseId: string) {
+  await loadEnterprise(trx, actor, enterpriseId);
+  return {
+    object: "enterprise_sharing" as const,
+    enterprise_id: enterpriseId,
+    enabled: await sharingDefault(trx, actor.tenantId, enterpriseId),
+  };
+}
+
+/** The master's own packages, each with what its ledger account has left (`active`: usable now). */
+export async function listPackages(
+  trx: Tx,
+  actor: Actor,
+  enterpriseId: string,
+  query: PageParams & { active?: boolean },
+  now: Date,
+) {
+  await loadEnterprise(trx, actor, enterpriseId);
+  let q = trx
+    .selectFrom("resource_packages")
+    .selectAll()
+    .where("tenant_id", "=", actor.tenantId)
+    .where("owner_id", "=", enterpriseId);
+  if (query.active === true) q = q.where("starts_at", "<=", now).where("expires_at", ">", now);
+  if (query.active === false)
+    q = q.where((eb) => eb.or([eb("starts_at", ">", now), eb("expires_at", "<=", now)]));
+  return pageQuery(q, query, async (row) => {
+    const account = await findAccount(trx, actor.tenantId, row.account_id);
+    return serializeHolding(row, account ? balancesOf(account).available : 0, now);
+  });
 }

@@ -27,6 +27,7 @@ import {
   RevocationBody,
   SharingBody,
   SharingChange,
+  SharingState,
   serializeCoupon,
   serializeMember,
   serializePackage,
@@ -35,6 +36,7 @@ import {
   Usage,
   UsageBody,
 } from "./enterprise.schemas.js";
+import { enterpriseReadRoutes } from "./enterprise-reads.routes.js";
 import {
   heldCoupons,
   listCouponRecords,
@@ -105,14 +107,7 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           "On: members associated from now on share the master's resource packages. Off: members associated from now on do not. Members associated before keep their state either way.",
         params: IdParams,
         body: SharingBody,
-        response: {
-          200: Obj({
-            object: Type.Literal("enterprise_sharing"),
-            enterprise_id: Type.String(),
-            enabled: Type.Boolean(),
-          }),
-          ...errorResponses(),
-        },
+        response: { 200: SharingState, ...errorResponses() },
       },
     },
     async (request) => {
@@ -465,4 +460,6 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       };
     },
   );
+
+  enterpriseReadRoutes(app, deps);
 }

@@ -154,6 +154,27 @@ export const serializePackage = (row: PackageRow) => ({
   expires_at: row.expires_at.toISOString(),
 });
 
+export const PackageHolding = Type.Object(
+  {
+    ...Package.properties,
+    object: Type.Literal("resource_package"),
+    remaining_quantity: Type.Integer({ description: "What the package has left (its ledger account)" }),
+    active: Type.Boolean({ description: "Usable now: started and not expired" }),
+  },
+  { $id: "ResourcePackageHolding" },
+);
+export const serializeHolding = (row: PackageRow, remaining: number, now: Date) => ({
+  ...serializePackage(row),
+  remaining_quantity: remaining,
+  active: row.starts_at.getTime() <= now.getTime() && now.getTime() < row.expires_at.getTime(),
+});
+
+export const SharingState = Type.Object({
+  object: Type.Literal("enterprise_sharing"),
+  enterprise_id: Type.String(),
+  enabled: Type.Boolean(),
+});
+
 export const serializeUsage = (result: UsageResult) => ({
   object: "resource_usage" as const,
   usage_id: result.usageId,

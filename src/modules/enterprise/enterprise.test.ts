@@ -282,3 +282,62 @@ describe("cash coupons", () => {
     ]);
   });
 });
+
+describe("what the Enterprise Center reads", () => {
+  it("the global sharing switch reads as last set, only in the master's scope", async () => {
+    const read = async () =>
+      json<{ enabled: boolean }>(await get(`/v1/enterprises/${enterprise.id}/sharing`, keys.master)).enabled;
+    await post(`/v1/enterprises/${enterprise.id}/sharing`, keys.master, { enabled: true });
+    expect(await read()).toBe(true);
+    await post(`/v1/enterprises/${enterprise.id}/sharing`, keys.master, { enabled: false });
+    expect(await read()).toBe(false);
+    expectProblem(
+      await get(`/v1/enterprises/${enterprise.id}/sharing`, keys.m1),
+      404,
+      "enterprise_not_found",
+    );
+  });
+
+  it("lists the master's own packages with what each has left after usage", async () => {
+    const grant = async (owner: Unit, quantity: number, startsIn: number) =>
+      json<{ id: string }>(
+        await post("/v1/resource-packages", keys.owner, {
+          owner_id: owner.id,
+          product_code: "cdn",
+          unit: "GB",
+          quantity,
+          starts_at: days(startsIn),
+          expires_at: days(30),
+        }),
+      );
+    const current = await grant(enterprise, 100, 0);
+    const later = await grant(enterprise, 40, 5);
+    const own = await grant(m1, 10, 0); // a member's package is not the master's
+    const usage = await post("/v1/resource-usages", keys.owner, {
+      usage_id: "u-reads-1",
+      account_id: enterprise.id,
+      product_code: "cdn",
+      unit: "GB",
+      quantity: 25,
+    });
+    expect(usage.statusCode, usage.body).toBe(200);
+    type Holding = { id: string; total_quantity: number; remaining_quantity: number; active: boolean };
+    const list = async (query = "") =>
+      json<{ data: Holding[] }>(
+        await get(`/v1/enterprises/${enterprise.id}/resource-packages${query}`, keys.master),
+      ).data;
+    const byId = new Map((await list()).map((p) => [p.id, p]));
+    expect(byId.get(current.id)).toMatchObject({ total_quantity: 100, remaining_quantity: 75, active: true });
+    expect(byId.get(later.id)).toMatchObject({ total_quantity: 40, remaining_quantity: 40, active: false });
+    expect(byId.has(own.id)).toBe(false);
+    const inactive = (await list("?active=false")).map((p) => p.id);
+    expect(inactive).toContain(later.id);
+    expect(inactive).not.toContain(current.id);
+    expect((await list("?active=true")).map((p) => p.id)).toContain(current.id);
+    expectProblem(
+      await get(`/v1/enterprises/${enterprise.id}/resource-packages`, keys.m1),
+      404,
+      "enterprise_not_found",
+    );
+  });
+});

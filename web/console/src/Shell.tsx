@@ -22,6 +22,7 @@ import { lazy, type ReactNode, Suspense, useState } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { PasswordDialog } from "./components/PasswordDialog";
 import { LANGS, type Lang, type MessageKey, useI18n } from "./i18n/i18n";
+import { portalPages, usePortal } from "./portals";
 import { useSession } from "./session";
 
 // The bell loads apart so its drawer and list stay out of the first chunk.
@@ -192,17 +193,39 @@ export function Shell() {
   const navigate = useNavigate();
   const location = useLocation();
   const [changingPassword, setChangingPassword] = useState(false);
-  const pages = PAGES.filter((p) => can(p.needs));
-  const item = (p: Page) => ({ key: p.path, icon: p.icon, label: t(p.label) });
+  const { pending, portal } = usePortal();
+  // A partner (distributor, reseller, enterprise master) sees its portal and nothing else.
+  const partner = portal ? portalPages(portal, can) : undefined;
+  const pages = partner ? [] : PAGES.filter((p) => can(p.needs));
+  const item = (p: Pick<Page, "path" | "icon" | "label">) => ({
+    key: p.path,
+    icon: p.icon,
+    label: t(p.label),
+  });
   const platform = pages.filter((p) => p.group === "platform");
-  const items = [
-    ...pages.filter((p) => !p.group).map(item),
-    ...(platform.length > 0
-      ? [{ type: "group" as const, key: "platform", label: t("nav.platform"), children: platform.map(item) }]
-      : []),
-  ];
+  const items = partner
+    ? [...new Set(partner.map((p) => p.group))].map((group) => ({
+        type: "group" as const,
+        key: group,
+        label: t(group),
+        children: partner.filter((p) => p.group === group && !p.hidden).map(item),
+      }))
+    : [
+        ...pages.filter((p) => !p.group).map(item),
+        ...(platform.length > 0
+          ? [
+              {
+                type: "group" as const,
+                key: "platform",
+                label: t("nav.platform"),
+                children: platform.map(item),
+              },
+            ]
+          : []),
+      ];
+  const home = partner?.[0]?.path ?? "/";
   const selected =
-    pages
+    [...pages, ...(partner?.filter((p) => !p.hidden) ?? [])]
       .map((p) => p.path)
       .filter((path) => (path === "/" ? location.pathname === "/" : location.pathname.startsWith(path)))
       .sort((a, b) => b.length - a.length)[0] ?? "/";
@@ -268,17 +291,28 @@ export function Shell() {
         </Layout.Header>
         <Layout.Content style={{ padding: 24 }}>
           <Suspense fallback={<Spin />}>
-            <Routes>
-              {pages.map((p) => (
-                <Route key={p.path} path={p.path} element={p.element} />
-              ))}
-              {can("GET /v1/members/{id}") ? <Route path="/members/:id" element={<MemberDetail />} /> : null}
-              {can("GET /v1/gift-cards") ? <Route path="/gift-cards/*" element={<GiftCards />} /> : null}
-              {can("GET /v1/packages/{id}") ? (
-                <Route path="/packages/:id" element={<PackageDetail />} />
-              ) : null}
-              <Route path="*" element={<Navigate to="/" replace />} />
-            </Routes>
+            {pending ? (
+              <Spin />
+            ) : (
+              <Routes>
+                {partner?.map((p) => (
+                  <Route key={p.path} path={p.path} element={p.element} />
+                ))}
+                {pages.map((p) => (
+                  <Route key={p.path} path={p.path} element={p.element} />
+                ))}
+                {!partner && can("GET /v1/members/{id}") ? (
+                  <Route path="/members/:id" element={<MemberDetail />} />
+                ) : null}
+                {!partner && can("GET /v1/gift-cards") ? (
+                  <Route path="/gift-cards/*" element={<GiftCards />} />
+                ) : null}
+                {!partner && can("GET /v1/packages/{id}") ? (
+                  <Route path="/packages/:id" element={<PackageDetail />} />
+                ) : null}
+                <Route path="*" element={<Navigate to={home} replace />} />
+              </Routes>
+            )}
           </Suspense>
         </Layout.Content>
       </Layout>

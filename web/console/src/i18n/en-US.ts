@@ -1,5 +1,6 @@
 import { giftcardsEnUS } from "./giftcards.js";
 import { packagesEnUS } from "./packages.js";
+import { partnersEnUS } from "./partners.js";
 
 /** English messages. zh-CN.ts must have every key (the compiler and a test check it). */
 export const enUS = {
@@ -415,6 +416,7 @@ export const enUS = {
   "topup.codeStatus.disabled": "Disabled",
   ...giftcardsEnUS,
   ...packagesEnUS,
+  ...partnersEnUS,
   "nav.students": "Student ID",
   "students.dashboard": "Dashboard",
   "students.review": "Review queue",
