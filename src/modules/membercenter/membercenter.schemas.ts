@@ -87,6 +87,9 @@ export const Branding = Type.Object(
       description: "The merchant hides the balance (and top-up) in the member center",
     }),
     online_topup_enabled: Type.Boolean(),
+    points_per_unit: Type.String({
+      description: 'Points per one major unit when exchanging points into balance ("100": 100 points = 1.00)',
+    }),
   },
   { $id: "MemberCenterBranding" },
 );

@@ -1,6 +1,6 @@
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { ErrorBlock, InfiniteScroll, List, SpinLoading } from "antd-mobile";
-import type { ReactNode } from "react";
+import { ErrorBlock, InfiniteScroll, List, Card as MobileCard, SpinLoading } from "antd-mobile";
+import { type ReactNode, useState } from "react";
 import { ApiError } from "../../api/client";
 import { useI18n } from "./i18n";
 
@@ -86,4 +86,70 @@ export function Row(props: { title: ReactNode; detail?: ReactNode; extra?: React
       ) : null}
     </div>
   );
+}
+
+/** Why the API refused an action, in the member's language with the API's own detail. */
+export function Refusal(props: { error: unknown }) {
+  const { t } = useI18n();
+  if (!props.error) return null;
+  const detail = props.error instanceof Error ? props.error.message : String(props.error);
+  return (
+    <div
+      data-testid="refusal"
+      role="alert"
+      style={{
+        margin: 12,
+        padding: "10px 12px",
+        borderRadius: 8,
+        fontSize: 14,
+        color: "var(--adm-color-danger)",
+        background: "color-mix(in srgb, var(--adm-color-danger) 8%, #fff)",
+      }}
+    >
+      {t("error.refused", { detail })}
+    </div>
+  );
+}
+
+/** A white card on the page's grey; a selectable one is outlined in the tenant's colour when chosen. */
+export function Card(props: {
+  children: ReactNode;
+  testId?: string;
+  onClick?: () => void;
+  selected?: boolean;
+}) {
+  return (
+    <MobileCard
+      data-testid={props.testId}
+      onClick={props.onClick}
+      style={{
+        margin: 12,
+        padding: 4,
+        borderRadius: 12,
+        cursor: props.onClick ? "pointer" : undefined,
+        outline: props.selected ? "2px solid var(--brand)" : undefined,
+      }}
+    >
+      {props.children}
+    </MobileCard>
+  );
+}
+
+/** Runs one value-moving action: busy while it runs, its refusal kept to show. */
+export function useAction<A extends unknown[], R>(run: (...args: A) => Promise<R>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const go = async (...args: A): Promise<R | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await run(...args);
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new Error(String(e)));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, go, clear: () => setError(undefined) };
 }
