@@ -224,6 +224,8 @@ describe("the member center on a phone", () => {
   it("tops up online through the test provider: credited once although the confirmation arrives twice", async () => {
     await page.getByText("首页", { exact: true }).click();
     await page.getByRole("button", { name: "充值" }).click();
+    // No top-up plan here: any amount, through the wallets' online top-up.
+    await page.getByTestId("topup-free").click();
     await page.getByPlaceholder("例如 100").fill("50");
     await page.getByRole("button", { name: "支付 ¥50.00" }).click();
     await poll(() => page.locator(".adm-result").textContent()).toContain("¥50.00 · 待支付");
