@@ -223,7 +223,7 @@ describe("buying in the member center on a phone", () => {
     await poll(() => tiers.count()).toBe(2);
     // 300 × 1.2 = 360 (rounded up to whole units), bonus 8% of the order = 24: 210 + 360 + 24 after it.
     expect(await tiers.first().textContent()).toContain("充值 ¥360.00");
-    expect(await tiers.first().textContent()).toContain("到账可用 ¥594.00");
+    expect(await tiers.first().textContent()).toContain("充值后余额 ¥594.00");
     expect(await tiers.nth(1).textContent()).toContain("充值 ¥500.00");
     await shot("cashier-smart");
     await page.getByRole("button", { name: "关闭" }).click();

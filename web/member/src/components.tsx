@@ -153,3 +153,12 @@ export function useAction<A extends unknown[], R>(run: (...args: A) => Promise<R
   };
   return { busy, error, go, clear: () => setError(undefined) };
 }
+
+/** A bordered text field inside a card (border-box: it never runs past the card's edge). */
+export const inputBox: React.CSSProperties = {
+  border: "1px solid var(--adm-color-border)",
+  borderRadius: 8,
+  padding: "6px 10px",
+  marginTop: 8,
+  boxSizing: "border-box",
+};

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, type paths, unwrap } from "../../../api/client";
 import { decimalToMinor } from "../../../console/src/i18n/format";
-import { Card, Loading, Problem, Refusal, useAction } from "../components";
+import { inputBox as box, Card, Loading, Problem, Refusal, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../messages";
@@ -15,12 +15,6 @@ type Purchase =
 type Field = "name" | "phone" | "email";
 const FIELDS: Field[] = ["name", "phone", "email"];
 const CUSTOM = -1;
-const box = {
-  border: "1px solid var(--adm-color-border)",
-  borderRadius: 8,
-  padding: "6px 10px",
-  marginTop: 6,
-};
 
 /**
  * Buying a gift card online (seed 001 §2.5): the plans on sale online, a denomination or a

@@ -124,11 +124,7 @@ function TierRow(props: { tier: Tier }) {
         </div>
       </div>
       <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}>
-        {t("topup.figures", {
-          bonus: fmt.money(tier.bonus_amount),
-          points: fmt.number(tier.points),
-          total: fmt.money(tier.amount + tier.bonus_amount),
-        })}
+        {t("cashier.tierBonus", { bonus: fmt.money(tier.bonus_amount), points: fmt.number(tier.points) })}
         {tier.gift ? (
           <Tag color="warning" fill="outline" style={{ marginLeft: 6 }}>
             {t("cashier.gift")}

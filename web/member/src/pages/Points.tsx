@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Input, Selector } from "antd-mobile";
 import { useState } from "react";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
-import { Card, CursorList, Refusal, useAction } from "../components";
+import { Card, CursorList, inputBox, Refusal, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 import { ChangeRow } from "./Balance";
@@ -103,12 +103,7 @@ function Exchange(props: { points: number; referral: number }) {
           setKey(idempotencyKey());
         }}
         clearable
-        style={{
-          border: "1px solid var(--adm-color-border)",
-          borderRadius: 8,
-          padding: "6px 10px",
-          marginTop: 8,
-        }}
+        style={inputBox}
       />
       <Button
         block

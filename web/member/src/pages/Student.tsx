@@ -2,19 +2,13 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Input, Tag } from "antd-mobile";
 import { useState } from "react";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
-import { Card, Loading, Problem, Refusal, useAction } from "../components";
+import { inputBox as box, Card, Loading, Problem, Refusal, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 
 /** What the upload takes (students/upload-student-id.ts checks the content too). */
 const ACCEPT = "image/png,image/jpeg,image/webp";
 const MAX_BYTES = 2 * 1024 * 1024;
-const box = {
-  border: "1px solid var(--adm-color-border)",
-  borderRadius: 8,
-  padding: "6px 10px",
-  marginTop: 8,
-};
 
 /**
  * Student ID (seed 001): the merchant's verification page, the member's status (verified

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { amountRange, type TopupRule, topupFigures } from "../../../../src/modules/topup/topup-rules";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { decimalToMinor } from "../../../console/src/i18n/format";
-import { Card, Loading, Problem, Refusal, useAction } from "../components";
+import { Card, inputBox, Loading, Problem, Refusal, useAction } from "../components";
 import { useMember } from "../context";
 import { type Format, type Translate, useI18n } from "../i18n";
 
@@ -180,7 +180,7 @@ function PlanCard(props: {
                 setKey(idempotencyKey());
               }}
               clearable
-              style={{ border: "1px solid var(--adm-color-border)", borderRadius: 8, padding: "6px 10px" }}
+              style={inputBox}
             />
           )}
           {text && !fixed && !inRange ? (
@@ -312,7 +312,7 @@ function FreeAmount(props: { selected: boolean; onSelect: () => void }) {
               setKey(idempotencyKey());
             }}
             clearable
-            style={{ border: "1px solid var(--adm-color-border)", borderRadius: 8, padding: "6px 10px" }}
+            style={inputBox}
           />
           {text && !amount ? (
             <div style={{ fontSize: 12, color: "var(--adm-color-danger)", marginTop: 4 }}>
