@@ -1,10 +1,3 @@
-/**
- * What a member buys in the member center, clicked through in a real Chromium at a phone's
- * size against a real server on PostgreSQL: a top-up by plan paid through the test provider,
- * the cashier's smart top-up offers, a gift card, the points exchange and the student ID.
- * Screenshots land in test-output/member/.
- */
-import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signTestWebhook, testProviderSecret } from "../../src/modules/wallets/index.js";
@@ -17,9 +10,9 @@ import {
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
+import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
 
-const SHOTS = path.resolve(import.meta.dirname, "../../test-output/member");
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const SHOTS = MEMBER_SHOTS;
 /** The start of a PNG (signature and header): the student ID photo, checked by its content. */
 const PNG_HEX = "89504e470d0a1a0a0000000d4948445200000001000000010806000000";
 const PNG = Buffer.from(PNG_HEX, "hex");
@@ -38,21 +31,8 @@ const home = () => page.getByText("首页", { exact: true }).click();
 const balanceOf = async (id: string) =>
   (await server.api<{ total: number; points: number }>("GET", `/v1/members/${id}/balance`)).total;
 
-/** A setup call with its own Idempotency-Key (value routes require one). */
-async function send<T = { id: string }>(method: string, url: string, body: object, key: string): Promise<T> {
-  const response = await fetch(`${server.baseUrl}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.demo.api_key}`,
-      "content-type": "application/json",
-      "idempotency-key": key,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const send = <T = { id: string }>(method: "POST" | "PUT", url: string, body: object, key: string) =>
+  valueCall<T>(server, method, url, body, key);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
@@ -213,8 +193,14 @@ describe("buying in the member center on a phone", () => {
     // The merchant hands the amount due over in the link (?amount=); the page is not reloaded,
     // since the visit is checked against the server's (test) clock.
     await page.evaluate((url) => {
-      history.pushState(null, "", url);
-      dispatchEvent(new PopStateEvent("popstate"));
+      // Runs in the page: React Router follows pushState once it hears popstate.
+      const w = globalThis as unknown as {
+        history: { pushState(state: null, unused: string, url: string): void };
+        dispatchEvent(event: unknown): void;
+        PopStateEvent: new (type: string) => unknown;
+      };
+      w.history.pushState(null, "", url);
+      w.dispatchEvent(new w.PopStateEvent("popstate"));
     }, `/m/${server.demo.tenant_id}/cashier?amount=300`);
     await poll(() => page.getByTestId("cashier-balance").textContent()).toBe("可用余额：¥210.00");
     expect(await page.getByTestId("cashier-short").textContent()).toContain("会员余额不足，无法完成支付");

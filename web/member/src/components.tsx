@@ -1,7 +1,15 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { ErrorBlock, InfiniteScroll, List, Card as MobileCard, SpinLoading } from "antd-mobile";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import {
+  Button,
+  Checkbox,
+  ErrorBlock,
+  InfiniteScroll,
+  List,
+  Card as MobileCard,
+  SpinLoading,
+} from "antd-mobile";
 import { type ReactNode, useState } from "react";
-import { ApiError } from "../../api/client";
+import { ApiError, api, unwrap } from "../../api/client";
 import { useI18n } from "./i18n";
 
 export interface Page<T> {
@@ -162,3 +170,51 @@ export const inputBox: React.CSSProperties = {
   marginTop: 8,
   boxSizing: "border-box",
 };
+
+/** The button of a value-moving action (see useAction), with its refusal under it. */
+export function ActionButton(props: {
+  action: { busy: boolean; error: unknown; go: () => Promise<unknown> };
+  disabled?: boolean;
+  children: ReactNode;
+}) {
+  const { action } = props;
+  return (
+    <>
+      <Button
+        block
+        color="primary"
+        style={{ marginTop: 12 }}
+        disabled={props.disabled || action.busy}
+        loading={action.busy}
+        onClick={() => void action.go()}
+      >
+        {props.children}
+      </Button>
+      <Refusal error={action.error} />
+    </>
+  );
+}
+
+/**
+ * The agreement a purchase asks the member to accept: its current version (which the sale
+ * records) and the checkbox. Read only once the plan is chosen.
+ */
+export function useAgreement(id: string | null | undefined, chosen: boolean) {
+  const { t } = useI18n();
+  const [agreed, setAgreed] = useState(false);
+  const query = useQuery({
+    queryKey: ["agreement", id],
+    enabled: chosen && Boolean(id),
+    queryFn: () => unwrap(api.GET("/v1/agreements/{id}", { params: { path: { id: id! } } })),
+  });
+  return {
+    /** Whether the member still has to accept it before paying. */
+    pending: Boolean(id) && !agreed,
+    version: id && query.data ? { [id]: query.data.version } : undefined,
+    checkbox: id ? (
+      <Checkbox style={{ marginTop: 8, fontSize: 13 }} checked={agreed} onChange={setAgreed}>
+        {t("topup.agree", { title: query.data?.title ?? "…" })}
+      </Checkbox>
+    ) : null,
+  };
+}

@@ -1,10 +1,18 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button, Checkbox, Input, Result, Selector, Switch, TextArea } from "antd-mobile";
+import { Button, Input, Result, Selector, Switch, TextArea } from "antd-mobile";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, type paths, unwrap } from "../../../api/client";
 import { decimalToMinor } from "../../../console/src/i18n/format";
-import { inputBox as box, Card, Loading, Problem, Refusal, useAction } from "../components";
+import {
+  ActionButton,
+  inputBox as box,
+  Card,
+  Loading,
+  Problem,
+  useAction,
+  useAgreement,
+} from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../messages";
@@ -71,15 +79,9 @@ function PlanCard(props: {
   const [buyer, setBuyer] = useState<Record<Field, string>>({ name: "", phone: "", email: "" });
   const [gift, setGift] = useState(false);
   const [recipient, setRecipient] = useState({ name: "", message: "" });
-  const [agreed, setAgreed] = useState(false);
   const [method, setMethod] = useState<"balance" | "online">(branding.hide_balance ? "online" : "balance");
   const [key] = useState(idempotencyKey);
-  const agreement = useQuery({
-    queryKey: ["agreement", plan.terms_agreement_id],
-    enabled: props.selected && Boolean(plan.terms_agreement_id),
-    queryFn: () =>
-      unwrap(api.GET("/v1/agreements/{id}", { params: { path: { id: plan.terms_agreement_id! } } })),
-  });
+  const agreement = useAgreement(plan.terms_agreement_id, props.selected);
   const range = plan.custom_amount;
   const typed = decimalToMinor(custom, fmt.scale);
   const amount = pick === CUSTOM ? typed : pick;
@@ -87,7 +89,6 @@ function PlanCard(props: {
     amount !== undefined &&
     (pick !== CUSTOM || (range !== null && amount >= range.min && amount <= range.max));
   const missing = FIELDS.some((f) => plan.buyer_info[f] === "required" && !buyer[f].trim());
-  const needsAgreement = Boolean(plan.terms_agreement_id) && !agreed;
   const buy = useAction(async () => {
     const given = Object.fromEntries(FIELDS.filter((f) => buyer[f].trim()).map((f) => [f, buyer[f].trim()]));
     const purchase = await unwrap(
@@ -108,9 +109,7 @@ function PlanCard(props: {
               }
             : {}),
           ...(Object.keys(given).length ? { buyer: given } : {}),
-          ...(plan.terms_agreement_id && agreement.data
-            ? { agreement_versions: { [plan.terms_agreement_id]: agreement.data.version } }
-            : {}),
+          ...(agreement.version ? { agreement_versions: agreement.version } : {}),
         },
       }),
     );
@@ -195,22 +194,10 @@ function PlanCard(props: {
             value={[method]}
             onChange={(v) => v[0] && setMethod(v[0])}
           />
-          {plan.terms_agreement_id ? (
-            <Checkbox style={{ marginTop: 8, fontSize: 13 }} checked={agreed} onChange={setAgreed}>
-              {t("topup.agree", { title: agreement.data?.title ?? "…" })}
-            </Checkbox>
-          ) : null}
-          <Button
-            block
-            color="primary"
-            style={{ marginTop: 12 }}
-            disabled={!amountOk || missing || needsAgreement || buy.busy}
-            loading={buy.busy}
-            onClick={() => void buy.go()}
-          >
+          {agreement.checkbox}
+          <ActionButton action={buy} disabled={!amountOk || missing || agreement.pending}>
             {t("buyGift.pay", { amount: amountOk ? fmt.money(priceOf(plan, amount!)) : "—" })}
-          </Button>
-          <Refusal error={buy.error} />
+          </ActionButton>
         </div>
       ) : null}
     </Card>

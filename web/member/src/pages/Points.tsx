@@ -1,8 +1,8 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button, Input, Selector } from "antd-mobile";
+import { Input, Selector } from "antd-mobile";
 import { useState } from "react";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
-import { Card, CursorList, inputBox, Refusal, useAction } from "../components";
+import { ActionButton, Card, CursorList, inputBox, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 import { ChangeRow } from "./Balance";
@@ -105,22 +105,14 @@ function Exchange(props: { points: number; referral: number }) {
         clearable
         style={inputBox}
       />
-      <Button
-        block
-        color="primary"
-        style={{ marginTop: 12 }}
-        disabled={!points || exchange.busy}
-        loading={exchange.busy}
-        onClick={() => void exchange.go()}
-      >
+      <ActionButton action={exchange} disabled={!points}>
         {t("points.exchangeGo")}
-      </Button>
+      </ActionButton>
       {credited !== undefined ? (
         <div data-testid="points-credited" style={{ marginTop: 8, color: "var(--adm-color-success)" }}>
           {t("points.credited", { amount: fmt.money(credited) })}
         </div>
       ) : null}
-      <Refusal error={exchange.error} />
     </Card>
   );
 }

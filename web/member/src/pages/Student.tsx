@@ -1,8 +1,8 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button, Input, Tag } from "antd-mobile";
+import { Input, Tag } from "antd-mobile";
 import { useState } from "react";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
-import { inputBox as box, Card, Loading, Problem, Refusal, useAction } from "../components";
+import { ActionButton, inputBox as box, Card, Loading, Problem, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 
@@ -144,17 +144,9 @@ function SubmitForm(props: { memberId: string }) {
           {t("student.tooBig")}
         </div>
       ) : null}
-      <Button
-        block
-        color="primary"
-        style={{ marginTop: 12 }}
-        disabled={!ready || submit.busy}
-        loading={submit.busy}
-        onClick={() => void submit.go()}
-      >
+      <ActionButton action={submit} disabled={!ready}>
         {t("student.send")}
-      </Button>
-      <Refusal error={submit.error} />
+      </ActionButton>
     </Card>
   );
 }

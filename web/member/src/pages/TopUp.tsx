@@ -1,10 +1,10 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button, Checkbox, Input, Result, Tag } from "antd-mobile";
+import { Input, Result, Tag } from "antd-mobile";
 import { useState } from "react";
 import { amountRange, type TopupRule, topupFigures } from "../../../../src/modules/topup/topup-rules";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { decimalToMinor } from "../../../console/src/i18n/format";
-import { Card, inputBox, Loading, Problem, Refusal, useAction } from "../components";
+import { ActionButton, Card, inputBox, Loading, Problem, useAction, useAgreement } from "../components";
 import { useMember } from "../context";
 import { type Format, type Translate, useI18n } from "../i18n";
 
@@ -127,7 +127,6 @@ function PlanCard(props: {
   const rule = terms.rule;
   const fixed = rule.type === "fixed";
   const [text, setText] = useState("");
-  const [agreed, setAgreed] = useState(false);
   // One key per attempt at this plan and amount: a retry after a lost answer reuses it.
   const [key, setKey] = useState(idempotencyKey);
   const typed = decimalToMinor(text, fmt.scale);
@@ -136,11 +135,7 @@ function PlanCard(props: {
   const inRange = amount !== undefined && amount >= min && amount <= max;
   // The first top-up extras are the server's to decide (it knows the member's history): shown apart.
   const figures = inRange ? topupFigures(rule, amount, fmt.scale, null) : null;
-  const agreement = useQuery({
-    queryKey: ["agreement", terms.agreement_id],
-    enabled: props.selected && Boolean(terms.agreement_id),
-    queryFn: () => unwrap(api.GET("/v1/agreements/{id}", { params: { path: { id: terms.agreement_id! } } })),
-  });
+  const agreement = useAgreement(terms.agreement_id, props.selected);
   const pay = useAction(async () => {
     const topup = await unwrap(
       api.POST("/v1/topup-plans/{id}/top-ups", {
@@ -156,7 +151,6 @@ function PlanCard(props: {
     );
     props.onStarted(topup);
   });
-  const needsAgreement = Boolean(terms.agreement_id) && !agreed;
   return (
     <Card testId="topup-plan" onClick={props.selected ? undefined : props.onSelect} selected={props.selected}>
       <div style={{ display: "flex", alignItems: "baseline", gap: 8 }}>
@@ -197,22 +191,10 @@ function PlanCard(props: {
               })}
             </div>
           ) : null}
-          {terms.agreement_id ? (
-            <Checkbox style={{ marginTop: 8, fontSize: 13 }} checked={agreed} onChange={setAgreed}>
-              {t("topup.agree", { title: agreement.data?.title ?? "…" })}
-            </Checkbox>
-          ) : null}
-          <Button
-            block
-            color="primary"
-            style={{ marginTop: 12 }}
-            disabled={!inRange || needsAgreement || pay.busy}
-            loading={pay.busy}
-            onClick={() => void pay.go()}
-          >
+          {agreement.checkbox}
+          <ActionButton action={pay} disabled={!inRange || agreement.pending}>
             {t("topup.pay", { amount: inRange ? fmt.money(amount) : "—" })}
-          </Button>
-          <Refusal error={pay.error} />
+          </ActionButton>
         </div>
       ) : null}
     </Card>
@@ -319,17 +301,9 @@ function FreeAmount(props: { selected: boolean; onSelect: () => void }) {
               {t("topup.invalid", { scale: fmt.scale })}
             </div>
           ) : null}
-          <Button
-            block
-            color="primary"
-            style={{ marginTop: 12 }}
-            disabled={!amount || pay.busy}
-            loading={pay.busy}
-            onClick={() => void pay.go()}
-          >
+          <ActionButton action={pay} disabled={!amount}>
             {t("topup.pay", { amount: amount ? fmt.money(amount) : "—" })}
-          </Button>
-          <Refusal error={pay.error} />
+          </ActionButton>
         </div>
       ) : null}
     </Card>
