@@ -4,6 +4,7 @@ import {
   Checkbox,
   ErrorBlock,
   InfiniteScroll,
+  Input,
   List,
   Card as MobileCard,
   SpinLoading,
@@ -217,4 +218,28 @@ export function useAgreement(id: string | null | undefined, chosen: boolean) {
       </Checkbox>
     ) : null,
   };
+}
+
+/** An amount typed in major units, with why it cannot be used (out of range, too many decimals). */
+export function AmountInput(props: {
+  placeholder: string;
+  value: string;
+  onChange: (text: string) => void;
+  problem?: string | null;
+}) {
+  return (
+    <>
+      <Input
+        inputMode="decimal"
+        placeholder={props.placeholder}
+        value={props.value}
+        onChange={props.onChange}
+        clearable
+        style={inputBox}
+      />
+      {props.problem ? (
+        <div style={{ fontSize: 12, color: "var(--adm-color-danger)", marginTop: 4 }}>{props.problem}</div>
+      ) : null}
+    </>
+  );
 }

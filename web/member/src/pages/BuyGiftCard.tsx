@@ -6,6 +6,7 @@ import { api, type components, idempotencyKey, type paths, unwrap } from "../../
 import { decimalToMinor } from "../../../console/src/i18n/format";
 import {
   ActionButton,
+  AmountInput,
   inputBox as box,
   Card,
   Loading,
@@ -142,13 +143,10 @@ function PlanCard(props: {
             onChange={(v) => setPick(v[0])}
           />
           {pick === CUSTOM && range ? (
-            <Input
-              inputMode="decimal"
+            <AmountInput
               placeholder={t("topup.rangeHint", { min: fmt.money(range.min), max: fmt.money(range.max) })}
               value={custom}
               onChange={setCustom}
-              clearable
-              style={box}
             />
           ) : null}
           {FIELDS.filter((f) => plan.buyer_info[f] !== "off").map((f) => (

@@ -1,10 +1,10 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Input, Result, Tag } from "antd-mobile";
+import { Result, Tag } from "antd-mobile";
 import { useState } from "react";
 import { amountRange, type TopupRule, topupFigures } from "../../../../src/modules/topup/topup-rules";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { decimalToMinor } from "../../../console/src/i18n/format";
-import { ActionButton, Card, inputBox, Loading, Problem, useAction, useAgreement } from "../components";
+import { ActionButton, AmountInput, Card, Loading, Problem, useAction, useAgreement } from "../components";
 import { useMember } from "../context";
 import { type Format, type Translate, useI18n } from "../i18n";
 
@@ -165,23 +165,18 @@ function PlanCard(props: {
       {props.selected ? (
         <div style={{ marginTop: 12 }}>
           {fixed ? null : (
-            <Input
-              inputMode="decimal"
+            <AmountInput
               placeholder={t("topup.rangeHint", { min: fmt.money(min), max: fmt.money(max) })}
               value={text}
               onChange={(v) => {
                 setText(v);
                 setKey(idempotencyKey());
               }}
-              clearable
-              style={inputBox}
+              problem={
+                text && !inRange ? t("topup.outOfRange", { min: fmt.money(min), max: fmt.money(max) }) : null
+              }
             />
           )}
-          {text && !fixed && !inRange ? (
-            <div style={{ fontSize: 12, color: "var(--adm-color-danger)", marginTop: 4 }}>
-              {t("topup.outOfRange", { min: fmt.money(min), max: fmt.money(max) })}
-            </div>
-          ) : null}
           {figures ? (
             <div data-testid="topup-figures" style={{ marginTop: 8, fontSize: 14 }}>
               {t("topup.figures", {
@@ -285,22 +280,15 @@ function FreeAmount(props: { selected: boolean; onSelect: () => void }) {
       <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}>{t("topup.otherLine")}</div>
       {props.selected ? (
         <div style={{ marginTop: 12 }}>
-          <Input
-            inputMode="decimal"
+          <AmountInput
             placeholder={t("topup.amountHint")}
             value={text}
             onChange={(v) => {
               setText(v);
               setKey(idempotencyKey());
             }}
-            clearable
-            style={inputBox}
+            problem={text && !amount ? t("topup.invalid", { scale: fmt.scale }) : null}
           />
-          {text && !amount ? (
-            <div style={{ fontSize: 12, color: "var(--adm-color-danger)", marginTop: 4 }}>
-              {t("topup.invalid", { scale: fmt.scale })}
-            </div>
-          ) : null}
           <ActionButton action={pay} disabled={!amount}>
             {t("topup.pay", { amount: amount ? fmt.money(amount) : "—" })}
           </ActionButton>
