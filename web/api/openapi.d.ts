@@ -47196,7 +47196,7 @@ export interface operations {
                      * @default home
                      * @enum {string}
                      */
-                    page?: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages";
+                    page?: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages" | "topup" | "cashier" | "student";
                 };
             };
         };
@@ -47332,7 +47332,7 @@ export interface operations {
                         token: string;
                         member_id: string;
                         /** @enum {string} */
-                        page: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages";
+                        page: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages" | "topup" | "cashier" | "student";
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z

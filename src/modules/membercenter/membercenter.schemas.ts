@@ -4,7 +4,17 @@ import { IdParam, Obj, StringEnum, Timestamp } from "../../platform/http/schemas
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 /** The pages a link may open; the page's router owns the rest of the URL. */
-export const PAGES = ["home", "balance", "vouchers", "gift-cards", "points", "packages"] as const;
+export const PAGES = [
+  "home",
+  "balance",
+  "vouchers",
+  "gift-cards",
+  "points",
+  "packages",
+  "topup",
+  "cashier",
+  "student",
+] as const;
 export type Page = (typeof PAGES)[number];
 
 /** How long a link's code may wait to be used: long enough to open a page, too short to forward. */
