@@ -1,9 +1,3 @@
-/**
- * The member center in a real Chromium at a phone's size, against a real server on
- * PostgreSQL: the demo tenant's backend makes a link, the member opens it. Screenshots of
- * every page land in test-output/member/.
- */
-import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signTestWebhook, testProviderSecret } from "../../src/modules/wallets/index.js";
@@ -18,9 +12,9 @@ import {
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
+import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
 
-const SHOTS = path.resolve(import.meta.dirname, "../../test-output/member");
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const SHOTS = MEMBER_SHOTS;
 
 let server: ConsoleServer;
 let browser: Browser;
@@ -41,21 +35,8 @@ async function linkFor(memberId: string, page?: string): Promise<string> {
   return `${server.baseUrl}${link.path}`;
 }
 
-/** A setup call that moves value: with its own Idempotency-Key. */
-async function post<T = { id: string }>(url: string, body: object, key: string): Promise<T> {
-  const response = await fetch(`${server.baseUrl}${url}`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${server.demo.api_key}`,
-      "content-type": "application/json",
-      "idempotency-key": key,
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
+const post = <T = { id: string }>(url: string, body: object, key: string) =>
+  valueCall<T>(server, "POST", url, body, key);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
@@ -225,6 +206,8 @@ describe("the member center on a phone", () => {
   it("tops up online through the test provider: credited once although the confirmation arrives twice", async () => {
     await page.getByText("首页", { exact: true }).click();
     await page.getByRole("button", { name: "充值" }).click();
+    // No top-up plan here: any amount, through the wallets' online top-up.
+    await page.getByTestId("topup-free").click();
     await page.getByPlaceholder("例如 100").fill("50");
     await page.getByRole("button", { name: "支付 ¥50.00" }).click();
     await poll(() => page.locator(".adm-result").textContent()).toContain("¥50.00 · 待支付");

@@ -1434,7 +1434,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange points or referral points into balance (bonus); rounded down to the minor unit */
+        /**
+         * Exchange points or referral points into balance (bonus); rounded down to the minor unit
+         * @description A member token exchanges only its own points (another member's id answers 404 member_not_found), at the tenant's ratio (points_per_unit is for staff: 403), and not while the merchant hides the balance in the member center (403 balance_hidden).
+         */
         post: operations["postMembersByIdExchanges"];
         delete?: never;
         options?: never;
@@ -3992,7 +3995,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List gift card plans */
+        /** List gift card plans (a member token sees only the active plans sold online) */
         get: operations["listGiftCardPlans"];
         put?: never;
         /**
@@ -19642,7 +19645,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: balance_hidden */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -47456,7 +47459,7 @@ export interface operations {
                      * @default home
                      * @enum {string}
                      */
-                    page?: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages";
+                    page?: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages" | "topup" | "cashier" | "student";
                 };
             };
         };
@@ -47592,7 +47595,7 @@ export interface operations {
                         token: string;
                         member_id: string;
                         /** @enum {string} */
-                        page: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages";
+                        page: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages" | "topup" | "cashier" | "student";
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -47728,6 +47731,8 @@ export interface operations {
                         /** @description The merchant hides the balance (and top-up) in the member center */
                         hide_balance: boolean;
                         online_topup_enabled: boolean;
+                        /** @description Points per one major unit when exchanging points into balance ("100": 100 points = 1.00) */
+                        points_per_unit: string;
                     };
                 };
             };

@@ -261,6 +261,8 @@ export async function updateCard(
 export interface PlanFilters {
   status?: PlanStatus;
   card_type?: CardType;
+  /** Only plans sold in this channel. */
+  channel?: SaleChannel;
 }
 
 /**
@@ -294,6 +296,8 @@ export async function listPlans(
     query = query.where(admitsUnit(actor.orgUnitId, actor.orgUnitPath));
   if (filters.status) query = query.where("status", "=", filters.status);
   if (filters.card_type) query = query.where("card_type", "=", filters.card_type);
+  if (filters.channel)
+    query = query.where(sql<boolean>`channels @> ${JSON.stringify([filters.channel])}::jsonb`);
   if (page.startingAfter) query = query.where("id", ">", page.startingAfter);
   return (await query.orderBy("id").limit(page.limit).execute()) as PlanRow[];
 }

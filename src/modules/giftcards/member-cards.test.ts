@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
-import { type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
+import { type giftCardClient, giftCardTenant, SEED_PLAN } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
 import { verifyLedger } from "../../ledger/index.js";
@@ -72,6 +72,26 @@ const balanceOf = async (id: string) =>
   (await gc.ok<{ available: number }>("GET", `/v1/members/${id}/balance`)).available;
 
 describe("a member's gift cards", () => {
+  it("a member token lists only the active plans sold online; staff see every plan", async () => {
+    const posOnly = await gc.activePlan({ name: "At the till", channels: ["POS"] });
+    const inactive = (
+      await gc.ok<{ id: string }>("POST", "/v1/gift-card-plans", { ...SEED_PLAN, name: "Draft" })
+    ).id;
+    const seen = json<{ data: { id: string; status: string }[] }>(
+      await gc.call("GET", "/v1/gift-card-plans?limit=100", undefined, annAuth),
+    ).data.map((p) => p.id);
+    expect(seen).toContain(planId);
+    expect(seen).not.toContain(posOnly);
+    expect(seen).not.toContain(inactive);
+    // Asking for inactive plans changes nothing for a member.
+    const asked = json<{ data: { id: string }[] }>(
+      await gc.call("GET", "/v1/gift-card-plans?status=inactive", undefined, annAuth),
+    ).data.map((p) => p.id);
+    expect(asked).not.toContain(inactive);
+    const staff = (await gc.ok<{ data: { id: string }[] }>("GET", "/v1/gift-card-plans?limit=100")).data;
+    expect(staff.map((p) => p.id)).toEqual(expect.arrayContaining([planId, posOnly, inactive]));
+  });
+
   it("buys a card for herself by balance and sees it, its balance and its activities", async () => {
     const before = await balanceOf(ann);
     const res = await buy(ann, { payment_method: "balance" });

@@ -44,11 +44,11 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/gift-card-plans",
     {
-      config: { permission: "giftcards.read" },
+      config: { permission: "giftcards.read", member: true },
       schema: {
         tags,
         operationId: "listGiftCardPlans",
-        summary: "List gift card plans",
+        summary: "List gift card plans (a member token sees only the active plans sold online)",
         querystring: Obj({
           ...ListQuery,
           status: Type.Optional(StringEnum(PLAN_STATUSES)),
@@ -59,8 +59,11 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
     },
     async (request) => {
       const { actor } = request;
-      const { limit: asked, starting_after, ...filters } = request.query;
+      const { limit: asked, starting_after, ...rest } = request.query;
       const limit = pageLimit(asked);
+      // A member buys only online (POST /v1/members/{id}/gift-card-purchases): it sees what is on sale there.
+      const filters =
+        actor.type === "member" ? { ...rest, status: "active" as const, channel: "ONLINE" as const } : rest;
       const rows = await db.tenantTx(actor.tenantId, (trx) =>
         listPlans(trx, actor, filters, { limit: limit + 1, startingAfter: starting_after }),
       );

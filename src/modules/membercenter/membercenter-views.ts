@@ -22,6 +22,7 @@ export async function brandingView(trx: Tx, tenantId: string, now: Date) {
     currency: wallet.asset,
     hide_balance: wallet.hideBalance,
     online_topup_enabled: wallet.onlineTopup,
+    points_per_unit: wallet.pointsPerUnit,
   };
 }
 

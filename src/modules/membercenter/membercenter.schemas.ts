@@ -4,7 +4,17 @@ import { IdParam, Obj, StringEnum, Timestamp } from "../../platform/http/schemas
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 /** The pages a link may open; the page's router owns the rest of the URL. */
-export const PAGES = ["home", "balance", "vouchers", "gift-cards", "points", "packages"] as const;
+export const PAGES = [
+  "home",
+  "balance",
+  "vouchers",
+  "gift-cards",
+  "points",
+  "packages",
+  "topup",
+  "cashier",
+  "student",
+] as const;
 export type Page = (typeof PAGES)[number];
 
 /** How long a link's code may wait to be used: long enough to open a page, too short to forward. */
@@ -87,6 +97,9 @@ export const Branding = Type.Object(
       description: "The merchant hides the balance (and top-up) in the member center",
     }),
     online_topup_enabled: Type.Boolean(),
+    points_per_unit: Type.String({
+      description: 'Points per one major unit when exchanging points into balance ("100": 100 points = 1.00)',
+    }),
   },
   { $id: "MemberCenterBranding" },
 );

@@ -73,6 +73,13 @@ describe("member-center links", () => {
     expectCode(await exchange(codeOf(l)), 409, "member_center_code_used");
   });
 
+  it("links to the top-up, cashier and student ID pages too", async () => {
+    const memberId = await wallet.newMember("Bea");
+    for (const page of ["topup", "cashier", "student"]) {
+      expect(new URL((await link(memberId, page)).url).pathname).toBe(`/m/${tenant.tenantId}/${page}`);
+    }
+  });
+
   it("refuses an expired code, an unknown code and a code of another tenant", async () => {
     const memberId = await wallet.newMember("Bo");
     const l = await link(memberId);

@@ -115,6 +115,7 @@ export async function memberCenterWallet(trx: Tx, tenantId: string, now: Date) {
     asset: { code: asset.code, scale: asset.scale, symbol: asset.symbol, name: asset.name },
     hideBalance: settings.hide_balance_in_member_center,
     onlineTopup: settings.online_topup_enabled && !settings.hide_balance_in_member_center,
+    pointsPerUnit: settings.points_per_unit,
   };
 }
 

@@ -230,17 +230,27 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     url: "/v1/members/:id/exchanges",
     config: {
       permission: "wallets.operate",
+      member: true,
       idempotent: true,
-      errors: [...MEMBER, "insufficient_points", "exchange_too_small"],
+      errors: [...MEMBER, "insufficient_points", "exchange_too_small", "balance_hidden"],
     },
     schema: {
       tags,
       summary: "Exchange points or referral points into balance (bonus); rounded down to the minor unit",
+      description:
+        "A member token exchanges only its own points (another member's id answers 404 member_not_found), at the tenant's ratio (points_per_unit is for staff: 403), and not while the merchant hides the balance in the member center (403 balance_hidden).",
       params: MemberParams,
       body: ExchangeBody,
       response: { 201: ExchangeResult, ...errorResponses(422) },
     },
     status: 201,
+    guard: async ({ body }, { actor }) => {
+      if (actor.type !== "member") return;
+      if (body.points_per_unit !== undefined)
+        throw new WalletsError("forbidden", "A member exchanges at the tenant's ratio");
+      if (await read(actor.tenantId, (trx) => balanceHiddenFrom(trx, actor, deps.clock.now())))
+        throw new WalletsError("balance_hidden", "The balance is hidden in the member center");
+    },
     input: ({ params, body }) => ({
       memberId: params.id,
       from: body.from,

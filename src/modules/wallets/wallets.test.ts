@@ -7,6 +7,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { memberAuth } from "../../../test/helpers/vouchers.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
 import { exchangeAmount } from "./exchange-points.js";
 import { lotExpiry } from "./points-lots.js";
@@ -291,5 +292,47 @@ describe("exchange", () => {
       422,
       "exchange_too_small",
     );
+  });
+
+  it("a member exchanges its own points at the tenant's ratio; never another member's, another ratio, or a hidden balance", async () => {
+    const m = await newMember();
+    const other = await newMember();
+    await ok("POST", `/v1/members/${m}/points`, { operation: "earn", points: 500 });
+    await ok("POST", `/v1/members/${other}/points`, { operation: "earn", points: 500 });
+    const auth = await memberAuth(t, tenant, m);
+    const own = await call("POST", `/v1/members/${m}/exchanges`, { from: "points", points: 200 }, auth);
+    expect(own.statusCode, own.body).toBe(201);
+    expect(json<{ credited: number; balance: Bal }>(own)).toMatchObject({
+      credited: 200,
+      balance: { bonus: 200, points: 300 },
+    });
+    expectProblem(
+      await call("POST", `/v1/members/${other}/exchanges`, { from: "points", points: 100 }, auth),
+      404,
+      "member_not_found",
+    );
+    expectProblem(
+      await call(
+        "POST",
+        `/v1/members/${m}/exchanges`,
+        { from: "points", points: 100, points_per_unit: "1" },
+        auth,
+      ),
+      403,
+      "forbidden",
+    );
+    await ok("PATCH", "/v1/wallet-settings", { hide_balance_in_member_center: true });
+    try {
+      expectProblem(
+        await call("POST", `/v1/members/${m}/exchanges`, { from: "points", points: 100 }, auth),
+        403,
+        "balance_hidden",
+      );
+    } finally {
+      await ok("PATCH", "/v1/wallet-settings", { hide_balance_in_member_center: false });
+    }
+    // Nothing moved for the refused calls.
+    expect(await balance(other)).toMatchObject({ bonus: 0, points: 500 });
+    expect(await balance(m)).toMatchObject({ bonus: 200, points: 300 });
   });
 });

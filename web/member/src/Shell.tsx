@@ -14,6 +14,9 @@ const GiftCards = lazy(() => import("./pages/GiftCards"));
 const Points = lazy(() => import("./pages/Points"));
 const Packages = lazy(() => import("./pages/Packages"));
 const TopUp = lazy(() => import("./pages/TopUp"));
+const Cashier = lazy(() => import("./pages/Cashier"));
+const BuyGiftCard = lazy(() => import("./pages/BuyGiftCard"));
+const Student = lazy(() => import("./pages/Student"));
 
 const TABS = [
   { key: "/", title: "nav.home", icon: <AppOutline /> },
@@ -26,6 +29,9 @@ const TITLES: Record<string, MessageKey> = {
   "/balance": "nav.balance",
   "/points": "nav.points",
   "/topup": "nav.topup",
+  "/cashier": "nav.cashier",
+  "/gift-cards/buy": "nav.buyGiftCard",
+  "/student": "nav.student",
   "/vouchers": "nav.vouchers",
   "/gift-cards": "nav.giftCards",
   "/packages": "nav.packages",
@@ -67,6 +73,9 @@ export function Shell() {
             <Route path="/points" element={<Points />} />
             <Route path="/packages" element={<Packages />} />
             <Route path="/topup" element={<TopUp />} />
+            <Route path="/cashier" element={<Cashier />} />
+            <Route path="/gift-cards/buy" element={<BuyGiftCard />} />
+            <Route path="/student" element={<Student />} />
             <Route path="*" element={<Home />} />
           </Routes>
         </Suspense>

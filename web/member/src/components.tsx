@@ -1,7 +1,16 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { ErrorBlock, InfiniteScroll, List, SpinLoading } from "antd-mobile";
-import type { ReactNode } from "react";
-import { ApiError } from "../../api/client";
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import {
+  Button,
+  Checkbox,
+  ErrorBlock,
+  InfiniteScroll,
+  Input,
+  List,
+  Card as MobileCard,
+  SpinLoading,
+} from "antd-mobile";
+import { type ReactNode, useState } from "react";
+import { ApiError, api, unwrap } from "../../api/client";
 import { useI18n } from "./i18n";
 
 export interface Page<T> {
@@ -85,5 +94,152 @@ export function Row(props: { title: ReactNode; detail?: ReactNode; extra?: React
         <div style={{ fontSize: 15, fontWeight: 600, whiteSpace: "nowrap" }}>{props.extra}</div>
       ) : null}
     </div>
+  );
+}
+
+/** Why the API refused an action, in the member's language with the API's own detail. */
+export function Refusal(props: { error: unknown }) {
+  const { t } = useI18n();
+  if (!props.error) return null;
+  const detail = props.error instanceof Error ? props.error.message : String(props.error);
+  return (
+    <div
+      data-testid="refusal"
+      role="alert"
+      style={{
+        margin: 12,
+        padding: "10px 12px",
+        borderRadius: 8,
+        fontSize: 14,
+        color: "var(--adm-color-danger)",
+        background: "color-mix(in srgb, var(--adm-color-danger) 8%, #fff)",
+      }}
+    >
+      {t("error.refused", { detail })}
+    </div>
+  );
+}
+
+/** A white card on the page's grey; a selectable one is outlined in the tenant's colour when chosen. */
+export function Card(props: {
+  children: ReactNode;
+  testId?: string;
+  onClick?: () => void;
+  selected?: boolean;
+}) {
+  return (
+    <MobileCard
+      data-testid={props.testId}
+      onClick={props.onClick}
+      style={{
+        margin: 12,
+        padding: 4,
+        borderRadius: 12,
+        cursor: props.onClick ? "pointer" : undefined,
+        outline: props.selected ? "2px solid var(--brand)" : undefined,
+      }}
+    >
+      {props.children}
+    </MobileCard>
+  );
+}
+
+/** Runs one value-moving action: busy while it runs, its refusal kept to show. */
+export function useAction<A extends unknown[], R>(run: (...args: A) => Promise<R>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const go = async (...args: A): Promise<R | undefined> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      return await run(...args);
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new Error(String(e)));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, go, clear: () => setError(undefined) };
+}
+
+/** A bordered text field inside a card (border-box: it never runs past the card's edge). */
+export const inputBox: React.CSSProperties = {
+  border: "1px solid var(--adm-color-border)",
+  borderRadius: 8,
+  padding: "6px 10px",
+  marginTop: 8,
+  boxSizing: "border-box",
+};
+
+/** The button of a value-moving action (see useAction), with its refusal under it. */
+export function ActionButton(props: {
+  action: { busy: boolean; error: unknown; go: () => Promise<unknown> };
+  disabled?: boolean;
+  children: ReactNode;
+}) {
+  const { action } = props;
+  return (
+    <>
+      <Button
+        block
+        color="primary"
+        style={{ marginTop: 12 }}
+        disabled={props.disabled || action.busy}
+        loading={action.busy}
+        onClick={() => void action.go()}
+      >
+        {props.children}
+      </Button>
+      <Refusal error={action.error} />
+    </>
+  );
+}
+
+/**
+ * The agreement a purchase asks the member to accept: its current version (which the sale
+ * records) and the checkbox. Read only once the plan is chosen.
+ */
+export function useAgreement(id: string | null | undefined, chosen: boolean) {
+  const { t } = useI18n();
+  const [agreed, setAgreed] = useState(false);
+  const query = useQuery({
+    queryKey: ["agreement", id],
+    enabled: chosen && Boolean(id),
+    queryFn: () => unwrap(api.GET("/v1/agreements/{id}", { params: { path: { id: id! } } })),
+  });
+  return {
+    /** Whether the member still has to accept it before paying. */
+    pending: Boolean(id) && !agreed,
+    version: id && query.data ? { [id]: query.data.version } : undefined,
+    checkbox: id ? (
+      <Checkbox style={{ marginTop: 8, fontSize: 13 }} checked={agreed} onChange={setAgreed}>
+        {t("topup.agree", { title: query.data?.title ?? "…" })}
+      </Checkbox>
+    ) : null,
+  };
+}
+
+/** An amount typed in major units, with why it cannot be used (out of range, too many decimals). */
+export function AmountInput(props: {
+  placeholder: string;
+  value: string;
+  onChange: (text: string) => void;
+  problem?: string | null;
+}) {
+  return (
+    <>
+      <Input
+        inputMode="decimal"
+        placeholder={props.placeholder}
+        value={props.value}
+        onChange={props.onChange}
+        clearable
+        style={inputBox}
+      />
+      {props.problem ? (
+        <div style={{ fontSize: 12, color: "var(--adm-color-danger)", marginTop: 4 }}>{props.problem}</div>
+      ) : null}
+    </>
   );
 }

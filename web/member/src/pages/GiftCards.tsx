@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Button, List, Tag } from "antd-mobile";
 import { useState } from "react";
+import { useNavigate } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorList, Loading, Problem, Row } from "../components";
 import { useMember } from "../context";
@@ -14,22 +15,31 @@ const OUT: ReadonlySet<Activity["type"]> = new Set(["REDEEM", "ADJUST_DECREMENT"
 
 /** The member's own gift cards with their balances; each opens its activity. */
 export default function GiftCards() {
+  const { t } = useI18n();
   const { visit } = useMember();
+  const navigate = useNavigate();
   const id = visit.memberId;
   return (
-    <CursorList
-      testId="gift-cards"
-      queryKey={["gift-cards", id]}
-      fetchPage={(startingAfter) =>
-        unwrap(
-          api.GET("/v1/members/{member_id}/gift-cards", {
-            params: { path: { member_id: id }, query: { limit: 20, starting_after: startingAfter } },
-          }),
-        )
-      }
-      idOf={(c) => c.id}
-      render={(c) => <CardItem card={c} />}
-    />
+    <div>
+      <div style={{ margin: 12 }}>
+        <Button block color="primary" fill="outline" onClick={() => navigate("/gift-cards/buy")}>
+          {t("nav.buyGiftCard")}
+        </Button>
+      </div>
+      <CursorList
+        testId="gift-cards"
+        queryKey={["gift-cards", id]}
+        fetchPage={(startingAfter) =>
+          unwrap(
+            api.GET("/v1/members/{member_id}/gift-cards", {
+              params: { path: { member_id: id }, query: { limit: 20, starting_after: startingAfter } },
+            }),
+          )
+        }
+        idOf={(c) => c.id}
+        render={(c) => <CardItem card={c} />}
+      />
+    </div>
   );
 }
 

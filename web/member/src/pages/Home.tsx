@@ -144,6 +144,11 @@ export function Home() {
         <List.Item onClick={() => navigate("/points")}>{t("nav.points")}</List.Item>
         <List.Item onClick={() => navigate("/gift-cards")}>{t("nav.giftCards")}</List.Item>
         <List.Item onClick={() => navigate("/packages")}>{t("nav.packages")}</List.Item>
+        <List.Item onClick={() => navigate("/gift-cards/buy")}>{t("nav.buyGiftCard")}</List.Item>
+        <List.Item onClick={() => navigate("/student")}>{t("nav.student")}</List.Item>
+        {branding.hide_balance ? null : (
+          <List.Item onClick={() => navigate("/cashier")}>{t("nav.cashier")}</List.Item>
+        )}
       </List>
     </div>
   );

@@ -1,14 +1,18 @@
-import { useQuery } from "@tanstack/react-query";
-import { api, unwrap } from "../../../api/client";
-import { CursorList } from "../components";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Input, Selector } from "antd-mobile";
+import { useState } from "react";
+import { api, idempotencyKey, unwrap } from "../../../api/client";
+import { ActionButton, Card, CursorList, inputBox, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 import { ChangeRow } from "./Balance";
 
-/** Points: the balance (shown even while the merchant hides the money balance) and their history. */
+type From = "points" | "referral_points";
+
+/** Points: the balance (shown even while the merchant hides the money balance), the exchange into balance, and their history. */
 export default function Points() {
   const { t, fmt } = useI18n();
-  const { visit } = useMember();
+  const { visit, branding } = useMember();
   const id = visit.memberId;
   const me = useQuery({ queryKey: ["me"], queryFn: () => unwrap(api.GET("/v1/member-center/me")) });
   return (
@@ -24,6 +28,10 @@ export default function Points() {
           </div>
         ) : null}
       </section>
+      {/* The exchange credits the balance: not offered while the merchant hides it. */}
+      {branding.hide_balance || !me.data ? null : (
+        <Exchange points={me.data.points} referral={me.data.referral_points} />
+      )}
       <CursorList
         header={t("points.history")}
         queryKey={["changes", id, "points"]}
@@ -41,5 +49,70 @@ export default function Points() {
         render={(c) => <ChangeRow change={c} unit="points" />}
       />
     </div>
+  );
+}
+
+function Exchange(props: { points: number; referral: number }) {
+  const { t, fmt } = useI18n();
+  const { visit, branding } = useMember();
+  const queryClient = useQueryClient();
+  const [from, setFrom] = useState<From>("points");
+  const [text, setText] = useState("");
+  const [key, setKey] = useState(idempotencyKey);
+  const [credited, setCredited] = useState<number>();
+  const points = /^\d{1,9}$/.test(text) ? Number(text) : undefined;
+  const held = from === "points" ? props.points : props.referral;
+  const exchange = useAction(async () => {
+    const result = await unwrap(
+      api.POST("/v1/members/{id}/exchanges", {
+        params: { path: { id: visit.memberId } },
+        headers: { "idempotency-key": key },
+        body: { from, points: points! },
+      }),
+    );
+    setCredited(result.credited);
+    setText("");
+    setKey(idempotencyKey());
+    await queryClient.invalidateQueries();
+  });
+  return (
+    <Card testId="points-exchange">
+      <div style={{ fontWeight: 600 }}>{t("points.exchange")}</div>
+      <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}>
+        {t("points.ratio", { points: branding.points_per_unit, amount: fmt.money(10 ** fmt.scale) })}
+      </div>
+      {props.referral > 0 ? (
+        <Selector
+          style={{ marginTop: 8 }}
+          columns={2}
+          options={[
+            { label: t("home.points"), value: "points" as const },
+            { label: t("reward.referral_points"), value: "referral_points" as const },
+          ]}
+          value={[from]}
+          onChange={(v) => v[0] && setFrom(v[0])}
+        />
+      ) : null}
+      <Input
+        inputMode="numeric"
+        placeholder={t("points.howMany", { max: fmt.number(held) })}
+        value={text}
+        onChange={(v) => {
+          setText(v);
+          setCredited(undefined);
+          setKey(idempotencyKey());
+        }}
+        clearable
+        style={inputBox}
+      />
+      <ActionButton action={exchange} disabled={!points}>
+        {t("points.exchangeGo")}
+      </ActionButton>
+      {credited !== undefined ? (
+        <div data-testid="points-credited" style={{ marginTop: 8, color: "var(--adm-color-success)" }}>
+          {t("points.credited", { amount: fmt.money(credited) })}
+        </div>
+      ) : null}
+    </Card>
   );
 }

@@ -1,0 +1,34 @@
+import path from "node:path";
+import type { ConsoleServer } from "./console-browser.js";
+
+/** Where the member center's screenshots land. */
+export const MEMBER_SHOTS = path.resolve(import.meta.dirname, "../../test-output/member");
+/** A phone: the member center is built for this size. */
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+};
+
+/** A set-up call that moves value, with its own Idempotency-Key (value routes require one). */
+export async function valueCall<T = { id: string }>(
+  server: ConsoleServer,
+  method: "POST" | "PUT",
+  url: string,
+  body: object,
+  key: string,
+): Promise<T> {
+  const response = await fetch(`${server.baseUrl}${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${server.demo.api_key}`,
+      "content-type": "application/json",
+      "idempotency-key": key,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  return JSON.parse(text) as T;
+}

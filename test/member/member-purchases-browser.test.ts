@@ -1,0 +1,351 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signTestWebhook, testProviderSecret } from "../../src/modules/wallets/index.js";
+import {
+  type ConsoleServer,
+  ensureConsoleBuilt,
+  expectNoConsoleProblems,
+  launchChromium,
+  openPage,
+  screenshot,
+  startConsoleServer,
+} from "../helpers/console-browser.js";
+import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+
+const SHOTS = MEMBER_SHOTS;
+/** The start of a PNG (signature and header): the student ID photo, checked by its content. */
+const PNG_HEX = "89504e470d0a1a0a0000000d4948445200000001000000010806000000";
+const PNG = Buffer.from(PNG_HEX, "hex");
+
+let server: ConsoleServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[];
+let ada = "";
+let bo = "";
+
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
+const shot = (name: string) => screenshot(page, `member-${name}`, SHOTS);
+const home = () => page.getByText("首页", { exact: true }).click();
+const balanceOf = async (id: string) =>
+  (await server.api<{ total: number; points: number }>("GET", `/v1/members/${id}/balance`)).total;
+
+const send = <T = { id: string }>(method: "POST" | "PUT", url: string, body: object, key: string) =>
+  valueCall<T>(server, method, url, body, key);
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
+  context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
+  context.setDefaultTimeout(20_000);
+  ({ page, problems } = await openPage(context));
+
+  const member = async (name: string) =>
+    (await server.api<{ id: string }>("POST", "/v1/members", { name })).id;
+  ada = await member("林小满");
+  bo = await member("Bo");
+  await server.api("PATCH", "/v1/wallet-settings", { online_topup_enabled: true });
+  await server.api("POST", `/v1/members/${ada}/top-ups`, { amount: 10_000, reason: "门店收款" });
+  await server.api("POST", `/v1/members/${ada}/points`, {
+    operation: "earn",
+    points: 500,
+    reason: "消费积分",
+  });
+  // Seed 001 §2.3: a fixed package (100 → 10 bonus and 50 points) and a range (100–500 at 10% / 5%).
+  await send(
+    "POST",
+    "/v1/topup-plans",
+    {
+      kind: "package",
+      name: "充100送10",
+      rule: { type: "fixed", amount: 10_000, bonus_amount: 1_000, bonus_points: 50 },
+      restrictions: { channels: ["online"] },
+    },
+    "plan-fixed",
+  );
+  await send(
+    "POST",
+    "/v1/topup-plans",
+    {
+      kind: "package",
+      name: "夏季储值",
+      rule: { type: "range", min_amount: 10_000, max_amount: 50_000, bonus_bps: 1000, points_bps: 500 },
+    },
+    "plan-range",
+  );
+  await send(
+    "POST",
+    "/v1/smart-topup-plans",
+    {
+      name: "节日智能充值",
+      rounding: "1",
+      channels: ["online", "pos"],
+      tiers: [
+        { type: "discount", multiplier_bps: 12_000, bonus_bps: 800 },
+        { type: "fixed", amount: 50_000, bonus_amount: 5_000, bonus_points: 500 },
+      ],
+    },
+    "smart-plan",
+  );
+  const giftPlan = await server.api<{ id: string }>("POST", "/v1/gift-card-plans", {
+    name: "中秋团圆礼品卡",
+    card_type: "electronic",
+    currency: "CNY",
+    design: { kind: "template", template: "festival" },
+    denominations: [
+      { amount: 20_000, discount: 2_000 },
+      { amount: 50_000, discount: 0 },
+    ],
+    custom_amount: { min: 5_000, max: 100_000 },
+    validity: { kind: "after_purchase", years: 1 },
+    channels: ["ONLINE"],
+  });
+  await server.api("POST", `/v1/gift-card-plans/${giftPlan.id}/activate`, {});
+  await send(
+    "PUT",
+    "/v1/student-settings",
+    {
+      validity: { count: 6, unit: "month" },
+      reminder_days_before: 7,
+      page: { title: "学生认证", body: "在校学生每单享 8 折。", image_ids: [], package_ids: [] },
+      student_tag: null,
+      student_group: null,
+      gift: { kind: "none" },
+      gift_rule: "first_verification",
+    },
+    "student-settings",
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("buying in the member center on a phone", () => {
+  it("tops up by plan through the test provider: live bonus and points, credited once though confirmed twice", async () => {
+    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: ada });
+    await page.goto(`${server.baseUrl}${link.path}`);
+    await poll(() => page.getByTestId("balance-total").textContent()).toBe("¥100.00");
+    await page.getByRole("button", { name: "充值" }).click();
+    const plans = page.getByTestId("topup-plan");
+    await poll(() => plans.count()).toBe(2);
+    // The range plan computes bonus and points as the amount is typed (250.00 → 25.00, 12.5 → 12 points).
+    await plans.filter({ hasText: "夏季储值" }).click();
+    await page.getByPlaceholder("¥100.00 – ¥500.00").fill("250");
+    await poll(() => page.getByTestId("topup-figures").textContent()).toBe(
+      "赠送 ¥25.00 · 12 积分 · 到账可用 ¥275.00",
+    );
+    await page.getByPlaceholder("¥100.00 – ¥500.00").fill("600");
+    await poll(() => plans.filter({ hasText: "夏季储值" }).textContent()).toContain(
+      "请输入 ¥100.00 至 ¥500.00 之间的金额",
+    );
+    await plans.filter({ hasText: "充100送10" }).click();
+    await poll(() => page.getByTestId("topup-figures").textContent()).toBe(
+      "赠送 ¥10.00 · 50 积分 · 到账可用 ¥110.00",
+    );
+    await shot("topup-plans");
+    await page.getByRole("button", { name: "支付 ¥100.00" }).click();
+    await poll(() => page.getByTestId("topup-result").textContent()).toContain("¥100.00 · 待支付");
+
+    const topup = await server.t.database.owner
+      .selectFrom("topups")
+      .select(["provider_ref", "amount", "status"])
+      .where("member_id", "=", ada)
+      .executeTakeFirstOrThrow();
+    expect(topup).toMatchObject({ amount: 10_000, status: "pending_payment" });
+    const signed = signTestWebhook(
+      testProviderSecret(server.t.config.signingSecret),
+      {
+        id: "evt_plan_topup_1",
+        provider_ref: topup.provider_ref,
+        status: "succeeded",
+        amount: 10_000,
+        currency: "CNY",
+      },
+      server.t.clock.now(),
+    );
+    const confirm = async () => {
+      const response = await fetch(
+        `${server.baseUrl}/v1/topup-payment-webhooks/test/${server.demo.tenant_id}`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", ...signed.headers },
+          body: signed.body,
+        },
+      );
+      return ((await response.json()) as { result: string }).result;
+    };
+    expect(await confirm()).toBe("credited");
+    expect(await confirm()).toBe("already_settled");
+
+    // The result page follows the top-up until it is credited, and shows the balance after it.
+    await poll(() => page.getByTestId("topup-result").textContent()).toContain(
+      "已到账 ¥100.00，赠送 ¥10.00，积分 50",
+    );
+    await poll(() => page.getByTestId("topup-balance").textContent()).toBe("当前余额 ¥210.00");
+    expect(await balanceOf(ada)).toBe(21_000);
+    await shot("topup-credited");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("the cashier: an amount the balance cannot pay shows the seed's refusal and the smart top-up tiers", async () => {
+    // The merchant hands the amount due over in the link (?amount=); the page is not reloaded,
+    // since the visit is checked against the server's (test) clock.
+    await page.evaluate((url) => {
+      // Runs in the page: React Router follows pushState once it hears popstate.
+      const w = globalThis as unknown as {
+        history: { pushState(state: null, unused: string, url: string): void };
+        dispatchEvent(event: unknown): void;
+        PopStateEvent: new (type: string) => unknown;
+      };
+      w.history.pushState(null, "", url);
+      w.dispatchEvent(new w.PopStateEvent("popstate"));
+    }, `/m/${server.demo.tenant_id}/cashier?amount=300`);
+    await poll(() => page.getByTestId("cashier-balance").textContent()).toBe("可用余额：¥210.00");
+    expect(await page.getByTestId("cashier-short").textContent()).toContain("会员余额不足，无法完成支付");
+    await page.getByRole("button", { name: "充值并支付：节日智能充值" }).click();
+    const tiers = page.getByTestId("smart-tier");
+    await poll(() => tiers.count()).toBe(2);
+    // 300 × 1.2 = 360 (rounded up to whole units), bonus 8% of the order = 24: 210 + 360 + 24 after it.
+    expect(await tiers.first().textContent()).toContain("充值 ¥360.00");
+    expect(await tiers.first().textContent()).toContain("充值后余额 ¥594.00");
+    expect(await tiers.nth(1).textContent()).toContain("充值 ¥500.00");
+    await shot("cashier-smart");
+    await page.getByRole("button", { name: "关闭" }).click();
+    await page.getByTestId("smart-popup").waitFor({ state: "hidden" });
+    // An amount the balance covers needs no offer.
+    await page.getByTestId("cashier").locator("input").fill("100");
+    await poll(() => page.getByTestId("cashier-covered").textContent()).toBe("余额足以支付该金额。");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("buys a gift card by balance at its denomination's price and lists it with the member's cards", async () => {
+    await home();
+    await page.getByText("购买礼品卡", { exact: true }).click();
+    const plan = page.getByTestId("gift-plan");
+    await poll(() => plan.first().textContent()).toContain("¥200.00（立减 ¥20.00）");
+    await plan.first().click();
+    await page.getByRole("button", { name: "支付 ¥180.00" }).waitFor();
+    await shot("gift-card-buy");
+    await page.getByRole("button", { name: "支付 ¥180.00" }).click();
+    await poll(() => page.getByTestId("gift-bought").textContent()).toContain("已购得 ¥200.00 礼品卡");
+    expect(await page.getByTestId("gift-pin").textContent()).toMatch(/[0-9]{8}/);
+    await shot("gift-card-bought");
+    await page.getByRole("button", { name: "我的礼品卡" }).click();
+    const card = page.getByTestId("gift-card");
+    await poll(() => card.count()).toBe(1);
+    expect(await card.first().textContent()).toContain("¥200.00");
+    expect(await card.first().textContent()).toContain("可用");
+    expect(await balanceOf(ada)).toBe(3_000);
+    expectNoConsoleProblems(problems);
+  });
+
+  it("exchanges points for balance: a refusal shows its detail, then the exchange credits the balance", async () => {
+    await home();
+    await page.getByTestId("points").click();
+    // 500 earned + 50 from the plan top-up.
+    await poll(() => page.getByTestId("points-total").textContent()).toBe("550");
+    const exchange = page.getByTestId("points-exchange");
+    expect(await exchange.textContent()).toContain("100 积分 = ¥1.00");
+    await exchange.locator("input").fill("9999");
+    await exchange.getByRole("button", { name: "兑换" }).click();
+    await poll(() => page.getByTestId("refusal").textContent()).toContain("未完成");
+    await shot("points-refused");
+    await exchange.locator("input").fill("200");
+    await exchange.getByRole("button", { name: "兑换" }).click();
+    await poll(() => page.getByTestId("points-credited").textContent()).toBe("已兑换 ¥2.00 到余额");
+    await poll(() => page.getByTestId("points-total").textContent()).toBe("350");
+    expect(await page.getByTestId("refusal").count()).toBe(0);
+    expect(await balanceOf(ada)).toBe(3_200);
+    await shot("points-exchange");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("submits the student ID with its photo; the status turns to under review", async () => {
+    await home();
+    await page.getByText("学生认证", { exact: true }).click();
+    await poll(() => page.getByTestId("student-page").textContent()).toContain("在校学生每单享 8 折。");
+    expect(await page.getByTestId("student-status").textContent()).toContain("未认证");
+    const form = page.getByTestId("student-form");
+    await form.getByPlaceholder("学校").fill("复旦大学");
+    await form.getByPlaceholder("学号").fill("22300180042");
+    await page.getByTestId("student-graduation").fill("2028-06-30");
+    await page
+      .getByTestId("student-photo")
+      .setInputFiles({ name: "id.png", mimeType: "image/png", buffer: PNG });
+    await shot("student-form");
+    await form.getByRole("button", { name: "提交审核" }).click();
+    await poll(() => page.getByTestId("student-status").textContent()).toContain("审核中");
+    expect(await page.getByTestId("student-form").count()).toBe(0);
+    const pending = await server.t.database.owner
+      .selectFrom("student_verifications")
+      .select(["school", "status"])
+      .where("member_id", "=", ada)
+      .execute();
+    expect(pending).toEqual([{ school: "复旦大学", status: "pending" }]);
+    await shot("student");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("shows the top-up plans in English", async () => {
+    await home();
+    await page.getByRole("button", { name: "EN" }).click();
+    await page.getByRole("button", { name: "Top up" }).click();
+    await poll(() => page.getByTestId("topup-plan").first().textContent()).toContain("Bonus");
+    await page.getByTestId("topup-plan").filter({ hasText: "夏季储值" }).click();
+    await page.getByPlaceholder("¥100.00 – ¥500.00").fill("300");
+    await poll(() => page.getByTestId("topup-figures").textContent()).toBe(
+      "Bonus ¥30.00 · 15 points · ¥330.00 to spend",
+    );
+    await shot("topup-en");
+    await page.getByRole("button", { name: "中文" }).click();
+    expectNoConsoleProblems(problems);
+  });
+
+  it("the member's token acts only for itself: another member's id is refused on every new action", async () => {
+    const statuses = await page.evaluate(
+      async ([other, png]) => {
+        const store = (
+          globalThis as unknown as {
+            sessionStorage: { getItem(k: string): string | null } & Record<string, string>;
+          }
+        ).sessionStorage;
+        const key = Object.keys(store).find((k) => k.startsWith("vouchsafe.member."))!;
+        const { token } = JSON.parse(store.getItem(key)!) as { token: string };
+        const post = async (url: string, body: unknown, type = "application/json") =>
+          (
+            await fetch(url, {
+              method: "POST",
+              headers: {
+                authorization: `Bearer ${token}`,
+                "content-type": type,
+                "idempotency-key": crypto.randomUUID(),
+              },
+              body: body instanceof Uint8Array ? body : JSON.stringify(body),
+            })
+          ).status;
+        const bytes = new Uint8Array(png.match(/../g)!.map((h) => Number.parseInt(h, 16)));
+        return [
+          await post(`/v1/members/${other}/exchanges`, { from: "points", points: 100 }),
+          await post(`/v1/members/${other}/gift-card-purchases`, {
+            plan_id: "gcp_x",
+            amount: 20_000,
+            payment_method: "balance",
+          }),
+          await post(`/v1/members/${other}/student-id-images`, bytes, "image/png"),
+          (
+            await fetch(`/v1/members/${other}/student-status`, {
+              headers: { authorization: `Bearer ${token}` },
+            })
+          ).status,
+        ];
+      },
+      [bo, PNG_HEX] as const,
+    );
+    expect(statuses).toEqual([404, 404, 404, 404]);
+    expect(await server.api<{ points: number }>("GET", `/v1/members/${bo}/balance`)).toMatchObject({
+      points: 0,
+    });
+  });
+});
