@@ -7624,6 +7624,10 @@ export interface operations {
                         default_currency: string;
                         /** @enum {string} */
                         locale: "zh-CN" | "en";
+                        /** @description A sandbox tenant: its time is its test clock (`GET /v1/test-clock`) */
+                        sandbox: boolean;
+                        /** @description The live tenant a sandbox was created for */
+                        live_tenant_id: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -7740,6 +7744,10 @@ export interface operations {
                         default_currency: string;
                         /** @enum {string} */
                         locale: "zh-CN" | "en";
+                        /** @description A sandbox tenant: its time is its test clock (`GET /v1/test-clock`) */
+                        sandbox: boolean;
+                        /** @description The live tenant a sandbox was created for */
+                        live_tenant_id: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z

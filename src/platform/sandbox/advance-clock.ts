@@ -16,6 +16,8 @@ export const MAX_ADVANCE_MS = 731 * 86_400_000;
  * at the last instant it finished and says so; the caller advances again from there.
  */
 export const MAX_ADVANCE_STEPS = 1500;
+/** Business schedules of one tenant an advance looks at (a tenant has a handful). */
+const MAX_SCHEDULES = 100;
 
 export interface AdvanceResult {
   from: Date;
@@ -72,8 +74,12 @@ export async function advanceTestClock(deps: AppDeps, tenantId: string, to: Date
     let steps = 0;
     let complete = true;
     for (;;) {
-      const schedules = (await dueSchedules(deps, tenantId)).filter((s) => !timerJobs.has(s.job_name));
-      const timerDue = await timerInstants(deps, tenantId, timers, lastRun);
+      // One transaction per step reads both kinds of due instants.
+      const [all, timerDue] = await deps.db.tenantTx(tenantId, async (trx) => [
+        await dueSchedules(trx, tenantId),
+        await timerInstants(trx, tenantId, timers, lastRun),
+      ]);
+      const schedules = all.filter((s) => !timerJobs.has(s.job_name));
       const candidates = [...schedules.map((s) => s.next_run_at), ...timerDue.values()];
       if (candidates.length === 0) break;
       const earliest = new Date(Math.max(cursor.getTime(), Math.min(...candidates.map((d) => d.getTime()))));
@@ -108,7 +114,7 @@ export async function advanceTestClock(deps: AppDeps, tenantId: string, to: Date
     }
     const reached = complete ? to : cursor;
     // Sweeps covered by a timer ran on their rows' own instants: their schedules resume from here.
-    for (const schedule of await dueSchedules(deps, tenantId)) {
+    for (const schedule of await deps.db.tenantTx(tenantId, (trx) => dueSchedules(trx, tenantId))) {
       if (timerJobs.has(schedule.job_name) && schedule.next_run_at <= reached) {
         await moveSchedule(deps, tenantId, schedule, reached, schedule.timezone ?? zone);
       }
@@ -132,17 +138,15 @@ function scheduledJobHandlers(deps: AppDeps): Map<string, JobDefinition<object>>
   return map;
 }
 
-async function dueSchedules(deps: AppDeps, tenantId: string): Promise<ScheduleRow[]> {
-  const rows = await deps.db.tenantTx(tenantId, (trx) =>
-    trx
-      .selectFrom("job_schedules")
-      .select(["id", "job_name", "data", "spec", "timezone", "next_run_at"])
-      .where("tenant_id", "=", tenantId)
-      .where("enabled", "=", true)
-      .orderBy("next_run_at")
-      .limit(100)
-      .execute(),
-  );
+async function dueSchedules(trx: Tx, tenantId: string): Promise<ScheduleRow[]> {
+  const rows = await trx
+    .selectFrom("job_schedules")
+    .select(["id", "job_name", "data", "spec", "timezone", "next_run_at"])
+    .where("tenant_id", "=", tenantId)
+    .where("enabled", "=", true)
+    .orderBy("next_run_at")
+    .limit(MAX_SCHEDULES)
+    .execute();
   return rows as ScheduleRow[];
 }
 
@@ -162,7 +166,7 @@ async function moveSchedule(deps: AppDeps, tenantId: string, schedule: ScheduleR
  * run (a sweep that leaves some, e.g. locked ones) do not hold the clock at that instant.
  */
 async function timerInstants(
-  deps: AppDeps,
+  trx: Tx,
   tenantId: string,
   timers: readonly TenantTimer[],
   lastRun: Map<string, Date>,
@@ -181,9 +185,7 @@ async function timerInstants(
   );
   const due = new Map<string, Date>();
   if (parts.length === 0) return due;
-  const rows = await deps.db.tenantTx(tenantId, (trx) =>
-    sql<{ job: string; at: Date | null }>`${sql.join(parts, sql` union all `)}`.execute(trx),
-  );
+  const rows = await sql<{ job: string; at: Date | null }>`${sql.join(parts, sql` union all `)}`.execute(trx);
   for (const row of rows.rows) {
     if (!row.at) continue;
     const at = new Date(row.at);
