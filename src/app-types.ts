@@ -17,6 +17,7 @@ import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
 import type { BalancePaymentListener } from "./platform/payment-outcomes.js";
+import type { TenantTimer } from "./platform/sandbox/timers.js";
 import type { Clock } from "./shared/clock.js";
 import type { ErrorSet } from "./shared/errors.js";
 
@@ -73,6 +74,11 @@ export interface ModuleManifest {
   jobs?: (deps: AppDeps) => JobDefinition<any>[];
   /** Housekeeping crons (UTC) of the module's jobs; business schedules live in `job_schedules`. */
   crons?: readonly { name: string; cron: string }[];
+  /**
+   * The per-tenant form of each clock-driven sweep among the jobs: what advancing a sandbox's
+   * test clock runs at each due instant (test/tenant-clock-jobs.test.ts holds every job to it).
+   */
+  timers?: readonly TenantTimer[];
   /** How a member token's member is checked before the token is issued (the members module). */
   memberTokenGuard?: MemberTokenGuard;
   /** Runs when a held balance payment succeeds or is released, in the same unit of work. */

@@ -45,7 +45,10 @@ import { jobsManifest } from "./platform/jobs/jobs.routes.js";
 import { installManifests } from "./platform/manifests.js";
 import { notifyManifest } from "./platform/notify/notify.routes.js";
 import { orgManifest } from "./platform/org/org.routes.js";
+import { sandboxManifest } from "./platform/sandbox/sandbox.routes.js";
+import { tenantClockScope } from "./platform/sandbox/tenant-clock.js";
 import { usersManifest } from "./platform/users.routes.js";
+import { currentClockScope, runInClockScope } from "./shared/clock.js";
 import { DomainError } from "./shared/errors.js";
 import { newId } from "./shared/ids.js";
 
@@ -64,6 +67,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   notifyManifest,
   filesManifest,
   jobsManifest,
+  sandboxManifest,
   ledgerManifest,
   membersManifest,
   walletsManifest,
@@ -163,6 +167,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     sendProblem(reply, problem(404, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`)),
   );
 
+  // Every request runs in a clock scope of its own; authentication fills in a sandbox's test
+  // clock, so whatever reads the clock for that request (operations, the ledger) sees its time.
+  app.addHook("onRequest", (_request, _reply, done) => runInClockScope({}, done));
+
   const metrics = new HttpMetrics();
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
@@ -244,6 +252,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     route.onRequest = [
       async (request) => {
         request.actor = await authenticate(authDeps, request);
+        const scope = await tenantClockScope(deps.db, request.actor.tenantId);
+        const current = currentClockScope();
+        if (scope && current) Object.assign(current, scope);
       },
       ...existing,
     ];

@@ -16,7 +16,9 @@ const USAGE = `Usage: vouchsafe <command> [options]
 Commands:
   migrate                                       apply pending migrations
   tenant create --name N [--timezone Z] [--currency C] [--locale zh-CN|en] [--json]
+                [--sandbox [--live-tenant T] [--clock-starts-at ISO]]
                                                 create a tenant; prints its id and an owner API key
+                                                (--sandbox: a test-clock tenant with vs_test_ keys)
   api-key create --tenant T --role R [--name N] [--org-unit O] [--expires-at ISO] [--json]
   api-key revoke --tenant T --id K
   user create --tenant T --email E --role R [--name N] [--org-unit O]
@@ -35,6 +37,18 @@ function required(flags: Flags, name: string): string {
   const value = flags[name];
   if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required`);
   return value;
+}
+
+function sandboxFlags(flags: Flags): { liveTenantId: string | null; clockStartsAt?: Date } {
+  const live = flags["live-tenant"];
+  const startsAt = flags["clock-starts-at"];
+  if (startsAt !== undefined && (typeof startsAt !== "string" || Number.isNaN(Date.parse(startsAt)))) {
+    throw new UsageError("--clock-starts-at must be an RFC 3339 instant");
+  }
+  return {
+    liveTenantId: typeof live === "string" && live !== "" ? live : null,
+    ...(typeof startsAt === "string" ? { clockStartsAt: new Date(startsAt) } : {}),
+  };
 }
 
 function role(flags: Flags): Role {
@@ -62,6 +76,7 @@ async function run(command: string[], flags: Flags, db: Database): Promise<void>
         timezone: flags.timezone as string | undefined,
         defaultCurrency: flags.currency as string | undefined,
         locale: flags.locale as "zh-CN" | "en" | undefined,
+        ...(flags.sandbox ? { sandbox: sandboxFlags(flags) } : {}),
       },
       now,
     );
@@ -208,6 +223,9 @@ async function main(argv: string[]) {
       password: { type: "string" },
       "org-unit": { type: "string" },
       "expires-at": { type: "string" },
+      sandbox: { type: "boolean" },
+      "live-tenant": { type: "string" },
+      "clock-starts-at": { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },

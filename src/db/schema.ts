@@ -17,7 +17,19 @@ export interface TenantsTable {
   default_currency: Generated<string>;
   locale: Generated<"zh-CN" | "en">;
   settings: JsonDefault<Record<string, unknown>>;
+  /** A sandbox tenant: its time is its test clock (`tenant_clocks`). */
+  sandbox: Generated<boolean>;
+  /** The live tenant a sandbox was created for (a plain value: tenants never meet). */
+  live_tenant_id: string | null;
   created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** A sandbox's test clock: frozen at `frozen_at`, or running `offset_ms` ahead of real time. */
+export interface TenantClocksTable {
+  tenant_id: string;
+  frozen_at: Timestamp | null;
+  offset_ms: ColumnType<string, string | number | undefined, string | number>;
   updated_at: Timestamp;
 }
 
@@ -113,6 +125,7 @@ export interface AuditEventsTable {
 
 export interface DB {
   tenants: TenantsTable;
+  tenant_clocks: TenantClocksTable;
   org_units: OrgUnitsTable;
   store_groups: StoreGroupsTable;
   api_keys: ApiKeysTable;

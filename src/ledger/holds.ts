@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { liveTenantOnly } from "../db/sandbox.js";
 import type { LayerOps } from "./engine.js";
 import type { Ledger } from "./ledger.js";
 
@@ -17,6 +18,7 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
           const rows = await sql<{ tenant_id: string }>`
             select distinct p.tenant_id from ledger_transfers p
             where p.kind = 'pending' and p.timeout_at is not null and p.timeout_at <= ${now}
+              and ${liveTenantOnly("p.tenant_id")}
               and not exists (select 1 from ledger_transfers r where r.tenant_id = p.tenant_id and r.pending_id = p.id)`.execute(
             trx,
           );

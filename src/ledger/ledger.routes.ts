@@ -415,4 +415,18 @@ export const ledgerManifest: ModuleManifest = {
     },
   ],
   crons: [{ name: LEDGER_HOLD_EXPIRY_JOB, cron: "* * * * *" }],
+  timers: [
+    {
+      job: LEDGER_HOLD_EXPIRY_JOB,
+      due: [
+        {
+          table: "ledger_transfers",
+          at: "timeout_at",
+          where:
+            "kind = 'pending' and not exists (select 1 from ledger_transfers r where r.tenant_id = ledger_transfers.tenant_id and r.pending_id = ledger_transfers.id)",
+        },
+      ],
+      run: (deps, tenantId, now) => voidExpiredHolds(deps.ledger, tenantId, now),
+    },
+  ],
 };

@@ -74,6 +74,12 @@ const Tenant = Type.Object(
     timezone: Type.String({ description: "IANA time zone for calendar rules", examples: ["Asia/Shanghai"] }),
     default_currency: Type.String(),
     locale: StringEnum(LOCALES),
+    sandbox: Type.Boolean({
+      description: "A sandbox tenant: its time is its test clock (`GET /v1/test-clock`)",
+    }),
+    live_tenant_id: Type.Union([Type.String(), Type.Null()], {
+      description: "The live tenant a sandbox was created for",
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -86,6 +92,8 @@ function serializeTenant(row: {
   timezone: string;
   default_currency: string;
   locale: Locale;
+  sandbox: boolean;
+  live_tenant_id: string | null;
   created_at: Date;
   updated_at: Date;
 }) {
@@ -96,6 +104,8 @@ function serializeTenant(row: {
     timezone: row.timezone,
     default_currency: row.default_currency,
     locale: row.locale,
+    sandbox: row.sandbox,
+    live_tenant_id: row.live_tenant_id,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -110,6 +120,8 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     "timezone",
     "default_currency",
     "locale",
+    "sandbox",
+    "live_tenant_id",
     "created_at",
     "updated_at",
   ] as const;

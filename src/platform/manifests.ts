@@ -4,9 +4,11 @@ import { setMemberTokenGuard } from "./auth/member-tokens.js";
 import { definePermissions } from "./auth/permissions.js";
 import { defineEventType } from "./events/outbox.js";
 import { registerExport, registerImport } from "./files/registry.js";
-import type { JobRunner } from "./jobs/job-runner.js";
+import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
 import { defineNotice } from "./notify/notices.js";
 import { addBalancePaymentListener } from "./payment-outcomes.js";
+import { atTenantTime } from "./sandbox/tenant-clock.js";
+import { defineTimer } from "./sandbox/timers.js";
 
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
@@ -14,6 +16,7 @@ import { addBalancePaymentListener } from "./payment-outcomes.js";
  * (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
 export function installManifests(manifests: readonly ModuleManifest[]): void {
+  installed = manifests;
   for (const m of manifests) {
     if (m.permissions) definePermissions(m.permissions);
     if (m.errors) registerErrorStatuses(m.errors.statuses);
@@ -23,7 +26,15 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     for (const definition of m.exports ?? []) registerExport(definition);
     if (m.memberTokenGuard) setMemberTokenGuard(m.memberTokenGuard);
     if (m.onBalancePaymentResolved) addBalancePaymentListener(m.onBalancePaymentResolved);
+    for (const timer of m.timers ?? []) defineTimer(timer);
   }
+}
+
+let installed: readonly ModuleManifest[] = [];
+
+/** The manifests the process installed last (advancing a test clock runs their jobs). */
+export function installedManifests(): readonly ModuleManifest[] {
+  return installed;
 }
 
 /** Defines every manifest's jobs on the runner; returns their housekeeping crons. */
@@ -32,6 +43,23 @@ export function defineManifestJobs(
   runner: JobRunner,
   deps: AppDeps,
 ): { name: string; cron: string }[] {
-  for (const m of manifests) for (const job of m.jobs?.(deps) ?? []) runner.define(job);
+  for (const job of manifestJobs(manifests, deps)) runner.define(job);
   return manifests.flatMap((m) => m.crons ?? []);
+}
+
+/**
+ * Every manifest's jobs, each running at its tenant's time: a job whose data names a tenant
+ * (a business schedule's run) sees a sandbox's test clock through every clock it reads.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: each job has its own data type
+export function manifestJobs(manifests: readonly ModuleManifest[], deps: AppDeps): JobDefinition<any>[] {
+  return manifests.flatMap((m) =>
+    (m.jobs?.(deps) ?? []).map((job) => ({
+      ...job,
+      handler: (data: { tenantId?: unknown }, info: JobInfo) =>
+        typeof data?.tenantId === "string"
+          ? atTenantTime(deps.db, data.tenantId, () => job.handler(data, info))
+          : job.handler(data, info),
+    })),
+  );
 }

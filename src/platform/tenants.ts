@@ -26,6 +26,8 @@ export interface NewTenant {
   /** Use this exact admin API key secret (the demo key); otherwise a random one. */
   apiKeySecret?: string;
   apiKeyRole?: Role;
+  /** A sandbox tenant: its test clock starts frozen at `clockStartsAt` (default: now). */
+  sandbox?: { liveTenantId?: string | null; clockStartsAt?: Date };
 }
 
 export interface CreatedTenant {
@@ -71,26 +73,36 @@ export async function createTenant(db: Database, input: NewTenant, now: Date): P
         timezone: input.timezone ?? "Asia/Shanghai",
         default_currency: input.defaultCurrency ?? "CNY",
         locale: input.locale ?? "zh-CN",
+        sandbox: input.sandbox !== undefined,
+        live_tenant_id: input.sandbox?.liveTenantId ?? null,
         created_at: now,
         updated_at: now,
       })
       .execute();
   });
+  // A sandbox's own rows are written at its own time from the first one on.
+  const at = input.sandbox?.clockStartsAt ?? now;
   const apiKey = await db.tenantTx(tenantId, async (trx) => {
+    if (input.sandbox) {
+      await trx
+        .insertInto("tenant_clocks")
+        .values({ tenant_id: tenantId, frozen_at: at, updated_at: at })
+        .execute();
+    }
     await insertOrgUnit(
       trx,
       tenantId,
       { id: rootOrgUnitId, parentPath: "/", kind: "organization", name: input.name },
-      now,
+      at,
     );
     // The tenant's own currency is also its balance currency until the wallet settings change
     // it: value in it (quota, balances, plans) moves without anyone setting up the asset first.
-    await ensureCurrencyAsset(trx, tenantId, input.defaultCurrency ?? "CNY", now);
+    await ensureCurrencyAsset(trx, tenantId, input.defaultCurrency ?? "CNY", at);
     return createApiKey(
       trx,
       tenantId,
       { name: "Initial admin key", role: input.apiKeyRole ?? "owner", secret: input.apiKeySecret },
-      now,
+      at,
     );
   });
   return { tenantId, rootOrgUnitId, apiKey };

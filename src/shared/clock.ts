@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
 /**
  * All business time comes from a Clock. Production uses the system clock; tests
  * use a ManualClock and move it instead of sleeping.
@@ -6,7 +8,36 @@ export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/**
+ * A sandbox tenant's test clock, in force for everything one request or job of that tenant
+ * does: frozen at an instant, or running `offsetMs` ahead of the underlying clock. Live
+ * tenants run without one. Every Clock reads it, so operations, the ledger and jobs that were
+ * handed `deps.clock` follow the tenant's time without being told about sandboxes.
+ */
+export interface ClockScope {
+  frozenAt?: Date;
+  offsetMs?: number;
+}
+
+const scopes = new AsyncLocalStorage<ClockScope>();
+
+/** Runs `fn` (and everything it starts) under `scope`; a mutable scope may be filled in later. */
+export function runInClockScope<T>(scope: ClockScope, fn: () => T): T {
+  return scopes.run(scope, fn);
+}
+
+/** The scope in force here, if any (a request's, filled in once its tenant is known). */
+export function currentClockScope(): ClockScope | undefined {
+  return scopes.getStore();
+}
+
+function scoped(underlying: number): Date {
+  const scope = scopes.getStore();
+  if (scope?.frozenAt) return new Date(scope.frozenAt.getTime());
+  return new Date(underlying + (scope?.offsetMs ?? 0));
+}
+
+export const systemClock: Clock = { now: () => scoped(Date.now()) };
 
 export class ManualClock implements Clock {
   private current: number;
@@ -14,14 +45,14 @@ export class ManualClock implements Clock {
     this.current = new Date(start).getTime();
   }
   now(): Date {
-    return new Date(this.current);
+    return scoped(this.current);
   }
   set(at: Date | string): void {
     this.current = new Date(at).getTime();
   }
   advance(ms: number): Date {
     this.current += ms;
-    return this.now();
+    return new Date(this.current);
   }
   advanceMinutes(minutes: number): Date {
     return this.advance(minutes * 60_000);

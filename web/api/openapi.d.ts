@@ -791,6 +791,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a sandbox tenant linked to this live tenant, with a frozen test clock and an owner key
+         * @description The sandbox is a tenant of its own (its data never mixes with this one's); its keys start `vs_test_`. It sends webhooks and notifications like a live tenant. Its clock stands still until `POST /v1/test-clock/advance` moves it.
+         */
+        post: operations["createSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/test-clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sandbox's test clock: its now, frozen or running */
+        get: operations["getTestClock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/test-clock/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move the sandbox's clock forward, running every job and timeout that falls due on the way
+         * @description Runs, in time order, every scheduled job (the deposit re-check every 20 minutes, daily counters at the tenant's midnight) and timeout (expiries, holds, unpaid payments) of the sandbox due up to `to`, and answers once they have run. At most two years per call; a jump with more due instants than one call runs stops early with `advance.complete: false` (advance again).
+         */
+        post: operations["advanceTestClock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ledger/assets": {
         parameters: {
             query?: never;
@@ -6059,6 +6116,19 @@ export interface components {
             created_at: string;
             failed_at: string | null;
         };
+        TestClock: {
+            /** @enum {string} */
+            object: "test_clock";
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            now: string;
+            /** @description `frozen`: time stands still between advances; `running`: it runs with real time, offset */
+            status: "frozen" | "running";
+            /** @description How far a running clock is ahead of real time (0 when frozen) */
+            offset_ms: number;
+        };
         LedgerAsset: {
             /** @enum {string} */
             object: "ledger_asset";
@@ -7618,6 +7688,10 @@ export interface operations {
                         default_currency: string;
                         /** @enum {string} */
                         locale: "zh-CN" | "en";
+                        /** @description A sandbox tenant: its time is its test clock (`GET /v1/test-clock`) */
+                        sandbox: boolean;
+                        /** @description The live tenant a sandbox was created for */
+                        live_tenant_id: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -7734,6 +7808,10 @@ export interface operations {
                         default_currency: string;
                         /** @enum {string} */
                         locale: "zh-CN" | "en";
+                        /** @description A sandbox tenant: its time is its test clock (`GET /v1/test-clock`) */
+                        sandbox: boolean;
+                        /** @description The live tenant a sandbox was created for */
+                        live_tenant_id: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -13719,6 +13797,383 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example Acme (sandbox) */
+                    name: string;
+                    /** @description Default: the live tenant's */
+                    timezone?: string;
+                    /**
+                     * Format: date-time
+                     * @description Where the test clock starts, frozen (default: now)
+                     */
+                    clock_starts_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "sandbox";
+                        id: string;
+                        name: string;
+                        live_tenant_id: string;
+                        timezone: string;
+                        /** @description The sandbox's owner key (`vs_test_…`), shown once */
+                        api_key: string;
+                        api_key_id: string;
+                        clock: components["schemas"]["TestClock"];
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: sandbox_tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTestClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "test_clock";
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        now: string;
+                        /** @description `frozen`: time stands still between advances; `running`: it runs with real time, offset */
+                        status: "frozen" | "running";
+                        /** @description How far a running clock is ahead of real time (0 when frozen) */
+                        offset_ms: number;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: live_tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    advanceTestClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description The instant to move to (RFC 3339): not before the clock's now, at most two years after it
+                     * @example 2026-12-01T00:00:00+08:00
+                     */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "test_clock",
+                     *       "now": "2026-11-24T00:20:00.000Z",
+                     *       "status": "frozen",
+                     *       "offset_ms": 0,
+                     *       "advance": {
+                     *         "from": "2026-11-23T23:55:00.000Z",
+                     *         "to": "2026-11-24T00:20:00.000Z",
+                     *         "complete": true,
+                     *         "steps": 2,
+                     *         "runs": {
+                     *           "deposits.recheck": 2
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "test_clock";
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        now: string;
+                        status: "frozen" | "running";
+                        offset_ms: number;
+                        advance: {
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            from: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            to: string;
+                            /** @description false: the bound of due instants per call was reached at `now`; advance again to go on */
+                            complete: boolean;
+                            /** @description Due instants run, in time order */
+                            steps: number;
+                            /**
+                             * @description How many times each scheduled job or timer ran
+                             * @example {
+                             *       "deposits.recheck": 3,
+                             *       "vouchers.expire": 1
+                             *     }
+                             */
+                            runs: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: live_tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: advance_too_far, clock_backwards */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -73,6 +73,7 @@ export function depositJobs(deps: AppDeps): JobDefinition<{ tenantId: string }>[
     {
       name: RECHECK_JOB,
       policy: "singleton",
+      perTenant: true,
       handler: async (data) => recheckTenant(deps, data.tenantId, deps.clock.now()),
     },
   ];

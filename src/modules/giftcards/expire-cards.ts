@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/database.js";
+import { liveTenantOnly } from "../../db/sandbox.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { cardBalance, moveValue, openSystemAccount, type UnitOfWork } from "./giftcards.ledger.js";
 import { type CardRow, updateCard } from "./giftcards.repository.js";
@@ -95,9 +96,11 @@ export async function expireOnlineSales(uow: UnitOfWork, now: Date, limit = EXPI
 export async function tenantsWithDueCards(db: Database, now: Date): Promise<string[]> {
   return db.systemTx(async (trx) => {
     const result = await sql<{ tenant_id: string }>`
-      select tenant_id from gift_cards where status in ('active', 'frozen') and expires_at <= ${now}
+      select tenant_id from gift_cards g where status in ('active', 'frozen') and expires_at <= ${now}
+        and ${liveTenantOnly("g.tenant_id")}
       union
-      select tenant_id from gift_card_payments where status = 'pending' and expires_at <= ${now}
+      select tenant_id from gift_card_payments p where status = 'pending' and expires_at <= ${now}
+        and ${liveTenantOnly("p.tenant_id")}
       limit 1000`.execute(trx);
     return result.rows.map((r) => r.tenant_id);
   });

@@ -42,16 +42,26 @@ export async function runGiftCardExpiry(deps: Pick<AppDeps, "db" | "clock" | "le
   let cards = 0;
   let sales = 0;
   for (const tenantId of await tenantsWithDueCards(deps.db, now)) {
-    for (;;) {
-      const expired = await deps.ledger.run(tenantId, (uow) => expireCards(uow, now));
-      cards += expired.length;
-      if (expired.length === 0) break;
-    }
-    for (;;) {
-      const closed = await deps.ledger.run(tenantId, (uow) => expireOnlineSales(uow, now));
-      sales += closed;
-      if (closed === 0) break;
-    }
+    const done = await expireTenantCards(deps, tenantId, now);
+    cards += done.cards;
+    sales += done.sales;
+  }
+  return { cards, sales };
+}
+
+/** One tenant's due cards and online sales at `now`. */
+async function expireTenantCards(deps: Pick<AppDeps, "ledger">, tenantId: string, now: Date) {
+  let cards = 0;
+  let sales = 0;
+  for (;;) {
+    const expired = await deps.ledger.run(tenantId, (uow) => expireCards(uow, now));
+    cards += expired.length;
+    if (expired.length === 0) break;
+  }
+  for (;;) {
+    const closed = await deps.ledger.run(tenantId, (uow) => expireOnlineSales(uow, now));
+    sales += closed;
+    if (closed === 0) break;
   }
   return { cards, sales };
 }
@@ -80,4 +90,14 @@ export const giftcardsManifest: ModuleManifest = {
     ];
   },
   crons: [{ name: GIFT_CARD_EXPIRY_JOB, cron: GIFT_CARD_EXPIRY_CRON }],
+  timers: [
+    {
+      job: GIFT_CARD_EXPIRY_JOB,
+      due: [
+        { table: "gift_cards", at: "expires_at", where: "status in ('active', 'frozen')" },
+        { table: "gift_card_payments", at: "expires_at", where: "status = 'pending'" },
+      ],
+      run: expireTenantCards,
+    },
+  ],
 };

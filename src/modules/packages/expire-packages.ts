@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { AppDeps } from "../../app-types.js";
+import { liveTenantOnly } from "../../db/sandbox.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { orderPoints } from "../wallets/index.js";
@@ -15,11 +16,13 @@ export const PACKAGE_EXPIRY_JOB = "packages.expire";
 export async function tenantsWithDuePackageWork(deps: Pick<AppDeps, "db">, now: Date): Promise<string[]> {
   const rows = await deps.db.systemTx((trx) =>
     sql<{ tenant_id: string }>`
-      select tenant_id from package_periods where state = 'current' and ends_at <= ${now}
-      union
-      select tenant_id from package_periods where deferred_gift_due and starts_at <= ${now}
-      union
-      select tenant_id from package_orders where status = 'pending_payment' and payment_expires_at <= ${now}
+      select * from (
+        select tenant_id from package_periods where state = 'current' and ends_at <= ${now}
+        union
+        select tenant_id from package_periods where deferred_gift_due and starts_at <= ${now}
+        union
+        select tenant_id from package_orders where status = 'pending_payment' and payment_expires_at <= ${now}
+      ) due where ${liveTenantOnly("due.tenant_id")}
       limit 10000`.execute(trx),
   );
   return rows.rows.map((r) => r.tenant_id);
@@ -136,8 +139,8 @@ export async function settleDuePackages(uow: UnitOfWork, now: Date): Promise<num
 export async function runPackageExpiry(
   deps: Pick<AppDeps, "db" | "clock" | "ledger">,
   tenantId?: string,
+  now = deps.clock.now(),
 ): Promise<number> {
-  const now = deps.clock.now();
   let total = 0;
   for (const id of tenantId ? [tenantId] : await tenantsWithDuePackageWork(deps, now)) {
     for (;;) {

@@ -39,4 +39,15 @@ export const packagesManifest: ModuleManifest = {
     },
   ],
   crons: [{ name: PACKAGE_EXPIRY_JOB, cron: "* * * * *" }],
+  timers: [
+    {
+      job: PACKAGE_EXPIRY_JOB,
+      due: [
+        { table: "package_periods", at: "ends_at", where: "state = 'current'" },
+        { table: "package_periods", at: "starts_at", where: "deferred_gift_due" },
+        { table: "package_orders", at: "payment_expires_at", where: "status = 'pending_payment'" },
+      ],
+      run: (deps, tenantId, now) => runPackageExpiry(deps, tenantId, now),
+    },
+  ],
 };

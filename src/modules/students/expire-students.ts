@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { AppDeps } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
+import { liveTenantOnly } from "../../db/sandbox.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { findVisibleMember, setStudentStatus } from "../members/index.js";
@@ -17,10 +18,12 @@ export const STUDENT_EXPIRY_JOB = "students.expire";
 async function tenantsWithDueStudents(deps: Pick<AppDeps, "db">, now: Date): Promise<string[]> {
   const rows = await deps.db.systemTx((trx) =>
     sql<{ tenant_id: string }>`
-      select tenant_id from student_verifications where status = 'approved' and valid_until <= ${now}
+      select tenant_id from student_verifications v where status = 'approved' and valid_until <= ${now}
+        and ${liveTenantOnly("v.tenant_id")}
       union
-      select tenant_id from student_verifications
+      select tenant_id from student_verifications v
         where status = 'approved' and reminder_sent_at is null and remind_at <= ${now}
+          and ${liveTenantOnly("v.tenant_id")}
       limit 10000`.execute(trx),
   );
   return rows.rows.map((r) => r.tenant_id);
@@ -110,8 +113,8 @@ export async function settleDueStudents(
 export async function runStudentExpiry(
   deps: Pick<AppDeps, "db" | "clock" | "notifier">,
   tenantId?: string,
+  now = deps.clock.now(),
 ): Promise<number> {
-  const now = deps.clock.now();
   let total = 0;
   for (const id of tenantId ? [tenantId] : await tenantsWithDueStudents(deps, now)) {
     for (;;) {

@@ -37,4 +37,18 @@ export const studentsManifest: ModuleManifest = {
     },
   ],
   crons: [{ name: STUDENT_EXPIRY_JOB, cron: "* * * * *" }],
+  timers: [
+    {
+      job: STUDENT_EXPIRY_JOB,
+      due: [
+        { table: "student_verifications", at: "valid_until", where: "status = 'approved'" },
+        {
+          table: "student_verifications",
+          at: "remind_at",
+          where: "status = 'approved' and reminder_sent_at is null",
+        },
+      ],
+      run: (deps, tenantId, now) => runStudentExpiry(deps, tenantId, now),
+    },
+  ],
 };

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/database.js";
+import { liveTenantOnly } from "../../db/sandbox.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
@@ -69,9 +70,8 @@ export async function expireVouchers(uow: UnitOfWork, now: Date, limit = EXPIRY_
 export async function tenantsWithDueVouchers(db: Database, now: Date): Promise<string[]> {
   return db.systemTx(async (trx) => {
     const result = await sql<{ tenant_id: string }>`
-      select distinct tenant_id from vouchers where state = 'active' and expires_at <= ${now} limit 1000`.execute(
-      trx,
-    );
+      select distinct tenant_id from vouchers v where state = 'active' and expires_at <= ${now}
+        and ${liveTenantOnly("v.tenant_id")} limit 1000`.execute(trx);
     return result.rows.map((r) => r.tenant_id);
   });
 }

@@ -68,13 +68,19 @@ export async function runVoucherExpiry(deps: Pick<AppDeps, "db" | "clock" | "led
   const now = deps.clock.now();
   let total = 0;
   for (const tenantId of await tenantsWithDueVouchers(deps.db, now)) {
-    for (;;) {
-      const expired = await deps.ledger.run(tenantId, (uow) => expireVouchers(uow, now));
-      total += expired.length;
-      if (expired.length === 0) break;
-    }
+    total += await expireTenantVouchers(deps, tenantId, now);
   }
   return total;
+}
+
+/** One tenant's vouchers due at `now`, a batch per unit of work. */
+async function expireTenantVouchers(deps: Pick<AppDeps, "ledger">, tenantId: string, now: Date) {
+  let total = 0;
+  for (;;) {
+    const expired = await deps.ledger.run(tenantId, (uow) => expireVouchers(uow, now));
+    total += expired.length;
+    if (expired.length === 0) return total;
+  }
 }
 
 export function voucherExpiryJob(deps: Pick<AppDeps, "db" | "clock" | "ledger">): JobDefinition {
@@ -96,4 +102,14 @@ export const vouchersManifest: ModuleManifest = {
   },
   errors: VOUCHERS_ERRORS,
   events: VOUCHERS_EVENTS.types,
+  // Redemption refuses a voucher past its end at once; the job returns its rest to its source.
+  jobs: (deps) => [voucherExpiryJob(deps)],
+  crons: [{ name: VOUCHER_EXPIRY_JOB, cron: "*/5 * * * *" }],
+  timers: [
+    {
+      job: VOUCHER_EXPIRY_JOB,
+      due: [{ table: "vouchers", at: "expires_at", where: "state = 'active'" }],
+      run: expireTenantVouchers,
+    },
+  ],
 };

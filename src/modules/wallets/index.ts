@@ -8,6 +8,7 @@
  */
 import type { AppDeps, ModuleManifest } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
+import { liveTenantOnly } from "../../db/sandbox.js";
 import { type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
@@ -252,6 +253,7 @@ export async function tenantsWithDueWalletWork(deps: Pick<AppDeps, "db">, now: D
       .distinct()
       .where("status", "=", "held")
       .where("timeout_at", "<=", now)
+      .where(liveTenantOnly("wallet_payments.tenant_id"))
       .limit(10_000)
       .execute();
     const lots = await trx
@@ -263,6 +265,7 @@ export async function tenantsWithDueWalletWork(deps: Pick<AppDeps, "db">, now: D
       .distinct()
       .where("l.expires_at", "<=", now)
       .whereRef("a.credits_posted", ">", "a.debits_posted")
+      .where(liveTenantOnly("l.tenant_id"))
       .limit(10_000)
       .execute();
     return [...new Set([...payments, ...lots].map((r) => r.tenant_id))];
@@ -278,10 +281,19 @@ export async function runWalletExpiry(deps: Pick<AppDeps, "db" | "clock" | "ledg
   let payments = 0;
   let lots = 0;
   for (const id of tenantId ? [tenantId] : await tenantsWithDueWalletWork(deps, now)) {
-    payments += await expirePayments(deps.ledger, id, now);
-    lots += await expirePoints(deps.ledger, id, now);
+    const done = await expireTenantWallets(deps, id, now);
+    payments += done.payments;
+    lots += done.lots;
   }
   return { payments, lots };
+}
+
+/** One tenant's timed-out balance holds and expired points at `now`. */
+async function expireTenantWallets(deps: Pick<AppDeps, "ledger">, tenantId: string, now: Date) {
+  return {
+    payments: await expirePayments(deps.ledger, tenantId, now),
+    lots: await expirePoints(deps.ledger, tenantId, now),
+  };
 }
 
 /** The job: scheduled per tenant (data.tenantId) when its balance settings are created. */
@@ -308,4 +320,19 @@ export const walletsManifest: ModuleManifest = {
   errors: WALLETS_ERRORS,
   events: WALLETS_EVENTS.types,
   jobs: (deps) => [walletExpiryJob(deps)],
+  timers: [
+    {
+      job: WALLETS_EXPIRY_JOB,
+      due: [
+        { table: "wallet_payments", at: "timeout_at", where: "status = 'held'" },
+        {
+          table: "wallet_point_lots",
+          at: "expires_at",
+          where:
+            "exists (select 1 from ledger_accounts a where a.tenant_id = wallet_point_lots.tenant_id and a.id = wallet_point_lots.account_id and a.credits_posted > a.debits_posted)",
+        },
+      ],
+      run: expireTenantWallets,
+    },
+  ],
 };

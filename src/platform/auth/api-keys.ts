@@ -8,6 +8,8 @@ import { randomToken, sha256Hex } from "./secrets.js";
 /** Shown in lists so people can tell keys apart; never enough to use the key. */
 const VISIBLE_PREFIX_LENGTH = 12;
 const KEY_PREFIX = "vs_key_";
+/** A sandbox tenant's keys say so at a glance (and in any log or config they end up in). */
+const TEST_KEY_PREFIX = "vs_test_";
 
 export interface ApiKeyRecord {
   id: string;
@@ -59,7 +61,12 @@ export async function createApiKey(
       .executeTakeFirst();
     if (!unit) throw new DomainError("org_unit_not_found", "Org unit not found");
   }
-  const secret = input.secret ?? `${KEY_PREFIX}${randomToken(32)}`;
+  const tenant = await trx
+    .selectFrom("tenants")
+    .select("sandbox")
+    .where("id", "=", tenantId)
+    .executeTakeFirst();
+  const secret = input.secret ?? `${tenant?.sandbox ? TEST_KEY_PREFIX : KEY_PREFIX}${randomToken(32)}`;
   const row = await trx
     .insertInto("api_keys")
     .values({

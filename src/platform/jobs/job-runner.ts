@@ -30,6 +30,11 @@ export interface JobDefinition<T extends object = Record<string, unknown>> {
   deadLetter?: boolean;
   /** Jobs of this type one process handles at once (each worker polls on its own); default 1. */
   concurrency?: number;
+  /**
+   * The job's data names one tenant (a business schedule's run, `data.tenantId`): it runs at
+   * that tenant's time, a sandbox's test clock included, and advancing a sandbox's clock runs it.
+   */
+  perTenant?: boolean;
 }
 
 export interface SendOptions {

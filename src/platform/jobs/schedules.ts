@@ -177,6 +177,8 @@ export async function runDue(
       .select(sql<string>`coalesce(s.timezone, t.timezone)`.as("zone"))
       .where("s.enabled", "=", true)
       .where("s.next_run_at", "<=", now)
+      // A sandbox's schedules run when its test clock is advanced, at its own time.
+      .where("t.sandbox", "=", false)
       .orderBy("s.next_run_at")
       .limit(Math.min(limit, MAX_DUE_PER_RUN))
       .forUpdate("s")

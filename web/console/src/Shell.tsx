@@ -21,6 +21,7 @@ import { Button, Dropdown, Layout, Menu, Select, Space, Spin, Tag, Typography } 
 import { lazy, type ReactNode, Suspense, useState } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { PasswordDialog } from "./components/PasswordDialog";
+import { TestClockBar } from "./components/TestClockBar";
 import { LANGS, type Lang, type MessageKey, useI18n } from "./i18n/i18n";
 import { portalPages, usePortal } from "./portals";
 import { useSession } from "./session";
@@ -289,6 +290,7 @@ export function Shell() {
             </Dropdown>
           </Space>
         </Layout.Header>
+        <TestClockBar />
         <Layout.Content style={{ padding: 24 }}>
           <Suspense fallback={<Spin />}>
             {pending ? (

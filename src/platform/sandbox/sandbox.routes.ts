@@ -1,0 +1,193 @@
+import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
+import { recordAudit } from "../audit/audit.js";
+import type { RequestContext } from "../auth/actor.js";
+import { ALL_STAFF, MANAGERS } from "../auth/permissions.js";
+import { requireTenantWide } from "../events/events.routes.js";
+import { errorResponses } from "../http/schemas.js";
+import { valueRoute } from "../http/value-route.js";
+import { createTenant } from "../tenants.js";
+import { type AdvanceResult, advanceTestClock, MAX_ADVANCE_MS } from "./advance-clock.js";
+import { SANDBOX_ERRORS, SandboxError } from "./sandbox.errors.js";
+import {
+  AdvanceBody,
+  Advanced,
+  advancedView,
+  Sandbox,
+  SandboxBody,
+  TestClock,
+  testClockView,
+} from "./sandbox.schemas.js";
+import { readTestClock, type TestClockState, testClockNow, underlyingNow } from "./tenant-clock.js";
+
+const tags = ["sandbox"];
+
+/** Sandboxes of a live tenant, and a sandbox's test clock. */
+export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+  const { db, clock } = deps;
+  const testClockOf = async (ctx: RequestContext): Promise<TestClockState> => {
+    const state = await db.tenantTx(ctx.actor.tenantId, (trx) => readTestClock(trx, ctx.actor.tenantId));
+    if (!state)
+      throw new SandboxError(
+        "live_tenant",
+        "A live tenant runs on real time: only a sandbox has a test clock",
+      );
+    return state;
+  };
+
+  // Not replayed by Idempotency-Key: the answer carries the sandbox's key, shown once and never stored.
+  app.post(
+    "/v1/sandboxes",
+    {
+      config: { permission: "sandboxes.create", tenantWide: true, errors: ["sandbox_tenant"] },
+      schema: {
+        operationId: "createSandbox",
+        tags,
+        summary:
+          "Create a sandbox tenant linked to this live tenant, with a frozen test clock and an owner key",
+        description:
+          "The sandbox is a tenant of its own (its data never mixes with this one's); its keys start `vs_test_`. It sends webhooks and notifications like a live tenant. Its clock stands still until `POST /v1/test-clock/advance` moves it.",
+        body: SandboxBody,
+        response: { 201: Sandbox, ...errorResponses(422) },
+      },
+    },
+    async (request, reply) => {
+      const { actor } = request;
+      requireTenantWide(actor);
+      const now = clock.now();
+      const live = await db.tenantTx(actor.tenantId, (trx) =>
+        trx.selectFrom("tenants").selectAll().where("id", "=", actor.tenantId).executeTakeFirstOrThrow(),
+      );
+      if (live.sandbox) throw new SandboxError("sandbox_tenant", "Create sandboxes from the live tenant");
+      const startsAt = request.body.clock_starts_at ? new Date(request.body.clock_starts_at) : now;
+      const created = await createTenant(
+        db,
+        {
+          name: request.body.name,
+          timezone: request.body.timezone ?? live.timezone,
+          defaultCurrency: live.default_currency,
+          locale: live.locale,
+          sandbox: { liveTenantId: live.id, clockStartsAt: startsAt },
+        },
+        now,
+      );
+      await db.tenantTx(actor.tenantId, (trx) =>
+        recordAudit(
+          trx,
+          { actor, requestId: request.id },
+          { action: "sandbox.created", targetType: "tenant", targetId: created.tenantId },
+          now,
+        ),
+      );
+      reply.code(201);
+      return {
+        object: "sandbox" as const,
+        id: created.tenantId,
+        name: request.body.name.trim(),
+        live_tenant_id: live.id,
+        timezone: request.body.timezone ?? live.timezone,
+        api_key: created.apiKey.secret,
+        api_key_id: created.apiKey.record.id,
+        clock: testClockView({ frozenAt: startsAt, offsetMs: 0 }, startsAt),
+      };
+    },
+  );
+
+  app.get(
+    "/v1/test-clock",
+    {
+      config: { permission: "test_clock.read", errors: ["live_tenant"] },
+      schema: {
+        operationId: "getTestClock",
+        tags,
+        summary: "The sandbox's test clock: its now, frozen or running",
+        response: { 200: TestClock, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const state = await testClockOf({ actor: request.actor, requestId: request.id });
+      return testClockView(state, testClockNow(state, underlyingNow(clock)));
+    },
+  );
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/test-clock/advance",
+    config: {
+      permission: "test_clock.advance",
+      tenantWide: true,
+      idempotent: true,
+      errors: ["live_tenant", "clock_backwards", "advance_too_far"],
+    },
+    schema: {
+      operationId: "advanceTestClock",
+      tags,
+      summary: "Move the sandbox's clock forward, running every job and timeout that falls due on the way",
+      description:
+        "Runs, in time order, every scheduled job (the deposit re-check every 20 minutes, daily counters at the tenant's midnight) and timeout (expiries, holds, unpaid payments) of the sandbox due up to `to`, and answers once they have run. At most two years per call; a jump with more due instants than one call runs stops early with `advance.complete: false` (advance again).",
+      body: AdvanceBody,
+      response: {
+        200: { ...Advanced, examples: [EXAMPLE] },
+        ...errorResponses(409, 422),
+      },
+    },
+    status: 200,
+    batched: false,
+    guard: async (_request, ctx) => {
+      requireTenantWide(ctx.actor);
+      await testClockOf(ctx);
+    },
+    input: async (request, ctx, now) => {
+      const to = new Date(request.body.to);
+      if (to < now)
+        throw new SandboxError(
+          "clock_backwards",
+          `The clock is at ${now.toISOString()}: it moves forward only`,
+        );
+      if (to.getTime() - now.getTime() > MAX_ADVANCE_MS) {
+        throw new SandboxError("advance_too_far", "One advance moves the clock at most two years");
+      }
+      return advanceTestClock(deps, ctx.actor.tenantId, to);
+    },
+    op: async (uow, ctx, result: AdvanceResult) => {
+      await recordAudit(
+        uow,
+        ctx,
+        {
+          action: "test_clock.advanced",
+          targetType: "tenant",
+          targetId: ctx.actor.tenantId,
+          summary: { from: result.from, to: result.reached, steps: result.steps, runs: result.runs },
+        },
+        result.reached,
+      );
+      return result;
+    },
+    respond: (result) => advancedView(result),
+  });
+}
+
+const EXAMPLE = {
+  object: "test_clock",
+  now: "2026-11-24T00:20:00.000Z",
+  status: "frozen",
+  offset_ms: 0,
+  advance: {
+    from: "2026-11-23T23:55:00.000Z",
+    to: "2026-11-24T00:20:00.000Z",
+    complete: true,
+    steps: 2,
+    runs: { "deposits.recheck": 2 },
+  },
+};
+
+/** Sandbox tenants and their test clocks (issue 19). */
+export const sandboxManifest: ModuleManifest = {
+  name: "platform.sandbox",
+  routes: sandboxRoutes,
+  permissions: {
+    "sandboxes.create": ["owner"],
+    "test_clock.read": ALL_STAFF,
+    "test_clock.advance": MANAGERS,
+  },
+  errors: SANDBOX_ERRORS,
+};

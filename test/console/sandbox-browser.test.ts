@@ -1,0 +1,68 @@
+/**
+ * A sandbox tenant in the console: the banner shows its test clock, and an owner advances it
+ * with a confirmation. One server and one browser for the file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  acceptConfirmation,
+  type ConsoleSession,
+  screenshot,
+  signIn,
+  startConsoleSession,
+  unexpected,
+} from "../helpers/console-browser.js";
+
+let session: ConsoleSession;
+const EMAIL = "owner@sandbox.vouchsafe.test";
+const PASSWORD = "sandbox-password-2026";
+
+beforeAll(async () => {
+  session = await startConsoleSession();
+}, 240_000);
+afterAll(async () => session?.close(), 240_000);
+
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
+
+describe("a sandbox tenant in the console", () => {
+  it("shows the sandbox banner with its clock, and advances the clock 20 minutes after a confirmation", async () => {
+    const { server, page } = session;
+    const sandbox = await server.api<{ id: string; api_key: string }>("POST", "/v1/sandboxes", {
+      name: "Demo sandbox",
+      clock_starts_at: "2030-06-01T02:00:00Z",
+    });
+    const created = await fetch(`${server.baseUrl}/v1/users`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${sandbox.api_key}`,
+        "content-type": "application/json",
+        "idempotency-key": "sandbox-owner",
+      },
+      body: JSON.stringify({ email: EMAIL, name: "Sandbox owner", password: PASSWORD, role: "owner" }),
+    });
+    expect(created.status, await created.text()).toBe(201);
+
+    await signIn(page, { ...server, demo: { ...server.demo, tenant_id: sandbox.id } }, EMAIL, PASSWORD);
+    const banner = page.getByTestId("sandbox-banner");
+    // 02:00 UTC is 10:00 in the sandbox's zone (Asia/Shanghai, the demo tenant's).
+    await poll(() => banner.textContent()).toMatch(/(沙箱租户|Sandbox tenant).*2030.*10:00/);
+    await screenshot(page, "sandbox-01-banner");
+
+    await banner.getByRole("button", { name: /^(\+20 分钟|\+20 minutes)$/ }).click();
+    await acceptConfirmation(page);
+    await poll(() => banner.textContent()).toMatch(/10:20/);
+    await screenshot(page, "sandbox-02-advanced");
+    const clock = await fetch(`${server.baseUrl}/v1/test-clock`, {
+      headers: { authorization: `Bearer ${sandbox.api_key}` },
+    });
+    expect(((await clock.json()) as { now: string }).now).toBe("2030-06-01T02:20:00.000Z");
+    expect(unexpected(session.problems)).toEqual([]);
+  });
+
+  it("shows no banner on a live tenant", async () => {
+    const { server, page } = session;
+    await page.context().clearCookies();
+    await signIn(page, server, server.demo.users[0]!.email, server.demo.users[0]!.password);
+    await poll(() => page.getByRole("navigation").textContent()).toMatch(/会员|Members/);
+    expect(await page.getByTestId("sandbox-banner").count()).toBe(0);
+  });
+});
