@@ -4,6 +4,14 @@ import { tenantZone } from "../../platform/tenants.js";
 import { accountIds } from "./wallets.ledger.js";
 import type { WalletSettings } from "./wallets.repository.js";
 
+/** The ledger accounts that together are the members' balance (principal and bonus, tagged lots too). */
+export const MEMBER_BALANCE_KINDS = [
+  "member_principal",
+  "member_bonus",
+  "member_principal_lot",
+  "member_bonus_lot",
+] as const;
+
 export interface WalletTotals {
   asset: string;
   timezone: string;
@@ -42,7 +50,7 @@ export async function walletTotals(
     )
     .where("tenant_id", "=", tenantId)
     .where("asset", "=", settings.asset)
-    .where("kind", "in", ["member_principal", "member_bonus", "member_principal_lot", "member_bonus_lot"])
+    .where("kind", "in", MEMBER_BALANCE_KINDS)
     .executeTakeFirstOrThrow();
   const sales = await trx
     .selectFrom("ledger_accounts")
