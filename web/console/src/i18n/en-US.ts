@@ -1,5 +1,6 @@
 import { giftcardsEnUS } from "./giftcards.js";
 import { packagesEnUS } from "./packages.js";
+import { platformEnUS } from "./platform.js";
 
 /** English messages. zh-CN.ts must have every key (the compiler and a test check it). */
 export const enUS = {
@@ -413,6 +414,7 @@ export const enUS = {
   "topup.codeStatus.disabled": "Disabled",
   ...giftcardsEnUS,
   ...packagesEnUS,
+  ...platformEnUS,
   "nav.students": "Student ID",
   "students.dashboard": "Dashboard",
   "students.review": "Review queue",

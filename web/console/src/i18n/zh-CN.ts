@@ -1,6 +1,7 @@
 import type { MessageKey } from "./en-US.js";
 import { giftcardsZhCN } from "./giftcards.js";
 import { packagesZhCN } from "./packages.js";
+import { platformZhCN } from "./platform.js";
 
 /** 简体中文。Every key of en-US.ts must be here: the type below and a test check it. */
 export const zhCN: Record<MessageKey, string> = {
@@ -412,6 +413,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.codeStatus.disabled": "已停用",
   ...giftcardsZhCN,
   ...packagesZhCN,
+  ...platformZhCN,
   "nav.students": "学生证",
   "students.dashboard": "数据看板",
   "students.review": "审核队列",
