@@ -106,7 +106,6 @@ export const enUS = {
   "stats.todayConsumption": "Today's consumption",
 
   "home.title": "Welcome, {name}",
-  "home.today": "Balance today",
   "home.shortcuts": "Shortcuts",
   "home.activeBenefits": "Active benefits",
 

@@ -107,7 +107,6 @@ export const zhCN: Record<MessageKey, string> = {
   "stats.todayConsumption": "今日消费",
 
   "home.title": "欢迎，{name}",
-  "home.today": "今日余额变动",
   "home.shortcuts": "快捷入口",
   "home.activeBenefits": "生效中的权益",
 

@@ -1,7 +1,8 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, Form, Modal, Tag, Tree, TreeSelect, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import { useOrgUnits } from "../components/orgUnits";
 import { ProblemAlert } from "../components/problems";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -13,30 +14,6 @@ interface Node {
   value: string;
   title: React.ReactNode;
   children: Node[];
-}
-
-/** The tree is drawn whole, so it reads every page of the caller's units (at most this many). */
-const MAX_PAGES = 20;
-
-/** Every unit the caller may see: the API answers only the caller's subtree. */
-export async function fetchAllUnits(): Promise<OrgUnit[]> {
-  const all: OrgUnit[] = [];
-  let after: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const next = await unwrap(
-      api.GET("/v1/org-units", {
-        params: { query: { limit: 100, ...(after ? { starting_after: after } : {}) } },
-      }),
-    );
-    all.push(...next.data);
-    if (!next.has_more || next.data.length === 0) break;
-    after = next.data[next.data.length - 1]!.id;
-  }
-  return all;
-}
-
-export function useOrgUnits() {
-  return useQuery({ queryKey: ["org-units"], queryFn: fetchAllUnits });
 }
 
 function treeOf(rows: OrgUnit[], title: (u: OrgUnit) => React.ReactNode): Node[] {
