@@ -61,6 +61,12 @@ beforeAll(async () => {
   // Figures for the homes: a member topped up 100.00 today and a merchant's deposit account.
   const member = await call("POST", "/v1/members", { name: "王五" });
   await call("POST", `/v1/members/${member.id}/top-ups`, { amount: 10_000, reason: "cash" });
+  await call("PUT", `/v1/merchants/${merchant.id}/deposit-bank-binding`, {
+    company_name: "Harbour Café Ltd",
+    bank_name: "ICBC",
+    branch: "Chaoyang",
+    account_number: "6222 0000 1111",
+  });
   await call("POST", "/v1/deposit-accounts", { merchant_id: merchant.id });
   // A benefit used by one completed order: 10% of 70.00.
   const benefit = await call("POST", "/v1/benefits", {
