@@ -74,7 +74,7 @@ beforeAll(async () => {
     name: "会员九折",
     config: { discount_percent: 10 },
   });
-  await call("POST", "/v1/checkout/orders", {
+  const order = await call<{ total: number }>("POST", "/v1/checkout/orders", {
     member_id: member.id,
     channel: "POS",
     lines: [
@@ -83,7 +83,8 @@ beforeAll(async () => {
     ],
     client_order_id: "till-usage",
   });
-  expect(benefit.id).toMatch(/^ben_/);
+  expect(benefit.id).toBeTruthy();
+  expect(order.total).toBe(6_300);
 }, 240_000);
 
 afterAll(async () => {
