@@ -199,8 +199,10 @@ describe("the platform pages", () => {
     await page.getByRole("button", { name: "查询" }).click();
     await poll(() => page.url()).toContain("channel=inbox");
     const rows = page.locator(".ant-table-row");
-    await poll(() => rows.count()).toBeGreaterThan(0);
-    for (const text of await rows.allTextContents()) expect(text).toContain("站内信");
+    await poll(async () => {
+      const texts = await rows.allTextContents();
+      return texts.length > 0 && texts.every((text) => text.includes("站内信"));
+    }).toBe(true);
 
     const row = page
       .locator(".ant-table-row", { hasText: "deposit.balance_low" })
@@ -243,7 +245,7 @@ describe("the platform pages", () => {
       ),
     );
     await page.reload();
-    await menu().getByText("站内信").click();
+    await menu().getByText("站内消息").click();
     await page.getByLabel("阅读状态").click();
     await page.getByTitle("未读").click();
     await page.getByRole("button", { name: "查询" }).click();

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { DateTime } from "luxon";
 import type { Tx } from "../../db/database.js";
 import { tenantZone } from "../../platform/tenants.js";
-import { MEMBER_BALANCE_KINDS, walletTotals } from "./wallet-totals.js";
+import { countedChanges, MEMBER_BALANCE_KINDS, walletTotals } from "./wallet-totals.js";
 import type { WalletSettings } from "./wallets.repository.js";
 
 /** How many calendar days one answer may cover. */
@@ -36,8 +36,7 @@ export async function dailyTotals(
   const first = today.minus({ days: days - 1 });
   const from = first.toJSDate();
   const day = sql<string>`to_char(created_at at time zone ${zone}, 'YYYY-MM-DD')`;
-  const changes = await trx
-    .selectFrom("wallet_changes")
+  const changes = await countedChanges(trx, tenantId, settings.asset, from)
     .select((eb) => [
       day.as("day"),
       eb.fn
@@ -54,11 +53,6 @@ export async function dailyTotals(
         .sum<string>(eb.case().when("kind", "=", "payment").then(eb.ref("amount")).else(0).end())
         .as("payments"),
     ])
-    .where("tenant_id", "=", tenantId)
-    .where("account", "=", "balance")
-    .where("asset", "=", settings.asset)
-    .where("kind", "in", ["topup_offline", "topup_online", "payment"])
-    .where("created_at", ">=", from)
     // By position: the zone is a parameter, and a repeated expression would be a second one.
     .groupBy(sql`1`)
     .execute();

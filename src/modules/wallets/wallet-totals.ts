@@ -12,6 +12,17 @@ export const MEMBER_BALANCE_KINDS = [
   "member_bonus_lot",
 ] as const;
 
+/** The change-log rows the totals count: top-ups and balance payments from `from` on. */
+export function countedChanges(trx: Tx, tenantId: string, asset: string, from: Date) {
+  return trx
+    .selectFrom("wallet_changes")
+    .where("tenant_id", "=", tenantId)
+    .where("account", "=", "balance")
+    .where("asset", "=", asset)
+    .where("kind", "in", ["topup_offline", "topup_online", "payment"])
+    .where("created_at", ">=", from);
+}
+
 export interface WalletTotals {
   asset: string;
   timezone: string;
@@ -58,8 +69,7 @@ export async function walletTotals(
     .where("tenant_id", "=", tenantId)
     .where("id", "=", accountIds.system("sales", settings.asset))
     .executeTakeFirst();
-  const today = await trx
-    .selectFrom("wallet_changes")
+  const today = await countedChanges(trx, tenantId, settings.asset, from)
     .select([
       (eb) =>
         eb.fn
@@ -83,11 +93,6 @@ export async function walletTotals(
           )
           .as("consumption"),
     ])
-    .where("tenant_id", "=", tenantId)
-    .where("account", "=", "balance")
-    .where("asset", "=", settings.asset)
-    .where("kind", "in", ["topup_offline", "topup_online", "payment"])
-    .where("created_at", ">=", from)
     .where("created_at", "<", to)
     .executeTakeFirstOrThrow();
   return {

@@ -86,7 +86,7 @@ function MoveDialog(props: { unit?: OrgUnit; units: OrgUnit[]; onClose(): void }
       <ProblemAlert error={error} />
       <Form name="org-move" form={form} layout="vertical">
         <Form.Item name="parent_id" label={t("org.newParent")} rules={[{ required: true }]}>
-          <TreeSelect treeData={targets} treeDefaultExpandAll showSearch treeNodeFilterProp="title" />
+          <TreeSelect treeData={targets} treeDefaultExpandAll />
         </Form.Item>
       </Form>
     </Modal>
@@ -123,7 +123,13 @@ export default function OrgUnits() {
       <ProblemAlert error={units.error} />
       <Card loading={units.isPending} style={{ marginBottom: 16 }}>
         {rows.length > 0 ? (
-          <Tree treeData={roots} defaultExpandAll selectable={false} data-testid="org-tree" />
+          <Tree
+            // A new shape (after a move) draws afresh, so every unit shows under its new parent.
+            key={rows.map((u) => `${u.id}:${u.parent_id}`).join()}
+            treeData={roots}
+            defaultExpandAll
+            selectable={false}
+          />
         ) : null}
       </Card>
       <StoreGroups units={rows} />
