@@ -145,7 +145,11 @@ describe("the platform pages", () => {
       await moveButton(unit).click();
       const dialog = dialogOf(page);
       await dialog.getByLabel("新的上级单位").click();
-      await page.locator(".ant-select-tree-node-content-wrapper", { hasText: parent }).last().click();
+      // The open dropdown only: the previous dialog's stays in the DOM, hidden.
+      await page
+        .locator(".ant-select-dropdown:visible .ant-select-tree-node-content-wrapper", { hasText: parent })
+        .click();
+      await page.locator(".ant-select-dropdown:visible").waitFor({ state: "detached" });
       await dialog.getByRole("button", { name: "移动" }).click();
       await acceptConfirmation(page);
     };
