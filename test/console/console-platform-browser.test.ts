@@ -171,10 +171,9 @@ describe("the platform pages", () => {
     );
     expect(harbour.parent_id).toBe(units.get("Beijing Wangfujing"));
     // The tree draws it under its new parent.
-    const beijing = page.locator(".ant-tree-treenode", { hasText: "Beijing Wangfujing" });
+    const title = (name: string) => page.locator(`[data-unit="${name}"]`).boundingBox();
     await poll(async () => {
-      const bj = await beijing.first().boundingBox();
-      const hb = await page.locator(".ant-tree-treenode", { hasText: "Harbour Resellers" }).boundingBox();
+      const [bj, hb] = [await title("Beijing Wangfujing"), await title("Harbour Resellers")];
       return Boolean(bj && hb && hb.y > bj.y && hb.x > bj.x);
     }).toBe(true);
 
@@ -208,10 +207,9 @@ describe("the platform pages", () => {
       return texts.length > 0 && texts.every((text) => text.includes("站内信"));
     }).toBe(true);
 
-    const row = page
-      .locator(".ant-table-row", { hasText: "deposit.balance_low" })
-      .filter({ hasText: "zh-CN" });
-    await row.getByRole("button", { name: "编辑" }).click();
+    const edit = page.getByRole("button", { name: "编辑 deposit.balance_low/zh-CN/inbox", exact: true });
+    const row = page.locator(".ant-table-row").filter({ has: edit });
+    await edit.click();
     const dialog = dialogOf(page);
     await dialog.getByLabel("标题").fill("保证金不足：{{merchant}}");
     await dialog.getByRole("button", { name: "保存" }).click();
