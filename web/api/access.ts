@@ -128,6 +128,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /v1/members/{id}/balance-changes": { roles: ["owner","admin","operator","finance","viewer"] },
   "GET /v1/members/{id}/balance-changes/export": { roles: ["owner","admin","operator","finance","viewer"] },
   "GET /v1/wallet-totals": { roles: ["owner","admin","operator","finance","viewer"], tenantWide: true },
+  "GET /v1/wallet-daily-totals": { roles: ["owner","admin","operator","finance","viewer"], tenantWide: true },
   "POST /v1/voucher-templates": { roles: ["owner","admin","operator"] },
   "GET /v1/voucher-templates": { roles: ["owner","admin","operator","finance","viewer"] },
   "GET /v1/voucher-templates/{id}": { roles: ["owner","admin","operator","finance","viewer"] },

@@ -112,6 +112,25 @@ describe("totals", () => {
       total_balance: 9_300,
     });
   });
+
+  it("per day: top-ups and consumption by the same rules, and the balance each tenant day closed with", async () => {
+    // Still 00:10 on 2026-11-24 in Shanghai: the first test's days, read back as a series.
+    const daily = async (q: string) =>
+      t.app.inject({ method: "GET", url: `/v1/wallet-daily-totals${q}`, headers: tenant.auth });
+    const answer = await daily("?days=3");
+    expect(answer.statusCode, answer.body).toBe(200);
+    const series = json<{ timezone: string; data: Record<string, unknown>[] }>(answer);
+    expect(series.timezone).toBe("Asia/Shanghai");
+    expect(series.data).toEqual([
+      { date: "2026-11-22", topups: 0, consumption: 0, closing_balance: 0 },
+      // top-up 10,000 + bonus 1,000 + reward 500 − payment 2,000 − withdrawal 300
+      { date: "2026-11-23", topups: 10_000, consumption: 2_000, closing_balance: 9_200 },
+      { date: "2026-11-24", topups: 700, consumption: 1_000, closing_balance: 9_300 },
+    ]);
+    expect(json<{ data: unknown[] }>(await daily("")).data).toHaveLength(30);
+    expectProblem(await daily("?days=0"), 400, "validation_failed");
+    expectProblem(await daily("?days=91"), 400, "validation_failed");
+  });
 });
 
 describe("change log", () => {

@@ -4,6 +4,25 @@ import { tenantZone } from "../../platform/tenants.js";
 import { accountIds } from "./wallets.ledger.js";
 import type { WalletSettings } from "./wallets.repository.js";
 
+/** The ledger accounts that together are the members' balance (principal and bonus, tagged lots too). */
+export const MEMBER_BALANCE_KINDS = [
+  "member_principal",
+  "member_bonus",
+  "member_principal_lot",
+  "member_bonus_lot",
+] as const;
+
+/** The change-log rows the totals count: top-ups and balance payments from `from` on. */
+export function countedChanges(trx: Tx, tenantId: string, asset: string, from: Date) {
+  return trx
+    .selectFrom("wallet_changes")
+    .where("tenant_id", "=", tenantId)
+    .where("account", "=", "balance")
+    .where("asset", "=", asset)
+    .where("kind", "in", ["topup_offline", "topup_online", "payment"])
+    .where("created_at", ">=", from);
+}
+
 export interface WalletTotals {
   asset: string;
   timezone: string;
@@ -42,7 +61,7 @@ export async function walletTotals(
     )
     .where("tenant_id", "=", tenantId)
     .where("asset", "=", settings.asset)
-    .where("kind", "in", ["member_principal", "member_bonus", "member_principal_lot", "member_bonus_lot"])
+    .where("kind", "in", MEMBER_BALANCE_KINDS)
     .executeTakeFirstOrThrow();
   const sales = await trx
     .selectFrom("ledger_accounts")
@@ -50,8 +69,7 @@ export async function walletTotals(
     .where("tenant_id", "=", tenantId)
     .where("id", "=", accountIds.system("sales", settings.asset))
     .executeTakeFirst();
-  const today = await trx
-    .selectFrom("wallet_changes")
+  const today = await countedChanges(trx, tenantId, settings.asset, from)
     .select([
       (eb) =>
         eb.fn
@@ -75,11 +93,6 @@ export async function walletTotals(
           )
           .as("consumption"),
     ])
-    .where("tenant_id", "=", tenantId)
-    .where("account", "=", "balance")
-    .where("asset", "=", settings.asset)
-    .where("kind", "in", ["topup_offline", "topup_online", "payment"])
-    .where("created_at", ">=", from)
     .where("created_at", "<", to)
     .executeTakeFirstOrThrow();
   return {

@@ -8,6 +8,7 @@ import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { findVisibleMember } from "../members/index.js";
 import { exportChanges, listChanges, MAX_EXPORT_ROWS, rewardTotals } from "./balance-changes.js";
 import { changePoints } from "./change-points.js";
+import { dailyTotals } from "./daily-totals.js";
 import { exchangePoints } from "./exchange-points.js";
 import { grantReward } from "./grant-reward.js";
 import { paymentProviders } from "./payment-providers.js";
@@ -25,6 +26,8 @@ import {
   Change,
   ChangeExportQuery,
   ChangeQuery,
+  DailyTotals,
+  DailyTotalsQuery,
   ExchangeBody,
   ExchangeResult,
   MemberParams,
@@ -347,6 +350,34 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         walletTotals(trx, actor.tenantId, await readSettings(trx, actor.tenantId, now), now),
       );
       return { object: "wallet_totals" as const, ...totals };
+    },
+  );
+
+  app.get(
+    "/v1/wallet-daily-totals",
+    {
+      config: { permission: "wallets.read", tenantWide: true },
+      schema: {
+        operationId: "listWalletDailyTotals",
+        tags,
+        summary: "Top-ups, consumption and the members' closing balance per calendar day",
+        description:
+          "The last `days` days in the tenant's time zone, oldest first. topups and consumption count as today_increase and today_consumption do; closing_balance is principal + bonus held by all members at the end of the day (now, for today), read back from the ledger.",
+        querystring: DailyTotalsQuery,
+        response: { 200: DailyTotals, ...errorResponses() },
+      },
+    },
+    async ({ actor, query }) => {
+      if (actor.orgUnitId) throw new WalletsError("forbidden", "Totals are for tenant-wide staff");
+      const now = clock.now();
+      const result = await read(actor.tenantId, async (trx) => {
+        const settings = await readSettings(trx, actor.tenantId, now);
+        return {
+          asset: settings.asset,
+          ...(await dailyTotals(trx, actor.tenantId, settings, query.days ?? 30, now)),
+        };
+      });
+      return { object: "wallet_daily_totals" as const, ...result };
     },
   );
 }

@@ -10,6 +10,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
 import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
+import { MAX_DAYS } from "./daily-totals.js";
 import { MAX_ORDER_LINES } from "./pay-with-balance.js";
 import type { SettingsView } from "./wallet-views.js";
 import {
@@ -430,4 +431,29 @@ export const Totals = Type.Object({
   total_consumption: Type.Integer(),
   today_increase: Type.Integer(),
   today_consumption: Type.Integer(),
+});
+
+export const DailyTotalsQuery = Obj({
+  days: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_DAYS,
+      default: 30,
+      description: "Calendar days, today included",
+    }),
+  ),
+});
+
+export const DailyTotals = Type.Object({
+  object: Type.Literal("wallet_daily_totals"),
+  asset: Type.String(),
+  timezone: Type.String(),
+  data: Type.Array(
+    Type.Object({
+      date: Type.String({ description: "The tenant's calendar day", examples: ["2026-11-23"] }),
+      topups: Type.Integer(),
+      consumption: Type.Integer(),
+      closing_balance: Type.Integer(),
+    }),
+  ),
 });

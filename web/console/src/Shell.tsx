@@ -2,6 +2,7 @@ import {
   ApartmentOutlined,
   ApiOutlined,
   AuditOutlined,
+  BellOutlined,
   CloudDownloadOutlined,
   CreditCardOutlined,
   CrownOutlined,
@@ -9,6 +10,8 @@ import {
   GiftOutlined,
   IdcardOutlined,
   KeyOutlined,
+  MailOutlined,
+  MobileOutlined,
   ScheduleOutlined,
   SettingOutlined,
   ShoppingCartOutlined,
@@ -47,6 +50,9 @@ const GiftCards = lazy(() => import("./pages/GiftCards"));
 const Packages = lazy(() => import("./pages/Packages"));
 const PackageDetail = lazy(() => import("./pages/PackageDetail"));
 const Students = lazy(() => import("./pages/Students"));
+const Notifications = lazy(() => import("./pages/Notifications"));
+const InboxPage = lazy(() => import("./pages/InboxPage"));
+const MemberCenterLook = lazy(() => import("./pages/MemberCenterLook"));
 
 interface Page {
   path: string;
@@ -136,6 +142,30 @@ const PAGES: Page[] = [
     icon: <SettingOutlined />,
     needs: "GET /v1/wallet-settings",
     element: <Settings />,
+    group: "platform",
+  },
+  {
+    path: "/platform/member-center",
+    label: "nav.memberCenter",
+    icon: <MobileOutlined />,
+    needs: "GET /v1/member-center-settings",
+    element: <MemberCenterLook />,
+    group: "platform",
+  },
+  {
+    path: "/platform/notifications",
+    label: "nav.notifications",
+    icon: <MailOutlined />,
+    needs: "GET /v1/notification-templates",
+    element: <Notifications />,
+    group: "platform",
+  },
+  {
+    path: "/platform/inbox",
+    label: "inbox.title",
+    icon: <BellOutlined />,
+    needs: "GET /v1/inbox",
+    element: <InboxPage />,
     group: "platform",
   },
   {

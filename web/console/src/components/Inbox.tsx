@@ -2,6 +2,7 @@ import { BellOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { Badge, Button, Drawer, List, Typography } from "antd";
 import { useState } from "react";
+import { Link } from "react-router-dom";
 import { api, unwrap } from "../../../api/client";
 import { useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -35,7 +36,16 @@ export function Inbox() {
           onClick={() => setOpen(true)}
         />
       </Badge>
-      <Drawer open={open} onClose={() => setOpen(false)} title={t("inbox.title")}>
+      <Drawer
+        open={open}
+        onClose={() => setOpen(false)}
+        title={t("inbox.title")}
+        extra={
+          <Link to="/platform/inbox" onClick={() => setOpen(false)}>
+            {t("inbox.viewAll")}
+          </Link>
+        }
+      >
         <ProblemAlert error={messages.error} />
         <List
           loading={messages.isFetching}

@@ -1,6 +1,7 @@
 import { giftcardsEnUS } from "./giftcards.js";
 import { packagesEnUS } from "./packages.js";
 import { partnersEnUS } from "./partners.js";
+import { platformEnUS } from "./platform.js";
 
 /** English messages. zh-CN.ts must have every key (the compiler and a test check it). */
 export const enUS = {
@@ -115,7 +116,6 @@ export const enUS = {
   "stats.todayConsumption": "Today's consumption",
 
   "home.title": "Welcome, {name}",
-  "home.today": "Balance today",
   "home.shortcuts": "Shortcuts",
   "home.activeBenefits": "Active benefits",
 
@@ -426,6 +426,7 @@ export const enUS = {
   ...giftcardsEnUS,
   ...packagesEnUS,
   ...partnersEnUS,
+  ...platformEnUS,
   "nav.students": "Student ID",
   "students.dashboard": "Dashboard",
   "students.review": "Review queue",

@@ -2,6 +2,7 @@ import type { MessageKey } from "./en-US.js";
 import { giftcardsZhCN } from "./giftcards.js";
 import { packagesZhCN } from "./packages.js";
 import { partnersZhCN } from "./partners.js";
+import { platformZhCN } from "./platform.js";
 
 /** 简体中文。Every key of en-US.ts must be here: the type below and a test check it. */
 export const zhCN: Record<MessageKey, string> = {
@@ -116,7 +117,6 @@ export const zhCN: Record<MessageKey, string> = {
   "stats.todayConsumption": "今日消费",
 
   "home.title": "欢迎，{name}",
-  "home.today": "今日余额变动",
   "home.shortcuts": "快捷入口",
   "home.activeBenefits": "生效中的权益",
 
@@ -425,6 +425,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...giftcardsZhCN,
   ...packagesZhCN,
   ...partnersZhCN,
+  ...platformZhCN,
   "nav.students": "学生证",
   "students.dashboard": "数据看板",
   "students.review": "审核队列",

@@ -9,6 +9,7 @@ import { ProblemAlert, useProblemText } from "../components/problems";
 import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
+import { BenefitUsage } from "./BenefitUsage";
 
 type Benefit = components["schemas"]["Benefit"];
 type Kind = Benefit["kind"];
@@ -230,6 +231,7 @@ export default function Benefits() {
   const client = useQueryClient();
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const [creating, setCreating] = useState(false);
+  const [usageOf, setUsageOf] = useState<Benefit>();
   const deactivate = (b: Benefit) =>
     modal.confirm({
       title: t("benefits.deactivateConfirm", { name: b.name }),
@@ -312,16 +314,25 @@ export default function Benefits() {
           {
             title: t("common.actions"),
             key: "actions",
-            render: (_, b) =>
-              b.status === "active" && can("POST /v1/benefits/{id}/deactivate") ? (
-                <Button size="small" danger onClick={() => deactivate(b)}>
-                  {t("benefits.deactivate")}
-                </Button>
-              ) : null,
+            render: (_, b) => (
+              <Space>
+                {can("GET /v1/benefits/{id}/usage") ? (
+                  <Button size="small" onClick={() => setUsageOf(b)}>
+                    {t("benefits.usage")}
+                  </Button>
+                ) : null}
+                {b.status === "active" && can("POST /v1/benefits/{id}/deactivate") ? (
+                  <Button size="small" danger onClick={() => deactivate(b)}>
+                    {t("benefits.deactivate")}
+                  </Button>
+                ) : null}
+              </Space>
+            ),
           },
         ]}
       />
       <CreateBenefit open={creating} onClose={() => setCreating(false)} />
+      <BenefitUsage benefit={usageOf} onClose={() => setUsageOf(undefined)} />
     </>
   );
 }

@@ -1,0 +1,248 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { App, Button, Form, Input, Modal, Select, Table, Tabs, Tag, Typography } from "antd";
+import { useState } from "react";
+import { api, type components, unwrap } from "../../../api/client";
+import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FilterBar, PageHeader } from "../components/Page";
+import { ProblemAlert } from "../components/problems";
+import { type MessageKey, useI18n } from "../i18n/i18n";
+
+type Template = components["schemas"]["NotificationTemplate"];
+type Delivery = components["schemas"]["NotificationDelivery"];
+const FILTERS = ["tab", "notice_type", "locale", "channel", "status"] as const;
+const CHANNELS = ["email", "sms", "inbox"] as const;
+const STATUSES = ["sent", "failed", "capped"] as const;
+const keyOf = (t: Template) => `${t.notice_type}/${t.locale}/${t.channel}`;
+
+function TemplateDialog(props: { template?: Template; onClose(): void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [form] = Form.useForm<{ subject: string; body: string }>();
+  const [error, setError] = useState<unknown>();
+  const tpl = props.template;
+  const save = async () => {
+    const v = await form.validateFields();
+    setError(undefined);
+    try {
+      await unwrap(
+        api.PUT("/v1/notification-templates/{notice_type}/{locale}/{channel}", {
+          params: { path: { notice_type: tpl!.notice_type, locale: tpl!.locale, channel: tpl!.channel } },
+          body: v,
+        }),
+      );
+      message.success(t("settings.saved"));
+      await client.invalidateQueries({ queryKey: ["notification-templates"] });
+      props.onClose();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Modal
+      open={Boolean(tpl)}
+      destroyOnHidden
+      width={640}
+      title={
+        tpl ? `${tpl.notice_type} · ${tpl.locale} · ${t(`notify.channel.${tpl.channel}` as MessageKey)}` : ""
+      }
+      onOk={save}
+      onCancel={props.onClose}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
+    >
+      <ProblemAlert error={error} />
+      {tpl ? (
+        <Form
+          name="notification-template"
+          form={form}
+          layout="vertical"
+          initialValues={{ subject: tpl.subject, body: tpl.body }}
+        >
+          <Typography.Paragraph type="secondary">{t("notify.variables")}</Typography.Paragraph>
+          <Form.Item name="subject" label={t("notify.subject")} rules={[{ required: true, max: 200 }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="body" label={t("notify.body")} rules={[{ required: true }]}>
+            <Input.TextArea rows={6} />
+          </Form.Item>
+        </Form>
+      ) : null}
+    </Modal>
+  );
+}
+
+function Templates() {
+  const { t } = useI18n();
+  const { filters, setFilters } = useUrlFilters(FILTERS);
+  const [editing, setEditing] = useState<Template>();
+  // The API answers the whole catalog at once (every notice × locale × channel): a few dozen rows.
+  const templates = useQuery({
+    queryKey: ["notification-templates"],
+    queryFn: () => unwrap(api.GET("/v1/notification-templates")),
+  });
+  const all = templates.data?.data ?? [];
+  const rows = all.filter(
+    (r) =>
+      (!filters.notice_type || r.notice_type === filters.notice_type) &&
+      (!filters.locale || r.locale === filters.locale) &&
+      (!filters.channel || r.channel === filters.channel),
+  );
+  const types = [...new Set(all.map((r) => r.notice_type))];
+  return (
+    <>
+      <FilterBar<Record<string, string>>
+        name="template-filters"
+        initialValues={filters}
+        onSearch={(v) => setFilters({ ...v, tab: "templates" })}
+      >
+        <Form.Item name="notice_type" label={t("notify.noticeType")}>
+          <Select allowClear style={{ width: 240 }} options={types.map((v) => ({ value: v, label: v }))} />
+        </Form.Item>
+        <Form.Item name="locale" label={t("settings.locale")}>
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={[
+              { value: "zh-CN", label: t("lang.zh-CN") },
+              { value: "en", label: t("lang.en-US") },
+            ]}
+          />
+        </Form.Item>
+        <Form.Item name="channel" label={t("notify.channel")}>
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={CHANNELS.map((c) => ({ value: c, label: t(`notify.channel.${c}`) }))}
+          />
+        </Form.Item>
+      </FilterBar>
+      <ProblemAlert error={templates.error} />
+      <Table<Template>
+        rowKey={keyOf}
+        size="middle"
+        loading={templates.isFetching}
+        dataSource={rows}
+        pagination={false}
+        columns={[
+          {
+            title: t("notify.noticeType"),
+            key: "type",
+            render: (_, r) => (
+              <>
+                <Typography.Text code>{r.notice_type}</Typography.Text>
+                <div>
+                  <Typography.Text type="secondary">{r.description}</Typography.Text>
+                </div>
+              </>
+            ),
+          },
+          { title: t("settings.locale"), dataIndex: "locale" },
+          {
+            title: t("notify.channel"),
+            dataIndex: "channel",
+            render: (c: Template["channel"]) => t(`notify.channel.${c}`),
+          },
+          { title: t("notify.subject"), dataIndex: "subject" },
+          {
+            title: t("common.status"),
+            dataIndex: "customized",
+            render: (c: boolean) =>
+              c ? <Tag color="blue">{t("notify.customized")}</Tag> : <Tag>{t("notify.default")}</Tag>,
+          },
+          {
+            title: t("common.actions"),
+            key: "actions",
+            render: (_, r) => (
+              <Button
+                size="small"
+                onClick={() => setEditing(r)}
+                aria-label={`${t("common.edit")} ${keyOf(r)}`}
+              >
+                {t("common.edit")}
+              </Button>
+            ),
+          },
+        ]}
+      />
+      <TemplateDialog template={editing} onClose={() => setEditing(undefined)} />
+    </>
+  );
+}
+
+function Deliveries() {
+  const { t, fmt } = useI18n();
+  const { filters, setFilters } = useUrlFilters(FILTERS);
+  const { tab: _tab, locale: _locale, channel: _channel, ...query } = filters;
+  return (
+    <>
+      <FilterBar<Record<string, string>>
+        name="delivery-filters"
+        initialValues={filters}
+        onSearch={(v) => setFilters({ ...v, tab: "deliveries" })}
+      >
+        <Form.Item name="notice_type" label={t("notify.noticeType")}>
+          <Input allowClear style={{ width: 240 }} />
+        </Form.Item>
+        <Form.Item name="status" label={t("common.status")}>
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={STATUSES.map((s) => ({ value: s, label: t(`notify.status.${s}`) }))}
+          />
+        </Form.Item>
+      </FilterBar>
+      <CursorTable<Delivery>
+        queryKey={["notification-deliveries", query]}
+        fetchPage={(cursor) =>
+          unwrap(
+            api.GET("/v1/notification-deliveries", {
+              params: { query: { ...cursor, ...query } as { limit: number } },
+            }),
+          )
+        }
+        columns={[
+          { title: t("common.time"), dataIndex: "created_at", render: (v) => fmt.dateTime(v) },
+          { title: t("notify.noticeType"), dataIndex: "notice_type" },
+          {
+            title: t("notify.channel"),
+            dataIndex: "channel",
+            render: (c: Delivery["channel"]) => t(`notify.channel.${c}`),
+          },
+          { title: t("notify.recipient"), dataIndex: "recipient" },
+          {
+            title: t("common.status"),
+            dataIndex: "status",
+            render: (s: Delivery["status"]) => (
+              <Tag color={s === "sent" ? "green" : s === "failed" ? "red" : "default"}>
+                {t(`notify.status.${s}`)}
+              </Tag>
+            ),
+          },
+          { title: t("notify.error"), dataIndex: "error", render: (v) => v ?? "—" },
+        ]}
+      />
+    </>
+  );
+}
+
+/** Notification templates (the tenant's own or the shipped default) and what was sent. */
+export default function Notifications() {
+  const { t } = useI18n();
+  const { filters, setFilters } = useUrlFilters(FILTERS);
+  const tab = filters.tab === "deliveries" ? "deliveries" : "templates";
+  return (
+    <>
+      <PageHeader title={t("nav.notifications")} />
+      <Tabs
+        activeKey={tab}
+        onChange={(key) => setFilters({ tab: key })}
+        destroyOnHidden
+        items={[
+          { key: "templates", label: t("notify.templates"), children: <Templates /> },
+          { key: "deliveries", label: t("notify.deliveries"), children: <Deliveries /> },
+        ]}
+      />
+    </>
+  );
+}
