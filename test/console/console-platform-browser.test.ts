@@ -13,6 +13,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  poll,
   screenshot,
   signIn,
   startConsoleSession,
@@ -91,7 +92,6 @@ afterAll(async () => {
   await session?.close();
 });
 
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const menu = () => page.getByRole("navigation");
 /** The open dialog (closed ones may stay in the DOM, hidden). */
 const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();

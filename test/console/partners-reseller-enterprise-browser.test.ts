@@ -7,12 +7,13 @@
  * Screenshots land in test-output/console/.
  */
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import {
   acceptConfirmation,
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  poll,
   screenshot,
   signIn,
   startConsoleSession,
@@ -25,7 +26,6 @@ let problems: string[];
 let units: Map<string, string>;
 let lakesideVoucher: string;
 
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const PASSWORD = "vouchsafe-demo";
 const key = () => ({ "idempotency-key": crypto.randomUUID() });
 

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   acceptConfirmation,
   type ConsoleSession,
+  poll,
   screenshot,
   signIn,
   startConsoleSession,
@@ -20,8 +21,6 @@ beforeAll(async () => {
   session = await startConsoleSession();
 }, 240_000);
 afterAll(async () => session?.close(), 240_000);
-
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 
 describe("a sandbox tenant in the console", () => {
   it("shows the sandbox banner with its clock, and advances the clock 20 minutes after a confirmation", async () => {

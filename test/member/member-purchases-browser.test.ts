@@ -7,6 +7,8 @@ import {
   expectNoConsoleProblems,
   launchChromium,
   openPage,
+  poll,
+  STEP_TIMEOUT,
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
@@ -25,7 +27,6 @@ let problems: string[];
 let ada = "";
 let bo = "";
 
-const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 20_000, interval: 100 });
 const shot = (name: string) => screenshot(page, `member-${name}`, SHOTS);
 const home = () => page.getByText("首页", { exact: true }).click();
 const balanceOf = async (id: string) =>
@@ -37,7 +38,7 @@ const send = <T = { id: string }>(method: "POST" | "PUT", url: string, body: obj
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
   context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
-  context.setDefaultTimeout(20_000);
+  context.setDefaultTimeout(STEP_TIMEOUT);
   ({ page, problems } = await openPage(context));
 
   const member = async (name: string) =>
