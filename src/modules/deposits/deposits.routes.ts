@@ -312,7 +312,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   app.get(
     "/v1/deposit-bank-records",
     {
-      config: { permission: "deposits.finance" },
+      config: { permission: "deposits.finance", tenantWide: true },
       schema: {
         tags,
         summary: "Bank records; `status=unmatched` is the queue to match manually or return",

@@ -21,6 +21,7 @@ import { Button, Dropdown, Layout, Menu, Select, Space, Spin, Tag, Typography } 
 import { lazy, type ReactNode, Suspense, useState } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { PasswordDialog } from "./components/PasswordDialog";
+import { type UnitKind, useOwnUnitKind } from "./components/portal";
 import { LANGS, type Lang, type MessageKey, useI18n } from "./i18n/i18n";
 import { useSession } from "./session";
 
@@ -46,15 +47,27 @@ const Packages = lazy(() => import("./pages/Packages"));
 const PackageDetail = lazy(() => import("./pages/PackageDetail"));
 const Students = lazy(() => import("./pages/Students"));
 
-interface Page {
+import { DEPOSIT_PAGES } from "./pages/deposits";
+import { FINANCE_PAGES } from "./pages/finance";
+
+export interface Page {
   path: string;
   label: MessageKey;
   icon: ReactNode;
   /** The operation the page is built on: shown only to those who may call it. */
   needs: string;
   element: ReactNode;
-  group?: "platform";
+  group?: Group;
+  /**
+   * A partner portal's page: shown only to users bound to an org unit of these kinds, who
+   * in turn see only their portal's pages.
+   */
+  portal?: UnitKind[];
 }
+
+/** The menu's groups, in their order (ungrouped pages come first). */
+const GROUPS = ["deposits", "finance", "platform"] as const;
+type Group = (typeof GROUPS)[number];
 
 const PAGES: Page[] = [
   {
@@ -184,7 +197,15 @@ const PAGES: Page[] = [
     element: <Exports />,
     group: "platform",
   },
+  ...DEPOSIT_PAGES,
+  ...FINANCE_PAGES,
 ];
+
+/** A portal user sees only its portal's pages; everyone else sees no portal page. */
+function shownTo(page: Page, kind: UnitKind | null | undefined): boolean {
+  if (page.portal) return kind ? page.portal.includes(kind) : false;
+  return !PAGES.some((p) => kind && p.portal?.includes(kind));
+}
 
 export function Shell() {
   const { t, lang, setLang } = useI18n();
@@ -192,20 +213,25 @@ export function Shell() {
   const navigate = useNavigate();
   const location = useLocation();
   const [changingPassword, setChangingPassword] = useState(false);
-  const pages = PAGES.filter((p) => can(p.needs));
+  const unitKind = useOwnUnitKind(user.org_unit_id);
+  const pages = PAGES.filter((p) => can(p.needs) && shownTo(p, unitKind));
   const item = (p: Page) => ({ key: p.path, icon: p.icon, label: t(p.label) });
-  const platform = pages.filter((p) => p.group === "platform");
   const items = [
     ...pages.filter((p) => !p.group).map(item),
-    ...(platform.length > 0
-      ? [{ type: "group" as const, key: "platform", label: t("nav.platform"), children: platform.map(item) }]
-      : []),
+    ...GROUPS.flatMap((group) => {
+      const children = pages.filter((p) => p.group === group).map(item);
+      return children.length > 0
+        ? [{ type: "group" as const, key: group, label: t(`nav.${group}`), children }]
+        : [];
+    }),
   ];
   const selected =
     pages
       .map((p) => p.path)
       .filter((path) => (path === "/" ? location.pathname === "/" : location.pathname.startsWith(path)))
       .sort((a, b) => b.length - a.length)[0] ?? "/";
+  // Which pages a user bound to an org unit sees depends on the unit's kind.
+  if (unitKind === undefined) return <Spin fullscreen />;
   return (
     <Layout hasSider style={{ minHeight: "100vh" }}>
       <Layout.Sider
@@ -277,7 +303,7 @@ export function Shell() {
               {can("GET /v1/packages/{id}") ? (
                 <Route path="/packages/:id" element={<PackageDetail />} />
               ) : null}
-              <Route path="*" element={<Navigate to="/" replace />} />
+              <Route path="*" element={<Navigate to={pages[0]?.path ?? "/"} replace />} />
             </Routes>
           </Suspense>
         </Layout.Content>

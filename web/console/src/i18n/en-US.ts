@@ -1,3 +1,4 @@
+import { depositsEnUS } from "./deposits.js";
 import { giftcardsEnUS } from "./giftcards.js";
 import { packagesEnUS } from "./packages.js";
 
@@ -413,6 +414,7 @@ export const enUS = {
   "topup.codeStatus.disabled": "Disabled",
   ...giftcardsEnUS,
   ...packagesEnUS,
+  ...depositsEnUS,
   "nav.students": "Student ID",
   "students.dashboard": "Dashboard",
   "students.review": "Review queue",

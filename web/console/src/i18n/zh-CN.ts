@@ -1,3 +1,4 @@
+import { depositsZhCN } from "./deposits.js";
 import type { MessageKey } from "./en-US.js";
 import { giftcardsZhCN } from "./giftcards.js";
 import { packagesZhCN } from "./packages.js";
@@ -412,6 +413,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.codeStatus.disabled": "已停用",
   ...giftcardsZhCN,
   ...packagesZhCN,
+  ...depositsZhCN,
   "nav.students": "学生证",
   "students.dashboard": "数据看板",
   "students.review": "审核队列",
