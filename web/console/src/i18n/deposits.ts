@@ -1,5 +1,7 @@
 /** The merchant deposit center's and the platform finance desk's messages (seed 003), spread into en-US.ts and zh-CN.ts. */
 export const depositsEnUS = {
+  "problem.too_many_contacts": "At most 3 email addresses and 3 mobile numbers",
+  "problem.too_many_addresses": "At most 3 mailing addresses",
   "nav.deposits": "Deposit center",
   "nav.finance": "Finance desk",
   "nav.depHome": "Account home",
@@ -209,6 +211,8 @@ export const depositsEnUS = {
 } as const;
 
 export const depositsZhCN: Record<keyof typeof depositsEnUS, string> = {
+  "problem.too_many_contacts": "最多可配置 3 个邮箱和 3 个手机号",
+  "problem.too_many_addresses": "最多可维护 3 个邮寄地址",
   "nav.deposits": "预存账户",
   "nav.finance": "财务工作台",
   "nav.depHome": "账户首页",
