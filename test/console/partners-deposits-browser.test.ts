@@ -65,7 +65,7 @@ describe("the merchant deposit center", () => {
     await poll(() => prompt.textContent()).toContain("开通预存账户");
     await screenshot(page, "dep-01-open-prompt");
     await prompt.getByRole("button", { name: "立即开户" }).click();
-    await poll(() => page.locator(".ant-card").first().textContent()).toContain("待配置预警");
+    await poll(() => page.getByTestId("deposit-account").textContent()).toContain("待配置预警");
     const list = await server.api<{ data: { id: string; status: string }[] }>("GET", "/v1/deposit-accounts");
     expect(list.data).toHaveLength(1);
     accountId = list.data[0]!.id;
@@ -158,7 +158,7 @@ describe("the platform finance desk", () => {
   it("approves and pays the merchant's withdrawal and verifies its invoice qualification", async () => {
     // The merchant asks for 500.00 back and completes its invoice information.
     await menuOf(page).getByText("账户首页").click();
-    await poll(() => page.locator(".ant-card").first().textContent()).toContain("正常");
+    await poll(() => page.getByTestId("deposit-account").textContent()).toContain("正常");
     await screenshot(page, "dep-06-home-active");
     await menuOf(page).getByText("提现").click();
     await page.getByLabel("金额 (CNY)").fill("500");
@@ -220,8 +220,14 @@ describe("the merchant's records", () => {
     await poll(() => expense.count()).toBe(1);
     expect(await income.textContent()).toBe("+¥3,000.00");
     expect(await expense.textContent()).toBe("-¥500.00");
-    const color = (l: typeof income) => l.evaluate((el) => getComputedStyle(el).color);
-    expect(await income.evaluate((el) => getComputedStyle(el).color)).toBe("rgb(21, 128, 61)");
+    // The test compiles without the DOM's types; the page's window has getComputedStyle.
+    const color = (l: typeof income) =>
+      l.evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el)
+            .color,
+      );
+    expect(await color(income)).toBe("rgb(21, 128, 61)");
     expect(await color(expense)).toBe("rgb(220, 38, 38)");
     await screenshot(page, "dep-09-ledger");
 

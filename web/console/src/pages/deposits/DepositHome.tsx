@@ -106,7 +106,7 @@ function AccountHome({ account }: { account: DepositAccount }) {
   const money = (key: Parameters<typeof t>[0], value: number, color?: string) => (
     <Col span={6}>
       <Card size="small">
-        <Statistic title={t(key)} value={fmt.money(value)} valueStyle={color ? { color } : undefined} />
+        <Statistic title={t(key)} value={fmt.money(value)} styles={color ? { content: { color } } : undefined} />
       </Card>
     </Col>
   );
@@ -137,6 +137,7 @@ function AccountHome({ account }: { account: DepositAccount }) {
         {money("dep.arrears", account.arrears, account.arrears > 0 ? "#dc2626" : undefined)}
       </Row>
       <Card
+        data-testid="deposit-account"
         title={
           <Space>
             {t("dep.account")}
