@@ -106,7 +106,11 @@ function AccountHome({ account }: { account: DepositAccount }) {
   const money = (key: Parameters<typeof t>[0], value: number, color?: string) => (
     <Col span={6}>
       <Card size="small">
-        <Statistic title={t(key)} value={fmt.money(value)} styles={color ? { content: { color } } : undefined} />
+        <Statistic
+          title={t(key)}
+          value={fmt.money(value)}
+          styles={color ? { content: { color } } : undefined}
+        />
       </Card>
     </Col>
   );

@@ -54,6 +54,32 @@ export function Progress(props: { steps: MessageKey[]; at: number; failed?: bool
 export const TOPUP_STEPS: MessageKey[] = ["dep.step.applied", "dep.step.wired", "dep.step.credited"];
 export const topupAt = (status: Topup["status"]) => (status === "completed" ? 2 : status === "open" ? 1 : 0);
 
+/** Top-up applications with their progress. */
+export function TopupTable(props: { rows: Topup[]; loading: boolean }) {
+  const { t, fmt } = useI18n();
+  return (
+    <Table<Topup>
+      rowKey="id"
+      size="small"
+      loading={props.loading}
+      dataSource={props.rows}
+      pagination={false}
+      columns={[
+        { title: t("common.time"), dataIndex: "created_at", render: (v: string) => fmt.dateTime(v) },
+        { title: t("dep.amount"), dataIndex: "amount", render: (v: number) => fmt.money(v) },
+        { title: t("dep.reference"), dataIndex: "reference" },
+        {
+          title: t("dep.progress"),
+          key: "progress",
+          render: (_, r) => (
+            <Progress steps={TOPUP_STEPS} at={topupAt(r.status)} failed={r.status === "cancelled"} />
+          ),
+        },
+      ]}
+    />
+  );
+}
+
 function TopupForm({ account }: { account: DepositAccount }) {
   const { t, fmt } = useI18n();
   const { can } = useSession();
@@ -128,25 +154,7 @@ function TopupForm({ account }: { account: DepositAccount }) {
       ) : null}
       <Card title={t("dep.topup.records")}>
         <ProblemAlert error={topups.error} />
-        <Table<Topup>
-          rowKey="id"
-          size="small"
-          loading={topups.isFetching}
-          dataSource={topups.data?.data ?? []}
-          pagination={false}
-          columns={[
-            { title: t("common.time"), dataIndex: "created_at", render: (v: string) => fmt.dateTime(v) },
-            { title: t("dep.amount"), dataIndex: "amount", render: (v: number) => fmt.money(v) },
-            { title: t("dep.reference"), dataIndex: "reference" },
-            {
-              title: t("dep.progress"),
-              key: "progress",
-              render: (_, r) => (
-                <Progress steps={TOPUP_STEPS} at={topupAt(r.status)} failed={r.status === "cancelled"} />
-              ),
-            },
-          ]}
-        />
+        <TopupTable rows={topups.data?.data ?? []} loading={topups.isFetching} />
       </Card>
     </Space>
   );

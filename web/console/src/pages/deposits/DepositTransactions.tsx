@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Card, Segmented, Space, Table, Tabs, Tag } from "antd";
+import { Card, Segmented, Space, Tabs, Tag } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../../api/client";
 import { CursorTable } from "../../components/CursorTable";
@@ -7,7 +7,7 @@ import { PageHeader } from "../../components/Page";
 import { ProblemAlert } from "../../components/problems";
 import { type MessageKey, useI18n } from "../../i18n/i18n";
 import { type DepositAccount, WithAccount } from "./account";
-import { Progress, TOPUP_STEPS, topupAt } from "./DepositTopup";
+import { TopupTable } from "./DepositTopup";
 import { WithdrawalTable } from "./DepositWithdraw";
 
 type Entry = components["schemas"]["DepositTransaction"];
@@ -44,7 +44,7 @@ export default function DepositTransactions() {
 }
 
 function Funds({ account }: { account: DepositAccount }) {
-  const { t, fmt } = useI18n();
+  const { t } = useI18n();
   const path = { params: { path: { id: account.id } } };
   const topups = useQuery({
     queryKey: ["deposit-topups", account.id],
@@ -58,25 +58,7 @@ function Funds({ account }: { account: DepositAccount }) {
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
       <ProblemAlert error={topups.error ?? withdrawals.error} />
       <Card title={t("dep.topup.records")} size="small">
-        <Table
-          rowKey="id"
-          size="small"
-          pagination={false}
-          loading={topups.isFetching}
-          dataSource={topups.data?.data ?? []}
-          columns={[
-            { title: t("common.time"), dataIndex: "created_at", render: (v: string) => fmt.dateTime(v) },
-            { title: t("dep.amount"), dataIndex: "amount", render: (v: number) => fmt.money(v) },
-            { title: t("dep.reference"), dataIndex: "reference" },
-            {
-              title: t("dep.progress"),
-              key: "progress",
-              render: (_, r) => (
-                <Progress steps={TOPUP_STEPS} at={topupAt(r.status)} failed={r.status === "cancelled"} />
-              ),
-            },
-          ]}
-        />
+        <TopupTable rows={topups.data?.data ?? []} loading={topups.isFetching} />
       </Card>
       <Card title={t("dep.withdraw.records")} size="small">
         <WithdrawalTable rows={withdrawals.data?.data ?? []} loading={withdrawals.isFetching} />
