@@ -144,7 +144,10 @@ describe("the platform finance desk", () => {
     await row.getByRole("button", { name: "Match" }).click();
     const dialog = dialogOf(f);
     await dialog.getByLabel("Top-up application").click();
-    await f.locator(".ant-select-item-option", { hasText: "Harbour Trading Co" }).click();
+    await f.locator(".ant-select-item-option-active", { hasText: "Harbour Trading Co" }).waitFor();
+    // The keyboard picks the active (only) choice even while the dropdown is still moving.
+    await f.keyboard.press("Enter");
+    await poll(() => dialog.getByRole("button", { name: "Next" }).isEnabled()).toBe(true);
     await screenshot(f, "desk-02-match-dialog-en");
     await dialog.getByRole("button", { name: "Next" }).click();
     await poll(() => f.locator(".ant-modal-confirm").textContent()).toContain("CN¥3,000.00");

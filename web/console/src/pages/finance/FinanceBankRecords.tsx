@@ -134,11 +134,13 @@ function MatchDialog(props: { record: BankRecord; onClose(): void; onMatch(topup
       <p>
         {t("desk.bank.matchHelp", { amount: fmt.money(props.record.amount), payer: props.record.payer_name })}
       </p>
+      {/* The choices render once, complete: a list that changes while open can swallow the pick. */}
       <Select
         style={{ width: "100%" }}
         aria-label={t("desk.bank.topup")}
         placeholder={t("desk.bank.topup")}
-        loading={open.isFetching}
+        disabled={!open.data}
+        loading={!open.data}
         value={topupId}
         onChange={setTopupId}
         notFoundContent={t("desk.bank.noTopup")}
