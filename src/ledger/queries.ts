@@ -428,7 +428,10 @@ export type TenantVerifyReport = { tenant_id: string; error: string | null } & P
  * its check) is reported and the check goes on to the others: an operator checking every
  * tenant must never lose the rest to one.
  */
-export async function verifyTenants(db: Database, tenantIds: readonly string[]): Promise<TenantVerifyReport[]> {
+export async function verifyTenants(
+  db: Database,
+  tenantIds: readonly string[],
+): Promise<TenantVerifyReport[]> {
   const reports: TenantVerifyReport[] = [];
   for (const tenantId of tenantIds) {
     try {

@@ -1,6 +1,6 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Database } from "../db/database.js";
+import type { Database, Tx } from "../db/database.js";
 import type { Role } from "./auth/actor.js";
 import { createUser } from "./auth/users.js";
 import { seedPartners } from "./demo-partners.js";
@@ -19,8 +19,8 @@ export interface DemoCredentials {
 const CREDENTIALS_FILE = "demo-credentials.json";
 
 /**
- * The demo tenant: a small chain with a distributor, a reseller and two stores, one user
- * per role, and an owner API key. Its credentials are kept (mode 600) in the data folder
+ * The demo tenant: a small chain with a distributor, a reseller, two stores and a merchant,
+ * one user per role (and the merchant's own), and an owner API key. Its credentials are kept (mode 600) in the data folder
  * so every start can print them again; the key's secret is never stored in the database.
  */
 export async function seedDemo(
@@ -91,6 +91,7 @@ export async function seedDemo(
       },
       now,
     );
+    const merchant = await seedDemoMerchant(trx, tenantId, root, now);
     const people: DemoCredentials["users"] = [
       {
         email: "owner@demo.vouchsafe.test",
@@ -111,8 +112,18 @@ export async function seedDemo(
         org_unit: "Shanghai Nanjing Road",
       },
       ...partners.people,
+      {
+        email: "merchant@demo.vouchsafe.test",
+        password: DEMO_PASSWORD,
+        role: "operator",
+        org_unit: DEMO_MERCHANT,
+      },
     ];
-    const unitOf: Record<string, string> = { ...partners.units, "Shanghai Nanjing Road": shanghai.id };
+    const unitOf: Record<string, string> = {
+      ...partners.units,
+      "Shanghai Nanjing Road": shanghai.id,
+      [DEMO_MERCHANT]: merchant.id,
+    };
     for (const person of people) {
       await createUser(
         trx,
@@ -141,6 +152,50 @@ export async function seedDemo(
     await chmod(file, 0o600);
   }
   return credentials;
+}
+
+const DEMO_MERCHANT = "Harbour Trading Co";
+
+/**
+ * A marketplace merchant that may open a prepaid deposit account (seed 003): its wire-transfer
+ * bank account is bound and effective, and the platform's receiving account is set. Written
+ * directly because the demo comes before any user exists to do it through the API.
+ */
+async function seedDemoMerchant(trx: Tx, tenantId: string, root: { id: string; path: string }, now: Date) {
+  const merchant = await insertOrgUnit(
+    trx,
+    tenantId,
+    { parentId: root.id, parentPath: root.path, kind: "merchant", name: DEMO_MERCHANT, code: "MER-HARBOUR" },
+    now,
+  );
+  await trx
+    .insertInto("deposit_bank_bindings")
+    .values({
+      tenant_id: tenantId,
+      merchant_id: merchant.id,
+      company_name: DEMO_MERCHANT,
+      bank_name: "ICBC",
+      branch: "Shanghai Pudong",
+      account_number: "6222 0210 0000 8888",
+      status: "effective",
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  await trx
+    .insertInto("deposit_settings")
+    .values({
+      tenant_id: tenantId,
+      receiving_account: JSON.stringify({
+        company_name: "Vouchsafe Marketplace Ltd",
+        bank_name: "China Merchants Bank",
+        branch: "Shanghai Lujiazui",
+        account_number: "1219 0880 0010 001",
+      }),
+      updated_at: now,
+    })
+    .execute();
+  return merchant;
 }
 
 export async function readDemoCredentials(dataDir: string): Promise<DemoCredentials | undefined> {

@@ -250,7 +250,7 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
   app.get(
     "/v1/deposit-manual-items",
     {
-      config: { permission: "deposits.finance" },
+      config: { permission: "deposits.finance", tenantWide: true },
       schema: {
         tags,
         summary: "The manual-handling list: freezes that could not be taken, failed payouts",

@@ -3,7 +3,7 @@ import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
 import type { ExportDefinition, ImportDefinition } from "../../platform/files/registry.js";
 import { DepositsError } from "./deposits.errors.js";
-import { accountById } from "./deposits.repository.js";
+import { accountById, loadAccount } from "./deposits.repository.js";
 import { receiveBankRecord } from "./receive-bank-record.js";
 
 /**
@@ -42,6 +42,9 @@ export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<LedgerLine> = {
     "A deposit account's ledger: every balance change as income or expense with the running balance (filters: account_id, created_gte, created_lt)",
   permission: "deposits.read",
   validateFilters: (filters) => void ledgerFilters(filters),
+  // A merchant's own users download their account's ledger; another account answers as missing.
+  scoped: async (trx, actor, filters) =>
+    void (await loadAccount(trx, actor, ledgerFilters(filters).accountId)),
   columns: [
     { key: "created_at", header: "created_at", value: (l) => l.created_at },
     { key: "transfer_id", header: "transfer_id", value: (l) => l.transfer_id },

@@ -14,6 +14,7 @@ import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { setBankBinding } from "./bank-binding.js";
 import { configureWarnings } from "./configure-warnings.js";
 import { depositCostRoutes } from "./deposit-costs.routes.js";
+import { depositDeskRoutes } from "./deposit-desk.routes.js";
 import { accountView, listAccounts, listBankRecords, showAccount } from "./deposit-views.js";
 import { deliverAfterCommit, deliverNotices, notifierOf } from "./deposits.notices.js";
 import {
@@ -311,7 +312,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   app.get(
     "/v1/deposit-bank-records",
     {
-      config: { permission: "deposits.finance" },
+      config: { permission: "deposits.finance", tenantWide: true },
       schema: {
         tags,
         summary: "Bank records; `status=unmatched` is the queue to match manually or return",
@@ -361,4 +362,5 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   });
 
   await depositCostRoutes(app, deps);
+  await depositDeskRoutes(app, deps);
 }

@@ -13,122 +13,29 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { invoiceNetAllowed, invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
-import {
-  accountRecords,
-  INVOICE_STATUSES,
-  loadAccount,
-  PROFILE_STATUSES,
-  readSettings,
-} from "./deposits.repository.js";
+import { accountRecords, INVOICE_STATUSES, loadAccount, readSettings } from "./deposits.repository.js";
 import { Entry, serializeEntry } from "./deposits.serialize.js";
 import {
-  type AddressRow,
   addAddress,
   type CandidateFilter,
   candidates,
   decideInvoice,
   decideProfile,
   INVOICE_ACTIONS,
-  type InvoiceRequestRow,
   loadProfile,
   PROFILE_ACTIONS,
-  type ProfileRow,
   removeAddress,
   requestInvoice,
   saveProfile,
 } from "./invoicing.js";
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
-const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
-const AccountParams = Obj({ id: IdParam });
-
-const Profile = Type.Object(
-  {
-    object: Type.Literal("deposit_invoice_profile"),
-    account_id: Type.String(),
-    company_name: Type.String({ description: "From the account's bank binding" }),
-    tax_rate_bps: Type.Integer({ description: "From the tenant's settings (600 = 6%)" }),
-    company_address: Nullable(Type.String()),
-    company_phone: Nullable(Type.String()),
-    bank_name: Nullable(Type.String()),
-    bank_account: Nullable(Type.String()),
-    tax_id: Nullable(Type.String()),
-    status: StringEnum(PROFILE_STATUSES),
-    reject_reason: Nullable(Type.String()),
-    updated_at: Timestamp,
-  },
-  { $id: "DepositInvoiceProfile" },
-);
-const serializeProfile = (p: ProfileRow) => ({
-  object: "deposit_invoice_profile" as const,
-  account_id: p.account_id,
-  company_name: p.company_name,
-  tax_rate_bps: p.tax_rate_bps,
-  company_address: p.company_address,
-  company_phone: p.company_phone,
-  bank_name: p.bank_name,
-  bank_account: p.bank_account,
-  tax_id: p.tax_id,
-  status: p.status,
-  reject_reason: p.reject_reason,
-  updated_at: p.updated_at.toISOString(),
-});
-
-const Address = Type.Object(
-  {
-    id: Type.String(),
-    object: Type.Literal("deposit_mail_address"),
-    recipient: Type.String(),
-    phone: Type.String(),
-    address: Type.String(),
-    created_at: Timestamp,
-  },
-  { $id: "DepositMailAddress" },
-);
-const serializeAddress = (a: AddressRow) => ({
-  id: a.id,
-  object: "deposit_mail_address" as const,
-  recipient: a.recipient,
-  phone: a.phone,
-  address: a.address,
-  created_at: a.created_at.toISOString(),
-});
-
-const InvoiceRequest = Type.Object(
-  {
-    id: Type.String(),
-    object: Type.Literal("deposit_invoice_request"),
-    account_id: Type.String(),
-    status: StringEnum(INVOICE_STATUSES),
-    settled_amount: Type.Integer(),
-    refunded_amount: Type.Integer(),
-    net_amount: Type.Integer({ description: "settled − settled refunds" }),
-    entry_count: Type.Integer(),
-    address: Type.Record(Type.String(), Type.Unknown()),
-    invoice_number: Nullable(Type.String()),
-    tracking_number: Nullable(Type.String()),
-    reject_reason: Nullable(Type.String()),
-    created_at: Timestamp,
-    updated_at: Timestamp,
-  },
-  { $id: "DepositInvoiceRequest" },
-);
-const serializeRequest = (r: InvoiceRequestRow) => ({
-  id: r.id,
-  object: "deposit_invoice_request" as const,
-  account_id: r.account_id,
-  status: r.status,
-  settled_amount: r.settled_amount,
-  refunded_amount: r.refunded_amount,
-  net_amount: r.net_amount,
-  entry_count: r.entry_count,
-  address: r.address,
-  invoice_number: r.invoice_number,
-  tracking_number: r.tracking_number,
-  reject_reason: r.reject_reason,
-  created_at: r.created_at.toISOString(),
-  updated_at: r.updated_at.toISOString(),
-});
+import {
+  Address,
+  InvoiceRequest,
+  Profile,
+  serializeAddress,
+  serializeProfile,
+  serializeRequest,
+} from "./invoicing.schemas.js";
 
 const CandidateQuery = {
   type: Type.Optional(StringEnum(["settle", "settled_refund"] as const)),
@@ -144,6 +51,9 @@ const filterOf = (q: {
   ...(q.created_gte ? { createdGte: new Date(q.created_gte) } : {}),
   ...(q.created_lt ? { createdLt: new Date(q.created_lt) } : {}),
 });
+
+const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
+const AccountParams = Obj({ id: IdParam });
 
 /** Invoicing: qualification, mailing addresses (≤ 3), candidates (15 days), requests (net ≥ 100.00). */
 export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void> {

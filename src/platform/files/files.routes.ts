@@ -133,6 +133,16 @@ function mayUse(actor: Actor, kind: "import" | "export", type: string): void {
     throw forbidden(`The ${type} ${kind} needs ${definition.permission}`);
 }
 
+/**
+ * A caller bound to an org unit reaches only the scoped exports it started itself: their
+ * filters were checked against its subtree when it started them.
+ */
+function ownJobIfScoped(actor: Actor, job: FileJobRow): void {
+  if (actor.orgUnitId === null) return;
+  if (job.kind !== "export" || !exportType(job.type)?.scoped || job.created_by !== actor.id)
+    throw new DomainError("file_job_not_found", "export not found");
+}
+
 /** Imports and exports: asynchronous jobs with progress, history and downloads. */
 export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock, config } = deps;
@@ -209,11 +219,14 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.post(
     "/v1/exports",
     {
-      config: { permission: "files.use", tenantWide: true },
+      config: { permission: "files.use" },
       schema: {
         tags: ["files"],
         summary: "Start an export",
-        description: "Runs in the background; poll the export for progress, then download its file.",
+        description:
+          "Runs in the background; poll the export for progress, then download its file. " +
+          "A caller bound to an org unit may start only the types that check their filters against its subtree " +
+          "(such as `deposit_account_ledger`), and sees only the exports it started.",
         body: Obj({
           type: Type.String({ maxLength: 100, examples: ["audit_events"] }),
           format: StringEnum(FORMATS),
@@ -228,17 +241,20 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     },
     async (request, reply) => {
       const { actor } = request;
-      requireTenantWide(actor);
       const b = request.body;
       mayUse(actor, "export", b.type);
-      const job = await db.tenantTx(actor.tenantId, (trx) =>
-        createFileJob(
+      const scoped = actor.orgUnitId === null ? undefined : exportType(b.type)?.scoped;
+      if (actor.orgUnitId !== null && !scoped) requireTenantWide(actor);
+      const filters = b.filters ?? {};
+      const job = await db.tenantTx(actor.tenantId, async (trx) => {
+        await scoped?.(trx, actor, filters);
+        return createFileJob(
           trx,
           actor.tenantId,
-          { kind: "export", type: b.type, format: b.format, filters: b.filters ?? {}, createdBy: actor.id },
+          { kind: "export", type: b.type, format: b.format, filters, createdBy: actor.id },
           clock.now(),
-        ),
-      );
+        );
+      });
       await start(actor.tenantId, job.id);
       reply.code(202);
       return serialize(job);
@@ -263,7 +279,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     app.get(
       `/v1/${kind}s/:id`,
       {
-        config: { permission: "files.use", tenantWide: true },
+        config: { permission: "files.use", ...(kind === "import" ? { tenantWide: true } : {}) },
         schema: {
           tags: ["files"],
           summary: `An ${kind} with its progress${kind === "import" ? " and row errors" : " and download link"}`,
@@ -273,11 +289,12 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       },
       async (request) => {
         const { actor } = request;
-        requireTenantWide(actor);
+        if (kind === "import") requireTenantWide(actor);
         const job = await db.tenantTx(actor.tenantId, (trx) =>
           getFileJob(trx, actor.tenantId, request.params.id, kind),
         );
         mayUse(actor, kind, job.type);
+        ownJobIfScoped(actor, job);
         return serialize(job);
       },
     );
@@ -286,7 +303,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.get(
     "/v1/exports/:id/download",
     {
-      config: { permission: "files.use", tenantWide: true },
+      config: { permission: "files.use" },
       schema: {
         tags: ["files"],
         summary: "Download a finished export (the caller's tenant only, until it expires)",
@@ -297,10 +314,10 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     },
     async (request, reply) => {
       const { actor } = request;
-      requireTenantWide(actor);
       const file = await db.tenantTx(actor.tenantId, async (trx) => {
         const job = await getFileJob(trx, actor.tenantId, request.params.id, "export");
         mayUse(actor, "export", job.type);
+        ownJobIfScoped(actor, job);
         return downloadable(trx, actor.tenantId, job.id, config.dataDir, clock.now());
       });
       reply.header("content-type", MIME[file.format]);

@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { LedgerOps } from "../../ledger/index.js";
 import { assert } from "../../shared/assert.js";
+import type { Actor } from "../auth/actor.js";
 import type { RowError } from "./files.schema.js";
 
 /**
@@ -46,6 +47,12 @@ export interface ExportDefinition<R = unknown> {
   batches(trx: Tx, tenantId: string, filters: Record<string, unknown>): AsyncIterable<R[]>;
   /** How many rows the export will have (for progress); optional. */
   count?(trx: Tx, tenantId: string, filters: Record<string, unknown>): Promise<number>;
+  /**
+   * Lets a caller bound to an org unit start this export: it throws (a DomainError) unless the
+   * filters stay within the caller's subtree. Such a caller then sees only the jobs it started.
+   * Without it the export is for tenant-wide callers only.
+   */
+  scoped?(trx: Tx, actor: Actor, filters: Record<string, unknown>): Promise<void>;
 }
 
 export interface ImportColumn {

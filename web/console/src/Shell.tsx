@@ -26,6 +26,7 @@ import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-
 import { PasswordDialog } from "./components/PasswordDialog";
 import { TestClockBar } from "./components/TestClockBar";
 import { LANGS, type Lang, type MessageKey, useI18n } from "./i18n/i18n";
+import { FINANCE_PAGES } from "./pages/finance";
 import { portalPages, usePortal } from "./portals";
 import { useSession } from "./session";
 
@@ -54,15 +55,19 @@ const Notifications = lazy(() => import("./pages/Notifications"));
 const InboxPage = lazy(() => import("./pages/InboxPage"));
 const MemberCenterLook = lazy(() => import("./pages/MemberCenterLook"));
 
-interface Page {
+export interface Page {
   path: string;
   label: MessageKey;
   icon: ReactNode;
   /** The operation the page is built on: shown only to those who may call it. */
   needs: string;
   element: ReactNode;
-  group?: "platform";
+  group?: Group;
 }
+
+/** The menu's groups, in their order (ungrouped pages come first). */
+const GROUPS = ["finance", "platform"] as const;
+type Group = (typeof GROUPS)[number];
 
 const PAGES: Page[] = [
   {
@@ -216,6 +221,7 @@ const PAGES: Page[] = [
     element: <Exports />,
     group: "platform",
   },
+  ...FINANCE_PAGES,
 ];
 
 export function Shell() {
@@ -233,7 +239,6 @@ export function Shell() {
     icon: p.icon,
     label: t(p.label),
   });
-  const platform = pages.filter((p) => p.group === "platform");
   const items = partner
     ? [...new Set(partner.map((p) => p.group))].map((group) => ({
         type: "group" as const,
@@ -243,16 +248,12 @@ export function Shell() {
       }))
     : [
         ...pages.filter((p) => !p.group).map(item),
-        ...(platform.length > 0
-          ? [
-              {
-                type: "group" as const,
-                key: "platform",
-                label: t("nav.platform"),
-                children: platform.map(item),
-              },
-            ]
-          : []),
+        ...GROUPS.flatMap((group) => {
+          const children = pages.filter((p) => p.group === group).map(item);
+          return children.length > 0
+            ? [{ type: "group" as const, key: group, label: t(`nav.${group}`), children }]
+            : [];
+        }),
       ];
   const home = partner?.[0]?.path ?? "/";
   const selected =

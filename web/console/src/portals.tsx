@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { lazy, type ReactNode } from "react";
 import { api, unwrap } from "../../api/client";
 import type { MessageKey } from "./i18n/i18n";
+import { DEPOSIT_PAGES } from "./pages/deposits";
 import { useSession } from "./session";
 
 const Issuance = lazy(() => import("./pages/reseller/Issuance"));
@@ -12,8 +13,8 @@ const Quotas = lazy(() => import("./pages/reseller/Quotas"));
 const Benefits = lazy(() => import("./pages/enterprise/Benefits"));
 
 /** The org unit kinds whose users work in a partner portal instead of the merchant's pages. */
-export type Portal = "distributor" | "reseller" | "enterprise";
-const PORTALS: readonly string[] = ["distributor", "reseller", "enterprise"];
+export type Portal = "distributor" | "reseller" | "enterprise" | "merchant";
+const PORTALS: readonly string[] = ["distributor", "reseller", "enterprise", "merchant"];
 
 export interface PortalPage {
   path: string;
@@ -21,8 +22,8 @@ export interface PortalPage {
   icon: ReactNode;
   needs: string;
   element: ReactNode;
-  /** Menu group: the seed's "Customer Business" or "Accounting Management". */
-  group: "partner.group.customer" | "partner.group.accounting";
+  /** Menu group: the seed's "Customer Business", "Accounting Management", or the deposit center. */
+  group: "partner.group.customer" | "partner.group.accounting" | "nav.deposits";
   /** Pages reached from a list (no menu entry). */
   hidden?: boolean;
 }
@@ -90,6 +91,8 @@ const PAGES: Record<Portal, PortalPage[]> = {
       hidden: true,
     },
   ],
+  // The merchant deposit center (seed 003).
+  merchant: DEPOSIT_PAGES.map((p) => ({ ...p, group: "nav.deposits" as const })),
   enterprise: [
     {
       path: "/enterprise/benefits",
@@ -103,8 +106,8 @@ const PAGES: Record<Portal, PortalPage[]> = {
 };
 
 /**
- * The portal of the signed-in user: a user bound to a distributor, reseller or enterprise
- * master works only there (their unit's subtree is all the API shows them anyway).
+ * The portal of the signed-in user: a user bound to a distributor, reseller, enterprise
+ * master or merchant works only there (their unit's subtree is all the API shows them anyway).
  */
 export function usePortal(): { pending: boolean; portal?: Portal; unit?: { id: string; name: string } } {
   const { user } = useSession();

@@ -20,15 +20,20 @@ export function useExportJob(id: string | undefined) {
 }
 
 /** Starts an export job of the list as filtered, follows its progress and offers the file. */
-export function ExportButton(props: { type: string; filters?: Record<string, string | undefined> }) {
+export function ExportButton(props: {
+  type: string;
+  filters?: Record<string, string | undefined>;
+  /** The export checks its filters against an org-bound caller's subtree (others are tenant-wide). */
+  scoped?: boolean;
+}) {
   const { t } = useI18n();
-  const { can } = useSession();
+  const { can, user } = useSession();
   const [format, setFormat] = useState<Format>("csv");
   const [open, setOpen] = useState(false);
   const [jobId, setJobId] = useState<string>();
   const [error, setError] = useState<unknown>();
   const job = useExportJob(jobId);
-  if (!can("POST /v1/exports")) return null;
+  if (!can("POST /v1/exports") || (user.org_unit_id && !props.scoped)) return null;
   const start = async () => {
     setError(undefined);
     setJobId(undefined);

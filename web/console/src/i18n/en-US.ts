@@ -1,3 +1,4 @@
+import { depositsEnUS } from "./deposits.js";
 import { giftcardsEnUS } from "./giftcards.js";
 import { packagesEnUS } from "./packages.js";
 import { partnersEnUS } from "./partners.js";
@@ -427,6 +428,7 @@ export const enUS = {
   ...packagesEnUS,
   ...partnersEnUS,
   ...platformEnUS,
+  ...depositsEnUS,
   "nav.students": "Student ID",
   "students.dashboard": "Dashboard",
   "students.review": "Review queue",

@@ -1,3 +1,4 @@
+import { depositsZhCN } from "./deposits.js";
 import type { MessageKey } from "./en-US.js";
 import { giftcardsZhCN } from "./giftcards.js";
 import { packagesZhCN } from "./packages.js";
@@ -426,6 +427,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...packagesZhCN,
   ...partnersZhCN,
   ...platformZhCN,
+  ...depositsZhCN,
   "nav.students": "学生证",
   "students.dashboard": "数据看板",
   "students.review": "审核队列",

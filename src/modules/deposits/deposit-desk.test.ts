@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestApp } from "../../../test/helpers/app.js";
+import {
+  activeAccount,
+  bankRecord,
+  call,
+  createMerchant,
+  type DepositWorld,
+  depositWorld,
+  expectCode,
+  type Merchant,
+  ok,
+  openConfigured,
+} from "../../../test/helpers/deposits.js";
+
+let t: TestApp;
+let w: DepositWorld;
+let a: Merchant;
+let b: Merchant;
+let accountA: string;
+let accountB: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  w = await depositWorld(t, await createTestTenant(t));
+  a = await createMerchant(w, "Desk Alpha Co");
+  b = await createMerchant(w, "Desk Beta Co");
+  accountA = await activeAccount(w, a, 500_000);
+  accountB = await openConfigured(w, b);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+type List<T> = { data: T[]; has_more: boolean };
+
+describe("the finance desk's queues", () => {
+  it("lists withdrawals of every merchant by status, with the bound bank account", async () => {
+    const requested = ok<{ id: string }>(
+      await call(w, a.auth, "POST", `/v1/deposit-accounts/${accountA}/withdrawals`, { amount: 100_000 }),
+      201,
+    );
+    const queue = ok<List<{ id: string; status: string; bank_account: { company_name: string } }>>(
+      await call(w, w.finance, "GET", "/v1/deposit-withdrawals?status=requested"),
+    );
+    const row = queue.data.find((r) => r.id === requested.id);
+    expect(row?.status).toBe("requested");
+    expect(row?.bank_account.company_name).toBe("Desk Alpha Co");
+    ok(await call(w, w.finance, "POST", `/v1/deposit-withdrawals/${requested.id}/approve`, {}), 200);
+    ok(await call(w, w.finance, "POST", `/v1/deposit-withdrawals/${requested.id}/pay`, {}), 200);
+    const after = ok<List<{ id: string }>>(
+      await call(w, w.finance, "GET", "/v1/deposit-withdrawals?status=requested"),
+    );
+    expect(after.data.map((r) => r.id)).not.toContain(requested.id);
+  });
+
+  it("lists open top-up applications so an unmatched bank record can be matched by hand", async () => {
+    const topup = ok<{ id: string }>(
+      await call(w, b.auth, "POST", `/v1/deposit-accounts/${accountB}/topups`, { amount: 300_000 }),
+      201,
+    );
+    const open = ok<List<{ id: string; account_id: string }>>(
+      await call(w, w.finance, "GET", "/v1/deposit-topups?status=open"),
+    );
+    expect(open.data.find((r) => r.id === topup.id)?.account_id).toBe(accountB);
+    const record = await bankRecord(w, { payer_name: "Someone Else Ltd", amount: 300_000 });
+    expect(record.status).toBe("unmatched");
+    ok(
+      await call(w, w.finance, "POST", `/v1/deposit-bank-records/${record.id}/match`, { topup_id: topup.id }),
+    );
+    const still = ok<List<{ id: string }>>(await call(w, w.finance, "GET", "/v1/deposit-topups?status=open"));
+    expect(still.data.map((r) => r.id)).not.toContain(topup.id);
+  });
+
+  it("lists qualifications to verify and invoice requests by status", async () => {
+    ok(
+      await call(w, a.auth, "PUT", `/v1/deposit-accounts/${accountA}/invoice-profile`, {
+        company_address: "1 Bund Road, Shanghai",
+        company_phone: "021-55550000",
+        bank_name: "ICBC",
+        bank_account: "6222 0000 1111",
+        tax_id: "91310000MA1K000001",
+      }),
+    );
+    ok(await call(w, a.auth, "POST", `/v1/deposit-accounts/${accountA}/invoice-profile/submit`, {}));
+    const verifying = ok<List<{ account_id: string; status: string }>>(
+      await call(w, w.finance, "GET", "/v1/deposit-invoice-profiles?status=verifying"),
+    );
+    expect(verifying.data.map((p) => p.account_id)).toEqual([accountA]);
+    const none = ok<List<unknown>>(
+      await call(w, w.finance, "GET", "/v1/deposit-invoice-requests?status=requested"),
+    );
+    expect(none.data).toEqual([]);
+  });
+
+  it("refuses a merchant's own users: the queues are the platform's", async () => {
+    for (const url of [
+      "/v1/deposit-withdrawals",
+      "/v1/deposit-topups",
+      "/v1/deposit-invoice-profiles",
+      "/v1/deposit-invoice-requests",
+    ]) {
+      expectCode(await call(w, a.auth, "GET", url), 403, "forbidden");
+    }
+  });
+});
+
+describe("the account ledger as an export a merchant starts itself", () => {
+  const start = (auth: { authorization: string }, accountId: string, type = "deposit_account_ledger") =>
+    call(w, auth, "POST", "/v1/exports", { type, format: "csv", filters: { account_id: accountId } });
+
+  async function finished(auth: { authorization: string }, id: string) {
+    await expect
+      .poll(async () => ok<{ status: string }>(await call(w, auth, "GET", `/v1/exports/${id}`)).status, {
+        timeout: 15_000,
+        interval: 50,
+      })
+      .toBe("succeeded");
+  }
+
+  it("downloads the merchant's own ledger with income and expense lines", async () => {
+    const job = ok<{ id: string }>(await start(a.auth, accountA), 202);
+    await finished(a.auth, job.id);
+    const file = await call(w, a.auth, "GET", `/v1/exports/${job.id}/download`);
+    expect(file.statusCode).toBe(200);
+    expect(String(file.headers["content-disposition"])).toContain("attachment");
+    const lines = file.body.trim().split(/\r?\n/);
+    expect(lines[0]).toContain("direction");
+    expect(lines.some((l) => l.includes(",income,500000,"))).toBe(true);
+    expect(lines.some((l) => l.includes(",expense,100000,"))).toBe(true);
+  });
+
+  it("refuses another merchant's account, tenant-wide export types, and others' exports", async () => {
+    expectCode(await start(a.auth, accountB), 404, "deposit_account_not_found");
+    expectCode(
+      await call(w, a.auth, "POST", "/v1/exports", { type: "audit_events", format: "csv" }),
+      403,
+      "forbidden",
+    );
+    const theirs = ok<{ id: string }>(await start(b.auth, accountB), 202);
+    await finished(b.auth, theirs.id);
+    expectCode(await call(w, a.auth, "GET", `/v1/exports/${theirs.id}`), 404, "file_job_not_found");
+    expectCode(await call(w, a.auth, "GET", `/v1/exports/${theirs.id}/download`), 404, "file_job_not_found");
+    // Tenant-wide staff still see every export.
+    await finished(w.finance, theirs.id);
+  });
+});
