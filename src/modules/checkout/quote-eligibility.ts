@@ -1,0 +1,227 @@
+import {
+  type AnyBenefit,
+  type AvailableItems,
+  audienceMatches,
+  birthdayMatches,
+  type Channel,
+  type LocalMoment,
+  type MemberFacts,
+  type Perk,
+  type Restriction,
+  scheduleMatches,
+  type TierCatalog,
+} from "../benefits/index.js";
+import type { BenefitSource } from "./benefit-source.js";
+import { mulDivHalfUp, multiplierBps } from "./quote-math.js";
+import type { CartLine, NotAppliedReason, QuoteInput } from "./quote-types.js";
+
+/** Which benefits may apply to a cart, and what each would give: compiled once per benefit object. */
+
+const KIND_ORDER: Record<AnyBenefit["kind"], number> = {
+  member_pricing: 0,
+  member_discount: 1,
+  member_day: 2,
+  birthday: 3,
+  promotional: 4,
+  multiplier_points: 5,
+  marketing: 9,
+  card_extension: 9,
+  exclusive_services: 9,
+  custom: 9,
+};
+
+export interface Compiled {
+  benefit: AnyBenefit;
+  channels: readonly Channel[] | undefined;
+  restrictions: readonly Restriction[];
+  excludedSkus: ReadonlySet<string> | null;
+  excludedCategories: ReadonlySet<string> | null;
+  prices: ReadonlyMap<string, number> | null;
+}
+
+const compiledCache = new WeakMap<AnyBenefit, Compiled>();
+
+function itemsOf(items: AvailableItems | undefined) {
+  return {
+    excludedSkus: items?.kind === "exclude_products" ? new Set(items.skus) : null,
+    excludedCategories: items?.kind === "exclude_categories" ? new Set(items.categories) : null,
+  };
+}
+
+export function compile(benefit: AnyBenefit): Compiled {
+  const hit = compiledCache.get(benefit);
+  if (hit) return hit;
+  const c = benefit.config as {
+    channels?: Channel[];
+    restrictions?: Restriction[];
+    items?: AvailableItems;
+    prices?: { sku: string; price: number }[];
+  };
+  const compiled: Compiled = {
+    benefit,
+    channels: c.channels,
+    restrictions: c.restrictions ?? [],
+    ...itemsOf(c.items),
+    prices: c.prices ? new Map(c.prices.map((p) => [p.sku, p.price])) : null,
+  };
+  compiledCache.set(benefit, compiled);
+  return compiled;
+}
+
+export function excludes(c: Compiled, line: CartLine): boolean {
+  return (c.excludedSkus?.has(line.sku) ?? false) || (c.excludedCategories?.has(line.category) ?? false);
+}
+
+/** The effect a member day or birthday benefit has for this member: its best matching perk. */
+export interface Effect {
+  /** Price factor numerator over 10_000 (a 20% discount = 8_000); null: no price effect. */
+  factor: number | null;
+  pointsBps: number | null;
+  extraPointsPercent: number;
+  freeShipping: boolean;
+}
+
+function perkEffect(
+  base: { discount_percent?: number; points_multiplier?: string },
+  perk: Perk | null,
+): Effect {
+  const discount = perk?.discount_percent ?? base.discount_percent;
+  const extra = perk?.extra_discount_percent;
+  const factor =
+    discount === undefined && extra === undefined ? null : (100 - (discount ?? 0)) * (100 - (extra ?? 0));
+  const multiplier = perk?.points_multiplier ?? base.points_multiplier;
+  return {
+    factor,
+    pointsBps: multiplier ? multiplierBps(multiplier) : null,
+    extraPointsPercent: perk?.extra_points_percent ?? 0,
+    freeShipping: perk?.free_shipping ?? false,
+  };
+}
+
+function bestPerkEffect(
+  base: { discount_percent?: number; points_multiplier?: string; perks?: Perk[] },
+  member: MemberFacts | null,
+  ranks: TierCatalog,
+): Effect {
+  let best = perkEffect(base, null);
+  for (const perk of base.perks ?? []) {
+    if (!audienceMatches(perk.audience, member, ranks)) continue;
+    const e = perkEffect(base, perk);
+    const ef = e.factor ?? 10_000;
+    const bf = best.factor ?? 10_000;
+    // Lowest price first; then most points; then the earlier perk.
+    const better =
+      ef < bf ||
+      (ef === bf &&
+        (e.pointsBps ?? 10_000) * (100 + e.extraPointsPercent) >
+          (best.pointsBps ?? 10_000) * (100 + best.extraPointsPercent));
+    if (better) best = e;
+  }
+  return best;
+}
+
+export interface Eligible {
+  c: Compiled;
+  effect: Effect;
+  memberPricing: boolean;
+  source: BenefitSource;
+}
+
+export type Rejection = { c: Compiled; reason: NotAppliedReason; source: BenefitSource | null };
+
+export function checkTime(benefit: AnyBenefit, input: QuoteInput, now: LocalMoment): NotAppliedReason | null {
+  switch (benefit.kind) {
+    case "member_day":
+      return scheduleMatches(benefit.config.schedule, now) === "ok" ? null : "time_window";
+    case "birthday":
+      if (!input.member?.birthday) return "no_birthday";
+      return birthdayMatches(benefit.config.period, input.member.birthday, now) ? null : "time_window";
+    case "multiplier_points": {
+      const c = benefit.config;
+      const t = input.at.getTime();
+      if (c.valid_from && t < Date.parse(c.valid_from)) return "time_window";
+      if (c.valid_until && t >= Date.parse(c.valid_until)) return "time_window";
+      if (c.schedule && scheduleMatches(c.schedule, now) !== "ok") return "time_window";
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+export function effectOf(benefit: AnyBenefit, input: QuoteInput): Effect {
+  switch (benefit.kind) {
+    case "member_discount":
+      return {
+        factor: (100 - benefit.config.discount_percent) * 100,
+        pointsBps: null,
+        extraPointsPercent: 0,
+        freeShipping: false,
+      };
+    case "member_day":
+    case "birthday":
+      return bestPerkEffect(benefit.config, input.member, input.tierRanks);
+    case "multiplier_points":
+      return {
+        factor: null,
+        pointsBps: multiplierBps(benefit.config.multiplier),
+        extraPointsPercent: 0,
+        freeShipping: false,
+      };
+    default:
+      return { factor: null, pointsBps: null, extraPointsPercent: 0, freeShipping: false };
+  }
+}
+
+const PRICED_KINDS = new Set<AnyBenefit["kind"]>([
+  "member_pricing",
+  "member_discount",
+  "member_day",
+  "birthday",
+  "promotional",
+  "multiplier_points",
+]);
+
+/** The catalog's priced benefits in (kind, id) order; cached per catalog array (it is immutable). */
+const orderedCache = new WeakMap<readonly AnyBenefit[], readonly AnyBenefit[]>();
+export function pricedInOrder(benefits: readonly AnyBenefit[]): readonly AnyBenefit[] {
+  const hit = orderedCache.get(benefits);
+  if (hit) return hit;
+  const sorted = benefits
+    .filter((b) => b.status === "active" && PRICED_KINDS.has(b.kind))
+    .sort(compareBenefits);
+  if (Object.isFrozen(benefits)) orderedCache.set(benefits, sorted);
+  return sorted;
+}
+
+export function canonicalOrder(lines: readonly CartLine[]): number[] {
+  const order = lines.map((_, i) => i);
+  order.sort((a, b) => {
+    const x = lines[a]!;
+    const y = lines[b]!;
+    if (x.sku !== y.sku) return x.sku < y.sku ? -1 : 1;
+    if (x.category !== y.category) return x.category < y.category ? -1 : 1;
+    if (x.unitPrice !== y.unitPrice) return x.unitPrice - y.unitPrice;
+    return x.quantity - y.quantity;
+  });
+  return order;
+}
+
+export function compareBenefits(a: AnyBenefit, b: AnyBenefit): number {
+  const k = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
+  if (k !== 0) return k;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The price of a line under one price benefit, or null when it gives nothing there. */
+export function candidateAmount(e: Eligible, line: CartLine, current: number): number | null {
+  if (e.memberPricing) {
+    const unit = e.c.prices?.get(line.sku);
+    if (unit === undefined) return null;
+    const amount = unit * line.quantity;
+    return amount < current ? amount : null;
+  }
+  if (e.effect.factor === null) return null;
+  const amount = mulDivHalfUp(current, e.effect.factor, 10_000);
+  return amount < current ? amount : null;
+}
