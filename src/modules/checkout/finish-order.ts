@@ -105,6 +105,36 @@ export async function grantPaidOrder(
 }
 
 /**
+ * Gives each voucher and each gift card that paid the order back what it paid, under one
+ * return id (a refund's or a cancellation's).
+ */
+export async function returnTenders(
+  settle: SettleContext,
+  settlement: CheckoutSettlement,
+  order: OrderRow,
+  returnId: string,
+): Promise<void> {
+  for (const v of order.settlement.vouchers ?? []) {
+    await settlement.returnVoucher(settle, {
+      orderId: order.id,
+      refundId: returnId,
+      voucherId: v.voucherId,
+      redemption: { ref: v.ref },
+      amount: v.amount,
+    });
+  }
+  for (const c of order.settlement.giftCards ?? []) {
+    await settlement.refundGiftCard(settle, {
+      orderId: order.id,
+      refundId: returnId,
+      cardId: c.cardId,
+      redemption: { ref: c.ref },
+      amount: c.amount,
+    });
+  }
+}
+
+/**
  * An order whose online payment failed, was cancelled or timed out: each voucher and gift
  * card gets back what it paid (the balance part was only held, and the payment has released
  * it), nothing was granted, and the order is `cancelled`.
@@ -117,26 +147,7 @@ export async function cancelUnpaidOrder(
   reason: string,
   now: Date,
 ): Promise<OrderRow> {
-  const cancellationId = newId("orf");
-  const s = order.settlement;
-  for (const v of s.vouchers ?? []) {
-    await settlement.returnVoucher(settle, {
-      orderId: order.id,
-      refundId: cancellationId,
-      voucherId: v.voucherId,
-      redemption: { ref: v.ref },
-      amount: v.amount,
-    });
-  }
-  for (const c of s.giftCards ?? []) {
-    await settlement.refundGiftCard(settle, {
-      orderId: order.id,
-      refundId: cancellationId,
-      cardId: c.cardId,
-      redemption: { ref: c.ref },
-      amount: c.amount,
-    });
-  }
+  await returnTenders(settle, settlement, order, newId("orf"));
   const cancelled = (await settle.trx
     .updateTable("checkout_orders")
     .set({ status: "cancelled", cancelled_at: now })

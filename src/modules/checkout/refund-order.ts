@@ -5,6 +5,7 @@ import { newId } from "../../shared/ids.js";
 import { CheckoutError } from "./checkout.errors.js";
 import { emitCheckoutEvent } from "./checkout.events.js";
 import { assertOrderInScope, findOrder, type OrderRow } from "./checkout.repository.js";
+import { returnTenders } from "./finish-order.js";
 import { type CheckoutSettlement, settleContext } from "./settlement.js";
 
 /**
@@ -48,24 +49,7 @@ export async function refundOrder(
       points: s.points.points,
     });
   }
-  for (const v of s.vouchers ?? []) {
-    await settlement.returnVoucher(settle, {
-      orderId,
-      refundId,
-      voucherId: v.voucherId,
-      redemption: { ref: v.ref },
-      amount: v.amount,
-    });
-  }
-  for (const c of s.giftCards ?? []) {
-    await settlement.refundGiftCard(settle, {
-      orderId,
-      refundId,
-      cardId: c.cardId,
-      redemption: { ref: c.ref },
-      amount: c.amount,
-    });
-  }
+  await returnTenders(settle, settlement, order, refundId);
   if (s.balance) {
     await settlement.refundBalance(settle, {
       orderId,
