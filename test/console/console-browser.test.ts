@@ -13,6 +13,7 @@ import {
   expectNoConsoleProblems,
   launchChromium,
   openPage,
+  pickOption,
   poll,
   STEP_TIMEOUT,
   screenshot,
@@ -57,7 +58,7 @@ describe("the operator console", () => {
     await screenshot(page, "01-sign-in");
 
     await page.getByLabel(/^(Password|密码)$/).fill(server.demo.users[0]!.password);
-    await page.getByRole("button", { name: /^(Sign in|登录)$/ }).click();
+    await page.getByRole("button", { name: /Sign in|登\s*录/ }).click();
     await poll(() => menu().textContent()).toContain("会员管理");
     expect(await menu().textContent()).toContain("API 密钥");
     expect(await page.locator("html").getAttribute("lang")).toBe("zh-CN");
@@ -146,7 +147,7 @@ describe("the operator console", () => {
       await dialog.getByLabel("折扣（减免 %）").fill(online ? "20" : "10");
       if (online) {
         await dialog.getByLabel("适用渠道（留空：全部）").click();
-        await page.locator(".ant-select-item-option", { hasText: "线上" }).click();
+        await pickOption(page, "线上");
         await dialog.getByLabel("权益名称").click();
       }
       if (!online) await screenshot(page, "06-benefit-create");
@@ -157,7 +158,7 @@ describe("the operator console", () => {
 
     await menu().getByText("收银模拟").click();
     await page.getByLabel("会员").click();
-    await page.locator(".ant-select-item-option", { hasText: "张三" }).click();
+    await pickOption(page, "张三");
     await page.getByRole("button", { name: "计算" }).click();
     const quote = page.getByTestId("quote");
     await poll(() => page.getByTestId("quote-total").textContent()).toBe("¥90.00");
@@ -251,7 +252,7 @@ describe("the operator console", () => {
 
   it("switches to English and remembers it, formatting amounts for the locale", async () => {
     await page.getByLabel("语言").click();
-    await page.locator(".ant-select-item-option", { hasText: "English" }).click();
+    await pickOption(page, "English");
     await poll(() => menu().textContent()).toContain("Members");
     await page.reload();
     await poll(() => menu().textContent()).toContain("Members");

@@ -13,6 +13,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  pickOption,
   poll,
   screenshot,
   signIn,
@@ -181,7 +182,7 @@ describe("the platform pages", () => {
     const group = dialogOf(page);
     await group.getByLabel("分组名称").fill("华东门店");
     await group.getByLabel("门店").click();
-    await page.locator(".ant-select-item-option", { hasText: "Shanghai Nanjing Road" }).click();
+    await pickOption(page, "Shanghai Nanjing Road");
     await group.getByLabel("分组名称").click();
     await group.getByRole("button", { name: "保存" }).click();
     const row = page.locator(".ant-table-row", { hasText: "华东门店" });

@@ -12,6 +12,7 @@ import {
   type ConsoleSession,
   expectNoConsoleProblems,
   openPage,
+  pickOption,
   poll,
   STEP_TIMEOUT,
   screenshot,
@@ -67,7 +68,7 @@ describe("gift cards in the console", () => {
     await page.getByRole("button", { name: "售卡" }).click();
     const dialog = dialogOf(page);
     await dialog.getByLabel("方案").click();
-    await page.locator(".ant-select-item-option", { hasText: "中秋团圆卡" }).click();
+    await pickOption(page, "中秋团圆卡");
     await dialog.locator(".ant-tag", { hasText: "¥200.00" }).click();
     await dialog.getByLabel("购买人手机号").fill("13800138000");
     await dialog.getByLabel("收款单号").fill("receipt-0042");
@@ -188,10 +189,10 @@ describe("paid packages in the console", () => {
     await page.getByRole("button", { name: "售卡" }).click();
     const sale = dialogOf(page);
     await sale.getByLabel("方案").click();
-    await page.locator(".ant-select-item-option", { hasText: "中秋团圆卡" }).click();
+    await pickOption(page, "中秋团圆卡");
     await sale.locator(".ant-tag", { hasText: "¥200.00" }).click();
     await sale.getByLabel("支付方式").click();
-    await page.locator(".ant-select-item-option", { hasText: "会员余额" }).click();
+    await pickOption(page, "会员余额");
     await sale.getByLabel(/^会员 ID/).fill(member.id);
     await sale.getByRole("button", { name: "下一步" }).click();
     await acceptConfirmation(page);
@@ -220,7 +221,7 @@ describe("who may do what with a card", () => {
     const nav = finance.page.getByRole("navigation");
     await poll(() => nav.textContent()).toContain("礼品卡");
     await finance.page.getByLabel("语言").click();
-    await finance.page.locator(".ant-select-item-option", { hasText: "English" }).click();
+    await pickOption(finance.page, "English");
     await poll(() => nav.textContent()).toContain("Gift Cards");
 
     await finance.page.goto(`${server.baseUrl}/console/gift-cards/cards/${cardId}`);

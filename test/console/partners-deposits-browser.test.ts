@@ -16,6 +16,7 @@ import {
   type ConsoleSession,
   expectNoConsoleProblems,
   openPage,
+  pickOption,
   screenshot,
   signIn,
   startConsoleSession,
@@ -123,7 +124,7 @@ describe("the platform finance desk", () => {
     const f = finance.page;
     await poll(() => menuOf(f).textContent()).toContain("提现审批");
     await f.getByLabel("语言").click();
-    await f.locator(".ant-select-item-option", { hasText: "English" }).click();
+    await pickOption(f, "English");
     await poll(() => menuOf(f).textContent()).toContain("Withdrawal approval");
     // The transfer names the company differently, so it waits for a clerk.
     await server.api("POST", "/v1/deposit-bank-records", {

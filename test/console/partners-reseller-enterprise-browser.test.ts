@@ -13,6 +13,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  pickOption,
   poll,
   screenshot,
   signIn,
@@ -49,7 +50,7 @@ async function switchTo(email: string) {
 const dialog = () => page.getByRole("dialog");
 async function choose(label: string | RegExp, option: string) {
   await dialog().getByLabel(label).click();
-  await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: option }).click();
+  await pickOption(page, option);
 }
 
 beforeAll(async () => {
@@ -108,7 +109,7 @@ describe("reseller console", () => {
   it("a reseller creates a template, issues within its quota, is refused past it, withdraws (English)", async () => {
     await switchTo("reseller@demo.vouchsafe.test");
     await page.getByLabel("语言").click();
-    await page.locator(".ant-select-item-option", { hasText: "English" }).click();
+    await pickOption(page, "English");
     await page.getByRole("navigation").getByText("Customer Voucher Issuance").click();
     const quota = page.getByTestId("quota-available");
     await poll(() => quota.textContent()).toContain("100.00");
@@ -225,7 +226,7 @@ describe("Enterprise Center", () => {
     await screenshot(page, "partners-10-enterprise-packages");
 
     await page.locator(".ant-pagination-options .ant-select").click();
-    await page.locator(".ant-select-item-option", { hasText: "100" }).click();
+    await pickOption(page, "100");
     const selectAll = page.locator(".ant-table-thead .ant-checkbox-input").first();
     await selectAll.check();
     await poll(() => page.getByTestId("selected-count").textContent()).toContain("已选 100 个");
@@ -255,9 +256,7 @@ describe("Enterprise Center", () => {
     await poll(() => coupon.textContent()).toContain("500.00");
     await coupon.getByRole("button", { name: "分配" }).click();
     await dialog().getByLabel("选择成员账号").click();
-    await page
-      .locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "Pudong Research" })
-      .click();
+    await pickOption(page, "Pudong Research");
     await dialog().getByLabel("Pudong Research 的分配金额").fill("200");
     await dialog().getByRole("button", { name: "已分配代金券" }).click();
     await poll(() => dialog().getByText("该账号暂无分配的代金券").isVisible()).toBe(true);
@@ -274,9 +273,7 @@ describe("Enterprise Center", () => {
     });
     await coupon.getByRole("button", { name: "回收" }).click();
     await dialog().getByLabel("选择成员账号").click();
-    await page
-      .locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "Pudong Research" })
-      .click();
+    await pickOption(page, "Pudong Research");
     await poll(() => dialog().getByTestId("recoverable-amount").textContent()).toContain("150.00");
     await screenshot(page, "partners-14-enterprise-revoke");
     await dialog().getByRole("button", { name: "确定" }).click();

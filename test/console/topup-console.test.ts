@@ -10,6 +10,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  pickOption,
   poll,
   screenshot,
   signIn,
@@ -31,7 +32,6 @@ afterAll(async () => {
 });
 
 const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
-const option = (text: string) => page.locator(".ant-select-item-option", { hasText: text }).last();
 
 describe("the console's top-up plans", () => {
   it("creates a range plan, lists it active with its terms, deactivates and activates it", async () => {
@@ -41,7 +41,7 @@ describe("the console's top-up plans", () => {
     const dialog = dialogOf(page);
     await dialog.getByLabel("名称").fill("夏季充值");
     await dialog.getByLabel("充值方式").click();
-    await option("金额区间（套餐）").click();
+    await pickOption(page, "金额区间（套餐）");
     await dialog.getByLabel("最低金额").fill("100");
     await dialog.getByLabel("最高金额").fill("500");
     await dialog.getByLabel("赠送比例 %").fill("10");
@@ -68,7 +68,7 @@ describe("the console's top-up plans", () => {
     await smart.getByLabel("名称").fill("收银台智能充值");
     await smart.getByRole("button", { name: "添加档位" }).click();
     await smart.getByLabel("档位 2").click();
-    await option("固定金额").click();
+    await pickOption(page, "固定金额");
     await smart.getByLabel("充值金额").fill("300");
     await smart.getByLabel("赠送金额").fill("30");
     await screenshot(page, "topup-03-smart-create");
@@ -78,7 +78,7 @@ describe("the console's top-up plans", () => {
 
     await page.getByRole("tab", { name: "充值码" }).click();
     await page.getByLabel("方案", { exact: true }).click();
-    await option("夏季充值").click();
+    await pickOption(page, "夏季充值");
     await page.getByRole("button", { name: "新建充值码" }).click();
     const code = dialogOf(page);
     await code.getByLabel("场景").fill("收银台海报");

@@ -148,6 +148,18 @@ export async function acceptConfirmation(page: Page): Promise<void> {
   await confirmation.waitFor({ state: "detached" });
 }
 
+/**
+ * Picks an option of the open select once its list has finished sliding in; a click during
+ * the slide can miss the moving option, leaving the field unchanged.
+ */
+export async function pickOption(page: Page, text: string): Promise<void> {
+  const list = page
+    .locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden):not(.ant-slide-up)")
+    .last();
+  await list.waitFor();
+  await list.locator(".ant-select-item-option", { hasText: text }).first().click();
+}
+
 export async function signIn(
   page: Page,
   server: ConsoleServer,
