@@ -24,6 +24,7 @@ import { Link } from "react-router-dom";
 import { api, idempotencyKey, type paths, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
 import { ProblemAlert } from "../components/problems";
+import { refreshQueries } from "../components/refreshQueries";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
@@ -91,10 +92,7 @@ function ReviewQueue() {
   const [photo, setPhoto] = useState<Verification>();
   const [form] = Form.useForm<{ reason: string }>();
   const mayReview = can("POST /v1/student-verifications/{id}/approve");
-  const refresh = () =>
-    Promise.all(
-      ["student-verifications", "student-dashboard"].map((k) => client.invalidateQueries({ queryKey: [k] })),
-    );
+  const refresh = () => refreshQueries(client, ["student-verifications", "student-dashboard"]);
   const approve = async (v: Verification) => {
     setError(undefined);
     try {

@@ -5,6 +5,7 @@ import { api, type paths, unwrap } from "../../../../api/client";
 import { CursorTable } from "../../components/CursorTable";
 import { useKeyedSend } from "../../components/partner-data";
 import { ProblemAlert } from "../../components/problems";
+import { refreshQueries } from "../../components/refreshQueries";
 import { useAmountRule } from "../../components/ValueDialog";
 import { type MessageKey, useI18n } from "../../i18n/i18n";
 import { usePartnerUnit } from "../../portals";
@@ -191,11 +192,7 @@ function AllocateDialog(props: { coupon: Coupon; onClose(): void }) {
         }),
       );
       message.success(t("ent.allocated"));
-      await Promise.all(
-        ["enterprise-coupons", "coupon-records", "held-coupons"].map((k) =>
-          client.invalidateQueries({ queryKey: [k] }),
-        ),
-      );
+      await refreshQueries(client, ["enterprise-coupons", "coupon-records", "held-coupons"]);
       props.onClose();
     });
   };
@@ -287,11 +284,12 @@ function RevokeDialog(props: { coupon: Coupon; onClose(): void }) {
         }),
       );
       message.success(t("ent.revoked", { amount: fmt.money(result.revoked_amount) }));
-      await Promise.all(
-        ["enterprise-coupons", "coupon-records", "held-coupons", "coupon-revocable"].map((k) =>
-          client.invalidateQueries({ queryKey: [k] }),
-        ),
-      );
+      await refreshQueries(client, [
+        "enterprise-coupons",
+        "coupon-records",
+        "held-coupons",
+        "coupon-revocable",
+      ]);
       props.onClose();
     });
   };

@@ -21,6 +21,7 @@ import { CursorTable, useUrlFilters } from "../../components/CursorTable";
 import { FilterBar, PageHeader } from "../../components/Page";
 import { useKeyedSend, useUnitsBelow } from "../../components/partner-data";
 import { ProblemAlert } from "../../components/problems";
+import { refreshQueries } from "../../components/refreshQueries";
 import { useAmountRule } from "../../components/ValueDialog";
 import { type MessageKey, useI18n } from "../../i18n/i18n";
 import { usePartnerUnit } from "../../portals";
@@ -316,11 +317,7 @@ function IssueDialog(props: { template: Template; onClose(): void }) {
         }),
       );
       message.success(t("partner.issued"));
-      await Promise.all(
-        ["voucher-quotas", "voucher-templates", "vouchers"].map((k) =>
-          client.invalidateQueries({ queryKey: [k] }),
-        ),
-      );
+      await refreshQueries(client, ["voucher-quotas", "voucher-templates", "vouchers"]);
       props.onClose();
     });
   };

@@ -6,6 +6,7 @@ import { CursorTable, useUrlFilters } from "../../components/CursorTable";
 import { FilterBar, PageHeader } from "../../components/Page";
 import { namer, useUnitsBelow } from "../../components/partner-data";
 import { ProblemAlert } from "../../components/problems";
+import { refreshQueries } from "../../components/refreshQueries";
 import { useConfirmedSend } from "../../components/ValueDialog";
 import { type MessageKey, useI18n } from "../../i18n/i18n";
 import { usePartnerUnit } from "../../portals";
@@ -55,9 +56,7 @@ export default function VoucherList() {
           }),
         );
         message.success(t("partner.withdrawn"));
-        await Promise.all(
-          ["vouchers", "voucher-quotas"].map((k) => client.invalidateQueries({ queryKey: [k] })),
-        );
+        await refreshQueries(client, ["vouchers", "voucher-quotas"]);
       },
     );
   const query = new URLSearchParams({ format: "csv", ...filters });
