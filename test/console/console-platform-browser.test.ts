@@ -146,10 +146,7 @@ describe("the platform pages", () => {
       await moveButton(unit).click();
       const dialog = dialogOf(page);
       await dialog.getByLabel("新的上级单位").click();
-      // The open dropdown only: the previous dialog's stays in the DOM, hidden.
-      await page
-        .locator(".ant-select-dropdown:visible .ant-select-tree-node-content-wrapper", { hasText: parent })
-        .click();
+      await pickOption(page, parent, ".ant-select-tree-node-content-wrapper");
       await page.locator(".ant-select-dropdown:visible").waitFor({ state: "detached" });
       await dialog.getByRole("button", { name: "移动" }).click();
       await acceptConfirmation(page);

@@ -149,15 +149,19 @@ export async function acceptConfirmation(page: Page): Promise<void> {
 }
 
 /**
- * Picks an option of the open select once its list has finished sliding in; a click during
+ * Picks an option of the open select (or a tree select's node) once its list has finished sliding in; a click during
  * the slide can miss the moving option, leaving the field unchanged.
  */
-export async function pickOption(page: Page, text: string): Promise<void> {
+export async function pickOption(
+  page: Page,
+  text: string,
+  option = ".ant-select-item-option",
+): Promise<void> {
   const list = page
     .locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden):not(.ant-slide-up)")
     .last();
   await list.waitFor();
-  await list.locator(".ant-select-item-option", { hasText: text }).first().click();
+  await list.locator(option, { hasText: text }).first().click();
 }
 
 export async function signIn(
