@@ -1,10 +1,10 @@
 import type { Tx } from "../../db/database.js";
 import { balancesOf, findAccount } from "../../ledger/index.js";
-import type { Actor } from "../../platform/auth/actor.js";
-import { MAX_LIMIT, type PageParams, pageQuery, toPage } from "../../platform/http/pagination.js";
-import { vouchersHeldBy } from "../vouchers/index.js";
+import { type Actor, systemActor } from "../../platform/auth/actor.js";
+import { type PageParams, pageLimit, pageQuery, toPage } from "../../platform/http/pagination.js";
+import { listVouchers } from "../vouchers/index.js";
 import { loadCoupon } from "./coupon-queries.js";
-import { loadEnterprise, loadMember, sharingDefault } from "./enterprise.repository.js";
+import { loadEnterprise, loadMember, type PackageRow, sharingDefault } from "./enterprise.repository.js";
 import {
   serializeCoupon,
   serializeCouponRecord,
@@ -17,7 +17,7 @@ import { revocable } from "./revoke-coupon.js";
 
 /** Read views: they check what the actor may see, and neither write nor lock. */
 
-/** The master's member accounts, by member id. */
+/** The master's member accounts with their names, by member id. */
 export async function listMembers(
   trx: Tx,
   actor: Actor,
@@ -26,12 +26,16 @@ export async function listMembers(
 ) {
   await loadEnterprise(trx, actor, enterpriseId);
   let q = trx
-    .selectFrom("enterprise_members")
-    .selectAll()
-    .where("tenant_id", "=", actor.tenantId)
-    .where("enterprise_id", "=", enterpriseId);
-  if (query.sharing_enabled !== undefined) q = q.where("sharing_enabled", "=", query.sharing_enabled);
-  return pageQuery(q, query, serializeMember, { by: "member_id" });
+    .selectFrom("enterprise_members as m")
+    .innerJoin("org_units as o", (j) =>
+      j.onRef("o.tenant_id", "=", "m.tenant_id").onRef("o.id", "=", "m.member_id"),
+    )
+    .selectAll("m")
+    .select("o.name")
+    .where("m.tenant_id", "=", actor.tenantId)
+    .where("m.enterprise_id", "=", enterpriseId);
+  if (query.sharing_enabled !== undefined) q = q.where("m.sharing_enabled", "=", query.sharing_enabled);
+  return pageQuery(q, query, serializeMember, { by: "m.member_id" });
 }
 
 /** Every sharing change of a member account, oldest first. */
@@ -45,19 +49,15 @@ export async function listSharingChanges(trx: Tx, actor: Actor, memberId: string
   return pageQuery(q, page, serializeSharingChange);
 }
 
-/** The master's coupons (at most one page) with their unallocated balance. */
-export async function listCoupons(trx: Tx, actor: Actor, enterpriseId: string, now: Date) {
+/** The master's coupons with their unallocated balance, by id, a page at a time. */
+export async function listCoupons(trx: Tx, actor: Actor, enterpriseId: string, page: PageParams, now: Date) {
   await loadEnterprise(trx, actor, enterpriseId);
-  const rows = await trx
+  const q = trx
     .selectFrom("enterprise_coupons")
     .select("id")
     .where("tenant_id", "=", actor.tenantId)
-    .where("enterprise_id", "=", enterpriseId)
-    .orderBy("id")
-    .limit(MAX_LIMIT + 1)
-    .execute();
-  const coupons = await Promise.all(rows.map((r) => loadCoupon(trx, actor, r.id, now)));
-  return toPage(coupons, MAX_LIMIT, serializeCoupon);
+    .where("enterprise_id", "=", enterpriseId);
+  return pageQuery(q, page, async (r) => serializeCoupon(await loadCoupon(trx, actor, r.id, now)));
 }
 
 /** What revoking a member's allocations of a coupon would give back. */
@@ -86,20 +86,31 @@ export async function listCouponRecords(
 ) {
   await loadEnterprise(trx, actor, enterpriseId);
   let q = trx
-    .selectFrom("enterprise_coupon_records")
-    .selectAll()
-    .where("tenant_id", "=", actor.tenantId)
-    .where("enterprise_id", "=", enterpriseId);
-  if (query.coupon_id) q = q.where("coupon_id", "=", query.coupon_id);
-  if (query.member_id) q = q.where("member_id", "=", query.member_id);
-  return pageQuery(q, query, serializeCouponRecord);
+    .selectFrom("enterprise_coupon_records as r")
+    .leftJoin("org_units as o", (j) =>
+      j.onRef("o.tenant_id", "=", "r.tenant_id").onRef("o.id", "=", "r.member_id"),
+    )
+    .selectAll("r")
+    .select("o.name as member_name")
+    .where("r.tenant_id", "=", actor.tenantId)
+    .where("r.enterprise_id", "=", enterpriseId);
+  if (query.coupon_id) q = q.where("r.coupon_id", "=", query.coupon_id);
+  if (query.member_id) q = q.where("r.member_id", "=", query.member_id);
+  return pageQuery(q, query, serializeCouponRecord, { by: "r.id" });
 }
 
-/** The cash coupons allocated to a member account, with balances. */
-export async function heldCoupons(trx: Tx, actor: Actor, memberId: string, now: Date) {
+/** The cash coupons allocated to a member account, with balances, by voucher id a page at a time. */
+export async function heldCoupons(trx: Tx, actor: Actor, memberId: string, page: PageParams, now: Date) {
   const member = await loadMember(trx, actor, memberId);
-  const rows = await vouchersHeldBy(trx, actor.tenantId, member.member_id, { purpose: "cash_coupon" }, now);
-  return { object: "list" as const, data: rows.map(serializeHeld), has_more: false };
+  const limit = pageLimit(page.limit);
+  const rows = await listVouchers(
+    trx,
+    systemActor(actor.tenantId, "enterprise.held_coupons"),
+    { customer_id: member.member_id, purpose: "cash_coupon" },
+    { limit: limit + 1, startingAfter: page.starting_after },
+    now,
+  );
+  return toPage(rows, limit, serializeHeld);
 }
 
 /** The master's global sharing switch (off until first switched on). */
@@ -121,16 +132,48 @@ export async function listPackages(
   now: Date,
 ) {
   await loadEnterprise(trx, actor, enterpriseId);
+  return pageQuery(packagesOf(trx, actor.tenantId, [enterpriseId], query.active, now), query, (row) =>
+    holding(trx, actor.tenantId, row, now),
+  );
+}
+
+/**
+ * A member account's packages and its master's, each with what it has left and whether the
+ * member may draw it now: its own while active; the master's while active and the member's
+ * sharing is on (usage draws the member's own first).
+ */
+export async function listMemberPackages(
+  trx: Tx,
+  actor: Actor,
+  memberId: string,
+  query: PageParams & { active?: boolean },
+  now: Date,
+) {
+  const member = await loadMember(trx, actor, memberId);
+  const q = packagesOf(trx, actor.tenantId, [member.member_id, member.enterprise_id], query.active, now);
+  return pageQuery(q, query, async (row) => {
+    const own = row.owner_id === member.member_id;
+    const view = await holding(trx, actor.tenantId, row, now);
+    return {
+      ...view,
+      holder: own ? ("own" as const) : ("master" as const),
+      usable: view.active && (own || member.sharing_enabled),
+    };
+  });
+}
+
+function packagesOf(trx: Tx, tenantId: string, ownerIds: string[], active: boolean | undefined, now: Date) {
   let q = trx
     .selectFrom("resource_packages")
     .selectAll()
-    .where("tenant_id", "=", actor.tenantId)
-    .where("owner_id", "=", enterpriseId);
-  if (query.active === true) q = q.where("starts_at", "<=", now).where("expires_at", ">", now);
-  if (query.active === false)
-    q = q.where((eb) => eb.or([eb("starts_at", ">", now), eb("expires_at", "<=", now)]));
-  return pageQuery(q, query, async (row) => {
-    const account = await findAccount(trx, actor.tenantId, row.account_id);
-    return serializeHolding(row, account ? balancesOf(account).available : 0, now);
-  });
+    .where("tenant_id", "=", tenantId)
+    .where("owner_id", "in", ownerIds);
+  if (active === true) q = q.where("starts_at", "<=", now).where("expires_at", ">", now);
+  if (active === false) q = q.where((eb) => eb.or([eb("starts_at", ">", now), eb("expires_at", "<=", now)]));
+  return q;
+}
+
+async function holding(trx: Tx, tenantId: string, row: PackageRow, now: Date) {
+  const account = await findAccount(trx, tenantId, row.account_id);
+  return serializeHolding(row, account ? balancesOf(account).available : 0, now);
 }

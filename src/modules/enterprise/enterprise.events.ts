@@ -53,6 +53,27 @@ const EVENTS = {
       billable_quantity: Type.Integer(),
     }),
   },
+  "enterprise.coupon_swept": {
+    description:
+      "Value that came back to an expired or withdrawn master coupon (a sub-coupon's expiry, a refund) went on to the coupon's source",
+    schema: Type.Object({
+      enterprise_id: Type.String(),
+      coupon_id: Type.String(),
+      asset: Type.String(),
+      amount: Type.Integer(),
+    }),
+  },
+  "enterprise.package_expired": {
+    description: "A resource package expired; the quantity it still held returned to its grant source",
+    schema: Type.Object({
+      package_id: Type.String(),
+      owner_id: Type.String(),
+      product_code: Type.String(),
+      unit: Type.String(),
+      total_quantity: Type.Integer(),
+      expired_quantity: Type.Integer(),
+    }),
+  },
 } as const;
 
 export type EnterpriseEventType = keyof typeof EVENTS;

@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import type { ColumnType, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -69,6 +69,9 @@ export interface ResourcePackagesTable {
   expires_at: Timestamp;
   account_id: string;
   created_at: Timestamp;
+  /** Set once by the expiry job, with what the package still held then. */
+  expired_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  expired_quantity: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface UsageDraw {
@@ -107,9 +110,29 @@ declare module "../../db/schema.js" {
 
 export type MemberRow = Selectable<EnterpriseMembersTable>;
 export type PackageRow = Selectable<ResourcePackagesTable>;
+/** A member association with the member account's name, as every member answer shows it. */
+export type NamedMember = MemberRow & { name: string };
+
+/** The member accounts' names beside their association rows (one query). */
+export async function withNames(trx: Tx, tenantId: string, rows: MemberRow[]): Promise<NamedMember[]> {
+  if (rows.length === 0) return [];
+  const names = await trx
+    .selectFrom("org_units")
+    .select(["id", "name"])
+    .where("tenant_id", "=", tenantId)
+    .where(
+      "id",
+      "in",
+      rows.map((r) => r.member_id),
+    )
+    .execute();
+  const byId = new Map(names.map((n) => [n.id, n.name]));
+  return rows.map((r) => ({ ...r, name: byId.get(r.member_id) ?? "" }));
+}
 
 export interface UnitRef {
   id: string;
+  name: string;
   kind: string;
   path: string;
   parent_id: string | null;
@@ -118,7 +141,7 @@ export interface UnitRef {
 async function unit(trx: Tx, tenantId: string, id: string): Promise<UnitRef | undefined> {
   return trx
     .selectFrom("org_units")
-    .select(["id", "kind", "path", "parent_id"])
+    .select(["id", "name", "kind", "path", "parent_id"])
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
@@ -140,14 +163,14 @@ export async function loadMember(
   actor: Actor,
   memberId: string,
   options: { forUpdate?: boolean } = {},
-): Promise<MemberRow & { path: string }> {
+): Promise<NamedMember & { path: string }> {
   let query = trx
     .selectFrom("enterprise_members as m")
     .innerJoin("org_units as o", (j) =>
       j.onRef("o.tenant_id", "=", "m.tenant_id").onRef("o.id", "=", "m.member_id"),
     )
     .selectAll("m")
-    .select("o.path")
+    .select(["o.path", "o.name"])
     .where("m.tenant_id", "=", actor.tenantId)
     .where("m.member_id", "=", memberId);
   if (options.forUpdate) query = query.forUpdate("m");

@@ -239,11 +239,12 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         tags,
         summary: "The master's cash coupons with their unallocated balance",
         params: IdParams,
+        querystring: Obj({ ...ListQuery }),
         response: { 200: listOf(Coupon), ...errorResponses() },
       },
     },
-    async ({ actor, params }) =>
-      db.tenantTx(actor.tenantId, (trx) => listCoupons(trx, actor, params.id, clock.now())),
+    async ({ actor, params, query }) =>
+      db.tenantTx(actor.tenantId, (trx) => listCoupons(trx, actor, params.id, query, clock.now())),
   );
 
   valueRoute(app, deps, {
@@ -334,11 +335,12 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         tags,
         summary: "All cash coupons allocated to a member account, with balances",
         params: IdParams,
+        querystring: Obj({ ...ListQuery }),
         response: { 200: listOf(HeldCoupon), ...errorResponses(422) },
       },
     },
-    async ({ actor, params }) =>
-      db.tenantTx(actor.tenantId, (trx) => heldCoupons(trx, actor, params.id, clock.now())),
+    async ({ actor, params, query }) =>
+      db.tenantTx(actor.tenantId, (trx) => heldCoupons(trx, actor, params.id, query, clock.now())),
   );
 
   valueRoute(app, deps, {

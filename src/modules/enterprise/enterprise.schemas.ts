@@ -11,7 +11,7 @@ import {
 import type { VoucherListRow } from "../vouchers/index.js";
 import { MAX_ALLOCATIONS_PER_CALL } from "./allocate-coupon.js";
 import type { CouponView } from "./coupon-queries.js";
-import type { MemberRow, PackageRow } from "./enterprise.repository.js";
+import type { NamedMember, PackageRow } from "./enterprise.repository.js";
 import type { UsageResult } from "./resource-packages.js";
 
 /** The batch endpoint accepts this many ids in the body so it can answer past 100 with a clear message. */
@@ -22,6 +22,7 @@ export const Member = Type.Object(
   {
     object: Type.Literal("enterprise_member"),
     member_id: Type.String(),
+    name: Type.String({ description: "The member account's name" }),
     enterprise_id: Type.String(),
     sharing_enabled: Type.Boolean(),
     associated_at: Timestamp,
@@ -29,9 +30,10 @@ export const Member = Type.Object(
   },
   { $id: "EnterpriseMember" },
 );
-export const serializeMember = (row: MemberRow) => ({
+export const serializeMember = (row: NamedMember) => ({
   object: "enterprise_member" as const,
   member_id: row.member_id,
+  name: row.name,
   enterprise_id: row.enterprise_id,
   sharing_enabled: row.sharing_enabled,
   associated_at: row.associated_at.toISOString(),
@@ -108,6 +110,7 @@ export const CouponRecord = Type.Object({
   object: Type.Literal("coupon_record"),
   coupon_id: Type.String(),
   member_id: Type.String(),
+  member_name: Type.Union([Type.String(), Type.Null()], { description: "The member account's name" }),
   voucher_id: Type.String(),
   kind: StringEnum(["allocation", "revocation"] as const),
   amount: Type.Integer(),
@@ -160,6 +163,12 @@ export const PackageHolding = Type.Object(
     object: Type.Literal("resource_package"),
     remaining_quantity: Type.Integer({ description: "What the package has left (its ledger account)" }),
     active: Type.Boolean({ description: "Usable now: started and not expired" }),
+    expired_at: Type.Union([Type.Null(), Timestamp], {
+      description: "When the expiry job returned what was left to the grant source (null: not yet)",
+    }),
+    expired_quantity: Type.Union([Type.Null(), Type.Integer()], {
+      description: "What the package still held when it expired",
+    }),
   },
   { $id: "ResourcePackageHolding" },
 );
@@ -167,7 +176,22 @@ export const serializeHolding = (row: PackageRow, remaining: number, now: Date) 
   ...serializePackage(row),
   remaining_quantity: remaining,
   active: row.starts_at.getTime() <= now.getTime() && now.getTime() < row.expires_at.getTime(),
+  expired_at: row.expired_at?.toISOString() ?? null,
+  expired_quantity: row.expired_quantity,
 });
+
+export const MemberPackageHolding = Type.Object(
+  {
+    ...PackageHolding.properties,
+    holder: StringEnum(["own", "master"] as const, {
+      description: "The member account's own package, or its master's",
+    }),
+    usable: Type.Boolean({
+      description: "The member may draw it now: active, and for the master's, the member's sharing is on",
+    }),
+  },
+  { $id: "MemberResourcePackageHolding" },
+);
 
 export const SharingState = Type.Object({
   object: Type.Literal("enterprise_sharing"),
@@ -210,6 +234,7 @@ export const serializeCouponRecord = (r: {
   id: string;
   coupon_id: string;
   member_id: string;
+  member_name: string | null;
   voucher_id: string;
   kind: "allocation" | "revocation";
   amount: number;
@@ -221,6 +246,7 @@ export const serializeCouponRecord = (r: {
   object: "coupon_record" as const,
   coupon_id: r.coupon_id,
   member_id: r.member_id,
+  member_name: r.member_name,
   voucher_id: r.voucher_id,
   kind: r.kind,
   amount: r.amount,

@@ -6,8 +6,10 @@ import type { ModuleManifest } from "../../app-types.js";
 import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import { ENTERPRISE_ERRORS } from "./enterprise.errors.js";
 import { ENTERPRISE_EVENTS } from "./enterprise.events.js";
+import { ENTERPRISE_CRONS, ENTERPRISE_TIMERS, enterpriseJobs } from "./enterprise.jobs.js";
 import { enterpriseRoutes } from "./enterprise.routes.js";
 
+export { runCouponSweep, runPackageExpiry } from "./enterprise.jobs.js";
 export { recordUsage, type UsageInput, type UsageResult } from "./resource-packages.js";
 export { MAX_SHARING_BATCH } from "./sharing.js";
 
@@ -22,4 +24,9 @@ export const enterpriseManifest: ModuleManifest = {
   },
   errors: ENTERPRISE_ERRORS,
   events: ENTERPRISE_EVENTS.types,
+  // Usage never draws an expired package and bills never use an expired coupon: the jobs
+  // only move what is left where it belongs.
+  jobs: enterpriseJobs,
+  crons: ENTERPRISE_CRONS,
+  timers: ENTERPRISE_TIMERS,
 };

@@ -4,6 +4,7 @@ import { deductBill, refundBill } from "../vouchers/index.js";
 import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
 import { loadEnterprise, loadMember } from "./enterprise.repository.js";
+import { couponsBehind, sweepCoupons } from "./sweep-dead-coupons.js";
 
 export interface EnterpriseBill {
   enterpriseId: string;
@@ -61,7 +62,11 @@ export async function payEnterpriseBill(
   return result;
 }
 
-/** Refunds a member's bill of an enterprise in the actor's scope: value returns where it came from. */
+/**
+ * Refunds a member's bill of an enterprise in the actor's scope: value returns where it came
+ * from. A member's coupon that has ended returns its share to the master's coupon; if that
+ * has ended too, the share goes on at once to the master coupon's source (the sweep's rule).
+ */
 export async function refundEnterpriseBill(
   uow: UnitOfWork,
   ctx: RequestContext,
@@ -74,5 +79,13 @@ export async function refundEnterpriseBill(
   now: Date,
 ) {
   await loadEnterprise(uow.trx, ctx.actor, input.enterpriseId);
-  return refundBill(uow, ctx, { billId: input.billId, refundId: input.refundId, lines: input.lines }, now);
+  const refund = await refundBill(
+    uow,
+    ctx,
+    { billId: input.billId, refundId: input.refundId, lines: input.lines },
+    now,
+  );
+  const toSources = refund.returns.filter((r) => r.returnedTo === "source").map((r) => r.voucherId);
+  await sweepCoupons(uow, await couponsBehind(uow, toSources), now);
+  return refund;
 }

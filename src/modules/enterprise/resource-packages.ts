@@ -11,7 +11,8 @@ import { findUnit, type PackageRow, type UsageDraw } from "./enterprise.reposito
 /** Packages considered per usage record (own and shared together). */
 export const MAX_PACKAGES_PER_USAGE = 200;
 
-const accounts = {
+/** A package's account, the grant source per owner and unit, and where usage goes. */
+export const packageAccounts = {
   package: (id: string) => `rpkg_${id}`,
   source: (ownerId: string, unit: string) => `rpkg_src_${ownerId}_${unit}`,
   used: (unit: string) => `rpkg_used_${unit}`,
@@ -56,14 +57,14 @@ export async function createPackage(
   }
   const id = newId("rpk");
   const account = await open(uow, {
-    id: accounts.package(id),
+    id: packageAccounts.package(id),
     asset: input.unit,
     kind: "resource_package",
     owner_id: id,
     debits_must_not_exceed_credits: true,
   });
   const source = await open(uow, {
-    id: accounts.source(owner.id, input.unit),
+    id: packageAccounts.source(owner.id, input.unit),
     asset: input.unit,
     kind: "resource_package_source",
     owner_id: owner.id,
@@ -179,7 +180,11 @@ export async function recordUsage(
   }
   let left = input.quantity;
   const draws: UsageDraw[] = [];
-  const used = await open(uow, { id: accounts.used(input.unit), asset: input.unit, kind: "resource_usage" });
+  const used = await open(uow, {
+    id: packageAccounts.used(input.unit),
+    asset: input.unit,
+    kind: "resource_usage",
+  });
   for (const owner of owners) {
     if (left === 0) break;
     const packages = await trx

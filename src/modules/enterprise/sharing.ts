@@ -9,9 +9,11 @@ import {
   loadEnterprise,
   loadMember,
   type MemberRow,
+  type NamedMember,
   type SharingVia,
   sharingDefault,
   type UnitRef,
+  withNames,
 } from "./enterprise.repository.js";
 
 /** Batch sharing changes take at most this many member accounts per call. */
@@ -227,10 +229,10 @@ export async function associateMemberById(
   context: RequestContext,
   input: { enterpriseId: string; memberId: string },
   now: Date,
-): Promise<MemberRow> {
+): Promise<NamedMember> {
   const enterprise = await loadEnterprise(trx, context.actor, input.enterpriseId);
   const member = await findUnit(trx, context.actor, input.memberId, "org_unit");
-  return associateMember(trx, context, enterprise, member, now);
+  return { ...(await associateMember(trx, context, enterprise, member, now)), name: member.name };
 }
 
 /** Flips the enterprise's global switch. */
@@ -250,9 +252,18 @@ export async function switchMembersSharing(
   context: RequestContext,
   input: { enterpriseId: string; memberIds: string[]; enabled: boolean },
   now: Date,
-): Promise<MemberRow[]> {
+): Promise<NamedMember[]> {
   const enterprise = await loadEnterprise(trx, context.actor, input.enterpriseId);
-  return setMembersSharing(trx, context, enterprise.id, input.memberIds, input.enabled, "batch", now);
+  const rows = await setMembersSharing(
+    trx,
+    context,
+    enterprise.id,
+    input.memberIds,
+    input.enabled,
+    "batch",
+    now,
+  );
+  return withNames(trx, context.actor.tenantId, rows);
 }
 
 /** Sharing on or off for one member account. */
@@ -261,7 +272,7 @@ export async function switchMemberSharing(
   context: RequestContext,
   input: { memberId: string; enabled: boolean },
   now: Date,
-): Promise<MemberRow> {
+): Promise<NamedMember> {
   const member = await loadMember(trx, context.actor, input.memberId);
   // Only the master (or staff above it) switches sharing, never the member itself.
   await loadEnterprise(trx, context.actor, member.enterprise_id);
@@ -274,5 +285,5 @@ export async function switchMemberSharing(
     "member",
     now,
   );
-  return updated!;
+  return { ...updated!, name: member.name };
 }
