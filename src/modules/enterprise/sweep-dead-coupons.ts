@@ -44,7 +44,7 @@ export async function sweepCoupons(uow: UnitOfWork, couponIds: readonly string[]
     if (amount === 0) continue;
     expectTransfer(
       await uow.transfer({
-        id: `tr_${coupon.id}_sweep_${newId("swp")}`,
+        id: `tr_${newId("swp")}`,
         debit_account_id: coupon.account_id!,
         credit_account_id: coupon.source_account_id!,
         amount,
