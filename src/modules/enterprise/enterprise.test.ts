@@ -341,3 +341,99 @@ describe("what the Enterprise Center reads", () => {
     );
   });
 });
+
+describe("lists with names and cursors", () => {
+  it("member lists and coupon history name the member accounts", async () => {
+    type Named = { member_id: string; name: string };
+    const members = json<{ data: Named[] }>(
+      await get(`/v1/enterprises/${enterprise.id}/members`, keys.master),
+    ).data;
+    expect(members.map((m) => [m.member_id, m.name]).sort()).toEqual(
+      [
+        [m1.id, "M1"],
+        [m2.id, "M2"],
+        [m3.id, "M3"],
+      ].sort(),
+    );
+    expect(json(await get(`/v1/enterprise-members/${m2.id}`, keys.master))).toMatchObject({ name: "M2" });
+    const switched = await post(`/v1/enterprises/${enterprise.id}/members/sharing`, keys.master, {
+      member_ids: [m3.id],
+      enabled: false,
+    });
+    expect(json<{ data: Named[] }>(switched).data).toEqual([expect.objectContaining({ name: "M3" })]);
+    const records = json<{ data: { member_id: string; member_name: string }[] }>(
+      await get(`/v1/enterprises/${enterprise.id}/coupon-records?member_id=${m2.id}`, keys.master),
+    ).data;
+    expect(records.length).toBeGreaterThan(0);
+    expect(new Set(records.map((r) => r.member_name))).toEqual(new Set(["M2"]));
+  });
+
+  it("the master's coupons and a member's allocated coupons page with a cursor", async () => {
+    type Page = { data: { id?: string; voucher_id?: string }[]; has_more: boolean };
+    const walk = async (url: string, key: "id" | "voucher_id") => {
+      const seen: string[] = [];
+      let after = "";
+      for (let i = 0; i < 50; i++) {
+        const page = json<Page>(
+          await get(`${url}?limit=2${after ? `&starting_after=${after}` : ""}`, keys.master),
+        );
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((d) => d[key]!));
+        if (!page.has_more) return seen;
+        after = seen.at(-1)!;
+      }
+      throw new Error("no last page");
+    };
+    const all = json<Page>(await get(`/v1/enterprises/${enterprise.id}/coupons?limit=100`, keys.master));
+    expect(all.data.length).toBeGreaterThan(2);
+    expect(await walk(`/v1/enterprises/${enterprise.id}/coupons`, "id")).toEqual(all.data.map((c) => c.id));
+    const held = json<Page>(await get(`/v1/enterprise-members/${m3.id}/coupons?limit=100`, keys.master));
+    expect(held.data.length).toBeGreaterThan(2);
+    expect(await walk(`/v1/enterprise-members/${m3.id}/coupons`, "voucher_id")).toEqual(
+      held.data.map((c) => c.voucher_id),
+    );
+  });
+
+  it("a member account's packages: its own and its master's, with what each has left and whether it may draw them", async () => {
+    type Holding = { id: string; holder: string; usable: boolean; remaining_quantity: number };
+    const list = async (member: Unit, key: Record<string, string>) =>
+      json<{ data: Holding[] }>(
+        await get(`/v1/enterprise-members/${member.id}/resource-packages?limit=100`, key),
+      ).data;
+    const master = json<{ id: string }>(
+      await post("/v1/resource-packages", keys.owner, {
+        owner_id: enterprise.id,
+        product_code: "ecs",
+        unit: "GB",
+        quantity: 100,
+        expires_at: days(30),
+      }),
+    ).id;
+    const own = json<{ id: string }>(
+      await post("/v1/resource-packages", keys.owner, {
+        owner_id: m1.id,
+        product_code: "ecs",
+        unit: "GB",
+        quantity: 10,
+        expires_at: days(30),
+      }),
+    ).id;
+    await post(`/v1/enterprise-members/${m1.id}/sharing`, keys.master, { enabled: true });
+    const used = await post("/v1/resource-usages", keys.owner, {
+      usage_id: "u-member-list",
+      account_id: m1.id,
+      product_code: "ecs",
+      unit: "GB",
+      quantity: 15,
+    });
+    expect(json(used)).toMatchObject({ covered_quantity: 15, billable_quantity: 0 });
+    const byId = new Map((await list(m1, keys.m1)).map((p) => [p.id, p]));
+    expect(byId.get(own)).toMatchObject({ holder: "own", usable: true, remaining_quantity: 0 });
+    expect(byId.get(master)).toMatchObject({ holder: "master", usable: true, remaining_quantity: 95 });
+    await post(`/v1/enterprise-members/${m1.id}/sharing`, keys.master, { enabled: false });
+    expect((await list(m1, keys.master)).find((p) => p.id === master)).toMatchObject({ usable: false });
+    // Another member's packages are not listed for M1, and M1 cannot read M2's.
+    expect((await list(m1, keys.master)).every((p) => p.holder === "master" || byId.has(p.id))).toBe(true);
+    expect((await get(`/v1/enterprise-members/${m2.id}/resource-packages`, keys.m1)).statusCode).toBe(404);
+  });
+});
