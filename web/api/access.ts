@@ -171,6 +171,7 @@ export const ACCESS: Record<string, Access> = {
   "POST /v1/enterprises/{id}/bills": { roles: ["owner","admin","operator"] },
   "POST /v1/enterprises/{id}/bills/{bill_id}/refunds": { roles: ["owner","admin","operator"] },
   "GET /v1/enterprises/{id}/resource-packages": { roles: ["owner","admin","operator","finance","viewer"] },
+  "GET /v1/enterprise-members/{id}/resource-packages": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/benefit-icons": { roles: ["owner","admin","operator"] },
   "GET /v1/benefit-icons/{id}": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/benefits": { roles: ["owner","admin","operator"] },

@@ -2459,6 +2459,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/enterprise-members/{id}/resource-packages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A member account's own resource packages and its master's, with what each has left
+         * @description Usage draws the member's own packages first, then (while its sharing is on) the master's; `usable` says which the member may draw now.
+         */
+        get: operations["getEnterpriseMembersByIdResourcePackages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/benefit-icons": {
         parameters: {
             query?: never;
@@ -5093,6 +5113,46 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "enterprise.coupon_swept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Value that came back to an expired or withdrawn master coupon (a sub-coupon's expiry, a refund) went on to the coupon's source
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onEnterpriseCouponSwept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "enterprise.package_expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A resource package expired; the quantity it still held returned to its grant source
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onEnterprisePackageExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "enterprise.sharing_changed": {
         parameters: {
             query?: never;
@@ -6633,6 +6693,8 @@ export interface components {
             /** @enum {string} */
             object: "enterprise_member";
             member_id: string;
+            /** @description The member account's name */
+            name: string;
             enterprise_id: string;
             sharing_enabled: boolean;
             /**
@@ -6698,6 +6760,62 @@ export interface components {
             remaining_quantity: number;
             /** @description Usable now: started and not expired */
             active: boolean;
+            /** @description When the expiry job returned what was left to the grant source (null: not yet) */
+            expired_at: null | string;
+            /** @description What the package still held when it expired */
+            expired_quantity: null | number;
+        };
+        /**
+         * @example {
+         *       "id": "rpk_01jd8pkg",
+         *       "object": "resource_package",
+         *       "owner_id": "org_01jd8ent",
+         *       "product_code": "cos",
+         *       "unit": "GB",
+         *       "total_quantity": 1000,
+         *       "starts_at": "2030-01-01T00:00:00.000Z",
+         *       "expires_at": "2030-02-10T00:00:00.000Z",
+         *       "remaining_quantity": 970,
+         *       "active": true,
+         *       "expired_at": null,
+         *       "expired_quantity": null,
+         *       "holder": "master",
+         *       "usable": true
+         *     }
+         */
+        MemberResourcePackageHolding: {
+            id: string;
+            /** @enum {string} */
+            object: "resource_package";
+            owner_id: string;
+            product_code: string;
+            unit: string;
+            total_quantity: number;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            expires_at: string;
+            /** @description What the package has left (its ledger account) */
+            remaining_quantity: number;
+            /** @description Usable now: started and not expired */
+            active: boolean;
+            /** @description When the expiry job returned what was left to the grant source (null: not yet) */
+            expired_at: null | string;
+            /** @description What the package still held when it expired */
+            expired_quantity: null | number;
+            /**
+             * @description The member account's own package, or its master's
+             * @enum {string}
+             */
+            holder: "own" | "master";
+            /** @description The member may draw it now: active, and for the master's, the member's sharing is on */
+            usable: boolean;
         };
         Benefit: {
             id: string;
@@ -25327,6 +25445,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "enterprise_member";
                         member_id: string;
+                        /** @description The member account's name */
+                        name: string;
                         enterprise_id: string;
                         sharing_enabled: boolean;
                         /**
@@ -25738,6 +25858,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "enterprise_member";
                         member_id: string;
+                        /** @description The member account's name */
+                        name: string;
                         enterprise_id: string;
                         sharing_enabled: boolean;
                         /**
@@ -25854,6 +25976,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "enterprise_member";
                         member_id: string;
+                        /** @description The member account's name */
+                        name: string;
                         enterprise_id: string;
                         sharing_enabled: boolean;
                         /**
@@ -26062,7 +26186,10 @@ export interface operations {
     };
     getEnterprisesByIdCoupons: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -26161,6 +26288,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": {
+                 *         "amount": 100000,
+                 *         "asset": "CNY"
+                 *       },
+                 *       "allocation_mode": "multiple",
+                 *       "scope": {
+                 *         "kind": "all"
+                 *       },
+                 *       "expires_at": "2030-01-31T00:00:00Z"
+                 *     }
+                 */
                 "application/json": {
                     amount: {
                         /**
@@ -26328,6 +26468,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "allocations": [
+                 *         {
+                 *           "member_id": "org_01jd8m1",
+                 *           "amount": 30000
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     allocations: {
                         member_id: string;
@@ -26548,6 +26698,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "member_id": "org_01jd8m1"
+                 *     }
+                 */
                 "application/json": {
                     member_id: string;
                     voucher_ids?: string[];
@@ -26688,6 +26843,8 @@ export interface operations {
                             object: "coupon_record";
                             coupon_id: string;
                             member_id: string;
+                            /** @description The member account's name */
+                            member_name: string | null;
                             voucher_id: string;
                             /** @enum {string} */
                             kind: "allocation" | "revocation";
@@ -26771,7 +26928,10 @@ export interface operations {
     };
     getEnterpriseMembersByIdCoupons: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -26889,6 +27049,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "owner_id": "org_01jd8ent",
+                 *       "product_code": "cos",
+                 *       "unit": "GB",
+                 *       "quantity": 1000,
+                 *       "expires_at": "2030-02-10T00:00:00Z"
+                 *     }
+                 */
                 "application/json": {
                     owner_id: string;
                     product_code: string;
@@ -27019,6 +27188,15 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "usage_id": "u-2030-01-05-1",
+                 *       "account_id": "org_01jd8m1",
+                 *       "product_code": "cos",
+                 *       "unit": "GB",
+                 *       "quantity": 30
+                 *     }
+                 */
                 "application/json": {
                     usage_id: string;
                     account_id: string;
@@ -27154,6 +27332,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "bill_id": "b-2030-01",
+                 *       "member_id": "org_01jd8m1",
+                 *       "asset": "CNY",
+                 *       "lines": [
+                 *         {
+                 *           "product_code": "cvm",
+                 *           "amount": 10000
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": {
                     bill_id: string;
                     member_id: string;
@@ -27471,6 +27662,109 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnterpriseMembersByIdResourcePackages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                active?: boolean;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["MemberResourcePackageHolding"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -51417,6 +51711,92 @@ export interface operations {
                             voucher_id: string;
                             amount: number;
                         }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onEnterpriseCouponSwept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "enterprise.coupon_swept";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        enterprise_id: string;
+                        coupon_id: string;
+                        asset: string;
+                        amount: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onEnterprisePackageExpired: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "enterprise.package_expired";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        package_id: string;
+                        owner_id: string;
+                        product_code: string;
+                        unit: string;
+                        total_quantity: number;
+                        expired_quantity: number;
                     };
                 };
             };

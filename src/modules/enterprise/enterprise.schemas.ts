@@ -190,7 +190,27 @@ export const MemberPackageHolding = Type.Object(
       description: "The member may draw it now: active, and for the master's, the member's sharing is on",
     }),
   },
-  { $id: "MemberResourcePackageHolding" },
+  {
+    $id: "MemberResourcePackageHolding",
+    examples: [
+      {
+        id: "rpk_01jd8pkg",
+        object: "resource_package",
+        owner_id: "org_01jd8ent",
+        product_code: "cos",
+        unit: "GB",
+        total_quantity: 1_000,
+        starts_at: "2030-01-01T00:00:00.000Z",
+        expires_at: "2030-02-10T00:00:00.000Z",
+        remaining_quantity: 970,
+        active: true,
+        expired_at: null,
+        expired_quantity: null,
+        holder: "master",
+        usable: true,
+      },
+    ],
+  },
 );
 
 export const SharingState = Type.Object({
@@ -258,24 +278,39 @@ export const serializeCouponRecord = (r: {
 export const IdParams = Obj({ id: IdParam });
 export const SharingBody = Obj({ enabled: Type.Boolean() });
 
-export const CouponBody = Obj({
-  amount: Money,
-  allocation_mode: StringEnum(["once", "multiple"] as const),
-  scope: Scope,
-  min_bill_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
-  starts_at: Type.Optional(Timestamp),
-  expires_at: Timestamp,
-});
+export const CouponBody = Obj(
+  {
+    amount: Money,
+    allocation_mode: StringEnum(["once", "multiple"] as const),
+    scope: Scope,
+    min_bill_amount: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+    starts_at: Type.Optional(Timestamp),
+    expires_at: Timestamp,
+  },
+  {
+    examples: [
+      {
+        amount: { amount: 100_000, asset: "CNY" },
+        allocation_mode: "multiple",
+        scope: { kind: "all" },
+        expires_at: "2030-01-31T00:00:00Z",
+      },
+    ],
+  },
+);
 
-export const AllocationsBody = Obj({
-  allocations: Type.Array(
-    Obj({
-      member_id: IdParam,
-      amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-    }),
-    { minItems: 1, maxItems: MAX_ALLOCATIONS_PER_CALL },
-  ),
-});
+export const AllocationsBody = Obj(
+  {
+    allocations: Type.Array(
+      Obj({
+        member_id: IdParam,
+        amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+      }),
+      { minItems: 1, maxItems: MAX_ALLOCATIONS_PER_CALL },
+    ),
+  },
+  { examples: [{ allocations: [{ member_id: "org_01jd8m1", amount: 30_000 }] }] },
+);
 
 export const Allocation = Type.Object({
   member_id: Type.String(),
@@ -298,10 +333,13 @@ export const Revocable = Type.Object({
   ),
 });
 
-export const RevocationBody = Obj({
-  member_id: IdParam,
-  voucher_ids: Type.Optional(Type.Array(IdParam, { minItems: 1, maxItems: 100, uniqueItems: true })),
-});
+export const RevocationBody = Obj(
+  {
+    member_id: IdParam,
+    voucher_ids: Type.Optional(Type.Array(IdParam, { minItems: 1, maxItems: 100, uniqueItems: true })),
+  },
+  { examples: [{ member_id: "org_01jd8m1" }] },
+);
 
 export const Revocation = Type.Object({
   object: Type.Literal("coupon_revocation"),
@@ -329,33 +367,74 @@ export const CouponRecordQuery = Obj({
   member_id: Type.Optional(IdParam),
 });
 
-export const PackageBody = Obj({
-  owner_id: IdParam,
-  product_code: ProductCode,
-  unit: AssetCode,
-  quantity: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-  starts_at: Type.Optional(Timestamp),
-  expires_at: Timestamp,
-});
+export const PackageBody = Obj(
+  {
+    owner_id: IdParam,
+    product_code: ProductCode,
+    unit: AssetCode,
+    quantity: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    starts_at: Type.Optional(Timestamp),
+    expires_at: Timestamp,
+  },
+  {
+    examples: [
+      {
+        owner_id: "org_01jd8ent",
+        product_code: "cos",
+        unit: "GB",
+        quantity: 1_000,
+        expires_at: "2030-02-10T00:00:00Z",
+      },
+    ],
+  },
+);
 
-export const UsageBody = Obj({
-  usage_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-  account_id: IdParam,
-  product_code: ProductCode,
-  unit: AssetCode,
-  quantity: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
-  used_at: Type.Optional(Timestamp),
-});
+export const UsageBody = Obj(
+  {
+    usage_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
+    account_id: IdParam,
+    product_code: ProductCode,
+    unit: AssetCode,
+    quantity: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+    used_at: Type.Optional(Timestamp),
+  },
+  {
+    examples: [
+      {
+        usage_id: "u-2030-01-05-1",
+        account_id: "org_01jd8m1",
+        product_code: "cos",
+        unit: "GB",
+        quantity: 30,
+      },
+    ],
+  },
+);
 
-export const BillBody = Obj({
-  bill_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-  member_id: IdParam,
-  asset: AssetCode,
-  lines: Type.Array(Obj({ product_code: ProductCode, amount: Type.Integer({ minimum: 1, maximum: 1e13 }) }), {
-    minItems: 1,
-    maxItems: 200,
-  }),
-});
+export const BillBody = Obj(
+  {
+    bill_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
+    member_id: IdParam,
+    asset: AssetCode,
+    lines: Type.Array(
+      Obj({ product_code: ProductCode, amount: Type.Integer({ minimum: 1, maximum: 1e13 }) }),
+      {
+        minItems: 1,
+        maxItems: 200,
+      },
+    ),
+  },
+  {
+    examples: [
+      {
+        bill_id: "b-2030-01",
+        member_id: "org_01jd8m1",
+        asset: "CNY",
+        lines: [{ product_code: "cvm", amount: 10_000 }],
+      },
+    ],
+  },
+);
 
 /** The refund of a member's bill takes the vouchers' refund body (at most 200 lines). */
 export { RefundBody } from "../vouchers/index.js";
