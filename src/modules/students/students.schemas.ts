@@ -168,7 +168,17 @@ export const Settings = Type.Object(
     updated_by: NullableString,
     updated_at: NullableTime,
   },
-  { $id: "StudentSettings", examples: [{ object: "student_settings", ...SETTINGS_EXAMPLE }] },
+  {
+    $id: "StudentSettings",
+    examples: [
+      {
+        object: "student_settings",
+        ...SETTINGS_EXAMPLE,
+        updated_by: "usr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+        updated_at: "2026-03-01T03:00:00.000Z",
+      },
+    ],
+  },
 );
 
 export function serializeSettings(row: SettingsRow) {

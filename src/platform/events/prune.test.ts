@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/helpers/db.js";
+import { ConfigError, loadConfig } from "../../config.js";
 import { createTenant } from "../tenants.js";
 import { dispatchEvents, emitEvent } from "./outbox.js";
-import { pruneEvents } from "./prune.js";
+import { DEFAULT_EVENT_RETENTION_DAYS, pruneEvents } from "./prune.js";
 import { createEndpoint } from "./webhooks.js";
 
 /**
@@ -96,5 +97,29 @@ describe("pruning events and delivered webhooks", () => {
       await count("webhook_attempts"),
     ]).toEqual([3, 2, 0]);
     expect(endpoint.id).toBeTruthy();
+  });
+
+  it("takes its retention from VOUCHSAFE_EVENT_RETENTION_DAYS (1-3650, default 30)", async () => {
+    expect(loadConfig({}).eventRetentionDays).toBe(DEFAULT_EVENT_RETENTION_DAYS);
+    const week = loadConfig({ VOUCHSAFE_EVENT_RETENTION_DAYS: "7" }).eventRetentionDays;
+    expect(week).toBe(7);
+    expect(() => loadConfig({ VOUCHSAFE_EVENT_RETENTION_DAYS: "0" })).toThrow(ConfigError);
+    const at = new Date(start.getTime() + 40 * DAY);
+    const event = await emit("member.created", at);
+    await dispatchEvents(t.db, at);
+    await t.db.systemTx((trx) =>
+      trx
+        .updateTable("webhook_deliveries")
+        .set({ status: "succeeded", updated_at: at })
+        .where("event_id", "=", event)
+        .execute(),
+    );
+    const eightDaysOn = new Date(at.getTime() + 8 * DAY);
+    // Kept under the default 30 days, gone under a configured week.
+    expect(await pruneEvents(t.db, eightDaysOn, DEFAULT_EVENT_RETENTION_DAYS)).toEqual({
+      deliveries: 0,
+      events: 0,
+    });
+    expect(await pruneEvents(t.db, eightDaysOn, week)).toEqual({ deliveries: 1, events: 1 });
   });
 });
