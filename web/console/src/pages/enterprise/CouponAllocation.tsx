@@ -3,7 +3,7 @@ import { App, Button, Drawer, Form, Input, Modal, Select, Space, Table, Tag, Typ
 import { useState } from "react";
 import { api, type paths, unwrap } from "../../../../api/client";
 import { CursorTable } from "../../components/CursorTable";
-import { useKeyedSend } from "../../components/partner-data";
+import { readAll, useKeyedSend } from "../../components/partner-data";
 import { ProblemAlert } from "../../components/problems";
 import { refreshQueries } from "../../components/refreshQueries";
 import { useAmountRule } from "../../components/ValueDialog";
@@ -27,7 +27,14 @@ export default function CouponAllocation() {
   const [history, setHistory] = useState<{ coupon?: Coupon }>();
   const coupons = useQuery({
     queryKey: ["enterprise-coupons", unit.id],
-    queryFn: () => unwrap(api.GET("/v1/enterprises/{id}/coupons", { params: { path: { id: unit.id } } })),
+    queryFn: () =>
+      readAll(
+        (cursor) =>
+          unwrap(
+            api.GET("/v1/enterprises/{id}/coupons", { params: { path: { id: unit.id }, query: cursor } }),
+          ),
+        (c) => c.id,
+      ),
   });
   const mayManage = can("POST /v1/enterprise-coupons/{id}/allocations");
   return (
@@ -41,7 +48,7 @@ export default function CouponAllocation() {
         rowKey="id"
         size="middle"
         loading={coupons.isPending}
-        dataSource={coupons.data?.data ?? []}
+        dataSource={coupons.data ?? []}
         pagination={false}
         columns={[
           { title: t("ent.coupon.id"), dataIndex: "id" },
@@ -144,14 +151,22 @@ function HeldCoupons(props: { memberId: string }) {
   const held = useQuery({
     queryKey: ["held-coupons", props.memberId],
     queryFn: () =>
-      unwrap(api.GET("/v1/enterprise-members/{id}/coupons", { params: { path: { id: props.memberId } } })),
+      readAll(
+        (cursor) =>
+          unwrap(
+            api.GET("/v1/enterprise-members/{id}/coupons", {
+              params: { path: { id: props.memberId }, query: cursor },
+            }),
+          ),
+        (v) => v.voucher_id,
+      ),
   });
   return (
     <Table
       rowKey="voucher_id"
       size="small"
       loading={held.isPending}
-      dataSource={held.data?.data ?? []}
+      dataSource={held.data ?? []}
       pagination={false}
       locale={{ emptyText: t("ent.held.none") }}
       columns={[
