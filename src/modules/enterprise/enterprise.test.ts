@@ -400,24 +400,18 @@ describe("lists with names and cursors", () => {
       json<{ data: Holding[] }>(
         await get(`/v1/enterprise-members/${member.id}/resource-packages?limit=100`, key),
       ).data;
-    const master = json<{ id: string }>(
-      await post("/v1/resource-packages", keys.owner, {
-        owner_id: enterprise.id,
-        product_code: "ecs",
-        unit: "GB",
-        quantity: 100,
-        expires_at: days(30),
-      }),
-    ).id;
-    const own = json<{ id: string }>(
-      await post("/v1/resource-packages", keys.owner, {
-        owner_id: m1.id,
-        product_code: "ecs",
-        unit: "GB",
-        quantity: 10,
-        expires_at: days(30),
-      }),
-    ).id;
+    const grant = async (owner: Unit, quantity: number) =>
+      json<{ id: string }>(
+        await post("/v1/resource-packages", keys.owner, {
+          owner_id: owner.id,
+          product_code: "ecs",
+          unit: "GB",
+          quantity,
+          expires_at: days(30),
+        }),
+      ).id;
+    const master = await grant(enterprise, 100);
+    const own = await grant(m1, 10);
     await post(`/v1/enterprise-members/${m1.id}/sharing`, keys.master, { enabled: true });
     const used = await post("/v1/resource-usages", keys.owner, {
       usage_id: "u-member-list",
