@@ -50492,7 +50492,9 @@ export interface operations {
                      *         "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *         "quantity": 1
                      *       },
-                     *       "gift_rule": "first_verification"
+                     *       "gift_rule": "first_verification",
+                     *       "updated_by": "usr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "updated_at": "2026-03-01T03:00:00.000Z"
                      *     }
                      */
                     "application/json": {
@@ -50732,7 +50734,9 @@ export interface operations {
                      *         "template_id": "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *         "quantity": 1
                      *       },
-                     *       "gift_rule": "first_verification"
+                     *       "gift_rule": "first_verification",
+                     *       "updated_by": "usr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "updated_at": "2026-03-01T03:00:00.000Z"
                      *     }
                      */
                     "application/json": {
