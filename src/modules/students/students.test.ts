@@ -237,19 +237,23 @@ describe("settings", () => {
     );
 
     await w.ok(w.call("POST", "/v1/member-tags", { code: "campus", name: "Campus" }));
+    await w.ok(w.call("POST", "/v1/member-groups", { code: "campus-club", name: "Campus club" }));
     const saved = await w.ok<Record<string, unknown>>(
       save({
         student_tag: "campus",
+        student_group: "campus-club",
         page: { title: "t", body: "b", image_ids: [], package_ids: [onlyStudents] },
       }),
       200,
     );
-    expect(saved.student_tag).toBe("campus");
+    expect([saved.student_tag, saved.student_group]).toEqual(["campus", "campus-club"]);
     const students = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
       trx.selectFrom("members").select("id").where("student", "=", true).execute(),
     );
     expect(students.length).toBeGreaterThan(0);
-    for (const s of students) expect((await member(s.id)).tags).toEqual(["campus"]);
+    for (const s of students) {
+      expect(await member(s.id)).toMatchObject({ tags: ["campus"], groups: ["campus-club"] });
+    }
     const page = await w.ok<{ packages: { id: string; name: string }[] }>(
       w.call("GET", "/v1/student-verification-page"),
     );
