@@ -107,6 +107,9 @@ describe("value that returns to an expired master coupon", () => {
     expect((await auditsOf(box.tenantId, "enterprise_coupon.swept")).map((a) => a.target_id)).toEqual([
       coupon,
     ]);
+    // Revocation cannot meet the dead coupon: M1's allocation ended with it, nothing is recoverable.
+    const revocable = await get(`/v1/enterprise-coupons/${coupon}/revocable?member_id=${m1.id}`, master);
+    expect(json(revocable)).toMatchObject({ recoverable_amount: 0, vouchers: [] });
 
     // A refund of M1's bill after both ended: M1's share goes to the master coupon, its
     // source, and straight on from there in the same unit of work.
