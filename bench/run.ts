@@ -10,11 +10,12 @@
  * (b) every transfer credits one hot account vs tpcb-like at scale 1; (c) bulk transfers
  * through the batch endpoint in batches of 8,190. The server runs as its own process (the
  * transpiled build, as `npm start` runs it); the load comes from another process (undici).
- * Writes bench/results/latest.json; the last line is the summary.
+ * Then runs the checkout benchmark (bench/checkout.ts). Writes bench/results/latest.json; the
+ * last two lines are the summaries: `ledger-bench …` and `checkout-bench …`.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -22,6 +23,7 @@ import pg from "pg";
 import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { LoadConfig, LoadResult } from "./load.js";
+import { findPgbench } from "./pgbench.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -38,40 +40,6 @@ const PROCESSES = process.argv.includes("--processes")
   : 1;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-/** pgbench from PATH, pg_config's bindir or Debian's folders; installs Debian's package if missing. */
-function findPgbench(): string {
-  const candidates: string[] = [];
-  const which = spawnSync("sh", ["-c", "command -v pgbench"], { encoding: "utf8" });
-  if (which.status === 0 && which.stdout.trim()) candidates.push(which.stdout.trim());
-  const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
-  if (pgConfig.status === 0) candidates.push(path.join(pgConfig.stdout.trim(), "pgbench"));
-  if (existsSync("/usr/lib/postgresql")) {
-    for (const version of readdirSync("/usr/lib/postgresql").sort().reverse()) {
-      candidates.push(path.join("/usr/lib/postgresql", version, "bin", "pgbench"));
-    }
-  }
-  const found = candidates.find((c) => existsSync(c));
-  if (found) return found;
-  say("pgbench not found: installing Debian's postgresql package (apt-get install -y postgresql) ...");
-  const asRoot = process.getuid?.() === 0;
-  const aptGet = (...args: string[]) =>
-    execFileSync(asRoot ? "apt-get" : "sudo", asRoot ? args : ["apt-get", ...args], {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  aptGet("update");
-  aptGet("install", "-y", "postgresql");
-  return findPgbenchInstalled();
-}
-
-function findPgbenchInstalled(): string {
-  for (const version of readdirSync("/usr/lib/postgresql").sort().reverse()) {
-    const candidate = path.join("/usr/lib/postgresql", version, "bin", "pgbench");
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error("pgbench is still missing after installing postgresql");
-}
 
 interface Row {
   workload: string;
@@ -407,10 +375,31 @@ async function main() {
       path.join(ROOT, `bench/results/${PROCESSES > 1 ? `processes-${PROCESSES}` : "latest"}.json`),
       `${JSON.stringify(result, null, 2)}\n`,
     );
-    say(`(${fmt(result.elapsed_s)} s; bench/results/${PROCESSES > 1 ? `processes-${PROCESSES}` : "latest"}.json written)`);
     say(
-      `ledger-bench ${PROCESSES > 1 ? `processes=${PROCESSES} ` : ""}uniform_ratio=${fmt(uniformRatio, 2)} hot_ratio=${fmt(hotRatio, 2)} bulk_tps=${fmt(bulk.ops_per_s, 0)} p99_ms=${fmt(uniform.p99_ms)} rss_mb=${fmt(rssMb, 0)}`,
+      `(${fmt(result.elapsed_s)} s; bench/results/${PROCESSES > 1 ? `processes-${PROCESSES}` : "latest"}.json written)`,
     );
+    const ledgerLine = `ledger-bench ${PROCESSES > 1 ? `processes=${PROCESSES} ` : ""}uniform_ratio=${fmt(uniformRatio, 2)} hot_ratio=${fmt(hotRatio, 2)} bulk_tps=${fmt(bulk.ops_per_s, 0)} p99_ms=${fmt(uniform.p99_ms)} rss_mb=${fmt(rssMb, 0)}`;
+    // The checkout benchmark after it (the ledger's server stopped first), unless one ledger
+    // workload was asked for; both summaries come last.
+    for (const s of servers) await s.stop().catch(() => {});
+    let checkoutLine = "";
+    if (!only && PROCESSES === 1) {
+      const checkout = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "bench/checkout.ts", ...(QUICK ? ["--quick"] : [])],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      process.stdout.write(checkout.stdout);
+      checkoutLine = checkout.stdout.trim().split("\n").pop() ?? "";
+      if (checkout.status !== 0 || !checkoutLine.startsWith("checkout-bench "))
+        throw new Error("the checkout benchmark failed");
+    }
+    say(ledgerLine);
+    if (checkoutLine) say(checkoutLine);
   } finally {
     for (const s of servers) await s.stop().catch(() => {});
     await pgHandle.stop().catch(() => {});
