@@ -9,7 +9,8 @@ import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
 
 export interface LoadConfig {
-  url: string;
+  /** One server, or several processes of it: client i talks to urls[i mod n]. */
+  urls: string[];
   apiKey: string;
   /** transfer: single transfers for `seconds`; batch: `total` transfers in batches of `batchSize`. */
   mode: "transfer" | "batch";
@@ -42,7 +43,14 @@ const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!;
 
 async function main() {
   const config = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadConfig;
-  const pool = new Pool(config.url, { connections: config.clients, pipelining: 1, keepAliveTimeout: 60_000 });
+  const pools = config.urls.map(
+    (url, i) =>
+      new Pool(url, {
+        connections: Math.ceil((config.clients - i) / config.urls.length),
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+      }),
+  );
   const headers = { authorization: `Bearer ${config.apiKey}`, "content-type": "application/json" };
   const latencies: number[] = [];
   let errors = 0;
@@ -60,9 +68,14 @@ async function main() {
     };
   };
 
-  const send = async (path: string, body: unknown, record: boolean, count: number) => {
+  const send = async (client: number, path: string, body: unknown, record: boolean, count: number) => {
     const started = performance.now();
-    const response = await pool.request({ path, method: "POST", headers, body: JSON.stringify(body) });
+    const response = await pools[client % pools.length]!.request({
+      path,
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+    });
     const text = await response.body.text();
     const elapsed = performance.now() - started;
     const okStatus = response.statusCode === 201 || response.statusCode === 200;
@@ -80,14 +93,14 @@ async function main() {
   if (config.mode === "transfer") {
     const warmupEnd = performance.now() + (config.warmupSeconds ?? 1) * 1000;
     const end = warmupEnd + (config.seconds ?? 10) * 1000;
-    const worker = async () => {
+    const worker = async (client: number) => {
       for (;;) {
         const now = performance.now();
         if (now >= end) return;
-        await send("/v1/ledger/transfers", transferBody(), now >= warmupEnd, 1);
+        await send(client, "/v1/ledger/transfers", transferBody(), now >= warmupEnd, 1);
       }
     };
-    await Promise.all(Array.from({ length: config.clients }, worker));
+    await Promise.all(Array.from({ length: config.clients }, (_, client) => worker(client)));
     measuredSeconds = config.seconds ?? 10;
   } else {
     const total = config.total ?? 1_000_000;
@@ -96,20 +109,20 @@ async function main() {
     for (let left = total; left > 0; left -= size) bodies.push(Math.min(size, left));
     const started = performance.now();
     let next = 0;
-    const worker = async () => {
+    const worker = async (client: number) => {
       while (next < bodies.length) {
         const count = bodies[next++]!;
         const transfers = Array.from({ length: count }, transferBody);
         const t0 = performance.now();
-        await send("/v1/ledger/transfers/batch", { transfers }, true, count);
+        await send(client, "/v1/ledger/transfers/batch", { transfers }, true, count);
         if (process.env.BENCH_VERBOSE)
           process.stderr.write(`batch of ${count}: ${(performance.now() - t0).toFixed(0)} ms\n`);
       }
     };
-    await Promise.all(Array.from({ length: config.clients }, worker));
+    await Promise.all(Array.from({ length: config.clients }, (_, client) => worker(client)));
     measuredSeconds = (performance.now() - started) / 1000;
   }
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
   const sorted = Float64Array.from(latencies).sort();
   const result: LoadResult = {
     ops,

@@ -4,16 +4,18 @@
  *
  *   npm run bench              # 20 s per workload, 1,000,000 bulk transfers
  *   npm run bench -- --quick   # the same in under a minute (shorter runs, 100,000 bulk)
+ *   npm run bench -- --quick --processes 2   # two API processes and a worker on one database
  *
  * Workloads: (a) uniform random transfers among 10,000 accounts vs tpcb-like at scale 10;
  * (b) every transfer credits one hot account vs tpcb-like at scale 1; (c) bulk transfers
  * through the batch endpoint in batches of 8,190. The server runs as its own process (the
  * transpiled build, as `npm start` runs it); the load comes from another process (undici).
- * Writes bench/results/latest.json; the last line is the summary.
+ * Then runs the checkout benchmark (bench/checkout.ts). Writes bench/results/latest.json; the
+ * last two lines are the summaries: `ledger-bench …` and `checkout-bench …`.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -21,6 +23,7 @@ import pg from "pg";
 import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { LoadConfig, LoadResult } from "./load.js";
+import { findPgbench } from "./pgbench.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -31,42 +34,12 @@ const ACCOUNTS = 10_000;
 const BULK_TOTAL = QUICK ? 100_000 : 1_000_000;
 const BULK_BATCH = 8190;
 const BULK_CLIENTS = 2;
+/** API processes on the one database (`--processes N`); with more than one, a separate worker runs too. */
+const PROCESSES = process.argv.includes("--processes")
+  ? Math.max(1, Number(process.argv[process.argv.indexOf("--processes") + 1]) || 1)
+  : 1;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-/** pgbench from PATH, pg_config's bindir or Debian's folders; installs Debian's package if missing. */
-function findPgbench(): string {
-  const candidates: string[] = [];
-  const which = spawnSync("sh", ["-c", "command -v pgbench"], { encoding: "utf8" });
-  if (which.status === 0 && which.stdout.trim()) candidates.push(which.stdout.trim());
-  const pgConfig = spawnSync("pg_config", ["--bindir"], { encoding: "utf8" });
-  if (pgConfig.status === 0) candidates.push(path.join(pgConfig.stdout.trim(), "pgbench"));
-  if (existsSync("/usr/lib/postgresql")) {
-    for (const version of readdirSync("/usr/lib/postgresql").sort().reverse()) {
-      candidates.push(path.join("/usr/lib/postgresql", version, "bin", "pgbench"));
-    }
-  }
-  const found = candidates.find((c) => existsSync(c));
-  if (found) return found;
-  say("pgbench not found: installing Debian's postgresql package (apt-get install -y postgresql) ...");
-  const asRoot = process.getuid?.() === 0;
-  const aptGet = (...args: string[]) =>
-    execFileSync(asRoot ? "apt-get" : "sudo", asRoot ? args : ["apt-get", ...args], {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  aptGet("update");
-  aptGet("install", "-y", "postgresql");
-  return findPgbenchInstalled();
-}
-
-function findPgbenchInstalled(): string {
-  for (const version of readdirSync("/usr/lib/postgresql").sort().reverse()) {
-    const candidate = path.join("/usr/lib/postgresql", version, "bin", "pgbench");
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error("pgbench is still missing after installing postgresql");
-}
 
 interface Row {
   workload: string;
@@ -146,15 +119,20 @@ interface Server {
   stop: () => Promise<void>;
 }
 
-async function startServer(databaseUrl: string, apiKey: string, dataDir: string): Promise<Server> {
-  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+/** A process of the transpiled build: `dist/server.js` (an API process) or `dist/worker.js` (the job runner). */
+async function startServer(
+  databaseUrl: string,
+  apiKey: string,
+  dataDir: string,
+  entry: "server" | "worker" = "server",
+): Promise<Server> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
     // The same heap cap as `npm start`, unless BENCH_NODE_FLAGS says otherwise.
     [
       ...(process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192").split(" ").filter(Boolean),
-      "dist/server.js",
+      `dist/${entry}.js`,
     ],
     {
       cwd: ROOT,
@@ -181,9 +159,10 @@ async function startServer(databaseUrl: string, apiKey: string, dataDir: string)
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${entry} exited:\n${output}`);
+    if (entry === "worker" && output.includes("worker is running")) break;
     try {
-      if ((await fetch(`${url}/readyz`)).status === 200) break;
+      if (entry === "server" && (await fetch(`${url}/readyz`)).status === 200) break;
     } catch {
       // not yet listening
     }
@@ -246,11 +225,11 @@ async function main() {
   const pgbench = findPgbench();
   const loadBefore = os.loadavg()[0]!;
   say(
-    `ledger-bench: ${QUICK ? "quick" : "full"} run; pgbench at ${pgbench}; ${os.cpus().length} CPUs; load average ${loadBefore.toFixed(1)}`,
+    `ledger-bench: ${QUICK ? "quick" : "full"} run; ${PROCESSES} API process${PROCESSES > 1 ? "es and a worker" : ""}; pgbench at ${pgbench}; ${os.cpus().length} CPUs; load average ${loadBefore.toFixed(1)}`,
   );
   const port = await freePort();
   const pgHandle = await startEmbeddedPostgres({ clusterDir: path.join(temp, "pg"), port, durable: true });
-  let server: Server | undefined;
+  const servers: Server[] = [];
   try {
     await withClient(pgHandle.url("postgres"), async (admin) => {
       for (const db of ["pgbench_s10", "pgbench_s1", "vouchsafe"]) await admin.query(`create database ${db}`);
@@ -265,7 +244,15 @@ async function main() {
     const pgHot = only ? skipped : await runPgbench(pgbench, port, "pgbench_s1", 1, temp);
 
     const apiKey = randomBytes(30).toString("base64url");
-    server = await startServer(pgHandle.url("vouchsafe"), apiKey, path.join(temp, "data"));
+    execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
+    for (let i = 0; i < PROCESSES; i++)
+      servers.push(await startServer(pgHandle.url("vouchsafe"), apiKey, path.join(temp, "data")));
+    const server = servers[0]!;
+    if (PROCESSES > 1)
+      servers.push(await startServer(pgHandle.url("vouchsafe"), apiKey, path.join(temp, "data"), "worker"));
+    const apiUrls = servers.slice(0, PROCESSES).map((s) => s.url);
+    /** The largest resident set of any one process (each is capped alike). */
+    const peakRss = () => Math.max(...servers.map((s) => s.maxRssMb()));
     const auth = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
     const tenant = (await (await fetch(`${server.url}/v1/tenant`, { headers: auth })).json()) as {
       id: string;
@@ -290,7 +277,7 @@ async function main() {
     const load = (config: Partial<LoadConfig>) =>
       runLoad(
         {
-          url: server!.url,
+          urls: apiUrls,
           apiKey,
           mode: "transfer",
           clients: CLIENTS,
@@ -305,9 +292,9 @@ async function main() {
     const none: LoadResult = { ops: 0, seconds: 1, ops_per_s: 0, p50_ms: 0, p99_ms: 0, errors: 0 };
     const uniform = only && only !== "uniform" ? none : await load({});
     say("running our hot-account workload ...");
-    const rssAfterUniform = server.maxRssMb();
+    const rssAfterUniform = peakRss();
     const hot = only && only !== "hot" ? none : await load({ hot: "bench-hot" });
-    const rssAfterHot = server.maxRssMb();
+    const rssAfterHot = peakRss();
     say(`running bulk: ${BULK_TOTAL} transfers in batches of ${BULK_BATCH} ...`);
     const bulk =
       only && only !== "bulk"
@@ -318,7 +305,7 @@ async function main() {
             batchSize: BULK_BATCH,
             clients: BULK_CLIENTS,
           });
-    const rssMb = server.maxRssMb();
+    const rssMb = peakRss();
 
     const verify = (await (await fetch(`${server.url}/v1/ledger/verify`, { headers: auth })).json()) as {
       ok: boolean;
@@ -365,6 +352,7 @@ async function main() {
     const result = {
       at: new Date().toISOString(),
       quick: QUICK,
+      processes: PROCESSES,
       cpus: os.cpus().length,
       /** Other work on the machine skews every figure: the 1-minute load average before and after. */
       load_average: [loadBefore, os.loadavg()[0]!],
@@ -383,13 +371,37 @@ async function main() {
       elapsed_s: (Date.now() - started) / 1000,
     };
     await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
-    await writeFile(path.join(ROOT, "bench/results/latest.json"), `${JSON.stringify(result, null, 2)}\n`);
-    say(`(${fmt(result.elapsed_s)} s; bench/results/latest.json written)`);
-    say(
-      `ledger-bench uniform_ratio=${fmt(uniformRatio, 2)} hot_ratio=${fmt(hotRatio, 2)} bulk_tps=${fmt(bulk.ops_per_s, 0)} p99_ms=${fmt(uniform.p99_ms)} rss_mb=${fmt(rssMb, 0)}`,
+    await writeFile(
+      path.join(ROOT, `bench/results/${PROCESSES > 1 ? `processes-${PROCESSES}` : "latest"}.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
     );
+    say(
+      `(${fmt(result.elapsed_s)} s; bench/results/${PROCESSES > 1 ? `processes-${PROCESSES}` : "latest"}.json written)`,
+    );
+    const ledgerLine = `ledger-bench ${PROCESSES > 1 ? `processes=${PROCESSES} ` : ""}uniform_ratio=${fmt(uniformRatio, 2)} hot_ratio=${fmt(hotRatio, 2)} bulk_tps=${fmt(bulk.ops_per_s, 0)} p99_ms=${fmt(uniform.p99_ms)} rss_mb=${fmt(rssMb, 0)}`;
+    // The checkout benchmark after it (the ledger's server stopped first), unless one ledger
+    // workload was asked for; both summaries come last.
+    for (const s of servers) await s.stop().catch(() => {});
+    let checkoutLine = "";
+    if (!only && PROCESSES === 1) {
+      const checkout = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "bench/checkout.ts", ...(QUICK ? ["--quick"] : [])],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
+      process.stdout.write(checkout.stdout);
+      checkoutLine = checkout.stdout.trim().split("\n").pop() ?? "";
+      if (checkout.status !== 0 || !checkoutLine.startsWith("checkout-bench "))
+        throw new Error("the checkout benchmark failed");
+    }
+    say(ledgerLine);
+    if (checkoutLine) say(checkoutLine);
   } finally {
-    await server?.stop().catch(() => {});
+    for (const s of servers) await s.stop().catch(() => {});
     await pgHandle.stop().catch(() => {});
     await rm(temp, { recursive: true, force: true }).catch(() => {});
   }

@@ -34,7 +34,7 @@ import { eventsManifest, openApiWebhooks } from "./platform/events/events.routes
 import { filesManifest } from "./platform/files/files.routes.js";
 import { foundationManifest } from "./platform/foundation.routes.js";
 import { consoleRoutes } from "./platform/http/console.js";
-import { HttpMetrics } from "./platform/http/metrics.js";
+import { HttpMetrics, roundTripsOf } from "./platform/http/metrics.js";
 import { describeOperation, nameWebhookOperations } from "./platform/http/openapi.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { checkRouteErrors } from "./platform/http/route-errors.js";
@@ -51,6 +51,7 @@ import { usersManifest } from "./platform/users.routes.js";
 import { currentClockScope, runInClockScope } from "./shared/clock.js";
 import { DomainError } from "./shared/errors.js";
 import { newId } from "./shared/ids.js";
+import { runCountingRoundTrips } from "./shared/round-trips.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -169,7 +170,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
 
   // Every request runs in a clock scope of its own; authentication fills in a sandbox's test
   // clock, so whatever reads the clock for that request (operations, the ledger) sees its time.
-  app.addHook("onRequest", (_request, _reply, done) => runInClockScope({}, done));
+  app.addHook("onRequest", (request, _reply, done) =>
+    runInClockScope({}, () => runCountingRoundTrips(roundTripsOf(request), done)),
+  );
 
   const metrics = new HttpMetrics();
   app.addHook("onSend", async (request, reply, payload) => {
@@ -182,6 +185,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       request.routeOptions.url ?? "unmatched",
       reply.statusCode,
       reply.elapsedTime / 1000,
+      roundTripsOf(request).count,
     );
   });
 

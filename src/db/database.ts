@@ -7,6 +7,7 @@ import {
   type Transaction,
 } from "kysely";
 import pg from "pg";
+import { countRoundTrip } from "../shared/round-trips.js";
 import type { DB } from "./schema.js";
 
 export type Tx = Transaction<DB>;
@@ -65,6 +66,15 @@ function keepErrorsFromCrashing(client: pg.PoolClient): void {
   client.on("error", () => {});
 }
 
+/** Every query a pooled client sends is one round trip of whichever request is running it. */
+function countQueries(client: pg.PoolClient): void {
+  const query = client.query;
+  client.query = function countedQuery(this: pg.PoolClient, ...args: unknown[]) {
+    countRoundTrip();
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof client.query;
+}
+
 export function createDatabase(connectionString: string, options: { poolSize?: number } = {}): Database {
   installTypeParsers();
   const pool = new pg.Pool({
@@ -75,6 +85,7 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
   });
   pool.on("connect", (client) => {
     keepErrorsFromCrashing(client);
+    countQueries(client);
     // Queued before any query of this client runs, so no statement escapes the role.
     client.query(`set role ${APP_ROLE}`).catch(() => {});
   });

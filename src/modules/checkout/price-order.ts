@@ -50,8 +50,11 @@ export async function priceOrder(
       throw new CheckoutError("member_not_found", "Member not found");
     member = found.facts;
     tiers = found.tiers;
-    balance = await settlement.balanceAvailable(ctx, req.memberId, req.currency);
-    balanceUsable = await settlement.balanceUsable?.(ctx, req.memberId, req.currency);
+    ({ available: balance, usable: balanceUsable } = await settlement.balance(
+      ctx,
+      req.memberId,
+      req.currency,
+    ));
     entitlements = await activeEntitlements(ctx.trx, ctx.tenantId, req.memberId, req.at);
   }
   const ids = [...new Set(req.voucherIds)].sort();

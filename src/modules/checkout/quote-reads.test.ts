@@ -166,4 +166,33 @@ describe("reads", () => {
       await prober.end();
     }
   });
+
+  it("reports each quote's database round trips and the pool's size in /metrics", async () => {
+    const member = json<{ id: string }>(await post("/v1/members", { name: "Bo" }, "m-rt")).id;
+    const metric = async () => {
+      const text = (await t.app.inject({ url: "/metrics" })).body;
+      const series = (name: string) =>
+        Number(
+          text.match(
+            new RegExp(
+              `^vouchsafe_db_round_trips_per_request_${name}\\{method="POST",route="/v1/checkout/quotes"\\} (\\d+)$`,
+              "m",
+            ),
+          )?.[1] ?? 0,
+        );
+      return { text, count: series("count"), sum: series("sum") };
+    };
+    const before = await metric();
+    process.env.TRACE_Q = "1";
+    const quoted = await post("/v1/checkout/quotes", { member_id: member, channel: "POS", lines });
+    expect(quoted.statusCode, quoted.body).toBe(200);
+    delete process.env.TRACE_Q;
+    const after = await metric();
+    expect(after.count - before.count).toBe(1);
+    const trips = after.sum - before.sum;
+    // At least the tenant transaction's BEGIN and one read; the figure itself is reported, not bounded.
+    expect(trips).toBeGreaterThanOrEqual(2);
+    process.stdout.write(`a member's checkout quote made ${trips} database round trips\n`);
+    expect(after.text).toMatch(/^vouchsafe_db_pool_max_connections \d+$/m);
+  });
 });

@@ -3,16 +3,13 @@ import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
 import { paymentCards, redeemCard, refundRedemption } from "../giftcards/index.js";
-import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
+import { findVisibleMember, loadMemberFactsAndTiers } from "../members/index.js";
 import { memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
 import {
+  balanceForCart,
   orderPoints,
   payWithBalance,
-  peekBalanceAvailable,
-  peekBalanceUsable,
   refundOrderBalance,
-  balanceAvailable as walletBalanceAvailable,
-  balanceUsable as walletBalanceUsable,
   withinTransaction,
 } from "../wallets/index.js";
 import { CheckoutError } from "./checkout.errors.js";
@@ -64,17 +61,20 @@ export interface CheckoutSettlement {
     ctx: SettleContext,
     memberId: string,
   ): Promise<{ facts: MemberFacts; tiers: TierCatalog } | null>;
-  /** What the member may spend now in `currency` (0 when the member has no balance in it). */
-  balanceAvailable(ctx: SettleContext, memberId: string, currency: string): Promise<number>;
   /**
-   * What balance may pay of a cart (its lines at what they still cost, and the rest), under
-   * the rules of the member's top-up lots; absent: all of balanceAvailable.
+   * What the member may spend now in `currency` (`available`; 0 when the member has no
+   * balance in it), and what balance may pay of a cart (its lines at what they still cost,
+   * and the rest) under the rules of the member's top-up lots (`usable`; absent: all of
+   * `available`). One read serves both.
    */
-  balanceUsable?(
+  balance(
     ctx: SettleContext,
     memberId: string,
     currency: string,
-  ): Promise<(lines: { sku: string; amount: number }[], rest: number) => number>;
+  ): Promise<{
+    available: number;
+    usable?: (lines: { sku: string; amount: number }[], rest: number) => number;
+  }>;
   /** The named vouchers that exist (unknown ids are left out). */
   vouchers(ctx: SettleContext, ids: readonly string[]): Promise<VoucherFacts[]>;
   payByBalance(
@@ -159,8 +159,7 @@ export async function membersModuleFacts(
   if (ctx.actor.orgUnitPath !== null || ctx.actor.type === "member") {
     await findVisibleMember(ctx.trx, ctx.actor, memberId);
   }
-  const facts = await loadMemberFacts(ctx.trx, ctx.tenantId, memberId);
-  return facts ? { facts, tiers: await loadTierCatalog(ctx.trx, ctx.tenantId) } : null;
+  return (await loadMemberFactsAndTiers(ctx.trx, ctx.tenantId, memberId)) ?? null;
 }
 
 /**
@@ -169,7 +168,7 @@ export async function membersModuleFacts(
  */
 export const unconnectedSettlement: CheckoutSettlement = {
   memberFacts: membersModuleFacts,
-  balanceAvailable: async () => 0,
+  balance: async () => ({ available: 0 }),
   vouchers: async (_ctx, ids) => (ids.length ? unavailable("read vouchers") : []),
   payByBalance: async () => unavailable("pay by balance"),
   redeemVoucher: async () => unavailable("redeem vouchers"),
@@ -197,14 +196,13 @@ function inUnit<T>(ctx: SettleContext, fn: (uow: UnitOfWork) => Promise<T>): Pro
 export const connectedSettlement: CheckoutSettlement = {
   memberFacts: membersModuleFacts,
   // An order decides on the balance (locked in its unit); a quote only reads it.
-  balanceAvailable: (ctx, memberId, currency) =>
-    ctx.uow
-      ? walletBalanceAvailable(ctx.uow, memberId, currency, ctx.now)
-      : peekBalanceAvailable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
-  balanceUsable: (ctx, memberId, currency) =>
-    ctx.uow
-      ? walletBalanceUsable(ctx.uow, memberId, currency, ctx.now)
-      : peekBalanceUsable(ctx.trx, ctx.ledger, { tenantId: ctx.tenantId, memberId, currency }, ctx.now),
+  balance: (ctx, memberId, currency) =>
+    balanceForCart(
+      ctx.uow ?? { trx: ctx.trx, ledger: ctx.ledger, tenantId: ctx.tenantId },
+      memberId,
+      currency,
+      ctx.now,
+    ),
   vouchers: async (ctx, ids) => {
     if (ids.length === 0) return [];
     const found = await memberVouchersById(ctx.trx, ctx.actor, ids, {

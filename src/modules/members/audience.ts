@@ -88,6 +88,19 @@ export function audienceMatches(rule: AudienceRule, member: MemberFacts | null, 
   return true;
 }
 
+/** Tier ranks from a catalog already loaded (`loadCatalog`): no further read. */
+export function tierCatalogOf(catalog: {
+  plans: ReadonlyMap<string, { code: string }>;
+  tiers: ReadonlyMap<string, { code: string; rank: number; card_plan_id: string }>;
+}): TierCatalog {
+  const result = new Map<string, { plan: string; rank: number }>();
+  for (const tier of catalog.tiers.values()) {
+    const plan = catalog.plans.get(tier.card_plan_id);
+    if (plan) result.set(tier.code, { plan: plan.code, rank: tier.rank });
+  }
+  return result;
+}
+
 export async function loadTierCatalog(trx: Tx, tenantId: string): Promise<TierCatalog> {
   const rows = await trx
     .selectFrom("card_tiers")

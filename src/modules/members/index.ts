@@ -3,7 +3,7 @@
 import type { ModuleManifest } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
-import type { MemberFacts } from "./audience.js";
+import { type MemberFacts, type TierCatalog, tierCatalogOf } from "./audience.js";
 import { memberTokenGuard } from "./member-access.js";
 import { MEMBERS_ERRORS } from "./members.errors.js";
 import { MEMBERS_IMPORT } from "./members.files.js";
@@ -35,6 +35,21 @@ export async function loadMemberFacts(
   const row = await findMember(trx, tenantId, memberId);
   if (!row) return undefined;
   return factsOf(row, await loadCatalog(trx, tenantId));
+}
+
+/**
+ * One member's facts and the tenant's tier ranks, from one load of the tenant's catalog (a
+ * checkout quote needs both; loading them apart reads the tiers twice).
+ */
+export async function loadMemberFactsAndTiers(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+): Promise<{ facts: MemberFacts; tiers: TierCatalog } | undefined> {
+  const row = await findMember(trx, tenantId, memberId);
+  if (!row) return undefined;
+  const catalog = await loadCatalog(trx, tenantId);
+  return { facts: factsOf(row, catalog), tiers: tierCatalogOf(catalog) };
 }
 
 /** Everything the members module adds to the app. */

@@ -23,13 +23,7 @@ import { planSpend, type SpendLine } from "./spend-plan.js";
 import { settingsView } from "./wallet-views.js";
 import { WALLETS_ERRORS } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
-import {
-  type BalanceReader,
-  memberBalance,
-  peekingReader,
-  peekMemberBalance,
-  readLots,
-} from "./wallets.ledger.js";
+import { type BalanceReader, memberBalance, peekingReader, readLots } from "./wallets.ledger.js";
 import { loadSettings, readSettings, WALLETS_EXPIRY_JOB, type WalletSettings } from "./wallets.repository.js";
 import { walletsRoutes } from "./wallets.routes.js";
 
@@ -139,41 +133,45 @@ export async function balanceAvailable(
   return (await memberBalance(uow, memberId)).available;
 }
 
-/** What the member could spend now, for a quote: reads without writing or locking anything. */
-export async function peekBalanceAvailable(
-  trx: Tx,
-  ledger: LedgerOps,
-  p: { tenantId: string; memberId: string; currency: string },
-  now: Date,
-): Promise<number> {
-  const settings = await readSettings(trx, p.tenantId, now);
-  if (settings.asset !== p.currency) return 0;
-  return (await peekMemberBalance(trx, ledger, p.tenantId, p.memberId)).available;
-}
-
 /**
- * What balance may pay of a cart under the member's lots' rules, as a pure function of the
- * cart (lines at what they still cost, and the rest not on a line); 0 in another currency.
- * Locks the member's balance accounts: for an order that then pays.
+ * What a cart may take from the member's balance: all it holds now (`available`), and what it
+ * may pay of a cart under the member's lots' rules (`usable`, a pure function of the cart's
+ * lines at what they still cost and the rest not on a line); nothing in another currency.
+ * With a unit of work the member's balance accounts are locked (an order that then pays);
+ * with a transaction and the ledger they are only read (a quote), and nothing is written.
+ * Each account is read once for both figures.
  */
-export async function balanceUsable(
-  uow: UnitOfWork,
+export async function balanceForCart(
+  source: UnitOfWork | { trx: Tx; ledger: LedgerOps; tenantId: string },
   memberId: string,
   currency: string,
   now: Date,
-): Promise<CartUsable> {
-  return usableFrom(uow, await loadSettings(uow.trx, uow.tenantId, now), memberId, currency, now);
+): Promise<{ available: number; usable: CartUsable }> {
+  const locking = !("ledger" in source);
+  const settings = locking
+    ? await loadSettings(source.trx, source.tenantId, now)
+    : await readSettings(source.trx, source.tenantId, now);
+  if (settings.asset !== currency) return { available: 0, usable: () => 0 };
+  const reader = readOnce(locking ? source : peekingReader(source.trx, source.ledger, source.tenantId));
+  const available = (await memberBalance(reader, memberId)).available;
+  return { available, usable: await usableFrom(reader, settings, memberId, currency, now) };
 }
 
-/** The same for a quote: reads settings and balances without writing or locking anything. */
-export async function peekBalanceUsable(
-  trx: Tx,
-  ledger: LedgerOps,
-  p: { tenantId: string; memberId: string; currency: string },
-  now: Date,
-): Promise<CartUsable> {
-  const settings = await readSettings(trx, p.tenantId, now);
-  return usableFrom(peekingReader(trx, ledger, p.tenantId), settings, p.memberId, p.currency, now);
+/** A reader that asks for each account's balances once (one decision, one view of each account). */
+function readOnce(reader: BalanceReader): BalanceReader {
+  const seen = new Map<string, ReturnType<BalanceReader["balances"]>>();
+  return {
+    trx: reader.trx,
+    tenantId: reader.tenantId,
+    balances: (id) => {
+      let read = seen.get(id);
+      if (!read) {
+        read = reader.balances(id);
+        seen.set(id, read);
+      }
+      return read;
+    },
+  };
 }
 
 type CartUsable = (lines: SpendLine[], rest: number) => number;

@@ -1,12 +1,49 @@
 import type { Database } from "../../db/database.js";
+import type { RoundTrips } from "../../shared/round-trips.js";
 
 /** Latency buckets in seconds (Prometheus convention). */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+/** Database round trips per request. */
+const ROUND_TRIP_BUCKETS = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64];
+
+const roundTrips = new WeakMap<object, RoundTrips>();
+
+/** The round-trip counter of one request (made on first use; the request's hooks share it). */
+export function roundTripsOf(request: object): RoundTrips {
+  let counter = roundTrips.get(request);
+  if (!counter) {
+    counter = { count: 0 };
+    roundTrips.set(request, counter);
+  }
+  return counter;
+}
 
 interface Series {
   count: number;
   sum: number;
   buckets: number[];
+}
+
+function observeInto(map: Map<string, Series>, key: string, bounds: number[], value: number): void {
+  let series = map.get(key);
+  if (!series) {
+    series = { count: 0, sum: 0, buckets: bounds.map(() => 0) };
+    map.set(key, series);
+  }
+  series.count++;
+  series.sum += value;
+  for (let i = 0; i < bounds.length; i++) if (value <= bounds[i]!) series.buckets[i]!++;
+}
+
+function renderHistogram(lines: string[], name: string, map: Map<string, Series>, bounds: number[]): void {
+  for (const [labels, s] of map) {
+    bounds.forEach((le, i) => {
+      lines.push(`${name}_bucket{${labels},le="${le}"} ${s.buckets[i]}`);
+    });
+    lines.push(`${name}_bucket{${labels},le="+Inf"} ${s.count}`);
+    lines.push(`${name}_sum{${labels}} ${s.sum}`);
+    lines.push(`${name}_count{${labels}} ${s.count}`);
+  }
 }
 
 /**
@@ -16,19 +53,14 @@ interface Series {
 export class HttpMetrics {
   private readonly latency = new Map<string, Series>();
   private readonly requests = new Map<string, number>();
+  private readonly roundTrips = new Map<string, Series>();
 
-  observe(method: string, route: string, status: number, seconds: number): void {
+  observe(method: string, route: string, status: number, seconds: number, roundTrips: number): void {
     const requestKey = `method="${method}",route="${route}",status="${status}"`;
     this.requests.set(requestKey, (this.requests.get(requestKey) ?? 0) + 1);
-    const latencyKey = `method="${method}",route="${route}"`;
-    let series = this.latency.get(latencyKey);
-    if (!series) {
-      series = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
-      this.latency.set(latencyKey, series);
-    }
-    series.count++;
-    series.sum += seconds;
-    for (let i = 0; i < BUCKETS.length; i++) if (seconds <= BUCKETS[i]!) series.buckets[i]!++;
+    const routeKey = `method="${method}",route="${route}"`;
+    observeInto(this.latency, routeKey, BUCKETS, seconds);
+    observeInto(this.roundTrips, routeKey, ROUND_TRIP_BUCKETS, roundTrips);
   }
 
   render(db: Database): string {
@@ -42,16 +74,17 @@ export class HttpMetrics {
       "# HELP vouchsafe_http_request_duration_seconds HTTP request latency by route",
       "# TYPE vouchsafe_http_request_duration_seconds histogram",
     );
-    for (const [labels, s] of this.latency) {
-      BUCKETS.forEach((le, i) => {
-        lines.push(`vouchsafe_http_request_duration_seconds_bucket{${labels},le="${le}"} ${s.buckets[i]}`);
-      });
-      lines.push(`vouchsafe_http_request_duration_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
-      lines.push(`vouchsafe_http_request_duration_seconds_sum{${labels}} ${s.sum}`);
-      lines.push(`vouchsafe_http_request_duration_seconds_count{${labels}} ${s.count}`);
-    }
+    renderHistogram(lines, "vouchsafe_http_request_duration_seconds", this.latency, BUCKETS);
+    lines.push(
+      "# HELP vouchsafe_db_round_trips_per_request Database round trips each request made (a ledger batch counts for the request that led it)",
+      "# TYPE vouchsafe_db_round_trips_per_request histogram",
+    );
+    renderHistogram(lines, "vouchsafe_db_round_trips_per_request", this.roundTrips, ROUND_TRIP_BUCKETS);
     const pool = db.pool;
     lines.push(
+      "# HELP vouchsafe_db_pool_max_connections The most connections the pool opens",
+      "# TYPE vouchsafe_db_pool_max_connections gauge",
+      `vouchsafe_db_pool_max_connections ${pool.options.max}`,
       "# HELP vouchsafe_db_pool_connections Database pool connections by state",
       "# TYPE vouchsafe_db_pool_connections gauge",
       `vouchsafe_db_pool_connections{state="total"} ${pool.totalCount}`,
