@@ -3,11 +3,18 @@ import { liveTenantOnly } from "../db/sandbox.js";
 import type { LayerOps } from "./engine.js";
 import type { Ledger } from "./ledger.js";
 
+/**
+ * SQL: the hold `alias` is unresolved — not posted, and not voided down to nothing (a void of
+ * part leaves it pending, and it still expires).
+ */
+export const unresolvedHold = (alias: string) =>
+  `not exists (select 1 from ledger_transfers r where r.tenant_id = ${alias}.tenant_id and r.pending_id = ${alias}.id and (r.kind = 'post_pending' or r.amount = r.pending_before))`;
+
 /** Holds voided per unit of work by the expiry job (one batch each). */
 const HOLDS_PER_UNIT = 500;
 
 /**
- * Voids every hold whose timeout has passed at `now` and that is neither posted nor voided,
+ * Voids what is left of every hold whose timeout has passed at `now` and that is not resolved,
  * in one tenant or in all. The scheduled job calls this; posts racing it lose or win
  * cleanly because both lock the hold's accounts. Returns how many holds were voided.
  */
@@ -19,9 +26,7 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
             select distinct p.tenant_id from ledger_transfers p
             where p.kind = 'pending' and p.timeout_at is not null and p.timeout_at <= ${now}
               and ${liveTenantOnly("p.tenant_id")}
-              and not exists (select 1 from ledger_transfers r where r.tenant_id = p.tenant_id and r.pending_id = p.id)`.execute(
-            trx,
-          );
+              and ${sql.raw(unresolvedHold("p"))}`.execute(trx);
           return rows.rows.map((r) => r.tenant_id);
         })
       : [scope];
@@ -34,7 +39,7 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
           select p.id from ledger_transfers p
           where p.tenant_id = ${tenantId} and p.kind = 'pending' and p.timeout_at is not null
             and p.timeout_at <= ${now} and p.id > ${lastId}
-            and not exists (select 1 from ledger_transfers r where r.tenant_id = p.tenant_id and r.pending_id = p.id)
+            and ${sql.raw(unresolvedHold("p"))}
           order by p.id limit ${HOLDS_PER_UNIT}`.execute(trx);
         return rows.rows.map((r) => r.id);
       });
