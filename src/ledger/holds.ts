@@ -1,7 +1,9 @@
 import { sql } from "kysely";
+import type { Tx } from "../db/database.js";
 import { liveTenantOnly } from "../db/sandbox.js";
-import type { LayerOps } from "./engine.js";
+import { type HoldProgress, holdProgress, type LayerOps, type ResolutionStep } from "./engine.js";
 import type { Ledger } from "./ledger.js";
+import type { TransferKind } from "./ledger.schema.js";
 
 /**
  * SQL: the hold `alias` is unresolved — not posted, and not voided down to nothing (a void of
@@ -57,4 +59,42 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
     }
   }
   return voided;
+}
+
+/**
+ * The state of a hold: pending (with what is left of it after voids of part), or how it was
+ * resolved and by which transfer.
+ */
+export async function holdState(
+  trx: Tx,
+  tenantId: string,
+  pendingId: string,
+): Promise<{ state: HoldProgress["state"]; resolved_by: string | null; pending: number }> {
+  const rows = await sql<{ amount: number; id: string | null } & Partial<ResolutionStep>>`
+    select p.amount, r.id, r.kind, r.amount as step_amount, r.pending_before
+    from ledger_transfers p
+    left join lateral (
+      select id, kind, amount, pending_before from ledger_transfers
+      where tenant_id = p.tenant_id and pending_id = p.id order by pending_before limit 1
+    ) r on true
+    where p.tenant_id = ${tenantId} and p.id = ${pendingId}`.execute(trx);
+  const row = rows.rows[0] as
+    | {
+        amount: number;
+        id: string | null;
+        kind: TransferKind | null;
+        step_amount: number | null;
+        pending_before: number | null;
+      }
+    | undefined;
+  const latest =
+    row?.id && row.kind && row.step_amount !== null
+      ? { kind: row.kind, amount: row.step_amount, pending_before: row.pending_before }
+      : undefined;
+  const hold = holdProgress({ amount: row?.amount ?? 0 }, latest);
+  return {
+    state: hold.state,
+    resolved_by: hold.state === "pending" ? null : (row?.id ?? null),
+    pending: hold.pending,
+  };
 }

@@ -1,13 +1,7 @@
 import { sql } from "kysely";
 import { type Database, setTenant, type Tx } from "../db/database.js";
 import { DomainError } from "../shared/errors.js";
-import {
-  balancesOf,
-  type HoldProgress,
-  holdProgress,
-  type ResolutionStep,
-  TRANSFER_COLUMNS,
-} from "./engine.js";
+import { balancesOf, TRANSFER_COLUMNS } from "./engine.js";
 import type { TransferKind } from "./ledger.schema.js";
 import type { Account, Asset, Transfer } from "./types.js";
 
@@ -121,43 +115,7 @@ export async function findTransfer(trx: Tx, tenantId: string, id: string): Promi
   return rows.rows[0];
 }
 
-/**
- * The state of a hold: pending (with what is left of it after voids of part), or how it was
- * resolved and by which transfer.
- */
-export async function holdState(
-  trx: Tx,
-  tenantId: string,
-  pendingId: string,
-): Promise<{ state: HoldProgress["state"]; resolved_by: string | null; pending: number }> {
-  const rows = await sql<{ amount: number; id: string | null } & Partial<ResolutionStep>>`
-    select p.amount, r.id, r.kind, r.amount as step_amount, r.pending_before
-    from ledger_transfers p
-    left join lateral (
-      select id, kind, amount, pending_before from ledger_transfers
-      where tenant_id = p.tenant_id and pending_id = p.id order by pending_before limit 1
-    ) r on true
-    where p.tenant_id = ${tenantId} and p.id = ${pendingId}`.execute(trx);
-  const row = rows.rows[0] as
-    | {
-        amount: number;
-        id: string | null;
-        kind: TransferKind | null;
-        step_amount: number | null;
-        pending_before: number | null;
-      }
-    | undefined;
-  const latest =
-    row?.id && row.kind && row.step_amount !== null
-      ? { kind: row.kind, amount: row.step_amount, pending_before: row.pending_before }
-      : undefined;
-  const hold = holdProgress({ amount: row?.amount ?? 0 }, latest);
-  return {
-    state: hold.state,
-    resolved_by: hold.state === "pending" ? null : (row?.id ?? null),
-    pending: hold.pending,
-  };
-}
+export { holdState } from "./holds.js";
 
 export interface TransferFilter {
   account_id?: string;

@@ -1,4 +1,4 @@
-import { type Selectable, sql } from "kysely";
+import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -486,46 +486,4 @@ export async function depositTotals(trx: Tx, account: AccountRow) {
     .execute();
   return (code: "deposit_topup" | "deposit_settle" | "deposit_withdrawal_paid") =>
     Number(totals.find((t) => t.code === code)?.total ?? 0);
-}
-
-/** Each order's totals per transaction type, from its immutable account transactions. */
-export async function orderEntryTotals(
-  trx: Tx,
-  tenantId: string,
-  orderCostIds: string[],
-): Promise<Map<string, Partial<Record<EntryType, number>>>> {
-  const totals = new Map<string, Partial<Record<EntryType, number>>>();
-  if (orderCostIds.length === 0) return totals;
-  const rows = await trx
-    .selectFrom("deposit_entries")
-    .select(["order_cost_id", "type"])
-    .select((eb) => eb.fn.sum<string>("amount").as("total"))
-    .where("tenant_id", "=", tenantId)
-    .where("order_cost_id", "in", orderCostIds)
-    .groupBy(["order_cost_id", "type"])
-    .execute();
-  for (const row of rows) {
-    const id = row.order_cost_id!;
-    totals.set(id, { ...totals.get(id), [row.type]: Number(row.total) });
-  }
-  return totals;
-}
-
-/**
- * The account's orders that still owe arrears, oldest first, at most `limit`; the caller
- * holds the account row locked, so no order's arrears change meanwhile.
- */
-export async function ordersOwingArrears(trx: Tx, account: AccountRow, limit: number): Promise<string[]> {
-  const rows = await trx
-    .selectFrom("deposit_entries")
-    .select("order_cost_id")
-    .where("tenant_id", "=", account.tenant_id)
-    .where("account_id", "=", account.id)
-    .where("type", "in", ["arrears", "arrears_repaid", "arrears_cancelled"])
-    .groupBy("order_cost_id")
-    .having(sql<number>`sum(case when type = 'arrears' then amount else -amount end)`, ">", 0)
-    .orderBy("order_cost_id")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.order_cost_id!);
 }

@@ -1,15 +1,15 @@
+import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { expectTransfer } from "../../ledger/index.js";
 import { assert } from "../../shared/assert.js";
 import { newId } from "../../shared/ids.js";
 import { type LedgerOps, ledgerIds } from "./deposits.ledger.js";
-import {
-  type AccountRow,
-  type EntryType,
-  type OrderAmounts,
-  type OrderCostRow,
-  type OrderWithAmounts,
-  orderEntryTotals,
+import type {
+  AccountRow,
+  EntryType,
+  OrderAmounts,
+  OrderCostRow,
+  OrderWithAmounts,
 } from "./deposits.repository.js";
 
 /** One account transaction (freeze, release, settle, …) tied to its order and ledger transfer. */
@@ -129,4 +129,46 @@ export async function refreeze(
     assert(voided.amount === order.frozen, `the hold of ${order.hold_id} disagrees with its order`);
   }
   return hold(ops, account, order.id, order.frozen + pay);
+}
+
+/** Each order's totals per transaction type, from its immutable account transactions. */
+export async function orderEntryTotals(
+  trx: Tx,
+  tenantId: string,
+  orderCostIds: string[],
+): Promise<Map<string, Partial<Record<EntryType, number>>>> {
+  const totals = new Map<string, Partial<Record<EntryType, number>>>();
+  if (orderCostIds.length === 0) return totals;
+  const rows = await trx
+    .selectFrom("deposit_entries")
+    .select(["order_cost_id", "type"])
+    .select((eb) => eb.fn.sum<string>("amount").as("total"))
+    .where("tenant_id", "=", tenantId)
+    .where("order_cost_id", "in", orderCostIds)
+    .groupBy(["order_cost_id", "type"])
+    .execute();
+  for (const row of rows) {
+    const id = row.order_cost_id!;
+    totals.set(id, { ...totals.get(id), [row.type]: Number(row.total) });
+  }
+  return totals;
+}
+
+/**
+ * The account's orders that still owe arrears, oldest first, at most `limit`; the caller
+ * holds the account row locked, so no order's arrears change meanwhile.
+ */
+export async function ordersOwingArrears(trx: Tx, account: AccountRow, limit: number): Promise<string[]> {
+  const rows = await trx
+    .selectFrom("deposit_entries")
+    .select("order_cost_id")
+    .where("tenant_id", "=", account.tenant_id)
+    .where("account_id", "=", account.id)
+    .where("type", "in", ["arrears", "arrears_repaid", "arrears_cancelled"])
+    .groupBy("order_cost_id")
+    .having(sql<number>`sum(case when type = 'arrears' then amount else -amount end)`, ">", 0)
+    .orderBy("order_cost_id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.order_cost_id!);
 }

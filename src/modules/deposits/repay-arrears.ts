@@ -2,8 +2,8 @@ import type { Tx } from "../../db/database.js";
 import { expectTransfer } from "../../ledger/index.js";
 import { newId } from "../../shared/ids.js";
 import { type LedgerOps, ledgerIds } from "./deposits.ledger.js";
-import { type AccountRow, type OrderWithAmounts, ordersOwingArrears } from "./deposits.repository.js";
-import { refreeze, withAmounts, writeEntry } from "./order-costs.js";
+import type { AccountRow, OrderWithAmounts } from "./deposits.repository.js";
+import { ordersOwingArrears, refreeze, withAmounts, writeEntry } from "./order-costs.js";
 
 /** Orders repaid per top-up; a larger backlog is repaid by the next top-up. */
 export const MAX_REPAID_ORDERS = 1000;
