@@ -51,7 +51,8 @@ export class Layer {
   readonly accounts = new Map<string, AccountState>();
   readonly transfers: Transfer[] = [];
   readonly transferById = new Map<string, Transfer>();
-  readonly resolutions = new Map<string, TransferKind>();
+  /** Each hold's latest resolution made in this layer (a hold may be voided in steps). */
+  readonly resolutions = new Map<string, Transfer>();
   readonly appended: [string, Record<string, unknown>][] = [];
   closed = false;
   constructor(readonly parent: Layer | null) {}
@@ -62,7 +63,7 @@ export class Layer {
   transfer(id: string): Transfer | undefined {
     return this.transferById.get(id) ?? this.parent?.transfer(id);
   }
-  resolution(pendingId: string): TransferKind | undefined {
+  resolution(pendingId: string): Transfer | undefined {
     return this.resolutions.get(pendingId) ?? this.parent?.resolution(pendingId);
   }
   /** The account as this layer may change it (copied up from the parent on first write). */
@@ -81,7 +82,7 @@ export class Layer {
   addTransfer(t: Transfer): void {
     this.transfers.push(t);
     this.transferById.set(t.id, t);
-    if (t.pending_id) this.resolutions.set(t.pending_id, t.kind);
+    if (t.pending_id) this.resolutions.set(t.pending_id, t);
   }
   get transferCount(): number {
     return this.transfers.length + (this.parent?.transferCount ?? 0);
@@ -168,7 +169,32 @@ export function publicAccount(a: Account): Account {
 const ACCOUNT_COLUMNS =
   "id, asset, kind, owner_module, owner_id, debits_must_not_exceed_credits, credits_must_not_exceed_debits, overdraft_limit, frozen_debits, frozen_credits, closed, expires_at, metadata, debits_posted, credits_posted, debits_pending, credits_pending, created_at, updated_at";
 export const TRANSFER_COLUMNS =
-  "id, kind, debit_account_id, credit_account_id, amount, asset, code, reference_module, reference_id, memo, metadata, pending_id, timeout_seconds, timeout_at, debit_balance, credit_balance, created_at";
+  "id, kind, debit_account_id, credit_account_id, amount, asset, code, reference_module, reference_id, memo, metadata, pending_id, pending_before, timeout_seconds, timeout_at, debit_balance, credit_balance, created_at";
+
+/** The part of a resolution that says what it left of its hold. */
+export type ResolutionStep = Pick<Transfer, "kind" | "amount" | "pending_before">;
+
+export interface HoldProgress {
+  state: "pending" | "posted" | "voided";
+  /** What is still pending: the hold's amount less what was voided; 0 once posted or voided. */
+  pending: number;
+}
+
+/**
+ * A hold's state after its latest resolution (none: all of it is pending). A post resolves
+ * the hold (the rest is released with it); a void releases its amount, and only the void that
+ * releases everything left resolves it.
+ */
+export function holdProgress(
+  hold: Pick<Transfer, "amount">,
+  latest: ResolutionStep | undefined,
+): HoldProgress {
+  if (!latest) return { state: "pending", pending: hold.amount };
+  if (latest.kind === "post_pending") return { state: "posted", pending: 0 };
+  assert(latest.pending_before !== null, "a resolution records what was pending before it");
+  const pending = latest.pending_before - latest.amount;
+  return { state: pending === 0 ? "voided" : "pending", pending };
+}
 
 /**
  * The ledger's decisions for one session (a group-commit batch, or one transaction): locks
@@ -445,6 +471,7 @@ export class Session {
       memo: input.memo ?? null,
       metadata: input.metadata ?? null,
       pending_id: null,
+      pending_before: null,
       timeout_seconds: timeout,
       timeout_at: timeout === null ? null : new Date(now.getTime() + timeout * 1000),
       debit_balance: d.credits_posted - d.debits_posted,
@@ -455,7 +482,11 @@ export class Session {
     return { ok: true, code: "created", transfer };
   }
 
-  /** Posts (all or part of) or voids a hold; `expiring` is the timeout job's void. */
+  /**
+   * Posts or voids a hold, all of what is still pending or part of it. A post of part releases
+   * the rest at once (TigerBeetle); a void of part leaves the rest pending, to be voided or
+   * posted later. `expiring` is the timeout job's void.
+   */
   async resolve(
     layer: Layer,
     kind: "post_pending" | "void_pending",
@@ -465,7 +496,7 @@ export class Session {
   ): Promise<TransferResult> {
     const invalid = invalidInput(input);
     if (invalid) return invalid;
-    if (kind === "post_pending" && input.amount !== undefined && !isAmount(input.amount)) {
+    if (input.amount !== undefined && !isAmount(input.amount)) {
       return fail("invalid_amount", "amount must be a positive integer");
     }
     await this.findTransfers(layer, [input.pending_id, ...(input.id !== undefined ? [input.id] : [])]);
@@ -478,35 +509,43 @@ export class Session {
     if (p.kind !== "pending") {
       return fail("pending_transfer_not_pending", `Transfer ${p.id} is not a pending transfer`);
     }
-    // Lock before reading whether it is resolved: every resolver of this hold holds these
-    // rows, so once they are ours no one else can resolve it until we commit.
+    // Lock before reading what is left of the hold: every resolver of this hold holds these
+    // rows, so once they are ours no one else can resolve any of it until we commit.
     await this.lock([p.debit_account_id, p.credit_account_id], observer);
-    let resolved = layer.resolution(p.id) ?? (await this.storedResolution(p.id));
+    const stored = layer.resolution(p.id) ?? (await this.storedResolution(p.id));
     if (layer.closed) throw new Error("the unit of work has already finished");
-    resolved = layer.resolution(p.id) ?? resolved;
+    const hold = holdProgress(p, layer.resolution(p.id) ?? stored);
     if (input.id !== undefined) {
       const raced = this.knownTransfer(layer, input.id);
       if (raced) return compareResolution(raced, kind, input);
     }
-    if (resolved === "post_pending") return fail("pending_already_posted", `Hold ${p.id} was already posted`);
-    if (resolved === "void_pending") return fail("pending_already_voided", `Hold ${p.id} was already voided`);
+    if (hold.state === "posted") return fail("pending_already_posted", `Hold ${p.id} was already posted`);
+    if (hold.state === "voided") return fail("pending_already_voided", `Hold ${p.id} was already voided`);
     const now = this.clock.now();
     if (!expiring && p.timeout_at && p.timeout_at.getTime() <= now.getTime()) {
       return fail("pending_expired", `Hold ${p.id} expired at ${p.timeout_at.toISOString()}`);
     }
-    const amount = kind === "void_pending" ? p.amount : (input.amount ?? p.amount);
-    if (amount > p.amount) {
-      return fail("exceeds_pending_amount", `Hold ${p.id} is for ${p.amount}; ${amount} cannot be posted`);
+    const posting = kind === "post_pending";
+    const amount = input.amount ?? hold.pending;
+    if (amount > hold.pending) {
+      return fail(
+        "exceeds_pending_amount",
+        `Hold ${p.id} has ${hold.pending} pending; ${amount} cannot be ${posting ? "posted" : "voided"}`,
+      );
     }
     const dr = layer.account(p.debit_account_id);
     const cr = layer.account(p.credit_account_id);
     assert(dr && cr, "a hold's accounts exist");
-    if (kind === "post_pending") {
+    if (posting) {
       if (dr.closed) return fail("account_closed", `Debit account ${dr.id} is closed`);
       if (cr.closed) return fail("account_closed", `Credit account ${cr.id} is closed`);
     }
-    assert(dr.debits_pending >= p.amount && cr.credits_pending >= p.amount, "a hold's amount is pending");
-    const [d, c] = move(layer, dr.id, cr.id, kind === "post_pending" ? amount : 0, -p.amount, now);
+    assert(
+      dr.debits_pending >= hold.pending && cr.credits_pending >= hold.pending,
+      "what is left of a hold is pending on its accounts",
+    );
+    // A post releases everything left of the hold; a void only its amount.
+    const [d, c] = move(layer, dr.id, cr.id, posting ? amount : 0, posting ? -hold.pending : -amount, now);
     const transfer: Transfer = {
       id: input.id ?? newId("tr"),
       kind,
@@ -514,12 +553,13 @@ export class Session {
       credit_account_id: p.credit_account_id,
       amount,
       asset: p.asset,
-      code: input.code ?? (kind === "post_pending" ? p.code : expiring ? "hold_expired" : p.code),
+      code: input.code ?? (posting ? p.code : expiring ? "hold_expired" : p.code),
       reference_module: p.reference_module,
       reference_id: p.reference_id,
       memo: input.memo ?? null,
       metadata: input.metadata ?? null,
       pending_id: p.id,
+      pending_before: hold.pending,
       timeout_seconds: null,
       timeout_at: null,
       debit_balance: d.credits_posted - d.debits_posted,
@@ -530,12 +570,13 @@ export class Session {
     return { ok: true, code: "created", transfer };
   }
 
-  private async storedResolution(pendingId: string): Promise<TransferKind | undefined> {
-    const rows = await this.exec.query<{ kind: TransferKind }>(
-      "select kind from ledger_transfers where tenant_id = $1 and pending_id = $2",
+  /** The hold's latest stored resolution: each step starts from less than the one before. */
+  private async storedResolution(pendingId: string): Promise<ResolutionStep | undefined> {
+    const rows = await this.exec.query<ResolutionStep>(
+      "select kind, amount, pending_before from ledger_transfers where tenant_id = $1 and pending_id = $2 order by pending_before limit 1",
       [this.tenantId, pendingId],
     );
-    return rows[0]?.kind;
+    return rows[0];
   }
 
   // ---- writing --------------------------------------------------------------------------
@@ -694,16 +735,16 @@ function transferInsert(tenantId: string, transfers: Transfer[]): Write {
   return {
     countsAccounts: false,
     sql: `insert into ledger_transfers (tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset,
-       code, reference_module, reference_id, memo, metadata, pending_id, timeout_seconds, timeout_at,
-       debit_balance, credit_balance, created_at)
-     select $1, id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
-       'epoch'::timestamptz + timeout_ms * interval '1 millisecond', db, cb,
+       code, reference_module, reference_id, memo, metadata, pending_id, pending_before, timeout_seconds,
+       timeout_at, debit_balance, credit_balance, created_at)
+     select $1, id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, pending_before,
+       timeout_seconds, 'epoch'::timestamptz + timeout_ms * interval '1 millisecond', db, cb,
        'epoch'::timestamptz + created_ms * interval '1 millisecond'
      from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::int4[],
-       $15::int8[], $16::int8[], $17::int8[], $18::int8[])
-       as t(id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, timeout_seconds,
-         timeout_ms, db, cb, created_ms)`,
+       $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::int8[],
+       $15::int4[], $16::int8[], $17::int8[], $18::int8[], $19::int8[])
+       as t(id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, pending_before,
+         timeout_seconds, timeout_ms, db, cb, created_ms)`,
     params: [
       tenantId,
       col("id"),
@@ -718,6 +759,7 @@ function transferInsert(tenantId: string, transfers: Transfer[]): Write {
       col("memo"),
       transfers.map((t) => (t.metadata === null ? null : JSON.stringify(t.metadata))),
       col("pending_id"),
+      col("pending_before"),
       col("timeout_seconds"),
       transfers.map((t) => (t.timeout_at === null ? null : t.timeout_at.getTime())),
       col("debit_balance"),
@@ -888,7 +930,7 @@ export class LayerOps implements LedgerOps {
   post(input: ResolveInput) {
     return this.serial(() => this.session.resolve(this.layer, "post_pending", input, this.observer));
   }
-  void(input: Omit<ResolveInput, "amount">) {
+  void(input: ResolveInput) {
     return this.serial(() => this.session.resolve(this.layer, "void_pending", input, this.observer));
   }
   /** The expiry job's void: allowed after the timeout that refuses everyone else. */

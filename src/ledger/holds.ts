@@ -1,13 +1,22 @@
 import { sql } from "kysely";
+import type { Tx } from "../db/database.js";
 import { liveTenantOnly } from "../db/sandbox.js";
-import type { LayerOps } from "./engine.js";
+import { type HoldProgress, holdProgress, type LayerOps, type ResolutionStep } from "./engine.js";
 import type { Ledger } from "./ledger.js";
+import type { TransferKind } from "./ledger.schema.js";
+
+/**
+ * SQL: the hold `alias` is unresolved — not posted, and not voided down to nothing (a void of
+ * part leaves it pending, and it still expires).
+ */
+export const unresolvedHold = (alias: string) =>
+  `not exists (select 1 from ledger_transfers r where r.tenant_id = ${alias}.tenant_id and r.pending_id = ${alias}.id and (r.kind = 'post_pending' or r.amount = r.pending_before))`;
 
 /** Holds voided per unit of work by the expiry job (one batch each). */
 const HOLDS_PER_UNIT = 500;
 
 /**
- * Voids every hold whose timeout has passed at `now` and that is neither posted nor voided,
+ * Voids what is left of every hold whose timeout has passed at `now` and that is not resolved,
  * in one tenant or in all. The scheduled job calls this; posts racing it lose or win
  * cleanly because both lock the hold's accounts. Returns how many holds were voided.
  */
@@ -19,9 +28,7 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
             select distinct p.tenant_id from ledger_transfers p
             where p.kind = 'pending' and p.timeout_at is not null and p.timeout_at <= ${now}
               and ${liveTenantOnly("p.tenant_id")}
-              and not exists (select 1 from ledger_transfers r where r.tenant_id = p.tenant_id and r.pending_id = p.id)`.execute(
-            trx,
-          );
+              and ${sql.raw(unresolvedHold("p"))}`.execute(trx);
           return rows.rows.map((r) => r.tenant_id);
         })
       : [scope];
@@ -34,7 +41,7 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
           select p.id from ledger_transfers p
           where p.tenant_id = ${tenantId} and p.kind = 'pending' and p.timeout_at is not null
             and p.timeout_at <= ${now} and p.id > ${lastId}
-            and not exists (select 1 from ledger_transfers r where r.tenant_id = p.tenant_id and r.pending_id = p.id)
+            and ${sql.raw(unresolvedHold("p"))}
           order by p.id limit ${HOLDS_PER_UNIT}`.execute(trx);
         return rows.rows.map((r) => r.id);
       });
@@ -52,4 +59,42 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
     }
   }
   return voided;
+}
+
+/**
+ * The state of a hold: pending (with what is left of it after voids of part), or how it was
+ * resolved and by which transfer.
+ */
+export async function holdState(
+  trx: Tx,
+  tenantId: string,
+  pendingId: string,
+): Promise<{ state: HoldProgress["state"]; resolved_by: string | null; pending: number }> {
+  const rows = await sql<{ amount: number; id: string | null } & Partial<ResolutionStep>>`
+    select p.amount, r.id, r.kind, r.amount as step_amount, r.pending_before
+    from ledger_transfers p
+    left join lateral (
+      select id, kind, amount, pending_before from ledger_transfers
+      where tenant_id = p.tenant_id and pending_id = p.id order by pending_before limit 1
+    ) r on true
+    where p.tenant_id = ${tenantId} and p.id = ${pendingId}`.execute(trx);
+  const row = rows.rows[0] as
+    | {
+        amount: number;
+        id: string | null;
+        kind: TransferKind | null;
+        step_amount: number | null;
+        pending_before: number | null;
+      }
+    | undefined;
+  const latest =
+    row?.id && row.kind && row.step_amount !== null
+      ? { kind: row.kind, amount: row.step_amount, pending_before: row.pending_before }
+      : undefined;
+  const hold = holdProgress({ amount: row?.amount ?? 0 }, latest);
+  return {
+    state: hold.state,
+    resolved_by: hold.state === "pending" ? null : (row?.id ?? null),
+    pending: hold.pending,
+  };
 }

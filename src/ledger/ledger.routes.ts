@@ -7,7 +7,7 @@ import { valueRoute } from "../platform/http/value-route.js";
 import { DomainError, defineErrors } from "../shared/errors.js";
 import { addAsset } from "./add-asset.js";
 import { changeLedgerAccount } from "./change-ledger-account.js";
-import { voidExpiredHolds } from "./holds.js";
+import { unresolvedHold, voidExpiredHolds } from "./holds.js";
 import {
   AccountBody,
   AccountParams,
@@ -294,7 +294,10 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       config: write,
       schema: {
         tags: TAGS,
-        summary: verb === "post" ? "Post a hold, all or part of it" : "Void a hold",
+        summary:
+          verb === "post"
+            ? "Post a hold, all or part of what is pending (the rest is released)"
+            : "Void a hold, all or part of what is pending (the rest stays pending)",
         params: AccountParams,
         body: Type.Optional(verb === "post" ? ResolveBody : VoidBody),
         response: { 200: TransferSchema, 201: TransferSchema, ...errorResponses(409, 422) },
@@ -357,11 +360,11 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       const found = await db.tenantTx(tenantId, async (trx) => {
         const t = await findTransfer(trx, tenantId, params.id);
         if (!t) return undefined;
-        const state = t.kind === "pending" ? (await holdState(trx, tenantId, t.id)).state : undefined;
-        return { t, state };
+        const hold = t.kind === "pending" ? await holdState(trx, tenantId, t.id) : undefined;
+        return { t, hold };
       });
       if (!found) throw new DomainError("transfer_not_found", `Transfer ${params.id} not found`);
-      return serializeTransfer(found.t, found.state);
+      return serializeTransfer(found.t, found.hold);
     },
   );
 
@@ -422,8 +425,7 @@ export const ledgerManifest: ModuleManifest = {
         {
           table: "ledger_transfers",
           at: "timeout_at",
-          where:
-            "kind = 'pending' and not exists (select 1 from ledger_transfers r where r.tenant_id = ledger_transfers.tenant_id and r.pending_id = ledger_transfers.id)",
+          where: `kind = 'pending' and ${unresolvedHold("ledger_transfers")}`,
         },
       ],
       run: (deps, tenantId, now) => voidExpiredHolds(deps.ledger, tenantId, now),

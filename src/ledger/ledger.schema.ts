@@ -53,6 +53,8 @@ export interface LedgerTransfersTable {
   memo: string | null;
   metadata: Json<Record<string, unknown>> | null;
   pending_id: string | null;
+  /** A post or void: what of its hold was still pending just before it (null otherwise). */
+  pending_before: number | null;
   timeout_seconds: number | null;
   timeout_at: Date | null;
   debit_balance: number;

@@ -10,6 +10,7 @@ import {
   Timestamp,
 } from "../platform/http/schemas.js";
 import { DomainError } from "../shared/errors.js";
+import { MAX_AMOUNT } from "../shared/money.js";
 import { balancesOf } from "./engine.js";
 import {
   type Account,
@@ -87,6 +88,12 @@ export const TransferSchema = Type.Object(
     pending_id: Nullable(Type.String()),
     timeout_at: Nullable(Timestamp),
     hold_state: Type.Optional(StringEnum(["pending", "posted", "voided"] as const)),
+    pending_amount: Type.Optional(
+      Type.Integer({
+        description:
+          "A hold: what is still pending (its amount less the voids of part of it; 0 once resolved)",
+      }),
+    ),
     created_at: Timestamp,
   },
   { $id: "LedgerTransfer" },
@@ -154,6 +161,15 @@ export const ResolveBody = Obj({
 });
 export const VoidBody = Obj({
   id: Type.Optional(ClientId),
+  amount: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_AMOUNT,
+      examples: [2500],
+      description:
+        "Void only this much, at most what is still pending; the rest stays pending. Defaults to all of it",
+    }),
+  ),
   memo: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
   metadata: Type.Optional(Nullable(Metadata)),
 });
@@ -184,7 +200,10 @@ export function serializeAccount(a: Account) {
   };
 }
 
-export function serializeTransfer(t: Transfer, holdStateValue?: "pending" | "posted" | "voided") {
+export function serializeTransfer(
+  t: Transfer,
+  hold?: { state: "pending" | "posted" | "voided"; pending: number },
+) {
   return {
     id: t.id,
     object: "ledger_transfer" as const,
@@ -200,7 +219,7 @@ export function serializeTransfer(t: Transfer, holdStateValue?: "pending" | "pos
     metadata: t.metadata,
     pending_id: t.pending_id,
     timeout_at: iso(t.timeout_at),
-    ...(holdStateValue ? { hold_state: holdStateValue } : {}),
+    ...(hold ? { hold_state: hold.state, pending_amount: hold.pending } : {}),
     created_at: t.created_at.toISOString(),
   };
 }

@@ -115,21 +115,7 @@ export async function findTransfer(trx: Tx, tenantId: string, id: string): Promi
   return rows.rows[0];
 }
 
-/** The open state of a hold: pending, or how it was resolved and by which transfer. */
-export async function holdState(
-  trx: Tx,
-  tenantId: string,
-  pendingId: string,
-): Promise<{ state: "pending" | "posted" | "voided"; resolved_by: string | null }> {
-  const row = await trx
-    .selectFrom("ledger_transfers")
-    .select(["id", "kind"])
-    .where("tenant_id", "=", tenantId)
-    .where("pending_id", "=", pendingId)
-    .executeTakeFirst();
-  if (!row) return { state: "pending", resolved_by: null };
-  return { state: row.kind === "post_pending" ? "posted" : "voided", resolved_by: row.id };
-}
+export { holdState } from "./holds.js";
 
 export interface TransferFilter {
   account_id?: string;
@@ -286,6 +272,13 @@ export async function trialBalance(trx: Tx, tenantId: string): Promise<TrialBala
   }));
 }
 
+/**
+ * What a journal row adds to its accounts' pending balances: a hold its amount; a void
+ * releases its amount, a post all that was left of its hold.
+ */
+const RELEASED = sql.raw(`(case when t.kind = 'pending' then t.amount
+  when t.kind = 'void_pending' then -t.amount when t.kind = 'post_pending' then -t.pending_before else 0 end)`);
+
 export interface VerifyDifference {
   account_id: string;
   field: "debits_posted" | "credits_posted" | "debits_pending" | "credits_pending" | "missing_account";
@@ -330,12 +323,9 @@ export async function verifyLedger(db: Database, tenantId: string): Promise<Veri
       select x.account_id,
         sum(case when x.side = 'd' and t.kind in ('posted', 'post_pending') then t.amount else 0 end) as dp,
         sum(case when x.side = 'c' and t.kind in ('posted', 'post_pending') then t.amount else 0 end) as cp,
-        sum(case when x.side = 'd' then (case when t.kind = 'pending' then t.amount
-              when t.kind in ('post_pending', 'void_pending') then -p.amount else 0 end) else 0 end) as dpe,
-        sum(case when x.side = 'c' then (case when t.kind = 'pending' then t.amount
-              when t.kind in ('post_pending', 'void_pending') then -p.amount else 0 end) else 0 end) as cpe
+        sum(case when x.side = 'd' then ${RELEASED} else 0 end) as dpe,
+        sum(case when x.side = 'c' then ${RELEASED} else 0 end) as cpe
       from ledger_transfers t
-      left join ledger_transfers p on p.tenant_id = t.tenant_id and p.id = t.pending_id
       cross join lateral (values (t.debit_account_id, 'd'), (t.credit_account_id, 'c')) as x(account_id, side)
       where t.tenant_id = ${tenantId}
       group by x.account_id`.execute(trx);
@@ -379,16 +369,29 @@ export async function verifyLedger(db: Database, tenantId: string): Promise<Veri
             differences.push({ account_id: account.id, field, stored: account[field], journal: 0 });
         }
       }
+      // A hold's resolutions form one chain: the first starts from the hold's amount, each next
+      // one from what the void before it left, and nothing follows a post.
       const malformed = await sql<{ id: string }>`
+      with steps as (
+        select id,
+          lag(case when kind = 'void_pending' then pending_before - amount end)
+            over (partition by pending_id order by pending_before desc) as left_before,
+          lag(kind) over (partition by pending_id order by pending_before desc) as kind_before,
+          row_number() over (partition by pending_id order by pending_before desc) as step
+        from ledger_transfers where tenant_id = ${tenantId} and pending_id is not null
+      )
       select t.id from ledger_transfers t
       left join ledger_accounts d on d.tenant_id = t.tenant_id and d.id = t.debit_account_id
       left join ledger_accounts c on c.tenant_id = t.tenant_id and c.id = t.credit_account_id
       left join ledger_transfers p on p.tenant_id = t.tenant_id and p.id = t.pending_id
+      left join steps s on s.id = t.id
       where t.tenant_id = ${tenantId}
         and (d.id is null or c.id is null or d.asset <> t.asset or c.asset <> t.asset
           or (t.pending_id is not null and (p.id is null or p.kind <> 'pending'
               or p.debit_account_id <> t.debit_account_id or p.credit_account_id <> t.credit_account_id
-              or t.amount > p.amount or (t.kind = 'void_pending' and t.amount <> p.amount))))
+              or t.pending_before is null or t.amount > t.pending_before
+              or t.pending_before <> (case when s.step = 1 then p.amount else s.left_before end)
+              or s.kind_before = 'post_pending')))
       limit 100`.execute(trx);
       const flagViolations = accounts
         .filter((a) => {

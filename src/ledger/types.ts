@@ -23,8 +23,9 @@ export type Account = Omit<Selectable<LedgerAccountsTable>, "tenant_id">;
 
 /**
  * A transfer as stored. For a post, `amount` is the amount posted; for a void, the amount
- * released. `debit_balance` / `credit_balance`: each account's posted net (credits − debits)
- * right after this transfer.
+ * released; `pending_before` is what of the hold was still pending just before either.
+ * `debit_balance` / `credit_balance`: each account's posted net (credits − debits) right
+ * after this transfer.
  */
 export type Transfer = Omit<Selectable<LedgerTransfersTable>, "tenant_id" | "seq">;
 
@@ -80,7 +81,10 @@ export interface BatchItem extends TransferInput {
 export interface ResolveInput {
   id?: string;
   pending_id: string;
-  /** Post only: the amount to post, at most the pending amount; defaults to all of it. */
+  /**
+   * At most what is still pending; defaults to all of it. A post of part releases the rest at
+   * once; a void of part leaves the rest pending (to be voided or posted later).
+   */
   amount?: number;
   code?: string;
   memo?: string | null;
@@ -157,7 +161,7 @@ export interface LedgerOps {
   batch(items: BatchItem[]): Promise<TransferResult[]>;
   hold(input: Omit<TransferInput, "pending">): Promise<TransferResult>;
   post(input: ResolveInput): Promise<TransferResult>;
-  void(input: Omit<ResolveInput, "amount">): Promise<TransferResult>;
+  void(input: ResolveInput): Promise<TransferResult>;
   /** Locks the account for the rest of the unit and returns its balances as the unit sees them. */
   balances(accountId: string): Promise<Balances | undefined>;
   /**

@@ -1033,7 +1033,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Post a hold, all or part of it */
+        /** Post a hold, all or part of what is pending (the rest is released) */
         post: operations["postLedgerTransfersByIdPost"];
         delete?: never;
         options?: never;
@@ -1050,7 +1050,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Void a hold */
+        /** Void a hold, all or part of what is pending (the rest stays pending) */
         post: operations["postLedgerTransfersByIdVoid"];
         delete?: never;
         options?: never;
@@ -6348,6 +6348,8 @@ export interface components {
             timeout_at: string | null;
             /** @enum {string} */
             hold_state?: "pending" | "posted" | "voided";
+            /** @description A hold: what is still pending (its amount less the voids of part of it; 0 once resolved) */
+            pending_amount?: number;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -15883,6 +15885,8 @@ export interface operations {
                         timeout_at: string | null;
                         /** @enum {string} */
                         hold_state?: "pending" | "posted" | "voided";
+                        /** @description A hold: what is still pending (its amount less the voids of part of it; 0 once resolved) */
+                        pending_amount?: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -15918,6 +15922,8 @@ export interface operations {
                         timeout_at: string | null;
                         /** @enum {string} */
                         hold_state?: "pending" | "posted" | "voided";
+                        /** @description A hold: what is still pending (its amount less the voids of part of it; 0 once resolved) */
+                        pending_amount?: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -16205,6 +16211,8 @@ export interface operations {
                         timeout_at: string | null;
                         /** @enum {string} */
                         hold_state?: "pending" | "posted" | "voided";
+                        /** @description A hold: what is still pending (its amount less the voids of part of it; 0 once resolved) */
+                        pending_amount?: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -16240,6 +16248,8 @@ export interface operations {
                         timeout_at: string | null;
                         /** @enum {string} */
                         hold_state?: "pending" | "posted" | "voided";
+                        /** @description A hold: what is still pending (its amount less the voids of part of it; 0 once resolved) */
+                        pending_amount?: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -16345,6 +16355,11 @@ export interface operations {
                 "application/json": {
                     /** @description Client-chosen id: makes the call idempotent */
                     id?: string;
+                    /**
+                     * @description Void only this much, at most what is still pending; the rest stays pending. Defaults to all of it
+                     * @example 2500
+                     */
+                    amount?: number;
                     memo?: string | null;
                     metadata?: {
                         [key: string]: unknown;
@@ -16380,6 +16395,8 @@ export interface operations {
                         timeout_at: string | null;
                         /** @enum {string} */
                         hold_state?: "pending" | "posted" | "voided";
+                        /** @description A hold: what is still pending (its amount less the voids of part of it; 0 once resolved) */
+                        pending_amount?: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -16415,6 +16432,8 @@ export interface operations {
                         timeout_at: string | null;
                         /** @enum {string} */
                         hold_state?: "pending" | "posted" | "voided";
+                        /** @description A hold: what is still pending (its amount less the voids of part of it; 0 once resolved) */
+                        pending_amount?: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -16544,6 +16563,8 @@ export interface operations {
                         timeout_at: string | null;
                         /** @enum {string} */
                         hold_state?: "pending" | "posted" | "voided";
+                        /** @description A hold: what is still pending (its amount less the voids of part of it; 0 once resolved) */
+                        pending_amount?: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z

@@ -13,6 +13,7 @@ import {
   topUp,
 } from "../../../test/helpers/deposits.js";
 import { verifyLedger } from "../../ledger/index.js";
+import { withAmounts } from "./order-costs.js";
 
 let t: TestApp;
 let w: DepositWorld;
@@ -278,8 +279,12 @@ describe("mixed concurrency", () => {
     ]);
     for (const r of [...wave1, ...wave2]) expect(r.statusCode, r.body).toBeLessThan(500);
 
-    const rows = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
-      trx.selectFrom("deposit_order_costs").selectAll().where("account_id", "=", id).execute(),
+    const rows = await t.deps.db.tenantTx(w.tenant.tenantId, async (trx) =>
+      withAmounts(
+        trx,
+        w.tenant.tenantId,
+        await trx.selectFrom("deposit_order_costs").selectAll().where("account_id", "=", id).execute(),
+      ),
     );
     const held = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
       trx

@@ -139,12 +139,8 @@ export interface DepositOrderCostsTable {
   campaign_id: string | null;
   order_id: string;
   cost: number;
+  /** The order's current hold (a new one only when repaid arrears are frozen again). */
   hold_id: string | null;
-  frozen: number;
-  arrears: number;
-  released: number;
-  settled: number;
-  refunded: number;
   status: "frozen" | "settled" | "released";
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -271,6 +267,18 @@ export type AccountRow = Selectable<DepositAccountsTable>;
 export type SettingsRow = Selectable<DepositSettingsTable>;
 export type CampaignRow = Selectable<DepositCampaignsTable>;
 export type OrderCostRow = Selectable<DepositOrderCostsTable>;
+/**
+ * What became of an order's cost so far. Not stored: derived from the order's account
+ * transactions (`deposit_entries`, immutable, each pointing at its ledger transfer).
+ */
+export interface OrderAmounts {
+  frozen: number;
+  arrears: number;
+  released: number;
+  settled: number;
+  refunded: number;
+}
+export type OrderWithAmounts = OrderCostRow & OrderAmounts;
 export type TopupRow = Selectable<DepositTopupsTable>;
 export type BankRecordRow = Selectable<DepositBankRecordsTable>;
 export type WithdrawalRow = Selectable<DepositWithdrawalsTable>;

@@ -15,7 +15,7 @@ import {
   CAMPAIGN_STATUSES,
   type CampaignRow,
   ENTRY_TYPES,
-  type OrderCostRow,
+  type OrderWithAmounts,
   type SettingsRow,
   TOPUP_STATUSES,
   type TopupRow,
@@ -236,7 +236,7 @@ export const OrderCost = Type.Object(
   },
   { $id: "DepositOrderCost" },
 );
-export const serializeOrder = (o: OrderCostRow) => ({
+export const serializeOrder = (o: OrderWithAmounts) => ({
   id: o.id,
   object: "deposit_order_cost" as const,
   account_id: o.account_id,
@@ -441,7 +441,7 @@ export const serializeManualItem = (m: {
 /** What a freeze answers: the order's cost, or the manual-handling item it became. */
 export const serializeFreeze = (
   result:
-    | { outcome: "frozen" | "replayed"; order: OrderCostRow }
+    | { outcome: "frozen" | "replayed"; order: OrderWithAmounts }
     | { outcome: "manual"; manualItemId: string; reason: string },
 ) =>
   result.outcome === "manual"

@@ -10,8 +10,8 @@ import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
 import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
-import { loadSettings, type OrderCostRow } from "./deposits.repository.js";
-import { hold, writeEntry } from "./order-costs.js";
+import { loadSettings, type OrderWithAmounts } from "./deposits.repository.js";
+import { hold, withAmounts, writeEntry } from "./order-costs.js";
 
 export interface FreezeInput {
   accountId: string;
@@ -21,7 +21,7 @@ export interface FreezeInput {
 }
 
 export type FreezeResult =
-  | { outcome: "frozen" | "replayed"; order: OrderCostRow; notices: PendingNotice[] }
+  | { outcome: "frozen" | "replayed"; order: OrderWithAmounts; notices: PendingNotice[] }
   | { outcome: "manual"; manualItemId: string; reason: string; notices: PendingNotice[] };
 
 /**
@@ -73,7 +73,8 @@ export async function freezeCost(
     if (existing.cost !== input.amount || existing.campaign_id !== input.campaignId) {
       throw new DepositsError("order_id_reused", "This order's cost was already frozen with other details");
     }
-    return { outcome: "replayed", order: existing, notices: [] };
+    const [order] = await withAmounts(trx, tenantId, [existing]);
+    return { outcome: "replayed", order: order!, notices: [] };
   }
   if (account.status !== "active") {
     const manualItemId = newId("dmi");
@@ -118,7 +119,7 @@ export async function freezeCost(
       }),
     );
   }
-  const order = await trx
+  const row = await trx
     .insertInto("deposit_order_costs")
     .values({
       tenant_id: tenantId,
@@ -128,19 +129,15 @@ export async function freezeCost(
       order_id: input.orderId,
       cost: input.amount,
       hold_id: holdId,
-      frozen: split.frozen,
-      arrears: split.arrears,
-      released: 0,
-      settled: 0,
-      refunded: 0,
       status: "frozen",
       created_at: now,
       updated_at: now,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await writeEntry(trx, account, order, "freeze", split.frozen, holdId, now);
-  await writeEntry(trx, account, order, "arrears", split.arrears, arrearsTransferId, now);
+  await writeEntry(trx, account, row, "freeze", split.frozen, holdId, now);
+  await writeEntry(trx, account, row, "arrears", split.arrears, arrearsTransferId, now);
+  const [order] = await withAmounts(trx, tenantId, [row]);
   const after = await depositBalances(ops, account);
   if (split.arrears > 0) {
     await emitDepositEvent(
@@ -163,5 +160,5 @@ export async function freezeCost(
     },
     now,
   );
-  return { outcome: "frozen", order, notices };
+  return { outcome: "frozen", order: order!, notices };
 }

@@ -2,8 +2,8 @@ import type { Tx } from "../../db/database.js";
 import { expectTransfer } from "../../ledger/index.js";
 import { newId } from "../../shared/ids.js";
 import { type LedgerOps, ledgerIds } from "./deposits.ledger.js";
-import type { AccountRow, OrderCostRow } from "./deposits.repository.js";
-import { rehold, writeEntry } from "./order-costs.js";
+import type { AccountRow, OrderWithAmounts } from "./deposits.repository.js";
+import { ordersOwingArrears, refreeze, withAmounts, writeEntry } from "./order-costs.js";
 
 /** Orders repaid per top-up; a larger backlog is repaid by the next top-up. */
 export const MAX_REPAID_ORDERS = 1000;
@@ -22,16 +22,17 @@ export async function repayArrears(
   now: Date,
 ): Promise<number> {
   if (budget <= 0) return 0;
-  const orders = await trx
+  const owing = await ordersOwingArrears(trx, account, MAX_REPAID_ORDERS);
+  if (owing.length === 0) return 0;
+  const rows = await trx
     .selectFrom("deposit_order_costs")
     .selectAll()
     .where("tenant_id", "=", account.tenant_id)
-    .where("account_id", "=", account.id)
-    .where("arrears", ">", 0)
+    .where("id", "in", owing)
     .orderBy("id")
-    .limit(MAX_REPAID_ORDERS)
     .forUpdate()
     .execute();
+  const orders = await withAmounts(trx, account.tenant_id, rows);
   let repaid = 0;
   for (const order of orders) {
     const pay = Math.min(budget - repaid, order.arrears);
@@ -46,7 +47,7 @@ async function repayOrder(
   trx: Tx,
   ops: LedgerOps,
   account: AccountRow,
-  order: OrderCostRow,
+  order: OrderWithAmounts,
   pay: number,
   now: Date,
 ): Promise<void> {
@@ -63,7 +64,6 @@ async function repayOrder(
     }),
   );
   await writeEntry(trx, account, order, "arrears_repaid", pay, cancelId, now);
-  const next = { ...order, arrears: order.arrears - pay };
   if (order.status === "settled") {
     const settleId = `tr_${newId("dst")}`;
     expectTransfer(
@@ -78,20 +78,13 @@ async function repayOrder(
       }),
     );
     await writeEntry(trx, account, order, "settle", pay, settleId, now);
-    next.settled = order.settled + pay;
-  } else {
-    next.hold_id = await rehold(ops, account, order, order.frozen + pay);
-    next.frozen = order.frozen + pay;
+    return;
   }
+  // The order's amounts follow from its transactions; only a new hold is recorded on the order.
+  const holdId = await refreeze(ops, account, order, pay);
   await trx
     .updateTable("deposit_order_costs")
-    .set({
-      arrears: next.arrears,
-      frozen: next.frozen,
-      hold_id: next.hold_id,
-      settled: next.settled,
-      updated_at: now,
-    })
+    .set({ hold_id: holdId, updated_at: now })
     .where("tenant_id", "=", order.tenant_id)
     .where("id", "=", order.id)
     .execute();

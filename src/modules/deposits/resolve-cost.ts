@@ -3,14 +3,21 @@ import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
+import { assert } from "../../shared/assert.js";
 import { newId } from "../../shared/ids.js";
 import { checkAccount } from "./check-account.js";
 import { releaseSplit } from "./deposit-rules.js";
 import { DepositsError } from "./deposits.errors.js";
 import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
 import type { PendingNotice } from "./deposits.notices.js";
-import { type AccountRow, loadAccount, loadSettings, type OrderCostRow } from "./deposits.repository.js";
-import { rehold, writeEntry } from "./order-costs.js";
+import {
+  type AccountRow,
+  loadAccount,
+  loadSettings,
+  type OrderCostRow,
+  type OrderWithAmounts,
+} from "./deposits.repository.js";
+import { releaseHold, withAmounts, writeEntry } from "./order-costs.js";
 
 async function lockOrder(trx: Tx, actor: Actor, accountId: string, orderId: string) {
   const account = await loadAccount(trx, actor, accountId, { lock: true });
@@ -23,26 +30,27 @@ async function lockOrder(trx: Tx, actor: Actor, accountId: string, orderId: stri
     .forUpdate()
     .executeTakeFirst();
   if (!order) throw new DepositsError("order_cost_not_found", "No cost was frozen for this order");
-  return { account, order };
+  // Read under the order's lock: no other operation adds to its transactions meanwhile.
+  const [withTotals] = await withAmounts(trx, actor.tenantId, [order]);
+  return { account, order: withTotals! };
 }
 
-async function saveOrder(trx: Tx, order: OrderCostRow, now: Date): Promise<OrderCostRow> {
-  return trx
+/** The order's status (and the time) after an operation; its amounts come from its transactions. */
+async function saveOrder(
+  trx: Tx,
+  order: OrderCostRow,
+  status: OrderCostRow["status"],
+  now: Date,
+): Promise<OrderWithAmounts> {
+  const row = await trx
     .updateTable("deposit_order_costs")
-    .set({
-      hold_id: order.hold_id,
-      frozen: order.frozen,
-      arrears: order.arrears,
-      released: order.released,
-      settled: order.settled,
-      refunded: order.refunded,
-      status: order.status,
-      updated_at: now,
-    })
+    .set({ status, updated_at: now })
     .where("tenant_id", "=", order.tenant_id)
     .where("id", "=", order.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  const [saved] = await withAmounts(trx, order.tenant_id, [row]);
+  return saved!;
 }
 
 async function recheck(trx: Tx, ops: LedgerOps, account: AccountRow, now: Date): Promise<PendingNotice[]> {
@@ -61,14 +69,14 @@ async function recheck(trx: Tx, ops: LedgerOps, account: AccountRow, now: Date):
 }
 
 export interface CostResult {
-  order: OrderCostRow;
+  order: OrderWithAmounts;
   notices: PendingNotice[];
 }
 
 /**
  * A refund before the order is received: releases `amount` of the order's cost (all that is
  * left when omitted). Unpaid arrears of the order are cancelled first, then the freeze shrinks
- * (void + new hold of the remainder in one unit). The breaker re-checks at once.
+ * (a void of part of the hold; the rest stays held). The breaker re-checks at once.
  */
 export async function releaseCost(
   trx: Tx,
@@ -102,14 +110,12 @@ export async function releaseCost(
     );
     await writeEntry(trx, account, order, "arrears_cancelled", split.arrears, id, now);
   }
-  const next = { ...order, arrears: order.arrears - split.arrears, released: order.released + release };
   if (split.frozen > 0) {
-    next.hold_id = await rehold(ops, account, order, order.frozen - split.frozen);
-    next.frozen = order.frozen - split.frozen;
-    await writeEntry(trx, account, order, "release", split.frozen, order.hold_id, now);
+    const voidId = await releaseHold(ops, order, split.frozen);
+    await writeEntry(trx, account, order, "release", split.frozen, voidId, now);
   }
-  if (next.frozen === 0 && next.arrears === 0) next.status = "released";
-  const saved = await saveOrder(trx, next, now);
+  const rest = open - release;
+  const saved = await saveOrder(trx, order, rest === 0 ? "released" : "frozen", now);
   await recordAudit(
     trx,
     actor,
@@ -140,19 +146,17 @@ export async function settleCost(
   if (order.status === "settled") return { order, notices: [] };
   if (order.status !== "frozen")
     throw new DepositsError("order_not_frozen", `The order's cost is ${order.status}`);
-  const next = {
-    ...order,
-    status: "settled" as const,
-    settled: order.settled + order.frozen,
-    frozen: 0,
-    hold_id: null,
-  };
-  if (order.hold_id) {
+  if (order.hold_id && order.frozen > 0) {
     const id = `tr_${newId("dst")}`;
-    expectTransfer(await ops.post({ id, pending_id: order.hold_id, code: "deposit_settle" }));
+    const posted = expectTransfer(await ops.post({ id, pending_id: order.hold_id, code: "deposit_settle" }));
+    // The hold and the order's transactions are two views of one freeze: they must agree.
+    assert(
+      posted.amount === order.frozen,
+      `order ${order.id}: the hold held ${posted.amount}, not ${order.frozen}`,
+    );
     await writeEntry(trx, account, order, "settle", order.frozen, id, now);
   }
-  const saved = await saveOrder(trx, next, now);
+  const saved = await saveOrder(trx, order, "settled", now);
   await recordAudit(
     trx,
     actor,
@@ -200,7 +204,7 @@ export async function refundSettled(
     }),
   );
   await writeEntry(trx, account, order, "settled_refund", amount, id, now);
-  const saved = await saveOrder(trx, { ...order, refunded: order.refunded + amount }, now);
+  const saved = await saveOrder(trx, order, order.status, now);
   await recordAudit(
     trx,
     actor,
