@@ -1,7 +1,7 @@
-import { statement } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
 import type { ExportDefinition, ImportDefinition } from "../../platform/files/registry.js";
+import { type AccountLedgerLine, accountLedgerPage } from "./account-ledger.js";
 import { DepositsError } from "./deposits.errors.js";
 import { accountById, loadAccount } from "./deposits.repository.js";
 import { receiveBankRecord } from "./receive-bank-record.js";
@@ -26,17 +26,7 @@ function ledgerFilters(filters: Record<string, unknown>) {
   };
 }
 
-interface LedgerLine {
-  created_at: Date;
-  transfer_id: string;
-  direction: "income" | "expense";
-  amount: number;
-  balance: number;
-  code: string;
-  reference_id: string | null;
-}
-
-export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<LedgerLine> = {
+export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<AccountLedgerLine> = {
   type: "deposit_account_ledger",
   description:
     "A deposit account's ledger: every balance change as income or expense with the running balance (filters: account_id, created_gte, created_lt)",
@@ -60,26 +50,14 @@ export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<LedgerLine> = {
     if (!account) throw new DepositsError("deposit_account_not_found", "Deposit account not found");
     let after: string | undefined;
     for (;;) {
-      const page = await statement(trx, tenantId, account.ledger_account_id, {
+      const page = await accountLedgerPage(trx, account, {
         ...range,
         limit: PAGE,
         ...(after ? { starting_after: after } : {}),
       });
-      if (!page || page.entries.length === 0) return;
-      const lines = page.entries
-        .filter((e) => e.posted_change !== 0)
-        .map((e) => ({
-          created_at: e.created_at,
-          transfer_id: e.transfer_id,
-          direction: e.posted_change > 0 ? ("income" as const) : ("expense" as const),
-          amount: Math.abs(e.posted_change),
-          balance: e.balance,
-          code: e.code,
-          reference_id: e.reference_id,
-        }));
-      if (lines.length > 0) yield lines;
-      if (!page.has_more) return;
-      after = page.entries[page.entries.length - 1]!.transfer_id;
+      if (page.lines.length > 0) yield page.lines;
+      if (!page.hasMore || page.lines.length === 0) return;
+      after = page.lines[page.lines.length - 1]!.transfer_id;
     }
   },
 };
