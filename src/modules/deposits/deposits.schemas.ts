@@ -110,9 +110,23 @@ export const DepositAccount = Type.Object(
     warning_emails: Type.Array(Type.String()),
     warning_phones: Type.Array(Type.String()),
     suspension_threshold: Type.Integer({
-      description: "The merchant's override, else the platform's default",
+      description:
+        "The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum",
     }),
-    threshold_override: NullableInt,
+    suspension_threshold_minimum: Type.Integer({
+      description:
+        "The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default)",
+    }),
+    merchant_threshold: Type.Union([
+      Type.Integer({ description: "The merchant's own suspension amount (null: the minimum applies)" }),
+      Type.Null(),
+    ]),
+    threshold_override: Type.Union([
+      Type.Integer({
+        description: "Set by finance for this merchant: the minimum, below or above the platform's",
+      }),
+      Type.Null(),
+    ]),
     campaigns_suspended: Type.Boolean({ description: "The circuit breaker holds the merchant's campaigns" }),
     ledger_account_id: Type.String(),
     activated_at: Nullable(Timestamp),
@@ -369,11 +383,29 @@ export const AccountQuery = Obj({
   merchant_id: Type.Optional(IdParam),
 });
 
-export const WarningBody = Obj({
-  warning_value: NonNegative,
-  emails: Type.Array(Email, { maxItems: 10 }),
-  phones: Type.Array(Phone, { maxItems: 10 }),
-});
+export const WarningBody = Obj(
+  {
+    warning_value: NonNegative,
+    emails: Type.Array(Email, { maxItems: 10 }),
+    phones: Type.Array(Phone, { maxItems: 10 }),
+    suspension_threshold: Type.Optional(
+      Type.Union([NonNegative, Type.Null()], {
+        description:
+          "The merchant's own suspension amount (at least suspension_threshold_minimum); null: the platform's; absent: unchanged",
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        warning_value: 500000,
+        emails: ["ops@merchant.example"],
+        phones: ["13800138000"],
+        suspension_threshold: 150000,
+      },
+    ],
+  },
+);
 
 export const AccountPatch = Obj(
   {
