@@ -71,12 +71,14 @@ async function campaignStatuses(merchantId: string) {
   return Object.fromEntries(list.data.map((c) => [c.id, c.status]));
 }
 
+/** The breaker's and the warning's notices (campaign starts are tested on their own). */
 async function notices(accountId: string) {
   return t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
     trx
       .selectFrom("deposit_notices")
       .select(["kind", "created_at"])
       .where("account_id", "=", accountId)
+      .where("kind", "!=", "started")
       .orderBy("id")
       .execute(),
   );
@@ -272,6 +274,70 @@ describe("the merchant's own suspension and warning amounts", () => {
       merchant_threshold: 60_000,
       campaigns_suspended: true,
     });
+  });
+});
+
+describe("campaign start notices", () => {
+  const deliveries = () =>
+    t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx
+        .selectFrom("notification_deliveries")
+        .select(["channel", "recipient", "subject"])
+        .where("notice_type", "=", "deposit.campaign_started")
+        .orderBy("id")
+        .execute(),
+    );
+  const started = async (accountId: string) =>
+    t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx
+        .selectFrom("deposit_notices")
+        .select(["campaign_id", "available"])
+        .where("account_id", "=", accountId)
+        .where("kind", "=", "started")
+        .orderBy("id")
+        .execute(),
+    );
+
+  it("announces each campaign's start once: at creation, at the re-check, after a resume", async () => {
+    t.clock.set("2026-12-03T00:05:00Z");
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m, { warning_value: 0, phones: ["13900000077"], emails: [] });
+    await topUp(w, m, id, 300_000);
+    const before = (await deliveries()).length;
+    // Running from its creation: announced at once, by SMS and to the opener's inbox.
+    const now = await campaign(m, 0, 10);
+    expect(await started(id)).toEqual([{ campaign_id: now.id, available: 300_000 }]);
+    const sent = (await deliveries()).slice(before);
+    expect(sent.map((d) => d.channel).sort()).toEqual(["inbox", "sms"]);
+    expect(sms.some((x) => x.to === "13900000077" && x.text.includes("c 0..10"))).toBe(true);
+
+    // Starts tomorrow: announced by the first re-check after its start, once.
+    const tomorrow = await campaign(m, 1, 10);
+    const suspendedFirst = await campaign(m, 2, 10);
+    t.clock.set("2026-12-04T00:20:00Z");
+    await recheckTenant(t.deps, w.tenant.tenantId, t.clock.now());
+    t.clock.set("2026-12-04T00:40:00Z");
+    await recheckTenant(t.deps, w.tenant.tenantId, t.clock.now());
+    expect((await started(id)).map((n) => n.campaign_id)).toEqual([now.id, tomorrow.id]);
+
+    // The third is suspended before it starts (3,000.00 → 500.00 by a freeze of 2,500.00)...
+    ok(await freeze(id, "S-1", 250_000), 201);
+    t.clock.set("2026-12-05T01:00:00Z");
+    await recheckTenant(t.deps, w.tenant.tenantId, t.clock.now());
+    expect((await started(id)).map((n) => n.campaign_id)).toEqual([now.id, tomorrow.id]);
+    // ...and starts when the release resumes it; the two that ran before are not announced again.
+    ok(await release(id, "S-1"));
+    expect(await started(id)).toEqual([
+      { campaign_id: now.id, available: 300_000 },
+      { campaign_id: tomorrow.id, available: 300_000 },
+      { campaign_id: suspendedFirst.id, available: 300_000 },
+    ]);
+    expect(await campaignStatuses(m.id)).toMatchObject({
+      [now.id]: "running",
+      [tomorrow.id]: "running",
+      [suspendedFirst.id]: "running",
+    });
+    expect((await deliveries()).slice(before)).toHaveLength(6);
   });
 });
 

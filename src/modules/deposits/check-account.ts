@@ -76,6 +76,9 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
     );
   }
 
+  // Resumed campaigns that never ran before are starting now.
+  notices.push(...(await announceStarts(trx, account, balances.available, now)));
+
   if (input.warn && warningDue(balances.available, account.warning_value)) {
     if (await takeWarningAllowance(trx, account.tenant_id, account.id, now, input.zone)) {
       await emitDepositEvent(
@@ -157,4 +160,38 @@ export async function advanceCampaigns(
     .where("status", "=", "not_started")
     .where("starts_at", "<=", now)
     .execute();
+}
+
+/**
+ * Announces each of the account's campaigns that runs for the first time (the seed's 活動開始
+ * notice): `started_at` marks it, so a start is announced once, whichever path started it
+ * (creation, the schedule's re-check, the breaker resuming a campaign that had not run yet).
+ */
+export async function announceStarts(
+  trx: Tx,
+  account: AccountRow,
+  available: number,
+  now: Date,
+): Promise<PendingNotice[]> {
+  const started = await trx
+    .updateTable("deposit_campaigns")
+    .set({ started_at: now, updated_at: now })
+    .where("tenant_id", "=", account.tenant_id)
+    .where("account_id", "=", account.id)
+    .where("status", "=", "running")
+    .where("started_at", "is", null)
+    .returning(["id", "name"])
+    .execute();
+  const notices: PendingNotice[] = [];
+  for (const campaign of started) {
+    await emitDepositEvent(
+      trx,
+      account,
+      "deposit.campaign_started",
+      { campaign_id: campaign.id, name: campaign.name },
+      now,
+    );
+    notices.push(await recordNotice(trx, account, "started", { available, threshold: 0 }, now, campaign));
+  }
+  return notices;
 }

@@ -72,7 +72,8 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
       endsAt: new Date(body.ends_at),
     }),
     op: (uow, ctx, input, now) => createCampaign(uow.trx, uow, ctx, input, now),
-    respond: serializeCampaign,
+    respond: ({ campaign }) => serializeCampaign(campaign),
+    after,
   });
 
   app.get(

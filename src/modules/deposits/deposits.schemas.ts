@@ -214,6 +214,7 @@ export const Campaign = Type.Object(
     ends_at: Timestamp,
     status: StringEnum(CAMPAIGN_STATUSES),
     suspended_by_breaker: Type.Boolean(),
+    started_at: Nullable(Timestamp),
     created_at: Timestamp,
   },
   { $id: "DepositCampaign" },
@@ -228,6 +229,7 @@ export const serializeCampaign = (c: CampaignRow) => ({
   ends_at: c.ends_at.toISOString(),
   status: c.status,
   suspended_by_breaker: c.suspended_by_breaker,
+  started_at: iso(c.started_at),
   created_at: c.created_at.toISOString(),
 });
 
