@@ -2645,7 +2645,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Balance warning value and contacts (up to 3 emails, 3 mobile numbers); required before use */
+        /**
+         * Balance warning value and contacts (up to 3 emails, 3 mobile numbers), and the merchant's own suspension amount; required before use
+         * @description The merchant configures its warning amount and may set its own suspension (circuit breaker) amount, never below `suspension_threshold_minimum` (the platform's 1,000.00, or what finance set for this merchant). The breaker is re-checked at once with the new amount.
+         */
         put: operations["putDepositAccountsByIdWarningSettings"];
         post?: never;
         delete?: never;
@@ -4953,6 +4956,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "deposit.campaign_started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One of the merchant's campaigns started running (sent once per campaign)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onDepositCampaignStarted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "deposit.campaigns_resumed": {
         parameters: {
             query?: never;
@@ -6757,8 +6780,11 @@ export interface components {
             warning_value: number | null;
             warning_emails: string[];
             warning_phones: string[];
-            /** @description The merchant's override, else the platform's default */
+            /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
             suspension_threshold: number;
+            /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+            suspension_threshold_minimum: number;
+            merchant_threshold: number | null;
             threshold_override: number | null;
             /** @description The circuit breaker holds the merchant's campaigns */
             campaigns_suspended: boolean;
@@ -6846,6 +6872,7 @@ export interface components {
             /** @enum {string} */
             status: "not_started" | "running" | "suspended" | "ended";
             suspended_by_breaker: boolean;
+            started_at: string | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -6910,6 +6937,11 @@ export interface components {
                 bank_name: string;
                 branch: string;
                 account_number: string;
+                /**
+                 * @description Every digit but the last four starred, for display
+                 * @example **** **** 1111
+                 */
+                account_number_masked: string;
             } | null;
             /**
              * Format: date-time
@@ -28990,8 +29022,11 @@ export interface operations {
                         warning_value: number | null;
                         warning_emails: string[];
                         warning_phones: string[];
-                        /** @description The merchant's override, else the platform's default */
+                        /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
                         suspension_threshold: number;
+                        /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+                        suspension_threshold_minimum: number;
+                        merchant_threshold: number | null;
                         threshold_override: number | null;
                         /** @description The circuit breaker holds the merchant's campaigns */
                         campaigns_suspended: boolean;
@@ -29134,8 +29169,11 @@ export interface operations {
                         warning_value: number | null;
                         warning_emails: string[];
                         warning_phones: string[];
-                        /** @description The merchant's override, else the platform's default */
+                        /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
                         suspension_threshold: number;
+                        /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+                        suspension_threshold_minimum: number;
+                        merchant_threshold: number | null;
                         threshold_override: number | null;
                         /** @description The circuit breaker holds the merchant's campaigns */
                         campaigns_suspended: boolean;
@@ -29268,8 +29306,11 @@ export interface operations {
                         warning_value: number | null;
                         warning_emails: string[];
                         warning_phones: string[];
-                        /** @description The merchant's override, else the platform's default */
+                        /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
                         suspension_threshold: number;
+                        /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+                        suspension_threshold_minimum: number;
+                        merchant_threshold: number | null;
                         threshold_override: number | null;
                         /** @description The circuit breaker holds the merchant's campaigns */
                         campaigns_suspended: boolean;
@@ -29382,10 +29423,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "warning_value": 500000,
+                 *       "emails": [
+                 *         "ops@merchant.example"
+                 *       ],
+                 *       "phones": [
+                 *         "13800138000"
+                 *       ],
+                 *       "suspension_threshold": 150000
+                 *     }
+                 */
                 "application/json": {
                     warning_value: number;
                     emails: string[];
                     phones: string[];
+                    /** @description The merchant's own suspension amount (at least suspension_threshold_minimum); null: the platform's; absent: unchanged */
+                    suspension_threshold?: number | null;
                 };
             };
         };
@@ -29420,8 +29475,11 @@ export interface operations {
                         warning_value: number | null;
                         warning_emails: string[];
                         warning_phones: string[];
-                        /** @description The merchant's override, else the platform's default */
+                        /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
                         suspension_threshold: number;
+                        /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+                        suspension_threshold_minimum: number;
+                        merchant_threshold: number | null;
                         threshold_override: number | null;
                         /** @description The circuit breaker holds the merchant's campaigns */
                         campaigns_suspended: boolean;
@@ -29494,7 +29552,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: suspension_threshold_below_minimum */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -30375,6 +30433,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "not_started" | "running" | "suspended" | "ended";
                         suspended_by_breaker: boolean;
+                        started_at: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -31369,6 +31428,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -31502,6 +31566,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -31626,6 +31695,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -31750,6 +31824,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -31874,6 +31953,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -51107,6 +51191,49 @@ export interface operations {
                         asset: string;
                         available: number;
                         warning_value: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDepositCampaignStarted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "deposit.campaign_started";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        account_id: string;
+                        merchant_id: string;
+                        asset: string;
+                        campaign_id: string;
+                        name: string;
                     };
                 };
             };

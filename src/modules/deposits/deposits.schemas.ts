@@ -292,6 +292,10 @@ export const Withdrawal = Type.Object(
           bank_name: Type.String(),
           branch: Type.String(),
           account_number: Type.String(),
+          account_number_masked: Type.String({
+            description: "Every digit but the last four starred, for display",
+            examples: ["**** **** 1111"],
+          }),
         },
         { description: "The bound bank account it is paid to (the merchant's current binding)" },
       ),
@@ -305,6 +309,16 @@ export const Withdrawal = Type.Object(
   },
   { $id: "DepositWithdrawal" },
 );
+/** A bank account number for display: every digit but the last four starred, spacing kept. */
+export function maskAccountNumber(number: string): string {
+  let keep = 4;
+  return [...number]
+    .reverse()
+    .map((c) => (/\d/.test(c) ? (keep-- > 0 ? c : "*") : c))
+    .reverse()
+    .join("");
+}
+
 export const serializeWithdrawal = (w: WithdrawalRow, bank: WithdrawalBankAccount | undefined) => ({
   id: w.id,
   object: "deposit_withdrawal" as const,
@@ -318,6 +332,7 @@ export const serializeWithdrawal = (w: WithdrawalRow, bank: WithdrawalBankAccoun
         bank_name: bank.bank_name,
         branch: bank.branch,
         account_number: bank.account_number,
+        account_number_masked: maskAccountNumber(bank.account_number),
       }
     : null,
   created_at: w.created_at.toISOString(),

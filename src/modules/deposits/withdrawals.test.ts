@@ -11,6 +11,7 @@ import {
   ok,
 } from "../../../test/helpers/deposits.js";
 import { verifyLedger } from "../../ledger/index.js";
+import { maskAccountNumber } from "./deposits.schemas.js";
 
 let t: TestApp;
 let w: DepositWorld;
@@ -138,7 +139,9 @@ describe("withdrawals", () => {
       branch: "Chaoyang",
       account_number: "6222 0000 1111",
     };
-    expect(first.bank_account).toEqual(bound);
+    // Account name, bank and the number (in full for finance's payout, masked for display).
+    expect(first.bank_account).toEqual({ ...bound, account_number_masked: "**** **** 1111" });
+    expect(maskAccountNumber("6222000011112222")).toBe("************2222");
     const rebind = (status: string) =>
       call(w, m.auth, "PUT", `/v1/merchants/${m.id}/deposit-bank-binding`, {
         ...bound,
@@ -151,6 +154,7 @@ describe("withdrawals", () => {
     expect(second.bank_account).toMatchObject({
       bank_name: "Bank of China",
       account_number: "6217 0000 2222",
+      account_number_masked: "**** **** 2222",
     });
     // Finance sees where it pays, on the decision and in the list.
     ok(await decide(first.id, "approve"));
