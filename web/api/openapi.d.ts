@@ -637,7 +637,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export history, newest first */
+        /**
+         * Export history, newest first
+         * @description Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself.
+         */
         get: operations["getExports"];
         put?: never;
         /**
