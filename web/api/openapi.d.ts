@@ -6759,6 +6759,39 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * @example {
+         *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+         *       "object": "deposit_account",
+         *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+         *       "status": "active",
+         *       "asset": "CNY",
+         *       "available": 150000,
+         *       "frozen": 50000,
+         *       "withdrawal_held": 100000,
+         *       "arrears": 0,
+         *       "balance": 300000,
+         *       "total_topped_up": 300000,
+         *       "total_settled": 0,
+         *       "total_withdrawn": 0,
+         *       "warning_value": 400000,
+         *       "warning_emails": [
+         *         "ops@merchant.example"
+         *       ],
+         *       "warning_phones": [
+         *         "13800138000"
+         *       ],
+         *       "suspension_threshold": 150000,
+         *       "suspension_threshold_minimum": 100000,
+         *       "merchant_threshold": 150000,
+         *       "threshold_override": null,
+         *       "campaigns_suspended": false,
+         *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+         *       "activated_at": "2026-11-23T08:00:00.000Z",
+         *       "created_at": "2026-11-23T07:50:00.000Z",
+         *       "updated_at": "2026-11-23T09:00:00.000Z"
+         *     }
+         */
         DepositAccount: {
             id: string;
             /** @enum {string} */
@@ -6926,6 +6959,28 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * @example {
+         *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+         *       "object": "deposit_withdrawal",
+         *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+         *       "amount": 250000,
+         *       "status": "requested",
+         *       "reason": null,
+         *       "bank_account": {
+         *         "company_name": "Acme Trading Ltd",
+         *         "bank_name": "ICBC",
+         *         "branch": "Chaoyang",
+         *         "account_number": "6222 0000 1111",
+         *         "account_number_masked": "**** **** 1111"
+         *       },
+         *       "created_at": "2026-12-01T05:05:00.000Z",
+         *       "approved_at": null,
+         *       "paid_at": null,
+         *       "rejected_at": null,
+         *       "failed_at": null
+         *     }
+         */
         DepositWithdrawal: {
             id: string;
             /** @enum {string} */
@@ -29001,6 +29056,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "object": "deposit_account",
+                     *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+                     *       "status": "active",
+                     *       "asset": "CNY",
+                     *       "available": 150000,
+                     *       "frozen": 50000,
+                     *       "withdrawal_held": 100000,
+                     *       "arrears": 0,
+                     *       "balance": 300000,
+                     *       "total_topped_up": 300000,
+                     *       "total_settled": 0,
+                     *       "total_withdrawn": 0,
+                     *       "warning_value": 400000,
+                     *       "warning_emails": [
+                     *         "ops@merchant.example"
+                     *       ],
+                     *       "warning_phones": [
+                     *         "13800138000"
+                     *       ],
+                     *       "suspension_threshold": 150000,
+                     *       "suspension_threshold_minimum": 100000,
+                     *       "merchant_threshold": 150000,
+                     *       "threshold_override": null,
+                     *       "campaigns_suspended": false,
+                     *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "activated_at": "2026-11-23T08:00:00.000Z",
+                     *       "created_at": "2026-11-23T07:50:00.000Z",
+                     *       "updated_at": "2026-11-23T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -29148,6 +29236,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "object": "deposit_account",
+                     *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+                     *       "status": "active",
+                     *       "asset": "CNY",
+                     *       "available": 150000,
+                     *       "frozen": 50000,
+                     *       "withdrawal_held": 100000,
+                     *       "arrears": 0,
+                     *       "balance": 300000,
+                     *       "total_topped_up": 300000,
+                     *       "total_settled": 0,
+                     *       "total_withdrawn": 0,
+                     *       "warning_value": 400000,
+                     *       "warning_emails": [
+                     *         "ops@merchant.example"
+                     *       ],
+                     *       "warning_phones": [
+                     *         "13800138000"
+                     *       ],
+                     *       "suspension_threshold": 150000,
+                     *       "suspension_threshold_minimum": 100000,
+                     *       "merchant_threshold": 150000,
+                     *       "threshold_override": null,
+                     *       "campaigns_suspended": false,
+                     *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "activated_at": "2026-11-23T08:00:00.000Z",
+                     *       "created_at": "2026-11-23T07:50:00.000Z",
+                     *       "updated_at": "2026-11-23T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -29285,6 +29406,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "object": "deposit_account",
+                     *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+                     *       "status": "active",
+                     *       "asset": "CNY",
+                     *       "available": 150000,
+                     *       "frozen": 50000,
+                     *       "withdrawal_held": 100000,
+                     *       "arrears": 0,
+                     *       "balance": 300000,
+                     *       "total_topped_up": 300000,
+                     *       "total_settled": 0,
+                     *       "total_withdrawn": 0,
+                     *       "warning_value": 400000,
+                     *       "warning_emails": [
+                     *         "ops@merchant.example"
+                     *       ],
+                     *       "warning_phones": [
+                     *         "13800138000"
+                     *       ],
+                     *       "suspension_threshold": 150000,
+                     *       "suspension_threshold_minimum": 100000,
+                     *       "merchant_threshold": 150000,
+                     *       "threshold_override": null,
+                     *       "campaigns_suspended": false,
+                     *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "activated_at": "2026-11-23T08:00:00.000Z",
+                     *       "created_at": "2026-11-23T07:50:00.000Z",
+                     *       "updated_at": "2026-11-23T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -29454,6 +29608,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "object": "deposit_account",
+                     *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+                     *       "status": "active",
+                     *       "asset": "CNY",
+                     *       "available": 150000,
+                     *       "frozen": 50000,
+                     *       "withdrawal_held": 100000,
+                     *       "arrears": 0,
+                     *       "balance": 300000,
+                     *       "total_topped_up": 300000,
+                     *       "total_settled": 0,
+                     *       "total_withdrawn": 0,
+                     *       "warning_value": 400000,
+                     *       "warning_emails": [
+                     *         "ops@merchant.example"
+                     *       ],
+                     *       "warning_phones": [
+                     *         "13800138000"
+                     *       ],
+                     *       "suspension_threshold": 150000,
+                     *       "suspension_threshold_minimum": 100000,
+                     *       "merchant_threshold": 150000,
+                     *       "threshold_override": null,
+                     *       "campaigns_suspended": false,
+                     *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "activated_at": "2026-11-23T08:00:00.000Z",
+                     *       "created_at": "2026-11-23T07:50:00.000Z",
+                     *       "updated_at": "2026-11-23T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -31213,12 +31400,16 @@ export interface operations {
                         object: "list";
                         data: {
                             transfer_id: string;
-                            /** @enum {string} */
+                            /**
+                             * @description expense (shown red) or income (shown green)
+                             * @enum {string}
+                             */
                             direction: "income" | "expense";
                             amount: number;
+                            /** @description deposit_topup, deposit_settle, deposit_settled_refund, deposit_withdrawal (requested: processing), deposit_withdrawal_rejected (returned) */
                             code: string;
                             reference_id: string | null;
-                            /** @description Running balance (available + frozen) after this line */
+                            /** @description Running balance less withdrawals in progress (available + frozen) after this line */
                             balance: number;
                             /**
                              * Format: date-time
@@ -31417,6 +31608,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -31555,6 +31768,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -31684,6 +31919,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -31813,6 +32070,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -31942,6 +32221,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */

@@ -27,19 +27,17 @@ import {
   CampaignQuery,
   EntryQuery,
   FreezeAnswer,
-  LedgerLine,
   ManualItem,
   OrderCost,
   OrderParams,
   serializeCampaign,
   serializeFreeze,
   serializeOrder,
-  serializeWithdrawal,
   Text,
-  Withdrawal,
 } from "./deposits.schemas.js";
 import { Entry } from "./deposits.serialize.js";
 import { freezeCost } from "./freeze-cost.js";
+import { LedgerLine, serializeWithdrawal, Withdrawal } from "./funds.schemas.js";
 import { invoiceRoutes } from "./invoicing.routes.js";
 import { recheckTenant } from "./recheck.js";
 import { refundSettled, releaseCost, settleCost } from "./resolve-cost.js";

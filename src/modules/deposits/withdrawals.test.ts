@@ -11,7 +11,7 @@ import {
   ok,
 } from "../../../test/helpers/deposits.js";
 import { verifyLedger } from "../../ledger/index.js";
-import { maskAccountNumber } from "./deposits.schemas.js";
+import { maskAccountNumber } from "./funds.schemas.js";
 
 let t: TestApp;
 let w: DepositWorld;
