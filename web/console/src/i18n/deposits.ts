@@ -2,6 +2,7 @@
 export const depositsEnUS = {
   "problem.too_many_contacts": "At most 3 email addresses and 3 mobile numbers",
   "problem.too_many_addresses": "At most 3 mailing addresses",
+  "problem.suspension_threshold_below_minimum": "The suspension amount cannot be below the minimum shown",
   "nav.deposits": "Deposit center",
   "nav.finance": "Finance desk",
   "nav.depHome": "Account home",
@@ -218,6 +219,7 @@ export const depositsEnUS = {
 export const depositsZhCN: Record<keyof typeof depositsEnUS, string> = {
   "problem.too_many_contacts": "最多可配置 3 个邮箱和 3 个手机号",
   "problem.too_many_addresses": "最多可维护 3 个邮寄地址",
+  "problem.suspension_threshold_below_minimum": "熔断金额不能低于所示的最低金额",
   "nav.deposits": "预存账户",
   "nav.finance": "财务工作台",
   "nav.depHome": "账户首页",
