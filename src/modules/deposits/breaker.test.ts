@@ -71,18 +71,19 @@ async function campaignStatuses(merchantId: string) {
   return Object.fromEntries(list.data.map((c) => [c.id, c.status]));
 }
 
-/** The breaker's and the warning's notices (campaign starts are tested on their own). */
-async function notices(accountId: string) {
+/** The account's campaign-start notices, or (`started` false) the breaker's and the warning's. */
+async function noticeRows(accountId: string, started = false) {
   return t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
     trx
       .selectFrom("deposit_notices")
-      .select(["kind", "created_at"])
+      .select(["kind", "created_at", "campaign_id", "available"])
       .where("account_id", "=", accountId)
-      .where("kind", "!=", "started")
+      .where("kind", started ? "=" : "!=", "started")
       .orderBy("id")
       .execute(),
   );
 }
+const notices = (accountId: string) => noticeRows(accountId);
 
 /** Runs what the scheduler finds due at the clock's time, as the job runner would. */
 async function runSchedules() {
@@ -288,15 +289,7 @@ describe("campaign start notices", () => {
         .execute(),
     );
   const started = async (accountId: string) =>
-    t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
-      trx
-        .selectFrom("deposit_notices")
-        .select(["campaign_id", "available"])
-        .where("account_id", "=", accountId)
-        .where("kind", "=", "started")
-        .orderBy("id")
-        .execute(),
-    );
+    (await noticeRows(accountId, true)).map((n) => ({ campaign_id: n.campaign_id, available: n.available }));
 
   it("announces each campaign's start once: at creation, at the re-check, after a resume", async () => {
     t.clock.set("2026-12-03T00:05:00Z");

@@ -1,9 +1,10 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { breakerDecision, scheduledStatus, warningDue } from "./deposit-rules.js";
 import { emitDepositEvent } from "./deposits.events.js";
-import type { DepositBalances } from "./deposits.ledger.js";
+import { type DepositBalances, depositBalances, type LedgerOps } from "./deposits.ledger.js";
 import { type PendingNotice, recordNotice, takeWarningAllowance } from "./deposits.notices.js";
 import { type AccountRow, type SettingsRow, thresholdOf } from "./deposits.repository.js";
 
@@ -100,6 +101,22 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
     }
   }
   return notices;
+}
+
+/**
+ * The breaker re-checked at once after a change that is no reason to warn (a new threshold, a
+ * rejected withdrawal): reads the balances under the ledger's lock.
+ */
+export async function recheckBreaker(
+  trx: Tx,
+  ops: LedgerOps,
+  account: AccountRow,
+  settings: SettingsRow,
+  now: Date,
+): Promise<PendingNotice[]> {
+  const balances = await depositBalances(ops, account);
+  const zone = await tenantZone(trx, account.tenant_id);
+  return checkAccount(trx, { account, balances, settings, zone, warn: false }, now);
 }
 
 /** Records a breaker change: the account's flag, the webhook event, the audit entry, the notice. */

@@ -1,12 +1,10 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { tenantZone } from "../../platform/tenants.js";
 import { formatMinor } from "../../shared/money.js";
-import { checkAccount } from "./check-account.js";
+import { recheckBreaker } from "./check-account.js";
 import { statusAfterConfiguration, validateContacts } from "./deposit-rules.js";
 import { DepositsError } from "./deposits.errors.js";
-import { depositBalances } from "./deposits.ledger.js";
 import { loadAccount, loadSettings, thresholdMinimum } from "./deposits.repository.js";
 
 export interface WarningSettings {
@@ -86,16 +84,6 @@ export async function configureWarnings(
     now,
   );
   // A new amount takes effect at once: suspend or resume now, not at the next re-check.
-  const notices = await checkAccount(
-    trx,
-    {
-      account,
-      balances: await depositBalances(uow, account),
-      settings,
-      zone: await tenantZone(trx, account.tenant_id),
-      warn: false,
-    },
-    now,
-  );
+  const notices = await recheckBreaker(trx, uow, account, settings, now);
   return { account, settings, notices };
 }
