@@ -124,7 +124,7 @@ describe("the merchant deposit center", () => {
 
   it("applies for a top-up and shows the receiving bank account to wire it to", async () => {
     await menuOf(page).getByText("充值").click();
-    await page.getByLabel("金额 (CNY)").fill("3000");
+    await page.getByLabel("金额 (CNY)", { exact: true }).fill("3000");
     await page.getByRole("button", { name: "提交申请" }).click();
     await poll(() => page.locator(".ant-modal-confirm").textContent()).toContain("¥3,000.00");
     await acceptConfirmation(page);
@@ -185,7 +185,7 @@ describe("the platform finance desk", () => {
     await poll(() => page.getByTestId("deposit-account").textContent()).toContain("正常");
     await screenshot(page, "dep-06-home-active");
     await menuOf(page).getByText("提现").click();
-    await page.getByLabel("金额 (CNY)").fill("500");
+    await page.getByLabel("金额 (CNY)", { exact: true }).fill("500");
     await page.getByRole("button", { name: "提交提现" }).click();
     await acceptConfirmation(page);
     await poll(() => page.locator(".ant-table-row").first().textContent()).toContain("待审批");
