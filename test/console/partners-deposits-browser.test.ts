@@ -1,11 +1,13 @@
 /**
  * The merchant deposit center and the platform finance desk (seed 003) in a real Chromium
  * against a real server on PostgreSQL: the demo merchant opens its deposit account, sets its
- * warnings (a 4th email refused), applies for a top-up and sees where to wire it; the finance
- * clerk matches the bank transfer by hand (the account becomes active), approves and pays a
- * withdrawal and verifies the invoice qualification; the merchant's ledger shows expenses in
- * red and income in green and downloads as a file. The merchant works in Chinese, the clerk
- * in English. Screenshots land in test-output/console/.
+ * warnings (a 4th email refused) and its own suspension amount (below 1,000.00 refused),
+ * applies for a top-up and sees where to wire it; the finance clerk matches the bank transfer
+ * by hand (the account becomes active), approves and pays a withdrawal (the merchant sees the
+ * masked bank account it is paid to) and verifies the invoice qualification; the merchant's
+ * ledger shows expenses in red and income in green and downloads as a file, like its
+ * transactions. The merchant works in Chinese, the clerk in English. Screenshots land in
+ * test-output/console/.
  */
 import { readFile } from "node:fs/promises";
 import type { BrowserContext, Page } from "playwright-core";
@@ -53,7 +55,10 @@ const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_
 const menuOf = (p: Page) => p.getByRole("navigation");
 const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
 const account = () =>
-  server.api<{ status: string; available: number }>("GET", `/v1/deposit-accounts/${accountId}`);
+  server.api<{ status: string; available: number; suspension_threshold: number }>(
+    "GET",
+    `/v1/deposit-accounts/${accountId}`,
+  );
 
 describe("the merchant deposit center", () => {
   it("shows a merchant only its deposit center and prompts it to open the account", async () => {
@@ -99,12 +104,27 @@ describe("the merchant deposit center", () => {
     await page.getByRole("button", { name: "保存" }).click();
     await poll(async () => (await account()).status).toBe("pending_activation");
     await screenshot(page, "dep-04-warnings-saved");
+
+    // Its own suspension amount: never below the platform's 1,000.00; 1,500.00 is saved.
+    const threshold = page.getByLabel("熔断金额 (CNY)");
+    await poll(() => page.locator(".ant-form-item-extra").allTextContents()).toContainEqual(
+      expect.stringContaining("不低于 ¥1,000.00"),
+    );
+    await threshold.fill("999.99");
+    await page.getByRole("button", { name: "保存" }).click();
+    await poll(() => page.getByRole("alert").textContent()).toContain("熔断金额不能低于所示的最低金额");
+    await screenshot(page, "dep-04b-threshold-refused");
+    await threshold.fill("1500");
+    await page.getByRole("button", { name: "保存" }).click();
+    await poll(async () => (await account()).suspension_threshold).toBe(150_000);
+    await poll(() => page.getByRole("alert").count()).toBe(0);
+    await screenshot(page, "dep-04c-threshold-saved");
     expectNoConsoleProblems(problems);
   });
 
   it("applies for a top-up and shows the receiving bank account to wire it to", async () => {
     await menuOf(page).getByText("充值").click();
-    await page.getByLabel("金额 (CNY)").fill("3000");
+    await page.getByLabel("金额 (CNY)", { exact: true }).fill("3000");
     await page.getByRole("button", { name: "提交申请" }).click();
     await poll(() => page.locator(".ant-modal-confirm").textContent()).toContain("¥3,000.00");
     await acceptConfirmation(page);
@@ -165,10 +185,14 @@ describe("the platform finance desk", () => {
     await poll(() => page.getByTestId("deposit-account").textContent()).toContain("正常");
     await screenshot(page, "dep-06-home-active");
     await menuOf(page).getByText("提现").click();
-    await page.getByLabel("金额 (CNY)").fill("500");
+    await page.getByLabel("金额 (CNY)", { exact: true }).fill("500");
     await page.getByRole("button", { name: "提交提现" }).click();
     await acceptConfirmation(page);
     await poll(() => page.locator(".ant-table-row").first().textContent()).toContain("待审批");
+    // Paid to the bound bank account, its number masked.
+    expect(await page.locator(".ant-table-row").first().textContent()).toContain(
+      "Harbour Trading Co · ICBC · **** **** **** 8888",
+    );
     await screenshot(page, "dep-07-withdrawal-requested");
     await menuOf(page).getByText("开票").click();
     await page.getByLabel("公司地址").fill("88 Century Avenue, Shanghai");
@@ -250,6 +274,15 @@ describe("the merchant's records", () => {
     await screenshot(page, "dep-10-transactions");
     await page.getByRole("tab", { name: "账户交易" }).click();
     await screenshot(page, "dep-11-account-transactions");
+    // The transactions download too, from the merchant's own (scoped) export.
+    await page.getByRole("tabpanel").getByRole("button", { name: "导出" }).click();
+    const file = page.getByRole("link", { name: /^下载 / });
+    await file.waitFor();
+    const [transactions] = await Promise.all([page.waitForEvent("download"), file.click()]);
+    expect((await readFile((await transactions.path())!, "utf8")).split(/\r?\n/)[0]).toContain(
+      "type,amount,order_id",
+    );
+    await dialogOf(page).locator(".ant-modal-footer").getByRole("button", { name: "关闭" }).click();
     expectNoConsoleProblems(problems);
   });
 });

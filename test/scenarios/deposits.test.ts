@@ -89,6 +89,8 @@ describe("a merchant's prepaid deposit account", () => {
     expect(events.map((e) => e.type)).toEqual([
       "deposit.activated",
       "deposit.topped_up",
+      // The campaign runs from its creation: its start is announced once.
+      "deposit.campaign_started",
       "deposit.campaigns_suspended",
       "deposit.arrears_recorded",
       "deposit.topped_up",

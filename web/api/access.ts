@@ -53,7 +53,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /v1/notification-deliveries": { roles: ["owner","admin"], tenantWide: true },
   "GET /v1/export-types": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/exports": { roles: ["owner","admin","operator","finance","viewer"] },
-  "GET /v1/exports": { roles: ["owner","admin","operator","finance","viewer"], tenantWide: true },
+  "GET /v1/exports": { roles: ["owner","admin","operator","finance","viewer"] },
   "GET /v1/exports/{id}": { roles: ["owner","admin","operator","finance","viewer"] },
   "GET /v1/imports/{id}": { roles: ["owner","admin","operator","finance","viewer"], tenantWide: true },
   "GET /v1/exports/{id}/download": { roles: ["owner","admin","operator","finance","viewer"] },

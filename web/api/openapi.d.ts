@@ -637,7 +637,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Export history, newest first */
+        /**
+         * Export history, newest first
+         * @description Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself.
+         */
         get: operations["getExports"];
         put?: never;
         /**
@@ -2665,7 +2668,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Balance warning value and contacts (up to 3 emails, 3 mobile numbers); required before use */
+        /**
+         * Balance warning value and contacts (up to 3 emails, 3 mobile numbers), and the merchant's own suspension amount; required before use
+         * @description The merchant configures its warning amount and may set its own suspension (circuit breaker) amount, never below `suspension_threshold_minimum` (the platform's 1,000.00, or what finance set for this merchant). The breaker is re-checked at once with the new amount.
+         */
         put: operations["putDepositAccountsByIdWarningSettings"];
         post?: never;
         delete?: never;
@@ -4973,6 +4979,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "deposit.campaign_started": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * One of the merchant's campaigns started running (sent once per campaign)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onDepositCampaignStarted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "deposit.campaigns_resumed": {
         parameters: {
             query?: never;
@@ -6853,6 +6879,39 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * @example {
+         *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+         *       "object": "deposit_account",
+         *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+         *       "status": "active",
+         *       "asset": "CNY",
+         *       "available": 150000,
+         *       "frozen": 50000,
+         *       "withdrawal_held": 100000,
+         *       "arrears": 0,
+         *       "balance": 300000,
+         *       "total_topped_up": 300000,
+         *       "total_settled": 0,
+         *       "total_withdrawn": 0,
+         *       "warning_value": 400000,
+         *       "warning_emails": [
+         *         "ops@merchant.example"
+         *       ],
+         *       "warning_phones": [
+         *         "13800138000"
+         *       ],
+         *       "suspension_threshold": 150000,
+         *       "suspension_threshold_minimum": 100000,
+         *       "merchant_threshold": 150000,
+         *       "threshold_override": null,
+         *       "campaigns_suspended": false,
+         *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+         *       "activated_at": "2026-11-23T08:00:00.000Z",
+         *       "created_at": "2026-11-23T07:50:00.000Z",
+         *       "updated_at": "2026-11-23T09:00:00.000Z"
+         *     }
+         */
         DepositAccount: {
             id: string;
             /** @enum {string} */
@@ -6877,8 +6936,11 @@ export interface components {
             warning_value: number | null;
             warning_emails: string[];
             warning_phones: string[];
-            /** @description The merchant's override, else the platform's default */
+            /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
             suspension_threshold: number;
+            /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+            suspension_threshold_minimum: number;
+            merchant_threshold: number | null;
             threshold_override: number | null;
             /** @description The circuit breaker holds the merchant's campaigns */
             campaigns_suspended: boolean;
@@ -6966,6 +7028,7 @@ export interface components {
             /** @enum {string} */
             status: "not_started" | "running" | "suspended" | "ended";
             suspended_by_breaker: boolean;
+            started_at: string | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -7016,6 +7079,28 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * @example {
+         *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+         *       "object": "deposit_withdrawal",
+         *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+         *       "amount": 250000,
+         *       "status": "requested",
+         *       "reason": null,
+         *       "bank_account": {
+         *         "company_name": "Acme Trading Ltd",
+         *         "bank_name": "ICBC",
+         *         "branch": "Chaoyang",
+         *         "account_number": "6222 0000 1111",
+         *         "account_number_masked": "**** **** 1111"
+         *       },
+         *       "created_at": "2026-12-01T05:05:00.000Z",
+         *       "approved_at": null,
+         *       "paid_at": null,
+         *       "rejected_at": null,
+         *       "failed_at": null
+         *     }
+         */
         DepositWithdrawal: {
             id: string;
             /** @enum {string} */
@@ -7030,6 +7115,11 @@ export interface components {
                 bank_name: string;
                 branch: string;
                 account_number: string;
+                /**
+                 * @description Every digit but the last four starred, for display
+                 * @example **** **** 1111
+                 */
+                account_number_masked: string;
             } | null;
             /**
              * Format: date-time
@@ -29281,6 +29371,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "object": "deposit_account",
+                     *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+                     *       "status": "active",
+                     *       "asset": "CNY",
+                     *       "available": 150000,
+                     *       "frozen": 50000,
+                     *       "withdrawal_held": 100000,
+                     *       "arrears": 0,
+                     *       "balance": 300000,
+                     *       "total_topped_up": 300000,
+                     *       "total_settled": 0,
+                     *       "total_withdrawn": 0,
+                     *       "warning_value": 400000,
+                     *       "warning_emails": [
+                     *         "ops@merchant.example"
+                     *       ],
+                     *       "warning_phones": [
+                     *         "13800138000"
+                     *       ],
+                     *       "suspension_threshold": 150000,
+                     *       "suspension_threshold_minimum": 100000,
+                     *       "merchant_threshold": 150000,
+                     *       "threshold_override": null,
+                     *       "campaigns_suspended": false,
+                     *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "activated_at": "2026-11-23T08:00:00.000Z",
+                     *       "created_at": "2026-11-23T07:50:00.000Z",
+                     *       "updated_at": "2026-11-23T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -29305,8 +29428,11 @@ export interface operations {
                         warning_value: number | null;
                         warning_emails: string[];
                         warning_phones: string[];
-                        /** @description The merchant's override, else the platform's default */
+                        /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
                         suspension_threshold: number;
+                        /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+                        suspension_threshold_minimum: number;
+                        merchant_threshold: number | null;
                         threshold_override: number | null;
                         /** @description The circuit breaker holds the merchant's campaigns */
                         campaigns_suspended: boolean;
@@ -29425,6 +29551,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "object": "deposit_account",
+                     *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+                     *       "status": "active",
+                     *       "asset": "CNY",
+                     *       "available": 150000,
+                     *       "frozen": 50000,
+                     *       "withdrawal_held": 100000,
+                     *       "arrears": 0,
+                     *       "balance": 300000,
+                     *       "total_topped_up": 300000,
+                     *       "total_settled": 0,
+                     *       "total_withdrawn": 0,
+                     *       "warning_value": 400000,
+                     *       "warning_emails": [
+                     *         "ops@merchant.example"
+                     *       ],
+                     *       "warning_phones": [
+                     *         "13800138000"
+                     *       ],
+                     *       "suspension_threshold": 150000,
+                     *       "suspension_threshold_minimum": 100000,
+                     *       "merchant_threshold": 150000,
+                     *       "threshold_override": null,
+                     *       "campaigns_suspended": false,
+                     *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "activated_at": "2026-11-23T08:00:00.000Z",
+                     *       "created_at": "2026-11-23T07:50:00.000Z",
+                     *       "updated_at": "2026-11-23T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -29449,8 +29608,11 @@ export interface operations {
                         warning_value: number | null;
                         warning_emails: string[];
                         warning_phones: string[];
-                        /** @description The merchant's override, else the platform's default */
+                        /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
                         suspension_threshold: number;
+                        /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+                        suspension_threshold_minimum: number;
+                        merchant_threshold: number | null;
                         threshold_override: number | null;
                         /** @description The circuit breaker holds the merchant's campaigns */
                         campaigns_suspended: boolean;
@@ -29559,6 +29721,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "object": "deposit_account",
+                     *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+                     *       "status": "active",
+                     *       "asset": "CNY",
+                     *       "available": 150000,
+                     *       "frozen": 50000,
+                     *       "withdrawal_held": 100000,
+                     *       "arrears": 0,
+                     *       "balance": 300000,
+                     *       "total_topped_up": 300000,
+                     *       "total_settled": 0,
+                     *       "total_withdrawn": 0,
+                     *       "warning_value": 400000,
+                     *       "warning_emails": [
+                     *         "ops@merchant.example"
+                     *       ],
+                     *       "warning_phones": [
+                     *         "13800138000"
+                     *       ],
+                     *       "suspension_threshold": 150000,
+                     *       "suspension_threshold_minimum": 100000,
+                     *       "merchant_threshold": 150000,
+                     *       "threshold_override": null,
+                     *       "campaigns_suspended": false,
+                     *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "activated_at": "2026-11-23T08:00:00.000Z",
+                     *       "created_at": "2026-11-23T07:50:00.000Z",
+                     *       "updated_at": "2026-11-23T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -29583,8 +29778,11 @@ export interface operations {
                         warning_value: number | null;
                         warning_emails: string[];
                         warning_phones: string[];
-                        /** @description The merchant's override, else the platform's default */
+                        /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
                         suspension_threshold: number;
+                        /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+                        suspension_threshold_minimum: number;
+                        merchant_threshold: number | null;
                         threshold_override: number | null;
                         /** @description The circuit breaker holds the merchant's campaigns */
                         campaigns_suspended: boolean;
@@ -29697,10 +29895,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "warning_value": 500000,
+                 *       "emails": [
+                 *         "ops@merchant.example"
+                 *       ],
+                 *       "phones": [
+                 *         "13800138000"
+                 *       ],
+                 *       "suspension_threshold": 150000
+                 *     }
+                 */
                 "application/json": {
                     warning_value: number;
                     emails: string[];
                     phones: string[];
+                    /** @description The merchant's own suspension amount (at least suspension_threshold_minimum); null: the platform's; absent: unchanged */
+                    suspension_threshold?: number | null;
                 };
             };
         };
@@ -29711,6 +29923,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "object": "deposit_account",
+                     *       "merchant_id": "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+                     *       "status": "active",
+                     *       "asset": "CNY",
+                     *       "available": 150000,
+                     *       "frozen": 50000,
+                     *       "withdrawal_held": 100000,
+                     *       "arrears": 0,
+                     *       "balance": 300000,
+                     *       "total_topped_up": 300000,
+                     *       "total_settled": 0,
+                     *       "total_withdrawn": 0,
+                     *       "warning_value": 400000,
+                     *       "warning_emails": [
+                     *         "ops@merchant.example"
+                     *       ],
+                     *       "warning_phones": [
+                     *         "13800138000"
+                     *       ],
+                     *       "suspension_threshold": 150000,
+                     *       "suspension_threshold_minimum": 100000,
+                     *       "merchant_threshold": 150000,
+                     *       "threshold_override": null,
+                     *       "campaigns_suspended": false,
+                     *       "ledger_account_id": "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "activated_at": "2026-11-23T08:00:00.000Z",
+                     *       "created_at": "2026-11-23T07:50:00.000Z",
+                     *       "updated_at": "2026-11-23T09:00:00.000Z"
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -29735,8 +29980,11 @@ export interface operations {
                         warning_value: number | null;
                         warning_emails: string[];
                         warning_phones: string[];
-                        /** @description The merchant's override, else the platform's default */
+                        /** @description The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum */
                         suspension_threshold: number;
+                        /** @description The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default) */
+                        suspension_threshold_minimum: number;
+                        merchant_threshold: number | null;
                         threshold_override: number | null;
                         /** @description The circuit breaker holds the merchant's campaigns */
                         campaigns_suspended: boolean;
@@ -29809,7 +30057,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: suspension_threshold_below_minimum */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -30690,6 +30938,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "not_started" | "running" | "suspended" | "ended";
                         suspended_by_breaker: boolean;
+                        started_at: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -31466,12 +31715,16 @@ export interface operations {
                         object: "list";
                         data: {
                             transfer_id: string;
-                            /** @enum {string} */
+                            /**
+                             * @description expense (shown red) or income (shown green)
+                             * @enum {string}
+                             */
                             direction: "income" | "expense";
                             amount: number;
+                            /** @description deposit_topup, deposit_settle, deposit_settled_refund, deposit_withdrawal (requested: processing), deposit_withdrawal_rejected (returned) */
                             code: string;
                             reference_id: string | null;
-                            /** @description Running balance (available + frozen) after this line */
+                            /** @description Running balance less withdrawals in progress (available + frozen) after this line */
                             balance: number;
                             /**
                              * Format: date-time
@@ -31670,6 +31923,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -31684,6 +31959,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -31803,6 +32083,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -31817,6 +32119,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -31927,6 +32234,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -31941,6 +32270,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -32051,6 +32385,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -32065,6 +32421,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -32175,6 +32536,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "dwd_01jd8x3c4d5e6f7g8h9j0k1m2n",
+                     *       "object": "deposit_withdrawal",
+                     *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+                     *       "amount": 250000,
+                     *       "status": "requested",
+                     *       "reason": null,
+                     *       "bank_account": {
+                     *         "company_name": "Acme Trading Ltd",
+                     *         "bank_name": "ICBC",
+                     *         "branch": "Chaoyang",
+                     *         "account_number": "6222 0000 1111",
+                     *         "account_number_masked": "**** **** 1111"
+                     *       },
+                     *       "created_at": "2026-12-01T05:05:00.000Z",
+                     *       "approved_at": null,
+                     *       "paid_at": null,
+                     *       "rejected_at": null,
+                     *       "failed_at": null
+                     *     }
+                     */
                     "application/json": {
                         id: string;
                         /** @enum {string} */
@@ -32189,6 +32572,11 @@ export interface operations {
                             bank_name: string;
                             branch: string;
                             account_number: string;
+                            /**
+                             * @description Every digit but the last four starred, for display
+                             * @example **** **** 1111
+                             */
+                            account_number_masked: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -51426,6 +51814,49 @@ export interface operations {
                         asset: string;
                         available: number;
                         warning_value: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDepositCampaignStarted: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "deposit.campaign_started";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        account_id: string;
+                        merchant_id: string;
+                        asset: string;
+                        campaign_id: string;
+                        name: string;
                     };
                 };
             };

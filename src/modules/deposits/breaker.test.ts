@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createTestTenant, type TestApp } from "../../../test/helpers/app.js";
+import { createTestApp, createTestTenant, json, type TestApp } from "../../../test/helpers/app.js";
 import {
   accountOf,
   activeAccount,
@@ -7,6 +7,7 @@ import {
   createMerchant,
   type DepositWorld,
   depositWorld,
+  expectCode,
   ok,
   openConfigured,
   topUp,
@@ -70,16 +71,19 @@ async function campaignStatuses(merchantId: string) {
   return Object.fromEntries(list.data.map((c) => [c.id, c.status]));
 }
 
-async function notices(accountId: string) {
+/** The account's campaign-start notices, or (`started` false) the breaker's and the warning's. */
+async function noticeRows(accountId: string, started = false) {
   return t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
     trx
       .selectFrom("deposit_notices")
-      .select(["kind", "created_at"])
+      .select(["kind", "created_at", "campaign_id", "available"])
       .where("account_id", "=", accountId)
+      .where("kind", started ? "=" : "!=", "started")
       .orderBy("id")
       .execute(),
   );
 }
+const notices = (accountId: string) => noticeRows(accountId);
 
 /** Runs what the scheduler finds due at the clock's time, as the job runner would. */
 async function runSchedules() {
@@ -181,6 +185,152 @@ describe("circuit breaker", () => {
     ok(await call(w, w.tenant.auth, "POST", `/v1/deposit-withdrawals/${withdrawal.id}/reject`, {}));
     expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 300_000, campaigns_suspended: false });
     expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "running" });
+  });
+});
+
+describe("the merchant's own suspension and warning amounts", () => {
+  const configure = (
+    m: { auth: { authorization: string } },
+    id: string,
+    body: { warning_value: number; suspension_threshold?: number | null },
+  ) =>
+    call(w, m.auth, "PUT", `/v1/deposit-accounts/${id}/warning-settings`, {
+      emails: ["ops@merchant.example"],
+      phones: ["13800138000"],
+      ...body,
+    });
+  const limits = async (m: { auth: { authorization: string } }, id: string) =>
+    ok<{
+      suspension_threshold: number;
+      suspension_threshold_minimum: number;
+      merchant_threshold: number | null;
+      warning_value: number;
+      campaigns_suspended: boolean;
+    }>(await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}`));
+
+  it("never below the platform's 1,000.00; a raised amount suspends at once, clearing it resumes", async () => {
+    t.clock.set("2026-12-02T01:00:00Z");
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const running = await campaign(m, 0, 10);
+    const refused = await configure(m, id, { warning_value: 400_000, suspension_threshold: 99_999 });
+    expectCode(refused, 422, "suspension_threshold_below_minimum");
+    expect(json<{ minimum: number }>(refused).minimum).toBe(100_000);
+    // Nothing written on the refusal.
+    expect(await limits(m, id)).toMatchObject({ warning_value: 0, merchant_threshold: null });
+
+    // Exactly the minimum is allowed; 3,000.00 available stays above it.
+    ok(await configure(m, id, { warning_value: 400_000, suspension_threshold: 100_000 }));
+    expect(await limits(m, id)).toMatchObject({
+      suspension_threshold: 100_000,
+      suspension_threshold_minimum: 100_000,
+      merchant_threshold: 100_000,
+      warning_value: 400_000,
+      campaigns_suspended: false,
+    });
+    // 3,500.00 > 3,000.00 available: suspended by the save itself, no re-check needed.
+    ok(await configure(m, id, { warning_value: 400_000, suspension_threshold: 350_000 }));
+    expect(await limits(m, id)).toMatchObject({ suspension_threshold: 350_000, campaigns_suspended: true });
+    expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "suspended" });
+    // Leaving the amount out keeps it.
+    ok(await configure(m, id, { warning_value: 450_000 }));
+    expect(await limits(m, id)).toMatchObject({ merchant_threshold: 350_000, warning_value: 450_000 });
+    // Back to the platform's amount: 3,000.00 > 1,000.00 resumes at once.
+    ok(await configure(m, id, { warning_value: 450_000, suspension_threshold: null }));
+    expect(await limits(m, id)).toMatchObject({
+      suspension_threshold: 100_000,
+      merchant_threshold: null,
+      campaigns_suspended: false,
+    });
+    expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "running" });
+    expect((await notices(id)).map((n) => n.kind)).toEqual(["suspended", "resumed"]);
+  });
+
+  it("goes below 1,000.00 only where finance allows it; finance's higher amount wins", async () => {
+    t.clock.set("2026-12-02T02:00:00Z");
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    await campaign(m, 0, 10);
+    // Finance allows this merchant down to 500.00.
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { suspension_threshold: 50_000 }));
+    expectCode(
+      await configure(m, id, { warning_value: 100_000, suspension_threshold: 49_999 }),
+      422,
+      "suspension_threshold_below_minimum",
+    );
+    ok(await configure(m, id, { warning_value: 100_000, suspension_threshold: 60_000 }));
+    expect(await limits(m, id)).toMatchObject({
+      suspension_threshold: 60_000,
+      suspension_threshold_minimum: 50_000,
+    });
+    // 3,000.00 − 2,450.00 frozen = 550.00: below the merchant's 600.00 though above the platform's floor.
+    ok(await freeze(id, "ML1", 245_000), 201);
+    expect(await limits(m, id)).toMatchObject({ campaigns_suspended: true });
+    ok(await release(id, "ML1"));
+    expect(await limits(m, id)).toMatchObject({ campaigns_suspended: false });
+    // Finance later demands 4,000.00: above the merchant's own amount, so it applies, at once.
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { suspension_threshold: 400_000 }));
+    expect(await limits(m, id)).toMatchObject({
+      suspension_threshold: 400_000,
+      merchant_threshold: 60_000,
+      campaigns_suspended: true,
+    });
+  });
+});
+
+describe("campaign start notices", () => {
+  const deliveries = () =>
+    t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx
+        .selectFrom("notification_deliveries")
+        .select(["channel", "recipient", "subject"])
+        .where("notice_type", "=", "deposit.campaign_started")
+        .orderBy("id")
+        .execute(),
+    );
+  const started = async (accountId: string) =>
+    (await noticeRows(accountId, true)).map((n) => ({ campaign_id: n.campaign_id, available: n.available }));
+
+  it("announces each campaign's start once: at creation, at the re-check, after a resume", async () => {
+    t.clock.set("2026-12-03T00:05:00Z");
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m, { warning_value: 0, phones: ["13900000077"], emails: [] });
+    await topUp(w, m, id, 300_000);
+    const before = (await deliveries()).length;
+    // Running from its creation: announced at once, by SMS and to the opener's inbox.
+    const now = await campaign(m, 0, 10);
+    expect(await started(id)).toEqual([{ campaign_id: now.id, available: 300_000 }]);
+    const sent = (await deliveries()).slice(before);
+    expect(sent.map((d) => d.channel).sort()).toEqual(["inbox", "sms"]);
+    expect(sms.some((x) => x.to === "13900000077" && x.text.includes("c 0..10"))).toBe(true);
+
+    // Starts tomorrow: announced by the first re-check after its start, once.
+    const tomorrow = await campaign(m, 1, 10);
+    const suspendedFirst = await campaign(m, 2, 10);
+    t.clock.set("2026-12-04T00:20:00Z");
+    await recheckTenant(t.deps, w.tenant.tenantId, t.clock.now());
+    t.clock.set("2026-12-04T00:40:00Z");
+    await recheckTenant(t.deps, w.tenant.tenantId, t.clock.now());
+    expect((await started(id)).map((n) => n.campaign_id)).toEqual([now.id, tomorrow.id]);
+
+    // The third is suspended before it starts (3,000.00 → 500.00 by a freeze of 2,500.00)...
+    ok(await freeze(id, "S-1", 250_000), 201);
+    t.clock.set("2026-12-05T01:00:00Z");
+    await recheckTenant(t.deps, w.tenant.tenantId, t.clock.now());
+    expect((await started(id)).map((n) => n.campaign_id)).toEqual([now.id, tomorrow.id]);
+    // ...and starts when the release resumes it; the two that ran before are not announced again.
+    ok(await release(id, "S-1"));
+    expect(await started(id)).toEqual([
+      { campaign_id: now.id, available: 300_000 },
+      { campaign_id: tomorrow.id, available: 300_000 },
+      { campaign_id: suspendedFirst.id, available: 300_000 },
+    ]);
+    expect(await campaignStatuses(m.id)).toMatchObject({
+      [now.id]: "running",
+      [tomorrow.id]: "running",
+      [suspendedFirst.id]: "running",
+    });
+    expect((await deliveries()).slice(before)).toHaveLength(6);
   });
 });
 

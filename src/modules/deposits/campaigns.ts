@@ -2,9 +2,11 @@ import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
+import { announceStarts } from "./check-account.js";
 import { assertCanRunCampaigns, scheduledStatus } from "./deposit-rules.js";
 import { DepositsError } from "./deposits.errors.js";
 import { depositBalances, type LedgerOps } from "./deposits.ledger.js";
+import type { PendingNotice } from "./deposits.notices.js";
 import { type CampaignRow, merchantInScope } from "./deposits.repository.js";
 
 export interface CampaignInput {
@@ -17,7 +19,8 @@ export interface CampaignInput {
 /**
  * A merchant creates or joins a campaign: refused with a clear code when the merchant has no
  * deposit account, it is not active, abnormal, or in arrears. A campaign created while the
- * breaker is tripped starts suspended (and resumes with the others).
+ * breaker is tripped starts suspended (and resumes with the others). One that runs from its
+ * creation is announced as started.
  */
 export async function createCampaign(
   trx: Tx,
@@ -25,7 +28,7 @@ export async function createCampaign(
   context: RequestContext,
   input: CampaignInput,
   now: Date,
-): Promise<CampaignRow> {
+): Promise<{ campaign: CampaignRow; notices: PendingNotice[] }> {
   if (input.endsAt.getTime() <= input.startsAt.getTime()) {
     throw new DepositsError("invalid_campaign_period", "A campaign ends after it starts");
   }
@@ -37,8 +40,8 @@ export async function createCampaign(
     .where("merchant_id", "=", merchant.id)
     .forUpdate()
     .executeTakeFirst();
-  const arrears = account ? (await depositBalances(ops, account)).arrears : 0;
-  assertCanRunCampaigns(account, arrears);
+  const balances = account ? await depositBalances(ops, account) : undefined;
+  assertCanRunCampaigns(account, balances?.arrears ?? 0);
   const status = scheduledStatus({ starts_at: input.startsAt, ends_at: input.endsAt }, now);
   const held = account!.breaker_tripped && status !== "ended";
   const campaign = await trx
@@ -69,5 +72,7 @@ export async function createCampaign(
     },
     now,
   );
-  return campaign;
+  // A campaign that runs from its creation starts now: announced at once.
+  const notices = await announceStarts(trx, account!, balances!.available, now);
+  return { campaign: { ...campaign, started_at: notices.length > 0 ? now : null }, notices };
 }

@@ -1,9 +1,10 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { breakerDecision, scheduledStatus, warningDue } from "./deposit-rules.js";
 import { emitDepositEvent } from "./deposits.events.js";
-import type { DepositBalances } from "./deposits.ledger.js";
+import { type DepositBalances, depositBalances, type LedgerOps } from "./deposits.ledger.js";
 import { type PendingNotice, recordNotice, takeWarningAllowance } from "./deposits.notices.js";
 import { type AccountRow, type SettingsRow, thresholdOf } from "./deposits.repository.js";
 
@@ -76,6 +77,9 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
     );
   }
 
+  // Resumed campaigns that never ran before are starting now.
+  notices.push(...(await announceStarts(trx, account, balances.available, now)));
+
   if (input.warn && warningDue(balances.available, account.warning_value)) {
     if (await takeWarningAllowance(trx, account.tenant_id, account.id, now, input.zone)) {
       await emitDepositEvent(
@@ -97,6 +101,22 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
     }
   }
   return notices;
+}
+
+/**
+ * The breaker re-checked at once after a change that is no reason to warn (a new threshold, a
+ * rejected withdrawal): reads the balances under the ledger's lock.
+ */
+export async function recheckBreaker(
+  trx: Tx,
+  ops: LedgerOps,
+  account: AccountRow,
+  settings: SettingsRow,
+  now: Date,
+): Promise<PendingNotice[]> {
+  const balances = await depositBalances(ops, account);
+  const zone = await tenantZone(trx, account.tenant_id);
+  return checkAccount(trx, { account, balances, settings, zone, warn: false }, now);
 }
 
 /** Records a breaker change: the account's flag, the webhook event, the audit entry, the notice. */
@@ -157,4 +177,38 @@ export async function advanceCampaigns(
     .where("status", "=", "not_started")
     .where("starts_at", "<=", now)
     .execute();
+}
+
+/**
+ * Announces each of the account's campaigns that runs for the first time (the seed's 活動開始
+ * notice): `started_at` marks it, so a start is announced once, whichever path started it
+ * (creation, the schedule's re-check, the breaker resuming a campaign that had not run yet).
+ */
+export async function announceStarts(
+  trx: Tx,
+  account: AccountRow,
+  available: number,
+  now: Date,
+): Promise<PendingNotice[]> {
+  const started = await trx
+    .updateTable("deposit_campaigns")
+    .set({ started_at: now, updated_at: now })
+    .where("tenant_id", "=", account.tenant_id)
+    .where("account_id", "=", account.id)
+    .where("status", "=", "running")
+    .where("started_at", "is", null)
+    .returning(["id", "name"])
+    .execute();
+  const notices: PendingNotice[] = [];
+  for (const campaign of started) {
+    await emitDepositEvent(
+      trx,
+      account,
+      "deposit.campaign_started",
+      { campaign_id: campaign.id, name: campaign.name },
+      now,
+    );
+    notices.push(await recordNotice(trx, account, "started", { available, threshold: 0 }, now, campaign));
+  }
+  return notices;
 }

@@ -27,19 +27,17 @@ import {
   CampaignQuery,
   EntryQuery,
   FreezeAnswer,
-  LedgerLine,
   ManualItem,
   OrderCost,
   OrderParams,
   serializeCampaign,
   serializeFreeze,
   serializeOrder,
-  serializeWithdrawal,
   Text,
-  Withdrawal,
 } from "./deposits.schemas.js";
 import { Entry } from "./deposits.serialize.js";
 import { freezeCost } from "./freeze-cost.js";
+import { LedgerLine, serializeWithdrawal, Withdrawal } from "./funds.schemas.js";
 import { invoiceRoutes } from "./invoicing.routes.js";
 import { recheckTenant } from "./recheck.js";
 import { refundSettled, releaseCost, settleCost } from "./resolve-cost.js";
@@ -72,7 +70,8 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
       endsAt: new Date(body.ends_at),
     }),
     op: (uow, ctx, input, now) => createCampaign(uow.trx, uow, ctx, input, now),
-    respond: serializeCampaign,
+    respond: ({ campaign }) => serializeCampaign(campaign),
+    after,
   });
 
   app.get(

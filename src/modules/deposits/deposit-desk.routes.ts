@@ -8,7 +8,8 @@ import {
   TOPUP_STATUSES,
   WITHDRAWAL_STATUSES,
 } from "./deposits.repository.js";
-import { serializeTopup, serializeWithdrawal, Topup, Withdrawal } from "./deposits.schemas.js";
+import { serializeTopup, Topup } from "./deposits.schemas.js";
+import { serializeWithdrawal, Withdrawal } from "./funds.schemas.js";
 import { InvoiceRequest, Profile, serializeProfile, serializeRequest } from "./invoicing.schemas.js";
 
 /**

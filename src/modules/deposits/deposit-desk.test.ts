@@ -144,4 +144,48 @@ describe("the account ledger as an export a merchant starts itself", () => {
     // Tenant-wide staff still see every export.
     await finished(w.finance, theirs.id);
   });
+
+  it("exports the merchant's own transactions too, and refuses another merchant's account", async () => {
+    ok(
+      await call(w, w.tenant.auth, "POST", `/v1/deposit-accounts/${accountA}/freezes`, {
+        order_id: "TX-1",
+        amount: 50_000,
+      }),
+      201,
+    );
+    ok(await call(w, w.tenant.auth, "POST", `/v1/deposit-accounts/${accountA}/orders/TX-1/settle`, {}));
+    const type = "deposit_account_transactions";
+    const job = ok<{ id: string }>(await start(a.auth, accountA, type), 202);
+    await finished(a.auth, job.id);
+    const file = await call(w, a.auth, "GET", `/v1/exports/${job.id}/download`);
+    const rows = file.body.trim().split(/\r?\n/);
+    expect(rows[0]).toBe("created_at,id,type,amount,order_id,campaign_id,transfer_id");
+    expect(rows.slice(1).map((r) => r.split(",").slice(2, 5))).toEqual([
+      ["freeze", "50000", "TX-1"],
+      ["settle", "50000", "TX-1"],
+    ]);
+    expectCode(await start(a.auth, accountB, type), 404, "deposit_account_not_found");
+    expectCode(
+      await call(w, a.auth, "POST", "/v1/exports", {
+        type,
+        format: "csv",
+        filters: { account_id: accountA, type: "bonus" },
+      }),
+      400,
+      "validation_failed",
+    );
+  });
+
+  it("lists only the exports a merchant's user started itself", async () => {
+    const mine = ok<{ id: string }>(await start(a.auth, accountA), 202);
+    const theirs = ok<{ id: string }>(await start(b.auth, accountB), 202);
+    await finished(a.auth, mine.id);
+    await finished(b.auth, theirs.id);
+    const ids = (list: List<{ id: string; created_by: string }>) => list.data.map((j) => j.id);
+    const seenByA = ok<List<{ id: string; created_by: string }>>(await call(w, a.auth, "GET", "/v1/exports"));
+    expect(ids(seenByA)).toContain(mine.id);
+    expect(ids(seenByA)).not.toContain(theirs.id);
+    const all = ok<List<{ id: string; created_by: string }>>(await call(w, w.finance, "GET", "/v1/exports"));
+    expect(ids(all)).toEqual(expect.arrayContaining([mine.id, theirs.id]));
+  });
 });

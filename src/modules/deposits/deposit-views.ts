@@ -1,8 +1,9 @@
 import type { Tx } from "../../db/database.js";
-import { balancesOf, findAccount, statement } from "../../ledger/index.js";
+import { balancesOf, findAccount } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { type PageParams, pageLimit, pageQuery } from "../../platform/http/pagination.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
+import { accountLedgerPage } from "./account-ledger.js";
 import {
   type AccountRow,
   type AccountStatus,
@@ -13,6 +14,8 @@ import {
   loadAccount,
   readSettings,
   type SettingsRow,
+  thresholdMinimum,
+  thresholdOf,
 } from "./deposits.repository.js";
 import { iso, serializeCampaign, serializeManualItem, serializeRecord } from "./deposits.schemas.js";
 import { serializeEntry } from "./deposits.serialize.js";
@@ -52,7 +55,9 @@ export async function accountView(trx: Tx, account: AccountRow, settings: Settin
     warning_value: account.warning_value,
     warning_emails: account.warning_emails,
     warning_phones: account.warning_phones,
-    suspension_threshold: account.threshold_override ?? settings.suspension_threshold,
+    suspension_threshold: thresholdOf(account, settings),
+    suspension_threshold_minimum: thresholdMinimum(account, settings),
+    merchant_threshold: account.merchant_threshold,
     threshold_override: account.threshold_override,
     campaigns_suspended: account.breaker_tripped,
     ledger_account_id: account.ledger_account_id,
@@ -147,7 +152,10 @@ export async function listEntries(
   return pageQuery(q, query, serializeEntry);
 }
 
-/** The account's ledger: every posted change as income or expense, with the running balance. */
+/**
+ * The account's ledger: income and expense with the running balance; a withdrawal shows as an
+ * expense while it is processing (see account-ledger.ts).
+ */
 export async function accountLedger(
   trx: Tx,
   actor: Actor,
@@ -155,24 +163,14 @@ export async function accountLedger(
   query: PageParams & { created_gte?: string; created_lt?: string },
 ) {
   const account = await loadAccount(trx, actor, accountId);
-  const s = await statement(trx, account.tenant_id, account.ledger_account_id, {
+  const page = await accountLedgerPage(trx, account, {
     limit: pageLimit(query.limit),
     starting_after: query.starting_after,
     created_gte: query.created_gte ? new Date(query.created_gte) : undefined,
     created_lt: query.created_lt ? new Date(query.created_lt) : undefined,
   });
-  const lines = (s?.entries ?? [])
-    .filter((e) => e.posted_change !== 0)
-    .map((e) => ({
-      transfer_id: e.transfer_id,
-      direction: e.posted_change > 0 ? ("income" as const) : ("expense" as const),
-      amount: Math.abs(e.posted_change),
-      code: e.code,
-      reference_id: e.reference_id,
-      balance: e.balance,
-      created_at: e.created_at.toISOString(),
-    }));
-  return { object: "list" as const, data: lines, has_more: s?.has_more ?? false };
+  const data = page.lines.map((l) => ({ ...l, created_at: l.created_at.toISOString() }));
+  return { object: "list" as const, data, has_more: page.hasMore };
 }
 
 /** The manual-handling list (platform only). */

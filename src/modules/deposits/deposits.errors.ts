@@ -21,6 +21,7 @@ export const DEPOSITS_ERRORS = defineErrors({
   exceeds_frozen: 422,
   exceeds_settled: 422,
   insufficient_available: 422,
+  suspension_threshold_below_minimum: 422,
   withdrawal_state: 409,
   too_many_contacts: 422,
   too_many_addresses: 422,

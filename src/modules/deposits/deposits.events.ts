@@ -37,6 +37,10 @@ const EVENTS = {
       campaign_ids: Type.Array(Type.String()),
     }),
   },
+  "deposit.campaign_started": {
+    description: "One of the merchant's campaigns started running (sent once per campaign)",
+    schema: Type.Object({ ...AccountRef, campaign_id: Type.String(), name: Type.String() }),
+  },
   "deposit.balance_warning": {
     description: "Available is below the merchant's warning value (at most 4 a day per account)",
     schema: Type.Object({ ...AccountRef, available: Type.Integer(), warning_value: Type.Integer() }),

@@ -1,23 +1,39 @@
-import { statement } from "../../ledger/index.js";
+import type { Tx } from "../../db/database.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
 import type { ExportDefinition, ImportDefinition } from "../../platform/files/registry.js";
+import { type AccountLedgerLine, accountLedgerPage } from "./account-ledger.js";
 import { DepositsError } from "./deposits.errors.js";
-import { accountById, loadAccount } from "./deposits.repository.js";
+import {
+  accountById,
+  ENTRY_TYPES,
+  type EntryRow,
+  type EntryType,
+  loadAccount,
+} from "./deposits.repository.js";
 import { receiveBankRecord } from "./receive-bank-record.js";
 
 /**
- * The deposits module's files: the account ledger out (xlsx/CSV, income and expense with the
- * running balance) and bank statements in (each row matched like a bank record from the API).
+ * The deposits module's files: the account ledger and the account's transactions out (xlsx/CSV;
+ * a merchant's own users may start them for their account) and bank statements in (each row matched like a bank record from the API).
  */
 
 const PAGE = 2000;
 
-function ledgerFilters(filters: Record<string, unknown>) {
+/** The filters of an export of one deposit account's data: the account, a creation range. */
+function accountFilters(filters: Record<string, unknown>) {
   if (typeof filters.account_id !== "string" || filters.account_id === "") {
-    throw new DepositsError("validation_failed", "The deposit ledger export needs filters.account_id", {
+    throw new DepositsError("validation_failed", "A deposit account export needs filters.account_id", {
       errors: [{ field: "/body/filters/account_id", message: "is required (a deposit account id)" }],
     });
+  }
+  for (const key of ["created_gte", "created_lt"] as const) {
+    const value = filters[key];
+    if (value !== undefined && (typeof value !== "string" || Number.isNaN(Date.parse(value)))) {
+      throw new DepositsError("validation_failed", `filters.${key} is not a time`, {
+        errors: [{ field: `/body/filters/${key}`, message: "must be an ISO 8601 time" }],
+      });
+    }
   }
   return {
     accountId: filters.account_id,
@@ -26,25 +42,26 @@ function ledgerFilters(filters: Record<string, unknown>) {
   };
 }
 
-interface LedgerLine {
-  created_at: Date;
-  transfer_id: string;
-  direction: "income" | "expense";
-  amount: number;
-  balance: number;
-  code: string;
-  reference_id: string | null;
+/**
+ * Exports of one account's data are open to a merchant's own users (their scope reads that
+ * account); another merchant's account answers as missing, like the API.
+ */
+const accountInScope: ExportDefinition["scoped"] = async (trx, actor, filters) =>
+  void (await loadAccount(trx, actor, accountFilters(filters).accountId));
+
+async function accountOf(trx: Tx, tenantId: string, accountId: string) {
+  const account = await accountById(trx, tenantId, accountId);
+  if (!account) throw new DepositsError("deposit_account_not_found", "Deposit account not found");
+  return account;
 }
 
-export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<LedgerLine> = {
+export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<AccountLedgerLine> = {
   type: "deposit_account_ledger",
   description:
     "A deposit account's ledger: every balance change as income or expense with the running balance (filters: account_id, created_gte, created_lt)",
   permission: "deposits.read",
-  validateFilters: (filters) => void ledgerFilters(filters),
-  // A merchant's own users download their account's ledger; another account answers as missing.
-  scoped: async (trx, actor, filters) =>
-    void (await loadAccount(trx, actor, ledgerFilters(filters).accountId)),
+  validateFilters: (filters) => void accountFilters(filters),
+  scoped: accountInScope,
   columns: [
     { key: "created_at", header: "created_at", value: (l) => l.created_at },
     { key: "transfer_id", header: "transfer_id", value: (l) => l.transfer_id },
@@ -55,31 +72,70 @@ export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<LedgerLine> = {
     { key: "reference_id", header: "reference_id", value: (l) => l.reference_id },
   ],
   batches: async function* (trx, tenantId, filters) {
-    const { accountId, ...range } = ledgerFilters(filters);
-    const account = await accountById(trx, tenantId, accountId);
-    if (!account) throw new DepositsError("deposit_account_not_found", "Deposit account not found");
+    const { accountId, ...range } = accountFilters(filters);
+    const account = await accountOf(trx, tenantId, accountId);
     let after: string | undefined;
     for (;;) {
-      const page = await statement(trx, tenantId, account.ledger_account_id, {
+      const page = await accountLedgerPage(trx, account, {
         ...range,
         limit: PAGE,
         ...(after ? { starting_after: after } : {}),
       });
-      if (!page || page.entries.length === 0) return;
-      const lines = page.entries
-        .filter((e) => e.posted_change !== 0)
-        .map((e) => ({
-          created_at: e.created_at,
-          transfer_id: e.transfer_id,
-          direction: e.posted_change > 0 ? ("income" as const) : ("expense" as const),
-          amount: Math.abs(e.posted_change),
-          balance: e.balance,
-          code: e.code,
-          reference_id: e.reference_id,
-        }));
-      if (lines.length > 0) yield lines;
-      if (!page.has_more) return;
-      after = page.entries[page.entries.length - 1]!.transfer_id;
+      if (page.lines.length > 0) yield page.lines;
+      if (!page.hasMore || page.lines.length === 0) return;
+      after = page.lines[page.lines.length - 1]!.transfer_id;
+    }
+  },
+};
+
+function transactionFilters(filters: Record<string, unknown>) {
+  const base = accountFilters(filters);
+  const type = filters.type;
+  if (type !== undefined && !ENTRY_TYPES.includes(type as EntryType)) {
+    throw new DepositsError("validation_failed", "filters.type is not a transaction type", {
+      errors: [{ field: "/body/filters/type", message: `must be one of ${ENTRY_TYPES.join(", ")}` }],
+    });
+  }
+  return { ...base, ...(type ? { type: type as EntryType } : {}) };
+}
+
+/** The account's transactions (the seed's 交易流水: freeze, refund, settled, settled refund, arrears). */
+export const DEPOSIT_TRANSACTIONS_EXPORT: ExportDefinition<EntryRow> = {
+  type: "deposit_account_transactions",
+  description:
+    "A deposit account's transactions: freezes, releases, settlements, settled refunds and arrears by order (filters: account_id, type, created_gte, created_lt)",
+  permission: "deposits.read",
+  validateFilters: (filters) => void transactionFilters(filters),
+  scoped: accountInScope,
+  columns: [
+    { key: "created_at", header: "created_at", value: (e) => e.created_at },
+    { key: "id", header: "id", value: (e) => e.id },
+    { key: "type", header: "type", value: (e) => e.type },
+    { key: "amount", header: "amount", value: (e) => e.amount },
+    { key: "order_id", header: "order_id", value: (e) => e.order_id },
+    { key: "campaign_id", header: "campaign_id", value: (e) => e.campaign_id },
+    { key: "transfer_id", header: "transfer_id", value: (e) => e.transfer_id },
+  ],
+  batches: async function* (trx, tenantId, filters) {
+    const f = transactionFilters(filters);
+    const account = await accountOf(trx, tenantId, f.accountId);
+    let after = "";
+    for (;;) {
+      let q = trx
+        .selectFrom("deposit_entries")
+        .selectAll()
+        .where("tenant_id", "=", tenantId)
+        .where("account_id", "=", account.id)
+        .where("id", ">", after)
+        .orderBy("id")
+        .limit(PAGE);
+      if (f.type) q = q.where("type", "=", f.type);
+      if (f.created_gte) q = q.where("created_at", ">=", f.created_gte);
+      if (f.created_lt) q = q.where("created_at", "<", f.created_lt);
+      const rows = await q.execute();
+      if (rows.length > 0) yield rows;
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.id;
     }
   },
 };

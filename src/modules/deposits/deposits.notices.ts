@@ -8,11 +8,11 @@ import { formatMinor } from "../../shared/money.js";
 import type { AccountRow } from "./deposits.repository.js";
 
 /**
- * Notices of the circuit breaker and the balance warning. The decision and its record
+ * Notices of the circuit breaker, the balance warning and a campaign's start. The decision and its record
  * (a `deposit_notices` row; for warnings, the platform's daily cap counter) commit with the
  * change that caused them; delivery by email, SMS and in-app inbox happens after commit.
  */
-export type NoticeKind = "suspended" | "resumed" | "warning";
+export type NoticeKind = "suspended" | "resumed" | "warning" | "started";
 
 /** The platform's capped notice type: at most 4 a day per account in the tenant's calendar. */
 export const WARNING_CAP_TYPE = "deposit.balance_low";
@@ -22,6 +22,7 @@ const NOTICE_TYPES: Record<NoticeKind, string> = {
   suspended: "deposit.campaigns_suspended",
   resumed: "deposit.campaigns_resumed",
   warning: "deposit.balance_warning",
+  started: "deposit.campaign_started",
 };
 
 /** The notices the deposits module sends (its manifest declares them). */
@@ -71,6 +72,20 @@ export const DEPOSIT_NOTICES: NoticeDefinition[] = [
       },
     },
   },
+  {
+    type: NOTICE_TYPES.started,
+    description: "One of the merchant's campaigns started running (once per campaign)",
+    templates: {
+      en: {
+        subject: "Campaign started",
+        body: "Your campaign {{campaign}} has started. Available balance: {{available}}.",
+      },
+      "zh-CN": {
+        subject: "活动已开始",
+        body: "您的活动 {{campaign}} 已开始，当前可用余额 {{available}}。",
+      },
+    },
+  },
 ];
 
 export interface PendingNotice {
@@ -109,6 +124,7 @@ export async function recordNotice(
   kind: NoticeKind,
   amounts: { available: number; threshold: number; count?: number },
   now: Date,
+  campaign?: { id: string; name: string },
 ): Promise<PendingNotice> {
   const recipients = [...account.warning_emails, ...account.warning_phones, account.opener_inbox];
   await trx
@@ -118,6 +134,7 @@ export async function recordNotice(
       id: newId("dnt"),
       account_id: account.id,
       kind,
+      campaign_id: campaign?.id ?? null,
       available: amounts.available,
       recipients: JSON.stringify(recipients),
       created_at: now,
@@ -134,6 +151,7 @@ export async function recordNotice(
       available: formatMinor(amounts.available, 2),
       threshold: formatMinor(amounts.threshold, 2),
       count: amounts.count ?? 0,
+      ...(campaign ? { campaign: campaign.name } : {}),
     },
   };
 }

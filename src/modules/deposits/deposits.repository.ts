@@ -78,6 +78,7 @@ export interface DepositAccountsTable {
   warning_emails: JsonDefault<string[]>;
   warning_phones: JsonDefault<string[]>;
   threshold_override: number | null;
+  merchant_threshold: number | null;
   breaker_tripped: JsonDefault<boolean>;
   breaker_changed_at: Date | null;
   configured_at: Date | null;
@@ -128,6 +129,7 @@ export interface DepositCampaignsTable {
   ends_at: Timestamp;
   status: CampaignStatus;
   suspended_by_breaker: JsonDefault<boolean>;
+  started_at: Date | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -193,7 +195,8 @@ export interface DepositNoticesTable {
   tenant_id: string;
   id: string;
   account_id: string;
-  kind: "suspended" | "resumed" | "warning";
+  kind: "suspended" | "resumed" | "warning" | "started";
+  campaign_id: string | null;
   available: number;
   recipients: JsonDefault<string[]>;
   created_at: Timestamp;
@@ -343,8 +346,18 @@ export function withdrawalBankAccount(trx: Tx, tenantId: string, accountId: stri
 }
 export type WithdrawalBankAccount = NonNullable<Awaited<ReturnType<typeof withdrawalBankAccount>>>;
 
-export function thresholdOf(account: AccountRow, settings: SettingsRow): number {
+/**
+ * The lowest suspension amount the merchant may set: finance's per-merchant override when it
+ * has one (it may allow less than the platform's, or demand more), else the platform's.
+ */
+export function thresholdMinimum(account: AccountRow, settings: SettingsRow): number {
   return account.threshold_override ?? settings.suspension_threshold;
+}
+
+/** The amount the breaker uses: the merchant's own when it has one, never below the minimum. */
+export function thresholdOf(account: AccountRow, settings: SettingsRow): number {
+  const minimum = thresholdMinimum(account, settings);
+  return Math.max(minimum, account.merchant_threshold ?? minimum);
 }
 
 /** A merchant org unit the actor may act for (merchant users see only their own). */

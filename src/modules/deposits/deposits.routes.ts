@@ -171,27 +171,34 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       db.tenantTx(actor.tenantId, (trx) => showAccount(trx, actor, params.id, clock.now())),
   );
 
-  app.put(
-    "/v1/deposit-accounts/:id/warning-settings",
-    {
-      config: { permission: "deposits.manage" },
-      schema: {
-        tags,
-        summary: "Balance warning value and contacts (up to 3 emails, 3 mobile numbers); required before use",
-        params: AccountParams,
-        body: WarningBody,
-        response: { 200: DepositAccount, ...errorResponses(409, 422) },
-      },
+  valueRoute(app, deps, {
+    method: "PUT",
+    url: "/v1/deposit-accounts/:id/warning-settings",
+    config: { permission: "deposits.manage", errors: ["suspension_threshold_below_minimum"] },
+    schema: {
+      tags,
+      summary:
+        "Balance warning value and contacts (up to 3 emails, 3 mobile numbers), and the merchant's own suspension amount; required before use",
+      description:
+        "The merchant configures its warning amount and may set its own suspension (circuit breaker) amount, " +
+        "never below `suspension_threshold_minimum` (the platform's 1,000.00, or what finance set for this merchant). " +
+        "The breaker is re-checked at once with the new amount.",
+      params: AccountParams,
+      body: WarningBody,
+      response: { 200: DepositAccount, ...errorResponses(409, 422) },
     },
-    async (request) =>
-      db.tenantTx(request.actor.tenantId, async (trx) => {
-        const b = request.body;
-        const now = clock.now();
-        const input = { warningValue: b.warning_value, emails: b.emails, phones: b.phones };
-        const account = await configureWarnings(trx, contextOf(request), request.params.id, input, now);
-        return accountView(trx, account, await loadSettings(trx, account.tenant_id, now));
-      }),
-  );
+    status: 200,
+    input: ({ params, body }) => ({
+      accountId: params.id,
+      warningValue: body.warning_value,
+      emails: body.emails,
+      phones: body.phones,
+      suspensionThreshold: body.suspension_threshold,
+    }),
+    op: configureWarnings,
+    respond: ({ account, settings }, { trx }) => accountView(trx, account, settings),
+    after,
+  });
 
   valueRoute(app, deps, {
     method: "PATCH",

@@ -19,9 +19,6 @@ import {
   type SettingsRow,
   TOPUP_STATUSES,
   type TopupRow,
-  WITHDRAWAL_STATUSES,
-  type WithdrawalBankAccount,
-  type WithdrawalRow,
 } from "./deposits.repository.js";
 
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -110,16 +107,61 @@ export const DepositAccount = Type.Object(
     warning_emails: Type.Array(Type.String()),
     warning_phones: Type.Array(Type.String()),
     suspension_threshold: Type.Integer({
-      description: "The merchant's override, else the platform's default",
+      description:
+        "The amount the circuit breaker uses: the merchant's own amount, never below suspension_threshold_minimum",
     }),
-    threshold_override: NullableInt,
+    suspension_threshold_minimum: Type.Integer({
+      description:
+        "The lowest amount the merchant may set: finance's threshold_override, else the platform's (1,000.00 by default)",
+    }),
+    merchant_threshold: Type.Union([
+      Type.Integer({ description: "The merchant's own suspension amount (null: the minimum applies)" }),
+      Type.Null(),
+    ]),
+    threshold_override: Type.Union([
+      Type.Integer({
+        description: "Set by finance for this merchant: the minimum, below or above the platform's",
+      }),
+      Type.Null(),
+    ]),
     campaigns_suspended: Type.Boolean({ description: "The circuit breaker holds the merchant's campaigns" }),
     ledger_account_id: Type.String(),
     activated_at: Nullable(Timestamp),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
-  { $id: "DepositAccount" },
+  {
+    $id: "DepositAccount",
+    examples: [
+      {
+        id: "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+        object: "deposit_account",
+        merchant_id: "org_01jd8x0a1b2c3d4e5f6g7h8j9k",
+        status: "active",
+        asset: "CNY",
+        available: 150000,
+        frozen: 50000,
+        withdrawal_held: 100000,
+        arrears: 0,
+        balance: 300000,
+        total_topped_up: 300000,
+        total_settled: 0,
+        total_withdrawn: 0,
+        warning_value: 400000,
+        warning_emails: ["ops@merchant.example"],
+        warning_phones: ["13800138000"],
+        suspension_threshold: 150000,
+        suspension_threshold_minimum: 100000,
+        merchant_threshold: 150000,
+        threshold_override: null,
+        campaigns_suspended: false,
+        ledger_account_id: "dep_dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
+        activated_at: "2026-11-23T08:00:00.000Z",
+        created_at: "2026-11-23T07:50:00.000Z",
+        updated_at: "2026-11-23T09:00:00.000Z",
+      },
+    ],
+  },
 );
 
 export const Topup = Type.Object(
@@ -200,6 +242,7 @@ export const Campaign = Type.Object(
     ends_at: Timestamp,
     status: StringEnum(CAMPAIGN_STATUSES),
     suspended_by_breaker: Type.Boolean(),
+    started_at: Nullable(Timestamp),
     created_at: Timestamp,
   },
   { $id: "DepositCampaign" },
@@ -214,6 +257,7 @@ export const serializeCampaign = (c: CampaignRow) => ({
   ends_at: c.ends_at.toISOString(),
   status: c.status,
   suspended_by_breaker: c.suspended_by_breaker,
+  started_at: iso(c.started_at),
   created_at: c.created_at.toISOString(),
 });
 
@@ -259,66 +303,6 @@ export const FreezeAnswer = Type.Object({
   order: Type.Union([OrderCost, Type.Null()]),
   manual_item_id: Nullable(Type.String()),
   reason: Nullable(Type.String()),
-});
-
-export const Withdrawal = Type.Object(
-  {
-    id: Type.String(),
-    object: Type.Literal("deposit_withdrawal"),
-    account_id: Type.String(),
-    amount: Type.Integer(),
-    status: StringEnum(WITHDRAWAL_STATUSES),
-    reason: Nullable(Type.String()),
-    bank_account: Type.Union([
-      Type.Object(
-        {
-          company_name: Type.String(),
-          bank_name: Type.String(),
-          branch: Type.String(),
-          account_number: Type.String(),
-        },
-        { description: "The bound bank account it is paid to (the merchant's current binding)" },
-      ),
-      Type.Null(),
-    ]),
-    created_at: Timestamp,
-    approved_at: Nullable(Timestamp),
-    paid_at: Nullable(Timestamp),
-    rejected_at: Nullable(Timestamp),
-    failed_at: Nullable(Timestamp),
-  },
-  { $id: "DepositWithdrawal" },
-);
-export const serializeWithdrawal = (w: WithdrawalRow, bank: WithdrawalBankAccount | undefined) => ({
-  id: w.id,
-  object: "deposit_withdrawal" as const,
-  account_id: w.account_id,
-  amount: w.amount,
-  status: w.status,
-  reason: w.reason,
-  bank_account: bank
-    ? {
-        company_name: bank.company_name,
-        bank_name: bank.bank_name,
-        branch: bank.branch,
-        account_number: bank.account_number,
-      }
-    : null,
-  created_at: w.created_at.toISOString(),
-  approved_at: iso(w.approved_at),
-  paid_at: iso(w.paid_at),
-  rejected_at: iso(w.rejected_at),
-  failed_at: iso(w.failed_at),
-});
-
-export const LedgerLine = Type.Object({
-  transfer_id: Type.String(),
-  direction: StringEnum(["income", "expense"] as const),
-  amount: Type.Integer(),
-  code: Type.String(),
-  reference_id: Nullable(Type.String()),
-  balance: Type.Integer({ description: "Running balance (available + frozen) after this line" }),
-  created_at: Timestamp,
 });
 
 export const serializeBinding = (row: {
@@ -369,11 +353,29 @@ export const AccountQuery = Obj({
   merchant_id: Type.Optional(IdParam),
 });
 
-export const WarningBody = Obj({
-  warning_value: NonNegative,
-  emails: Type.Array(Email, { maxItems: 10 }),
-  phones: Type.Array(Phone, { maxItems: 10 }),
-});
+export const WarningBody = Obj(
+  {
+    warning_value: NonNegative,
+    emails: Type.Array(Email, { maxItems: 10 }),
+    phones: Type.Array(Phone, { maxItems: 10 }),
+    suspension_threshold: Type.Optional(
+      Type.Union([NonNegative, Type.Null()], {
+        description:
+          "The merchant's own suspension amount (at least suspension_threshold_minimum); null: the platform's; absent: unchanged",
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        warning_value: 500000,
+        emails: ["ops@merchant.example"],
+        phones: ["13800138000"],
+        suspension_threshold: 150000,
+      },
+    ],
+  },
+);
 
 export const AccountPatch = Obj(
   {

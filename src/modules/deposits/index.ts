@@ -3,7 +3,11 @@ import type { ModuleManifest } from "../../app-types.js";
 import { ALL_STAFF, FINANCE, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { DEPOSITS_ERRORS } from "./deposits.errors.js";
 import { DEPOSITS_EVENTS } from "./deposits.events.js";
-import { BANK_STATEMENT_IMPORT, DEPOSIT_LEDGER_EXPORT } from "./deposits.files.js";
+import {
+  BANK_STATEMENT_IMPORT,
+  DEPOSIT_LEDGER_EXPORT,
+  DEPOSIT_TRANSACTIONS_EXPORT,
+} from "./deposits.files.js";
 import { DEPOSIT_NOTICES } from "./deposits.notices.js";
 import { depositsRoutes } from "./deposits.routes.js";
 import { depositJobs } from "./recheck.js";
@@ -27,6 +31,6 @@ export const depositsManifest: ModuleManifest = {
   events: DEPOSITS_EVENTS.types,
   notices: DEPOSIT_NOTICES,
   imports: [BANK_STATEMENT_IMPORT],
-  exports: [DEPOSIT_LEDGER_EXPORT],
+  exports: [DEPOSIT_LEDGER_EXPORT, DEPOSIT_TRANSACTIONS_EXPORT],
   jobs: depositJobs,
 };

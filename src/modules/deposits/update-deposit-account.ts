@@ -1,8 +1,7 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { tenantZone } from "../../platform/tenants.js";
-import { checkAccount } from "./check-account.js";
+import { recheckBreaker } from "./check-account.js";
 import { DepositsError } from "./deposits.errors.js";
 import { depositBalances } from "./deposits.ledger.js";
 import { assertPlatform, loadAccount, loadSettings } from "./deposits.repository.js";
@@ -62,16 +61,6 @@ export async function updateDepositAccount(
     now,
   );
   const settings = await loadSettings(trx, account.tenant_id, now);
-  const notices = await checkAccount(
-    trx,
-    {
-      account,
-      balances: await depositBalances(uow, account),
-      settings,
-      zone: await tenantZone(trx, account.tenant_id),
-      warn: false,
-    },
-    now,
-  );
+  const notices = await recheckBreaker(trx, uow, account, settings, now);
   return { account, settings, notices };
 }

@@ -11,6 +11,7 @@ import {
   ok,
 } from "../../../test/helpers/deposits.js";
 import { verifyLedger } from "../../ledger/index.js";
+import { maskAccountNumber } from "./funds.schemas.js";
 
 let t: TestApp;
 let w: DepositWorld;
@@ -138,7 +139,9 @@ describe("withdrawals", () => {
       branch: "Chaoyang",
       account_number: "6222 0000 1111",
     };
-    expect(first.bank_account).toEqual(bound);
+    // Account name, bank and the number (in full for finance's payout, masked for display).
+    expect(first.bank_account).toEqual({ ...bound, account_number_masked: "**** **** 1111" });
+    expect(maskAccountNumber("6222000011112222")).toBe("************2222");
     const rebind = (status: string) =>
       call(w, m.auth, "PUT", `/v1/merchants/${m.id}/deposit-bank-binding`, {
         ...bound,
@@ -151,6 +154,7 @@ describe("withdrawals", () => {
     expect(second.bank_account).toMatchObject({
       bank_name: "Bank of China",
       account_number: "6217 0000 2222",
+      account_number_masked: "**** **** 2222",
     });
     // Finance sees where it pays, on the decision and in the list.
     ok(await decide(first.id, "approve"));
@@ -188,6 +192,58 @@ describe("withdrawals", () => {
       withdrawal_held: 100_000,
       balance: 300_000,
     });
+  });
+
+  it("shows a withdrawal in the account ledger while it is processing, as an expense", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const ledger = async (query = "") =>
+      ok<{
+        data: { direction: string; amount: number; balance: number; code: string; reference_id: string }[];
+        has_more: boolean;
+      }>(await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/ledger${query}`));
+    const lines = async () =>
+      (await ledger()).data.map((l) => [l.direction, l.amount, l.balance, l.code] as const);
+    // 3,000.00 in; a 2,500.00 request is an expense at once (提現的處理中), leaving 500.00.
+    const first = ok<Withdrawal>(await request(m, id, 250_000), 201);
+    expect(await lines()).toEqual([
+      ["income", 300_000, 300_000, "deposit_topup"],
+      ["expense", 250_000, 50_000, "deposit_withdrawal"],
+    ]);
+    // Rejected: the money comes back in.
+    ok(await decide(first.id, "reject"));
+    // A campaign cost's freeze is not in the account ledger; its settlement is.
+    ok(
+      await call(w, w.tenant.auth, "POST", `/v1/deposit-accounts/${id}/freezes`, {
+        order_id: "L-1",
+        amount: 20_000,
+      }),
+      201,
+    );
+    const second = ok<Withdrawal>(await request(m, id, 100_000), 201);
+    ok(await call(w, w.tenant.auth, "POST", `/v1/deposit-accounts/${id}/orders/L-1/settle`, {}));
+    // Paying it adds no second line: it left the account when requested.
+    ok(await decide(second.id, "approve"));
+    ok(await decide(second.id, "pay"));
+    expect(await lines()).toEqual([
+      ["income", 300_000, 300_000, "deposit_topup"],
+      ["expense", 250_000, 50_000, "deposit_withdrawal"],
+      ["income", 250_000, 300_000, "deposit_withdrawal_rejected"],
+      ["expense", 100_000, 200_000, "deposit_withdrawal"],
+      ["expense", 20_000, 180_000, "deposit_settle"],
+    ]);
+    expect((await ledger()).data[3]!.reference_id).toBe(second.id);
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ balance: 180_000, withdrawal_held: 0 });
+    // Page by page (freezes skipped, cursors on lines) the running balance is the same.
+    const paged: number[] = [];
+    let cursor = "";
+    for (let more = true; more; ) {
+      const page = await ledger(`?limit=1${cursor ? `&starting_after=${cursor}` : ""}`);
+      paged.push(...page.data.map((l) => l.balance));
+      cursor = (page.data as unknown as { transfer_id: string }[]).at(-1)?.transfer_id ?? cursor;
+      more = page.has_more;
+    }
+    expect(paged).toEqual([300_000, 50_000, 300_000, 200_000, 180_000]);
   });
 
   it("never pays out more than available under concurrent requests", async () => {

@@ -4,7 +4,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
-import { checkAccount, crossedWarning } from "./check-account.js";
+import { checkAccount, crossedWarning, recheckBreaker } from "./check-account.js";
 import { DepositsError } from "./deposits.errors.js";
 import { emitDepositEvent } from "./deposits.events.js";
 import { depositBalances, type LedgerOps, ledgerIds } from "./deposits.ledger.js";
@@ -247,18 +247,7 @@ export async function decideWithdrawal(
   );
   let notices: PendingNotice[] = [];
   if (action === "reject") {
-    const settings = await loadSettings(trx, tenantId, now);
-    notices = await checkAccount(
-      trx,
-      {
-        account,
-        balances: await depositBalances(ops, account),
-        settings,
-        zone: await tenantZone(trx, tenantId),
-        warn: false,
-      },
-      now,
-    );
+    notices = await recheckBreaker(trx, ops, account, await loadSettings(trx, tenantId, now), now);
   }
   return { withdrawal, bankAccount, notices };
 }

@@ -167,11 +167,13 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       query: { limit?: number; starting_after?: string; type?: string; status?: string };
     }) {
       const { actor } = request;
-      requireTenantWide(actor);
+      // A caller bound to an org unit sees the scoped exports it started itself (see ownJobIfScoped).
+      const own = kind === "export" && actor.orgUnitId !== null;
+      if (!own) requireTenantWide(actor);
       const q = request.query;
       const limit = pageLimit(q.limit);
       const types = (kind === "export" ? exportTypes() : importTypes())
-        .filter((d) => allowed(actor, d.permission))
+        .filter((d) => allowed(actor, d.permission) && (!own || ("scoped" in d && d.scoped)))
         .map((d) => d.type);
       if (types.length === 0) return { object: "list" as const, data: [], has_more: false };
       const rows = await db.tenantTx(actor.tenantId, (trx) => {
@@ -183,6 +185,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           .where("type", "in", types)
           .orderBy("id", "desc")
           .limit(limit + 1);
+        if (own) query = query.where("created_by", "=", actor.id);
         if (q.type) query = query.where("type", "=", q.type);
         if (q.status) query = query.where("status", "=", q.status as FileJobRow["status"]);
         if (q.starting_after) query = query.where("id", "<", q.starting_after);
@@ -264,10 +267,12 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   app.get(
     "/v1/exports",
     {
-      config: { permission: "files.use", tenantWide: true },
+      config: { permission: "files.use" },
       schema: {
         tags: ["files"],
         summary: "Export history, newest first",
+        description:
+          "Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself.",
         querystring: HistoryQuery,
         response: { 200: listOf(FileJob), ...errorResponses() },
       },

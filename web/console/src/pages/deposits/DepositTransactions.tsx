@@ -3,6 +3,7 @@ import { Card, Segmented, Space, Tabs, Tag } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../../api/client";
 import { CursorTable } from "../../components/CursorTable";
+import { ExportButton } from "../../components/ExportButton";
 import { PageHeader } from "../../components/Page";
 import { ProblemAlert } from "../../components/problems";
 import { type MessageKey, useI18n } from "../../i18n/i18n";
@@ -72,15 +73,21 @@ function Entries({ account }: { account: DepositAccount }) {
   const [type, setType] = useState<EntryType | "all">("all");
   return (
     <>
-      <Segmented<EntryType | "all">
-        value={type}
-        onChange={setType}
-        style={{ marginBottom: 12 }}
-        options={[
-          { value: "all", label: t("dep.tx.all") },
-          ...TYPES.map((k) => ({ value: k, label: t(`dep.entry.${k}` as MessageKey) })),
-        ]}
-      />
+      <Space style={{ marginBottom: 12, width: "100%", justifyContent: "space-between" }} wrap>
+        <Segmented<EntryType | "all">
+          value={type}
+          onChange={setType}
+          options={[
+            { value: "all", label: t("dep.tx.all") },
+            ...TYPES.map((k) => ({ value: k, label: t(`dep.entry.${k}` as MessageKey) })),
+          ]}
+        />
+        <ExportButton
+          type="deposit_account_transactions"
+          filters={{ account_id: account.id, type: type === "all" ? undefined : type }}
+          scoped
+        />
+      </Space>
       <CursorTable<Entry>
         queryKey={["deposit-entries", account.id, type]}
         fetchPage={(cursor) =>

@@ -10,13 +10,16 @@ import { type DepositAccount, useMyAccount, WithAccount } from "./account";
 
 interface Draft {
   warning_value: string;
+  /** Empty: the platform's amount (or what finance set for this merchant). */
+  suspension_threshold: string;
   emails: string[];
   phones: string[];
 }
 
 /**
  * The balance warning value and who is told (emails, mobile numbers; the API takes at most
- * three of each and says so); required before the account can be used.
+ * three of each and says so), and the merchant's own suspension amount (商家可在此配置熔斷金額及
+ * 預警金額); required before the account can be used.
  */
 export default function DepositWarnings() {
   const { t } = useI18n();
@@ -44,6 +47,9 @@ function WarningForm({ account }: { account: DepositAccount }) {
           params: { path: { id: account.id } },
           body: {
             warning_value: fmt.toMinor(draft.warning_value)!,
+            suspension_threshold: draft.suspension_threshold
+              ? fmt.toMinor(draft.suspension_threshold)!
+              : null,
             emails: draft.emails ?? [],
             phones: draft.phones ?? [],
           },
@@ -71,6 +77,8 @@ function WarningForm({ account }: { account: DepositAccount }) {
         disabled={!can("PUT /v1/deposit-accounts/{id}/warning-settings")}
         initialValues={{
           warning_value: account.warning_value === null ? "" : fmt.toMajor(account.warning_value),
+          suspension_threshold:
+            account.merchant_threshold === null ? "" : fmt.toMajor(account.merchant_threshold),
           emails: account.warning_emails,
           phones: account.warning_phones,
         }}
@@ -83,6 +91,14 @@ function WarningForm({ account }: { account: DepositAccount }) {
           rules={[{ required: true }, amountRule]}
         >
           <Input inputMode="decimal" />
+        </Form.Item>
+        <Form.Item
+          name="suspension_threshold"
+          label={`${t("dep.warn.threshold")} (${fmt.currency})`}
+          extra={t("dep.warn.thresholdHelp", { minimum: fmt.money(account.suspension_threshold_minimum) })}
+          rules={[amountRule]}
+        >
+          <Input inputMode="decimal" placeholder={fmt.toMajor(account.suspension_threshold_minimum)} />
         </Form.Item>
         <Form.Item name="emails" label={t("dep.warn.emails")} extra={t("dep.warn.upToThree")}>
           <Select mode="tags" open={false} tokenSeparators={[",", " "]} aria-label={t("dep.warn.emails")} />

@@ -28,6 +28,11 @@ export default function DepositWithdrawPage() {
   );
 }
 
+/** Where a withdrawal is paid: account name, bank and the masked number. */
+function paidTo(b: Withdrawal["bank_account"]) {
+  return b ? `${b.company_name} · ${b.bank_name} · ${b.account_number_masked}` : "—";
+}
+
 export function WithdrawalTable(props: { rows: Withdrawal[]; loading: boolean }) {
   const { t, fmt } = useI18n();
   return (
@@ -40,6 +45,7 @@ export function WithdrawalTable(props: { rows: Withdrawal[]; loading: boolean })
       columns={[
         { title: t("common.time"), dataIndex: "created_at", render: (v: string) => fmt.dateTime(v) },
         { title: t("dep.amount"), dataIndex: "amount", render: (v: number) => fmt.money(v) },
+        { title: t("dep.withdraw.to"), dataIndex: "bank_account", render: paidTo },
         {
           title: t("common.status"),
           dataIndex: "status",
@@ -99,11 +105,7 @@ function WithdrawForm({ account }: { account: DepositAccount }) {
         <Card title={t("dep.withdraw.apply")}>
           <Descriptions size="small" column={2} style={{ marginBottom: 16 }}>
             <Descriptions.Item label={t("dep.available")}>{fmt.money(account.available)}</Descriptions.Item>
-            {bank ? (
-              <Descriptions.Item label={t("dep.withdraw.to")}>
-                {`${bank.company_name} · ${bank.bank_name} · ${bank.account_number}`}
-              </Descriptions.Item>
-            ) : null}
+            {bank ? <Descriptions.Item label={t("dep.withdraw.to")}>{paidTo(bank)}</Descriptions.Item> : null}
           </Descriptions>
           <Form form={form} layout="inline" name="withdraw">
             <Form.Item
