@@ -19,7 +19,9 @@ export async function cancelCashierOrder(
   const order = await visibleOrder(uow.trx, ctx.actor, input.orderId, { lock: true });
   const status = effectiveStatus(order, now);
   if (status !== "open" && status !== "expired") {
-    throw new CashierError("cashier_order_not_open", `The order is ${status}`, { extra: { status } });
+    throw new CashierError("cashier_order_not_open", `The order is ${status}`, {
+      extra: { order_status: status },
+    });
   }
   const cancelled = await updateOrder(
     uow.trx,

@@ -33,12 +33,19 @@ export async function visibleOrder(
   return order;
 }
 
-/** Refuses an order that cannot take a new payment now: paid, cancelled, waiting for one, or past its time. */
-export function assertPayable(order: OrderRow, now: Date): void {
+/**
+ * Refuses an order that cannot take a new payment now: paid, cancelled, waiting for one, or
+ * past its time. `waitingOk`: a payment under way is left for the locked check to judge (it
+ * may have lapsed, and is then released).
+ */
+export function assertPayable(order: OrderRow, now: Date, options: { waitingOk?: boolean } = {}): void {
   const status = effectiveStatus(order, now);
   if (status === "expired") throw new CashierError("cashier_order_expired", "The order has expired");
+  if (status === "pending_payment" && options.waitingOk) return;
   if (status !== "open") {
-    throw new CashierError("cashier_order_not_open", `The order is ${status}`, { extra: { status } });
+    throw new CashierError("cashier_order_not_open", `The order is ${status}`, {
+      extra: { order_status: status },
+    });
   }
 }
 

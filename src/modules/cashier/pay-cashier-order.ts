@@ -42,7 +42,7 @@ export async function preparePayment(
   const tenantId = ctx.actor.tenantId;
   const { order, provider } = await db.tenantTx(tenantId, async (trx) => {
     const order = await visibleOrder(trx, ctx.actor, input.orderId);
-    assertPayable(order, now);
+    assertPayable(order, now, { waitingOk: true });
     const balanceAmount = input.balanceAmount ?? order.total;
     return { order, provider: balanceAmount < order.total ? await providers(trx, tenantId) : null };
   });

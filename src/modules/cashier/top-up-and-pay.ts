@@ -33,7 +33,7 @@ export async function prepareTopupAndPay(
   const tenantId = ctx.actor.tenantId;
   const { order, offer, provider } = await db.tenantTx(tenantId, async (trx) => {
     const order = await visibleOrder(trx, ctx.actor, input.orderId);
-    assertPayable(order, now);
+    assertPayable(order, now, { waitingOk: true });
     const offer = await smartOffer(
       trx,
       ctx.actor,
