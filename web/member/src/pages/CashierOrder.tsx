@@ -225,7 +225,13 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
                   color="primary"
                   fill="outline"
                   size="small"
-                  style={{ marginTop: 8 }}
+                  style={
+                    {
+                      marginTop: 8,
+                      "--border-color": "var(--brand)",
+                      "--text-color": "var(--brand)",
+                    } as React.CSSProperties
+                  }
                   loading={topUp.busy}
                   disabled={topUp.busy}
                   onClick={() => void topUp.go(tier.index)}
