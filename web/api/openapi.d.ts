@@ -4668,23 +4668,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/cashier-orders/{id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Withdraw an open cashier order (not one being paid or paid) */
-        post: operations["cancelCashierOrder"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/member-center/cashier-orders/{id}": {
         parameters: {
             query?: never;
@@ -4696,6 +4679,23 @@ export interface paths {
         get: operations["getMemberCashierOrder"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cashier-orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw an open cashier order (not one being paid or paid) */
+        post: operations["cancelCashierOrder"];
         delete?: never;
         options?: never;
         head?: never;
@@ -49877,6 +49877,191 @@ export interface operations {
             };
         };
     };
+    getMemberCashierOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "cashier_order",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "merchant_order_ref": "SO-2026-1001",
+                     *       "currency": "CNY",
+                     *       "items": [
+                     *         {
+                     *           "name": "拿铁 Latte",
+                     *           "quantity": 2,
+                     *           "unit_amount": 3200
+                     *         }
+                     *       ],
+                     *       "total": 6400,
+                     *       "status": "paid",
+                     *       "paid_by": "balance",
+                     *       "return_url": null,
+                     *       "expires_at": "2026-11-23T08:30:00.000Z",
+                     *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "payments": [
+                     *         {
+                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "object": "cashier_payment",
+                     *           "kind": "balance",
+                     *           "status": "succeeded",
+                     *           "balance_amount": 6400,
+                     *           "online_amount": 0,
+                     *           "provider": null,
+                     *           "checkout": null,
+                     *           "expires_at": null,
+                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "topup_id": null,
+                     *           "created_at": "2026-11-23T08:02:00.000Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "cashier_order";
+                        member_id: string;
+                        merchant_order_ref: string;
+                        currency: string;
+                        items: {
+                            name: string;
+                            quantity: number;
+                            unit_amount: number;
+                        }[];
+                        total: number;
+                        /** @enum {string} */
+                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+                        return_url: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        paid_at: string | null;
+                        payments: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "cashier_payment";
+                            /** @enum {string} */
+                            kind: "balance" | "balance_and_online" | "smart_topup";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            balance_amount: number;
+                            online_amount: number;
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                            wallet_payment_id: string | null;
+                            topup_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        link?: {
+                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                            url: string;
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     cancelCashierOrder: {
         parameters: {
             query?: never;
@@ -50035,191 +50220,6 @@ export interface operations {
             };
             /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_open */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getMemberCashierOrder: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Default Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "object": "cashier_order",
-                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *       "merchant_order_ref": "SO-2026-1001",
-                     *       "currency": "CNY",
-                     *       "items": [
-                     *         {
-                     *           "name": "拿铁 Latte",
-                     *           "quantity": 2,
-                     *           "unit_amount": 3200
-                     *         }
-                     *       ],
-                     *       "total": 6400,
-                     *       "status": "paid",
-                     *       "paid_by": "balance",
-                     *       "return_url": null,
-                     *       "expires_at": "2026-11-23T08:30:00.000Z",
-                     *       "paid_at": "2026-11-23T08:02:00.000Z",
-                     *       "payments": [
-                     *         {
-                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *           "object": "cashier_payment",
-                     *           "kind": "balance",
-                     *           "status": "succeeded",
-                     *           "balance_amount": 6400,
-                     *           "online_amount": 0,
-                     *           "provider": null,
-                     *           "checkout": null,
-                     *           "expires_at": null,
-                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
-                     *           "topup_id": null,
-                     *           "created_at": "2026-11-23T08:02:00.000Z"
-                     *         }
-                     *       ],
-                     *       "created_at": "2026-11-23T08:00:00.000Z"
-                     *     }
-                     */
-                    "application/json": {
-                        id: string;
-                        /** @enum {string} */
-                        object: "cashier_order";
-                        member_id: string;
-                        merchant_order_ref: string;
-                        currency: string;
-                        items: {
-                            name: string;
-                            quantity: number;
-                            unit_amount: number;
-                        }[];
-                        total: number;
-                        /** @enum {string} */
-                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
-                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
-                        return_url: string | null;
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        expires_at: string;
-                        paid_at: string | null;
-                        payments: {
-                            id: string;
-                            /** @enum {string} */
-                            object: "cashier_payment";
-                            /** @enum {string} */
-                            kind: "balance" | "balance_and_online" | "smart_topup";
-                            /** @enum {string} */
-                            status: "pending" | "succeeded" | "failed" | "expired";
-                            balance_amount: number;
-                            online_amount: number;
-                            provider: string | null;
-                            checkout: {
-                                [key: string]: unknown;
-                            } | null;
-                            expires_at: string | null;
-                            wallet_payment_id: string | null;
-                            topup_id: string | null;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            created_at: string;
-                        }[];
-                        link?: {
-                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
-                            url: string;
-                            path: string;
-                            /**
-                             * Format: date-time
-                             * @example 2026-11-23T08:00:00.000Z
-                             */
-                            expires_at: string;
-                        };
-                        /**
-                         * Format: date-time
-                         * @example 2026-11-23T08:00:00.000Z
-                         */
-                        created_at: string;
-                    };
-                };
-            };
-            /** @description RFC 9457 problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -111,20 +111,37 @@ export async function cashierRoutes(
       read(actor.tenantId, (trx) => listOrders(trx, actor.tenantId, query, clock.now())),
   );
 
-  app.get(
-    "/v1/cashier-orders/:id",
-    {
-      config: { permission: "cashier.read", errors: ["cashier_order_not_found"] },
-      schema: {
-        operationId: "getCashierOrder",
-        tags,
-        summary: "A cashier order: status, how it was paid, and every payment attempt",
-        params: IdParams,
-        response: { 200: CashierOrder, ...errorResponses() },
+  // The merchant reads any order of its members; a member token only its own (another's: 404).
+  for (const [url, access, operationId, summary] of [
+    [
+      "/v1/cashier-orders/:id",
+      { permission: "cashier.read" },
+      "getCashierOrder",
+      "A cashier order: status, how it was paid, and every payment attempt",
+    ],
+    [
+      "/v1/member-center/cashier-orders/:id",
+      { member: true },
+      "getMemberCashierOrder",
+      "The signed-in member's cashier order (another member's answers 404; member tokens only)",
+    ],
+  ] as const) {
+    app.get(
+      url,
+      {
+        config: { ...access, errors: ["cashier_order_not_found"] },
+        schema: {
+          operationId,
+          tags,
+          summary,
+          params: IdParams,
+          response: { 200: CashierOrder, ...errorResponses() },
+        },
       },
-    },
-    async ({ actor, params }) => read(actor.tenantId, (trx) => orderView(trx, actor, params.id, clock.now())),
-  );
+      async ({ actor, params }) =>
+        read(actor.tenantId, (trx) => orderView(trx, actor, params.id, clock.now())),
+    );
+  }
 
   valueRoute(app, deps, {
     method: "POST",
@@ -149,21 +166,6 @@ export async function cashierRoutes(
   });
 
   // ---- the member, in the member center ----------------------------------------------
-  app.get(
-    "/v1/member-center/cashier-orders/:id",
-    {
-      config: { member: true, errors: ["cashier_order_not_found"] },
-      schema: {
-        operationId: "getMemberCashierOrder",
-        tags,
-        summary: "The signed-in member's cashier order (another member's answers 404; member tokens only)",
-        params: IdParams,
-        response: { 200: CashierOrder, ...errorResponses() },
-      },
-    },
-    async ({ actor, params }) => read(actor.tenantId, (trx) => orderView(trx, actor, params.id, clock.now())),
-  );
-
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/member-center/cashier-orders/:id/pay",

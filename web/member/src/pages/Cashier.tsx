@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Button, Input, Popup } from "antd-mobile";
+import { Button, Input } from "antd-mobile";
 import { useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { decimalToMinor } from "../../../console/src/i18n/format";
@@ -7,7 +7,7 @@ import { Card, Problem } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 import { CashierOrder } from "./CashierOrder";
-import { loadOffer, TierRow } from "./SmartTiers";
+import { loadOffer, SmartPopup } from "./SmartTiers";
 
 /**
  * The cashier. With `?order=` (a cashier order the merchant's backend handed over) the member
@@ -76,32 +76,18 @@ function AmountCheck() {
           )}
         </Card>
       ) : null}
-      <Popup
-        visible={open}
-        onMaskClick={() => setOpen(false)}
-        bodyStyle={{
-          borderTopLeftRadius: 12,
-          borderTopRightRadius: 12,
-          maxHeight: "80vh",
-          overflowY: "auto",
-        }}
-      >
-        <div data-testid="smart-popup" style={{ padding: 16 }}>
-          <div style={{ fontWeight: 600, fontSize: 17 }}>{offer.data?.plan_name}</div>
-          <div style={{ fontSize: 13, color: "var(--adm-color-weak)", margin: "4px 0 8px" }}>
-            {t("cashier.smartLine", { amount: fmt.money(amount ?? 0) })}
-          </div>
-          {tiers.map((tier) => (
-            <TierRow key={tier.index} tier={tier} />
-          ))}
+      <SmartPopup
+        open={open}
+        onClose={() => setOpen(false)}
+        planName={offer.data?.plan_name}
+        line={t("cashier.smartLine", { amount: fmt.money(amount ?? 0) })}
+        tiers={tiers}
+        footer={
           <div style={{ fontSize: 12, color: "var(--adm-color-weak)", marginTop: 12 }}>
             {t("cashier.atTill")}
           </div>
-          <Button block style={{ marginTop: 12 }} onClick={() => setOpen(false)}>
-            {t("action.close")}
-          </Button>
-        </div>
-      </Popup>
+        }
+      />
     </div>
   );
 }

@@ -1,12 +1,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button, Popup, Result } from "antd-mobile";
+import { Button, Result } from "antd-mobile";
 import { useState } from "react";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { decimalToMinor } from "../../../console/src/i18n/format";
 import { ActionButton, AmountInput, Card, Loading, Problem, Refusal, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
-import { loadOffer, TierRow } from "./SmartTiers";
+import { loadOffer, SmartPopup } from "./SmartTiers";
 
 const loadOrder = (id: string) =>
   unwrap(api.GET("/v1/member-center/cashier-orders/{id}", { params: { path: { id } } }));
@@ -200,53 +200,34 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
           </ActionButton>
         </Card>
       ) : null}
-      <Popup
-        visible={open}
-        onMaskClick={() => setOpen(false)}
-        bodyStyle={{
-          borderTopLeftRadius: 12,
-          borderTopRightRadius: 12,
-          maxHeight: "80vh",
-          overflowY: "auto",
-        }}
-      >
-        <div data-testid="smart-popup" style={{ padding: 16 }}>
-          <div style={{ fontWeight: 600, fontSize: 17 }}>{offer.data?.plan_name}</div>
-          <div style={{ fontSize: 13, color: "var(--adm-color-weak)", margin: "4px 0 8px" }}>
-            {t("cashier.smartOnline")}
-          </div>
-          {tiers.map((tier) => (
-            <TierRow
-              key={tier.index}
-              tier={tier}
-              action={
-                <Button
-                  block
-                  color="primary"
-                  fill="outline"
-                  size="small"
-                  style={
-                    {
-                      marginTop: 8,
-                      "--border-color": "var(--brand)",
-                      "--text-color": "var(--brand)",
-                    } as React.CSSProperties
-                  }
-                  loading={topUp.busy}
-                  disabled={topUp.busy}
-                  onClick={() => void topUp.go(tier.index)}
-                >
-                  {t("cashier.choose", { amount: fmt.money(tier.amount) })}
-                </Button>
-              }
-            />
-          ))}
-          <Refusal error={topUp.error} />
-          <Button block style={{ marginTop: 12 }} onClick={() => setOpen(false)}>
-            {t("action.close")}
+      <SmartPopup
+        open={open}
+        onClose={() => setOpen(false)}
+        planName={offer.data?.plan_name}
+        line={t("cashier.smartOnline")}
+        tiers={tiers}
+        action={(tier) => (
+          <Button
+            block
+            color="primary"
+            fill="outline"
+            size="small"
+            style={
+              {
+                marginTop: 8,
+                "--border-color": "var(--brand)",
+                "--text-color": "var(--brand)",
+              } as React.CSSProperties
+            }
+            loading={topUp.busy}
+            disabled={topUp.busy}
+            onClick={() => void topUp.go(tier.index)}
+          >
+            {t("cashier.choose", { amount: fmt.money(tier.amount) })}
           </Button>
-        </div>
-      </Popup>
+        )}
+        footer={<Refusal error={topUp.error} />}
+      />
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { Tag } from "antd-mobile";
+import { Button, Popup, Tag } from "antd-mobile";
 import type { ReactNode } from "react";
 import { api, unwrap } from "../../../api/client";
 import { useI18n } from "../i18n";
@@ -39,5 +39,37 @@ export function TierRow(props: { tier: Tier; action?: ReactNode }) {
       </div>
       {props.action}
     </div>
+  );
+}
+
+/** The smart top-up pop-up: the plan, a line on what happens, its offered tiers, and close. */
+export function SmartPopup(props: {
+  open: boolean;
+  onClose: () => void;
+  planName: string | null | undefined;
+  line: string;
+  tiers: Tier[];
+  action?: (tier: Tier) => ReactNode;
+  footer?: ReactNode;
+}) {
+  const { t } = useI18n();
+  return (
+    <Popup
+      visible={props.open}
+      onMaskClick={props.onClose}
+      bodyStyle={{ borderTopLeftRadius: 12, borderTopRightRadius: 12, maxHeight: "80vh", overflowY: "auto" }}
+    >
+      <div data-testid="smart-popup" style={{ padding: 16 }}>
+        <div style={{ fontWeight: 600, fontSize: 17 }}>{props.planName}</div>
+        <div style={{ fontSize: 13, color: "var(--adm-color-weak)", margin: "4px 0 8px" }}>{props.line}</div>
+        {props.tiers.map((tier) => (
+          <TierRow key={tier.index} tier={tier} action={props.action?.(tier)} />
+        ))}
+        {props.footer}
+        <Button block style={{ marginTop: 12 }} onClick={props.onClose}>
+          {t("action.close")}
+        </Button>
+      </div>
+    </Popup>
   );
 }
