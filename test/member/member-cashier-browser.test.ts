@@ -7,9 +7,11 @@ import {
   expectNoConsoleProblems,
   launchChromium,
   openPage,
+  pickOption,
   poll,
   STEP_TIMEOUT,
   screenshot,
+  signIn,
   startConsoleServer,
 } from "../helpers/console-browser.js";
 import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
@@ -28,7 +30,7 @@ const balanceOf = async (id: string) =>
 /** A member with `amount` on the balance (an operator top-up at the till). */
 async function member(name: string, amount: number): Promise<string> {
   const id = (await server.api<{ id: string }>("POST", "/v1/members", { name })).id;
-  await server.api("POST", `/v1/members/${id}/top-ups`, { amount, reason: "门店收款" });
+  if (amount > 0) await server.api("POST", `/v1/members/${id}/top-ups`, { amount, reason: "门店收款" });
   return id;
 }
 
@@ -196,5 +198,38 @@ describe("the member center's cashier on a phone", () => {
       "paid",
     );
     expectNoConsoleProblems(problems);
+  });
+
+  it("the console lists the cashier orders, filtered by status", async () => {
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    desk.setDefaultTimeout(STEP_TIMEOUT);
+    const opened = await openPage(desk);
+    const desktop = opened.page;
+    const left = await member("Dot", 0);
+    await valueCall(
+      server,
+      "POST",
+      "/v1/cashier-orders",
+      {
+        member_id: left,
+        items: [{ name: "茶", quantity: 1, unit_amount: 1_500 }],
+        total: 1_500,
+        merchant_order_ref: "SO-OPEN",
+      },
+      "cashier-order-open",
+    );
+    await signIn(desktop, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
+    await desktop.getByRole("navigation").getByText("收银台订单").click();
+    const rows = desktop.locator(".ant-table-tbody tr.ant-table-row");
+    await poll(() => rows.count()).toBe(4);
+    await desktop.locator("#cashier-order-filters_status").click();
+    await pickOption(desktop, "已支付");
+    await desktop.getByRole("button", { name: /^(查\s*询|Search)$/ }).click();
+    await poll(() => rows.count()).toBe(3);
+    expect(await rows.first().textContent()).toContain("已支付");
+    expect(await desktop.locator(".ant-table-tbody").textContent()).toContain("智能充值");
+    await screenshot(desktop, "console-cashier-orders", MEMBER_SHOTS);
+    expectNoConsoleProblems(opened.problems);
+    await desk.close();
   });
 });
