@@ -96,6 +96,23 @@ export async function findPayment(trx: Tx, tenantId: string, id: string): Promis
     .executeTakeFirst();
 }
 
+/** The order a provider's payment belongs to, read without a lock (to lock the order first). */
+export async function orderOfProviderPayment(
+  trx: Tx,
+  tenantId: string,
+  provider: string,
+  providerRef: string,
+): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom("cashier_payments")
+    .select("order_id")
+    .where("tenant_id", "=", tenantId)
+    .where("provider", "=", provider)
+    .where("provider_ref", "=", providerRef)
+    .executeTakeFirst();
+  return row?.order_id;
+}
+
 /** Every attempt to pay an order, oldest first (an order has few: each failed one is followed by another). */
 export async function orderPayments(trx: Tx, tenantId: string, orderId: string): Promise<PaymentRow[]> {
   return trx

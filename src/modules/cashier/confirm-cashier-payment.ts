@@ -3,7 +3,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import { closeSmartTopup, creditSmartTopup } from "../topup/index.js";
 import { confirmProviderPayment, resolvePayment, type WebhookOutcome } from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
-import { findOrder } from "./cashier.repository.js";
+import { findOrder, orderOfProviderPayment } from "./cashier.repository.js";
 import { attemptFailed, attemptSucceeded } from "./settle-attempt.js";
 
 export type ConfirmResult = "paid" | "failed" | "expired" | "already_settled";
@@ -24,6 +24,9 @@ export async function confirmCashierPayment(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: ConfirmResult; paymentId: string }> {
+  // Order before attempt, as a new payment of the order locks them: the two never deadlock.
+  const orderId = await orderOfProviderPayment(uow.trx, uow.tenantId, provider, outcome.providerRef);
+  if (orderId) await findOrder(uow.trx, uow.tenantId, orderId, { lock: true });
   const confirmed = await confirmProviderPayment(
     uow,
     {
