@@ -8,7 +8,7 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectCode } from "../../../test/helpers/vouchers.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
-import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
+import { runWalletExpiry, signTestWebhook, testProviderSecret } from "../wallets/index.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -171,6 +171,17 @@ describe("paying a cashier order in the member center", () => {
     expect(seen.payments[0]).toMatchObject({ kind: "balance", status: "succeeded", balance_amount: TOTAL });
     expect(seen.payments[0]!.wallet_payment_id).toMatch(/^wpay_/);
     expect(await paidEvents(o.id)).toHaveLength(1);
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select(["action", "actor_type"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", o.id)
+      .execute();
+    // The test clock stands still: both rows carry the same time, so compare them as a set.
+    expect(audit.map((a) => [a.action, a.actor_type]).sort()).toEqual([
+      ["cashier_order.created", "api_key"],
+      ["cashier_order.paid", "member"],
+    ]);
     expectCode(await pay(token, o.id), 409, "cashier_order_not_open");
     expect((await wallet.balance(m)).total).toBe(10_000 - TOTAL);
   });
@@ -279,6 +290,40 @@ describe("paying a cashier order in the member center", () => {
     expect(await wallet.balance(m)).toMatchObject({ total: 10_000 - TOTAL, held: 0 });
     expect(pending.payments[0]!.id).toBe(seen.payments[0]!.id);
     expectCode(await pay(token2, o.id), 409, "cashier_order_not_open");
+  });
+
+  it("a held part whose hold times out is released by the wallets' expiry and the order is open again", async () => {
+    const m = await member("Hana", 10_000);
+    const o = await order(m, { expires_in_minutes: 120 });
+    const token = await tokenFor(o);
+    json<Order>(await pay(token, o.id, { balance_amount: 3_000 }));
+    expect((await wallet.balance(m)).held).toBe(3_000);
+    // The provider's 15 minutes, then the hold's 5-minute margin.
+    t.clock.advance(21 * 60_000);
+    const expired = await runWalletExpiry(t.deps, tenant.tenantId);
+    expect(expired.payments).toBe(1);
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "expired" });
+    expect(await wallet.balance(m)).toMatchObject({ total: 10_000, held: 0 });
+  });
+
+  it("the merchant withdraws an open order; one being paid or paid stays", async () => {
+    const m = await member("Ines", 10_000);
+    const open = await order(m);
+    const cancel = (id: string) => wallet.call("POST", `/v1/cashier-orders/${id}/cancel`);
+    const r = await cancel(open.id);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json<Order>(r)).toMatchObject({ status: "cancelled" });
+    expectCode(await pay(await tokenFor(open), open.id), 409, "cashier_order_not_open");
+    const paid = await order(m);
+    expect(json<Order>(await pay(await tokenFor(paid), paid.id)).status).toBe("paid");
+    expectCode(await cancel(paid.id), 409, "cashier_order_not_open");
+    const listed = await wallet.ok<{ data: Order[] }>(
+      "GET",
+      `/v1/cashier-orders?status=cancelled&member_id=${m}`,
+    );
+    expect(listed.data.map((x) => x.id)).toEqual([open.id]);
   });
 
   it("two payments of one order at once: one wins, the other answers 409 and takes nothing", async () => {
