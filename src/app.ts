@@ -13,6 +13,7 @@ import type { AppDeps, ModuleManifest, RouteApp } from "./app-types.js";
 import { pendingMigrations } from "./db/migrate.js";
 import { ledgerManifest } from "./ledger/index.js";
 import { benefitsManifest } from "./modules/benefits/index.js";
+import { cashierManifest } from "./modules/cashier/index.js";
 import { catalogManifest } from "./modules/catalog/index.js";
 import { checkoutManifest } from "./modules/checkout/index.js";
 import { depositsManifest } from "./modules/deposits/index.js";
@@ -82,6 +83,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   topupManifest,
   giftcardsManifest,
   memberCenterManifest,
+  cashierManifest,
   studentsManifest,
 ];
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;

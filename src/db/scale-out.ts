@@ -115,6 +115,8 @@ export const TENANT_TABLES = [
   // member center
   "member_center_settings",
   "member_center_codes",
+  "cashier_orders",
+  "cashier_payments",
   // sandbox tenants
   "tenant_clocks",
   // students

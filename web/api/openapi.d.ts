@@ -4656,6 +4656,138 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cashier-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Cashier orders, newest first, by status (an open order past its time is expired) and member */
+        get: operations["listCashierOrders"];
+        put?: never;
+        /**
+         * Hand an order over to the member center's cashier; answers it with the member's one-time link
+         * @description The total must be what the items add up to, in the balance asset. Redirect the member to `link.url`: its code works once and for 5 minutes (a replay with the same Idempotency-Key answers the same link). The order can be paid until `expires_at` (default 30 minutes); `cashier_order.paid` tells the merchant when it is.
+         */
+        post: operations["createCashierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cashier-orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cashier order: status, how it was paid, and every payment attempt */
+        get: operations["getCashierOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-center/cashier-orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in member's cashier order (another member's answers 404; member tokens only) */
+        get: operations["getMemberCashierOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cashier-orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw an open cashier order (not one being paid or paid) */
+        post: operations["cancelCashierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-center/cashier-orders/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pay the order with the member balance: wholly, or partly with the rest online
+         * @description Without balance_amount (or with the total) the balance pays it all and the order is paid at once; a short balance answers 422 insufficient_balance (会员余额不足，无法完成支付) with the shortfall. With less, that part is held and the rest is paid through the tenant's provider (open `payments[].checkout`); the provider's confirmation captures the hold, its failure or lapse releases it and the order is open again. A second payment of the same order answers 409 cashier_order_not_open.
+         */
+        post: operations["payMemberCashierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/member-center/cashier-orders/{id}/smart-topup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a smart top-up tier for the order: pay the top-up online, then the order is paid from the balance
+         * @description The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.
+         */
+        post: operations["smartTopupMemberCashierOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cashier-payment-webhooks/{provider}/{tenant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Payment provider notification (signed) for a cashier payment: pays the order exactly once
+         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing.
+         */
+        post: operations["confirmCashierPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/members/{member_id}/student-id-images": {
         parameters: {
             query?: never;
@@ -4853,6 +4985,26 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onBenefitChanged"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "cashier_order.paid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member paid a cashier order in the member center: by balance, by balance with the rest online, or after a smart top-up
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onCashierOrderPaid"];
         delete?: never;
         options?: never;
         head?: never;
@@ -7879,6 +8031,107 @@ export interface components {
             payment_ref: string | null;
             returned_to: string | null;
             reason: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
+        };
+        /**
+         * @example {
+         *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *       "object": "cashier_order",
+         *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *       "merchant_order_ref": "SO-2026-1001",
+         *       "currency": "CNY",
+         *       "items": [
+         *         {
+         *           "name": "拿铁 Latte",
+         *           "quantity": 2,
+         *           "unit_amount": 3200
+         *         }
+         *       ],
+         *       "total": 6400,
+         *       "status": "paid",
+         *       "paid_by": "balance",
+         *       "return_url": null,
+         *       "expires_at": "2026-11-23T08:30:00.000Z",
+         *       "paid_at": "2026-11-23T08:02:00.000Z",
+         *       "payments": [
+         *         {
+         *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *           "object": "cashier_payment",
+         *           "kind": "balance",
+         *           "status": "succeeded",
+         *           "balance_amount": 6400,
+         *           "online_amount": 0,
+         *           "provider": null,
+         *           "checkout": null,
+         *           "expires_at": null,
+         *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *           "topup_id": null,
+         *           "created_at": "2026-11-23T08:02:00.000Z"
+         *         }
+         *       ],
+         *       "created_at": "2026-11-23T08:00:00.000Z"
+         *     }
+         */
+        CashierOrder: {
+            id: string;
+            /** @enum {string} */
+            object: "cashier_order";
+            member_id: string;
+            merchant_order_ref: string;
+            currency: string;
+            items: {
+                name: string;
+                quantity: number;
+                unit_amount: number;
+            }[];
+            total: number;
+            /** @enum {string} */
+            status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+            paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+            return_url: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            expires_at: string;
+            paid_at: string | null;
+            payments: {
+                id: string;
+                /** @enum {string} */
+                object: "cashier_payment";
+                /** @enum {string} */
+                kind: "balance" | "balance_and_online" | "smart_topup";
+                /** @enum {string} */
+                status: "pending" | "succeeded" | "failed" | "expired";
+                balance_amount: number;
+                online_amount: number;
+                provider: string | null;
+                checkout: {
+                    [key: string]: unknown;
+                } | null;
+                expires_at: string | null;
+                wallet_payment_id: string | null;
+                topup_id: string | null;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T08:00:00.000Z
+                 */
+                created_at: string;
+            }[];
+            link?: {
+                /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                url: string;
+                path: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T08:00:00.000Z
+                 */
+                expires_at: string;
+            };
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -49803,6 +50056,1454 @@ export interface operations {
             };
         };
     };
+    listCashierOrders: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                member_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["CashierOrder"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCashierOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "items": [
+                 *         {
+                 *           "name": "拿铁 Latte",
+                 *           "quantity": 2,
+                 *           "unit_amount": 3200
+                 *         },
+                 *         {
+                 *           "name": "可颂 Croissant",
+                 *           "quantity": 1,
+                 *           "unit_amount": 1800
+                 *         }
+                 *       ],
+                 *       "total": 8200,
+                 *       "merchant_order_ref": "SO-2026-1001",
+                 *       "return_url": "https://shop.example.com/orders/SO-2026-1001",
+                 *       "expires_in_minutes": 30
+                 *     }
+                 */
+                "application/json": {
+                    member_id: string;
+                    items: {
+                        name: string;
+                        quantity: number;
+                        /** @description Minor units */
+                        unit_amount: number;
+                    }[];
+                    /**
+                     * @description Integer amount in minor units of the asset (e.g. cents)
+                     * @example 12345
+                     */
+                    total: number;
+                    /** @description Default: the balance asset */
+                    currency?: string;
+                    /** @description The merchant's own order number: one cashier order per reference */
+                    merchant_order_ref: string;
+                    return_url?: string;
+                    /** @default 30 */
+                    expires_in_minutes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "cashier_order",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "merchant_order_ref": "SO-2026-1001",
+                     *       "currency": "CNY",
+                     *       "items": [
+                     *         {
+                     *           "name": "拿铁 Latte",
+                     *           "quantity": 2,
+                     *           "unit_amount": 3200
+                     *         }
+                     *       ],
+                     *       "total": 6400,
+                     *       "status": "paid",
+                     *       "paid_by": "balance",
+                     *       "return_url": null,
+                     *       "expires_at": "2026-11-23T08:30:00.000Z",
+                     *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "payments": [
+                     *         {
+                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "object": "cashier_payment",
+                     *           "kind": "balance",
+                     *           "status": "succeeded",
+                     *           "balance_amount": 6400,
+                     *           "online_amount": 0,
+                     *           "provider": null,
+                     *           "checkout": null,
+                     *           "expires_at": null,
+                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "topup_id": null,
+                     *           "created_at": "2026-11-23T08:02:00.000Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "cashier_order";
+                        member_id: string;
+                        merchant_order_ref: string;
+                        currency: string;
+                        items: {
+                            name: string;
+                            quantity: number;
+                            unit_amount: number;
+                        }[];
+                        total: number;
+                        /** @enum {string} */
+                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+                        return_url: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        paid_at: string | null;
+                        payments: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "cashier_payment";
+                            /** @enum {string} */
+                            kind: "balance" | "balance_and_online" | "smart_topup";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            balance_amount: number;
+                            online_amount: number;
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                            wallet_payment_id: string | null;
+                            topup_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        link?: {
+                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                            url: string;
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: amount_mismatch, currency_mismatch, member_closed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCashierOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "cashier_order",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "merchant_order_ref": "SO-2026-1001",
+                     *       "currency": "CNY",
+                     *       "items": [
+                     *         {
+                     *           "name": "拿铁 Latte",
+                     *           "quantity": 2,
+                     *           "unit_amount": 3200
+                     *         }
+                     *       ],
+                     *       "total": 6400,
+                     *       "status": "paid",
+                     *       "paid_by": "balance",
+                     *       "return_url": null,
+                     *       "expires_at": "2026-11-23T08:30:00.000Z",
+                     *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "payments": [
+                     *         {
+                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "object": "cashier_payment",
+                     *           "kind": "balance",
+                     *           "status": "succeeded",
+                     *           "balance_amount": 6400,
+                     *           "online_amount": 0,
+                     *           "provider": null,
+                     *           "checkout": null,
+                     *           "expires_at": null,
+                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "topup_id": null,
+                     *           "created_at": "2026-11-23T08:02:00.000Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "cashier_order";
+                        member_id: string;
+                        merchant_order_ref: string;
+                        currency: string;
+                        items: {
+                            name: string;
+                            quantity: number;
+                            unit_amount: number;
+                        }[];
+                        total: number;
+                        /** @enum {string} */
+                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+                        return_url: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        paid_at: string | null;
+                        payments: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "cashier_payment";
+                            /** @enum {string} */
+                            kind: "balance" | "balance_and_online" | "smart_topup";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            balance_amount: number;
+                            online_amount: number;
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                            wallet_payment_id: string | null;
+                            topup_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        link?: {
+                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                            url: string;
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMemberCashierOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "cashier_order",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "merchant_order_ref": "SO-2026-1001",
+                     *       "currency": "CNY",
+                     *       "items": [
+                     *         {
+                     *           "name": "拿铁 Latte",
+                     *           "quantity": 2,
+                     *           "unit_amount": 3200
+                     *         }
+                     *       ],
+                     *       "total": 6400,
+                     *       "status": "paid",
+                     *       "paid_by": "balance",
+                     *       "return_url": null,
+                     *       "expires_at": "2026-11-23T08:30:00.000Z",
+                     *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "payments": [
+                     *         {
+                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "object": "cashier_payment",
+                     *           "kind": "balance",
+                     *           "status": "succeeded",
+                     *           "balance_amount": 6400,
+                     *           "online_amount": 0,
+                     *           "provider": null,
+                     *           "checkout": null,
+                     *           "expires_at": null,
+                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "topup_id": null,
+                     *           "created_at": "2026-11-23T08:02:00.000Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "cashier_order";
+                        member_id: string;
+                        merchant_order_ref: string;
+                        currency: string;
+                        items: {
+                            name: string;
+                            quantity: number;
+                            unit_amount: number;
+                        }[];
+                        total: number;
+                        /** @enum {string} */
+                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+                        return_url: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        paid_at: string | null;
+                        payments: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "cashier_payment";
+                            /** @enum {string} */
+                            kind: "balance" | "balance_and_online" | "smart_topup";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            balance_amount: number;
+                            online_amount: number;
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                            wallet_payment_id: string | null;
+                            topup_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        link?: {
+                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                            url: string;
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelCashierOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "cashier_order",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "merchant_order_ref": "SO-2026-1001",
+                     *       "currency": "CNY",
+                     *       "items": [
+                     *         {
+                     *           "name": "拿铁 Latte",
+                     *           "quantity": 2,
+                     *           "unit_amount": 3200
+                     *         }
+                     *       ],
+                     *       "total": 6400,
+                     *       "status": "paid",
+                     *       "paid_by": "balance",
+                     *       "return_url": null,
+                     *       "expires_at": "2026-11-23T08:30:00.000Z",
+                     *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "payments": [
+                     *         {
+                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "object": "cashier_payment",
+                     *           "kind": "balance",
+                     *           "status": "succeeded",
+                     *           "balance_amount": 6400,
+                     *           "online_amount": 0,
+                     *           "provider": null,
+                     *           "checkout": null,
+                     *           "expires_at": null,
+                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "topup_id": null,
+                     *           "created_at": "2026-11-23T08:02:00.000Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "cashier_order";
+                        member_id: string;
+                        merchant_order_ref: string;
+                        currency: string;
+                        items: {
+                            name: string;
+                            quantity: number;
+                            unit_amount: number;
+                        }[];
+                        total: number;
+                        /** @enum {string} */
+                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+                        return_url: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        paid_at: string | null;
+                        payments: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "cashier_payment";
+                            /** @enum {string} */
+                            kind: "balance" | "balance_and_online" | "smart_topup";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            balance_amount: number;
+                            online_amount: number;
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                            wallet_payment_id: string | null;
+                            topup_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        link?: {
+                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                            url: string;
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    payMemberCashierOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What the balance pays; default the whole total. Less than the total: the balance part is held and the rest is paid online */
+                    balance_amount?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "cashier_order",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "merchant_order_ref": "SO-2026-1001",
+                     *       "currency": "CNY",
+                     *       "items": [
+                     *         {
+                     *           "name": "拿铁 Latte",
+                     *           "quantity": 2,
+                     *           "unit_amount": 3200
+                     *         }
+                     *       ],
+                     *       "total": 6400,
+                     *       "status": "paid",
+                     *       "paid_by": "balance",
+                     *       "return_url": null,
+                     *       "expires_at": "2026-11-23T08:30:00.000Z",
+                     *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "payments": [
+                     *         {
+                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "object": "cashier_payment",
+                     *           "kind": "balance",
+                     *           "status": "succeeded",
+                     *           "balance_amount": 6400,
+                     *           "online_amount": 0,
+                     *           "provider": null,
+                     *           "checkout": null,
+                     *           "expires_at": null,
+                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "topup_id": null,
+                     *           "created_at": "2026-11-23T08:02:00.000Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "cashier_order";
+                        member_id: string;
+                        merchant_order_ref: string;
+                        currency: string;
+                        items: {
+                            name: string;
+                            quantity: number;
+                            unit_amount: number;
+                        }[];
+                        total: number;
+                        /** @enum {string} */
+                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+                        return_url: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        paid_at: string | null;
+                        payments: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "cashier_payment";
+                            /** @enum {string} */
+                            kind: "balance" | "balance_and_online" | "smart_topup";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            balance_amount: number;
+                            online_amount: number;
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                            wallet_payment_id: string | null;
+                            topup_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        link?: {
+                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                            url: string;
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found, payment_provider_unknown */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, amount_mismatch, balance_payment_disabled, currency_not_supported_by_provider, house_currency_not_purchasable, insufficient_balance, member_closed, member_frozen */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    smartTopupMemberCashierOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "plan_id": "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                 *       "tier_index": 0
+                 *     }
+                 */
+                "application/json": {
+                    plan_id: string;
+                    tier_index: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "cashier_order",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "merchant_order_ref": "SO-2026-1001",
+                     *       "currency": "CNY",
+                     *       "items": [
+                     *         {
+                     *           "name": "拿铁 Latte",
+                     *           "quantity": 2,
+                     *           "unit_amount": 3200
+                     *         }
+                     *       ],
+                     *       "total": 6400,
+                     *       "status": "paid",
+                     *       "paid_by": "balance",
+                     *       "return_url": null,
+                     *       "expires_at": "2026-11-23T08:30:00.000Z",
+                     *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "payments": [
+                     *         {
+                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "object": "cashier_payment",
+                     *           "kind": "balance",
+                     *           "status": "succeeded",
+                     *           "balance_amount": 6400,
+                     *           "online_amount": 0,
+                     *           "provider": null,
+                     *           "checkout": null,
+                     *           "expires_at": null,
+                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "topup_id": null,
+                     *           "created_at": "2026-11-23T08:02:00.000Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "cashier_order";
+                        member_id: string;
+                        merchant_order_ref: string;
+                        currency: string;
+                        items: {
+                            name: string;
+                            quantity: number;
+                            unit_amount: number;
+                        }[];
+                        total: number;
+                        /** @enum {string} */
+                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+                        return_url: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        paid_at: string | null;
+                        payments: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "cashier_payment";
+                            /** @enum {string} */
+                            kind: "balance" | "balance_and_online" | "smart_topup";
+                            /** @enum {string} */
+                            status: "pending" | "succeeded" | "failed" | "expired";
+                            balance_amount: number;
+                            online_amount: number;
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                            wallet_payment_id: string | null;
+                            topup_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        link?: {
+                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                            url: string;
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found, payment_provider_unknown */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, no_smart_offer, tier_not_offered */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmCashierPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "webhook_receipt";
+                        payment_id: string;
+                        /** @enum {string} */
+                        result: "paid" | "failed" | "expired" | "already_settled";
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: webhook_signature_invalid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_payment_not_found, payment_provider_unknown */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: amount_mismatch */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     uploadStudentIdImage: {
         parameters: {
             query?: never;
@@ -51550,6 +53251,55 @@ export interface operations {
                         version: number;
                         /** @description created, updated, activated or deactivated */
                         change: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCashierOrderPaid: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "cashier_order.paid";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        order_id: string;
+                        merchant_order_ref: string;
+                        member_id: string;
+                        currency: string;
+                        total: number;
+                        paid_by: string;
+                        balance_amount: number;
+                        online_amount: number;
+                        payment_id: string;
+                        wallet_payment_id: string | null;
+                        topup_id: string | null;
                     };
                 };
             };

@@ -21,7 +21,7 @@ export function memberCenterPath(tenantId: string, page: Page): string {
 export async function createLink(
   trx: Tx,
   ctx: RequestContext,
-  input: { memberId: string; page: Page },
+  input: { memberId: string; page: Page; query?: Record<string, string> },
   now: Date,
 ): Promise<{ memberId: string; path: string; expiresAt: Date }> {
   const { actor } = ctx;
@@ -51,6 +51,8 @@ export async function createLink(
     },
     now,
   );
-  const path = `${memberCenterPath(actor.tenantId, input.page)}?code=${code}`;
+  // The page's own parameters (the cashier's order) come first; the code is removed on arrival.
+  const query = new URLSearchParams({ ...input.query, code });
+  const path = `${memberCenterPath(actor.tenantId, input.page)}?${query.toString()}`;
   return { memberId: member.id, path, expiresAt };
 }

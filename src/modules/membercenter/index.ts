@@ -8,7 +8,7 @@ import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.
 import { MEMBERCENTER_ERRORS } from "./membercenter.errors.js";
 import { memberCenterRoutes } from "./membercenter.routes.js";
 
-export { memberCenterPath } from "./create-link.js";
+export { createLink as createMemberCenterLink, memberCenterPath } from "./create-link.js";
 export { CODE_TTL_SECONDS, type Page as MemberCenterPage } from "./membercenter.schemas.js";
 
 /** Everything the member center adds to the app. */

@@ -1,4 +1,5 @@
 import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { payWithBalance, type SpendLine } from "../wallets/index.js";
@@ -9,7 +10,7 @@ import type { TopupChannel } from "./plan-terms.js";
 import { smartOffer } from "./smart-offers.js";
 import { TopupError } from "./topup.errors.js";
 import { emitTopupEvent } from "./topup.events.js";
-import type { AcceptanceRow, TopupRow } from "./topup.repository.js";
+import { type AcceptanceRow, findSmartPlan, type SmartPlanRow, type TopupRow } from "./topup.repository.js";
 
 export interface AcceptRequest {
   memberId: string;
@@ -22,6 +23,81 @@ export interface AcceptRequest {
   paymentMethod: "offline";
   /** Pay the order from the balance right after crediting it. */
   payOrder: { orderId: string; lines?: SpendLine[] } | null;
+}
+
+type Decided = Awaited<ReturnType<typeof decideAcceptance>>;
+
+/** With the member locked, the offer decided again: plan open, tier offered, first-time status now. */
+async function decideAcceptance(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  req: Omit<AcceptRequest, "paymentMethod" | "payOrder">,
+  now: Date,
+) {
+  const member = await lockUsableMember(uow.trx, ctx.actor, req.memberId);
+  const offer = await smartOffer(uow.trx, ctx.actor, req, now);
+  if (!offer.plan) {
+    throw new TopupError("no_smart_offer", `No smart top-up offer: ${offer.reason}`, {
+      extra: { reason: offer.reason },
+    });
+  }
+  const tier = offer.tiers[req.tierIndex];
+  if (!tier || !offer.plan.terms.tiers[req.tierIndex] || !tier.offered) {
+    throw new TopupError(
+      "tier_not_offered",
+      `Tier ${req.tierIndex} is not offered: ${tier?.reason ?? "no such tier"}`,
+      { extra: { reason: tier?.reason ?? "no_such_tier" } },
+    );
+  }
+  return { member, plan: offer.plan, tier, first: offer.first_topup };
+}
+
+/** Records the decided tier's top-up, waiting for its money (the till's, or the provider's). */
+async function insertSmartTopup(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  req: Omit<AcceptRequest, "paymentMethod" | "payOrder">,
+  d: Decided,
+  payment: { method: "offline" | "online"; orderId: string | null },
+  now: Date,
+): Promise<TopupRow> {
+  return uow.trx
+    .insertInto("topups")
+    .values({
+      tenant_id: uow.tenantId,
+      id: newId("tup"),
+      source: "smart",
+      plan_id: d.plan.id,
+      plan_name: d.plan.name,
+      member_id: req.memberId,
+      card_number: d.member.card_number,
+      currency: d.plan.currency,
+      amount: d.tier.amount,
+      bonus_amount: d.tier.bonus_amount,
+      points: d.tier.points,
+      first_topup: d.first,
+      channel: req.channel,
+      store_id: req.storeId,
+      payment_method: payment.method,
+      provider: null,
+      provider_ref: null,
+      checkout: null,
+      payment_expires_at: null,
+      status: "pending_payment",
+      recharge_code_id: null,
+      stock_key: null,
+      details: JSON.stringify({
+        tier_index: req.tierIndex,
+        order_amount: req.orderAmount,
+        ...(payment.orderId ? { order_id: payment.orderId } : {}),
+      }),
+      created_by: ctx.actor.id,
+      created_at: now,
+      credited_at: null,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /**
@@ -37,63 +113,168 @@ export async function acceptSmartOffer(
   req: AcceptRequest,
   now: Date,
 ): Promise<{ acceptance: AcceptanceRow; topup: TopupRow }> {
-  const member = await lockUsableMember(uow.trx, ctx.actor, req.memberId);
-  const offer = await smartOffer(uow.trx, ctx.actor, req, now);
-  if (!offer.plan) {
-    throw new TopupError("no_smart_offer", `No smart top-up offer: ${offer.reason}`, {
-      extra: { reason: offer.reason },
+  const decided = await decideAcceptance(uow, ctx, req, now);
+  const row = await insertSmartTopup(
+    uow,
+    ctx,
+    req,
+    decided,
+    { method: "offline", orderId: req.payOrder?.orderId ?? null },
+    now,
+  );
+  return creditAccepted(uow, ctx, row, decided.plan, req, now);
+}
+
+/** A member's online smart top-up for an order (the member center's cashier). */
+export interface OnlineSmartRequest {
+  memberId: string;
+  planId: string;
+  tierIndex: number;
+  orderAmount: number;
+  orderId: string;
+  /** What the provider was asked to collect: the tier must still cost exactly this. */
+  amount: number;
+}
+
+/**
+ * Starts a smart top-up paid online: the offer decided again with the member locked, the
+ * tier's top-up recorded `pending_payment` (nothing credited). The caller holds the provider's
+ * payment; its confirmation credits it with `creditSmartTopup`, its failure closes it with
+ * `closeSmartTopup`.
+ */
+export async function startSmartTopup(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  req: OnlineSmartRequest,
+  now: Date,
+): Promise<TopupRow> {
+  const request = { ...req, storeId: null, channel: "online" as const };
+  const decided = await decideAcceptance(uow, ctx, request, now);
+  if (decided.tier.amount !== req.amount) {
+    throw new TopupError("tier_not_offered", "The tier's top-up amount changed; ask for the offer again", {
+      extra: { reason: "amount_changed" },
     });
   }
-  const plan = offer.plan;
-  const tier = offer.tiers[req.tierIndex];
-  const spec = plan.terms.tiers[req.tierIndex];
-  if (!tier || !spec || !tier.offered) {
-    throw new TopupError(
-      "tier_not_offered",
-      `Tier ${req.tierIndex} is not offered: ${tier?.reason ?? "no such tier"}`,
-      {
-        extra: { reason: tier?.reason ?? "no_such_tier" },
-      },
-    );
-  }
-  const id = newId("tup");
+  const row = await insertSmartTopup(
+    uow,
+    ctx,
+    request,
+    decided,
+    { method: "online", orderId: req.orderId },
+    now,
+  );
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: "smart_topup.payment_started",
+      targetType: "topup",
+      targetId: row.id,
+      summary: { plan_id: req.planId, tier_index: req.tierIndex, amount: row.amount, order_id: req.orderId },
+    },
+    now,
+  );
+  return row;
+}
+
+/** The started smart top-up, locked; refused unless it is still waiting for its payment. */
+async function lockPendingSmartTopup(uow: UnitOfWork, topupId: string): Promise<TopupRow> {
   const row = await uow.trx
-    .insertInto("topups")
-    .values({
-      tenant_id: uow.tenantId,
-      id,
-      source: "smart",
-      plan_id: plan.id,
-      plan_name: plan.name,
-      member_id: req.memberId,
-      card_number: member.card_number,
-      currency: plan.currency,
-      amount: tier.amount,
-      bonus_amount: tier.bonus_amount,
-      points: tier.points,
-      first_topup: offer.first_topup,
-      channel: req.channel,
-      store_id: req.storeId,
-      payment_method: req.paymentMethod,
-      provider: null,
-      provider_ref: null,
-      checkout: null,
-      payment_expires_at: null,
-      status: "pending_payment",
-      recharge_code_id: null,
-      stock_key: null,
-      details: JSON.stringify({ tier_index: req.tierIndex, order_amount: req.orderAmount }),
-      created_by: ctx.actor.id,
-      created_at: now,
-      credited_at: null,
-      updated_at: now,
-    })
+    .selectFrom("topups")
+    .selectAll()
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", topupId)
+    .where("source", "=", "smart")
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw new TopupError("topup_not_found", "No such smart top-up");
+  if (row.status !== "pending_payment") {
+    throw new TopupError("topup_payment_closed", `The top-up is already ${row.status}`);
+  }
+  return row;
+}
+
+/**
+ * The provider confirmed a started smart top-up: it is credited with the figures it was
+ * started with (the member paid for those, whatever the plan says now) and the order is
+ * paid from the balance, in the caller's unit of work. Runs once: the row is locked and must
+ * still be waiting.
+ */
+export async function creditSmartTopup(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { topupId: string; payOrder: { orderId: string } | null },
+  now: Date,
+): Promise<{ acceptance: AcceptanceRow; topup: TopupRow }> {
+  const row = await lockPendingSmartTopup(uow, input.topupId);
+  const plan = await findSmartPlan(uow.trx, uow.tenantId, row.plan_id);
+  const details = row.details as { tier_index: number; order_amount: number };
+  return creditAccepted(
+    uow,
+    ctx,
+    row,
+    plan,
+    {
+      memberId: row.member_id,
+      tierIndex: details.tier_index,
+      orderAmount: details.order_amount,
+      storeId: row.store_id,
+      channel: row.channel,
+      payOrder: input.payOrder,
+    },
+    now,
+  );
+}
+
+/** A started smart top-up whose payment failed or came too late: closed, nothing credited. */
+export async function closeSmartTopup(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { topupId: string; result: "failed" | "expired" },
+  now: Date,
+): Promise<TopupRow> {
+  const row = await lockPendingSmartTopup(uow, input.topupId);
+  const closed = await uow.trx
+    .updateTable("topups")
+    .set({ status: input.result, updated_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", row.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  await recordAudit(
+    uow,
+    ctx,
+    { action: `topup.payment_${input.result}`, targetType: "topup", targetId: row.id, summary: {} },
+    now,
+  );
+  await emitTopupEvent(
+    uow,
+    uow.tenantId,
+    "topup.payment_failed",
+    { topup_id: row.id, plan_id: row.plan_id, member_id: row.member_id, result: input.result },
+    now,
+  );
+  return closed;
+}
+
+/**
+ * Credits a recorded smart top-up (lots, points, the tier's gift and first-top-up gift from
+ * the plan's gift stock), pays the order from the balance when asked, and records the
+ * acceptance.
+ */
+async function creditAccepted(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  row: TopupRow,
+  plan: SmartPlanRow,
+  req: Omit<AcceptRequest, "paymentMethod" | "planId">,
+  now: Date,
+): Promise<{ acceptance: AcceptanceRow; topup: TopupRow }> {
+  const spec = plan.terms.tiers[req.tierIndex];
   const stockKey = smartGiftStockKey(plan.id);
   const gifts: CreditPerks["gifts"] = [];
-  if (spec.gift) gifts.push({ perk: "tier_gift", spec: spec.gift, stockKey });
-  if (offer.first_topup && spec.first_topup_gift)
+  if (spec?.gift) gifts.push({ perk: "tier_gift", spec: spec.gift, stockKey });
+  if (row.first_topup && spec?.first_topup_gift)
     gifts.push({ perk: "first_topup_gift", spec: spec.first_topup_gift, stockKey });
   const topup = await creditTopup(
     uow,
@@ -132,13 +313,13 @@ export async function acceptSmartOffer(
       id: newId("sta"),
       plan_id: plan.id,
       tier_index: req.tierIndex,
-      tier_type: tier.type,
+      tier_type: spec?.type ?? "fixed",
       member_id: req.memberId,
       order_amount: req.orderAmount,
-      topup_id: id,
-      amount: tier.amount,
-      bonus_amount: tier.bonus_amount,
-      points: tier.points,
+      topup_id: row.id,
+      amount: row.amount,
+      bonus_amount: row.bonus_amount,
+      points: row.points,
       gift: JSON.stringify(topup.gift),
       store_id: req.storeId,
       channel: req.channel,
@@ -159,10 +340,10 @@ export async function acceptSmartOffer(
       tier_index: req.tierIndex,
       member_id: req.memberId,
       order_amount: req.orderAmount,
-      topup_id: id,
-      amount: tier.amount,
-      bonus_amount: tier.bonus_amount,
-      points: tier.points,
+      topup_id: row.id,
+      amount: row.amount,
+      bonus_amount: row.bonus_amount,
+      points: row.points,
       payment_id: paymentId,
     },
     now,

@@ -12,7 +12,14 @@ import { TOPUP_ERRORS } from "./topup.errors.js";
 import { TOPUP_EVENTS } from "./topup.events.js";
 import { topupPlanRoutes } from "./topup.routes.js";
 
+export {
+  closeSmartTopup,
+  creditSmartTopup,
+  type OnlineSmartRequest,
+  startSmartTopup,
+} from "./accept-smart-offer.js";
 export { isUpgrade } from "./credit-topup.js";
+export { type Offer as SmartOffer, smartOffer } from "./smart-offers.js";
 export { topupFigures } from "./topup-rules.js";
 
 /**

@@ -14,6 +14,7 @@ import {
   MobileOutlined,
   ScheduleOutlined,
   SettingOutlined,
+  ShopOutlined,
   ShoppingCartOutlined,
   TagsOutlined,
   TeamOutlined,
@@ -53,6 +54,7 @@ const PackageDetail = lazy(() => import("./pages/PackageDetail"));
 const Students = lazy(() => import("./pages/Students"));
 const Notifications = lazy(() => import("./pages/Notifications"));
 const InboxPage = lazy(() => import("./pages/InboxPage"));
+const CashierOrders = lazy(() => import("./pages/CashierOrders"));
 const MemberCenterLook = lazy(() => import("./pages/MemberCenterLook"));
 
 export interface Page {
@@ -125,6 +127,13 @@ const PAGES: Page[] = [
     icon: <IdcardOutlined />,
     needs: "GET /v1/student-verifications",
     element: <Students />,
+  },
+  {
+    path: "/cashier-orders",
+    label: "nav.cashierOrders",
+    icon: <ShopOutlined />,
+    needs: "GET /v1/cashier-orders",
+    element: <CashierOrders />,
   },
   {
     path: "/checkout",

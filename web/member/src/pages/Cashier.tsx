@@ -1,28 +1,27 @@
 import { useQuery } from "@tanstack/react-query";
-import { Button, Input, Popup, Tag } from "antd-mobile";
+import { Button, Input } from "antd-mobile";
 import { useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { api, unwrap } from "../../../api/client";
 import { decimalToMinor } from "../../../console/src/i18n/format";
 import { Card, Problem } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
-
-const loadOffer = (memberId: string, orderAmount: number) =>
-  unwrap(
-    api.GET("/v1/smart-topup/offers", {
-      params: { query: { member_id: memberId, channel: "online", order_amount: orderAmount } },
-    }),
-  );
-type Tier = Awaited<ReturnType<typeof loadOffer>>["tiers"][number];
+import { CashierOrder } from "./CashierOrder";
+import { loadOffer, SmartPopup } from "./SmartTiers";
 
 /**
- * The cashier's balance check for an amount due (a checkout quote's total, `?amount=` in the
- * link): whether the balance covers it, and when it does not, the smart top-up tiers (seed 001
- * §2.4) in a pop-up. There is no member-facing order or payment API yet, so the order itself is
- * not paid here and a tier is accepted at the till (POST /v1/smart-topup/accept is staff-only).
+ * The cashier. With `?order=` (a cashier order the merchant's backend handed over) the member
+ * pays it here (CashierOrder.tsx). Without, a balance check for an amount due (`?amount=`):
+ * whether the balance covers it, and when it does not, the smart top-up tiers (seed 001 §2.4)
+ * to accept at the till.
  */
 export default function Cashier() {
+  const [params] = useSearchParams();
+  const orderId = params.get("order");
+  return orderId ? <CashierOrder orderId={orderId} /> : <AmountCheck />;
+}
+
+function AmountCheck() {
   const { t, fmt } = useI18n();
   const { visit, branding } = useMember();
   const [params] = useSearchParams();
@@ -77,60 +76,18 @@ export default function Cashier() {
           )}
         </Card>
       ) : null}
-      <Popup
-        visible={open}
-        onMaskClick={() => setOpen(false)}
-        bodyStyle={{
-          borderTopLeftRadius: 12,
-          borderTopRightRadius: 12,
-          maxHeight: "80vh",
-          overflowY: "auto",
-        }}
-      >
-        <div data-testid="smart-popup" style={{ padding: 16 }}>
-          <div style={{ fontWeight: 600, fontSize: 17 }}>{offer.data?.plan_name}</div>
-          <div style={{ fontSize: 13, color: "var(--adm-color-weak)", margin: "4px 0 8px" }}>
-            {t("cashier.smartLine", { amount: fmt.money(amount ?? 0) })}
-          </div>
-          {tiers.map((tier) => (
-            <TierRow key={tier.index} tier={tier} />
-          ))}
+      <SmartPopup
+        open={open}
+        onClose={() => setOpen(false)}
+        planName={offer.data?.plan_name}
+        line={t("cashier.smartLine", { amount: fmt.money(amount ?? 0) })}
+        tiers={tiers}
+        footer={
           <div style={{ fontSize: 12, color: "var(--adm-color-weak)", marginTop: 12 }}>
             {t("cashier.atTill")}
           </div>
-          <Button block style={{ marginTop: 12 }} onClick={() => setOpen(false)}>
-            {t("action.close")}
-          </Button>
-        </div>
-      </Popup>
-    </div>
-  );
-}
-
-function TierRow(props: { tier: Tier }) {
-  const { t, fmt } = useI18n();
-  const tier = props.tier;
-  return (
-    <div
-      data-testid="smart-tier"
-      style={{ border: "1px solid var(--adm-color-border)", borderRadius: 10, padding: 12, marginTop: 8 }}
-    >
-      <div style={{ display: "flex", alignItems: "baseline" }}>
-        <div style={{ flex: 1, fontWeight: 600 }}>
-          {t("cashier.tierTopup", { amount: fmt.money(tier.amount) })}
-        </div>
-        <div style={{ color: "var(--brand)", fontWeight: 600 }}>
-          {t("cashier.tierUsable", { amount: fmt.money(tier.usable_after) })}
-        </div>
-      </div>
-      <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}>
-        {t("cashier.tierBonus", { bonus: fmt.money(tier.bonus_amount), points: fmt.number(tier.points) })}
-        {tier.gift ? (
-          <Tag color="warning" fill="outline" style={{ marginLeft: 6 }}>
-            {t("cashier.gift")}
-          </Tag>
-        ) : null}
-      </div>
+        }
+      />
     </div>
   );
 }

@@ -1,0 +1,179 @@
+import type { Selectable } from "kysely";
+import type { Tx } from "../../db/database.js";
+import type { Json, Timestamp } from "../../db/schema.js";
+
+export const ORDER_STATUSES = ["open", "pending_payment", "paid", "cancelled", "expired"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const PAID_BY = ["balance", "balance_and_online", "smart_topup"] as const;
+export type PaidBy = (typeof PAID_BY)[number];
+export type PaymentStatus = "pending" | "succeeded" | "failed" | "expired";
+
+export interface OrderItem {
+  name: string;
+  quantity: number;
+  unit_amount: number;
+}
+
+export interface CashierOrdersTable {
+  tenant_id: string;
+  id: string;
+  member_id: string;
+  merchant_order_ref: string;
+  currency: string;
+  items: Json<OrderItem[]>;
+  total: number;
+  /** As written; an `open` order past `expires_at` reads as `expired` (cashier-views.ts). */
+  status: OrderStatus;
+  return_url: string | null;
+  expires_at: Date;
+  paid_by: PaidBy | null;
+  paid_at: Date | null;
+  cancelled_at: Date | null;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** One attempt to pay an order; at most one is `pending` at a time (the order is then `pending_payment`). */
+export interface CashierPaymentsTable {
+  tenant_id: string;
+  id: string;
+  order_id: string;
+  kind: PaidBy;
+  status: PaymentStatus;
+  currency: string;
+  balance_amount: number;
+  /** Collected by the provider: the rest of the order, or the smart top-up's amount. */
+  online_amount: number;
+  provider: string | null;
+  provider_ref: string | null;
+  checkout: Json<Record<string, unknown> | null>;
+  /** Past this the provider's payment may no longer succeed. */
+  expires_at: Date | null;
+  wallet_payment_id: string | null;
+  topup_id: string | null;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+declare module "../../db/schema.js" {
+  interface DB {
+    cashier_orders: CashierOrdersTable;
+    cashier_payments: CashierPaymentsTable;
+  }
+}
+
+export type OrderRow = Selectable<CashierOrdersTable>;
+export type PaymentRow = Selectable<CashierPaymentsTable>;
+
+export async function findOrder(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<OrderRow | undefined> {
+  let q = trx.selectFrom("cashier_orders").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  if (options.lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export async function findOrderByRef(trx: Tx, tenantId: string, ref: string): Promise<OrderRow | undefined> {
+  return trx
+    .selectFrom("cashier_orders")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("merchant_order_ref", "=", ref)
+    .executeTakeFirst();
+}
+
+export async function findPayment(trx: Tx, tenantId: string, id: string): Promise<PaymentRow | undefined> {
+  return trx
+    .selectFrom("cashier_payments")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+/** The order a provider's payment belongs to, read without a lock (to lock the order first). */
+export async function orderOfProviderPayment(
+  trx: Tx,
+  tenantId: string,
+  provider: string,
+  providerRef: string,
+): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom("cashier_payments")
+    .select("order_id")
+    .where("tenant_id", "=", tenantId)
+    .where("provider", "=", provider)
+    .where("provider_ref", "=", providerRef)
+    .executeTakeFirst();
+  return row?.order_id;
+}
+
+/** Every attempt to pay an order, oldest first (an order has few: each failed one is followed by another). */
+export async function orderPayments(trx: Tx, tenantId: string, orderId: string): Promise<PaymentRow[]> {
+  return trx
+    .selectFrom("cashier_payments")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("order_id", "=", orderId)
+    .orderBy("id")
+    .limit(100)
+    .execute();
+}
+
+export async function updateOrder(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  set: Partial<Pick<OrderRow, "status" | "paid_by" | "paid_at" | "cancelled_at">>,
+  now: Date,
+): Promise<OrderRow> {
+  return trx
+    .updateTable("cashier_orders")
+    .set({ ...set, updated_at: now })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function updatePayment(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  set: Partial<Pick<PaymentRow, "status" | "wallet_payment_id">>,
+  now: Date,
+): Promise<PaymentRow> {
+  return trx
+    .updateTable("cashier_payments")
+    .set({ ...set, updated_at: now })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The attempt a held balance payment belongs to, locked (only a balance-and-online one has a hold). */
+export async function lockPaymentOfHold(
+  trx: Tx,
+  tenantId: string,
+  walletPaymentId: string,
+): Promise<PaymentRow | undefined> {
+  return trx
+    .selectFrom("cashier_payments")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("wallet_payment_id", "=", walletPaymentId)
+    .where("kind", "=", "balance_and_online")
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/** The order's attempt still waiting for the provider, if any. */
+export function pendingPayment(payments: PaymentRow[]): PaymentRow | undefined {
+  return payments.find((p) => p.status === "pending");
+}

@@ -1,0 +1,293 @@
+import type { AppDeps, RouteApp } from "../../app-types.js";
+import type { Tx } from "../../db/database.js";
+import { errorResponses, listOf } from "../../platform/http/schemas.js";
+import { valueRoute } from "../../platform/http/value-route.js";
+import { tenantExists } from "../../platform/tenants.js";
+import {
+  type ProviderResolver,
+  type ProviderTransports,
+  providerResolver,
+  tenantAdapters,
+} from "../wallets/index.js";
+import { cancelCashierOrder } from "./cancel-cashier-order.js";
+import { CashierError } from "./cashier.errors.js";
+import {
+  CashierOrder,
+  CreateOrderBody,
+  IdParams,
+  OrderQuery,
+  PayBody,
+  SmartTopupBody,
+  serializeOrder,
+  WebhookParams,
+  WebhookReceipt,
+} from "./cashier.schemas.js";
+import { listOrders, orderAnswer, orderView } from "./cashier-views.js";
+import { confirmCashierPayment } from "./confirm-cashier-payment.js";
+import { createCashierOrder } from "./create-cashier-order.js";
+import { payCashierOrder, preparePayment } from "./pay-cashier-order.js";
+import { prepareTopupAndPay, topUpAndPay } from "./top-up-and-pay.js";
+
+const tags = ["cashier"];
+const PAYABLE = ["cashier_order_not_found", "cashier_order_not_open", "cashier_order_expired"];
+const PROVIDER = [
+  "payment_provider_unknown",
+  "house_currency_not_purchasable",
+  "currency_not_supported_by_provider",
+];
+
+/** The member center's cashier: orders handed over by a merchant's backend, paid by their member. */
+export async function cashierRoutes(
+  app: RouteApp,
+  deps: AppDeps & { paymentTransports?: ProviderTransports },
+): Promise<void> {
+  const { db, clock, ledger } = deps;
+  const secret = deps.config.signingSecret;
+  const providers: ProviderResolver = providerResolver(
+    secret,
+    tenantAdapters(secret, deps.paymentTransports),
+  );
+  const read = <T>(tenantId: string, fn: (trx: Tx) => Promise<T>) => db.tenantTx(tenantId, fn);
+
+  // ---- the merchant's backend --------------------------------------------------------
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/cashier-orders",
+    config: {
+      permission: "cashier.create",
+      idempotent: true,
+      errors: [
+        "member_not_found",
+        "member_closed",
+        "amount_mismatch",
+        "currency_mismatch",
+        "cashier_order_exists",
+      ],
+    },
+    schema: {
+      operationId: "createCashierOrder",
+      tags,
+      summary:
+        "Hand an order over to the member center's cashier; answers it with the member's one-time link",
+      description:
+        "The total must be what the items add up to, in the balance asset. Redirect the member to `link.url`: its code works once and for 5 minutes (a replay with the same Idempotency-Key answers the same link). The order can be paid until `expires_at` (default 30 minutes); `cashier_order.paid` tells the merchant when it is.",
+      body: CreateOrderBody,
+      response: { 201: CashierOrder, ...errorResponses(409, 422) },
+    },
+    status: 201,
+    input: ({ body, protocol, host }) => ({
+      origin: `${protocol}://${host}`,
+      memberId: body.member_id,
+      items: body.items,
+      total: body.total,
+      merchantOrderRef: body.merchant_order_ref,
+      ...(body.currency ? { currency: body.currency } : {}),
+      ...(body.return_url ? { returnUrl: body.return_url } : {}),
+      ...(body.expires_in_minutes ? { expiresInMinutes: body.expires_in_minutes } : {}),
+    }),
+    op: createCashierOrder,
+    respond: ({ order, link }, _uow, input, now) =>
+      serializeOrder(order, [], now, {
+        url: `${input.origin}${link.path}`,
+        path: link.path,
+        expiresAt: link.expiresAt,
+      }),
+  });
+
+  app.get(
+    "/v1/cashier-orders",
+    {
+      config: { permission: "cashier.read", tenantWide: true },
+      schema: {
+        operationId: "listCashierOrders",
+        tags,
+        summary:
+          "Cashier orders, newest first, by status (an open order past its time is expired) and member",
+        querystring: OrderQuery,
+        response: { 200: listOf(CashierOrder), ...errorResponses() },
+      },
+    },
+    async ({ actor, query }) =>
+      read(actor.tenantId, (trx) => listOrders(trx, actor.tenantId, query, clock.now())),
+  );
+
+  // The merchant reads any order of its members; a member token only its own (another's: 404).
+  for (const [url, access, operationId, summary] of [
+    [
+      "/v1/cashier-orders/:id",
+      { permission: "cashier.read" },
+      "getCashierOrder",
+      "A cashier order: status, how it was paid, and every payment attempt",
+    ],
+    [
+      "/v1/member-center/cashier-orders/:id",
+      { member: true },
+      "getMemberCashierOrder",
+      "The signed-in member's cashier order (another member's answers 404; member tokens only)",
+    ],
+  ] as const) {
+    app.get(
+      url,
+      {
+        config: { ...access, errors: ["cashier_order_not_found"] },
+        schema: {
+          operationId,
+          tags,
+          summary,
+          params: IdParams,
+          response: { 200: CashierOrder, ...errorResponses() },
+        },
+      },
+      async ({ actor, params }) =>
+        read(actor.tenantId, (trx) => orderView(trx, actor, params.id, clock.now())),
+    );
+  }
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/cashier-orders/:id/cancel",
+    config: {
+      permission: "cashier.create",
+      idempotent: true,
+      errors: ["cashier_order_not_found", "cashier_order_not_open"],
+    },
+    schema: {
+      operationId: "cancelCashierOrder",
+      tags,
+      summary: "Withdraw an open cashier order (not one being paid or paid)",
+      params: IdParams,
+      response: { 200: CashierOrder, ...errorResponses(409) },
+    },
+    status: 200,
+    batched: false,
+    input: ({ params }) => ({ orderId: params.id }),
+    op: cancelCashierOrder,
+    respond: (order, uow, _input, now) => orderAnswer(uow.trx, order, now),
+  });
+
+  // ---- the member, in the member center ----------------------------------------------
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/member-center/cashier-orders/:id/pay",
+    config: {
+      member: true,
+      idempotent: true,
+      errors: [
+        ...PAYABLE,
+        ...PROVIDER,
+        "amount_mismatch",
+        "insufficient_balance",
+        "balance_payment_disabled",
+        "member_frozen",
+        "member_closed",
+        "amount_above_cap",
+      ],
+    },
+    schema: {
+      operationId: "payMemberCashierOrder",
+      tags,
+      summary: "Pay the order with the member balance: wholly, or partly with the rest online",
+      description:
+        "Without balance_amount (or with the total) the balance pays it all and the order is paid at once; a short balance answers 422 insufficient_balance (会员余额不足，无法完成支付) with the shortfall. With less, that part is held and the rest is paid through the tenant's provider (open `payments[].checkout`); the provider's confirmation captures the hold, its failure or lapse releases it and the order is open again. A second payment of the same order answers 409 cashier_order_not_open.",
+      params: IdParams,
+      body: PayBody,
+      response: { 200: CashierOrder, ...errorResponses(409, 410, 422) },
+    },
+    status: 200,
+    input: ({ params, body }, ctx, now) =>
+      preparePayment(db, ctx, providers, { orderId: params.id, balanceAmount: body.balance_amount }, now),
+    op: payCashierOrder,
+    respond: (order, uow, _input, now) => orderAnswer(uow.trx, order, now),
+  });
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/member-center/cashier-orders/:id/smart-topup",
+    config: {
+      member: true,
+      idempotent: true,
+      errors: [
+        ...PAYABLE,
+        ...PROVIDER,
+        "no_smart_offer",
+        "tier_not_offered",
+        "member_frozen",
+        "member_closed",
+      ],
+    },
+    schema: {
+      operationId: "smartTopupMemberCashierOrder",
+      tags,
+      summary:
+        "Accept a smart top-up tier for the order: pay the top-up online, then the order is paid from the balance",
+      description:
+        "The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.",
+      params: IdParams,
+      body: SmartTopupBody,
+      response: { 200: CashierOrder, ...errorResponses(409, 410, 422) },
+    },
+    status: 200,
+    input: ({ params, body }, ctx, now) =>
+      prepareTopupAndPay(
+        db,
+        ctx,
+        providers,
+        { orderId: params.id, planId: body.plan_id, tierIndex: body.tier_index },
+        now,
+      ),
+    op: topUpAndPay,
+    respond: (order, uow, _input, now) => orderAnswer(uow.trx, order, now),
+  });
+
+  // ---- the provider's confirmation (signature checked over the exact raw body) ---------
+  await app.register(async (webhooks) => {
+    webhooks.removeAllContentTypeParsers();
+    webhooks.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+    webhooks.post(
+      "/v1/cashier-payment-webhooks/:provider/:tenant_id",
+      {
+        config: {
+          public: true,
+          errors: [
+            "payment_provider_unknown",
+            "webhook_signature_invalid",
+            "cashier_payment_not_found",
+            "amount_mismatch",
+          ],
+        },
+        bodyLimit: 64 * 1024,
+        schema: {
+          operationId: "confirmCashierPayment",
+          tags,
+          summary:
+            "Payment provider notification (signed) for a cashier payment: pays the order exactly once",
+          description:
+            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing.",
+          params: WebhookParams,
+          response: { 200: WebhookReceipt, ...errorResponses(401, 422) },
+        },
+      },
+      async (request, reply) => {
+        const params = request.params as { provider: string; tenant_id: string };
+        const now = clock.now();
+        if (!(await tenantExists(db, params.tenant_id))) {
+          throw new CashierError("cashier_payment_not_found", "No cashier payment for this notification");
+        }
+        const provider = await db.tenantTx(params.tenant_id, (trx) =>
+          providers(trx, params.tenant_id, params.provider),
+        );
+        const raw = typeof request.body === "string" ? request.body : "";
+        const outcome = await provider.parseWebhook(raw, request.headers, now);
+        const { result, paymentId } = await ledger.run(params.tenant_id, (uow) =>
+          confirmCashierPayment(uow, provider.name, outcome, now),
+        );
+        const ack = provider.acknowledge?.();
+        if (ack) {
+          reply.header("content-type", ack.contentType);
+          return reply.send(ack.body);
+        }
+        return { object: "webhook_receipt" as const, payment_id: paymentId, result };
+      },
+    );
+  });
+}

@@ -1,0 +1,464 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectCode } from "../../../test/helpers/vouchers.js";
+import { walletClient } from "../../../test/helpers/wallets.js";
+import { runWalletExpiry, signTestWebhook, testProviderSecret } from "../wallets/index.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+let wallet: ReturnType<typeof walletClient>;
+let key = 0;
+
+interface Payment {
+  id: string;
+  kind: string;
+  status: string;
+  balance_amount: number;
+  online_amount: number;
+  provider: string | null;
+  wallet_payment_id: string | null;
+  topup_id: string | null;
+}
+interface Order {
+  id: string;
+  status: string;
+  paid_by: string | null;
+  total: number;
+  member_id: string;
+  payments: Payment[];
+  link?: { url: string; path: string };
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t, "Harbour Coffee");
+  wallet = walletClient(t, tenant);
+});
+afterAll(() => t?.close());
+
+const ITEMS = [
+  { name: "Latte", quantity: 2, unit_amount: 3_200 },
+  { name: "Croissant", quantity: 1, unit_amount: 1_800 },
+];
+const TOTAL = 8_200;
+
+/** A member with `amount` on their balance (an operator top-up). */
+async function member(name: string, amount: number): Promise<string> {
+  const id = await wallet.newMember(name);
+  if (amount > 0) await wallet.ok("POST", `/v1/members/${id}/top-ups`, { amount, reason: "till" });
+  return id;
+}
+
+const createOrder = (memberId: string, extra: object = {}, idem = `order-${++key}`) =>
+  t.app.inject({
+    method: "POST",
+    url: "/v1/cashier-orders",
+    headers: { ...tenant.auth, "idempotency-key": idem, host: "shop.example" },
+    payload: { member_id: memberId, items: ITEMS, total: TOTAL, merchant_order_ref: `SO-${++key}`, ...extra },
+  });
+
+async function order(memberId: string, extra: object = {}): Promise<Order> {
+  const r = await createOrder(memberId, extra);
+  expect(r.statusCode, r.body).toBe(201);
+  return json<Order>(r);
+}
+
+/** The member's token, through the order's own one-time link (as the page does). */
+async function tokenFor(o: Order): Promise<string> {
+  const code = new URL(o.link!.url).searchParams.get("code")!;
+  const r = await t.app.inject({
+    method: "POST",
+    url: "/v1/member-center/sessions",
+    payload: { tenant_id: tenant.tenantId, code },
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  return json<{ token: string }>(r).token;
+}
+
+const asMember = (
+  token: string,
+  method: "GET" | "POST",
+  url: string,
+  payload?: object,
+  idem = `m-${++key}`,
+) =>
+  t.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${token}`, ...(method === "POST" ? { "idempotency-key": idem } : {}) },
+    ...(payload ? { payload } : {}),
+  });
+const pay = (token: string, orderId: string, body: object = {}, idem?: string) =>
+  asMember(token, "POST", `/v1/member-center/cashier-orders/${orderId}/pay`, body, idem);
+const merchantView = async (orderId: string) => wallet.ok<Order>("GET", `/v1/cashier-orders/${orderId}`);
+
+/** The test provider's signed notification for a cashier payment, posted `times` times. */
+async function notify(payment: Payment, status: "succeeded" | "failed", eventId: string) {
+  const ref = await t.database.owner
+    .selectFrom("cashier_payments")
+    .select(["provider_ref", "online_amount"])
+    .where("id", "=", payment.id)
+    .executeTakeFirstOrThrow();
+  const signed = signTestWebhook(
+    testProviderSecret(t.config.signingSecret),
+    { id: eventId, provider_ref: ref.provider_ref, status, amount: ref.online_amount, currency: "CNY" },
+    t.clock.now(),
+  );
+  return t.app.inject({
+    method: "POST",
+    url: `/v1/cashier-payment-webhooks/test/${tenant.tenantId}`,
+    headers: { "content-type": "application/json", ...signed.headers },
+    payload: signed.body,
+  });
+}
+
+const paidEvents = async (orderId: string) =>
+  (
+    await t.database.owner
+      .selectFrom("events")
+      .select(["type", "data"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("type", "=", "cashier_order.paid")
+      .execute()
+  ).filter((e) => (e.data as { order_id: string }).order_id === orderId);
+
+describe("cashier orders: the merchant's side", () => {
+  it("answers the order with a one-time member-center link to its cashier page; one order per reference", async () => {
+    const m = await member("Ada", 0);
+    const r = await createOrder(m, { merchant_order_ref: "SO-REF-1" }, "same-key");
+    expect(r.statusCode, r.body).toBe(201);
+    const o = json<Order>(r);
+    expect(o).toMatchObject({ status: "open", total: TOTAL, paid_by: null, payments: [] });
+    const url = new URL(o.link!.url);
+    expect(url.host).toBe("shop.example");
+    expect(url.pathname).toBe(`/m/${tenant.tenantId}/cashier`);
+    expect(url.searchParams.get("order")).toBe(o.id);
+    expect(url.searchParams.get("code")).toMatch(/^[\w-]{40,}$/);
+    // A retry with the same key replays the same order and link; another key is a duplicate.
+    const replay = await createOrder(m, { merchant_order_ref: "SO-REF-1" }, "same-key");
+    expect(json<Order>(replay).link!.url).toBe(o.link!.url);
+    expectCode(await createOrder(m, { merchant_order_ref: "SO-REF-1" }), 409, "cashier_order_exists");
+    expectCode(await createOrder(m, { total: TOTAL + 1 }), 422, "amount_mismatch");
+    expectCode(await createOrder(m, { currency: "USD" }), 422, "currency_mismatch");
+    const count = await t.database.owner
+      .selectFrom("cashier_orders")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("member_id", "=", m)
+      .executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+  });
+});
+
+describe("paying a cashier order in the member center", () => {
+  it("pays it wholly by balance: the order is paid, the merchant sees how, and hears of it once", async () => {
+    const m = await member("Bea", 10_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const own = await asMember(token, "GET", `/v1/member-center/cashier-orders/${o.id}`);
+    expect(json<Order>(own)).toMatchObject({ id: o.id, status: "open", total: TOTAL });
+    const r = await pay(token, o.id);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json<Order>(r)).toMatchObject({ status: "paid", paid_by: "balance" });
+    expect((await wallet.balance(m)).total).toBe(10_000 - TOTAL);
+    const seen = await merchantView(o.id);
+    expect(seen.payments).toHaveLength(1);
+    expect(seen.payments[0]).toMatchObject({ kind: "balance", status: "succeeded", balance_amount: TOTAL });
+    expect(seen.payments[0]!.wallet_payment_id).toMatch(/^wpay_/);
+    expect(await paidEvents(o.id)).toHaveLength(1);
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select(["action", "actor_type"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", o.id)
+      .execute();
+    // The test clock stands still: both rows carry the same time, so compare them as a set.
+    expect(audit.map((a) => [a.action, a.actor_type]).sort()).toEqual([
+      ["cashier_order.created", "api_key"],
+      ["cashier_order.paid", "member"],
+    ]);
+    expectCode(await pay(token, o.id), 409, "cashier_order_not_open");
+    expect((await wallet.balance(m)).total).toBe(10_000 - TOTAL);
+  });
+
+  it("refuses a short balance in the seed's words and writes nothing", async () => {
+    const m = await member("Cai", 5_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const r = await pay(token, o.id);
+    expectCode(r, 422, "insufficient_balance");
+    expect(json<{ detail: string; shortfall: number }>(r)).toMatchObject({ shortfall: TOTAL - 5_000 });
+    expect(json<{ detail: string }>(r).detail).toContain("会员余额不足");
+    expect(await merchantView(o.id)).toMatchObject({ status: "open", payments: [] });
+    expect((await wallet.balance(m)).total).toBe(5_000);
+  });
+
+  it("another member's order answers 404 to read and to pay", async () => {
+    const owner = await member("Dee", 10_000);
+    const other = await member("Eve", 10_000);
+    const theirs = await order(owner);
+    const mine = await order(other);
+    const token = await tokenFor(mine);
+    expectCode(
+      await asMember(token, "GET", `/v1/member-center/cashier-orders/${theirs.id}`),
+      404,
+      "cashier_order_not_found",
+    );
+    expectCode(await pay(token, theirs.id), 404, "cashier_order_not_found");
+    expect((await wallet.balance(owner)).total).toBe(10_000);
+    // Merchant routes are not for member tokens.
+    expectCode(await asMember(token, "GET", `/v1/cashier-orders/${mine.id}`), 403, "forbidden");
+  });
+
+  it("partly by balance: the part is held until the provider confirms the rest, then captured once", async () => {
+    const m = await member("Fay", 5_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const r = await pay(token, o.id, { balance_amount: 3_000 });
+    expect(r.statusCode, r.body).toBe(200);
+    const pending = json<Order>(r);
+    expect(pending).toMatchObject({ status: "pending_payment" });
+    expect(pending.payments[0]).toMatchObject({
+      kind: "balance_and_online",
+      status: "pending",
+      balance_amount: 3_000,
+      online_amount: TOTAL - 3_000,
+      provider: "test",
+    });
+    expect(await wallet.balance(m)).toMatchObject({ total: 5_000, held: 3_000, available: 2_000 });
+    expectCode(await pay(token, o.id), 409, "cashier_order_not_open");
+
+    const first = await notify(pending.payments[0]!, "succeeded", "evt_partial_1");
+    expect(first.statusCode, first.body).toBe(200);
+    expect(json<{ result: string }>(first).result).toBe("paid");
+    const again = await notify(pending.payments[0]!, "succeeded", "evt_partial_1");
+    expect(json<{ result: string }>(again).result).toBe("already_settled");
+    expect(await wallet.balance(m)).toMatchObject({ total: 2_000, held: 0, available: 2_000 });
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "paid", paid_by: "balance_and_online" });
+    expect(seen.payments[0]).toMatchObject({ status: "succeeded" });
+    expect(await paidEvents(o.id)).toHaveLength(1);
+  });
+
+  it("an online part that fails releases the held balance and the order can be paid again", async () => {
+    const m = await member("Gus", 10_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const pending = json<Order>(await pay(token, o.id, { balance_amount: 4_000 }));
+    expect((await wallet.balance(m)).held).toBe(4_000);
+    const failed = await notify(pending.payments[0]!, "failed", "evt_fail_1");
+    expect(json<{ result: string }>(failed).result).toBe("failed");
+    expect(await wallet.balance(m)).toMatchObject({ total: 10_000, held: 0, available: 10_000 });
+    const reopened = await merchantView(o.id);
+    expect(reopened).toMatchObject({ status: "open", paid_by: null });
+    expect(reopened.payments[0]).toMatchObject({ status: "failed" });
+    // A late success for the failed attempt moves nothing.
+    expect(
+      json<{ result: string }>(await notify(pending.payments[0]!, "succeeded", "evt_fail_2")).result,
+    ).toBe("already_settled");
+    const paid = await pay(token, o.id);
+    expect(json<Order>(paid)).toMatchObject({ status: "paid", paid_by: "balance" });
+    expect((await wallet.balance(m)).total).toBe(10_000 - TOTAL);
+  });
+
+  it("an online part the provider never answers lapses: the next payment releases its hold first", async () => {
+    const m = await member("Hal", 10_000);
+    const o = await order(m, { expires_in_minutes: 60 });
+    const token = await tokenFor(o);
+    const pending = json<Order>(await pay(token, o.id, { balance_amount: 2_000 }));
+    expectCode(await pay(token, o.id), 409, "cashier_order_not_open");
+    t.clock.advance(16 * 60_000);
+    // The page's token lapsed with the clock; the merchant hands the member a new link.
+    const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {
+      member_id: m,
+      page: "cashier",
+    });
+    const token2 = await tokenFor({ ...o, link: { url: link.url, path: "" } });
+    const r = await pay(token2, o.id);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json<Order>(r)).toMatchObject({ status: "paid", paid_by: "balance" });
+    const seen = await merchantView(o.id);
+    expect(seen.payments.map((p) => [p.kind, p.status])).toEqual([
+      ["balance_and_online", "expired"],
+      ["balance", "succeeded"],
+    ]);
+    expect(await wallet.balance(m)).toMatchObject({ total: 10_000 - TOTAL, held: 0 });
+    expect(pending.payments[0]!.id).toBe(seen.payments[0]!.id);
+    expectCode(await pay(token2, o.id), 409, "cashier_order_not_open");
+  });
+
+  it("a held part whose hold times out is released by the wallets' expiry and the order is open again", async () => {
+    const m = await member("Hana", 10_000);
+    const o = await order(m, { expires_in_minutes: 120 });
+    const token = await tokenFor(o);
+    json<Order>(await pay(token, o.id, { balance_amount: 3_000 }));
+    expect((await wallet.balance(m)).held).toBe(3_000);
+    // The provider's 15 minutes, then the hold's 5-minute margin.
+    t.clock.advance(21 * 60_000);
+    const expired = await runWalletExpiry(t.deps, tenant.tenantId);
+    expect(expired.payments).toBe(1);
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "expired" });
+    expect(await wallet.balance(m)).toMatchObject({ total: 10_000, held: 0 });
+  });
+
+  it("the merchant withdraws an open order; one being paid or paid stays", async () => {
+    const m = await member("Ines", 10_000);
+    const open = await order(m);
+    const cancel = (id: string) => wallet.call("POST", `/v1/cashier-orders/${id}/cancel`);
+    const r = await cancel(open.id);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json<Order>(r)).toMatchObject({ status: "cancelled" });
+    expectCode(await pay(await tokenFor(open), open.id), 409, "cashier_order_not_open");
+    const paid = await order(m);
+    expect(json<Order>(await pay(await tokenFor(paid), paid.id)).status).toBe("paid");
+    expectCode(await cancel(paid.id), 409, "cashier_order_not_open");
+    const listed = await wallet.ok<{ data: Order[] }>(
+      "GET",
+      `/v1/cashier-orders?status=cancelled&member_id=${m}`,
+    );
+    expect(listed.data.map((x) => x.id)).toEqual([open.id]);
+  });
+
+  it("two payments of one order at once: one wins, the other answers 409 and takes nothing", async () => {
+    const m = await member("Ivy", 20_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const answers = await Promise.all([
+      pay(token, o.id),
+      pay(token, o.id),
+      pay(token, o.id, { balance_amount: 1_000 }),
+    ]);
+    const statuses = answers.map((a) => a.statusCode).sort();
+    expect(statuses).toEqual([200, 409, 409]);
+    for (const a of answers.filter((x) => x.statusCode === 409)) expectCode(a, 409, "cashier_order_not_open");
+    const seen = await merchantView(o.id);
+    expect(seen.payments).toHaveLength(1);
+    // Whichever won took its share once: all of it, or 10.00 held for the online rest.
+    const balance = await wallet.balance(m);
+    expect(balance.available).toBe(seen.payments[0]!.kind === "balance" ? 20_000 - TOTAL : 20_000 - 1_000);
+  });
+
+  it("an order not paid in time expires: listed as expired, refused with 410", async () => {
+    const m = await member("Jo", 20_000);
+    const o = await order(m, { expires_in_minutes: 5 });
+    const token = await tokenFor(o);
+    t.clock.advance(5 * 60_000);
+    expect((await merchantView(o.id)).status).toBe("expired");
+    expectCode(await pay(token, o.id), 410, "cashier_order_expired");
+    const listed = await wallet.ok<{ data: Order[] }>(
+      "GET",
+      `/v1/cashier-orders?status=expired&member_id=${m}`,
+    );
+    expect(listed.data.map((x) => x.id)).toEqual([o.id]);
+    const open = await wallet.ok<{ data: Order[] }>("GET", `/v1/cashier-orders?status=open&member_id=${m}`);
+    expect(open.data).toEqual([]);
+    expect((await wallet.balance(m)).total).toBe(20_000);
+  });
+});
+
+describe("smart top-up at the cashier", () => {
+  it("accepting a tier pays its top-up online; the confirmation credits once and pays the order once, though sent twice", async () => {
+    await wallet.ok("POST", "/v1/smart-topup-plans", {
+      name: "Holiday smart",
+      rounding: "1",
+      channels: ["online", "pos"],
+      tiers: [{ type: "discount", multiplier_bps: 12_000, bonus_bps: 800 }],
+    });
+    const m = await member("Kit", 1_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const offer = json<{
+      plan_id: string;
+      tiers: { amount: number; bonus_amount: number; offered: boolean }[];
+    }>(
+      await asMember(
+        token,
+        "GET",
+        `/v1/smart-topup/offers?member_id=${m}&channel=online&order_amount=${TOTAL}`,
+      ),
+    );
+    // 82.00 × 1.2 = 98.40 → 99 (whole units, up); bonus 8% of the order = 6.56.
+    expect(offer.tiers[0]).toMatchObject({ amount: 9_900, bonus_amount: 656, offered: true });
+    const r = await asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+      plan_id: offer.plan_id,
+      tier_index: 0,
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const pending = json<Order>(r);
+    expect(pending).toMatchObject({ status: "pending_payment" });
+    expect(pending.payments[0]).toMatchObject({
+      kind: "smart_topup",
+      status: "pending",
+      online_amount: 9_900,
+    });
+    expect((await wallet.balance(m)).total).toBe(1_000);
+
+    const [a, b] = await Promise.all([
+      notify(pending.payments[0]!, "succeeded", "evt_smart_1"),
+      notify(pending.payments[0]!, "succeeded", "evt_smart_1"),
+    ]);
+    expect([json<{ result: string }>(a).result, json<{ result: string }>(b).result].sort()).toEqual([
+      "already_settled",
+      "paid",
+    ]);
+    expect((await wallet.balance(m)).total).toBe(1_000 + 9_900 + 656 - TOTAL);
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "paid", paid_by: "smart_topup" });
+    expect(seen.payments[0]).toMatchObject({ status: "succeeded" });
+    expect(seen.payments[0]!.wallet_payment_id).toMatch(/^wpay_/);
+    const topups = await t.database.owner
+      .selectFrom("topups")
+      .select(["status", "amount", "bonus_amount", "source"])
+      .where("member_id", "=", m)
+      .execute();
+    expect(topups).toEqual([{ status: "credited", amount: 9_900, bonus_amount: 656, source: "smart" }]);
+    const acceptances = await t.database.owner
+      .selectFrom("smart_topup_acceptances")
+      .select(["order_id", "payment_id"])
+      .where("member_id", "=", m)
+      .execute();
+    expect(acceptances).toEqual([
+      { order_id: seen.payments[0]!.id, payment_id: seen.payments[0]!.wallet_payment_id },
+    ]);
+    expect(await paidEvents(o.id)).toHaveLength(1);
+  });
+
+  it("a failed top-up payment credits nothing and leaves the order open", async () => {
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const m = await member("Lu", 0);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const pending = json<Order>(
+      await asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plans.data[0]!.id,
+        tier_index: 0,
+      }),
+    );
+    expect(json<{ result: string }>(await notify(pending.payments[0]!, "failed", "evt_smart_f")).result).toBe(
+      "failed",
+    );
+    expect(await merchantView(o.id)).toMatchObject({ status: "open" });
+    expect((await wallet.balance(m)).total).toBe(0);
+    const topup = await t.database.owner
+      .selectFrom("topups")
+      .select("status")
+      .where("member_id", "=", m)
+      .executeTakeFirstOrThrow();
+    expect(topup.status).toBe("failed");
+    expectCode(
+      await asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plans.data[0]!.id,
+        tier_index: 5,
+      }),
+      422,
+      "tier_not_offered",
+    );
+  });
+});

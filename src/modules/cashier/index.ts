@@ -1,0 +1,22 @@
+/**
+ * The member center's cashier (issue 22): orders a merchant's backend hands over for its
+ * member to pay in the member center — by balance, by balance with the rest online, or after
+ * a smart top-up. Other modules import only this file. Rules: README.md.
+ */
+import type { ModuleManifest } from "../../app-types.js";
+import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { CASHIER_ERRORS } from "./cashier.errors.js";
+import { CASHIER_EVENTS } from "./cashier.events.js";
+import { cashierRoutes } from "./cashier.routes.js";
+import { followCashierHold } from "./follow-hold.js";
+
+/** Everything the cashier adds to the app. */
+export const cashierManifest: ModuleManifest = {
+  name: "cashier",
+  routes: cashierRoutes,
+  permissions: { "cashier.read": ALL_STAFF, "cashier.create": OPERATORS },
+  errors: CASHIER_ERRORS,
+  events: CASHIER_EVENTS.types,
+  // A partial payment's held balance decides the order: captured → paid, released → open again.
+  onBalancePaymentResolved: followCashierHold,
+};

@@ -1,0 +1,235 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signTestWebhook, testProviderSecret } from "../../src/modules/wallets/index.js";
+import {
+  type ConsoleServer,
+  ensureConsoleBuilt,
+  expectNoConsoleProblems,
+  launchChromium,
+  openPage,
+  pickOption,
+  poll,
+  STEP_TIMEOUT,
+  screenshot,
+  signIn,
+  startConsoleServer,
+} from "../helpers/console-browser.js";
+import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+
+let server: ConsoleServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[];
+let key = 0;
+
+const shot = (name: string) => screenshot(page, `member-${name}`, MEMBER_SHOTS);
+const balanceOf = async (id: string) =>
+  (await server.api<{ total: number; held: number }>("GET", `/v1/members/${id}/balance`)).total;
+
+/** A member with `amount` on the balance (an operator top-up at the till). */
+async function member(name: string, amount: number): Promise<string> {
+  const id = (await server.api<{ id: string }>("POST", "/v1/members", { name })).id;
+  if (amount > 0) await server.api("POST", `/v1/members/${id}/top-ups`, { amount, reason: "门店收款" });
+  return id;
+}
+
+/** The merchant's backend hands an order over; the member opens its link. */
+async function openOrder(memberId: string, items: { name: string; quantity: number; unit_amount: number }[]) {
+  const total = items.reduce((s, i) => s + i.quantity * i.unit_amount, 0);
+  const order = await valueCall<{ id: string; link: { path: string } }>(
+    server,
+    "POST",
+    "/v1/cashier-orders",
+    { member_id: memberId, items, total, merchant_order_ref: `SO-${++key}` },
+    `cashier-order-${key}`,
+  );
+  await page.goto(`${server.baseUrl}${order.link.path}`);
+  await poll(() => page.getByTestId("cashier-total").textContent()).not.toBe(null);
+  return order.id;
+}
+
+/** The test provider's signed confirmation of the order's pending online payment. */
+async function confirmOnline(orderId: string, eventId: string) {
+  const payment = await server.t.database.owner
+    .selectFrom("cashier_payments")
+    .select(["provider_ref", "online_amount"])
+    .where("order_id", "=", orderId)
+    .where("status", "=", "pending")
+    .executeTakeFirstOrThrow();
+  const signed = signTestWebhook(
+    testProviderSecret(server.t.config.signingSecret),
+    {
+      id: eventId,
+      provider_ref: payment.provider_ref,
+      status: "succeeded",
+      amount: payment.online_amount,
+      currency: "CNY",
+    },
+    server.t.clock.now(),
+  );
+  return async () => {
+    const response = await fetch(
+      `${server.baseUrl}/v1/cashier-payment-webhooks/test/${server.demo.tenant_id}`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", ...signed.headers },
+        body: signed.body,
+      },
+    );
+    return ((await response.json()) as { result: string }).result;
+  };
+}
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
+  context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  ({ page, problems } = await openPage(context));
+  await valueCall(
+    server,
+    "POST",
+    "/v1/smart-topup-plans",
+    {
+      name: "收银台智能充值",
+      rounding: "1",
+      channels: ["online", "pos"],
+      tiers: [
+        { type: "discount", multiplier_bps: 12_000, bonus_bps: 800 },
+        { type: "fixed", amount: 50_000, bonus_amount: 5_000, bonus_points: 500 },
+      ],
+    },
+    "cashier-smart-plan",
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe("the member center's cashier on a phone", () => {
+  it("pays an order partly by balance: the part is held, the rest paid online, then the result page", async () => {
+    const ada = await member("林小满", 5_000);
+    const orderId = await openOrder(ada, [
+      { name: "拿铁", quantity: 2, unit_amount: 3_200 },
+      { name: "可颂", quantity: 1, unit_amount: 1_800 },
+    ]);
+    expect(await page.getByTestId("cashier-total").textContent()).toBe("¥82.00");
+    expect(await page.getByTestId("cashier-item").count()).toBe(2);
+    await poll(() => page.getByTestId("cashier-balance").textContent()).toBe("可用余额：¥50.00");
+    expect(await page.getByTestId("cashier-short").textContent()).toContain("会员余额不足，无法完成支付");
+    // The balance part is prefilled with all the member has; the rest goes online.
+    await poll(() => page.getByTestId("cashier-split-line").textContent()).toBe(
+      "余额 ¥50.00 · 在线支付 ¥32.00",
+    );
+    await shot("cashier-order");
+    await page.getByRole("button", { name: "余额 + 在线支付" }).click();
+    await poll(() => page.getByTestId("cashier-waiting").textContent()).toContain(
+      "已冻结余额 ¥50.00，在线支付 ¥32.00 确认后扣款",
+    );
+    expect(await server.api<{ held: number }>("GET", `/v1/members/${ada}/balance`)).toMatchObject({
+      held: 5_000,
+    });
+    await shot("cashier-waiting");
+
+    const confirm = await confirmOnline(orderId, "evt_cashier_split");
+    expect(await confirm()).toBe("paid");
+    await poll(() => page.getByTestId("cashier-paid").textContent()).toContain(
+      "余额支付 ¥50.00，在线支付 ¥32.00。",
+    );
+    await poll(() => page.getByTestId("cashier-balance-after").textContent()).toBe("当前余额 ¥0.00");
+    expect(await balanceOf(ada)).toBe(0);
+    const seen = await server.api<{ status: string; paid_by: string }>(
+      "GET",
+      `/v1/cashier-orders/${orderId}`,
+    );
+    expect(seen).toMatchObject({ status: "paid", paid_by: "balance_and_online" });
+    await shot("cashier-paid-split");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("a short balance shows the smart top-up pop-up; accepting a tier completes the order once, though confirmed twice", async () => {
+    const bo = await member("Bo", 2_000);
+    const orderId = await openOrder(bo, [{ name: "生日蛋糕", quantity: 1, unit_amount: 12_000 }]);
+    await poll(() => page.getByTestId("cashier-balance").textContent()).toBe("可用余额：¥20.00");
+    expect(await page.getByTestId("cashier-short").textContent()).toContain("会员余额不足，无法完成支付");
+    await page.getByRole("button", { name: "充值并支付：收银台智能充值" }).click();
+    const tiers = page.getByTestId("smart-tier");
+    await poll(() => tiers.count()).toBe(2);
+    // 120 × 1.2 = 144 (whole units, up), bonus 8% of the order = 9.60: 20 + 144 + 9.60 after it.
+    expect(await tiers.first().textContent()).toContain("充值 ¥144.00");
+    expect(await tiers.first().textContent()).toContain("充值后余额 ¥173.60");
+    await shot("cashier-smart-popup");
+    await tiers.first().getByRole("button", { name: "充值 ¥144.00 并支付" }).click();
+    await poll(() => page.getByTestId("cashier-waiting").textContent()).toContain(
+      "充值 ¥144.00 确认到账后，将自动用余额支付本订单",
+    );
+    await shot("cashier-smart-waiting");
+
+    const confirm = await confirmOnline(orderId, "evt_cashier_smart");
+    expect([await confirm(), await confirm()]).toEqual(["paid", "already_settled"]);
+    await poll(() => page.getByTestId("cashier-paid").textContent()).toContain(
+      "已充值 ¥144.00，并用余额支付 ¥120.00。",
+    );
+    await poll(() => page.getByTestId("cashier-balance-after").textContent()).toBe("当前余额 ¥53.60");
+    expect(await balanceOf(bo)).toBe(5_360);
+    const seen = await server.api<{ status: string; paid_by: string }>(
+      "GET",
+      `/v1/cashier-orders/${orderId}`,
+    );
+    expect(seen).toMatchObject({ status: "paid", paid_by: "smart_topup" });
+    await shot("cashier-smart-paid");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("pays in full from the balance, in English", async () => {
+    const cy = await member("Cy", 20_000);
+    const orderId = await openOrder(cy, [{ name: "Flat white", quantity: 3, unit_amount: 3_000 }]);
+    await page.getByRole("button", { name: "EN" }).click();
+    await page.getByRole("button", { name: "Pay ¥90.00 with member balance" }).click();
+    await poll(() => page.getByTestId("cashier-paid").textContent()).toContain(
+      "¥90.00 paid with your member balance.",
+    );
+    await shot("cashier-paid-en");
+    await page.getByRole("button", { name: "中文" }).click();
+    expect(await balanceOf(cy)).toBe(11_000);
+    expect((await server.api<{ status: string }>("GET", `/v1/cashier-orders/${orderId}`)).status).toBe(
+      "paid",
+    );
+    expectNoConsoleProblems(problems);
+  });
+
+  it("the console lists the cashier orders, filtered by status", async () => {
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    desk.setDefaultTimeout(STEP_TIMEOUT);
+    const opened = await openPage(desk);
+    const desktop = opened.page;
+    const left = await member("Dot", 0);
+    await valueCall(
+      server,
+      "POST",
+      "/v1/cashier-orders",
+      {
+        member_id: left,
+        items: [{ name: "茶", quantity: 1, unit_amount: 1_500 }],
+        total: 1_500,
+        merchant_order_ref: "SO-OPEN",
+      },
+      "cashier-order-open",
+    );
+    await signIn(desktop, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
+    await desktop.getByRole("navigation").getByText("收银台订单").click();
+    const rows = desktop.locator(".ant-table-tbody tr.ant-table-row");
+    await poll(() => rows.count()).toBe(4);
+    await desktop.locator("#cashier-order-filters_status").click();
+    await pickOption(desktop, "已支付");
+    await desktop.getByRole("button", { name: /^(查\s*询|Search)$/ }).click();
+    await poll(() => rows.count()).toBe(3);
+    expect(await rows.first().textContent()).toContain("已支付");
+    expect(await desktop.locator(".ant-table-tbody").textContent()).toContain("智能充值");
+    await screenshot(desktop, "console-cashier-orders", MEMBER_SHOTS);
+    expectNoConsoleProblems(opened.problems);
+    await desk.close();
+  });
+});

@@ -1,0 +1,305 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Button, Result } from "antd-mobile";
+import { useState } from "react";
+import { api, idempotencyKey, unwrap } from "../../../api/client";
+import { decimalToMinor } from "../../../console/src/i18n/format";
+import { ActionButton, AmountInput, Card, Loading, Problem, Refusal, useAction } from "../components";
+import { useMember } from "../context";
+import { useI18n } from "../i18n";
+import { loadOffer, SmartPopup } from "./SmartTiers";
+
+const loadOrder = (id: string) =>
+  unwrap(api.GET("/v1/member-center/cashier-orders/{id}", { params: { path: { id } } }));
+type Order = Awaited<ReturnType<typeof loadOrder>>;
+
+/**
+ * A cashier order handed over by the merchant's backend: its items and total, the balance, and
+ * "pay with member balance" — all of it, or a part with the rest online. When the balance is
+ * short, the seed's words and the smart top-up tiers: accepting one pays the top-up online and,
+ * once it is confirmed, the order from the balance. The page follows a payment under way until
+ * the provider's confirmation decides it.
+ */
+export function CashierOrder(props: { orderId: string }) {
+  const { t, fmt } = useI18n();
+  const { visit, branding } = useMember();
+  const queryClient = useQueryClient();
+  const order = useQuery({
+    queryKey: ["cashier-order", props.orderId],
+    queryFn: () => loadOrder(props.orderId),
+    refetchInterval: (q) => (q.state.data?.status === "pending_payment" ? 1_000 : false),
+  });
+  const status = order.data?.status;
+  const balance = useQuery({
+    queryKey: ["balance", visit.memberId, status],
+    enabled: Boolean(order.data) && !branding.hide_balance,
+    queryFn: () => unwrap(api.GET("/v1/members/{id}/balance", { params: { path: { id: visit.memberId } } })),
+  });
+  if (order.isPending) return <Loading />;
+  if (order.error) return <Problem error={order.error} />;
+  const o = order.data;
+  const refresh = (next: Order) => {
+    queryClient.setQueryData(["cashier-order", o.id], next);
+    void queryClient.invalidateQueries({ queryKey: ["balance"] });
+  };
+  return (
+    <div>
+      <OrderCard order={o} />
+      {o.status === "open" ? (
+        branding.hide_balance ? (
+          <Card>
+            <span style={{ color: "var(--adm-color-weak)" }}>{t("balance.hidden")}</span>
+          </Card>
+        ) : balance.data ? (
+          <PayOptions order={o} available={balance.data.available} onChanged={refresh} />
+        ) : balance.error ? (
+          <Problem error={balance.error} />
+        ) : (
+          <Loading />
+        )
+      ) : (
+        <Outcome order={o} balanceAfter={status === "paid" ? balance.data?.total : undefined} />
+      )}
+      <div style={{ textAlign: "center", fontSize: 12, color: "var(--adm-color-weak)", margin: 12 }}>
+        {o.status === "open" ? t("cashier.until", { time: fmt.dateTime(o.expires_at) }) : null}
+      </div>
+    </div>
+  );
+}
+
+function OrderCard(props: { order: Order }) {
+  const { t, fmt } = useI18n();
+  const o = props.order;
+  return (
+    <Card testId="cashier-order">
+      <div style={{ fontSize: 12, color: "var(--adm-color-weak)" }}>
+        {t("cashier.order", { ref: o.merchant_order_ref })}
+      </div>
+      {o.items.map((item, i) => (
+        <div
+          // Items have no id of their own; their place in the order is stable.
+          // biome-ignore lint/suspicious/noArrayIndexKey: see above
+          key={i}
+          data-testid="cashier-item"
+          style={{ display: "flex", gap: 8, marginTop: 8, fontSize: 15 }}
+        >
+          <div style={{ flex: 1 }}>{item.name}</div>
+          <div style={{ color: "var(--adm-color-weak)" }}>× {fmt.number(item.quantity)}</div>
+          <div style={{ minWidth: 80, textAlign: "right" }}>
+            {fmt.money(item.quantity * item.unit_amount)}
+          </div>
+        </div>
+      ))}
+      <div
+        style={{
+          display: "flex",
+          alignItems: "baseline",
+          borderTop: "1px solid var(--adm-color-border)",
+          marginTop: 10,
+          paddingTop: 10,
+        }}
+      >
+        <div style={{ flex: 1 }}>{t("cashier.total")}</div>
+        <div data-testid="cashier-total" style={{ fontSize: 24, fontWeight: 700 }}>
+          {fmt.money(o.total)}
+        </div>
+      </div>
+    </Card>
+  );
+}
+
+/** An open order: the balance, paying it all or a part, and the smart top-up when it is short. */
+function PayOptions(props: { order: Order; available: number; onChanged: (o: Order) => void }) {
+  const { t, fmt } = useI18n();
+  const { visit } = useMember();
+  const { order: o, available } = props;
+  const covers = available >= o.total;
+  const maxPart = Math.min(available, o.total - 1);
+  const [text, setText] = useState(() => (maxPart > 0 ? (maxPart / 10 ** fmt.scale).toFixed(fmt.scale) : ""));
+  const [open, setOpen] = useState(false);
+  const part = decimalToMinor(text, fmt.scale);
+  const partOk = part !== undefined && part >= 1 && part <= maxPart;
+  const offer = useQuery({
+    queryKey: ["smart-offer", visit.memberId, o.total, available],
+    enabled: !covers,
+    queryFn: () => loadOffer(visit.memberId, o.total),
+  });
+  const tiers = offer.data?.tiers.filter((tier) => tier.offered) ?? [];
+  const pay = useAction(async (balanceAmount?: number) =>
+    props.onChanged(
+      await unwrap(
+        api.POST("/v1/member-center/cashier-orders/{id}/pay", {
+          params: { path: { id: o.id } },
+          headers: { "idempotency-key": idempotencyKey() },
+          body: balanceAmount === undefined ? {} : { balance_amount: balanceAmount },
+        }),
+      ),
+    ),
+  );
+  const topUp = useAction(async (tierIndex: number) => {
+    const next = await unwrap(
+      api.POST("/v1/member-center/cashier-orders/{id}/smart-topup", {
+        params: { path: { id: o.id } },
+        headers: { "idempotency-key": idempotencyKey() },
+        body: { plan_id: offer.data!.plan_id!, tier_index: tierIndex },
+      }),
+    );
+    setOpen(false);
+    props.onChanged(next);
+  });
+  const failed = o.payments.at(-1);
+  const payAll = { ...pay, go: () => pay.go() };
+  const paySplit = { ...pay, go: () => pay.go(part) };
+  return (
+    <>
+      {failed && (failed.status === "failed" || failed.status === "expired") ? (
+        <Card testId="cashier-retry">
+          <span style={{ color: "var(--adm-color-warning)" }}>{t("cashier.retry")}</span>
+        </Card>
+      ) : null}
+      <Card testId="cashier-pay">
+        <div data-testid="cashier-balance" style={{ fontSize: 14 }}>
+          {t("cashier.available", { amount: fmt.money(available) })}
+        </div>
+        {covers ? (
+          <ActionButton action={payAll}>{t("cashier.payAll", { amount: fmt.money(o.total) })}</ActionButton>
+        ) : (
+          <div data-testid="cashier-short" style={{ marginTop: 8 }}>
+            <div style={{ color: "var(--adm-color-danger)", fontWeight: 600 }}>
+              {t("cashier.insufficient")}
+            </div>
+            {tiers.length > 0 ? (
+              <Button block color="primary" style={{ marginTop: 12 }} onClick={() => setOpen(true)}>
+                {t("cashier.smart", { plan: offer.data?.plan_name ?? "" })}
+              </Button>
+            ) : offer.data ? (
+              <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 6 }}>
+                {t("cashier.noOffer")}
+              </div>
+            ) : null}
+          </div>
+        )}
+      </Card>
+      {maxPart > 0 ? (
+        <Card testId="cashier-split">
+          <div style={{ fontWeight: 600 }}>{t("cashier.split")}</div>
+          <AmountInput
+            placeholder={t("cashier.splitHint", { max: fmt.money(maxPart) })}
+            value={text}
+            onChange={setText}
+            problem={
+              text && !partOk ? t("cashier.splitOut", { min: fmt.money(1), max: fmt.money(maxPart) }) : null
+            }
+          />
+          {partOk ? (
+            <div data-testid="cashier-split-line" style={{ fontSize: 14, marginTop: 8 }}>
+              {t("cashier.splitLine", { balance: fmt.money(part), online: fmt.money(o.total - part) })}
+            </div>
+          ) : null}
+          <ActionButton action={paySplit} disabled={!partOk}>
+            {t("cashier.splitPay")}
+          </ActionButton>
+        </Card>
+      ) : null}
+      <SmartPopup
+        open={open}
+        onClose={() => setOpen(false)}
+        planName={offer.data?.plan_name}
+        line={t("cashier.smartOnline")}
+        tiers={tiers}
+        action={(tier) => (
+          <Button
+            block
+            color="primary"
+            fill="outline"
+            size="small"
+            style={
+              {
+                marginTop: 8,
+                "--border-color": "var(--brand)",
+                "--text-color": "var(--brand)",
+              } as React.CSSProperties
+            }
+            loading={topUp.busy}
+            disabled={topUp.busy}
+            onClick={() => void topUp.go(tier.index)}
+          >
+            {t("cashier.choose", { amount: fmt.money(tier.amount) })}
+          </Button>
+        )}
+        footer={<Refusal error={topUp.error} />}
+      />
+    </>
+  );
+}
+
+/** A payment under way, the paid order (the result page), or one that can no longer be paid. */
+function Outcome(props: { order: Order; balanceAfter: number | undefined }) {
+  const { t, fmt } = useI18n();
+  const o = props.order;
+  const last = o.payments.at(-1);
+  if (o.status === "pending_payment" && last) {
+    const payUrl = (last.checkout as { pay_url?: string } | null)?.pay_url;
+    return (
+      <div data-testid="cashier-waiting">
+        <Result
+          status="waiting"
+          title={t("cashier.waiting")}
+          description={
+            last.kind === "smart_topup"
+              ? t("cashier.waitingTopup", { amount: fmt.money(last.online_amount) })
+              : t("cashier.waitingSplit", {
+                  balance: fmt.money(last.balance_amount),
+                  online: fmt.money(last.online_amount),
+                })
+          }
+        />
+        {payUrl ? (
+          <div style={{ margin: 12 }}>
+            <Button
+              block
+              color="primary"
+              onClick={() => {
+                window.open(payUrl, "_blank");
+              }}
+            >
+              {t("cashier.goPay", { amount: fmt.money(last.online_amount) })}
+            </Button>
+          </div>
+        ) : null}
+      </div>
+    );
+  }
+  if (o.status === "paid" && last) {
+    const line =
+      o.paid_by === "smart_topup"
+        ? t("cashier.paidTopup", { topup: fmt.money(last.online_amount), amount: fmt.money(o.total) })
+        : o.paid_by === "balance_and_online"
+          ? t("cashier.paidSplit", {
+              balance: fmt.money(last.balance_amount),
+              online: fmt.money(last.online_amount),
+            })
+          : t("cashier.paidBalance", { amount: fmt.money(o.total) });
+    return (
+      <div data-testid="cashier-paid">
+        <Result status="success" title={`${t("cashier.paid")} · ${fmt.money(o.total)}`} description={line} />
+        {props.balanceAfter !== undefined ? (
+          <Card testId="cashier-balance-after">
+            {t("topup.balanceNow", { amount: fmt.money(props.balanceAfter) })}
+          </Card>
+        ) : null}
+        {o.return_url ? (
+          <div style={{ margin: 12 }}>
+            <Button block color="primary" onClick={() => window.location.assign(o.return_url!)}>
+              {t("cashier.back")}
+            </Button>
+          </div>
+        ) : null}
+      </div>
+    );
+  }
+  return (
+    <div data-testid="cashier-closed">
+      <Result status="error" title={t(o.status === "cancelled" ? "cashier.cancelled" : "cashier.expired")} />
+    </div>
+  );
+}
