@@ -46,7 +46,11 @@ export default function Members() {
       <WalletStatCards />
       <FilterBar
         name="member-filters"
-        initialValues={{ ...filters, balance_min: major(filters.balance_min), balance_max: major(filters.balance_max) }}
+        initialValues={{
+          ...filters,
+          balance_min: major(filters.balance_min),
+          balance_max: major(filters.balance_max),
+        }}
         onSearch={(v) =>
           setFilters({
             ...v,
@@ -131,7 +135,9 @@ export default function Members() {
             sortOrder: sort === "balance_asc" ? "ascend" : sort === "balance_desc" ? "descend" : null,
             render: (_, m) =>
               m.balance ? (
-                <span title={`${t("members.principal")} ${fmt.money(m.balance.principal)} · ${t("members.bonus")} ${fmt.money(m.balance.bonus)}`}>
+                <span
+                  title={`${t("members.principal")} ${fmt.money(m.balance.principal)} · ${t("members.bonus")} ${fmt.money(m.balance.bonus)}`}
+                >
                   {fmt.money(m.balance.total)}
                 </span>
               ) : (
