@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import type { Tx } from "../../db/database.js";
+import type { Actor } from "../../platform/auth/actor.js";
 import type { FieldError } from "../../shared/errors.js";
 import { plansReached, validateAudienceRule } from "./audience.js";
 import { minutesOf } from "./benefit-calendar.js";
@@ -175,4 +176,14 @@ export async function validateLinks(
 ): Promise<void> {
   await assertCampaignLink(trx, tenantId, kind, config);
   if (kind === "card_extension") await assertExtensionPlans(trx, tenantId, audience);
+}
+
+/** The catalog and its campaigns are the tenant's: staff bound to an org unit read them, never change them. */
+export function assertTenantWide(actor: Actor): void {
+  if (actor.orgUnitId) {
+    throw new BenefitsError(
+      "benefit_scoped_actor",
+      "Only tenant-wide staff change the benefit catalog and its campaigns",
+    );
+  }
 }

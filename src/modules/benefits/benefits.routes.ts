@@ -1,6 +1,5 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import type { Actor } from "../../platform/auth/actor.js";
 import { actorNames } from "../../platform/auth/actor-names.js";
 import { IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
@@ -15,6 +14,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { checkIcon, findIcon, ICON_MEDIA_TYPES, MAX_ICON_BYTES, saveIcon } from "./benefit-icons.js";
+import { assertTenantWide } from "./benefit-rules.js";
 import { AudienceRule, BENEFIT_KINDS, BENEFIT_STATUSES } from "./benefit-types.js";
 import { BenefitsError } from "./benefits.errors.js";
 import { type BenefitRow, findBenefit, listBenefits } from "./benefits.repository.js";
@@ -95,13 +95,6 @@ const LINK_ERRORS = [
   "campaign_not_member_exclusive",
   "card_extension_permanent_plan",
 ];
-
-/** The catalog is the tenant's: staff bound to an org unit read it but do not change it. */
-function assertTenantWide(actor: Actor) {
-  if (actor.orgUnitId) {
-    throw new BenefitsError("benefit_scoped_actor", "Only tenant-wide staff change the benefit catalog");
-  }
-}
 
 export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;

@@ -1,6 +1,5 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import type { Actor } from "../../platform/auth/actor.js";
 import { pageQuery } from "../../platform/http/pagination.js";
 import {
   errorResponses,
@@ -12,7 +11,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
-import { BenefitsError } from "./benefits.errors.js";
+import { assertTenantWide } from "./benefit-rules.js";
 import { CAMPAIGN_KINDS, type CampaignRow, campaignQuery, findCampaign } from "./campaigns.repository.js";
 import { createCampaign, updateCampaign } from "./save-campaign.js";
 
@@ -64,12 +63,6 @@ const serialize = (row: CampaignRow) => ({
 });
 
 const Name = Type.String({ minLength: 1, maxLength: 100 });
-
-function assertTenantWide(actor: Actor) {
-  if (actor.orgUnitId) {
-    throw new BenefitsError("benefit_scoped_actor", "Only tenant-wide staff change the campaign registry");
-  }
-}
 
 /** The campaign registry marketing and promotional benefits link to (seed 001 §2.1). */
 export async function campaignsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
