@@ -76,7 +76,7 @@ export function BenefitCampaigns(props: { open: boolean; onClose(): void }) {
       open={props.open}
       onClose={props.onClose}
       title={t("campaigns.title")}
-      width={720}
+      size={720}
       destroyOnHidden
     >
       {manage ? (
