@@ -6403,7 +6403,14 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
-            /** @description In lists: the member's balance in the balance asset's minor units (posted) */
+            /**
+             * @description In lists: the member's balance in the balance asset's minor units (posted)
+             * @example {
+             *       "principal": 30000,
+             *       "bonus": 3000,
+             *       "total": 33000
+             *     }
+             */
             balance?: {
                 principal: number;
                 bonus: number;
@@ -18492,7 +18499,14 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
-                        /** @description In lists: the member's balance in the balance asset's minor units (posted) */
+                        /**
+                         * @description In lists: the member's balance in the balance asset's minor units (posted)
+                         * @example {
+                         *       "principal": 30000,
+                         *       "bonus": 3000,
+                         *       "total": 33000
+                         *     }
+                         */
                         balance?: {
                             principal: number;
                             bonus: number;
@@ -18639,7 +18653,14 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
-                        /** @description In lists: the member's balance in the balance asset's minor units (posted) */
+                        /**
+                         * @description In lists: the member's balance in the balance asset's minor units (posted)
+                         * @example {
+                         *       "principal": 30000,
+                         *       "bonus": 3000,
+                         *       "total": 33000
+                         *     }
+                         */
                         balance?: {
                             principal: number;
                             bonus: number;
@@ -18789,7 +18810,14 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
-                        /** @description In lists: the member's balance in the balance asset's minor units (posted) */
+                        /**
+                         * @description In lists: the member's balance in the balance asset's minor units (posted)
+                         * @example {
+                         *       "principal": 30000,
+                         *       "bonus": 3000,
+                         *       "total": 33000
+                         *     }
+                         */
                         balance?: {
                             principal: number;
                             bonus: number;
@@ -18949,7 +18977,14 @@ export interface operations {
                         metadata: {
                             [key: string]: unknown;
                         };
-                        /** @description In lists: the member's balance in the balance asset's minor units (posted) */
+                        /**
+                         * @description In lists: the member's balance in the balance asset's minor units (posted)
+                         * @example {
+                         *       "principal": 30000,
+                         *       "bonus": 3000,
+                         *       "total": 33000
+                         *     }
+                         */
                         balance?: {
                             principal: number;
                             bonus: number;

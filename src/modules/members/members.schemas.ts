@@ -102,7 +102,10 @@ export const Member = Type.Object(
     balance: Type.Optional(
       Type.Object(
         { principal: Type.Integer(), bonus: Type.Integer(), total: Type.Integer() },
-        { description: "In lists: the member's balance in the balance asset's minor units (posted)" },
+        {
+          description: "In lists: the member's balance in the balance asset's minor units (posted)",
+          examples: [{ principal: 30000, bonus: 3000, total: 33000 }],
+        },
       ),
     ),
     registered_at: Timestamp,
