@@ -43,7 +43,7 @@ const LINES = Array.from({ length: 20 }, (_, i) => ({
 }));
 
 /** 50 benefits of the pricing kinds, in the API's shape. */
-function benefitPayloads(): {
+function benefitPayloads(campaignId: string): {
   kind: BenefitKind;
   name: string;
   audience: object;
@@ -97,7 +97,7 @@ function benefitPayloads(): {
             name: `promo ${i}`,
             audience: {},
             config: {
-              campaign_id: `cmp_${i}`,
+              campaign_id: campaignId,
               order_reduction: { min_amount: 10_000 * (i + 1), amount: 1000 * (i + 1) },
             },
           }
@@ -114,7 +114,7 @@ function benefitPayloads(): {
 
 function inProcess(): { quotesPerS: number; total: number } {
   const benefits: readonly AnyBenefit[] = Object.freeze(
-    benefitPayloads().map(
+    benefitPayloads("cmp_bench").map(
       (b, i) =>
         ({
           id: `bnf_${String(i).padStart(26, "0")}`,
@@ -260,7 +260,12 @@ async function overHttp(
       ],
     });
     const member = await post("/v1/members", { name: "Bench", tier: "platinum", birthday: "11-25" });
-    for (const b of benefitPayloads()) await post("/v1/benefits", b);
+    const campaign = await post("/v1/benefit-campaigns", {
+      name: "Member-Exclusive Rebate",
+      kind: "promotional",
+      member_exclusive: true,
+    });
+    for (const b of benefitPayloads(campaign.id)) await post("/v1/benefits", b);
 
     const body = JSON.stringify({
       member_id: member.id,

@@ -79,6 +79,7 @@ export const TENANT_TABLES = [
   "benefits",
   "benefit_catalog_versions",
   "benefit_icons",
+  "benefit_campaigns",
   "checkout_orders",
   "checkout_refunds",
   "checkout_benefit_usages",

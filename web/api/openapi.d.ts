@@ -1517,7 +1517,7 @@ export interface paths {
         put?: never;
         /**
          * Pay an order by balance, wholly or partly
-         * @description external_method none: balance pays all (too little → insufficient_balance with the shortfall). online: the balance part is held until /confirm (or voided by /cancel or its timeout). offline: the balance part is taken at once. Only when the order's currency is the balance asset.
+         * @description external_method none: balance pays all (too little → insufficient_balance with the shortfall). online: the balance part is held until /confirm (or voided by /cancel or its timeout). offline: the balance part is taken at once. Only when the order's currency is the balance asset; an online rest only when that is a real currency (a house currency answers house_currency_not_purchasable).
          */
         post: operations["postWalletPayments"];
         delete?: never;
@@ -1608,6 +1608,26 @@ export interface paths {
         put?: never;
         /** Start an online top-up (credited only when the provider confirms payment) */
         post: operations["postMembersByIdTopupIntents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topup-intents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Online top-up orders across members, newest first (at most 100 a page): status, amount, provider, member, time
+         * @description Filters: status, provider, member_id, created_from (inclusive) and created_to (exclusive). Staff bound to an org unit see the intents of members in their subtree. Exported as the `topup_intents` export type (POST /v1/exports).
+         */
+        get: operations["listTopupIntents"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2526,7 +2546,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search benefits by name keyword, kind, status and operator (who last changed it) */
+        /** Search benefits by name keyword, kind, status and operator (who last changed it: user name, key label or id); at most 100 a page */
         get: operations["getBenefits"];
         put?: never;
         /** Create a member benefit of one of the ten kinds */
@@ -2587,6 +2607,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/benefit-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List campaigns (id order, at most 100 a page) by name keyword, kind and member-exclusive flag */
+        get: operations["listBenefitCampaigns"];
+        put?: never;
+        /** Register a marketing or promotional campaign benefits can link to */
+        post: operations["createBenefitCampaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/benefit-campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a campaign */
+        get: operations["getBenefitCampaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Rename a campaign or change its member-exclusive flag (not cleared while an active promotional benefit links it) */
+        patch: operations["updateBenefitCampaign"];
         trace?: never;
     };
     "/v1/deposit-settings": {
@@ -6588,6 +6644,19 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * @description In lists: the member's balance in the balance asset's minor units (posted)
+             * @example {
+             *       "principal": 30000,
+             *       "bonus": 3000,
+             *       "total": 33000
+             *     }
+             */
+            balance?: {
+                principal: number;
+                bonus: number;
+                total: number;
+            };
+            /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
              */
@@ -6687,6 +6756,51 @@ export interface components {
              * @example 2026-11-23T08:00:00.000Z
              */
             updated_at: string;
+        };
+        /**
+         * @example {
+         *       "id": "wti_01JEXAMPLE",
+         *       "object": "topup_intent",
+         *       "member_id": "mbr_01JEXAMPLE",
+         *       "member_name": "Wang Fang",
+         *       "member_phone": "13800000000",
+         *       "asset": "CNY",
+         *       "amount": 10000,
+         *       "provider": "wechatpay",
+         *       "status": "succeeded",
+         *       "checkout": {},
+         *       "expires_at": "2026-12-02T08:30:00.000Z",
+         *       "completed_at": "2026-12-02T08:01:10.000Z",
+         *       "created_at": "2026-12-02T08:00:00.000Z"
+         *     }
+         */
+        TopupIntentListItem: {
+            id: string;
+            /** @enum {string} */
+            object: "topup_intent";
+            member_id: string;
+            asset: string;
+            amount: number;
+            provider: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "expired";
+            /** @description What the member's client needs to pay */
+            checkout: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            expires_at: string;
+            completed_at: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
+            member_name: string;
+            member_phone: string | null;
         };
         BalanceChange: {
             id: string;
@@ -7018,6 +7132,42 @@ export interface components {
             /** @enum {string} */
             status: "active" | "inactive";
             version: number;
+            created_by: string;
+            updated_by: string;
+            /** @description In lists: the name of the user or the label of the API key that last changed it */
+            updated_by_name?: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            updated_at: string;
+        };
+        /**
+         * @example {
+         *       "id": "cmp_01JEXAMPLE",
+         *       "object": "benefit_campaign",
+         *       "name": "Member-Exclusive Rebate",
+         *       "kind": "promotional",
+         *       "member_exclusive": true,
+         *       "created_by": "key_01JEXAMPLE",
+         *       "updated_by": "key_01JEXAMPLE",
+         *       "created_at": "2026-12-02T08:00:00.000Z",
+         *       "updated_at": "2026-12-02T08:00:00.000Z"
+         *     }
+         */
+        BenefitCampaign: {
+            id: string;
+            /** @enum {string} */
+            object: "benefit_campaign";
+            name: string;
+            /** @enum {string} */
+            kind: "marketing" | "promotional";
+            member_exclusive: boolean;
             created_by: string;
             updated_by: string;
             /**
@@ -18660,6 +18810,12 @@ export interface operations {
                 registered_from?: string;
                 /** @example 2026-11-23T08:00:00.000Z */
                 registered_to?: string;
+                /** @description Balance (principal + bonus) at least, minor units */
+                balance_min?: number;
+                /** @description Balance (principal + bonus) at most, minor units */
+                balance_max?: number;
+                /** @description Default id order; by balance, equal balances in id order (the cursor stays exact) */
+                sort?: "balance_asc" | "balance_desc";
             };
             header?: never;
             path?: never;
@@ -18826,6 +18982,19 @@ export interface operations {
                             [key: string]: unknown;
                         };
                         /**
+                         * @description In lists: the member's balance in the balance asset's minor units (posted)
+                         * @example {
+                         *       "principal": 30000,
+                         *       "bonus": 3000,
+                         *       "total": 33000
+                         *     }
+                         */
+                        balance?: {
+                            principal: number;
+                            bonus: number;
+                            total: number;
+                        };
+                        /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
                          */
@@ -18965,6 +19134,19 @@ export interface operations {
                         org_unit_id: string | null;
                         metadata: {
                             [key: string]: unknown;
+                        };
+                        /**
+                         * @description In lists: the member's balance in the balance asset's minor units (posted)
+                         * @example {
+                         *       "principal": 30000,
+                         *       "bonus": 3000,
+                         *       "total": 33000
+                         *     }
+                         */
+                        balance?: {
+                            principal: number;
+                            bonus: number;
+                            total: number;
                         };
                         /**
                          * Format: date-time
@@ -19109,6 +19291,19 @@ export interface operations {
                         org_unit_id: string | null;
                         metadata: {
                             [key: string]: unknown;
+                        };
+                        /**
+                         * @description In lists: the member's balance in the balance asset's minor units (posted)
+                         * @example {
+                         *       "principal": 30000,
+                         *       "bonus": 3000,
+                         *       "total": 33000
+                         *     }
+                         */
+                        balance?: {
+                            principal: number;
+                            bonus: number;
+                            total: number;
                         };
                         /**
                          * Format: date-time
@@ -19263,6 +19458,19 @@ export interface operations {
                         org_unit_id: string | null;
                         metadata: {
                             [key: string]: unknown;
+                        };
+                        /**
+                         * @description In lists: the member's balance in the balance asset's minor units (posted)
+                         * @example {
+                         *       "principal": 30000,
+                         *       "bonus": 3000,
+                         *       "total": 33000
+                         *     }
+                         */
+                        balance?: {
+                            principal: number;
+                            bonus: number;
+                            total: number;
                         };
                         /**
                          * Format: date-time
@@ -20966,7 +21174,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, amount_mismatch, balance_payment_disabled, currency_mismatch, insufficient_balance, member_closed, member_frozen */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, amount_mismatch, balance_payment_disabled, currency_mismatch, house_currency_not_purchasable, insufficient_balance, member_closed, member_frozen */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -21601,8 +21809,106 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, member_closed, member_frozen, online_topup_disabled */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, online_topup_disabled */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTopupIntents: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                status?: "pending" | "succeeded" | "failed" | "expired";
+                provider?: string;
+                member_id?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                created_from?: string;
+                /** @example 2026-11-23T08:00:00.000Z */
+                created_to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["TopupIntentListItem"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -28364,6 +28670,7 @@ export interface operations {
                 name?: string;
                 kind?: "marketing" | "promotional" | "member_pricing" | "member_discount" | "member_day" | "birthday" | "multiplier_points" | "card_extension" | "exclusive_services" | "custom";
                 status?: "active" | "inactive";
+                /** @description Who last changed it: an actor id, or part of a user's name or an API key's label */
                 operator?: string;
             };
             header?: never;
@@ -28524,6 +28831,8 @@ export interface operations {
                         version: number;
                         created_by: string;
                         updated_by: string;
+                        /** @description In lists: the name of the user or the label of the API key that last changed it */
+                        updated_by_name?: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -28564,7 +28873,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: campaign_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -28582,7 +28891,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: campaign_kind_mismatch, campaign_not_member_exclusive, card_extension_permanent_plan */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -28651,6 +28960,8 @@ export interface operations {
                         version: number;
                         created_by: string;
                         updated_by: string;
+                        /** @description In lists: the name of the user or the label of the API key that last changed it */
+                        updated_by_name?: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -28800,6 +29111,8 @@ export interface operations {
                         version: number;
                         created_by: string;
                         updated_by: string;
+                        /** @description In lists: the name of the user or the label of the API key that last changed it */
+                        updated_by_name?: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -28840,7 +29153,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: campaign_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -28858,7 +29171,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: campaign_kind_mismatch, campaign_not_member_exclusive, card_extension_permanent_plan */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -28927,6 +29240,8 @@ export interface operations {
                         version: number;
                         created_by: string;
                         updated_by: string;
+                        /** @description In lists: the name of the user or the label of the API key that last changed it */
+                        updated_by_name?: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -29054,6 +29369,8 @@ export interface operations {
                         version: number;
                         created_by: string;
                         updated_by: string;
+                        /** @description In lists: the name of the user or the label of the API key that last changed it */
+                        updated_by_name?: string | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -29114,6 +29431,500 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBenefitCampaigns: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+                name?: string;
+                kind?: "marketing" | "promotional";
+                member_exclusive?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["BenefitCampaign"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createBenefitCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Member-Exclusive Rebate",
+                 *       "kind": "promotional",
+                 *       "member_exclusive": true
+                 *     }
+                 */
+                "application/json": {
+                    name: string;
+                    /** @enum {string} */
+                    kind: "marketing" | "promotional";
+                    /** @description The Member-Exclusive Benefit option: only a campaign with it checked can be linked by a promotional benefit */
+                    member_exclusive?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cmp_01JEXAMPLE",
+                     *       "object": "benefit_campaign",
+                     *       "name": "Member-Exclusive Rebate",
+                     *       "kind": "promotional",
+                     *       "member_exclusive": true,
+                     *       "created_by": "key_01JEXAMPLE",
+                     *       "updated_by": "key_01JEXAMPLE",
+                     *       "created_at": "2026-12-02T08:00:00.000Z",
+                     *       "updated_at": "2026-12-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "benefit_campaign";
+                        name: string;
+                        /** @enum {string} */
+                        kind: "marketing" | "promotional";
+                        member_exclusive: boolean;
+                        created_by: string;
+                        updated_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: benefit_scoped_actor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBenefitCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cmp_01JEXAMPLE",
+                     *       "object": "benefit_campaign",
+                     *       "name": "Member-Exclusive Rebate",
+                     *       "kind": "promotional",
+                     *       "member_exclusive": true,
+                     *       "created_by": "key_01JEXAMPLE",
+                     *       "updated_by": "key_01JEXAMPLE",
+                     *       "created_at": "2026-12-02T08:00:00.000Z",
+                     *       "updated_at": "2026-12-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "benefit_campaign";
+                        name: string;
+                        /** @enum {string} */
+                        kind: "marketing" | "promotional";
+                        member_exclusive: boolean;
+                        created_by: string;
+                        updated_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: campaign_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateBenefitCampaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "member_exclusive": true
+                 *     }
+                 */
+                "application/json": {
+                    name?: string;
+                    /** @description The Member-Exclusive Benefit option: only a campaign with it checked can be linked by a promotional benefit */
+                    member_exclusive?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cmp_01JEXAMPLE",
+                     *       "object": "benefit_campaign",
+                     *       "name": "Member-Exclusive Rebate",
+                     *       "kind": "promotional",
+                     *       "member_exclusive": true,
+                     *       "created_by": "key_01JEXAMPLE",
+                     *       "updated_by": "key_01JEXAMPLE",
+                     *       "created_at": "2026-12-02T08:00:00.000Z",
+                     *       "updated_at": "2026-12-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "benefit_campaign";
+                        name: string;
+                        /** @enum {string} */
+                        kind: "marketing" | "promotional";
+                        member_exclusive: boolean;
+                        created_by: string;
+                        updated_by: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: benefit_scoped_actor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: campaign_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: campaign_in_use */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

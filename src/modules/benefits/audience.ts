@@ -2,6 +2,7 @@
 export {
   audienceMatches,
   type MemberFacts,
+  plansReached,
   type TierCatalog,
   validateAudienceRule,
 } from "../members/index.js";

@@ -1,8 +1,9 @@
 import { Ajv, type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import type { Tx } from "../../db/database.js";
+import type { Actor } from "../../platform/auth/actor.js";
 import type { FieldError } from "../../shared/errors.js";
-import { validateAudienceRule } from "./audience.js";
+import { plansReached, validateAudienceRule } from "./audience.js";
 import { minutesOf } from "./benefit-calendar.js";
 import {
   type AudienceRule,
@@ -12,6 +13,7 @@ import {
   type Schedule,
 } from "./benefit-types.js";
 import { BenefitsError } from "./benefits.errors.js";
+import { assertCampaignLink } from "./campaign-link.js";
 
 const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
 (addFormats as unknown as (a: Ajv) => void)(ajv);
@@ -146,5 +148,42 @@ export async function validateAudiences(
   await validateAudienceRule(trx, tenantId, audience);
   for (const perk of (config as { perks?: { audience: AudienceRule }[] }).perks ?? []) {
     await validateAudienceRule(trx, tenantId, perk.audience);
+  }
+}
+
+/**
+ * A card extension is only applicable to cards with a relative validity period (seed 001
+ * §2.1): refused when its audience can reach a member of a permanent-validity plan.
+ */
+async function assertExtensionPlans(trx: Tx, tenantId: string, audience: AudienceRule): Promise<void> {
+  const permanent = (await plansReached(trx, tenantId, audience)).filter((p) => p.validity === "permanent");
+  if (permanent.length === 0) return;
+  const codes = permanent.map((p) => p.code).join(", ");
+  throw new BenefitsError(
+    "card_extension_permanent_plan",
+    `Card extension is only applicable to cards with Relative Validity Period; the audience reaches permanent-validity plan(s) ${codes}: narrow it with card_plans, tiers or exclude.card_plans`,
+    { errors: [{ field: "/body/audience", message: `reaches permanent-validity plan(s) ${codes}` }] },
+  );
+}
+
+/** What a benefit links to outside its own fields: its campaign, and the plans it extends. */
+export async function validateLinks(
+  trx: Tx,
+  tenantId: string,
+  kind: BenefitKind,
+  audience: AudienceRule,
+  config: unknown,
+): Promise<void> {
+  await assertCampaignLink(trx, tenantId, kind, config);
+  if (kind === "card_extension") await assertExtensionPlans(trx, tenantId, audience);
+}
+
+/** The catalog and its campaigns are the tenant's: staff bound to an org unit read them, never change them. */
+export function assertTenantWide(actor: Actor): void {
+  if (actor.orgUnitId) {
+    throw new BenefitsError(
+      "benefit_scoped_actor",
+      "Only tenant-wide staff change the benefit catalog and its campaigns",
+    );
   }
 }

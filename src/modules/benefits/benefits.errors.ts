@@ -8,6 +8,11 @@ export const BENEFITS_ERRORS = defineErrors({
   too_many_active_benefits: 422,
   benefit_icon_not_found: 404,
   invalid_icon: 400,
+  campaign_not_found: 404,
+  campaign_kind_mismatch: 422,
+  campaign_not_member_exclusive: 422,
+  campaign_in_use: 409,
+  card_extension_permanent_plan: 422,
 });
 
 export type BenefitsErrorCode = (typeof BENEFITS_ERRORS.codes)[number];

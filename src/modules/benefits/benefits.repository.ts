@@ -1,6 +1,7 @@
 import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
+import { actorMatches } from "../../platform/auth/actor-names.js";
 import { escapeLike } from "../../platform/org/org-units.js";
 import type { AnyBenefit, AudienceRule, BenefitKind, BenefitStatus } from "./benefit-types.js";
 import { BenefitsError } from "./benefits.errors.js";
@@ -98,7 +99,7 @@ export async function listBenefits(trx: Tx, tenantId: string, f: BenefitFilter):
   if (f.name) q = q.where("name", "ilike", `%${escapeLike(f.name)}%`);
   if (f.kind) q = q.where("kind", "=", f.kind);
   if (f.status) q = q.where("status", "=", f.status);
-  if (f.operator) q = q.where("updated_by", "=", f.operator);
+  if (f.operator) q = q.where(actorMatches("benefits.updated_by", tenantId, f.operator));
   if (f.startingAfter) q = q.where("id", ">", f.startingAfter);
   return (await q
     .orderBy("id")

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import type { Actor } from "../../platform/auth/actor.js";
+import { actorNames } from "../../platform/auth/actor-names.js";
 import { IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
@@ -14,6 +14,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { checkIcon, findIcon, ICON_MEDIA_TYPES, MAX_ICON_BYTES, saveIcon } from "./benefit-icons.js";
+import { assertTenantWide } from "./benefit-rules.js";
 import { AudienceRule, BENEFIT_KINDS, BENEFIT_STATUSES } from "./benefit-types.js";
 import { BenefitsError } from "./benefits.errors.js";
 import { type BenefitRow, findBenefit, listBenefits } from "./benefits.repository.js";
@@ -41,6 +42,11 @@ const Benefit = Type.Object(
     version: Type.Integer(),
     created_by: Type.String(),
     updated_by: Type.String(),
+    updated_by_name: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: "In lists: the name of the user or the label of the API key that last changed it",
+      }),
+    ),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -82,12 +88,13 @@ const common = {
   ),
 };
 
-/** The catalog is the tenant's: staff bound to an org unit read it but do not change it. */
-function assertTenantWide(actor: Actor) {
-  if (actor.orgUnitId) {
-    throw new BenefitsError("benefit_scoped_actor", "Only tenant-wide staff change the benefit catalog");
-  }
-}
+/** Refusals of what a benefit links to: its campaign (marketing, promotional), the plans it extends. */
+const LINK_ERRORS = [
+  "campaign_not_found",
+  "campaign_kind_mismatch",
+  "campaign_not_member_exclusive",
+  "card_extension_permanent_plan",
+];
 
 export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
@@ -173,7 +180,7 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/benefits",
-    config: { permission: "benefits.manage", idempotent: true },
+    config: { permission: "benefits.manage", idempotent: true, errors: LINK_ERRORS },
     schema: {
       tags,
       summary: "Create a member benefit of one of the ten kinds",
@@ -210,13 +217,20 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       config: { permission: "benefits.read" },
       schema: {
         tags,
-        summary: "Search benefits by name keyword, kind, status and operator (who last changed it)",
+        summary:
+          "Search benefits by name keyword, kind, status and operator (who last changed it: user name, key label or id); at most 100 a page",
         querystring: Obj({
           ...ListQuery,
           name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
           kind: Type.Optional(StringEnum(BENEFIT_KINDS)),
           status: Type.Optional(StringEnum(BENEFIT_STATUSES)),
-          operator: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          operator: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 64,
+              description: "Who last changed it: an actor id, or part of a user's name or an API key's label",
+            }),
+          ),
         }),
         response: { 200: listOf(Benefit), ...errorResponses() },
       },
@@ -224,17 +238,29 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async (request) => {
       const q = request.query;
       const limit = pageLimit(q.limit);
-      const rows = await db.tenantTx(request.actor.tenantId, (trx) =>
-        listBenefits(trx, request.actor.tenantId, {
+      const tenantId = request.actor.tenantId;
+      const { rows, names } = await db.tenantTx(tenantId, async (trx) => {
+        const rows = await listBenefits(trx, tenantId, {
           name: q.name,
           kind: q.kind,
           status: q.status,
           operator: q.operator,
           startingAfter: q.starting_after,
           limit,
-        }),
-      );
-      return toPage(rows, limit, serializeBenefit);
+        });
+        return {
+          rows,
+          names: await actorNames(
+            trx,
+            tenantId,
+            rows.map((r) => r.updated_by),
+          ),
+        };
+      });
+      return toPage(rows, limit, (row) => ({
+        ...serializeBenefit(row),
+        updated_by_name: names.get(row.updated_by) ?? null,
+      }));
     },
   );
 
@@ -260,7 +286,7 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   app.patch(
     "/v1/benefits/:id",
     {
-      config: { permission: "benefits.manage" },
+      config: { permission: "benefits.manage", errors: LINK_ERRORS },
       schema: {
         tags,
         summary: "Edit a benefit (its kind stays; config is replaced whole)",

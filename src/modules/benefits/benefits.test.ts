@@ -24,7 +24,8 @@ beforeAll(async () => {
     payload: {
       code: "standard",
       name: "Standard",
-      validity: { kind: "permanent" },
+      // Card extension applies only to relative validity (benefits-links.test.ts).
+      validity: { kind: "relative", days: 365 },
       tiers: [
         { code: "silver", name: "Silver", rank: 1 },
         { code: "gold", name: "Gold", rank: 2 },
@@ -33,6 +34,20 @@ beforeAll(async () => {
     },
   });
   expect(plan.statusCode, plan.body).toBe(201);
+  // Marketing and promotional benefits link campaigns of the registry.
+  for (const [kind, name] of [
+    ["marketing", "7-Day Check-in Voucher Campaign"],
+    ["promotional", "Member-Exclusive Rebate"],
+  ] as const) {
+    const campaign = await t.app.inject({
+      method: "POST",
+      url: "/v1/benefit-campaigns",
+      headers: tenant.auth,
+      payload: { name, kind, member_exclusive: true },
+    });
+    expect(campaign.statusCode, campaign.body).toBe(201);
+    Object.assign(EXAMPLES[kind]!, { campaign_id: json<{ id: string }>(campaign).id });
+  }
 });
 afterAll(async () => t?.close());
 

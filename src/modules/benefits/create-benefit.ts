@@ -3,7 +3,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { assertIconExists } from "./benefit-icons.js";
-import { assertActiveRoom, validateAudiences, validateBenefit } from "./benefit-rules.js";
+import { assertActiveRoom, validateAudiences, validateBenefit, validateLinks } from "./benefit-rules.js";
 import type { AudienceRule, BenefitKind, BenefitStatus } from "./benefit-types.js";
 import { emitBenefitChanged } from "./benefits.events.js";
 import { type BenefitRow, bumpCatalogVersion, countActiveBenefits } from "./benefits.repository.js";
@@ -30,6 +30,7 @@ export async function createBenefit(
   const config = validateBenefit(input.kind, input.config, input.audience);
   const tenantId = context.actor.tenantId;
   await validateAudiences(trx, tenantId, input.audience, config);
+  await validateLinks(trx, tenantId, input.kind, input.audience, config);
   await assertIconExists(trx, tenantId, input.icon);
   if (input.status === "active") {
     // The version row serialises concurrent creations, so the count cannot be raced past.

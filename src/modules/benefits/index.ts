@@ -7,6 +7,7 @@ import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import { BENEFITS_ERRORS } from "./benefits.errors.js";
 import { BENEFITS_EVENTS } from "./benefits.events.js";
 import { benefitsRoutes } from "./benefits.routes.js";
+import { campaignsRoutes } from "./campaigns.routes.js";
 
 export { audienceMatches, type MemberFacts, type TierCatalog } from "./audience.js";
 export {
@@ -35,7 +36,10 @@ export { findBenefit } from "./benefits.repository.js";
 /** Everything the benefits module adds to the app. */
 export const benefitsManifest: ModuleManifest = {
   name: "benefits",
-  routes: benefitsRoutes,
+  routes: async (app, deps) => {
+    await benefitsRoutes(app, deps);
+    await campaignsRoutes(app, deps);
+  },
   permissions: { "benefits.read": ALL_STAFF, "benefits.manage": OPERATORS },
   errors: BENEFITS_ERRORS,
   events: BENEFITS_EVENTS.types,

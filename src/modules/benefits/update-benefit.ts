@@ -2,7 +2,7 @@ import type { Tx } from "../../db/database.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { assertIconExists } from "./benefit-icons.js";
-import { assertActiveRoom, validateAudiences, validateBenefit } from "./benefit-rules.js";
+import { assertActiveRoom, validateAudiences, validateBenefit, validateLinks } from "./benefit-rules.js";
 import type { AudienceRule, BenefitStatus } from "./benefit-types.js";
 import { emitBenefitChanged } from "./benefits.events.js";
 import {
@@ -70,6 +70,7 @@ export async function updateBenefit(
   const audience = changes.audience ?? before.audience;
   const config = validateBenefit(before.kind, changes.config ?? before.config, audience);
   await validateAudiences(trx, before.tenant_id, audience, config);
+  await validateLinks(trx, before.tenant_id, before.kind, audience, config);
   if (changes.icon !== undefined) await assertIconExists(trx, before.tenant_id, changes.icon);
   return save(
     trx,

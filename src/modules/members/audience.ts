@@ -150,3 +150,41 @@ export async function validateAudienceRule(trx: Tx, tenantId: string, rule: Audi
   await check("member_groups", "groups", [...(rule.groups ?? []), ...(ex.groups ?? [])]);
   await check("member_tags", "tags", [...(rule.tags ?? []), ...(ex.tags ?? [])]);
 }
+
+/**
+ * The card plans whose members a rule can reach, with their validity: every plan, narrowed
+ * by `card_plans`, by the plans of `tiers` and `min_tier`, less `exclude.card_plans`. Groups,
+ * tags and student status do not narrow it (any plan's member may carry them).
+ */
+export async function plansReached(
+  trx: Tx,
+  tenantId: string,
+  rule: AudienceRule,
+): Promise<{ code: string; validity: "permanent" | "relative" }[]> {
+  const plans = await trx
+    .selectFrom("card_plans")
+    .select(["id", "code", "validity_kind"])
+    .where("tenant_id", "=", tenantId)
+    .orderBy("code")
+    .execute();
+  const tierCodes = [...(rule.tiers ?? []), ...(rule.min_tier ? [rule.min_tier] : [])];
+  const tierPlans =
+    tierCodes.length === 0
+      ? null
+      : new Set(
+          (
+            await trx
+              .selectFrom("card_tiers")
+              .select("card_plan_id")
+              .where("tenant_id", "=", tenantId)
+              .where("code", "in", tierCodes)
+              .execute()
+          ).map((t) => t.card_plan_id),
+        );
+  const named = rule.card_plans?.length ? new Set(rule.card_plans) : null;
+  const excluded = new Set(rule.exclude?.card_plans ?? []);
+  return plans
+    .filter((p) => (named === null || named.has(p.code)) && (tierPlans === null || tierPlans.has(p.id)))
+    .filter((p) => !excluded.has(p.code))
+    .map((p) => ({ code: p.code, validity: p.validity_kind }));
+}

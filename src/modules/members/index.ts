@@ -16,6 +16,7 @@ export {
   loadTierCatalog,
   MAX_AUDIENCE_ENTRIES,
   type MemberFacts,
+  plansReached,
   type TierCatalog,
   validateAudienceRule,
 } from "./audience.js";

@@ -46,7 +46,14 @@ export async function findMembers(trx: Tx, actor: Actor, filter: MemberFilter & 
   const limit = pageLimit(filter.limit);
   const catalog = await loadCatalog(trx, actor.tenantId);
   const rows = await searchMembers(trx, actor, catalog, filter, limit);
-  return toPage(rows, limit, (r) => serializeMember(r, catalog));
+  return toPage(rows, limit, (r) => ({
+    ...serializeMember(r, catalog),
+    balance: {
+      principal: r.balance_principal,
+      bonus: r.balance_bonus,
+      total: r.balance_principal + r.balance_bonus,
+    },
+  }));
 }
 
 /** One member as the actor may see it (a member token: only its own). */

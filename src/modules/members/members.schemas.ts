@@ -99,6 +99,15 @@ export const Member = Type.Object(
     status: StringEnum(STATUSES),
     org_unit_id: Nullable(Type.String()),
     metadata: Type.Record(Type.String(), Type.Unknown()),
+    balance: Type.Optional(
+      Type.Object(
+        { principal: Type.Integer(), bonus: Type.Integer(), total: Type.Integer() },
+        {
+          description: "In lists: the member's balance in the balance asset's minor units (posted)",
+          examples: [{ principal: 30000, bonus: 3000, total: 33000 }],
+        },
+      ),
+    ),
     registered_at: Timestamp,
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -265,6 +274,25 @@ export const MemberQuery = Obj({
   status: Type.Optional(StringEnum(STATUSES)),
   registered_from: Type.Optional(Timestamp),
   registered_to: Type.Optional(Timestamp),
+  balance_min: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: "Balance (principal + bonus) at least, minor units",
+    }),
+  ),
+  balance_max: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: "Balance (principal + bonus) at most, minor units",
+    }),
+  ),
+  sort: Type.Optional(
+    StringEnum(["balance_asc", "balance_desc"] as const, {
+      description: "Default id order; by balance, equal balances in id order (the cursor stays exact)",
+    }),
+  ),
 });
 
 export const MemberPatch = Obj(

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { escapeLike, subtreePattern } from "../../platform/org/org-units.js";
+import { type BalanceSort, balanceOf, MEMBER_ID } from "./member-balances.js";
 import { MembersError } from "./members.errors.js";
 import { type Catalog, findByCode, type MemberRow, type MemberStatus } from "./members.repository.js";
 
@@ -20,7 +21,15 @@ export interface MemberFilter {
   registered_from?: string;
   registered_to?: string;
   starting_after?: string;
+  /** Minor units of the balance asset, inclusive. */
+  balance_min?: number;
+  balance_max?: number;
+  /** Default: id order. By balance, ties broken by id (so the cursor stays exact). */
+  sort?: BalanceSort;
 }
+
+/** A member row with its balance parts (minor units, posted). */
+export type ListedMember = MemberRow & { balance_principal: number; balance_bonus: number };
 
 /** Members matching every given filter, in id order (cursor), at most `limit` (+1 to tell has_more). */
 export async function searchMembers(
@@ -29,7 +38,7 @@ export async function searchMembers(
   catalog: Catalog,
   filter: MemberFilter,
   limit: number,
-): Promise<MemberRow[]> {
+): Promise<ListedMember[]> {
   const tenantId = actor.tenantId;
   let query = trx.selectFrom("members").selectAll("members").where("members.tenant_id", "=", tenantId);
   if (actor.orgUnitPath) {
@@ -89,9 +98,44 @@ export async function searchMembers(
   if (filter.registered_from && filter.registered_to && filter.registered_from > filter.registered_to) {
     throw new MembersError("validation_failed", "registered_from must not be after registered_to");
   }
-  if (filter.starting_after) query = query.where("members.id", ">", filter.starting_after);
-  return query
-    .orderBy("members.id")
+  if (
+    filter.balance_min !== undefined &&
+    filter.balance_max !== undefined &&
+    filter.balance_min > filter.balance_max
+  ) {
+    throw new MembersError("validation_failed", "balance_min must not be above balance_max", {
+      errors: [{ field: "/querystring/balance_min", message: "is above balance_max" }],
+    });
+  }
+  const balance = balanceOf("total", MEMBER_ID);
+  if (filter.balance_min !== undefined)
+    query = query.where(sql<boolean>`${balance} >= ${filter.balance_min}`);
+  if (filter.balance_max !== undefined)
+    query = query.where(sql<boolean>`${balance} <= ${filter.balance_max}`);
+  const withBalances = query.select([
+    balanceOf("principal", MEMBER_ID).as("balance_principal"),
+    balanceOf("bonus", MEMBER_ID).as("balance_bonus"),
+  ]);
+  if (!filter.sort) {
+    const paged = filter.starting_after
+      ? withBalances.where("members.id", ">", filter.starting_after)
+      : withBalances;
+    return paged
+      .orderBy("members.id")
+      .limit(limit + 1)
+      .execute() as Promise<ListedMember[]>;
+  }
+  // (balance, id) keyset: the cursor member's balance is read as it is now, like its id.
+  const desc = filter.sort === "balance_desc";
+  const after = filter.starting_after;
+  const paged = after
+    ? withBalances.where(
+        sql<boolean>`(${balance}, members.id) ${sql.raw(desc ? "<" : ">")} (${balanceOf("total", after)}, ${after})`,
+      )
+    : withBalances;
+  return paged
+    .orderBy(balance, desc ? "desc" : "asc")
+    .orderBy("members.id", desc ? "desc" : "asc")
     .limit(limit + 1)
-    .execute() as Promise<MemberRow[]>;
+    .execute() as Promise<ListedMember[]>;
 }

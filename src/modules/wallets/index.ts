@@ -20,6 +20,7 @@ import { spendSources } from "./lot-sources.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
+import { TOPUP_INTENTS_EXPORT } from "./topup-intent-list.js";
 import { settingsView } from "./wallet-views.js";
 import { WALLETS_ERRORS } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
@@ -317,6 +318,7 @@ export const walletsManifest: ModuleManifest = {
   },
   errors: WALLETS_ERRORS,
   events: WALLETS_EVENTS.types,
+  exports: [TOPUP_INTENTS_EXPORT],
   jobs: (deps) => [walletExpiryJob(deps)],
   timers: [
     {

@@ -5,6 +5,7 @@ import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
 import { spendSources } from "./lot-sources.js";
 import { paymentLegs } from "./lots.repository.js";
+import { isRealCurrency } from "./provider-registry.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
@@ -87,6 +88,14 @@ export async function payWithBalance(
     throw new WalletsError(
       "currency_mismatch",
       `The order is in ${input.currency}; the balance is in ${settings.asset}. Balance pays only orders in its own currency`,
+    );
+  }
+  // Seed 004: balance + online payment only in a real currency: the online rest of an
+  // order in the tenant's own coins could never be paid by a provider.
+  if (input.externalMethod === "online" && !isRealCurrency(settings.asset)) {
+    throw new WalletsError(
+      "house_currency_not_purchasable",
+      `${settings.asset} is the tenant's own currency: an order in it is paid by balance alone or with an offline rest, never partly online`,
     );
   }
   if (input.lines.length > MAX_ORDER_LINES) {

@@ -1,8 +1,18 @@
+import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import { voidExpiredHolds } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
-import { errorResponses, listOf } from "../../platform/http/schemas.js";
+import { pageQuery } from "../../platform/http/pagination.js";
+import {
+  errorResponses,
+  IdParam,
+  ListQuery,
+  listOf,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { tenantExists } from "../../platform/tenants.js";
 import { confirmTopup } from "./confirm-topup.js";
@@ -11,11 +21,13 @@ import { payWithBalance } from "./pay-with-balance.js";
 import { paymentProviders } from "./payment-providers.js";
 import { refundPayment } from "./refund-payment.js";
 import { resolvePayment } from "./resolve-payment.js";
+import { intentQuery } from "./topup-intent-list.js";
 import { listPayments, paymentView, visibleIntent, visiblePayment } from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
 import {
   IdParams,
   Intent,
+  IntentListItem,
   MemberParams,
   Payment,
   PaymentBody,
@@ -52,6 +64,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         "insufficient_balance",
         "balance_payment_disabled",
         "currency_mismatch",
+        "house_currency_not_purchasable",
         "amount_mismatch",
         "payment_exists",
       ],
@@ -60,7 +73,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       tags,
       summary: "Pay an order by balance, wholly or partly",
       description:
-        "external_method none: balance pays all (too little → insufficient_balance with the shortfall). online: the balance part is held until /confirm (or voided by /cancel or its timeout). offline: the balance part is taken at once. Only when the order's currency is the balance asset.",
+        "external_method none: balance pays all (too little → insufficient_balance with the shortfall). online: the balance part is held until /confirm (or voided by /cancel or its timeout). offline: the balance part is taken at once. Only when the order's currency is the balance asset; an online rest only when that is a real currency (a house currency answers house_currency_not_purchasable).",
       body: PaymentBody,
       response: { 201: Payment, ...errorResponses(409, 422) },
     },
@@ -181,7 +194,14 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       permission: "wallets.operate",
       member: true,
       idempotent: true,
-      errors: [...MEMBER, "online_topup_disabled", "balance_hidden", "payment_provider_unknown"],
+      errors: [
+        ...MEMBER,
+        "online_topup_disabled",
+        "balance_hidden",
+        "payment_provider_unknown",
+        "house_currency_not_purchasable",
+        "currency_not_supported_by_provider",
+      ],
     },
     schema: {
       tags,
@@ -197,6 +217,43 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     op: createTopupIntent,
     respond: serializeIntent,
   });
+
+  app.get(
+    "/v1/topup-intents",
+    {
+      config: { permission: "wallets.read" },
+      schema: {
+        operationId: "listTopupIntents",
+        tags,
+        summary:
+          "Online top-up orders across members, newest first (at most 100 a page): status, amount, provider, member, time",
+        description:
+          "Filters: status, provider, member_id, created_from (inclusive) and created_to (exclusive). Staff bound to an org unit see the intents of members in their subtree. Exported as the `topup_intents` export type (POST /v1/exports).",
+        querystring: Obj({
+          ...ListQuery,
+          status: Type.Optional(StringEnum(["pending", "succeeded", "failed", "expired"] as const)),
+          provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          member_id: Type.Optional(IdParam),
+          created_from: Type.Optional(Timestamp),
+          created_to: Type.Optional(Timestamp),
+        }),
+        response: { 200: listOf(IntentListItem), ...errorResponses() },
+      },
+    },
+    async ({ actor, query }) =>
+      read(actor.tenantId, (trx) =>
+        pageQuery(
+          intentQuery(trx, actor, query),
+          query,
+          (row) => ({
+            ...serializeIntent(row),
+            member_name: row.member_name,
+            member_phone: row.member_phone,
+          }),
+          { by: "i.id", desc: true },
+        ),
+      ),
+  );
 
   app.get(
     "/v1/topup-intents/:id",

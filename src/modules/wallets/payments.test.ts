@@ -315,3 +315,44 @@ describe("concurrency", () => {
     expect(log.map((r) => r.balance_after)).toEqual(Array.from({ length: 100 }, (_, i) => 9900 - i * 100));
   });
 });
+
+describe("house currency (seed 004: balance + online only in a real currency)", () => {
+  it("refuses an online top-up and a balance + online payment in coins; balance alone and an offline rest work", async () => {
+    const coins = await createTestTenant(t, "Coins");
+    const c = walletClient(t, coins);
+    await c.ok("PATCH", "/v1/wallet-settings", { asset: { code: "COINS", scale: 0, name: "Coins" } });
+    const m = (await c.ok<{ id: string }>("POST", "/v1/members", { name: "Coin holder" })).id;
+    await c.ok("POST", `/v1/members/${m}/top-ups`, { amount: 500 });
+    const coinPay = (n: number, extra: Body) =>
+      c.call("POST", "/v1/wallet-payments", {
+        member_id: m,
+        order_id: `COIN-${n}`,
+        currency: "COINS",
+        lines: [],
+        amount_due: 800,
+        ...extra,
+      });
+
+    expectProblem(
+      await c.call("POST", `/v1/members/${m}/topup-intents`, { amount: 100 }),
+      422,
+      "house_currency_not_purchasable",
+    );
+    const mixed = expectProblem(
+      await coinPay(1, { balance_amount: 500, external_method: "online" }),
+      422,
+      "house_currency_not_purchasable",
+    );
+    expect(mixed.detail).toContain("COINS");
+    // Nothing was held or written.
+    expect(await c.balance(m)).toMatchObject({ principal: 500, available: 500 });
+    expect((await c.ok<{ data: Body[] }>("GET", `/v1/wallet-payments?member_id=${m}`)).data).toHaveLength(0);
+    expect((await c.ok<{ data: Body[] }>("GET", `/v1/topup-intents?member_id=${m}`)).data).toHaveLength(0);
+
+    // An offline rest and balance alone stay open to coins.
+    expect((await coinPay(2, { balance_amount: 500, external_method: "offline" })).statusCode).toBe(201);
+    await c.ok("POST", `/v1/members/${m}/top-ups`, { amount: 800 });
+    expect((await coinPay(3, { external_method: "none" })).statusCode).toBe(201);
+    expect(await c.balance(m)).toMatchObject({ principal: 0 });
+  });
+});

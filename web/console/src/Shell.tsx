@@ -48,6 +48,7 @@ const OrgUnits = lazy(() => import("./pages/OrgUnits"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Segments = lazy(() => import("./pages/Segments"));
 const TopupPlans = lazy(() => import("./pages/TopupPlans"));
+const TopupIntents = lazy(() => import("./pages/TopupIntents"));
 const GiftCards = lazy(() => import("./pages/GiftCards"));
 const Packages = lazy(() => import("./pages/Packages"));
 const PackageDetail = lazy(() => import("./pages/PackageDetail"));
@@ -106,6 +107,13 @@ const PAGES: Page[] = [
     icon: <WalletOutlined />,
     needs: "GET /v1/topup-plans",
     element: <TopupPlans />,
+  },
+  {
+    path: "/topup-orders",
+    label: "nav.topupOrders",
+    icon: <WalletOutlined />,
+    needs: "GET /v1/topup-intents",
+    element: <TopupIntents />,
   },
   {
     path: "/packages",

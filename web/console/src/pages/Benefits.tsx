@@ -9,6 +9,7 @@ import { ProblemAlert, useProblemText } from "../components/problems";
 import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
+import { BenefitCampaigns, useLinkableCampaigns } from "./BenefitCampaigns";
 import { BenefitUsage } from "./BenefitUsage";
 
 type Benefit = components["schemas"]["Benefit"];
@@ -86,6 +87,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
   const client = useQueryClient();
   const [form] = Form.useForm<Draft>();
   const kind = Form.useWatch("kind", form);
+  const campaigns = useLinkableCampaigns(kind === "promotional" || kind === "marketing" ? kind : undefined);
   const [error, setError] = useState<unknown>();
   const submit = async () => {
     const d = await form.validateFields();
@@ -186,8 +188,18 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
         ) : null}
         {kind === "member_pricing" || kind === "multiplier_points" ? channels : null}
         {kind === "promotional" || kind === "marketing" ? (
-          <Form.Item name="campaign_id" label={t("benefits.campaign")} rules={[{ required: true }]}>
-            <Input />
+          <Form.Item
+            name="campaign_id"
+            label={t("benefits.campaign")}
+            rules={[{ required: true }]}
+            extra={kind === "promotional" ? t("benefits.campaignExclusiveHint") : undefined}
+          >
+            <Select
+              showSearch
+              optionFilterProp="label"
+              loading={campaigns.isFetching}
+              options={(campaigns.data?.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+            />
           </Form.Item>
         ) : null}
         {kind === "promotional" ? (
@@ -232,6 +244,7 @@ export default function Benefits() {
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const [creating, setCreating] = useState(false);
   const [usageOf, setUsageOf] = useState<Benefit>();
+  const [campaignsOpen, setCampaignsOpen] = useState(false);
   const deactivate = (b: Benefit) =>
     modal.confirm({
       title: t("benefits.deactivateConfirm", { name: b.name }),
@@ -258,11 +271,16 @@ export default function Benefits() {
       <PageHeader
         title={t("benefits.title")}
         extra={
-          can("POST /v1/benefits") ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-              {t("benefits.create")}
-            </Button>
-          ) : null
+          <Space>
+            {can("GET /v1/benefit-campaigns") ? (
+              <Button onClick={() => setCampaignsOpen(true)}>{t("campaigns.title")}</Button>
+            ) : null}
+            {can("POST /v1/benefits") ? (
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+                {t("benefits.create")}
+              </Button>
+            ) : null}
+          </Space>
         }
       />
       <FilterBar name="benefit-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
@@ -309,7 +327,11 @@ export default function Benefits() {
               <Tag color={s === "active" ? "green" : "default"}>{t(`benefits.status.${s}`)}</Tag>
             ),
           },
-          { title: t("benefits.operator"), dataIndex: "updated_by" },
+          {
+            title: t("benefits.operator"),
+            key: "operator",
+            render: (_, b) => <span title={b.updated_by}>{b.updated_by_name ?? b.updated_by}</span>,
+          },
           { title: t("common.updatedAt"), dataIndex: "updated_at", render: (v) => fmt.dateTime(v) },
           {
             title: t("common.actions"),
@@ -333,6 +355,7 @@ export default function Benefits() {
       />
       <CreateBenefit open={creating} onClose={() => setCreating(false)} />
       <BenefitUsage benefit={usageOf} onClose={() => setUsageOf(undefined)} />
+      <BenefitCampaigns open={campaignsOpen} onClose={() => setCampaignsOpen(false)} />
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Form, Input, Select, Space, Tag } from "antd";
+import { Form, Input, InputNumber, Select, Space, Tag } from "antd";
 import { Link } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
@@ -10,22 +10,28 @@ import { useI18n } from "../i18n/i18n";
 import { MemberCreateButton } from "./MemberCreate";
 
 type Member = components["schemas"]["Member"];
-const FILTERS = ["q", "tier", "tag", "status"] as const;
+const FILTERS = ["q", "tier", "tag", "status", "balance_min", "balance_max", "sort"] as const;
+type Sort = "balance_asc" | "balance_desc";
 
-function BalanceCell({ id, show }: { id: string; show: "balance" | "points" }) {
+function PointsCell({ id }: { id: string }) {
   const { fmt } = useI18n();
   const balance = useQuery({
     queryKey: ["balance", id],
     queryFn: () => unwrap(api.GET("/v1/members/{id}/balance", { params: { path: { id } } })),
   });
   if (!balance.data) return <span>…</span>;
-  return <span>{show === "balance" ? fmt.money(balance.data.total) : fmt.number(balance.data.points)}</span>;
+  return <span>{fmt.number(balance.data.points)}</span>;
 }
 
 export default function Members() {
   const { t, fmt } = useI18n();
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const [_form] = Form.useForm();
+  // The URL keeps balance bounds in minor units (what the API takes); the form shows major units.
+  const major = (minor: string | undefined) => (minor === undefined ? undefined : fmt.toMajor(Number(minor)));
+  const minor = (value: unknown) =>
+    value === undefined || value === null || value === "" ? undefined : String(fmt.toMinor(String(value)));
+  const sort = filters.sort as Sort | undefined;
   return (
     <>
       <PageHeader
@@ -38,7 +44,22 @@ export default function Members() {
         }
       />
       <WalletStatCards />
-      <FilterBar name="member-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
+      <FilterBar
+        name="member-filters"
+        initialValues={{
+          ...filters,
+          balance_min: major(filters.balance_min),
+          balance_max: major(filters.balance_max),
+        }}
+        onSearch={(v) =>
+          setFilters({
+            ...v,
+            balance_min: minor(v.balance_min),
+            balance_max: minor(v.balance_max),
+            sort: filters.sort,
+          })
+        }
+      >
         <Form.Item name="q" label={t("members.search")}>
           <Input allowClear placeholder={t("members.searchHint")} />
         </Form.Item>
@@ -58,9 +79,22 @@ export default function Members() {
             }))}
           />
         </Form.Item>
+        <Form.Item name="balance_min" label={t("members.balanceFrom")}>
+          <InputNumber min={0} style={{ width: 120 }} />
+        </Form.Item>
+        <Form.Item name="balance_max" label={t("members.balanceTo")}>
+          <InputNumber min={0} style={{ width: 120 }} />
+        </Form.Item>
       </FilterBar>
       <CursorTable<Member>
         queryKey={["members", filters]}
+        onChange={(_pagination, _filters, sorter) => {
+          const order = Array.isArray(sorter) ? undefined : sorter.order;
+          setFilters({
+            ...filters,
+            sort: order === "ascend" ? "balance_asc" : order === "descend" ? "balance_desc" : undefined,
+          });
+        }}
         fetchPage={(cursor) =>
           unwrap(
             api.GET("/v1/members", {
@@ -97,13 +131,24 @@ export default function Members() {
             title: t("members.balance"),
             key: "balance",
             align: "right",
-            render: (_, m) => <BalanceCell id={m.id} show="balance" />,
+            sorter: true,
+            sortOrder: sort === "balance_asc" ? "ascend" : sort === "balance_desc" ? "descend" : null,
+            render: (_, m) =>
+              m.balance ? (
+                <span
+                  title={`${t("members.principal")} ${fmt.money(m.balance.principal)} · ${t("members.bonus")} ${fmt.money(m.balance.bonus)}`}
+                >
+                  {fmt.money(m.balance.total)}
+                </span>
+              ) : (
+                "—"
+              ),
           },
           {
             title: t("members.points"),
             key: "points",
             align: "right",
-            render: (_, m) => <BalanceCell id={m.id} show="points" />,
+            render: (_, m) => <PointsCell id={m.id} />,
           },
           {
             title: t("common.status"),
