@@ -72,13 +72,7 @@ export function BenefitCampaigns(props: { open: boolean; onClose(): void }) {
   };
   const manage = can("POST /v1/benefit-campaigns");
   return (
-    <Drawer
-      open={props.open}
-      onClose={props.onClose}
-      title={t("campaigns.title")}
-      size={720}
-      destroyOnHidden
-    >
+    <Drawer open={props.open} onClose={props.onClose} title={t("campaigns.title")} size={720} destroyOnHidden>
       {manage ? (
         <>
           <ProblemAlert error={error} />
