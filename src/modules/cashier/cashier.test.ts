@@ -9,6 +9,7 @@ import {
 import { expectCode } from "../../../test/helpers/vouchers.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
 import { runWalletExpiry, signTestWebhook, testProviderSecret } from "../wallets/index.js";
+import { runLapsedTopupRelease } from "./index.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -460,5 +461,36 @@ describe("smart top-up at the cashier", () => {
       422,
       "tier_not_offered",
     );
+  });
+
+  it("a top-up the provider never answers is closed at its deadline: the order is open again and a late success credits nothing", async () => {
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const m = await member("Mo", 0);
+    const o = await order(m, { expires_in_minutes: 120 });
+    const token = await tokenFor(o);
+    const pending = json<Order>(
+      await asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plans.data[0]!.id,
+        tier_index: 0,
+      }),
+    );
+    expect(await merchantView(o.id)).toMatchObject({ status: "pending_payment" });
+    expect(await runLapsedTopupRelease(t.deps)).toBe(0);
+    t.clock.advance(16 * 60_000);
+    expect(await runLapsedTopupRelease(t.deps)).toBe(1);
+    expect(await runLapsedTopupRelease(t.deps)).toBe(0);
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "expired" });
+    const topup = await t.database.owner
+      .selectFrom("topups")
+      .select("status")
+      .where("member_id", "=", m)
+      .executeTakeFirstOrThrow();
+    expect(topup.status).toBe("expired");
+    const late = await notify(pending.payments[0]!, "succeeded", "evt_smart_late");
+    expect(json<{ result: string }>(late).result).toBe("already_settled");
+    expect((await wallet.balance(m)).total).toBe(0);
+    expect(await merchantView(o.id)).toMatchObject({ status: "open" });
   });
 });

@@ -9,6 +9,9 @@ import { CASHIER_ERRORS } from "./cashier.errors.js";
 import { CASHIER_EVENTS } from "./cashier.events.js";
 import { cashierRoutes } from "./cashier.routes.js";
 import { followCashierHold } from "./follow-hold.js";
+import { CASHIER_CRONS, CASHIER_TIMERS, cashierJobs } from "./release-lapsed-topups.js";
+
+export { runLapsedTopupRelease } from "./release-lapsed-topups.js";
 
 /** Everything the cashier adds to the app. */
 export const cashierManifest: ModuleManifest = {
@@ -19,4 +22,8 @@ export const cashierManifest: ModuleManifest = {
   events: CASHIER_EVENTS.types,
   // A partial payment's held balance decides the order: captured → paid, released → open again.
   onBalancePaymentResolved: followCashierHold,
+  // A smart top-up the provider never answers is closed at its deadline, reopening the order.
+  jobs: cashierJobs,
+  crons: CASHIER_CRONS,
+  timers: CASHIER_TIMERS,
 };
