@@ -1,6 +1,7 @@
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createDatabase } from "./db/database.js";
+import { demoMemberLinks } from "./demo-links.js";
 import { buildServices } from "./deps.js";
 import { createApiKey, hashApiKey } from "./platform/auth/api-keys.js";
 import { type DemoCredentials, demoTenantId, readDemoCredentials, seedDemo } from "./platform/demo.js";
@@ -77,13 +78,14 @@ async function main() {
     for (const user of demo.users)
       say(`    ${user.role.padEnd(9)} ${user.email} / ${user.password}  (${user.org_unit})`);
     say(`  Try: curl -H "Authorization: Bearer ${demo.api_key}" ${base}/v1/tenant`);
-    const memberLink = await demoMemberLink(app, demo.api_key, base).catch((error) => {
+    const memberLink = await demoMemberLinks(app, demo.api_key, base, systemClock.now()).catch((error) => {
       app.log.error({ err: error }, "creating the demo member link failed");
       return undefined;
     });
     if (memberLink) {
       say(`  Member center (a phone-sized window; the link works once, for 5 minutes):`);
       say(`    ${memberLink.url}`);
+      say(`    Cashier with an order handed over at this start: ${memberLink.cashierUrl}`);
       say(
         `    Another: curl -X POST -H "Authorization: Bearer ${demo.api_key}" -H "content-type: application/json" ` +
           `-d '{"member_id":"${memberLink.memberId}"}' ${base}/v1/member-center/links`,
@@ -91,42 +93,6 @@ async function main() {
     }
   }
   say("Press Ctrl+C to stop.");
-}
-
-const DEMO_MEMBER_PHONE = "13900000099";
-
-/**
- * A one-time member-center link for the demo member, made through the API as a merchant's
- * backend would; the first start registers the member and gives it a balance and points.
- */
-async function demoMemberLink(
-  app: Awaited<ReturnType<typeof buildApp>>,
-  apiKey: string,
-  base: string,
-): Promise<{ url: string; memberId: string }> {
-  const call = async (method: "GET" | "POST", url: string, payload?: object) => {
-    const response = await app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${apiKey}`, "idempotency-key": `demo-${url}` },
-      ...(payload ? { payload } : {}),
-    });
-    if (response.statusCode >= 300)
-      throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
-    return JSON.parse(response.body) as { id: string; data: { id: string }[]; path: string };
-  };
-  let memberId = (await call("GET", `/v1/members?phone=${DEMO_MEMBER_PHONE}`)).data[0]?.id;
-  if (!memberId) {
-    memberId = (await call("POST", "/v1/members", { name: "林小满", phone: DEMO_MEMBER_PHONE })).id;
-    await call("POST", `/v1/members/${memberId}/top-ups`, {
-      amount: 20_000,
-      bonus_amount: 2_000,
-      reason: "Demo top-up",
-    });
-    await call("POST", `/v1/members/${memberId}/points`, { operation: "earn", points: 860, reason: "Demo" });
-  }
-  const link = await call("POST", "/v1/member-center/links", { member_id: memberId });
-  return { url: `${base}${link.path}`, memberId };
 }
 
 /** Seeds the demo tenant on the first start; later starts print the same credentials. */

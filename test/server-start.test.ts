@@ -44,6 +44,22 @@ describe("npm start on the embedded PostgreSQL", () => {
     expect(tenant.status).toBe(200);
     const tenantBody = (await tenant.json()) as { id: string; name: string };
     expect(tenantBody.name).toBe("Demo Retail");
+    // The member center's demo: a one-time link, and a cashier order handed over at this start,
+    // with offers for each page set up once (printed after the server is ready).
+    await expect.poll(() => first.output(), { timeout: 60_000 }).toContain("Press Ctrl+C to stop.");
+    expect(first.output()).toMatch(new RegExp(`${first.baseUrl}/m/[^\\s]+`));
+    expect(first.output()).toMatch(
+      new RegExp(`Cashier with an order handed over at this start: ${first.baseUrl}/m/\\S+/cashier\\?order=`),
+    );
+    const demoApi = async <T>(base: string, url: string) =>
+      (await (await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${demoKey}` } })).json()) as T;
+    const offers = async (base: string) => ({
+      plans: (await demoApi<{ data: unknown[] }>(base, "/v1/topup-plans")).data.length,
+      smart: (await demoApi<{ data: unknown[] }>(base, "/v1/smart-topup-plans")).data.length,
+      orders: (await demoApi<{ data: { status: string; total: number }[] }>(base, "/v1/cashier-orders")).data,
+    });
+    const firstOffers = await offers(first.baseUrl);
+    expect(firstOffers).toMatchObject({ plans: 2, smart: 1, orders: [{ status: "open", total: 28_800 }] });
     const saved = JSON.parse(await readFile(path.join(dataDir, "demo-credentials.json"), "utf8"));
     expect(saved.tenant_id).toBe(tenantBody.id);
 
@@ -57,6 +73,11 @@ describe("npm start on the embedded PostgreSQL", () => {
       headers: { authorization: `Bearer ${demoKey}` },
     });
     expect(((await again.json()) as { id: string }).id).toBe(tenantBody.id);
+    // A restart hands over a new order and sets up nothing twice.
+    await expect.poll(() => second.output(), { timeout: 60_000 }).toContain("Press Ctrl+C to stop.");
+    const secondOffers = await offers(second.baseUrl);
+    expect(secondOffers).toMatchObject({ plans: 2, smart: 1 });
+    expect(secondOffers.orders).toHaveLength(2);
 
     // The CLI shares the configuration and the running database.
     const cli = spawnSync(
