@@ -2,7 +2,7 @@ import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { audienceMatches, type Channel } from "../benefits/index.js";
 import { closedReason, storeInScope } from "../catalog/index.js";
-import { findVisibleMember, loadMemberFacts, loadTierCatalog } from "../members/index.js";
+import { findVisibleMember, loadMemberFactsAndTiers } from "../members/index.js";
 import { MAX_ACTIVE_PACKAGES } from "./package-config.js";
 import { activePackages, type PackageRow, purchaseHistory } from "./packages.repository.js";
 import { tenantZone } from "./prepare-sale.js";
@@ -31,13 +31,12 @@ export async function listPackageOffers(
   await findVisibleMember(trx, actor, memberId);
   const tenantId = actor.tenantId;
   const timezone = await tenantZone(trx, tenantId);
-  const facts = await loadMemberFacts(trx, tenantId, memberId);
-  const tiers = await loadTierCatalog(trx, tenantId);
+  const member = await loadMemberFactsAndTiers(trx, tenantId, memberId);
   const offers: Offer[] = [];
   for (const pkg of await activePackages(trx, tenantId, MAX_ACTIVE_PACKAGES)) {
     if (filter.channel && !pkg.channels.includes(filter.channel)) continue;
     if (closedReason(pkg.availability, now, timezone)) continue;
-    if (!audienceMatches(pkg.audience, facts ?? null, tiers)) continue;
+    if (!member || !audienceMatches(pkg.audience, member.facts, member.tiers)) continue;
     if (filter.storeId !== undefined && !(await storeInScope(trx, tenantId, pkg.store_scope, filter.storeId)))
       continue;
     const history = await purchaseHistory(trx, tenantId, memberId, pkg.id, now);

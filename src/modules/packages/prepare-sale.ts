@@ -3,7 +3,7 @@ import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { audienceMatches, type Channel } from "../benefits/index.js";
 import { type AcceptedAgreement, acceptAgreements, closedReason, storeInScope } from "../catalog/index.js";
-import { findVisibleMember, loadMemberFacts, loadTierCatalog, lockUsableMember } from "../members/index.js";
+import { findVisibleMember, loadMemberFactsAndTiers, lockUsableMember } from "../members/index.js";
 import type { SalesRule } from "./package-config.js";
 import { PackagesError } from "./packages.errors.js";
 import {
@@ -112,8 +112,8 @@ export async function prepareSale(
   if (!(await storeInScope(trx, tenantId, pkg.store_scope, req.storeId))) {
     throw new PackagesError("store_not_in_scope", "The package is not sold at this store");
   }
-  const facts = await loadMemberFacts(trx, tenantId, req.memberId);
-  if (!audienceMatches(pkg.audience, facts ?? null, await loadTierCatalog(trx, tenantId))) {
+  const member = await loadMemberFactsAndTiers(trx, tenantId, req.memberId);
+  if (!member || !audienceMatches(pkg.audience, member.facts, member.tiers)) {
     throw new PackagesError("audience_mismatch", "The member is not in the package's user scope");
   }
   const situation = situationOf(await purchaseHistory(trx, tenantId, req.memberId, pkg.id, now));

@@ -7,7 +7,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import {
-  balanceAvailable,
+  balanceForCart,
   orderPoints,
   payOrderByBalance,
   refundOrderBalance,
@@ -54,8 +54,8 @@ describe("wallets inside another module's transaction", () => {
     const now = t.clock.now();
     const paymentId = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
       withinTransaction(trx, tenant.tenantId, t.deps.ledger.within(trx, tenant.tenantId), async (uow) => {
-        expect(await balanceAvailable(uow, m, "CNY", now)).toBe(1000);
-        expect(await balanceAvailable(uow, m, "USD", now)).toBe(0);
+        expect((await balanceForCart(uow, m, "CNY", now)).available).toBe(1000);
+        expect((await balanceForCart(uow, m, "USD", now)).available).toBe(0);
         const id = await payOrderByBalance(
           uow,
           ctx,

@@ -122,18 +122,6 @@ export async function readMemberPoints(trx: Tx, tenantId: string, memberId: stri
   return { points: await sum("points"), referralPoints: await sum("referral_points") };
 }
 
-/** What the member may spend now in `currency`: 0 when it is not the balance asset. */
-export async function balanceAvailable(
-  uow: UnitOfWork,
-  memberId: string,
-  currency: string,
-  now: Date,
-): Promise<number> {
-  const settings = await loadSettings(uow.trx, uow.tenantId, now);
-  if (settings.asset !== currency) return 0;
-  return (await memberBalance(uow, memberId)).available;
-}
-
 /**
  * What a cart may take from the member's balance: all it holds now (`available`), and what it
  * may pay of a cart under the member's lots' rules (`usable`, a pure function of the cart's

@@ -152,16 +152,6 @@ export async function memberBalance(
   return summarise(p, b);
 }
 
-/** The same without locking: for reads that decide nothing (a checkout quote). */
-export function peekMemberBalance(
-  trx: Tx,
-  ledger: LedgerOps,
-  tenantId: string,
-  memberId: string,
-): Promise<MemberBalance> {
-  return memberBalance(peekingReader(trx, ledger, tenantId), memberId);
-}
-
 function summarise(
   p: { posted: number; available: number },
   b: { posted: number; available: number },
