@@ -6,9 +6,11 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  acceptPopconfirm,
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  pickOption,
   poll,
   screenshot,
   signIn,
@@ -83,10 +85,7 @@ describe("Student ID in the console", () => {
     await poll(() => row.textContent()).toContain("待审核");
     await screenshot(page, "students-02-queue");
     await row.getByRole("button", { name: "通过" }).click();
-    await page
-      .locator(".ant-popconfirm")
-      .getByRole("button", { name: /确\s*定/ })
-      .click();
+    await acceptPopconfirm(page);
     await poll(() => page.getByText("已通过：该会员已成为学生会员").count()).toBe(1);
     await poll(() => page.getByRole("row").filter({ hasText: "复旦大学" }).count()).toBe(0);
 
@@ -94,8 +93,7 @@ describe("Student ID in the console", () => {
     expect([member.student, member.tags]).toEqual([true, ["student"]]);
 
     await page.getByRole("combobox", { name: "状态" }).click();
-    await page.getByTitle("已通过").click();
-    await page.locator(".ant-select-dropdown").waitFor({ state: "hidden" });
+    await pickOption(page, "已通过");
     await poll(() => page.getByRole("row").filter({ hasText: "复旦大学" }).textContent()).toContain(
       "学生身份至",
     );

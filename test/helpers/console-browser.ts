@@ -148,6 +148,14 @@ export async function acceptConfirmation(page: Page): Promise<void> {
   await confirmation.waitFor({ state: "detached" });
 }
 
+/** Confirms an open Popconfirm once it has zoomed in (the same race as `acceptConfirmation`). */
+export async function acceptPopconfirm(page: Page): Promise<void> {
+  const popconfirm = page.locator(".ant-popconfirm:not(.ant-popover-hidden)");
+  await page.locator('.ant-popconfirm:not(.ant-popover-hidden):not([class*="ant-zoom"])').waitFor();
+  await popconfirm.getByRole("button", { name: /^(确\s*定|Confirm|OK)$/ }).click();
+  await popconfirm.waitFor({ state: "hidden" });
+}
+
 /**
  * Picks an option of the open select (or a tree select's node) once its list has finished sliding in; a click during
  * the slide can miss the moving option, leaving the field unchanged.
