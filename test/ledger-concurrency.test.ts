@@ -27,7 +27,18 @@ const modes = [
     label: "group commit racing plain transactions",
     make: () => [new Ledger(t.db, { clock, batching: true }), new Ledger(t.db, { clock, batching: false })],
   },
+  // Units that are all ledger operations: each batch decides on what the committing ones leave.
+  { label: "carrying forward", make: () => [carrying()] },
+  { label: "two processes carrying forward", make: () => [carrying(), carrying()] },
+  {
+    label: "carrying forward racing plain transactions",
+    make: () => [carrying(), new Ledger(t.db, { clock, batching: false })],
+  },
 ];
+
+function carrying(): Ledger {
+  return new Ledger(t.db, { clock, batching: true, unitsAreLedgerOnly: true });
+}
 
 async function funded(
   ledger: Ledger,

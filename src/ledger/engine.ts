@@ -38,6 +38,53 @@ interface AccountState extends Account {
   isNew: boolean;
   /** Changed since loaded or last written. */
   dirty: boolean;
+  /**
+   * Taken from a batch still committing, not from a locked row: what this session decided
+   * holds only if the row, once that batch commits, is exactly this (checked by the write).
+   */
+  expected?: AccountSnapshot;
+}
+
+/** The fields of an account a transfer's checks read and a batch may change. */
+export type AccountSnapshot = Pick<
+  Account,
+  | "debits_posted"
+  | "credits_posted"
+  | "debits_pending"
+  | "credits_pending"
+  | "frozen_debits"
+  | "frozen_credits"
+  | "closed"
+  | "expires_at"
+  | "overdraft_limit"
+>;
+
+const snapshotOf = (a: Account): AccountSnapshot => ({
+  debits_posted: a.debits_posted,
+  credits_posted: a.credits_posted,
+  debits_pending: a.debits_pending,
+  credits_pending: a.credits_pending,
+  frozen_debits: a.frozen_debits,
+  frozen_credits: a.frozen_credits,
+  closed: a.closed,
+  expires_at: a.expires_at,
+  overdraft_limit: a.overdraft_limit,
+});
+
+/**
+ * What the tenant's batches still committing will have written (ADR 0009): the next batch
+ * decides on it instead of waiting for their row locks, and its write checks the decision.
+ */
+export interface CarriedState {
+  account(id: string): Account | undefined;
+  resolution(pendingId: string): ResolutionStep | undefined;
+}
+
+/** A carried decision met a row that is not what it was decided on: the batch must run again. */
+export class StaleCarryError extends Error {
+  constructor(stale: number) {
+    super(`${stale} carried account(s) changed before the batch wrote them; the batch runs again`);
+  }
 }
 
 const fail = <C extends string>(code: C, detail: string): Failure<C> => ({ ok: false, code, detail });
@@ -211,21 +258,42 @@ export class Session {
     readonly tenantId: string,
     readonly exec: Executor,
     readonly clock: Clock,
+    private readonly carried?: CarriedState,
   ) {}
 
-  /** Locks (SELECT … FOR UPDATE, in id order) every account not yet held by this session. */
+  /**
+   * Loads every account not yet held by this session. Without a carried state it locks them
+   * (SELECT … FOR UPDATE, in id order). With one (ADR 0009) it locks nothing: an account a
+   * committing batch carries is taken as that batch left it, any other is read as committed,
+   * and the write checks both (`expected`), so the batch holds no row lock until it writes.
+   */
   async lock(ids: Iterable<string>, observer?: LoadObserver): Promise<void> {
-    const missing = [...new Set(ids)].filter((id) => !this.root.account(id)).sort();
+    let missing = [...new Set(ids)].filter((id) => !this.root.account(id)).sort();
     if (missing.length === 0) return;
+    const carried = this.carried;
+    if (carried) {
+      missing = missing.filter((id) => {
+        const a = carried.account(id);
+        if (a) this.root.accounts.set(id, { ...a, isNew: false, dirty: false, expected: snapshotOf(a) });
+        return !a;
+      });
+      if (missing.length === 0) return;
+    }
     const rows = await this.exec.query<Account>(
-      `select ${ACCOUNT_COLUMNS} from ledger_accounts where tenant_id = $1 and id = any($2::text[]) order by id for update`,
+      `select ${ACCOUNT_COLUMNS} from ledger_accounts where tenant_id = $1 and id = any($2::text[]) order by id${carried ? "" : " for update"}`,
       [this.tenantId, missing],
     );
     for (const row of rows) {
       // Another operation of the same unit may have created or loaded it meanwhile.
-      if (!this.root.account(row.id)) this.root.accounts.set(row.id, { ...row, isNew: false, dirty: false });
+      if (this.root.account(row.id)) continue;
+      this.root.accounts.set(row.id, {
+        ...row,
+        isNew: false,
+        dirty: false,
+        ...(carried ? { expected: snapshotOf(row) } : {}),
+      });
     }
-    observer?.onLocked(rows.map((r) => r.id));
+    if (!carried) observer?.onLocked(rows.map((r) => r.id));
   }
 
   /**
@@ -238,6 +306,18 @@ export class Session {
       [this.tenantId, id],
     );
     return rows[0];
+  }
+
+  /**
+   * What the next batch may decide on while this one commits: every account this batch
+   * changed or took from a carried state, as it leaves them, and its holds' resolutions.
+   */
+  carryState(): { accounts: Account[]; resolutions: Transfer[] } {
+    const accounts: Account[] = [];
+    for (const a of this.root.accounts.values()) {
+      if (a.dirty || a.isNew || a.expected) accounts.push(publicAccount(a));
+    }
+    return { accounts, resolutions: [...this.root.resolutions.values()] };
   }
 
   /** Forgets accounts whose row locks were lost with a rolled-back savepoint. */
@@ -512,7 +592,8 @@ export class Session {
     // Lock before reading what is left of the hold: every resolver of this hold holds these
     // rows, so once they are ours no one else can resolve any of it until we commit.
     await this.lock([p.debit_account_id, p.credit_account_id], observer);
-    const stored = layer.resolution(p.id) ?? (await this.storedResolution(p.id));
+    const stored =
+      layer.resolution(p.id) ?? this.carried?.resolution(p.id) ?? (await this.storedResolution(p.id));
     if (layer.closed) throw new Error("the unit of work has already finished");
     const hold = holdProgress(p, layer.resolution(p.id) ?? stored);
     if (input.id !== undefined) {
@@ -589,14 +670,19 @@ export class Session {
     const changed: AccountState[] = [];
     for (const a of root.accounts.values()) {
       if (a.isNew) created.push(a);
-      else if (a.dirty) changed.push(a);
+      // A carried account is written even if unchanged: the write is what checks it.
+      else if (a.dirty || a.expected) changed.push(a);
     }
     if (created.length > 0) await this.insertAccounts(created);
-    // The journal rows, the account updates and the appended rows in as few statements as
-    // the parameter limit allows: usually one round trip for the whole batch.
+    // The account updates, the journal rows and the appended rows in as few statements as
+    // the parameter limit allows: usually one round trip for the whole batch. The update
+    // comes first and is the statement's only referenced part, so it runs (and takes the
+    // rows' locks) before the journal rows are numbered: `seq` follows commit order per account.
     const writes: Write[] = [];
-    if (root.transfers.length > 0) writes.push(transferInsert(this.tenantId, root.transfers));
+    // In id order, as the lock query takes rows, so two writers lock in the same order.
+    changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (changed.length > 0) writes.push(accountUpdate(this.tenantId, changed, now));
+    if (root.transfers.length > 0) writes.push(transferInsert(this.tenantId, root.transfers));
     writes.push(...this.appendedInserts(root.appended));
     let updated = 0;
     for (const group of groupWrites(writes)) {
@@ -613,9 +699,19 @@ export class Session {
       );
       updated += rows[0]?.n ?? 0;
     }
-    assert(updated === changed.length, "every changed account is updated exactly once");
+    if (updated !== changed.length) {
+      assert(
+        changed.some((a) => a.expected),
+        "every changed account is updated exactly once",
+      );
+      throw new StaleCarryError(changed.length - updated);
+    }
     for (const a of created) a.isNew = false;
-    for (const a of [...created, ...changed]) a.dirty = false;
+    for (const a of [...created, ...changed]) {
+      a.dirty = false;
+      // Written under its row lock: from here on the session holds it like a locked row.
+      a.expected = undefined;
+    }
     for (const t of root.transfers) this.stored.set(t.id, t);
     root.transfers.length = 0;
     root.transferById.clear();
@@ -769,9 +865,18 @@ function transferInsert(tenantId: string, transfers: Transfer[]): Write {
   };
 }
 
-/** Each changed account's final state in one UPDATE … FROM unnest: one write per account per batch. */
+const epochMs = (d: Date | null) => (d === null ? null : d.getTime());
+
+/**
+ * Each changed account's final state in one UPDATE … FROM unnest: one write per account per
+ * batch. A carried account (`expected`) is updated only if the row holds what the batch
+ * decided on: the UPDATE waits for the committing batch's row lock and, under READ
+ * COMMITTED, re-checks this against the row that batch committed. A short count is stale.
+ */
 function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): Write {
   const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
+  const carried = accounts.filter((a) => a.expected);
+  const exp = <K extends keyof AccountSnapshot>(k: K) => carried.map((a) => a.expected![k]);
   return {
     countsAccounts: true,
     sql: `update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
@@ -779,7 +884,15 @@ function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): W
        expires_at = 'epoch'::timestamptz + v.ex * interval '1 millisecond', overdraft_limit = v.ol, updated_at = $2
      from unnest($3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::bool[], $9::bool[],
        $10::bool[], $11::int8[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
+     left join unnest($13::text[], $14::int8[], $15::int8[], $16::int8[], $17::int8[], $18::bool[],
+       $19::bool[], $20::bool[], $21::int8[], $22::int8[]) as e(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
+       on e.id = v.id
      where a.tenant_id = $1 and a.id = v.id
+       and (e.id is null or (a.debits_posted = e.dp and a.credits_posted = e.cp and a.debits_pending = e.dpe
+         and a.credits_pending = e.cpe and a.frozen_debits = e.fd and a.frozen_credits = e.fc and a.closed = e.cl
+         and date_trunc('milliseconds', a.expires_at)
+           is not distinct from 'epoch'::timestamptz + e.ex * interval '1 millisecond'
+         and a.overdraft_limit = e.ol))
      returning 1`,
     params: [
       tenantId,
@@ -792,8 +905,18 @@ function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): W
       col("frozen_debits"),
       col("frozen_credits"),
       col("closed"),
-      accounts.map((a) => (a.expires_at === null ? null : a.expires_at.getTime())),
+      accounts.map((a) => epochMs(a.expires_at)),
       col("overdraft_limit"),
+      carried.map((a) => a.id),
+      exp("debits_posted"),
+      exp("credits_posted"),
+      exp("debits_pending"),
+      exp("credits_pending"),
+      exp("frozen_debits"),
+      exp("frozen_credits"),
+      exp("closed"),
+      carried.map((a) => epochMs(a.expected!.expires_at)),
+      exp("overdraft_limit"),
     ],
   };
 }

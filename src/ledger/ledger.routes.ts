@@ -114,6 +114,7 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     },
     input: ({ body }) => ({ ...body, expires_at: body.expires_at ? new Date(body.expires_at) : null }),
     op: openLedgerAccount,
+    ledgerOnly: true,
     status: createdOr200,
     respond: (r) => serializeAccount(r.account),
   });
@@ -179,6 +180,7 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       status: 200,
       input: ({ params, body }) => ({ id: params.id, verb, update: update(body ?? {}) }),
       op: changeLedgerAccount,
+      ledgerOnly: true,
       respond: serializeAccount,
     });
   accountAction("freeze", "Freeze an account's debits and/or credits", (b) => ({
@@ -263,6 +265,7 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     input: ({ body }) => body,
     lock: (input) => [input.debit_account_id, input.credit_account_id],
     op: makeTransfer,
+    ledgerOnly: true,
     status: createdOr200,
     respond: (r) => serializeTransfer(r.transfer),
   });
@@ -284,6 +287,7 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     status: 200,
     input: ({ body }) => body.transfers,
     op: makeTransfers,
+    ledgerOnly: true,
     respond: (result) => result,
   });
 
@@ -308,6 +312,7 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
         verb,
       }),
       op: resolveHold,
+      ledgerOnly: true,
       status: createdOr200,
       respond: (r) => serializeTransfer(r.transfer),
     });

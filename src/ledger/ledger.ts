@@ -3,7 +3,17 @@ import type pg from "pg";
 import { appendRow, type Database, type Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import type { Clock } from "../shared/clock.js";
-import { type Executor, Layer, LayerOps, type LoadObserver, Session } from "./engine.js";
+import {
+  type CarriedState,
+  type Executor,
+  Layer,
+  LayerOps,
+  type LoadObserver,
+  type ResolutionStep,
+  Session,
+  StaleCarryError,
+} from "./engine.js";
+import type { Account } from "./types.js";
 import { type LedgerOps, MAX_BATCH_TRANSFERS, type UnitOfWork } from "./types.js";
 
 export interface LedgerOptions {
@@ -18,11 +28,28 @@ export interface LedgerOptions {
    * and commit. A batch that wants an account a committing batch holds waits on its row lock.
    */
   concurrentBatches?: number;
+  /**
+   * Carry forward (ADR 0009): the next batch decides on the accounts the committing batches
+   * changed, as they left them, instead of waiting for their row locks; its write checks that
+   * the rows it changes are what it decided on. Default on.
+   */
+  carryForward?: boolean;
+  /**
+   * Every unit run here is ledger-only (`RunOptions.ledgerOnly` unless it says otherwise): for
+   * callers that run nothing but ledger operations, as the engine bench and its tests do.
+   */
+  unitsAreLedgerOnly?: boolean;
 }
 
 export interface RunOptions {
   /** Accounts the unit will touch: locked up front for the whole batch, in one query in id order. */
   lock?: string[];
+  /**
+   * The unit decides only through the ledger (and appends rows): none of its own SQL relies
+   * on the ledger's row locks to see what an earlier unit of the tenant wrote. Such units may
+   * be evaluated on carried state (`carryForward`); others always lock the rows they read.
+   */
+  ledgerOnly?: boolean;
 }
 
 type UnitFn<T> = (uow: UnitOfWork) => Promise<T>;
@@ -30,6 +57,7 @@ type UnitFn<T> = (uow: UnitOfWork) => Promise<T>;
 interface Job {
   fn: UnitFn<unknown>;
   lock: string[] | undefined;
+  ledgerOnly: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -39,7 +67,44 @@ interface Pipeline {
   running: Set<Promise<void>>;
   /** A batch still gathering locks and running units (at most one: the others are committing). */
   evaluating: boolean;
+  carry: Carry;
 }
+
+/** A carried entry and the batch that wrote it (the latest writer of the account). */
+interface Carried<T> {
+  value: T;
+  batch: object;
+}
+
+/**
+ * The state the tenant's committing batches leave (see `carryForward`). An entry lives until
+ * the batch that wrote it last commits; any failure drops everything.
+ */
+class Carry implements CarriedState {
+  private readonly accounts = new Map<string, Carried<Account>>();
+  private readonly resolutions = new Map<string, Carried<ResolutionStep>>();
+  account(id: string): Account | undefined {
+    return this.accounts.get(id)?.value;
+  }
+  resolution(pendingId: string): ResolutionStep | undefined {
+    return this.resolutions.get(pendingId)?.value;
+  }
+  publish(batch: object, state: ReturnType<Session["carryState"]>): void {
+    for (const a of state.accounts) this.accounts.set(a.id, { value: a, batch });
+    for (const r of state.resolutions) this.resolutions.set(r.pending_id!, { value: r, batch });
+  }
+  /** The batch committed: its entries are the rows now (unless a later batch overwrote them). */
+  committed(batch: object): void {
+    for (const [id, c] of this.accounts) if (c.batch === batch) this.accounts.delete(id);
+    for (const [id, c] of this.resolutions) if (c.batch === batch) this.resolutions.delete(id);
+  }
+  failed(): void {
+    this.accounts.clear();
+    this.resolutions.clear();
+  }
+}
+
+const CARRY_PAUSE_MS = 1_000;
 
 /** The part of a unit that decides whether its SQL needs a savepoint and what to forget. */
 interface UnitState {
@@ -171,9 +236,16 @@ export class Ledger {
   private readonly maxTransfers: number;
   private readonly maxUnits: number;
   private readonly concurrency: number;
+  private readonly carryForward: boolean;
+  private readonly unitsAreLedgerOnly: boolean;
+  /**
+   * Tenants whose carried batches failed lately: someone else (another process, a caller's
+   * own transaction) writes their accounts too, so for a while their batches lock instead.
+   */
+  private readonly carryPausedUntil = new Map<string, number>();
   private readonly pipelines = new Map<string, Pipeline>();
   /** Counters for the bench and metrics. */
-  readonly stats = { batches: 0, units: 0, retriedUnits: 0, failedBatches: 0 };
+  readonly stats = { batches: 0, units: 0, retriedUnits: 0, failedBatches: 0, staleBatches: 0 };
 
   constructor(
     readonly db: Database,
@@ -183,7 +255,10 @@ export class Ledger {
     this.clock = options.clock;
     this.maxTransfers = options.maxBatchTransfers ?? MAX_BATCH_TRANSFERS;
     this.maxUnits = options.maxBatchUnits ?? 1024;
-    this.concurrency = Math.max(1, options.concurrentBatches ?? 2);
+    this.carryForward = options.carryForward ?? true;
+    this.unitsAreLedgerOnly = options.unitsAreLedgerOnly ?? false;
+    // Carrying, one batch evaluates while one waits to write and one commits.
+    this.concurrency = Math.max(1, options.concurrentBatches ?? (this.carryForward ? 3 : 2));
   }
 
   /** Runs `fn` as one unit of work of `tenantId`; its result arrives once its effects are committed. */
@@ -192,12 +267,13 @@ export class Ledger {
     return new Promise<T>((resolve, reject) => {
       let pipeline = this.pipelines.get(tenantId);
       if (!pipeline) {
-        pipeline = { queue: [], running: new Set(), evaluating: false };
+        pipeline = { queue: [], running: new Set(), evaluating: false, carry: new Carry() };
         this.pipelines.set(tenantId, pipeline);
       }
       pipeline.queue.push({
         fn: fn as UnitFn<unknown>,
         lock: options.lock,
+        ledgerOnly: options.ledgerOnly ?? this.unitsAreLedgerOnly,
         resolve: resolve as (v: unknown) => void,
         reject,
       });
@@ -249,7 +325,14 @@ export class Ledger {
     }
   }
 
-  /** Starts batches while the tenant has queued units and a free batch slot. */
+  private carryAllowed(tenantId: string): boolean {
+    const until = this.carryPausedUntil.get(tenantId);
+    if (until === undefined) return true;
+    if (Date.now() < until) return false;
+    this.carryPausedUntil.delete(tenantId);
+    return true;
+  }
+
   /**
    * Starts the next batch once the previous one has stopped evaluating (it is writing or
    * committing): while one batch commits, the next gathers and runs.
@@ -257,7 +340,15 @@ export class Ledger {
   private pump(tenantId: string, pipeline: Pipeline): void {
     if (pipeline.queue.length === 0 || pipeline.evaluating || pipeline.running.size >= this.concurrency)
       return;
-    const jobs = pipeline.queue.splice(0, this.maxUnits);
+    // A batch carries only if all its units may (see `RunOptions.ledgerOnly`): take the queue's
+    // longest prefix of one kind.
+    const carrying = this.carryForward && pipeline.queue[0]!.ledgerOnly && this.carryAllowed(tenantId);
+    let take = Math.min(this.maxUnits, pipeline.queue.length);
+    if (carrying) {
+      const other = pipeline.queue.findIndex((job) => !job.ledgerOnly);
+      if (other >= 0 && other < take) take = other;
+    }
+    const jobs = pipeline.queue.splice(0, take);
     pipeline.evaluating = true;
     let released = false;
     const release = (leftover: Job[]) => {
@@ -267,7 +358,8 @@ export class Ledger {
       pipeline.evaluating = false;
       this.pump(tenantId, pipeline);
     };
-    const batch: Promise<void> = this.executeBatch(tenantId, jobs, false, release)
+    const carry = carrying ? pipeline.carry : undefined;
+    const batch: Promise<void> = this.executeBatch(tenantId, jobs, false, release, carry)
       .then((leftover) => release(leftover))
       .catch((error) => {
         // executeBatch answers every job itself; this is a bug guard, not a path.
@@ -294,6 +386,8 @@ export class Ledger {
     single: boolean,
     /** Called once the batch stops evaluating, with the units that did not fit. */
     committing: (leftover: Job[]) => void = () => {},
+    /** The tenant's carried state, when this batch may use it and must add to it. */
+    carry?: Carry,
   ): Promise<Job[]> {
     let client: pg.PoolClient;
     try {
@@ -303,6 +397,7 @@ export class Ledger {
       return [];
     }
     const conn = new BatchConnection(client);
+    const token = {};
     const done: { job: Job; value: unknown }[] = [];
     const again: { job: Job; error: unknown }[] = [];
     let leftover: Job[] = [];
@@ -313,7 +408,7 @@ export class Ledger {
       await client.query(
         `begin; select set_config('vouchsafe.tenant_id', ${client.escapeLiteral(tenantId)}, true)`,
       );
-      const session = new Session(tenantId, conn.exec, this.clock);
+      const session = new Session(tenantId, conn.exec, this.clock, carry);
       const hinted = jobs.flatMap((j) => j.lock ?? []);
       if (hinted.length > 0) await session.lock(hinted);
       for (let i = 0; i < jobs.length; i++) {
@@ -358,6 +453,7 @@ export class Ledger {
         }
       }
       if (conn.broken) throw new Error("a ledger statement failed; the batch is retried unit by unit");
+      carry?.publish(token, session.carryState());
       committing(leftover);
       leftover = [];
       await session.flush();
@@ -376,12 +472,26 @@ export class Ledger {
     }
     this.stats.batches++;
     if (failure === undefined) {
+      carry?.committed(token);
       this.stats.units += done.length;
       for (const { job, value } of done) job.resolve(value);
       return leftover;
     }
     this.stats.failedBatches++;
+    const stale = failure instanceof StaleCarryError;
+    if (carry) {
+      carry.failed();
+      this.carryPausedUntil.set(tenantId, Date.now() + CARRY_PAUSE_MS);
+    }
     const retry = [...done.map((d) => ({ job: d.job, error: failure })), ...again];
+    if (stale && !single) {
+      // Nothing was wrong with the units, only with what they were decided on: run them again
+      // together, on locked rows.
+      this.stats.staleBatches++;
+      let rest = retry.map((r) => r.job);
+      while (rest.length > 0) rest = await this.executeBatch(tenantId, rest, false);
+      return leftover;
+    }
     if (single) {
       for (const { job, error } of retry) job.reject(error ?? failure);
       return leftover;

@@ -70,6 +70,11 @@ export interface ValueRouteSpec<S, I, R, B> {
    * group commit (routes that move no value and take tree-wide locks, such as org units).
    */
   batched?: boolean;
+  /**
+   * The operation decides only through the ledger (`RunOptions.ledgerOnly`): its batches may
+   * be evaluated on the state the tenant's committing batches leave (ADR 0009).
+   */
+  ledgerOnly?: boolean;
   /** Runs once the unit has committed (not on a replay): deliveries that must not roll back with it. */
   after?: (result: R, ctx: RequestContext, now: Date) => Promise<void>;
 }
@@ -123,7 +128,10 @@ export function valueHandler<S, I, R, B>(
       if (spec.batched === false) {
         return deps.db.tenantTx(tenantId, (trx) => deps.ledger.unitWithin(trx, tenantId, unit));
       }
-      return deps.ledger.run(tenantId, unit, spec.lock ? { lock: spec.lock(input) } : {});
+      return deps.ledger.run(tenantId, unit, {
+        ...(spec.lock ? { lock: spec.lock(input) } : {}),
+        ledgerOnly: spec.ledgerOnly === true,
+      });
     };
     let body: B;
     if (request.routeOptions.config.idempotent) {
