@@ -2,7 +2,7 @@
  * Engine-level ledger benchmark: `ledger.run` called directly (no HTTP), so the cost of the
  * group commit itself can be seen apart from the web layer.
  *
- *   npx tsx bench/engine.ts [--seconds 5] [--bulk 100000] [--no-batching]
+ *   npx tsx bench/engine.ts [--seconds 5] [--bulk 100000] [--no-batching] [--no-carry] [--concurrent N]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -25,6 +25,8 @@ const SECONDS = arg("seconds", 5);
 const BULK = arg("bulk", 100_000);
 const CLIENTS = arg("clients", 64);
 const BATCHING = !process.argv.includes("--no-batching");
+/** Without it, batches lock their rows and wait for the committing batch (ADR 0004 only). */
+const CARRY = !process.argv.includes("--no-carry");
 const ACCOUNTS = 10_000;
 
 const pick = (ids: string[]) => ids[Math.floor(Math.random() * ids.length)]!;
@@ -56,7 +58,13 @@ async function main() {
     );
     await ownerPool.query("analyze");
     await ownerPool.end();
-    const ledger = new Ledger(db, { clock: systemClock, batching: BATCHING });
+    const ledger = new Ledger(db, {
+      clock: systemClock,
+      batching: BATCHING,
+      carryForward: CARRY,
+      unitsAreLedgerOnly: true,
+      ...(process.argv.includes("--concurrent") ? { concurrentBatches: arg("concurrent", 2) } : {}),
+    });
 
     for (const workload of ["uniform", "hot"] as const) {
       const latencies: number[] = [];
@@ -81,7 +89,7 @@ async function main() {
       latencies.sort((a, b) => a - b);
       const p = (q: number) => latencies[Math.floor(q * latencies.length)]!.toFixed(1);
       process.stdout.write(
-        `engine ${workload}: ${(latencies.length / SECONDS).toFixed(0)} transfers/s, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, ${(latencies.length / (ledger.stats.batches - batchesBefore)).toFixed(1)} units/batch (batching ${BATCHING})\n`,
+        `engine ${workload}: ${(latencies.length / SECONDS).toFixed(0)} transfers/s, p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, ${(latencies.length / (ledger.stats.batches - batchesBefore)).toFixed(1)} units/batch (batching ${BATCHING}, carry ${CARRY}, ${ledger.stats.staleBatches} stale)\n`,
       );
     }
 

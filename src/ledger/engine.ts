@@ -694,9 +694,10 @@ export class Session {
       });
       const counted = group.findIndex((w) => w.countsAccounts);
       const rows = await this.exec.query<{ n: number }>(
-        `with ${parts.join(", ")} select ${counted >= 0 ? `(select count(*)::int from w${counted})` : "0"} as n`,
+        `with ${parts.join(", ")} select ${counted >= 0 ? `(select count(*)::int from w${counted} where applied)` : "0"} as n`,
         params,
       );
+
       updated += rows[0]?.n ?? 0;
     }
     if (updated !== changed.length) {
@@ -869,9 +870,14 @@ const epochMs = (d: Date | null) => (d === null ? null : d.getTime());
 
 /**
  * Each changed account's final state in one UPDATE … FROM unnest: one write per account per
- * batch. A carried account (`expected`) is updated only if the row holds what the batch
- * decided on: the UPDATE waits for the committing batch's row lock and, under READ
- * COMMITTED, re-checks this against the row that batch committed. A short count is stale.
+ * batch. A carried account (`expected`) is written only if the row holds what the batch
+ * decided on; otherwise the row answers `applied` false (a short count is stale, and the batch
+ * rolls back). The check cannot sit in WHERE, nor raise an error: both are first evaluated on
+ * the row version the statement's snapshot sees, which may lack the committing batch's write,
+ * so the row would be skipped or refused without waiting for that batch. SET and RETURNING are
+ * what PostgreSQL computes again on the row's latest version once it holds the row's lock
+ * (READ COMMITTED), so the check marks the outcome there: `updated_at` -infinity, which no
+ * clock gives, stands for "not applied" until the rollback.
  */
 function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): Write {
   const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
@@ -879,21 +885,23 @@ function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): W
   const exp = <K extends keyof AccountSnapshot>(k: K) => carried.map((a) => a.expected![k]);
   return {
     countsAccounts: true,
-    sql: `update ledger_accounts a set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe,
-       credits_pending = v.cpe, frozen_debits = v.fd, frozen_credits = v.fc, closed = v.cl,
-       expires_at = 'epoch'::timestamptz + v.ex * interval '1 millisecond', overdraft_limit = v.ol, updated_at = $2
+    sql: `update ledger_accounts a
+     set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe,
+       frozen_debits = v.fd, frozen_credits = v.fc, closed = v.cl,
+       expires_at = 'epoch'::timestamptz + v.ex * interval '1 millisecond', overdraft_limit = v.ol,
+       updated_at = case when e.id is null or (a.debits_posted = e.dp and a.credits_posted = e.cp
+         and a.debits_pending = e.dpe and a.credits_pending = e.cpe and a.frozen_debits = e.fd
+         and a.frozen_credits = e.fc and a.closed = e.cl and a.overdraft_limit = e.ol
+         and date_trunc('milliseconds', a.expires_at)
+           is not distinct from 'epoch'::timestamptz + e.ex * interval '1 millisecond')
+         then $2::timestamptz else '-infinity'::timestamptz end
      from unnest($3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::bool[], $9::bool[],
        $10::bool[], $11::int8[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
      left join unnest($13::text[], $14::int8[], $15::int8[], $16::int8[], $17::int8[], $18::bool[],
        $19::bool[], $20::bool[], $21::int8[], $22::int8[]) as e(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)
        on e.id = v.id
      where a.tenant_id = $1 and a.id = v.id
-       and (e.id is null or (a.debits_posted = e.dp and a.credits_posted = e.cp and a.debits_pending = e.dpe
-         and a.credits_pending = e.cpe and a.frozen_debits = e.fd and a.frozen_credits = e.fc and a.closed = e.cl
-         and date_trunc('milliseconds', a.expires_at)
-           is not distinct from 'epoch'::timestamptz + e.ex * interval '1 millisecond'
-         and a.overdraft_limit = e.ol))
-     returning 1`,
+     returning a.updated_at <> '-infinity'::timestamptz as applied`,
     params: [
       tenantId,
       now,

@@ -89,9 +89,29 @@ class Carry implements CarriedState {
   resolution(pendingId: string): ResolutionStep | undefined {
     return this.resolutions.get(pendingId)?.value;
   }
-  publish(batch: object, state: ReturnType<Session["carryState"]>): void {
+  /** Resolves once the last batch that published has written (and so holds its rows' locks). */
+  private lastWrite: Promise<void> = Promise.resolve();
+
+  written(): Promise<void> {
+    return this.lastWrite;
+  }
+
+  /**
+   * Adds a batch's state and gives it its turn to write: after the batch published before it
+   * has written, since a carried batch holds no row lock until its write takes them.
+   */
+  publish(
+    batch: object,
+    state: ReturnType<Session["carryState"]>,
+  ): { previous: Promise<void>; written(): void } {
     for (const a of state.accounts) this.accounts.set(a.id, { value: a, batch });
     for (const r of state.resolutions) this.resolutions.set(r.pending_id!, { value: r, batch });
+    const previous = this.lastWrite;
+    let written!: () => void;
+    this.lastWrite = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    return { previous, written };
   }
   /** The batch committed: its entries are the rows now (unless a later batch overwrote them). */
   committed(batch: object): void {
@@ -358,8 +378,8 @@ export class Ledger {
       pipeline.evaluating = false;
       this.pump(tenantId, pipeline);
     };
-    const carry = carrying ? pipeline.carry : undefined;
-    const batch: Promise<void> = this.executeBatch(tenantId, jobs, false, release, carry)
+    const pipe = this.carryForward ? { carry: pipeline.carry, carrying } : undefined;
+    const batch: Promise<void> = this.executeBatch(tenantId, jobs, false, release, pipe)
       .then((leftover) => release(leftover))
       .catch((error) => {
         // executeBatch answers every job itself; this is a bug guard, not a path.
@@ -386,9 +406,13 @@ export class Ledger {
     single: boolean,
     /** Called once the batch stops evaluating, with the units that did not fit. */
     committing: (leftover: Job[]) => void = () => {},
-    /** The tenant's carried state, when this batch may use it and must add to it. */
-    carry?: Carry,
+    /**
+     * The tenant's carried state, for a batch of the pipeline: it adds what it leaves, and
+     * evaluates on it if `carrying`.
+     */
+    pipe?: { carry: Carry; carrying: boolean },
   ): Promise<Job[]> {
+    const carry = pipe?.carry;
     let client: pg.PoolClient;
     try {
       client = await this.db.pool.connect();
@@ -408,7 +432,10 @@ export class Ledger {
       await client.query(
         `begin; select set_config('vouchsafe.tenant_id', ${client.escapeLiteral(tenantId)}, true)`,
       );
-      const session = new Session(tenantId, conn.exec, this.clock, carry);
+      const session = new Session(tenantId, conn.exec, this.clock, pipe?.carrying ? carry : undefined);
+      // A batch that locks must not lock a row before a carried batch ahead of it has taken
+      // it with its write, or it would read the row without that batch's effect.
+      if (carry && !pipe.carrying) await carry.written();
       const hinted = jobs.flatMap((j) => j.lock ?? []);
       if (hinted.length > 0) await session.lock(hinted);
       for (let i = 0; i < jobs.length; i++) {
@@ -453,10 +480,20 @@ export class Ledger {
         }
       }
       if (conn.broken) throw new Error("a ledger statement failed; the batch is retried unit by unit");
-      carry?.publish(token, session.carryState());
+      const turn = carry?.publish(token, session.carryState());
       committing(leftover);
       leftover = [];
-      await session.flush();
+      if (turn) {
+        // The previous batch takes its rows' locks with its write; ours must queue behind them.
+        await turn.previous;
+        try {
+          await session.flush();
+        } finally {
+          turn.written();
+        }
+      } else {
+        await session.flush();
+      }
       const committed = await client.query("commit");
       // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error.
       if (committed.command !== "COMMIT") throw new Error(`the batch did not commit (${committed.command})`);
@@ -481,7 +518,7 @@ export class Ledger {
     const stale = failure instanceof StaleCarryError;
     if (carry) {
       carry.failed();
-      this.carryPausedUntil.set(tenantId, Date.now() + CARRY_PAUSE_MS);
+      if (pipe.carrying) this.carryPausedUntil.set(tenantId, Date.now() + CARRY_PAUSE_MS);
     }
     const retry = [...done.map((d) => ({ job: d.job, error: failure })), ...again];
     if (stale && !single) {
