@@ -2,7 +2,7 @@
  * Engine-level ledger benchmark: `ledger.run` called directly (no HTTP), so the cost of the
  * group commit itself can be seen apart from the web layer.
  *
- *   npx tsx bench/engine.ts [--seconds 5] [--bulk 100000] [--no-batching] [--no-carry] [--concurrent N]
+ *   npx tsx bench/engine.ts [--seconds 5] [--bulk 100000] [--no-batching] [--carry] [--concurrent N]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -25,8 +25,8 @@ const SECONDS = arg("seconds", 5);
 const BULK = arg("bulk", 100_000);
 const CLIENTS = arg("clients", 64);
 const BATCHING = !process.argv.includes("--no-batching");
-/** Without it, batches lock their rows and wait for the committing batch (ADR 0004 only). */
-const CARRY = !process.argv.includes("--no-carry");
+/** Batches decide on what the committing ones leave (ADR 0009); without it they lock and wait. */
+const CARRY = process.argv.includes("--carry");
 const ACCOUNTS = 10_000;
 
 const pick = (ids: string[]) => ids[Math.floor(Math.random() * ids.length)]!;

@@ -25,6 +25,8 @@ export interface Config {
   eventRetentionDays: number;
   poolSize: number;
   ledgerBatching: boolean;
+  /** Ledger-only batches decide on what the committing ones leave (ADR 0009). */
+  ledgerCarryForward: boolean;
   /** Requests per minute per API key (and per IP for unauthenticated calls); 0 turns it off. */
   rateLimitPerMinute: number;
   /** Mark the session cookie `Secure` (serve the console over https, or behind a TLS proxy). */
@@ -115,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: int(env, "VOUCHSAFE_EVENT_RETENTION_DAYS", 30, problems, 1, 3650),
     poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", 10, problems, 1, 200),
     ledgerBatching: bool(env, "VOUCHSAFE_LEDGER_BATCHING", true, problems),
+    ledgerCarryForward: bool(env, "VOUCHSAFE_LEDGER_CARRY_FORWARD", false, problems),
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),
     secureCookies: bool(env, "VOUCHSAFE_SECURE_COOKIES", false, problems),
     loginRateLimitPerMinute: int(env, "VOUCHSAFE_LOGIN_RATE_LIMIT_PER_MINUTE", 10, problems, 0, 100_000),

@@ -26,7 +26,11 @@ export async function buildServices(
 ): Promise<Services> {
   installManifests(MANIFESTS);
   const stops: (() => Promise<void>)[] = [];
-  const ledger = new Ledger(db, { clock, batching: config.ledgerBatching });
+  const ledger = new Ledger(db, {
+    clock,
+    batching: config.ledgerBatching,
+    carryForward: config.ledgerCarryForward,
+  });
   stops.push(() => ledger.drainAll());
   const deps: AppDeps = { config, db, clock, ledger };
   // Jobs and notifications; handles jobs here too unless VOUCHSAFE_RUN_WORKER=false.

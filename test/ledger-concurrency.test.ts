@@ -37,7 +37,7 @@ const modes = [
 ];
 
 function carrying(): Ledger {
-  return new Ledger(t.db, { clock, batching: true, unitsAreLedgerOnly: true });
+  return new Ledger(t.db, { clock, batching: true, carryForward: true, unitsAreLedgerOnly: true });
 }
 
 async function funded(

@@ -75,8 +75,8 @@ describe("ledger invariants under random operations and concurrency", () => {
       new Ledger(t.db, { clock, batching: true }),
       new Ledger(t.db, { clock, batching: false }),
       // Ledger-only units: batches decide on what the committing ones leave (ADR 0009).
-      new Ledger(t.db, { clock, batching: true, unitsAreLedgerOnly: true }),
-      new Ledger(t.db, { clock, batching: true, unitsAreLedgerOnly: true }),
+      new Ledger(t.db, { clock, batching: true, carryForward: true, unitsAreLedgerOnly: true }),
+      new Ledger(t.db, { clock, batching: true, carryForward: true, unitsAreLedgerOnly: true }),
     ];
     let run = 0;
     const stats = { acknowledged: 0, refused: 0 };

@@ -67,8 +67,10 @@ async function startWorker() {
 beforeAll(async () => {
   t = await createTestDatabase();
   dataDir = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-multi-"));
-  // One after the other: the first migrates and seeds, the second finds it done.
-  first = await startServerProcess(env());
+  // One after the other: the first migrates and seeds, the second finds it done. The first
+  // carries ledger state forward between batches (ADR 0009), the second locks: both kinds of
+  // writer race on the same rows.
+  first = await startServerProcess({ ...env(), VOUCHSAFE_LEDGER_CARRY_FORWARD: "true" });
   second = await startServerProcess(env());
   await startWorker();
 });
@@ -146,6 +148,76 @@ describe("two API processes and a worker on one database", () => {
     }
     const balance = await call(bases[0]!, "GET", `/v1/ledger/accounts/${wallet}`);
     expect(balance.body).toMatchObject({ credits_posted: 1000, debits_posted: 900 });
+    const verify = await call(bases[1]!, "GET", "/v1/ledger/verify");
+    expect(verify.body).toMatchObject({ ok: true, differences: [] });
+  });
+
+  it("races 200 payments from 8 wallets into one hot account over both processes: each wallet pays what it holds, once", async () => {
+    const bases = [first!.baseUrl, second!.baseUrl];
+    const asset = await call(bases[0]!, "POST", "/v1/ledger/assets", { code: "HOT", scale: 2, name: "Hot" });
+    expect(asset.status, JSON.stringify(asset.body)).toBe(201);
+    const open = async (body: Record<string, unknown>) => {
+      const r = await call(bases[0]!, "POST", "/v1/ledger/accounts", { asset: "HOT", ...body });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      return r.body.id as string;
+    };
+    const cash = await open({ kind: "cash" });
+    const hot = await open({ kind: "merchant_revenue" });
+    const wallets: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const wallet = await open({ kind: "wallet", debits_must_not_exceed_credits: true });
+      const funded = await call(bases[i % 2]!, "POST", "/v1/ledger/transfers", {
+        debit_account_id: cash,
+        credit_account_id: wallet,
+        amount: 1000,
+      });
+      expect(funded.status, JSON.stringify(funded.body)).toBe(201);
+      wallets.push(wallet);
+    }
+
+    // 25 payments of 50 per wallet holding 1,000: exactly 20 fit. Each payment is sent twice
+    // with one Idempotency-Key, once to each process.
+    const payments = Array.from({ length: 200 }, (_, i) => ({
+      key: `hot-pay-${i}`,
+      body: { debit_account_id: wallets[i % 8]!, credit_account_id: hot, amount: 50, code: "payment" },
+    }));
+    const answers = await Promise.all(
+      payments.flatMap((p, i) =>
+        [0, 1].map(async (copy) => ({
+          payment: i,
+          ...(await call(bases[(i + copy) % 2]!, "POST", "/v1/ledger/transfers", p.body, {
+            "idempotency-key": p.key,
+          })),
+        })),
+      ),
+    );
+    for (const a of answers) {
+      expect([201, 409, 422], JSON.stringify(a.body)).toContain(a.status);
+      if (a.status === 409) expect(a.body.code).toBe("idempotency_request_in_progress");
+      if (a.status === 422) expect(a.body.code).toBe("insufficient_funds");
+    }
+    // Both copies of a payment that got an answer other than "in progress" agree.
+    for (let i = 0; i < payments.length; i++) {
+      const settled = answers.filter((a) => a.payment === i && a.status !== 409);
+      expect(settled.length).toBeGreaterThan(0);
+      expect(
+        new Set(settled.map((a) => `${a.status}:${a.body.id ?? a.body.code}`)).size,
+        JSON.stringify(settled),
+      ).toBe(1);
+    }
+    const journal = await t.owner
+      .selectFrom("ledger_transfers")
+      .select(["debit_account_id"])
+      .where("credit_account_id", "=", hot)
+      .execute();
+    expect(journal).toHaveLength(160);
+    for (const wallet of wallets) {
+      expect(journal.filter((j) => j.debit_account_id === wallet)).toHaveLength(20);
+      const account = await call(bases[1]!, "GET", `/v1/ledger/accounts/${wallet}`);
+      expect(account.body).toMatchObject({ credits_posted: 1000, debits_posted: 1000 });
+    }
+    const hotAccount = await call(bases[0]!, "GET", `/v1/ledger/accounts/${hot}`);
+    expect(hotAccount.body).toMatchObject({ credits_posted: 8000, debits_posted: 0 });
     const verify = await call(bases[1]!, "GET", "/v1/ledger/verify");
     expect(verify.body).toMatchObject({ ok: true, differences: [] });
   });

@@ -31,7 +31,8 @@ export interface LedgerOptions {
   /**
    * Carry forward (ADR 0009): the next batch decides on the accounts the committing batches
    * changed, as they left them, instead of waiting for their row locks; its write checks that
-   * the rows it changes are what it decided on. Default on.
+   * the rows it changes are what it decided on. Default off: on two cores it measured no faster
+   * (ADR 0009).
    */
   carryForward?: boolean;
   /**
@@ -133,6 +134,24 @@ interface UnitState {
 }
 
 const SAVEPOINT = "vs_unit";
+
+/**
+ * The engine's statements are few and repeat with every batch, so each pooled connection
+ * prepares them once and PostgreSQL skips parsing and planning them again (measured with
+ * `bench/engine.ts`: about 1.5-1.9× the transfers per second of unnamed statements). Texts that
+ * vary with the number of appended rows are prepared too, up to a bound, past which a new text
+ * runs unnamed, so neither this map nor a connection's prepared statements grow without end.
+ */
+const MAX_PREPARED = 256;
+const preparedNames = new Map<string, string>();
+
+function preparedName(text: string): string | undefined {
+  const known = preparedNames.get(text);
+  if (known !== undefined || preparedNames.size >= MAX_PREPARED) return known;
+  const name = `vs_ledger_${preparedNames.size}`;
+  preparedNames.set(text, name);
+  return name;
+}
 const RETRYABLE = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 3;
 
@@ -201,7 +220,11 @@ class BatchConnection {
     this.exec = {
       query: async <R>(text: string, params: unknown[]) => {
         try {
-          return (await client.query(text, params)).rows as R[];
+          const name = preparedName(text);
+          const result = name
+            ? await client.query({ name, text, values: params })
+            : await client.query(text, params);
+          return result.rows as R[];
         } catch (error) {
           // An engine statement failed: the batch's state is no longer trustworthy.
           this.broken = true;
@@ -275,10 +298,9 @@ export class Ledger {
     this.clock = options.clock;
     this.maxTransfers = options.maxBatchTransfers ?? MAX_BATCH_TRANSFERS;
     this.maxUnits = options.maxBatchUnits ?? 1024;
-    this.carryForward = options.carryForward ?? true;
+    this.carryForward = options.carryForward ?? false;
     this.unitsAreLedgerOnly = options.unitsAreLedgerOnly ?? false;
-    // Carrying, one batch evaluates while one waits to write and one commits.
-    this.concurrency = Math.max(1, options.concurrentBatches ?? (this.carryForward ? 3 : 2));
+    this.concurrency = Math.max(1, options.concurrentBatches ?? 2);
   }
 
   /** Runs `fn` as one unit of work of `tenantId`; its result arrives once its effects are committed. */

@@ -159,11 +159,23 @@ export async function runIdempotent<B>(
         const status = statusForCode(error.code);
         if (status >= 400 && status < 500) {
           const body = { ...toProblem(error, request), request_id: request.id };
-          await deps.db
+          const stored = await deps.db
             .tenantTx(tenantId, (trx) => record(trx, status, body))
-            .catch(() => {
-              // Storing the refusal is best effort: without it a retry re-runs a refused request.
-            });
+            .then(
+              () => true,
+              (storeError: unknown) => {
+                // Storing the refusal is best effort (without it a retry re-runs a refused
+                // request), except when another process stored this key meanwhile.
+                if (!isUniqueViolationOnKeys(storeError)) return true;
+                return false;
+              },
+            );
+          if (!stored) {
+            // A copy of this request in another process committed first, and this copy was
+            // refused because of what it did (the balance it spent): answer as the first did.
+            const winner = await findStored(deps.db, tenantId, key);
+            if (winner) return replay<B>(reply, fingerprint, winner);
+          }
         }
       }
       throw error;
