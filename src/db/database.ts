@@ -44,6 +44,12 @@ export interface Database {
    * tenant is known, schedulers that find due work in every tenant. Use sparingly.
    */
   systemTx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Read-only statements over one snapshot of one tenant in ONE round trip: BEGIN (repeatable
+   * read, read only), the tenant, the statements and COMMIT go as one simple query. A simple
+   * query takes no parameters: put values in with `sqlLiteral`. Returns each statement's rows.
+   */
+  tenantRead(tenantId: string, statements: readonly string[]): Promise<Record<string, unknown>[][]>;
   close(): Promise<void>;
 }
 
@@ -51,6 +57,22 @@ export interface Database {
 function quoteLiteral(value: string): string {
   if (value.includes("\u0000")) throw new Error("a tenant id cannot contain NUL");
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * A value as a SQL literal for a simple query (which takes no parameters): strings quoted,
+ * finite numbers and booleans as written, dates as timestamptz, arrays as text arrays.
+ */
+export function sqlLiteral(value: string | number | boolean | Date | null | readonly string[]): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return quoteLiteral(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (value instanceof Date) return `${quoteLiteral(value.toISOString())}::timestamptz`;
+  return `array[${value.map(quoteLiteral).join(", ")}]::text[]`;
 }
 
 export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
@@ -124,6 +146,29 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
         }
         return result;
       }),
+    tenantRead: async (tenantId, statements) => {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        const text = [
+          "begin transaction isolation level repeatable read, read only",
+          `select set_config('vouchsafe.tenant_id', ${quoteLiteral(tenantId)}, true)`,
+          ...statements,
+          "commit",
+        ].join(";\n");
+        const results = (await client.query(text)) as unknown as pg.QueryResult[];
+        // begin, set_config, the statements, commit: the statements' rows are in between.
+        return results.slice(2, 2 + statements.length).map((r) => r.rows as Record<string, unknown>[]);
+      } catch (error) {
+        // A failed statement leaves the transaction aborted: end it before the client is reused.
+        await client.query("rollback").catch((e: Error) => {
+          broken = e;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
     systemTx: (fn) =>
       kysely.transaction().execute(async (trx) => {
         await sql`set local role none`.execute(trx);
