@@ -1,8 +1,8 @@
-import type { Tx } from "../../db/database.js";
-import type { LedgerOps } from "../../ledger/index.js";
+import { sqlLiteral, type Tx } from "../../db/database.js";
+import { type Account, balancesOf, type LedgerOps } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { ProductScope } from "./voucher-rules.js";
-import type { VoucherState } from "./vouchers.repository.js";
+import type { VoucherRow, VoucherState } from "./vouchers.repository.js";
 
 /** A member's voucher as a till sees it: its terms and what is left on it. */
 export interface MemberVoucher {
@@ -65,4 +65,34 @@ export async function memberVouchersById(
     });
   }
   return out;
+}
+
+/**
+ * `memberVouchersById` without a lock as one statement for a read-only snapshot
+ * (`Database.tenantRead`): each voucher row with its ledger account as `account` (json).
+ */
+export function memberVouchersRead(actor: Actor, ids: readonly string[]): string | null {
+  const wanted = [...new Set(ids)].sort().slice(0, MAX_VOUCHERS_BY_ID);
+  if (wanted.length === 0) return null;
+  const mine = actor.type === "member" ? `and v.member_id = ${sqlLiteral(actor.memberId ?? "")}` : "";
+  return `select v.*, to_jsonb(a) as account from vouchers v
+      left join ledger_accounts a on a.tenant_id = v.tenant_id and a.id = v.account_id
+    where v.tenant_id = ${sqlLiteral(actor.tenantId)} and v.id = any(${sqlLiteral(wanted)})
+      and v.member_id is not null ${mine}
+    order by v.id`;
+}
+
+/** The vouchers of the rows `memberVouchersRead` returned. */
+export function memberVouchersFromRows(rows: readonly Record<string, unknown>[]): MemberVoucher[] {
+  return (rows as unknown as (VoucherRow & { account: Account | null })[]).map((v) => ({
+    id: v.id,
+    memberId: v.member_id!,
+    asset: v.asset,
+    state: v.state,
+    startsAt: v.starts_at,
+    expiresAt: v.expires_at,
+    scope: { kind: v.scope_kind, productCodes: v.product_codes },
+    minBillAmount: v.min_bill_amount,
+    balance: v.account ? balancesOf(v.account).posted : 0,
+  }));
 }
