@@ -1,4 +1,4 @@
-import { sqlLiteral, type Tx } from "../../db/database.js";
+import type { ReadStatement, Tx } from "../../db/database.js";
 import { MAX_ACTIVE_BENEFITS } from "./benefit-rules.js";
 import type { AnyBenefit } from "./benefit-types.js";
 import { activeBenefits, type BenefitRow, catalogVersion, toBenefit } from "./benefits.repository.js";
@@ -37,17 +37,19 @@ export class BenefitCatalogCache {
    * benefits only when that version is not the one held here. `resolve` takes their rows.
    */
   read(tenantId: string): {
-    statements: string[];
+    statements: ReadStatement[];
     resolve(rows: readonly Record<string, unknown>[][]): readonly AnyBenefit[];
   } {
     const held = this.entries.get(tenantId);
-    const t = sqlLiteral(tenantId);
-    const version = `coalesce((select version from benefit_catalog_versions where tenant_id = ${t}), 0)`;
+    const version = "coalesce((select version from benefit_catalog_versions where tenant_id = $1::text), 0)";
     return {
       statements: [
-        `select ${version} as version`,
-        `select * from benefits where tenant_id = ${t} and status = 'active'
-           and ${version} <> ${held ? sqlLiteral(held.version) : -1} order by id`,
+        { text: `select ${version} as version`, values: [tenantId] },
+        {
+          text: `select * from benefits where tenant_id = $1::text and status = 'active'
+             and ${version} <> $2::bigint order by id`,
+          values: [tenantId, held ? held.version : -1],
+        },
       ],
       resolve: (rows) => {
         const current = Number((rows[0]![0] as { version: number | string }).version);

@@ -1,4 +1,4 @@
-import { type Database, sqlLiteral } from "../../db/database.js";
+import type { Database, ReadStatement } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { benefitCatalog } from "../benefits/index.js";
@@ -39,21 +39,28 @@ export async function snapshotQuote(
   now: Date,
 ): Promise<PricedQuote> {
   const tenantId = actor.tenantId;
-  const t = sqlLiteral(tenantId);
   const storeId = cart.storeId ?? actor.orgUnitId;
   const catalog = benefitCatalog.read(tenantId);
   const memberId = cart.memberId;
   const vouchers = memberVouchersRead(actor, voucherIdsOf(cart));
   const parts: {
     name: "tenant" | "catalog" | "member" | "balance" | "entitlements" | "vouchers";
-    statements: string[];
+    statements: ReadStatement[];
   }[] = [
     {
       name: "tenant",
       statements: [
-        `select default_currency, timezone,
-           ${storeId ? `(select path from org_units where tenant_id = ${t} and id = ${sqlLiteral(storeId)})` : "null"} as store_path
-         from tenants where id = ${t}`,
+        storeId
+          ? {
+              text: `select default_currency, timezone,
+                 (select path from org_units where tenant_id = $1::text and id = $2::text) as store_path
+               from tenants where id = $1::text`,
+              values: [tenantId, storeId],
+            }
+          : {
+              text: "select default_currency, timezone, null::text as store_path from tenants where id = $1::text",
+              values: [tenantId],
+            },
       ],
     },
     { name: "catalog", statements: catalog.statements },

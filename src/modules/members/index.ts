@@ -1,7 +1,7 @@
 /** The members module's public surface: other modules import only this file. */
 
 import type { ModuleManifest } from "../../app-types.js";
-import { sqlLiteral, type Tx } from "../../db/database.js";
+import type { ReadStatement, Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { inScope } from "../../platform/auth/scope.js";
@@ -60,23 +60,28 @@ export async function loadMemberFactsAndTiers(
  * tenant (`Database.tenantRead`): the member with the codes of its plan, tier, groups and
  * tags and its org unit's path, and the tenant's tier ranks.
  */
-export function memberFactsReads(tenantId: string, memberId: string): string[] {
-  const t = sqlLiteral(tenantId);
+export function memberFactsReads(tenantId: string, memberId: string): ReadStatement[] {
   const codes = (table: string, column: string) =>
     `array(select x.code from unnest(m.${column}) with ordinality u(id, n)
        join ${table} x on x.tenant_id = m.tenant_id and x.id = u.id order by u.n)`;
   return [
-    `select m.id, m.status, m.student, m.birth_year, m.birth_month, m.birth_day,
-       (select p.code from card_plans p where p.tenant_id = m.tenant_id and p.id = m.card_plan_id) as card_plan,
-       (select c.code from card_tiers c where c.tenant_id = m.tenant_id and c.id = m.tier_id) as tier,
-       ${codes("member_groups", "group_ids")} as groups,
-       ${codes("member_tags", "tag_ids")} as tags,
-       m.org_unit_id,
-       (select o.path from org_units o where o.tenant_id = m.tenant_id and o.id = m.org_unit_id) as org_unit_path
-     from members m where m.tenant_id = ${t} and m.id = ${sqlLiteral(memberId)}`,
-    `select c.code as tier, p.code as plan, c.rank from card_tiers c
-       join card_plans p on p.tenant_id = c.tenant_id and p.id = c.card_plan_id
-     where c.tenant_id = ${t}`,
+    {
+      text: `select m.id, m.status, m.student, m.birth_year, m.birth_month, m.birth_day,
+         (select p.code from card_plans p where p.tenant_id = m.tenant_id and p.id = m.card_plan_id) as card_plan,
+         (select c.code from card_tiers c where c.tenant_id = m.tenant_id and c.id = m.tier_id) as tier,
+         ${codes("member_groups", "group_ids")} as groups,
+         ${codes("member_tags", "tag_ids")} as tags,
+         m.org_unit_id,
+         (select o.path from org_units o where o.tenant_id = m.tenant_id and o.id = m.org_unit_id) as org_unit_path
+       from members m where m.tenant_id = $1::text and m.id = $2::text`,
+      values: [tenantId, memberId],
+    },
+    {
+      text: `select c.code as tier, p.code as plan, c.rank from card_tiers c
+         join card_plans p on p.tenant_id = c.tenant_id and p.id = c.card_plan_id
+       where c.tenant_id = $1::text`,
+      values: [tenantId],
+    },
   ];
 }
 

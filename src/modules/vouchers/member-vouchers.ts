@@ -1,4 +1,4 @@
-import { sqlLiteral, type Tx } from "../../db/database.js";
+import type { ReadStatement, Tx } from "../../db/database.js";
 import { type Account, balancesOf, type LedgerOps } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { ProductScope } from "./voucher-rules.js";
@@ -71,15 +71,17 @@ export async function memberVouchersById(
  * `memberVouchersById` without a lock as one statement for a read-only snapshot
  * (`Database.tenantRead`): each voucher row with its ledger account as `account` (json).
  */
-export function memberVouchersRead(actor: Actor, ids: readonly string[]): string | null {
+export function memberVouchersRead(actor: Actor, ids: readonly string[]): ReadStatement | null {
   const wanted = [...new Set(ids)].sort().slice(0, MAX_VOUCHERS_BY_ID);
   if (wanted.length === 0) return null;
-  const mine = actor.type === "member" ? `and v.member_id = ${sqlLiteral(actor.memberId ?? "")}` : "";
-  return `select v.*, to_jsonb(a) as account from vouchers v
-      left join ledger_accounts a on a.tenant_id = v.tenant_id and a.id = v.account_id
-    where v.tenant_id = ${sqlLiteral(actor.tenantId)} and v.id = any(${sqlLiteral(wanted)})
-      and v.member_id is not null ${mine}
-    order by v.id`;
+  return {
+    text: `select v.*, to_jsonb(a) as account from vouchers v
+        left join ledger_accounts a on a.tenant_id = v.tenant_id and a.id = v.account_id
+      where v.tenant_id = $1::text and v.id = any($2::text[]) and v.member_id is not null
+        and ($3::text is null or v.member_id = $3::text)
+      order by v.id`,
+    values: [actor.tenantId, wanted, actor.type === "member" ? (actor.memberId ?? "") : null],
+  };
 }
 
 /** The vouchers of the rows `memberVouchersRead` returned. */

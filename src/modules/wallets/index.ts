@@ -7,7 +7,7 @@
  * run them in that transaction, so its order and the balance movement commit together.
  */
 import type { AppDeps, ModuleManifest } from "../../app-types.js";
-import { sqlLiteral, type Tx } from "../../db/database.js";
+import type { ReadStatement, Tx } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
 import { type Account, balancesOf, type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
@@ -159,23 +159,26 @@ export async function balanceForCart(
  * tenant (`Database.tenantRead`): the stored settings, the member's open lots (as `openLots`
  * finds them), and the ledger accounts of the member's principal, bonus and those lots.
  */
-export function cartBalanceReads(tenantId: string, memberId: string): string[] {
-  const t = sqlLiteral(tenantId);
-  const m = sqlLiteral(memberId);
-  const openLot = `l.tenant_id = ${t} and l.member_id = ${m}
+export function cartBalanceReads(tenantId: string, memberId: string): ReadStatement[] {
+  const openLot = `l.tenant_id = $1::text and l.member_id = $2::text
       and (a.id is null or a.credits_posted > a.debits_posted)`;
   return [
-    `select asset, spend_order from wallet_settings where tenant_id = ${t}`,
-    `select l.* from wallet_lots l
-       left join ledger_accounts a on a.tenant_id = l.tenant_id and a.id = l.id
-     where ${openLot} order by l.id limit ${MAX_OPEN_LOTS * 2}`,
-    `select a.* from ledger_accounts a
-     where a.tenant_id = ${t}
-       and a.id in (${sqlLiteral(accountIds.principal(memberId))}, ${sqlLiteral(accountIds.bonus(memberId))})
-     union all
-     select a.* from wallet_lots l
-       join ledger_accounts a on a.tenant_id = l.tenant_id and a.id = l.id
-     where ${openLot}`,
+    { text: "select asset, spend_order from wallet_settings where tenant_id = $1::text", values: [tenantId] },
+    {
+      text: `select l.* from wallet_lots l
+         left join ledger_accounts a on a.tenant_id = l.tenant_id and a.id = l.id
+       where ${openLot} order by l.id limit ${MAX_OPEN_LOTS * 2}`,
+      values: [tenantId, memberId],
+    },
+    {
+      text: `select a.* from ledger_accounts a
+       where a.tenant_id = $1::text and a.id in ($3::text, $4::text)
+       union all
+       select a.* from wallet_lots l
+         join ledger_accounts a on a.tenant_id = l.tenant_id and a.id = l.id
+       where ${openLot}`,
+      values: [tenantId, memberId, accountIds.principal(memberId), accountIds.bonus(memberId)],
+    },
   ];
 }
 
