@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCountingRoundTrips } from "../src/shared/round-trips.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 
 let t: TestDatabase;
@@ -52,5 +53,47 @@ describe("tenant isolation in the database", () => {
       trx.selectFrom("org_units").selectAll().execute(),
     );
     expect(otherTenant).toHaveLength(0);
+  });
+
+  it("tenantRead reads one tenant's rows in one round trip, read only, and outlives a changed table", async () => {
+    await t.owner.insertInto("tenants").values({ id: "ten_r", name: "R" }).execute();
+    await t.owner
+      .insertInto("org_units")
+      .values([
+        { tenant_id: "ten_r", id: "ou_r1", kind: "organization", name: "HQ", path: "/ou_r1/" },
+        { tenant_id: "ten_a", id: "ou_a9", kind: "store", name: "Other", path: "/ou_1/ou_a9/" },
+      ])
+      .execute();
+    const units = { text: "select * from org_units order by id", values: [] };
+    const named = {
+      text: "select name from org_units where id = any($1::text[]) order by id",
+      values: [["ou_r1", "ou_a9"]],
+    };
+    const counter = { count: 0 };
+    const rows = await runCountingRoundTrips(counter, () => t.db.tenantRead("ten_r", [units, named]));
+    // Row-level security confines even a query without a tenant filter to the tenant set.
+    expect(rows.map((r) => r.map((x) => x.id ?? x.name))).toEqual([["ou_r1"], ["HQ"]]);
+    const again = await runCountingRoundTrips(counter, () => t.db.tenantRead("ten_r", [units, named]));
+    expect(again).toEqual(rows);
+    expect(counter.count).toBe(2);
+
+    // Read only: a statement that writes is refused, and the pool goes on serving reads.
+    await expect(
+      t.db.tenantRead("ten_r", [{ text: "delete from org_units where id = $1::text", values: ["ou_r1"] }]),
+    ).rejects.toThrow(/read-only transaction/);
+    expect(
+      await t.owner.selectFrom("org_units").select("id").where("id", "=", "ou_r1").execute(),
+    ).toHaveLength(1);
+
+    // The table gains a column while the connection holds `select *` prepared: the read
+    // still answers, with the new column.
+    expect(await t.db.tenantRead("ten_r", [units])).toEqual([rows[0]]);
+    await sql`alter table org_units add column motto text`.execute(t.owner);
+    try {
+      const changed = await t.db.tenantRead("ten_r", [units]);
+      expect(changed[0]![0]).toMatchObject({ id: "ou_r1", motto: null });
+    } finally {
+      await sql`alter table org_units drop column motto`.execute(t.owner);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   type Insertable,
   Kysely,
@@ -44,6 +45,15 @@ export interface Database {
    * tenant is known, schedulers that find due work in every tenant. Use sparingly.
    */
   systemTx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Read-only statements over one snapshot of one tenant in ONE round trip: BEGIN (repeatable
+   * read, read only), the tenant, the statements and COMMIT go as one simple query. Each
+   * statement is prepared once per connection (in the same round trip as its first use) and
+   * then only executed, so PostgreSQL neither parses nor plans it again. Its text takes its
+   * values as `$1::type`…; the text must not vary with them (one prepared statement per text).
+   * Returns each statement's rows.
+   */
+  tenantRead(tenantId: string, statements: readonly ReadStatement[]): Promise<Record<string, unknown>[][]>;
   close(): Promise<void>;
 }
 
@@ -51,6 +61,46 @@ export interface Database {
 function quoteLiteral(value: string): string {
   if (value.includes("\u0000")) throw new Error("a tenant id cannot contain NUL");
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+export type SqlValue = string | number | boolean | Date | null | readonly string[];
+
+/** A read of `Database.tenantRead`: a fixed text with `$n` parameters, and their values. */
+export interface ReadStatement {
+  text: string;
+  values: readonly SqlValue[];
+}
+
+/** The statements each pooled connection has prepared (by name). */
+const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+const statementNames = new Map<string, string>();
+/** Bounds the text → name memo (texts are a fixed set; this only guards against misuse). */
+const MAX_STATEMENT_NAMES = 1000;
+
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `vs_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+    if (statementNames.size >= MAX_STATEMENT_NAMES) statementNames.clear();
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * A value as a SQL literal for a simple query (which takes no parameters): strings quoted,
+ * finite numbers and booleans as written, dates as timestamptz, arrays as text arrays.
+ */
+export function sqlLiteral(value: SqlValue): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return quoteLiteral(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    return String(value);
+  }
+  if (value instanceof Date) return `${quoteLiteral(value.toISOString())}::timestamptz`;
+  return `array[${value.map(quoteLiteral).join(", ")}]::text[]`;
 }
 
 export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
@@ -93,6 +143,44 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     // An idle client lost its connection; the pool replaces it on next use.
   });
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const readOnce = async (tenantId: string, statements: readonly ReadStatement[]) => {
+    const client = await pool.connect();
+    let prepared = preparedOn.get(client);
+    if (!prepared) {
+      prepared = new Set();
+      preparedOn.set(client, prepared);
+    }
+    const parts = [
+      "begin transaction isolation level repeatable read, read only",
+      `select set_config('vouchsafe.tenant_id', ${quoteLiteral(tenantId)}, true)`,
+    ];
+    const executes: number[] = [];
+    const preparing: string[] = [];
+    for (const st of statements) {
+      const name = statementName(st.text);
+      if (!prepared.has(name)) {
+        parts.push(`prepare ${name} as ${st.text}`);
+        preparing.push(name);
+      }
+      executes.push(parts.length);
+      parts.push(
+        st.values.length ? `execute ${name}(${st.values.map(sqlLiteral).join(", ")})` : `execute ${name}`,
+      );
+    }
+    parts.push("commit");
+    let results: pg.QueryResult[];
+    try {
+      results = (await client.query(parts.join(";\n"))) as unknown as pg.QueryResult[];
+    } catch (error) {
+      // The transaction is left aborted and which statements got prepared is unknown: the
+      // connection is discarded rather than cleaned up (a failed read is rare).
+      client.release(error as Error);
+      throw error;
+    }
+    client.release();
+    for (const name of preparing) prepared.add(name);
+    return executes.map((i) => results[i]!.rows as Record<string, unknown>[]);
+  };
   return {
     kysely,
     pool,
@@ -124,6 +212,16 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
         }
         return result;
       }),
+    tenantRead: async (tenantId, statements) => {
+      try {
+        return await readOnce(tenantId, statements);
+      } catch (error) {
+        // A table changed under a prepared `select *` ("cached plan must not change result
+        // type"): that connection is gone, the read runs once more on one that prepares anew.
+        if ((error as { code?: string }).code !== "0A000") throw error;
+        return readOnce(tenantId, statements);
+      }
+    },
     systemTx: (fn) =>
       kysely.transaction().execute(async (trx) => {
         await sql`set local role none`.execute(trx);

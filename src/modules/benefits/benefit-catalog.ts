@@ -1,7 +1,7 @@
-import type { Tx } from "../../db/database.js";
+import type { ReadStatement, Tx } from "../../db/database.js";
 import { MAX_ACTIVE_BENEFITS } from "./benefit-rules.js";
 import type { AnyBenefit } from "./benefit-types.js";
-import { activeBenefits, catalogVersion, toBenefit } from "./benefits.repository.js";
+import { activeBenefits, type BenefitRow, catalogVersion, toBenefit } from "./benefits.repository.js";
 
 /** At most this many tenants' catalogs stay in memory; the least recently used goes first. */
 export const CATALOG_CACHE_TENANTS = 1000;
@@ -28,9 +28,52 @@ export class BenefitCatalogCache {
       this.entries.set(tenantId, hit);
       return hit.benefits;
     }
-    const rows = await activeBenefits(trx, tenantId);
+    return this.store(tenantId, version, await activeBenefits(trx, tenantId));
+  }
+
+  /**
+   * `active` as two statements of a read-only snapshot (`Database.tenantRead`), so checking
+   * the version costs no round trip of its own: the catalog version, and the active
+   * benefits only when that version is not the one held here. `resolve` takes their rows.
+   */
+  read(tenantId: string): {
+    statements: ReadStatement[];
+    resolve(rows: readonly Record<string, unknown>[][]): readonly AnyBenefit[];
+  } {
+    const held = this.entries.get(tenantId);
+    const version = "coalesce((select version from benefit_catalog_versions where tenant_id = $1::text), 0)";
+    return {
+      statements: [
+        { text: `select ${version} as version`, values: [tenantId] },
+        {
+          text: `select * from benefits where tenant_id = $1::text and status = 'active'
+             and ${version} <> $2::bigint order by id`,
+          values: [tenantId, held ? held.version : -1],
+        },
+      ],
+      resolve: (rows) => {
+        const current = Number((rows[0]![0] as { version: number | string }).version);
+        if (held && held.version === current) {
+          this.touch(tenantId, held);
+          return held.benefits;
+        }
+        return this.store(tenantId, current, rows[1] as unknown as BenefitRow[]);
+      },
+    };
+  }
+
+  private touch(tenantId: string, entry: Entry): void {
+    if (this.entries.get(tenantId) !== entry) return;
+    this.entries.delete(tenantId);
+    this.entries.set(tenantId, entry);
+  }
+
+  private store(tenantId: string, version: number, rows: readonly BenefitRow[]): readonly AnyBenefit[] {
     const benefits = Object.freeze(rows.slice(0, MAX_ACTIVE_BENEFITS).map(toBenefit));
     this.loads += 1;
+    // A slower reader of an older version never replaces a newer catalog.
+    const held = this.entries.get(tenantId);
+    if (held && held.version > version) return benefits;
     this.entries.delete(tenantId);
     this.entries.set(tenantId, { version, benefits });
     if (this.entries.size > CATALOG_CACHE_TENANTS) {

@@ -1,4 +1,4 @@
-import type { Tx } from "../../db/database.js";
+import type { ReadStatement, Tx } from "../../db/database.js";
 import type { EntitlementRow } from "./catalog.repository.js";
 
 /** At most this many entitlements count for one member at one moment (DESIGN principle 6). */
@@ -49,6 +49,22 @@ export async function activeEntitlements(
     .limit(MAX_ACTIVE_ENTITLEMENTS)
     .execute();
   return rows.map(toFacts);
+}
+
+/** `activeEntitlements` as a statement for a read-only snapshot (`Database.tenantRead`). */
+export function activeEntitlementsRead(tenantId: string, memberId: string, at: Date): ReadStatement {
+  return {
+    text: `select * from entitlements
+      where tenant_id = $1::text and member_id = $2::text
+        and revoked_at is null and valid_until > $3::timestamptz and valid_from <= $3::timestamptz
+      order by valid_from, id limit ${MAX_ACTIVE_ENTITLEMENTS}`,
+    values: [tenantId, memberId, at],
+  };
+}
+
+/** The facts of the rows `activeEntitlementsRead` returned. */
+export function entitlementsFromRows(rows: readonly Record<string, unknown>[]): EntitlementFacts[] {
+  return (rows as unknown as EntitlementRow[]).map(toFacts);
 }
 
 /** Current and upcoming entitlements of a member (not revoked, not yet ended), by id. */

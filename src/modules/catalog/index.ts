@@ -21,7 +21,13 @@ export {
   type ImagePurpose,
 } from "./catalog.repository.js";
 
-export { activeEntitlements, type EntitlementFacts, memberEntitlements } from "./entitlements.js";
+export {
+  activeEntitlements,
+  activeEntitlementsRead,
+  type EntitlementFacts,
+  entitlementsFromRows,
+  memberEntitlements,
+} from "./entitlements.js";
 export { GiftSpec, MAX_VOUCHERS_PER_GRANT, validateGiftSpec } from "./gift-spec.js";
 export { configureGiftStock, giftStockLevels, returnGiftStock, takeGiftStock } from "./gift-stock.js";
 export { type EntitlementSource, grantEntitlements } from "./grant-entitlements.js";

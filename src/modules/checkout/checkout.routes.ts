@@ -24,6 +24,7 @@ import {
 } from "./checkout.repository.js";
 import { completeOrder } from "./complete-order.js";
 import { MAX_LINES, MAX_VOUCHERS, type OrderRequest, priceOrder } from "./price-order.js";
+import { snapshotQuote } from "./quote-snapshot.js";
 import { QuoteSchema, type QuoteView, serializeQuote } from "./quote-view.js";
 import { refundOrder } from "./refund-order.js";
 import { type CheckoutSettlement, connectedSettlement, type SettleContext } from "./settlement.js";
@@ -139,6 +140,15 @@ interface CartBody {
   shipping_amount?: number;
 }
 
+function linesOf(body: CartBody) {
+  return body.lines.map((l) => ({
+    sku: l.sku,
+    category: l.category,
+    quantity: l.quantity,
+    unitPrice: l.unit_price,
+  }));
+}
+
 export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
   const settlement = deps.checkoutSettlement ?? connectedSettlement;
@@ -156,12 +166,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       at,
       timezone: tenant.timezone,
       currency: body.currency ?? tenant.default_currency,
-      lines: body.lines.map((l) => ({
-        sku: l.sku,
-        category: l.category,
-        quantity: l.quantity,
-        unitPrice: l.unit_price,
-      })),
+      lines: linesOf(body),
       voucherIds: body.voucher_ids ?? [],
       giftCards: (body.gift_cards ?? []).map((c) => ({ cardId: c.card_id, amount: c.amount ?? null })),
       payWithBalance: body.pay_with_balance ?? false,
@@ -196,7 +201,28 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async (request) => {
       const actor = request.actor;
       const body = request.body;
-      const at = body.at ? new Date(body.at) : clock.now();
+      const now = clock.now();
+      const at = body.at ? new Date(body.at) : now;
+      // The service's settlement and no gift cards: one read-only snapshot, one round trip.
+      if (settlement === connectedSettlement && !body.gift_cards?.length) {
+        const q = await snapshotQuote(
+          db,
+          actor,
+          {
+            memberId: body.member_id ?? null,
+            channel: body.channel,
+            storeId: body.store_id ?? null,
+            at,
+            currency: body.currency ?? null,
+            lines: linesOf(body),
+            voucherIds: body.voucher_ids ?? [],
+            payWithBalance: body.pay_with_balance ?? false,
+            shippingAmount: body.shipping_amount ?? 0,
+          },
+          now,
+        );
+        return serializeQuote(q);
+      }
       const q = await db.tenantTx(actor.tenantId, async (trx) =>
         priceOrder(context(trx, actor, request.id), settlement, await toRequest(trx, actor, body, at)),
       );

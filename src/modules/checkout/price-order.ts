@@ -1,9 +1,9 @@
-import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
+import type { AnyBenefit, Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
 import { benefitCatalog } from "../benefits/index.js";
 import { activeEntitlements, type EntitlementFacts } from "../catalog/index.js";
 import { CheckoutError } from "./checkout.errors.js";
 import { applyGiftCards, type GiftCardRequest, type PricedQuote } from "./gift-card-tender.js";
-import { type CartLine, DEFAULT_POINTS_RULE, quote } from "./quote-engine.js";
+import { type CartLine, DEFAULT_POINTS_RULE, type Quote, quote, type VoucherFacts } from "./quote-engine.js";
 import type { CheckoutSettlement, SettleContext } from "./settlement.js";
 
 /** Limits of one cart (DESIGN principle 6). */
@@ -28,6 +28,56 @@ export interface OrderRequest {
   forCompletion?: boolean;
 }
 
+/** What the engine prices a cart with, besides the cart: read in the order's transaction or a quote's snapshot. */
+export interface OrderFacts {
+  benefits: readonly AnyBenefit[];
+  member: MemberFacts | null;
+  tiers: TierCatalog;
+  balance: number;
+  balanceUsable?: (lines: { sku: string; amount: number }[], rest: number) => number;
+  entitlements: EntitlementFacts[];
+  /** The named vouchers that exist. */
+  vouchers: VoucherFacts[];
+}
+
+/** The member as a cart may price for: unknown and closed members are not found. */
+export function usableMember<T extends { facts: MemberFacts }>(found: T | null | undefined): T {
+  if (!found || found.facts.status === "closed")
+    throw new CheckoutError("member_not_found", "Member not found");
+  return found;
+}
+
+/** Prices the cart with its facts (no gift cards yet); vouchers not found are listed as such. */
+export function priceWithFacts(req: OrderRequest, facts: OrderFacts): Quote {
+  const result = quote({
+    at: req.at,
+    timezone: req.timezone,
+    channel: req.channel,
+    currency: req.currency,
+    lines: req.lines,
+    member: facts.member,
+    tierRanks: facts.tiers,
+    benefits: facts.benefits,
+    vouchers: facts.vouchers,
+    balanceAvailable: facts.balance,
+    ...(facts.balanceUsable ? { balanceUsable: facts.balanceUsable } : {}),
+    payWithBalance: req.payWithBalance,
+    shippingAmount: req.shippingAmount,
+    pointsRule: DEFAULT_POINTS_RULE,
+    entitlements: facts.entitlements,
+  });
+  const known = new Set(facts.vouchers.map((v) => v.id));
+  for (const id of voucherIdsOf(req))
+    if (!known.has(id)) result.vouchersNotApplied.push({ voucherId: id, reason: "not_found" });
+  result.vouchersNotApplied.sort((a, b) => (a.voucherId < b.voucherId ? -1 : 1));
+  return result;
+}
+
+/** The cart's distinct voucher ids in order. */
+export function voucherIdsOf(req: Pick<OrderRequest, "voucherIds">): string[] {
+  return [...new Set(req.voucherIds)].sort();
+}
+
 /**
  * Gathers what the engine needs inside the caller's transaction — the active catalog, the
  * member's facts, balance, entitlements in force at `at` and vouchers — and prices the cart;
@@ -38,53 +88,30 @@ export async function priceOrder(
   settlement: CheckoutSettlement,
   req: OrderRequest,
 ): Promise<PricedQuote> {
-  const benefits = await benefitCatalog.active(ctx.trx, ctx.tenantId);
-  let member: MemberFacts | null = null;
-  let tiers: TierCatalog = new Map();
-  let balance = 0;
-  let balanceUsable: ((lines: { sku: string; amount: number }[], rest: number) => number) | undefined;
-  let entitlements: EntitlementFacts[] = [];
+  const facts: OrderFacts = {
+    benefits: await benefitCatalog.active(ctx.trx, ctx.tenantId),
+    member: null,
+    tiers: new Map(),
+    balance: 0,
+    entitlements: [],
+    vouchers: [],
+  };
   if (req.memberId) {
-    const found = await settlement.memberFacts(ctx, req.memberId);
-    if (!found || found.facts.status === "closed")
-      throw new CheckoutError("member_not_found", "Member not found");
-    member = found.facts;
-    tiers = found.tiers;
-    ({ available: balance, usable: balanceUsable } = await settlement.balance(
-      ctx,
-      req.memberId,
-      req.currency,
-    ));
-    entitlements = await activeEntitlements(ctx.trx, ctx.tenantId, req.memberId, req.at);
+    const found = usableMember(await settlement.memberFacts(ctx, req.memberId));
+    facts.member = found.facts;
+    facts.tiers = found.tiers;
+    const { available, usable } = await settlement.balance(ctx, req.memberId, req.currency);
+    facts.balance = available;
+    if (usable) facts.balanceUsable = usable;
+    facts.entitlements = await activeEntitlements(ctx.trx, ctx.tenantId, req.memberId, req.at);
   }
-  const ids = [...new Set(req.voucherIds)].sort();
-  const vouchers = await settlement.vouchers(ctx, ids);
-  const result = quote({
-    at: req.at,
-    timezone: req.timezone,
-    channel: req.channel,
-    currency: req.currency,
-    lines: req.lines,
-    member,
-    tierRanks: tiers,
-    benefits,
-    vouchers,
-    balanceAvailable: balance,
-    ...(balanceUsable ? { balanceUsable } : {}),
-    payWithBalance: req.payWithBalance,
-    shippingAmount: req.shippingAmount,
-    pointsRule: DEFAULT_POINTS_RULE,
-    entitlements,
-  });
-  const known = new Set(vouchers.map((v) => v.id));
-  for (const id of ids)
-    if (!known.has(id)) result.vouchersNotApplied.push({ voucherId: id, reason: "not_found" });
-  result.vouchersNotApplied.sort((a, b) => (a.voucherId < b.voucherId ? -1 : 1));
+  facts.vouchers = await settlement.vouchers(ctx, voucherIdsOf(req));
+  const result = priceWithFacts(req, facts);
   const cards = req.giftCards ?? [];
-  const facts = await settlement.giftCards(ctx, {
+  const cardFacts = await settlement.giftCards(ctx, {
     ids: [...new Set(cards.map((c) => c.cardId))].sort(),
     storeId: req.storeId,
     currency: req.currency,
   });
-  return applyGiftCards(result, cards, facts);
+  return applyGiftCards(result, cards, cardFacts);
 }

@@ -57,16 +57,19 @@ function memberPass(
   const adjustments: LineAdjustment[][] = lines.map(() => []);
   const usedBy = new Map<string, number>();
   const touched = new Set<string>();
-  const seenLine = new Set<string>();
-  const pricedSomewhere = new Set<string>();
+  // Per benefit (by its place in `priced`): whether some line is not excluded from it, and
+  // whether a member price names some line's SKU. Flags, not sets: this is the hot loop.
+  const seenLine = new Uint8Array(priced.length);
+  const pricedSomewhere = new Uint8Array(priced.length);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     let best: Eligible | null = null;
     let bestAmount = amounts[i]!;
-    for (const e of priced) {
+    for (let k = 0; k < priced.length; k++) {
+      const e = priced[k]!;
       if (excludes(e.c, line)) continue;
-      seenLine.add(e.c.benefit.id);
-      if (e.memberPricing && e.c.prices?.has(line.sku)) pricedSomewhere.add(e.c.benefit.id);
+      seenLine[k] = 1;
+      if (e.memberPricing && e.c.prices?.has(line.sku)) pricedSomewhere[k] = 1;
       if (e.c.benefit.stackable && !e.memberPricing) continue;
       const amount = candidateAmount(e, line, originals[i]!);
       if (amount !== null && amount < bestAmount) {
@@ -94,10 +97,11 @@ function memberPass(
   }
   const excludedEverywhere = new Set<string>();
   const noPrice = new Set<string>();
-  for (const e of priced) {
+  for (let k = 0; k < priced.length; k++) {
+    const e = priced[k]!;
     const id = e.c.benefit.id;
-    if (!seenLine.has(id)) excludedEverywhere.add(id);
-    else if (e.memberPricing && !pricedSomewhere.has(id)) noPrice.add(id);
+    if (!seenLine[k]) excludedEverywhere.add(id);
+    else if (e.memberPricing && !pricedSomewhere[k]) noPrice.add(id);
   }
   return { amounts, adjustments, usedBy, touched, excludedEverywhere, noPrice };
 }

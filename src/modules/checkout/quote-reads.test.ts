@@ -167,32 +167,142 @@ describe("reads", () => {
     }
   });
 
-  it("reports each quote's database round trips and the pool's size in /metrics", async () => {
-    const member = json<{ id: string }>(await post("/v1/members", { name: "Bo" }, "m-rt")).id;
-    const metric = async () => {
-      const text = (await t.app.inject({ url: "/metrics" })).body;
-      const series = (name: string) =>
-        Number(
-          text.match(
-            new RegExp(
-              `^vouchsafe_db_round_trips_per_request_${name}\\{method="POST",route="/v1/checkout/quotes"\\} (\\d+)$`,
-              "m",
-            ),
-          )?.[1] ?? 0,
-        );
-      return { text, count: series("count"), sum: series("sum") };
-    };
-    const before = await metric();
-    process.env.TRACE_Q = "1";
-    const quoted = await post("/v1/checkout/quotes", { member_id: member, channel: "POS", lines });
+  /** The round trips /metrics has counted for quotes so far, and how many quotes. */
+  async function quoteMetric() {
+    const text = (await t.app.inject({ url: "/metrics" })).body;
+    const series = (name: string) =>
+      Number(
+        text.match(
+          new RegExp(
+            `^vouchsafe_db_round_trips_per_request_${name}\\{method="POST",route="/v1/checkout/quotes"\\} (\\d+)$`,
+            "m",
+          ),
+        )?.[1] ?? 0,
+      );
+    return { text, count: series("count"), sum: series("sum") };
+  }
+
+  /** One quote and the round trips it made, as /metrics counts them. */
+  async function quoteTrips(payload: object) {
+    const before = await quoteMetric();
+    const quoted = await post("/v1/checkout/quotes", payload);
     expect(quoted.statusCode, quoted.body).toBe(200);
-    delete process.env.TRACE_Q;
-    const after = await metric();
+    const after = await quoteMetric();
     expect(after.count - before.count).toBe(1);
-    const trips = after.sum - before.sum;
-    // At least the tenant transaction's BEGIN and one read; the figure itself is reported, not bounded.
-    expect(trips).toBeGreaterThanOrEqual(2);
-    process.stdout.write(`a member's checkout quote made ${trips} database round trips\n`);
-    expect(after.text).toMatch(/^vouchsafe_db_pool_max_connections \d+$/m);
+    return { body: json<QuoteBody>(quoted), trips: after.sum - before.sum, text: after.text };
+  }
+
+  interface QuoteBody {
+    total: number;
+    benefits_applied: { benefit_id: string }[];
+    balance: { available: number };
+    vouchers_applied: { voucher_id: string }[];
+  }
+
+  it("a member's quote reads everything in at most two round trips, and writes nothing", async () => {
+    const member = json<{ id: string }>(await post("/v1/members", { name: "Bo" }, "m-rt")).id;
+    const top = await post(`/v1/members/${member}/top-ups`, { amount: 5_000 }, "t-rt");
+    expect(top.statusCode, top.body).toBe(201);
+    const expires = new Date(t.clock.now().getTime() + 30 * DAY).toISOString();
+    const issued = await post(
+      `/v1/members/${member}/vouchers`,
+      { face_value: { amount: 500, asset: "CNY" }, expires_at: expires },
+      "v-rt",
+    );
+    expect(issued.statusCode, issued.body).toBe(201);
+    const voucher = json<{ id: string }>(issued).id;
+    const payload = {
+      member_id: member,
+      channel: "POS",
+      lines,
+      voucher_ids: [voucher],
+      pay_with_balance: true,
+    };
+
+    const accounts = async () =>
+      t.database.owner
+        .selectFrom("ledger_accounts")
+        .select(["id", "debits_posted", "credits_posted", "debits_pending", "credits_pending"])
+        .where("tenant_id", "=", tenant.tenantId)
+        .orderBy("id")
+        .execute();
+    const stored = { wallets: await rows("wallet_settings"), assets: await rows("ledger_assets") };
+    const ledger = await accounts();
+    const audit = async () =>
+      Number(
+        (
+          await t.database.owner
+            .selectFrom("audit_events")
+            .select((eb) => eb.fn.countAll<string>().as("n"))
+            .where("tenant_id", "=", tenant.tenantId)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const audited = await audit();
+
+    const cold = await quoteTrips(payload);
+    const warm = await quoteTrips(payload);
+    expect(cold.trips).toBeLessThanOrEqual(2);
+    expect(warm.trips).toBeGreaterThanOrEqual(1);
+    expect(warm.trips).toBeLessThanOrEqual(2);
+    process.stdout.write(`a member's checkout quote made ${warm.trips} database round trip(s) (warm)\n`);
+    expect(warm.body.balance.available).toBe(5_000);
+    expect(warm.body.vouchers_applied.map((v) => v.voucher_id)).toEqual([voucher]);
+    expect(warm.body).toEqual(cold.body);
+    expect(warm.text).toMatch(/^vouchsafe_db_pool_max_connections \d+$/m);
+
+    // Nothing was written: no settings, assets, accounts, balances or audit events appeared.
+    expect(await rows("wallet_settings")).toBe(stored.wallets);
+    expect(await rows("ledger_assets")).toBe(stored.assets);
+    expect(await accounts()).toEqual(ledger);
+    expect(await audit()).toBe(audited);
+  });
+
+  it("a catalog changed behind this process's back is priced by the very next quote", async () => {
+    const member = json<{ id: string }>(await post("/v1/members", { name: "Cy" }, "m-cat")).id;
+    const created = await post("/v1/benefits", {
+      kind: "member_discount",
+      name: "10% off",
+      audience: {},
+      config: { discount_percent: 10 },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const benefit = json<{ id: string }>(created).id;
+    const payload = { member_id: member, channel: "POS", lines };
+    const first = await quoteTrips(payload);
+    expect(first.body.benefits_applied.map((b) => b.benefit_id)).toContain(benefit);
+    const cached = await quoteTrips(payload);
+    expect(cached.body.total).toBe(first.body.total);
+
+    // Another process deactivates the benefit: the same database, none of this process's code
+    // (its transaction bumps the catalog version, as every catalog change does).
+    await t.database.owner.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("benefits")
+        .set({ status: "inactive" })
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("id", "=", benefit)
+        .execute();
+      await trx
+        .updateTable("benefit_catalog_versions")
+        .set((eb) => ({ version: eb("version", "+", 1) }))
+        .where("tenant_id", "=", tenant.tenantId)
+        .execute();
+    });
+    const next = await quoteTrips(payload);
+    expect(next.body.benefits_applied.map((b) => b.benefit_id)).not.toContain(benefit);
+    expect(next.body.total).toBe(3000);
+    expect(next.trips).toBeLessThanOrEqual(2);
+
+    // And a member's tier, group or tag changes need no version: they are read with the quote.
+    await t.database.owner
+      .updateTable("members")
+      .set({ status: "closed" })
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "=", member)
+      .execute();
+    const closed = await post("/v1/checkout/quotes", payload);
+    expect(closed.statusCode, closed.body).toBe(404);
+    expect(json<{ code: string }>(closed).code).toBe("member_not_found");
   });
 });

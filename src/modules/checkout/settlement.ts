@@ -4,7 +4,7 @@ import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
 import { paymentCards, redeemCard, refundRedemption } from "../giftcards/index.js";
 import { findVisibleMember, loadMemberFactsAndTiers } from "../members/index.js";
-import { memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
+import { type MemberVoucher, memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
 import {
   balanceForCart,
   orderPoints,
@@ -181,6 +181,21 @@ export const unconnectedSettlement: CheckoutSettlement = {
   refundGiftCard: async () => unavailable("refund gift cards"),
 };
 
+/** A member's voucher as the engine sees it. */
+export function voucherFactsOf(v: MemberVoucher): VoucherFacts {
+  return {
+    id: v.id,
+    memberId: v.memberId,
+    asset: v.asset,
+    balance: v.balance,
+    usable: v.state === "active",
+    startsAt: v.startsAt,
+    expiresAt: v.expiresAt,
+    scope: { kind: v.scope.kind, skus: v.scope.productCodes },
+    minAmount: v.minBillAmount,
+  };
+}
+
 /** The order's unit of work, or (quotes) the wallets' view of the caller's transaction. */
 function inUnit<T>(ctx: SettleContext, fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
   return ctx.uow ? fn(ctx.uow) : withinTransaction(ctx.trx, ctx.tenantId, ctx.ledger, fn);
@@ -209,19 +224,7 @@ export const connectedSettlement: CheckoutSettlement = {
       lock: ctx.uow !== null,
       ledger: ctx.uow ?? ctx.ledger,
     });
-    return found.map(
-      (v): VoucherFacts => ({
-        id: v.id,
-        memberId: v.memberId,
-        asset: v.asset,
-        balance: v.balance,
-        usable: v.state === "active",
-        startsAt: v.startsAt,
-        expiresAt: v.expiresAt,
-        scope: { kind: v.scope.kind, skus: v.scope.productCodes },
-        minAmount: v.minBillAmount,
-      }),
-    );
+    return found.map(voucherFactsOf);
   },
   payByBalance: (ctx, p) =>
     inUnit(ctx, async (uow) => {

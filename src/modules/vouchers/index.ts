@@ -36,7 +36,13 @@ export {
   type VoucherListRow,
   vouchersHeldBy,
 } from "./list-vouchers.js";
-export { MAX_VOUCHERS_BY_ID, type MemberVoucher, memberVouchersById } from "./member-vouchers.js";
+export {
+  MAX_VOUCHERS_BY_ID,
+  type MemberVoucher,
+  memberVouchersById,
+  memberVouchersFromRows,
+  memberVouchersRead,
+} from "./member-vouchers.js";
 export { type OpenVoucherInput, openVoucher } from "./open-voucher.js";
 export { type RedeemInput, type Redemption, redeemVoucher } from "./redeem-voucher.js";
 export { type RefundInput, type RefundResult, refundBill } from "./refund-bill.js";

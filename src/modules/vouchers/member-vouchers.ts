@@ -1,8 +1,8 @@
-import type { Tx } from "../../db/database.js";
-import type { LedgerOps } from "../../ledger/index.js";
+import type { ReadStatement, Tx } from "../../db/database.js";
+import { type Account, balancesOf, type LedgerOps } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { ProductScope } from "./voucher-rules.js";
-import type { VoucherState } from "./vouchers.repository.js";
+import type { VoucherRow, VoucherState } from "./vouchers.repository.js";
 
 /** A member's voucher as a till sees it: its terms and what is left on it. */
 export interface MemberVoucher {
@@ -65,4 +65,36 @@ export async function memberVouchersById(
     });
   }
   return out;
+}
+
+/**
+ * `memberVouchersById` without a lock as one statement for a read-only snapshot
+ * (`Database.tenantRead`): each voucher row with its ledger account as `account` (json).
+ */
+export function memberVouchersRead(actor: Actor, ids: readonly string[]): ReadStatement | null {
+  const wanted = [...new Set(ids)].sort().slice(0, MAX_VOUCHERS_BY_ID);
+  if (wanted.length === 0) return null;
+  return {
+    text: `select v.*, to_jsonb(a) as account from vouchers v
+        left join ledger_accounts a on a.tenant_id = v.tenant_id and a.id = v.account_id
+      where v.tenant_id = $1::text and v.id = any($2::text[]) and v.member_id is not null
+        and ($3::text is null or v.member_id = $3::text)
+      order by v.id`,
+    values: [actor.tenantId, wanted, actor.type === "member" ? (actor.memberId ?? "") : null],
+  };
+}
+
+/** The vouchers of the rows `memberVouchersRead` returned. */
+export function memberVouchersFromRows(rows: readonly Record<string, unknown>[]): MemberVoucher[] {
+  return (rows as unknown as (VoucherRow & { account: Account | null })[]).map((v) => ({
+    id: v.id,
+    memberId: v.member_id!,
+    asset: v.asset,
+    state: v.state,
+    startsAt: v.starts_at,
+    expiresAt: v.expires_at,
+    scope: { kind: v.scope_kind, productCodes: v.product_codes },
+    minBillAmount: v.min_bill_amount,
+    balance: v.account ? balancesOf(v.account).posted : 0,
+  }));
 }

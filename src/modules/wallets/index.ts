@@ -7,9 +7,9 @@
  * run them in that transaction, so its order and the balance movement commit together.
  */
 import type { AppDeps, ModuleManifest } from "../../app-types.js";
-import type { Tx } from "../../db/database.js";
+import type { ReadStatement, Tx } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
-import { type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
+import { type Account, balancesOf, type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
@@ -17,6 +17,7 @@ import { changePoints } from "./change-points.js";
 import { expirePayments } from "./expire-payments.js";
 import { expirePoints } from "./expire-points.js";
 import { spendSources } from "./lot-sources.js";
+import { type LotRow, MAX_OPEN_LOTS } from "./lots.repository.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
@@ -24,7 +25,14 @@ import { TOPUP_INTENTS_EXPORT } from "./topup-intent-list.js";
 import { settingsView } from "./wallet-views.js";
 import { WALLETS_ERRORS } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
-import { type BalanceReader, memberBalance, peekingReader, readLots } from "./wallets.ledger.js";
+import {
+  accountIds,
+  type BalanceReader,
+  memberBalance,
+  peekingReader,
+  readLots,
+  snapshotReader,
+} from "./wallets.ledger.js";
 import { loadSettings, readSettings, WALLETS_EXPIRY_JOB, type WalletSettings } from "./wallets.repository.js";
 import { walletsRoutes } from "./wallets.routes.js";
 
@@ -146,12 +154,76 @@ export async function balanceForCart(
   return { available, usable: await usableFrom(reader, settings, memberId, currency, now) };
 }
 
+/**
+ * The reads `cartBalanceFromRows` needs, as statements for one read-only snapshot of the
+ * tenant (`Database.tenantRead`): the stored settings, the member's open lots (as `openLots`
+ * finds them), and the ledger accounts of the member's principal, bonus and those lots.
+ */
+export function cartBalanceReads(tenantId: string, memberId: string): ReadStatement[] {
+  const openLot = `l.tenant_id = $1::text and l.member_id = $2::text
+      and (a.id is null or a.credits_posted > a.debits_posted)`;
+  return [
+    { text: "select asset, spend_order from wallet_settings where tenant_id = $1::text", values: [tenantId] },
+    {
+      text: `select l.* from wallet_lots l
+         left join ledger_accounts a on a.tenant_id = l.tenant_id and a.id = l.id
+       where ${openLot} order by l.id limit ${MAX_OPEN_LOTS * 2}`,
+      values: [tenantId, memberId],
+    },
+    {
+      text: `select a.* from ledger_accounts a
+       where a.tenant_id = $1::text and a.id in ($3::text, $4::text)
+       union all
+       select a.* from wallet_lots l
+         join ledger_accounts a on a.tenant_id = l.tenant_id and a.id = l.id
+       where ${openLot}`,
+      values: [tenantId, memberId, accountIds.principal(memberId), accountIds.bonus(memberId)],
+    },
+  ];
+}
+
+/**
+ * `balanceForCart` of a quote over rows `cartBalanceReads` returned (in that order), with the
+ * tenant's default currency and zone: the same figures, no database asked.
+ */
+export async function cartBalanceFromRows(
+  rows: readonly Record<string, unknown>[][],
+  p: {
+    tenantId: string;
+    memberId: string;
+    currency: string;
+    defaultCurrency: string;
+    zone: string;
+    now: Date;
+  },
+): Promise<{ available: number; usable: CartUsable }> {
+  const [settingsRows, lotRows, accountRows] = rows as [
+    Pick<WalletSettings, "asset" | "spend_order">[],
+    LotRow[],
+    Account[],
+  ];
+  const stored = settingsRows[0];
+  // Unstored settings read as the defaults the first write stores (readSettings).
+  const settings = stored ?? { asset: p.defaultCurrency, spend_order: "bonus_first" as const };
+  if (settings.asset !== p.currency) return { available: 0, usable: () => 0 };
+  const balances = new Map(accountRows.map((a) => [a.id, balancesOf(a)]));
+  const reader = snapshotReader(p.tenantId, balances, { lots: lotRows, zone: p.zone });
+  const available = (await memberBalance(reader, p.memberId)).available;
+  const sources = await spendSources(reader, p.memberId, settings.spend_order, p.now);
+  return {
+    available,
+    usable: (lines, rest) =>
+      planSpend(lines.reduce((s, l) => s + l.amount, 0) + rest, sources, lines, rest).total,
+  };
+}
+
 /** A reader that asks for each account's balances once (one decision, one view of each account). */
 function readOnce(reader: BalanceReader): BalanceReader {
   const seen = new Map<string, ReturnType<BalanceReader["balances"]>>();
   return {
     trx: reader.trx,
     tenantId: reader.tenantId,
+    ...(reader.prefetched ? { prefetched: reader.prefetched } : {}),
     balances: (id) => {
       let read = seen.get(id);
       if (!read) {

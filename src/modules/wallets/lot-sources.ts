@@ -1,5 +1,4 @@
 import { tenantZone } from "../../platform/tenants.js";
-import { openLots } from "./lots.repository.js";
 import {
   localDay,
   lotAvailable,
@@ -8,7 +7,7 @@ import {
   type SpendLine,
   type SpendSource,
 } from "./spend-plan.js";
-import { accountIds, type BalanceReader, type UnitOfWork } from "./wallets.ledger.js";
+import { accountIds, type BalanceReader, readerLots, type UnitOfWork } from "./wallets.ledger.js";
 import { loadSettings, type SpendOrder } from "./wallets.repository.js";
 
 /**
@@ -24,7 +23,7 @@ export async function spendSources(
   options: { rules?: boolean } = {},
 ): Promise<SpendSource[]> {
   const rules = options.rules ?? true;
-  const today = localDay(now, await tenantZone(uow.trx, uow.tenantId));
+  const today = localDay(now, uow.prefetched?.zone ?? (await tenantZone(uow.trx, uow.tenantId)));
   const sources: SpendSource[] = [];
   for (const kind of ["principal", "bonus"] as const) {
     const accountId = kind === "principal" ? accountIds.principal(memberId) : accountIds.bonus(memberId);
@@ -38,7 +37,7 @@ export async function spendSources(
       createdAt: 0,
     });
   }
-  for (const lot of await openLots(uow.trx, uow.tenantId, memberId)) {
+  for (const lot of await readerLots(uow, memberId)) {
     const b = await uow.balances(lot.id);
     const available = b?.available ?? 0;
     sources.push({

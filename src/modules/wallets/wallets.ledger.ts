@@ -10,7 +10,7 @@ import {
 } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { type LotMove, openLots, readLotTotals } from "./lots.repository.js";
+import { type LotMove, type LotRow, openLots, readLotTotals } from "./lots.repository.js";
 import { WalletsError } from "./wallets.errors.js";
 import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";
 
@@ -124,6 +124,40 @@ export interface BalanceReader {
   trx: Tx;
   tenantId: string;
   balances(accountId: string): Promise<Balances | undefined>;
+  /**
+   * What a quote read beforehand with the rest of its facts, in the same snapshot: the
+   * member's open lots (as `openLots` finds them) and the tenant's zone. Absent: read here.
+   */
+  prefetched?: { lots: readonly LotRow[]; zone: string };
+}
+
+/** The member's open lots: prefetched when the reader has them, else read now. */
+export async function readerLots(
+  reader: BalanceReader,
+  memberId: string,
+  touched: readonly string[] = [],
+): Promise<readonly LotRow[]> {
+  if (reader.prefetched && touched.length === 0) return reader.prefetched.lots;
+  return openLots(reader.trx, reader.tenantId, memberId, touched);
+}
+
+/**
+ * A reader over balances already read (a quote's one snapshot): nothing is asked of the
+ * database; an account not given has no balance yet.
+ */
+export function snapshotReader(
+  tenantId: string,
+  balances: ReadonlyMap<string, Balances>,
+  prefetched: { lots: readonly LotRow[]; zone: string },
+): BalanceReader {
+  return {
+    get trx(): Tx {
+      throw new Error("a snapshot reader reads no database");
+    },
+    tenantId,
+    balances: async (id) => balances.get(id),
+    prefetched,
+  };
 }
 
 /** A reader that never locks: reads over the caller's transaction for quotes. */
@@ -143,7 +177,7 @@ export async function memberBalance(
 ): Promise<MemberBalance> {
   const p = { ...((await reader.balances(accountIds.principal(memberId))) ?? zero) };
   const b = { ...((await reader.balances(accountIds.bonus(memberId))) ?? zero) };
-  for (const lot of await openLots(reader.trx, reader.tenantId, memberId, touched)) {
+  for (const lot of await readerLots(reader, memberId, touched)) {
     const l = (await reader.balances(lot.id)) ?? zero;
     const into = lot.kind === "principal" ? p : b;
     into.posted += l.posted;

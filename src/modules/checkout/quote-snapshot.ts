@@ -1,0 +1,129 @@
+import type { Database, ReadStatement } from "../../db/database.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { assertInScope } from "../../platform/auth/scope.js";
+import { benefitCatalog } from "../benefits/index.js";
+import { activeEntitlementsRead, entitlementsFromRows } from "../catalog/index.js";
+import { memberFactsFromRows, memberFactsReads } from "../members/index.js";
+import { memberVouchersFromRows, memberVouchersRead } from "../vouchers/index.js";
+import { cartBalanceFromRows, cartBalanceReads } from "../wallets/index.js";
+import { CheckoutError } from "./checkout.errors.js";
+import { applyGiftCards, type PricedQuote } from "./gift-card-tender.js";
+import {
+  type OrderFacts,
+  type OrderRequest,
+  priceWithFacts,
+  usableMember,
+  voucherIdsOf,
+} from "./price-order.js";
+import { voucherFactsOf } from "./settlement.js";
+
+/** A cart to quote, before the tenant's defaults (currency, zone) are known. */
+export type QuoteCart = Omit<OrderRequest, "timezone" | "currency" | "storeId" | "giftCards"> & {
+  currency: string | null;
+  storeId: string | null;
+};
+
+/**
+ * A quote (no gift cards) from ONE database round trip: everything the engine needs — the
+ * tenant's currency and zone, the store, the benefit catalog's version (the catalog itself
+ * only when it changed since this process last read it), the member's facts and the tier
+ * ranks, wallet settings, balances and lots, entitlements, vouchers — is read by the
+ * statements of one read-only snapshot (`Database.tenantRead`). Nothing is locked or written:
+ * the order re-prices under locks. A catalog change made through any process is seen at once,
+ * since each quote reads the version with the rest.
+ */
+export async function snapshotQuote(
+  db: Database,
+  actor: Actor,
+  cart: QuoteCart,
+  now: Date,
+): Promise<PricedQuote> {
+  const tenantId = actor.tenantId;
+  const storeId = cart.storeId ?? actor.orgUnitId;
+  const catalog = benefitCatalog.read(tenantId);
+  const memberId = cart.memberId;
+  const vouchers = memberVouchersRead(actor, voucherIdsOf(cart));
+  const parts: {
+    name: "tenant" | "catalog" | "member" | "balance" | "entitlements" | "vouchers";
+    statements: ReadStatement[];
+  }[] = [
+    {
+      name: "tenant",
+      statements: [
+        storeId
+          ? {
+              text: `select default_currency, timezone,
+                 (select path from org_units where tenant_id = $1::text and id = $2::text) as store_path
+               from tenants where id = $1::text`,
+              values: [tenantId, storeId],
+            }
+          : {
+              text: "select default_currency, timezone, null::text as store_path from tenants where id = $1::text",
+              values: [tenantId],
+            },
+      ],
+    },
+    { name: "catalog", statements: catalog.statements },
+  ];
+  if (memberId) {
+    parts.push(
+      { name: "member", statements: memberFactsReads(tenantId, memberId) },
+      { name: "balance", statements: cartBalanceReads(tenantId, memberId) },
+      { name: "entitlements", statements: [activeEntitlementsRead(tenantId, memberId, cart.at)] },
+    );
+  }
+  if (vouchers) parts.push({ name: "vouchers", statements: [vouchers] });
+
+  const results = await db.tenantRead(
+    tenantId,
+    parts.flatMap((p) => p.statements),
+  );
+  const rows: Partial<Record<(typeof parts)[number]["name"], Record<string, unknown>[][]>> = {};
+  let at = 0;
+  for (const p of parts) {
+    rows[p.name] = results.slice(at, at + p.statements.length);
+    at += p.statements.length;
+  }
+
+  const tenant = rows.tenant![0]![0] as {
+    default_currency: string;
+    timezone: string;
+    store_path: string | null;
+  };
+  if (storeId) {
+    if (tenant.store_path === null) throw new CheckoutError("store_not_found", "Store not found");
+    assertInScope(actor, tenant.store_path, "store");
+  }
+  const req: OrderRequest = {
+    ...cart,
+    storeId,
+    currency: cart.currency ?? tenant.default_currency,
+    timezone: tenant.timezone,
+    giftCards: [],
+  };
+  const facts: OrderFacts = {
+    benefits: catalog.resolve(rows.catalog!),
+    member: null,
+    tiers: new Map(),
+    balance: 0,
+    entitlements: [],
+    vouchers: vouchers ? memberVouchersFromRows(rows.vouchers![0]!).map(voucherFactsOf) : [],
+  };
+  if (memberId) {
+    const found = usableMember(memberFactsFromRows(rows.member!, actor, memberId));
+    facts.member = found.facts;
+    facts.tiers = found.tiers;
+    const balance = await cartBalanceFromRows(rows.balance!, {
+      tenantId,
+      memberId,
+      currency: req.currency,
+      defaultCurrency: tenant.default_currency,
+      zone: tenant.timezone,
+      now,
+    });
+    facts.balance = balance.available;
+    facts.balanceUsable = balance.usable;
+    facts.entitlements = entitlementsFromRows(rows.entitlements![0]!);
+  }
+  return applyGiftCards(priceWithFacts(req, facts), [], []);
+}
