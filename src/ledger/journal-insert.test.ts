@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/db.js";
 import { ManualClock } from "../shared/clock.js";
 import { newId } from "../shared/ids.js";
+import { encodeParam } from "./engine.js";
 import { Ledger } from "./ledger.js";
 import { createAsset, findTransfer } from "./queries.js";
 import type { BatchItem, Transfer } from "./types.js";
@@ -86,5 +87,28 @@ describe("journal insert", () => {
     const [one] = await roundTrip([{ ...same, id: "client-chosen_1" }]);
     expect(one!.stored).toEqual(one!.sent);
     expect(one!.stored?.id).toBe("client-chosen_1");
+  });
+
+  it("encodes plain arrays so that PostgreSQL reads them as it reads node-postgres's own encoding", async () => {
+    const cases: [string, unknown[]][] = [
+      ["text", ['say "hi"', "back\\slash", "NULL", null, "{a,b}", " x ", "", "多语言"]],
+      ["int8", [0, -1, 9007199254740991, null, 42]],
+      ["bool", [true, false, null]],
+      ["text", []],
+    ];
+    for (const [type, values] of cases) {
+      const encoded = encodeParam(values);
+      expect(typeof encoded).toBe("string");
+      const { rows } = await t.db.pool.query(
+        `select $1::${type}[] is not distinct from $2::${type}[] as same, cardinality($1::${type}[]) as n`,
+        [encoded, values],
+      );
+      expect(rows[0]).toEqual({ same: true, n: values.length });
+    }
+    // Dates and objects are left to node-postgres.
+    const dates = [new Date(0)];
+    expect(encodeParam(dates)).toBe(dates);
+    expect(encodeParam([{ a: 1 }])).toEqual([{ a: 1 }]);
+    expect(encodeParam("plain")).toBe("plain");
   });
 });
