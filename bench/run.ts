@@ -5,6 +5,7 @@
  *   npm run bench              # 20 s per workload, 1,000,000 bulk transfers
  *   npm run bench -- --quick   # the same in under a minute (shorter runs, 100,000 bulk)
  *   npm run bench -- --quick --processes 2   # two API processes and a worker on one database
+ *   npm run bench -- --quick --only bulk     # one ledger workload (uniform, hot or bulk), no pgbench or checkout
  *
  * Workloads: (a) uniform random transfers among 10,000 accounts vs tpcb-like at scale 10;
  * (b) every transfer credits one hot account vs tpcb-like at scale 1; (c) bulk transfers
@@ -38,6 +39,15 @@ const BULK_CLIENTS = 2;
 const PROCESSES = process.argv.includes("--processes")
   ? Math.max(1, Number(process.argv[process.argv.indexOf("--processes") + 1]) || 1)
   : 1;
+
+/** One ledger workload only (`--only bulk`, or BENCH_ONLY=bulk): pgbench and the checkout bench are skipped. */
+const ONLY = process.argv.includes("--only")
+  ? process.argv[process.argv.indexOf("--only") + 1]
+  : process.env.BENCH_ONLY || undefined;
+if (ONLY !== undefined && !["uniform", "hot", "bulk"].includes(ONLY)) {
+  process.stderr.write(`--only takes uniform, hot or bulk, not ${ONLY}\n`);
+  process.exit(2);
+}
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -236,7 +246,7 @@ async function main() {
     });
 
     const rows: Row[] = [];
-    const only = process.env.BENCH_ONLY;
+    const only = ONLY;
     const skipped: Row = { workload: "skipped", clients: 0, ops_per_s: 1, p50_ms: 0, p99_ms: 0 };
     say("running pgbench tpcb-like, scale 10 ...");
     const pgUniform = only ? skipped : await runPgbench(pgbench, port, "pgbench_s10", 10, temp);
@@ -371,13 +381,13 @@ async function main() {
       elapsed_s: (Date.now() - started) / 1000,
     };
     await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
+    // A run of one workload does not replace the full run's figures.
+    const resultFile = `bench/results/${only ? `only-${only}${PROCESSES > 1 ? `-processes-${PROCESSES}` : ""}.json` : PROCESSES > 1 ? `processes-${PROCESSES}.json` : "latest.json"}`;
     await writeFile(
-      path.join(ROOT, `bench/results/${PROCESSES > 1 ? `processes-${PROCESSES}` : "latest"}.json`),
-      `${JSON.stringify(result, null, 2)}\n`,
+      path.join(ROOT, resultFile),
+      `${JSON.stringify({ ...result, only: only ?? null }, null, 2)}\n`,
     );
-    say(
-      `(${fmt(result.elapsed_s)} s; bench/results/${PROCESSES > 1 ? `processes-${PROCESSES}` : "latest"}.json written)`,
-    );
+    say(`(${fmt(result.elapsed_s)} s; ${resultFile} written)`);
     const ledgerLine = `ledger-bench ${PROCESSES > 1 ? `processes=${PROCESSES} ` : ""}uniform_ratio=${fmt(uniformRatio, 2)} hot_ratio=${fmt(hotRatio, 2)} bulk_tps=${fmt(bulk.ops_per_s, 0)} p99_ms=${fmt(uniform.p99_ms)} rss_mb=${fmt(rssMb, 0)}`;
     // The checkout benchmark after it (the ledger's server stopped first), unless one ledger
     // workload was asked for; both summaries come last.

@@ -10,6 +10,7 @@ import {
 import pg from "pg";
 import { countRoundTrip } from "../shared/round-trips.js";
 import type { DB } from "./schema.js";
+import { parseTimestamptz } from "./timestamptz.js";
 
 export type Tx = Transaction<DB>;
 export type Db = KyselyType<DB>;
@@ -29,6 +30,9 @@ function installTypeParsers() {
   });
   // numeric stays a string (sums of bigints may be large): callers convert deliberately.
   pg.types.setTypeParser(1700, (value: string) => value);
+  // timestamptz: the usual form read directly, anything else by node-postgres's own parser.
+  const general = pg.types.getTypeParser(1184) as (value: string) => Date;
+  pg.types.setTypeParser(1184, (value: string) => parseTimestamptz(value) ?? general(value));
 }
 
 export interface Database {

@@ -444,6 +444,9 @@ export class Session {
       ids.filter((id) => CLIENT_ID.test(id)),
     );
     if (layer.closed) throw new Error("the unit of work has already finished");
+    // One instant for the whole call: its items are decided together, with no await between
+    // them, and a batch of thousands then shares one timestamp instead of making one each.
+    const now = this.clock.now();
 
     const results: TransferResult[] = new Array(items.length);
     let start = 0;
@@ -459,7 +462,7 @@ export class Session {
       const chain = end > start ? new Layer(layer) : layer;
       let failedAt = -1;
       for (let i = start; i <= end; i++) {
-        const r = this.applyTransfer(chain, items[i]!);
+        const r = this.applyTransfer(chain, items[i]!, now);
         results[i] = r;
         if (!r.ok) {
           failedAt = i;
@@ -484,7 +487,7 @@ export class Session {
   }
 
   /** Synchronous: every check and the effect happen with no await in between. */
-  private applyTransfer(layer: Layer, input: TransferInput): TransferResult {
+  private applyTransfer(layer: Layer, input: TransferInput, now: Date): TransferResult {
     const invalid = invalidInput(input);
     if (invalid) return invalid;
     if (!isAmount(input.amount)) return fail("invalid_amount", "amount must be a positive integer");
@@ -520,7 +523,6 @@ export class Session {
     if (cr.closed) return fail("account_closed", `Credit account ${cr.id} is closed`);
     if (dr.frozen_debits) return fail("account_frozen", `Debit account ${dr.id} is frozen for debits`);
     if (cr.frozen_credits) return fail("account_frozen", `Credit account ${cr.id} is frozen for credits`);
-    const now = this.clock.now();
     if (dr.expires_at && dr.expires_at.getTime() <= now.getTime()) {
       return fail("account_expired", `Debit account ${dr.id} expired at ${dr.expires_at.toISOString()}`);
     }
@@ -689,7 +691,7 @@ export class Session {
       const params: unknown[] = [];
       const parts = group.map((w, i) => {
         const offset = params.length;
-        params.push(...w.params);
+        for (const p of w.params) params.push(encodeParam(p));
         return `w${i} as (${w.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
       });
       const counted = group.findIndex((w) => w.countsAccounts);
@@ -826,43 +828,123 @@ function move(
   return [d, c];
 }
 
-/** The journal rows as one INSERT … SELECT FROM unnest (timestamps as epoch milliseconds). */
-function transferInsert(tenantId: string, transfers: Transfer[]): Write {
-  const col = <K extends keyof Transfer>(k: K) => transfers.map((t) => t[k]);
+/** One journal column of the insert: its SQL type, how a value is sent, how the row reads it. */
+interface JournalColumn {
+  name: string;
+  /** The parameter's element type. */
+  type: "text" | "int8" | "int4" | "jsonb";
+  value: (t: Transfer) => string | number | null;
+  /** The column's value from `x` (the parameter or the unnested element). */
+  expr?: (x: string) => string;
+}
+
+const epochMs = (x: string) => `'epoch'::timestamptz + ${x} * interval '1 millisecond'`;
+const JOURNAL_COLUMNS: JournalColumn[] = [
+  { name: "id", type: "text", value: (t) => t.id },
+  { name: "kind", type: "text", value: (t) => t.kind },
+  { name: "debit_account_id", type: "text", value: (t) => t.debit_account_id },
+  { name: "credit_account_id", type: "text", value: (t) => t.credit_account_id },
+  { name: "amount", type: "int8", value: (t) => t.amount },
+  { name: "asset", type: "text", value: (t) => t.asset },
+  { name: "code", type: "text", value: (t) => t.code },
+  { name: "reference_module", type: "text", value: (t) => t.reference_module },
+  { name: "reference_id", type: "text", value: (t) => t.reference_id },
+  { name: "memo", type: "text", value: (t) => t.memo },
+  {
+    name: "metadata",
+    type: "jsonb",
+    value: (t) => (t.metadata === null ? null : JSON.stringify(t.metadata)),
+  },
+  { name: "pending_id", type: "text", value: (t) => t.pending_id },
+  { name: "pending_before", type: "int8", value: (t) => t.pending_before },
+  { name: "timeout_seconds", type: "int4", value: (t) => t.timeout_seconds },
+  {
+    name: "timeout_at",
+    type: "int8",
+    value: (t) => (t.timeout_at === null ? null : t.timeout_at.getTime()),
+    expr: epochMs,
+  },
+  { name: "debit_balance", type: "int8", value: (t) => t.debit_balance },
+  { name: "credit_balance", type: "int8", value: (t) => t.credit_balance },
+  { name: "created_at", type: "int8", value: (t) => t.created_at.getTime(), expr: epochMs },
+];
+
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
+type Plain = string | number | boolean | null;
+
+/**
+ * A PostgreSQL array literal of plain values, built in one pass: node-postgres escapes every
+ * element separately, which showed in the bulk profile (arrays of 8,190). It reads exactly as
+ * node-postgres's own literal would (every text element quoted, so none reads as NULL).
+ */
+function arrayLiteral(values: readonly Plain[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = "NULL";
+    else if (typeof v === "number") parts[i] = String(v);
+    else if (typeof v === "boolean") parts[i] = v ? "true" : "false";
+    else parts[i] = NEEDS_ESCAPE.test(v) ? `"${v.replace(ESCAPED, "\\$&")}"` : `"${v}"`;
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/**
+ * A statement parameter with an array of plain values turned into its literal (see
+ * `arrayLiteral`); anything else, dates and objects among them, goes to node-postgres as it is.
+ */
+export function encodeParam(param: unknown): unknown {
+  if (!Array.isArray(param)) return param;
+  for (const v of param) {
+    const type = typeof v;
+    if (v !== null && type !== "string" && type !== "number" && type !== "boolean") return param;
+  }
+  return arrayLiteral(param as Plain[]);
+}
+
+/**
+ * The journal rows as one INSERT … SELECT FROM unnest (timestamps as epoch milliseconds). A
+ * column with one value in every row (a bulk batch's kind, asset, code, the nulls of fields it
+ * does not use) is sent once as a scalar rather than as an array of 8,190 copies: less to
+ * encode here and less for PostgreSQL to parse.
+ */
+export function transferInsert(tenantId: string, transfers: Transfer[]): Write {
+  const params: unknown[] = [tenantId];
+  const select: string[] = [];
+  const arrays: string[] = [];
+  const aliases: string[] = [];
+  for (const column of JOURNAL_COLUMNS) {
+    const values = new Array<Plain>(transfers.length);
+    let uniform = true;
+    for (let i = 0; i < transfers.length; i++) {
+      const v = column.value(transfers[i]!);
+      values[i] = v;
+      if (uniform && i > 0 && v !== values[0]) uniform = false;
+    }
+    const expr = column.expr ?? ((x: string) => x);
+    if (uniform) {
+      params.push(values[0]);
+      select.push(expr(`$${params.length}::${column.type}`));
+    } else {
+      params.push(arrayLiteral(values));
+      const alias = `c${aliases.length}`;
+      arrays.push(`$${params.length}::${column.type}[]`);
+      aliases.push(alias);
+      select.push(expr(`t.${alias}`));
+    }
+  }
+  // One row per transfer even if every column is uniform (a batch of one transfer).
+  const from =
+    arrays.length > 0
+      ? `unnest(${arrays.join(", ")}) as t(${aliases.join(", ")})`
+      : `generate_series(1, ${transfers.length})`;
   return {
     countsAccounts: false,
-    sql: `insert into ledger_transfers (tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset,
-       code, reference_module, reference_id, memo, metadata, pending_id, pending_before, timeout_seconds,
-       timeout_at, debit_balance, credit_balance, created_at)
-     select $1, id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, pending_before,
-       timeout_seconds, 'epoch'::timestamptz + timeout_ms * interval '1 millisecond', db, cb,
-       'epoch'::timestamptz + created_ms * interval '1 millisecond'
-     from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[],
-       $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[], $13::text[], $14::int8[],
-       $15::int4[], $16::int8[], $17::int8[], $18::int8[], $19::int8[])
-       as t(id, kind, d, c, amount, asset, code, rm, ri, memo, metadata, pending_id, pending_before,
-         timeout_seconds, timeout_ms, db, cb, created_ms)`,
-    params: [
-      tenantId,
-      col("id"),
-      col("kind"),
-      col("debit_account_id"),
-      col("credit_account_id"),
-      col("amount"),
-      col("asset"),
-      col("code"),
-      col("reference_module"),
-      col("reference_id"),
-      col("memo"),
-      transfers.map((t) => (t.metadata === null ? null : JSON.stringify(t.metadata))),
-      col("pending_id"),
-      col("pending_before"),
-      col("timeout_seconds"),
-      transfers.map((t) => (t.timeout_at === null ? null : t.timeout_at.getTime())),
-      col("debit_balance"),
-      col("credit_balance"),
-      transfers.map((t) => t.created_at.getTime()),
-    ],
+    sql: `insert into ledger_transfers (tenant_id, ${JOURNAL_COLUMNS.map((c) => c.name).join(", ")})
+     select $1, ${select.join(", ")} from ${from}`,
+    params,
   };
 }
 

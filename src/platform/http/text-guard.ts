@@ -15,25 +15,42 @@ function pointerSegment(key: string | number): string {
   return String(key).replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
-/** The JSON pointer of the first string or key that cannot be stored, if any. */
-export function findUnstorableText(value: unknown, at = "", depth = 0): string | undefined {
-  if (typeof value === "string") return UNSTORABLE.test(value) ? at || "/" : undefined;
+/**
+ * The JSON pointer of the first string or key that cannot be stored, if any. The walk builds
+ * no path on the way down (a bulk body has tens of thousands of strings): the pointer is
+ * assembled only on the way back up from what was found.
+ */
+export function findUnstorableText(value: unknown): string | undefined {
+  const path = unstorable(value, 0);
+  if (path === undefined) return undefined;
+  return path.length === 0 ? "/" : path.map((s) => `/${pointerSegment(s)}`).join("");
+}
+
+/** The path (innermost last) to the first unstorable string or key, or undefined. */
+function unstorable(value: unknown, depth: number): (string | number)[] | undefined {
+  if (typeof value === "string") return UNSTORABLE.test(value) ? [] : undefined;
   if (value === null || typeof value !== "object") return undefined;
   // Only parsed JSON and query values are walked: an upload's stream or buffer is not text.
   if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === "function") return undefined;
-  if (depth >= MAX_DEPTH) return at || "/";
+  if (depth >= MAX_DEPTH) return [];
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findUnstorableText(value[i], `${at}/${i}`, depth + 1);
-      if (found) return found;
+      const found = unstorable(value[i], depth + 1);
+      if (found) {
+        found.unshift(i);
+        return found;
+      }
     }
     return undefined;
   }
-  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-    const here = `${at}/${pointerSegment(key)}`;
-    if (UNSTORABLE.test(key)) return here;
-    const found = findUnstorableText(inner, here, depth + 1);
-    if (found) return found;
+  for (const key in value as Record<string, unknown>) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (UNSTORABLE.test(key)) return [key];
+    const found = unstorable((value as Record<string, unknown>)[key], depth + 1);
+    if (found) {
+      found.unshift(key);
+      return found;
+    }
   }
   return undefined;
 }
