@@ -948,7 +948,7 @@ export function transferInsert(tenantId: string, transfers: Transfer[]): Write {
   };
 }
 
-const epochMs = (d: Date | null) => (d === null ? null : d.getTime());
+const millisOf = (d: Date | null) => (d === null ? null : d.getTime());
 
 /**
  * Each changed account's final state in one UPDATE … FROM unnest: one write per account per
@@ -995,7 +995,7 @@ function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): W
       col("frozen_debits"),
       col("frozen_credits"),
       col("closed"),
-      accounts.map((a) => epochMs(a.expires_at)),
+      accounts.map((a) => millisOf(a.expires_at)),
       col("overdraft_limit"),
       carried.map((a) => a.id),
       exp("debits_posted"),
@@ -1005,7 +1005,7 @@ function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): W
       exp("frozen_debits"),
       exp("frozen_credits"),
       exp("closed"),
-      carried.map((a) => epochMs(a.expected!.expires_at)),
+      carried.map((a) => millisOf(a.expected!.expires_at)),
       exp("overdraft_limit"),
     ],
   };
