@@ -141,11 +141,27 @@ const SAVEPOINT = "vs_unit";
  * `bench/engine.ts`: about 1.5-1.9× the transfers per second of unnamed statements). Texts that
  * vary with the number of appended rows are prepared too, up to a bound, past which a new text
  * runs unnamed, so neither this map nor a connection's prepared statements grow without end.
+ * Large batches run unnamed: PostgreSQL soon plans a prepared statement once for any
+ * parameters, and that plan, fit for a few rows, made batches of 8,190 transfers run at about
+ * two thirds of the rate (`npm run bench -- --quick --only bulk`: 9,000 and 9,360/s prepared,
+ * 14,802 and 14,211/s unnamed).
  */
 const MAX_PREPARED = 256;
+/** Parameters of at most this many characters (arrays counted by elements) make a small batch. */
+const MAX_PREPARED_PARAMS_SIZE = 32_768;
 const preparedNames = new Map<string, string>();
 
-function preparedName(text: string): string | undefined {
+function paramsSize(params: unknown[]): number {
+  let size = 0;
+  for (const p of params) {
+    if (typeof p === "string") size += p.length;
+    else if (Array.isArray(p)) size += p.length * 16;
+  }
+  return size;
+}
+
+function preparedName(text: string, params: unknown[]): string | undefined {
+  if (paramsSize(params) > MAX_PREPARED_PARAMS_SIZE) return undefined;
   const known = preparedNames.get(text);
   if (known !== undefined || preparedNames.size >= MAX_PREPARED) return known;
   const name = `vs_ledger_${preparedNames.size}`;
@@ -220,7 +236,7 @@ class BatchConnection {
     this.exec = {
       query: async <R>(text: string, params: unknown[]) => {
         try {
-          const name = preparedName(text);
+          const name = preparedName(text, params);
           const result = name
             ? await client.query({ name, text, values: params })
             : await client.query(text, params);
