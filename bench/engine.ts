@@ -4,18 +4,14 @@
  *
  *   npx tsx bench/engine.ts [--seconds 5] [--bulk 100000] [--no-batching] [--carry] [--concurrent N]
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { createDatabase, createOwnerKysely, withClient } from "../src/db/database.js";
-import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
-import { migrateToLatest } from "../src/db/migrate.js";
+import { createDatabase, createOwnerKysely } from "../src/db/database.js";
 import { Ledger } from "../src/ledger/ledger.js";
 import { createAsset } from "../src/ledger/queries.js";
 import { MAX_BATCH_TRANSFERS } from "../src/ledger/types.js";
 import { systemClock } from "../src/shared/clock.js";
+import { runBench, withBenchDatabase } from "./bench-db.js";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,17 +28,8 @@ const ACCOUNTS = 10_000;
 const pick = (ids: string[]) => ids[Math.floor(Math.random() * ids.length)]!;
 
 async function main() {
-  const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-engine-bench-"));
-  const handle = await startEmbeddedPostgres({
-    clusterDir: path.join(temp, "pg"),
-    port: await freePort(),
-    durable: true,
-  });
-  try {
-    await withClient(handle.url("postgres"), (admin) => admin.query("create database engine_bench"));
-    const url = handle.url("engine_bench");
+  await withBenchDatabase("engine-bench", async (url) => {
     const owner = createOwnerKysely(url);
-    await migrateToLatest(owner);
     const tenantId = "ten_bench";
     await owner.insertInto("tenants").values({ id: tenantId, name: "bench" }).execute();
     const db = createDatabase(url, { poolSize: 10 });
@@ -112,18 +99,7 @@ async function main() {
     );
     await db.close();
     await owner.destroy();
-  } catch (error) {
-    process.stderr.write(
-      `engine bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
-  } finally {
-    await handle.stop();
-    await rm(temp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

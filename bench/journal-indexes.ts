@@ -7,17 +7,12 @@
  *
  *   npx tsx bench/journal-indexes.ts [--rounds 12]
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import pg from "pg";
-import { createOwnerKysely, withClient } from "../src/db/database.js";
-import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
-import { migrateToLatest } from "../src/db/migrate.js";
 import { transferInsert } from "../src/ledger/engine.js";
 import type { Transfer } from "../src/ledger/types.js";
 import { MAX_BATCH_TRANSFERS } from "../src/ledger/types.js";
 import { newId } from "../src/shared/ids.js";
+import { reportMedians, runBench, withBenchDatabase } from "./bench-db.js";
 
 const ROUNDS = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 12;
 const TENANT = "ten_bench";
@@ -70,18 +65,7 @@ function transfer(debit: string, credit: string, now: Date): Transfer {
 }
 
 async function main() {
-  const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-journal-indexes-"));
-  const handle = await startEmbeddedPostgres({
-    clusterDir: path.join(temp, "pg"),
-    port: await freePort(),
-    durable: true,
-  });
-  try {
-    await withClient(handle.url("postgres"), (admin) => admin.query("create database journal_indexes"));
-    const url = handle.url("journal_indexes");
-    const owner = createOwnerKysely(url);
-    await migrateToLatest(owner);
-    await owner.destroy();
+  await withBenchDatabase("journal-indexes", async (url) => {
     const client = new pg.Client({ connectionString: url });
     client.on("error", () => {});
     await client.connect();
@@ -98,9 +82,9 @@ async function main() {
       for (const step of VARIANTS[name]!) await client.query(step.replaceAll("%", table));
     }
     await client.query("set role vouchsafe_app");
-    const times: number[][] = names.map(() => []);
+    const times: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i] of names.entries()) {
+      for (const [i, name] of names.entries()) {
         const write = transferInsert(TENANT, batch(new Date()));
         await client.query(`begin; select set_config('vouchsafe.tenant_id', '${TENANT}', true)`);
         const plan = await client.query(
@@ -108,29 +92,12 @@ async function main() {
           write.params,
         );
         await client.query("commit");
-        times[i]!.push(plan.rows[0]["QUERY PLAN"][0]["Execution Time"] as number);
+        times[name]!.push(plan.rows[0]["QUERY PLAN"][0]["Execution Time"] as number);
       }
     }
-    for (const [i, name] of names.entries()) {
-      const t = times[i]!.sort((a, b) => a - b);
-      process.stdout.write(
-        `journal-indexes ${name}: median ${t[Math.floor(t.length / 2)]!.toFixed(0)} ms, best ${t[0]!.toFixed(0)} ms per ${MAX_BATCH_TRANSFERS} rows (${ROUNDS} rounds)\n`,
-      );
-    }
-    process.stdout.write(
-      `load average ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(" ")}\n`,
-    );
+    reportMedians("journal-indexes", times, `${MAX_BATCH_TRANSFERS} rows`);
     await client.end();
-  } finally {
-    await handle.stop();
-    await rm(temp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -6,19 +6,15 @@
  *
  *   npx tsx bench/journal-insert.ts [--rounds 8] [--drop-index ledger_transfers_seq]
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { createOwnerKysely, withClient } from "../src/db/database.js";
-import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
-import { migrateToLatest } from "../src/db/migrate.js";
+import { createOwnerKysely } from "../src/db/database.js";
 import { MAX_BATCH_TRANSFERS } from "../src/ledger/types.js";
+import { reportMedians, runBench, withBenchDatabase } from "./bench-db.js";
 
 const ROUNDS = Number(process.argv[process.argv.indexOf("--rounds") + 1]) || 8;
 const COLUMNS = `tenant_id, id, kind, debit_account_id, credit_account_id, amount, asset, code,
@@ -87,17 +83,8 @@ const MODES: Record<string, (c: pg.ClientBase, rows: Row[]) => Promise<unknown>>
 };
 
 async function main() {
-  const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-journal-bench-"));
-  const handle = await startEmbeddedPostgres({
-    clusterDir: path.join(temp, "pg"),
-    port: await freePort(),
-    durable: true,
-  });
-  try {
-    await withClient(handle.url("postgres"), (admin) => admin.query("create database journal_bench"));
-    const url = handle.url("journal_bench");
+  await withBenchDatabase("journal-bench", async (url) => {
     const owner = createOwnerKysely(url);
-    await migrateToLatest(owner);
     await owner.insertInto("tenants").values({ id: TENANT, name: "bench" }).execute();
     // `--drop-index name`: what one journal index costs the insert.
     const dropped = process.argv.includes("--drop-index")
@@ -137,26 +124,9 @@ async function main() {
         times[mode]!.push(performance.now() - t0);
       }
     }
-    for (const [mode, t] of Object.entries(times)) {
-      t.sort((a, b) => a - b);
-      process.stdout.write(
-        `journal-insert ${mode}: median ${t[Math.floor(t.length / 2)]!.toFixed(0)} ms, best ${t[0]!.toFixed(0)} ms per ${MAX_BATCH_TRANSFERS} rows (${ROUNDS} rounds)\n`,
-      );
-    }
-    process.stdout.write(
-      `load average ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(" ")}\n`,
-    );
+    reportMedians("journal-insert", times, `${MAX_BATCH_TRANSFERS} rows`);
     await client.end();
-  } finally {
-    await handle.stop();
-    await rm(temp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBench(main);

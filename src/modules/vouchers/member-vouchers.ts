@@ -52,17 +52,7 @@ export async function memberVouchersById(
     const balances = options.lock
       ? await options.ledger.balances(v.account_id!)
       : await options.ledger.peekBalances(v.account_id!);
-    out.push({
-      id: v.id,
-      memberId: v.member_id!,
-      asset: v.asset,
-      state: v.state,
-      startsAt: v.starts_at,
-      expiresAt: v.expires_at,
-      scope: { kind: v.scope_kind, productCodes: v.product_codes },
-      minBillAmount: v.min_bill_amount,
-      balance: balances?.posted ?? 0,
-    });
+    out.push(memberVoucherOf(v, balances?.posted ?? 0));
   }
   return out;
 }
@@ -86,7 +76,13 @@ export function memberVouchersRead(actor: Actor, ids: readonly string[]): ReadSt
 
 /** The vouchers of the rows `memberVouchersRead` returned. */
 export function memberVouchersFromRows(rows: readonly Record<string, unknown>[]): MemberVoucher[] {
-  return (rows as unknown as (VoucherRow & { account: Account | null })[]).map((v) => ({
+  return (rows as unknown as (VoucherRow & { account: Account | null })[]).map((v) =>
+    memberVoucherOf(v, v.account ? balancesOf(v.account).posted : 0),
+  );
+}
+
+function memberVoucherOf(v: VoucherRow, balance: number): MemberVoucher {
+  return {
     id: v.id,
     memberId: v.member_id!,
     asset: v.asset,
@@ -95,6 +91,6 @@ export function memberVouchersFromRows(rows: readonly Record<string, unknown>[])
     expiresAt: v.expires_at,
     scope: { kind: v.scope_kind, productCodes: v.product_codes },
     minBillAmount: v.min_bill_amount,
-    balance: v.account ? balancesOf(v.account).posted : 0,
-  }));
+    balance,
+  };
 }
