@@ -75,6 +75,41 @@ describe("valueRoute", () => {
     }
   });
 
+  it("answers a replay from the stored response in one database round trip", async () => {
+    const app = await withProbe(probe);
+    try {
+      const trips = async () => {
+        const text = (await app.inject({ url: "/metrics" })).body;
+        const series = (name: string) =>
+          Number(
+            text.match(
+              new RegExp(
+                `^vouchsafe_db_round_trips_per_request_${name}\\{method="POST",route="/v1/probe/idempotent"\\} (\\d+)$`,
+                "m",
+              ),
+            )?.[1] ?? 0,
+          );
+        return { count: series("count"), sum: series("sum") };
+      };
+      const post = () =>
+        app.inject({
+          method: "POST",
+          url: "/v1/probe/idempotent",
+          headers: { ...tenant.auth, "idempotency-key": "key-one-trip" },
+          payload: { n: 8 },
+        });
+      expect((await post()).statusCode).toBe(201);
+      const before = await trips();
+      const replayed = await post();
+      expect(replayed.headers["idempotent-replayed"]).toBe("true");
+      const after = await trips();
+      expect(after.count - before.count).toBe(1);
+      expect(after.sum - before.sum).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
   it("refuses to start an idempotent route that is not a value route, or an unknown error code", async () => {
     const handRolled: ModuleManifest = {
       name: "hand-rolled",

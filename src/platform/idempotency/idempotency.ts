@@ -64,15 +64,15 @@ interface StoredResponse {
   response_body: unknown;
 }
 
+/** The stored answer for a key: one round trip (a read-only snapshot), as every keyed request asks first. */
 async function findStored(db: Database, tenantId: string, key: string): Promise<StoredResponse | undefined> {
-  return db.tenantTx(tenantId, (trx) =>
-    trx
-      .selectFrom("idempotency_keys")
-      .select(["request_hash", "response_status", "response_body"])
-      .where("tenant_id", "=", tenantId)
-      .where("key", "=", key)
-      .executeTakeFirst(),
-  );
+  const [rows] = await db.tenantRead(tenantId, [
+    {
+      text: "select request_hash, response_status, response_body from idempotency_keys where tenant_id = $1::text and key = $2::text",
+      values: [tenantId, key],
+    },
+  ]);
+  return rows?.[0] as StoredResponse | undefined;
 }
 
 function replay<B>(reply: FastifyReply, fingerprint: string, stored: StoredResponse): B {
