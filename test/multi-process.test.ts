@@ -44,6 +44,24 @@ async function call(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/**
+ * Creates a ledger asset through `assetBase` and answers a function that opens accounts in it
+ * through `accountBase` (both must succeed).
+ */
+async function ledgerAsset(
+  asset: { code: string; name: string },
+  assetBase: string,
+  accountBase: string,
+): Promise<(body: Record<string, unknown>) => Promise<string>> {
+  const created = await call(assetBase, "POST", "/v1/ledger/assets", { ...asset, scale: 2 });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return async (body) => {
+    const r = await call(accountBase, "POST", "/v1/ledger/accounts", { asset: asset.code, ...body });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body.id as string;
+  };
+}
+
 async function startWorker() {
   worker = spawn(process.execPath, ["--import", "tsx", "src/worker.ts"], {
     cwd: ROOT,
@@ -90,17 +108,7 @@ afterAll(async () => {
 describe("two API processes and a worker on one database", () => {
   it("turns 20 parallel copies of one Idempotency-Key over both processes into one effect", async () => {
     const bases = [first!.baseUrl, second!.baseUrl];
-    const asset = await call(bases[0]!, "POST", "/v1/ledger/assets", {
-      code: "MPX",
-      scale: 2,
-      name: "Multi",
-    });
-    expect(asset.status, JSON.stringify(asset.body)).toBe(201);
-    const open = async (body: Record<string, unknown>) => {
-      const r = await call(bases[1]!, "POST", "/v1/ledger/accounts", { asset: "MPX", ...body });
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
-      return r.body.id as string;
-    };
+    const open = await ledgerAsset({ code: "MPX", name: "Multi" }, bases[0]!, bases[1]!);
     const cash = await open({ kind: "cash" });
     const wallet = await open({ kind: "wallet", debits_must_not_exceed_credits: true });
     const shop = await open({ kind: "merchant" });
@@ -154,13 +162,7 @@ describe("two API processes and a worker on one database", () => {
 
   it("races 200 payments from 8 wallets into one hot account over both processes: each wallet pays what it holds, once", async () => {
     const bases = [first!.baseUrl, second!.baseUrl];
-    const asset = await call(bases[0]!, "POST", "/v1/ledger/assets", { code: "HOT", scale: 2, name: "Hot" });
-    expect(asset.status, JSON.stringify(asset.body)).toBe(201);
-    const open = async (body: Record<string, unknown>) => {
-      const r = await call(bases[0]!, "POST", "/v1/ledger/accounts", { asset: "HOT", ...body });
-      expect(r.status, JSON.stringify(r.body)).toBe(201);
-      return r.body.id as string;
-    };
+    const open = await ledgerAsset({ code: "HOT", name: "Hot" }, bases[0]!, bases[0]!);
     const cash = await open({ kind: "cash" });
     const hot = await open({ kind: "merchant_revenue" });
     const wallets: string[] = [];

@@ -81,7 +81,7 @@ const statementNames = new Map<string, string>();
 /** Bounds the text → name memo (texts are a fixed set; this only guards against misuse). */
 const MAX_STATEMENT_NAMES = 1000;
 
-function statementName(text: string): string {
+export function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
     name = `vs_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;

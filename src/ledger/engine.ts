@@ -42,34 +42,8 @@ interface AccountState extends Account {
    * Taken from a batch still committing, not from a locked row: what this session decided
    * holds only if the row, once that batch commits, is exactly this (checked by the write).
    */
-  expected?: AccountSnapshot;
+  expected?: Account;
 }
-
-/** The fields of an account a transfer's checks read and a batch may change. */
-export type AccountSnapshot = Pick<
-  Account,
-  | "debits_posted"
-  | "credits_posted"
-  | "debits_pending"
-  | "credits_pending"
-  | "frozen_debits"
-  | "frozen_credits"
-  | "closed"
-  | "expires_at"
-  | "overdraft_limit"
->;
-
-const snapshotOf = (a: Account): AccountSnapshot => ({
-  debits_posted: a.debits_posted,
-  credits_posted: a.credits_posted,
-  debits_pending: a.debits_pending,
-  credits_pending: a.credits_pending,
-  frozen_debits: a.frozen_debits,
-  frozen_credits: a.frozen_credits,
-  closed: a.closed,
-  expires_at: a.expires_at,
-  overdraft_limit: a.overdraft_limit,
-});
 
 /**
  * What the tenant's batches still committing will have written (ADR 0009): the next batch
@@ -274,7 +248,7 @@ export class Session {
     if (carried) {
       missing = missing.filter((id) => {
         const a = carried.account(id);
-        if (a) this.root.accounts.set(id, { ...a, isNew: false, dirty: false, expected: snapshotOf(a) });
+        if (a) this.root.accounts.set(id, { ...a, isNew: false, dirty: false, expected: a });
         return !a;
       });
       if (missing.length === 0) return;
@@ -290,7 +264,7 @@ export class Session {
         ...row,
         isNew: false,
         dirty: false,
-        ...(carried ? { expected: snapshotOf(row) } : {}),
+        ...(carried ? { expected: row } : {}),
       });
     }
     if (!carried) observer?.onLocked(rows.map((r) => r.id));
@@ -964,18 +938,18 @@ const millisOf = (d: Date | null) => (d === null ? null : d.getTime());
 function accountUpdate(tenantId: string, accounts: AccountState[], now: Date): Write {
   const col = <K extends keyof AccountState>(k: K) => accounts.map((a) => a[k]);
   const carried = accounts.filter((a) => a.expected);
-  const exp = <K extends keyof AccountSnapshot>(k: K) => carried.map((a) => a.expected![k]);
+  const exp = <K extends keyof Account>(k: K) => carried.map((a) => a.expected![k]);
   return {
     countsAccounts: true,
     sql: `update ledger_accounts a
      set debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe,
        frozen_debits = v.fd, frozen_credits = v.fc, closed = v.cl,
-       expires_at = 'epoch'::timestamptz + v.ex * interval '1 millisecond', overdraft_limit = v.ol,
+       expires_at = ${epochMs("v.ex")}, overdraft_limit = v.ol,
        updated_at = case when e.id is null or (a.debits_posted = e.dp and a.credits_posted = e.cp
          and a.debits_pending = e.dpe and a.credits_pending = e.cpe and a.frozen_debits = e.fd
          and a.frozen_credits = e.fc and a.closed = e.cl and a.overdraft_limit = e.ol
          and date_trunc('milliseconds', a.expires_at)
-           is not distinct from 'epoch'::timestamptz + e.ex * interval '1 millisecond')
+           is not distinct from ${epochMs("e.ex")})
          then $2::timestamptz else '-infinity'::timestamptz end
      from unnest($3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::bool[], $9::bool[],
        $10::bool[], $11::int8[], $12::int8[]) as v(id, dp, cp, dpe, cpe, fd, fc, cl, ex, ol)

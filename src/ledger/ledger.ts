@@ -1,6 +1,6 @@
 import { CompiledQuery, type Insertable, Kysely, PostgresDialect } from "kysely";
 import type pg from "pg";
-import { appendRow, type Database, type Tx } from "../db/database.js";
+import { appendRow, type Database, statementName, type Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import type { Clock } from "../shared/clock.js";
 import {
@@ -13,8 +13,7 @@ import {
   Session,
   StaleCarryError,
 } from "./engine.js";
-import type { Account } from "./types.js";
-import { type LedgerOps, MAX_BATCH_TRANSFERS, type UnitOfWork } from "./types.js";
+import { type Account, type LedgerOps, MAX_BATCH_TRANSFERS, type UnitOfWork } from "./types.js";
 
 export interface LedgerOptions {
   clock: Clock;
@@ -84,15 +83,15 @@ interface Carried<T> {
 class Carry implements CarriedState {
   private readonly accounts = new Map<string, Carried<Account>>();
   private readonly resolutions = new Map<string, Carried<ResolutionStep>>();
+  /** Resolves once the last batch that published has written (and so holds its rows' locks). */
+  private lastWrite: Promise<void> = Promise.resolve();
+
   account(id: string): Account | undefined {
     return this.accounts.get(id)?.value;
   }
   resolution(pendingId: string): ResolutionStep | undefined {
     return this.resolutions.get(pendingId)?.value;
   }
-  /** Resolves once the last batch that published has written (and so holds its rows' locks). */
-  private lastWrite: Promise<void> = Promise.resolve();
-
   written(): Promise<void> {
     return this.lastWrite;
   }
@@ -149,7 +148,8 @@ const SAVEPOINT = "vs_unit";
 const MAX_PREPARED = 256;
 /** Parameters of at most this many characters (arrays counted by elements) make a small batch. */
 const MAX_PREPARED_PARAMS_SIZE = 32_768;
-const preparedNames = new Map<string, string>();
+/** The texts prepared so far (named by `statementName`, as the database's reads are). */
+const preparedTexts = new Set<string>();
 
 function paramsSize(params: unknown[]): number {
   let size = 0;
@@ -162,11 +162,11 @@ function paramsSize(params: unknown[]): number {
 
 function preparedName(text: string, params: unknown[]): string | undefined {
   if (paramsSize(params) > MAX_PREPARED_PARAMS_SIZE) return undefined;
-  const known = preparedNames.get(text);
-  if (known !== undefined || preparedNames.size >= MAX_PREPARED) return known;
-  const name = `vs_ledger_${preparedNames.size}`;
-  preparedNames.set(text, name);
-  return name;
+  if (!preparedTexts.has(text)) {
+    if (preparedTexts.size >= MAX_PREPARED) return undefined;
+    preparedTexts.add(text);
+  }
+  return statementName(text);
 }
 const RETRYABLE = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 3;
@@ -521,16 +521,12 @@ export class Ledger {
       const turn = carry?.publish(token, session.carryState());
       committing(leftover);
       leftover = [];
-      if (turn) {
-        // The previous batch takes its rows' locks with its write; ours must queue behind them.
-        await turn.previous;
-        try {
-          await session.flush();
-        } finally {
-          turn.written();
-        }
-      } else {
+      // The previous batch takes its rows' locks with its write; ours must queue behind them.
+      await turn?.previous;
+      try {
         await session.flush();
+      } finally {
+        turn?.written();
       }
       const committed = await client.query("commit");
       // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error.

@@ -7,6 +7,7 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { roundTripsOf } from "../../../test/helpers/metrics.js";
 
 /**
  * Reads never write and never lock: a checkout quote answers while another transaction holds
@@ -168,19 +169,7 @@ describe("reads", () => {
   });
 
   /** The round trips /metrics has counted for quotes so far, and how many quotes. */
-  async function quoteMetric() {
-    const text = (await t.app.inject({ url: "/metrics" })).body;
-    const series = (name: string) =>
-      Number(
-        text.match(
-          new RegExp(
-            `^vouchsafe_db_round_trips_per_request_${name}\\{method="POST",route="/v1/checkout/quotes"\\} (\\d+)$`,
-            "m",
-          ),
-        )?.[1] ?? 0,
-      );
-    return { text, count: series("count"), sum: series("sum") };
-  }
+  const quoteMetric = () => roundTripsOf(t.app, "POST", "/v1/checkout/quotes");
 
   /** One quote and the round trips it made, as /metrics counts them. */
   async function quoteTrips(payload: object) {

@@ -7,6 +7,7 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { roundTripsOf } from "../../../test/helpers/metrics.js";
 import { buildApp, MANIFESTS } from "../../app.js";
 import type { ModuleManifest } from "../../app-types.js";
 import { valueRoute } from "./value-route.js";
@@ -78,19 +79,7 @@ describe("valueRoute", () => {
   it("answers a replay from the stored response in one database round trip", async () => {
     const app = await withProbe(probe);
     try {
-      const trips = async () => {
-        const text = (await app.inject({ url: "/metrics" })).body;
-        const series = (name: string) =>
-          Number(
-            text.match(
-              new RegExp(
-                `^vouchsafe_db_round_trips_per_request_${name}\\{method="POST",route="/v1/probe/idempotent"\\} (\\d+)$`,
-                "m",
-              ),
-            )?.[1] ?? 0,
-          );
-        return { count: series("count"), sum: series("sum") };
-      };
+      const trips = () => roundTripsOf(app, "POST", "/v1/probe/idempotent");
       const post = () =>
         app.inject({
           method: "POST",

@@ -159,16 +159,13 @@ export async function runIdempotent<B>(
         const status = statusForCode(error.code);
         if (status >= 400 && status < 500) {
           const body = { ...toProblem(error, request), request_id: request.id };
+          // Storing the refusal is best effort (without it a retry re-runs a refused request),
+          // except when another process stored this key meanwhile.
           const stored = await deps.db
             .tenantTx(tenantId, (trx) => record(trx, status, body))
             .then(
               () => true,
-              (storeError: unknown) => {
-                // Storing the refusal is best effort (without it a retry re-runs a refused
-                // request), except when another process stored this key meanwhile.
-                if (!isUniqueViolationOnKeys(storeError)) return true;
-                return false;
-              },
+              (storeError: unknown) => !isUniqueViolationOnKeys(storeError),
             );
           if (!stored) {
             // A copy of this request in another process committed first, and this copy was
