@@ -6,6 +6,11 @@
  *   npx tsx bench/checkout.ts            # 10 s per part
  *   npx tsx bench/checkout.ts --quick    # 3 s per part
  *   npx tsx bench/checkout.ts --local    # the in-process part only
+ *   npx tsx bench/checkout.ts --statements   # also PostgreSQL's costliest statements
+ *   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/checkout.ts
+ *
+ * Besides rates it prints where the CPU of a quote goes: the server's (all its threads, from
+ * /proc) and this load generator's, per quote, and the database round trips per quote.
  *
  * Targets (issue 9): ≥ 20,000 quotes/s in-process; HTTP p99 ≤ 10 ms. Writes
  * bench/results/checkout.json; the last line is
@@ -14,6 +19,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -29,9 +35,12 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
 /** Only the in-process part (for profiling the engine). */
 const LOCAL_ONLY = process.argv.includes("--local");
+/** PostgreSQL's statements by total execution time (pg_stat_statements), after the HTTP part. */
+const STATEMENTS = process.argv.includes("--statements");
 const SECONDS = QUICK ? 3 : 10;
 const WARMUP_SECONDS = 1;
 const CLIENTS = 32;
+const SINGLE_CLIENT_QUOTES = 1000;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const CATEGORIES = ["drinks", "bakery", "snacks", "gifts", "sale"];
@@ -197,6 +206,19 @@ async function waitReady(url: string, isAlive: () => boolean, output: () => stri
   }
 }
 
+/** User + system CPU seconds a process has used so far, from /proc (Linux). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th (clock ticks).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function overHttp(
   temp: string,
 ): Promise<{ quotesPerS: number; p50: number; p99: number; errors: number; selectOnlyTps: number }> {
@@ -205,11 +227,16 @@ async function overHttp(
     clusterDir: path.join(temp, "pg"),
     port: pgPort,
     durable: true,
+    extraFlags: STATEMENTS
+      ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
+      : [],
   });
   const apiKey = randomBytes(30).toString("base64url");
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
   const port = await freePort();
-  const child = spawn(process.execPath, ["dist/server.js"], {
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, "dist/server.js"], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -291,23 +318,61 @@ async function overHttp(
         }
       }
     };
+    {
+      const first = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
+      say(`quote: request ${body.length} bytes, response ${(await first.body.text()).length} bytes`);
+    }
     // One client first: the latency of a quote without queueing.
     const single: number[] = [];
-    for (let i = 0; i < 200; i++) {
+    const singleCpuBefore = cpuSecondsOf(child.pid);
+    for (let i = 0; i < SINGLE_CLIENT_QUOTES; i++) {
       const started = performance.now();
       const res = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
       await res.body.text();
       single.push(performance.now() - started);
     }
+    const singleCpu = cpuSecondsOf(child.pid) - singleCpuBefore;
     single.sort((a, b) => a - b);
-    say(`http (1 client): p50 ${single[100]!.toFixed(2)} ms, p99 ${single[198]!.toFixed(2)} ms`);
+    say(`http (1 client): CPU per quote ${((singleCpu / single.length) * 1e6).toFixed(0)} µs in the server`);
+    say(
+      `http (1 client): p50 ${single[Math.floor(single.length / 2)]!.toFixed(2)} ms, p99 ${single[Math.floor(single.length * 0.99)]!.toFixed(2)} ms`,
+    );
     const warm = performance.now() + WARMUP_SECONDS * 1000;
     await Promise.all(Array.from({ length: CLIENTS }, () => worker(warm, false)));
+    const serverCpuBefore = cpuSecondsOf(child.pid);
+    const benchCpuBefore = process.cpuUsage();
     const started = performance.now();
     const until = started + SECONDS * 1000;
     await Promise.all(Array.from({ length: CLIENTS }, () => worker(until, true)));
     const seconds = (performance.now() - started) / 1000;
+    const serverCpu = cpuSecondsOf(child.pid) - serverCpuBefore;
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    say(
+      `http: CPU per quote ${((serverCpu / latencies.length) * 1e6).toFixed(0)} µs in the server, ${((benchCpu.user + benchCpu.system) / latencies.length).toFixed(0)} µs in this load generator`,
+    );
     await pool.close();
+    if (STATEMENTS) {
+      await withClient(pgHandle.url("postgres"), async (admin) => {
+        await admin.query("create extension if not exists pg_stat_statements");
+        const top = await admin.query(
+          `select calls, round((total_exec_time / calls * 1000)::numeric, 1) as us_per_call,
+             left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+           from pg_stat_statements where calls >= 100 order by total_exec_time desc limit 15`,
+        );
+        say("statements (calls, µs per call, text):");
+        for (const row of top.rows) say(`  ${row.calls} ${row.us_per_call} ${row.query}`);
+      });
+    }
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const quoteSeries = (name: string) =>
+      Number(
+        metrics.match(
+          new RegExp(`^${name}\\{method="POST",route="/v1/checkout/quotes"\\} (\\d+)$`, "m"),
+        )?.[1],
+      );
+    say(
+      `http: ${(quoteSeries("vouchsafe_db_round_trips_per_request_sum") / quoteSeries("vouchsafe_db_round_trips_per_request_count")).toFixed(2)} round trips per quote; pool ${metrics.match(/^vouchsafe_db_pool_max_connections (\d+)$/m)?.[1]} connections`,
+    );
     if (firstError) say(`first HTTP error: ${firstError}`);
     latencies.sort((a, b) => a - b);
     const pct = (p: number) =>
