@@ -7,6 +7,10 @@ export default defineConfig({
     // Each file gets its own database cloned from a migrated template, so files run in parallel.
     pool: "forks",
     maxWorkers: 2,
+    // Files of a worker share its loaded modules: evaluating the app's module graph once per
+    // worker instead of once per file saves about half the suite's time. What a file leaves
+    // behind is per database (each file clones its own) or keyed by globally unique ids.
+    isolate: false,
     // Deadlines, not assertions: a shared two-core machine under load can be many times slower
     // than a quiet one, and a test must fail on a wrong answer, never on a slow one.
     testTimeout: 300_000,

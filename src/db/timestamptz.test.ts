@@ -4,8 +4,12 @@ import { createTestDatabase, type TestDatabase } from "../../test/helpers/db.js"
 import { parseTimestamptz } from "./timestamptz.js";
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
-/** node-postgres's own parser, taken before the database module installs ours: the reference. */
-const parseGeneral = pg.types.getTypeParser(1184) as (value: string) => Date;
+/**
+ * node-postgres's own date parser, the reference. It registers the same one for timestamp
+ * (1114) and timestamptz (1184); the database module replaces only timestamptz's, maybe
+ * already (test files of a worker share modules), so the reference is read from timestamp.
+ */
+const parseGeneral = pg.types.getTypeParser(1114) as (value: string) => Date;
 
 describe("timestamptz text", () => {
   it("reads the usual form to the same instant as node-postgres's general parser", () => {
