@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { isoWeek, localMoment } from "./benefit-calendar.js";
+import { type BirthdayPeriod, birthdayMatches, isoWeek, localMoment } from "./benefit-calendar.js";
 
 describe("calendar arithmetic", () => {
   it("isoWeek agrees with Luxon on every date", () => {
@@ -44,6 +44,52 @@ describe("calendar arithmetic", () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+
+  it("birthday rules answer as Luxon's calendar says, however many times they are asked per moment", () => {
+    /** The rule spelled out with Luxon: the birthday as kept in a year (29 February → 28th). */
+    const kept = (year: number, month: number, day: number) =>
+      DateTime.utc(year, month, month === 2 && day === 29 && !DateTime.utc(year).isInLeapYear ? 28 : day);
+    const expected = (period: BirthdayPeriod, month: number, day: number, now: DateTime) => {
+      if (period === "month") return now.month === month;
+      if (period === "day")
+        return kept(now.year, month, day).hasSame(now.setZone("UTC", { keepLocalTime: true }), "day");
+      return [now.year - 1, now.year, now.year + 1].some((y) => {
+        const k = kept(y, month, day);
+        return k.weekYear === now.weekYear && k.weekNumber === now.weekNumber;
+      });
+    };
+    const pad = (n: number) => String(n).padStart(2, "0");
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date("2000-01-01T00:00:00Z"),
+          max: new Date("2040-01-01T00:00:00Z"),
+          noInvalidDate: true,
+        }),
+        fc.constantFrom("Asia/Shanghai", "America/New_York", "UTC"),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 29 })), {
+          minLength: 1,
+          maxLength: 4,
+        }),
+        (d, zone, birthdays) => {
+          const now = localMoment(d, zone);
+          const t = DateTime.fromJSDate(d, { zone });
+          // Asked twice each, interleaved: a remembered answer must be this birthday's, at this moment.
+          for (let round = 0; round < 2; round++) {
+            for (const [month, day] of birthdays) {
+              for (const period of ["day", "week", "month"] as const) {
+                const text = round === 0 ? `${pad(month)}-${pad(day)}` : `1990-${pad(month)}-${pad(day)}`;
+                expect(birthdayMatches(period, text, now), `${period} ${text} at ${t.toISO()}`).toBe(
+                  expected(period, month, day, t),
+                );
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });

@@ -60,9 +60,17 @@ export function isoWeek(year: number, month: number, day: number): { weekYear: n
   return { weekYear, weekNumber };
 }
 
+/** "HH:MM" values are the few window bounds of a catalog, read on every quote. */
+const minutesByText = new Map<string, number>();
+
 export function minutesOf(hhmm: string): number {
+  const hit = minutesByText.get(hhmm);
+  if (hit !== undefined) return hit;
   const [h, m] = hhmm.split(":");
-  return Number(h) * 60 + Number(m);
+  const minutes = Number(h) * 60 + Number(m);
+  // 24 × 60 + 1 distinct valid texts at most; anything beyond is not worth remembering.
+  if (minutesByText.size < 1441) minutesByText.set(hhmm, minutes);
+  return minutes;
 }
 
 /** Start inclusive, end exclusive; "24:00" ends at midnight. */
@@ -124,6 +132,26 @@ export type BirthdayPeriod = "day" | "week" | "month";
  * year, and the years on either side are checked.
  */
 export function birthdayMatches(period: BirthdayPeriod, birthday: string, now: LocalMoment): boolean {
+  // A catalog holds many birthday benefits of few periods, checked for one member at one moment
+  // (moments are shared per zone and minute): each answer is worked out once per moment.
+  let answers = birthdayAnswers.get(now);
+  if (!answers) {
+    answers = new Map();
+    birthdayAnswers.set(now, answers);
+  }
+  const key = `${period}|${birthday}`;
+  const known = answers.get(key);
+  if (known !== undefined) return known;
+  const answer = computeBirthdayMatch(period, birthday, now);
+  if (answers.size >= MEMO_PER_MOMENT) answers.clear();
+  answers.set(key, answer);
+  return answer;
+}
+
+const birthdayAnswers = new WeakMap<LocalMoment, Map<string, boolean>>();
+const MEMO_PER_MOMENT = 1024;
+
+function computeBirthdayMatch(period: BirthdayPeriod, birthday: string, now: LocalMoment): boolean {
   const b = parseBirthday(birthday);
   if (!b) return false;
   if (period === "month") return now.month === b.month;

@@ -122,12 +122,19 @@ function bestPerkEffect(
 
 export interface Eligible {
   c: Compiled;
+  /** Its place in `pricedInOrder`: breakdowns list benefits in that order. */
+  rank: number;
   effect: Effect;
   memberPricing: boolean;
   source: BenefitSource;
 }
 
-export type Rejection = { c: Compiled; reason: NotAppliedReason; source: BenefitSource | null };
+export type Rejection = {
+  c: Compiled;
+  rank: number;
+  reason: NotAppliedReason;
+  source: BenefitSource | null;
+};
 
 export function checkTime(benefit: AnyBenefit, input: QuoteInput, now: LocalMoment): NotAppliedReason | null {
   switch (benefit.kind) {

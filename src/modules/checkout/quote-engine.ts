@@ -6,7 +6,6 @@ import {
   candidateAmount,
   canonicalOrder,
   checkTime,
-  compareBenefits,
   compile,
   type Eligible,
   effectOf,
@@ -61,16 +60,27 @@ function memberPass(
   // whether a member price names some line's SKU. Flags, not sets: this is the hot loop.
   const seenLine = new Uint8Array(priced.length);
   const pricedSomewhere = new Uint8Array(priced.length);
+  // Whether line i is excluded from stackable benefit k, from the first loop for the second.
+  const stackable = priced.map((e) => e.c.benefit.stackable && !e.memberPricing);
+  const stackableExcluded = new Uint8Array(priced.length);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     let best: Eligible | null = null;
     let bestAmount = amounts[i]!;
+    let anyStackable = false;
     for (let k = 0; k < priced.length; k++) {
       const e = priced[k]!;
-      if (excludes(e.c, line)) continue;
+      if (excludes(e.c, line)) {
+        stackableExcluded[k] = 1;
+        continue;
+      }
+      stackableExcluded[k] = 0;
       seenLine[k] = 1;
+      if (stackable[k]) {
+        anyStackable = true;
+        continue;
+      }
       if (e.memberPricing && e.c.prices?.has(line.sku)) pricedSomewhere[k] = 1;
-      if (e.c.benefit.stackable && !e.memberPricing) continue;
       const amount = candidateAmount(e, line, originals[i]!);
       if (amount !== null && amount < bestAmount) {
         best = e;
@@ -84,8 +94,10 @@ function memberPass(
       touched.add(id);
       amounts[i] = bestAmount;
     }
-    for (const e of priced) {
-      if (!e.c.benefit.stackable || e.memberPricing || excludes(e.c, line)) continue;
+    if (!anyStackable) continue;
+    for (let k = 0; k < priced.length; k++) {
+      if (!stackable[k] || stackableExcluded[k]) continue;
+      const e = priced[k]!;
       const amount = candidateAmount(e, line, amounts[i]!);
       if (amount === null) continue;
       const id = e.c.benefit.id;
@@ -187,7 +199,9 @@ export function quote(input: QuoteInput): Quote {
   // 1. Order-level eligibility of each benefit that can change a price or points. A member
   // outside a benefit's audience still has it while an entitlement to it is in force.
   const eligible: Eligible[] = [];
-  for (const benefit of pricedInOrder(input.benefits)) {
+  const ordered = pricedInOrder(input.benefits);
+  for (let rank = 0; rank < ordered.length; rank++) {
+    const benefit = ordered[rank]!;
     if (benefit.kind === "promotional" && !benefit.config.order_reduction) continue;
     const c = compile(benefit);
     let reason: NotAppliedReason | null = null;
@@ -212,11 +226,12 @@ export function quote(input: QuoteInput): Quote {
       }
     }
     if (reason) {
-      rejected.push({ c, reason, source });
+      rejected.push({ c, rank, reason, source });
       continue;
     }
     eligible.push({
       c,
+      rank,
       effect: effectOf(benefit, input),
       memberPricing: benefit.kind === "member_pricing",
       source: source ?? AUDIENCE,
@@ -251,7 +266,12 @@ export function quote(input: QuoteInput): Quote {
     );
     if (dropping.length === 0) break;
     for (const e of dropping)
-      rejected.push({ c: e.c, reason: "restriction_balance_below_discounted_outstanding", source: e.source });
+      rejected.push({
+        c: e.c,
+        rank: e.rank,
+        reason: "restriction_balance_below_discounted_outstanding",
+        source: e.source,
+      });
     active = active.filter((e) => !dropping.includes(e));
   }
   const memberAmounts = reduced.amounts.slice();
@@ -324,7 +344,7 @@ export function quote(input: QuoteInput): Quote {
             : reduced.belowMin.has(b.id)
               ? "below_min_amount"
               : "not_best";
-      rejected.push({ c: e.c, reason, source: e.source });
+      rejected.push({ c: e.c, rank: e.rank, reason, source: e.source });
       continue;
     }
     freeShipping ||= e.effect.freeShipping;
@@ -341,7 +361,11 @@ export function quote(input: QuoteInput): Quote {
       source: e.source,
     });
   }
-  rejected.sort((a, b) => compareBenefits(a.c.benefit, b.c.benefit));
+  // In the order of `pricedInOrder` (compareBenefits): placed by rank, no comparisons.
+  const byRank: (Rejection | undefined)[] = new Array(ordered.length);
+  for (const r of rejected) byRank[r.rank] = r;
+  rejected.length = 0;
+  for (const r of byRank) if (r) rejected.push(r);
 
   // 6. Totals, shipping, balance, points.
   const goods = amounts.reduce((s, a) => s + a, 0);

@@ -21,16 +21,34 @@ export function mulDivHalfUp(a: number, num: number, den: number): number {
   return Number((bn % bd) * 2n >= bd ? q + 1n : q);
 }
 
+/**
+ * Multipliers are a handful of values per catalog, converted on every quote: both directions
+ * are remembered (bounded, cleared when full).
+ */
+const MEMO_SIZE = 1024;
+const bpsByMultiplier = new Map<string, number>();
+const multiplierByBps = new Map<number, string>();
+
 /** Exact "2" / "1.5" → basis points (2 → 20000). */
 export function multiplierBps(multiplier: string): number {
+  const hit = bpsByMultiplier.get(multiplier);
+  if (hit !== undefined) return hit;
   const [whole, frac = ""] = multiplier.split(".");
-  return Number(whole) * 10_000 + Number(frac.padEnd(4, "0").slice(0, 4));
+  const bps = Number(whole) * 10_000 + Number(frac.padEnd(4, "0").slice(0, 4));
+  if (bpsByMultiplier.size >= MEMO_SIZE) bpsByMultiplier.clear();
+  bpsByMultiplier.set(multiplier, bps);
+  return bps;
 }
 
 export function bpsToMultiplier(bps: number): string {
+  const hit = multiplierByBps.get(bps);
+  if (hit !== undefined) return hit;
   const whole = Math.floor(bps / 10_000);
   const frac = String(bps % 10_000)
     .padStart(4, "0")
     .replace(/0+$/, "");
-  return frac ? `${whole}.${frac}` : String(whole);
+  const multiplier = frac ? `${whole}.${frac}` : String(whole);
+  if (multiplierByBps.size >= MEMO_SIZE) multiplierByBps.clear();
+  multiplierByBps.set(bps, multiplier);
+  return multiplier;
 }
