@@ -213,12 +213,16 @@ async function waitReady(url: string, isAlive: () => boolean, output: () => stri
   }
 }
 
-/** User + system CPU seconds a process has used so far, from /proc (Linux). */
-function cpuSecondsOf(pid: number | undefined): number {
+/**
+ * User + system CPU seconds a process has used so far (all its threads), or with
+ * `mainThread` only its JavaScript thread (the rest is mostly the garbage collector's
+ * helpers), from /proc (Linux).
+ */
+function cpuSecondsOf(pid: number | undefined, mainThread = false): number {
   if (pid === undefined) return Number.NaN;
   try {
     // Fields after the command name: utime and stime are the 12th and 13th (clock ticks).
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -332,6 +336,7 @@ async function overHttp(
     // One client first: the latency of a quote without queueing.
     const single: number[] = [];
     const singleCpuBefore = cpuSecondsOf(child.pid);
+    const singleMainBefore = cpuSecondsOf(child.pid, true);
     for (let i = 0; i < SINGLE_CLIENT_QUOTES; i++) {
       const started = performance.now();
       const res = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
@@ -339,23 +344,28 @@ async function overHttp(
       single.push(performance.now() - started);
     }
     const singleCpu = cpuSecondsOf(child.pid) - singleCpuBefore;
+    const singleMain = cpuSecondsOf(child.pid, true) - singleMainBefore;
     single.sort((a, b) => a - b);
-    say(`http (1 client): CPU per quote ${((singleCpu / single.length) * 1e6).toFixed(0)} µs in the server`);
+    say(
+      `http (1 client): CPU per quote ${((singleCpu / single.length) * 1e6).toFixed(0)} µs in the server (${((singleMain / single.length) * 1e6).toFixed(0)} µs on its main thread)`,
+    );
     say(
       `http (1 client): p50 ${single[Math.floor(single.length / 2)]!.toFixed(2)} ms, p99 ${single[Math.floor(single.length * 0.99)]!.toFixed(2)} ms`,
     );
     const warm = performance.now() + WARMUP_SECONDS * 1000;
     await Promise.all(Array.from({ length: CLIENTS }, () => worker(warm, false)));
     const serverCpuBefore = cpuSecondsOf(child.pid);
+    const serverMainBefore = cpuSecondsOf(child.pid, true);
     const benchCpuBefore = process.cpuUsage();
     const started = performance.now();
     const until = started + SECONDS * 1000;
     await Promise.all(Array.from({ length: CLIENTS }, () => worker(until, true)));
     const seconds = (performance.now() - started) / 1000;
     const serverCpu = cpuSecondsOf(child.pid) - serverCpuBefore;
+    const serverMain = cpuSecondsOf(child.pid, true) - serverMainBefore;
     const benchCpu = process.cpuUsage(benchCpuBefore);
     say(
-      `http: CPU per quote ${((serverCpu / latencies.length) * 1e6).toFixed(0)} µs in the server, ${((benchCpu.user + benchCpu.system) / latencies.length).toFixed(0)} µs in this load generator`,
+      `http: CPU per quote ${((serverCpu / latencies.length) * 1e6).toFixed(0)} µs in the server (${((serverMain / latencies.length) * 1e6).toFixed(0)} µs on its main thread), ${((benchCpu.user + benchCpu.system) / latencies.length).toFixed(0)} µs in this load generator`,
     );
     await pool.close();
     if (STATEMENTS) {

@@ -1,6 +1,15 @@
+import fc from "fast-check";
+import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import { bonusShare } from "./refund-payment.js";
-import { lotAvailable, orderSources, planRefund, planSpend, type SpendSource } from "./spend-plan.js";
+import {
+  localDay,
+  lotAvailable,
+  orderSources,
+  planRefund,
+  planSpend,
+  type SpendSource,
+} from "./spend-plan.js";
 
 const src = (
   o: Partial<SpendSource> & Pick<SpendSource, "accountId" | "kind" | "available">,
@@ -110,5 +119,43 @@ describe("spending order and plan (tagged lots)", () => {
       { accountId: "wlot_bonus", kind: "bonus", amount: 49 },
       { accountId: "wlot_old", kind: "principal", amount: 284 },
     ]);
+  });
+});
+
+describe("localDay", () => {
+  it("is the zone's calendar date, asked once or again, around midnight and offset changes", () => {
+    const zones = [
+      "Asia/Shanghai",
+      "America/New_York",
+      "Asia/Kolkata",
+      "Australia/Lord_Howe",
+      "Pacific/Kiritimati",
+    ];
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date("1980-01-01T00:00:00Z"),
+          max: new Date("2060-01-01T00:00:00Z"),
+          noInvalidDate: true,
+        }),
+        fc.constantFrom(...zones),
+        fc.integer({ min: -90_000, max: 90_000 }),
+        (d, zone, deltaMs) => {
+          // A second instant near the first: often the same UTC minute, sometimes across midnight.
+          for (const at of [d, new Date(d.getTime() + deltaMs), d]) {
+            expect(localDay(at, zone), `${at.toISOString()} ${zone}`).toBe(
+              DateTime.fromJSDate(at, { zone }).toISODate(),
+            );
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    // One second either side of each zone's midnight, the later instant asked first.
+    for (const zone of zones) {
+      const midnight = DateTime.fromISO("2026-11-11T00:00:00", { zone }).toMillis();
+      expect(localDay(new Date(midnight + 1000), zone)).toBe("2026-11-11");
+      expect(localDay(new Date(midnight - 1000), zone)).toBe("2026-11-10");
+    }
   });
 });

@@ -41,8 +41,19 @@ export interface SpendLeg {
 
 /** The local date of `at` in `zone`, `YYYY-MM-DD`. */
 export function localDay(at: Date, zone: string): string {
-  return DateTime.fromJSDate(at, { zone }).toISODate() ?? "";
+  // Zone offsets since 1972 are whole minutes, so the local date is fixed within a UTC minute;
+  // working it out (Intl, through Luxon) costs more than the rest of a balance read.
+  const key = `${zone}|${Math.floor(at.getTime() / 60_000)}`;
+  const hit = localDays.get(key);
+  if (hit !== undefined) return hit;
+  const day = DateTime.fromJSDate(at, { zone }).toISODate() ?? "";
+  if (localDays.size >= LOCAL_DAYS_REMEMBERED) localDays.clear();
+  localDays.set(key, day);
+  return day;
 }
+
+const localDays = new Map<string, string>();
+const LOCAL_DAYS_REMEMBERED = 256;
 
 /** What a lot may give on `today` out of what its account has available. */
 export function lotAvailable(
