@@ -7,7 +7,7 @@
  *   npx tsx bench/checkout.ts --quick    # 3 s per part
  *   npx tsx bench/checkout.ts --local    # the in-process part only
  *   npx tsx bench/checkout.ts --statements   # also PostgreSQL's costliest statements
- *   BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/checkout.ts
+ *   BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/checkout.ts
  *
  * Besides rates it prints where the CPU of a quote goes: the server's (all its threads, from
  * /proc) and this load generator's, per quote, and the database round trips per quote.
@@ -19,7 +19,6 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -30,6 +29,7 @@ import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { AnyBenefit, BenefitKind, KindConfig } from "../src/modules/benefits/index.js";
 import { DEFAULT_POINTS_RULE, type QuoteInput, quote } from "../src/modules/checkout/index.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
+import { cpuSecondsOf, roundTripsOf } from "./process-cpu.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -213,23 +213,6 @@ async function waitReady(url: string, isAlive: () => boolean, output: () => stri
   }
 }
 
-/**
- * User + system CPU seconds a process has used so far (all its threads), or with
- * `mainThread` only its JavaScript thread (the rest is mostly the garbage collector's
- * helpers), from /proc (Linux).
- */
-function cpuSecondsOf(pid: number | undefined, mainThread = false): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    // Fields after the command name: utime and stime are the 12th and 13th (clock ticks).
-    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 async function overHttp(
   temp: string,
 ): Promise<{ quotesPerS: number; p50: number; p99: number; errors: number; selectOnlyTps: number }> {
@@ -245,8 +228,8 @@ async function overHttp(
   const apiKey = randomBytes(30).toString("base64url");
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
   const port = await freePort();
-  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
+  const nodeArgs = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, "dist/server.js"], {
     cwd: ROOT,
     env: {
@@ -381,14 +364,9 @@ async function overHttp(
       });
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const quoteSeries = (name: string) =>
-      Number(
-        metrics.match(
-          new RegExp(`^${name}\\{method="POST",route="/v1/checkout/quotes"\\} (\\d+)$`, "m"),
-        )?.[1],
-      );
+    const trips = roundTripsOf(metrics, "POST", "/v1/checkout/quotes");
     say(
-      `http: ${(quoteSeries("vouchsafe_db_round_trips_per_request_sum") / quoteSeries("vouchsafe_db_round_trips_per_request_count")).toFixed(2)} round trips per quote; pool ${metrics.match(/^vouchsafe_db_pool_max_connections (\d+)$/m)?.[1]} connections`,
+      `http: ${(trips.sum / trips.count).toFixed(2)} round trips per quote; pool ${metrics.match(/^vouchsafe_db_pool_max_connections (\d+)$/m)?.[1]} connections`,
     );
     if (firstError) say(`first HTTP error: ${firstError}`);
     latencies.sort((a, b) => a - b);

@@ -25,6 +25,7 @@ import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { findPgbench } from "./pgbench.js";
+import { cpuSecondsOf, roundTripsOf } from "./process-cpu.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -298,23 +299,56 @@ async function main() {
         },
         temp,
       );
+    /**
+     * A workload with what it cost the API processes: CPU per operation (over the warm-up and
+     * the measured seconds, so per operation at the measured rate) and database round trips
+     * per request of its route, from /metrics.
+     */
+    const costed = async (route: string, run: () => Promise<LoadResult>): Promise<LoadResult> => {
+      const cpu = () => servers.slice(0, PROCESSES).reduce((sum, s) => sum + cpuSecondsOf(s.child.pid), 0);
+      const trips = async () => {
+        let sum = 0;
+        let count = 0;
+        for (const u of apiUrls) {
+          const seen = roundTripsOf(await (await fetch(`${u}/metrics`)).text(), "POST", route);
+          sum += seen.sum;
+          count += seen.count;
+        }
+        return { sum, count };
+      };
+      const cpuBefore = cpu();
+      const tripsBefore = await trips();
+      const r = await run();
+      const cpuSeconds = cpu() - cpuBefore;
+      const tripsAfter = await trips();
+      // Single transfers run a warm-up first at about the measured rate; batches have none.
+      const ops = route.endsWith("/batch") ? r.ops : r.ops_per_s * (r.seconds + WARMUP_SECONDS);
+      const requests = tripsAfter.count - tripsBefore.count;
+      say(
+        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation; ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} requests)`,
+      );
+      return r;
+    };
     say("running our uniform workload ...");
     const none: LoadResult = { ops: 0, seconds: 1, ops_per_s: 0, p50_ms: 0, p99_ms: 0, errors: 0 };
-    const uniform = only && only !== "uniform" ? none : await load({});
+    const uniform = only && only !== "uniform" ? none : await costed("/v1/ledger/transfers", () => load({}));
     say("running our hot-account workload ...");
     const rssAfterUniform = peakRss();
-    const hot = only && only !== "hot" ? none : await load({ hot: "bench-hot" });
+    const hot =
+      only && only !== "hot" ? none : await costed("/v1/ledger/transfers", () => load({ hot: "bench-hot" }));
     const rssAfterHot = peakRss();
     say(`running bulk: ${BULK_TOTAL} transfers in batches of ${BULK_BATCH} ...`);
     const bulk =
       only && only !== "bulk"
         ? none
-        : await load({
-            mode: "batch",
-            total: BULK_TOTAL,
-            batchSize: BULK_BATCH,
-            clients: BULK_CLIENTS,
-          });
+        : await costed("/v1/ledger/transfers/batch", () =>
+            load({
+              mode: "batch",
+              total: BULK_TOTAL,
+              batchSize: BULK_BATCH,
+              clients: BULK_CLIENTS,
+            }),
+          );
     const rssMb = peakRss();
 
     const verify = (await (await fetch(`${server.url}/v1/ledger/verify`, { headers: auth })).json()) as {
