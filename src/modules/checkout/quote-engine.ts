@@ -80,8 +80,17 @@ function memberPass(
         anyStackable = true;
         continue;
       }
-      if (e.memberPricing && e.c.prices?.has(line.sku)) pricedSomewhere[k] = 1;
-      const amount = candidateAmount(e, line, originals[i]!);
+      let amount: number | null;
+      if (e.memberPricing) {
+        // candidateAmount's member-price case, with the one look-up also telling pricedSomewhere.
+        const unit = e.c.prices?.get(line.sku);
+        if (unit === undefined) continue;
+        pricedSomewhere[k] = 1;
+        amount = unit * line.quantity;
+      } else {
+        amount = candidateAmount(e, line, originals[i]!);
+      }
+      // bestAmount starts at the line's original amount, so this is candidateAmount's "< current".
       if (amount !== null && amount < bestAmount) {
         best = e;
         bestAmount = amount;

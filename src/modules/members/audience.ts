@@ -63,14 +63,19 @@ const anyOf = (wanted: readonly string[] | undefined, have: readonly string[]) =
   wanted === undefined || wanted.length === 0 || wanted.some((w) => have.includes(w));
 const hitsAny = (listed: readonly string[] | undefined, have: readonly string[]) =>
   listed?.some((w) => have.includes(w)) === true;
+/** `anyOf` / `hitsAny` for a member's one plan or tier (null: none); checked per benefit per quote. */
+const anyOfOne = (wanted: readonly string[] | undefined, have: string | null) =>
+  wanted === undefined || wanted.length === 0 || (have !== null && wanted.includes(have));
+const hitsOne = (listed: readonly string[] | undefined, have: string | null) =>
+  have !== null && listed?.includes(have) === true;
 
 /** Whether `member` is in the audience of `rule`. Pure: load facts and catalog first. */
 export function audienceMatches(rule: AudienceRule, member: MemberFacts | null, tiers: TierCatalog): boolean {
   if (!member) return false;
-  const plan = member.cardPlan ? [member.cardPlan] : [];
-  const tier = member.tier ? [member.tier] : [];
-  if (!anyOf(rule.card_plans, plan)) return false;
-  if (!anyOf(rule.tiers, tier)) return false;
+  const plan = member.cardPlan || null;
+  const tier = member.tier || null;
+  if (!anyOfOne(rule.card_plans, plan)) return false;
+  if (!anyOfOne(rule.tiers, tier)) return false;
   if (rule.min_tier !== undefined) {
     const need = tiers.get(rule.min_tier);
     const have = member.tier ? tiers.get(member.tier) : undefined;
@@ -81,7 +86,7 @@ export function audienceMatches(rule: AudienceRule, member: MemberFacts | null, 
   if (rule.student !== undefined && rule.student !== member.student) return false;
   const ex = rule.exclude;
   if (ex) {
-    if (hitsAny(ex.card_plans, plan) || hitsAny(ex.tiers, tier)) return false;
+    if (hitsOne(ex.card_plans, plan) || hitsOne(ex.tiers, tier)) return false;
     if (hitsAny(ex.groups, member.groups) || hitsAny(ex.tags, member.tags)) return false;
     if (ex.student !== undefined && ex.student === member.student) return false;
   }
