@@ -28,8 +28,9 @@ import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { AnyBenefit, BenefitKind, KindConfig } from "../src/modules/benefits/index.js";
 import { DEFAULT_POINTS_RULE, type QuoteInput, quote } from "../src/modules/checkout/index.js";
+import { routeRoundTrips } from "../src/platform/http/metrics.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
-import { cpuSecondsOf, roundTripsOf } from "./process-cpu.js";
+import { cpuSecondsOf } from "./process-cpu.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -364,7 +365,7 @@ async function overHttp(
       });
     }
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const trips = roundTripsOf(metrics, "POST", "/v1/checkout/quotes");
+    const trips = routeRoundTrips(metrics, "POST", "/v1/checkout/quotes");
     say(
       `http: ${(trips.sum / trips.count).toFixed(2)} round trips per quote; pool ${metrics.match(/^vouchsafe_db_pool_max_connections (\d+)$/m)?.[1]} connections`,
     );

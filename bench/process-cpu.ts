@@ -16,17 +16,3 @@ export function cpuSecondsOf(pid: number | undefined, mainThread = false): numbe
     return Number.NaN;
   }
 }
-
-/** The database round trips `/metrics` has counted for one route: their total and the requests. */
-export function roundTripsOf(metrics: string, method: string, route: string): { sum: number; count: number } {
-  const series = (name: string) =>
-    Number(
-      metrics.match(
-        new RegExp(
-          `^vouchsafe_db_round_trips_per_request_${name}\\{method="${method}",route="${route}"\\} (\\d+)$`,
-          "m",
-        ),
-      )?.[1] ?? 0,
-    );
-  return { sum: series("sum"), count: series("count") };
-}

@@ -23,9 +23,10 @@ import path from "node:path";
 import pg from "pg";
 import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
+import { routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { findPgbench } from "./pgbench.js";
-import { cpuSecondsOf, roundTripsOf } from "./process-cpu.js";
+import { cpuSecondsOf } from "./process-cpu.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -310,7 +311,7 @@ async function main() {
         let sum = 0;
         let count = 0;
         for (const u of apiUrls) {
-          const seen = roundTripsOf(await (await fetch(`${u}/metrics`)).text(), "POST", route);
+          const seen = routeRoundTrips(await (await fetch(`${u}/metrics`)).text(), "POST", route);
           sum += seen.sum;
           count += seen.count;
         }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { routeRoundTrips } from "../../src/platform/http/metrics.js";
 
 /** The database round trips `/metrics` has counted for one route: requests so far and their total. */
 export async function roundTripsOf(
@@ -7,14 +8,5 @@ export async function roundTripsOf(
   route: string,
 ): Promise<{ text: string; count: number; sum: number }> {
   const text = (await app.inject({ url: "/metrics" })).body;
-  const series = (name: string) =>
-    Number(
-      text.match(
-        new RegExp(
-          `^vouchsafe_db_round_trips_per_request_${name}\\{method="${method}",route="${route}"\\} (\\d+)$`,
-          "m",
-        ),
-      )?.[1] ?? 0,
-    );
-  return { text, count: series("count"), sum: series("sum") };
+  return { text, ...routeRoundTrips(text, method, route) };
 }

@@ -18,6 +18,23 @@ export function roundTripsOf(request: object): RoundTrips {
   return counter;
 }
 
+/**
+ * What a `/metrics` text says of one route's round trips: their total and the requests counted
+ * (0 and 0 when the route has none yet). For the benches and tests that read the text.
+ */
+export function routeRoundTrips(
+  metricsText: string,
+  method: string,
+  route: string,
+): { sum: number; count: number } {
+  const series = (name: "sum" | "count") => {
+    const prefix = `vouchsafe_db_round_trips_per_request_${name}{method="${method}",route="${route}"} `;
+    const line = metricsText.split("\n").find((l) => l.startsWith(prefix));
+    return line ? Number(line.slice(prefix.length)) : 0;
+  };
+  return { sum: series("sum"), count: series("count") };
+}
+
 interface Series {
   count: number;
   sum: number;
