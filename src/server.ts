@@ -54,8 +54,12 @@ async function main() {
     process.on("unhandledRejection", (reason) => say(`during shutdown: ${String(reason)}`));
     say(`\n${signal}: finishing in-flight requests and stopping`);
     clearInterval(pruner);
-    // Closing the server stops new connections and waits for in-flight requests.
+    // Closing the server stops new connections and waits for in-flight requests. Answers sent
+    // from now on close their connections (app.ts); a connection that went idle just as the
+    // close began is closed by the sweep rather than by the 72 s keep-alive timeout.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 250);
     await app.close().catch(() => {});
+    clearInterval(sweep);
     await services.stop().catch((error) => say(`stopping services: ${String(error)}`));
     await db.close().catch(() => {});
     if (opened.embedded) await opened.embedded.stop().catch(() => {});

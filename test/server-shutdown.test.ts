@@ -26,6 +26,8 @@ function loadCpus(): ChildProcess[] {
 interface Acknowledged {
   topUps: string[];
   exports: string[];
+  /** Successful answers that told the client to close the connection (sent after SIGTERM). */
+  closing: number;
 }
 
 describe("SIGTERM while requests and jobs are in flight", () => {
@@ -56,7 +58,7 @@ describe("SIGTERM while requests and jobs are in flight", () => {
       for (const child of busy) child.kill("SIGKILL");
     });
 
-    const acknowledged: Acknowledged = { topUps: [], exports: [] };
+    const acknowledged: Acknowledged = { topUps: [], exports: [], closing: 0 };
     let answered = 0;
     let firstAnswer: () => void = () => {};
     const someAnswered = new Promise<void>((resolve) => {
@@ -69,7 +71,10 @@ describe("SIGTERM while requests and jobs are in flight", () => {
           headers: { ...headers, "idempotency-key": key },
           body: JSON.stringify(body),
         });
-        if (response.ok) onOk(await response.json());
+        if (response.ok) {
+          if (response.headers.get("connection") === "close") acknowledged.closing += 1;
+          onOk(await response.json());
+        }
       } catch {
         // Refused or cut off by the shutdown: never acknowledged, so nothing is owed.
       } finally {
@@ -100,6 +105,9 @@ describe("SIGTERM while requests and jobs are in flight", () => {
     expect(output).not.toMatch(/Unhandled|uncaught/i);
     expect(output).toContain("Stopped.");
     expect(acknowledged.topUps.length).toBeGreaterThan(0);
+    // Requests still running at SIGTERM were answered with their connection closed, so no
+    // kept-alive connection held the drain open until its timeout.
+    expect(acknowledged.closing, output).toBeGreaterThan(0);
 
     const second = await startServerProcess(env);
     cleanups.push(async () => void (await second.stop("SIGKILL")));
