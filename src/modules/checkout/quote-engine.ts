@@ -60,7 +60,8 @@ function memberPass(
   // whether a member price names some line's SKU. Flags, not sets: this is the hot loop.
   const seenLine = new Uint8Array(priced.length);
   const pricedSomewhere = new Uint8Array(priced.length);
-  // Whether line i is excluded from stackable benefit k, from the first loop for the second.
+  // Per benefit: whether it stacks, and whether the current line is excluded from it (the
+  // first loop over the line finds out; the stackable loop after it reuses the answer).
   const stackable = priced.map((e) => e.c.benefit.stackable && !e.memberPricing);
   const stackableExcluded = new Uint8Array(priced.length);
   for (let i = 0; i < lines.length; i++) {
@@ -370,7 +371,8 @@ export function quote(input: QuoteInput): Quote {
       source: e.source,
     });
   }
-  // In the order of `pricedInOrder` (compareBenefits): placed by rank, no comparisons.
+  // In the order of `pricedInOrder` (compareBenefits): placed by rank, no comparisons. Each
+  // benefit is rejected at most once (a dropped one leaves `active`), so no rank repeats.
   const byRank: (Rejection | undefined)[] = new Array(ordered.length);
   for (const r of rejected) byRank[r.rank] = r;
   rejected.length = 0;
