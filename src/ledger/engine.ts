@@ -673,7 +673,6 @@ export class Session {
         `with ${parts.join(", ")} select ${counted >= 0 ? `(select count(*)::int from w${counted} where applied)` : "0"} as n`,
         params,
       );
-
       updated += rows[0]?.n ?? 0;
     }
     if (updated !== changed.length) {

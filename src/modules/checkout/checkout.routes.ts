@@ -140,13 +140,22 @@ interface CartBody {
   shipping_amount?: number;
 }
 
-function linesOf(body: CartBody) {
-  return body.lines.map((l) => ({
-    sku: l.sku,
-    category: l.category,
-    quantity: l.quantity,
-    unitPrice: l.unit_price,
-  }));
+/** What the body says of the cart itself, the same for an order and either kind of quote. */
+function cartOf(body: CartBody, at: Date) {
+  return {
+    memberId: body.member_id ?? null,
+    channel: body.channel,
+    at,
+    lines: body.lines.map((l) => ({
+      sku: l.sku,
+      category: l.category,
+      quantity: l.quantity,
+      unitPrice: l.unit_price,
+    })),
+    voucherIds: body.voucher_ids ?? [],
+    payWithBalance: body.pay_with_balance ?? false,
+    shippingAmount: body.shipping_amount ?? 0,
+  };
 }
 
 export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
@@ -160,17 +169,11 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
   async function toRequest(trx: Tx, actor: Actor, body: CartBody, at: Date): Promise<OrderRequest> {
     const tenant = await tenantPricing(trx, actor.tenantId);
     return {
-      memberId: body.member_id ?? null,
-      channel: body.channel,
+      ...cartOf(body, at),
       storeId: await resolveStore(trx, actor, body.store_id),
-      at,
       timezone: tenant.timezone,
       currency: body.currency ?? tenant.default_currency,
-      lines: linesOf(body),
-      voucherIds: body.voucher_ids ?? [],
       giftCards: (body.gift_cards ?? []).map((c) => ({ cardId: c.card_id, amount: c.amount ?? null })),
-      payWithBalance: body.pay_with_balance ?? false,
-      shippingAmount: body.shipping_amount ?? 0,
     };
   }
 
@@ -208,17 +211,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
         const q = await snapshotQuote(
           db,
           actor,
-          {
-            memberId: body.member_id ?? null,
-            channel: body.channel,
-            storeId: body.store_id ?? null,
-            at,
-            currency: body.currency ?? null,
-            lines: linesOf(body),
-            voucherIds: body.voucher_ids ?? [],
-            payWithBalance: body.pay_with_balance ?? false,
-            shippingAmount: body.shipping_amount ?? 0,
-          },
+          { ...cartOf(body, at), storeId: body.store_id ?? null, currency: body.currency ?? null },
           now,
         );
         return serializeQuote(q);

@@ -44,6 +44,26 @@ async function rows(table: "wallet_settings" | "deposit_settings" | "job_schedul
   return Number(r.n);
 }
 
+/** A member with a topped-up balance and one voucher (keys suffixed by `tag`). */
+async function memberWithVoucher(
+  name: string,
+  tag: string,
+  topUp: number,
+  faceValue: number,
+): Promise<{ member: string; voucher: string }> {
+  const member = json<{ id: string }>(await post("/v1/members", { name }, `m-${tag}`)).id;
+  const top = await post(`/v1/members/${member}/top-ups`, { amount: topUp }, `t-${tag}`);
+  expect(top.statusCode, top.body).toBe(201);
+  const expires = new Date(t.clock.now().getTime() + 30 * DAY).toISOString();
+  const issued = await post(
+    `/v1/members/${member}/vouchers`,
+    { face_value: { amount: faceValue, asset: "CNY" }, expires_at: expires },
+    `v-${tag}`,
+  );
+  expect(issued.statusCode, issued.body).toBe(201);
+  return { member, voucher: json<{ id: string }>(issued).id };
+}
+
 /** Rejects after `ms` so a quote stuck on a lock fails the test instead of hanging it. */
 function deadline(ms: number): { promise: Promise<never>; clear(): void } {
   let timer: NodeJS.Timeout | undefined;
@@ -93,17 +113,7 @@ describe("reads", () => {
   });
 
   it("a quote answers while another transaction holds the member's balance and voucher rows", async () => {
-    const member = json<{ id: string }>(await post("/v1/members", { name: "Ann" }, "m-1")).id;
-    const top = await post(`/v1/members/${member}/top-ups`, { amount: 10_000 }, "t-1");
-    expect(top.statusCode, top.body).toBe(201);
-    const expires = new Date(t.clock.now().getTime() + 30 * DAY).toISOString();
-    const issued = await post(
-      `/v1/members/${member}/vouchers`,
-      { face_value: { amount: 1000, asset: "CNY" }, expires_at: expires },
-      "v-1",
-    );
-    expect(issued.statusCode, issued.body).toBe(201);
-    const voucher = json<{ id: string }>(issued).id;
+    const { member, voucher } = await memberWithVoucher("Ann", "1", 10_000, 1000);
     const voucherRow = await t.database.owner
       .selectFrom("vouchers")
       .select("account_id")
@@ -189,17 +199,7 @@ describe("reads", () => {
   }
 
   it("a member's quote reads everything in at most two round trips, and writes nothing", async () => {
-    const member = json<{ id: string }>(await post("/v1/members", { name: "Bo" }, "m-rt")).id;
-    const top = await post(`/v1/members/${member}/top-ups`, { amount: 5_000 }, "t-rt");
-    expect(top.statusCode, top.body).toBe(201);
-    const expires = new Date(t.clock.now().getTime() + 30 * DAY).toISOString();
-    const issued = await post(
-      `/v1/members/${member}/vouchers`,
-      { face_value: { amount: 500, asset: "CNY" }, expires_at: expires },
-      "v-rt",
-    );
-    expect(issued.statusCode, issued.body).toBe(201);
-    const voucher = json<{ id: string }>(issued).id;
+    const { member, voucher } = await memberWithVoucher("Bo", "rt", 5_000, 500);
     const payload = {
       member_id: member,
       channel: "POS",

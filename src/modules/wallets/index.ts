@@ -148,10 +148,8 @@ export async function balanceForCart(
   const settings = locking
     ? await loadSettings(source.trx, source.tenantId, now)
     : await readSettings(source.trx, source.tenantId, now);
-  if (settings.asset !== currency) return { available: 0, usable: () => 0 };
   const reader = readOnce(locking ? source : peekingReader(source.trx, source.ledger, source.tenantId));
-  const available = (await memberBalance(reader, memberId)).available;
-  return { available, usable: await usableFrom(reader, settings, memberId, currency, now) };
+  return cartBalanceOf(reader, settings, memberId, currency, now);
 }
 
 /**
@@ -202,19 +200,11 @@ export async function cartBalanceFromRows(
     LotRow[],
     Account[],
   ];
-  const stored = settingsRows[0];
   // Unstored settings read as the defaults the first write stores (readSettings).
-  const settings = stored ?? { asset: p.defaultCurrency, spend_order: "bonus_first" as const };
-  if (settings.asset !== p.currency) return { available: 0, usable: () => 0 };
+  const settings = settingsRows[0] ?? { asset: p.defaultCurrency, spend_order: "bonus_first" as const };
   const balances = new Map(accountRows.map((a) => [a.id, balancesOf(a)]));
   const reader = snapshotReader(p.tenantId, balances, { lots: lotRows, zone: p.zone });
-  const available = (await memberBalance(reader, p.memberId)).available;
-  const sources = await spendSources(reader, p.memberId, settings.spend_order, p.now);
-  return {
-    available,
-    usable: (lines, rest) =>
-      planSpend(lines.reduce((s, l) => s + l.amount, 0) + rest, sources, lines, rest).total,
-  };
+  return cartBalanceOf(reader, settings, p.memberId, p.currency, p.now);
 }
 
 /** A reader that asks for each account's balances once (one decision, one view of each account). */
@@ -237,17 +227,22 @@ function readOnce(reader: BalanceReader): BalanceReader {
 
 type CartUsable = (lines: SpendLine[], rest: number) => number;
 
-async function usableFrom(
+/** `balanceForCart`'s figures from a reader (each account read once) and the wallet settings. */
+async function cartBalanceOf(
   reader: BalanceReader,
-  settings: WalletSettings,
+  settings: Pick<WalletSettings, "asset" | "spend_order">,
   memberId: string,
   currency: string,
   now: Date,
-): Promise<CartUsable> {
-  if (settings.asset !== currency) return () => 0;
+): Promise<{ available: number; usable: CartUsable }> {
+  if (settings.asset !== currency) return { available: 0, usable: () => 0 };
+  const available = (await memberBalance(reader, memberId)).available;
   const sources = await spendSources(reader, memberId, settings.spend_order, now);
-  return (lines, rest) =>
-    planSpend(lines.reduce((s, l) => s + l.amount, 0) + rest, sources, lines, rest).total;
+  return {
+    available,
+    usable: (lines, rest) =>
+      planSpend(lines.reduce((s, l) => s + l.amount, 0) + rest, sources, lines, rest).total,
+  };
 }
 
 /** The checkout's balance payment of a whole order share (taken at once); returns the payment id. */
