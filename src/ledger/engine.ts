@@ -260,12 +260,12 @@ export class Session {
     for (const row of rows) {
       // Another operation of the same unit may have created or loaded it meanwhile.
       if (this.root.account(row.id)) continue;
-      this.root.accounts.set(row.id, {
-        ...row,
-        isNew: false,
-        dirty: false,
-        ...(carried ? { expected: row } : {}),
-      });
+      // The row becomes the session's state as it is (a bulk batch locks thousands: a copy of
+      // each showed in its profile); a carried decision keeps the row as read apart.
+      const state = (carried ? { ...row, expected: row } : row) as AccountState;
+      state.isNew = false;
+      state.dirty = false;
+      this.root.accounts.set(row.id, state);
     }
     if (!carried) observer?.onLocked(rows.map((r) => r.id));
   }

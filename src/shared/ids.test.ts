@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { encodeId, isId, newId } from "./ids.js";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -36,5 +36,17 @@ describe("ids", () => {
     for (const id of ids) expect(isId(id, "tr")).toBe(true);
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("draws fresh random bits for every new millisecond, past the pool's refills", () => {
+    // 600 milliseconds use the pool of 256 draws more than twice over.
+    let time = Date.now() + 1000;
+    const now = vi.spyOn(Date, "now").mockImplementation(() => time++);
+    try {
+      const randomParts = Array.from({ length: 600 }, () => newId("tr").slice(3 + 10));
+      expect(new Set(randomParts).size).toBe(randomParts.length);
+    } finally {
+      now.mockRestore();
+    }
   });
 });
