@@ -44,7 +44,7 @@ export {
   PlanSchedule,
   scheduleOpen,
 } from "./schedule.js";
-export { StoreScope, storeInScope, validateStoreScope } from "./store-scope.js";
+export { StoreScope, storeInScope, storeInScopeGiven, validateStoreScope } from "./store-scope.js";
 export { catalogRoutes };
 
 /** Everything the catalog adds to the app. */

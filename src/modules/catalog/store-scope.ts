@@ -96,9 +96,45 @@ export async function validateStoreScope(trx: Tx, tenantId: string, scope: Store
 }
 
 /**
+ * What the scope's own lists decide of `storeId` without reading anything: true or false, or
+ * null when it turns on where the store lies (its path, its groups).
+ */
+function listsDecide(scope: StoreScope, storeId: string | null): boolean | null {
+  if (storeId && scope.exclude_stores?.includes(storeId)) return false;
+  if (!hasIncludes(scope)) return true;
+  if (!storeId) return false;
+  if (scope.stores?.includes(storeId)) return true;
+  return null;
+}
+
+// A path is `/root/…/self/`: the store lies under a unit when the unit's id is a segment.
+const underUnits = (scope: StoreScope, storePath: string | null | undefined) => {
+  if (!scope.org_units?.length || !storePath) return false;
+  const segments = new Set(storePath.split("/").filter(Boolean));
+  return scope.org_units.some((id) => segments.has(id));
+};
+
+/**
+ * `storeInScope` over what it would read: the store's org unit path (undefined or null when
+ * there is no such unit) and the store ids of store groups by group id (only the scope's own
+ * groups are looked at; one missing from the map is a group that does not exist).
+ */
+export function storeInScopeGiven(
+  scope: StoreScope,
+  storeId: string | null,
+  storePath: string | null | undefined,
+  groups: ReadonlyMap<string, readonly string[]>,
+): boolean {
+  const decided = listsDecide(scope, storeId);
+  if (decided !== null) return decided;
+  if (underUnits(scope, storePath)) return true;
+  return (scope.store_groups ?? []).some((id) => groups.get(id)?.includes(storeId!) ?? false);
+}
+
+/**
  * Whether `storeId` (the order's or top-up's store; null: none, e.g. an online sale without
  * one) is in `scope`. A scope with includes needs a store; one with only exclusions admits
- * a sale without a store.
+ * a sale without a store. Reads only what the decision still turns on.
  */
 export async function storeInScope(
   trx: Tx,
@@ -106,29 +142,24 @@ export async function storeInScope(
   scope: StoreScope,
   storeId: string | null,
 ): Promise<boolean> {
-  if (storeId && scope.exclude_stores?.includes(storeId)) return false;
-  if (!hasIncludes(scope)) return true;
-  if (!storeId) return false;
-  if (scope.stores?.includes(storeId)) return true;
-  if (scope.org_units?.length) {
-    const store = await trx
-      .selectFrom("org_units")
-      .select("path")
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", storeId)
-      .executeTakeFirst();
-    // A path is `/root/…/self/`: the store lies under a unit when the unit's id is a segment.
-    const segments = new Set(store?.path.split("/").filter(Boolean) ?? []);
-    if (scope.org_units.some((id) => segments.has(id))) return true;
-  }
-  if (scope.store_groups?.length) {
-    const groups = await trx
-      .selectFrom("store_groups")
-      .select("store_ids")
-      .where("tenant_id", "=", tenantId)
-      .where("id", "in", scope.store_groups)
-      .execute();
-    if (groups.some((g) => g.store_ids.includes(storeId))) return true;
-  }
-  return false;
+  const none = new Map<string, readonly string[]>();
+  if (listsDecide(scope, storeId) !== null) return storeInScopeGiven(scope, storeId, null, none);
+  const store = scope.org_units?.length
+    ? await trx
+        .selectFrom("org_units")
+        .select("path")
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", storeId!)
+        .executeTakeFirst()
+    : undefined;
+  const groups =
+    scope.store_groups?.length && !underUnits(scope, store?.path)
+      ? await trx
+          .selectFrom("store_groups")
+          .select(["id", "store_ids"])
+          .where("tenant_id", "=", tenantId)
+          .where("id", "in", scope.store_groups)
+          .execute()
+      : [];
+  return storeInScopeGiven(scope, storeId, store?.path, new Map(groups.map((g) => [g.id, g.store_ids])));
 }

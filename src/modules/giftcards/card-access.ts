@@ -30,19 +30,42 @@ export async function resolveStore(trx: Tx, actor: Actor, storeId: string | null
  * elsewhere); a member token for cards it holds or bought.
  */
 export async function cardVisible(trx: Tx, actor: Actor, card: CardRow): Promise<boolean> {
+  if (!visibilityTurnsOnStores(actor)) return cardVisibleGiven(actor, card, null, false);
+  const sold = card.sale_store_id
+    ? await trx
+        .selectFrom("org_units")
+        .select("path")
+        .where("tenant_id", "=", actor.tenantId)
+        .where("id", "=", card.sale_store_id)
+        .executeTakeFirst()
+    : undefined;
+  if (cardVisibleGiven(actor, card, sold?.path, false)) return true;
+  return cardVisibleGiven(
+    actor,
+    card,
+    sold?.path,
+    await storeInScope(trx, actor.tenantId, card.store_scope, actor.orgUnitId),
+  );
+}
+
+/** Whether `cardVisibleGiven` turns on where the card was sold and may be used (staff bound to a unit). */
+const visibilityTurnsOnStores = (actor: Actor) => actor.type !== "member" && actor.orgUnitPath !== null;
+
+/**
+ * `cardVisible` over what it would read: the path of the unit the card was sold at (null or
+ * undefined when none), and whether the card's store scope admits the caller's own unit.
+ */
+export function cardVisibleGiven(
+  actor: Actor,
+  card: CardRow,
+  salePath: string | null | undefined,
+  usableAtCallerUnit: boolean,
+): boolean {
   if (actor.type === "member")
     return card.holder_member_id === actor.memberId || card.buyer_member_id === actor.memberId;
   if (actor.orgUnitPath === null) return true;
-  if (card.sale_store_id) {
-    const sold = await trx
-      .selectFrom("org_units")
-      .select("path")
-      .where("tenant_id", "=", actor.tenantId)
-      .where("id", "=", card.sale_store_id)
-      .executeTakeFirst();
-    if (inScope(actor, sold?.path)) return true;
-  }
-  return card.status !== "inactive" && storeInScope(trx, actor.tenantId, card.store_scope, actor.orgUnitId);
+  if (card.sale_store_id && inScope(actor, salePath)) return true;
+  return card.status !== "inactive" && usableAtCallerUnit;
 }
 
 /** Cards the caller may not reach answer as missing, so their existence does not leak. */

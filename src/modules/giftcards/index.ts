@@ -24,6 +24,8 @@ export {
   MAX_CARDS_PER_ORDER,
   type PaymentCardFacts,
   paymentCards,
+  paymentCardsFromRows,
+  paymentCardsReads,
 } from "./payment-cards.js";
 export { type RedeemInput, type Redemption, redeemCard } from "./redeem-card.js";
 export { refundRedemption } from "./refund-redemption.js";
