@@ -23,6 +23,7 @@ import {
   tenantPricing,
 } from "./checkout.repository.js";
 import { completeOrder } from "./complete-order.js";
+import type { GiftCardRequest } from "./gift-card-tender.js";
 import { MAX_LINES, MAX_VOUCHERS, type OrderRequest, priceOrder } from "./price-order.js";
 import { snapshotQuote } from "./quote-snapshot.js";
 import { QuoteSchema, type QuoteView, serializeQuote } from "./quote-view.js";
@@ -140,6 +141,11 @@ interface CartBody {
   shipping_amount?: number;
 }
 
+/** The gift cards the body names to pay, in the order named. */
+function giftCardsOf(body: CartBody): GiftCardRequest[] {
+  return (body.gift_cards ?? []).map((c) => ({ cardId: c.card_id, amount: c.amount ?? null }));
+}
+
 /** What the body says of the cart itself, the same for an order and either kind of quote. */
 function cartOf(body: CartBody, at: Date) {
   return {
@@ -162,7 +168,8 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
   const { db, clock } = deps;
   const settlement = deps.checkoutSettlement ?? connectedSettlement;
   // Orders and refunds run as ledger units of work (the wallets and vouchers modules' operations
-  // take one); quotes only read, in a plain tenant transaction with the ledger inside it.
+  // take one); quotes only read: one read-only snapshot with the service's settlement, else a
+  // plain tenant transaction with the ledger inside it.
   const ledger = deps.ledger;
   const tags = ["checkout"];
 
@@ -173,7 +180,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       storeId: await resolveStore(trx, actor, body.store_id),
       timezone: tenant.timezone,
       currency: body.currency ?? tenant.default_currency,
-      giftCards: (body.gift_cards ?? []).map((c) => ({ cardId: c.card_id, amount: c.amount ?? null })),
+      giftCards: giftCardsOf(body),
     };
   }
 
@@ -206,12 +213,17 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const body = request.body;
       const now = clock.now();
       const at = body.at ? new Date(body.at) : now;
-      // The service's settlement and no gift cards: one read-only snapshot, one round trip.
-      if (settlement === connectedSettlement && !body.gift_cards?.length) {
+      // The service's settlement: one read-only snapshot, one round trip, gift cards included.
+      if (settlement === connectedSettlement) {
         const q = await snapshotQuote(
           db,
           actor,
-          { ...cartOf(body, at), storeId: body.store_id ?? null, currency: body.currency ?? null },
+          {
+            ...cartOf(body, at),
+            storeId: body.store_id ?? null,
+            currency: body.currency ?? null,
+            giftCards: giftCardsOf(body),
+          },
           now,
         );
         return serializeQuote(q);

@@ -78,6 +78,11 @@ export function voucherIdsOf(req: Pick<OrderRequest, "voucherIds">): string[] {
   return [...new Set(req.voucherIds)].sort();
 }
 
+/** The distinct cards named to pay, in id order (the order their facts are read and locked in). */
+export function giftCardIdsOf(cards: readonly GiftCardRequest[]): string[] {
+  return [...new Set(cards.map((c) => c.cardId))].sort();
+}
+
 /**
  * Gathers what the engine needs inside the caller's transaction — the active catalog, the
  * member's facts, balance, entitlements in force at `at` and vouchers — and prices the cart;
@@ -109,7 +114,7 @@ export async function priceOrder(
   const result = priceWithFacts(req, facts);
   const cards = req.giftCards ?? [];
   const cardFacts = await settlement.giftCards(ctx, {
-    ids: [...new Set(cards.map((c) => c.cardId))].sort(),
+    ids: giftCardIdsOf(cards),
     storeId: req.storeId,
     currency: req.currency,
   });

@@ -2,12 +2,19 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
+  createTestKey,
   createTestTenant,
   json,
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { giftCardClient, twoStores } from "../../../test/helpers/giftcards.js";
 import { roundTripsOf } from "../../../test/helpers/metrics.js";
+import { ensureCurrencyAsset } from "../../ledger/index.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { priceOrder } from "./price-order.js";
+import { serializeQuote } from "./quote-view.js";
+import { connectedSettlement, settleContext } from "./settlement.js";
 
 /**
  * Reads never write and never lock: a checkout quote answers while another transaction holds
@@ -26,11 +33,11 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-async function post(url: string, payload: object, key?: string) {
+async function post(url: string, payload: object, key?: string, auth = tenant.auth) {
   return t.app.inject({
     method: "POST",
     url,
-    headers: { ...tenant.auth, ...(key ? { "idempotency-key": key } : {}) },
+    headers: { ...auth, ...(key ? { "idempotency-key": key } : {}) },
     payload,
   });
 }
@@ -182,9 +189,9 @@ describe("reads", () => {
   const quoteMetric = () => roundTripsOf(t.app, "POST", "/v1/checkout/quotes");
 
   /** One quote and the round trips it made, as /metrics counts them. */
-  async function quoteTrips(payload: object) {
+  async function quoteTrips(payload: object, auth = tenant.auth) {
     const before = await quoteMetric();
-    const quoted = await post("/v1/checkout/quotes", payload);
+    const quoted = await post("/v1/checkout/quotes", payload, undefined, auth);
     expect(quoted.statusCode, quoted.body).toBe(200);
     const after = await quoteMetric();
     expect(after.count - before.count).toBe(1);
@@ -196,6 +203,8 @@ describe("reads", () => {
     benefits_applied: { benefit_id: string }[];
     balance: { available: number };
     vouchers_applied: { voucher_id: string }[];
+    gift_cards_applied: { card_id: string; amount: number }[];
+    gift_cards_not_applied: { card_id: string; reason: string }[];
   }
 
   it("a member's quote reads everything in at most two round trips, and writes nothing", async () => {
@@ -293,5 +302,172 @@ describe("reads", () => {
     const closed = await post("/v1/checkout/quotes", payload);
     expect(closed.statusCode, closed.body).toBe(404);
     expect(json<{ code: string }>(closed).code).toBe("member_not_found");
+  });
+
+  it("a quote naming gift cards reads them in one round trip, locks and writes nothing, and decides as the order would", async () => {
+    const gc = giftCardClient(t, tenant);
+    await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      ensureCurrencyAsset(trx, tenant.tenantId, "CNY", t.clock.now()),
+    );
+    const [storeA, storeB] = await twoStores(t, tenant);
+    const group = json<{ id: string }>(
+      await post("/v1/store-groups", { name: "A's group", store_ids: [storeA] }, "sg-gc"),
+    ).id;
+    // Usable at A through a store group; the other plan only under unit B.
+    const atA = await gc.activePlan({ store_scope: { store_groups: [group] } });
+    const underB = await gc.activePlan({ store_scope: { org_units: [storeB] } });
+    const usable = (await gc.sell(atA, 5000, { store_id: storeA })).card.id;
+    const frozen = (await gc.sell(atA, 5000, { store_id: storeA })).card.id;
+    await gc.ok("POST", `/v1/gift-cards/${frozen}/freeze`, { reason: "fraud check" });
+    const elsewhere = (await gc.sell(underB, 5000, { store_id: storeB })).card.id;
+    const soldAtB = (await gc.sell(atA, 5000, { store_id: storeB })).card.id;
+    const unknown = "gc_000000000000000000000000";
+    const giftCards = [
+      { card_id: usable, amount: 1000 },
+      { card_id: frozen },
+      { card_id: elsewhere },
+      { card_id: unknown },
+      { card_id: soldAtB },
+    ];
+    const payload = { channel: "POS", store_id: storeA, lines, gift_cards: giftCards };
+    // A till at A (its store by default): it does not see a card sold at B usable only under B.
+    const till = await createTestKey(t, tenant.tenantId, "operator", storeA);
+    const tillPayload = { channel: "POS", lines, gift_cards: giftCards };
+
+    const cardIds = [usable, frozen, elsewhere, soldAtB];
+    const stored = async () => ({
+      cards: await t.database.owner
+        .selectFrom("gift_cards")
+        .selectAll()
+        .where("tenant_id", "=", tenant.tenantId)
+        .orderBy("id")
+        .execute(),
+      accounts: await t.database.owner
+        .selectFrom("ledger_accounts")
+        .selectAll()
+        .where("tenant_id", "=", tenant.tenantId)
+        .orderBy("id")
+        .execute(),
+      activities: await t.database.owner
+        .selectFrom("gift_card_activities")
+        .select("id")
+        .where("tenant_id", "=", tenant.tenantId)
+        .orderBy("id")
+        .execute(),
+      audit: await t.database.owner
+        .selectFrom("audit_events")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("tenant_id", "=", tenant.tenantId)
+        .executeTakeFirstOrThrow(),
+    });
+    // Warm: the catalog and both keys are known to this process before the count.
+    await quoteTrips(payload);
+    await quoteTrips(tillPayload, till.auth);
+    const before = await stored();
+
+    const holder = new pg.Client({ connectionString: t.database.url });
+    await holder.connect();
+    let owner: Awaited<ReturnType<typeof quoteTrips>>;
+    let tillQuote: Awaited<ReturnType<typeof quoteTrips>>;
+    try {
+      // Every card row and card account held by another transaction: a quote that locked
+      // either (as redeeming does) would wait here until the deadline.
+      await holder.query("begin");
+      await holder.query("select id from gift_cards where tenant_id = $1 and id = any($2) for update", [
+        tenant.tenantId,
+        cardIds,
+      ]);
+      await holder.query(
+        `select a.id from ledger_accounts a join gift_cards c on c.tenant_id = a.tenant_id and c.account_id = a.id
+         where c.tenant_id = $1 and c.id = any($2) for update of a`,
+        [tenant.tenantId, cardIds],
+      );
+      const limit = deadline(20_000);
+      try {
+        owner = await Promise.race([quoteTrips(payload), limit.promise]);
+        tillQuote = await Promise.race([quoteTrips(tillPayload, till.auth), limit.promise]);
+      } finally {
+        limit.clear();
+      }
+    } finally {
+      await holder.query("rollback").catch(() => {});
+      await holder.end();
+    }
+    process.stdout.write(`a checkout quote naming 5 gift cards made ${owner.trips} database round trip(s)\n`);
+    expect(owner.trips).toBe(1);
+    expect(tillQuote.trips).toBe(1);
+    expect(await stored()).toEqual(before);
+
+    expect(owner.body.gift_cards_applied).toEqual([
+      { card_id: usable, amount: 1000 },
+      { card_id: soldAtB, amount: 2000 },
+    ]);
+    expect(owner.body.gift_cards_not_applied).toEqual([
+      { card_id: frozen, reason: "frozen" },
+      { card_id: elsewhere, reason: "store_not_allowed" },
+      { card_id: unknown, reason: "not_found" },
+    ]);
+    expect(tillQuote.body.gift_cards_applied).toEqual(owner.body.gift_cards_applied);
+    expect(tillQuote.body.gift_cards_not_applied).toEqual([
+      { card_id: frozen, reason: "frozen" },
+      { card_id: elsewhere, reason: "not_found" },
+      { card_id: unknown, reason: "not_found" },
+    ]);
+
+    // The order's own decision (the cards locked in its unit of work) prices the same quote.
+    const path = async (id: string) =>
+      (
+        await t.database.owner
+          .selectFrom("org_units")
+          .select("path")
+          .where("id", "=", id)
+          .executeTakeFirstOrThrow()
+      ).path;
+    const asKey = (id: string, role: Actor["role"], orgUnitId: string | null, orgUnitPath: string | null) =>
+      ({
+        tenantId: tenant.tenantId,
+        type: "api_key",
+        id,
+        role,
+        orgUnitId,
+        orgUnitPath,
+        memberId: null,
+      }) as Actor;
+    const { timezone } = await t.database.owner
+      .selectFrom("tenants")
+      .select("timezone")
+      .where("id", "=", tenant.tenantId)
+      .executeTakeFirstOrThrow();
+    const requests = giftCards.map((c) => ({ cardId: c.card_id, amount: c.amount ?? null }));
+    const asOrder = (actor: Actor) =>
+      t.deps.ledger.run(tenant.tenantId, async (uow) => {
+        const now = t.clock.now();
+        const priced = await priceOrder(
+          settleContext(uow, { actor, requestId: null }, now),
+          connectedSettlement,
+          {
+            memberId: null,
+            channel: "POS",
+            storeId: storeA,
+            at: now,
+            timezone,
+            currency: "CNY",
+            lines: lines.map((l) => ({
+              sku: l.sku,
+              category: l.category,
+              quantity: l.quantity,
+              unitPrice: l.unit_price,
+            })),
+            voucherIds: [],
+            payWithBalance: false,
+            shippingAmount: 0,
+            giftCards: requests,
+          },
+        );
+        return serializeQuote(priced);
+      });
+    expect(owner.body).toEqual(await asOrder(asKey(tenant.apiKey.record.id, "owner", null, null)));
+    expect(tillQuote.body).toEqual(await asOrder(asKey(till.id, "operator", storeA, await path(storeA))));
+    expect(await stored()).toEqual(before);
   });
 });

@@ -3,12 +3,14 @@ import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { benefitCatalog } from "../benefits/index.js";
 import { activeEntitlementsRead, entitlementsFromRows } from "../catalog/index.js";
+import { paymentCardsFromRows, paymentCardsReads } from "../giftcards/index.js";
 import { memberFactsFromRows, memberFactsReads } from "../members/index.js";
 import { memberVouchersFromRows, memberVouchersRead } from "../vouchers/index.js";
 import { cartBalanceFromRows, cartBalanceReads } from "../wallets/index.js";
 import { CheckoutError } from "./checkout.errors.js";
 import { applyGiftCards, type PricedQuote } from "./gift-card-tender.js";
 import {
+  giftCardIdsOf,
   type OrderFacts,
   type OrderRequest,
   priceWithFacts,
@@ -18,19 +20,20 @@ import {
 import { voucherFactsOf } from "./settlement.js";
 
 /** A cart to quote, before the tenant's defaults (currency, zone) are known. */
-export type QuoteCart = Omit<OrderRequest, "timezone" | "currency" | "storeId" | "giftCards"> & {
+export type QuoteCart = Omit<OrderRequest, "timezone" | "currency" | "storeId"> & {
   currency: string | null;
   storeId: string | null;
 };
 
 /**
- * A quote (no gift cards) from ONE database round trip: everything the engine needs — the
- * tenant's currency and zone, the store, the benefit catalog's version (the catalog itself
- * only when it changed since this process last read it), the member's facts and the tier
- * ranks, wallet settings, balances and lots, entitlements, vouchers — is read by the
- * statements of one read-only snapshot (`Database.tenantRead`). Nothing is locked or written:
- * the order re-prices under locks. A catalog change made through any process is seen at once,
- * since each quote reads the version with the rest.
+ * A quote from ONE database round trip: everything the engine needs — the tenant's currency
+ * and zone, the store, the benefit catalog's version (the catalog itself only when it changed
+ * since this process last read it), the member's facts and the tier ranks, wallet settings,
+ * balances and lots, entitlements, vouchers, the named gift cards with their balances and
+ * what their store scopes turn on — is read by the statements of one read-only snapshot
+ * (`Database.tenantRead`). Nothing is locked or written: the order re-prices under locks. A
+ * catalog change made through any process is seen at once, since each quote reads the version
+ * with the rest.
  */
 export async function snapshotQuote(
   db: Database,
@@ -43,8 +46,13 @@ export async function snapshotQuote(
   const catalog = benefitCatalog.read(tenantId);
   const memberId = cart.memberId;
   const vouchers = memberVouchersRead(actor, voucherIdsOf(cart));
+  const giftCards = cart.giftCards ?? [];
+  const cardIds = giftCardIdsOf(giftCards);
+  // Read whatever the currency turns out to be (known only from the tenant's row): the
+  // cards are decided after the read.
+  const cards = paymentCardsReads(actor, cardIds, storeId);
   const parts: {
-    name: "tenant" | "catalog" | "member" | "balance" | "entitlements" | "vouchers";
+    name: "tenant" | "catalog" | "member" | "balance" | "entitlements" | "vouchers" | "cards";
     statements: ReadStatement[];
   }[] = [
     {
@@ -73,6 +81,7 @@ export async function snapshotQuote(
     );
   }
   if (vouchers) parts.push({ name: "vouchers", statements: [vouchers] });
+  if (cards.length > 0) parts.push({ name: "cards", statements: cards });
 
   const results = await db.tenantRead(
     tenantId,
@@ -99,7 +108,7 @@ export async function snapshotQuote(
     storeId,
     currency: cart.currency ?? tenant.default_currency,
     timezone: tenant.timezone,
-    giftCards: [],
+    giftCards,
   };
   const facts: OrderFacts = {
     benefits: catalog.resolve(rows.catalog!),
@@ -125,5 +134,11 @@ export async function snapshotQuote(
     facts.balanceUsable = balance.usable;
     facts.entitlements = entitlementsFromRows(rows.entitlements![0]!);
   }
-  return applyGiftCards(priceWithFacts(req, facts), [], []);
+  const priced = priceWithFacts(req, facts);
+  const cardFacts = await paymentCardsFromRows(rows.cards ?? [], actor, cardIds, {
+    storeId,
+    currency: req.currency,
+    now,
+  });
+  return applyGiftCards(priced, giftCards, cardFacts);
 }
