@@ -111,4 +111,45 @@ describe("journal insert", () => {
     expect(encodeParam([{ a: 1 }])).toEqual([{ a: 1 }]);
     expect(encodeParam("plain")).toBe("plain");
   });
+
+  it("writes appended rows of several tables with the batch: a left-out column takes its default", async () => {
+    const ids = [newId("aud"), newId("aud"), newId("aud")];
+    const at = new Date("2026-03-01T08:00:00.000Z");
+    const row = (id: string, action: string) => ({
+      tenant_id: ten,
+      id,
+      actor_type: "api_key",
+      actor_id: "key_1",
+      action,
+      target_type: "ledger_transfer",
+    });
+    await ledger.run(ten, async (uow) => {
+      const moved = await uow.batch([{ debit_account_id: a, credit_account_id: b, amount: 3 }]);
+      expect(moved[0]!.ok).toBe(true);
+      // Rows of one table naming different columns, in an order that differs between them.
+      uow.append("audit_events", { ...row(ids[0]!, 'say "hi"'), summary: JSON.stringify({ n: 1 }), created_at: at });
+      uow.append("audit_events", { created_at: at, ...row(ids[1]!, "back\\slash, {braces}"), target_id: "t_2" });
+      uow.append("audit_events", { ...row(ids[2]!, "多语言"), request_id: "req_3" });
+      uow.append("events", { tenant_id: ten, id: newId("evt"), type: "ledger.tested", data: "{}", created_at: at });
+    });
+    const stored = await t.db.tenantTx(ten, (trx) =>
+      trx
+        .selectFrom("audit_events")
+        .select(["id", "action", "summary", "target_id", "request_id", "created_at"])
+        .where("id", "in", ids)
+        .orderBy("id")
+        .execute(),
+    );
+    expect(stored.map((r) => r.action)).toEqual(['say "hi"', "back\\slash, {braces}", "多语言"]);
+    expect(stored.map((r) => r.summary)).toEqual([{ n: 1 }, {}, {}]);
+    expect(stored.map((r) => r.target_id)).toEqual([null, "t_2", null]);
+    expect(stored.map((r) => r.request_id)).toEqual([null, null, "req_3"]);
+    expect(stored[0]!.created_at.toISOString()).toBe(at.toISOString());
+    // The third row named no time: the column's default, the database's clock, not the test's.
+    expect(stored[2]!.created_at.getTime()).toBeGreaterThan(at.getTime());
+    const events = await t.db.tenantTx(ten, (trx) =>
+      trx.selectFrom("events").select("type").where("type", "=", "ledger.tested").execute(),
+    );
+    expect(events).toHaveLength(1);
+  });
 });

@@ -194,7 +194,6 @@ function txExecutor(trx: Tx): Executor {
   return {
     query: async <R>(text: string, params: unknown[]) =>
       (await trx.executeQuery<R>(CompiledQuery.raw(text, params))).rows,
-    kysely: () => trx,
   };
 }
 
@@ -247,7 +246,6 @@ class BatchConnection {
           throw error;
         }
       },
-      kysely: () => this.kysely,
     };
   }
 }
