@@ -655,7 +655,7 @@ export class Session {
     changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (changed.length > 0) writes.push(accountUpdate(this.tenantId, changed, now));
     if (root.transfers.length > 0) writes.push(transferInsert(this.tenantId, root.transfers));
-    writes.push(...this.appendedInserts(root.appended));
+    writes.push(...(await this.appendedInserts(root.appended)));
     let updated = 0;
     for (const group of groupWrites(writes)) {
       const params: unknown[] = [];
@@ -730,8 +730,13 @@ export class Session {
     );
   }
 
-  /** Appended rows (audit, idempotency, outbox) as multi-row inserts, one per table and chunk. */
-  private appendedInserts(appended: [string, Record<string, unknown>][]): Write[] {
+  /**
+   * Appended rows (audit, idempotency, outbox), one statement per table: a column per array
+   * when every row names the same columns (a batch of single transfers appends one audit row
+   * each, and binding their values one parameter at a time showed in its profile), otherwise
+   * a multi-row insert.
+   */
+  private async appendedInserts(appended: [string, Record<string, unknown>][]): Promise<Write[]> {
     const byTable = new Map<string, Record<string, unknown>[]>();
     for (const [table, row] of appended) {
       const rows = byTable.get(table);
@@ -740,12 +745,78 @@ export class Session {
     }
     const writes: Write[] = [];
     for (const [table, rows] of byTable) {
-      const columns = Math.max(1, columnsOf(rows).length);
-      const chunk = Math.max(1, Math.floor(MAX_PARAMS / columns));
+      const columns = columnsOf(rows);
+      const types = rows.length > 1 ? await this.arrayTypes(table, columns) : undefined;
+      if (types && rows.every((row) => columns.every((c) => sendsAsElement(row[c])))) {
+        writes.push(columnsInsert(table, columns, types, rows));
+        continue;
+      }
+      const chunk = Math.max(1, Math.floor(MAX_PARAMS / Math.max(1, columns.length)));
       for (let i = 0; i < rows.length; i += chunk) writes.push(rowsInsert(table, rows.slice(i, i + chunk)));
     }
     return writes;
   }
+
+  /**
+   * The SQL type of each named column of `table`, for sending it as an array; undefined when a
+   * column holds arrays itself (unnest would flatten them). Read from the catalog once per
+   * table and process, and again if a column is not known yet (a migration added it).
+   */
+  private async arrayTypes(table: string, columns: readonly string[]): Promise<string[] | undefined> {
+    let known = columnTypes.get(table);
+    if (!known || columns.some((c) => !known!.has(c))) {
+      const rows = await this.exec.query<{ name: string; type: string }>(
+        `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+         where attrelid = $1::text::regclass and attnum > 0 and not attisdropped`,
+        [table],
+      );
+      known = new Map(rows.map((r) => [r.name, r.type]));
+      columnTypes.set(table, known);
+    }
+    const types = columns.map((c) => known!.get(c));
+    return types.every((t): t is string => t !== undefined && !t.endsWith("]") && t !== "bytea")
+      ? types
+      : undefined;
+  }
+}
+
+/**
+ * Whether a value can be one element of a column's array literal: named (a left-out column
+ * takes its default, which unnest cannot give one row), and not an array or bytes, which
+ * node-postgres sends in forms of their own.
+ */
+const sendsAsElement = (v: unknown) => v !== undefined && !Array.isArray(v) && !Buffer.isBuffer(v);
+
+/** Column types of the tables rows are appended to, by table (see `Session.arrayTypes`). */
+const columnTypes = new Map<string, Map<string, string>>();
+
+/**
+ * Rows that all name the same columns as one INSERT … SELECT FROM unnest, one array literal per
+ * column: each element reads as the same value sent alone would (dates as ISO instants, objects
+ * as their JSON, as node-postgres sends them).
+ */
+function columnsInsert(
+  table: string,
+  columns: readonly string[],
+  types: readonly string[],
+  rows: readonly Record<string, unknown>[],
+): Write {
+  const params = columns.map((column) =>
+    arrayLiteral(
+      rows.map((row) => {
+        const v = row[column];
+        if (v instanceof Date) return v.toISOString();
+        if (v !== null && typeof v === "object") return JSON.stringify(v);
+        return v as Plain;
+      }),
+    ),
+  );
+  const arrays = types.map((type, i) => `$${i + 1}::${type}[]`);
+  return {
+    countsAccounts: false,
+    params,
+    sql: `insert into ${quoteIdent(table)} (${columns.map(quoteIdent).join(", ")}) select * from unnest(${arrays.join(", ")})`,
+  };
 }
 
 /** The columns a set of rows names, in the order they first appear (a row may leave some out). */

@@ -127,10 +127,24 @@ describe("journal insert", () => {
       const moved = await uow.batch([{ debit_account_id: a, credit_account_id: b, amount: 3 }]);
       expect(moved[0]!.ok).toBe(true);
       // Rows of one table naming different columns, in an order that differs between them.
-      uow.append("audit_events", { ...row(ids[0]!, 'say "hi"'), summary: JSON.stringify({ n: 1 }), created_at: at });
-      uow.append("audit_events", { created_at: at, ...row(ids[1]!, "back\\slash, {braces}"), target_id: "t_2" });
+      uow.append("audit_events", {
+        ...row(ids[0]!, 'say "hi"'),
+        summary: JSON.stringify({ n: 1 }),
+        created_at: at,
+      });
+      uow.append("audit_events", {
+        created_at: at,
+        ...row(ids[1]!, "back\\slash, {braces}"),
+        target_id: "t_2",
+      });
       uow.append("audit_events", { ...row(ids[2]!, "多语言"), request_id: "req_3" });
-      uow.append("events", { tenant_id: ten, id: newId("evt"), type: "ledger.tested", data: "{}", created_at: at });
+      uow.append("events", {
+        tenant_id: ten,
+        id: newId("evt"),
+        type: "ledger.tested",
+        data: "{}",
+        created_at: at,
+      });
     });
     const stored = await t.db.tenantTx(ten, (trx) =>
       trx
@@ -151,5 +165,45 @@ describe("journal insert", () => {
       trx.selectFrom("events").select("type").where("type", "=", "ledger.tested").execute(),
     );
     expect(events).toHaveLength(1);
+  });
+
+  it("stores rows that name the same columns, sent a column at a time, as each row sent alone", async () => {
+    const awkward = ['say "hi"', "back\\slash", "NULL", "{braces}, commas", " padded ", "", "多语言 ✓"];
+    const rowsOf = (prefix: string) =>
+      awkward.map((text, i) => ({
+        tenant_id: ten,
+        id: `${prefix}_${i}`,
+        actor_type: "api_key",
+        actor_id: text,
+        actor_role: i % 2 === 0 ? null : "owner",
+        action: `ledger.${i}`,
+        target_type: "ledger_transfer",
+        target_id: i % 3 === 0 ? null : text,
+        summary: JSON.stringify({ text, n: i, nested: { q: '"', s: "\\" } }),
+        request_id: i % 2 === 0 ? `req_${i}` : null,
+        created_at: new Date(Date.UTC(2026, 2, 1, 8, 0, 0, i * 37)),
+      }));
+    const together = rowsOf("aud_together");
+    await ledger.run(ten, async (uow) => {
+      for (const row of together) uow.append("audit_events", row);
+    });
+    for (const row of rowsOf("aud_alone")) {
+      await ledger.run(ten, async (uow) => {
+        uow.append("audit_events", row);
+      });
+    }
+    const stored = (prefix: string) =>
+      t.db.tenantTx(ten, (trx) =>
+        trx.selectFrom("audit_events").selectAll().where("id", "like", `${prefix}_%`).orderBy("id").execute(),
+      );
+    const batched = await stored("aud_together");
+    const alone = await stored("aud_alone");
+    expect(batched).toHaveLength(awkward.length);
+    expect(batched.map(({ id: _, ...rest }) => rest)).toEqual(alone.map(({ id: _, ...rest }) => rest));
+    expect(batched.map((r) => r.actor_id)).toEqual(awkward);
+    expect(batched.map((r) => r.created_at.toISOString())).toEqual(
+      together.map((r) => r.created_at.toISOString()),
+    );
+    expect(batched[1]!.summary).toEqual({ text: awkward[1], n: 1, nested: { q: '"', s: "\\" } });
   });
 });
