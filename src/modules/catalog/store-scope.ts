@@ -1,6 +1,7 @@
 import { type Static, Type } from "typebox";
 import type { Tx } from "../../db/database.js";
 import { Obj } from "../../platform/http/schemas.js";
+import { orgUnitPath } from "../../platform/org/org-units.js";
 import { CatalogError } from "./catalog.errors.js";
 
 /** At most this many ids in each list of a store scope (DESIGN principle 6). */
@@ -144,16 +145,9 @@ export async function storeInScope(
 ): Promise<boolean> {
   const none = new Map<string, readonly string[]>();
   if (listsDecide(scope, storeId) !== null) return storeInScopeGiven(scope, storeId, null, none);
-  const store = scope.org_units?.length
-    ? await trx
-        .selectFrom("org_units")
-        .select("path")
-        .where("tenant_id", "=", tenantId)
-        .where("id", "=", storeId!)
-        .executeTakeFirst()
-    : undefined;
+  const storePath = scope.org_units?.length ? await orgUnitPath(trx, tenantId, storeId!) : undefined;
   const groups =
-    scope.store_groups?.length && !underUnits(scope, store?.path)
+    scope.store_groups?.length && !underUnits(scope, storePath)
       ? await trx
           .selectFrom("store_groups")
           .select(["id", "store_ids"])
@@ -161,5 +155,5 @@ export async function storeInScope(
           .where("id", "in", scope.store_groups)
           .execute()
       : [];
-  return storeInScopeGiven(scope, storeId, store?.path, new Map(groups.map((g) => [g.id, g.store_ids])));
+  return storeInScopeGiven(scope, storeId, storePath, new Map(groups.map((g) => [g.id, g.store_ids])));
 }

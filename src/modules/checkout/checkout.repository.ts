@@ -3,6 +3,7 @@ import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
+import { orgUnitPath } from "../../platform/org/org-units.js";
 import type { Channel } from "../benefits/index.js";
 import { CheckoutError } from "./checkout.errors.js";
 
@@ -140,29 +141,17 @@ export async function resolveStore(
 ): Promise<string | null> {
   const id = storeId ?? actor.orgUnitId;
   if (!id) return null;
-  const unit = await trx
-    .selectFrom("org_units")
-    .select("path")
-    .where("tenant_id", "=", actor.tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (!unit) throw new CheckoutError("store_not_found", "Store not found");
-  assertInScope(actor, unit.path, "store");
+  const path = await orgUnitPath(trx, actor.tenantId, id);
+  if (path === undefined) throw new CheckoutError("store_not_found", "Store not found");
+  assertInScope(actor, path, "store");
   return id;
 }
 
 /** A store-bound actor sees only its subtree's orders; others answer as missing. */
 export async function assertOrderInScope(trx: Tx, actor: Actor, order: OrderRow): Promise<void> {
   if (!actor.orgUnitPath) return;
-  const unit = order.store_id
-    ? await trx
-        .selectFrom("org_units")
-        .select("path")
-        .where("tenant_id", "=", actor.tenantId)
-        .where("id", "=", order.store_id)
-        .executeTakeFirst()
-    : undefined;
-  if (!inScope(actor, unit?.path)) throw new CheckoutError("order_not_found", "Order not found");
+  const path = order.store_id ? await orgUnitPath(trx, actor.tenantId, order.store_id) : undefined;
+  if (!inScope(actor, path)) throw new CheckoutError("order_not_found", "Order not found");
 }
 
 /** What an order is priced in: the tenant's default currency and its zone. */

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
-import { orgUnitInScope } from "../../platform/org/org-units.js";
+import { orgUnitInScope, orgUnitPath } from "../../platform/org/org-units.js";
 import type { DomainError } from "../../shared/errors.js";
 import { storeInScope } from "../catalog/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
@@ -31,19 +31,12 @@ export async function resolveStore(trx: Tx, actor: Actor, storeId: string | null
  */
 export async function cardVisible(trx: Tx, actor: Actor, card: CardRow): Promise<boolean> {
   if (!visibilityTurnsOnStores(actor)) return cardVisibleGiven(actor, card, null, false);
-  const sold = card.sale_store_id
-    ? await trx
-        .selectFrom("org_units")
-        .select("path")
-        .where("tenant_id", "=", actor.tenantId)
-        .where("id", "=", card.sale_store_id)
-        .executeTakeFirst()
-    : undefined;
-  if (cardVisibleGiven(actor, card, sold?.path, false)) return true;
+  const soldAt = card.sale_store_id ? await orgUnitPath(trx, actor.tenantId, card.sale_store_id) : undefined;
+  if (cardVisibleGiven(actor, card, soldAt, false)) return true;
   return cardVisibleGiven(
     actor,
     card,
-    sold?.path,
+    soldAt,
     await storeInScope(trx, actor.tenantId, card.store_scope, actor.orgUnitId),
   );
 }

@@ -7,10 +7,10 @@ import { assertMemberUsable } from "./create-member.js";
 import { cardDates } from "./extend-card.js";
 import { resolveCard } from "./member-input.js";
 import {
+  existingOrgUnitPath,
   findMember,
   loadCatalog,
   type MemberRow,
-  orgUnitPath,
   type TierChangeReason,
 } from "./members.repository.js";
 
@@ -34,7 +34,7 @@ export async function changeMemberTier(
   const { actor } = ctx;
   const tenantId = actor.tenantId;
   const member = assertMemberUsable(await findMember(trx, tenantId, memberId, { lock: true }));
-  assertInScope(actor, await orgUnitPath(trx, tenantId, member.org_unit_id), "member");
+  assertInScope(actor, await existingOrgUnitPath(trx, tenantId, member.org_unit_id), "member");
   const catalog = await loadCatalog(trx, tenantId);
   const card = resolveCard(catalog, input.card_plan, input.tier);
   if (card.card_plan_id === member.card_plan_id && card.tier_id === member.tier_id) {

@@ -8,9 +8,9 @@ import { type MemberInput, memberColumns, resolveCard } from "./member-input.js"
 import { MembersError } from "./members.errors.js";
 import {
   type Catalog,
+  existingOrgUnitPath,
   loadCatalog,
   type MemberRow,
-  orgUnitPath,
   type TierChangeReason,
   uniqueViolation,
 } from "./members.repository.js";
@@ -32,7 +32,7 @@ export async function createMember(
   const columns = memberColumns(catalog, input);
   const card = resolveCard(catalog, input.card_plan, input.tier);
   const orgUnitId = input.org_unit_id ?? actor.orgUnitId;
-  assertInScope(actor, await orgUnitPath(trx, tenantId, orgUnitId), "org_unit");
+  assertInScope(actor, await existingOrgUnitPath(trx, tenantId, orgUnitId), "org_unit");
   const plan = card.card_plan_id ? catalog.plans.get(card.card_plan_id) : undefined;
   const dates = plan ? cardDates(plan, now) : { card_issued_at: null, card_expires_at: null };
   const id = newId("mbr");

@@ -3,7 +3,7 @@ import type { Actor } from "../../platform/auth/actor.js";
 import type { MemberTokenGuard } from "../../platform/auth/member-tokens.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { MembersError } from "./members.errors.js";
-import { findMember, type MemberRow, orgUnitPath } from "./members.repository.js";
+import { existingOrgUnitPath, findMember, type MemberRow } from "./members.repository.js";
 
 /**
  * The member, locked for the rest of the transaction, for operations that move its value:
@@ -20,7 +20,7 @@ export async function lockUsableMember(
   const visible =
     row !== undefined &&
     (actor.type !== "member" || actor.memberId === memberId) &&
-    inScope(actor, row.org_unit_id ? await orgUnitPath(trx, actor.tenantId, row.org_unit_id) : null);
+    inScope(actor, row.org_unit_id ? await existingOrgUnitPath(trx, actor.tenantId, row.org_unit_id) : null);
   if (!row || !visible) throw new MembersError("member_not_found", "Member not found");
   if (row.status === "closed") throw new MembersError("member_closed", "The member's account is closed");
   if (row.status === "frozen" && !options.allowFrozen) {
@@ -35,7 +35,7 @@ export async function findVisibleMember(trx: Tx, actor: Actor, memberId: string)
   const visible =
     row !== undefined &&
     (actor.type !== "member" || actor.memberId === memberId) &&
-    inScope(actor, row.org_unit_id ? await orgUnitPath(trx, actor.tenantId, row.org_unit_id) : null);
+    inScope(actor, row.org_unit_id ? await existingOrgUnitPath(trx, actor.tenantId, row.org_unit_id) : null);
   if (!row || !visible) throw new MembersError("member_not_found", "Member not found");
   return row;
 }

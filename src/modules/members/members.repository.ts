@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import { orgUnitPath } from "../../platform/org/org-units.js";
 import type { DomainError } from "../../shared/errors.js";
 import type { MemberFacts } from "./audience.js";
 import { MembersError } from "./members.errors.js";
@@ -189,18 +190,14 @@ export function uniqueViolation(error: unknown): DomainError | undefined {
   return undefined;
 }
 
-export async function orgUnitPath(
+/** The path of a member's org unit (null: none); a unit that does not exist is refused. */
+export async function existingOrgUnitPath(
   trx: Tx,
   tenantId: string,
   orgUnitId: string | null,
 ): Promise<string | null> {
   if (!orgUnitId) return null;
-  const row = await trx
-    .selectFrom("org_units")
-    .select("path")
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", orgUnitId)
-    .executeTakeFirst();
-  if (!row) throw new MembersError("org_unit_not_found", "Org unit not found");
-  return row.path;
+  const path = await orgUnitPath(trx, tenantId, orgUnitId);
+  if (path === undefined) throw new MembersError("org_unit_not_found", "Org unit not found");
+  return path;
 }

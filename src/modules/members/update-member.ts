@@ -6,11 +6,11 @@ import { assertInScope } from "../../platform/auth/scope.js";
 import { type MemberInput, memberColumns } from "./member-input.js";
 import { MembersError } from "./members.errors.js";
 import {
+  existingOrgUnitPath,
   findMember,
   loadCatalog,
   type MemberRow,
   type MemberStatus,
-  orgUnitPath,
   uniqueViolation,
 } from "./members.repository.js";
 
@@ -29,10 +29,10 @@ export async function updateMember(
   const tenantId = actor.tenantId;
   const before = await findMember(trx, tenantId, memberId, { lock: true });
   if (!before) throw new MembersError("member_not_found", "Member not found");
-  assertInScope(actor, await orgUnitPath(trx, tenantId, before.org_unit_id), "member");
+  assertInScope(actor, await existingOrgUnitPath(trx, tenantId, before.org_unit_id), "member");
   if (before.status === "closed") throw new MembersError("member_closed", "The member's account is closed");
   if (input.org_unit_id !== undefined) {
-    assertInScope(actor, await orgUnitPath(trx, tenantId, input.org_unit_id), "org_unit");
+    assertInScope(actor, await existingOrgUnitPath(trx, tenantId, input.org_unit_id), "org_unit");
   }
   const catalog = await loadCatalog(trx, tenantId);
   const columns = memberColumns(catalog, input);

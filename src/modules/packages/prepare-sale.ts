@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
+import { orgUnitPath } from "../../platform/org/org-units.js";
 import { audienceMatches, type Channel } from "../benefits/index.js";
 import { type AcceptedAgreement, acceptAgreements, closedReason, storeInScope } from "../catalog/index.js";
 import { findVisibleMember, loadMemberFactsAndTiers, lockUsableMember } from "../members/index.js";
@@ -52,14 +53,9 @@ export async function tenantZone(trx: Tx, tenantId: string): Promise<string> {
 /** A named store exists and lies in the caller's subtree (a store-bound seller sells only there). */
 async function checkStore(trx: Tx, actor: Actor, storeId: string | null): Promise<void> {
   if (!storeId) return;
-  const unit = await trx
-    .selectFrom("org_units")
-    .select("path")
-    .where("tenant_id", "=", actor.tenantId)
-    .where("id", "=", storeId)
-    .executeTakeFirst();
-  if (!unit) throw new PackagesError("store_not_found", "Store not found");
-  if (actor.type !== "member") assertInScope(actor, unit.path, "store");
+  const path = await orgUnitPath(trx, actor.tenantId, storeId);
+  if (path === undefined) throw new PackagesError("store_not_found", "Store not found");
+  if (actor.type !== "member") assertInScope(actor, path, "store");
 }
 
 /**

@@ -43,6 +43,17 @@ export const ORG_UNIT_COLUMNS = [
   "updated_at",
 ] as const;
 
+/** A unit's path (`/root/…/self/`), or undefined when the tenant has no unit of that id. */
+export async function orgUnitPath(trx: Tx, tenantId: string, id: string): Promise<string | undefined> {
+  const unit = await trx
+    .selectFrom("org_units")
+    .select("path")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return unit?.path;
+}
+
 /**
  * The unit, if it exists in the tenant and lies in the actor's subtree; otherwise
  * `org_unit_not_found` (out-of-scope units answer exactly as missing ones).
