@@ -7,6 +7,7 @@
  *   npx tsx bench/checkout.ts --quick    # 3 s per part
  *   npx tsx bench/checkout.ts --local    # the in-process part only
  *   npx tsx bench/checkout.ts --statements   # also PostgreSQL's costliest statements
+ *   npx tsx bench/checkout.ts --processes 2  # two API processes, clients spread over them
  *   BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/checkout.ts
  *
  * Besides rates it prints where the CPU of a quote goes: the server's (all its threads, from
@@ -17,7 +18,7 @@
  * `checkout-bench quotes_per_s=A http_quotes_per_s=B http_p99_ms=C select_ratio=D`, where D is
  * B over pgbench's select-only rate at the same clients on the same PostgreSQL.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -31,6 +32,7 @@ import { DEFAULT_POINTS_RULE, type QuoteInput, quote } from "../src/modules/chec
 import { routeRoundTrips } from "../src/platform/http/metrics.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
 import { cpuSecondsOf } from "./process-cpu.js";
+import { findWrk, sameRequestLua, wrkLoad } from "./wrk.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -38,7 +40,13 @@ const QUICK = process.argv.includes("--quick");
 const LOCAL_ONLY = process.argv.includes("--local");
 /** PostgreSQL's statements by total execution time (pg_stat_statements), after the HTTP part. */
 const STATEMENTS = process.argv.includes("--statements");
+/** The HTTP load from Node clients (undici) in this process instead of wrk. */
+const NODE_CLIENTS = process.argv.includes("--node-clients");
 const SECONDS = QUICK ? 3 : 10;
+/** API processes on the one database (`--processes N`), clients spread over them. */
+const PROCESSES = process.argv.includes("--processes")
+  ? Math.max(1, Number(process.argv[process.argv.indexOf("--processes") + 1]) || 1)
+  : 1;
 const WARMUP_SECONDS = 1;
 const CLIENTS = 32;
 const SINGLE_CLIENT_QUOTES = 1000;
@@ -227,39 +235,51 @@ async function overHttp(
       : [],
   });
   const apiKey = randomBytes(30).toString("base64url");
+  const wrk = NODE_CLIENTS ? undefined : findWrk(say);
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
-  const port = await freePort();
-  // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server.
+  // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers.
   const nodeArgs = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, "dist/server.js"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: pgHandle.url("postgres"),
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      VOUCHSAFE_DATA_DIR: path.join(temp, "data"),
-      VOUCHSAFE_DEMO_API_KEY: apiKey,
-      VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
-      VOUCHSAFE_RUN_WORKER: "false",
-      LOG_LEVEL: "warn",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (c) => {
-    output += c;
-  });
-  child.stderr?.on("data", (c) => {
-    output += c;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  try {
+  const startApi = async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [...nodeArgs, "dist/server.js"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: pgHandle.url("postgres"),
+        PORT: String(port),
+        HOST: "127.0.0.1",
+        VOUCHSAFE_DATA_DIR: path.join(temp, "data"),
+        VOUCHSAFE_DEMO_API_KEY: apiKey,
+        VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
+        VOUCHSAFE_RUN_WORKER: "false",
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout?.on("data", (c) => {
+      output += c;
+    });
+    child.stderr?.on("data", (c) => {
+      output += c;
+    });
+    const url = `http://127.0.0.1:${port}`;
+    children.push(child);
     await waitReady(
       url,
       () => child.exitCode === null,
       () => output,
     );
+    return { child, url };
+  };
+  const children: ChildProcess[] = [];
+  try {
+    // The first process migrates and seeds the database; the others start on it afterwards.
+    const apis = [await startApi()];
+    for (let i = 1; i < PROCESSES; i++) apis.push(await startApi());
+    const { url } = apis[0]!;
+    const cpuOfApis = (mainThread = false) =>
+      apis.reduce((sum, api) => sum + cpuSecondsOf(api.child.pid, mainThread), 0);
     const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
     const post = async (p: string, body: unknown) => {
       const res = await fetch(`${url}${p}`, { method: "POST", headers, body: JSON.stringify(body) });
@@ -296,11 +316,21 @@ async function overHttp(
       at: "2026-11-27T04:00:00Z",
       shipping_amount: 800,
     });
-    const pool = new Pool(url, { connections: CLIENTS, pipelining: 1, keepAliveTimeout: 60_000 });
+    // Client i talks to process i mod PROCESSES (no load balancer), as the ledger bench does.
+    const pools = apis.map(
+      (api) =>
+        new Pool(api.url, {
+          connections: Math.ceil(CLIENTS / PROCESSES),
+          pipelining: 1,
+          keepAliveTimeout: 60_000,
+        }),
+    );
+    const pool = pools[0]!;
     const latencies: number[] = [];
     let errors = 0;
     let firstError = "";
-    const worker = async (until: number, record: boolean) => {
+    const worker = async (client: number, until: number, record: boolean) => {
+      const pool = pools[client % pools.length]!;
       while (performance.now() < until) {
         const started = performance.now();
         const res = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
@@ -319,16 +349,16 @@ async function overHttp(
     }
     // One client first: the latency of a quote without queueing.
     const single: number[] = [];
-    const singleCpuBefore = cpuSecondsOf(child.pid);
-    const singleMainBefore = cpuSecondsOf(child.pid, true);
+    const singleCpuBefore = cpuOfApis();
+    const singleMainBefore = cpuOfApis(true);
     for (let i = 0; i < SINGLE_CLIENT_QUOTES; i++) {
       const started = performance.now();
       const res = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
       await res.body.text();
       single.push(performance.now() - started);
     }
-    const singleCpu = cpuSecondsOf(child.pid) - singleCpuBefore;
-    const singleMain = cpuSecondsOf(child.pid, true) - singleMainBefore;
+    const singleCpu = cpuOfApis() - singleCpuBefore;
+    const singleMain = cpuOfApis(true) - singleMainBefore;
     single.sort((a, b) => a - b);
     say(
       `http (1 client): CPU per quote ${((singleCpu / single.length) * 1e6).toFixed(0)} µs in the server (${((singleMain / single.length) * 1e6).toFixed(0)} µs on its main thread)`,
@@ -336,22 +366,53 @@ async function overHttp(
     say(
       `http (1 client): p50 ${single[Math.floor(single.length / 2)]!.toFixed(2)} ms, p99 ${single[Math.floor(single.length * 0.99)]!.toFixed(2)} ms`,
     );
-    const warm = performance.now() + WARMUP_SECONDS * 1000;
-    await Promise.all(Array.from({ length: CLIENTS }, () => worker(warm, false)));
-    const serverCpuBefore = cpuSecondsOf(child.pid);
-    const serverMainBefore = cpuSecondsOf(child.pid, true);
-    const benchCpuBefore = process.cpuUsage();
-    const started = performance.now();
-    const until = started + SECONDS * 1000;
-    await Promise.all(Array.from({ length: CLIENTS }, () => worker(until, true)));
-    const seconds = (performance.now() - started) / 1000;
-    const serverCpu = cpuSecondsOf(child.pid) - serverCpuBefore;
-    const serverMain = cpuSecondsOf(child.pid, true) - serverMainBefore;
-    const benchCpu = process.cpuUsage(benchCpuBefore);
+    // The servers' CPU from the end of the warm-up to the end of the measured run.
+    let cpuWindow = { all: 0, main: 0 };
+    let load: { ok: number; seconds: number; p50: number; p99: number; loadgenCpu: number };
+    if (wrk) {
+      const lua = await sameRequestLua(temp, { method: "POST", path: "/v1/checkout/quotes", headers, body });
+      const run = (seconds: number) =>
+        wrkLoad({ wrk, dir: temp, urls: apis.map((a) => a.url), clients: CLIENTS, seconds, lua });
+      await run(WARMUP_SECONDS);
+      const before = { all: cpuOfApis(), main: cpuOfApis(true) };
+      const measured = await run(SECONDS);
+      load = {
+        ok: measured.ok,
+        seconds: measured.seconds,
+        p50: measured.p50,
+        p99: measured.p99,
+        loadgenCpu: measured.cpuSeconds,
+      };
+      errors += measured.errors;
+      if (measured.errors) firstError ||= `${measured.errors} answers were not 2xx (wrk)`;
+      cpuWindow = before;
+    } else {
+      const warm = performance.now() + WARMUP_SECONDS * 1000;
+      await Promise.all(Array.from({ length: CLIENTS }, (_, i) => worker(i, warm, false)));
+      cpuWindow = { all: cpuOfApis(), main: cpuOfApis(true) };
+      const benchCpuBefore = process.cpuUsage();
+      const started = performance.now();
+      const until = started + SECONDS * 1000;
+      await Promise.all(Array.from({ length: CLIENTS }, (_, i) => worker(i, until, true)));
+      const seconds = (performance.now() - started) / 1000;
+      const benchCpu = process.cpuUsage(benchCpuBefore);
+      latencies.sort((a, b) => a - b);
+      const pct = (p: number) =>
+        latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+      load = {
+        ok: latencies.length,
+        seconds,
+        p50: pct(50),
+        p99: pct(99),
+        loadgenCpu: (benchCpu.user + benchCpu.system) / 1e6,
+      };
+    }
+    const serverCpu = cpuOfApis() - cpuWindow.all;
+    const serverMain = cpuOfApis(true) - cpuWindow.main;
     say(
-      `http: CPU per quote ${((serverCpu / latencies.length) * 1e6).toFixed(0)} µs in the server (${((serverMain / latencies.length) * 1e6).toFixed(0)} µs on its main thread), ${((benchCpu.user + benchCpu.system) / latencies.length).toFixed(0)} µs in this load generator`,
+      `http: CPU per quote ${((serverCpu / load.ok) * 1e6).toFixed(0)} µs in the server (${((serverMain / load.ok) * 1e6).toFixed(0)} µs on its main thread), ${((load.loadgenCpu / load.ok) * 1e6).toFixed(0)} µs in the load generator (${wrk ? "wrk" : "Node clients"})`,
     );
-    await pool.close();
+    await Promise.all(pools.map((p) => p.close()));
     if (STATEMENTS) {
       await withClient(pgHandle.url("postgres"), async (admin) => {
         await admin.query("create extension if not exists pg_stat_statements");
@@ -370,21 +431,21 @@ async function overHttp(
       `http: ${(trips.sum / trips.count).toFixed(2)} round trips per quote; pool ${metrics.match(/^vouchsafe_db_pool_max_connections (\d+)$/m)?.[1]} connections`,
     );
     if (firstError) say(`first HTTP error: ${firstError}`);
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
     // A quote needs at least one read: pgbench's select-only rate at the same clients, on the
     // same PostgreSQL in the same run (the server idle meanwhile), is its physical ceiling here.
     say(`running pgbench -S (select-only) at ${CLIENTS} clients ...`);
     await withClient(pgHandle.url("postgres"), (admin) => admin.query("create database pgbench_select"));
     const selectOnlyTps = pgbenchSelectOnly(findPgbench(), pgPort, "pgbench_select", CLIENTS, SECONDS);
-    return { quotesPerS: latencies.length / seconds, p50: pct(50), p99: pct(99), errors, selectOnlyTps };
+    return { quotesPerS: load.ok / load.seconds, p50: load.p50, p99: load.p99, errors, selectOnlyTps };
   } finally {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    }
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null) return;
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }),
+    );
     await pgHandle.stop();
   }
 }
@@ -392,7 +453,9 @@ async function overHttp(
 async function main() {
   const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-checkout-bench-"));
   try {
-    say(`checkout-bench: ${QUICK ? "quick" : "full"} run; ${os.cpus().length} CPUs; 20 lines, 50 benefits`);
+    say(
+      `checkout-bench: ${QUICK ? "quick" : "full"} run; ${PROCESSES} API process${PROCESSES > 1 ? "es" : ""}; ${os.cpus().length} CPUs; 20 lines, 50 benefits`,
+    );
     const local = inProcess();
     say(
       `in-process: ${local.quotesPerS.toFixed(0)} quotes/s (one core), ${local.cpuMicrosPerQuote.toFixed(1)} µs CPU per quote, total ${local.total}`,
@@ -409,6 +472,7 @@ async function main() {
       /** Other work on the machine during the run (1-minute load average at the end). */
       load_average: Number(os.loadavg()[0]!.toFixed(2)),
       in_process_quotes_per_s: Math.round(local.quotesPerS),
+      processes: PROCESSES,
       http_clients: CLIENTS,
       http_quotes_per_s: Math.round(http.quotesPerS),
       http_p50_ms: Number(http.p50.toFixed(2)),
@@ -418,9 +482,12 @@ async function main() {
       select_ratio: Number((http.quotesPerS / http.selectOnlyTps).toFixed(3)),
     };
     await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
-    await writeFile(path.join(ROOT, "bench/results/checkout.json"), `${JSON.stringify(result, null, 2)}\n`);
+    await writeFile(
+      path.join(ROOT, `bench/results/${PROCESSES > 1 ? `checkout-processes-${PROCESSES}` : "checkout"}.json`),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
     say(
-      `checkout-bench quotes_per_s=${result.in_process_quotes_per_s} http_quotes_per_s=${result.http_quotes_per_s} http_p99_ms=${result.http_p99_ms} select_ratio=${result.select_ratio}`,
+      `checkout-bench ${PROCESSES > 1 ? `processes=${PROCESSES} ` : ""}quotes_per_s=${result.in_process_quotes_per_s} http_quotes_per_s=${result.http_quotes_per_s} http_p99_ms=${result.http_p99_ms} select_ratio=${result.select_ratio}`,
     );
   } finally {
     await rm(temp, { recursive: true, force: true });

@@ -32,6 +32,8 @@ export interface LoadResult {
   p99_ms: number;
   errors: number;
   first_error?: string;
+  /** CPU seconds the load generator used (user + system), warm-up included. */
+  cpu_s?: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -42,6 +44,7 @@ function percentile(sorted: Float64Array, p: number): number {
 const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!;
 
 async function main() {
+  const cpuAtStart = process.cpuUsage();
   const config = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as LoadConfig;
   const pools = config.urls.map(
     (url, i) =>
@@ -132,6 +135,7 @@ async function main() {
     p99_ms: percentile(sorted, 99),
     errors,
     ...(firstError ? { first_error: firstError } : {}),
+    cpu_s: ((cpu) => (cpu.user + cpu.system) / 1e6)(process.cpuUsage(cpuAtStart)),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

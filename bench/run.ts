@@ -27,6 +27,7 @@ import { routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { findPgbench } from "./pgbench.js";
 import { cpuSecondsOf } from "./process-cpu.js";
+import { findWrk, wrkLoad } from "./wrk.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -41,6 +42,10 @@ const BULK_CLIENTS = 2;
 const PROCESSES = process.argv.includes("--processes")
   ? Math.max(1, Number(process.argv[process.argv.indexOf("--processes") + 1]) || 1)
   : 1;
+
+/** Single transfers from the Node load generator (bench/load.ts) instead of wrk. */
+const NODE_CLIENTS = process.argv.includes("--node-clients");
+const WRK = NODE_CLIENTS ? undefined : findWrk((line) => process.stdout.write(`${line}\n`));
 
 /** One ledger workload only (`--only bulk`, or BENCH_ONLY=bulk): pgbench and the checkout bench are skipped. */
 const ONLY = process.argv.includes("--only")
@@ -210,7 +215,48 @@ async function startServer(
   };
 }
 
+/**
+ * Single transfers from wrk (C, as pgbench's own client is), each a random pair of accounts
+ * (the credit always the hot account when one is named) and amount made in Lua; a warm-up
+ * run first. Batches stay with the Node load generator: two clients, 8,190 transfers a body.
+ */
+async function wrkTransfers(wrk: string, config: LoadConfig, dir: string): Promise<LoadResult> {
+  const accountsFile = path.join(dir, "accounts.txt");
+  await writeFile(accountsFile, `${config.accounts.join("\n")}\n`);
+  const lua = `
+wrk.method = "POST"
+wrk.path = "/v1/ledger/transfers"
+wrk.headers["authorization"] = "Bearer ${config.apiKey}"
+wrk.headers["content-type"] = "application/json"
+local accounts = {}
+for line in io.lines(${JSON.stringify(accountsFile)}) do accounts[#accounts + 1] = line end
+local hot = ${config.hot ? JSON.stringify(config.hot) : "nil"}
+math.randomseed(os.time() * 16 + tonumber(os.getenv("WRK_INSTANCE") or "0"))
+function request()
+  local credit = hot or accounts[math.random(#accounts)]
+  local debit = accounts[math.random(#accounts)]
+  while debit == credit do debit = accounts[math.random(#accounts)] end
+  return wrk.format(nil, nil, nil, string.format(
+    '{"debit_account_id":"%s","credit_account_id":"%s","amount":%d}', debit, credit, math.random(1000)))
+end`;
+  const run = (seconds: number) =>
+    wrkLoad({ wrk, dir, urls: config.urls, clients: config.clients, seconds, lua });
+  const warm = await run(config.warmupSeconds ?? 1);
+  const measured = await run(config.seconds ?? 10);
+  return {
+    ops: measured.ok,
+    seconds: measured.seconds,
+    ops_per_s: measured.ok / measured.seconds,
+    p50_ms: measured.p50,
+    p99_ms: measured.p99,
+    errors: measured.errors,
+    ...(measured.errors ? { first_error: `${measured.errors} answers were not 2xx (wrk)` } : {}),
+    cpu_s: warm.cpuSeconds + measured.cpuSeconds,
+  };
+}
+
 async function runLoad(config: LoadConfig, dir: string): Promise<LoadResult> {
+  if (config.mode === "transfer" && WRK) return wrkTransfers(WRK, config, dir);
   const file = path.join(dir, `load-${randomBytes(4).toString("hex")}.json`);
   await writeFile(file, JSON.stringify(config));
   return new Promise((resolve, reject) => {
@@ -326,7 +372,7 @@ async function main() {
       const ops = route.endsWith("/batch") ? r.ops : r.ops_per_s * (r.seconds + WARMUP_SECONDS);
       const requests = tripsAfter.count - tripsBefore.count;
       say(
-        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation; ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} requests)`,
+        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || !WRK ? "Node" : "wrk"}); ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} requests)`,
       );
       return r;
     };
@@ -428,10 +474,16 @@ async function main() {
     // workload was asked for; both summaries come last.
     for (const s of servers) await s.stop().catch(() => {});
     let checkoutLine = "";
-    if (!only && PROCESSES === 1) {
+    if (!only) {
       const checkout = spawnSync(
         process.execPath,
-        ["--import", "tsx", "bench/checkout.ts", ...(QUICK ? ["--quick"] : [])],
+        [
+          "--import",
+          "tsx",
+          "bench/checkout.ts",
+          ...(QUICK ? ["--quick"] : []),
+          ...(PROCESSES > 1 ? ["--processes", String(PROCESSES)] : []),
+        ],
         {
           cwd: ROOT,
           encoding: "utf8",
