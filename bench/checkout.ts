@@ -1,13 +1,15 @@
 /**
  * Checkout benchmark: (1) in-process quotes of a 20-line cart against 50 active benefits on
  * one core; (2) HTTP quotes at 32 concurrent clients against the server as `npm start` runs
- * it (its own process, the transpiled build, embedded PostgreSQL), load from this process.
+ * it (its own process, the transpiled build, embedded PostgreSQL), the load from wrk (from this
+ * process's Node clients with --node-clients).
  *
  *   npx tsx bench/checkout.ts            # 10 s per part
  *   npx tsx bench/checkout.ts --quick    # 3 s per part
  *   npx tsx bench/checkout.ts --local    # the in-process part only
  *   npx tsx bench/checkout.ts --statements   # also PostgreSQL's costliest statements
  *   npx tsx bench/checkout.ts --processes 2  # two API processes, clients spread over them
+ *   npx tsx bench/checkout.ts --node-clients # the HTTP load from Node (undici) in this process
  *   BENCH_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npx tsx bench/checkout.ts
  *
  * Besides rates it prints where the CPU of a quote goes: the server's (all its threads, from
