@@ -20,7 +20,7 @@
  * `checkout-bench quotes_per_s=A http_quotes_per_s=B http_p99_ms=C select_ratio=D`, where D is
  * B over pgbench's select-only rate at the same clients on the same PostgreSQL.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -34,6 +34,7 @@ import { DEFAULT_POINTS_RULE, type QuoteInput, quote } from "../src/modules/chec
 import { routeRoundTrips } from "../src/platform/http/metrics.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
 import { cpuSecondsOf } from "./process-cpu.js";
+import { type BenchProcess, startBenchProcess } from "./processes.js";
 import { findWrk, sameRequestLua, wrkLoad } from "./wrk.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -211,19 +212,6 @@ function inProcess(): { quotesPerS: number; cpuMicrosPerQuote: number; total: nu
   };
 }
 
-async function waitReady(url: string, isAlive: () => boolean, output: () => string) {
-  for (let i = 0; ; i++) {
-    if (!isAlive()) throw new Error(`server exited:\n${output()}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).status === 200) return;
-    } catch {
-      // not yet listening
-    }
-    if (i > 600) throw new Error(`server not ready:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function overHttp(
   temp: string,
 ): Promise<{ quotesPerS: number; p50: number; p99: number; errors: number; selectOnlyTps: number }> {
@@ -241,44 +229,18 @@ async function overHttp(
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
   // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers.
   const nodeArgs = process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
-  const startApi = async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, "dist/server.js"], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: pgHandle.url("postgres"),
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        VOUCHSAFE_DATA_DIR: path.join(temp, "data"),
-        VOUCHSAFE_DEMO_API_KEY: apiKey,
-        VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
-        VOUCHSAFE_RUN_WORKER: "false",
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout?.on("data", (c) => {
-      output += c;
-    });
-    child.stderr?.on("data", (c) => {
-      output += c;
-    });
-    const url = `http://127.0.0.1:${port}`;
-    children.push(child);
-    await waitReady(
-      url,
-      () => child.exitCode === null,
-      () => output,
-    );
-    return { child, url };
-  };
-  const children: ChildProcess[] = [];
+  const apis: BenchProcess[] = [];
   try {
     // The first process migrates and seeds the database; the others start on it afterwards.
-    const apis = [await startApi()];
-    for (let i = 1; i < PROCESSES; i++) apis.push(await startApi());
+    for (let i = 0; i < PROCESSES; i++)
+      apis.push(
+        await startBenchProcess({
+          databaseUrl: pgHandle.url("postgres"),
+          apiKey,
+          dataDir: path.join(temp, "data"),
+          nodeArgs,
+        }),
+      );
     const { url } = apis[0]!;
     const cpuOfApis = (mainThread = false) =>
       apis.reduce((sum, api) => sum + cpuSecondsOf(api.child.pid, mainThread), 0);
@@ -440,14 +402,7 @@ async function overHttp(
     const selectOnlyTps = pgbenchSelectOnly(findPgbench(), pgPort, "pgbench_select", CLIENTS, SECONDS);
     return { quotesPerS: load.ok / load.seconds, p50: load.p50, p99: load.p99, errors, selectOnlyTps };
   } finally {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null) return;
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }),
-    );
+    await Promise.all(apis.map((api) => api.stop()));
     await pgHandle.stop();
   }
 }

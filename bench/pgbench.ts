@@ -2,6 +2,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { installDebianPackage } from "./processes.js";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -19,15 +20,7 @@ export function findPgbench(): string {
   }
   const found = candidates.find((c) => existsSync(c));
   if (found) return found;
-  say("pgbench not found: installing Debian's postgresql package (apt-get install -y postgresql) ...");
-  const asRoot = process.getuid?.() === 0;
-  const aptGet = (...args: string[]) =>
-    execFileSync(asRoot ? "apt-get" : "sudo", asRoot ? args : ["apt-get", ...args], {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  aptGet("update");
-  aptGet("install", "-y", "postgresql");
+  installDebianPackage("postgresql", "pgbench not found", say);
   return findPgbenchInstalled();
 }
 

@@ -27,6 +27,7 @@ import { routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { findPgbench } from "./pgbench.js";
 import { cpuSecondsOf } from "./process-cpu.js";
+import { startBenchProcess } from "./processes.js";
 import { findWrk, wrkLoad } from "./wrk.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -143,49 +144,14 @@ async function startServer(
   dataDir: string,
   entry: "server" | "worker" = "server",
 ): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
+  const { child, url, stop } = await startBenchProcess({
+    databaseUrl,
+    apiKey,
+    dataDir,
+    entry,
     // The same heap cap as `npm start`, unless BENCH_NODE_FLAGS says otherwise.
-    [
-      ...(process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192").split(" ").filter(Boolean),
-      `dist/${entry}.js`,
-    ],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(port),
-        HOST: "127.0.0.1",
-        VOUCHSAFE_DATA_DIR: dataDir,
-        VOUCHSAFE_DEMO_API_KEY: apiKey,
-        VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
-        VOUCHSAFE_RUN_WORKER: "false",
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  child.stdout?.on("data", (c) => {
-    output += c;
+    nodeArgs: (process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192").split(" ").filter(Boolean),
   });
-  child.stderr?.on("data", (c) => {
-    output += c;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`${entry} exited:\n${output}`);
-    if (entry === "worker" && output.includes("worker is running")) break;
-    try {
-      if (entry === "server" && (await fetch(`${url}/readyz`)).status === 200) break;
-    } catch {
-      // not yet listening
-    }
-    if (i > 600) throw new Error(`server not ready:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
   let maxRss = 0;
   const sample = () => {
     try {
@@ -206,11 +172,7 @@ async function startServer(
     },
     stop: async () => {
       clearInterval(sampler);
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await stop();
     },
   };
 }

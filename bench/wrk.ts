@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { installDebianPackage } from "./processes.js";
 
 /**
  * HTTP load from wrk (Debian's package): a C load generator, as pgbench is for PostgreSQL, so
@@ -10,15 +11,7 @@ import path from "node:path";
  */
 export function findWrk(say: (line: string) => void): string {
   for (const candidate of ["/usr/bin/wrk", "/usr/local/bin/wrk"]) if (existsSync(candidate)) return candidate;
-  say("wrk not found: installing Debian's wrk package (apt-get install -y wrk) ...");
-  const asRoot = process.getuid?.() === 0;
-  const aptGet = (...args: string[]) =>
-    execFileSync(asRoot ? "apt-get" : "sudo", asRoot ? args : ["apt-get", ...args], {
-      stdio: "inherit",
-      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-    });
-  aptGet("update");
-  aptGet("install", "-y", "wrk");
+  installDebianPackage("wrk", "wrk not found", say);
   if (!existsSync("/usr/bin/wrk"))
     throw new Error("wrk is still missing after installing Debian's wrk package");
   return "/usr/bin/wrk";
