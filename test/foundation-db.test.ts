@@ -96,4 +96,39 @@ describe("tenant isolation in the database", () => {
       await sql`alter table org_units drop column motto`.execute(t.owner);
     }
   });
+
+  it("tenantRead gives each statement's rows typed as any other query of the app reads them", async () => {
+    const text = `select $1::bigint as amount, $2::timestamptz as at, null::text as nothing,
+      '12.50'::numeric as sum, true as flag, array['a', 'b']::text[] as codes,
+      1 as same, 2 as same`;
+    const values = [9_007_199_254_740_991, new Date("2026-11-27T04:00:00.123Z")] as const;
+    const [rows, none, last] = await t.db.tenantRead("ten_a", [
+      { text, values },
+      { text: "select id from org_units where false", values: [] },
+      { text: "select 'x' as only", values: [] },
+    ]);
+    const viaKysely = await t.db.tenantTx(
+      "ten_a",
+      async (trx) =>
+        (
+          await sql
+            .raw(text.replace("$1", String(values[0])).replace("$2", `'${values[1].toISOString()}'`))
+            .execute(trx)
+        ).rows,
+    );
+    expect(rows).toEqual(viaKysely);
+    expect(rows).toEqual([
+      {
+        amount: 9_007_199_254_740_991,
+        at: new Date("2026-11-27T04:00:00.123Z"),
+        nothing: null,
+        sum: "12.50",
+        flag: true,
+        codes: ["a", "b"],
+        same: 2,
+      },
+    ]);
+    expect(none).toEqual([]);
+    expect(last).toEqual([{ only: "x" }]);
+  });
 });

@@ -107,6 +107,82 @@ export function sqlLiteral(value: SqlValue): string {
   return `array[${value.map(quoteLiteral).join(", ")}]::text[]`;
 }
 
+type TextParser = (value: string) => unknown;
+
+/**
+ * A simple query of several statements whose answer is each statement's rows, in order (one
+ * entry for every statement, an empty one for those that return none). node-postgres's own
+ * Query builds a Result for every statement, an empty row template from each row description
+ * and emits an event for every row: for a snapshot read of some fifteen statements that
+ * bookkeeping cost more than reading the rows. Handed to `client.query` as a submittable;
+ * the client calls the handlers below as PostgreSQL's messages arrive.
+ */
+export class StatementsRows {
+  readonly done: Promise<Record<string, unknown>[][]>;
+  private readonly results: Record<string, unknown>[][] = [];
+  private rows: Record<string, unknown>[] = [];
+  private names: string[] = [];
+  private parsers: TextParser[] = [];
+  private settle!: { resolve: (rows: Record<string, unknown>[][]) => void; reject: (error: Error) => void };
+  private failed = false;
+
+  constructor(private readonly text: string) {
+    this.done = new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+  }
+
+  submit(connection: { query(text: string): void }): void {
+    connection.query(this.text);
+  }
+
+  handleRowDescription(msg: { fields: { name: string; dataTypeID: number }[] }): void {
+    const fields = msg.fields;
+    this.names = new Array(fields.length);
+    this.parsers = new Array(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      this.names[i] = fields[i]!.name;
+      this.parsers[i] = pg.types.getTypeParser(fields[i]!.dataTypeID, "text") as TextParser;
+    }
+  }
+
+  handleDataRow(msg: { fields: (string | null)[] }): void {
+    const values = msg.fields;
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      row[this.names[i]!] = value === null || value === undefined ? null : this.parsers[i]!(value);
+    }
+    this.rows.push(row);
+  }
+
+  handleCommandComplete(): void {
+    this.results.push(this.rows);
+    this.rows = [];
+  }
+
+  handleEmptyQuery(): void {}
+
+  handlePortalSuspended(): void {}
+
+  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
+    connection.sendCopyFail("a snapshot read copies nothing");
+  }
+
+  handleCopyData(): void {}
+
+  /** PostgreSQL's error (the client then forgets this query) or the connection's. */
+  handleError(error: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.settle.reject(error);
+  }
+
+  handleReadyForQuery(): void {
+    if (!this.failed) this.settle.resolve(this.results);
+  }
+}
+
 export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
   await sql`select set_config('vouchsafe.tenant_id', ${tenantId}, true)`.execute(trx);
 }
@@ -172,9 +248,11 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
       );
     }
     parts.push("commit");
-    let results: pg.QueryResult[];
+    let results: Record<string, unknown>[][];
     try {
-      results = (await client.query(parts.join(";\n"))) as unknown as pg.QueryResult[];
+      const read = new StatementsRows(parts.join(";\n"));
+      client.query(read as unknown as pg.QueryConfig);
+      results = await read.done;
     } catch (error) {
       // The transaction is left aborted and which statements got prepared is unknown: the
       // connection is discarded rather than cleaned up (a failed read is rare).
@@ -183,7 +261,7 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     }
     client.release();
     for (const name of preparing) prepared.add(name);
-    return executes.map((i) => results[i]!.rows as Record<string, unknown>[]);
+    return executes.map((i) => results[i]!);
   };
   return {
     kysely,
