@@ -330,47 +330,50 @@ async function overHttp(
     say(
       `http (1 client): p50 ${single[Math.floor(single.length / 2)]!.toFixed(2)} ms, p99 ${single[Math.floor(single.length * 0.99)]!.toFixed(2)} ms`,
     );
-    // The servers' CPU from the end of the warm-up to the end of the measured run.
-    let cpuWindow = { all: 0, main: 0 };
-    let load: { ok: number; seconds: number; p50: number; p99: number; loadgenCpu: number };
+    type Measured = { ok: number; seconds: number; p50: number; p99: number; loadgenCpu: number };
+    let warmUp: () => Promise<unknown>;
+    let measure: () => Promise<Measured>;
     if (wrk) {
       const lua = await sameRequestLua(temp, { method: "POST", path: "/v1/checkout/quotes", headers, body });
       const run = (seconds: number) =>
         wrkLoad({ wrk, dir: temp, urls: apis.map((a) => a.url), clients: CLIENTS, seconds, lua });
-      await run(WARMUP_SECONDS);
-      const before = { all: cpuOfApis(), main: cpuOfApis(true) };
-      const measured = await run(SECONDS);
-      load = {
-        ok: measured.ok,
-        seconds: measured.seconds,
-        p50: measured.p50,
-        p99: measured.p99,
-        loadgenCpu: measured.cpuSeconds,
+      warmUp = () => run(WARMUP_SECONDS);
+      measure = async () => {
+        const measured = await run(SECONDS);
+        errors += measured.errors;
+        if (measured.errors) firstError ||= `${measured.errors} answers were not 2xx (wrk)`;
+        return { ...measured, loadgenCpu: measured.cpuSeconds };
       };
-      errors += measured.errors;
-      if (measured.errors) firstError ||= `${measured.errors} answers were not 2xx (wrk)`;
-      cpuWindow = before;
     } else {
-      const warm = performance.now() + WARMUP_SECONDS * 1000;
-      await Promise.all(Array.from({ length: CLIENTS }, (_, i) => worker(i, warm, false)));
-      cpuWindow = { all: cpuOfApis(), main: cpuOfApis(true) };
-      const benchCpuBefore = process.cpuUsage();
-      const started = performance.now();
-      const until = started + SECONDS * 1000;
-      await Promise.all(Array.from({ length: CLIENTS }, (_, i) => worker(i, until, true)));
-      const seconds = (performance.now() - started) / 1000;
-      const benchCpu = process.cpuUsage(benchCpuBefore);
-      latencies.sort((a, b) => a - b);
-      const pct = (p: number) =>
-        latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-      load = {
-        ok: latencies.length,
-        seconds,
-        p50: pct(50),
-        p99: pct(99),
-        loadgenCpu: (benchCpu.user + benchCpu.system) / 1e6,
+      warmUp = () =>
+        Promise.all(
+          Array.from({ length: CLIENTS }, (_, i) =>
+            worker(i, performance.now() + WARMUP_SECONDS * 1000, false),
+          ),
+        );
+      measure = async () => {
+        const benchCpuBefore = process.cpuUsage();
+        const started = performance.now();
+        const until = started + SECONDS * 1000;
+        await Promise.all(Array.from({ length: CLIENTS }, (_, i) => worker(i, until, true)));
+        const seconds = (performance.now() - started) / 1000;
+        const benchCpu = process.cpuUsage(benchCpuBefore);
+        latencies.sort((a, b) => a - b);
+        const pct = (p: number) =>
+          latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+        return {
+          ok: latencies.length,
+          seconds,
+          p50: pct(50),
+          p99: pct(99),
+          loadgenCpu: (benchCpu.user + benchCpu.system) / 1e6,
+        };
       };
     }
+    await warmUp();
+    // The servers' CPU over the measured run only.
+    const cpuWindow = { all: cpuOfApis(), main: cpuOfApis(true) };
+    const load = await measure();
     const serverCpu = cpuOfApis() - cpuWindow.all;
     const serverMain = cpuOfApis(true) - cpuWindow.main;
     say(

@@ -8,11 +8,23 @@ import { readFileSync } from "node:fs";
 export function cpuSecondsOf(pid: number | undefined, mainThread = false): number {
   if (pid === undefined) return Number.NaN;
   try {
-    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, "utf8");
-    // Fields after the command name: utime and stime are the 12th and 13th (clock ticks).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are the 12th and 13th fields after the command name (clock ticks).
+    const fields = statFields(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`);
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return Number.NaN;
   }
+}
+
+/** CPU seconds of this process's children that have exited and been waited for (/proc). */
+export function childrenCpuSeconds(): number {
+  // cutime and cstime are the 14th and 15th fields after the command name.
+  const fields = statFields("/proc/self/stat");
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+/** The fields of a /proc stat file after the command name (which may hold spaces). */
+function statFields(file: string): string[] {
+  const stat = readFileSync(file, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type pg from "pg";
-import { createDatabase, StatementsRows } from "../src/db/database.js";
+import { createDatabase, rowsOfEachStatement } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 
 const ROUNDS = 5;
@@ -45,11 +45,7 @@ try {
     const results = (await client.query(text)) as unknown as pg.QueryResult[];
     return results.map((r) => r.rows);
   };
-  const viaRows = async () => {
-    const read = new StatementsRows(text);
-    client.query(read as unknown as pg.QueryConfig);
-    return read.done;
-  };
+  const viaRows = () => rowsOfEachStatement(client, text);
   if (
     JSON.stringify((await viaQuery()).slice(1, -1).map((r) => r.map((x) => ({ ...x, c2: 0 })))) !==
     JSON.stringify((await viaRows()).slice(1, -1).map((r) => r.map((x) => ({ ...x, c2: 0 }))))

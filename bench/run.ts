@@ -46,7 +46,9 @@ const PROCESSES = process.argv.includes("--processes")
 
 /** Single transfers from the Node load generator (bench/load.ts) instead of wrk. */
 const NODE_CLIENTS = process.argv.includes("--node-clients");
-const WRK = NODE_CLIENTS ? undefined : findWrk((line) => process.stdout.write(`${line}\n`));
+let wrkPath: string | undefined;
+/** wrk, found (or installed) when single transfers are first sent. */
+const wrk = () => (wrkPath ??= findWrk((line) => process.stdout.write(`${line}\n`)));
 
 /** One ledger workload only (`--only bulk`, or BENCH_ONLY=bulk): pgbench and the checkout bench are skipped. */
 const ONLY = process.argv.includes("--only")
@@ -218,7 +220,7 @@ end`;
 }
 
 async function runLoad(config: LoadConfig, dir: string): Promise<LoadResult> {
-  if (config.mode === "transfer" && WRK) return wrkTransfers(WRK, config, dir);
+  if (config.mode === "transfer" && !NODE_CLIENTS) return wrkTransfers(wrk(), config, dir);
   const file = path.join(dir, `load-${randomBytes(4).toString("hex")}.json`);
   await writeFile(file, JSON.stringify(config));
   return new Promise((resolve, reject) => {
@@ -334,7 +336,7 @@ async function main() {
       const ops = route.endsWith("/batch") ? r.ops : r.ops_per_s * (r.seconds + WARMUP_SECONDS);
       const requests = tripsAfter.count - tripsBefore.count;
       say(
-        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || !WRK ? "Node" : "wrk"}); ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} requests)`,
+        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || NODE_CLIENTS ? "Node" : "wrk"}); ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} requests)`,
       );
       return r;
     };

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { childrenCpuSeconds } from "./process-cpu.js";
 import { installDebianPackage } from "./processes.js";
 
 /**
@@ -28,14 +29,6 @@ export interface WrkRun {
   p99: number;
   /** CPU seconds the wrk processes used (user + system). */
   cpuSeconds: number;
-}
-
-/** CPU seconds of this process's children that have exited and been waited for (/proc). */
-function childrenCpuSeconds(): number {
-  const stat = readFileSync("/proc/self/stat", "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // cutime and cstime are the 16th and 17th fields of stat, 14th and 15th after the name.
-  return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 /** Lua for wrk that sends the same request every time. */

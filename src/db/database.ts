@@ -117,7 +117,7 @@ type TextParser = (value: string) => unknown;
  * bookkeeping cost more than reading the rows. Handed to `client.query` as a submittable;
  * the client calls the handlers below as PostgreSQL's messages arrive.
  */
-export class StatementsRows {
+class StatementsRows {
   readonly done: Promise<Record<string, unknown>[][]>;
   private readonly results: Record<string, unknown>[][] = [];
   private rows: Record<string, unknown>[] = [];
@@ -151,7 +151,7 @@ export class StatementsRows {
     const row: Record<string, unknown> = {};
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
-      row[this.names[i]!] = value === null || value === undefined ? null : this.parsers[i]!(value);
+      row[this.names[i]!] = value == null ? null : this.parsers[i]!(value);
     }
     this.rows.push(row);
   }
@@ -181,6 +181,16 @@ export class StatementsRows {
   handleReadyForQuery(): void {
     if (!this.failed) this.settle.resolve(this.results);
   }
+}
+
+/** Each statement's rows of a simple query of several statements, in order (see StatementsRows). */
+export function rowsOfEachStatement(
+  client: pg.ClientBase,
+  text: string,
+): Promise<Record<string, unknown>[][]> {
+  const read = new StatementsRows(text);
+  client.query(read as unknown as pg.QueryConfig);
+  return read.done;
 }
 
 export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
@@ -250,9 +260,7 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     parts.push("commit");
     let results: Record<string, unknown>[][];
     try {
-      const read = new StatementsRows(parts.join(";\n"));
-      client.query(read as unknown as pg.QueryConfig);
-      results = await read.done;
+      results = await rowsOfEachStatement(client, parts.join(";\n"));
     } catch (error) {
       // The transaction is left aborted and which statements got prepared is unknown: the
       // connection is discarded rather than cleaned up (a failed read is rare).
