@@ -57,11 +57,15 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("reverse" as const), transfer: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("expire" as const) }) },
 );
-/** Commands in rounds; the commands of one round run concurrently, each through a random ledger. */
+/**
+ * Commands in rounds; the commands of one round run concurrently, each through a random ledger.
+ * At least three rounds of two: with single commands allowed, an unlucky seed's 30 runs
+ * acknowledged under 100 transfers, too few for the property to prove much.
+ */
 const scenario = fc.array(
-  fc.record({ round: fc.array(fc.tuple(command, fc.nat(2)), { minLength: 1, maxLength: 8 }) }),
+  fc.record({ round: fc.array(fc.tuple(command, fc.nat(2)), { minLength: 2, maxLength: 8 }) }),
   {
-    minLength: 1,
+    minLength: 3,
     maxLength: 8,
   },
 );
