@@ -31,7 +31,7 @@ import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { AnyBenefit, BenefitKind, KindConfig } from "../src/modules/benefits/index.js";
 import { DEFAULT_POINTS_RULE, type QuoteInput, quote } from "../src/modules/checkout/index.js";
-import { routeRoundTrips } from "../src/platform/http/metrics.js";
+import { latencyBoundBetween, routeLatencyBuckets, routeRoundTrips } from "../src/platform/http/metrics.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
 import { cpuSecondsOf } from "./process-cpu.js";
 import { type BenchProcess, startBenchProcess } from "./processes.js";
@@ -244,6 +244,22 @@ async function overHttp(
     const { url } = apis[0]!;
     const cpuOfApis = (mainThread = false) =>
       apis.reduce((sum, api) => sum + cpuSecondsOf(api.child.pid, mainThread), 0);
+    /** The quote route's latency histogram, summed over the API processes. */
+    const quoteLatencyBuckets = async () => {
+      const each = await Promise.all(
+        apis.map(async (api) =>
+          routeLatencyBuckets(
+            await (await fetch(`${api.url}/metrics`)).text(),
+            "POST",
+            "/v1/checkout/quotes",
+          ),
+        ),
+      );
+      return each[0]!.map((b, i) => ({
+        le: b.le,
+        count: each.reduce((sum, e) => sum + (e[i]?.count ?? 0), 0),
+      }));
+    };
     const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
     const post = async (p: string, body: unknown) => {
       const res = await fetch(`${url}${p}`, { method: "POST", headers, body: JSON.stringify(body) });
@@ -311,25 +327,6 @@ async function overHttp(
       const first = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
       say(`quote: request ${body.length} bytes, response ${(await first.body.text()).length} bytes`);
     }
-    // One client first: the latency of a quote without queueing.
-    const single: number[] = [];
-    const singleCpuBefore = cpuOfApis();
-    const singleMainBefore = cpuOfApis(true);
-    for (let i = 0; i < SINGLE_CLIENT_QUOTES; i++) {
-      const started = performance.now();
-      const res = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
-      await res.body.text();
-      single.push(performance.now() - started);
-    }
-    const singleCpu = cpuOfApis() - singleCpuBefore;
-    const singleMain = cpuOfApis(true) - singleMainBefore;
-    single.sort((a, b) => a - b);
-    say(
-      `http (1 client): CPU per quote ${((singleCpu / single.length) * 1e6).toFixed(0)} µs in the server (${((singleMain / single.length) * 1e6).toFixed(0)} µs on its main thread)`,
-    );
-    say(
-      `http (1 client): p50 ${single[Math.floor(single.length / 2)]!.toFixed(2)} ms, p99 ${single[Math.floor(single.length * 0.99)]!.toFixed(2)} ms`,
-    );
     type Measured = { ok: number; seconds: number; p50: number; p99: number; loadgenCpu: number };
     let warmUp: () => Promise<unknown>;
     let measure: () => Promise<Measured>;
@@ -371,13 +368,47 @@ async function overHttp(
       };
     }
     await warmUp();
-    // The servers' CPU over the measured run only.
+    // The servers' CPU and their own latency histograms over the measured run only.
     const cpuWindow = { all: cpuOfApis(), main: cpuOfApis(true) };
+    const heldBefore = await quoteLatencyBuckets();
     const load = await measure();
     const serverCpu = cpuOfApis() - cpuWindow.all;
     const serverMain = cpuOfApis(true) - cpuWindow.main;
+    const heldAfter = await quoteLatencyBuckets();
+    const held = (
+      before: { le: number; count: number }[],
+      after: { le: number; count: number }[],
+      q: number,
+    ) => {
+      const bound = latencyBoundBetween(before, after, q);
+      return bound === null ? "-" : `≤ ${bound * 1000} ms`;
+    };
+    say(
+      `http: the server held 50 % of quotes ${held(heldBefore, heldAfter, 0.5)} and 99 % ${held(heldBefore, heldAfter, 0.99)} (from request to response, its /metrics histogram); the clients measured p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms`,
+    );
     say(
       `http: CPU per quote ${((serverCpu / load.ok) * 1e6).toFixed(0)} µs in the server (${((serverMain / load.ok) * 1e6).toFixed(0)} µs on its main thread), ${((load.loadgenCpu / load.ok) * 1e6).toFixed(0)} µs in the load generator (${wrk ? "wrk" : "Node clients"})`,
+    );
+    // Then one client, on the warmed server: the latency of a quote without queueing.
+    const single: number[] = [];
+    const singleCpuBefore = cpuOfApis();
+    const singleMainBefore = cpuOfApis(true);
+    const singleHeldBefore = await quoteLatencyBuckets();
+    for (let i = 0; i < SINGLE_CLIENT_QUOTES; i++) {
+      const started = performance.now();
+      const res = await pool.request({ path: "/v1/checkout/quotes", method: "POST", headers, body });
+      await res.body.text();
+      single.push(performance.now() - started);
+    }
+    const singleCpu = cpuOfApis() - singleCpuBefore;
+    const singleMain = cpuOfApis(true) - singleMainBefore;
+    const singleHeldAfter = await quoteLatencyBuckets();
+    single.sort((a, b) => a - b);
+    say(
+      `http (1 client): CPU per quote ${((singleCpu / single.length) * 1e6).toFixed(0)} µs in the server (${((singleMain / single.length) * 1e6).toFixed(0)} µs on its main thread)`,
+    );
+    say(
+      `http (1 client): p50 ${single[Math.floor(single.length / 2)]!.toFixed(2)} ms, p99 ${single[Math.floor(single.length * 0.99)]!.toFixed(2)} ms; the server held 50 % ${held(singleHeldBefore, singleHeldAfter, 0.5)}, 99 % ${held(singleHeldBefore, singleHeldAfter, 0.99)}`,
     );
     await Promise.all(pools.map((p) => p.close()));
     if (STATEMENTS) {

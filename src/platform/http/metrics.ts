@@ -35,6 +35,42 @@ export function routeRoundTrips(
   return { sum: series("sum"), count: series("count") };
 }
 
+/**
+ * What a `/metrics` text says of one route's latency: its histogram's cumulative counts, one
+ * per upper bound in seconds (the last bound Infinity). Empty when the route has none yet.
+ */
+export function routeLatencyBuckets(
+  metricsText: string,
+  method: string,
+  route: string,
+): { le: number; count: number }[] {
+  const prefix = `vouchsafe_http_request_duration_seconds_bucket{method="${method}",route="${route}",le="`;
+  const buckets: { le: number; count: number }[] = [];
+  for (const line of metricsText.split("\n")) {
+    if (!line.startsWith(prefix)) continue;
+    const [le, count] = line.slice(prefix.length).split('"} ');
+    buckets.push({ le: le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), count: Number(count) });
+  }
+  return buckets;
+}
+
+/**
+ * The smallest upper bound under which at least `quantile` of the requests counted between
+ * two readings of `routeLatencyBuckets` finished (Infinity when only the last bucket holds
+ * them; null when there were none). A bound, not an estimate: Prometheus buckets are coarse.
+ */
+export function latencyBoundBetween(
+  before: { le: number; count: number }[],
+  after: { le: number; count: number }[],
+  quantile: number,
+): number | null {
+  const earlier = new Map(before.map((b) => [b.le, b.count]));
+  const counted = after.map((b) => ({ le: b.le, count: b.count - (earlier.get(b.le) ?? 0) }));
+  const total = counted.at(-1)?.count ?? 0;
+  if (total === 0) return null;
+  return counted.find((b) => b.count >= quantile * total)?.le ?? Number.POSITIVE_INFINITY;
+}
+
 interface Series {
   count: number;
   sum: number;
