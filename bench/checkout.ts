@@ -50,7 +50,7 @@ const SECONDS = QUICK ? 3 : 10;
 const PROCESSES = process.argv.includes("--processes")
   ? Math.max(1, Number(process.argv[process.argv.indexOf("--processes") + 1]) || 1)
   : 1;
-const WARMUP_SECONDS = 1;
+const WARMUP_SECONDS = 3;
 const CLIENTS = 32;
 const SINGLE_CLIENT_QUOTES = 1000;
 const say = (line: string) => process.stdout.write(`${line}\n`);
