@@ -34,44 +34,55 @@ export interface WrkRun {
 /**
  * wrk's `done` for these runs: the summary line, with the latencies wrk measured. wrk 4 corrects
  * its histogram for coordinated omission before `done` sees it (`stats_correct`: for every
- * latency of at least twice a connection's mean interval e, it adds samples at the latency
- * minus e, 2e, … down to e), as if each connection meant to send at a fixed rate. These clients
- * wait for each answer before the next request, as pgbench's do, and pgbench reports what it
- * measured; with the correction a few slow answers at a run's start became a p99 several times
- * what the clients and the server saw (measured: 400–560 ms against 89–92 ms). So the
- * correction is undone, from the largest latency down: measured(v) = corrected(v) − the
- * measured samples at v + e, v + 2e, … (for v > e). It prints
- * `WRK requests errors duration_us p50_us p99_us recovered_samples timeouts`.
+ * latency v of at least twice a connection's mean interval e, it adds samples at v − e, v − 2e,
+ * … while above e), as if each connection meant to send at a fixed rate. These clients wait for
+ * each answer before the next request, as pgbench's do, and pgbench reports what it measured;
+ * with the correction a few slow answers at a run's start became a p99 several times what the
+ * clients and the server saw (measured: 400–560 ms against 89–92 ms). So the correction is
+ * undone, from the largest latency down: measured(v) = corrected(v) − the measured samples at
+ * v + e, v + 2e, … (for v > e). wrk's Lua accessor for the histogram scans it from the start on
+ * every call, so the histogram (one count per microsecond) is read in place through LuaJIT's
+ * FFI, after checking that the layout read agrees with what wrk reports of it. Prints
+ * `WRK requests errors duration_us p50_us p99_us recovered_samples timeouts`, or `WRK-LAYOUT`
+ * when the layout does not agree.
  */
 const MEASURED_LATENCY_LUA = `
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { uint64_t count; uint64_t limit; uint64_t min; uint64_t max; uint64_t data[?]; } vouchsafe_wrk_stats; ]]
 function done(summary, latency, requests)
   local e = summary.errors
+  local s = ffi.cast("vouchsafe_wrk_stats **", latency)[0]
+  local lo, hi = tonumber(s.min), tonumber(s.max)
+  local total = 0
+  if #latency > 0 then for v = lo, hi do total = total + tonumber(s.data[v]) end end
+  if #latency > 0 and (lo ~= latency.min or hi ~= latency.max or total ~= tonumber(s.count)) then
+    io.write("WRK-LAYOUT\\n")
+    return
+  end
   local connections = tonumber(os.getenv("WRK_CONNECTIONS"))
   local perConnection = math.floor(summary.requests / connections)
   local step = perConnection > 0 and math.floor(summary.duration / perConnection) or math.huge
-  local values, counts = {}, {}
-  for i = 1, #latency do values[i], counts[i] = latency(i) end
-  local measured, strided, recovered = {}, {}, 0
-  for i = #values, 1, -1 do
-    local v = values[i]
-    local above = strided[v + step] or 0
-    local c = counts[i]
-    if v > step then c = c - above end
-    measured[i] = c
-    strided[v] = c + above
-    recovered = recovered + c
-  end
-  local function percentile(p)
-    local rank, seen = math.max(1, math.ceil(p / 100 * recovered)), 0
-    for i = 1, #values do
-      seen = seen + measured[i]
-      if seen >= rank then return values[i] end
+  local recovered, p50, p99 = 0, 0, 0
+  if #latency > 0 then
+    local measured = ffi.new("double[?]", hi - lo + 1)
+    local strided = ffi.new("double[?]", hi - lo + 1)
+    for v = hi, lo, -1 do
+      local above = (v + step <= hi) and strided[v + step - lo] or 0
+      local c = tonumber(s.data[v])
+      if v > step then c = c - above end
+      measured[v - lo] = c
+      strided[v - lo] = c + above
+      recovered = recovered + c
     end
-    return 0
+    local seen, rank50, rank99 = 0, math.max(1, math.ceil(0.5 * recovered)), math.max(1, math.ceil(0.99 * recovered))
+    for v = lo, hi do
+      seen = seen + measured[v - lo]
+      if p50 == 0 and seen >= rank50 then p50 = v end
+      if seen >= rank99 then p99 = v break end
+    end
   end
   io.write(string.format("WRK %d %d %d %d %d %d %d\\n", summary.requests,
-    e.status + e.connect + e.read + e.write + e.timeout, summary.duration,
-    percentile(50), percentile(99), recovered, e.timeout))
+    e.status + e.connect + e.read + e.write + e.timeout, summary.duration, p50, p99, recovered, e.timeout))
 end
 `;
 
@@ -133,6 +144,8 @@ export async function wrkLoad(options: {
             });
             child.once("error", reject);
             child.once("exit", (code) => {
+              if (/^WRK-LAYOUT$/m.test(out))
+                return reject(new Error("wrk's latency histogram is not laid out as bench/wrk.ts reads it"));
               const m = /^WRK (\d+) (\d+) (\d+) (\d+) (\d+) (-?\d+) (\d+)$/m.exec(out);
               if (code !== 0 || !m) return reject(new Error(`wrk failed (${code}):\n${out}`));
               const [requests, errors, micros, p50, p99, recovered, timeouts] = m.slice(1).map(Number) as [
