@@ -328,27 +328,39 @@ async function overHttp(
       say(`quote: request ${body.length} bytes, response ${(await first.body.text()).length} bytes`);
     }
     type Measured = { ok: number; seconds: number; p50: number; p99: number; loadgenCpu: number };
-    let warmUp: () => Promise<unknown>;
+    // The servers' CPU and their own latency histograms when the measured stretch begins.
+    type Buckets = { le: number; count: number }[];
+    let atStart = { all: 0, main: 0, held: [] as Buckets };
+    const markMeasuring = async () => {
+      atStart = { all: cpuOfApis(), main: cpuOfApis(true), held: await quoteLatencyBuckets() };
+    };
     let measure: () => Promise<Measured>;
     if (wrk) {
       const lua = await sameRequestLua(temp, { method: "POST", path: "/v1/checkout/quotes", headers, body });
-      const run = (seconds: number) =>
-        wrkLoad({ wrk, dir: temp, urls: apis.map((a) => a.url), clients: CLIENTS, seconds, lua });
-      warmUp = () => run(WARMUP_SECONDS);
       measure = async () => {
-        const measured = await run(SECONDS);
+        const measured = await wrkLoad({
+          wrk,
+          dir: temp,
+          urls: apis.map((a) => a.url),
+          clients: CLIENTS,
+          warmupSeconds: WARMUP_SECONDS,
+          seconds: SECONDS,
+          lua,
+          onMeasuring: markMeasuring,
+        });
         errors += measured.errors;
         if (measured.errors) firstError ||= `${measured.errors} answers were not 2xx (wrk)`;
-        return { ...measured, loadgenCpu: measured.cpuSeconds };
+        // wrk's CPU covers its warm-up too: the measured answers' share of it.
+        return { ...measured, loadgenCpu: (measured.cpuSeconds * measured.ok) / measured.allAnswers };
       };
     } else {
-      warmUp = () =>
-        Promise.all(
+      measure = async () => {
+        await Promise.all(
           Array.from({ length: CLIENTS }, (_, i) =>
             worker(i, performance.now() + WARMUP_SECONDS * 1000, false),
           ),
         );
-      measure = async () => {
+        await markMeasuring();
         const benchCpuBefore = process.cpuUsage();
         const started = performance.now();
         const until = started + SECONDS * 1000;
@@ -367,13 +379,10 @@ async function overHttp(
         };
       };
     }
-    await warmUp();
-    // The servers' CPU and their own latency histograms over the measured run only.
-    const cpuWindow = { all: cpuOfApis(), main: cpuOfApis(true) };
-    const heldBefore = await quoteLatencyBuckets();
     const load = await measure();
-    const serverCpu = cpuOfApis() - cpuWindow.all;
-    const serverMain = cpuOfApis(true) - cpuWindow.main;
+    const serverCpu = cpuOfApis() - atStart.all;
+    const serverMain = cpuOfApis(true) - atStart.main;
+    const heldBefore = atStart.held;
     const heldAfter = await quoteLatencyBuckets();
     const held = (
       before: { le: number; count: number }[],

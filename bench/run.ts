@@ -182,7 +182,7 @@ async function startServer(
 /**
  * Single transfers from wrk (C, as pgbench's own client is), each a random pair of accounts
  * (the credit always the hot account when one is named) and amount made in Lua; a warm-up
- * run first. Batches stay with the Node load generator: two clients, 8,190 transfers a body.
+ * first, on the same connections. Batches stay with the Node load generator: two clients, 8,190 transfers a body.
  */
 async function wrkTransfers(wrk: string, config: LoadConfig, dir: string): Promise<LoadResult> {
   const accountsFile = path.join(dir, "accounts.txt");
@@ -203,10 +203,16 @@ function request()
   return wrk.format(nil, nil, nil, string.format(
     '{"debit_account_id":"%s","credit_account_id":"%s","amount":%d}', debit, credit, math.random(1000)))
 end`;
-  const run = (seconds: number) =>
-    wrkLoad({ wrk, dir, urls: config.urls, clients: config.clients, seconds, lua });
-  const warm = await run(config.warmupSeconds ?? 1);
-  const measured = await run(config.seconds ?? 10);
+  // One run: the warm-up, then the measured seconds on the same connections.
+  const measured = await wrkLoad({
+    wrk,
+    dir,
+    urls: config.urls,
+    clients: config.clients,
+    warmupSeconds: config.warmupSeconds ?? 1,
+    seconds: config.seconds ?? 10,
+    lua,
+  });
   return {
     ops: measured.ok,
     seconds: measured.seconds,
@@ -215,7 +221,7 @@ end`;
     p99_ms: measured.p99,
     errors: measured.errors,
     ...(measured.errors ? { first_error: `${measured.errors} answers were not 2xx (wrk)` } : {}),
-    cpu_s: warm.cpuSeconds + measured.cpuSeconds,
+    cpu_s: measured.cpuSeconds,
   };
 }
 

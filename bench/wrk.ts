@@ -19,70 +19,95 @@ export function findWrk(say: (line: string) => void): string {
 }
 
 export interface WrkRun {
-  /** Answers with a 2xx status. */
+  /** Answers with a 2xx status, completed in the measured stretch. */
   ok: number;
-  /** Answers with another status, and socket errors and timeouts. */
+  /** Answers with another status in the measured stretch, and socket errors and timeouts. */
   errors: number;
+  /** The measured stretch (after the warm-up). */
   seconds: number;
-  /** Milliseconds; over several instances, the largest instance's figure (an upper bound). */
+  /** Milliseconds, of requests sent in the measured stretch; over several instances, the largest. */
   p50: number;
   p99: number;
-  /** CPU seconds the wrk processes used (user + system). */
+  /** CPU seconds the wrk processes used (user + system), warm-up included. */
   cpuSeconds: number;
+  /** Answers over the whole run, warm-up included (for the load generator's CPU per answer). */
+  allAnswers: number;
 }
 
 /**
- * wrk's `done` for these runs: the summary line, with the latencies wrk measured. wrk 4 corrects
- * its histogram for coordinated omission before `done` sees it (`stats_correct`: for every
- * latency v of at least twice a connection's mean interval e, it adds samples at v − e, v − 2e,
- * … while above e), as if each connection meant to send at a fixed rate. These clients wait for
- * each answer before the next request, as pgbench's do, and pgbench reports what it measured;
- * with the correction a few slow answers at a run's start became a p99 several times what the
- * clients and the server saw (measured: 400–560 ms against 89–92 ms). So the correction is
- * undone, from the largest latency down: measured(v) = corrected(v) − the measured samples at
- * v + e, v + 2e, … (for v > e). wrk's Lua accessor for the histogram scans it from the start on
- * every call, so the histogram (one count per microsecond) is read in place through LuaJIT's
- * FFI, after checking that the layout read agrees with what wrk reports of it. Prints
- * `WRK requests errors duration_us p50_us p99_us recovered_samples timeouts`, or `WRK-LAYOUT`
- * when the layout does not agree.
+ * Times every request itself, after the workload's Lua. wrk's own histogram is corrected for
+ * coordinated omission before a script sees it (`stats_correct` adds samples below every
+ * latency of at least twice a connection's mean interval, as if each connection meant to send
+ * at a fixed rate), where these clients wait for each answer, as pgbench's do; measured on a
+ * server of known latency, the correction made p99 400–560 ms of what was 89–92 ms. And a run
+ * measured on connections it has just opened carries the server's accepting them: libuv
+ * accepts one connection per event-loop iteration, so on a busy server the last of 32 new
+ * connections waited some 700 ms for its first answer. So one run warms up and measures on the
+ * same connections: each request carries an `x-request-id` (the API echoes it), its sending
+ * time is taken from the monotonic clock through LuaJIT's FFI, and only requests sent after
+ * the warm-up count. Prints `WRK answers ok errors window_us p50_us p99_us`.
  */
-const MEASURED_LATENCY_LUA = `
+const TIMED_REQUESTS_LUA = `
 local ffi = require("ffi")
-ffi.cdef[[ typedef struct { uint64_t count; uint64_t limit; uint64_t min; uint64_t max; uint64_t data[?]; } vouchsafe_wrk_stats; ]]
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } vouchsafe_timespec; int clock_gettime(int, vouchsafe_timespec *); ]]
+local clock = ffi.new("vouchsafe_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, clock)
+  return tonumber(clock.tv_sec) * 1e6 + tonumber(clock.tv_nsec) / 1e3
+end
+local threads = {}
+function setup(thread) threads[#threads + 1] = thread end
+local workload_request = request
+local warmup_us = tonumber(os.getenv("WRK_WARMUP_US"))
+local id_prefix = "wrk" .. (os.getenv("WRK_INSTANCE") or "0") .. "-"
+local sequence, sent, started = 0, {}, nil
+latencies, answers, ok, errors, window_from, window_to = {}, 0, 0, 0, nil, 0
+request = function()
+  local t = now_us()
+  started = started or t
+  sequence = sequence + 1
+  sent[sequence] = t
+  wrk.headers["x-request-id"] = id_prefix .. sequence
+  if workload_request then return workload_request() end
+  return wrk.format()
+end
+response = function(status, headers, body)
+  answers = answers + 1
+  local id = headers["x-request-id"]
+  local n = id and tonumber(id:match("-(%d+)$"))
+  local t = n and sent[n]
+  if not t then return end
+  sent[n] = nil
+  if t - started < warmup_us then return end
+  local done_at = now_us()
+  window_from = window_from or started + warmup_us
+  window_to = done_at
+  if status >= 200 and status <= 299 then
+    ok = ok + 1
+    latencies[#latencies + 1] = done_at - t
+  else
+    errors = errors + 1
+  end
+end
 function done(summary, latency, requests)
+  local all, total_answers, total_ok, total_errors, window = {}, 0, 0, 0, 0
+  for _, thread in ipairs(threads) do
+    local l = thread:get("latencies")
+    for i = 1, #l do all[#all + 1] = l[i] end
+    total_answers = total_answers + thread:get("answers")
+    total_ok = total_ok + thread:get("ok")
+    total_errors = total_errors + thread:get("errors")
+    local from = thread:get("window_from")
+    if from then window = math.max(window, thread:get("window_to") - from) end
+  end
+  table.sort(all)
+  local function percentile(p)
+    if #all == 0 then return 0 end
+    return all[math.max(1, math.ceil(p / 100 * #all))]
+  end
   local e = summary.errors
-  local s = ffi.cast("vouchsafe_wrk_stats **", latency)[0]
-  local lo, hi = tonumber(s.min), tonumber(s.max)
-  local total = 0
-  if #latency > 0 then for v = lo, hi do total = total + tonumber(s.data[v]) end end
-  if #latency > 0 and (lo ~= latency.min or hi ~= latency.max or total ~= tonumber(s.count)) then
-    io.write("WRK-LAYOUT\\n")
-    return
-  end
-  local connections = tonumber(os.getenv("WRK_CONNECTIONS"))
-  local perConnection = math.floor(summary.requests / connections)
-  local step = perConnection > 0 and math.floor(summary.duration / perConnection) or math.huge
-  local recovered, p50, p99 = 0, 0, 0
-  if #latency > 0 then
-    local measured = ffi.new("double[?]", hi - lo + 1)
-    local strided = ffi.new("double[?]", hi - lo + 1)
-    for v = hi, lo, -1 do
-      local above = (v + step <= hi) and strided[v + step - lo] or 0
-      local c = tonumber(s.data[v])
-      if v > step then c = c - above end
-      measured[v - lo] = c
-      strided[v - lo] = c + above
-      recovered = recovered + c
-    end
-    local seen, rank50, rank99 = 0, math.max(1, math.ceil(0.5 * recovered)), math.max(1, math.ceil(0.99 * recovered))
-    for v = lo, hi do
-      seen = seen + measured[v - lo]
-      if p50 == 0 and seen >= rank50 then p50 = v end
-      if seen >= rank99 then p99 = v break end
-    end
-  end
-  io.write(string.format("WRK %d %d %d %d %d %d %d\\n", summary.requests,
-    e.status + e.connect + e.read + e.write + e.timeout, summary.duration, p50, p99, recovered, e.timeout))
+  io.write(string.format("WRK %d %d %d %d %d %d\\n", total_answers, total_ok,
+    total_errors + e.connect + e.read + e.write + e.timeout, window, percentile(50), percentile(99)))
 end
 `;
 
@@ -106,78 +131,86 @@ export async function sameRequestLua(
 /**
  * `clients` connections spread over `urls` (connection i to url i mod n: one wrk per url, one
  * thread each, `WRK_INSTANCE` telling each its index), sending what `lua` defines for
- * `seconds`. Each connection waits for its answer before the next request, as the Node
- * clients did.
+ * `warmupSeconds` and then the measured `seconds`, on the same connections. The workload's Lua
+ * may define `request()`; the API must echo `x-request-id`. Each connection waits for its
+ * answer before the next request. `onMeasuring` is called when the measured stretch begins.
  */
 export async function wrkLoad(options: {
   wrk: string;
   dir: string;
   urls: string[];
   clients: number;
+  warmupSeconds: number;
   seconds: number;
   lua: string;
+  onMeasuring?: () => unknown;
 }): Promise<WrkRun> {
   const script = path.join(options.dir, `wrk-${process.hrtime.bigint()}.lua`);
-  const lua = `${options.lua}\n${MEASURED_LATENCY_LUA}`;
-  await writeFile(script, lua);
+  await writeFile(script, `${options.lua}\n${TIMED_REQUESTS_LUA}`);
   const cpuBefore = childrenCpuSeconds();
+  const measuring = options.onMeasuring
+    ? new Promise<unknown>((resolve) =>
+        setTimeout(() => resolve(options.onMeasuring?.()), options.warmupSeconds * 1000),
+      )
+    : Promise.resolve();
   const runs = await Promise.all(
     options.urls.map(
       (url, i) =>
-        new Promise<{ requests: number; errors: number; micros: number; p50: number; p99: number }>(
-          (resolve, reject) => {
-            const connections = Math.ceil((options.clients - i) / options.urls.length);
-            const child = spawn(
-              options.wrk,
-              ["-t1", `-c${connections}`, `-d${options.seconds}s`, "--timeout", "10s", "-s", script, url],
-              {
-                stdio: ["ignore", "pipe", "pipe"],
-                env: { ...process.env, WRK_INSTANCE: String(i), WRK_CONNECTIONS: String(connections) },
+        new Promise<{
+          answers: number;
+          ok: number;
+          errors: number;
+          micros: number;
+          p50: number;
+          p99: number;
+        }>((resolve, reject) => {
+          const connections = Math.ceil((options.clients - i) / options.urls.length);
+          const duration = Math.ceil(options.warmupSeconds + options.seconds);
+          const child = spawn(
+            options.wrk,
+            ["-t1", `-c${connections}`, `-d${duration}s`, "--timeout", "10s", "-s", script, url],
+            {
+              stdio: ["ignore", "pipe", "pipe"],
+              env: {
+                ...process.env,
+                WRK_INSTANCE: String(i),
+                WRK_WARMUP_US: String(Math.round(options.warmupSeconds * 1e6)),
               },
-            );
-            let out = "";
-            child.stdout.on("data", (c) => {
-              out += c;
-            });
-            child.stderr.on("data", (c) => {
-              out += c;
-            });
-            child.once("error", reject);
-            child.once("exit", (code) => {
-              if (/^WRK-LAYOUT$/m.test(out))
-                return reject(new Error("wrk's latency histogram is not laid out as bench/wrk.ts reads it"));
-              const m = /^WRK (\d+) (\d+) (\d+) (\d+) (\d+) (-?\d+) (\d+)$/m.exec(out);
-              if (code !== 0 || !m) return reject(new Error(`wrk failed (${code}):\n${out}`));
-              const [requests, errors, micros, p50, p99, recovered, timeouts] = m.slice(1).map(Number) as [
-                number,
-                number,
-                number,
-                number,
-                number,
-                number,
-                number,
-              ];
-              // Every answer within the timeout has one measured latency (wrk's timeout count
-              // can also include connections merely found waiting); anything else means the
-              // correction was not undone as wrk applied it.
-              if (recovered > requests || recovered < requests - timeouts)
-                return reject(
-                  new Error(`wrk's measured latencies not recovered: ${recovered} of ${requests - timeouts}`),
-                );
-              resolve({ requests, errors, micros, p50, p99 });
-            });
-          },
-        ),
+            },
+          );
+          let out = "";
+          child.stdout.on("data", (c) => {
+            out += c;
+          });
+          child.stderr.on("data", (c) => {
+            out += c;
+          });
+          child.once("error", reject);
+          child.once("exit", (code) => {
+            const m = /^WRK (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$/m.exec(out);
+            if (code !== 0 || !m) return reject(new Error(`wrk failed (${code}):\n${out}`));
+            const [answers, ok, errors, micros, p50, p99] = m.slice(1).map(Number) as [
+              number,
+              number,
+              number,
+              number,
+              number,
+              number,
+            ];
+            if (ok === 0) return reject(new Error(`wrk measured no answer:\n${out}`));
+            resolve({ answers, ok, errors, micros, p50, p99 });
+          });
+        }),
     ),
   );
-  const requests = runs.reduce((s, r) => s + r.requests, 0);
-  const errors = runs.reduce((s, r) => s + r.errors, 0);
+  await measuring;
   return {
-    ok: requests - errors,
-    errors,
+    ok: runs.reduce((s, r) => s + r.ok, 0),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
     seconds: Math.max(...runs.map((r) => r.micros)) / 1e6,
     p50: Math.max(...runs.map((r) => r.p50)) / 1000,
     p99: Math.max(...runs.map((r) => r.p99)) / 1000,
     cpuSeconds: childrenCpuSeconds() - cpuBefore,
+    allAnswers: runs.reduce((s, r) => s + r.answers, 0),
   };
 }
