@@ -31,7 +31,12 @@ import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { AnyBenefit, BenefitKind, KindConfig } from "../src/modules/benefits/index.js";
 import { DEFAULT_POINTS_RULE, type QuoteInput, quote } from "../src/modules/checkout/index.js";
-import { latencyBoundBetween, routeLatencyBuckets, routeRoundTrips } from "../src/platform/http/metrics.js";
+import {
+  type LatencyBuckets,
+  latencyBoundBetween,
+  routeLatencyBuckets,
+  routeRoundTrips,
+} from "../src/platform/http/metrics.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
 import { cpuSecondsOf } from "./process-cpu.js";
 import { type BenchProcess, startBenchProcess } from "./processes.js";
@@ -245,7 +250,7 @@ async function overHttp(
     const cpuOfApis = (mainThread = false) =>
       apis.reduce((sum, api) => sum + cpuSecondsOf(api.child.pid, mainThread), 0);
     /** The quote route's latency histogram, summed over the API processes. */
-    const quoteLatencyBuckets = async () => {
+    const quoteLatencyBuckets = async (): Promise<LatencyBuckets> => {
       const each = await Promise.all(
         apis.map(async (api) =>
           routeLatencyBuckets(
@@ -329,8 +334,7 @@ async function overHttp(
     }
     type Measured = { ok: number; seconds: number; p50: number; p99: number; loadgenCpu: number };
     // The servers' CPU and their own latency histograms when the measured stretch begins.
-    type Buckets = { le: number; count: number }[];
-    let atStart = { all: 0, main: 0, held: [] as Buckets };
+    let atStart = { all: 0, main: 0, held: [] as LatencyBuckets };
     const markMeasuring = async () => {
       atStart = { all: cpuOfApis(), main: cpuOfApis(true), held: await quoteLatencyBuckets() };
     };
@@ -382,18 +386,13 @@ async function overHttp(
     const load = await measure();
     const serverCpu = cpuOfApis() - atStart.all;
     const serverMain = cpuOfApis(true) - atStart.main;
-    const heldBefore = atStart.held;
     const heldAfter = await quoteLatencyBuckets();
-    const held = (
-      before: { le: number; count: number }[],
-      after: { le: number; count: number }[],
-      q: number,
-    ) => {
+    const held = (before: LatencyBuckets, after: LatencyBuckets, q: number) => {
       const bound = latencyBoundBetween(before, after, q);
       return bound === null ? "-" : `≤ ${bound * 1000} ms`;
     };
     say(
-      `http: the server held 50 % of quotes ${held(heldBefore, heldAfter, 0.5)} and 99 % ${held(heldBefore, heldAfter, 0.99)} (from request to response, its /metrics histogram); the clients measured p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms`,
+      `http: the server held 50 % of quotes ${held(atStart.held, heldAfter, 0.5)} and 99 % ${held(atStart.held, heldAfter, 0.99)} (from request to response, its /metrics histogram); the clients measured p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms`,
     );
     say(
       `http: CPU per quote ${((serverCpu / load.ok) * 1e6).toFixed(0)} µs in the server (${((serverMain / load.ok) * 1e6).toFixed(0)} µs on its main thread), ${((load.loadgenCpu / load.ok) * 1e6).toFixed(0)} µs in the load generator (${wrk ? "wrk" : "Node clients"})`,

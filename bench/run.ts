@@ -182,7 +182,8 @@ async function startServer(
 /**
  * Single transfers from wrk (C, as pgbench's own client is), each a random pair of accounts
  * (the credit always the hot account when one is named) and amount made in Lua; a warm-up
- * first, on the same connections. Batches stay with the Node load generator: two clients, 8,190 transfers a body.
+ * first, on the same connections. Batches stay with the Node load generator: two clients,
+ * 8,190 transfers a body.
  */
 async function wrkTransfers(wrk: string, config: LoadConfig, dir: string): Promise<LoadResult> {
   const accountsFile = path.join(dir, "accounts.txt");

@@ -35,17 +35,13 @@ export function routeRoundTrips(
   return { sum: series("sum"), count: series("count") };
 }
 
-/**
- * What a `/metrics` text says of one route's latency: its histogram's cumulative counts, one
- * per upper bound in seconds (the last bound Infinity). Empty when the route has none yet.
- */
-export function routeLatencyBuckets(
-  metricsText: string,
-  method: string,
-  route: string,
-): { le: number; count: number }[] {
+/** A latency histogram's cumulative counts, one per upper bound in seconds (the last Infinity). */
+export type LatencyBuckets = { le: number; count: number }[];
+
+/** What a `/metrics` text says of one route's latency (empty when the route has none yet). */
+export function routeLatencyBuckets(metricsText: string, method: string, route: string): LatencyBuckets {
   const prefix = `vouchsafe_http_request_duration_seconds_bucket{method="${method}",route="${route}",le="`;
-  const buckets: { le: number; count: number }[] = [];
+  const buckets: LatencyBuckets = [];
   for (const line of metricsText.split("\n")) {
     if (!line.startsWith(prefix)) continue;
     const [le, count] = line.slice(prefix.length).split('"} ');
@@ -60,8 +56,8 @@ export function routeLatencyBuckets(
  * them; null when there were none). A bound, not an estimate: Prometheus buckets are coarse.
  */
 export function latencyBoundBetween(
-  before: { le: number; count: number }[],
-  after: { le: number; count: number }[],
+  before: LatencyBuckets,
+  after: LatencyBuckets,
   quantile: number,
 ): number | null {
   const earlier = new Map(before.map((b) => [b.le, b.count]));
