@@ -434,7 +434,7 @@ async function overHttp(
     const metrics = await (await fetch(`${url}/metrics`)).text();
     const trips = routeRoundTrips(metrics, "POST", "/v1/checkout/quotes");
     say(
-      `http: ${(trips.sum / trips.count).toFixed(2)} round trips per quote; pool ${metrics.match(/^vouchsafe_db_pool_max_connections (\d+)$/m)?.[1]} connections`,
+      `http: ${(trips.sum / trips.count).toFixed(2)} round trips per quote (sampled); pool ${metrics.match(/^vouchsafe_db_pool_max_connections (\d+)$/m)?.[1]} connections`,
     );
     if (firstError) say(`first HTTP error: ${firstError}`);
     // A quote needs at least one read: pgbench's select-only rate at the same clients, on the

@@ -320,7 +320,7 @@ async function main() {
     /**
      * A workload with what it cost the API processes: CPU per operation (over the warm-up and
      * the measured seconds, so per operation at the measured rate) and database round trips
-     * per request of its route, from /metrics.
+     * per request of its route, from /metrics (which counts a sample of requests: ADR 0011).
      */
     const costed = async (route: string, run: () => Promise<LoadResult>): Promise<LoadResult> => {
       const cpu = () => servers.slice(0, PROCESSES).reduce((sum, s) => sum + cpuSecondsOf(s.child.pid), 0);
@@ -343,7 +343,7 @@ async function main() {
       const ops = route.endsWith("/batch") ? r.ops : r.ops_per_s * (r.seconds + WARMUP_SECONDS);
       const requests = tripsAfter.count - tripsBefore.count;
       say(
-        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || NODE_CLIENTS ? "Node" : "wrk"}); ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} requests)`,
+        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || NODE_CLIENTS ? "Node" : "wrk"}); ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} sampled)`,
       );
       return r;
     };

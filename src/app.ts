@@ -35,7 +35,7 @@ import { eventsManifest, openApiWebhooks } from "./platform/events/events.routes
 import { filesManifest } from "./platform/files/files.routes.js";
 import { foundationManifest } from "./platform/foundation.routes.js";
 import { consoleRoutes } from "./platform/http/console.js";
-import { HttpMetrics, roundTripsOf } from "./platform/http/metrics.js";
+import { countedRoundTrips, HttpMetrics, roundTripsOf } from "./platform/http/metrics.js";
 import { describeOperation, nameWebhookOperations } from "./platform/http/openapi.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { checkRouteErrors } from "./platform/http/route-errors.js";
@@ -49,10 +49,10 @@ import { orgManifest } from "./platform/org/org.routes.js";
 import { sandboxManifest } from "./platform/sandbox/sandbox.routes.js";
 import { tenantClockScope } from "./platform/sandbox/tenant-clock.js";
 import { usersManifest } from "./platform/users.routes.js";
-import { currentClockScope, runInClockScope } from "./shared/clock.js";
+import { runInClockScope } from "./shared/clock.js";
 import { DomainError } from "./shared/errors.js";
 import { newId } from "./shared/ids.js";
-import { runCountingRoundTrips } from "./shared/round-trips.js";
+import { countRoundTripsOf, RoundTripSampler } from "./shared/round-trips.js";
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -170,11 +170,21 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     sendProblem(reply, problem(404, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`)),
   );
 
-  // Every request runs in a clock scope of its own; authentication fills in a sandbox's test
-  // clock, so whatever reads the clock for that request (operations, the ledger) sees its time.
-  app.addHook("onRequest", (request, _reply, done) =>
-    runInClockScope({}, () => runCountingRoundTrips(roundTripsOf(request), done)),
-  );
+  // A sampled request's database round trips are counted (ADR 0011): it runs in a context of
+  // its own until its answer is sent, or its connection closes first.
+  const roundTripSampler = new RoundTripSampler(deps.config.roundTripSampleMs);
+  const releaseRoundTrips = new WeakMap<object, () => void>();
+  app.addHook("onRequest", (request, reply, done) => {
+    if (!roundTripSampler.shouldCount(`${request.method} ${request.routeOptions.url}`, performance.now())) {
+      done();
+      return;
+    }
+    countRoundTripsOf(roundTripsOf(request), (release) => {
+      releaseRoundTrips.set(request, release);
+      reply.raw.once("close", release);
+      done();
+    });
+  });
 
   // Once shutdown begins, each answer closes its connection. Otherwise a client's kept-alive
   // connection, busy when the server began closing, holds the drain open until the keep-alive
@@ -190,14 +200,16 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     if (closing) reply.header("connection", "close");
     return payload;
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     metrics.observe(
       request.method,
       request.routeOptions.url ?? "unmatched",
       reply.statusCode,
       reply.elapsedTime / 1000,
-      roundTripsOf(request).count,
+      countedRoundTrips(request),
     );
+    releaseRoundTrips.get(request)?.();
+    done();
   });
 
   await app.register(fastifyCookie);
@@ -265,11 +277,19 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     if (access.public) return;
     const existing = route.onRequest ? [route.onRequest].flat() : [];
     route.onRequest = [
-      async (request) => {
-        request.actor = await authenticate(authDeps, request);
-        const scope = await tenantClockScope(deps.db, request.actor.tenantId);
-        const current = currentClockScope();
-        if (scope && current) Object.assign(current, scope);
+      // A sandbox's request runs the rest of its way (operations, the ledger) at its test
+      // clock's time. A live tenant's runs in no scope: entering one would turn on promise
+      // hooks for the whole process (ADR 0011).
+      (request, _reply, done) => {
+        authenticate(authDeps, request)
+          .then((actor) => {
+            request.actor = actor;
+            return tenantClockScope(deps.db, actor.tenantId);
+          })
+          .then(
+            (scope) => (scope ? runInClockScope(scope, done) : done()),
+            (error: Error) => done(error),
+          );
       },
       ...existing,
     ];

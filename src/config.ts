@@ -36,6 +36,8 @@ export interface Config {
   /** A console session ends after this long without requests, and after sessionMaxHours in any case. */
   sessionIdleMinutes: number;
   sessionMaxHours: number;
+  /** Each route's database round trips are counted for one request per this many ms (0: all; ADR 0011). */
+  roundTripSampleMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -123,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimitPerMinute: int(env, "VOUCHSAFE_LOGIN_RATE_LIMIT_PER_MINUTE", 10, problems, 0, 100_000),
     sessionIdleMinutes: int(env, "VOUCHSAFE_SESSION_IDLE_MINUTES", 120, problems, 1, 7 * 24 * 60),
     sessionMaxHours: int(env, "VOUCHSAFE_SESSION_MAX_HOURS", 12, problems, 1, 24 * 30),
+    roundTripSampleMs: int(env, "VOUCHSAFE_ROUND_TRIP_SAMPLE_MS", 1000, problems, 0, 3_600_000),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);

@@ -1,7 +1,16 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCountingRoundTrips } from "../src/shared/round-trips.js";
+import { countRoundTripsOf, type RoundTrips } from "../src/shared/round-trips.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+
+/** `work`'s result, its round trips counted into `counter` until it settles. */
+function countedWhile<T>(counter: RoundTrips, work: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) =>
+    countRoundTripsOf(counter, (release) => {
+      work().then(resolve, reject).finally(release);
+    }),
+  );
+}
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -70,10 +79,10 @@ describe("tenant isolation in the database", () => {
       values: [["ou_r1", "ou_a9"]],
     };
     const counter = { count: 0 };
-    const rows = await runCountingRoundTrips(counter, () => t.db.tenantRead("ten_r", [units, named]));
+    const rows = await countedWhile(counter, () => t.db.tenantRead("ten_r", [units, named]));
     // Row-level security confines even a query without a tenant filter to the tenant set.
     expect(rows.map((r) => r.map((x) => x.id ?? x.name))).toEqual([["ou_r1"], ["HQ"]]);
-    const again = await runCountingRoundTrips(counter, () => t.db.tenantRead("ten_r", [units, named]));
+    const again = await countedWhile(counter, () => t.db.tenantRead("ten_r", [units, named]));
     expect(again).toEqual(rows);
     expect(counter.count).toBe(2);
 

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/db.js";
-import { ManualClock } from "../shared/clock.js";
+import { type ClockScope, ManualClock, runInClockScope } from "../shared/clock.js";
 import { statusForCode } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import { MAX_AMOUNT } from "../shared/money.js";
+import { countRoundTripsOf, type RoundTrips } from "../shared/round-trips.js";
 import { voidExpiredHolds } from "./holds.js";
 import { Ledger } from "./ledger.js";
 import { createAsset, findAccount, holdState, statement, trialBalance, verifyLedger } from "./queries.js";
@@ -472,5 +473,46 @@ describe("amounts and sums at the ledger's bounds", () => {
       expect.objectContaining({ code: "amount_out_of_range" }) as unknown as Error,
     );
     expect(statusForCode("amount_out_of_range")).toBe(422);
+  });
+});
+
+describe("a batch started by the one before it", () => {
+  it("runs at the clock of the request that led it, and counts its round trips for that request", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await tenant();
+    const [cash, wallet] = await ledger.run(ten, async (uow) => [
+      ok(await uow.createAccount({ asset: "CNY", kind: "cash" })).account,
+      ok(await uow.createAccount({ asset: "CNY", kind: "wallet" })).account,
+    ]);
+    const topUp = (uow: UnitOfWork) =>
+      uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 1 });
+    const first: RoundTrips = { count: 0 };
+    const second: RoundTrips = { count: 0 };
+    const seenAt: Record<string, string> = {};
+    let secondDone: Promise<unknown> = Promise.resolve();
+    const counted = <T>(counter: RoundTrips, scope: ClockScope, work: () => Promise<T>) =>
+      new Promise<T>((resolve, reject) =>
+        countRoundTripsOf(counter, (release) =>
+          runInClockScope(scope, () => work().then(resolve, reject).finally(release)),
+        ),
+      );
+    await counted(first, { frozenAt: new Date("2030-01-01T00:00:00Z") }, () =>
+      ledger.run(ten, async (uow) => {
+        seenAt.first = clock.now().toISOString();
+        // Queued while this batch evaluates: the next batch is started when this one ends.
+        secondDone = counted(second, { frozenAt: new Date("2031-01-01T00:00:00Z") }, () =>
+          ledger.run(ten, async (next) => {
+            seenAt.second = clock.now().toISOString();
+            return ok(await topUp(next));
+          }),
+        );
+        return ok(await topUp(uow));
+      }),
+    );
+    await secondDone;
+    expect(seenAt).toEqual({ first: "2030-01-01T00:00:00.000Z", second: "2031-01-01T00:00:00.000Z" });
+    // Each batch: its transaction, the lock query, the write, the commit.
+    expect(first.count).toBeGreaterThanOrEqual(3);
+    expect(second.count).toBeGreaterThanOrEqual(3);
   });
 });

@@ -2,7 +2,8 @@ import { CompiledQuery, type Insertable, Kysely, PostgresDialect } from "kysely"
 import type pg from "pg";
 import { appendRow, type Database, statementName, type Tx } from "../db/database.js";
 import type { DB } from "../db/schema.js";
-import type { Clock } from "../shared/clock.js";
+import { type Clock, type ClockScope, currentClockScope, runInClockScope } from "../shared/clock.js";
+import { countingInto, currentRoundTrips, type RoundTrips } from "../shared/round-trips.js";
 import {
   type CarriedState,
   type Executor,
@@ -58,6 +59,9 @@ interface Job {
   fn: UnitFn<unknown>;
   lock: string[] | undefined;
   ledgerOnly: boolean;
+  /** The clock scope and round-trip counter of whoever queued the unit (see `pump`). */
+  clockScope: ClockScope | undefined;
+  roundTrips: RoundTrips | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -330,6 +334,8 @@ export class Ledger {
         fn: fn as UnitFn<unknown>,
         lock: options.lock,
         ledgerOnly: options.ledgerOnly ?? this.unitsAreLedgerOnly,
+        clockScope: currentClockScope(),
+        roundTrips: currentRoundTrips(),
         resolve: resolve as (v: unknown) => void,
         reject,
       });
@@ -415,7 +421,13 @@ export class Ledger {
       this.pump(tenantId, pipeline);
     };
     const pipe = this.carryForward ? { carry: pipeline.carry, carrying } : undefined;
-    const batch: Promise<void> = this.executeBatch(tenantId, jobs, false, release, pipe)
+    // A batch is started from wherever the previous one ended (its continuation), so it would
+    // run in the async context of the request that began the chain. It runs in its first
+    // unit's instead: that request's clock, and its round trips counted for it (ADR 0011).
+    const leader = jobs[0]!;
+    const batch: Promise<void> = runInClockScope(leader.clockScope, () =>
+      countingInto(leader.roundTrips, () => this.executeBatch(tenantId, jobs, false, release, pipe)),
+    )
       .then((leftover) => release(leftover))
       .catch((error) => {
         // executeBatch answers every job itself; this is a bug guard, not a path.

@@ -21,9 +21,13 @@ export interface ClockScope {
 
 const scopes = new AsyncLocalStorage<ClockScope>();
 
-/** Runs `fn` (and everything it starts) under `scope`; a mutable scope may be filled in later. */
-export function runInClockScope<T>(scope: ClockScope, fn: () => T): T {
-  return scopes.run(scope, fn);
+/**
+ * Runs `fn` (and everything it starts) under `scope`, or under none. No scope where none is
+ * in force costs nothing: the storage stays disabled, and with it the promise hooks that an
+ * enabled one makes every promise of the process pay (ADR 0011).
+ */
+export function runInClockScope<T>(scope: ClockScope | undefined, fn: () => T): T {
+  return scopes.run(scope as ClockScope, fn);
 }
 
 /** The scope in force here, if any (a request's, filled in once its tenant is known). */

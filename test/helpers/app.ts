@@ -25,6 +25,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     rateLimitPerMinute: 0,
     webhooksAllowPrivate: true,
     runWorker: false,
+    roundTripSampleMs: 0,
     ...overrides,
   };
 }

@@ -18,6 +18,11 @@ export function roundTripsOf(request: object): RoundTrips {
   return counter;
 }
 
+/** The round trips counted for a request, if it was one of those sampled. */
+export function countedRoundTrips(request: object): number | undefined {
+  return roundTrips.get(request)?.count;
+}
+
 /**
  * What a `/metrics` text says of one route's round trips: their total and the requests counted
  * (0 and 0 when the route has none yet). For the benches and tests that read the text.
@@ -104,12 +109,19 @@ export class HttpMetrics {
   private readonly requests = new Map<string, number>();
   private readonly roundTrips = new Map<string, Series>();
 
-  observe(method: string, route: string, status: number, seconds: number, roundTrips: number): void {
+  /** `roundTrips` is undefined for a request whose round trips were not counted. */
+  observe(
+    method: string,
+    route: string,
+    status: number,
+    seconds: number,
+    roundTrips: number | undefined,
+  ): void {
     const requestKey = `method="${method}",route="${route}",status="${status}"`;
     this.requests.set(requestKey, (this.requests.get(requestKey) ?? 0) + 1);
     const routeKey = `method="${method}",route="${route}"`;
     observeInto(this.latency, routeKey, BUCKETS, seconds);
-    observeInto(this.roundTrips, routeKey, ROUND_TRIP_BUCKETS, roundTrips);
+    if (roundTrips !== undefined) observeInto(this.roundTrips, routeKey, ROUND_TRIP_BUCKETS, roundTrips);
   }
 
   render(db: Database): string {
@@ -125,7 +137,7 @@ export class HttpMetrics {
     );
     renderHistogram(lines, "vouchsafe_http_request_duration_seconds", this.latency, BUCKETS);
     lines.push(
-      "# HELP vouchsafe_db_round_trips_per_request Database round trips each request made (a ledger batch counts for the request that led it)",
+      "# HELP vouchsafe_db_round_trips_per_request Database round trips each sampled request made (a ledger batch counts for the request that led it; VOUCHSAFE_ROUND_TRIP_SAMPLE_MS)",
       "# TYPE vouchsafe_db_round_trips_per_request histogram",
     );
     renderHistogram(lines, "vouchsafe_db_round_trips_per_request", this.roundTrips, ROUND_TRIP_BUCKETS);
