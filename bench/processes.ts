@@ -36,11 +36,13 @@ export async function startBenchProcess(options: {
   dataDir: string;
   entry?: "server" | "worker";
   nodeArgs?: string[];
+  /** The checkout whose build runs (this one by default). */
+  root?: string;
 }): Promise<BenchProcess> {
   const entry = options.entry ?? "server";
   const port = await freePort();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), `dist/${entry}.js`], {
-    cwd: ROOT,
+    cwd: options.root ?? ROOT,
     env: {
       ...process.env,
       DATABASE_URL: options.databaseUrl,

@@ -11,8 +11,7 @@
  * one is printed. Bounded: it stops after its seconds.
  */
 import { parseArgs } from "node:util";
-import { Pool } from "undici";
-import { cpuSecondsOf } from "./process-cpu.js";
+import { measureRoute } from "./route-measure.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -33,38 +32,20 @@ if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(clients) || clients 
   process.exit(2);
 }
 
-const pool = new Pool(values.url!, { connections: clients, pipelining: 1, keepAliveTimeout: 60_000 });
-const headers: Record<string, string> = { "content-type": "application/json" };
-if (values.key) headers.authorization = `Bearer ${values.key}`;
-
-let ok = 0;
-let errors = 0;
-let firstError = "";
-async function drive(seconds: number, counting: boolean): Promise<void> {
-  const end = performance.now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < end) {
-        const res = await pool.request({ path, method: method as "GET", headers, body });
-        const text = await res.body.text();
-        if (!counting) continue;
-        if (res.statusCode < 300) ok++;
-        else {
-          errors++;
-          firstError ||= `${res.statusCode} ${text.slice(0, 200)}`;
-        }
-      }
-    }),
-  );
-}
-
-await drive(Number(values.warmup), false);
-const seconds = Number(values.seconds);
-const before = cpuSecondsOf(pid);
-await drive(seconds, true);
-const cpu = cpuSecondsOf(pid) - before;
-await pool.close();
-const perRequest = ok > 0 ? `${((cpu / ok) * 1e6).toFixed(0)} µs` : "n/a";
+const cost = await measureRoute({
+  url: values.url!,
+  pid,
+  apiKey: values.key,
+  method,
+  path,
+  body,
+  clients,
+  warmupSeconds: Number(values.warmup),
+  seconds: Number(values.seconds),
+});
+const perRequest = Number.isNaN(cost.cpuMicrosPerRequest)
+  ? "n/a"
+  : `${cost.cpuMicrosPerRequest.toFixed(0)} µs`;
 process.stdout.write(
-  `${method} ${path}: ${(ok / seconds).toFixed(0)} requests/s, server CPU ${perRequest} per request, ${errors} errors${firstError ? ` (first: ${firstError})` : ""}\n`,
+  `${method} ${path}: ${cost.requestsPerSecond.toFixed(0)} requests/s, server CPU ${perRequest} per request, ${cost.errors} errors${cost.firstError ? ` (first: ${cost.firstError})` : ""}\n`,
 );

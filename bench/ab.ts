@@ -1,0 +1,162 @@
+/**
+ * Two builds of the API side by side on one database, one route measured on each in turn:
+ * requests per second and the server's CPU per request (`measureRoute`). The order alternates
+ * A B, B A, A B, … so that the machine's drift falls on both alike: its speed moves by a
+ * factor of two between minutes here, so whole bench runs taken one after the other cannot
+ * show a change of a few per cent, and this can.
+ *
+ *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32] [--route transfer|account]
+ *
+ * The base is checked out into a temporary worktree that shares this checkout's node_modules,
+ * and both are built (scripts/build.mjs): the other side is this working tree as it is. Both
+ * must have the same migrations. Each side's first round is a warm-up and not reported.
+ * Bounded: (rounds + 1) × 2 × (2 + seconds) seconds of load, then it stops both servers and
+ * removes the worktree.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { runBench, withBenchDatabase } from "./bench-db.js";
+import { type BenchProcess, startBenchProcess } from "./processes.js";
+import { measureRoute } from "./route-measure.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    base: { type: "string" },
+    rounds: { type: "string", default: "6" },
+    seconds: { type: "string", default: "8" },
+    clients: { type: "string", default: "32" },
+    route: { type: "string", default: "transfer" },
+  },
+});
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+const clients = Number(values.clients);
+const ROUTES = {
+  transfer: {
+    method: "POST",
+    path: "/v1/ledger/transfers",
+    body: JSON.stringify({ debit_account_id: "ab-debit", credit_account_id: "ab-credit", amount: 1 }),
+  },
+  account: { method: "GET", path: "/v1/ledger/accounts/ab-debit", body: undefined },
+} as const;
+const route = ROUTES[values.route as keyof typeof ROUTES];
+if (
+  !values.base ||
+  !route ||
+  !Number.isInteger(rounds) ||
+  rounds < 1 ||
+  rounds > 50 ||
+  !(seconds >= 1 && seconds <= 120) ||
+  !Number.isInteger(clients) ||
+  clients < 1 ||
+  clients > 512
+) {
+  process.stderr.write(
+    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|account]\n",
+  );
+  process.exit(2);
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+const build = (root: string) =>
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "ignore" });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+runBench(async () => {
+  const commit = git("rev-parse", "--verify", `${values.base}^{commit}`);
+  const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-ab-"));
+  const baseRoot = path.join(temp, "base");
+  git("worktree", "add", "--detach", baseRoot, commit);
+  const servers: BenchProcess[] = [];
+  try {
+    await symlink(path.join(ROOT, "node_modules"), path.join(baseRoot, "node_modules"));
+    say(`ab: building ${values.base} (${commit.slice(0, 12)}) and this working tree ...`);
+    build(baseRoot);
+    build(ROOT);
+    await withBenchDatabase("ab", async (databaseUrl) => {
+      const apiKey = randomBytes(30).toString("base64url");
+      const sides = [
+        { name: `base ${commit.slice(0, 12)}`, root: baseRoot },
+        { name: "this tree", root: ROOT },
+      ];
+      // One after the other: the first seeds the demo tenant that the key opens.
+      for (const side of sides)
+        servers.push(
+          await startBenchProcess({
+            databaseUrl,
+            apiKey,
+            dataDir: path.join(temp, `data-${servers.length}`),
+            root: side.root,
+            nodeArgs: ["--max-old-space-size=192"],
+          }),
+        );
+      const tenant = (await (
+        await fetch(`${servers[0]!.url}/v1/tenant`, { headers: { authorization: `Bearer ${apiKey}` } })
+      ).json()) as { id: string };
+      const owner = new pg.Client({ connectionString: databaseUrl });
+      owner.on("error", () => {});
+      await owner.connect();
+      try {
+        await owner.query(
+          "insert into ledger_assets (tenant_id, code, scale, name) values ($1, 'CNY', 2, 'Renminbi') on conflict do nothing",
+          [tenant.id],
+        );
+        await owner.query(
+          "insert into ledger_accounts (tenant_id, id, asset, kind) select $1, id, 'CNY', 'bench' from unnest($2::text[]) id",
+          [tenant.id, ["ab-debit", "ab-credit"]],
+        );
+      } finally {
+        await owner.end();
+      }
+
+      say(
+        `ab: ${route.method} ${route.path}, ${clients} clients, ${seconds} s a round, ${rounds} rounds a side`,
+      );
+      const results = sides.map(() => ({ rate: [] as number[], cpu: [] as number[] }));
+      for (let round = 0; round <= rounds; round++) {
+        const order = round % 2 === 0 ? [0, 1] : [1, 0];
+        for (const i of order) {
+          const cost = await measureRoute({
+            url: servers[i]!.url,
+            pid: servers[i]!.child.pid!,
+            apiKey,
+            ...route,
+            clients,
+            warmupSeconds: 2,
+            seconds,
+          });
+          if (cost.errors > 0)
+            throw new Error(`${sides[i]!.name}: ${cost.errors} errors, first ${cost.firstError}`);
+          const line = `${cost.requestsPerSecond.toFixed(0)}/s, ${cost.cpuMicrosPerRequest.toFixed(0)} µs`;
+          if (round === 0) {
+            say(`  warm-up, ${sides[i]!.name}: ${line}`);
+            continue;
+          }
+          results[i]!.rate.push(cost.requestsPerSecond);
+          results[i]!.cpu.push(cost.cpuMicrosPerRequest);
+          say(`  round ${round}, ${sides[i]!.name}: ${line}`);
+        }
+      }
+      const [base, head] = results as [(typeof results)[0], (typeof results)[0]];
+      for (const [i, r] of results.entries())
+        say(
+          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)})`,
+        );
+      const percent = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
+      say(
+        `ab-bench cpu_change=${percent(median(head.cpu) / median(base.cpu) - 1)} rate_change=${percent(median(head.rate) / median(base.rate) - 1)} load_average=${os.loadavg()[0]!.toFixed(1)}`,
+      );
+    });
+  } finally {
+    for (const server of servers) await server.stop();
+    git("worktree", "remove", "--force", baseRoot);
+    await rm(temp, { recursive: true, force: true });
+  }
+});
