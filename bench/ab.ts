@@ -5,7 +5,7 @@
  * factor of two between minutes here, so whole bench runs taken one after the other cannot
  * show a change of a few per cent, and this can.
  *
- *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32] [--route transfer|account]
+ *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32] [--route transfer|account|quote]
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
  * and both are built (scripts/build.mjs): the other side is this working tree as it is. Both
@@ -22,6 +22,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { runBench, withBenchDatabase } from "./bench-db.js";
 import { type BenchProcess, startBenchProcess } from "./processes.js";
+import { seedQuoteTenant } from "./quote-setup.js";
 import { measureRoute } from "./route-measure.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -44,6 +45,8 @@ const ROUTES = {
     body: JSON.stringify({ debit_account_id: "ab-debit", credit_account_id: "ab-credit", amount: 1 }),
   },
   account: { method: "GET", path: "/v1/ledger/accounts/ab-debit", body: undefined },
+  /** The checkout bench's quote (bench/quote-setup.ts); its body is made once the tenant is set up. */
+  quote: { method: "POST", path: "/v1/checkout/quotes", body: undefined },
 } as const;
 const route = ROUTES[values.route as keyof typeof ROUTES];
 if (
@@ -58,7 +61,7 @@ if (
   clients > 512
 ) {
   process.stderr.write(
-    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|account]\n",
+    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|account|quote]\n",
   );
   process.exit(2);
 }
@@ -116,6 +119,7 @@ runBench(async () => {
         await owner.end();
       }
 
+      const body = values.route === "quote" ? await seedQuoteTenant(servers[0]!.url, apiKey) : route.body;
       say(
         `ab: ${route.method} ${route.path}, ${clients} clients, ${seconds} s a round, ${rounds} rounds a side`,
       );
@@ -127,7 +131,9 @@ runBench(async () => {
             url: servers[i]!.url,
             pid: servers[i]!.child.pid!,
             apiKey,
-            ...route,
+            method: route.method,
+            path: route.path,
+            body,
             clients,
             warmupSeconds: 2,
             seconds,
