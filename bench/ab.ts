@@ -6,6 +6,7 @@
  * show a change of a few per cent, and this can.
  *
  *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32] [--route transfer|account|quote]
+ *     [--base-node-flags "…"] [--node-flags "…"]
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
  * and both are built (scripts/build.mjs): the other side is this working tree as it is. Both
@@ -15,6 +16,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -33,6 +35,9 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "8" },
     clients: { type: "string", default: "32" },
     route: { type: "string", default: "transfer" },
+    /** Node's flags for each side's server (as `npm start` by default): to compare flags on one build. */
+    "base-node-flags": { type: "string", default: "--max-old-space-size=192 --max-semi-space-size=32" },
+    "node-flags": { type: "string", default: "--max-old-space-size=192 --max-semi-space-size=32" },
   },
 });
 const rounds = Number(values.rounds);
@@ -70,6 +75,15 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
 const build = (root: string) =>
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "ignore" });
+/** A process's peak resident set so far, in MB (VmHWM in /proc; NaN when it cannot be read). */
+const peakRssMb = (pid: number | undefined) => {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Number(kb) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 runBench(async () => {
@@ -86,8 +100,8 @@ runBench(async () => {
     await withBenchDatabase("ab", async (databaseUrl) => {
       const apiKey = randomBytes(30).toString("base64url");
       const sides = [
-        { name: `base ${commit.slice(0, 12)}`, root: baseRoot },
-        { name: "this tree", root: ROOT },
+        { name: `base ${commit.slice(0, 12)}`, root: baseRoot, flags: values["base-node-flags"]! },
+        { name: "this tree", root: ROOT, flags: values["node-flags"]! },
       ];
       // One after the other: the first seeds the demo tenant that the key opens.
       for (const side of sides)
@@ -97,7 +111,7 @@ runBench(async () => {
             apiKey,
             dataDir: path.join(temp, `data-${servers.length}`),
             root: side.root,
-            nodeArgs: ["--max-old-space-size=192"],
+            nodeArgs: side.flags.split(" ").filter(Boolean),
           }),
         );
       const tenant = (await (
@@ -153,7 +167,7 @@ runBench(async () => {
       const [base, head] = results as [(typeof results)[0], (typeof results)[0]];
       for (const [i, r] of results.entries())
         say(
-          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)})`,
+          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)}), peak RSS ${peakRssMb(servers[i]!.child.pid).toFixed(0)} MB`,
         );
       const percent = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
       say(

@@ -152,7 +152,7 @@ async function startServer(
     dataDir,
     entry,
     // The same heap cap as `npm start`, unless BENCH_NODE_FLAGS says otherwise.
-    nodeArgs: (process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192").split(" ").filter(Boolean),
+    nodeArgs: (process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192 --max-semi-space-size=32").split(" ").filter(Boolean),
   });
   let maxRss = 0;
   const sample = () => {
