@@ -151,8 +151,10 @@ async function startServer(
     apiKey,
     dataDir,
     entry,
-    // The same heap cap as `npm start`, unless BENCH_NODE_FLAGS says otherwise.
-    nodeArgs: (process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192 --max-semi-space-size=32").split(" ").filter(Boolean),
+    // The same flags as `npm start` (heap cap, young generation), unless BENCH_NODE_FLAGS says otherwise.
+    nodeArgs: (process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192 --max-semi-space-size=32")
+      .split(" ")
+      .filter(Boolean),
   });
   let maxRss = 0;
   const sample = () => {
