@@ -23,7 +23,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { runBench, withBenchDatabase } from "./bench-db.js";
-import { type BenchProcess, startBenchProcess } from "./processes.js";
+import { type BenchProcess, START_NODE_FLAGS, startBenchProcess } from "./processes.js";
 import { seedQuoteTenant } from "./quote-setup.js";
 import { measureRoute } from "./route-measure.js";
 
@@ -36,8 +36,8 @@ const { values } = parseArgs({
     clients: { type: "string", default: "32" },
     route: { type: "string", default: "transfer" },
     /** Node's flags for each side's server (as `npm start` by default): to compare flags on one build. */
-    "base-node-flags": { type: "string", default: "--max-old-space-size=192 --max-semi-space-size=32" },
-    "node-flags": { type: "string", default: "--max-old-space-size=192 --max-semi-space-size=32" },
+    "base-node-flags": { type: "string", default: START_NODE_FLAGS },
+    "node-flags": { type: "string", default: START_NODE_FLAGS },
   },
 });
 const rounds = Number(values.rounds);

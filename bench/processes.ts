@@ -18,6 +18,9 @@ export function installDebianPackage(name: string, why: string, say: (line: stri
   aptGet("install", "-y", name);
 }
 
+/** The Node flags `npm start` runs the server with (package.json): heap cap, young generation. */
+export const START_NODE_FLAGS = "--max-old-space-size=192 --max-semi-space-size=32";
+
 export interface BenchProcess {
   child: ChildProcess;
   url: string;

@@ -27,7 +27,7 @@ import { routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { findPgbench } from "./pgbench.js";
 import { cpuSecondsOf } from "./process-cpu.js";
-import { startBenchProcess } from "./processes.js";
+import { START_NODE_FLAGS, startBenchProcess } from "./processes.js";
 import { findWrk, wrkLoad } from "./wrk.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -152,9 +152,7 @@ async function startServer(
     dataDir,
     entry,
     // The same flags as `npm start` (heap cap, young generation), unless BENCH_NODE_FLAGS says otherwise.
-    nodeArgs: (process.env.BENCH_NODE_FLAGS ?? "--max-old-space-size=192 --max-semi-space-size=32")
-      .split(" ")
-      .filter(Boolean),
+    nodeArgs: (process.env.BENCH_NODE_FLAGS ?? START_NODE_FLAGS).split(" ").filter(Boolean),
   });
   let maxRss = 0;
   const sample = () => {
