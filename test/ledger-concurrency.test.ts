@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger } from "../src/ledger/ledger.js";
 import { findAccount, verifyLedger } from "../src/ledger/queries.js";
@@ -263,5 +264,113 @@ describe("group commit", () => {
     expect(settled[3]!.status).toBe("rejected");
     const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
     expect(after!.debits_posted).toBe(9);
+  });
+});
+
+/**
+ * A transaction of its own that takes row locks for the test. It waits a minute before
+ * checking for a deadlock, so in any deadlock it joins, the ledger's side (PostgreSQL's
+ * default second) is the one chosen as the victim.
+ */
+async function patientTransaction(): Promise<{
+  lock: (id: string) => Promise<void>;
+  commit: () => Promise<void>;
+}> {
+  const client = new pg.Client({ connectionString: t.url });
+  await client.connect();
+  await client.query("begin; set local deadlock_timeout = '60s'");
+  return {
+    lock: async (id) => {
+      await client.query("select id from ledger_accounts where id = $1 for update", [id]);
+    },
+    commit: async () => {
+      await client.query("commit");
+      await client.end();
+    },
+  };
+}
+
+/** Resolves once a session of the test's database waits on a row lock. */
+async function someoneWaitsOnALock(): Promise<void> {
+  for (let i = 0; i < 6000; i++) {
+    const rows = await t.owner
+      .selectFrom("pg_stat_activity" as never)
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("datname" as never, "=", t.name as never)
+      .where("wait_event_type" as never, "=", "Lock" as never)
+      .executeTakeFirstOrThrow();
+    if (Number(rows.n) > 0) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error("no session came to wait on a lock");
+}
+
+describe("deadlocks under group commit", () => {
+  it("a unit chosen as a deadlock's victim again when it runs alone is run again, not refused", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await ledgerTenant(t, clock);
+    const opened = await openAccounts(
+      ledger,
+      ten,
+      Array.from({ length: 4 }, () => ({ asset: "CNY", kind: "cash" })),
+    );
+    // The ledger locks a call's accounts in id order: x before a.
+    const [x, a, b, y] = opened.map((o) => o.id).sort();
+    const other = await patientTransaction();
+    await other.lock(b!);
+    // One unit, two lock calls: x and a, then b and y.
+    const unit = ledger.run(ten, async (uow) => [
+      await uow.transfer({ debit_account_id: a!, credit_account_id: x!, amount: 10 }),
+      await uow.transfer({ debit_account_id: b!, credit_account_id: y!, amount: 20 }),
+    ]);
+    // The batch holds x and a and waits for b; taking a closes the cycle. The batch is the
+    // victim, and its unit runs alone: it takes x and waits for a, which the other now holds.
+    await someoneWaitsOnALock();
+    await other.lock(a!);
+    // Taking x closes a second cycle, with the unit running alone as its victim.
+    await someoneWaitsOnALock();
+    await other.lock(x!);
+    await other.commit();
+    const results = await unit;
+    expect(results.map((r) => r.code)).toEqual(["created", "created"]);
+    expect(ledger.stats.retriedUnits).toBe(2);
+    const balances = await t.db.tenantTx(ten, async (trx) =>
+      Promise.all([a, x, b, y].map(async (id) => (await findAccount(trx, ten, id!))!)),
+    );
+    expect(balances.map((acc) => acc.debits_posted - acc.credits_posted)).toEqual([10, -10, 20, -20]);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+
+  it("a unit whose own SQL is chosen as a deadlock's victim is run again alone", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await ledgerTenant(t, clock);
+    const [p, q, sink] = (
+      await openAccounts(
+        ledger,
+        ten,
+        Array.from({ length: 3 }, () => ({ asset: "CNY", kind: "cash" })),
+      )
+    ).map((o) => o.id);
+    const other = await patientTransaction();
+    await other.lock(q!);
+    let runs = 0;
+    const unit = ledger.run(ten, async (uow) => {
+      runs++;
+      const r = await uow.transfer({ debit_account_id: sink!, credit_account_id: p!, amount: 5 });
+      for (const id of [p!, q!]) {
+        await uow.trx.selectFrom("ledger_accounts").select("id").where("id", "=", id).forUpdate().execute();
+      }
+      return r;
+    });
+    // The unit holds p and waits for q; taking p closes the cycle, with the unit's own
+    // statement as its victim: its savepoint rolls back, and the batch commits without it.
+    await someoneWaitsOnALock();
+    await other.lock(p!);
+    await other.commit();
+    expect((await unit).code).toBe("created");
+    expect(runs).toBe(2);
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, p!));
+    expect(after!.credits_posted).toBe(5);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
   });
 });

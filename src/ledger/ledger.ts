@@ -172,8 +172,13 @@ function preparedName(text: string, params: unknown[]): string | undefined {
   }
   return statementName(text);
 }
+/** Deadlock victims and serialization failures: run again, they usually succeed. */
 const RETRYABLE = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 3;
+
+function isRetryable(error: unknown): boolean {
+  return RETRYABLE.has((error as { code?: string } | undefined)?.code ?? "");
+}
 
 class Unit extends LayerOps implements UnitOfWork {
   constructor(
@@ -382,7 +387,7 @@ export class Ledger {
           return value;
         });
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !RETRYABLE.has((error as { code?: string }).code ?? "")) throw error;
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
       }
     }
   }
@@ -426,7 +431,7 @@ export class Ledger {
     // unit's instead: that request's clock, and its round trips counted for it (ADR 0011).
     const leader = jobs[0]!;
     const batch: Promise<void> = runInClockScope(leader.clockScope, () =>
-      countingInto(leader.roundTrips, () => this.executeBatch(tenantId, jobs, false, release, pipe)),
+      countingInto(leader.roundTrips, () => this.executeBatch(tenantId, jobs, 0, release, pipe)),
     )
       .then((leftover) => release(leftover))
       .catch((error) => {
@@ -446,12 +451,15 @@ export class Ledger {
    * One batch: units run one after another against the batch's in-memory state, each on its
    * own layer (and savepoint, if it runs SQL); then one flush and one commit. Returns the
    * units that did not fit (transfer cap). If the batch cannot commit, its units are run
-   * again one by one, so one bad unit cannot fail the others.
+   * again one by one, so one bad unit cannot fail the others; a unit that fails alone on a
+   * deadlock or a serialization failure (or whose own SQL does, in any batch) is run alone
+   * again, up to `MAX_ATTEMPTS` times, as a unit without batching is.
    */
   private async executeBatch(
     tenantId: string,
     jobs: Job[],
-    single: boolean,
+    /** 0 for a batch; n for the n-th run of a single unit alone after its batch failed. */
+    alone: number,
     /** Called once the batch stops evaluating, with the units that did not fit. */
     committing: (leftover: Job[]) => void = () => {},
     /**
@@ -517,7 +525,8 @@ export class Ledger {
             }
             session.forget(unit.locked);
           }
-          if (conn.broken) again.push({ job, error });
+          // A deadlock's victim, or a serialization failure, is worth running again.
+          if (conn.broken || isRetryable(error)) again.push({ job, error });
           else job.reject(error);
         } finally {
           conn.unit = null;
@@ -556,6 +565,8 @@ export class Ledger {
       carry?.committed(token);
       this.stats.units += done.length;
       for (const { job, value } of done) job.resolve(value);
+      // Units whose own SQL failed on a deadlock or serialization failure (never a broken batch).
+      for (const { job, error } of again) await this.runAgainAlone(tenantId, job, error, alone);
       return leftover;
     }
     this.stats.failedBatches++;
@@ -565,22 +576,28 @@ export class Ledger {
       if (pipe.carrying) this.carryPausedUntil.set(tenantId, Date.now() + CARRY_PAUSE_MS);
     }
     const retry = [...done.map((d) => ({ job: d.job, error: failure })), ...again];
-    if (stale && !single) {
+    if (stale && alone === 0) {
       // Nothing was wrong with the units, only with what they were decided on: run them again
       // together, on locked rows.
       this.stats.staleBatches++;
       let rest = retry.map((r) => r.job);
-      while (rest.length > 0) rest = await this.executeBatch(tenantId, rest, false);
+      while (rest.length > 0) rest = await this.executeBatch(tenantId, rest, 0);
       return leftover;
     }
-    if (single) {
-      for (const { job, error } of retry) job.reject(error ?? failure);
-      return leftover;
-    }
-    for (const { job } of retry) {
-      this.stats.retriedUnits++;
-      await this.executeBatch(tenantId, [job], true);
-    }
+    for (const { job, error } of retry) await this.runAgainAlone(tenantId, job, error ?? failure, alone);
     return leftover;
+  }
+
+  /**
+   * After a failed batch, each of its units runs alone; a unit that failed alone runs again
+   * only if what failed it may not fail it again (a deadlock, a serialization failure).
+   */
+  private async runAgainAlone(tenantId: string, job: Job, error: unknown, alone: number): Promise<void> {
+    if (alone > 0 && (alone >= MAX_ATTEMPTS || !isRetryable(error))) {
+      job.reject(error);
+      return;
+    }
+    this.stats.retriedUnits++;
+    await this.executeBatch(tenantId, [job], alone + 1);
   }
 }
