@@ -196,6 +196,54 @@ describe("group commit", () => {
     expect((await verifyLedger(t.db, ten)).ok).toBe(true);
   });
 
+  it("a unit refused on the effect of one that does not commit is run again, not refused", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(ledger, ten, 100);
+    const duplicate = newId("aud");
+    const audit = {
+      tenant_id: ten,
+      id: duplicate,
+      actor_type: "system",
+      actor_id: "test",
+      actor_role: null,
+      action: "test",
+      target_type: "x",
+      target_id: null,
+      request_id: null,
+    };
+    await t.db.tenantTx(ten, (trx) => trx.insertInto("audit_events").values(audit).execute());
+    // A batch that is still evaluating holds the next two units back, so they share a batch.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const first = ledger.run(ten, async () => {
+      await gate;
+      return null;
+    });
+    const pay = (amount: number, appendDuplicate: boolean) =>
+      ledger.run(ten, async (uow) => {
+        const r = await uow.transfer({ debit_account_id: wallet.id, credit_account_id: sink.id, amount });
+        if (!r.ok) throw new Error(r.code);
+        // Its row's key exists: the batch's insert fails at commit time.
+        if (appendDuplicate) uow.append("audit_events", audit);
+        return r.code;
+      });
+    const spendsAll = pay(100, true);
+    // Within the batch the wallet is empty after the first unit, so this one is refused.
+    const spendsHalf = pay(50, false);
+    open();
+    await first;
+    const [all, half] = await Promise.allSettled([spendsAll, spendsHalf]);
+    expect(all.status).toBe("rejected");
+    expect(String((all as PromiseRejectedResult).reason)).toMatch(/duplicate key/);
+    expect(half).toEqual({ status: "fulfilled", value: "created" });
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after!.debits_posted).toBe(50);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+
   it("gathers concurrent units into batches and answers each caller with its own result", async () => {
     const ledger = new Ledger(t.db, { clock, batching: true });
     const ten = await ledgerTenant(t, clock);

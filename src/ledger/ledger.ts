@@ -479,6 +479,11 @@ export class Ledger {
     const conn = new BatchConnection(client);
     const token = {};
     const done: { job: Job; value: unknown }[] = [];
+    /**
+     * Units that threw (a refusal, mostly): answered only once the batch commits, since what
+     * refused them may be an earlier unit's effect that never commits.
+     */
+    const refused: { job: Job; error: unknown }[] = [];
     const again: { job: Job; error: unknown }[] = [];
     let leftover: Job[] = [];
     let failure: unknown;
@@ -527,7 +532,7 @@ export class Ledger {
           }
           // A deadlock's victim, or a serialization failure, is worth running again.
           if (conn.broken || isRetryable(error)) again.push({ job, error });
-          else job.reject(error);
+          else refused.push({ job, error });
         } finally {
           conn.unit = null;
         }
@@ -565,6 +570,7 @@ export class Ledger {
       carry?.committed(token);
       this.stats.units += done.length;
       for (const { job, value } of done) job.resolve(value);
+      for (const { job, error } of refused) job.reject(error);
       // Units whose own SQL failed on a deadlock or serialization failure (never a broken batch).
       for (const { job, error } of again) await this.runAgainAlone(tenantId, job, error, alone);
       return leftover;
@@ -575,7 +581,12 @@ export class Ledger {
       carry.failed();
       if (pipe.carrying) this.carryPausedUntil.set(tenantId, Date.now() + CARRY_PAUSE_MS);
     }
-    const retry = [...done.map((d) => ({ job: d.job, error: failure })), ...again];
+    // Every unit runs again, in its first order: the refused too, refused perhaps on the
+    // effect of a unit that did not commit.
+    const order = new Map(jobs.map((job, i) => [job, i]));
+    const retry = [...done.map((d) => ({ job: d.job, error: failure })), ...refused, ...again].sort(
+      (x, y) => order.get(x.job)! - order.get(y.job)!,
+    );
     if (stale && alone === 0) {
       // Nothing was wrong with the units, only with what they were decided on: run them again
       // together, on locked rows.
