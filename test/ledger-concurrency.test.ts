@@ -6,7 +6,7 @@ import type { Account, TransferResult } from "../src/ledger/types.js";
 import { ManualClock } from "../src/shared/clock.js";
 import { newId } from "../src/shared/ids.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
-import { ledgerTenant, openAccounts, tally } from "./ledger-helpers.js";
+import { ledgerTenant, openAccounts, storedAuditRow, tally } from "./ledger-helpers.js";
 
 let t: TestDatabase;
 const clock = new ManualClock("2026-03-01T00:00:00Z");
@@ -159,29 +159,12 @@ describe.each(modes)("concurrency: $label", ({ make }) => {
   });
 });
 
-/** An audit row already stored: a unit that appends it again fails its batch at commit time. */
-async function storedAuditRow(ten: string) {
-  const audit = {
-    tenant_id: ten,
-    id: newId("aud"),
-    actor_type: "system",
-    actor_id: "test",
-    actor_role: null,
-    action: "test",
-    target_type: "x",
-    target_id: null,
-    request_id: null,
-  };
-  await t.db.tenantTx(ten, (trx) => trx.insertInto("audit_events").values(audit).execute());
-  return audit;
-}
-
 describe("group commit", () => {
   it("a batch that cannot commit is retried unit by unit: only the bad unit fails", async () => {
     const ledger = new Ledger(t.db, { clock, batching: true });
     const ten = await ledgerTenant(t, clock);
     const { wallet, sink } = await funded(ledger, ten, 1000);
-    const audit = await storedAuditRow(ten);
+    const audit = await storedAuditRow(t, ten);
     const units = Array.from({ length: 30 }, (_, i) =>
       ledger.run(ten, async (uow) => {
         const r = await uow.transfer({ debit_account_id: wallet.id, credit_account_id: sink.id, amount: 1 });
@@ -205,7 +188,7 @@ describe("group commit", () => {
     const ledger = new Ledger(t.db, { clock, batching: true });
     const ten = await ledgerTenant(t, clock);
     const { wallet, sink } = await funded(ledger, ten, 100);
-    const audit = await storedAuditRow(ten);
+    const audit = await storedAuditRow(t, ten);
     // A batch that is still evaluating holds the next two units back, so they share a batch.
     let open!: () => void;
     const gate = new Promise<void>((resolve) => {

@@ -37,3 +37,20 @@ export function tally(results: TransferResult[]): Record<string, number> {
   for (const r of results) counts[r.code] = (counts[r.code] ?? 0) + 1;
   return counts;
 }
+
+/** An audit row already stored: a unit that appends it again fails its batch at commit time. */
+export async function storedAuditRow(t: TestDatabase, tenantId: string) {
+  const audit = {
+    tenant_id: tenantId,
+    id: newId("aud"),
+    actor_type: "system",
+    actor_id: "test",
+    actor_role: null,
+    action: "test",
+    target_type: "x",
+    target_id: null,
+    request_id: null,
+  };
+  await t.db.tenantTx(tenantId, (trx) => trx.insertInto("audit_events").values(audit).execute());
+  return audit;
+}
