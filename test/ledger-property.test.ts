@@ -232,84 +232,91 @@ describe("ledger invariants under random operations and concurrency", () => {
     expect(stats.refused).toBeGreaterThan(50);
   });
 
-  it("a wallet that is only spent from refuses a payment only if it ends with less than that payment", async () => {
-    // Payments race through two group-commit ledgers and plain transactions; a few units
-    // fail their batch at commit (they append a row that exists), so other units' effects
-    // in that batch never happen. A refusal decided on such an effect would be wrong, and
-    // since the wallet is only spent from, any refusal of an amount it still holds at the
-    // end was wrong.
-    const ledgers = [
-      new Ledger(t.db, { clock, batching: true }),
-      new Ledger(t.db, { clock, batching: true }),
-      new Ledger(t.db, { clock, batching: false }),
-    ];
-    const payment = fc.record({
-      amount: fc.integer({ min: 1, max: 120 }),
-      ledger: fc.nat(2),
-      // About one payment in six.
-      failsItsBatch: fc.nat(5).map((n) => n === 0),
-    });
-    const stats = { paid: 0, refused: 0, failedBatches: 0 };
-    await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 50, max: 600 }),
-        fc.array(payment, { minLength: 4, maxLength: 24 }),
-        async (funds, payments) => {
-          const ten = await ledgerTenant(t, clock);
-          const [source, wallet, sink] = await openAccounts(ledgers[0]!, ten, [
-            { asset: "CNY", kind: "cash" },
-            { asset: "CNY", kind: "wallet", debits_must_not_exceed_credits: true },
-            { asset: "CNY", kind: "merchant" },
-          ]);
-          const funded = await ledgers[0]!.run(ten, (uow) =>
-            uow.transfer({ debit_account_id: source!.id, credit_account_id: wallet!.id, amount: funds }),
-          );
-          expect(funded.ok).toBe(true);
-          const audit = await storedAuditRow(t, ten);
-          const settled = await Promise.allSettled(
-            payments.map((p) =>
-              ledgers[p.ledger]!.run(ten, async (uow) => {
-                const r = await uow.transfer({
-                  debit_account_id: wallet!.id,
-                  credit_account_id: sink!.id,
-                  amount: p.amount,
-                });
-                // Refused as a route refuses: by throwing.
-                if (!r.ok) throw new Error(r.code);
-                if (p.failsItsBatch) uow.append("audit_events", audit);
-                return r.transfer.amount;
-              }),
-            ),
-          );
-          const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet!.id));
-          const left = after!.credits_posted - after!.debits_posted;
-          let paid = 0;
-          settled.forEach((s, i) => {
-            const p = payments[i]!;
-            if (p.failsItsBatch) {
-              expect(s.status).toBe("rejected");
-              expect(String((s as PromiseRejectedResult).reason)).toMatch(/duplicate key|insufficient_funds/);
-              return;
-            }
-            if (s.status === "fulfilled") {
-              paid += s.value;
-              stats.paid++;
-              return;
-            }
-            expect(String(s.reason)).toMatch(/insufficient_funds/);
-            expect(left, `refused ${p.amount} with ${left} left at the end`).toBeLessThan(p.amount);
-            stats.refused++;
-          });
-          expect(paid).toBe(funds - left);
-          expect((await verifyLedger(t.db, ten)).ok).toBe(true);
-        },
-      ),
-      { numRuns: 30, endOnFailure: true },
-    );
-    stats.failedBatches = ledgers[0]!.stats.failedBatches + ledgers[1]!.stats.failedBatches;
-    // Both outcomes, and batches that failed, or the property proves little.
-    expect(stats.paid).toBeGreaterThan(50);
-    expect(stats.refused).toBeGreaterThan(50);
-    expect(stats.failedBatches).toBeGreaterThan(10);
-  });
+  it.each([
+    { mode: "group commit", carryForward: false },
+    // Each batch decides on what the committing ones leave (ADR 0009).
+    { mode: "carrying forward", carryForward: true },
+  ])(
+    "$mode: a wallet that is only spent from refuses a payment only if it ends with less than that payment",
+    async ({ carryForward }) => {
+      // Payments race through two group-commit ledgers and plain transactions; a few units
+      // fail their batch at commit (they append a row that exists), so other units' effects
+      // in that batch never happen. A refusal decided on such an effect would be wrong, and
+      // since the wallet is only spent from, any refusal of an amount it still holds at the
+      // end was wrong.
+      const grouped = () =>
+        new Ledger(t.db, { clock, batching: true, carryForward, unitsAreLedgerOnly: true });
+      const ledgers = [grouped(), grouped(), new Ledger(t.db, { clock, batching: false })];
+      const payment = fc.record({
+        amount: fc.integer({ min: 1, max: 120 }),
+        ledger: fc.nat(2),
+        // About one payment in six.
+        failsItsBatch: fc.nat(5).map((n) => n === 0),
+      });
+      const stats = { paid: 0, refused: 0, failedBatches: 0 };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 50, max: 600 }),
+          fc.array(payment, { minLength: 4, maxLength: 24 }),
+          async (funds, payments) => {
+            const ten = await ledgerTenant(t, clock);
+            const [source, wallet, sink] = await openAccounts(ledgers[0]!, ten, [
+              { asset: "CNY", kind: "cash" },
+              { asset: "CNY", kind: "wallet", debits_must_not_exceed_credits: true },
+              { asset: "CNY", kind: "merchant" },
+            ]);
+            const funded = await ledgers[0]!.run(ten, (uow) =>
+              uow.transfer({ debit_account_id: source!.id, credit_account_id: wallet!.id, amount: funds }),
+            );
+            expect(funded.ok).toBe(true);
+            const audit = await storedAuditRow(t, ten);
+            const settled = await Promise.allSettled(
+              payments.map((p) =>
+                ledgers[p.ledger]!.run(ten, async (uow) => {
+                  const r = await uow.transfer({
+                    debit_account_id: wallet!.id,
+                    credit_account_id: sink!.id,
+                    amount: p.amount,
+                  });
+                  // Refused as a route refuses: by throwing.
+                  if (!r.ok) throw new Error(r.code);
+                  if (p.failsItsBatch) uow.append("audit_events", audit);
+                  return r.transfer.amount;
+                }),
+              ),
+            );
+            const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet!.id));
+            const left = after!.credits_posted - after!.debits_posted;
+            let paid = 0;
+            settled.forEach((s, i) => {
+              const p = payments[i]!;
+              if (p.failsItsBatch) {
+                expect(s.status).toBe("rejected");
+                expect(String((s as PromiseRejectedResult).reason)).toMatch(
+                  /duplicate key|insufficient_funds/,
+                );
+                return;
+              }
+              if (s.status === "fulfilled") {
+                paid += s.value;
+                stats.paid++;
+                return;
+              }
+              expect(String(s.reason)).toMatch(/insufficient_funds/);
+              expect(left, `refused ${p.amount} with ${left} left at the end`).toBeLessThan(p.amount);
+              stats.refused++;
+            });
+            expect(paid).toBe(funds - left);
+            expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+          },
+        ),
+        { numRuns: 30, endOnFailure: true },
+      );
+      stats.failedBatches = ledgers[0]!.stats.failedBatches + ledgers[1]!.stats.failedBatches;
+      // Both outcomes, and batches that failed, or the property proves little.
+      expect(stats.paid).toBeGreaterThan(50);
+      expect(stats.refused).toBeGreaterThan(50);
+      expect(stats.failedBatches).toBeGreaterThan(10);
+    },
+  );
 });
