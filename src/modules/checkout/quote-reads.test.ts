@@ -198,6 +198,20 @@ describe("reads", () => {
     return { body: json<QuoteBody>(quoted), trips: after.sum - before.sum, text: after.text };
   }
 
+  /**
+   * The quote of three in a row that made the fewest round trips. Authentication keeps a key
+   * it looked up for 3 s, counted from the look-up (api-keys.ts); the quote that comes after
+   * that looks the key up again, one round trip more. On a slow machine one of three may.
+   */
+  async function fewestQuoteTrips(payload: object, auth = tenant.auth) {
+    let fewest = await quoteTrips(payload, auth);
+    for (let i = 0; i < 2; i++) {
+      const next = await quoteTrips(payload, auth);
+      if (next.trips < fewest.trips) fewest = next;
+    }
+    return fewest;
+  }
+
   interface QuoteBody {
     total: number;
     benefits_applied: { benefit_id: string }[];
@@ -367,8 +381,8 @@ describe("reads", () => {
 
     const holder = new pg.Client({ connectionString: t.database.url });
     await holder.connect();
-    let owner: Awaited<ReturnType<typeof quoteTrips>>;
-    let tillQuote: Awaited<ReturnType<typeof quoteTrips>>;
+    let owner: Awaited<ReturnType<typeof fewestQuoteTrips>>;
+    let tillQuote: Awaited<ReturnType<typeof fewestQuoteTrips>>;
     try {
       // Every card row and card account held by another transaction: a quote that locked
       // either (as redeeming does) would wait here until the deadline.
@@ -384,8 +398,8 @@ describe("reads", () => {
       );
       const limit = deadline(20_000);
       try {
-        owner = await Promise.race([quoteTrips(payload), limit.promise]);
-        tillQuote = await Promise.race([quoteTrips(tillPayload, till.auth), limit.promise]);
+        owner = await Promise.race([fewestQuoteTrips(payload), limit.promise]);
+        tillQuote = await Promise.race([fewestQuoteTrips(tillPayload, till.auth), limit.promise]);
       } finally {
         limit.clear();
       }

@@ -88,12 +88,20 @@ describe("valueRoute", () => {
           payload: { n: 8 },
         });
       expect((await post()).statusCode).toBe(201);
-      const before = await trips();
-      const replayed = await post();
-      expect(replayed.headers["idempotent-replayed"]).toBe("true");
-      const after = await trips();
-      expect(after.count - before.count).toBe(1);
-      expect(after.sum - before.sum).toBe(1);
+      const perReplay: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = await trips();
+        const replayed = await post();
+        expect(replayed.headers["idempotent-replayed"]).toBe("true");
+        const after = await trips();
+        expect(after.count - before.count).toBe(1);
+        perReplay.push(after.sum - before.sum);
+      }
+      // Authentication keeps a key it looked up for 3 s (api-keys.ts), counted from the look-up;
+      // a replay that comes after that also looks the key up again. On a slow machine one of
+      // three replays in a row may do so, never all of them.
+      expect(Math.min(...perReplay)).toBe(1);
+      expect(Math.max(...perReplay)).toBeLessThanOrEqual(2);
     } finally {
       await app.close();
     }
