@@ -2,11 +2,11 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger } from "../src/ledger/ledger.js";
 import { findAccount, verifyLedger } from "../src/ledger/queries.js";
-import type { Account, TransferResult } from "../src/ledger/types.js";
+import type { TransferResult } from "../src/ledger/types.js";
 import { ManualClock } from "../src/shared/clock.js";
 import { newId } from "../src/shared/ids.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
-import { ledgerTenant, openAccounts, storedAuditRow, tally } from "./ledger-helpers.js";
+import { funded, ledgerTenant, openAccounts, storedAuditRow, tally } from "./ledger-helpers.js";
 
 let t: TestDatabase;
 const clock = new ManualClock("2026-03-01T00:00:00Z");
@@ -39,23 +39,6 @@ const modes = [
 
 function carrying(): Ledger {
   return new Ledger(t.db, { clock, batching: true, carryForward: true, unitsAreLedgerOnly: true });
-}
-
-async function funded(
-  ledger: Ledger,
-  ten: string,
-  amount: number,
-): Promise<{ source: Account; wallet: Account; sink: Account }> {
-  const [source, wallet, sink] = await openAccounts(ledger, ten, [
-    { asset: "CNY", kind: "cash" },
-    { asset: "CNY", kind: "wallet", debits_must_not_exceed_credits: true },
-    { asset: "CNY", kind: "merchant" },
-  ]);
-  const r = await ledger.run(ten, (uow) =>
-    uow.transfer({ debit_account_id: source!.id, credit_account_id: wallet!.id, amount }),
-  );
-  expect(r.ok).toBe(true);
-  return { source: source!, wallet: wallet!, sink: sink! };
 }
 
 describe.each(modes)("concurrency: $label", ({ make }) => {

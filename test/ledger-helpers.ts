@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { Ledger } from "../src/ledger/ledger.js";
 import { createAsset } from "../src/ledger/queries.js";
 import type { Account, AccountInput, TransferResult } from "../src/ledger/types.js";
@@ -53,4 +54,22 @@ export async function storedAuditRow(t: TestDatabase, tenantId: string) {
   };
   await t.db.tenantTx(tenantId, (trx) => trx.insertInto("audit_events").values(audit).execute());
   return audit;
+}
+
+/** A cash account, a wallet that cannot go below zero funded from it with `amount`, and a merchant sink. */
+export async function funded(
+  ledger: Ledger,
+  ten: string,
+  amount: number,
+): Promise<{ source: Account; wallet: Account; sink: Account }> {
+  const [source, wallet, sink] = await openAccounts(ledger, ten, [
+    { asset: "CNY", kind: "cash" },
+    { asset: "CNY", kind: "wallet", debits_must_not_exceed_credits: true },
+    { asset: "CNY", kind: "merchant" },
+  ]);
+  const r = await ledger.run(ten, (uow) =>
+    uow.transfer({ debit_account_id: source!.id, credit_account_id: wallet!.id, amount }),
+  );
+  expect(r.ok).toBe(true);
+  return { source: source!, wallet: wallet!, sink: sink! };
 }
