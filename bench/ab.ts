@@ -16,13 +16,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { runBench, withBenchDatabase } from "./bench-db.js";
+import { peakRssMbOf } from "./process-cpu.js";
 import { type BenchProcess, START_NODE_FLAGS, startBenchProcess } from "./processes.js";
 import { seedQuoteTenant } from "./quote-setup.js";
 import { measureRoute } from "./route-measure.js";
@@ -75,15 +75,6 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
 const build = (root: string) =>
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "ignore" });
-/** A process's peak resident set so far, in MB (VmHWM in /proc; NaN when it cannot be read). */
-const peakRssMb = (pid: number | undefined) => {
-  try {
-    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return kb ? Number(kb) / 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-};
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 runBench(async () => {
@@ -167,7 +158,7 @@ runBench(async () => {
       const [base, head] = results as [(typeof results)[0], (typeof results)[0]];
       for (const [i, r] of results.entries())
         say(
-          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)}), peak RSS ${peakRssMb(servers[i]!.child.pid).toFixed(0)} MB`,
+          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)}), peak RSS ${peakRssMbOf(servers[i]!.child.pid).toFixed(0)} MB`,
         );
       const percent = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
       say(

@@ -16,6 +16,21 @@ export function cpuSecondsOf(pid: number | undefined, mainThread = false): numbe
   }
 }
 
+/**
+ * The most memory a process has had resident since it started, in MB: the kernel's own
+ * high-water mark (VmHWM in /proc), so no peak between two samples is missed. NaN when the
+ * process is gone or /proc is not there.
+ */
+export function peakRssMbOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Number(kb) / 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** CPU seconds of this process's children that have exited and been waited for (/proc). */
 export function childrenCpuSeconds(): number {
   // cutime and cstime are the 14th and 15th fields after the command name.

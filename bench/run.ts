@@ -26,7 +26,7 @@ import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import { routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { findPgbench } from "./pgbench.js";
-import { cpuSecondsOf } from "./process-cpu.js";
+import { cpuSecondsOf, peakRssMbOf } from "./process-cpu.js";
 import { START_NODE_FLAGS, startBenchProcess } from "./processes.js";
 import { findWrk, wrkLoad } from "./wrk.js";
 
@@ -154,29 +154,7 @@ async function startServer(
     // The same flags as `npm start` (heap cap, young generation), unless BENCH_NODE_FLAGS says otherwise.
     nodeArgs: (process.env.BENCH_NODE_FLAGS ?? START_NODE_FLAGS).split(" ").filter(Boolean),
   });
-  let maxRss = 0;
-  const sample = () => {
-    try {
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      maxRss = Math.max(maxRss, kb / 1024);
-    } catch {
-      // process gone
-    }
-  };
-  const sampler = setInterval(sample, 200);
-  return {
-    child,
-    url,
-    maxRssMb: () => {
-      sample();
-      return maxRss;
-    },
-    stop: async () => {
-      clearInterval(sampler);
-      await stop();
-    },
-  };
+  return { child, url, maxRssMb: () => peakRssMbOf(child.pid), stop };
 }
 
 /**
