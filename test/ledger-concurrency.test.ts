@@ -340,7 +340,10 @@ describe("deadlocks under group commit", () => {
     await other.commit();
     const results = await unit;
     expect(results.map((r) => r.code)).toEqual(["created", "created"]);
-    expect(ledger.stats.retriedUnits).toBe(2);
+    // Two lone runs at least: the first was a victim and ran again. A third when the lone run
+    // took a back before the other, woken from its wait, could (PostgreSQL does not queue a
+    // released row for its waiter), and the two deadlocked once more.
+    expect(ledger.stats.retriedUnits).toBeGreaterThanOrEqual(2);
     const balances = await t.db.tenantTx(ten, async (trx) =>
       Promise.all([a, x, b, y].map(async (id) => (await findAccount(trx, ten, id!))!)),
     );

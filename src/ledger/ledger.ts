@@ -180,6 +180,16 @@ function isRetryable(error: unknown): boolean {
   return RETRYABLE.has((error as { code?: string } | undefined)?.code ?? "");
 }
 
+/**
+ * Before a deadlock's victim runs again. PostgreSQL gives a row its holder released to
+ * whoever asks first, not to the session that waited for it; a victim that asks again at
+ * once can take its rows back before the survivor wakes, and deadlock with it again. A
+ * short random pause, longer on each attempt, lets the survivor go first.
+ */
+function pauseBeforeRetry(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+}
+
 class Unit extends LayerOps implements UnitOfWork {
   constructor(
     session: Session,
@@ -388,6 +398,7 @@ export class Ledger {
         });
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+        await pauseBeforeRetry(attempt);
       }
     }
   }
@@ -572,6 +583,7 @@ export class Ledger {
       for (const { job, value } of done) job.resolve(value);
       for (const { job, error } of refused) job.reject(error);
       // Units whose own SQL failed on a deadlock or serialization failure (never a broken batch).
+      if (again.length > 0) await pauseBeforeRetry(alone + 1);
       for (const { job, error } of again) await this.runAgainAlone(tenantId, job, error, alone);
       return leftover;
     }
@@ -595,6 +607,7 @@ export class Ledger {
       while (rest.length > 0) rest = await this.executeBatch(tenantId, rest, 0);
       return leftover;
     }
+    if (isRetryable(failure) && alone < MAX_ATTEMPTS) await pauseBeforeRetry(alone + 1);
     for (const { job, error } of retry) await this.runAgainAlone(tenantId, job, error ?? failure, alone);
     return leftover;
   }
