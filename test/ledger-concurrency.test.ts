@@ -378,7 +378,8 @@ describe("deadlocks under group commit", () => {
     await other.lock(p!);
     await other.commit();
     expect((await unit).code).toBe("created");
-    expect(runs).toBe(2);
+    // At least twice; once more if the lone run took p back before the other woke (see above).
+    expect(runs).toBeGreaterThanOrEqual(2);
     const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, p!));
     expect(after!.credits_posted).toBe(5);
     expect((await verifyLedger(t.db, ten)).ok).toBe(true);
