@@ -385,3 +385,104 @@ describe("deadlocks under group commit", () => {
     expect((await verifyLedger(t.db, ten)).ok).toBe(true);
   });
 });
+
+describe("a batch does not wait for a row while it holds its earlier units' rows", () => {
+  it("a unit that needs a row another transaction holds runs first in the next batch; the units before it commit", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await ledgerTenant(t, clock);
+    const [p, sink, a, x, q, y, b, z] = (
+      await openAccounts(
+        ledger,
+        ten,
+        Array.from({ length: 8 }, () => ({ asset: "CNY", kind: "cash" })),
+      )
+    ).map((o) => o.id);
+    const pay = (from: string, to: string, amount: number) =>
+      ledger.run(ten, (uow) => uow.transfer({ debit_account_id: from, credit_account_id: to, amount }));
+    const first = await patientTransaction();
+    const second = await patientTransaction();
+    await first.lock(p!);
+    await second.lock(q!);
+    // The first batch's one unit waits for p, so the next three gather into one batch.
+    const blocked = pay(p!, sink!, 1);
+    await someoneWaitsOnALock();
+    const free = pay(a!, x!, 2);
+    let busyDone = false;
+    const busy = pay(q!, y!, 3).finally(() => {
+      busyDone = true;
+    });
+    let afterDone = false;
+    const after = pay(b!, z!, 4).finally(() => {
+      afterDone = true;
+    });
+    await first.commit();
+    expect((await blocked).code).toBe("created");
+    // The second batch commits its first unit while q is still held; the unit that needs q
+    // waits first in the third batch, and the one after it keeps its place behind it.
+    try {
+      const early = await Promise.race([
+        free,
+        new Promise<"waiting">((r) => setTimeout(() => r("waiting"), 60_000)),
+      ]);
+      expect(early === "waiting" ? early : early.code).toBe("created");
+      expect([busyDone, afterDone]).toEqual([false, false]);
+      expect(ledger.stats.deferredUnits).toBeGreaterThanOrEqual(1);
+    } finally {
+      await second.commit();
+    }
+    expect([(await busy).code, (await after).code]).toEqual(["created", "created"]);
+    const balances = await t.db.tenantTx(ten, async (trx) =>
+      Promise.all([x, y, z].map(async (id) => (await findAccount(trx, ten, id!))!.credits_posted)),
+    );
+    expect(balances).toEqual([2, 3, 4]);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+
+  it("two processes paying from wallets into a hot account whose id sorts last, without lock hints, never deadlock", async () => {
+    const processes = [
+      new Ledger(t.db, { clock, batching: true }),
+      new Ledger(t.db, { clock, batching: true }),
+    ];
+    const ten = await ledgerTenant(t, clock);
+    const ids = (
+      await openAccounts(
+        processes[0]!,
+        ten,
+        Array.from({ length: 9 }, () => ({ asset: "CNY", kind: "cash" })),
+      )
+    )
+      .map((o) => o.id)
+      .sort();
+    // Each payment locks its wallet, then the hot account: a batch holding the hot account
+    // that waited for a wallet would wait on a batch of the other process waiting for it.
+    const hot = ids.pop()!;
+    const wallets = ids;
+    const PAYMENTS = 320;
+    let next = 0;
+    const results: TransferResult[] = [];
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, client) => {
+        for (let n = next++; n < PAYMENTS; n = next++) {
+          results.push(
+            await processes[client % 2]!.run(ten, (uow) =>
+              uow.transfer({
+                debit_account_id: wallets[n % wallets.length]!,
+                credit_account_id: hot,
+                amount: 1,
+              }),
+            ),
+          );
+        }
+      }),
+    );
+    expect(tally(results)).toEqual({ created: PAYMENTS });
+    // A deadlock fails a batch (or a unit of it) and costs a second of deadlock_timeout.
+    expect(processes.map((l) => [l.stats.failedBatches, l.stats.retriedUnits])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, hot));
+    expect(after!.credits_posted).toBe(PAYMENTS);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+});

@@ -57,6 +57,18 @@ export class StaleCarryError extends Error {
   }
 }
 
+/**
+ * A unit of a batch needs a row another transaction holds. The batch does not wait for it
+ * while it holds rows of its earlier units (another process's batch may be waiting for one
+ * of those: a deadlock, which PostgreSQL finds only after `deadlock_timeout`); the unit runs
+ * first in the next batch instead, where it may wait.
+ */
+export class RowBusyError extends Error {
+  constructor() {
+    super("an account this unit needs is locked by another transaction; the unit runs in the next batch");
+  }
+}
+
 const fail = <C extends string>(code: C, detail: string): Failure<C> => ({ ok: false, code, detail });
 
 /**
@@ -224,6 +236,14 @@ export class Session {
   private readonly stored = new Map<string, Transfer>();
   private readonly assets = new Map<string, boolean>();
 
+  /**
+   * Whether a lock waits for rows another transaction holds. A batch lets only its first unit
+   * wait; a later one skips them and, if it needed one, is refused with `RowBusyError`.
+   */
+  waitForLocks = true;
+  /** Set once a lock of the current unit found a row busy: its later locks fail too. */
+  rowBusy = false;
+
   constructor(
     readonly tenantId: string,
     readonly exec: Executor,
@@ -240,6 +260,7 @@ export class Session {
   async lock(ids: Iterable<string>, observer?: LoadObserver): Promise<void> {
     let missing = [...new Set(ids)].filter((id) => !this.root.account(id)).sort();
     if (missing.length === 0) return;
+    if (this.rowBusy) throw new RowBusyError();
     const carried = this.carried;
     if (carried) {
       missing = missing.filter((id) => {
@@ -249,8 +270,9 @@ export class Session {
       });
       if (missing.length === 0) return;
     }
+    const wait = this.waitForLocks;
     const rows = await this.exec.query<Account>(
-      `select ${ACCOUNT_COLUMNS} from ledger_accounts where tenant_id = $1 and id = any($2::text[]) order by id${carried ? "" : " for update"}`,
+      `select ${ACCOUNT_COLUMNS} from ledger_accounts where tenant_id = $1 and id = any($2::text[]) order by id${carried ? "" : wait ? " for update" : " for update skip locked"}`,
       [this.tenantId, missing],
     );
     for (const row of rows) {
@@ -263,7 +285,20 @@ export class Session {
       state.dirty = false;
       this.root.accounts.set(row.id, state);
     }
-    if (!carried) observer?.onLocked(rows.map((r) => r.id));
+    if (carried) return;
+    observer?.onLocked(rows.map((r) => r.id));
+    if (!wait && rows.length < missing.length) {
+      // Skipped: locked by another transaction, or no such account (the operation says so).
+      const got = new Set(rows.map((r) => r.id));
+      const held = await this.exec.query<{ id: string }>(
+        "select id from ledger_accounts where tenant_id = $1 and id = any($2::text[])",
+        [this.tenantId, missing.filter((id) => !got.has(id))],
+      );
+      if (held.length > 0) {
+        this.rowBusy = true;
+        throw new RowBusyError();
+      }
+    }
   }
 
   /**

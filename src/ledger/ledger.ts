@@ -11,6 +11,7 @@ import {
   LayerOps,
   type LoadObserver,
   type ResolutionStep,
+  RowBusyError,
   Session,
   StaleCarryError,
 } from "./engine.js";
@@ -321,7 +322,15 @@ export class Ledger {
   private readonly carryPausedUntil = new Map<string, number>();
   private readonly pipelines = new Map<string, Pipeline>();
   /** Counters for the bench and metrics. */
-  readonly stats = { batches: 0, units: 0, retriedUnits: 0, failedBatches: 0, staleBatches: 0 };
+  readonly stats = {
+    batches: 0,
+    units: 0,
+    retriedUnits: 0,
+    failedBatches: 0,
+    staleBatches: 0,
+    /** Units left to the next batch because a row they needed was busy (RowBusyError). */
+    deferredUnits: 0,
+  };
 
   constructor(
     readonly db: Database,
@@ -516,6 +525,10 @@ export class Ledger {
           break;
         }
         const job = jobs[i]!;
+        // Only the first unit may wait for a row, as a transaction of its own would; a later
+        // one would wait holding the earlier units' rows (ADR 0004).
+        session.waitForLocks = i === 0;
+        session.rowBusy = false;
         const unit: UnitState = { savepoint: false, locked: [] };
         const layer = new Layer(session.root);
         const observer: LoadObserver = {
@@ -527,6 +540,8 @@ export class Ledger {
         conn.unit = unit;
         try {
           const value = await job.fn(new Unit(session, layer, observer, tenantId, () => conn.trx));
+          // It caught the RowBusyError and went on without what it asked for: it runs again.
+          if (session.rowBusy) throw new RowBusyError();
           if (unit.savepoint) await client.query(`release savepoint ${SAVEPOINT}`);
           layer.merge();
           done.push({ job, value });
@@ -541,12 +556,18 @@ export class Ledger {
             }
             session.forget(unit.locked);
           }
-          // A deadlock's victim, or a serialization failure, is worth running again.
-          if (conn.broken || isRetryable(error)) again.push({ job, error });
-          else refused.push({ job, error });
+          if (session.rowBusy && !conn.broken) {
+            // It and the units after it run in the next batch, it first.
+            leftover = jobs.slice(i);
+            this.stats.deferredUnits++;
+          } else if (conn.broken || isRetryable(error)) {
+            // A deadlock's victim, or a serialization failure, is worth running again.
+            again.push({ job, error });
+          } else refused.push({ job, error });
         } finally {
           conn.unit = null;
         }
+        if (leftover.length > 0) break;
         if (conn.broken) {
           for (const rest of jobs.slice(i + 1)) again.push({ job: rest, error: undefined });
           break;
