@@ -236,13 +236,9 @@ export class Session {
   private readonly stored = new Map<string, Transfer>();
   private readonly assets = new Map<string, boolean>();
 
-  /**
-   * Whether a lock waits for rows another transaction holds. A batch lets only its first unit
-   * wait; a later one skips them and, if it needed one, is refused with `RowBusyError`.
-   */
-  waitForLocks = true;
-  /** Set once a lock of the current unit found a row busy: its later locks fail too. */
-  rowBusy = false;
+  /** Whether a lock waits for rows another transaction holds (see `beginUnit`). */
+  private waitForLocks = true;
+  private busy = false;
 
   constructor(
     readonly tenantId: string,
@@ -257,10 +253,24 @@ export class Session {
    * committing batch carries is taken as that batch left it, any other is read as committed,
    * and the write checks both (`expected`), so the batch holds no row lock until it writes.
    */
+  /**
+   * A batch's next unit begins. Only its first may wait for a row another transaction holds;
+   * a later one skips such rows and, if it needed one, is refused with `RowBusyError`.
+   */
+  beginUnit(first: boolean): void {
+    this.waitForLocks = first;
+    this.busy = false;
+  }
+
+  /** Whether a lock of the current unit found a row busy (its later locks fail too). */
+  get rowBusy(): boolean {
+    return this.busy;
+  }
+
   async lock(ids: Iterable<string>, observer?: LoadObserver): Promise<void> {
     let missing = [...new Set(ids)].filter((id) => !this.root.account(id)).sort();
     if (missing.length === 0) return;
-    if (this.rowBusy) throw new RowBusyError();
+    if (this.busy) throw new RowBusyError();
     const carried = this.carried;
     if (carried) {
       missing = missing.filter((id) => {
@@ -295,7 +305,7 @@ export class Session {
         [this.tenantId, missing.filter((id) => !got.has(id))],
       );
       if (held.length > 0) {
-        this.rowBusy = true;
+        this.busy = true;
         throw new RowBusyError();
       }
     }

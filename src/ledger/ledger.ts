@@ -527,8 +527,7 @@ export class Ledger {
         const job = jobs[i]!;
         // Only the first unit may wait for a row, as a transaction of its own would; a later
         // one would wait holding the earlier units' rows (ADR 0004).
-        session.waitForLocks = i === 0;
-        session.rowBusy = false;
+        session.beginUnit(i === 0);
         const unit: UnitState = { savepoint: false, locked: [] };
         const layer = new Layer(session.root);
         const observer: LoadObserver = {
