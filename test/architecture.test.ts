@@ -1,6 +1,11 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { importViolations, sourceViolations } from "./architecture/rules.js";
+import {
+  importViolations,
+  LOADED_ON_FIRST_USE,
+  packagesLoadedAtStart,
+  sourceViolations,
+} from "./architecture/rules.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const FIXTURE = path.join(import.meta.dirname, "fixtures", "architecture");
@@ -24,5 +29,17 @@ describe("architecture", () => {
       "modules-throw-typed-errors: src/modules/orders/place-order.ts",
       "only-ledger-writes-ledger-tables: src/modules/orders/place-order.ts",
     ]);
+  });
+
+  it("neither process loads the payment, SMS, mail or spreadsheet SDKs at start", async () => {
+    const stripeAdapter = "src/modules/wallets/providers/stripe.ts";
+    const loaded = await packagesLoadedAtStart(ROOT, ["src/server.ts", "src/worker.ts", stripeAdapter]);
+    for (const entry of ["src/server.ts", "src/worker.ts"]) {
+      // The walk sees the packages the process does load, so an empty intersection means something.
+      expect(loaded.get(entry)).toEqual(expect.arrayContaining(["fastify", "kysely", "pg"]));
+      expect(loaded.get(entry)!.filter((p) => LOADED_ON_FIRST_USE.includes(p))).toEqual([]);
+    }
+    // An adapter's own module still imports its SDK: the walk finds it from there.
+    expect(loaded.get(stripeAdapter)).toContain("stripe");
   });
 });

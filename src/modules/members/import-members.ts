@@ -1,9 +1,9 @@
 import { parse } from "csv-parse/sync";
-import ExcelJS from "exceljs";
 import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { loadExcel } from "../../platform/files/excel.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
 import type { MemberInput } from "./member-input.js";
@@ -47,6 +47,7 @@ export async function readImportFile(
         to: MAX_IMPORT_ROWS + 2,
       });
     } else {
+      const ExcelJS = await loadExcel();
       const workbook = new ExcelJS.Workbook();
       await workbook.xlsx.load(content as unknown as ArrayBuffer);
       const sheet = workbook.worksheets[0];

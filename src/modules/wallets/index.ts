@@ -69,7 +69,6 @@ export {
   type ProviderResolver,
   providerResolver,
 } from "./provider-registry.js";
-export { AlipayProvider } from "./providers/alipay.js";
 export {
   type ProviderTransports,
   REAL_PROVIDERS,
@@ -77,8 +76,6 @@ export {
   tenantAdapters,
 } from "./providers/provider-configs.js";
 export { paymentProviderRoutes } from "./providers/provider-configs.routes.js";
-export { StripeProvider } from "./providers/stripe.js";
-export { WechatpayProvider } from "./providers/wechatpay.js";
 export { bonusShare, refundPayment } from "./refund-payment.js";
 export { resolvePayment } from "./resolve-payment.js";
 export { reverseTaggedTopup } from "./reverse-tagged-topup.js";

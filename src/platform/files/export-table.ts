@@ -1,5 +1,5 @@
 import { stringify } from "csv-stringify/sync";
-import ExcelJS from "exceljs";
+import { loadExcel } from "./excel.js";
 import { spreadsheetCell } from "./registry.js";
 
 export const EXPORT_FORMATS = ["csv", "xlsx"] as const;
@@ -30,6 +30,7 @@ export async function exportTable(
       body: Buffer.from(stringify([columns, ...safe])),
     };
   }
+  const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.Workbook();
   const sheet = workbook.addWorksheet(name.slice(0, 31));
   sheet.addRow(columns);

@@ -4,12 +4,12 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parse as parseCsv } from "csv-parse";
-import ExcelJS from "exceljs";
 import { type Selectable, sql } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
 import { ledgerWithin } from "../../ledger/index.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { loadExcel } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
 import { exportType, type ImportColumn, importType, type ParsedRow } from "./registry.js";
@@ -270,6 +270,7 @@ async function* readRows(file: string, format: FileFormat): AsyncGenerator<strin
     for await (const record of parser) yield (record as string[]).map((v) => v ?? "");
     return;
   }
+  const ExcelJS = await loadExcel();
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
     sharedStrings: "cache",
     hyperlinks: "ignore",

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from "node:fs";
-import ExcelJS from "exceljs";
+import { loadExcel } from "./excel.js";
 import { type Cell, defuseFormula, spreadsheetCell } from "./registry.js";
 
 /** Where an export's rows go: CSV or xlsx written as a stream, with back-pressure. */
@@ -90,6 +90,7 @@ const XLSX_MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
  * row count.
  */
 export async function xlsxSink(file: string, sheetName: string, headers: string[]): Promise<RowSink> {
+  const ExcelJS = await loadExcel();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     filename: file,
     useStyles: false,

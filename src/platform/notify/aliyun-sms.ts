@@ -1,5 +1,6 @@
-import * as Sdk from "@alicloud/dysmsapi20170525";
-import { $OpenApiUtil } from "@alicloud/openapi-core";
+import type * as Sdk from "@alicloud/dysmsapi20170525";
+import type { $OpenApiUtil } from "@alicloud/openapi-core";
+import { loadOnce } from "../../shared/load-once.js";
 import { LogSmsAdapter, type SmsAdapter } from "./notifier.js";
 
 /**
@@ -31,33 +32,44 @@ export class SmsRefused extends Error {
   }
 }
 
-// The SDK is CommonJS: Node's loader puts the client class at `default.default` and the
-// request class at `default`; vitest's interop lifts both one level.
 type Module = typeof Sdk.default;
-const sdk = ((Sdk as { default?: unknown }).default ?? Sdk) as Module | Module["default"];
-const Client = (typeof sdk === "function" ? sdk : sdk.default) as Module["default"];
-const SendSmsRequest = ((Sdk as unknown as Module).SendSmsRequest ??
-  (sdk as Module).SendSmsRequest) as Module["SendSmsRequest"];
-type SmsClient = InstanceType<typeof Client>;
+type SmsClient = InstanceType<Module["default"]>;
+
+/** The SDK's classes, loaded when the first message is sent (see `loadOnce`). */
+const loadSdk = loadOnce(async () => {
+  const [loaded, core] = await Promise.all([
+    import("@alicloud/dysmsapi20170525"),
+    import("@alicloud/openapi-core"),
+  ]);
+  // The SDK is CommonJS: Node's loader puts the client class at `default.default` and the
+  // request class at `default`; vitest's interop lifts both one level.
+  const sdk = ((loaded as { default?: unknown }).default ?? loaded) as Module | Module["default"];
+  return {
+    Client: (typeof sdk === "function" ? sdk : sdk.default) as Module["default"],
+    SendSmsRequest: ((loaded as unknown as Module).SendSmsRequest ??
+      (sdk as Module).SendSmsRequest) as Module["SendSmsRequest"],
+    Config: (core as { $OpenApiUtil: typeof $OpenApiUtil }).$OpenApiUtil.Config,
+  };
+});
 
 export class AliyunSmsAdapter implements SmsAdapter {
-  private readonly client: SmsClient;
+  private client: SmsClient | undefined;
 
-  constructor(private readonly config: AliyunSmsConfig) {
-    this.client = new Client(
-      new $OpenApiUtil.Config({
-        accessKeyId: config.accessKeyId,
-        accessKeySecret: config.accessKeySecret,
-        endpoint: config.endpoint,
-        protocol: config.protocol,
+  constructor(private readonly config: AliyunSmsConfig) {}
+
+  async send(to: string, text: string): Promise<void> {
+    const { Client, SendSmsRequest, Config } = await loadSdk();
+    this.client ??= new Client(
+      new Config({
+        accessKeyId: this.config.accessKeyId,
+        accessKeySecret: this.config.accessKeySecret,
+        endpoint: this.config.endpoint,
+        protocol: this.config.protocol,
         // A notice must not hold a job for long: the notifier records the failure instead.
         connectTimeout: 5_000,
         readTimeout: 10_000,
       }),
     );
-  }
-
-  async send(to: string, text: string): Promise<void> {
     let body: { code?: string; message?: string } | undefined;
     try {
       const response = await this.client.sendSms(

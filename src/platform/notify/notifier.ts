@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { DateTime } from "luxon";
-import nodemailer from "nodemailer";
+import type nodemailer from "nodemailer";
 import type { Database, Tx } from "../../db/database.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
@@ -58,19 +58,28 @@ export interface NotifierOptions {
  */
 export class Notifier {
   private readonly db: Database;
-  private readonly mailer: nodemailer.Transporter | undefined;
+  /** Made when the first email is sent: nodemailer loads only in a process that sends one. */
+  private mailer: Promise<nodemailer.Transporter> | undefined;
+  private readonly smtpUrl: string | undefined;
   private readonly from: string;
   private readonly sms: SmsAdapter;
 
   constructor(options: NotifierOptions) {
     this.db = options.db;
-    this.mailer = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : undefined;
+    this.smtpUrl = options.smtpUrl;
     this.from = options.from ?? "Vouchsafe <no-reply@vouchsafe.invalid>";
     this.sms = options.sms ?? new LogSmsAdapter();
   }
 
   close(): void {
-    this.mailer?.close();
+    this.mailer?.then((mailer) => mailer.close()).catch(() => {});
+  }
+
+  private transport(): Promise<nodemailer.Transporter> {
+    const url = this.smtpUrl;
+    if (!url) throw new Error("email is not configured (SMTP_URL)");
+    this.mailer ??= import("nodemailer").then((loaded) => loaded.default.createTransport(url));
+    return this.mailer;
   }
 
   async notify(tenantId: string, request: NotifyRequest, now: Date): Promise<NotifyResult> {
@@ -161,8 +170,8 @@ export class Notifier {
       let error: string | null = null;
       try {
         if (message.channel === "email") {
-          if (!this.mailer) throw new Error("email is not configured (SMTP_URL)");
-          await this.mailer.sendMail({
+          const mailer = await this.transport();
+          await mailer.sendMail({
             from: this.from,
             to: message.recipient,
             subject: message.subject,

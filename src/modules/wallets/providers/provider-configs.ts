@@ -8,10 +8,7 @@ import type { RequestContext } from "../../../platform/auth/actor.js";
 import { Obj } from "../../../platform/http/schemas.js";
 import type { PaymentProvider } from "../payment-providers.js";
 import { WalletsError } from "../wallets.errors.js";
-import { AlipayProvider } from "./alipay.js";
 import { seal, unseal } from "./sealed.js";
-import { StripeProvider } from "./stripe.js";
-import { WechatpayProvider } from "./wechatpay.js";
 
 export const REAL_PROVIDERS = ["alipay", "wechatpay", "stripe"] as const;
 export type RealProvider = (typeof REAL_PROVIDERS)[number];
@@ -166,7 +163,9 @@ export function tenantAdapters(signingSecret: string, transports: ProviderTransp
     if (!row?.enabled) return null;
     const s = row.settings;
     const x = unseal(signingSecret, aad(tenantId, row.provider), row.sealed_secrets);
+    // Each adapter's module (and its provider's SDK) loads when a tenant first uses it.
     if (row.provider === "alipay") {
+      const { AlipayProvider } = await import("./alipay.js");
       return new AlipayProvider({
         appId: s.app_id!,
         privateKey: x.app_private_key!,
@@ -176,6 +175,7 @@ export function tenantAdapters(signingSecret: string, transports: ProviderTransp
       });
     }
     if (row.provider === "wechatpay") {
+      const { WechatpayProvider } = await import("./wechatpay.js");
       return new WechatpayProvider({
         mchId: s.mch_id!,
         appId: s.app_id!,
@@ -188,6 +188,7 @@ export function tenantAdapters(signingSecret: string, transports: ProviderTransp
         ...(transports.wechatpayAdapter ? { adapter: transports.wechatpayAdapter } : {}),
       });
     }
+    const { StripeProvider } = await import("./stripe.js");
     return new StripeProvider({
       secretKey: x.secret_key!,
       webhookSecret: x.webhook_secret!,
