@@ -23,7 +23,7 @@ import path from "node:path";
 import pg from "pg";
 import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
-import { routeRoundTrips } from "../src/platform/http/metrics.js";
+import { gcPausesOf, routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { findPgbench } from "./pgbench.js";
 import { cpuSecondsOf, peakRssMbOf } from "./process-cpu.js";
@@ -305,12 +305,18 @@ async function main() {
       const trips = async () => {
         let sum = 0;
         let count = 0;
+        let fullCollections = 0;
+        let fullCollectionSeconds = 0;
         for (const u of apiUrls) {
-          const seen = routeRoundTrips(await (await fetch(`${u}/metrics`)).text(), "POST", route);
+          const text = await (await fetch(`${u}/metrics`)).text();
+          const seen = routeRoundTrips(text, "POST", route);
           sum += seen.sum;
           count += seen.count;
+          const major = gcPausesOf(text, "major");
+          fullCollections += major.count;
+          fullCollectionSeconds += major.seconds;
         }
-        return { sum, count };
+        return { sum, count, fullCollections, fullCollectionSeconds };
       };
       const cpuBefore = cpu();
       const tripsBefore = await trips();
@@ -322,6 +328,10 @@ async function main() {
       const requests = tripsAfter.count - tripsBefore.count;
       say(
         `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || NODE_CLIENTS ? "Node" : "wrk"}); ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} sampled)`,
+      );
+      // Each full collection stalls the requests in flight (ADR 0012): how often, and for how long in all.
+      say(
+        `  ${tripsAfter.fullCollections - tripsBefore.fullCollections} full garbage collections, ${fmt((tripsAfter.fullCollectionSeconds - tripsBefore.fullCollectionSeconds) * 1000, 0)} ms of their pauses in all`,
       );
       return r;
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HttpMetrics, latencyBoundBetween, routeLatencyBuckets } from "./metrics.js";
+import { gcPausesOf, HttpMetrics, latencyBoundBetween, routeLatencyBuckets } from "./metrics.js";
 
 const db = { pool: { options: { max: 10 }, totalCount: 0, idleCount: 0, waitingCount: 0 } } as never;
 
@@ -24,5 +24,30 @@ describe("reading a route's latency back from /metrics", () => {
     expect(latencyBoundBetween(after, after, 0.5)).toBeNull();
     // Counted from nothing, the earlier slow ones dominate.
     expect(latencyBoundBetween([], after, 0.9)).toBe(5);
+  });
+});
+
+describe("garbage collection in /metrics", () => {
+  it("counts the process's collections by kind, with their pause time, and the heap in use", async () => {
+    const metrics = new HttpMetrics();
+    const before = gcPausesOf(metrics.render(db), "minor");
+    // Short-lived garbage fills the young generation several times over: scavenges must run.
+    let kept = 0;
+    for (let i = 0; i < 2_000_000; i++) kept += [i, { i }].length;
+    expect(kept).toBe(4_000_000);
+    // The observer hears of collections after the fact, on a later turn of the event loop.
+    let after = before;
+    for (let turn = 0; turn < 50 && after.count === before.count; turn++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      after = gcPausesOf(metrics.render(db), "minor");
+    }
+    expect(after.count).toBeGreaterThan(before.count);
+    expect(after.seconds).toBeGreaterThan(before.seconds);
+    const text = metrics.render(db);
+    expect(text).toMatch(/^nodejs_gc_duration_seconds_bucket\{kind="minor",le="\+Inf"\} \d+$/m);
+    const heap = Number(/^nodejs_heap_size_used_bytes (\d+)$/m.exec(text)?.[1]);
+    expect(heap).toBeGreaterThan(1_000_000);
+    // A second app in the same process reads the same collections: one observer per process.
+    expect(gcPausesOf(new HttpMetrics().render(db), "minor").count).toBeGreaterThanOrEqual(after.count);
   });
 });

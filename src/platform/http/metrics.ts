@@ -1,3 +1,4 @@
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import type { Database } from "../../db/database.js";
 import type { RoundTrips } from "../../shared/round-trips.js";
 
@@ -100,6 +101,46 @@ function renderHistogram(lines: string[], name: string, map: Map<string, Series>
   }
 }
 
+/** Garbage-collection pause buckets in seconds (prom-client's, for the same dashboards). */
+const GC_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weakcb",
+};
+/** The process's garbage-collection pauses by kind: one observer per process, whatever its apps. */
+const gcPauses = new Map<string, Series>();
+let gcObserved = false;
+
+/**
+ * Full (major) collections stall every request in flight: under the uniform transfer bench
+ * most moments when all clients were answered late at once followed one (ADR 0012). Their
+ * count and pause time per kind are in /metrics so that they can be seen without a trace.
+ */
+function observeGarbageCollection(): void {
+  if (gcObserved) return;
+  gcObserved = true;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const detail = (entry as { detail?: { kind?: number } }).detail;
+      const kind = GC_KINDS[detail?.kind ?? -1] ?? "other";
+      observeInto(gcPauses, `kind="${kind}"`, GC_BUCKETS, entry.duration / 1000);
+    }
+  }).observe({ entryTypes: ["gc"] });
+}
+
+/** Count and total seconds of the garbage-collection pauses of one kind, read from a /metrics text. */
+export function gcPausesOf(metricsText: string, kind: string): { count: number; seconds: number } {
+  const read = (suffix: string) => {
+    const line = metricsText
+      .split("\n")
+      .find((l) => l.startsWith(`nodejs_gc_duration_seconds_${suffix}{kind="${kind}"} `));
+    return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+  };
+  return { count: read("count"), seconds: read("sum") };
+}
+
 /**
  * Request counts and latency histograms per route in Prometheus text format. Kept by
  * hand: a dozen lines cheaper than a client library on the hot path.
@@ -108,6 +149,10 @@ export class HttpMetrics {
   private readonly latency = new Map<string, Series>();
   private readonly requests = new Map<string, number>();
   private readonly roundTrips = new Map<string, Series>();
+
+  constructor() {
+    observeGarbageCollection();
+  }
 
   /** `roundTrips` is undefined for a request whose round trips were not counted. */
   observe(
@@ -151,9 +196,18 @@ export class HttpMetrics {
       `vouchsafe_db_pool_connections{state="total"} ${pool.totalCount}`,
       `vouchsafe_db_pool_connections{state="idle"} ${pool.idleCount}`,
       `vouchsafe_db_pool_connections{state="waiting"} ${pool.waitingCount}`,
+      "# HELP nodejs_gc_duration_seconds Garbage-collection pauses of this process by kind",
+      "# TYPE nodejs_gc_duration_seconds histogram",
+    );
+    renderHistogram(lines, "nodejs_gc_duration_seconds", gcPauses, GC_BUCKETS);
+    const memory = process.memoryUsage();
+    lines.push(
+      "# HELP nodejs_heap_size_used_bytes JavaScript heap in use, in bytes",
+      "# TYPE nodejs_heap_size_used_bytes gauge",
+      `nodejs_heap_size_used_bytes ${memory.heapUsed}`,
       "# HELP process_resident_memory_bytes Resident memory size in bytes",
       "# TYPE process_resident_memory_bytes gauge",
-      `process_resident_memory_bytes ${process.memoryUsage().rss}`,
+      `process_resident_memory_bytes ${memory.rss}`,
     );
     return `${lines.join("\n")}\n`;
   }
