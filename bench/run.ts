@@ -302,7 +302,7 @@ async function main() {
      */
     const costed = async (route: string, run: () => Promise<LoadResult>): Promise<LoadResult> => {
       const cpu = () => servers.slice(0, PROCESSES).reduce((sum, s) => sum + cpuSecondsOf(s.child.pid), 0);
-      const trips = async () => {
+      const readMetrics = async () => {
         let sum = 0;
         let count = 0;
         let fullCollections = 0;
@@ -319,19 +319,19 @@ async function main() {
         return { sum, count, fullCollections, fullCollectionSeconds };
       };
       const cpuBefore = cpu();
-      const tripsBefore = await trips();
+      const before = await readMetrics();
       const r = await run();
       const cpuSeconds = cpu() - cpuBefore;
-      const tripsAfter = await trips();
+      const after = await readMetrics();
       // Single transfers run a warm-up first at about the measured rate; batches have none.
       const ops = route.endsWith("/batch") ? r.ops : r.ops_per_s * (r.seconds + WARMUP_SECONDS);
-      const requests = tripsAfter.count - tripsBefore.count;
+      const requests = after.count - before.count;
       say(
-        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || NODE_CLIENTS ? "Node" : "wrk"}); ${fmt((tripsAfter.sum - tripsBefore.sum) / requests, 2)} round trips per request (${requests} sampled)`,
+        `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || NODE_CLIENTS ? "Node" : "wrk"}); ${fmt((after.sum - before.sum) / requests, 2)} round trips per request (${requests} sampled)`,
       );
       // Each full collection stalls the requests in flight (ADR 0012): how often, and for how long in all.
       say(
-        `  ${tripsAfter.fullCollections - tripsBefore.fullCollections} full garbage collections, ${fmt((tripsAfter.fullCollectionSeconds - tripsBefore.fullCollectionSeconds) * 1000, 0)} ms of their pauses in all`,
+        `  ${after.fullCollections - before.fullCollections} full garbage collections, ${fmt((after.fullCollectionSeconds - before.fullCollectionSeconds) * 1000, 0)} ms of their pauses in all`,
       );
       return r;
     };

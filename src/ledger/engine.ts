@@ -248,12 +248,6 @@ export class Session {
   ) {}
 
   /**
-   * Loads every account not yet held by this session. Without a carried state it locks them
-   * (SELECT … FOR UPDATE, in id order). With one (ADR 0009) it locks nothing: an account a
-   * committing batch carries is taken as that batch left it, any other is read as committed,
-   * and the write checks both (`expected`), so the batch holds no row lock until it writes.
-   */
-  /**
    * A batch's next unit begins. Only its first may wait for a row another transaction holds;
    * a later one skips such rows and, if it needed one, is refused with `RowBusyError`.
    */
@@ -267,6 +261,12 @@ export class Session {
     return this.busy;
   }
 
+  /**
+   * Loads every account not yet held by this session. Without a carried state it locks them
+   * (SELECT … FOR UPDATE, in id order). With one (ADR 0009) it locks nothing: an account a
+   * committing batch carries is taken as that batch left it, any other is read as committed,
+   * and the write checks both (`expected`), so the batch holds no row lock until it writes.
+   */
   async lock(ids: Iterable<string>, observer?: LoadObserver): Promise<void> {
     let missing = [...new Set(ids)].filter((id) => !this.root.account(id)).sort();
     if (missing.length === 0) return;

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { cruise, type ICruiseResult, type IForbiddenRuleType } from "dependency-cruiser";
+import { cruise, type ICruiseOptions, type ICruiseResult, type IForbiddenRuleType } from "dependency-cruiser";
 
 /**
  * The module boundaries of DESIGN.md §Layout and ADR 0005, as dependency-cruiser rules over
@@ -43,21 +43,28 @@ export interface Violation {
   to: string;
 }
 
-/** Runs the import rules over `<root>/src`; returns every violation. */
-export async function importViolations(root: string): Promise<Violation[]> {
+/**
+ * The import graph of `<root>/src` without its tests: type-only imports are erased (they load
+ * nothing), packages are entered but not followed.
+ */
+async function cruiseSrc(root: string, options: ICruiseOptions): Promise<ICruiseResult> {
   const output = await cruise(
     ["src"],
     {
+      ...options,
       baseDir: root,
-      ruleSet: { forbidden: RULES },
-      validate: true,
       tsPreCompilationDeps: false,
       doNotFollow: { path: "node_modules" },
       exclude: { path: "\\.test\\.ts$" },
     },
     { extensionAlias: { ".js": [".ts", ".js"] } },
   );
-  const result = output.output as ICruiseResult;
+  return output.output as ICruiseResult;
+}
+
+/** Runs the import rules over `<root>/src`; returns every violation. */
+export async function importViolations(root: string): Promise<Violation[]> {
+  const result = await cruiseSrc(root, { ruleSet: { forbidden: RULES }, validate: true });
   return (result.summary.violations ?? []).map((v) => ({
     rule: v.rule.name,
     from: v.from,
@@ -119,17 +126,7 @@ export const LOADED_ON_FIRST_USE = [
  * imports are not followed).
  */
 export async function packagesLoadedAtStart(root: string, entries: string[]): Promise<Map<string, string[]>> {
-  const output = await cruise(
-    ["src"],
-    {
-      baseDir: root,
-      tsPreCompilationDeps: false,
-      doNotFollow: { path: "node_modules" },
-      exclude: { path: "\\.test\\.ts$" },
-    },
-    { extensionAlias: { ".js": [".ts", ".js"] } },
-  );
-  const modules = new Map((output.output as ICruiseResult).modules.map((m) => [m.source, m]));
+  const modules = new Map((await cruiseSrc(root, {})).modules.map((m) => [m.source, m]));
   const reached = new Map<string, string[]>();
   for (const entry of entries) {
     const packages = new Set<string>();

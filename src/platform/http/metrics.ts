@@ -33,12 +33,18 @@ export function routeRoundTrips(
   method: string,
   route: string,
 ): { sum: number; count: number } {
-  const series = (name: "sum" | "count") => {
-    const prefix = `vouchsafe_db_round_trips_per_request_${name}{method="${method}",route="${route}"} `;
-    const line = metricsText.split("\n").find((l) => l.startsWith(prefix));
-    return line ? Number(line.slice(prefix.length)) : 0;
+  const labels = `method="${method}",route="${route}"`;
+  return {
+    sum: seriesValue(metricsText, "vouchsafe_db_round_trips_per_request_sum", labels),
+    count: seriesValue(metricsText, "vouchsafe_db_round_trips_per_request_count", labels),
   };
-  return { sum: series("sum"), count: series("count") };
+}
+
+/** The value of one series (a name and its exact labels) in a `/metrics` text; 0 when it has none yet. */
+function seriesValue(metricsText: string, name: string, labels: string): number {
+  const prefix = `${name}{${labels}} `;
+  const line = metricsText.split("\n").find((l) => l.startsWith(prefix));
+  return line ? Number(line.slice(prefix.length)) : 0;
 }
 
 /** A latency histogram's cumulative counts, one per upper bound in seconds (the last Infinity). */
@@ -132,13 +138,11 @@ function observeGarbageCollection(): void {
 
 /** Count and total seconds of the garbage-collection pauses of one kind, read from a /metrics text. */
 export function gcPausesOf(metricsText: string, kind: string): { count: number; seconds: number } {
-  const read = (suffix: string) => {
-    const line = metricsText
-      .split("\n")
-      .find((l) => l.startsWith(`nodejs_gc_duration_seconds_${suffix}{kind="${kind}"} `));
-    return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+  const labels = `kind="${kind}"`;
+  return {
+    count: seriesValue(metricsText, "nodejs_gc_duration_seconds_count", labels),
+    seconds: seriesValue(metricsText, "nodejs_gc_duration_seconds_sum", labels),
   };
-  return { count: read("count"), seconds: read("sum") };
 }
 
 /**

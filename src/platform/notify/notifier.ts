@@ -4,6 +4,7 @@ import type nodemailer from "nodemailer";
 import type { Database, Tx } from "../../db/database.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { loadOnce } from "../../shared/load-once.js";
 import type { Locale } from "../tenants.js";
 import { postInbox } from "./inbox.js";
 import { type NoticeTemplate, noticeDefinition, render } from "./notices.js";
@@ -56,10 +57,13 @@ export interface NotifierOptions {
  * so restarts and any number of workers never exceed it. Every channel's outcome is kept
  * as a delivery record.
  */
+/** nodemailer, loaded when the first email is sent (see `loadOnce`). */
+const loadNodemailer = loadOnce(() => import("nodemailer"));
+
 export class Notifier {
   private readonly db: Database;
-  /** Made when the first email is sent: nodemailer loads only in a process that sends one. */
-  private mailer: Promise<nodemailer.Transporter> | undefined;
+  /** Made when the first email is sent (nodemailer loads only in a process that sends one). */
+  private mailer: nodemailer.Transporter | undefined;
   private readonly smtpUrl: string | undefined;
   private readonly from: string;
   private readonly sms: SmsAdapter;
@@ -72,13 +76,13 @@ export class Notifier {
   }
 
   close(): void {
-    this.mailer?.then((mailer) => mailer.close()).catch(() => {});
+    this.mailer?.close();
   }
 
-  private transport(): Promise<nodemailer.Transporter> {
-    const url = this.smtpUrl;
-    if (!url) throw new Error("email is not configured (SMTP_URL)");
-    this.mailer ??= import("nodemailer").then((loaded) => loaded.default.createTransport(url));
+  private async transport(): Promise<nodemailer.Transporter> {
+    if (!this.smtpUrl) throw new Error("email is not configured (SMTP_URL)");
+    const { default: mail } = await loadNodemailer();
+    this.mailer ??= mail.createTransport(this.smtpUrl);
     return this.mailer;
   }
 
