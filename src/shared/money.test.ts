@@ -47,4 +47,36 @@ describe("allocateProportionally", () => {
       ),
     );
   });
+  it("gives the leftover units to the largest remainders, ties to the earlier part, as exact bigint arithmetic does", () => {
+    // Small weights take the numeric orderings (insertion up to 64 parts, a typed array beyond),
+    // weights near 10^15 the general one.
+    const weight = fc.oneof(
+      fc.integer({ min: 0, max: 7 }),
+      fc.integer({ min: 0, max: 1_000_000_000_000_000 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1_000_000_000_000 }),
+        fc.array(weight, { minLength: 1, maxLength: 100 }),
+        (total, weights) => {
+          const sum = weights.reduce((a, b) => a + BigInt(b), 0n);
+          fc.pre(sum > 0n && sum <= BigInt(Number.MAX_SAFE_INTEGER));
+          const exact = weights.map((w, i) => ({
+            i,
+            q: (BigInt(total) * BigInt(w)) / sum,
+            r: (BigInt(total) * BigInt(w)) % sum,
+          }));
+          let left = BigInt(total) - exact.reduce((a, e) => a + e.q, 0n);
+          const expected = exact.map((e) => e.q);
+          for (const e of [...exact].sort((a, b) => (a.r === b.r ? a.i - b.i : a.r > b.r ? -1 : 1))) {
+            if (left === 0n) break;
+            expected[e.i]! += 1n;
+            left -= 1n;
+          }
+          expect(allocateProportionally(total, weights)).toEqual(expected.map(Number));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

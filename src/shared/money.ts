@@ -96,6 +96,39 @@ export function applyRate(amount: number, rate: string, mode: RoundingMode): num
 }
 
 /**
+ * Places in order of remainder, largest first, ties to the earlier place. Every remainder is
+ * below `sum`; when `sum × places` is a safe integer, each (remainder, place) is one exact
+ * number, and numbers sort without a comparator call per pair: by insertion for the few
+ * places of a cart, in a typed array beyond that.
+ */
+function byRemainderThenPlace(remainders: readonly number[], sum: number): number[] {
+  const n = remainders.length;
+  if (!(sum > 0 && Number.isSafeInteger(sum * n))) {
+    return remainders
+      .map((r, i) => ({ r, i }))
+      .sort((a, b) => (a.r === b.r ? a.i - b.i : b.r - a.r))
+      .map((x) => x.i);
+  }
+  let keys: ArrayLike<number> & { [k: number]: number };
+  if (n <= 64) {
+    keys = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const key = remainders[i]! * n + (n - 1 - i);
+      let j = i;
+      for (; j > 0 && keys[j - 1]! > key; j--) keys[j] = keys[j - 1]!;
+      keys[j] = key;
+    }
+  } else {
+    keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) keys[i] = remainders[i]! * n + (n - 1 - i);
+    (keys as Float64Array).sort();
+  }
+  const out: number[] = new Array(n);
+  for (let k = 0; k < n; k++) out[k] = n - 1 - (keys[n - 1 - k]! % n);
+  return out;
+}
+
+/**
  * Splits `total` across non-negative weights so the parts add up exactly to `total`: each
  * part is its exact share rounded down, and the units left over go one each to the parts
  * with the largest remainders (ties to the earlier part). Used to spread a discount or a
@@ -107,10 +140,11 @@ export function allocateProportionally(total: number, weights: readonly number[]
   let sum = 0;
   for (const w of weights) sum += w;
   if (sum === 0) return weights.map((_, i) => (i === 0 ? total : 0));
-  const parts: number[] = [];
-  const remainders: { i: number; r: number }[] = [];
+  const n = weights.length;
+  const parts: number[] = new Array(n);
+  const remainders: number[] = new Array(n);
   let given = 0;
-  for (let i = 0; i < weights.length; i++) {
+  for (let i = 0; i < n; i++) {
     const product = total * weights[i]!;
     let q: number;
     let r: number;
@@ -130,13 +164,13 @@ export function allocateProportionally(total: number, weights: readonly number[]
       q = toSafe(exact / BigInt(sum));
       r = Number(exact % BigInt(sum));
     }
-    parts.push(q);
-    remainders.push({ i, r });
+    parts[i] = q;
+    remainders[i] = r;
     given += q;
   }
   let left = total - given;
-  remainders.sort((a, b) => (a.r === b.r ? a.i - b.i : b.r - a.r));
-  for (const { i } of remainders) {
+  if (left === 0) return parts;
+  for (const i of byRemainderThenPlace(remainders, sum)) {
     if (left === 0) break;
     parts[i]! += 1;
     left -= 1;

@@ -36,15 +36,20 @@ export interface Compiled {
   restrictions: readonly Restriction[];
   excludedSkus: ReadonlySet<string> | null;
   excludedCategories: ReadonlySet<string> | null;
+  /** Whether some line could be excluded from it at all: most benefits apply to every line. */
+  hasExclusions: boolean;
   prices: ReadonlyMap<string, number> | null;
 }
 
 const compiledCache = new WeakMap<AnyBenefit, Compiled>();
 
 function itemsOf(items: AvailableItems | undefined) {
+  const excludedSkus = items?.kind === "exclude_products" ? new Set(items.skus) : null;
+  const excludedCategories = items?.kind === "exclude_categories" ? new Set(items.categories) : null;
   return {
-    excludedSkus: items?.kind === "exclude_products" ? new Set(items.skus) : null,
-    excludedCategories: items?.kind === "exclude_categories" ? new Set(items.categories) : null,
+    excludedSkus,
+    excludedCategories,
+    hasExclusions: (excludedSkus?.size ?? 0) + (excludedCategories?.size ?? 0) > 0,
   };
 }
 
@@ -69,7 +74,11 @@ export function compile(benefit: AnyBenefit): Compiled {
 }
 
 export function excludes(c: Compiled, line: CartLine): boolean {
-  return (c.excludedSkus?.has(line.sku) ?? false) || (c.excludedCategories?.has(line.category) ?? false);
+  if (!c.hasExclusions) return false;
+  return (
+    (c.excludedSkus !== null && c.excludedSkus.has(line.sku)) ||
+    (c.excludedCategories !== null && c.excludedCategories.has(line.category))
+  );
 }
 
 /** The effect a member day or birthday benefit has for this member: its best matching perk. */
@@ -122,7 +131,7 @@ function bestPerkEffect(
 
 export interface Eligible {
   c: Compiled;
-  /** Its place in `pricedInOrder`: breakdowns list benefits in that order. */
+  /** Its place in its catalog plan's `ordered`: breakdowns list benefits in that order. */
   rank: number;
   effect: Effect;
   memberPricing: boolean;
@@ -189,28 +198,63 @@ const PRICED_KINDS = new Set<AnyBenefit["kind"]>([
   "multiplier_points",
 ]);
 
-/** The catalog's priced benefits in (kind, id) order; cached per catalog array (it is immutable). */
-const orderedCache = new WeakMap<readonly AnyBenefit[], readonly AnyBenefit[]>();
-export function pricedInOrder(benefits: readonly AnyBenefit[]): readonly AnyBenefit[] {
-  const hit = orderedCache.get(benefits);
-  if (hit) return hit;
-  const sorted = benefits
-    .filter((b) => b.status === "active" && PRICED_KINDS.has(b.kind))
-    .sort(compareBenefits);
-  if (Object.isFrozen(benefits)) orderedCache.set(benefits, sorted);
-  return sorted;
+/**
+ * What the engine derives from a catalog alone, cached per catalog array (it is immutable):
+ * its priced benefits in (kind, id) order, a benefit's rank being its place there, and every
+ * member price by SKU, so a line finds the prices for its SKU with one look-up instead of one
+ * per member-pricing benefit.
+ */
+export interface CatalogPlan {
+  ordered: readonly AnyBenefit[];
+  pricesBySku: ReadonlyMap<string, readonly { rank: number; unit: number }[]>;
 }
 
-export function canonicalOrder(lines: readonly CartLine[]): number[] {
-  const order = lines.map((_, i) => i);
-  order.sort((a, b) => {
-    const x = lines[a]!;
-    const y = lines[b]!;
-    if (x.sku !== y.sku) return x.sku < y.sku ? -1 : 1;
-    if (x.category !== y.category) return x.category < y.category ? -1 : 1;
-    if (x.unitPrice !== y.unitPrice) return x.unitPrice - y.unitPrice;
-    return x.quantity - y.quantity;
+const planCache = new WeakMap<readonly AnyBenefit[], CatalogPlan>();
+export function catalogPlan(benefits: readonly AnyBenefit[]): CatalogPlan {
+  const hit = planCache.get(benefits);
+  if (hit) return hit;
+  const ordered = benefits
+    .filter((b) => b.status === "active" && PRICED_KINDS.has(b.kind))
+    .sort(compareBenefits);
+  const pricesBySku = new Map<string, { rank: number; unit: number }[]>();
+  ordered.forEach((b, rank) => {
+    if (b.kind !== "member_pricing") return;
+    for (const p of b.config.prices) {
+      const list = pricesBySku.get(p.sku);
+      // A SKU named twice in one benefit (its rules refuse that): the later price, as a Map keeps.
+      if (list?.at(-1)?.rank === rank) list.at(-1)!.unit = p.price;
+      else if (list) list.push({ rank, unit: p.price });
+      else pricesBySku.set(p.sku, [{ rank, unit: p.price }]);
+    }
   });
+  const plan = { ordered, pricesBySku };
+  if (Object.isFrozen(benefits)) planCache.set(benefits, plan);
+  return plan;
+}
+
+function compareLines(x: CartLine, y: CartLine): number {
+  if (x.sku !== y.sku) return x.sku < y.sku ? -1 : 1;
+  if (x.category !== y.category) return x.category < y.category ? -1 : 1;
+  if (x.unitPrice !== y.unitPrice) return x.unitPrice - y.unitPrice;
+  return x.quantity - y.quantity;
+}
+
+/**
+ * The lines' indexes in (SKU, category, unit price, quantity) order, equal lines by index.
+ * An insertion sort: a cart is short (MAX_LINES is 100), and Array#sort would pay a call
+ * per comparison where this one is inlined.
+ */
+export function canonicalOrder(lines: readonly CartLine[]): number[] {
+  const order: number[] = new Array(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    let j = i;
+    while (j > 0 && compareLines(line, lines[order[j - 1]!]!) < 0) {
+      order[j] = order[j - 1]!;
+      j -= 1;
+    }
+    order[j] = i;
+  }
   return order;
 }
 

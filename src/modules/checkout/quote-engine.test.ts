@@ -557,6 +557,92 @@ describe("properties", () => {
     );
   });
 
+  it("a line's single price is the lowest any benefit gives it, of equal ones the first in (kind, id) order", () => {
+    // Prices and percentages from small sets, so different benefits often give a line the
+    // same amount; the expected winner is found by trying every benefit on every line.
+    const rank = { member_pricing: 0, member_discount: 1, birthday: 3 } as const;
+    const single = fc.oneof(
+      fc
+        .record({ p: fc.constantFrom(10, 15, 20, 25, 50), items, id: fc.integer({ min: 0, max: 99 }) })
+        .map(({ p, items, id }) =>
+          benefit(
+            "member_discount",
+            { discount_percent: p, items },
+            { id: `bnf_${String(id).padStart(4, "0")}` },
+          ),
+        ),
+      fc
+        .record({
+          prices: fc.uniqueArray(
+            fc.record({ sku: fc.constantFrom("a", "b", "c"), price: fc.constantFrom(750, 800, 850, 900) }),
+            { selector: (x) => x.sku, minLength: 1, maxLength: 3 },
+          ),
+          items,
+          id: fc.integer({ min: 0, max: 99 }),
+        })
+        .map(({ prices, items, id }) =>
+          benefit("member_pricing", { prices, items }, { id: `bnf_${String(id).padStart(4, "0")}` }),
+        ),
+      fc
+        .record({ p: fc.constantFrom(10, 20, 25), id: fc.integer({ min: 0, max: 99 }) })
+        .map(({ p, id }) =>
+          benefit(
+            "birthday",
+            { period: "month", discount_percent: p },
+            { id: `bnf_${String(id).padStart(4, "0")}` },
+          ),
+        ),
+    );
+    const lines = fc.array(
+      fc.record({
+        sku: fc.constantFrom("a", "b", "c", "d"),
+        category: fc.constantFrom("x", "y", "z"),
+        quantity: fc.integer({ min: 1, max: 3 }),
+        unitPrice: fc.constantFrom(999, 1000, 1001, 1067),
+      }),
+      { minLength: 1, maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(
+        lines,
+        fc.uniqueArray(single, { maxLength: 12, selector: (b) => b.id }),
+        (cart, benefits) => {
+          const q = quote(input({ lines: cart, benefits, member: member("gold", { birthday: "11-25" }) }));
+          cart.forEach((line, i) => {
+            const original = line.unitPrice * line.quantity;
+            let best: { id: string; kind: number; amount: number } | null = null;
+            for (const b of benefits) {
+              const items = (b.config as { items?: AvailableItems }).items;
+              if (items?.kind === "exclude_products" && items.skus.includes(line.sku)) continue;
+              if (items?.kind === "exclude_categories" && items.categories.includes(line.category)) continue;
+              const price =
+                b.kind === "member_pricing"
+                  ? b.config.prices.find((x) => x.sku === line.sku)?.price
+                  : undefined;
+              const percent = (b.config as { discount_percent?: number }).discount_percent;
+              const amount =
+                b.kind === "member_pricing"
+                  ? price === undefined
+                    ? original
+                    : price * line.quantity
+                  : mulDivHalfUp(original, 100 - percent!, 100);
+              const kind = rank[b.kind as keyof typeof rank];
+              if (amount >= original) continue;
+              const earlier = best !== null && (kind < best.kind || (kind === best.kind && b.id < best.id));
+              if (!best || amount < best.amount || (amount === best.amount && earlier))
+                best = { id: b.id, kind, amount };
+            }
+            const taken = q.lines[i]!.adjustments.filter((a) => a.source === "benefit");
+            expect(taken).toEqual(
+              best ? [{ source: "benefit", id: best.id, amount: original - best.amount }] : [],
+            );
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it("no member, no benefit: the no-benefit total", () => {
     fc.assert(
       fc.property(scenario, (s) => {

@@ -2,18 +2,18 @@ import { allocateProportionally } from "../../shared/money.js";
 import { audienceMatches, type Benefit, localMoment } from "../benefits/index.js";
 import { AUDIENCE, type BenefitSource, entitlementsAt } from "./benefit-source.js";
 import {
-  type Compiled,
+  type CatalogPlan,
   candidateAmount,
   canonicalOrder,
+  catalogPlan,
   checkTime,
   compile,
   type Eligible,
   effectOf,
   excludes,
-  pricedInOrder,
   type Rejection,
 } from "./quote-eligibility.js";
-import { bpsToMultiplier } from "./quote-math.js";
+import { bpsToMultiplier, mulDivHalfUp } from "./quote-math.js";
 import type {
   AppliedBenefit,
   CartLine,
@@ -40,99 +40,102 @@ export * from "./quote-types.js";
 interface MemberPass {
   amounts: number[];
   adjustments: LineAdjustment[][];
-  usedBy: Map<string, number>;
-  touched: Set<string>;
-  excludedEverywhere: Set<string>;
-  noPrice: Set<string>;
+  /** By rank: what the benefit took off the lines. */
+  discountByRank: number[];
+  /** By rank: 1 when every line is excluded from the benefit. */
+  excludedEverywhere: Uint8Array;
+  /** By rank: 1 for a member price that names the SKU of no line it applies to. */
+  noPrice: Uint8Array;
 }
 
-/** Member benefits per line: the best single non-stackable price, then stackable ones in order. */
+const NO_PRICES: readonly { rank: number; unit: number }[] = [];
+
+/**
+ * Member benefits per line: the best single non-stackable price, then stackable ones in rank
+ * order. The best is the lowest amount, and of equal amounts the benefit of lowest rank. A
+ * line meets only the member prices of its own SKU (the plan's index), and the percentage
+ * benefits from the lowest factor up: an amount never falls as the factor rises, so the walk
+ * ends at the first factor that can neither beat nor tie the best.
+ */
 function memberPass(
   lines: readonly CartLine[],
   originals: readonly number[],
   priced: readonly Eligible[],
+  plan: CatalogPlan,
 ): MemberPass {
-  const amounts = [...originals];
+  const ranks = plan.ordered.length;
+  const amounts = originals.slice();
   const adjustments: LineAdjustment[][] = lines.map(() => []);
-  const usedBy = new Map<string, number>();
-  const touched = new Set<string>();
-  // Per benefit (by its place in `priced`): whether some line is not excluded from it, and
-  // whether a member price names some line's SKU. Flags, not sets: this is the hot loop.
-  const seenLine = new Uint8Array(priced.length);
-  const pricedSomewhere = new Uint8Array(priced.length);
-  // Per benefit: whether it stacks, and whether the current line is excluded from it (the
-  // first loop over the line finds out; the stackable loop after it reuses the answer).
-  const stackable = priced.map((e) => e.c.benefit.stackable && !e.memberPricing);
-  const stackableExcluded = new Uint8Array(priced.length);
+  const discountByRank = new Array<number>(ranks).fill(0);
+  const excludedEverywhere = new Uint8Array(ranks);
+  const noPrice = new Uint8Array(ranks);
+  const pricedByRank: (Eligible | undefined)[] = new Array(ranks);
+  const byFactor: Eligible[] = [];
+  const stackable: Eligible[] = [];
+  for (const e of priced) {
+    pricedByRank[e.rank] = e;
+    if (lines.length === 0 || (e.c.hasExclusions && lines.every((l) => excludes(e.c, l)))) {
+      excludedEverywhere[e.rank] = 1;
+    }
+    // A member price never stacks; it is unpriced until a line it applies to has its SKU.
+    if (e.memberPricing) noPrice[e.rank] = excludedEverywhere[e.rank]! ^ 1;
+    else if (e.c.benefit.stackable) stackable.push(e);
+    else if (e.effect.factor !== null) byFactor.push(e);
+  }
+  // By factor, then rank: they arrive in rank order and an insertion sort is stable (and,
+  // for a handful of benefits, cheaper than Array#sort's call per comparison).
+  for (let i = 1; i < byFactor.length; i++) {
+    const e = byFactor[i]!;
+    let j = i;
+    for (; j > 0 && byFactor[j - 1]!.effect.factor! > e.effect.factor!; j--) byFactor[j] = byFactor[j - 1]!;
+    byFactor[j] = e;
+  }
+  const take = (i: number, e: Eligible, amount: number) => {
+    const off = amounts[i]! - amount;
+    adjustments[i]!.push({ source: "benefit", id: e.c.benefit.id, amount: off });
+    discountByRank[e.rank]! += off;
+    amounts[i] = amount;
+  };
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
+    const original = originals[i]!;
     let best: Eligible | null = null;
-    let bestAmount = amounts[i]!;
-    let anyStackable = false;
-    for (let k = 0; k < priced.length; k++) {
-      const e = priced[k]!;
-      if (excludes(e.c, line)) {
-        stackableExcluded[k] = 1;
-        continue;
-      }
-      stackableExcluded[k] = 0;
-      seenLine[k] = 1;
-      if (stackable[k]) {
-        anyStackable = true;
-        continue;
-      }
-      let amount: number | null;
-      if (e.memberPricing) {
-        // candidateAmount's member-price case, with the one look-up also telling pricedSomewhere.
-        const unit = e.c.prices?.get(line.sku);
-        if (unit === undefined) continue;
-        pricedSomewhere[k] = 1;
-        amount = unit * line.quantity;
-      } else {
-        amount = candidateAmount(e, line, originals[i]!);
-      }
-      // bestAmount starts at the line's original amount, so this is candidateAmount's "< current".
-      if (amount !== null && amount < bestAmount) {
+    let bestAmount = original;
+    for (const p of plan.pricesBySku.get(line.sku) ?? NO_PRICES) {
+      const e = pricedByRank[p.rank];
+      if (e === undefined || excludes(e.c, line)) continue;
+      noPrice[p.rank] = 0;
+      const amount = p.unit * line.quantity;
+      if (amount < bestAmount || (amount === bestAmount && best !== null && e.rank < best.rank)) {
         best = e;
         bestAmount = amount;
       }
     }
-    if (best) {
-      const id = best.c.benefit.id;
-      adjustments[i]!.push({ source: "benefit", id, amount: amounts[i]! - bestAmount });
-      usedBy.set(id, (usedBy.get(id) ?? 0) + amounts[i]! - bestAmount);
-      touched.add(id);
-      amounts[i] = bestAmount;
+    for (const e of byFactor) {
+      if (excludes(e.c, line)) continue;
+      const amount = mulDivHalfUp(original, e.effect.factor!, 10_000);
+      if (amount > bestAmount || (amount === bestAmount && best === null)) break;
+      if (amount < bestAmount || e.rank < best!.rank) {
+        best = e;
+        bestAmount = amount;
+      }
     }
-    if (!anyStackable) continue;
-    for (let k = 0; k < priced.length; k++) {
-      if (!stackable[k] || stackableExcluded[k]) continue;
-      const e = priced[k]!;
+    if (best) take(i, best, bestAmount);
+    for (const e of stackable) {
+      if (excludes(e.c, line)) continue;
       const amount = candidateAmount(e, line, amounts[i]!);
-      if (amount === null) continue;
-      const id = e.c.benefit.id;
-      adjustments[i]!.push({ source: "benefit", id, amount: amounts[i]! - amount });
-      usedBy.set(id, (usedBy.get(id) ?? 0) + amounts[i]! - amount);
-      touched.add(id);
-      amounts[i] = amount;
+      if (amount !== null) take(i, e, amount);
     }
   }
-  const excludedEverywhere = new Set<string>();
-  const noPrice = new Set<string>();
-  for (let k = 0; k < priced.length; k++) {
-    const e = priced[k]!;
-    const id = e.c.benefit.id;
-    if (!seenLine[k]) excludedEverywhere.add(id);
-    else if (e.memberPricing && !pricedSomewhere[k]) noPrice.add(id);
-  }
-  return { amounts, adjustments, usedBy, touched, excludedEverywhere, noPrice };
+  return { amounts, adjustments, discountByRank, excludedEverywhere, noPrice };
 }
 
 interface ReductionPass {
   amounts: number[];
-  applied: { c: Compiled; amount: number }[];
-  belowMin: Set<string>;
-  excluded: Set<string>;
+  /** By rank: the reduction the benefit gave (0: none). */
+  reductionByRank: number[];
+  belowMin: Uint8Array;
+  excluded: Uint8Array;
 }
 
 /** Promotional order reductions ("20 off 100") after member prices: the best one unless stackable. */
@@ -141,23 +144,25 @@ function reductionPass(
   order: readonly number[],
   start: readonly number[],
   adjustments: LineAdjustment[][],
-  reductions: readonly Compiled[],
+  reductions: readonly Eligible[],
+  ranks: number,
 ): ReductionPass {
   const amounts = [...start];
-  const applied: { c: Compiled; amount: number }[] = [];
-  const belowMin = new Set<string>();
-  const excluded = new Set<string>();
-  const evaluate = (c: Compiled) => {
+  const reductionByRank = new Array<number>(ranks).fill(0);
+  const belowMin = new Uint8Array(ranks);
+  const excluded = new Uint8Array(ranks);
+  const evaluate = ({ c }: Eligible) => {
     const r = (c.benefit as Benefit<"promotional">).config.order_reduction!;
-    const idx = order.filter((i) => !excludes(c, lines[i]!));
-    const subtotal = idx.reduce((s, i) => s + amounts[i]!, 0);
+    const idx = c.hasExclusions ? order.filter((i) => !excludes(c, lines[i]!)) : order;
+    let subtotal = 0;
+    for (const i of idx) subtotal += amounts[i]!;
     if (idx.length === 0) return { idx, amount: 0, reason: "excluded_item" as const };
     if (subtotal === 0 || subtotal < r.min_amount)
       return { idx, amount: 0, reason: "below_min_amount" as const };
     return { idx, amount: Math.min(r.amount, subtotal), reason: null };
   };
   // Applied only over a positive subtotal, so the weights never sum to zero here.
-  const apply = (c: Compiled, idx: number[], amount: number) => {
+  const apply = (e: Eligible, idx: readonly number[], amount: number) => {
     const parts = allocateProportionally(
       amount,
       idx.map((i) => amounts[i]!),
@@ -166,27 +171,28 @@ function reductionPass(
       const part = parts[k]!;
       if (part === 0) return;
       amounts[i]! -= part;
-      adjustments[i]!.push({ source: "order_reduction", id: c.benefit.id, amount: part });
+      adjustments[i]!.push({ source: "order_reduction", id: e.c.benefit.id, amount: part });
     });
-    applied.push({ c, amount });
+    reductionByRank[e.rank] = amount;
   };
-  let best: { c: Compiled; idx: number[]; amount: number } | null = null;
-  for (const c of reductions) {
-    if (c.benefit.stackable) continue;
-    const e = evaluate(c);
-    if (e.reason === "excluded_item") excluded.add(c.benefit.id);
-    else if (e.reason) belowMin.add(c.benefit.id);
-    else if (!best || e.amount > best.amount) best = { c, idx: e.idx, amount: e.amount };
+  const judge = (e: Eligible, outcome: ReturnType<typeof evaluate>) => {
+    if (outcome.reason === "excluded_item") excluded[e.rank] = 1;
+    else if (outcome.reason) belowMin[e.rank] = 1;
+    return outcome.reason === null;
+  };
+  let best: { e: Eligible; idx: readonly number[]; amount: number } | null = null;
+  for (const e of reductions) {
+    if (e.c.benefit.stackable) continue;
+    const outcome = evaluate(e);
+    if (judge(e, outcome) && (!best || outcome.amount > best.amount)) best = { e, ...outcome };
   }
-  if (best) apply(best.c, best.idx, best.amount);
-  for (const c of reductions) {
-    if (!c.benefit.stackable) continue;
-    const e = evaluate(c);
-    if (e.reason === "excluded_item") excluded.add(c.benefit.id);
-    else if (e.reason) belowMin.add(c.benefit.id);
-    else apply(c, e.idx, e.amount);
+  if (best) apply(best.e, best.idx, best.amount);
+  for (const e of reductions) {
+    if (!e.c.benefit.stackable) continue;
+    const outcome = evaluate(e);
+    if (judge(e, outcome)) apply(e, outcome.idx, outcome.amount);
   }
-  return { amounts, applied, belowMin, excluded };
+  return { amounts, reductionByRank, belowMin, excluded };
 }
 
 function voucherInScope(v: VoucherFacts, line: CartLine): boolean {
@@ -209,7 +215,8 @@ export function quote(input: QuoteInput): Quote {
   // 1. Order-level eligibility of each benefit that can change a price or points. A member
   // outside a benefit's audience still has it while an entitlement to it is in force.
   const eligible: Eligible[] = [];
-  const ordered = pricedInOrder(input.benefits);
+  const plan = catalogPlan(input.benefits);
+  const ordered = plan.ordered;
   for (let rank = 0; rank < ordered.length; rank++) {
     const benefit = ordered[rank]!;
     if (benefit.kind === "promotional" && !benefit.config.order_reduction) continue;
@@ -259,14 +266,15 @@ export function quote(input: QuoteInput): Quote {
     const priced = active.filter(
       (e) => e.c.benefit.kind !== "promotional" && e.c.benefit.kind !== "multiplier_points",
     );
-    pass = memberPass(lines, originals, priced);
+    pass = memberPass(lines, originals, priced, plan);
     adjustments = pass.adjustments;
     reduced = reductionPass(
       lines,
       order,
       pass.amounts,
       adjustments,
-      active.filter((e) => e.c.benefit.kind === "promotional").map((e) => e.c),
+      active.filter((e) => e.c.benefit.kind === "promotional"),
+      ordered.length,
     );
     const discounted = reduced.amounts.reduce((s, a) => s + a, 0);
     const dropping = active.filter((e) =>
@@ -335,23 +343,22 @@ export function quote(input: QuoteInput): Quote {
   }
 
   // 5. Which benefits count as applied, and why the others did not.
-  const reductionById = new Map(reduced.applied.map((a) => [a.c.benefit.id, a.amount]));
   const benefitsApplied: AppliedBenefit[] = [];
   let freeShipping = false;
   let pointsBps = 10_000;
   let extraPointsPercent = 0;
   for (const e of active) {
     const b = e.c.benefit;
-    const discount = (pass.usedBy.get(b.id) ?? 0) + (reductionById.get(b.id) ?? 0);
+    const discount = pass.discountByRank[e.rank]! + reduced.reductionByRank[e.rank]!;
     const givesPoints = e.effect.pointsBps !== null || e.effect.extraPointsPercent > 0;
     const applied = discount > 0 || e.effect.freeShipping || givesPoints;
     if (!applied) {
       const reason: NotAppliedReason =
-        pass.excludedEverywhere.has(b.id) || reduced.excluded.has(b.id)
+        pass.excludedEverywhere[e.rank] || reduced.excluded[e.rank]
           ? "excluded_item"
-          : pass.noPrice.has(b.id)
+          : pass.noPrice[e.rank]
             ? "no_member_price"
-            : reduced.belowMin.has(b.id)
+            : reduced.belowMin[e.rank]
               ? "below_min_amount"
               : "not_best";
       rejected.push({ c: e.c, rank: e.rank, reason, source: e.source });
@@ -371,7 +378,7 @@ export function quote(input: QuoteInput): Quote {
       source: e.source,
     });
   }
-  // In the order of `pricedInOrder` (compareBenefits): placed by rank, no comparisons. Each
+  // In the order of `catalogPlan` (compareBenefits): placed by rank, no comparisons. Each
   // benefit is rejected at most once (a dropped one leaves `active`), so no rank repeats.
   const byRank: (Rejection | undefined)[] = new Array(ordered.length);
   for (const r of rejected) byRank[r.rank] = r;
