@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { statementName } from "../src/db/database.js";
 import { countRoundTripsOf, type RoundTrips } from "../src/shared/round-trips.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 
@@ -139,5 +140,18 @@ describe("tenant isolation in the database", () => {
     ]);
     expect(none).toEqual([]);
     expect(last).toEqual([{ only: "x" }]);
+  });
+  it("tenantRead keeps each prepared statement's own text, not the whole first read's", async () => {
+    // PostgreSQL copies a prepared statement's saved text on every execution: it must be
+    // the statement alone, whatever else the read that prepared it held.
+    const first = { text: "select id from org_units where id = $1::text", values: ["ou_1"] };
+    const second = { text: "select name from tenants where id = $1::text", values: ["ten_a"] };
+    const saved = { text: "select name, statement from pg_prepared_statements order by name", values: [] };
+    const [, , kept] = await t.db.tenantRead("ten_a", [first, second, saved]);
+    const ours = [first, second, saved].map((st) => ({
+      name: statementName(st.text),
+      statement: `prepare ${statementName(st.text)} as ${st.text}`,
+    }));
+    for (const statement of ours) expect(kept).toContainEqual(statement);
   });
 });

@@ -107,6 +107,18 @@ export function sqlLiteral(value: SqlValue): string {
   return `array[${value.map(quoteLiteral).join(", ")}]::text[]`;
 }
 
+/**
+ * A PREPARE whose saved source text is its own. PostgreSQL keeps a prepared statement's
+ * source and copies it into memory on every EXECUTE; a PREPARE inside a simple query keeps
+ * the text of the whole query (here, every statement of the connection's first read with
+ * it: kilobytes, copied on each execution ever after). Run as a DO block's dynamic SQL, the
+ * PREPARE's source is just itself; it still lasts for the session, like any PREPARE.
+ */
+function prepareOnItsOwn(name: string, text: string): string {
+  if (text.includes("$prepare$")) throw new Error("a read statement cannot contain $prepare$");
+  return `do $prepare$ begin execute ${quoteLiteral(`prepare ${name} as ${text}`)}; end $prepare$`;
+}
+
 type TextParser = (value: string) => unknown;
 
 /**
@@ -249,7 +261,7 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     for (const st of statements) {
       const name = statementName(st.text);
       if (!prepared.has(name)) {
-        parts.push(`prepare ${name} as ${st.text}`);
+        parts.push(prepareOnItsOwn(name, st.text));
         preparing.push(name);
       }
       executes.push(parts.length);
