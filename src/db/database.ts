@@ -91,38 +91,42 @@ export function statementName(text: string): string {
   return name;
 }
 
+/** A text array's input form: every element quoted, quotes and backslashes escaped. */
+function textArrayParameter(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
+}
+
 /**
- * A value as a SQL literal for a simple query (which takes no parameters): strings quoted,
- * finite numbers and booleans as written, dates as timestamptz, arrays as text arrays.
+ * A value as a parameter's text, which PostgreSQL reads as the type the statement gives the
+ * parameter: dates as ISO timestamps (for timestamptz), arrays as text arrays' input form.
  */
-export function sqlLiteral(value: SqlValue): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return quoteLiteral(value);
+export function parameterText(value: SqlValue): string | null {
+  if (value === null) return null;
+  if (typeof value === "string") return value;
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
     return String(value);
   }
-  if (value instanceof Date) return `${quoteLiteral(value.toISOString())}::timestamptz`;
-  return `array[${value.map(quoteLiteral).join(", ")}]::text[]`;
-}
-
-/**
- * A PREPARE whose saved source text is its own. PostgreSQL keeps a prepared statement's
- * source and copies it into memory on every EXECUTE; a PREPARE inside a simple query keeps
- * the text of the whole query (here, every statement of the connection's first read with
- * it: kilobytes, copied on each execution ever after). Run as a DO block's dynamic SQL, the
- * PREPARE's source is just itself; it still lasts for the session, like any PREPARE.
- */
-function prepareOnItsOwn(name: string, text: string): string {
-  if (text.includes("$prepare$")) throw new Error("a read statement cannot contain $prepare$");
-  return `do $prepare$ begin execute ${quoteLiteral(`prepare ${name} as ${text}`)}; end $prepare$`;
+  if (value instanceof Date) return value.toISOString();
+  return textArrayParameter(value);
 }
 
 type TextParser = (value: string) => unknown;
 
+/** What of node-postgres's connection a pipeline writes to. */
+interface ProtocolConnection {
+  stream: { cork(): void; uncork(): void };
+  query(text: string): void;
+  parse(message: { name: string; text: string; types: number[] }): void;
+  bind(message: { statement: string; values: (string | null)[] }): void;
+  describe(message: { type: "P"; name: string }): void;
+  execute(message: { portal: string; rows: number }): void;
+  sync(): void;
+}
+
 /**
- * A simple query of several statements whose answer is each statement's rows, in order (one
+ * Several statements sent at once, whose answer is each statement's rows, in order (one
  * entry for every statement, an empty one for those that return none). node-postgres's own
  * Query builds a Result for every statement, an empty row template from each row description
  * and emits an event for every row: for a snapshot read of some fifteen statements that
@@ -138,14 +142,14 @@ class StatementsRows {
   private settle!: { resolve: (rows: Record<string, unknown>[][]) => void; reject: (error: Error) => void };
   private failed = false;
 
-  constructor(private readonly text: string) {
+  constructor(private readonly send: (connection: ProtocolConnection) => void) {
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
     });
   }
 
-  submit(connection: { query(text: string): void }): void {
-    connection.query(this.text);
+  submit(connection: ProtocolConnection): void {
+    this.send(connection);
   }
 
   handleRowDescription(msg: { fields: { name: string; dataTypeID: number }[] }): void {
@@ -200,10 +204,46 @@ export function rowsOfEachStatement(
   client: pg.ClientBase,
   text: string,
 ): Promise<Record<string, unknown>[][]> {
-  const read = new StatementsRows(text);
+  const read = new StatementsRows((connection) => connection.query(text));
   client.query(read as unknown as pg.QueryConfig);
   return read.done;
 }
+
+/** A statement of a pipeline: its prepared name, its text when not yet prepared, its parameters. */
+interface PipelineStep {
+  name: string;
+  parse: string | null;
+  values: (string | null)[];
+}
+
+/**
+ * Each step's rows, the steps sent in the extended protocol as one pipeline: for each, a
+ * Parse when the connection has not prepared it yet, then Bind, Describe and Execute, and
+ * one Sync after the last, all in one write (the socket is corked while they are queued).
+ * PostgreSQL answers with one ReadyForQuery at the end, so node-postgres sees one query. After
+ * an error PostgreSQL skips to the Sync; the steps after it are not run.
+ */
+function rowsOfEachStep(client: pg.ClientBase, steps: readonly PipelineStep[]) {
+  const read = new StatementsRows((connection) => {
+    connection.stream.cork();
+    try {
+      for (const step of steps) {
+        if (step.parse !== null) connection.parse({ name: step.name, text: step.parse, types: [] });
+        connection.bind({ statement: step.name, values: step.values });
+        connection.describe({ type: "P", name: "" });
+        connection.execute({ portal: "", rows: 0 });
+      }
+      connection.sync();
+    } finally {
+      connection.stream.uncork();
+    }
+  });
+  client.query(read as unknown as pg.QueryConfig);
+  return read.done;
+}
+
+const BEGIN_SNAPSHOT = "begin transaction isolation level repeatable read, read only";
+const SET_TENANT = "select set_config('vouchsafe.tenant_id', $1::text, true)";
 
 export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
   await sql`select set_config('vouchsafe.tenant_id', ${tenantId}, true)`.execute(trx);
@@ -252,27 +292,22 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
       prepared = new Set();
       preparedOn.set(client, prepared);
     }
-    const parts = [
-      "begin transaction isolation level repeatable read, read only",
-      `select set_config('vouchsafe.tenant_id', ${quoteLiteral(tenantId)}, true)`,
-    ];
-    const executes: number[] = [];
     const preparing: string[] = [];
-    for (const st of statements) {
-      const name = statementName(st.text);
-      if (!prepared.has(name)) {
-        parts.push(prepareOnItsOwn(name, st.text));
-        preparing.push(name);
-      }
-      executes.push(parts.length);
-      parts.push(
-        st.values.length ? `execute ${name}(${st.values.map(sqlLiteral).join(", ")})` : `execute ${name}`,
-      );
-    }
-    parts.push("commit");
+    const step = (text: string, values: readonly SqlValue[]): PipelineStep => {
+      const name = statementName(text);
+      const parse = prepared.has(name) || preparing.includes(name) ? null : text;
+      if (parse !== null) preparing.push(name);
+      return { name, parse, values: values.map(parameterText) };
+    };
+    const steps = [
+      step(BEGIN_SNAPSHOT, []),
+      step(SET_TENANT, [tenantId]),
+      ...statements.map((st) => step(st.text, st.values)),
+      step("commit", []),
+    ];
     let results: Record<string, unknown>[][];
     try {
-      results = await rowsOfEachStatement(client, parts.join(";\n"));
+      results = await rowsOfEachStep(client, steps);
     } catch (error) {
       // The transaction is left aborted and which statements got prepared is unknown: the
       // connection is discarded rather than cleaned up (a failed read is rare).
@@ -281,7 +316,7 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     }
     client.release();
     for (const name of preparing) prepared.add(name);
-    return executes.map((i) => results[i]!);
+    return results.slice(2, 2 + statements.length);
   };
   return {
     kysely,
