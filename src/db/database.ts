@@ -51,11 +51,11 @@ export interface Database {
   systemTx<T>(fn: (trx: Tx) => Promise<T>): Promise<T>;
   /**
    * Read-only statements over one snapshot of one tenant in ONE round trip: BEGIN (repeatable
-   * read, read only), the tenant, the statements and COMMIT go as one simple query. Each
-   * statement is prepared once per connection (in the same round trip as its first use) and
-   * then only executed, so PostgreSQL neither parses nor plans it again. Its text takes its
-   * values as `$1::type`…; the text must not vary with them (one prepared statement per text).
-   * Returns each statement's rows.
+   * read, read only), the tenant, the statements and COMMIT go as one pipeline of the extended
+   * protocol (ADR 0013). Each statement is prepared once per connection (in the same round
+   * trip as its first use) and then only bound and executed, so PostgreSQL neither parses nor
+   * plans it again. Its text takes its values as parameters, `$1::type`…; the text must not
+   * vary with them (one prepared statement per text). Returns each statement's rows.
    */
   tenantRead(tenantId: string, statements: readonly ReadStatement[]): Promise<Record<string, unknown>[][]>;
   close(): Promise<void>;
