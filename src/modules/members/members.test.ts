@@ -11,6 +11,8 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { loadMemberFactsAndTiers, memberFactsFromRows, memberFactsReads } from "./index.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -341,5 +343,38 @@ describe("import", () => {
       400,
       "import_invalid",
     );
+  });
+});
+
+describe("a member's facts", () => {
+  it("read in a snapshot, are the facts the member's transaction loads, groups and tags in the member's order", async () => {
+    const groups = await Promise.all(
+      ["g_b", "g_a", "g_c"].map((code) => created("/v1/member-groups", { code, name: code })),
+    );
+    const tags = await Promise.all(
+      ["t_z", "t_y"].map((code) => created("/v1/member-tags", { code, name: code })),
+    );
+    const member = await created("/v1/members", { name: "Ordered", tier: "gold" });
+    // Out of both the ids' and the codes' order, and one id of no group at all.
+    const groupIds = [groups[2]!.id, "mgr_gone", groups[0]!.id, groups[1]!.id];
+    const tagIds = [tags[1]!.id, tags[0]!.id];
+    await t.database.owner
+      .updateTable("members")
+      .set({ group_ids: groupIds, tag_ids: tagIds })
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "=", member.id)
+      .execute();
+    const actor = { tenantId: tenant.tenantId, type: "api_key", orgUnitPath: null, memberId: null } as Actor;
+    const read = memberFactsFromRows(
+      await t.deps.db.tenantRead(tenant.tenantId, memberFactsReads(tenant.tenantId, member.id)),
+      actor,
+      member.id,
+    );
+    const loaded = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      loadMemberFactsAndTiers(trx, tenant.tenantId, member.id),
+    );
+    expect(read!.facts.groups).toEqual(["g_c", "g_b", "g_a"]);
+    expect(read!.facts.tags).toEqual(["t_y", "t_z"]);
+    expect(read).toEqual(loaded);
   });
 });
