@@ -75,10 +75,7 @@ export function compile(benefit: AnyBenefit): Compiled {
 
 export function excludes(c: Compiled, line: CartLine): boolean {
   if (!c.hasExclusions) return false;
-  return (
-    (c.excludedSkus !== null && c.excludedSkus.has(line.sku)) ||
-    (c.excludedCategories !== null && c.excludedCategories.has(line.category))
-  );
+  return (c.excludedSkus?.has(line.sku) ?? false) || (c.excludedCategories?.has(line.category) ?? false);
 }
 
 /** The effect a member day or birthday benefit has for this member: its best matching perk. */
