@@ -37,6 +37,7 @@ export const TENANT_TABLES = [
   "member_tier_changes",
   "card_plans",
   "card_tiers",
+  "member_catalog_versions",
   "wallet_settings",
   "wallet_changes",
   "wallet_payments",

@@ -270,6 +270,59 @@ describe("reads", () => {
     expect(await audit()).toBe(audited);
   });
 
+  it("card plans and tiers changed behind this process's back are priced by the very next quote", async () => {
+    const plan = await post("/v1/card-plans", {
+      code: "club",
+      name: "Club",
+      validity: { kind: "permanent" },
+      tiers: [
+        { code: "club_silver", name: "Silver", rank: 1 },
+        { code: "club_gold", name: "Gold", rank: 2 },
+      ],
+    });
+    expect(plan.statusCode, plan.body).toBe(201);
+    const member = json<{ id: string }>(
+      await post("/v1/members", { name: "Di", card_plan: "club", tier: "club_silver" }, "m-tier"),
+    ).id;
+    const created = await post("/v1/benefits", {
+      kind: "member_discount",
+      name: "Gold 20% off",
+      audience: { tiers: ["club_gold"] },
+      config: { discount_percent: 20 },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const benefit = json<{ id: string }>(created).id;
+    const payload = { member_id: member, channel: "POS", lines };
+    const applied = (q: { body: QuoteBody }) => q.body.benefits_applied.map((b) => b.benefit_id);
+    expect(applied(await quoteTrips(payload))).not.toContain(benefit);
+    const held = await quoteTrips(payload);
+    expect(applied(held)).not.toContain(benefit);
+    expect(held.trips).toBe(1);
+
+    // Another process renames the tiers: the member's tier (the same row) is now club_gold.
+    // None of this process's code runs, and nothing but the tables is written.
+    await t.database.owner.transaction().execute(async (trx) => {
+      const renames: [string, string][] = [
+        ["club_gold", "club_top"],
+        ["club_silver", "club_gold"],
+      ];
+      for (const [from, to] of renames) {
+        await trx
+          .updateTable("card_tiers")
+          .set({ code: to })
+          .where("tenant_id", "=", tenant.tenantId)
+          .where("code", "=", from)
+          .execute();
+      }
+    });
+    const next = await quoteTrips(payload);
+    expect(applied(next)).toContain(benefit);
+    expect(next.trips).toBeLessThanOrEqual(2);
+    const after = await quoteTrips(payload);
+    expect(applied(after)).toContain(benefit);
+    expect(after.trips).toBe(1);
+  });
+
   it("a catalog changed behind this process's back is priced by the very next quote", async () => {
     const member = json<{ id: string }>(await post("/v1/members", { name: "Cy" }, "m-cat")).id;
     const created = await post("/v1/benefits", {
@@ -306,7 +359,7 @@ describe("reads", () => {
     expect(next.body.total).toBe(3000);
     expect(next.trips).toBeLessThanOrEqual(2);
 
-    // And a member's tier, group or tag changes need no version: they are read with the quote.
+    // And a member's own tier, group or tag changes need no version: they are read with the quote.
     await t.database.owner
       .updateTable("members")
       .set({ status: "closed" })

@@ -4,7 +4,7 @@ import { assertInScope } from "../../platform/auth/scope.js";
 import { benefitCatalog } from "../benefits/index.js";
 import { activeEntitlementsRead, entitlementsFromRows } from "../catalog/index.js";
 import { paymentCardsFromRows, paymentCardsReads } from "../giftcards/index.js";
-import { memberFactsFromRows, memberFactsReads } from "../members/index.js";
+import { MEMBER_CATALOG_CHANGED, memberFactsFromRows, memberFactsReads } from "../members/index.js";
 import { memberVouchersFromRows, memberVouchersRead } from "../vouchers/index.js";
 import { cartBalanceFromRows, cartBalanceReads } from "../wallets/index.js";
 import { CheckoutError } from "./checkout.errors.js";
@@ -28,12 +28,14 @@ export type QuoteCart = Omit<OrderRequest, "timezone" | "currency" | "storeId"> 
 /**
  * A quote from ONE database round trip: everything the engine needs — the tenant's currency
  * and zone, the store, the benefit catalog's version (the catalog itself only when it changed
- * since this process last read it), the member's facts and the tier ranks, wallet settings,
- * balances and lots, entitlements, vouchers, the named gift cards with their balances and
- * what their store scopes turn on — is read by the statements of one read-only snapshot
+ * since this process last read it), the member's facts with the version of the tenant's card
+ * plans and tiers (those only when this process holds none), wallet settings, balances and
+ * lots, entitlements, vouchers, the named gift cards with their balances and what their store
+ * scopes turn on — is read by the statements of one read-only snapshot
  * (`Database.tenantRead`). Nothing is locked or written: the order re-prices under locks. A
  * catalog change made through any process is seen at once, since each quote reads the version
- * with the rest.
+ * with the rest; when the plans and tiers held are not the snapshot's, the quote reads once
+ * more with them (a second round trip, only after such a change).
  */
 export async function snapshotQuote(
   db: Database,
@@ -41,6 +43,19 @@ export async function snapshotQuote(
   cart: QuoteCart,
   now: Date,
 ): Promise<PricedQuote> {
+  const quoted = await snapshotQuoteOnce(db, actor, cart, now, false);
+  if (quoted !== MEMBER_CATALOG_CHANGED) return quoted;
+  // Card plans or tiers changed since this process read them: once more, reading them too.
+  return (await snapshotQuoteOnce(db, actor, cart, now, true)) as PricedQuote;
+}
+
+async function snapshotQuoteOnce(
+  db: Database,
+  actor: Actor,
+  cart: QuoteCart,
+  now: Date,
+  withMemberCatalog: boolean,
+): Promise<PricedQuote | typeof MEMBER_CATALOG_CHANGED> {
   const tenantId = actor.tenantId;
   const storeId = cart.storeId ?? actor.orgUnitId;
   const catalog = benefitCatalog.read(tenantId);
@@ -75,7 +90,10 @@ export async function snapshotQuote(
   ];
   if (memberId) {
     parts.push(
-      { name: "member", statements: memberFactsReads(tenantId, memberId) },
+      {
+        name: "member",
+        statements: memberFactsReads(tenantId, memberId, { withCatalog: withMemberCatalog }),
+      },
       { name: "balance", statements: cartBalanceReads(tenantId, memberId) },
       { name: "entitlements", statements: [activeEntitlementsRead(tenantId, memberId, cart.at)] },
     );
@@ -119,7 +137,9 @@ export async function snapshotQuote(
     vouchers: vouchers ? memberVouchersFromRows(rows.vouchers![0]!).map(voucherFactsOf) : [],
   };
   if (memberId) {
-    const found = usableMember(memberFactsFromRows(rows.member!, actor, memberId));
+    const read = memberFactsFromRows(rows.member!, actor, memberId);
+    if (read === MEMBER_CATALOG_CHANGED) return MEMBER_CATALOG_CHANGED;
+    const found = usableMember(read);
     facts.member = found.facts;
     facts.tiers = found.tiers;
     const balance = await cartBalanceFromRows(rows.balance!, {

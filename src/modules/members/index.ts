@@ -55,34 +55,102 @@ export async function loadMemberFactsAndTiers(
   return { facts: factsOf(row, catalog), tiers: tierCatalogOf(catalog) };
 }
 
+/** At most this many tenants' card plans and tiers stay in memory; the least recently used goes first. */
+export const MEMBER_CATALOG_CACHE_TENANTS = 1000;
+
+interface MemberCatalog {
+  version: number;
+  planCodes: ReadonlyMap<string, string>;
+  tierCodes: ReadonlyMap<string, string>;
+  tiers: TierCatalog;
+}
+
+/**
+ * A tenant's card plans and tiers as of a version of `member_catalog_versions` (bumped by
+ * triggers with every change to either table), for snapshot reads of member facts.
+ */
+const memberCatalogs = new Map<string, MemberCatalog>();
+
+function heldMemberCatalog(tenantId: string, version: number): MemberCatalog | undefined {
+  const held = memberCatalogs.get(tenantId);
+  if (held?.version !== version) return undefined;
+  memberCatalogs.delete(tenantId);
+  memberCatalogs.set(tenantId, held);
+  return held;
+}
+
+function storeMemberCatalog(
+  tenantId: string,
+  version: number,
+  rows: readonly {
+    plan_id: string;
+    plan: string;
+    tier_id: string | null;
+    tier: string | null;
+    rank: number | null;
+  }[],
+): MemberCatalog {
+  const planCodes = new Map<string, string>();
+  const tierCodes = new Map<string, string>();
+  const tiers = new Map<string, { plan: string; rank: number }>();
+  for (const r of rows) {
+    planCodes.set(r.plan_id, r.plan);
+    if (r.tier_id === null || r.tier === null || r.rank === null) continue;
+    tierCodes.set(r.tier_id, r.tier);
+    tiers.set(r.tier, { plan: r.plan, rank: r.rank });
+  }
+  const catalog = { version, planCodes, tierCodes, tiers };
+  // A slower reader of an older version never replaces a newer one.
+  const held = memberCatalogs.get(tenantId);
+  if (held && held.version > version) return catalog;
+  memberCatalogs.delete(tenantId);
+  memberCatalogs.set(tenantId, catalog);
+  if (memberCatalogs.size > MEMBER_CATALOG_CACHE_TENANTS) {
+    memberCatalogs.delete(memberCatalogs.keys().next().value!);
+  }
+  return catalog;
+}
+
+/** `memberFactsFromRows`'s answer when the plans and tiers held here are not the snapshot's. */
+export const MEMBER_CATALOG_CHANGED = Symbol("member catalog changed");
+
 /**
  * The reads `memberFactsFromRows` needs, as statements for one read-only snapshot of the
- * tenant (`Database.tenantRead`): the member with the codes of its plan, tier, groups and
- * tags and its org unit's path, and the tenant's tier ranks.
+ * tenant (`Database.tenantRead`): the member with the codes of its groups and tags, its org
+ * unit's path and the tenant's member catalog version; and the tenant's card plans and tiers,
+ * unless this process holds them (`withCatalog` forces them). Held ones are checked against
+ * the version read with the member, so a change made through any process is seen at once.
  */
-export function memberFactsReads(tenantId: string, memberId: string): ReadStatement[] {
+export function memberFactsReads(
+  tenantId: string,
+  memberId: string,
+  options: { withCatalog?: boolean } = {},
+): ReadStatement[] {
   // The member's order of ids kept by position, not by joining to unnest: a plan of two nodes
   // instead of six, and PostgreSQL starts each node of it on every execution.
   const codes = (table: string, column: string) =>
     `array(select x.code from ${table} x
        where x.tenant_id = m.tenant_id and x.id = any(m.${column})
        order by array_position(m.${column}, x.id))`;
-  return [
-    {
-      text: `select m.id, m.status, m.student, m.birth_year, m.birth_month, m.birth_day,
-         (select p.code from card_plans p where p.tenant_id = m.tenant_id and p.id = m.card_plan_id) as card_plan,
-         (select c.code from card_tiers c where c.tenant_id = m.tenant_id and c.id = m.tier_id) as tier,
+  const member: ReadStatement = {
+    text: `select m.id, m.status, m.student, m.birth_year, m.birth_month, m.birth_day,
+         m.card_plan_id, m.tier_id,
          ${codes("member_groups", "group_ids")} as groups,
          ${codes("member_tags", "tag_ids")} as tags,
          m.org_unit_id,
-         (select o.path from org_units o where o.tenant_id = m.tenant_id and o.id = m.org_unit_id) as org_unit_path
+         (select o.path from org_units o where o.tenant_id = m.tenant_id and o.id = m.org_unit_id) as org_unit_path,
+         coalesce((select v.version from member_catalog_versions v where v.tenant_id = m.tenant_id), 0)
+           as member_catalog_version
        from members m where m.tenant_id = $1::text and m.id = $2::text`,
-      values: [tenantId, memberId],
-    },
+    values: [tenantId, memberId],
+  };
+  if (!options.withCatalog && memberCatalogs.has(tenantId)) return [member];
+  return [
+    member,
     {
-      text: `select c.code as tier, p.code as plan, c.rank from card_tiers c
-         join card_plans p on p.tenant_id = c.tenant_id and p.id = c.card_plan_id
-       where c.tenant_id = $1::text`,
+      text: `select p.id as plan_id, p.code as plan, c.id as tier_id, c.code as tier, c.rank
+       from card_plans p left join card_tiers c on c.tenant_id = p.tenant_id and c.card_plan_id = p.id
+       where p.tenant_id = $1::text`,
       values: [tenantId],
     },
   ];
@@ -91,25 +159,34 @@ export function memberFactsReads(tenantId: string, memberId: string): ReadStatem
 /**
  * `findVisibleMember` (for an actor confined to a subtree or a member token) and
  * `loadMemberFactsAndTiers` over rows `memberFactsReads` returned (in that order): undefined
- * when there is no such member; member_not_found when the actor may not see it.
+ * when there is no such member; member_not_found when the actor may not see it;
+ * MEMBER_CATALOG_CHANGED when the plans and tiers were not read and the ones held here are
+ * not the snapshot's version (read again `withCatalog`).
  */
 export function memberFactsFromRows(
   rows: readonly Record<string, unknown>[][],
   actor: Actor,
   memberId: string,
-): { facts: MemberFacts; tiers: TierCatalog } | undefined {
-  const [memberRows, tierRows] = rows as [
+): { facts: MemberFacts; tiers: TierCatalog } | undefined | typeof MEMBER_CATALOG_CHANGED {
+  const [memberRows, catalogRows] = rows as [
     (Pick<
       MemberRow,
-      "id" | "status" | "student" | "birth_year" | "birth_month" | "birth_day" | "org_unit_id"
+      | "id"
+      | "status"
+      | "student"
+      | "birth_year"
+      | "birth_month"
+      | "birth_day"
+      | "org_unit_id"
+      | "card_plan_id"
+      | "tier_id"
     > & {
-      card_plan: string | null;
-      tier: string | null;
       groups: string[];
       tags: string[];
       org_unit_path: string | null;
+      member_catalog_version: number;
     })[],
-    { tier: string; plan: string; rank: number }[],
+    Parameters<typeof storeMemberCatalog>[2] | undefined,
   ];
   const row = memberRows[0];
   if (actor.orgUnitPath !== null || actor.type === "member") {
@@ -120,20 +197,25 @@ export function memberFactsFromRows(
     if (!visible) throw new MembersError("member_not_found", "Member not found");
   }
   if (!row) return undefined;
-  const tiers = new Map<string, { plan: string; rank: number }>();
-  for (const t of tierRows) tiers.set(t.tier, { plan: t.plan, rank: t.rank });
+  const catalog = catalogRows
+    ? storeMemberCatalog(actor.tenantId, row.member_catalog_version, catalogRows)
+    : heldMemberCatalog(actor.tenantId, row.member_catalog_version);
+  if (!catalog) {
+    memberCatalogs.delete(actor.tenantId);
+    return MEMBER_CATALOG_CHANGED;
+  }
   return {
     facts: {
       id: row.id,
       status: row.status,
-      cardPlan: row.card_plan,
-      tier: row.tier,
+      cardPlan: row.card_plan_id === null ? null : (catalog.planCodes.get(row.card_plan_id) ?? null),
+      tier: row.tier_id === null ? null : (catalog.tierCodes.get(row.tier_id) ?? null),
       groups: row.groups,
       tags: row.tags,
       student: row.student,
       birthday: birthdayText(row),
     },
-    tiers,
+    tiers: catalog.tiers,
   };
 }
 

@@ -366,10 +366,13 @@ describe("a member's facts", () => {
       .execute();
     const actor = { tenantId: tenant.tenantId, type: "api_key", orgUnitPath: null, memberId: null } as Actor;
     const read = memberFactsFromRows(
-      await t.deps.db.tenantRead(tenant.tenantId, memberFactsReads(tenant.tenantId, member.id)),
+      await t.deps.db.tenantRead(
+        tenant.tenantId,
+        memberFactsReads(tenant.tenantId, member.id, { withCatalog: true }),
+      ),
       actor,
       member.id,
-    );
+    ) as Exclude<ReturnType<typeof memberFactsFromRows>, symbol>;
     const loaded = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
       loadMemberFactsAndTiers(trx, tenant.tenantId, member.id),
     );
