@@ -3,6 +3,9 @@ import { MAX_ACTIVE_BENEFITS } from "./benefit-rules.js";
 import type { AnyBenefit } from "./benefit-types.js";
 import { activeBenefits, type BenefitRow, catalogVersion, toBenefit } from "./benefits.repository.js";
 
+/** `BenefitCatalogCache.read`'s answer when the catalog held is not the snapshot's version. */
+export const CATALOG_CHANGED = Symbol("benefit catalog changed");
+
 /** At most this many tenants' catalogs stay in memory; the least recently used goes first. */
 export const CATALOG_CACHE_TENANTS = 1000;
 
@@ -32,32 +35,43 @@ export class BenefitCatalogCache {
   }
 
   /**
-   * `active` as two statements of a read-only snapshot (`Database.tenantRead`), so checking
-   * the version costs no round trip of its own: the catalog version, and the active
-   * benefits only when that version is not the one held here. `resolve` takes their rows.
+   * `active` as statements of a read-only snapshot (`Database.tenantRead`), so checking the
+   * version costs no round trip of its own: the catalog version, and the active benefits only
+   * when this process holds none for the tenant (`withCatalog` forces them). `resolve` takes
+   * their rows; it answers CATALOG_CHANGED when the held catalog is not the snapshot's version
+   * (read again `withCatalog`), and drops it.
    */
-  read(tenantId: string): {
+  read(
+    tenantId: string,
+    options: { withCatalog?: boolean } = {},
+  ): {
     statements: ReadStatement[];
-    resolve(rows: readonly Record<string, unknown>[][]): readonly AnyBenefit[];
+    resolve(rows: readonly Record<string, unknown>[][]): readonly AnyBenefit[] | typeof CATALOG_CHANGED;
   } {
-    const held = this.entries.get(tenantId);
-    const version = "coalesce((select version from benefit_catalog_versions where tenant_id = $1::text), 0)";
+    const held = options.withCatalog ? undefined : this.entries.get(tenantId);
+    const statements: ReadStatement[] = [
+      {
+        text: "select coalesce((select version from benefit_catalog_versions where tenant_id = $1::text), 0) as version",
+        values: [tenantId],
+      },
+    ];
+    if (!held) {
+      statements.push({
+        text: "select * from benefits where tenant_id = $1::text and status = 'active' order by id",
+        values: [tenantId],
+      });
+    }
     return {
-      statements: [
-        { text: `select ${version} as version`, values: [tenantId] },
-        {
-          text: `select * from benefits where tenant_id = $1::text and status = 'active'
-             and ${version} <> $2::bigint order by id`,
-          values: [tenantId, held ? held.version : -1],
-        },
-      ],
+      statements,
       resolve: (rows) => {
         const current = Number((rows[0]![0] as { version: number | string }).version);
-        if (held && held.version === current) {
+        if (!held) return this.store(tenantId, current, rows[1] as unknown as BenefitRow[]);
+        if (held.version === current) {
           this.touch(tenantId, held);
           return held.benefits;
         }
-        return this.store(tenantId, current, rows[1] as unknown as BenefitRow[]);
+        if (this.entries.get(tenantId) === held) this.entries.delete(tenantId);
+        return CATALOG_CHANGED;
       },
     };
   }

@@ -18,7 +18,7 @@ export {
   observedBirthday,
   scheduleMatches,
 } from "./benefit-calendar.js";
-export { BenefitCatalogCache, benefitCatalog } from "./benefit-catalog.js";
+export { BenefitCatalogCache, benefitCatalog, CATALOG_CHANGED } from "./benefit-catalog.js";
 export type {
   AnyBenefit,
   AvailableItems,

@@ -1,7 +1,7 @@
 import type { Database, ReadStatement } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
-import { benefitCatalog } from "../benefits/index.js";
+import { benefitCatalog, CATALOG_CHANGED } from "../benefits/index.js";
 import { activeEntitlementsRead, entitlementsFromRows } from "../catalog/index.js";
 import { paymentCardsFromRows, paymentCardsReads } from "../giftcards/index.js";
 import { MEMBER_CATALOG_CHANGED, memberFactsFromRows, memberFactsReads } from "../members/index.js";
@@ -27,15 +27,15 @@ export type QuoteCart = Omit<OrderRequest, "timezone" | "currency" | "storeId"> 
 
 /**
  * A quote from ONE database round trip: everything the engine needs — the tenant's currency
- * and zone, the store, the benefit catalog's version (the catalog itself only when it changed
- * since this process last read it), the member's facts with the version of the tenant's card
+ * and zone, the store, the benefit catalog's version (the catalog itself only when this
+ * process holds none for the tenant), the member's facts with the version of the tenant's card
  * plans and tiers (those only when this process holds none), wallet settings, balances and
  * lots, entitlements, vouchers, the named gift cards with their balances and what their store
  * scopes turn on — is read by the statements of one read-only snapshot
  * (`Database.tenantRead`). Nothing is locked or written: the order re-prices under locks. A
  * catalog change made through any process is seen at once, since each quote reads the version
- * with the rest; when the plans and tiers held are not the snapshot's, the quote reads once
- * more with them (a second round trip, only after such a change).
+ * with the rest; when the catalog or the plans and tiers held are not the snapshot's, the
+ * quote reads once more with them (a second round trip, only right after such a change).
  */
 export async function snapshotQuote(
   db: Database,
@@ -44,21 +44,25 @@ export async function snapshotQuote(
   now: Date,
 ): Promise<PricedQuote> {
   const quoted = await snapshotQuoteOnce(db, actor, cart, now, false);
-  if (quoted !== MEMBER_CATALOG_CHANGED) return quoted;
-  // Card plans or tiers changed since this process read them: once more, reading them too.
+  if (quoted !== READ_AGAIN) return quoted;
+  // The benefit catalog or the card plans and tiers changed since this process read them:
+  // once more, reading them too.
   return (await snapshotQuoteOnce(db, actor, cart, now, true)) as PricedQuote;
 }
+
+/** A snapshot that found what this process holds of the tenant older than itself. */
+const READ_AGAIN = Symbol("read again");
 
 async function snapshotQuoteOnce(
   db: Database,
   actor: Actor,
   cart: QuoteCart,
   now: Date,
-  withMemberCatalog: boolean,
-): Promise<PricedQuote | typeof MEMBER_CATALOG_CHANGED> {
+  withCatalogs: boolean,
+): Promise<PricedQuote | typeof READ_AGAIN> {
   const tenantId = actor.tenantId;
   const storeId = cart.storeId ?? actor.orgUnitId;
-  const catalog = benefitCatalog.read(tenantId);
+  const catalog = benefitCatalog.read(tenantId, { withCatalog: withCatalogs });
   const memberId = cart.memberId;
   const vouchers = memberVouchersRead(actor, voucherIdsOf(cart));
   const giftCards = cart.giftCards ?? [];
@@ -92,7 +96,7 @@ async function snapshotQuoteOnce(
     parts.push(
       {
         name: "member",
-        statements: memberFactsReads(tenantId, memberId, { withCatalog: withMemberCatalog }),
+        statements: memberFactsReads(tenantId, memberId, { withCatalog: withCatalogs }),
       },
       { name: "balance", statements: cartBalanceReads(tenantId, memberId) },
       { name: "entitlements", statements: [activeEntitlementsRead(tenantId, memberId, cart.at)] },
@@ -128,8 +132,10 @@ async function snapshotQuoteOnce(
     timezone: tenant.timezone,
     giftCards,
   };
+  const benefits = catalog.resolve(rows.catalog!);
+  if (benefits === CATALOG_CHANGED) return READ_AGAIN;
   const facts: OrderFacts = {
-    benefits: catalog.resolve(rows.catalog!),
+    benefits,
     member: null,
     tiers: new Map(),
     balance: 0,
@@ -138,7 +144,7 @@ async function snapshotQuoteOnce(
   };
   if (memberId) {
     const read = memberFactsFromRows(rows.member!, actor, memberId);
-    if (read === MEMBER_CATALOG_CHANGED) return MEMBER_CATALOG_CHANGED;
+    if (read === MEMBER_CATALOG_CHANGED) return READ_AGAIN;
     const found = usableMember(read);
     facts.member = found.facts;
     facts.tiers = found.tiers;
