@@ -12,7 +12,7 @@ import {
   type TierCatalog,
 } from "../benefits/index.js";
 import type { BenefitSource } from "./benefit-source.js";
-import { mulDivHalfUp, multiplierBps } from "./quote-math.js";
+import { multiplierBps } from "./quote-math.js";
 import type { CartLine, NotAppliedReason, QuoteInput } from "./quote-types.js";
 
 /** Which benefits may apply to a cart, and what each would give: compiled once per benefit object. */
@@ -38,7 +38,6 @@ export interface Compiled {
   excludedCategories: ReadonlySet<string> | null;
   /** Whether some line could be excluded from it at all: most benefits apply to every line. */
   hasExclusions: boolean;
-  prices: ReadonlyMap<string, number> | null;
 }
 
 const compiledCache = new WeakMap<AnyBenefit, Compiled>();
@@ -60,14 +59,12 @@ export function compile(benefit: AnyBenefit): Compiled {
     channels?: Channel[];
     restrictions?: Restriction[];
     items?: AvailableItems;
-    prices?: { sku: string; price: number }[];
   };
   const compiled: Compiled = {
     benefit,
     channels: c.channels,
     restrictions: c.restrictions ?? [],
     ...itemsOf(c.items),
-    prices: c.prices ? new Map(c.prices.map((p) => [p.sku, p.price])) : null,
   };
   compiledCache.set(benefit, compiled);
   return compiled;
@@ -259,17 +256,4 @@ export function compareBenefits(a: AnyBenefit, b: AnyBenefit): number {
   const k = KIND_ORDER[a.kind] - KIND_ORDER[b.kind];
   if (k !== 0) return k;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** The price of a line under one price benefit, or null when it gives nothing there. */
-export function candidateAmount(e: Eligible, line: CartLine, current: number): number | null {
-  if (e.memberPricing) {
-    const unit = e.c.prices?.get(line.sku);
-    if (unit === undefined) return null;
-    const amount = unit * line.quantity;
-    return amount < current ? amount : null;
-  }
-  if (e.effect.factor === null) return null;
-  const amount = mulDivHalfUp(current, e.effect.factor, 10_000);
-  return amount < current ? amount : null;
 }

@@ -3,7 +3,6 @@ import { audienceMatches, type Benefit, localMoment } from "../benefits/index.js
 import { AUDIENCE, type BenefitSource, entitlementsAt } from "./benefit-source.js";
 import {
   type CatalogPlan,
-  candidateAmount,
   canonicalOrder,
   catalogPlan,
   checkTime,
@@ -77,10 +76,10 @@ function memberPass(
     if (lines.length === 0 || (e.c.hasExclusions && lines.every((l) => excludes(e.c, l)))) {
       excludedEverywhere[e.rank] = 1;
     }
-    // A member price never stacks; it is unpriced until a line it applies to has its SKU.
+    // A member price never stacks; it is unpriced until a line it applies to has its SKU. A
+    // benefit without a price factor (points only) prices no line.
     if (e.memberPricing) noPrice[e.rank] = excludedEverywhere[e.rank]! ^ 1;
-    else if (e.c.benefit.stackable) stackable.push(e);
-    else if (e.effect.factor !== null) byFactor.push(e);
+    else if (e.effect.factor !== null) (e.c.benefit.stackable ? stackable : byFactor).push(e);
   }
   // By factor, then rank: they arrive in rank order and an insertion sort is stable (and,
   // for a handful of benefits, cheaper than Array#sort's call per comparison).
@@ -123,8 +122,8 @@ function memberPass(
     if (best) take(i, best, bestAmount);
     for (const e of stackable) {
       if (excludes(e.c, line)) continue;
-      const amount = candidateAmount(e, line, amounts[i]!);
-      if (amount !== null) take(i, e, amount);
+      const amount = mulDivHalfUp(amounts[i]!, e.effect.factor!, 10_000);
+      if (amount < amounts[i]!) take(i, e, amount);
     }
   }
   return { amounts, adjustments, discountByRank, excludedEverywhere, noPrice };
