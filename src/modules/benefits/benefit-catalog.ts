@@ -1,4 +1,5 @@
 import type { ReadStatement, Tx } from "../../db/database.js";
+import { VersionedTenantCache } from "../../shared/versioned-cache.js";
 import { MAX_ACTIVE_BENEFITS } from "./benefit-rules.js";
 import type { AnyBenefit } from "./benefit-types.js";
 import { activeBenefits, type BenefitRow, catalogVersion, toBenefit } from "./benefits.repository.js";
@@ -9,29 +10,21 @@ export const CATALOG_CHANGED = Symbol("benefit catalog changed");
 /** At most this many tenants' catalogs stay in memory; the least recently used goes first. */
 export const CATALOG_CACHE_TENANTS = 1000;
 
-interface Entry {
-  version: number;
-  benefits: readonly AnyBenefit[];
-}
-
 /**
  * The active catalog per tenant, in memory. Every read compares the tenant's catalog
  * version (one indexed row, bumped in each change's transaction), so a change made through
  * any server process is seen by the next quote everywhere, with no stale window.
  */
 export class BenefitCatalogCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly catalogs = new VersionedTenantCache<readonly AnyBenefit[]>(CATALOG_CACHE_TENANTS);
   loads = 0;
 
   async active(trx: Tx, tenantId: string): Promise<readonly AnyBenefit[]> {
     const version = await catalogVersion(trx, tenantId);
-    const hit = this.entries.get(tenantId);
-    if (hit && hit.version === version) {
-      this.entries.delete(tenantId);
-      this.entries.set(tenantId, hit);
-      return hit.benefits;
-    }
-    return this.store(tenantId, version, await activeBenefits(trx, tenantId));
+    return (
+      this.catalogs.at(tenantId, version) ??
+      this.store(tenantId, version, await activeBenefits(trx, tenantId))
+    );
   }
 
   /**
@@ -48,7 +41,7 @@ export class BenefitCatalogCache {
     statements: ReadStatement[];
     resolve(rows: readonly Record<string, unknown>[][]): readonly AnyBenefit[] | typeof CATALOG_CHANGED;
   } {
-    const held = options.withCatalog ? undefined : this.entries.get(tenantId);
+    const held = !options.withCatalog && this.catalogs.holds(tenantId);
     const statements: ReadStatement[] = [
       {
         text: "select coalesce((select version from benefit_catalog_versions where tenant_id = $1::text), 0) as version",
@@ -66,34 +59,18 @@ export class BenefitCatalogCache {
       resolve: (rows) => {
         const current = Number((rows[0]![0] as { version: number | string }).version);
         if (!held) return this.store(tenantId, current, rows[1] as unknown as BenefitRow[]);
-        if (held.version === current) {
-          this.touch(tenantId, held);
-          return held.benefits;
-        }
-        if (this.entries.get(tenantId) === held) this.entries.delete(tenantId);
+        const benefits = this.catalogs.at(tenantId, current);
+        if (benefits) return benefits;
+        this.catalogs.dropOlderThan(tenantId, current);
         return CATALOG_CHANGED;
       },
     };
   }
 
-  private touch(tenantId: string, entry: Entry): void {
-    if (this.entries.get(tenantId) !== entry) return;
-    this.entries.delete(tenantId);
-    this.entries.set(tenantId, entry);
-  }
-
   private store(tenantId: string, version: number, rows: readonly BenefitRow[]): readonly AnyBenefit[] {
     const benefits = Object.freeze(rows.slice(0, MAX_ACTIVE_BENEFITS).map(toBenefit));
     this.loads += 1;
-    // A slower reader of an older version never replaces a newer catalog.
-    const held = this.entries.get(tenantId);
-    if (held && held.version > version) return benefits;
-    this.entries.delete(tenantId);
-    this.entries.set(tenantId, { version, benefits });
-    if (this.entries.size > CATALOG_CACHE_TENANTS) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    this.catalogs.put(tenantId, version, benefits);
     return benefits;
   }
 }

@@ -5,6 +5,7 @@ import type { ReadStatement, Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { inScope } from "../../platform/auth/scope.js";
+import { VersionedTenantCache } from "../../shared/versioned-cache.js";
 import { type MemberFacts, type TierCatalog, tierCatalogOf } from "./audience.js";
 import { memberTokenGuard } from "./member-access.js";
 import { MEMBERS_ERRORS, MembersError } from "./members.errors.js";
@@ -59,7 +60,6 @@ export async function loadMemberFactsAndTiers(
 export const MEMBER_CATALOG_CACHE_TENANTS = 1000;
 
 interface MemberCatalog {
-  version: number;
   planCodes: ReadonlyMap<string, string>;
   tierCodes: ReadonlyMap<string, string>;
   tiers: TierCatalog;
@@ -69,27 +69,17 @@ interface MemberCatalog {
  * A tenant's card plans and tiers as of a version of `member_catalog_versions` (bumped by
  * triggers with every change to either table), for snapshot reads of member facts.
  */
-const memberCatalogs = new Map<string, MemberCatalog>();
+const memberCatalogs = new VersionedTenantCache<MemberCatalog>(MEMBER_CATALOG_CACHE_TENANTS);
 
-function heldMemberCatalog(tenantId: string, version: number): MemberCatalog | undefined {
-  const held = memberCatalogs.get(tenantId);
-  if (held?.version !== version) return undefined;
-  memberCatalogs.delete(tenantId);
-  memberCatalogs.set(tenantId, held);
-  return held;
-}
+type MemberCatalogRow = {
+  plan_id: string;
+  plan: string;
+  tier_id: string | null;
+  tier: string | null;
+  rank: number | null;
+};
 
-function storeMemberCatalog(
-  tenantId: string,
-  version: number,
-  rows: readonly {
-    plan_id: string;
-    plan: string;
-    tier_id: string | null;
-    tier: string | null;
-    rank: number | null;
-  }[],
-): MemberCatalog {
+function memberCatalogOf(rows: readonly MemberCatalogRow[]): MemberCatalog {
   const planCodes = new Map<string, string>();
   const tierCodes = new Map<string, string>();
   const tiers = new Map<string, { plan: string; rank: number }>();
@@ -99,16 +89,7 @@ function storeMemberCatalog(
     tierCodes.set(r.tier_id, r.tier);
     tiers.set(r.tier, { plan: r.plan, rank: r.rank });
   }
-  const catalog = { version, planCodes, tierCodes, tiers };
-  // A slower reader of an older version never replaces a newer one.
-  const held = memberCatalogs.get(tenantId);
-  if (held && held.version > version) return catalog;
-  memberCatalogs.delete(tenantId);
-  memberCatalogs.set(tenantId, catalog);
-  if (memberCatalogs.size > MEMBER_CATALOG_CACHE_TENANTS) {
-    memberCatalogs.delete(memberCatalogs.keys().next().value!);
-  }
-  return catalog;
+  return { planCodes, tierCodes, tiers };
 }
 
 /** `memberFactsFromRows`'s answer when the plans and tiers held here are not the snapshot's. */
@@ -144,7 +125,7 @@ export function memberFactsReads(
        from members m where m.tenant_id = $1::text and m.id = $2::text`,
     values: [tenantId, memberId],
   };
-  if (!options.withCatalog && memberCatalogs.has(tenantId)) return [member];
+  if (!options.withCatalog && memberCatalogs.holds(tenantId)) return [member];
   return [
     member,
     {
@@ -186,7 +167,7 @@ export function memberFactsFromRows(
       org_unit_path: string | null;
       member_catalog_version: number;
     })[],
-    Parameters<typeof storeMemberCatalog>[2] | undefined,
+    MemberCatalogRow[] | undefined,
   ];
   const row = memberRows[0];
   if (actor.orgUnitPath !== null || actor.type === "member") {
@@ -197,11 +178,16 @@ export function memberFactsFromRows(
     if (!visible) throw new MembersError("member_not_found", "Member not found");
   }
   if (!row) return undefined;
-  const catalog = catalogRows
-    ? storeMemberCatalog(actor.tenantId, row.member_catalog_version, catalogRows)
-    : heldMemberCatalog(actor.tenantId, row.member_catalog_version);
+  const version = row.member_catalog_version;
+  let catalog: MemberCatalog | undefined;
+  if (catalogRows) {
+    catalog = memberCatalogOf(catalogRows);
+    memberCatalogs.put(actor.tenantId, version, catalog);
+  } else {
+    catalog = memberCatalogs.at(actor.tenantId, version);
+  }
   if (!catalog) {
-    memberCatalogs.delete(actor.tenantId);
+    memberCatalogs.dropOlderThan(actor.tenantId, version);
     return MEMBER_CATALOG_CHANGED;
   }
   return {
