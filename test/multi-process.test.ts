@@ -29,6 +29,8 @@ const env = () => ({
   VOUCHSAFE_RUN_WORKER: "false",
 });
 
+const REQUEST_TIMEOUT_MS = 120_000;
+
 async function call(
   base: string,
   method: string,
@@ -36,12 +38,19 @@ async function call(
   body?: unknown,
   headers: Record<string, string> = {},
 ) {
-  const response = await fetch(`${base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...headers },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  // A request left unanswered fails by name, well inside the test's own timeout.
+  const request = `${method} ${base}${url} ${JSON.stringify(headers)} ${JSON.stringify(body ?? null)}`;
+  try {
+    const response = await fetch(`${base}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  } catch (error) {
+    throw new Error(`${request}: ${String(error)}`);
+  }
 }
 
 /**
