@@ -31,6 +31,31 @@ export function peakRssMbOf(pid: number | undefined): number {
   }
 }
 
+/**
+ * CPU seconds this machine's processors have been busy so far, all processes and the kernel
+ * together (user, nice, system, irq and softirq in /proc/stat; not idle, I/O wait or time
+ * stolen by the host). On a machine running nothing but a bench, the busy time per request is
+ * what the server, PostgreSQL and the load generator spent on it, which the host's neighbours
+ * move much less than they move the rate. NaN when /proc is not there.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const cpu = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq] = cpu as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    return (user + nice + system + irq + softirq) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** CPU seconds of this process's children that have exited and been waited for (/proc). */
 export function childrenCpuSeconds(): number {
   // cutime and cstime are the 14th and 15th fields after the command name.

@@ -4,7 +4,7 @@
  * number of clients, each sending the same request again as soon as it has its answer.
  */
 import { Pool } from "undici";
-import { cpuSecondsOf } from "./process-cpu.js";
+import { cpuSecondsOf, machineBusySeconds } from "./process-cpu.js";
 
 export interface RouteLoad {
   url: string;
@@ -23,6 +23,11 @@ export interface RouteCost {
   requestsPerSecond: number;
   /** Server CPU per answered request, in µs (NaN when none was answered). */
   cpuMicrosPerRequest: number;
+  /**
+   * The whole machine's busy CPU per answered request, in µs: the server's, PostgreSQL's and
+   * this load generator's (`machineBusySeconds`).
+   */
+  machineMicrosPerRequest: number;
   errors: number;
   /** The first non-2xx answer, for the report ("" when none). */
   firstError: string;
@@ -61,11 +66,14 @@ export async function measureRoute(load: RouteLoad): Promise<RouteCost> {
   try {
     await drive(load.warmupSeconds, false);
     const before = cpuSecondsOf(load.pid);
+    const machineBefore = machineBusySeconds();
     await drive(load.seconds, true);
     const cpu = cpuSecondsOf(load.pid) - before;
+    const machine = machineBusySeconds() - machineBefore;
     return {
       requestsPerSecond: ok / load.seconds,
       cpuMicrosPerRequest: ok > 0 ? (cpu / ok) * 1e6 : Number.NaN,
+      machineMicrosPerRequest: ok > 0 ? (machine / ok) * 1e6 : Number.NaN,
       errors,
       firstError,
     };
