@@ -6,7 +6,7 @@
  * show a change of a few per cent, and this can.
  *
  *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32] [--route transfer|account|quote]
- *     [--base-node-flags "…"] [--node-flags "…"]
+ *     [--base-node-flags "…"] [--node-flags "…"] [--base-over-tcp]
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
  * and both are built (scripts/build.mjs): the other side is this working tree as it is. Both
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     /** Node's flags for each side's server (as `npm start` by default): to compare flags on one build. */
     "base-node-flags": { type: "string", default: START_NODE_FLAGS },
     "node-flags": { type: "string", default: START_NODE_FLAGS },
+    /** The base side reaches PostgreSQL through loopback TCP instead of its Unix-domain socket. */
+    "base-over-tcp": { type: "boolean", default: false },
   },
 });
 const rounds = Number(values.rounds);
@@ -90,15 +92,21 @@ runBench(async () => {
     build(ROOT);
     await withBenchDatabase("ab", async (databaseUrl) => {
       const apiKey = randomBytes(30).toString("base64url");
+      const baseUrl = values["base-over-tcp"] ? databaseUrl.replace(/\?host=[^&]*$/, "") : databaseUrl;
       const sides = [
-        { name: `base ${commit.slice(0, 12)}`, root: baseRoot, flags: values["base-node-flags"]! },
-        { name: "this tree", root: ROOT, flags: values["node-flags"]! },
+        {
+          name: `base ${commit.slice(0, 12)}${values["base-over-tcp"] ? " over TCP" : ""}`,
+          root: baseRoot,
+          flags: values["base-node-flags"]!,
+          databaseUrl: baseUrl,
+        },
+        { name: "this tree", root: ROOT, flags: values["node-flags"]!, databaseUrl },
       ];
       // One after the other: the first seeds the demo tenant that the key opens.
       for (const side of sides)
         servers.push(
           await startBenchProcess({
-            databaseUrl,
+            databaseUrl: side.databaseUrl,
             apiKey,
             dataDir: path.join(temp, `data-${servers.length}`),
             root: side.root,
@@ -128,7 +136,11 @@ runBench(async () => {
       say(
         `ab: ${route.method} ${route.path}, ${clients} clients, ${seconds} s a round, ${rounds} rounds a side`,
       );
-      const results = sides.map(() => ({ rate: [] as number[], cpu: [] as number[] }));
+      const results = sides.map(() => ({
+        rate: [] as number[],
+        cpu: [] as number[],
+        machine: [] as number[],
+      }));
       for (let round = 0; round <= rounds; round++) {
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
         for (const i of order) {
@@ -145,24 +157,25 @@ runBench(async () => {
           });
           if (cost.errors > 0)
             throw new Error(`${sides[i]!.name}: ${cost.errors} errors, first ${cost.firstError}`);
-          const line = `${cost.requestsPerSecond.toFixed(0)}/s, ${cost.cpuMicrosPerRequest.toFixed(0)} µs`;
+          const line = `${cost.requestsPerSecond.toFixed(0)}/s, ${cost.cpuMicrosPerRequest.toFixed(0)} µs, machine ${cost.machineMicrosPerRequest.toFixed(0)} µs`;
           if (round === 0) {
             say(`  warm-up, ${sides[i]!.name}: ${line}`);
             continue;
           }
           results[i]!.rate.push(cost.requestsPerSecond);
           results[i]!.cpu.push(cost.cpuMicrosPerRequest);
+          results[i]!.machine.push(cost.machineMicrosPerRequest);
           say(`  round ${round}, ${sides[i]!.name}: ${line}`);
         }
       }
       const [base, head] = results as [(typeof results)[0], (typeof results)[0]];
       for (const [i, r] of results.entries())
         say(
-          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)}), peak RSS ${peakRssMbOf(servers[i]!.child.pid).toFixed(0)} MB`,
+          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)}), machine ${median(r.machine).toFixed(0)} µs (${Math.min(...r.machine).toFixed(0)}–${Math.max(...r.machine).toFixed(0)}), peak RSS ${peakRssMbOf(servers[i]!.child.pid).toFixed(0)} MB`,
         );
       const percent = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
       say(
-        `ab-bench cpu_change=${percent(median(head.cpu) / median(base.cpu) - 1)} rate_change=${percent(median(head.rate) / median(base.rate) - 1)} load_average=${os.loadavg()[0]!.toFixed(1)}`,
+        `ab-bench cpu_change=${percent(median(head.cpu) / median(base.cpu) - 1)} machine_cpu_change=${percent(median(head.machine) / median(base.machine) - 1)} rate_change=${percent(median(head.rate) / median(base.rate) - 1)} load_average=${os.loadavg()[0]!.toFixed(1)}`,
       );
     });
   } finally {

@@ -330,7 +330,14 @@ async function overHttp(
     // same PostgreSQL in the same run (the server idle meanwhile), is its physical ceiling here.
     say(`running pgbench -S (select-only) at ${CLIENTS} clients ...`);
     await withClient(pgHandle.url("postgres"), (admin) => admin.query("create database pgbench_select"));
-    const selectOnlyTps = pgbenchSelectOnly(findPgbench(), pgPort, "pgbench_select", CLIENTS, SECONDS);
+    const selectOnlyTps = pgbenchSelectOnly(
+      findPgbench(),
+      pgHandle.host,
+      pgPort,
+      "pgbench_select",
+      CLIENTS,
+      SECONDS,
+    );
     return { quotesPerS: load.ok / load.seconds, p50: load.p50, p99: load.p99, errors, selectOnlyTps };
   } finally {
     await Promise.all(apis.map((api) => api.stop()));

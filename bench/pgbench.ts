@@ -38,13 +38,14 @@ export function findPgbenchInstalled(): string {
  */
 export function pgbenchSelectOnly(
   pgbench: string,
+  host: string,
   port: number,
   database: string,
   clients: number,
   seconds: number,
 ): number {
   const env = { ...process.env, PGPASSWORD: "vouchsafe-local" };
-  const common = ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres"];
+  const common = ["-h", host, "-p", String(port), "-U", "postgres"];
   execFileSync(pgbench, [...common, "-i", "-q", "-s", "1", database], { env, stdio: "pipe" });
   const out = execFileSync(
     pgbench,

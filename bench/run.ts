@@ -77,13 +77,14 @@ function percentile(sorted: number[], p: number): number {
 
 async function runPgbench(
   pgbench: string,
+  host: string,
   port: number,
   database: string,
   scale: number,
   logDir: string,
 ): Promise<Row> {
   const env = { ...process.env, PGPASSWORD: "vouchsafe-local" };
-  const common = ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres"];
+  const common = ["-h", host, "-p", String(port), "-U", "postgres"];
   execFileSync(pgbench, [...common, "-i", "-q", "-s", String(scale), database], { env, stdio: "pipe" });
   const prefix = path.join(logDir, `pgbench_s${scale}`);
   const out = execFileSync(
@@ -246,9 +247,11 @@ async function main() {
     const only = ONLY;
     const skipped: Row = { workload: "skipped", clients: 0, ops_per_s: 1, p50_ms: 0, p99_ms: 0 };
     say("running pgbench tpcb-like, scale 10 ...");
-    const pgUniform = only ? skipped : await runPgbench(pgbench, port, "pgbench_s10", 10, temp);
+    const pgUniform = only
+      ? skipped
+      : await runPgbench(pgbench, pgHandle.host, port, "pgbench_s10", 10, temp);
     say("running pgbench tpcb-like, scale 1 ...");
-    const pgHot = only ? skipped : await runPgbench(pgbench, port, "pgbench_s1", 1, temp);
+    const pgHot = only ? skipped : await runPgbench(pgbench, pgHandle.host, port, "pgbench_s1", 1, temp);
 
     const apiKey = randomBytes(30).toString("base64url");
     execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
