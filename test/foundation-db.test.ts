@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { statementName } from "../src/db/database.js";
+import { createDatabase, statementName } from "../src/db/database.js";
 import { countRoundTripsOf, type RoundTrips } from "../src/shared/round-trips.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 
@@ -150,6 +150,53 @@ describe("tenant isolation in the database", () => {
     const [, , kept] = await t.db.tenantRead("ten_a", [first, second, saved]);
     const ours = [first, second, saved].map((st) => ({ name: statementName(st.text), statement: st.text }));
     for (const statement of ours) expect(kept).toContainEqual(statement);
+  });
+  it("tenantRead describes a statement's rows once per connection, and reads them alike without a Describe", async () => {
+    const db = createDatabase(t.url, { poolSize: 1 });
+    let describes = 0;
+    db.pool.on("connect", (client) => {
+      const connection = (client as unknown as { connection: { describe(message: unknown): void } })
+        .connection;
+      const describe = connection.describe.bind(connection);
+      connection.describe = (message) => {
+        describes++;
+        describe(message);
+      };
+    });
+    try {
+      const typed = {
+        text: "select $1::bigint as amount, $2::timestamptz as at, array['a', null]::text[] as codes, null::int as none",
+        values: [9_007_199_254_740_991, new Date("2026-11-27T04:00:00.123Z")],
+      };
+      const units = { text: "select id, path from org_units order by id", values: [] };
+      const first = await db.tenantRead("ten_a", [typed, units]);
+      // BEGIN, the tenant, the two statements and COMMIT, each described once.
+      expect(describes).toBe(5);
+      expect(first[0]).toEqual([
+        {
+          amount: 9_007_199_254_740_991,
+          at: new Date("2026-11-27T04:00:00.123Z"),
+          codes: ["a", null],
+          none: null,
+        },
+      ]);
+      expect(first[1]!.length).toBeGreaterThan(0);
+
+      const again = await db.tenantRead("ten_a", [typed, units]);
+      expect(describes).toBe(5);
+      expect(again).toEqual(first);
+
+      // A new statement between known ones: only it is described, and every statement's rows
+      // keep their own columns.
+      const fresh = { text: "select name, 7 as seven from tenants where id = $1::text", values: ["ten_a"] };
+      const mixed = await db.tenantRead("ten_a", [units, fresh, typed]);
+      expect(describes).toBe(6);
+      expect(mixed).toEqual([first[1], [{ name: expect.any(String), seven: 7 }], first[0]]);
+      expect(await db.tenantRead("ten_a", [fresh, fresh])).toEqual([mixed[1], mixed[1]]);
+      expect(describes).toBe(6);
+    } finally {
+      await db.close();
+    }
   });
   it("tenantRead passes parameters as they are, whatever characters they hold", async () => {
     const awkward = ['a"b', "c\\d", "e,f", "{g}", "NULL", "", "it's", "$1", "ünï"];

@@ -75,11 +75,27 @@ export interface ReadStatement {
   values: readonly SqlValue[];
 }
 
-/** The statements each pooled connection has prepared (by name). */
-const preparedOn = new WeakMap<pg.PoolClient, Set<string>>();
+/** A statement's result columns: their names, and the parser of each one's text. */
+interface RowShape {
+  names: string[];
+  parsers: TextParser[];
+}
+
+/** What a statement that returns no rows (BEGIN, COMMIT) describes. */
+const NO_COLUMNS: RowShape = { names: [], parsers: [] };
+
+/**
+ * The statements each pooled connection has prepared, by name, with the shape of their rows
+ * as PostgreSQL described them the first time. A prepared statement's result type is fixed:
+ * were a table to change under one, PostgreSQL refuses to run it ("cached plan must not
+ * change result type") rather than answer in another shape.
+ */
+const preparedOn = new WeakMap<pg.PoolClient, Map<string, RowShape>>();
 const statementNames = new Map<string, string>();
 /** Bounds the text → name memo (texts are a fixed set; this only guards against misuse). */
 const MAX_STATEMENT_NAMES = 1000;
+
+type TextParser = (value: string) => unknown;
 
 export function statementName(text: string): string {
   let name = statementNames.get(text);
@@ -112,8 +128,6 @@ export function parameterText(value: SqlValue): string | null {
   return textArrayParameter(value);
 }
 
-type TextParser = (value: string) => unknown;
-
 /** What of node-postgres's connection a pipeline writes to. */
 interface ProtocolConnection {
   stream: { cork(): void; uncork(): void };
@@ -137,37 +151,55 @@ class StatementsRows {
   readonly done: Promise<Record<string, unknown>[][]>;
   private readonly results: Record<string, unknown>[][] = [];
   private rows: Record<string, unknown>[] = [];
-  private names: string[] = [];
-  private parsers: TextParser[] = [];
+  /** The statement being answered: PostgreSQL answers them in order, each ending in CommandComplete. */
+  private statement = 0;
+  private shape: RowShape;
+  /** The shapes PostgreSQL described in this answer, by statement. */
+  private readonly described: (RowShape | undefined)[] = [];
   private settle!: { resolve: (rows: Record<string, unknown>[][]) => void; reject: (error: Error) => void };
   private failed = false;
 
-  constructor(private readonly send: (connection: ProtocolConnection) => void) {
+  /**
+   * `known[i]`, when given, is the shape of statement i's rows, sent without a Describe (so
+   * PostgreSQL sends no RowDescription for it); the others are described as they are answered.
+   */
+  constructor(
+    private readonly send: (connection: ProtocolConnection) => void,
+    private readonly known: readonly (RowShape | undefined)[] = [],
+  ) {
     this.done = new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
     });
+    this.shape = known[0] ?? NO_COLUMNS;
   }
 
   submit(connection: ProtocolConnection): void {
     this.send(connection);
   }
 
+  /** The shape of statement i's rows: as described in this answer, or as known before it. */
+  shapeOf(statement: number): RowShape {
+    return this.described[statement] ?? this.known[statement] ?? NO_COLUMNS;
+  }
+
   handleRowDescription(msg: { fields: { name: string; dataTypeID: number }[] }): void {
     const fields = msg.fields;
-    this.names = new Array(fields.length);
-    this.parsers = new Array(fields.length);
+    const shape: RowShape = { names: new Array(fields.length), parsers: new Array(fields.length) };
     for (let i = 0; i < fields.length; i++) {
-      this.names[i] = fields[i]!.name;
-      this.parsers[i] = pg.types.getTypeParser(fields[i]!.dataTypeID, "text") as TextParser;
+      shape.names[i] = fields[i]!.name;
+      shape.parsers[i] = pg.types.getTypeParser(fields[i]!.dataTypeID, "text") as TextParser;
     }
+    this.shape = shape;
+    this.described[this.statement] = shape;
   }
 
   handleDataRow(msg: { fields: (string | null)[] }): void {
     const values = msg.fields;
+    const { names, parsers } = this.shape;
     const row: Record<string, unknown> = {};
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
-      row[this.names[i]!] = value == null ? null : this.parsers[i]!(value);
+      row[names[i]!] = value == null ? null : parsers[i]!(value);
     }
     this.rows.push(row);
   }
@@ -175,6 +207,8 @@ class StatementsRows {
   handleCommandComplete(): void {
     this.results.push(this.rows);
     this.rows = [];
+    this.statement++;
+    this.shape = this.known[this.statement] ?? NO_COLUMNS;
   }
 
   handleEmptyQuery(): void {}
@@ -209,37 +243,45 @@ export function rowsOfEachStatement(
   return read.done;
 }
 
-/** A statement of a pipeline: its prepared name, its text when not yet prepared, its parameters. */
+/**
+ * A statement of a pipeline: its prepared name, its text when not yet prepared, its
+ * parameters, and the shape of its rows when the connection has seen it (no Describe then).
+ */
 interface PipelineStep {
   name: string;
   parse: string | null;
   values: (string | null)[];
+  shape: RowShape | undefined;
 }
 
 /**
  * Each step's rows, the steps sent in the extended protocol as one pipeline: for each, a
- * Parse when the connection has not prepared it yet, then Bind, Describe and Execute, and
- * one Sync after the last, all in one write (the socket is corked while they are queued).
- * PostgreSQL answers with one ReadyForQuery at the end, so node-postgres sees one query. After
- * an error PostgreSQL skips to the Sync; the steps after it are not run.
+ * Parse when the connection has not prepared it yet, then Bind, a Describe when the shape of
+ * its rows is not known yet, and Execute, and one Sync after the last, all in one write (the
+ * socket is corked while they are queued). PostgreSQL answers with one ReadyForQuery at the
+ * end, so node-postgres sees one query. After an error PostgreSQL skips to the Sync; the steps
+ * after it are not run. Answers the read, whose `shapeOf(i)` is step i's shape once done.
  */
-function rowsOfEachStep(client: pg.ClientBase, steps: readonly PipelineStep[]) {
-  const read = new StatementsRows((connection) => {
-    connection.stream.cork();
-    try {
-      for (const step of steps) {
-        if (step.parse !== null) connection.parse({ name: step.name, text: step.parse, types: [] });
-        connection.bind({ statement: step.name, values: step.values });
-        connection.describe({ type: "P", name: "" });
-        connection.execute({ portal: "", rows: 0 });
+function rowsOfEachStep(client: pg.ClientBase, steps: readonly PipelineStep[]): StatementsRows {
+  const read = new StatementsRows(
+    (connection) => {
+      connection.stream.cork();
+      try {
+        for (const step of steps) {
+          if (step.parse !== null) connection.parse({ name: step.name, text: step.parse, types: [] });
+          connection.bind({ statement: step.name, values: step.values });
+          if (step.shape === undefined) connection.describe({ type: "P", name: "" });
+          connection.execute({ portal: "", rows: 0 });
+        }
+        connection.sync();
+      } finally {
+        connection.stream.uncork();
       }
-      connection.sync();
-    } finally {
-      connection.stream.uncork();
-    }
-  });
+    },
+    steps.map((step) => step.shape),
+  );
   client.query(read as unknown as pg.QueryConfig);
-  return read.done;
+  return read;
 }
 
 const BEGIN_SNAPSHOT = "begin transaction isolation level repeatable read, read only";
@@ -289,15 +331,16 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     const client = await pool.connect();
     let prepared = preparedOn.get(client);
     if (!prepared) {
-      prepared = new Set();
+      prepared = new Map();
       preparedOn.set(client, prepared);
     }
     const preparing: string[] = [];
     const step = (text: string, values: readonly SqlValue[]): PipelineStep => {
       const name = statementName(text);
-      const parse = prepared.has(name) || preparing.includes(name) ? null : text;
+      const shape = prepared.get(name);
+      const parse = shape !== undefined || preparing.includes(name) ? null : text;
       if (parse !== null) preparing.push(name);
-      return { name, parse, values: values.map(parameterText) };
+      return { name, parse, values: values.map(parameterText), shape };
     };
     const steps = [
       step(BEGIN_SNAPSHOT, []),
@@ -305,9 +348,10 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
       ...statements.map((st) => step(st.text, st.values)),
       step("commit", []),
     ];
+    const read = rowsOfEachStep(client, steps);
     let results: Record<string, unknown>[][];
     try {
-      results = await rowsOfEachStep(client, steps);
+      results = await read.done;
     } catch (error) {
       // The transaction is left aborted and which statements got prepared is unknown: the
       // connection is discarded rather than cleaned up (a failed read is rare).
@@ -315,7 +359,9 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
       throw error;
     }
     client.release();
-    for (const name of preparing) prepared.add(name);
+    for (let i = 0; i < steps.length; i++) {
+      if (steps[i]!.shape === undefined) prepared.set(steps[i]!.name, read.shapeOf(i));
+    }
     return results.slice(2, 2 + statements.length);
   };
   return {
