@@ -40,17 +40,10 @@ export function peakRssMbOf(pid: number | undefined): number {
  */
 export function machineBusySeconds(): number {
   try {
-    const cpu = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.split(/\s+/).slice(1).map(Number);
-    const [user, nice, system, , , irq, softirq] = cpu as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    return (user + nice + system + irq + softirq) / 100;
+    // The first line: cpu user nice system idle iowait irq softirq steal guest guest_nice.
+    const ticks = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.split(/\s+/).slice(1).map(Number);
+    const busy = [0, 1, 2, 5, 6].reduce((sum, field) => sum + ticks[field]!, 0);
+    return busy / 100;
   } catch {
     return Number.NaN;
   }
