@@ -92,13 +92,14 @@ runBench(async () => {
     build(ROOT);
     await withBenchDatabase("ab", async (databaseUrl) => {
       const apiKey = randomBytes(30).toString("base64url");
-      const baseUrl = values["base-over-tcp"] ? databaseUrl.replace(/\?host=[^&]*$/, "") : databaseUrl;
+      const baseUrl = new URL(databaseUrl);
+      if (values["base-over-tcp"]) baseUrl.searchParams.delete("host");
       const sides = [
         {
           name: `base ${commit.slice(0, 12)}${values["base-over-tcp"] ? " over TCP" : ""}`,
           root: baseRoot,
           flags: values["base-node-flags"]!,
-          databaseUrl: baseUrl,
+          databaseUrl: baseUrl.toString(),
         },
         { name: "this tree", root: ROOT, flags: values["node-flags"]!, databaseUrl },
       ];

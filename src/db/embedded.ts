@@ -71,14 +71,19 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-function livePostmasterPid(clusterDir: string): number | undefined {
+/**
+ * The postmaster holding this cluster, if it is alive: its pid, and the socket folder it
+ * listens in (the first and fifth lines of its `postmaster.pid`; the folder is "" when none).
+ */
+function livePostmaster(clusterDir: string): { pid: number; socketDir: string } | undefined {
   const pidFile = path.join(clusterDir, "postmaster.pid");
   if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  const lines = readFileSync(pidFile, "utf8").split("\n");
+  const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     process.kill(pid, 0);
-    return pid;
+    return { pid, socketDir: lines[4]?.trim() ?? "" };
   } catch {
     return undefined;
   }
@@ -121,15 +126,13 @@ function socketDirFor(clusterDir: string, port: number): string | undefined {
   return Buffer.byteLength(path.join(dir, `.s.PGSQL.${port}`)) <= 107 ? dir : undefined;
 }
 
-/** The socket folder a running server of this cluster listens in (its `postmaster.pid`'s fifth line). */
-function runningSocketDir(clusterDir: string, port: number): string | undefined {
-  const lines = readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n");
-  const dir = lines[4]?.trim();
-  return dir && existsSync(path.join(dir, `.s.PGSQL.${port}`)) ? dir : undefined;
-}
-
-function socketUrl(tcpUrl: (database?: string) => string, dir: string) {
-  return (database = "postgres") => `${tcpUrl(database)}?host=${encodeURIComponent(dir)}`;
+/** How our processes reach the server: through its socket folder when it has one, else TCP. */
+function reachedThrough(tcpUrl: (database?: string) => string, socketDir: string | undefined) {
+  if (socketDir === undefined) return { url: tcpUrl, host: "127.0.0.1" };
+  return {
+    url: (database = "postgres") => `${tcpUrl(database)}?host=${encodeURIComponent(socketDir)}`,
+    host: socketDir,
+  };
 }
 
 /** Picks a free TCP port on loopback (used by tests and benchmarks to run side by side). */
@@ -154,12 +157,15 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const log = options.log ?? (() => {});
   const tcpUrl = (database = "postgres") => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 
-  const runningPid = livePostmasterPid(clusterDir);
-  if (runningPid !== undefined) {
+  const running = livePostmaster(clusterDir);
+  if (running !== undefined) {
+    const runningPid = running.pid;
     if (await portOpen(port)) {
-      const running = runningSocketDir(clusterDir, port);
-      const url = running === undefined ? tcpUrl : socketUrl(tcpUrl, running);
-      const host = running ?? "127.0.0.1";
+      const listening =
+        running.socketDir && existsSync(path.join(running.socketDir, `.s.PGSQL.${port}`))
+          ? running.socketDir
+          : undefined;
+      const { url, host } = reachedThrough(tcpUrl, listening);
       log(`reusing PostgreSQL already running on port ${port} (pid ${runningPid})`);
       return {
         url,
@@ -168,7 +174,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         owned: false,
         stop: async () => {
           process.kill(runningPid, "SIGINT");
-          for (let i = 0; i < 100 && livePostmasterPid(clusterDir) !== undefined; i++) {
+          for (let i = 0; i < 100 && livePostmaster(clusterDir) !== undefined; i++) {
             await new Promise((r) => setTimeout(r, 100));
           }
         },
@@ -194,7 +200,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await allowTraversal(await binariesDir());
   }
   const socketDir = socketDirFor(clusterDir, port);
-  const url = socketDir === undefined ? tcpUrl : socketUrl(tcpUrl, socketDir);
+  const { url, host } = reachedThrough(tcpUrl, socketDir);
   const flags = [
     "-c",
     "listen_addresses=127.0.0.1",
@@ -228,5 +234,5 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await pg.initialise();
   }
   await pg.start();
-  return { url, port, host: socketDir ?? "127.0.0.1", owned: true, stop: () => pg.stop() };
+  return { url, port, host, owned: true, stop: () => pg.stop() };
 }
