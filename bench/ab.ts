@@ -6,7 +6,7 @@
  * show a change of a few per cent, and this can.
  *
  *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32] [--route transfer|account|quote]
- *     [--base-node-flags "…"] [--node-flags "…"] [--base-over-tcp]
+ *     [--base-node-flags "…"] [--node-flags "…"] [--base-over-tcp] [--base-env K=V …] [--env K=V …]
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
  * and both are built (scripts/build.mjs): the other side is this working tree as it is. Both
@@ -40,8 +40,23 @@ const { values } = parseArgs({
     "node-flags": { type: "string", default: START_NODE_FLAGS },
     /** The base side reaches PostgreSQL through loopback TCP instead of its Unix-domain socket. */
     "base-over-tcp": { type: "boolean", default: false },
+    /** More environment for one side's server (repeatable): to compare a setting on one build. */
+    "base-env": { type: "string", multiple: true, default: [] },
+    env: { type: "string", multiple: true, default: [] },
   },
 });
+/** `K=V` pairs as an environment; undefined when one is not of that form. */
+function environmentOf(pairs: string[]): Record<string, string> | undefined {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) return undefined;
+    env[match[1]!] = match[2]!;
+  }
+  return env;
+}
+const baseEnv = environmentOf(values["base-env"]!);
+const headEnv = environmentOf(values.env!);
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
@@ -65,10 +80,12 @@ if (
   !(seconds >= 1 && seconds <= 120) ||
   !Number.isInteger(clients) ||
   clients < 1 ||
-  clients > 512
+  clients > 512 ||
+  !baseEnv ||
+  !headEnv
 ) {
   process.stderr.write(
-    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|account|quote]\n",
+    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|account|quote] [--base-env K=V] [--env K=V]\n",
   );
   process.exit(2);
 }
@@ -77,6 +94,12 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
 const build = (root: string) =>
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: root, stdio: "ignore" });
+const described = (env: Record<string, string>) =>
+  Object.keys(env).length > 0
+    ? ` with ${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`
+    : "";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 runBench(async () => {
@@ -96,12 +119,19 @@ runBench(async () => {
       if (values["base-over-tcp"]) baseUrl.searchParams.delete("host");
       const sides = [
         {
-          name: `base ${commit.slice(0, 12)}${values["base-over-tcp"] ? " over TCP" : ""}`,
+          name: `base ${commit.slice(0, 12)}${values["base-over-tcp"] ? " over TCP" : ""}${described(baseEnv)}`,
           root: baseRoot,
           flags: values["base-node-flags"]!,
           databaseUrl: baseUrl.toString(),
+          env: baseEnv,
         },
-        { name: "this tree", root: ROOT, flags: values["node-flags"]!, databaseUrl },
+        {
+          name: `this tree${described(headEnv)}`,
+          root: ROOT,
+          flags: values["node-flags"]!,
+          databaseUrl,
+          env: headEnv,
+        },
       ];
       // One after the other: the first seeds the demo tenant that the key opens.
       for (const side of sides)
@@ -112,6 +142,7 @@ runBench(async () => {
             dataDir: path.join(temp, `data-${servers.length}`),
             root: side.root,
             nodeArgs: side.flags.split(" ").filter(Boolean),
+            env: side.env,
           }),
         );
       const tenant = (await (
@@ -141,6 +172,7 @@ runBench(async () => {
         rate: [] as number[],
         cpu: [] as number[],
         machine: [] as number[],
+        p99: [] as number[],
       }));
       for (let round = 0; round <= rounds; round++) {
         const order = round % 2 === 0 ? [0, 1] : [1, 0];
@@ -158,7 +190,7 @@ runBench(async () => {
           });
           if (cost.errors > 0)
             throw new Error(`${sides[i]!.name}: ${cost.errors} errors, first ${cost.firstError}`);
-          const line = `${cost.requestsPerSecond.toFixed(0)}/s, ${cost.cpuMicrosPerRequest.toFixed(0)} µs, machine ${cost.machineMicrosPerRequest.toFixed(0)} µs`;
+          const line = `${cost.requestsPerSecond.toFixed(0)}/s, ${cost.cpuMicrosPerRequest.toFixed(0)} µs, machine ${cost.machineMicrosPerRequest.toFixed(0)} µs, p50 ${cost.p50Ms.toFixed(1)} ms, p99 ${cost.p99Ms.toFixed(1)} ms`;
           if (round === 0) {
             say(`  warm-up, ${sides[i]!.name}: ${line}`);
             continue;
@@ -166,17 +198,18 @@ runBench(async () => {
           results[i]!.rate.push(cost.requestsPerSecond);
           results[i]!.cpu.push(cost.cpuMicrosPerRequest);
           results[i]!.machine.push(cost.machineMicrosPerRequest);
+          results[i]!.p99.push(cost.p99Ms);
           say(`  round ${round}, ${sides[i]!.name}: ${line}`);
         }
       }
       const [base, head] = results as [(typeof results)[0], (typeof results)[0]];
       for (const [i, r] of results.entries())
         say(
-          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)}), machine ${median(r.machine).toFixed(0)} µs (${Math.min(...r.machine).toFixed(0)}–${Math.max(...r.machine).toFixed(0)}), peak RSS ${peakRssMbOf(servers[i]!.child.pid).toFixed(0)} MB`,
+          `${sides[i]!.name}: median ${median(r.rate).toFixed(0)} requests/s, server CPU per request median ${median(r.cpu).toFixed(0)} µs (${Math.min(...r.cpu).toFixed(0)}–${Math.max(...r.cpu).toFixed(0)}), machine ${median(r.machine).toFixed(0)} µs (${Math.min(...r.machine).toFixed(0)}–${Math.max(...r.machine).toFixed(0)}), p99 median ${median(r.p99).toFixed(1)} ms (${Math.min(...r.p99).toFixed(1)}–${Math.max(...r.p99).toFixed(1)}), peak RSS ${peakRssMbOf(servers[i]!.child.pid).toFixed(0)} MB`,
         );
       const percent = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
       say(
-        `ab-bench cpu_change=${percent(median(head.cpu) / median(base.cpu) - 1)} machine_cpu_change=${percent(median(head.machine) / median(base.machine) - 1)} rate_change=${percent(median(head.rate) / median(base.rate) - 1)} load_average=${os.loadavg()[0]!.toFixed(1)}`,
+        `ab-bench cpu_change=${percent(median(head.cpu) / median(base.cpu) - 1)} machine_cpu_change=${percent(median(head.machine) / median(base.machine) - 1)} rate_change=${percent(median(head.rate) / median(base.rate) - 1)} p99_change=${percent(median(head.p99) / median(base.p99) - 1)} load_average=${os.loadavg()[0]!.toFixed(1)}`,
       );
     });
   } finally {

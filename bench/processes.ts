@@ -41,6 +41,8 @@ export async function startBenchProcess(options: {
   nodeArgs?: string[];
   /** The checkout whose build runs (this one by default). */
   root?: string;
+  /** More environment for the process (a setting to compare, e.g. VOUCHSAFE_DB_POOL_SIZE). */
+  env?: Record<string, string>;
 }): Promise<BenchProcess> {
   const entry = options.entry ?? "server";
   const port = await freePort();
@@ -56,6 +58,7 @@ export async function startBenchProcess(options: {
       VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
       VOUCHSAFE_RUN_WORKER: "false",
       LOG_LEVEL: "warn",
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -28,6 +28,9 @@ export interface RouteCost {
    * this load generator's (`machineBusySeconds`).
    */
   machineMicrosPerRequest: number;
+  /** Client-measured latency of the answered requests, in ms (request sent to body read). */
+  p50Ms: number;
+  p99Ms: number;
   errors: number;
   /** The first non-2xx answer, for the report ("" when none). */
   firstError: string;
@@ -39,6 +42,7 @@ export async function measureRoute(load: RouteLoad): Promise<RouteCost> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (load.apiKey) headers.authorization = `Bearer ${load.apiKey}`;
   let ok = 0;
+  const latencies: number[] = [];
   let errors = 0;
   let firstError = "";
   const drive = async (seconds: number, counting: boolean) => {
@@ -46,6 +50,7 @@ export async function measureRoute(load: RouteLoad): Promise<RouteCost> {
     await Promise.all(
       Array.from({ length: load.clients }, async () => {
         while (performance.now() < end) {
+          const sent = performance.now();
           const res = await pool.request({
             path: load.path,
             method: load.method as "GET",
@@ -54,8 +59,10 @@ export async function measureRoute(load: RouteLoad): Promise<RouteCost> {
           });
           const text = await res.body.text();
           if (!counting) continue;
-          if (res.statusCode < 300) ok++;
-          else {
+          if (res.statusCode < 300) {
+            ok++;
+            latencies.push(performance.now() - sent);
+          } else {
             errors++;
             firstError ||= `${res.statusCode} ${text.slice(0, 200)}`;
           }
@@ -70,10 +77,17 @@ export async function measureRoute(load: RouteLoad): Promise<RouteCost> {
     await drive(load.seconds, true);
     const cpu = cpuSecondsOf(load.pid) - before;
     const machine = machineBusySeconds() - machineBefore;
+    latencies.sort((a, b) => a - b);
+    const percentile = (q: number) =>
+      latencies.length > 0
+        ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!
+        : Number.NaN;
     return {
       requestsPerSecond: ok / load.seconds,
       cpuMicrosPerRequest: ok > 0 ? (cpu / ok) * 1e6 : Number.NaN,
       machineMicrosPerRequest: ok > 0 ? (machine / ok) * 1e6 : Number.NaN,
+      p50Ms: percentile(0.5),
+      p99Ms: percentile(0.99),
       errors,
       firstError,
     };
