@@ -1,3 +1,4 @@
+import os from "node:os";
 import path from "node:path";
 import type { AliyunSmsConfig } from "./platform/notify/aliyun-sms.js";
 
@@ -91,6 +92,15 @@ function aliyunSms(env: NodeJS.ProcessEnv, problems: string[]): AliyunSmsConfig 
   };
 }
 
+/**
+ * Two connections per core and one more (ADR 0016): enough to keep PostgreSQL's share of the
+ * cores busy while a round trip is in flight; more backends only compete with the API's own
+ * thread for the same cores, and the requests wait in the pool's queue instead, in order.
+ */
+export function defaultPoolSize(cores = os.availableParallelism()): number {
+  return 2 * Math.max(1, cores) + 1;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const demoApiKey = env.VOUCHSAFE_DEMO_API_KEY || undefined;
@@ -117,7 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL || undefined,
     aliyunSms: aliyunSms(env, problems),
     eventRetentionDays: int(env, "VOUCHSAFE_EVENT_RETENTION_DAYS", 30, problems, 1, 3650),
-    poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", 10, problems, 1, 200),
+    poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", defaultPoolSize(), problems, 1, 200),
     ledgerBatching: bool(env, "VOUCHSAFE_LEDGER_BATCHING", true, problems),
     ledgerCarryForward: bool(env, "VOUCHSAFE_LEDGER_CARRY_FORWARD", false, problems),
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),

@@ -1,0 +1,17 @@
+import os from "node:os";
+import { describe, expect, it } from "vitest";
+import { ConfigError, defaultPoolSize, loadConfig } from "./config.js";
+
+describe("the API process's database pool size", () => {
+  it("defaults to two connections per core and one more", () => {
+    expect([1, 2, 4, 16].map((cores) => defaultPoolSize(cores))).toEqual([3, 5, 9, 33]);
+    expect(defaultPoolSize(0)).toBe(3);
+    expect(loadConfig({}).poolSize).toBe(2 * os.availableParallelism() + 1);
+  });
+
+  it("takes VOUCHSAFE_DB_POOL_SIZE (1-200) over the default", () => {
+    expect(loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "12" }).poolSize).toBe(12);
+    expect(() => loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "0" })).toThrow(ConfigError);
+    expect(() => loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "201" })).toThrow(ConfigError);
+  });
+});
