@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -139,6 +139,9 @@ export async function saveUpload(
   const relative = `${tenantId}/${id}.upload.${format}`;
   const full = storagePath(dataDir, relative);
   await mkdir(path.dirname(full), { recursive: true });
+  // Opened before the first chunk is read: a stream that opens its file itself may create it
+  // after an early refusal has already removed it, leaving an empty file behind.
+  const file = await open(full, "w");
   let size = 0;
   try {
     await pipeline(
@@ -155,9 +158,10 @@ export async function saveUpload(
           yield chunk;
         }
       },
-      createWriteStream(full),
+      file.createWriteStream(),
     );
   } catch (error) {
+    await file.close().catch(() => {});
     await rm(full, { force: true });
     throw error;
   }
