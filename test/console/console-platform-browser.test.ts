@@ -146,6 +146,8 @@ describe("the platform pages", () => {
       await moveButton(unit).click();
       const dialog = dialogOf(page);
       await dialog.getByLabel("新的上级单位").click();
+      // The list renders only the units in its window: search so that the parent is among them.
+      await page.keyboard.type(parent);
       await pickOption(page, parent, ".ant-select-tree-node-content-wrapper");
       await page.locator(".ant-select-dropdown:visible").waitFor({ state: "detached" });
       await dialog.getByRole("button", { name: "移动" }).click();

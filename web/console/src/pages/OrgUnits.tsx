@@ -86,7 +86,8 @@ function MoveDialog(props: { unit?: OrgUnit; units: OrgUnit[]; onClose(): void }
       <ProblemAlert error={error} />
       <Form name="org-move" form={form} layout="vertical">
         <Form.Item name="parent_id" label={t("org.newParent")} rules={[{ required: true }]}>
-          <TreeSelect treeData={targets} treeDefaultExpandAll />
+          {/* Searchable: the list shows some ten units at a time, and a tenant may have hundreds. */}
+          <TreeSelect treeData={targets} treeDefaultExpandAll showSearch treeNodeFilterProp="title" />
         </Form.Item>
       </Form>
     </Modal>
