@@ -9,9 +9,11 @@ describe("the API process's database pool size", () => {
     expect(loadConfig({}).poolSize).toBe(2 * os.availableParallelism() + 1);
   });
 
-  it("takes VOUCHSAFE_DB_POOL_SIZE (1-200) over the default", () => {
+  it("takes VOUCHSAFE_DB_POOL_SIZE (2-200) over the default", () => {
     expect(loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "12" }).poolSize).toBe(12);
-    expect(() => loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "0" })).toThrow(ConfigError);
+    expect(loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "2" }).poolSize).toBe(2);
+    // One connection would leave an export waiting forever for the one its read holds.
+    expect(() => loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "1" })).toThrow(ConfigError);
     expect(() => loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "201" })).toThrow(ConfigError);
   });
 });

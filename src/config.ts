@@ -127,7 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: env.SMTP_URL || undefined,
     aliyunSms: aliyunSms(env, problems),
     eventRetentionDays: int(env, "VOUCHSAFE_EVENT_RETENTION_DAYS", 30, problems, 1, 3650),
-    poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", defaultPoolSize(), problems, 1, 200),
+    // At least two: an export reports its progress on a second connection while its read runs.
+    poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", defaultPoolSize(), problems, 2, 200),
     ledgerBatching: bool(env, "VOUCHSAFE_LEDGER_BATCHING", true, problems),
     ledgerCarryForward: bool(env, "VOUCHSAFE_LEDGER_CARRY_FORWARD", false, problems),
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),
