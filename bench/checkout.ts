@@ -37,6 +37,7 @@ import {
   routeLatencyBuckets,
   routeRoundTrips,
 } from "../src/platform/http/metrics.js";
+import { percentile } from "./percentile.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
 import { cpuSecondsOf } from "./process-cpu.js";
 import { type BenchProcess, startBenchProcess } from "./processes.js";
@@ -261,13 +262,11 @@ async function overHttp(
         const seconds = (performance.now() - started) / 1000;
         const benchCpu = process.cpuUsage(benchCpuBefore);
         latencies.sort((a, b) => a - b);
-        const pct = (p: number) =>
-          latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
         return {
           ok: latencies.length,
           seconds,
-          p50: pct(50),
-          p99: pct(99),
+          p50: percentile(latencies, 50),
+          p99: percentile(latencies, 99),
           loadgenCpu: (benchCpu.user + benchCpu.system) / 1e6,
         };
       };

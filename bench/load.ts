@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
+import { percentile } from "./percentile.js";
 
 export interface LoadConfig {
   /** One server, or several processes of it: client i talks to urls[i mod n]. */
@@ -34,11 +35,6 @@ export interface LoadResult {
   first_error?: string;
   /** CPU seconds the load generator used (user + system), warm-up included. */
   cpu_s?: number;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)]!;

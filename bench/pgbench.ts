@@ -33,6 +33,17 @@ export function findPgbenchInstalled(): string {
 }
 
 /**
+ * How pgbench reaches the embedded server as our processes do: `host` is its socket folder, or
+ * 127.0.0.1 (`EmbeddedPostgresHandle.host`).
+ */
+export function pgbenchConnection(host: string, port: number) {
+  return {
+    env: { ...process.env, PGPASSWORD: "vouchsafe-local" },
+    common: ["-h", host, "-p", String(port), "-U", "postgres"],
+  };
+}
+
+/**
  * pgbench's built-in select-only script (`-S`: one primary-key read per transaction) at
  * `clients` for `seconds`: the rate of the cheapest read this PostgreSQL serves.
  */
@@ -44,8 +55,7 @@ export function pgbenchSelectOnly(
   clients: number,
   seconds: number,
 ): number {
-  const env = { ...process.env, PGPASSWORD: "vouchsafe-local" };
-  const common = ["-h", host, "-p", String(port), "-U", "postgres"];
+  const { env, common } = pgbenchConnection(host, port);
   execFileSync(pgbench, [...common, "-i", "-q", "-s", "1", database], { env, stdio: "pipe" });
   const out = execFileSync(
     pgbench,

@@ -4,6 +4,7 @@
  * number of clients, each sending the same request again as soon as it has its answer.
  */
 import { Pool } from "undici";
+import { percentile } from "./percentile.js";
 import { cpuSecondsOf, machineBusySeconds } from "./process-cpu.js";
 
 export interface RouteLoad {
@@ -78,16 +79,12 @@ export async function measureRoute(load: RouteLoad): Promise<RouteCost> {
     const cpu = cpuSecondsOf(load.pid) - before;
     const machine = machineBusySeconds() - machineBefore;
     latencies.sort((a, b) => a - b);
-    const percentile = (q: number) =>
-      latencies.length > 0
-        ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!
-        : Number.NaN;
     return {
       requestsPerSecond: ok / load.seconds,
       cpuMicrosPerRequest: ok > 0 ? (cpu / ok) * 1e6 : Number.NaN,
       machineMicrosPerRequest: ok > 0 ? (machine / ok) * 1e6 : Number.NaN,
-      p50Ms: percentile(0.5),
-      p99Ms: percentile(0.99),
+      p50Ms: ok > 0 ? percentile(latencies, 50) : Number.NaN,
+      p99Ms: ok > 0 ? percentile(latencies, 99) : Number.NaN,
       errors,
       firstError,
     };

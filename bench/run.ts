@@ -25,7 +25,8 @@ import { withClient } from "../src/db/database.js";
 import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
 import { gcPausesOf, routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
-import { findPgbench } from "./pgbench.js";
+import { percentile } from "./percentile.js";
+import { findPgbench, pgbenchConnection } from "./pgbench.js";
 import { cpuSecondsOf, peakRssMbOf } from "./process-cpu.js";
 import { START_NODE_FLAGS, startBenchProcess } from "./processes.js";
 import { findWrk, wrkLoad } from "./wrk.js";
@@ -70,11 +71,6 @@ interface Row {
   errors?: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 async function runPgbench(
   pgbench: string,
   host: string,
@@ -83,8 +79,7 @@ async function runPgbench(
   scale: number,
   logDir: string,
 ): Promise<Row> {
-  const env = { ...process.env, PGPASSWORD: "vouchsafe-local" };
-  const common = ["-h", host, "-p", String(port), "-U", "postgres"];
+  const { env, common } = pgbenchConnection(host, port);
   execFileSync(pgbench, [...common, "-i", "-q", "-s", String(scale), database], { env, stdio: "pipe" });
   const prefix = path.join(logDir, `pgbench_s${scale}`);
   const out = execFileSync(
