@@ -5,7 +5,8 @@
  * factor of two between minutes here, so whole bench runs taken one after the other cannot
  * show a change of a few per cent, and this can.
  *
- *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32] [--route transfer|account|quote]
+ *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32]
+ *     [--route transfer|hot|uniform|account|quote]
  *     [--base-node-flags "…"] [--node-flags "…"] [--base-over-tcp] [--base-env K=V …] [--env K=V …]
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
@@ -60,11 +61,32 @@ const headEnv = environmentOf(values.env!);
 const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
+/** Accounts of the hot and uniform routes, as in `npm run bench`: `ab-0` … `ab-9999`. */
+const SPREAD = 10_000;
+const anyAccount = () => `ab-${Math.floor(Math.random() * SPREAD)}`;
 const ROUTES = {
+  /** Always the same two accounts. */
   transfer: {
     method: "POST",
     path: "/v1/ledger/transfers",
     body: JSON.stringify({ debit_account_id: "ab-debit", credit_account_id: "ab-credit", amount: 1 }),
+  },
+  /** `npm run bench`'s hot workload: from any of 10,000 accounts, always to one. */
+  hot: {
+    method: "POST",
+    path: "/v1/ledger/transfers",
+    body: () => JSON.stringify({ debit_account_id: anyAccount(), credit_account_id: "ab-credit", amount: 1 }),
+  },
+  /** Its uniform workload: between any two of 10,000 accounts. */
+  uniform: {
+    method: "POST",
+    path: "/v1/ledger/transfers",
+    body: () => {
+      const debit = anyAccount();
+      let credit = anyAccount();
+      while (credit === debit) credit = anyAccount();
+      return JSON.stringify({ debit_account_id: debit, credit_account_id: credit, amount: 1 });
+    },
   },
   account: { method: "GET", path: "/v1/ledger/accounts/ab-debit", body: undefined },
   /** The checkout bench's quote (bench/quote-setup.ts); its body is made once the tenant is set up. */
@@ -85,7 +107,7 @@ if (
   !headEnv
 ) {
   process.stderr.write(
-    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|account|quote] [--base-env K=V] [--env K=V]\n",
+    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|hot|uniform|account|quote] [--base-env K=V] [--env K=V]\n",
   );
   process.exit(2);
 }
@@ -158,7 +180,7 @@ runBench(async () => {
         );
         await owner.query(
           "insert into ledger_accounts (tenant_id, id, asset, kind) select $1, id, 'CNY', 'bench' from unnest($2::text[]) id",
-          [tenant.id, ["ab-debit", "ab-credit"]],
+          [tenant.id, ["ab-debit", "ab-credit", ...Array.from({ length: SPREAD }, (_, i) => `ab-${i}`)]],
         );
       } finally {
         await owner.end();

@@ -14,7 +14,8 @@ export interface RouteLoad {
   apiKey?: string;
   method: string;
   path: string;
-  body?: string;
+  /** The request's body, or a function that makes each request's (a transfer between random accounts). */
+  body?: string | (() => string);
   clients: number;
   warmupSeconds: number;
   seconds: number;
@@ -56,7 +57,7 @@ export async function measureRoute(load: RouteLoad): Promise<RouteCost> {
             path: load.path,
             method: load.method as "GET",
             headers,
-            body: load.body,
+            body: typeof load.body === "function" ? load.body() : load.body,
           });
           const text = await res.body.text();
           if (!counting) continue;
