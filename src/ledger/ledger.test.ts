@@ -516,3 +516,84 @@ describe("a batch started by the one before it", () => {
     expect(second.count).toBeGreaterThanOrEqual(3);
   });
 });
+
+describe("units queued while a batch waits for its rows", () => {
+  async function twoAccounts(ledger: Ledger) {
+    const ten = await tenant();
+    const [cash, wallet] = await ledger.run(ten, async (uow) => [
+      ok(await uow.createAccount({ asset: "CNY", kind: "cash" })).account,
+      ok(await uow.createAccount({ asset: "CNY", kind: "wallet" })).account,
+    ]);
+    return { ten, cash: cash!, wallet: wallet! };
+  }
+
+  it("join it when they name their rows, and each sees the ones before it", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const { ten, cash, wallet } = await twoAccounts(ledger);
+    const before = { ...ledger.stats };
+    // The first starts a batch at once; the other four queue while it connects and locks.
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map((amount) =>
+        ledger.run(
+          ten,
+          async (uow) =>
+            ok(await uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount })),
+          { lock: [cash.id, wallet.id] },
+        ),
+      ),
+    );
+    expect(ledger.stats.batches - before.batches).toBe(1);
+    expect(ledger.stats.units - before.units).toBe(5);
+    expect(results.map((r) => r.transfer.credit_balance)).toEqual([1, 3, 6, 10, 15]);
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after?.credits_posted).toBe(15);
+  });
+
+  it("wait for a batch of their own when they name no rows, or run at another test clock", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const { ten, cash, wallet } = await twoAccounts(ledger);
+    const pay = (options: { lock?: string[] }, at?: string) => () =>
+      runInClockScope(at ? { frozenAt: new Date(at) } : undefined, () =>
+        ledger.run(
+          ten,
+          async (uow) => {
+            ok(await uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 1 }));
+            return clock.now().toISOString();
+          },
+          options,
+        ),
+      );
+    const named = { lock: [cash.id, wallet.id] };
+    let before = ledger.stats.batches;
+    await Promise.all([pay(named)(), pay({})(), pay({})()]);
+    // The unnamed two go together in a second batch, as before.
+    expect(ledger.stats.batches - before).toBe(2);
+    before = ledger.stats.batches;
+    const seen = await Promise.all([
+      pay(named, "2030-01-01T00:00:00Z")(),
+      pay(named, "2030-01-01T00:00:00Z")(),
+      pay(named, "2031-01-01T00:00:00Z")(),
+    ]);
+    expect(seen).toEqual([
+      "2030-01-01T00:00:00.000Z",
+      "2030-01-01T00:00:00.000Z",
+      "2031-01-01T00:00:00.000Z",
+    ]);
+    expect(ledger.stats.batches - before).toBe(2);
+    // Nor does the pump put units of two clocks in one batch.
+    before = ledger.stats.batches;
+    const unnamed = await Promise.all([
+      pay({}, "2030-01-01T00:00:00Z")(),
+      pay({}, "2031-01-01T00:00:00Z")(),
+      pay({}, "2032-01-01T00:00:00Z")(),
+      pay({}, "2032-01-01T00:00:00Z")(),
+    ]);
+    expect(unnamed).toEqual([
+      "2030-01-01T00:00:00.000Z",
+      "2031-01-01T00:00:00.000Z",
+      "2032-01-01T00:00:00.000Z",
+      "2032-01-01T00:00:00.000Z",
+    ]);
+    expect(ledger.stats.batches - before).toBe(3);
+  });
+});

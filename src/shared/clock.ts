@@ -65,3 +65,10 @@ export class ManualClock implements Clock {
     return this.advance(days * 86_400_000);
   }
 }
+
+/** Whether two scopes give the same time: no scope, or the same frozen instant and offset. */
+export function sameClockScope(a: ClockScope | undefined, b: ClockScope | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return a.frozenAt?.getTime() === b.frozenAt?.getTime() && a.offsetMs === b.offsetMs;
+}
