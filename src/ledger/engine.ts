@@ -27,6 +27,8 @@ import {
 /** Runs SQL for the engine (not the unit's own SQL): on the batch connection or a transaction. */
 export interface Executor {
   query<R>(text: string, params: unknown[]): Promise<R[]>;
+  /** The statement and then COMMIT in one round trip, where the connection can (a batch's). */
+  queryThenCommit?<R>(text: string, params: unknown[]): Promise<R[]>;
 }
 
 interface AccountState extends Account {
@@ -679,8 +681,12 @@ export class Session {
 
   // ---- writing --------------------------------------------------------------------------
 
-  /** Writes the root layer set-based: new accounts, journal rows, one update per account, appended rows. */
-  async flush(): Promise<void> {
+  /**
+   * Writes the root layer set-based: new accounts, journal rows, one update per account,
+   * appended rows. With `commit`, it commits the transaction with its last statement when
+   * the executor can send both at once, and says whether it did.
+   */
+  async flush(options: { commit?: boolean } = {}): Promise<boolean> {
     const root = this.root;
     const now = this.clock.now();
     const created: AccountState[] = [];
@@ -702,7 +708,9 @@ export class Session {
     if (root.transfers.length > 0) writes.push(transferInsert(this.tenantId, root.transfers));
     writes.push(...(await this.appendedInserts(root.appended)));
     let updated = 0;
-    for (const group of groupWrites(writes)) {
+    let committed = false;
+    const groups = groupWrites(writes);
+    for (const [g, group] of groups.entries()) {
       const params: unknown[] = [];
       const parts = group.map((w, i) => {
         const offset = params.length;
@@ -714,10 +722,30 @@ export class Session {
         return `w${i} as (${text})`;
       });
       const counted = group.findIndex((w) => w.countsAccounts);
-      const rows = await this.exec.query<{ n: number }>(
-        `with ${parts.join(", ")} select ${counted >= 0 ? `(select count(*)::int from w${counted} where applied)` : "0"} as n`,
-        params,
-      );
+      const count = `(select count(*)::int from w${counted} where applied)`;
+      const thenCommit =
+        options.commit === true &&
+        g === groups.length - 1 &&
+        this.exec.queryThenCommit !== undefined &&
+        params.every(isPlainParam);
+      let rows: { n: number }[];
+      if (thenCommit) {
+        // The COMMIT goes with this statement, before its answer is read, so the check that
+        // every changed account was updated once is made by the statement itself: a short
+        // count divides by zero, and PostgreSQL skips the COMMIT.
+        let n = "0";
+        if (counted >= 0) {
+          params.push(changed.length);
+          n = `${count} / (${count} = $${params.length}::int)::int`;
+        }
+        rows = await this.exec.queryThenCommit!(`with ${parts.join(", ")} select ${n} as n`, params);
+        committed = true;
+      } else {
+        rows = await this.exec.query(
+          `with ${parts.join(", ")} select ${counted >= 0 ? count : "0"} as n`,
+          params,
+        );
+      }
       updated += rows[0]?.n ?? 0;
     }
     if (updated !== changed.length) {
@@ -738,6 +766,7 @@ export class Session {
     root.transferById.clear();
     root.resolutions.clear();
     root.appended.length = 0;
+    return committed;
   }
 
   private async insertAccounts(accounts: AccountState[]): Promise<void> {
@@ -913,6 +942,11 @@ interface Write {
 
 /** PostgreSQL takes at most 65,535 parameters per statement; stay well below. */
 const MAX_PARAMS = 60_000;
+
+/** A parameter sent as its text as is: what `writeThenCommit` takes (encodeParam leaves other arrays). */
+function isPlainParam(value: unknown): boolean {
+  return value === null || value instanceof Date || ["string", "number", "boolean"].includes(typeof value);
+}
 
 /** Packs writes into statements of at most MAX_PARAMS parameters, in order. */
 function groupWrites(writes: Write[]): Write[][] {

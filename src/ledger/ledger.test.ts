@@ -549,6 +549,28 @@ describe("units queued while a batch waits for its rows", () => {
     expect(after?.credits_posted).toBe(15);
   });
 
+  it("commit with the batch's write: three round trips for a batch, its BEGIN, its lock and its write", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const { ten, cash, wallet } = await twoAccounts(ledger);
+    const counter: RoundTrips = { count: 0 };
+    const result = await new Promise<TransferResult>((resolve, reject) =>
+      countRoundTripsOf(counter, (release) =>
+        ledger
+          .run(
+            ten,
+            (uow) => uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 7 }),
+            { lock: [cash.id, wallet.id] },
+          )
+          .then(resolve, reject)
+          .finally(release),
+      ),
+    );
+    expect(result.ok).toBe(true);
+    expect(counter.count).toBe(3);
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after?.credits_posted).toBe(7);
+  });
+
   it("wait for a batch of their own when they name no rows, or run at another test clock", async () => {
     const ledger = new Ledger(t.db, { clock, batching: true });
     const { ten, cash, wallet } = await twoAccounts(ledger);

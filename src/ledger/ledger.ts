@@ -1,6 +1,13 @@
 import { CompiledQuery, type Insertable, Kysely, PostgresDialect } from "kysely";
 import type pg from "pg";
-import { appendRow, type Database, statementName, type Tx } from "../db/database.js";
+import {
+  appendRow,
+  type Database,
+  type SqlValue,
+  statementName,
+  type Tx,
+  writeThenCommit,
+} from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import {
   type Clock,
@@ -232,6 +239,8 @@ function txExecutor(trx: Tx): Executor {
 class BatchConnection {
   unit: UnitState | null = null;
   broken = false;
+  /** A write sent with its COMMIT failed: what the connection has prepared is not known. */
+  discard = false;
   /**
    * The unit's view of the batch transaction. Kysely over this one connection; BEGIN and
    * COMMIT are ours (one round trip each), so it is a Kysely typed as the transaction it is in.
@@ -272,6 +281,16 @@ class BatchConnection {
           throw error;
         }
       },
+      queryThenCommit: async <R>(text: string, params: unknown[]) => {
+        try {
+          const prepare = preparedName(text, params) !== undefined;
+          return (await writeThenCommit(client, text, params as SqlValue[], prepare)) as R[];
+        } catch (error) {
+          this.broken = true;
+          this.discard = true;
+          throw error;
+        }
+      },
     };
   }
 }
@@ -279,7 +298,9 @@ class BatchConnection {
 /** The ledger inside a transaction the caller holds (see `Ledger.within`). */
 export function ledgerWithin(trx: Tx, tenantId: string, clock: Clock): LedgerOps {
   const session = new Session(tenantId, txExecutor(trx), clock);
-  return new LayerOps(session, session.root, undefined, () => session.flush());
+  return new LayerOps(session, session.root, undefined, async () => {
+    await session.flush();
+  });
 }
 
 /** A unit of work over ledger operations already inside `trx` (see `Ledger.unitWithin`). */
@@ -620,14 +641,20 @@ export class Ledger {
       leftover = [];
       // The previous batch takes its rows' locks with its write; ours must queue behind them.
       await turn?.previous;
+      let committedWithWrite: boolean;
       try {
-        await session.flush();
+        // A carried batch's write is checked before it commits (ADR 0009), so only a batch
+        // that locked its rows sends its COMMIT with its write.
+        committedWithWrite = await session.flush({ commit: carry === undefined });
       } finally {
         turn?.written();
       }
-      const committed = await client.query("commit");
-      // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error.
-      if (committed.command !== "COMMIT") throw new Error(`the batch did not commit (${committed.command})`);
+      if (!committedWithWrite) {
+        const committed = await client.query("commit");
+        // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error.
+        if (committed.command !== "COMMIT")
+          throw new Error(`the batch did not commit (${committed.command})`);
+      }
     } catch (error) {
       failure = error;
       try {
@@ -636,7 +663,7 @@ export class Ledger {
         destroy = true;
       }
     } finally {
-      client.release(destroy ? true : undefined);
+      client.release(destroy || conn.discard ? true : undefined);
     }
     this.stats.batches++;
     if (failure === undefined) {
