@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase, statementName, writeThenCommit } from "../src/db/database.js";
+import { createDatabase, openingStatements, rowsOfStatements, statementName } from "../src/db/database.js";
 import { countRoundTripsOf, type RoundTrips } from "../src/shared/round-trips.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 
@@ -107,37 +107,44 @@ describe("tenant isolation in the database", () => {
     }
   });
 
-  it("writeThenCommit commits with its statement in one round trip, and commits nothing when the statement fails", async () => {
+  it("rowsOfStatements sends BEGIN, a write and COMMIT in one round trip, and commits nothing when one fails", async () => {
     const client = await t.db.pool.connect();
     try {
       await client.query("create temp table committed_values (v int not null)");
       const count = async () =>
         Number((await client.query("select count(*) as n from committed_values")).rows[0].n);
-      const insert = "insert into committed_values values ($1::int) returning v";
+      const commit = { text: "commit", values: [], prepare: true, rowless: true };
+      const insert = (v: number) => ({
+        text: "insert into committed_values values ($1::int) returning v",
+        values: [v],
+        prepare: true,
+      });
       const counter = { count: 0 };
-      for (const [first, second] of [
-        [1, 2],
-        [3, 4], // the second time the prepared statement is reused
-      ] as const) {
-        await client.query("begin");
-        await client.query("insert into committed_values values ($1)", [first]);
-        const rows = await countedWhile(counter, () => writeThenCommit(client, insert, [second], true));
-        expect(rows).toEqual([{ v: second }]);
+      // The second time, the statements prepared the first time are reused.
+      for (const v of [1, 2]) {
+        const rows = await countedWhile(counter, () =>
+          rowsOfStatements(client, [...openingStatements("ten_a"), insert(v), commit]),
+        );
+        expect(rows[1]).toEqual([{ set_config: "ten_a" }]);
+        expect(rows[2]).toEqual([{ v }]);
         // Committed: a rollback now has no transaction to undo.
         await client.query("rollback");
       }
       expect(counter.count).toBe(2);
-      expect(await count()).toBe(4);
+      expect(await count()).toBe(2);
 
       await client.query("begin");
-      await client.query("insert into committed_values values (5)");
-      await expect(writeThenCommit(client, "select 1 / ($1::int - 1) as n", [1], false)).rejects.toThrow(
-        /division by zero/,
-      );
+      await client.query("insert into committed_values values (3)");
+      await expect(
+        rowsOfStatements(client, [
+          { text: "select 1 / ($1::int - 1) as n", values: [1], prepare: false },
+          commit,
+        ]),
+      ).rejects.toThrow(/division by zero/);
       // The COMMIT was skipped: the transaction is still open, aborted, and rolls back whole.
       await expect(client.query("select 1")).rejects.toThrow(/current transaction is aborted/);
       await client.query("rollback");
-      expect(await count()).toBe(4);
+      expect(await count()).toBe(2);
     } finally {
       client.release(true);
     }

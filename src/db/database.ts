@@ -284,39 +284,61 @@ function rowsOfEachStep(client: pg.ClientBase, steps: readonly PipelineStep[]): 
   return read;
 }
 
-/** The writes `writeThenCommit` has prepared on each pooled connection, by name. */
-const preparedWrites = new WeakMap<pg.ClientBase, Set<string>>();
+/** A statement of `rowsOfStatements`: prepared on the connection (under a name of its own) or not. */
+export interface PipelinedStatement {
+  text: string;
+  values: readonly SqlValue[];
+  prepare: boolean;
+  /** It returns no rows (BEGIN, COMMIT): sent without a Describe. */
+  rowless?: boolean;
+}
+
+/** The statements `rowsOfStatements` has prepared on each pooled connection, by name. */
+const preparedPipelined = new WeakMap<pg.ClientBase, Set<string>>();
 
 /**
- * A statement of the connection's open transaction and then COMMIT, sent as one pipeline
- * (see rowsOfEachStep): one round trip instead of two. If the statement fails, PostgreSQL
- * skips the COMMIT and the transaction stays aborted for the caller to roll back. With
- * `prepare` the statement is prepared on the connection under a name of its own the first
- * time. After a failure, whether it was is not known: the caller discards the connection.
+ * Statements of the connection's transaction sent as one pipeline (see rowsOfEachStep), in
+ * one round trip: each one's rows, in order. After an error PostgreSQL skips the rest (a
+ * COMMIT among them too) and the transaction stays aborted for the caller to roll back.
+ * Whether a statement to prepare got prepared is then not known: the caller discards the
+ * connection.
  */
-export async function writeThenCommit(
+export async function rowsOfStatements(
   client: pg.ClientBase,
-  text: string,
-  values: readonly SqlValue[],
-  prepare: boolean,
-): Promise<Record<string, unknown>[]> {
-  let name = "";
-  let parse: string | null = text;
-  if (prepare) {
-    name = `vw_${statementName(text).slice(3)}`;
-    let names = preparedWrites.get(client);
-    if (!names) {
-      names = new Set();
-      preparedWrites.set(client, names);
-    }
-    if (names.has(name)) parse = null;
-    else names.add(name);
+  statements: readonly PipelinedStatement[],
+): Promise<Record<string, unknown>[][]> {
+  let names = preparedPipelined.get(client);
+  if (!names) {
+    names = new Set();
+    preparedPipelined.set(client, names);
   }
-  const results = await rowsOfEachStep(client, [
-    { name, parse, values: values.map(parameterText), shape: undefined },
-    { name: "", parse: "commit", values: [], shape: NO_COLUMNS },
-  ]).done;
-  return results[0]!;
+  const steps: PipelineStep[] = statements.map((st) => {
+    let name = "";
+    let parse: string | null = st.text;
+    if (st.prepare) {
+      name = `vp_${statementName(st.text).slice(3)}`;
+      if (names.has(name)) parse = null;
+      else names.add(name);
+    }
+    return { name, parse, values: st.values.map(parameterText), shape: st.rowless ? NO_COLUMNS : undefined };
+  });
+  return rowsOfEachStep(client, steps).done;
+}
+
+/** BEGIN and the tenant, to go first in a pipeline of a tenant's transaction (rowsOfStatements). */
+export function openingStatements(tenantId: string): PipelinedStatement[] {
+  return [
+    { text: "begin", values: [], prepare: true, rowless: true },
+    { text: SET_TENANT, values: [tenantId], prepare: true },
+  ];
+}
+
+/** What `parameterText` takes. */
+export function isSqlValue(value: unknown): value is SqlValue {
+  if (value === null || value instanceof Date) return true;
+  const type = typeof value;
+  if (type === "string" || type === "number" || type === "boolean") return true;
+  return Array.isArray(value) && value.every((v) => typeof v === "string");
 }
 
 const BEGIN_SNAPSHOT = "begin transaction isolation level repeatable read, read only";

@@ -943,7 +943,7 @@ interface Write {
 /** PostgreSQL takes at most 65,535 parameters per statement; stay well below. */
 const MAX_PARAMS = 60_000;
 
-/** A parameter sent as its text as is: what `writeThenCommit` takes (encodeParam leaves other arrays). */
+/** A parameter a pipeline sends as its text (`parameterText`); encodeParam leaves some arrays as they are. */
 function isPlainParam(value: unknown): boolean {
   return value === null || value instanceof Date || ["string", "number", "boolean"].includes(typeof value);
 }

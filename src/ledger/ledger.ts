@@ -3,10 +3,13 @@ import type pg from "pg";
 import {
   appendRow,
   type Database,
+  isSqlValue,
+  openingStatements,
+  type PipelinedStatement,
+  rowsOfStatements,
   type SqlValue,
   statementName,
   type Tx,
-  writeThenCommit,
 } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import {
@@ -239,11 +242,13 @@ function txExecutor(trx: Tx): Executor {
 class BatchConnection {
   unit: UnitState | null = null;
   broken = false;
-  /** A write sent with its COMMIT failed: what the connection has prepared is not known. */
+  /** A pipeline of statements failed: what the connection has prepared is not known. */
   discard = false;
+  /** The tenant of a transaction not begun yet: BEGIN goes with the batch's first statement. */
+  private beginFor: string | undefined;
   /**
    * The unit's view of the batch transaction. Kysely over this one connection; BEGIN and
-   * COMMIT are ours (one round trip each), so it is a Kysely typed as the transaction it is in.
+   * COMMIT are ours, so it is a Kysely typed as the transaction it is in.
    */
   readonly trx: Tx;
   readonly kysely: Kysely<DB>;
@@ -252,6 +257,7 @@ class BatchConnection {
   constructor(readonly client: pg.PoolClient) {
     const hooked = {
       query: async (...args: unknown[]) => {
+        await this.begun();
         const unit = this.unit;
         if (unit && !unit.savepoint) {
           unit.savepoint = true;
@@ -271,6 +277,10 @@ class BatchConnection {
       query: async <R>(text: string, params: unknown[]) => {
         try {
           const name = preparedName(text, params);
+          if (this.beginFor !== undefined && params.every(isSqlValue)) {
+            return (await this.pipelined([{ text, values: params, prepare: name !== undefined }])) as R[];
+          }
+          await this.begun();
           const result = name
             ? await client.query({ name, text, values: params })
             : await client.query(text, params);
@@ -284,14 +294,46 @@ class BatchConnection {
       queryThenCommit: async <R>(text: string, params: unknown[]) => {
         try {
           const prepare = preparedName(text, params) !== undefined;
-          return (await writeThenCommit(client, text, params as SqlValue[], prepare)) as R[];
+          const commit = { text: "commit", values: [], prepare: true, rowless: true };
+          return (await this.pipelined([{ text, values: params as SqlValue[], prepare }, commit])) as R[];
         } catch (error) {
           this.broken = true;
-          this.discard = true;
           throw error;
         }
       },
     };
+  }
+
+  /** BEGIN will go with the first statement of the batch, saving it a round trip. */
+  beginLater(tenantId: string): void {
+    this.beginFor = tenantId;
+  }
+
+  /** Sends BEGIN now, if it has not gone yet (before a statement that cannot take it along). */
+  async begun(): Promise<void> {
+    const tenantId = this.beginFor;
+    if (tenantId === undefined) return;
+    this.beginFor = undefined;
+    // BEGIN and the tenant in one round trip (a simple query takes no parameters).
+    await this.client.query(
+      `begin; select set_config('vouchsafe.tenant_id', ${this.client.escapeLiteral(tenantId)}, true)`,
+    );
+  }
+
+  /**
+   * Statements in one round trip, after BEGIN if it has not gone yet: the first statement's
+   * rows. A failure leaves the connection to be discarded (see rowsOfStatements).
+   */
+  private async pipelined(statements: PipelinedStatement[]): Promise<Record<string, unknown>[]> {
+    const opening = this.beginFor === undefined ? [] : openingStatements(this.beginFor);
+    this.beginFor = undefined;
+    try {
+      const results = await rowsOfStatements(this.client, [...opening, ...statements]);
+      return results[opening.length]!;
+    } catch (error) {
+      this.discard = true;
+      throw error;
+    }
   }
 }
 
@@ -552,10 +594,7 @@ export class Ledger {
     let failure: unknown;
     let destroy = false;
     try {
-      // BEGIN and the tenant in one round trip (a simple query takes no parameters).
-      await client.query(
-        `begin; select set_config('vouchsafe.tenant_id', ${client.escapeLiteral(tenantId)}, true)`,
-      );
+      conn.beginLater(tenantId);
       const session = new Session(tenantId, conn.exec, this.clock, pipe?.carrying ? carry : undefined);
       // A batch that locks must not lock a row before a carried batch ahead of it has taken
       // it with its write, or it would read the row without that batch's effect.
@@ -650,6 +689,7 @@ export class Ledger {
         turn?.written();
       }
       if (!committedWithWrite) {
+        await conn.begun();
         const committed = await client.query("commit");
         // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error.
         if (committed.command !== "COMMIT")
