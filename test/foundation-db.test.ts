@@ -113,7 +113,7 @@ describe("tenant isolation in the database", () => {
       await client.query("create temp table committed_values (v int not null)");
       const count = async () =>
         Number((await client.query("select count(*) as n from committed_values")).rows[0].n);
-      const commit = { text: "commit", values: [], prepare: true, rowless: true };
+      const commit = { text: "commit", values: [] };
       const insert = (v: number) => ({
         text: "insert into committed_values values ($1::int) returning v",
         values: [v],

@@ -85,12 +85,13 @@ interface RowShape {
 const NO_COLUMNS: RowShape = { names: [], parsers: [] };
 
 /**
- * The statements each pooled connection has prepared, by name, with the shape of their rows
+ * The statements each pooled connection has prepared for a pipeline (rowsOfStatements), by
+ * name, with the shape of their rows
  * as PostgreSQL described them the first time. A prepared statement's result type is fixed:
  * were a table to change under one, PostgreSQL refuses to run it ("cached plan must not
  * change result type") rather than answer in another shape.
  */
-const preparedOn = new WeakMap<pg.PoolClient, Map<string, RowShape>>();
+const preparedOn = new WeakMap<pg.ClientBase, Map<string, RowShape>>();
 const statementNames = new Map<string, string>();
 /** Bounds the text → name memo (texts are a fixed set; this only guards against misuse). */
 const MAX_STATEMENT_NAMES = 1000;
@@ -284,52 +285,54 @@ function rowsOfEachStep(client: pg.ClientBase, steps: readonly PipelineStep[]): 
   return read;
 }
 
-/** A statement of `rowsOfStatements`: prepared on the connection (under a name of its own) or not. */
+/** A statement of `rowsOfStatements`. */
 export interface PipelinedStatement {
   text: string;
   values: readonly SqlValue[];
-  prepare: boolean;
-  /** It returns no rows (BEGIN, COMMIT): sent without a Describe. */
-  rowless?: boolean;
+  /** Prepared on the connection the first time and reused after (the default), or parsed each time. */
+  prepare?: boolean;
 }
 
-/** The statements `rowsOfStatements` has prepared on each pooled connection, by name. */
-const preparedPipelined = new WeakMap<pg.ClientBase, Set<string>>();
-
 /**
- * Statements of the connection's transaction sent as one pipeline (see rowsOfEachStep), in
- * one round trip: each one's rows, in order. After an error PostgreSQL skips the rest (a
- * COMMIT among them too) and the transaction stays aborted for the caller to roll back.
- * Whether a statement to prepare got prepared is then not known: the caller discards the
- * connection.
+ * Statements sent as one pipeline (see rowsOfEachStep), in one round trip: each one's rows,
+ * in order. A statement to prepare is prepared under its `statementName` the first time, and
+ * the shape of its rows is remembered, so later pipelines send it without Parse or Describe.
+ * After an error PostgreSQL skips the rest (a COMMIT among them too) and a transaction stays
+ * aborted for the caller to roll back; which statements got prepared is then not known, so
+ * the caller discards the connection.
  */
 export async function rowsOfStatements(
   client: pg.ClientBase,
   statements: readonly PipelinedStatement[],
 ): Promise<Record<string, unknown>[][]> {
-  let names = preparedPipelined.get(client);
-  if (!names) {
-    names = new Set();
-    preparedPipelined.set(client, names);
+  let prepared = preparedOn.get(client);
+  if (!prepared) {
+    prepared = new Map();
+    preparedOn.set(client, prepared);
   }
-  const steps: PipelineStep[] = statements.map((st) => {
-    let name = "";
-    let parse: string | null = st.text;
-    if (st.prepare) {
-      name = `vp_${statementName(st.text).slice(3)}`;
-      if (names.has(name)) parse = null;
-      else names.add(name);
-    }
-    return { name, parse, values: st.values.map(parameterText), shape: st.rowless ? NO_COLUMNS : undefined };
+  const preparing: string[] = [];
+  const steps = statements.map((st): PipelineStep => {
+    const values = st.values.map(parameterText);
+    if (st.prepare === false) return { name: "", parse: st.text, values, shape: undefined };
+    const name = statementName(st.text);
+    const shape = prepared.get(name);
+    const parse = shape !== undefined || preparing.includes(name) ? null : st.text;
+    if (parse !== null) preparing.push(name);
+    return { name, parse, values, shape };
   });
-  return rowsOfEachStep(client, steps).done;
+  const read = rowsOfEachStep(client, steps);
+  const results = await read.done;
+  for (let i = 0; i < steps.length; i++) {
+    if (steps[i]!.name !== "" && steps[i]!.shape === undefined) prepared.set(steps[i]!.name, read.shapeOf(i));
+  }
+  return results;
 }
 
 /** BEGIN and the tenant, to go first in a pipeline of a tenant's transaction (rowsOfStatements). */
 export function openingStatements(tenantId: string): PipelinedStatement[] {
   return [
-    { text: "begin", values: [], prepare: true, rowless: true },
-    { text: SET_TENANT, values: [tenantId], prepare: true },
+    { text: "begin", values: [] },
+    { text: SET_TENANT, values: [tenantId] },
   ];
 }
 
@@ -386,29 +389,14 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readOnce = async (tenantId: string, statements: readonly ReadStatement[]) => {
     const client = await pool.connect();
-    let prepared = preparedOn.get(client);
-    if (!prepared) {
-      prepared = new Map();
-      preparedOn.set(client, prepared);
-    }
-    const preparing: string[] = [];
-    const step = (text: string, values: readonly SqlValue[]): PipelineStep => {
-      const name = statementName(text);
-      const shape = prepared.get(name);
-      const parse = shape !== undefined || preparing.includes(name) ? null : text;
-      if (parse !== null) preparing.push(name);
-      return { name, parse, values: values.map(parameterText), shape };
-    };
-    const steps = [
-      step(BEGIN_SNAPSHOT, []),
-      step(SET_TENANT, [tenantId]),
-      ...statements.map((st) => step(st.text, st.values)),
-      step("commit", []),
-    ];
-    const read = rowsOfEachStep(client, steps);
     let results: Record<string, unknown>[][];
     try {
-      results = await read.done;
+      results = await rowsOfStatements(client, [
+        { text: BEGIN_SNAPSHOT, values: [] },
+        { text: SET_TENANT, values: [tenantId] },
+        ...statements,
+        { text: "commit", values: [] },
+      ]);
     } catch (error) {
       // The transaction is left aborted and which statements got prepared is unknown: the
       // connection is discarded rather than cleaned up (a failed read is rare).
@@ -416,9 +404,6 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
       throw error;
     }
     client.release();
-    for (let i = 0; i < steps.length; i++) {
-      if (steps[i]!.shape === undefined) prepared.set(steps[i]!.name, read.shapeOf(i));
-    }
     return results.slice(2, 2 + statements.length);
   };
   return {

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import { isSqlValue } from "../db/database.js";
 import { assert } from "../shared/assert.js";
 import type { Clock } from "../shared/clock.js";
 import { newId } from "../shared/ids.js";
@@ -722,30 +723,27 @@ export class Session {
         return `w${i} as (${text})`;
       });
       const counted = group.findIndex((w) => w.countsAccounts);
-      const count = `(select count(*)::int from w${counted} where applied)`;
       const thenCommit =
         options.commit === true &&
         g === groups.length - 1 &&
         this.exec.queryThenCommit !== undefined &&
-        params.every(isPlainParam);
-      let rows: { n: number }[];
-      if (thenCommit) {
-        // The COMMIT goes with this statement, before its answer is read, so the check that
-        // every changed account was updated once is made by the statement itself: a short
-        // count divides by zero, and PostgreSQL skips the COMMIT.
-        let n = "0";
-        if (counted >= 0) {
+        params.every(isSqlValue);
+      let n = "0";
+      if (counted >= 0) {
+        n = `(select count(*)::int from w${counted} where applied)`;
+        if (thenCommit) {
+          // The COMMIT goes with this statement, before its answer is read, so the check that
+          // every changed account was updated once is made by the statement itself: a short
+          // count divides by zero, and PostgreSQL skips the COMMIT.
           params.push(changed.length);
-          n = `${count} / (${count} = $${params.length}::int)::int`;
+          n = `${n} / (${n} = $${params.length}::int)::int`;
         }
-        rows = await this.exec.queryThenCommit!(`with ${parts.join(", ")} select ${n} as n`, params);
-        committed = true;
-      } else {
-        rows = await this.exec.query(
-          `with ${parts.join(", ")} select ${counted >= 0 ? count : "0"} as n`,
-          params,
-        );
       }
+      const text = `with ${parts.join(", ")} select ${n} as n`;
+      const rows = thenCommit
+        ? await this.exec.queryThenCommit!<{ n: number }>(text, params)
+        : await this.exec.query<{ n: number }>(text, params);
+      committed ||= thenCommit;
       updated += rows[0]?.n ?? 0;
     }
     if (updated !== changed.length) {
@@ -942,11 +940,6 @@ interface Write {
 
 /** PostgreSQL takes at most 65,535 parameters per statement; stay well below. */
 const MAX_PARAMS = 60_000;
-
-/** A parameter a pipeline sends as its text (`parameterText`); encodeParam leaves some arrays as they are. */
-function isPlainParam(value: unknown): boolean {
-  return value === null || value instanceof Date || ["string", "number", "boolean"].includes(typeof value);
-}
 
 /** Packs writes into statements of at most MAX_PARAMS parameters, in order. */
 function groupWrites(writes: Write[]): Write[][] {

@@ -187,7 +187,9 @@ function preparedName(text: string, params: unknown[]): string | undefined {
     if (preparedTexts.size >= MAX_PREPARED) return undefined;
     preparedTexts.add(text);
   }
-  return statementName(text);
+  // node-postgres prepares this name itself: apart from the names a pipeline prepares on the
+  // same connection for the same text (rowsOfStatements), which it does not know of.
+  return `vq_${statementName(text).slice(3)}`;
 }
 /** Deadlock victims and serialization failures: run again, they usually succeed. */
 const RETRYABLE = new Set(["40001", "40P01"]);
@@ -294,7 +296,7 @@ class BatchConnection {
       queryThenCommit: async <R>(text: string, params: unknown[]) => {
         try {
           const prepare = preparedName(text, params) !== undefined;
-          const commit = { text: "commit", values: [], prepare: true, rowless: true };
+          const commit = { text: "commit", values: [] };
           return (await this.pipelined([{ text, values: params as SqlValue[], prepare }, commit])) as R[];
         } catch (error) {
           this.broken = true;
@@ -496,19 +498,23 @@ export class Ledger {
   private pump(tenantId: string, pipeline: Pipeline): void {
     if (pipeline.queue.length === 0 || pipeline.evaluating || pipeline.running.size >= this.concurrency)
       return;
-    // A batch carries only if all its units may (see `RunOptions.ledgerOnly`): take the queue's
-    // longest prefix of one kind.
-    const carrying = this.carryForward && pipeline.queue[0]!.ledgerOnly && this.carryAllowed(tenantId);
-    let take = Math.min(this.maxUnits, pipeline.queue.length);
-    if (carrying) {
-      const other = pipeline.queue.findIndex((job) => !job.ledgerOnly);
-      if (other >= 0 && other < take) take = other;
-    }
-    // The batch runs at its first unit's clock: a unit of another test clock waits for its own.
-    const first = pipeline.queue[0]!.clockScope;
-    const otherClock = pipeline.queue.findIndex((job) => !sameClockScope(job.clockScope, first));
-    if (otherClock >= 0 && otherClock < take) take = otherClock;
-    const jobs = pipeline.queue.splice(0, take);
+    // A batch carries only if all its units may (see `RunOptions.ledgerOnly`), and it runs at
+    // its first unit's clock: it takes the queue's longest prefix of units that fit both, so a
+    // unit of another kind, or of another test clock, waits for a batch of its own.
+    const leader = pipeline.queue[0]!;
+    const carrying = this.carryForward && leader.ledgerOnly && this.carryAllowed(tenantId);
+    const fits = (job: Job) =>
+      (!carrying || job.ledgerOnly) && sameClockScope(job.clockScope, leader.clockScope);
+    /** How many units at the queue's head fit the batch, up to `room` (and, with `named`, name their rows). */
+    const fitting = (room: number, named: boolean) => {
+      let take = 0;
+      for (const job of pipeline.queue) {
+        if (take >= room || !fits(job) || (named && !job.lock?.length)) break;
+        take++;
+      }
+      return take;
+    };
+    const jobs = pipeline.queue.splice(0, fitting(this.maxUnits, false));
     pipeline.evaluating = true;
     let released = false;
     const release = (leftover: Job[]) => {
@@ -519,20 +525,11 @@ export class Ledger {
       this.pump(tenantId, pipeline);
     };
     const pipe = this.carryForward ? { carry: pipeline.carry, carrying } : undefined;
+    /** The queued units that may join this batch once it holds its rows (see executeBatch). */
+    const joining = () => pipeline.queue.splice(0, fitting(this.maxUnits - jobs.length, true));
     // A batch is started from wherever the previous one ended (its continuation), so it would
     // run in the async context of the request that began the chain. It runs in its first
     // unit's instead: that request's clock, and its round trips counted for it (ADR 0011).
-    const leader = jobs[0]!;
-    /** The queue's longest prefix that may join this batch once it holds its rows (see executeBatch). */
-    const joining = (): Job[] => {
-      let take = 0;
-      for (const next of pipeline.queue) {
-        if (jobs.length + take >= this.maxUnits || !next.lock?.length) break;
-        if ((carrying && !next.ledgerOnly) || !sameClockScope(next.clockScope, leader.clockScope)) break;
-        take++;
-      }
-      return pipeline.queue.splice(0, take);
-    };
     const batch: Promise<void> = runInClockScope(leader.clockScope, () =>
       countingInto(leader.roundTrips, () => this.executeBatch(tenantId, jobs, 0, release, pipe, joining)),
     )
