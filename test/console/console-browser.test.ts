@@ -4,7 +4,7 @@
  * of every page land in test-output/console/.
  */
 import { readFile } from "node:fs/promises";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   acceptConfirmation,
@@ -198,8 +198,22 @@ describe("the operator console", () => {
     await menu().getByText("API 密钥").click();
     await page.getByRole("button", { name: "创建 API 密钥" }).click();
     await dialogOf(page).getByLabel("名称").fill("POS 终端");
+    const answers: string[] = [];
+    const record = (response: Response) => {
+      if (response.url().includes("/v1/api-keys"))
+        answers.push(`${response.request().method()} ${response.status()}`);
+    };
+    page.on("response", record);
     await dialogOf(page).getByRole("button", { name: "保存" }).click();
     const shown = page.getByTestId("api-key-secret");
+    // When the secret does not come, the failure says what the dialogs and the API answered.
+    await shown.waitFor({ timeout: STEP_TIMEOUT }).catch(async (error: Error) => {
+      const dialogs = await page.getByRole("dialog").allInnerTexts();
+      throw new Error(
+        `no secret shown (${error.message.split("\n")[0]}); API answers ${JSON.stringify(answers)}; dialogs ${JSON.stringify(dialogs)}; console ${JSON.stringify(problems)}`,
+      );
+    });
+    page.off("response", record);
     await poll(() => shown.textContent()).toMatch(/\S{20,}/);
     const secret = ((await shown.textContent()) ?? "").trim();
     await screenshot(page, "08-api-key-secret");
