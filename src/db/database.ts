@@ -347,6 +347,14 @@ export function isSqlValue(value: unknown): value is SqlValue {
 const BEGIN_SNAPSHOT = "begin transaction isolation level repeatable read, read only";
 const SET_TENANT = "select set_config('vouchsafe.tenant_id', $1::text, true)";
 
+/**
+ * BEGIN and the tenant as one simple query (which may hold two statements but takes no
+ * parameters): a tenant's transaction opened in one round trip.
+ */
+export function beginTenantQuery(tenantId: string): string {
+  return `begin; select set_config('vouchsafe.tenant_id', ${quoteLiteral(tenantId)}, true)`;
+}
+
 export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
   await sql`select set_config('vouchsafe.tenant_id', ${tenantId}, true)`.execute(trx);
 }
@@ -411,11 +419,8 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     pool,
     tenantTx: (tenantId, fn) =>
       kysely.connection().execute(async (connection) => {
-        // BEGIN and the tenant in one round trip: a simple query may hold two statements.
         // Every request runs at least one tenant transaction, so the saved round trip counts.
-        await sql
-          .raw(`begin; select set_config('vouchsafe.tenant_id', ${quoteLiteral(tenantId)}, true)`)
-          .execute(connection);
+        await sql.raw(beginTenantQuery(tenantId)).execute(connection);
         let result: Awaited<ReturnType<typeof fn>>;
         try {
           result = await fn(connection as unknown as Tx);

@@ -2,6 +2,7 @@ import { CompiledQuery, type Insertable, Kysely, PostgresDialect } from "kysely"
 import type pg from "pg";
 import {
   appendRow,
+  beginTenantQuery,
   type Database,
   isSqlValue,
   openingStatements,
@@ -316,10 +317,7 @@ class BatchConnection {
     const tenantId = this.beginFor;
     if (tenantId === undefined) return;
     this.beginFor = undefined;
-    // BEGIN and the tenant in one round trip (a simple query takes no parameters).
-    await this.client.query(
-      `begin; select set_config('vouchsafe.tenant_id', ${this.client.escapeLiteral(tenantId)}, true)`,
-    );
+    await this.client.query(beginTenantQuery(tenantId));
   }
 
   /**
