@@ -345,18 +345,20 @@ export function isSqlValue(value: unknown): value is SqlValue {
 }
 
 const BEGIN_SNAPSHOT = "begin transaction isolation level repeatable read, read only";
-const SET_TENANT = "select set_config('vouchsafe.tenant_id', $1::text, true)";
+/** The setting the row-level security policies read; local to the transaction. */
+const TENANT_SETTING = "vouchsafe.tenant_id";
+const SET_TENANT = `select set_config('${TENANT_SETTING}', $1::text, true)`;
 
 /**
  * BEGIN and the tenant as one simple query (which may hold two statements but takes no
  * parameters): a tenant's transaction opened in one round trip.
  */
 export function beginTenantQuery(tenantId: string): string {
-  return `begin; select set_config('vouchsafe.tenant_id', ${quoteLiteral(tenantId)}, true)`;
+  return `begin; select set_config('${TENANT_SETTING}', ${quoteLiteral(tenantId)}, true)`;
 }
 
 export async function setTenant(trx: Tx, tenantId: string): Promise<void> {
-  await sql`select set_config('vouchsafe.tenant_id', ${tenantId}, true)`.execute(trx);
+  await sql`select set_config(${TENANT_SETTING}, ${tenantId}, true)`.execute(trx);
 }
 
 /**
