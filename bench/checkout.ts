@@ -22,6 +22,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -39,7 +40,7 @@ import {
 } from "../src/platform/http/metrics.js";
 import { percentile } from "./percentile.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
-import { cpuSecondsOf } from "./process-cpu.js";
+import { cpuSecondsOf, machineBusySeconds, treeCpuBetween, treeCpuByPid } from "./process-cpu.js";
 import { type BenchProcess, startBenchProcess } from "./processes.js";
 import { benefitPayloads, LINES, seedQuoteTenant } from "./quote-setup.js";
 import { findWrk, sameRequestLua, wrkLoad } from "./wrk.js";
@@ -141,9 +142,23 @@ function inProcess(): { quotesPerS: number; cpuMicrosPerQuote: number; total: nu
   };
 }
 
-async function overHttp(
-  temp: string,
-): Promise<{ quotesPerS: number; p50: number; p99: number; errors: number; selectOnlyTps: number }> {
+/** A quote's machine CPU (µs) and its parts over the 32-client stretch. */
+interface QuoteCost {
+  machine: number;
+  postgres: number;
+  api: number;
+  loadGenerator: number;
+}
+
+async function overHttp(temp: string): Promise<{
+  quotesPerS: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  selectOnlyTps: number;
+  cost: QuoteCost;
+  machineMicrosPerSelect: number;
+}> {
   const pgPort = await freePort();
   const pgHandle = await startEmbeddedPostgres({
     clusterDir: path.join(temp, "pg"),
@@ -153,6 +168,9 @@ async function overHttp(
       ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
       : [],
   });
+  const postmasterPid = Number(
+    readFileSync(path.join(temp, "pg", "postmaster.pid"), "utf8").split("\n", 1)[0],
+  );
   const apiKey = randomBytes(30).toString("base64url");
   const wrk = NODE_CLIENTS ? undefined : findWrk(say);
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
@@ -224,9 +242,22 @@ async function overHttp(
     }
     type Measured = { ok: number; seconds: number; p50: number; p99: number; loadgenCpu: number };
     // The servers' CPU and their own latency histograms when the measured stretch begins.
-    let atStart = { all: 0, main: 0, held: [] as LatencyBuckets };
+    let atStart = {
+      all: 0,
+      main: 0,
+      machine: 0,
+      postgres: new Map<number, number>(),
+      held: [] as LatencyBuckets,
+    };
     const markMeasuring = async () => {
-      atStart = { all: cpuOfApis(), main: cpuOfApis(true), held: await quoteLatencyBuckets() };
+      const held = await quoteLatencyBuckets();
+      atStart = {
+        all: cpuOfApis(),
+        main: cpuOfApis(true),
+        machine: machineBusySeconds(),
+        postgres: treeCpuByPid(postmasterPid),
+        held,
+      };
     };
     let measure: () => Promise<Measured>;
     if (wrk) {
@@ -274,6 +305,15 @@ async function overHttp(
     const load = await measure();
     const serverCpu = cpuOfApis() - atStart.all;
     const serverMain = cpuOfApis(true) - atStart.main;
+    // The measured stretch's machine and PostgreSQL CPU, per answered quote; like wrk's, it
+    // includes the few requests still in flight when the stretch ends.
+    const perQuote = (seconds: number) => (seconds / load.ok) * 1e6;
+    const cost: QuoteCost = {
+      machine: perQuote(machineBusySeconds() - atStart.machine),
+      postgres: perQuote(treeCpuBetween(atStart.postgres, treeCpuByPid(postmasterPid))),
+      api: perQuote(serverCpu),
+      loadGenerator: perQuote(load.loadgenCpu),
+    };
     const heldAfter = await quoteLatencyBuckets();
     const held = (before: LatencyBuckets, after: LatencyBuckets, q: number) => {
       const bound = latencyBoundBetween(before, after, q);
@@ -329,7 +369,7 @@ async function overHttp(
     // same PostgreSQL in the same run (the server idle meanwhile), is its physical ceiling here.
     say(`running pgbench -S (select-only) at ${CLIENTS} clients ...`);
     await withClient(pgHandle.url("postgres"), (admin) => admin.query("create database pgbench_select"));
-    const selectOnlyTps = pgbenchSelectOnly(
+    const selectOnly = pgbenchSelectOnly(
       findPgbench(),
       pgHandle.host,
       pgPort,
@@ -337,7 +377,15 @@ async function overHttp(
       CLIENTS,
       SECONDS,
     );
-    return { quotesPerS: load.ok / load.seconds, p50: load.p50, p99: load.p99, errors, selectOnlyTps };
+    return {
+      quotesPerS: load.ok / load.seconds,
+      p50: load.p50,
+      p99: load.p99,
+      errors,
+      selectOnlyTps: selectOnly.tps,
+      cost,
+      machineMicrosPerSelect: selectOnly.machineMicrosPerSelect,
+    };
   } finally {
     await Promise.all(apis.map((api) => api.stop()));
     await pgHandle.stop();
@@ -359,6 +407,13 @@ async function main() {
     say(
       `http (${CLIENTS} clients): ${http.quotesPerS.toFixed(0)} quotes/s, p50 ${http.p50.toFixed(2)} ms, p99 ${http.p99.toFixed(2)} ms, errors ${http.errors}`,
     );
+    // What the whole machine spends per quote bounds the rate on these cores whatever overlaps,
+    // and so bounds select_ratio against pgbench -S's measured rate.
+    const { cost } = http;
+    const ceiling = (os.cpus().length * 1e6) / cost.machine;
+    say(
+      `http: machine CPU ${cost.machine.toFixed(0)} µs per quote (PostgreSQL ${cost.postgres.toFixed(0)}, API ${cost.api.toFixed(0)}, load generator ${cost.loadGenerator.toFixed(0)}, the rest ${(cost.machine - cost.postgres - cost.api - cost.loadGenerator).toFixed(0)}): ${os.cpus().length} cores allow at most ${ceiling.toFixed(0)} quotes/s, select_ratio ${(ceiling / http.selectOnlyTps).toFixed(3)}; pgbench -S: ${http.machineMicrosPerSelect.toFixed(1)} µs per select`,
+    );
     const result = {
       at: new Date().toISOString(),
       quick: QUICK,
@@ -374,6 +429,16 @@ async function main() {
       http_errors: http.errors,
       pgbench_select_only_tps: Math.round(http.selectOnlyTps),
       select_ratio: Number((http.quotesPerS / http.selectOnlyTps).toFixed(3)),
+      /** Machine CPU per quote and its parts (µs), and the rate and select_ratio the cores allow at it. */
+      http_cpu_per_quote_us: {
+        machine: Math.round(cost.machine),
+        postgres: Math.round(cost.postgres),
+        api: Math.round(cost.api),
+        load_generator: Math.round(cost.loadGenerator),
+      },
+      http_cpu_ceiling_quotes_per_s: Math.round(ceiling),
+      select_ratio_cpu_ceiling: Number((ceiling / http.selectOnlyTps).toFixed(3)),
+      pgbench_select_only_machine_us: Number(http.machineMicrosPerSelect.toFixed(1)),
     };
     await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
     await writeFile(

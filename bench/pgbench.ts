@@ -2,6 +2,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
+import { machineBusySeconds } from "./process-cpu.js";
 import { installDebianPackage } from "./processes.js";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -45,7 +46,8 @@ export function pgbenchConnection(host: string, port: number) {
 
 /**
  * pgbench's built-in select-only script (`-S`: one primary-key read per transaction) at
- * `clients` for `seconds`: the rate of the cheapest read this PostgreSQL serves.
+ * `clients` for `seconds`: the rate of the cheapest read this PostgreSQL serves, and what the
+ * whole machine (PostgreSQL and pgbench) spent per read.
  */
 export function pgbenchSelectOnly(
   pgbench: string,
@@ -54,15 +56,18 @@ export function pgbenchSelectOnly(
   database: string,
   clients: number,
   seconds: number,
-): number {
+): { tps: number; machineMicrosPerSelect: number } {
   const { env, common } = pgbenchConnection(host, port);
   execFileSync(pgbench, [...common, "-i", "-q", "-s", "1", database], { env, stdio: "pipe" });
+  const machineBefore = machineBusySeconds();
   const out = execFileSync(
     pgbench,
     [...common, "-S", "-c", String(clients), "-j", "2", "-T", String(seconds), database],
     { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] },
   );
   const tps = /tps = ([\d.]+)/.exec(out);
-  if (!tps) throw new Error(`pgbench -S printed no rate:\n${out}`);
-  return Number(tps[1]);
+  const machineSeconds = machineBusySeconds() - machineBefore;
+  const transactions = /number of transactions actually processed: (\d+)/.exec(out);
+  if (!tps || !transactions) throw new Error(`pgbench -S printed no rate:\n${out}`);
+  return { tps: Number(tps[1]), machineMicrosPerSelect: (machineSeconds / Number(transactions[1])) * 1e6 };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /**
  * User + system CPU seconds a process has used so far (all its threads), or with `mainThread`
@@ -60,4 +60,42 @@ export function childrenCpuSeconds(): number {
 function statFields(file: string): string[] {
   const stat = readFileSync(file, "utf8");
   return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/**
+ * CPU seconds used so far by a process and each of its children, by pid: PostgreSQL's
+ * postmaster with its backends, walwriter, checkpointer and autovacuum workers. Empty when
+ * /proc is not there.
+ */
+export function treeCpuByPid(rootPid: number): Map<number, number> {
+  const cpu = new Map<number, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return cpu;
+  }
+  for (const name of pids) {
+    const pid = Number(name);
+    try {
+      const fields = statFields(`/proc/${pid}/stat`);
+      // ppid is the 2nd field after the command name.
+      if (pid === rootPid || Number(fields[1]) === rootPid)
+        cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the process exited while the folder was read
+    }
+  }
+  return cpu;
+}
+
+/**
+ * The CPU seconds a tree of processes used between two `treeCpuByPid` readings. A process
+ * started between them counts whole; one that exited between them (an autovacuum worker
+ * done) is missed, so this errs low.
+ */
+export function treeCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let seconds = 0;
+  for (const [pid, cpu] of after) seconds += Math.max(0, cpu - (before.get(pid) ?? 0));
+  return seconds;
 }

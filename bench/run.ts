@@ -27,7 +27,13 @@ import { gcPausesOf, routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { percentile } from "./percentile.js";
 import { findPgbench, pgbenchConnection } from "./pgbench.js";
-import { cpuSecondsOf, peakRssMbOf } from "./process-cpu.js";
+import {
+  cpuSecondsOf,
+  machineBusySeconds,
+  peakRssMbOf,
+  treeCpuBetween,
+  treeCpuByPid,
+} from "./process-cpu.js";
 import { START_NODE_FLAGS, startBenchProcess } from "./processes.js";
 import { findWrk, wrkLoad } from "./wrk.js";
 
@@ -61,6 +67,17 @@ if (ONLY !== undefined && !["uniform", "hot", "bulk"].includes(ONLY)) {
 }
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+type Workload = "uniform" | "hot" | "bulk";
+
+/** CPU per operation (µs) over a workload's run, and the rate the machine's cores allow at it. */
+interface WorkloadCost {
+  machine_us_per_op: number;
+  postgres_us_per_op: number;
+  api_us_per_op: number;
+  load_generator_us_per_op: number;
+  cpu_ceiling_per_s: number;
+}
 
 interface Row {
   workload: string;
@@ -232,6 +249,9 @@ async function main() {
   );
   const port = await freePort();
   const pgHandle = await startEmbeddedPostgres({ clusterDir: path.join(temp, "pg"), port, durable: true });
+  const postmasterPid = Number(
+    readFileSync(path.join(temp, "pg", "postmaster.pid"), "utf8").split("\n", 1)[0],
+  );
   const servers: Server[] = [];
   try {
     await withClient(pgHandle.url("postgres"), async (admin) => {
@@ -298,7 +318,12 @@ async function main() {
      * the measured seconds, so per operation at the measured rate) and database round trips
      * per request of its route, from /metrics (which counts a sample of requests: ADR 0011).
      */
-    const costed = async (route: string, run: () => Promise<LoadResult>): Promise<LoadResult> => {
+    const costs: Partial<Record<Workload, WorkloadCost>> = {};
+    const costed = async (
+      workload: Workload,
+      route: string,
+      run: () => Promise<LoadResult>,
+    ): Promise<LoadResult> => {
       const cpu = () => servers.slice(0, PROCESSES).reduce((sum, s) => sum + cpuSecondsOf(s.child.pid), 0);
       const readMetrics = async () => {
         let sum = 0;
@@ -317,9 +342,13 @@ async function main() {
         return { sum, count, fullCollections, fullCollectionSeconds };
       };
       const cpuBefore = cpu();
+      const machineBefore = machineBusySeconds();
+      const postgresBefore = treeCpuByPid(postmasterPid);
       const before = await readMetrics();
       const r = await run();
       const cpuSeconds = cpu() - cpuBefore;
+      const machineSeconds = machineBusySeconds() - machineBefore;
+      const postgresSeconds = treeCpuBetween(postgresBefore, treeCpuByPid(postmasterPid));
       const after = await readMetrics();
       // Single transfers run a warm-up first at about the measured rate; batches have none.
       const ops = route.endsWith("/batch") ? r.ops : r.ops_per_s * (r.seconds + WARMUP_SECONDS);
@@ -327,6 +356,20 @@ async function main() {
       say(
         `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || NODE_CLIENTS ? "Node" : "wrk"}); ${fmt((after.sum - before.sum) / requests, 2)} round trips per request (${requests} sampled)`,
       );
+      // What the whole machine spent per operation bounds the rate on these cores whatever
+      // overlaps: the ceiling that a design which only removes waiting cannot pass.
+      const machineMicros = (machineSeconds / ops) * 1e6;
+      const loadMicros = ((r.cpu_s ?? Number.NaN) / ops) * 1e6;
+      say(
+        `  machine CPU ${fmt(machineMicros, 0)} µs per operation (PostgreSQL ${fmt((postgresSeconds / ops) * 1e6, 0)}, API ${fmt((cpuSeconds / ops) * 1e6, 0)}, load generator ${fmt(loadMicros, 0)}, the rest ${fmt(machineMicros - ((postgresSeconds + cpuSeconds) / ops) * 1e6 - loadMicros, 0)}): ${os.cpus().length} cores allow at most ${fmt((os.cpus().length * 1e6) / machineMicros, 0)}/s`,
+      );
+      costs[workload] = {
+        machine_us_per_op: machineMicros,
+        postgres_us_per_op: (postgresSeconds / ops) * 1e6,
+        api_us_per_op: (cpuSeconds / ops) * 1e6,
+        load_generator_us_per_op: loadMicros,
+        cpu_ceiling_per_s: (os.cpus().length * 1e6) / machineMicros,
+      };
       // Each full collection stalls the requests in flight (ADR 0012): how often, and for how long in all.
       say(
         `  ${after.fullCollections - before.fullCollections} full garbage collections, ${fmt((after.fullCollectionSeconds - before.fullCollectionSeconds) * 1000, 0)} ms of their pauses in all`,
@@ -335,17 +378,20 @@ async function main() {
     };
     say("running our uniform workload ...");
     const none: LoadResult = { ops: 0, seconds: 1, ops_per_s: 0, p50_ms: 0, p99_ms: 0, errors: 0 };
-    const uniform = only && only !== "uniform" ? none : await costed("/v1/ledger/transfers", () => load({}));
+    const uniform =
+      only && only !== "uniform" ? none : await costed("uniform", "/v1/ledger/transfers", () => load({}));
     say("running our hot-account workload ...");
     const rssAfterUniform = peakRss();
     const hot =
-      only && only !== "hot" ? none : await costed("/v1/ledger/transfers", () => load({ hot: "bench-hot" }));
+      only && only !== "hot"
+        ? none
+        : await costed("hot", "/v1/ledger/transfers", () => load({ hot: "bench-hot" }));
     const rssAfterHot = peakRss();
     say(`running bulk: ${BULK_TOTAL} transfers in batches of ${BULK_BATCH} ...`);
     const bulk =
       only && only !== "bulk"
         ? none
-        : await costed("/v1/ledger/transfers/batch", () =>
+        : await costed("bulk", "/v1/ledger/transfers/batch", () =>
             load({
               mode: "batch",
               total: BULK_TOTAL,
@@ -386,6 +432,20 @@ async function main() {
         `${r.workload.padEnd(40)} ${String(r.clients).padStart(7)} ${fmt(r.ops_per_s, 0).padStart(10)} ${fmt(r.p50_ms).padStart(8)} ${fmt(r.p99_ms).padStart(8)} ${(ratio === undefined ? "" : `${fmt(ratio, 2)}x`).padStart(7)}`,
       );
     });
+    // The ceilings beside the bars: what the measured CPU per operation would allow with
+    // every part overlapped, as a ratio to pgbench where the bar is one.
+    const ceilingOf = (workload: Workload, against?: Row) => {
+      const ceiling = costs[workload]?.cpu_ceiling_per_s;
+      if (ceiling === undefined) return undefined;
+      const ratio =
+        against && against !== skipped ? ` (${fmt(ceiling / against.ops_per_s, 2)}x pgbench)` : "";
+      return `${workload} ${fmt(ceiling, 0)}/s${ratio}`;
+    };
+    const ceilings = [ceilingOf("uniform", pgUniform), ceilingOf("hot", pgHot), ceilingOf("bulk")];
+    if (ceilings.some((c) => c !== undefined))
+      say(
+        `the machine's CPU per operation allows at most: ${ceilings.filter((c) => c !== undefined).join(", ")}`,
+      );
     for (const [name, r] of [
       ["uniform", uniform],
       ["hot", hot],
@@ -414,6 +474,8 @@ async function main() {
       p99_ms: uniform.p99_ms,
       rss_mb: rssMb,
       rss_mb_peak_by_phase: { uniform: rssAfterUniform, hot: rssAfterHot, bulk: rssMb },
+      /** CPU per operation of the whole machine and of each part, and the rate it allows. */
+      cpu_per_op: costs,
       verify_ok: verify.ok,
       transfers_checked: verify.transfers_checked,
       elapsed_s: (Date.now() - started) / 1000,
