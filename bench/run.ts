@@ -237,7 +237,7 @@ async function runLoad(config: LoadConfig, dir: string): Promise<LoadResult> {
   });
 }
 
-const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const fmt = (n: number, digits = 1) => (Number.isNaN(n) ? "-" : n.toFixed(digits));
 
 async function main() {
   const started = Date.now();
@@ -418,8 +418,11 @@ async function main() {
     rows.push(pgUniform, ours("vouchsafe uniform (10,000 accounts)", uniform, CLIENTS));
     rows.push(pgHot, ours("vouchsafe hot account", hot, CLIENTS));
     rows.push(ours(`vouchsafe bulk (batches of ${BULK_BATCH})`, bulk, BULK_CLIENTS));
-    const uniformRatio = uniform.ops_per_s / pgUniform.ops_per_s;
-    const hotRatio = hot.ops_per_s / pgHot.ops_per_s;
+    // With one workload alone pgbench did not run: no ratio (NaN, shown as "-").
+    const ratioTo = (ours: LoadResult, theirs: Row) =>
+      theirs === skipped ? Number.NaN : ours.ops_per_s / theirs.ops_per_s;
+    const uniformRatio = ratioTo(uniform, pgUniform);
+    const hotRatio = ratioTo(hot, pgHot);
     const ratios = [uniformRatio, undefined, hotRatio, undefined, undefined];
 
     say("");
@@ -429,7 +432,7 @@ async function main() {
     rows.forEach((r, i) => {
       const ratio = i % 2 === 1 && i < 4 ? ratios[i - 1] : undefined;
       say(
-        `${r.workload.padEnd(40)} ${String(r.clients).padStart(7)} ${fmt(r.ops_per_s, 0).padStart(10)} ${fmt(r.p50_ms).padStart(8)} ${fmt(r.p99_ms).padStart(8)} ${(ratio === undefined ? "" : `${fmt(ratio, 2)}x`).padStart(7)}`,
+        `${r.workload.padEnd(40)} ${String(r.clients).padStart(7)} ${fmt(r.ops_per_s, 0).padStart(10)} ${fmt(r.p50_ms).padStart(8)} ${fmt(r.p99_ms).padStart(8)} ${(ratio === undefined || Number.isNaN(ratio) ? "" : `${fmt(ratio, 2)}x`).padStart(7)}`,
       );
     });
     // The ceilings beside the bars: what the measured CPU per operation would allow with
