@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { buildApp } from "../../src/app.js";
 import type { AppDeps, RouteApp } from "../../src/app-types.js";
@@ -42,7 +45,13 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const clock = new ManualClock("2026-11-23T08:00:00Z");
-  const config = testConfig(options.config);
+  // Exports and uploads go to a folder of the app's own, not the checkout's `.data`, which
+  // `npm start` keeps its demo tenant in.
+  const ownDataDir =
+    options.config?.dataDir === undefined
+      ? await mkdtemp(path.join(os.tmpdir(), "vouchsafe-test-data-"))
+      : undefined;
+  const config = testConfig({ ...options.config, ...(ownDataDir ? { dataDir: ownDataDir } : {}) });
   const ledger = new Ledger(database.db, { clock, batching: true });
   const base: AppDeps = { config, db: database.db, clock, ledger } as AppDeps;
   const deps = { ...base, ...(options.extend ? await options.extend(base) : {}) } as AppDeps;
@@ -56,6 +65,7 @@ export async function createTestApp(
     close: async () => {
       await app.close();
       await database.drop();
+      if (ownDataDir) await rm(ownDataDir, { recursive: true, force: true });
     },
   };
 }
