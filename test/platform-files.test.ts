@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -333,6 +333,37 @@ describe("imports", () => {
     const r1 = units.get("SZ-R1")!;
     expect(units.get("SZ-R1-S1")!.path).toBe(`${sz.path}${r1.id}/${units.get("SZ-R1-S1")!.id}/`);
     expect(units.get("BJ-3")!.parent_id).toBe(units.get("BJ")!.id);
+  });
+
+  it("leaves no temporary copy of an xlsx sheet behind, whether the import reads it all or stops early", async () => {
+    // The xlsx reader copies a sheet that comes before the shared strings in the zip (as
+    // ExcelJS writes them) to a temporary file, which it removes only once read past it.
+    const workbook = new ExcelJS.Workbook();
+    const units = workbook.addWorksheet("units");
+    units.addRow(["Code", "Name", "Kind"]);
+    units.addRow(["GZ", "广州区域", "distributor"]);
+    workbook.addWorksheet("notes").addRow(["ignored", "second sheet"]);
+    const whole = (await workbook.xlsx.writeBuffer()) as unknown as Buffer;
+    const noKind = new ExcelJS.Workbook();
+    noKind.addWorksheet("units").addRow(["Code", "Name"]);
+    noKind.getWorksheet("units")!.addRow(["X", "no kind"]);
+    const early = (await noKind.xlsx.writeBuffer()) as unknown as Buffer;
+
+    const tempDir = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-xlsx-temp-"));
+    const tmpdirBefore = process.env.TMPDIR;
+    process.env.TMPDIR = tempDir;
+    try {
+      expect((await importFile("xlsx", whole)).status).toBe("succeeded");
+      expect(await readdir(tempDir)).toEqual([]);
+      const stopped = await importFile("xlsx", early);
+      expect(stopped.status).toBe("failed");
+      expect(stopped.errors).toEqual([{ row: 1, column: "kind", message: 'missing column "kind"' }]);
+      expect(await readdir(tempDir)).toEqual([]);
+    } finally {
+      if (tmpdirBefore === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpdirBefore;
+      await rm(tempDir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a missing required column and a file over the row limit", async () => {

@@ -281,13 +281,26 @@ async function* readRows(file: string, format: FileFormat): AsyncGenerator<strin
     styles: "ignore",
     worksheets: "emit",
   });
-  for await (const sheet of reader) {
-    for await (const row of sheet) {
+  // The reader copies each sheet that comes before the shared strings in the zip (as ExcelJS
+  // itself writes them) to a temporary file, and removes the copy only once it is read past
+  // that sheet: so it is always read to its end, here or in `finally` when the import stops
+  // early (a bad header, too many rows). The upload's size limit bounds that reading.
+  const sheets = reader[Symbol.asyncIterator]();
+  try {
+    const first = await sheets.next();
+    if (first.done) return;
+    for await (const row of first.value) {
       const values = (row.values as unknown[]).slice(1).map(cellText);
       if (values.every((v) => v.trim() === "")) continue;
       yield values;
     }
-    return; // the first worksheet only
+  } finally {
+    // Later sheets are not imported; each is read through so that its file stream closes.
+    for (let next = await sheets.next(); !next.done; next = await sheets.next()) {
+      for await (const _ of next.value) {
+        // skipped
+      }
+    }
   }
 }
 
