@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -374,7 +374,6 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       try {
         const file = path.join(dir, `template.${format}`);
         await writeTemplate(request.params.type, format, file);
-        const { readFile } = await import("node:fs/promises");
         const content = await readFile(file);
         reply.header("content-type", MIME[format]);
         reply.header(
