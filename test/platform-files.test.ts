@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -365,6 +366,28 @@ describe("imports", () => {
       await rm(tempDir, { recursive: true, force: true });
     }
   });
+
+  it.skipIf(!existsSync("/proc/self/fd"))(
+    "closes the uploaded file when a CSV import stops early (needs Linux's /proc)",
+    async () => {
+      // Larger than a read stream's first chunk, so the file is still being read when the
+      // header is refused.
+      const rows = Array.from({ length: 20_000 }, (_, i) => `C${i},name ${i}`);
+      const openUploads = () =>
+        readdirSync("/proc/self/fd").filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`).startsWith(path.join(dataDir, "files"));
+          } catch {
+            return false; // closed while listed
+          }
+        });
+      for (let i = 0; i < 3; i++) {
+        const stopped = await importFile("csv", ["code,name", ...rows].join("\n"));
+        expect(stopped.errors).toEqual([{ row: 1, column: "kind", message: 'missing column "kind"' }]);
+      }
+      expect(openUploads()).toEqual([]);
+    },
+  );
 
   it("refuses a missing required column and a file over the row limit", async () => {
     const noKind = await importFile("csv", "code,name\nA,B");

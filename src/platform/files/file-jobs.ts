@@ -268,10 +268,15 @@ function cellText(value: unknown): string {
 /** Rows of an uploaded file as raw cell arrays, streamed; the first is the header. */
 async function* readRows(file: string, format: FileFormat): AsyncGenerator<string[]> {
   if (format === "csv") {
-    const parser = createReadStream(file).pipe(
-      parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true }),
-    );
-    for await (const record of parser) yield (record as string[]).map((v) => v ?? "");
+    const source = createReadStream(file);
+    const parser = source.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true }));
+    try {
+      for await (const record of parser) yield (record as string[]).map((v) => v ?? "");
+    } finally {
+      // pipe() leaves the source open when the parser stops early (a bad header, too many
+      // rows): its file descriptor would stay open until the process exits.
+      source.destroy();
+    }
     return;
   }
   const ExcelJS = await loadExcel();
