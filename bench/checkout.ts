@@ -22,14 +22,13 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
 import { withClient } from "../src/db/database.js";
-import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
+import { freePort, livePostmaster, startEmbeddedPostgres } from "../src/db/embedded.js";
 import type { AnyBenefit, BenefitKind, KindConfig } from "../src/modules/benefits/index.js";
 import { DEFAULT_POINTS_RULE, type QuoteInput, quote } from "../src/modules/checkout/index.js";
 import {
@@ -40,7 +39,13 @@ import {
 } from "../src/platform/http/metrics.js";
 import { percentile } from "./percentile.js";
 import { findPgbench, pgbenchSelectOnly } from "./pgbench.js";
-import { cpuSecondsOf, machineBusySeconds, treeCpuBetween, treeCpuByPid } from "./process-cpu.js";
+import {
+  type CpuPerOperation,
+  cpuCeilingPerSecond,
+  cpuSecondsOf,
+  describeCpu,
+  startCpuMeter,
+} from "./process-cpu.js";
 import { type BenchProcess, startBenchProcess } from "./processes.js";
 import { benefitPayloads, LINES, seedQuoteTenant } from "./quote-setup.js";
 import { findWrk, sameRequestLua, wrkLoad } from "./wrk.js";
@@ -142,21 +147,14 @@ function inProcess(): { quotesPerS: number; cpuMicrosPerQuote: number; total: nu
   };
 }
 
-/** A quote's machine CPU (µs) and its parts over the 32-client stretch. */
-interface QuoteCost {
-  machine: number;
-  postgres: number;
-  api: number;
-  loadGenerator: number;
-}
-
 async function overHttp(temp: string): Promise<{
   quotesPerS: number;
   p50: number;
   p99: number;
   errors: number;
   selectOnlyTps: number;
-  cost: QuoteCost;
+  /** A quote's machine CPU and its parts over the 32-client stretch. */
+  cost: CpuPerOperation;
   machineMicrosPerSelect: number;
 }> {
   const pgPort = await freePort();
@@ -168,9 +166,7 @@ async function overHttp(temp: string): Promise<{
       ? ["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=all"]
       : [],
   });
-  const postmasterPid = Number(
-    readFileSync(path.join(temp, "pg", "postmaster.pid"), "utf8").split("\n", 1)[0],
-  );
+  const postmasterPid = livePostmaster(path.join(temp, "pg"))!.pid;
   const apiKey = randomBytes(30).toString("base64url");
   const wrk = NODE_CLIENTS ? undefined : findWrk(say);
   execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "inherit" });
@@ -245,19 +241,12 @@ async function overHttp(temp: string): Promise<{
     let atStart = {
       all: 0,
       main: 0,
-      machine: 0,
-      postgres: new Map<number, number>(),
+      meter: startCpuMeter(postmasterPid),
       held: [] as LatencyBuckets,
     };
     const markMeasuring = async () => {
       const held = await quoteLatencyBuckets();
-      atStart = {
-        all: cpuOfApis(),
-        main: cpuOfApis(true),
-        machine: machineBusySeconds(),
-        postgres: treeCpuByPid(postmasterPid),
-        held,
-      };
+      atStart = { all: cpuOfApis(), main: cpuOfApis(true), meter: startCpuMeter(postmasterPid), held };
     };
     let measure: () => Promise<Measured>;
     if (wrk) {
@@ -308,9 +297,10 @@ async function overHttp(temp: string): Promise<{
     // The measured stretch's machine and PostgreSQL CPU, per answered quote; like wrk's, it
     // includes the few requests still in flight when the stretch ends.
     const perQuote = (seconds: number) => (seconds / load.ok) * 1e6;
-    const cost: QuoteCost = {
-      machine: perQuote(machineBusySeconds() - atStart.machine),
-      postgres: perQuote(treeCpuBetween(atStart.postgres, treeCpuByPid(postmasterPid))),
+    const spent = atStart.meter();
+    const cost: CpuPerOperation = {
+      machine: perQuote(spent.machine),
+      postgres: perQuote(spent.tree),
       api: perQuote(serverCpu),
       loadGenerator: perQuote(load.loadgenCpu),
     };
@@ -410,9 +400,9 @@ async function main() {
     // What the whole machine spends per quote bounds the rate on these cores whatever overlaps,
     // and so bounds select_ratio against pgbench -S's measured rate.
     const { cost } = http;
-    const ceiling = (os.cpus().length * 1e6) / cost.machine;
+    const ceiling = cpuCeilingPerSecond(cost);
     say(
-      `http: machine CPU ${cost.machine.toFixed(0)} µs per quote (PostgreSQL ${cost.postgres.toFixed(0)}, API ${cost.api.toFixed(0)}, load generator ${cost.loadGenerator.toFixed(0)}, the rest ${(cost.machine - cost.postgres - cost.api - cost.loadGenerator).toFixed(0)}): ${os.cpus().length} cores allow at most ${ceiling.toFixed(0)} quotes/s, select_ratio ${(ceiling / http.selectOnlyTps).toFixed(3)}; pgbench -S: ${http.machineMicrosPerSelect.toFixed(1)} µs per select`,
+      `http: ${describeCpu(cost, "quote")} quotes/s, select_ratio ${(ceiling / http.selectOnlyTps).toFixed(3)}; pgbench -S: ${http.machineMicrosPerSelect.toFixed(1)} µs per select`,
     );
     const result = {
       at: new Date().toISOString(),

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
 
 /**
  * User + system CPU seconds a process has used so far (all its threads), or with `mainThread`
@@ -9,8 +10,7 @@ export function cpuSecondsOf(pid: number | undefined, mainThread = false): numbe
   if (pid === undefined) return Number.NaN;
   try {
     // utime and stime are the 12th and 13th fields after the command name (clock ticks).
-    const fields = statFields(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`);
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return cpuOfFields(statFields(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`));
   } catch {
     return Number.NaN;
   }
@@ -56,6 +56,11 @@ export function childrenCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
+/** utime + stime (the 12th and 13th fields after the command name, clock ticks) in seconds. */
+function cpuOfFields(fields: string[]): number {
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The fields of a /proc stat file after the command name (which may hold spaces). */
 function statFields(file: string): string[] {
   const stat = readFileSync(file, "utf8");
@@ -67,7 +72,7 @@ function statFields(file: string): string[] {
  * postmaster with its backends, walwriter, checkpointer and autovacuum workers. Empty when
  * /proc is not there.
  */
-export function treeCpuByPid(rootPid: number): Map<number, number> {
+function treeCpuByPid(rootPid: number): Map<number, number> {
   const cpu = new Map<number, number>();
   let pids: string[];
   try {
@@ -80,8 +85,7 @@ export function treeCpuByPid(rootPid: number): Map<number, number> {
     try {
       const fields = statFields(`/proc/${pid}/stat`);
       // ppid is the 2nd field after the command name.
-      if (pid === rootPid || Number(fields[1]) === rootPid)
-        cpu.set(pid, (Number(fields[11]) + Number(fields[12])) / 100);
+      if (pid === rootPid || Number(fields[1]) === rootPid) cpu.set(pid, cpuOfFields(fields));
     } catch {
       // the process exited while the folder was read
     }
@@ -90,12 +94,41 @@ export function treeCpuByPid(rootPid: number): Map<number, number> {
 }
 
 /**
- * The CPU seconds a tree of processes used between two `treeCpuByPid` readings. A process
- * started between them counts whole; one that exited between them (an autovacuum worker
- * done) is missed, so this errs low.
+ * From now on, the CPU seconds the whole machine has been busy (`machineBusySeconds`) and
+ * those of the process tree under `rootPid` (PostgreSQL's postmaster): read them with the
+ * function returned. A process of the tree started meanwhile counts whole; one that exited
+ * meanwhile (an autovacuum worker done) is missed, so the tree's figure errs low.
  */
-export function treeCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
-  let seconds = 0;
-  for (const [pid, cpu] of after) seconds += Math.max(0, cpu - (before.get(pid) ?? 0));
-  return seconds;
+export function startCpuMeter(rootPid: number): () => { machine: number; tree: number } {
+  const machineBefore = machineBusySeconds();
+  const treeBefore = treeCpuByPid(rootPid);
+  return () => {
+    const machine = machineBusySeconds() - machineBefore;
+    let tree = 0;
+    for (const [pid, cpu] of treeCpuByPid(rootPid)) tree += Math.max(0, cpu - (treeBefore.get(pid) ?? 0));
+    return { machine, tree };
+  };
+}
+
+/** What the machine spent per operation (µs) and its parts; the rest is what none accounts for. */
+export interface CpuPerOperation {
+  machine: number;
+  postgres: number;
+  api: number;
+  loadGenerator: number;
+}
+
+/** The most operations per second the machine's cores allow at that CPU per operation. */
+export function cpuCeilingPerSecond(cost: CpuPerOperation): number {
+  return (os.cpus().length * 1e6) / cost.machine;
+}
+
+/**
+ * `machine CPU … µs per <unit> (PostgreSQL …, API …, load generator …, the rest …): N cores
+ * allow at most <ceiling>`: whatever overlaps, a design that only removes waiting cannot pass it.
+ */
+export function describeCpu(cost: CpuPerOperation, unit: string): string {
+  const us = (n: number) => (Number.isNaN(n) ? "-" : n.toFixed(0));
+  const rest = cost.machine - cost.postgres - cost.api - cost.loadGenerator;
+  return `machine CPU ${us(cost.machine)} µs per ${unit} (PostgreSQL ${us(cost.postgres)}, API ${us(cost.api)}, load generator ${us(cost.loadGenerator)}, the rest ${us(rest)}): ${os.cpus().length} cores allow at most ${us(cpuCeilingPerSecond(cost))}`;
 }

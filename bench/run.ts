@@ -22,17 +22,18 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { withClient } from "../src/db/database.js";
-import { freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
+import { freePort, livePostmaster, startEmbeddedPostgres } from "../src/db/embedded.js";
 import { gcPausesOf, routeRoundTrips } from "../src/platform/http/metrics.js";
 import type { LoadConfig, LoadResult } from "./load.js";
 import { percentile } from "./percentile.js";
 import { findPgbench, pgbenchConnection } from "./pgbench.js";
 import {
+  type CpuPerOperation,
+  cpuCeilingPerSecond,
   cpuSecondsOf,
-  machineBusySeconds,
+  describeCpu,
   peakRssMbOf,
-  treeCpuBetween,
-  treeCpuByPid,
+  startCpuMeter,
 } from "./process-cpu.js";
 import { START_NODE_FLAGS, startBenchProcess } from "./processes.js";
 import { findWrk, wrkLoad } from "./wrk.js";
@@ -249,9 +250,7 @@ async function main() {
   );
   const port = await freePort();
   const pgHandle = await startEmbeddedPostgres({ clusterDir: path.join(temp, "pg"), port, durable: true });
-  const postmasterPid = Number(
-    readFileSync(path.join(temp, "pg", "postmaster.pid"), "utf8").split("\n", 1)[0],
-  );
+  const postmasterPid = livePostmaster(path.join(temp, "pg"))!.pid;
   const servers: Server[] = [];
   try {
     await withClient(pgHandle.url("postgres"), async (admin) => {
@@ -342,13 +341,11 @@ async function main() {
         return { sum, count, fullCollections, fullCollectionSeconds };
       };
       const cpuBefore = cpu();
-      const machineBefore = machineBusySeconds();
-      const postgresBefore = treeCpuByPid(postmasterPid);
+      const meter = startCpuMeter(postmasterPid);
       const before = await readMetrics();
       const r = await run();
       const cpuSeconds = cpu() - cpuBefore;
-      const machineSeconds = machineBusySeconds() - machineBefore;
-      const postgresSeconds = treeCpuBetween(postgresBefore, treeCpuByPid(postmasterPid));
+      const spent = meter();
       const after = await readMetrics();
       // Single transfers run a warm-up first at about the measured rate; batches have none.
       const ops = route.endsWith("/batch") ? r.ops : r.ops_per_s * (r.seconds + WARMUP_SECONDS);
@@ -356,19 +353,20 @@ async function main() {
       say(
         `  server CPU ${fmt((cpuSeconds / ops) * 1e6, 0)} µs per operation, load generator ${fmt(((r.cpu_s ?? Number.NaN) / ops) * 1e6, 0)} µs (${route.endsWith("/batch") || NODE_CLIENTS ? "Node" : "wrk"}); ${fmt((after.sum - before.sum) / requests, 2)} round trips per request (${requests} sampled)`,
       );
-      // What the whole machine spent per operation bounds the rate on these cores whatever
-      // overlaps: the ceiling that a design which only removes waiting cannot pass.
-      const machineMicros = (machineSeconds / ops) * 1e6;
-      const loadMicros = ((r.cpu_s ?? Number.NaN) / ops) * 1e6;
-      say(
-        `  machine CPU ${fmt(machineMicros, 0)} µs per operation (PostgreSQL ${fmt((postgresSeconds / ops) * 1e6, 0)}, API ${fmt((cpuSeconds / ops) * 1e6, 0)}, load generator ${fmt(loadMicros, 0)}, the rest ${fmt(machineMicros - ((postgresSeconds + cpuSeconds) / ops) * 1e6 - loadMicros, 0)}): ${os.cpus().length} cores allow at most ${fmt((os.cpus().length * 1e6) / machineMicros, 0)}/s`,
-      );
+      const perOp = (seconds: number) => (seconds / ops) * 1e6;
+      const cost: CpuPerOperation = {
+        machine: perOp(spent.machine),
+        postgres: perOp(spent.tree),
+        api: perOp(cpuSeconds),
+        loadGenerator: perOp(r.cpu_s ?? Number.NaN),
+      };
+      say(`  ${describeCpu(cost, "operation")}/s`);
       costs[workload] = {
-        machine_us_per_op: machineMicros,
-        postgres_us_per_op: (postgresSeconds / ops) * 1e6,
-        api_us_per_op: (cpuSeconds / ops) * 1e6,
-        load_generator_us_per_op: loadMicros,
-        cpu_ceiling_per_s: (os.cpus().length * 1e6) / machineMicros,
+        machine_us_per_op: cost.machine,
+        postgres_us_per_op: cost.postgres,
+        api_us_per_op: cost.api,
+        load_generator_us_per_op: cost.loadGenerator,
+        cpu_ceiling_per_s: cpuCeilingPerSecond(cost),
       };
       // Each full collection stalls the requests in flight (ADR 0012): how often, and for how long in all.
       say(

@@ -75,7 +75,7 @@ function portOpen(port: number): Promise<boolean> {
  * The postmaster holding this cluster, if it is alive: its pid, and the socket folder it
  * listens in (the first and fifth lines of its `postmaster.pid`; the folder is "" when none).
  */
-function livePostmaster(clusterDir: string): { pid: number; socketDir: string } | undefined {
+export function livePostmaster(clusterDir: string): { pid: number; socketDir: string } | undefined {
   const pidFile = path.join(clusterDir, "postmaster.pid");
   if (!existsSync(pidFile)) return undefined;
   const lines = readFileSync(pidFile, "utf8").split("\n");
