@@ -116,7 +116,7 @@ async function allowTraversal(dir: string): Promise<void> {
  * Where the embedded server's Unix-domain socket goes: its own cluster folder, which only its
  * owner (and root) can enter. Our processes connect through it rather than through loopback
  * TCP, whose send path runs the receiver's TCP processing in the sender's system call on both
- * sides of every round trip (see README, Performance). TCP on 127.0.0.1 stays open for tools.
+ * sides of every round trip (see docs/performance-log.md, "Two rounds before"). TCP on 127.0.0.1 stays open for tools.
  * None when the socket's path would pass the kernel's 107-byte limit for `sun_path`, or holds
  * characters that PostgreSQL's list of folders would split on.
  */
