@@ -40,7 +40,9 @@ export interface CardRefund {
  */
 export function refundCash(balance: number, paid: number, promo: number): number {
   if (paid + promo === 0) return 0;
-  return Math.min(balance, mulDiv(balance, paid, paid + promo, "down"));
+  // Capped at `paid`: a finance increase raises the balance without anyone paying for it, and
+  // the cash goes back only through the payments that loaded the card.
+  return Math.min(balance, paid, mulDiv(balance, paid, paid + promo, "down"));
 }
 
 /**

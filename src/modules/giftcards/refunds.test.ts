@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import {
+  createTestApp,
+  createTestKey,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
 import {
   type ActivityBody,
   type giftCardClient,
@@ -7,6 +13,7 @@ import {
   twoStores,
 } from "../../../test/helpers/giftcards.js";
 import { verifyLedger } from "../../ledger/index.js";
+import { giftCardAccountIds as ids } from "./index.js";
 
 /** Refunds of redemptions and of cards at their edges: references, adjusted cards. */
 let t: TestApp;
@@ -46,7 +53,29 @@ describe("refunding a redemption", () => {
   });
 });
 
-describe("the ledger", () => {
+describe("refunding a card", () => {
+  it("never pays back as cash more than the buyer paid: finance's increase is not cash", async () => {
+    const { card } = await gc.sell(planId, 10000);
+    const finance = await createTestKey(t, tenant.tenantId, "finance");
+    const up = await gc.call(
+      "POST",
+      `/v1/gift-cards/${card.id}/adjust`,
+      { direction: "increment", amount: 5000, reason: "goodwill for a late delivery" },
+      finance.auth,
+    );
+    expect(up.statusCode, up.body).toBe(201);
+    const issuance = await gc.posted(ids.issuance("CNY"));
+    const refund = await gc.ok<{
+      cash_amount: number;
+      discount_reclaimed: number;
+      parts: { amount: number }[];
+    }>("POST", `/v1/gift-cards/${card.id}/refund`, { reason: "customer returned the card" });
+    expect(refund.cash_amount).toBe(10000);
+    expect(refund.parts.reduce((s, p) => s + p.amount, 0)).toBe(refund.cash_amount);
+    expect(refund.cash_amount + refund.discount_reclaimed).toBe(15000);
+    expect((await gc.posted(ids.issuance("CNY"))).credits - issuance.credits).toBe(10000);
+  });
+
   it("leaves the ledger verified", async () => {
     const report = await verifyLedger(t.deps.db, tenant.tenantId);
     expect(report.differences).toEqual([]);
