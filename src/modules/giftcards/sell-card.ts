@@ -1,5 +1,6 @@
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
+import { findVisibleMember } from "../members/index.js";
 import { payWithBalance } from "../wallets/index.js";
 import { generatePin, pinHash } from "./card-number.js";
 import { GiftcardsError } from "./giftcards.errors.js";
@@ -160,6 +161,11 @@ export async function sellCard(
   pinSecret: string,
   now: Date,
 ): Promise<SoldCard> {
+  // A card held by an id that is no member would be out of everyone's reach: no member sees
+  // it, and the recipient cannot claim it (it already has a holder).
+  for (const memberId of new Set([input.buyerMemberId, input.holderMemberId])) {
+    if (memberId) await findVisibleMember(uow.trx, context.actor, memberId);
+  }
   const timezone = await tenantTimezone(uow.trx, uow.tenantId);
   const sale = await checkSale(uow.trx, uow.tenantId, input, now, timezone);
   const payer = input.payment.memberId ?? input.buyerMemberId ?? null;
