@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
+import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { cardBalance, moveValue, openSystemAccount, type UnitOfWork } from "./giftcards.ledger.js";
 import { type CardRow, updateCard } from "./giftcards.repository.js";
@@ -62,9 +63,10 @@ export async function expireCards(uow: UnitOfWork, now: Date, limit = EXPIRY_BAT
 
 /**
  * Online sales whose payment window closed unpaid: the payment is `expired` and its card
- * `cancelled` (it never held value). A confirmation arriving later credits nothing.
+ * `cancelled` (it never held value), audited as the job's. A confirmation arriving later credits nothing.
  */
 export async function expireOnlineSales(uow: UnitOfWork, now: Date, limit = EXPIRY_BATCH): Promise<number> {
+  const context = { actor: systemActor(uow.tenantId, "giftcards.expire"), requestId: null };
   const due = await uow.trx
     .selectFrom("gift_card_payments")
     .select(["id", "card_id"])
@@ -88,6 +90,18 @@ export async function expireOnlineSales(uow: UnitOfWork, now: Date, limit = EXPI
       closed_at: now,
       updated_at: now,
     });
+    // As a failed payment's cancellation is (confirmOnlineSale): the card changed, so it is audited.
+    await recordAudit(
+      uow,
+      context,
+      {
+        action: "gift_card.online_sale_cancelled",
+        targetType: "gift_card",
+        targetId: p.card_id,
+        summary: { payment_id: p.id, outcome: "expired" },
+      },
+      now,
+    );
   }
   return due.length;
 }

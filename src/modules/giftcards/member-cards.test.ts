@@ -188,6 +188,22 @@ describe("a member's gift cards", () => {
     expect((await runGiftCardExpiry(t.deps)).sales).toBe(1);
     expect(await gc.card(bought.card.id)).toMatchObject({ status: "cancelled", balance: 0 });
     expectProblem(await confirm(bought.payment!.id), 409, "gift_card_payment_closed");
+    // The job's cancellation is in the audit log, as a failed payment's is.
+    const audits = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      trx
+        .selectFrom("audit_events")
+        .select(["action", "actor_type", "summary"])
+        .where("target_id", "=", bought.card.id)
+        .where("action", "=", "gift_card.online_sale_cancelled")
+        .execute(),
+    );
+    expect(audits).toEqual([
+      {
+        action: "gift_card.online_sale_cancelled",
+        actor_type: "system",
+        summary: { payment_id: bought.payment!.id, outcome: "expired" },
+      },
+    ]);
   });
 
   it("a failed payment cancels the card", async () => {
