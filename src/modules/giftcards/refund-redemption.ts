@@ -100,7 +100,9 @@ export async function refundRedemption(
       id,
       type: "REFUND",
       amount: input.amount,
-      balanceAfter: inForce ? await cardBalance(uow, card.account_id!) : 0,
+      // What the card holds whichever way the value went: a card past its expiry keeps its rest
+      // until the expiry job moves it to breakage.
+      balanceAfter: await cardBalance(uow, card.account_id!),
       store_id: input.storeId ?? found.store_id,
       channel: found.channel,
       reference_module: input.reference?.module ?? null,

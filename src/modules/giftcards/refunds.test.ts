@@ -13,7 +13,7 @@ import {
   twoStores,
 } from "../../../test/helpers/giftcards.js";
 import { verifyLedger } from "../../ledger/index.js";
-import { giftCardAccountIds as ids } from "./index.js";
+import { giftCardAccountIds as ids, runGiftCardExpiry } from "./index.js";
 
 /** Refunds of redemptions and of cards at their edges: references, adjusted cards. */
 let t: TestApp;
@@ -50,6 +50,36 @@ describe("refunding a redemption", () => {
     // Each reference still replays its own refund.
     expect(json<ActivityBody>(await refund("pos", 1000)).id).toBe(json<ActivityBody>(pos).id);
     expect((await gc.card(card.id)).balance).toBe(15000);
+  });
+});
+
+describe("refunding a redemption of an expired card", () => {
+  it("records the balance the card still holds until the expiry job takes it", async () => {
+    const fixed = await gc.activePlan({
+      validity: { kind: "fixed", until: "2026-12-31" },
+      store_scope: { stores: [storeA] },
+    });
+    const { card } = await gc.sell(fixed, 20000);
+    const spent = await redeem(card.id, 5000);
+    const was = t.clock.now();
+    t.clock.set(new Date("2027-01-01T00:00:00+08:00"));
+    try {
+      const back = await gc.ok<ActivityBody>("POST", `/v1/gift-card-activities/${spent.id}/refund`, {
+        amount: 1000,
+      });
+      expect(back).toMatchObject({ type: "REFUND", returned_to: "breakage", balance_after: 15000 });
+      expect((await gc.card(card.id)).balance).toBe(15000);
+      await runGiftCardExpiry(t.deps);
+      const activities = await gc.ok<{ data: ActivityBody[] }>("GET", `/v1/gift-cards/${card.id}/activities`);
+      expect(activities.data.map((a) => [a.type, a.amount, a.balance_after])).toEqual([
+        ["ACTIVATE", 20000, 20000],
+        ["REDEEM", 5000, 15000],
+        ["REFUND", 1000, 15000],
+        ["EXPIRE", 15000, 0],
+      ]);
+    } finally {
+      t.clock.set(was);
+    }
   });
 });
 
