@@ -132,6 +132,33 @@ describe("freeze, release, settle, settled refund", () => {
     expect(open.data.map((d) => d.id)).not.toContain(answer.manual_item_id);
   });
 
+  it("lists an order that could not be frozen once, however often the freeze is retried", async () => {
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m);
+    const first = ok<FreezeAnswer>(await freeze(id, "ORD-MR", 1_000));
+    expect(first.outcome).toBe("manual");
+    // The order system retries (a new request, no shared Idempotency-Key): the same item answers.
+    const again = ok<FreezeAnswer>(await freeze(id, "ORD-MR", 1_000));
+    expect(again).toMatchObject({ outcome: "manual", manual_item_id: first.manual_item_id });
+    // Other details under the same order id are refused, as for a frozen order.
+    expectCode(await freeze(id, "ORD-MR", 2_000), 409, "order_id_reused");
+    // Once resolved (charged outside), a late retry does not open it again.
+    ok(
+      await call(w, w.finance, "POST", `/v1/deposit-manual-items/${first.manual_item_id}/resolve`, {
+        note: "charged on the monthly invoice",
+      }),
+    );
+    expect(ok<FreezeAnswer>(await freeze(id, "ORD-MR", 1_000)).manual_item_id).toBe(first.manual_item_id);
+    // Nor does the account's activation freeze it on top of the item.
+    await topUp(w, m, id, 300_000);
+    expect(ok<FreezeAnswer>(await freeze(id, "ORD-MR", 1_000)).manual_item_id).toBe(first.manual_item_id);
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ status: "active", available: 300_000, frozen: 0 });
+    const items = ok<{ data: { reference_id: string; account_id: string }[] }>(
+      await call(w, w.finance, "GET", "/v1/deposit-manual-items?limit=100"),
+    );
+    expect(items.data.filter((i) => i.account_id === id && i.reference_id === "ORD-MR")).toHaveLength(1);
+  });
+
   it("never lets 200 concurrent freezes drive available below zero and records arrears exactly", async () => {
     const m = await createMerchant(w);
     const id = await activeAccount(w, m, 300_000);

@@ -76,6 +76,24 @@ export async function freezeCost(
     const [order] = await withAmounts(trx, tenantId, [existing]);
     return { outcome: "replayed", order: order!, notices: [] };
   }
+  // An order the account could not take is listed once: a retry (the order system has no
+  // shared Idempotency-Key) must not list it again, nor freeze it after activation, or it would
+  // be charged twice once finance handles the item.
+  const listed = await trx
+    .selectFrom("deposit_manual_items")
+    .select(["id", "detail"])
+    .where("tenant_id", "=", tenantId)
+    .where("account_id", "=", account.id)
+    .where("kind", "=", "freeze_failed")
+    .where("reference_id", "=", input.orderId)
+    .executeTakeFirst();
+  if (listed) {
+    const detail = listed.detail as { reason?: string; amount?: number; campaign_id?: string | null };
+    if (detail.amount !== input.amount || (detail.campaign_id ?? null) !== input.campaignId) {
+      throw new DepositsError("order_id_reused", "This order's cost was already listed with other details");
+    }
+    return { outcome: "manual", manualItemId: listed.id, reason: detail.reason ?? "", notices: [] };
+  }
   if (account.status !== "active") {
     const manualItemId = newId("dmi");
     const reason = `account_${account.status}`;
