@@ -182,6 +182,41 @@ describe("opening and activation", () => {
   });
 });
 
+describe("closing", () => {
+  it("credits nothing to a closed account: its open top-up applications are cancelled", async () => {
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m);
+    const topup = ok<{ id: string; reference: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }),
+      201,
+    );
+    expect(
+      ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { status: "closed" })),
+    ).toMatchObject({
+      status: "closed",
+    });
+    const topups = ok<{ data: { id: string; status: string }[] }>(
+      await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/topups`),
+    );
+    expect(topups.data).toEqual([expect.objectContaining({ id: topup.id, status: "cancelled" })]);
+    // The merchant's wire arrives after all: it waits to be returned instead of being locked in
+    // an account that can neither spend nor withdraw it.
+    const late = await bankRecord(w, { payer_name: m.company, amount: 300_000, reference: topup.reference });
+    expect(late).toMatchObject({ status: "unmatched", reason: "no_application_with_amount" });
+    expectCode(
+      await call(w, w.finance, "POST", `/v1/deposit-bank-records/${late.id}/match`, { topup_id: topup.id }),
+      409,
+      "topup_not_open",
+    );
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ status: "closed", balance: 0, available: 0 });
+    expect(
+      ok(await call(w, w.finance, "POST", `/v1/deposit-bank-records/${late.id}/return`, {})),
+    ).toMatchObject({
+      status: "returned",
+    });
+  });
+});
+
 describe("bank transfer matching", () => {
   it("matches on company name and exact amount; keeps the rest unmatched with the reason", async () => {
     const m = await createMerchant(w, "Acme Trading (Shanghai) Ltd");

@@ -113,7 +113,7 @@ async function findMatch(
     .innerJoin("deposit_accounts as a", (j) =>
       j.onRef("a.tenant_id", "=", "b.tenant_id").onRef("a.merchant_id", "=", "b.merchant_id"),
     )
-    .select(["a.id", "a.asset"])
+    .select(["a.id", "a.asset", "a.status"])
     .where("b.tenant_id", "=", record.tenant_id)
     .where(
       sql<boolean>`regexp_replace(b.company_name, '\\s+', ' ', 'g') = regexp_replace(${record.payer_name}, '\\s+', ' ', 'g')`,
@@ -122,25 +122,31 @@ async function findMatch(
   if (accounts.length === 0) return { reason: "name_mismatch" };
   const sameAsset = accounts.filter((a) => a.asset === record.asset);
   if (sameAsset.length === 0) return { reason: "asset_mismatch" };
-  const open = await trx
+  const open = sameAsset.filter((a) => a.status !== "closed");
+  if (open.length === 0) return { reason: "no_application_with_amount" };
+  const applications = await trx
     .selectFrom("deposit_topups")
     .selectAll()
     .where("tenant_id", "=", record.tenant_id)
     .where(
       "account_id",
       "in",
-      sameAsset.map((a) => a.id),
+      open.map((a) => a.id),
     )
     .where("status", "=", "open")
     .where("amount", "=", record.amount)
     .orderBy("id")
     .forUpdate()
     .execute();
-  if (open.length === 0) return { reason: "no_application_with_amount" };
+  if (applications.length === 0) return { reason: "no_application_with_amount" };
   const byReference = record.reference
-    ? open.find((t) => record.reference?.includes(t.reference))
+    ? applications.find((t) => record.reference?.includes(t.reference))
     : undefined;
-  return { topup: byReference ?? open[0]! };
+  const topup = byReference ?? applications[0]!;
+  // Read again under the account's lock: an account closed meanwhile takes nothing in.
+  const account = await accountById(trx, record.tenant_id, topup.account_id, { lock: true });
+  if (account?.status === "closed") return { reason: "no_application_with_amount" };
+  return { topup };
 }
 
 /** Completes the top-up with the record (automatic match, or the platform's manual one). */
@@ -162,6 +168,7 @@ export async function applyMatch(
   }
   const account = await accountById(trx, record.tenant_id, topup.account_id, { lock: true });
   if (!account) throw new Error(`top-up ${topup.id} has no account`);
+  if (account.status === "closed") throw new DepositsError("account_closed", "The deposit account is closed");
   if (account.asset !== record.asset) {
     throw new DepositsError("bank_record_mismatch", "The bank record's asset differs from the account's");
   }

@@ -38,6 +38,28 @@ export async function updateDepositAccount(
       );
     }
   }
+  // A closed account can neither spend nor pay out: a wire for one of its applications must
+  // wait in the unmatched queue to be returned, not be credited to it.
+  const cancelled =
+    input.status === "closed" && before.status !== "closed"
+      ? await trx
+          .updateTable("deposit_topups")
+          .set({ status: "cancelled" })
+          .where("tenant_id", "=", before.tenant_id)
+          .where("id", "in", (eb) =>
+            eb
+              .selectFrom("deposit_topups")
+              .select("id")
+              .where("tenant_id", "=", before.tenant_id)
+              .where("account_id", "=", before.id)
+              .where("status", "=", "open")
+              // One being matched right now is left to its matcher, which finds the account closed.
+              .forUpdate()
+              .skipLocked(),
+          )
+          .returning("id")
+          .execute()
+      : [];
   const account = await trx
     .updateTable("deposit_accounts")
     .set({
@@ -56,7 +78,10 @@ export async function updateDepositAccount(
       action: "deposit_account.updated",
       targetType: "deposit_account",
       targetId: before.id,
-      summary: changeSummary(before, account, ["status", "threshold_override"]),
+      summary: {
+        ...changeSummary(before, account, ["status", "threshold_override"]),
+        ...(cancelled.length > 0 ? { topups_cancelled: cancelled.map((t) => t.id) } : {}),
+      },
     },
     now,
   );
