@@ -11,6 +11,7 @@ import {
   nextBankTxn,
   ok,
   openConfigured,
+  topUp,
 } from "../../../test/helpers/deposits.js";
 
 let t: TestApp;
@@ -214,6 +215,32 @@ describe("closing", () => {
     ).toMatchObject({
       status: "returned",
     });
+  });
+});
+
+describe("abnormal", () => {
+  it("lifts abnormal from an account not yet activated back to where its setup stood", async () => {
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m);
+    const patch = (body: object) => call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, body);
+    expect(ok(await patch({ status: "abnormal" }))).toMatchObject({ status: "abnormal" });
+    expectCode(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }),
+      409,
+      "account_abnormal",
+    );
+    // Not a dead end: the account goes back to waiting for its first top-up, which activates it.
+    expect(ok(await patch({ status: "active" }))).toMatchObject({ status: "pending_activation" });
+    await topUp(w, m, id, 300_000);
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ status: "active", available: 300_000 });
+    // An account that never was abnormal still becomes active only by its first top-up.
+    const other = await createMerchant(w);
+    const otherId = await openConfigured(w, other);
+    expectCode(
+      await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${otherId}`, { status: "active" }),
+      409,
+      "account_not_active",
+    );
   });
 });
 

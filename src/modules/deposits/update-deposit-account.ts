@@ -4,7 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { recheckBreaker } from "./check-account.js";
 import { DepositsError } from "./deposits.errors.js";
 import { depositBalances } from "./deposits.ledger.js";
-import { assertPlatform, loadAccount, loadSettings } from "./deposits.repository.js";
+import { type AccountStatus, assertPlatform, loadAccount, loadSettings } from "./deposits.repository.js";
 
 export interface AccountChange {
   accountId: string;
@@ -26,8 +26,14 @@ export async function updateDepositAccount(
   const { trx } = uow;
   assertPlatform(ctx.actor);
   const before = await loadAccount(trx, ctx.actor, input.accountId, { lock: true });
-  if (input.status === "active" && before.activated_at === null) {
-    throw new DepositsError("account_not_active", "An account becomes active by its first top-up");
+  let status: AccountStatus | undefined = input.status;
+  if (status === "active" && before.activated_at === null) {
+    if (before.status !== "abnormal") {
+      throw new DepositsError("account_not_active", "An account becomes active by its first top-up");
+    }
+    // Lifting abnormal from an account never activated: back to where its setup stood, or it
+    // could never be topped up (abnormal refuses top-ups) and so never become active.
+    status = before.configured_at ? "pending_activation" : "pending_configuration";
   }
   if (input.status === "closed") {
     const balances = await depositBalances(uow, before);
@@ -63,7 +69,7 @@ export async function updateDepositAccount(
   const account = await trx
     .updateTable("deposit_accounts")
     .set({
-      ...(input.status ? { status: input.status } : {}),
+      ...(status ? { status } : {}),
       ...(input.suspensionThreshold !== undefined ? { threshold_override: input.suspensionThreshold } : {}),
       updated_at: now,
     })
