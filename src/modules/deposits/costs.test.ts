@@ -132,6 +132,40 @@ describe("freeze, release, settle, settled refund", () => {
     expect(open.data.map((d) => d.id)).not.toContain(answer.manual_item_id);
   });
 
+  it("audits every freeze with who asked, also one that goes to the manual-handling list", async () => {
+    const audit = async (targetId: string) =>
+      ok<{ data: { action: string; actor_id: string; summary: Record<string, unknown> }[] }>(
+        await call(w, w.tenant.auth, "GET", `/v1/audit-events?target_id=${targetId}`),
+      ).data;
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const answer = ok<FreezeAnswer & { order: { id: string } }>(await freeze(id, "ORD-AU", 400_000), 201);
+    expect(await audit(answer.order.id)).toEqual([
+      expect.objectContaining({
+        action: "deposit_cost.frozen",
+        actor_id: w.tenant.apiKey.record.id,
+        summary: expect.objectContaining({
+          order_id: "ORD-AU",
+          amount: 400_000,
+          frozen: 300_000,
+          arrears: 100_000,
+        }),
+      }),
+    ]);
+    // A replay changes nothing and adds no entry.
+    ok(await freeze(id, "ORD-AU", 400_000));
+    expect(await audit(answer.order.id)).toHaveLength(1);
+
+    const pending = await openConfigured(w, await createMerchant(w));
+    const listed = ok<FreezeAnswer>(await freeze(pending, "ORD-AU", 1_000));
+    expect(await audit(listed.manual_item_id!)).toEqual([
+      expect.objectContaining({
+        action: "deposit_cost.freeze_listed",
+        summary: expect.objectContaining({ order_id: "ORD-AU", amount: 1_000 }),
+      }),
+    ]);
+  });
+
   it("lists an order that could not be frozen once, however often the freeze is retried", async () => {
     const m = await createMerchant(w);
     const id = await openConfigured(w, m);

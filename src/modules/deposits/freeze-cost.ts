@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import { expectTransfer } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { tenantZone } from "../../platform/tenants.js";
@@ -115,6 +116,17 @@ export async function freezeCost(
         resolved_at: null,
       })
       .execute();
+    await recordAudit(
+      trx,
+      actor,
+      {
+        action: "deposit_cost.freeze_listed",
+        targetType: "deposit_manual_item",
+        targetId: manualItemId,
+        summary: { account_id: account.id, order_id: input.orderId, amount: input.amount, reason },
+      },
+      now,
+    );
     return { outcome: "manual", manualItemId, reason, notices: [] };
   }
 
@@ -156,6 +168,23 @@ export async function freezeCost(
   await writeEntry(trx, account, row, "freeze", split.frozen, holdId, now);
   await writeEntry(trx, account, row, "arrears", split.arrears, arrearsTransferId, now);
   const [order] = await withAmounts(trx, tenantId, [row]);
+  await recordAudit(
+    trx,
+    actor,
+    {
+      action: "deposit_cost.frozen",
+      targetType: "deposit_order_cost",
+      targetId: orderCostId,
+      summary: {
+        order_id: input.orderId,
+        campaign_id: input.campaignId,
+        amount: input.amount,
+        frozen: split.frozen,
+        arrears: split.arrears,
+      },
+    },
+    now,
+  );
   const after = await depositBalances(ops, account);
   if (split.arrears > 0) {
     await emitDepositEvent(
