@@ -233,6 +233,25 @@ describe("abnormal", () => {
     expect(ok(await patch({ status: "active" }))).toMatchObject({ status: "pending_activation" });
     await topUp(w, m, id, 300_000);
     expect(await accountOf(w, m.auth, id)).toMatchObject({ status: "active", available: 300_000 });
+    // A wire for an application made before the account was marked abnormal is credited
+    // meanwhile; lifting abnormal then activates the account without a second top-up.
+    const late = await createMerchant(w);
+    const lateId = await openConfigured(w, late);
+    const topup = ok<{ reference: string }>(
+      await call(w, late.auth, "POST", `/v1/deposit-accounts/${lateId}/topups`, { amount: 300_000 }),
+      201,
+    );
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${lateId}`, { status: "abnormal" }));
+    const record = await bankRecord(w, {
+      payer_name: late.company,
+      amount: 300_000,
+      reference: topup.reference,
+    });
+    expect(record.status).toBe("matched");
+    expect(await accountOf(w, late.auth, lateId)).toMatchObject({ status: "abnormal", available: 300_000 });
+    expect(
+      ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${lateId}`, { status: "active" })),
+    ).toMatchObject({ status: "active", activated_at: t.clock.now().toISOString() });
     // An account that never was abnormal still becomes active only by its first top-up.
     const other = await createMerchant(w);
     const otherId = await openConfigured(w, other);

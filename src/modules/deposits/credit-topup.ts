@@ -58,21 +58,7 @@ export async function creditTopup(
     .execute();
   const settings = await loadSettings(trx, account.tenant_id, now);
   if (account.status === "pending_activation" && topup.amount >= settings.min_topup_amount) {
-    await trx
-      .updateTable("deposit_accounts")
-      .set({ status: "active", activated_at: now, updated_at: now })
-      .where("tenant_id", "=", account.tenant_id)
-      .where("id", "=", account.id)
-      .execute();
-    account.status = "active";
-    account.activated_at = now;
-    await emitDepositEvent(trx, account, "deposit.activated", {}, now);
-    await upsertSchedule(
-      trx,
-      account.tenant_id,
-      { key: RECHECK_SCHEDULE_KEY, jobName: RECHECK_JOB, spec: { every_minutes: RECHECK_EVERY_MINUTES } },
-      now,
-    );
+    await activateAccount(trx, account, now);
   }
   await emitDepositEvent(
     trx,
@@ -103,4 +89,43 @@ export async function creditTopup(
     { account, balances: await depositBalances(ops, account), settings, zone, warn: false },
     now,
   );
+}
+
+/**
+ * The account becomes active (its first top-up of at least the minimum): the re-check
+ * schedule starts. Updates the caller's (locked) row in place.
+ */
+export async function activateAccount(trx: Tx, account: AccountRow, now: Date): Promise<void> {
+  await trx
+    .updateTable("deposit_accounts")
+    .set({ status: "active", activated_at: now, updated_at: now })
+    .where("tenant_id", "=", account.tenant_id)
+    .where("id", "=", account.id)
+    .execute();
+  account.status = "active";
+  account.activated_at = now;
+  await emitDepositEvent(trx, account, "deposit.activated", {}, now);
+  await upsertSchedule(
+    trx,
+    account.tenant_id,
+    { key: RECHECK_SCHEDULE_KEY, jobName: RECHECK_JOB, spec: { every_minutes: RECHECK_EVERY_MINUTES } },
+    now,
+  );
+}
+
+/**
+ * Whether a completed top-up of at least the minimum is on the account: one credited while the
+ * account was abnormal activates it when abnormal is lifted.
+ */
+export async function hasActivatingTopup(trx: Tx, account: AccountRow, minimum: number): Promise<boolean> {
+  const row = await trx
+    .selectFrom("deposit_topups")
+    .select("id")
+    .where("tenant_id", "=", account.tenant_id)
+    .where("account_id", "=", account.id)
+    .where("status", "=", "completed")
+    .where("amount", ">=", minimum)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -2,6 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { recheckBreaker } from "./check-account.js";
+import { activateAccount, hasActivatingTopup } from "./credit-topup.js";
 import { DepositsError } from "./deposits.errors.js";
 import { depositBalances } from "./deposits.ledger.js";
 import { type AccountStatus, assertPlatform, loadAccount, loadSettings } from "./deposits.repository.js";
@@ -35,6 +36,7 @@ export async function updateDepositAccount(
     // could never be topped up (abnormal refuses top-ups) and so never become active.
     status = before.configured_at ? "pending_activation" : "pending_configuration";
   }
+  const settings = await loadSettings(trx, before.tenant_id, now);
   if (input.status === "closed") {
     const balances = await depositBalances(uow, before);
     if (balances.balance !== 0 || balances.arrears !== 0) {
@@ -77,6 +79,15 @@ export async function updateDepositAccount(
     .where("id", "=", before.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  // A top-up credited while the account was abnormal did not activate it (only a pending one
+  // is activated): it does now, or the merchant would have to wire the minimum again.
+  if (
+    account.status === "pending_activation" &&
+    before.status === "abnormal" &&
+    (await hasActivatingTopup(trx, account, settings.min_topup_amount))
+  ) {
+    await activateAccount(trx, account, now);
+  }
   await recordAudit(
     trx,
     ctx,
@@ -91,7 +102,6 @@ export async function updateDepositAccount(
     },
     now,
   );
-  const settings = await loadSettings(trx, account.tenant_id, now);
   const notices = await recheckBreaker(trx, uow, account, settings, now);
   return { account, settings, notices };
 }
