@@ -21,6 +21,8 @@ export interface OnlineTopupStart {
   providerRef: string;
   checkout: unknown;
   expiresAt: Date;
+  /** What the provider was asked to collect (minor units). */
+  amount: number;
 }
 
 /**
@@ -59,6 +61,7 @@ export async function prepareOnlineTopup(
     providerRef: created.providerRef,
     checkout: created.checkout,
     expiresAt,
+    amount: prepared.figures.amount,
   };
 }
 
@@ -75,7 +78,10 @@ export async function recordOnlineTopup(
   now: Date,
 ): Promise<TopupRow> {
   const { trx, tenantId } = uow;
-  const { req, id } = start;
+  const { id } = start;
+  // Decided again at the amount the provider will collect: a plan edited while the provider
+  // answered must refuse the top-up rather than record one no payment notification can match.
+  const req = { ...start.req, amount: start.amount };
   await releaseExpired(trx, tenantId, req.planId, now);
   const p = await preparePlanTopup(trx, ctx.actor, req, now, { lock: true });
   const stockKey = await takePlanStock(trx, tenantId, p.plan.id, now);

@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, json, type TestApp } from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
+import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
+import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
+
+/** A plan edited while one of its online top-ups is in flight: the member gets what they paid for. */
+let t: TestApp;
+const stripe = stripeServer();
+/** Runs while the provider is creating a payment (the request is between its two transactions). */
+let whileCreating: (() => Promise<void>) | null = null;
+const hookedFetch = (async (url: string, init: never) => {
+  if (whileCreating) {
+    const run = whileCreating;
+    whileCreating = null;
+    await run();
+  }
+  return (stripe.fetch as unknown as (u: string, i: never) => Promise<Response>)(url, init);
+}) as unknown as typeof fetch;
+
+beforeAll(async () => {
+  t = await createTestApp({
+    extend: () => ({ paymentTransports: { stripeFetch: hookedFetch } }) as never,
+  });
+});
+afterAll(async () => t?.close());
+
+const fixed = (amount: number, bonus: number) => ({
+  type: "fixed",
+  amount,
+  bonus_amount: bonus,
+  bonus_points: 0,
+});
+
+describe("a plan edited while an online top-up is in flight", () => {
+  it("a top-up is not recorded at another amount than the provider was asked to collect", async () => {
+    const tenant = await createTestTenant(t, "Stripe edit tenant");
+    const c = topupClient(t, tenant);
+    const secret = "whsec_test_edit";
+    await c.ok("PUT", "/v1/payment-providers/stripe", {
+      settings: {},
+      secrets: { secret_key: "sk_test_123", webhook_secret: secret },
+    });
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const plan = await c.plan({ kind: "package", name: "Hundred", rule: fixed(10_000, 1_000) });
+    const m = await c.newMember();
+    whileCreating = async () => {
+      await c.ok("PATCH", `/v1/topup-plans/${plan}`, { rule: fixed(20_000, 2_000) });
+    };
+    const r = await c.topUp(plan, { member_id: m, channel: "online", payment_method: "online" });
+    expect(stripe.created.at(-1)?.amount).toBe(10_000);
+    // Recorded at 200.00 while the member pays 100.00, no notification could ever credit it.
+    expectProblem(r, 422, "amount_out_of_range");
+    const rows = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      trx.selectFrom("topups").select(["amount", "provider_ref"]).where("member_id", "=", m).execute(),
+    );
+    expect(rows).toEqual([]);
+    // Started again, it is priced by the plan as it is now, and its payment credits it.
+    const again = json<TopupBody>(
+      await c.topUp(plan, { member_id: m, channel: "online", payment_method: "online" }),
+    );
+    expect(again).toMatchObject({ amount: 20_000, bonus_amount: 2_000 });
+    expect(stripe.created.at(-1)?.amount).toBe(20_000);
+    const ref = await t.deps.db.tenantTx(
+      tenant.tenantId,
+      async (trx) =>
+        (
+          await trx
+            .selectFrom("topups")
+            .select("provider_ref")
+            .where("id", "=", again.id)
+            .executeTakeFirstOrThrow()
+        ).provider_ref,
+    );
+    const paid = stripeEvent(secret, t.clock.now(), {
+      id: "evt_edit_1",
+      type: "payment_intent.succeeded",
+      data: {
+        object: {
+          id: ref,
+          object: "payment_intent",
+          amount: 20_000,
+          amount_received: 20_000,
+          currency: "cny",
+        },
+      },
+    });
+    const notified = await t.app.inject({
+      method: "POST",
+      url: `/v1/topup-payment-webhooks/stripe/${tenant.tenantId}`,
+      headers: paid.headers,
+      payload: paid.body,
+    });
+    expect(json<{ result: string }>(notified).result).toBe("credited");
+    expect(await c.balance(m)).toMatchObject({ principal: 20_000, bonus: 2_000 });
+  });
+});
