@@ -4,7 +4,7 @@ import { returnGiftStock } from "../catalog/index.js";
 import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
 import { creditTopup } from "./credit-topup.js";
 import { recordProviderRefund } from "./record-provider-refund.js";
-import { planPerks } from "./top-up-with-plan.js";
+import { planPerks, termsSoldWith } from "./top-up-with-plan.js";
 import { TopupError } from "./topup.errors.js";
 import { emitTopupEvent } from "./topup.events.js";
 import { findPlan, type TopupRow } from "./topup.repository.js";
@@ -63,8 +63,8 @@ export async function confirmTopupPayment(
     now,
   );
   if (result === "credited") {
-    const plan = await findPlan(uow.trx, uow.tenantId, topup.plan_id);
-    return { result, topup: await creditTopup(uow, ctx, topup, planPerks(plan, topup.first_topup), now) };
+    const terms = await termsSoldWith(topup, () => findPlan(uow.trx, uow.tenantId, topup.plan_id));
+    return { result, topup: await creditTopup(uow, ctx, topup, planPerks(terms, topup.first_topup), now) };
   }
   const row = await uow.trx
     .updateTable("topups")

@@ -132,7 +132,9 @@ export async function creditTopup(
       credited_at: now,
       updated_at: now,
       gift: JSON.stringify(gifts),
+      // What the top-up was decided with (plan version, first-top-up share) stays beside what the credit did.
       details: JSON.stringify({
+        ...topup.details,
         principal_lot_id: credited.principal_lot_id,
         bonus_lot_id: credited.bonus_lot_id,
         change_id: credited.change_id,

@@ -96,3 +96,50 @@ describe("a plan edited while an online top-up is in flight", () => {
     expect(await c.balance(m)).toMatchObject({ principal: 20_000, bonus: 2_000 });
   });
 });
+
+describe("a plan edited between an online top-up's start and its payment", () => {
+  it("the payment credits the top-up on the terms it was sold with, and its details keep the plan version", async () => {
+    const tenant = await createTestTenant(t, "Test provider edit tenant");
+    const c = topupClient(t, tenant);
+    const plan = await c.plan({
+      kind: "package",
+      name: "Anything goes",
+      rule: { type: "range", min_amount: 10_000, max_amount: 50_000, bonus_bps: 1000, points_bps: 0 },
+    });
+    const m = await c.newMember();
+    const started = json<TopupBody>(
+      await c.topUp(plan, { member_id: m, amount: 10_000, channel: "online", payment_method: "online" }),
+    );
+    expect(started.details).toMatchObject({ plan_version: 1 });
+    // Later top-ups may be spent on coffee only; this one was bought without that restriction.
+    await c.ok("PATCH", `/v1/topup-plans/${plan}`, { restrictions: { eligible_skus: ["coffee"] } });
+    const ref = String(started.checkout?.pay_url).replace("test://pay/", "");
+    const paid = signTestWebhook(
+      testProviderSecret(t.config.signingSecret),
+      { id: "evt-edit-2", provider_ref: ref, status: "succeeded", amount: 10_000, currency: "CNY" },
+      t.clock.now(),
+    );
+    const notified = await t.app.inject({
+      method: "POST",
+      url: `/v1/topup-payment-webhooks/test/${tenant.tenantId}`,
+      headers: { ...paid.headers, "content-type": "application/json" },
+      payload: paid.body,
+    });
+    expect(json<{ result: string }>(notified).result).toBe("credited");
+    const credited = await c.ok<TopupBody>("GET", `/v1/topups/${started.id}`);
+    expect(credited.status).toBe("credited");
+    expect(credited.details).toMatchObject({ plan_version: 1, first_bonus: 0, first_points: 0 });
+    expect(credited.details.principal_lot_id).toEqual(expect.any(String));
+    // Spendable on anything, as when it was bought: a payment without lines takes it.
+    const pay = await c.call("POST", "/v1/wallet-payments", {
+      member_id: m,
+      order_id: "edit-2-order",
+      currency: "CNY",
+      lines: [],
+      amount_due: 11_000,
+      external_method: "none",
+    });
+    expect(pay.statusCode, pay.body).toBe(201);
+    expect((await c.balance(m)).total).toBe(0);
+  });
+});

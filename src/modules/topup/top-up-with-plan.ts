@@ -6,14 +6,39 @@ import { newId } from "../../shared/ids.js";
 import { takeGiftStock } from "../catalog/index.js";
 import { planStockKey } from "./create-topup-plan.js";
 import { type CreditPerks, creditTopup } from "./credit-topup.js";
-import { restrictionsOf } from "./plan-terms.js";
+import { type PlanTerms, restrictionsOf } from "./plan-terms.js";
 import { type PlanTopupRequest, type PreparedTopup, preparePlanTopup } from "./prepare-plan-topup.js";
 import { TopupError } from "./topup.errors.js";
 import type { PlanRow, TopupRow, TopupsTable } from "./topup.repository.js";
 
+/** The terms a top-up's perks come from, kept on the top-up when it is recorded. */
+export type SoldTerms = Pick<
+  PlanTerms,
+  "gift" | "first_topup_bonus" | "bonus_benefits" | "tier_upgrade" | "restrictions"
+>;
+
+export function soldTerms(t: PlanTerms): SoldTerms {
+  return {
+    gift: t.gift,
+    first_topup_bonus: t.first_topup_bonus,
+    bonus_benefits: t.bonus_benefits,
+    tier_upgrade: t.tier_upgrade,
+    restrictions: t.restrictions,
+  };
+}
+
+/**
+ * The terms a recorded top-up is credited on: those it was sold with (a plan edited before an
+ * online payment arrives changes only later top-ups), or the plan's own for a top-up recorded
+ * before they were kept.
+ */
+export function termsSoldWith(topup: TopupRow, plan: () => Promise<PlanRow>): Promise<SoldTerms> {
+  const kept = (topup.details as { sold_terms?: SoldTerms }).sold_terms;
+  return kept ? Promise.resolve(kept) : plan().then((p) => p.terms);
+}
+
 /** What a plan gives with its money: the lots' rules, gifts, bonus benefits, tier upgrade. */
-export function planPerks(plan: PlanRow, first: boolean): CreditPerks {
-  const t = plan.terms;
+export function planPerks(t: SoldTerms, first: boolean): CreditPerks {
   const r = restrictionsOf(t);
   const gifts: CreditPerks["gifts"] = [];
   if (t.gift) gifts.push({ perk: "gift", spec: t.gift, stockKey: null });
@@ -77,6 +102,7 @@ export function topupValues(
       first_bonus: p.figures.first_bonus,
       first_points: p.figures.first_points,
       plan_version: p.plan.version,
+      sold_terms: soldTerms(p.plan.terms),
     }),
     created_by: ctx.actor.id,
     created_at: now,
@@ -102,5 +128,5 @@ export async function topUpWithPlan(
     .values(topupValues(prepared, req, ctx, newId("tup"), stockKey, now))
     .returningAll()
     .executeTakeFirstOrThrow();
-  return creditTopup(uow, ctx, row, planPerks(prepared.plan, prepared.first), now);
+  return creditTopup(uow, ctx, row, planPerks(prepared.plan.terms, prepared.first), now);
 }
