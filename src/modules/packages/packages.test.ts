@@ -170,6 +170,31 @@ describe("plans", () => {
     }
   });
 
+  it("refuses a currency the tenant's ledger does not have, on create and edit, writing nothing", async () => {
+    const base = { name: "Typo", channels: ["POS"], sales_rules: [w.seedRule] };
+    const before = (await w.ok<{ data: unknown[] }>(w.call("GET", "/v1/packages?limit=100&name=Typo"))).data;
+    const created = await w.call("POST", "/v1/packages", { ...base, currency: "CYN" });
+    expect(created.statusCode, created.body).toBe(422);
+    expect(json<{ code: string; errors: { field: string }[] }>(created)).toMatchObject({
+      code: "invalid_package",
+      errors: [expect.objectContaining({ field: "/body/currency" })],
+    });
+    expect((await w.ok<{ data: unknown[] }>(w.call("GET", "/v1/packages?limit=100&name=Typo"))).data).toEqual(
+      before,
+    );
+    const pkg = await w.ok<{ id: string; currency: string; version: number }>(
+      w.call("POST", "/v1/packages", base),
+      201,
+    );
+    expect(pkg.currency).toBe("CNY");
+    expect(await w.code(w.call("PATCH", `/v1/packages/${pkg.id}`, { currency: "CYN" }), 422)).toBe(
+      "invalid_package",
+    );
+    expect(
+      await w.ok<{ currency: string; version: number }>(w.call("GET", `/v1/packages/${pkg.id}`)),
+    ).toMatchObject({ currency: "CNY", version: pkg.version });
+  });
+
   it("inactive → active ↔ inactive → archived; archived is read-only and can be copied", async () => {
     const pkg = await w.createPackage();
     expect(await w.code(w.call("POST", `/v1/packages/${pkg}/archive`), 409)).toBe(

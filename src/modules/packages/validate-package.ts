@@ -68,9 +68,9 @@ export function checkRules(config: Pick<PackageConfig, "sales_rules" | "perks" |
 }
 
 /**
- * Everything a plan names must exist in the tenant: benefits of the perk's kind, tiers,
- * gifts' templates and packages, agreements of the right type, the cover image, audience
- * codes, stores. Refused as a whole, before anything is written.
+ * Everything a plan names must exist in the tenant: its currency (a ledger asset), benefits
+ * of the perk's kind, tiers, gifts' templates and packages, agreements of the right type, the
+ * cover image, audience codes, stores. Refused as a whole, before anything is written.
  */
 export async function validatePackage(trx: Tx, tenantId: string, config: PackageConfig): Promise<void> {
   checkRules(config);
@@ -87,6 +87,15 @@ export async function validatePackage(trx: Tx, tenantId: string, config: Package
   }
   const tiers = await loadTierCatalog(trx, tenantId);
   const errors: FieldError[] = [];
+  // A price in an asset the ledger does not have (a typo) could be sold offline or online but
+  // never paid by balance, and its revenue would be counted in a currency nobody keeps.
+  const asset = await trx
+    .selectFrom("ledger_assets")
+    .select("code")
+    .where("tenant_id", "=", tenantId)
+    .where("code", "=", config.currency)
+    .executeTakeFirst();
+  if (!asset) errors.push({ field: "/body/currency", message: `no asset ${config.currency} in the ledger` });
   for (const [i, perk] of config.perks.entries()) {
     const field = `/body/perks/${i}`;
     if (perk.type === "tier_upgrade") {
