@@ -8,6 +8,7 @@ import { type CreditPerks, creditTopup } from "./credit-topup.js";
 import { lockUsableMember } from "./member-facts.js";
 import type { TopupChannel } from "./plan-terms.js";
 import { smartOffer } from "./smart-offers.js";
+import type { SmartTier } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
 import { emitTopupEvent } from "./topup.events.js";
 import { type AcceptanceRow, findSmartPlan, type SmartPlanRow, type TopupRow } from "./topup.repository.js";
@@ -26,6 +27,13 @@ export interface AcceptRequest {
 }
 
 type Decided = Awaited<ReturnType<typeof decideAcceptance>>;
+
+/** What a tier gives besides its figures, kept on the top-up when it is started. */
+type SoldTier = Pick<SmartTier, "type" | "gift" | "first_topup_gift">;
+
+function soldTier(tier: SmartTier | undefined): SoldTier | undefined {
+  return tier && { type: tier.type, gift: tier.gift, first_topup_gift: tier.first_topup_gift };
+}
 
 /** With the member locked, the offer decided again: plan open, tier offered, first-time status now. */
 async function decideAcceptance(
@@ -89,6 +97,7 @@ async function insertSmartTopup(
       details: JSON.stringify({
         tier_index: req.tierIndex,
         order_amount: req.orderAmount,
+        sold_tier: soldTier(d.plan.terms.tiers[req.tierIndex]),
         ...(payment.orderId ? { order_id: payment.orderId } : {}),
       }),
       created_by: ctx.actor.id,
@@ -270,7 +279,8 @@ async function creditAccepted(
   req: Omit<AcceptRequest, "paymentMethod" | "planId">,
   now: Date,
 ): Promise<{ acceptance: AcceptanceRow; topup: TopupRow }> {
-  const spec = plan.terms.tiers[req.tierIndex];
+  const kept = (row.details as { sold_tier?: SoldTier }).sold_tier;
+  const spec = kept ?? soldTier(plan.terms.tiers[req.tierIndex]);
   const stockKey = smartGiftStockKey(plan.id);
   const gifts: CreditPerks["gifts"] = [];
   if (spec?.gift) gifts.push({ perk: "tier_gift", spec: spec.gift, stockKey });

@@ -143,3 +143,98 @@ describe("a plan edited between an online top-up's start and its payment", () =>
     expect((await c.balance(m)).total).toBe(0);
   });
 });
+
+describe("a smart plan edited between an online smart top-up's start and its payment", () => {
+  it("the payment gives the tier's gift the top-up was started with", async () => {
+    const tenant = await createTestTenant(t, "Smart edit tenant");
+    const c = topupClient(t, tenant);
+    const coffee = (
+      await c.ok<{ id: string }>("POST", "/v1/gift-voucher-templates", {
+        name: "Coffee voucher",
+        face_amount: 1500,
+        validity: { kind: "relative", valid_days: 30 },
+        scope: { kind: "all" },
+        min_spend: 0,
+      })
+    ).id;
+    const tier = { type: "discount", multiplier_bps: 12_000, bonus_bps: 800 };
+    const plan = await c.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Smart with a coffee",
+      rounding: "1",
+      channels: ["online", "pos"],
+      tiers: [{ ...tier, gift: { kind: "voucher", template_id: coffee } }],
+    });
+    const m = await c.newMember();
+    await c.ok("POST", `/v1/members/${m}/top-ups`, { amount: 1_000, reason: "till" });
+    const order = await t.app.inject({
+      method: "POST",
+      url: "/v1/cashier-orders",
+      headers: { ...tenant.auth, "idempotency-key": "smart-edit-order", host: "shop.example" },
+      payload: {
+        member_id: m,
+        items: [{ name: "Latte", quantity: 1, unit_amount: 8_200 }],
+        total: 8_200,
+        merchant_order_ref: "SO-SMART-EDIT",
+      },
+    });
+    expect(order.statusCode, order.body).toBe(201);
+    const o = json<{ id: string; link: { url: string } }>(order);
+    const session = await t.app.inject({
+      method: "POST",
+      url: "/v1/member-center/sessions",
+      payload: { tenant_id: tenant.tenantId, code: new URL(o.link.url).searchParams.get("code") },
+    });
+    const token = json<{ token: string }>(session).token;
+    const started = await t.app.inject({
+      method: "POST",
+      url: `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+      headers: { authorization: `Bearer ${token}`, "idempotency-key": "smart-edit-start" },
+      payload: { plan_id: plan.id, tier_index: 0 },
+    });
+    expect(started.statusCode, started.body).toBe(200);
+    const paymentId = json<{ payments: { id: string }[] }>(started).payments[0]!.id;
+    // The merchant drops the gift from later offers.
+    await c.ok("PATCH", `/v1/smart-topup-plans/${plan.id}`, { tiers: [tier] });
+    const ref = await t.database.owner
+      .selectFrom("cashier_payments")
+      .select(["provider_ref", "online_amount"])
+      .where("id", "=", paymentId)
+      .executeTakeFirstOrThrow();
+    const signed = signTestWebhook(
+      testProviderSecret(t.config.signingSecret),
+      {
+        id: "evt-smart-edit",
+        provider_ref: ref.provider_ref,
+        status: "succeeded",
+        amount: ref.online_amount,
+        currency: "CNY",
+      },
+      t.clock.now(),
+    );
+    const notified = await t.app.inject({
+      method: "POST",
+      url: `/v1/cashier-payment-webhooks/test/${tenant.tenantId}`,
+      headers: { "content-type": "application/json", ...signed.headers },
+      payload: signed.body,
+    });
+    expect(json<{ result: string }>(notified).result).toBe("paid");
+    const topups = await t.database.owner
+      .selectFrom("topups")
+      .select(["status", "gift"])
+      .where("member_id", "=", m)
+      .where("source", "=", "smart")
+      .execute();
+    expect(topups).toEqual([
+      {
+        status: "credited",
+        gift: [
+          expect.objectContaining({
+            perk: "tier_gift",
+            status: "granted",
+            voucher_ids: [expect.any(String)],
+          }),
+        ],
+      },
+    ]);
+  });
+});
