@@ -3956,7 +3956,7 @@ export interface paths {
         put?: never;
         /**
          * Top up a member's balance with a plan: paid at the till (credited at once) or online
-         * @description payment_method offline: the till received the money; principal and bonus go to tagged lots, points, gifts, bonus benefits and the tier upgrade follow in one atomic step (201, status credited). online: 201 with status pending_payment and checkout; the provider's signed notification credits it. A member token tops up only itself, online, with shown plans. Refusals: plan_not_active, channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, amount_out_of_range, first_topup_only, purchase_limit_reached, plan_out_of_stock, recharge_code_mismatch, house_currency_not_purchasable.
+         * @description payment_method offline: the till received the money; principal and bonus go to tagged lots, points, gifts, bonus benefits and the tier upgrade follow in one atomic step (201, status credited). online: 201 with status pending_payment and checkout; the provider's signed notification credits it. A member token tops up only itself, online, with shown plans. Refusals: store_not_found (no such store, or outside a store-bound operator's subtree), plan_not_active, channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, amount_out_of_range, first_topup_only, purchase_limit_reached, plan_out_of_stock, recharge_code_mismatch, house_currency_not_purchasable.
          */
         post: operations["topUpWithPlan"];
         delete?: never;
@@ -43658,7 +43658,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: recharge_code_not_found, topup_plan_not_found */
+            /** @description RFC 9457 problem details; `code` is one of: recharge_code_not_found, store_not_found, topup_plan_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -45847,7 +45847,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: smart_topup_plan_not_found */
+            /** @description RFC 9457 problem details; `code` is one of: smart_topup_plan_not_found, store_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import { inScope } from "../../platform/auth/scope.js";
+import { orgUnitPath } from "../../platform/org/org-units.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { type Availability, closedReason, type StoreScope, storeInScope } from "../catalog/index.js";
 import { type AudienceRule, audienceMatches, loadMemberFacts, loadTierCatalog } from "../members/index.js";
@@ -56,6 +58,18 @@ export async function assertOpen(
 ): Promise<void> {
   const closed = await whyClosed(trx, tenantId, plan, req, now);
   if (closed) throw new TopupError(closed.code, closed.detail, { extra: { reason: closed.detail } });
+}
+
+/**
+ * The store a top-up names exists in the tenant and, for staff bound to an org unit, lies in
+ * their subtree: a store-bound operator cannot attribute a top-up to another store, nor use a
+ * plan only that store may sell. Out of scope answers as missing.
+ */
+export async function assertStoreUsable(trx: Tx, actor: Actor, storeId: string | null): Promise<void> {
+  if (storeId === null) return;
+  const path = await orgUnitPath(trx, actor.tenantId, storeId);
+  if (path === undefined || (actor.type !== "member" && !inScope(actor, path)))
+    throw new TopupError("store_not_found", "Store not found");
 }
 
 /** A member token sees only shown plans: a hidden one does not exist for it (staff may use it). */

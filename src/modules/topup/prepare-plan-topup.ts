@@ -1,6 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { assertOpen, assertVisible } from "./decide-topup.js";
+import { assertOpen, assertStoreUsable, assertVisible } from "./decide-topup.js";
 import { assetScaleOf, hasToppedUp, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf, type TopupChannel } from "./plan-terms.js";
 import { findActiveCode } from "./recharge-code-lookup.js";
@@ -61,6 +61,7 @@ export async function preparePlanTopup(
       "recharge_code_mismatch",
       `Recharge code ${code.code} is for store ${code.store_id}`,
     );
+  await assertStoreUsable(trx, actor, storeId);
   const plan = await findPlan(trx, tenantId, req.planId);
   assertVisible(actor, plan.visibility);
   const terms = plan.terms;

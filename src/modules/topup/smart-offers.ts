@@ -2,7 +2,7 @@ import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { GiftSpec } from "../catalog/index.js";
 import { readBalanceAvailable } from "./balance-read.js";
-import { whyClosed } from "./decide-topup.js";
+import { assertStoreUsable, whyClosed } from "./decide-topup.js";
 import { assetScaleOf, findVisibleMember, hasToppedUp } from "./member-facts.js";
 import { CHANNELS, type TopupChannel } from "./plan-terms.js";
 import { tierFigures, tierRefusal } from "./smart-rules.js";
@@ -52,6 +52,7 @@ export interface OfferRequest {
 export async function smartOffer(trx: Tx, actor: Actor, req: OfferRequest, now: Date): Promise<Offer> {
   const tenantId = actor.tenantId;
   await findVisibleMember(trx, actor, req.memberId);
+  await assertStoreUsable(trx, actor, req.storeId);
   const available = await readBalanceAvailable(trx, tenantId, req.memberId);
   const first =
     !(await hasToppedUp({ trx, tenantId }, req.memberId)) &&

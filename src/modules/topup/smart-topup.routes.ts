@@ -259,7 +259,13 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
     config: {
       permission: "topup.operate",
       idempotent: true,
-      errors: ["no_smart_offer", "tier_not_offered", "smart_topup_plan_not_found", "insufficient_balance"],
+      errors: [
+        "no_smart_offer",
+        "tier_not_offered",
+        "smart_topup_plan_not_found",
+        "store_not_found",
+        "insufficient_balance",
+      ],
     },
     schema: {
       operationId: "acceptSmartTopupOffer",

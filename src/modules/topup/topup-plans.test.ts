@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
+  createTestKey,
   createTestOrgUnit,
   createTestTenant,
   json,
@@ -247,6 +248,47 @@ describe("top-up plans (§2.3)", () => {
       `/v1/topup-plans/${hidden}/availability?member_id=${silver}&channel=pos&store_id=${store}`,
     );
     expect(availability).toMatchObject({ available: false, code: "audience_mismatch" });
+  });
+
+  it("the store a top-up names exists, and a store-bound operator names only a store of its own subtree", async () => {
+    // Only Store B may sell this plan; an operator of Store A must not claim Store B to use it.
+    const plan = await c.plan({
+      kind: "package",
+      name: "Store B only",
+      rule: range,
+      store_scope: { stores: [otherStore] },
+    });
+    const open = await c.plan({ kind: "package", name: "Any store", rule: range });
+    const operatorA = await createTestKey(t, tenant.tenantId, "operator", store);
+    let key = 0;
+    const asOperator = (planId: string, body: object) =>
+      t.app.inject({
+        method: "POST",
+        url: `/v1/topup-plans/${planId}/top-ups`,
+        headers: { ...operatorA.auth, "idempotency-key": `op-store-${++key}` },
+        payload: body,
+      });
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: { ...operatorA.auth, "idempotency-key": "op-store-member" },
+      payload: { name: "Walk-in at A" },
+    });
+    const m = json<{ id: string }>(created).id;
+    const base = { member_id: m, amount: 10_000, channel: "pos", payment_method: "offline" };
+    expectProblem(await asOperator(plan, { ...base, store_id: otherStore }), 404, "store_not_found");
+    expectProblem(await asOperator(open, { ...base, store_id: otherStore }), 404, "store_not_found");
+    expectProblem(
+      await c.topUp(open, { ...base, store_id: "org_01m92d5766hbfe0ngabq71kx2f" }),
+      404,
+      "store_not_found",
+    );
+    expect((await c.balance(m)).total).toBe(0);
+    const details = await c.ok<{ data: unknown[] }>("GET", `/v1/topup-plans/${open}/top-ups?member_id=${m}`);
+    expect(details.data).toEqual([]);
+    // At its own store it tops up; the tenant-wide owner names any store.
+    expect((await asOperator(open, { ...base, store_id: store })).statusCode).toBe(201);
+    expect((await c.topUp(plan, { ...base, store_id: otherStore })).statusCode).toBe(201);
   });
 
   it("tier upgrade after top-up raises, never lowers", async () => {

@@ -17,6 +17,7 @@ export const TOPUP_ERRORS = defineErrors({
   first_topup_only: 422,
   channel_not_allowed: 422,
   store_not_in_scope: 422,
+  store_not_found: 404,
   audience_mismatch: 422,
   amount_out_of_range: 422,
   currency_mismatch: 422,

@@ -47,6 +47,7 @@ const TOPUP_REFUSALS = [
   "purchase_limit_reached",
   "first_topup_only",
   "channel_not_allowed",
+  "store_not_found",
   "store_not_in_scope",
   "audience_mismatch",
   "amount_out_of_range",
@@ -181,7 +182,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
       tags,
       summary: "Top up a member's balance with a plan: paid at the till (credited at once) or online",
       description:
-        "payment_method offline: the till received the money; principal and bonus go to tagged lots, points, gifts, bonus benefits and the tier upgrade follow in one atomic step (201, status credited). online: 201 with status pending_payment and checkout; the provider's signed notification credits it. A member token tops up only itself, online, with shown plans. Refusals: plan_not_active, channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, amount_out_of_range, first_topup_only, purchase_limit_reached, plan_out_of_stock, recharge_code_mismatch, house_currency_not_purchasable.",
+        "payment_method offline: the till received the money; principal and bonus go to tagged lots, points, gifts, bonus benefits and the tier upgrade follow in one atomic step (201, status credited). online: 201 with status pending_payment and checkout; the provider's signed notification credits it. A member token tops up only itself, online, with shown plans. Refusals: store_not_found (no such store, or outside a store-bound operator's subtree), plan_not_active, channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, amount_out_of_range, first_topup_only, purchase_limit_reached, plan_out_of_stock, recharge_code_mismatch, house_currency_not_purchasable.",
       params: PlanParams,
       body: Obj(
         {
