@@ -37,6 +37,7 @@ import { foundationManifest } from "./platform/foundation.routes.js";
 import { consoleRoutes } from "./platform/http/console.js";
 import { countedRoundTrips, HttpMetrics, roundTripsOf } from "./platform/http/metrics.js";
 import { describeOperation, nameWebhookOperations } from "./platform/http/openapi.js";
+import { bodyMayBeOmitted, markOmittableBodies } from "./platform/http/optional-body.js";
 import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { checkRouteErrors } from "./platform/http/route-errors.js";
 import { Problem } from "./platform/http/schemas.js";
@@ -161,9 +162,12 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     },
   );
 
-  app.addHook("preValidation", async (request) =>
-    refuseUnstorableText({ params: request.params, query: request.query, body: request.body }),
-  );
+  app.addHook("preValidation", async (request) => {
+    // A request with no body at all is one whose every field takes its default, when the
+    // route's body has no required field (a refund with no reason); as in Stripe's API.
+    if (request.body === undefined && bodyMayBeOmitted(request.routeOptions.schema?.body)) request.body = {};
+    refuseUnstorableText({ params: request.params, query: request.query, body: request.body });
+  });
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
   app.setNotFoundHandler((request, reply) =>
@@ -251,6 +255,8 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       security: [{ apiKey: [] }, { session: [] }],
     },
     transform: describeOperation,
+    transformObject: (document) =>
+      "openapiObject" in document ? markOmittableBodies(document.openapiObject) : document.swaggerObject,
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });

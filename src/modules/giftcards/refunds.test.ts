@@ -106,6 +106,23 @@ describe("refunding a card", () => {
     expect((await gc.posted(ids.issuance("CNY"))).credits - issuance.credits).toBe(10000);
   });
 
+  it("takes a refund with no body at all, and documents that body as optional", async () => {
+    const { card } = await gc.sell(planId, 20000);
+    // No content type and no body: every field of the refund's body is optional.
+    const bare = await gc.call("POST", `/v1/gift-cards/${card.id}/refund`);
+    expect(bare.statusCode, bare.body).toBe(200);
+    expect(json<{ card: { status: string } }>(bare).card.status).toBe("refunded");
+    const doc = json<{
+      paths: Record<string, Record<string, { requestBody?: { required?: boolean } }>>;
+    }>(await t.app.inject({ method: "GET", url: "/openapi.json" }));
+    expect(doc.paths["/v1/gift-cards/{id}/refund"]?.post?.requestBody?.required).toBe(false);
+    // A sale's body has required fields: it stays required, and a bare sale is refused.
+    expect(doc.paths["/v1/gift-cards"]?.post?.requestBody?.required).toBe(true);
+    const bareSale = await gc.call("POST", "/v1/gift-cards");
+    expect(bareSale.statusCode, bareSale.body).toBe(400);
+    expect(json<{ code: string }>(bareSale).code).toBe("validation_failed");
+  });
+
   it("leaves the ledger verified", async () => {
     const report = await verifyLedger(t.deps.db, tenant.tenantId);
     expect(report.differences).toEqual([]);
