@@ -4206,7 +4206,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for an online top-up: credits it exactly once
-         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing.
+         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due).
          */
         post: operations["receiveTopupPaymentNotification"];
         delete?: never;
@@ -5861,6 +5861,26 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onTopupPaymentStarted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "topup.payment_unfulfilled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An online top-up's payment succeeded after it had failed or expired and it could no longer be credited as sold: the payment is owed back to the member (the top-up is refund_due)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onTopupPaymentUnfulfilled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -43379,7 +43399,7 @@ export interface operations {
                 member_id?: string;
                 channel?: "pos" | "online";
                 store_id?: string;
-                status?: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                status?: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
                 first_topup?: boolean;
                 recharge_code_id?: string;
                 /** @example 2026-11-23T08:00:00.000Z */
@@ -43436,7 +43456,7 @@ export interface operations {
                             } | null;
                             payment_expires_at: string | null;
                             /** @enum {string} */
-                            status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                            status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
                             recharge_code_id: string | null;
                             details: {
                                 [key: string]: unknown;
@@ -43617,7 +43637,7 @@ export interface operations {
                         } | null;
                         payment_expires_at: string | null;
                         /** @enum {string} */
-                        status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                        status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
                         recharge_code_id: string | null;
                         details: {
                             [key: string]: unknown;
@@ -43823,7 +43843,7 @@ export interface operations {
                 member_id?: string;
                 channel?: "pos" | "online";
                 store_id?: string;
-                status?: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                status?: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
                 first_topup?: boolean;
                 recharge_code_id?: string;
                 /** @example 2026-11-23T08:00:00.000Z */
@@ -44000,7 +44020,7 @@ export interface operations {
                         } | null;
                         payment_expires_at: string | null;
                         /** @enum {string} */
-                        status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                        status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
                         recharge_code_id: string | null;
                         details: {
                             [key: string]: unknown;
@@ -45805,7 +45825,7 @@ export interface operations {
                             } | null;
                             payment_expires_at: string | null;
                             /** @enum {string} */
-                            status: "pending_payment" | "credited" | "failed" | "expired" | "refunded";
+                            status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
                             recharge_code_id: string | null;
                             details: {
                                 [key: string]: unknown;
@@ -46412,7 +46432,7 @@ export interface operations {
                         object: "webhook_receipt";
                         topup_id: string;
                         /** @enum {string} */
-                        result: "credited" | "failed" | "expired" | "already_settled" | "refund_recorded";
+                        result: "credited" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_recorded";
                     };
                 };
             };
@@ -55977,6 +55997,52 @@ export interface operations {
                         member_id: string;
                         amount: number;
                         provider: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onTopupPaymentUnfulfilled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "topup.payment_unfulfilled";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        topup_id: string;
+                        plan_id: string;
+                        member_id: string;
+                        amount: number;
+                        currency: string;
+                        provider: string;
+                        provider_ref: string;
+                        reason: string;
                     };
                 };
             };

@@ -2,6 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { returnGiftStock } from "../catalog/index.js";
 import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
+import { creditLatePayment } from "./credit-late-payment.js";
 import { creditTopup } from "./credit-topup.js";
 import { recordProviderRefund } from "./record-provider-refund.js";
 import { planPerks, termsSoldWith } from "./top-up-with-plan.js";
@@ -9,7 +10,13 @@ import { TopupError } from "./topup.errors.js";
 import { emitTopupEvent } from "./topup.events.js";
 import { findPlan, type TopupRow } from "./topup.repository.js";
 
-export type ConfirmResult = "credited" | "failed" | "expired" | "already_settled" | "refund_recorded";
+export type ConfirmResult =
+  | "credited"
+  | "failed"
+  | "expired"
+  | "refund_due"
+  | "already_settled"
+  | "refund_recorded";
 
 /**
  * Applies a verified provider notification to its top-up, exactly once. The top-up row is
@@ -17,6 +24,10 @@ export type ConfirmResult = "credited" | "failed" | "expired" | "already_settled
  * after a later state) changes nothing and answers `already_settled`, so the provider stops
  * retrying. A different amount or currency is refused (`amount_mismatch`) and writes nothing.
  * Succeeded in time → credited in this unit of work; failed or late → no credit, stock back.
+ * A failure is not final at every provider (a Stripe PaymentIntent may be retried and then
+ * succeed), and a payment may succeed after our window closed: such a success means the
+ * member paid, so it is credited then if it still can be, else kept `refund_due`
+ * (credit-late-payment.ts).
  */
 export async function confirmTopupPayment(
   uow: UnitOfWork,
@@ -24,6 +35,7 @@ export async function confirmTopupPayment(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: ConfirmResult; topup: TopupRow }> {
+  const paidLate = outcome.kind !== "refund" && outcome.status === "succeeded";
   const confirmed = await confirmProviderPayment(
     uow,
     {
@@ -34,7 +46,8 @@ export async function confirmTopupPayment(
         amount: t.amount,
         currency: t.currency,
         expiresAt: t.payment_expires_at,
-        open: t.status === "pending_payment",
+        open:
+          t.status === "pending_payment" || (paidLate && (t.status === "failed" || t.status === "expired")),
       }),
       refuse: {
         notFound: () => new TopupError("topup_not_found", "No top-up for this payment"),
@@ -49,6 +62,8 @@ export async function confirmTopupPayment(
   if (outcome.kind === "refund")
     return { result: await recordProviderRefund(uow, ctx, topup, outcome, now), topup };
   if (confirmed.result === "closed") return { result: "already_settled", topup };
+  if (paidLate && (topup.status !== "pending_payment" || confirmed.result === "expired"))
+    return creditLatePayment(uow, ctx, topup, outcome, now);
   const result: ConfirmResult =
     confirmed.result === "succeeded" ? "credited" : confirmed.result === "failed" ? "failed" : "expired";
   await recordAudit(

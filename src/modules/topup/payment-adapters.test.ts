@@ -400,7 +400,7 @@ describe("Stripe (stripe) against a local webhook secret", () => {
 });
 
 describe("online top-ups hold stock while payable", () => {
-  it("an unpaid online top-up frees its stock when it expires; a late confirmation credits nothing", async () => {
+  it("an unpaid online top-up frees its stock when it expires; a late payment that finds it sold is owed back", async () => {
     const tenant = await createTestTenant(t, "Stock tenant");
     const c = topupClient(t, tenant);
     const plan = await c.plan({
@@ -428,7 +428,8 @@ describe("online top-ups hold stock while payable", () => {
       ...late.headers,
       "content-type": "application/json",
     });
-    expect(json<{ result: string }>(r).result).toBe("already_settled");
+    expect(json<{ result: string }>(r).result).toBe("refund_due");
+    expect((await c.ok<TopupBody>("GET", `/v1/topups/${first.id}`)).status).toBe("refund_due");
     expect((await c.balance(m)).total).toBe(0);
     t.clock.set("2026-11-23T08:00:00Z");
   });

@@ -24,7 +24,7 @@ export async function topupWebhookRoutes(app: RouteApp, deps: AppDeps, providers
           tags: ["topup"],
           summary: "Payment provider notification (signed) for an online top-up: credits it exactly once",
           description:
-            "alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing.",
+            "alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due).",
           params: Obj({ provider: IdParam, tenant_id: IdParam }),
           response: {
             200: Type.Object({
@@ -34,6 +34,7 @@ export async function topupWebhookRoutes(app: RouteApp, deps: AppDeps, providers
                 "credited",
                 "failed",
                 "expired",
+                "refund_due",
                 "already_settled",
                 "refund_recorded",
               ] as const),

@@ -19,7 +19,9 @@ interface RefundLog {
  * so the provider retries it after the payment notification. The refunded share comes back
  * out of the top-up's lots: principal = the refunded amount, bonus = bonus × refunded /
  * amount rounded down, both cumulative; what the member already spent is recorded as the
- * shortfall (points and gifts stay: an operator decides). The top-up becomes `refunded`.
+ * shortfall (points and gifts stay: an operator decides). The top-up becomes `refunded`. A
+ * `refund_due` top-up (paid late, never credited) only records the refund, and becomes
+ * `refunded` once the whole payment is back.
  */
 export async function recordProviderRefund(
   uow: UnitOfWork,
@@ -33,7 +35,8 @@ export async function recordProviderRefund(
       "topup_payment_not_settled",
       "The payment this refund belongs to has not been confirmed yet",
     );
-  if (topup.status !== "credited" && topup.status !== "refunded") return "already_settled";
+  const owed = topup.status === "refund_due";
+  if (topup.status !== "credited" && topup.status !== "refunded" && !owed) return "already_settled";
   if (outcome.status !== "succeeded") return "already_settled";
   const details = topup.details as Record<string, unknown> & Partial<{ refund: RefundLog }>;
   const log: RefundLog = details.refund ?? {
@@ -51,6 +54,36 @@ export async function recordProviderRefund(
     outcome.refundCumulative ? Math.max(amount, log.refunded_total) : log.refunded_total + amount,
   );
   if (total <= log.refunded_total) return "already_settled";
+  // Paid but never credited: there is nothing to take back; the debt is settled once all is refunded.
+  if (owed) {
+    const next: RefundLog = {
+      ...log,
+      refunds: { ...log.refunds, [refundId]: total - log.refunded_total },
+      refunded_total: total,
+    };
+    await uow.trx
+      .updateTable("topups")
+      .set({
+        status: total >= topup.amount ? "refunded" : "refund_due",
+        details: JSON.stringify({ ...details, refund: next }),
+        updated_at: now,
+      })
+      .where("tenant_id", "=", uow.tenantId)
+      .where("id", "=", topup.id)
+      .execute();
+    await recordAudit(
+      uow,
+      ctx,
+      {
+        action: "topup.refunded",
+        targetType: "topup",
+        targetId: topup.id,
+        summary: { refund_id: refundId, ...next },
+      },
+      now,
+    );
+    return "refund_recorded";
+  }
   const bonusTotal = Number((BigInt(topup.bonus_amount) * BigInt(total)) / BigInt(topup.amount));
   const wantedPrincipal = total - log.refunded_total;
   const wantedBonus =

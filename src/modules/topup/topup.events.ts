@@ -33,6 +33,20 @@ const EVENTS = {
     description: "An online top-up's payment failed or arrived after it expired: nothing was credited",
     schema: Type.Object({ topup_id: Str, plan_id: Str, member_id: Str, result: Str }),
   },
+  "topup.payment_unfulfilled": {
+    description:
+      "An online top-up's payment succeeded after it had failed or expired and it could no longer be credited as sold: the payment is owed back to the member (the top-up is refund_due)",
+    schema: Type.Object({
+      topup_id: Str,
+      plan_id: Str,
+      member_id: Str,
+      amount: Int,
+      currency: Str,
+      provider: Str,
+      provider_ref: Str,
+      reason: Str,
+    }),
+  },
   "topup.plan_changed": {
     description: "A top-up or smart top-up plan was created, edited, activated, deactivated or archived",
     schema: Type.Object({ plan_id: Str, kind: Str, status: Str, change: Str }),

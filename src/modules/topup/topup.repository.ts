@@ -7,8 +7,15 @@ import { TopupError } from "./topup.errors.js";
 
 export type PlanStatus = "active" | "inactive" | "archived";
 export const PLAN_STATUSES = ["active", "inactive", "archived"] as const;
-export type TopupStatus = "pending_payment" | "credited" | "failed" | "expired" | "refunded";
-export const TOPUP_STATUSES = ["pending_payment", "credited", "failed", "expired", "refunded"] as const;
+export const TOPUP_STATUSES = [
+  "pending_payment",
+  "credited",
+  "failed",
+  "expired",
+  "refund_due",
+  "refunded",
+] as const;
+export type TopupStatus = (typeof TOPUP_STATUSES)[number];
 
 export interface TopupPlansTable {
   tenant_id: string;

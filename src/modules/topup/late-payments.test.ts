@@ -1,0 +1,302 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
+import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
+import { verifyLedger } from "../../ledger/index.js";
+import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
+
+/**
+ * A provider may say "failed" and later "succeeded" for the same payment (the member retried
+ * it), or succeed after our 15 minutes: the member paid, so the top-up is credited then, or,
+ * when it can no longer be sold as it was, recorded for a refund where finance sees it.
+ */
+let t: TestApp;
+const stripe = stripeServer();
+beforeAll(async () => {
+  t = await createTestApp({
+    extend: () => ({ paymentTransports: { stripeFetch: stripe.fetch } }) as never,
+  });
+});
+afterAll(async () => t?.close());
+
+const range = { type: "range", min_amount: 10_000, max_amount: 50_000, bonus_bps: 1000, points_bps: 0 };
+
+function world(tenant: TestTenant) {
+  const c = topupClient(t, tenant);
+  let seq = 0;
+  const notify = (topup: TopupBody, status: "succeeded" | "failed", eventId = `evt-${++seq}`) => {
+    const ref = String(topup.checkout?.pay_url).replace("test://pay/", "");
+    const signed = signTestWebhook(
+      testProviderSecret(t.config.signingSecret),
+      { id: eventId, provider_ref: ref, status, amount: topup.amount, currency: "CNY" },
+      t.clock.now(),
+    );
+    return t.app.inject({
+      method: "POST",
+      url: `/v1/topup-payment-webhooks/test/${tenant.tenantId}`,
+      headers: { ...signed.headers, "content-type": "application/json" },
+      payload: signed.body,
+    });
+  };
+  const result = async (r: ReturnType<typeof notify>) => {
+    const res = await r;
+    expect(res.statusCode, res.body).toBe(200);
+    return json<{ result: string }>(res).result;
+  };
+  const online = (plan: string, member: string, amount = 10_000) =>
+    c.topUp(plan, { member_id: member, amount, channel: "online", payment_method: "online" });
+  const audit = (id: string) =>
+    t.database.owner
+      .selectFrom("audit_events")
+      .select("action")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", id)
+      .execute()
+      .then((rows) => rows.map((r) => r.action).sort());
+  const events = (type: string) =>
+    t.database.owner
+      .selectFrom("events")
+      .select("data")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("type", "=", type)
+      .execute()
+      .then((rows) => rows.map((r) => r.data as Record<string, unknown>));
+  const ledgerClean = async () => {
+    const report = await verifyLedger(t.deps.db, tenant.tenantId);
+    expect(report.ok, JSON.stringify(report)).toBe(true);
+  };
+  return { c, notify, result, online, audit, events, ledgerClean };
+}
+
+describe("a payment that succeeds after a failed attempt", () => {
+  it("is credited once, on the terms the top-up was sold with", async () => {
+    const tenant = await createTestTenant(t, "Retry after failure");
+    const w = world(tenant);
+    const plan = await w.c.plan({ kind: "package", name: "Ten percent", rule: range });
+    const m = await w.c.newMember();
+    const started = json<TopupBody>(await w.online(plan, m));
+    expect(await w.result(w.notify(started, "failed"))).toBe("failed");
+    expect((await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`)).status).toBe("failed");
+    // Later top-ups get 20%; the member paid for this one at 10%.
+    await w.c.ok("PATCH", `/v1/topup-plans/${plan}`, { rule: { ...range, bonus_bps: 2000 } });
+    const success = w.notify(started, "succeeded", "evt-retry-ok");
+    expect(await w.result(success)).toBe("credited");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 10_000, bonus: 1_000 });
+    const credited = await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`);
+    expect(credited).toMatchObject({ status: "credited", amount: 10_000, bonus_amount: 1_000 });
+    expect(credited.details).toMatchObject({ plan_version: 1 });
+    // The same notification again, or a stale "failed", changes nothing.
+    expect(await w.result(w.notify(started, "succeeded", "evt-retry-ok"))).toBe("already_settled");
+    expect(await w.result(w.notify(started, "failed"))).toBe("already_settled");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 10_000, bonus: 1_000 });
+    expect(await w.audit(started.id)).toEqual([
+      "topup.credited",
+      "topup.payment_credited",
+      "topup.payment_failed",
+      "topup.payment_started",
+    ]);
+    expect(await w.events("topup.credited")).toHaveLength(1);
+    await w.ledgerClean();
+  });
+});
+
+describe("Stripe: payment_intent.payment_failed is not final", () => {
+  it("a retried PaymentIntent that succeeds is credited once; a refund of an uncreditable one settles it", async () => {
+    const tenant = await createTestTenant(t, "Stripe retry");
+    const w = world(tenant);
+    const secret = "whsec_late_0123";
+    await w.c.ok("PUT", "/v1/payment-providers/stripe", {
+      settings: {},
+      secrets: { secret_key: "sk_test_123", webhook_secret: secret },
+    });
+    await w.c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "Stripe",
+      rule: range,
+      restrictions: { stock_limit: 1 },
+    });
+    const [m, other] = [await w.c.newMember(), await w.c.newMember()];
+    const refOf = async (id: string) =>
+      (
+        await t.database.owner
+          .selectFrom("topups")
+          .select("provider_ref")
+          .where("tenant_id", "=", tenant.tenantId)
+          .where("id", "=", id)
+          .executeTakeFirstOrThrow()
+      ).provider_ref;
+    const send = async (event: Record<string, unknown>) => {
+      const signed = stripeEvent(secret, t.clock.now(), event);
+      const r = await t.app.inject({
+        method: "POST",
+        url: `/v1/topup-payment-webhooks/stripe/${tenant.tenantId}`,
+        headers: signed.headers,
+        payload: signed.body,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return json<{ result: string }>(r).result;
+    };
+    const intent = (id: string, type: string, ref: string | null) => ({
+      id,
+      type,
+      data: {
+        object: {
+          id: ref,
+          object: "payment_intent",
+          amount: 10_000,
+          amount_received: 10_000,
+          currency: "cny",
+        },
+      },
+    });
+    const first = json<TopupBody>(await w.online(plan, m));
+    const ref = await refOf(first.id);
+    expect(await send(intent("evt_f1", "payment_intent.payment_failed", ref))).toBe("failed");
+    expect(await send(intent("evt_s1", "payment_intent.succeeded", ref))).toBe("credited");
+    expect(await send(intent("evt_s1", "payment_intent.succeeded", ref))).toBe("already_settled");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 10_000, bonus: 1_000 });
+
+    // The plan's one unit is now sold: another member's failed-then-paid top-up cannot be credited.
+    await w.c.ok("PATCH", `/v1/topup-plans/${plan}`, { restrictions: { stock_limit: 2 } });
+    const second = json<TopupBody>(await w.online(plan, other));
+    const ref2 = await refOf(second.id);
+    expect(await send(intent("evt_f2", "payment_intent.payment_failed", ref2))).toBe("failed");
+    await w.c.ok("PATCH", `/v1/topup-plans/${plan}`, { restrictions: { stock_limit: 1 } });
+    expect(await send(intent("evt_s2", "payment_intent.succeeded", ref2))).toBe("refund_due");
+    const refunded = {
+      id: "evt_r2",
+      type: "charge.refunded",
+      data: {
+        object: {
+          id: "ch_2",
+          object: "charge",
+          payment_intent: ref2,
+          amount: 10_000,
+          amount_refunded: 10_000,
+          currency: "cny",
+        },
+      },
+    };
+    expect(await send(refunded)).toBe("refund_recorded");
+    expect(await send(refunded)).toBe("already_settled");
+    const settled = await w.c.ok<TopupBody>("GET", `/v1/topups/${second.id}`);
+    expect(settled.status).toBe("refunded");
+    expect(settled.details).toMatchObject({ refund: { refunded_total: 10_000, taken_principal: 0 } });
+    expect(await w.c.balance(other)).toMatchObject({ principal: 0, bonus: 0 });
+    await w.ledgerClean();
+  });
+});
+
+describe("a payment that succeeds after the top-up expired", () => {
+  it("is credited when its unit of stock and the member's limit are still there", async () => {
+    const tenant = await createTestTenant(t, "Late but possible");
+    const w = world(tenant);
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "Two left",
+      rule: range,
+      restrictions: { stock_limit: 2, purchase_limit_per_member: 2 },
+    });
+    const m = await w.c.newMember();
+    const first = json<TopupBody>(await w.online(plan, m));
+    t.clock.advanceMinutes(16);
+    // Starting another releases the first (expired, its unit back); the second holds one unit.
+    const second = json<TopupBody>(await w.online(plan, m, 20_000));
+    expect((await w.c.ok<TopupBody>("GET", `/v1/topups/${first.id}`)).status).toBe("expired");
+    expect(await w.result(w.notify(first, "succeeded"))).toBe("credited");
+    expect(await w.result(w.notify(second, "succeeded"))).toBe("credited");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 30_000, bonus: 3_000 });
+    // Both units are used and the limit is reached: nothing more can start.
+    expect((await w.online(plan, m)).statusCode).toBe(409);
+    await w.ledgerClean();
+  });
+
+  it("a success past the payment's time on a top-up still waiting is credited", async () => {
+    const tenant = await createTestTenant(t, "Late, still pending");
+    const w = world(tenant);
+    const plan = await w.c.plan({ kind: "package", name: "Plain", rule: range });
+    const m = await w.c.newMember();
+    const started = json<TopupBody>(await w.online(plan, m));
+    t.clock.advanceMinutes(20);
+    expect(await w.result(w.notify(started, "succeeded"))).toBe("credited");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 10_000, bonus: 1_000 });
+    await w.ledgerClean();
+  });
+
+  it("what can no longer be sold as it was is recorded for a refund, visibly, once", async () => {
+    const tenant = await createTestTenant(t, "Late and gone");
+    const w = world(tenant);
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "One left",
+      rule: range,
+      restrictions: { stock_limit: 1 },
+    });
+    const [m, other] = [await w.c.newMember(), await w.c.newMember()];
+    const first = json<TopupBody>(await w.online(plan, m));
+    expect(await w.result(w.notify(first, "failed"))).toBe("failed");
+    // The unit went back and another member bought it.
+    const second = json<TopupBody>(await w.online(plan, other));
+    expect(await w.result(w.notify(second, "succeeded"))).toBe("credited");
+    expect(await w.result(w.notify(first, "succeeded", "evt-too-late"))).toBe("refund_due");
+    expect(await w.result(w.notify(first, "succeeded", "evt-too-late"))).toBe("already_settled");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 0, bonus: 0 });
+    const row = await w.c.ok<TopupBody>("GET", `/v1/topups/${first.id}`);
+    expect(row.status).toBe("refund_due");
+    expect(row.details).toMatchObject({ unfulfilled: { reason: "plan_out_of_stock" } });
+    const due = await w.c.ok<{ data: TopupBody[] }>(
+      "GET",
+      `/v1/topup-plans/${plan}/top-ups?status=refund_due`,
+    );
+    expect(due.data.map((d) => d.id)).toEqual([first.id]);
+    expect(await w.events("topup.payment_unfulfilled")).toEqual([
+      expect.objectContaining({
+        topup_id: first.id,
+        amount: 10_000,
+        currency: "CNY",
+        reason: "plan_out_of_stock",
+      }),
+    ]);
+    expect(await w.audit(first.id)).toContain("topup.payment_unfulfilled");
+    await w.ledgerClean();
+  });
+
+  it("racing the release of expired top-ups, the plan's one unit is held exactly once", async () => {
+    const tenant = await createTestTenant(t, "Late race");
+    const w = world(tenant);
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "Race",
+      rule: range,
+      restrictions: { stock_limit: 1 },
+    });
+    const [m, other] = [await w.c.newMember(), await w.c.newMember()];
+    const first = json<TopupBody>(await w.online(plan, m));
+    t.clock.advanceMinutes(16);
+    const [late, start] = await Promise.all([w.result(w.notify(first, "succeeded")), w.online(plan, other)]);
+    const firstNow = await w.c.ok<TopupBody>("GET", `/v1/topups/${first.id}`);
+    if (late === "credited") {
+      expect(start.statusCode).toBe(409);
+      expect(firstNow.status).toBe("credited");
+    } else {
+      expect(late).toBe("refund_due");
+      expect(start.statusCode, start.body).toBe(201);
+      expect(firstNow.status).toBe("refund_due");
+    }
+    const holding = await t.database.owner
+      .selectFrom("topups")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("status", "in", ["credited", "pending_payment"])
+      .execute();
+    expect(holding).toHaveLength(1);
+    await w.ledgerClean();
+  });
+});
