@@ -5647,6 +5647,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "package.payment_unfulfilled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An online payment for a package succeeded after its order was cancelled and the order could not be activated: the payment is owed back (the order is refund_due)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onPackagePaymentUnfulfilled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "package.purchased": {
         parameters: {
             query?: never;
@@ -7896,7 +7916,7 @@ export interface components {
             channel: string;
             store_id: string | null;
             /** @enum {string} */
-            status: "pending_payment" | "paid" | "refunded" | "cancelled";
+            status: "pending_payment" | "paid" | "refund_due" | "refunded" | "cancelled";
             payment: {
                 /** @enum {string} */
                 method: "balance" | "online" | "offline";
@@ -41033,7 +41053,7 @@ export interface operations {
                 starting_after?: string;
                 package_id?: string;
                 member_id?: string;
-                status?: "pending_payment" | "paid" | "refunded" | "cancelled";
+                status?: "pending_payment" | "paid" | "refund_due" | "refunded" | "cancelled";
             };
             header?: never;
             path?: never;
@@ -41245,7 +41265,7 @@ export interface operations {
                         channel: string;
                         store_id: string | null;
                         /** @enum {string} */
-                        status: "pending_payment" | "paid" | "refunded" | "cancelled";
+                        status: "pending_payment" | "paid" | "refund_due" | "refunded" | "cancelled";
                         payment: {
                             /** @enum {string} */
                             method: "balance" | "online" | "offline";
@@ -41494,7 +41514,7 @@ export interface operations {
                         channel: string;
                         store_id: string | null;
                         /** @enum {string} */
-                        status: "pending_payment" | "paid" | "refunded" | "cancelled";
+                        status: "pending_payment" | "paid" | "refund_due" | "refunded" | "cancelled";
                         payment: {
                             /** @enum {string} */
                             method: "balance" | "online" | "offline";
@@ -41958,7 +41978,7 @@ export interface operations {
                         object: "webhook_receipt";
                         order_id: string;
                         /** @enum {string} */
-                        result: "paid" | "failed" | "expired";
+                        result: "paid" | "failed" | "expired" | "refund_due";
                     };
                 };
             };
@@ -55486,6 +55506,52 @@ export interface operations {
                         starts_at: string;
                         /** Format: date-time */
                         ends_at: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onPackagePaymentUnfulfilled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "package.payment_unfulfilled";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        order_id: string;
+                        package_id: string;
+                        member_id: string;
+                        amount: number;
+                        currency: string;
+                        provider: string;
+                        provider_ref: string;
+                        reason: string;
                     };
                 };
             };

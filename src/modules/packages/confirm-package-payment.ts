@@ -1,17 +1,25 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { lockUsableMember } from "../members/index.js";
 import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
 import { activateOrder } from "./activate-order.js";
 import { PackagesError } from "./packages.errors.js";
+import { emitPackageEvent } from "./packages.events.js";
 import type { OrderRow } from "./packages.repository.js";
 import { tenantZone } from "./prepare-sale.js";
 
-export type PaymentResult = "paid" | "failed" | "expired";
+export type PaymentResult = "paid" | "failed" | "expired" | "refund_due";
 
 /**
  * Applies a verified provider notification to its package order, exactly once: the order
  * is locked first; one already settled refuses (`package_payment_closed`, nothing written).
- * Succeeded in time → paid and activated in this unit of work; failed or late → cancelled.
+ * Succeeded → paid and activated in this unit of work; failed or past its time → cancelled.
+ * A failure is not final at every provider (a Stripe PaymentIntent may be retried and then
+ * succeed) and a payment may succeed after the clock cancelled the order: the member paid,
+ * so a success for a cancelled (or overdue) order activates it then; the member is locked
+ * before that is decided, and a member who can no longer take it (closed, frozen) leaves the
+ * order `refund_due`, audited and announced (`package.payment_unfulfilled`) for a refund.
  */
 export async function confirmPackagePayment(
   uow: UnitOfWork,
@@ -19,6 +27,7 @@ export async function confirmPackagePayment(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: PaymentResult; order: OrderRow }> {
+  const succeeded = outcome.status === "succeeded";
   const confirmed = await confirmProviderPayment(
     uow,
     {
@@ -29,7 +38,9 @@ export async function confirmPackagePayment(
         amount: o.amount,
         currency: o.currency,
         expiresAt: o.payment_expires_at,
-        open: o.status === "pending_payment",
+        // Only an order never activated may be paid late; a refunded one stays refunded.
+        open:
+          o.status === "pending_payment" || (succeeded && o.status === "cancelled" && o.period_id === null),
       }),
       refuse: {
         notFound: () => new PackagesError("package_payment_not_found", "No package order for this payment"),
@@ -48,6 +59,8 @@ export async function confirmPackagePayment(
     now,
   );
   const { row: order, ctx: context } = confirmed;
+  const late = succeeded && (order.status !== "pending_payment" || confirmed.result === "expired");
+  if (late) return payLate(uow, context, order, outcome, now);
   const result: PaymentResult =
     confirmed.result === "succeeded" ? "paid" : confirmed.result === "failed" ? "failed" : "expired";
   const updated = await uow.trx
@@ -75,4 +88,83 @@ export async function confirmPackagePayment(
   if (result !== "paid") return { result, order: updated };
   const activated = await activateOrder(uow, context, updated, await tenantZone(uow.trx, uow.tenantId), now);
   return { result, order: activated.order };
+}
+
+/** A success for an order cancelled (or past its time) with nothing given: activate it now, or owe it back. */
+async function payLate(
+  uow: UnitOfWork,
+  context: RequestContext,
+  order: OrderRow,
+  outcome: WebhookOutcome,
+  now: Date,
+): Promise<{ result: PaymentResult; order: OrderRow }> {
+  const summary = {
+    provider_event: outcome.eventId,
+    outcome: outcome.status,
+    late: true,
+    previous_status: order.status,
+  };
+  let reason: "member_closed" | "member_frozen" | null = null;
+  try {
+    await lockUsableMember(uow.trx, context.actor, order.member_id);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== "member_closed" && code !== "member_frozen") throw error;
+    reason = code;
+  }
+  const updated = await uow.trx
+    .updateTable("package_orders")
+    .set(
+      reason === null
+        ? { status: "paid", paid_at: now, updated_at: now }
+        : { status: "refund_due", refund_reason: reason, updated_at: now },
+    )
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", order.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (reason === null) {
+    await recordAudit(
+      uow,
+      context,
+      { action: "package.payment_paid", targetType: "package_order", targetId: order.id, summary },
+      now,
+    );
+    const activated = await activateOrder(
+      uow,
+      context,
+      updated,
+      await tenantZone(uow.trx, uow.tenantId),
+      now,
+    );
+    return { result: "paid", order: activated.order };
+  }
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "package.payment_unfulfilled",
+      targetType: "package_order",
+      targetId: order.id,
+      summary: { ...summary, reason, amount: order.amount, currency: order.currency },
+    },
+    now,
+  );
+  await emitPackageEvent(
+    uow,
+    uow.tenantId,
+    "package.payment_unfulfilled",
+    {
+      order_id: order.id,
+      package_id: order.package_id,
+      member_id: order.member_id,
+      amount: order.amount,
+      currency: order.currency,
+      provider: order.provider ?? "",
+      provider_ref: order.provider_ref ?? "",
+      reason,
+    },
+    now,
+  );
+  return { result: "refund_due", order: updated };
 }

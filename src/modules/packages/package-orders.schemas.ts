@@ -302,7 +302,7 @@ export const Refund = Type.Object({
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   order_id: Type.String(),
-  result: StringEnum(["paid", "failed", "expired"] as const),
+  result: StringEnum(["paid", "failed", "expired", "refund_due"] as const),
 });
 
 // ---- request bodies and queries ---------------------------------------------------------

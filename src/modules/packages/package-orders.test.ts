@@ -152,7 +152,7 @@ describe("online payment", () => {
     expect((await w.balance(m)).principal).toBe(0);
   });
 
-  it("an unpaid order is cancelled by the clock; a late confirmation activates nothing", async () => {
+  it("an unpaid order is cancelled by the clock; a late payment activates it then, once", async () => {
     const pkg = await w.createPackage();
     const m = await w.member();
     const pending = await bought({ package_id: pkg, member_id: m, payment_method: "online" });
@@ -160,7 +160,9 @@ describe("online payment", () => {
     expect(await runPackageExpiry(w.t.deps, w.tenant.tenantId)).toBeGreaterThanOrEqual(1);
     const order = await w.ok<OrderBody>(w.call("GET", `/v1/package-orders/${pending.id}`));
     expect(order.status).toBe("cancelled");
+    expect(JSON.parse((await confirm(pending, "succeeded")).body)).toMatchObject({ result: "paid" });
     expect((await confirm(pending, "succeeded")).statusCode).toBe(409);
+    expect((await w.ok<OrderBody>(w.call("GET", `/v1/package-orders/${pending.id}`))).status).toBe("paid");
     w.t.clock.set(START);
   });
 });

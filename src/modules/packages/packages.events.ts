@@ -40,6 +40,20 @@ const EVENTS = {
       withdrawn_voucher_ids: Type.Array(Type.String()),
     }),
   },
+  "package.payment_unfulfilled": {
+    description:
+      "An online payment for a package succeeded after its order was cancelled and the order could not be activated: the payment is owed back (the order is refund_due)",
+    schema: Type.Object({
+      order_id: Type.String(),
+      package_id: Type.String(),
+      member_id: Type.String(),
+      amount: Type.Integer(),
+      currency: Type.String(),
+      provider: Type.String(),
+      provider_ref: Type.String(),
+      reason: Type.String(),
+    }),
+  },
   "package.expired": {
     description: "A package period reached its end",
     schema: Type.Object(PeriodRef),

@@ -12,7 +12,7 @@ import { DEFAULT_VALIDITY_MODE, type ValidityMode } from "./validity.js";
 
 export const PACKAGE_STATUSES = ["inactive", "active", "archived"] as const;
 export type PackageStatus = (typeof PACKAGE_STATUSES)[number];
-export const ORDER_STATUSES = ["pending_payment", "paid", "refunded", "cancelled"] as const;
+export const ORDER_STATUSES = ["pending_payment", "paid", "refund_due", "refunded", "cancelled"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAYMENT_METHODS = ["balance", "online", "offline"] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type OrderBody, type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
+import { verifyLedger } from "../../ledger/index.js";
+import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
+import { runPackageExpiry } from "./index.js";
+
+/**
+ * A package's online payment may succeed after a "failed" notification (the member retried)
+ * or after the clock cancelled the order: the member paid, so the order is activated then,
+ * or, when it cannot be, kept for a refund where finance sees it.
+ */
+let w: PackageWorld;
+const START = "2025-10-10T02:00:00Z";
+beforeAll(async () => {
+  w = await packageWorld();
+  w.t.clock.set(START);
+});
+afterAll(async () => w?.t.close());
+
+const online = (pkg: string, member: string) =>
+  w.ok<OrderBody>(
+    w.call("POST", "/v1/package-orders", {
+      package_id: pkg,
+      member_id: member,
+      channel: "ONLINE",
+      payment_method: "online",
+      rule_key: "quarterly",
+    }),
+    201,
+  );
+let seq = 0;
+const confirm = (order: OrderBody, status: "succeeded" | "failed", eventId = `evt-pkg-${++seq}`) => {
+  const providerRef = String(order.payment.checkout!.pay_url).replace("test://pay/", "");
+  const signed = signTestWebhook(
+    testProviderSecret(w.t.config.signingSecret),
+    { id: eventId, provider_ref: providerRef, status, amount: order.price.amount, currency: "CNY" },
+    w.t.clock.now(),
+  );
+  return w.t.app.inject({
+    method: "POST",
+    url: `/v1/package-payment-webhooks/test/${w.tenant.tenantId}`,
+    headers: { ...signed.headers, "content-type": "application/json" },
+    payload: signed.body,
+  });
+};
+const result = async (r: ReturnType<typeof confirm>) => {
+  const res = await r;
+  expect(res.statusCode, res.body).toBe(200);
+  return (JSON.parse(res.body) as { result: string }).result;
+};
+const order = (id: string) => w.ok<OrderBody>(w.call("GET", `/v1/package-orders/${id}`));
+const audit = (id: string) =>
+  w.t.database.owner
+    .selectFrom("audit_events")
+    .select("action")
+    .where("tenant_id", "=", w.tenant.tenantId)
+    .where("target_id", "=", id)
+    .execute()
+    .then((rows) => rows.map((r) => r.action).sort());
+const events = (type: string) =>
+  w.t.database.owner
+    .selectFrom("events")
+    .select("data")
+    .where("tenant_id", "=", w.tenant.tenantId)
+    .where("type", "=", type)
+    .execute()
+    .then((rows) => rows.map((r) => r.data as Record<string, unknown>));
+const ledgerClean = async () => {
+  const report = await verifyLedger(w.t.deps.db, w.tenant.tenantId);
+  expect(report.ok, JSON.stringify(report)).toBe(true);
+};
+
+describe("a package payment that succeeds after it failed or the order was cancelled", () => {
+  it("after a failed notification: paid and activated once, its gift given once", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const pending = await online(pkg, m);
+    expect(await result(confirm(pending, "failed"))).toBe("failed");
+    expect((await order(pending.id)).status).toBe("cancelled");
+    expect(await result(confirm(pending, "succeeded", "evt-pkg-retry"))).toBe("paid");
+    const paid = await order(pending.id);
+    expect(paid).toMatchObject({ status: "paid", period: { status: "active" }, points_awarded: 500 });
+    expect(paid.gifts.map((g) => g.status)).toEqual(["granted"]);
+    // The same notification again does nothing.
+    expect((await confirm(pending, "succeeded", "evt-pkg-retry")).statusCode).toBe(409);
+    expect((await w.balance(m)).points).toBe(500);
+    expect(await events("package.purchased")).toHaveLength(1);
+    expect(await audit(pending.id)).toEqual([
+      "package.payment_failed",
+      "package.payment_paid",
+      "package.payment_started",
+      "package.purchased",
+    ]);
+    await ledgerClean();
+  });
+
+  it("after the clock cancelled it: paid and activated then", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const pending = await online(pkg, m);
+    w.t.clock.advanceMinutes(16);
+    expect(await runPackageExpiry(w.t.deps, w.tenant.tenantId)).toBeGreaterThanOrEqual(1);
+    expect((await order(pending.id)).status).toBe("cancelled");
+    expect(await result(confirm(pending, "succeeded"))).toBe("paid");
+    expect(await order(pending.id)).toMatchObject({ status: "paid", period: { status: "active" } });
+    w.t.clock.set(START);
+    await ledgerClean();
+  });
+
+  it("for a member who can no longer take it: kept for a refund, visibly, nothing activated", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const pending = await online(pkg, m);
+    expect(await result(confirm(pending, "failed"))).toBe("failed");
+    await w.ok(w.call("PATCH", `/v1/members/${m}`, { status: "frozen" }));
+    expect(await result(confirm(pending, "succeeded", "evt-pkg-frozen"))).toBe("refund_due");
+    expect((await confirm(pending, "succeeded", "evt-pkg-frozen")).statusCode).toBe(409);
+    const due = await order(pending.id);
+    expect(due).toMatchObject({ status: "refund_due", period: null, gifts: [], points_awarded: 0 });
+    const listed = await w.ok<{ data: OrderBody[] }>(w.call("GET", "/v1/package-orders?status=refund_due"));
+    expect(listed.data.map((o) => o.id)).toContain(pending.id);
+    expect(await events("package.payment_unfulfilled")).toEqual([
+      expect.objectContaining({
+        order_id: pending.id,
+        amount: 15900,
+        currency: "CNY",
+        reason: "member_frozen",
+      }),
+    ]);
+    expect(await audit(pending.id)).toContain("package.payment_unfulfilled");
+    await ledgerClean();
+  });
+
+  it("racing the clock's cancellation, the order is activated exactly once", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const pending = await online(pkg, m);
+    w.t.clock.advanceMinutes(16);
+    const [paid] = await Promise.all([
+      result(confirm(pending, "succeeded")),
+      runPackageExpiry(w.t.deps, w.tenant.tenantId),
+    ]);
+    expect(paid).toBe("paid");
+    expect(await order(pending.id)).toMatchObject({ status: "paid", period: { status: "active" } });
+    const periods = await w.t.database.owner
+      .selectFrom("package_periods")
+      .select("id")
+      .where("tenant_id", "=", w.tenant.tenantId)
+      .where("order_id", "=", pending.id)
+      .execute();
+    expect(periods).toHaveLength(1);
+    w.t.clock.set(START);
+    await ledgerClean();
+  });
+});
