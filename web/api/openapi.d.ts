@@ -43578,6 +43578,10 @@ export interface operations {
                  */
                 "application/json": {
                     member_id: string;
+                    /**
+                     * @description Integer amount in minor units of the asset (e.g. cents)
+                     * @example 12345
+                     */
                     amount?: number;
                     /** @enum {string} */
                     channel: "pos" | "online";

@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from "typebox";
 import { Amount, AssetCode, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 import { Availability, GiftSpec, StoreScope } from "../catalog/index.js";
 import { AudienceRule } from "../members/index.js";
 
@@ -11,7 +12,10 @@ export const MAX_ELIGIBLE_SKUS = 100;
 /** Percentages are basis points: 1000 = 10%. Points may be up to 1000% of the amount. */
 export const Bps = (max = 100_000) =>
   Type.Integer({ minimum: 0, maximum: max, description: "Basis points: 1000 = 10%", examples: [1000] });
-const Minor = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, examples: [1000] });
+/** A bonus is at most the amount topped up (100%): beyond that a plan gives more than it takes. */
+export const BonusBps = () => Bps(10_000);
+/** As every module bounds amounts: no more than one ledger operation may move. */
+export const Minor = Type.Integer({ minimum: 0, maximum: MAX_AMOUNT, examples: [1000] });
 const Points = Type.Integer({ minimum: 0, maximum: 1_000_000_000, examples: [50] });
 const Sku = Type.String({ minLength: 1, maxLength: 64 });
 export const CHANNELS = ["pos", "online"] as const;
@@ -26,7 +30,7 @@ export const RangeRule = Obj(
     type: Type.Literal("range"),
     min_amount: Amount,
     max_amount: Amount,
-    bonus_bps: Bps(),
+    bonus_bps: BonusBps(),
     points_bps: Bps(),
   },
   { description: "Any amount in [min, max]; bonus = amount × bonus_bps, points = amount × points_bps" },
@@ -61,7 +65,7 @@ const BonusBenefits = Obj(
 
 export const FirstTopupBonus = Obj(
   {
-    extra_bonus_bps: Type.Optional(Bps()),
+    extra_bonus_bps: Type.Optional(BonusBps()),
     extra_points_bps: Type.Optional(Bps()),
     gift: Type.Optional(GiftSpec),
   },

@@ -1,12 +1,13 @@
 import { type Static, Type } from "typebox";
 import { Amount, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 import { Availability, GiftSpec, StoreScope } from "../catalog/index.js";
 import { AudienceRule } from "../members/index.js";
-import { Bps, CHANNELS, Nullable } from "./plan-terms.js";
+import { BonusBps, Bps, CHANNELS, Nullable } from "./plan-terms.js";
 
 /** A smart top-up plan has 1 to 9 tiers (§2.4: "up to 9"). */
 export const MAX_TIERS = 9;
-const Minor = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const Minor = Type.Integer({ minimum: 0, maximum: MAX_AMOUNT });
 const Points = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
 /** Top-up = order × multiplier: 12000 = 1.2×; at least 1× so the top-up covers the order. */
 const Multiplier = Type.Integer({
@@ -20,7 +21,7 @@ export const DiscountTier = Obj(
   {
     type: Type.Literal("discount"),
     multiplier_bps: Multiplier,
-    bonus_bps: Bps(),
+    bonus_bps: BonusBps(),
     gift: Type.Optional(GiftSpec),
     first_topup_gift: Type.Optional(GiftSpec),
   },
@@ -30,10 +31,10 @@ export const GiftTier = Obj(
   {
     type: Type.Literal("gift"),
     multiplier_bps: Multiplier,
-    bonus_bps: Bps(),
+    bonus_bps: BonusBps(),
     points_bps: Bps(),
     gift: Type.Optional(GiftSpec),
-    first_topup_extra_bonus_bps: Type.Optional(Bps()),
+    first_topup_extra_bonus_bps: Type.Optional(BonusBps()),
     first_topup_extra_points_bps: Type.Optional(Bps()),
     first_topup_gift: Type.Optional(GiftSpec),
   },

@@ -11,6 +11,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 import { type AcceptRequest, acceptSmartOffer } from "./accept-smart-offer.js";
 import { createSmartPlan, updateSmartPlan } from "./create-smart-plan.js";
 import { overTransaction, tenantWideGuard } from "./guards.js";
@@ -115,7 +116,7 @@ const OfferQuery = {
   channel: StringEnum(CHANNELS),
   order_amount: Type.Integer({
     minimum: 1,
-    maximum: Number.MAX_SAFE_INTEGER,
+    maximum: MAX_AMOUNT,
     description:
       "What is due (a checkout quote's remaining total; quotes are not stored, so pass its amount)",
   }),

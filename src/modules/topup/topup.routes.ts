@@ -3,6 +3,7 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import { exportTable } from "../../platform/files/export-table.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
+  Amount,
   errorResponses,
   IdParam,
   ListQuery,
@@ -187,7 +188,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
       body: Obj(
         {
           member_id: IdParam,
-          amount: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+          amount: Type.Optional(Amount),
           channel: StringEnum(CHANNELS),
           store_id: Type.Optional(IdParam),
           payment_method: StringEnum(["offline", "online"] as const),

@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import type { FieldError } from "../../shared/errors.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 import { findBenefit } from "../benefits/index.js";
 import {
   assertAgreementOfType,
@@ -13,6 +14,23 @@ import { balanceAsset } from "../wallets/index.js";
 import type { PlanTerms } from "./plan-terms.js";
 import type { SmartTerms } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
+import { amountRange } from "./topup-rules.js";
+
+/**
+ * The largest bonus a plan can give one top-up (at its highest amount, to a first-time
+ * depositor), exact in bigint: above MAX_AMOUNT the ledger would refuse every such top-up.
+ */
+function largestBonus(terms: PlanTerms): bigint {
+  const r = terms.rule;
+  const max = BigInt(amountRange(r).max);
+  const base =
+    r.type === "fixed"
+      ? BigInt(r.bonus_amount)
+      : r.type === "range"
+        ? (max * BigInt(r.bonus_bps)) / 10_000n
+        : BigInt(r.bonus_max);
+  return base + (max * BigInt(terms.first_topup_bonus?.extra_bonus_bps ?? 0)) / 10_000n;
+}
 
 type Shared = Pick<
   PlanTerms,
@@ -68,6 +86,13 @@ export async function validatePlan(trx: Tx, tenantId: string, kind: "package" | 
     if (r.points_min > r.points_max)
       errors.push({ field: "/body/rule/points_max", message: "must be at least points_min" });
   }
+  if (largestBonus(terms) > BigInt(MAX_AMOUNT))
+    errors.push({
+      field: terms.first_topup_bonus?.extra_bonus_bps
+        ? "/body/first_topup_bonus/extra_bonus_bps"
+        : "/body/rule",
+      message: `the bonus at the highest amount must not exceed ${MAX_AMOUNT}`,
+    });
   const gifts: [string, GiftSpec][] = [];
   if (terms.gift) gifts.push(["/body/gift", terms.gift]);
   if (terms.first_topup_bonus?.gift)
