@@ -6,8 +6,9 @@ import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js
 import { activateOrder } from "./activate-order.js";
 import { PackagesError } from "./packages.errors.js";
 import { emitPackageEvent } from "./packages.events.js";
-import type { OrderRow } from "./packages.repository.js";
+import { type OrderRow, purchaseHistory } from "./packages.repository.js";
 import { tenantZone } from "./prepare-sale.js";
+import { type Situation, situationOf } from "./pricing.js";
 
 export type PaymentResult = "paid" | "failed" | "expired" | "refund_due";
 
@@ -63,11 +64,14 @@ export async function confirmPackagePayment(
   if (late) return payLate(uow, context, order, outcome, now);
   const result: PaymentResult =
     confirmed.result === "succeeded" ? "paid" : confirmed.result === "failed" ? "failed" : "expired";
+  // A member frozen or closed since paying in time still gets what they paid for, as before.
+  const situation =
+    result === "paid" ? (await lockBuyer(uow, context, order, now)).situation : order.situation;
   const updated = await uow.trx
     .updateTable("package_orders")
     .set(
       result === "paid"
-        ? { status: "paid", paid_at: now, updated_at: now }
+        ? { status: "paid", situation, paid_at: now, updated_at: now }
         : { status: "cancelled", updated_at: now },
     )
     .where("tenant_id", "=", uow.tenantId)
@@ -104,19 +108,12 @@ async function payLate(
     late: true,
     previous_status: order.status,
   };
-  let reason: "member_closed" | "member_frozen" | null = null;
-  try {
-    await lockUsableMember(uow.trx, context.actor, order.member_id);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code !== "member_closed" && code !== "member_frozen") throw error;
-    reason = code;
-  }
+  const { unusable: reason, situation } = await lockBuyer(uow, context, order, now);
   const updated = await uow.trx
     .updateTable("package_orders")
     .set(
       reason === null
-        ? { status: "paid", paid_at: now, updated_at: now }
+        ? { status: "paid", situation, paid_at: now, updated_at: now }
         : { status: "refund_due", refund_reason: reason, updated_at: now },
     )
     .where("tenant_id", "=", uow.tenantId)
@@ -167,4 +164,29 @@ async function payLate(
     now,
   );
   return { result: "refund_due", order: updated };
+}
+
+/**
+ * Locks the buyer and decides the order's situation again: an online order is priced when it
+ * starts, without the lock, so two of one member's orders may both start as a first purchase.
+ * Only the one recorded first is; a later one is what the member's purchases make it now
+ * (its gifts follow), at the price it was sold for. Also says whether the member can still
+ * take a package (not closed, not frozen); the row is locked either way.
+ */
+async function lockBuyer(
+  uow: UnitOfWork,
+  context: RequestContext,
+  order: OrderRow,
+  now: Date,
+): Promise<{ unusable: "member_closed" | "member_frozen" | null; situation: Situation }> {
+  let unusable: "member_closed" | "member_frozen" | null = null;
+  try {
+    await lockUsableMember(uow.trx, context.actor, order.member_id);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== "member_closed" && code !== "member_frozen") throw error;
+    unusable = code;
+  }
+  const history = await purchaseHistory(uow.trx, uow.tenantId, order.member_id, order.package_id, now);
+  return { unusable, situation: situationOf(history) };
 }

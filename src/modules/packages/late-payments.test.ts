@@ -153,3 +153,37 @@ describe("a package payment that succeeds after it failed or the order was cance
     await ledgerClean();
   });
 });
+
+describe("two online orders of one member, both started as a first purchase", () => {
+  it("only the one paid first is the first purchase and gets its gift; the other is decided when it is paid", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const [a, b] = [await online(pkg, m), await online(pkg, m)];
+    expect([a.situation, b.situation]).toEqual(["first_purchase", "first_purchase"]);
+    expect(await result(confirm(b, "succeeded"))).toBe("paid");
+    expect(await result(confirm(a, "succeeded"))).toBe("paid");
+    const [paidA, paidB] = [await order(a.id), await order(b.id)];
+    expect(paidB).toMatchObject({ situation: "first_purchase", points_awarded: 500 });
+    expect(paidB.gifts.map((g) => g.status)).toEqual(["granted"]);
+    // Paid second, it renews the first: no first-purchase gift, its period follows the first's.
+    expect(paidA).toMatchObject({ situation: "early_renewal", points_awarded: 0, gifts: [] });
+    expect(paidA.price).toMatchObject({ amount: 15900 });
+    expect(paidA.period!.starts_at).toBe(paidB.period!.ends_at);
+    expect((await w.balance(m)).points).toBe(500);
+    const vouchers = await w.ok<{ data: unknown[] }>(w.call("GET", `/v1/members/${m}/vouchers`));
+    expect(vouchers.data).toHaveLength(1);
+    await ledgerClean();
+  });
+
+  it("paid at the same time, still one first purchase", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const started = [await online(pkg, m), await online(pkg, m), await online(pkg, m)];
+    const results = await Promise.all(started.map((o) => result(confirm(o, "succeeded"))));
+    expect(results).toEqual(["paid", "paid", "paid"]);
+    const paid = await Promise.all(started.map((o) => order(o.id)));
+    expect(paid.filter((o) => o.situation === "first_purchase")).toHaveLength(1);
+    expect((await w.balance(m)).points).toBe(500);
+    await ledgerClean();
+  });
+});
