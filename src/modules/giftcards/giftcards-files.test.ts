@@ -100,7 +100,10 @@ describe("importing physical cards", () => {
       ]),
     });
     expect(job.status).toBe("failed");
-    expect(job.errors).toEqual([{ row: 4, column: "face_amount", message: expect.stringContaining("4999") }]);
+    // A job that failed on an error of its own (not a row's) says which in `error`.
+    expect(job.errors, String(job.error)).toEqual([
+      { row: 4, column: "face_amount", message: expect.stringContaining("4999") },
+    ]);
     expect(job.error).toContain("nothing was imported");
     expect(await importedCount(job.id)).toBe(0);
   });
