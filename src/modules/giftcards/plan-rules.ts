@@ -85,13 +85,21 @@ export function validateAmounts(denominations: readonly Denomination[], custom: 
   }
 }
 
+/** The longest validity after purchase: 10 years, counted as 10 × 366 days. */
+const MAX_VALIDITY_DAYS = 3660;
+
 export function validateValidity(validity: Validity): void {
   const bad = (message: string) =>
     new GiftcardsError("invalid_gift_card_validity", message, { errors: field("validity", message) });
   if (validity.kind === "after_purchase") {
     const { years = 0, months = 0, days = 0 } = validity;
     if (years + months + days === 0) throw bad("give years, months or days after purchase");
-    if (years * 12 + months > 120 || days > 3660) throw bad("at most 10 years");
+    // The parts add up, so the bound is on their total. Months differ in length, so the total
+    // is counted in days the way the days-only bound already is (10 years = 3660 days): a year
+    // as 366 days, a month as 30.5, in half days to stay in integers.
+    if ((years * 12 + months) * 61 + days * 2 > MAX_VALIDITY_DAYS * 2) {
+      throw bad("at most 10 years in all (a year counts 366 days, a month 30.5)");
+    }
   }
   if (validity.kind === "fixed" && !DateTime.fromISO(validity.until, { zone: "UTC" }).isValid) {
     throw bad("until is a date, YYYY-MM-DD");

@@ -105,6 +105,28 @@ describe("gift card plans", () => {
     );
   });
 
+  it("bounds the validity after purchase to 10 years in all, years, months and days together", async () => {
+    const plan = (validity: object) =>
+      post("/v1/gift-card-plans", { ...base, validity, denominations: [{ amount: 10000 }] });
+    for (const validity of [
+      { kind: "after_purchase", years: 10, days: 3660 },
+      { kind: "after_purchase", years: 10, days: 1 },
+      { kind: "after_purchase", months: 119, days: 31 },
+      { kind: "after_purchase", years: 9, months: 12, days: 1 },
+    ]) {
+      expectProblem(await plan(validity), 400, "invalid_gift_card_validity");
+    }
+    for (const validity of [
+      { kind: "after_purchase", years: 10 },
+      { kind: "after_purchase", days: 3660 },
+      { kind: "after_purchase", years: 9, days: 366 },
+      { kind: "after_purchase", years: 9, months: 11, days: 30 },
+    ]) {
+      const ok = await plan(validity);
+      expect(ok.statusCode, `${JSON.stringify(validity)}: ${ok.body}`).toBe(201);
+    }
+  });
+
   it("copies everything with a new name, validity and design; edits; activates and deactivates", async () => {
     const created = json<{ id: string }>(
       await post("/v1/gift-card-plans", {
