@@ -4494,7 +4494,7 @@ export interface paths {
         put?: never;
         /**
          * Restore a frozen card
-         * @description Locate the card by number or buyer phone with GET /v1/gift-cards.
+         * @description Locate the card by number or buyer phone with GET /v1/gift-cards. A card whose expiry passed while it was frozen comes back expired: its rest goes to breakage and the answer is that EXPIRE activity.
          */
         post: operations["restoreGiftCard"];
         delete?: never;

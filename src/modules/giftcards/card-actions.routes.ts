@@ -158,14 +158,22 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
     },
   });
 
-  for (const [verb, freeze, operationId, summary] of [
+  const locate = "Locate the card by number or buyer phone with GET /v1/gift-cards.";
+  for (const [verb, freeze, operationId, summary, description] of [
     [
       "freeze",
       true,
       "freezeGiftCard",
       "Freeze a card (fraud risk, customer report): its balance cannot be used",
+      locate,
     ],
-    ["restore", false, "restoreGiftCard", "Restore a frozen card"],
+    [
+      "restore",
+      false,
+      "restoreGiftCard",
+      "Restore a frozen card",
+      `${locate} A card whose expiry passed while it was frozen comes back expired: its rest goes to breakage and the answer is that EXPIRE activity.`,
+    ],
   ] as const) {
     valueRoute(app, deps, {
       ...activityAction,
@@ -175,7 +183,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
         tags,
         operationId,
         summary,
-        description: "Locate the card by number or buyer phone with GET /v1/gift-cards.",
+        description,
         params: Params,
         body: Obj({ reason: Reason }, example({ reason: "customer reported the card stolen" })),
         response: { 201: Activity, ...errorResponses(409, 422) },

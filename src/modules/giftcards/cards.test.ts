@@ -185,6 +185,46 @@ describe("using a card", () => {
     });
   });
 
+  it("restores a frozen card that expired meanwhile as expired: its rest goes to breakage as the job's would", async () => {
+    const fixed = await gc.activePlan({ validity: { kind: "fixed", until: "2026-12-31" } });
+    const { card } = await gc.sell(fixed, 10000);
+    await gc.ok("POST", `/v1/gift-cards/${card.id}/freeze`, { reason: "reported lost" });
+    const breakage = await gc.posted(ids.breakage("CNY"));
+    const was = t.clock.now();
+    t.clock.set(new Date("2027-01-01T00:00:00+08:00"));
+    try {
+      const restored = await gc.ok<ActivityBody>("POST", `/v1/gift-cards/${card.id}/restore`, {
+        reason: "found",
+      });
+      expect(restored).toMatchObject({ type: "EXPIRE", amount: 10000, balance_after: 0 });
+      expect(await gc.card(card.id)).toMatchObject({ status: "expired", balance: 0 });
+      const expired = await gc.ok<{ data: { id: string }[] }>(
+        "GET",
+        "/v1/gift-cards?status=expired&limit=100",
+      );
+      expect(expired.data.map((c) => c.id)).toContain(card.id);
+      const activities = await gc.ok<{ data: (ActivityBody & { reason: string | null })[] }>(
+        "GET",
+        `/v1/gift-cards/${card.id}/activities`,
+      );
+      expect(activities.data.map((a) => [a.type, a.reason])).toEqual([
+        ["ACTIVATE", null],
+        ["BLOCK", "reported lost"],
+        ["UNBLOCK", "found"],
+        ["EXPIRE", null],
+      ]);
+      expect((await gc.posted(ids.breakage("CNY"))).credits - breakage.credits).toBe(10000);
+      expect(await gc.posted(ids.card(card.id))).toEqual({ debits: 10000, credits: 10000 });
+      // Nothing is left for the job to expire a second time.
+      await runGiftCardExpiry(t.deps);
+      expect((await gc.posted(ids.breakage("CNY"))).credits - breakage.credits).toBe(10000);
+      const after = await gc.ok<{ data: ActivityBody[] }>("GET", `/v1/gift-cards/${card.id}/activities`);
+      expect(after.data).toHaveLength(4);
+    } finally {
+      t.clock.set(was);
+    }
+  });
+
   it("refunds a redemption back to the card, never more than it was", async () => {
     const { card } = await gc.sell(planId, 20000);
     const spent = json<ActivityBody>(await redeem(card.id, 8000));
