@@ -7428,7 +7428,8 @@ export interface components {
          *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
          *       "amount": 250000,
          *       "status": "requested",
-         *       "reason": null,
+         *       "reason": "campaign season over",
+         *       "decision_reason": null,
          *       "bank_account": {
          *         "company_name": "Acme Trading Ltd",
          *         "bank_name": "ICBC",
@@ -7452,6 +7453,7 @@ export interface components {
             /** @enum {string} */
             status: "requested" | "approved" | "paid" | "rejected" | "failed";
             reason: string | null;
+            decision_reason: string | null;
             bank_account: {
                 company_name: string;
                 bank_name: string;
@@ -33034,7 +33036,8 @@ export interface operations {
                      *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
                      *       "amount": 250000,
                      *       "status": "requested",
-                     *       "reason": null,
+                     *       "reason": "campaign season over",
+                     *       "decision_reason": null,
                      *       "bank_account": {
                      *         "company_name": "Acme Trading Ltd",
                      *         "bank_name": "ICBC",
@@ -33058,6 +33061,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        decision_reason: string | null;
                         bank_account: {
                             company_name: string;
                             bank_name: string;
@@ -33194,7 +33198,8 @@ export interface operations {
                      *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
                      *       "amount": 250000,
                      *       "status": "requested",
-                     *       "reason": null,
+                     *       "reason": "campaign season over",
+                     *       "decision_reason": null,
                      *       "bank_account": {
                      *         "company_name": "Acme Trading Ltd",
                      *         "bank_name": "ICBC",
@@ -33218,6 +33223,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        decision_reason: string | null;
                         bank_account: {
                             company_name: string;
                             bank_name: string;
@@ -33345,7 +33351,8 @@ export interface operations {
                      *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
                      *       "amount": 250000,
                      *       "status": "requested",
-                     *       "reason": null,
+                     *       "reason": "campaign season over",
+                     *       "decision_reason": null,
                      *       "bank_account": {
                      *         "company_name": "Acme Trading Ltd",
                      *         "bank_name": "ICBC",
@@ -33369,6 +33376,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        decision_reason: string | null;
                         bank_account: {
                             company_name: string;
                             bank_name: string;
@@ -33496,7 +33504,8 @@ export interface operations {
                      *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
                      *       "amount": 250000,
                      *       "status": "requested",
-                     *       "reason": null,
+                     *       "reason": "campaign season over",
+                     *       "decision_reason": null,
                      *       "bank_account": {
                      *         "company_name": "Acme Trading Ltd",
                      *         "bank_name": "ICBC",
@@ -33520,6 +33529,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        decision_reason: string | null;
                         bank_account: {
                             company_name: string;
                             bank_name: string;
@@ -33647,7 +33657,8 @@ export interface operations {
                      *       "account_id": "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
                      *       "amount": 250000,
                      *       "status": "requested",
-                     *       "reason": null,
+                     *       "reason": "campaign season over",
+                     *       "decision_reason": null,
                      *       "bank_account": {
                      *         "company_name": "Acme Trading Ltd",
                      *         "bank_name": "ICBC",
@@ -33671,6 +33682,7 @@ export interface operations {
                         /** @enum {string} */
                         status: "requested" | "approved" | "paid" | "rejected" | "failed";
                         reason: string | null;
+                        decision_reason: string | null;
                         bank_account: {
                             company_name: string;
                             bank_name: string;

@@ -181,7 +181,10 @@ export interface DepositWithdrawalsTable {
   amount: number;
   status: WithdrawalStatus;
   hold_id: string;
+  /** The merchant's, given with the request. */
   reason: string | null;
+  /** Finance's, given with the decision that led to the current status. */
+  decision_reason: string | null;
   requested_by: string;
   created_at: Timestamp;
   approved_at: Date | null;

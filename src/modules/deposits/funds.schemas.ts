@@ -16,7 +16,13 @@ export const Withdrawal = Type.Object(
     account_id: Type.String(),
     amount: Type.Integer(),
     status: StringEnum(WITHDRAWAL_STATUSES),
-    reason: Nullable(Type.String()),
+    reason: Nullable(Type.String({ description: "The merchant's, given with the request" })),
+    decision_reason: Nullable(
+      Type.String({
+        description:
+          "Finance's, given with the decision that led to the current status (approve, reject, pay, fail)",
+      }),
+    ),
     bank_account: Type.Union([
       Type.Object(
         {
@@ -48,7 +54,8 @@ export const Withdrawal = Type.Object(
         account_id: "dpa_01jd8x1m2k3n4p5q6r7s8t9v0w",
         amount: 250000,
         status: "requested",
-        reason: null,
+        reason: "campaign season over",
+        decision_reason: null,
         bank_account: {
           company_name: "Acme Trading Ltd",
           bank_name: "ICBC",
@@ -82,6 +89,7 @@ export const serializeWithdrawal = (w: WithdrawalRow, bank: WithdrawalBankAccoun
   amount: w.amount,
   status: w.status,
   reason: w.reason,
+  decision_reason: w.decision_reason,
   bank_account: bank
     ? {
         company_name: bank.company_name,

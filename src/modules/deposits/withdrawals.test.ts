@@ -30,6 +30,8 @@ interface Withdrawal {
   paid_at: string | null;
   rejected_at: string | null;
   failed_at: string | null;
+  reason: string | null;
+  decision_reason: string | null;
 }
 
 const request = (m: { auth: { authorization: string } }, id: string, amount: number, key?: string) =>
@@ -87,6 +89,52 @@ describe("withdrawals", () => {
     const rejected = ok<Withdrawal>(await decide(wd.id, "reject", w.finance, "bank details outdated"));
     expect(rejected).toMatchObject({ status: "rejected" });
     expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 300_000, frozen: 0, balance: 300_000 });
+  });
+
+  it("keeps the merchant's reason for the request apart from finance's reason for its decision", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    const wd = ok<Withdrawal>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/withdrawals`, {
+        amount: 100_000,
+        reason: "campaign season over",
+      }),
+      201,
+    );
+    expect(wd).toMatchObject({ reason: "campaign season over", decision_reason: null });
+    ok(await decide(wd.id, "approve", w.finance, "within the monthly limit"));
+    const failed = ok<Withdrawal>(await decide(wd.id, "fail", w.finance, "beneficiary bank refused"));
+    expect(failed).toMatchObject({
+      reason: "campaign season over",
+      decision_reason: "beneficiary bank refused",
+    });
+    // A later decision without a reason leaves none: the failure's no longer explains the state.
+    const paid = ok<Withdrawal>(await decide(wd.id, "pay"));
+    expect(paid).toMatchObject({ status: "paid", reason: "campaign season over", decision_reason: null });
+    const listed = ok<{ data: Withdrawal[] }>(
+      await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/withdrawals`),
+    );
+    expect(listed.data).toEqual([
+      expect.objectContaining({ id: wd.id, reason: "campaign season over", decision_reason: null }),
+    ]);
+    const other = ok<Withdrawal>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/withdrawals`, {
+        amount: 50_000,
+        reason: "refund to head office",
+      }),
+      201,
+    );
+    ok(await decide(other.id, "reject", w.finance, "bank details outdated"));
+    const queue = ok<{ data: Withdrawal[] }>(
+      await call(w, w.finance, "GET", "/v1/deposit-withdrawals?status=rejected&limit=100"),
+    );
+    expect(queue.data).toContainEqual(
+      expect.objectContaining({
+        id: other.id,
+        reason: "refund to head office",
+        decision_reason: "bank details outdated",
+      }),
+    );
   });
 
   it("keeps a failed payout held and on the manual list until it is paid or rejected", async () => {

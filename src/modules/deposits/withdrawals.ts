@@ -90,6 +90,7 @@ export async function requestWithdrawal(
       status: "requested",
       hold_id: holdId,
       reason,
+      decision_reason: null,
       requested_by: context.actor.id,
       created_at: now,
       approved_at: null,
@@ -222,7 +223,9 @@ export async function decideWithdrawal(
   const stamp = { approve: "approved_at", reject: "rejected_at", pay: "paid_at", fail: "failed_at" } as const;
   const withdrawal = await trx
     .updateTable("deposit_withdrawals")
-    .set({ status: transition.to, [stamp[action]]: now, updated_at: now, ...(reason ? { reason } : {}) })
+    // The merchant's request reason stays; a decision without a reason leaves none, so an earlier
+    // decision's (a failure's, say) never reads as the reason for the current status.
+    .set({ status: transition.to, [stamp[action]]: now, updated_at: now, decision_reason: reason })
     .where("tenant_id", "=", tenantId)
     .where("id", "=", current.id)
     .returningAll()

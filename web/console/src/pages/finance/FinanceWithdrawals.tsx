@@ -63,7 +63,12 @@ export default function FinanceWithdrawals() {
             render: (b: Withdrawal["bank_account"]) =>
               b ? `${b.company_name} · ${b.bank_name} · ${b.account_number}` : "—",
           },
-          { title: t("wallet.reason"), dataIndex: "reason", render: (v: string | null) => v ?? "—" },
+          { title: t("desk.wd.reason"), dataIndex: "reason", render: (v: string | null) => v ?? "—" },
+          {
+            title: t("desk.wd.decision_reason"),
+            dataIndex: "decision_reason",
+            render: (v: string | null) => v ?? "—",
+          },
           {
             title: t("common.actions"),
             key: "actions",
