@@ -35023,10 +35023,13 @@ export interface operations {
                         settled_amount: number;
                         refunded_amount: number;
                         net_amount: number;
+                        /** @description All candidates of the filter (the totals are theirs) */
                         count: number;
                         /** @description The net amount must be greater than this */
                         min_net_amount: number;
-                        /** @description Verified qualification, an address, and net ≥ the minimum */
+                        /** @description One request takes at most this many transactions; narrow the time range beyond */
+                        max_count: number;
+                        /** @description Verified qualification, an address, net > the minimum and count ≤ max_count: whether the request would be taken */
                         allowed: boolean;
                         data: components["schemas"]["DepositTransaction"][];
                     };

@@ -12,17 +12,19 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
-import { invoiceNetAllowed, invoiceTotals, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
+import { invoiceNetAllowed, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
 import { accountRecords, INVOICE_STATUSES, loadAccount, readSettings } from "./deposits.repository.js";
 import { Entry, serializeEntry } from "./deposits.serialize.js";
 import {
   addAddress,
   type CandidateFilter,
   candidates,
+  candidateTotals,
   decideInvoice,
   decideProfile,
   INVOICE_ACTIONS,
   loadProfile,
+  MAX_INVOICE_ENTRIES,
   PROFILE_ACTIONS,
   removeAddress,
   requestInvoice,
@@ -266,10 +268,14 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
             settled_amount: Type.Integer(),
             refunded_amount: Type.Integer(),
             net_amount: Type.Integer(),
-            count: Type.Integer(),
+            count: Type.Integer({ description: "All candidates of the filter (the totals are theirs)" }),
             min_net_amount: Type.Integer({ description: "The net amount must be greater than this" }),
+            max_count: Type.Integer({
+              description: "One request takes at most this many transactions; narrow the time range beyond",
+            }),
             allowed: Type.Boolean({
-              description: "Verified qualification, an address, and net ≥ the minimum",
+              description:
+                "Verified qualification, an address, net > the minimum and count ≤ max_count: whether the request would be taken",
             }),
             data: Type.Array(Entry),
           }),
@@ -281,8 +287,12 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       db.tenantTx(request.actor.tenantId, async (trx) => {
         const now = clock.now();
         const account = await loadAccount(trx, request.actor, request.params.id);
-        const entries = await candidates(trx, account, filterOf(request.query), now);
-        const totals = invoiceTotals(entries);
+        const filter = filterOf(request.query);
+        // Totals of every candidate, not of the rows read: the request takes all or refuses.
+        const totals = await candidateTotals(trx, account, filter, now);
+        const entries = await candidates(trx, account, filter, now, {
+          limit: pageLimit(request.query.limit),
+        });
         const settings = await readSettings(trx, account.tenant_id, now);
         const profile = await loadProfile(trx, account);
         const addresses = await trx
@@ -299,11 +309,13 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           settled_amount: totals.settled,
           refunded_amount: totals.refunded,
           net_amount: totals.net,
-          count: entries.length,
+          count: totals.count,
           min_net_amount: settings.invoice_min_net_amount,
+          max_count: MAX_INVOICE_ENTRIES,
           allowed:
             profile?.status === "verified" &&
             addresses.length > 0 &&
+            totals.count <= MAX_INVOICE_ENTRIES &&
             invoiceNetAllowed(totals.net, settings.invoice_min_net_amount),
           data: entries.slice(0, pageLimit(request.query.limit)).map(serializeEntry),
         };

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestApp } from "../../../test/helpers/app.js";
 import {
@@ -188,5 +189,54 @@ describe("invoicing", () => {
     );
     expect(requests.data.map((r) => r.status)).toEqual(["mailed", "rejected"]);
     ok(await call(w, w.tenant.auth, "PATCH", "/v1/deposit-settings", { invoice_min_net_amount: 10_000 }));
+  });
+
+  it("never calls allowed what the request refuses: beyond 10,000 candidates, exact totals and not allowed", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m);
+    await verifiedProfile(m, id);
+    const address = ok<{ id: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/mail-addresses`, {
+        recipient: "Finance dept",
+        phone: "010-12345678",
+        address: "1 Jianguo Rd, Beijing",
+      }),
+      201,
+    );
+    // 10,005 settlements of 1.00, a second apart, 30 days old: as many as years of small orders.
+    const first = t.clock.now().getTime() - 30 * DAY;
+    await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      sql`insert into deposit_entries (tenant_id, id, account_id, type, amount, order_id, created_at)
+        select ${w.tenant.tenantId}, 'den_bulk_' || ${id} || '_' || lpad(n::text, 5, '0'), ${id}, 'settle', 100,
+          'BULK-' || n, ${new Date(first)}::timestamptz + n * interval '1 second'
+        from generate_series(1, 10005) n`.execute(trx),
+    );
+    const candidates = async (query = "") =>
+      ok<{ count: number; settled_amount: number; net_amount: number; allowed: boolean; max_count: number }>(
+        await call(w, m.auth, "GET", `/v1/deposit-accounts/${id}/invoice-candidates${query}`),
+      );
+    const requestInvoice = (body: Record<string, unknown> = {}) =>
+      call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/invoice-requests`, {
+        address_id: address.id,
+        ...body,
+      });
+    expect(await candidates()).toMatchObject({
+      count: 10_005,
+      settled_amount: 1_000_500,
+      net_amount: 1_000_500,
+      max_count: 10_000,
+      allowed: false,
+    });
+    expectCode(await requestInvoice(), 400, "validation_failed");
+    // Narrowed to exactly the limit, both agree it goes through.
+    const narrowed = { created_lt: new Date(first + 10_001 * 1_000).toISOString() };
+    expect(await candidates(`?created_lt=${encodeURIComponent(narrowed.created_lt)}`)).toMatchObject({
+      count: 10_000,
+      net_amount: 1_000_000,
+      allowed: true,
+    });
+    expect(ok<{ entry_count: number }>(await requestInvoice(narrowed), 201).entry_count).toBe(10_000);
+    // The 5 left net 5.00: below the minimum.
+    expect(await candidates()).toMatchObject({ count: 5, net_amount: 500, allowed: false });
   });
 });

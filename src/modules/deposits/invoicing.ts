@@ -240,11 +240,45 @@ export async function candidates(
   now: Date,
   options: { lock?: boolean; limit?: number } = {},
 ): Promise<EntryRow[]> {
+  let q = (await candidateQuery(trx, account, filter, now)).selectAll();
+  q = q.orderBy("id").limit((options.limit ?? MAX_INVOICE_ENTRIES) + 1);
+  if (options.lock) q = q.forUpdate();
+  return q.execute();
+}
+
+/**
+ * Every candidate of the filter counted and summed, however many: what a request for them would
+ * take, though one request takes at most MAX_INVOICE_ENTRIES.
+ */
+export async function candidateTotals(
+  trx: Tx,
+  account: AccountRow,
+  filter: CandidateFilter,
+  now: Date,
+): Promise<{ count: number; settled: number; refunded: number; net: number }> {
+  const row = await (await candidateQuery(trx, account, filter, now))
+    .select((eb) => [
+      eb.fn.countAll<string>().as("count"),
+      eb.fn
+        .sum<string | null>(eb.case().when("type", "=", "settle").then(eb.ref("amount")).else(0).end())
+        .as("settled"),
+      eb.fn
+        .sum<string | null>(
+          eb.case().when("type", "=", "settled_refund").then(eb.ref("amount")).else(0).end(),
+        )
+        .as("refunded"),
+    ])
+    .executeTakeFirstOrThrow();
+  const settled = Number(row.settled ?? 0);
+  const refunded = Number(row.refunded ?? 0);
+  return { count: Number(row.count), settled, refunded, net: settled - refunded };
+}
+
+async function candidateQuery(trx: Tx, account: AccountRow, filter: CandidateFilter, now: Date) {
   const settings = await loadSettings(trx, account.tenant_id, now);
   const cutoff = invoiceCutoff(now, settings.invoice_wait_days, await tenantZone(trx, account.tenant_id));
   let q = trx
     .selectFrom("deposit_entries")
-    .selectAll()
     .where("tenant_id", "=", account.tenant_id)
     .where("account_id", "=", account.id)
     .where("type", "in", filter.type ? [filter.type] : ["settle", "settled_refund"])
@@ -252,9 +286,7 @@ export async function candidates(
     .where("created_at", "<=", cutoff);
   if (filter.createdGte) q = q.where("created_at", ">=", filter.createdGte);
   if (filter.createdLt) q = q.where("created_at", "<", filter.createdLt);
-  q = q.orderBy("id").limit((options.limit ?? MAX_INVOICE_ENTRIES) + 1);
-  if (options.lock) q = q.forUpdate();
-  return q.execute();
+  return q;
 }
 
 /**
