@@ -188,6 +188,71 @@ describe("circuit breaker", () => {
   });
 });
 
+describe("a closed account", () => {
+  /** An active account emptied by a paid withdrawal, with a threshold of 0 so nothing suspended yet. */
+  async function emptiedWithCampaigns() {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { suspension_threshold: 0 }));
+    const running = await campaign(m, 0, 20);
+    const later = await campaign(m, 1, 40);
+    const wd = ok<{ id: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/withdrawals`, { amount: 300_000 }),
+      201,
+    );
+    ok(await call(w, w.finance, "POST", `/v1/deposit-withdrawals/${wd.id}/approve`, {}));
+    ok(await call(w, w.finance, "POST", `/v1/deposit-withdrawals/${wd.id}/pay`, {}));
+    expect(await accountOf(w, m.auth, id)).toMatchObject({
+      balance: 0,
+      available: 0,
+      campaigns_suspended: false,
+    });
+    expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "running", [later.id]: "not_started" });
+    return { m, id, running, later };
+  }
+
+  it("suspends its not-started and running campaigns when it closes: it can fund none of them", async () => {
+    t.clock.set("2026-11-23T08:00:00Z");
+    const { m, id, running, later } = await emptiedWithCampaigns();
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { status: "closed" }));
+    expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "suspended", [later.id]: "suspended" });
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ status: "closed", campaigns_suspended: true });
+    expect((await notices(id)).map((n) => n.kind)).toEqual(["suspended"]);
+    // The re-check never resumes them while it is closed.
+    t.clock.advanceDays(2);
+    await recheckTenant(t.deps, w.tenant.tenantId, t.clock.now());
+    expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "suspended", [later.id]: "suspended" });
+    expect((await notices(id)).map((n) => n.kind)).toEqual(["suspended"]);
+  });
+
+  it("has the re-check suspend campaigns a closed account still left running", async () => {
+    t.clock.set("2026-11-23T08:00:00Z");
+    const { m, id, running, later } = await emptiedWithCampaigns();
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { status: "closed" }));
+    // As an account closed before closing suspended anything left them.
+    await t.deps.db.tenantTx(w.tenant.tenantId, async (trx) => {
+      await trx
+        .updateTable("deposit_campaigns")
+        .set({ status: "running", suspended_by_breaker: false })
+        .where("id", "=", running.id)
+        .execute();
+      await trx
+        .updateTable("deposit_campaigns")
+        .set({ status: "not_started", suspended_by_breaker: false })
+        .where("id", "=", later.id)
+        .execute();
+      await trx
+        .updateTable("deposit_accounts")
+        .set({ breaker_tripped: false })
+        .where("id", "=", id)
+        .execute();
+    });
+    await recheckTenant(t.deps, w.tenant.tenantId, t.clock.now());
+    expect(await campaignStatuses(m.id)).toEqual({ [running.id]: "suspended", [later.id]: "suspended" });
+    expect((await accountOf(w, m.auth, id)).campaigns_suspended).toBe(true);
+  });
+});
+
 describe("the merchant's own suspension and warning amounts", () => {
   const configure = (
     m: { auth: { authorization: string } },

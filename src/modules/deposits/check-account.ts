@@ -32,17 +32,20 @@ export function crossedWarning(account: AccountRow, before: number, after: numbe
  * suspends every not-started and running campaign when available < threshold; resumes exactly
  * the campaigns it suspended when available > threshold (those whose end passed become
  * `ended`); warns at most 4 times a day. Returns the notices to deliver after commit.
+ * A closed account can fund no campaign again (it takes no top-up): the breaker suspends its
+ * campaigns whatever its threshold, and never resumes them while it stays closed.
  */
 export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promise<PendingNotice[]> {
   const { account, balances, settings } = input;
-  if (account.status !== "active" && account.status !== "abnormal") return [];
+  const closed = account.status === "closed";
+  if (account.status !== "active" && account.status !== "abnormal" && !closed) return [];
   const notices: PendingNotice[] = [];
   const threshold = thresholdOf(account, settings);
-  const decision = breakerDecision({
-    tripped: account.breaker_tripped,
-    available: balances.available,
-    threshold,
-  });
+  const decision = closed
+    ? account.breaker_tripped
+      ? "none"
+      : "suspend"
+    : breakerDecision({ tripped: account.breaker_tripped, available: balances.available, threshold });
   if (decision === "suspend") {
     const suspended = await trx
       .updateTable("deposit_campaigns")
@@ -77,6 +80,7 @@ export async function checkAccount(trx: Tx, input: CheckInput, now: Date): Promi
     );
   }
 
+  if (closed) return notices;
   // Resumed campaigns that never ran before are starting now.
   notices.push(...(await announceStarts(trx, account, balances.available, now)));
 

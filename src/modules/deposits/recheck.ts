@@ -31,7 +31,14 @@ export async function recheckTenant(
         .selectFrom("deposit_accounts")
         .select("id")
         .where("tenant_id", "=", tenantId)
-        .where("status", "in", ["active", "abnormal"])
+        // A closed account is checked until its campaigns are suspended (one closed before
+        // closing suspended them), then no more: nothing it has changes again.
+        .where((eb) =>
+          eb.or([
+            eb("status", "in", ["active", "abnormal"]),
+            eb.and([eb("status", "=", "closed"), eb("breaker_tripped", "=", false)]),
+          ]),
+        )
         .where("id", ">", after)
         .orderBy("id")
         .limit(PAGE)
