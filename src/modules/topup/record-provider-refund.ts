@@ -61,28 +61,8 @@ export async function recordProviderRefund(
       refunds: { ...log.refunds, [refundId]: total - log.refunded_total },
       refunded_total: total,
     };
-    await uow.trx
-      .updateTable("topups")
-      .set({
-        status: total >= topup.amount ? "refunded" : "refund_due",
-        details: JSON.stringify({ ...details, refund: next }),
-        updated_at: now,
-      })
-      .where("tenant_id", "=", uow.tenantId)
-      .where("id", "=", topup.id)
-      .execute();
-    await recordAudit(
-      uow,
-      ctx,
-      {
-        action: "topup.refunded",
-        targetType: "topup",
-        targetId: topup.id,
-        summary: { refund_id: refundId, ...next },
-      },
-      now,
-    );
-    return "refund_recorded";
+    const status = total >= topup.amount ? "refunded" : "refund_due";
+    return saveRefund(uow, ctx, { topup, details, status, refundId, log: next }, now);
   }
   const bonusTotal = Number((BigInt(topup.bonus_amount) * BigInt(total)) / BigInt(topup.amount));
   const wantedPrincipal = total - log.refunded_total;
@@ -109,11 +89,27 @@ export async function recordProviderRefund(
     taken_bonus: log.taken_bonus + taken.bonus,
     shortfall: log.shortfall + taken.shortfall,
   };
+  return saveRefund(uow, ctx, { topup, details, status: "refunded", refundId, log: next }, now);
+}
+
+/** Keeps a recorded refund in the top-up's details with its new status, and audits it. */
+async function saveRefund(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  p: {
+    topup: TopupRow;
+    details: Record<string, unknown>;
+    status: "refunded" | "refund_due";
+    refundId: string;
+    log: RefundLog;
+  },
+  now: Date,
+): Promise<"refund_recorded"> {
   await uow.trx
     .updateTable("topups")
-    .set({ status: "refunded", details: JSON.stringify({ ...details, refund: next }), updated_at: now })
+    .set({ status: p.status, details: JSON.stringify({ ...p.details, refund: p.log }), updated_at: now })
     .where("tenant_id", "=", uow.tenantId)
-    .where("id", "=", topup.id)
+    .where("id", "=", p.topup.id)
     .execute();
   await recordAudit(
     uow,
@@ -121,8 +117,8 @@ export async function recordProviderRefund(
     {
       action: "topup.refunded",
       targetType: "topup",
-      targetId: topup.id,
-      summary: { refund_id: refundId, ...next },
+      targetId: p.topup.id,
+      summary: { refund_id: p.refundId, ...p.log },
     },
     now,
   );
