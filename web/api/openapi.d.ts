@@ -4611,7 +4611,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed) of an online gift card sale: activates the card once
-         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed or late payment cancels the card.
+         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund.
          */
         post: operations["confirmGiftCardPayment"];
         delete?: never;
@@ -5541,6 +5541,26 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onGiftCardLoaded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "gift_card.payment_unfulfilled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An online payment for a gift card succeeded after its sale was cancelled and the card could not be activated: the payment is owed back (the card is refund_due)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardPaymentUnfulfilled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8114,7 +8134,7 @@ export interface components {
             /** @enum {string} */
             card_type: "electronic" | "physical";
             /** @enum {string} */
-            status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+            status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled" | "refund_due";
             asset: string;
             /** @description What is left on the card now (its ledger balance) */
             balance: number;
@@ -47802,7 +47822,7 @@ export interface operations {
                         /** @enum {string} */
                         card_type: "electronic" | "physical";
                         /** @enum {string} */
-                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled" | "refund_due";
                         asset: string;
                         balance: number;
                         expires_at: string | null;
@@ -47884,7 +47904,7 @@ export interface operations {
                 buyer_phone?: string;
                 plan_id?: string;
                 card_type?: "electronic" | "physical";
-                status?: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                status?: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled" | "refund_due";
                 store_id?: string;
                 channel?: "POS" | "ONLINE";
                 holder_member_id?: string;
@@ -48176,7 +48196,7 @@ export interface operations {
                         /** @enum {string} */
                         card_type: "electronic" | "physical";
                         /** @enum {string} */
-                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled" | "refund_due";
                         asset: string;
                         /** @description What is left on the card now (its ledger balance) */
                         balance: number;
@@ -49750,7 +49770,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 starting_after?: string;
-                status?: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                status?: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled" | "refund_due";
             };
             header?: never;
             path: {
@@ -50042,7 +50062,7 @@ export interface operations {
                         /** @enum {string} */
                         card_type: "electronic" | "physical";
                         /** @enum {string} */
-                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled";
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled" | "refund_due";
                         asset: string;
                         /** @description What is left on the card now (its ledger balance) */
                         balance: number;
@@ -50189,7 +50209,7 @@ export interface operations {
                         object: "webhook_receipt";
                         card_id: string;
                         /** @enum {string} */
-                        result: "activated" | "failed" | "expired";
+                        result: "activated" | "failed" | "expired" | "refund_due";
                     };
                 };
             };
@@ -55271,6 +55291,54 @@ export interface operations {
                         reference_id: string | null;
                         redemption_id: string | null;
                         holder_member_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onGiftCardPaymentUnfulfilled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.payment_unfulfilled";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        payment_id: string;
+                        buyer_member_id: string | null;
+                        amount: number;
+                        currency: string;
+                        provider: string;
+                        provider_ref: string;
+                        reason: string;
                     };
                 };
             };

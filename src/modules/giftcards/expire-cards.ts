@@ -63,7 +63,9 @@ export async function expireCards(uow: UnitOfWork, now: Date, limit = EXPIRY_BAT
 
 /**
  * Online sales whose payment window closed unpaid: the payment is `expired` and its card
- * `cancelled` (it never held value), audited as the job's. A confirmation arriving later credits nothing.
+ * `cancelled` (it never held value), audited as the job's. A success arriving later activates
+ * the card then, or keeps it `refund_due` (activate-late-sale.ts); both lock the payment row
+ * first, so the job skips a payment being confirmed and a confirmation waits for the job.
  */
 export async function expireOnlineSales(uow: UnitOfWork, now: Date, limit = EXPIRY_BATCH): Promise<number> {
   const context = { actor: systemActor(uow.tenantId, "giftcards.expire"), requestId: null };

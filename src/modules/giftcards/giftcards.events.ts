@@ -46,12 +46,34 @@ export const ActivityEvent = Type.Object({
   holder_member_id: Type.Union([Type.String(), Type.Null()]),
 });
 
+/** An online payment collected for a card that can no longer be activated: finance refunds it. */
+export const PAYMENT_UNFULFILLED = "gift_card.payment_unfulfilled";
+export const PaymentUnfulfilledEvent = Type.Object({
+  card_id: Type.String(),
+  card_number_last4: Type.String(),
+  plan_id: Type.String(),
+  payment_id: Type.String(),
+  buyer_member_id: Type.Union([Type.String(), Type.Null()]),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  provider: Type.String(),
+  provider_ref: Type.String(),
+  reason: Type.String(),
+});
+
 /** The module's webhook event types, for its manifest. */
-export const GIFTCARDS_EVENT_TYPES: readonly EventType[] = Object.values(EVENT_OF).map(
-  ({ type, description }) => ({
+export const GIFTCARDS_EVENT_TYPES: readonly EventType[] = [
+  ...Object.values(EVENT_OF).map(({ type, description }) => ({
     type,
     version: 1,
     description,
     schema: ActivityEvent,
-  }),
-);
+  })),
+  {
+    type: PAYMENT_UNFULFILLED,
+    version: 1,
+    description:
+      "An online payment for a gift card succeeded after its sale was cancelled and the card could not be activated: the payment is owed back (the card is refund_due)",
+    schema: PaymentUnfulfilledEvent,
+  },
+];

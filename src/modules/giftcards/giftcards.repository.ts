@@ -19,6 +19,7 @@ export const CARD_STATUSES = [
   "expired",
   "refunded",
   "cancelled",
+  "refund_due",
 ] as const;
 export type CardStatus = (typeof CARD_STATUSES)[number];
 /** Square's activity types, plus EXPIRE (breakage) and CARD_REFUND (the card paid back and closed). */

@@ -245,13 +245,13 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           summary:
             "Payment provider confirmation (signed) of an online gift card sale: activates the card once",
           description:
-            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed or late payment cancels the card.",
+            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund.",
           params: Obj({ provider: IdParam, tenant_id: IdParam }),
           response: {
             200: Type.Object({
               object: Type.Literal("webhook_receipt"),
               card_id: Type.String(),
-              result: StringEnum(["activated", "failed", "expired"] as const),
+              result: StringEnum(["activated", "failed", "expired", "refund_due"] as const),
             }),
             ...errorResponses(401, 409, 422),
           },

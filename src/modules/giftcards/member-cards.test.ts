@@ -182,12 +182,14 @@ describe("a member's gift cards", () => {
     );
   });
 
-  it("cancels an online sale left unpaid; a late confirmation changes nothing", async () => {
+  it("cancels an online sale left unpaid; a late payment activates it then, once", async () => {
     const bought = json<PurchaseBody>(await buy(ann, { payment_method: "online" }));
     t.clock.advance((ONLINE_PAYMENT_TTL_SECONDS + 1) * 1000);
     expect((await runGiftCardExpiry(t.deps)).sales).toBe(1);
     expect(await gc.card(bought.card.id)).toMatchObject({ status: "cancelled", balance: 0 });
+    expect(json(await confirm(bought.payment!.id))).toMatchObject({ result: "activated" });
     expectProblem(await confirm(bought.payment!.id), 409, "gift_card_payment_closed");
+    expect(await gc.card(bought.card.id)).toMatchObject({ status: "active", balance: 20000 });
     // The job's cancellation is in the audit log, as a failed payment's is.
     const audits = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
       trx

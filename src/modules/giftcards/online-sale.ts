@@ -8,6 +8,7 @@ import {
   paymentProviderName,
   type WebhookOutcome,
 } from "../wallets/index.js";
+import { activateLateSale } from "./activate-late-sale.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import type { UnitOfWork } from "./giftcards.ledger.js";
 import {
@@ -134,13 +135,16 @@ export async function recordOnlineSale(
   return { card, pin, payment };
 }
 
-export type ConfirmResult = "activated" | "failed" | "expired";
+export type ConfirmResult = "activated" | "failed" | "expired" | "refund_due";
 
 /**
  * Applies a verified provider notification to its payment, exactly once: the payment row is
  * locked first and a settled payment refuses a second confirmation (nothing moves again).
- * Paid in time: the card is activated (ACTIVATE, payment method online). Failed, or
- * confirmed after the payment window: the card is cancelled and never holds value.
+ * Paid in time: the card is activated (ACTIVATE, payment method online). Failed: the card is
+ * cancelled and holds no value. A failure is not final at every provider (a Stripe
+ * PaymentIntent may be retried and then succeed) and a payment may succeed after our window
+ * or after the expiry job cancelled the sale: the buyer paid, so such a success activates the
+ * card then if it still can be, else keeps the sale `refund_due` (activate-late-sale.ts).
  */
 export async function confirmOnlineSale(
   uow: UnitOfWork,
@@ -148,6 +152,8 @@ export async function confirmOnlineSale(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: ConfirmResult; card: CardRow; activity: ActivityRow | null }> {
+  // A refund notification never settles a sale; only a success reopens a closed one.
+  const paid = outcome.kind !== "refund" && outcome.status === "succeeded";
   const confirmed = await confirmProviderPayment(
     uow,
     {
@@ -158,7 +164,9 @@ export async function confirmOnlineSale(
         amount: p.amount,
         currency: p.asset,
         expiresAt: p.expires_at,
-        open: p.status === "pending",
+        open:
+          outcome.kind !== "refund" &&
+          (p.status === "pending" || (paid && (p.status === "failed" || p.status === "expired"))),
       }),
       refuse: {
         notFound: () =>
@@ -178,6 +186,8 @@ export async function confirmOnlineSale(
     now,
   );
   const { row: payment, ctx: context } = confirmed;
+  if (paid && (payment.status !== "pending" || confirmed.result === "expired"))
+    return activateLateSale(uow, context, payment, outcome, now);
   const result: ConfirmResult =
     confirmed.result === "succeeded" ? "activated" : confirmed.result === "failed" ? "failed" : "expired";
   await uow.trx

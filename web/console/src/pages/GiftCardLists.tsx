@@ -28,6 +28,7 @@ const STATUS_COLOR: Partial<Record<GiftCard["status"], string>> = {
   expired: "default",
   refunded: "purple",
   cancelled: "red",
+  refund_due: "magenta",
 };
 
 export function CardStatus({ status }: { status: GiftCard["status"] }) {

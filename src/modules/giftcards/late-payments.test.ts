@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { verifyLedger } from "../../ledger/index.js";
+import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
+import { runGiftCardExpiry } from "./index.js";
+import { ONLINE_PAYMENT_TTL_SECONDS } from "./online-sale.js";
+
+/**
+ * An online gift card payment may succeed after a "failed" notification (the member retried
+ * it) or after the 30 minutes: the member paid, so the card is activated then, or, when it
+ * can no longer be, the sale is kept for a refund where finance sees it.
+ */
+let t: TestApp;
+let tenant: TestTenant;
+let gc: ReturnType<typeof giftCardClient>;
+let planId: string;
+const START = "2025-10-10T02:00:00Z";
+
+interface PurchaseBody {
+  card: { id: string; status: string };
+  payment: { id: string; status: string; amount: number };
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  t.clock.set(START);
+  ({ tenant, gc } = await giftCardTenant(t));
+  planId = await gc.activePlan();
+});
+afterAll(async () => t?.close());
+
+const member = async () => (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Ann" })).id;
+const buy = async (memberId: string, plan = planId) => {
+  const res = await gc.call("POST", `/v1/members/${memberId}/gift-card-purchases`, {
+    plan_id: plan,
+    amount: 20000,
+    payment_method: "online",
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return json<PurchaseBody>(res);
+};
+let seq = 0;
+async function notify(paymentId: string, status: "succeeded" | "failed", eventId = `evt-gc-${++seq}`) {
+  const payment = await t.database.owner
+    .selectFrom("gift_card_payments")
+    .select(["provider_ref", "amount", "asset"])
+    .where("id", "=", paymentId)
+    .executeTakeFirstOrThrow();
+  const signed = signTestWebhook(
+    testProviderSecret(t.config.signingSecret),
+    {
+      id: eventId,
+      provider_ref: payment.provider_ref,
+      status,
+      amount: payment.amount,
+      currency: payment.asset,
+    },
+    t.clock.now(),
+  );
+  return t.app.inject({
+    method: "POST",
+    url: `/v1/gift-card-payment-webhooks/test/${tenant.tenantId}`,
+    headers: { "content-type": "application/json", ...signed.headers },
+    payload: signed.body,
+  });
+}
+const result = async (r: ReturnType<typeof notify>) => {
+  const res = await r;
+  expect(res.statusCode, res.body).toBe(200);
+  return json<{ result: string }>(res).result;
+};
+const activities = async (cardId: string) =>
+  (await gc.ok<{ data: { type: string }[] }>("GET", `/v1/gift-cards/${cardId}/activities`)).data.map(
+    (a) => a.type,
+  );
+const audit = (id: string) =>
+  t.database.owner
+    .selectFrom("audit_events")
+    .select("action")
+    .where("tenant_id", "=", tenant.tenantId)
+    .where("target_id", "=", id)
+    .execute()
+    .then((rows) => rows.map((r) => r.action).sort());
+const events = (type: string) =>
+  t.database.owner
+    .selectFrom("events")
+    .select("data")
+    .where("tenant_id", "=", tenant.tenantId)
+    .where("type", "=", type)
+    .execute()
+    .then((rows) => rows.map((r) => r.data as Record<string, unknown>));
+const ledgerClean = async () => {
+  const report = await verifyLedger(t.deps.db, tenant.tenantId);
+  expect(report.ok, JSON.stringify(report)).toBe(true);
+};
+
+describe("a gift card payment that succeeds after it failed or its window closed", () => {
+  it("after a failed notification: the card is activated once; a stale failure changes nothing", async () => {
+    const bought = await buy(await member());
+    expect(await result(notify(bought.payment.id, "failed"))).toBe("failed");
+    expect(await gc.card(bought.card.id)).toMatchObject({ status: "cancelled" });
+    expect(await result(notify(bought.payment.id, "succeeded", "evt-gc-retry"))).toBe("activated");
+    expect(await gc.card(bought.card.id)).toMatchObject({ status: "active", balance: 20000 });
+    // The same success again, or a stale failure, changes nothing.
+    expectProblem(
+      await notify(bought.payment.id, "succeeded", "evt-gc-retry"),
+      409,
+      "gift_card_payment_closed",
+    );
+    expectProblem(await notify(bought.payment.id, "failed"), 409, "gift_card_payment_closed");
+    expect(await gc.card(bought.card.id)).toMatchObject({ status: "active", balance: 20000 });
+    expect(await activities(bought.card.id)).toEqual(["ACTIVATE"]);
+    expect(await audit(bought.card.id)).toEqual([
+      "gift_card.activated",
+      "gift_card.online_sale_cancelled",
+      "gift_card.online_sale_paid",
+      "gift_card.online_sale_started",
+    ]);
+    await ledgerClean();
+  });
+
+  it("after the expiry job cancelled it, or past the window before the job ran: activated then", async () => {
+    const cancelled = await buy(await member());
+    const waiting = await buy(await member());
+    t.clock.advance((ONLINE_PAYMENT_TTL_SECONDS + 1) * 1000);
+    expect(await result(notify(waiting.payment.id, "succeeded"))).toBe("activated");
+    expect((await runGiftCardExpiry(t.deps)).sales).toBe(1);
+    expect(await gc.card(cancelled.card.id)).toMatchObject({ status: "cancelled" });
+    expect(await result(notify(cancelled.payment.id, "succeeded"))).toBe("activated");
+    for (const id of [cancelled.card.id, waiting.card.id]) {
+      expect(await gc.card(id)).toMatchObject({ status: "active", balance: 20000 });
+      expect(await activities(id)).toEqual(["ACTIVATE"]);
+    }
+    t.clock.set(START);
+    await ledgerClean();
+  });
+
+  it("a plan no longer on sale: the sale is kept refund_due, visibly, once, with no value", async () => {
+    const plan = await gc.activePlan({ name: "Ends soon" });
+    const bought = await buy(await member(), plan);
+    expect(await result(notify(bought.payment.id, "failed"))).toBe("failed");
+    await gc.ok("POST", `/v1/gift-card-plans/${plan}/deactivate`, {});
+    expect(await result(notify(bought.payment.id, "succeeded", "evt-gc-gone"))).toBe("refund_due");
+    expectProblem(
+      await notify(bought.payment.id, "succeeded", "evt-gc-gone"),
+      409,
+      "gift_card_payment_closed",
+    );
+    expect(await gc.card(bought.card.id)).toMatchObject({ status: "refund_due", balance: 0 });
+    expect(await activities(bought.card.id)).toEqual([]);
+    const due = await gc.ok<{ data: { id: string }[] }>("GET", "/v1/gift-cards?status=refund_due");
+    expect(due.data.map((c) => c.id)).toEqual([bought.card.id]);
+    expect(await events("gift_card.payment_unfulfilled")).toEqual([
+      expect.objectContaining({
+        card_id: bought.card.id,
+        payment_id: bought.payment.id,
+        amount: 18000,
+        currency: "CNY",
+        reason: "plan_not_on_sale",
+      }),
+    ]);
+    expect(await audit(bought.card.id)).toContain("gift_card.payment_unfulfilled");
+    await ledgerClean();
+  });
+
+  it("a card past its own validity, or a buyer whose account is closed: refund_due", async () => {
+    const plan = await gc.activePlan({
+      name: "Ends today",
+      validity: { kind: "fixed", until: "2025-10-10" },
+    });
+    const expiring = await buy(await member(), plan);
+    const closedBuyer = await member();
+    const closing = await buy(closedBuyer);
+    expect(await result(notify(expiring.payment.id, "failed"))).toBe("failed");
+    expect(await result(notify(closing.payment.id, "failed"))).toBe("failed");
+    await gc.ok("PATCH", `/v1/members/${closedBuyer}`, { status: "closed" });
+    t.clock.set("2025-10-11T00:00:01Z");
+    expect(await result(notify(expiring.payment.id, "succeeded"))).toBe("refund_due");
+    expect(await result(notify(closing.payment.id, "succeeded"))).toBe("refund_due");
+    const reasons = (await events("gift_card.payment_unfulfilled")).map((e) => [e.card_id, e.reason]);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        [expiring.card.id, "card_expired"],
+        [closing.card.id, "member_closed"],
+      ]),
+    );
+    t.clock.set(START);
+    await ledgerClean();
+  });
+
+  it("racing the expiry job, the card is activated exactly once", async () => {
+    const bought = await buy(await member());
+    t.clock.advance((ONLINE_PAYMENT_TTL_SECONDS + 1) * 1000);
+    const [paid] = await Promise.all([
+      result(notify(bought.payment.id, "succeeded")),
+      runGiftCardExpiry(t.deps),
+    ]);
+    expect(paid).toBe("activated");
+    expect(await gc.card(bought.card.id)).toMatchObject({ status: "active", balance: 20000 });
+    expect(await activities(bought.card.id)).toEqual(["ACTIVATE"]);
+    t.clock.set(START);
+    await ledgerClean();
+  });
+});
