@@ -1662,7 +1662,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed): credits an online top-up exactly once
-         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing.
+         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then, or keeps the intent refund_due for a member closed or frozen meanwhile.
          */
         post: operations["postPaymentWebhooksByProviderByTenantId"];
         delete?: never;
@@ -6227,6 +6227,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "wallet.topup_unfulfilled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An online top-up's payment succeeded after the intent failed or expired and the member could no longer be credited: the payment is owed back (the intent is refund_due)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onWalletTopupUnfulfilled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "wallet.withdrawn": {
         parameters: {
             query?: never;
@@ -6843,7 +6863,7 @@ export interface components {
             amount: number;
             provider: string;
             /** @enum {string} */
-            status: "pending" | "succeeded" | "failed" | "expired";
+            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due";
             /** @description What the member's client needs to pay */
             checkout: {
                 [key: string]: unknown;
@@ -21807,7 +21827,7 @@ export interface operations {
                         amount: number;
                         provider: string;
                         /** @enum {string} */
-                        status: "pending" | "succeeded" | "failed" | "expired";
+                        status: "pending" | "succeeded" | "failed" | "expired" | "refund_due";
                         /** @description What the member's client needs to pay */
                         checkout: {
                             [key: string]: unknown;
@@ -21905,7 +21925,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 starting_after?: string;
-                status?: "pending" | "succeeded" | "failed" | "expired";
+                status?: "pending" | "succeeded" | "failed" | "expired" | "refund_due";
                 provider?: string;
                 member_id?: string;
                 /** @example 2026-11-23T08:00:00.000Z */
@@ -22024,7 +22044,7 @@ export interface operations {
                         amount: number;
                         provider: string;
                         /** @enum {string} */
-                        status: "pending" | "succeeded" | "failed" | "expired";
+                        status: "pending" | "succeeded" | "failed" | "expired" | "refund_due";
                         /** @description What the member's client needs to pay */
                         checkout: {
                             [key: string]: unknown;
@@ -22131,7 +22151,7 @@ export interface operations {
                         object: "webhook_receipt";
                         intent_id: string;
                         /** @enum {string} */
-                        result: "credited" | "failed" | "expired";
+                        result: "credited" | "failed" | "expired" | "refund_due";
                     };
                 };
             };
@@ -56865,6 +56885,51 @@ export interface operations {
                         bonus_amount: number;
                         balance_after: number;
                         intent_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWalletTopupUnfulfilled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "wallet.topup_unfulfilled";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        intent_id: string;
+                        member_id: string;
+                        amount: number;
+                        currency: string;
+                        provider: string;
+                        provider_ref: string;
+                        reason: string;
                     };
                 };
             };

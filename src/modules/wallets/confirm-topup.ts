@@ -1,6 +1,7 @@
 import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { lockUsableMember } from "../members/index.js";
 import { confirmProviderPayment } from "./confirm-provider-payment.js";
 import type { WebhookOutcome } from "./payment-providers.js";
 import { WalletsError } from "./wallets.errors.js";
@@ -14,13 +15,20 @@ import {
 } from "./wallets.ledger.js";
 import type { IntentRow } from "./wallets.repository.js";
 
-export type ConfirmResult = "credited" | "failed" | "expired";
+export type ConfirmResult = "credited" | "failed" | "expired" | "refund_due";
+
+/** Why a late payment could not be credited; kept in the audit and the event. */
+export type UnfulfilledReason = "member_closed" | "member_frozen";
 
 /**
  * Applies a verified provider notification to its intent, exactly once: the intent row is
  * locked first, a settled intent refuses a second confirmation (`topup_intent_closed`,
  * nothing written), and the credit is one ledger transfer whose id derives from the intent.
- * A confirmation after the intent expired credits nothing. The actor is the provider
+ * A failure is not final at every provider (a Stripe PaymentIntent may be retried and then
+ * succeed), and a payment may succeed after the intent's time: such a success means the
+ * member paid, so it is credited then, unless the member was closed or frozen meanwhile —
+ * then nothing is credited and the intent is kept `refund_due` for a refund. A refund
+ * notification never settles an intent. The actor is the provider
  * (`payment_provider:<name>`, a system actor).
  */
 export async function confirmTopup(
@@ -30,6 +38,7 @@ export async function confirmTopup(
   now: Date,
 ): Promise<{ result: ConfirmResult; intent: IntentRow }> {
   const { provider, outcome } = input;
+  const paid = outcome.kind !== "refund" && outcome.status === "succeeded";
   const { row: intent, result: settled } = await confirmProviderPayment(
     uow,
     {
@@ -40,7 +49,9 @@ export async function confirmTopup(
         amount: i.amount,
         currency: i.asset,
         expiresAt: i.expires_at,
-        open: i.status === "pending",
+        open:
+          outcome.kind !== "refund" &&
+          (i.status === "pending" || (paid && (i.status === "failed" || i.status === "expired"))),
       }),
       refuse: {
         notFound: () => new WalletsError("topup_intent_not_found", "No top-up intent for this payment"),
@@ -59,8 +70,17 @@ export async function confirmTopup(
     now,
   );
   const { actor } = ctx;
-  const result: ConfirmResult =
-    settled === "succeeded" ? "credited" : settled === "failed" ? "failed" : "expired";
+  const late = paid && (intent.status !== "pending" || settled === "expired");
+  const reason = late ? await whyNotCreditable(uow, ctx, intent) : null;
+  const result: ConfirmResult = late
+    ? reason === null
+      ? "credited"
+      : "refund_due"
+    : settled === "succeeded"
+      ? "credited"
+      : settled === "failed"
+        ? "failed"
+        : "expired";
   const status = result === "credited" ? "succeeded" : result;
   const updated = await uow.trx
     .updateTable("wallet_topup_intents")
@@ -69,52 +89,40 @@ export async function confirmTopup(
     .where("id", "=", intent.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (result === "credited") {
-    const accounts = await openMemberAccounts(uow, intent.member_id, intent.asset);
-    const transfer = await uow.transfer({
-      id: `wtop_${intent.id}`,
-      debit_account_id: await openSystem(uow, "topup_online", intent.asset),
-      credit_account_id: accounts.principal,
-      amount: intent.amount,
-      code: "topup_online",
-      reference_module: "wallets",
-      reference_id: intent.id,
-      metadata: { provider, provider_ref: outcome.providerRef, provider_event: outcome.eventId },
-    });
-    expectTransfer(transfer);
-    if (transfer.ok && transfer.code === "exists") throw new Error(`top-up ${intent.id} credited twice`);
-    const balance = await memberBalance(uow, intent.member_id);
-    logChange(
+  if (result === "credited") await credit(uow, actor, intent, provider, outcome, now);
+  const summary = {
+    provider_event: outcome.eventId,
+    outcome: outcome.status,
+    ...(late ? { late: true, previous_status: intent.status } : {}),
+  };
+  if (result === "refund_due") {
+    await recordAudit(
       uow,
       actor,
       {
-        memberId: intent.member_id,
-        account: "balance",
-        kind: "topup_online",
-        asset: intent.asset,
-        amount: intent.amount,
-        principalDelta: intent.amount,
-        balanceAfter: balance.total,
-        source: provider,
-        sourceRef: intent.id,
+        action: "wallet.topup_intent_unfulfilled",
+        targetType: "topup_intent",
+        targetId: intent.id,
+        summary: { ...summary, reason, amount: intent.amount, currency: intent.asset },
       },
       now,
     );
     await emitWalletEvent(
       uow,
       uow.tenantId,
-      "wallet.topped_up",
+      "wallet.topup_unfulfilled",
       {
-        member_id: intent.member_id,
-        asset: intent.asset,
-        channel: "online",
-        principal_amount: intent.amount,
-        bonus_amount: 0,
-        balance_after: balance.total,
         intent_id: intent.id,
+        member_id: intent.member_id,
+        amount: intent.amount,
+        currency: intent.asset,
+        provider: intent.provider,
+        provider_ref: intent.provider_ref,
+        reason: reason!,
       },
       now,
     );
+    return { result, intent: updated };
   }
   await recordAudit(
     uow,
@@ -123,9 +131,80 @@ export async function confirmTopup(
       action: `wallet.topup_intent_${status}`,
       targetType: "topup_intent",
       targetId: intent.id,
-      summary: { provider_event: outcome.eventId, outcome: outcome.status },
+      summary,
     },
     now,
   );
   return { result, intent: updated };
+}
+
+/** Locks the member as every balance change does; a closed or frozen account takes no late credit. */
+async function whyNotCreditable(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  intent: IntentRow,
+): Promise<UnfulfilledReason | null> {
+  try {
+    await lockUsableMember(uow.trx, ctx.actor, intent.member_id);
+    return null;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "member_closed" || code === "member_frozen") return code;
+    throw error;
+  }
+}
+
+async function credit(
+  uow: UnitOfWork,
+  actor: RequestContext["actor"],
+  intent: IntentRow,
+  provider: string,
+  outcome: WebhookOutcome,
+  now: Date,
+): Promise<void> {
+  const accounts = await openMemberAccounts(uow, intent.member_id, intent.asset);
+  const transfer = await uow.transfer({
+    id: `wtop_${intent.id}`,
+    debit_account_id: await openSystem(uow, "topup_online", intent.asset),
+    credit_account_id: accounts.principal,
+    amount: intent.amount,
+    code: "topup_online",
+    reference_module: "wallets",
+    reference_id: intent.id,
+    metadata: { provider, provider_ref: outcome.providerRef, provider_event: outcome.eventId },
+  });
+  expectTransfer(transfer);
+  if (transfer.ok && transfer.code === "exists") throw new Error(`top-up ${intent.id} credited twice`);
+  const balance = await memberBalance(uow, intent.member_id);
+  logChange(
+    uow,
+    actor,
+    {
+      memberId: intent.member_id,
+      account: "balance",
+      kind: "topup_online",
+      asset: intent.asset,
+      amount: intent.amount,
+      principalDelta: intent.amount,
+      balanceAfter: balance.total,
+      source: provider,
+      sourceRef: intent.id,
+    },
+    now,
+  );
+  await emitWalletEvent(
+    uow,
+    uow.tenantId,
+    "wallet.topped_up",
+    {
+      member_id: intent.member_id,
+      asset: intent.asset,
+      channel: "online",
+      principal_amount: intent.amount,
+      bonus_amount: 0,
+      balance_after: balance.total,
+      intent_id: intent.id,
+    },
+    now,
+  );
 }

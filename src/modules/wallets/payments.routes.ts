@@ -231,7 +231,9 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           "Filters: status, provider, member_id, created_from (inclusive) and created_to (exclusive). Staff bound to an org unit see the intents of members in their subtree. Exported as the `topup_intents` export type (POST /v1/exports).",
         querystring: Obj({
           ...ListQuery,
-          status: Type.Optional(StringEnum(["pending", "succeeded", "failed", "expired"] as const)),
+          status: Type.Optional(
+            StringEnum(["pending", "succeeded", "failed", "expired", "refund_due"] as const),
+          ),
           provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           member_id: Type.Optional(IdParam),
           created_from: Type.Optional(Timestamp),
@@ -294,7 +296,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           tags,
           summary: "Payment provider confirmation (signed): credits an online top-up exactly once",
           description:
-            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing.",
+            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then, or keeps the intent refund_due for a member closed or frozen meanwhile.",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },

@@ -51,7 +51,7 @@ export function intentQuery(trx: Tx, actor: Pick<Actor, "tenantId" | "orgUnitPat
   return q;
 }
 
-const STATUSES: readonly IntentStatus[] = ["pending", "succeeded", "failed", "expired"];
+const STATUSES: readonly IntentStatus[] = ["pending", "succeeded", "failed", "expired", "refund_due"];
 const PAGE = 2000;
 
 /** The export's filters are the list's, checked when the export is requested. */

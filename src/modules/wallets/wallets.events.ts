@@ -17,6 +17,19 @@ const EVENTS = {
       intent_id: Type.Union([Type.String(), Type.Null()]),
     }),
   },
+  "wallet.topup_unfulfilled": {
+    description:
+      "An online top-up's payment succeeded after the intent failed or expired and the member could no longer be credited: the payment is owed back (the intent is refund_due)",
+    schema: Type.Object({
+      intent_id: Type.String(),
+      member_id: Type.String(),
+      amount: Type.Integer(),
+      currency: Type.String(),
+      provider: Type.String(),
+      provider_ref: Type.String(),
+      reason: Type.String(),
+    }),
+  },
   "wallet.withdrawn": {
     description: "An operator recorded an offline withdrawal (a manual reduction of the balance)",
     schema: Type.Object({ ...Member, ...Split, balance_after: Type.Integer() }),

@@ -9,7 +9,7 @@ export type SpendOrder = "bonus_first" | "principal_first";
 export type WalletAccount = "balance" | "points" | "referral_points";
 export type PaymentStatus = "held" | "paid" | "voided" | "expired";
 export type ExternalMethod = "none" | "online" | "offline";
-export type IntentStatus = "pending" | "succeeded" | "failed" | "expired";
+export type IntentStatus = "pending" | "succeeded" | "failed" | "expired" | "refund_due";
 
 /** What a change-log row says happened (the `kind` column). */
 export const CHANGE_KINDS = [

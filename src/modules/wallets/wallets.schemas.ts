@@ -163,7 +163,7 @@ export const Intent = Type.Object(
     asset: Type.String(),
     amount: Type.Integer(),
     provider: Type.String(),
-    status: StringEnum(["pending", "succeeded", "failed", "expired"] as const),
+    status: StringEnum(["pending", "succeeded", "failed", "expired", "refund_due"] as const),
     checkout: Type.Record(Type.String(), Type.Unknown(), {
       description: "What the member's client needs to pay",
     }),
@@ -437,7 +437,7 @@ export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   intent_id: Type.String(),
-  result: StringEnum(["credited", "failed", "expired"] as const),
+  result: StringEnum(["credited", "failed", "expired", "refund_due"] as const),
 });
 
 const ChangeFilters = {

@@ -396,6 +396,7 @@ export const enUS = {
   "topupIntents.status.succeeded": "Paid",
   "topupIntents.status.failed": "Failed",
   "topupIntents.status.expired": "Expired",
+  "topupIntents.status.refund_due": "Paid late: refund due",
   "topup.plans": "Top-up plans",
   "topup.smartPlans": "Smart top-up",
   "topup.codes": "Recharge codes",

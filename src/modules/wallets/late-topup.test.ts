@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { verifyLedger } from "../../ledger/index.js";
+import { signTestWebhook, testProviderSecret } from "./payment-providers.js";
+
+/**
+ * A provider may say "failed" and later "succeeded" for the same payment (the member retried
+ * it), or succeed after the intent's time: the member paid, so the balance is credited then,
+ * or, for a member who can no longer take it, the intent is kept for a refund.
+ */
+let t: TestApp;
+let tenant: TestTenant;
+let key = 0;
+interface Intent {
+  id: string;
+  status: string;
+  amount: number;
+}
+const START = "2025-10-10T02:00:00Z";
+
+beforeAll(async () => {
+  t = await createTestApp();
+  t.clock.set(START);
+  tenant = await createTestTenant(t);
+});
+afterAll(async () => t?.close());
+
+const call = (method: "GET" | "POST" | "PATCH", url: string, payload?: object) =>
+  t.app.inject({
+    method,
+    url,
+    headers: { ...tenant.auth, ...(method === "POST" ? { "idempotency-key": `k-${++key}` } : {}) },
+    ...(payload ? { payload } : {}),
+  });
+const member = async () => json<{ id: string }>(await call("POST", "/v1/members", { name: "Late" })).id;
+const start = async (m: string, amount = 5000) => {
+  const r = await call("POST", `/v1/members/${m}/topup-intents`, { amount });
+  expect(r.statusCode, r.body).toBe(201);
+  return json<Intent>(r);
+};
+async function notify(intent: Intent, status: "succeeded" | "failed", eventId = `evt-w-${++key}`) {
+  const { provider_ref } = await t.database.owner
+    .selectFrom("wallet_topup_intents")
+    .select("provider_ref")
+    .where("id", "=", intent.id)
+    .executeTakeFirstOrThrow();
+  const signed = signTestWebhook(
+    testProviderSecret(t.config.signingSecret),
+    { id: eventId, provider_ref, status, amount: intent.amount, currency: "CNY" },
+    t.clock.now(),
+  );
+  return t.app.inject({
+    method: "POST",
+    url: `/v1/payment-webhooks/test/${tenant.tenantId}`,
+    headers: { "content-type": "application/json", ...signed.headers },
+    payload: signed.body,
+  });
+}
+const result = async (r: ReturnType<typeof notify>) => {
+  const res = await r;
+  expect(res.statusCode, res.body).toBe(200);
+  return json<{ result: string }>(res).result;
+};
+const balance = async (m: string) =>
+  json<{ principal: number; total: number }>(await call("GET", `/v1/members/${m}/balance`));
+const intentOf = async (id: string) => json<Intent>(await call("GET", `/v1/topup-intents/${id}`));
+const audit = (id: string) =>
+  t.database.owner
+    .selectFrom("audit_events")
+    .select("action")
+    .where("tenant_id", "=", tenant.tenantId)
+    .where("target_id", "=", id)
+    .execute()
+    .then((rows) => rows.map((r) => r.action).sort());
+const events = (type: string) =>
+  t.database.owner
+    .selectFrom("events")
+    .select("data")
+    .where("tenant_id", "=", tenant.tenantId)
+    .where("type", "=", type)
+    .execute()
+    .then((rows) => rows.map((r) => r.data as Record<string, unknown>));
+const ledgerClean = async () => {
+  const report = await verifyLedger(t.deps.db, tenant.tenantId);
+  expect(report.ok, JSON.stringify(report)).toBe(true);
+};
+
+describe("an online top-up that succeeds after it failed or expired", () => {
+  it("after a failed notification: credited once; the same success or a stale failure changes nothing", async () => {
+    const m = await member();
+    const intent = await start(m);
+    expect(await result(notify(intent, "failed"))).toBe("failed");
+    expect(await result(notify(intent, "succeeded", "evt-w-retry"))).toBe("credited");
+    expectProblem(await notify(intent, "succeeded", "evt-w-retry"), 409, "topup_intent_closed");
+    expectProblem(await notify(intent, "failed"), 409, "topup_intent_closed");
+    expect(await balance(m)).toMatchObject({ principal: 5000, total: 5000 });
+    expect((await intentOf(intent.id)).status).toBe("succeeded");
+    expect((await events("wallet.topped_up")).filter((e) => e.intent_id === intent.id)).toHaveLength(1);
+    expect(await audit(intent.id)).toEqual([
+      "wallet.topup_intent_created",
+      "wallet.topup_intent_failed",
+      "wallet.topup_intent_succeeded",
+    ]);
+    await ledgerClean();
+  });
+
+  it("past the intent's time, or after a failure past it: credited then", async () => {
+    const m = await member();
+    const waiting = await start(m);
+    const failed = await start(m, 700);
+    t.clock.advance(1801_000);
+    expect(await result(notify(failed, "failed"))).toBe("expired");
+    expect(await result(notify(waiting, "succeeded"))).toBe("credited");
+    expect(await result(notify(failed, "succeeded"))).toBe("credited");
+    expect(await balance(m)).toMatchObject({ principal: 5700, total: 5700 });
+    t.clock.set(START);
+    await ledgerClean();
+  });
+
+  it("for a member frozen or closed meanwhile: kept refund_due, visibly, nothing credited", async () => {
+    const [frozen, closed] = [await member(), await member()];
+    const a = await start(frozen);
+    const b = await start(closed, 900);
+    expect(await result(notify(a, "failed"))).toBe("failed");
+    expect(await result(notify(b, "failed"))).toBe("failed");
+    await call("PATCH", `/v1/members/${frozen}`, { status: "frozen" });
+    await call("PATCH", `/v1/members/${closed}`, { status: "closed" });
+    expect(await result(notify(a, "succeeded", "evt-w-frozen"))).toBe("refund_due");
+    expect(await result(notify(b, "succeeded"))).toBe("refund_due");
+    expectProblem(await notify(a, "succeeded", "evt-w-frozen"), 409, "topup_intent_closed");
+    expect((await intentOf(a.id)).status).toBe("refund_due");
+    const due = json<{ data: Intent[] }>(await call("GET", "/v1/topup-intents?status=refund_due"));
+    expect(due.data.map((i) => i.id).sort()).toEqual([a.id, b.id].sort());
+    expect(await events("wallet.topup_unfulfilled")).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ intent_id: a.id, amount: 5000, currency: "CNY", reason: "member_frozen" }),
+        expect.objectContaining({ intent_id: b.id, amount: 900, currency: "CNY", reason: "member_closed" }),
+      ]),
+    );
+    expect(await audit(a.id)).toContain("wallet.topup_intent_unfulfilled");
+    await call("PATCH", `/v1/members/${frozen}`, { status: "active" });
+    expect(await balance(frozen)).toMatchObject({ total: 0 });
+    await ledgerClean();
+  });
+
+  it("a failure and a success racing for a failed intent settle it once", async () => {
+    const m = await member();
+    const intent = await start(m);
+    expect(await result(notify(intent, "failed"))).toBe("failed");
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => notify(intent, "succeeded", "evt-w-race")),
+      notify(intent, "failed"),
+    ]);
+    expect(
+      answers.filter((r) => r.statusCode === 200).map((r) => json<{ result: string }>(r).result),
+    ).toEqual(["credited"]);
+    expect(await balance(m)).toMatchObject({ principal: 5000 });
+    await ledgerClean();
+  });
+});
