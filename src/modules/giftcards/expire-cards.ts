@@ -2,9 +2,9 @@ import { sql } from "kysely";
 import type { Database } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
 import { recordAudit } from "../../platform/audit/audit.js";
-import { systemActor } from "../../platform/auth/actor.js";
+import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
 import { cardBalance, moveValue, openSystemAccount, type UnitOfWork } from "./giftcards.ledger.js";
-import { type CardRow, updateCard } from "./giftcards.repository.js";
+import { type ActivityRow, type CardRow, updateCard } from "./giftcards.repository.js";
 import { newActivityId, recordActivity } from "./record-activity.js";
 
 /** One unit of work expires at most this many cards; the next takes the rest. */
@@ -32,33 +32,50 @@ export async function expireCards(uow: UnitOfWork, now: Date, limit = EXPIRY_BAT
     .execute()) as CardRow[];
   const expired: { cardId: string; breakage: number }[] = [];
   for (const card of due) {
-    const account = card.account_id!;
-    // The ledger refuses debits of an expired or frozen account: lift both to move the rest out.
-    const opened = await uow.updateAccount(account, { expires_at: null, frozen_debits: false });
-    if (!opened.ok) throw new Error(`ledger refused to reopen ${account}: ${opened.code}`);
-    const balance = await cardBalance(uow, account);
-    const breakage = await openSystemAccount(uow, "breakage", card.asset);
-    const id = newActivityId();
-    await moveValue(uow, { id, cardId: card.id }, [
-      { debit_account_id: account, credit_account_id: breakage, amount: balance, code: "gift_card_breakage" },
-    ]);
-    const closed = await uow.updateAccount(account, { closed: true });
-    if (!closed.ok) throw new Error(`ledger refused to close ${account}: ${closed.code}`);
-    const updated = await updateCard(uow.trx, uow.tenantId, card.id, {
-      status: "expired",
-      closed_at: now,
-      updated_at: now,
-    });
-    await recordActivity(
-      uow,
-      context,
-      updated,
-      { id, type: "EXPIRE", amount: balance, balanceAfter: 0 },
-      now,
-    );
-    expired.push({ cardId: card.id, breakage: balance });
+    const { activity } = await expireCard(uow, context, card, now);
+    expired.push({ cardId: card.id, breakage: activity.amount });
   }
   return expired;
+}
+
+/**
+ * Expires one card the caller holds locked: its rest goes to breakage as an EXPIRE activity
+ * of the expiry job's actor (`context` carries the request it happens in), the account
+ * closes, and the card is `expired`. The job runs it for cards past their expiry; restoring a
+ * frozen card past its expiry runs it too, so the card is left as the job would leave it.
+ */
+export async function expireCard(
+  uow: UnitOfWork,
+  context: RequestContext,
+  card: CardRow,
+  now: Date,
+): Promise<{ card: CardRow; activity: ActivityRow }> {
+  const account = card.account_id!;
+  // The ledger refuses debits of an expired or frozen account: lift both to move the rest out.
+  const opened = await uow.updateAccount(account, { expires_at: null, frozen_debits: false });
+  if (!opened.ok) throw new Error(`ledger refused to reopen ${account}: ${opened.code}`);
+  const balance = await cardBalance(uow, account);
+  const breakage = await openSystemAccount(uow, "breakage", card.asset);
+  const id = newActivityId();
+  await moveValue(uow, { id, cardId: card.id }, [
+    { debit_account_id: account, credit_account_id: breakage, amount: balance, code: "gift_card_breakage" },
+  ]);
+  const closed = await uow.updateAccount(account, { closed: true });
+  if (!closed.ok) throw new Error(`ledger refused to close ${account}: ${closed.code}`);
+  const updated = await updateCard(uow.trx, uow.tenantId, card.id, {
+    status: "expired",
+    closed_at: now,
+    updated_at: now,
+  });
+  const job = { actor: systemActor(uow.tenantId, "giftcards.expire"), requestId: context.requestId };
+  const activity = await recordActivity(
+    uow,
+    job,
+    updated,
+    { id, type: "EXPIRE", amount: balance, balanceAfter: 0 },
+    now,
+  );
+  return { card: updated, activity };
 }
 
 /**
