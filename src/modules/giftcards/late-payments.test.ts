@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
 import { type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
-import { verifyLedger } from "../../ledger/index.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
 import { runGiftCardExpiry } from "./index.js";
 import { ONLINE_PAYMENT_TTL_SECONDS } from "./online-sale.js";
@@ -75,26 +75,9 @@ const activities = async (cardId: string) =>
   (await gc.ok<{ data: { type: string }[] }>("GET", `/v1/gift-cards/${cardId}/activities`)).data.map(
     (a) => a.type,
   );
-const audit = (id: string) =>
-  t.database.owner
-    .selectFrom("audit_events")
-    .select("action")
-    .where("tenant_id", "=", tenant.tenantId)
-    .where("target_id", "=", id)
-    .execute()
-    .then((rows) => rows.map((r) => r.action).sort());
-const events = (type: string) =>
-  t.database.owner
-    .selectFrom("events")
-    .select("data")
-    .where("tenant_id", "=", tenant.tenantId)
-    .where("type", "=", type)
-    .execute()
-    .then((rows) => rows.map((r) => r.data as Record<string, unknown>));
-const ledgerClean = async () => {
-  const report = await verifyLedger(t.deps.db, tenant.tenantId);
-  expect(report.ok, JSON.stringify(report)).toBe(true);
-};
+const audit = (id: string) => tenantTrail(t, tenant.tenantId).audit(id);
+const events = (type: string) => tenantTrail(t, tenant.tenantId).events(type);
+const ledgerClean = () => tenantTrail(t, tenant.tenantId).ledgerClean();
 
 describe("a gift card payment that succeeds after it failed or its window closed", () => {
   it("after a failed notification: the card is activated once; a stale failure changes nothing", async () => {

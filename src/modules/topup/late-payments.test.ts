@@ -8,7 +8,7 @@ import {
 } from "../../../test/helpers/app.js";
 import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
 import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
-import { verifyLedger } from "../../ledger/index.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
 
 /**
@@ -51,26 +51,7 @@ function world(tenant: TestTenant) {
   };
   const online = (plan: string, member: string, amount = 10_000) =>
     c.topUp(plan, { member_id: member, amount, channel: "online", payment_method: "online" });
-  const audit = (id: string) =>
-    t.database.owner
-      .selectFrom("audit_events")
-      .select("action")
-      .where("tenant_id", "=", tenant.tenantId)
-      .where("target_id", "=", id)
-      .execute()
-      .then((rows) => rows.map((r) => r.action).sort());
-  const events = (type: string) =>
-    t.database.owner
-      .selectFrom("events")
-      .select("data")
-      .where("tenant_id", "=", tenant.tenantId)
-      .where("type", "=", type)
-      .execute()
-      .then((rows) => rows.map((r) => r.data as Record<string, unknown>));
-  const ledgerClean = async () => {
-    const report = await verifyLedger(t.deps.db, tenant.tenantId);
-    expect(report.ok, JSON.stringify(report)).toBe(true);
-  };
+  const { audit, events, ledgerClean } = tenantTrail(t, tenant.tenantId);
   return { c, notify, result, online, audit, events, ledgerClean };
 }
 

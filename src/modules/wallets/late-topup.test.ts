@@ -7,7 +7,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
-import { verifyLedger } from "../../ledger/index.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import { signTestWebhook, testProviderSecret } from "./payment-providers.js";
 
 /**
@@ -71,26 +71,9 @@ const result = async (r: ReturnType<typeof notify>) => {
 const balance = async (m: string) =>
   json<{ principal: number; total: number }>(await call("GET", `/v1/members/${m}/balance`));
 const intentOf = async (id: string) => json<Intent>(await call("GET", `/v1/topup-intents/${id}`));
-const audit = (id: string) =>
-  t.database.owner
-    .selectFrom("audit_events")
-    .select("action")
-    .where("tenant_id", "=", tenant.tenantId)
-    .where("target_id", "=", id)
-    .execute()
-    .then((rows) => rows.map((r) => r.action).sort());
-const events = (type: string) =>
-  t.database.owner
-    .selectFrom("events")
-    .select("data")
-    .where("tenant_id", "=", tenant.tenantId)
-    .where("type", "=", type)
-    .execute()
-    .then((rows) => rows.map((r) => r.data as Record<string, unknown>));
-const ledgerClean = async () => {
-  const report = await verifyLedger(t.deps.db, tenant.tenantId);
-  expect(report.ok, JSON.stringify(report)).toBe(true);
-};
+const audit = (id: string) => tenantTrail(t, tenant.tenantId).audit(id);
+const events = (type: string) => tenantTrail(t, tenant.tenantId).events(type);
+const ledgerClean = () => tenantTrail(t, tenant.tenantId).ledgerClean();
 
 describe("an online top-up that succeeds after it failed or expired", () => {
   it("after a failed notification: credited once; the same success or a stale failure changes nothing", async () => {
