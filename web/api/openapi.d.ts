@@ -4206,7 +4206,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for an online top-up: credits it exactly once
-         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due).
+         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). A success in time for a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due).
          */
         post: operations["receiveTopupPaymentNotification"];
         delete?: never;

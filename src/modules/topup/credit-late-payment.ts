@@ -4,11 +4,11 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { returnGiftStock, takeGiftStock } from "../catalog/index.js";
 import type { WebhookOutcome } from "../wallets/index.js";
 import { creditTopup } from "./credit-topup.js";
-import { hasToppedUp, lockUsableMember } from "./member-facts.js";
+import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf } from "./plan-terms.js";
 import { planPerks, termsSoldWith } from "./top-up-with-plan.js";
 import { emitTopupEvent } from "./topup.events.js";
-import { findPlan, hasCreditedTopup, memberPlanTopups, type TopupRow } from "./topup.repository.js";
+import { findPlan, memberPlanTopups, type TopupRow } from "./topup.repository.js";
 
 /** Why a late payment could not be credited; kept in `details.unfulfilled.reason`. */
 export type UnfulfilledReason =
@@ -59,11 +59,28 @@ export async function creditLatePayment(
       topup: await creditTopup(uow, ctx, topup, planPerks(terms, topup.first_topup), now),
     };
   }
+  return keepForRefund(uow, ctx, topup, reason, summary, now);
+}
+
+/**
+ * A paid top-up that cannot be credited as it was sold: nothing is credited and it becomes
+ * `refund_due`, audited and announced (`topup.payment_unfulfilled`) for finance to refund the
+ * payment. The caller has given back any unit of stock it held.
+ */
+export async function keepForRefund(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  topup: TopupRow,
+  reason: UnfulfilledReason,
+  summary: { provider_event: string; outcome: string; previous_status: string; late?: boolean },
+  now: Date,
+): Promise<{ result: "refund_due"; topup: TopupRow }> {
+  const { trx, tenantId } = uow;
   const details = {
     ...(topup.details as Record<string, unknown>),
     unfulfilled: {
       reason,
-      provider_event: outcome.eventId,
+      provider_event: summary.provider_event,
       previous_status: topup.status,
       at: now.toISOString(),
     },
@@ -121,11 +138,7 @@ async function whyNotCreditable(
     throw error;
   }
   // Its first-top-up extras were promised to the member's first top-up; another has been credited since.
-  if (
-    topup.first_topup &&
-    ((await hasToppedUp({ trx, tenantId }, topup.member_id)) ||
-      (await hasCreditedTopup(trx, tenantId, topup.member_id)))
-  )
+  if (topup.first_topup && !(await isFirstDepositor(trx, tenantId, topup.member_id)))
     return "not_first_topup";
   const limit = restrictionsOf(terms).purchase_limit_per_member;
   if (limit !== null && (await memberPlanTopups(trx, tenantId, topup.plan_id, topup.member_id, now)) >= limit)

@@ -281,3 +281,97 @@ describe("a payment that succeeds after the top-up expired", () => {
     await w.ledgerClean();
   });
 });
+
+describe("two online top-ups of one member started before either is paid", () => {
+  const welcome = {
+    kind: "package",
+    name: "Welcome",
+    rule: { ...range, points_bps: 500 },
+    first_topup_bonus: { extra_bonus_bps: 500, extra_points_bps: 300 },
+  };
+
+  it("only the one paid first is the first top-up; the other is credited at the plan's own figures", async () => {
+    const tenant = await createTestTenant(t, "Two first top-ups");
+    const w = world(tenant);
+    const plan = await w.c.plan(welcome);
+    const m = await w.c.newMember();
+    const a = json<TopupBody>(await w.online(plan, m));
+    const b = json<TopupBody>(await w.online(plan, m));
+    // Both were started by a member who had never topped up.
+    for (const s of [a, b]) expect(s).toMatchObject({ first_topup: true, bonus_amount: 1_500, points: 8 });
+    expect(await w.result(w.notify(b, "succeeded"))).toBe("credited");
+    expect(await w.result(w.notify(a, "succeeded"))).toBe("credited");
+    expect(await w.c.ok<TopupBody>("GET", `/v1/topups/${b.id}`)).toMatchObject({
+      status: "credited",
+      first_topup: true,
+      bonus_amount: 1_500,
+      points: 8,
+    });
+    const later = await w.c.ok<TopupBody>("GET", `/v1/topups/${a.id}`);
+    expect(later).toMatchObject({ status: "credited", first_topup: false, bonus_amount: 1_000, points: 5 });
+    expect(later.details).toMatchObject({
+      first_bonus: 0,
+      first_points: 0,
+      credited_as: { first_topup: false, reason: "not_first_topup", withheld_bonus: 500, withheld_points: 3 },
+    });
+    expect(await w.c.balance(m)).toMatchObject({ principal: 20_000, bonus: 2_500, points: 13 });
+    const credited = await w.events("topup.credited");
+    expect(credited.map((e) => [e.topup_id, e.first_topup, e.bonus_amount])).toEqual(
+      expect.arrayContaining([
+        [b.id, true, 1_500],
+        [a.id, false, 1_000],
+      ]),
+    );
+    await w.ledgerClean();
+  });
+
+  it("paid at the same moment, exactly one gets the first-top-up bonus", async () => {
+    const tenant = await createTestTenant(t, "Two first top-ups at once");
+    const w = world(tenant);
+    const plan = await w.c.plan(welcome);
+    const m = await w.c.newMember();
+    const a = json<TopupBody>(await w.online(plan, m));
+    const b = json<TopupBody>(await w.online(plan, m));
+    const results = await Promise.all([
+      w.result(w.notify(a, "succeeded")),
+      w.result(w.notify(b, "succeeded")),
+    ]);
+    expect(results).toEqual(["credited", "credited"]);
+    const rows = await Promise.all([a, b].map((s) => w.c.ok<TopupBody>("GET", `/v1/topups/${s.id}`)));
+    expect(rows.map((r) => r.first_topup).sort()).toEqual([false, true]);
+    expect(await w.c.balance(m)).toMatchObject({ principal: 20_000, bonus: 2_500, points: 13 });
+    await w.ledgerClean();
+  });
+
+  it("a first-top-up-only plan credits the one paid first; the other is kept refund_due, its unit of stock back", async () => {
+    const tenant = await createTestTenant(t, "Two first-only top-ups");
+    const w = world(tenant);
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "First only",
+      rule: range,
+      restrictions: { first_topup_only: true, stock_limit: 2 },
+    });
+    const [m, other] = [await w.c.newMember(), await w.c.newMember()];
+    const a = json<TopupBody>(await w.online(plan, m));
+    const b = json<TopupBody>(await w.online(plan, m));
+    expect(await w.result(w.notify(a, "succeeded"))).toBe("credited");
+    expect(await w.result(w.notify(b, "succeeded", "evt-second"))).toBe("refund_due");
+    expect(await w.result(w.notify(b, "succeeded", "evt-second"))).toBe("already_settled");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 10_000, bonus: 1_000 });
+    const kept = await w.c.ok<TopupBody>("GET", `/v1/topups/${b.id}`);
+    expect(kept.status).toBe("refund_due");
+    expect(kept.details).toMatchObject({
+      unfulfilled: { reason: "not_first_topup", previous_status: "pending_payment" },
+    });
+    expect(await w.events("topup.payment_unfulfilled")).toEqual([
+      expect.objectContaining({ topup_id: b.id, amount: 10_000, currency: "CNY", reason: "not_first_topup" }),
+    ]);
+    expect(await w.audit(b.id)).toEqual(["topup.payment_started", "topup.payment_unfulfilled"]);
+    expect(await w.events("topup.credited")).toHaveLength(1);
+    // The unit the second held went back: another first-time member can take it.
+    const third = await w.online(plan, other);
+    expect(third.statusCode, third.body).toBe(201);
+    await w.ledgerClean();
+  });
+});

@@ -1,4 +1,6 @@
 import type { Tx } from "../../db/database.js";
+import { hasToppedUp } from "../wallets/index.js";
+import { hasCreditedTopup } from "./topup.repository.js";
 
 export { findVisibleMember, lockUsableMember } from "../members/index.js";
 export { hasToppedUp, type ProviderResolver } from "../wallets/index.js";
@@ -12,4 +14,14 @@ export async function assetScaleOf(trx: Tx, tenantId: string, asset: string): Pr
     .where("code", "=", asset)
     .executeTakeFirstOrThrow();
   return row.scale;
+}
+
+/**
+ * A first-time depositor: no top-up in the balance change log and no credited or refunded
+ * plan or smart top-up. Decided with the member row locked wherever it gives something.
+ */
+export async function isFirstDepositor(trx: Tx, tenantId: string, memberId: string): Promise<boolean> {
+  return (
+    !(await hasToppedUp({ trx, tenantId }, memberId)) && !(await hasCreditedTopup(trx, tenantId, memberId))
+  );
 }

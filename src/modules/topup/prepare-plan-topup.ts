@@ -1,17 +1,11 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertOpen, assertStoreUsable, assertVisible } from "./decide-topup.js";
-import { assetScaleOf, hasToppedUp, lockUsableMember } from "./member-facts.js";
+import { assetScaleOf, isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf, type TopupChannel } from "./plan-terms.js";
 import { findActiveCode } from "./recharge-code-lookup.js";
 import { TopupError } from "./topup.errors.js";
-import {
-  findPlan,
-  hasCreditedTopup,
-  memberPlanTopups,
-  type PlanRow,
-  type RechargeCodeRow,
-} from "./topup.repository.js";
+import { findPlan, memberPlanTopups, type PlanRow, type RechargeCodeRow } from "./topup.repository.js";
 import { amountRange, type TopupFigures, topupFigures } from "./topup-rules.js";
 
 export interface PlanTopupRequest {
@@ -87,9 +81,8 @@ export async function preparePlanTopup(
     );
   }
   const member = await lockUsableMember(trx, actor, req.memberId, { lock: options.lock });
-  const first =
-    !(await hasToppedUp({ trx, tenantId }, req.memberId)) &&
-    !(await hasCreditedTopup(trx, tenantId, req.memberId));
+  // Without the lock (an online top-up starting) this is provisional: the payment decides it again.
+  const first = await isFirstDepositor(trx, tenantId, req.memberId);
   if (r.first_topup_only && !first)
     throw new TopupError("first_topup_only", "This plan is for members who have never topped up");
   if (r.purchase_limit_per_member !== null) {
