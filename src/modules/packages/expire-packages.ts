@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { AppDeps } from "../../app-types.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
 import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { orderPoints } from "../wallets/index.js";
 import { giftPerksFor, giveGiftPerk } from "./activate-order.js";
@@ -32,7 +33,7 @@ export async function tenantsWithDuePackageWork(deps: Pick<AppDeps, "db">, now: 
  * One batch of a tenant's clock-driven package work, in one unit of work: periods whose end
  * has come are marked expired (`package.expired`); renewed periods that have taken effect get
  * their deferred early-renewal gifts (once per order and perk); online orders not paid in time
- * are cancelled. Rows are locked with SKIP LOCKED, so two runners split the work. Returns how
+ * are cancelled, each audited (`package.payment_expired`) as the job's. Rows are locked with SKIP LOCKED, so two runners split the work. Returns how
  * many rows it settled (0: nothing left).
  */
 export async function settleDuePackages(uow: UnitOfWork, now: Date): Promise<number> {
@@ -132,6 +133,20 @@ export async function settleDuePackages(uow: UnitOfWork, now: Date): Promise<num
     .where("status", "=", "pending_payment")
     .returning("id")
     .execute();
+  // As a failed or expired payment's cancellation is (confirmPackagePayment): the order changed, so it is audited.
+  for (const o of cancelled) {
+    await recordAudit(
+      uow,
+      context,
+      {
+        action: "package.payment_expired",
+        targetType: "package_order",
+        targetId: o.id,
+        summary: { outcome: "expired" },
+      },
+      now,
+    );
+  }
   return ended.length + started.length + cancelled.length;
 }
 

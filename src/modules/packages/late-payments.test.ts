@@ -101,6 +101,22 @@ describe("a package payment that succeeds after it failed or the order was cance
     w.t.clock.advanceMinutes(16);
     expect(await runPackageExpiry(w.t.deps, w.tenant.tenantId)).toBeGreaterThanOrEqual(1);
     expect((await order(pending.id)).status).toBe("cancelled");
+    // The clock's cancellation is audited as the job's, as a failed payment's is as the provider's.
+    const cancelledBy = await w.t.database.owner
+      .selectFrom("audit_events")
+      .select(["action", "actor_type", "actor_id", "summary"])
+      .where("tenant_id", "=", w.tenant.tenantId)
+      .where("target_id", "=", pending.id)
+      .where("action", "=", "package.payment_expired")
+      .execute();
+    expect(cancelledBy).toEqual([
+      {
+        action: "package.payment_expired",
+        actor_type: "system",
+        actor_id: "packages.expire",
+        summary: { outcome: "expired" },
+      },
+    ]);
     expect(await result(confirm(pending, "succeeded"))).toBe("paid");
     expect(await order(pending.id)).toMatchObject({ status: "paid", period: { status: "active" } });
     w.t.clock.set(START);
