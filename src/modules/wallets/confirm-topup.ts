@@ -26,8 +26,10 @@ export type UnfulfilledReason = "member_closed" | "member_frozen";
  * nothing written), and the credit is one ledger transfer whose id derives from the intent.
  * A failure is not final at every provider (a Stripe PaymentIntent may be retried and then
  * succeed), and a payment may succeed after the intent's time: such a success means the
- * member paid, so it is credited then, unless the member was closed or frozen meanwhile —
- * then nothing is credited and the intent is kept `refund_due` for a refund. A refund
+ * member paid, so it is credited then. A success, in time or late, for a member closed or
+ * frozen since the intent started credits nothing (docs/member-balance.md: a frozen account,
+ * like a closed one, takes no top-up, as an offline top-up or a reward to it is refused), so
+ * the intent is kept `refund_due` for a refund at the provider. A refund
  * notification never settles an intent. The actor is the provider
  * (`payment_provider:<name>`, a system actor).
  */
@@ -71,16 +73,15 @@ export async function confirmTopup(
   );
   const { actor } = ctx;
   const late = paid && (intent.status !== "pending" || settled === "expired");
-  const reason = late ? await whyNotCreditable(uow, ctx, intent) : null;
-  const result: ConfirmResult = late
+  // Paid in time or late, a closed or frozen member's balance takes no new money.
+  const reason = paid ? await whyNotCreditable(uow, ctx, intent) : null;
+  const result: ConfirmResult = paid
     ? reason === null
       ? "credited"
       : "refund_due"
-    : settled === "succeeded"
-      ? "credited"
-      : settled === "failed"
-        ? "failed"
-        : "expired";
+    : settled === "failed"
+      ? "failed"
+      : "expired";
   const status = result === "credited" ? "succeeded" : result;
   const updated = await uow.trx
     .updateTable("wallet_topup_intents")
@@ -138,7 +139,7 @@ export async function confirmTopup(
   return { result, intent: updated };
 }
 
-/** Locks the member as every balance change does; a closed or frozen account takes no late credit. */
+/** Locks the member as every balance change does; a closed or frozen account takes no top-up credit. */
 async function whyNotCreditable(
   uow: UnitOfWork,
   ctx: RequestContext,

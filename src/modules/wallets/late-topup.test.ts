@@ -148,3 +148,38 @@ describe("an online top-up that succeeds after it failed or expired", () => {
     await ledgerClean();
   });
 });
+
+describe("an online top-up paid in time", () => {
+  it("paid in time for a member frozen or closed since it started: kept refund_due, nothing credited", async () => {
+    const [frozen, closed] = [await member(), await member()];
+    const a = await start(frozen, 1100);
+    const b = await start(closed, 1200);
+    await call("PATCH", `/v1/members/${frozen}`, { status: "frozen" });
+    await call("PATCH", `/v1/members/${closed}`, { status: "closed" });
+    expect(await result(notify(a, "succeeded", "evt-w-frozen-now"))).toBe("refund_due");
+    expect(await result(notify(b, "succeeded"))).toBe("refund_due");
+    expectProblem(await notify(a, "succeeded", "evt-w-frozen-now"), 409, "topup_intent_closed");
+    expect((await intentOf(a.id)).status).toBe("refund_due");
+    expect((await intentOf(b.id)).status).toBe("refund_due");
+    expect(await events("wallet.topup_unfulfilled")).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ intent_id: a.id, amount: 1100, reason: "member_frozen" }),
+        expect.objectContaining({ intent_id: b.id, amount: 1200, reason: "member_closed" }),
+      ]),
+    );
+    expect(await audit(b.id)).toEqual(["wallet.topup_intent_created", "wallet.topup_intent_unfulfilled"]);
+    expect(
+      (await events("wallet.topped_up")).filter((e) => e.intent_id === a.id || e.intent_id === b.id),
+    ).toEqual([]);
+    const moved = await t.database.owner
+      .selectFrom("ledger_transfers")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("reference_id", "in", [a.id, b.id])
+      .execute();
+    expect(moved).toEqual([]);
+    await call("PATCH", `/v1/members/${frozen}`, { status: "active" });
+    expect(await balance(frozen)).toMatchObject({ total: 0 });
+    await ledgerClean();
+  });
+});

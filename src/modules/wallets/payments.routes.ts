@@ -296,7 +296,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           tags,
           summary: "Payment provider confirmation (signed): credits an online top-up exactly once",
           description:
-            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then, or keeps the intent refund_due for a member closed or frozen meanwhile.",
+            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due.",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
