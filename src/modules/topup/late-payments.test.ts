@@ -325,6 +325,56 @@ describe("two online top-ups of one member started before either is paid", () =>
     await w.ledgerClean();
   });
 
+  it("paid late after another was credited as the first, it is credited at the plan's own figures", async () => {
+    const tenant = await createTestTenant(t, "Late second first top-up");
+    const w = world(tenant);
+    const plan = await w.c.plan(welcome);
+    const m = await w.c.newMember();
+    const a = json<TopupBody>(await w.online(plan, m));
+    const b = json<TopupBody>(await w.online(plan, m));
+    expect(await w.result(w.notify(a, "failed"))).toBe("failed");
+    expect(await w.result(w.notify(b, "succeeded"))).toBe("credited");
+    // The same rule as in time: the member paid the plan's amount, only the extras are withheld.
+    expect(await w.result(w.notify(a, "succeeded"))).toBe("credited");
+    const later = await w.c.ok<TopupBody>("GET", `/v1/topups/${a.id}`);
+    expect(later).toMatchObject({ status: "credited", first_topup: false, bonus_amount: 1_000, points: 5 });
+    expect(later.details).toMatchObject({ credited_as: { reason: "not_first_topup", withheld_bonus: 500 } });
+    expect(await w.c.balance(m)).toMatchObject({ principal: 20_000, bonus: 2_500, points: 13 });
+    await w.ledgerClean();
+  });
+
+  it("paid in time for a member frozen or closed since it started, it is kept refund_due, not refused", async () => {
+    const tenant = await createTestTenant(t, "In time, member gone");
+    const w = world(tenant);
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "Stocked",
+      rule: range,
+      restrictions: { stock_limit: 2 },
+    });
+    const [frozen, closed] = [await w.c.newMember(), await w.c.newMember()];
+    const a = json<TopupBody>(await w.online(plan, frozen));
+    const b = json<TopupBody>(await w.online(plan, closed));
+    await w.c.ok("PATCH", `/v1/members/${frozen}`, { status: "frozen" });
+    await w.c.ok("PATCH", `/v1/members/${closed}`, { status: "closed" });
+    // Refused, the provider would retry for days a payment it has already collected.
+    expect(await w.result(w.notify(a, "succeeded"))).toBe("refund_due");
+    expect(await w.result(w.notify(b, "succeeded"))).toBe("refund_due");
+    for (const [s, reason] of [
+      [a, "member_frozen"],
+      [b, "member_closed"],
+    ] as const) {
+      const row = await w.c.ok<TopupBody>("GET", `/v1/topups/${s.id}`);
+      expect(row).toMatchObject({ status: "refund_due", details: { unfulfilled: { reason } } });
+    }
+    expect(await w.c.balance(frozen)).toMatchObject({ principal: 0, bonus: 0 });
+    // Both units of stock came back with the payments: another member can start two.
+    const other = await w.c.newMember();
+    expect((await w.online(plan, other)).statusCode).toBe(201);
+    expect((await w.online(plan, other)).statusCode).toBe(201);
+    await w.ledgerClean();
+  });
+
   it("paid at the same moment, exactly one gets the first-top-up bonus", async () => {
     const tenant = await createTestTenant(t, "Two first top-ups at once");
     const w = world(tenant);
