@@ -1651,6 +1651,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/topup-intents/{id}/record-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the refund, made at the provider, of a refund_due online top-up (finance)
+         * @description The intent's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the intent becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         */
+        post: operations["recordTopupIntentRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payment-webhooks/{provider}/{tenant_id}": {
         parameters: {
             query?: never;
@@ -3803,6 +3823,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/package-orders/{id}/record-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the refund, made at the provider, of a refund_due order's online payment (finance)
+         * @description The order's online payment was collected but the order could not be activated (refund_due); finance refunds it at the provider and records it here: the order becomes refunded (refund kind provider) with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         */
+        post: operations["recordPackageOrderRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/members/{member_id}/package-offers": {
         parameters: {
             query?: never;
@@ -4010,6 +4050,26 @@ export interface paths {
         get: operations["getTopup"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/topups/{id}/record-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the refund, made at the provider, of a refund_due online top-up (finance)
+         * @description The top-up's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the top-up becomes refunded, its details keeping the provider's refund id (reference), a note, who and when (details.refund_record). Nothing moves in the ledger; a provider's refund notification for it afterwards changes nothing. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         */
+        post: operations["recordTopupRefund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4517,6 +4577,26 @@ export interface paths {
          * @description The remaining balance splits in the proportion the card was loaded with paid value and purchase discount: the buyer gets back the paid share (rounded down), the discount share returns to marketing expense. E.g. a 200 card sold for 180 with 150 left refunds 135.
          */
         post: operations["refundGiftCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/gift-cards/{id}/record-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the refund, made at the provider, of a refund_due card's online payment (finance)
+         * @description The card's online payment was collected but the card could not be activated (refund_due); finance refunds it at the provider and records it here: the card becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). The card was never loaded: nothing moves in the ledger and no activity is written. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         */
+        post: operations["recordGiftCardRefund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5547,6 +5627,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "gift_card.payment_refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finance recorded the refund, made at the provider, of a refund_due gift card's online payment: the card is refunded (it was never loaded, nothing moves)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onGiftCardPaymentRefunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "gift_card.payment_unfulfilled": {
         parameters: {
             query?: never;
@@ -5661,6 +5761,26 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onPackageExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "package.payment_refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finance recorded the refund, made at the provider, of a refund_due order's online payment: the order is refunded (nothing was given, nothing moves)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onPackagePaymentRefunded"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6221,6 +6341,26 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onWalletToppedUp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "wallet.topup_refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finance recorded the refund, made at the provider, of a refund_due online top-up's payment: the intent is refunded (nothing was credited, nothing moves)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onWalletTopupRefunded"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6851,6 +6991,7 @@ export interface components {
          *       "checkout": {},
          *       "expires_at": "2026-12-02T08:30:00.000Z",
          *       "completed_at": "2026-12-02T08:01:10.000Z",
+         *       "refund_record": null,
          *       "created_at": "2026-12-02T08:00:00.000Z"
          *     }
          */
@@ -6863,7 +7004,7 @@ export interface components {
             amount: number;
             provider: string;
             /** @enum {string} */
-            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due";
+            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
             /** @description What the member's client needs to pay */
             checkout: {
                 [key: string]: unknown;
@@ -6874,6 +7015,20 @@ export interface components {
              */
             expires_at: string;
             completed_at: string | null;
+            refund_record: {
+                /** @description The provider's refund id */
+                reference: string | null;
+                note: string | null;
+                recorded_by: {
+                    type: string;
+                    id: string;
+                };
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T08:00:00.000Z
+                 */
+                recorded_at: string;
+            } | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -7926,6 +8081,7 @@ export interface components {
          *       ],
          *       "points_awarded": 500,
          *       "refund": null,
+         *       "refund_record": null,
          *       "created_at": "2026-11-23T08:00:00.000Z",
          *       "paid_at": "2026-11-23T08:00:00.000Z"
          *     }
@@ -8000,14 +8156,31 @@ export interface components {
             }[];
             points_awarded: number;
             refund: {
-                /** @enum {string} */
-                kind: "order" | "offline";
+                /**
+                 * @description order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)
+                 * @enum {string}
+                 */
+                kind: "order" | "offline" | "provider";
                 reason: string | null;
                 /**
                  * Format: date-time
                  * @example 2026-11-23T08:00:00.000Z
                  */
                 refunded_at: string;
+            } | null;
+            refund_record: {
+                /** @description The provider's refund id */
+                reference: string | null;
+                note: string | null;
+                recorded_by: {
+                    type: string;
+                    id: string;
+                };
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T08:00:00.000Z
+                 */
+                recorded_at: string;
             } | null;
             /**
              * Format: date-time
@@ -8191,6 +8364,20 @@ export interface components {
             }[];
             frozen_reason: string | null;
             import_job_id: string | null;
+            refund_record: {
+                /** @description The provider's refund id */
+                reference: string | null;
+                note: string | null;
+                recorded_by: {
+                    type: string;
+                    id: string;
+                };
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T08:00:00.000Z
+                 */
+                recorded_at: string;
+            } | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -21827,7 +22014,7 @@ export interface operations {
                         amount: number;
                         provider: string;
                         /** @enum {string} */
-                        status: "pending" | "succeeded" | "failed" | "expired" | "refund_due";
+                        status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                         /** @description What the member's client needs to pay */
                         checkout: {
                             [key: string]: unknown;
@@ -21838,6 +22025,20 @@ export interface operations {
                          */
                         expires_at: string;
                         completed_at: string | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -21925,7 +22126,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 starting_after?: string;
-                status?: "pending" | "succeeded" | "failed" | "expired" | "refund_due";
+                status?: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                 provider?: string;
                 member_id?: string;
                 /** @example 2026-11-23T08:00:00.000Z */
@@ -22044,7 +22245,7 @@ export interface operations {
                         amount: number;
                         provider: string;
                         /** @enum {string} */
-                        status: "pending" | "succeeded" | "failed" | "expired" | "refund_due";
+                        status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                         /** @description What the member's client needs to pay */
                         checkout: {
                             [key: string]: unknown;
@@ -22055,6 +22256,20 @@ export interface operations {
                          */
                         expires_at: string;
                         completed_at: string | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -22092,6 +22307,153 @@ export interface operations {
             };
             /** @description RFC 9457 problem details; `code` is one of: topup_intent_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordTopupIntentRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reference": "re_3PqA1b2C3d4E5f6G",
+                 *       "note": "refunded in the Stripe dashboard"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The provider's refund id */
+                    reference?: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup_intent";
+                        member_id: string;
+                        asset: string;
+                        amount: number;
+                        provider: string;
+                        /** @enum {string} */
+                        status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
+                        /** @description What the member's client needs to pay */
+                        checkout: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        completed_at: string | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: topup_intent_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: not_refund_due */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -41288,6 +41650,7 @@ export interface operations {
                      *       ],
                      *       "points_awarded": 500,
                      *       "refund": null,
+                     *       "refund_record": null,
                      *       "created_at": "2026-11-23T08:00:00.000Z",
                      *       "paid_at": "2026-11-23T08:00:00.000Z"
                      *     }
@@ -41362,14 +41725,31 @@ export interface operations {
                         }[];
                         points_awarded: number;
                         refund: {
-                            /** @enum {string} */
-                            kind: "order" | "offline";
+                            /**
+                             * @description order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)
+                             * @enum {string}
+                             */
+                            kind: "order" | "offline" | "provider";
                             reason: string | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             refunded_at: string;
+                        } | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -41537,6 +41917,7 @@ export interface operations {
                      *       ],
                      *       "points_awarded": 500,
                      *       "refund": null,
+                     *       "refund_record": null,
                      *       "created_at": "2026-11-23T08:00:00.000Z",
                      *       "paid_at": "2026-11-23T08:00:00.000Z"
                      *     }
@@ -41611,14 +41992,31 @@ export interface operations {
                         }[];
                         points_awarded: number;
                         refund: {
-                            /** @enum {string} */
-                            kind: "order" | "offline";
+                            /**
+                             * @description order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)
+                             * @enum {string}
+                             */
+                            kind: "order" | "offline" | "provider";
                             reason: string | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             refunded_at: string;
+                        } | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
                         } | null;
                         /**
                          * Format: date-time
@@ -41793,6 +42191,269 @@ export interface operations {
             };
             /** @description RFC 9457 problem details; `code` is one of: refund_restricted */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordPackageOrderRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reference": "re_3PqA1b2C3d4E5f6G",
+                 *       "note": "refunded in the Stripe dashboard"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The provider's refund id */
+                    reference?: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "pko_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "package_order",
+                     *       "package_id": "pkg_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "rule_key": "quarterly",
+                     *       "duration_days": 90,
+                     *       "situation": "first_purchase",
+                     *       "price": {
+                     *         "amount": 15900,
+                     *         "asset": "CNY"
+                     *       },
+                     *       "price_kind": "first_purchase",
+                     *       "channel": "POS",
+                     *       "store_id": null,
+                     *       "status": "paid",
+                     *       "payment": {
+                     *         "method": "balance",
+                     *         "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "provider": null,
+                     *         "checkout": null,
+                     *         "expires_at": null
+                     *       },
+                     *       "agreements": [
+                     *         {
+                     *           "agreement_id": "agr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "type": "purchase_agreement",
+                     *           "version": 2
+                     *         }
+                     *       ],
+                     *       "period": {
+                     *         "id": "pkgp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "starts_at": "2026-11-23T08:00:00.000Z",
+                     *         "ends_at": "2027-02-21T08:00:00.000Z",
+                     *         "status": "active"
+                     *       },
+                     *       "gifts": [
+                     *         {
+                     *           "perk_key": "welcome",
+                     *           "status": "granted",
+                     *           "voucher_ids": [
+                     *             "vch_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "points_awarded": 500,
+                     *       "refund": null,
+                     *       "refund_record": null,
+                     *       "created_at": "2026-11-23T08:00:00.000Z",
+                     *       "paid_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "package_order";
+                        package_id: string;
+                        member_id: string;
+                        rule_key: string;
+                        duration_days: number;
+                        /** @enum {string} */
+                        situation: "first_purchase" | "repeat_purchase" | "early_renewal";
+                        /**
+                         * @example {
+                         *       "amount": 15900,
+                         *       "asset": "CNY"
+                         *     }
+                         */
+                        price: {
+                            amount: number;
+                            asset: string;
+                        };
+                        /**
+                         * @description Which price was charged: the lowest that applied
+                         * @enum {string}
+                         */
+                        price_kind: "original" | "first_purchase" | "repeat_purchase" | "early_renewal" | "limited_time";
+                        channel: string;
+                        store_id: string | null;
+                        /** @enum {string} */
+                        status: "pending_payment" | "paid" | "refund_due" | "refunded" | "cancelled";
+                        payment: {
+                            /** @enum {string} */
+                            method: "balance" | "online" | "offline";
+                            wallet_payment_id: string | null;
+                            provider: string | null;
+                            /** @description Online: what the member's client needs to pay (pay URL, …) */
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                        };
+                        /** @description The agreement versions the member accepted */
+                        agreements: {
+                            agreement_id: string;
+                            /** @enum {string} */
+                            type: "purchase_agreement" | "terms_of_use" | "faq" | "topup_agreement" | "gift_card_terms";
+                            version: number;
+                        }[];
+                        period: {
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            starts_at: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            ends_at: string;
+                            /** @enum {string} */
+                            status: "active" | "scheduled" | "expired" | "refunded";
+                        } | null;
+                        gifts: {
+                            perk_key: string;
+                            /** @enum {string} */
+                            status: "granted" | "out_of_stock" | "no_gift" | "revoked";
+                            voucher_ids: string[];
+                        }[];
+                        points_awarded: number;
+                        refund: {
+                            /**
+                             * @description order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)
+                             * @enum {string}
+                             */
+                            kind: "order" | "offline" | "provider";
+                            reason: string | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            refunded_at: string;
+                        } | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        paid_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: package_order_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: not_refund_due */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -44142,6 +44803,187 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordTopupRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reference": "re_3PqA1b2C3d4E5f6G",
+                 *       "note": "refunded in the Stripe dashboard"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The provider's refund id */
+                    reference?: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "tup_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "topup",
+                     *       "source": "plan",
+                     *       "plan_id": "tpp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "plan_name": "Summer Prepaid Bonus Plan",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "card_number": "8800001",
+                     *       "currency": "CNY",
+                     *       "amount": 25000,
+                     *       "bonus_amount": 2500,
+                     *       "points": 12,
+                     *       "first_topup": false,
+                     *       "gift": [],
+                     *       "channel": "pos",
+                     *       "store_id": null,
+                     *       "payment_method": "offline",
+                     *       "provider": null,
+                     *       "checkout": null,
+                     *       "payment_expires_at": null,
+                     *       "status": "credited",
+                     *       "recharge_code_id": null,
+                     *       "details": {
+                     *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *       },
+                     *       "created_at": "2026-11-23T08:00:00.000Z",
+                     *       "credited_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "topup";
+                        /** @enum {string} */
+                        source: "plan" | "smart";
+                        plan_id: string;
+                        plan_name: string;
+                        member_id: string;
+                        card_number: string | null;
+                        currency: string;
+                        amount: number;
+                        bonus_amount: number;
+                        points: number;
+                        first_topup: boolean;
+                        gift: {
+                            perk: string;
+                            grant_id: string;
+                            status: string;
+                            voucher_ids: string[];
+                        }[];
+                        /** @enum {string} */
+                        channel: "pos" | "online";
+                        store_id: string | null;
+                        /** @enum {string} */
+                        payment_method: "offline" | "online";
+                        provider: string | null;
+                        checkout: {
+                            [key: string]: unknown;
+                        } | null;
+                        payment_expires_at: string | null;
+                        /** @enum {string} */
+                        status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
+                        recharge_code_id: string | null;
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        credited_at: string | null;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: topup_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: not_refund_due */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -48253,6 +49095,20 @@ export interface operations {
                         }[];
                         frozen_reason: string | null;
                         import_job_id: string | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -49599,6 +50455,184 @@ export interface operations {
             };
         };
     };
+    recordGiftCardRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reference": "re_3PqA1b2C3d4E5f6G",
+                 *       "note": "refunded in the Stripe dashboard"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The provider's refund id */
+                    reference?: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "gift_card";
+                        number: string;
+                        plan_id: string;
+                        /** @enum {string} */
+                        card_type: "electronic" | "physical";
+                        /** @enum {string} */
+                        status: "inactive" | "pending" | "active" | "frozen" | "expired" | "refunded" | "cancelled" | "refund_due";
+                        asset: string;
+                        /** @description What is left on the card now (its ledger balance) */
+                        balance: number;
+                        face_amount: number | null;
+                        /** @description What the buyer paid at the sale (face − discount) */
+                        paid_amount: number;
+                        discount_amount: number;
+                        expires_at: string | null;
+                        /** @description Redemption stores, fixed at the sale (empty: every store) */
+                        store_scope: unknown;
+                        buyer: {
+                            name: string | null;
+                            phone: string | null;
+                            email: string | null;
+                            member_id: string | null;
+                        };
+                        holder_member_id: string | null;
+                        recipient: {
+                            name: string | null;
+                            phone: string | null;
+                            message: string | null;
+                        } | null;
+                        sale: {
+                            id: string | null;
+                            channel: ("POS" | "ONLINE") | null;
+                            store_id: string | null;
+                            payment_method: ("offline" | "balance" | "online") | null;
+                            sold_at: string | null;
+                        } | null;
+                        agreements: {
+                            agreement_id: string;
+                            type: string;
+                            version: number;
+                        }[];
+                        frozen_reason: string | null;
+                        import_job_id: string | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
+                        } | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: not_refund_due */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     adjustGiftCard: {
         parameters: {
             query?: never;
@@ -50119,6 +51153,20 @@ export interface operations {
                         }[];
                         frozen_reason: string | null;
                         import_job_id: string | null;
+                        refund_record: {
+                            /** @description The provider's refund id */
+                            reference: string | null;
+                            note: string | null;
+                            recorded_by: {
+                                type: string;
+                                id: string;
+                            };
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            recorded_at: string;
+                        } | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -55325,6 +56373,54 @@ export interface operations {
             };
         };
     };
+    onGiftCardPaymentRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "gift_card.payment_refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        card_id: string;
+                        card_number_last4: string;
+                        plan_id: string;
+                        payment_id: string;
+                        buyer_member_id: string | null;
+                        amount: number;
+                        currency: string;
+                        provider: string;
+                        provider_ref: string;
+                        reference: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     onGiftCardPaymentUnfulfilled: {
         parameters: {
             query?: never;
@@ -55613,6 +56709,52 @@ export interface operations {
                         starts_at: string;
                         /** Format: date-time */
                         ends_at: string;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onPackagePaymentRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "package.payment_refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        order_id: string;
+                        package_id: string;
+                        member_id: string;
+                        amount: number;
+                        currency: string;
+                        provider: string;
+                        provider_ref: string;
+                        reference: string | null;
                     };
                 };
             };
@@ -56885,6 +58027,51 @@ export interface operations {
                         bonus_amount: number;
                         balance_after: number;
                         intent_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWalletTopupRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "wallet.topup_refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        intent_id: string;
+                        member_id: string;
+                        amount: number;
+                        currency: string;
+                        provider: string;
+                        provider_ref: string;
+                        reference: string | null;
                     };
                 };
             };

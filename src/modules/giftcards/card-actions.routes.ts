@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
+import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import { errorResponses, IdParam, Obj, StringEnum } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { adjustCard } from "./adjust-card.js";
@@ -18,6 +19,7 @@ import { freezeCard } from "./freeze-card.js";
 import { findActivity, findCard, PAYMENT_METHODS, SALE_CHANNELS } from "./giftcards.repository.js";
 import type { ActivityListRow } from "./list-cards.js";
 import { loadCard } from "./load-card.js";
+import { recordSaleRefund } from "./record-sale-refund.js";
 import { redeemCard } from "./redeem-card.js";
 import { refundCard } from "./refund-card.js";
 import { refundRedemption } from "./refund-redemption.js";
@@ -237,6 +239,30 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       discount_reclaimed: result.discountReclaimed,
       parts: result.parts,
     }),
+  });
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/gift-cards/:id/record-refund",
+    config: { permission: "giftcards.finance", idempotent: true, errors: ["not_refund_due"] },
+    schema: {
+      tags,
+      operationId: "recordGiftCardRefund",
+      summary: "Record the refund, made at the provider, of a refund_due card's online payment (finance)",
+      description:
+        "The card's online payment was collected but the card could not be activated (refund_due); finance refunds it at the provider and records it here: the card becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). The card was never loaded: nothing moves in the ledger and no activity is written. Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
+      params: Params,
+      body: RecordRefundBody,
+      response: { 200: GiftCard, ...errorResponses(409) },
+    },
+    status: 200,
+    guard: requireIdempotencyKey,
+    input: ({ params, body }) => ({ id: params.id, body }),
+    op: async (uow, ctx, { id, body }, now) => {
+      const card = await visibleCard(uow, ctx.actor, id);
+      return recordSaleRefund(uow, ctx, { cardId: card.id, body }, now);
+    },
+    respond: (card) => serializeCard(withBalance(card, 0)),
   });
 
   valueRoute(app, deps, {

@@ -1,4 +1,5 @@
 import { Type } from "typebox";
+import { RefundRecordOrNull } from "../../platform/http/record-refund.js";
 import { IdParam, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CARD_NUMBER_PATTERN, PIN_PATTERN } from "./card-number.js";
 import {
@@ -58,6 +59,7 @@ export const GiftCard = Type.Object(
     agreements: Type.Array(Type.Object({ agreement_id: Str, type: Str, version: Int })),
     frozen_reason: Nullable(Str),
     import_job_id: Nullable(Str),
+    refund_record: RefundRecordOrNull,
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -103,6 +105,7 @@ export function serializeCard(row: CardListRow) {
     agreements: row.agreements,
     frozen_reason: row.frozen_reason,
     import_job_id: row.import_job_id,
+    refund_record: row.refund_record,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -38,6 +38,7 @@ export const GIFTCARDS_ERRORS = defineErrors({
   idempotency_key_required: 400,
   gift_card_payment_not_found: 404,
   gift_card_payment_closed: 409,
+  not_refund_due: 409,
   gift_card_amount_mismatch: 422,
   gift_card_currency_mismatch: 422,
   gift_card_plan_changed: 409,

@@ -61,6 +61,21 @@ export const PaymentUnfulfilledEvent = Type.Object({
   reason: Type.String(),
 });
 
+/** Finance recorded the refund of a refund_due card's payment, made at the provider. */
+export const PAYMENT_REFUNDED = "gift_card.payment_refunded";
+export const PaymentRefundedEvent = Type.Object({
+  card_id: Type.String(),
+  card_number_last4: Type.String(),
+  plan_id: Type.String(),
+  payment_id: Type.String(),
+  buyer_member_id: Type.Union([Type.String(), Type.Null()]),
+  amount: Type.Integer(),
+  currency: Type.String(),
+  provider: Type.String(),
+  provider_ref: Type.String(),
+  reference: Type.Union([Type.String(), Type.Null()]),
+});
+
 /** The module's webhook event types, for its manifest. */
 export const GIFTCARDS_EVENT_TYPES: readonly EventType[] = [
   ...Object.values(EVENT_OF).map(({ type, description }) => ({
@@ -75,5 +90,12 @@ export const GIFTCARDS_EVENT_TYPES: readonly EventType[] = [
     description:
       "An online payment for a gift card succeeded after its sale was cancelled and the card could not be activated: the payment is owed back (the card is refund_due)",
     schema: PaymentUnfulfilledEvent,
+  },
+  {
+    type: PAYMENT_REFUNDED,
+    version: 1,
+    description:
+      "Finance recorded the refund, made at the provider, of a refund_due gift card's online payment: the card is refunded (it was never loaded, nothing moves)",
+    schema: PaymentRefundedEvent,
   },
 ];

@@ -1,7 +1,8 @@
-import { type Selectable, sql, type Updateable } from "kysely";
+import { type ColumnType, type Selectable, sql, type Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import type { RefundRecord } from "../../platform/http/record-refund.js";
 import type { AcceptedAgreement, StoreScope } from "../catalog/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 
@@ -126,6 +127,8 @@ export interface GiftCardsTable {
   sold_at: Date | null;
   frozen_reason: string | null;
   closed_at: Date | null;
+  /** Finance's record of the refund of a refund_due card's payment, made at the provider. */
+  refund_record: ColumnType<RefundRecord | null, string | null | undefined, string | null>;
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;

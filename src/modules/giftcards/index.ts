@@ -79,6 +79,7 @@ export const giftcardsManifest: ModuleManifest = {
     "giftcards.freeze": OPERATORS,
     "giftcards.refund": OPERATORS,
     "giftcards.adjust": FINANCE,
+    "giftcards.finance": FINANCE,
   },
   errors: GIFTCARDS_ERRORS,
   events: GIFTCARDS_EVENT_TYPES,

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import {
+  createTestApp,
+  createTestKey,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
 import { type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
@@ -184,6 +191,81 @@ describe("a gift card payment that succeeds after it failed or its window closed
     expect(await gc.card(bought.card.id)).toMatchObject({ status: "active", balance: 20000 });
     expect(await activities(bought.card.id)).toEqual(["ACTIVATE"]);
     t.clock.set(START);
+    await ledgerClean();
+  });
+});
+
+describe("finance records the refund of a refund_due card", () => {
+  const dueCard = async (name: string) => {
+    const plan = await gc.activePlan({ name });
+    const bought = await buy(await member(), plan);
+    expect(await result(notify(bought.payment.id, "failed"))).toBe("failed");
+    await gc.ok("POST", `/v1/gift-card-plans/${plan}/deactivate`, {});
+    expect(await result(notify(bought.payment.id, "succeeded"))).toBe("refund_due");
+    return bought;
+  };
+
+  it("refunded once, with reference, note, who and when; audited and announced; nothing moves", async () => {
+    const bought = await dueCard("Refunded at the provider");
+    const finance = await createTestKey(t, tenant.tenantId, "finance");
+    const operator = await createTestKey(t, tenant.tenantId, "operator");
+    const url = `/v1/gift-cards/${bought.card.id}/record-refund`;
+    expectProblem(await gc.call("POST", url, {}, operator.auth), 403, "forbidden");
+    const other = await createTestTenant(t, "Other");
+    expectProblem(await gc.call("POST", url, {}, other.auth), 404, "gift_card_not_found");
+    expectProblem(await gc.call("POST", url, {}, finance.auth, null), 400, "idempotency_key_required");
+    const body = { reference: "re_gc_1", note: "refunded in the dashboard" };
+    const first = await gc.call("POST", url, body, finance.auth, "rr-gc-1");
+    expect(first.statusCode, first.body).toBe(200);
+    expect(json(first)).toMatchObject({
+      status: "refunded",
+      balance: 0,
+      refund_record: {
+        reference: "re_gc_1",
+        note: "refunded in the dashboard",
+        recorded_by: { type: "api_key", id: finance.id },
+        recorded_at: t.clock.now().toISOString(),
+      },
+    });
+    expect((await gc.call("POST", url, body, finance.auth, "rr-gc-1")).body).toBe(first.body);
+    expectProblem(await gc.call("POST", url, {}, finance.auth), 409, "not_refund_due");
+    expect(await gc.card(bought.card.id)).toMatchObject({ status: "refunded", balance: 0 });
+    expect(await activities(bought.card.id)).toEqual([]);
+    expect(await audit(bought.card.id)).toEqual([
+      "gift_card.online_sale_cancelled",
+      "gift_card.online_sale_started",
+      "gift_card.payment_unfulfilled",
+      "gift_card.refund_recorded",
+    ]);
+    expect(await events("gift_card.payment_refunded")).toEqual([
+      expect.objectContaining({
+        card_id: bought.card.id,
+        payment_id: bought.payment.id,
+        amount: 18000,
+        currency: "CNY",
+        reference: "re_gc_1",
+      }),
+    ]);
+    expectProblem(await notify(bought.payment.id, "succeeded"), 409, "gift_card_payment_closed");
+    await ledgerClean();
+  });
+
+  it("refuses any other status with 409 not_refund_due and writes nothing", async () => {
+    const active = await buy(await member());
+    expect(await result(notify(active.payment.id, "succeeded"))).toBe("activated");
+    const pending = await buy(await member());
+    for (const id of [active.card.id, pending.card.id]) {
+      const before = await audit(id);
+      expectProblem(await gc.call("POST", `/v1/gift-cards/${id}/record-refund`), 409, "not_refund_due");
+      expect(await audit(id)).toEqual(before);
+    }
+    expect(await gc.card(active.card.id)).toMatchObject({ status: "active", balance: 20000 });
+    expect(await gc.card(pending.card.id)).toMatchObject({ status: "pending" });
+    expectProblem(
+      await gc.call("POST", "/v1/gift-cards/gc_missing/record-refund"),
+      404,
+      "gift_card_not_found",
+    );
     await ledgerClean();
   });
 });

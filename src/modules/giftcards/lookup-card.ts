@@ -93,6 +93,8 @@ export async function authenticateCard(
     const right =
       found !== undefined &&
       LOOKABLE.has(found.status) &&
+      // A card refunded before it was ever loaded (refund_due, refunded at the provider) holds nothing.
+      found.account_id !== null &&
       pinMatches(pinSecret, tenantId, found.number, credentials.pin, found.pin_hash);
     if (!right) return { wrong: true };
     await uncount(trx, tenantId, subjects);

@@ -3,7 +3,7 @@
  * import only this file. Rules: README.md.
  */
 import type { ModuleManifest } from "../../app-types.js";
-import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
+import { ALL_STAFF, FINANCE, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
 import { PACKAGES_ERRORS } from "./packages.errors.js";
 import { PACKAGES_EVENTS } from "./packages.events.js";
@@ -26,6 +26,7 @@ export const packagesManifest: ModuleManifest = {
     "packages.settings": MANAGERS,
     "packages.sell": OPERATORS,
     "packages.refund": OPERATORS,
+    "packages.finance": FINANCE,
   },
   errors: PACKAGES_ERRORS,
   events: PACKAGES_EVENTS.types,

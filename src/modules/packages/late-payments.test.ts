@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestKey, createTestTenant } from "../../../test/helpers/app.js";
 import { type OrderBody, type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
 import { verifyLedger } from "../../ledger/index.js";
 import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
@@ -200,6 +201,72 @@ describe("two online orders of one member, both started as a first purchase", ()
     const paid = await Promise.all(started.map((o) => order(o.id)));
     expect(paid.filter((o) => o.situation === "first_purchase")).toHaveLength(1);
     expect((await w.balance(m)).points).toBe(500);
+    await ledgerClean();
+  });
+});
+
+describe("finance records the refund of a refund_due order", () => {
+  it("refunded once, with reference, note, who and when; audited and announced; nothing moves", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const pending = await online(pkg, m);
+    expect(await result(confirm(pending, "failed"))).toBe("failed");
+    await w.ok(w.call("PATCH", `/v1/members/${m}`, { status: "frozen" }));
+    expect(await result(confirm(pending, "succeeded", "evt-pkg-rr"))).toBe("refund_due");
+    const finance = await createTestKey(w.t, w.tenant.tenantId, "finance");
+    const operator = await createTestKey(w.t, w.tenant.tenantId, "operator");
+    const url = `/v1/package-orders/${pending.id}/record-refund`;
+    expect(await w.code(w.call("POST", url, {}, operator.auth), 403)).toBe("forbidden");
+    const other = await createTestTenant(w.t, "Other");
+    expect(await w.code(w.call("POST", url, {}, other.auth), 404)).toBe("package_order_not_found");
+    const body = { reference: "re_pkg_1", note: "refunded in the dashboard" };
+    const first = await w.call("POST", url, body, finance.auth, "rr-pkg-1");
+    expect(first.statusCode, first.body).toBe(200);
+    const refunded = JSON.parse(first.body) as OrderBody & Record<string, unknown>;
+    expect(refunded).toMatchObject({
+      status: "refunded",
+      period: null,
+      refund: { kind: "provider", reason: "member_frozen", refunded_at: w.t.clock.now().toISOString() },
+      refund_record: {
+        reference: "re_pkg_1",
+        note: "refunded in the dashboard",
+        recorded_by: { type: "api_key", id: finance.id },
+        recorded_at: w.t.clock.now().toISOString(),
+      },
+    });
+    expect((await w.call("POST", url, body, finance.auth, "rr-pkg-1")).body).toBe(first.body);
+    expect(await w.code(w.call("POST", url, {}, finance.auth), 409)).toBe("not_refund_due");
+    expect((await order(pending.id)).status).toBe("refunded");
+    expect(await audit(pending.id)).toEqual([
+      "package.payment_failed",
+      "package.payment_started",
+      "package.payment_unfulfilled",
+      "package.refund_recorded",
+    ]);
+    expect((await events("package.payment_refunded")).filter((e) => e.order_id === pending.id)).toEqual([
+      expect.objectContaining({ amount: 15900, currency: "CNY", reference: "re_pkg_1" }),
+    ]);
+    expect((await confirm(pending, "succeeded", "evt-pkg-rr")).statusCode).toBe(409);
+    await ledgerClean();
+  });
+
+  it("refuses any other status with 409 not_refund_due and writes nothing", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const pending = await online(pkg, m);
+    const paid = await online(pkg, m);
+    expect(await result(confirm(paid, "succeeded"))).toBe("paid");
+    for (const o of [pending, paid]) {
+      const before = await audit(o.id);
+      expect(await w.code(w.call("POST", `/v1/package-orders/${o.id}/record-refund`), 409)).toBe(
+        "not_refund_due",
+      );
+      expect(await audit(o.id)).toEqual(before);
+    }
+    expect((await order(pending.id)).status).toBe("pending_payment");
+    expect(await w.code(w.call("POST", "/v1/package-orders/pko_missing/record-refund"), 404)).toBe(
+      "package_order_not_found",
+    );
     await ledgerClean();
   });
 });

@@ -1,5 +1,6 @@
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
+import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { tenantExists } from "../../platform/tenants.js";
@@ -29,6 +30,7 @@ import { listOrders, memberPeriods } from "./packages.repository.js";
 import { IdParams } from "./packages.schemas.js";
 import { type OrderInput, placePackageOrder } from "./place-package-order.js";
 import type { SaleRequest } from "./prepare-sale.js";
+import { recordOrderRefund } from "./record-order-refund.js";
 import { refundPackageOrder } from "./refund-package-order.js";
 import { prepareOnlinePurchase } from "./start-online-purchase.js";
 
@@ -169,6 +171,30 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
     }),
     op: refundPackageOrder,
     respond: (result, uow, _input, now) => refundView(uow.trx, result, now),
+  });
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/package-orders/:id/record-refund",
+    config: {
+      permission: "packages.finance",
+      idempotent: true,
+      errors: ["package_order_not_found", "not_refund_due"],
+    },
+    schema: {
+      operationId: "recordPackageOrderRefund",
+      tags,
+      summary: "Record the refund, made at the provider, of a refund_due order's online payment (finance)",
+      description:
+        "The order's online payment was collected but the order could not be activated (refund_due); finance refunds it at the provider and records it here: the order becomes refunded (refund kind provider) with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
+      params: IdParams,
+      body: RecordRefundBody,
+      response: { 200: PackageOrder, ...errorResponses(409) },
+    },
+    status: 200,
+    input: ({ params, body }) => ({ orderId: params.id, body }),
+    op: recordOrderRefund,
+    respond: (order, uow, _input, now) => orderView(uow.trx, order, now),
   });
 
   app.get(

@@ -1,10 +1,17 @@
 import { Type } from "typebox";
+import { RefundRecordOrNull } from "../../platform/http/record-refund.js";
 import { IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CHANNELS } from "../benefits/index.js";
 import { AGREEMENT_TYPES, type GiftGrantRow } from "../catalog/index.js";
 import type { Offer } from "./list-package-offers.js";
 import { PERK_TYPES } from "./package-config.js";
-import { ORDER_STATUSES, type OrderRow, PAYMENT_METHODS, type PeriodRow } from "./packages.repository.js";
+import {
+  ORDER_STATUSES,
+  type OrderRow,
+  PAYMENT_METHODS,
+  type PeriodRow,
+  REFUND_KINDS,
+} from "./packages.repository.js";
 import { Int, Money, Nullable } from "./packages.schemas.js";
 import { PRICE_KINDS, SITUATIONS } from "./pricing.js";
 
@@ -104,6 +111,7 @@ const ORDER_EXAMPLE = {
   gifts: [{ perk_key: "welcome", status: "granted", voucher_ids: ["vch_01jd3m2x4y5z6a7b8c9d0e1f2g"] }],
   points_awarded: 500,
   refund: null,
+  refund_record: null,
   created_at: "2026-11-23T08:00:00.000Z",
   paid_at: "2026-11-23T08:00:00.000Z",
 };
@@ -149,12 +157,16 @@ export const PackageOrder = Type.Object(
     points_awarded: Int,
     refund: Type.Union([
       Type.Object({
-        kind: StringEnum(["order", "offline"] as const),
+        kind: StringEnum(REFUND_KINDS, {
+          description:
+            "order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)",
+        }),
         reason: Nullable(Type.String()),
         refunded_at: Timestamp,
       }),
       Type.Null(),
     ]),
+    refund_record: RefundRecordOrNull,
     created_at: Timestamp,
     paid_at: Type.Union([Timestamp, Type.Null()]),
   },
@@ -206,6 +218,7 @@ export function serializeOrder(
       o.refunded_at && o.refund_kind
         ? { kind: o.refund_kind, reason: o.refund_reason, refunded_at: o.refunded_at.toISOString() }
         : null,
+    refund_record: o.refund_record,
     created_at: o.created_at.toISOString(),
     paid_at: o.paid_at ? o.paid_at.toISOString() : null,
   };

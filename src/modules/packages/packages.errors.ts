@@ -27,6 +27,7 @@ export const PACKAGES_ERRORS = defineErrors({
   refund_restricted: 422,
   package_payment_not_found: 404,
   package_payment_closed: 409,
+  not_refund_due: 409,
 });
 
 export type PackageErrorCode = (typeof PACKAGES_ERRORS.codes)[number];

@@ -54,6 +54,20 @@ const EVENTS = {
       reason: Type.String(),
     }),
   },
+  "package.payment_refunded": {
+    description:
+      "Finance recorded the refund, made at the provider, of a refund_due order's online payment: the order is refunded (nothing was given, nothing moves)",
+    schema: Type.Object({
+      order_id: Type.String(),
+      package_id: Type.String(),
+      member_id: Type.String(),
+      amount: Type.Integer(),
+      currency: Type.String(),
+      provider: Type.String(),
+      provider_ref: Type.String(),
+      reference: Type.Union([Type.String(), Type.Null()]),
+    }),
+  },
   "package.expired": {
     description: "A package period reached its end",
     schema: Type.Object(PeriodRef),

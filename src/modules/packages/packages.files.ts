@@ -97,6 +97,8 @@ export const PACKAGE_BUYERS_EXPORT: ExportDefinition<BuyerRow> = {
         .where("o.tenant_id", "=", tenantId)
         .where("o.package_id", "=", f.packageId)
         .where("o.status", "in", ["paid", "refunded"])
+        // A refund_due order refunded at the provider was never paid here: no buyer.
+        .where("o.paid_at", "is not", null)
         .orderBy("o.id")
         .limit(PAGE);
       if (f.from) query = query.where("o.paid_at", ">=", f.from);

@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { RefundRecord } from "../../platform/http/record-refund.js";
 import { escapeLike } from "../../platform/org/org-units.js";
 import type { AudienceRule, Channel } from "../benefits/index.js";
 import type { AcceptedAgreement, Availability, StoreScope } from "../catalog/index.js";
@@ -16,6 +17,9 @@ export const ORDER_STATUSES = ["pending_payment", "paid", "refund_due", "refunde
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAYMENT_METHODS = ["balance", "online", "offline"] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+/** order / offline: a paid order refunded (refund-package-order.ts); provider: a refund_due one. */
+export const REFUND_KINDS = ["order", "offline", "provider"] as const;
+export type RefundKind = (typeof REFUND_KINDS)[number];
 export type PeriodState = "current" | "expired" | "refunded";
 
 export interface PackageSettingsTable {
@@ -75,9 +79,11 @@ export interface PackageOrdersTable {
   snapshot: Json<PeriodSnapshot>;
   points_awarded: JsonDefault<number>;
   period_id: string | null;
-  refund_kind: "order" | "offline" | null;
+  refund_kind: RefundKind | null;
   refund_reason: string | null;
   refunded_at: Date | null;
+  /** Finance's record of a `provider` refund (a refund_due order refunded at the provider). */
+  refund_record: Json<RefundRecord> | null;
   created_by: string;
   created_at: Timestamp;
   paid_at: Date | null;

@@ -73,6 +73,7 @@ export async function purchasePackage(
       period_id: null,
       refund_kind: null,
       refund_reason: null,
+      refund_record: null,
       refunded_at: null,
       paid_at: now,
     })

@@ -9,6 +9,7 @@ import { PackagesError } from "./packages.errors.js";
 import { emitPackageEvent } from "./packages.events.js";
 import { findOrder, findPeriod, type OrderRow } from "./packages.repository.js";
 
+/** How a paid order is refunded (a refund_due one is refunded at the provider: record-order-refund.ts). */
 export type RefundKind = "order" | "offline";
 
 export interface RefundResult {

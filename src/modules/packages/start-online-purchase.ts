@@ -95,6 +95,7 @@ export async function startOnlinePurchase(
       period_id: null,
       refund_kind: null,
       refund_reason: null,
+      refund_record: null,
       refunded_at: null,
       paid_at: null,
     })

@@ -3,7 +3,7 @@
  * Other modules import only this file. See README.md.
  */
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
-import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { ALL_STAFF, FINANCE, OPERATORS } from "../../platform/auth/permissions.js";
 import { type ProviderTransports, providerResolver, tenantAdapters } from "../wallets/index.js";
 import { topupWebhookRoutes } from "./payment-webhook.routes.js";
 import { rechargeCodeRoutes } from "./recharge-codes.routes.js";
@@ -43,7 +43,12 @@ export async function topupRoutes(
 export const topupManifest: ModuleManifest = {
   name: "topup",
   routes: topupRoutes,
-  permissions: { "topup.read": ALL_STAFF, "topup.manage": OPERATORS, "topup.operate": OPERATORS },
+  permissions: {
+    "topup.read": ALL_STAFF,
+    "topup.manage": OPERATORS,
+    "topup.operate": OPERATORS,
+    "topup.finance": FINANCE,
+  },
   errors: TOPUP_ERRORS,
   events: TOPUP_EVENTS.types,
 };

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
+  createTestKey,
   createTestTenant,
   json,
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
 import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
 import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
@@ -422,6 +424,126 @@ describe("two online top-ups of one member started before either is paid", () =>
     // The unit the second held went back: another first-time member can take it.
     const third = await w.online(plan, other);
     expect(third.statusCode, third.body).toBe(201);
+    await w.ledgerClean();
+  });
+});
+
+describe("finance records the refund of a refund_due top-up", () => {
+  it("refunded once, with reference, note, who and when; a provider's refund afterwards changes nothing", async () => {
+    const tenant = await createTestTenant(t, "Refund recorded");
+    const w = world(tenant);
+    const secret = "whsec_record_0123";
+    await w.c.ok("PUT", "/v1/payment-providers/stripe", {
+      settings: {},
+      secrets: { secret_key: "sk_test_123", webhook_secret: secret },
+    });
+    await w.c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const plan = await w.c.plan({ kind: "package", name: "Stripe", rule: range });
+    const m = await w.c.newMember();
+    const started = json<TopupBody>(await w.online(plan, m));
+    const { provider_ref: ref } = await t.database.owner
+      .selectFrom("topups")
+      .select("provider_ref")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "=", started.id)
+      .executeTakeFirstOrThrow();
+    const send = async (event: Record<string, unknown>) => {
+      const signed = stripeEvent(secret, t.clock.now(), event);
+      const r = await t.app.inject({
+        method: "POST",
+        url: `/v1/topup-payment-webhooks/stripe/${tenant.tenantId}`,
+        headers: signed.headers,
+        payload: signed.body,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return json<{ result: string }>(r).result;
+    };
+    await w.c.ok("PATCH", `/v1/members/${m}`, { status: "closed" });
+    const paid = {
+      id: "evt_rr_s",
+      type: "payment_intent.succeeded",
+      data: {
+        object: {
+          id: ref,
+          object: "payment_intent",
+          amount: 10_000,
+          amount_received: 10_000,
+          currency: "cny",
+        },
+      },
+    };
+    expect(await send(paid)).toBe("refund_due");
+
+    const finance = await createTestKey(t, tenant.tenantId, "finance");
+    const operator = await createTestKey(t, tenant.tenantId, "operator");
+    const url = `/v1/topups/${started.id}/record-refund`;
+    const record = (auth: { authorization: string }, key: string, payload: object = {}) =>
+      t.app.inject({ method: "POST", url, headers: { ...auth, "idempotency-key": key }, payload });
+    expectProblem(await record(operator.auth, "rr-op"), 403, "forbidden");
+    const other = await createTestTenant(t, "Other tenant");
+    expectProblem(await record(other.auth, "rr-other"), 404, "topup_not_found");
+    const body = { reference: "re_tp_1", note: "refunded in the Stripe dashboard" };
+    const first = await record(finance.auth, "rr-1", body);
+    expect(first.statusCode, first.body).toBe(200);
+    expect(json(first)).toMatchObject({
+      status: "refunded",
+      details: {
+        unfulfilled: { reason: "member_closed" },
+        refund: { refunded_total: 10_000, taken_principal: 0 },
+        refund_record: {
+          reference: "re_tp_1",
+          note: "refunded in the Stripe dashboard",
+          recorded_by: { type: "api_key", id: finance.id },
+          recorded_at: t.clock.now().toISOString(),
+        },
+      },
+    });
+    expect((await record(finance.auth, "rr-1", body)).body).toBe(first.body);
+    expectProblem(await record(finance.auth, "rr-2"), 409, "not_refund_due");
+    expect(await w.audit(started.id)).toEqual([
+      "topup.payment_started",
+      "topup.payment_unfulfilled",
+      "topup.refund_recorded",
+    ]);
+    // The provider then announces the refund finance made: nothing more to record.
+    const refunded = {
+      id: "evt_rr_r",
+      type: "charge.refunded",
+      data: {
+        object: {
+          id: "ch_rr",
+          object: "charge",
+          payment_intent: ref,
+          amount: 10_000,
+          amount_refunded: 10_000,
+          currency: "cny",
+        },
+      },
+    };
+    expect(await send(refunded)).toBe("already_settled");
+    expect(await send(paid)).toBe("already_settled");
+    expect((await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`)).status).toBe("refunded");
+    expect(await w.audit(started.id)).toHaveLength(3);
+    expect(await w.c.balance(m)).toMatchObject({ principal: 0, bonus: 0 });
+    await w.ledgerClean();
+  });
+
+  it("refuses any other status with 409 not_refund_due and writes nothing", async () => {
+    const tenant = await createTestTenant(t, "Nothing to record");
+    const w = world(tenant);
+    const plan = await w.c.plan({ kind: "package", name: "Plain", rule: range });
+    const m = await w.c.newMember();
+    const credited = json<TopupBody>(await w.online(plan, m));
+    expect(await w.result(w.notify(credited, "succeeded"))).toBe("credited");
+    const pending = json<TopupBody>(await w.online(plan, m));
+    for (const s of [credited, pending]) {
+      const before = await w.audit(s.id);
+      expectProblem(await w.c.call("POST", `/v1/topups/${s.id}/record-refund`, {}), 409, "not_refund_due");
+      expect(await w.audit(s.id)).toEqual(before);
+    }
+    expect((await w.c.ok<TopupBody>("GET", `/v1/topups/${pending.id}`)).status).toBe("pending_payment");
+    expectProblem(await w.c.call("POST", "/v1/topups/tpu_missing/record-refund", {}), 404, "topup_not_found");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 10_000, bonus: 1_000 });
     await w.ledgerClean();
   });
 });

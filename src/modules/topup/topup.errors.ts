@@ -27,6 +27,7 @@ export const TOPUP_ERRORS = defineErrors({
   tier_not_offered: 422,
   catalog_scoped_actor: 403,
   topup_payment_not_settled: 409,
+  not_refund_due: 409,
 });
 
 export type TopupErrorCode = (typeof TOPUP_ERRORS.codes)[number];

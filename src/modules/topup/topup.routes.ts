@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { exportTable } from "../../platform/files/export-table.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
+import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import {
   Amount,
   errorResponses,
@@ -20,6 +21,7 @@ import { findVisibleMember, type ProviderResolver } from "./member-facts.js";
 import { planAdminRoutes } from "./plan-admin.routes.js";
 import { CHANNELS, CreatePlanBody, restrictionsOf, UpdatePlanBody } from "./plan-terms.js";
 import type { PlanTopupRequest } from "./prepare-plan-topup.js";
+import { recordTopupRefund } from "./record-refund.js";
 import { type OnlineTopupStart, prepareOnlineTopup, recordOnlineTopup } from "./start-online-topup.js";
 import { topUpWithPlan } from "./top-up-with-plan.js";
 import { TopupError } from "./topup.errors.js";
@@ -369,4 +371,31 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
         return serializeTopup(row);
       }),
   );
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/topups/:id/record-refund",
+    config: { permission: "topup.finance", idempotent: true, errors: ["topup_not_found", "not_refund_due"] },
+    schema: {
+      operationId: "recordTopupRefund",
+      tags,
+      summary: "Record the refund, made at the provider, of a refund_due online top-up (finance)",
+      description:
+        "The top-up's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the top-up becomes refunded, its details keeping the provider's refund id (reference), a note, who and when (details.refund_record). Nothing moves in the ledger; a provider's refund notification for it afterwards changes nothing. Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
+      params: Obj({ id: IdParam }),
+      body: RecordRefundBody,
+      response: { 200: Topup, ...errorResponses(409) },
+    },
+    status: 200,
+    guard: async ({ params }, { actor }) =>
+      db.tenantTx(actor.tenantId, async (trx) => {
+        const row = await findTopup(trx, actor.tenantId, params.id);
+        await findVisibleMember(trx, actor, row.member_id).catch(() => {
+          throw new TopupError("topup_not_found", "Top-up not found");
+        });
+      }),
+    input: ({ params, body }) => ({ topupId: params.id, body }),
+    op: recordTopupRefund,
+    respond: serializeTopup,
+  });
 }

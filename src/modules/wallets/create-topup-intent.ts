@@ -95,6 +95,7 @@ export async function createTopupIntent(
       checkout: JSON.stringify(input.checkout),
       expires_at: input.expiresAt,
       completed_at: null,
+      refund_record: null,
       created_at: now,
       updated_at: now,
     })

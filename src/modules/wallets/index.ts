@@ -11,7 +11,7 @@ import type { ReadStatement, Tx } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
 import { type Account, balancesOf, type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { ALL_STAFF, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
+import { ALL_STAFF, FINANCE, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { changePoints } from "./change-points.js";
 import { expirePayments } from "./expire-payments.js";
@@ -367,6 +367,7 @@ export const walletsManifest: ModuleManifest = {
     "wallets.operate": OPERATORS,
     "wallets.pay": OPERATORS,
     "wallets.settings": MANAGERS,
+    "wallets.finance": FINANCE,
   },
   errors: WALLETS_ERRORS,
   events: WALLETS_EVENTS.types,

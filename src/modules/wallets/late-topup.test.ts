@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
+  createTestKey,
   createTestTenant,
   json,
   type TestApp,
@@ -180,6 +181,73 @@ describe("an online top-up paid in time", () => {
     expect(moved).toEqual([]);
     await call("PATCH", `/v1/members/${frozen}`, { status: "active" });
     expect(await balance(frozen)).toMatchObject({ total: 0 });
+    await ledgerClean();
+  });
+});
+
+describe("finance records the refund of a refund_due intent", () => {
+  it("refunded once, with reference, note, who and when; audited and announced; nothing moves", async () => {
+    const m = await member();
+    const intent = await start(m, 1300);
+    await call("PATCH", `/v1/members/${m}`, { status: "closed" });
+    expect(await result(notify(intent, "succeeded"))).toBe("refund_due");
+    const finance = await createTestKey(t, tenant.tenantId, "finance");
+    const operator = await createTestKey(t, tenant.tenantId, "operator");
+    const record = (auth: { authorization: string }, idem: string, payload: object = {}) =>
+      t.app.inject({
+        method: "POST",
+        url: `/v1/topup-intents/${intent.id}/record-refund`,
+        headers: { ...auth, "idempotency-key": idem },
+        payload,
+      });
+    expectProblem(await record(operator.auth, "rr-op"), 403, "forbidden");
+    const other = await createTestTenant(t, "Other");
+    expectProblem(await record(other.auth, "rr-other"), 404, "topup_intent_not_found");
+    const body = { reference: "re_w_1", note: "refunded in the dashboard" };
+    const first = await record(finance.auth, "rr-1", body);
+    expect(first.statusCode, first.body).toBe(200);
+    const refunded = json<Intent & { refund_record: Record<string, unknown> }>(first);
+    expect(refunded.status).toBe("refunded");
+    expect(refunded.refund_record).toEqual({
+      reference: "re_w_1",
+      note: "refunded in the dashboard",
+      recorded_by: { type: "api_key", id: finance.id },
+      recorded_at: t.clock.now().toISOString(),
+    });
+    // The same key replays; a new call finds it refunded.
+    expect((await record(finance.auth, "rr-1", body)).body).toBe(first.body);
+    expectProblem(await record(finance.auth, "rr-2"), 409, "not_refund_due");
+    expect((await intentOf(intent.id)).status).toBe("refunded");
+    expect(await audit(intent.id)).toEqual([
+      "wallet.topup_intent_created",
+      "wallet.topup_intent_refunded",
+      "wallet.topup_intent_unfulfilled",
+    ]);
+    expect((await events("wallet.topup_refunded")).filter((e) => e.intent_id === intent.id)).toEqual([
+      expect.objectContaining({ amount: 1300, currency: "CNY", reference: "re_w_1" }),
+    ]);
+    expectProblem(await notify(intent, "succeeded"), 409, "topup_intent_closed");
+    const refundedList = json<{ data: Intent[] }>(await call("GET", "/v1/topup-intents?status=refunded"));
+    expect(refundedList.data.map((i) => i.id)).toEqual([intent.id]);
+    await ledgerClean();
+  });
+
+  it("refuses any other status with 409 not_refund_due and writes nothing", async () => {
+    const m = await member();
+    const credited = await start(m, 400);
+    expect(await result(notify(credited, "succeeded"))).toBe("credited");
+    const pending = await start(m, 500);
+    for (const i of [credited, pending]) {
+      const before = await audit(i.id);
+      expectProblem(await call("POST", `/v1/topup-intents/${i.id}/record-refund`, {}), 409, "not_refund_due");
+      expect(await audit(i.id)).toEqual(before);
+    }
+    expect((await intentOf(pending.id)).status).toBe("pending");
+    expectProblem(
+      await call("POST", "/v1/topup-intents/wti_missing/record-refund"),
+      404,
+      "topup_intent_not_found",
+    );
     await ledgerClean();
   });
 });

@@ -4,6 +4,7 @@ import type { Tx } from "../../db/database.js";
 import { voidExpiredHolds } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { pageQuery } from "../../platform/http/pagination.js";
+import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import {
   errorResponses,
   IdParam,
@@ -19,11 +20,13 @@ import { confirmTopup } from "./confirm-topup.js";
 import { createTopupIntent, prepareTopupIntent } from "./create-topup-intent.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { paymentProviders } from "./payment-providers.js";
+import { recordTopupRefund } from "./record-topup-refund.js";
 import { refundPayment } from "./refund-payment.js";
 import { resolvePayment } from "./resolve-payment.js";
 import { intentQuery } from "./topup-intent-list.js";
 import { listPayments, paymentView, visibleIntent, visiblePayment } from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
+import { INTENT_STATUSES } from "./wallets.repository.js";
 import {
   IdParams,
   Intent,
@@ -231,9 +234,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           "Filters: status, provider, member_id, created_from (inclusive) and created_to (exclusive). Staff bound to an org unit see the intents of members in their subtree. Exported as the `topup_intents` export type (POST /v1/exports).",
         querystring: Obj({
           ...ListQuery,
-          status: Type.Optional(
-            StringEnum(["pending", "succeeded", "failed", "expired", "refund_due"] as const),
-          ),
+          status: Type.Optional(StringEnum(INTENT_STATUSES)),
           provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           member_id: Type.Optional(IdParam),
           created_from: Type.Optional(Timestamp),
@@ -271,6 +272,33 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     async ({ actor, params }) =>
       serializeIntent(await read(actor.tenantId, (trx) => visibleIntent(trx, actor, params.id))),
   );
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/topup-intents/:id/record-refund",
+    config: {
+      permission: "wallets.finance",
+      idempotent: true,
+      errors: ["topup_intent_not_found", "not_refund_due"],
+    },
+    schema: {
+      operationId: "recordTopupIntentRefund",
+      tags,
+      summary: "Record the refund, made at the provider, of a refund_due online top-up (finance)",
+      description:
+        "The intent's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the intent becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
+      params: IdParams,
+      body: RecordRefundBody,
+      response: { 200: Intent, ...errorResponses(409) },
+    },
+    status: 200,
+    guard: async ({ actor, params }) => {
+      await read(actor.tenantId, (trx) => visibleIntent(trx, actor, params.id));
+    },
+    input: ({ params, body }) => ({ intentId: params.id, body }),
+    op: recordTopupRefund,
+    respond: serializeIntent,
+  });
 
   // The provider's confirmation: signature checked over the exact raw body.
   await app.register(async (webhooks) => {

@@ -3,7 +3,7 @@ import type { Actor } from "../../platform/auth/actor.js";
 import type { ExportDefinition } from "../../platform/files/registry.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import { WalletsError } from "./wallets.errors.js";
-import type { IntentStatus } from "./wallets.repository.js";
+import { INTENT_STATUSES, type IntentStatus } from "./wallets.repository.js";
 
 /** Seed 004: the online top-up orders across members, filtered, listed and exported. */
 export interface IntentFilter {
@@ -51,7 +51,7 @@ export function intentQuery(trx: Tx, actor: Pick<Actor, "tenantId" | "orgUnitPat
   return q;
 }
 
-const STATUSES: readonly IntentStatus[] = ["pending", "succeeded", "failed", "expired", "refund_due"];
+const STATUSES: readonly IntentStatus[] = INTENT_STATUSES;
 const PAGE = 2000;
 
 /** The export's filters are the list's, checked when the export is requested. */

@@ -18,6 +18,7 @@ export const WALLETS_ERRORS = defineErrors({
   refund_exceeds_paid: 422,
   topup_intent_not_found: 404,
   topup_intent_closed: 409,
+  not_refund_due: 409,
   payment_provider_unknown: 404,
   webhook_signature_invalid: 401,
   exchange_too_small: 422,

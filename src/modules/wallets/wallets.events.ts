@@ -30,6 +30,19 @@ const EVENTS = {
       reason: Type.String(),
     }),
   },
+  "wallet.topup_refunded": {
+    description:
+      "Finance recorded the refund, made at the provider, of a refund_due online top-up's payment: the intent is refunded (nothing was credited, nothing moves)",
+    schema: Type.Object({
+      intent_id: Type.String(),
+      member_id: Type.String(),
+      amount: Type.Integer(),
+      currency: Type.String(),
+      provider: Type.String(),
+      provider_ref: Type.String(),
+      reference: Type.Union([Type.String(), Type.Null()]),
+    }),
+  },
   "wallet.withdrawn": {
     description: "An operator recorded an offline withdrawal (a manual reduction of the balance)",
     schema: Type.Object({ ...Member, ...Split, balance_after: Type.Integer() }),

@@ -1,7 +1,8 @@
 import type { ColumnType, Generated, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import { createAsset, defaultScale, ensureAsset, findAsset } from "../../ledger/index.js";
+import type { RefundRecord } from "../../platform/http/record-refund.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
 import { WalletsError } from "./wallets.errors.js";
 
@@ -9,7 +10,15 @@ export type SpendOrder = "bonus_first" | "principal_first";
 export type WalletAccount = "balance" | "points" | "referral_points";
 export type PaymentStatus = "held" | "paid" | "voided" | "expired";
 export type ExternalMethod = "none" | "online" | "offline";
-export type IntentStatus = "pending" | "succeeded" | "failed" | "expired" | "refund_due";
+export const INTENT_STATUSES = [
+  "pending",
+  "succeeded",
+  "failed",
+  "expired",
+  "refund_due",
+  "refunded",
+] as const;
+export type IntentStatus = (typeof INTENT_STATUSES)[number];
 
 /** What a change-log row says happened (the `kind` column). */
 export const CHANGE_KINDS = [
@@ -121,6 +130,8 @@ export interface WalletTopupIntentsTable {
   checkout: JsonDefault<Record<string, unknown>>;
   expires_at: Date;
   completed_at: Date | null;
+  /** Finance's record of the refund made at the provider (a `refunded` intent). */
+  refund_record: Json<RefundRecord> | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

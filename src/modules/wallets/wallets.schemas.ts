@@ -1,4 +1,5 @@
 import { Type } from "typebox";
+import { RefundRecordOrNull } from "../../platform/http/record-refund.js";
 import {
   Amount,
   AssetCode,
@@ -16,6 +17,7 @@ import type { SettingsView } from "./wallet-views.js";
 import {
   CHANGE_KINDS,
   type ChangeRow,
+  INTENT_STATUSES,
   type IntentRow,
   type PaymentRow,
   REWARD_SOURCES,
@@ -163,12 +165,13 @@ export const Intent = Type.Object(
     asset: Type.String(),
     amount: Type.Integer(),
     provider: Type.String(),
-    status: StringEnum(["pending", "succeeded", "failed", "expired", "refund_due"] as const),
+    status: StringEnum(INTENT_STATUSES),
     checkout: Type.Record(Type.String(), Type.Unknown(), {
       description: "What the member's client needs to pay",
     }),
     expires_at: Timestamp,
     completed_at: Nullable(Timestamp),
+    refund_record: RefundRecordOrNull,
     created_at: Timestamp,
   },
   { $id: "TopupIntent" },
@@ -197,6 +200,7 @@ export const IntentListItem = Type.Object(
         checkout: {},
         expires_at: "2026-12-02T08:30:00.000Z",
         completed_at: "2026-12-02T08:01:10.000Z",
+        refund_record: null,
         created_at: "2026-12-02T08:00:00.000Z",
       },
     ],
@@ -252,6 +256,7 @@ export function serializeIntent(i: IntentRow) {
     checkout: i.checkout,
     expires_at: i.expires_at.toISOString(),
     completed_at: i.completed_at ? i.completed_at.toISOString() : null,
+    refund_record: i.refund_record,
     created_at: i.created_at.toISOString(),
   };
 }

@@ -397,6 +397,7 @@ export const enUS = {
   "topupIntents.status.failed": "Failed",
   "topupIntents.status.expired": "Expired",
   "topupIntents.status.refund_due": "Paid late: refund due",
+  "topupIntents.status.refunded": "Refunded",
   "topup.plans": "Top-up plans",
   "topup.smartPlans": "Smart top-up",
   "topup.codes": "Recharge codes",

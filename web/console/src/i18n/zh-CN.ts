@@ -395,6 +395,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topupIntents.status.failed": "支付失败",
   "topupIntents.status.expired": "已过期",
   "topupIntents.status.refund_due": "逾期支付，待退款",
+  "topupIntents.status.refunded": "已退款",
   "topup.plans": "充值方案",
   "topup.smartPlans": "智能充值",
   "topup.codes": "充值码",

@@ -9,13 +9,14 @@ import { useI18n } from "../i18n/i18n";
 
 type Intent = components["schemas"]["TopupIntentListItem"];
 const FILTERS = ["status", "provider", "member_id", "created_from", "created_to"] as const;
-const STATUSES = ["pending", "succeeded", "failed", "expired", "refund_due"] as const;
+const STATUSES = ["pending", "succeeded", "failed", "expired", "refund_due", "refunded"] as const;
 const COLORS: Record<Intent["status"], string> = {
   pending: "blue",
   succeeded: "green",
   failed: "red",
   expired: "default",
   refund_due: "magenta",
+  refunded: "purple",
 };
 
 /** Seed 004: the online top-up orders of every member, filtered and exported. */

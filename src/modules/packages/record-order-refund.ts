@@ -1,0 +1,88 @@
+import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import {
+  NOT_REFUND_DUE,
+  notRefundDueDetail,
+  type RecordRefundInput,
+  refundRecordOf,
+} from "../../platform/http/record-refund.js";
+import { findVisibleMember } from "../members/index.js";
+import { PackagesError } from "./packages.errors.js";
+import { emitPackageEvent } from "./packages.events.js";
+import { findOrder, type OrderRow } from "./packages.repository.js";
+
+/**
+ * Finance refunded a `refund_due` order's online payment at the provider: the order becomes
+ * `refunded` (refund kind `provider`, its reason the one it was kept for), keeping who
+ * recorded it, when, the provider's refund id and a note (`refund_record`). Nothing was given
+ * and online payments move no ledger value, so nothing moves. The order is locked first, then
+ * checked visible as a refund is; any other status (a second call included) refuses with
+ * `not_refund_due` and writes nothing.
+ */
+export async function recordOrderRefund(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: { orderId: string; body: RecordRefundInput },
+  now: Date,
+): Promise<OrderRow> {
+  const { trx, tenantId } = uow;
+  const order = await findOrder(trx, tenantId, input.orderId, { lock: true });
+  await findVisibleMember(trx, context.actor, order.member_id).catch(() => {
+    throw new PackagesError("package_order_not_found", "Package order not found");
+  });
+  if (order.status !== "refund_due")
+    throw new PackagesError(NOT_REFUND_DUE, notRefundDueDetail("order", order.status), {
+      extra: { current_status: order.status },
+    });
+  const record = refundRecordOf(context, input.body, now);
+  const updated = await trx
+    .updateTable("package_orders")
+    .set({
+      status: "refunded",
+      refund_kind: "provider",
+      refunded_at: now,
+      refund_record: JSON.stringify(record),
+      updated_at: now,
+    })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", order.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "package.refund_recorded",
+      targetType: "package_order",
+      targetId: order.id,
+      summary: {
+        reference: record.reference,
+        note: record.note,
+        amount: order.amount,
+        currency: order.currency,
+        provider: order.provider,
+        provider_ref: order.provider_ref,
+        previous_status: order.status,
+      },
+    },
+    now,
+  );
+  await emitPackageEvent(
+    uow,
+    tenantId,
+    "package.payment_refunded",
+    {
+      order_id: order.id,
+      package_id: order.package_id,
+      member_id: order.member_id,
+      amount: order.amount,
+      currency: order.currency,
+      provider: order.provider ?? "",
+      provider_ref: order.provider_ref ?? "",
+      reference: record.reference,
+    },
+    now,
+  );
+  return updated;
+}
