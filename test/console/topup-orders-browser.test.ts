@@ -6,7 +6,9 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signTestWebhook, testProviderSecret } from "../../src/modules/wallets/index.js";
 import {
+  acceptConfirmation,
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
@@ -69,6 +71,54 @@ describe("online top-up orders in the console", () => {
     await page.getByRole("button", { name: "活动" }).click();
     await poll(() => page.getByRole("row", { name: /会员专享返利/ }).textContent()).toContain("促销活动");
     await screenshot(page, "topup-orders-04-campaigns");
+    expectNoConsoleProblems(problems);
+  }, 240_000);
+
+  it("records the refund of a payment that came in after the member was frozen", async () => {
+    await server.api("PATCH", "/v1/wallet-settings", { online_topup_enabled: true });
+    const member = await server.api<{ id: string }>("POST", "/v1/members", { name: "韩梅梅" });
+    const intent = await server.api<{ id: string; amount: number }>(
+      "POST",
+      `/v1/members/${member.id}/topup-intents`,
+      { amount: 30000 },
+    );
+    await server.api("PATCH", `/v1/members/${member.id}`, { status: "frozen" });
+    // The provider collects the payment anyway: the intent is kept for a refund.
+    const { t } = server;
+    const { provider_ref } = await t.database.owner
+      .selectFrom("wallet_topup_intents")
+      .select("provider_ref")
+      .where("id", "=", intent.id)
+      .executeTakeFirstOrThrow();
+    const signed = signTestWebhook(
+      testProviderSecret(t.config.signingSecret),
+      { id: `evt-${intent.id}`, provider_ref, status: "succeeded", amount: intent.amount, currency: "CNY" },
+      t.clock.now(),
+    );
+    const paid = await t.app.inject({
+      method: "POST",
+      url: `/v1/payment-webhooks/test/${server.demo.tenant_id}`,
+      headers: { "content-type": "application/json", ...signed.headers },
+      payload: signed.body,
+    });
+    expect(paid.statusCode, paid.body).toBe(200);
+
+    await page.goto(`${server.baseUrl}/console/topup-orders`);
+    const row = page.getByRole("row", { name: /韩梅梅/ });
+    await poll(() => row.textContent()).toContain("逾期支付，待退款");
+    await row.getByRole("button", { name: "登记退款" }).click();
+    await page.getByLabel("渠道退款单号").fill("re_console_1");
+    await screenshot(page, "topup-orders-05-record-refund");
+    await page.getByRole("dialog").getByRole("button", { name: "下一步" }).click();
+    await acceptConfirmation(page);
+    await poll(() => row.textContent()).toContain("已退款");
+    expect(await row.getByRole("button", { name: "登记退款" }).count()).toBe(0);
+    const recorded = await server.api<{ status: string; refund_record: { reference: string } }>(
+      "GET",
+      `/v1/topup-intents/${intent.id}`,
+    );
+    expect(recorded).toMatchObject({ status: "refunded", refund_record: { reference: "re_console_1" } });
+    await screenshot(page, "topup-orders-06-refund-recorded");
     expectNoConsoleProblems(problems);
   }, 240_000);
 });

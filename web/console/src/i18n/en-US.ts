@@ -529,6 +529,12 @@ export const enUS = {
   "students.giftRule": "Gift rule",
   "students.giftRule.first_verification": "Only the first verification",
   "students.giftRule.every_verification": "Every re-verification",
+  "refundDue.record": "Record refund",
+  "refundDue.title": "Record a refund made at the provider",
+  "refundDue.explain":
+    "The payment for {subject} was collected after it could no longer be delivered. Once you have refunded it in the provider's dashboard, record the refund here; nothing is credited or taken from any balance.",
+  "refundDue.reference": "Provider's refund id",
+  "refundDue.confirm": "Record that the payment for {subject} has been refunded?",
 } as const;
 
 export type MessageKey = keyof typeof enUS;

@@ -526,4 +526,10 @@ export const zhCN: Record<MessageKey, string> = {
   "students.giftRule": "赠送规则",
   "students.giftRule.first_verification": "仅首次认证赠送",
   "students.giftRule.every_verification": "每次重新认证均赠送",
+  "refundDue.record": "登记退款",
+  "refundDue.title": "登记已在支付渠道完成的退款",
+  "refundDue.explain":
+    "{subject} 的款项在已无法交付后才支付成功。请先在支付渠道后台退款，再在此登记；不会向任何余额入账或扣款。",
+  "refundDue.reference": "渠道退款单号",
+  "refundDue.confirm": "确认登记 {subject} 的款项已退款？",
 };

@@ -9,6 +9,7 @@ import { ExportButton } from "../components/ExportButton";
 import { ImportButton } from "../components/ImportDialog";
 import { FilterBar } from "../components/Page";
 import { ProblemAlert } from "../components/problems";
+import { RecordRefundButton } from "../components/RecordRefundButton";
 import { useAmountRule, useConfirmedSend } from "../components/ValueDialog";
 import { giftcardsEnUS } from "../i18n/giftcards";
 import { type MessageKey, useI18n } from "../i18n/i18n";
@@ -303,6 +304,26 @@ export function SoldGiftCards() {
           { title: t("gc.buyerPhone"), key: "phone", render: (_, c) => c.buyer.phone ?? "—" },
           { title: t("gc.soldAt"), key: "sold", render: (_, c) => fmt.dateTime(c.sale?.sold_at) },
           { title: t("gc.expires"), dataIndex: "expires_at", render: (v) => fmt.date(v) },
+          {
+            title: t("common.actions"),
+            key: "actions",
+            render: (_, c) =>
+              c.status === "refund_due" && can("POST /v1/gift-cards/{id}/record-refund") ? (
+                <RecordRefundButton
+                  subject={c.number}
+                  refresh={["gift-cards"]}
+                  send={(body, key) =>
+                    unwrap(
+                      api.POST("/v1/gift-cards/{id}/record-refund", {
+                        params: { path: { id: c.id } },
+                        headers: { "idempotency-key": key },
+                        body,
+                      }),
+                    )
+                  }
+                />
+              ) : null,
+          },
         ]}
       />
       <SellCard open={selling} onClose={() => setSelling(false)} />

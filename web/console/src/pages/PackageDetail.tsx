@@ -19,6 +19,7 @@ import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
 import { ExportButton } from "../components/ExportButton";
 import { ProblemAlert } from "../components/problems";
+import { RecordRefundButton } from "../components/RecordRefundButton";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { PackageActions, PackageForm, PackageStatus, RulesSummary } from "./Packages";
@@ -167,6 +168,26 @@ export default function PackageDetail() {
                   o.period
                     ? `${fmt.dateTime(o.period.starts_at)} – ${fmt.dateTime(o.period.ends_at)} (${t(`pkg.period.status.${o.period.status}`)})`
                     : "—",
+              },
+              {
+                title: t("common.actions"),
+                key: "actions",
+                render: (_, o) =>
+                  o.status === "refund_due" && can("POST /v1/package-orders/{id}/record-refund") ? (
+                    <RecordRefundButton
+                      subject={`${fmt.money(o.price.amount)} · ${o.member_id}`}
+                      refresh={["package"]}
+                      send={(body, key) =>
+                        unwrap(
+                          api.POST("/v1/package-orders/{id}/record-refund", {
+                            params: { path: { id: o.id } },
+                            headers: { "idempotency-key": key },
+                            body,
+                          }),
+                        )
+                      }
+                    />
+                  ) : null,
               },
             ]}
           />

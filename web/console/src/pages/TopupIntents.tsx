@@ -5,7 +5,9 @@ import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { ExportButton } from "../components/ExportButton";
 import { PageHeader } from "../components/Page";
+import { RecordRefundButton } from "../components/RecordRefundButton";
 import { useI18n } from "../i18n/i18n";
+import { useSession } from "../session";
 
 type Intent = components["schemas"]["TopupIntentListItem"];
 const FILTERS = ["status", "provider", "member_id", "created_from", "created_to"] as const;
@@ -22,6 +24,7 @@ const COLORS: Record<Intent["status"], string> = {
 /** Seed 004: the online top-up orders of every member, filtered and exported. */
 export default function TopupIntents() {
   const { t, fmt } = useI18n();
+  const { can } = useSession();
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const range: [Dayjs, Dayjs] | undefined =
     filters.created_from && filters.created_to
@@ -94,6 +97,26 @@ export default function TopupIntents() {
           },
           { title: t("topupIntents.completedAt"), dataIndex: "completed_at", render: (v) => fmt.dateTime(v) },
           { title: "ID", dataIndex: "id" },
+          {
+            title: t("common.actions"),
+            key: "actions",
+            render: (_, i) =>
+              i.status === "refund_due" && can("POST /v1/topup-intents/{id}/record-refund") ? (
+                <RecordRefundButton
+                  subject={`${fmt.money(i.amount)} · ${i.member_name}`}
+                  refresh={["topup-intents"]}
+                  send={(body, key) =>
+                    unwrap(
+                      api.POST("/v1/topup-intents/{id}/record-refund", {
+                        params: { path: { id: i.id } },
+                        headers: { "idempotency-key": key },
+                        body,
+                      }),
+                    )
+                  }
+                />
+              ) : null,
+          },
         ]}
       />
     </>
