@@ -54,7 +54,49 @@ function world(tenant: TestTenant) {
   const online = (plan: string, member: string, amount = 10_000) =>
     c.topUp(plan, { member_id: member, amount, channel: "online", payment_method: "online" });
   const { audit, events, ledgerClean } = tenantTrail(t, tenant.tenantId);
-  return { c, notify, result, online, audit, events, ledgerClean };
+  /** The tenant's payments through Stripe: its signed events, and a top-up's PaymentIntent id. */
+  const stripe = async (secret: string) => {
+    await c.ok("PUT", "/v1/payment-providers/stripe", {
+      settings: {},
+      secrets: { secret_key: "sk_test_123", webhook_secret: secret },
+    });
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const refOf = async (id: string) =>
+      (
+        await t.database.owner
+          .selectFrom("topups")
+          .select("provider_ref")
+          .where("tenant_id", "=", tenant.tenantId)
+          .where("id", "=", id)
+          .executeTakeFirstOrThrow()
+      ).provider_ref;
+    const send = async (event: Record<string, unknown>) => {
+      const signed = stripeEvent(secret, t.clock.now(), event);
+      const r = await t.app.inject({
+        method: "POST",
+        url: `/v1/topup-payment-webhooks/stripe/${tenant.tenantId}`,
+        headers: signed.headers,
+        payload: signed.body,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return json<{ result: string }>(r).result;
+    };
+    const intent = (id: string, type: string, ref: string | null) => ({
+      id,
+      type,
+      data: {
+        object: {
+          id: ref,
+          object: "payment_intent",
+          amount: 10_000,
+          amount_received: 10_000,
+          currency: "cny",
+        },
+      },
+    });
+    return { refOf, send, intent };
+  };
+  return { c, notify, result, online, audit, events, ledgerClean, stripe };
 }
 
 describe("a payment that succeeds after a failed attempt", () => {
@@ -93,12 +135,7 @@ describe("Stripe: payment_intent.payment_failed is not final", () => {
   it("a retried PaymentIntent that succeeds is credited once; a refund of an uncreditable one settles it", async () => {
     const tenant = await createTestTenant(t, "Stripe retry");
     const w = world(tenant);
-    const secret = "whsec_late_0123";
-    await w.c.ok("PUT", "/v1/payment-providers/stripe", {
-      settings: {},
-      secrets: { secret_key: "sk_test_123", webhook_secret: secret },
-    });
-    await w.c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const { refOf, send, intent } = await w.stripe("whsec_late_0123");
     const plan = await w.c.plan({
       kind: "package",
       name: "Stripe",
@@ -106,39 +143,6 @@ describe("Stripe: payment_intent.payment_failed is not final", () => {
       restrictions: { stock_limit: 1 },
     });
     const [m, other] = [await w.c.newMember(), await w.c.newMember()];
-    const refOf = async (id: string) =>
-      (
-        await t.database.owner
-          .selectFrom("topups")
-          .select("provider_ref")
-          .where("tenant_id", "=", tenant.tenantId)
-          .where("id", "=", id)
-          .executeTakeFirstOrThrow()
-      ).provider_ref;
-    const send = async (event: Record<string, unknown>) => {
-      const signed = stripeEvent(secret, t.clock.now(), event);
-      const r = await t.app.inject({
-        method: "POST",
-        url: `/v1/topup-payment-webhooks/stripe/${tenant.tenantId}`,
-        headers: signed.headers,
-        payload: signed.body,
-      });
-      expect(r.statusCode, r.body).toBe(200);
-      return json<{ result: string }>(r).result;
-    };
-    const intent = (id: string, type: string, ref: string | null) => ({
-      id,
-      type,
-      data: {
-        object: {
-          id: ref,
-          object: "payment_intent",
-          amount: 10_000,
-          amount_received: 10_000,
-          currency: "cny",
-        },
-      },
-    });
     const first = json<TopupBody>(await w.online(plan, m));
     const ref = await refOf(first.id);
     expect(await send(intent("evt_f1", "payment_intent.payment_failed", ref))).toBe("failed");
@@ -432,47 +436,13 @@ describe("finance records the refund of a refund_due top-up", () => {
   it("refunded once, with reference, note, who and when; a provider's refund afterwards changes nothing", async () => {
     const tenant = await createTestTenant(t, "Refund recorded");
     const w = world(tenant);
-    const secret = "whsec_record_0123";
-    await w.c.ok("PUT", "/v1/payment-providers/stripe", {
-      settings: {},
-      secrets: { secret_key: "sk_test_123", webhook_secret: secret },
-    });
-    await w.c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const { refOf, send, intent } = await w.stripe("whsec_record_0123");
     const plan = await w.c.plan({ kind: "package", name: "Stripe", rule: range });
     const m = await w.c.newMember();
     const started = json<TopupBody>(await w.online(plan, m));
-    const { provider_ref: ref } = await t.database.owner
-      .selectFrom("topups")
-      .select("provider_ref")
-      .where("tenant_id", "=", tenant.tenantId)
-      .where("id", "=", started.id)
-      .executeTakeFirstOrThrow();
-    const send = async (event: Record<string, unknown>) => {
-      const signed = stripeEvent(secret, t.clock.now(), event);
-      const r = await t.app.inject({
-        method: "POST",
-        url: `/v1/topup-payment-webhooks/stripe/${tenant.tenantId}`,
-        headers: signed.headers,
-        payload: signed.body,
-      });
-      expect(r.statusCode, r.body).toBe(200);
-      return json<{ result: string }>(r).result;
-    };
+    const ref = await refOf(started.id);
     await w.c.ok("PATCH", `/v1/members/${m}`, { status: "closed" });
-    const paid = {
-      id: "evt_rr_s",
-      type: "payment_intent.succeeded",
-      data: {
-        object: {
-          id: ref,
-          object: "payment_intent",
-          amount: 10_000,
-          amount_received: 10_000,
-          currency: "cny",
-        },
-      },
-    };
-    expect(await send(paid)).toBe("refund_due");
+    expect(await send(intent("evt_rr_s", "payment_intent.succeeded", ref))).toBe("refund_due");
 
     const finance = await createTestKey(t, tenant.tenantId, "finance");
     const operator = await createTestKey(t, tenant.tenantId, "operator");
@@ -521,7 +491,7 @@ describe("finance records the refund of a refund_due top-up", () => {
       },
     };
     expect(await send(refunded)).toBe("already_settled");
-    expect(await send(paid)).toBe("already_settled");
+    expect(await send(intent("evt_rr_s", "payment_intent.succeeded", ref))).toBe("already_settled");
     expect((await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`)).status).toBe("refunded");
     expect(await w.audit(started.id)).toHaveLength(3);
     expect(await w.c.balance(m)).toMatchObject({ principal: 0, bonus: 0 });
