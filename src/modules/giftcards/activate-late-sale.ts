@@ -3,7 +3,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { emitEvent } from "../../platform/events/outbox.js";
 import { lockUsableMember } from "../members/index.js";
 import type { WebhookOutcome } from "../wallets/index.js";
-import { PAYMENT_UNFULFILLED } from "./giftcards.events.js";
+import { PAYMENT_UNFULFILLED, salePaymentData } from "./giftcards.events.js";
 import type { UnitOfWork } from "./giftcards.ledger.js";
 import {
   type ActivityRow,
@@ -84,15 +84,7 @@ export async function activateLateSale(
       tenantId,
       type: PAYMENT_UNFULFILLED,
       data: {
-        card_id: card.id,
-        card_number_last4: card.number.slice(-4),
-        plan_id: card.plan_id,
-        payment_id: payment.id,
-        buyer_member_id: card.buyer_member_id,
-        amount: payment.amount,
-        currency: payment.asset,
-        provider: payment.provider,
-        provider_ref: payment.provider_ref,
+        ...salePaymentData(card, payment),
         reason,
       },
     },

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { EventType } from "../../platform/events/outbox.js";
-import type { ActivityType } from "./giftcards.repository.js";
+import type { ActivityType, CardRow, PaymentRow } from "./giftcards.repository.js";
 
 /**
  * One webhook event per activity type, each carrying the activity (never a PIN). Written in
@@ -46,9 +46,8 @@ export const ActivityEvent = Type.Object({
   holder_member_id: Type.Union([Type.String(), Type.Null()]),
 });
 
-/** An online payment collected for a card that can no longer be activated: finance refunds it. */
-export const PAYMENT_UNFULFILLED = "gift_card.payment_unfulfilled";
-export const PaymentUnfulfilledEvent = Type.Object({
+/** The card and the online payment an unfulfilled sale's events name. */
+const SalePayment = {
   card_id: Type.String(),
   card_number_last4: Type.String(),
   plan_id: Type.String(),
@@ -58,21 +57,34 @@ export const PaymentUnfulfilledEvent = Type.Object({
   currency: Type.String(),
   provider: Type.String(),
   provider_ref: Type.String(),
-  reason: Type.String(),
-});
+};
+
+/** What `SalePayment` holds, from the card and its payment's row. */
+export function salePaymentData(
+  card: Pick<CardRow, "id" | "number" | "plan_id" | "buyer_member_id">,
+  payment: Pick<PaymentRow, "id" | "amount" | "asset" | "provider" | "provider_ref">,
+) {
+  return {
+    card_id: card.id,
+    card_number_last4: card.number.slice(-4),
+    plan_id: card.plan_id,
+    payment_id: payment.id,
+    buyer_member_id: card.buyer_member_id,
+    amount: payment.amount,
+    currency: payment.asset,
+    provider: payment.provider,
+    provider_ref: payment.provider_ref,
+  };
+}
+
+/** An online payment collected for a card that can no longer be activated: finance refunds it. */
+export const PAYMENT_UNFULFILLED = "gift_card.payment_unfulfilled";
+export const PaymentUnfulfilledEvent = Type.Object({ ...SalePayment, reason: Type.String() });
 
 /** Finance recorded the refund of a refund_due card's payment, made at the provider. */
 export const PAYMENT_REFUNDED = "gift_card.payment_refunded";
 export const PaymentRefundedEvent = Type.Object({
-  card_id: Type.String(),
-  card_number_last4: Type.String(),
-  plan_id: Type.String(),
-  payment_id: Type.String(),
-  buyer_member_id: Type.Union([Type.String(), Type.Null()]),
-  amount: Type.Integer(),
-  currency: Type.String(),
-  provider: Type.String(),
-  provider_ref: Type.String(),
+  ...SalePayment,
   reference: Type.Union([Type.String(), Type.Null()]),
 });
 

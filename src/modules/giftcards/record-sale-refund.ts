@@ -8,7 +8,7 @@ import {
   refundRecordOf,
 } from "../../platform/http/record-refund.js";
 import { GiftcardsError } from "./giftcards.errors.js";
-import { PAYMENT_REFUNDED } from "./giftcards.events.js";
+import { PAYMENT_REFUNDED, salePaymentData } from "./giftcards.events.js";
 import type { UnitOfWork } from "./giftcards.ledger.js";
 import { type CardRow, findCard, updateCard } from "./giftcards.repository.js";
 
@@ -74,15 +74,7 @@ export async function recordSaleRefund(
       tenantId,
       type: PAYMENT_REFUNDED,
       data: {
-        card_id: card.id,
-        card_number_last4: card.number.slice(-4),
-        plan_id: card.plan_id,
-        payment_id: payment.id,
-        buyer_member_id: card.buyer_member_id,
-        amount: payment.amount,
-        currency: payment.asset,
-        provider: payment.provider,
-        provider_ref: payment.provider_ref,
+        ...salePaymentData(card, payment),
         reference: record.reference,
       },
     },
