@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -274,8 +275,13 @@ async function* readRows(file: string, format: FileFormat): AsyncGenerator<strin
       for await (const record of parser) yield (record as string[]).map((v) => v ?? "");
     } finally {
       // pipe() leaves the source open when the parser stops early (a bad header, too many
-      // rows): its file descriptor would stay open until the process exits.
-      source.destroy();
+      // rows): its file descriptor would stay open until the process exits. The descriptor
+      // is closed after destroy() returns, so the import waits for it.
+      if (!source.closed) {
+        const closed = once(source, "close");
+        source.destroy();
+        await closed;
+      }
     }
     return;
   }
