@@ -4,7 +4,13 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { assertScope, assertValidity, type ProductScope, type Validity } from "./voucher-rules.js";
 import { VouchersError } from "./vouchers.errors.js";
-import { type Purpose, type TemplateRow, type UnitRef, unitInScope } from "./vouchers.repository.js";
+import {
+  assertAssetExists,
+  type Purpose,
+  type TemplateRow,
+  type UnitRef,
+  unitInScope,
+} from "./vouchers.repository.js";
 
 export interface TemplateInput {
   ownerId: string | null;
@@ -74,6 +80,7 @@ export async function createTemplate(
   assertTemplateInput(input);
   const owner = await resolveOwner(trx, context, input.ownerId);
   assertPurposeForOwner(owner, input.purpose);
+  await assertAssetExists(trx, context.actor.tenantId, input.asset);
   const row = await trx
     .insertInto("voucher_templates")
     .values({

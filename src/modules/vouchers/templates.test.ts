@@ -97,6 +97,8 @@ describe("voucher templates", () => {
       [{ face_value: { amount: 0, asset: "CNY" } }, 400, "validation_failed"],
       [{ min_bill_amount: -1 }, 400, "validation_failed"],
       [{ owner_id: tree.reseller2.id }, 404, "org_unit_not_found"],
+      // An asset the tenant's ledger does not have could never issue a voucher.
+      [{ face_value: { amount: 5000, asset: "ZZZ" } }, 404, "asset_not_found"],
     ];
     for (const [overrides, status, code] of bad) {
       expectCode(await create(tree.keys.reseller1, template(overrides)), status, code);
@@ -156,6 +158,16 @@ describe("voucher templates", () => {
       name: "Edited",
       scope: { kind: "deny", product_codes: ["domain"] },
     });
+    expectCode(
+      await t.app.inject({
+        method: "PATCH",
+        url: `/v1/voucher-templates/${created.id}`,
+        headers: tree.keys.reseller1,
+        payload: { face_value: { amount: 5000, asset: "ZZZ" } },
+      }),
+      404,
+      "asset_not_found",
+    );
     // Someone issued from it (the issuance path sets the count under the same row lock).
     await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
       trx.updateTable("voucher_templates").set({ issued_count: 1 }).where("id", "=", created.id).execute(),

@@ -9,7 +9,7 @@ import {
   templateSummary,
 } from "./create-template.js";
 import { VouchersError } from "./vouchers.errors.js";
-import { loadTemplate, type TemplateRow } from "./vouchers.repository.js";
+import { assertAssetExists, loadTemplate, type TemplateRow } from "./vouchers.repository.js";
 
 export type TemplatePatch = Partial<Omit<TemplateInput, "ownerId" | "purpose">>;
 
@@ -35,6 +35,7 @@ export async function updateTemplate(
   if (before.status === "archived") throw new VouchersError("template_archived", "The template is archived");
   const merged: TemplateInput = { ...templateInputOf(before), ...patch };
   assertTemplateInput(merged);
+  if (merged.asset !== before.asset) await assertAssetExists(trx, context.actor.tenantId, merged.asset);
   const after = await trx
     .updateTable("voucher_templates")
     .set({

@@ -275,6 +275,17 @@ export async function loadVoucher(
   return row as UnitVoucherRow & { customer_path: string; issuer_path: string };
 }
 
+/** Refuses an asset the tenant's ledger does not have (`asset_not_found`): it could move no value. */
+export async function assertAssetExists(trx: Tx, tenantId: string, asset: string): Promise<void> {
+  const row = await trx
+    .selectFrom("ledger_assets")
+    .select("code")
+    .where("tenant_id", "=", tenantId)
+    .where("code", "=", asset)
+    .executeTakeFirst();
+  if (!row) throw new VouchersError("asset_not_found", `Asset ${asset} is not set up in the ledger`);
+}
+
 /** One operation per bill id at a time (deduction or refund), whatever the customer. */
 export async function lockBill(trx: Tx, tenantId: string, billId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`voucher_bill:${tenantId}:${billId}`}, 0))`.execute(
