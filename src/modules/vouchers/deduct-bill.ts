@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { sql } from "kysely";
 import { expectTransfers } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
@@ -182,19 +183,44 @@ export async function deductBill(
   return loadBillResult(uow, actor.tenantId, billRef);
 }
 
-/** A holder's usable vouchers in the asset, locked, with their ledger balances. */
+/**
+ * A holder's usable vouchers in the asset, locked, with their ledger balances. The at most
+ * MAX_VOUCHERS_PER_BILL considered are those with a stored balance, earliest expiry first,
+ * so vouchers spent to zero (still active until they expire) never crowd usable ones out.
+ * They are then locked in id order (as refunds lock them) and their balances read from the
+ * unit of work: what is spent never rests on the unlocked read.
+ */
 async function usableVouchers(uow: UnitOfWork, tenantId: string, holderId: string, asset: string, now: Date) {
+  const candidates = await uow.trx
+    .selectFrom("vouchers as v")
+    .innerJoin("ledger_accounts as a", (j) =>
+      j.onRef("a.tenant_id", "=", "v.tenant_id").onRef("a.id", "=", "v.account_id"),
+    )
+    .select("v.id")
+    .where("v.tenant_id", "=", tenantId)
+    .where("v.customer_id", "=", holderId)
+    .where("v.asset", "=", asset)
+    .where("v.state", "=", "active")
+    .where("v.starts_at", "<=", now)
+    .where("v.expires_at", ">", now)
+    .where(sql<boolean>`a.credits_posted - a.debits_posted > 0`)
+    .orderBy("v.expires_at")
+    .orderBy("v.id")
+    .limit(MAX_VOUCHERS_PER_BILL)
+    .execute();
+  if (candidates.length === 0) return [];
   const vouchers = await uow.trx
     .selectFrom("vouchers")
     .selectAll()
     .where("tenant_id", "=", tenantId)
-    .where("customer_id", "=", holderId)
-    .where("asset", "=", asset)
+    .where(
+      "id",
+      "in",
+      candidates.map((c) => c.id),
+    )
     .where("state", "=", "active")
-    .where("starts_at", "<=", now)
     .where("expires_at", ">", now)
     .orderBy("id")
-    .limit(MAX_VOUCHERS_PER_BILL)
     .forUpdate()
     .execute();
   const usable = [];

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { createTestOrgUnit, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { createVoucherApp, memberAuth, type VoucherTree } from "../../../test/helpers/vouchers.js";
 import { verifyLedger } from "../../ledger/index.js";
+import { MAX_VOUCHERS_PER_BILL } from "./deduct-bill.js";
 import { expireVouchers } from "./expire-vouchers.js";
 import { runVoucherExpiry } from "./index.js";
 
@@ -307,6 +308,29 @@ describe("concurrent bills", () => {
     expect(deducted.filter((d) => d === 100)).toHaveLength(10);
     expect(await voucher(v)).toMatchObject({ balance: 0, status: "used_up" });
   });
+});
+
+describe("many used-up vouchers", () => {
+  it("vouchers spent to zero do not crowd a customer's usable ones out of a bill", async () => {
+    const customer = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "customer", "Heavy user");
+    const trial = await template(tree.keys.distributor, {
+      owner_id: tree.distributor.id,
+      purpose: "product_trial",
+    });
+    // As many one-cent vouchers as a bill considers, all spent by one bill.
+    for (let i = 0; i < MAX_VOUCHERS_PER_BILL; i += 25) {
+      await Promise.all(
+        Array.from({ length: 25 }, () => issueOne(trial, tree.keys.distributor, customer.id, 1)),
+      );
+    }
+    const spent = await bill(customer.id, "heavy-1", [["cvm", MAX_VOUCHERS_PER_BILL]]);
+    expect(json<{ deducted_amount: number }>(spent).deducted_amount).toBe(MAX_VOUCHERS_PER_BILL);
+    const fresh = await issueOne(trial, tree.keys.distributor, customer.id, 1_000);
+    const next = await bill(customer.id, "heavy-2", [["cvm", 300]]);
+    expect(next.statusCode, next.body).toBe(200);
+    expect(json<{ deducted_amount: number }>(next).deducted_amount).toBe(300);
+    expect(await voucher(fresh)).toMatchObject({ balance: 700, status: "partly_used" });
+  }, 120_000);
 });
 
 describe("withdrawal", () => {
