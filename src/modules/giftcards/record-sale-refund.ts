@@ -1,12 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { emitEvent } from "../../platform/events/outbox.js";
-import {
-  NOT_REFUND_DUE,
-  notRefundDueDetail,
-  type RecordRefundInput,
-  refundRecordOf,
-} from "../../platform/http/record-refund.js";
+import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import { PAYMENT_REFUNDED, salePaymentData } from "./giftcards.events.js";
 import type { UnitOfWork } from "./giftcards.ledger.js";
@@ -29,10 +24,7 @@ export async function recordSaleRefund(
 ): Promise<CardRow> {
   const { trx, tenantId } = uow;
   const card = await findCard(trx, tenantId, input.cardId, { lock: true });
-  if (card.status !== "refund_due")
-    throw new GiftcardsError(NOT_REFUND_DUE, notRefundDueDetail("gift card", card.status), {
-      extra: { current_status: card.status },
-    });
+  if (card.status !== "refund_due") throw new GiftcardsError(...notRefundDue("gift card", card.status));
   // The payment collected for the sale: the one finance refunded.
   const payment = await trx
     .selectFrom("gift_card_payments")

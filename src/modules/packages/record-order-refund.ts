@@ -1,12 +1,7 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import {
-  NOT_REFUND_DUE,
-  notRefundDueDetail,
-  type RecordRefundInput,
-  refundRecordOf,
-} from "../../platform/http/record-refund.js";
+import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
 import { findVisibleMember } from "../members/index.js";
 import { PackagesError } from "./packages.errors.js";
 import { emitPackageEvent } from "./packages.events.js";
@@ -31,10 +26,7 @@ export async function recordOrderRefund(
   await findVisibleMember(trx, context.actor, order.member_id).catch(() => {
     throw new PackagesError("package_order_not_found", "Package order not found");
   });
-  if (order.status !== "refund_due")
-    throw new PackagesError(NOT_REFUND_DUE, notRefundDueDetail("order", order.status), {
-      extra: { current_status: order.status },
-    });
+  if (order.status !== "refund_due") throw new PackagesError(...notRefundDue("order", order.status));
   const record = refundRecordOf(context, input.body, now);
   const updated = await trx
     .updateTable("package_orders")

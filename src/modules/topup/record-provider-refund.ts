@@ -5,7 +5,8 @@ import { reverseTaggedTopup, type WebhookOutcome } from "../wallets/index.js";
 import { TopupError } from "./topup.errors.js";
 import type { TopupRow } from "./topup.repository.js";
 
-interface RefundLog {
+/** The provider refunds recorded on a top-up (`details.refund`), cumulative. */
+export interface RefundLog {
   refunds: Record<string, number>;
   refunded_total: number;
   taken_principal: number;
@@ -38,14 +39,8 @@ export async function recordProviderRefund(
   const owed = topup.status === "refund_due";
   if (topup.status !== "credited" && topup.status !== "refunded" && !owed) return "already_settled";
   if (outcome.status !== "succeeded") return "already_settled";
-  const details = topup.details as Record<string, unknown> & Partial<{ refund: RefundLog }>;
-  const log: RefundLog = details.refund ?? {
-    refunds: {},
-    refunded_total: 0,
-    taken_principal: 0,
-    taken_bonus: 0,
-    shortfall: 0,
-  };
+  const details = topup.details as Record<string, unknown>;
+  const log = refundLogOf(topup);
   const refundId = outcome.refundId ?? outcome.eventId;
   if (log.refunds[refundId] !== undefined) return "already_settled";
   const amount = outcome.refundAmount ?? 0;
@@ -123,4 +118,17 @@ async function saveRefund(
     now,
   );
   return "refund_recorded";
+}
+
+/** A top-up's refund log, empty until a refund is recorded. */
+export function refundLogOf(topup: TopupRow): RefundLog {
+  return (
+    (topup.details as Partial<{ refund: RefundLog }>).refund ?? {
+      refunds: {},
+      refunded_total: 0,
+      taken_principal: 0,
+      taken_bonus: 0,
+      shortfall: 0,
+    }
+  );
 }

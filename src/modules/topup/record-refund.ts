@@ -1,22 +1,10 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import {
-  NOT_REFUND_DUE,
-  notRefundDueDetail,
-  type RecordRefundInput,
-  refundRecordOf,
-} from "../../platform/http/record-refund.js";
+import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import { type RefundLog, refundLogOf } from "./record-provider-refund.js";
 import { TopupError } from "./topup.errors.js";
 import type { TopupRow } from "./topup.repository.js";
-
-interface RefundLog {
-  refunds: Record<string, number>;
-  refunded_total: number;
-  taken_principal: number;
-  taken_bonus: number;
-  shortfall: number;
-}
 
 /**
  * Finance refunded a `refund_due` top-up's payment at the provider: the top-up becomes
@@ -42,19 +30,10 @@ export async function recordTopupRefund(
     .forUpdate()
     .executeTakeFirst();
   if (!topup) throw new TopupError("topup_not_found", "Top-up not found");
-  if (topup.status !== "refund_due")
-    throw new TopupError(NOT_REFUND_DUE, notRefundDueDetail("top-up", topup.status), {
-      extra: { current_status: topup.status },
-    });
+  if (topup.status !== "refund_due") throw new TopupError(...notRefundDue("top-up", topup.status));
   const record = refundRecordOf(ctx, input.body, now);
-  const details = topup.details as Record<string, unknown> & Partial<{ refund: RefundLog }>;
-  const log: RefundLog = details.refund ?? {
-    refunds: {},
-    refunded_total: 0,
-    taken_principal: 0,
-    taken_bonus: 0,
-    shortfall: 0,
-  };
+  const details = topup.details as Record<string, unknown>;
+  const log = refundLogOf(topup);
   const rest = topup.amount - log.refunded_total;
   const refund: RefundLog = {
     ...log,

@@ -1,11 +1,6 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import {
-  NOT_REFUND_DUE,
-  notRefundDueDetail,
-  type RecordRefundInput,
-  refundRecordOf,
-} from "../../platform/http/record-refund.js";
+import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import type { UnitOfWork } from "./wallets.ledger.js";
@@ -33,10 +28,7 @@ export async function recordTopupRefund(
     .forUpdate()
     .executeTakeFirst();
   if (!intent) throw new WalletsError("topup_intent_not_found", "Top-up intent not found");
-  if (intent.status !== "refund_due")
-    throw new WalletsError(NOT_REFUND_DUE, notRefundDueDetail("top-up intent", intent.status), {
-      extra: { current_status: intent.status },
-    });
+  if (intent.status !== "refund_due") throw new WalletsError(...notRefundDue("top-up intent", intent.status));
   const record = refundRecordOf(ctx, input.body, now);
   const updated = await trx
     .updateTable("wallet_topup_intents")

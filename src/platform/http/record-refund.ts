@@ -52,7 +52,14 @@ export function refundRecordOf(ctx: RequestContext, body: RecordRefundInput, now
   };
 }
 
-/** The answer when the record is not (or no longer) `refund_due`: nothing is written. */
-export const NOT_REFUND_DUE = "not_refund_due";
-export const notRefundDueDetail = (what: string, status: string) =>
-  `The ${what} is ${status}; only a refund_due ${what} has a refund to record`;
+/**
+ * The refusal (code, detail, current status) when the record is not, or no longer,
+ * `refund_due`, for the module's own error class: nothing is written.
+ */
+export function notRefundDue(what: string, status: string) {
+  return [
+    "not_refund_due",
+    `The ${what} is ${status}; only a refund_due ${what} has a refund to record`,
+    { extra: { current_status: status } },
+  ] as const;
+}
