@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signTestWebhook, testProviderSecret } from "../../src/modules/wallets/index.js";
 import {
+  acceptConfirmation,
   type ConsoleServer,
   ensureConsoleBuilt,
   expectNoConsoleProblems,
@@ -49,8 +50,8 @@ async function openOrder(memberId: string, items: { name: string; quantity: numb
   return order.id;
 }
 
-/** The test provider's signed confirmation of the order's pending online payment. */
-async function confirmOnline(orderId: string, eventId: string) {
+/** The test provider's signed notification of the order's pending online payment, sent when called. */
+async function confirmOnline(orderId: string, eventId: string, status: "succeeded" | "failed" = "succeeded") {
   const payment = await server.t.database.owner
     .selectFrom("cashier_payments")
     .select(["provider_ref", "online_amount"])
@@ -62,7 +63,7 @@ async function confirmOnline(orderId: string, eventId: string) {
     {
       id: eventId,
       provider_ref: payment.provider_ref,
-      status: "succeeded",
+      status,
       amount: payment.online_amount,
       currency: "CNY",
     },
@@ -229,6 +230,57 @@ describe("the member center's cashier on a phone", () => {
     expect(await rows.first().textContent()).toContain("已支付");
     expect(await desktop.locator(".ant-table-tbody").textContent()).toContain("智能充值");
     await screenshot(desktop, "console-cashier-orders", MEMBER_SHOTS);
+    expectNoConsoleProblems(opened.problems);
+    await desk.close();
+  });
+
+  it("finance records the refund of an online part the provider collected after it had failed", async () => {
+    const rex = await member("周一鸣", 3_000);
+    const orderId = await openOrder(rex, [{ name: "蛋糕", quantity: 1, unit_amount: 6_000 }]);
+    await poll(() => page.getByTestId("cashier-split-line").textContent()).toBe(
+      "余额 ¥30.00 · 在线支付 ¥30.00",
+    );
+    await page.getByRole("button", { name: "余额 + 在线支付" }).click();
+    await poll(() => page.getByTestId("cashier-waiting").textContent()).toContain("已冻结余额 ¥30.00");
+    const failed = await confirmOnline(orderId, "evt_cashier_fail", "failed");
+    const collected = await confirmOnline(orderId, "evt_cashier_retry");
+    expect(await failed()).toBe("failed");
+    expect(await collected()).toBe("refund_due");
+    expect(await balanceOf(rex)).toBe(3_000);
+
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    desk.setDefaultTimeout(STEP_TIMEOUT);
+    const opened = await openPage(desk);
+    const desktop = opened.page;
+    await signIn(desktop, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
+    await desktop.getByRole("navigation").getByText("收银台订单").click();
+    await desktop.locator("#cashier-order-filters_payment_status").click();
+    await pickOption(desktop, "待退款");
+    await desktop.getByRole("button", { name: /^(查\s*询|Search)$/ }).click();
+    const rows = desktop.locator(".ant-table-tbody tr.ant-table-row");
+    await poll(() => rows.count()).toBe(1);
+    const row = rows.first();
+    expect(await row.textContent()).toContain("待退款");
+    await row.getByRole("button", { name: "登记退款" }).click();
+    await desktop.getByLabel("渠道退款单号").fill("re_cashier_1");
+    await screenshot(desktop, "console-cashier-record-refund", MEMBER_SHOTS);
+    await desktop.getByRole("dialog").getByRole("button", { name: "下一步" }).click();
+    await acceptConfirmation(desktop);
+    await poll(() => rows.count()).toBe(0);
+    const seen = await server.api<{ payments: { status: string; refund_record: { reference: string } }[] }>(
+      "GET",
+      `/v1/cashier-orders/${orderId}`,
+    );
+    expect(seen.payments[0]).toMatchObject({
+      status: "refunded",
+      refund_record: { reference: "re_cashier_1" },
+    });
+    await desktop.locator("#cashier-order-filters_payment_status").click();
+    await pickOption(desktop, "已退款");
+    await desktop.getByRole("button", { name: /^(查\s*询|Search)$/ }).click();
+    await poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain("已退款");
+    await screenshot(desktop, "console-cashier-refund-recorded", MEMBER_SHOTS);
     expectNoConsoleProblems(opened.problems);
     await desk.close();
   });

@@ -331,6 +331,7 @@ export const ACCESS: Record<string, Access> = {
   "GET /v1/cashier-orders": { roles: ["owner","admin","operator","finance","viewer"], tenantWide: true },
   "GET /v1/cashier-orders/{id}": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/cashier-orders/{id}/cancel": { roles: ["owner","admin","operator"] },
+  "POST /v1/cashier-orders/{id}/payments/{payment_id}/record-refund": { roles: ["owner","admin","finance"] },
   "POST /v1/members/{member_id}/student-id-images": { roles: ["owner","admin","operator"] },
   "POST /v1/student-verifications": { roles: ["owner","admin","operator"] },
   "GET /v1/student-verifications": { roles: ["owner","admin","operator","finance","viewer"], tenantWide: true },

@@ -4864,6 +4864,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cashier-orders/{id}/payments/{payment_id}/record-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record the refund, made at the provider, of a refund_due cashier payment (finance)
+         * @description The provider collected the attempt's online part too late to pay the order (refund_due; find them with GET /v1/cashier-orders?payment_status=refund_due). Finance refunds it at the provider and records it here: the attempt becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         */
+        post: operations["recordCashierPaymentRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/member-center/cashier-orders/{id}/pay": {
         parameters: {
             query?: never;
@@ -4915,7 +4935,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for a cashier payment: pays the order exactly once
-         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing.
+         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider.
          */
         post: operations["confirmCashierPayment"];
         delete?: never;
@@ -5141,6 +5161,46 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onCashierOrderPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "cashier_payment.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finance recorded the refund, made at the provider, of a refund_due cashier payment (nothing moves in the ledger)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onCashierPaymentRefunded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "cashier_payment.unfulfilled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The provider collected a cashier payment's online part too late to pay the order (after the attempt's time, or after it had failed): the order was not paid by it and the amount is owed back to the member (the attempt is refund_due)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onCashierPaymentUnfulfilled"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8489,6 +8549,7 @@ export interface components {
          *           "expires_at": null,
          *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
          *           "topup_id": null,
+         *           "refund_record": null,
          *           "created_at": "2026-11-23T08:02:00.000Z"
          *         }
          *       ],
@@ -8524,8 +8585,11 @@ export interface components {
                 object: "cashier_payment";
                 /** @enum {string} */
                 kind: "balance" | "balance_and_online" | "smart_topup";
-                /** @enum {string} */
-                status: "pending" | "succeeded" | "failed" | "expired";
+                /**
+                 * @description refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)
+                 * @enum {string}
+                 */
+                status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                 balance_amount: number;
                 online_amount: number;
                 provider: string | null;
@@ -8535,6 +8599,20 @@ export interface components {
                 expires_at: string | null;
                 wallet_payment_id: string | null;
                 topup_id: string | null;
+                refund_record: {
+                    /** @description The provider's refund id */
+                    reference: string | null;
+                    note: string | null;
+                    recorded_by: {
+                        type: string;
+                        id: string;
+                    };
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    recorded_at: string;
+                } | null;
                 /**
                  * Format: date-time
                  * @example 2026-11-23T08:00:00.000Z
@@ -52021,6 +52099,8 @@ export interface operations {
                 starting_after?: string;
                 status?: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
                 member_id?: string;
+                /** @description Orders with an attempt in this status (refund_due: finance's list of refunds to make) */
+                payment_status?: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
             };
             header?: never;
             path?: never;
@@ -52200,6 +52280,7 @@ export interface operations {
                      *           "expires_at": null,
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
+                     *           "refund_record": null,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -52235,8 +52316,11 @@ export interface operations {
                             object: "cashier_payment";
                             /** @enum {string} */
                             kind: "balance" | "balance_and_online" | "smart_topup";
-                            /** @enum {string} */
-                            status: "pending" | "succeeded" | "failed" | "expired";
+                            /**
+                             * @description refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)
+                             * @enum {string}
+                             */
+                            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                             balance_amount: number;
                             online_amount: number;
                             provider: string | null;
@@ -52246,6 +52330,20 @@ export interface operations {
                             expires_at: string | null;
                             wallet_payment_id: string | null;
                             topup_id: string | null;
+                            refund_record: {
+                                /** @description The provider's refund id */
+                                reference: string | null;
+                                note: string | null;
+                                recorded_by: {
+                                    type: string;
+                                    id: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-11-23T08:00:00.000Z
+                                 */
+                                recorded_at: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -52403,6 +52501,7 @@ export interface operations {
                      *           "expires_at": null,
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
+                     *           "refund_record": null,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -52438,8 +52537,11 @@ export interface operations {
                             object: "cashier_payment";
                             /** @enum {string} */
                             kind: "balance" | "balance_and_online" | "smart_topup";
-                            /** @enum {string} */
-                            status: "pending" | "succeeded" | "failed" | "expired";
+                            /**
+                             * @description refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)
+                             * @enum {string}
+                             */
+                            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                             balance_amount: number;
                             online_amount: number;
                             provider: string | null;
@@ -52449,6 +52551,20 @@ export interface operations {
                             expires_at: string | null;
                             wallet_payment_id: string | null;
                             topup_id: string | null;
+                            refund_record: {
+                                /** @description The provider's refund id */
+                                reference: string | null;
+                                note: string | null;
+                                recorded_by: {
+                                    type: string;
+                                    id: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-11-23T08:00:00.000Z
+                                 */
+                                recorded_at: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -52588,6 +52704,7 @@ export interface operations {
                      *           "expires_at": null,
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
+                     *           "refund_record": null,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -52623,8 +52740,11 @@ export interface operations {
                             object: "cashier_payment";
                             /** @enum {string} */
                             kind: "balance" | "balance_and_online" | "smart_topup";
-                            /** @enum {string} */
-                            status: "pending" | "succeeded" | "failed" | "expired";
+                            /**
+                             * @description refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)
+                             * @enum {string}
+                             */
+                            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                             balance_amount: number;
                             online_amount: number;
                             provider: string | null;
@@ -52634,6 +52754,20 @@ export interface operations {
                             expires_at: string | null;
                             wallet_payment_id: string | null;
                             topup_id: string | null;
+                            refund_record: {
+                                /** @description The provider's refund id */
+                                reference: string | null;
+                                note: string | null;
+                                recorded_by: {
+                                    type: string;
+                                    id: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-11-23T08:00:00.000Z
+                                 */
+                                recorded_at: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -52773,6 +52907,7 @@ export interface operations {
                      *           "expires_at": null,
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
+                     *           "refund_record": null,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -52808,8 +52943,11 @@ export interface operations {
                             object: "cashier_payment";
                             /** @enum {string} */
                             kind: "balance" | "balance_and_online" | "smart_topup";
-                            /** @enum {string} */
-                            status: "pending" | "succeeded" | "failed" | "expired";
+                            /**
+                             * @description refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)
+                             * @enum {string}
+                             */
+                            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                             balance_amount: number;
                             online_amount: number;
                             provider: string | null;
@@ -52819,6 +52957,20 @@ export interface operations {
                             expires_at: string | null;
                             wallet_payment_id: string | null;
                             topup_id: string | null;
+                            refund_record: {
+                                /** @description The provider's refund id */
+                                reference: string | null;
+                                note: string | null;
+                                recorded_by: {
+                                    type: string;
+                                    id: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-11-23T08:00:00.000Z
+                                 */
+                                recorded_at: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -52917,6 +53069,233 @@ export interface operations {
             };
         };
     };
+    recordCashierPaymentRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "reference": "re_3PqA1b2C3d4E5f6G",
+                 *       "note": "refunded in the Stripe dashboard"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The provider's refund id */
+                    reference?: string;
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cso_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "object": "cashier_order",
+                     *       "member_id": "mbr_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "merchant_order_ref": "SO-2026-1001",
+                     *       "currency": "CNY",
+                     *       "items": [
+                     *         {
+                     *           "name": "拿铁 Latte",
+                     *           "quantity": 2,
+                     *           "unit_amount": 3200
+                     *         }
+                     *       ],
+                     *       "total": 6400,
+                     *       "status": "paid",
+                     *       "paid_by": "balance",
+                     *       "return_url": null,
+                     *       "expires_at": "2026-11-23T08:30:00.000Z",
+                     *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "payments": [
+                     *         {
+                     *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "object": "cashier_payment",
+                     *           "kind": "balance",
+                     *           "status": "succeeded",
+                     *           "balance_amount": 6400,
+                     *           "online_amount": 0,
+                     *           "provider": null,
+                     *           "checkout": null,
+                     *           "expires_at": null,
+                     *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *           "topup_id": null,
+                     *           "refund_record": null,
+                     *           "created_at": "2026-11-23T08:02:00.000Z"
+                     *         }
+                     *       ],
+                     *       "created_at": "2026-11-23T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "cashier_order";
+                        member_id: string;
+                        merchant_order_ref: string;
+                        currency: string;
+                        items: {
+                            name: string;
+                            quantity: number;
+                            unit_amount: number;
+                        }[];
+                        total: number;
+                        /** @enum {string} */
+                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
+                        return_url: string | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        expires_at: string;
+                        paid_at: string | null;
+                        payments: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "cashier_payment";
+                            /** @enum {string} */
+                            kind: "balance" | "balance_and_online" | "smart_topup";
+                            /**
+                             * @description refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)
+                             * @enum {string}
+                             */
+                            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
+                            balance_amount: number;
+                            online_amount: number;
+                            provider: string | null;
+                            checkout: {
+                                [key: string]: unknown;
+                            } | null;
+                            expires_at: string | null;
+                            wallet_payment_id: string | null;
+                            topup_id: string | null;
+                            refund_record: {
+                                /** @description The provider's refund id */
+                                reference: string | null;
+                                note: string | null;
+                                recorded_by: {
+                                    type: string;
+                                    id: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-11-23T08:00:00.000Z
+                                 */
+                                recorded_at: string;
+                            } | null;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            created_at: string;
+                        }[];
+                        link?: {
+                            /** @description Absolute: redirect the member to it; the code in it works once, for 5 minutes */
+                            url: string;
+                            path: string;
+                            /**
+                             * Format: date-time
+                             * @example 2026-11-23T08:00:00.000Z
+                             */
+                            expires_at: string;
+                        };
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description RFC 9457 problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found, cashier_payment_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: not_refund_due */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     payMemberCashierOrder: {
         parameters: {
             query?: never;
@@ -52974,6 +53353,7 @@ export interface operations {
                      *           "expires_at": null,
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
+                     *           "refund_record": null,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -53009,8 +53389,11 @@ export interface operations {
                             object: "cashier_payment";
                             /** @enum {string} */
                             kind: "balance" | "balance_and_online" | "smart_topup";
-                            /** @enum {string} */
-                            status: "pending" | "succeeded" | "failed" | "expired";
+                            /**
+                             * @description refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)
+                             * @enum {string}
+                             */
+                            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                             balance_amount: number;
                             online_amount: number;
                             provider: string | null;
@@ -53020,6 +53403,20 @@ export interface operations {
                             expires_at: string | null;
                             wallet_payment_id: string | null;
                             topup_id: string | null;
+                            refund_record: {
+                                /** @description The provider's refund id */
+                                reference: string | null;
+                                note: string | null;
+                                recorded_by: {
+                                    type: string;
+                                    id: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-11-23T08:00:00.000Z
+                                 */
+                                recorded_at: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -53199,6 +53596,7 @@ export interface operations {
                      *           "expires_at": null,
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
+                     *           "refund_record": null,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -53234,8 +53632,11 @@ export interface operations {
                             object: "cashier_payment";
                             /** @enum {string} */
                             kind: "balance" | "balance_and_online" | "smart_topup";
-                            /** @enum {string} */
-                            status: "pending" | "succeeded" | "failed" | "expired";
+                            /**
+                             * @description refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)
+                             * @enum {string}
+                             */
+                            status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                             balance_amount: number;
                             online_amount: number;
                             provider: string | null;
@@ -53245,6 +53646,20 @@ export interface operations {
                             expires_at: string | null;
                             wallet_payment_id: string | null;
                             topup_id: string | null;
+                            refund_record: {
+                                /** @description The provider's refund id */
+                                reference: string | null;
+                                note: string | null;
+                                recorded_by: {
+                                    type: string;
+                                    id: string;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @example 2026-11-23T08:00:00.000Z
+                                 */
+                                recorded_at: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -53384,7 +53799,7 @@ export interface operations {
                         object: "webhook_receipt";
                         payment_id: string;
                         /** @enum {string} */
-                        result: "paid" | "failed" | "expired" | "already_settled";
+                        result: "paid" | "failed" | "expired" | "refund_due" | "already_settled";
                     };
                 };
             };
@@ -55258,6 +55673,100 @@ export interface operations {
                         payment_id: string;
                         wallet_payment_id: string | null;
                         topup_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCashierPaymentRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "cashier_payment.refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        order_id: string;
+                        merchant_order_ref: string;
+                        member_id: string;
+                        payment_id: string;
+                        amount: number;
+                        currency: string;
+                        provider: string | null;
+                        provider_ref: string | null;
+                        reference: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCashierPaymentUnfulfilled: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "cashier_payment.unfulfilled";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        order_id: string;
+                        merchant_order_ref: string;
+                        member_id: string;
+                        payment_id: string;
+                        kind: string;
+                        amount: number;
+                        currency: string;
+                        provider: string | null;
+                        provider_ref: string | null;
                     };
                 };
             };

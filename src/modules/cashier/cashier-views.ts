@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { pageQuery } from "../../platform/http/pagination.js";
-import { type OrderRow, type OrderStatus, orderPayments } from "./cashier.repository.js";
+import { type OrderRow, type OrderStatus, orderPayments, type PaymentStatus } from "./cashier.repository.js";
 import { serializeOrder } from "./cashier.schemas.js";
 import { visibleOrder } from "./order-access.js";
 
@@ -18,15 +18,33 @@ export async function orderAnswer(trx: Tx, order: OrderRow, now: Date) {
 
 /**
  * The tenant's cashier orders, newest first, by status as of now (an open order past its time
- * is listed as expired) and member.
+ * is listed as expired), member, and the status of any of their attempts.
  */
 export async function listOrders(
   trx: Tx,
   tenantId: string,
-  query: { status?: OrderStatus; member_id?: string; limit?: number; starting_after?: string },
+  query: {
+    status?: OrderStatus;
+    member_id?: string;
+    payment_status?: PaymentStatus;
+    limit?: number;
+    starting_after?: string;
+  },
   now: Date,
 ) {
   let q = trx.selectFrom("cashier_orders").selectAll().where("tenant_id", "=", tenantId);
+  const paymentStatus = query.payment_status;
+  if (paymentStatus) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("cashier_payments as p")
+          .select("p.id")
+          .where("p.tenant_id", "=", tenantId)
+          .whereRef("p.order_id", "=", "cashier_orders.id")
+          .where("p.status", "=", paymentStatus),
+      ),
+    );
+  }
   if (query.member_id) q = q.where("member_id", "=", query.member_id);
   if (query.status === "open") q = q.where("status", "=", "open").where("expires_at", ">", now);
   else if (query.status === "expired") {

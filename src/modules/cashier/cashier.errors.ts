@@ -7,6 +7,7 @@ export const CASHIER_ERRORS = defineErrors({
   cashier_order_not_open: 409,
   cashier_order_expired: 410,
   cashier_payment_not_found: 404,
+  not_refund_due: 409,
   // Shared with the wallets module (same status as theirs).
   amount_mismatch: 422,
   currency_mismatch: 422,

@@ -22,6 +22,36 @@ const EVENTS = {
       topup_id: Type.Union([Str, Type.Null()]),
     }),
   },
+  "cashier_payment.unfulfilled": {
+    description:
+      "The provider collected a cashier payment's online part too late to pay the order (after the attempt's time, or after it had failed): the order was not paid by it and the amount is owed back to the member (the attempt is refund_due)",
+    schema: Type.Object({
+      order_id: Str,
+      merchant_order_ref: Str,
+      member_id: Str,
+      payment_id: Str,
+      kind: Str,
+      amount: Int,
+      currency: Str,
+      provider: Type.Union([Str, Type.Null()]),
+      provider_ref: Type.Union([Str, Type.Null()]),
+    }),
+  },
+  "cashier_payment.refunded": {
+    description:
+      "Finance recorded the refund, made at the provider, of a refund_due cashier payment (nothing moves in the ledger)",
+    schema: Type.Object({
+      order_id: Str,
+      merchant_order_ref: Str,
+      member_id: Str,
+      payment_id: Str,
+      amount: Int,
+      currency: Str,
+      provider: Type.Union([Str, Type.Null()]),
+      provider_ref: Type.Union([Str, Type.Null()]),
+      reference: Type.Union([Str, Type.Null()]),
+    }),
+  },
 } as const;
 
 export type CashierEventType = keyof typeof EVENTS;

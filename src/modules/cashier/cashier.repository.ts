@@ -1,12 +1,22 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
+import type { RefundRecord } from "../../platform/http/record-refund.js";
 
 export const ORDER_STATUSES = ["open", "pending_payment", "paid", "cancelled", "expired"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAID_BY = ["balance", "balance_and_online", "smart_topup"] as const;
 export type PaidBy = (typeof PAID_BY)[number];
-export type PaymentStatus = "pending" | "succeeded" | "failed" | "expired";
+export const PAYMENT_STATUSES = [
+  "pending",
+  "succeeded",
+  "failed",
+  "expired",
+  "refund_due",
+  "refunded",
+] as const;
+/** `refund_due`: the provider collected the online part too late to pay the order; owed back until `refunded`. */
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export interface OrderItem {
   name: string;
@@ -52,6 +62,8 @@ export interface CashierPaymentsTable {
   expires_at: Date | null;
   wallet_payment_id: string | null;
   topup_id: string | null;
+  /** Finance's record of the refund made at the provider, once a `refund_due` attempt is `refunded`. */
+  refund_record: Json<RefundRecord> | null;
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -145,7 +157,7 @@ export async function updatePayment(
   trx: Tx,
   tenantId: string,
   id: string,
-  set: Partial<Pick<PaymentRow, "status" | "wallet_payment_id">>,
+  set: Partial<Pick<PaymentRow, "status" | "wallet_payment_id">> & { refund_record?: string },
   now: Date,
 ): Promise<PaymentRow> {
   return trx

@@ -1,5 +1,6 @@
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
+import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { tenantExists } from "../../platform/tenants.js";
@@ -17,6 +18,7 @@ import {
   IdParams,
   OrderQuery,
   PayBody,
+  PaymentParams,
   SmartTopupBody,
   serializeOrder,
   WebhookParams,
@@ -25,7 +27,9 @@ import {
 import { listOrders, orderAnswer, orderView } from "./cashier-views.js";
 import { confirmCashierPayment } from "./confirm-cashier-payment.js";
 import { createCashierOrder } from "./create-cashier-order.js";
+import { visibleOrder } from "./order-access.js";
 import { payCashierOrder, preparePayment } from "./pay-cashier-order.js";
+import { recordPaymentRefund } from "./record-payment-refund.js";
 import { prepareTopupAndPay, topUpAndPay } from "./top-up-and-pay.js";
 
 const tags = ["cashier"];
@@ -165,6 +169,33 @@ export async function cashierRoutes(
     respond: (order, uow, _input, now) => orderAnswer(uow.trx, order, now),
   });
 
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/cashier-orders/:id/payments/:payment_id/record-refund",
+    config: {
+      permission: "cashier.finance",
+      idempotent: true,
+      errors: ["cashier_order_not_found", "cashier_payment_not_found", "not_refund_due"],
+    },
+    schema: {
+      operationId: "recordCashierPaymentRefund",
+      tags,
+      summary: "Record the refund, made at the provider, of a refund_due cashier payment (finance)",
+      description:
+        "The provider collected the attempt's online part too late to pay the order (refund_due; find them with GET /v1/cashier-orders?payment_status=refund_due). Finance refunds it at the provider and records it here: the attempt becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
+      params: PaymentParams,
+      body: RecordRefundBody,
+      response: { 200: CashierOrder, ...errorResponses(409) },
+    },
+    status: 200,
+    guard: async ({ actor, params }) => {
+      await read(actor.tenantId, (trx) => visibleOrder(trx, actor, params.id));
+    },
+    input: ({ params, body }) => ({ orderId: params.id, paymentId: params.payment_id, body }),
+    op: recordPaymentRefund,
+    respond: (order, uow, _input, now) => orderAnswer(uow.trx, order, now),
+  });
+
   // ---- the member, in the member center ----------------------------------------------
   valueRoute(app, deps, {
     method: "POST",
@@ -262,7 +293,7 @@ export async function cashierRoutes(
           summary:
             "Payment provider notification (signed) for a cashier payment: pays the order exactly once",
           description:
-            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing.",
+            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider.",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 422) },
         },

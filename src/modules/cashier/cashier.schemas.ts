@@ -1,6 +1,13 @@
 import { Type } from "typebox";
+import { RefundRecordOrNull } from "../../platform/http/record-refund.js";
 import { Amount, IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
-import { ORDER_STATUSES, type OrderRow, PAID_BY, type PaymentRow } from "./cashier.repository.js";
+import {
+  ORDER_STATUSES,
+  type OrderRow,
+  PAID_BY,
+  PAYMENT_STATUSES,
+  type PaymentRow,
+} from "./cashier.repository.js";
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Str = Type.String();
@@ -57,7 +64,10 @@ const Payment = Type.Object({
   id: Str,
   object: Type.Literal("cashier_payment"),
   kind: StringEnum(PAID_BY),
-  status: StringEnum(["pending", "succeeded", "failed", "expired"] as const),
+  status: StringEnum(PAYMENT_STATUSES, {
+    description:
+      "refund_due: the provider collected the online part too late to pay the order; owed back to the member until finance records the refund (refunded)",
+  }),
   balance_amount: Int,
   online_amount: Int,
   provider: Nullable(Str),
@@ -65,6 +75,7 @@ const Payment = Type.Object({
   expires_at: Nullable(Timestamp),
   wallet_payment_id: Nullable(Str),
   topup_id: Nullable(Str),
+  refund_record: RefundRecordOrNull,
   created_at: Timestamp,
 });
 
@@ -123,6 +134,7 @@ export const CashierOrder = Type.Object(
             expires_at: null,
             wallet_payment_id: "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
             topup_id: null,
+            refund_record: null,
             created_at: "2026-11-23T08:02:00.000Z",
           },
         ],
@@ -138,7 +150,14 @@ export const OrderQuery = Obj({
   ...ListQuery,
   status: Type.Optional(StringEnum(ORDER_STATUSES)),
   member_id: Type.Optional(IdParam),
+  payment_status: Type.Optional(
+    StringEnum(PAYMENT_STATUSES, {
+      description: "Orders with an attempt in this status (refund_due: finance's list of refunds to make)",
+    }),
+  ),
 });
+
+export const PaymentParams = Obj({ id: IdParam, payment_id: IdParam });
 
 export const PayBody = Obj(
   {
@@ -167,7 +186,7 @@ export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   payment_id: Str,
-  result: StringEnum(["paid", "failed", "expired", "already_settled"] as const),
+  result: StringEnum(["paid", "failed", "expired", "refund_due", "already_settled"] as const),
 });
 
 /** An order as the API shows it, its status as of `now` (an open order past its time reads expired). */
@@ -202,6 +221,7 @@ export function serializeOrder(
       expires_at: p.expires_at?.toISOString() ?? null,
       wallet_payment_id: p.wallet_payment_id,
       topup_id: p.topup_id,
+      refund_record: p.refund_record,
       created_at: p.created_at.toISOString(),
     })),
     ...(link ? { link: { url: link.url, path: link.path, expires_at: link.expiresAt.toISOString() } } : {}),

@@ -119,6 +119,18 @@ async function notify(payment: Payment, status: "succeeded" | "failed", eventId:
   });
 }
 
+const unfulfilled = async (orderId: string) =>
+  (
+    await t.database.owner
+      .selectFrom("events")
+      .select("data")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("type", "=", "cashier_payment.unfulfilled")
+      .execute()
+  )
+    .map((e) => e.data as { order_id: string })
+    .filter((e) => e.order_id === orderId);
+
 const paidEvents = async (orderId: string) =>
   (
     await t.database.owner
@@ -258,13 +270,29 @@ describe("paying a cashier order in the member center", () => {
     const reopened = await merchantView(o.id);
     expect(reopened).toMatchObject({ status: "open", paid_by: null });
     expect(reopened.payments[0]).toMatchObject({ status: "failed" });
-    // A late success for the failed attempt moves nothing.
+    // The provider retried and then collected: the failed attempt pays nothing, its online
+    // part is owed back (refund_due), once however often the provider says so.
+    expect(
+      json<{ result: string }>(await notify(pending.payments[0]!, "succeeded", "evt_fail_2")).result,
+    ).toBe("refund_due");
     expect(
       json<{ result: string }>(await notify(pending.payments[0]!, "succeeded", "evt_fail_2")).result,
     ).toBe("already_settled");
+    expect(await wallet.balance(m)).toMatchObject({ total: 10_000, held: 0 });
+    expect((await merchantView(o.id)).payments[0]).toMatchObject({
+      status: "refund_due",
+      refund_record: null,
+    });
     const paid = await pay(token, o.id);
     expect(json<Order>(paid)).toMatchObject({ status: "paid", paid_by: "balance" });
     expect((await wallet.balance(m)).total).toBe(10_000 - TOTAL);
+    expect(await unfulfilled(o.id)).toEqual([
+      expect.objectContaining({
+        payment_id: pending.payments[0]!.id,
+        amount: TOTAL - 4_000,
+        kind: "balance_and_online",
+      }),
+    ]);
   });
 
   it("an online part the provider never answers lapses: the next payment releases its hold first", async () => {
@@ -489,8 +517,110 @@ describe("smart top-up at the cashier", () => {
       .executeTakeFirstOrThrow();
     expect(topup.status).toBe("expired");
     const late = await notify(pending.payments[0]!, "succeeded", "evt_smart_late");
-    expect(json<{ result: string }>(late).result).toBe("already_settled");
+    expect(json<{ result: string }>(late).result).toBe("refund_due");
     expect((await wallet.balance(m)).total).toBe(0);
-    expect(await merchantView(o.id)).toMatchObject({ status: "open" });
+    const after = await merchantView(o.id);
+    expect(after).toMatchObject({ status: "open" });
+    expect(after.payments[0]).toMatchObject({ status: "refund_due" });
+    expect(await unfulfilled(o.id)).toEqual([
+      expect.objectContaining({ payment_id: pending.payments[0]!.id, amount: 9_900, kind: "smart_topup" }),
+    ]);
+    const closed = await t.database.owner
+      .selectFrom("topups")
+      .select("status")
+      .where("member_id", "=", m)
+      .executeTakeFirstOrThrow();
+    expect(closed.status).toBe("expired");
   });
 });
+
+describe("a provider's payment that comes too late to pay the order", () => {
+  it("releases the held part, keeps the online part refund_due, and finance records its refund once", async () => {
+    const m = await member("Nia", 10_000);
+    const o = await order(m, { expires_in_minutes: 120 });
+    const token = await tokenFor(o);
+    const pending = json<Order>(await pay(token, o.id, { balance_amount: 3_000 }));
+    const attempt = pending.payments[0]!;
+    // Past the provider's 15 minutes, before the hold's own timeout: nothing has lapsed it yet.
+    t.clock.advance(16 * 60_000);
+    const late = await notify(attempt, "succeeded", "evt_late_partial");
+    expect(json<{ result: string }>(late).result).toBe("refund_due");
+    expect(await wallet.balance(m)).toMatchObject({ total: 10_000, held: 0, available: 10_000 });
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "refund_due", online_amount: TOTAL - 3_000 });
+    expect(await paidEvents(o.id)).toHaveLength(0);
+
+    const due = await wallet.ok<{ data: Order[] }>(
+      "GET",
+      `/v1/cashier-orders?payment_status=refund_due&member_id=${m}`,
+    );
+    expect(due.data.map((x) => x.id)).toEqual([o.id]);
+
+    const record = (paymentId: string, body?: object) =>
+      wallet.call("POST", `/v1/cashier-orders/${o.id}/payments/${paymentId}/record-refund`, body);
+    // Not for a member's token, nor for an attempt of another order.
+    const fresh = await tokenFor(await reissue(m, o));
+    expectCode(
+      await asMember(fresh, "POST", `/v1/cashier-orders/${o.id}/payments/${attempt.id}/record-refund`, {}),
+      403,
+      "forbidden",
+    );
+    const other = await order(m);
+    expectCode(
+      await wallet.call("POST", `/v1/cashier-orders/${other.id}/payments/${attempt.id}/record-refund`, {}),
+      404,
+      "cashier_payment_not_found",
+    );
+    const r = await record(attempt.id, { reference: "re_late_1", note: "refunded at the provider" });
+    expect(r.statusCode, r.body).toBe(200);
+    const refunded = json<Order>(r).payments[0] as Payment & {
+      refund_record: { reference: string; note: string; recorded_by: { type: string } };
+    };
+    expect(refunded.status).toBe("refunded");
+    expect(refunded.refund_record).toMatchObject({
+      reference: "re_late_1",
+      note: "refunded at the provider",
+      recorded_by: { type: "api_key" },
+    });
+    expectCode(await record(attempt.id), 409, "not_refund_due");
+    // The order can still be paid, and the refund record moved nothing.
+    expect(json<Order>(await pay(fresh, o.id)).status).toBe("paid");
+    expect((await wallet.balance(m)).total).toBe(10_000 - TOTAL);
+
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select("action")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", o.id)
+      .execute();
+    const actions = audit.map((a) => a.action);
+    expect(actions.filter((a) => a === "cashier_payment.unfulfilled")).toHaveLength(1);
+    expect(actions.filter((a) => a === "cashier_payment.refunded")).toHaveLength(1);
+    const refundEvents = (
+      await t.database.owner
+        .selectFrom("events")
+        .select("data")
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("type", "=", "cashier_payment.refunded")
+        .execute()
+    ).map((e) => e.data);
+    expect(refundEvents).toEqual([
+      expect.objectContaining({
+        order_id: o.id,
+        payment_id: attempt.id,
+        amount: TOTAL - 3_000,
+        reference: "re_late_1",
+      }),
+    ]);
+  });
+});
+
+/** A fresh one-time link for the order's member (the first one's token lapses with the clock). */
+async function reissue(memberId: string, o: Order): Promise<Order> {
+  const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {
+    member_id: memberId,
+    page: "cashier",
+  });
+  return { ...o, link: { url: link.url, path: "" } };
+}

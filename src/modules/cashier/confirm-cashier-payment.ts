@@ -1,12 +1,20 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
 import { closeSmartTopup, creditSmartTopup } from "../topup/index.js";
 import { confirmProviderPayment, resolvePayment, type WebhookOutcome } from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
-import { findOrder, orderOfProviderPayment } from "./cashier.repository.js";
+import { emitCashierEvent } from "./cashier.events.js";
+import {
+  findOrder,
+  type OrderRow,
+  orderOfProviderPayment,
+  type PaymentRow,
+  updatePayment,
+} from "./cashier.repository.js";
 import { attemptFailed, attemptSucceeded } from "./settle-attempt.js";
 
-export type ConfirmResult = "paid" | "failed" | "expired" | "already_settled";
+export type ConfirmResult = "paid" | "failed" | "expired" | "refund_due" | "already_settled";
 
 /**
  * Applies a verified provider notification to its cashier payment, exactly once: the payment
@@ -17,6 +25,10 @@ export type ConfirmResult = "paid" | "failed" | "expired" | "already_settled";
  *   the order is open again;
  * - a smart top-up: success credits the top-up and pays the order from the balance (topup's
  *   creditSmartTopup); failure or lateness closes the top-up uncredited.
+ * A success the attempt can no longer take — after its time, or after the provider had said it
+ * failed (a retry at the provider) — took the member's money without paying the order: the
+ * attempt ends `refund_due` (audited, `cashier_payment.unfulfilled`) for finance to refund at
+ * the provider and record, whatever became of the order since.
  */
 export async function confirmCashierPayment(
   uow: UnitOfWork,
@@ -24,6 +36,7 @@ export async function confirmCashierPayment(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: ConfirmResult; paymentId: string }> {
+  const paidAtProvider = outcome.kind !== "refund" && outcome.status === "succeeded";
   // Order before attempt, as a new payment of the order locks them: the two never deadlock.
   const orderId = await orderOfProviderPayment(uow.trx, uow.tenantId, provider, outcome.providerRef);
   if (orderId) await findOrder(uow.trx, uow.tenantId, orderId, { lock: true });
@@ -37,7 +50,7 @@ export async function confirmCashierPayment(
         amount: p.online_amount,
         currency: p.currency,
         expiresAt: p.expires_at,
-        open: p.status === "pending",
+        open: p.status === "pending" || (paidAtProvider && (p.status === "failed" || p.status === "expired")),
       }),
       refuse: {
         notFound: () =>
@@ -54,6 +67,11 @@ export async function confirmCashierPayment(
   const { row: payment, ctx } = confirmed;
   if (confirmed.result === "closed") return { result: "already_settled", paymentId: payment.id };
   const order = (await findOrder(uow.trx, uow.tenantId, payment.order_id, { lock: true }))!;
+  if (paidAtProvider && (payment.status !== "pending" || confirmed.result === "expired")) {
+    if (payment.status === "pending") await endUnpaid(uow, ctx, order, payment, "expired", now);
+    await owedBack(uow, ctx, order, payment, outcome, now);
+    return { result: "refund_due", paymentId: payment.id };
+  }
   const result: ConfirmResult =
     confirmed.result === "succeeded" ? "paid" : confirmed.result === "failed" ? "failed" : "expired";
   await recordAudit(
@@ -67,26 +85,75 @@ export async function confirmCashierPayment(
     },
     now,
   );
-  if (payment.kind === "balance_and_online") {
-    await resolvePayment(
-      uow,
-      ctx,
-      { paymentId: payment.wallet_payment_id!, outcome: result === "paid" ? "succeeded" : "failed" },
-      now,
-    );
+  if (result !== "paid") {
+    await endUnpaid(uow, ctx, order, payment, result, now);
     return { result, paymentId: payment.id };
   }
-  if (result === "paid") {
-    const { acceptance } = await creditSmartTopup(
-      uow,
-      ctx,
-      { topupId: payment.topup_id!, payOrder: { orderId: payment.id } },
-      now,
-    );
-    await attemptSucceeded(uow, ctx, order, payment, acceptance.payment_id, now);
+  if (payment.kind === "balance_and_online") {
+    await resolvePayment(uow, ctx, { paymentId: payment.wallet_payment_id!, outcome: "succeeded" }, now);
     return { result, paymentId: payment.id };
+  }
+  const { acceptance } = await creditSmartTopup(
+    uow,
+    ctx,
+    { topupId: payment.topup_id!, payOrder: { orderId: payment.id } },
+    now,
+  );
+  await attemptSucceeded(uow, ctx, order, payment, acceptance.payment_id, now);
+  return { result, paymentId: payment.id };
+}
+
+/** A pending attempt that will not pay: its hold is voided (the listener reopens the order) or its top-up closed. */
+async function endUnpaid(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  order: OrderRow,
+  payment: PaymentRow,
+  result: "failed" | "expired",
+  now: Date,
+): Promise<void> {
+  if (payment.kind === "balance_and_online") {
+    await resolvePayment(uow, ctx, { paymentId: payment.wallet_payment_id!, outcome: "failed" }, now);
+    return;
   }
   await closeSmartTopup(uow, ctx, { topupId: payment.topup_id!, result }, now);
   await attemptFailed(uow, ctx, order, payment, result, now);
-  return { result, paymentId: payment.id };
+}
+
+/** The provider collected the online part of an attempt that no longer pays its order: owed back. */
+async function owedBack(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  order: OrderRow,
+  payment: PaymentRow,
+  outcome: WebhookOutcome,
+  now: Date,
+): Promise<void> {
+  await updatePayment(uow.trx, uow.tenantId, payment.id, { status: "refund_due" }, now);
+  const owed = {
+    payment_id: payment.id,
+    kind: payment.kind,
+    amount: payment.online_amount,
+    currency: payment.currency,
+    provider: payment.provider,
+    provider_ref: payment.provider_ref,
+  };
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: "cashier_payment.unfulfilled",
+      targetType: "cashier_order",
+      targetId: order.id,
+      summary: { ...owed, provider_event: outcome.eventId, previous_status: payment.status },
+    },
+    now,
+  );
+  await emitCashierEvent(
+    uow,
+    uow.tenantId,
+    "cashier_payment.unfulfilled",
+    { order_id: order.id, merchant_order_ref: order.merchant_order_ref, member_id: order.member_id, ...owed },
+    now,
+  );
 }

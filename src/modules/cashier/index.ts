@@ -4,7 +4,7 @@
  * a smart top-up. Other modules import only this file. Rules: README.md.
  */
 import type { ModuleManifest } from "../../app-types.js";
-import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { ALL_STAFF, FINANCE, OPERATORS } from "../../platform/auth/permissions.js";
 import { CASHIER_ERRORS } from "./cashier.errors.js";
 import { CASHIER_EVENTS } from "./cashier.events.js";
 import { cashierRoutes } from "./cashier.routes.js";
@@ -17,7 +17,7 @@ export { runLapsedTopupRelease } from "./release-lapsed-topups.js";
 export const cashierManifest: ModuleManifest = {
   name: "cashier",
   routes: cashierRoutes,
-  permissions: { "cashier.read": ALL_STAFF, "cashier.create": OPERATORS },
+  permissions: { "cashier.read": ALL_STAFF, "cashier.create": OPERATORS, "cashier.finance": FINANCE },
   errors: CASHIER_ERRORS,
   events: CASHIER_EVENTS.types,
   // A partial payment's held balance decides the order: captured → paid, released → open again.

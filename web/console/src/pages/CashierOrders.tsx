@@ -1,12 +1,16 @@
-import { Form, Input, Select, Tag } from "antd";
+import { Form, Input, Select, Space, Tag } from "antd";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
+import { RecordRefundButton } from "../components/RecordRefundButton";
 import { useI18n } from "../i18n/i18n";
+import { useSession } from "../session";
 
 type CashierOrder = components["schemas"]["CashierOrder"];
+type Attempt = CashierOrder["payments"][number];
 const STATUSES = ["open", "pending_payment", "paid", "cancelled", "expired"] as const;
-const FILTERS = ["status", "member_id"] as const;
+const ATTEMPT_STATUSES = ["pending", "succeeded", "failed", "expired", "refund_due", "refunded"] as const;
+const FILTERS = ["status", "payment_status", "member_id"] as const;
 const STATUS_COLOR: Record<CashierOrder["status"], string> = {
   open: "blue",
   pending_payment: "orange",
@@ -17,11 +21,36 @@ const STATUS_COLOR: Record<CashierOrder["status"], string> = {
 
 /**
  * The orders merchants' backends handed over to the member center's cashier, newest first,
- * by status and member: how each was paid and its payment attempts.
+ * by status, attempt status and member: how each was paid and its payment attempts. Finance
+ * records here the refund of an online part the provider collected too late (`refund_due`).
  */
 export default function CashierOrders() {
   const { t, fmt } = useI18n();
+  const { can } = useSession();
   const { filters, setFilters } = useUrlFilters(FILTERS);
+  const attempt = (o: CashierOrder, p: Attempt) => {
+    const label = `${t(`cashier.paidBy.${p.kind}`)} · ${t(`cashier.attempt.${p.status}`)}`;
+    if (p.status !== "refund_due" || !can("POST /v1/cashier-orders/{id}/payments/{payment_id}/record-refund"))
+      return <span key={p.id}>{p.status === "refund_due" ? <Tag color="magenta">{label}</Tag> : label}</span>;
+    return (
+      <Space key={p.id} size={4}>
+        <Tag color="magenta">{`${label} · ${fmt.money(p.online_amount)}`}</Tag>
+        <RecordRefundButton
+          subject={`${fmt.money(p.online_amount)} · ${o.merchant_order_ref}`}
+          refresh={["cashier-orders"]}
+          send={(body, key) =>
+            unwrap(
+              api.POST("/v1/cashier-orders/{id}/payments/{payment_id}/record-refund", {
+                params: { path: { id: o.id, payment_id: p.id } },
+                headers: { "idempotency-key": key },
+                body,
+              }),
+            )
+          }
+        />
+      </Space>
+    );
+  };
   return (
     <>
       <PageHeader title={t("nav.cashierOrders")} />
@@ -31,6 +60,13 @@ export default function CashierOrders() {
             allowClear
             style={{ width: 140 }}
             options={STATUSES.map((s) => ({ value: s, label: t(`cashier.status.${s}`) }))}
+          />
+        </Form.Item>
+        <Form.Item name="payment_status" label={t("cashier.attemptStatus")}>
+          <Select
+            allowClear
+            style={{ width: 140 }}
+            options={ATTEMPT_STATUSES.map((s) => ({ value: s, label: t(`cashier.attempt.${s}`) }))}
           />
         </Form.Item>
         <Form.Item name="member_id" label={t("cashier.member")}>
@@ -62,11 +98,13 @@ export default function CashierOrders() {
             title: t("cashier.payments"),
             key: "payments",
             render: (_, o) =>
-              o.payments.length === 0
-                ? "—"
-                : o.payments
-                    .map((p) => `${t(`cashier.paidBy.${p.kind}`)} · ${t(`cashier.attempt.${p.status}`)}`)
-                    .join("; "),
+              o.payments.length === 0 ? (
+                "—"
+              ) : (
+                <Space orientation="vertical" size={2}>
+                  {o.payments.map((p) => attempt(o, p))}
+                </Space>
+              ),
           },
           { title: t("cashier.created"), dataIndex: "created_at", render: (v: string) => fmt.dateTime(v) },
           { title: t("cashier.expires"), dataIndex: "expires_at", render: (v: string) => fmt.dateTime(v) },

@@ -1,0 +1,77 @@
+import type { UnitOfWork } from "../../ledger/index.js";
+import { recordAudit } from "../../platform/audit/audit.js";
+import type { RequestContext } from "../../platform/auth/actor.js";
+import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import { CashierError } from "./cashier.errors.js";
+import { emitCashierEvent } from "./cashier.events.js";
+import { findOrder, type OrderRow, updatePayment } from "./cashier.repository.js";
+
+/**
+ * Finance refunded a `refund_due` attempt's online part at the provider: the attempt becomes
+ * `refunded` with who recorded it, when, the provider's refund id and a note. The money never
+ * reached the ledger, so nothing moves. The order is locked before the attempt, as every
+ * payment of it does; any other status (a second call included) refuses with `not_refund_due`
+ * and writes nothing. The caller has checked the order is visible to it.
+ */
+export async function recordPaymentRefund(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { orderId: string; paymentId: string; body: RecordRefundInput },
+  now: Date,
+): Promise<OrderRow> {
+  const { trx, tenantId } = uow;
+  const order = await findOrder(trx, tenantId, input.orderId, { lock: true });
+  if (!order) throw new CashierError("cashier_order_not_found", "Cashier order not found");
+  const payment = await trx
+    .selectFrom("cashier_payments")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("order_id", "=", order.id)
+    .where("id", "=", input.paymentId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!payment) throw new CashierError("cashier_payment_not_found", "No such payment of this order");
+  if (payment.status !== "refund_due") {
+    throw new CashierError(...notRefundDue("cashier payment", payment.status));
+  }
+  const record = refundRecordOf(ctx, input.body, now);
+  await updatePayment(
+    trx,
+    tenantId,
+    payment.id,
+    { status: "refunded", refund_record: JSON.stringify(record) },
+    now,
+  );
+  const refunded = {
+    payment_id: payment.id,
+    amount: payment.online_amount,
+    currency: payment.currency,
+    provider: payment.provider,
+    provider_ref: payment.provider_ref,
+    reference: record.reference,
+  };
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: "cashier_payment.refunded",
+      targetType: "cashier_order",
+      targetId: order.id,
+      summary: { ...refunded, note: record.note, previous_status: payment.status },
+    },
+    now,
+  );
+  await emitCashierEvent(
+    uow,
+    tenantId,
+    "cashier_payment.refunded",
+    {
+      order_id: order.id,
+      merchant_order_ref: order.merchant_order_ref,
+      member_id: order.member_id,
+      ...refunded,
+    },
+    now,
+  );
+  return order;
+}
