@@ -29933,7 +29933,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: campaign_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -29951,7 +29951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: campaign_kind_mismatch, campaign_not_member_exclusive, card_extension_permanent_plan */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -142,6 +142,38 @@ describe("campaign registry", () => {
   });
 });
 
+describe("campaign link on activation", () => {
+  it("an inactive promotional benefit is not activated onto a campaign whose flag was cleared", async () => {
+    const exclusive = await campaign("Spring rebate", "promotional", true);
+    const made = await ok<{ id: string }>(
+      call("POST", "/v1/benefits", {
+        kind: "promotional",
+        name: "Spring rebate",
+        config: { campaign_id: exclusive.id, order_reduction: { min_amount: 10000, amount: 2000 } },
+        status: "inactive",
+      }),
+    );
+    // Inactive, it does not hold the flag: the campaign may be unchecked.
+    await ok(call("PATCH", `/v1/benefit-campaigns/${exclusive.id}`, { member_exclusive: false }), 200);
+    expectProblem(
+      await call("POST", `/v1/benefits/${made.id}/activate`),
+      422,
+      "campaign_not_member_exclusive",
+    );
+    expect(await ok<{ status: string }>(call("GET", `/v1/benefits/${made.id}`), 200)).toMatchObject({
+      status: "inactive",
+    });
+    // Checked again, it activates; and then holds the flag.
+    await ok(call("PATCH", `/v1/benefit-campaigns/${exclusive.id}`, { member_exclusive: true }), 200);
+    await ok(call("POST", `/v1/benefits/${made.id}/activate`), 200);
+    expectProblem(
+      await call("PATCH", `/v1/benefit-campaigns/${exclusive.id}`, { member_exclusive: false }),
+      409,
+      "campaign_in_use",
+    );
+  });
+});
+
 describe("card extension", () => {
   // "30-day validity extension for annual spending over $1,000".
   const extension = (audience: object) => ({

@@ -315,7 +315,7 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     app.post(
       `/v1/benefits/:id/${verb}`,
       {
-        config: { permission: "benefits.manage" },
+        config: { permission: "benefits.manage", ...(status === "active" ? { errors: LINK_ERRORS } : {}) },
         schema: {
           tags,
           summary:

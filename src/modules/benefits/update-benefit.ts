@@ -11,6 +11,7 @@ import {
   countActiveBenefits,
   lockBenefit,
 } from "./benefits.repository.js";
+import { assertCampaignLink } from "./campaign-link.js";
 
 export interface BenefitChanges {
   name?: string;
@@ -95,6 +96,9 @@ export async function setBenefitStatus(
   if (status === "active") {
     await bumpCatalogVersion(trx, before.tenant_id);
     assertActiveRoom(await countActiveBenefits(trx, before.tenant_id));
+    // An inactive promotional benefit does not hold its campaign's member-exclusive flag, so
+    // the flag may have been cleared since: activating links it again and checks it again.
+    await assertCampaignLink(trx, before.tenant_id, before.kind, before.config);
   }
   return save(
     trx,
