@@ -124,6 +124,7 @@ export const TENANT_TABLES = [
   // students
   "student_settings",
   "student_verifications",
+  "student_id_images",
 ] as const;
 
 /** The tenants themselves: sharded by their own id, the anchor every tenant table co-locates with. */

@@ -58,10 +58,18 @@ export interface StudentVerificationsTable {
   gift_grant_id: string | null;
 }
 
+/** Which member a student ID photo was uploaded for (migration 1560). */
+export interface StudentIdImagesTable {
+  tenant_id: string;
+  image_id: string;
+  member_id: string;
+}
+
 declare module "../../db/schema.js" {
   interface DB {
     student_settings: StudentSettingsTable;
     student_verifications: StudentVerificationsTable;
+    student_id_images: StudentIdImagesTable;
   }
 }
 
@@ -97,6 +105,46 @@ export async function loadSettings(
   let query = trx.selectFrom("student_settings").selectAll().where("tenant_id", "=", tenantId);
   if (options.lock) query = query.forUpdate();
   return (await query.executeTakeFirst()) ?? defaultSettings(tenantId);
+}
+
+/** Keeps which member a just uploaded student ID photo belongs to. */
+export async function bindStudentIdImage(
+  trx: Tx,
+  tenantId: string,
+  imageId: string,
+  memberId: string,
+): Promise<void> {
+  await trx
+    .insertInto("student_id_images")
+    .values({ tenant_id: tenantId, image_id: imageId, member_id: memberId })
+    .execute();
+}
+
+/**
+ * A verification names a student ID photo uploaded for its own member: another member's
+ * photo (or any other image) is `invalid_image`, so a submission never carries, nor serves
+ * back, someone else's ID.
+ */
+export async function assertOwnStudentIdImage(
+  trx: Tx,
+  tenantId: string,
+  imageId: string,
+  memberId: string,
+  field: string,
+): Promise<void> {
+  const row = await trx
+    .selectFrom("student_id_images")
+    .select("member_id")
+    .where("tenant_id", "=", tenantId)
+    .where("image_id", "=", imageId)
+    .executeTakeFirst();
+  if (row?.member_id !== memberId) {
+    throw new StudentsError(
+      "invalid_image",
+      `${imageId} is not a student ID photo of ${memberId}: POST /v1/members/${memberId}/student-id-images`,
+      { errors: [{ field, message: "must name a student ID photo uploaded for this member" }] },
+    );
+  }
 }
 
 export async function findVerification(

@@ -221,6 +221,38 @@ describe("verification: submit, review, approve", () => {
   });
 });
 
+describe("the ID photo belongs to its member", () => {
+  it("a verification names only a photo uploaded for its own member", async () => {
+    t.clock.set(MAR_1);
+    const eve = await newMember("Eve");
+    const { image: evePhoto } = await submit(eve);
+    const fay = await newMember("Fay");
+    const fayAuth = await memberAuth(t, w.tenant, fay);
+    const body = {
+      member_id: fay,
+      school: "Fudan University",
+      student_number: "1",
+      graduation_date: "2028-06-30",
+      image_id: evePhoto.id,
+    };
+    // Neither Fay's own token nor staff may put Eve's photo on Fay's verification.
+    for (const auth of [fayAuth, w.tenant.auth]) {
+      const refused = await w.call("POST", "/v1/student-verifications", body, auth);
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(json<{ code: string; errors: { field: string }[] }>(refused)).toMatchObject({
+        code: "invalid_image",
+        errors: [{ field: "/body/image_id" }],
+      });
+    }
+    const fays = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("student_verifications").select("id").where("member_id", "=", fay).execute(),
+    );
+    expect(fays).toEqual([]);
+    // Her own photo is accepted.
+    expect((await submitted(fay)).status).toBe("pending");
+  });
+});
+
 describe("settings", () => {
   it("accepts only student-only packages, known tags, and moves current students to a new tag", async () => {
     const open = await w.createPackage();

@@ -3,12 +3,11 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
-import { assertImage } from "../catalog/index.js";
 import { lockUsableMember } from "../members/index.js";
 import { localDate } from "./student-validity.js";
 import { StudentsError } from "./students.errors.js";
 import { emitStudentEvent } from "./students.events.js";
-import { memberVerification, type VerificationRow } from "./students.repository.js";
+import { assertOwnStudentIdImage, memberVerification, type VerificationRow } from "./students.repository.js";
 
 export interface SubmitInput {
   memberId: string;
@@ -37,7 +36,7 @@ export async function submitVerification(
       errors: [{ field: "/body/graduation_date", message: "must be today or later" }],
     });
   }
-  await assertImage(trx, tenantId, input.imageId, "student_id", "/body/image_id");
+  await assertOwnStudentIdImage(trx, tenantId, input.imageId, member.id, "/body/image_id");
   if (await memberVerification(trx, tenantId, member.id, "pending")) {
     throw new StudentsError(
       "student_verification_pending",
