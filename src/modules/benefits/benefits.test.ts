@@ -9,6 +9,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 import { BenefitCatalogCache } from "./benefit-catalog.js";
 
 let t: TestApp;
@@ -157,6 +158,31 @@ describe("benefit catalog", () => {
       "/body/config/prices",
     ],
     ["member_pricing", { prices: [{ sku: "a", price: -1 }] }, "/body/config/prices/0/price"],
+    // Amounts stay within the one bound every amount has (MAX_AMOUNT, ADR 0006).
+    ["member_pricing", { prices: [{ sku: "a", price: MAX_AMOUNT + 1 }] }, "/body/config/prices/0/price"],
+    [
+      "member_pricing",
+      {
+        prices: [{ sku: "a", price: 1 }],
+        restrictions: [{ kind: "balance_below_amount", amount: MAX_AMOUNT + 1 }],
+      },
+      "/body/config/restrictions/0/amount",
+    ],
+    [
+      "promotional",
+      { campaign_id: "cmp_x", order_reduction: { min_amount: MAX_AMOUNT + 1, amount: 1 } },
+      "/body/config/order_reduction/min_amount",
+    ],
+    [
+      "promotional",
+      { campaign_id: "cmp_x", order_reduction: { min_amount: 0, amount: MAX_AMOUNT + 1 } },
+      "/body/config/order_reduction/amount",
+    ],
+    [
+      "card_extension",
+      { extension_days: 30, min_annual_spend: MAX_AMOUNT + 1 },
+      "/body/config/min_annual_spend",
+    ],
   ])("refuses invalid %s fields (%#) and writes nothing", async (kind, config, field) => {
     const before = json<{ data: unknown[] }>(
       await t.app.inject({ url: "/v1/benefits?limit=100", headers: tenant.auth }),
