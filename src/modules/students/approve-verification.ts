@@ -46,6 +46,17 @@ export async function approveVerification(
       end_reason: "reverified",
       ended_at: now,
     });
+    await recordAudit(
+      uow,
+      ctx,
+      {
+        action: "student_verification.superseded",
+        targetType: "student_verification",
+        targetId: current.id,
+        summary: { member_id: member.id, end_reason: "reverified", replaced_by: pending.id },
+      },
+      now,
+    );
   }
   const first = !(await everApproved(trx, tenantId, member.id));
   await setStudentStatus(

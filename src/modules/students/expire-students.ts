@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { AppDeps } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
+import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { findVisibleMember, setStudentStatus } from "../members/index.js";
@@ -62,6 +63,17 @@ export async function settleDueStudents(
     const reason =
       endOfLocalDate(v.graduation_date, zone).toJSDate() <= until ? "graduated" : "validity_ended";
     await updateVerification(trx, tenantId, v.id, { status: "expired", end_reason: reason, ended_at: until });
+    await recordAudit(
+      trx,
+      ctx,
+      {
+        action: "student_verification.expired",
+        targetType: "student_verification",
+        targetId: v.id,
+        summary: { member_id: v.member_id, end_reason: reason, ended_at: until.toISOString() },
+      },
+      now,
+    );
     await setStudentStatus(trx, ctx, v.member_id, { student: false, labels }, now);
     await emitStudentEvent(
       trx,

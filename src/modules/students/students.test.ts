@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, json, type TestApp } from "../../../test/helpers/app.js";
 import { type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
 import type { AppDeps } from "../../app-types.js";
 import { Notifier } from "../../platform/notify/notifier.js";
@@ -250,6 +251,41 @@ describe("the ID photo belongs to its member", () => {
     expect(fays).toEqual([]);
     // Her own photo is accepted.
     expect((await submitted(fay)).status).toBe("pending");
+  });
+});
+
+describe("audit", () => {
+  it("every status change of a verification is audited on it, the job's with its own actor", async () => {
+    t.clock.set(MAR_1);
+    const trail = tenantTrail(t, w.tenant.tenantId);
+    const gus = await newMember("Gus");
+    const first = await approve((await submitted(gus)).id);
+    t.clock.set("2026-04-01T03:00:00Z");
+    const second = await approve((await submitted(gus)).id);
+    // The replaced approval carries its own record of being replaced.
+    expect(await trail.audit(first.id)).toEqual([
+      "student_verification.approved",
+      "student_verification.submitted",
+      "student_verification.superseded",
+    ]);
+    t.clock.set(second.valid_until!);
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    expect(await trail.audit(second.id)).toEqual([
+      "student_verification.approved",
+      "student_verification.expired",
+      "student_verification.submitted",
+    ]);
+    const expired = await t.database.owner
+      .selectFrom("audit_events")
+      .select(["actor_type", "actor_id", "summary"])
+      .where("target_id", "=", second.id)
+      .where("action", "=", "student_verification.expired")
+      .executeTakeFirstOrThrow();
+    expect(expired).toMatchObject({
+      actor_type: "system",
+      actor_id: "students.expire",
+      summary: { member_id: gus, end_reason: "validity_ended", ended_at: second.valid_until },
+    });
   });
 });
 
