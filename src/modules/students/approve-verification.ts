@@ -4,6 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { grantGift } from "../catalog/index.js";
 import { lockUsableMember, setStudentStatus } from "../members/index.js";
+import { expireApproval } from "./expire-students.js";
 import { reminderAt, studentValidUntil } from "./student-validity.js";
 import { StudentsError } from "./students.errors.js";
 import { emitStudentEvent } from "./students.events.js";
@@ -19,7 +20,8 @@ import {
 /**
  * Approves a pending verification: the member is a student from now until now + the
  * validity period, or the end of the graduation date when earlier. A current approval is
- * replaced (`superseded`, end reason `reverified`). The student flag, tag and group follow
+ * replaced (`superseded`, end reason `reverified`); one whose end has already come expired
+ * then (as the job would have recorded it). The student flag, tag and group follow
  * through the members module, and the verification gift is given by the settings' rule, in
  * the same unit of work. Locks: the verification, then the member.
  */
@@ -39,7 +41,12 @@ export async function approveVerification(
   if (validUntil <= now) {
     throw new StudentsError("graduation_date_passed", "The graduation date has passed: reject it instead");
   }
-  const current = await memberVerification(trx, tenantId, member.id, "approved");
+  let current = await memberVerification(trx, tenantId, member.id, "approved");
+  if (current && (current.valid_until as Date) <= now) {
+    // Its end has come and the job has not run yet: it expired then; nothing is replaced.
+    await expireApproval(trx, ctx, current, zone, now);
+    current = undefined;
+  }
   if (current) {
     await updateVerification(trx, tenantId, current.id, {
       status: "superseded",

@@ -3,13 +3,13 @@ import type { AppDeps } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
 import { recordAudit } from "../../platform/audit/audit.js";
-import { systemActor } from "../../platform/auth/actor.js";
+import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { findVisibleMember, setStudentStatus } from "../members/index.js";
 import { endOfLocalDate, localDate } from "./student-validity.js";
 import { emitStudentEvent } from "./students.events.js";
 import { deliverReminders, type PendingReminder } from "./students.notices.js";
-import { loadSettings, updateVerification } from "./students.repository.js";
+import { loadSettings, updateVerification, type VerificationRow } from "./students.repository.js";
 
 /** At most this many verifications one transaction settles; the job loops until none is due. */
 export const STUDENT_EXPIRY_BATCH = 200;
@@ -28,6 +28,49 @@ async function tenantsWithDueStudents(deps: Pick<AppDeps, "db">, now: Date): Pro
       limit 10000`.execute(trx),
   );
   return rows.rows.map((r) => r.tenant_id);
+}
+
+/**
+ * Ends an approval whose `valid_until` has come: `expired`, ended at its `valid_until` (so
+ * "expired yesterday" counts the day status was lost, whenever this ran), with the bound that
+ * ended it — the graduation date when it is the earlier one — audited, and `student.expired`.
+ * The member's flag, tag and group are the caller's.
+ */
+export async function expireApproval(
+  trx: Tx,
+  ctx: RequestContext,
+  v: VerificationRow,
+  zone: string,
+  now: Date,
+): Promise<void> {
+  const tenantId = ctx.actor.tenantId;
+  const until = v.valid_until as Date;
+  const reason = endOfLocalDate(v.graduation_date, zone).toJSDate() <= until ? "graduated" : "validity_ended";
+  await updateVerification(trx, tenantId, v.id, { status: "expired", end_reason: reason, ended_at: until });
+  await recordAudit(
+    trx,
+    ctx,
+    {
+      action: "student_verification.expired",
+      targetType: "student_verification",
+      targetId: v.id,
+      summary: { member_id: v.member_id, end_reason: reason, ended_at: until.toISOString() },
+    },
+    now,
+  );
+  await emitStudentEvent(
+    trx,
+    tenantId,
+    "student.expired",
+    {
+      verification_id: v.id,
+      member_id: v.member_id,
+      valid_from: (v.valid_from as Date).toISOString(),
+      valid_until: until.toISOString(),
+      reason,
+    },
+    now,
+  );
 }
 
 /**
@@ -58,36 +101,8 @@ export async function settleDueStudents(
     .execute();
   const zone = await tenantZone(trx, tenantId);
   for (const v of ended) {
-    const until = v.valid_until as Date;
-    // Which bound ended it: the graduation date when it is the earlier one.
-    const reason =
-      endOfLocalDate(v.graduation_date, zone).toJSDate() <= until ? "graduated" : "validity_ended";
-    await updateVerification(trx, tenantId, v.id, { status: "expired", end_reason: reason, ended_at: until });
-    await recordAudit(
-      trx,
-      ctx,
-      {
-        action: "student_verification.expired",
-        targetType: "student_verification",
-        targetId: v.id,
-        summary: { member_id: v.member_id, end_reason: reason, ended_at: until.toISOString() },
-      },
-      now,
-    );
+    await expireApproval(trx, ctx, v, zone, now);
     await setStudentStatus(trx, ctx, v.member_id, { student: false, labels }, now);
-    await emitStudentEvent(
-      trx,
-      tenantId,
-      "student.expired",
-      {
-        verification_id: v.id,
-        member_id: v.member_id,
-        valid_from: (v.valid_from as Date).toISOString(),
-        valid_until: until.toISOString(),
-        reason,
-      },
-      now,
-    );
   }
   const due = await trx
     .selectFrom("student_verifications")

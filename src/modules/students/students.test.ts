@@ -289,6 +289,33 @@ describe("audit", () => {
   });
 });
 
+describe("re-verification after the end, before the job ran", () => {
+  it("the ended approval expired at its end; it was not replaced", async () => {
+    t.clock.set(MAR_1);
+    const trail = tenantTrail(t, w.tenant.tenantId);
+    const hal = await newMember("Hal");
+    const first = await approve((await submitted(hal)).id);
+    expect(first.valid_until).toBe("2026-09-01T03:00:00.000Z");
+    // A day after the end; the expiry job has not run yet.
+    t.clock.set("2026-09-02T03:00:00Z");
+    const second = await approve((await submitted(hal)).id);
+    const ended = await w.ok<Verification & { ended_at: string | null }>(
+      w.call("GET", `/v1/student-verifications/${first.id}`),
+    );
+    expect([ended.status, ended.end_reason, ended.ended_at]).toEqual([
+      "expired",
+      "validity_ended",
+      "2026-09-01T03:00:00.000Z",
+    ]);
+    expect((await trail.events("student.expired")).filter((e) => e.verification_id === first.id)).toEqual([
+      expect.objectContaining({ member_id: hal, reason: "validity_ended", valid_until: first.valid_until }),
+    ]);
+    expect(await trail.audit(first.id)).toContain("student_verification.expired");
+    expect(await member(hal)).toMatchObject({ student: true, tags: ["student"] });
+    expect(second.status).toBe("approved");
+  });
+});
+
 describe("settings", () => {
   it("accepts only student-only packages, known tags, and moves current students to a new tag", async () => {
     const open = await w.createPackage();
