@@ -4955,7 +4955,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a photo of a member's student ID (the member's own token or staff): the body is the image
-         * @description PNG, JPEG, WebP or SVG up to 2 MiB, checked by content. Submit its id with the verification.
+         * @description PNG, JPEG, WebP or SVG up to 2 MiB, checked by content. Submit its id with the verification; a member holds at most 10 photos not yet submitted.
          */
         post: operations["uploadStudentIdImage"];
         delete?: never;
@@ -53965,7 +53965,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: member_closed, member_frozen */
+            /** @description RFC 9457 problem details; `code` is one of: member_closed, member_frozen, too_many_student_id_images */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -17,6 +17,7 @@ export const STUDENTS_ERRORS = defineErrors({
   student_verification_not_pending: 409,
   graduation_date_passed: 422,
   invalid_student_package: 422,
+  too_many_student_id_images: 422,
 });
 
 export type StudentErrorCode = (typeof STUDENTS_ERRORS.codes)[number];

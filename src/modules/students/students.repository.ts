@@ -120,6 +120,32 @@ export async function bindStudentIdImage(
     .execute();
 }
 
+/** How many of the member's student ID photos no verification names yet. */
+export async function unsubmittedStudentIdImages(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+): Promise<number> {
+  const row = await trx
+    .selectFrom("student_id_images as i")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("i.tenant_id", "=", tenantId)
+    .where("i.member_id", "=", memberId)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("student_verifications as v")
+            .select("v.id")
+            .where("v.tenant_id", "=", tenantId)
+            .where("v.member_id", "=", memberId)
+            .whereRef("v.image_id", "=", "i.image_id"),
+        ),
+      ),
+    )
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * A verification names a student ID photo uploaded for its own member: another member's
  * photo (or any other image) is `invalid_image`, so a submission never carries, nor serves

@@ -94,7 +94,10 @@ export async function studentsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/members/:member_id/student-id-images",
-    config: { ...SUBMIT, errors: [...SUBMIT.errors, "unsupported_media_type", "invalid_image"] },
+    config: {
+      ...SUBMIT,
+      errors: [...SUBMIT.errors, "unsupported_media_type", "invalid_image", "too_many_student_id_images"],
+    },
     bodyLimit: STUDENT_ID_MAX_BYTES,
     schema: {
       operationId: "uploadStudentIdImage",
@@ -102,7 +105,7 @@ export async function studentsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       summary:
         "Upload a photo of a member's student ID (the member's own token or staff): the body is the image",
       description:
-        "PNG, JPEG, WebP or SVG up to 2 MiB, checked by content. Submit its id with the verification.",
+        "PNG, JPEG, WebP or SVG up to 2 MiB, checked by content. Submit its id with the verification; a member holds at most 10 photos not yet submitted.",
       params: MemberParams,
       response: { 201: StudentImage, ...errorResponses(415, 422) },
     },

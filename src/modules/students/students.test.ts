@@ -316,6 +316,53 @@ describe("re-verification after the end, before the job ran", () => {
   });
 });
 
+describe("photo uploads are bounded per member", () => {
+  it("a member keeps at most 10 photos not yet submitted; submitting one makes room", async () => {
+    t.clock.set(MAR_1);
+    const ivy = await newMember("Ivy");
+    const auth = await memberAuth(t, w.tenant, ivy);
+    const upload = () =>
+      t.app.inject({
+        method: "POST",
+        url: `/v1/members/${ivy}/student-id-images`,
+        headers: { ...auth, "content-type": "image/png" },
+        payload: PNG,
+      });
+    const photos = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("images").select("id").where("purpose", "=", "student_id").execute(),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await upload();
+      expect(r.statusCode, r.body).toBe(201);
+      ids.push(json<{ id: string }>(r).id);
+    }
+    const refused = await upload();
+    expect(refused.statusCode, refused.body).toBe(422);
+    expect(json<{ code: string }>(refused).code).toBe("too_many_student_id_images");
+    const after = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("images").select("id").where("purpose", "=", "student_id").execute(),
+    );
+    expect(after.length).toBe(photos.length + 10);
+    await w.ok(
+      w.call(
+        "POST",
+        "/v1/student-verifications",
+        {
+          member_id: ivy,
+          school: "Tongji",
+          student_number: "1",
+          graduation_date: "2028-06-30",
+          image_id: ids[0],
+        },
+        auth,
+      ),
+      201,
+    );
+    expect((await upload()).statusCode).toBe(201);
+  });
+});
+
 describe("settings", () => {
   it("accepts only student-only packages, known tags, and moves current students to a new tag", async () => {
     const open = await w.createPackage();

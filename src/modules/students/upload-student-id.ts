@@ -2,10 +2,13 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { saveImage } from "../catalog/index.js";
 import { lockUsableMember } from "../members/index.js";
-import { bindStudentIdImage } from "./students.repository.js";
+import { StudentsError } from "./students.errors.js";
+import { bindStudentIdImage, unsubmittedStudentIdImages } from "./students.repository.js";
 
 /** A student ID photo is at most 2 MiB (the catalog's limit for every purpose but icons). */
 export const STUDENT_ID_MAX_BYTES = 2 * 1024 * 1024;
+/** Photos a member may hold that no verification names yet (each up to 2 MiB): uploads are bounded. */
+export const STUDENT_ID_MAX_UNSUBMITTED = 10;
 
 /**
  * Keeps a photo of a member's student ID (the catalog's images, purpose `student_id`): the
@@ -19,7 +22,15 @@ export async function uploadStudentId(
   input: { memberId: string; declaredType: string; bytes: Buffer },
   now: Date,
 ) {
-  const member = await lockUsableMember(uow.trx, ctx.actor, input.memberId, { lock: false });
+  // The member's lock makes the count below exact under concurrent uploads.
+  const member = await lockUsableMember(uow.trx, ctx.actor, input.memberId);
+  const waiting = await unsubmittedStudentIdImages(uow.trx, ctx.actor.tenantId, member.id);
+  if (waiting >= STUDENT_ID_MAX_UNSUBMITTED) {
+    throw new StudentsError(
+      "too_many_student_id_images",
+      `A member keeps at most ${STUDENT_ID_MAX_UNSUBMITTED} student ID photos not yet submitted: submit one with a verification first`,
+    );
+  }
   const image = await saveImage(
     uow,
     ctx,
