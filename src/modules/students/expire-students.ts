@@ -88,15 +88,22 @@ export async function settleDueStudents(
   const ctx = { actor: systemActor(tenantId, STUDENT_EXPIRY_JOB), requestId: null };
   const settings = await loadSettings(trx, tenantId);
   const labels = { tag: settings.tag_code, group: settings.group_code };
+  // The member's row is locked with its approval, and both are passed over while a review
+  // holds either: a review locks the member and then the approval it replaces, so taking the
+  // approval and then waiting on the member would deadlock with it. A passed-over approval is
+  // ended by the review itself (or by the next run).
   const ended = await trx
-    .selectFrom("student_verifications")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("status", "=", "approved")
-    .where("valid_until", "<=", now)
-    .orderBy("valid_until")
+    .selectFrom("student_verifications as v")
+    .innerJoin("members as m", (j) =>
+      j.onRef("m.tenant_id", "=", "v.tenant_id").onRef("m.id", "=", "v.member_id"),
+    )
+    .selectAll("v")
+    .where("v.tenant_id", "=", tenantId)
+    .where("v.status", "=", "approved")
+    .where("v.valid_until", "<=", now)
+    .orderBy("v.valid_until")
     .limit(STUDENT_EXPIRY_BATCH)
-    .forUpdate()
+    .forUpdate(["v", "m"])
     .skipLocked()
     .execute();
   const zone = await tenantZone(trx, tenantId);

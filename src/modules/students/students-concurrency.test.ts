@@ -1,6 +1,9 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json } from "../../../test/helpers/app.js";
 import { type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
+import { waitFor } from "../../../test/helpers/wait.js";
+import { runStudentExpiry } from "./index.js";
 
 /** Submissions and approvals at the same time: one pending per member, one approval, one gift. */
 let w: PackageWorld;
@@ -61,5 +64,58 @@ describe("concurrent verification", () => {
       trx.selectFrom("events").select("type").where("type", "like", "student.%").execute(),
     );
     expect(events.map((e) => e.type).sort()).toEqual(["student.verification_submitted", "student.verified"]);
+  });
+});
+
+describe("expiry beside a review", () => {
+  it("the job passes over a member whose row a review holds, instead of waiting on it", async () => {
+    const { t, tenant } = w;
+    t.clock.set("2026-03-01T03:00:00Z");
+    const m = await w.member(0, null, "Kay");
+    const submitted = await w.call("POST", "/v1/student-verifications", {
+      member_id: m,
+      school: "Tongji",
+      student_number: "1950002",
+      graduation_date: "2029-06-30",
+      image_id: await photo(m),
+    });
+    const id = json<{ id: string }>(submitted).id;
+    await w.ok(w.call("POST", `/v1/student-verifications/${id}/approve`), 200);
+    t.clock.set("2026-09-01T03:00:00Z");
+
+    // A review of the same member holds its row (as approving a re-verification does).
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const review = t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+      await trx.selectFrom("members").select("id").where("id", "=", m).forUpdate().execute();
+      holding();
+      await released;
+    });
+    await held;
+    let settled: number | undefined;
+    const job = runStudentExpiry(t.deps, tenant.tenantId).then((n) => {
+      settled = n;
+    });
+    const outcome = await waitFor(async () => {
+      if (settled !== undefined) return "settled";
+      const waiting = await sql<{ n: string }>`
+        select count(*) as n from pg_stat_activity
+         where datname = current_database() and wait_event_type = 'Lock'`.execute(t.database.owner);
+      return Number(waiting.rows[0]?.n) > 0 ? "blocked" : undefined;
+    }, "the expiry job to finish or wait on a lock");
+    release();
+    await review;
+    await job;
+    expect(outcome).toBe("settled");
+    // Once the review is over, the next run ends the approval.
+    await runStudentExpiry(t.deps, tenant.tenantId);
+    const v = await w.ok<{ status: string }>(w.call("GET", `/v1/student-verifications/${id}`), 200);
+    expect(v.status).toBe("expired");
   });
 });
