@@ -3465,7 +3465,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download an image (served with a sandboxing Content-Security-Policy) */
+        /**
+         * Download an image (served with a sandboxing Content-Security-Policy)
+         * @description A student ID photo is not served here (404): read it with its verification, GET /v1/student-verifications/{id}/image.
+         */
         get: operations["getImage"];
         put?: never;
         post?: never;

@@ -71,6 +71,8 @@ export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         operationId: "getImage",
         tags: ["catalog"],
         summary: "Download an image (served with a sandboxing Content-Security-Policy)",
+        description:
+          "A student ID photo is not served here (404): read it with its verification, GET /v1/student-verifications/{id}/image.",
         params: Obj({ id: IdParam }),
         response: { 200: Type.Unsafe({ type: "string", format: "binary" }), ...errorResponses() },
       },
@@ -79,8 +81,9 @@ export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       const image = await db.tenantTx(request.actor.tenantId, (trx) =>
         findImage(trx, request.actor.tenantId, request.params.id),
       );
-      // A student ID is personal: members reach theirs through their verification only.
-      if (image.purpose === "student_id" && request.actor.type === "member") {
+      // A student ID is personal: it is served only with its verification, whose route checks
+      // that the caller sees its member (a member's own, or staff in that member's scope).
+      if (image.purpose === "student_id") {
         throw new CatalogError("image_not_found", "Image not found");
       }
       reply.type(image.media_type).headers(IMAGE_RESPONSE_HEADERS).header("etag", `"${image.sha256}"`);

@@ -117,10 +117,12 @@ describe("verification: submit, review, approve", () => {
     expect(
       await w.code(w.call("GET", `/v1/student-verifications/${pending.id}`, undefined, bobAuth), 404),
     ).toBe("student_verification_not_found");
-    // The ID photo is not served to members through the general image route.
+    // The ID photo is not served through the general image route, to the member or to staff
+    // (staff bound to other members would read it there): only with its verification.
     expect(await w.code(w.call("GET", `/v1/images/${body.image_id}`, undefined, auth), 404)).toBe(
       "image_not_found",
     );
+    expect(await w.code(w.call("GET", `/v1/images/${body.image_id}`), 404)).toBe("image_not_found");
     const photo = await w.call("GET", `/v1/student-verifications/${pending.id}/image`, undefined, auth);
     expect([photo.statusCode, photo.rawPayload.equals(PNG)]).toEqual([200, true]);
 
