@@ -3,7 +3,13 @@ import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { MembersError } from "./members.errors.js";
-import { CATALOG_LIMITS, type CardPlanRow, type CardTierRow, uniqueViolation } from "./members.repository.js";
+import {
+  CATALOG_LIMITS,
+  type CardPlanRow,
+  type CardTierRow,
+  countCatalogRows,
+  uniqueViolation,
+} from "./members.repository.js";
 
 export interface TierInput {
   code: string;
@@ -58,12 +64,7 @@ export async function createCardPlan(
 ): Promise<{ plan: CardPlanRow; tiers: CardTierRow[] }> {
   assertTenantWide(ctx);
   const tenantId = ctx.actor.tenantId;
-  const count = await trx
-    .selectFrom("card_plans")
-    .select((eb) => eb.fn.countAll<string>().as("n"))
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirstOrThrow();
-  if (Number(count.n) >= CATALOG_LIMITS.plans) {
+  if ((await countCatalogRows(trx, tenantId, "card_plans")) >= CATALOG_LIMITS.plans) {
     throw new MembersError("limit_exceeded", `A tenant has at most ${CATALOG_LIMITS.plans} card plans`);
   }
   let plan: CardPlanRow;

@@ -5,7 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import { newId } from "../../shared/ids.js";
 import { MembersError } from "./members.errors.js";
-import { CATALOG_LIMITS, type LabelRow, uniqueViolation } from "./members.repository.js";
+import { CATALOG_LIMITS, countCatalogRows, type LabelRow, uniqueViolation } from "./members.repository.js";
 
 /** Groups (static member lists) and tags share one shape: a code and a name. */
 export type LabelKind = "group" | "tag";
@@ -23,12 +23,7 @@ export async function createLabel(
   now: Date,
 ): Promise<LabelRow> {
   const tenantId = ctx.actor.tenantId;
-  const count = await trx
-    .selectFrom(TABLE[kind])
-    .select((eb) => eb.fn.countAll<string>().as("n"))
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirstOrThrow();
-  if (Number(count.n) >= LIMIT[kind]) {
+  if ((await countCatalogRows(trx, tenantId, TABLE[kind])) >= LIMIT[kind]) {
     throw new MembersError("limit_exceeded", `A tenant has at most ${LIMIT[kind]} member ${kind}s`);
   }
   let row: LabelRow;

@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 import { orgUnitPath } from "../../platform/org/org-units.js";
@@ -100,6 +100,27 @@ export type LabelRow = Selectable<LabelTable>;
 
 /** A tenant has at most this many groups, tags, card plans (and tiers per plan). */
 export const CATALOG_LIMITS = { groups: 1000, tags: 1000, plans: 100, tiersPerPlan: 20 } as const;
+
+/**
+ * How many rows of a counted catalog table the tenant has, read under a transaction lock on
+ * that count: a count taken without it lets two creations at the last free place both see
+ * room and both insert. The lock is released at commit, when the new row becomes visible.
+ */
+export async function countCatalogRows(
+  trx: Tx,
+  tenantId: string,
+  table: "card_plans" | "member_groups" | "member_tags",
+): Promise<number> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`catalog_count:${table}:${tenantId}`}, 0))`.execute(
+    trx,
+  );
+  const row = await trx
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("tenant_id", "=", tenantId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
 
 /** Codes ↔ ids of a tenant's plans, tiers, groups and tags, loaded once per request. */
 export interface Catalog {

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { waitFor } from "../../../test/helpers/wait.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { createCardPlan } from "./card-plans.js";
+import { createLabel } from "./labels.js";
+import { CATALOG_LIMITS } from "./members.repository.js";
+
+/**
+ * A tenant's count limits on card plans, groups and tags hold when two creations race at the
+ * last free place: one transaction has created the last plan (or label) and not yet committed
+ * when the other counts.
+ */
+let t: TestApp;
+let tenant: TestTenant;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+});
+afterAll(async () => t?.close());
+
+const ctx = () => ({ actor: systemActor(tenant.tenantId, "test"), requestId: null });
+
+/** Fills a catalog table up to one below its limit, straight in the database. */
+async function fillTo(table: "card_plans" | "member_groups" | "member_tags", count: number) {
+  const now = t.clock.now();
+  const prefix = table === "card_plans" ? "cplan" : table === "member_groups" ? "mgrp" : "mtag";
+  const rows = Array.from({ length: count }, (_, i) => ({
+    tenant_id: tenant.tenantId,
+    id: `${prefix}_fill${i}`,
+    code: `fill_${i}`,
+    name: `Fill ${i}`,
+    created_at: now,
+    updated_at: now,
+    ...(table === "card_plans" ? { validity_kind: "permanent", validity_days: null, archived_at: null } : {}),
+  }));
+  await t.database.owner
+    .insertInto(table)
+    .values(rows as never)
+    .execute();
+}
+
+/** Whether some session of this test's database is waiting for a lock. */
+async function someoneWaits(): Promise<boolean> {
+  const row = await t.database.owner
+    .selectFrom("pg_stat_activity" as never)
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("datname" as never, "=", t.database.name as never)
+    .where("wait_event_type" as never, "=", "Lock" as never)
+    .executeTakeFirstOrThrow();
+  return Number(row.n) > 0;
+}
+
+/**
+ * Runs `create("first")` in a transaction held open, then `create("second")` beside it; the
+ * first commits once the second has either finished or come to wait for it.
+ */
+async function race(
+  create: (
+    trx: Parameters<Parameters<TestApp["deps"]["db"]["tenantTx"]>[1]>[0],
+    code: string,
+  ) => Promise<unknown>,
+) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let created!: () => void;
+  const firstCreated = new Promise<void>((resolve) => {
+    created = resolve;
+  });
+  const first = t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+    await create(trx, "first");
+    created();
+    await gate;
+  });
+  await firstCreated;
+  let secondDone = false;
+  const second = t.deps.db
+    .tenantTx(tenant.tenantId, (trx) => create(trx, "second"))
+    .finally(() => {
+      secondDone = true;
+    });
+  second.catch(() => undefined);
+  await waitFor(async () => secondDone || (await someoneWaits()), "the second creation to finish or wait");
+  release();
+  await first;
+  return Promise.allSettled([second]).then(([r]) => r!);
+}
+
+describe("catalog count limits under concurrent creation", () => {
+  it("a tenant never holds more card plans than the limit", async () => {
+    await fillTo("card_plans", CATALOG_LIMITS.plans - 1);
+    const second = await race((trx, code) =>
+      createCardPlan(
+        trx,
+        ctx(),
+        { code, name: code, validity: { kind: "permanent" }, tiers: [] },
+        t.clock.now(),
+      ),
+    );
+    expect(second.status).toBe("rejected");
+    expect((second as PromiseRejectedResult).reason).toMatchObject({ code: "limit_exceeded" });
+    const n = await t.database.owner
+      .selectFrom("card_plans")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("tenant_id", "=", tenant.tenantId)
+      .executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(CATALOG_LIMITS.plans);
+  });
+
+  for (const kind of ["group", "tag"] as const) {
+    it(`a tenant never holds more member ${kind}s than the limit`, async () => {
+      const table = kind === "group" ? "member_groups" : "member_tags";
+      await fillTo(table, CATALOG_LIMITS[kind === "group" ? "groups" : "tags"] - 1);
+      const second = await race((trx, code) =>
+        createLabel(trx, ctx(), kind, { code, name: code }, t.clock.now()),
+      );
+      expect(second.status).toBe("rejected");
+      expect((second as PromiseRejectedResult).reason).toMatchObject({ code: "limit_exceeded" });
+      const n = await t.database.owner
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("tenant_id", "=", tenant.tenantId)
+        .executeTakeFirstOrThrow();
+      expect(Number(n.n)).toBe(CATALOG_LIMITS[kind === "group" ? "groups" : "tags"]);
+    });
+  }
+});
