@@ -6,7 +6,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { loadExcel } from "../../platform/files/excel.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
-import type { MemberInput } from "./member-input.js";
+import { fieldProblems, type MemberInput } from "./member-input.js";
 import { MembersError } from "./members.errors.js";
 import { loadCatalog } from "./members.repository.js";
 
@@ -137,6 +137,12 @@ export async function importMembers(
         : toInput(raw as Record<string, Cell>);
     if (!input.name || input.name.length > 200) {
       errors.push({ field: `/rows/${i + 2}/name`, message: "name is required (at most 200 characters)" });
+      continue;
+    }
+    const problems = fieldProblems(input);
+    if (problems.length > 0) {
+      for (const p of problems) errors.push({ field: `/rows/${i + 2}/${p.field}`, message: p.message });
+      if (errors.length >= 100) break;
       continue;
     }
     try {

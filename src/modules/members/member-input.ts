@@ -1,3 +1,4 @@
+import { fullFormats } from "ajv-formats/dist/formats.js";
 import { MembersError } from "./members.errors.js";
 import { type Catalog, codesToIds, findByCode } from "./members.repository.js";
 
@@ -17,6 +18,39 @@ export interface MemberInput {
   tags?: string[];
   org_unit_id?: string | null;
   metadata?: Record<string, unknown>;
+}
+
+/**
+ * The text fields' bounds, for the API schema and for each import row alike: an import must
+ * not store what `POST /v1/members` refuses.
+ */
+export const FIELD_RULES = {
+  name: { minLength: 1, maxLength: 200 },
+  external_ref: { minLength: 1, maxLength: 128 },
+  phone: { minLength: 3, maxLength: 32, pattern: "^\\+?[0-9 ()-]+$" },
+  email: { maxLength: 254, format: "email" },
+  card_number: { minLength: 1, maxLength: 64 },
+} as const;
+
+const PHONE = new RegExp(FIELD_RULES.phone.pattern);
+const EMAIL = fullFormats.email as RegExp;
+
+/** Each text field of `input` that breaks FIELD_RULES, with why (empty: all fine). */
+export function fieldProblems(input: MemberInput): { field: keyof typeof FIELD_RULES; message: string }[] {
+  const problems: { field: keyof typeof FIELD_RULES; message: string }[] = [];
+  for (const field of Object.keys(FIELD_RULES) as (keyof typeof FIELD_RULES)[]) {
+    const value = input[field];
+    if (value === undefined || value === null) continue;
+    const rule: { minLength?: number; maxLength: number } = FIELD_RULES[field];
+    if (value.length < (rule.minLength ?? 0) || value.length > rule.maxLength) {
+      problems.push({ field, message: `must be ${rule.minLength ?? 0}-${rule.maxLength} characters` });
+    } else if (field === "phone" && !PHONE.test(value)) {
+      problems.push({ field, message: "must be digits, spaces, ( ) - and an optional leading +" });
+    } else if (field === "email" && !EMAIL.test(value)) {
+      problems.push({ field, message: "must be an email address" });
+    }
+  }
+  return problems;
 }
 
 const BIRTHDAY = /^(?:(\d{4})-)?(\d{2})-(\d{2})$/;

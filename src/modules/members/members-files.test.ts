@@ -85,6 +85,18 @@ describe("member import through the import machinery", () => {
     );
     expect(none.data).toHaveLength(0);
 
+    const fields = await importCsv(
+      `name,phone,email,external_ref,card_number\nAda,call me,,,\nBob,,not-an-email,,\nCy,,,${"r".repeat(129)},\nDi,,,,${"c".repeat(65)}\nEd,${"9".repeat(40)},,,\n`,
+    );
+    expect(fields.status).toBe("failed");
+    expect(fields.errors).toEqual([
+      expect.objectContaining({ row: 2, column: "phone" }),
+      expect.objectContaining({ row: 3, column: "email" }),
+      expect.objectContaining({ row: 4, column: "external_ref" }),
+      expect.objectContaining({ row: 5, column: "card_number" }),
+      expect.objectContaining({ row: 6, column: "phone" }),
+    ]);
+
     const refs = await importCsv("name,external_ref,tier,tags\nAda,r1,gold,vip\nBob,r1,,\n");
     expect(refs.status).toBe("failed");
     expect(refs.errors).toEqual([expect.objectContaining({ row: 3, column: "external_ref" })]);

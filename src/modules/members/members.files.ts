@@ -3,7 +3,7 @@ import type { RowError } from "../../platform/files/files.schema.js";
 import type { ImportDefinition } from "../../platform/files/registry.js";
 import type { DomainError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
-import { type MemberInput, parseBirthday, resolveCard } from "./member-input.js";
+import { fieldProblems, type MemberInput, parseBirthday, resolveCard } from "./member-input.js";
 import { findByCode, loadCatalog } from "./members.repository.js";
 
 /**
@@ -80,21 +80,22 @@ export const MEMBERS_IMPORT: ImportDefinition<Row> = {
     if (!TRUE.includes(student) && !FALSE.includes(student)) {
       errors.push({ row, column: "student", message: "must be yes or no" });
     }
-    for (const column of ["external_ref", "card_number"] as const) {
-      if ((cells[column] ?? "").length > 128) errors.push({ row, column, message: "at most 128 characters" });
-    }
-    if (errors.length > 0) return { errors };
     const opt = (v: string | undefined) => (v ? v : undefined);
+    const fields = {
+      external_ref: opt(cells.external_ref),
+      phone: opt(cells.phone),
+      email: opt(cells.email),
+      card_number: opt(cells.card_number),
+    };
+    for (const p of fieldProblems(fields)) errors.push({ row, column: p.field, message: p.message });
+    if (errors.length > 0) return { errors };
     return {
       value: {
         name,
-        external_ref: opt(cells.external_ref),
-        phone: opt(cells.phone),
-        email: opt(cells.email),
+        ...fields,
         birthday: opt(cells.birthday),
         card_plan: opt(cells.card_plan),
         tier: opt(cells.tier),
-        card_number: opt(cells.card_number),
         student: TRUE.includes(student),
         groups: list(cells.groups),
         tags: list(cells.tags),

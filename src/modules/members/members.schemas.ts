@@ -3,6 +3,7 @@ import { IdParam, ListQuery, Metadata, Obj, StringEnum, Timestamp } from "../../
 import { AudienceRule } from "./audience.js";
 import { IMPORT_COLUMNS, MAX_IMPORT_BYTES } from "./import-members.js";
 import { MAX_MEMBERS_PER_CHANGE } from "./labels.js";
+import { FIELD_RULES } from "./member-input.js";
 import {
   birthdayText,
   type CardPlanRow,
@@ -19,7 +20,7 @@ export const Code = Type.String({
   pattern: "^[A-Za-z0-9_.-]+$",
   examples: ["gold"],
 });
-export const Name = Type.String({ minLength: 1, maxLength: 200 });
+export const Name = Type.String(FIELD_RULES.name);
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
 export const Birthday = Type.String({
@@ -116,11 +117,11 @@ export const Member = Type.Object(
 );
 
 export const MemberFields = {
-  external_ref: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 128 }))),
-  phone: Type.Optional(Nullable(Type.String({ minLength: 3, maxLength: 32, pattern: "^\\+?[0-9 ()-]+$" }))),
-  email: Type.Optional(Nullable(Type.String({ format: "email", maxLength: 254 }))),
+  external_ref: Type.Optional(Nullable(Type.String(FIELD_RULES.external_ref))),
+  phone: Type.Optional(Nullable(Type.String(FIELD_RULES.phone))),
+  email: Type.Optional(Nullable(Type.String(FIELD_RULES.email))),
   birthday: Type.Optional(Nullable(Birthday)),
-  card_number: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+  card_number: Type.Optional(Nullable(Type.String(FIELD_RULES.card_number))),
   student: Type.Optional(Type.Boolean()),
   groups: Type.Optional(Type.Array(Code, { maxItems: 100, uniqueItems: true })),
   tags: Type.Optional(Type.Array(Code, { maxItems: 100, uniqueItems: true })),

@@ -333,6 +333,32 @@ describe("import", () => {
     expect(found).toHaveLength(0);
   });
 
+  it("refuses rows whose phone, email, reference or card number the API would refuse, writing nothing", async () => {
+    const csv = [
+      "name,external_ref,phone,email,card_number",
+      "Ok,imp-ok,13900000009,ok@example.com,c-ok",
+      `Long phone,imp-5,${"9".repeat(40)},,`,
+      "Letters,imp-6,call me,,",
+      "Mail,imp-7,,not-an-email,",
+      `Ref,${"r".repeat(129)},,,`,
+      `Card,imp-9,,,${"c".repeat(65)}`,
+    ].join("\n");
+    const r = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(csv).toString("base64"),
+    });
+    const problem = expectProblem(r, 400, "import_invalid") as unknown as { errors: { field: string }[] };
+    expect(problem.errors.map((e) => e.field)).toEqual([
+      "/rows/3/phone",
+      "/rows/4/phone",
+      "/rows/5/email",
+      "/rows/6/external_ref",
+      "/rows/7/card_number",
+    ]);
+    const found = json<{ data: unknown[] }>(await call("GET", "/v1/members?q=imp-ok")).data;
+    expect(found).toHaveLength(0);
+  });
+
   it("refuses a header without name", async () => {
     const csv = "who,phone\nx,1\n";
     expectProblem(
