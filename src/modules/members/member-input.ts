@@ -1,4 +1,5 @@
 import { fullFormats } from "ajv-formats/dist/formats.js";
+import { assertMetadataSize } from "../../platform/org/org.schemas.js";
 import { MembersError } from "./members.errors.js";
 import { type Catalog, codesToIds, findByCode } from "./members.repository.js";
 
@@ -121,7 +122,11 @@ export function memberColumns(catalog: Catalog, input: MemberInput) {
   ] as const) {
     if (input[key] !== undefined) out[key] = input[key];
   }
-  if (input.metadata !== undefined) out.metadata = JSON.stringify(input.metadata);
+  if (input.metadata !== undefined) {
+    // The schema bounds keys, not values: the documented 4 KiB is held here, for create and change.
+    assertMetadataSize(input.metadata);
+    out.metadata = JSON.stringify(input.metadata);
+  }
   if (input.birthday !== undefined) {
     const b = input.birthday === null ? null : parseBirthday(input.birthday);
     out.birth_year = b?.year ?? null;

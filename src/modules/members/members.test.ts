@@ -173,6 +173,21 @@ describe("members", () => {
     expect(all).toHaveLength(3);
   });
 
+  it("refuses metadata past its documented 4 KiB, on register and on change, writing nothing", async () => {
+    const big = { notes: "x".repeat(5000) };
+    expectProblem(
+      await call("POST", "/v1/members", { name: "Big", metadata: big }),
+      400,
+      "validation_failed",
+    );
+    expect(json<{ data: unknown[] }>(await call("GET", "/v1/members?q=Big")).data).toHaveLength(0);
+    expectProblem(await call("PATCH", `/v1/members/${gold}`, { metadata: big }), 400, "validation_failed");
+    expect(json<Body>(await call("GET", `/v1/members/${gold}`)).metadata).toEqual({});
+    const fits = await call("PATCH", `/v1/members/${gold}`, { metadata: { notes: "x".repeat(3000) } });
+    expect(fits.statusCode, fits.body).toBe(200);
+    await call("PATCH", `/v1/members/${gold}`, { metadata: {} });
+  });
+
   it("filters by tier, tier and above, plan, group, tag, name, phone and registration time", async () => {
     const ids = async (query: string) =>
       json<{ data: { id: string }[] }>(await call("GET", `/v1/members?${query}`))
