@@ -5,6 +5,7 @@ import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
+import { fullFormats } from "ajv-formats/dist/formats.js";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import type { OpenAPIV3_1 } from "openapi-types";
 import secureJson from "secure-json-parse";
@@ -87,6 +88,7 @@ export const MANIFESTS: readonly ModuleManifest[] = [
   cashierManifest,
   studentsManifest,
 ];
+type Comparator = (a: string, b: string) => number | undefined;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 function makeAjv(coerce: boolean) {
@@ -99,6 +101,14 @@ function makeAjv(coerce: boolean) {
     strict: false,
   });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
+  // RFC 3339 allows a leap second and an hours-only offset ("+08"); a JavaScript Date holds
+  // neither, so such a time would reach the database as Invalid Date. Refused at the door.
+  const dateTime = fullFormats["date-time"] as { validate: (s: string) => boolean; compare: Comparator };
+  ajv.addFormat("date-time", {
+    type: "string",
+    validate: (s: string) => dateTime.validate(s) && Number.isFinite(Date.parse(s)),
+    compare: dateTime.compare,
+  });
   return ajv;
 }
 

@@ -188,6 +188,23 @@ describe("members", () => {
     await call("PATCH", `/v1/members/${gold}`, { metadata: {} });
   });
 
+  it("refuses a time the schema's date-time allows but no clock can hold, instead of failing", async () => {
+    // A leap second and an offset of hours only: valid RFC 3339 text, but no JavaScript Date.
+    for (const time of ["2026-06-30T23:59:60Z", "2026-06-30T08:00:00+08"]) {
+      expectProblem(
+        await call("POST", "/v1/members", { name: "Leap", registered_at: time }),
+        400,
+        "validation_failed",
+      );
+      expectProblem(
+        await call("GET", `/v1/members?registered_from=${encodeURIComponent(time)}`),
+        400,
+        "validation_failed",
+      );
+    }
+    expect(json<{ data: unknown[] }>(await call("GET", "/v1/members?q=Leap")).data).toHaveLength(0);
+  });
+
   it("filters by tier, tier and above, plan, group, tag, name, phone and registration time", async () => {
     const ids = async (query: string) =>
       json<{ data: { id: string }[] }>(await call("GET", `/v1/members?${query}`))
