@@ -17,7 +17,8 @@ import {
 /**
  * Moves a member to another tier (or card plan) and records why: manual, a top-up upgrade,
  * a package. A new plan issues a new card (and its validity); a tier change within the
- * plan keeps the card's dates. Changing to the current tier changes nothing.
+ * plan keeps the card's dates. Changing to the current tier changes nothing. A move onto an
+ * archived plan is refused with `refuseArchived` (an operator's request), else left undone.
  */
 export async function changeMemberTier(
   trx: Tx,
@@ -30,18 +31,25 @@ export async function changeMemberTier(
     reference?: string | null;
   },
   now: Date,
+  options: { refuseArchived?: boolean } = {},
 ): Promise<{ member: MemberRow; changed: boolean }> {
   const { actor } = ctx;
   const tenantId = actor.tenantId;
   const member = assertMemberUsable(await findMember(trx, tenantId, memberId, { lock: true }));
   assertInScope(actor, await existingOrgUnitPath(trx, tenantId, member.org_unit_id), "member");
   const catalog = await loadCatalog(trx, tenantId);
-  const card = resolveCard(catalog, input.card_plan, input.tier);
+  const card = resolveCard(catalog, input.card_plan, input.tier, {
+    heldPlanId: member.card_plan_id,
+    archived: options.refuseArchived ? "refuse" : "allow",
+  });
   if (card.card_plan_id === member.card_plan_id && card.tier_id === member.tier_id) {
     return { member, changed: false };
   }
   const plan = card.card_plan_id ? catalog.plans.get(card.card_plan_id) : undefined;
   const newPlan = card.card_plan_id !== member.card_plan_id;
+  // An archived plan issues no new card. A perk of a paid top-up or package that would issue
+  // one is left undone rather than refusing the payment it comes with.
+  if (newPlan && plan?.archived_at) return { member, changed: false };
   const dates = newPlan
     ? plan
       ? cardDates(plan, now)

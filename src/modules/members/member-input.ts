@@ -83,20 +83,26 @@ export interface ResolvedCard {
 
 /**
  * Resolves plan and tier codes. A tier alone implies its plan; a plan alone starts at its
- * lowest tier; a tier of another plan is refused.
+ * lowest tier; a tier of another plan is refused. An archived plan issues no new card, whether
+ * named by its code or by one of its tiers (unless `archived` is "allow", for a caller that
+ * decides itself); the member who holds it (`heldPlanId`) still moves between its tiers.
  */
 export function resolveCard(
   catalog: Catalog,
   planCode: string | null | undefined,
   tierCode: string | null | undefined,
+  options: { heldPlanId?: string | null; archived?: "refuse" | "allow" } = {},
 ): ResolvedCard {
   const plan = planCode ? findByCode(catalog.plans, planCode) : undefined;
   if (planCode && !plan) throw new MembersError("card_plan_not_found", `No card plan with code ${planCode}`);
-  if (plan?.archived_at) throw new MembersError("card_plan_not_found", `Card plan ${planCode} is archived`);
   const tier = tierCode ? findByCode(catalog.tiers, tierCode) : undefined;
   if (tierCode && !tier) throw new MembersError("card_tier_not_found", `No tier with code ${tierCode}`);
   if (plan && tier && tier.card_plan_id !== plan.id) {
     throw new MembersError("tier_not_in_plan", `Tier ${tierCode} is not a tier of card plan ${planCode}`);
+  }
+  const target = plan ?? (tier ? catalog.plans.get(tier.card_plan_id) : undefined);
+  if (target?.archived_at && target.id !== (options.heldPlanId ?? null) && options.archived !== "allow") {
+    throw new MembersError("card_plan_not_found", `Card plan ${target.code} is archived`);
   }
   if (tier) return { card_plan_id: tier.card_plan_id, tier_id: tier.id };
   if (plan) {

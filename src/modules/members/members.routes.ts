@@ -292,7 +292,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     },
     input: ({ params, body }) => ({ memberId: params.id, change: body }),
     op: async ({ trx }, ctx, input, now) =>
-      (await changeMemberTier(trx, ctx, input.memberId, input.change, now)).member,
+      (await changeMemberTier(trx, ctx, input.memberId, input.change, now, { refuseArchived: true })).member,
     respond: async (member, { trx }) => serializeMember(member, await loadCatalog(trx, member.tenant_id)),
   });
 

@@ -11,8 +11,8 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
-import type { Actor } from "../../platform/auth/actor.js";
-import { loadMemberFactsAndTiers, memberFactsFromRows, memberFactsReads } from "./index.js";
+import { type Actor, systemActor } from "../../platform/auth/actor.js";
+import { changeMemberTier, loadMemberFactsAndTiers, memberFactsFromRows, memberFactsReads } from "./index.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -270,6 +270,57 @@ describe("members", () => {
       .where("target_id", "=", silver)
       .execute();
     expect(audit.map((a) => a.action)).toContain("member.tier_changed");
+  });
+
+  it("an archived card plan issues no new card, by its code or a tier's, while its holders still move between its tiers", async () => {
+    const plan = await created("/v1/card-plans", {
+      code: "legacy",
+      name: "Legacy",
+      validity: { kind: "permanent" },
+      tiers: [
+        { code: "l_low", name: "Low", rank: 1 },
+        { code: "l_high", name: "High", rank: 2 },
+      ],
+    });
+    const holder = (await created("/v1/members", { name: "Holder", tier: "l_low" })).id;
+    const outsider = (await created("/v1/members", { name: "Outsider", tier: "silver" })).id;
+    expect((await call("PATCH", `/v1/card-plans/${plan.id}`, { archived: true })).statusCode).toBe(200);
+
+    expectProblem(
+      await call("POST", "/v1/members", { name: "New", tier: "l_high" }),
+      404,
+      "card_plan_not_found",
+    );
+    expectProblem(
+      await call("POST", `/v1/members/${outsider}/change-tier`, { tier: "l_high", reason: "manual" }),
+      404,
+      "card_plan_not_found",
+    );
+    expect(json(await call("GET", `/v1/members/${outsider}`))).toMatchObject({ card_plan: "standard" });
+    expect(json<{ data: unknown[] }>(await call("GET", "/v1/members?q=New")).data).toHaveLength(0);
+
+    const up = await call("POST", `/v1/members/${holder}/change-tier`, {
+      card_plan: "legacy",
+      tier: "l_high",
+      reason: "package",
+    });
+    expect(up.statusCode, up.body).toBe(200);
+    expect(json(up)).toMatchObject({ card_plan: "legacy", tier: "l_high" });
+
+    // A paid top-up's or package's upgrade onto the archived plan is left undone, not refused:
+    // the payment it comes with still goes through.
+    const cardless = (await created("/v1/members", { name: "Cardless" })).id;
+    const ctx = { actor: systemActor(tenant.tenantId, "test"), requestId: null };
+    for (const change of [
+      { tier: "l_high", reason: "topup_upgrade" as const },
+      { card_plan: "legacy", tier: "l_high", reason: "package" as const },
+    ]) {
+      const result = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+        changeMemberTier(trx, ctx, cardless, change, t.clock.now()),
+      );
+      expect(result.changed).toBe(false);
+    }
+    expect(json(await call("GET", `/v1/members/${cardless}`))).toMatchObject({ card_plan: null, tier: null });
   });
 
   it("evaluates audience rules against stored members", async () => {
