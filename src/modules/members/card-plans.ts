@@ -25,8 +25,11 @@ export interface CardPlanInput {
   tiers: TierInput[];
 }
 
-function assertTenantWide(ctx: RequestContext) {
-  if (ctx.actor.orgUnitId) throw new MembersError("forbidden", "Only tenant-wide staff manage card plans");
+/** Plans, tiers, groups and tags are the whole tenant's: staff bound to an org unit change none. */
+export function assertTenantWide(ctx: RequestContext) {
+  if (ctx.actor.orgUnitId) {
+    throw new MembersError("forbidden", "Only tenant-wide staff manage card plans, groups and tags");
+  }
 }
 
 async function insertTiers(trx: Tx, tenantId: string, planId: string, tiers: TierInput[], now: Date) {

@@ -4,6 +4,7 @@ import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import { newId } from "../../shared/ids.js";
+import { assertTenantWide } from "./card-plans.js";
 import { MembersError } from "./members.errors.js";
 import { CATALOG_LIMITS, countCatalogRows, type LabelRow, uniqueViolation } from "./members.repository.js";
 
@@ -22,6 +23,7 @@ export async function createLabel(
   input: { code: string; name: string },
   now: Date,
 ): Promise<LabelRow> {
+  assertTenantWide(ctx);
   const tenantId = ctx.actor.tenantId;
   if ((await countCatalogRows(trx, tenantId, TABLE[kind])) >= LIMIT[kind]) {
     throw new MembersError("limit_exceeded", `A tenant has at most ${LIMIT[kind]} member ${kind}s`);
@@ -64,6 +66,7 @@ export async function renameLabel(
   name: string,
   now: Date,
 ): Promise<LabelRow> {
+  assertTenantWide(ctx);
   const tenantId = ctx.actor.tenantId;
   const before = await trx
     .selectFrom(TABLE[kind])

@@ -100,6 +100,34 @@ describe("card plans and tiers", () => {
       "forbidden",
     );
   });
+
+  it("a manager bound to a store changes none of the tenant's plans, groups or tags", async () => {
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const store = await createTestOrgUnit(t, tenant.tenantId, root, "store", "Catalog store");
+    const scoped = await createTestKey(t, tenant.tenantId, "admin", store.id);
+    const headers = scoped.auth;
+    const plan = { code: "scoped", name: "Scoped", validity: { kind: "permanent" }, tiers: [] };
+    expectProblem(await call("POST", "/v1/card-plans", plan, headers), 403, "forbidden");
+    for (const kind of ["groups", "tags"]) {
+      expectProblem(
+        await call("POST", `/v1/member-${kind}`, { code: `scoped_${kind}`, name: "Mine" }, headers),
+        403,
+        "forbidden",
+      );
+      const label = json<{ data: { id: string; name: string }[] }>(await call("GET", `/v1/member-${kind}`))
+        .data[0]!;
+      expectProblem(
+        await call("PATCH", `/v1/member-${kind}/${label.id}`, { name: "Renamed by a store" }, scoped.auth),
+        403,
+        "forbidden",
+      );
+      const after = json<{ data: { id: string; name: string; code: string }[] }>(
+        await call("GET", `/v1/member-${kind}`),
+      ).data;
+      expect(after.find((l) => l.id === label.id)!.name).toBe(label.name);
+      expect(after.map((l) => l.code)).not.toContain(`scoped_${kind}`);
+    }
+  });
 });
 
 describe("members", () => {
