@@ -261,6 +261,22 @@ describe("members", () => {
     expect(rest.data).toHaveLength(2);
   });
 
+  it("compares a registration window's ends as instants, whatever their offsets", async () => {
+    // 16:00 at +08:00 is 08:00Z: an hour before 09:00Z, though its text sorts after it.
+    const window = `registered_from=${encodeURIComponent("2026-11-23T16:00:00+08:00")}&registered_to=${encodeURIComponent("2026-11-23T09:00:00Z")}`;
+    const r = await call("GET", `/v1/members?${window}&limit=100`);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json<{ data: { id: string }[] }>(r).data.map((m) => m.id)).toContain(gold);
+    expectProblem(
+      await call(
+        "GET",
+        `/v1/members?registered_from=2026-11-23T09:00:00Z&registered_to=${encodeURIComponent("2026-11-23T16:00:00+08:00")}`,
+      ),
+      400,
+      "validation_failed",
+    );
+  });
+
   it("groups and tags change membership in bulk", async () => {
     const group = json<{ data: { id: string }[] }>(await call("GET", "/v1/member-groups")).data[0]!;
     const r = await call("POST", `/v1/member-groups/${group.id}/members`, {

@@ -95,7 +95,12 @@ export async function searchMembers(
   if (filter.registered_from)
     query = query.where("members.registered_at", ">=", new Date(filter.registered_from));
   if (filter.registered_to) query = query.where("members.registered_at", "<", new Date(filter.registered_to));
-  if (filter.registered_from && filter.registered_to && filter.registered_from > filter.registered_to) {
+  // Instants, not texts: the two ends may carry different offsets.
+  if (
+    filter.registered_from &&
+    filter.registered_to &&
+    Date.parse(filter.registered_from) > Date.parse(filter.registered_to)
+  ) {
     throw new MembersError("validation_failed", "registered_from must not be after registered_to");
   }
   if (
