@@ -1,6 +1,7 @@
 import { type Generated, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
+import { lockForTransaction } from "../../db/transaction-lock.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import { orgUnitPath } from "../../platform/org/org-units.js";
@@ -75,9 +76,7 @@ export type OrderRow = Selectable<CheckoutOrdersTable>;
 
 /** Serialises completions of one client order id (a concurrent duplicate waits, then replays). */
 export async function lockClientOrderId(trx: Tx, tenantId: string, clientOrderId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`checkout:${tenantId}:${clientOrderId}`}, 0))`.execute(
-    trx,
-  );
+  await lockForTransaction(trx, "checkout", tenantId, clientOrderId);
 }
 
 export async function findOrderByClientId(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
-import { waitFor } from "../../../test/helpers/wait.js";
+import { raceForLastPlace } from "../../../test/helpers/last-place.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { createCardPlan } from "./card-plans.js";
 import { createLabel } from "./labels.js";
@@ -41,58 +41,10 @@ async function fillTo(table: "card_plans" | "member_groups" | "member_tags", cou
     .execute();
 }
 
-/** Whether some session of this test's database is waiting for a lock. */
-async function someoneWaits(): Promise<boolean> {
-  const row = await t.database.owner
-    .selectFrom("pg_stat_activity" as never)
-    .select((eb) => eb.fn.countAll<string>().as("n"))
-    .where("datname" as never, "=", t.database.name as never)
-    .where("wait_event_type" as never, "=", "Lock" as never)
-    .executeTakeFirstOrThrow();
-  return Number(row.n) > 0;
-}
-
-/**
- * Runs `create("first")` in a transaction held open, then `create("second")` beside it; the
- * first commits once the second has either finished or come to wait for it.
- */
-async function race(
-  create: (
-    trx: Parameters<Parameters<TestApp["deps"]["db"]["tenantTx"]>[1]>[0],
-    code: string,
-  ) => Promise<unknown>,
-) {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let created!: () => void;
-  const firstCreated = new Promise<void>((resolve) => {
-    created = resolve;
-  });
-  const first = t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
-    await create(trx, "first");
-    created();
-    await gate;
-  });
-  await firstCreated;
-  let secondDone = false;
-  const second = t.deps.db
-    .tenantTx(tenant.tenantId, (trx) => create(trx, "second"))
-    .finally(() => {
-      secondDone = true;
-    });
-  second.catch(() => undefined);
-  await waitFor(async () => secondDone || (await someoneWaits()), "the second creation to finish or wait");
-  release();
-  await first;
-  return Promise.allSettled([second]).then(([r]) => r!);
-}
-
 describe("catalog count limits under concurrent creation", () => {
   it("a tenant never holds more card plans than the limit", async () => {
     await fillTo("card_plans", CATALOG_LIMITS.plans - 1);
-    const second = await race((trx, code) =>
+    const second = await raceForLastPlace(t, tenant.tenantId, (trx, code) =>
       createCardPlan(
         trx,
         ctx(),
@@ -114,7 +66,7 @@ describe("catalog count limits under concurrent creation", () => {
     it(`a tenant never holds more member ${kind}s than the limit`, async () => {
       const table = kind === "group" ? "member_groups" : "member_tags";
       await fillTo(table, CATALOG_LIMITS[kind === "group" ? "groups" : "tags"] - 1);
-      const second = await race((trx, code) =>
+      const second = await raceForLastPlace(t, tenant.tenantId, (trx, code) =>
         createLabel(trx, ctx(), kind, { code, name: code }, t.clock.now()),
       );
       expect(second.status).toBe("rejected");

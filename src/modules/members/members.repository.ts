@@ -1,6 +1,7 @@
-import { type Selectable, sql } from "kysely";
+import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import { lockForTransaction } from "../../db/transaction-lock.js";
 import { orgUnitPath } from "../../platform/org/org-units.js";
 import type { DomainError } from "../../shared/errors.js";
 import type { MemberFacts } from "./audience.js";
@@ -111,9 +112,7 @@ export async function countCatalogRows(
   tenantId: string,
   table: "card_plans" | "member_groups" | "member_tags",
 ): Promise<number> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`catalog_count:${table}:${tenantId}`}, 0))`.execute(
-    trx,
-  );
+  await lockForTransaction(trx, "catalog_count", table, tenantId);
   const row = await trx
     .selectFrom(table)
     .select((eb) => eb.fn.countAll<string>().as("n"))

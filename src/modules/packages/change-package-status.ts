@@ -1,5 +1,5 @@
-import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import { lockForTransaction } from "../../db/transaction-lock.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { MAX_ACTIVE_PACKAGES } from "./package-config.js";
@@ -39,9 +39,7 @@ export async function changePackageStatus(
   if (to === "active") {
     // Activations of one tenant count in turn: counted side by side, each saw a free place
     // and the tenant passed the limit (eight at once against three places made six active).
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`packages_active:${actor.tenantId}`}, 0))`.execute(
-      trx,
-    );
+    await lockForTransaction(trx, "packages_active", actor.tenantId);
     const active = await trx
       .selectFrom("packages")
       .select((eb) => eb.fn.countAll<string>().as("n"))

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
+import { lockForTransaction } from "../../db/transaction-lock.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { postInbox, TENANT_INBOX } from "../notify/inbox.js";
@@ -65,6 +66,7 @@ export async function createEndpoint(
   now: Date,
 ) {
   refuseUrl(input.url, allowPrivate);
+  await lockForTransaction(trx, "webhook_endpoints", tenantId);
   const count = await trx
     .selectFrom("webhook_endpoints")
     .select((eb) => eb.fn.countAll<number>().as("n"))
