@@ -4,7 +4,11 @@ import { expectTransfers } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { type BillLine, planTieredDeductions } from "./deduction-plan.js";
+import {
+  type UsableVoucher as BaseUsableVoucher,
+  type BillLine,
+  planTieredDeductions,
+} from "./deduction-plan.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { openAccount, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
@@ -87,10 +91,13 @@ export async function deductBill(
     return loadBillResult(uow, actor.tenantId, existing.id);
   }
 
-  const tiers = [];
-  for (const holderId of [customer.id, ...(input.sharedHolderIds ?? [])]) {
-    tiers.push(await usableVouchers(uow, actor.tenantId, holderId, input.asset, now));
-  }
+  const tiers = await usableVouchers(
+    uow,
+    actor.tenantId,
+    [...new Set([customer.id, ...(input.sharedHolderIds ?? [])])],
+    input.asset,
+    now,
+  );
   const usable = tiers.flat();
   const plan = planTieredDeductions(input.lines, tiers);
   const billRef = newId("vbl");
@@ -184,50 +191,58 @@ export async function deductBill(
 }
 
 /**
- * A holder's usable vouchers in the asset, locked, with their ledger balances. The at most
- * MAX_VOUCHERS_PER_BILL considered are those with a stored balance, earliest expiry first,
- * so vouchers spent to zero (still active until they expire) never crowd usable ones out.
- * They are then locked in id order (as refunds lock them) and their balances read from the
- * unit of work: what is spent never rests on the unlocked read.
+ * Each holder's usable vouchers in the asset (one tier per holder, in the holders' order),
+ * locked, with their ledger balances. The at most MAX_VOUCHERS_PER_BILL considered per holder
+ * are those with a stored balance, earliest expiry first, so vouchers spent to zero (still
+ * active until they expire) never crowd usable ones out. Those of all holders are then locked
+ * together in id order, and their balances read in that order, as a refund of the bill locks
+ * them: a bill and a refund sharing vouchers of two holders never wait for each other in a
+ * circle. What is spent never rests on the unlocked read.
  */
-async function usableVouchers(uow: UnitOfWork, tenantId: string, holderId: string, asset: string, now: Date) {
-  const candidates = await uow.trx
-    .selectFrom("vouchers as v")
-    .innerJoin("ledger_accounts as a", (j) =>
-      j.onRef("a.tenant_id", "=", "v.tenant_id").onRef("a.id", "=", "v.account_id"),
-    )
-    .select("v.id")
-    .where("v.tenant_id", "=", tenantId)
-    .where("v.customer_id", "=", holderId)
-    .where("v.asset", "=", asset)
-    .where("v.state", "=", "active")
-    .where("v.starts_at", "<=", now)
-    .where("v.expires_at", ">", now)
-    .where(sql<boolean>`a.credits_posted - a.debits_posted > 0`)
-    .orderBy("v.expires_at")
-    .orderBy("v.id")
-    .limit(MAX_VOUCHERS_PER_BILL)
-    .execute();
-  if (candidates.length === 0) return [];
+async function usableVouchers(
+  uow: UnitOfWork,
+  tenantId: string,
+  holderIds: string[],
+  asset: string,
+  now: Date,
+) {
+  const candidateIds: string[] = [];
+  for (const holderId of holderIds) {
+    const candidates = await uow.trx
+      .selectFrom("vouchers as v")
+      .innerJoin("ledger_accounts as a", (j) =>
+        j.onRef("a.tenant_id", "=", "v.tenant_id").onRef("a.id", "=", "v.account_id"),
+      )
+      .select("v.id")
+      .where("v.tenant_id", "=", tenantId)
+      .where("v.customer_id", "=", holderId)
+      .where("v.asset", "=", asset)
+      .where("v.state", "=", "active")
+      .where("v.starts_at", "<=", now)
+      .where("v.expires_at", ">", now)
+      .where(sql<boolean>`a.credits_posted - a.debits_posted > 0`)
+      .orderBy("v.expires_at")
+      .orderBy("v.id")
+      .limit(MAX_VOUCHERS_PER_BILL)
+      .execute();
+    candidateIds.push(...candidates.map((c) => c.id));
+  }
+  if (candidateIds.length === 0) return holderIds.map(() => []);
   const vouchers = await uow.trx
     .selectFrom("vouchers")
     .selectAll()
     .where("tenant_id", "=", tenantId)
-    .where(
-      "id",
-      "in",
-      candidates.map((c) => c.id),
-    )
+    .where("id", "in", candidateIds)
     .where("state", "=", "active")
     .where("expires_at", ">", now)
     .orderBy("id")
     .forUpdate()
     .execute();
-  const usable = [];
+  const tiers = new Map(holderIds.map((id) => [id, [] as UsableVoucher[]]));
   for (const v of vouchers) {
     const balance = await postedBalance(uow, v.account_id!);
     if (balance > 0) {
-      usable.push({
+      tiers.get(v.customer_id!)?.push({
         id: v.id,
         accountId: v.account_id!,
         balance,
@@ -237,8 +252,10 @@ async function usableVouchers(uow: UnitOfWork, tenantId: string, holderId: strin
       });
     }
   }
-  return usable;
+  return holderIds.map((id) => tiers.get(id)!);
 }
+
+type UsableVoucher = BaseUsableVoucher & { accountId: string };
 
 /** The bill as first answered: its lines and every deduction on them. */
 export async function loadBillResult(uow: { trx: UnitOfWork["trx"] }, tenantId: string, billRef: string) {
