@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestOrgUnit, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { createVoucherApp, type VoucherTree } from "../../../test/helpers/vouchers.js";
 import { Ledger, type UnitOfWork } from "../../ledger/index.js";
@@ -48,6 +49,34 @@ async function issue(templateId: string, customerId: string, amount: number) {
   expect(response.statusCode, response.body).toBe(201);
   return json<{ data: { id: string }[] }>(response).data[0]!.id;
 }
+const bill = (customerId: string, billId: string, amount: number, asset = "CNY") =>
+  post("/v1/voucher-bills", tree.keys.owner, {
+    bill_id: billId,
+    customer_id: customerId,
+    asset,
+    lines: [{ product_code: "cvm", amount }],
+  });
+const count = (table: "voucher_bills" | "voucher_bill_refunds" | "voucher_usages") =>
+  t.database.owner
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("tenant_id", "=", tenant.tenantId)
+    .executeTakeFirstOrThrow()
+    .then((r) => Number(r.n));
+
+describe("assets", () => {
+  it("a bill in an asset the tenant does not have is refused and writes nothing", async () => {
+    const c = await customer("No such asset");
+    const before = await count("voucher_bills");
+    expectProblem(await bill(c, "bill-xyz", 500, "XYZ"), 404, "asset_not_found");
+    expect(await count("voucher_bills")).toBe(before);
+    // The bill id stays free for the bill in the right asset.
+    const ok = await bill(c, "bill-xyz", 500);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(await count("voucher_bills")).toBe(before + 1);
+  });
+});
+
 describe("bills and refunds of shared vouchers at once", () => {
   it("concurrent bills and refunds of overlapping vouchers all succeed and leave a clean ledger", async () => {
     const ctx = { actor: systemActor(tenant.tenantId, "test.bills"), requestId: null };

@@ -12,7 +12,7 @@ import {
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { openAccount, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
-import { lockBill, unitInScope } from "./vouchers.repository.js";
+import { assertAssetExists, lockBill, unitInScope } from "./vouchers.repository.js";
 
 /** At most this many lines per bill, and this many of a customer's vouchers considered. */
 export const MAX_BILL_LINES = 200;
@@ -90,6 +90,9 @@ export async function deductBill(
     }
     return loadBillResult(uow, actor.tenantId, existing.id);
   }
+  // A bill in an asset the ledger does not have could never be offset or refunded: refuse it
+  // rather than keep a bill no voucher can touch under its id.
+  await assertAssetExists(trx, actor.tenantId, input.asset);
 
   const tiers = await usableVouchers(
     uow,
