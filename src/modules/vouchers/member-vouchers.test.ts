@@ -208,6 +208,24 @@ describe("member vouchers", () => {
     });
   });
 
+  it("one refund id gives back two redemptions of one voucher, each once", async () => {
+    // A refund that covers two orders the voucher paid part of: one return per redemption.
+    const id = await give({ amount: 1000 });
+    const first = await redeem(id, { amount: 300, reference: { module: "test", id: "ord-two-1" } });
+    const second = await redeem(id, { amount: 200, reference: { module: "test", id: "ord-two-2" } });
+    expect(await voucherBalance(id)).toBe(500);
+    const a = await giveBack(first.id, "rf-both", 300);
+    const b = await giveBack(second.id, "rf-both", 200);
+    expect([a.replayed, b.replayed]).toEqual([false, false]);
+    expect(a.id).not.toBe(b.id);
+    expect(await voucherBalance(id)).toBe(1000);
+    // Each replays on its own, and neither can be stretched to another amount.
+    expect(await giveBack(second.id, "rf-both", 200)).toMatchObject({ id: b.id, replayed: true });
+    expect(await giveBack(first.id, "rf-both", 300)).toMatchObject({ id: a.id, replayed: true });
+    expect(await refusal(giveBack(second.id, "rf-both", 100))).toMatchObject({ code: "refund_id_reused" });
+    expect(await voucherBalance(id)).toBe(1000);
+  });
+
   it("a voucher that expired after its redemption gets nothing back: the value returns to its source", async () => {
     const start = t.clock.now();
     const id = await give({ amount: 1000, expiresAt: new Date(start.getTime() + DAY) });
