@@ -56,6 +56,8 @@ const bill = (customerId: string, billId: string, amount: number, asset = "CNY")
     asset,
     lines: [{ product_code: "cvm", amount }],
   });
+const refund = (billId: string, body: Record<string, unknown>) =>
+  post(`/v1/voucher-bills/${billId}/refunds`, tree.keys.owner, body);
 const count = (table: "voucher_bills" | "voucher_bill_refunds" | "voucher_usages") =>
   t.database.owner
     .selectFrom(table)
@@ -74,6 +76,21 @@ describe("assets", () => {
     const ok = await bill(c, "bill-xyz", 500);
     expect(ok.statusCode, ok.body).toBe(200);
     expect(await count("voucher_bills")).toBe(before + 1);
+  });
+});
+
+describe("bill ids", () => {
+  it("a bill whose id has dots and colons can be read and refunded", async () => {
+    const c = await customer("Dotted ids");
+    await issue(await template(), c, 1_000);
+    const paid = await bill(c, "ord:2026.11.001", 600);
+    expect(paid.statusCode, paid.body).toBe(200);
+    const read = await t.app.inject({ url: "/v1/voucher-bills/ord:2026.11.001", headers: tree.keys.owner });
+    expect(read.statusCode, read.body).toBe(200);
+    expect(json(read)).toMatchObject({ bill_id: "ord:2026.11.001", deducted_amount: 600 });
+    const back = await refund("ord:2026.11.001", { refund_id: "rf:2026.11.001" });
+    expect(back.statusCode, back.body).toBe(200);
+    expect(json(back)).toMatchObject({ bill_id: "ord:2026.11.001", returned_amount: 600 });
   });
 });
 

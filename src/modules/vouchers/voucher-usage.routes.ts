@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { EXPORT_FORMATS, exportTable } from "../../platform/files/export-table.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
-import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { errorResponses, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { Bill, serializeBill } from "./bill-view.js";
 import { deductBill } from "./deduct-bill.js";
@@ -12,6 +12,7 @@ import { exportableVouchers, showBill, showVoucher, unitBalance, usagesOf } from
 import { VouchersError } from "./vouchers.errors.js";
 import {
   BillBody,
+  BillId,
   IdParams,
   Refund,
   RefundBody,
@@ -216,7 +217,7 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
       schema: {
         tags,
         summary: "A bill's voucher deductions",
-        params: Obj({ bill_id: IdParam }),
+        params: Obj({ bill_id: BillId }),
         response: { 200: Bill, ...errorResponses() },
       },
     },
@@ -233,7 +234,7 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
         summary: "Refund a bill in full or in part: the vouchers' share goes back where it came from",
         description:
           "lines gives the refunded bill amount per line (omitted: everything not yet refunded). The vouchers get back their share of each line, rounded down until the line is refunded in full. A voucher that has expired or been withdrawn since gets nothing back: its share goes to the voucher's source (quota or distributor funding), as its remaining balance did. Idempotent by refund_id.",
-        params: Obj({ bill_id: IdParam }),
+        params: Obj({ bill_id: BillId }),
         body: RefundBody,
         response: { 200: Refund, ...errorResponses(409, 422, 503) },
       },

@@ -435,8 +435,11 @@ export const voucherExportRow = (r: VoucherListRow): (string | number | null)[] 
   r.expires_at.toISOString(),
 ];
 
+/** The caller's bill id: in the body that creates the bill and in the paths that read and refund it. */
+export const BillId = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" });
+
 export const BillBody = Obj({
-  bill_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
+  bill_id: BillId,
   customer_id: IdParam,
   asset: AssetCode,
   lines: Type.Array(Obj({ product_code: ProductCode, amount: Type.Integer({ minimum: 1, maximum: 1e13 }) }), {
