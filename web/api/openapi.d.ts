@@ -24659,6 +24659,8 @@ export interface operations {
     getVoucherQuotas: {
         parameters: {
             query?: {
+                limit?: number;
+                starting_after?: string;
                 reseller_id?: string;
             };
             header?: never;

@@ -52,8 +52,16 @@ export async function listTemplates(
   return pageQuery(query, q, serializeTemplate, { by: "t.id" });
 }
 
-/** Quotas of the resellers in the actor's scope (at most one page), with what is allocated and left. */
-export async function quotasOf(trx: Tx, actor: Actor, filter: { id?: string; resellerId?: string }) {
+/**
+ * Quotas of the resellers in the actor's scope, with what is allocated and left: `limit` rows
+ * (at most a page) after the cursor, in id order.
+ */
+export async function quotasOf(
+  trx: Tx,
+  actor: Actor,
+  filter: { id?: string; resellerId?: string },
+  page: { limit: number; startingAfter?: string } = { limit: MAX_PAGE + 1 },
+) {
   let query = trx
     .selectFrom("voucher_quotas as q")
     .innerJoin("org_units as r", (j) =>
@@ -74,7 +82,8 @@ export async function quotasOf(trx: Tx, actor: Actor, filter: { id?: string; res
     ])
     .where("q.tenant_id", "=", actor.tenantId)
     .orderBy("q.id")
-    .limit(MAX_PAGE + 1);
+    .limit(Math.min(page.limit, MAX_PAGE + 1));
+  if (page.startingAfter) query = query.where("q.id", ">", page.startingAfter);
   if (actor.orgUnitPath) query = query.where("r.path", "like", subtreePattern(actor.orgUnitPath));
   if (filter.id) query = query.where("q.id", "=", filter.id);
   if (filter.resellerId) query = query.where("q.reseller_id", "=", filter.resellerId);

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import { MAX_LIMIT as MAX_PAGE, toPage } from "../../platform/http/pagination.js";
+import { MAX_LIMIT as MAX_PAGE, pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { tenantZone } from "../../platform/tenants.js";
@@ -192,15 +192,26 @@ export async function vouchersRoutes(app: RouteApp, deps: AppDeps): Promise<void
       schema: {
         tags,
         summary: "Voucher quotas of the resellers in the caller's scope",
-        querystring: Obj({ reseller_id: Type.Optional(IdParam) }),
+        querystring: Obj({
+          ...ListQuery,
+          // A full page unless asked otherwise: the list had no cursor and answered up to 100.
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: MAX_PAGE })),
+          reseller_id: Type.Optional(IdParam),
+        }),
         response: { 200: listOf(Quota), ...errorResponses() },
       },
     },
     async ({ actor, query }) => {
+      const limit = pageLimit(query.limit ?? MAX_PAGE);
       const rows = await db.tenantTx(actor.tenantId, (trx) =>
-        quotasOf(trx, actor, { resellerId: query.reseller_id }),
+        quotasOf(
+          trx,
+          actor,
+          { resellerId: query.reseller_id },
+          { limit: limit + 1, startingAfter: query.starting_after },
+        ),
       );
-      return toPage(rows, MAX_PAGE, serializeQuota);
+      return toPage(rows, limit, serializeQuota);
     },
   );
 

@@ -102,6 +102,33 @@ describe("quotas", () => {
   });
 });
 
+describe("quota list", () => {
+  it("pages through every reseller's quota", async () => {
+    const resellers = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", `Paged ${i}`);
+      expect((await adjust(r.id, 100 + i)).statusCode).toBe(200);
+      resellers.push(r.id);
+    }
+    const seen: string[] = [];
+    let after = "";
+    for (let pages = 0; pages < 50; pages++) {
+      const response = await get(
+        `/v1/voucher-quotas?limit=2${after ? `&starting_after=${after}` : ""}`,
+        tree.keys.distributor,
+      );
+      expect(response.statusCode, response.body).toBe(200);
+      const page = json<{ data: { id: string; reseller_id: string }[]; has_more: boolean }>(response);
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.data.map((q) => q.reseller_id));
+      if (!page.has_more) break;
+      after = page.data.at(-1)!.id;
+    }
+    expect(seen).toEqual(expect.arrayContaining(resellers));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+});
+
 describe("issuance", () => {
   it("issues to the reseller's own customers, locks the template and refuses past the quota", async () => {
     await adjust(tree.reseller1.id, 5_000);
