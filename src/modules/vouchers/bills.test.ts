@@ -92,6 +92,23 @@ describe("bill ids", () => {
     expect(back.statusCode, back.body).toBe(200);
     expect(json(back)).toMatchObject({ bill_id: "ord:2026.11.001", returned_amount: 600 });
   });
+
+  it("one refund id may refund two different bills; each replays on its own", async () => {
+    const c = await customer("Refund ids");
+    await issue(await template(), c, 1_000);
+    expect((await bill(c, "rid-a", 400)).statusCode).toBe(200);
+    expect((await bill(c, "rid-b", 400)).statusCode).toBe(200);
+    const a = await refund("rid-a", { refund_id: "shared-refund" });
+    const b = await refund("rid-b", { refund_id: "shared-refund" });
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    expect(json(a).id).not.toBe(json(b).id);
+    expect(json(await refund("rid-b", { refund_id: "shared-refund" }))).toEqual(json(b));
+    expectProblem(
+      await refund("rid-a", { refund_id: "shared-refund", lines: [{ line_index: 0, amount: 1 }] }),
+      409,
+      "refund_id_reused",
+    );
+  });
 });
 
 describe("bills and refunds of shared vouchers at once", () => {
