@@ -1,6 +1,7 @@
-import { type ColumnType, type Selectable, sql } from "kysely";
+import type { ColumnType, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import { lockForTransaction } from "../../db/transaction-lock.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import { VouchersError } from "./vouchers.errors.js";
@@ -288,7 +289,5 @@ export async function assertAssetExists(trx: Tx, tenantId: string, asset: string
 
 /** One operation per bill id at a time (deduction or refund), whatever the customer. */
 export async function lockBill(trx: Tx, tenantId: string, billId: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`voucher_bill:${tenantId}:${billId}`}, 0))`.execute(
-    trx,
-  );
+  await lockForTransaction(trx, "voucher_bill", tenantId, billId);
 }
