@@ -181,6 +181,17 @@ export async function loadMember(
   return row;
 }
 
+/** The enterprise a member account is associated with, if any (no scope check: callers check theirs). */
+export async function memberEnterprise(trx: Tx, tenantId: string, memberId: string): Promise<string | null> {
+  const row = await trx
+    .selectFrom("enterprise_members")
+    .select("enterprise_id")
+    .where("tenant_id", "=", tenantId)
+    .where("member_id", "=", memberId)
+    .executeTakeFirst();
+  return row?.enterprise_id ?? null;
+}
+
 export async function sharingDefault(trx: Tx, tenantId: string, enterpriseId: string): Promise<boolean> {
   const row = await trx
     .selectFrom("enterprise_settings")

@@ -3,7 +3,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { deductBill, refundBill } from "../vouchers/index.js";
 import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
-import { loadEnterprise, loadMember } from "./enterprise.repository.js";
+import { loadEnterprise, loadMember, memberEnterprise } from "./enterprise.repository.js";
 import { couponsBehind, sweepCoupons } from "./sweep-dead-coupons.js";
 
 export interface EnterpriseBill {
@@ -78,11 +78,14 @@ export async function refundEnterpriseBill(
   },
   now: Date,
 ) {
-  await loadEnterprise(uow.trx, ctx.actor, input.enterpriseId);
+  const enterprise = await loadEnterprise(uow.trx, ctx.actor, input.enterpriseId);
+  // The bill id alone names any bill of the tenant: only this master's members' bills are its own.
+  const customerBelongs = async (customerId: string) =>
+    (await memberEnterprise(uow.trx, ctx.actor.tenantId, customerId)) === enterprise.id;
   const refund = await refundBill(
     uow,
     ctx,
-    { billId: input.billId, refundId: input.refundId, lines: input.lines },
+    { billId: input.billId, refundId: input.refundId, lines: input.lines, customerBelongs },
     now,
   );
   const toSources = refund.returns.filter((r) => r.returnedTo === "source").map((r) => r.voucherId);

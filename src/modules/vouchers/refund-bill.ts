@@ -14,6 +14,11 @@ export interface RefundInput {
   refundId: string;
   /** Bill amounts refunded per line; omitted: everything not yet refunded. */
   lines: { lineIndex: number; amount: number }[] | null;
+  /**
+   * Whether the bill's customer is one the caller's route answers for (an enterprise's own
+   * member accounts); a bill of anyone else is refused as not found, before anything moves.
+   */
+  customerBelongs?: (customerId: string) => Promise<boolean>;
 }
 
 export interface RefundResult {
@@ -48,7 +53,9 @@ export async function refundBill(
     .where("tenant_id", "=", actor.tenantId)
     .where("bill_id", "=", input.billId)
     .executeTakeFirst();
-  if (!bill) throw new VouchersError("voucher_bill_not_found", "Bill not found");
+  if (!bill || (input.customerBelongs && !(await input.customerBelongs(bill.customer_id)))) {
+    throw new VouchersError("voucher_bill_not_found", "Bill not found");
+  }
   await unitInScope(trx, actor, bill.customer_id, "voucher_bill");
   const hash = createHash("sha256").update(JSON.stringify(input.lines)).digest("hex");
   const existing = await trx

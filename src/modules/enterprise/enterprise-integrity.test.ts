@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestKey,
+  createTestOrgUnit,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
+import { balancesOf, createAsset, findAccount } from "../../ledger/index.js";
+
+/**
+ * Enterprise value moves at their edges: bills and refunds under the right master, replays
+ * that change nothing, refusals that write nothing, and the ledger clean after each.
+ */
+let t: TestApp;
+let tenant: TestTenant;
+type Unit = { id: string; path: string };
+let ent: Unit;
+let other: Unit;
+let m1: Unit;
+let m2: Unit;
+let otherMember: Unit;
+let master: Record<string, string>;
+let trail: ReturnType<typeof tenantTrail>;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+  trail = tenantTrail(t, tenant.tenantId);
+  await t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+    await createAsset(trx, tenant.tenantId, { code: "CNY", scale: 2, name: "Yuan" }, t.clock.now());
+    await createAsset(trx, tenant.tenantId, { code: "GB", scale: 0, name: "Gigabyte" }, t.clock.now());
+  });
+  const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+  ent = await createTestOrgUnit(t, tenant.tenantId, root, "enterprise", "Master");
+  other = await createTestOrgUnit(t, tenant.tenantId, root, "enterprise", "Other master");
+  m1 = await createTestOrgUnit(t, tenant.tenantId, ent, "member_account", "M1");
+  m2 = await createTestOrgUnit(t, tenant.tenantId, ent, "member_account", "M2");
+  otherMember = await createTestOrgUnit(t, tenant.tenantId, other, "member_account", "O1");
+  master = (await createTestKey(t, tenant.tenantId, "operator", ent.id)).auth;
+  for (const [e, m] of [
+    [ent, m1],
+    [ent, m2],
+    [other, otherMember],
+  ] as const) {
+    const r = await post(`/v1/enterprises/${e.id}/members`, tenant.auth, { member_id: m.id });
+    expect(r.statusCode, r.body).toBe(201);
+  }
+});
+afterAll(async () => t?.close());
+
+let seq = 0;
+const post = (url: string, headers: Record<string, string>, payload: unknown) =>
+  t.app.inject({
+    method: "POST",
+    url,
+    headers: { ...headers, "idempotency-key": `integrity-${++seq}` },
+    payload: payload as object,
+  });
+const days = (n: number) => new Date(t.clock.now().getTime() + n * 86_400_000).toISOString();
+const posted = (accountId: string) =>
+  t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+    const account = await findAccount(trx, tenant.tenantId, accountId);
+    return account ? balancesOf(account).posted : 0;
+  });
+const grantCoupon = async (enterprise: Unit, amount: number) => {
+  const r = await post(`/v1/enterprises/${enterprise.id}/coupons`, tenant.auth, {
+    amount: { amount, asset: "CNY" },
+    allocation_mode: "multiple",
+    scope: { kind: "all" },
+    expires_at: days(90),
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  return json<{ id: string }>(r).id;
+};
+const pay = (enterprise: Unit, member: Unit, billId: string, amount: number) =>
+  post(`/v1/enterprises/${enterprise.id}/bills`, tenant.auth, {
+    bill_id: billId,
+    member_id: member.id,
+    asset: "CNY",
+    lines: [{ product_code: "cvm", amount }],
+  });
+
+describe("bill refunds", () => {
+  it("refund only the master's own members' bills, whichever master the path names", async () => {
+    const coupon = await grantCoupon(other, 1_000);
+    expect((await pay(other, otherMember, "other-bill", 400)).statusCode).toBe(200);
+    expect(await posted(`vacct_${coupon}`)).toBe(600);
+    // Staff who may act on both masters names the wrong one: not this master's bill.
+    const refunds = await Promise.all([
+      post(`/v1/enterprises/${ent.id}/bills/other-bill/refunds`, tenant.auth, { refund_id: "r-wrong" }),
+      post(`/v1/enterprises/${ent.id}/bills/other-bill/refunds`, tenant.auth, { refund_id: "r-wrong-2" }),
+    ]);
+    for (const r of refunds) expectProblem(r, 404, "voucher_bill_not_found");
+    expect(await posted(`vacct_${coupon}`)).toBe(600);
+    // Under its own master it refunds, once.
+    const own = await Promise.all([
+      post(`/v1/enterprises/${other.id}/bills/other-bill/refunds`, tenant.auth, { refund_id: "r-own" }),
+      post(`/v1/enterprises/${other.id}/bills/other-bill/refunds`, tenant.auth, { refund_id: "r-own" }),
+    ]);
+    for (const r of own) expect(json(r)).toMatchObject({ returned_amount: 400 });
+    expect(await posted(`vacct_${coupon}`)).toBe(1_000);
+    await trail.ledgerClean();
+  });
+});
