@@ -107,3 +107,16 @@ describe("bill refunds", () => {
     await trail.ledgerClean();
   });
 });
+
+describe("bill payment replays", () => {
+  it("the same bill again answers the first payment and tells subscribers once", async () => {
+    await grantCoupon(ent, 1_000);
+    const answers = await Promise.all([1, 2, 3].map(() => pay(ent, m1, "replayed-bill", 300)));
+    for (const r of answers) expect(r.statusCode, r.body).toBe(200);
+    expect(new Set(answers.map((r) => json<{ id: string }>(r).id)).size).toBe(1);
+    expect(json(await pay(ent, m1, "replayed-bill", 300))).toEqual(json(answers[0]!));
+    const paid = (await trail.events("enterprise.bill_paid")).filter((e) => e.bill_id === "replayed-bill");
+    expect(paid).toEqual([expect.objectContaining({ member_id: m1.id, deducted_amount: 300 })]);
+    await trail.ledgerClean();
+  });
+});

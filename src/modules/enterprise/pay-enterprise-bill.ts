@@ -45,6 +45,8 @@ export async function payEnterpriseBill(
     },
     now,
   );
+  // A replay answers the first payment: subscribers heard of it then.
+  if (result.replayed) return result;
   await emitEnterpriseEvent(
     uow,
     actor.tenantId,

@@ -45,6 +45,8 @@ export interface BillResult {
     deductions: { voucherId: string; amount: number }[];
   }[];
   createdAt: Date;
+  /** The bill id was paid before: this is the first answer again, and nothing moved now. */
+  replayed?: boolean;
 }
 
 export function billHash(input: BillInput): string {
@@ -88,7 +90,7 @@ export async function deductBill(
     if (existing.request_hash !== hash) {
       throw new VouchersError("bill_id_reused", "This bill id was already submitted with different content");
     }
-    return loadBillResult(uow, actor.tenantId, existing.id);
+    return { ...(await loadBillResult(uow, actor.tenantId, existing.id)), replayed: true };
   }
   // A bill in an asset the ledger does not have could never be offset or refunded: refuse it
   // rather than keep a bill no voucher can touch under its id.
