@@ -120,3 +120,44 @@ describe("bill payment replays", () => {
     await trail.ledgerClean();
   });
 });
+
+const grantPackage = async (owner: Unit, product: string, quantity: number, expiresIn = 30, startsIn = 0) => {
+  const r = await post("/v1/resource-packages", tenant.auth, {
+    owner_id: owner.id,
+    product_code: product,
+    unit: "GB",
+    quantity,
+    starts_at: days(startsIn),
+    expires_at: days(expiresIn),
+  });
+  expect(r.statusCode, r.body).toBe(201);
+  return json<{ id: string }>(r).id;
+};
+const use = (usageId: string, account: Unit, product: string, quantity: number, usedAt?: string) =>
+  post("/v1/resource-usages", tenant.auth, {
+    usage_id: usageId,
+    account_id: account.id,
+    product_code: product,
+    unit: "GB",
+    quantity,
+    ...(usedAt ? { used_at: usedAt } : {}),
+  });
+
+describe("usage records", () => {
+  it("a usage id again with another time of use is refused, not answered as the first", async () => {
+    const pkg = await grantPackage(m2, "obs", 10, 20, -3);
+    const at = days(-1);
+    const first = await use("u-when", m2, "obs", 4, at);
+    expect(json(first)).toMatchObject({ draws: [{ package_id: pkg, quantity: 4, shared: false }] });
+    // Another time of use, or none (now), is another use: the id may not stand for it.
+    const answers = await Promise.all([use("u-when", m2, "obs", 4, days(-2)), use("u-when", m2, "obs", 4)]);
+    for (const r of answers) expectProblem(r, 409, "usage_id_reused");
+    expect(json(await use("u-when", m2, "obs", 4, at))).toEqual(json(first));
+    // Without a time, "now" is part of what the id stands for once it is used.
+    const now = await use("u-now", m2, "obs", 1);
+    expect(json(await use("u-now", m2, "obs", 1))).toEqual(json(now));
+    expectProblem(await use("u-now", m2, "obs", 1, days(-2)), 409, "usage_id_reused");
+    expect(await posted(`rpkg_${pkg}`)).toBe(5);
+    await trail.ledgerClean();
+  });
+});

@@ -388,7 +388,7 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         productCode: b.product_code,
         unit: b.unit,
         quantity: b.quantity,
-        usedAt: b.used_at ? new Date(b.used_at) : now,
+        usedAt: b.used_at ? new Date(b.used_at) : null,
       };
       return serializeUsage(
         await ledger.run(request.actor.tenantId, (uow) => recordUsage(uow, contextOf(request), input, now)),

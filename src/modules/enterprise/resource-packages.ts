@@ -120,7 +120,8 @@ export interface UsageInput {
   productCode: string;
   unit: string;
   quantity: number;
-  usedAt: Date;
+  /** When the use happened; null: now. */
+  usedAt: Date | null;
 }
 
 export interface UsageResult {
@@ -149,9 +150,8 @@ export async function recordUsage(
   const { actor } = context;
   const trx = uow.trx;
   const account = await findUnit(trx, actor, input.accountId, "org_unit");
-  const hash = createHash("sha256")
-    .update(JSON.stringify([input.accountId, input.productCode, input.unit, input.quantity]))
-    .digest("hex");
+  const usedAt = input.usedAt ?? now;
+  const hash = usageHash(input);
   // One usage id at a time: a concurrent duplicate waits here, then sees the first.
   await sql`select pg_advisory_xact_lock(hashtextextended(${`resource_usage:${actor.tenantId}:${input.usageId}`}, 0))`.execute(
     trx,
@@ -164,7 +164,7 @@ export async function recordUsage(
     .forUpdate()
     .executeTakeFirst();
   if (existing) {
-    if (existing.request_hash !== hash)
+    if (!sameUsage(existing, input, hash))
       throw new EnterpriseError("usage_id_reused", "This usage id was used with different content");
     return toResult(existing);
   }
@@ -194,8 +194,8 @@ export async function recordUsage(
       .where("owner_id", "=", owner.id)
       .where("product_code", "=", input.productCode)
       .where("unit", "=", input.unit)
-      .where("starts_at", "<=", input.usedAt)
-      .where("expires_at", ">", input.usedAt)
+      .where("starts_at", "<=", usedAt)
+      .where("expires_at", ">", usedAt)
       .orderBy("expires_at")
       .orderBy("id")
       .limit(MAX_PACKAGES_PER_USAGE)
@@ -234,7 +234,7 @@ export async function recordUsage(
       billable_quantity: left,
       draws: JSON.stringify(draws),
       request_hash: hash,
-      used_at: input.usedAt,
+      used_at: usedAt,
       created_at: now,
     })
     .returningAll()
@@ -254,6 +254,27 @@ export async function recordUsage(
     now,
   );
   return toResult(row);
+}
+
+/**
+ * What a usage id stands for: the account, product, unit and quantity, and the time of use
+ * when the caller gave one (a use reported without one is "now", whatever now is on a replay).
+ */
+function usageHash(input: UsageInput): string {
+  const content: unknown[] = [input.accountId, input.productCode, input.unit, input.quantity];
+  if (input.usedAt) content.push(input.usedAt.toISOString());
+  return createHash("sha256").update(JSON.stringify(content)).digest("hex");
+}
+
+/**
+ * Whether a stored usage is this request again. Usages stored before the time of use was part
+ * of the hash match on the rest, and on the time stored, when the request names one.
+ */
+function sameUsage(existing: { request_hash: string; used_at: Date }, input: UsageInput, hash: string) {
+  if (existing.request_hash === hash) return true;
+  if (!input.usedAt) return false;
+  const legacy = usageHash({ ...input, usedAt: null });
+  return existing.request_hash === legacy && existing.used_at.getTime() === input.usedAt.getTime();
 }
 
 function toResult(row: {
