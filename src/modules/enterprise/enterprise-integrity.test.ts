@@ -160,4 +160,21 @@ describe("usage records", () => {
     expect(await posted(`rpkg_${pkg}`)).toBe(5);
     await trail.ledgerClean();
   });
+
+  it("a usage that draws packages is audited with its actor, once whatever the replays", async () => {
+    const pkg = await grantPackage(m1, "audited", 3);
+    const answers = await Promise.all([1, 2, 3].map(() => use("u-audited", m1, "audited", 5)));
+    for (const r of answers) expect(json(r)).toMatchObject({ covered_quantity: 3, billable_quantity: 2 });
+    expect(await trail.audit("u-audited")).toEqual(["resource_usage.recorded"]);
+    const row = await t.database.owner
+      .selectFrom("audit_events")
+      .select(["actor_type", "summary"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", "u-audited")
+      .executeTakeFirstOrThrow();
+    expect(row.actor_type).toBe("api_key");
+    expect(row.summary).toMatchObject({ account_id: m1.id, covered_quantity: 3, billable_quantity: 2 });
+    expect(JSON.stringify(row.summary)).toContain(pkg);
+    await trail.ledgerClean();
+  });
 });

@@ -239,6 +239,25 @@ export async function recordUsage(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "resource_usage.recorded",
+      targetType: "resource_usage",
+      targetId: input.usageId,
+      summary: {
+        account_id: account.id,
+        product_code: input.productCode,
+        unit: input.unit,
+        quantity: input.quantity,
+        covered_quantity: input.quantity - left,
+        billable_quantity: left,
+        draws,
+      },
+    },
+    now,
+  );
   await emitEnterpriseEvent(
     uow,
     actor.tenantId,
