@@ -11,6 +11,7 @@ import {
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { balancesOf, createAsset, findAccount } from "../../ledger/index.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 
 /**
  * Enterprise value moves at their edges: bills and refunds under the right master, replays
@@ -175,6 +176,32 @@ describe("usage records", () => {
     expect(row.actor_type).toBe("api_key");
     expect(row.summary).toMatchObject({ account_id: m1.id, covered_quantity: 3, billable_quantity: 2 });
     expect(JSON.stringify(row.summary)).toContain(pkg);
+    await trail.ledgerClean();
+  });
+});
+
+describe("package grants at the amount bound", () => {
+  it("a quantity past the ledger's bound, or one that would overflow the grant source, is refused and writes nothing", async () => {
+    const grant = (quantity: number) =>
+      post("/v1/resource-packages", tenant.auth, {
+        owner_id: otherMember.id,
+        product_code: "huge",
+        unit: "GB",
+        quantity,
+        expires_at: days(30),
+      });
+    expectProblem(await grant(MAX_AMOUNT + 1), 422, "amount_out_of_range");
+    // Nine maximal grants fit the source's running sums; the tenth would pass 2^53.
+    for (let i = 0; i < 9; i++) expect((await grant(MAX_AMOUNT)).statusCode).toBe(201);
+    expectProblem(await grant(MAX_AMOUNT), 422, "amount_out_of_range");
+    const packages = await t.database.owner
+      .selectFrom("resource_packages")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("owner_id", "=", otherMember.id)
+      .execute();
+    expect(packages).toHaveLength(9);
+    expect(await posted(`rpkg_src_${otherMember.id}_GB`)).toBe(-9 * MAX_AMOUNT);
     await trail.ledgerClean();
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
-import { type AccountInput, openAccount, type UnitOfWork } from "../../ledger/index.js";
+import { type AccountInput, expectTransfer, openAccount, type UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
@@ -69,16 +69,19 @@ export async function createPackage(
     kind: "resource_package_source",
     owner_id: owner.id,
   });
-  const result = await uow.transfer({
-    id: `tr_${id}_grant`,
-    debit_account_id: source,
-    credit_account_id: account,
-    amount: input.quantity,
-    code: "package_grant",
-    reference_module: "enterprise",
-    reference_id: id,
-  });
-  if (!result.ok) throw new Error(`ledger refused a package grant: ${result.code}`);
+  // A quantity past the ledger's bound, or one the source's running sums cannot take, is the
+  // caller's refusal (amount_out_of_range), not a broken invariant.
+  expectTransfer(
+    await uow.transfer({
+      id: `tr_${id}_grant`,
+      debit_account_id: source,
+      credit_account_id: account,
+      amount: input.quantity,
+      code: "package_grant",
+      reference_module: "enterprise",
+      reference_id: id,
+    }),
+  );
   const row = await uow.trx
     .insertInto("resource_packages")
     .values({
@@ -206,16 +209,17 @@ export async function recordUsage(
       const balance = (await uow.balances(pkg.account_id))?.posted ?? 0;
       const take = Math.min(balance, left);
       if (take === 0) continue;
-      const result = await uow.transfer({
-        id: `tr_${newId("rus")}`,
-        debit_account_id: pkg.account_id,
-        credit_account_id: used,
-        amount: take,
-        code: "package_usage",
-        reference_module: "enterprise",
-        reference_id: input.usageId,
-      });
-      if (!result.ok) throw new Error(`ledger refused package usage: ${result.code}`);
+      expectTransfer(
+        await uow.transfer({
+          id: `tr_${newId("rus")}`,
+          debit_account_id: pkg.account_id,
+          credit_account_id: used,
+          amount: take,
+          code: "package_usage",
+          reference_module: "enterprise",
+          reference_id: input.usageId,
+        }),
+      );
       draws.push({ package_id: pkg.id, quantity: take, shared: owner.shared });
       left -= take;
     }
