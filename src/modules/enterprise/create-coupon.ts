@@ -28,6 +28,11 @@ export async function createCoupon(
   input: CouponInput,
   now: Date,
 ): Promise<VoucherRow> {
+  // A coupon that ends before it starts could never pay anything: its funding would only wait
+  // for the expiry to return it.
+  if (input.expiresAt.getTime() <= input.startsAt.getTime()) {
+    throw new EnterpriseError("invalid_validity", "The coupon's validity must end after it starts");
+  }
   const voucher = await openVoucher(
     uow,
     context,

@@ -205,3 +205,29 @@ describe("package grants at the amount bound", () => {
     await trail.ledgerClean();
   });
 });
+
+describe("coupon grants", () => {
+  it("a coupon whose validity ends before (or as) it starts is refused and funds nothing", async () => {
+    const funding = await posted(`vfund_${ent.id}_CNY`);
+    const grant = (startsIn: number, expiresIn: number) =>
+      post(`/v1/enterprises/${ent.id}/coupons`, tenant.auth, {
+        amount: { amount: 5_000, asset: "CNY" },
+        allocation_mode: "multiple",
+        scope: { kind: "all" },
+        starts_at: days(startsIn),
+        expires_at: days(expiresIn),
+      });
+    const coupons = async () =>
+      json<{ data: unknown[] }>(
+        await t.app.inject({ url: `/v1/enterprises/${ent.id}/coupons?limit=100`, headers: master }),
+      ).data.length;
+    const count = await coupons();
+    expectProblem(await grant(10, 5), 400, "invalid_validity");
+    expectProblem(await grant(5, 5), 400, "invalid_validity");
+    expect(await coupons()).toBe(count);
+    expect(await posted(`vfund_${ent.id}_CNY`)).toBe(funding);
+    expect((await grant(1, 5)).statusCode).toBe(201);
+    expect(await coupons()).toBe(count + 1);
+    await trail.ledgerClean();
+  });
+});
