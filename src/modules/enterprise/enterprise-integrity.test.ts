@@ -231,3 +231,31 @@ describe("coupon grants", () => {
     await trail.ledgerClean();
   });
 });
+
+describe("revocation after the master coupon was withdrawn", () => {
+  it("what a revocation returns to a withdrawn master coupon goes on to the enterprise's funding at once", async () => {
+    const coupon = await grantCoupon(other, 1_000);
+    const allocated = await post(`/v1/enterprise-coupons/${coupon}/allocations`, tenant.auth, {
+      allocations: [{ member_id: otherMember.id, amount: 300 }],
+    });
+    expect(allocated.statusCode, allocated.body).toBe(201);
+    const funding = `vfund_${other.id}_CNY`;
+    const fundingBefore = await posted(funding);
+    const withdrawn = await post(`/v1/vouchers/${coupon}/withdraw`, tenant.auth, {});
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    expect(await posted(funding)).toBe(fundingBefore + 700);
+    const revoked = await Promise.all([
+      post(`/v1/enterprise-coupons/${coupon}/revocations`, tenant.auth, { member_id: otherMember.id }),
+      post(`/v1/enterprise-coupons/${coupon}/revocations`, tenant.auth, { member_id: otherMember.id }),
+    ]);
+    expect(revoked.map((r) => json<{ revoked_amount: number }>(r).revoked_amount).sort()).toEqual([0, 300]);
+    // Nothing waits in the dead coupon for a later sweep: the master cannot use it any more.
+    expect(await posted(`vacct_${coupon}`)).toBe(0);
+    expect(await posted(funding)).toBe(fundingBefore + 1_000);
+    expect(await trail.audit(coupon)).toContain("enterprise_coupon.swept");
+    expect((await trail.events("enterprise.coupon_swept")).filter((e) => e.coupon_id === coupon)).toEqual([
+      { enterprise_id: other.id, coupon_id: coupon, asset: "CNY", amount: 300 },
+    ]);
+    await trail.ledgerClean();
+  });
+});

@@ -7,6 +7,7 @@ import { postedBalance, vouchersHeldBy, withdrawVoucher } from "../vouchers/inde
 import { loadCoupon } from "./coupon-queries.js";
 import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
+import { sweepCoupons } from "./sweep-dead-coupons.js";
 
 export const MAX_REVOCATIONS_PER_CALL = 100;
 
@@ -98,6 +99,9 @@ export async function revokeCoupon(
       .execute();
     revoked.push({ voucherId: v.voucherId, amount: returned });
   }
+  // A master coupon withdrawn before its allocations can no longer be used: what came back
+  // to it goes on to its source now, as a refund's return does (the sweep's rule).
+  if (revoked.length > 0) await sweepCoupons(uow, [coupon.id], now);
   await recordAudit(
     uow,
     context,
