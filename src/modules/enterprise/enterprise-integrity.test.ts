@@ -259,3 +259,28 @@ describe("revocation after the master coupon was withdrawn", () => {
     await trail.ledgerClean();
   });
 });
+
+describe("revocation from a member account of another master", () => {
+  it("is refused and records nothing, whatever the coupon's allocations", async () => {
+    const coupon = await grantCoupon(ent, 1_000);
+    const revoke = () =>
+      post(`/v1/enterprise-coupons/${coupon}/revocations`, master, { member_id: otherMember.id });
+    const preview = await t.app.inject({
+      url: `/v1/enterprise-coupons/${coupon}/revocable?member_id=${otherMember.id}`,
+      headers: master,
+    });
+    for (const r of [...(await Promise.all([revoke(), revoke()])), preview]) {
+      expectProblem(r, 422, "member_not_associated");
+    }
+    expect(await trail.audit(coupon)).not.toContain("enterprise_coupon.revoked");
+    expect((await trail.events("enterprise.coupon_revoked")).filter((e) => e.coupon_id === coupon)).toEqual(
+      [],
+    );
+    // The master's own member account: nothing allocated, nothing to confirm.
+    const own = await t.app.inject({
+      url: `/v1/enterprise-coupons/${coupon}/revocable?member_id=${m1.id}`,
+      headers: master,
+    });
+    expect(json(own)).toMatchObject({ recoverable_amount: 0, vouchers: [] });
+  });
+});

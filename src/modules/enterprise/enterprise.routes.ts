@@ -281,7 +281,7 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           "What revoking a member's allocations of this coupon would give back (confirm before revoking)",
         params: IdParams,
         querystring: Obj({ member_id: IdParam }),
-        response: { 200: Revocable, ...errorResponses() },
+        response: { 200: Revocable, ...errorResponses(422) },
       },
     },
     async ({ actor, params, query }) =>

@@ -7,6 +7,7 @@ import { postedBalance, vouchersHeldBy, withdrawVoucher } from "../vouchers/inde
 import { loadCoupon } from "./coupon-queries.js";
 import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
+import { memberEnterprise } from "./enterprise.repository.js";
 import { sweepCoupons } from "./sweep-dead-coupons.js";
 
 export const MAX_REVOCATIONS_PER_CALL = 100;
@@ -18,6 +19,14 @@ export const MAX_REVOCATIONS_PER_CALL = 100;
  */
 export async function revocable(trx: Tx, actor: Actor, couponId: string, memberId: string, now: Date) {
   const coupon = await loadCoupon(trx, actor, couponId, now);
+  // Only the coupon's master's own member accounts hold its allocations: anyone else is a
+  // mistaken id, refused before anything (a revocation's audit and event) is written.
+  if ((await memberEnterprise(trx, actor.tenantId, memberId)) !== coupon.enterprise_id) {
+    throw new EnterpriseError(
+      "member_not_associated",
+      "The member account is not associated with this coupon's enterprise",
+    );
+  }
   const held = await vouchersHeldBy(
     trx,
     actor.tenantId,
