@@ -12,6 +12,7 @@ import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { balancesOf, createAsset, findAccount } from "../../ledger/index.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
+import { runPackageExpiry } from "./index.js";
 
 /**
  * Enterprise value moves at their edges: bills and refunds under the right master, replays
@@ -282,5 +283,38 @@ describe("revocation from a member account of another master", () => {
       headers: master,
     });
     expect(json(own)).toMatchObject({ recoverable_amount: 0, vouchers: [] });
+  });
+});
+
+// Moves the clock: keep last.
+describe("usage and the packages' validity", () => {
+  it("usage reported late or ahead draws only packages usable now, whether or not the expiry job has run", async () => {
+    const ended = await grantPackage(m1, "late", 10, 1, -3);
+    const notYet = await grantPackage(m1, "late", 10, 30, 5);
+    t.clock.advanceDays(2);
+    // The use happened while `ended` was valid, but it has ended: its rest belongs to its source.
+    const late = await use("u-late", m1, "late", 4, days(-1.5));
+    expect(json(late)).toMatchObject({ covered_quantity: 0, billable_quantity: 4, draws: [] });
+    // A use dated ahead does not open a package before its start.
+    const ahead = await use("u-ahead", m1, "late", 4, days(4));
+    expect(json(ahead)).toMatchObject({ covered_quantity: 0, billable_quantity: 4, draws: [] });
+    // The expiry job racing another late use: the package expires whole, once.
+    const [expired, raced] = await Promise.all([
+      runPackageExpiry(t.deps),
+      use("u-late-2", m1, "late", 4, days(-1.5)),
+    ]);
+    expect(expired).toBeGreaterThanOrEqual(1);
+    expect(json(raced)).toMatchObject({ covered_quantity: 0 });
+    const row = await t.database.owner
+      .selectFrom("resource_packages")
+      .select(["expired_quantity"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "=", ended)
+      .executeTakeFirstOrThrow();
+    expect(row.expired_quantity).toBe(10);
+    expect(await posted(`rpkg_${ended}`)).toBe(0);
+    expect(await posted(`rpkg_${notYet}`)).toBe(10);
+    expect(await runPackageExpiry(t.deps)).toBe(0);
+    await trail.ledgerClean();
   });
 });

@@ -197,8 +197,14 @@ export async function recordUsage(
       .where("owner_id", "=", owner.id)
       .where("product_code", "=", input.productCode)
       .where("unit", "=", input.unit)
+      // Valid when the use happened, and still usable now: a package past its end holds only
+      // what its expiry returns to the source (whether or not the job has run yet), and one not
+      // yet started cannot be opened by a use dated ahead.
       .where("starts_at", "<=", usedAt)
       .where("expires_at", ">", usedAt)
+      .where("starts_at", "<=", now)
+      .where("expires_at", ">", now)
+      .where("expired_at", "is", null)
       .orderBy("expires_at")
       .orderBy("id")
       .limit(MAX_PACKAGES_PER_USAGE)
