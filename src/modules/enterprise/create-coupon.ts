@@ -4,7 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { openVoucher, type ProductScope, unitBalance, type VoucherRow } from "../vouchers/index.js";
 import { type CouponView, loadCoupon } from "./coupon-queries.js";
 import { EnterpriseError } from "./enterprise.errors.js";
-import { loadEnterprise, type UnitRef } from "./enterprise.repository.js";
+import { assertGrantor, loadEnterprise, type UnitRef } from "./enterprise.repository.js";
 
 export interface CouponInput {
   amount: number;
@@ -88,6 +88,7 @@ export async function grantCoupon(
 ): Promise<CouponView> {
   const { enterpriseId, ...coupon } = input;
   const enterprise = await loadEnterprise(uow.trx, ctx.actor, enterpriseId);
+  await assertGrantor(uow.trx, ctx.actor, enterprise);
   const voucher = await createCoupon(uow, ctx, enterprise, coupon, now);
   const view = await loadCoupon(uow.trx, ctx.actor, voucher.id, now);
   const balance = await unitBalance(uow, view.account_id);

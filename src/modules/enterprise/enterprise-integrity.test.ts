@@ -286,6 +286,38 @@ describe("revocation from a member account of another master", () => {
   });
 });
 
+describe("who grants value to an enterprise", () => {
+  it("the platform (staff above the master) grants coupons and packages; the master's own staff cannot mint them", async () => {
+    const member = (await createTestKey(t, tenant.tenantId, "operator", m1.id)).auth;
+    const coupon = (auth: Record<string, string>) =>
+      post(`/v1/enterprises/${ent.id}/coupons`, auth, {
+        amount: { amount: 1_000_000, asset: "CNY" },
+        allocation_mode: "multiple",
+        scope: { kind: "all" },
+        expires_at: days(30),
+      });
+    const pkg = (auth: Record<string, string>, owner: Unit) =>
+      post("/v1/resource-packages", auth, {
+        owner_id: owner.id,
+        product_code: "minted",
+        unit: "GB",
+        quantity: 1_000,
+        expires_at: days(30),
+      });
+    const sources = () =>
+      Promise.all([`vfund_${ent.id}_CNY`, `rpkg_src_${ent.id}_GB`, `rpkg_src_${m1.id}_GB`].map(posted));
+    const before = await sources();
+    const refused = await Promise.all([coupon(master), pkg(master, ent), pkg(master, m1), pkg(member, m1)]);
+    for (const r of refused) expectProblem(r, 403, "forbidden");
+    expect(await sources()).toEqual(before);
+    // Staff above the master (here the tenant's own) grant both.
+    const platform = (await createTestKey(t, tenant.tenantId, "operator", tenant.rootOrgUnitId)).auth;
+    expect((await coupon(platform)).statusCode).toBe(201);
+    expect((await pkg(platform, m1)).statusCode).toBe(201);
+    await trail.ledgerClean();
+  });
+});
+
 // Moves the clock: keep last.
 describe("usage and the packages' validity", () => {
   it("usage reported late or ahead draws only packages usable now, whether or not the expiry job has run", async () => {

@@ -181,6 +181,30 @@ export async function loadMember(
   return row;
 }
 
+/**
+ * Coupons and resource packages are the platform's grants to an enterprise: whoever grants
+ * one must be staff above the enterprise master (tenant-wide, or a unit containing it), never
+ * its own operators or a member account's, who would be minting value for themselves.
+ */
+export async function assertGrantor(trx: Tx, actor: Actor, owner: UnitRef): Promise<void> {
+  if (actor.orgUnitPath === null) return;
+  const ids = owner.path.split("/").filter(Boolean);
+  const enterprises = await trx
+    .selectFrom("org_units")
+    .select("path")
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "in", ids)
+    .where("kind", "=", "enterprise")
+    .execute();
+  const master = enterprises.sort((a, b) => b.path.length - a.path.length)[0]?.path ?? owner.path;
+  if (actor.orgUnitPath.startsWith(master)) {
+    throw new EnterpriseError(
+      "forbidden",
+      "Only staff above the enterprise master grant it coupons and packages",
+    );
+  }
+}
+
 /** The enterprise a member account is associated with, if any (no scope check: callers check theirs). */
 export async function memberEnterprise(trx: Tx, tenantId: string, memberId: string): Promise<string | null> {
   const row = await trx

@@ -6,7 +6,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
-import { findUnit, type PackageRow, type UsageDraw } from "./enterprise.repository.js";
+import { assertGrantor, findUnit, type PackageRow, type UsageDraw } from "./enterprise.repository.js";
 
 /** Packages considered per usage record (own and shared together). */
 export const MAX_PACKAGES_PER_USAGE = 200;
@@ -49,6 +49,7 @@ export async function createPackage(
       "Packages belong to an enterprise master or a member account",
     );
   }
+  await assertGrantor(uow.trx, context.actor, owner);
   if (input.expiresAt.getTime() <= input.startsAt.getTime() || input.expiresAt.getTime() <= now.getTime()) {
     throw new EnterpriseError(
       "invalid_validity",
