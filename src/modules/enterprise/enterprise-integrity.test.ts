@@ -318,6 +318,39 @@ describe("who grants value to an enterprise", () => {
   });
 });
 
+describe("revoking more allocations than one call takes", () => {
+  it("is refused as a whole instead of revoking the first hundred and answering as if that were all", async () => {
+    const coupon = await grantCoupon(ent, 10_000);
+    const allocate = (count: number) =>
+      post(`/v1/enterprise-coupons/${coupon}/allocations`, master, {
+        allocations: Array.from({ length: count }, () => ({ member_id: m2.id, amount: 10 })),
+      });
+    expect((await allocate(100)).statusCode).toBe(201);
+    expect((await allocate(1)).statusCode).toBe(201);
+    const preview = json<{ recoverable_amount: number; vouchers: { voucher_id: string }[] }>(
+      await t.app.inject({
+        url: `/v1/enterprise-coupons/${coupon}/revocable?member_id=${m2.id}`,
+        headers: master,
+      }),
+    );
+    expect(preview.recoverable_amount).toBe(1_010);
+    const all = await post(`/v1/enterprise-coupons/${coupon}/revocations`, master, { member_id: m2.id });
+    const problem = expectProblem(all, 400, "limit_exceeded");
+    expect(problem.detail).toMatch(/100/);
+    expect(await posted(`vacct_${coupon}`)).toBe(10_000 - 1_010);
+    // Named in calls of at most 100, every one comes back.
+    const ids = preview.vouchers.map((v) => v.voucher_id);
+    const parts = await Promise.all(
+      [ids.slice(0, 100), ids.slice(100)].map((voucher_ids) =>
+        post(`/v1/enterprise-coupons/${coupon}/revocations`, master, { member_id: m2.id, voucher_ids }),
+      ),
+    );
+    expect(parts.map((r) => json<{ revoked_amount: number }>(r).revoked_amount).sort()).toEqual([10, 1_000]);
+    expect(await posted(`vacct_${coupon}`)).toBe(10_000);
+    await trail.ledgerClean();
+  });
+});
+
 // Moves the clock: keep last.
 describe("usage and the packages' validity", () => {
   it("usage reported late or ahead draws only packages usable now, whether or not the expiry job has run", async () => {

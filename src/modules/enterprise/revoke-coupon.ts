@@ -79,9 +79,16 @@ export async function revokeCoupon(
       );
     }
     chosen = input.voucherIds.map((id) => byId.get(id)!);
+  } else if (vouchers.length > MAX_REVOCATIONS_PER_CALL) {
+    // "Everything recoverable" must mean everything: name the coupons in calls of at most 100.
+    throw new EnterpriseError(
+      "limit_exceeded",
+      `The member holds ${vouchers.length} recoverable coupons of this coupon, more than ${MAX_REVOCATIONS_PER_CALL} per call; name them in voucher_ids, at most ${MAX_REVOCATIONS_PER_CALL} per call`,
+      { extra: { max_items: MAX_REVOCATIONS_PER_CALL } },
+    );
   }
   const revoked = [];
-  for (const v of chosen.slice(0, MAX_REVOCATIONS_PER_CALL)) {
+  for (const v of chosen) {
     // The listing read committed balances; the ledger's view in this unit decides.
     if ((await postedBalance(uow, v.accountId)) === 0 && input.voucherIds === null) continue;
     const { returned } = await withdrawVoucher(
