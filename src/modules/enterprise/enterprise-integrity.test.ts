@@ -351,6 +351,27 @@ describe("revoking more allocations than one call takes", () => {
   });
 });
 
+describe("usage with many packages", () => {
+  it("packages used up never crowd out ones that still hold quantity", async () => {
+    // 200 one-unit packages that end first, and one of 5 that ends later.
+    for (let i = 0; i < 200; i += 20) {
+      await Promise.all(Array.from({ length: 20 }, () => grantPackage(m2, "daily", 1, 10)));
+    }
+    const later = await grantPackage(m2, "daily", 5, 20);
+    expect(json(await use("u-daily-1", m2, "daily", 200))).toMatchObject({ covered_quantity: 200 });
+    const answers = await Promise.all([use("u-daily-2", m2, "daily", 2), use("u-daily-3", m2, "daily", 2)]);
+    for (const r of answers) {
+      expect(json(r)).toMatchObject({
+        covered_quantity: 2,
+        billable_quantity: 0,
+        draws: [{ package_id: later }],
+      });
+    }
+    expect(await posted(`rpkg_${later}`)).toBe(1);
+    await trail.ledgerClean();
+  });
+});
+
 // Moves the clock: keep last.
 describe("usage and the packages' validity", () => {
   it("usage reported late or ahead draws only packages usable now, whether or not the expiry job has run", async () => {

@@ -191,25 +191,32 @@ export async function recordUsage(
   });
   for (const owner of owners) {
     if (left === 0) break;
+    // The MAX_PACKAGES_PER_USAGE considered are those with quantity left as committed (or
+    // granted in this batch, not yet written), so packages used up, still active until they
+    // end, never crowd out ones that hold quantity; what is drawn rests on the unit's balances.
     const packages = await trx
-      .selectFrom("resource_packages")
-      .selectAll()
-      .where("tenant_id", "=", actor.tenantId)
-      .where("owner_id", "=", owner.id)
-      .where("product_code", "=", input.productCode)
-      .where("unit", "=", input.unit)
+      .selectFrom("resource_packages as p")
+      .leftJoin("ledger_accounts as a", (j) =>
+        j.onRef("a.tenant_id", "=", "p.tenant_id").onRef("a.id", "=", "p.account_id"),
+      )
+      .selectAll("p")
+      .where("p.tenant_id", "=", actor.tenantId)
+      .where("p.owner_id", "=", owner.id)
+      .where("p.product_code", "=", input.productCode)
+      .where("p.unit", "=", input.unit)
       // Valid when the use happened, and still usable now: a package past its end holds only
       // what its expiry returns to the source (whether or not the job has run yet), and one not
       // yet started cannot be opened by a use dated ahead.
-      .where("starts_at", "<=", usedAt)
-      .where("expires_at", ">", usedAt)
-      .where("starts_at", "<=", now)
-      .where("expires_at", ">", now)
-      .where("expired_at", "is", null)
-      .orderBy("expires_at")
-      .orderBy("id")
+      .where("p.starts_at", "<=", usedAt)
+      .where("p.expires_at", ">", usedAt)
+      .where("p.starts_at", "<=", now)
+      .where("p.expires_at", ">", now)
+      .where("p.expired_at", "is", null)
+      .where(sql<boolean>`(a.id is null or a.credits_posted > a.debits_posted)`)
+      .orderBy("p.expires_at")
+      .orderBy("p.id")
       .limit(MAX_PACKAGES_PER_USAGE)
-      .forUpdate()
+      .forUpdate("p")
       .execute();
     for (const pkg of packages) {
       if (left === 0) break;
