@@ -48,6 +48,7 @@ const OrgUnits = lazy(() => import("./pages/OrgUnits"));
 const Settings = lazy(() => import("./pages/Settings"));
 const Segments = lazy(() => import("./pages/Segments"));
 const TopupPlans = lazy(() => import("./pages/TopupPlans"));
+const TopupPlanDetail = lazy(() => import("./pages/TopupPlanDetail"));
 const TopupIntents = lazy(() => import("./pages/TopupIntents"));
 const GiftCards = lazy(() => import("./pages/GiftCards"));
 const Packages = lazy(() => import("./pages/Packages"));
@@ -359,6 +360,9 @@ export function Shell() {
                 ) : null}
                 {!partner && can("GET /v1/packages/{id}") ? (
                   <Route path="/packages/:id" element={<PackageDetail />} />
+                ) : null}
+                {!partner && can("GET /v1/topup-plans/{id}/top-ups") ? (
+                  <Route path="/topup/plans/:id" element={<TopupPlanDetail />} />
                 ) : null}
                 <Route path="*" element={<Navigate to={home} replace />} />
               </Routes>

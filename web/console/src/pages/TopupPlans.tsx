@@ -2,6 +2,7 @@ import { PlusOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Card, Form, Input, InputNumber, Modal, Select, Space, Table, Tabs, Tag } from "antd";
 import { useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
 import { PageHeader } from "../components/Page";
@@ -10,7 +11,7 @@ import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
 type Status = "active" | "inactive" | "archived";
-type Rule =
+export type Rule =
   | { type: "fixed"; amount: number; bonus_amount: number; bonus_points: number }
   | { type: "range"; min_amount: number; max_amount: number; bonus_bps: number; points_bps: number }
   | {
@@ -22,7 +23,7 @@ type Rule =
       points_min: number;
       points_max: number;
     };
-interface Plan {
+export interface Plan {
   id: string;
   name: string;
   kind: "package" | "custom";
@@ -53,7 +54,7 @@ const STATUS_COLOR: Record<Status, string> = { active: "green", inactive: "defau
 const bps = (text: string | undefined) => Math.round(Number(text ?? "0") * 100);
 const times = (text: string | undefined) => Math.round(Number(text ?? "0") * 10_000);
 
-function StatusTag({ status }: { status: Status }) {
+export function StatusTag({ status }: { status: Status }) {
   const { t } = useI18n();
   return <Tag color={STATUS_COLOR[status]}>{t(`topup.status.${status}` as MessageKey)}</Tag>;
 }
@@ -230,7 +231,7 @@ function CreatePlan({ open, onClose }: { open: boolean; onClose(): void }) {
   );
 }
 
-function ruleText(r: Rule, t: ReturnType<typeof useI18n>["t"], money: (m: number) => string): string {
+export function ruleText(r: Rule, t: ReturnType<typeof useI18n>["t"], money: (m: number) => string): string {
   if (r.type === "fixed")
     return t("topup.fixedText", {
       amount: money(r.amount),
@@ -246,6 +247,7 @@ function ruleText(r: Rule, t: ReturnType<typeof useI18n>["t"], money: (m: number
 function Plans() {
   const { t, fmt } = useI18n();
   const { can } = useSession();
+  const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
   return (
     <>
@@ -260,7 +262,16 @@ function Plans() {
           unwrap(api.GET("/v1/topup-plans", { params: { query: cursor } })) as unknown as Promise<Page<Plan>>
         }
         columns={[
-          { title: t("topup.name"), dataIndex: "name" },
+          {
+            title: t("topup.name"),
+            dataIndex: "name",
+            render: (name: string, p) =>
+              can("GET /v1/topup-plans/{id}/top-ups") ? (
+                <Link to={`/topup/plans/${p.id}`}>{name}</Link>
+              ) : (
+                name
+              ),
+          },
           { title: t("topup.kind"), dataIndex: "kind", render: (k: Plan["kind"]) => t(`topup.kind.${k}`) },
           {
             title: t("topup.terms"),
@@ -272,7 +283,16 @@ function Plans() {
           {
             title: t("common.actions"),
             key: "actions",
-            render: (_, p) => <StatusButtons base="/v1/topup-plans" id={p.id} status={p.status} />,
+            render: (_, p) => (
+              <Space>
+                {can("GET /v1/topup-plans/{id}/top-ups") ? (
+                  <Button size="small" onClick={() => navigate(`/topup/plans/${p.id}`)}>
+                    {t("topup.details")}
+                  </Button>
+                ) : null}
+                <StatusButtons base="/v1/topup-plans" id={p.id} status={p.status} />
+              </Space>
+            ),
           },
         ]}
       />
