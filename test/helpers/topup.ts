@@ -39,6 +39,7 @@ export function topupClient(t: TestApp, tenant: TestTenant) {
 
 export interface TopupBody {
   id: string;
+  member_id: string;
   status: string;
   amount: number;
   bonus_amount: number;

@@ -416,6 +416,24 @@ describe("top-up plans (§2.3)", () => {
     expect(lines[0]).toContain("card_number");
     expect(lines).toHaveLength(3);
   });
+
+  it("details show staff bound to a store only the top-ups of members in their branch, as each top-up does", async () => {
+    const plan = await c.plan({ kind: "package", name: "Branch details", rule: range });
+    const ours = await c.newMember({ org_unit_id: store });
+    const theirs = await c.newMember({ org_unit_id: otherStore });
+    for (const member_id of [ours, theirs]) {
+      await c.topUp(plan, { member_id, amount: 10_000, channel: "pos", payment_method: "offline" });
+    }
+    const clerk = await createTestKey(t, tenant.tenantId, "operator", store);
+    const as = (url: string) => t.app.inject({ method: "GET", url, headers: clerk.auth });
+    const listed = json<{ data: TopupBody[] }>(await as(`/v1/topup-plans/${plan}/top-ups`));
+    expect(listed.data.map((x) => x.member_id)).toEqual([ours]);
+    const csv = await as(`/v1/topup-plans/${plan}/top-ups/export?format=csv`);
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body.trim().split(/\r?\n/)).toHaveLength(2);
+    const everyone = await c.ok<{ data: TopupBody[] }>("GET", `/v1/topup-plans/${plan}/top-ups`);
+    expect(everyone.data).toHaveLength(2);
+  });
 });
 
 describe("stock and purchase limits under concurrency", () => {

@@ -1,6 +1,8 @@
 import type { ColumnType, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { Actor } from "../../platform/auth/actor.js";
+import { subtreePattern } from "../../platform/org/org-units.js";
 import type { PlanTerms } from "./plan-terms.js";
 import type { SmartTerms } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
@@ -230,18 +232,37 @@ export interface TopupFilter {
 }
 
 /** Every top-up under a plan ("Details"), newest first. */
+/**
+ * A plan's top-ups, newest first, filtered; an actor bound to an org unit sees only those of
+ * members in its subtree, as it reads each top-up and each member.
+ */
 export async function listPlanTopups(
   trx: Tx,
-  tenantId: string,
+  actor: Pick<Actor, "tenantId" | "orgUnitPath">,
   planId: string,
   f: TopupFilter & { startingAfter?: string },
   limit: number,
 ): Promise<TopupRow[]> {
+  const { tenantId, orgUnitPath } = actor;
   let q = trx
     .selectFrom("topups")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("plan_id", "=", planId);
+  if (orgUnitPath) {
+    q = q.where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom("members as m")
+          .innerJoin("org_units as o", (j) =>
+            j.onRef("o.tenant_id", "=", "m.tenant_id").onRef("o.id", "=", "m.org_unit_id"),
+          )
+          .select("m.id")
+          .where("m.tenant_id", "=", tenantId)
+          .whereRef("m.id", "=", "topups.member_id")
+          .where("o.path", "like", subtreePattern(orgUnitPath)),
+      ),
+    );
+  }
   if (f.member_id) q = q.where("member_id", "=", f.member_id);
   if (f.channel) q = q.where("channel", "=", f.channel);
   if (f.store_id) q = q.where("store_id", "=", f.store_id);

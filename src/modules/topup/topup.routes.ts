@@ -300,7 +300,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
         await findPlan(trx, tenantId, request.params.id);
         return listPlanTopups(
           trx,
-          tenantId,
+          request.actor,
           request.params.id,
           { ...(request.query as TopupFilter), startingAfter: request.query.starting_after },
           limit + 1,
@@ -330,7 +330,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
         await findPlan(trx, tenantId, request.params.id);
         return listPlanTopups(
           trx,
-          tenantId,
+          request.actor,
           request.params.id,
           request.query as TopupFilter,
           MAX_DETAIL_EXPORT_ROWS + 1,
