@@ -110,6 +110,19 @@ describe("bill refunds", () => {
   });
 });
 
+describe("bill ids", () => {
+  it("a bill paid under an id with dots and colons is refunded under the same id", async () => {
+    const coupon = await grantCoupon(ent, 1_000);
+    expect((await pay(ent, m1, "inv:2026.12.001", 250)).statusCode).toBe(200);
+    const r = await post(`/v1/enterprises/${ent.id}/bills/inv:2026.12.001/refunds`, tenant.auth, {
+      refund_id: "r-dotted",
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json(r)).toMatchObject({ bill_id: "inv:2026.12.001", returned_amount: 250 });
+    expect(await posted(`vacct_${coupon}`)).toBe(1_000);
+  });
+});
+
 describe("bill payment replays", () => {
   it("the same bill again answers the first payment and tells subscribers once", async () => {
     await grantCoupon(ent, 1_000);

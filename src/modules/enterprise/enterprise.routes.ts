@@ -3,7 +3,7 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import { MAX_LIMIT, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
-import { Bill, serializeBill } from "../vouchers/index.js";
+import { Bill, BillId, serializeBill } from "../vouchers/index.js";
 import { allocateCoupon, MAX_ALLOCATIONS_PER_CALL } from "./allocate-coupon.js";
 import { grantCoupon } from "./create-coupon.js";
 import { loadMember } from "./enterprise.repository.js";
@@ -433,7 +433,7 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       schema: {
         tags,
         summary: "Refund a member's bill: coupon value returns to the coupons it came from",
-        params: Obj({ id: IdParam, bill_id: IdParam }),
+        params: Obj({ id: IdParam, bill_id: BillId }),
         body: RefundBody,
         response: {
           200: Type.Object({

@@ -8,7 +8,7 @@ import {
   StringEnum,
   Timestamp,
 } from "../../platform/http/schemas.js";
-import type { VoucherListRow } from "../vouchers/index.js";
+import { BillId, type VoucherListRow } from "../vouchers/index.js";
 import { MAX_ALLOCATIONS_PER_CALL } from "./allocate-coupon.js";
 import type { CouponView } from "./coupon-queries.js";
 import type { NamedMember, PackageRow } from "./enterprise.repository.js";
@@ -413,7 +413,7 @@ export const UsageBody = Obj(
 
 export const BillBody = Obj(
   {
-    bill_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
+    bill_id: BillId,
     member_id: IdParam,
     asset: AssetCode,
     lines: Type.Array(

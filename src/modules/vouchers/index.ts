@@ -58,7 +58,7 @@ export {
 export { unitBalance } from "./voucher-views.js";
 export { accountIds as voucherAccountIds, postedBalance } from "./vouchers.ledger.js";
 export { VOUCHER_STATES, type VoucherRow } from "./vouchers.repository.js";
-export { RefundBody } from "./vouchers.schemas.js";
+export { BillId, RefundBody } from "./vouchers.schemas.js";
 export { withdrawMemberVoucher } from "./withdraw-member-voucher.js";
 export { redeemedNet, type UnusedWithdrawal, withdrawUnusedVoucher } from "./withdraw-unused-voucher.js";
 export { withdrawVoucher } from "./withdraw-voucher.js";
