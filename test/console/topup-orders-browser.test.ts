@@ -63,6 +63,14 @@ describe("online top-up orders in the console", () => {
     await poll(() => page.getByRole("row", { name: /王芳/ }).count()).toBe(0);
     await screenshot(page, "topup-orders-02-paid-only");
 
+    // A one-day range kept in the address reads back as that one day, not the day after too.
+    await page.goto(
+      `${server.baseUrl}/console/topup-orders?created_from=2026-11-23T00:00:00.000Z&created_to=2026-11-24T00:00:00.000Z`,
+    );
+    const days = page.locator(".ant-picker-range input");
+    await poll(() => days.first().inputValue()).not.toBe("");
+    expect(await days.nth(1).inputValue()).toBe(await days.first().inputValue());
+
     // The member list's balance column and the campaign registry, to look at.
     await page.getByRole("navigation").getByText("会员管理").click();
     await poll(() => page.getByRole("row", { name: /王芳/ }).textContent()).toContain("0.00");

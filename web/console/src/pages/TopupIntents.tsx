@@ -1,8 +1,9 @@
 import { Button, Card, DatePicker, Form, Input, Select, Tag } from "antd";
-import dayjs, { type Dayjs } from "dayjs";
+import type { Dayjs } from "dayjs";
 import { Link } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { dayRangeBounds, dayRangeOf } from "../components/dayRange";
 import { ExportButton } from "../components/ExportButton";
 import { PageHeader } from "../components/Page";
 import { RecordRefundButton } from "../components/RecordRefundButton";
@@ -26,10 +27,7 @@ export default function TopupIntents() {
   const { t, fmt } = useI18n();
   const { can } = useSession();
   const { filters, setFilters } = useUrlFilters(FILTERS);
-  const range: [Dayjs, Dayjs] | undefined =
-    filters.created_from && filters.created_to
-      ? [dayjs(filters.created_from), dayjs(filters.created_to)]
-      : undefined;
+  const range = dayRangeOf(filters.created_from, filters.created_to);
   return (
     <>
       <PageHeader
@@ -43,11 +41,8 @@ export default function TopupIntents() {
           initialValues={{ ...filters, range }}
           onFinish={(v: Record<string, string> & { range?: [Dayjs, Dayjs] }) => {
             const { range: r, ...rest } = v;
-            setFilters({
-              ...rest,
-              created_from: r?.[0]?.startOf("day").toISOString(),
-              created_to: r?.[1]?.add(1, "day").startOf("day").toISOString(),
-            });
+            const bounds = dayRangeBounds(r);
+            setFilters({ ...rest, created_from: bounds.from, created_to: bounds.to });
           }}
         >
           <Form.Item name="status" label={t("common.status")}>

@@ -1,11 +1,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { Card, DatePicker, Descriptions, Form, Input, Select, Space, Tag, Typography } from "antd";
-import dayjs, { type Dayjs } from "dayjs";
+import type { Dayjs } from "dayjs";
 import { type CSSProperties, useMemo } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type paths, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { DownloadButton } from "../components/DownloadButton";
+import { dayRangeBounds, dayRangeOf } from "../components/dayRange";
 import { useOrgUnits } from "../components/orgUnits";
 import { FilterBar } from "../components/Page";
 import { ProblemAlert } from "../components/problems";
@@ -112,8 +113,7 @@ export default function TopupPlanDetail() {
   );
   const codeNames = useMemo(() => new Map((codes.data?.data ?? []).map((c) => [c.id, c.code])), [codes.data]);
   const p = plan.data;
-  const range: [Dayjs, Dayjs] | undefined =
-    filters.from && filters.to ? [dayjs(filters.from), dayjs(filters.to).subtract(1, "day")] : undefined;
+  const range = dayRangeOf(filters.from, filters.to);
   const yesNo = [
     { value: "true", label: t("topup.detail.yes") },
     { value: "false", label: t("topup.detail.no") },
@@ -153,13 +153,7 @@ export default function TopupPlanDetail() {
       <FilterBar<Draft>
         name="topup-plan-topup-filters"
         initialValues={{ ...filters, range }}
-        onSearch={({ range: r, ...rest }) =>
-          setFilters({
-            ...rest,
-            from: r?.[0]?.startOf("day").toISOString(),
-            to: r?.[1]?.add(1, "day").startOf("day").toISOString(),
-          })
-        }
+        onSearch={({ range: r, ...rest }) => setFilters({ ...rest, ...dayRangeBounds(r) })}
       >
         <Form.Item name="status" label={t("common.status")}>
           <Select
