@@ -1,11 +1,10 @@
 import { DownloadOutlined } from "@ant-design/icons";
-import { App, Button, Select, Space } from "antd";
+import { App, Button, Space } from "antd";
 import { useState } from "react";
 import { unwrap } from "../../../api/client";
 import { useI18n } from "../i18n/i18n";
+import { type FileFormat, FileFormatSelect } from "./ExportButton";
 import { useProblemText } from "./problems";
-
-export type FileFormat = "csv" | "xlsx";
 
 /** The name the server gave the file (`attachment; filename="…"`), if any. */
 function filenameOf(disposition: string | null): string | undefined {
@@ -46,16 +45,7 @@ export function DownloadButton(props: {
   };
   return (
     <Space.Compact>
-      <Select<FileFormat>
-        aria-label={t("export.format")}
-        value={format}
-        onChange={setFormat}
-        options={[
-          { value: "csv", label: "CSV" },
-          { value: "xlsx", label: "Excel" },
-        ]}
-        style={{ width: 90 }}
-      />
+      <FileFormatSelect value={format} onChange={setFormat} />
       <Button icon={<DownloadOutlined />} loading={busy} onClick={download}>
         {t("export.button")}
       </Button>

@@ -7,7 +7,24 @@ import { useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { ProblemAlert } from "./problems";
 
-type Format = "csv" | "xlsx";
+export type FileFormat = "csv" | "xlsx";
+
+/** The file format picker beside an export or download button. */
+export function FileFormatSelect(props: { value: FileFormat; onChange(format: FileFormat): void }) {
+  const { t } = useI18n();
+  return (
+    <Select<FileFormat>
+      aria-label={t("export.format")}
+      value={props.value}
+      onChange={props.onChange}
+      options={[
+        { value: "csv", label: "CSV" },
+        { value: "xlsx", label: "Excel" },
+      ]}
+      style={{ width: 90 }}
+    />
+  );
+}
 
 export function useExportJob(id: string | undefined) {
   return useQuery({
@@ -28,7 +45,7 @@ export function ExportButton(props: {
 }) {
   const { t } = useI18n();
   const { can, user } = useSession();
-  const [format, setFormat] = useState<Format>("csv");
+  const [format, setFormat] = useState<FileFormat>("csv");
   const [open, setOpen] = useState(false);
   const [jobId, setJobId] = useState<string>();
   const [error, setError] = useState<unknown>();
@@ -52,16 +69,7 @@ export function ExportButton(props: {
   return (
     <>
       <Space.Compact>
-        <Select<Format>
-          aria-label={t("export.format")}
-          value={format}
-          onChange={setFormat}
-          options={[
-            { value: "csv", label: "CSV" },
-            { value: "xlsx", label: "Excel" },
-          ]}
-          style={{ width: 90 }}
-        />
+        <FileFormatSelect value={format} onChange={setFormat} />
         <Button icon={<DownloadOutlined />} onClick={start}>
           {t("export.button")}
         </Button>
