@@ -146,6 +146,22 @@ export async function unsubmittedStudentIdImages(
   return Number(row.n);
 }
 
+/** Whether the image is a student ID photo uploaded for this member. */
+export async function isOwnStudentIdImage(
+  trx: Tx,
+  tenantId: string,
+  imageId: string,
+  memberId: string,
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom("student_id_images")
+    .select("member_id")
+    .where("tenant_id", "=", tenantId)
+    .where("image_id", "=", imageId)
+    .executeTakeFirst();
+  return row?.member_id === memberId;
+}
+
 /**
  * A verification names a student ID photo uploaded for its own member: another member's
  * photo (or any other image) is `invalid_image`, so a submission never carries, nor serves
@@ -158,13 +174,7 @@ export async function assertOwnStudentIdImage(
   memberId: string,
   field: string,
 ): Promise<void> {
-  const row = await trx
-    .selectFrom("student_id_images")
-    .select("member_id")
-    .where("tenant_id", "=", tenantId)
-    .where("image_id", "=", imageId)
-    .executeTakeFirst();
-  if (row?.member_id !== memberId) {
+  if (!(await isOwnStudentIdImage(trx, tenantId, imageId, memberId))) {
     throw new StudentsError(
       "invalid_image",
       `${imageId} is not a student ID photo of ${memberId}: POST /v1/members/${memberId}/student-id-images`,

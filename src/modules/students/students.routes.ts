@@ -15,6 +15,7 @@ import { verificationPage } from "./student-views.js";
 import { StudentsError } from "./students.errors.js";
 import {
   findVerification,
+  isOwnStudentIdImage,
   loadSettings,
   memberVerification,
   verificationQuery,
@@ -219,6 +220,11 @@ export async function studentsRoutes(app: RouteApp, deps: AppDeps): Promise<void
     async ({ actor, params }, reply) => {
       const image = await read(actor, async (trx) => {
         const row = await visibleVerification(trx, actor, params.id);
+        // A verification submitted before photos were bound to their member may name
+        // another member's photo: it is not served through it.
+        if (!(await isOwnStudentIdImage(trx, actor.tenantId, row.image_id, row.member_id))) {
+          throw new StudentsError("student_verification_not_found", "Student verification not found");
+        }
         return findImage(trx, actor.tenantId, row.image_id);
       });
       reply.type(image.media_type).headers(IMAGE_RESPONSE_HEADERS).header("etag", `"${image.sha256}"`);

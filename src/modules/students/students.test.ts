@@ -254,6 +254,26 @@ describe("the ID photo belongs to its member", () => {
     // Her own photo is accepted.
     expect((await submitted(fay)).status).toBe("pending");
   });
+
+  it("a verification kept from before the rule, naming another member's photo, does not serve it", async () => {
+    t.clock.set(MAR_1);
+    const gil = await newMember("Gil");
+    const { image: gilPhoto } = await submit(gil);
+    const hal = await newMember("Hal");
+    const halAuth = await memberAuth(t, w.tenant, hal);
+    const hals = await submitted(hal);
+    // As a submission accepted before the rule left it: Hal's verification names Gil's photo.
+    await t.database.owner
+      .updateTable("student_verifications")
+      .set({ image_id: gilPhoto.id })
+      .where("id", "=", hals.id)
+      .execute();
+    for (const auth of [halAuth, w.tenant.auth]) {
+      const r = await w.call("GET", `/v1/student-verifications/${hals.id}/image`, undefined, auth);
+      expect(r.statusCode, r.body).toBe(404);
+      expect(json<{ code: string }>(r).code).toBe("student_verification_not_found");
+    }
+  });
 });
 
 describe("audit", () => {
