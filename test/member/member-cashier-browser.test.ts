@@ -247,6 +247,16 @@ describe("the member center's cashier on a phone", () => {
     expect(await failed()).toBe("failed");
     expect(await collected()).toBe("refund_due");
     expect(await balanceOf(rex)).toBe(3_000);
+    // The member is told the late payment will come back, beside the order open to pay again.
+    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", {
+      member_id: rex,
+      page: "cashier",
+    });
+    await page.goto(`${server.baseUrl}${link.path}&order=${orderId}`);
+    await poll(() => page.getByTestId("cashier-late-refunds").textContent()).toContain(
+      "在线支付的 ¥30.00 到账过晚，未用于支付本订单，将原路退还给您。",
+    );
+    await shot("cashier-late-refund");
 
     const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
     desk.setDefaultTimeout(STEP_TIMEOUT);

@@ -190,6 +190,9 @@ export const en = {
   "cashier.expired": "This order has expired",
   "cashier.cancelled": "This order was cancelled",
   "cashier.retry": "The last online payment did not complete; the held balance was released.",
+  "cashier.lateRefund":
+    "{amount} paid online arrived too late to pay this order: it will be refunded to you.",
+  "cashier.lateRefunded": "{amount} paid online arrived too late to pay this order and has been refunded.",
   "buyGift.none": "No gift cards are on sale online right now.",
   "buyGift.custom": "Other amount",
   "buyGift.denominationOff": "{amount} ({off} off)",
@@ -421,6 +424,8 @@ export const zhCN: Record<MessageKey, string> = {
   "cashier.expired": "订单已过期",
   "cashier.cancelled": "订单已取消",
   "cashier.retry": "上次在线支付未完成，冻结的余额已退回。",
+  "cashier.lateRefund": "在线支付的 {amount} 到账过晚，未用于支付本订单，将原路退还给您。",
+  "cashier.lateRefunded": "在线支付的 {amount} 到账过晚，未用于支付本订单，已原路退还。",
   "buyGift.none": "暂无在线销售的礼品卡。",
   "buyGift.custom": "其他金额",
   "buyGift.denominationOff": "{amount}（立减 {off}）",

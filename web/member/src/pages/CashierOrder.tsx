@@ -44,6 +44,7 @@ export function CashierOrder(props: { orderId: string }) {
   return (
     <div>
       <OrderCard order={o} />
+      <LateRefunds order={o} />
       {o.status === "open" ? (
         branding.hide_balance ? (
           <Card>
@@ -63,6 +64,24 @@ export function CashierOrder(props: { orderId: string }) {
         {o.status === "open" ? t("cashier.until", { time: fmt.dateTime(o.expires_at) }) : null}
       </div>
     </div>
+  );
+}
+
+/** Online payments the provider collected too late to pay the order: owed back, or refunded. */
+function LateRefunds(props: { order: Order }) {
+  const { t, fmt } = useI18n();
+  const late = props.order.payments.filter((p) => p.status === "refund_due" || p.status === "refunded");
+  if (late.length === 0) return null;
+  return (
+    <Card testId="cashier-late-refunds">
+      {late.map((p) => (
+        <div key={p.id} style={{ color: "var(--adm-color-warning)", fontSize: 14 }}>
+          {t(p.status === "refund_due" ? "cashier.lateRefund" : "cashier.lateRefunded", {
+            amount: fmt.money(p.online_amount),
+          })}
+        </div>
+      ))}
+    </Card>
   );
 }
 
