@@ -361,6 +361,11 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       if (actor.type === "user" && actor.id === id && (change.role !== undefined || change.disabled)) {
         throw new DomainError("forbidden", "You cannot change your own role or disable yourself");
       }
+      // Resetting one's own password here would skip the current-password check and its
+      // lock-out: whoever holds a session could take the account over for good.
+      if (actor.type === "user" && actor.id === id && change.password !== undefined) {
+        throw new DomainError("forbidden", "Change your own password with POST /v1/users/me/password");
+      }
       if (change.role === "owner" && actor.role !== "owner") {
         throw new DomainError("forbidden", "Only an owner can make owners");
       }

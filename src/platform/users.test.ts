@@ -503,6 +503,33 @@ describe("console users", () => {
     );
   });
 
+  it("a user can't reset their own password through user management, bypassing the current one", async () => {
+    const admin = await createUser("admin");
+    const s = await session(admin.email);
+    expectProblem(
+      await t.app.inject({
+        method: "PATCH",
+        url: `/v1/users/${admin.id}`,
+        headers: s.write,
+        payload: { password: "taken over by a stolen cookie" },
+      }),
+      403,
+      "forbidden",
+    );
+    // Nothing changed: the old password still signs in, the new one does not, the session lives.
+    expect((await t.app.inject({ url: "/v1/sessions/current", headers: s.cookie })).statusCode).toBe(200);
+    expectProblem(await signIn(admin.email, "taken over by a stolen cookie"), 401, "invalid_credentials");
+    expect((await signIn(admin.email)).statusCode).toBe(201);
+    // Renaming oneself stays allowed.
+    const renamed = await t.app.inject({
+      method: "PATCH",
+      url: `/v1/users/${admin.id}`,
+      headers: s.write,
+      payload: { name: "Still me" },
+    });
+    expect(json(renamed)).toMatchObject({ name: "Still me" });
+  });
+
   it("another tenant's users answer 404", async () => {
     const other = await createTestTenant(t, "Other");
     const user = await createUser("viewer");
