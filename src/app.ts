@@ -28,7 +28,7 @@ import { topupManifest } from "./modules/topup/index.js";
 import { vouchersManifest } from "./modules/vouchers/index.js";
 import { walletsManifest } from "./modules/wallets/index.js";
 import { auditManifest } from "./platform/audit/audit.routes.js";
-import { authenticate } from "./platform/auth/authenticate.js";
+import { authenticate, parseBearer } from "./platform/auth/authenticate.js";
 import { rolesFor } from "./platform/auth/permissions.js";
 import { sha256Hex } from "./platform/auth/secrets.js";
 import { sessionPolicy } from "./platform/auth/sessions.js";
@@ -231,9 +231,13 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     await app.register(fastifyRateLimit, {
       max: deps.config.rateLimitPerMinute,
       timeWindow: 60_000,
-      // Per credential when there is one, so one noisy integration can't starve the others.
-      keyGenerator: (request) =>
-        request.headers.authorization ? `k:${sha256Hex(request.headers.authorization)}` : `ip:${request.ip}`,
+      // Per credential when there is one, so one noisy integration can't starve the others. The
+      // credential, not the header's spelling ("bearer", extra spaces), which would give the same
+      // key a fresh allowance per variant.
+      keyGenerator: (request) => {
+        const token = parseBearer(request.headers.authorization);
+        return token ? `k:${sha256Hex(token)}` : `ip:${request.ip}`;
+      },
       errorResponseBuilder: (_request, context) =>
         new DomainError("rate_limited", `Too many requests; retry after ${Math.ceil(context.ttl / 1000)} s`),
     });

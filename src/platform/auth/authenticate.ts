@@ -25,12 +25,18 @@ export interface AuthDeps {
 
 const unauthenticated = (detail: string) => new DomainError("unauthenticated", detail);
 
+/** The credential of an `Authorization: Bearer <token>` header, however the header is spelled. */
+export function parseBearer(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+}
+
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw unauthenticated("Authorization must be 'Bearer <API key or member token>'");
-  return match[1];
+  const token = parseBearer(header);
+  if (token === undefined) throw unauthenticated("Authorization must be 'Bearer <API key or member token>'");
+  return token;
 }
 
 async function apiKeyActor(deps: AuthDeps, secret: string): Promise<Actor> {
