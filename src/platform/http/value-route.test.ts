@@ -37,6 +37,19 @@ const probe: ModuleManifest = {
         respond: (result) => result,
       });
     }
+    valueRoute(app, deps, {
+      method: "POST",
+      url: "/v1/probe/with-query",
+      config: { permission: "probe.use", idempotent: true },
+      schema: {
+        body: Type.Object({ n: Type.Integer() }),
+        querystring: Type.Object({ purpose: Type.String() }),
+      },
+      status: 201,
+      input: ({ body, query }) => ({ n: body.n, purpose: query.purpose }),
+      op: async (_uow, _ctx, input) => ({ ...input, run: ++runs }),
+      respond: (result) => result,
+    });
   },
 };
 
@@ -71,6 +84,29 @@ describe("valueRoute", () => {
       const plainFirst = json<{ run: number }>(await post("plain"));
       const plainAgain = json<{ run: number }>(await post("plain"));
       expect(plainAgain.run).toBe(plainFirst.run + 1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("refuses a key reused with another query string instead of replaying the first answer", async () => {
+    const app = await withProbe(probe);
+    try {
+      const post = (purpose: string) =>
+        app.inject({
+          method: "POST",
+          url: `/v1/probe/with-query?purpose=${purpose}`,
+          headers: { ...tenant.auth, "idempotency-key": "key-with-query" },
+          payload: { n: 9 },
+        });
+      const first = await post("cover");
+      expect(json(first)).toMatchObject({ purpose: "cover" });
+      const again = await post("cover");
+      expect(again.headers["idempotent-replayed"]).toBe("true");
+      expect(json(again)).toEqual(json(first));
+      const other = await post("icon");
+      expect(other.statusCode, other.body).toBe(422);
+      expect(json(other)).toMatchObject({ code: "idempotency_key_reused" });
     } finally {
       await app.close();
     }

@@ -40,9 +40,20 @@ function canonical(value: unknown): unknown {
  * first used it: keys are often order numbers, so another credential (a key scoped to another
  * store, another member's token) guessing one gets 422, never the stored response.
  */
-export function requestFingerprint(method: string, path: string, body: unknown, caller?: string): string {
+export function requestFingerprint(
+  method: string,
+  path: string,
+  body: unknown,
+  caller?: string,
+  query?: unknown,
+): string {
   const hash = createHash("sha256").update(`${method}\n${path}\n${JSON.stringify(canonical(body ?? null))}`);
   if (caller !== undefined) hash.update(`\n${caller}`);
+  // The query is part of the request (an upload's purpose): the same key with another query
+  // is another request. Left out when empty, so requests without one keep their fingerprint.
+  if (query && typeof query === "object" && Object.keys(query).length > 0) {
+    hash.update(`\n?${JSON.stringify(canonical(query))}`);
+  }
   return hash.digest("hex");
 }
 
@@ -119,7 +130,7 @@ export async function runIdempotent<B>(
   }
   const path = request.url.split("?")[0] ?? request.url;
   const caller = `${request.actor.type}:${request.actor.id}`;
-  const fingerprint = requestFingerprint(request.method, path, request.body, caller);
+  const fingerprint = requestFingerprint(request.method, path, request.body, caller, request.query);
   const slot = `${tenantId}\u0000${key}`;
   if (inFlight.has(slot)) {
     throw new DomainError(
