@@ -26,6 +26,33 @@ interface AuditRow {
   request_id: string | null;
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * Refuses a filter the export does not know (a misspelt one would export everything) and a
+ * time that is none (it reached the database as Invalid Date when the job ran).
+ */
+function checkFilters(filters: Record<string, unknown>, known: readonly string[], times: readonly string[]) {
+  const refuse = (key: string, message: string) => {
+    throw new DomainError("validation_failed", `filters.${key} ${message}`, {
+      errors: [{ field: `/body/filters/${key}`, message }],
+    });
+  };
+  for (const key of Object.keys(filters)) {
+    if (!known.includes(key)) refuse(key, `is not a filter of this export (${known.join(", ")})`);
+  }
+  for (const key of times) {
+    const value = filters[key];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || !RFC3339.test(value) || !Number.isFinite(Date.parse(value))) {
+      refuse(key, "must be a date-time such as 2026-11-23T08:00:00Z");
+    }
+  }
+}
+
+const AUDIT_FILTERS = ["action", "created_gte", "created_lt"] as const;
+const TIME_FILTERS = ["created_gte", "created_lt"] as const;
+
 function auditQuery(trx: Tx, tenantId: string, filters: Record<string, unknown>) {
   let query = trx.selectFrom("audit_events").where("tenant_id", "=", tenantId);
   if (typeof filters.action === "string") query = query.where("action", "=", filters.action);
@@ -40,6 +67,7 @@ export const AUDIT_EXPORT: ExportDefinition<AuditRow> = {
   type: "audit_events",
   description: "The audit log (filters: action, created_gte, created_lt), oldest first",
   permission: "audit.read",
+  validateFilters: (filters) => checkFilters(filters, AUDIT_FILTERS, TIME_FILTERS),
   columns: [
     { key: "id", header: "id", value: (r) => r.id },
     { key: "created_at", header: "created_at", value: (r) => r.created_at },
@@ -89,6 +117,7 @@ const STATEMENT_PAGE = 2000;
 type StatementEntry = NonNullable<Awaited<ReturnType<typeof statement>>>["entries"][number];
 
 function statementFilters(filters: Record<string, unknown>) {
+  checkFilters(filters, ["account_id", ...TIME_FILTERS], TIME_FILTERS);
   if (typeof filters.account_id !== "string" || filters.account_id === "") {
     throw new DomainError("validation_failed", "The account statement export needs filters.account_id", {
       errors: [{ field: "/body/filters/account_id", message: "is required" }],

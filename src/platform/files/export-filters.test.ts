@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t);
+});
+afterAll(async () => t?.close());
+
+const start = (type: string, filters: Record<string, string>) =>
+  t.app.inject({
+    method: "POST",
+    url: "/v1/exports",
+    headers: tenant.auth,
+    payload: { type, format: "csv", filters },
+  });
+
+describe("export filters are checked when the export is requested", () => {
+  it("refuses a time that is no time, and a filter the export does not know, writing no job", async () => {
+    const refused = [
+      [await start("audit_events", { created_gte: "nonsense" }), "/body/filters/created_gte"],
+      [await start("audit_events", { created_lt: "2026-13-45T99:00:00Z" }), "/body/filters/created_lt"],
+      // A misspelt filter would otherwise export the whole log.
+      [await start("audit_events", { created_after: "2026-11-01T00:00:00Z" }), "/body/filters/created_after"],
+      [
+        await start("account_statement", { account_id: "acc_1", created_lt: "yesterday" }),
+        "/body/filters/created_lt",
+      ],
+    ] as const;
+    for (const [response, field] of refused) {
+      const body = expectProblem(response, 400, "validation_failed") as { errors?: { field: string }[] };
+      expect(body.errors?.map((e) => e.field)).toEqual([field]);
+    }
+    const jobs = await t.database.owner
+      .selectFrom("file_jobs")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .execute();
+    expect(jobs).toEqual([]);
+    const ok = await start("audit_events", {
+      action: "user.created",
+      created_gte: "2026-11-01T00:00:00Z",
+      created_lt: "2026-12-01T00:00:00+08:00",
+    });
+    expect(ok.statusCode, ok.body).toBe(202);
+  });
+});
