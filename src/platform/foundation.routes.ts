@@ -352,7 +352,12 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     status: 200,
     batched: false,
     guard: async ({ actor, params }) => {
-      await loadKeyInScope(actor.tenantId, params.id, actor);
+      const key = await loadKeyInScope(actor.tenantId, params.id, actor);
+      // As with users, owners are touched only by owners: an admin could otherwise cut the
+      // owner's integrations off.
+      if (key.role === "owner" && actor.role !== "owner") {
+        throw new DomainError("forbidden", "Only an owner can revoke an owner key");
+      }
     },
     input: ({ params }) => params.id,
     op: async ({ trx }, ctx, keyId, now) => {

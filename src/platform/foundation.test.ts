@@ -225,6 +225,30 @@ describe("roles and scopes", () => {
     expect(child.org_unit_id).toBe(east.id);
   });
 
+  it("only an owner revokes an owner key", async () => {
+    const admin = await createTestKey(t, tenant.tenantId, "admin");
+    const owner = await createTestKey(t, tenant.tenantId, "owner");
+    expectProblem(
+      await t.app.inject({ method: "POST", url: `/v1/api-keys/${owner.id}/revoke`, headers: admin.auth }),
+      403,
+      "forbidden",
+    );
+    expect((await t.app.inject({ url: "/v1/tenant", headers: owner.auth })).statusCode).toBe(200);
+    const admin2 = await createTestKey(t, tenant.tenantId, "admin");
+    const revoked = await t.app.inject({
+      method: "POST",
+      url: `/v1/api-keys/${admin2.id}/revoke`,
+      headers: admin.auth,
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    const byOwner = await t.app.inject({
+      method: "POST",
+      url: `/v1/api-keys/${owner.id}/revoke`,
+      headers: tenant.auth,
+    });
+    expect(byOwner.statusCode, byOwner.body).toBe(200);
+  });
+
   it("another tenant's ids answer 404", async () => {
     const other = await createTestTenant(t, "Other");
     const foreign = await createTestKey(t, other.tenantId, "viewer");
