@@ -13,12 +13,15 @@ import {
   openSystem,
   type UnitOfWork,
 } from "./wallets.ledger.js";
-import type { IntentRow } from "./wallets.repository.js";
+import { type IntentRow, loadSettings } from "./wallets.repository.js";
 
 export type ConfirmResult = "credited" | "failed" | "expired" | "refund_due";
 
-/** Why a late payment could not be credited; kept in the audit and the event. */
-export type UnfulfilledReason = "member_closed" | "member_frozen";
+/**
+ * Why a paid intent could not be credited; kept in the audit and the event. `asset_changed`:
+ * the tenant's balance asset is no longer the intent's, and balances are never converted.
+ */
+export type UnfulfilledReason = "member_closed" | "member_frozen" | "asset_changed";
 
 /**
  * Applies a verified provider notification to its intent, exactly once: the intent row is
@@ -74,7 +77,7 @@ export async function confirmTopup(
   const { actor } = ctx;
   const late = paid && (intent.status !== "pending" || settled === "expired");
   // Paid in time or late, a closed or frozen member's balance takes no new money.
-  const reason = paid ? await whyNotCreditable(uow, ctx, intent) : null;
+  const reason = paid ? await whyNotCreditable(uow, ctx, intent, now) : null;
   const result: ConfirmResult = paid
     ? reason === null
       ? "credited"
@@ -139,20 +142,34 @@ export async function confirmTopup(
   return { result, intent: updated };
 }
 
-/** Locks the member as every balance change does; a closed or frozen account takes no top-up credit. */
+/**
+ * Locks the member as every balance change does; a closed or frozen account takes no top-up
+ * credit. Nor does a balance whose asset changed since the intent started (possible while no
+ * member held a balance): crediting it would open the member's accounts in the old asset, or
+ * fail against accounts already opened in the new one.
+ */
 async function whyNotCreditable(
   uow: UnitOfWork,
   ctx: RequestContext,
   intent: IntentRow,
+  now: Date,
 ): Promise<UnfulfilledReason | null> {
   try {
     await lockUsableMember(uow.trx, ctx.actor, intent.member_id);
-    return null;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "member_closed" || code === "member_frozen") return code;
     throw error;
   }
+  await loadSettings(uow.trx, uow.tenantId, now);
+  // Shared lock: an asset change waits for this credit, then sees the member's accounts.
+  const { asset } = await uow.trx
+    .selectFrom("wallet_settings")
+    .select("asset")
+    .where("tenant_id", "=", uow.tenantId)
+    .forShare()
+    .executeTakeFirstOrThrow();
+  return asset === intent.asset ? null : "asset_changed";
 }
 
 async function credit(

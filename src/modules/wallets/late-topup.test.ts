@@ -9,6 +9,7 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
+import { walletClient } from "../../../test/helpers/wallets.js";
 import { signTestWebhook, testProviderSecret } from "./payment-providers.js";
 
 /**
@@ -46,7 +47,12 @@ const start = async (m: string, amount = 5000) => {
   expect(r.statusCode, r.body).toBe(201);
   return json<Intent>(r);
 };
-async function notify(intent: Intent, status: "succeeded" | "failed", eventId = `evt-w-${++key}`) {
+async function notify(
+  intent: Intent,
+  status: "succeeded" | "failed",
+  eventId = `evt-w-${++key}`,
+  on: TestTenant = tenant,
+) {
   const { provider_ref } = await t.database.owner
     .selectFrom("wallet_topup_intents")
     .select("provider_ref")
@@ -59,7 +65,7 @@ async function notify(intent: Intent, status: "succeeded" | "failed", eventId = 
   );
   return t.app.inject({
     method: "POST",
-    url: `/v1/payment-webhooks/test/${tenant.tenantId}`,
+    url: `/v1/payment-webhooks/test/${on.tenantId}`,
     headers: { "content-type": "application/json", ...signed.headers },
     payload: signed.body,
   });
@@ -182,6 +188,49 @@ describe("an online top-up paid in time", () => {
     await call("PATCH", `/v1/members/${frozen}`, { status: "active" });
     expect(await balance(frozen)).toMatchObject({ total: 0 });
     await ledgerClean();
+  });
+});
+
+describe("an online top-up in a balance asset the tenant has since changed", () => {
+  it("credits nothing (balances are never converted) and is kept refund_due; the members' balances keep working", async () => {
+    const switched = await createTestTenant(t, "Switched currency");
+    const c = walletClient(t, switched);
+    const [fresh, held] = [await c.newMember(), await c.newMember()];
+    const start = (m: string, amount: number) =>
+      c.ok<Intent>("POST", `/v1/members/${m}/topup-intents`, { amount });
+    const a = await start(fresh, 5000);
+    const b = await start(held, 700);
+    // No member holds a balance yet, so the asset may change; both payments are still open in CNY.
+    await c.ok("PATCH", "/v1/wallet-settings", {
+      asset: { code: "HKD", scale: 2, name: "Hong Kong dollar" },
+    });
+    await c.ok("POST", `/v1/members/${held}/top-ups`, { amount: 100 });
+    const settle = async (intent: Intent) => {
+      const r = await notify(intent, "succeeded", `evt-w-asset-${intent.id}`, switched);
+      expect(r.statusCode, r.body).toBe(200);
+      return json<{ result: string }>(r).result;
+    };
+    expect(await settle(a)).toBe("refund_due");
+    expect(await settle(b)).toBe("refund_due");
+    const trail = tenantTrail(t, switched.tenantId);
+    expect(await trail.events("wallet.topup_unfulfilled")).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ intent_id: a.id, amount: 5000, currency: "CNY", reason: "asset_changed" }),
+        expect.objectContaining({ intent_id: b.id, amount: 700, currency: "CNY", reason: "asset_changed" }),
+      ]),
+    );
+    expect(await trail.audit(a.id)).toEqual([
+      "wallet.topup_intent_created",
+      "wallet.topup_intent_unfulfilled",
+    ]);
+    expect(await c.balance(fresh)).toMatchObject({ total: 0 });
+    expect(await c.balance(held)).toMatchObject({ principal: 100, total: 100 });
+    // Their balances stay in the tenant's asset: later operations work.
+    await c.ok("POST", `/v1/members/${fresh}/top-ups`, { amount: 300 });
+    await c.ok("POST", `/v1/members/${held}/top-ups`, { amount: 300 });
+    expect(await c.balance(fresh)).toMatchObject({ principal: 300 });
+    expect(await c.balance(held)).toMatchObject({ principal: 400 });
+    await trail.ledgerClean();
   });
 });
 
