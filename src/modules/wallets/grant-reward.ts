@@ -2,7 +2,9 @@ import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
+import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
 import { creditPoints, pointsTotal } from "./points-lots.js";
+import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
   logChange,
@@ -37,6 +39,17 @@ export async function grantReward(
   },
   now: Date,
 ): Promise<{ change_id: string; balance_after: number }> {
+  // Points have no cap in the settings; a reward in points is bounded like every points
+  // operation, or a few rewards would fill the tenant's shared points-issued account.
+  if (input.account !== "balance" && input.amount > MAX_POINTS_PER_OPERATION) {
+    throw new WalletsError(
+      "validation_failed",
+      `A points reward is at most ${MAX_POINTS_PER_OPERATION} points`,
+      {
+        errors: [{ field: "/body/amount", message: `at most ${MAX_POINTS_PER_OPERATION} points` }],
+      },
+    );
+  }
   const settings = await loadSettings(uow.trx, uow.tenantId, now);
   if (input.account === "balance") assertWithinCap(settings, input.amount);
   await lockUsableMember(uow.trx, ctx.actor, input.memberId);

@@ -9,6 +9,7 @@ import {
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
+import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
 import { exchangeAmount } from "./exchange-points.js";
 import { lotExpiry } from "./points-lots.js";
 
@@ -166,6 +167,35 @@ describe("rewards", () => {
       400,
       "validation_failed",
     );
+  });
+});
+
+describe("points rewards", () => {
+  it("move at most as many points as any points operation, and a refusal writes nothing", async () => {
+    const m = await newMember();
+    for (const account of ["points", "referral_points"]) {
+      const r = expectProblem(
+        await call("POST", `/v1/members/${m}/rewards`, {
+          account,
+          amount: MAX_POINTS_PER_OPERATION + 1,
+          source: "promotion",
+        }),
+        400,
+        "validation_failed",
+      );
+      expect(JSON.stringify((r as { errors?: unknown }).errors)).toContain("/body/amount");
+      await ok("POST", `/v1/members/${m}/rewards`, {
+        account,
+        amount: MAX_POINTS_PER_OPERATION,
+        source: "promotion",
+      });
+    }
+    expect(await balance(m)).toMatchObject({
+      points: MAX_POINTS_PER_OPERATION,
+      referral_points: MAX_POINTS_PER_OPERATION,
+    });
+    const totals = await ok<{ data: Body[] }>("GET", `/v1/members/${m}/reward-totals`);
+    expect(totals.data.map((x) => x.count)).toEqual([1, 1]);
   });
 });
 
