@@ -20689,6 +20689,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details; `code` is one of: balance_asset_changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description RFC 9457 problem details */
             413: {
                 headers: {
@@ -20793,6 +20802,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details; `code` is one of: member_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: balance_asset_changed */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20909,6 +20927,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details; `code` is one of: member_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: balance_asset_changed */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21246,6 +21273,15 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details; `code` is one of: balance_asset_changed */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             /** @description RFC 9457 problem details */
             413: {
                 headers: {
@@ -21506,7 +21542,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: payment_exists */
+            /** @description RFC 9457 problem details; `code` is one of: balance_asset_changed, payment_exists */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -70,6 +70,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         "house_currency_not_purchasable",
         "amount_mismatch",
         "payment_exists",
+        "balance_asset_changed",
       ],
     },
     schema: {

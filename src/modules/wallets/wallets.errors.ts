@@ -10,6 +10,7 @@ export const WALLETS_ERRORS = defineErrors({
   balance_hidden: 403,
   online_topup_disabled: 422,
   balance_asset_locked: 409,
+  balance_asset_changed: 409,
   payment_not_found: 404,
   payment_exists: 409,
   payment_not_held: 409,

@@ -52,12 +52,44 @@ const open = (uow: UnitOfWork, input: AccountInput) =>
     () => new WalletsError("asset_not_found", `Asset ${input.asset} is not set up in the ledger`),
   );
 
+/**
+ * The member's principal and bonus accounts in `asset` (the tenant's balance asset as the
+ * caller read it), opened on first use. Opening them is what locks the balance asset (the
+ * settings change refuses once member accounts exist), so a first opening takes the settings
+ * row shared and checks the asset is still the one read: a change committed meanwhile would
+ * otherwise leave this member's balance in the old asset.
+ */
 export async function openMemberAccounts(uow: UnitOfWork, memberId: string, asset: string) {
-  const flags = { debits_must_not_exceed_credits: true, owner_id: memberId, asset };
-  return {
-    principal: await open(uow, { id: accountIds.principal(memberId), kind: "member_principal", ...flags }),
-    bonus: await open(uow, { id: accountIds.bonus(memberId), kind: "member_bonus", ...flags }),
+  const flags = { debits_must_not_exceed_credits: true, owner_id: memberId, asset, owner_module: "wallets" };
+  let created = false;
+  const openOne = async (id: string, kind: string) => {
+    const result = await uow.createAccount({ id, kind, ...flags });
+    if (!result.ok && result.code === "asset_not_found") {
+      throw new WalletsError("asset_not_found", `Asset ${asset} is not set up in the ledger`);
+    }
+    if (!result.ok) throw new Error(`ledger refused account ${id}: ${result.code} ${result.detail}`);
+    if (result.code === "created") created = true;
+    return result.account.id;
   };
+  const accounts = {
+    principal: await openOne(accountIds.principal(memberId), "member_principal"),
+    bonus: await openOne(accountIds.bonus(memberId), "member_bonus"),
+  };
+  if (created) {
+    const settings = await uow.trx
+      .selectFrom("wallet_settings")
+      .select("asset")
+      .where("tenant_id", "=", uow.tenantId)
+      .forShare()
+      .executeTakeFirst();
+    if (settings && settings.asset !== asset) {
+      throw new WalletsError(
+        "balance_asset_changed",
+        `The balance asset changed to ${settings.asset} while this operation ran; nothing was done, try again`,
+      );
+    }
+  }
+  return accounts;
 }
 
 export async function openSystem(uow: UnitOfWork, purpose: SystemPurpose, asset: string): Promise<string> {

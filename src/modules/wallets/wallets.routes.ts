@@ -48,6 +48,8 @@ import { withdrawOffline } from "./withdraw-offline.js";
 const tags = ["wallets"];
 /** Refusals of every operation on one member's balance. */
 const MEMBER = ["member_not_found", "member_closed", "member_frozen", "amount_above_cap"];
+/** A member's first balance operation racing a change of the balance asset (retry it). */
+const ASSET_CHANGED = "balance_asset_changed";
 
 /** The answer of an operation on one member: the change and the balance as the unit left it. */
 const changed = (result: { change_id: string }, uow: UnitOfWork, input: { memberId: string }, now: Date) =>
@@ -119,7 +121,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/members/:id/top-ups",
-    config: { permission: "wallets.operate", idempotent: true, errors: MEMBER },
+    config: { permission: "wallets.operate", idempotent: true, errors: [...MEMBER, ASSET_CHANGED] },
     schema: {
       tags,
       summary: "Offline top-up by an operator (money received outside the system)",
@@ -142,7 +144,11 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/members/:id/withdrawals",
-    config: { permission: "wallets.operate", idempotent: true, errors: [...MEMBER, "insufficient_balance"] },
+    config: {
+      permission: "wallets.operate",
+      idempotent: true,
+      errors: [...MEMBER, "insufficient_balance", ASSET_CHANGED],
+    },
     schema: {
       tags,
       summary: "Offline withdrawal: record a manual reduction (never above the available balance)",
@@ -159,7 +165,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/members/:id/rewards",
-    config: { permission: "wallets.operate", idempotent: true, errors: MEMBER },
+    config: { permission: "wallets.operate", idempotent: true, errors: [...MEMBER, ASSET_CHANGED] },
     schema: {
       tags,
       summary: "Grant a reward in balance (to bonus), points or referral points, from a named source",
@@ -235,7 +241,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       permission: "wallets.operate",
       member: true,
       idempotent: true,
-      errors: [...MEMBER, "insufficient_points", "exchange_too_small", "balance_hidden"],
+      errors: [...MEMBER, "insufficient_points", "exchange_too_small", "balance_hidden", ASSET_CHANGED],
     },
     schema: {
       tags,

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -7,7 +8,9 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
+import { waitFor } from "../../../test/helpers/wait.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
 import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
 import { exchangeAmount } from "./exchange-points.js";
@@ -66,6 +69,54 @@ describe("settings", () => {
       409,
       "balance_asset_locked",
     );
+  });
+});
+
+describe("a balance asset change racing a member's first operation", () => {
+  it("never leaves a member's accounts in the old asset: the operation is refused and can be retried", async () => {
+    const other = await createTestTenant(t, "Asset race");
+    const c = walletClient(t, other);
+    await c.ok("PATCH", "/v1/wallet-settings", { spend_order: "bonus_first" });
+    const m = await c.newMember();
+    // Another change of the member holds its row: the top-up reads the settings (CNY), then waits.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const review = t.deps.db.tenantTx(other.tenantId, async (trx) => {
+      await trx.selectFrom("members").select("id").where("id", "=", m).forUpdate().execute();
+      holding();
+      await released;
+    });
+    await held;
+    const topUp = c.call("POST", `/v1/members/${m}/top-ups`, { amount: 100 });
+    await waitFor(async () => {
+      const waiting = await sql<{ n: string }>`
+        select count(*) as n from pg_stat_activity
+         where datname = current_database() and wait_event_type = 'Lock'`.execute(t.database.owner);
+      return Number(waiting.rows[0]?.n) > 0;
+    }, "the top-up to wait for the member");
+    // No member holds a balance yet, so the asset may change.
+    await c.ok("PATCH", "/v1/wallet-settings", {
+      asset: { code: "HKD", scale: 2, name: "Hong Kong dollar" },
+    });
+    release();
+    await review;
+    expectProblem(await topUp, 409, "balance_asset_changed");
+    await c.ok("POST", `/v1/members/${m}/top-ups`, { amount: 100 });
+    expect(await c.balance(m)).toMatchObject({ principal: 100, total: 100 });
+    const accounts = await t.database.owner
+      .selectFrom("ledger_accounts")
+      .select("asset")
+      .where("tenant_id", "=", other.tenantId)
+      .where("owner_id", "=", m)
+      .execute();
+    expect(accounts.map((a) => a.asset)).toEqual(["HKD", "HKD"]);
+    await tenantTrail(t, other.tenantId).ledgerClean();
   });
 });
 
