@@ -9,6 +9,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 import { expirePayments } from "../wallets/index.js";
 
 /** The checkout's HTTP surface with the service's own settlement: members and wallets modules. */
@@ -126,6 +127,35 @@ describe("checkout quotes over HTTP", () => {
     ],
   ])("refuses bad input %#", async (payload, code) => {
     expectProblem(await quote(payload), 400, code);
+  });
+
+  it("a cart beyond the amount bound is 422 amount_out_of_range, quoted or ordered; nothing written", async () => {
+    // Each line is legal (10,000 × 10^11 = 10^15), but two of them are past MAX_AMOUNT.
+    const maxLine = { sku: "gold", category: "bullion", quantity: 10_000, unit_price: 100_000_000_000 };
+    const atBound = await quote({ channel: "POS", lines: [maxLine] });
+    expect(atBound.statusCode, atBound.body).toBe(200);
+    expect(json<{ total: number }>(atBound).total).toBe(MAX_AMOUNT);
+    const past = { channel: "POS", lines: [maxLine, { ...maxLine, sku: "silver" }] };
+    expectProblem(await quote(past), 422, "amount_out_of_range");
+    const many = {
+      channel: "POS",
+      lines: Array.from({ length: 100 }, (_, i) => ({ ...maxLine, sku: `g${i}` })),
+    };
+    expectProblem(await quote(many), 422, "amount_out_of_range");
+    expectProblem(await quote({ ...past, member_id: memberId }), 422, "amount_out_of_range");
+    expectProblem(await order({ ...past, client_order_id: "too-big-1" }), 422, "amount_out_of_range");
+    expectProblem(await order({ ...many, client_order_id: "too-big-2" }), 422, "amount_out_of_range");
+    expectProblem(
+      await order({ ...past, member_id: memberId, client_order_id: "too-big-3" }),
+      422,
+      "amount_out_of_range",
+    );
+    const rows = await t.database.owner
+      .selectFrom("checkout_orders")
+      .select("id")
+      .where("client_order_id", "like", "too-big-%")
+      .execute();
+    expect(rows).toHaveLength(0);
   });
 
   it("unknown member and unknown store are 404; a store-bound key sells only in its subtree", async () => {

@@ -1,3 +1,4 @@
+import { MAX_AMOUNT } from "../../shared/money.js";
 import type { AnyBenefit, Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
 import { benefitCatalog } from "../benefits/index.js";
 import { activeEntitlements, type EntitlementFacts } from "../catalog/index.js";
@@ -47,8 +48,26 @@ export function usableMember<T extends { facts: MemberFacts }>(found: T | null |
   return found;
 }
 
+/**
+ * A cart is priced only while it costs at most MAX_AMOUNT before any benefit (ADR 0006):
+ * each line is bounded, but 100 of them are not, and past 2^53 the engine's sums would no
+ * longer be exact, nor could any ledger movement of the order be made.
+ */
+export function assertCartInBound(req: Pick<OrderRequest, "lines" | "shippingAmount">): void {
+  let noBenefitTotal = req.shippingAmount;
+  for (const l of req.lines) noBenefitTotal += l.unitPrice * l.quantity;
+  if (noBenefitTotal > MAX_AMOUNT) {
+    throw new CheckoutError(
+      "amount_out_of_range",
+      `The cart costs more than ${MAX_AMOUNT} minor units before benefits: split it into several orders`,
+      { extra: { max_amount: MAX_AMOUNT } },
+    );
+  }
+}
+
 /** Prices the cart with its facts (no gift cards yet); vouchers not found are listed as such. */
 export function priceWithFacts(req: OrderRequest, facts: OrderFacts): Quote {
+  assertCartInBound(req);
   const result = quote({
     at: req.at,
     timezone: req.timezone,
