@@ -192,6 +192,27 @@ describe("orders with the default settlement", () => {
     expect(json<{ client_order_id: string }>(got).client_order_id).toBe("till-1");
   });
 
+  it("a client_order_id already used at another store is client_order_id_reused, not that store's order", async () => {
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const north = await createTestOrgUnit(t, tenant.tenantId, root, "store", "North");
+    const south = await createTestOrgUnit(t, tenant.tenantId, root, "store", "South");
+    const tillNorth = await createTestKey(t, tenant.tenantId, "operator", north.id);
+    const tillSouth = await createTestKey(t, tenant.tenantId, "operator", south.id);
+    // Both tills send the same body; each sells at its own store.
+    const payload = { channel: "POS", lines, client_order_id: "till-shared-1" };
+    const first = await order(payload, tillNorth.auth);
+    expect(first.statusCode, first.body).toBe(201);
+    const placed = json<{ id: string; store_id: string }>(first);
+    expect(placed.store_id).toBe(north.id);
+    expectProblem(await order(payload, tillSouth.auth), 409, "client_order_id_reused");
+    // Named explicitly by tenant-wide staff, the other store is a different order too.
+    expectProblem(await order({ ...payload, store_id: south.id }), 409, "client_order_id_reused");
+    // The till that placed it still gets its order back.
+    const again = await order(payload, tillNorth.auth);
+    expect(again.statusCode, again.body).toBe(201);
+    expect(json<{ id: string }>(again).id).toBe(placed.id);
+  });
+
   it("pays by balance and awards points through the wallets module; the refund puts both back", async () => {
     const top = await t.app.inject({
       method: "POST",

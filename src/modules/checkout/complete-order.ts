@@ -42,7 +42,9 @@ export async function completeOrder(
   await lockClientOrderId(settle.trx, settle.tenantId, req.clientOrderId);
   const existing = await findOrderByClientId(settle.trx, settle.tenantId, req.clientOrderId);
   if (existing) {
-    if (existing.request_hash !== req.requestHash) {
+    // The fingerprint is of the body; the store is resolved from the caller when the body
+    // names none, so two tills sending the same body are two orders: the id is then reused.
+    if (existing.request_hash !== req.requestHash || existing.store_id !== req.storeId) {
       throw new CheckoutError(
         "client_order_id_reused",
         "This client_order_id was used for a different order",
