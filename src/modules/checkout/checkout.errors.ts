@@ -3,6 +3,7 @@ import { defineErrors } from "../../shared/errors.js";
 /** Every refusal the checkout module gives, with its HTTP status. */
 export const CHECKOUT_ERRORS = defineErrors({
   member_not_found: 404,
+  member_frozen: 422,
   voucher_not_usable: 422,
   gift_card_not_usable: 422,
   quote_changed: 409,

@@ -435,6 +435,43 @@ describe("orders with the default settlement", () => {
     expect(got.status).toBe("completed");
   });
 
+  it("a frozen member may be quoted but not sold to, even an order that earns no points; nothing written", async () => {
+    const frozen = await goldMemberWithBalance("Frost", 1000);
+    const freeze = await t.app.inject({
+      method: "PATCH",
+      url: `/v1/members/${frozen}`,
+      headers: tenant.auth,
+      payload: { status: "frozen" },
+    });
+    expect(freeze.statusCode, freeze.body).toBe(200);
+    // 0.99 at 20% off: 0.79, under one point, so no points account is touched.
+    const small = {
+      member_id: frozen,
+      channel: "POS",
+      lines: [{ ...lines[0], quantity: 1, unit_price: 99 }],
+    };
+    const quoted = await quote(small);
+    expect(quoted.statusCode, quoted.body).toBe(200);
+    expect(json<{ total: number; points: { earned: number } }>(quoted)).toMatchObject({
+      total: 79,
+      points: { earned: 0 },
+    });
+    const usedBefore = json<{ orders: number }>(
+      await t.app.inject({ url: `/v1/benefits/${discountId}/usage`, headers: tenant.auth }),
+    ).orders;
+    expectProblem(await order({ ...small, client_order_id: "frozen-1" }), 422, "member_frozen");
+    const rows = await t.database.owner
+      .selectFrom("checkout_orders")
+      .select("id")
+      .where("client_order_id", "=", "frozen-1")
+      .execute();
+    expect(rows).toHaveLength(0);
+    const usedAfter = json<{ orders: number }>(
+      await t.app.inject({ url: `/v1/benefits/${discountId}/usage`, headers: tenant.auth }),
+    ).orders;
+    expect(usedAfter).toBe(usedBefore);
+  });
+
   it("refuses an order naming an unknown voucher (voucher_not_usable: not_found); nothing written", async () => {
     const refused = expectProblem(
       await order({

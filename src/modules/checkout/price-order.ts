@@ -122,6 +122,11 @@ export async function priceOrder(
   };
   if (req.memberId) {
     const found = usableMember(await settlement.memberFacts(ctx, req.memberId));
+    // Refused here, before anything moves: otherwise only an order that earns points or pays
+    // by balance would meet the wallets' refusal, and one that does neither got its benefits.
+    if (req.forCompletion && found.facts.status === "frozen") {
+      throw new CheckoutError("member_frozen", "The member's account is frozen");
+    }
     facts.member = found.facts;
     facts.tiers = found.tiers;
     const { available, usable } = await settlement.balance(ctx, req.memberId, req.currency);
