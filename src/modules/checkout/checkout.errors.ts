@@ -15,6 +15,7 @@ export const CHECKOUT_ERRORS = defineErrors({
   settlement_unavailable: 503,
   settlement_failed: 422,
   store_not_found: 404,
+  asset_not_found: 404,
 });
 
 export type CheckoutErrorCode = (typeof CHECKOUT_ERRORS.codes)[number];

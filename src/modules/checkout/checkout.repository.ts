@@ -153,6 +153,25 @@ export async function assertOrderInScope(trx: Tx, actor: Actor, order: OrderRow)
   if (!inScope(actor, path)) throw new CheckoutError("order_not_found", "Order not found");
 }
 
+/**
+ * Refuses a currency the tenant's ledger does not have: nothing could ever be paid in it by
+ * balance, voucher or gift card, and points would be earned on amounts of no value.
+ */
+export async function assertCurrencyExists(trx: Tx, tenantId: string, currency: string): Promise<void> {
+  const asset = await trx
+    .selectFrom("ledger_assets")
+    .select("code")
+    .where("tenant_id", "=", tenantId)
+    .where("code", "=", currency)
+    .executeTakeFirst();
+  if (!asset) throw currencyNotFound(currency);
+}
+
+export const currencyNotFound = (currency: string) =>
+  new CheckoutError("asset_not_found", `Currency ${currency} is not set up in the ledger`, {
+    errors: [{ field: "/body/currency", message: "must be an asset of the ledger (POST /v1/ledger/assets)" }],
+  });
+
 /** What an order is priced in: the tenant's default currency and its zone. */
 export async function tenantPricing(trx: Tx, tenantId: string) {
   return trx

@@ -15,6 +15,7 @@ import { requestFingerprint } from "../../platform/idempotency/idempotency.js";
 import { CHANNELS } from "../benefits/index.js";
 import { MAX_CARDS_PER_ORDER } from "../giftcards/index.js";
 import {
+  assertCurrencyExists,
   assertOrderInScope,
   benefitUsage,
   findOrder,
@@ -175,6 +176,9 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
 
   async function toRequest(trx: Tx, actor: Actor, body: CartBody, at: Date): Promise<OrderRequest> {
     const tenant = await tenantPricing(trx, actor.tenantId);
+    if (body.currency !== undefined && body.currency !== tenant.default_currency) {
+      await assertCurrencyExists(trx, actor.tenantId, body.currency);
+    }
     return {
       ...cartOf(body, at),
       storeId: await resolveStore(trx, actor, body.store_id),

@@ -472,6 +472,34 @@ describe("orders with the default settlement", () => {
     expect(usedAfter).toBe(usedBefore);
   });
 
+  it("a currency the ledger does not have is asset_not_found, quoted or ordered: no order, no points for it", async () => {
+    const buyer = await goldMemberWithBalance("Faux", 1000);
+    const points = async () =>
+      json<{ points: number }>(
+        await t.app.inject({ url: `/v1/members/${buyer}/balance`, headers: tenant.auth }),
+      ).points;
+    const before = await points();
+    const cart = { member_id: buyer, channel: "POS", lines, currency: "ZZZ" };
+    expectProblem(await quote(cart), 404, "asset_not_found");
+    expectProblem(await quote({ ...cart, member_id: null }), 404, "asset_not_found");
+    expectProblem(await order({ ...cart, client_order_id: "faux-1" }), 404, "asset_not_found");
+    expectProblem(
+      await order({ ...cart, member_id: null, client_order_id: "faux-2" }),
+      404,
+      "asset_not_found",
+    );
+    const rows = await t.database.owner
+      .selectFrom("checkout_orders")
+      .select("id")
+      .where("client_order_id", "in", ["faux-1", "faux-2"])
+      .execute();
+    expect(rows).toHaveLength(0);
+    expect(await points()).toBe(before);
+    // The tenant's currency, named or not, is one.
+    const named = await quote({ ...cart, currency: "CNY" });
+    expect(named.statusCode, named.body).toBe(200);
+  });
+
   it("refuses an order naming an unknown voucher (voucher_not_usable: not_found); nothing written", async () => {
     const refused = expectProblem(
       await order({

@@ -1,4 +1,4 @@
-import type { Database, ReadStatement } from "../../db/database.js";
+import type { Database, ReadStatement, SqlValue } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { benefitCatalog, CATALOG_CHANGED } from "../benefits/index.js";
@@ -8,6 +8,7 @@ import { MEMBER_CATALOG_CHANGED, memberFactsFromRows, memberFactsReads } from ".
 import { memberVouchersFromRows, memberVouchersRead } from "../vouchers/index.js";
 import { cartBalanceFromRows, cartBalanceReads } from "../wallets/index.js";
 import { CheckoutError } from "./checkout.errors.js";
+import { currencyNotFound } from "./checkout.repository.js";
 import { applyGiftCards, type PricedQuote } from "./gift-card-tender.js";
 import {
   giftCardIdsOf,
@@ -70,26 +71,26 @@ async function snapshotQuoteOnce(
   // Read whatever the currency turns out to be (known only from the tenant's row): the
   // cards are decided after the read.
   const cards = paymentCardsReads(actor, cardIds, storeId);
+  // A currency the cart names must be one of the ledger's: asked in the tenant's statement.
+  const tenantValues: SqlValue[] = [tenantId];
+  const param = (value: string) => `$${tenantValues.push(value)}::text`;
+  const storePath = storeId
+    ? `(select path from org_units where tenant_id = $1::text and id = ${param(storeId)})`
+    : "null::text";
+  const currencyKnown =
+    cart.currency === null
+      ? "null::boolean"
+      : `exists (select 1 from ledger_assets where tenant_id = $1::text and code = ${param(cart.currency)})`;
+  const tenantRead: ReadStatement = {
+    text: `select default_currency, timezone, ${storePath} as store_path, ${currencyKnown} as currency_known
+               from tenants where id = $1::text`,
+    values: tenantValues,
+  };
   const parts: {
     name: "tenant" | "catalog" | "member" | "balance" | "entitlements" | "vouchers" | "cards";
     statements: ReadStatement[];
   }[] = [
-    {
-      name: "tenant",
-      statements: [
-        storeId
-          ? {
-              text: `select default_currency, timezone,
-                 (select path from org_units where tenant_id = $1::text and id = $2::text) as store_path
-               from tenants where id = $1::text`,
-              values: [tenantId, storeId],
-            }
-          : {
-              text: "select default_currency, timezone, null::text as store_path from tenants where id = $1::text",
-              values: [tenantId],
-            },
-      ],
-    },
+    { name: "tenant", statements: [tenantRead] },
     { name: "catalog", statements: catalog.statements },
   ];
   if (memberId) {
@@ -120,7 +121,9 @@ async function snapshotQuoteOnce(
     default_currency: string;
     timezone: string;
     store_path: string | null;
+    currency_known: boolean | null;
   };
+  if (tenant.currency_known === false) throw currencyNotFound(cart.currency!);
   if (storeId) {
     if (tenant.store_path === null) throw new CheckoutError("store_not_found", "Store not found");
     assertInScope(actor, tenant.store_path, "store");
