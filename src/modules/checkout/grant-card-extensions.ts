@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { DateTime } from "luxon";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { audienceMatches, benefitCatalog } from "../benefits/index.js";
-import { extendCard } from "../members/index.js";
+import { extendCard, lockUsableMember } from "../members/index.js";
 import type { CheckoutSettlement, SettleContext } from "./settlement.js";
 
 /**
@@ -23,6 +23,10 @@ export async function grantCardExtensions(
     (b) => b.kind === "card_extension" && b.config.min_annual_spend !== undefined,
   );
   if (extensions.length === 0 || order.total === 0) return [];
+  // The member's row is locked before the year's spending and earlier extensions are read, so
+  // two orders crossing the amount at once take turns and the second sees the first (an
+  // order earning points holds this lock already; one that earns none would not).
+  await lockUsableMember(ctx.trx, ctx.actor, order.memberId, { allowFrozen: true });
   const found = await settlement.memberFacts(ctx, order.memberId);
   if (!found) return [];
   const yearStart = DateTime.fromJSDate(now, { zone: order.timezone }).startOf("year").toJSDate();
