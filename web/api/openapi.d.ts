@@ -37435,7 +37435,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details */
+            /** @description RFC 9457 problem details; `code` is one of: benefit_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -12,7 +12,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { requestFingerprint } from "../../platform/idempotency/idempotency.js";
-import { CHANNELS } from "../benefits/index.js";
+import { CHANNELS, findBenefit } from "../benefits/index.js";
 import { MAX_CARDS_PER_ORDER } from "../giftcards/index.js";
 import {
   assertCurrencyExists,
@@ -330,7 +330,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
   app.get(
     "/v1/benefits/:id/usage",
     {
-      config: { permission: "benefits.read" },
+      config: { permission: "benefits.read", errors: ["benefit_not_found"] },
       schema: {
         tags: ["benefits"],
         summary: "Usage of a benefit: orders, distinct members and discount given (refunded orders excluded)",
@@ -349,9 +349,10 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
     async (request) => {
       const actor = request.actor;
-      const usage = await db.tenantTx(actor.tenantId, (trx) =>
-        benefitUsage(trx, actor.tenantId, request.params.id),
-      );
+      const usage = await db.tenantTx(actor.tenantId, async (trx) => {
+        await findBenefit(trx, actor.tenantId, request.params.id);
+        return benefitUsage(trx, actor.tenantId, request.params.id);
+      });
       return { object: "benefit_usage" as const, ...usage };
     },
   );

@@ -255,6 +255,12 @@ describe("orders with the default settlement", () => {
       await t.app.inject({ url: `/v1/benefits/${discountId}/usage`, headers: tenant.auth }),
     );
     expect(usage).toMatchObject({ orders: 1, discount_total: 1400 });
+    // A benefit that does not exist has no usage to report.
+    expectProblem(
+      await t.app.inject({ url: "/v1/benefits/bnf_missing/usage", headers: tenant.auth }),
+      404,
+      "benefit_not_found",
+    );
 
     const refund = await t.app.inject({
       method: "POST",
