@@ -1307,6 +1307,26 @@ export class LayerOps implements LedgerOps {
       return a ? balancesOf(a) : undefined;
     });
   }
+  balancesMany(accountIds: readonly string[]) {
+    return this.serial(async () => {
+      await this.session.lock(accountIds, this.observer);
+      return accountIds.map((id) => {
+        const a = this.layer.account(id);
+        return a ? balancesOf(a) : undefined;
+      });
+    });
+  }
+  unwrittenAccounts(ownerModule: string, ownerId: string) {
+    return this.serial(async () => {
+      const ids = new Set<string>();
+      for (let layer: Layer | null = this.layer; layer; layer = layer.parent) {
+        for (const a of layer.accounts.values()) {
+          if ((a.dirty || a.isNew) && a.owner_module === ownerModule && a.owner_id === ownerId) ids.add(a.id);
+        }
+      }
+      return [...ids];
+    });
+  }
   peekBalances(accountId: string) {
     return this.serial(async () => {
       // What this unit already holds (and may have changed) wins over the committed row.

@@ -409,6 +409,30 @@ describe.each([
     expect(report.transfers_checked).toBeGreaterThan(10);
   });
 
+  it("locks many accounts at once and names an owner's accounts changed but not yet written", async () => {
+    const owner = newId("mbr");
+    const seen = await ledger.run(ten, async (uow) => {
+      const lot = ok(
+        await uow.createAccount({ asset: "CNY", kind: "lot", owner_module: "wallets", owner_id: owner }),
+      ).account;
+      const before = await uow.unwrittenAccounts("wallets", owner);
+      ok(await uow.transfer({ debit_account_id: cash.id, credit_account_id: lot.id, amount: 5 }));
+      const many = await uow.balancesMany([lot.id, "acc_missing", wallet.id]);
+      return {
+        lot: lot.id,
+        before,
+        many: many.map((b) => b?.available),
+        others: await uow.unwrittenAccounts("wallets", newId("mbr")),
+      };
+    });
+    expect(seen.before).toEqual([seen.lot]);
+    const w = await bal(wallet.id);
+    expect(seen.many).toEqual([5, undefined, w.credits_posted - w.debits_posted - w.debits_pending]);
+    expect(seen.others).toEqual([]);
+    // Once written, nothing is left unwritten.
+    expect(await ledger.run(ten, (uow) => uow.unwrittenAccounts("wallets", owner))).toEqual([]);
+  });
+
   it("verify reports a balance that does not match the journal", async () => {
     const ten2 = await tenant();
     const a = await ledger.run(ten2, async (uow) => [

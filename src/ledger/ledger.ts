@@ -363,6 +363,8 @@ export async function unitOver<T>(trx: Tx, tenantId: string, ops: LedgerOps, fn:
     post: (input) => ops.post(input),
     void: (input) => ops.void(input),
     balances: (id) => ops.balances(id),
+    balancesMany: (ids) => ops.balancesMany(ids),
+    unwrittenAccounts: (module, id) => ops.unwrittenAccounts(module, id),
     peekBalances: (id) => ops.peekBalances(id),
     getAccount: (id) => ops.getAccount(id),
   };

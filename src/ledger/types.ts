@@ -165,6 +165,17 @@ export interface LedgerOps {
   /** Locks the account for the rest of the unit and returns its balances as the unit sees them. */
   balances(accountId: string): Promise<Balances | undefined>;
   /**
+   * `balances` of many accounts, locked in one statement (in id order, like every lock), in
+   * the order asked; undefined for an account that does not exist.
+   */
+  balancesMany(accountIds: readonly string[]): Promise<(Balances | undefined)[]>;
+  /**
+   * The accounts of one owner whose balances this transaction has changed but not yet written
+   * (a group-commit batch writes its account rows when it commits): a query that picks
+   * accounts by their stored balances adds these, or it misses money the unit can see.
+   */
+  unwrittenAccounts(ownerModule: string, ownerId: string): Promise<string[]>;
+  /**
    * The balances without a lock, for reads that decide nothing (a quote, a GET): the unit's
    * own view when it already holds the account, else the committed row.
    */

@@ -1,13 +1,21 @@
+import { sql } from "kysely";
 import { DateTime } from "luxon";
 import { expectTransfer } from "../../ledger/index.js";
 import { tenantZone } from "../../platform/tenants.js";
+import { assert } from "../../shared/assert.js";
 import { WalletsError } from "./wallets.errors.js";
 import { openLot, openSystem, type SystemPurpose, type UnitOfWork } from "./wallets.ledger.js";
 import { POINTS_ASSET, type WalletSettings } from "./wallets.repository.js";
 
 export type PointsKind = "points" | "referral_points";
-/** A member holds at most this many unexpired lots of one kind (one per expiry day). */
-export const MAX_LOTS = 1000;
+/** The longest `points_validity_days` a tenant may set (ten years). */
+export const MAX_POINTS_VALIDITY_DAYS = 3660;
+/**
+ * A member holds at most this many unexpired lots of one kind: one per expiry day, and the
+ * days run from today to today + the longest validity (a day more for a time-zone change),
+ * plus the lot that never expires.
+ */
+export const MAX_LOTS = MAX_POINTS_VALIDITY_DAYS + 3;
 
 /**
  * Points earned on a day (tenant time zone) expire at the end of the day `validity_days`
@@ -54,28 +62,46 @@ export async function creditPoints(
   );
 }
 
-/** The member's unexpired lots of a kind, locked, with balances as this unit sees them; earliest expiry first. */
+/**
+ * The member's unexpired lots of a kind that hold points, locked, with balances as this unit
+ * sees them; earliest expiry first (never-expiring last), the order spending takes them in.
+ * A lot is picked by its stored balance, or because this transaction changed it and has not
+ * written it yet (a lot credited earlier in the batch, or created in it), so a lot emptied
+ * long ago costs nothing and one filled again just now is not missed.
+ */
 export async function lockedLots(uow: UnitOfWork, kind: PointsKind, memberId: string, now: Date) {
+  const unwritten = await uow.unwrittenAccounts("wallets", memberId);
   const rows = await uow.trx
-    .selectFrom("wallet_point_lots")
-    .select(["account_id", "expires_at"])
-    .where("tenant_id", "=", uow.tenantId)
-    .where("member_id", "=", memberId)
-    .where("kind", "=", kind)
-    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
-    .limit(MAX_LOTS)
+    .selectFrom("wallet_point_lots as l")
+    .leftJoin("ledger_accounts as a", (j) =>
+      j.onRef("a.tenant_id", "=", "l.tenant_id").onRef("a.id", "=", "l.account_id"),
+    )
+    .select(["l.account_id", "l.expires_at"])
+    .where("l.tenant_id", "=", uow.tenantId)
+    .where("l.member_id", "=", memberId)
+    .where("l.kind", "=", kind)
+    .where((eb) => eb.or([eb("l.expires_at", "is", null), eb("l.expires_at", ">", now)]))
+    .where((eb) =>
+      eb.or([
+        eb("a.id", "is", null),
+        eb("a.credits_posted", ">", eb.ref("a.debits_posted")),
+        ...(unwritten.length > 0 ? [eb("l.account_id", "in", unwritten)] : []),
+      ]),
+    )
+    .orderBy(sql`l.expires_at asc nulls last`)
+    .orderBy("l.account_id")
+    .limit(MAX_LOTS + 1)
     .execute();
-  rows.sort(
-    (a, b) =>
-      (a.expires_at?.getTime() ?? Number.MAX_SAFE_INTEGER) -
-        (b.expires_at?.getTime() ?? Number.MAX_SAFE_INTEGER) || a.account_id.localeCompare(b.account_id),
-  );
-  const lots = [];
-  for (const row of rows) {
-    const b = await uow.balances(row.account_id);
-    lots.push({ account_id: row.account_id, expires_at: row.expires_at, available: b?.available ?? 0 });
-  }
-  return lots;
+  // One lot per expiry day: more would mean lots this module never makes.
+  assert(rows.length <= MAX_LOTS, `member ${memberId} holds more than ${MAX_LOTS} ${kind} lots`);
+  const balances = await uow.balancesMany(rows.map((r) => r.account_id));
+  return rows
+    .map((row, i) => ({
+      account_id: row.account_id,
+      expires_at: row.expires_at,
+      available: balances[i]?.available ?? 0,
+    }))
+    .filter((lot) => lot.available > 0);
 }
 
 export async function pointsTotal(

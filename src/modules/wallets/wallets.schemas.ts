@@ -13,6 +13,7 @@ import { MAX_AMOUNT } from "../../shared/money.js";
 import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
 import { MAX_DAYS } from "./daily-totals.js";
 import { MAX_ORDER_LINES } from "./pay-with-balance.js";
+import { MAX_POINTS_VALIDITY_DAYS } from "./points-lots.js";
 import type { SettingsView } from "./wallet-views.js";
 import {
   CHANGE_KINDS,
@@ -315,7 +316,9 @@ export const SettingsPatch = Obj(
     online_topup_enabled: Type.Optional(Type.Boolean()),
     max_single_amount: Type.Optional(Amount),
     points_per_unit: Type.Optional(Ratio),
-    points_validity_days: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3660 }))),
+    points_validity_days: Type.Optional(
+      Nullable(Type.Integer({ minimum: 1, maximum: MAX_POINTS_VALIDITY_DAYS })),
+    ),
     payment_hold_timeout_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 604_800 })),
     topup_intent_ttl_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400 })),
     payment_provider: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
