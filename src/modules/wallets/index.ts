@@ -17,7 +17,7 @@ import { changePoints } from "./change-points.js";
 import { expirePayments } from "./expire-payments.js";
 import { expirePoints } from "./expire-points.js";
 import { spendSources } from "./lot-sources.js";
-import { type LotRow, MAX_OPEN_LOTS } from "./lots.repository.js";
+import { checkSpendableLots, type LotRow, MAX_SPENDABLE_LOTS } from "./lots.repository.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
@@ -162,7 +162,7 @@ export function cartBalanceReads(tenantId: string, memberId: string): ReadStatem
     {
       text: `select l.* from wallet_lots l
          left join ledger_accounts a on a.tenant_id = l.tenant_id and a.id = l.id
-       where ${openLot} order by l.id limit ${MAX_OPEN_LOTS * 2}`,
+       where ${openLot} order by l.created_at, l.id limit ${MAX_SPENDABLE_LOTS + 1}`,
       values: [tenantId, memberId],
     },
     {
@@ -200,7 +200,7 @@ export async function cartBalanceFromRows(
   // Unstored settings read as the defaults the first write stores (readSettings).
   const settings = settingsRows[0] ?? { asset: p.defaultCurrency, spend_order: "bonus_first" as const };
   const balances = new Map(accountRows.map((a) => [a.id, balancesOf(a)]));
-  const reader = snapshotReader(p.tenantId, balances, { lots: lotRows, zone: p.zone });
+  const reader = snapshotReader(p.tenantId, balances, { lots: checkSpendableLots(lotRows), zone: p.zone });
   return cartBalanceOf(reader, settings, p.memberId, p.currency, p.now);
 }
 
@@ -211,6 +211,7 @@ function readOnce(reader: BalanceReader): BalanceReader {
     trx: reader.trx,
     tenantId: reader.tenantId,
     ...(reader.prefetched ? { prefetched: reader.prefetched } : {}),
+    ...(reader.unwrittenAccounts ? { unwrittenAccounts: reader.unwrittenAccounts.bind(reader) } : {}),
     balances: (id) => {
       let read = seen.get(id);
       if (!read) {

@@ -7,7 +7,13 @@ import {
   type SpendLine,
   type SpendSource,
 } from "./spend-plan.js";
-import { accountIds, type BalanceReader, readerLots, type UnitOfWork } from "./wallets.ledger.js";
+import {
+  accountIds,
+  type BalanceReader,
+  readerBalances,
+  readerLots,
+  type UnitOfWork,
+} from "./wallets.ledger.js";
 import { loadSettings, type SpendOrder } from "./wallets.repository.js";
 
 /**
@@ -37,9 +43,13 @@ export async function spendSources(
       createdAt: 0,
     });
   }
-  for (const lot of await readerLots(uow, memberId)) {
-    const b = await uow.balances(lot.id);
-    const available = b?.available ?? 0;
+  const lots = await readerLots(uow, memberId);
+  const balances = await readerBalances(
+    uow,
+    lots.map((l) => l.id),
+  );
+  for (const [i, lot] of lots.entries()) {
+    const available = balances[i]?.available ?? 0;
     sources.push({
       accountId: lot.id,
       lotId: lot.id,

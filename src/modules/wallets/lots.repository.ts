@@ -1,6 +1,7 @@
 import type { ColumnType, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
+import { WalletsError } from "./wallets.errors.js";
 
 export type LotKind = "principal" | "bonus";
 
@@ -68,14 +69,34 @@ export interface LotMove {
   amount: number;
 }
 
-/** A member holds at most this many lots with money left; a top-up past it is refused. */
+/** A top-up is refused when it would leave the member more than this many lots with money left. */
 export const MAX_OPEN_LOTS = 200;
 
 /**
- * The member's lots that may hold money: those whose ledger account shows a balance, those
- * whose account row is not written yet (created in this ledger batch), and `touched` (lots
- * this unit credited back). A lot emptied in the database and credited back by another unit
- * of the same batch can be missed: a payment then uses less, never more, than there is.
+ * The most lots with money left that a balance read takes in. Refunds put money back into
+ * the lots that paid, emptied or not, so a member may hold more than `MAX_OPEN_LOTS` (each
+ * refund of a payment that emptied many lots reopens them); past this many a balance
+ * operation is refused (`too_many_open_lots`) rather than leave some money unseen.
+ */
+export const MAX_SPENDABLE_LOTS = 10 * MAX_OPEN_LOTS;
+
+/** Refuses a member's open lots past `MAX_SPENDABLE_LOTS` (given at most one more, as read). */
+export function checkSpendableLots<T>(lots: readonly T[]): readonly T[] {
+  if (lots.length > MAX_SPENDABLE_LOTS) {
+    throw new WalletsError(
+      "too_many_open_lots",
+      `The member holds more than ${MAX_SPENDABLE_LOTS} top-up lots with money left, more than one balance operation reads`,
+      { extra: { limit: MAX_SPENDABLE_LOTS } },
+    );
+  }
+  return lots;
+}
+
+/**
+ * Every lot of the member that may hold money, oldest first: those whose ledger account shows
+ * a balance, those whose account row is not written yet (created in this ledger batch), and
+ * `touched` (lots this transaction credited and has not written yet). More than
+ * `MAX_SPENDABLE_LOTS` is refused.
  */
 export async function openLots(
   trx: Tx,
@@ -83,7 +104,7 @@ export async function openLots(
   memberId: string,
   touched: readonly string[] = [],
 ): Promise<LotRow[]> {
-  return trx
+  const rows = await trx
     .selectFrom("wallet_lots as l")
     .leftJoin("ledger_accounts as a", (j) =>
       j.onRef("a.tenant_id", "=", "l.tenant_id").onRef("a.id", "=", "l.id"),
@@ -98,9 +119,12 @@ export async function openLots(
         ...(touched.length > 0 ? [eb("l.id", "in", [...touched])] : []),
       ]),
     )
+    .orderBy("l.created_at")
     .orderBy("l.id")
-    .limit(MAX_OPEN_LOTS * 2 + touched.length)
+    .limit(MAX_SPENDABLE_LOTS + 1)
     .execute();
+  checkSpendableLots(rows);
+  return rows;
 }
 
 export async function paymentLegs(trx: Tx, tenantId: string, paymentId: string): Promise<PaymentLegRow[]> {

@@ -156,6 +156,10 @@ export interface BalanceReader {
   trx: Tx;
   tenantId: string;
   balances(accountId: string): Promise<Balances | undefined>;
+  /** Many accounts' balances at once (a unit of work locks them in one statement). */
+  balancesMany?(accountIds: readonly string[]): Promise<(Balances | undefined)[]>;
+  /** A unit of work's accounts of an owner changed and not yet written (see the ledger). */
+  unwrittenAccounts?(ownerModule: string, ownerId: string): Promise<string[]>;
   /**
    * What a quote read beforehand with the rest of its facts, in the same snapshot: the
    * member's open lots (as `openLots` finds them) and the tenant's zone. Absent: read here.
@@ -163,14 +167,30 @@ export interface BalanceReader {
   prefetched?: { lots: readonly LotRow[]; zone: string };
 }
 
-/** The member's open lots: prefetched when the reader has them, else read now. */
+/**
+ * The member's open lots: prefetched when the reader has them, else read now. A unit of work
+ * adds the member's accounts it has changed and not yet written, so a lot emptied in the
+ * database and credited back earlier in the same batch is not missed.
+ */
 export async function readerLots(
   reader: BalanceReader,
   memberId: string,
   touched: readonly string[] = [],
 ): Promise<readonly LotRow[]> {
   if (reader.prefetched && touched.length === 0) return reader.prefetched.lots;
-  return openLots(reader.trx, reader.tenantId, memberId, touched);
+  const unwritten = (await reader.unwrittenAccounts?.("wallets", memberId)) ?? [];
+  return openLots(reader.trx, reader.tenantId, memberId, [...new Set([...touched, ...unwritten])]);
+}
+
+/** The balances of `ids` as the reader sees them, in one lock where the reader can. */
+export async function readerBalances(
+  reader: BalanceReader,
+  ids: readonly string[],
+): Promise<(Balances | undefined)[]> {
+  if (reader.balancesMany) return reader.balancesMany(ids);
+  const out: (Balances | undefined)[] = [];
+  for (const id of ids) out.push(await reader.balances(id));
+  return out;
 }
 
 /**
@@ -209,8 +229,13 @@ export async function memberBalance(
 ): Promise<MemberBalance> {
   const p = { ...((await reader.balances(accountIds.principal(memberId))) ?? zero) };
   const b = { ...((await reader.balances(accountIds.bonus(memberId))) ?? zero) };
-  for (const lot of await readerLots(reader, memberId, touched)) {
-    const l = (await reader.balances(lot.id)) ?? zero;
+  const lots = await readerLots(reader, memberId, touched);
+  const balances = await readerBalances(
+    reader,
+    lots.map((l) => l.id),
+  );
+  for (const [i, lot] of lots.entries()) {
+    const l = balances[i] ?? zero;
     const into = lot.kind === "principal" ? p : b;
     into.posted += l.posted;
     into.available += l.available;
