@@ -2,7 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { returnGiftStock, takeGiftStock } from "../catalog/index.js";
-import type { WebhookOutcome } from "../wallets/index.js";
+import { lockedBalanceAsset, type WebhookOutcome } from "../wallets/index.js";
 import { creditTopup } from "./credit-topup.js";
 import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf } from "./plan-terms.js";
@@ -16,13 +16,16 @@ export type UnfulfilledReason =
   | "member_frozen"
   | "not_first_topup"
   | "purchase_limit_reached"
-  | "plan_out_of_stock";
+  | "plan_out_of_stock"
+  | "asset_changed";
 
 /**
  * A success for a top-up, with its row locked: the member paid, so it is credited on the
  * terms it was sold with, as long as it can still be sold so. Every paid top-up is decided
  * with its member locked, as every other top-up of theirs is:
  * - a member closed or frozen since it started takes no money: `refund_due`;
+ * - nor does a top-up whose currency is no longer the tenant's balance asset (it may change
+ *   while no member holds a balance): `refund_due`, reason `asset_changed`;
  * - a top-up sold as the member's first, when another has been credited since, is credited
  *   at the plan's own figures (the member paid the plan's amount, not for its first-top-up
  *   extras), or kept `refund_due` under a first-top-up-only plan;
@@ -152,6 +155,8 @@ async function decide(
     if (code === "member_closed" || code === "member_frozen") return { refused: code };
     throw error;
   }
+  // Sold in the balance asset of its start; balances are never converted.
+  if ((await lockedBalanceAsset(uow, now)) !== topup.currency) return { refused: "asset_changed" };
   // Its first-top-up extras were promised to the member's first top-up; another has been credited since.
   const notFirst = topup.first_topup && !(await isFirstDepositor(trx, tenantId, topup.member_id));
   if (notFirst && restrictionsOf(terms).first_topup_only) return { refused: "not_first_topup" };

@@ -517,3 +517,44 @@ describe("finance records the refund of a refund_due top-up", () => {
     await w.ledgerClean();
   });
 });
+
+describe("an online top-up paid after the tenant changed its balance asset", () => {
+  it("credits nothing in the new asset (balances are never converted) and is kept refund_due", async () => {
+    const tenant = await createTestTenant(t, "Switched currency");
+    const w = world(tenant);
+    const plan = await w.c.plan({ kind: "package", name: "Ten percent", rule: range });
+    const m = await w.c.newMember();
+    const started = json<TopupBody>(await w.online(plan, m));
+    // No member holds a balance yet, so the asset may change while the payment is open in CNY.
+    await w.c.ok("PATCH", "/v1/wallet-settings", {
+      asset: { code: "HKD", scale: 2, name: "Hong Kong dollar" },
+    });
+    expect(await w.result(w.notify(started, "succeeded", "evt-asset"))).toBe("refund_due");
+    const row = await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`);
+    expect(row).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "asset_changed", previous_status: "pending_payment" } },
+    });
+    expect(await w.events("topup.payment_unfulfilled")).toEqual([
+      expect.objectContaining({
+        topup_id: started.id,
+        amount: 10_000,
+        currency: "CNY",
+        reason: "asset_changed",
+      }),
+    ]);
+    expect(await w.c.balance(m)).toMatchObject({ total: 0 });
+    const moved = await t.database.owner
+      .selectFrom("ledger_transfers")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("reference_id", "=", started.id)
+      .execute();
+    expect(moved).toEqual([]);
+    // The same success again finds it settled; the member's balance works in the new asset.
+    expect(await w.result(w.notify(started, "succeeded", "evt-asset"))).toBe("already_settled");
+    await w.c.ok("POST", `/v1/members/${m}/top-ups`, { amount: 300 });
+    expect(await w.c.balance(m)).toMatchObject({ principal: 300 });
+    await w.ledgerClean();
+  });
+});

@@ -161,15 +161,23 @@ async function whyNotCreditable(
     if (code === "member_closed" || code === "member_frozen") return code;
     throw error;
   }
+  return (await lockedBalanceAsset(uow, now)) === intent.asset ? null : "asset_changed";
+}
+
+/**
+ * The tenant's balance asset, for crediting money paid in the asset read when the payment
+ * started: with the settings row shared, an asset change waits for this credit and then sees
+ * the member's accounts, so a payment started in the old asset is never credited in the new.
+ */
+export async function lockedBalanceAsset(uow: UnitOfWork, now: Date): Promise<string> {
   await loadSettings(uow.trx, uow.tenantId, now);
-  // Shared lock: an asset change waits for this credit, then sees the member's accounts.
   const { asset } = await uow.trx
     .selectFrom("wallet_settings")
     .select("asset")
     .where("tenant_id", "=", uow.tenantId)
     .forShare()
     .executeTakeFirstOrThrow();
-  return asset === intent.asset ? null : "asset_changed";
+  return asset;
 }
 
 async function credit(

@@ -42,6 +42,7 @@ export {
   type ProviderPaymentFacts,
   type ProviderPaymentResult,
 } from "./confirm-provider-payment.js";
+export { lockedBalanceAsset } from "./confirm-topup.js";
 export {
   creditTaggedTopup,
   hasToppedUp,
