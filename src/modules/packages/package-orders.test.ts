@@ -101,6 +101,31 @@ describe("refunds", () => {
     const again = await bought({ package_id: pkg, member_id: m });
     expect([again.situation, again.price.amount]).toEqual(["first_purchase", 15900]);
   });
+
+  it("a frozen member's order is refunded whole: balance back, bonus points taken back, gift withdrawn", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member(50_000);
+    const before = await w.balance(m);
+    const order = await bought({ package_id: pkg, member_id: m });
+    expect(order.points_awarded).toBe(500);
+    await w.ok(w.call("PATCH", `/v1/members/${m}`, { status: "frozen" }));
+    const done = await w.ok<{ order: OrderBody; withdrawn_voucher_ids: string[]; money_returned_to: string }>(
+      refund(order.id, { kind: "order" }),
+    );
+    expect(done).toMatchObject({
+      withdrawn_voucher_ids: order.gifts[0]!.voucher_ids,
+      money_returned_to: "balance",
+    });
+    expect(done.order.status).toBe("refunded");
+    expect(await w.balance(m)).toMatchObject({
+      principal: before.principal,
+      bonus: before.bonus,
+      points: before.points,
+    });
+    expect((await w.ok<{ status: string }>(w.call("GET", `/v1/members/${m}`))).status).toBe("frozen");
+    const report = await verifyLedger(w.t.deps.db, w.tenant.tenantId);
+    expect(report.ok, JSON.stringify(report)).toBe(true);
+  });
 });
 
 describe("online payment", () => {

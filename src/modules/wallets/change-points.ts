@@ -25,6 +25,11 @@ export async function changePoints(
     delta: number;
     reason?: string | null;
     reference?: string | null;
+    /**
+     * For what follows an order rather than the member's own use: taking back a refunded
+     * order's points, or awarding those of an order paid before the member was frozen.
+     */
+    allowFrozen?: boolean;
   },
   now: Date,
 ): Promise<{ change_id: string; points: number }> {
@@ -41,7 +46,7 @@ export async function changePoints(
   if (operation === "adjust" && !input.reason)
     throw new WalletsError("validation_failed", "An adjustment needs a reason");
   const settings = await loadSettings(uow.trx, uow.tenantId, now);
-  await lockUsableMember(uow.trx, ctx.actor, input.memberId);
+  await lockUsableMember(uow.trx, ctx.actor, input.memberId, { allowFrozen: input.allowFrozen ?? false });
   const credit = operation === "earn" || (operation === "adjust" && delta > 0);
   const code = `points_${operation}`;
   if (credit) {

@@ -276,11 +276,16 @@ export async function refundOrderBalance(
   await refundPayment(uow, ctx, { paymentId: p.paymentId, amount: p.amount, reason: p.reason ?? null }, now);
 }
 
-/** Points for an order (earn) or their reversal (a negative adjustment naming the order). */
+/**
+ * Points for an order (earn) or their reversal (a negative adjustment naming the order). A
+ * reversal is part of a refund, which a frozen member may have (the members module's rule),
+ * so it is never refused for the freeze; an award is, unless the caller allows it
+ * (`allowFrozen`: an order the member placed and paid for before being frozen).
+ */
 export async function orderPoints(
   uow: UnitOfWork,
   ctx: RequestContext,
-  p: { memberId: string; points: number; orderId: string; reverse?: boolean },
+  p: { memberId: string; points: number; orderId: string; reverse?: boolean; allowFrozen?: boolean },
   now: Date,
 ): Promise<void> {
   await changePoints(
@@ -292,6 +297,7 @@ export async function orderPoints(
       delta: p.reverse ? -p.points : p.points,
       reason: p.reverse ? `order ${p.orderId} refunded` : `order ${p.orderId}`,
       reference: p.orderId,
+      allowFrozen: p.reverse === true || p.allowFrozen === true,
     },
     now,
   );

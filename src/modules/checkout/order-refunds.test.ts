@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { type giftCardClient, giftCardTenant, twoStores } from "../../../test/helpers/giftcards.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { issueMemberVoucher, voucherAccountIds } from "../vouchers/index.js";
+
+/**
+ * An order's money across the checkout and the wallets: a refund for a frozen member, a
+ * balance payment refunded outside its order, and a payment that succeeds after its member
+ * was frozen or closed. Each puts every part back, once, and leaves the ledger clean.
+ */
+let t: TestApp;
+let tenant: TestTenant;
+let gc: ReturnType<typeof giftCardClient>;
+let planId: string;
+let store: string;
+
+const lines = [
+  { sku: "tea", category: "drinks", quantity: 2, unit_price: 1500 },
+  { sku: "cake", category: "bakery", quantity: 1, unit_price: 4000 },
+]; // 7000
+
+interface OrderBody {
+  id: string;
+  status: string;
+  total: number;
+  voucher_total: number;
+  gift_card_total: number;
+  balance_amount: number;
+  points_earned: number;
+  payment_id: string | null;
+}
+
+beforeAll(async () => {
+  t = await createTestApp();
+  ({ tenant, gc } = await giftCardTenant(t));
+  [store] = await twoStores(t, tenant);
+  planId = await gc.activePlan();
+});
+afterAll(async () => t?.close());
+
+let seq = 0;
+const trail = () => tenantTrail(t, tenant.tenantId);
+
+async function memberWithBalance(name: string, amount: number): Promise<string> {
+  const id = (await gc.ok<{ id: string }>("POST", "/v1/members", { name })).id;
+  await gc.ok("POST", `/v1/members/${id}/top-ups`, { amount, reason: "cash" });
+  return id;
+}
+
+async function giveVoucher(memberId: string, amount: number): Promise<string> {
+  const context = { actor: systemActor(tenant.tenantId, "test.vouchers"), requestId: null };
+  const row = await t.deps.ledger.run(tenant.tenantId, (uow) =>
+    issueMemberVoucher(
+      uow,
+      context,
+      {
+        memberId,
+        amount,
+        startsAt: new Date("2026-01-01T00:00:00Z"),
+        expiresAt: new Date("2027-12-31T16:00:00Z"),
+        minBillAmount: 0,
+        issuerId: null,
+        asset: "CNY",
+        scope: { kind: "all", productCodes: [] },
+      },
+      t.clock.now(),
+    ),
+  );
+  return row.id;
+}
+
+async function voucherBalance(id: string): Promise<number> {
+  return t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+    const b = await t.deps.ledger.within(trx, tenant.tenantId).balances(voucherAccountIds.voucher(id));
+    return b ? b.credits_posted - b.debits_posted : 0;
+  });
+}
+
+const wallet = (memberId: string) =>
+  gc.ok<{ available: number; held: number; principal: number; bonus: number; points: number }>(
+    "GET",
+    `/v1/members/${memberId}/balance`,
+  );
+const setStatus = (memberId: string, status: "frozen" | "closed" | "active") =>
+  gc.ok("PATCH", `/v1/members/${memberId}`, { status });
+const getOrder = (id: string) => gc.ok<OrderBody>("GET", `/v1/checkout/orders/${id}`);
+const refundOrder = (id: string) => gc.call("POST", `/v1/checkout/orders/${id}/refund`, {});
+
+/** An order paid by a voucher, a gift card and balance (the rest online when asked). */
+async function placeOrder(memberId: string, extra: object = {}) {
+  const voucher = await giveVoucher(memberId, 500);
+  const { card } = await gc.sell(planId, 10000);
+  const res = await gc.call("POST", "/v1/checkout/orders", {
+    member_id: memberId,
+    channel: "POS",
+    store_id: store,
+    lines,
+    voucher_ids: [voucher],
+    gift_cards: [{ card_id: card.id, amount: 1000 }],
+    pay_with_balance: true,
+    client_order_id: `till-${++seq}`,
+    ...extra,
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return { order: json<OrderBody>(res), voucher, cardId: card.id };
+}
+
+describe("a refund for a frozen member", () => {
+  it("restores balance, points, voucher and gift card at once; the member stays frozen", async () => {
+    const ann = await memberWithBalance("Ann", 10000);
+    const before = await wallet(ann);
+    const { order, voucher, cardId } = await placeOrder(ann);
+    expect(order).toMatchObject({
+      status: "completed",
+      voucher_total: 500,
+      gift_card_total: 1000,
+      balance_amount: 5500,
+    });
+    expect(order.points_earned).toBeGreaterThan(0);
+    expect(await wallet(ann)).toMatchObject({ available: 4500, points: order.points_earned });
+    await setStatus(ann, "frozen");
+
+    const refunded = await refundOrder(order.id);
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    expect(json<OrderBody>(refunded).status).toBe("refunded");
+    expect(await wallet(ann)).toMatchObject({
+      available: before.available,
+      principal: before.principal,
+      bonus: before.bonus,
+      points: 0,
+    });
+    expect(await voucherBalance(voucher)).toBe(500);
+    expect((await gc.card(cardId)).balance).toBe(10000);
+    expect((await gc.ok<{ status: string }>("GET", `/v1/members/${ann}`)).status).toBe("frozen");
+    expect(await trail().audit(order.id)).toContain("checkout_order.refunded");
+    expectProblem(await refundOrder(order.id), 409, "order_already_refunded");
+    await trail().ledgerClean();
+  });
+
+  it("whose points were spent meanwhile is refused whole: nothing moves", async () => {
+    const bo = await memberWithBalance("Bo", 10000);
+    const { order, voucher, cardId } = await placeOrder(bo);
+    await gc.ok("POST", `/v1/members/${bo}/points`, { operation: "spend", points: 1, reason: "gift" });
+    await setStatus(bo, "frozen");
+    const before = await wallet(bo);
+    expectProblem(await refundOrder(order.id), 422, "insufficient_points");
+    expect(await wallet(bo)).toEqual(before);
+    expect(await voucherBalance(voucher)).toBe(0);
+    expect((await gc.card(cardId)).balance).toBe(9000);
+    expect((await getOrder(order.id)).status).toBe("completed");
+    await trail().ledgerClean();
+  });
+});
