@@ -16,7 +16,7 @@ import type { ExportDefinition, ImportDefinition } from "./platform/files/regist
 import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
-import type { BalancePaymentListener } from "./platform/payment-outcomes.js";
+import type { BalancePaymentListener, BalancePaymentOwnerLookup } from "./platform/payment-outcomes.js";
 import type { TenantTimer } from "./platform/sandbox/timers.js";
 import type { Clock } from "./shared/clock.js";
 import type { ErrorSet } from "./shared/errors.js";
@@ -83,6 +83,8 @@ export interface ModuleManifest {
   memberTokenGuard?: MemberTokenGuard;
   /** Runs when a held balance payment succeeds or is released, in the same unit of work. */
   onBalancePaymentResolved?: BalancePaymentListener;
+  /** Claims the balance payments its records refund as a whole (refused alone at the wallets). */
+  ownsBalancePayments?: BalancePaymentOwnerLookup;
 }
 
 /**

@@ -6,13 +6,13 @@ import { defineEventType } from "./events/outbox.js";
 import { registerExport, registerImport } from "./files/registry.js";
 import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
 import { defineNotice } from "./notify/notices.js";
-import { addBalancePaymentListener } from "./payment-outcomes.js";
+import { addBalancePaymentListener, addBalancePaymentOwner } from "./payment-outcomes.js";
 import { atTenantTime } from "./sandbox/tenant-clock.js";
 import { defineTimer } from "./sandbox/timers.js";
 
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
- * event, notice and file types, the member token guard, balance payment listeners). Installing the same manifests again
+ * event, notice and file types, the member token guard, balance payment listeners and owners). Installing the same manifests again
  * (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
 export function installManifests(manifests: readonly ModuleManifest[]): void {
@@ -26,6 +26,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     for (const definition of m.exports ?? []) registerExport(definition);
     if (m.memberTokenGuard) setMemberTokenGuard(m.memberTokenGuard);
     if (m.onBalancePaymentResolved) addBalancePaymentListener(m.onBalancePaymentResolved);
+    if (m.ownsBalancePayments) addBalancePaymentOwner(m.ownsBalancePayments);
     for (const timer of m.timers ?? []) defineTimer(timer);
   }
 }

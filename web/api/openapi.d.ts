@@ -1588,7 +1588,7 @@ export interface paths {
         put?: never;
         /**
          * Refund (part of) a balance payment back to the accounts that paid it
-         * @description Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest.
+         * @description Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund).
          */
         post: operations["postWalletPaymentsByIdRefunds"];
         delete?: never;
@@ -22048,7 +22048,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: payment_not_refundable */
+            /** @description RFC 9457 problem details; `code` is one of: payment_not_refundable, payment_refunded_by_order */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -5,6 +5,7 @@ import { lockForTransaction } from "../../db/transaction-lock.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
 import { orgUnitPath } from "../../platform/org/org-units.js";
+import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
 import type { Channel } from "../benefits/index.js";
 import { CheckoutError } from "./checkout.errors.js";
 
@@ -103,6 +104,23 @@ export async function findOrder(trx: Tx, tenantId: string, id: string, lock = fa
   if (!row) throw new CheckoutError("order_not_found", "Order not found");
   return row as OrderRow;
 }
+
+/**
+ * The order a balance payment pays: the order the payment names, whose settlement holds this
+ * very payment (a payment made outside the checkout that happens to name an order id is not it).
+ */
+export const checkoutPaymentOwner: BalancePaymentOwnerLookup = async (trx, tenantId, payment) => {
+  const row = await trx
+    .selectFrom("checkout_orders")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", payment.orderId)
+    .where(sql<string>`settlement->'balance'->>'ref'`, "=", payment.id)
+    .executeTakeFirst();
+  return row
+    ? { module: "checkout", orderId: row.id, refundPath: `/v1/checkout/orders/${row.id}/refund` }
+    : null;
+};
 
 export interface BenefitUsage {
   benefit_id: string;

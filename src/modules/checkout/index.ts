@@ -3,6 +3,7 @@ import type { ModuleManifest } from "../../app-types.js";
 import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import { CHECKOUT_ERRORS } from "./checkout.errors.js";
 import { CHECKOUT_EVENTS } from "./checkout.events.js";
+import { checkoutPaymentOwner } from "./checkout.repository.js";
 import { checkoutRoutes } from "./checkout.routes.js";
 import { followOrderPayment } from "./finish-order.js";
 
@@ -30,4 +31,5 @@ export const checkoutManifest: ModuleManifest = {
   errors: CHECKOUT_ERRORS,
   events: CHECKOUT_EVENTS.types,
   onBalancePaymentResolved: followOrderPayment,
+  ownsBalancePayments: checkoutPaymentOwner,
 };

@@ -154,3 +154,53 @@ describe("a refund for a frozen member", () => {
     await trail().ledgerClean();
   });
 });
+
+describe("a checkout order's balance payment refunded at the wallets", () => {
+  const refundPayment = (paymentId: string, amount: number) =>
+    gc.call("POST", `/v1/wallet-payments/${paymentId}/refunds`, { amount, reason: "at the desk" });
+
+  it("is refused with payment_refunded_by_order, pointing at the order; the order refund then returns everything", async () => {
+    const cy = await memberWithBalance("Cy", 10000);
+    const before = await wallet(cy);
+    const { order, voucher, cardId } = await placeOrder(cy);
+    const paymentId = order.payment_id!;
+    expect(paymentId).toBeTruthy();
+    const afterOrder = await wallet(cy);
+    for (const amount of [order.balance_amount, 1]) {
+      const refused = expectProblem(await refundPayment(paymentId, amount), 409, "payment_refunded_by_order");
+      expect(refused).toMatchObject({ order_id: order.id, module: "checkout" });
+    }
+    expect(await wallet(cy)).toEqual(afterOrder);
+    expect(await trail().audit(paymentId)).not.toContain("wallet.refunded");
+
+    const refunded = await refundOrder(order.id);
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    expect(await wallet(cy)).toMatchObject({
+      available: before.available,
+      principal: before.principal,
+      bonus: before.bonus,
+      points: 0,
+    });
+    expect(await voucherBalance(voucher)).toBe(500);
+    expect((await gc.card(cardId)).balance).toBe(10000);
+    // Refunded through its order, the payment is still not refundable a second time at the wallets.
+    expectProblem(await refundPayment(paymentId, 1), 409, "payment_refunded_by_order");
+    await trail().ledgerClean();
+  });
+
+  it("a balance payment of an order outside the checkout is still refunded at the wallets", async () => {
+    const di = await memberWithBalance("Di", 10000);
+    const paid = await gc.ok<{ id: string }>("POST", "/v1/wallet-payments", {
+      member_id: di,
+      order_id: `ext-${di}`,
+      amount_due: 3000,
+      currency: "CNY",
+      lines: [{ name: "Lamp", quantity: 1, unit_amount: 3000 }],
+      external_method: "none",
+    });
+    const res = await refundPayment(paid.id, 3000);
+    expect(res.statusCode, res.body).toBe(201);
+    expect((await wallet(di)).available).toBe(10000);
+    await trail().ledgerClean();
+  });
+});

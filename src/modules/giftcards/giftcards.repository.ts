@@ -3,8 +3,38 @@ import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { RefundRecord } from "../../platform/http/record-refund.js";
+import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
 import type { AcceptedAgreement, StoreScope } from "../catalog/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
+
+/**
+ * The card a balance payment bought or loaded: the card's refund returns its buyer's cash
+ * through that payment, so the payment is not refunded apart from the card.
+ */
+export const giftCardPaymentOwner: BalancePaymentOwnerLookup = async (trx, tenantId, payment) => {
+  // A sale's payment names the sale (unique per card); a load's names its activity.
+  const sold = trx
+    .selectFrom("gift_cards as c")
+    .innerJoin("gift_card_activities as a", (j) =>
+      j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.card_id", "=", "c.id"),
+    )
+    .select("c.id as card_id")
+    .where("c.tenant_id", "=", tenantId)
+    .where("c.sale_id", "=", payment.orderId)
+    .where("a.payment_method", "=", "balance")
+    .where("a.payment_ref", "=", payment.id);
+  const loaded = trx
+    .selectFrom("gift_card_activities")
+    .select("card_id")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", payment.orderId)
+    .where("payment_method", "=", "balance")
+    .where("payment_ref", "=", payment.id);
+  const row = await sold.unionAll(loaded).executeTakeFirst();
+  return row
+    ? { module: "giftcards", orderId: payment.orderId, refundPath: `/v1/gift-cards/${row.card_id}/refund` }
+    : null;
+};
 
 export const CARD_TYPES = ["electronic", "physical"] as const;
 export type CardType = (typeof CARD_TYPES)[number];

@@ -139,6 +139,39 @@ describe("a member's gift cards", () => {
     expect(await balanceOf(ann)).toBe(before + 13500);
   });
 
+  it("the balance payment of a card bought or loaded is refunded only with the card, never alone", async () => {
+    const bought = json<PurchaseBody>(await buy(ann, { payment_method: "balance" }));
+    await gc.ok("POST", `/v1/gift-cards/${bought.card.id}/load`, {
+      amount: 5000,
+      payment: { method: "balance", member_id: ann },
+    });
+    const payments = await t.database.owner
+      .selectFrom("gift_card_activities")
+      .select("payment_ref")
+      .where("card_id", "=", bought.card.id)
+      .where("payment_method", "=", "balance")
+      .orderBy("id")
+      .execute();
+    expect(payments).toHaveLength(2);
+    const before = await balanceOf(ann);
+    for (const { payment_ref } of payments) {
+      const alone = await gc.call("POST", `/v1/wallet-payments/${payment_ref}/refunds`, { amount: 1000 });
+      expect(alone.statusCode, alone.body).toBe(409);
+      expect(json(alone)).toMatchObject({
+        code: "payment_refunded_by_order",
+        module: "giftcards",
+        refund_path: `/v1/gift-cards/${bought.card.id}/refund`,
+      });
+    }
+    expect(await balanceOf(ann)).toBe(before);
+    const refund = await gc.ok<{ cash_amount: number }>("POST", `/v1/gift-cards/${bought.card.id}/refund`, {
+      reason: "returned",
+    });
+    expect(await balanceOf(ann)).toBe(before + refund.cash_amount);
+    const report = await verifyLedger(t.deps.db, tenant.tenantId);
+    expect(report.ok, JSON.stringify(report)).toBe(true);
+  });
+
   it("buys a gift online: pending until paid, activated once by the signed confirmation, claimed by the recipient", async () => {
     const res = await buy(ann, {
       payment_method: "online",

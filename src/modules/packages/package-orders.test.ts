@@ -126,6 +126,33 @@ describe("refunds", () => {
     const report = await verifyLedger(w.t.deps.db, w.tenant.tenantId);
     expect(report.ok, JSON.stringify(report)).toBe(true);
   });
+
+  it("its balance payment is refunded only with the order: the wallets refuse it alone, naming the order", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member(50_000);
+    const before = await w.balance(m);
+    const order = await bought({ package_id: pkg, member_id: m });
+    const { wallet_payment_id: paymentId } = await w.t.database.owner
+      .selectFrom("package_orders")
+      .select("wallet_payment_id")
+      .where("id", "=", order.id)
+      .executeTakeFirstOrThrow();
+    const paid = await w.balance(m);
+    const alone = await w.call("POST", `/v1/wallet-payments/${paymentId}/refunds`, {
+      amount: order.price.amount,
+    });
+    expect(alone.statusCode, alone.body).toBe(409);
+    expect(JSON.parse(alone.body)).toMatchObject({
+      code: "payment_refunded_by_order",
+      module: "packages",
+      order_id: order.id,
+      refund_path: `/v1/package-orders/${order.id}/refund`,
+    });
+    expect(await w.balance(m)).toEqual(paid);
+    const done = await w.ok<{ order: OrderBody }>(refund(order.id, { kind: "order" }));
+    expect(done.order.status).toBe("refunded");
+    expect(await w.balance(m)).toMatchObject({ principal: before.principal, points: before.points });
+  });
 });
 
 describe("online payment", () => {

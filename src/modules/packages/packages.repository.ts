@@ -3,6 +3,7 @@ import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { RefundRecord } from "../../platform/http/record-refund.js";
 import { escapeLike } from "../../platform/org/org-units.js";
+import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
 import type { AudienceRule, Channel } from "../benefits/index.js";
 import type { AcceptedAgreement, Availability, StoreScope } from "../catalog/index.js";
 import type { Perk, SalesRule } from "./package-config.js";
@@ -117,6 +118,20 @@ declare module "../../db/schema.js" {
 export type PackageRow = Selectable<PackagesTable>;
 export type OrderRow = Selectable<PackageOrdersTable>;
 export type PeriodRow = Selectable<PackagePeriodsTable>;
+
+/** The package order a balance payment paid (its refund returns the payment with the period). */
+export const packagePaymentOwner: BalancePaymentOwnerLookup = async (trx, tenantId, payment) => {
+  const row = await trx
+    .selectFrom("package_orders")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", payment.orderId)
+    .where("wallet_payment_id", "=", payment.id)
+    .executeTakeFirst();
+  return row
+    ? { module: "packages", orderId: row.id, refundPath: `/v1/package-orders/${row.id}/refund` }
+    : null;
+};
 
 export async function findPackage(
   trx: Tx,

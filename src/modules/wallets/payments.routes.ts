@@ -21,7 +21,7 @@ import { createTopupIntent, prepareTopupIntent } from "./create-topup-intent.js"
 import { payWithBalance } from "./pay-with-balance.js";
 import { paymentProviders } from "./payment-providers.js";
 import { recordTopupRefund } from "./record-topup-refund.js";
-import { refundPayment } from "./refund-payment.js";
+import { refundPaymentAlone } from "./refund-payment.js";
 import { resolvePayment } from "./resolve-payment.js";
 import { intentQuery } from "./topup-intent-list.js";
 import { listPayments, paymentView, visibleIntent, visiblePayment } from "./wallet-views.js";
@@ -170,13 +170,18 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     config: {
       permission: "wallets.pay",
       idempotent: true,
-      errors: ["payment_not_found", "payment_not_refundable", "refund_exceeds_paid"],
+      errors: [
+        "payment_not_found",
+        "payment_not_refundable",
+        "refund_exceeds_paid",
+        "payment_refunded_by_order",
+      ],
     },
     schema: {
       tags,
       summary: "Refund (part of) a balance payment back to the accounts that paid it",
       description:
-        "Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest.",
+        "Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund).",
       params: IdParams,
       body: RefundBody,
       response: { 201: Refund, ...errorResponses(409, 422) },
@@ -186,7 +191,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       await read(actor.tenantId, (trx) => visiblePayment(trx, actor, params.id));
     },
     input: ({ params, body }) => ({ paymentId: params.id, amount: body.amount, reason: body.reason }),
-    op: refundPayment,
+    op: refundPaymentAlone,
     respond: serializeRefund,
   });
 

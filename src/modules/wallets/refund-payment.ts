@@ -1,6 +1,7 @@
 import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { balancePaymentOwner } from "../../platform/payment-outcomes.js";
 import { newId } from "../../shared/ids.js";
 import { divideRounded } from "../../shared/money.js";
 import { lotMoves, refundedSoFar, refundLegsOf } from "./refund-legs.js";
@@ -20,6 +21,36 @@ export function bonusShare(refundedTotal: number, principalPaid: number, bonusPa
   const paid = principalPaid + bonusPaid;
   if (paid === 0) return 0;
   return Number(divideRounded(BigInt(refundedTotal) * BigInt(bonusPaid), BigInt(paid), "down"));
+}
+
+/**
+ * A refund asked of the wallets themselves (`POST /v1/wallet-payments/{id}/refunds`). A
+ * payment that pays a record another module refunds as a whole (a checkout order with its
+ * points, vouchers and gift cards; a package order with its period) is refused
+ * (`payment_refunded_by_order`, naming the order and its refund): refunded alone, its money
+ * would come back while the order stayed paid, and the order's own refund could then never
+ * return the rest. That refund returns the payment too, in its own unit of work.
+ */
+export async function refundPaymentAlone(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { paymentId: string; amount: number; reason?: string | null },
+  now: Date,
+): Promise<RefundRow> {
+  const payment = await findPayment(uow.trx, uow.tenantId, { id: input.paymentId }, { lock: true });
+  if (!payment) throw new WalletsError("payment_not_found", "Payment not found");
+  const owner = await balancePaymentOwner(uow.trx, uow.tenantId, {
+    id: payment.id,
+    orderId: payment.order_id,
+  });
+  if (owner) {
+    throw new WalletsError(
+      "payment_refunded_by_order",
+      `This payment pays ${owner.module} order ${owner.orderId}, which is refunded whole: POST ${owner.refundPath}`,
+      { extra: { module: owner.module, order_id: owner.orderId, refund_path: owner.refundPath } },
+    );
+  }
+  return refundPayment(uow, ctx, input, now);
 }
 
 /**

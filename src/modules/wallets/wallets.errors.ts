@@ -17,6 +17,7 @@ export const WALLETS_ERRORS = defineErrors({
   payment_expired: 409,
   payment_not_refundable: 409,
   refund_exceeds_paid: 422,
+  payment_refunded_by_order: 409,
   topup_intent_not_found: 404,
   topup_intent_closed: 409,
   not_refund_due: 409,
