@@ -2,6 +2,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import type { BalancePaymentListener } from "../../platform/payment-outcomes.js";
 import { newId } from "../../shared/ids.js";
+import { lockUsableMember } from "../members/index.js";
 import { emitCheckoutEvent } from "./checkout.events.js";
 import type { OrderRow, SettlementRecord } from "./checkout.repository.js";
 import { grantCardExtensions } from "./grant-card-extensions.js";
@@ -18,6 +19,12 @@ type Awaiting = NonNullable<SettlementRecord["awaiting"]>;
  * What an order grants once it is paid: its points, its card extensions and the benefits it
  * used, then `completed` with its audit entry and webhook event. An order paid at once runs
  * this as it is placed; an order waiting for its online payment, when the payment succeeds.
+ *
+ * A paid order always completes, even when its member was frozen or closed while it waited
+ * for its payment (the customer has paid; refusing would leave the hold to time out and the
+ * order cancelled with the online payment kept). A frozen member earns the order's points as
+ * usual (taken back if it is refunded); a closed account holds nothing, so a closed member's
+ * points and card extensions are withheld, and the audit entry says so (`points_withheld`).
  */
 export async function grantPaidOrder(
   settle: SettleContext,
@@ -29,23 +36,36 @@ export async function grantPaidOrder(
 ): Promise<OrderRow> {
   const record: SettlementRecord = { ...order.settlement };
   delete record.awaiting;
-  if (grants.points > 0 && order.member_id) {
+  // The member is locked before anything is granted, so a freeze or closure waits or is seen.
+  const memberClosed =
+    order.member_id !== null &&
+    (
+      await lockUsableMember(settle.trx, settle.actor, order.member_id, {
+        allowFrozen: true,
+        allowClosed: true,
+      })
+    ).status === "closed";
+  const withheld =
+    memberClosed && grants.points > 0 ? { points: grants.points, reason: "member_closed" } : null;
+  const pointsEarned = withheld ? 0 : grants.points;
+  if (pointsEarned > 0 && order.member_id) {
     const awarded = await settlement.awardPoints(settle, {
       orderId: order.id,
       memberId: order.member_id,
-      points: grants.points,
+      points: pointsEarned,
     });
-    record.points = { ref: awarded.ref, points: grants.points };
+    record.points = { ref: awarded.ref, points: pointsEarned };
   }
-  const extended = order.member_id
-    ? await grantCardExtensions(
-        settle,
-        settlement,
-        ctx,
-        { id: order.id, memberId: order.member_id, total: order.total, timezone: grants.timezone },
-        now,
-      )
-    : [];
+  const extended =
+    order.member_id && !memberClosed
+      ? await grantCardExtensions(
+          settle,
+          settlement,
+          ctx,
+          { id: order.id, memberId: order.member_id, total: order.total, timezone: grants.timezone },
+          now,
+        )
+      : [];
   const used = [...grants.benefits, ...extended.map((benefitId) => ({ benefitId, discount: 0 }))];
   if (used.length > 0) {
     await settle.trx
@@ -65,7 +85,7 @@ export async function grantPaidOrder(
   }
   const completed = (await settle.trx
     .updateTable("checkout_orders")
-    .set({ status: "completed", points_earned: grants.points, settlement: JSON.stringify(record) })
+    .set({ status: "completed", points_earned: pointsEarned, settlement: JSON.stringify(record) })
     .where("tenant_id", "=", settle.tenantId)
     .where("id", "=", order.id)
     .returningAll()
@@ -76,7 +96,7 @@ export async function grantPaidOrder(
     total: order.total,
     voucher_total: order.voucher_total,
     balance_amount: order.balance_amount,
-    points_earned: grants.points,
+    points_earned: pointsEarned,
   };
   await recordAudit(
     settle.trx,
@@ -85,7 +105,10 @@ export async function grantPaidOrder(
       action: "checkout_order.completed",
       targetType: "checkout_order",
       targetId: order.id,
-      summary: { after: { ...summary, benefits: used.map((b) => b.benefitId) } },
+      summary: {
+        after: { ...summary, benefits: used.map((b) => b.benefitId) },
+        ...(withheld ? { points_withheld: withheld } : {}),
+      },
     },
     now,
   );

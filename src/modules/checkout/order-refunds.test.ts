@@ -5,6 +5,7 @@ import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { issueMemberVoucher, voucherAccountIds } from "../vouchers/index.js";
+import { expirePayments } from "../wallets/index.js";
 
 /**
  * An order's money across the checkout and the wallets: a refund for a frozen member, a
@@ -201,6 +202,90 @@ describe("a checkout order's balance payment refunded at the wallets", () => {
     const res = await refundPayment(paid.id, 3000);
     expect(res.statusCode, res.body).toBe(201);
     expect((await wallet(di)).available).toBe(10000);
+    await trail().ledgerClean();
+  });
+});
+
+describe("an order paid online whose member is frozen or closed before the payment succeeds", () => {
+  const confirm = (paymentId: string) => gc.call("POST", `/v1/wallet-payments/${paymentId}/confirm`);
+  const placeOnline = async (memberId: string) => {
+    const placed = await placeOrder(memberId, { channel: "ONLINE", rest_paid: "online" });
+    expect(placed.order).toMatchObject({ status: "pending_payment", balance_amount: 2000, points_earned: 0 });
+    return placed;
+  };
+  const quotedPoints = async (orderId: string) =>
+    (await gc.ok<{ quote: { points: { earned: number } } }>("GET", `/v1/checkout/orders/${orderId}`)).quote
+      .points.earned;
+
+  it("a frozen member's paid order completes with its points; it is not cancelled at the timeout", async () => {
+    const ed = await memberWithBalance("Ed", 2000);
+    const { order, voucher, cardId } = await placeOnline(ed);
+    const earned = await quotedPoints(order.id);
+    expect(earned).toBeGreaterThan(0);
+    await setStatus(ed, "frozen");
+
+    const confirmed = await confirm(order.payment_id!);
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    expect(await getOrder(order.id)).toMatchObject({ status: "completed", points_earned: earned });
+    expect(await wallet(ed)).toMatchObject({ held: 0, available: 0, points: earned });
+    expect(await voucherBalance(voucher)).toBe(0);
+    expect((await gc.card(cardId)).balance).toBe(9000);
+    // The hold's timeout finds nothing left to release.
+    t.clock.advance(3_600_000);
+    await expirePayments(t.deps.ledger, tenant.tenantId, t.clock.now());
+    expect((await getOrder(order.id)).status).toBe("completed");
+    expect(await trail().audit(order.id)).toEqual([
+      "checkout_order.completed",
+      "checkout_order.pending_payment",
+    ]);
+    // Refunded later, still frozen, everything comes back.
+    const refunded = await refundOrder(order.id);
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    expect(await wallet(ed)).toMatchObject({ available: 2000, points: 0 });
+    expect(await voucherBalance(voucher)).toBe(500);
+    expect((await gc.card(cardId)).balance).toBe(10000);
+    await trail().ledgerClean();
+  });
+
+  it("a closed member's paid order completes without points (withheld, audited); nothing is cancelled", async () => {
+    const flo = await memberWithBalance("Flo", 2000);
+    const { order, voucher } = await placeOnline(flo);
+    const earned = await quotedPoints(order.id);
+    await setStatus(flo, "closed");
+    const confirmed = await confirm(order.payment_id!);
+    expect(confirmed.statusCode, confirmed.body).toBe(200);
+    expect(await getOrder(order.id)).toMatchObject({ status: "completed", points_earned: 0 });
+    expect(await wallet(flo)).toMatchObject({ held: 0, available: 0, points: 0 });
+    expect(await voucherBalance(voucher)).toBe(0);
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select("summary")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", order.id)
+      .where("action", "=", "checkout_order.completed")
+      .executeTakeFirstOrThrow();
+    expect(audit.summary).toMatchObject({ points_withheld: { points: earned, reason: "member_closed" } });
+    await trail().ledgerClean();
+  });
+
+  it("a freeze racing the payment's confirmation: the order completes once with its points either way", async () => {
+    const members = await Promise.all([1, 2, 3].map((i) => memberWithBalance(`Race ${i}`, 2000)));
+    const orders: OrderBody[] = [];
+    for (const m of members) orders.push((await placeOnline(m)).order);
+    const results = await Promise.all(
+      members.flatMap((m, i) => [
+        setStatus(m, "frozen"),
+        confirm(orders[i]!.payment_id!),
+        confirm(orders[i]!.payment_id!),
+      ]),
+    );
+    for (const [i, m] of members.entries()) {
+      const answers = [results[i * 3 + 1], results[i * 3 + 2]] as { statusCode: number; body: string }[];
+      expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 409]);
+      const earned = await quotedPoints(orders[i]!.id);
+      expect(await getOrder(orders[i]!.id)).toMatchObject({ status: "completed", points_earned: earned });
+      expect(await wallet(m)).toMatchObject({ held: 0, points: earned });
+    }
     await trail().ledgerClean();
   });
 });

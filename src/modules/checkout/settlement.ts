@@ -267,9 +267,16 @@ export const connectedSettlement: CheckoutSettlement = {
       );
       return { ref: redemption.id };
     }),
+  // An order for a frozen member is refused when placed; one reaching here frozen was paid
+  // before the freeze (its online payment succeeded since), and earns what it was sold with.
   awardPoints: (ctx, p) =>
     inUnit(ctx, async (uow) => {
-      await orderPoints(uow, { actor: ctx.actor, requestId: ctx.requestId }, p, ctx.now);
+      await orderPoints(
+        uow,
+        { actor: ctx.actor, requestId: ctx.requestId },
+        { ...p, allowFrozen: true },
+        ctx.now,
+      );
       return { ref: p.orderId };
     }),
   refundBalance: (ctx, p) =>

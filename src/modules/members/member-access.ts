@@ -8,13 +8,15 @@ import { existingOrgUnitPath, findMember, type MemberRow } from "./members.repos
 /**
  * The member, locked for the rest of the transaction, for operations that move its value:
  * unknown (or outside a scoped actor's subtree, or another member's token) → member_not_found;
- * closed → member_closed; frozen → member_frozen unless `allowFrozen` (reads, refunds).
+ * closed → member_closed unless `allowClosed` (finishing what the member paid for before the
+ * account closed: the caller decides what a closed account may still be given); frozen →
+ * member_frozen unless `allowFrozen` (reads, refunds, orders paid before the freeze).
  */
 export async function lockUsableMember(
   trx: Tx,
   actor: Actor,
   memberId: string,
-  options: { allowFrozen?: boolean; lock?: boolean } = {},
+  options: { allowFrozen?: boolean; allowClosed?: boolean; lock?: boolean } = {},
 ): Promise<MemberRow> {
   const row = await findMember(trx, actor.tenantId, memberId, { lock: options.lock ?? true });
   const visible =
@@ -22,7 +24,9 @@ export async function lockUsableMember(
     (actor.type !== "member" || actor.memberId === memberId) &&
     inScope(actor, row.org_unit_id ? await existingOrgUnitPath(trx, actor.tenantId, row.org_unit_id) : null);
   if (!row || !visible) throw new MembersError("member_not_found", "Member not found");
-  if (row.status === "closed") throw new MembersError("member_closed", "The member's account is closed");
+  if (row.status === "closed" && !options.allowClosed) {
+    throw new MembersError("member_closed", "The member's account is closed");
+  }
   if (row.status === "frozen" && !options.allowFrozen) {
     throw new MembersError("member_frozen", "The member's account is frozen");
   }
