@@ -14,6 +14,7 @@ import {
 } from "./helpers/app.js";
 import { expectProblem } from "./helpers/problem.js";
 import { waitFor } from "./helpers/wait.js";
+import { inflatingXlsx } from "./helpers/zip.js";
 
 let t: TestApp;
 let a: TestTenant;
@@ -280,6 +281,23 @@ describe("imports and exports API", () => {
       415,
       "unsupported_media_type",
     );
+  });
+});
+
+describe("xlsx uploads", () => {
+  const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+  const upload = (payload: Buffer) =>
+    t.app.inject({
+      method: "POST",
+      url: "/v1/imports?type=org_units",
+      headers: { ...a.auth, "content-type": XLSX },
+      payload,
+    });
+
+  it("refuses a small upload that unpacks past 64 MiB, and one that is no workbook at all", async () => {
+    const bomb = await inflatingXlsx(["code", "name", "kind"], 64 * 1024 * 1024);
+    expectProblem(await upload(bomb), 422, "file_too_large");
+    expectProblem(await upload(Buffer.from("code,name,kind\nA,B,store\n")), 422, "invalid_file");
   });
 });
 

@@ -27,6 +27,7 @@ import type { FileFormat, ImportMode } from "../src/platform/files/files.schema.
 import { createTenant } from "../src/platform/tenants.js";
 import { ManualClock } from "../src/shared/clock.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { inflatingXlsx } from "./helpers/zip.js";
 
 let t: TestDatabase;
 let deps: FileDeps;
@@ -411,6 +412,49 @@ describe("imports", () => {
       });
       await expect(stat(path.join(dataDir, "files", tenantId, `imp_big${i}.upload.csv`))).rejects.toThrow();
     }
+  });
+
+  /** What an xlsx may unpack to, as the README states it. */
+  const UNPACKED_LIMIT = 64 * 1024 * 1024;
+
+  it("refuses an xlsx that unpacks past the limit, whatever its headers declare, and one that is no zip", async () => {
+    const bomb = await inflatingXlsx(["code", "name", "kind"], UNPACKED_LIMIT);
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    await expect(
+      saveUpload(dataDir, tenantId, "imp_bomb", "xlsx", Readable.from([bomb])),
+    ).rejects.toMatchObject({ code: "file_too_large", message: expect.stringContaining("64 MiB") });
+    await expect(stat(path.join(dataDir, "files", tenantId, "imp_bomb.upload.xlsx"))).rejects.toThrow();
+
+    // Cut off inside its shared strings: the reader used to wait for the rest forever.
+    for (const broken of [Buffer.from("code,name,kind\n"), bomb.subarray(0, 2000)]) {
+      await expect(
+        saveUpload(dataDir, tenantId, "imp_broken", "xlsx", Readable.from([broken])),
+      ).rejects.toMatchObject({ code: "invalid_file" });
+    }
+  });
+
+  it("reads no xlsx past the limit in the job either", async () => {
+    const job = await t.db.tenantTx(tenantId, (trx) =>
+      createFileJob(
+        trx,
+        tenantId,
+        { kind: "import", type: "org_units", format: "xlsx", createdBy: "key_1" },
+        now(),
+      ),
+    );
+    // Stored as it came, as before the upload checked it.
+    const relative = `${tenantId}/${job.id}.upload.xlsx`;
+    await writeFile(
+      path.join(dataDir, "files", relative),
+      await inflatingXlsx(["code", "name", "kind"], UNPACKED_LIMIT),
+    );
+    await t.db.tenantTx(tenantId, (trx) =>
+      trx.updateTable("file_jobs").set({ file_path: relative }).where("id", "=", job.id).execute(),
+    );
+    await runFileJob(deps, tenantId, job.id, now);
+    const done = await t.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, job.id));
+    expect(done).toMatchObject({ status: "failed", rows_done: 0 });
+    expect(done.error).toContain("unpacks to more than 64 MiB");
   });
 
   it("writes a template with the columns and an example row", async () => {

@@ -20,6 +20,7 @@ import {
   type FileJobRow,
   getFileJob,
   MAX_IMPORT_ROWS,
+  MAX_UNPACKED_XLSX_BYTES,
   MAX_UPLOAD_BYTES,
   runFileJob,
   saveUpload,
@@ -396,7 +397,9 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         summary: "Upload a file to import",
         description:
           `The body is the file itself (Content-Type text/csv or ${XLSX_MIME}), at most 20 MiB and ` +
-          `${MAX_IMPORT_ROWS} rows. Every row is validated before anything is written. Mode all_or_nothing ` +
+          `${MAX_IMPORT_ROWS} rows; an xlsx must unpack to at most ${MAX_UNPACKED_XLSX_BYTES / 1024 / 1024} MiB ` +
+          "(file_too_large) and be a readable zip (invalid_file). Every row is validated before anything is " +
+          "written. Mode all_or_nothing " +
           "(default) writes nothing if any row is wrong; skip_bad_rows writes the good rows. Poll the import for " +
           "progress and per-row errors.",
         querystring: Obj({
