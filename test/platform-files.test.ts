@@ -457,6 +457,15 @@ describe("imports", () => {
     expect(done.error).toContain("unpacks to more than 64 MiB");
   });
 
+  it("refuses a CSV line with more columns than a spreadsheet has, before building the row", async () => {
+    // A 20 MiB line of commas would be a row of some twenty million cells.
+    const wide = await importFile("csv", `code,name,kind\nW1,Wide,store${",".repeat(16_384)}\n`);
+    expect(wide).toMatchObject({ status: "failed", rows_done: 0 });
+    expect(wide.error).toContain("line 2 has more than 16384 columns");
+    const widest = await importFile("csv", `code,name,kind\nW1,Wide,store${",".repeat(16_380)}\n`);
+    expect(widest).toMatchObject({ status: "succeeded", rows_done: 1 });
+  });
+
   it("writes a template with the columns and an example row", async () => {
     const file = path.join(dataDir, "template.csv");
     await writeTemplate("org_units", "csv", file);

@@ -34,6 +34,8 @@ export const MAX_IMPORT_ROWS = 100_000;
  * the reader well inside a worker's heap (--max-old-space-size=192).
  */
 export const MAX_UNPACKED_XLSX_BYTES = 64 * 1024 * 1024;
+/** Columns a row may have: a spreadsheet's own limit (XFD), also for CSV files. */
+export const MAX_IMPORT_COLUMNS = 16_384;
 /** Row errors kept on the job (all are counted). */
 export const MAX_STORED_ERRORS = 1000;
 export const DEFAULT_RETENTION_DAYS = 7;
@@ -282,7 +284,21 @@ function cellText(value: unknown): string {
 async function* readRows(file: string, format: FileFormat): AsyncGenerator<string[]> {
   if (format === "csv") {
     const source = createReadStream(file);
-    const parser = source.pipe(parseCsv({ bom: true, relax_column_count: true, skip_empty_lines: true }));
+    const parser = source.pipe(
+      parseCsv({
+        bom: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+        // A line of nothing but commas would otherwise become one row of millions of cells,
+        // built in full before the import sees it.
+        cast: (value, context) => {
+          if (context.index >= MAX_IMPORT_COLUMNS) {
+            throw new Error(`line ${context.lines} has more than ${MAX_IMPORT_COLUMNS} columns`);
+          }
+          return value;
+        },
+      }),
+    );
     try {
       for await (const record of parser) yield (record as string[]).map((v) => v ?? "");
     } finally {
