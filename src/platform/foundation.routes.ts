@@ -3,7 +3,7 @@ import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import { DomainError } from "../shared/errors.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
-import { type ApiKeyRecord, createApiKey, revokeApiKey } from "./auth/api-keys.js";
+import { type ApiKeyRecord, createApiKey, forgetCachedKeys, revokeApiKey } from "./auth/api-keys.js";
 import { memberTokenGuard, revokeMemberTokens, signMemberToken } from "./auth/member-tokens.js";
 import { ALL_STAFF, MANAGERS } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
@@ -371,6 +371,9 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       return revoked;
     },
     respond: serializeKey,
+    // A request that authenticated while the revocation was still uncommitted cached the key as
+    // valid: only now can no later read find it so.
+    after: async () => forgetCachedKeys(),
   });
 
   app.post(

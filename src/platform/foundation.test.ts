@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -8,6 +9,8 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../test/helpers/app.js";
+import { someoneWaitsForALock } from "../../test/helpers/last-place.js";
+import { waitFor } from "../../test/helpers/wait.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -325,6 +328,43 @@ describe("idempotency", () => {
 
   it("rejects an over-long key", async () => {
     expectProblem(await create("k".repeat(256), "long"), 400, "validation_failed");
+  });
+});
+
+describe("revoking a key while it is in use", () => {
+  it("refuses the key once the revocation has committed, though it authenticated while that was open", async () => {
+    const key = await createTestKey(t, tenant.tenantId, "admin");
+    const use = () => t.app.inject({ url: "/v1/api-keys", headers: key.auth });
+    expect((await use()).statusCode).toBe(200);
+
+    // The revocation is held open after it has marked the key: its audit event waits for this lock.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const holder = t.database.owner.transaction().execute(async (trx) => {
+      await sql`lock table audit_events in exclusive mode`.execute(trx);
+      locked();
+      await gate;
+    });
+    await isLocked;
+    const revoking = t.app.inject({
+      method: "POST",
+      url: `/v1/api-keys/${key.id}/revoke`,
+      headers: tenant.auth,
+    });
+    await waitFor(() => someoneWaitsForALock(t), "the revocation to wait for the audit lock");
+    // Not revoked yet, as far as anyone else can see.
+    expect((await use()).statusCode).toBe(200);
+    release();
+    await holder;
+    expect((await revoking).statusCode).toBe(200);
+
+    expectProblem(await use(), 401, "unauthenticated");
   });
 });
 

@@ -116,6 +116,8 @@ export async function revokeApiKey(trx: Tx, tenantId: string, id: string, now: D
     ])
     .executeTakeFirst();
   if (!row) throw new DomainError("api_key_not_found", "API key not found");
+  // Not enough on its own: until the transaction commits, a request may still read the key
+  // as valid and cache it again. The caller forgets once more after the commit.
   forgetCachedKeys();
   return row as ApiKeyRecord;
 }
@@ -133,14 +135,17 @@ export interface ResolvedApiKey {
 
 /**
  * Resolved keys are cached briefly: authenticating every request with a database round
- * trip would cost more than the request. Revocation in this process clears the cache;
- * another process sees a revocation within CACHE_MS.
+ * trip would cost more than the request. Revocation in this process clears the cache once it
+ * has committed; another process sees a revocation within CACHE_MS.
  */
 const CACHE_MS = 3_000;
 const CACHE_MAX = 10_000;
 const cache = new Map<string, { at: number; key: ResolvedApiKey | null }>();
+/** Counts the times the cache was cleared: a key read before a clearing is not cached after it. */
+let generation = 0;
 
 export function forgetCachedKeys(): void {
+  generation++;
   cache.clear();
 }
 
@@ -149,6 +154,7 @@ export async function resolveApiKey(db: Database, secret: string): Promise<Resol
   const hit = cache.get(hash);
   const nowMs = Date.now();
   if (hit && nowMs - hit.at < CACHE_MS) return hit.key;
+  const readIn = generation;
   const result = await sql<{
     tenant_id: string;
     id: string;
@@ -185,6 +191,9 @@ export async function resolveApiKey(db: Database, secret: string): Promise<Resol
       lastUsedAt: row.last_used_at,
     };
   }
+  // A revocation that committed while this read was under way cleared the cache: what was
+  // read may predate it.
+  if (readIn !== generation) return key;
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(hash, { at: nowMs, key });
   return key;
