@@ -97,13 +97,13 @@ export async function seedDemo(
         email: "owner@demo.vouchsafe.test",
         password: DEMO_PASSWORD,
         role: "owner",
-        org_unit: "(whole tenant)",
+        org_unit: "whole tenant",
       },
       {
         email: "finance@demo.vouchsafe.test",
         password: DEMO_PASSWORD,
         role: "finance",
-        org_unit: "(whole tenant)",
+        org_unit: "whole tenant",
       },
       {
         email: "store@demo.vouchsafe.test",
