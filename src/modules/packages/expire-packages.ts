@@ -3,7 +3,8 @@ import type { AppDeps } from "../../app-types.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
-import { systemActor } from "../../platform/auth/actor.js";
+import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
+import { lockUsableMember } from "../members/index.js";
 import { orderPoints } from "../wallets/index.js";
 import { giftPerksFor, giveGiftPerk } from "./activate-order.js";
 import { emitPackageEvent } from "./packages.events.js";
@@ -39,6 +40,9 @@ export async function tenantsWithDuePackageWork(deps: Pick<AppDeps, "db">, now: 
 export async function settleDuePackages(uow: UnitOfWork, now: Date): Promise<number> {
   const tenantId = uow.tenantId;
   const context = { actor: systemActor(tenantId, PACKAGE_EXPIRY_JOB), requestId: null };
+  // Deferred gifts before ends: a renewed period that has already run its course (the job
+  // was down, or a test clock jumped past it) still gets the gift it was paid with.
+  const gifted = await giveDeferredGifts(uow, context, now);
   const ended = await uow.trx
     .selectFrom("package_periods")
     .selectAll()
@@ -53,7 +57,7 @@ export async function settleDuePackages(uow: UnitOfWork, now: Date): Promise<num
   for (const p of ended) {
     await uow.trx
       .updateTable("package_periods")
-      .set({ state: "expired", ended_at: now, deferred_gift_due: false })
+      .set({ state: "expired", ended_at: now })
       .where("tenant_id", "=", tenantId)
       .where("id", "=", p.id)
       .execute();
@@ -71,51 +75,6 @@ export async function settleDuePackages(uow: UnitOfWork, now: Date): Promise<num
       },
       now,
     );
-  }
-  const started = await uow.trx
-    .selectFrom("package_periods")
-    .innerJoin("package_orders", (j) =>
-      j
-        .onRef("package_orders.tenant_id", "=", "package_periods.tenant_id")
-        .onRef("package_orders.id", "=", "package_periods.order_id"),
-    )
-    .select([
-      "package_periods.id as period_id",
-      "package_periods.snapshot",
-      "package_orders.id",
-      "package_orders.member_id",
-      "package_orders.package_id",
-      "package_orders.situation",
-      "package_orders.points_awarded",
-    ])
-    .where("package_periods.tenant_id", "=", tenantId)
-    .where("package_periods.deferred_gift_due", "=", true)
-    .where("package_periods.starts_at", "<=", now)
-    .limit(EXPIRY_BATCH)
-    .forUpdate("package_periods")
-    .skipLocked()
-    .execute();
-  const timezone = started.length > 0 ? await tenantZone(uow.trx, tenantId) : "UTC";
-  for (const row of started) {
-    let points = 0;
-    for (const perk of giftPerksFor(row.snapshot, row.situation)) {
-      if (perk.type !== "early_renewal_gift" || perk.distribution !== "on_effect") continue;
-      points += await giveGiftPerk(uow, context, row, perk, timezone, now);
-    }
-    if (points > 0)
-      await orderPoints(uow, context, { memberId: row.member_id, points, orderId: row.id }, now);
-    await uow.trx
-      .updateTable("package_periods")
-      .set({ deferred_gift_due: false })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", row.period_id)
-      .execute();
-    await uow.trx
-      .updateTable("package_orders")
-      .set({ points_awarded: row.points_awarded + points, updated_at: now })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", row.id)
-      .execute();
   }
   const cancelled = await uow.trx
     .updateTable("package_orders")
@@ -147,7 +106,113 @@ export async function settleDuePackages(uow: UnitOfWork, now: Date): Promise<num
       now,
     );
   }
-  return ended.length + started.length + cancelled.length;
+  return ended.length + gifted + cancelled.length;
+}
+
+/**
+ * Gives the deferred early-renewal gifts of periods that have started; returns how many
+ * periods it settled. Locks in the order a refund and a late payment take them (the order,
+ * then its period, then the member), and skips an order someone else holds: a refund racing
+ * the gift either finds it given (and takes it back) or finds nothing to give, never a
+ * deadlock. The order was paid before the gift fell due, so a frozen member still gets it; a
+ * closed account holds nothing, so a closed member's gift is withheld and audited
+ * (`package.deferred_gift_withheld`), and the period is settled either way.
+ */
+async function giveDeferredGifts(uow: UnitOfWork, context: RequestContext, now: Date): Promise<number> {
+  const tenantId = uow.tenantId;
+  const due = await uow.trx
+    .selectFrom("package_periods")
+    .select(["id", "order_id"])
+    .where("tenant_id", "=", tenantId)
+    .where("deferred_gift_due", "=", true)
+    .where("starts_at", "<=", now)
+    .orderBy("starts_at")
+    .limit(EXPIRY_BATCH)
+    .execute();
+  if (due.length === 0) return 0;
+  const orders = await uow.trx
+    .selectFrom("package_orders")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where(
+      "id",
+      "in",
+      due.map((d) => d.order_id),
+    )
+    .orderBy("id")
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  const byId = new Map(orders.map((o) => [o.id, o]));
+  const timezone = await tenantZone(uow.trx, tenantId);
+  let settled = 0;
+  for (const d of due) {
+    const order = byId.get(d.order_id);
+    if (!order) continue;
+    const period = await uow.trx
+      .selectFrom("package_periods")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", d.id)
+      .where("deferred_gift_due", "=", true)
+      .where("starts_at", "<=", now)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!period) continue;
+    const perks = giftPerksFor(period.snapshot, order.situation).filter(
+      (perk) => perk.type === "early_renewal_gift" && perk.distribution === "on_effect",
+    );
+    const member = await lockUsableMember(uow.trx, context.actor, order.member_id, {
+      allowFrozen: true,
+      allowClosed: true,
+    });
+    let points = 0;
+    if (member.status === "closed") {
+      await recordAudit(
+        uow,
+        context,
+        {
+          action: "package.deferred_gift_withheld",
+          targetType: "package_order",
+          targetId: order.id,
+          summary: {
+            reason: "member_closed",
+            member_id: order.member_id,
+            period_id: period.id,
+            perks: perks.map((p) => p.key),
+            points: perks.reduce((sum, p) => sum + (p.bonus_points ?? 0), 0),
+          },
+        },
+        now,
+      );
+    } else {
+      for (const perk of perks) points += await giveGiftPerk(uow, context, order, perk, timezone, now);
+      if (points > 0) {
+        await orderPoints(
+          uow,
+          context,
+          { memberId: order.member_id, points, orderId: order.id, allowFrozen: true },
+          now,
+        );
+      }
+    }
+    await uow.trx
+      .updateTable("package_periods")
+      .set({ deferred_gift_due: false })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", period.id)
+      .execute();
+    if (points > 0) {
+      await uow.trx
+        .updateTable("package_orders")
+        .set({ points_awarded: order.points_awarded + points, updated_at: now })
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", order.id)
+        .execute();
+    }
+    settled++;
+  }
+  return settled;
 }
 
 /** Runs the package work due at the clock's now in every tenant (or one); tests call it after moving the clock. */
