@@ -4,6 +4,7 @@ import type { Database } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
+import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import type { TenantTimer } from "../../platform/sandbox/timers.js";
 import { findOrder, findPayment } from "./cashier.repository.js";
@@ -73,10 +74,12 @@ type Deps = Pick<AppDeps, "db" | "clock" | "ledger">;
 /** Every live tenant's lapsed smart top-ups at the real clock; sandboxes follow their own clock. */
 export async function runLapsedTopupRelease(deps: Deps): Promise<number> {
   const now = deps.clock.now();
-  let total = 0;
-  for (const tenantId of await tenantsWithLapsedTopups(deps.db, now))
-    total += await releaseTenantLapsedTopups(deps, tenantId, now);
-  return total;
+  const done = await forEachTenant(
+    CASHIER_LAPSE_JOB,
+    await tenantsWithLapsedTopups(deps.db, now),
+    (tenantId) => releaseTenantLapsedTopups(deps, tenantId, now),
+  );
+  return done.reduce((sum, n) => sum + n, 0);
 }
 
 export const cashierJobs = (deps: Deps): JobDefinition[] => [

@@ -1,5 +1,6 @@
 import type { AppDeps } from "../../app-types.js";
 import type { UnitOfWork } from "../../ledger/index.js";
+import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import type { TenantTimer } from "../../platform/sandbox/timers.js";
 import { expirePackages, PACKAGE_EXPIRY_JOB, tenantsWithDuePackages } from "./expire-packages.js";
@@ -32,19 +33,21 @@ export const expireTenantPackages = (deps: Pick<AppDeps, "ledger">, tenantId: st
 /** Every live tenant's dead coupons, at the real clock; sandboxes run on their own clock's advance. */
 export async function runCouponSweep(deps: Deps): Promise<number> {
   const now = deps.clock.now();
-  let total = 0;
-  for (const tenantId of await tenantsWithDeadCoupons(deps.db))
-    total += await sweepTenantCoupons(deps, tenantId, now);
-  return total;
+  const done = await forEachTenant(COUPON_SWEEP_JOB, await tenantsWithDeadCoupons(deps.db), (tenantId) =>
+    sweepTenantCoupons(deps, tenantId, now),
+  );
+  return done.reduce((sum, n) => sum + n, 0);
 }
 
 /** Every live tenant's packages due to expire, at the real clock. */
 export async function runPackageExpiry(deps: Deps): Promise<number> {
   const now = deps.clock.now();
-  let total = 0;
-  for (const tenantId of await tenantsWithDuePackages(deps.db, now))
-    total += await expireTenantPackages(deps, tenantId, now);
-  return total;
+  const done = await forEachTenant(
+    PACKAGE_EXPIRY_JOB,
+    await tenantsWithDuePackages(deps.db, now),
+    (tenantId) => expireTenantPackages(deps, tenantId, now),
+  );
+  return done.reduce((sum, n) => sum + n, 0);
 }
 
 export const enterpriseJobs = (deps: Deps): JobDefinition[] => [

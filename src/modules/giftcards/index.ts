@@ -6,6 +6,7 @@
  */
 import type { AppDeps, ModuleManifest } from "../../app-types.js";
 import { ALL_STAFF, FINANCE, OPERATORS } from "../../platform/auth/permissions.js";
+import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import { pinSecretOf } from "./card-number.js";
 import { expireCards, expireOnlineSales, tenantsWithDueCards } from "./expire-cards.js";
 import { GIFTCARDS_ERRORS } from "./giftcards.errors.js";
@@ -42,14 +43,15 @@ export const GIFT_CARD_EXPIRY_CRON = "*/5 * * * *";
  */
 export async function runGiftCardExpiry(deps: Pick<AppDeps, "db" | "clock" | "ledger">) {
   const now = deps.clock.now();
-  let cards = 0;
-  let sales = 0;
-  for (const tenantId of await tenantsWithDueCards(deps.db, now)) {
-    const done = await expireTenantCards(deps, tenantId, now);
-    cards += done.cards;
-    sales += done.sales;
-  }
-  return { cards, sales };
+  const done = await forEachTenant(
+    GIFT_CARD_EXPIRY_JOB,
+    await tenantsWithDueCards(deps.db, now),
+    (tenantId) => expireTenantCards(deps, tenantId, now),
+  );
+  return {
+    cards: done.reduce((sum, d) => sum + d.cards, 0),
+    sales: done.reduce((sum, d) => sum + d.sales, 0),
+  };
 }
 
 /** One tenant's due cards and online sales at `now`. */

@@ -4,6 +4,7 @@ import { liveTenantOnly } from "../../db/sandbox.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
+import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import { lockUsableMember } from "../members/index.js";
 import { orderPoints } from "../wallets/index.js";
 import { giftPerksFor, giveGiftPerk } from "./activate-order.js";
@@ -221,13 +222,15 @@ export async function runPackageExpiry(
   tenantId?: string,
   now = deps.clock.now(),
 ): Promise<number> {
-  let total = 0;
-  for (const id of tenantId ? [tenantId] : await tenantsWithDuePackageWork(deps, now)) {
+  const tenant = async (id: string) => {
+    let total = 0;
     for (;;) {
       const settled = await deps.ledger.run(id, (uow) => settleDuePackages(uow, now));
       total += settled;
-      if (settled === 0) break;
+      if (settled === 0) return total;
     }
-  }
-  return total;
+  };
+  if (tenantId) return tenant(tenantId);
+  const done = await forEachTenant(PACKAGE_EXPIRY_JOB, await tenantsWithDuePackageWork(deps, now), tenant);
+  return done.reduce((sum, n) => sum + n, 0);
 }

@@ -203,3 +203,58 @@ describe("deferred renewal gifts", () => {
     await trail().ledgerClean();
   });
 });
+
+describe("across tenants", () => {
+  it("a tenant whose work fails does not hold back the others; the failure names it", async () => {
+    w.t.clock.set(START);
+    const other = await packageWorld({ t: w.t });
+    const good = await renewed(await renewalPackage());
+    const pkg = await other.createPackage({
+      sales_rules: [{ key: "quarterly", duration_days: 10, original_price: 1000, early_renewal_price: 800 }],
+      perks: [
+        {
+          type: "first_purchase_gift",
+          key: "welcome",
+          applicable_rules: "all",
+          bonus_points: 500,
+          gift: { kind: "voucher", template_id: other.coffee },
+        },
+        {
+          type: "early_renewal_gift",
+          key: "loyal",
+          applicable_rules: "all",
+          bonus_points: 400,
+          distribution: "on_effect",
+          gift: { kind: "voucher", template_id: other.coffee },
+        },
+      ],
+    });
+    const m = await other.member(10_000);
+    for (let i = 0; i < 2; i++) {
+      await other.ok(
+        other.call("POST", "/v1/package-orders", {
+          channel: "POS",
+          payment_method: "balance",
+          rule_key: "quarterly",
+          package_id: pkg,
+          member_id: m,
+        }),
+        201,
+      );
+    }
+    // The other tenant's ledger refuses every transfer: its renewal gift cannot be given until
+    // an operator looks.
+    await w.t.database.owner
+      .updateTable("ledger_accounts")
+      .set({ closed: true })
+      .where("tenant_id", "=", other.tenant.tenantId)
+      .execute();
+
+    w.t.clock.set(good.first.period!.ends_at);
+    w.t.clock.advance(DAY);
+    await expect(runPackageExpiry(w.t.deps)).rejects.toThrow(other.tenant.tenantId);
+    expect((await order(good.renewal.id)).points_awarded).toBe(400);
+    expect((await w.balance(good.m)).points).toBe(400);
+    await trail().ledgerClean();
+  });
+});

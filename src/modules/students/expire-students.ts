@@ -4,6 +4,7 @@ import type { Tx } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
+import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { findVisibleMember, setStudentStatus } from "../members/index.js";
 import { endOfLocalDate, localDate } from "./student-validity.js";
@@ -149,14 +150,16 @@ export async function runStudentExpiry(
   tenantId?: string,
   now = deps.clock.now(),
 ): Promise<number> {
-  let total = 0;
-  for (const id of tenantId ? [tenantId] : await tenantsWithDueStudents(deps, now)) {
+  const tenant = async (id: string) => {
+    let total = 0;
     for (;;) {
       const { settled, reminders } = await deps.db.tenantTx(id, (trx) => settleDueStudents(trx, id, now));
       await deliverReminders(deps.notifier, reminders, now);
       total += settled;
-      if (settled === 0) break;
+      if (settled === 0) return total;
     }
-  }
-  return total;
+  };
+  if (tenantId) return tenant(tenantId);
+  const done = await forEachTenant(STUDENT_EXPIRY_JOB, await tenantsWithDueStudents(deps, now), tenant);
+  return done.reduce((sum, n) => sum + n, 0);
 }

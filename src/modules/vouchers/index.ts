@@ -7,6 +7,7 @@
  */
 import type { AppDeps, ModuleManifest } from "../../app-types.js";
 import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
+import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
 import { VOUCHERS_ERRORS } from "./vouchers.errors.js";
@@ -72,11 +73,12 @@ export const VOUCHER_EXPIRY_JOB = "vouchers.expire";
  */
 export async function runVoucherExpiry(deps: Pick<AppDeps, "db" | "clock" | "ledger">): Promise<number> {
   const now = deps.clock.now();
-  let total = 0;
-  for (const tenantId of await tenantsWithDueVouchers(deps.db, now)) {
-    total += await expireTenantVouchers(deps, tenantId, now);
-  }
-  return total;
+  const done = await forEachTenant(
+    VOUCHER_EXPIRY_JOB,
+    await tenantsWithDueVouchers(deps.db, now),
+    (tenantId) => expireTenantVouchers(deps, tenantId, now),
+  );
+  return done.reduce((sum, n) => sum + n, 0);
 }
 
 /** One tenant's vouchers due at `now`, a batch per unit of work. */

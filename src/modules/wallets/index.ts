@@ -12,6 +12,7 @@ import { liveTenantOnly } from "../../db/sandbox.js";
 import { type Account, balancesOf, type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { ALL_STAFF, FINANCE, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
+import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { changePoints } from "./change-points.js";
 import { expirePayments } from "./expire-payments.js";
@@ -337,14 +338,14 @@ export async function tenantsWithDueWalletWork(deps: Pick<AppDeps, "db">, now: D
  */
 export async function runWalletExpiry(deps: Pick<AppDeps, "db" | "clock" | "ledger">, tenantId?: string) {
   const now = deps.clock.now();
-  let payments = 0;
-  let lots = 0;
-  for (const id of tenantId ? [tenantId] : await tenantsWithDueWalletWork(deps, now)) {
-    const done = await expireTenantWallets(deps, id, now);
-    payments += done.payments;
-    lots += done.lots;
-  }
-  return { payments, lots };
+  if (tenantId) return expireTenantWallets(deps, tenantId, now);
+  const done = await forEachTenant(WALLETS_EXPIRY_JOB, await tenantsWithDueWalletWork(deps, now), (id) =>
+    expireTenantWallets(deps, id, now),
+  );
+  return {
+    payments: done.reduce((sum, d) => sum + d.payments, 0),
+    lots: done.reduce((sum, d) => sum + d.lots, 0),
+  };
 }
 
 /** One tenant's timed-out balance holds and expired points at `now`. */
