@@ -12,11 +12,12 @@ import {
   openConfigured,
   topUp,
 } from "../../../test/helpers/deposits.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import type { AppDeps } from "../../app-types.js";
 import { runDue } from "../../platform/jobs/schedules.js";
 import { Notifier } from "../../platform/notify/notifier.js";
 import { RECHECK_JOB } from "./credit-topup.js";
-import { recheckTenant } from "./recheck.js";
+import { depositJobs, recheckTenant } from "./recheck.js";
 
 let t: TestApp;
 let w: DepositWorld;
@@ -430,5 +431,75 @@ describe("balance warnings", () => {
     t.clock.set("2026-11-26T18:20:00Z");
     await runSchedules();
     expect((await notices(id)).filter((n) => n.kind === "warning")).toHaveLength(8);
+  });
+});
+
+describe("an account whose check fails", () => {
+  it("holds back none of the tenant's other accounts; their notices go out and the run fails naming it", async () => {
+    t.clock.set("2026-12-10T02:00:00Z");
+    // A tenant of its own: the broken account must not fail the other tests' re-checks.
+    const own = await depositWorld(t, await createTestTenant(t, "One broken account"));
+    const broken = await activeAccount(own, await createMerchant(own), 300_000);
+    const m = await createMerchant(own);
+    const healthy = await openConfigured(own, m, {
+      warning_value: 500_000,
+      phones: ["13900000099"],
+      emails: [],
+    });
+    await topUp(own, m, healthy, 300_000);
+    const c = ok<{ id: string }>(
+      await call(own, m.auth, "POST", "/v1/deposit-campaigns", {
+        merchant_id: m.id,
+        name: "broken-neighbour",
+        starts_at: "2026-12-11T00:00:00Z",
+        ends_at: "2026-12-20T00:00:00Z",
+      }),
+      201,
+    );
+    // The broken account is listed first; its deposit ledger account cannot be read.
+    expect(broken < healthy).toBe(true);
+    const ledgerAccount = (
+      await t.database.owner
+        .selectFrom("deposit_accounts")
+        .select("ledger_account_id")
+        .where("id", "=", broken)
+        .executeTakeFirstOrThrow()
+    ).ledger_account_id;
+    const corrupt = (id: string) =>
+      t.database.owner
+        .updateTable("deposit_accounts")
+        .set({ ledger_account_id: id })
+        .where("tenant_id", "=", own.tenant.tenantId)
+        .where("id", "=", broken)
+        .execute();
+    await corrupt("missing-ledger-account");
+
+    t.clock.set("2026-12-11T00:20:00Z");
+    const before = sms.length;
+    const [job] = depositJobs(t.deps);
+    await expect(
+      job!.handler({ tenantId: own.tenant.tenantId }, { id: "run-1", name: RECHECK_JOB, retryCount: 0 }),
+    ).rejects.toThrow(
+      `1 deposit account check(s) failed: ${broken}: ledger accounts of ${broken} are missing`,
+    );
+    // The other account was re-checked in the same run: its campaign started, its warning was
+    // due (3,000.00 below 5,000.00), and both notices were sent.
+    const status = await own.t.deps.db.tenantTx(own.tenant.tenantId, (trx) =>
+      trx.selectFrom("deposit_campaigns").select("status").where("id", "=", c.id).executeTakeFirstOrThrow(),
+    );
+    expect(status.status).toBe("running");
+    const kinds = await t.deps.db.tenantTx(own.tenant.tenantId, (trx) =>
+      trx.selectFrom("deposit_notices").select("kind").where("account_id", "=", healthy).execute(),
+    );
+    expect(kinds.map((k) => k.kind).sort()).toEqual(["started", "warning"]);
+    const sent = sms.slice(before).filter((s) => s.to === "13900000099");
+    expect(sent).toHaveLength(2);
+
+    // Once repaired, the next run checks it too.
+    await corrupt(ledgerAccount);
+    t.clock.set("2026-12-11T00:40:00Z");
+    const again = await recheckTenant(t.deps, own.tenant.tenantId, t.clock.now());
+    expect(again.checked).toBe(2);
+    await tenantTrail(t, own.tenant.tenantId).ledgerClean();
   });
 });

@@ -1,11 +1,10 @@
+import { describeFailures } from "./each-item.js";
+
 /** What one tenant's failed run was, for the job's error. */
 export interface TenantFailure {
   tenantId: string;
   error: unknown;
 }
-
-/** At most this many tenants' failures are named in the error message (all are kept on it). */
-const NAMED_FAILURES = 10;
 
 /**
  * A sweep's run failed for some tenants; the others were done. Thrown after every tenant had
@@ -16,11 +15,8 @@ export class TenantSweepError extends Error {
     readonly job: string,
     readonly failures: TenantFailure[],
   ) {
-    const named = failures
-      .slice(0, NAMED_FAILURES)
-      .map((f) => `${f.tenantId}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
-    const more = failures.length > NAMED_FAILURES ? `; and ${failures.length - NAMED_FAILURES} more` : "";
-    super(`${job} failed for ${failures.length} tenant(s): ${named.join("; ")}${more}`);
+    const named = describeFailures(failures.map((f) => ({ id: f.tenantId, error: f.error })));
+    super(`${job} failed for ${failures.length} tenant(s): ${named}`);
     this.name = "TenantSweepError";
   }
 }
