@@ -12,6 +12,7 @@ import { liveTenantOnly } from "../../db/sandbox.js";
 import { type Account, balancesOf, type LedgerOps, type UnitOfWork, unitOver } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { ALL_STAFF, FINANCE, MANAGERS, OPERATORS } from "../../platform/auth/permissions.js";
+import { type ItemFailure, ItemSweepError } from "../../platform/jobs/each-item.js";
 import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { changePoints } from "./change-points.js";
@@ -348,12 +349,22 @@ export async function runWalletExpiry(deps: Pick<AppDeps, "db" | "clock" | "ledg
   };
 }
 
-/** One tenant's timed-out balance holds and expired points at `now`. */
+/**
+ * One tenant's timed-out balance holds and expired points at `now`. A payment that cannot be
+ * released does not keep the points from expiring: both run, then any failure is thrown.
+ */
 async function expireTenantWallets(deps: Pick<AppDeps, "ledger">, tenantId: string, now: Date) {
-  return {
-    payments: await expirePayments(deps.ledger, tenantId, now),
-    lots: await expirePoints(deps.ledger, tenantId, now),
-  };
+  const failures: ItemFailure[] = [];
+  const step = (id: string, run: () => Promise<number>) =>
+    run().catch((error: unknown) => {
+      failures.push({ id, error });
+      return 0;
+    });
+  const payments = await step("held payments", () => expirePayments(deps.ledger, tenantId, now));
+  const lots = await step("points expiry", () => expirePoints(deps.ledger, tenantId, now));
+  if (failures.length === 1) throw failures[0]!.error;
+  if (failures.length > 1) throw new ItemSweepError("wallet expiry step(s)", failures);
+  return { payments, lots };
 }
 
 /** The job: scheduled per tenant (data.tenantId) when its balance settings are created. */

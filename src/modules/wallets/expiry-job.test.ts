@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
+import { walletClient } from "../../../test/helpers/wallets.js";
+import { runWalletExpiry, walletExpiryJob } from "./index.js";
+
+let t: TestApp;
+let tenant: TestTenant;
+let c: ReturnType<typeof walletClient>;
+const DAY = 86_400_000;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createTestTenant(t, "One stuck payment");
+  c = walletClient(t, tenant);
+  await c.ok("PATCH", "/v1/wallet-settings", { points_validity_days: 30 });
+});
+afterAll(async () => t?.close());
+
+const status = async (id: string) =>
+  (await c.ok<{ status: string }>("GET", `/v1/wallet-payments/${id}`)).status;
+
+describe("the wallet expiry job", () => {
+  it("a held payment whose release fails holds back neither the tenant's other payments nor its points expiry", async () => {
+    const m = await c.newMember();
+    await c.ok("POST", `/v1/members/${m}/top-ups`, { amount: 1000 });
+    await c.ok("POST", `/v1/members/${m}/points`, { operation: "earn", points: 100 });
+    const held = (order: string, amount: number, timeout: number) =>
+      c.ok<{ id: string }>("POST", "/v1/wallet-payments", {
+        member_id: m,
+        order_id: order,
+        currency: "CNY",
+        lines: [],
+        amount_due: amount + 100,
+        balance_amount: amount,
+        external_method: "online",
+        timeout_seconds: timeout,
+      });
+    const stuck = (await held("STUCK", 300, 60)).id;
+    const next = (await held("NEXT", 200, 120)).id;
+    // The first payment due names a hold the ledger does not have: its release fails on every run.
+    const legs = await t.database.owner
+      .selectFrom("wallet_payment_legs")
+      .select(["account_id", "transfer_id"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("payment_id", "=", stuck)
+      .execute();
+    const payment = await t.database.owner
+      .selectFrom("wallet_payments")
+      .select(["principal_transfer_id", "bonus_transfer_id"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "=", stuck)
+      .executeTakeFirstOrThrow();
+    const point = (transfer: (original: string) => string) =>
+      t.database.owner.transaction().execute(async (trx) => {
+        for (const leg of legs) {
+          await trx
+            .updateTable("wallet_payment_legs")
+            .set({ transfer_id: transfer(leg.transfer_id) })
+            .where("tenant_id", "=", tenant.tenantId)
+            .where("payment_id", "=", stuck)
+            .where("account_id", "=", leg.account_id)
+            .execute();
+        }
+        await trx
+          .updateTable("wallet_payments")
+          .set({
+            principal_transfer_id: payment.principal_transfer_id && transfer(payment.principal_transfer_id),
+            bonus_transfer_id: payment.bonus_transfer_id && transfer(payment.bonus_transfer_id),
+          })
+          .where("tenant_id", "=", tenant.tenantId)
+          .where("id", "=", stuck)
+          .execute();
+      });
+    await point(() => "no-such-hold");
+
+    // Both holds and the points lot are past their time.
+    t.clock.advance(31 * DAY);
+    const job = walletExpiryJob(t.deps);
+    await expect(
+      job.handler({ tenantId: tenant.tenantId }, { id: "run-1", name: job.name, retryCount: 0 }),
+    ).rejects.toThrow(`1 held payment(s) failed: ${stuck}: `);
+    expect(await status(next)).toBe("expired");
+    expect(await status(stuck)).toBe("held");
+    expect(await c.balance(m)).toMatchObject({ total: 1000, held: 0, available: 1000, points: 0 });
+    // The sweep over every tenant names the tenant and the payment.
+    await expect(runWalletExpiry(t.deps)).rejects.toThrow(
+      `${tenant.tenantId}: 1 held payment(s) failed: ${stuck}`,
+    );
+
+    // Repaired, the next run releases it.
+    await point((original) => original);
+    expect(await runWalletExpiry(t.deps, tenant.tenantId)).toEqual({ payments: 1, lots: 0 });
+    expect(await status(stuck)).toBe("expired");
+    await tenantTrail(t, tenant.tenantId).ledgerClean();
+  });
+});
