@@ -19,6 +19,26 @@ afterAll(async () => t?.close());
 
 const status = async (id: string) =>
   (await c.ok<{ status: string }>("GET", `/v1/wallet-payments/${id}`)).status;
+/** A member's (only) points lot. */
+const lotOf = async (member: string) =>
+  (
+    await t.database.owner
+      .selectFrom("wallet_point_lots")
+      .select("account_id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("member_id", "=", member)
+      .executeTakeFirstOrThrow()
+  ).account_id;
+/** What a lot still holds in the ledger (a balance read already leaves out a lot past its day). */
+async function left(lot: string) {
+  const row = await t.database.owner
+    .selectFrom("ledger_accounts")
+    .select(["credits_posted", "debits_posted"])
+    .where("tenant_id", "=", tenant.tenantId)
+    .where("id", "=", lot)
+    .executeTakeFirstOrThrow();
+  return row.credits_posted - row.debits_posted;
+}
 
 describe("the wallet expiry job", () => {
   it("a held payment whose release fails holds back neither the tenant's other payments nor its points expiry", async () => {
@@ -82,7 +102,8 @@ describe("the wallet expiry job", () => {
     ).rejects.toThrow(`1 held payment(s) failed: ${stuck}: `);
     expect(await status(next)).toBe("expired");
     expect(await status(stuck)).toBe("held");
-    expect(await c.balance(m)).toMatchObject({ total: 1000, held: 0, available: 1000, points: 0 });
+    expect(await c.balance(m)).toMatchObject({ total: 1000, held: 0, available: 1000 });
+    expect(await left(await lotOf(m))).toBe(0);
     // The sweep over every tenant names the tenant and the payment.
     await expect(runWalletExpiry(t.deps)).rejects.toThrow(
       `${tenant.tenantId}: 1 held payment(s) failed: ${stuck}`,
@@ -92,6 +113,35 @@ describe("the wallet expiry job", () => {
     await point((original) => original);
     expect(await runWalletExpiry(t.deps, tenant.tenantId)).toEqual({ payments: 1, lots: 0 });
     expect(await status(stuck)).toBe("expired");
+    await tenantTrail(t, tenant.tenantId).ledgerClean();
+  });
+
+  it("a points lot that cannot expire holds back none of the tenant's other lots", async () => {
+    const a = await c.newMember("A");
+    const b = await c.newMember("B");
+    await c.ok("POST", `/v1/members/${a}/points`, { operation: "earn", points: 100 });
+    await c.ok("POST", `/v1/members/${b}/points`, { operation: "earn", points: 70 });
+    const stuck = await lotOf(a);
+    const close = (closed: boolean) =>
+      t.database.owner
+        .updateTable("ledger_accounts")
+        .set({ closed })
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("id", "=", stuck)
+        .execute();
+    // A's lot account refuses every transfer: its points cannot expire until an operator looks.
+    await close(true);
+
+    t.clock.advance(31 * DAY);
+    await expect(runWalletExpiry(t.deps, tenant.tenantId)).rejects.toThrow(
+      `1 points lot(s) failed: ${stuck}: `,
+    );
+    expect(await left(await lotOf(b))).toBe(0);
+    expect(await left(stuck)).toBe(100);
+
+    await close(false);
+    expect(await runWalletExpiry(t.deps, tenant.tenantId)).toEqual({ payments: 0, lots: 1 });
+    expect(await left(stuck)).toBe(0);
     await tenantTrail(t, tenant.tenantId).ledgerClean();
   });
 });
