@@ -1,0 +1,216 @@
+/**
+ * Every page of the console's menu, as the demo owner sees it, in Chinese and then in English:
+ * each shows its title, logs no error or warning, and shows no message key, "undefined", "NaN"
+ * or "[object Object]" where words or figures belong. One screenshot per page (Chinese) lands in
+ * test-output/console/sweep-*.png.
+ */
+import { randomUUID } from "node:crypto";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CATALOGS, type Lang, type MessageKey } from "../../web/console/src/i18n/format.js";
+import {
+  type ConsoleServer,
+  type ConsoleSession,
+  pickOption,
+  poll,
+  screenshot,
+  signIn,
+  startConsoleSession,
+  unexpected,
+} from "../helpers/console-browser.js";
+
+let session: ConsoleSession;
+let server: ConsoleServer;
+let page: Page;
+let problems: string[];
+
+const OWNER = "owner@demo.vouchsafe.test";
+
+/**
+ * The menu's pages: path → the message key of the title the page shows, and what else it must show
+ * (in either language) of the data set up below.
+ */
+const PAGES: Record<string, MessageKey | [MessageKey, ...string[]]> = {
+  "/": "home.title",
+  "/members": "members.title",
+  "/segments": "nav.segments",
+  "/benefits": "benefits.title",
+  "/topup": "nav.topup",
+  "/topup-orders": "topupIntents.title",
+  "/packages": "pkg.title",
+  "/gift-cards": "gc.title",
+  "/students": "nav.students",
+  "/cashier-orders": "nav.cashierOrders",
+  "/checkout": "checkout.title",
+  "/finance/withdrawals": "desk.wd.title",
+  "/finance/bank-records": "desk.bank.title",
+  "/finance/qualifications": "desk.q.title",
+  "/finance/manual": "desk.manual.title",
+  "/finance/invoices": "desk.inv.title",
+  "/platform/org": "nav.org",
+  "/platform/settings": "nav.settings",
+  "/platform/member-center": "nav.memberCenter",
+  "/platform/notifications": "nav.notifications",
+  "/platform/inbox": "inbox.title",
+  "/platform/users": "nav.users",
+  "/platform/api-keys": "nav.apiKeys",
+  "/platform/webhooks": "nav.webhooks",
+  "/platform/audit": "nav.audit",
+  "/platform/jobs": "nav.jobs",
+  "/platform/exports": "nav.exports",
+};
+
+const KEYS = new Set(Object.keys(CATALOGS["en-US"]));
+/** Families of keys named by a value ("gc.status." → "gc.status.active"), whose values the pages fill in. */
+const FAMILIES = new Set(
+  [...KEYS].filter((key) => key.split(".").length > 2).map((key) => key.slice(0, key.lastIndexOf(".") + 1)),
+);
+
+/**
+ * What in the visible text is not words for people: message keys (of the catalogs, or of one of
+ * their families with a value that has no message), and values that were never filled in.
+ * (The audit log's actions, such as "member.created", are codes an operator filters by, not keys.)
+ */
+function leaks(text: string): string[] {
+  const found = new Set<string>();
+  for (const match of text.matchAll(/(?<![\w@./-])[a-z][a-zA-Z]*(?:\.[\w-]+)+/g)) {
+    const token = match[0];
+    const family = token.slice(0, token.lastIndexOf(".") + 1);
+    if (KEYS.has(token) || FAMILIES.has(family)) found.add(token);
+  }
+  // A message's own {placeholder} left unfilled; a notice template's {{variable}} is the template itself.
+  for (const bad of text.match(/\bundefined\b|\bNaN\b|\[object Object\]|(?<!\{)\{\w+\}(?!\})/g) ?? [])
+    found.add(bad);
+  return [...found];
+}
+
+/** The API as the demo owner key, with an Idempotency-Key on every write. */
+async function call<T = { id: string }>(method: string, url: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${server.baseUrl}${url}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${server.demo.api_key}`,
+      "idempotency-key": randomUUID(),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  expect(response.ok, `${method} ${url}: ${text}`).toBe(true);
+  return (text ? JSON.parse(text) : {}) as T;
+}
+
+beforeAll(async () => {
+  session = await startConsoleSession();
+  ({ server, page, problems } = session);
+  // Something on the lists and the home: a member topped up and served at the till, a benefit, a merchant's deposit account.
+  const units = await call<{ data: { id: string; parent_id: string | null }[] }>(
+    "GET",
+    "/v1/org-units?limit=100",
+  );
+  const root = units.data.find((u) => u.parent_id === null)!;
+  const merchant = await call("POST", "/v1/org-units", {
+    parent_id: root.id,
+    kind: "merchant",
+    name: "Harbour Café",
+  });
+  await call("PUT", `/v1/merchants/${merchant.id}/deposit-bank-binding`, {
+    company_name: "Harbour Café Ltd",
+    bank_name: "ICBC",
+    branch: "Chaoyang",
+    account_number: "6222 0000 1111",
+  });
+  await call("POST", "/v1/deposit-accounts", { merchant_id: merchant.id });
+  const member = await call("POST", "/v1/members", { name: "王五", phone: "13800138000" });
+  await call("POST", `/v1/members/${member.id}/top-ups`, { amount: 10_000, reason: "cash" });
+  await call("POST", "/v1/benefits", {
+    kind: "member_discount",
+    name: "会员九折",
+    config: { discount_percent: 10 },
+  });
+  await call("POST", "/v1/checkout/orders", {
+    member_id: member.id,
+    channel: "POS",
+    lines: [{ sku: "tea", category: "drinks", quantity: 2, unit_price: 1500 }],
+    client_order_id: "till-sweep",
+  });
+  await signIn(page, server, OWNER, server.demo.users.find((u) => u.email === OWNER)!.password);
+}, 240_000);
+
+afterAll(async () => {
+  await session?.close();
+});
+
+const menu = () => page.getByRole("navigation");
+
+/** The paths the menu offers, in its order. */
+async function menuPaths(): Promise<string[]> {
+  const ids = await menu()
+    .locator("li.ant-menu-item")
+    .evaluateAll((items) => items.map((li) => li.getAttribute("data-menu-id") ?? ""));
+  return ids.map((id) => id.slice(id.indexOf("/")));
+}
+
+/** A title as a pattern: its placeholders (the home's user name) stand for any words. */
+const titlePattern = (lang: Lang, key: MessageKey) =>
+  new RegExp(
+    `^${CATALOGS[lang][key]
+      .split(/\{\w+\}/)
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".+")}$`,
+  );
+
+/** Opens a page from the menu and waits until it has loaded what it shows; answers its visible text. */
+async function visit(path: string, lang: Lang): Promise<string> {
+  await menu().locator(`li.ant-menu-item[data-menu-id$="-${path}"]`).click();
+  await poll(() => new URL(page.url()).pathname.replace(/\/$/, "")).toBe(
+    `/console${path}`.replace(/\/$/, ""),
+  );
+  const [title] = [PAGES[path]!].flat() as [MessageKey];
+  await poll(() => page.locator("main h3").first().textContent()).toMatch(titlePattern(lang, title));
+  await page.waitForLoadState("networkidle");
+  await page.locator(".ant-spin-spinning").first().waitFor({ state: "detached" });
+  await page.locator(".ant-skeleton-active").first().waitFor({ state: "detached" });
+  // Loaded tables fade in: read and photograph them once they have.
+  await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+  return page.locator("body").innerText();
+}
+
+const shotName = (path: string) => (path === "/" ? "home" : path.slice(1).replaceAll("/", "-"));
+
+describe("every page of the console's menu", () => {
+  it("offers the owner every page of the sweep", async () => {
+    await poll(() => page.getByTestId("home-role").count()).toBe(1);
+    expect(await menuPaths()).toEqual(Object.keys(PAGES));
+  });
+
+  for (const lang of ["zh-CN", "en-US"] as const) {
+    it(`shows each page's title in ${lang}: no key, empty value or warning`, async () => {
+      if (lang === "en-US") {
+        await page.getByLabel(/^(语言|Language)$/).click();
+        await pickOption(page, "English");
+        await poll(() => page.locator("html").getAttribute("lang")).toBe("en-US");
+      }
+      const found: Record<string, string[]> = {};
+      // A finding is told once: the menu, on every page, is reported on the first.
+      const seen = new Set<string>();
+      for (const path of Object.keys(PAGES)) {
+        problems.length = 0;
+        const text = await visit(path, lang);
+        if (lang === "zh-CN") await screenshot(page, `sweep-${shotName(path)}`);
+        const [, ...shows] = [PAGES[path]!].flat();
+        // The console's errors and warnings, less the expected answers of refused requests.
+        const bad = [
+          ...leaks(text),
+          ...shows.filter((words) => !text.includes(words)).map((words) => `missing: ${words}`),
+          ...unexpected(problems),
+        ];
+        const fresh = [...new Set(bad)].filter((b) => !seen.has(b));
+        for (const b of fresh) seen.add(b);
+        if (fresh.length > 0) found[path] = fresh;
+      }
+      // Every page's findings at once, so that one run shows them all.
+      expect(found).toEqual({});
+    });
+  }
+});
