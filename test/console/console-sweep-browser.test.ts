@@ -1,8 +1,8 @@
 /**
  * Every page of the console's menu, as the demo owner sees it, in Chinese and then in English:
  * each shows its title, logs no error or warning, and shows no message key, "undefined", "NaN"
- * or "[object Object]" where words or figures belong. One screenshot per page (Chinese) lands in
- * test-output/console/sweep-*.png.
+ * or "[object Object]" where words or figures belong, and nothing in the other language. One
+ * screenshot per page (Chinese) lands in test-output/console/sweep-*.png.
  */
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
@@ -50,7 +50,8 @@ const PAGES: Record<string, MessageKey | [MessageKey, ...string[]]> = {
   "/platform/org": "nav.org",
   "/platform/settings": "nav.settings",
   "/platform/member-center": "nav.memberCenter",
-  "/platform/notifications": "nav.notifications",
+  // The templates' languages by name (the page reads in Chinese; "English" is the same in both).
+  "/platform/notifications": ["nav.notifications", "English"],
   "/platform/inbox": "inbox.title",
   "/platform/users": "nav.users",
   "/platform/api-keys": "nav.apiKeys",
@@ -176,6 +177,40 @@ async function visit(path: string, lang: Lang): Promise<string> {
   return page.locator("body").innerText();
 }
 
+/**
+ * What the page shows in the other language: in Chinese, an English sentence (text marked with
+ * another `lang`, such as an English notice template, is the data itself); in English, Chinese in
+ * the page's own words (the menu, headings, labels, buttons, placeholders).
+ */
+function inspect(): Promise<string[]> {
+  // Runs in the page; this project is typed without the DOM, so its globals come from the root element.
+  return page.locator("html").evaluate((root) => {
+    const document = root.ownerDocument;
+    const window = document.defaultView;
+    const found: string[] = [];
+    const lang: string = root.lang;
+    const visible = (el: { offsetParent: unknown; tagName: string }) =>
+      el.offsetParent !== null || el.tagName === "BODY";
+    const chrome =
+      ".ant-menu-title-content, h3, h4, h5, .ant-table-thead th, .ant-form-item-label, .ant-btn, .ant-tabs-tab-btn, .ant-card-head-title, .ant-empty-description, .ant-statistic-title";
+    const walker = document.createTreeWalker(document.body, window.NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement!;
+      const text = node.textContent ?? "";
+      if (!visible(parent) || parent.closest("[lang]")?.getAttribute("lang") !== lang) continue;
+      if (lang === "zh-CN") {
+        const sentence = /[A-Za-z]+(?:['’][a-z]+)?(?:\s+[a-z]+(?:['’][a-z]+)?){4,}/.exec(text);
+        if (sentence) found.push(`English: ${sentence[0]}`);
+      } else if (/[\u4e00-\u9fff]/.test(text) && parent.closest(chrome)) found.push(`Chinese: ${text}`);
+    }
+    for (const input of document.querySelectorAll("input[placeholder]")) {
+      if (lang !== "zh-CN" && visible(input) && /[\u4e00-\u9fff]/.test(input.placeholder))
+        found.push(`Chinese: ${input.placeholder}`);
+    }
+    return found;
+  });
+}
+
 const shotName = (path: string) => (path === "/" ? "home" : path.slice(1).replaceAll("/", "-"));
 
 describe("every page of the console's menu", () => {
@@ -185,7 +220,7 @@ describe("every page of the console's menu", () => {
   });
 
   for (const lang of ["zh-CN", "en-US"] as const) {
-    it(`shows each page's title in ${lang}: no key, empty value or warning`, async () => {
+    it(`shows each page's title in ${lang}: no key, empty value, warning or other language`, async () => {
       if (lang === "en-US") {
         await page.getByLabel(/^(语言|Language)$/).click();
         await pickOption(page, "English");
@@ -202,6 +237,7 @@ describe("every page of the console's menu", () => {
         // The console's errors and warnings, less the expected answers of refused requests.
         const bad = [
           ...leaks(text),
+          ...(await inspect()),
           ...shows.filter((words) => !text.includes(words)).map((words) => `missing: ${words}`),
           ...unexpected(problems),
         ];

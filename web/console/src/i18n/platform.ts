@@ -34,6 +34,19 @@ export const platformEnUS = {
   "notify.status.sent": "Sent",
   "notify.status.failed": "Failed",
   "notify.status.capped": "Over the limit",
+  "notify.type.deposit.balance_low": "A deposit account's balance fell below its warning threshold",
+  "notify.type.deposit.balance_warning":
+    "A deposit account's available balance is below its warning value (delivery of deposit.balance_low)",
+  "notify.type.deposit.campaign_started":
+    "One of the merchant's campaigns started running (once per campaign)",
+  "notify.type.deposit.campaigns_resumed":
+    "A deposit account's available balance is above the suspension threshold again: campaigns resumed",
+  "notify.type.deposit.campaigns_suspended":
+    "A deposit account's available balance fell below the suspension threshold: campaigns suspended",
+  "notify.type.file_job.finished": "An import or export finished",
+  "notify.type.student.expiring":
+    "A member's student status ends soon: verify again to keep student benefits",
+  "notify.type.webhook_endpoint.disabled": "A webhook endpoint failed for more than a day and was disabled",
   "inbox.viewAll": "View all",
   "inbox.readState": "Read",
   "inbox.read": "Read",
@@ -116,6 +129,14 @@ export const platformZhCN: Record<keyof typeof platformEnUS, string> = {
   "notify.status.sent": "已发送",
   "notify.status.failed": "失败",
   "notify.status.capped": "超出频次",
+  "notify.type.deposit.balance_low": "预存账户余额低于预警值",
+  "notify.type.deposit.balance_warning": "预存账户可用余额低于预警值（通过 deposit.balance_low 发送）",
+  "notify.type.deposit.campaign_started": "商户的某个推广活动开始投放（每个活动一次）",
+  "notify.type.deposit.campaigns_resumed": "预存账户可用余额重新高于暂停阈值：推广活动已恢复",
+  "notify.type.deposit.campaigns_suspended": "预存账户可用余额低于暂停阈值：推广活动已暂停",
+  "notify.type.file_job.finished": "导入或导出任务已结束",
+  "notify.type.student.expiring": "会员的学生身份即将到期：重新认证后可继续享受学生权益",
+  "notify.type.webhook_endpoint.disabled": "Webhook 端点持续失败超过一天，已被停用",
   "inbox.viewAll": "查看全部",
   "inbox.readState": "阅读状态",
   "inbox.read": "已读",

@@ -5,7 +5,7 @@ import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert } from "../components/problems";
-import { type MessageKey, useI18n } from "../i18n/i18n";
+import { CATALOGS, type Lang, type MessageKey, type Translate, useI18n } from "../i18n/i18n";
 
 type Template = components["schemas"]["NotificationTemplate"];
 type Delivery = components["schemas"]["NotificationDelivery"];
@@ -13,6 +13,12 @@ const FILTERS = ["tab", "notice_type", "locale", "channel", "status"] as const;
 const CHANNELS = ["email", "sms", "inbox"] as const;
 const STATUSES = ["sent", "failed", "capped"] as const;
 const keyOf = (t: Template) => `${t.notice_type}/${t.locale}/${t.channel}`;
+
+/** What a notice is, in the reader's language; a notice this console does not know yet keeps the API's words. */
+function noticeDescription(t: Translate, lang: Lang, r: Template): string {
+  const key = `notify.type.${r.notice_type}`;
+  return key in CATALOGS[lang] ? t(key as MessageKey) : r.description;
+}
 
 function TemplateDialog(props: { template?: Template; onClose(): void }) {
   const { t } = useI18n();
@@ -73,7 +79,7 @@ function TemplateDialog(props: { template?: Template; onClose(): void }) {
 }
 
 function Templates() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const [editing, setEditing] = useState<Template>();
   // The API answers the whole catalog at once (every notice × locale × channel): a few dozen rows.
@@ -132,18 +138,27 @@ function Templates() {
               <>
                 <Typography.Text code>{r.notice_type}</Typography.Text>
                 <div>
-                  <Typography.Text type="secondary">{r.description}</Typography.Text>
+                  <Typography.Text type="secondary">{noticeDescription(t, lang, r)}</Typography.Text>
                 </div>
               </>
             ),
           },
-          { title: t("settings.locale"), dataIndex: "locale" },
+          {
+            title: t("settings.locale"),
+            dataIndex: "locale",
+            render: (l: Template["locale"]) => t(l === "zh-CN" ? "lang.zh-CN" : "lang.en-US"),
+          },
           {
             title: t("notify.channel"),
             dataIndex: "channel",
             render: (c: Template["channel"]) => t(`notify.channel.${c}`),
           },
-          { title: t("notify.subject"), dataIndex: "subject" },
+          {
+            title: t("notify.subject"),
+            dataIndex: "subject",
+            // The template is written in its own language, whichever the console reads in.
+            render: (subject: string, r) => <span lang={r.locale}>{subject}</span>,
+          },
           {
             title: t("common.status"),
             dataIndex: "customized",
