@@ -1,8 +1,8 @@
 /**
  * Every page of the console's menu, as the demo owner sees it, in Chinese and then in English:
  * each shows its title, logs no error or warning, and shows no message key, "undefined", "NaN"
- * or "[object Object]" where words or figures belong, and nothing in the other language. One
- * screenshot per page (Chinese) lands in test-output/console/sweep-*.png.
+ * or "[object Object]" where words or figures belong, no label cut off, and nothing in the other
+ * language. One screenshot per page (Chinese) lands in test-output/console/sweep-*.png.
  */
 import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
@@ -178,9 +178,10 @@ async function visit(path: string, lang: Lang): Promise<string> {
 }
 
 /**
- * What the page shows in the other language: in Chinese, an English sentence (text marked with
- * another `lang`, such as an English notice template, is the data itself); in English, Chinese in
- * the page's own words (the menu, headings, labels, buttons, placeholders).
+ * What the page shows cut off or in the other language: a menu item, button, tab, column
+ * heading, field label or placeholder wider than its box; in Chinese, an English sentence (text
+ * marked with another `lang`, such as an English notice template, is the data itself); in
+ * English, Chinese in the page's own words (the menu, headings, labels, buttons, placeholders).
  */
 function inspect(): Promise<string[]> {
   // Runs in the page; this project is typed without the DOM, so its globals come from the root element.
@@ -191,6 +192,19 @@ function inspect(): Promise<string[]> {
     const lang: string = root.lang;
     const visible = (el: { offsetParent: unknown; tagName: string }) =>
       el.offsetParent !== null || el.tagName === "BODY";
+    const canvas = document.createElement("canvas").getContext("2d")!;
+    for (const el of document.querySelectorAll(
+      ".ant-menu-title-content, .ant-btn > span, .ant-tabs-tab-btn, .ant-table-thead th, .ant-form-item-label > label, .ant-card-head-title, h3",
+    )) {
+      if (visible(el) && el.scrollWidth > el.clientWidth + 1) found.push(`clipped: ${el.innerText}`);
+    }
+    for (const input of document.querySelectorAll("input[placeholder]")) {
+      if (!visible(input) || input.value) continue;
+      const style = window.getComputedStyle(input);
+      canvas.font = `${style.fontSize} ${style.fontFamily}`;
+      const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      if (canvas.measureText(input.placeholder).width > room + 1) found.push(`clipped: ${input.placeholder}`);
+    }
     const chrome =
       ".ant-menu-title-content, h3, h4, h5, .ant-table-thead th, .ant-form-item-label, .ant-btn, .ant-tabs-tab-btn, .ant-card-head-title, .ant-empty-description, .ant-statistic-title";
     const walker = document.createTreeWalker(document.body, window.NodeFilter.SHOW_TEXT);
@@ -220,7 +234,7 @@ describe("every page of the console's menu", () => {
   });
 
   for (const lang of ["zh-CN", "en-US"] as const) {
-    it(`shows each page's title in ${lang}: no key, empty value, warning or other language`, async () => {
+    it(`shows each page's title in ${lang}: no key, empty value, warning, clipped label or other language`, async () => {
       if (lang === "en-US") {
         await page.getByLabel(/^(语言|Language)$/).click();
         await pickOption(page, "English");

@@ -16,7 +16,7 @@ export const depositsEnUS = {
   "nav.deskBankRecords": "Bank records",
   "nav.deskQualifications": "Qualification review",
   "nav.deskManual": "Manual handling",
-  "nav.deskInvoices": "Invoice issue and mailing",
+  "nav.deskInvoices": "Invoices & mailing",
   "dep.home.title": "Prepaid deposit account",
   "dep.prompt.title": "Open a prepaid deposit account",
   "dep.prompt.text":

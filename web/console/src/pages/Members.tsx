@@ -61,7 +61,7 @@ export default function Members() {
         }
       >
         <Form.Item name="q" label={t("members.search")}>
-          <Input allowClear placeholder={t("members.searchHint")} />
+          <Input allowClear placeholder={t("members.searchHint")} style={{ width: 240 }} />
         </Form.Item>
         <Form.Item name="tier" label={t("members.tier")}>
           <Input allowClear style={{ width: 120 }} />
