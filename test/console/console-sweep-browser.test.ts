@@ -53,7 +53,8 @@ const PAGES: Record<string, MessageKey | [MessageKey, ...string[]]> = {
   // The templates' languages by name (the page reads in Chinese; "English" is the same in both).
   "/platform/notifications": ["nav.notifications", "English"],
   "/platform/inbox": "inbox.title",
-  "/platform/users": "nav.users",
+  // A user scoped to a unit is shown with the unit's name, not its id.
+  "/platform/users": ["nav.users", "Shanghai Nanjing Road"],
   "/platform/api-keys": "nav.apiKeys",
   "/platform/webhooks": "nav.webhooks",
   "/platform/audit": "nav.audit",

@@ -1,9 +1,10 @@
 import { PlusOutlined } from "@ant-design/icons";
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Form, Input, Modal, Select, Space, Tag } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { fetchAllUnits } from "../components/orgUnits";
 import { PageHeader } from "../components/Page";
 import { ProblemAlert } from "../components/problems";
 import { type MessageKey, useI18n } from "../i18n/i18n";
@@ -14,7 +15,14 @@ type User = components["schemas"]["User"];
 
 export default function Users() {
   const { t, fmt } = useI18n();
-  const { user: me } = useSession();
+  const { user: me, can } = useSession();
+  // A scoped user is shown with the name of the unit they work in; its id says nothing to a person.
+  const units = useQuery({
+    queryKey: ["org-units"],
+    queryFn: fetchAllUnits,
+    enabled: can("GET /v1/org-units"),
+  });
+  const unitName = (id: string) => units.data?.find((u) => u.id === id)?.name ?? id;
   const client = useQueryClient();
   const { filters, setFilters } = useUrlFilters(["role"] as const);
   const [creating, setCreating] = useState(false);
@@ -66,7 +74,11 @@ export default function Users() {
           { title: t("users.name"), dataIndex: "name" },
           { title: t("signIn.email"), dataIndex: "email" },
           { title: t("users.role"), dataIndex: "role", render: (r) => t(`role.${r}` as MessageKey) },
-          { title: t("users.orgUnit"), dataIndex: "org_unit_id", render: (v) => v ?? t("users.wholeTenant") },
+          {
+            title: t("users.orgUnit"),
+            dataIndex: "org_unit_id",
+            render: (v: string | null) => (v ? unitName(v) : t("users.wholeTenant")),
+          },
           {
             title: t("common.status"),
             key: "status",
