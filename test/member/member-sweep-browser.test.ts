@@ -1,8 +1,8 @@
 /**
  * Every page of the member center on a phone, in Chinese and then in English: each shows its
  * title, logs no error or warning, shows no message key, "undefined", "NaN" or "[object Object]",
- * is no wider than the screen, cuts off no label and says nothing in the other language. One
- * screenshot per page (Chinese) lands in test-output/member/member-sweep-*.png.
+ * is no wider than the screen, cuts off no label, shows no empty card and says nothing in the
+ * other language. One screenshot per page (Chinese) lands in test-output/member/member-sweep-*.png.
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -135,8 +135,9 @@ async function visit(path: string, lang: Lang): Promise<string> {
 }
 
 /**
- * The page wider than the phone, a label cut off, an English sentence on a Chinese page (text
- * marked with another `lang` is the data itself), Chinese in the English page's own words.
+ * The page wider than the phone, a label cut off, a card with nothing in it, an English sentence
+ * on a Chinese page (text marked with another `lang` is the data itself), Chinese in the English
+ * page's own words.
  */
 function inspect(): Promise<string[]> {
   // Runs in the page; this project is typed without the DOM, so its globals come from the root element.
@@ -152,6 +153,10 @@ function inspect(): Promise<string[]> {
       ".adm-nav-bar-title, .adm-tab-bar-item-title, .adm-button, .adm-list-header, .adm-form-item-label, .adm-tabs-tab, .adm-capsule-tabs-tab, .adm-empty-description, .adm-error-block-description, .adm-result-title";
     for (const el of document.querySelectorAll(chrome)) {
       if (visible(el) && el.scrollWidth > el.clientWidth + 1) found.push(`clipped: ${el.innerText}`);
+    }
+    for (const card of document.querySelectorAll(".adm-card")) {
+      if (visible(card) && !card.innerText.trim() && !card.querySelector("img, svg, input, canvas"))
+        found.push(`empty card: ${card.dataset.testid ?? card.className}`);
     }
     const walker = document.createTreeWalker(document.body, window.NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -176,7 +181,7 @@ const shotName = (path: string) => (path === "/" ? "home" : path.slice(1).replac
 
 describe("every page of the member center on a phone", () => {
   for (const lang of ["zh-CN", "en"] as const) {
-    it(`shows each page's title in ${lang}: no key, empty value, warning, overflow, clipped label or other language`, async () => {
+    it(`shows each page's title in ${lang}: no key, empty value, warning, overflow, clipped label, empty card or other language`, async () => {
       if (!base) {
         await poll(() => page.getByTestId("balance-total").count()).toBe(1);
         base = new URL(page.url()).pathname.replace(/\/$/, "");

@@ -34,7 +34,8 @@ export default function Student() {
   const current = s.current;
   return (
     <div>
-      {page.data ? (
+      {/* A merchant that has not written its page yet shows none rather than an empty box. */}
+      {page.data && (page.data.title || page.data.body || page.data.packages.length > 0) ? (
         <Card testId="student-page">
           <div style={{ fontWeight: 600, fontSize: 17 }}>{page.data.title}</div>
           <div style={{ fontSize: 14, whiteSpace: "pre-wrap", marginTop: 6 }}>{page.data.body}</div>
