@@ -1,20 +1,13 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
-import type { RefundRecord } from "../../platform/http/record-refund.js";
+import { ONLINE_PAYMENT_STATUSES, type RefundRecord } from "../../platform/http/record-refund.js";
 
 export const ORDER_STATUSES = ["open", "pending_payment", "paid", "cancelled", "expired"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAID_BY = ["balance", "balance_and_online", "smart_topup"] as const;
 export type PaidBy = (typeof PAID_BY)[number];
-export const PAYMENT_STATUSES = [
-  "pending",
-  "succeeded",
-  "failed",
-  "expired",
-  "refund_due",
-  "refunded",
-] as const;
+export const PAYMENT_STATUSES = ONLINE_PAYMENT_STATUSES;
 /** `refund_due`: the provider collected the online part too late to pay the order; owed back until `refunded`. */
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 

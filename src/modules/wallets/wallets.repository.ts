@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import { createAsset, defaultScale, ensureAsset, findAsset } from "../../ledger/index.js";
-import type { RefundRecord } from "../../platform/http/record-refund.js";
+import { ONLINE_PAYMENT_STATUSES, type RefundRecord } from "../../platform/http/record-refund.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
 import { WalletsError } from "./wallets.errors.js";
 
@@ -10,14 +10,7 @@ export type SpendOrder = "bonus_first" | "principal_first";
 export type WalletAccount = "balance" | "points" | "referral_points";
 export type PaymentStatus = "held" | "paid" | "voided" | "expired";
 export type ExternalMethod = "none" | "online" | "offline";
-export const INTENT_STATUSES = [
-  "pending",
-  "succeeded",
-  "failed",
-  "expired",
-  "refund_due",
-  "refunded",
-] as const;
+export const INTENT_STATUSES = ONLINE_PAYMENT_STATUSES;
 export type IntentStatus = (typeof INTENT_STATUSES)[number];
 
 /** What a change-log row says happened (the `kind` column). */

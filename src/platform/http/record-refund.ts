@@ -20,6 +20,20 @@ export const RecordRefundBody = Type.Optional(
   ),
 );
 
+/**
+ * The life of a payment collected by a provider for something sold online: waiting, taken
+ * (`succeeded`), `failed`, `expired`, or collected but no longer deliverable (`refund_due`)
+ * until finance records its refund (`refunded`).
+ */
+export const ONLINE_PAYMENT_STATUSES = [
+  "pending",
+  "succeeded",
+  "failed",
+  "expired",
+  "refund_due",
+  "refunded",
+] as const;
+
 export type RecordRefundInput = { reference?: string; note?: string } | undefined;
 
 /** What is kept on the record (and answered): the provider's refund id, the note, who and when. */
