@@ -3081,7 +3081,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Run the breaker and warning re-check now (the schedule runs it every 20 minutes) */
+        /**
+         * Run the breaker and warning re-check now (the schedule runs it every 20 minutes)
+         * @description Each account is checked on its own: one whose check fails is listed in `failed` with the reason, and the others are checked and their notices sent.
+         */
         post: operations["postDepositChecks"];
         delete?: never;
         options?: never;
@@ -34544,6 +34547,10 @@ export interface operations {
                     "application/json": {
                         checked: number;
                         notices: number;
+                        failed: {
+                            account_id: string;
+                            reason: string;
+                        }[];
                     };
                 };
             };

@@ -494,6 +494,13 @@ describe("an account whose check fails", () => {
     expect(kinds.map((k) => k.kind).sort()).toEqual(["started", "warning"]);
     const sent = sms.slice(before).filter((s) => s.to === "13900000099");
     expect(sent).toHaveLength(2);
+    // Run by hand, the re-check answers which account failed instead of a 500.
+    const manual = await call(own, own.tenant.auth, "POST", "/v1/deposit-checks", {});
+    expect(manual.statusCode, manual.body).toBe(200);
+    expect(JSON.parse(manual.body)).toMatchObject({
+      checked: 1,
+      failed: [{ account_id: broken, reason: `ledger accounts of ${broken} are missing` }],
+    });
 
     // Once repaired, the next run checks it too.
     await corrupt(ledgerAccount);

@@ -39,7 +39,7 @@ import { Entry } from "./deposits.serialize.js";
 import { freezeCost } from "./freeze-cost.js";
 import { LedgerLine, serializeWithdrawal, Withdrawal } from "./funds.schemas.js";
 import { invoiceRoutes } from "./invoicing.routes.js";
-import { recheckTenant } from "./recheck.js";
+import { recheckTenantReport } from "./recheck.js";
 import { refundSettled, releaseCost, settleCost } from "./resolve-cost.js";
 import { resolveManualItem } from "./resolve-manual-item.js";
 import { decideWithdrawal, requestWithdrawal, WITHDRAWAL_ACTIONS } from "./withdrawals.js";
@@ -295,17 +295,30 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
       schema: {
         tags,
         summary: "Run the breaker and warning re-check now (the schedule runs it every 20 minutes)",
+        description:
+          "Each account is checked on its own: one whose check fails is listed in `failed` with the reason, and the others are checked and their notices sent.",
         body: Obj({}),
         response: {
-          200: Type.Object({ checked: Type.Integer(), notices: Type.Integer() }),
+          200: Type.Object({
+            checked: Type.Integer(),
+            notices: Type.Integer(),
+            failed: Type.Array(Type.Object({ account_id: Type.String(), reason: Type.String() })),
+          }),
           ...errorResponses(),
         },
       },
     },
     async ({ actor }) => {
       assertPlatform(actor);
-      const result = await recheckTenant(deps, actor.tenantId, clock.now());
-      return { checked: result.checked, notices: result.notices.length };
+      const result = await recheckTenantReport(deps, actor.tenantId, clock.now());
+      return {
+        checked: result.checked,
+        notices: result.notices.length,
+        failed: result.failures.map((f) => ({
+          account_id: f.id,
+          reason: f.error instanceof Error ? f.error.message : String(f.error),
+        })),
+      };
     },
   );
 

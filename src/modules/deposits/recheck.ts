@@ -25,6 +25,18 @@ export async function recheckTenant(
   now: Date,
   notifier = notifierOf(deps),
 ): Promise<{ checked: number; notices: PendingNotice[] }> {
+  const run = await recheckTenantReport(deps, tenantId, now, notifier);
+  if (run.failures.length > 0) throw new ItemSweepError("deposit account check(s)", run.failures);
+  return run;
+}
+
+/** The same re-check, answering the accounts whose check failed instead of throwing them. */
+export async function recheckTenantReport(
+  deps: Pick<AppDeps, "db" | "ledger" | "notifier">,
+  tenantId: string,
+  now: Date,
+  notifier = notifierOf(deps),
+): Promise<{ checked: number; notices: PendingNotice[]; failures: ItemFailure[] }> {
   let after = "";
   let checked = 0;
   const notices: PendingNotice[] = [];
@@ -67,8 +79,7 @@ export async function recheckTenant(
     // What committed is sent, even when the run fails part-way.
     await deliverNotices(notifier, notices, now);
   }
-  if (failures.length > 0) throw new ItemSweepError("deposit account check(s)", failures);
-  return { checked, notices };
+  return { checked, notices, failures };
 }
 
 /** One account's re-check, in its own transaction under its row lock and the ledger's. */
