@@ -9,7 +9,7 @@ import { planRefund } from "./spend-plan.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import { logChange, memberBalance, openSystem, type UnitOfWork } from "./wallets.ledger.js";
-import { findPayment, type RefundRow } from "./wallets.repository.js";
+import { findPayment, type PaymentRow, type RefundRow } from "./wallets.repository.js";
 
 /**
  * The bonus share of a cumulative refund of `refundedTotal` out of a payment that took
@@ -37,8 +37,7 @@ export async function refundPaymentAlone(
   input: { paymentId: string; amount: number; reason?: string | null },
   now: Date,
 ): Promise<RefundRow> {
-  const payment = await findPayment(uow.trx, uow.tenantId, { id: input.paymentId }, { lock: true });
-  if (!payment) throw new WalletsError("payment_not_found", "Payment not found");
+  const payment = await lockPayment(uow, input.paymentId);
   const owner = await balancePaymentOwner(uow.trx, uow.tenantId, {
     id: payment.id,
     orderId: payment.order_id,
@@ -50,7 +49,7 @@ export async function refundPaymentAlone(
       { extra: { module: owner.module, order_id: owner.orderId, refund_path: owner.refundPath } },
     );
   }
-  return refundPayment(uow, ctx, input, now);
+  return refundLockedPayment(uow, ctx, payment, input, now);
 }
 
 /**
@@ -63,8 +62,23 @@ export async function refundPayment(
   input: { paymentId: string; amount: number; reason?: string | null },
   now: Date,
 ): Promise<RefundRow> {
-  const payment = await findPayment(uow.trx, uow.tenantId, { id: input.paymentId }, { lock: true });
+  return refundLockedPayment(uow, ctx, await lockPayment(uow, input.paymentId), input, now);
+}
+
+async function lockPayment(uow: UnitOfWork, paymentId: string): Promise<PaymentRow> {
+  const payment = await findPayment(uow.trx, uow.tenantId, { id: paymentId }, { lock: true });
   if (!payment) throw new WalletsError("payment_not_found", "Payment not found");
+  return payment;
+}
+
+/** The refund of a payment this unit of work has locked. */
+async function refundLockedPayment(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  payment: PaymentRow,
+  input: { amount: number; reason?: string | null },
+  now: Date,
+): Promise<RefundRow> {
   if (payment.status !== "paid") {
     throw new WalletsError("payment_not_refundable", `A ${payment.status} payment cannot be refunded`);
   }
