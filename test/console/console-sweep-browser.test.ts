@@ -16,6 +16,7 @@ import {
   screenshot,
   signIn,
   startConsoleSession,
+  textLeakFinder,
   unexpected,
 } from "../helpers/console-browser.js";
 
@@ -62,29 +63,8 @@ const PAGES: Record<string, MessageKey | [MessageKey, ...string[]]> = {
   "/platform/exports": "nav.exports",
 };
 
-const KEYS = new Set(Object.keys(CATALOGS["en-US"]));
-/** Families of keys named by a value ("gc.status." → "gc.status.active"), whose values the pages fill in. */
-const FAMILIES = new Set(
-  [...KEYS].filter((key) => key.split(".").length > 2).map((key) => key.slice(0, key.lastIndexOf(".") + 1)),
-);
-
-/**
- * What in the visible text is not words for people: message keys (of the catalogs, or of one of
- * their families with a value that has no message), and values that were never filled in.
- * (The audit log's actions, such as "member.created", are codes an operator filters by, not keys.)
- */
-function leaks(text: string): string[] {
-  const found = new Set<string>();
-  for (const match of text.matchAll(/(?<![\w@./-])[a-z][a-zA-Z]*(?:\.[\w-]+)+/g)) {
-    const token = match[0];
-    const family = token.slice(0, token.lastIndexOf(".") + 1);
-    if (KEYS.has(token) || FAMILIES.has(family)) found.add(token);
-  }
-  // A message's own {placeholder} left unfilled; a notice template's {{variable}} is the template itself.
-  for (const bad of text.match(/\bundefined\b|\bNaN\b|\[object Object\]|(?<!\{)\{\w+\}(?!\})/g) ?? [])
-    found.add(bad);
-  return [...found];
-}
+// The audit log's actions, such as "member.created", are codes an operator filters by, not keys.
+const leaks = textLeakFinder(CATALOGS["en-US"], { templatesShown: true });
 
 /** The API as the demo owner key, with an Idempotency-Key on every write. */
 async function call<T = { id: string }>(method: string, url: string, body?: unknown): Promise<T> {

@@ -184,6 +184,31 @@ export async function signIn(
   await page.getByRole("button", { name: /Sign in|登\s*录/ }).click();
 }
 
+/**
+ * What in a page's visible text is not words for people: a message key of `catalog`, or of one
+ * of its families with a value that has no message ("gc.status." → "gc.status.paused"), and
+ * values never filled in ("undefined", "NaN", "[object Object]", a message's `{placeholder}`).
+ * Where the page shows notice templates, their `{{variable}}` is the template itself.
+ */
+export function textLeakFinder(catalog: Record<string, string>, options: { templatesShown?: boolean } = {}) {
+  const keys = new Set(Object.keys(catalog));
+  const families = new Set(
+    [...keys].filter((key) => key.split(".").length > 2).map((key) => key.slice(0, key.lastIndexOf(".") + 1)),
+  );
+  const unfilled = options.templatesShown
+    ? /\bundefined\b|\bNaN\b|\[object Object\]|(?<!\{)\{\w+\}(?!\})/g
+    : /\bundefined\b|\bNaN\b|\[object Object\]|\{\w+\}/g;
+  return (text: string): string[] => {
+    const found = new Set<string>();
+    for (const match of text.matchAll(/(?<![\w@./-])[a-z][a-zA-Z]*(?:\.[\w-]+)+/g)) {
+      const token = match[0];
+      if (keys.has(token) || families.has(token.slice(0, token.lastIndexOf(".") + 1))) found.add(token);
+    }
+    for (const bad of text.match(unfilled) ?? []) found.add(bad);
+    return [...found];
+  };
+}
+
 /** Problems the console printed that are not the expected answer of a refused request. */
 export function unexpected(problems: string[]): string[] {
   return problems.filter(

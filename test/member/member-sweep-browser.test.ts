@@ -16,6 +16,7 @@ import {
   STEP_TIMEOUT,
   screenshot,
   startConsoleServer,
+  textLeakFinder,
   unexpected,
 } from "../helpers/console-browser.js";
 import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
@@ -44,21 +45,7 @@ const PAGES: Record<string, MessageKey | null> = {
   "/student": "nav.student",
 };
 
-const KEYS = new Set(Object.keys(en));
-const FAMILIES = new Set(
-  [...KEYS].filter((key) => key.split(".").length > 2).map((key) => key.slice(0, key.lastIndexOf(".") + 1)),
-);
-
-/** Message keys (known, or of a known family) and values never filled in. */
-function leaks(text: string): string[] {
-  const found = new Set<string>();
-  for (const match of text.matchAll(/(?<![\w@./-])[a-z][a-zA-Z]*(?:\.[\w-]+)+/g)) {
-    const token = match[0];
-    if (KEYS.has(token) || FAMILIES.has(token.slice(0, token.lastIndexOf(".") + 1))) found.add(token);
-  }
-  for (const bad of text.match(/\bundefined\b|\bNaN\b|\[object Object\]|\{\w+\}/g) ?? []) found.add(bad);
-  return [...found];
-}
+const leaks = textLeakFinder(en);
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
