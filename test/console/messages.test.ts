@@ -1,11 +1,22 @@
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { publishedDocument } from "../../scripts/openapi.js";
+import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, auditActionLabel } from "../../web/console/src/i18n/audit.js";
 import { enUS } from "../../web/console/src/i18n/en-US.js";
 import { decimalToMinor, formatter, minorToDecimal, translator } from "../../web/console/src/i18n/format.js";
 import { zhCN } from "../../web/console/src/i18n/zh-CN.js";
 import { CONSOLE_SRC, consoleSources } from "../helpers/console-sources.js";
+
+const SERVER_SRC = path.resolve(import.meta.dirname, "../../src");
+
+/** The server's TypeScript sources, tests left out. */
+async function serverSources(): Promise<string[]> {
+  const entries = await readdir(SERVER_SRC, { recursive: true });
+  return entries
+    .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+    .map((name) => path.join(SERVER_SRC, name));
+}
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -42,6 +53,31 @@ describe("the console's message catalogs", () => {
     expect(named("gc.activity.").filter((k) => /^[A-Z_]+$/.test(k))).toEqual(
       [...(schemas.schemas.GiftCardActivity!.properties.type!.enum ?? [])].sort(),
     );
+  });
+
+  it("name every action and object the audit log records, in both languages", async () => {
+    const recorded = new Set<string>();
+    const targets = new Set<string>();
+    for (const file of await serverSources()) {
+      const text = await readFile(file, "utf8");
+      for (const match of text.matchAll(/\baction: "([a-z_]+\.[a-z_]+)"/g)) recorded.add(match[1]!);
+      for (const match of text.matchAll(/\btargetType: "([a-z_]+)"/g)) targets.add(match[1]!);
+    }
+    // The scan finds what it should: a sample of each, so a changed call shape cannot empty it.
+    expect(recorded).toContain("member.created");
+    expect(targets).toContain("gift_card");
+    const actions: readonly string[] = AUDIT_ACTIONS;
+    const types: readonly string[] = AUDIT_TARGET_TYPES;
+    expect([...recorded].filter((action) => !actions.includes(action))).toEqual([]);
+    expect([...targets].filter((type) => !types.includes(type))).toEqual([]);
+    for (const catalog of [enUS, zhCN] as Record<string, string>[]) {
+      expect(actions.filter((action) => auditActionLabel(catalog, action) === undefined)).toEqual([]);
+      expect(types.filter((type) => !catalog[`audit.noun.${type}`])).toEqual([]);
+    }
+    expect(auditActionLabel(zhCN, "gift_card_plan.copied")).toBe("礼品卡方案 · 已复制");
+    expect(auditActionLabel(zhCN, "deposit_invoice.issued")).toBe("发票 · 已开具");
+    expect(auditActionLabel(enUS, "voucher.issued")).toBe("Voucher · issued");
+    expect(auditActionLabel(enUS, "voucher.unheard_of")).toBeUndefined();
   });
 
   it("cover every key the pages ask for", async () => {

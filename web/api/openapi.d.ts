@@ -6585,6 +6585,8 @@ export interface components {
             actor_type: "api_key" | "user" | "member" | "system";
             actor_id: string;
             actor_role: string | null;
+            /** @description Who the actor is, for people to read: a user's email or an API key's name; null for members, the system, and actors since deleted */
+            actor_label: string | null;
             /** @example org_unit.moved */
             action: string;
             target_type: string;

@@ -5,6 +5,7 @@ import type { Actor } from "../auth/actor.js";
 import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
 import { escapeLike } from "../org/org-units.js";
+import { actorLabel } from "./audit.js";
 
 const ACTOR_TYPES = ["api_key", "user", "member", "system"] as const;
 
@@ -15,6 +16,11 @@ const AuditEvent = Type.Object(
     actor_type: StringEnum(ACTOR_TYPES),
     actor_id: Type.String(),
     actor_role: Type.Union([Type.String(), Type.Null()]),
+    actor_label: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "Who the actor is, for people to read: a user's email or an API key's name; null for members, " +
+        "the system, and actors since deleted",
+    }),
     action: Type.String({ examples: ["org_unit.moved"] }),
     target_type: Type.String(),
     target_id: Type.Union([Type.String(), Type.Null()]),
@@ -30,6 +36,7 @@ interface AuditRow {
   actor_type: string;
   actor_id: string;
   actor_role: string | null;
+  actor_label: string | null;
   action: string;
   target_type: string;
   target_id: string | null;
@@ -45,6 +52,7 @@ function serializeEvent(row: AuditRow) {
     actor_type: row.actor_type as (typeof ACTOR_TYPES)[number],
     actor_id: row.actor_id,
     actor_role: row.actor_role,
+    actor_label: row.actor_label,
     action: row.action,
     target_type: row.target_type,
     target_id: row.target_id,
@@ -107,6 +115,7 @@ export async function auditRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         let query = trx
           .selectFrom("audit_events")
           .selectAll()
+          .select(actorLabel.as("actor_label"))
           .where("audit_events.tenant_id", "=", actor.tenantId)
           .orderBy("audit_events.id", "desc")
           .limit(limit + 1);

@@ -21,6 +21,7 @@ interface Event {
   id: string;
   actor_id: string;
   actor_type: string;
+  actor_label: string | null;
   action: string;
   target_type: string;
   target_id: string;
@@ -100,6 +101,34 @@ describe("GET /v1/audit-events", () => {
     const bad = await t.app.inject({ url: "/v1/audit-events?created_gte=yesterday", headers: tenant.auth });
     expect(bad.statusCode).toBe(400);
     expect(json(bad)).toMatchObject({ code: "validation_failed" });
+  });
+
+  it("names each actor for people: a user by email, an API key by name", async () => {
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/v1/users",
+      headers: tenant.auth,
+      payload: {
+        email: "Label.Reader@example.com",
+        name: "Label Reader",
+        password: "correct horse 12",
+        role: "admin",
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const user = json<{ id: string; email: string }>(created);
+    const signedIn = await t.app.inject({
+      method: "POST",
+      url: "/v1/sessions",
+      payload: { tenant_id: tenant.tenantId, email: user.email, password: "correct horse 12" },
+    });
+    expect(signedIn.statusCode, signedIn.body).toBe(201);
+
+    const byUser = (await list(`actor_id=${user.id}`)).data;
+    expect(byUser.length).toBeGreaterThan(0);
+    expect(byUser.every((e) => e.actor_label === user.email)).toBe(true);
+    const byKey = (await list(`actor_id=${tenant.apiKey.record.id}&action=user.created`)).data;
+    expect(byKey.map((e) => e.actor_label)).toEqual([tenant.apiKey.record.name]);
   });
 
   it("a scoped actor sees its own events and its subtree's actors' only; viewers and other tenants none", async () => {

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { appendRow, type RowTarget } from "../../db/database.js";
 import { newId } from "../../shared/ids.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
@@ -53,3 +54,14 @@ export function changeSummary<T extends object, K extends keyof T & string>(
     after: Object.fromEntries(changed.map((f) => [f, after[f]])),
   };
 }
+
+/**
+ * A user's email or an API key's name beside its id, read in the same statement. Both lookups
+ * lead with the tenant, so they stay on the tenant's shard (docs/scale-out.md).
+ */
+export const actorLabel = sql<string | null>`case audit_events.actor_type
+  when 'user' then (select u.email from users u
+    where u.tenant_id = audit_events.tenant_id and u.id = audit_events.actor_id)
+  when 'api_key' then (select k.name from api_keys k
+    where k.tenant_id = audit_events.tenant_id and k.id = audit_events.actor_id)
+  end`;

@@ -4,7 +4,7 @@ import type { OrgUnitsTable } from "../../db/schema.js";
 import { statement } from "../../ledger/index.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
-import { recordAudit } from "../audit/audit.js";
+import { actorLabel, recordAudit } from "../audit/audit.js";
 import { systemActor } from "../auth/actor.js";
 import { lockTree, ORG_UNIT_KINDS } from "../org/org-units.js";
 import type { RowError } from "./files.schema.js";
@@ -19,6 +19,7 @@ interface AuditRow {
   actor_type: string;
   actor_id: string;
   actor_role: string | null;
+  actor_label: string | null;
   action: string;
   target_type: string;
   target_id: string | null;
@@ -74,6 +75,7 @@ export const AUDIT_EXPORT: ExportDefinition<AuditRow> = {
     { key: "actor_type", header: "actor_type", value: (r) => r.actor_type },
     { key: "actor_id", header: "actor_id", value: (r) => r.actor_id },
     { key: "actor_role", header: "actor_role", value: (r) => r.actor_role },
+    { key: "actor_label", header: "actor_label", value: (r) => r.actor_label },
     { key: "action", header: "action", value: (r) => r.action },
     { key: "target_type", header: "target_type", value: (r) => r.target_type },
     { key: "target_id", header: "target_id", value: (r) => r.target_id },
@@ -96,6 +98,7 @@ export const AUDIT_EXPORT: ExportDefinition<AuditRow> = {
           "actor_type",
           "actor_id",
           "actor_role",
+          actorLabel.as("actor_label"),
           "action",
           "target_type",
           "target_id",

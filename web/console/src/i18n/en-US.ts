@@ -1,3 +1,4 @@
+import { auditEnUS } from "./audit.js";
 import { depositsEnUS } from "./deposits.js";
 import { giftcardsEnUS } from "./giftcards.js";
 import { packagesEnUS } from "./packages.js";
@@ -479,6 +480,7 @@ export const enUS = {
   "topup.unfulfilled.plan_out_of_stock": "Out of stock",
   ...giftcardsEnUS,
   ...packagesEnUS,
+  ...auditEnUS,
   ...partnersEnUS,
   ...platformEnUS,
   ...depositsEnUS,

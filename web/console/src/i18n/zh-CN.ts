@@ -1,3 +1,4 @@
+import { auditZhCN } from "./audit.js";
 import { depositsZhCN } from "./deposits.js";
 import type { MessageKey } from "./en-US.js";
 import { giftcardsZhCN } from "./giftcards.js";
@@ -477,6 +478,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.unfulfilled.plan_out_of_stock": "方案库存不足",
   ...giftcardsZhCN,
   ...packagesZhCN,
+  ...auditZhCN,
   ...partnersZhCN,
   ...platformZhCN,
   ...depositsZhCN,
