@@ -185,8 +185,20 @@ function Templates() {
   );
 }
 
+/** The notices this console has words for, as filter options: what each is, then its code. */
+function noticeOptions(lang: Lang) {
+  const prefix = "notify.type.";
+  return Object.entries(CATALOGS[lang])
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, text]) => ({
+      value: key.slice(prefix.length),
+      label: `${text} (${key.slice(prefix.length)})`,
+    }));
+}
+
 function Deliveries() {
-  const { t, fmt } = useI18n();
+  const { t, fmt, lang } = useI18n();
+  const catalog: Readonly<Record<string, string>> = CATALOGS[lang];
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const { tab: _tab, locale: _locale, channel: _channel, ...query } = filters;
   return (
@@ -197,7 +209,14 @@ function Deliveries() {
         onSearch={(v) => setFilters({ ...v, tab: "deliveries" })}
       >
         <Form.Item name="notice_type" label={t("notify.noticeType")}>
-          <Input allowClear style={{ width: 240 }} />
+          <Select
+            allowClear
+            showSearch
+            optionFilterProp="label"
+            style={{ width: 280 }}
+            popupMatchSelectWidth={480}
+            options={noticeOptions(lang)}
+          />
         </Form.Item>
         <Form.Item name="status" label={t("common.status")}>
           <Select
@@ -218,7 +237,24 @@ function Deliveries() {
         }
         columns={[
           { title: t("common.time"), dataIndex: "created_at", render: (v) => fmt.dateTime(v) },
-          { title: t("notify.noticeType"), dataIndex: "notice_type" },
+          {
+            title: t("notify.noticeType"),
+            dataIndex: "notice_type",
+            width: 320,
+            render: (type: string) => {
+              const words = catalog[`notify.type.${type}`];
+              return words ? (
+                <>
+                  <div>{words}</div>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {type}
+                  </Typography.Text>
+                </>
+              ) : (
+                type
+              );
+            },
+          },
           {
             title: t("notify.channel"),
             dataIndex: "channel",
