@@ -183,6 +183,41 @@ describe("gift stock", () => {
     );
     expect(issued).toHaveLength(5);
   });
+  it("a gift that gives nothing (its template's dates have ended) takes no unit of stock", async () => {
+    const key = "test:stock-ended";
+    await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      configureGiftStock(trx, tenant.tenantId, key, 1, t.clock.now()),
+    );
+    const ended = (
+      await post("/v1/gift-voucher-templates", {
+        name: "October only",
+        face_amount: 800,
+        validity: { kind: "fixed", valid_from: "2026-10-01", valid_until: "2026-10-31" },
+        scope: { kind: "all" },
+        min_spend: 0,
+      })
+    ).id;
+    const nothing = await grant(
+      await member("E1"),
+      { kind: "voucher", template_id: ended },
+      "test:ended:1",
+      key,
+    );
+    expect(nothing.grant.status).toBe("no_gift");
+    expect(nothing.grant.voucher_ids).toEqual([]);
+    const levels = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      giftStockLevels(trx, tenant.tenantId, [key]),
+    );
+    expect(levels.get(key)).toEqual({ limit: 1, granted: 0 });
+    // The one unit is still there for a gift that gives something.
+    const given = await grant(
+      await member("E2"),
+      { kind: "voucher", template_id: coffee },
+      "test:ended:2",
+      key,
+    );
+    expect(given.grant.status).toBe("granted");
+  });
 });
 
 describe("gift stock without group commit", () => {

@@ -8,6 +8,8 @@ import { findTemplate, type GiftGrantRow, type GiftGrantStatus } from "./catalog
 import { type GiftSpec, giftLines, MAX_VOUCHERS_PER_GRANT } from "./gift-spec.js";
 import { takeGiftStock } from "./gift-stock.js";
 
+type Window = ReturnType<typeof validityWindow>;
+
 export interface GrantGiftInput {
   memberId: string;
   spec: GiftSpec;
@@ -75,30 +77,37 @@ export async function grantGift(
   }
 
   const lines = await giftLines(uow.trx, tenantId, input.spec);
+  const total = lines.reduce((s, l) => s + l.quantity, 0);
+  if (total > MAX_VOUCHERS_PER_GRANT) {
+    throw new CatalogError("invalid_gift", `A gift gives at most ${MAX_VOUCHERS_PER_GRANT} vouchers`);
+  }
+  // Each line's template and validity first: a gift whose every template has ended gives
+  // nothing, and must not use up a unit of a limited stock that a later gift could give.
+  const giving: { template: Awaited<ReturnType<typeof findTemplate>>; quantity: number; window: Window }[] =
+    [];
+  for (const line of lines) {
+    const template = await findTemplate(uow.trx, tenantId, line.template_id);
+    const window = validityWindow(
+      {
+        kind: template.validity_kind,
+        validFrom: template.valid_from,
+        validUntil: template.valid_until,
+        validDays: template.valid_days,
+      },
+      now,
+      input.timezone,
+    );
+    if (window.expiresAt.getTime() > now.getTime())
+      giving.push({ template, quantity: line.quantity, window });
+  }
   let status: GiftGrantStatus = "no_gift";
   const voucherIds: string[] = [];
-  if (lines.length > 0) {
+  if (giving.length > 0) {
     if (input.stockKey && !(await takeGiftStock(uow.trx, tenantId, input.stockKey, now))) {
       status = "out_of_stock";
     } else {
-      const total = lines.reduce((s, l) => s + l.quantity, 0);
-      if (total > MAX_VOUCHERS_PER_GRANT) {
-        throw new CatalogError("invalid_gift", `A gift gives at most ${MAX_VOUCHERS_PER_GRANT} vouchers`);
-      }
-      for (const line of lines) {
-        const t = await findTemplate(uow.trx, tenantId, line.template_id);
-        const window = validityWindow(
-          {
-            kind: t.validity_kind,
-            validFrom: t.valid_from,
-            validUntil: t.valid_until,
-            validDays: t.valid_days,
-          },
-          now,
-          input.timezone,
-        );
-        if (window.expiresAt.getTime() <= now.getTime()) continue;
-        for (let i = 0; i < line.quantity; i++) {
+      for (const { template: t, quantity, window } of giving) {
+        for (let i = 0; i < quantity; i++) {
           const voucher = await issueMemberVoucher(
             uow,
             context,
@@ -117,7 +126,7 @@ export async function grantGift(
           voucherIds.push(voucher.id);
         }
       }
-      status = voucherIds.length > 0 ? "granted" : "no_gift";
+      status = "granted";
     }
   }
   const grant = await uow.trx
