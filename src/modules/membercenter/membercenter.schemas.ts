@@ -61,7 +61,8 @@ export const Session = Type.Object(
 const HexColor = Type.String({ pattern: "^#[0-9a-fA-F]{6}$", examples: ["#c2410c"] });
 const LogoUrl = Type.String({
   maxLength: 1024,
-  pattern: "^(https://|/)[^\\s]*$",
+  // A path starts with one slash: "//host/…" and "/\host/…" are another host to a browser.
+  pattern: "^(https://[^\\s/\\\\][^\\s]*|/(?![/\\\\])[^\\s]*)$",
   description: "An https URL or a path on this server",
 });
 

@@ -197,4 +197,24 @@ describe("member-center branding", () => {
     });
     expectCode(bad, 400, "validation_failed");
   });
+
+  it("takes a logo only from an https URL or a path on this server, never another host without a scheme", async () => {
+    const put = (logo_url: string, key: string) =>
+      t.app.inject({
+        method: "PUT",
+        url: "/v1/member-center-settings",
+        headers: { ...tenant.auth, "idempotency-key": key },
+        payload: { brand_color: null, logo_url },
+      });
+    const ok = await put("/static/logo.png", "logo-path");
+    expect(ok.statusCode, ok.body).toBe(200);
+    // Browsers read "//host/…" and "/\host/…" as another host (over the page's own scheme).
+    for (const [i, url] of ["//evil.example/logo.png", "/\\evil.example/logo.png"].entries()) {
+      expectCode(await put(url, `logo-host-${i}`), 400, "validation_failed");
+    }
+    const branding = json<{ logo_url: string | null }>(
+      await t.app.inject({ method: "GET", url: `/v1/member-center/tenants/${tenant.tenantId}/branding` }),
+    );
+    expect(branding.logo_url).toBe("/static/logo.png");
+  });
 });
