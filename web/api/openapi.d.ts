@@ -2085,7 +2085,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw a voucher (irreversible); its remaining balance returns to its source
-         * @description customer_discount: by the issuing reseller (or its distributor); product_trial: only by the distributor. Only an unexpired voucher with a balance can be withdrawn.
+         * @description customer_discount: by the issuing reseller (or its distributor); product_trial: only by the distributor. Only an unexpired voucher with a balance can be withdrawn. A cash coupon allocated from an enterprise coupon is revoked through POST /v1/enterprise-coupons/{id}/revocations instead (enterprise_revocation_required, naming that path).
          */
         post: operations["postVouchersByIdWithdraw"];
         delete?: never;

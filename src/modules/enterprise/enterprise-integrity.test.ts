@@ -417,3 +417,40 @@ describe("usage and the packages' validity", () => {
     await trail.ledgerClean();
   });
 });
+
+describe("an allocated coupon withdrawn through the vouchers' route", () => {
+  it("is refused with the enterprise's revocation route to use, and moves nothing", async () => {
+    const coupon = await grantCoupon(ent, 1_000);
+    const allocated = await post(`/v1/enterprise-coupons/${coupon}/allocations`, tenant.auth, {
+      allocations: [{ member_id: m2.id, amount: 300 }],
+    });
+    expect(allocated.statusCode, allocated.body).toBe(201);
+    const voucher = json<{ data: { voucher_id: string }[] }>(allocated).data[0]!.voucher_id;
+    for (const who of [tenant.auth, master]) {
+      const r = await post(`/v1/vouchers/${voucher}/withdraw`, who, { reason: "by mistake" });
+      const problem = expectProblem(r, 409, "enterprise_revocation_required");
+      expect(problem).toMatchObject({
+        coupon_id: coupon,
+        revoke_path: `/v1/enterprise-coupons/${coupon}/revocations`,
+      });
+    }
+    expect(await posted(`vacct_${voucher}`)).toBe(300);
+    expect(await posted(`vacct_${coupon}`)).toBe(700);
+    expect(await trail.audit(voucher)).not.toContain("voucher.withdrawn");
+    // The enterprise's route revokes it, and its history shows the revocation.
+    const revoked = await post(`/v1/enterprise-coupons/${coupon}/revocations`, master, {
+      member_id: m2.id,
+      voucher_ids: [voucher],
+    });
+    expect(json(revoked)).toMatchObject({ revoked_amount: 300 });
+    const history = json<{ data: { kind: string; voucher_id: string }[] }>(
+      await t.app.inject({
+        url: `/v1/enterprises/${ent.id}/coupon-records?coupon_id=${coupon}`,
+        headers: master,
+      }),
+    ).data;
+    expect(history.map((h) => h.kind).sort()).toEqual(["allocation", "revocation"]);
+    expect(await posted(`vacct_${coupon}`)).toBe(1_000);
+    await trail.ledgerClean();
+  });
+});

@@ -94,7 +94,7 @@ export async function revokeCoupon(
     const { returned } = await withdrawVoucher(
       uow,
       context,
-      { voucherId: v.voucherId, reason: "revoked" },
+      { voucherId: v.voucherId, reason: "revoked", revokingAllocation: true },
       now,
     );
     await uow.trx

@@ -167,7 +167,7 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
       tags,
       summary: "Withdraw a voucher (irreversible); its remaining balance returns to its source",
       description:
-        "customer_discount: by the issuing reseller (or its distributor); product_trial: only by the distributor. Only an unexpired voucher with a balance can be withdrawn.",
+        "customer_discount: by the issuing reseller (or its distributor); product_trial: only by the distributor. Only an unexpired voucher with a balance can be withdrawn. A cash coupon allocated from an enterprise coupon is revoked through POST /v1/enterprise-coupons/{id}/revocations instead (enterprise_revocation_required, naming that path).",
       params: IdParams,
       body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ maxLength: 500 })) })),
       response: { 200: Voucher, ...errorResponses(409, 422, 503) },

@@ -15,6 +15,7 @@ export const VOUCHERS_ERRORS = defineErrors({
   quota_below_outstanding: 422,
   voucher_not_withdrawable: 409,
   voucher_withdraw_forbidden: 403,
+  enterprise_revocation_required: 409,
   bill_id_reused: 409,
   refund_id_reused: 409,
   refund_exceeds_bill: 422,

@@ -3,7 +3,7 @@ import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
-import { postedBalance, returnRemainingToSource, type UnitOfWork } from "./vouchers.ledger.js";
+import { accountIds, postedBalance, returnRemainingToSource, type UnitOfWork } from "./vouchers.ledger.js";
 import { loadVoucher, type VoucherRow } from "./vouchers.repository.js";
 
 /**
@@ -32,13 +32,39 @@ export function assertMayWithdraw(actor: Actor, voucher: VoucherRow, issuerPath:
 export async function withdrawVoucher(
   uow: UnitOfWork,
   context: RequestContext,
-  input: { voucherId: string; reason: string | null },
+  input: {
+    voucherId: string;
+    reason: string | null;
+    /** The enterprise's revocation, which records the allocation's end on its own side. */
+    revokingAllocation?: boolean;
+  },
   now: Date,
 ): Promise<{ voucher: VoucherRow; returned: number }> {
   const { actor } = context;
   const voucher = await loadVoucher(uow.trx, actor, input.voucherId, { forUpdate: true });
   assertMayWithdraw(actor, voucher, voucher.issuer_path);
+  const couponId = allocatedFrom(voucher);
+  if (couponId !== null && !input.revokingAllocation) {
+    // Withdrawn here, the allocation would end without the revocation record, audit and
+    // event its master's history and revocable amounts rest on.
+    const revokePath = `/v1/enterprise-coupons/${couponId}/revocations`;
+    throw new VouchersError(
+      "enterprise_revocation_required",
+      `This coupon was allocated from the enterprise coupon ${couponId}: revoke it with POST ${revokePath}`,
+      { extra: { voucher_id: voucher.id, coupon_id: couponId, revoke_path: revokePath } },
+    );
+  }
   return withdrawLocked(uow, context, voucher, input.reason, now);
+}
+
+/**
+ * The master coupon a cash coupon was allocated from (its source is that coupon's account),
+ * or null for any other voucher, the master coupon itself included.
+ */
+function allocatedFrom(voucher: VoucherRow): string | null {
+  const prefix = accountIds.voucher("");
+  if (voucher.purpose !== "cash_coupon" || !voucher.source_account_id?.startsWith(prefix)) return null;
+  return voucher.source_account_id.slice(prefix.length);
 }
 
 /**

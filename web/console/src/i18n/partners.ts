@@ -162,6 +162,8 @@ export const partnersEnUS = {
   "problem.voucher_not_found": "Voucher not found",
   "problem.voucher_not_withdrawable": "Only an unexpired voucher with a balance can be withdrawn",
   "problem.voucher_withdraw_forbidden": "Only the distributor can withdraw a Product Trial voucher",
+  "problem.enterprise_revocation_required":
+    "This cash coupon was allocated by an enterprise master: revoke it from the master's coupon allocations",
   "problem.template_in_use": "Vouchers have been issued from this template; it can no longer be edited",
   "problem.template_archived": "The template is archived",
   "problem.coupon_balance_exceeded": "The amounts exceed the coupon's unallocated balance",
@@ -328,6 +330,7 @@ export const partnersZhCN: Record<keyof typeof partnersEnUS, string> = {
   "problem.voucher_not_found": "代金券不存在",
   "problem.voucher_not_withdrawable": "仅未过期且有余额的代金券可撤回",
   "problem.voucher_withdraw_forbidden": "“产品试用”代金券仅可由分销商撤回",
+  "problem.enterprise_revocation_required": "该代金券由企业主账号分配，请在主账号的代金券分配中回收",
   "problem.template_in_use": "该模板已发放代金券，不能再编辑",
   "problem.template_archived": "该模板已归档",
   "problem.coupon_balance_exceeded": "分配金额超出代金券未分配余额",
