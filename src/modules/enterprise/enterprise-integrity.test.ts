@@ -454,3 +454,35 @@ describe("an allocated coupon withdrawn through the vouchers' route", () => {
     await trail.ledgerClean();
   });
 });
+
+describe("a bill id under both bill routes", () => {
+  it("is one request only with the same holders: the other route's bill is refused, not replayed", async () => {
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const third = await createTestOrgUnit(t, tenant.tenantId, root, "enterprise", "Third master");
+    const member = await createTestOrgUnit(t, tenant.tenantId, third, "member_account", "T1");
+    expect(
+      (await post(`/v1/enterprises/${third.id}/members`, tenant.auth, { member_id: member.id })).statusCode,
+    ).toBe(201);
+    const coupon = await grantCoupon(third, 1_000);
+    const plain = (billId: string) =>
+      post("/v1/voucher-bills", tenant.auth, {
+        bill_id: billId,
+        customer_id: member.id,
+        asset: "CNY",
+        lines: [{ product_code: "cvm", amount: 300 }],
+      });
+    // First without the master's shared coupons: the enterprise's bill is another request.
+    const first = await plain("both-routes-1");
+    expect(json(first)).toMatchObject({ deducted_amount: 0, payable_amount: 300 });
+    expectProblem(await pay(third, member, "both-routes-1", 300), 409, "bill_id_reused");
+    // First with them: the plain bill is another request too.
+    const shared = await pay(third, member, "both-routes-2", 300);
+    expect(json(shared)).toMatchObject({ deducted_amount: 300, payable_amount: 0 });
+    expectProblem(await plain("both-routes-2"), 409, "bill_id_reused");
+    // Each route still replays its own.
+    expect(json(await plain("both-routes-1"))).toEqual(json(first));
+    expect(json(await pay(third, member, "both-routes-2", 300))).toEqual(json(shared));
+    expect(await posted(`vacct_${coupon}`)).toBe(700);
+    await trail.ledgerClean();
+  });
+});

@@ -49,18 +49,33 @@ export interface BillResult {
   replayed?: boolean;
 }
 
+const sha256 = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex");
+
+/**
+ * What a bill id stands for: the customer, asset and lines, and whose vouchers pay after the
+ * customer's own (the same bill with or without a master's shared coupons is another bill).
+ */
 export function billHash(input: BillInput): string {
-  return createHash("sha256")
-    .update(
-      JSON.stringify([input.customerId, input.asset, input.lines.map((l) => [l.product_code, l.amount])]),
-    )
-    .digest("hex");
+  return sha256([
+    input.customerId,
+    input.asset,
+    input.lines.map((l) => [l.product_code, l.amount]),
+    input.sharedHolderIds ?? [],
+  ]);
+}
+
+/**
+ * The hash bills were stored under before the holders were part of it. Such a bill's holders
+ * are unknown: it replays on its customer, asset and lines alone, as it always did.
+ */
+function legacyBillHash(input: BillInput): string {
+  return sha256([input.customerId, input.asset, input.lines.map((l) => [l.product_code, l.amount])]);
 }
 
 /**
  * Offsets a customer's bill with its vouchers (order: see planDeductions). The bill id
  * makes it idempotent: the same bill again answers the first result; a different bill
- * under the same id is `bill_id_reused`. The customer's vouchers are locked before their
+ * under the same id (other lines, customer, asset or shared holders) is `bill_id_reused`. The customer's vouchers are locked before their
  * balances are read, so concurrent bills of one customer never spend a balance twice.
  */
 export async function deductBill(
@@ -87,7 +102,7 @@ export async function deductBill(
     .where("bill_id", "=", input.billId)
     .executeTakeFirst();
   if (existing) {
-    if (existing.request_hash !== hash) {
+    if (existing.request_hash !== hash && existing.request_hash !== legacyBillHash(input)) {
       throw new VouchersError("bill_id_reused", "This bill id was already submitted with different content");
     }
     return { ...(await loadBillResult(uow, actor.tenantId, existing.id)), replayed: true };
