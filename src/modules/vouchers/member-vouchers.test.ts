@@ -144,6 +144,24 @@ describe("member vouchers", () => {
     expect(await voucherBalance(id)).toBe(0);
   });
 
+  it("a reference again replays only the same redemption: another asset or other lines are refused", async () => {
+    const id = await give({ amount: 1000, scope: { kind: "allow", productCodes: ["latte"] } });
+    const ref = { module: "test", id: "ord-whole" };
+    const first = await redeem(id, { amount: 600, reference: ref });
+    expect(await redeem(id, { amount: 600, reference: ref })).toMatchObject({ id: first.id, replayed: true });
+    // Each of these, redeemed first, would have been refused or paid another bill: not the first request.
+    for (const other of [
+      { asset: "USD" },
+      { lines: [{ productCode: "cake", amount: 5000 }] },
+      { lines: [{ productCode: "latte", amount: 600 }] },
+    ]) {
+      expect(await refusal(redeem(id, { amount: 600, reference: ref, ...other }))).toMatchObject({
+        code: "redemption_reused",
+      });
+    }
+    expect(await voucherBalance(id)).toBe(400);
+  });
+
   it("30 concurrent redemptions of one voucher never spend it twice or beyond its balance", async () => {
     const id = await give({ amount: 1000 });
     const before = await balance(voucherAccountIds.settlement("CNY"));

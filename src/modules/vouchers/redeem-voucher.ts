@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
@@ -33,6 +34,14 @@ export interface Redemption {
   replayed: boolean;
 }
 
+/** What a redemption stands for under its voucher and reference: everything it was asked. */
+function redemptionHash(input: RedeemInput): string {
+  const lines = input.lines.map((l) => [l.productCode, l.amount]);
+  return createHash("sha256")
+    .update(JSON.stringify([input.memberId, input.asset, input.amount, lines]))
+    .digest("hex");
+}
+
 const notUsable = (voucherId: string, reason: string, message: string) =>
   new VouchersError("voucher_not_usable", `Voucher ${voucherId} cannot be used: ${message}`, {
     extra: { voucher_id: voucherId, reason },
@@ -46,7 +55,8 @@ const notUsable = (voucherId: string, reason: string, message: string) =>
  * `now`), in the asset, with lines in its scope whose total reaches its minimum and covers
  * the amount, and a balance of at least the amount (the ledger refuses a voucher account
  * going below zero as well). The value moves to the asset's voucher settlement account.
- * The same voucher and reference again replays the first redemption.
+ * The same voucher and reference again replays the first redemption if it asks the same
+ * (member, asset, amount, lines); anything else under them is `redemption_reused`.
  */
 export async function redeemVoucher(
   uow: UnitOfWork,
@@ -79,16 +89,25 @@ export async function redeemVoucher(
 
   const existing = await uow.trx
     .selectFrom("voucher_redemptions")
-    .select(["id", "amount"])
+    .select(["id", "amount", "request_hash"])
     .where("tenant_id", "=", actor.tenantId)
     .where("voucher_id", "=", voucher.id)
     .where("kind", "=", "redemption")
     .where("reference_module", "=", input.reference.module)
     .where("reference_id", "=", input.reference.id)
     .executeTakeFirst();
+  const requestHash = redemptionHash(input);
   if (existing) {
-    if (existing.amount !== input.amount) {
-      throw new VouchersError("redemption_reused", "This voucher already paid this reference another amount");
+    // Another asset or other lines under the reference would have been refused, or have paid
+    // another bill, had they come first: answering the first redemption would confirm them.
+    const same =
+      existing.amount === input.amount &&
+      (existing.request_hash === null || existing.request_hash === requestHash);
+    if (!same) {
+      throw new VouchersError(
+        "redemption_reused",
+        "This voucher already paid this reference with another amount, asset or lines",
+      );
     }
     return { id: existing.id, voucherId: voucher.id, amount: existing.amount, replayed: true };
   }
@@ -148,6 +167,7 @@ export async function redeemVoucher(
       amount: input.amount,
       returned_to: null,
       transfer_id: transferId,
+      request_hash: requestHash,
       created_at: now,
     })
     .execute();

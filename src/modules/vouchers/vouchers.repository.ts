@@ -154,6 +154,8 @@ export interface VoucherRedemptionsTable {
   amount: number;
   returned_to: "voucher" | "source" | null;
   transfer_id: string;
+  /** A redemption's request (see redeemVoucher); null for returns and older redemptions. */
+  request_hash: ColumnType<string | null, string | null | undefined, never>;
   created_at: Timestamp;
 }
 
