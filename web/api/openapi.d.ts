@@ -25032,6 +25032,10 @@ export interface operations {
                 template_id?: string;
                 issuer_id?: string;
                 purpose?: "customer_discount" | "product_trial" | "cash_coupon" | "member_voucher";
+                /**
+                 * @description Integer amount in minor units of the asset (e.g. cents)
+                 * @example 12345
+                 */
                 face_amount?: number;
                 /** @example 2026-11-23T08:00:00.000Z */
                 issued_from?: string;
@@ -25136,6 +25140,10 @@ export interface operations {
                 template_id?: string;
                 issuer_id?: string;
                 purpose?: "customer_discount" | "product_trial" | "cash_coupon" | "member_voucher";
+                /**
+                 * @description Integer amount in minor units of the asset (e.g. cents)
+                 * @example 12345
+                 */
                 face_amount?: number;
                 /** @example 2026-11-23T08:00:00.000Z */
                 issued_from?: string;

@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import {
+  Amount,
   AssetCode,
   IdParam,
   ListQuery,
@@ -228,7 +229,8 @@ export const VoucherFilterQuery = {
   template_id: Type.Optional(IdParam),
   issuer_id: Type.Optional(IdParam),
   purpose: Type.Optional(StringEnum(VOUCHER_PURPOSES)),
-  face_amount: Type.Optional(Type.Integer({ minimum: 1 })),
+  // A face amount is a ledger amount: bounded as one, so no filter reaches the database past bigint.
+  face_amount: Type.Optional(Amount),
   issued_from: Type.Optional(Timestamp),
   issued_to: Type.Optional(Timestamp),
   expires_from: Type.Optional(Timestamp),

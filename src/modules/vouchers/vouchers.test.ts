@@ -498,3 +498,15 @@ describe("events", () => {
     expect(events.filter((e) => e.type === "voucher.issued")).toHaveLength(vouchers.length);
   });
 });
+
+describe("list filters", () => {
+  it("a face amount past the amount bound is a validation failure, in the list and the export alike", async () => {
+    for (const url of [
+      "/v1/vouchers?face_amount=100000000000000000000",
+      "/v1/vouchers/export?format=csv&face_amount=100000000000000000000",
+    ]) {
+      const problem = expectProblem(await get(url, tree.keys.owner), 400, "validation_failed");
+      expect(problem.detail).toContain("face_amount");
+    }
+  });
+});
