@@ -558,3 +558,41 @@ describe("an online top-up paid after the tenant changed its balance asset", () 
     await w.ledgerClean();
   });
 });
+
+describe("what a refunded top-up still counts as", () => {
+  it("a payment refunded without ever being credited leaves the member a first-time depositor", async () => {
+    const tenant = await createTestTenant(t, "Never deposited");
+    const w = world(tenant);
+    const plan = await w.c.plan({ kind: "package", name: "Any", rule: range });
+    const welcome = await w.c.plan({
+      kind: "package",
+      name: "Welcome",
+      rule: range,
+      restrictions: { first_topup_only: true },
+    });
+    const m = await w.c.newMember();
+    const started = json<TopupBody>(await w.online(plan, m));
+    await w.c.ok("PATCH", `/v1/members/${m}`, { status: "frozen" });
+    expect(await w.result(w.notify(started, "succeeded"))).toBe("refund_due");
+    const finance = await createTestKey(t, tenant.tenantId, "finance");
+    const recorded = await t.app.inject({
+      method: "POST",
+      url: `/v1/topups/${started.id}/record-refund`,
+      headers: { ...finance.auth, "idempotency-key": "rr-first" },
+      payload: { reference: "re_first" },
+    });
+    expect(recorded.statusCode, recorded.body).toBe(200);
+    await w.c.ok("PATCH", `/v1/members/${m}`, { status: "active" });
+    expect(await w.c.balance(m)).toMatchObject({ principal: 0, bonus: 0 });
+    // Nothing ever reached the member's balance: the first top-up is still to come.
+    const first = await w.c.topUp(welcome, {
+      member_id: m,
+      amount: 10_000,
+      channel: "pos",
+      payment_method: "offline",
+    });
+    expect(first.statusCode, first.body).toBe(201);
+    expect(json<TopupBody>(first)).toMatchObject({ status: "credited", first_topup: true });
+    await w.ledgerClean();
+  });
+});

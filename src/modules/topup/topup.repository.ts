@@ -299,14 +299,18 @@ export async function memberPlanTopups(
   return Number(row.n);
 }
 
-/** Whether the member has a credited plan or smart top-up (the wallets' change log covers the rest). */
+/**
+ * Whether the member has a plan or smart top-up that was credited, refunded since or not (the
+ * wallets' change log covers the rest). A payment kept `refund_due` and then refunded never
+ * reached the balance: it makes no depositor.
+ */
 export async function hasCreditedTopup(trx: Tx, tenantId: string, memberId: string): Promise<boolean> {
   const row = await trx
     .selectFrom("topups")
     .select("id")
     .where("tenant_id", "=", tenantId)
     .where("member_id", "=", memberId)
-    .where("status", "in", ["credited", "refunded"])
+    .where("credited_at", "is not", null)
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
