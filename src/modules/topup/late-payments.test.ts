@@ -560,6 +560,48 @@ describe("an online top-up paid after the tenant changed its balance asset", () 
 });
 
 describe("what a refunded top-up still counts as", () => {
+  it("a partly refunded top-up keeps its place in the member's purchase limit", async () => {
+    const tenant = await createTestTenant(t, "Refund and buy again");
+    const w = world(tenant);
+    const { refOf, send, intent } = await w.stripe("whsec_limit_0123");
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "Once per member",
+      rule: range,
+      restrictions: { purchase_limit_per_member: 1 },
+    });
+    const m = await w.c.newMember();
+    const bought = json<TopupBody>(await w.online(plan, m));
+    const ref = await refOf(bought.id);
+    expect(await send(intent("evt_lim_s", "payment_intent.succeeded", ref))).toBe("credited");
+    // One yuan of the hundred comes back; the member keeps 99 and the whole bonus's rest.
+    const partly = {
+      id: "evt_lim_r",
+      type: "charge.refunded",
+      data: {
+        object: {
+          id: "ch_lim",
+          object: "charge",
+          payment_intent: ref,
+          amount: 10_000,
+          amount_refunded: 100,
+          currency: "cny",
+        },
+      },
+    };
+    expect(await send(partly)).toBe("refund_recorded");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 9_900, bonus: 990 });
+    const again = await w.c.topUp(plan, {
+      member_id: m,
+      amount: 10_000,
+      channel: "pos",
+      payment_method: "offline",
+    });
+    expectProblem(again, 409, "purchase_limit_reached");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 9_900, bonus: 990 });
+    await w.ledgerClean();
+  });
+
   it("a payment refunded without ever being credited leaves the member a first-time depositor", async () => {
     const tenant = await createTestTenant(t, "Never deposited");
     const w = world(tenant);

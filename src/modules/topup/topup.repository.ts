@@ -275,7 +275,11 @@ export async function listPlanTopups(
   return q.orderBy("id", "desc").limit(limit).execute();
 }
 
-/** Top-ups of a member under a plan that count toward its purchase limit (credited or awaiting payment). */
+/**
+ * Top-ups of a member under a plan that count toward its purchase limit: every one credited,
+ * refunded since or not (a refund, often partial, takes back money but not the points, gifts
+ * and tier the top-up gave), and every one still awaiting its payment.
+ */
 export async function memberPlanTopups(
   trx: Tx,
   tenantId: string,
@@ -291,7 +295,7 @@ export async function memberPlanTopups(
     .where("member_id", "=", memberId)
     .where((eb) =>
       eb.or([
-        eb("status", "=", "credited"),
+        eb("credited_at", "is not", null),
         eb.and([eb("status", "=", "pending_payment"), eb("payment_expires_at", ">", now)]),
       ]),
     )
