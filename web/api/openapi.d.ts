@@ -4178,7 +4178,7 @@ export interface paths {
         };
         /**
          * Smart top-up tiers for an order the balance cannot cover, with computed amounts — or none and why
-         * @description reason when there is no plan: balance_covers_order, no_active_plan, or the last plan's refusal (channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, first_topup_only). Each tier: offered, or reason below_minimum / does_not_cover_order.
+         * @description reason when there is no plan: balance_covers_order, no_active_plan, or the last plan's refusal (channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, first_topup_only). Each tier: offered, or reason below_minimum / does_not_cover_order / above_maximum (its top-up would pass the largest amount, 10^15 minor units).
          */
         get: operations["smartTopupOffers"];
         put?: never;

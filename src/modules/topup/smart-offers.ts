@@ -5,7 +5,7 @@ import { readBalanceAvailable } from "./balance-read.js";
 import { assertStoreUsable, whyClosed } from "./decide-topup.js";
 import { assetScaleOf, findVisibleMember, hasToppedUp } from "./member-facts.js";
 import { CHANNELS, type TopupChannel } from "./plan-terms.js";
-import { tierFigures, tierRefusal } from "./smart-rules.js";
+import { type TierRefusal, tierFigures, tierRefusal } from "./smart-rules.js";
 import type { SmartTier } from "./smart-terms.js";
 import { hasCreditedTopup, type SmartPlanRow } from "./topup.repository.js";
 
@@ -23,7 +23,7 @@ export interface OfferedTier {
   gift: GiftSpec | null;
   first_topup_gift: GiftSpec | null;
   offered: boolean;
-  reason: "below_minimum" | "does_not_cover_order" | null;
+  reason: TierRefusal | null;
 }
 
 export interface Offer {

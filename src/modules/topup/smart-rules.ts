@@ -1,3 +1,4 @@
+import { MAX_AMOUNT } from "../../shared/money.js";
 import type { Rounding, SmartTier } from "./smart-terms.js";
 import { bonusOf, pointsOf } from "./topup-rules.js";
 
@@ -12,7 +13,9 @@ import { bonusOf, pointsOf } from "./topup-rules.js";
  * - first top-up extras (gift tiers): extra bonus = order × %, extra points = top-up × %,
  *   rounded like the rest; discount and fixed tiers give a first-top-up gift instead;
  * - fixed tiers are what they say; offered only when balance + top-up + bonus covers the order
- *   and the top-up is at least the minimum.
+ *   and the top-up is at least the minimum;
+ * - no tier is offered whose top-up passes MAX_AMOUNT (a large order times a large multiplier
+ *   or rounded up past it): the ledger could never credit it.
  */
 export interface TierFigures {
   amount: number;
@@ -65,13 +68,16 @@ export function tierFigures(
   };
 }
 
+export type TierRefusal = "below_minimum" | "does_not_cover_order" | "above_maximum";
+
 /** Why a tier is not offered for this order, or null. */
 export function tierRefusal(
   figures: TierFigures,
   order: number,
   available: number,
   minimum: number,
-): "below_minimum" | "does_not_cover_order" | null {
+): TierRefusal | null {
+  if (figures.amount > MAX_AMOUNT) return "above_maximum";
   if (figures.amount < minimum) return "below_minimum";
   if (available + figures.amount + figures.bonus < order) return "does_not_cover_order";
   return null;

@@ -8,6 +8,7 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { topupClient } from "../../../test/helpers/topup.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -189,5 +190,39 @@ describe("smart top-up (§2.4)", () => {
     };
     expect(await accept()).toBe("granted");
     expect(await accept()).toBe("out_of_stock");
+  });
+
+  it("a tier whose top-up would pass the largest amount is not offered, and accepting it writes nothing", async () => {
+    const plan = await c.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Hundredfold",
+      rounding: "100",
+      tiers: [
+        { type: "discount", multiplier_bps: 1_000_000, bonus_bps: 0 },
+        { type: "fixed", amount: MAX_AMOUNT, bonus_amount: 0, bonus_points: 0 },
+      ],
+    });
+    const m = await c.newMember();
+    const offer = await offers(m, MAX_AMOUNT);
+    expect(offer.plan_id).toBe(plan.id);
+    expect(offer.tiers[0]).toMatchObject({ offered: false, reason: "above_maximum" });
+    expect(offer.tiers[1]).toMatchObject({ amount: MAX_AMOUNT, offered: true });
+    const accepted = await c.call("POST", "/v1/smart-topup/accept", {
+      member_id: m,
+      plan_id: plan.id,
+      tier_index: 0,
+      order_amount: MAX_AMOUNT,
+      channel: "pos",
+      payment_method: "offline",
+    });
+    const problem = expectProblem(accepted, 422, "tier_not_offered") as unknown as { reason: string };
+    expect(problem.reason).toBe("above_maximum");
+    const written = await t.database.owner
+      .selectFrom("topups")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("plan_id", "=", plan.id)
+      .execute();
+    expect(written).toEqual([]);
+    expect((await c.balance(m)).total).toBe(0);
   });
 });
