@@ -2,7 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { returnGiftStock, takeGiftStock } from "../catalog/index.js";
-import { lockedBalanceAsset, type WebhookOutcome } from "../wallets/index.js";
+import { lockedBalanceAsset, singleAmountCap, type WebhookOutcome } from "../wallets/index.js";
 import { creditTopup } from "./credit-topup.js";
 import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf } from "./plan-terms.js";
@@ -17,7 +17,8 @@ export type UnfulfilledReason =
   | "not_first_topup"
   | "purchase_limit_reached"
   | "plan_out_of_stock"
-  | "asset_changed";
+  | "asset_changed"
+  | "amount_above_cap";
 
 /**
  * A success for a top-up, with its row locked: the member paid, so it is credited on the
@@ -26,6 +27,9 @@ export type UnfulfilledReason =
  * - a member closed or frozen since it started takes no money: `refund_due`;
  * - nor does a top-up whose currency is no longer the tenant's balance asset (it may change
  *   while no member holds a balance): `refund_due`, reason `asset_changed`;
+ * - nor one whose amount or bonus is above the tenant's single-operation cap (lowered since it
+ *   started): `refund_due`, reason `amount_above_cap` — refused, the notification would be
+ *   answered 422 and the collected payment left pending for ever;
  * - a top-up sold as the member's first, when another has been credited since, is credited
  *   at the plan's own figures (the member paid the plan's amount, not for its first-top-up
  *   extras), or kept `refund_due` under a first-top-up-only plan;
@@ -160,6 +164,11 @@ async function decide(
   // Its first-top-up extras were promised to the member's first top-up; another has been credited since.
   const notFirst = topup.first_topup && !(await isFirstDepositor(trx, tenantId, topup.member_id));
   if (notFirst && restrictionsOf(terms).first_topup_only) return { refused: "not_first_topup" };
+  // The cap may have been lowered since it started: crediting would be refused, the payment stuck.
+  const cap = await singleAmountCap(trx, tenantId, now);
+  const bonus =
+    topup.bonus_amount - (notFirst ? ((topup.details as { first_bonus?: number }).first_bonus ?? 0) : 0);
+  if (topup.amount > cap || bonus > cap) return { refused: "amount_above_cap" };
   if (late) {
     const limit = restrictionsOf(terms).purchase_limit_per_member;
     if (

@@ -638,3 +638,38 @@ describe("what a refunded top-up still counts as", () => {
     await w.ledgerClean();
   });
 });
+
+describe("the tenant's single-operation cap", () => {
+  it("refuses an online top-up above it before any payment, and keeps one paid after it was lowered refund_due", async () => {
+    const tenant = await createTestTenant(t, "Capped");
+    const w = world(tenant);
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "Large",
+      rule: { ...range, max_amount: 5_000_000 },
+    });
+    const m = await w.c.newMember();
+    await w.c.ok("PATCH", "/v1/wallet-settings", { max_single_amount: 1_000_000 });
+    expectProblem(await w.online(plan, m, 2_000_000), 422, "amount_above_cap");
+    const started = json<TopupBody>(await w.online(plan, m, 900_000));
+    await w.c.ok("PATCH", "/v1/wallet-settings", { max_single_amount: 500_000 });
+    // The provider collected it: the answer is 200 whatever happens, never a 422 it retries for days.
+    expect(await w.result(w.notify(started, "succeeded"))).toBe("refund_due");
+    const kept = await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`);
+    expect(kept).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "amount_above_cap" } },
+    });
+    expect(await w.events("topup.payment_unfulfilled")).toEqual([
+      expect.objectContaining({ topup_id: started.id, amount: 900_000, reason: "amount_above_cap" }),
+    ]);
+    expect(await w.c.balance(m)).toMatchObject({ principal: 0, bonus: 0 });
+    const rows = await t.database.owner
+      .selectFrom("topups")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .execute();
+    expect(rows.map((r) => r.id)).toEqual([started.id]);
+    await w.ledgerClean();
+  });
+});

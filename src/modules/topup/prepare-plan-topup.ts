@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import { singleAmountCap } from "../wallets/index.js";
 import { assertOpen, assertStoreUsable, assertVisible } from "./decide-topup.js";
 import { assetScaleOf, isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf, type TopupChannel } from "./plan-terms.js";
@@ -97,5 +98,15 @@ export async function preparePlanTopup(
   }
   const scale = await assetScaleOf(trx, tenantId, plan.currency);
   const figures = topupFigures(terms.rule, amount, scale, first ? (terms.first_topup_bonus ?? null) : null);
+  // Refused before an online payment is asked for: once collected, a top-up the balance cannot
+  // take could only be refunded.
+  const cap = await singleAmountCap(trx, tenantId, now);
+  if (figures.amount > cap || figures.bonus > cap) {
+    throw new TopupError(
+      "amount_above_cap",
+      `The top-up (${figures.amount}, bonus ${figures.bonus}) is above the single-operation cap of ${cap}`,
+      { extra: { cap }, errors: [{ field: "/body/amount", message: "above the cap" }] },
+    );
+  }
   return { plan, code, storeId, first, figures, cardNumber: member.card_number };
 }

@@ -20,6 +20,7 @@ export const TOPUP_ERRORS = defineErrors({
   store_not_found: 404,
   audience_mismatch: 422,
   amount_out_of_range: 422,
+  amount_above_cap: 422,
   currency_mismatch: 422,
   recharge_code_mismatch: 422,
   topup_payment_closed: 409,

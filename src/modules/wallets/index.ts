@@ -107,6 +107,14 @@ export async function balanceAsset(trx: Tx, tenantId: string, now: Date): Promis
   return (await loadSettings(trx, tenantId, now)).asset;
 }
 
+/**
+ * The tenant's cap on one value-moving operation (minor units of the balance asset): what a
+ * top-up's principal and bonus may each be at most when credited.
+ */
+export async function singleAmountCap(trx: Tx, tenantId: string, now: Date): Promise<number> {
+  return (await loadSettings(trx, tenantId, now)).max_single_amount;
+}
+
 /** The online payment provider the tenant's settings name (other modules' online sales use it too). */
 export async function paymentProviderName(trx: Tx, tenantId: string, now: Date): Promise<string> {
   return (await loadSettings(trx, tenantId, now)).payment_provider;
