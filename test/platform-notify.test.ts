@@ -138,6 +138,41 @@ describe("email", () => {
     expect(result.status).toBe("failed");
     expect(result.deliveries[0]!.error).toMatch(/ECONNREFUSED|connect/);
     notifier.close();
+
+    // Each failure also says why as a code the console names in the reader's language.
+    const unconfigured = new Notifier({
+      db: t.db,
+      sms: {
+        send: async () => {
+          throw new Error("isv.MOBILE_NUMBER_ILLEGAL");
+        },
+      },
+    });
+    await unconfigured.notify(
+      tenantId,
+      {
+        type: "webhook_endpoint.disabled",
+        recipientKey: "y",
+        to: { email: "b@example.test", phone: "+8613800000000" },
+        vars: {},
+      },
+      clock.now(),
+    );
+    const rows = await t.db.tenantTx(tenantId, (trx) =>
+      trx
+        .selectFrom("notification_deliveries")
+        .select(["recipient", "status", "error", "error_code"])
+        .where("tenant_id", "=", tenantId)
+        .where("recipient", "in", ["a@example.test", "b@example.test", "+8613800000000"])
+        .orderBy("recipient")
+        .execute(),
+    );
+    expect(rows.map((r) => [r.recipient, r.status, r.error_code])).toEqual([
+      ["+8613800000000", "failed", "sms_failed"],
+      ["a@example.test", "failed", "email_failed"],
+      ["b@example.test", "failed", "email_not_configured"],
+    ]);
+    expect(rows[0]!.error).toBe("isv.MOBILE_NUMBER_ILLEGAL");
   });
 });
 

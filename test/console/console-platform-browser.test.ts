@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postInbox } from "../../src/platform/notify/inbox.js";
+import { Notifier } from "../../src/platform/notify/notifier.js";
 import {
   acceptConfirmation,
   type ConsoleServer,
@@ -225,9 +226,33 @@ describe("the platform pages", () => {
     ).toBe("保证金不足：{{merchant}}");
     await screenshot(page, "platform-06-notification-templates");
 
+    // A real notice: the text message goes out (through the log adapter); email fails, for this
+    // server has no SMTP peer.
+    const notifier = new Notifier({ db: server.t.deps.db, sms: { send: async () => {} } });
+    await notifier.notify(
+      server.demo.tenant_id,
+      {
+        type: "deposit.balance_low",
+        recipientKey: "platform-browser",
+        to: { phone: "+8613800000000", email: "finance@demo.vouchsafe.test" },
+        vars: { merchant: "Demo Retail", available: "12.00", threshold: "100.00" },
+      },
+      server.t.clock.now(),
+    );
     await page.getByRole("tab", { name: "发送记录" }).click();
     await poll(() => page.url()).toContain("tab=deliveries");
-    await poll(() => page.locator(".ant-table").count()).toBe(1);
+    const deliveries = page.locator(".ant-table-row", { hasText: "预存账户余额低于预警值" });
+    await poll(() => deliveries.count()).toBe(2);
+    expect(await deliveries.first().textContent()).toContain("deposit.balance_low");
+    // The failure is named in the reader's language; the server's own words stay beneath.
+    const failed = deliveries.filter({ hasText: "finance@demo.vouchsafe.test" });
+    expect(await failed.textContent()).toContain("服务器未配置邮件发送");
+    // The notice is picked by what it is, in the reader's language.
+    await page.getByLabel("通知", { exact: true }).fill("预存账户余额");
+    await pickOption(page, "预存账户余额低于预警值 (deposit.balance_low)");
+    await page.getByRole("button", { name: "查询" }).click();
+    await poll(() => page.url()).toContain("notice_type=deposit.balance_low");
+    await poll(() => deliveries.count()).toBe(2);
     await screenshot(page, "platform-07-notification-deliveries");
     expectNoConsoleProblems(problems);
   });

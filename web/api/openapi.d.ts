@@ -6714,7 +6714,10 @@ export interface components {
             subject: string | null;
             /** @enum {string} */
             status: "sent" | "failed" | "capped";
+            /** @description Why it failed, in the words of the mail server or SMS provider */
             error: string | null;
+            /** @description Why it failed, as a code: email_not_configured (this deployment has no SMTP server), email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused) */
+            error_code: ("email_not_configured" | "email_failed" | "sms_failed") | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z

@@ -8,7 +8,7 @@ import { loadOnce } from "../../shared/load-once.js";
 import type { Locale } from "../tenants.js";
 import { postInbox } from "./inbox.js";
 import { type NoticeTemplate, noticeDefinition, render } from "./notices.js";
-import type { Channel } from "./notify.schema.js";
+import type { Channel, DeliveryErrorCode } from "./notify.schema.js";
 
 /** SMS goes through an adapter (an HTTP gateway in production); the default writes to the log. */
 export interface SmsAdapter {
@@ -40,6 +40,7 @@ export interface NotifyResult {
     recipient: string;
     status: "sent" | "failed" | "capped";
     error: string | null;
+    errorCode?: DeliveryErrorCode;
   }[];
 }
 
@@ -77,6 +78,11 @@ export class Notifier {
 
   close(): void {
     this.mailer?.close();
+  }
+
+  private errorCode(channel: Channel): DeliveryErrorCode {
+    if (channel === "email") return this.smtpUrl ? "email_failed" : "email_not_configured";
+    return "sms_failed";
   }
 
   private async transport(): Promise<nodemailer.Transporter> {
@@ -192,6 +198,7 @@ export class Notifier {
         recipient: message.recipient,
         status: error ? "failed" : "sent",
         error,
+        ...(error && { errorCode: this.errorCode(message.channel) }),
       });
     }
     if (prepared.messages.length > 0) {
@@ -208,6 +215,7 @@ export class Notifier {
               subject,
               status: d.status,
               error: d.error,
+              errorCode: d.errorCode ?? null,
             },
             now,
           );
@@ -276,6 +284,7 @@ interface DeliveryRecord {
   subject?: string | null;
   status: "sent" | "failed" | "capped";
   error?: string | null;
+  errorCode?: DeliveryErrorCode | null;
 }
 
 async function recordDelivery(trx: Tx, d: DeliveryRecord, now: Date): Promise<void> {
@@ -291,6 +300,7 @@ async function recordDelivery(trx: Tx, d: DeliveryRecord, now: Date): Promise<vo
       subject: d.subject ?? null,
       status: d.status,
       error: d.error ?? null,
+      error_code: d.errorCode ?? null,
       created_at: now,
     })
     .execute();

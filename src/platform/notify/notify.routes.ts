@@ -11,6 +11,8 @@ import { LOCALES } from "../tenants.js";
 import { inboxRecipients, markRead, unreadCount } from "./inbox.js";
 import { MAX_TEMPLATE_CHARS, noticeCatalog, noticeDefinition } from "./notices.js";
 
+import { DELIVERY_ERROR_CODES } from "./notify.schema.js";
+
 const CHANNELS = ["email", "sms", "inbox"] as const;
 
 const InboxMessage = Type.Object(
@@ -53,7 +55,14 @@ const Delivery = Type.Object(
     locale: Type.String(),
     subject: Type.Union([Type.String(), Type.Null()]),
     status: StringEnum(["sent", "failed", "capped"] as const),
-    error: Type.Union([Type.String(), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()], {
+      description: "Why it failed, in the words of the mail server or SMS provider",
+    }),
+    error_code: Type.Union([StringEnum(DELIVERY_ERROR_CODES), Type.Null()], {
+      description:
+        "Why it failed, as a code: email_not_configured (this deployment has no SMTP server), " +
+        "email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused)",
+    }),
     created_at: Timestamp,
   },
   { $id: "NotificationDelivery" },
@@ -302,6 +311,7 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
             "subject",
             "status",
             "error",
+            "error_code",
             "created_at",
           ])
           .where("tenant_id", "=", actor.tenantId)

@@ -20,6 +20,10 @@ export interface NotificationCountersTable {
   count: number;
 }
 
+/** Why a delivery failed, for people to read in their language (the provider's words are in `error`). */
+export const DELIVERY_ERROR_CODES = ["email_not_configured", "email_failed", "sms_failed"] as const;
+export type DeliveryErrorCode = (typeof DELIVERY_ERROR_CODES)[number];
+
 export interface NotificationDeliveriesTable {
   tenant_id: string;
   id: string;
@@ -30,6 +34,7 @@ export interface NotificationDeliveriesTable {
   subject: string | null;
   status: "sent" | "failed" | "capped";
   error: string | null;
+  error_code: DeliveryErrorCode | null;
   created_at: Timestamp;
 }
 

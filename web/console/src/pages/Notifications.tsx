@@ -270,7 +270,21 @@ function Deliveries() {
               </Tag>
             ),
           },
-          { title: t("notify.error"), dataIndex: "error", render: (v) => v ?? "—" },
+          {
+            title: t("notify.error"),
+            key: "error",
+            render: (_, d) =>
+              d.error_code ? (
+                <>
+                  <div>{t(`notify.errorCode.${d.error_code}`)}</div>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {d.error}
+                  </Typography.Text>
+                </>
+              ) : (
+                (d.error ?? "—")
+              ),
+          },
         ]}
       />
     </>
