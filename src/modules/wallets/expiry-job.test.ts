@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
+import { EXPIRED_PER_PAGE } from "./expire-payments.js";
 import { runWalletExpiry, walletExpiryJob } from "./index.js";
 
 let t: TestApp;
@@ -143,5 +144,46 @@ describe("the wallet expiry job", () => {
     expect(await runWalletExpiry(t.deps, tenant.tenantId)).toEqual({ payments: 0, lots: 1 });
     expect(await left(stuck)).toBe(0);
     await tenantTrail(t, tenant.tenantId).ledgerClean();
+  });
+
+  it("one run releases every timed-out payment, however many more than one page there are", async () => {
+    const other = await createTestTenant(t, "Many timed-out payments");
+    const w = walletClient(t, other);
+    const m = await w.newMember();
+    await w.ok("POST", `/v1/members/${m}/top-ups`, { amount: 10_000 });
+    const count = EXPIRED_PER_PAGE + 20;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const p = await w.ok<{ id: string }>("POST", "/v1/wallet-payments", {
+        member_id: m,
+        order_id: `MANY-${i}`,
+        currency: "CNY",
+        lines: [],
+        amount_due: 3,
+        balance_amount: 1,
+        external_method: "online",
+        timeout_seconds: 60,
+      });
+      ids.push(p.id);
+    }
+    expect(await w.balance(m)).toMatchObject({ total: 10_000, held: count, available: 10_000 - count });
+
+    t.clock.advance(61_000);
+    expect(await runWalletExpiry(t.deps, other.tenantId)).toEqual({ payments: count, lots: 0 });
+    const statuses = await t.database.owner
+      .selectFrom("wallet_payments")
+      .select(["status", (eb) => eb.fn.countAll<string>().as("n")])
+      .where("tenant_id", "=", other.tenantId)
+      .groupBy("status")
+      .execute();
+    expect(statuses.map((r) => ({ status: r.status, n: Number(r.n) }))).toEqual([
+      { status: "expired", n: count },
+    ]);
+    expect(await w.balance(m)).toMatchObject({ total: 10_000, held: 0, available: 10_000 });
+    const trail = tenantTrail(t, other.tenantId);
+    expect(await trail.audit(ids[count - 1]!)).toEqual(["wallet.payment_held", "wallet.payment_voided"]);
+    expect(await trail.events("wallet.payment_voided")).toHaveLength(count);
+    await trail.ledgerClean();
+    expect(await runWalletExpiry(t.deps, other.tenantId)).toEqual({ payments: 0, lots: 0 });
   });
 });
