@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import type { Tx } from "../db/database.js";
 import { liveTenantOnly } from "../db/sandbox.js";
+import { eachItem, type ItemFailure, ItemSweepError } from "../platform/jobs/each-item.js";
+import { forEachTenant } from "../platform/jobs/each-tenant.js";
 import { type HoldProgress, holdProgress, type LayerOps, type ResolutionStep } from "./engine.js";
 import type { Ledger } from "./ledger.js";
 import type { TransferKind } from "./ledger.schema.js";
@@ -15,49 +17,75 @@ export const unresolvedHold = (alias: string) =>
 /** Holds voided per unit of work by the expiry job (one batch each). */
 const HOLDS_PER_UNIT = 500;
 
+/** The scheduled job that voids expired holds (its name names it in a sweep's failure). */
+export const LEDGER_HOLD_EXPIRY_JOB = "ledger.void_expired_holds";
+
 /**
  * Voids what is left of every hold whose timeout has passed at `now` and that is not resolved,
  * in one tenant or in all. The scheduled job calls this; posts racing it lose or win
  * cleanly because both lock the hold's accounts. Returns how many holds were voided.
+ * A hold that cannot be voided (its unit fails) holds back neither the holds after it nor
+ * the tenants after its own: its page is voided again a hold to a unit, every tenant has its
+ * turn, and then the holds that failed are thrown, each named, so the job is recorded failed.
  */
 export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", now: Date): Promise<number> {
-  const tenants =
-    scope === "all"
-      ? await ledger.db.systemTx(async (trx) => {
-          const rows = await sql<{ tenant_id: string }>`
-            select distinct p.tenant_id from ledger_transfers p
-            where p.kind = 'pending' and p.timeout_at is not null and p.timeout_at <= ${now}
-              and ${liveTenantOnly("p.tenant_id")}
-              and ${sql.raw(unresolvedHold("p"))}`.execute(trx);
-          return rows.rows.map((r) => r.tenant_id);
-        })
-      : [scope];
+  if (scope !== "all") return voidTenantHolds(ledger, scope, now);
+  const tenants = await ledger.db.systemTx(async (trx) => {
+    const rows = await sql<{ tenant_id: string }>`
+      select distinct p.tenant_id from ledger_transfers p
+      where p.kind = 'pending' and p.timeout_at is not null and p.timeout_at <= ${now}
+        and ${liveTenantOnly("p.tenant_id")}
+        and ${sql.raw(unresolvedHold("p"))}`.execute(trx);
+    return rows.rows.map((r) => r.tenant_id);
+  });
+  const counts = await forEachTenant(LEDGER_HOLD_EXPIRY_JOB, tenants, (tenantId) =>
+    voidTenantHolds(ledger, tenantId, now),
+  );
+  return counts.reduce((sum, n) => sum + n, 0);
+}
+
+async function voidTenantHolds(ledger: Ledger, tenantId: string, now: Date): Promise<number> {
+  const failures: ItemFailure[] = [];
   let voided = 0;
-  for (const tenantId of tenants) {
-    let lastId = "";
-    for (;;) {
-      const due = await ledger.db.tenantTx(tenantId, async (trx) => {
-        const rows = await sql<{ id: string }>`
-          select p.id from ledger_transfers p
-          where p.tenant_id = ${tenantId} and p.kind = 'pending' and p.timeout_at is not null
-            and p.timeout_at <= ${now} and p.id > ${lastId}
-            and ${sql.raw(unresolvedHold("p"))}
-          order by p.id limit ${HOLDS_PER_UNIT}`.execute(trx);
-        return rows.rows.map((r) => r.id);
-      });
-      if (due.length === 0) break;
-      lastId = due[due.length - 1]!;
-      const results = await ledger.run(tenantId, async (uow) => {
+  let lastId = "";
+  for (;;) {
+    const due = await ledger.db.tenantTx(tenantId, async (trx) => {
+      const rows = await sql<{ id: string }>`
+        select p.id from ledger_transfers p
+        where p.tenant_id = ${tenantId} and p.kind = 'pending' and p.timeout_at is not null
+          and p.timeout_at <= ${now} and p.id > ${lastId}
+          and ${sql.raw(unresolvedHold("p"))}
+        order by p.id limit ${HOLDS_PER_UNIT}`.execute(trx);
+      return rows.rows.map((r) => r.id);
+    });
+    if (due.length === 0) break;
+    lastId = due[due.length - 1]!;
+    const voidAll = (ids: readonly string[]) =>
+      ledger.run(tenantId, async (uow) => {
         const ops = uow as unknown as LayerOps;
-        const out = [];
-        for (const id of due) out.push(await ops.voidExpired(id));
-        return out;
+        let created = 0;
+        for (const id of ids) {
+          // A hold posted or voided since the query answers pending_already_*: nothing to do.
+          if ((await ops.voidExpired(id)).code === "created") created++;
+        }
+        return created;
       });
-      // A hold posted or voided since the query answers pending_already_*: nothing to do.
-      voided += results.filter((r) => r.ok && r.code === "created").length;
-      if (due.length < HOLDS_PER_UNIT) break;
+    try {
+      voided += await voidAll(due);
+    } catch {
+      // Which hold failed is not known here: each is voided alone, and those failing again
+      // are recorded with their own error.
+      const counts = await eachItem(
+        due,
+        (id) => id,
+        (id) => voidAll([id]),
+        failures,
+      );
+      voided += counts.reduce((sum, n) => sum + n, 0);
     }
+    if (due.length < HOLDS_PER_UNIT) break;
   }
+  if (failures.length > 0) throw new ItemSweepError("expired hold(s)", failures);
   return voided;
 }
 

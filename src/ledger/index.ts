@@ -1,9 +1,9 @@
 /** The ledger's public surface: modules import only this file. */
 export { defaultScale, ensureAsset, ensureCurrencyAsset } from "./currencies.js";
 export { balancesOf } from "./engine.js";
-export { voidExpiredHolds } from "./holds.js";
+export { LEDGER_HOLD_EXPIRY_JOB, voidExpiredHolds } from "./holds.js";
 export { Ledger, type LedgerOptions, ledgerWithin, type RunOptions, unitOver } from "./ledger.js";
-export { LEDGER_HOLD_EXPIRY_JOB, ledgerManifest } from "./ledger.routes.js";
+export { ledgerManifest } from "./ledger.routes.js";
 export type { LedgerAccountsTable, LedgerTransfersTable, TransferKind } from "./ledger.schema.js";
 export {
   createAsset,

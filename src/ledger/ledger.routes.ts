@@ -7,7 +7,7 @@ import { valueRoute } from "../platform/http/value-route.js";
 import { DomainError, defineErrors } from "../shared/errors.js";
 import { addAsset } from "./add-asset.js";
 import { changeLedgerAccount } from "./change-ledger-account.js";
-import { unresolvedHold, voidExpiredHolds } from "./holds.js";
+import { LEDGER_HOLD_EXPIRY_JOB, unresolvedHold, voidExpiredHolds } from "./holds.js";
 import {
   AccountBody,
   AccountParams,
@@ -405,8 +405,6 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     }),
   );
 }
-
-export const LEDGER_HOLD_EXPIRY_JOB = "ledger.void_expired_holds";
 
 /** The ledger's API, its permissions and its hold-expiry job. */
 export const ledgerManifest: ModuleManifest = {
