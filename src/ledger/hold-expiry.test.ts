@@ -35,10 +35,10 @@ const account = (ten: string, id: string) => t.database.db.tenantTx(ten, (trx) =
 const state = (ten: string, id: string) => t.database.db.tenantTx(ten, (trx) => holdState(trx, ten, id));
 
 describe("the hold-expiry job", () => {
-  it("voids every expired hold of a tenant in one run, page after page, and the balances add up", async () => {
+  it("voids every expired hold of a tenant in one run, page after page: the balances add up and each release is audited", async () => {
     const ten = await ledgerTenant(t.database, t.clock);
     const { wallet, sink } = await funded(t.deps.ledger, ten, 5_000);
-    await holds(ten, wallet, sink, 1_200);
+    const placed = await holds(ten, wallet, sink, 1_200);
     expect(await account(ten, wallet.id)).toMatchObject({ debits_pending: 1_200, debits_posted: 0 });
 
     t.clock.advance(61_000);
@@ -50,7 +50,19 @@ describe("the hold-expiry job", () => {
     });
     expect(await account(ten, sink.id)).toMatchObject({ credits_pending: 0, credits_posted: 0 });
     expect(await voidExpiredHolds(t.deps.ledger, "all", t.clock.now())).toBe(0);
-    await tenantTrail(t, ten).ledgerClean();
+    const trail = tenantTrail(t, ten);
+    await trail.ledgerClean();
+    // Each release is audited, as the job that made it.
+    const audited = await t.database.owner
+      .selectFrom("audit_events")
+      .select(["target_id", "actor_type", "actor_id"])
+      .where("tenant_id", "=", ten)
+      .where("action", "=", "ledger_hold.expired")
+      .execute();
+    expect(new Set(audited.map((r) => r.target_id))).toEqual(new Set(placed.map((h) => h.id)));
+    expect(audited).toHaveLength(1_200);
+    expect(audited[0]).toMatchObject({ actor_type: "system", actor_id: "ledger.void_expired_holds" });
+    expect(await trail.audit(placed[0]!.id)).toEqual(["ledger_hold.expired"]);
   });
 
   it("a hold that cannot be voided holds back neither the tenant's other holds nor other tenants'", async () => {

@@ -1,6 +1,8 @@
 import { sql } from "kysely";
 import type { Tx } from "../db/database.js";
 import { liveTenantOnly } from "../db/sandbox.js";
+import { recordAudit } from "../platform/audit/audit.js";
+import { systemActor } from "../platform/auth/actor.js";
 import { eachItem, type ItemFailure, ItemSweepError } from "../platform/jobs/each-item.js";
 import { forEachTenant } from "../platform/jobs/each-tenant.js";
 import { type HoldProgress, holdProgress, type LayerOps, type ResolutionStep } from "./engine.js";
@@ -46,6 +48,7 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
 
 async function voidTenantHolds(ledger: Ledger, tenantId: string, now: Date): Promise<number> {
   const failures: ItemFailure[] = [];
+  const actor = systemActor(tenantId, LEDGER_HOLD_EXPIRY_JOB);
   let voided = 0;
   let lastId = "";
   for (;;) {
@@ -65,8 +68,22 @@ async function voidTenantHolds(ledger: Ledger, tenantId: string, now: Date): Pro
         const ops = uow as unknown as LayerOps;
         let created = 0;
         for (const id of ids) {
+          const r = await ops.voidExpired(id);
           // A hold posted or voided since the query answers pending_already_*: nothing to do.
-          if ((await ops.voidExpired(id)).code === "created") created++;
+          if (!r.ok || r.code !== "created") continue;
+          created++;
+          // The release is a change like a void asked for by a caller: audited, as the job's.
+          await recordAudit(
+            uow,
+            actor,
+            {
+              action: "ledger_hold.expired",
+              targetType: "ledger_transfer",
+              targetId: id,
+              summary: { amount: r.transfer.amount, resolution_id: r.transfer.id },
+            },
+            now,
+          );
         }
         return created;
       });
