@@ -29,9 +29,16 @@ export const LEDGER_HOLD_EXPIRY_JOB = "ledger.void_expired_holds";
  * A hold that cannot be voided (its unit fails) holds back neither the holds after it nor
  * the tenants after its own: its page is voided again a hold to a unit, every tenant has its
  * turn, and then the holds that failed are thrown, each named, so the job is recorded failed.
+ * `only` limits a tenant's run to these holds (a request that releases its own order's holds
+ * neither waits for nor fails on the rest of the tenant's).
  */
-export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", now: Date): Promise<number> {
-  if (scope !== "all") return voidTenantHolds(ledger, scope, now);
+export async function voidExpiredHolds(
+  ledger: Ledger,
+  scope: string | "all",
+  now: Date,
+  options: { only?: readonly string[] } = {},
+): Promise<number> {
+  if (scope !== "all") return voidTenantHolds(ledger, scope, now, options.only);
   const tenants = await ledger.db.systemTx(async (trx) => {
     const rows = await sql<{ tenant_id: string }>`
       select distinct p.tenant_id from ledger_transfers p
@@ -46,7 +53,13 @@ export async function voidExpiredHolds(ledger: Ledger, scope: string | "all", no
   return counts.reduce((sum, n) => sum + n, 0);
 }
 
-async function voidTenantHolds(ledger: Ledger, tenantId: string, now: Date): Promise<number> {
+async function voidTenantHolds(
+  ledger: Ledger,
+  tenantId: string,
+  now: Date,
+  only?: readonly string[],
+): Promise<number> {
+  if (only?.length === 0) return 0;
   const failures: ItemFailure[] = [];
   const actor = systemActor(tenantId, LEDGER_HOLD_EXPIRY_JOB);
   let voided = 0;
@@ -57,6 +70,7 @@ async function voidTenantHolds(ledger: Ledger, tenantId: string, now: Date): Pro
         select p.id from ledger_transfers p
         where p.tenant_id = ${tenantId} and p.kind = 'pending' and p.timeout_at is not null
           and p.timeout_at <= ${now} and p.id > ${lastId}
+          ${only ? sql`and p.id = any(${[...only]}::text[])` : sql``}
           and ${sql.raw(unresolvedHold("p"))}
         order by p.id limit ${HOLDS_PER_UNIT}`.execute(trx);
       return rows.rows.map((r) => r.id);

@@ -22,7 +22,7 @@ import { payWithBalance } from "./pay-with-balance.js";
 import { paymentProviders } from "./payment-providers.js";
 import { recordTopupRefund } from "./record-topup-refund.js";
 import { refundPaymentAlone } from "./refund-payment.js";
-import { resolvePayment } from "./resolve-payment.js";
+import { paymentHolds, resolvePayment } from "./resolve-payment.js";
 import { intentQuery } from "./topup-intent-list.js";
 import { listPayments, paymentView, visibleIntent, visiblePayment } from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
@@ -154,8 +154,10 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       guard: async ({ actor, params }, _ctx, now) => {
         const payment = await read(actor.tenantId, (trx) => visiblePayment(trx, actor, params.id));
         if (outcome === "failed" && payment.timeout_at && payment.timeout_at <= now) {
-          // Past its timeout only the ledger's expiry voids the hold: let it run first.
-          await voidExpiredHolds(ledger, actor.tenantId, now);
+          // Past its timeout only the ledger's expiry voids the hold: let it run first, on
+          // this payment's holds alone.
+          const only = await read(actor.tenantId, (trx) => paymentHolds(trx, actor.tenantId, payment));
+          await voidExpiredHolds(ledger, actor.tenantId, now, { only });
         }
       },
       input: ({ params }) => ({ paymentId: params.id, outcome }),

@@ -7,6 +7,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
 import { voidExpiredHolds } from "../../ledger/index.js";
 import { expirePayments } from "./expire-payments.js";
@@ -217,6 +218,57 @@ describe("partial payment", () => {
     expect(await expirePayments(t.deps.ledger, tenant.tenantId, t.clock.now())).toBe(1);
     expect(json(await call("GET", `/v1/wallet-payments/${p.id}`))).toMatchObject({ status: "expired" });
     expect(await balance(m)).toMatchObject({ total: 1000, available: 1000 });
+  });
+});
+
+describe("a cancel past the timeout", () => {
+  it("releases its own hold even when another of the tenant's holds cannot be released", async () => {
+    const other = await createTestTenant(t, "One wedged hold");
+    const w = walletClient(t, other);
+    const held = async (order: string, amount: number) => {
+      const m = await w.newMember();
+      await w.ok("POST", `/v1/members/${m}/top-ups`, { amount: 1000 });
+      const p = await w.ok<Pay>("POST", "/v1/wallet-payments", {
+        member_id: m,
+        order_id: order,
+        currency: "CNY",
+        lines: [],
+        amount_due: amount + 100,
+        balance_amount: amount,
+        external_method: "online",
+        timeout_seconds: 60,
+      });
+      return { m, p };
+    };
+    const wedged = await held("WEDGED", 300);
+    const mine = await held("MINE", 400);
+    // The wedged payment's account no longer shows its hold pending: voiding it fails every time.
+    const leg = await t.database.owner
+      .selectFrom("wallet_payment_legs")
+      .select("account_id")
+      .where("tenant_id", "=", other.tenantId)
+      .where("payment_id", "=", wedged.p.id)
+      .executeTakeFirstOrThrow();
+    const pending = (value: number) =>
+      t.database.owner
+        .updateTable("ledger_accounts")
+        .set({ debits_pending: value })
+        .where("tenant_id", "=", other.tenantId)
+        .where("id", "=", leg.account_id)
+        .execute();
+    await pending(0);
+
+    t.clock.advance(61_000);
+    const r = await w.call("POST", `/v1/wallet-payments/${mine.p.id}/cancel`);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json<Pay>(r)).toMatchObject({ status: "expired" });
+    expect(await w.balance(mine.m)).toMatchObject({ total: 1000, held: 0, available: 1000 });
+
+    // Repaired, the expiry job releases the other one.
+    await pending(300);
+    expect(await expirePayments(t.deps.ledger, other.tenantId, t.clock.now())).toBe(1);
+    expect(await w.balance(wedged.m)).toMatchObject({ total: 1000, held: 0, available: 1000 });
+    await tenantTrail(t, other.tenantId).ledgerClean();
   });
 });
 

@@ -1,3 +1,4 @@
+import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { balancePaymentResolved } from "../../platform/payment-outcomes.js";
@@ -7,6 +8,20 @@ import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import type { UnitOfWork } from "./wallets.ledger.js";
 import { findPayment, type PaymentRow } from "./wallets.repository.js";
+
+/** The ledger holds (or transfers, once settled) that took a payment's balance part. */
+export async function paymentHolds(
+  trx: Tx,
+  tenantId: string,
+  payment: Pick<PaymentRow, "id" | "principal_transfer_id" | "bonus_transfer_id">,
+): Promise<string[]> {
+  const legs = await paymentLegs(trx, tenantId, payment.id);
+  return (
+    legs.length > 0
+      ? legs.map((l) => l.transfer_id)
+      : [payment.principal_transfer_id, payment.bonus_transfer_id]
+  ).filter((x): x is string => x !== null);
+}
 
 /**
  * The outcome of a partial payment's external part: `succeeded` posts the held balance,
@@ -28,12 +43,7 @@ export async function resolvePayment(
   if (input.outcome === "succeeded" && timedOut) {
     throw new WalletsError("payment_expired", "The balance hold timed out; the balance part was released");
   }
-  const legs = await paymentLegs(uow.trx, uow.tenantId, payment.id);
-  const ids = (
-    legs.length > 0
-      ? legs.map((l) => l.transfer_id)
-      : [payment.principal_transfer_id, payment.bonus_transfer_id]
-  ).filter((x): x is string => x !== null);
+  const ids = await paymentHolds(uow.trx, uow.tenantId, payment);
   const succeeded = input.outcome === "succeeded";
   for (const pendingId of ids) {
     const r = succeeded
