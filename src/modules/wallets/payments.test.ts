@@ -170,6 +170,29 @@ describe("partial payment", () => {
     expect(await balance(m)).toMatchObject({ total: 100 });
   });
 
+  it("online rest whose hold was voided in the ledger directly: a confirm is refused, a cancel closes it", async () => {
+    const m = await memberWith(1000);
+    const p = json<Pay>(await pay(m, 2000, { balance_amount: 600, external_method: "online" }));
+    const legs = await t.database.owner
+      .selectFrom("wallet_payment_legs")
+      .select("transfer_id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("payment_id", "=", p.id)
+      .execute();
+    for (const leg of legs) {
+      const r = await call("POST", `/v1/ledger/transfers/${leg.transfer_id}/void`, {});
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    expect(await balance(m)).toMatchObject({ total: 1000, held: 0 });
+    expectProblem(await call("POST", `/v1/wallet-payments/${p.id}/confirm`), 409, "payment_not_held");
+    expect(json(await call("GET", `/v1/wallet-payments/${p.id}`))).toMatchObject({ status: "held" });
+    expect(json(await call("POST", `/v1/wallet-payments/${p.id}/cancel`))).toMatchObject({
+      status: "voided",
+    });
+    expect(await balance(m)).toMatchObject({ total: 1000, held: 0, available: 1000 });
+    await tenantTrail(t, tenant.tenantId).ledgerClean();
+  });
+
   it("online rest: voided when the external payment fails", async () => {
     const m = await memberWith(1000);
     const p = json<Pay>(await pay(m, 2000, { balance_amount: 600, external_method: "online" }));

@@ -53,6 +53,14 @@ export async function resolvePayment(
       if (r.code === "pending_expired" && succeeded) {
         throw new WalletsError("payment_expired", "The balance hold timed out");
       }
+      // Released in the ledger itself (its own API): nothing is held to take; the payment
+      // can still be cancelled, which records the release.
+      if (r.code === "pending_already_voided" && succeeded) {
+        throw new WalletsError(
+          "payment_not_held",
+          "The balance hold was already released in the ledger: the payment can only be cancelled",
+        );
+      }
       // Voided already by the ledger's expiry, or due to be (past its timeout only the
       // ledger's expiry voids a hold): either way the release has happened or is due.
       if (!((r.code === "pending_already_voided" || r.code === "pending_expired") && !succeeded)) {
