@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { publishedDocument } from "../../scripts/openapi.js";
+import { EVENT_OF as GIFT_CARD_EVENTS } from "../../src/modules/giftcards/giftcards.events.js";
 import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, auditActionLabel } from "../../web/console/src/i18n/audit.js";
 import { enUS } from "../../web/console/src/i18n/en-US.js";
 import { decimalToMinor, formatter, minorToDecimal, translator } from "../../web/console/src/i18n/format.js";
@@ -58,13 +59,22 @@ describe("the console's message catalogs", () => {
   it("name every action and object the audit log records, in both languages", async () => {
     const recorded = new Set<string>();
     const targets = new Set<string>();
+    // Every quoted code on a line that names an audit action or target, so both sides of a
+    // ternary count; gift cards audit each activity under its event's type.
+    const quoted = (text: string, pattern: RegExp) => [...text.matchAll(pattern)].map((m) => m[1]!);
     for (const file of await serverSources()) {
-      const text = await readFile(file, "utf8");
-      for (const match of text.matchAll(/\baction: "([a-z_]+\.[a-z_]+)"/g)) recorded.add(match[1]!);
-      for (const match of text.matchAll(/\btargetType: "([a-z_]+)"/g)) targets.add(match[1]!);
+      for (const line of (await readFile(file, "utf8")).split("\n")) {
+        const action = /\baction: (.*)/.exec(line)?.[1];
+        if (action) for (const code of quoted(action, /"([a-z_]+\.[a-z_]+)"/g)) recorded.add(code);
+        const target = /\btargetType: (.*)/.exec(line)?.[1];
+        if (target) for (const code of quoted(target, /"([a-z_]+)"/g)) targets.add(code);
+      }
     }
+    for (const event of Object.values(GIFT_CARD_EVENTS)) recorded.add(event.type);
     // The scan finds what it should: a sample of each, so a changed call shape cannot empty it.
     expect(recorded).toContain("member.created");
+    expect(recorded).toContain("ledger_hold.posted");
+    expect(recorded).toContain("gift_card.adjusted_up");
     expect(targets).toContain("gift_card");
     const actions: readonly string[] = AUDIT_ACTIONS;
     const types: readonly string[] = AUDIT_TARGET_TYPES;
