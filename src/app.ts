@@ -32,6 +32,7 @@ import { authenticate, parseBearer } from "./platform/auth/authenticate.js";
 import { rolesFor } from "./platform/auth/permissions.js";
 import { sha256Hex } from "./platform/auth/secrets.js";
 import { sessionPolicy } from "./platform/auth/sessions.js";
+import { AttemptLimiter, TooManyAttempts } from "./platform/auth/throttle.js";
 import { eventsManifest, openApiWebhooks } from "./platform/events/events.routes.js";
 import { filesManifest } from "./platform/files/files.routes.js";
 import { foundationManifest } from "./platform/foundation.routes.js";
@@ -179,7 +180,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     refuseUnstorableText({ params: request.params, query: request.query, body: request.body });
   });
 
-  app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof TooManyAttempts) reply.header("retry-after", String(error.retryAfterSeconds));
+    return sendProblem(reply, toProblem(error, request));
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem(404, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`)),
   );
@@ -280,6 +284,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     clock: deps.clock,
     signingSecret: deps.config.signingSecret,
     sessionPolicy: sessionPolicy(deps.config),
+    authFailures: new AttemptLimiter(deps.config.authFailuresPerMinute, deps.clock),
   };
   app.addHook("onRoute", (route) => {
     if (!route.url.startsWith("/v1")) return;

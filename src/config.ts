@@ -34,6 +34,11 @@ export interface Config {
   secureCookies: boolean;
   /** Login attempts per minute per client IP, apart from the general rate limit; 0 turns it off. */
   loginRateLimitPerMinute: number;
+  /**
+   * Failed authentications per minute per client address (unknown, revoked or expired API
+   * keys; member-center codes that match no link) before the address is refused; 0 turns it off.
+   */
+  authFailuresPerMinute: number;
   /** A console session ends after this long without requests, and after sessionMaxHours in any case. */
   sessionIdleMinutes: number;
   sessionMaxHours: number;
@@ -134,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),
     secureCookies: bool(env, "VOUCHSAFE_SECURE_COOKIES", false, problems),
     loginRateLimitPerMinute: int(env, "VOUCHSAFE_LOGIN_RATE_LIMIT_PER_MINUTE", 10, problems, 0, 100_000),
+    authFailuresPerMinute: int(env, "VOUCHSAFE_AUTH_FAILURES_PER_MINUTE", 20, problems, 0, 100_000),
     sessionIdleMinutes: int(env, "VOUCHSAFE_SESSION_IDLE_MINUTES", 120, problems, 1, 7 * 24 * 60),
     sessionMaxHours: int(env, "VOUCHSAFE_SESSION_MAX_HOURS", 12, problems, 1, 24 * 30),
     roundTripSampleMs: int(env, "VOUCHSAFE_ROUND_TRIP_SAMPLE_MS", 1000, problems, 0, 3_600_000),

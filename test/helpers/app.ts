@@ -26,6 +26,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     ...loadConfig({ LOG_LEVEL: "silent" }),
     signingSecret: "test-signing-secret-0123456789abcdef0123456789",
     rateLimitPerMinute: 0,
+    // Many tests send wrong credentials on purpose; the tests of the limit turn it on.
+    authFailuresPerMinute: 0,
     webhooksAllowPrivate: true,
     runWorker: false,
     roundTripSampleMs: 0,

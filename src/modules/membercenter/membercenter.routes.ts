@@ -1,6 +1,8 @@
 import type { AppDeps, RouteApp } from "../../app-types.js";
+import { AttemptLimiter, clientAddressKey, TooManyAttempts } from "../../platform/auth/throttle.js";
 import { errorResponses } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
+import { DomainError } from "../../shared/errors.js";
 import { createLink } from "./create-link.js";
 import { readLook } from "./membercenter.repository.js";
 import {
@@ -24,6 +26,9 @@ const tags = ["member center"];
 /** Links into the member center, trading their code for a member token, and the page's look. */
 export async function memberCenterRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
+  // Codes that match no link, per client address: a guesser is refused for the rest of the
+  // minute. Used and expired links do not count: those are members reopening an old link.
+  const codeGuesses = new AttemptLimiter(deps.config.authFailuresPerMinute, clock);
 
   app.post(
     "/v1/member-center/links",
@@ -86,7 +91,17 @@ export async function memberCenterRoutes(app: RouteApp, deps: AppDeps): Promise<
         signingSecret: deps.config.signingSecret,
         ttlSeconds: deps.config.memberTokenTtlSeconds,
       };
-      const session = await db.tenantTx(tenantId, (trx) => startSession(trx, input, clock.now()));
+      const address = clientAddressKey(request.ip);
+      const wait = codeGuesses.retryAfter(address);
+      if (wait > 0) throw new TooManyAttempts(wait, "member-center codes that match no link");
+      const session = await db
+        .tenantTx(tenantId, (trx) => startSession(trx, input, clock.now()))
+        .catch((error: unknown) => {
+          if (error instanceof DomainError && error.code === "member_center_code_not_found") {
+            codeGuesses.hit(address);
+          }
+          throw error;
+        });
       reply.status(201);
       return {
         object: "member_center_session" as const,

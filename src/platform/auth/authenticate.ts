@@ -10,6 +10,7 @@ import { assertMemberTokenLive, verifyMemberToken } from "./member-tokens.js";
 import { rolesFor } from "./permissions.js";
 import { safeEqual, sha256Hex } from "./secrets.js";
 import type { SessionPolicy } from "./sessions.js";
+import { type AttemptLimiter, clientAddressKey, TooManyAttempts } from "./throttle.js";
 
 export const SESSION_COOKIE = "vs_session";
 export const CSRF_HEADER = "x-csrf-token";
@@ -21,6 +22,12 @@ export interface AuthDeps {
   signingSecret: string;
   /** Console sessions slide their expiry forward on use, up to the absolute lifetime. */
   sessionPolicy?: SessionPolicy;
+  /**
+   * Counts failed API-key authentications per client address: an address that keeps sending
+   * keys that do not work is refused for the rest of the minute before any key is looked up.
+   * The general rate limit cannot do this: it counts per credential, and every guess is a new one.
+   */
+  authFailures?: AttemptLimiter;
 }
 
 const unauthenticated = (detail: string) => new DomainError("unauthenticated", detail);
@@ -71,6 +78,20 @@ async function memberActor(deps: AuthDeps, token: string): Promise<Actor> {
     orgUnitPath: null,
     memberId: claims.member_id,
   };
+}
+
+async function limitedApiKeyActor(deps: AuthDeps, request: FastifyRequest, secret: string): Promise<Actor> {
+  const limiter = deps.authFailures;
+  if (!limiter) return apiKeyActor(deps, secret);
+  const address = clientAddressKey(request.ip);
+  const wait = limiter.retryAfter(address);
+  if (wait > 0) throw new TooManyAttempts(wait, "failed authentications from this address");
+  try {
+    return await apiKeyActor(deps, secret);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "unauthenticated") limiter.hit(address);
+    throw error;
+  }
 }
 
 interface SessionRow {
@@ -141,7 +162,9 @@ export async function authenticate(deps: AuthDeps, request: FastifyRequest): Pro
   const token = bearerToken(request);
   let actor: Actor;
   if (token !== undefined) {
-    actor = token.startsWith("mt.") ? await memberActor(deps, token) : await apiKeyActor(deps, token);
+    actor = token.startsWith("mt.")
+      ? await memberActor(deps, token)
+      : await limitedApiKeyActor(deps, request, token);
   } else {
     const cookie = request.cookies?.[SESSION_COOKIE];
     if (!cookie) throw unauthenticated("Send an API key as 'Authorization: Bearer <key>' or sign in");
