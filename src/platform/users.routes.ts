@@ -11,7 +11,6 @@ import { ALL_STAFF, MANAGERS } from "./auth/permissions.js";
 import { assertInScope } from "./auth/scope.js";
 import {
   LOCK_MINUTES,
-  LoginThrottle,
   login,
   recordFailedPassword,
   revokeUserSessions,
@@ -20,6 +19,7 @@ import {
   USER_COLUMNS,
   type UserRow,
 } from "./auth/sessions.js";
+import { AttemptLimiter, clientAddressKey, TooManyAttempts } from "./auth/throttle.js";
 import { assertPasswordAcceptable } from "./auth/users.js";
 import { pageLimit, toPage } from "./http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj } from "./http/schemas.js";
@@ -57,7 +57,8 @@ async function userInScope(trx: Tx, actor: Actor, id: string, write: boolean): P
 export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock, config } = deps;
   const policy = sessionPolicy(config);
-  const throttle = new LoginThrottle(config.loginRateLimitPerMinute, clock);
+  // Sign-in attempts per client address, apart from the general rate limit (which may be off).
+  const throttle = new AttemptLimiter(config.loginRateLimitPerMinute, clock);
   const audit = (trx: Tx, actor: Actor, requestId: string, entry: Parameters<typeof recordAudit>[2]) =>
     recordAudit(trx, { actor, requestId }, entry, clock.now());
 
@@ -82,11 +83,8 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       },
     },
     async (request, reply) => {
-      const wait = throttle.hit(request.ip);
-      if (wait > 0) {
-        reply.header("retry-after", String(wait));
-        throw new DomainError("rate_limited", `Too many sign-in attempts; retry after ${wait} s`);
-      }
+      const wait = throttle.hit(clientAddressKey(request.ip));
+      if (wait > 0) throw new TooManyAttempts(wait, "sign-in attempts");
       const { tenant_id: tenantId, email, password } = request.body;
       const { user, session } = await login(deps, policy, {
         tenantId,

@@ -237,6 +237,35 @@ describe("sign-in sessions", () => {
     }
   });
 
+  it("counts an IPv6 client by its /64, and an IPv4-mapped address as the IPv4 address", async () => {
+    const limited = await createTestApp({ config: { loginRateLimitPerMinute: 3 } });
+    try {
+      const attempt = (remoteAddress: string) =>
+        limited.app.inject({
+          method: "POST",
+          url: "/v1/sessions",
+          payload: { tenant_id: "ten_x", email: "a@example.com", password: "whatever" },
+          remoteAddress,
+        });
+      // One subscriber's network: a fresh address per guess is no fresh allowance.
+      for (const address of ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:a:b:c:d"]) {
+        expectProblem(await attempt(address), 401, "invalid_credentials");
+      }
+      const refused = await attempt("2001:db8:1:2:ffff::9");
+      expectProblem(refused, 429, "rate_limited");
+      expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+      // The neighbouring /64 is someone else.
+      expectProblem(await attempt("2001:db8:1:3::1"), 401, "invalid_credentials");
+
+      for (let i = 0; i < 3; i++) {
+        expectProblem(await attempt("203.0.113.5"), 401, "invalid_credentials");
+      }
+      expectProblem(await attempt("::ffff:203.0.113.5"), 429, "rate_limited");
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("marks the cookie Secure when configured", async () => {
     const secure = await createTestApp({ config: { secureCookies: true } });
     try {

@@ -235,39 +235,3 @@ export async function revokeUserSessions(
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
-
-/**
- * A fixed-window counter of login attempts per client address, apart from the general
- * rate limit (which may be off). In memory: each process counts its own attempts.
- */
-export class LoginThrottle {
-  private readonly windows = new Map<string, { startedMs: number; count: number }>();
-  private static readonly MAX_TRACKED = 50_000;
-  constructor(
-    private readonly perMinute: number,
-    private readonly clock: Clock,
-  ) {}
-
-  /** Counts an attempt; returns the seconds to wait when over the limit, else 0. */
-  hit(address: string): number {
-    if (this.perMinute <= 0) return 0;
-    const nowMs = this.clock.now().getTime();
-    let window = this.windows.get(address);
-    if (!window || nowMs - window.startedMs >= 60_000) {
-      if (this.windows.size >= LoginThrottle.MAX_TRACKED) this.prune(nowMs);
-      window = { startedMs: nowMs, count: 0 };
-      this.windows.set(address, window);
-    }
-    window.count += 1;
-    if (window.count <= this.perMinute) return 0;
-    return Math.max(1, Math.ceil((window.startedMs + 60_000 - nowMs) / 1000));
-  }
-
-  private prune(nowMs: number): void {
-    for (const [address, window] of this.windows) {
-      if (nowMs - window.startedMs >= 60_000) this.windows.delete(address);
-    }
-    // Still full of live windows (an attack from many addresses): start over rather than grow.
-    if (this.windows.size >= LoginThrottle.MAX_TRACKED) this.windows.clear();
-  }
-}
