@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
+import { realNow } from "../shared/clock.js";
 import { DomainError } from "../shared/errors.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
 import { type Actor, ROLES } from "./auth/actor.js";
@@ -397,12 +398,15 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       const guard = memberTokenGuard();
       if (guard) await db.tenantTx(actor.tenantId, (trx) => guard(trx, actor, request.body.member_id));
       const ttl = request.body.ttl_seconds ?? deps.config.memberTokenTtlSeconds;
-      const expMs = clock.now().getTime() + ttl * 1000;
+      // Real time even in a sandbox: the token is checked before the sandbox's clock applies, and
+      // a sandbox clock standing years ahead would otherwise issue a token good for years.
+      const issuedAt = realNow(clock);
+      const expMs = issuedAt.getTime() + ttl * 1000;
       const token = signMemberToken(deps.config.signingSecret, {
         tenant_id: actor.tenantId,
         member_id: request.body.member_id,
         exp: Math.floor(expMs / 1000),
-        iat_ms: clock.now().getTime(),
+        iat_ms: issuedAt.getTime(),
       });
       reply.status(201);
       return {
@@ -430,14 +434,16 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     op: async (uow, ctx, input, now) => {
       const guard = memberTokenGuard();
       if (guard) await guard(uow.trx, ctx.actor, input.memberId);
-      await revokeMemberTokens(uow.trx, ctx.actor.tenantId, input.memberId, now);
+      // Tokens carry their real issue time (see above); a revocation is measured on the same clock.
+      const revokedBefore = realNow(clock);
+      await revokeMemberTokens(uow.trx, ctx.actor.tenantId, input.memberId, revokedBefore);
       await recordAudit(
         uow.trx,
         ctx,
         { action: "member_tokens.revoked", targetType: "member", targetId: input.memberId, summary: {} },
         now,
       );
-      return { memberId: input.memberId, revokedBefore: now };
+      return { memberId: input.memberId, revokedBefore };
     },
     respond: (result) => ({
       object: "member_token_revocation" as const,

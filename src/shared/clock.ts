@@ -30,6 +30,15 @@ export function runInClockScope<T>(scope: ClockScope | undefined, fn: () => T): 
   return scopes.run(scope as ClockScope, fn);
 }
 
+/**
+ * The underlying clock's time, whatever tenant's test clock is in force: for what follows
+ * real time even in a sandbox (the lifetimes of credentials, which are checked before any
+ * tenant's clock applies).
+ */
+export function realNow(clock: Clock): Date {
+  return runInClockScope(undefined, () => clock.now());
+}
+
 /** The scope in force here, if any (a request's, filled in once its tenant is known). */
 export function currentClockScope(): ClockScope | undefined {
   return scopes.getStore();

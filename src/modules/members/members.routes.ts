@@ -1,6 +1,7 @@
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { errorResponses, ListQuery, listOf, Obj } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
+import { realNow } from "../../shared/clock.js";
 import { createCardPlan, updateCardPlan } from "./card-plans.js";
 import { changeMemberTier } from "./change-member-tier.js";
 import { createMember } from "./create-member.js";
@@ -267,7 +268,14 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     },
     async (request) =>
       db.tenantTx(request.actor.tenantId, async (trx) => {
-        const row = await updateMember(trx, contextOf(request), request.params.id, request.body, clock.now());
+        const row = await updateMember(
+          trx,
+          contextOf(request),
+          request.params.id,
+          request.body,
+          clock.now(),
+          realNow(clock),
+        );
         return serializeMember(row, await loadCatalog(trx, request.actor.tenantId));
       }),
   );

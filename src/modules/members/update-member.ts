@@ -24,6 +24,8 @@ export async function updateMember(
   memberId: string,
   input: Omit<MemberInput, "card_plan" | "tier"> & { status?: MemberStatus },
   now: Date,
+  /** Real time, even in a sandbox: member tokens carry their real issue time. */
+  realTime: Date,
 ): Promise<MemberRow> {
   const { actor } = ctx;
   const tenantId = actor.tenantId;
@@ -50,7 +52,7 @@ export async function updateMember(
     throw uniqueViolation(error) ?? error;
   }
   // A closed member's tokens stop working now, not when they expire.
-  if (after.status === "closed") await revokeMemberTokens(trx, tenantId, memberId, now);
+  if (after.status === "closed") await revokeMemberTokens(trx, tenantId, memberId, realTime);
   const fields = Object.keys(columns) as (keyof MemberRow)[];
   await recordAudit(
     trx,

@@ -22,7 +22,10 @@ declare module "../../db/schema.js" {
   }
 }
 
-/** Voids every token of the member issued up to `now` (closing a member, or an explicit revoke). */
+/**
+ * Voids every token of the member issued up to `now` (closing a member, or an explicit revoke).
+ * `now` is real time (`realNow`), even in a sandbox: tokens carry their real issue time.
+ */
 export async function revokeMemberTokens(
   trx: Tx,
   tenantId: string,

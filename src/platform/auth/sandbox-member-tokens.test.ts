@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createTestApp,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
+import { expectProblem } from "../../../test/helpers/problem.js";
+import { createSandbox } from "../../../test/helpers/sandbox.js";
+import { walletClient } from "../../../test/helpers/wallets.js";
+
+let t: TestApp;
+let sandbox: TestTenant;
+let memberId: string;
+let seq = 0;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const live = await createTestTenant(t, "Acme");
+  // The sandbox's clock stands years ahead of real time.
+  sandbox = await createSandbox(t, live, "2030-01-01T00:00:00Z");
+  memberId = await walletClient(t, sandbox).newMember("Ada");
+});
+afterAll(async () => t?.close());
+
+const post = (url: string, payload: object) =>
+  t.app.inject({
+    method: "POST",
+    url,
+    headers: { ...sandbox.auth, "idempotency-key": `k-${++seq}` },
+    payload,
+  });
+const asMember = (token: string) =>
+  t.app.inject({ url: "/v1/member-center/me", headers: { authorization: `Bearer ${token}` } });
+
+describe("a sandbox's member tokens follow real time, as the README says", () => {
+  it("a member token lives its lifetime from now, not from the sandbox's clock", async () => {
+    const issued = await post("/v1/member-tokens", { member_id: memberId });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const body = json<{ token: string; expires_at: string }>(issued);
+    expect(Date.parse(body.expires_at) - t.clock.now().getTime()).toBe(900_000);
+    expect((await asMember(body.token)).statusCode).toBe(200);
+    t.clock.advanceMinutes(16);
+    expectProblem(await asMember(body.token), 401, "unauthenticated");
+  });
+
+  it("a token issued after a revocation works although the sandbox's clock stands still", async () => {
+    const before = json<{ token: string }>(await post("/v1/member-tokens", { member_id: memberId })).token;
+    const revoked = await post("/v1/member-tokens/revoke", { member_id: memberId });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expectProblem(await asMember(before), 401, "unauthenticated");
+    t.clock.advance(1);
+    const after = json<{ token: string }>(await post("/v1/member-tokens", { member_id: memberId })).token;
+    expect((await asMember(after)).statusCode).toBe(200);
+  });
+});
