@@ -4,6 +4,7 @@ import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { tenantExists } from "../../platform/tenants.js";
+import { realNow } from "../../shared/clock.js";
 import {
   type ProviderResolver,
   type ProviderTransports,
@@ -89,7 +90,7 @@ export async function cashierRoutes(
       ...(body.return_url ? { returnUrl: body.return_url } : {}),
       ...(body.expires_in_minutes ? { expiresInMinutes: body.expires_in_minutes } : {}),
     }),
-    op: createCashierOrder,
+    op: (uow, ctx, input, now) => createCashierOrder(uow, ctx, input, now, realNow(clock)),
     respond: ({ order, link }, _uow, input, now) =>
       serializeOrder(order, [], now, {
         url: `${input.origin}${link.path}`,

@@ -29,6 +29,8 @@ export async function createCashierOrder(
   ctx: RequestContext,
   input: CreateOrderInput,
   now: Date,
+  /** Real time, even in a sandbox: the lifetime of the member's link (see createMemberCenterLink). */
+  realTime: Date,
 ): Promise<{ order: OrderRow; link: { path: string; expiresAt: Date } }> {
   const { trx, tenantId } = uow;
   const sum = input.items.reduce((s, i) => s + i.quantity * i.unit_amount, 0);
@@ -55,6 +57,7 @@ export async function createCashierOrder(
     ctx,
     { memberId: input.memberId, page: "cashier", query: { order: id } },
     now,
+    realTime,
   );
   const minutes = input.expiresInMinutes ?? DEFAULT_EXPIRY_MINUTES;
   const order = await trx

@@ -23,12 +23,18 @@ export async function createLink(
   ctx: RequestContext,
   input: { memberId: string; page: Page; query?: Record<string, string> },
   now: Date,
+  /**
+   * Real time, even in a sandbox: the code is traded on a public route, where no sandbox clock
+   * applies, so its lifetime is counted on the real clock (else a sandbox clock years ahead
+   * would make a link that works for years).
+   */
+  realTime: Date,
 ): Promise<{ memberId: string; path: string; expiresAt: Date }> {
   const { actor } = ctx;
   const member = await findVisibleMember(trx, actor, input.memberId);
   if (member.status === "closed") throw new MemberCenterError("member_closed", "The member is closed");
   const code = randomToken(32);
-  const expiresAt = new Date(now.getTime() + CODE_TTL_SECONDS * 1000);
+  const expiresAt = new Date(realTime.getTime() + CODE_TTL_SECONDS * 1000);
   const id = newId("mcc");
   await insertCode(trx, {
     tenant_id: actor.tenantId,

@@ -2,6 +2,7 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import { AttemptLimiter, clientAddressKey, TooManyAttempts } from "../../platform/auth/throttle.js";
 import { errorResponses } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
+import { realNow } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
 import { createLink } from "./create-link.js";
 import { readLook } from "./membercenter.repository.js";
@@ -47,7 +48,9 @@ export async function memberCenterRoutes(app: RouteApp, deps: AppDeps): Promise<
     async (request, reply) => {
       const ctx = contextOf(request);
       const input = { memberId: request.body.member_id, page: request.body.page ?? "home" };
-      const link = await db.tenantTx(ctx.actor.tenantId, (trx) => createLink(trx, ctx, input, clock.now()));
+      const link = await db.tenantTx(ctx.actor.tenantId, (trx) =>
+        createLink(trx, ctx, input, clock.now(), realNow(clock)),
+      );
       reply.status(201);
       return {
         object: "member_center_link" as const,

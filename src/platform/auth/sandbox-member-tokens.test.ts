@@ -55,3 +55,20 @@ describe("a sandbox's member tokens follow real time, as the README says", () =>
     expect((await asMember(after)).statusCode).toBe(200);
   });
 });
+
+describe("a sandbox's member-center links follow real time", () => {
+  it("a link's code expires 5 minutes after it was made, not 5 minutes after the sandbox's time", async () => {
+    const linked = await post("/v1/member-center/links", { member_id: memberId });
+    expect(linked.statusCode, linked.body).toBe(201);
+    const link = json<{ url: string; expires_at: string }>(linked);
+    expect(Date.parse(link.expires_at) - t.clock.now().getTime()).toBe(300_000);
+    t.clock.advanceMinutes(6);
+    const code = new URL(link.url).searchParams.get("code")!;
+    const exchanged = await t.app.inject({
+      method: "POST",
+      url: "/v1/member-center/sessions",
+      payload: { tenant_id: sandbox.tenantId, code },
+    });
+    expectProblem(exchanged, 410, "member_center_code_expired");
+  });
+});
