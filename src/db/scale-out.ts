@@ -14,6 +14,7 @@ export const TENANT_TABLES = [
   "users",
   "sessions",
   "member_token_revocations",
+  "sign_in_failures",
   "idempotency_keys",
   "audit_events",
   "events",

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
 import type { Clock } from "../../shared/clock.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
@@ -7,6 +8,17 @@ import type { Actor, Role } from "./actor.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 import { randomToken, sha256Hex } from "./secrets.js";
 import type { UserRecord } from "./users.js";
+
+declare module "../../db/schema.js" {
+  interface DB {
+    sign_in_failures: {
+      tenant_id: string;
+      email_hash: string;
+      failed_logins: number;
+      locked_until: Date | null;
+    };
+  }
+}
 
 export const SESSION_ERRORS = defineErrors({ invalid_credentials: 401, email_taken: 409 });
 
@@ -121,8 +133,9 @@ type LoginOutcome =
 /**
  * Checks a password and opens a session. Unknown emails, disabled users and wrong
  * passwords answer alike (`invalid_credentials`); after MAX_FAILED_LOGINS consecutive
- * failures the account answers `account_locked` for LOCK_MINUTES, right password or not.
- * The user row is locked while the password is checked, so parallel guesses count exactly.
+ * failures the account answers `account_locked` for LOCK_MINUTES, right password or not;
+ * an email with no active user locks alike (failWithoutUser). The user row is locked while
+ * the password is checked, so parallel guesses count exactly.
  */
 export async function login(
   deps: { db: Database; clock: Clock },
@@ -138,11 +151,8 @@ export async function login(
       .where((eb) => eb(eb.fn("lower", ["users.email"]), "=", input.email.toLowerCase()))
       .forUpdate()
       .executeTakeFirst();
-    if (!user || user.disabled_at) {
-      await burnPasswordCheck(input.password);
-      return { kind: "failed" };
-    }
     const now = clock.now();
+    if (!user || user.disabled_at) return failWithoutUser(trx, input, now);
     if (user.locked_until && user.locked_until.getTime() > now.getTime()) return { kind: "locked" };
     const context = { actor: userActor(input.tenantId, user), requestId: input.requestId };
     if (!(await verifyPassword(user.password_hash, input.password))) {
@@ -175,6 +185,47 @@ export async function login(
     );
   }
   return { user: outcome.user, session: outcome.session };
+}
+
+/**
+ * A sign-in to an email with no active user: the password is checked against nothing (so it
+ * takes as long as a real check) and the failure counts and locks as a user's would, so neither
+ * the time nor the lock-out tells whether the email has an account. The count's row is locked
+ * first, so parallel guesses count exactly. A tenant that does not exist counts nothing.
+ */
+async function failWithoutUser(
+  trx: Tx,
+  input: { tenantId: string; email: string; password: string },
+  now: Date,
+): Promise<LoginOutcome> {
+  const key = { tenant_id: input.tenantId, email_hash: sha256Hex(input.email.toLowerCase()) };
+  await sql`
+    insert into sign_in_failures (tenant_id, email_hash, failed_logins, locked_until)
+    select ${key.tenant_id}, ${key.email_hash}, 0, null
+    where exists (select 1 from tenants where id = ${key.tenant_id})
+    on conflict (tenant_id, email_hash) do nothing`.execute(trx);
+  const row = await trx
+    .selectFrom("sign_in_failures")
+    .select(["failed_logins", "locked_until"])
+    .where("tenant_id", "=", key.tenant_id)
+    .where("email_hash", "=", key.email_hash)
+    .forUpdate()
+    .executeTakeFirst();
+  if (row?.locked_until && row.locked_until.getTime() > now.getTime()) return { kind: "locked" };
+  await burnPasswordCheck(input.password);
+  if (!row) return { kind: "failed" };
+  const failures = row.failed_logins + 1;
+  const lock = failures >= MAX_FAILED_LOGINS;
+  await trx
+    .updateTable("sign_in_failures")
+    .set({
+      failed_logins: lock ? 0 : failures,
+      locked_until: lock ? new Date(now.getTime() + LOCK_MINUTES * 60_000) : null,
+    })
+    .where("tenant_id", "=", key.tenant_id)
+    .where("email_hash", "=", key.email_hash)
+    .execute();
+  return { kind: "failed" };
 }
 
 /**
