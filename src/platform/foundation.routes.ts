@@ -251,6 +251,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           expiresAt: body.expires_at ? new Date(body.expires_at) : null,
         },
         now,
+        realNow(clock),
       );
       await recordAudit(
         trx,

@@ -45,9 +45,14 @@ export async function createApiKey(
     secret?: string;
   },
   now: Date,
+  /**
+   * Real time, even in a sandbox: a key's expiry is checked against it on every request, so the
+   * expiry chosen must lie ahead of it (not of the sandbox's clock).
+   */
+  realTime: Date = now,
 ): Promise<CreatedApiKey> {
   if (!ROLES.includes(input.role)) throw new DomainError("validation_failed", `Unknown role ${input.role}`);
-  if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
+  if (input.expiresAt && input.expiresAt.getTime() <= realTime.getTime()) {
     throw new DomainError("validation_failed", "expires_at must be in the future", {
       errors: [{ field: "/body/expires_at", message: "must be in the future" }],
     });

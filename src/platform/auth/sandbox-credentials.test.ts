@@ -28,7 +28,7 @@ const post = (url: string, payload: object) =>
   t.app.inject({
     method: "POST",
     url,
-    headers: { ...sandbox.auth, "idempotency-key": `k-${++seq}` },
+    headers: { ...sandbox.auth, "idempotency-key": `sandbox-${++seq}` },
     payload,
   });
 const asMember = (token: string) =>
@@ -70,5 +70,26 @@ describe("a sandbox's member-center links follow real time", () => {
       payload: { tenant_id: sandbox.tenantId, code },
     });
     expectProblem(exchanged, 410, "member_center_code_expired");
+  });
+});
+
+describe("a sandbox's API keys expire in real time", () => {
+  it("a key may be made to expire within the hour although the sandbox's clock stands years ahead", async () => {
+    const expiresAt = new Date(t.clock.now().getTime() + 3_600_000).toISOString();
+    const created = await post("/v1/api-keys", {
+      name: "short-lived",
+      role: "viewer",
+      expires_at: expiresAt,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const key = json<{ secret: string }>(created).secret;
+    const asKey = () => t.app.inject({ url: "/v1/tenant", headers: { authorization: `Bearer ${key}` } });
+    expect((await asKey()).statusCode).toBe(200);
+    t.clock.advanceMinutes(61);
+    expectProblem(await asKey(), 401, "unauthenticated");
+    // A time already past in real time is refused, though it lies ahead of the sandbox's clock.
+    const past = new Date(t.clock.now().getTime() - 60_000).toISOString();
+    const refused = await post("/v1/api-keys", { name: "stale", role: "viewer", expires_at: past });
+    expectProblem(refused, 400, "validation_failed");
   });
 });
