@@ -6,6 +6,7 @@ import type { JobDefinition } from "../jobs/job-runner.js";
 import { nextRunAt, type ScheduleSpec } from "../jobs/schedules.js";
 import { installedManifests } from "../manifests.js";
 import { tenantZone } from "../tenants.js";
+import { SandboxError } from "./sandbox.errors.js";
 import { readTestClock, type TestClockState, testClockNow, underlyingNow } from "./tenant-clock.js";
 import { type TenantTimer, tenantTimers } from "./timers.js";
 
@@ -61,6 +62,17 @@ export async function advanceTestClock(deps: AppDeps, tenantId: string, to: Date
     const state = (await readTestClock(lock, tenantId)) as TestClockState;
     const real = underlyingNow(deps.clock);
     const from = testClockNow(state, real);
+    // The route checked `to` against the time before this lock: an advance that held it may
+    // have moved the clock past `to` meanwhile, and stepping "forward" to it would move it back.
+    if (to < from) {
+      throw new SandboxError(
+        "clock_backwards",
+        `The clock is at ${from.toISOString()}: it moves forward only`,
+      );
+    }
+    if (to.getTime() - from.getTime() > MAX_ADVANCE_MS) {
+      throw new SandboxError("advance_too_far", "One advance moves the clock at most two years");
+    }
     const timers = tenantTimers();
     const timerJobs = new Set(timers.map((t) => t.job));
     const handlers = scheduledJobHandlers(deps);

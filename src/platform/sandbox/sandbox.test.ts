@@ -7,7 +7,9 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { someoneWaitsForALock } from "../../../test/helpers/last-place.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { waitFor } from "../../../test/helpers/wait.js";
 import { runDue, upsertSchedule } from "../jobs/schedules.js";
 
 let t: TestApp;
@@ -149,5 +151,41 @@ describe("the test clock", () => {
       t.clock.now(),
     );
     expect(enqueued).toEqual([live.tenantId]);
+  });
+});
+
+describe("two advances of one test clock at once", () => {
+  it("never moves the clock back: the later-locked advance to an instant already passed is clock_backwards", async () => {
+    const res = await call(live.auth, "POST", "/v1/sandboxes", {
+      name: "Acme (race)",
+      clock_starts_at: "2030-01-01T00:00:00Z",
+    });
+    const other = json<{ id: string; api_key: string }>(res);
+    const auth = { authorization: `Bearer ${other.api_key}` };
+    // Another advance holds the clock row and moves it to March; this one asks for February.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const first = t.deps.db.tenantTx(other.id, async (trx) => {
+      await trx
+        .updateTable("tenant_clocks")
+        .set({ frozen_at: new Date("2030-03-01T00:00:00Z") })
+        .where("tenant_id", "=", other.id)
+        .execute();
+      locked();
+      await gate;
+    });
+    await isLocked;
+    const second = call(auth, "POST", "/v1/test-clock/advance", { to: "2030-02-01T00:00:00Z" }, "race-2");
+    await waitFor(() => someoneWaitsForALock(t), "the second advance to wait for the clock");
+    release();
+    await first;
+    expectProblem(await second, 422, "clock_backwards");
+    expect(json(await call(auth, "GET", "/v1/test-clock")).now).toBe("2030-03-01T00:00:00.000Z");
   });
 });
