@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import {
+  createTestApp,
+  createTestKey,
+  createTestOrgUnit,
+  createTestTenant,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
 
@@ -96,5 +103,47 @@ describe("member list balances", () => {
     ]) {
       expectProblem(await w.call("GET", `/v1/members?${q}`), 400, "validation_failed");
     }
+  });
+});
+
+describe("a store-bound key's balance sort", () => {
+  it("takes no cursor outside its stores: another store's member's balance is not compared against", async () => {
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const here = await createTestOrgUnit(t, tenant.tenantId, root, "store", "Here");
+    const there = await createTestOrgUnit(t, tenant.tenantId, root, "store", "There");
+    const key = await createTestKey(t, tenant.tenantId, "operator", here.id);
+    const mine: string[] = [];
+    for (const amount of [1000, 2000, 3000]) {
+      const { id } = await w.ok<{ id: string }>("POST", "/v1/members", {
+        name: `Here ${amount}`,
+        org_unit_id: here.id,
+      });
+      await w.ok("POST", `/v1/members/${id}/top-ups`, { amount });
+      mine.push(id);
+    }
+    const { id: secret } = await w.ok<{ id: string }>("POST", "/v1/members", {
+      name: "There",
+      org_unit_id: there.id,
+    });
+    await w.ok("POST", `/v1/members/${secret}/top-ups`, { amount: 2500 });
+    // Paging after it would answer which of this store's members have less.
+    const answer = await w.call(
+      "GET",
+      `/v1/members?sort=balance_desc&starting_after=${secret}`,
+      undefined,
+      key.auth,
+    );
+    expectProblem(answer, 400, "validation_failed");
+    // Its own members still page by balance.
+    const first = await w.call("GET", "/v1/members?sort=balance_desc&limit=1", undefined, key.auth);
+    const [top] = (JSON.parse(first.body) as Page).data;
+    expect(top!.id).toBe(mine[2]);
+    const next = await w.call(
+      "GET",
+      `/v1/members?sort=balance_desc&limit=1&starting_after=${top!.id}`,
+      undefined,
+      key.auth,
+    );
+    expect((JSON.parse(next.body) as Page).data.map((m) => m.id)).toEqual([mine[1]]);
   });
 });

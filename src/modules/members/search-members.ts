@@ -133,6 +133,13 @@ export async function searchMembers(
   // (balance, id) keyset: the cursor member's balance is read as it is now, like its id.
   const desc = filter.sort === "balance_desc";
   const after = filter.starting_after;
+  // The page answers whose balance lies beyond the cursor's: a cursor the caller could not list
+  // would tell it that member's balance.
+  if (after !== undefined && !(await listable(trx, actor, after))) {
+    throw new MembersError("validation_failed", "starting_after must be a member of this list", {
+      errors: [{ field: "/querystring/starting_after", message: "is not a member you can list" }],
+    });
+  }
   const paged = after
     ? withBalances.where(
         sql<boolean>`(${balance}, members.id) ${sql.raw(desc ? "<" : ">")} (${balanceOf("total", after)}, ${after})`,
@@ -143,4 +150,23 @@ export async function searchMembers(
     .orderBy("members.id", desc ? "desc" : "asc")
     .limit(limit + 1)
     .execute() as Promise<ListedMember[]>;
+}
+
+/** Whether the member exists and lies in the actor's scope (as the list itself scopes members). */
+async function listable(trx: Tx, actor: Actor, memberId: string): Promise<boolean> {
+  let query = trx
+    .selectFrom("members")
+    .select("members.id")
+    .where("members.tenant_id", "=", actor.tenantId)
+    .where("members.id", "=", memberId);
+  if (actor.orgUnitPath) {
+    query = query
+      .innerJoin("org_units", (j) =>
+        j
+          .onRef("org_units.tenant_id", "=", "members.tenant_id")
+          .onRef("org_units.id", "=", "members.org_unit_id"),
+      )
+      .where("org_units.path", "like", subtreePattern(actor.orgUnitPath));
+  }
+  return (await query.executeTakeFirst()) !== undefined;
 }
