@@ -196,7 +196,7 @@ export interface paths {
         put?: never;
         /**
          * Move an org unit (with its whole subtree) under another parent
-         * @description Refuses the root and any move under the unit's own subtree.
+         * @description Refuses the root, any move under the unit's own subtree, and a move that takes a store out of the org unit of a store group holding it (`org_unit_in_use`).
          */
         post: operations["postOrgUnitsByIdMove"];
         delete?: never;
@@ -10240,6 +10240,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

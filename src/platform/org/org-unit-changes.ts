@@ -126,6 +126,7 @@ export async function moveUnit(
   const unit = await orgUnitInScope(trx, actor, input.id, { forUpdate: true });
   const parent = await orgUnitInScope(trx, actor, input.parentId);
   const moved = await moveOrgUnit(trx, actor.tenantId, unit, parent, now);
+  await assertGroupsKeepTheirStores(trx, actor.tenantId, `${parent.path}${unit.id}/`);
   await recordAudit(
     trx,
     ctx,
@@ -138,6 +139,30 @@ export async function moveUnit(
     now,
   );
   return orgUnitInScope(trx, actor, unit.id);
+}
+
+/**
+ * A store group's stores lie in its owner's subtree (that is what lets the owner's staff
+ * manage the group): a move that takes one of them out of it is refused. Checked on the
+ * moved subtree, as it now lies.
+ */
+async function assertGroupsKeepTheirStores(trx: Tx, tenantId: string, movedPath: string): Promise<void> {
+  const stranded = await sql<{ id: string; store_id: string }>`
+    select g.id, u.id as store_id
+    from store_groups g
+    join org_units o on o.tenant_id = g.tenant_id and o.id = g.org_unit_id
+    join org_units u on u.tenant_id = g.tenant_id and g.store_ids @> jsonb_build_array(u.id)
+    where g.tenant_id = ${tenantId}
+      and starts_with(u.path, ${movedPath})
+      and not starts_with(u.path, o.path)
+    limit 1`.execute(trx);
+  const row = stranded.rows[0];
+  if (row) {
+    throw new DomainError(
+      "org_unit_in_use",
+      `Store ${row.store_id} belongs to store group ${row.id}, whose org unit it would leave: take it out of the group first`,
+    );
+  }
 }
 
 /** Deletes a unit nothing refers to (not the root, not a store in a group). */

@@ -117,10 +117,11 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     schema: {
       tags,
       summary: "Move an org unit (with its whole subtree) under another parent",
-      description: "Refuses the root and any move under the unit's own subtree.",
+      description:
+        "Refuses the root, any move under the unit's own subtree, and a move that takes a store out of the org unit of a store group holding it (`org_unit_in_use`).",
       params: IdParams,
       body: Obj({ parent_id: IdParam }),
-      response: { 200: OrgUnit, ...errorResponses(422) },
+      response: { 200: OrgUnit, ...errorResponses(409, 422) },
     },
     status: 200,
     batched: false,

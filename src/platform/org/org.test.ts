@@ -413,3 +413,36 @@ describe("store groups", () => {
     );
   });
 });
+
+describe("moves and store groups", () => {
+  const move = (id: string, parentId: string) =>
+    t.app.inject({
+      method: "POST",
+      url: `/v1/org-units/${id}/move`,
+      headers: tenant.auth,
+      payload: { parent_id: parentId },
+    });
+
+  it("refuses to move a store out of the unit whose store group holds it; the group's owner moves with its stores", async () => {
+    const north = await unit(rootId, "organization", "North region");
+    const south = await unit(rootId, "organization", "South region");
+    const shop = await unit(north.id, "store", "North shop");
+    const group = await t.app.inject({
+      method: "POST",
+      url: "/v1/store-groups",
+      headers: tenant.auth,
+      payload: { name: "North shops", org_unit_id: north.id, store_ids: [shop.id] },
+    });
+    expect(group.statusCode, group.body).toBe(201);
+    const before = await pathOf(shop.id);
+
+    expectProblem(await move(shop.id, south.id), 409, "org_unit_in_use");
+    expect(await pathOf(shop.id)).toBe(before);
+
+    // A unit of the group's own subtree may move inside it, and the owner may move with its stores.
+    const district = await unit(north.id, "organization", "North district");
+    expect((await move(shop.id, district.id)).statusCode).toBe(200);
+    expect((await move(north.id, south.id)).statusCode).toBe(200);
+    expect(await pathOf(shop.id)).toBe(`/${rootId}/${south.id}/${north.id}/${district.id}/${shop.id}/`);
+  });
+});
