@@ -7,7 +7,11 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { raceForLastPlace } from "../../../test/helpers/last-place.js";
 import { expectProblem, type InjectedResponse } from "../../../test/helpers/problem.js";
+import { systemActor } from "../auth/actor.js";
+import { moveUnit } from "./org-unit-changes.js";
+import { updateStoreGroup } from "./store-groups.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -444,5 +448,27 @@ describe("moves and store groups", () => {
     expect((await move(shop.id, district.id)).statusCode).toBe(200);
     expect((await move(north.id, south.id)).statusCode).toBe(200);
     expect(await pathOf(shop.id)).toBe(`/${rootId}/${south.id}/${north.id}/${district.id}/${shop.id}/`);
+  });
+
+  it("a group change beside a move sees where the store is going", async () => {
+    const north = await unit(rootId, "organization", "North (race)");
+    const south = await unit(rootId, "organization", "South (race)");
+    const shop = await unit(north.id, "store", "North shop (race)");
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/v1/store-groups",
+      headers: tenant.auth,
+      payload: { name: "North shops (race)", org_unit_id: north.id, store_ids: [] },
+    });
+    const group = json<{ id: string }>(created);
+    const ctx = { actor: systemActor(tenant.tenantId, "test"), requestId: null };
+    const second = await raceForLastPlace(t, tenant.tenantId, (trx, which) =>
+      which === "first"
+        ? moveUnit(trx, ctx, { id: shop.id, parentId: south.id }, t.clock.now())
+        : updateStoreGroup(trx, ctx, { id: group.id, store_ids: [shop.id] }, t.clock.now()),
+    );
+    expect(second.status).toBe("rejected");
+    expect((second as PromiseRejectedResult).reason).toMatchObject({ code: "store_outside_group_unit" });
+    expect(json<{ store_ids: string[] }>(await get(`/v1/store-groups/${group.id}`)).store_ids).toEqual([]);
   });
 });

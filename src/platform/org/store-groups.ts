@@ -5,7 +5,7 @@ import { changeSummary, recordAudit } from "../audit/audit.js";
 import type { Actor, RequestContext } from "../auth/actor.js";
 import { assertInScope } from "../auth/scope.js";
 import type { StoreGroupRow } from "./org.schemas.js";
-import { isForeignKeyViolation, type OrgUnitRow, orgUnitInScope } from "./org-units.js";
+import { isForeignKeyViolation, lockTree, type OrgUnitRow, orgUnitInScope } from "./org-units.js";
 
 /* Store groups: the lookups and the operations (transaction, who asks, what, when). */
 
@@ -75,6 +75,8 @@ export async function createStoreGroup(
 ): Promise<StoreGroupRow> {
   const { actor } = ctx;
   assertMayOwnGroup(actor, input.org_unit_id);
+  // Store paths are read to check the stores lie in the owner's subtree: no move meanwhile.
+  await lockTree(trx, actor.tenantId, "shared");
   const ownerId = input.org_unit_id ?? actor.orgUnitId;
   const owner = ownerId ? await orgUnitInScope(trx, actor, ownerId) : null;
   await assertStores(trx, actor, owner, input.store_ids);
@@ -113,6 +115,8 @@ export async function updateStoreGroup(
   now: Date,
 ): Promise<StoreGroupRow> {
   const { actor } = ctx;
+  // As on creation: the stores' paths must not move while they are checked.
+  if (input.store_ids) await lockTree(trx, actor.tenantId, "shared");
   const before = await groupInScope(trx, actor, input.id, true);
   if (input.store_ids) {
     const owner = before.org_unit_id ? await orgUnitInScope(trx, actor, before.org_unit_id) : null;
