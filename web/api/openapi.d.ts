@@ -4200,7 +4200,7 @@ export interface paths {
         put?: never;
         /**
          * Accept a smart top-up tier: the top-up is credited and, optionally, the order paid by balance, in one step
-         * @description Idempotent with Idempotency-Key. Refusals: no_smart_offer (with reason), tier_not_offered, insufficient_balance (the order could not be paid even after the top-up); nothing is written on a refusal.
+         * @description Idempotent with Idempotency-Key. Refusals: no_smart_offer (with reason), tier_not_offered, amount_above_cap (the tier's top-up or bonus is above the tenant's single-operation cap), insufficient_balance (the order could not be paid even after the top-up); nothing is written on a refusal.
          */
         post: operations["acceptSmartTopupOffer"];
         delete?: never;
@@ -4921,7 +4921,7 @@ export interface paths {
         put?: never;
         /**
          * Accept a smart top-up tier for the order: pay the top-up online, then the order is paid from the balance
-         * @description The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.
+         * @description The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; one collected after the cap was lowered pays nothing: the top-up is kept refund_due (reason amount_above_cap) and the attempt refund_due. Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.
          */
         post: operations["smartTopupMemberCashierOrder"];
         delete?: never;
@@ -46972,7 +46972,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: insufficient_balance, no_smart_offer, tier_not_offered */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, insufficient_balance, no_smart_offer, tier_not_offered */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -53826,7 +53826,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, no_smart_offer, tier_not_offered */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, no_smart_offer, tier_not_offered */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -6,6 +6,8 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { stripeServer } from "../../../test/helpers/provider-fixtures.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import { expectCode } from "../../../test/helpers/vouchers.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
 import { runWalletExpiry, signTestWebhook, testProviderSecret } from "../wallets/index.js";
@@ -15,6 +17,7 @@ let t: TestApp;
 let tenant: TestTenant;
 let wallet: ReturnType<typeof walletClient>;
 let key = 0;
+const stripe = stripeServer();
 
 interface Payment {
   id: string;
@@ -37,7 +40,9 @@ interface Order {
 }
 
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({
+    extend: () => ({ paymentTransports: { stripeFetch: stripe.fetch } }) as never,
+  });
   tenant = await createTestTenant(t, "Harbour Coffee");
   wallet = walletClient(t, tenant);
 });
@@ -613,6 +618,87 @@ describe("a provider's payment that comes too late to pay the order", () => {
         reference: "re_late_1",
       }),
     ]);
+  });
+});
+
+describe("a smart top-up above the tenant's single-operation cap", () => {
+  it("is refused before the provider is asked; one paid after the cap was lowered is kept refund_due", async () => {
+    const { audit, events, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const planId = plans.data[0]!.id;
+    const before = await wallet.ok<{ max_single_amount: number }>("GET", "/v1/wallet-settings");
+    // The tier's top-up is 99.00 with a bonus of 6.56 (above); a cap of 90.00 cannot take it.
+    await wallet.ok("PATCH", "/v1/wallet-settings", { max_single_amount: 9_000 });
+    const m = await member("Oz", 0);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const accept = () =>
+      asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: planId,
+        tier_index: 0,
+      });
+    // Through Stripe, so whether a payment was asked for is seen.
+    const configured = await t.app.inject({
+      method: "PUT",
+      url: "/v1/payment-providers/stripe",
+      headers: tenant.auth,
+      payload: { settings: {}, secrets: { secret_key: "sk_test_123", webhook_secret: "whsec_cap" } },
+    });
+    expect(configured.statusCode, configured.body).toBe(200);
+    await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const asked = stripe.created.length;
+    expectCode(await accept(), 422, "amount_above_cap");
+    expect(stripe.created.length).toBe(asked);
+    const written = (table: "topups" | "cashier_payments") =>
+      t.database.owner
+        .selectFrom(table)
+        .select("id")
+        .where("tenant_id", "=", tenant.tenantId)
+        .where(table === "topups" ? "member_id" : "order_id", "=", table === "topups" ? m : o.id)
+        .execute();
+    expect(await written("topups")).toEqual([]);
+    expect(await written("cashier_payments")).toEqual([]);
+    expect(await merchantView(o.id)).toMatchObject({ status: "open" });
+
+    // Started under a higher cap, collected after it was lowered.
+    await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "test", max_single_amount: 10_000 });
+    const r = await accept();
+    expect(r.statusCode, r.body).toBe(200);
+    const pending = json<Order>(r);
+    await wallet.ok("PATCH", "/v1/wallet-settings", { max_single_amount: 9_000 });
+    // The provider collected it: answered 200, never a 422 it would retry for days.
+    const paid = await notify(pending.payments[0]!, "succeeded", "evt_smart_cap");
+    expect(paid.statusCode, paid.body).toBe(200);
+    expect(json<{ result: string }>(paid).result).toBe("refund_due");
+    expect((await wallet.balance(m)).total).toBe(0);
+    const topupId = pending.payments[0]!.topup_id!;
+    const kept = await wallet.ok<{ status: string; details: unknown }>("GET", `/v1/topups/${topupId}`);
+    expect(kept).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "amount_above_cap" } },
+    });
+    expect(await events("topup.payment_unfulfilled")).toEqual([
+      expect.objectContaining({ topup_id: topupId, amount: 9_900, reason: "amount_above_cap" }),
+    ]);
+    expect(await audit(topupId)).toContain("topup.payment_unfulfilled");
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "refund_due" });
+    expect(await paidEvents(o.id)).toHaveLength(0);
+    // A repeated notification changes nothing.
+    expect(
+      json<{ result: string }>(await notify(pending.payments[0]!, "succeeded", "evt_smart_cap")).result,
+    ).toBe("already_settled");
+    // Finance refunds the one payment once: recording it on the attempt settles the top-up too.
+    const r2 = await wallet.call(
+      "POST",
+      `/v1/cashier-orders/${o.id}/payments/${pending.payments[0]!.id}/record-refund`,
+      { reference: "re_cap_1" },
+    );
+    expect(r2.statusCode, r2.body).toBe(200);
+    expect(await wallet.ok("GET", `/v1/topups/${topupId}`)).toMatchObject({ status: "refunded" });
+    await wallet.ok("PATCH", "/v1/wallet-settings", { max_single_amount: before.max_single_amount });
+    await ledgerClean();
   });
 });
 

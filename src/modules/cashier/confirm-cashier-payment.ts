@@ -10,6 +10,7 @@ import {
   type OrderRow,
   orderOfProviderPayment,
   type PaymentRow,
+  updateOrder,
   updatePayment,
 } from "./cashier.repository.js";
 import { attemptFailed, attemptSucceeded } from "./settle-attempt.js";
@@ -74,32 +75,50 @@ export async function confirmCashierPayment(
   }
   const result: ConfirmResult =
     confirmed.result === "succeeded" ? "paid" : confirmed.result === "failed" ? "failed" : "expired";
-  await recordAudit(
-    uow,
-    ctx,
-    {
-      action: `cashier_payment.provider_${outcome.status}`,
-      targetType: "cashier_order",
-      targetId: order.id,
-      summary: { payment_id: payment.id, provider_event: outcome.eventId, result },
-    },
-    now,
-  );
+  const heard = (answer: ConfirmResult) =>
+    recordAudit(
+      uow,
+      ctx,
+      {
+        action: `cashier_payment.provider_${outcome.status}`,
+        targetType: "cashier_order",
+        targetId: order.id,
+        summary: { payment_id: payment.id, provider_event: outcome.eventId, result: answer },
+      },
+      now,
+    );
   if (result !== "paid") {
+    await heard(result);
     await endUnpaid(uow, ctx, order, payment, result, now);
     return { result, paymentId: payment.id };
   }
   if (payment.kind === "balance_and_online") {
+    await heard(result);
     await resolvePayment(uow, ctx, { paymentId: payment.wallet_payment_id!, outcome: "succeeded" }, now);
     return { result, paymentId: payment.id };
   }
-  const { acceptance } = await creditSmartTopup(
+  const credited = await creditSmartTopup(
     uow,
     ctx,
-    { topupId: payment.topup_id!, payOrder: { orderId: payment.id } },
+    {
+      topupId: payment.topup_id!,
+      payOrder: { orderId: payment.id },
+      payment: { provider: payment.provider ?? provider, providerRef: payment.provider_ref ?? "", outcome },
+    },
     now,
   );
-  await attemptSucceeded(uow, ctx, order, payment, acceptance.payment_id, now);
+  if ("refused" in credited) {
+    // The top-up cannot be credited (the topup module keeps it refund_due): the order is not
+    // paid and may be paid otherwise; the collected payment is owed back.
+    await heard("refund_due");
+    if (order.status === "pending_payment") {
+      await updateOrder(uow.trx, uow.tenantId, order.id, { status: "open" }, now);
+    }
+    await owedBack(uow, ctx, order, payment, outcome, now);
+    return { result: "refund_due", paymentId: payment.id };
+  }
+  await heard(result);
+  await attemptSucceeded(uow, ctx, order, payment, credited.acceptance.payment_id, now);
   return { result, paymentId: payment.id };
 }
 

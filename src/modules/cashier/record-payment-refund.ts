@@ -2,6 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import { recordRefundOfPaidTopup } from "../topup/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { emitCashierEvent } from "./cashier.events.js";
 import { findOrder, type OrderRow, updatePayment } from "./cashier.repository.js";
@@ -35,6 +36,10 @@ export async function recordPaymentRefund(
     throw new CashierError(...notRefundDue("cashier payment", payment.status));
   }
   const record = refundRecordOf(ctx, input.body, now);
+  // A smart top-up that could not be credited is owed back on its own row too: one refund settles both.
+  if (payment.topup_id) {
+    await recordRefundOfPaidTopup(uow, ctx, { topupId: payment.topup_id, body: input.body }, now);
+  }
   await updatePayment(
     trx,
     tenantId,

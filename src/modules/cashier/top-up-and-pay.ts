@@ -2,7 +2,7 @@ import type { Database } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { smartOffer, startSmartTopup } from "../topup/index.js";
+import { assertSmartTopupWithinCap, smartOffer, startSmartTopup } from "../topup/index.js";
 import { assertOnlineCurrency, type ProviderResolver } from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { type OrderRow, updateOrder } from "./cashier.repository.js";
@@ -46,6 +46,8 @@ export async function prepareTopupAndPay(
       },
       now,
     );
+    const tier = offer.plan ? offer.tiers[input.tierIndex] : undefined;
+    if (tier?.offered) await assertSmartTopupWithinCap(trx, tenantId, tier, now);
     return { order, offer, provider: await providers(trx, tenantId) };
   });
   // Refused here only to spare the provider a payment; startSmartTopup decides again, locked.

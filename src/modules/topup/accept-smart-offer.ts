@@ -1,9 +1,11 @@
+import type { Tx } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { payWithBalance, type SpendLine } from "../wallets/index.js";
+import { payWithBalance, type SpendLine, singleAmountCap, type WebhookOutcome } from "../wallets/index.js";
 import { smartGiftStockKey } from "./create-smart-plan.js";
+import { keepForRefund } from "./credit-payment.js";
 import { type CreditPerks, creditTopup } from "./credit-topup.js";
 import { lockUsableMember } from "./member-facts.js";
 import type { TopupChannel } from "./plan-terms.js";
@@ -57,7 +59,29 @@ async function decideAcceptance(
       { extra: { reason: tier?.reason ?? "no_such_tier" } },
     );
   }
+  await assertSmartTopupWithinCap(uow.trx, uow.tenantId, tier, now);
   return { member, plan: offer.plan, tier, first: offer.first_topup };
+}
+
+/**
+ * A smart top-up's amount and bonus each within the tenant's single-operation cap. Checked
+ * before an online payment is asked for: once collected, a top-up the balance cannot take
+ * could only be refunded.
+ */
+export async function assertSmartTopupWithinCap(
+  trx: Tx,
+  tenantId: string,
+  tier: { amount: number; bonus_amount: number },
+  now: Date,
+): Promise<void> {
+  const cap = await singleAmountCap(trx, tenantId, now);
+  if (tier.amount > cap || tier.bonus_amount > cap) {
+    throw new TopupError(
+      "amount_above_cap",
+      `The top-up (${tier.amount}, bonus ${tier.bonus_amount}) is above the single-operation cap of ${cap}`,
+      { extra: { cap }, errors: [{ field: "/body/tier_index", message: "above the cap" }] },
+    );
+  }
 }
 
 /** Records the decided tier's top-up, waiting for its money (the till's, or the provider's). */
@@ -203,19 +227,45 @@ async function lockPendingSmartTopup(uow: UnitOfWork, topupId: string): Promise<
   return row;
 }
 
+/** How the caller's provider collected a smart top-up's payment. */
+export interface SmartTopupPayment {
+  provider: string;
+  providerRef: string;
+  outcome: WebhookOutcome;
+}
+
 /**
  * The provider confirmed a started smart top-up: it is credited with the figures it was
  * started with (the member paid for those, whatever the plan says now) and the order is
  * paid from the balance, in the caller's unit of work. Runs once: the row is locked and must
- * still be waiting.
+ * still be waiting. A top-up above the tenant's single-operation cap (lowered since it
+ * started) cannot be credited: refusing would leave the collected payment unanswered, so it
+ * is kept `refund_due` (reason `amount_above_cap`, audited and announced as a plan top-up's)
+ * and the caller pays nothing.
  */
 export async function creditSmartTopup(
   uow: UnitOfWork,
   ctx: RequestContext,
-  input: { topupId: string; payOrder: { orderId: string } | null },
+  input: { topupId: string; payOrder: { orderId: string } | null; payment: SmartTopupPayment },
   now: Date,
-): Promise<{ acceptance: AcceptanceRow; topup: TopupRow }> {
+): Promise<
+  { acceptance: AcceptanceRow; topup: TopupRow } | { refused: "amount_above_cap"; topup: TopupRow }
+> {
   const row = await lockPendingSmartTopup(uow, input.topupId);
+  const cap = await singleAmountCap(uow.trx, uow.tenantId, now);
+  if (row.amount > cap || row.bonus_amount > cap) {
+    const { outcome } = input.payment;
+    const kept = await keepForRefund(
+      uow,
+      ctx,
+      row,
+      "amount_above_cap",
+      { provider_event: outcome.eventId, outcome: outcome.status, previous_status: row.status },
+      now,
+      { provider: input.payment.provider, providerRef: input.payment.providerRef },
+    );
+    return { refused: "amount_above_cap", topup: kept.topup };
+  }
   const plan = await findSmartPlan(uow.trx, uow.tenantId, row.plan_id);
   const details = row.details as { tier_index: number; order_amount: number };
   return creditAccepted(

@@ -95,6 +95,8 @@ export async function keepForRefund(
   reason: UnfulfilledReason,
   summary: { provider_event: string; outcome: string; previous_status: string; late?: boolean },
   now: Date,
+  /** Who collected it, when another module holds the payment (a cashier's smart top-up). */
+  collectedBy: { provider: string; providerRef: string } | null = null,
 ): Promise<{ result: "refund_due"; topup: TopupRow }> {
   const { trx, tenantId } = uow;
   const details = {
@@ -134,8 +136,8 @@ export async function keepForRefund(
       member_id: topup.member_id,
       amount: topup.amount,
       currency: topup.currency,
-      provider: topup.provider ?? "",
-      provider_ref: topup.provider_ref ?? "",
+      provider: collectedBy?.provider ?? topup.provider ?? "",
+      provider_ref: collectedBy?.providerRef ?? topup.provider_ref ?? "",
       reason,
     },
     now,

@@ -13,12 +13,14 @@ import { TOPUP_EVENTS } from "./topup.events.js";
 import { topupPlanRoutes } from "./topup.routes.js";
 
 export {
+  assertSmartTopupWithinCap,
   closeSmartTopup,
   creditSmartTopup,
   type OnlineSmartRequest,
   startSmartTopup,
 } from "./accept-smart-offer.js";
 export { isUpgrade } from "./credit-topup.js";
+export { recordRefundOfPaidTopup } from "./record-refund.js";
 export { type Offer as SmartOffer, smartOffer } from "./smart-offers.js";
 export { topupFigures } from "./topup-rules.js";
 

@@ -73,3 +73,24 @@ export async function recordTopupRefund(
   );
   return updated;
 }
+
+/**
+ * A smart top-up paid through another module (the cashier) whose payment that module has
+ * recorded as refunded: the top-up, when it is `refund_due`, is recorded refunded with the same
+ * record, so finance never sees the one payment owed twice. Any other status is left as it is.
+ */
+export async function recordRefundOfPaidTopup(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { topupId: string; body: RecordRefundInput },
+  now: Date,
+): Promise<void> {
+  const topup = await uow.trx
+    .selectFrom("topups")
+    .select("status")
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", input.topupId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (topup?.status === "refund_due") await recordTopupRefund(uow, ctx, input, now);
+}

@@ -266,6 +266,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
         "smart_topup_plan_not_found",
         "store_not_found",
         "insufficient_balance",
+        "amount_above_cap",
       ],
     },
     schema: {
@@ -274,7 +275,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
       summary:
         "Accept a smart top-up tier: the top-up is credited and, optionally, the order paid by balance, in one step",
       description:
-        "Idempotent with Idempotency-Key. Refusals: no_smart_offer (with reason), tier_not_offered, insufficient_balance (the order could not be paid even after the top-up); nothing is written on a refusal.",
+        "Idempotent with Idempotency-Key. Refusals: no_smart_offer (with reason), tier_not_offered, amount_above_cap (the tier's top-up or bonus is above the tenant's single-operation cap), insufficient_balance (the order could not be paid even after the top-up); nothing is written on a refusal.",
       body: Obj(
         {
           member_id: IdParam,
