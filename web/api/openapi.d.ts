@@ -2691,7 +2691,10 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Bind or change the merchant's wire-transfer bank account (audited) */
+        /**
+         * Bind or change the merchant's wire-transfer bank account (audited)
+         * @description Wires are matched to merchants by the payer's name, so an effective binding's company_name (compared ignoring case, full-width/half-width forms and spacing) may not be one another merchant of the tenant has effectively bound: 409 bank_binding_name_taken, nothing written.
+         */
         put: operations["putMerchantsByIdDepositBankBinding"];
         post?: never;
         delete?: never;
@@ -30873,6 +30876,15 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: bank_binding_name_taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

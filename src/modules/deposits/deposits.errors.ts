@@ -5,6 +5,7 @@ export const DEPOSITS_ERRORS = defineErrors({
   not_a_merchant: 422,
   deposit_account_exists: 409,
   bank_binding_required: 422,
+  bank_binding_name_taken: 409,
   warnings_not_configured: 409,
   account_not_active: 409,
   account_abnormal: 409,

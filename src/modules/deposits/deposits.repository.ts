@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import type { ColumnType, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -60,6 +60,8 @@ export interface DepositBankBindingsTable {
   branch: string;
   account_number: string;
   status: "effective" | "ineffective";
+  /** Bound before names were unique, beside another merchant's same name (migration 1665). */
+  legacy_duplicate_name: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

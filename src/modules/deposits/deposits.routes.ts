@@ -98,13 +98,15 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   app.put(
     "/v1/merchants/:id/deposit-bank-binding",
     {
-      config: { permission: "deposits.manage" },
+      config: { permission: "deposits.manage", errors: ["bank_binding_name_taken"] },
       schema: {
         tags,
         summary: "Bind or change the merchant's wire-transfer bank account (audited)",
+        description:
+          "Wires are matched to merchants by the payer's name, so an effective binding's company_name (compared ignoring case, full-width/half-width forms and spacing) may not be one another merchant of the tenant has effectively bound: 409 bank_binding_name_taken, nothing written.",
         params: AccountParams,
         body: BankBindingBody,
-        response: { 200: BankBinding, ...errorResponses(422) },
+        response: { 200: BankBinding, ...errorResponses(409, 422) },
       },
     },
     async (request) => {

@@ -204,7 +204,10 @@ export const BankRecord = Type.Object(
     reference: Nullable(Type.String()),
     status: StringEnum(BANK_RECORD_STATUSES),
     reason: Nullable(
-      Type.String({ description: "Why it is unmatched: name_mismatch, no_application_with_amount, …" }),
+      Type.String({
+        description:
+          "Why it is unmatched: name_mismatch, name_ambiguous (more than one merchant bears the name), no_application_with_amount, asset_mismatch",
+      }),
     ),
     topup_id: Nullable(Type.String()),
     duplicate: Type.Optional(

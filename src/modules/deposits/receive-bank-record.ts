@@ -3,6 +3,7 @@ import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
+import { companyKey } from "./bank-binding.js";
 import { creditTopup } from "./credit-topup.js";
 import { DepositsError } from "./deposits.errors.js";
 import type { LedgerOps } from "./deposits.ledger.js";
@@ -22,7 +23,11 @@ export interface BankRecordInput {
   receivedAt: Date;
 }
 
-export type UnmatchedReason = "name_mismatch" | "no_application_with_amount" | "asset_mismatch";
+export type UnmatchedReason =
+  | "name_mismatch"
+  | "name_ambiguous"
+  | "no_application_with_amount"
+  | "asset_mismatch";
 
 export interface ReceiveResult {
   record: BankRecordRow;
@@ -33,10 +38,11 @@ export interface ReceiveResult {
 
 /**
  * One incoming bank transfer. Stored once per bank transaction id (a repeat answers the
- * first outcome and credits nothing). Matched automatically when the payer name equals a
- * merchant's bound company name and the amount equals one of its open applications exactly;
- * the reference breaks ties, then the oldest application wins. Otherwise it waits in the
- * unmatched queue with the reason.
+ * first outcome and credits nothing). Matched automatically when the payer name is one
+ * merchant's effectively bound company name (compared by `deposit_company_key`) and the amount
+ * equals one of its open applications exactly; the reference breaks ties, then the oldest
+ * application wins. Otherwise it waits in the unmatched queue with the reason — a name more
+ * than one merchant bears (`name_ambiguous`) included.
  */
 export async function receiveBankRecord(
   trx: Tx,
@@ -115,11 +121,12 @@ async function findMatch(
     )
     .select(["a.id", "a.asset", "a.status"])
     .where("b.tenant_id", "=", record.tenant_id)
-    .where(
-      sql<boolean>`regexp_replace(b.company_name, '\\s+', ' ', 'g') = regexp_replace(${record.payer_name}, '\\s+', ' ', 'g')`,
-    )
+    .where("b.status", "=", "effective")
+    .where(companyKey(sql.ref("b.company_name")), "=", companyKey(record.payer_name))
     .execute();
   if (accounts.length === 0) return { reason: "name_mismatch" };
+  // Two merchants bound this name before names were unique: which one paid is for finance to say.
+  if (accounts.length > 1) return { reason: "name_ambiguous" };
   const sameAsset = accounts.filter((a) => a.asset === record.asset);
   if (sameAsset.length === 0) return { reason: "asset_mismatch" };
   const open = sameAsset.filter((a) => a.status !== "closed");
