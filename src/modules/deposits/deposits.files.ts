@@ -4,6 +4,7 @@ import type { RowError } from "../../platform/files/files.schema.js";
 import type { ExportDefinition, ImportDefinition } from "../../platform/files/registry.js";
 import { type AccountLedgerLine, accountLedgerPage } from "./account-ledger.js";
 import { DepositsError } from "./deposits.errors.js";
+import { deliverNotices, type PendingNotice } from "./deposits.notices.js";
 import {
   accountById,
   ENTRY_TYPES,
@@ -259,8 +260,12 @@ export const BANK_STATEMENT_IMPORT: ImportDefinition<StatementRow> = {
   apply: async (trx, tenantId, rows, context) => {
     const ops = context.ledger;
     const actor = systemActor(tenantId, `deposits.statement_import:${context.jobId}`);
+    const notices: PendingNotice[] = [];
+    // Sent once the import committed, as the API sends those of a bank record; a job that stops
+    // first leaves them recorded and unsent, and the account re-check sends them.
+    context.afterCommit((services) => deliverNotices(services, notices, context.now));
     for (const { value } of rows) {
-      await receiveBankRecord(
+      const result = await receiveBankRecord(
         trx,
         ops,
         actor,
@@ -276,6 +281,7 @@ export const BANK_STATEMENT_IMPORT: ImportDefinition<StatementRow> = {
         "statement",
         context.now,
       );
+      notices.push(...result.notices);
     }
   },
 };

@@ -1,11 +1,11 @@
 import { DateTime } from "luxon";
 import type { AppDeps } from "../../app-types.js";
-import type { Tx } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import { type NoticeDefinition, noticeDefinition } from "../../platform/notify/notices.js";
 import { type Notifier, takeCap } from "../../platform/notify/notifier.js";
 import { newId } from "../../shared/ids.js";
 import { formatMinor } from "../../shared/money.js";
-import type { AccountRow } from "./deposits.repository.js";
+import type { AccountRow, NoticeDelivery } from "./deposits.repository.js";
 
 /**
  * Notices of the circuit breaker, the balance warning and a campaign's start. The decision and its record
@@ -89,6 +89,8 @@ export const DEPOSIT_NOTICES: NoticeDefinition[] = [
 ];
 
 export interface PendingNotice {
+  /** The `deposit_notices` row: delivery claims it, so it is sent once. */
+  id: string;
   kind: NoticeKind;
   tenantId: string;
   accountId: string;
@@ -117,7 +119,10 @@ export async function takeWarningAllowance(
   return takeCap(trx, tenantId, accountId, WARNING_CAP_TYPE, dayWindowStart(now, zone), WARNINGS_PER_DAY);
 }
 
-/** Records a notice decision in the transaction; returns what to deliver after commit. */
+/**
+ * Records a notice decision in the transaction, with what it will send: the row is the
+ * notice's outbox entry. Returns what to deliver after commit.
+ */
 export async function recordNotice(
   trx: Tx,
   account: AccountRow,
@@ -127,23 +132,7 @@ export async function recordNotice(
   campaign?: { id: string; name: string },
 ): Promise<PendingNotice> {
   const recipients = [...account.warning_emails, ...account.warning_phones, account.opener_inbox];
-  await trx
-    .insertInto("deposit_notices")
-    .values({
-      tenant_id: account.tenant_id,
-      id: newId("dnt"),
-      account_id: account.id,
-      kind,
-      campaign_id: campaign?.id ?? null,
-      available: amounts.available,
-      recipients: JSON.stringify(recipients),
-      created_at: now,
-    })
-    .execute();
-  return {
-    kind,
-    tenantId: account.tenant_id,
-    accountId: account.id,
+  const delivery: NoticeDelivery = {
     emails: account.warning_emails,
     phones: account.warning_phones,
     inbox: account.opener_inbox,
@@ -154,6 +143,24 @@ export async function recordNotice(
       ...(campaign ? { campaign: campaign.name } : {}),
     },
   };
+  const id = newId("dnt");
+  await trx
+    .insertInto("deposit_notices")
+    .values({
+      tenant_id: account.tenant_id,
+      id,
+      account_id: account.id,
+      kind,
+      campaign_id: campaign?.id ?? null,
+      available: amounts.available,
+      recipients: JSON.stringify(recipients),
+      delivery: JSON.stringify(delivery),
+      delivered_at: null,
+      claimed_until: null,
+      created_at: now,
+    })
+    .execute();
+  return { id, kind, tenantId: account.tenant_id, accountId: account.id, ...delivery };
 }
 
 /** The notifier, when the process has one (server, worker); tests may pass their own. */
@@ -161,32 +168,108 @@ export function notifierOf(deps: Pick<AppDeps, "notifier">): Notifier | undefine
   return deps.notifier;
 }
 
-/** Delivers committed notices: every email, every phone and the opener's inbox. Never throws. */
+/** What delivering needs: the database (to claim each notice) and the notifier. */
+export interface NoticeSender {
+  db: Database;
+  notifier?: Notifier | undefined;
+}
+
+/** A sender that stops while sending leaves the notice to be taken again after this long. */
+export const NOTICE_CLAIM_SECONDS = 300;
+/** Notices left unsent that one re-check run sends. */
+export const MAX_PENDING_NOTICES_PER_RUN = 1000;
+
+/**
+ * Delivers committed notices: every email, every phone and the opener's inbox. Each notice is
+ * claimed first (a conditional update of its row), so whichever sender takes it — the request
+ * or import that decided it, or the re-check sending what was left — sends it once; it is
+ * marked sent after the notifier has recorded each channel's outcome. Never throws: a notice it
+ * could not send stays for the re-check.
+ */
 export async function deliverNotices(
-  notifier: Notifier | undefined,
+  sender: NoticeSender,
   notices: PendingNotice[],
   now: Date,
 ): Promise<void> {
+  const { notifier } = sender;
   if (!notifier) return;
   for (const notice of notices) {
-    const type = NOTICE_TYPES[notice.kind];
-    const count = Math.max(notice.emails.length, notice.phones.length, 1);
-    for (let i = 0; i < count; i++) {
-      const to = {
-        ...(notice.emails[i] ? { email: notice.emails[i] } : {}),
-        ...(notice.phones[i] ? { phone: notice.phones[i] } : {}),
-        ...(i === 0 ? { inbox: notice.inbox } : {}),
-      };
-      if (Object.keys(to).length === 0) continue;
-      await notifier
-        .notify(notice.tenantId, { type, recipientKey: notice.accountId, to, vars: notice.vars }, now)
-        .catch(() => {});
+    try {
+      const claimed = await sender.db.tenantTx(notice.tenantId, (trx) =>
+        trx
+          .updateTable("deposit_notices")
+          .set({ claimed_until: new Date(now.getTime() + NOTICE_CLAIM_SECONDS * 1000) })
+          .where("tenant_id", "=", notice.tenantId)
+          .where("id", "=", notice.id)
+          .where("delivered_at", "is", null)
+          .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<", now)]))
+          .returning("id")
+          .executeTakeFirst(),
+      );
+      if (!claimed) continue;
+      await send(notifier, notice, now);
+      await sender.db.tenantTx(notice.tenantId, (trx) =>
+        trx
+          .updateTable("deposit_notices")
+          .set({ delivered_at: now, claimed_until: null })
+          .where("tenant_id", "=", notice.tenantId)
+          .where("id", "=", notice.id)
+          .execute(),
+      );
+    } catch {
+      // Left claimed: the re-check takes it again once the claim has lapsed.
     }
   }
 }
 
+async function send(notifier: Notifier, notice: PendingNotice, now: Date): Promise<void> {
+  const type = NOTICE_TYPES[notice.kind];
+  const count = Math.max(notice.emails.length, notice.phones.length, 1);
+  for (let i = 0; i < count; i++) {
+    const to = {
+      ...(notice.emails[i] ? { email: notice.emails[i] } : {}),
+      ...(notice.phones[i] ? { phone: notice.phones[i] } : {}),
+      ...(i === 0 ? { inbox: notice.inbox } : {}),
+    };
+    if (Object.keys(to).length === 0) continue;
+    await notifier
+      .notify(notice.tenantId, { type, recipientKey: notice.accountId, to, vars: notice.vars }, now)
+      .catch(() => {});
+  }
+}
+
+/**
+ * Sends the tenant's notices that were committed but never sent (their sender stopped first,
+ * or had no notifier), oldest first, each once.
+ */
+export async function deliverPendingNotices(
+  sender: NoticeSender,
+  tenantId: string,
+  now: Date,
+  limit = MAX_PENDING_NOTICES_PER_RUN,
+): Promise<number> {
+  if (!sender.notifier) return 0;
+  const rows = await sender.db.tenantTx(tenantId, (trx) =>
+    trx
+      .selectFrom("deposit_notices")
+      .select(["id", "kind", "account_id", "delivery"])
+      .where("tenant_id", "=", tenantId)
+      .where("delivered_at", "is", null)
+      .where((eb) => eb.or([eb("claimed_until", "is", null), eb("claimed_until", "<", now)]))
+      .orderBy("created_at")
+      .orderBy("id")
+      .limit(limit)
+      .execute(),
+  );
+  const notices = rows
+    .filter((r) => r.delivery !== null)
+    .map((r) => ({ id: r.id, kind: r.kind, tenantId, accountId: r.account_id, ...r.delivery! }));
+  await deliverNotices(sender, notices, now);
+  return notices.length;
+}
+
 /** A value route's `after`: the notices its operation decided, delivered once its unit committed. */
-export function deliverAfterCommit(deps: Pick<AppDeps, "notifier">) {
+export function deliverAfterCommit(deps: Pick<AppDeps, "db" | "notifier">) {
   return (result: { notices?: PendingNotice[] }, _ctx: unknown, now: Date) =>
-    deliverNotices(notifierOf(deps), result.notices ?? [], now);
+    deliverNotices(deps, result.notices ?? [], now);
 }

@@ -205,6 +205,19 @@ export interface DepositNoticesTable {
   available: number;
   recipients: JsonDefault<string[]>;
   created_at: Timestamp;
+  /** What is sent: recipients and template values (null on notices recorded before it was kept). */
+  delivery: JsonDefault<NoticeDelivery | null>;
+  /** Sent (or handed to the notifier, which records each channel's outcome). */
+  delivered_at: Timestamp | null;
+  /** A sender has taken it until then. */
+  claimed_until: Timestamp | null;
+}
+
+export interface NoticeDelivery {
+  emails: string[];
+  phones: string[];
+  inbox: string;
+  vars: Record<string, string | number>;
 }
 
 export interface DepositInvoiceProfilesTable {

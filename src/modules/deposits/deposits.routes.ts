@@ -16,7 +16,7 @@ import { configureWarnings } from "./configure-warnings.js";
 import { depositCostRoutes } from "./deposit-costs.routes.js";
 import { depositDeskRoutes } from "./deposit-desk.routes.js";
 import { accountView, listAccounts, listBankRecords, showAccount } from "./deposit-views.js";
-import { deliverAfterCommit, deliverNotices, notifierOf } from "./deposits.notices.js";
+import { deliverAfterCommit, deliverNotices } from "./deposits.notices.js";
 import {
   accountRecords,
   assertPlatform,
@@ -306,7 +306,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
         ),
       );
       await deliverNotices(
-        notifierOf(deps),
+        deps,
         results.flatMap((r) => r.notices),
         clock.now(),
       );

@@ -5,7 +5,7 @@ import { tenantZone } from "../../platform/tenants.js";
 import { advanceCampaigns, checkAccount } from "./check-account.js";
 import { RECHECK_JOB } from "./credit-topup.js";
 import { depositBalances } from "./deposits.ledger.js";
-import { deliverNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
+import { deliverNotices, deliverPendingNotices, notifierOf, type PendingNotice } from "./deposits.notices.js";
 import { accountById, loadSettings } from "./deposits.repository.js";
 
 /** Accounts one run re-checks; a tenant with more continues on the next run (20 minutes later). */
@@ -17,7 +17,8 @@ const PAGE = 100;
  * the circuit breaker and sends due balance warnings (at most 4 a day per account). Each
  * account is checked in its own transaction, under its row lock and the ledger's. Accounts
  * whose check fails are named in the error thrown once every other account was checked and
- * the notices sent, so the job is recorded failed and retried.
+ * the notices sent, so the job is recorded failed and retried. The run also sends the tenant's
+ * notices that were committed but never sent.
  */
 export async function recheckTenant(
   deps: Pick<AppDeps, "db" | "ledger" | "notifier">,
@@ -76,8 +77,10 @@ export async function recheckTenantReport(
       if (ids.length < PAGE) break;
     }
   } finally {
-    // What committed is sent, even when the run fails part-way.
-    await deliverNotices(notifier, notices, now);
+    // What committed is sent, even when the run fails part-way; then what earlier work
+    // committed and never sent (a statement import that stopped after its commit).
+    await deliverNotices({ db: deps.db, notifier }, notices, now);
+    await deliverPendingNotices({ db: deps.db, notifier }, tenantId, now);
   }
   return { checked, notices, failures };
 }

@@ -10,10 +10,17 @@ import type { Database, Tx } from "../../db/database.js";
 import { ledgerWithin } from "../../ledger/index.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import type { Notifier } from "../notify/notifier.js";
 import { assertXlsxUnpacksWithin, loadExcel } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
-import { exportType, type ImportColumn, importType, type ParsedRow } from "./registry.js";
+import {
+  exportType,
+  type ImportColumn,
+  type ImportServices,
+  importType,
+  type ParsedRow,
+} from "./registry.js";
 
 export { csvField } from "./file-sinks.js";
 
@@ -46,6 +53,8 @@ export interface FileDeps {
   db: Database;
   dataDir: string;
   retentionDays?: number;
+  /** For what an import sends once it committed (notices); absent in a process that cannot send. */
+  notifier?: Notifier | undefined;
 }
 
 export function filesRoot(dataDir: string): string {
@@ -389,7 +398,9 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
   const total = Math.max(line - 1, 0);
 
   // Validate across rows, then write — in one transaction, so what was checked is what is written.
+  const afterCommit: ((services: ImportServices) => Promise<void>)[] = [];
   const outcome = await deps.db.tenantTx(job.tenant_id, async (trx) => {
+    afterCommit.length = 0;
     const crossErrors = errors.some((e) => e.row === 1)
       ? []
       : await definition.validate(trx, job.tenant_id, parsed);
@@ -405,9 +416,15 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
         jobId: job.id,
         now: now(),
         ledger: ledgerWithin(trx, job.tenant_id, { now }),
+        afterCommit: (task) => void afterCommit.push(task),
       });
     return { written: good.length };
   });
+  // Before the job reports its end: a job that stops here leaves what the tasks send recorded
+  // by the import itself, for the module to send later.
+  for (const task of afterCommit) {
+    await task({ db: deps.db, notifier: deps.notifier }).catch(() => {});
+  }
   errors.sort((a, b) => a.row - b.row);
   const failed = errors.some((e) => e.row === 1) || (job.mode !== "skip_bad_rows" && badRows.size > 0);
   await update(deps.db, job.tenant_id, job.id, {

@@ -1,7 +1,8 @@
-import type { Tx } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import type { LedgerOps } from "../../ledger/index.js";
 import { assert } from "../../shared/assert.js";
 import type { Actor } from "../auth/actor.js";
+import type { Notifier } from "../notify/notifier.js";
 import type { RowError } from "./files.schema.js";
 
 /**
@@ -68,6 +69,26 @@ export interface ParsedRow<V> {
   value: V;
 }
 
+/** What the import's services are, for work after its commit. */
+export interface ImportServices {
+  db: Database;
+  /** Email, SMS and inbox; absent in a process that cannot send. */
+  notifier?: Notifier | undefined;
+}
+
+export interface ImportContext {
+  jobId: string;
+  now: Date;
+  /** The ledger inside the import's transaction, for imports that move value. */
+  ledger: LedgerOps;
+  /**
+   * Work to run once the import's transaction has committed (never when it rolls back), such
+   * as sending the notices its rows decided. A failure there does not fail the import: what
+   * must not be lost is recorded in the transaction and sent again from there.
+   */
+  afterCommit(task: (services: ImportServices) => Promise<void>): void;
+}
+
 export interface ImportDefinition<V = unknown> {
   type: string;
   description: string;
@@ -78,13 +99,7 @@ export interface ImportDefinition<V = unknown> {
   /** Checks across rows and against the database (duplicates, references). */
   validate(trx: Tx, tenantId: string, rows: ParsedRow<V>[]): Promise<RowError[]>;
   /** Writes the rows; runs in one transaction with `validate`. */
-  apply(
-    trx: Tx,
-    tenantId: string,
-    rows: ParsedRow<V>[],
-    /** The ledger inside the import's transaction, for imports that move value. */
-    context: { jobId: string; now: Date; ledger: LedgerOps },
-  ): Promise<void>;
+  apply(trx: Tx, tenantId: string, rows: ParsedRow<V>[], context: ImportContext): Promise<void>;
 }
 
 const exportsByType = new Map<string, ExportDefinition>();

@@ -43,7 +43,7 @@ export interface WorkerOptions {
 }
 
 export function fileDeps(deps: AppDeps): FileDeps {
-  return { db: deps.db, dataDir: deps.config.dataDir };
+  return { db: deps.db, dataDir: deps.config.dataDir, notifier: deps.notifier };
 }
 
 /**
