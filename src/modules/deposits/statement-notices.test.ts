@@ -119,7 +119,12 @@ describe("notices caused by a bank statement import", () => {
     expect(job.status).toBe("succeeded");
     expect(await accountOf(w, m.auth, id)).toMatchObject({ available: 350_000, campaigns_suspended: false });
 
-    // The import's notices are delivered before the job reports its end.
+    // The import's notices are sent once its transaction (which records its end) committed.
+    await waitFor(
+      () => mailsTo(email).length >= 2 && textsTo(phone).length >= 2,
+      "the import's notices to be sent",
+      10_000,
+    );
     expect(mailsTo(email)).toHaveLength(2);
     expect(textsTo(phone)).toHaveLength(2);
     expect(await resumedDeliveries()).toEqual(

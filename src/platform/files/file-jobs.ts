@@ -397,10 +397,20 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
   if (!keys) throw new Error("the file is empty");
   const total = Math.max(line - 1, 0);
 
-  // Validate across rows, then write — in one transaction, so what was checked is what is written.
+  // Validate across rows, then write — in one transaction, so what was checked is what is
+  // written — and record the job's end in it too: a job whose process stops after this commit
+  // is finished, and the queue running it again writes nothing twice.
   const afterCommit: ((services: ImportServices) => Promise<void>)[] = [];
-  const outcome = await deps.db.tenantTx(job.tenant_id, async (trx) => {
-    afterCommit.length = 0;
+  await deps.db.tenantTx(job.tenant_id, async (trx) => {
+    const current = await trx
+      .selectFrom("file_jobs")
+      .select("status")
+      .where("tenant_id", "=", job.tenant_id)
+      .where("id", "=", job.id)
+      .forUpdate()
+      .executeTakeFirst();
+    // Another run of the same job finished it meanwhile.
+    if (current?.status !== "running") return;
     const crossErrors = errors.some((e) => e.row === 1)
       ? []
       : await definition.validate(trx, job.tenant_id, parsed);
@@ -408,9 +418,8 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
       badRows.add(e.row);
       addError(e);
     }
-    const headerBroken = errors.some((e) => e.row === 1);
-    if (headerBroken || (job.mode !== "skip_bad_rows" && badRows.size > 0)) return { written: 0 };
-    const good = parsed.filter((r) => !badRows.has(r.row));
+    const failed = errors.some((e) => e.row === 1) || (job.mode !== "skip_bad_rows" && badRows.size > 0);
+    const good = failed ? [] : parsed.filter((r) => !badRows.has(r.row));
     if (good.length > 0)
       await definition.apply(trx, job.tenant_id, good, {
         jobId: job.id,
@@ -418,26 +427,29 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
         ledger: ledgerWithin(trx, job.tenant_id, { now }),
         afterCommit: (task) => void afterCommit.push(task),
       });
-    return { written: good.length };
+    errors.sort((a, b) => a.row - b.row);
+    await trx
+      .updateTable("file_jobs")
+      .set({
+        status: failed ? "failed" : "succeeded",
+        rows_total: total,
+        rows_done: good.length,
+        rows_failed: badRows.size,
+        errors: JSON.stringify(errors),
+        error: failed
+          ? `${errorCount} errors in ${badRows.size} rows; nothing was imported (fix the rows or choose skip_bad_rows)`
+          : null,
+        finished_at: now(),
+      })
+      .where("tenant_id", "=", job.tenant_id)
+      .where("id", "=", job.id)
+      .execute();
   });
-  // Before the job reports its end: a job that stops here leaves what the tasks send recorded
-  // by the import itself, for the module to send later.
+  // A job that stops before these leaves what they send recorded by the import itself, for
+  // its module to send later.
   for (const task of afterCommit) {
     await task({ db: deps.db, notifier: deps.notifier }).catch(() => {});
   }
-  errors.sort((a, b) => a.row - b.row);
-  const failed = errors.some((e) => e.row === 1) || (job.mode !== "skip_bad_rows" && badRows.size > 0);
-  await update(deps.db, job.tenant_id, job.id, {
-    status: failed ? "failed" : "succeeded",
-    rows_total: total,
-    rows_done: outcome.written,
-    rows_failed: badRows.size,
-    errors: JSON.stringify(errors),
-    error: failed
-      ? `${errorCount} errors in ${badRows.size} rows; nothing was imported (fix the rows or choose skip_bad_rows)`
-      : null,
-    finished_at: now(),
-  });
 }
 
 /** The file to send for a download: only a finished job's, only within its retention. */
