@@ -342,6 +342,10 @@ describe("SSRF guard", () => {
     "http://[::127.0.0.1]/hook",
     "http://[::10.0.0.1]/hook",
     "http://[2002:7f00:1::]/hook",
+    // The metadata address through a local-use NAT64 prefix and as an IPv4-translated address.
+    "http://[64:ff9b:1::a9fe:a9fe]/hook",
+    "http://[::ffff:0:a9fe:a9fe]/hook",
+    "http://[fec0::1]/hook",
     "http://0.0.0.0/hook",
     "http://user:pass@example.com/hook",
   ])("refuses to register %s", async (url) => {

@@ -37,7 +37,13 @@ for (const [net, prefix] of [
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],
+  // NAT64 (the well-known and the local-use prefix) and IPv4-translated addresses (SIIT): a
+  // translator on the way would carry them to the IPv4 address inside, internal or not.
   ["64:ff9b::", 96],
+  ["64:ff9b:1::", 48],
+  ["::ffff:0:0:0", 96],
+  // Site-local: deprecated, still routed inside some networks.
+  ["fec0::", 10],
 ] as const) {
   blocked.addSubnet(net, prefix, "ipv6");
 }
