@@ -136,6 +136,13 @@ export default function GiftCardDetail({ id }: { id: string }) {
     queryFn: () => unwrap(api.GET("/v1/gift-cards/{id}", { params: { path: { id } } })),
   });
   const c = card.data;
+  const holderId = c?.holder_member_id ?? null;
+  // The holder by name where the operator may read members; the id otherwise.
+  const holder = useQuery({
+    queryKey: ["member", holderId],
+    enabled: holderId !== null && can("GET /v1/members/{id}"),
+    queryFn: () => unwrap(api.GET("/v1/members/{id}", { params: { path: { id: holderId! } } })),
+  });
   const refresh = async () => {
     await Promise.all(
       [["gift-card", id], ["gift-card-activities-of", id], ["gift-cards"]].map((queryKey) =>
@@ -190,7 +197,9 @@ export default function GiftCardDetail({ id }: { id: string }) {
               </Descriptions.Item>
               <Descriptions.Item label={t("gc.holder")}>
                 {c.holder_member_id ? (
-                  <Link to={`/members/${c.holder_member_id}`}>{c.holder_member_id}</Link>
+                  <Link to={`/members/${c.holder_member_id}`} title={c.holder_member_id}>
+                    {holder.data?.name ?? c.holder_member_id}
+                  </Link>
                 ) : (
                   "—"
                 )}

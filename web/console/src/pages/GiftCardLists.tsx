@@ -346,7 +346,11 @@ export function useActivityColumns() {
     {
       title: t("gc.activity.operator"),
       key: "operator",
-      render: (_: unknown, a: Activity) => `${a.operator.type}: ${a.operator.id}`,
+      render: (_: unknown, a: Activity) => (
+        <span title={a.operator.id}>
+          {t(`audit.actorType.${a.operator.type}` as MessageKey)} {a.operator.id}
+        </span>
+      ),
     },
     {
       title: t("gc.activity.reason"),
