@@ -16,6 +16,7 @@ import type { ExportDefinition, ImportDefinition } from "./platform/files/regist
 import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
+import type { OrgUnitMoveGuard } from "./platform/org/move-guards.js";
 import type { BalancePaymentListener, BalancePaymentOwnerLookup } from "./platform/payment-outcomes.js";
 import type { TenantTimer } from "./platform/sandbox/timers.js";
 import type { Clock } from "./shared/clock.js";
@@ -85,6 +86,8 @@ export interface ModuleManifest {
   onBalancePaymentResolved?: BalancePaymentListener;
   /** Claims the balance payments its records refund as a whole (refused alone at the wallets). */
   ownsBalancePayments?: BalancePaymentOwnerLookup;
+  /** Refuses a move of org units that would make the module's records untrue. */
+  orgUnitMoveGuard?: OrgUnitMoveGuard;
 }
 
 /**

@@ -6,13 +6,15 @@ import { defineEventType } from "./events/outbox.js";
 import { registerExport, registerImport } from "./files/registry.js";
 import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
 import { defineNotice } from "./notify/notices.js";
+import { addOrgUnitMoveGuard } from "./org/move-guards.js";
 import { addBalancePaymentListener, addBalancePaymentOwner } from "./payment-outcomes.js";
 import { atTenantTime } from "./sandbox/tenant-clock.js";
 import { defineTimer } from "./sandbox/timers.js";
 
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
- * event, notice and file types, the member token guard, balance payment listeners and owners). Installing the same manifests again
+ * event, notice and file types, the member token guard, balance payment listeners and owners,
+ * org unit move checks). Installing the same manifests again
  * (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
 export function installManifests(manifests: readonly ModuleManifest[]): void {
@@ -27,6 +29,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.memberTokenGuard) setMemberTokenGuard(m.memberTokenGuard);
     if (m.onBalancePaymentResolved) addBalancePaymentListener(m.onBalancePaymentResolved);
     if (m.ownsBalancePayments) addBalancePaymentOwner(m.ownsBalancePayments);
+    if (m.orgUnitMoveGuard) addOrgUnitMoveGuard(m.orgUnitMoveGuard);
     for (const timer of m.timers ?? []) defineTimer(timer);
   }
 }

@@ -196,7 +196,7 @@ export interface paths {
         put?: never;
         /**
          * Move an org unit (with its whole subtree) under another parent
-         * @description Refuses the root, any move under the unit's own subtree, and a move that takes a store out of the org unit of a store group holding it (`org_unit_in_use`).
+         * @description Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded (`org_unit_in_use`).
          */
         post: operations["postOrgUnitsByIdMove"];
         delete?: never;

@@ -3,7 +3,9 @@ import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { inScope } from "../../platform/auth/scope.js";
+import { lockTree } from "../../platform/org/org-units.js";
 import { newId } from "../../shared/ids.js";
+import { handOverQuota } from "./quota-distributor.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { accountIds, openAccount, type UnitOfWork } from "./vouchers.ledger.js";
 import { ancestorOfKind, type QuotaRow, unitInScope } from "./vouchers.repository.js";
@@ -20,7 +22,8 @@ export interface QuotaAdjustment {
  * A distributor raises or lowers a reseller's voucher quota. Raising moves value from the
  * distributor's funding account into the quota account; lowering moves it back, and the
  * ledger refuses to take more than the quota still holds (what is issued and outstanding
- * is no longer in the quota account), answered as `quota_below_outstanding`.
+ * is no longer in the quota account), answered as `quota_below_outstanding`. The org tree is
+ * locked shared, so no move changes the reseller's distributor between reading it and paying.
  */
 export async function adjustQuota(
   uow: UnitOfWork,
@@ -30,6 +33,7 @@ export async function adjustQuota(
 ): Promise<{ quota: QuotaRow; changeId: string }> {
   const { actor } = context;
   const trx = uow.trx;
+  await lockTree(trx, actor.tenantId, "shared");
   const reseller = await unitInScope(trx, actor, input.resellerId, "org_unit");
   if (reseller.kind !== "reseller")
     throw new VouchersError("not_a_reseller", "Quotas are allocated to resellers");
@@ -53,7 +57,7 @@ export async function adjustQuota(
     })
     .onConflict((oc) => oc.columns(["tenant_id", "reseller_id", "asset"]).doNothing())
     .execute();
-  const quota = await trx
+  const locked = await trx
     .selectFrom("voucher_quotas")
     .selectAll()
     .where("tenant_id", "=", actor.tenantId)
@@ -61,6 +65,11 @@ export async function adjustQuota(
     .where("asset", "=", input.asset)
     .forUpdate()
     .executeTakeFirstOrThrow();
+  // The reseller moved to this distributor since the quota was last changed.
+  const quota =
+    locked.distributor_id === distributor.id
+      ? locked
+      : await handOverQuota(uow, context, locked, distributor.id, now);
   const funding = await openAccount.funding(uow, distributor.id, input.asset);
   const quotaAccount = await openAccount.quota(uow, reseller.id, input.asset);
   const changeId = newId("vqc");

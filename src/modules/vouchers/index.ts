@@ -10,6 +10,7 @@ import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
+import { assertQuotasKeepTheirDistributor } from "./quota-distributor.js";
 import { VOUCHERS_ERRORS } from "./vouchers.errors.js";
 import { VOUCHERS_EVENTS } from "./vouchers.events.js";
 import { vouchersRoutes } from "./vouchers.routes.js";
@@ -113,6 +114,8 @@ export const vouchersManifest: ModuleManifest = {
   // Redemption refuses a voucher past its end at once; the job returns its rest to its source.
   jobs: (deps) => [voucherExpiryJob(deps)],
   crons: [{ name: VOUCHER_EXPIRY_JOB, cron: "*/5 * * * *" }],
+  // A reseller keeps its distributor while its quota holds value that distributor funded.
+  orgUnitMoveGuard: assertQuotasKeepTheirDistributor,
   timers: [
     {
       job: VOUCHER_EXPIRY_JOB,

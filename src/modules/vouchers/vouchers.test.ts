@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestOrgUnit, json, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
+import {
+  createTestKey,
+  createTestOrgUnit,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { createVoucherApp, memberAuth, type VoucherTree } from "../../../test/helpers/vouchers.js";
 import { verifyLedger } from "../../ledger/index.js";
@@ -99,6 +105,65 @@ describe("quotas", () => {
     expect(history.map((h) => h.delta)).toEqual([10_000, -2_000]);
     expect(history[0]).toMatchObject({ reason: "plan", actor_type: "api_key" });
     expect(json<{ data: unknown[] }>(await get("/v1/voucher-quotas", tree.keys.reseller2)).data).toEqual([]);
+  });
+});
+
+describe("a reseller changing distributor", () => {
+  const funded = async (distributorId: string) => {
+    const row = await t.database.owner
+      .selectFrom("ledger_accounts")
+      .select(["debits_posted", "credits_posted"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "=", `vfund_${distributorId}_CNY`)
+      .executeTakeFirst();
+    return row ? Number(row.debits_posted) - Number(row.credits_posted) : 0;
+  };
+  const move = (id: string, parentId: string) =>
+    post(`/v1/org-units/${id}/move`, tree.keys.owner, { parent_id: parentId });
+
+  it("takes no quota its old distributor funded, and gives that distributor back what returns later", async () => {
+    const other = await createTestOrgUnit(t, tenant.tenantId, tree.root, "distributor", "Other distributor");
+    const otherKey = (await createTestKey(t, tenant.tenantId, "operator", other.id)).auth;
+    const mover = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", "Mover");
+    const moverKey = (await createTestKey(t, tenant.tenantId, "operator", mover.id)).auth;
+    const buyer = await createTestOrgUnit(t, tenant.tenantId, mover, "customer", "Mover's customer");
+    const givenBefore = await funded(tree.distributor.id);
+
+    expect((await adjust(mover.id, 1_000)).statusCode).toBe(200);
+    const quotaId = json<{ data: { id: string }[] }>(await get("/v1/voucher-quotas", moverKey)).data[0]!.id;
+    // Quota not yet issued, then issued and outstanding: both are the old distributor's value.
+    const refused = await move(mover.id, other.id);
+    expectProblem(refused, 409, "org_unit_in_use");
+    expect(json<{ detail: string }>(refused).detail).toContain(quotaId);
+    const tpl = await template(moverKey);
+    const v = await issueOne(tpl, moverKey, buyer.id, 1_000);
+    expectProblem(await move(mover.id, other.id), 409, "org_unit_in_use");
+
+    // Spend 600, withdraw the rest and lower the quota to nothing: the reseller may go.
+    expect((await bill(buyer.id, "mover-bill", [["cvm", 600]])).statusCode).toBe(200);
+    expect((await post(`/v1/vouchers/${v}/withdraw`, moverKey, {})).statusCode).toBe(200);
+    expect((await adjust(mover.id, -400)).statusCode).toBe(200);
+    expect(json(await move(mover.id, other.id))).toMatchObject({ parent_id: other.id });
+    expect(await funded(tree.distributor.id)).toBe(givenBefore + 600);
+
+    // The bill is refunded: the withdrawn voucher's share goes back to the quota it came from,
+    // value the old distributor funded. The new distributor's first change pays that back.
+    expect(
+      (await post("/v1/voucher-bills/mover-bill/refunds", tree.keys.owner, { refund_id: "mover-rf" }))
+        .statusCode,
+    ).toBe(200);
+    expect(await available(mover.id)).toMatchObject({ available: 600 });
+    expectProblem(await adjust(mover.id, 100, tree.keys.distributor), 404, "org_unit_not_found");
+    const raised = await adjust(mover.id, 100, otherKey);
+    expect(raised.statusCode, raised.body).toBe(200);
+    expect(json(raised)).toMatchObject({ available: 100, distributor_id: other.id });
+    expect(await funded(tree.distributor.id)).toBe(givenBefore);
+    expect(await funded(other.id)).toBe(100);
+    expectProblem(await adjust(mover.id, -101, otherKey), 422, "quota_below_outstanding");
+    expect((await adjust(mover.id, -100, otherKey)).statusCode).toBe(200);
+    expect(await funded(other.id)).toBe(0);
+    expect(await funded(tree.distributor.id)).toBe(givenBefore);
+    expect((await verifyLedger(t.deps.db, tenant.tenantId)).ok).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import { DomainError } from "../../shared/errors.js";
 import { changeSummary, recordAudit } from "../audit/audit.js";
 import type { RequestContext } from "../auth/actor.js";
 import { insertOrgUnit } from "../tenants.js";
+import { checkOrgUnitMove } from "./move-guards.js";
 import {
   isForeignKeyViolation,
   isUniqueViolation,
@@ -114,7 +115,10 @@ export async function updateOrgUnit(
   }
 }
 
-/** Moves a unit with its subtree under another parent (the tree is locked exclusive). */
+/**
+ * Moves a unit with its subtree under another parent (the tree is locked exclusive). The
+ * modules' checks see the subtree where it now lies and may refuse the move.
+ */
 export async function moveUnit(
   trx: Tx,
   ctx: RequestContext,
@@ -126,7 +130,9 @@ export async function moveUnit(
   const unit = await orgUnitInScope(trx, actor, input.id, { forUpdate: true });
   const parent = await orgUnitInScope(trx, actor, input.parentId);
   const moved = await moveOrgUnit(trx, actor.tenantId, unit, parent, now);
-  await assertGroupsKeepTheirStores(trx, actor.tenantId, `${parent.path}${unit.id}/`);
+  const movedPath = `${parent.path}${unit.id}/`;
+  await assertGroupsKeepTheirStores(trx, actor.tenantId, movedPath);
+  await checkOrgUnitMove(trx, actor.tenantId, movedPath);
   await recordAudit(
     trx,
     ctx,
