@@ -19,6 +19,7 @@ import type { Notifier } from "./platform/notify/notifier.js";
 import type { OrgUnitMoveGuard } from "./platform/org/move-guards.js";
 import type { BalancePaymentListener, BalancePaymentOwnerLookup } from "./platform/payment-outcomes.js";
 import type { TenantTimer } from "./platform/sandbox/timers.js";
+import type { VoucherSourceReturnListener } from "./platform/voucher-source-returns.js";
 import type { Clock } from "./shared/clock.js";
 import type { ErrorSet } from "./shared/errors.js";
 
@@ -86,6 +87,8 @@ export interface ModuleManifest {
   onBalancePaymentResolved?: BalancePaymentListener;
   /** Claims the balance payments its records refund as a whole (refused alone at the wallets). */
   ownsBalancePayments?: BalancePaymentOwnerLookup;
+  /** Runs when a bill refund gives value back to the sources of vouchers no longer usable. */
+  onVoucherSourcesCredited?: VoucherSourceReturnListener;
   /** Refuses a move of org units that would make the module's records untrue. */
   orgUnitMoveGuard?: OrgUnitMoveGuard;
 }

@@ -10,11 +10,12 @@ import { addOrgUnitMoveGuard } from "./org/move-guards.js";
 import { addBalancePaymentListener, addBalancePaymentOwner } from "./payment-outcomes.js";
 import { atTenantTime } from "./sandbox/tenant-clock.js";
 import { defineTimer } from "./sandbox/timers.js";
+import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
  * event, notice and file types, the member token guard, balance payment listeners and owners,
- * org unit move checks). Installing the same manifests again
+ * org unit move checks, listeners to refunds that credit vouchers' sources). Installing the same manifests again
  * (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
 export function installManifests(manifests: readonly ModuleManifest[]): void {
@@ -30,6 +31,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.onBalancePaymentResolved) addBalancePaymentListener(m.onBalancePaymentResolved);
     if (m.ownsBalancePayments) addBalancePaymentOwner(m.ownsBalancePayments);
     if (m.orgUnitMoveGuard) addOrgUnitMoveGuard(m.orgUnitMoveGuard);
+    if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
     for (const timer of m.timers ?? []) defineTimer(timer);
   }
 }

@@ -255,3 +255,64 @@ describe("expired resource packages", () => {
     expect(await runCouponSweep(t.deps)).toBe(0);
   });
 });
+
+describe("a refund through the vouchers' own route", () => {
+  it("ends as the enterprise's refund does: value reaching a dead master coupon goes on at once", async () => {
+    const funding = `vfund_${enterprise.id}_CNY`;
+    const fundingBefore = await posted(box.tenantId, funding);
+    const created = await post(`/v1/enterprises/${enterprise.id}/coupons`, box.auth, {
+      amount: { amount: 100_000, asset: "CNY" },
+      allocation_mode: "multiple",
+      scope: { kind: "all" },
+      expires_at: day(85),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const coupon = json<{ id: string }>(created).id;
+    const couponAccount = `vacct_${coupon}`;
+    const allocated = await post(`/v1/enterprise-coupons/${coupon}/allocations`, master, {
+      allocations: [{ member_id: m1.id, amount: 30_000 }],
+    });
+    expect(allocated.statusCode, allocated.body).toBe(201);
+    for (const billId of ["b-via-enterprise", "b-via-vouchers"]) {
+      const paid = await post(`/v1/enterprises/${enterprise.id}/bills`, box.auth, {
+        bill_id: billId,
+        member_id: m1.id,
+        asset: "CNY",
+        lines: [{ product_code: "cvm", amount: 10_000 }],
+      });
+      expect(paid.statusCode, paid.body).toBe(200);
+    }
+    await advanceTo(t, box, day(86));
+    expect(await posted(box.tenantId, couponAccount)).toBe(0);
+    expect(await posted(box.tenantId, funding)).toBe(fundingBefore - 20_000);
+    const sweptBefore = (await eventsOf(box.tenantId, "enterprise.coupon_swept")).length;
+
+    const viaEnterprise = await post(
+      `/v1/enterprises/${enterprise.id}/bills/b-via-enterprise/refunds`,
+      box.auth,
+      { refund_id: "r-via-enterprise" },
+    );
+    expect(viaEnterprise.statusCode, viaEnterprise.body).toBe(200);
+    expect(await posted(box.tenantId, couponAccount)).toBe(0);
+    expect(await posted(box.tenantId, funding)).toBe(fundingBefore - 10_000);
+
+    const viaVouchers = await post("/v1/voucher-bills/b-via-vouchers/refunds", box.auth, {
+      refund_id: "r-via-vouchers",
+    });
+    expect(viaVouchers.statusCode, viaVouchers.body).toBe(200);
+    expect(json(viaVouchers)).toMatchObject({ returned_amount: 10_000 });
+    expect(await posted(box.tenantId, couponAccount)).toBe(0);
+    expect(await posted(box.tenantId, funding)).toBe(fundingBefore);
+    const swept = (await eventsOf(box.tenantId, "enterprise.coupon_swept")).slice(sweptBefore);
+    expect(swept.map((e) => e.payload)).toEqual([
+      { enterprise_id: enterprise.id, coupon_id: coupon, asset: "CNY", amount: 10_000 },
+      { enterprise_id: enterprise.id, coupon_id: coupon, asset: "CNY", amount: 10_000 },
+    ]);
+    // A replay moves nothing more.
+    const again = await post("/v1/voucher-bills/b-via-vouchers/refunds", box.auth, {
+      refund_id: "r-via-vouchers",
+    });
+    expect(json(again)).toEqual(json(viaVouchers));
+    expect(await eventsOf(box.tenantId, "enterprise.coupon_swept")).toHaveLength(sweptBefore + 2);
+  });
+});

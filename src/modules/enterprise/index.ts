@@ -8,6 +8,7 @@ import { ENTERPRISE_ERRORS } from "./enterprise.errors.js";
 import { ENTERPRISE_EVENTS } from "./enterprise.events.js";
 import { ENTERPRISE_CRONS, ENTERPRISE_TIMERS, enterpriseJobs } from "./enterprise.jobs.js";
 import { enterpriseRoutes } from "./enterprise.routes.js";
+import { sweepCouponsBehind } from "./sweep-dead-coupons.js";
 
 export { runCouponSweep, runPackageExpiry } from "./enterprise.jobs.js";
 export { recordUsage, type UsageInput, type UsageResult } from "./resource-packages.js";
@@ -29,4 +30,6 @@ export const enterpriseManifest: ModuleManifest = {
   jobs: enterpriseJobs,
   crons: ENTERPRISE_CRONS,
   timers: ENTERPRISE_TIMERS,
+  // A bill refund on any route passes on at once what it returns to a dead master coupon.
+  onVoucherSourcesCredited: sweepCouponsBehind,
 };

@@ -4,7 +4,6 @@ import { deductBill, refundBill } from "../vouchers/index.js";
 import { EnterpriseError } from "./enterprise.errors.js";
 import { emitEnterpriseEvent } from "./enterprise.events.js";
 import { loadEnterprise, loadMember, memberEnterprise } from "./enterprise.repository.js";
-import { couponsBehind, sweepCoupons } from "./sweep-dead-coupons.js";
 
 export interface EnterpriseBill {
   enterpriseId: string;
@@ -84,13 +83,11 @@ export async function refundEnterpriseBill(
   // The bill id alone names any bill of the tenant: only this master's members' bills are its own.
   const customerBelongs = async (customerId: string) =>
     (await memberEnterprise(uow.trx, ctx.actor.tenantId, customerId)) === enterprise.id;
-  const refund = await refundBill(
+  // The vouchers' refund sweeps a dead master coupon it returns value to (onVoucherSourcesCredited).
+  return refundBill(
     uow,
     ctx,
     { billId: input.billId, refundId: input.refundId, lines: input.lines, customerBelongs },
     now,
   );
-  const toSources = refund.returns.filter((r) => r.returnedTo === "source").map((r) => r.voucherId);
-  await sweepCoupons(uow, await couponsBehind(uow, toSources), now);
-  return refund;
 }

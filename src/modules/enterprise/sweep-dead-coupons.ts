@@ -136,3 +136,13 @@ export async function couponsBehind(uow: UnitOfWork, voucherIds: readonly string
     ),
   ];
 }
+
+/**
+ * A bill refund gave value back to the sources of these vouchers (they ended since the
+ * bill): those that are members' allocated coupons returned it to their master coupon, which
+ * passes it on at once if it has ended too. Installed as the manifest's
+ * `onVoucherSourcesCredited`, so every route that refunds a bill ends the same way.
+ */
+export async function sweepCouponsBehind(uow: UnitOfWork, voucherIds: readonly string[], now: Date) {
+  await sweepCoupons(uow, await couponsBehind(uow, voucherIds), now);
+}

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { expectTransfers } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { voucherSourcesCredited } from "../../platform/voucher-source-returns.js";
 import { newId } from "../../shared/ids.js";
 import { planLineRefund } from "./deduction-plan.js";
 import { VouchersError } from "./vouchers.errors.js";
@@ -36,9 +37,24 @@ export interface RefundResult {
  * balance; one that has expired or been withdrawn since follows the rule of its
  * remaining balance: the value goes to the voucher's source account (the reseller's quota
  * for customer_discount, the distributor's funding for product_trial), never back into a
- * voucher that can no longer be used. Idempotent by refund id per bill.
+ * voucher that can no longer be used. Idempotent by refund id per bill. Modules whose records
+ * are such sources hear of it in the same unit of work (an enterprise's dead master coupon
+ * passes the value on at once), whichever route refunds the bill; a replay tells them again,
+ * which moves nothing twice.
  */
 export async function refundBill(
+  uow: UnitOfWork,
+  context: RequestContext,
+  input: RefundInput,
+  now: Date,
+): Promise<RefundResult> {
+  const refund = await refundOnce(uow, context, input, now);
+  const toSources = refund.returns.filter((r) => r.returnedTo === "source").map((r) => r.voucherId);
+  await voucherSourcesCredited(uow, [...new Set(toSources)], now);
+  return refund;
+}
+
+async function refundOnce(
   uow: UnitOfWork,
   context: RequestContext,
   input: RefundInput,
