@@ -3045,7 +3045,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The manual-handling list: freezes that could not be taken, failed payouts */
+        /** The manual-handling list: freezes that could not be taken, failed payouts, settled refunds credited to a closed account */
         get: operations["getDepositManualItems"];
         put?: never;
         post?: never;
@@ -3066,7 +3066,7 @@ export interface paths {
         put?: never;
         /**
          * Mark a manual-handling item resolved (what was done goes in the note; audited)
-         * @description A failed payout is resolved by paying or rejecting its withdrawal, which resolves its item. A freeze that could not be taken is resolved here once handled outside (e.g. charged by invoice).
+         * @description A failed payout is resolved by paying or rejecting its withdrawal, which resolves its item. A freeze that could not be taken is resolved here once handled outside (e.g. charged by invoice); so is a settled refund credited to a closed account, once the account is reopened for the merchant to withdraw it.
          */
         post: operations["postDepositManualItemsByIdResolve"];
         delete?: never;

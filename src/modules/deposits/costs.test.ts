@@ -132,6 +132,48 @@ describe("freeze, release, settle, settled refund", () => {
     expect(open.data.map((d) => d.id)).not.toContain(answer.manual_item_id);
   });
 
+  it("a settled refund on a closed account is credited and listed for finance, never silently", async () => {
+    const m = await createMerchant(w);
+    const id = await activeAccount(w, m, 300_000);
+    ok(await freeze(id, "ORD-CL", 300_000), 201);
+    ok(await action(id, "ORD-CL", "settle"));
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { status: "closed" }));
+
+    const refunded = ok<OrderCost>(await action(id, "ORD-CL", "refund", { amount: 100_000 }));
+    expect(refunded).toMatchObject({ settled: 300_000, refunded: 100_000 });
+    // The money is the merchant's, in its account, and finance sees it waiting there.
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ status: "closed", balance: 100_000 });
+    const items = ok<{
+      data: { id: string; kind: string; account_id: string; reference_id: string; detail: object }[];
+    }>(await call(w, w.finance, "GET", "/v1/deposit-manual-items?status=open&limit=100"));
+    const listed = items.data.filter((i) => i.account_id === id);
+    expect(listed).toEqual([
+      expect.objectContaining({
+        kind: "settled_refund_on_closed_account",
+        reference_id: "ORD-CL",
+        detail: expect.objectContaining({ order_id: "ORD-CL", amount: 100_000, reason: "account_closed" }),
+      }),
+    ]);
+    const audits = ok<{ data: { action: string }[] }>(
+      await call(w, w.tenant.auth, "GET", `/v1/audit-events?target_id=${listed[0]!.id}`),
+    ).data;
+    expect(audits.map((a) => a.action)).toEqual(["deposit_cost.refund_listed"]);
+    // Finance reopens the account; the merchant can then withdraw it, and the item is resolved.
+    ok(await call(w, w.finance, "PATCH", `/v1/deposit-accounts/${id}`, { status: "active" }));
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ status: "active", available: 100_000 });
+    ok(
+      await call(w, w.finance, "POST", `/v1/deposit-manual-items/${listed[0]!.id}/resolve`, {
+        note: "account reopened for the merchant to withdraw",
+      }),
+    );
+    // An active account's refund lists nothing.
+    ok(await action(id, "ORD-CL", "refund", { amount: 1_000 }));
+    const after = ok<{ data: { account_id: string }[] }>(
+      await call(w, w.finance, "GET", "/v1/deposit-manual-items?status=open&limit=100"),
+    );
+    expect(after.data.filter((i) => i.account_id === id)).toEqual([]);
+  });
+
   it("audits every freeze with who asked, also one that goes to the manual-handling list", async () => {
     const audit = async (targetId: string) =>
       ok<{ data: { action: string; actor_id: string; summary: Record<string, unknown> }[] }>(

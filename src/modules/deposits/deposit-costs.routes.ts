@@ -252,7 +252,8 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
       config: { permission: "deposits.finance", tenantWide: true },
       schema: {
         tags,
-        summary: "The manual-handling list: freezes that could not be taken, failed payouts",
+        summary:
+          "The manual-handling list: freezes that could not be taken, failed payouts, settled refunds credited to a closed account",
         querystring: Obj({ ...ListQuery, status: Type.Optional(StringEnum(["open", "resolved"] as const)) }),
         response: { 200: listOf(ManualItem), ...errorResponses() },
       },
@@ -272,7 +273,8 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
         summary: "Mark a manual-handling item resolved (what was done goes in the note; audited)",
         description:
           "A failed payout is resolved by paying or rejecting its withdrawal, which resolves its item. " +
-          "A freeze that could not be taken is resolved here once handled outside (e.g. charged by invoice).",
+          "A freeze that could not be taken is resolved here once handled outside (e.g. charged by invoice); " +
+          "so is a settled refund credited to a closed account, once the account is reopened for the merchant to withdraw it.",
         params: AccountParams,
         body: Obj({ note: Type.String({ minLength: 1, maxLength: 500 }) }),
         response: {

@@ -168,7 +168,7 @@ export interface DepositManualItemsTable {
   tenant_id: string;
   id: string;
   account_id: string | null;
-  kind: "freeze_failed" | "withdrawal_failed" | "bank_record_unmatched";
+  kind: "freeze_failed" | "withdrawal_failed" | "bank_record_unmatched" | "settled_refund_on_closed_account";
   reference_id: string | null;
   detail: JsonDefault<Record<string, unknown>>;
   status: JsonDefault<"open" | "resolved">;

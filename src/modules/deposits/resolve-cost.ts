@@ -171,7 +171,13 @@ export async function settleCost(
   return { order: saved, notices: [] };
 }
 
-/** A refund after settlement: credits the account back, at most what the deposit settled. */
+/**
+ * A refund after settlement: credits the account back, at most what the deposit settled. On a
+ * closed account the refund is still credited (the order's books and its invoicing stay true,
+ * and a retry cannot refund twice), but a closed account can neither spend nor pay out, so the
+ * credit is also listed for finance (`settled_refund_on_closed_account`), which reopens the
+ * account for the merchant to withdraw it or otherwise settles with the merchant.
+ */
 export async function refundSettled(
   trx: Tx,
   ops: LedgerOps,
@@ -204,6 +210,8 @@ export async function refundSettled(
     }),
   );
   await writeEntry(trx, account, order, "settled_refund", amount, id, now);
+  if (account.status === "closed")
+    await listClosedAccountRefund(trx, actor, account, orderId, amount, id, now);
   const saved = await saveOrder(trx, order, order.status, now);
   await recordAudit(
     trx,
@@ -217,4 +225,42 @@ export async function refundSettled(
     now,
   );
   return { order: saved, notices: await recheck(trx, ops, account, now) };
+}
+
+/** The manual-handling item of a settled refund credited to a closed account, audited. */
+async function listClosedAccountRefund(
+  trx: Tx,
+  actor: Actor,
+  account: AccountRow,
+  orderId: string,
+  amount: number,
+  transferId: string,
+  now: Date,
+): Promise<void> {
+  const manualItemId = newId("dmi");
+  const reason = "account_closed";
+  await trx
+    .insertInto("deposit_manual_items")
+    .values({
+      tenant_id: account.tenant_id,
+      id: manualItemId,
+      account_id: account.id,
+      kind: "settled_refund_on_closed_account",
+      reference_id: orderId,
+      detail: JSON.stringify({ reason, order_id: orderId, amount, transfer_id: transferId }),
+      created_at: now,
+      resolved_at: null,
+    })
+    .execute();
+  await recordAudit(
+    trx,
+    actor,
+    {
+      action: "deposit_cost.refund_listed",
+      targetType: "deposit_manual_item",
+      targetId: manualItemId,
+      summary: { account_id: account.id, order_id: orderId, amount, reason },
+    },
+    now,
+  );
 }
