@@ -219,6 +219,8 @@ export const auditEnUS = {
   "audit.verb.payment_refunded": "payment refunded",
   "audit.verb.redemption_refunded": "redemption refunded",
   "audit.verb.restored": "restored",
+  "audit.verb.refund_listed": "refund listed for finance",
+  "audit.verb.distributor_changed": "distributor changed",
 };
 
 export const auditZhCN: Record<keyof typeof auditEnUS, string> = {
@@ -435,6 +437,8 @@ export const auditZhCN: Record<keyof typeof auditEnUS, string> = {
   "audit.verb.payment_refunded": "支付已退款",
   "audit.verb.redemption_refunded": "核销已退回",
   "audit.verb.restored": "已恢复",
+  "audit.verb.refund_listed": "退款已列入人工处理",
+  "audit.verb.distributor_changed": "分销商已变更",
 };
 
 /** Every action the audit log records, for the filter (a test keeps it whole against the code). */
@@ -475,6 +479,7 @@ export const AUDIT_ACTIONS = [
   "deposit_campaign.created",
   "deposit_cost.freeze_listed",
   "deposit_cost.frozen",
+  "deposit_cost.refund_listed",
   "deposit_cost.refunded",
   "deposit_cost.released",
   "deposit_cost.settled",
@@ -639,6 +644,7 @@ export const AUDIT_ACTIONS = [
   "voucher.withdrawn",
   "voucher_bill.deducted",
   "voucher_bill.refunded",
+  "voucher_quota.distributor_changed",
   "voucher_quota.lowered",
   "voucher_quota.raised",
   "voucher_template.archived",
