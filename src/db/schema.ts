@@ -105,7 +105,10 @@ export interface IdempotencyKeysTable {
   method: string;
   path: string;
   response_status: number;
-  response_body: Json;
+  /** Only answers stored before they were sealed (pruned within the retention period). */
+  response_body: Json | null;
+  /** The answer's JSON, sealed (src/platform/idempotency). */
+  response_sealed: string | null;
   created_at: Timestamp;
 }
 

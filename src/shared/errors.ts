@@ -42,6 +42,7 @@ export const COMMON_ERROR_STATUSES = {
   conflict: 409,
   idempotency_request_in_progress: 409,
   idempotency_key_reused: 422,
+  idempotency_replay_unavailable: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

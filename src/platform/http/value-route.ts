@@ -26,6 +26,8 @@ export interface ValueRouteDeps {
   db: Database;
   clock: Clock;
   ledger: Ledger;
+  /** Stored answers are sealed with a key derived from the signing secret (src/platform/idempotency). */
+  config: { signingSecret: string };
 }
 
 /** Every operation has this signature: the unit of work, who asks, what, and when. */

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
 import { appendRow, type Database, type RowTarget } from "../../db/database.js";
 import { DomainError, statusForCode } from "../../shared/errors.js";
+import { sealText, unsealText } from "../../shared/sealed.js";
 import { toProblem } from "../http/problem.js";
 
 /** Keys are kept at least this long; the prune job removes older ones. */
@@ -81,32 +82,73 @@ interface StoredResponse {
   request_hash: string;
   response_status: number;
   response_body: unknown;
+  response_sealed: string | null;
+}
+
+/**
+ * Stored answers are sealed: some show a secret once (a gift card's PIN, a new API key's
+ * secret) and are kept for a day for replays, so the table (and its backups) must not hold
+ * them readable. Bound to the tenant and key, so a sealed answer copied to another row does
+ * not open. All answers are sealed, so no route can forget to declare that it shows a secret.
+ */
+const SEAL_PURPOSE = "idempotency-responses";
+const sealAad = (tenantId: string, key: string) => `${tenantId}\u0000${key}`;
+
+/** What a key needs besides the database: the clock, and the secret its answers are sealed with. */
+export interface IdempotencyDeps {
+  db: Database;
+  clock: { now(): Date };
+  config: { signingSecret: string };
 }
 
 /** The stored answer for a key: one round trip (a read-only snapshot), as every keyed request asks first. */
 async function findStored(db: Database, tenantId: string, key: string): Promise<StoredResponse | undefined> {
   const [rows] = await db.tenantRead(tenantId, [
     {
-      text: "select request_hash, response_status, response_body from idempotency_keys where tenant_id = $1::text and key = $2::text",
+      text: "select request_hash, response_status, response_body, response_sealed from idempotency_keys where tenant_id = $1::text and key = $2::text",
       values: [tenantId, key],
     },
   ]);
   return rows?.[0] as StoredResponse | undefined;
 }
 
-function replay<B>(reply: FastifyReply, fingerprint: string, stored: StoredResponse): B {
+function replay<B>(
+  reply: FastifyReply,
+  fingerprint: string,
+  stored: StoredResponse,
+  opened: { secret: string; tenantId: string; key: string },
+): B {
   if (stored.request_hash !== fingerprint) {
     throw new DomainError(
       "idempotency_key_reused",
       "This Idempotency-Key was used with a different request or by another credential; use a new key for a new request",
     );
   }
+  let body = stored.response_body;
+  if (stored.response_sealed !== null) {
+    const plain = unsealText(
+      opened.secret,
+      SEAL_PURPOSE,
+      sealAad(opened.tenantId, opened.key),
+      stored.response_sealed,
+    );
+    if (plain === undefined) {
+      // Sealed under another signing secret (it was changed within the retention period). The
+      // request did take effect: running it again would repeat it, and inventing an answer
+      // would be wrong, so the caller is told to look the result up instead.
+      throw new DomainError(
+        "idempotency_replay_unavailable",
+        "A request with this Idempotency-Key was already processed, but its answer can no longer be read (the server's signing secret changed); it was not repeated. Look its result up, or use a new key for a new request",
+      );
+    }
+    body = JSON.parse(plain);
+  }
   reply.header("idempotent-replayed", "true");
   reply.status(stored.response_status);
   if (stored.response_status >= 400) {
     reply.header("content-type", "application/problem+json; charset=utf-8");
   }
-  return stored.response_body as B;
+  return body as B;
 }
 
 function isUniqueViolationOnKeys(error: unknown): boolean {
@@ -125,7 +167,7 @@ function isUniqueViolationOnKeys(error: unknown): boolean {
 export async function runIdempotent<B>(
   request: FastifyRequest,
   reply: FastifyReply,
-  deps: { db: Database; clock: { now(): Date } },
+  deps: IdempotencyDeps,
   effect: (record: Recorder) => Promise<IdempotentResult<B>>,
 ): Promise<B> {
   const key = readKey(request);
@@ -147,9 +189,10 @@ export async function runIdempotent<B>(
     );
   }
   inFlight.add(slot);
+  const opened = { secret: deps.config.signingSecret, tenantId, key };
   try {
     const stored = await findStored(deps.db, tenantId, key);
-    if (stored) return replay<B>(reply, fingerprint, stored);
+    if (stored) return replay<B>(reply, fingerprint, stored, opened);
 
     const record: Recorder = async (target, status, body) => {
       await appendRow(target, "idempotency_keys", {
@@ -159,7 +202,7 @@ export async function runIdempotent<B>(
         method: request.method,
         path,
         response_status: status,
-        response_body: JSON.stringify(body),
+        response_sealed: sealText(opened.secret, SEAL_PURPOSE, sealAad(tenantId, key), JSON.stringify(body)),
         created_at: deps.clock.now(),
       });
       return { status, body };
@@ -172,7 +215,7 @@ export async function runIdempotent<B>(
       if (isUniqueViolationOnKeys(error)) {
         // Another process committed the same key first: answer as its replay would.
         const winner = await findStored(deps.db, tenantId, key);
-        if (winner) return replay<B>(reply, fingerprint, winner);
+        if (winner) return replay<B>(reply, fingerprint, winner, opened);
       }
       if (error instanceof DomainError && error.code !== "validation_failed") {
         const status = statusForCode(error.code);
@@ -190,7 +233,7 @@ export async function runIdempotent<B>(
             // A copy of this request in another process committed first, and this copy was
             // refused because of what it did (the balance it spent): answer as the first did.
             const winner = await findStored(deps.db, tenantId, key);
-            if (winner) return replay<B>(reply, fingerprint, winner);
+            if (winner) return replay<B>(reply, fingerprint, winner, opened);
           }
         }
       }

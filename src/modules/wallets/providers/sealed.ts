@@ -1,27 +1,17 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { sealText, unsealText } from "../../../shared/sealed.js";
 
 /**
- * Provider secrets at rest: AES-256-GCM under a key derived (HKDF-SHA256) from the service's
- * signing secret, with the tenant and provider as associated data, so a sealed blob copied to
- * another tenant's row does not open. Format: base64url(iv[12] | tag[16] | ciphertext).
+ * Provider secrets at rest (src/shared/sealed.ts): sealed with the tenant and provider as
+ * associated data, so a sealed blob copied to another tenant's row does not open.
  */
-function keyOf(signingSecret: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", signingSecret, "vouchsafe", "payment-provider-secrets", 32));
-}
+const PURPOSE = "payment-provider-secrets";
 
 export function seal(signingSecret: string, aad: string, value: Record<string, string>): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", keyOf(signingSecret), iv);
-  cipher.setAAD(Buffer.from(aad));
-  const body = Buffer.concat([cipher.update(JSON.stringify(value), "utf8"), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");
+  return sealText(signingSecret, PURPOSE, aad, JSON.stringify(value));
 }
 
 export function unseal(signingSecret: string, aad: string, sealed: string): Record<string, string> {
-  const raw = Buffer.from(sealed, "base64url");
-  const decipher = createDecipheriv("aes-256-gcm", keyOf(signingSecret), raw.subarray(0, 12));
-  decipher.setAAD(Buffer.from(aad));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  const plain = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
+  const plain = unsealText(signingSecret, PURPOSE, aad, sealed);
+  if (plain === undefined) throw new Error("sealed provider secrets do not open with this signing secret");
   return JSON.parse(plain) as Record<string, string>;
 }
