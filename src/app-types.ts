@@ -14,6 +14,7 @@ import type { MemberTokenGuard } from "./platform/auth/member-tokens.js";
 import type { EventType } from "./platform/events/outbox.js";
 import type { ExportDefinition, ImportDefinition } from "./platform/files/registry.js";
 import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
+import type { ExpiringRows } from "./platform/jobs/prune-expired.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
 import type { OrgUnitMoveGuard } from "./platform/org/move-guards.js";
@@ -81,6 +82,8 @@ export interface ModuleManifest {
    * test clock runs at each due instant (test/tenant-clock-jobs.test.ts holds every job to it).
    */
   timers?: readonly TenantTimer[];
+  /** Rows worth nothing once ended (one-time codes): removed a while after (src/platform/jobs/prune-expired.ts). */
+  expiringRows?: readonly ExpiringRows[];
   /** How a member token's member is checked before the token is issued (the members module). */
   memberTokenGuard?: MemberTokenGuard;
   /** Runs when a held balance payment succeeds or is released, in the same unit of work. */

@@ -20,6 +20,8 @@ const REAL_TIME_PLATFORM_JOBS: Record<string, string> = {
   [PLATFORM_JOBS.runFileJob]: "runs one import or export now; its rows are stamped by the module's operation",
   [PLATFORM_JOBS.pruneFiles]: "storage housekeeping: a file's 7 days are real days",
   [PLATFORM_JOBS.pruneEvents]: "storage housekeeping: retention is real time",
+  [PLATFORM_JOBS.pruneExpired]:
+    "storage housekeeping: sessions and member-center links expire in real time, in sandboxes too",
   [PLATFORM_JOBS.notify]: "delivers a notice already decided at the tenant's time",
 };
 

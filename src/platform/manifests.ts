@@ -5,6 +5,7 @@ import { definePermissions } from "./auth/permissions.js";
 import { defineEventType } from "./events/outbox.js";
 import { registerExport, registerImport } from "./files/registry.js";
 import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
+import { defineExpiringRows } from "./jobs/prune-expired.js";
 import { defineNotice } from "./notify/notices.js";
 import { addOrgUnitMoveGuard } from "./org/move-guards.js";
 import { addBalancePaymentListener, addBalancePaymentOwner } from "./payment-outcomes.js";
@@ -33,6 +34,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.orgUnitMoveGuard) addOrgUnitMoveGuard(m.orgUnitMoveGuard);
     if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
     for (const timer of m.timers ?? []) defineTimer(timer);
+    for (const rows of m.expiringRows ?? []) defineExpiringRows(rows);
   }
 }
 

@@ -21,4 +21,6 @@ export const memberCenterManifest: ModuleManifest = {
     "member_center.settings": MANAGERS,
   },
   errors: MEMBERCENTER_ERRORS,
+  // A link's code is worth nothing once it has expired (used or not).
+  expiringRows: [{ table: "member_center_codes", at: "expires_at" }],
 };

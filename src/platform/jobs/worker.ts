@@ -7,6 +7,7 @@ import { smsAdapterFor } from "../notify/aliyun-sms.js";
 import "../files/builtin.js";
 import { Notifier, type NotifyRequest } from "../notify/notifier.js";
 import { JobRunner } from "./job-runner.js";
+import { EXPIRED_PRUNE_JOB, pruneExpired } from "./prune-expired.js";
 import { runDue } from "./schedules.js";
 
 /** The platform's own jobs; modules define theirs on `deps.jobs` before the worker starts. */
@@ -17,6 +18,7 @@ export const PLATFORM_JOBS = {
   runFileJob: "files.run",
   pruneFiles: "files.prune",
   pruneEvents: "events.prune",
+  pruneExpired: EXPIRED_PRUNE_JOB,
   notify: "notify.send",
 } as const;
 
@@ -118,6 +120,11 @@ export async function startPlatformServices(
     policy: "stately",
     handler: async () => pruneEvents(db, clock.now(), deps.config.eventRetentionDays),
   });
+  jobs.define({
+    name: PLATFORM_JOBS.pruneExpired,
+    policy: "stately",
+    handler: async () => pruneExpired({ db, clock }),
+  });
   jobs.define<{ tenantId: string; request: NotifyRequest }>({
     name: PLATFORM_JOBS.notify,
     retryLimit: 5,
@@ -131,6 +138,7 @@ export async function startPlatformServices(
   if (options.work) {
     await jobs.cron(PLATFORM_JOBS.pruneFiles, "17 * * * *");
     await jobs.cron(PLATFORM_JOBS.pruneEvents, "37 * * * *");
+    await jobs.cron(PLATFORM_JOBS.pruneExpired, "47 * * * *");
     for (const schedule of moduleCrons) await jobs.cron(schedule.name, schedule.cron);
     const tick = async () => {
       for (const name of [
