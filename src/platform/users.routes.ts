@@ -201,9 +201,9 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       if (current === next) {
         throw new DomainError("password_unchanged", "The new password must differ from the current one");
       }
-      const newHash = await hashPassword(next);
       // A wrong current password counts like a failed sign-in, so a stolen session cannot
-      // guess the password; the lock-out also ends every session of the user.
+      // guess the password; the lock-out also ends every session of the user. The new one is
+      // hashed only once the current one is known: a wrong guess must not cost a hash too.
       const outcome = await db.tenantTx(actor.tenantId, async (trx) => {
         const row = await trx
           .selectFrom("users")
@@ -227,6 +227,7 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
             .where("id", "=", actor.id)
             .execute();
         }
+        const newHash = await hashPassword(next);
         await trx
           .updateTable("users")
           .set({ password_hash: newHash, updated_at: now })
