@@ -21808,7 +21808,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: payment_expired, payment_not_held */
+            /** @description RFC 9457 problem details; `code` is one of: payment_expired, payment_hold_posted, payment_not_held */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -21940,7 +21940,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: payment_expired, payment_not_held */
+            /** @description RFC 9457 problem details; `code` is one of: payment_expired, payment_hold_posted, payment_not_held */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -65,7 +65,11 @@ export async function expirePayments(ledger: Ledger, tenantId: string, now: Date
           return true;
         } catch (error) {
           // Resolved meanwhile (confirmed just before its timeout, or cancelled): nothing to do.
-          if ((error as { code?: string }).code !== "payment_not_held") throw error;
+          // Its hold posted through the ledger's own API: the balance was taken, so there is
+          // nothing to release, and marking it paid would complete an order whose external
+          // part never succeeded. It stays held for an operator; passed over, not a failure.
+          const code = (error as { code?: string }).code;
+          if (code !== "payment_not_held" && code !== "payment_hold_posted") throw error;
           return false;
         }
       },

@@ -47,7 +47,7 @@ import {
 
 const tags = ["wallets"];
 const MEMBER = ["member_not_found", "member_closed", "member_frozen", "amount_above_cap"];
-const PAYMENT = ["payment_not_found", "payment_not_held", "payment_expired"];
+const PAYMENT = ["payment_not_found", "payment_not_held", "payment_expired", "payment_hold_posted"];
 
 /** Balance payments of orders, their refunds, and online top-ups with the provider's webhook. */
 export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void> {

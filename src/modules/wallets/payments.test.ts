@@ -193,6 +193,51 @@ describe("partial payment", () => {
     await tenantTrail(t, tenant.tenantId).ledgerClean();
   });
 
+  it("online rest whose hold was posted in the ledger directly: neither a cancel nor a confirm moves or writes anything, and the expiry job passes it over", async () => {
+    const other = await createTestTenant(t, "Posted through the ledger");
+    const w = walletClient(t, other);
+    const m = await w.newMember();
+    await w.ok("POST", `/v1/members/${m}/top-ups`, { amount: 1000 });
+    const p = await w.ok<Pay>("POST", "/v1/wallet-payments", {
+      member_id: m,
+      order_id: "POSTED-RAW",
+      currency: "CNY",
+      lines: [],
+      amount_due: 2000,
+      balance_amount: 600,
+      external_method: "online",
+      timeout_seconds: 60,
+    });
+    const legs = await t.database.owner
+      .selectFrom("wallet_payment_legs")
+      .select("transfer_id")
+      .where("tenant_id", "=", other.tenantId)
+      .where("payment_id", "=", p.id)
+      .execute();
+    for (const leg of legs) {
+      const r = await w.call("POST", `/v1/ledger/transfers/${leg.transfer_id}/post`, {});
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    expect(await w.balance(m)).toMatchObject({ total: 400, held: 0 });
+    const trail = tenantTrail(t, other.tenantId);
+    const before = { audit: await trail.audit(p.id), voided: await trail.events("wallet.payment_voided") };
+
+    expectProblem(await w.call("POST", `/v1/wallet-payments/${p.id}/cancel`), 409, "payment_hold_posted");
+    expectProblem(await w.call("POST", `/v1/wallet-payments/${p.id}/confirm`), 409, "payment_hold_posted");
+    expect(json(await w.call("GET", `/v1/wallet-payments/${p.id}`))).toMatchObject({ status: "held" });
+    expect(await trail.audit(p.id)).toEqual(before.audit);
+    expect(await trail.events("wallet.payment_voided")).toEqual(before.voided);
+
+    // Past its timeout the job cannot release what the ledger already took: it leaves the
+    // payment as it is, without failing, run after run.
+    t.clock.advance(61_000);
+    expect(await expirePayments(t.deps.ledger, other.tenantId, t.clock.now())).toBe(0);
+    expect(await expirePayments(t.deps.ledger, other.tenantId, t.clock.now())).toBe(0);
+    expect(json(await w.call("GET", `/v1/wallet-payments/${p.id}`))).toMatchObject({ status: "held" });
+    expect(await w.balance(m)).toMatchObject({ total: 400, held: 0 });
+    await trail.ledgerClean();
+  });
+
   it("online rest: voided when the external payment fails", async () => {
     const m = await memberWith(1000);
     const p = json<Pay>(await pay(m, 2000, { balance_amount: 600, external_method: "online" }));

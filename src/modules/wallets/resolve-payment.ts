@@ -26,7 +26,8 @@ export async function paymentHolds(
 /**
  * The outcome of a partial payment's external part: `succeeded` posts the held balance,
  * `failed` (or `cancelled`) voids it. Each happens once; a hold past its timeout can no
- * longer be posted (payment_expired) and is voided by the expiry job.
+ * longer be posted (payment_expired) and is voided by the expiry job. A hold already posted
+ * through the ledger's own API is refused either way (payment_hold_posted), writing nothing.
  */
 export async function resolvePayment(
   uow: UnitOfWork,
@@ -52,6 +53,15 @@ export async function resolvePayment(
     if (!r.ok) {
       if (r.code === "pending_expired" && succeeded) {
         throw new WalletsError("payment_expired", "The balance hold timed out");
+      }
+      // Taken in the ledger itself (its own API, whole or in part): the balance has moved, so
+      // it cannot be released, and the payment cannot tell what was taken to record it as
+      // paid. The payment stays held, untouched, for someone to correct in the ledger.
+      if (r.code === "pending_already_posted") {
+        throw new WalletsError(
+          "payment_hold_posted",
+          "The balance hold was already posted in the ledger directly: the balance was taken, so the payment can be neither released nor confirmed; correct it in the ledger",
+        );
       }
       // Released in the ledger itself (its own API): nothing is held to take; the payment
       // can still be cancelled, which records the release.

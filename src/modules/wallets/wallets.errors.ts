@@ -15,6 +15,7 @@ export const WALLETS_ERRORS = defineErrors({
   payment_exists: 409,
   payment_not_held: 409,
   payment_expired: 409,
+  payment_hold_posted: 409,
   payment_not_refundable: 409,
   refund_exceeds_paid: 422,
   payment_refunded_by_order: 409,
