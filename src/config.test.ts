@@ -17,3 +17,12 @@ describe("the API process's database pool size", () => {
     expect(() => loadConfig({ VOUCHSAFE_DB_POOL_SIZE: "201" })).toThrow(ConfigError);
   });
 });
+
+describe("the rows one export may write", () => {
+  it("defaults to 1,000,000 and never exceeds what an Excel sheet holds below its header", () => {
+    expect(loadConfig({}).exportMaxRows).toBe(1_000_000);
+    expect(loadConfig({ VOUCHSAFE_EXPORT_MAX_ROWS: "1048575" }).exportMaxRows).toBe(1_048_575);
+    expect(() => loadConfig({ VOUCHSAFE_EXPORT_MAX_ROWS: "1048576" })).toThrow(ConfigError);
+    expect(() => loadConfig({ VOUCHSAFE_EXPORT_MAX_ROWS: "0" })).toThrow(ConfigError);
+  });
+});

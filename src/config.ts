@@ -42,9 +42,19 @@ export interface Config {
   /** A console session ends after this long without requests, and after sessionMaxHours in any case. */
   sessionIdleMinutes: number;
   sessionMaxHours: number;
+  /**
+   * Rows one export may write; past it the export is refused (`export_too_large`). At most an
+   * Excel sheet's 1,048,576 rows less the header, so an xlsx export always opens in Excel.
+   */
+  exportMaxRows: number;
   /** Each route's database round trips are counted for one request per this many ms (0: all; ADR 0011). */
   roundTripSampleMs: number;
 }
+
+/** Rows an export may write unless VOUCHSAFE_EXPORT_MAX_ROWS says otherwise. */
+export const DEFAULT_EXPORT_MAX_ROWS = 1_000_000;
+/** An Excel sheet holds 1,048,576 rows; an export's header takes one of them. */
+export const XLSX_MAX_DATA_ROWS = 1_048_575;
 
 export class ConfigError extends Error {}
 
@@ -142,6 +152,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerMinute: int(env, "VOUCHSAFE_AUTH_FAILURES_PER_MINUTE", 20, problems, 0, 100_000),
     sessionIdleMinutes: int(env, "VOUCHSAFE_SESSION_IDLE_MINUTES", 120, problems, 1, 7 * 24 * 60),
     sessionMaxHours: int(env, "VOUCHSAFE_SESSION_MAX_HOURS", 12, problems, 1, 24 * 30),
+    exportMaxRows: int(
+      env,
+      "VOUCHSAFE_EXPORT_MAX_ROWS",
+      DEFAULT_EXPORT_MAX_ROWS,
+      problems,
+      1,
+      XLSX_MAX_DATA_ROWS,
+    ),
     roundTripSampleMs: int(env, "VOUCHSAFE_ROUND_TRIP_SAMPLE_MS", 1000, problems, 0, 3_600_000),
   };
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(config.logLevel)) {

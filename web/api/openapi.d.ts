@@ -645,7 +645,7 @@ export interface paths {
         put?: never;
         /**
          * Start an export
-         * @description Runs in the background; poll the export for progress, then download its file. A caller bound to an org unit may start only the types that check their filters against its subtree (such as `deposit_account_ledger`), and sees only the exports it started.
+         * @description Runs in the background; poll the export for progress, then download its file. One export holds at most 1,000,000 rows (VOUCHSAFE_EXPORT_MAX_ROWS; never more than an Excel sheet holds): an export that counts more when requested is refused with 422 `export_too_large`, and one that finds more as it runs fails with `error_code` `export_too_large`; narrow its filters and export the parts. A caller bound to an org unit may start only the types that check their filters against its subtree (such as `deposit_account_ledger`), and sees only the exports it started.
          */
         post: operations["postExports"];
         delete?: never;
@@ -6754,6 +6754,8 @@ export interface components {
                 message: string;
             }[];
             error: string | null;
+            /** @description Why the job failed, as a stable code, when it is a known refusal (`export_too_large`, `file_too_large`, `invalid_file`); null otherwise */
+            error_code: string | null;
             file: {
                 name: string;
                 size: number;
@@ -13816,6 +13818,8 @@ export interface operations {
                             message: string;
                         }[];
                         error: string | null;
+                        /** @description Why the job failed, as a stable code, when it is a known refusal (`export_too_large`, `file_too_large`, `invalid_file`); null otherwise */
+                        error_code: string | null;
                         file: {
                             name: string;
                             size: number;
@@ -13955,6 +13959,8 @@ export interface operations {
                             message: string;
                         }[];
                         error: string | null;
+                        /** @description Why the job failed, as a stable code, when it is a known refusal (`export_too_large`, `file_too_large`, `invalid_file`); null otherwise */
+                        error_code: string | null;
                         file: {
                             name: string;
                             size: number;
@@ -14085,6 +14091,8 @@ export interface operations {
                             message: string;
                         }[];
                         error: string | null;
+                        /** @description Why the job failed, as a stable code, when it is a known refusal (`export_too_large`, `file_too_large`, `invalid_file`); null otherwise */
+                        error_code: string | null;
                         file: {
                             name: string;
                             size: number;
@@ -14612,6 +14620,8 @@ export interface operations {
                             message: string;
                         }[];
                         error: string | null;
+                        /** @description Why the job failed, as a stable code, when it is a known refusal (`export_too_large`, `file_too_large`, `invalid_file`); null otherwise */
+                        error_code: string | null;
                         file: {
                             name: string;
                             size: number;

@@ -6,6 +6,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parse as parseCsv } from "csv-parse";
 import { type Selectable, sql } from "kysely";
+import { DEFAULT_EXPORT_MAX_ROWS } from "../../config.js";
 import type { Database, Tx } from "../../db/database.js";
 import { ledgerWithin } from "../../ledger/index.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
@@ -31,6 +32,7 @@ export const FILE_ERRORS = defineErrors({
   export_type_unknown: 404,
   file_too_large: 422,
   invalid_file: 422,
+  export_too_large: 422,
 });
 
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -53,6 +55,8 @@ export interface FileDeps {
   db: Database;
   dataDir: string;
   retentionDays?: number;
+  /** Rows an export may write (default DEFAULT_EXPORT_MAX_ROWS). */
+  maxExportRows?: number;
   /** For what an import sends once it committed (notices); absent in a process that cannot send. */
   notifier?: Notifier | undefined;
 }
@@ -71,6 +75,15 @@ function storagePath(dataDir: string, relative: string): string {
 
 export type FileJobRow = Selectable<FileJobsTable>;
 
+function exportTooLarge(maxRows: number, rows?: number): DomainError {
+  const found = rows === undefined ? "more rows" : `${rows.toLocaleString("en")} rows`;
+  return new DomainError(
+    "export_too_large",
+    `The export has ${found}; one export holds at most ${maxRows.toLocaleString("en")}. Narrow its filters (a shorter time range, one type) and export the parts separately.`,
+    { extra: { max_rows: maxRows } },
+  );
+}
+
 export async function createFileJob(
   trx: Tx,
   tenantId: string,
@@ -84,12 +97,20 @@ export async function createFileJob(
     id?: string;
   },
   now: Date,
-  retentionDays = DEFAULT_RETENTION_DAYS,
+  options: { retentionDays?: number; maxExportRows?: number } = {},
 ): Promise<FileJobRow> {
+  const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
   if (input.kind === "export") {
     const definition = exportType(input.type);
     if (!definition) throw new DomainError("export_type_unknown", `No export type ${input.type}`);
     definition.validateFilters?.(input.filters ?? {});
+    // An export that can count its rows is refused here, before a job runs; the others stop
+    // at the limit as they write (runExport).
+    if (definition.count) {
+      const maxRows = options.maxExportRows ?? DEFAULT_EXPORT_MAX_ROWS;
+      const rows = await definition.count(trx, tenantId, input.filters ?? {});
+      if (rows > maxRows) throw exportTooLarge(maxRows, rows);
+    }
   }
   if (input.kind === "import" && !importType(input.type)) {
     throw new DomainError("import_type_unknown", `No import type ${input.type}`);
@@ -210,6 +231,7 @@ export async function runFileJob(
     await update(deps.db, tenantId, id, {
       status: "failed",
       error: message.slice(0, 2000),
+      error_code: error instanceof DomainError ? error.code : null,
       finished_at: now(),
     });
   }
@@ -226,15 +248,20 @@ async function runExport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
   await mkdir(path.dirname(full), { recursive: true });
   const headers = definition.columns.map((c) => c.header);
   const sink = job.format === "csv" ? await csvSink(temp, headers) : await xlsxSink(temp, job.type, headers);
+  const maxRows = deps.maxExportRows ?? DEFAULT_EXPORT_MAX_ROWS;
   let done = 0;
   try {
     await deps.db.tenantTx(job.tenant_id, async (trx) => {
       if (definition.count) {
+        // Rows may have been added since the export was requested.
         const total = await definition.count(trx, job.tenant_id, job.filters);
+        if (total > maxRows) throw exportTooLarge(maxRows, total);
         await update(deps.db, job.tenant_id, job.id, { rows_total: total });
       }
       let reported = 0;
       for await (const batch of definition.batches(trx, job.tenant_id, job.filters)) {
+        // Checked before the batch is written: the file never holds more than the limit.
+        if (done + batch.length > maxRows) throw exportTooLarge(maxRows);
         for (const row of batch) await sink.write(definition.columns.map((c) => c.value(row)));
         done += batch.length;
         if (done - reported >= PROGRESS_EVERY_ROWS) {

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
+import { DEFAULT_EXPORT_MAX_ROWS } from "../../config.js";
 import { DomainError, forbidden } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { ALL_STAFF, rolesFor } from "../auth/permissions.js";
@@ -56,6 +57,10 @@ const FileJob = Type.Object(
     rows_failed: Type.Integer(),
     errors: Type.Array(RowErrorSchema, { description: "Imports: the first 1000 row errors" }),
     error: Type.Union([Type.String(), Type.Null()]),
+    error_code: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "Why the job failed, as a stable code, when it is a known refusal (`export_too_large`, `file_too_large`, `invalid_file`); null otherwise",
+    }),
     file: Type.Union([
       Type.Object({
         name: Type.String(),
@@ -105,6 +110,7 @@ function serialize(job: FileJobRow) {
     rows_failed: job.rows_failed,
     errors: job.errors,
     error: job.error,
+    error_code: job.error_code,
     file:
       job.kind === "export" && job.status === "succeeded" && job.file_name
         ? {
@@ -229,6 +235,10 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         summary: "Start an export",
         description:
           "Runs in the background; poll the export for progress, then download its file. " +
+          `One export holds at most ${DEFAULT_EXPORT_MAX_ROWS.toLocaleString("en")} rows (VOUCHSAFE_EXPORT_MAX_ROWS; ` +
+          "never more than an Excel sheet holds): an export that counts more when requested is refused with " +
+          "422 `export_too_large`, and one that finds more as it runs fails with `error_code` `export_too_large`; " +
+          "narrow its filters and export the parts. " +
           "A caller bound to an org unit may start only the types that check their filters against its subtree " +
           "(such as `deposit_account_ledger`), and sees only the exports it started.",
         body: Obj({
@@ -257,6 +267,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           actor.tenantId,
           { kind: "export", type: b.type, format: b.format, filters, createdBy: actor.id },
           clock.now(),
+          { maxExportRows: config.exportMaxRows },
         );
       });
       await start(actor.tenantId, job.id);
@@ -448,6 +459,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
             .set({
               status: "failed",
               error: error instanceof Error ? error.message : String(error),
+              error_code: error instanceof DomainError ? error.code : null,
               finished_at: now,
             })
             .where("tenant_id", "=", actor.tenantId)

@@ -27,6 +27,8 @@ export interface FileJobsTable {
   rows_failed: Generated<number>;
   errors: JsonDefault<RowError[]>;
   error: string | null;
+  /** Why the job failed, as a stable code (`export_too_large`), when it is a known refusal. */
+  error_code: Generated<string | null>;
   file_name: string | null;
   /** Relative to `<dataDir>/files`: `<tenant>/<id>.<ext>`. */
   file_path: string | null;

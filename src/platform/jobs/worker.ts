@@ -45,7 +45,12 @@ export interface WorkerOptions {
 }
 
 export function fileDeps(deps: AppDeps): FileDeps {
-  return { db: deps.db, dataDir: deps.config.dataDir, notifier: deps.notifier };
+  return {
+    db: deps.db,
+    dataDir: deps.config.dataDir,
+    notifier: deps.notifier,
+    maxExportRows: deps.config.exportMaxRows,
+  };
 }
 
 /**
