@@ -14921,7 +14921,7 @@ export interface operations {
                     timezone?: string;
                     /**
                      * Format: date-time
-                     * @description Where the test clock starts, frozen (default: now)
+                     * @description Where the test clock starts, frozen (default: now): from 2000-01-01T00:00:00Z to 100 years after now, else 400 validation_failed
                      */
                     clock_starts_at?: string;
                 };

@@ -17,7 +17,13 @@ import {
   TestClock,
   testClockView,
 } from "./sandbox.schemas.js";
-import { readTestClock, type TestClockState, testClockNow, underlyingNow } from "./tenant-clock.js";
+import {
+  clockStartRefusal,
+  readTestClock,
+  type TestClockState,
+  testClockNow,
+  underlyingNow,
+} from "./tenant-clock.js";
 
 const tags = ["sandbox"];
 
@@ -59,6 +65,12 @@ export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       );
       if (live.sandbox) throw new SandboxError("sandbox_tenant", "Create sandboxes from the live tenant");
       const startsAt = request.body.clock_starts_at ? new Date(request.body.clock_starts_at) : now;
+      const refusal = clockStartRefusal(startsAt, now);
+      if (refusal) {
+        throw new SandboxError("validation_failed", `clock_starts_at ${refusal}`, {
+          errors: [{ field: "/body/clock_starts_at", message: refusal }],
+        });
+      }
       const created = await createTenant(
         db,
         {

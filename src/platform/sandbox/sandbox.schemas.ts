@@ -49,7 +49,11 @@ export const SandboxBody = Obj({
   name: Type.String({ minLength: 1, maxLength: 200, examples: ["Acme (sandbox)"] }),
   timezone: Type.Optional(Type.String({ maxLength: 64, description: "Default: the live tenant's" })),
   clock_starts_at: Type.Optional(
-    Type.String({ format: "date-time", description: "Where the test clock starts, frozen (default: now)" }),
+    Type.String({
+      format: "date-time",
+      description:
+        "Where the test clock starts, frozen (default: now): from 2000-01-01T00:00:00Z to 100 years after now, else 400 validation_failed",
+    }),
   ),
 });
 

@@ -74,6 +74,35 @@ describe("sandbox tenants", () => {
     expect(member.created_at).toBe("2030-01-01T00:00:00.000Z");
     expect((await call(live.auth, "GET", `/v1/members/${member.id}`)).statusCode).toBe(404);
   });
+
+  it("starts its clock no earlier than 2000-01-01 and no later than 100 years from now, writing nothing past them", async () => {
+    const sandboxes = async () =>
+      (
+        await t.database.owner
+          .selectFrom("tenants")
+          .select("id")
+          .where("live_tenant_id", "=", live.tenantId)
+          .execute()
+      ).length;
+    const before = await sandboxes();
+    // The test's real clock stands at 2026-11-23T08:00:00Z.
+    for (const startsAt of [
+      "0000-01-01T00:00:00Z",
+      "1999-12-31T23:59:59Z",
+      "2126-11-23T08:00:01Z",
+      "9999-12-31T23:59:59Z",
+    ]) {
+      const res = await call(live.auth, "POST", "/v1/sandboxes", { name: "x", clock_starts_at: startsAt });
+      const body = expectProblem(res, 400, "validation_failed") as { errors?: { field: string }[] };
+      expect(body.errors?.map((e) => e.field)).toEqual(["/body/clock_starts_at"]);
+    }
+    expect(await sandboxes()).toBe(before);
+    for (const startsAt of ["2000-01-01T00:00:00Z", "2126-11-23T08:00:00Z"]) {
+      const res = await call(live.auth, "POST", "/v1/sandboxes", { name: "x", clock_starts_at: startsAt });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(json<{ clock: { now: string } }>(res).clock.now).toBe(new Date(startsAt).toISOString());
+    }
+  });
 });
 
 describe("the test clock", () => {

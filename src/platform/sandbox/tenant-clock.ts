@@ -11,6 +11,22 @@ export interface TestClockState {
 const LIVE = new Set<string>();
 const MAX_REMEMBERED = 100_000;
 
+/** A test clock starts no earlier than this (older dates are no business of the platform's)… */
+export const EARLIEST_CLOCK_START = new Date("2000-01-01T00:00:00Z");
+/** …and at most this many years after the real now (dates near year 9999 overflow later arithmetic). */
+export const CLOCK_START_MAX_YEARS_AHEAD = 100;
+
+/** Why a test clock may not start at `startsAt`, or undefined when it may. */
+export function clockStartRefusal(startsAt: Date, now: Date): string | undefined {
+  const latest = new Date(now);
+  latest.setUTCFullYear(latest.getUTCFullYear() + CLOCK_START_MAX_YEARS_AHEAD);
+  if (Number.isNaN(startsAt.getTime())) return "must be an RFC 3339 instant";
+  if (startsAt < EARLIEST_CLOCK_START || startsAt > latest) {
+    return `must be between ${EARLIEST_CLOCK_START.toISOString()} and ${latest.toISOString()} (${CLOCK_START_MAX_YEARS_AHEAD} years from now)`;
+  }
+  return undefined;
+}
+
 export async function readTestClock(trx: Tx, tenantId: string): Promise<TestClockState | null> {
   const row = await trx
     .selectFrom("tenants")
