@@ -8,7 +8,9 @@ import { guardedLookup, postGuarded } from "../src/platform/events/ssrf.js";
 import {
   createEndpoint,
   DISABLE_AFTER_FAILING_SECONDS,
+  deleteEndpoint,
   deliverDue,
+  type Poster,
   RETRY_DELAYS_SECONDS,
   resendDelivery,
   rotateSecret,
@@ -286,6 +288,56 @@ describe("webhook deliveries", () => {
     );
     expect(row).toMatchObject({ enabled: true, failing_since: null });
     await r.close();
+  });
+});
+
+describe("an endpoint deleted while its delivery is being sent", () => {
+  it("drops that delivery and records the rest of the batch", async () => {
+    const own = (await createTenant(t.db, { name: "Deleting" }, clock.now())).tenantId;
+    const create = (url: string) =>
+      t.db.tenantTx(own, (trx) =>
+        createEndpoint(trx, own, { url, eventTypes: ["order.paid"] }, true, clock.now()),
+      );
+    const deleted = (await create("https://deleted.example/hooks")).endpoint;
+    const kept = (await create("https://kept.example/hooks")).endpoint;
+    await t.db.tenantTx(own, (trx) =>
+      emitEvent(trx, { tenantId: own, type: "order.paid", data: {} }, clock.now()),
+    );
+    await dispatchEvents(t.db, clock.now());
+
+    // The operator deletes the endpoint after its delivery was claimed, while it is on the wire;
+    // the other endpoint answers once the deletion has committed.
+    let deletion: Promise<void> | undefined;
+    const post: Poster = async (url) => {
+      if (url.startsWith("https://deleted.")) {
+        deletion = t.db.tenantTx(own, (trx) => deleteEndpoint(trx, own, deleted.id));
+        await deletion;
+      } else {
+        while (!deletion) await new Promise((resolve) => setImmediate(resolve));
+        await deletion;
+      }
+      return { status: 200, body: "ok" };
+    };
+    const outcomes = await deliverDue({ db: t.db, allowPrivate: true, post }, clock.now());
+    expect(outcomes.filter((o) => o.tenantId === own)).toEqual([
+      expect.objectContaining({ ok: true, statusCode: 200 }),
+    ]);
+
+    const state = await t.db.tenantTx(own, async (trx) => ({
+      deliveries: await trx
+        .selectFrom("webhook_deliveries")
+        .select(["endpoint_id", "status", "attempts", "claimed_until"])
+        .execute(),
+      attempts: await trx.selectFrom("webhook_attempts").select(["delivery_id", "status_code"]).execute(),
+    }));
+    // The deleted endpoint's delivery went with it; the other one is recorded, its claim released.
+    expect(state.deliveries).toEqual([
+      { endpoint_id: kept.id, status: "succeeded", attempts: 1, claimed_until: null },
+    ]);
+    expect(state.attempts).toEqual([expect.objectContaining({ status_code: 200 })]);
+    // Nothing is left to send.
+    const again = await deliverDue({ db: t.db, allowPrivate: true, post }, clock.now());
+    expect(again.filter((o) => o.tenantId === own)).toEqual([]);
   });
 });
 

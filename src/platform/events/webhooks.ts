@@ -203,7 +203,8 @@ export interface AttemptOutcome {
  * short transaction (SKIP LOCKED), sent outside any transaction, and each outcome is
  * recorded in its tenant's transaction: the attempt log, the next attempt time from the
  * retry schedule, and — when a delivery exhausts the schedule on an endpoint that has
- * failed for a day — the endpoint disabled with a message in the tenant's inbox.
+ * failed for a day — the endpoint disabled with a message in the tenant's inbox. A delivery
+ * whose endpoint was deleted while it was being sent is dropped and has no outcome.
  */
 export async function deliverDue(
   deps: DeliveryDeps,
@@ -261,7 +262,9 @@ export async function deliverDue(
 
   const post = deps.post ?? postGuarded;
   const outcomes: AttemptOutcome[] = [];
-  await Promise.all(
+  // Every delivery of the batch is recorded before a failure of one is reported: a delivery
+  // left unrecorded is sent again once its claim lapses.
+  const settled = await Promise.allSettled(
     claimed.map(async ({ delivery, endpoint, event }) => {
       let statusCode: number | null = null;
       let error: string | null = null;
@@ -289,19 +292,20 @@ export async function deliverDue(
         }
       }
       const latencyMs = Math.round(performance.now() - started);
-      outcomes.push(
-        await recordAttempt(deps.db, {
-          delivery,
-          endpointEnabled: endpoint.enabled,
-          statusCode,
-          error,
-          responseBody,
-          latencyMs,
-          now,
-        }),
-      );
+      const outcome = await recordAttempt(deps.db, {
+        delivery,
+        endpointEnabled: endpoint.enabled,
+        statusCode,
+        error,
+        responseBody,
+        latencyMs,
+        now,
+      });
+      if (outcome) outcomes.push(outcome);
     }),
   );
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
   return outcomes;
 }
 
@@ -316,11 +320,31 @@ async function recordAttempt(
     latencyMs: number;
     now: Date;
   },
-): Promise<AttemptOutcome> {
+): Promise<AttemptOutcome | null> {
   const { delivery, now } = a;
   const tenantId = delivery.tenant_id;
   const ok = a.error === null;
   return db.tenantTx(tenantId, async (trx) => {
+    // The endpoint, then its delivery, in the order a deletion of the endpoint takes them (its
+    // deliveries and their attempts go with it): a deletion either waits for this record or
+    // has already removed the delivery, which is then dropped — it has nowhere to go.
+    const endpointRow = await trx
+      .selectFrom("webhook_endpoints")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", delivery.endpoint_id)
+      .forNoKeyUpdate()
+      .executeTakeFirst();
+    const deliveryRow =
+      endpointRow &&
+      (await trx
+        .selectFrom("webhook_deliveries")
+        .select("id")
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", delivery.id)
+        .forNoKeyUpdate()
+        .executeTakeFirst());
+    if (!deliveryRow) return null;
     const attempt = delivery.attempts + 1;
     if (a.endpointEnabled) {
       await trx
