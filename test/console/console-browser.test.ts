@@ -231,6 +231,10 @@ describe("the operator console", () => {
   it("exports the audit log as a job with progress and downloads the file", async () => {
     await menu().getByText("操作日志").click();
     await poll(() => page.locator(".ant-table-tbody").textContent()).toContain("api_key.created");
+    // Who and what in words, the codes beneath: the owner by email, the action as object and verb.
+    const created = page.locator(".ant-table-row", { hasText: "api_key.created" }).first();
+    expect(await created.textContent()).toContain("API 密钥 · 已创建");
+    expect(await created.textContent()).toContain("owner@demo.vouchsafe.test");
     await screenshot(page, "10-audit-log");
     await page.getByRole("button", { name: "导出" }).click();
     const link = page.getByRole("link", { name: /^下载 / });
@@ -239,11 +243,12 @@ describe("the operator console", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
     const text = await readFile((await download.path())!, "utf8");
     expect(text.split("\n")[0]).toContain("created_at");
+    expect(text.split("\n")[0]).toContain("actor_label");
     expect(text).toContain("api_key.created");
     await dialogOf(page).locator(".ant-modal-footer").getByRole("button", { name: "关闭" }).click();
 
     await menu().getByText("导出记录").click();
-    await poll(() => page.locator(".ant-table-tbody").textContent()).toContain("audit_events");
+    await poll(() => page.locator(".ant-table-tbody").textContent()).toContain("操作日志");
     await screenshot(page, "12-exports");
     for (const [label, file] of [
       ["用户", "13-users"],

@@ -1,12 +1,13 @@
 import { Progress, Tag, Typography } from "antd";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
-import { useI18n } from "../i18n/i18n";
+import { CATALOGS, useI18n } from "../i18n/i18n";
 
 type FileJob = components["schemas"]["FileJob"];
 
 export default function Exports() {
-  const { t, fmt } = useI18n();
+  const { t, fmt, lang } = useI18n();
+  const catalog: Readonly<Record<string, string>> = CATALOGS[lang];
   return (
     <>
       <Typography.Title level={3}>{t("nav.exports")}</Typography.Title>
@@ -14,12 +15,25 @@ export default function Exports() {
         queryKey={["exports"]}
         fetchPage={(cursor) => unwrap(api.GET("/v1/exports", { params: { query: cursor } }))}
         columns={[
-          { title: t("exports.type"), dataIndex: "type" },
+          {
+            title: t("exports.type"),
+            dataIndex: "type",
+            render: (type: string) => catalog[`exports.kind.${type}`] ?? type,
+          },
           { title: t("export.format"), dataIndex: "format", render: (f: string) => f.toUpperCase() },
           {
             title: t("common.status"),
             dataIndex: "status",
-            render: (s: FileJob["status"]) => <Tag>{t(`export.status.${s}`)}</Tag>,
+            render: (s: FileJob["status"], j) => (
+              <>
+                <Tag color={s === "failed" ? "red" : undefined}>{t(`export.status.${s}`)}</Tag>
+                {s === "failed" && (j.error_code || j.error) ? (
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                    {(j.error_code && catalog[`exports.failure.${j.error_code}`]) ?? j.error}
+                  </Typography.Text>
+                ) : null}
+              </>
+            ),
           },
           {
             title: t("exports.progress"),
