@@ -90,6 +90,19 @@ describe("the console's message catalogs", () => {
     expect(auditActionLabel(enUS, "voucher.unheard_of")).toBeUndefined();
   });
 
+  it("name every kind of export in both languages (the exports page lists them by name)", async () => {
+    const kinds: string[] = [];
+    for (const file of await serverSources()) {
+      const text = await readFile(file, "utf8");
+      for (const match of text.matchAll(/ExportDefinition<[^>]*> = \{\s*type: "([a-z_]+)"/g))
+        kinds.push(match[1]!);
+    }
+    expect(kinds).toContain("audit_events");
+    for (const catalog of [enUS, zhCN] as Record<string, string>[]) {
+      expect(kinds.filter((kind) => !catalog[`exports.kind.${kind}`])).toEqual([]);
+    }
+  });
+
   it("cover every key the pages ask for", async () => {
     const missing: string[] = [];
     for (const file of await consoleSources()) {

@@ -386,7 +386,6 @@ export const enUS = {
   "exports.type": "Type",
   "exports.kind.audit_events": "Audit log",
   "exports.kind.account_statement": "Account statement",
-  "exports.kind.members": "Members",
   "exports.kind.gift_cards": "Gift cards",
   "exports.kind.gift_card_activities": "Gift card transactions",
   "exports.kind.package_buyers": "Package buyers",

@@ -384,7 +384,6 @@ export const zhCN: Record<MessageKey, string> = {
   "exports.type": "类型",
   "exports.kind.audit_events": "操作日志",
   "exports.kind.account_statement": "账户流水",
-  "exports.kind.members": "会员",
   "exports.kind.gift_cards": "礼品卡",
   "exports.kind.gift_card_activities": "礼品卡交易明细",
   "exports.kind.package_buyers": "权益包购买人",
