@@ -1,53 +1,18 @@
 import { execFile } from "node:child_process";
-import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { markRead, TENANT_INBOX, unreadCount } from "../src/platform/notify/inbox.js";
 import { Notifier } from "../src/platform/notify/notifier.js";
 import { createTenant } from "../src/platform/tenants.js";
 import { ManualClock } from "../src/shared/clock.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { startSmtpServer } from "./helpers/smtp.js";
 
 const run = promisify(execFile);
 
 let t: TestDatabase;
 let tenantId: string;
 const clock = new ManualClock("2026-06-01T01:00:00Z");
-
-interface Mail {
-  from: string | undefined;
-  to: string[];
-  data: string;
-}
-
-async function smtpServer() {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data: Buffer.concat(chunks).toString("utf8"),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    mails,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
 
 beforeAll(async () => {
   t = await createTestDatabase();
@@ -61,7 +26,7 @@ afterAll(async () => {
 
 describe("email", () => {
   it("delivers a rendered notice to a real SMTP server, in the tenant's locale or its own template", async () => {
-    const smtp = await smtpServer();
+    const smtp = await startSmtpServer();
     const notifier = new Notifier({ db: t.db, smtpUrl: smtp.url, from: "Vouchsafe <no-reply@example.test>" });
     const result = await notifier.notify(
       tenantId,

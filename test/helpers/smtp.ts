@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
 
 export interface ReceivedMail {
+  from: string | undefined;
   to: string[];
   data: string;
 }
@@ -18,6 +19,7 @@ export async function startSmtpServer() {
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
         mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
           to: session.envelope.rcptTo.map((r) => r.address),
           data: Buffer.concat(chunks).toString("utf8"),
         });
