@@ -702,6 +702,61 @@ describe("a smart top-up above the tenant's single-operation cap", () => {
   });
 });
 
+describe("a smart top-up whose member was frozen or closed after it started", () => {
+  it("pays nothing when collected: the top-up and the attempt are kept refund_due and the order is open again", async () => {
+    const { audit, events, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const started = async (name: string) => {
+      const m = await member(name, 0);
+      const o = await order(m);
+      const r = await asMember(
+        await tokenFor(o),
+        "POST",
+        `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+        {
+          plan_id: plans.data[0]!.id,
+          tier_index: 0,
+        },
+      );
+      expect(r.statusCode, r.body).toBe(200);
+      return { m, o, attempt: json<Order>(r).payments[0]! };
+    };
+    const frozen = await started("Pia");
+    const closed = await started("Quin");
+    await wallet.ok("PATCH", `/v1/members/${frozen.m}`, { status: "frozen" });
+    await wallet.ok("PATCH", `/v1/members/${closed.m}`, { status: "closed" });
+    for (const [s, reason] of [
+      [frozen, "member_frozen"],
+      [closed, "member_closed"],
+    ] as const) {
+      // The provider collected it: answered 200, never an error it would retry for days.
+      const paid = await notify(s.attempt, "succeeded", `evt_gone_${reason}`);
+      expect(paid.statusCode, paid.body).toBe(200);
+      expect(json<{ result: string }>(paid).result).toBe("refund_due");
+      const topupId = s.attempt.topup_id!;
+      expect(await wallet.ok("GET", `/v1/topups/${topupId}`)).toMatchObject({
+        status: "refund_due",
+        details: { unfulfilled: { reason } },
+      });
+      expect(await audit(topupId)).toContain("topup.payment_unfulfilled");
+      expect(await events("topup.payment_unfulfilled")).toContainEqual(
+        expect.objectContaining({ topup_id: topupId, amount: 9_900, reason }),
+      );
+      const seen = await merchantView(s.o.id);
+      expect(seen).toMatchObject({ status: "open", paid_by: null });
+      expect(seen.payments[0]).toMatchObject({ status: "refund_due" });
+      expect(await unfulfilled(s.o.id)).toEqual([
+        expect.objectContaining({ payment_id: s.attempt.id, amount: 9_900, kind: "smart_topup" }),
+      ]);
+      expect(await paidEvents(s.o.id)).toHaveLength(0);
+      expect((await wallet.balance(s.m)).total).toBe(0);
+      const again = await notify(s.attempt, "succeeded", `evt_gone_${reason}`);
+      expect(json<{ result: string }>(again).result).toBe("already_settled");
+    }
+    await ledgerClean();
+  });
+});
+
 /** A fresh one-time link for the order's member (the first one's token lapses with the clock). */
 async function reissue(memberId: string, o: Order): Promise<Order> {
   const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {

@@ -5,7 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { payWithBalance, type SpendLine, singleAmountCap, type WebhookOutcome } from "../wallets/index.js";
 import { smartGiftStockKey } from "./create-smart-plan.js";
-import { keepForRefund } from "./credit-payment.js";
+import { keepForRefund, memberOrAssetGone, type UnfulfilledReason } from "./credit-payment.js";
 import { type CreditPerks, creditTopup } from "./credit-topup.js";
 import { lockUsableMember } from "./member-facts.js";
 import type { TopupChannel } from "./plan-terms.js";
@@ -238,33 +238,32 @@ export interface SmartTopupPayment {
  * The provider confirmed a started smart top-up: it is credited with the figures it was
  * started with (the member paid for those, whatever the plan says now) and the order is
  * paid from the balance, in the caller's unit of work. Runs once: the row is locked and must
- * still be waiting. A top-up above the tenant's single-operation cap (lowered since it
- * started) cannot be credited: refusing would leave the collected payment unanswered, so it
- * is kept `refund_due` (reason `amount_above_cap`, audited and announced as a plan top-up's)
- * and the caller pays nothing.
+ * still be waiting. One that can no longer be credited as a plan top-up could not either —
+ * its member frozen or closed since it started, the balance asset changed, or the tenant's
+ * single-operation cap lowered below its amount or bonus — is not refused (that would leave
+ * the collected payment unanswered): it is kept `refund_due` with that reason, audited and
+ * announced as a plan top-up's, and the caller pays nothing.
  */
 export async function creditSmartTopup(
   uow: UnitOfWork,
   ctx: RequestContext,
   input: { topupId: string; payOrder: { orderId: string } | null; payment: SmartTopupPayment },
   now: Date,
-): Promise<
-  { acceptance: AcceptanceRow; topup: TopupRow } | { refused: "amount_above_cap"; topup: TopupRow }
-> {
+): Promise<{ acceptance: AcceptanceRow; topup: TopupRow } | { refused: UnfulfilledReason; topup: TopupRow }> {
   const row = await lockPendingSmartTopup(uow, input.topupId);
-  const cap = await singleAmountCap(uow.trx, uow.tenantId, now);
-  if (row.amount > cap || row.bonus_amount > cap) {
+  const refused = await smartTopupRefusal(uow, ctx, row, now);
+  if (refused) {
     const { outcome } = input.payment;
     const kept = await keepForRefund(
       uow,
       ctx,
       row,
-      "amount_above_cap",
+      refused,
       { provider_event: outcome.eventId, outcome: outcome.status, previous_status: row.status },
       now,
       { provider: input.payment.provider, providerRef: input.payment.providerRef },
     );
-    return { refused: "amount_above_cap", topup: kept.topup };
+    return { refused, topup: kept.topup };
   }
   const plan = await findSmartPlan(uow.trx, uow.tenantId, row.plan_id);
   const details = row.details as { tier_index: number; order_amount: number };
@@ -283,6 +282,20 @@ export async function creditSmartTopup(
     },
     now,
   );
+}
+
+/** Why a collected smart top-up cannot be credited now, or null (its member locked). */
+async function smartTopupRefusal(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  row: TopupRow,
+  now: Date,
+): Promise<UnfulfilledReason | null> {
+  const gone = await memberOrAssetGone(uow, ctx, row, now);
+  if (gone) return gone;
+  const cap = await singleAmountCap(uow.trx, uow.tenantId, now);
+  if (row.amount > cap || row.bonus_amount > cap) return "amount_above_cap";
+  return null;
 }
 
 /** A started smart top-up whose payment failed or came too late: closed, nothing credited. */

@@ -145,6 +145,28 @@ export async function keepForRefund(
   return { result: "refund_due", topup: row };
 }
 
+/**
+ * Why a paid top-up cannot be credited whatever its terms, decided with its member locked: the
+ * member was frozen or closed since it started, or the tenant's balance asset is no longer its
+ * currency (balances are never converted). Null when it can.
+ */
+export async function memberOrAssetGone(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  topup: Pick<TopupRow, "member_id" | "currency">,
+  now: Date,
+): Promise<"member_closed" | "member_frozen" | "asset_changed" | null> {
+  try {
+    await lockUsableMember(uow.trx, ctx.actor, topup.member_id);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "member_closed" || code === "member_frozen") return code;
+    throw error;
+  }
+  if ((await lockedBalanceAsset(uow, now)) !== topup.currency) return "asset_changed";
+  return null;
+}
+
 async function decide(
   uow: UnitOfWork,
   ctx: RequestContext,
@@ -154,15 +176,8 @@ async function decide(
   late: boolean,
 ): Promise<{ refused: UnfulfilledReason } | { notFirst: boolean }> {
   const { trx, tenantId } = uow;
-  try {
-    await lockUsableMember(trx, ctx.actor, topup.member_id);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "member_closed" || code === "member_frozen") return { refused: code };
-    throw error;
-  }
-  // Sold in the balance asset of its start; balances are never converted.
-  if ((await lockedBalanceAsset(uow, now)) !== topup.currency) return { refused: "asset_changed" };
+  const gone = await memberOrAssetGone(uow, ctx, topup, now);
+  if (gone) return { refused: gone };
   // Its first-top-up extras were promised to the member's first top-up; another has been credited since.
   const notFirst = topup.first_topup && !(await isFirstDepositor(trx, tenantId, topup.member_id));
   if (notFirst && restrictionsOf(terms).first_topup_only) return { refused: "not_first_topup" };
