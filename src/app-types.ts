@@ -18,7 +18,11 @@ import type { ExpiringRows } from "./platform/jobs/prune-expired.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
 import type { OrgUnitMoveGuard } from "./platform/org/move-guards.js";
-import type { BalancePaymentListener, BalancePaymentOwnerLookup } from "./platform/payment-outcomes.js";
+import type {
+  BalancePaymentListener,
+  BalancePaymentOwnerLookup,
+  TopupPaymentHolderLookup,
+} from "./platform/payment-outcomes.js";
 import type { TenantTimer } from "./platform/sandbox/timers.js";
 import type { VoucherSourceReturnListener } from "./platform/voucher-source-returns.js";
 import type { Clock } from "./shared/clock.js";
@@ -94,6 +98,8 @@ export interface ModuleManifest {
   onVoucherSourcesCredited?: VoucherSourceReturnListener;
   /** Refuses a move of org units that would make the module's records untrue. */
   orgUnitMoveGuard?: OrgUnitMoveGuard;
+  /** Claims the top-ups its own online payments collected (their refund is recorded once, for both). */
+  holdsTopupPayments?: TopupPaymentHolderLookup;
 }
 
 /**

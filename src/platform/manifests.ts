@@ -8,7 +8,11 @@ import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
 import { defineExpiringRows } from "./jobs/prune-expired.js";
 import { defineNotice } from "./notify/notices.js";
 import { addOrgUnitMoveGuard } from "./org/move-guards.js";
-import { addBalancePaymentListener, addBalancePaymentOwner } from "./payment-outcomes.js";
+import {
+  addBalancePaymentListener,
+  addBalancePaymentOwner,
+  addTopupPaymentHolder,
+} from "./payment-outcomes.js";
 import { atTenantTime } from "./sandbox/tenant-clock.js";
 import { defineTimer } from "./sandbox/timers.js";
 import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
@@ -16,8 +20,8 @@ import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
  * event, notice and file types, the member token guard, balance payment listeners and owners,
- * org unit move checks, listeners to refunds that credit vouchers' sources). Installing the same manifests again
- * (every app a test builds) changes nothing; two manifests that disagree refuse to start.
+ * top-up payment holders, org unit move checks, listeners to refunds that credit vouchers' sources).
+ * Installing the same manifests again (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
 export function installManifests(manifests: readonly ModuleManifest[]): void {
   installed = manifests;
@@ -33,6 +37,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.ownsBalancePayments) addBalancePaymentOwner(m.ownsBalancePayments);
     if (m.orgUnitMoveGuard) addOrgUnitMoveGuard(m.orgUnitMoveGuard);
     if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
+    if (m.holdsTopupPayments) addTopupPaymentHolder(m.holdsTopupPayments);
     for (const timer of m.timers ?? []) defineTimer(timer);
     for (const rows of m.expiringRows ?? []) defineExpiringRows(rows);
   }

@@ -1,6 +1,7 @@
 import type { Tx } from "../db/database.js";
 import type { UnitOfWork } from "../ledger/index.js";
 import type { RequestContext } from "./auth/actor.js";
+import type { RecordRefundInput } from "./http/record-refund.js";
 
 /** How a held balance payment ended: its external part succeeded, or it was released. */
 export interface BalancePaymentOutcome {
@@ -77,6 +78,45 @@ export async function balancePaymentOwner(
   for (const lookup of owners) {
     const owner = await lookup(trx, tenantId, payment);
     if (owner) return owner;
+  }
+  return null;
+}
+
+/**
+ * The record of another module whose online payment collected a top-up's money (a cashier's
+ * attempt paying a smart top-up): one payment, owed back on both rows when the top-up could not
+ * be credited. Its refund is recorded through the holder's own path, which records the
+ * top-up's with it, whichever of the two finance records it on.
+ */
+export interface TopupPaymentHolder {
+  module: string;
+  /** Records the payment's refund, and with it the top-up's, in the caller's unit of work. */
+  recordRefund: (uow: UnitOfWork, ctx: RequestContext, body: RecordRefundInput, now: Date) => Promise<void>;
+}
+
+/** Finds the record among a module's own whose payment collected `topup`, or null. */
+export type TopupPaymentHolderLookup = (
+  trx: Tx,
+  tenantId: string,
+  topup: { id: string; orderId: string },
+) => Promise<TopupPaymentHolder | null>;
+
+const topupHolders = new Set<TopupPaymentHolderLookup>();
+
+/** Installed from module manifests. */
+export function addTopupPaymentHolder(lookup: TopupPaymentHolderLookup): void {
+  topupHolders.add(lookup);
+}
+
+/** The record whose payment collected this top-up, if a module claims it. */
+export async function topupPaymentHolder(
+  trx: Tx,
+  tenantId: string,
+  topup: { id: string; orderId: string },
+): Promise<TopupPaymentHolder | null> {
+  for (const lookup of topupHolders) {
+    const holder = await lookup(trx, tenantId, topup);
+    if (holder) return holder;
   }
   return null;
 }

@@ -4076,7 +4076,7 @@ export interface paths {
         put?: never;
         /**
          * Record the refund, made at the provider, of a refund_due online top-up (finance)
-         * @description The top-up's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the top-up becomes refunded, its details keeping the provider's refund id (reference), a note, who and when (details.refund_record). Nothing moves in the ledger; a provider's refund notification for it afterwards changes nothing. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         * @description The top-up's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the top-up becomes refunded, its details keeping the provider's refund id (reference), a note, who and when (details.refund_record). Nothing moves in the ledger; a provider's refund notification for it afterwards changes nothing. A cashier's smart top-up is paid by its cashier payment: recording it here records that payment's refund too, as recording the payment's records the top-up's. Any other status, a second call included (on either), answers 409 not_refund_due and writes nothing.
          */
         post: operations["recordTopupRefund"];
         delete?: never;
@@ -4884,7 +4884,7 @@ export interface paths {
         put?: never;
         /**
          * Record the refund, made at the provider, of a refund_due cashier payment (finance)
-         * @description The provider collected the attempt's online part too late to pay the order (refund_due; find them with GET /v1/cashier-orders?payment_status=refund_due). Finance refunds it at the provider and records it here: the attempt becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         * @description The provider collected the attempt's online part too late to pay the order (refund_due; find them with GET /v1/cashier-orders?payment_status=refund_due). Finance refunds it at the provider and records it here: the attempt becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. A smart top-up's attempt records its top-up's refund too, as recording the top-up's (POST /v1/topups/{id}/record-refund) records the attempt's. Any other status, a second call included (on either), answers 409 not_refund_due and writes nothing.
          */
         post: operations["recordCashierPaymentRefund"];
         delete?: never;

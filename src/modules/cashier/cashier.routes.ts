@@ -183,7 +183,7 @@ export async function cashierRoutes(
       tags,
       summary: "Record the refund, made at the provider, of a refund_due cashier payment (finance)",
       description:
-        "The provider collected the attempt's online part too late to pay the order (refund_due; find them with GET /v1/cashier-orders?payment_status=refund_due). Finance refunds it at the provider and records it here: the attempt becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
+        "The provider collected the attempt's online part too late to pay the order (refund_due; find them with GET /v1/cashier-orders?payment_status=refund_due). Finance refunds it at the provider and records it here: the attempt becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. A smart top-up's attempt records its top-up's refund too, as recording the top-up's (POST /v1/topups/{id}/record-refund) records the attempt's. Any other status, a second call included (on either), answers 409 not_refund_due and writes nothing.",
       params: PaymentParams,
       body: RecordRefundBody,
       response: { 200: CashierOrder, ...errorResponses(409) },

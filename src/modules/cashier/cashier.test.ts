@@ -757,6 +757,79 @@ describe("a smart top-up whose member was frozen or closed after it started", ()
   });
 });
 
+describe("recording the refund of a smart top-up's payment kept refund_due", () => {
+  it("ends the same whether finance records it on the top-up or on the attempt; the second recording answers 409", async () => {
+    const { audit, events, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const owed = async (name: string) => {
+      const m = await member(name, 0);
+      const o = await order(m);
+      const r = await asMember(
+        await tokenFor(o),
+        "POST",
+        `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+        {
+          plan_id: plans.data[0]!.id,
+          tier_index: 0,
+        },
+      );
+      const attempt = json<Order>(r).payments[0]!;
+      await wallet.ok("PATCH", `/v1/members/${m}`, { status: "frozen" });
+      expect(json<{ result: string }>(await notify(attempt, "succeeded", `evt_owed_${name}`)).result).toBe(
+        "refund_due",
+      );
+      return { o, attempt, topupId: attempt.topup_id! };
+    };
+    const onTopup = (topupId: string, reference: string) =>
+      wallet.call("POST", `/v1/topups/${topupId}/record-refund`, { reference });
+    const onAttempt = (s: { o: Order; attempt: Payment }, reference: string) =>
+      wallet.call("POST", `/v1/cashier-orders/${s.o.id}/payments/${s.attempt.id}/record-refund`, {
+        reference,
+      });
+    const settled = async (s: { o: Order; attempt: Payment; topupId: string }, reference: string) => {
+      const topup = await wallet.ok<{ status: string; details: { refund_record: { reference: string } } }>(
+        "GET",
+        `/v1/topups/${s.topupId}`,
+      );
+      expect(topup).toMatchObject({ status: "refunded", details: { refund_record: { reference } } });
+      const attempt = (await merchantView(s.o.id)).payments[0] as Payment & {
+        refund_record: { reference: string } | null;
+      };
+      expect(attempt).toMatchObject({ status: "refunded", refund_record: { reference } });
+      expect((await audit(s.o.id)).filter((a) => a === "cashier_payment.refunded")).toHaveLength(1);
+      expect((await audit(s.topupId)).filter((a) => a === "topup.refund_recorded")).toHaveLength(1);
+      expect(
+        (await events("cashier_payment.refunded")).filter((e) => e.payment_id === s.attempt.id),
+      ).toHaveLength(1);
+      const due = await wallet.ok<{ data: Order[] }>(
+        "GET",
+        `/v1/cashier-orders?payment_status=refund_due&member_id=${s.o.member_id}`,
+      );
+      expect(due.data).toEqual([]);
+    };
+
+    // On the top-up first: the attempt is no longer owed either.
+    const a = await owed("Rae");
+    const first = await onTopup(a.topupId, "re_topup_first");
+    expect(first.statusCode, first.body).toBe(200);
+    expect(json<{ status: string }>(first).status).toBe("refunded");
+    await settled(a, "re_topup_first");
+    expectCode(await onAttempt(a, "re_again"), 409, "not_refund_due");
+    expectCode(await onTopup(a.topupId, "re_again"), 409, "not_refund_due");
+    await settled(a, "re_topup_first");
+
+    // On the attempt first: the top-up is no longer owed either.
+    const b = await owed("Sol");
+    const r = await onAttempt(b, "re_attempt_first");
+    expect(r.statusCode, r.body).toBe(200);
+    await settled(b, "re_attempt_first");
+    expectCode(await onTopup(b.topupId, "re_again"), 409, "not_refund_due");
+    expectCode(await onAttempt(b, "re_again"), 409, "not_refund_due");
+    await settled(b, "re_attempt_first");
+    await ledgerClean();
+  });
+});
+
 /** A fresh one-time link for the order's member (the first one's token lapses with the clock). */
 async function reissue(memberId: string, o: Order): Promise<Order> {
   const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {

@@ -2,6 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import type { TopupPaymentHolderLookup } from "../../platform/payment-outcomes.js";
 import { recordRefundOfPaidTopup } from "../topup/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { emitCashierEvent } from "./cashier.events.js";
@@ -12,7 +13,8 @@ import { findOrder, type OrderRow, updatePayment } from "./cashier.repository.js
  * `refunded` with who recorded it, when, the provider's refund id and a note. The money never
  * reached the ledger, so nothing moves. The order is locked before the attempt, as every
  * payment of it does; any other status (a second call included) refuses with `not_refund_due`
- * and writes nothing. The caller has checked the order is visible to it.
+ * and writes nothing. A smart top-up's attempt records its top-up's refund with it. The caller
+ * has checked the order is visible to it.
  */
 export async function recordPaymentRefund(
   uow: UnitOfWork,
@@ -36,7 +38,8 @@ export async function recordPaymentRefund(
     throw new CashierError(...notRefundDue("cashier payment", payment.status));
   }
   const record = refundRecordOf(ctx, input.body, now);
-  // A smart top-up that could not be credited is owed back on its own row too: one refund settles both.
+  // A smart top-up that could not be credited is owed back on its own row too: one refund
+  // settles both, whether finance records it here or on the top-up (cashierTopupPaymentHolder).
   if (payment.topup_id) {
     await recordRefundOfPaidTopup(uow, ctx, { topupId: payment.topup_id, body: input.body }, now);
   }
@@ -80,3 +83,24 @@ export async function recordPaymentRefund(
   );
   return order;
 }
+
+/**
+ * A smart top-up's money is collected by the cashier's attempt: recording the top-up's refund
+ * records the attempt's, through the one path above (order, attempt, then top-up locked).
+ */
+export const cashierTopupPaymentHolder: TopupPaymentHolderLookup = async (trx, tenantId, topup) => {
+  const payment = await trx
+    .selectFrom("cashier_payments")
+    .select(["id", "order_id"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", topup.orderId)
+    .where("topup_id", "=", topup.id)
+    .executeTakeFirst();
+  if (!payment) return null;
+  return {
+    module: "cashier",
+    recordRefund: async (uow, ctx, body, now) => {
+      await recordPaymentRefund(uow, ctx, { orderId: payment.order_id, paymentId: payment.id, body }, now);
+    },
+  };
+};

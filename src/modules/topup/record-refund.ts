@@ -2,6 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import { topupPaymentHolder } from "../../platform/payment-outcomes.js";
 import { type RefundLog, refundLogOf } from "./record-provider-refund.js";
 import { TopupError } from "./topup.errors.js";
 import type { TopupRow } from "./topup.repository.js";
@@ -11,9 +12,12 @@ import type { TopupRow } from "./topup.repository.js";
  * `refunded`, its details keeping who recorded it, when, the provider's refund id and a note
  * (`refund_record`). Nothing was credited, so nothing moves. The provider's refund log
  * (`details.refund`) is completed to the whole amount, so a refund notification arriving
- * afterwards for the same payment finds it settled and changes nothing. The top-up row is
- * locked first; any other status (a second call included) refuses with `not_refund_due` and
- * writes nothing. The caller has checked the top-up is visible to it.
+ * afterwards for the same payment finds it settled and changes nothing. Any other status (a
+ * second call included) refuses with `not_refund_due` and writes nothing. A top-up whose money
+ * another module's payment collected (a cashier's smart top-up) is recorded through that
+ * module, which records its payment's refund and the top-up's together: the one payment is
+ * never left owed on one row once refunded on the other. The caller has checked the top-up is
+ * visible to it.
  */
 export async function recordTopupRefund(
   uow: UnitOfWork,
@@ -21,15 +25,40 @@ export async function recordTopupRefund(
   input: { topupId: string; body: RecordRefundInput },
   now: Date,
 ): Promise<TopupRow> {
-  const { trx, tenantId } = uow;
-  const topup = await trx
+  const seen = await findTopupRow(uow, input.topupId, { lock: false });
+  const orderId = (seen.details as { order_id?: unknown }).order_id;
+  const holder =
+    seen.payment_method === "online" && typeof orderId === "string"
+      ? await topupPaymentHolder(uow.trx, uow.tenantId, { id: seen.id, orderId })
+      : null;
+  if (!holder) return recordRefundOnTopup(uow, ctx, input, now);
+  // The holder locks its records before the top-up, as it does when it is recorded there.
+  if (seen.status !== "refund_due") throw new TopupError(...notRefundDue("top-up", seen.status));
+  await holder.recordRefund(uow, ctx, input.body, now);
+  return findTopupRow(uow, input.topupId, { lock: false });
+}
+
+async function findTopupRow(uow: UnitOfWork, topupId: string, options: { lock: boolean }): Promise<TopupRow> {
+  let query = uow.trx
     .selectFrom("topups")
     .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", input.topupId)
-    .forUpdate()
-    .executeTakeFirst();
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", topupId);
+  if (options.lock) query = query.forUpdate();
+  const topup = await query.executeTakeFirst();
   if (!topup) throw new TopupError("topup_not_found", "Top-up not found");
+  return topup;
+}
+
+/** The top-up's own record of the refund, its row locked first. */
+async function recordRefundOnTopup(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { topupId: string; body: RecordRefundInput },
+  now: Date,
+): Promise<TopupRow> {
+  const { trx, tenantId } = uow;
+  const topup = await findTopupRow(uow, input.topupId, { lock: true });
   if (topup.status !== "refund_due") throw new TopupError(...notRefundDue("top-up", topup.status));
   const record = refundRecordOf(ctx, input.body, now);
   const details = topup.details as Record<string, unknown>;
@@ -75,9 +104,10 @@ export async function recordTopupRefund(
 }
 
 /**
- * A smart top-up paid through another module (the cashier) whose payment that module has
- * recorded as refunded: the top-up, when it is `refund_due`, is recorded refunded with the same
- * record, so finance never sees the one payment owed twice. Any other status is left as it is.
+ * A smart top-up paid through another module (the cashier) whose payment that module is
+ * recording as refunded — whether finance recorded it there or on the top-up: the top-up, when
+ * it is `refund_due`, is recorded refunded with the same record, so finance never sees the one
+ * payment owed twice. Any other status is left as it is.
  */
 export async function recordRefundOfPaidTopup(
   uow: UnitOfWork,
@@ -85,12 +115,6 @@ export async function recordRefundOfPaidTopup(
   input: { topupId: string; body: RecordRefundInput },
   now: Date,
 ): Promise<void> {
-  const topup = await uow.trx
-    .selectFrom("topups")
-    .select("status")
-    .where("tenant_id", "=", uow.tenantId)
-    .where("id", "=", input.topupId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (topup?.status === "refund_due") await recordTopupRefund(uow, ctx, input, now);
+  const topup = await findTopupRow(uow, input.topupId, { lock: true });
+  if (topup.status === "refund_due") await recordRefundOnTopup(uow, ctx, input, now);
 }
