@@ -830,6 +830,60 @@ describe("recording the refund of a smart top-up's payment kept refund_due", () 
   });
 });
 
+describe("a smart top-up while the tenant's balance payment is turned off", () => {
+  it("is refused before the provider is asked; one collected after it was turned off is kept refund_due", async () => {
+    const { audit, events, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const m = await member("Tam", 0);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const accept = () =>
+      asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plans.data[0]!.id,
+        tier_index: 0,
+      });
+    const setBalancePayment = (on: boolean) =>
+      wallet.ok("PATCH", "/v1/wallet-settings", { balance_payment_enabled: on });
+    // The top-up could be credited but never pay the order: no payment is asked for.
+    await setBalancePayment(false);
+    expectCode(await accept(), 422, "balance_payment_disabled");
+    const written = await t.database.owner
+      .selectFrom("cashier_payments")
+      .select("id")
+      .where("order_id", "=", o.id)
+      .execute();
+    expect(written).toEqual([]);
+    expect(await merchantView(o.id)).toMatchObject({ status: "open" });
+
+    // Started while it was on, collected after it was turned off.
+    await setBalancePayment(true);
+    const r = await accept();
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    await setBalancePayment(false);
+    const paid = await notify(attempt, "succeeded", "evt_balance_off");
+    await setBalancePayment(true);
+    expect(paid.statusCode, paid.body).toBe(200);
+    expect(json<{ result: string }>(paid).result).toBe("refund_due");
+    expect(await wallet.ok("GET", `/v1/topups/${attempt.topup_id}`)).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "balance_payment_disabled" } },
+    });
+    expect(await audit(attempt.topup_id!)).toContain("topup.payment_unfulfilled");
+    expect(await events("topup.payment_unfulfilled")).toContainEqual(
+      expect.objectContaining({ topup_id: attempt.topup_id, reason: "balance_payment_disabled" }),
+    );
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "refund_due" });
+    expect((await wallet.balance(m)).total).toBe(0);
+    expect(json<{ result: string }>(await notify(attempt, "succeeded", "evt_balance_off")).result).toBe(
+      "already_settled",
+    );
+    await ledgerClean();
+  });
+});
+
 /** A fresh one-time link for the order's member (the first one's token lapses with the clock). */
 async function reissue(memberId: string, o: Order): Promise<Order> {
   const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {

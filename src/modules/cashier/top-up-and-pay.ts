@@ -3,7 +3,11 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { assertSmartTopupWithinCap, smartOffer, startSmartTopup } from "../topup/index.js";
-import { assertOnlineCurrency, type ProviderResolver } from "../wallets/index.js";
+import {
+  assertBalancePaymentEnabled,
+  assertOnlineCurrency,
+  type ProviderResolver,
+} from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { type OrderRow, updateOrder } from "./cashier.repository.js";
 import { assertPayable, lockPayableOrder, onlineDeadline, visibleOrder } from "./order-access.js";
@@ -47,7 +51,10 @@ export async function prepareTopupAndPay(
       now,
     );
     const tier = offer.plan ? offer.tiers[input.tierIndex] : undefined;
-    if (tier?.offered) await assertSmartTopupWithinCap(trx, tenantId, tier, now);
+    if (tier?.offered) {
+      await assertSmartTopupWithinCap(trx, tenantId, tier, now);
+      await assertBalancePaymentEnabled(trx, tenantId, now);
+    }
     return { order, offer, provider: await providers(trx, tenantId) };
   });
   // Refused here only to spare the provider a payment; startSmartTopup decides again, locked.

@@ -3,7 +3,14 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { payWithBalance, type SpendLine, singleAmountCap, type WebhookOutcome } from "../wallets/index.js";
+import {
+  assertBalancePaymentEnabled,
+  loadBalancePaymentEnabled,
+  payWithBalance,
+  type SpendLine,
+  singleAmountCap,
+  type WebhookOutcome,
+} from "../wallets/index.js";
 import { smartGiftStockKey } from "./create-smart-plan.js";
 import { keepForRefund, memberOrAssetGone, type UnfulfilledReason } from "./credit-payment.js";
 import { type CreditPerks, creditTopup } from "./credit-topup.js";
@@ -183,6 +190,8 @@ export async function startSmartTopup(
 ): Promise<TopupRow> {
   const request = { ...req, storeId: null, channel: "online" as const };
   const decided = await decideAcceptance(uow, ctx, request, now);
+  // It pays the order from the balance once collected: refused now rather than owed back then.
+  await assertBalancePaymentEnabled(uow.trx, uow.tenantId, now);
   if (decided.tier.amount !== req.amount) {
     throw new TopupError("tier_not_offered", "The tier's top-up amount changed; ask for the offer again", {
       extra: { reason: "amount_changed" },
@@ -240,7 +249,8 @@ export interface SmartTopupPayment {
  * paid from the balance, in the caller's unit of work. Runs once: the row is locked and must
  * still be waiting. One that can no longer be credited as a plan top-up could not either —
  * its member frozen or closed since it started, the balance asset changed, or the tenant's
- * single-operation cap lowered below its amount or bonus — is not refused (that would leave
+ * single-operation cap lowered below its amount or bonus — or whose order the balance can no
+ * longer pay (balance payment turned off since it started) is not refused (that would leave
  * the collected payment unanswered): it is kept `refund_due` with that reason, audited and
  * announced as a plan top-up's, and the caller pays nothing.
  */
@@ -251,7 +261,7 @@ export async function creditSmartTopup(
   now: Date,
 ): Promise<{ acceptance: AcceptanceRow; topup: TopupRow } | { refused: UnfulfilledReason; topup: TopupRow }> {
   const row = await lockPendingSmartTopup(uow, input.topupId);
-  const refused = await smartTopupRefusal(uow, ctx, row, now);
+  const refused = await smartTopupRefusal(uow, ctx, row, input.payOrder !== null, now);
   if (refused) {
     const { outcome } = input.payment;
     const kept = await keepForRefund(
@@ -289,12 +299,16 @@ async function smartTopupRefusal(
   uow: UnitOfWork,
   ctx: RequestContext,
   row: TopupRow,
+  paysOrder: boolean,
   now: Date,
 ): Promise<UnfulfilledReason | null> {
   const gone = await memberOrAssetGone(uow, ctx, row, now);
   if (gone) return gone;
   const cap = await singleAmountCap(uow.trx, uow.tenantId, now);
   if (row.amount > cap || row.bonus_amount > cap) return "amount_above_cap";
+  // Bought to pay the order from the balance, which can no longer pay it.
+  if (paysOrder && !(await loadBalancePaymentEnabled(uow.trx, uow.tenantId, now)))
+    return "balance_payment_disabled";
   return null;
 }
 

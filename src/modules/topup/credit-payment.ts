@@ -18,7 +18,9 @@ export type UnfulfilledReason =
   | "purchase_limit_reached"
   | "plan_out_of_stock"
   | "asset_changed"
-  | "amount_above_cap";
+  | "amount_above_cap"
+  /** A smart top-up bought to pay an order from the balance, collected after balance payment was turned off. */
+  | "balance_payment_disabled";
 
 /**
  * A success for a top-up, with its row locked: the member paid, so it is credited on the

@@ -25,7 +25,7 @@ import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
 import { TOPUP_INTENTS_EXPORT } from "./topup-intent-list.js";
 import { settingsView } from "./wallet-views.js";
-import { WALLETS_ERRORS } from "./wallets.errors.js";
+import { WALLETS_ERRORS, WalletsError } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
 import {
   accountIds,
@@ -113,6 +113,21 @@ export async function balanceAsset(trx: Tx, tenantId: string, now: Date): Promis
  */
 export async function singleAmountCap(trx: Tx, tenantId: string, now: Date): Promise<number> {
   return (await loadSettings(trx, tenantId, now)).max_single_amount;
+}
+
+/** Whether the tenant lets members pay by balance now. */
+export async function loadBalancePaymentEnabled(trx: Tx, tenantId: string, now: Date): Promise<boolean> {
+  return (await loadSettings(trx, tenantId, now)).balance_payment_enabled;
+}
+
+/**
+ * Refuses (422 `balance_payment_disabled`) when the tenant has turned balance payment off: a
+ * top-up bought to pay an order from the balance is refused so before its payment is collected.
+ */
+export async function assertBalancePaymentEnabled(trx: Tx, tenantId: string, now: Date): Promise<void> {
+  if (!(await loadBalancePaymentEnabled(trx, tenantId, now))) {
+    throw new WalletsError("balance_payment_disabled", "Balance payment is turned off for this tenant");
+  }
 }
 
 /** The online payment provider the tenant's settings name (other modules' online sales use it too). */
