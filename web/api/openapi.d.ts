@@ -4944,7 +4944,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for a cashier payment: pays the order exactly once
-         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider.
+         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order: it changes nothing and answers refund_ignored (audited cashier_payment.provider_refund); finance records refunds by hand.
          */
         post: operations["confirmCashierPayment"];
         delete?: never;
@@ -53900,7 +53900,7 @@ export interface operations {
                         object: "webhook_receipt";
                         payment_id: string;
                         /** @enum {string} */
-                        result: "paid" | "failed" | "expired" | "refund_due" | "already_settled";
+                        result: "paid" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_ignored";
                     };
                 };
             };

@@ -296,7 +296,7 @@ export async function cashierRoutes(
           summary:
             "Payment provider notification (signed) for a cashier payment: pays the order exactly once",
           description:
-            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider.",
+            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order: it changes nothing and answers refund_ignored (audited cashier_payment.provider_refund); finance records refunds by hand.",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 422) },
         },

@@ -186,7 +186,14 @@ export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   payment_id: Str,
-  result: StringEnum(["paid", "failed", "expired", "refund_due", "already_settled"] as const),
+  result: StringEnum([
+    "paid",
+    "failed",
+    "expired",
+    "refund_due",
+    "already_settled",
+    "refund_ignored",
+  ] as const),
 });
 
 /** An order as the API shows it, its status as of `now` (an open order past its time reads expired). */

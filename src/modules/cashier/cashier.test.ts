@@ -6,7 +6,7 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
-import { stripeServer } from "../../../test/helpers/provider-fixtures.js";
+import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { expectCode } from "../../../test/helpers/vouchers.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
@@ -880,6 +880,61 @@ describe("a smart top-up while the tenant's balance payment is turned off", () =
     expect(json<{ result: string }>(await notify(attempt, "succeeded", "evt_balance_off")).result).toBe(
       "already_settled",
     );
+    await ledgerClean();
+  });
+});
+
+describe("a provider's refund notification for a cashier payment", () => {
+  it("never pays the order: a refund of a payment not yet confirmed moves nothing", async () => {
+    const { audit, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const configured = await t.app.inject({
+      method: "PUT",
+      url: "/v1/payment-providers/stripe",
+      headers: tenant.auth,
+      payload: { settings: {}, secrets: { secret_key: "sk_test_123", webhook_secret: "whsec_refund" } },
+    });
+    expect(configured.statusCode, configured.body).toBe(200);
+    await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const m = await member("Uma", 5_000);
+    const o = await order(m);
+    const r = await pay(await tokenFor(o), o.id, { balance_amount: 3_000 });
+    await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "test" });
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    const { provider_ref } = await t.database.owner
+      .selectFrom("cashier_payments")
+      .select("provider_ref")
+      .where("id", "=", attempt.id)
+      .executeTakeFirstOrThrow();
+    // The charge was refunded at the provider before its success was heard of.
+    const signed = stripeEvent("whsec_refund", t.clock.now(), {
+      id: "evt_refund_first",
+      type: "charge.refunded",
+      data: {
+        object: {
+          id: "ch_refund_first",
+          object: "charge",
+          payment_intent: provider_ref,
+          amount: TOTAL - 3_000,
+          amount_refunded: TOTAL - 3_000,
+          currency: "cny",
+        },
+      },
+    });
+    const heard = await t.app.inject({
+      method: "POST",
+      url: `/v1/cashier-payment-webhooks/stripe/${tenant.tenantId}`,
+      headers: signed.headers,
+      payload: signed.body,
+    });
+    expect(heard.statusCode, heard.body).toBe(200);
+    expect(json<{ result: string }>(heard).result).toBe("refund_ignored");
+    expect(await audit(o.id)).toContain("cashier_payment.provider_refund");
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "pending_payment", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "pending" });
+    expect(await paidEvents(o.id)).toHaveLength(0);
+    expect(await wallet.balance(m)).toMatchObject({ total: 5_000, held: 3_000 });
     await ledgerClean();
   });
 });

@@ -15,7 +15,13 @@ import {
 } from "./cashier.repository.js";
 import { attemptFailed, attemptSucceeded } from "./settle-attempt.js";
 
-export type ConfirmResult = "paid" | "failed" | "expired" | "refund_due" | "already_settled";
+export type ConfirmResult =
+  | "paid"
+  | "failed"
+  | "expired"
+  | "refund_due"
+  | "already_settled"
+  | "refund_ignored";
 
 /**
  * Applies a verified provider notification to its cashier payment, exactly once: the payment
@@ -29,7 +35,8 @@ export type ConfirmResult = "paid" | "failed" | "expired" | "refund_due" | "alre
  * A success the attempt can no longer take — after its time, or after the provider had said it
  * failed (a retry at the provider) — took the member's money without paying the order: the
  * attempt ends `refund_due` (audited, `cashier_payment.unfulfilled`) for finance to refund at
- * the provider and record, whatever became of the order since.
+ * the provider and record, whatever became of the order since. A refund notification changes
+ * nothing (`refund_ignored`, audited): it is never taken for the payment's success.
  */
 export async function confirmCashierPayment(
   uow: UnitOfWork,
@@ -66,6 +73,28 @@ export async function confirmCashierPayment(
     now,
   );
   const { row: payment, ctx } = confirmed;
+  // A refund made at the provider is not a payment: it never pays the order, whatever the
+  // attempt's status. Kept in the order's audit for finance, which records refunds by hand.
+  if (outcome.kind === "refund") {
+    await recordAudit(
+      uow,
+      ctx,
+      {
+        action: "cashier_payment.provider_refund",
+        targetType: "cashier_order",
+        targetId: payment.order_id,
+        summary: {
+          payment_id: payment.id,
+          provider_event: outcome.eventId,
+          refund_id: outcome.refundId ?? null,
+          refund_amount: outcome.refundAmount ?? null,
+          payment_status: payment.status,
+        },
+      },
+      now,
+    );
+    return { result: "refund_ignored", paymentId: payment.id };
+  }
   if (confirmed.result === "closed") return { result: "already_settled", paymentId: payment.id };
   const order = (await findOrder(uow.trx, uow.tenantId, payment.order_id, { lock: true }))!;
   if (paidAtProvider && (payment.status !== "pending" || confirmed.result === "expired")) {
