@@ -221,6 +221,7 @@ export const auditEnUS = {
   "audit.verb.restored": "restored",
   "audit.verb.refund_listed": "refund listed for finance",
   "audit.verb.distributor_changed": "distributor changed",
+  "audit.verb.provider_refund": "refunded by the provider",
 };
 
 export const auditZhCN: Record<keyof typeof auditEnUS, string> = {
@@ -439,6 +440,7 @@ export const auditZhCN: Record<keyof typeof auditEnUS, string> = {
   "audit.verb.restored": "已恢复",
   "audit.verb.refund_listed": "退款已列入人工处理",
   "audit.verb.distributor_changed": "分销商已变更",
+  "audit.verb.provider_refund": "渠道已退款",
 };
 
 /** Every action the audit log records, for the filter (a test keeps it whole against the code). */
@@ -459,6 +461,7 @@ export const AUDIT_ACTIONS = [
   "cashier_payment.expired",
   "cashier_payment.failed",
   "cashier_payment.provider_failed",
+  "cashier_payment.provider_refund",
   "cashier_payment.provider_succeeded",
   "cashier_payment.refunded",
   "cashier_payment.unfulfilled",
