@@ -103,6 +103,18 @@ describe("the console's message catalogs", () => {
     }
   });
 
+  it("name every reason a paid top-up is kept for a refund", async () => {
+    const source = await readFile(path.join(SERVER_SRC, "modules/topup/credit-payment.ts"), "utf8");
+    const union = /export type UnfulfilledReason =([^;]+);/.exec(source)?.[1] ?? "";
+    const reasons = [...union.matchAll(/\| "([a-z_]+)"/g)].map((m) => m[1]!);
+    expect(reasons).toContain("member_closed");
+    for (const catalog of [enUS, zhCN] as Record<string, string>[]) {
+      expect(reasons.filter((reason) => !catalog[`topup.unfulfilled.${reason}`])).toEqual([]);
+    }
+    const page = await readFile(path.join(CONSOLE_SRC, "pages/TopupPlanDetail.tsx"), "utf8");
+    expect(reasons.filter((reason) => !page.includes(`"${reason}"`))).toEqual([]);
+  });
+
   it("cover every key the pages ask for", async () => {
     const missing: string[] = [];
     for (const file of await consoleSources()) {

@@ -52,6 +52,9 @@ const UNFULFILLED = [
   "not_first_topup",
   "purchase_limit_reached",
   "plan_out_of_stock",
+  "asset_changed",
+  "amount_above_cap",
+  "balance_payment_disabled",
 ] as const;
 /** A member id is long: one line, cut, the whole id on hover. */
 const CLIPPED: CSSProperties = {
