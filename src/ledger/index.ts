@@ -6,6 +6,7 @@ export { Ledger, type LedgerOptions, ledgerWithin, type RunOptions, unitOver } f
 export { ledgerManifest } from "./ledger.routes.js";
 export type { LedgerAccountsTable, LedgerTransfersTable, TransferKind } from "./ledger.schema.js";
 export {
+  countTransfers,
   createAsset,
   findAccount,
   findAsset,

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { type Database, setTenant, type Tx } from "../db/database.js";
 import { DomainError } from "../shared/errors.js";
 import { balancesOf, TRANSFER_COLUMNS } from "./engine.js";
@@ -152,6 +152,35 @@ export async function listTransfers(
 ): Promise<(Transfer & { seq: number })[]> {
   const after = await cursorSeq(trx, tenantId, f.starting_after);
   const desc = f.order === "desc";
+  const conditions = transferConditions(tenantId, f);
+  if (after !== undefined) conditions.push(desc ? sql`seq < ${after}` : sql`seq > ${after}`);
+  const rows = await sql<Transfer & { seq: number }>`
+    select seq, ${sql.raw(TRANSFER_COLUMNS)} from ledger_transfers
+    where ${sql.join(conditions, sql` and `)}
+    order by seq ${sql.raw(desc ? "desc" : "asc")}
+    limit ${f.limit + 1}`.execute(trx);
+  return rows.rows;
+}
+
+/**
+ * How many transfers `listTransfers` would page through with these filters (all pages); `only`
+ * narrows them further, for a caller that shows some of them (a condition on ledger_transfers).
+ */
+export async function countTransfers(
+  trx: Tx,
+  tenantId: string,
+  f: Omit<TransferFilter, "limit" | "starting_after" | "order">,
+  only?: RawBuilder<boolean>,
+): Promise<number> {
+  const conditions = transferConditions(tenantId, f);
+  if (only) conditions.push(only);
+  const rows = await sql<{ n: string }>`
+    select count(*) as n from ledger_transfers
+    where ${sql.join(conditions, sql` and `)}`.execute(trx);
+  return Number(rows.rows[0]?.n ?? 0);
+}
+
+function transferConditions(tenantId: string, f: Omit<TransferFilter, "limit">) {
   const conditions = [sql`tenant_id = ${tenantId}`];
   if (f.account_id) {
     conditions.push(sql`(debit_account_id = ${f.account_id} or credit_account_id = ${f.account_id})`);
@@ -163,13 +192,7 @@ export async function listTransfers(
   if (f.pending_id) conditions.push(sql`pending_id = ${f.pending_id}`);
   if (f.created_gte) conditions.push(sql`created_at >= ${f.created_gte}`);
   if (f.created_lt) conditions.push(sql`created_at < ${f.created_lt}`);
-  if (after !== undefined) conditions.push(desc ? sql`seq < ${after}` : sql`seq > ${after}`);
-  const rows = await sql<Transfer & { seq: number }>`
-    select seq, ${sql.raw(TRANSFER_COLUMNS)} from ledger_transfers
-    where ${sql.join(conditions, sql` and `)}
-    order by seq ${sql.raw(desc ? "desc" : "asc")}
-    limit ${f.limit + 1}`.execute(trx);
-  return rows.rows;
+  return conditions;
 }
 
 export interface StatementEntry {

@@ -1,5 +1,6 @@
+import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
-import { statement } from "../../ledger/index.js";
+import { countTransfers, statement } from "../../ledger/index.js";
 import type { AccountRow } from "./deposits.repository.js";
 
 /**
@@ -97,6 +98,25 @@ async function ledgerLines(
     }
   }
   return lines;
+}
+
+/**
+ * The transfers that are lines of the ledger, as `ledgerLines` decides (a held withdrawal, a
+ * rejected one coming back, any other change to the posted balance; a paid withdrawal is not):
+ * the two must agree, so an export is refused or run on the number of lines it writes.
+ */
+const IS_LINE = sql<boolean>`((kind = 'pending' and code = ${WITHDRAWAL_CODES.held})
+  or (kind = 'void_pending' and code = ${WITHDRAWAL_CODES.rejected})
+  or (kind in ('posted', 'post_pending') and amount <> 0
+      and not (kind = 'post_pending' and code = ${WITHDRAWAL_CODES.paid})))`;
+
+/** How many lines the account ledger has in the range (all pages of `accountLedgerPage`). */
+export function countAccountLedgerLines(
+  trx: Tx,
+  account: AccountRow,
+  range: { created_gte?: Date; created_lt?: Date },
+): Promise<number> {
+  return countTransfers(trx, account.tenant_id, { ...range, account_id: account.ledger_account_id }, IS_LINE);
 }
 
 /** Statement entries read per step while filling a page (freezes and releases are skipped). */

@@ -2,7 +2,7 @@ import type { Tx } from "../../db/database.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
 import type { ExportDefinition, ImportDefinition } from "../../platform/files/registry.js";
-import { type AccountLedgerLine, accountLedgerPage } from "./account-ledger.js";
+import { type AccountLedgerLine, accountLedgerPage, countAccountLedgerLines } from "./account-ledger.js";
 import { DepositsError } from "./deposits.errors.js";
 import { deliverNotices, type PendingNotice } from "./deposits.notices.js";
 import {
@@ -72,6 +72,11 @@ export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<AccountLedgerLine> = {
     { key: "code", header: "code", value: (l) => l.code },
     { key: "reference_id", header: "reference_id", value: (l) => l.reference_id },
   ],
+  count: async (trx, tenantId, filters) => {
+    const { accountId, ...range } = accountFilters(filters);
+    const account = await accountById(trx, tenantId, accountId);
+    return account ? countAccountLedgerLines(trx, account, range) : 0;
+  },
   batches: async function* (trx, tenantId, filters) {
     const { accountId, ...range } = accountFilters(filters);
     const account = await accountOf(trx, tenantId, accountId);
@@ -100,6 +105,18 @@ function transactionFilters(filters: Record<string, unknown>) {
   return { ...base, ...(type ? { type: type as EntryType } : {}) };
 }
 
+/** The transactions the export writes (and counts): the account's, of the type, in the range. */
+function entriesQuery(trx: Tx, tenantId: string, f: ReturnType<typeof transactionFilters>) {
+  let q = trx
+    .selectFrom("deposit_entries")
+    .where("tenant_id", "=", tenantId)
+    .where("account_id", "=", f.accountId);
+  if (f.type) q = q.where("type", "=", f.type);
+  if (f.created_gte) q = q.where("created_at", ">=", f.created_gte);
+  if (f.created_lt) q = q.where("created_at", "<", f.created_lt);
+  return q;
+}
+
 /** The account's transactions (the seed's 交易流水: freeze, refund, settled, settled refund, arrears). */
 export const DEPOSIT_TRANSACTIONS_EXPORT: ExportDefinition<EntryRow> = {
   type: "deposit_account_transactions",
@@ -117,23 +134,24 @@ export const DEPOSIT_TRANSACTIONS_EXPORT: ExportDefinition<EntryRow> = {
     { key: "campaign_id", header: "campaign_id", value: (e) => e.campaign_id },
     { key: "transfer_id", header: "transfer_id", value: (e) => e.transfer_id },
   ],
+  count: async (trx, tenantId, filters) => {
+    const row = await entriesQuery(trx, tenantId, transactionFilters(filters))
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
   batches: async function* (trx, tenantId, filters) {
     const f = transactionFilters(filters);
-    const account = await accountOf(trx, tenantId, f.accountId);
+    // A missing account fails the job as such, not as an empty file.
+    await accountOf(trx, tenantId, f.accountId);
     let after = "";
     for (;;) {
-      let q = trx
-        .selectFrom("deposit_entries")
+      const rows = await entriesQuery(trx, tenantId, f)
         .selectAll()
-        .where("tenant_id", "=", tenantId)
-        .where("account_id", "=", account.id)
         .where("id", ">", after)
         .orderBy("id")
-        .limit(PAGE);
-      if (f.type) q = q.where("type", "=", f.type);
-      if (f.created_gte) q = q.where("created_at", ">=", f.created_gte);
-      if (f.created_lt) q = q.where("created_at", "<", f.created_lt);
-      const rows = await q.execute();
+        .limit(PAGE)
+        .execute();
       if (rows.length > 0) yield rows;
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1]!.id;

@@ -301,6 +301,13 @@ export const GIFT_CARDS_EXPORT: ExportDefinition<CardListRow> = {
     { key: "import_job_id", header: "import_job_id", value: (r) => r.import_job_id },
     { key: "created_at", header: "created_at", value: (r) => r.created_at },
   ],
+  count: async (trx, tenantId, filters) => {
+    const row = await cardQuery(trx, systemActor(tenantId, "giftcards.export"), filters as CardFilters)
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
   batches: async function* (trx, tenantId, filters) {
     const actor = systemActor(tenantId, "giftcards.export");
     let after = "";
@@ -317,6 +324,12 @@ export const GIFT_CARDS_EXPORT: ExportDefinition<CardListRow> = {
     }
   },
 };
+
+/** The export's filters as the activity list takes them (one type filter is a list of one). */
+function activityFilters(filters: Record<string, unknown>): ActivityFilters {
+  const type = typeof filters.type === "string" ? [filters.type] : filters.type;
+  return { ...filters, type } as ActivityFilters;
+}
 
 export const GIFT_CARD_ACTIVITIES_EXPORT: ExportDefinition<ActivityListRow> = {
   type: "gift_card_activities",
@@ -347,12 +360,18 @@ export const GIFT_CARD_ACTIVITIES_EXPORT: ExportDefinition<ActivityListRow> = {
     { key: "returned_to", header: "returned_to", value: (r) => r.returned_to },
     { key: "reason", header: "reason", value: (r) => r.reason },
   ],
+  count: async (trx, tenantId, filters) => {
+    const row = await activityQuery(trx, systemActor(tenantId, "giftcards.export"), activityFilters(filters))
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
   batches: async function* (trx, tenantId, filters) {
     const actor = systemActor(tenantId, "giftcards.export");
     let after = "";
     for (let written = 0; written < MAX_EXPORT_ROWS; ) {
-      const type = typeof filters.type === "string" ? [filters.type] : filters.type;
-      const rows = (await activityQuery(trx, actor, { ...filters, type } as ActivityFilters)
+      const rows = (await activityQuery(trx, actor, activityFilters(filters))
         .where("t.id", ">", after)
         .orderBy("t.id")
         .limit(Math.min(PAGE, MAX_EXPORT_ROWS - written))

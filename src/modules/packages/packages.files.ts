@@ -1,3 +1,4 @@
+import type { Tx } from "../../db/database.js";
 import type { ExportDefinition } from "../../platform/files/registry.js";
 import { PackagesError } from "./packages.errors.js";
 
@@ -42,6 +43,26 @@ function buyerFilters(filters: Record<string, unknown>) {
   return { packageId: filters.package_id, from: date("from"), to: date("to") };
 }
 
+/** The buyers the export writes (and counts): the package's paid or refunded orders in the range. */
+function buyersQuery(trx: Tx, tenantId: string, f: ReturnType<typeof buyerFilters>) {
+  let query = trx
+    .selectFrom("package_orders as o")
+    .innerJoin("members as m", (j) =>
+      j.onRef("m.tenant_id", "=", "o.tenant_id").onRef("m.id", "=", "o.member_id"),
+    )
+    .leftJoin("package_periods as p", (j) =>
+      j.onRef("p.tenant_id", "=", "o.tenant_id").onRef("p.id", "=", "o.period_id"),
+    )
+    .where("o.tenant_id", "=", tenantId)
+    .where("o.package_id", "=", f.packageId)
+    .where("o.status", "in", ["paid", "refunded"])
+    // A refund_due order refunded at the provider was never paid here: no buyer.
+    .where("o.paid_at", "is not", null);
+  if (f.from) query = query.where("o.paid_at", ">=", f.from);
+  if (f.to) query = query.where("o.paid_at", "<", f.to);
+  return query;
+}
+
 export const PACKAGE_BUYERS_EXPORT: ExportDefinition<BuyerRow> = {
   type: "package_buyers",
   description:
@@ -65,18 +86,17 @@ export const PACKAGE_BUYERS_EXPORT: ExportDefinition<BuyerRow> = {
     { key: "starts_at", header: "period_starts_at", value: (r) => r.starts_at },
     { key: "ends_at", header: "period_ends_at", value: (r) => r.ends_at },
   ],
+  count: async (trx, tenantId, filters) => {
+    const row = await buyersQuery(trx, tenantId, buyerFilters(filters))
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
   batches: async function* (trx, tenantId, filters) {
     const f = buyerFilters(filters);
     let after: string | undefined;
     for (;;) {
-      let query = trx
-        .selectFrom("package_orders as o")
-        .innerJoin("members as m", (j) =>
-          j.onRef("m.tenant_id", "=", "o.tenant_id").onRef("m.id", "=", "o.member_id"),
-        )
-        .leftJoin("package_periods as p", (j) =>
-          j.onRef("p.tenant_id", "=", "o.tenant_id").onRef("p.id", "=", "o.period_id"),
-        )
+      let query = buyersQuery(trx, tenantId, f)
         .select([
           "o.id as order_id",
           "o.paid_at",
@@ -94,15 +114,8 @@ export const PACKAGE_BUYERS_EXPORT: ExportDefinition<BuyerRow> = {
           "p.starts_at",
           "p.ends_at",
         ])
-        .where("o.tenant_id", "=", tenantId)
-        .where("o.package_id", "=", f.packageId)
-        .where("o.status", "in", ["paid", "refunded"])
-        // A refund_due order refunded at the provider was never paid here: no buyer.
-        .where("o.paid_at", "is not", null)
         .orderBy("o.id")
         .limit(PAGE);
-      if (f.from) query = query.where("o.paid_at", ">=", f.from);
-      if (f.to) query = query.where("o.paid_at", "<", f.to);
       if (after) query = query.where("o.id", ">", after);
       const rows = await query.execute();
       if (rows.length === 0) return;

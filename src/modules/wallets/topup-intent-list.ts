@@ -116,6 +116,13 @@ export const TOPUP_INTENTS_EXPORT: ExportDefinition<IntentExportRow> = {
     { key: "status", header: "status", value: (r) => r.status },
     { key: "completed_at", header: "completed_at", value: (r) => r.completed_at },
   ],
+  count: async (trx, tenantId, filters) => {
+    const row = await intentQuery(trx, { tenantId, orgUnitPath: null }, exportFilters(filters))
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
   batches: async function* (trx, tenantId, filters) {
     const f = exportFilters(filters);
     let after: string | undefined;

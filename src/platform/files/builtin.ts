@@ -1,7 +1,7 @@
 import type { Insertable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { OrgUnitsTable } from "../../db/schema.js";
-import { statement } from "../../ledger/index.js";
+import { countTransfers, statement } from "../../ledger/index.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { actorLabel, recordAudit } from "../audit/audit.js";
@@ -152,6 +152,10 @@ export const STATEMENT_EXPORT: ExportDefinition<StatementEntry> = {
     { key: "reference_id", header: "reference_id", value: (e) => e.reference_id },
     { key: "memo", header: "memo", value: (e) => e.memo },
   ],
+  count: async (trx, tenantId, filters) => {
+    const { accountId, ...range } = statementFilters(filters);
+    return countTransfers(trx, tenantId, { ...range, account_id: accountId });
+  },
   batches: async function* (trx, tenantId, filters) {
     const { accountId, ...range } = statementFilters(filters);
     let after: string | undefined;
