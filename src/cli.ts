@@ -7,6 +7,7 @@ import { ROLES, type Role, systemActor } from "./platform/auth/actor.js";
 import { createApiKey, revokeApiKey } from "./platform/auth/api-keys.js";
 import { createUser } from "./platform/auth/users.js";
 import { seedDemo } from "./platform/demo.js";
+import { clockStartRefusal } from "./platform/sandbox/tenant-clock.js";
 import { createTenant } from "./platform/tenants.js";
 import { ensureSigningSecret, openDatabase } from "./runtime.js";
 import { systemClock } from "./shared/clock.js";
@@ -39,12 +40,15 @@ function required(flags: Flags, name: string): string {
   return value;
 }
 
-function sandboxFlags(flags: Flags): { liveTenantId: string | null; clockStartsAt?: Date } {
+/** The sandbox's options; its clock starts within the bounds the API holds a test clock to. */
+function sandboxFlags(flags: Flags, now: Date): { liveTenantId: string | null; clockStartsAt?: Date } {
   const live = flags["live-tenant"];
   const startsAt = flags["clock-starts-at"];
   if (startsAt !== undefined && (typeof startsAt !== "string" || Number.isNaN(Date.parse(startsAt)))) {
     throw new UsageError("--clock-starts-at must be an RFC 3339 instant");
   }
+  const refusal = typeof startsAt === "string" ? clockStartRefusal(new Date(startsAt), now) : undefined;
+  if (refusal) throw new UsageError(`--clock-starts-at ${refusal}`);
   return {
     liveTenantId: typeof live === "string" && live !== "" ? live : null,
     ...(typeof startsAt === "string" ? { clockStartsAt: new Date(startsAt) } : {}),
@@ -76,7 +80,7 @@ async function run(command: string[], flags: Flags, db: Database): Promise<void>
         timezone: flags.timezone as string | undefined,
         defaultCurrency: flags.currency as string | undefined,
         locale: flags.locale as "zh-CN" | "en" | undefined,
-        ...(flags.sandbox ? { sandbox: sandboxFlags(flags) } : {}),
+        ...(flags.sandbox ? { sandbox: sandboxFlags(flags, now) } : {}),
       },
       now,
     );
