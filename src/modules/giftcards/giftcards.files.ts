@@ -35,7 +35,7 @@ import { priceOf } from "./plan-rules.js";
  * - export `gift_card_activities`: the transaction record with every field.
  */
 
-/** Rows one export writes at most; narrow the filters for more. */
+/** Rows one export may hold; a larger one is refused (narrow the filters), never cut short. */
 export const MAX_EXPORT_ROWS = 100_000;
 const PAGE = 2000;
 const INSERT_BATCH = 1000;
@@ -275,6 +275,7 @@ export const GIFT_CARDS_EXPORT: ExportDefinition<CardListRow> = {
   type: "gift_cards",
   description: `Gift cards with balances (the sold-card list's filters), by id, at most ${MAX_EXPORT_ROWS} rows`,
   permission: "giftcards.read",
+  maxRows: MAX_EXPORT_ROWS,
   validateFilters: (filters) => checkFilters(filters, CARD_FILTERS),
   columns: [
     { key: "id", header: "id", value: (r) => r.id },
@@ -311,15 +312,14 @@ export const GIFT_CARDS_EXPORT: ExportDefinition<CardListRow> = {
   batches: async function* (trx, tenantId, filters) {
     const actor = systemActor(tenantId, "giftcards.export");
     let after = "";
-    for (let written = 0; written < MAX_EXPORT_ROWS; ) {
+    for (;;) {
       const rows = (await cardQuery(trx, actor, filters as CardFilters)
         .where("c.id", ">", after)
         .orderBy("c.id")
-        .limit(Math.min(PAGE, MAX_EXPORT_ROWS - written))
+        .limit(PAGE)
         .execute()) as CardListRow[];
       if (rows.length === 0) return;
       yield rows;
-      written += rows.length;
       after = rows[rows.length - 1]!.id;
     }
   },
@@ -335,6 +335,7 @@ export const GIFT_CARD_ACTIVITIES_EXPORT: ExportDefinition<ActivityListRow> = {
   type: "gift_card_activities",
   description: `Gift card transaction details, every field, oldest first, at most ${MAX_EXPORT_ROWS} rows`,
   permission: "giftcards.read",
+  maxRows: MAX_EXPORT_ROWS,
   validateFilters: (filters) => checkFilters(filters, ACTIVITY_FILTERS),
   columns: [
     { key: "id", header: "id", value: (r) => r.id },
@@ -370,15 +371,14 @@ export const GIFT_CARD_ACTIVITIES_EXPORT: ExportDefinition<ActivityListRow> = {
   batches: async function* (trx, tenantId, filters) {
     const actor = systemActor(tenantId, "giftcards.export");
     let after = "";
-    for (let written = 0; written < MAX_EXPORT_ROWS; ) {
+    for (;;) {
       const rows = (await activityQuery(trx, actor, activityFilters(filters))
         .where("t.id", ">", after)
         .orderBy("t.id")
-        .limit(Math.min(PAGE, MAX_EXPORT_ROWS - written))
+        .limit(PAGE)
         .execute()) as ActivityListRow[];
       if (rows.length === 0) return;
       yield rows;
-      written += rows.length;
       after = rows[rows.length - 1]!.id;
     }
   },

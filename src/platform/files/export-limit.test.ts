@@ -14,7 +14,9 @@ import { waitFor } from "../../../test/helpers/wait.js";
 import { recordAudit } from "../audit/audit.js";
 import { systemActor } from "../auth/actor.js";
 import { fileDeps } from "../jobs/worker.js";
+import { AUDIT_EXPORT } from "./builtin.js";
 import { createFileJob, runFileJob } from "./file-jobs.js";
+import { registerExport } from "./registry.js";
 
 /** Small enough to pass with a handful of rows; the default (1,000,000) is stated in the README. */
 const MAX_ROWS = 5;
@@ -170,6 +172,37 @@ describe("an export has a stated maximum of rows", () => {
         progress: { rows_done: 1 },
       });
     }
+  });
+});
+
+describe("a kind of export with its own, lower maximum", () => {
+  // The audit log under two test names, held to 3 rows: one that counts, one that cannot.
+  beforeAll(() => {
+    registerExport({ ...AUDIT_EXPORT, type: "audit_events_of_three", maxRows: 3 });
+    registerExport({
+      ...AUDIT_EXPORT,
+      type: "audit_events_of_three_uncounted",
+      maxRows: 3,
+      count: undefined,
+    });
+  });
+
+  it("is refused past its own maximum, below the deployment's, and never cut short", async () => {
+    const body = expectProblem(await start("audit_events_of_three", "csv"), 422, "export_too_large");
+    expect(body.detail).toContain("at most 3");
+    const fits = await start("audit_events_of_three", "csv", { action: "member.created" });
+    expect(fits.statusCode, fits.body).toBe(202);
+    expect(await finished(json<Job>(fits).id)).toMatchObject({
+      status: "succeeded",
+      progress: { rows_done: 3 },
+    });
+
+    // One that cannot count stops before writing past its maximum and fails: no file of 3 of 8 rows.
+    const uncounted = await start("audit_events_of_three_uncounted", "csv");
+    expect(uncounted.statusCode, uncounted.body).toBe(202);
+    const failed = await finished(json<Job>(uncounted).id);
+    expect(failed).toMatchObject({ status: "failed", error_code: "export_too_large", file: null });
+    expect(failed.error).toContain("at most 3");
   });
 });
 

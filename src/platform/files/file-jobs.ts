@@ -16,6 +16,7 @@ import { assertXlsxUnpacksWithin, loadExcel } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
 import {
+  type ExportDefinition,
   exportType,
   type ImportColumn,
   type ImportServices,
@@ -75,6 +76,11 @@ function storagePath(dataDir: string, relative: string): string {
 
 export type FileJobRow = Selectable<FileJobsTable>;
 
+/** The rows one export of a kind may hold: the deployment's limit, or the kind's own where lower. */
+function rowLimit(definition: ExportDefinition, deploymentMax: number | undefined): number {
+  return Math.min(deploymentMax ?? DEFAULT_EXPORT_MAX_ROWS, definition.maxRows ?? Number.POSITIVE_INFINITY);
+}
+
 function exportTooLarge(maxRows: number, rows?: number): DomainError {
   const found = rows === undefined ? "more rows" : `${rows.toLocaleString("en")} rows`;
   return new DomainError(
@@ -107,7 +113,7 @@ export async function createFileJob(
     // An export that can count its rows is refused here, before a job runs; the others stop
     // at the limit as they write (runExport).
     if (definition.count) {
-      const maxRows = options.maxExportRows ?? DEFAULT_EXPORT_MAX_ROWS;
+      const maxRows = rowLimit(definition, options.maxExportRows);
       const rows = await definition.count(trx, tenantId, input.filters ?? {});
       if (rows > maxRows) throw exportTooLarge(maxRows, rows);
     }
@@ -248,7 +254,7 @@ async function runExport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
   await mkdir(path.dirname(full), { recursive: true });
   const headers = definition.columns.map((c) => c.header);
   const sink = job.format === "csv" ? await csvSink(temp, headers) : await xlsxSink(temp, job.type, headers);
-  const maxRows = deps.maxExportRows ?? DEFAULT_EXPORT_MAX_ROWS;
+  const maxRows = rowLimit(definition, deps.maxExportRows);
   let done = 0;
   try {
     await deps.db.tenantTx(job.tenant_id, async (trx) => {

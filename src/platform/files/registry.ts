@@ -44,6 +44,12 @@ export interface ExportDefinition<R = unknown> {
   columns: ExportColumn<R>[];
   /** Refuses bad filters when the export is requested (throw a DomainError), before any job runs. */
   validateFilters?(filters: Record<string, unknown>): void;
+  /**
+   * The most rows one export of this kind may hold, where it is less than the deployment's
+   * limit (`VOUCHSAFE_EXPORT_MAX_ROWS`); past it the export is refused as any too large one is,
+   * never cut short.
+   */
+  maxRows?: number;
   /** Rows in batches (keyset pages), read in the tenant's transaction. */
   batches(trx: Tx, tenantId: string, filters: Record<string, unknown>): AsyncIterable<R[]>;
   /** How many rows the export will have (for progress); optional. */
