@@ -4076,7 +4076,7 @@ export interface paths {
         put?: never;
         /**
          * Record the refund, made at the provider, of a refund_due online top-up (finance)
-         * @description The top-up's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the top-up becomes refunded, its details keeping the provider's refund id (reference), a note, who and when (details.refund_record). Nothing moves in the ledger; a provider's refund notification for it afterwards changes nothing. A cashier's smart top-up is paid by its cashier payment: recording it here records that payment's refund too, as recording the payment's records the top-up's. Any other status, a second call included (on either), answers 409 not_refund_due and writes nothing.
+         * @description The top-up's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the top-up becomes refunded, its details keeping the provider's refund id (reference), a note, who and when (details.refund_record). Nothing moves in the ledger; a provider's refund notification for it afterwards changes nothing, and one heard first for the whole payment has recorded it already (recorded_by the provider, with provider_event). A cashier's smart top-up is paid by its cashier payment: recording it here records that payment's refund too, as recording the payment's records the top-up's. Any other status, a second call included (on either), answers 409 not_refund_due and writes nothing.
          */
         post: operations["recordTopupRefund"];
         delete?: never;
@@ -4275,7 +4275,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for an online top-up: credits it exactly once
-         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). In time or late, a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due); a member closed or frozen since the top-up started is credited nothing and the top-up is kept for a refund (refund_due).
+         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). In time or late, a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due); a member closed or frozen since the top-up started is credited nothing and the top-up is kept for a refund (refund_due). A refund notification (refund_recorded) takes the refunded share back out of a credited top-up; on a refund_due top-up it records the refund as finance would (refunded, details.refund_record from the provider's event) once all that was collected is back, and keeps a part refund in details.refund and the audit, the top-up still refund_due.
          */
         post: operations["receiveTopupPaymentNotification"];
         delete?: never;
@@ -4944,7 +4944,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for a cashier payment: pays the order exactly once
-         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order: it changes nothing and answers refund_ignored (audited cashier_payment.provider_refund); finance records refunds by hand.
+         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt whose whole online part is now refunded it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a part refund, a repeated notification, any other status — changes no attempt and answers refund_ignored.
          */
         post: operations["confirmCashierPayment"];
         delete?: never;
@@ -7104,6 +7104,16 @@ export interface components {
                  * @example 2026-11-23T08:00:00.000Z
                  */
                 recorded_at: string;
+                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                provider_event?: {
+                    provider: string;
+                    /** @description The provider's notification id */
+                    event_id: string;
+                    refund_id: string;
+                    /** @description Refunded at the provider, in minor units: all collected */
+                    amount: number;
+                    currency: string;
+                };
             } | null;
             /**
              * Format: date-time
@@ -8257,6 +8267,16 @@ export interface components {
                  * @example 2026-11-23T08:00:00.000Z
                  */
                 recorded_at: string;
+                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                provider_event?: {
+                    provider: string;
+                    /** @description The provider's notification id */
+                    event_id: string;
+                    refund_id: string;
+                    /** @description Refunded at the provider, in minor units: all collected */
+                    amount: number;
+                    currency: string;
+                };
             } | null;
             /**
              * Format: date-time
@@ -8453,6 +8473,16 @@ export interface components {
                  * @example 2026-11-23T08:00:00.000Z
                  */
                 recorded_at: string;
+                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                provider_event?: {
+                    provider: string;
+                    /** @description The provider's notification id */
+                    event_id: string;
+                    refund_id: string;
+                    /** @description Refunded at the provider, in minor units: all collected */
+                    amount: number;
+                    currency: string;
+                };
             } | null;
             /**
              * Format: date-time
@@ -8628,6 +8658,16 @@ export interface components {
                      * @example 2026-11-23T08:00:00.000Z
                      */
                     recorded_at: string;
+                    /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                    provider_event?: {
+                        provider: string;
+                        /** @description The provider's notification id */
+                        event_id: string;
+                        refund_id: string;
+                        /** @description Refunded at the provider, in minor units: all collected */
+                        amount: number;
+                        currency: string;
+                    };
                 } | null;
                 /**
                  * Format: date-time
@@ -22185,6 +22225,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -22416,6 +22466,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -22554,6 +22614,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -41929,6 +41999,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -42196,6 +42276,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -42576,6 +42666,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -49287,6 +49387,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -50724,6 +50834,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -51345,6 +51465,16 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             recorded_at: string;
+                            /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                            provider_event?: {
+                                provider: string;
+                                /** @description The provider's notification id */
+                                event_id: string;
+                                refund_id: string;
+                                /** @description Refunded at the provider, in minor units: all collected */
+                                amount: number;
+                                currency: string;
+                            };
                         } | null;
                         /**
                          * Format: date-time
@@ -52444,6 +52574,16 @@ export interface operations {
                                  * @example 2026-11-23T08:00:00.000Z
                                  */
                                 recorded_at: string;
+                                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                                provider_event?: {
+                                    provider: string;
+                                    /** @description The provider's notification id */
+                                    event_id: string;
+                                    refund_id: string;
+                                    /** @description Refunded at the provider, in minor units: all collected */
+                                    amount: number;
+                                    currency: string;
+                                };
                             } | null;
                             /**
                              * Format: date-time
@@ -52665,6 +52805,16 @@ export interface operations {
                                  * @example 2026-11-23T08:00:00.000Z
                                  */
                                 recorded_at: string;
+                                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                                provider_event?: {
+                                    provider: string;
+                                    /** @description The provider's notification id */
+                                    event_id: string;
+                                    refund_id: string;
+                                    /** @description Refunded at the provider, in minor units: all collected */
+                                    amount: number;
+                                    currency: string;
+                                };
                             } | null;
                             /**
                              * Format: date-time
@@ -52868,6 +53018,16 @@ export interface operations {
                                  * @example 2026-11-23T08:00:00.000Z
                                  */
                                 recorded_at: string;
+                                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                                provider_event?: {
+                                    provider: string;
+                                    /** @description The provider's notification id */
+                                    event_id: string;
+                                    refund_id: string;
+                                    /** @description Refunded at the provider, in minor units: all collected */
+                                    amount: number;
+                                    currency: string;
+                                };
                             } | null;
                             /**
                              * Format: date-time
@@ -53071,6 +53231,16 @@ export interface operations {
                                  * @example 2026-11-23T08:00:00.000Z
                                  */
                                 recorded_at: string;
+                                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                                provider_event?: {
+                                    provider: string;
+                                    /** @description The provider's notification id */
+                                    event_id: string;
+                                    refund_id: string;
+                                    /** @description Refunded at the provider, in minor units: all collected */
+                                    amount: number;
+                                    currency: string;
+                                };
                             } | null;
                             /**
                              * Format: date-time
@@ -53298,6 +53468,16 @@ export interface operations {
                                  * @example 2026-11-23T08:00:00.000Z
                                  */
                                 recorded_at: string;
+                                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                                provider_event?: {
+                                    provider: string;
+                                    /** @description The provider's notification id */
+                                    event_id: string;
+                                    refund_id: string;
+                                    /** @description Refunded at the provider, in minor units: all collected */
+                                    amount: number;
+                                    currency: string;
+                                };
                             } | null;
                             /**
                              * Format: date-time
@@ -53517,6 +53697,16 @@ export interface operations {
                                  * @example 2026-11-23T08:00:00.000Z
                                  */
                                 recorded_at: string;
+                                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                                provider_event?: {
+                                    provider: string;
+                                    /** @description The provider's notification id */
+                                    event_id: string;
+                                    refund_id: string;
+                                    /** @description Refunded at the provider, in minor units: all collected */
+                                    amount: number;
+                                    currency: string;
+                                };
                             } | null;
                             /**
                              * Format: date-time
@@ -53760,6 +53950,16 @@ export interface operations {
                                  * @example 2026-11-23T08:00:00.000Z
                                  */
                                 recorded_at: string;
+                                /** @description Present when the provider's own refund notification recorded it (recorded_by is then the provider) */
+                                provider_event?: {
+                                    provider: string;
+                                    /** @description The provider's notification id */
+                                    event_id: string;
+                                    refund_id: string;
+                                    /** @description Refunded at the provider, in minor units: all collected */
+                                    amount: number;
+                                    currency: string;
+                                };
                             } | null;
                             /**
                              * Format: date-time
@@ -53900,7 +54100,7 @@ export interface operations {
                         object: "webhook_receipt";
                         payment_id: string;
                         /** @enum {string} */
-                        result: "paid" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_ignored";
+                        result: "paid" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_ignored" | "refund_recorded";
                     };
                 };
             };

@@ -1,7 +1,11 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
-import { ONLINE_PAYMENT_STATUSES, type RefundRecord } from "../../platform/http/record-refund.js";
+import {
+  ONLINE_PAYMENT_STATUSES,
+  type ProviderRefundLog,
+  type RefundRecord,
+} from "../../platform/http/record-refund.js";
 
 export const ORDER_STATUSES = ["open", "pending_payment", "paid", "cancelled", "expired"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
@@ -57,6 +61,8 @@ export interface CashierPaymentsTable {
   topup_id: string | null;
   /** Finance's record of the refund made at the provider, once a `refund_due` attempt is `refunded`. */
   refund_record: Json<RefundRecord> | null;
+  /** The provider's refund notifications heard for a `refund_due` attempt, until it is all back. */
+  provider_refunds: Json<ProviderRefundLog> | null;
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -150,7 +156,10 @@ export async function updatePayment(
   trx: Tx,
   tenantId: string,
   id: string,
-  set: Partial<Pick<PaymentRow, "status" | "wallet_payment_id">> & { refund_record?: string },
+  set: Partial<Pick<PaymentRow, "status" | "wallet_payment_id">> & {
+    refund_record?: string;
+    provider_refunds?: string;
+  },
   now: Date,
 ): Promise<PaymentRow> {
   return trx

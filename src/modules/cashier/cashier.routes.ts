@@ -296,7 +296,7 @@ export async function cashierRoutes(
           summary:
             "Payment provider notification (signed) for a cashier payment: pays the order exactly once",
           description:
-            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order: it changes nothing and answers refund_ignored (audited cashier_payment.provider_refund); finance records refunds by hand.",
+            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt whose whole online part is now refunded it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a part refund, a repeated notification, any other status — changes no attempt and answers refund_ignored.",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 422) },
         },

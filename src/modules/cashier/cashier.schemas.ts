@@ -193,6 +193,7 @@ export const WebhookReceipt = Type.Object({
     "refund_due",
     "already_settled",
     "refund_ignored",
+    "refund_recorded",
   ] as const),
 });
 

@@ -939,6 +939,212 @@ describe("a provider's refund notification for a cashier payment", () => {
   });
 });
 
+describe("a provider's refund of a cashier payment kept refund_due", () => {
+  /** Attempts through Stripe: its signed events to the cashier's webhook. */
+  async function viaStripe(secret: string) {
+    const configured = await t.app.inject({
+      method: "PUT",
+      url: "/v1/payment-providers/stripe",
+      headers: tenant.auth,
+      payload: { settings: {}, secrets: { secret_key: "sk_test_123", webhook_secret: secret } },
+    });
+    expect(configured.statusCode, configured.body).toBe(200);
+    const send = async (event: Record<string, unknown>) => {
+      const signed = stripeEvent(secret, t.clock.now(), event);
+      const r = await t.app.inject({
+        method: "POST",
+        url: `/v1/cashier-payment-webhooks/stripe/${tenant.tenantId}`,
+        headers: signed.headers,
+        payload: signed.body,
+      });
+      expect(r.statusCode, r.body).toBe(200);
+      return json<{ result: string }>(r).result;
+    };
+    const refOf = async (paymentId: string) =>
+      (await t.database.owner
+        .selectFrom("cashier_payments")
+        .select(["provider_ref", "online_amount"])
+        .where("id", "=", paymentId)
+        .executeTakeFirstOrThrow()) as { provider_ref: string; online_amount: number };
+    const intent = async (id: string, type: string, paymentId: string) => {
+      const p = await refOf(paymentId);
+      return {
+        id,
+        type,
+        data: {
+          object: {
+            id: p.provider_ref,
+            object: "payment_intent",
+            amount: p.online_amount,
+            amount_received: p.online_amount,
+            currency: "cny",
+          },
+        },
+      };
+    };
+    const refunded = async (id: string, paymentId: string, amountRefunded: number) => {
+      const p = await refOf(paymentId);
+      return {
+        id,
+        type: "charge.refunded",
+        data: {
+          object: {
+            id: `ch_${paymentId}`,
+            object: "charge",
+            payment_intent: p.provider_ref,
+            amount: p.online_amount,
+            amount_refunded: amountRefunded,
+            currency: "cny",
+          },
+        },
+      };
+    };
+    return { send, intent, refunded };
+  }
+  const withStripe = async <T>(f: () => Promise<T>): Promise<T> => {
+    await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    try {
+      return await f();
+    } finally {
+      await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "test" });
+    }
+  };
+  const refundRows = (orderId: string) =>
+    t.database.owner
+      .selectFrom("audit_events")
+      .select(["action", "summary", "actor_id"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", orderId)
+      .where("action", "in", ["cashier_payment.provider_refund", "cashier_payment.refunded"])
+      .orderBy("created_at")
+      .execute();
+
+  it("a part refund keeps it owed and audited; all of it records it refunded as finance would, once", async () => {
+    const { events, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const { send, intent, refunded } = await viaStripe("whsec_auto_partial");
+    const m = await member("Vic", 5_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const r = await withStripe(() => pay(token, o.id, { balance_amount: 3_000 }));
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    const owedAmount = TOTAL - 3_000;
+    // Failed, then collected on a retry at the provider: owed back.
+    expect(await send(await intent("evt_ap_f", "payment_intent.payment_failed", attempt.id))).toBe("failed");
+    expect(await send(await intent("evt_ap_s", "payment_intent.succeeded", attempt.id))).toBe("refund_due");
+
+    // Part of it refunded at the provider: still owed, the part in the order's audit.
+    expect(await send(await refunded("evt_ap_part", attempt.id, 2_000))).toBe("refund_ignored");
+    expect((await merchantView(o.id)).payments[0]).toMatchObject({
+      status: "refund_due",
+      refund_record: null,
+    });
+    expect((await refundRows(o.id)).map((a) => [a.action, a.summary])).toEqual([
+      [
+        "cashier_payment.provider_refund",
+        expect.objectContaining({
+          provider_event: "evt_ap_part",
+          refund_amount: 2_000,
+          refunded_total: 2_000,
+          still_owed: owedAmount - 2_000,
+          payment_status: "refund_due",
+        }),
+      ],
+    ]);
+
+    // All of it: refunded, the provider's event as its record.
+    const whole = await refunded("evt_ap_whole", attempt.id, owedAmount);
+    expect(await send(whole)).toBe("refund_recorded");
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({
+      status: "refunded",
+      refund_record: {
+        reference: "evt_ap_whole",
+        note: null,
+        recorded_by: { type: "system", id: "payment_provider:stripe" },
+        recorded_at: t.clock.now().toISOString(),
+        provider_event: {
+          provider: "stripe",
+          event_id: "evt_ap_whole",
+          refund_id: "evt_ap_whole",
+          amount: owedAmount,
+          currency: "CNY",
+        },
+      },
+    });
+    const rows = await refundRows(o.id);
+    expect(rows.filter((a) => a.action === "cashier_payment.refunded")).toEqual([
+      expect.objectContaining({
+        actor_id: "payment_provider:stripe",
+        summary: expect.objectContaining({ amount: owedAmount, reference: "evt_ap_whole" }),
+      }),
+    ]);
+    expect((await events("cashier_payment.refunded")).filter((e) => e.payment_id === attempt.id)).toEqual([
+      expect.objectContaining({ order_id: o.id, amount: owedAmount, reference: "evt_ap_whole" }),
+    ]);
+
+    // Heard again: nothing changes, and finance has nothing left to record.
+    expect(await send(whole)).toBe("refund_ignored");
+    expect(await send(await refunded("evt_ap_part", attempt.id, 2_000))).toBe("refund_ignored");
+    expect((await refundRows(o.id)).filter((a) => a.action === "cashier_payment.refunded")).toHaveLength(1);
+    expect(
+      (await events("cashier_payment.refunded")).filter((e) => e.payment_id === attempt.id),
+    ).toHaveLength(1);
+    expect((await merchantView(o.id)).payments[0]).toEqual(seen.payments[0]);
+    expectCode(
+      await wallet.call("POST", `/v1/cashier-orders/${o.id}/payments/${attempt.id}/record-refund`, {}),
+      409,
+      "not_refund_due",
+    );
+    expect(await wallet.balance(m)).toMatchObject({ total: 5_000, held: 0 });
+    await ledgerClean();
+  });
+
+  it("a smart top-up's payment refunded whole records the attempt and the top-up refunded together", async () => {
+    const { audit, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const { send, intent, refunded } = await viaStripe("whsec_auto_smart");
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const m = await member("Wyn", 0);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const r = await withStripe(() =>
+      asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plans.data[0]!.id,
+        tier_index: 0,
+      }),
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    const topupId = attempt.topup_id!;
+    await wallet.ok("PATCH", `/v1/members/${m}`, { status: "frozen" });
+    expect(await send(await intent("evt_as_s", "payment_intent.succeeded", attempt.id))).toBe("refund_due");
+    expect(await wallet.ok("GET", `/v1/topups/${topupId}`)).toMatchObject({ status: "refund_due" });
+
+    const whole = await refunded("evt_as_whole", attempt.id, 9_900);
+    expect(await send(whole)).toBe("refund_recorded");
+    const providerRecord = {
+      reference: "evt_as_whole",
+      recorded_by: { type: "system", id: "payment_provider:stripe" },
+      provider_event: { provider: "stripe", event_id: "evt_as_whole", amount: 9_900 },
+    };
+    expect((await merchantView(o.id)).payments[0]).toMatchObject({
+      status: "refunded",
+      refund_record: providerRecord,
+    });
+    expect(await wallet.ok("GET", `/v1/topups/${topupId}`)).toMatchObject({
+      status: "refunded",
+      details: { refund_record: providerRecord },
+    });
+    expect((await audit(topupId)).filter((a) => a === "topup.refund_recorded")).toHaveLength(1);
+    expect(await send(whole)).toBe("refund_ignored");
+    expect((await audit(topupId)).filter((a) => a === "topup.refund_recorded")).toHaveLength(1);
+    expectCode(await wallet.call("POST", `/v1/topups/${topupId}/record-refund`, {}), 409, "not_refund_due");
+    expect((await wallet.balance(m)).total).toBe(0);
+    await ledgerClean();
+  });
+});
+
 /** A fresh one-time link for the order's member (the first one's token lapses with the clock). */
 async function reissue(memberId: string, o: Order): Promise<Order> {
   const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {

@@ -13,6 +13,7 @@ import {
   updateOrder,
   updatePayment,
 } from "./cashier.repository.js";
+import { recordProviderRefundOfAttempt } from "./record-payment-refund.js";
 import { attemptFailed, attemptSucceeded } from "./settle-attempt.js";
 
 export type ConfirmResult =
@@ -21,7 +22,8 @@ export type ConfirmResult =
   | "expired"
   | "refund_due"
   | "already_settled"
-  | "refund_ignored";
+  | "refund_ignored"
+  | "refund_recorded";
 
 /**
  * Applies a verified provider notification to its cashier payment, exactly once: the payment
@@ -35,8 +37,9 @@ export type ConfirmResult =
  * A success the attempt can no longer take — after its time, or after the provider had said it
  * failed (a retry at the provider) — took the member's money without paying the order: the
  * attempt ends `refund_due` (audited, `cashier_payment.unfulfilled`) for finance to refund at
- * the provider and record, whatever became of the order since. A refund notification changes
- * nothing (`refund_ignored`, audited): it is never taken for the payment's success.
+ * the provider and record, whatever became of the order since. A refund notification is never
+ * taken for the payment's success (audited): it records a `refund_due` attempt refunded once
+ * all it collected is back (`refund_recorded`), and otherwise changes nothing (`refund_ignored`).
  */
 export async function confirmCashierPayment(
   uow: UnitOfWork,
@@ -47,7 +50,7 @@ export async function confirmCashierPayment(
   const paidAtProvider = outcome.kind !== "refund" && outcome.status === "succeeded";
   // Order before attempt, as a new payment of the order locks them: the two never deadlock.
   const orderId = await orderOfProviderPayment(uow.trx, uow.tenantId, provider, outcome.providerRef);
-  if (orderId) await findOrder(uow.trx, uow.tenantId, orderId, { lock: true });
+  const locked = orderId ? await findOrder(uow.trx, uow.tenantId, orderId, { lock: true }) : undefined;
   const confirmed = await confirmProviderPayment(
     uow,
     {
@@ -74,8 +77,13 @@ export async function confirmCashierPayment(
   );
   const { row: payment, ctx } = confirmed;
   // A refund made at the provider is not a payment: it never pays the order, whatever the
-  // attempt's status. Kept in the order's audit for finance, which records refunds by hand.
+  // attempt's status. Kept in the order's audit for finance; an attempt kept for a refund is
+  // recorded refunded by it once all it collected is back, as finance's record would.
   if (outcome.kind === "refund") {
+    const owed = payment.status === "refund_due" && locked;
+    const heard = owed
+      ? await recordProviderRefundOfAttempt(uow, ctx, locked, payment, { ...outcome, provider }, now)
+      : null;
     await recordAudit(
       uow,
       ctx,
@@ -89,11 +97,19 @@ export async function confirmCashierPayment(
           refund_id: outcome.refundId ?? null,
           refund_amount: outcome.refundAmount ?? null,
           payment_status: payment.status,
+          ...(heard
+            ? {
+                result: heard.result,
+                amount: payment.online_amount,
+                refunded_total: heard.refundedTotal,
+                still_owed: payment.online_amount - heard.refundedTotal,
+              }
+            : {}),
         },
       },
       now,
     );
-    return { result: "refund_ignored", paymentId: payment.id };
+    return { result: heard?.result ?? "refund_ignored", paymentId: payment.id };
   }
   if (confirmed.result === "closed") return { result: "already_settled", paymentId: payment.id };
   const order = (await findOrder(uow.trx, uow.tenantId, payment.order_id, { lock: true }))!;

@@ -1,12 +1,21 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import {
+  EMPTY_REFUND_LOG,
+  nextProviderRefund,
+  notRefundDue,
+  type ProviderRefundNotice,
+  providerRefundRecord,
+  type RecordRefundInput,
+  type RefundRecord,
+  refundRecordOf,
+} from "../../platform/http/record-refund.js";
 import type { TopupPaymentHolderLookup } from "../../platform/payment-outcomes.js";
 import { recordRefundOfPaidTopup } from "../topup/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { emitCashierEvent } from "./cashier.events.js";
-import { findOrder, type OrderRow, updatePayment } from "./cashier.repository.js";
+import { findOrder, type OrderRow, type PaymentRow, updatePayment } from "./cashier.repository.js";
 
 /**
  * Finance refunded a `refund_due` attempt's online part at the provider: the attempt becomes
@@ -37,11 +46,54 @@ export async function recordPaymentRefund(
   if (payment.status !== "refund_due") {
     throw new CashierError(...notRefundDue("cashier payment", payment.status));
   }
-  const record = refundRecordOf(ctx, input.body, now);
+  await settleRefunded(uow, ctx, order, payment, refundRecordOf(ctx, input.body, now), now);
+  return order;
+}
+
+/**
+ * The provider says it refunded a `refund_due` attempt's online part (order and attempt locked
+ * by the caller): once all it collected is back, the attempt is recorded refunded exactly as
+ * finance would record it, the provider's event as its record (its smart top-up with it). A
+ * part refund keeps it `refund_due`, its amount kept (`provider_refunds`) and audited on the
+ * order (`cashier_payment.provider_refund`, with what is still owed) for finance. A refund id
+ * already heard of, or no more than already recorded, changes nothing.
+ */
+export async function recordProviderRefundOfAttempt(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  order: OrderRow,
+  payment: PaymentRow,
+  notice: ProviderRefundNotice,
+  now: Date,
+): Promise<{ result: "refund_recorded" | "refund_ignored"; refundedTotal: number }> {
+  const log = payment.provider_refunds ?? EMPTY_REFUND_LOG;
+  const refund = nextProviderRefund(log, notice, payment.online_amount);
+  if (!refund) return { result: "refund_ignored", refundedTotal: log.refunded_total };
+  const next = {
+    refunds: { ...log.refunds, [refund.refundId]: refund.share },
+    refunded_total: refund.total,
+  };
+  await updatePayment(uow.trx, uow.tenantId, payment.id, { provider_refunds: JSON.stringify(next) }, now);
+  if (!refund.whole) return { result: "refund_ignored", refundedTotal: refund.total };
+  await settleRefunded(uow, ctx, order, payment, providerRefundRecord(ctx, notice, refund, now), now);
+  return { result: "refund_recorded", refundedTotal: refund.total };
+}
+
+/** A `refund_due` attempt (locked, its order too) becomes `refunded` with `record`: audited, announced. */
+async function settleRefunded(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  order: OrderRow,
+  payment: PaymentRow,
+  record: RefundRecord,
+  now: Date,
+): Promise<void> {
+  const { trx, tenantId } = uow;
   // A smart top-up that could not be credited is owed back on its own row too: one refund
-  // settles both, whether finance records it here or on the top-up (cashierTopupPaymentHolder).
+  // settles both, whether finance records it here or on the top-up (cashierTopupPaymentHolder),
+  // or the provider announces it.
   if (payment.topup_id) {
-    await recordRefundOfPaidTopup(uow, ctx, { topupId: payment.topup_id, body: input.body }, now);
+    await recordRefundOfPaidTopup(uow, ctx, { topupId: payment.topup_id, record }, now);
   }
   await updatePayment(
     trx,
@@ -65,7 +117,12 @@ export async function recordPaymentRefund(
       action: "cashier_payment.refunded",
       targetType: "cashier_order",
       targetId: order.id,
-      summary: { ...refunded, note: record.note, previous_status: payment.status },
+      summary: {
+        ...refunded,
+        note: record.note,
+        previous_status: payment.status,
+        ...(record.provider_event ? { provider_event: record.provider_event } : {}),
+      },
     },
     now,
   );
@@ -81,7 +138,6 @@ export async function recordPaymentRefund(
     },
     now,
   );
-  return order;
 }
 
 /**

@@ -4,6 +4,7 @@ import { returnGiftStock } from "../catalog/index.js";
 import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
 import { creditPayment } from "./credit-payment.js";
 import { recordProviderRefund } from "./record-provider-refund.js";
+import { recordProviderRefundOfOwed } from "./record-refund.js";
 import { TopupError } from "./topup.errors.js";
 import { emitTopupEvent } from "./topup.events.js";
 import type { TopupRow } from "./topup.repository.js";
@@ -57,6 +58,11 @@ export async function confirmTopupPayment(
   );
   const { row: topup, ctx } = confirmed;
   // A refund arrives for a settled top-up; a duplicate or late payment notification changes nothing.
+  // One kept for a refund is settled by it as finance's record would settle it.
+  if (outcome.kind === "refund" && topup.status === "refund_due") {
+    const notice = { ...outcome, provider };
+    return { result: await recordProviderRefundOfOwed(uow, ctx, topup, notice, now), topup };
+  }
   if (outcome.kind === "refund")
     return { result: await recordProviderRefund(uow, ctx, topup, outcome, now), topup };
   if (confirmed.result === "closed") return { result: "already_settled", topup };

@@ -432,6 +432,102 @@ describe("two online top-ups of one member started before either is paid", () =>
   });
 });
 
+describe("the provider's refund of a refund_due top-up", () => {
+  it("a part refund keeps it owed, audited with its amount; all of it records it refunded as finance would, once", async () => {
+    const tenant = await createTestTenant(t, "Provider refund recorded");
+    const w = world(tenant);
+    const { refOf, send, intent } = await w.stripe("whsec_auto_0123");
+    const plan = await w.c.plan({ kind: "package", name: "Stripe", rule: range });
+    const m = await w.c.newMember();
+    const started = json<TopupBody>(await w.online(plan, m));
+    const ref = await refOf(started.id);
+    await w.c.ok("PATCH", `/v1/members/${m}`, { status: "frozen" });
+    expect(await send(intent("evt_ar_s", "payment_intent.succeeded", ref))).toBe("refund_due");
+    const refunded = (id: string, amountRefunded: number) => ({
+      id,
+      type: "charge.refunded",
+      data: {
+        object: {
+          id: "ch_ar",
+          object: "charge",
+          payment_intent: ref,
+          amount: 10_000,
+          amount_refunded: amountRefunded,
+          currency: "cny",
+        },
+      },
+    });
+    const auditRows = () =>
+      t.database.owner
+        .selectFrom("audit_events")
+        .select(["action", "summary", "actor_type", "actor_id"])
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("target_id", "=", started.id)
+        .orderBy("created_at")
+        .execute();
+
+    // Part of it back: still owed, the part in the audit for finance.
+    expect(await send(refunded("evt_ar_part", 4_000))).toBe("refund_recorded");
+    const part = await w.c.ok<TopupBody & { details: Record<string, unknown> }>(
+      "GET",
+      `/v1/topups/${started.id}`,
+    );
+    expect(part.status).toBe("refund_due");
+    expect(part.details.refund_record).toBeUndefined();
+    expect((await auditRows()).find((a) => a.action === "topup.refunded")?.summary).toMatchObject({
+      refund_id: "evt_ar_part",
+      refund_amount: 4_000,
+      refunded_total: 4_000,
+      still_owed: 6_000,
+    });
+
+    // All of it back: refunded, the provider's event its record.
+    const whole = refunded("evt_ar_whole", 10_000);
+    expect(await send(whole)).toBe("refund_recorded");
+    const settled = await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`);
+    expect(settled).toMatchObject({
+      status: "refunded",
+      details: {
+        refund: { refunded_total: 10_000, refunds: { evt_ar_part: 4_000, evt_ar_whole: 6_000 } },
+        refund_record: {
+          reference: "evt_ar_whole",
+          note: null,
+          recorded_by: { type: "system", id: "payment_provider:stripe" },
+          recorded_at: t.clock.now().toISOString(),
+          provider_event: {
+            provider: "stripe",
+            event_id: "evt_ar_whole",
+            refund_id: "evt_ar_whole",
+            amount: 10_000,
+            currency: "CNY",
+          },
+        },
+      },
+    });
+    const recorded = (await auditRows()).filter((a) => a.action === "topup.refund_recorded");
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      actor_type: "system",
+      actor_id: "payment_provider:stripe",
+      summary: { amount: 10_000, recorded_amount: 6_000, previous_status: "refund_due" },
+    });
+
+    // Heard again, nothing changes; finance has nothing left to record.
+    const before = await w.audit(started.id);
+    expect(await send(whole)).toBe("already_settled");
+    expect(await send(refunded("evt_ar_part", 4_000))).toBe("already_settled");
+    expect(await w.audit(started.id)).toEqual(before);
+    expect(await w.c.ok("GET", `/v1/topups/${started.id}`)).toEqual(settled);
+    expectProblem(
+      await w.c.call("POST", `/v1/topups/${started.id}/record-refund`, {}),
+      409,
+      "not_refund_due",
+    );
+    expect(await w.c.balance(m)).toMatchObject({ principal: 0, bonus: 0 });
+    await w.ledgerClean();
+  });
+});
+
 describe("finance records the refund of a refund_due top-up", () => {
   it("refunded once, with reference, note, who and when; a provider's refund afterwards changes nothing", async () => {
     const tenant = await createTestTenant(t, "Refund recorded");

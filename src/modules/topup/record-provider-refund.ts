@@ -1,6 +1,7 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { nextProviderRefund } from "../../platform/http/record-refund.js";
 import { reverseTaggedTopup, type WebhookOutcome } from "../wallets/index.js";
 import { TopupError } from "./topup.errors.js";
 import type { TopupRow } from "./topup.repository.js";
@@ -21,8 +22,8 @@ export interface RefundLog {
  * out of the top-up's lots: principal = the refunded amount, bonus = bonus × refunded /
  * amount rounded down, both cumulative; what the member already spent is recorded as the
  * shortfall (points and gifts stay: an operator decides). The top-up becomes `refunded`. A
- * `refund_due` top-up (paid late, never credited) only records the refund, and becomes
- * `refunded` once the whole payment is back.
+ * `refund_due` top-up (paid late, never credited) is not for this path
+ * (record-refund.ts `recordProviderRefundOfOwed`): nothing was credited to take back.
  */
 export async function recordProviderRefund(
   uow: UnitOfWork,
@@ -36,29 +37,12 @@ export async function recordProviderRefund(
       "topup_payment_not_settled",
       "The payment this refund belongs to has not been confirmed yet",
     );
-  const owed = topup.status === "refund_due";
-  if (topup.status !== "credited" && topup.status !== "refunded" && !owed) return "already_settled";
-  if (outcome.status !== "succeeded") return "already_settled";
+  if (topup.status !== "credited" && topup.status !== "refunded") return "already_settled";
   const details = topup.details as Record<string, unknown>;
   const log = refundLogOf(topup);
-  const refundId = outcome.refundId ?? outcome.eventId;
-  if (log.refunds[refundId] !== undefined) return "already_settled";
-  const amount = outcome.refundAmount ?? 0;
-  const total = Math.min(
-    topup.amount,
-    outcome.refundCumulative ? Math.max(amount, log.refunded_total) : log.refunded_total + amount,
-  );
-  if (total <= log.refunded_total) return "already_settled";
-  // Paid but never credited: there is nothing to take back; the debt is settled once all is refunded.
-  if (owed) {
-    const next: RefundLog = {
-      ...log,
-      refunds: { ...log.refunds, [refundId]: total - log.refunded_total },
-      refunded_total: total,
-    };
-    const status = total >= topup.amount ? "refunded" : "refund_due";
-    return saveRefund(uow, ctx, { topup, details, status, refundId, log: next }, now);
-  }
+  const refund = nextProviderRefund(log, { ...outcome, provider: topup.provider ?? "" }, topup.amount);
+  if (!refund) return "already_settled";
+  const { refundId, total } = refund;
   const bonusTotal = Number((BigInt(topup.bonus_amount) * BigInt(total)) / BigInt(topup.amount));
   const wantedPrincipal = total - log.refunded_total;
   const wantedBonus =

@@ -1,7 +1,15 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import {
+  nextProviderRefund,
+  notRefundDue,
+  type ProviderRefundNotice,
+  providerRefundRecord,
+  type RecordRefundInput,
+  type RefundRecord,
+  refundRecordOf,
+} from "../../platform/http/record-refund.js";
 import { topupPaymentHolder } from "../../platform/payment-outcomes.js";
 import { type RefundLog, refundLogOf } from "./record-provider-refund.js";
 import { TopupError } from "./topup.errors.js";
@@ -31,7 +39,10 @@ export async function recordTopupRefund(
     seen.payment_method === "online" && typeof orderId === "string"
       ? await topupPaymentHolder(uow.trx, uow.tenantId, { id: seen.id, orderId })
       : null;
-  if (!holder) return recordRefundOnTopup(uow, ctx, input, now);
+  if (!holder) {
+    const record = refundRecordOf(ctx, input.body, now);
+    return recordRefundOnTopup(uow, ctx, { topupId: input.topupId, record }, now);
+  }
   // The holder locks its records before the top-up, as it does when it is recorded there.
   if (seen.status !== "refund_due") throw new TopupError(...notRefundDue("top-up", seen.status));
   await holder.recordRefund(uow, ctx, input.body, now);
@@ -50,17 +61,71 @@ async function findTopupRow(uow: UnitOfWork, topupId: string, options: { lock: b
   return topup;
 }
 
+/**
+ * The provider says it refunded a `refund_due` top-up's payment (the top-up locked by the
+ * caller): once all that was collected is back, the top-up is recorded refunded exactly as
+ * finance would record it, the provider's event as its record; a part refund keeps it
+ * `refund_due`, its amount in the refund log and the audit (`topup.refunded`) for finance. A
+ * refund id already heard of, or no more than already recorded, changes nothing.
+ */
+export async function recordProviderRefundOfOwed(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  topup: TopupRow,
+  notice: ProviderRefundNotice,
+  now: Date,
+): Promise<"refund_recorded" | "already_settled"> {
+  const log = refundLogOf(topup);
+  const refund = nextProviderRefund(log, notice, topup.amount);
+  if (!refund) return "already_settled";
+  if (refund.whole) {
+    const record = providerRefundRecord(ctx, notice, refund, now);
+    await recordRefundOnTopup(uow, ctx, { topupId: topup.id, record }, now);
+    return "refund_recorded";
+  }
+  const next: RefundLog = {
+    ...log,
+    refunds: { ...log.refunds, [refund.refundId]: refund.share },
+    refunded_total: refund.total,
+  };
+  await uow.trx
+    .updateTable("topups")
+    .set({ details: JSON.stringify({ ...(topup.details as object), refund: next }), updated_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", topup.id)
+    .execute();
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: "topup.refunded",
+      targetType: "topup",
+      targetId: topup.id,
+      summary: {
+        refund_id: refund.refundId,
+        provider_event: notice.eventId,
+        refund_amount: refund.share,
+        amount: topup.amount,
+        still_owed: topup.amount - refund.total,
+        ...next,
+      },
+    },
+    now,
+  );
+  return "refund_recorded";
+}
+
 /** The top-up's own record of the refund, its row locked first. */
 async function recordRefundOnTopup(
   uow: UnitOfWork,
   ctx: RequestContext,
-  input: { topupId: string; body: RecordRefundInput },
+  input: { topupId: string; record: RefundRecord },
   now: Date,
 ): Promise<TopupRow> {
   const { trx, tenantId } = uow;
   const topup = await findTopupRow(uow, input.topupId, { lock: true });
   if (topup.status !== "refund_due") throw new TopupError(...notRefundDue("top-up", topup.status));
-  const record = refundRecordOf(ctx, input.body, now);
+  const { record } = input;
   const details = topup.details as Record<string, unknown>;
   const log = refundLogOf(topup);
   const rest = topup.amount - log.refunded_total;
@@ -96,6 +161,7 @@ async function recordRefundOnTopup(
         provider: topup.provider,
         provider_ref: topup.provider_ref,
         previous_status: topup.status,
+        ...(record.provider_event ? { provider_event: record.provider_event } : {}),
       },
     },
     now,
@@ -105,14 +171,14 @@ async function recordRefundOnTopup(
 
 /**
  * A smart top-up paid through another module (the cashier) whose payment that module is
- * recording as refunded — whether finance recorded it there or on the top-up: the top-up, when
- * it is `refund_due`, is recorded refunded with the same record, so finance never sees the one
- * payment owed twice. Any other status is left as it is.
+ * recording as refunded — whether finance recorded it there or on the top-up, or the provider
+ * said so: the top-up, when it is `refund_due`, is recorded refunded with the same record, so
+ * finance never sees the one payment owed twice. Any other status is left as it is.
  */
 export async function recordRefundOfPaidTopup(
   uow: UnitOfWork,
   ctx: RequestContext,
-  input: { topupId: string; body: RecordRefundInput },
+  input: { topupId: string; record: RefundRecord },
   now: Date,
 ): Promise<void> {
   const topup = await findTopupRow(uow, input.topupId, { lock: true });

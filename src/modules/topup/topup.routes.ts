@@ -381,7 +381,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
       tags,
       summary: "Record the refund, made at the provider, of a refund_due online top-up (finance)",
       description:
-        "The top-up's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the top-up becomes refunded, its details keeping the provider's refund id (reference), a note, who and when (details.refund_record). Nothing moves in the ledger; a provider's refund notification for it afterwards changes nothing. A cashier's smart top-up is paid by its cashier payment: recording it here records that payment's refund too, as recording the payment's records the top-up's. Any other status, a second call included (on either), answers 409 not_refund_due and writes nothing.",
+        "The top-up's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the top-up becomes refunded, its details keeping the provider's refund id (reference), a note, who and when (details.refund_record). Nothing moves in the ledger; a provider's refund notification for it afterwards changes nothing, and one heard first for the whole payment has recorded it already (recorded_by the provider, with provider_event). A cashier's smart top-up is paid by its cashier payment: recording it here records that payment's refund too, as recording the payment's records the top-up's. Any other status, a second call included (on either), answers 409 not_refund_due and writes nothing.",
       params: Obj({ id: IdParam }),
       body: RecordRefundBody,
       response: { 200: Topup, ...errorResponses(409) },

@@ -36,12 +36,26 @@ export const ONLINE_PAYMENT_STATUSES = [
 
 export type RecordRefundInput = { reference?: string; note?: string } | undefined;
 
-/** What is kept on the record (and answered): the provider's refund id, the note, who and when. */
+/** The provider's own refund notification a record was made from. */
+export interface ProviderRefundEvent {
+  provider: string;
+  event_id: string;
+  refund_id: string;
+  /** Everything the provider has refunded of the payment: what was collected. */
+  amount: number;
+  currency: string;
+}
+
+/**
+ * What is kept on the record (and answered): the provider's refund id, the note, who and when;
+ * recorded from the provider's refund notification, the event it came from.
+ */
 export interface RefundRecord {
   reference: string | null;
   note: string | null;
   recorded_by: { type: ActorType; id: string };
   recorded_at: string;
+  provider_event?: ProviderRefundEvent;
 }
 
 export const RefundRecordSchema = Type.Object(
@@ -50,6 +64,21 @@ export const RefundRecordSchema = Type.Object(
     note: Type.Union([Type.String(), Type.Null()]),
     recorded_by: Type.Object({ type: Type.String(), id: Type.String() }),
     recorded_at: Timestamp,
+    provider_event: Type.Optional(
+      Type.Object(
+        {
+          provider: Type.String(),
+          event_id: Type.String({ description: "The provider's notification id" }),
+          refund_id: Type.String(),
+          amount: Type.Integer({ description: "Refunded at the provider, in minor units: all collected" }),
+          currency: Type.String(),
+        },
+        {
+          description:
+            "Present when the provider's own refund notification recorded it (recorded_by is then the provider)",
+        },
+      ),
+    ),
   },
   { description: "Finance's record of the refund made at the provider" },
 );
@@ -76,4 +105,71 @@ export function notRefundDue(what: string, status: string) {
     `The ${what} is ${status}; only a refund_due ${what} has a refund to record`,
     { extra: { current_status: status } },
   ] as const;
+}
+
+/** A provider's refund notification, as its adapter verified and read it. */
+export interface ProviderRefundNotice {
+  provider: string;
+  eventId: string;
+  status: "succeeded" | "failed";
+  currency: string;
+  refundAmount?: number;
+  /** The amount is everything refunded so far (Stripe, Alipay), not this refund alone (WeChat Pay). */
+  refundCumulative?: boolean;
+  refundId?: string;
+}
+
+/** The provider refunds heard of for one payment, by refund id (each its own share), and their sum. */
+export interface ProviderRefundLog {
+  refunds: Record<string, number>;
+  refunded_total: number;
+}
+
+export const EMPTY_REFUND_LOG: ProviderRefundLog = { refunds: {}, refunded_total: 0 };
+
+/**
+ * What a provider's refund notification adds to a payment of `collected` already refunded as
+ * `log` says: null when it adds nothing (a failed refund, a refund id already heard of, a
+ * cumulative amount no higher than what is recorded); else this refund's share, the new total
+ * (never above what was collected) and whether all of it is now back (`whole`).
+ */
+export function nextProviderRefund(
+  log: ProviderRefundLog,
+  notice: ProviderRefundNotice,
+  collected: number,
+): { refundId: string; share: number; total: number; whole: boolean } | null {
+  if (notice.status !== "succeeded") return null;
+  const refundId = notice.refundId || notice.eventId;
+  if (log.refunds[refundId] !== undefined) return null;
+  const amount = notice.refundAmount ?? 0;
+  const heard = notice.refundCumulative ? amount : log.refunded_total + amount;
+  const total = Math.min(collected, heard);
+  if (total <= log.refunded_total) return null;
+  return { refundId, share: total - log.refunded_total, total, whole: total >= collected };
+}
+
+/**
+ * The record a payment kept `refund_due` gets when the provider itself says all of it was
+ * refunded: as finance would record it, by the provider (the notification's actor), with the
+ * provider's refund id as reference and its event.
+ */
+export function providerRefundRecord(
+  ctx: RequestContext,
+  notice: ProviderRefundNotice,
+  refund: { refundId: string; total: number },
+  now: Date,
+): RefundRecord {
+  return {
+    reference: refund.refundId,
+    note: null,
+    recorded_by: { type: ctx.actor.type, id: ctx.actor.id },
+    recorded_at: now.toISOString(),
+    provider_event: {
+      provider: notice.provider,
+      event_id: notice.eventId,
+      refund_id: refund.refundId,
+      amount: refund.total,
+      currency: notice.currency,
+    },
+  };
 }
