@@ -6,7 +6,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { loadExcel } from "../../platform/files/excel.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
-import { fieldProblems, type MemberInput } from "./member-input.js";
+import { fieldProblems, labelCodes, MAX_LABELS_PER_MEMBER, type MemberInput } from "./member-input.js";
 import { MembersError } from "./members.errors.js";
 import { loadCatalog } from "./members.repository.js";
 
@@ -85,14 +85,6 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-const list = (v: Cell | undefined) =>
-  v
-    ? v
-        .split(/[,;|]/)
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
-
 function toInput(row: Record<string, Cell>): MemberInput & { name: string } {
   const student = row.student?.toLowerCase();
   return {
@@ -105,8 +97,8 @@ function toInput(row: Record<string, Cell>): MemberInput & { name: string } {
     tier: row.tier ?? undefined,
     card_number: row.card_number ?? undefined,
     student: student ? ["1", "true", "yes", "y", "是"].includes(student) : undefined,
-    groups: list(row.groups),
-    tags: list(row.tags),
+    groups: labelCodes(row.groups),
+    tags: labelCodes(row.tags),
   };
 }
 
@@ -139,7 +131,12 @@ export async function importMembers(
       errors.push({ field: `/rows/${i + 2}/name`, message: "name is required (at most 200 characters)" });
       continue;
     }
-    const problems = fieldProblems(input);
+    const problems: { field: string; message: string }[] = fieldProblems(input);
+    for (const field of ["groups", "tags"] as const) {
+      if ((input[field]?.length ?? 0) > MAX_LABELS_PER_MEMBER) {
+        problems.push({ field, message: `at most ${MAX_LABELS_PER_MEMBER} codes` });
+      }
+    }
     if (problems.length > 0) {
       for (const p of problems) errors.push({ field: `/rows/${i + 2}/${p.field}`, message: p.message });
       if (errors.length >= 100) break;

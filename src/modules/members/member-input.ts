@@ -54,6 +54,22 @@ export function fieldProblems(input: MemberInput): { field: keyof typeof FIELD_R
   return problems;
 }
 
+/** A member is in at most this many groups, and holds at most this many tags (as the API's lists). */
+export const MAX_LABELS_PER_MEMBER = 100;
+
+/**
+ * An import cell's group or tag codes (separated by , ; or |), each once: the API refuses a
+ * list naming a code twice, so an import never stores one member twice in a group.
+ */
+export function labelCodes(text: string | null | undefined): string[] | undefined {
+  if (!text) return undefined;
+  const codes = text
+    .split(/[,;|]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return [...new Set(codes)];
+}
+
 const BIRTHDAY = /^(?:(\d{4})-)?(\d{2})-(\d{2})$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 

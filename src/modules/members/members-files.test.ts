@@ -101,7 +101,9 @@ describe("member import through the import machinery", () => {
     expect(refs.status).toBe("failed");
     expect(refs.errors).toEqual([expect.objectContaining({ row: 3, column: "external_ref" })]);
 
-    const good = await importCsv("name,external_ref,tier,tags,student\nAda,r1,gold,vip,yes\nBob,r2,,,no\n");
+    const good = await importCsv(
+      'name,external_ref,tier,tags,student\nAda,r1,gold,"vip,vip",yes\nBob,r2,,,no\n',
+    );
     expect(good.status, JSON.stringify(good.errors)).toBe("succeeded");
     const all = json<{ data: { name: string; tier: string | null; tags: string[]; student: boolean }[] }>(
       await t.app.inject({ method: "GET", url: "/v1/members?q=r", headers: tenant.auth }),

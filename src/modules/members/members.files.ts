@@ -3,7 +3,14 @@ import type { RowError } from "../../platform/files/files.schema.js";
 import type { ImportDefinition } from "../../platform/files/registry.js";
 import type { DomainError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
-import { fieldProblems, type MemberInput, parseBirthday, resolveCard } from "./member-input.js";
+import {
+  fieldProblems,
+  labelCodes,
+  MAX_LABELS_PER_MEMBER,
+  type MemberInput,
+  parseBirthday,
+  resolveCard,
+} from "./member-input.js";
 import { findByCode, loadCatalog } from "./members.repository.js";
 
 /**
@@ -13,13 +20,6 @@ import { findByCode, loadCatalog } from "./members.repository.js";
  */
 type Row = MemberInput & { name: string };
 
-const list = (text: string | undefined) =>
-  text
-    ? text
-        .split(/[,;|]/)
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : undefined;
 const TRUE = ["1", "true", "yes", "y", "是"];
 const FALSE = ["0", "false", "no", "n", "否", ""];
 
@@ -88,6 +88,11 @@ export const MEMBERS_IMPORT: ImportDefinition<Row> = {
       card_number: opt(cells.card_number),
     };
     for (const p of fieldProblems(fields)) errors.push({ row, column: p.field, message: p.message });
+    for (const column of ["groups", "tags"] as const) {
+      if ((labelCodes(cells[column])?.length ?? 0) > MAX_LABELS_PER_MEMBER) {
+        errors.push({ row, column, message: `at most ${MAX_LABELS_PER_MEMBER} codes` });
+      }
+    }
     if (errors.length > 0) return { errors };
     return {
       value: {
@@ -97,8 +102,8 @@ export const MEMBERS_IMPORT: ImportDefinition<Row> = {
         card_plan: opt(cells.card_plan),
         tier: opt(cells.tier),
         student: TRUE.includes(student),
-        groups: list(cells.groups),
-        tags: list(cells.tags),
+        groups: labelCodes(cells.groups),
+        tags: labelCodes(cells.tags),
       },
     };
   },

@@ -486,6 +486,26 @@ describe("import", () => {
     expect(found).toHaveLength(0);
   });
 
+  it("stores a group or tag named twice in a row once, as the API would", async () => {
+    const csv = 'name,external_ref,tags\nTwice,imp-twice,"coffee, coffee;coffee"\n';
+    const r = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(csv).toString("base64"),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const id = json<{ member_ids: string[] }>(r).member_ids[0]!;
+    expect(json<Body>(await call("GET", `/v1/members/${id}`)).tags).toEqual(["coffee"]);
+    const many = Array.from({ length: 101 }, (_, i) => `t${i}`).join(";");
+    const refused = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(`name,external_ref,tags\nMany,imp-many,${many}\n`).toString("base64"),
+    });
+    const problem = expectProblem(refused, 400, "import_invalid") as unknown as {
+      errors: { field: string }[];
+    };
+    expect(problem.errors.map((e) => e.field)).toEqual(["/rows/2/tags"]);
+  });
+
   it("refuses a header without name", async () => {
     const csv = "who,phone\nx,1\n";
     expectProblem(
