@@ -6,7 +6,14 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { loadExcel } from "../../platform/files/excel.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
-import { fieldProblems, labelCodes, MAX_LABELS_PER_MEMBER, type MemberInput } from "./member-input.js";
+import {
+  fieldProblems,
+  labelCodes,
+  MAX_LABELS_PER_MEMBER,
+  type MemberInput,
+  STUDENT_NO,
+  STUDENT_YES,
+} from "./member-input.js";
 import { MembersError } from "./members.errors.js";
 import { loadCatalog } from "./members.repository.js";
 
@@ -96,7 +103,7 @@ function toInput(row: Record<string, Cell>): MemberInput & { name: string } {
     card_plan: row.card_plan ?? undefined,
     tier: row.tier ?? undefined,
     card_number: row.card_number ?? undefined,
-    student: student ? ["1", "true", "yes", "y", "是"].includes(student) : undefined,
+    student: student ? STUDENT_YES.includes(student) : undefined,
     groups: labelCodes(row.groups),
     tags: labelCodes(row.tags),
   };
@@ -132,6 +139,14 @@ export async function importMembers(
       continue;
     }
     const problems: { field: string; message: string }[] = fieldProblems(input);
+    const cell = (raw as { student?: unknown }).student;
+    if (
+      typeof cell === "string" &&
+      !STUDENT_YES.includes(cell.toLowerCase()) &&
+      !STUDENT_NO.includes(cell.toLowerCase())
+    ) {
+      problems.push({ field: "student", message: "must be yes or no" });
+    }
     for (const field of ["groups", "tags"] as const) {
       if ((input[field]?.length ?? 0) > MAX_LABELS_PER_MEMBER) {
         problems.push({ field, message: `at most ${MAX_LABELS_PER_MEMBER} codes` });

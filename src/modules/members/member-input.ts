@@ -70,6 +70,10 @@ export function labelCodes(text: string | null | undefined): string[] | undefine
   return [...new Set(codes)];
 }
 
+/** What an import's student cell may say (case aside); anything else is refused, not read as no. */
+export const STUDENT_YES = ["1", "true", "yes", "y", "是"];
+export const STUDENT_NO = ["0", "false", "no", "n", "否", ""];
+
 const BIRTHDAY = /^(?:(\d{4})-)?(\d{2})-(\d{2})$/;
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 

@@ -10,6 +10,8 @@ import {
   type MemberInput,
   parseBirthday,
   resolveCard,
+  STUDENT_NO,
+  STUDENT_YES,
 } from "./member-input.js";
 import { findByCode, loadCatalog } from "./members.repository.js";
 
@@ -20,8 +22,8 @@ import { findByCode, loadCatalog } from "./members.repository.js";
  */
 type Row = MemberInput & { name: string };
 
-const TRUE = ["1", "true", "yes", "y", "是"];
-const FALSE = ["0", "false", "no", "n", "否", ""];
+const TRUE = STUDENT_YES;
+const FALSE = STUDENT_NO;
 
 export const MEMBERS_IMPORT: ImportDefinition<Row> = {
   type: "members",

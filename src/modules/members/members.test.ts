@@ -506,6 +506,17 @@ describe("import", () => {
     expect(problem.errors.map((e) => e.field)).toEqual(["/rows/2/tags"]);
   });
 
+  it("refuses a student cell that is neither yes nor no, writing nothing", async () => {
+    const csv = "name,external_ref,student\nSure,imp-sure,yes\nMaybe,imp-maybe,maybe\n";
+    const r = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(csv).toString("base64"),
+    });
+    const problem = expectProblem(r, 400, "import_invalid") as unknown as { errors: { field: string }[] };
+    expect(problem.errors.map((e) => e.field)).toEqual(["/rows/3/student"]);
+    expect(json<{ data: unknown[] }>(await call("GET", "/v1/members?q=imp-sure")).data).toHaveLength(0);
+  });
+
   it("refuses a header without name", async () => {
     const csv = "who,phone\nx,1\n";
     expectProblem(
