@@ -85,10 +85,20 @@ export async function readImportFile(
   return rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]?.toString().trim() || null])));
 }
 
+/**
+ * A cell's text as the spreadsheet shows it: rich text is its runs joined, a link its text, a
+ * formula its last result; any other object (an error cell) is empty, never "[object Object]".
+ */
 function cellText(v: unknown): string {
+  if (v === null || v === undefined) return "";
   if (v instanceof Date) return v.toISOString().slice(0, 10);
-  if (typeof v === "object" && v !== null && "text" in v) return String((v as { text: unknown }).text);
-  if (typeof v === "object" && v !== null && "result" in v) return String((v as { result: unknown }).result);
+  if (typeof v === "object") {
+    const cell = v as { richText?: { text: string }[]; text?: unknown; result?: unknown };
+    if (Array.isArray(cell.richText)) return cell.richText.map((r) => r.text).join("");
+    if (cell.text !== undefined) return cellText(cell.text);
+    if (cell.result !== undefined) return cellText(cell.result);
+    return "";
+  }
   return String(v);
 }
 

@@ -448,6 +448,18 @@ describe("import", () => {
     expect(one).toMatchObject({ name: "Imp One", tier: "gold", tags: ["coffee"], birthday: "12-24" });
   });
 
+  it("reads a rich-text cell as its text", async () => {
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet("members");
+    sheet.addRow(["name", "external_ref"]);
+    sheet.addRow([{ richText: [{ text: "Rich " }, { font: { bold: true }, text: "Name" }] }, "imp-rich"]);
+    const content = Buffer.from(await wb.xlsx.writeBuffer()).toString("base64");
+    const r = await call("POST", "/v1/members/import", { format: "xlsx", content_base64: content });
+    expect(r.statusCode, r.body).toBe(201);
+    const id = json<{ member_ids: string[] }>(r).member_ids[0]!;
+    expect(json<Body>(await call("GET", `/v1/members/${id}`)).name).toBe("Rich Name");
+  });
+
   it("refuses the whole CSV when one row is bad, naming the row", async () => {
     const csv = "name,external_ref,tier\nGood,imp-3,silver\nBad,imp-4,diamond\n";
     const r = await call("POST", "/v1/members/import", {
