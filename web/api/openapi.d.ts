@@ -4924,7 +4924,7 @@ export interface paths {
         put?: never;
         /**
          * Accept a smart top-up tier for the order: pay the top-up online, then the order is paid from the balance
-         * @description The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; so is one while the tenant's balance payment is off (422 balance_payment_disabled). One collected when it can no longer be credited or pay the order (the cap lowered, the member frozen or closed, balance payment turned off since) pays nothing: the top-up is kept refund_due with that reason and the attempt refund_due. Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.
+         * @description The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; so is one while the tenant's balance payment is off (422 balance_payment_disabled), or one the member's lots with money left leave no room for (422 too_many_open_lots). One collected when it can no longer be credited or pay the order (the cap lowered, the member frozen or closed, balance payment turned off, the member's lots full since) pays nothing: the top-up is kept refund_due with that reason and the attempt refund_due. Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.
          */
         post: operations["smartTopupMemberCashierOrder"];
         delete?: never;
@@ -44724,7 +44724,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: amount_out_of_range, audience_mismatch, channel_not_allowed, currency_not_supported_by_provider, first_topup_only, house_currency_not_purchasable, plan_not_active, plan_not_available_now, recharge_code_mismatch, store_not_in_scope */
+            /** @description RFC 9457 problem details; `code` is one of: amount_out_of_range, audience_mismatch, channel_not_allowed, currency_not_supported_by_provider, first_topup_only, house_currency_not_purchasable, plan_not_active, plan_not_available_now, recharge_code_mismatch, store_not_in_scope, too_many_open_lots */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -47094,7 +47094,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, insufficient_balance, no_smart_offer, tier_not_offered */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, insufficient_balance, no_smart_offer, tier_not_offered, too_many_open_lots */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -54048,7 +54048,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, balance_payment_disabled, currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, no_smart_offer, tier_not_offered */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, balance_payment_disabled, currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, no_smart_offer, tier_not_offered, too_many_open_lots */
             422: {
                 headers: {
                     [name: string]: unknown;

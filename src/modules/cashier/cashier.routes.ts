@@ -247,6 +247,7 @@ export async function cashierRoutes(
         "balance_payment_disabled",
         "member_frozen",
         "member_closed",
+        "too_many_open_lots",
       ],
     },
     schema: {
@@ -255,7 +256,7 @@ export async function cashierRoutes(
       summary:
         "Accept a smart top-up tier for the order: pay the top-up online, then the order is paid from the balance",
       description:
-        "The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; so is one while the tenant's balance payment is off (422 balance_payment_disabled). One collected when it can no longer be credited or pay the order (the cap lowered, the member frozen or closed, balance payment turned off since) pays nothing: the top-up is kept refund_due with that reason and the attempt refund_due. Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.",
+        "The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; so is one while the tenant's balance payment is off (422 balance_payment_disabled), or one the member's lots with money left leave no room for (422 too_many_open_lots). One collected when it can no longer be credited or pay the order (the cap lowered, the member frozen or closed, balance payment turned off, the member's lots full since) pays nothing: the top-up is kept refund_due with that reason and the attempt refund_due. Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.",
       params: IdParams,
       body: SmartTopupBody,
       response: { 200: CashierOrder, ...errorResponses(409, 410, 422) },

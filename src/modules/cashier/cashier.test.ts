@@ -9,8 +9,9 @@ import {
 import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { expectCode } from "../../../test/helpers/vouchers.js";
-import { walletClient } from "../../../test/helpers/wallets.js";
+import { fillLots, walletClient } from "../../../test/helpers/wallets.js";
 import { runWalletExpiry, signTestWebhook, testProviderSecret } from "../wallets/index.js";
+import { MAX_OPEN_LOTS } from "../wallets/lots.repository.js";
 import { runLapsedTopupRelease } from "./index.js";
 
 let t: TestApp;
@@ -700,6 +701,50 @@ describe("a smart top-up above the tenant's single-operation cap", () => {
     await wallet.ok("PATCH", "/v1/wallet-settings", { max_single_amount: before.max_single_amount });
     await ledgerClean();
   });
+});
+
+describe("a smart top-up whose member's lots with money left filled up after it started", () => {
+  it("pays nothing when collected: the top-up and the attempt are kept refund_due; another is refused before the provider", async () => {
+    const { audit, events, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const m = await member("Lots", 0);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const accept = () =>
+      asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plans.data[0]!.id,
+        tier_index: 0,
+      });
+    const r = await accept();
+    expect(r.statusCode, r.body).toBe(200);
+    const pending = json<Order>(r);
+    // Topped up at the till since: each top-up holds a principal and a bonus lot.
+    await fillLots(t, tenant.tenantId, m, MAX_OPEN_LOTS / 2);
+    // The provider collected it: answered 200, never a 422 it would retry for days.
+    const paid = await notify(pending.payments[0]!, "succeeded", "evt_smart_lots");
+    expect(paid.statusCode, paid.body).toBe(200);
+    expect(json<{ result: string }>(paid).result).toBe("refund_due");
+    expect(await wallet.balance(m)).toMatchObject({ principal: 100 * 100, bonus: 100 });
+    const topupId = pending.payments[0]!.topup_id!;
+    expect(await wallet.ok("GET", `/v1/topups/${topupId}`)).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "too_many_open_lots" } },
+    });
+    expect((await events("topup.payment_unfulfilled")).filter((e) => e.topup_id === topupId)).toEqual([
+      expect.objectContaining({ reason: "too_many_open_lots" }),
+    ]);
+    expect(await audit(topupId)).toContain("topup.payment_unfulfilled");
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "refund_due" });
+    expect(
+      json<{ result: string }>(await notify(pending.payments[0]!, "succeeded", "evt_smart_lots")).result,
+    ).toBe("already_settled");
+    // Another tier now is refused before a payment is asked for.
+    expectCode(await accept(), 422, "too_many_open_lots");
+    expect((await merchantView(o.id)).payments).toHaveLength(1);
+    await ledgerClean();
+  }, 120_000);
 });
 
 describe("a smart top-up whose member was frozen or closed after it started", () => {

@@ -6,6 +6,7 @@ import { assertSmartTopupWithinCap, smartOffer, startSmartTopup } from "../topup
 import {
   assertBalancePaymentEnabled,
   assertOnlineCurrency,
+  assertRoomForTaggedTopup,
   type ProviderResolver,
 } from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
@@ -54,6 +55,7 @@ export async function prepareTopupAndPay(
     if (tier?.offered) {
       await assertSmartTopupWithinCap(trx, tenantId, tier, now);
       await assertBalancePaymentEnabled(trx, tenantId, now);
+      await assertRoomForTaggedTopup(trx, tenantId, order.member_id);
     }
     return { order, offer, provider: await providers(trx, tenantId) };
   });

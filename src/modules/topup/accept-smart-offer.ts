@@ -5,10 +5,12 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import {
   assertBalancePaymentEnabled,
+  assertRoomForTaggedTopup,
   loadBalancePaymentEnabled,
   payWithBalance,
   type SpendLine,
   singleAmountCap,
+  taggedTopupLotsFull,
   type WebhookOutcome,
 } from "../wallets/index.js";
 import { smartGiftStockKey } from "./create-smart-plan.js";
@@ -67,6 +69,8 @@ async function decideAcceptance(
     );
   }
   await assertSmartTopupWithinCap(uow.trx, uow.tenantId, tier, now);
+  // Before an online payment is asked for: once collected, it could only be refunded.
+  await assertRoomForTaggedTopup(uow.trx, uow.tenantId, req.memberId);
   return { member, plan: offer.plan, tier, first: offer.first_topup };
 }
 
@@ -249,7 +253,8 @@ export interface SmartTopupPayment {
  * paid from the balance, in the caller's unit of work. Runs once: the row is locked and must
  * still be waiting. One that can no longer be credited as a plan top-up could not either —
  * its member frozen or closed since it started, the balance asset changed, or the tenant's
- * single-operation cap lowered below its amount or bonus — or whose order the balance can no
+ * single-operation cap lowered below its amount or bonus, or the member's lots with money left
+ * leaving no room for its lots — or whose order the balance can no
  * longer pay (balance payment turned off since it started) is not refused (that would leave
  * the collected payment unanswered): it is kept `refund_due` with that reason, audited and
  * announced as a plan top-up's, and the caller pays nothing.
@@ -306,6 +311,7 @@ async function smartTopupRefusal(
   if (gone) return gone;
   const cap = await singleAmountCap(uow.trx, uow.tenantId, now);
   if (row.amount > cap || row.bonus_amount > cap) return "amount_above_cap";
+  if (await taggedTopupLotsFull(uow.trx, uow.tenantId, row.member_id)) return "too_many_open_lots";
   // Bought to pay the order from the balance, which can no longer pay it.
   if (paysOrder && !(await loadBalancePaymentEnabled(uow.trx, uow.tenantId, now)))
     return "balance_payment_disabled";

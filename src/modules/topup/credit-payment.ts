@@ -2,7 +2,12 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { returnGiftStock, takeGiftStock } from "../catalog/index.js";
-import { lockedBalanceAsset, singleAmountCap, type WebhookOutcome } from "../wallets/index.js";
+import {
+  lockedBalanceAsset,
+  singleAmountCap,
+  taggedTopupLotsFull,
+  type WebhookOutcome,
+} from "../wallets/index.js";
 import { creditTopup } from "./credit-topup.js";
 import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf } from "./plan-terms.js";
@@ -20,7 +25,9 @@ export type UnfulfilledReason =
   | "asset_changed"
   | "amount_above_cap"
   /** A smart top-up bought to pay an order from the balance, collected after balance payment was turned off. */
-  | "balance_payment_disabled";
+  | "balance_payment_disabled"
+  /** The member's lots with money left leave no room for the top-up's (spent or withdrawn since it started, it could be sold again). */
+  | "too_many_open_lots";
 
 /**
  * A success for a top-up, with its row locked: the member paid, so it is credited on the
@@ -32,6 +39,8 @@ export type UnfulfilledReason =
  * - nor one whose amount or bonus is above the tenant's single-operation cap (lowered since it
  *   started): `refund_due`, reason `amount_above_cap` — refused, the notification would be
  *   answered 422 and the collected payment left pending for ever;
+ * - nor one whose member's lots with money left leave no room for its lots (the member topped
+ *   up many times since it started): `refund_due`, reason `too_many_open_lots`, for the same reason;
  * - a top-up sold as the member's first, when another has been credited since, is credited
  *   at the plan's own figures (the member paid the plan's amount, not for its first-top-up
  *   extras), or kept `refund_due` under a first-top-up-only plan;
@@ -188,6 +197,7 @@ async function decide(
   const bonus =
     topup.bonus_amount - (notFirst ? ((topup.details as { first_bonus?: number }).first_bonus ?? 0) : 0);
   if (topup.amount > cap || bonus > cap) return { refused: "amount_above_cap" };
+  if (await taggedTopupLotsFull(trx, tenantId, topup.member_id)) return { refused: "too_many_open_lots" };
   if (late) {
     const limit = restrictionsOf(terms).purchase_limit_per_member;
     if (

@@ -11,7 +11,9 @@ import { expectProblem } from "../../../test/helpers/problem.js";
 import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
 import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
+import { fillLots } from "../../../test/helpers/wallets.js";
 import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
+import { MAX_OPEN_LOTS } from "../wallets/lots.repository.js";
 
 /**
  * A provider may say "failed" and later "succeeded" for the same payment (the member retried
@@ -768,4 +770,31 @@ describe("the tenant's single-operation cap", () => {
     expect(rows.map((r) => r.id)).toEqual([started.id]);
     await w.ledgerClean();
   });
+});
+
+describe("a member whose lots with money left are full", () => {
+  it("is refused an online top-up before any payment, and one collected since is kept refund_due", async () => {
+    const tenant = await createTestTenant(t, "Full lots");
+    const w = world(tenant);
+    const plan = await w.c.plan({ kind: "package", name: "Ten percent", rule: range });
+    const m = await w.c.newMember();
+    const started = json<TopupBody>(await w.online(plan, m));
+    // Topped up at the till since: each top-up holds a principal and a bonus lot.
+    await fillLots(t, tenant.tenantId, m, MAX_OPEN_LOTS / 2);
+    expectProblem(await w.online(plan, m), 422, "too_many_open_lots");
+    // The provider collected it: the answer is 200, never a 422 it retries for days.
+    expect(await w.result(w.notify(started, "succeeded", "evt-full"))).toBe("refund_due");
+    expect(await w.result(w.notify(started, "succeeded", "evt-full"))).toBe("already_settled");
+    const kept = await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`);
+    expect(kept).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "too_many_open_lots" } },
+    });
+    expect(await w.events("topup.payment_unfulfilled")).toEqual([
+      expect.objectContaining({ topup_id: started.id, amount: 10_000, reason: "too_many_open_lots" }),
+    ]);
+    expect(await w.audit(started.id)).toEqual(["topup.payment_started", "topup.payment_unfulfilled"]);
+    expect(await w.c.balance(m)).toMatchObject({ principal: 100 * 100, bonus: 100 });
+    await w.ledgerClean();
+  }, 120_000);
 });

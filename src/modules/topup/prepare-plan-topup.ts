@@ -1,6 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { singleAmountCap } from "../wallets/index.js";
+import { assertRoomForTaggedTopup, singleAmountCap } from "../wallets/index.js";
 import { assertOpen, assertStoreUsable, assertVisible } from "./decide-topup.js";
 import { assetScaleOf, isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf, type TopupChannel } from "./plan-terms.js";
@@ -108,5 +108,6 @@ export async function preparePlanTopup(
       { extra: { cap }, errors: [{ field: "/body/amount", message: "above the cap" }] },
     );
   }
+  await assertRoomForTaggedTopup(trx, tenantId, req.memberId);
   return { plan, code, storeId, first, figures, cardNumber: member.card_number };
 }

@@ -267,6 +267,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
         "store_not_found",
         "insufficient_balance",
         "amount_above_cap",
+        "too_many_open_lots",
       ],
     },
     schema: {

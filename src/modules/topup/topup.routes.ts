@@ -58,6 +58,7 @@ const TOPUP_REFUSALS = [
   "house_currency_not_purchasable",
   "currency_not_supported_by_provider",
   "payment_provider_error",
+  "too_many_open_lots",
 ] as const;
 type PlanTopupInput =
   | { online: OnlineTopupStart; offline?: never }

@@ -4,7 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
-import { type LotMove, MAX_OPEN_LOTS, openLots } from "./lots.repository.js";
+import { assertRoomForLots, LOTS_PER_TAGGED_TOPUP, type LotMove } from "./lots.repository.js";
 import { localDay } from "./spend-plan.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
@@ -63,12 +63,7 @@ export async function creditTaggedTopup(
   assertWithinCap(settings, input.bonus, "bonus_amount");
   await lockUsableMember(uow.trx, ctx.actor, input.memberId);
   await openMemberAccounts(uow, input.memberId, settings.asset);
-  if ((await openLots(uow.trx, uow.tenantId, input.memberId)).length + 2 > MAX_OPEN_LOTS) {
-    throw new WalletsError(
-      "too_many_open_lots",
-      `A member holds at most ${MAX_OPEN_LOTS} top-up lots with money left; spend or withdraw some first`,
-    );
-  }
+  await assertRoomForLots(uow.trx, uow.tenantId, input.memberId, LOTS_PER_TAGGED_TOPUP);
   const topupDay = localDay(now, await tenantZone(uow.trx, uow.tenantId));
   const open = async (kind: "principal" | "bonus", amount: number) => {
     const id = newId("wlot");

@@ -19,7 +19,14 @@ import { changePoints } from "./change-points.js";
 import { expirePayments } from "./expire-payments.js";
 import { expirePoints } from "./expire-points.js";
 import { spendSources } from "./lot-sources.js";
-import { checkSpendableLots, type LotRow, MAX_SPENDABLE_LOTS } from "./lots.repository.js";
+import {
+  assertRoomForLots,
+  checkSpendableLots,
+  LOTS_PER_TAGGED_TOPUP,
+  type LotRow,
+  lotLimitReached,
+  MAX_SPENDABLE_LOTS,
+} from "./lots.repository.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
@@ -105,6 +112,19 @@ export const withinTransaction = unitOver;
  */
 export async function balanceAsset(trx: Tx, tenantId: string, now: Date): Promise<string> {
   return (await loadSettings(trx, tenantId, now)).asset;
+}
+
+/**
+ * Whether the member's lots leave no room for a plan or smart top-up (two more tagged lots):
+ * a collected one is then kept for a refund rather than refused. Call it with the member locked.
+ */
+export function taggedTopupLotsFull(trx: Tx, tenantId: string, memberId: string): Promise<boolean> {
+  return lotLimitReached(trx, tenantId, memberId, LOTS_PER_TAGGED_TOPUP);
+}
+
+/** Refuses (`too_many_open_lots`) a plan or smart top-up the member's lots leave no room for. */
+export function assertRoomForTaggedTopup(trx: Tx, tenantId: string, memberId: string): Promise<void> {
+  return assertRoomForLots(trx, tenantId, memberId, LOTS_PER_TAGGED_TOPUP);
 }
 
 /**

@@ -127,6 +127,48 @@ export async function openLots(
   return rows;
 }
 
+/** The lots a tagged top-up opens, counted whether or not it has a bonus: its principal and its bonus. */
+export const LOTS_PER_TAGGED_TOPUP = 2;
+
+/**
+ * Whether a top-up opening `opening` more lots would be refused for the member's lots: it
+ * would leave them more than `MAX_OPEN_LOTS` with money left, or they already hold more than
+ * a balance read takes in (`MAX_SPENDABLE_LOTS`, where even an untagged credit's balance
+ * cannot be read). Decided with the member locked; one answer for refusing a top-up before
+ * its payment is asked for and for keeping a collected one for a refund.
+ */
+export async function lotLimitReached(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  opening: number,
+): Promise<boolean> {
+  let open: number;
+  try {
+    open = (await openLots(trx, tenantId, memberId)).length;
+  } catch (error) {
+    if (error instanceof WalletsError && error.code === "too_many_open_lots") return true;
+    throw error;
+  }
+  return opening > 0 && open + opening > MAX_OPEN_LOTS;
+}
+
+/** Refuses a top-up that `lotLimitReached` says cannot be credited. */
+export async function assertRoomForLots(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  opening: number,
+): Promise<void> {
+  if (await lotLimitReached(trx, tenantId, memberId, opening)) {
+    throw new WalletsError(
+      "too_many_open_lots",
+      `The member's top-up lots with money left leave no room for another top-up (at most ${MAX_OPEN_LOTS}); spend or withdraw some first`,
+      { extra: { limit: MAX_OPEN_LOTS } },
+    );
+  }
+}
+
 export async function paymentLegs(trx: Tx, tenantId: string, paymentId: string): Promise<PaymentLegRow[]> {
   return trx
     .selectFrom("wallet_payment_legs")

@@ -490,6 +490,7 @@ export const enUS = {
   "topup.unfulfilled.asset_changed": "The balance currency changed",
   "topup.unfulfilled.amount_above_cap": "Above the single-operation limit",
   "topup.unfulfilled.balance_payment_disabled": "Balance payment turned off",
+  "topup.unfulfilled.too_many_open_lots": "Too many top-up lots with money left",
   ...giftcardsEnUS,
   ...packagesEnUS,
   ...auditEnUS,

@@ -488,6 +488,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.unfulfilled.asset_changed": "余额币种已变更",
   "topup.unfulfilled.amount_above_cap": "超过单笔限额",
   "topup.unfulfilled.balance_payment_disabled": "余额支付已关闭",
+  "topup.unfulfilled.too_many_open_lots": "未用完的充值批次过多",
   ...giftcardsZhCN,
   ...packagesZhCN,
   ...auditZhCN,

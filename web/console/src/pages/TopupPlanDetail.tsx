@@ -55,6 +55,7 @@ const UNFULFILLED = [
   "asset_changed",
   "amount_above_cap",
   "balance_payment_disabled",
+  "too_many_open_lots",
 ] as const;
 /** A member id is long: one line, cut, the whole id on hover. */
 const CLIPPED: CSSProperties = {
