@@ -4,6 +4,7 @@ import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { loadExcel } from "../../platform/files/excel.js";
+import { repeatedColumns } from "../../platform/files/import-headers.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
 import {
@@ -80,6 +81,14 @@ export async function readImportFile(
     throw new MembersError(
       "import_invalid",
       `Header must name columns among ${IMPORT_COLUMNS.join(", ")} and include name`,
+    );
+  }
+  const repeated = repeatedColumns(names);
+  if (repeated.length > 0) {
+    throw new MembersError(
+      "import_invalid",
+      `The header names ${repeated.map((n) => `"${n}"`).join(", ")} more than once; name each column once`,
+      { errors: repeated.map((n) => ({ field: `/header/${n}`, message: "named more than once" })) },
     );
   }
   return rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]?.toString().trim() || null])));

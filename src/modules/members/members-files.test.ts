@@ -101,6 +101,12 @@ describe("member import through the import machinery", () => {
     expect(refs.status).toBe("failed");
     expect(refs.errors).toEqual([expect.objectContaining({ row: 3, column: "external_ref" })]);
 
+    // A column named twice, also in another case: which cell is the phone? Refused, not guessed.
+    const twice = await importCsv("name,external_ref,phone,Phone\nAda,r1,13900000001,13900000002\n");
+    expect(twice.status).toBe("failed");
+    expect(twice.errors).toEqual([expect.objectContaining({ row: 1, column: "phone" })]);
+    expect(twice.rows_done).toBe(0);
+
     const good = await importCsv(
       'name,external_ref,tier,tags,student\nAda,r1,gold,"vip,vip",yes\nBob,r2,,,no\n',
     );

@@ -529,6 +529,31 @@ describe("import", () => {
     expect(json<{ data: unknown[] }>(await call("GET", "/v1/members?q=imp-sure")).data).toHaveLength(0);
   });
 
+  it("refuses a header that names a column twice, naming it and writing nothing", async () => {
+    for (const header of ["name,external_ref,phone,phone", "name,external_ref,phone,PHONE "]) {
+      const csv = `${header}\nTwice,imp-dup-col,13900000001,13900000002\n`;
+      const r = await call("POST", "/v1/members/import", {
+        format: "csv",
+        content_base64: Buffer.from(csv).toString("base64"),
+      });
+      const problem = expectProblem(r, 400, "import_invalid") as unknown as {
+        detail: string;
+        errors: { field: string }[];
+      };
+      expect(problem.detail).toContain('"phone"');
+      expect(problem.errors.map((e) => e.field)).toEqual(["/header/phone"]);
+    }
+    const content = await xlsx([
+      ["name", "tier", "external_ref", "tier"],
+      ["Twice", "silver", "imp-dup-col", "gold"],
+    ]);
+    const r = await call("POST", "/v1/members/import", { format: "xlsx", content_base64: content });
+    expect((expectProblem(r, 400, "import_invalid") as unknown as { detail: string }).detail).toContain(
+      '"tier"',
+    );
+    expect(json<{ data: unknown[] }>(await call("GET", "/v1/members?q=imp-dup-col")).data).toHaveLength(0);
+  });
+
   it("refuses a header without name", async () => {
     const csv = "who,phone\nx,1\n";
     expectProblem(

@@ -15,6 +15,7 @@ import type { Notifier } from "../notify/notifier.js";
 import { assertXlsxUnpacksWithin, loadExcel } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
+import { repeatedColumns } from "./import-headers.js";
 import {
   type ExportDefinition,
   exportType,
@@ -409,7 +410,12 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
       keys = headerMap(values, definition.columns);
       const missing = definition.columns.filter((c) => c.required && !keys!.includes(c.key));
       for (const c of missing) addError({ row: 1, column: c.key, message: `missing column "${c.header}"` });
-      if (missing.length > 0) break;
+      // A column named twice (by its key and by its header text too) would keep only its last cell.
+      const repeated = repeatedColumns(keys);
+      for (const key of repeated) {
+        addError({ row: 1, column: key, message: `column "${key}" is named more than once in the header` });
+      }
+      if (missing.length > 0 || repeated.length > 0) break;
       continue;
     }
     if (line - 1 > MAX_IMPORT_ROWS) {
