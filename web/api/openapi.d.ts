@@ -22289,7 +22289,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, online_topup_disabled */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, online_topup_disabled, too_many_open_lots */
             422: {
                 headers: {
                     [name: string]: unknown;

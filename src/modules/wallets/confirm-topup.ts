@@ -3,6 +3,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
 import { confirmProviderPayment } from "./confirm-provider-payment.js";
+import { lotLimitReached } from "./lots.repository.js";
 import type { WebhookOutcome } from "./payment-providers.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
@@ -20,8 +21,10 @@ export type ConfirmResult = "credited" | "failed" | "expired" | "refund_due";
 /**
  * Why a paid intent could not be credited; kept in the audit and the event. `asset_changed`:
  * the tenant's balance asset is no longer the intent's, and balances are never converted.
+ * `too_many_open_lots`: the member holds more lots with money left than a balance read takes
+ * in, so no balance operation (this credit included) can run for them.
  */
-export type UnfulfilledReason = "member_closed" | "member_frozen" | "asset_changed";
+export type UnfulfilledReason = "member_closed" | "member_frozen" | "asset_changed" | "too_many_open_lots";
 
 /**
  * Applies a verified provider notification to its intent, exactly once: the intent row is
@@ -146,7 +149,8 @@ export async function confirmTopup(
  * Locks the member as every balance change does; a closed or frozen account takes no top-up
  * credit. Nor does a balance whose asset changed since the intent started (possible while no
  * member held a balance): crediting it would open the member's accounts in the old asset, or
- * fail against accounts already opened in the new one.
+ * fail against accounts already opened in the new one. Nor a member whose lots are past what
+ * a balance read takes in.
  */
 async function whyNotCreditable(
   uow: UnitOfWork,
@@ -161,7 +165,11 @@ async function whyNotCreditable(
     if (code === "member_closed" || code === "member_frozen") return code;
     throw error;
   }
-  return (await lockedBalanceAsset(uow, now)) === intent.asset ? null : "asset_changed";
+  if ((await lockedBalanceAsset(uow, now)) !== intent.asset) return "asset_changed";
+  // An untagged credit opens no lot, but crediting reads the member's balance, which is
+  // refused past what one read takes in: the collected money is then owed back, not left pending.
+  if (await lotLimitReached(uow.trx, uow.tenantId, intent.member_id, 0)) return "too_many_open_lots";
+  return null;
 }
 
 /**

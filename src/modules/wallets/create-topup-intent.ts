@@ -4,6 +4,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
+import { lotLimitReached, MAX_SPENDABLE_LOTS } from "./lots.repository.js";
 import type { PaymentProvider } from "./payment-providers.js";
 import { assertOnlineCurrency } from "./provider-registry.js";
 import { WalletsError } from "./wallets.errors.js";
@@ -24,7 +25,8 @@ export interface PreparedIntent {
 /**
  * Checks the member and the settings and creates the payment at the provider, outside any
  * unit of work (no lock is held while the provider answers). A member token is refused
- * while the balance is hidden in the member center.
+ * while the balance is hidden in the member center, and a member whose lots leave no room
+ * for a credit (`too_many_open_lots`, the rule the confirmation applies) is refused too.
  */
 export async function prepareTopupIntent(
   db: Database,
@@ -34,10 +36,10 @@ export async function prepareTopupIntent(
   now: Date,
 ): Promise<PreparedIntent> {
   const tenantId = ctx.actor.tenantId;
-  const settings = await db.tenantTx(tenantId, async (trx) => {
+  const { settings, lotsFull } = await db.tenantTx(tenantId, async (trx) => {
     const s = await loadSettings(trx, tenantId, now);
     await lockUsableMember(trx, ctx.actor, input.memberId, { lock: false });
-    return s;
+    return { settings: s, lotsFull: await lotLimitReached(trx, tenantId, input.memberId, 0) };
   });
   if (!settings.online_topup_enabled)
     throw new WalletsError("online_topup_disabled", "Online top-up is turned off");
@@ -48,6 +50,15 @@ export async function prepareTopupIntent(
     );
   }
   assertWithinCap(settings, input.amount);
+  // Its confirmation could not be credited (it would be kept for a refund): refused before
+  // the member is asked to pay.
+  if (lotsFull) {
+    throw new WalletsError(
+      "too_many_open_lots",
+      `The member holds more than ${MAX_SPENDABLE_LOTS} top-up lots with money left; spend some before topping up online`,
+      { extra: { limit: MAX_SPENDABLE_LOTS } },
+    );
+  }
   const provider = providers.get(settings.payment_provider);
   if (!provider)
     throw new WalletsError("payment_provider_unknown", `No payment provider ${settings.payment_provider}`);

@@ -9,7 +9,8 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
-import { walletClient } from "../../../test/helpers/wallets.js";
+import { fillSpendableLots, walletClient } from "../../../test/helpers/wallets.js";
+import { MAX_SPENDABLE_LOTS } from "./lots.repository.js";
 import { signTestWebhook, testProviderSecret } from "./payment-providers.js";
 
 /**
@@ -157,6 +158,40 @@ describe("an online top-up that succeeds after it failed or expired", () => {
 });
 
 describe("an online top-up paid in time", () => {
+  it("for a member holding more lots than a balance read takes in: kept refund_due; a new one refused before the provider", async () => {
+    const m = await member();
+    const intent = await start(m, 1300);
+    await fillSpendableLots(t, tenant.tenantId, m, MAX_SPENDABLE_LOTS + 1);
+    expect(await result(notify(intent, "succeeded", "evt-w-lots"))).toBe("refund_due");
+    expectProblem(await notify(intent, "succeeded", "evt-w-lots"), 409, "topup_intent_closed");
+    expect((await intentOf(intent.id)).status).toBe("refund_due");
+    expect(await events("wallet.topup_unfulfilled")).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ intent_id: intent.id, amount: 1300, reason: "too_many_open_lots" }),
+      ]),
+    );
+    expect(await audit(intent.id)).toEqual([
+      "wallet.topup_intent_created",
+      "wallet.topup_intent_unfulfilled",
+    ]);
+    expect((await events("wallet.topped_up")).filter((e) => e.intent_id === intent.id)).toEqual([]);
+    const intents = async () =>
+      (
+        await t.database.owner
+          .selectFrom("wallet_topup_intents")
+          .select("id")
+          .where("member_id", "=", m)
+          .execute()
+      ).length;
+    expectProblem(
+      await call("POST", `/v1/members/${m}/topup-intents`, { amount: 500 }),
+      422,
+      "too_many_open_lots",
+    );
+    expect(await intents()).toBe(1);
+    await ledgerClean();
+  });
+
   it("paid in time for a member frozen or closed since it started: kept refund_due, nothing credited", async () => {
     const [frozen, closed] = [await member(), await member()];
     const a = await start(frozen, 1100);

@@ -212,6 +212,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         "payment_provider_unknown",
         "house_currency_not_purchasable",
         "currency_not_supported_by_provider",
+        "too_many_open_lots",
       ],
     },
     schema: {
