@@ -8596,6 +8596,8 @@ export interface components {
          *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
          *           "topup_id": null,
          *           "refund_record": null,
+         *           "refunded_amount": 0,
+         *           "refund_outstanding": 0,
          *           "created_at": "2026-11-23T08:02:00.000Z"
          *         }
          *       ],
@@ -8669,6 +8671,10 @@ export interface components {
                         currency: string;
                     };
                 } | null;
+                /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                refunded_amount: number;
+                /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
+                refund_outstanding: number;
                 /**
                  * Format: date-time
                  * @example 2026-11-23T08:00:00.000Z
@@ -52512,6 +52518,8 @@ export interface operations {
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
                      *           "refund_record": null,
+                     *           "refunded_amount": 0,
+                     *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -52585,6 +52593,10 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
+                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            refunded_amount: number;
+                            /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
+                            refund_outstanding: number;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -52743,6 +52755,8 @@ export interface operations {
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
                      *           "refund_record": null,
+                     *           "refunded_amount": 0,
+                     *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -52816,6 +52830,10 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
+                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            refunded_amount: number;
+                            /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
+                            refund_outstanding: number;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -52956,6 +52974,8 @@ export interface operations {
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
                      *           "refund_record": null,
+                     *           "refunded_amount": 0,
+                     *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -53029,6 +53049,10 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
+                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            refunded_amount: number;
+                            /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
+                            refund_outstanding: number;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -53169,6 +53193,8 @@ export interface operations {
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
                      *           "refund_record": null,
+                     *           "refunded_amount": 0,
+                     *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -53242,6 +53268,10 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
+                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            refunded_amount: number;
+                            /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
+                            refund_outstanding: number;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -53406,6 +53436,8 @@ export interface operations {
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
                      *           "refund_record": null,
+                     *           "refunded_amount": 0,
+                     *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -53479,6 +53511,10 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
+                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            refunded_amount: number;
+                            /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
+                            refund_outstanding: number;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -53635,6 +53671,8 @@ export interface operations {
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
                      *           "refund_record": null,
+                     *           "refunded_amount": 0,
+                     *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -53708,6 +53746,10 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
+                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            refunded_amount: number;
+                            /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
+                            refund_outstanding: number;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -53888,6 +53930,8 @@ export interface operations {
                      *           "wallet_payment_id": "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *           "topup_id": null,
                      *           "refund_record": null,
+                     *           "refunded_amount": 0,
+                     *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
                      *       ],
@@ -53961,6 +54005,10 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
+                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            refunded_amount: number;
+                            /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
+                            refund_outstanding: number;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z

@@ -76,6 +76,16 @@ const Payment = Type.Object({
   wallet_payment_id: Nullable(Str),
   topup_id: Nullable(Str),
   refund_record: RefundRecordOrNull,
+  refunded_amount: Type.Integer({
+    minimum: 0,
+    description:
+      "What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here",
+  }),
+  refund_outstanding: Type.Integer({
+    minimum: 0,
+    description:
+      "Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status",
+  }),
   created_at: Timestamp,
 });
 
@@ -135,6 +145,8 @@ export const CashierOrder = Type.Object(
             wallet_payment_id: "wpay_01jd3m2x4y5z6a7b8c9d0e1f2g",
             topup_id: null,
             refund_record: null,
+            refunded_amount: 0,
+            refund_outstanding: 0,
             created_at: "2026-11-23T08:02:00.000Z",
           },
         ],
@@ -230,11 +242,22 @@ export function serializeOrder(
       wallet_payment_id: p.wallet_payment_id,
       topup_id: p.topup_id,
       refund_record: p.refund_record,
+      ...refundProgress(p),
       created_at: p.created_at.toISOString(),
     })),
     ...(link ? { link: { url: link.url, path: link.path, expires_at: link.expiresAt.toISOString() } } : {}),
     created_at: order.created_at.toISOString(),
   };
+}
+
+/**
+ * For finance, how far the provider has refunded an attempt (each refund id once, as recorded)
+ * and what is still owed: only a `refund_due` attempt owes anything, never less than nothing.
+ */
+function refundProgress(p: Pick<PaymentRow, "status" | "online_amount" | "provider_refunds">) {
+  const refunded = Object.values(p.provider_refunds?.refunds ?? {}).reduce((sum, share) => sum + share, 0);
+  const outstanding = p.status === "refund_due" ? Math.max(0, p.online_amount - refunded) : 0;
+  return { refunded_amount: refunded, refund_outstanding: outstanding };
 }
 
 /** Expiry needs no job: an order still open at its time is expired from then on. */

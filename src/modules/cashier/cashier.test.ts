@@ -1146,6 +1146,69 @@ describe("a provider's refund of a cashier payment kept refund_due", () => {
     await ledgerClean();
   });
 
+  it("the order's attempt shows finance what the provider refunded so far and what is still owed", async () => {
+    const { send, intent, refunded } = await viaStripe("whsec_view_partial");
+    const m = await member("Xia", 5_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const r = await withStripe(() => pay(token, o.id, { balance_amount: 3_000 }));
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    const collected = TOTAL - 3_000;
+    const shown = async () => {
+      const one = (await merchantView(o.id)).payments[0];
+      const listed = await wallet.ok<{ data: Order[] }>(
+        "GET",
+        `/v1/cashier-orders?member_id=${m}&payment_status=refund_due`,
+      );
+      const fromList = listed.data.find((x) => x.id === o.id)?.payments[0];
+      return { one, fromList };
+    };
+    const amounts = (refunded_amount: number, refund_outstanding: number) => {
+      const fields = expect.objectContaining({ id: attempt.id, refunded_amount, refund_outstanding });
+      return { one: fields, fromList: fields };
+    };
+
+    // Waiting for the provider's answer, nothing is owed yet.
+    expect((await merchantView(o.id)).payments[0]).toMatchObject({
+      refunded_amount: 0,
+      refund_outstanding: 0,
+    });
+    expect(await send(await intent("evt_vp_f", "payment_intent.payment_failed", attempt.id))).toBe("failed");
+    expect(await send(await intent("evt_vp_s", "payment_intent.succeeded", attempt.id))).toBe("refund_due");
+    expect(await shown()).toEqual(amounts(0, collected));
+
+    // A part refund, heard twice, counts once; the provider's next (cumulative) amount adds the rest of it.
+    const part = await refunded("evt_vp_part", attempt.id, 2_000);
+    expect(await send(part)).toBe("refund_ignored");
+    expect(await send(part)).toBe("refund_ignored");
+    expect(await shown()).toEqual(amounts(2_000, collected - 2_000));
+    expect(await send(await refunded("evt_vp_more", attempt.id, 3_500))).toBe("refund_ignored");
+    expect(await shown()).toEqual(amounts(3_500, collected - 3_500));
+
+    // Finance records the rest by hand: nothing is owed any more, the provider's part is still shown.
+    const recorded = await wallet.ok<Order>(
+      "POST",
+      `/v1/cashier-orders/${o.id}/payments/${attempt.id}/record-refund`,
+      { reference: "re_vp_rest" },
+    );
+    expect(recorded.payments[0]).toMatchObject({
+      status: "refunded",
+      refunded_amount: 3_500,
+      refund_outstanding: 0,
+    });
+
+    // An attempt that paid its order owes nothing back.
+    const paid = await order(await member("Yan", TOTAL));
+    const byBalance = await pay(await tokenFor(paid), paid.id);
+    expect(byBalance.statusCode, byBalance.body).toBe(200);
+    expect(json<Order>(byBalance).payments[0]).toMatchObject({
+      status: "succeeded",
+      refunded_amount: 0,
+      refund_outstanding: 0,
+    });
+  });
+
   it("a smart top-up's payment refunded whole records the attempt and the top-up refunded together", async () => {
     const { audit, ledgerClean } = tenantTrail(t, tenant.tenantId);
     const { send, intent, refunded } = await viaStripe("whsec_auto_smart");
