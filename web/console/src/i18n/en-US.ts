@@ -521,6 +521,7 @@ export const enUS = {
   "cashier.attempt.refund_due": "refund due",
   "cashier.attempt.refunded": "refunded",
   "cashier.attemptStatus": "Attempt",
+  "cashier.refundProgress": "Refunded {refunded} / still owed {outstanding}",
   "students.dashboard": "Dashboard",
   "students.review": "Review queue",
   "students.settings": "Settings",

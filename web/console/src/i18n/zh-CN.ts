@@ -519,6 +519,7 @@ export const zhCN: Record<MessageKey, string> = {
   "cashier.attempt.refund_due": "待退款",
   "cashier.attempt.refunded": "已退款",
   "cashier.attemptStatus": "支付尝试",
+  "cashier.refundProgress": "已退 {refunded} / 待退 {outstanding}",
   "students.dashboard": "数据看板",
   "students.review": "审核队列",
   "students.settings": "学生证设置",

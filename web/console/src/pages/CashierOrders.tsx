@@ -30,11 +30,27 @@ export default function CashierOrders() {
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const attempt = (o: CashierOrder, p: Attempt) => {
     const label = `${t(`cashier.paidBy.${p.kind}`)} · ${t(`cashier.attempt.${p.status}`)}`;
+    // The provider may refund an owed attempt in parts: finance sees how much is back and what is left.
+    const progress =
+      p.status === "refund_due" && p.refunded_amount > 0 ? (
+        <span data-testid="cashier-refund-progress" style={{ whiteSpace: "nowrap" }}>
+          {t("cashier.refundProgress", {
+            refunded: fmt.money(p.refunded_amount),
+            outstanding: fmt.money(p.refund_outstanding),
+          })}
+        </span>
+      ) : null;
     if (p.status !== "refund_due" || !can("POST /v1/cashier-orders/{id}/payments/{payment_id}/record-refund"))
-      return <span key={p.id}>{p.status === "refund_due" ? <Tag color="magenta">{label}</Tag> : label}</span>;
+      return (
+        <Space key={p.id} size={4}>
+          {p.status === "refund_due" ? <Tag color="magenta">{label}</Tag> : label}
+          {progress}
+        </Space>
+      );
     return (
       <Space key={p.id} size={4}>
         <Tag color="magenta">{`${label} · ${fmt.money(p.online_amount)}`}</Tag>
+        {progress}
         <RecordRefundButton
           subject={`${fmt.money(p.online_amount)} · ${o.merchant_order_ref}`}
           refresh={["cashier-orders"]}
