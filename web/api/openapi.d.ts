@@ -1662,7 +1662,7 @@ export interface paths {
         put?: never;
         /**
          * Record the refund, made at the provider, of a refund_due online top-up (finance)
-         * @description The intent's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the intent becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         * @description The intent's payment was collected but never credited (refund_due); finance refunds it at the provider and records it here: the intent becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. The provider's refund notification of the whole payment, heard first, has recorded it already (recorded_by the provider, with provider_event). Any other status, a second call included, answers 409 not_refund_due and writes nothing.
          */
         post: operations["recordTopupIntentRefund"];
         delete?: never;
@@ -1682,7 +1682,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed): credits an online top-up exactly once
-         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due.
+         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed.
          */
         post: operations["postPaymentWebhooksByProviderByTenantId"];
         delete?: never;
@@ -22736,7 +22736,7 @@ export interface operations {
                         object: "webhook_receipt";
                         intent_id: string;
                         /** @enum {string} */
-                        result: "credited" | "failed" | "expired" | "refund_due";
+                        result: "credited" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored";
                     };
                 };
             };

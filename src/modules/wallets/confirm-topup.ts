@@ -5,6 +5,7 @@ import { lockUsableMember } from "../members/index.js";
 import { confirmProviderPayment } from "./confirm-provider-payment.js";
 import { lotLimitReached } from "./lots.repository.js";
 import type { WebhookOutcome } from "./payment-providers.js";
+import { recordProviderRefundOfIntent } from "./record-topup-refund.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
@@ -16,7 +17,13 @@ import {
 } from "./wallets.ledger.js";
 import { type IntentRow, loadSettings } from "./wallets.repository.js";
 
-export type ConfirmResult = "credited" | "failed" | "expired" | "refund_due";
+export type ConfirmResult =
+  | "credited"
+  | "failed"
+  | "expired"
+  | "refund_due"
+  | "refund_recorded"
+  | "refund_ignored";
 
 /**
  * Why a paid intent could not be credited; kept in the audit and the event. `asset_changed`:
@@ -35,8 +42,11 @@ export type UnfulfilledReason = "member_closed" | "member_frozen" | "asset_chang
  * member paid, so it is credited then. A success, in time or late, for a member closed or
  * frozen since the intent started credits nothing (docs/member-balance.md: a frozen account,
  * like a closed one, takes no top-up, as an offline top-up or a reward to it is refused), so
- * the intent is kept `refund_due` for a refund at the provider. A refund
- * notification never settles an intent. The actor is the provider
+ * the intent is kept `refund_due` for a refund at the provider. A refund notification never
+ * credits an intent: on one kept `refund_due` it records the refund as finance would once all
+ * that was collected is back (`refund_recorded`; a part refund is kept and audited, the intent
+ * still owed), on a `refunded` one it changes nothing (`refund_ignored`), and any other
+ * intent refuses it (`topup_intent_closed`). The actor is the provider
  * (`payment_provider:<name>`, a system actor).
  */
 export async function confirmTopup(
@@ -46,7 +56,10 @@ export async function confirmTopup(
   now: Date,
 ): Promise<{ result: ConfirmResult; intent: IntentRow }> {
   const { provider, outcome } = input;
-  const paid = outcome.kind !== "refund" && outcome.status === "succeeded";
+  const refund = outcome.kind === "refund";
+  const paid = !refund && outcome.status === "succeeded";
+  const closed = (i: IntentRow) =>
+    new WalletsError("topup_intent_closed", `The top-up was already ${i.status}; nothing was credited again`);
   const { row: intent, result: settled } = await confirmProviderPayment(
     uow,
     {
@@ -68,15 +81,20 @@ export async function confirmTopup(
             "amount_mismatch",
             "The confirmation's amount or currency differs from the intent",
           ),
-        closed: (i) =>
-          new WalletsError(
-            "topup_intent_closed",
-            `The top-up was already ${i.status}; nothing was credited again`,
-          ),
+        // A refund is answered below, by the intent's status.
+        ...(refund ? {} : { closed }),
       },
     },
     now,
   );
+  if (refund) {
+    // Owed back: the provider's refund settles it as finance's record would.
+    if (intent.status === "refund_due") {
+      return recordProviderRefundOfIntent(uow, ctx, intent, { ...outcome, provider }, now);
+    }
+    if (intent.status === "refunded") return { result: "refund_ignored", intent };
+    throw closed(intent);
+  }
   const { actor } = ctx;
   const late = paid && (intent.status !== "pending" || settled === "expired");
   // Paid in time or late, a closed or frozen member's balance takes no new money.

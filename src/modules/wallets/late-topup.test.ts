@@ -71,6 +71,25 @@ async function notify(
     payload: signed.body,
   });
 }
+/** The provider's signed notification that it refunded (part of) the intent's payment. */
+async function notifyRefund(intent: Intent, eventId: string, refund: Record<string, unknown>) {
+  const { provider_ref } = await t.database.owner
+    .selectFrom("wallet_topup_intents")
+    .select("provider_ref")
+    .where("id", "=", intent.id)
+    .executeTakeFirstOrThrow();
+  const signed = signTestWebhook(
+    testProviderSecret(t.config.signingSecret),
+    { id: eventId, provider_ref, status: "succeeded", amount: intent.amount, currency: "CNY", ...refund },
+    t.clock.now(),
+  );
+  return t.app.inject({
+    method: "POST",
+    url: `/v1/payment-webhooks/test/${tenant.tenantId}`,
+    headers: { "content-type": "application/json", ...signed.headers },
+    payload: signed.body,
+  });
+}
 const result = async (r: ReturnType<typeof notify>) => {
   const res = await r;
   expect(res.statusCode, res.body).toBe(200);
@@ -332,6 +351,115 @@ describe("finance records the refund of a refund_due intent", () => {
       404,
       "topup_intent_not_found",
     );
+    await ledgerClean();
+  });
+});
+
+describe("the provider's refund of a refund_due intent", () => {
+  it("a part refund keeps it owed, audited with its amount; all of it records it refunded as finance would, once", async () => {
+    const m = await member();
+    const intent = await start(m, 1000);
+    await call("PATCH", `/v1/members/${m}`, { status: "frozen" });
+    expect(await result(notify(intent, "succeeded"))).toBe("refund_due");
+    const auditRows = () =>
+      t.database.owner
+        .selectFrom("audit_events")
+        .select(["action", "summary", "actor_type", "actor_id"])
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("target_id", "=", intent.id)
+        .orderBy("created_at")
+        .execute();
+    const part = { kind: "refund", refund_id: "re_part", refund_amount: 400 };
+
+    // Part of it back: still owed, the part in the audit for finance.
+    expect(await result(notifyRefund(intent, "evt_part", part))).toBe("refund_recorded");
+    expect(await intentOf(intent.id)).toMatchObject({ status: "refund_due", refund_record: null });
+    expect((await auditRows()).find((a) => a.action === "wallet.topup_intent_provider_refund")).toMatchObject(
+      {
+        actor_type: "system",
+        actor_id: "payment_provider:test",
+        summary: { refund_id: "re_part", refund_amount: 400, refunded_total: 400, still_owed: 600 },
+      },
+    );
+    expect(await events("wallet.topup_refunded")).not.toContainEqual(
+      expect.objectContaining({ intent_id: intent.id }),
+    );
+
+    // The rest back (cumulative, as Stripe says it): refunded, the provider's event its record.
+    const whole = { kind: "refund", refund_id: "re_whole", refund_amount: 1000, refund_cumulative: true };
+    expect(await result(notifyRefund(intent, "evt_whole", whole))).toBe("refund_recorded");
+    const settled = await intentOf(intent.id);
+    expect(settled).toMatchObject({
+      status: "refunded",
+      refund_record: {
+        reference: "re_whole",
+        note: null,
+        recorded_by: { type: "system", id: "payment_provider:test" },
+        recorded_at: t.clock.now().toISOString(),
+        provider_event: {
+          provider: "test",
+          event_id: "evt_whole",
+          refund_id: "re_whole",
+          amount: 1000,
+          currency: "CNY",
+        },
+      },
+    });
+    const recorded = (await auditRows()).filter((a) => a.action === "wallet.topup_intent_refunded");
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      actor_type: "system",
+      actor_id: "payment_provider:test",
+      summary: { reference: "re_whole", amount: 1000, previous_status: "refund_due" },
+    });
+    expect((await events("wallet.topup_refunded")).filter((e) => e.intent_id === intent.id)).toEqual([
+      expect.objectContaining({ amount: 1000, currency: "CNY", reference: "re_whole" }),
+    ]);
+
+    // Heard again, nothing changes; finance has nothing left to record.
+    const before = await audit(intent.id);
+    expect(await result(notifyRefund(intent, "evt_whole", whole))).toBe("refund_ignored");
+    expect(await result(notifyRefund(intent, "evt_part", part))).toBe("refund_ignored");
+    expect(await audit(intent.id)).toEqual(before);
+    expect(await intentOf(intent.id)).toEqual(settled);
+    expectProblem(
+      await call("POST", `/v1/topup-intents/${intent.id}/record-refund`, {}),
+      409,
+      "not_refund_due",
+    );
+    expect(await balance(m)).toMatchObject({ principal: 0, total: 0 });
+    await ledgerClean();
+  });
+
+  it("refunds one by one add up; a refund of an intent never owed credits and records nothing", async () => {
+    const m = await member();
+    const owed = await start(m, 900);
+    await call("PATCH", `/v1/members/${m}`, { status: "frozen" });
+    expect(await result(notify(owed, "succeeded"))).toBe("refund_due");
+    const each = (id: string, amount: number) => ({ kind: "refund", refund_id: id, refund_amount: amount });
+    expect(await result(notifyRefund(owed, "evt_a", each("re_a", 500)))).toBe("refund_recorded");
+    expect((await intentOf(owed.id)).status).toBe("refund_due");
+    expect(await result(notifyRefund(owed, "evt_b", each("re_b", 400)))).toBe("refund_recorded");
+    expect(await intentOf(owed.id)).toMatchObject({
+      status: "refunded",
+      refund_record: { reference: "re_b", provider_event: { amount: 900 } },
+    });
+    await call("PATCH", `/v1/members/${m}`, { status: "active" });
+    const credited = await start(m, 300);
+    expect(await result(notify(credited, "succeeded"))).toBe("credited");
+    const pending = await start(m, 200);
+    for (const i of [credited, pending]) {
+      const before = await audit(i.id);
+      expectProblem(
+        await notifyRefund(i, `evt_${i.id}`, each(`re_${i.id}`, i.amount)),
+        409,
+        "topup_intent_closed",
+      );
+      expect(await audit(i.id)).toEqual(before);
+    }
+    expectProblem(await notifyRefund(pending, "evt_bad", { kind: "refund" }), 400, "validation_failed");
+    expect((await intentOf(pending.id)).status).toBe("pending");
+    expect(await balance(m)).toMatchObject({ principal: 300 });
     await ledgerClean();
   });
 });

@@ -65,7 +65,9 @@ export const TEST_SIGNATURE_HEADER = "x-test-signature";
 /**
  * The `test` provider, for development and tests: no money moves. `createPayment` returns a
  * `test://pay/…` URL; the "payment" happens when someone posts a notification signed with
- * `signTestWebhook` (the secret derives from the service's signing secret).
+ * `signTestWebhook` (the secret derives from the service's signing secret). A notification with
+ * `kind: "refund"` says the payment was refunded at the provider: `refund_amount` (this refund
+ * alone, or everything refunded so far with `refund_cumulative: true`) and `refund_id`.
  */
 export class TestPaymentProvider implements PaymentProvider {
   readonly name = "test";
@@ -114,7 +116,35 @@ export class TestPaymentProvider implements PaymentProvider {
         "The webhook needs id, provider_ref, status, amount and currency",
       );
     }
-    return { eventId: id, providerRef: provider_ref, status, amount: amount as number, currency };
+    const outcome: WebhookOutcome = {
+      eventId: id,
+      providerRef: provider_ref,
+      status,
+      amount: amount as number,
+      currency,
+    };
+    if (body.kind === undefined || body.kind === "payment") return outcome;
+    // A refund made at the provider: what it refunded (this refund alone unless cumulative).
+    const { refund_amount, refund_id, refund_cumulative } = body;
+    if (
+      body.kind !== "refund" ||
+      !Number.isSafeInteger(refund_amount) ||
+      (refund_amount as number) <= 0 ||
+      (refund_id !== undefined && (typeof refund_id !== "string" || refund_id === "")) ||
+      (refund_cumulative !== undefined && typeof refund_cumulative !== "boolean")
+    ) {
+      throw new WalletsError(
+        "validation_failed",
+        "A refund notification needs kind refund, a positive refund_amount, and optionally refund_id and refund_cumulative",
+      );
+    }
+    return {
+      ...outcome,
+      kind: "refund" as const,
+      refundAmount: refund_amount as number,
+      ...(refund_id === undefined ? {} : { refundId: refund_id as string }),
+      ...(refund_cumulative === undefined ? {} : { refundCumulative: refund_cumulative as boolean }),
+    };
   }
 }
 

@@ -2,7 +2,11 @@ import type { ColumnType, Generated, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import { createAsset, defaultScale, ensureAsset, findAsset } from "../../ledger/index.js";
-import { ONLINE_PAYMENT_STATUSES, type RefundRecord } from "../../platform/http/record-refund.js";
+import {
+  ONLINE_PAYMENT_STATUSES,
+  type ProviderRefundLog,
+  type RefundRecord,
+} from "../../platform/http/record-refund.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
 import { WalletsError } from "./wallets.errors.js";
 
@@ -125,6 +129,8 @@ export interface WalletTopupIntentsTable {
   completed_at: Date | null;
   /** Finance's record of the refund made at the provider (a `refunded` intent). */
   refund_record: Json<RefundRecord> | null;
+  /** The provider's refund notifications heard for a `refund_due` intent, until it is all back. */
+  provider_refunds: Json<ProviderRefundLog> | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -445,7 +445,14 @@ export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   intent_id: Type.String(),
-  result: StringEnum(["credited", "failed", "expired", "refund_due"] as const),
+  result: StringEnum([
+    "credited",
+    "failed",
+    "expired",
+    "refund_due",
+    "refund_recorded",
+    "refund_ignored",
+  ] as const),
 });
 
 const ChangeFilters = {
