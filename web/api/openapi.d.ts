@@ -3843,7 +3843,7 @@ export interface paths {
         put?: never;
         /**
          * Record the refund, made at the provider, of a refund_due order's online payment (finance)
-         * @description The order's online payment was collected but the order could not be activated (refund_due); finance refunds it at the provider and records it here: the order becomes refunded (refund kind provider) with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         * @description The order's online payment was collected but the order could not be activated (refund_due); finance refunds it at the provider and records it here: the order becomes refunded (refund kind provider) with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. The provider's refund notification of the whole payment, heard first, has recorded it already (recorded_by the provider, with provider_event). Any other status, a second call included, answers 409 not_refund_due and writes nothing.
          */
         post: operations["recordPackageOrderRefund"];
         delete?: never;
@@ -3897,7 +3897,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed) of a package's online payment: pays and activates it once
-         * @description Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing.
+         * @description Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed.
          */
         post: operations["confirmPackagePayment"];
         delete?: never;
@@ -42979,7 +42979,7 @@ export interface operations {
                         object: "webhook_receipt";
                         order_id: string;
                         /** @enum {string} */
-                        result: "paid" | "failed" | "expired" | "refund_due";
+                        result: "paid" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored";
                     };
                 };
             };

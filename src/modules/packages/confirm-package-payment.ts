@@ -9,8 +9,15 @@ import { emitPackageEvent } from "./packages.events.js";
 import { type OrderRow, purchaseHistory } from "./packages.repository.js";
 import { tenantZone } from "./prepare-sale.js";
 import { type Situation, situationOf } from "./pricing.js";
+import { recordProviderRefundOfOrder } from "./record-order-refund.js";
 
-export type PaymentResult = "paid" | "failed" | "expired" | "refund_due";
+export type PaymentResult =
+  | "paid"
+  | "failed"
+  | "expired"
+  | "refund_due"
+  | "refund_recorded"
+  | "refund_ignored";
 
 /**
  * Applies a verified provider notification to its package order, exactly once: the order
@@ -21,6 +28,10 @@ export type PaymentResult = "paid" | "failed" | "expired" | "refund_due";
  * so a success for a cancelled (or overdue) order activates it then; the member is locked
  * before that is decided, and a member who can no longer take it (closed, frozen) leaves the
  * order `refund_due`, audited and announced (`package.payment_unfulfilled`) for a refund.
+ * A refund notification never pays an order: on one kept `refund_due` it records the refund as
+ * finance would once all that was collected is back (`refund_recorded`; a part refund is kept
+ * and audited, the order still owed), on a `refunded` one it changes nothing
+ * (`refund_ignored`), and any other order refuses it (`package_payment_closed`).
  */
 export async function confirmPackagePayment(
   uow: UnitOfWork,
@@ -28,7 +39,10 @@ export async function confirmPackagePayment(
   outcome: WebhookOutcome,
   now: Date,
 ): Promise<{ result: PaymentResult; order: OrderRow }> {
-  const succeeded = outcome.status === "succeeded";
+  const refund = outcome.kind === "refund";
+  const succeeded = !refund && outcome.status === "succeeded";
+  const closed = (o: OrderRow) =>
+    new PackagesError("package_payment_closed", `The order is already ${o.status}; nothing was done again`);
   const confirmed = await confirmProviderPayment(
     uow,
     {
@@ -41,7 +55,8 @@ export async function confirmPackagePayment(
         expiresAt: o.payment_expires_at,
         // Only an order never activated may be paid late; a refunded one stays refunded.
         open:
-          o.status === "pending_payment" || (succeeded && o.status === "cancelled" && o.period_id === null),
+          !refund &&
+          (o.status === "pending_payment" || (succeeded && o.status === "cancelled" && o.period_id === null)),
       }),
       refuse: {
         notFound: () => new PackagesError("package_payment_not_found", "No package order for this payment"),
@@ -50,16 +65,21 @@ export async function confirmPackagePayment(
             "amount_mismatch",
             "The confirmation's amount or currency differs from the order",
           ),
-        closed: (o) =>
-          new PackagesError(
-            "package_payment_closed",
-            `The order is already ${o.status}; nothing was done again`,
-          ),
+        // A refund is answered below, by the order's status.
+        ...(refund ? {} : { closed }),
       },
     },
     now,
   );
   const { row: order, ctx: context } = confirmed;
+  if (refund) {
+    // Owed back: the provider's refund settles it as finance's record would.
+    if (order.status === "refund_due") {
+      return recordProviderRefundOfOrder(uow, context, order, { ...outcome, provider }, now);
+    }
+    if (order.status === "refunded") return { result: "refund_ignored", order };
+    throw closed(order);
+  }
   const late = succeeded && (order.status !== "pending_payment" || confirmed.result === "expired");
   if (late) return payLate(uow, context, order, outcome, now);
   const result: PaymentResult =

@@ -44,6 +44,29 @@ const confirm = (order: OrderBody, status: "succeeded" | "failed", eventId = `ev
     payload: signed.body,
   });
 };
+/** The provider's signed notification that it refunded (part of) the order's payment. */
+const refundOf = (order: OrderBody, eventId: string, refund: Record<string, unknown>) => {
+  const providerRef = String(order.payment.checkout!.pay_url).replace("test://pay/", "");
+  const signed = signTestWebhook(
+    testProviderSecret(w.t.config.signingSecret),
+    {
+      id: eventId,
+      provider_ref: providerRef,
+      status: "succeeded",
+      amount: order.price.amount,
+      currency: "CNY",
+      kind: "refund",
+      ...refund,
+    },
+    w.t.clock.now(),
+  );
+  return w.t.app.inject({
+    method: "POST",
+    url: `/v1/package-payment-webhooks/test/${w.tenant.tenantId}`,
+    headers: { ...signed.headers, "content-type": "application/json" },
+    payload: signed.body,
+  });
+};
 const result = async (r: ReturnType<typeof confirm>) => {
   const res = await r;
   expect(res.statusCode, res.body).toBe(200);
@@ -267,6 +290,97 @@ describe("finance records the refund of a refund_due order", () => {
     expect(await w.code(w.call("POST", "/v1/package-orders/pko_missing/record-refund"), 404)).toBe(
       "package_order_not_found",
     );
+    await ledgerClean();
+  });
+});
+
+describe("the provider's refund of a refund_due order", () => {
+  it("a part refund keeps it owed, audited with its amount; all of it records it refunded as finance would, once", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const pending = await online(pkg, m);
+    expect(await result(confirm(pending, "failed"))).toBe("failed");
+    await w.ok(w.call("PATCH", `/v1/members/${m}`, { status: "frozen" }));
+    expect(await result(confirm(pending, "succeeded", "evt-pkg-ar"))).toBe("refund_due");
+    const auditRows = () =>
+      w.t.database.owner
+        .selectFrom("audit_events")
+        .select(["action", "summary", "actor_type", "actor_id"])
+        .where("tenant_id", "=", w.tenant.tenantId)
+        .where("target_id", "=", pending.id)
+        .orderBy("created_at")
+        .execute();
+    const part = { refund_id: "re_pkg_part", refund_amount: 5900 };
+
+    // Part of it back: still owed, the part in the audit for finance.
+    expect(await result(refundOf(pending, "evt-pkg-part", part))).toBe("refund_recorded");
+    expect(await order(pending.id)).toMatchObject({ status: "refund_due", refund_record: null });
+    expect((await auditRows()).find((a) => a.action === "package.provider_refund")).toMatchObject({
+      actor_type: "system",
+      actor_id: "payment_provider:test",
+      summary: { refund_id: "re_pkg_part", refund_amount: 5900, refunded_total: 5900, still_owed: 10_000 },
+    });
+    expect((await events("package.payment_refunded")).filter((e) => e.order_id === pending.id)).toEqual([]);
+
+    // The rest back: refunded, the provider's event its record.
+    const rest = { refund_id: "re_pkg_rest", refund_amount: 10_000 };
+    expect(await result(refundOf(pending, "evt-pkg-rest", rest))).toBe("refund_recorded");
+    const settled = await order(pending.id);
+    expect(settled).toMatchObject({
+      status: "refunded",
+      period: null,
+      refund: { kind: "provider", reason: "member_frozen", refunded_at: w.t.clock.now().toISOString() },
+      refund_record: {
+        reference: "re_pkg_rest",
+        note: null,
+        recorded_by: { type: "system", id: "payment_provider:test" },
+        recorded_at: w.t.clock.now().toISOString(),
+        provider_event: {
+          provider: "test",
+          event_id: "evt-pkg-rest",
+          refund_id: "re_pkg_rest",
+          amount: 15900,
+          currency: "CNY",
+        },
+      },
+    });
+    const recorded = (await auditRows()).filter((a) => a.action === "package.refund_recorded");
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      actor_type: "system",
+      actor_id: "payment_provider:test",
+      summary: { reference: "re_pkg_rest", amount: 15900, previous_status: "refund_due" },
+    });
+    expect((await events("package.payment_refunded")).filter((e) => e.order_id === pending.id)).toEqual([
+      expect.objectContaining({ amount: 15900, currency: "CNY", reference: "re_pkg_rest" }),
+    ]);
+
+    // Heard again, nothing changes; finance has nothing left to record.
+    const before = await audit(pending.id);
+    expect(await result(refundOf(pending, "evt-pkg-rest", rest))).toBe("refund_ignored");
+    expect(await result(refundOf(pending, "evt-pkg-part", part))).toBe("refund_ignored");
+    expect(await audit(pending.id)).toEqual(before);
+    expect(await order(pending.id)).toEqual(settled);
+    expect(await w.code(w.call("POST", `/v1/package-orders/${pending.id}/record-refund`, {}), 409)).toBe(
+      "not_refund_due",
+    );
+    await ledgerClean();
+  });
+
+  it("a refund of an order never owed activates, cancels and records nothing", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const pending = await online(pkg, m);
+    const paid = await online(pkg, m);
+    expect(await result(confirm(paid, "succeeded"))).toBe("paid");
+    for (const o of [pending, paid]) {
+      const before = await audit(o.id);
+      const refund = { refund_id: `re_${o.id}`, refund_amount: o.price.amount };
+      expect(await w.code(refundOf(o, `evt-${o.id}`, refund), 409)).toBe("package_payment_closed");
+      expect(await audit(o.id)).toEqual(before);
+    }
+    expect((await order(pending.id)).status).toBe("pending_payment");
+    expect((await order(paid.id)).status).toBe("paid");
     await ledgerClean();
   });
 });

@@ -186,7 +186,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
       tags,
       summary: "Record the refund, made at the provider, of a refund_due order's online payment (finance)",
       description:
-        "The order's online payment was collected but the order could not be activated (refund_due); finance refunds it at the provider and records it here: the order becomes refunded (refund kind provider) with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
+        "The order's online payment was collected but the order could not be activated (refund_due); finance refunds it at the provider and records it here: the order becomes refunded (refund kind provider) with the provider's refund id (reference), a note, who and when (refund_record). Nothing moves in the ledger. The provider's refund notification of the whole payment, heard first, has recorded it already (recorded_by the provider, with provider_event). Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
       params: IdParams,
       body: RecordRefundBody,
       response: { 200: PackageOrder, ...errorResponses(409) },
@@ -286,7 +286,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
           summary:
             "Payment provider confirmation (signed) of a package's online payment: pays and activates it once",
           description:
-            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing.",
+            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed.",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },

@@ -315,7 +315,14 @@ export const Refund = Type.Object({
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   order_id: Type.String(),
-  result: StringEnum(["paid", "failed", "expired", "refund_due"] as const),
+  result: StringEnum([
+    "paid",
+    "failed",
+    "expired",
+    "refund_due",
+    "refund_recorded",
+    "refund_ignored",
+  ] as const),
 });
 
 // ---- request bodies and queries ---------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
-import type { RefundRecord } from "../../platform/http/record-refund.js";
+import type { ProviderRefundLog, RefundRecord } from "../../platform/http/record-refund.js";
 import { escapeLike } from "../../platform/org/org-units.js";
 import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
 import type { AudienceRule, Channel } from "../benefits/index.js";
@@ -85,6 +85,8 @@ export interface PackageOrdersTable {
   refunded_at: Date | null;
   /** Finance's record of a `provider` refund (a refund_due order refunded at the provider). */
   refund_record: Json<RefundRecord> | null;
+  /** The provider's refund notifications heard for a `refund_due` order, until it is all back. */
+  provider_refunds: Json<ProviderRefundLog> | null;
   created_by: string;
   created_at: Timestamp;
   paid_at: Date | null;

@@ -1,7 +1,16 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import {
+  EMPTY_REFUND_LOG,
+  nextProviderRefund,
+  notRefundDue,
+  type ProviderRefundNotice,
+  providerRefundRecord,
+  type RecordRefundInput,
+  type RefundRecord,
+  refundRecordOf,
+} from "../../platform/http/record-refund.js";
 import { findVisibleMember } from "../members/index.js";
 import { PackagesError } from "./packages.errors.js";
 import { emitPackageEvent } from "./packages.events.js";
@@ -12,8 +21,8 @@ import { findOrder, type OrderRow } from "./packages.repository.js";
  * `refunded` (refund kind `provider`, its reason the one it was kept for), keeping who
  * recorded it, when, the provider's refund id and a note (`refund_record`). Nothing was given
  * and online payments move no ledger value, so nothing moves. The order is locked first, then
- * checked visible as a refund is; any other status (a second call included) refuses with
- * `not_refund_due` and writes nothing.
+ * checked visible as a refund is; any other status (a second call included, or the provider's
+ * refund notification having recorded it) refuses with `not_refund_due` and writes nothing.
  */
 export async function recordOrderRefund(
   uow: UnitOfWork,
@@ -27,7 +36,70 @@ export async function recordOrderRefund(
     throw new PackagesError("package_order_not_found", "Package order not found");
   });
   if (order.status !== "refund_due") throw new PackagesError(...notRefundDue("order", order.status));
-  const record = refundRecordOf(context, input.body, now);
+  return settleRefunded(uow, context, order, refundRecordOf(context, input.body, now), now);
+}
+
+/**
+ * The provider says it refunded a `refund_due` order's payment (the order locked by the
+ * caller): once all that was collected is back, the order is recorded refunded exactly as
+ * finance would record it, the provider's event as its record. A part refund keeps it
+ * `refund_due`, its amount kept (`provider_refunds`) and audited (`package.provider_refund`,
+ * with what is still owed) for finance. A refund id already heard of, or no more than already
+ * recorded, changes nothing.
+ */
+export async function recordProviderRefundOfOrder(
+  uow: UnitOfWork,
+  context: RequestContext,
+  order: OrderRow,
+  notice: ProviderRefundNotice,
+  now: Date,
+): Promise<{ result: "refund_recorded" | "refund_ignored"; order: OrderRow }> {
+  const log = order.provider_refunds ?? EMPTY_REFUND_LOG;
+  const refund = nextProviderRefund(log, notice, order.amount);
+  if (!refund) return { result: "refund_ignored", order };
+  const next = { refunds: { ...log.refunds, [refund.refundId]: refund.share }, refunded_total: refund.total };
+  const updated = await uow.trx
+    .updateTable("package_orders")
+    .set({ provider_refunds: JSON.stringify(next), updated_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", order.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (refund.whole) {
+    const record = providerRefundRecord(context, notice, refund, now);
+    return { result: "refund_recorded", order: await settleRefunded(uow, context, updated, record, now) };
+  }
+  await recordAudit(
+    uow,
+    context,
+    {
+      action: "package.provider_refund",
+      targetType: "package_order",
+      targetId: order.id,
+      summary: {
+        refund_id: refund.refundId,
+        provider_event: notice.eventId,
+        refund_amount: refund.share,
+        amount: order.amount,
+        currency: order.currency,
+        still_owed: order.amount - refund.total,
+        ...next,
+      },
+    },
+    now,
+  );
+  return { result: "refund_recorded", order: updated };
+}
+
+/** A `refund_due` order (locked) becomes `refunded` with `record`: audited, announced. */
+async function settleRefunded(
+  uow: UnitOfWork,
+  context: RequestContext,
+  order: OrderRow,
+  record: RefundRecord,
+  now: Date,
+): Promise<OrderRow> {
+  const { trx, tenantId } = uow;
   const updated = await trx
     .updateTable("package_orders")
     .set({
@@ -56,6 +128,7 @@ export async function recordOrderRefund(
         provider: order.provider,
         provider_ref: order.provider_ref,
         previous_status: order.status,
+        ...(record.provider_event ? { provider_event: record.provider_event } : {}),
       },
     },
     now,

@@ -590,6 +590,7 @@ export const AUDIT_ACTIONS = [
   "package.payment_refund_due",
   "package.payment_started",
   "package.payment_unfulfilled",
+  "package.provider_refund",
   "package.purchased",
   "package.refund_recorded",
   "package.refunded",
