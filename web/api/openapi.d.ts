@@ -4603,7 +4603,7 @@ export interface paths {
         put?: never;
         /**
          * Record the refund, made at the provider, of a refund_due card's online payment (finance)
-         * @description The card's online payment was collected but the card could not be activated (refund_due); finance refunds it at the provider and records it here: the card becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). The card was never loaded: nothing moves in the ledger and no activity is written. Any other status, a second call included, answers 409 not_refund_due and writes nothing.
+         * @description The card's online payment was collected but the card could not be activated (refund_due); finance refunds it at the provider and records it here: the card becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). The card was never loaded: nothing moves in the ledger and no activity is written. The provider's refund notification of the whole payment, heard first, has recorded it already (recorded_by the provider, with provider_event). Any other status, a second call included, answers 409 not_refund_due and writes nothing.
          */
         post: operations["recordGiftCardRefund"];
         delete?: never;
@@ -4700,7 +4700,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed) of an online gift card sale: activates the card once
-         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund.
+         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed.
          */
         post: operations["confirmGiftCardPayment"];
         delete?: never;
@@ -51592,7 +51592,7 @@ export interface operations {
                         object: "webhook_receipt";
                         card_id: string;
                         /** @enum {string} */
-                        result: "activated" | "failed" | "expired" | "refund_due";
+                        result: "activated" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored";
                     };
                 };
             };

@@ -250,7 +250,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       operationId: "recordGiftCardRefund",
       summary: "Record the refund, made at the provider, of a refund_due card's online payment (finance)",
       description:
-        "The card's online payment was collected but the card could not be activated (refund_due); finance refunds it at the provider and records it here: the card becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). The card was never loaded: nothing moves in the ledger and no activity is written. Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
+        "The card's online payment was collected but the card could not be activated (refund_due); finance refunds it at the provider and records it here: the card becomes refunded with the provider's refund id (reference), a note, who and when (refund_record). The card was never loaded: nothing moves in the ledger and no activity is written. The provider's refund notification of the whole payment, heard first, has recorded it already (recorded_by the provider, with provider_event). Any other status, a second call included, answers 409 not_refund_due and writes nothing.",
       params: Params,
       body: RecordRefundBody,
       response: { 200: GiftCard, ...errorResponses(409) },

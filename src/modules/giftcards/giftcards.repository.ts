@@ -2,7 +2,7 @@ import { type ColumnType, type Selectable, sql, type Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import type { RefundRecord } from "../../platform/http/record-refund.js";
+import type { ProviderRefundLog, RefundRecord } from "../../platform/http/record-refund.js";
 import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
 import type { AcceptedAgreement, StoreScope } from "../catalog/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
@@ -200,6 +200,8 @@ export interface GiftCardPaymentsTable {
   checkout: JsonDefault<Record<string, unknown>>;
   expires_at: Date;
   completed_at: Date | null;
+  /** The provider's refund notifications heard while its card is `refund_due`, until it is all back. */
+  provider_refunds: Json<ProviderRefundLog> | null;
   created_at: Timestamp;
 }
 

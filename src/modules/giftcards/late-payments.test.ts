@@ -73,6 +73,33 @@ async function notify(paymentId: string, status: "succeeded" | "failed", eventId
     payload: signed.body,
   });
 }
+/** The provider's signed notification that it refunded (part of) the payment. */
+async function notifyRefund(paymentId: string, eventId: string, refund: Record<string, unknown>) {
+  const payment = await t.database.owner
+    .selectFrom("gift_card_payments")
+    .select(["provider_ref", "amount", "asset"])
+    .where("id", "=", paymentId)
+    .executeTakeFirstOrThrow();
+  const signed = signTestWebhook(
+    testProviderSecret(t.config.signingSecret),
+    {
+      id: eventId,
+      provider_ref: payment.provider_ref,
+      status: "succeeded",
+      amount: payment.amount,
+      currency: payment.asset,
+      kind: "refund",
+      ...refund,
+    },
+    t.clock.now(),
+  );
+  return t.app.inject({
+    method: "POST",
+    url: `/v1/gift-card-payment-webhooks/test/${tenant.tenantId}`,
+    headers: { "content-type": "application/json", ...signed.headers },
+    payload: signed.body,
+  });
+}
 const result = async (r: ReturnType<typeof notify>) => {
   const res = await r;
   expect(res.statusCode, res.body).toBe(200);
@@ -266,6 +293,106 @@ describe("finance records the refund of a refund_due card", () => {
       404,
       "gift_card_not_found",
     );
+    await ledgerClean();
+  });
+});
+
+describe("the provider's refund of a refund_due card", () => {
+  it("a part refund keeps it owed, audited with its amount; all of it records it refunded as finance would, once", async () => {
+    const plan = await gc.activePlan({ name: "Refunded by the provider" });
+    const bought = await buy(await member(), plan);
+    expect(await result(notify(bought.payment.id, "failed"))).toBe("failed");
+    await gc.ok("POST", `/v1/gift-card-plans/${plan}/deactivate`, {});
+    expect(await result(notify(bought.payment.id, "succeeded"))).toBe("refund_due");
+    const auditRows = () =>
+      t.database.owner
+        .selectFrom("audit_events")
+        .select(["action", "summary", "actor_type", "actor_id"])
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("target_id", "=", bought.card.id)
+        .orderBy("created_at")
+        .execute();
+    const refunded = async () =>
+      (await events("gift_card.payment_refunded")).filter((e) => e.card_id === bought.card.id);
+    const part = { refund_id: "re_gc_part", refund_amount: 8000 };
+
+    // Part of it back: still owed, the part in the audit for finance.
+    expect(await result(notifyRefund(bought.payment.id, "evt-gc-part", part))).toBe("refund_recorded");
+    expect(await gc.card(bought.card.id)).toMatchObject({
+      status: "refund_due",
+      balance: 0,
+      refund_record: null,
+    });
+    expect((await auditRows()).find((a) => a.action === "gift_card.provider_refund")).toMatchObject({
+      actor_type: "system",
+      actor_id: "payment_provider:test",
+      summary: { refund_id: "re_gc_part", refund_amount: 8000, refunded_total: 8000, still_owed: 10_000 },
+    });
+    expect(await refunded()).toEqual([]);
+
+    // All of it back (cumulative): refunded, the provider's event its record.
+    const whole = { refund_id: "re_gc_whole", refund_amount: 18_000, refund_cumulative: true };
+    expect(await result(notifyRefund(bought.payment.id, "evt-gc-whole", whole))).toBe("refund_recorded");
+    const settled = await gc.card(bought.card.id);
+    expect(settled).toMatchObject({
+      status: "refunded",
+      balance: 0,
+      refund_record: {
+        reference: "re_gc_whole",
+        note: null,
+        recorded_by: { type: "system", id: "payment_provider:test" },
+        recorded_at: t.clock.now().toISOString(),
+        provider_event: {
+          provider: "test",
+          event_id: "evt-gc-whole",
+          refund_id: "re_gc_whole",
+          amount: 18_000,
+          currency: "CNY",
+        },
+      },
+    });
+    const recorded = (await auditRows()).filter((a) => a.action === "gift_card.refund_recorded");
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      actor_type: "system",
+      actor_id: "payment_provider:test",
+      summary: { reference: "re_gc_whole", amount: 18_000, previous_status: "refund_due" },
+    });
+    expect(await refunded()).toEqual([
+      expect.objectContaining({ payment_id: bought.payment.id, amount: 18_000, reference: "re_gc_whole" }),
+    ]);
+
+    // Heard again, nothing changes; finance has nothing left to record.
+    const before = await audit(bought.card.id);
+    expect(await result(notifyRefund(bought.payment.id, "evt-gc-whole", whole))).toBe("refund_ignored");
+    expect(await result(notifyRefund(bought.payment.id, "evt-gc-part", part))).toBe("refund_ignored");
+    expect(await audit(bought.card.id)).toEqual(before);
+    expect(await gc.card(bought.card.id)).toEqual(settled);
+    expect(await activities(bought.card.id)).toEqual([]);
+    expectProblem(
+      await gc.call("POST", `/v1/gift-cards/${bought.card.id}/record-refund`),
+      409,
+      "not_refund_due",
+    );
+    await ledgerClean();
+  });
+
+  it("a refund of a sale never owed activates, cancels and records nothing", async () => {
+    const active = await buy(await member());
+    expect(await result(notify(active.payment.id, "succeeded"))).toBe("activated");
+    const pending = await buy(await member());
+    for (const b of [active, pending]) {
+      const before = await audit(b.card.id);
+      const refund = { refund_id: `re_${b.card.id}`, refund_amount: b.payment.amount };
+      expectProblem(
+        await notifyRefund(b.payment.id, `evt-${b.card.id}`, refund),
+        409,
+        "gift_card_payment_closed",
+      );
+      expect(await audit(b.card.id)).toEqual(before);
+    }
+    expect(await gc.card(active.card.id)).toMatchObject({ status: "active", balance: 20000 });
+    expect(await gc.card(pending.card.id)).toMatchObject({ status: "pending" });
     await ledgerClean();
   });
 });

@@ -18,6 +18,7 @@ import {
   type PaymentRow,
   updateCard,
 } from "./giftcards.repository.js";
+import { recordProviderRefundOfSale } from "./record-sale-refund.js";
 import { checkSale, type SaleRequest, tenantTimezone } from "./sale-rules.js";
 import { activateCard, writeSoldCard } from "./sell-card.js";
 
@@ -135,7 +136,13 @@ export async function recordOnlineSale(
   return { card, pin, payment };
 }
 
-export type ConfirmResult = "activated" | "failed" | "expired" | "refund_due";
+export type ConfirmResult =
+  | "activated"
+  | "failed"
+  | "expired"
+  | "refund_due"
+  | "refund_recorded"
+  | "refund_ignored";
 
 /**
  * Applies a verified provider notification to its payment, exactly once: the payment row is
@@ -145,6 +152,10 @@ export type ConfirmResult = "activated" | "failed" | "expired" | "refund_due";
  * PaymentIntent may be retried and then succeed) and a payment may succeed after our window
  * or after the expiry job cancelled the sale: the buyer paid, so such a success activates the
  * card then if it still can be, else keeps the sale `refund_due` (activate-late-sale.ts).
+ * A refund notification never activates a card: on a `refund_due` card it records the refund
+ * as finance would once all that was collected is back (`refund_recorded`; a part refund is
+ * kept and audited, the card still owed), on a `refunded` one it changes nothing
+ * (`refund_ignored`), and any other card refuses it (`gift_card_payment_closed`).
  */
 export async function confirmOnlineSale(
   uow: UnitOfWork,
@@ -153,7 +164,10 @@ export async function confirmOnlineSale(
   now: Date,
 ): Promise<{ result: ConfirmResult; card: CardRow; activity: ActivityRow | null }> {
   // A refund notification never settles a sale; only a success reopens a closed one.
-  const paid = outcome.kind !== "refund" && outcome.status === "succeeded";
+  const refund = outcome.kind === "refund";
+  const paid = !refund && outcome.status === "succeeded";
+  const closed = (p: PaymentRow) =>
+    new GiftcardsError("gift_card_payment_closed", `The payment was already ${p.status}; nothing changed`);
   const confirmed = await confirmProviderPayment(
     uow,
     {
@@ -176,16 +190,26 @@ export async function confirmOnlineSale(
             "gift_card_amount_mismatch",
             "The confirmation's amount or currency differs from the payment",
           ),
-        closed: (p) =>
-          new GiftcardsError(
-            "gift_card_payment_closed",
-            `The payment was already ${p.status}; nothing changed`,
-          ),
+        // A refund is answered below, by its card's status.
+        ...(refund ? {} : { closed }),
       },
     },
     now,
   );
   const { row: payment, ctx: context } = confirmed;
+  if (refund) {
+    const card = await findCard(uow.trx, uow.tenantId, payment.card_id, { lock: true });
+    // Owed back: the provider's refund of the collected payment settles it as finance's record would.
+    if (card.status === "refund_due" && payment.status === "succeeded") {
+      const notice = { ...outcome, provider };
+      return {
+        ...(await recordProviderRefundOfSale(uow, context, card, payment, notice, now)),
+        activity: null,
+      };
+    }
+    if (card.status === "refunded") return { result: "refund_ignored", card, activity: null };
+    throw closed(payment);
+  }
   if (paid && (payment.status !== "pending" || confirmed.result === "expired"))
     return activateLateSale(uow, context, payment, outcome, now);
   const result: ConfirmResult =

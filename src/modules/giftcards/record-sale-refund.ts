@@ -1,20 +1,30 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { emitEvent } from "../../platform/events/outbox.js";
-import { notRefundDue, type RecordRefundInput, refundRecordOf } from "../../platform/http/record-refund.js";
+import {
+  EMPTY_REFUND_LOG,
+  nextProviderRefund,
+  notRefundDue,
+  type ProviderRefundNotice,
+  providerRefundRecord,
+  type RecordRefundInput,
+  type RefundRecord,
+  refundRecordOf,
+} from "../../platform/http/record-refund.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import { PAYMENT_REFUNDED, salePaymentData } from "./giftcards.events.js";
 import type { UnitOfWork } from "./giftcards.ledger.js";
-import { type CardRow, findCard, updateCard } from "./giftcards.repository.js";
+import { type CardRow, findCard, type PaymentRow, updateCard } from "./giftcards.repository.js";
 
 /**
- * Finance refunded a `refund_due` card's online payment at the provider (the module's
- * providers send no refund notification): the card becomes `refunded`, keeping who recorded
+ * Finance refunded a `refund_due` card's online payment at the provider: the card becomes
+ * `refunded`, keeping who recorded
  * it, when, the provider's refund id and a note (`refund_record`). The card was never loaded
  * and has no ledger account, so nothing moves and no activity is written (activities are
  * ledger movements); the audit and the `gift_card.payment_refunded` event say it. The card
- * row is locked first; any other status (a second call included) refuses with
- * `not_refund_due` and writes nothing. The caller has checked the card is visible to it.
+ * row is locked first; any other status (a second call included, or the provider's refund
+ * notification having recorded it) refuses with `not_refund_due` and writes nothing. The
+ * caller has checked the card is visible to it.
  */
 export async function recordSaleRefund(
   uow: UnitOfWork,
@@ -34,7 +44,72 @@ export async function recordSaleRefund(
     .where("status", "=", "succeeded")
     .orderBy("id", "desc")
     .executeTakeFirstOrThrow();
-  const record = refundRecordOf(ctx, input.body, now);
+  return settleRefunded(uow, ctx, card, payment, refundRecordOf(ctx, input.body, now), now);
+}
+
+/**
+ * The provider says it refunded the payment of a `refund_due` card (payment and card locked by
+ * the caller): once all that was collected is back, the card is recorded refunded exactly as
+ * finance would record it, the provider's event as its record. A part refund keeps it
+ * `refund_due`, its amount kept on the payment (`provider_refunds`) and audited
+ * (`gift_card.provider_refund`, with what is still owed) for finance. A refund id already heard
+ * of, or no more than already recorded, changes nothing.
+ */
+export async function recordProviderRefundOfSale(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  card: CardRow,
+  payment: PaymentRow,
+  notice: ProviderRefundNotice,
+  now: Date,
+): Promise<{ result: "refund_recorded" | "refund_ignored"; card: CardRow }> {
+  const log = payment.provider_refunds ?? EMPTY_REFUND_LOG;
+  const refund = nextProviderRefund(log, notice, payment.amount);
+  if (!refund) return { result: "refund_ignored", card };
+  const next = { refunds: { ...log.refunds, [refund.refundId]: refund.share }, refunded_total: refund.total };
+  await uow.trx
+    .updateTable("gift_card_payments")
+    .set({ provider_refunds: JSON.stringify(next) })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", payment.id)
+    .execute();
+  if (refund.whole) {
+    const record = providerRefundRecord(ctx, notice, refund, now);
+    return { result: "refund_recorded", card: await settleRefunded(uow, ctx, card, payment, record, now) };
+  }
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: "gift_card.provider_refund",
+      targetType: "gift_card",
+      targetId: card.id,
+      summary: {
+        payment_id: payment.id,
+        refund_id: refund.refundId,
+        provider_event: notice.eventId,
+        refund_amount: refund.share,
+        amount: payment.amount,
+        currency: payment.asset,
+        still_owed: payment.amount - refund.total,
+        ...next,
+      },
+    },
+    now,
+  );
+  return { result: "refund_recorded", card };
+}
+
+/** A `refund_due` card (locked) becomes `refunded` with `record`: audited, announced. */
+async function settleRefunded(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  card: CardRow,
+  payment: PaymentRow,
+  record: RefundRecord,
+  now: Date,
+): Promise<CardRow> {
+  const { trx, tenantId } = uow;
   const updated = await updateCard(trx, tenantId, card.id, {
     status: "refunded",
     refund_record: JSON.stringify(record),
@@ -56,6 +131,7 @@ export async function recordSaleRefund(
         provider: payment.provider,
         provider_ref: payment.provider_ref,
         previous_status: card.status,
+        ...(record.provider_event ? { provider_event: record.provider_event } : {}),
       },
     },
     now,

@@ -528,6 +528,7 @@ export const AUDIT_ACTIONS = [
   "gift_card.online_sale_paid",
   "gift_card.online_sale_started",
   "gift_card.payment_unfulfilled",
+  "gift_card.provider_refund",
   "gift_card.redeemed",
   "gift_card.redemption_refunded",
   "gift_card.refund_recorded",
