@@ -131,6 +131,7 @@ describe("exports", () => {
       "actor_type",
       "actor_id",
       "actor_role",
+      "actor_label",
       "action",
       "target_type",
       "target_id",
@@ -138,7 +139,7 @@ describe("exports", () => {
       "request_id",
     ]);
     expect(rows).toHaveLength(26);
-    expect(JSON.parse(rows[1]![8]!)).toEqual({ 名: 0 });
+    expect(JSON.parse(rows[1]![9]!)).toEqual({ 名: 0 });
   });
 
   it("exports as xlsx with filters", async () => {
@@ -151,7 +152,7 @@ describe("exports", () => {
     await workbook.xlsx.readFile(target.path);
     const sheet = workbook.worksheets[0]!;
     expect(sheet.rowCount).toBe(6);
-    expect(sheet.getRow(2).getCell(6).value).toBe("member.created");
+    expect(sheet.getRow(2).getCell(7).value).toBe("member.created");
   });
 
   it("is downloadable only by its tenant and only until it expires; pruning removes the file", async () => {
