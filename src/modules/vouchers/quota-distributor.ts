@@ -3,8 +3,8 @@ import type { Tx } from "../../db/database.js";
 import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { VouchersError } from "./vouchers.errors.js";
 import { openAccount, postedBalance, type UnitOfWork } from "./vouchers.ledger.js";
 import type { QuotaRow } from "./vouchers.repository.js";
 
@@ -45,7 +45,7 @@ export async function assertQuotasKeepTheirDistributor(
     limit 1`.execute(trx);
   const quota = held.rows[0];
   if (quota) {
-    throw new DomainError(
+    throw new VouchersError(
       "org_unit_in_use",
       `Reseller ${quota.reseller_id} holds voucher quota ${quota.id}, funded by distributor ${quota.distributor_id}, which it would leave: lower the quota to zero, and let its live vouchers be used, expire or be withdrawn first`,
     );

@@ -33,6 +33,8 @@ export const VOUCHERS_ERRORS = defineErrors({
   asset_not_found: 404,
   member_closed: 422,
   org_unit_not_found: 404,
+  /** A move of an org unit the vouchers' records forbid (a reseller leaving the distributor that funded its quota). */
+  org_unit_in_use: 409,
 });
 
 export type VouchersErrorCode = (typeof VOUCHERS_ERRORS.codes)[number];
