@@ -367,7 +367,9 @@ async function walk(who: string, headers: Record<string, string>) {
 
 /**
  * Every row of A in every table that has a tenant_id column (found in the catalogue, so
- * later modules' tables count too), plus A's tenant row; api_keys.last_used_at ignored.
+ * later modules' tables count too), plus A's tenant row; api_keys.last_used_at ignored, and
+ * sign_in_failures: public sign-in counts a wrong password against the email and tenant it
+ * names, whoever sends it (a stranger's guesses are what that count is for).
  */
 async function snapshot(): Promise<Map<string, string[]>> {
   const tables = await sql<{ schema: string; table: string }>`
@@ -379,6 +381,7 @@ async function snapshot(): Promise<Map<string, string[]>> {
     order by 1, 2`.execute(t.database.owner);
   const out = new Map<string, string[]>();
   for (const { schema, table } of tables.rows) {
+    if (`${schema}.${table}` === "public.sign_in_failures") continue;
     const rows = await sql<{ row: string }>`
       select (to_jsonb(x) - 'last_used_at')::text as row
       from ${sql.table(`${schema}.${table}`)} x where x.tenant_id = ${a.tenantId}`.execute(t.database.owner);
