@@ -1,6 +1,8 @@
 import { Form, Input, Select, Space, Tag } from "antd";
+import { Link } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { CLIPPED, oneLineCell, oneLineHeader } from "../components/cells";
 import { FilterBar, PageHeader } from "../components/Page";
 import { RecordRefundButton } from "../components/RecordRefundButton";
 import { useI18n } from "../i18n/i18n";
@@ -91,13 +93,34 @@ export default function CashierOrders() {
       </FilterBar>
       <CursorTable<CashierOrder>
         queryKey={["cashier-orders", filters]}
+        // Wider than the page on a laptop: the table scrolls inside its card, the page stays put.
+        scroll={{ x: "max-content" }}
         fetchPage={(cursor) =>
           unwrap(api.GET("/v1/cashier-orders", { params: { query: { ...cursor, ...filters } as never } }))
         }
         columns={[
-          { title: t("cashier.ref"), dataIndex: "merchant_order_ref" },
-          { title: t("cashier.member"), dataIndex: "member_id" },
-          { title: t("cashier.total"), dataIndex: "total", render: (v: number) => fmt.money(v) },
+          {
+            title: t("cashier.ref"),
+            dataIndex: "merchant_order_ref",
+            onHeaderCell: oneLineHeader,
+            onCell: oneLineCell,
+          },
+          {
+            title: t("cashier.member"),
+            dataIndex: "member_id",
+            render: (id: string) => (
+              <Link to={`/members/${id}`} title={id} style={CLIPPED}>
+                {id}
+              </Link>
+            ),
+          },
+          {
+            title: t("cashier.total"),
+            dataIndex: "total",
+            onHeaderCell: oneLineHeader,
+            onCell: oneLineCell,
+            render: (v: number) => fmt.money(v),
+          },
           {
             title: t("common.status"),
             dataIndex: "status",
@@ -108,6 +131,8 @@ export default function CashierOrders() {
           {
             title: t("cashier.paidBy"),
             dataIndex: "paid_by",
+            onHeaderCell: oneLineHeader,
+            onCell: oneLineCell,
             render: (v: CashierOrder["paid_by"]) => (v ? t(`cashier.paidBy.${v}`) : "—"),
           },
           {
@@ -122,8 +147,20 @@ export default function CashierOrders() {
                 </Space>
               ),
           },
-          { title: t("cashier.created"), dataIndex: "created_at", render: (v: string) => fmt.dateTime(v) },
-          { title: t("cashier.expires"), dataIndex: "expires_at", render: (v: string) => fmt.dateTime(v) },
+          {
+            title: t("cashier.created"),
+            dataIndex: "created_at",
+            onHeaderCell: oneLineHeader,
+            onCell: oneLineCell,
+            render: (v: string) => fmt.dateTime(v),
+          },
+          {
+            title: t("cashier.expires"),
+            dataIndex: "expires_at",
+            onHeaderCell: oneLineHeader,
+            onCell: oneLineCell,
+            render: (v: string) => fmt.dateTime(v),
+          },
         ]}
       />
     </>

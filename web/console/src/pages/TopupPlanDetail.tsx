@@ -1,10 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { Card, DatePicker, Descriptions, Form, Input, Select, Space, Tag, Typography } from "antd";
 import type { Dayjs } from "dayjs";
-import { type CSSProperties, useMemo } from "react";
+import { useMemo } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type paths, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { CLIPPED, oneLineHeader } from "../components/cells";
 import { DownloadButton } from "../components/DownloadButton";
 import { dayRangeBounds, dayRangeOf } from "../components/dayRange";
 import { useOrgUnits } from "../components/orgUnits";
@@ -57,17 +58,6 @@ const UNFULFILLED = [
   "balance_payment_disabled",
   "too_many_open_lots",
 ] as const;
-/** A member id is long: one line, cut, the whole id on hover. */
-const CLIPPED: CSSProperties = {
-  display: "inline-block",
-  maxWidth: 160,
-  overflow: "hidden",
-  textOverflow: "ellipsis",
-  whiteSpace: "nowrap",
-  verticalAlign: "bottom",
-};
-/** Short headings over narrow figures stay on one line. */
-const oneLineHeader = () => ({ style: { whiteSpace: "nowrap" as const } });
 /** The list's first query key: a recorded refund refreshes it. */
 const LIST = "topup-plan-topups";
 
