@@ -2,11 +2,9 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { emitEvent } from "../../platform/events/outbox.js";
 import {
-  EMPTY_REFUND_LOG,
-  nextProviderRefund,
+  applyProviderRefund,
   notRefundDue,
   type ProviderRefundNotice,
-  providerRefundRecord,
   type RecordRefundInput,
   type RefundRecord,
   refundRecordOf,
@@ -63,41 +61,38 @@ export async function recordProviderRefundOfSale(
   notice: ProviderRefundNotice,
   now: Date,
 ): Promise<{ result: "refund_recorded" | "refund_ignored"; card: CardRow }> {
-  const log = payment.provider_refunds ?? EMPTY_REFUND_LOG;
-  const refund = nextProviderRefund(log, notice, payment.amount);
-  if (!refund) return { result: "refund_ignored", card };
-  const next = { refunds: { ...log.refunds, [refund.refundId]: refund.share }, refunded_total: refund.total };
-  await uow.trx
-    .updateTable("gift_card_payments")
-    .set({ provider_refunds: JSON.stringify(next) })
-    .where("tenant_id", "=", uow.tenantId)
-    .where("id", "=", payment.id)
-    .execute();
-  if (refund.whole) {
-    const record = providerRefundRecord(ctx, notice, refund, now);
-    return { result: "refund_recorded", card: await settleRefunded(uow, ctx, card, payment, record, now) };
-  }
-  await recordAudit(
-    uow,
+  // The log is kept on the payment; the card is what is settled and answered.
+  const applied = await applyProviderRefund(
     ctx,
+    notice,
+    { row: card, log: payment.provider_refunds, collected: payment.amount },
     {
-      action: "gift_card.provider_refund",
-      targetType: "gift_card",
-      targetId: card.id,
-      summary: {
-        payment_id: payment.id,
-        refund_id: refund.refundId,
-        provider_event: notice.eventId,
-        refund_amount: refund.share,
-        amount: payment.amount,
-        currency: payment.asset,
-        still_owed: payment.amount - refund.total,
-        ...next,
+      keepLog: async (log) => {
+        await uow.trx
+          .updateTable("gift_card_payments")
+          .set({ provider_refunds: JSON.stringify(log) })
+          .where("tenant_id", "=", uow.tenantId)
+          .where("id", "=", payment.id)
+          .execute();
+        return card;
       },
+      settle: (row, record) => settleRefunded(uow, ctx, row, payment, record, now),
+      auditPart: (part) =>
+        recordAudit(
+          uow,
+          ctx,
+          {
+            action: "gift_card.provider_refund",
+            targetType: "gift_card",
+            targetId: card.id,
+            summary: { payment_id: payment.id, ...part, currency: payment.asset },
+          },
+          now,
+        ),
     },
     now,
   );
-  return { result: "refund_recorded", card };
+  return { result: applied.result, card: applied.row };
 }
 
 /** A `refund_due` card (locked) becomes `refunded` with `record`: audited, announced. */

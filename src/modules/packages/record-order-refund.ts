@@ -2,11 +2,9 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import {
-  EMPTY_REFUND_LOG,
-  nextProviderRefund,
+  applyProviderRefund,
   notRefundDue,
   type ProviderRefundNotice,
-  providerRefundRecord,
   type RecordRefundInput,
   type RefundRecord,
   refundRecordOf,
@@ -54,41 +52,36 @@ export async function recordProviderRefundOfOrder(
   notice: ProviderRefundNotice,
   now: Date,
 ): Promise<{ result: "refund_recorded" | "refund_ignored"; order: OrderRow }> {
-  const log = order.provider_refunds ?? EMPTY_REFUND_LOG;
-  const refund = nextProviderRefund(log, notice, order.amount);
-  if (!refund) return { result: "refund_ignored", order };
-  const next = { refunds: { ...log.refunds, [refund.refundId]: refund.share }, refunded_total: refund.total };
-  const updated = await uow.trx
-    .updateTable("package_orders")
-    .set({ provider_refunds: JSON.stringify(next), updated_at: now })
-    .where("tenant_id", "=", uow.tenantId)
-    .where("id", "=", order.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  if (refund.whole) {
-    const record = providerRefundRecord(context, notice, refund, now);
-    return { result: "refund_recorded", order: await settleRefunded(uow, context, updated, record, now) };
-  }
-  await recordAudit(
-    uow,
+  const applied = await applyProviderRefund(
     context,
+    notice,
+    { row: order, log: order.provider_refunds, collected: order.amount },
     {
-      action: "package.provider_refund",
-      targetType: "package_order",
-      targetId: order.id,
-      summary: {
-        refund_id: refund.refundId,
-        provider_event: notice.eventId,
-        refund_amount: refund.share,
-        amount: order.amount,
-        currency: order.currency,
-        still_owed: order.amount - refund.total,
-        ...next,
-      },
+      keepLog: (log) =>
+        uow.trx
+          .updateTable("package_orders")
+          .set({ provider_refunds: JSON.stringify(log), updated_at: now })
+          .where("tenant_id", "=", uow.tenantId)
+          .where("id", "=", order.id)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      settle: (row, record) => settleRefunded(uow, context, row, record, now),
+      auditPart: (part) =>
+        recordAudit(
+          uow,
+          context,
+          {
+            action: "package.provider_refund",
+            targetType: "package_order",
+            targetId: order.id,
+            summary: { ...part, currency: order.currency },
+          },
+          now,
+        ),
     },
     now,
   );
-  return { result: "refund_recorded", order: updated };
+  return { result: applied.result, order: applied.row };
 }
 
 /** A `refund_due` order (locked) becomes `refunded` with `record`: audited, announced. */

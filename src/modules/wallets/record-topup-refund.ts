@@ -1,11 +1,9 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import {
-  EMPTY_REFUND_LOG,
-  nextProviderRefund,
+  applyProviderRefund,
   notRefundDue,
   type ProviderRefundNotice,
-  providerRefundRecord,
   type RecordRefundInput,
   type RefundRecord,
   refundRecordOf,
@@ -56,41 +54,36 @@ export async function recordProviderRefundOfIntent(
   notice: ProviderRefundNotice,
   now: Date,
 ): Promise<{ result: "refund_recorded" | "refund_ignored"; intent: IntentRow }> {
-  const log = intent.provider_refunds ?? EMPTY_REFUND_LOG;
-  const refund = nextProviderRefund(log, notice, intent.amount);
-  if (!refund) return { result: "refund_ignored", intent };
-  const next = { refunds: { ...log.refunds, [refund.refundId]: refund.share }, refunded_total: refund.total };
-  const updated = await uow.trx
-    .updateTable("wallet_topup_intents")
-    .set({ provider_refunds: JSON.stringify(next), updated_at: now })
-    .where("tenant_id", "=", uow.tenantId)
-    .where("id", "=", intent.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  if (refund.whole) {
-    const record = providerRefundRecord(ctx, notice, refund, now);
-    return { result: "refund_recorded", intent: await settleRefunded(uow, ctx, updated, record, now) };
-  }
-  await recordAudit(
-    uow,
+  const applied = await applyProviderRefund(
     ctx,
+    notice,
+    { row: intent, log: intent.provider_refunds, collected: intent.amount },
     {
-      action: "wallet.topup_intent_provider_refund",
-      targetType: "topup_intent",
-      targetId: intent.id,
-      summary: {
-        refund_id: refund.refundId,
-        provider_event: notice.eventId,
-        refund_amount: refund.share,
-        amount: intent.amount,
-        currency: intent.asset,
-        still_owed: intent.amount - refund.total,
-        ...next,
-      },
+      keepLog: (log) =>
+        uow.trx
+          .updateTable("wallet_topup_intents")
+          .set({ provider_refunds: JSON.stringify(log), updated_at: now })
+          .where("tenant_id", "=", uow.tenantId)
+          .where("id", "=", intent.id)
+          .returningAll()
+          .executeTakeFirstOrThrow(),
+      settle: (row, record) => settleRefunded(uow, ctx, row, record, now),
+      auditPart: (part) =>
+        recordAudit(
+          uow,
+          ctx,
+          {
+            action: "wallet.topup_intent_provider_refund",
+            targetType: "topup_intent",
+            targetId: intent.id,
+            summary: { ...part, currency: intent.asset },
+          },
+          now,
+        ),
     },
     now,
   );
-  return { result: "refund_recorded", intent: updated };
+  return { result: applied.result, intent: applied.row };
 }
 
 /** A `refund_due` intent (locked) becomes `refunded` with `record`: audited, announced. */

@@ -173,3 +173,52 @@ export function providerRefundRecord(
     },
   };
 }
+
+/** What a part refund's audit says, beside the caller's own fields. */
+export interface ProviderRefundPart {
+  refund_id: string;
+  provider_event: string;
+  refund_amount: number;
+  amount: number;
+  still_owed: number;
+  refunds: Record<string, number>;
+  refunded_total: number;
+}
+
+/**
+ * A provider's refund notification applied to one payment kept `refund_due` (locked by the
+ * caller), the same way for every kind of payment: nothing when it adds nothing; else the new
+ * refund log is kept (`keepLog`), and either all of it is back and the payment is recorded
+ * refunded as finance would record it, the provider's event as its record (`settle`), or a part
+ * is and that part is audited with what is still owed (`auditPart`) for finance.
+ */
+export async function applyProviderRefund<Row>(
+  ctx: RequestContext,
+  notice: ProviderRefundNotice,
+  payment: { row: Row; log: ProviderRefundLog | null; collected: number },
+  steps: {
+    keepLog(log: ProviderRefundLog): Promise<Row>;
+    settle(row: Row, record: RefundRecord): Promise<Row>;
+    auditPart(part: ProviderRefundPart): Promise<void>;
+  },
+  now: Date,
+): Promise<{ result: "refund_recorded" | "refund_ignored"; row: Row }> {
+  const log = payment.log ?? EMPTY_REFUND_LOG;
+  const refund = nextProviderRefund(log, notice, payment.collected);
+  if (!refund) return { result: "refund_ignored", row: payment.row };
+  const next = { refunds: { ...log.refunds, [refund.refundId]: refund.share }, refunded_total: refund.total };
+  const kept = await steps.keepLog(next);
+  if (refund.whole) {
+    const record = providerRefundRecord(ctx, notice, refund, now);
+    return { result: "refund_recorded", row: await steps.settle(kept, record) };
+  }
+  await steps.auditPart({
+    refund_id: refund.refundId,
+    provider_event: notice.eventId,
+    refund_amount: refund.share,
+    amount: payment.collected,
+    still_owed: payment.collected - refund.total,
+    ...next,
+  });
+  return { result: "refund_recorded", row: kept };
+}
