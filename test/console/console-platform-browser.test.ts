@@ -4,7 +4,6 @@
  * groups, notification templates, the inbox, the member center's look and a benefit's usage.
  * Screenshots land in test-output/console/.
  */
-import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postInbox } from "../../src/platform/notify/inbox.js";
@@ -32,19 +31,8 @@ const FINANCE = "finance@demo.vouchsafe.test";
 const STORE = "store@demo.vouchsafe.test";
 
 /** The API as the demo owner key, with an Idempotency-Key on every write. */
-async function call<T = { id: string }>(method: string, url: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.baseUrl}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.demo.api_key}`,
-      "idempotency-key": randomUUID(),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  expect(response.ok, `${method} ${url}: ${text}`).toBe(true);
-  return (text ? JSON.parse(text) : {}) as T;
+function call<T = { id: string }>(method: string, url: string, body?: unknown): Promise<T> {
+  return server.api<T>(method, url, body);
 }
 
 beforeAll(async () => {

@@ -4,7 +4,6 @@
  * or "[object Object]" where words or figures belong, no label cut off, and nothing in the other
  * language. One screenshot per page (Chinese) lands in test-output/console/sweep-*.png.
  */
-import { randomUUID } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CATALOGS, type Lang, type MessageKey } from "../../web/console/src/i18n/format.js";
@@ -14,6 +13,7 @@ import {
   pickOption,
   poll,
   screenshot,
+  settled,
   signIn,
   startConsoleSession,
   textLeakFinder,
@@ -69,19 +69,8 @@ const PAGES: Record<string, MessageKey | [MessageKey, ...string[]]> = {
 const leaks = textLeakFinder(CATALOGS["en-US"], { templatesShown: true });
 
 /** The API as the demo owner key, with an Idempotency-Key on every write. */
-async function call<T = { id: string }>(method: string, url: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${server.baseUrl}${url}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${server.demo.api_key}`,
-      "idempotency-key": randomUUID(),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  expect(response.ok, `${method} ${url}: ${text}`).toBe(true);
-  return (text ? JSON.parse(text) : {}) as T;
+function call<T = { id: string }>(method: string, url: string, body?: unknown): Promise<T> {
+  return server.api<T>(method, url, body);
 }
 
 beforeAll(async () => {
@@ -199,11 +188,7 @@ async function visit(path: string, lang: Lang): Promise<string> {
   );
   const [title] = [PAGES[path]!].flat() as [MessageKey];
   await poll(() => page.locator("main h3").first().textContent()).toMatch(titlePattern(lang, title));
-  await page.waitForLoadState("networkidle");
-  await page.locator(".ant-spin-spinning").first().waitFor({ state: "detached" });
-  await page.locator(".ant-skeleton-active").first().waitFor({ state: "detached" });
-  // Loaded tables fade in: read and photograph them once they have.
-  await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+  await settled(page, CONSOLE_BUSY);
   return page.locator("body").innerText();
 }
 
@@ -211,10 +196,7 @@ async function visit(path: string, lang: Lang): Promise<string> {
 async function open(path: string): Promise<string> {
   await page.goto(`${server.baseUrl}/console${path}`);
   await poll(() => page.locator("main h3").count()).toBeGreaterThan(0);
-  await page.waitForLoadState("networkidle");
-  await page.locator(".ant-spin-spinning").first().waitFor({ state: "detached" });
-  await page.locator(".ant-skeleton-active").first().waitFor({ state: "detached" });
-  await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+  await settled(page, CONSOLE_BUSY);
   return page.locator("body").innerText();
 }
 
@@ -265,6 +247,9 @@ function inspect(): Promise<string[]> {
     return found;
   });
 }
+
+/** What the console shows while it loads. */
+const CONSOLE_BUSY = [".ant-spin-spinning", ".ant-skeleton-active"];
 
 const shotName = (path: string) => (path === "/" ? "home" : path.slice(1).replaceAll("/", "-"));
 

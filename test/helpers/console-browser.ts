@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
@@ -56,11 +57,21 @@ export async function ensureConsoleBuilt(): Promise<void> {
   }
 }
 
+/**
+ * Waits until a page shows what it loaded: no request in flight, none of the `busy` elements
+ * (spinners, skeletons) left, each in turn, and no animation running (loaded tables fade in).
+ */
+export async function settled(page: Page, busy: readonly string[]): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  for (const selector of busy) await page.locator(selector).first().waitFor({ state: "detached" });
+  await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+}
+
 export interface ConsoleServer {
   t: TestApp;
   baseUrl: string;
   demo: DemoCredentials;
-  /** Calls the API with the demo owner key (setting up data a test is not about). */
+  /** Calls the API with the demo owner key, a fresh Idempotency-Key on each write (setting up data a test is not about). */
   api<T = Record<string, unknown>>(method: string, url: string, body?: unknown): Promise<T>;
   close(): Promise<void>;
 }
@@ -82,6 +93,8 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
         method,
         headers: {
           authorization: `Bearer ${demo.api_key}`,
+          // Every write may be a value route, which asks for one.
+          ...(method === "GET" ? {} : { "idempotency-key": randomUUID() }),
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

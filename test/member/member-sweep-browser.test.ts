@@ -15,6 +15,7 @@ import {
   poll,
   STEP_TIMEOUT,
   screenshot,
+  settled,
   startConsoleServer,
   textLeakFinder,
   unexpected,
@@ -115,9 +116,7 @@ async function visit(path: string, lang: Lang): Promise<string> {
   const title = page.locator(".adm-nav-bar-title");
   if (key) await poll(() => title.textContent()).toBe(CATALOGS[lang][key]);
   else await poll(() => title.textContent()).toBe("Demo Retail");
-  await page.waitForLoadState("networkidle");
-  await page.locator(".adm-spin-loading, .adm-skeleton").first().waitFor({ state: "detached" });
-  await page.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
+  await settled(page, [".adm-spin-loading, .adm-skeleton"]);
   return page.locator("body").innerText();
 }
 
