@@ -2,7 +2,7 @@ import type { Database } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { assertSmartTopupWithinCap, smartOffer, startSmartTopup } from "../topup/index.js";
+import { assertWithinCap, smartOffer, startSmartTopup } from "../topup/index.js";
 import {
   assertBalancePaymentEnabled,
   assertOnlineCurrency,
@@ -53,7 +53,12 @@ export async function prepareTopupAndPay(
     );
     const tier = offer.plan ? offer.tiers[input.tierIndex] : undefined;
     if (tier?.offered) {
-      await assertSmartTopupWithinCap(trx, tenantId, tier, now);
+      await assertWithinCap(
+        trx,
+        tenantId,
+        { amount: tier.amount, bonus: tier.bonus_amount, field: "/body/tier_index" },
+        now,
+      );
       await assertBalancePaymentEnabled(trx, tenantId, now);
       await assertRoomForTaggedTopup(trx, tenantId, order.member_id);
     }

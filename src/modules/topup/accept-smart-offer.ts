@@ -1,4 +1,3 @@
-import type { Tx } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
@@ -9,7 +8,6 @@ import {
   loadBalancePaymentEnabled,
   payWithBalance,
   type SpendLine,
-  singleAmountCap,
   taggedTopupLotsFull,
   type WebhookOutcome,
 } from "../wallets/index.js";
@@ -18,6 +16,7 @@ import { keepForRefund, memberOrAssetGone, type UnfulfilledReason } from "./cred
 import { type CreditPerks, creditTopup } from "./credit-topup.js";
 import { lockUsableMember } from "./member-facts.js";
 import type { TopupChannel } from "./plan-terms.js";
+import { assertWithinCap, capPassedBy } from "./single-cap.js";
 import { smartOffer } from "./smart-offers.js";
 import type { SmartTier } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
@@ -68,31 +67,15 @@ async function decideAcceptance(
       { extra: { reason: tier?.reason ?? "no_such_tier" } },
     );
   }
-  await assertSmartTopupWithinCap(uow.trx, uow.tenantId, tier, now);
+  await assertWithinCap(
+    uow.trx,
+    uow.tenantId,
+    { amount: tier.amount, bonus: tier.bonus_amount, field: "/body/tier_index" },
+    now,
+  );
   // Before an online payment is asked for: once collected, it could only be refunded.
   await assertRoomForTaggedTopup(uow.trx, uow.tenantId, req.memberId);
   return { member, plan: offer.plan, tier, first: offer.first_topup };
-}
-
-/**
- * A smart top-up's amount and bonus each within the tenant's single-operation cap. Checked
- * before an online payment is asked for: once collected, a top-up the balance cannot take
- * could only be refunded.
- */
-export async function assertSmartTopupWithinCap(
-  trx: Tx,
-  tenantId: string,
-  tier: { amount: number; bonus_amount: number },
-  now: Date,
-): Promise<void> {
-  const cap = await singleAmountCap(trx, tenantId, now);
-  if (tier.amount > cap || tier.bonus_amount > cap) {
-    throw new TopupError(
-      "amount_above_cap",
-      `The top-up (${tier.amount}, bonus ${tier.bonus_amount}) is above the single-operation cap of ${cap}`,
-      { extra: { cap }, errors: [{ field: "/body/tier_index", message: "above the cap" }] },
-    );
-  }
 }
 
 /** Records the decided tier's top-up, waiting for its money (the till's, or the provider's). */
@@ -309,8 +292,8 @@ async function smartTopupRefusal(
 ): Promise<UnfulfilledReason | null> {
   const gone = await memberOrAssetGone(uow, ctx, row, now);
   if (gone) return gone;
-  const cap = await singleAmountCap(uow.trx, uow.tenantId, now);
-  if (row.amount > cap || row.bonus_amount > cap) return "amount_above_cap";
+  if ((await capPassedBy(uow.trx, uow.tenantId, row.amount, row.bonus_amount, now)) !== null)
+    return "amount_above_cap";
   if (await taggedTopupLotsFull(uow.trx, uow.tenantId, row.member_id)) return "too_many_open_lots";
   // Bought to pay the order from the balance, which can no longer pay it.
   if (paysOrder && !(await loadBalancePaymentEnabled(uow.trx, uow.tenantId, now)))

@@ -2,15 +2,11 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { returnGiftStock, takeGiftStock } from "../catalog/index.js";
-import {
-  lockedBalanceAsset,
-  singleAmountCap,
-  taggedTopupLotsFull,
-  type WebhookOutcome,
-} from "../wallets/index.js";
+import { lockedBalanceAsset, taggedTopupLotsFull, type WebhookOutcome } from "../wallets/index.js";
 import { creditTopup } from "./credit-topup.js";
 import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf } from "./plan-terms.js";
+import { capPassedBy } from "./single-cap.js";
 import { planPerks, termsSoldWith } from "./top-up-with-plan.js";
 import { emitTopupEvent } from "./topup.events.js";
 import { findPlan, memberPlanTopups, type TopupRow } from "./topup.repository.js";
@@ -193,10 +189,10 @@ async function decide(
   const notFirst = topup.first_topup && !(await isFirstDepositor(trx, tenantId, topup.member_id));
   if (notFirst && restrictionsOf(terms).first_topup_only) return { refused: "not_first_topup" };
   // The cap may have been lowered since it started: crediting would be refused, the payment stuck.
-  const cap = await singleAmountCap(trx, tenantId, now);
   const bonus =
     topup.bonus_amount - (notFirst ? ((topup.details as { first_bonus?: number }).first_bonus ?? 0) : 0);
-  if (topup.amount > cap || bonus > cap) return { refused: "amount_above_cap" };
+  if ((await capPassedBy(trx, tenantId, topup.amount, bonus, now)) !== null)
+    return { refused: "amount_above_cap" };
   if (await taggedTopupLotsFull(trx, tenantId, topup.member_id)) return { refused: "too_many_open_lots" };
   if (late) {
     const limit = restrictionsOf(terms).purchase_limit_per_member;

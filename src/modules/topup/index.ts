@@ -13,7 +13,6 @@ import { TOPUP_EVENTS } from "./topup.events.js";
 import { topupPlanRoutes } from "./topup.routes.js";
 
 export {
-  assertSmartTopupWithinCap,
   closeSmartTopup,
   creditSmartTopup,
   type OnlineSmartRequest,
@@ -21,6 +20,7 @@ export {
 } from "./accept-smart-offer.js";
 export { isUpgrade } from "./credit-topup.js";
 export { recordRefundOfPaidTopup } from "./record-refund.js";
+export { assertWithinCap } from "./single-cap.js";
 export { type Offer as SmartOffer, smartOffer } from "./smart-offers.js";
 export { topupFigures } from "./topup-rules.js";
 

@@ -1,10 +1,11 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { assertRoomForTaggedTopup, singleAmountCap } from "../wallets/index.js";
+import { assertRoomForTaggedTopup } from "../wallets/index.js";
 import { assertOpen, assertStoreUsable, assertVisible } from "./decide-topup.js";
 import { assetScaleOf, isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf, type TopupChannel } from "./plan-terms.js";
 import { findActiveCode } from "./recharge-code-lookup.js";
+import { assertWithinCap } from "./single-cap.js";
 import { TopupError } from "./topup.errors.js";
 import { findPlan, memberPlanTopups, type PlanRow, type RechargeCodeRow } from "./topup.repository.js";
 import { amountRange, type TopupFigures, topupFigures } from "./topup-rules.js";
@@ -100,14 +101,12 @@ export async function preparePlanTopup(
   const figures = topupFigures(terms.rule, amount, scale, first ? (terms.first_topup_bonus ?? null) : null);
   // Refused before an online payment is asked for: once collected, a top-up the balance cannot
   // take could only be refunded.
-  const cap = await singleAmountCap(trx, tenantId, now);
-  if (figures.amount > cap || figures.bonus > cap) {
-    throw new TopupError(
-      "amount_above_cap",
-      `The top-up (${figures.amount}, bonus ${figures.bonus}) is above the single-operation cap of ${cap}`,
-      { extra: { cap }, errors: [{ field: "/body/amount", message: "above the cap" }] },
-    );
-  }
+  await assertWithinCap(
+    trx,
+    tenantId,
+    { amount: figures.amount, bonus: figures.bonus, field: "/body/amount" },
+    now,
+  );
   await assertRoomForTaggedTopup(trx, tenantId, req.memberId);
   return { plan, code, storeId, first, figures, cardNumber: member.card_number };
 }
