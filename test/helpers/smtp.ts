@@ -7,13 +7,29 @@ export interface ReceivedMail {
   data: string;
 }
 
-/** A real SMTP server on loopback that keeps every message it accepts. */
-export async function startSmtpServer() {
+/**
+ * A real SMTP server on loopback that keeps every message it accepts. `replies` are the codes
+ * it answers the next recipients with, one each (421 busy, 550 no such mailbox, …), before it
+ * accepts again; `recipients` counts every RCPT TO it was sent.
+ */
+export async function startSmtpServer(options: { replies?: number[] } = {}) {
   const mails: ReceivedMail[] = [];
+  const replies = [...(options.replies ?? [])];
+  const seen = { recipients: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
+    onRcptTo(_address, _session, callback) {
+      seen.recipients++;
+      const code = replies.shift();
+      if (code === undefined) return callback();
+      const error = new Error(code < 500 ? "Try again later" : "No such mailbox") as Error & {
+        responseCode: number;
+      };
+      error.responseCode = code;
+      callback(error);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
@@ -32,6 +48,9 @@ export async function startSmtpServer() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    get recipients() {
+      return seen.recipients;
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }

@@ -6715,9 +6715,16 @@ export interface components {
             recipient: string;
             locale: string;
             subject: string | null;
-            /** @enum {string} */
-            status: "sent" | "failed" | "capped";
-            /** @description Why it failed, in the words of the mail server or SMS provider */
+            /**
+             * @description retrying: an email or SMS that failed for a passing reason (the server busy or out of reach) is tried again after 1 min, 5 min, 30 min, 2 h, 6 h, at most 6 attempts in all, then failed
+             * @enum {string}
+             */
+            status: "sent" | "failed" | "capped" | "retrying";
+            /** @description Sends tried so far (0 when capped) */
+            attempts: number;
+            /** @description When a retrying delivery is tried next (real time, in sandboxes too) */
+            next_attempt_at: string | null;
+            /** @description Why it failed (the last try, while retrying), in the words of the mail server or SMS provider */
             error: string | null;
             /** @description Why it failed, as a code: email_not_configured (this deployment has no SMTP server), email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused) */
             error_code: ("email_not_configured" | "email_failed" | "sms_failed") | null;
@@ -10842,7 +10849,7 @@ export interface operations {
                 limit?: number;
                 starting_after?: string;
                 notice_type?: string;
-                status?: "sent" | "failed" | "capped";
+                status?: "sent" | "failed" | "capped" | "retrying";
             };
             header?: never;
             path?: never;

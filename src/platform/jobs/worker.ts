@@ -1,4 +1,5 @@
 import type { AppDeps } from "../../app-types.js";
+import { realNow } from "../../shared/clock.js";
 import { dispatchEvents } from "../events/outbox.js";
 import { pruneEvents } from "../events/prune.js";
 import { deliverDue } from "../events/webhooks.js";
@@ -20,6 +21,7 @@ export const PLATFORM_JOBS = {
   pruneEvents: "events.prune",
   pruneExpired: EXPIRED_PRUNE_JOB,
   notify: "notify.send",
+  retryNotifications: "notify.retry",
 } as const;
 
 /** Webhooks go out within about this long of their event's commit. */
@@ -37,7 +39,7 @@ export interface WorkerOptions {
   ownerUrl: string;
   /** Handle jobs in this process (the server with VOUCHSAFE_RUN_WORKER, or `npm run worker`). */
   work: boolean;
-  /** How often due schedules, events and webhook retries are looked for. */
+  /** How often due schedules, events, webhook and notification retries are looked for. */
   tickSeconds?: number;
   log?: (message: string, error?: unknown) => void;
   /** Defines module jobs; returns the housekeeping crons (UTC) to register once working. */
@@ -56,7 +58,8 @@ export function fileDeps(deps: AppDeps): FileDeps {
 /**
  * Defines every platform job on a new runner and starts it: sending only, or sending and
  * working. Working processes also run a short ticker that enqueues the clock-driven sweeps
- * (due schedules, undispatched events, due webhook retries) into stately queues, so however
+ * (due schedules, undispatched events, due webhook and notification retries) into stately
+ * queues, so however
  * many workers tick, at most one sweep of each kind is queued and one runs.
  */
 export async function startPlatformServices(
@@ -69,6 +72,7 @@ export async function startPlatformServices(
     db: deps.db,
     smtpUrl: deps.config.smtpUrl,
     sms: smsAdapterFor(deps.config),
+    clock: deps.clock,
   });
   const full: AppDeps = { ...deps, jobs, notifier };
   const { db, clock } = deps;
@@ -136,6 +140,14 @@ export async function startPlatformServices(
     retryDelaySeconds: 30,
     handler: async (data) => notifier.notify(data.tenantId, data.request, clock.now()),
   });
+  jobs.define({
+    name: PLATFORM_JOBS.retryNotifications,
+    policy: "stately",
+    retryLimit: 0,
+    deadLetter: false,
+    // Real time, in sandboxes too: the mail server and the phone live in it.
+    handler: async () => ({ attempted: (await notifier.sendDueRetries(realNow(clock))).length }),
+  });
 
   const moduleCrons = options.defineJobs?.(jobs, full) ?? [];
   await jobs.start({ work: options.work });
@@ -150,6 +162,7 @@ export async function startPlatformServices(
         PLATFORM_JOBS.runSchedules,
         PLATFORM_JOBS.dispatchEvents,
         PLATFORM_JOBS.deliverWebhooks,
+        PLATFORM_JOBS.retryNotifications,
       ]) {
         await jobs
           .send(name, {}, { singletonKey: "sweep" })

@@ -121,6 +121,8 @@ describe("Aliyun SMS adapter", () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmsRefused);
     expect((error as SmsRefused).code).toBe("SignatureDoesNotMatch");
+    // Wrong credentials stay wrong: the notifier fails the delivery instead of retrying it.
+    expect((error as SmsRefused).permanent).toBe(true);
     expect(received.length).toBe(before);
   });
 
@@ -131,6 +133,8 @@ describe("Aliyun SMS adapter", () => {
       "isv.BUSINESS_LIMIT_CONTROL",
       true,
     ]);
+    // Flow control passes: the notifier tries again later.
+    expect((error as SmsRefused).permanent).toBe(false);
   });
 });
 

@@ -22,13 +22,37 @@ export interface AliyunSmsConfig {
   protocol: "HTTPS" | "HTTP";
 }
 
+/**
+ * Aliyun's refusals that no retry mends: the number, the signature or the template is wrong, or
+ * the credentials are. Anything else (flow control, a busy or unreachable gateway, an empty
+ * balance that may be topped up) is retried by the notifier.
+ */
+const PERMANENT_CODES = new Set([
+  "isv.MOBILE_NUMBER_ILLEGAL",
+  "isv.MOBILE_COUNT_OVER_LIMIT",
+  "isv.SMS_SIGNATURE_ILLEGAL",
+  "isv.SMS_TEMPLATE_ILLEGAL",
+  "isv.TEMPLATE_MISSING_PARAMETERS",
+  "isv.INVALID_PARAMETERS",
+  "isv.INVALID_JSON_PARAM",
+  "isv.PARAM_LENGTH_LIMIT",
+  "isv.BLACK_KEY_CONTROL_LIMIT",
+  "isv.DENY_IP_RANGE",
+  "SignatureDoesNotMatch",
+  "InvalidAccessKeyId.NotFound",
+  "InvalidAccessKeyId.Inactive",
+]);
+
 /** A send refused by Aliyun (its `Code`: `isv.BUSINESS_LIMIT_CONTROL`, `SignatureDoesNotMatch`, …). */
 export class SmsRefused extends Error {
+  /** Read by the notifier: a permanent refusal fails the delivery at once, others are retried. */
+  readonly permanent: boolean;
   constructor(
     readonly code: string,
     message: string,
   ) {
     super(`SMS refused: ${code} ${message}`);
+    this.permanent = PERMANENT_CODES.has(code);
   }
 }
 

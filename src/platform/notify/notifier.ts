@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { DateTime } from "luxon";
 import type nodemailer from "nodemailer";
 import type { Database, Tx } from "../../db/database.js";
+import { type Clock, realNow, systemClock } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { loadOnce } from "../../shared/load-once.js";
@@ -10,9 +11,81 @@ import { postInbox } from "./inbox.js";
 import { type NoticeTemplate, noticeDefinition, render } from "./notices.js";
 import type { Channel, DeliveryErrorCode } from "./notify.schema.js";
 
-/** SMS goes through an adapter (an HTTP gateway in production); the default writes to the log. */
+/**
+ * SMS goes through an adapter (an HTTP gateway in production); the default writes to the log.
+ * A failed send is retried unless the error it throws says `permanent: true` (the gateway
+ * refused the number or the template: no later try can succeed).
+ */
 export interface SmsAdapter {
   send(to: string, text: string): Promise<void>;
+}
+
+/**
+ * Waits before each retry of an email or SMS that failed for a passing reason: 1 min, 5 min,
+ * 30 min, 2 h and 6 h, so at most 6 attempts over about 8.6 hours. Real time, in sandboxes too:
+ * the mail server and the phone are real.
+ */
+export const NOTIFY_RETRY_DELAYS_SECONDS = [60, 300, 1800, 7200, 21600] as const;
+export const MAX_NOTIFY_ATTEMPTS = NOTIFY_RETRY_DELAYS_SECONDS.length + 1;
+/** Retries one run sends, all at once (each on its own connection). */
+export const NOTIFY_RETRY_BATCH = 20;
+/**
+ * A claimed retry is left alone this long: longer than a send can take (the SMTP timeouts
+ * below, the SMS adapter's own), so that a second worker never sends it while the first still
+ * may. A worker that dies holding it leaves it to be sent once the claim lapses.
+ */
+const CLAIM_SECONDS = 600;
+/** Bounds on one SMTP conversation, unless SMTP_URL sets its own (nodemailer's query options). */
+const SMTP_TIMEOUTS_MS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 };
+
+/** Errors of the network itself (nodemailer's and Node's codes): the next try may get through. */
+const TRANSIENT_NETWORK_CODES = new Set([
+  "ECONNECTION",
+  "ETIMEDOUT",
+  "ESOCKET",
+  "EDNS",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/**
+ * Whether a failed send may succeed later. Email: an SMTP reply in 4xx (421 busy, 450/451/452
+ * try later; nodemailer puts it on `responseCode`) or a network failure; 5xx replies and
+ * anything else (a bad address, no SMTP configured) are final. SMS: any error, unless the
+ * adapter marked it permanent.
+ */
+export function isTransientFailure(channel: Channel, error: unknown): boolean {
+  const e = (typeof error === "object" && error !== null ? error : {}) as {
+    permanent?: unknown;
+    responseCode?: unknown;
+    code?: unknown;
+  };
+  if (e.permanent === true) return false;
+  if (channel !== "email") return true;
+  if (typeof e.responseCode === "number") return e.responseCode >= 400 && e.responseCode < 500;
+  return typeof e.code === "string" && TRANSIENT_NETWORK_CODES.has(e.code);
+}
+
+/** SMTP_URL with this service's timeouts added where it sets none. */
+function withTimeouts(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  for (const [key, ms] of Object.entries(SMTP_TIMEOUTS_MS)) {
+    if (!url.searchParams.has(key)) url.searchParams.set(key, String(ms));
+  }
+  return url.toString();
+}
+
+class EmailNotConfigured extends Error {
+  readonly permanent = true;
+  constructor() {
+    super("email is not configured (SMTP_URL)");
+  }
 }
 
 export class LogSmsAdapter implements SmsAdapter {
@@ -34,14 +107,26 @@ export interface NotifyRequest {
 }
 
 export interface NotifyResult {
-  status: "sent" | "capped" | "failed" | "partial";
+  /** `retrying`: nothing sent yet, nothing lost yet; `partial`: some sent, some not (yet). */
+  status: "sent" | "capped" | "failed" | "retrying" | "partial";
   deliveries: {
     channel: Channel;
     recipient: string;
-    status: "sent" | "failed" | "capped";
+    status: "sent" | "failed" | "capped" | "retrying";
     error: string | null;
     errorCode?: DeliveryErrorCode;
+    /** When the retry of a `retrying` delivery is due (real time). */
+    nextAttemptAt?: Date;
   }[];
+}
+
+/** How one retry ended: sent, due again at `nextAttemptAt`, or failed for good. */
+export interface RetryOutcome {
+  tenantId: string;
+  deliveryId: string;
+  status: "sent" | "failed" | "retrying";
+  attempts: number;
+  error: string | null;
 }
 
 export interface NotifierOptions {
@@ -50,13 +135,19 @@ export interface NotifierOptions {
   smtpUrl?: string | undefined;
   from?: string;
   sms?: SmsAdapter;
+  /**
+   * Whose underlying (real) time dates the retries, whatever tenant clock is in force when a
+   * sandbox's notice is sent; the system clock by default.
+   */
+  clock?: Clock;
 }
 
 /**
  * Sends notices by email, SMS and the in-app inbox. The cap of a notice type is taken
  * first, atomically in the database (one conditional upsert per recipient and window),
  * so restarts and any number of workers never exceed it. Every channel's outcome is kept
- * as a delivery record.
+ * as a delivery record; an email or SMS that failed for a passing reason waits in `retrying`
+ * and `sendDueRetries` tries it again on the retry schedule.
  */
 /** nodemailer, loaded when the first email is sent (see `loadOnce`). */
 const loadNodemailer = loadOnce(() => import("nodemailer"));
@@ -68,12 +159,14 @@ export class Notifier {
   private readonly smtpUrl: string | undefined;
   private readonly from: string;
   private readonly sms: SmsAdapter;
+  private readonly clock: Clock;
 
   constructor(options: NotifierOptions) {
     this.db = options.db;
     this.smtpUrl = options.smtpUrl;
     this.from = options.from ?? "Vouchsafe <no-reply@vouchsafe.invalid>";
     this.sms = options.sms ?? new LogSmsAdapter();
+    this.clock = options.clock ?? systemClock;
   }
 
   close(): void {
@@ -86,10 +179,56 @@ export class Notifier {
   }
 
   private async transport(): Promise<nodemailer.Transporter> {
-    if (!this.smtpUrl) throw new Error("email is not configured (SMTP_URL)");
+    if (!this.smtpUrl) throw new EmailNotConfigured();
     const { default: mail } = await loadNodemailer();
-    this.mailer ??= mail.createTransport(this.smtpUrl);
+    this.mailer ??= mail.createTransport(withTimeouts(this.smtpUrl));
     return this.mailer;
+  }
+
+  /** One try at one email or SMS: null when it went out, else why not. */
+  private async send(
+    channel: Channel,
+    recipient: string,
+    subject: string,
+    body: string,
+  ): Promise<{ error: string; transient: boolean } | null> {
+    try {
+      if (channel === "email") {
+        const mailer = await this.transport();
+        await mailer.sendMail({ from: this.from, to: recipient, subject, text: body });
+      } else {
+        await this.sms.send(recipient, body);
+      }
+      return null;
+    } catch (e) {
+      return {
+        error: e instanceof Error ? e.message : String(e),
+        transient: isTransientFailure(channel, e),
+      };
+    }
+  }
+
+  /** What becomes of a delivery whose `attempt`-th try ended with `failure`. */
+  private settle(
+    channel: Channel,
+    failure: { error: string; transient: boolean } | null,
+    attempt: number,
+    now: Date,
+  ): {
+    status: "sent" | "failed" | "retrying";
+    error: string | null;
+    errorCode: DeliveryErrorCode | null;
+    nextAttemptAt: Date | null;
+  } {
+    if (!failure) return { status: "sent", error: null, errorCode: null, nextAttemptAt: null };
+    const delay = NOTIFY_RETRY_DELAYS_SECONDS[attempt - 1];
+    const retry = failure.transient && delay !== undefined;
+    return {
+      status: retry ? "retrying" : "failed",
+      error: failure.error,
+      errorCode: this.errorCode(channel),
+      nextAttemptAt: retry ? new Date(now.getTime() + delay * 1000) : null,
+    };
   }
 
   async notify(tenantId: string, request: NotifyRequest, now: Date): Promise<NotifyResult> {
@@ -125,7 +264,11 @@ export class Notifier {
         );
         if (!taken) {
           for (const [channel, recipient] of channels) {
-            await recordDelivery(trx, { ...base, locale, channel, recipient, status: "capped" }, now);
+            await recordDelivery(
+              trx,
+              { ...base, locale, channel, recipient, status: "capped", attempts: 0 },
+              now,
+            );
           }
           return { capped: true as const, locale, messages: [] };
         }
@@ -154,7 +297,7 @@ export class Notifier {
           );
           await recordDelivery(
             trx,
-            { ...base, locale, channel, recipient, subject: message.subject, status: "sent" },
+            { ...base, locale, channel, recipient, subject: message.subject, status: "sent", attempts: 1 },
             now,
           );
         } else messages.push(message);
@@ -176,57 +319,137 @@ export class Notifier {
     const deliveries: NotifyResult["deliveries"] = [];
     if (request.to.inbox)
       deliveries.push({ channel: "inbox", recipient: request.to.inbox, status: "sent", error: null });
+    // The retry schedule runs on real time even when a sandbox's clock dates the notice.
+    const attemptedAt = realNow(this.clock);
+    const outcomes: {
+      message: (typeof prepared.messages)[number];
+      outcome: ReturnType<Notifier["settle"]>;
+    }[] = [];
     for (const message of prepared.messages) {
-      let error: string | null = null;
-      try {
-        if (message.channel === "email") {
-          const mailer = await this.transport();
-          await mailer.sendMail({
-            from: this.from,
-            to: message.recipient,
-            subject: message.subject,
-            text: message.body,
-          });
-        } else {
-          await this.sms.send(message.recipient, message.body);
-        }
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
-      }
+      const failure = await this.send(message.channel, message.recipient, message.subject, message.body);
+      const outcome = this.settle(message.channel, failure, 1, attemptedAt);
+      outcomes.push({ message, outcome });
       deliveries.push({
         channel: message.channel,
         recipient: message.recipient,
-        status: error ? "failed" : "sent",
-        error,
-        ...(error && { errorCode: this.errorCode(message.channel) }),
+        status: outcome.status,
+        error: outcome.error,
+        ...(outcome.errorCode && { errorCode: outcome.errorCode }),
+        ...(outcome.nextAttemptAt && { nextAttemptAt: outcome.nextAttemptAt }),
       });
     }
-    if (prepared.messages.length > 0) {
+    if (outcomes.length > 0) {
       await this.db.tenantTx(tenantId, async (trx) => {
-        for (const d of deliveries.filter((x) => x.channel !== "inbox")) {
-          const subject = prepared.messages.find((m) => m.channel === d.channel)?.subject ?? null;
+        for (const { message, outcome } of outcomes) {
           await recordDelivery(
             trx,
             {
               ...base,
               locale: prepared.locale,
-              channel: d.channel,
-              recipient: d.recipient,
-              subject,
-              status: d.status,
-              error: d.error,
-              errorCode: d.errorCode ?? null,
+              channel: message.channel,
+              recipient: message.recipient,
+              subject: message.subject,
+              status: outcome.status,
+              error: outcome.error,
+              errorCode: outcome.errorCode,
+              attempts: 1,
+              nextAttemptAt: outcome.nextAttemptAt,
+              // Kept only while a retry is to come: it must send what this try sent.
+              body: outcome.status === "retrying" ? message.body : null,
             },
             now,
           );
         }
       });
     }
-    const failed = deliveries.filter((d) => d.status === "failed").length;
+    const count = (status: string) => deliveries.filter((d) => d.status === status).length;
+    const failed = count("failed");
+    const retrying = count("retrying");
     return {
-      status: failed === 0 ? "sent" : failed === deliveries.length ? "failed" : "partial",
+      status:
+        failed + retrying === 0
+          ? "sent"
+          : failed === deliveries.length
+            ? "failed"
+            : retrying + failed === deliveries.length && failed === 0
+              ? "retrying"
+              : "partial",
       deliveries,
     };
+  }
+
+  /**
+   * Tries again every email and SMS whose retry is due at `now` (real time, in sandboxes too),
+   * at most `limit`. Like webhook deliveries: claimed in a short transaction across tenants
+   * (SKIP LOCKED and a claim deadline, so two workers never send one delivery together), sent
+   * outside any transaction with the subject and body the first try rendered, and each outcome
+   * recorded in its tenant's transaction. A retry never takes the notice's cap again: the
+   * notice was counted when it was first sent.
+   */
+  async sendDueRetries(now: Date, limit = NOTIFY_RETRY_BATCH): Promise<RetryOutcome[]> {
+    const claimed = await this.db.systemTx(async (trx) => {
+      const rows = await sql<{
+        tenant_id: string;
+        id: string;
+        channel: Channel;
+        recipient: string;
+        subject: string | null;
+        body: string;
+        attempts: number;
+      }>`
+        update notification_deliveries d
+           set claimed_until = ${new Date(now.getTime() + CLAIM_SECONDS * 1000)}
+         where (d.tenant_id, d.id) in (
+           select tenant_id, id from notification_deliveries
+            where status = 'retrying' and next_attempt_at <= ${now}
+              and (claimed_until is null or claimed_until < ${now})
+            order by next_attempt_at
+            limit ${Math.max(0, Math.min(limit, NOTIFY_RETRY_BATCH))}
+            for update skip locked)
+        returning d.tenant_id, d.id, d.channel, d.recipient, d.subject, d.body, d.attempts`.execute(trx);
+      return rows.rows;
+    });
+
+    const outcomes: RetryOutcome[] = [];
+    // Every retry of the batch is recorded before a failure of one is reported: one left
+    // unrecorded is sent again once its claim lapses.
+    const settled = await Promise.allSettled(
+      claimed.map(async (d) => {
+        const failure = await this.send(d.channel, d.recipient, d.subject ?? "", d.body);
+        const attempt = d.attempts + 1;
+        const outcome = this.settle(d.channel, failure, attempt, now);
+        const recorded = await this.db.tenantTx(d.tenant_id, (trx) =>
+          trx
+            .updateTable("notification_deliveries")
+            .set({
+              status: outcome.status,
+              attempts: attempt,
+              next_attempt_at: outcome.nextAttemptAt,
+              claimed_until: null,
+              error: outcome.error,
+              error_code: outcome.errorCode,
+              ...(outcome.status !== "retrying" && { body: null }),
+            })
+            .where("tenant_id", "=", d.tenant_id)
+            .where("id", "=", d.id)
+            // Recorded by the claim that sent it; a lapsed claim taken over is not counted twice.
+            .where("status", "=", "retrying")
+            .where("attempts", "=", d.attempts)
+            .executeTakeFirst(),
+        );
+        if (Number(recorded.numUpdatedRows) === 0) return;
+        outcomes.push({
+          tenantId: d.tenant_id,
+          deliveryId: d.id,
+          status: outcome.status,
+          attempts: attempt,
+          error: outcome.error,
+        });
+      }),
+    );
+    const rejected = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (rejected) throw rejected.reason;
+    return outcomes;
   }
 }
 
@@ -282,9 +505,12 @@ interface DeliveryRecord {
   channel: Channel;
   recipient: string;
   subject?: string | null;
-  status: "sent" | "failed" | "capped";
+  status: "sent" | "failed" | "capped" | "retrying";
   error?: string | null;
   errorCode?: DeliveryErrorCode | null;
+  attempts: number;
+  nextAttemptAt?: Date | null;
+  body?: string | null;
 }
 
 async function recordDelivery(trx: Tx, d: DeliveryRecord, now: Date): Promise<void> {
@@ -301,6 +527,9 @@ async function recordDelivery(trx: Tx, d: DeliveryRecord, now: Date): Promise<vo
       status: d.status,
       error: d.error ?? null,
       error_code: d.errorCode ?? null,
+      attempts: d.attempts,
+      next_attempt_at: d.nextAttemptAt ?? null,
+      body: d.body ?? null,
       created_at: now,
     })
     .execute();

@@ -11,7 +11,8 @@ import { LOCALES } from "../tenants.js";
 import { inboxRecipients, markRead, unreadCount } from "./inbox.js";
 import { MAX_TEMPLATE_CHARS, noticeCatalog, noticeDefinition } from "./notices.js";
 
-import { DELIVERY_ERROR_CODES } from "./notify.schema.js";
+import { MAX_NOTIFY_ATTEMPTS, NOTIFY_RETRY_DELAYS_SECONDS } from "./notifier.js";
+import { DELIVERY_ERROR_CODES, DELIVERY_STATUSES } from "./notify.schema.js";
 
 const CHANNELS = ["email", "sms", "inbox"] as const;
 
@@ -54,9 +55,19 @@ const Delivery = Type.Object(
     recipient: Type.String(),
     locale: Type.String(),
     subject: Type.Union([Type.String(), Type.Null()]),
-    status: StringEnum(["sent", "failed", "capped"] as const),
+    status: StringEnum(DELIVERY_STATUSES, {
+      description:
+        "retrying: an email or SMS that failed for a passing reason (the server busy or out of reach) " +
+        `is tried again after ${NOTIFY_RETRY_DELAYS_SECONDS.map(delayWords).join(", ")}, ` +
+        `at most ${MAX_NOTIFY_ATTEMPTS} attempts in all, then failed`,
+    }),
+    attempts: Type.Integer({ minimum: 0, description: "Sends tried so far (0 when capped)" }),
+    next_attempt_at: Type.Union([Timestamp, Type.Null()], {
+      description: "When a retrying delivery is tried next (real time, in sandboxes too)",
+    }),
     error: Type.Union([Type.String(), Type.Null()], {
-      description: "Why it failed, in the words of the mail server or SMS provider",
+      description:
+        "Why it failed (the last try, while retrying), in the words of the mail server or SMS provider",
     }),
     error_code: Type.Union([StringEnum(DELIVERY_ERROR_CODES), Type.Null()], {
       description:
@@ -67,6 +78,10 @@ const Delivery = Type.Object(
   },
   { $id: "NotificationDelivery" },
 );
+
+function delayWords(seconds: number): string {
+  return seconds < 3600 ? `${seconds / 60} min` : `${seconds / 3600} h`;
+}
 
 /** Scoped actors read only their own messages; tenant-wide ones also the tenant's inbox. */
 function recipientsOf(actor: Actor): string[] {
@@ -289,7 +304,7 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
         querystring: Obj({
           ...ListQuery,
           notice_type: Type.Optional(Type.String({ maxLength: 100 })),
-          status: Type.Optional(StringEnum(["sent", "failed", "capped"] as const)),
+          status: Type.Optional(StringEnum(DELIVERY_STATUSES)),
         }),
         response: { 200: listOf(Delivery), ...errorResponses() },
       },
@@ -312,6 +327,8 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
             "status",
             "error",
             "error_code",
+            "attempts",
+            "next_attempt_at",
             "created_at",
           ])
           .where("tenant_id", "=", actor.tenantId)
@@ -325,6 +342,7 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       return toPage(rows, limit, (r) => ({
         ...r,
         object: "notification_delivery" as const,
+        next_attempt_at: r.next_attempt_at?.toISOString() ?? null,
         created_at: r.created_at.toISOString(),
       }));
     },

@@ -1,3 +1,4 @@
+import type { Generated } from "kysely";
 import type { JsonDefault, Timestamp } from "../../db/schema.js";
 
 export type Channel = "email" | "sms" | "inbox";
@@ -24,6 +25,9 @@ export interface NotificationCountersTable {
 export const DELIVERY_ERROR_CODES = ["email_not_configured", "email_failed", "sms_failed"] as const;
 export type DeliveryErrorCode = (typeof DELIVERY_ERROR_CODES)[number];
 
+export const DELIVERY_STATUSES = ["sent", "failed", "capped", "retrying"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export interface NotificationDeliveriesTable {
   tenant_id: string;
   id: string;
@@ -32,10 +36,18 @@ export interface NotificationDeliveriesTable {
   recipient: string;
   locale: string;
   subject: string | null;
-  status: "sent" | "failed" | "capped";
+  status: DeliveryStatus;
   error: string | null;
   error_code: DeliveryErrorCode | null;
   created_at: Timestamp;
+  /** Sends tried so far (0 for a capped notice). */
+  attempts: Generated<number>;
+  /** Real time (in sandboxes too) of the next try; set while `retrying` only. */
+  next_attempt_at: Date | null;
+  /** A worker sending the retry leaves it alone until then. */
+  claimed_until: Date | null;
+  /** The rendered text, kept while a retry is to come so that it sends what the first try sent. */
+  body: string | null;
 }
 
 export interface InboxMessagesTable {
