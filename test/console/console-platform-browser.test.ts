@@ -214,9 +214,16 @@ describe("the platform pages", () => {
     ).toBe("保证金不足：{{merchant}}");
     await screenshot(page, "platform-06-notification-templates");
 
-    // A real notice: the text message goes out (through the log adapter); email fails, for this
-    // server has no SMTP peer.
-    const notifier = new Notifier({ db: server.t.deps.db, sms: { send: async () => {} } });
+    // A real notice: the SMS gateway times out, so the text message waits for its retry; email
+    // fails for good, for this server has no SMTP peer.
+    const notifier = new Notifier({
+      db: server.t.deps.db,
+      sms: {
+        send: async () => {
+          throw new Error("gateway timed out");
+        },
+      },
+    });
     await notifier.notify(
       server.demo.tenant_id,
       {
@@ -235,6 +242,9 @@ describe("the platform pages", () => {
     // The failure is named in the reader's language; the server's own words stay beneath.
     const failed = deliveries.filter({ hasText: "finance@demo.vouchsafe.test" });
     expect(await failed.textContent()).toContain("服务器未配置邮件发送");
+    // The retry to come shows as such, with the attempt made and when the next one is due.
+    const retrying = deliveries.filter({ hasText: "+8613800000000" });
+    expect(await retrying.textContent()).toMatch(/重试中第 1 次发送失败，下次重试 \d{4}/);
     // The notice is picked by what it is, in the reader's language.
     await page.getByLabel("通知", { exact: true }).fill("预存账户余额");
     await pickOption(page, "预存账户余额低于预警值 (deposit.balance_low)");

@@ -6726,7 +6726,7 @@ export interface components {
             next_attempt_at: string | null;
             /** @description Why it failed (the last try, while retrying), in the words of the mail server or SMS provider */
             error: string | null;
-            /** @description Why it failed, as a code: email_not_configured (this deployment has no SMTP server), email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused) */
+            /** @description Why it failed, as a code: email_not_configured (this deployment has no SMTP server), email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused or could not be reached) */
             error_code: ("email_not_configured" | "email_failed" | "sms_failed") | null;
             /**
              * Format: date-time

@@ -72,7 +72,7 @@ const Delivery = Type.Object(
     error_code: Type.Union([StringEnum(DELIVERY_ERROR_CODES), Type.Null()], {
       description:
         "Why it failed, as a code: email_not_configured (this deployment has no SMTP server), " +
-        "email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused)",
+        "email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused or could not be reached)",
     }),
     created_at: Timestamp,
   },

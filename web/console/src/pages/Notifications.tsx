@@ -11,7 +11,8 @@ type Template = components["schemas"]["NotificationTemplate"];
 type Delivery = components["schemas"]["NotificationDelivery"];
 const FILTERS = ["tab", "notice_type", "locale", "channel", "status"] as const;
 const CHANNELS = ["email", "sms", "inbox"] as const;
-const STATUSES = ["sent", "failed", "capped"] as const;
+const STATUSES = ["sent", "retrying", "failed", "capped"] as const;
+const STATUS_COLORS = { sent: "green", retrying: "orange", failed: "red", capped: "default" } as const;
 const keyOf = (t: Template) => `${t.notice_type}/${t.locale}/${t.channel}`;
 
 /** What a notice is, in the reader's language; a notice this console does not know yet keeps the API's words. */
@@ -264,10 +265,24 @@ function Deliveries() {
           {
             title: t("common.status"),
             dataIndex: "status",
-            render: (s: Delivery["status"]) => (
-              <Tag color={s === "sent" ? "green" : s === "failed" ? "red" : "default"}>
-                {t(`notify.status.${s}`)}
-              </Tag>
+            render: (s: Delivery["status"], d) => (
+              <>
+                <Tag color={STATUS_COLORS[s]}>{t(`notify.status.${s}`)}</Tag>
+                {/* A retry to come says when; a delivery settled after retries says how many tries it took. */}
+                {s === "retrying" && d.next_attempt_at ? (
+                  <div>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {t("notify.retry.next", { attempts: d.attempts, at: fmt.dateTime(d.next_attempt_at) })}
+                    </Typography.Text>
+                  </div>
+                ) : d.attempts > 1 ? (
+                  <div>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {t("notify.retry.attempts", { attempts: d.attempts })}
+                    </Typography.Text>
+                  </div>
+                ) : null}
+              </>
             ),
           },
           {
