@@ -371,7 +371,7 @@ export class Notifier {
           ? "sent"
           : failed === deliveries.length
             ? "failed"
-            : retrying + failed === deliveries.length && failed === 0
+            : retrying === deliveries.length
               ? "retrying"
               : "partial",
       deliveries,
