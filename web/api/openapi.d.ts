@@ -4275,7 +4275,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for an online top-up: credits it exactly once
-         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). In time or late, a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due); a member closed or frozen since the top-up started is credited nothing and the top-up is kept for a refund (refund_due). A refund notification (refund_recorded) takes the refunded share back out of a credited top-up; on a refund_due top-up it records the refund as finance would (refunded, details.refund_record from the provider's event) once all that was collected is back, and keeps a part refund in details.refund and the audit, the top-up still refund_due.
+         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). In time or late, a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due); a member closed or frozen since the top-up started is credited nothing and the top-up is kept for a refund (refund_due). A refund notification (refund_recorded) takes the refunded share back out of a credited top-up; on a refund_due top-up it records the refund as finance would (refunded, details.refund_record from the provider's event) once all that was collected is back, and keeps a part refund in details.refund and the audit, the top-up still refund_due. A refund of a payment that is no top-up here (another sale's at the same provider account) is acknowledged and changes nothing (refund_ignored, topup_id null).
          */
         post: operations["receiveTopupPaymentNotification"];
         delete?: never;
@@ -4944,7 +4944,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for a cashier payment: pays the order exactly once
-         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt whose whole online part is now refunded it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a part refund, a repeated notification, any other status — changes no attempt and answers refund_ignored.
+         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored.
          */
         post: operations["confirmCashierPayment"];
         delete?: never;
@@ -8604,6 +8604,7 @@ export interface components {
          *           "topup_id": null,
          *           "refund_record": null,
          *           "refunded_amount": 0,
+         *           "refund_count": 0,
          *           "refund_outstanding": 0,
          *           "created_at": "2026-11-23T08:02:00.000Z"
          *         }
@@ -8680,6 +8681,8 @@ export interface components {
                 } | null;
                 /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
                 refunded_amount: number;
+                /** @description How many refunds the provider's notifications announced (each refund id once) */
+                refund_count: number;
                 /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
                 refund_outstanding: number;
                 /**
@@ -30341,9 +30344,10 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "webhook_receipt";
-                        topup_id: string;
+                        /** @description null for a refund of a payment that is no top-up here (refund_ignored) */
+                        topup_id: string | null;
                         /** @enum {string} */
-                        result: "credited" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_recorded";
+                        result: "credited" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_recorded" | "refund_ignored";
                     };
                 };
             };
@@ -33184,6 +33188,7 @@ export interface operations {
                      *           "topup_id": null,
                      *           "refund_record": null,
                      *           "refunded_amount": 0,
+                     *           "refund_count": 0,
                      *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
@@ -33260,6 +33265,8 @@ export interface operations {
                             } | null;
                             /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
                             refunded_amount: number;
+                            /** @description How many refunds the provider's notifications announced (each refund id once) */
+                            refund_count: number;
                             /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
                             refund_outstanding: number;
                             /**
@@ -33373,6 +33380,7 @@ export interface operations {
                      *           "topup_id": null,
                      *           "refund_record": null,
                      *           "refunded_amount": 0,
+                     *           "refund_count": 0,
                      *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
@@ -33449,6 +33457,8 @@ export interface operations {
                             } | null;
                             /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
                             refunded_amount: number;
+                            /** @description How many refunds the provider's notifications announced (each refund id once) */
+                            refund_count: number;
                             /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
                             refund_outstanding: number;
                             /**
@@ -33544,6 +33554,7 @@ export interface operations {
                      *           "topup_id": null,
                      *           "refund_record": null,
                      *           "refunded_amount": 0,
+                     *           "refund_count": 0,
                      *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
@@ -33620,6 +33631,8 @@ export interface operations {
                             } | null;
                             /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
                             refunded_amount: number;
+                            /** @description How many refunds the provider's notifications announced (each refund id once) */
+                            refund_count: number;
                             /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
                             refund_outstanding: number;
                             /**
@@ -33715,6 +33728,7 @@ export interface operations {
                      *           "topup_id": null,
                      *           "refund_record": null,
                      *           "refunded_amount": 0,
+                     *           "refund_count": 0,
                      *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
@@ -33791,6 +33805,8 @@ export interface operations {
                             } | null;
                             /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
                             refunded_amount: number;
+                            /** @description How many refunds the provider's notifications announced (each refund id once) */
+                            refund_count: number;
                             /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
                             refund_outstanding: number;
                             /**
@@ -33910,6 +33926,7 @@ export interface operations {
                      *           "topup_id": null,
                      *           "refund_record": null,
                      *           "refunded_amount": 0,
+                     *           "refund_count": 0,
                      *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
@@ -33986,6 +34003,8 @@ export interface operations {
                             } | null;
                             /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
                             refunded_amount: number;
+                            /** @description How many refunds the provider's notifications announced (each refund id once) */
+                            refund_count: number;
                             /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
                             refund_outstanding: number;
                             /**
@@ -34097,6 +34116,7 @@ export interface operations {
                      *           "topup_id": null,
                      *           "refund_record": null,
                      *           "refunded_amount": 0,
+                     *           "refund_count": 0,
                      *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
@@ -34173,6 +34193,8 @@ export interface operations {
                             } | null;
                             /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
                             refunded_amount: number;
+                            /** @description How many refunds the provider's notifications announced (each refund id once) */
+                            refund_count: number;
                             /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
                             refund_outstanding: number;
                             /**
@@ -34308,6 +34330,7 @@ export interface operations {
                      *           "topup_id": null,
                      *           "refund_record": null,
                      *           "refunded_amount": 0,
+                     *           "refund_count": 0,
                      *           "refund_outstanding": 0,
                      *           "created_at": "2026-11-23T08:02:00.000Z"
                      *         }
@@ -34384,6 +34407,8 @@ export interface operations {
                             } | null;
                             /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
                             refunded_amount: number;
+                            /** @description How many refunds the provider's notifications announced (each refund id once) */
+                            refund_count: number;
                             /** @description Still owed back to the member (minor units): for a refund_due attempt, the online part less refunded_amount; 0 for any other status */
                             refund_outstanding: number;
                             /**
@@ -34475,7 +34500,8 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "webhook_receipt";
-                        payment_id: string;
+                        /** @description null for a refund of a payment that is no cashier attempt here (refund_ignored) */
+                        payment_id: string | null;
                         /** @enum {string} */
                         result: "paid" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_ignored" | "refund_recorded";
                     };

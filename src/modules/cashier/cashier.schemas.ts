@@ -81,6 +81,10 @@ const Payment = Type.Object({
     description:
       "What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here",
   }),
+  refund_count: Type.Integer({
+    minimum: 0,
+    description: "How many refunds the provider's notifications announced (each refund id once)",
+  }),
   refund_outstanding: Type.Integer({
     minimum: 0,
     description:
@@ -146,6 +150,7 @@ export const CashierOrder = Type.Object(
             topup_id: null,
             refund_record: null,
             refunded_amount: 0,
+            refund_count: 0,
             refund_outstanding: 0,
             created_at: "2026-11-23T08:02:00.000Z",
           },
@@ -197,7 +202,9 @@ export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
 
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
-  payment_id: Str,
+  payment_id: Type.Union([Str, Type.Null()], {
+    description: "null for a refund of a payment that is no cashier attempt here (refund_ignored)",
+  }),
   result: StringEnum([
     "paid",
     "failed",
@@ -255,9 +262,10 @@ export function serializeOrder(
  * and what is still owed: only a `refund_due` attempt owes anything, never less than nothing.
  */
 function refundProgress(p: Pick<PaymentRow, "status" | "online_amount" | "provider_refunds">) {
-  const refunded = Object.values(p.provider_refunds?.refunds ?? {}).reduce((sum, share) => sum + share, 0);
+  const shares = Object.values(p.provider_refunds?.refunds ?? {});
+  const refunded = shares.reduce((sum, share) => sum + share, 0);
   const outstanding = p.status === "refund_due" ? Math.max(0, p.online_amount - refunded) : 0;
-  return { refunded_amount: refunded, refund_outstanding: outstanding };
+  return { refunded_amount: refunded, refund_count: shares.length, refund_outstanding: outstanding };
 }
 
 /** Expiry needs no job: an order still open at its time is expired from then on. */

@@ -2,7 +2,12 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { closeSmartTopup, creditSmartTopup } from "../topup/index.js";
-import { confirmProviderPayment, resolvePayment, type WebhookOutcome } from "../wallets/index.js";
+import {
+  confirmProviderPayment,
+  isKnownProviderPayment,
+  resolvePayment,
+  type WebhookOutcome,
+} from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { emitCashierEvent } from "./cashier.events.js";
 import {
@@ -38,15 +43,23 @@ export type ConfirmResult =
  * failed (a retry at the provider) — took the member's money without paying the order: the
  * attempt ends `refund_due` (audited, `cashier_payment.unfulfilled`) for finance to refund at
  * the provider and record, whatever became of the order since. A refund notification is never
- * taken for the payment's success (audited): it records a `refund_due` attempt refunded once
- * all it collected is back (`refund_recorded`), and otherwise changes nothing (`refund_ignored`).
+ * taken for the payment's success (audited): on a `refund_due` attempt it keeps a part refund
+ * and records the attempt refunded once all it collected is back (`refund_recorded`), and
+ * otherwise changes nothing (`refund_ignored`); a refund of a payment that is no cashier
+ * attempt here is acknowledged the same way, writing nothing (no payment id).
  */
 export async function confirmCashierPayment(
   uow: UnitOfWork,
   provider: string,
   outcome: WebhookOutcome,
   now: Date,
-): Promise<{ result: ConfirmResult; paymentId: string }> {
+): Promise<{ result: ConfirmResult; paymentId: string | null }> {
+  if (
+    outcome.kind === "refund" &&
+    !(await isKnownProviderPayment(uow.trx, uow.tenantId, "cashier_payments", provider, outcome.providerRef))
+  ) {
+    return { result: "refund_ignored", paymentId: null };
+  }
   const paidAtProvider = outcome.kind !== "refund" && outcome.status === "succeeded";
   // Order before attempt, as a new payment of the order locks them: the two never deadlock.
   const orderId = await orderOfProviderPayment(uow.trx, uow.tenantId, provider, outcome.providerRef);

@@ -55,8 +55,9 @@ export async function recordPaymentRefund(
  * by the caller): once all it collected is back, the attempt is recorded refunded exactly as
  * finance would record it, the provider's event as its record (its smart top-up with it). A
  * part refund keeps it `refund_due`, its amount kept (`provider_refunds`) and audited on the
- * order (`cashier_payment.provider_refund`, with what is still owed) for finance. A refund id
- * already heard of, or no more than already recorded, changes nothing.
+ * order (`cashier_payment.provider_refund`, with what is still owed) for finance; either is
+ * `refund_recorded`. A refund id already heard of, or no more than already recorded, changes
+ * nothing (`refund_ignored`).
  */
 export async function recordProviderRefundOfAttempt(
   uow: UnitOfWork,
@@ -74,7 +75,7 @@ export async function recordProviderRefundOfAttempt(
     refunded_total: refund.total,
   };
   await updatePayment(uow.trx, uow.tenantId, payment.id, { provider_refunds: JSON.stringify(next) }, now);
-  if (!refund.whole) return { result: "refund_ignored", refundedTotal: refund.total };
+  if (!refund.whole) return { result: "refund_recorded", refundedTotal: refund.total };
   await settleRefunded(uow, ctx, order, payment, providerRefundRecord(ctx, notice, refund, now), now);
   return { result: "refund_recorded", refundedTotal: refund.total };
 }

@@ -1,7 +1,7 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { returnGiftStock } from "../catalog/index.js";
-import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
+import { confirmProviderPayment, isKnownProviderPayment, type WebhookOutcome } from "../wallets/index.js";
 import { creditPayment } from "./credit-payment.js";
 import { recordProviderRefund } from "./record-provider-refund.js";
 import { recordProviderRefundOfOwed } from "./record-refund.js";
@@ -15,7 +15,8 @@ export type ConfirmResult =
   | "expired"
   | "refund_due"
   | "already_settled"
-  | "refund_recorded";
+  | "refund_recorded"
+  | "refund_ignored";
 
 /**
  * Applies a verified provider notification to its top-up, exactly once. The top-up row is
@@ -26,14 +27,21 @@ export type ConfirmResult =
  * A failure is not final at every provider (a Stripe PaymentIntent may be retried and then
  * succeed), and a payment may succeed after our window closed: such a success means the
  * member paid, so it is credited then if it still can be, else kept `refund_due`
- * (credit-payment.ts).
+ * (credit-payment.ts). A refund of a payment that is no top-up here changes nothing and is
+ * acknowledged (`refund_ignored`, no top-up).
  */
 export async function confirmTopupPayment(
   uow: UnitOfWork,
   provider: string,
   outcome: WebhookOutcome,
   now: Date,
-): Promise<{ result: ConfirmResult; topup: TopupRow }> {
+): Promise<{ result: ConfirmResult; topup: TopupRow | null }> {
+  if (
+    outcome.kind === "refund" &&
+    !(await isKnownProviderPayment(uow.trx, uow.tenantId, "topups", provider, outcome.providerRef))
+  ) {
+    return { result: "refund_ignored", topup: null };
+  }
   const paidLate = outcome.kind !== "refund" && outcome.status === "succeeded";
   const confirmed = await confirmProviderPayment(
     uow,

@@ -24,12 +24,14 @@ export async function topupWebhookRoutes(app: RouteApp, deps: AppDeps, providers
           tags: ["topup"],
           summary: "Payment provider notification (signed) for an online top-up: credits it exactly once",
           description:
-            "alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). In time or late, a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due); a member closed or frozen since the top-up started is credited nothing and the top-up is kept for a refund (refund_due). A refund notification (refund_recorded) takes the refunded share back out of a credited top-up; on a refund_due top-up it records the refund as finance would (refunded, details.refund_record from the provider's event) once all that was collected is back, and keeps a part refund in details.refund and the audit, the top-up still refund_due.",
+            "alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). In time or late, a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due); a member closed or frozen since the top-up started is credited nothing and the top-up is kept for a refund (refund_due). A refund notification (refund_recorded) takes the refunded share back out of a credited top-up; on a refund_due top-up it records the refund as finance would (refunded, details.refund_record from the provider's event) once all that was collected is back, and keeps a part refund in details.refund and the audit, the top-up still refund_due. A refund of a payment that is no top-up here (another sale's at the same provider account) is acknowledged and changes nothing (refund_ignored, topup_id null).",
           params: Obj({ provider: IdParam, tenant_id: IdParam }),
           response: {
             200: Type.Object({
               object: Type.Literal("webhook_receipt"),
-              topup_id: Type.String(),
+              topup_id: Type.Union([Type.String(), Type.Null()], {
+                description: "null for a refund of a payment that is no top-up here (refund_ignored)",
+              }),
               result: StringEnum([
                 "credited",
                 "failed",
@@ -37,6 +39,7 @@ export async function topupWebhookRoutes(app: RouteApp, deps: AppDeps, providers
                 "refund_due",
                 "already_settled",
                 "refund_recorded",
+                "refund_ignored",
               ] as const),
             }),
             ...errorResponses(401, 409, 422),
@@ -62,7 +65,7 @@ export async function topupWebhookRoutes(app: RouteApp, deps: AppDeps, providers
           reply.header("content-type", ack.contentType);
           return reply.send(ack.body);
         }
-        return { object: "webhook_receipt" as const, topup_id: topup.id, result };
+        return { object: "webhook_receipt" as const, topup_id: topup?.id ?? null, result };
       },
     );
   });

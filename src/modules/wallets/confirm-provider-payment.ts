@@ -67,6 +67,32 @@ export async function confirmProviderPayment<T extends PaymentTable>(
   return { row, result, ctx };
 }
 
+/**
+ * Whether the payment a refund notification names is one of this table's. A provider account
+ * announces every refund made on it, another system's or another kind of sale's included (one
+ * Stripe account, endpoints for top-ups and for the cashier): such a refund is acknowledged and
+ * changes nothing, where an unknown payment's success is refused for the provider to retry.
+ */
+export async function isKnownProviderPayment(
+  trx: Tx,
+  tenantId: string,
+  table: PaymentTable,
+  provider: string,
+  providerRef: string,
+): Promise<boolean> {
+  const t = trx as unknown as Transaction<{
+    payments: { tenant_id: string; provider: string | null; provider_ref: string | null };
+  }>;
+  const row = await t
+    .selectFrom(table as unknown as "payments")
+    .select("provider_ref")
+    .where("tenant_id", "=", tenantId)
+    .where("provider", "=", provider)
+    .where("provider_ref", "=", providerRef)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 async function lockPayment<T extends PaymentTable>(
   trx: Tx,
   tenantId: string,

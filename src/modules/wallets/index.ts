@@ -48,6 +48,7 @@ import { walletsRoutes } from "./wallets.routes.js";
 export { changePoints } from "./change-points.js";
 export {
   confirmProviderPayment,
+  isKnownProviderPayment,
   type ProviderPaymentFacts,
   type ProviderPaymentResult,
 } from "./confirm-provider-payment.js";

@@ -87,12 +87,14 @@ export class WechatpayProvider implements PaymentProvider {
       throw invalidSignature("the resource does not decrypt under the APIv3 key");
     }
     if (resource.mchid !== this.config.mchId) throw invalidSignature("another merchant's notification");
-    const amount = resource.amount as { total: number; currency: string; refund?: number };
+    const amount = resource.amount as { total: number; currency?: string; refund?: number };
     const base = {
       eventId: body.id,
       providerRef: String(resource.out_trade_no ?? ""),
       amount: amount.total,
-      currency: amount.currency,
+      // A refund's resource names no currency (amount: total, refund, payer_total, payer_refund):
+      // it is the payment's, and this adapter takes CNY only.
+      currency: amount.currency ?? "CNY",
     };
     if (body.event_type.startsWith("REFUND.")) {
       return {
