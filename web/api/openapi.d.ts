@@ -7075,6 +7075,8 @@ export interface components {
          *       "expires_at": "2026-12-02T08:30:00.000Z",
          *       "completed_at": "2026-12-02T08:01:10.000Z",
          *       "refund_record": null,
+         *       "refunded_amount": 0,
+         *       "refund_count": 0,
          *       "created_at": "2026-12-02T08:00:00.000Z"
          *     }
          */
@@ -7122,6 +7124,10 @@ export interface components {
                     currency: string;
                 };
             } | null;
+            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+            refunded_amount: number;
+            /** @description How many refunds the provider's notifications announced (each refund id once) */
+            refund_count: number;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -8175,6 +8181,8 @@ export interface components {
          *       "points_awarded": 500,
          *       "refund": null,
          *       "refund_record": null,
+         *       "refunded_amount": 0,
+         *       "refund_count": 0,
          *       "created_at": "2026-11-23T08:00:00.000Z",
          *       "paid_at": "2026-11-23T08:00:00.000Z"
          *     }
@@ -8285,6 +8293,10 @@ export interface components {
                     currency: string;
                 };
             } | null;
+            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+            refunded_amount: number;
+            /** @description How many refunds the provider's notifications announced (each refund id once) */
+            refund_count: number;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -8491,6 +8503,10 @@ export interface components {
                     currency: string;
                 };
             } | null;
+            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+            refunded_amount: number;
+            /** @description How many refunds the provider's notifications announced (each refund id once) */
+            refund_count: number;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -8679,7 +8695,7 @@ export interface components {
                         currency: string;
                     };
                 } | null;
-                /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
                 refunded_amount: number;
                 /** @description How many refunds the provider's notifications announced (each refund id once) */
                 refund_count: number;
@@ -15670,6 +15686,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -15815,6 +15835,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -15915,6 +15939,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -26398,6 +26426,8 @@ export interface operations {
                      *       "points_awarded": 500,
                      *       "refund": null,
                      *       "refund_record": null,
+                     *       "refunded_amount": 0,
+                     *       "refund_count": 0,
                      *       "created_at": "2026-11-23T08:00:00.000Z",
                      *       "paid_at": "2026-11-23T08:00:00.000Z"
                      *     }
@@ -26508,6 +26538,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -26619,6 +26653,8 @@ export interface operations {
                      *       "points_awarded": 500,
                      *       "refund": null,
                      *       "refund_record": null,
+                     *       "refunded_amount": 0,
+                     *       "refund_count": 0,
                      *       "created_at": "2026-11-23T08:00:00.000Z",
                      *       "paid_at": "2026-11-23T08:00:00.000Z"
                      *     }
@@ -26729,6 +26765,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -26913,6 +26953,8 @@ export interface operations {
                      *       "points_awarded": 500,
                      *       "refund": null,
                      *       "refund_record": null,
+                     *       "refunded_amount": 0,
+                     *       "refund_count": 0,
                      *       "created_at": "2026-11-23T08:00:00.000Z",
                      *       "paid_at": "2026-11-23T08:00:00.000Z"
                      *     }
@@ -27023,6 +27065,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -31433,6 +31479,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -32280,6 +32330,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -32655,6 +32709,10 @@ export interface operations {
                                 currency: string;
                             };
                         } | null;
+                        /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
+                        refunded_amount: number;
+                        /** @description How many refunds the provider's notifications announced (each refund id once) */
+                        refund_count: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -33263,7 +33321,7 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
-                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
                             refunded_amount: number;
                             /** @description How many refunds the provider's notifications announced (each refund id once) */
                             refund_count: number;
@@ -33455,7 +33513,7 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
-                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
                             refunded_amount: number;
                             /** @description How many refunds the provider's notifications announced (each refund id once) */
                             refund_count: number;
@@ -33629,7 +33687,7 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
-                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
                             refunded_amount: number;
                             /** @description How many refunds the provider's notifications announced (each refund id once) */
                             refund_count: number;
@@ -33803,7 +33861,7 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
-                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
                             refunded_amount: number;
                             /** @description How many refunds the provider's notifications announced (each refund id once) */
                             refund_count: number;
@@ -34001,7 +34059,7 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
-                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
                             refunded_amount: number;
                             /** @description How many refunds the provider's notifications announced (each refund id once) */
                             refund_count: number;
@@ -34191,7 +34249,7 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
-                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
                             refunded_amount: number;
                             /** @description How many refunds the provider's notifications announced (each refund id once) */
                             refund_count: number;
@@ -34405,7 +34463,7 @@ export interface operations {
                                     currency: string;
                                 };
                             } | null;
-                            /** @description What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here */
+                            /** @description Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here */
                             refunded_amount: number;
                             /** @description How many refunds the provider's notifications announced (each refund id once) */
                             refund_count: number;

@@ -1,5 +1,9 @@
 import { Type } from "typebox";
-import { RefundRecordOrNull } from "../../platform/http/record-refund.js";
+import {
+  ProviderRefundFields,
+  providerRefundTotals,
+  RefundRecordOrNull,
+} from "../../platform/http/record-refund.js";
 import { Amount, IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import {
   ORDER_STATUSES,
@@ -76,15 +80,7 @@ const Payment = Type.Object({
   wallet_payment_id: Nullable(Str),
   topup_id: Nullable(Str),
   refund_record: RefundRecordOrNull,
-  refunded_amount: Type.Integer({
-    minimum: 0,
-    description:
-      "What the provider's own refund notifications say it refunded of the online part (minor units), each refund counted once; a refund finance records by hand adds nothing here",
-  }),
-  refund_count: Type.Integer({
-    minimum: 0,
-    description: "How many refunds the provider's notifications announced (each refund id once)",
-  }),
+  ...ProviderRefundFields,
   refund_outstanding: Type.Integer({
     minimum: 0,
     description:
@@ -262,10 +258,9 @@ export function serializeOrder(
  * and what is still owed: only a `refund_due` attempt owes anything, never less than nothing.
  */
 function refundProgress(p: Pick<PaymentRow, "status" | "online_amount" | "provider_refunds">) {
-  const shares = Object.values(p.provider_refunds?.refunds ?? {});
-  const refunded = shares.reduce((sum, share) => sum + share, 0);
-  const outstanding = p.status === "refund_due" ? Math.max(0, p.online_amount - refunded) : 0;
-  return { refunded_amount: refunded, refund_count: shares.length, refund_outstanding: outstanding };
+  const totals = providerRefundTotals(p.provider_refunds);
+  const outstanding = p.status === "refund_due" ? Math.max(0, p.online_amount - totals.refunded_amount) : 0;
+  return { ...totals, refund_outstanding: outstanding };
 }
 
 /** Expiry needs no job: an order still open at its time is expired from then on. */

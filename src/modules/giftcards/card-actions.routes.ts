@@ -262,7 +262,19 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       const card = await visibleCard(uow, ctx.actor, id);
       return recordSaleRefund(uow, ctx, { cardId: card.id, body }, now);
     },
-    respond: (card) => serializeCard(withBalance(card, 0)),
+    // Never loaded (balance 0); the provider's part refunds heard before finance recorded it still show.
+    respond: async (card, uow) =>
+      serializeCard({
+        ...withBalance(card, 0),
+        provider_refunds: (
+          await uow.trx
+            .selectFrom("gift_card_payments")
+            .select("provider_refunds")
+            .where("tenant_id", "=", uow.tenantId)
+            .where("card_id", "=", card.id)
+            .executeTakeFirst()
+        )?.provider_refunds,
+      }),
   });
 
   valueRoute(app, deps, {

@@ -1,5 +1,9 @@
 import { Type } from "typebox";
-import { RefundRecordOrNull } from "../../platform/http/record-refund.js";
+import {
+  ProviderRefundFields,
+  providerRefundTotals,
+  RefundRecordOrNull,
+} from "../../platform/http/record-refund.js";
 import { IdParam, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CARD_NUMBER_PATTERN, PIN_PATTERN } from "./card-number.js";
 import {
@@ -60,6 +64,7 @@ export const GiftCard = Type.Object(
     frozen_reason: Nullable(Str),
     import_job_id: Nullable(Str),
     refund_record: RefundRecordOrNull,
+    ...ProviderRefundFields,
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -106,6 +111,8 @@ export function serializeCard(row: CardListRow) {
     frozen_reason: row.frozen_reason,
     import_job_id: row.import_job_id,
     refund_record: row.refund_record,
+    // Of the card's online payment, whose refund_due the provider's notifications refund.
+    ...providerRefundTotals(row.provider_refunds),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

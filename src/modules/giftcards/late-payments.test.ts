@@ -241,12 +241,17 @@ describe("finance records the refund of a refund_due card", () => {
     const other = await createTestTenant(t, "Other");
     expectProblem(await gc.call("POST", url, {}, other.auth), 404, "gift_card_not_found");
     expectProblem(await gc.call("POST", url, {}, finance.auth, null), 400, "idempotency_key_required");
+    // A part the provider announced first still shows once finance records the rest by hand.
+    const part = { refund_id: "re_gc_first", refund_amount: 500 };
+    expect(await result(notifyRefund(bought.payment.id, "evt-gc-first", part))).toBe("refund_recorded");
     const body = { reference: "re_gc_1", note: "refunded in the dashboard" };
     const first = await gc.call("POST", url, body, finance.auth, "rr-gc-1");
     expect(first.statusCode, first.body).toBe(200);
     expect(json(first)).toMatchObject({
       status: "refunded",
       balance: 0,
+      refunded_amount: 500,
+      refund_count: 1,
       refund_record: {
         reference: "re_gc_1",
         note: "refunded in the dashboard",
@@ -262,6 +267,7 @@ describe("finance records the refund of a refund_due card", () => {
       "gift_card.online_sale_cancelled",
       "gift_card.online_sale_started",
       "gift_card.payment_unfulfilled",
+      "gift_card.provider_refund",
       "gift_card.refund_recorded",
     ]);
     expect(await events("gift_card.payment_refunded")).toEqual([
@@ -322,6 +328,8 @@ describe("the provider's refund of a refund_due card", () => {
       status: "refund_due",
       balance: 0,
       refund_record: null,
+      refunded_amount: 8000,
+      refund_count: 1,
     });
     expect((await auditRows()).find((a) => a.action === "gift_card.provider_refund")).toMatchObject({
       actor_type: "system",
@@ -337,6 +345,8 @@ describe("the provider's refund of a refund_due card", () => {
     expect(settled).toMatchObject({
       status: "refunded",
       balance: 0,
+      refunded_amount: 18_000,
+      refund_count: 2,
       refund_record: {
         reference: "re_gc_whole",
         note: null,

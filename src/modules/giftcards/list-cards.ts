@@ -2,6 +2,7 @@ import { type SelectQueryBuilder, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
+import type { ProviderRefundLog } from "../../platform/http/record-refund.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import type {
   ActivityRow,
@@ -12,8 +13,11 @@ import type {
   SaleChannel,
 } from "./giftcards.repository.js";
 
-/** A card with its ledger balance (0 before it is sold). */
-export type CardListRow = CardRow & { balance: number };
+/**
+ * A card with its ledger balance (0 before it is sold) and, sold online, the provider refunds
+ * heard for its payment (none when absent).
+ */
+export type CardListRow = CardRow & { balance: number; provider_refunds?: ProviderRefundLog | null };
 
 export interface CardFilters {
   number?: string;
@@ -60,8 +64,13 @@ export function cardQuery(trx: Tx, actor: Actor, filters: CardFilters): CardQuer
     .leftJoin("ledger_accounts as a", (j) =>
       j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.id", "=", "c.account_id"),
     )
+    // A card has at most one online payment (unique per card).
+    .leftJoin("gift_card_payments as gp", (j) =>
+      j.onRef("gp.tenant_id", "=", "c.tenant_id").onRef("gp.card_id", "=", "c.id"),
+    )
     .selectAll("c")
     .select(sql<number>`coalesce(a.credits_posted - a.debits_posted, 0)`.as("balance"))
+    .select("gp.provider_refunds")
     .where("c.tenant_id", "=", actor.tenantId) as unknown as CardQuery;
   const visible = visibleTo(actor, "c.sale_store_id");
   if (visible) query = query.where(visible);

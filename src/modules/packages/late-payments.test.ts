@@ -314,7 +314,12 @@ describe("the provider's refund of a refund_due order", () => {
 
     // Part of it back: still owed, the part in the audit for finance.
     expect(await result(refundOf(pending, "evt-pkg-part", part))).toBe("refund_recorded");
-    expect(await order(pending.id)).toMatchObject({ status: "refund_due", refund_record: null });
+    expect(await order(pending.id)).toMatchObject({
+      status: "refund_due",
+      refund_record: null,
+      refunded_amount: 5900,
+      refund_count: 1,
+    });
     expect((await auditRows()).find((a) => a.action === "package.provider_refund")).toMatchObject({
       actor_type: "system",
       actor_id: "payment_provider:test",
@@ -328,6 +333,8 @@ describe("the provider's refund of a refund_due order", () => {
     const settled = await order(pending.id);
     expect(settled).toMatchObject({
       status: "refunded",
+      refunded_amount: 15_900,
+      refund_count: 2,
       period: null,
       refund: { kind: "provider", reason: "member_frozen", refunded_at: w.t.clock.now().toISOString() },
       refund_record: {

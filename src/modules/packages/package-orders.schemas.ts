@@ -1,5 +1,9 @@
 import { Type } from "typebox";
-import { RefundRecordOrNull } from "../../platform/http/record-refund.js";
+import {
+  ProviderRefundFields,
+  providerRefundTotals,
+  RefundRecordOrNull,
+} from "../../platform/http/record-refund.js";
 import { IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CHANNELS } from "../benefits/index.js";
 import { AGREEMENT_TYPES, type GiftGrantRow } from "../catalog/index.js";
@@ -112,6 +116,8 @@ const ORDER_EXAMPLE = {
   points_awarded: 500,
   refund: null,
   refund_record: null,
+  refunded_amount: 0,
+  refund_count: 0,
   created_at: "2026-11-23T08:00:00.000Z",
   paid_at: "2026-11-23T08:00:00.000Z",
 };
@@ -167,6 +173,7 @@ export const PackageOrder = Type.Object(
       Type.Null(),
     ]),
     refund_record: RefundRecordOrNull,
+    ...ProviderRefundFields,
     created_at: Timestamp,
     paid_at: Type.Union([Timestamp, Type.Null()]),
   },
@@ -219,6 +226,7 @@ export function serializeOrder(
         ? { kind: o.refund_kind, reason: o.refund_reason, refunded_at: o.refunded_at.toISOString() }
         : null,
     refund_record: o.refund_record,
+    ...providerRefundTotals(o.provider_refunds),
     created_at: o.created_at.toISOString(),
     paid_at: o.paid_at ? o.paid_at.toISOString() : null,
   };

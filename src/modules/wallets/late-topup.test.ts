@@ -373,7 +373,12 @@ describe("the provider's refund of a refund_due intent", () => {
 
     // Part of it back: still owed, the part in the audit for finance.
     expect(await result(notifyRefund(intent, "evt_part", part))).toBe("refund_recorded");
-    expect(await intentOf(intent.id)).toMatchObject({ status: "refund_due", refund_record: null });
+    expect(await intentOf(intent.id)).toMatchObject({
+      status: "refund_due",
+      refund_record: null,
+      refunded_amount: 400,
+      refund_count: 1,
+    });
     expect((await auditRows()).find((a) => a.action === "wallet.topup_intent_provider_refund")).toMatchObject(
       {
         actor_type: "system",
@@ -391,6 +396,8 @@ describe("the provider's refund of a refund_due intent", () => {
     const settled = await intentOf(intent.id);
     expect(settled).toMatchObject({
       status: "refunded",
+      refunded_amount: 1000,
+      refund_count: 2,
       refund_record: {
         reference: "re_whole",
         note: null,

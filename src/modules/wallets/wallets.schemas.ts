@@ -1,5 +1,9 @@
 import { Type } from "typebox";
-import { RefundRecordOrNull } from "../../platform/http/record-refund.js";
+import {
+  ProviderRefundFields,
+  providerRefundTotals,
+  RefundRecordOrNull,
+} from "../../platform/http/record-refund.js";
 import {
   Amount,
   AssetCode,
@@ -173,6 +177,7 @@ export const Intent = Type.Object(
     expires_at: Timestamp,
     completed_at: Nullable(Timestamp),
     refund_record: RefundRecordOrNull,
+    ...ProviderRefundFields,
     created_at: Timestamp,
   },
   { $id: "TopupIntent" },
@@ -202,6 +207,8 @@ export const IntentListItem = Type.Object(
         expires_at: "2026-12-02T08:30:00.000Z",
         completed_at: "2026-12-02T08:01:10.000Z",
         refund_record: null,
+        refunded_amount: 0,
+        refund_count: 0,
         created_at: "2026-12-02T08:00:00.000Z",
       },
     ],
@@ -258,6 +265,7 @@ export function serializeIntent(i: IntentRow) {
     expires_at: i.expires_at.toISOString(),
     completed_at: i.completed_at ? i.completed_at.toISOString() : null,
     refund_record: i.refund_record,
+    ...providerRefundTotals(i.provider_refunds),
     created_at: i.created_at.toISOString(),
   };
 }

@@ -128,6 +128,30 @@ export interface ProviderRefundLog {
 export const EMPTY_REFUND_LOG: ProviderRefundLog = { refunds: {}, refunded_total: 0 };
 
 /**
+ * What a record answers of its provider refunds, so that a part refund shows without reading
+ * the audit: their sum and how many there were, each refund id once (0 and 0 when none).
+ */
+export const ProviderRefundFields = {
+  refunded_amount: Type.Integer({
+    minimum: 0,
+    description:
+      "Refunded at the provider so far, as its refund notifications said (minor units; each refund once; 0 when none). A refund finance records by hand adds nothing here",
+  }),
+  refund_count: Type.Integer({
+    minimum: 0,
+    description: "How many refunds the provider's notifications announced (each refund id once)",
+  }),
+};
+
+export function providerRefundTotals(log: ProviderRefundLog | null | undefined): {
+  refunded_amount: number;
+  refund_count: number;
+} {
+  const shares = Object.values(log?.refunds ?? {});
+  return { refunded_amount: shares.reduce((sum, share) => sum + share, 0), refund_count: shares.length };
+}
+
+/**
  * What a provider's refund notification adds to a payment of `collected` already refunded as
  * `log` says: null when it adds nothing (a failed refund, a refund id already heard of, a
  * cumulative amount no higher than what is recorded); else this refund's share, the new total
