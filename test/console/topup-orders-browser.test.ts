@@ -110,10 +110,33 @@ describe("online top-up orders in the console", () => {
       payload: signed.body,
     });
     expect(paid.statusCode, paid.body).toBe(200);
+    // Part of it is refunded at the provider first: the row shows how much is back.
+    const part = signTestWebhook(
+      testProviderSecret(t.config.signingSecret),
+      {
+        id: `evt-part-${intent.id}`,
+        provider_ref,
+        status: "succeeded",
+        amount: intent.amount,
+        currency: "CNY",
+        kind: "refund",
+        refund_id: "re_console_part",
+        refund_amount: 5000,
+      },
+      t.clock.now(),
+    );
+    const refunded = await t.app.inject({
+      method: "POST",
+      url: `/v1/payment-webhooks/test/${server.demo.tenant_id}`,
+      headers: { "content-type": "application/json", ...part.headers },
+      payload: part.body,
+    });
+    expect(refunded.statusCode, refunded.body).toBe(200);
 
     await page.goto(`${server.baseUrl}/console/topup-orders`);
     const row = page.getByRole("row", { name: /韩梅梅/ });
     await poll(() => row.textContent()).toContain("逾期支付，待退款");
+    expect(await row.getByTestId("provider-refunded").textContent()).toMatch(/渠道已退 .*50\.00/);
     await row.getByRole("button", { name: "登记退款" }).click();
     await page.getByLabel("渠道退款单号").fill("re_console_1");
     await screenshot(page, "topup-orders-05-record-refund");
@@ -121,6 +144,8 @@ describe("online top-up orders in the console", () => {
     await acceptConfirmation(page);
     await poll(() => row.textContent()).toContain("已退款");
     expect(await row.getByRole("button", { name: "登记退款" }).count()).toBe(0);
+    // Finance recorded the rest by hand: the provider's part still shows.
+    expect(await row.getByTestId("provider-refunded").textContent()).toMatch(/50\.00/);
     const recorded = await server.api<{ status: string; refund_record: { reference: string } }>(
       "GET",
       `/v1/topup-intents/${intent.id}`,

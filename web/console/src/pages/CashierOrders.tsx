@@ -4,6 +4,7 @@ import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { CLIPPED, oneLineCell, oneLineHeader } from "../components/cells";
 import { FilterBar, PageHeader } from "../components/Page";
+import { ProviderRefunded } from "../components/ProviderRefunded";
 import { RecordRefundButton } from "../components/RecordRefundButton";
 import { useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -41,7 +42,9 @@ export default function CashierOrders() {
             outstanding: fmt.money(p.refund_outstanding),
           })}
         </span>
-      ) : null;
+      ) : (
+        <ProviderRefunded amount={p.refunded_amount} count={p.refund_count} />
+      );
     if (p.status !== "refund_due" || !can("POST /v1/cashier-orders/{id}/payments/{payment_id}/record-refund"))
       return (
         <Space key={p.id} size={4}>

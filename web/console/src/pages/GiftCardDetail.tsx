@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
+import { ProviderRefunded } from "../components/ProviderRefunded";
 import { ProblemAlert } from "../components/problems";
 import { ValueDialog } from "../components/ValueDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
@@ -180,7 +181,12 @@ export default function GiftCardDetail({ id }: { id: string }) {
             ))}
           </Space>
         }
-        title={<CardStatus status={c?.status ?? "active"} />}
+        title={
+          <Space size={4}>
+            <CardStatus status={c?.status ?? "active"} />
+            {c ? <ProviderRefunded amount={c.refunded_amount} count={c.refund_count} /> : null}
+          </Space>
+        }
       >
         {c ? (
           <Space size={48} align="start" wrap>

@@ -8,6 +8,7 @@ import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { ExportButton } from "../components/ExportButton";
 import { ImportButton } from "../components/ImportDialog";
 import { FilterBar } from "../components/Page";
+import { ProviderRefunded } from "../components/ProviderRefunded";
 import { ProblemAlert } from "../components/problems";
 import { RecordRefundButton } from "../components/RecordRefundButton";
 import { useAmountRule, useConfirmedSend } from "../components/ValueDialog";
@@ -299,7 +300,12 @@ export function SoldGiftCards() {
           {
             title: t("common.status"),
             dataIndex: "status",
-            render: (s: GiftCard["status"]) => <CardStatus status={s} />,
+            render: (s: GiftCard["status"], c) => (
+              <>
+                <CardStatus status={s} />
+                <ProviderRefunded amount={c.refunded_amount} count={c.refund_count} />
+              </>
+            ),
           },
           { title: t("gc.buyerPhone"), key: "phone", render: (_, c) => c.buyer.phone ?? "—" },
           { title: t("gc.soldAt"), key: "sold", render: (_, c) => fmt.dateTime(c.sale?.sold_at) },

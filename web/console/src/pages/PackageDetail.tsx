@@ -18,6 +18,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
 import { ExportButton } from "../components/ExportButton";
+import { ProviderRefunded } from "../components/ProviderRefunded";
 import { ProblemAlert } from "../components/problems";
 import { RecordRefundButton } from "../components/RecordRefundButton";
 import { type MessageKey, useI18n } from "../i18n/i18n";
@@ -159,7 +160,12 @@ export default function PackageDetail() {
               {
                 title: t("common.status"),
                 dataIndex: "status",
-                render: (st: Order["status"]) => t(`pkg.order.status.${st}`),
+                render: (st: Order["status"], o) => (
+                  <>
+                    {t(`pkg.order.status.${st}`)}{" "}
+                    <ProviderRefunded amount={o.refunded_amount} count={o.refund_count} />
+                  </>
+                ),
               },
               {
                 title: t("pkg.order.period"),

@@ -6,6 +6,7 @@ import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { dayRangeBounds, dayRangeOf } from "../components/dayRange";
 import { ExportButton } from "../components/ExportButton";
 import { PageHeader } from "../components/Page";
+import { ProviderRefunded } from "../components/ProviderRefunded";
 import { RecordRefundButton } from "../components/RecordRefundButton";
 import { useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -88,7 +89,12 @@ export default function TopupIntents() {
           {
             title: t("common.status"),
             dataIndex: "status",
-            render: (s: Intent["status"]) => <Tag color={COLORS[s]}>{t(`topupIntents.status.${s}`)}</Tag>,
+            render: (s: Intent["status"], i) => (
+              <>
+                <Tag color={COLORS[s]}>{t(`topupIntents.status.${s}`)}</Tag>
+                <ProviderRefunded amount={i.refunded_amount} count={i.refund_count} />
+              </>
+            ),
           },
           { title: t("topupIntents.completedAt"), dataIndex: "completed_at", render: (v) => fmt.dateTime(v) },
           { title: "ID", dataIndex: "id" },
