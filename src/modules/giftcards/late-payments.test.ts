@@ -384,6 +384,27 @@ describe("the provider's refund of a refund_due card", () => {
       409,
       "not_refund_due",
     );
+
+    // A refund of a payment that is no card here (another sale's at the same provider
+    // account) is acknowledged, so the provider stops resending it, and writes nothing.
+    const written = () =>
+      t.database.owner
+        .selectFrom("audit_events")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("tenant_id", "=", tenant.tenantId)
+        .executeTakeFirstOrThrow();
+    const audited = await written();
+    const stranger = await notifyRefund(bought.payment.id, "evt-gc-stranger", {
+      ...part,
+      provider_ref: "testpay_elsewhere",
+    });
+    expect(stranger.statusCode, stranger.body).toBe(200);
+    expect(JSON.parse(stranger.body)).toEqual({
+      object: "webhook_receipt",
+      card_id: null,
+      result: "refund_ignored",
+    });
+    expect(await written()).toEqual(audited);
     await ledgerClean();
   });
 

@@ -245,12 +245,14 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           summary:
             "Payment provider confirmation (signed) of an online gift card sale: activates the card once",
           description:
-            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed.",
+            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null).",
           params: Obj({ provider: IdParam, tenant_id: IdParam }),
           response: {
             200: Type.Object({
               object: Type.Literal("webhook_receipt"),
-              card_id: Type.String(),
+              card_id: Type.Union([Type.String(), Type.Null()], {
+                description: "null for a refund of a payment that is no gift card sale here (refund_ignored)",
+              }),
               result: StringEnum([
                 "activated",
                 "failed",
@@ -282,7 +284,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         const { result, card } = await deps.ledger.run(params.tenant_id, (uow) =>
           confirmOnlineSale(uow, provider.name, outcome, now),
         );
-        return { object: "webhook_receipt" as const, card_id: card.id, result };
+        return { object: "webhook_receipt" as const, card_id: card?.id ?? null, result };
       },
     );
   });

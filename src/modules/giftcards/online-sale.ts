@@ -4,6 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import {
   confirmProviderPayment,
+  isKnownProviderPayment,
   type PaymentProvider,
   paymentProviderName,
   type WebhookOutcome,
@@ -155,14 +156,27 @@ export type ConfirmResult =
  * A refund notification never activates a card: on a `refund_due` card it records the refund
  * as finance would once all that was collected is back (`refund_recorded`; a part refund is
  * kept and audited, the card still owed), on a `refunded` one it changes nothing
- * (`refund_ignored`), and any other card refuses it (`gift_card_payment_closed`).
+ * (`refund_ignored`), and any other card refuses it (`gift_card_payment_closed`). A refund of a
+ * payment that is no gift card sale here is acknowledged (`refund_ignored`, no card), writing nothing.
  */
 export async function confirmOnlineSale(
   uow: UnitOfWork,
   provider: string,
   outcome: WebhookOutcome,
   now: Date,
-): Promise<{ result: ConfirmResult; card: CardRow; activity: ActivityRow | null }> {
+): Promise<{ result: ConfirmResult; card: CardRow | null; activity: ActivityRow | null }> {
+  if (
+    outcome.kind === "refund" &&
+    !(await isKnownProviderPayment(
+      uow.trx,
+      uow.tenantId,
+      "gift_card_payments",
+      provider,
+      outcome.providerRef,
+    ))
+  ) {
+    return { result: "refund_ignored", card: null, activity: null };
+  }
   // A refund notification never settles a sale; only a success reopens a closed one.
   const refund = outcome.kind === "refund";
   const paid = !refund && outcome.status === "succeeded";

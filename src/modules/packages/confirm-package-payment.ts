@@ -2,7 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
-import { confirmProviderPayment, type WebhookOutcome } from "../wallets/index.js";
+import { confirmProviderPayment, isKnownProviderPayment, type WebhookOutcome } from "../wallets/index.js";
 import { activateOrder } from "./activate-order.js";
 import { PackagesError } from "./packages.errors.js";
 import { emitPackageEvent } from "./packages.events.js";
@@ -31,14 +31,21 @@ export type PaymentResult =
  * A refund notification never pays an order: on one kept `refund_due` it records the refund as
  * finance would once all that was collected is back (`refund_recorded`; a part refund is kept
  * and audited, the order still owed), on a `refunded` one it changes nothing
- * (`refund_ignored`), and any other order refuses it (`package_payment_closed`).
+ * (`refund_ignored`), and any other order refuses it (`package_payment_closed`). A refund of a
+ * payment that is no package order here is acknowledged (`refund_ignored`, no order), writing nothing.
  */
 export async function confirmPackagePayment(
   uow: UnitOfWork,
   provider: string,
   outcome: WebhookOutcome,
   now: Date,
-): Promise<{ result: PaymentResult; order: OrderRow }> {
+): Promise<{ result: PaymentResult; order: OrderRow | null }> {
+  if (
+    outcome.kind === "refund" &&
+    !(await isKnownProviderPayment(uow.trx, uow.tenantId, "package_orders", provider, outcome.providerRef))
+  ) {
+    return { result: "refund_ignored", order: null };
+  }
   const refund = outcome.kind === "refund";
   const succeeded = !refund && outcome.status === "succeeded";
   const closed = (o: OrderRow) =>

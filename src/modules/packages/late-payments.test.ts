@@ -371,6 +371,27 @@ describe("the provider's refund of a refund_due order", () => {
     expect(await w.code(w.call("POST", `/v1/package-orders/${pending.id}/record-refund`, {}), 409)).toBe(
       "not_refund_due",
     );
+
+    // A refund of a payment that is no order here (another sale's at the same provider
+    // account) is acknowledged, so the provider stops resending it, and writes nothing.
+    const written = () =>
+      w.t.database.owner
+        .selectFrom("audit_events")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("tenant_id", "=", w.tenant.tenantId)
+        .executeTakeFirstOrThrow();
+    const audited = await written();
+    const stranger = await refundOf(pending, "evt-pkg-stranger", {
+      ...part,
+      provider_ref: "testpay_elsewhere",
+    });
+    expect(stranger.statusCode, stranger.body).toBe(200);
+    expect(JSON.parse(stranger.body)).toEqual({
+      object: "webhook_receipt",
+      order_id: null,
+      result: "refund_ignored",
+    });
+    expect(await written()).toEqual(audited);
     await ledgerClean();
   });
 

@@ -286,7 +286,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
           summary:
             "Payment provider confirmation (signed) of a package's online payment: pays and activates it once",
           description:
-            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed.",
+            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null).",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
@@ -306,7 +306,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
         const { result, order } = await ledger.run(params.tenant_id, (uow) =>
           confirmPackagePayment(uow, provider.name, outcome, now),
         );
-        return { object: "webhook_receipt" as const, order_id: order.id, result };
+        return { object: "webhook_receipt" as const, order_id: order?.id ?? null, result };
       },
     );
   });

@@ -322,7 +322,9 @@ export const Refund = Type.Object({
 
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
-  order_id: Type.String(),
+  order_id: Type.Union([Type.String(), Type.Null()], {
+    description: "null for a refund of a payment that is no package order here (refund_ignored)",
+  }),
   result: StringEnum([
     "paid",
     "failed",

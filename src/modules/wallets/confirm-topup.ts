@@ -2,7 +2,7 @@ import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
-import { confirmProviderPayment } from "./confirm-provider-payment.js";
+import { confirmProviderPayment, isKnownProviderPayment } from "./confirm-provider-payment.js";
 import { lotLimitReached } from "./lots.repository.js";
 import type { WebhookOutcome } from "./payment-providers.js";
 import { recordProviderRefundOfIntent } from "./record-topup-refund.js";
@@ -54,8 +54,20 @@ export async function confirmTopup(
   ctx: RequestContext,
   input: { provider: string; outcome: WebhookOutcome },
   now: Date,
-): Promise<{ result: ConfirmResult; intent: IntentRow }> {
+): Promise<{ result: ConfirmResult; intent: IntentRow | null }> {
   const { provider, outcome } = input;
+  if (
+    outcome.kind === "refund" &&
+    !(await isKnownProviderPayment(
+      uow.trx,
+      uow.tenantId,
+      "wallet_topup_intents",
+      provider,
+      outcome.providerRef,
+    ))
+  ) {
+    return { result: "refund_ignored", intent: null };
+  }
   const refund = outcome.kind === "refund";
   const paid = !refund && outcome.status === "succeeded";
   const closed = (i: IntentRow) =>

@@ -435,6 +435,27 @@ describe("the provider's refund of a refund_due intent", () => {
       "not_refund_due",
     );
     expect(await balance(m)).toMatchObject({ principal: 0, total: 0 });
+
+    // A refund of a payment that is no intent here (another sale's at the same provider
+    // account) is acknowledged, so the provider stops resending it, and writes nothing.
+    const written = () =>
+      t.database.owner
+        .selectFrom("audit_events")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("tenant_id", "=", tenant.tenantId)
+        .executeTakeFirstOrThrow();
+    const audited = await written();
+    const stranger = await notifyRefund(intent, "evt_stranger", {
+      ...part,
+      provider_ref: "testpay_elsewhere",
+    });
+    expect(stranger.statusCode, stranger.body).toBe(200);
+    expect(JSON.parse(stranger.body)).toEqual({
+      object: "webhook_receipt",
+      intent_id: null,
+      result: "refund_ignored",
+    });
+    expect(await written()).toEqual(audited);
     await ledgerClean();
   });
 

@@ -333,7 +333,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           tags,
           summary: "Payment provider confirmation (signed): credits an online top-up exactly once",
           description:
-            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed.",
+            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null).",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
@@ -356,7 +356,7 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         const { result, intent } = await ledger.run(tenantId, (uow) =>
           confirmTopup(uow, ctx, { provider: provider.name, outcome }, now),
         );
-        return { object: "webhook_receipt" as const, intent_id: intent.id, result };
+        return { object: "webhook_receipt" as const, intent_id: intent?.id ?? null, result };
       },
     );
   });

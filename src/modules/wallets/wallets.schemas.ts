@@ -452,7 +452,9 @@ export const RefundBody = Obj({ amount: Amount, reason: Type.Optional(Note) });
 export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
-  intent_id: Type.String(),
+  intent_id: Type.Union([Type.String(), Type.Null()], {
+    description: "null for a refund of a payment that is no top-up intent here (refund_ignored)",
+  }),
   result: StringEnum([
     "credited",
     "failed",
