@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { emitEvent } from "../src/platform/events/outbox.js";
+import { dispatchEvents, emitEvent } from "../src/platform/events/outbox.js";
+import { deliverDue, type Poster } from "../src/platform/events/webhooks.js";
 import { postInbox, TENANT_INBOX } from "../src/platform/notify/inbox.js";
 import {
   createTestApp,
@@ -78,6 +79,47 @@ describe("webhook endpoints API", () => {
       });
       expectProblem(response, 422, "webhook_url_refused");
     }
+  });
+
+  it("refuses to re-send a delivery while it is being sent, and accepts once its attempt is recorded", async () => {
+    const created = json<{ id: string }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/webhook-endpoints",
+        headers: a.auth,
+        payload: { url: "https://hooks.example.com/slow", event_types: ["order.refunded"] },
+      }),
+    );
+    await t.deps.db.tenantTx(a.tenantId, (trx) =>
+      emitEvent(trx, { tenantId: a.tenantId, type: "order.refunded", data: {} }, t.clock.now()),
+    );
+    await dispatchEvents(t.deps.db, t.clock.now());
+    const deliveries = json<{ data: { id: string }[] }>(
+      await t.app.inject({ url: `/v1/webhook-endpoints/${created.id}/deliveries`, headers: a.auth }),
+    );
+    const id = deliveries.data[0]!.id;
+    // A worker run holds the delivery on the wire until the test lets its receiver answer.
+    let release = () => {};
+    let started = () => {};
+    const onTheWire = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const post: Poster = () =>
+      new Promise((resolve) => {
+        release = () => resolve({ status: 200, body: "ok" });
+        started();
+      });
+    const sending = deliverDue({ db: t.deps.db, allowPrivate: true, post }, t.clock.now());
+    await onTheWire;
+    const resend = () =>
+      t.app.inject({ method: "POST", url: `/v1/webhook-deliveries/${id}/resend`, headers: a.auth });
+    expectProblem(await resend(), 409, "webhook_delivery_in_flight");
+    release();
+    await sending;
+    const accepted = await resend();
+    expect(accepted.statusCode, accepted.body).toBe(200);
+    expect(json(accepted)).toMatchObject({ id, status: "pending", attempts: 1 });
+    await t.app.inject({ method: "DELETE", url: `/v1/webhook-endpoints/${created.id}`, headers: a.auth });
   });
 
   it("is not for viewers nor for keys bound to an org unit", async () => {

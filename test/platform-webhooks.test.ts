@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { appendRow, type RowAppender } from "../src/db/database.js";
 import { dispatchEvents, emitEvent } from "../src/platform/events/outbox.js";
 import { guardedLookup, postGuarded } from "../src/platform/events/ssrf.js";
@@ -20,6 +20,7 @@ import {
 import { createTenant } from "../src/platform/tenants.js";
 import { ManualClock } from "../src/shared/clock.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { waitFor } from "./helpers/wait.js";
 
 let t: TestDatabase;
 let tenantId: string;
@@ -338,6 +339,126 @@ describe("an endpoint deleted while its delivery is being sent", () => {
     // Nothing is left to send.
     const again = await deliverDue({ db: t.db, allowPrivate: true, post }, clock.now());
     expect(again.filter((o) => o.tenantId === own)).toEqual([]);
+  });
+});
+
+const held: (() => void)[] = [];
+
+/** A poster that holds each request until the test releases it. */
+function blockingPoster() {
+  const waiting: { url: string; release: () => void }[] = [];
+  const post: Poster = (url) =>
+    new Promise((resolve) => {
+      const release = () => resolve({ status: 200, body: "ok" });
+      held.push(release);
+      waiting.push({ url, release });
+    });
+  const started = (n: number) => waitFor(() => waiting.length >= n, `${n} request(s) on the wire`);
+  return { post, waiting, started };
+}
+
+describe("a delivery re-sent while it is being sent", () => {
+  // A failing test must not leave a worker run holding a claim into the next one.
+  afterEach(() => {
+    for (const release of held.splice(0)) release();
+  });
+  async function oneDelivery(name: string) {
+    const own = (await createTenant(t.db, { name }, clock.now())).tenantId;
+    const { endpoint } = await t.db.tenantTx(own, (trx) =>
+      createEndpoint(
+        trx,
+        own,
+        { url: "https://slow.example/hooks", eventTypes: ["order.paid"] },
+        true,
+        clock.now(),
+      ),
+    );
+    await t.db.tenantTx(own, (trx) =>
+      emitEvent(trx, { tenantId: own, type: "order.paid", data: {} }, clock.now()),
+    );
+    await dispatchEvents(t.db, clock.now());
+    const delivery = await t.db.tenantTx(own, (trx) =>
+      trx
+        .selectFrom("webhook_deliveries")
+        .select("id")
+        .where("endpoint_id", "=", endpoint.id)
+        .executeTakeFirstOrThrow(),
+    );
+    const state = () =>
+      t.db.tenantTx(own, async (trx) => ({
+        delivery: await trx
+          .selectFrom("webhook_deliveries")
+          .select(["status", "attempts", "step", "claimed_until"])
+          .where("id", "=", delivery.id)
+          .executeTakeFirstOrThrow(),
+        attempts: await trx
+          .selectFrom("webhook_attempts")
+          .select("attempt")
+          .where("delivery_id", "=", delivery.id)
+          .execute(),
+      }));
+    return { own, deliveryId: delivery.id, state };
+  }
+  const mine = (outcomes: { tenantId: string }[], own: string) => outcomes.filter((o) => o.tenantId === own);
+
+  it("is refused while a worker holds it, and no second worker picks it up meanwhile", async () => {
+    const { own, deliveryId, state } = await oneDelivery("In flight");
+    const slow = blockingPoster();
+    const now = clock.now();
+    const first = deliverDue({ db: t.db, allowPrivate: true, post: slow.post }, now);
+    await slow.started(1);
+
+    await expect(
+      t.db.tenantTx(own, (trx) => resendDelivery(trx, own, deliveryId, now)),
+    ).rejects.toMatchObject({ code: "webhook_delivery_in_flight" });
+    // Another worker run finds nothing of this tenant's to send.
+    const other = blockingPoster();
+    expect(mine(await deliverDue({ db: t.db, allowPrivate: true, post: other.post }, now), own)).toEqual([]);
+    expect(other.waiting).toHaveLength(0);
+
+    slow.waiting[0]!.release();
+    expect(mine(await first, own)).toEqual([expect.objectContaining({ ok: true, statusCode: 200 })]);
+    expect(await state()).toMatchObject({
+      delivery: { status: "succeeded", attempts: 1, claimed_until: null },
+      attempts: [{ attempt: 1 }],
+    });
+    // Once the attempt is recorded, the re-send is accepted and sends once more.
+    await t.db.tenantTx(own, (trx) => resendDelivery(trx, own, deliveryId, now));
+    const again = blockingPoster();
+    const resent = deliverDue({ db: t.db, allowPrivate: true, post: again.post }, now);
+    await again.started(1);
+    again.waiting[0]!.release();
+    expect(mine(await resent, own)).toEqual([expect.objectContaining({ ok: true })]);
+    expect((await state()).delivery).toMatchObject({ status: "succeeded", attempts: 2 });
+  });
+
+  it("a stalled attempt whose claim lapsed does not overwrite the re-sent delivery", async () => {
+    const { own, deliveryId, state } = await oneDelivery("Stalled");
+    const stalled = blockingPoster();
+    const claimedAt = clock.now();
+    const first = deliverDue({ db: t.db, allowPrivate: true, post: stalled.post }, claimedAt);
+    await stalled.started(1);
+
+    // Well after the claim has lapsed the operator re-sends; the stalled worker then finishes.
+    const later = new Date(claimedAt.getTime() + 120_000);
+    await t.db.tenantTx(own, (trx) => resendDelivery(trx, own, deliveryId, later));
+    stalled.waiting[0]!.release();
+    expect(mine(await first, own)).toEqual([]);
+    expect(await state()).toMatchObject({
+      delivery: { status: "pending", attempts: 0, step: 0, claimed_until: null },
+      attempts: [],
+    });
+
+    // The re-sent delivery is sent once and its own outcome recorded.
+    const fresh = blockingPoster();
+    const resent = deliverDue({ db: t.db, allowPrivate: true, post: fresh.post }, later);
+    await fresh.started(1);
+    fresh.waiting[0]!.release();
+    expect(mine(await resent, own)).toEqual([expect.objectContaining({ ok: true })]);
+    expect(await state()).toMatchObject({
+      delivery: { status: "succeeded", attempts: 1, claimed_until: null },
+      attempts: [{ attempt: 1 }],
+    });
   });
 });
 

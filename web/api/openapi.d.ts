@@ -503,7 +503,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again (restarts its retry schedule) */
+        /**
+         * Send a delivery again (restarts its retry schedule)
+         * @description A delivery that is being sent at this moment is refused with 409 `webhook_delivery_in_flight`; re-send it once that attempt is recorded.
+         */
         post: operations["postWebhookDeliveriesByIdResend"];
         delete?: never;
         options?: never;
@@ -10667,6 +10670,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];

@@ -288,8 +288,10 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       schema: {
         tags: ["webhooks"],
         summary: "Send a delivery again (restarts its retry schedule)",
+        description:
+          "A delivery that is being sent at this moment is refused with 409 `webhook_delivery_in_flight`; re-send it once that attempt is recorded.",
         params: IdParams,
-        response: { 200: Delivery, ...errorResponses() },
+        response: { 200: Delivery, ...errorResponses(409) },
       },
     },
     async (request) => {

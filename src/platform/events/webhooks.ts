@@ -10,7 +10,11 @@ import { newWebhookSecret, webhookHeaders } from "./signing.js";
 import { checkWebhookUrl, type OutboundResponse, postGuarded, SsrfError } from "./ssrf.js";
 import "./events.schema.js";
 
-export const WEBHOOK_ERRORS = defineErrors({ webhook_url_refused: 422, webhook_endpoint_limit: 422 });
+export const WEBHOOK_ERRORS = defineErrors({
+  webhook_url_refused: 422,
+  webhook_endpoint_limit: 422,
+  webhook_delivery_in_flight: 409,
+});
 
 /**
  * Delays before each retry (Standard Webhooks / Svix schedule): 5 s, 5 min, 30 min, 2 h,
@@ -163,17 +167,33 @@ export async function deleteEndpoint(trx: Tx, tenantId: string, id: string): Pro
   await trx.deleteFrom("webhook_endpoints").where("tenant_id", "=", tenantId).where("id", "=", id).execute();
 }
 
-/** Queues a delivery again from the start of the retry schedule (manual re-send). */
+/**
+ * Queues a delivery again from the start of the retry schedule (manual re-send). A delivery
+ * a worker has claimed and may be sending right now is refused: queueing it would let a
+ * second worker send it while the first is still on the wire.
+ */
 export async function resendDelivery(trx: Tx, tenantId: string, id: string, now: Date) {
-  const row = await trx
+  const current = await trx
+    .selectFrom("webhook_deliveries")
+    .select("claimed_until")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!current) throw new DomainError("webhook_delivery_not_found", "Webhook delivery not found");
+  if (current.claimed_until !== null && current.claimed_until >= now) {
+    throw new DomainError(
+      "webhook_delivery_in_flight",
+      "The delivery is being sent right now; re-send it once this attempt is recorded",
+    );
+  }
+  return trx
     .updateTable("webhook_deliveries")
     .set({ status: "pending", step: 0, next_attempt_at: now, claimed_until: null, updated_at: now })
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .returningAll()
-    .executeTakeFirst();
-  if (!row) throw new DomainError("webhook_delivery_not_found", "Webhook delivery not found");
-  return row;
+    .executeTakeFirstOrThrow();
 }
 
 export type Poster = (
@@ -204,13 +224,16 @@ export interface AttemptOutcome {
  * recorded in its tenant's transaction: the attempt log, the next attempt time from the
  * retry schedule, and — when a delivery exhausts the schedule on an endpoint that has
  * failed for a day — the endpoint disabled with a message in the tenant's inbox. A delivery
- * whose endpoint was deleted while it was being sent is dropped and has no outcome.
+ * whose endpoint was deleted while it was being sent is dropped and has no outcome, and so is
+ * an attempt whose claim is no longer the delivery's (it lapsed and the delivery was re-sent
+ * or claimed again): its outcome would overwrite the newer state.
  */
 export async function deliverDue(
   deps: DeliveryDeps,
   now: Date,
   limit = DELIVERY_BATCH,
 ): Promise<AttemptOutcome[]> {
+  const claimedUntil = new Date(now.getTime() + CLAIM_SECONDS * 1000);
   const claimed = await deps.db.systemTx(async (trx) => {
     const rows = await sql<{
       tenant_id: string;
@@ -221,7 +244,7 @@ export async function deliverDue(
       step: number;
     }>`
       update webhook_deliveries d
-         set claimed_until = ${new Date(now.getTime() + CLAIM_SECONDS * 1000)}, updated_at = ${now}
+         set claimed_until = ${claimedUntil}, updated_at = ${now}
        where (d.tenant_id, d.id) in (
          select tenant_id, id from webhook_deliveries
           where status = 'pending' and next_attempt_at <= ${now}
@@ -294,6 +317,7 @@ export async function deliverDue(
       const latencyMs = Math.round(performance.now() - started);
       const outcome = await recordAttempt(deps.db, {
         delivery,
+        claimedUntil,
         endpointEnabled: endpoint.enabled,
         statusCode,
         error,
@@ -313,6 +337,8 @@ async function recordAttempt(
   db: Database,
   a: {
     delivery: { tenant_id: string; id: string; endpoint_id: string; attempts: number; step: number };
+    /** The claim this attempt was sent under; a later claim can take over once it lapses. */
+    claimedUntil: Date;
     endpointEnabled: boolean;
     statusCode: number | null;
     error: string | null;
@@ -339,12 +365,15 @@ async function recordAttempt(
       endpointRow &&
       (await trx
         .selectFrom("webhook_deliveries")
-        .select("id")
+        .select(["id", "claimed_until"])
         .where("tenant_id", "=", tenantId)
         .where("id", "=", delivery.id)
         .forNoKeyUpdate()
         .executeTakeFirst());
     if (!deliveryRow) return null;
+    // A claim is only taken once the previous one has lapsed, so its expiry tells one claim from
+    // the next: the delivery was re-sent (claim cleared) or claimed again since this attempt began.
+    if (deliveryRow.claimed_until?.getTime() !== a.claimedUntil.getTime()) return null;
     const attempt = delivery.attempts + 1;
     if (a.endpointEnabled) {
       await trx

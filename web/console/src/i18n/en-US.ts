@@ -344,6 +344,8 @@ export const enUS = {
   "webhooks.lastCode": "Last status",
   "webhooks.resend": "Resend",
   "webhooks.resent": "Queued to send again",
+  "problem.webhook_delivery_in_flight":
+    "This delivery is being sent right now; wait until the attempt shows in the log, then resend",
   "webhooks.secretTitle": "Signing secret",
 
   "audit.actor": "Operator",

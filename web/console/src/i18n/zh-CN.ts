@@ -342,6 +342,7 @@ export const zhCN: Record<MessageKey, string> = {
   "webhooks.lastCode": "最近状态码",
   "webhooks.resend": "重新发送",
   "webhooks.resent": "已加入重发队列",
+  "problem.webhook_delivery_in_flight": "该投递正在发送中，请待本次尝试记入日志后再重发",
   "webhooks.secretTitle": "签名密钥",
 
   "audit.actor": "操作人",
