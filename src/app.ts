@@ -126,6 +126,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Only the listed proxies' X-Forwarded-For counts: with none, a client could name any
+    // address it likes and so slip out of the per-address limits. Fastify walks the header from
+    // the right while each hop is trusted, so `request.ip` is the nearest untrusted address.
+    trustProxy: deps.config.trustedProxies.length > 0 ? deps.config.trustedProxies : false,
     genReqId: (req) => {
       const incoming = req.headers["x-request-id"];
       return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : newId("req");

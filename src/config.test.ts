@@ -26,3 +26,29 @@ describe("the rows one export may write", () => {
     expect(() => loadConfig({ VOUCHSAFE_EXPORT_MAX_ROWS: "0" })).toThrow(ConfigError);
   });
 });
+
+describe("the proxies whose X-Forwarded-For is believed", () => {
+  it("are none unless listed, and take IP addresses and CIDR ranges of either family", () => {
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(loadConfig({ VOUCHSAFE_TRUSTED_PROXIES: " " }).trustedProxies).toEqual([]);
+    expect(
+      loadConfig({ VOUCHSAFE_TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8,fd00::/8 ,::1" }).trustedProxies,
+    ).toEqual(["127.0.0.1", "10.0.0.0/8", "fd00::/8", "::1"]);
+  });
+
+  it.each([
+    "10.0.0.0/33",
+    "fd00::/129",
+    "10.0.0.0/",
+    "10.0.0.0/8/8",
+    "proxy.internal",
+    "10.0.0.256",
+    "127.0.0.1,",
+    "fe80::1%eth0",
+    "10.0.0.0/-1",
+  ])("refuse %s at start, naming the setting and the entry", (value) => {
+    expect(() => loadConfig({ VOUCHSAFE_TRUSTED_PROXIES: value })).toThrow(
+      /VOUCHSAFE_TRUSTED_PROXIES must be a comma-separated list of IP addresses and CIDR ranges/,
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { AliyunSmsConfig } from "./platform/notify/aliyun-sms.js";
@@ -39,6 +40,12 @@ export interface Config {
    * keys; member-center codes that match no link) before the address is refused; 0 turns it off.
    */
   authFailuresPerMinute: number;
+  /**
+   * Proxies (IPs and CIDR ranges) whose X-Forwarded-For is believed. When the connection comes
+   * from one of them, the client address is the right-most forwarded address that is not itself
+   * listed; otherwise (and always when the list is empty) it is the connection's peer.
+   */
+  trustedProxies: string[];
   /** A console session ends after this long without requests, and after sessionMaxHours in any case. */
   sessionIdleMinutes: number;
   sessionMaxHours: number;
@@ -85,6 +92,30 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean, problems:
   if (["0", "false", "no", "off"].includes(raw.toLowerCase())) return false;
   problems.push(`${name} must be true or false (got "${raw}")`);
   return fallback;
+}
+
+/**
+ * A comma-separated list of IP addresses and CIDR ranges. Only these forms: anything else
+ * (a host name, a zone index, a prefix too long for its family) stops the start.
+ */
+function addressList(env: NodeJS.ProcessEnv, name: string, problems: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return [];
+  const entries = raw.split(",").map((e) => e.trim());
+  const bad = entries.filter((entry) => {
+    const [ip = "", prefix, ...rest] = entry.split("/");
+    const family = isIP(ip);
+    if (family === 0 || ip.includes("%") || rest.length > 0) return true;
+    if (prefix === undefined) return false;
+    return !/^\d{1,3}$/.test(prefix) || Number(prefix) > (family === 4 ? 32 : 128);
+  });
+  if (bad.length > 0) {
+    problems.push(
+      `${name} must be a comma-separated list of IP addresses and CIDR ranges such as 10.0.0.0/8 (not: ${bad.map((b) => `"${b}"`).join(", ")})`,
+    );
+    return [];
+  }
+  return entries;
 }
 
 /** All of the ALIYUN_SMS_* settings or none (then SMS goes to the log). */
@@ -150,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: bool(env, "VOUCHSAFE_SECURE_COOKIES", false, problems),
     loginRateLimitPerMinute: int(env, "VOUCHSAFE_LOGIN_RATE_LIMIT_PER_MINUTE", 10, problems, 0, 100_000),
     authFailuresPerMinute: int(env, "VOUCHSAFE_AUTH_FAILURES_PER_MINUTE", 20, problems, 0, 100_000),
+    trustedProxies: addressList(env, "VOUCHSAFE_TRUSTED_PROXIES", problems),
     sessionIdleMinutes: int(env, "VOUCHSAFE_SESSION_IDLE_MINUTES", 120, problems, 1, 7 * 24 * 60),
     sessionMaxHours: int(env, "VOUCHSAFE_SESSION_MAX_HOURS", 12, problems, 1, 24 * 30),
     exportMaxRows: int(

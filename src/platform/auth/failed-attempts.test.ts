@@ -92,3 +92,85 @@ describe("failed authentication is limited per client address", () => {
     t.clock.advance(61_000);
   });
 });
+
+describe("the client address behind a trusted proxy", () => {
+  let proxied: TestApp;
+  let own: TestTenant;
+  beforeAll(async () => {
+    proxied = await createTestApp({
+      config: {
+        authFailuresPerMinute: 3,
+        loginRateLimitPerMinute: 3,
+        rateLimitPerMinute: 6000,
+        trustedProxies: ["127.0.0.1", "10.0.0.0/8"],
+      },
+    });
+    own = await createTestTenant(proxied);
+  });
+  afterAll(async () => proxied?.close());
+
+  const through = (app: TestApp, peer: string, forwardedFor: string | undefined, secret: string) =>
+    app.app.inject({
+      url: "/v1/tenant",
+      headers: {
+        authorization: `Bearer ${secret}`,
+        ...(forwardedFor === undefined ? {} : { "x-forwarded-for": forwardedFor }),
+      },
+      remoteAddress: peer,
+    });
+  const guess = () => `vs_key_${randomToken(32)}`;
+
+  it("is the forwarded address: two clients behind the proxy are counted apart", async () => {
+    for (let i = 0; i < 3; i++) {
+      expectProblem(await through(proxied, "127.0.0.1", "203.0.113.40", guess()), 401, "unauthenticated");
+    }
+    expectProblem(await through(proxied, "127.0.0.1", "203.0.113.40", guess()), 429, "rate_limited");
+    // Another client through the same proxy keeps its allowance.
+    expect((await through(proxied, "127.0.0.1", "203.0.113.41", own.key)).statusCode).toBe(200);
+    expectProblem(await through(proxied, "127.0.0.1", "203.0.113.41", guess()), 401, "unauthenticated");
+    // The right-most address that is not a listed proxy counts: a client prepending an address of
+    // its choice, or a second listed proxy in the chain, changes nothing.
+    expectProblem(
+      await through(proxied, "127.0.0.1", "198.51.100.1, 203.0.113.40", own.key),
+      429,
+      "rate_limited",
+    );
+    expectProblem(
+      await through(proxied, "127.0.0.1", "203.0.113.40, 10.2.3.4", own.key),
+      429,
+      "rate_limited",
+    );
+  });
+
+  it("is the peer when the peer is not a listed proxy, whatever header it sends", async () => {
+    const peer = "198.51.100.60";
+    for (let i = 0; i < 3; i++) {
+      expectProblem(await through(proxied, peer, `203.0.113.${100 + i}`, guess()), 401, "unauthenticated");
+    }
+    expectProblem(await through(proxied, peer, "203.0.113.200", own.key), 429, "rate_limited");
+  });
+
+  it("is what the sign-in limit counts", async () => {
+    const signIn = (forwardedFor: string) =>
+      proxied.app.inject({
+        method: "POST",
+        url: "/v1/sessions",
+        payload: { tenant_id: own.tenantId, email: "nobody@example.com", password: "wrong password" },
+        headers: { "x-forwarded-for": forwardedFor },
+        remoteAddress: "127.0.0.1",
+      });
+    for (let i = 0; i < 3; i++) expectProblem(await signIn("203.0.113.70"), 401, "invalid_credentials");
+    expectProblem(await signIn("203.0.113.70"), 429, "rate_limited");
+    expectProblem(await signIn("203.0.113.71"), 401, "invalid_credentials");
+  });
+
+  it("without listed proxies, X-Forwarded-For is ignored", async () => {
+    // The app of the first tests lists no proxy: every request from loopback is one address.
+    for (let i = 0; i < 5; i++) {
+      expectProblem(await through(t, "127.0.0.1", `203.0.113.${10 + i}`, guess()), 401, "unauthenticated");
+    }
+    expectProblem(await through(t, "127.0.0.1", "203.0.113.99", tenant.key), 429, "rate_limited");
+    expectProblem(await through(t, "127.0.0.1", undefined, tenant.key), 429, "rate_limited");
+    t.clock.advance(61_000);
+  });
+});
