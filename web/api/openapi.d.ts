@@ -648,7 +648,7 @@ export interface paths {
         put?: never;
         /**
          * Start an export
-         * @description Runs in the background; poll the export for progress, then download its file. One export holds at most 1,000,000 rows (VOUCHSAFE_EXPORT_MAX_ROWS; never more than an Excel sheet holds): an export that counts more when requested is refused with 422 `export_too_large`, and one that finds more as it runs fails with `error_code` `export_too_large`; narrow its filters and export the parts. A caller bound to an org unit may start only the types that check their filters against its subtree (such as `deposit_account_ledger`), and sees only the exports it started.
+         * @description Runs in the background; poll the export for progress, then download its file. One export holds at most 1,000,000 rows (VOUCHSAFE_EXPORT_MAX_ROWS; never more than an Excel sheet holds): an export that counts more when requested is refused with 422 `export_too_large`, and one that finds more as it runs fails with `error_code` `export_too_large`; narrow its filters and export the parts. An export of one account (`account_statement`, `deposit_account_ledger`, `deposit_account_transactions`) naming an account the tenant does not have answers 404 (`account_not_found`, `deposit_account_not_found`) and starts nothing. A caller bound to an org unit may start only the types that check their filters against its subtree (such as `deposit_account_ledger`), and sees only the exports it started.
          */
         post: operations["postExports"];
         delete?: never;

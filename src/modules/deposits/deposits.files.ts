@@ -56,12 +56,16 @@ async function accountOf(trx: Tx, tenantId: string, accountId: string) {
   return account;
 }
 
+const accountExists: ExportDefinition["checkReferences"] = async (trx, tenantId, filters) =>
+  void (await accountOf(trx, tenantId, accountFilters(filters).accountId));
+
 export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<AccountLedgerLine> = {
   type: "deposit_account_ledger",
   description:
     "A deposit account's ledger: every balance change as income or expense with the running balance (filters: account_id, created_gte, created_lt)",
   permission: "deposits.read",
   validateFilters: (filters) => void accountFilters(filters),
+  checkReferences: accountExists,
   scoped: accountInScope,
   columns: [
     { key: "created_at", header: "created_at", value: (l) => l.created_at },
@@ -124,6 +128,7 @@ export const DEPOSIT_TRANSACTIONS_EXPORT: ExportDefinition<EntryRow> = {
     "A deposit account's transactions: freezes, releases, settlements, settled refunds and arrears by order (filters: account_id, type, created_gte, created_lt)",
   permission: "deposits.read",
   validateFilters: (filters) => void transactionFilters(filters),
+  checkReferences: accountExists,
   scoped: accountInScope,
   columns: [
     { key: "created_at", header: "created_at", value: (e) => e.created_at },

@@ -1,7 +1,7 @@
 import type { Insertable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { OrgUnitsTable } from "../../db/schema.js";
-import { countTransfers, statement } from "../../ledger/index.js";
+import { countTransfers, findAccount, statement } from "../../ledger/index.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { actorLabel, recordAudit } from "../audit/audit.js";
@@ -139,6 +139,12 @@ export const STATEMENT_EXPORT: ExportDefinition<StatementEntry> = {
     "A ledger account's entries with running balance, oldest first (filters: account_id, created_gte, created_lt)",
   permission: "ledger.read",
   validateFilters: (filters) => void statementFilters(filters),
+  checkReferences: async (trx, tenantId, filters) => {
+    const { accountId } = statementFilters(filters);
+    if (!(await findAccount(trx, tenantId, accountId))) {
+      throw new DomainError("account_not_found", `No ledger account ${accountId}`);
+    }
+  },
   columns: [
     { key: "created_at", header: "created_at", value: (e) => e.created_at },
     { key: "transfer_id", header: "transfer_id", value: (e) => e.transfer_id },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { createAsset } from "../../ledger/index.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -47,5 +48,46 @@ describe("export filters are checked when the export is requested", () => {
       created_lt: "2026-12-01T00:00:00+08:00",
     });
     expect(ok.statusCode, ok.body).toBe(202);
+  });
+});
+
+describe("an export of one account that does not exist", () => {
+  it.each([
+    ["account_statement", "account_not_found"],
+    ["deposit_account_ledger", "deposit_account_not_found"],
+    ["deposit_account_transactions", "deposit_account_not_found"],
+  ])("%s answers 404 %s when requested and queues no job", async (type, code) => {
+    const before = await t.database.owner
+      .selectFrom("file_jobs")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .execute();
+    expectProblem(await start(type, { account_id: "acc_00000000000000000000000000" }), 404, code);
+    const after = await t.database.owner
+      .selectFrom("file_jobs")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .execute();
+    expect(after).toEqual(before);
+  });
+
+  it("another tenant's account is as missing as one that never was", async () => {
+    const other = await createTestTenant(t, "Other");
+    await t.deps.db.tenantTx(other.tenantId, (trx) =>
+      createAsset(trx, other.tenantId, { code: "XTS", scale: 2, symbol: "X", name: "Test" }, t.clock.now()),
+    );
+    const account = await t.deps.ledger.run(other.tenantId, async (uow) => {
+      const created = await uow.createAccount({ asset: "XTS", kind: "cash" });
+      if (!created.ok) throw new Error("account not created");
+      return created.account;
+    });
+    const theirs = await t.app.inject({
+      method: "POST",
+      url: "/v1/exports",
+      headers: other.auth,
+      payload: { type: "account_statement", format: "csv", filters: { account_id: account.id } },
+    });
+    expect(theirs.statusCode, theirs.body).toBe(202);
+    expectProblem(await start("account_statement", { account_id: account.id }), 404, "account_not_found");
   });
 });

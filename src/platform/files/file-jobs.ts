@@ -111,6 +111,7 @@ export async function createFileJob(
     const definition = exportType(input.type);
     if (!definition) throw new DomainError("export_type_unknown", `No export type ${input.type}`);
     definition.validateFilters?.(input.filters ?? {});
+    await definition.checkReferences?.(trx, tenantId, input.filters ?? {});
     // An export that can count its rows is refused here, before a job runs; the others stop
     // at the limit as they write (runExport).
     if (definition.count) {

@@ -239,6 +239,8 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           "never more than an Excel sheet holds): an export that counts more when requested is refused with " +
           "422 `export_too_large`, and one that finds more as it runs fails with `error_code` `export_too_large`; " +
           "narrow its filters and export the parts. " +
+          "An export of one account (`account_statement`, `deposit_account_ledger`, `deposit_account_transactions`) " +
+          "naming an account the tenant does not have answers 404 (`account_not_found`, `deposit_account_not_found`) and starts nothing. " +
           "A caller bound to an org unit may start only the types that check their filters against its subtree " +
           "(such as `deposit_account_ledger`), and sees only the exports it started.",
         body: Obj({

@@ -45,6 +45,11 @@ export interface ExportDefinition<R = unknown> {
   /** Refuses bad filters when the export is requested (throw a DomainError), before any job runs. */
   validateFilters?(filters: Record<string, unknown>): void;
   /**
+   * Refuses, when the export is requested, filters that name a row the tenant does not have (an
+   * account that is not there answers 404 as any lookup of it does), so no job is queued to fail.
+   */
+  checkReferences?(trx: Tx, tenantId: string, filters: Record<string, unknown>): Promise<void>;
+  /**
    * The most rows one export of this kind may hold, where it is less than the deployment's
    * limit (`VOUCHSAFE_EXPORT_MAX_ROWS`); past it the export is refused as any too large one is,
    * never cut short.
