@@ -125,4 +125,23 @@ describe("pruning ended sessions and member-center codes", () => {
     const me = await t.app.inject({ method: "GET", url: "/v1/sessions/current", headers: live.write });
     expect(me.statusCode, me.body).toBe(200);
   });
+
+  it("keeps a session that started before the cutoff but was used past it, until it too has ended that long", async () => {
+    const email = await userOf(a, "slider@example.com");
+    const session = await signIn(a, email);
+    const startedAt = t.clock.now().getTime();
+    // Used every hour for eleven hours: its end slides to twelve hours after sign-in.
+    for (let hour = 1; hour <= 11; hour++) {
+      t.clock.advance(3_600_000);
+      const used = await t.app.inject({ method: "GET", url: "/v1/sessions/current", headers: session.write });
+      expect(used.statusCode, used.body).toBe(200);
+    }
+    const retention = EXPIRED_RETENTION_DAYS * 86_400_000;
+    t.clock.set(new Date(startedAt + retention + 6 * 3_600_000));
+    await pruneExpired(t.deps, { batch: 1 });
+    expect(await sessionIds(a)).toContain(session.id);
+    t.clock.set(new Date(startedAt + retention + 12 * 3_600_000 + 60_000));
+    await pruneExpired(t.deps, { batch: 1 });
+    expect(await sessionIds(a)).not.toContain(session.id);
+  });
 });

@@ -12,6 +12,11 @@ import { forEachTenant } from "./each-tenant.js";
 export interface ExpiringRows {
   table: string;
   at: string;
+  /**
+   * When `at` is not indexed (it moves as the row is used): a column written once, never later
+   * than `at`, with an index on (tenant_id, it). The prune finds its candidates through it.
+   */
+  startedAt?: string;
 }
 
 /**
@@ -26,16 +31,19 @@ export const EXPIRED_PRUNE_TENANTS = 1000;
 export const EXPIRED_PRUNE_JOB = "expired.prune";
 
 /** The platform's own: console sessions. Modules add theirs through their manifest. */
-const PLATFORM_ROWS: readonly ExpiringRows[] = [{ table: "sessions", at: "expires_at" }];
+const PLATFORM_ROWS: readonly ExpiringRows[] = [
+  { table: "sessions", at: "expires_at", startedAt: "created_at" },
+];
 const TABLES = new Map<string, ExpiringRows>(PLATFORM_ROWS.map((r) => [r.table, r]));
 const IDENT = /^[a-z_][a-z0-9_]*$/;
 
 export function defineExpiringRows(rows: ExpiringRows): void {
-  if (!IDENT.test(rows.table) || !IDENT.test(rows.at)) {
+  if (!IDENT.test(rows.table) || !IDENT.test(rows.at) || (rows.startedAt && !IDENT.test(rows.startedAt))) {
     throw new Error(`expiring rows ${rows.table}.${rows.at} is not a plain column`);
   }
   const existing = TABLES.get(rows.table);
-  if (existing && existing.at !== rows.at) throw new Error(`expiring rows of ${rows.table} defined twice`);
+  if (existing && (existing.at !== rows.at || existing.startedAt !== rows.startedAt))
+    throw new Error(`expiring rows of ${rows.table} defined twice`);
   TABLES.set(rows.table, rows);
 }
 
@@ -46,9 +54,9 @@ export function expiringRows(): readonly ExpiringRows[] {
 const cutoffAt = (now: Date) => new Date(now.getTime() - EXPIRED_RETENTION_DAYS * 86_400_000);
 
 /**
- * Tenants with rows ended before the cutoff at the real time. No index serves this (a session's
- * `expires_at` slides on use, and indexing it would cost every request a non-HOT update): a
- * scan of rows kept at most the retention period, once an hour.
+ * Tenants with rows ended before the cutoff at the real time. No index serves this across
+ * tenants (a session's `expires_at` slides on use, and indexing it would cost its updates their
+ * HOT path): a scan of rows kept at most the retention period, once an hour.
  */
 async function tenantsWithExpired(
   db: Database,
@@ -70,13 +78,16 @@ async function tenantsWithExpired(
 /** One tenant's ended rows of one table, in batches, each its own transaction. */
 async function pruneTenant(db: Database, tenantId: string, rows: ExpiringRows, now: Date, batch: number) {
   const cutoff = cutoffAt(now);
+  // A row that ended before the cutoff started before it: the started-at index narrows the
+  // read to those rows and the few that started then but ended later, instead of the tenant's all.
+  const started = rows.startedAt ? sql`and ${sql.ref(rows.startedAt)} < ${cutoff}` : sql``;
   let total = 0;
   for (;;) {
     const n = await db.tenantTx(tenantId, async (trx) => {
       const r = await sql`
         delete from ${sql.table(rows.table)} where tenant_id = ${tenantId} and id in (
           select id from ${sql.table(rows.table)}
-           where tenant_id = ${tenantId} and ${sql.ref(rows.at)} < ${cutoff}
+           where tenant_id = ${tenantId} ${started} and ${sql.ref(rows.at)} < ${cutoff}
            limit ${batch})`.execute(trx);
       return Number(r.numAffectedRows ?? 0);
     });
