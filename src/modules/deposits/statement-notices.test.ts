@@ -127,6 +127,12 @@ describe("notices caused by a bank statement import", () => {
     );
     expect(mailsTo(email)).toHaveLength(2);
     expect(textsTo(phone)).toHaveLength(2);
+    // Each outcome is recorded after its message left, so the records may trail the mail.
+    await waitFor(
+      async () => (await resumedDeliveries()).length >= 3 || undefined,
+      "the deliveries' outcomes to be recorded",
+      10_000,
+    );
     expect(await resumedDeliveries()).toEqual(
       expect.arrayContaining([
         { channel: "email", recipient: email, status: "sent" },
