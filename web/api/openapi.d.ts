@@ -1685,7 +1685,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed): credits an online top-up exactly once
-         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null).
+         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null).
          */
         post: operations["postPaymentWebhooksByProviderByTenantId"];
         delete?: never;
@@ -3900,7 +3900,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed) of a package's online payment: pays and activates it once
-         * @description Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null).
+         * @description Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null).
          */
         post: operations["confirmPackagePayment"];
         delete?: never;
@@ -4703,7 +4703,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed) of an online gift card sale: activates the card once
-         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null).
+         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null).
          */
         post: operations["confirmGiftCardPayment"];
         delete?: never;
@@ -16005,7 +16005,7 @@ export interface operations {
                         /** @description null for a refund of a payment that is no top-up intent here (refund_ignored) */
                         intent_id: string | null;
                         /** @enum {string} */
-                        result: "credited" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored";
+                        result: "credited" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "already_settled";
                     };
                 };
             };
@@ -26578,7 +26578,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: audience_mismatch, channel_not_allowed, currency_mismatch, insufficient_balance, member_closed, member_frozen, package_not_available_now, package_not_on_sale, payment_method_not_allowed, sales_rule_not_found, store_not_in_scope */
+            /** @description RFC 9457 problem details; `code` is one of: audience_mismatch, channel_not_allowed, currency_mismatch, currency_not_supported_by_provider, house_currency_not_purchasable, insufficient_balance, member_closed, member_frozen, package_not_available_now, package_not_on_sale, payment_method_not_allowed, sales_rule_not_found, store_not_in_scope */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -27227,7 +27227,7 @@ export interface operations {
                         /** @description null for a refund of a payment that is no package order here (refund_ignored) */
                         order_id: string | null;
                         /** @enum {string} */
-                        result: "paid" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored";
+                        result: "paid" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "already_settled";
                     };
                 };
             };
@@ -32766,7 +32766,7 @@ export interface operations {
                         /** @description null for a refund of a payment that is no gift card sale here (refund_ignored) */
                         card_id: string | null;
                         /** @enum {string} */
-                        result: "activated" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored";
+                        result: "activated" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "already_settled";
                     };
                 };
             };

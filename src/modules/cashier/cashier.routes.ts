@@ -226,8 +226,14 @@ export async function cashierRoutes(
       response: { 200: CashierOrder, ...errorResponses(409, 410, 422) },
     },
     status: 200,
-    input: ({ params, body }, ctx, now) =>
-      preparePayment(db, ctx, providers, { orderId: params.id, balanceAmount: body.balance_amount }, now),
+    input: ({ params, body, protocol, host }, ctx, now) =>
+      preparePayment(
+        db,
+        ctx,
+        providers,
+        { orderId: params.id, balanceAmount: body.balance_amount, origin: `${protocol}://${host}` },
+        now,
+      ),
     op: payCashierOrder,
     respond: (order, uow, _input, now) => orderAnswer(uow.trx, order, now),
   });
@@ -262,12 +268,17 @@ export async function cashierRoutes(
       response: { 200: CashierOrder, ...errorResponses(409, 410, 422) },
     },
     status: 200,
-    input: ({ params, body }, ctx, now) =>
+    input: ({ params, body, protocol, host }, ctx, now) =>
       prepareTopupAndPay(
         db,
         ctx,
         providers,
-        { orderId: params.id, planId: body.plan_id, tierIndex: body.tier_index },
+        {
+          orderId: params.id,
+          planId: body.plan_id,
+          tierIndex: body.tier_index,
+          origin: `${protocol}://${host}`,
+        },
         now,
       ),
     op: topUpAndPay,

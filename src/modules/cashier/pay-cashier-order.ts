@@ -2,7 +2,12 @@ import type { Database } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { assertOnlineCurrency, type ProviderResolver, payWithBalance } from "../wallets/index.js";
+import {
+  assertOnlineCurrency,
+  type ProviderResolver,
+  payWithBalance,
+  providerNotifyUrl,
+} from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { type OrderRow, type PaidBy, updateOrder } from "./cashier.repository.js";
 import { assertPayable, lockPayableOrder, onlineDeadline, visibleOrder } from "./order-access.js";
@@ -36,7 +41,7 @@ export async function preparePayment(
   db: Database,
   ctx: RequestContext,
   providers: ProviderResolver,
-  input: { orderId: string; balanceAmount?: number },
+  input: { orderId: string; balanceAmount?: number; origin?: string },
   now: Date,
 ): Promise<PayInput> {
   const tenantId = ctx.actor.tenantId;
@@ -64,6 +69,7 @@ export async function preparePayment(
     currency: order.currency,
     description: `Order ${order.merchant_order_ref}`,
     expiresAt,
+    notifyUrl: providerNotifyUrl(input.origin, "cashier-payment-webhooks", provider.name, tenantId),
   });
   return {
     orderId: order.id,

@@ -8,6 +8,7 @@ import {
   assertOnlineCurrency,
   assertRoomForTaggedTopup,
   type ProviderResolver,
+  providerNotifyUrl,
 } from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { type OrderRow, updateOrder } from "./cashier.repository.js";
@@ -32,7 +33,7 @@ export async function prepareTopupAndPay(
   db: Database,
   ctx: RequestContext,
   providers: ProviderResolver,
-  input: { orderId: string; planId: string; tierIndex: number },
+  input: { orderId: string; planId: string; tierIndex: number; origin?: string },
   now: Date,
 ): Promise<TopupAndPayInput> {
   const tenantId = ctx.actor.tenantId;
@@ -90,6 +91,7 @@ export async function prepareTopupAndPay(
     currency: order.currency,
     description: `Top-up for order ${order.merchant_order_ref}`,
     expiresAt,
+    notifyUrl: providerNotifyUrl(input.origin, "cashier-payment-webhooks", provider.name, tenantId),
   });
   return {
     orderId: order.id,

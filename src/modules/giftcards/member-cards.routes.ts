@@ -14,7 +14,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { findVisibleMember } from "../members/index.js";
-import { paymentProviders } from "../wallets/index.js";
+import { type ProviderTransports, tenantProviders } from "../wallets/index.js";
 import { pinSecretOf } from "./card-number.js";
 import {
   Activity,
@@ -70,10 +70,15 @@ export const Purchase = Type.Object(
 );
 
 /** A member's own cards, buying one online (for oneself or as a gift), claiming a gift, payment confirmations. */
-export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+export async function memberCardRoutes(
+  app: RouteApp,
+  deps: AppDeps & { paymentTransports?: ProviderTransports },
+): Promise<void> {
   const { db, clock } = deps;
   const pinSecret = pinSecretOf(deps.config.signingSecret);
-  const providers = paymentProviders(deps.config.signingSecret);
+  // The test provider or the tenant's own Alipay / WeChat Pay / Stripe (tests may give
+  // `paymentTransports`, network stand-ins, in the deps).
+  const providers = tenantProviders(deps.config.signingSecret, deps.paymentTransports);
 
   app.get(
     "/v1/members/:member_id/gift-cards",
@@ -150,7 +155,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       requireIdempotencyKey(request);
     },
     // An online sale asks the provider before the unit of work: no lock is held while it answers.
-    input: async ({ params, body }, ctx, now): Promise<PurchaseInput> => {
+    input: async ({ params, body, protocol, host }, ctx, now): Promise<PurchaseInput> => {
       const memberId = params.member_id;
       await db.tenantTx(ctx.actor.tenantId, (trx) => findVisibleMember(trx, ctx.actor, memberId));
       const gift = body.gift ?? false;
@@ -168,7 +173,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       if (body.payment_method === "online") {
         return {
           method: "online",
-          prepared: await prepareOnlineSale(db, ctx, providers, sale, now),
+          prepared: await prepareOnlineSale(db, ctx, providers, sale, now, `${protocol}://${host}`),
           pinSecret,
         };
       }
@@ -228,12 +233,11 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
   );
 
-  // The provider's confirmation of an online sale: signature checked over the exact raw body.
+  // The provider's confirmation of an online sale: signature checked over the exact raw body
+  // (JSON, or Alipay's form), with the tenant's own keys for a real provider.
   await app.register(async (webhooks) => {
-    webhooks.removeContentTypeParser("application/json");
-    webhooks.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
-      done(null, body),
-    );
+    webhooks.removeAllContentTypeParsers();
+    webhooks.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
     webhooks.post(
       "/v1/gift-card-payment-webhooks/:provider/:tenant_id",
       {
@@ -245,7 +249,7 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           summary:
             "Payment provider confirmation (signed) of an online gift card sale: activates the card once",
           description:
-            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing; a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null).",
+            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null).",
           params: Obj({ provider: IdParam, tenant_id: IdParam }),
           response: {
             200: Type.Object({
@@ -260,16 +264,17 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
                 "refund_due",
                 "refund_recorded",
                 "refund_ignored",
+                "already_settled",
               ] as const),
             }),
             ...errorResponses(401, 409, 422),
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const params = request.params as { provider: string; tenant_id: string };
-        const provider = providers.get(params.provider);
-        if (!provider) throw new GiftcardsError("payment_provider_unknown", "Unknown payment provider");
+        const tenantId = params.tenant_id;
+        const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
         const raw = typeof request.body === "string" ? request.body : "";
         const now = clock.now();
         const outcome = await provider.parseWebhook(raw, request.headers, now);
@@ -282,8 +287,12 @@ export async function memberCardRoutes(app: RouteApp, deps: AppDeps): Promise<vo
             "No gift card payment for this notification",
           );
         const { result, card } = await deps.ledger.run(params.tenant_id, (uow) =>
-          confirmOnlineSale(uow, provider.name, outcome, now),
+          confirmOnlineSale(uow, provider.name, outcome, now, {
+            acknowledgeSettled: provider.resendsUntilAcknowledged === true,
+          }),
         );
+        const ack = provider.acknowledge?.();
+        if (ack) return reply.header("content-type", ack.contentType).send(ack.body);
         return { object: "webhook_receipt" as const, card_id: card?.id ?? null, result };
       },
     );

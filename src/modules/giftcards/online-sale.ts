@@ -3,10 +3,11 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import {
+  assertOnlineCurrency,
   confirmProviderPayment,
   isKnownProviderPayment,
-  type PaymentProvider,
-  paymentProviderName,
+  type ProviderResolver,
+  providerNotifyUrl,
   type WebhookOutcome,
 } from "../wallets/index.js";
 import { activateLateSale } from "./activate-late-sale.js";
@@ -47,22 +48,24 @@ export interface PreparedOnlineSale {
  * Starts an online sale: checks it (nothing is created for a refused sale) and creates the
  * payment at the tenant's provider, outside any unit of work (a network call; no lock is held
  * while the provider answers). `recordOnlineSale` then writes the card `pending`; the
- * provider's signed confirmation activates it (`confirmOnlineSale`).
+ * provider's signed confirmation activates it (`confirmOnlineSale`). The provider is the
+ * tenant's (the test one, or its own Alipay, WeChat Pay or Stripe), in a real currency it
+ * takes; `origin` is the address the request came in by, for the payment's notify URL.
  */
 export async function prepareOnlineSale(
   db: Database,
   context: RequestContext,
-  providers: ReadonlyMap<string, PaymentProvider>,
+  providers: ProviderResolver,
   req: SaleRequest,
   now: Date,
+  origin?: string,
 ): Promise<PreparedOnlineSale> {
   const tenantId = context.actor.tenantId;
-  const { price, plan, name } = await db.tenantTx(tenantId, async (trx) => {
+  const { price, plan, provider } = await db.tenantTx(tenantId, async (trx) => {
     const checked = await checkSale(trx, tenantId, req, now, await tenantTimezone(trx, tenantId));
-    return { ...checked, name: await paymentProviderName(trx, tenantId, now) };
+    return { ...checked, provider: await providers(trx, tenantId) };
   });
-  const provider = providers.get(name);
-  if (!provider) throw new GiftcardsError("payment_provider_unknown", `No payment provider ${name}`);
+  assertOnlineCurrency(provider, plan.currency);
   const paymentId = newId("gcpay");
   const expiresAt = new Date(now.getTime() + ONLINE_PAYMENT_TTL_SECONDS * 1000);
   const created = await provider.createPayment({
@@ -72,6 +75,7 @@ export async function prepareOnlineSale(
     currency: plan.currency,
     description: `Gift card ${plan.name}`,
     expiresAt,
+    notifyUrl: providerNotifyUrl(origin, "gift-card-payment-webhooks", provider.name, tenantId),
   });
   return {
     req,
@@ -143,7 +147,8 @@ export type ConfirmResult =
   | "expired"
   | "refund_due"
   | "refund_recorded"
-  | "refund_ignored";
+  | "refund_ignored"
+  | "already_settled";
 
 /**
  * Applies a verified provider notification to its payment, exactly once: the payment row is
@@ -158,12 +163,15 @@ export type ConfirmResult =
  * kept and audited, the card still owed), on a `refunded` one it changes nothing
  * (`refund_ignored`), and any other card refuses it (`gift_card_payment_closed`). A refund of a
  * payment that is no gift card sale here is acknowledged (`refund_ignored`, no card), writing nothing.
+ * With `acknowledgeSettled` (a provider that resends until acknowledged) a payment
+ * notification for a settled payment answers `already_settled` instead, writing nothing.
  */
 export async function confirmOnlineSale(
   uow: UnitOfWork,
   provider: string,
   outcome: WebhookOutcome,
   now: Date,
+  options: { acknowledgeSettled?: boolean } = {},
 ): Promise<{ result: ConfirmResult; card: CardRow | null; activity: ActivityRow | null }> {
   if (
     outcome.kind === "refund" &&
@@ -205,12 +213,16 @@ export async function confirmOnlineSale(
             "The confirmation's amount or currency differs from the payment",
           ),
         // A refund is answered below, by its card's status.
-        ...(refund ? {} : { closed }),
+        ...(refund || options.acknowledgeSettled ? {} : { closed }),
       },
     },
     now,
   );
   const { row: payment, ctx: context } = confirmed;
+  if (confirmed.result === "closed" && !refund) {
+    const card = await findCard(uow.trx, uow.tenantId, payment.card_id);
+    return { result: "already_settled", card, activity: null };
+  }
   if (refund) {
     const card = await findCard(uow.trx, uow.tenantId, payment.card_id, { lock: true });
     // Owed back: the provider's refund of the collected payment settles it as finance's record would.

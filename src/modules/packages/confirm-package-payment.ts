@@ -17,7 +17,8 @@ export type PaymentResult =
   | "expired"
   | "refund_due"
   | "refund_recorded"
-  | "refund_ignored";
+  | "refund_ignored"
+  | "already_settled";
 
 /**
  * Applies a verified provider notification to its package order, exactly once: the order
@@ -33,12 +34,15 @@ export type PaymentResult =
  * and audited, the order still owed), on a `refunded` one it changes nothing
  * (`refund_ignored`), and any other order refuses it (`package_payment_closed`). A refund of a
  * payment that is no package order here is acknowledged (`refund_ignored`, no order), writing nothing.
+ * With `acknowledgeSettled` (a provider that resends until acknowledged) a payment
+ * notification for a settled order answers `already_settled` instead, writing nothing.
  */
 export async function confirmPackagePayment(
   uow: UnitOfWork,
   provider: string,
   outcome: WebhookOutcome,
   now: Date,
+  options: { acknowledgeSettled?: boolean } = {},
 ): Promise<{ result: PaymentResult; order: OrderRow | null }> {
   if (
     outcome.kind === "refund" &&
@@ -73,12 +77,13 @@ export async function confirmPackagePayment(
             "The confirmation's amount or currency differs from the order",
           ),
         // A refund is answered below, by the order's status.
-        ...(refund ? {} : { closed }),
+        ...(refund || options.acknowledgeSettled ? {} : { closed }),
       },
     },
     now,
   );
   const { row: order, ctx: context } = confirmed;
+  if (confirmed.result === "closed" && !refund) return { result: "already_settled", order };
   if (refund) {
     // Owed back: the provider's refund settles it as finance's record would.
     if (order.status === "refund_due") {

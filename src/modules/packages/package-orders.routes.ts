@@ -5,7 +5,7 @@ import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { tenantExists } from "../../platform/tenants.js";
 import { findVisibleMember } from "../members/index.js";
-import { paymentProviders } from "../wallets/index.js";
+import { type ProviderTransports, tenantProviders } from "../wallets/index.js";
 import { confirmPackagePayment } from "./confirm-package-payment.js";
 import { listPackageOffers } from "./list-package-offers.js";
 import {
@@ -52,13 +52,22 @@ const SALE_REFUSALS = [
   "agreement_version_changed",
   "insufficient_balance",
   "payment_provider_unknown",
+  "house_currency_not_purchasable",
+  "currency_not_supported_by_provider",
 ];
 
-/** Buying, refunds, the provider's confirmation, and what members see (offers, own periods). */
-export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+/**
+ * Buying, refunds, the provider's confirmation, and what members see (offers, own periods).
+ * Online sales go to the tenant's provider: the test one or its own Alipay / WeChat Pay /
+ * Stripe (tests may give `paymentTransports`, network stand-ins, in the deps).
+ */
+export async function packageOrderRoutes(
+  app: RouteApp,
+  deps: AppDeps & { paymentTransports?: ProviderTransports },
+): Promise<void> {
   const { db, clock, ledger } = deps;
   const tags = ["packages"];
-  const providers = paymentProviders(deps.config.signingSecret);
+  const providers = tenantProviders(deps.config.signingSecret, deps.paymentTransports);
 
   valueRoute(app, deps, {
     method: "POST",
@@ -76,7 +85,7 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
     },
     status: 201,
     // An online sale asks the provider before the unit of work: no lock is held while it answers.
-    input: async ({ body: b }, ctx, now): Promise<OrderInput> => {
+    input: async ({ body: b, protocol, host }, ctx, now): Promise<OrderInput> => {
       const { actor } = ctx;
       const base: Omit<SaleRequest, "method"> = {
         packageId: b.package_id,
@@ -88,7 +97,8 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
         agreementVersions: b.agreement_versions ?? {},
       };
       if (b.payment_method === "online") {
-        return prepareOnlinePurchase(db, ctx, providers, { ...base, method: "online" }, now);
+        const origin = `${protocol}://${host}`;
+        return prepareOnlinePurchase(db, ctx, providers, { ...base, method: "online" }, now, origin);
       }
       return { ...base, method: b.payment_method };
     },
@@ -261,12 +271,11 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
     },
   );
 
-  // The provider's confirmation: its signature is checked over the exact raw body.
+  // The provider's confirmation: its signature is checked over the exact raw body (JSON, or
+  // Alipay's form), with the tenant's own keys for a real provider.
   await app.register(async (webhooks) => {
-    webhooks.removeContentTypeParser("application/json");
-    webhooks.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
-      done(null, body),
-    );
+    webhooks.removeAllContentTypeParsers();
+    webhooks.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
     webhooks.post(
       "/v1/package-payment-webhooks/:provider/:tenant_id",
       {
@@ -286,15 +295,15 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
           summary:
             "Payment provider confirmation (signed) of a package's online payment: pays and activates it once",
           description:
-            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null).",
+            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null).",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const params = request.params as { provider: string; tenant_id: string };
-        const provider = providers.get(params.provider);
-        if (!provider) throw new PackagesError("payment_provider_unknown", "Unknown payment provider");
+        const tenantId = params.tenant_id;
+        const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
         const now = clock.now();
         const outcome = await provider.parseWebhook(
           typeof request.body === "string" ? request.body : "",
@@ -304,8 +313,12 @@ export async function packageOrderRoutes(app: RouteApp, deps: AppDeps): Promise<
         if (!(await tenantExists(db, params.tenant_id)))
           throw new PackagesError("package_payment_not_found", "No package order for this payment");
         const { result, order } = await ledger.run(params.tenant_id, (uow) =>
-          confirmPackagePayment(uow, provider.name, outcome, now),
+          confirmPackagePayment(uow, provider.name, outcome, now, {
+            acknowledgeSettled: provider.resendsUntilAcknowledged === true,
+          }),
         );
+        const ack = provider.acknowledge?.();
+        if (ack) return reply.header("content-type", ack.contentType).send(ack.body);
         return { object: "webhook_receipt" as const, order_id: order?.id ?? null, result };
       },
     );

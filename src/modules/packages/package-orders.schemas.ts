@@ -332,6 +332,7 @@ export const WebhookReceipt = Type.Object({
     "refund_due",
     "refund_recorded",
     "refund_ignored",
+    "already_settled",
   ] as const),
 });
 

@@ -3,7 +3,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { type PaymentProvider, paymentProviderName } from "../wallets/index.js";
+import { assertOnlineCurrency, type ProviderResolver, providerNotifyUrl } from "../wallets/index.js";
 import { PackagesError } from "./packages.errors.js";
 import type { OrderRow } from "./packages.repository.js";
 import { prepareSale, type Sale, type SaleRequest } from "./prepare-sale.js";
@@ -30,28 +30,30 @@ export interface PreparedOnlineSale {
  * is held while the provider answers). `startOnlinePurchase` then records the order
  * `pending_payment` at the price the provider was told. The provider's signed confirmation
  * pays and activates it (confirm-package-payment.ts); unpaid, it is cancelled after
- * ONLINE_PAYMENT_TTL_SECONDS.
+ * ONLINE_PAYMENT_TTL_SECONDS. The provider is the tenant's (the test one, or its own Alipay,
+ * WeChat Pay or Stripe), in a real currency it takes; `origin` is the address the request came
+ * in by, for the payment's notify URL.
  */
 export async function prepareOnlinePurchase(
   db: Database,
   context: RequestContext,
-  providers: ReadonlyMap<string, PaymentProvider>,
+  providers: ProviderResolver,
   req: SaleRequest & { method: "online" },
   now: Date,
+  origin?: string,
 ): Promise<PreparedOnlineSale> {
   const tenantId = context.actor.tenantId;
-  const { sale, providerName } = await db.tenantTx(tenantId, async (trx) => ({
-    sale: await prepareSale(trx, context.actor, req, now, { lock: false }),
-    providerName: await paymentProviderName(trx, tenantId, now),
-  }));
-  if (sale.price.amount === 0) {
-    throw new PackagesError(
-      "payment_method_not_allowed",
-      "Nothing to pay online: sell it with payment method balance",
-    );
-  }
-  const provider = providers.get(providerName);
-  if (!provider) throw new PackagesError("payment_provider_unknown", `No payment provider ${providerName}`);
+  const { sale, provider } = await db.tenantTx(tenantId, async (trx) => {
+    const sale = await prepareSale(trx, context.actor, req, now, { lock: false });
+    if (sale.price.amount === 0) {
+      throw new PackagesError(
+        "payment_method_not_allowed",
+        "Nothing to pay online: sell it with payment method balance",
+      );
+    }
+    return { sale, provider: await providers(trx, tenantId) };
+  });
+  assertOnlineCurrency(provider, sale.pkg.currency);
   const id = newId("pko");
   const expiresAt = new Date(now.getTime() + ONLINE_PAYMENT_TTL_SECONDS * 1000);
   const created = await provider.createPayment({
@@ -61,6 +63,7 @@ export async function prepareOnlinePurchase(
     currency: sale.pkg.currency,
     description: `${sale.pkg.name} (${sale.rule.duration_days} days)`,
     expiresAt,
+    notifyUrl: providerNotifyUrl(origin, "package-payment-webhooks", provider.name, tenantId),
   });
   return {
     method: "online",

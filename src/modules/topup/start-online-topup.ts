@@ -4,7 +4,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { returnGiftStock } from "../catalog/index.js";
-import { assertOnlineCurrency, type ProviderResolver } from "../wallets/index.js";
+import { assertOnlineCurrency, type ProviderResolver, providerNotifyUrl } from "../wallets/index.js";
 import { type PlanTopupRequest, preparePlanTopup } from "./prepare-plan-topup.js";
 import { takePlanStock, topupValues } from "./top-up-with-plan.js";
 import { emitTopupEvent } from "./topup.events.js";
@@ -28,7 +28,8 @@ export interface OnlineTopupStart {
 /**
  * Starts an online top-up, before any unit of work: decides it (nothing locked), then creates
  * the payment at the tenant's provider (a network call, so outside every transaction). Only a
- * real currency the provider takes can be bought online.
+ * real currency the provider takes can be bought online. `origin` is the address the request
+ * came in by, for the payment's notify URL (this flow's own route).
  */
 export async function prepareOnlineTopup(
   db: Database,
@@ -36,6 +37,7 @@ export async function prepareOnlineTopup(
   providers: ProviderResolver,
   req: PlanTopupRequest & { paymentMethod: "online" },
   now: Date,
+  origin?: string,
 ): Promise<OnlineTopupStart> {
   const tenantId = ctx.actor.tenantId;
   const { prepared, provider } = await db.tenantTx(tenantId, async (trx) => {
@@ -53,6 +55,7 @@ export async function prepareOnlineTopup(
     currency: prepared.plan.currency,
     description: `${prepared.plan.name} top-up`,
     expiresAt,
+    notifyUrl: providerNotifyUrl(origin, "topup-payment-webhooks", provider.name, tenantId),
   });
   return {
     req,

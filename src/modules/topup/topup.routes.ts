@@ -216,7 +216,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
         throw new TopupError("forbidden", "A member tops up only its own balance, online");
     },
     // Online: the provider is asked before the unit of work, so no lock is held while it answers.
-    input: async ({ params, body: b }, ctx, now): Promise<PlanTopupInput> => {
+    input: async ({ params, body: b, protocol, host }, ctx, now): Promise<PlanTopupInput> => {
       const req = {
         planId: params.id,
         memberId: b.member_id,
@@ -226,7 +226,16 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
         rechargeCode: b.recharge_code ?? null,
       };
       return b.payment_method === "online"
-        ? { online: await prepareOnlineTopup(db, ctx, providers, { ...req, paymentMethod: "online" }, now) }
+        ? {
+            online: await prepareOnlineTopup(
+              db,
+              ctx,
+              providers,
+              { ...req, paymentMethod: "online" },
+              now,
+              `${protocol}://${host}`,
+            ),
+          }
         : { offline: { ...req, paymentMethod: "offline" } };
     },
     op: (uow, ctx, input, now) =>

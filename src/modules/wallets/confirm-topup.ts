@@ -23,7 +23,8 @@ export type ConfirmResult =
   | "expired"
   | "refund_due"
   | "refund_recorded"
-  | "refund_ignored";
+  | "refund_ignored"
+  | "already_settled";
 
 /**
  * Why a paid intent could not be credited; kept in the audit and the event. `asset_changed`:
@@ -46,13 +47,15 @@ export type UnfulfilledReason = "member_closed" | "member_frozen" | "asset_chang
  * credits an intent: on one kept `refund_due` it records the refund as finance would once all
  * that was collected is back (`refund_recorded`; a part refund is kept and audited, the intent
  * still owed), on a `refunded` one it changes nothing (`refund_ignored`), and any other
- * intent refuses it (`topup_intent_closed`). The actor is the provider
+ * intent refuses it (`topup_intent_closed`). With `acknowledgeSettled` (a provider that
+ * resends until acknowledged) a payment notification for a settled intent answers
+ * `already_settled` instead, writing nothing. The actor is the provider
  * (`payment_provider:<name>`, a system actor).
  */
 export async function confirmTopup(
   uow: UnitOfWork,
   ctx: RequestContext,
-  input: { provider: string; outcome: WebhookOutcome },
+  input: { provider: string; outcome: WebhookOutcome; acknowledgeSettled?: boolean },
   now: Date,
 ): Promise<{ result: ConfirmResult; intent: IntentRow | null }> {
   const { provider, outcome } = input;
@@ -94,11 +97,12 @@ export async function confirmTopup(
             "The confirmation's amount or currency differs from the intent",
           ),
         // A refund is answered below, by the intent's status.
-        ...(refund ? {} : { closed }),
+        ...(refund || input.acknowledgeSettled ? {} : { closed }),
       },
     },
     now,
   );
+  if (settled === "closed" && !refund) return { result: "already_settled", intent };
   if (refund) {
     // Owed back: the provider's refund settles it as finance's record would.
     if (intent.status === "refund_due") {

@@ -5,8 +5,8 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
 import { lotLimitReached, MAX_SPENDABLE_LOTS } from "./lots.repository.js";
-import type { PaymentProvider } from "./payment-providers.js";
-import { assertOnlineCurrency } from "./provider-registry.js";
+import { providerNotifyUrl } from "./payment-providers.js";
+import { assertOnlineCurrency, type ProviderResolver } from "./provider-registry.js";
 import { WalletsError } from "./wallets.errors.js";
 import { assertWithinCap, type IntentRow, loadSettings } from "./wallets.repository.js";
 
@@ -27,12 +27,14 @@ export interface PreparedIntent {
  * unit of work (no lock is held while the provider answers). A member token is refused
  * while the balance is hidden in the member center, and a member whose lots leave no room
  * for a credit (`too_many_open_lots`, the rule the confirmation applies) is refused too.
+ * The provider is the tenant's (the test one, or its own Alipay, WeChat Pay or Stripe);
+ * `origin` is the address the request came in by, for the payment's notify URL.
  */
 export async function prepareTopupIntent(
   db: Database,
   ctx: RequestContext,
-  providers: ReadonlyMap<string, PaymentProvider>,
-  input: { memberId: string; amount: number },
+  providers: ProviderResolver,
+  input: { memberId: string; amount: number; origin?: string },
   now: Date,
 ): Promise<PreparedIntent> {
   const tenantId = ctx.actor.tenantId;
@@ -59,9 +61,7 @@ export async function prepareTopupIntent(
       { extra: { limit: MAX_SPENDABLE_LOTS } },
     );
   }
-  const provider = providers.get(settings.payment_provider);
-  if (!provider)
-    throw new WalletsError("payment_provider_unknown", `No payment provider ${settings.payment_provider}`);
+  const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, settings.payment_provider));
   assertOnlineCurrency(provider, settings.asset);
   const id = newId("wtopi");
   const expiresAt = new Date(now.getTime() + settings.topup_intent_ttl_seconds * 1000);
@@ -72,6 +72,7 @@ export async function prepareTopupIntent(
     currency: settings.asset,
     description: `Balance top-up ${id}`,
     expiresAt,
+    notifyUrl: providerNotifyUrl(input.origin, "payment-webhooks", provider.name, tenantId),
   });
   return {
     id,

@@ -70,6 +70,7 @@ export { payWithBalance, splitSpend } from "./pay-with-balance.js";
 export {
   type PaymentProvider,
   paymentProviders,
+  providerNotifyUrl,
   signTestWebhook,
   testProviderSecret,
   type WebhookOutcome,
@@ -85,6 +86,7 @@ export {
   REAL_PROVIDERS,
   saveProviderConfig,
   tenantAdapters,
+  tenantProviders,
 } from "./providers/provider-configs.js";
 export { paymentProviderRoutes } from "./providers/provider-configs.routes.js";
 export { bonusShare, refundPayment } from "./refund-payment.js";

@@ -29,6 +29,12 @@ export interface PaymentProvider {
   ): WebhookOutcome | Promise<WebhookOutcome>;
   /** The answer the provider expects for a handled notification (Alipay: the text `success`). */
   acknowledge?(): { contentType: string; body: string };
+  /**
+   * The provider sends a notification again until it is answered 2xx (Stripe, Alipay, WeChat
+   * Pay): one heard again after its payment settled is acknowledged (`already_settled`) rather
+   * than refused, so the provider stops. The test provider resends nothing and is refused (409).
+   */
+  readonly resendsUntilAcknowledged?: boolean;
 }
 
 export interface CreatePaymentInput {
@@ -38,6 +44,26 @@ export interface CreatePaymentInput {
   currency: string;
   description: string;
   expiresAt: Date;
+  /**
+   * The notify route of the flow that sells this (each has its own), at the address the
+   * request came in by; providers that take a notify URL per payment (Alipay, WeChat Pay) send
+   * the payment's notifications there (see `notifyUrlFor`).
+   */
+  notifyUrl?: string;
+}
+
+/**
+ * A flow's notify URL: `<origin>/v1/<route>/<provider>/<tenant>`; undefined without an origin
+ * (the payment is then notified where the tenant's configuration says).
+ */
+export function providerNotifyUrl(
+  origin: string | undefined,
+  route: string,
+  provider: string,
+  tenantId: string,
+): string | undefined {
+  if (!origin) return undefined;
+  return `${origin}/v1/${route}/${encodeURIComponent(provider)}/${encodeURIComponent(tenantId)}`;
 }
 
 export interface WebhookOutcome {

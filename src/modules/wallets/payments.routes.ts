@@ -19,7 +19,8 @@ import { tenantExists } from "../../platform/tenants.js";
 import { confirmTopup } from "./confirm-topup.js";
 import { createTopupIntent, prepareTopupIntent } from "./create-topup-intent.js";
 import { payWithBalance } from "./pay-with-balance.js";
-import { paymentProviders } from "./payment-providers.js";
+import { type ProviderResolver, providerResolver } from "./provider-registry.js";
+import { type ProviderTransports, tenantAdapters } from "./providers/provider-configs.js";
 import { recordTopupRefund } from "./record-topup-refund.js";
 import { refundPaymentAlone } from "./refund-payment.js";
 import { paymentHolds, resolvePayment } from "./resolve-payment.js";
@@ -49,10 +50,21 @@ const tags = ["wallets"];
 const MEMBER = ["member_not_found", "member_closed", "member_frozen", "amount_above_cap"];
 const PAYMENT = ["payment_not_found", "payment_not_held", "payment_expired", "payment_hold_posted"];
 
-/** Balance payments of orders, their refunds, and online top-ups with the provider's webhook. */
-export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
+/**
+ * Balance payments of orders, their refunds, and online top-ups with the provider's webhook.
+ * Online top-ups go to the tenant's provider: the test one or its own Alipay / WeChat Pay /
+ * Stripe (tests may give `paymentTransports`, network stand-ins, in the deps).
+ */
+export async function paymentRoutes(
+  app: RouteApp,
+  deps: AppDeps & { paymentTransports?: ProviderTransports },
+): Promise<void> {
   const { db, clock, ledger } = deps;
-  const providers = paymentProviders(deps.config.signingSecret);
+  const secret = deps.config.signingSecret;
+  const providers: ProviderResolver = providerResolver(
+    secret,
+    tenantAdapters(secret, deps.paymentTransports),
+  );
   const read = <T>(tenantId: string, fn: (trx: Tx) => Promise<T>) => db.tenantTx(tenantId, fn);
 
   // ---- balance payments ---------------------------------------------------------------
@@ -224,8 +236,14 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     },
     status: 201,
     // The provider is asked before the unit of work: no lock is held while it answers.
-    input: ({ params, body }, ctx, now) =>
-      prepareTopupIntent(db, ctx, providers, { memberId: params.id, amount: body.amount }, now),
+    input: ({ params, body, protocol, host }, ctx, now) =>
+      prepareTopupIntent(
+        db,
+        ctx,
+        providers,
+        { memberId: params.id, amount: body.amount, origin: `${protocol}://${host}` },
+        now,
+      ),
     op: createTopupIntent,
     respond: serializeIntent,
   });
@@ -309,12 +327,11 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     respond: serializeIntent,
   });
 
-  // The provider's confirmation: signature checked over the exact raw body.
+  // The provider's confirmation: signature checked over the exact raw body (JSON, or
+  // Alipay's form), with the tenant's own keys for a real provider.
   await app.register(async (webhooks) => {
-    webhooks.removeContentTypeParser("application/json");
-    webhooks.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) =>
-      done(null, body),
-    );
+    webhooks.removeAllContentTypeParsers();
+    webhooks.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
     webhooks.post(
       "/v1/payment-webhooks/:provider/:tenant_id",
       {
@@ -333,19 +350,18 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           tags,
           summary: "Payment provider confirmation (signed): credits an online top-up exactly once",
           description:
-            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null).",
+            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null).",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const params = request.params as { provider: string; tenant_id: string };
-        const provider = providers.get(params.provider);
-        if (!provider) throw new WalletsError("payment_provider_unknown", "Unknown payment provider");
+        const tenantId = params.tenant_id;
+        const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
         const raw = typeof request.body === "string" ? request.body : "";
         const now = clock.now();
         const outcome = await provider.parseWebhook(raw, request.headers, now);
-        const tenantId = params.tenant_id;
         if (!(await tenantExists(db, tenantId))) {
           throw new WalletsError("topup_intent_not_found", "No top-up intent for this payment");
         }
@@ -354,8 +370,19 @@ export async function paymentRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           requestId: request.id,
         };
         const { result, intent } = await ledger.run(tenantId, (uow) =>
-          confirmTopup(uow, ctx, { provider: provider.name, outcome }, now),
+          confirmTopup(
+            uow,
+            ctx,
+            {
+              provider: provider.name,
+              outcome,
+              acknowledgeSettled: provider.resendsUntilAcknowledged === true,
+            },
+            now,
+          ),
         );
+        const ack = provider.acknowledge?.();
+        if (ack) return reply.header("content-type", ack.contentType).send(ack.body);
         return { object: "webhook_receipt" as const, intent_id: intent?.id ?? null, result };
       },
     );

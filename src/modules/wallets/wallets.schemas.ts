@@ -462,6 +462,7 @@ export const WebhookReceipt = Type.Object({
     "refund_due",
     "refund_recorded",
     "refund_ignored",
+    "already_settled",
   ] as const),
 });
 

@@ -1,7 +1,7 @@
 import { AlipaySdk } from "alipay-sdk";
 import { DateTime } from "luxon";
 import type { CreatePaymentInput, PaymentProvider, WebhookOutcome } from "../payment-providers.js";
-import { fromYuan, invalidSignature, toYuan } from "./money-text.js";
+import { fromYuan, invalidSignature, notifyUrlFor, toYuan } from "./money-text.js";
 
 export interface AlipayConfig {
   appId: string;
@@ -22,6 +22,7 @@ export interface AlipayConfig {
 export class AlipayProvider implements PaymentProvider {
   readonly name = "alipay";
   readonly currencies = ["CNY"] as const;
+  readonly resendsUntilAcknowledged = true;
   private readonly sdk: AlipaySdk;
 
   constructor(private readonly config: AlipayConfig) {
@@ -36,6 +37,7 @@ export class AlipayProvider implements PaymentProvider {
   }
 
   async createPayment(input: CreatePaymentInput) {
+    const notifyUrl = notifyUrlFor(input.notifyUrl, this.config.notifyUrl);
     const url = this.sdk.pageExecute("alipay.trade.page.pay", "GET", {
       bizContent: {
         out_trade_no: input.intentId,
@@ -47,7 +49,7 @@ export class AlipayProvider implements PaymentProvider {
           "yyyy-MM-dd HH:mm:ss",
         ),
       },
-      ...(this.config.notifyUrl ? { notifyUrl: this.config.notifyUrl } : {}),
+      ...(notifyUrl ? { notifyUrl } : {}),
     });
     return { providerRef: input.intentId, checkout: { pay_url: url } };
   }

@@ -22,3 +22,17 @@ export function header(
 
 export const invalidSignature = (why: string) =>
   new WalletsError("webhook_signature_invalid", `Webhook refused: ${why}`);
+
+/**
+ * Where the provider is to notify one payment: the route of the flow that sold it. A tenant's
+ * configured notify_url names the address providers reach the service at (a gateway's, say):
+ * its origin, and any path before `/v1/`, replace the request's. Without a flow's URL the
+ * configured one is used as it is.
+ */
+export function notifyUrlFor(flowUrl: string | undefined, configured: string | undefined) {
+  if (!flowUrl || !configured) return flowUrl ?? configured;
+  const base = new URL(configured);
+  const prefix = (base.pathname.split("/v1/")[0] ?? "").replace(/\/+$/, "");
+  const flow = new URL(flowUrl);
+  return `${base.origin}${prefix}${flow.pathname}`;
+}

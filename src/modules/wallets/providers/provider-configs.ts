@@ -7,6 +7,7 @@ import { recordAudit } from "../../../platform/audit/audit.js";
 import type { RequestContext } from "../../../platform/auth/actor.js";
 import { Obj } from "../../../platform/http/schemas.js";
 import type { PaymentProvider } from "../payment-providers.js";
+import { type ProviderResolver, providerResolver } from "../provider-registry.js";
 import { WalletsError } from "../wallets.errors.js";
 import { seal, unseal } from "./sealed.js";
 
@@ -195,4 +196,12 @@ export function tenantAdapters(signingSecret: string, transports: ProviderTransp
       ...(transports.stripeFetch ? { fetch: transports.stripeFetch } : {}),
     });
   };
+}
+
+/** The resolver every flow that sells online uses: the test provider or the tenant's own adapter. */
+export function tenantProviders(
+  signingSecret: string,
+  transports: ProviderTransports = {},
+): ProviderResolver {
+  return providerResolver(signingSecret, tenantAdapters(signingSecret, transports));
 }

@@ -22,6 +22,7 @@ export const STRIPE_CURRENCIES = ["CNY", "USD", "EUR", "GBP", "HKD", "SGD", "AUD
 export class StripeProvider implements PaymentProvider {
   readonly name = "stripe";
   readonly currencies = STRIPE_CURRENCIES;
+  readonly resendsUntilAcknowledged = true;
   private readonly stripe: Stripe;
 
   constructor(private readonly config: StripeConfig) {

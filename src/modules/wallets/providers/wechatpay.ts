@@ -7,7 +7,7 @@ import {
   type WebhookOutcome,
 } from "../payment-providers.js";
 import { WalletsError } from "../wallets.errors.js";
-import { header, invalidSignature } from "./money-text.js";
+import { header, invalidSignature, notifyUrlFor } from "./money-text.js";
 
 export interface WechatpayConfig {
   mchId: string;
@@ -36,6 +36,7 @@ export interface WechatpayConfig {
 export class WechatpayProvider implements PaymentProvider {
   readonly name = "wechatpay";
   readonly currencies = ["CNY"] as const;
+  readonly resendsUntilAcknowledged = true;
   private readonly client: ReturnType<typeof buildClient>;
 
   constructor(private readonly config: WechatpayConfig) {
@@ -49,7 +50,7 @@ export class WechatpayProvider implements PaymentProvider {
       description: input.description,
       out_trade_no: input.intentId,
       time_expire: input.expiresAt.toISOString().replace(/\.\d{3}Z$/, "+00:00"),
-      notify_url: this.config.notifyUrl ?? "https://example.invalid/notify",
+      notify_url: notifyUrlFor(input.notifyUrl, this.config.notifyUrl) ?? "https://example.invalid/notify",
       amount: { total: input.amount, currency: input.currency },
     })) as { data: { code_url?: string } };
     if (!data.code_url) throw new WalletsError("payment_provider_error", "WeChat Pay gave no code_url");
