@@ -15,9 +15,9 @@ import { type TopupBody, topupClient } from "./helpers/topup.js";
 import { tenantTrail } from "./helpers/trail.js";
 
 /**
- * Refunds made at each real provider, sent to each notify route that provider can pay through
- * (plan top-ups and cashier orders; wallet top-up intents, package orders and gift cards are
- * sold through the test provider only), signed and shaped as the provider sends them.
+ * Refunds made at each real provider, sent to the plan top-up and cashier notify routes, signed
+ * and shaped as the provider sends them (wallet top-up intents, package orders and gift cards:
+ * test/real-provider-sales.test.ts).
  */
 
 let t: TestApp;

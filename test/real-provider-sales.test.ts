@@ -1,0 +1,519 @@
+import { randomBytes } from "node:crypto";
+import type { LightMyRequestResponse } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, createTestTenant, json, type TestApp, type TestTenant } from "./helpers/app.js";
+import { giftCardClient } from "./helpers/giftcards.js";
+import { type OrderBody, packageWorld } from "./helpers/packages.js";
+import { expectProblem } from "./helpers/problem.js";
+import {
+  alipayNotification,
+  rsaPair,
+  stripeEvent,
+  stripeServer,
+  wechatpayNotification,
+  wechatpayServer,
+} from "./helpers/provider-fixtures.js";
+import { topupClient } from "./helpers/topup.js";
+import { tenantTrail } from "./helpers/trail.js";
+
+/**
+ * Wallet top-up intents, package orders and gift cards sold online through a tenant's own
+ * Stripe, Alipay or WeChat Pay: the payment is created at the tenant's provider with this
+ * flow's own notify route, and that route verifies the provider's notifications with the
+ * tenant's keys — a success completes the sale once (heard again it is acknowledged and
+ * nothing is done twice), a tampered signature is refused writing nothing, and a refund of a
+ * sale kept refund_due is recorded. Notifications are signed as each provider signs them
+ * (test/helpers/provider-fixtures.ts); the providers' servers are local stand-ins.
+ */
+
+let t: TestApp;
+const alipayApp = rsaPair();
+const alipayPlatform = rsaPair();
+const wxMerchant = rsaPair();
+const wxPlatform = rsaPair();
+const apiV3Key = randomBytes(16).toString("hex");
+const wxServer = wechatpayServer({
+  merchantPublicKey: wxMerchant.publicKey,
+  platformPrivateKey: wxPlatform.privateKey,
+  platformSerial: "PUB_KEY_ID_0001",
+});
+const stripe = stripeServer();
+const STRIPE_SECRET = "whsec_sales_0123456789";
+const START = "2026-11-23T08:00:00Z";
+
+beforeAll(async () => {
+  t = await createTestApp({
+    extend: () =>
+      ({ paymentTransports: { wechatpayAdapter: wxServer.adapter, stripeFetch: stripe.fetch } }) as never,
+  });
+});
+afterAll(async () => t?.close());
+
+type Signed = { body: string; headers: Record<string, string> };
+
+/** A provider as a tenant configures it, and its notifications as it signs them. */
+interface ProviderCase {
+  name: "stripe" | "alipay" | "wechatpay";
+  config: object;
+  /** Refunds announced as everything refunded so far (else each refund alone). */
+  cumulative: boolean;
+  paid(ref: string, amount: number, eventId: string): Signed;
+  refunded(ref: string, total: number, amount: number, refundId: string, eventId: string): Signed;
+  /** What it answered when the payment was created, as our record keeps it. */
+  created(
+    flow: Flow,
+    tenant: TestTenant,
+    recordId: string,
+    amount: number,
+    checkout: Record<string, unknown>,
+  ): void;
+}
+
+const yuan = (minor: number) => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, "0")}`;
+const ALIPAY_APP_ID = "2021000000000077";
+/** Behind a gateway: providers reach the service at this address, each flow at its own route. */
+const ALIPAY_GATEWAY = "https://pay-gw.example.com/vouchsafe";
+const alipayBase = (ref: string, total: number, notifyId: string) => ({
+  notify_time: "2026-11-23 16:01:00",
+  notify_type: "trade_status_sync",
+  notify_id: notifyId,
+  app_id: ALIPAY_APP_ID,
+  charset: "utf-8",
+  version: "1.0",
+  trade_no: `2026112322${ref.slice(-6)}`,
+  out_trade_no: ref,
+  total_amount: yuan(total),
+});
+const form = { "content-type": "application/x-www-form-urlencoded" };
+const wx = (event: { id: string; event_type: string; resource: Record<string, unknown> }) =>
+  wechatpayNotification(
+    {
+      platformPrivateKey: wxPlatform.privateKey,
+      platformSerial: "PUB_KEY_ID_0001",
+      apiV3Key,
+      now: t.clock.now(),
+    },
+    event,
+  );
+
+const PROVIDERS: ProviderCase[] = [
+  {
+    name: "stripe",
+    config: { settings: {}, secrets: { secret_key: "sk_test_123", webhook_secret: STRIPE_SECRET } },
+    cumulative: true,
+    paid: (ref, amount, id) =>
+      stripeEvent(STRIPE_SECRET, t.clock.now(), {
+        id,
+        type: "payment_intent.succeeded",
+        data: {
+          object: { id: ref, object: "payment_intent", amount, amount_received: amount, currency: "cny" },
+        },
+      }),
+    refunded: (ref, total, amountRefunded, _refundId, id) =>
+      stripeEvent(STRIPE_SECRET, t.clock.now(), {
+        id,
+        type: "charge.refunded",
+        data: {
+          object: {
+            id: `ch_${ref}`,
+            object: "charge",
+            payment_intent: ref,
+            amount: total,
+            amount_refunded: amountRefunded,
+            currency: "cny",
+          },
+        },
+      }),
+    // A PaymentIntent for the amount, our record's id its idempotency key; its client secret kept.
+    created: (_flow, _tenant, recordId, amount, checkout) => {
+      expect(stripe.created.at(-1)).toMatchObject({ amount, currency: "cny", idempotencyKey: recordId });
+      expect(String(checkout.client_secret)).toMatch(/^pi_\w+_secret_/);
+    },
+  },
+  {
+    name: "alipay",
+    config: {
+      settings: {
+        app_id: ALIPAY_APP_ID,
+        alipay_public_key: alipayPlatform.publicKey,
+        notify_url: `${ALIPAY_GATEWAY}/v1/topup-payment-webhooks/alipay/any`,
+      },
+      secrets: { app_private_key: alipayApp.privateKey },
+    },
+    cumulative: true,
+    paid: (ref, amount, id) => ({
+      body: alipayNotification(alipayPlatform.privateKey, {
+        ...alipayBase(ref, amount, id),
+        trade_status: "TRADE_SUCCESS",
+      }),
+      headers: form,
+    }),
+    refunded: (ref, total, refundFee, refundId, id) => ({
+      body: alipayNotification(alipayPlatform.privateKey, {
+        ...alipayBase(ref, total, id),
+        trade_status: refundFee >= total ? "TRADE_CLOSED" : "TRADE_SUCCESS",
+        refund_fee: yuan(refundFee),
+        gmt_refund: "2026-11-23 16:10:00.123",
+        out_biz_no: refundId,
+      }),
+      headers: form,
+    }),
+    // A signed page-pay URL for our record, notified at this flow's route behind the gateway.
+    created: (flow, tenant, recordId, amount, checkout) => {
+      const url = new URL(String(checkout.pay_url));
+      expect(url.searchParams.get("method")).toBe("alipay.trade.page.pay");
+      expect(url.searchParams.get("sign")).toBeTruthy();
+      expect(url.searchParams.get("notify_url")).toBe(
+        `${ALIPAY_GATEWAY}/v1/${flow.route}/alipay/${tenant.tenantId}`,
+      );
+      expect(JSON.parse(url.searchParams.get("biz_content") ?? "{}")).toMatchObject({
+        out_trade_no: recordId,
+        total_amount: yuan(amount),
+        subject: expect.any(String),
+        time_expire: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      });
+    },
+  },
+  {
+    name: "wechatpay",
+    config: {
+      settings: {
+        mch_id: "1900000109",
+        app_id: "wx8888888888888888",
+        merchant_serial: "MERCHANT0001",
+        platform_serial: "PUB_KEY_ID_0001",
+        platform_public_key: wxPlatform.publicKey,
+      },
+      secrets: { merchant_private_key: wxMerchant.privateKey, api_v3_key: apiV3Key },
+    },
+    cumulative: false,
+    paid: (ref, amount, id) =>
+      wx({
+        id,
+        event_type: "TRANSACTION.SUCCESS",
+        resource: {
+          mchid: "1900000109",
+          appid: "wx8888888888888888",
+          out_trade_no: ref,
+          transaction_id: `42000${ref.slice(-6)}`,
+          trade_state: "SUCCESS",
+          amount: { total: amount, payer_total: amount, currency: "CNY", payer_currency: "CNY" },
+        },
+      }),
+    refunded: (ref, total, refund, refundId, id) =>
+      wx({
+        id,
+        event_type: "REFUND.SUCCESS",
+        resource: {
+          mchid: "1900000109",
+          out_trade_no: ref,
+          out_refund_no: `out-${refundId}`,
+          refund_id: refundId,
+          refund_status: "SUCCESS",
+          amount: { total, refund, payer_total: total, payer_refund: refund },
+        },
+      }),
+    // A Native order signed with the merchant key, notified at this flow's route (no gateway
+    // configured: the address the request came in by); its code_url kept for the QR code.
+    created: (flow, tenant, recordId, amount, checkout) => {
+      const order = wxServer.seen.at(-1)!;
+      expect(order).toMatchObject({
+        url: "/v3/pay/transactions/native",
+        verified: true,
+        body: { out_trade_no: recordId, amount: { total: amount, currency: "CNY" }, mchid: "1900000109" },
+      });
+      expect(new URL(String(order.body.notify_url)).pathname).toBe(
+        `/v1/${flow.route}/wechatpay/${tenant.tenantId}`,
+      );
+      expect(String(order.body.time_expire)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+      expect(String(checkout.code_url)).toMatch(/^weixin:\/\/wxpay\//);
+    },
+  },
+];
+
+/** A sale started online: our record (the row the provider's notifications name) and what it costs. */
+interface Started {
+  recordId: string;
+  /** What to read back for its state (the intent, the order, the card). */
+  viewUrl: string;
+  amount: number;
+  checkout: Record<string, unknown>;
+}
+
+/** One flow that sells online, set up for one tenant. */
+interface Sales {
+  member(): Promise<string>;
+  start(member: string): Promise<Started>;
+  /** Asserts the sale was completed, once (the member got what was paid for exactly once). */
+  completedOnce(s: Started, member: string): Promise<void>;
+  /** What a refund_due sale's view says of its provider refunds. */
+  refundState(s: Started): Promise<{ status: string; refunded_amount: number }>;
+}
+
+interface Flow {
+  name: string;
+  route: string;
+  table: "wallet_topup_intents" | "package_orders" | "gift_card_payments";
+  completed: string;
+  setUp(tenant: TestTenant): Promise<Sales>;
+}
+
+const FLOWS: Flow[] = [
+  {
+    name: "wallet top-up intent",
+    route: "payment-webhooks",
+    table: "wallet_topup_intents",
+    completed: "credited",
+    setUp: async (tenant) => {
+      const c = topupClient(t, tenant);
+      return {
+        member: () => c.newMember(),
+        start: async (m) => {
+          const r = await c.call("POST", `/v1/members/${m}/topup-intents`, { amount: 12_340 });
+          expect(r.statusCode, r.body).toBe(201);
+          const intent = json<{ id: string; checkout: Record<string, unknown> }>(r);
+          return {
+            recordId: intent.id,
+            viewUrl: `/v1/topup-intents/${intent.id}`,
+            amount: 12_340,
+            checkout: intent.checkout,
+          };
+        },
+        completedOnce: async (s, m) => {
+          expect(await c.ok("GET", s.viewUrl)).toMatchObject({ status: "succeeded" });
+          expect(await c.balance(m)).toMatchObject({ principal: 12_340, total: 12_340 });
+        },
+        refundState: (s) => c.ok("GET", s.viewUrl),
+      };
+    },
+  },
+  {
+    name: "package order",
+    route: "package-payment-webhooks",
+    table: "package_orders",
+    completed: "paid",
+    setUp: async (tenant) => {
+      const w = await packageWorld({ t, tenant });
+      const pkg = await w.createPackage();
+      return {
+        member: () => w.member(),
+        start: async (m) => {
+          const order = await w.ok<OrderBody>(
+            w.call("POST", "/v1/package-orders", {
+              package_id: pkg,
+              member_id: m,
+              channel: "ONLINE",
+              payment_method: "online",
+              rule_key: "quarterly",
+            }),
+            201,
+          );
+          expect(order.status).toBe("pending_payment");
+          return {
+            recordId: order.id,
+            viewUrl: `/v1/package-orders/${order.id}`,
+            amount: order.price.amount,
+            checkout: order.payment.checkout as Record<string, unknown>,
+          };
+        },
+        completedOnce: async (s, m) => {
+          const order = await w.ok<OrderBody>(w.call("GET", s.viewUrl));
+          expect(order).toMatchObject({ status: "paid", period: { status: "active" }, points_awarded: 500 });
+          expect((await w.balance(m)).points).toBe(500);
+          const periods = await t.database.owner
+            .selectFrom("package_periods")
+            .select("id")
+            .where("tenant_id", "=", tenant.tenantId)
+            .where("member_id", "=", m)
+            .execute();
+          expect(periods).toHaveLength(1);
+        },
+        refundState: (s) => w.ok(w.call("GET", s.viewUrl)),
+      };
+    },
+  },
+  {
+    name: "gift card",
+    route: "gift-card-payment-webhooks",
+    table: "gift_card_payments",
+    completed: "activated",
+    setUp: async (tenant) => {
+      const gc = giftCardClient(t, tenant);
+      const plan = await gc.activePlan();
+      const cards = new Map<string, string>();
+      return {
+        member: async () => (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Ann" })).id,
+        start: async (m) => {
+          const r = await gc.call("POST", `/v1/members/${m}/gift-card-purchases`, {
+            plan_id: plan,
+            amount: 20_000,
+            payment_method: "online",
+          });
+          expect(r.statusCode, r.body).toBe(201);
+          const bought = json<{
+            card: { id: string; status: string };
+            payment: { id: string; amount: number; checkout: Record<string, unknown> };
+          }>(r);
+          expect(bought.card.status).toBe("pending");
+          cards.set(bought.payment.id, bought.card.id);
+          return {
+            recordId: bought.payment.id,
+            viewUrl: `/v1/gift-cards/${bought.card.id}`,
+            amount: bought.payment.amount,
+            checkout: bought.payment.checkout,
+          };
+        },
+        completedOnce: async (s) => {
+          const cardId = cards.get(s.recordId)!;
+          expect(await gc.card(cardId)).toMatchObject({ status: "active", balance: 20_000 });
+          const activities = await gc.ok<{ data: { type: string }[] }>(
+            "GET",
+            `/v1/gift-cards/${cardId}/activities`,
+          );
+          expect(activities.data.map((a) => a.type)).toEqual(["ACTIVATE"]);
+        },
+        refundState: (s) => gc.ok("GET", s.viewUrl),
+      };
+    },
+  },
+];
+
+const post = (flow: Flow, p: ProviderCase, tenant: TestTenant, signed: Signed) =>
+  t.app.inject({
+    method: "POST",
+    url: `/v1/${flow.route}/${p.name}/${tenant.tenantId}`,
+    headers: signed.headers,
+    payload: signed.body,
+  });
+
+/** Answered as the provider expects: Alipay the text `success`, the others the receipt. */
+function answered(p: ProviderCase, r: LightMyRequestResponse, result: string) {
+  expect(r.statusCode, r.body).toBe(200);
+  if (p.name === "alipay") expect(r.body).toBe("success");
+  else expect(json<{ result: string }>(r).result).toBe(result);
+}
+
+/** Everything a notification could write for the tenant: the record, audit, events, ledger. */
+async function written(flow: Flow, tenant: TestTenant, recordId: string) {
+  const db = t.database.owner;
+  const count = (table: "audit_events" | "events" | "ledger_transfers") =>
+    db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .where("tenant_id", "=", tenant.tenantId)
+      .executeTakeFirstOrThrow()
+      .then((r) => Number(r.n));
+  const row = await db
+    .selectFrom(flow.table)
+    .selectAll()
+    .where("tenant_id", "=", tenant.tenantId)
+    .where("id", "=", recordId)
+    .executeTakeFirstOrThrow();
+  return {
+    row: JSON.stringify(row),
+    audit: await count("audit_events"),
+    events: await count("events"),
+    transfers: await count("ledger_transfers"),
+  };
+}
+
+async function providerRef(flow: Flow, tenant: TestTenant, recordId: string) {
+  const row = await t.database.owner
+    .selectFrom(flow.table)
+    .select(["provider", "provider_ref", "checkout"])
+    .where("tenant_id", "=", tenant.tenantId)
+    .where("id", "=", recordId)
+    .executeTakeFirstOrThrow();
+  return row;
+}
+
+const CASES = FLOWS.flatMap((flow) =>
+  PROVIDERS.map((p) => ({ flow, p, label: `${flow.name} via ${p.name}` })),
+);
+
+describe.each(CASES)("$label", ({ flow, p }) => {
+  it("created at the tenant's provider; a signed success completes it once, a tampered one writes nothing; a refund of one owed back is recorded", async () => {
+    t.clock.set(START);
+    const tenant = await createTestTenant(t, `${p.name} ${flow.name}`);
+    const c = topupClient(t, tenant);
+    await c.ok("PUT", `/v1/payment-providers/${p.name}`, p.config);
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: p.name });
+    const sales = await flow.setUp(tenant);
+    const trail = tenantTrail(t, tenant.tenantId);
+
+    // Created: the adapter's answer is what our record keeps, for the member's client.
+    const m = await sales.member();
+    const sale = await sales.start(m);
+    const stored = await providerRef(flow, tenant, sale.recordId);
+    expect(stored.provider).toBe(p.name);
+    expect(stored.checkout).toEqual(sale.checkout);
+    p.created(flow, tenant, sale.recordId, sale.amount, sale.checkout);
+    const ref = stored.provider_ref!;
+
+    // A tampered notification (the body changed after signing): 401, nothing written.
+    const good = p.paid(ref, sale.amount, `${p.name}-pay-1`);
+    const before = await written(flow, tenant, sale.recordId);
+    const tampered = { ...good, body: good.body.replace(`${p.name}-pay-1`, `${p.name}-pay-9`) };
+    expectProblem(await post(flow, p, tenant, tampered), 401, "webhook_signature_invalid");
+    expect(await written(flow, tenant, sale.recordId)).toEqual(before);
+
+    // Signed: completed once; the provider's resend is acknowledged and nothing is done again.
+    answered(p, await post(flow, p, tenant, good), flow.completed);
+    await sales.completedOnce(sale, m);
+    const after = await written(flow, tenant, sale.recordId);
+    answered(p, await post(flow, p, tenant, good), "already_settled");
+    expect(await written(flow, tenant, sale.recordId)).toEqual(after);
+    await sales.completedOnce(sale, m);
+
+    // Paid after its window by a member closed meanwhile: owed back; the provider's refunds
+    // (a part, then the rest) are recorded on it, each once.
+    const closing = await sales.member();
+    const owed = await sales.start(closing);
+    const owedRef = (await providerRef(flow, tenant, owed.recordId)).provider_ref!;
+    await c.ok("PATCH", `/v1/members/${closing}`, { status: "closed" });
+    t.clock.advance(31 * 60_000);
+    answered(p, await post(flow, p, tenant, p.paid(owedRef, owed.amount, `${p.name}-late`)), "refund_due");
+    expect(await sales.refundState(owed)).toMatchObject({ status: "refund_due", refunded_amount: 0 });
+    const part = 1_000;
+    const first = p.refunded(owedRef, owed.amount, part, "rf-1", `${p.name}-rf-1`);
+    answered(p, await post(flow, p, tenant, first), "refund_recorded");
+    answered(p, await post(flow, p, tenant, first), "refund_ignored");
+    expect(await sales.refundState(owed)).toMatchObject({ status: "refund_due", refunded_amount: part });
+    const rest = p.refunded(
+      owedRef,
+      owed.amount,
+      p.cumulative ? owed.amount : owed.amount - part,
+      "rf-2",
+      `${p.name}-rf-2`,
+    );
+    answered(p, await post(flow, p, tenant, rest), "refund_recorded");
+    expect(await sales.refundState(owed)).toMatchObject({
+      status: "refunded",
+      refunded_amount: owed.amount,
+      refund_record: { recorded_by: { type: "system", id: `payment_provider:${p.name}` } },
+    });
+    await trail.ledgerClean();
+  });
+});
+
+describe("a currency the tenant's provider does not take", () => {
+  it("is refused before anything is created at the provider (wallet top-up intent in USD through Alipay)", async () => {
+    const tenant = await createTestTenant(t, "USD tenant");
+    const c = topupClient(t, tenant);
+    await c.ok("PATCH", "/v1/wallet-settings", { asset: { code: "USD", scale: 2, name: "US dollar" } });
+    await c.ok("PUT", "/v1/payment-providers/alipay", PROVIDERS[1]!.config);
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "alipay" });
+    const m = await c.newMember();
+    expectProblem(
+      await c.call("POST", `/v1/members/${m}/topup-intents`, { amount: 1_000 }),
+      422,
+      "currency_not_supported_by_provider",
+    );
+    const intents = await t.database.owner
+      .selectFrom("wallet_topup_intents")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .execute();
+    expect(intents).toEqual([]);
+  });
+});
