@@ -517,3 +517,60 @@ describe("a currency the tenant's provider does not take", () => {
     expect(intents).toEqual([]);
   });
 });
+
+describe("plan top-ups and cashier orders name their own notify routes too", () => {
+  it("WeChat Pay is told /v1/topup-payment-webhooks and /v1/cashier-payment-webhooks for them", async () => {
+    t.clock.set(START);
+    const tenant = await createTestTenant(t, "wechatpay routes");
+    const c = topupClient(t, tenant);
+    await c.ok("PUT", "/v1/payment-providers/wechatpay", PROVIDERS[2]!.config);
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "wechatpay" });
+    const notifiedAt = () => new URL(String(wxServer.seen.at(-1)!.body.notify_url)).pathname;
+
+    const plan = await c.plan({
+      kind: "package",
+      name: "Range",
+      rule: { type: "range", min_amount: 10_000, max_amount: 50_000, bonus_bps: 0, points_bps: 0 },
+    });
+    const m = await c.newMember();
+    const topup = await c.topUp(plan, {
+      member_id: m,
+      amount: 10_000,
+      channel: "online",
+      payment_method: "online",
+    });
+    expect(topup.statusCode, topup.body).toBe(201);
+    expect(notifiedAt()).toBe(`/v1/topup-payment-webhooks/wechatpay/${tenant.tenantId}`);
+
+    await c.ok("POST", `/v1/members/${m}/top-ups`, { amount: 1_000, reason: "till" });
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/v1/cashier-orders",
+      headers: { ...tenant.auth, "idempotency-key": "order-routes" },
+      payload: {
+        member_id: m,
+        items: [{ name: "Hamper", quantity: 1, unit_amount: 5_000 }],
+        total: 5_000,
+        merchant_order_ref: "SO-routes",
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const order = json<{ id: string; link: { url: string } }>(created);
+    const session = await t.app.inject({
+      method: "POST",
+      url: "/v1/member-center/sessions",
+      payload: { tenant_id: tenant.tenantId, code: new URL(order.link.url).searchParams.get("code") },
+    });
+    const paying = await t.app.inject({
+      method: "POST",
+      url: `/v1/member-center/cashier-orders/${order.id}/pay`,
+      headers: {
+        authorization: `Bearer ${json<{ token: string }>(session).token}`,
+        "idempotency-key": "pay-routes",
+      },
+      payload: { balance_amount: 1_000 },
+    });
+    expect(paying.statusCode, paying.body).toBe(200);
+    expect(notifiedAt()).toBe(`/v1/cashier-payment-webhooks/wechatpay/${tenant.tenantId}`);
+  });
+});
