@@ -345,6 +345,49 @@ describe.each([
     expect(rows).toEqual([]);
   });
 
+  it("a unit that fails after changing accounts leaves them as they were to the next unit of its batch", async () => {
+    const ids = [cash.id, wallet.id, other.id];
+    const stored = async () =>
+      (await Promise.all(ids.map(bal))).map((row) => {
+        // The row names its tenant; the unit's view of an account does not.
+        const { tenant_id: _, ...account } = row as Account & { tenant_id?: string };
+        return account;
+      });
+    const before = await stored();
+    clock.advance(1000);
+    // The first unit holds its batch open until the other two are queued: they share the next.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const first = ledger.run(ten, async () => gate);
+    const failing = ledger.run(ten, async (uow) => {
+      ok(await uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 7 }));
+      // A chain inside the unit, which succeeds, then one that fails part-way.
+      (
+        await uow.transfers([
+          { debit_account_id: cash.id, credit_account_id: other.id, amount: 2 },
+          { debit_account_id: other.id, credit_account_id: wallet.id, amount: 1 },
+        ])
+      ).map(ok);
+      const refused = await uow.transfers([
+        { debit_account_id: wallet.id, credit_account_id: other.id, amount: 3 },
+        { debit_account_id: other.id, credit_account_id: wallet.id, amount: 999_999_999 },
+      ]);
+      expect(refused.map(codeOf)).toEqual(["linked_transfer_failed", "insufficient_funds"]);
+      ok(await uow.hold({ debit_account_id: wallet.id, credit_account_id: other.id, amount: 4 }));
+      ok(await uow.updateAccount(other.id, { frozen_credits: true, overdraft_limit: 50 }));
+      throw new Error("business rule says no");
+    });
+    const reader = ledger.run(ten, async (uow) => Promise.all(ids.map((id) => uow.getAccount(id))));
+    open();
+    await first;
+    await expect(failing).rejects.toThrow("business rule says no");
+    // What the next unit of the batch saw, and what the database holds: both as before.
+    expect(await reader).toEqual(before);
+    expect(await stored()).toEqual(before);
+  });
+
   it("commits a unit's own SQL and appended rows with its transfers", async () => {
     const ids = [newId("aud"), newId("aud")];
     const row = (id: string) => ({

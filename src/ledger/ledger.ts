@@ -681,7 +681,7 @@ export class Ledger {
       try {
         // A carried batch's write is checked before it commits (ADR 0009), so only a batch
         // that locked its rows sends its COMMIT with its write.
-        committedWithWrite = await session.flush({ commit: carry === undefined });
+        committedWithWrite = await session.flush({ commit: carry === undefined, last: true });
       } finally {
         turn?.written();
       }
