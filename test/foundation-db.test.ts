@@ -241,6 +241,29 @@ describe("tenant isolation in the database", () => {
       await db.close();
     }
   });
+  it("tenantRead reads columns of any name, and each row's instant even where rows share one", async () => {
+    const text = `select g as n, timestamptz '2026-03-01 08:00:00+08' + (g % 2) * interval '1 hour' as at,
+      'q' as "quo""te", 'b' as "back\\slash", 'p' as "__proto__", 'l' as "line
+break", 's' as "\u2028"
+      from generate_series(1, 4) g order by g`;
+    const [rows] = await t.db.tenantRead("ten_a", [{ text, values: [] }]);
+    const viaKysely = await t.db.tenantTx("ten_a", async (trx) => (await sql.raw(text).execute(trx)).rows);
+    expect(rows).toEqual(viaKysely);
+    expect(rows!.map((r) => (r.at as Date).toISOString())).toEqual([
+      "2026-03-01T01:00:00.000Z",
+      "2026-03-01T00:00:00.000Z",
+      "2026-03-01T01:00:00.000Z",
+      "2026-03-01T00:00:00.000Z",
+    ]);
+    expect(rows![0]).toMatchObject({
+      n: 1,
+      'quo"te': "q",
+      "back\\slash": "b",
+      "line\nbreak": "l",
+      "\u2028": "s",
+    });
+  });
+
   it("tenantRead passes parameters as they are, whatever characters they hold", async () => {
     const awkward = ['a"b', "c\\d", "e,f", "{g}", "NULL", "", "it's", "$1", "ünï"];
     const [rows] = await t.db.tenantRead("ten_a", [
