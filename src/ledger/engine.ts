@@ -1182,18 +1182,17 @@ export function transferInsert(tenantId: string, transfers: Transfer[]): Write &
   const arrays: string[] = [];
   const aliases: string[] = [];
   for (const column of JOURNAL_COLUMNS) {
-    const values = new Array<Plain>(transfers.length);
+    // Most columns of a bulk batch are uniform: found so before any array is made for them.
+    const first = transfers.length > 0 ? column.value(transfers[0]!) : null;
     let uniform = true;
-    for (let i = 0; i < transfers.length; i++) {
-      const v = column.value(transfers[i]!);
-      values[i] = v;
-      if (uniform && i > 0 && v !== values[0]) uniform = false;
-    }
+    for (let i = 1; i < transfers.length && uniform; i++) uniform = column.value(transfers[i]!) === first;
     const expr = column.expr ?? ((x: string) => x);
     if (uniform) {
-      params.push(values[0]);
+      params.push(first);
       select.push(expr(`$${params.length}::${column.type}`));
     } else {
+      const values = new Array<Plain>(transfers.length);
+      for (let i = 0; i < transfers.length; i++) values[i] = column.value(transfers[i]!);
       params.push(arrayLiteral(values));
       const alias = `c${aliases.length}`;
       arrays.push(`$${params.length}::${column.type}[]`);
