@@ -181,7 +181,6 @@ export const en = {
   "cashier.waitingSplit":
     "{balance} of your balance is held; it is taken once the online payment of {online} is confirmed.",
   "cashier.waitingTopup": "Once the top-up of {amount} is confirmed, the order is paid from your balance.",
-  "cashier.goPay": "Pay {amount} online",
   "cashier.paid": "Paid",
   "cashier.paidBalance": "{amount} paid with your member balance.",
   "cashier.paidSplit": "{balance} from your balance and {online} online.",
@@ -207,6 +206,7 @@ export const en = {
   "buyGift.online": "Pay online",
   "buyGift.pay": "Pay {amount}",
   "buyGift.pending": "Awaiting payment: the card is active once paid",
+  "buyGift.cancelled": "Not paid in time: the card was cancelled",
   "buyGift.done": "A {amount} gift card is yours",
   "buyGift.number": "Card No. {number}",
   "buyGift.giftCode": "Pass this gift code on; the recipient claims the card with it:",
@@ -231,6 +231,13 @@ export const en = {
   "points.credited": "{amount} added to your balance",
   "action.cancel": "Cancel",
   "action.confirm": "Confirm",
+  "provider.alipay": "Alipay",
+  "provider.wechatpay": "WeChat Pay",
+  "provider.stripe": "Stripe",
+  "pay.go": "Go to pay {amount}",
+  "pay.scanWechat": "Scan with WeChat to pay",
+  "pay.inApp":
+    "This payment ({amount}) is completed in the merchant's app: it cannot be paid on this page. This page updates once it is paid.",
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -415,7 +422,6 @@ export const zhCN: Record<MessageKey, string> = {
   "cashier.waiting": "等待在线支付确认",
   "cashier.waitingSplit": "已冻结余额 {balance}，在线支付 {online} 确认后扣款。",
   "cashier.waitingTopup": "充值 {amount} 确认到账后，将自动用余额支付本订单。",
-  "cashier.goPay": "在线支付 {amount}",
   "cashier.paid": "支付成功",
   "cashier.paidBalance": "已用会员余额支付 {amount}。",
   "cashier.paidSplit": "余额支付 {balance}，在线支付 {online}。",
@@ -440,6 +446,7 @@ export const zhCN: Record<MessageKey, string> = {
   "buyGift.online": "在线支付",
   "buyGift.pay": "支付 {amount}",
   "buyGift.pending": "待支付：付款成功后礼品卡生效",
+  "buyGift.cancelled": "未在时限内付款，礼品卡已取消",
   "buyGift.done": "已购得 {amount} 礼品卡",
   "buyGift.number": "卡号 {number}",
   "buyGift.giftCode": "请将礼品码转交收礼人，凭码领取礼品卡：",
@@ -464,4 +471,10 @@ export const zhCN: Record<MessageKey, string> = {
   "points.credited": "已兑换 {amount} 到余额",
   "action.cancel": "取消",
   "action.confirm": "确定",
+  "provider.alipay": "支付宝",
+  "provider.wechatpay": "微信支付",
+  "provider.stripe": "Stripe",
+  "pay.go": "去支付 {amount}",
+  "pay.scanWechat": "请使用微信扫码支付",
+  "pay.inApp": "该笔付款（{amount}）需在商家 App 内完成，本页面无法支付；付款成功后本页面自动更新。",
 };

@@ -17,6 +17,7 @@ import {
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../messages";
+import { PayCheckout } from "../PayCheckout";
 
 type Plan = components["schemas"]["GiftCardPlan"];
 type Purchase =
@@ -206,19 +207,35 @@ function PlanCard(props: {
 function Bought(props: { purchase: Purchase }) {
   const { t, fmt } = useI18n();
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
   const p = props.purchase;
-  const pending = p.card.status === "pending";
+  // Paid online, the card is pending until the provider confirms: followed until then.
+  const card = useQuery({
+    queryKey: ["gift-card", p.card.id],
+    initialData: p.card,
+    refetchInterval: (q) => (q.state.data?.status === "pending" ? 1_000 : false),
+    queryFn: async () => {
+      const next = await unwrap(api.GET("/v1/gift-cards/{id}", { params: { path: { id: p.card.id } } }));
+      if (next.status !== "pending") await queryClient.invalidateQueries({ queryKey: ["gift-cards"] });
+      return next;
+    },
+  }).data;
+  const pending = card.status === "pending";
+  const lost = card.status === "cancelled";
   return (
     <div data-testid="gift-bought">
       <Result
-        status={pending ? "waiting" : "success"}
+        status={pending ? "waiting" : lost ? "error" : "success"}
         title={
           pending
             ? t("buyGift.pending")
-            : t("buyGift.done", { amount: fmt.money(p.card.face_amount ?? p.card.balance) })
+            : lost
+              ? t("buyGift.cancelled")
+              : t("buyGift.done", { amount: fmt.money(card.face_amount ?? card.balance) })
         }
-        description={t("buyGift.number", { number: p.card.number })}
+        description={t("buyGift.number", { number: card.number })}
       />
+      {pending && p.payment ? <PayCheckout checkout={p.payment.checkout} amount={p.payment.amount} /> : null}
       {p.gift_code ? (
         <Card testId="gift-code">
           {t("buyGift.giftCode")}

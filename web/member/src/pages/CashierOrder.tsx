@@ -6,6 +6,7 @@ import { decimalToMinor } from "../../../console/src/i18n/format";
 import { ActionButton, AmountInput, Card, Loading, Problem, Refusal, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
+import { PayCheckout } from "../PayCheckout";
 import { loadOffer, SmartPopup } from "./SmartTiers";
 
 const loadOrder = (id: string) =>
@@ -257,7 +258,6 @@ function Outcome(props: { order: Order; balanceAfter: number | undefined }) {
   const o = props.order;
   const last = o.payments.at(-1);
   if (o.status === "pending_payment" && last) {
-    const payUrl = (last.checkout as { pay_url?: string } | null)?.pay_url;
     return (
       <div data-testid="cashier-waiting">
         <Result
@@ -272,19 +272,7 @@ function Outcome(props: { order: Order; balanceAfter: number | undefined }) {
                 })
           }
         />
-        {payUrl ? (
-          <div style={{ margin: 12 }}>
-            <Button
-              block
-              color="primary"
-              onClick={() => {
-                window.open(payUrl, "_blank");
-              }}
-            >
-              {t("cashier.goPay", { amount: fmt.money(last.online_amount) })}
-            </Button>
-          </div>
-        ) : null}
+        <PayCheckout checkout={last.checkout} amount={last.online_amount} />
       </div>
     );
   }

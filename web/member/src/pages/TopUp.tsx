@@ -7,9 +7,11 @@ import { decimalToMinor } from "../../../console/src/i18n/format";
 import { ActionButton, AmountInput, Card, Loading, Problem, useAction, useAgreement } from "../components";
 import { useMember } from "../context";
 import { type Format, type Translate, useI18n } from "../i18n";
+import { PayCheckout, providerName } from "../PayCheckout";
 
 const loadPlans = () => unwrap(api.GET("/v1/topup-plans", { params: { query: { limit: 50 } } }));
 const loadTopup = (id: string) => unwrap(api.GET("/v1/topups/{id}", { params: { path: { id } } }));
+const loadIntent = (id: string) => unwrap(api.GET("/v1/topup-intents/{id}", { params: { path: { id } } }));
 type Plan = Awaited<ReturnType<typeof loadPlans>>["data"][number];
 type Topup = Awaited<ReturnType<typeof loadTopup>>;
 type Intent = Awaited<ReturnType<typeof startFreeTopUp>>;
@@ -246,9 +248,10 @@ function TopupResult(props: { topup: Topup }) {
                 bonus: fmt.money(tp.bonus_amount),
                 points: fmt.number(tp.points),
               })
-            : t("topup.started", { provider: tp.provider ?? "" })
+            : t("topup.started", { provider: providerName(t, tp.provider) })
         }
       />
+      {tp.status === "pending_payment" ? <PayCheckout checkout={tp.checkout} amount={tp.amount} /> : null}
       {credited && balance.data ? (
         <Card testId="topup-balance">{t("topup.balanceNow", { amount: fmt.money(balance.data.total) })}</Card>
       ) : null}
@@ -265,15 +268,7 @@ function FreeAmount(props: { selected: boolean; onSelect: () => void }) {
   const [key, setKey] = useState(idempotencyKey);
   const amount = decimalToMinor(text, fmt.scale);
   const pay = useAction(async () => setIntent(await startFreeTopUp(visit.memberId, amount!, key)));
-  if (intent) {
-    return (
-      <Result
-        status="waiting"
-        title={`${fmt.money(intent.amount)} · ${t(`topup.state.${intent.status}`)}`}
-        description={t("topup.started", { provider: intent.provider })}
-      />
-    );
-  }
+  if (intent) return <IntentResult intent={intent} />;
   return (
     <Card testId="topup-free" onClick={props.selected ? undefined : props.onSelect} selected={props.selected}>
       <div style={{ fontWeight: 600, fontSize: 16 }}>{t("topup.other")}</div>
@@ -295,5 +290,33 @@ function FreeAmount(props: { selected: boolean; onSelect: () => void }) {
         </div>
       ) : null}
     </Card>
+  );
+}
+
+/** The online top-up of any amount: followed until the provider's confirmation decides it. */
+function IntentResult(props: { intent: Intent }) {
+  const { t, fmt } = useI18n();
+  const queryClient = useQueryClient();
+  const current = useQuery({
+    queryKey: ["topup-intent", props.intent.id],
+    initialData: props.intent,
+    refetchInterval: (q) => (q.state.data?.status === "pending" ? 1_000 : false),
+    queryFn: async () => {
+      const next = await loadIntent(props.intent.id);
+      if (next.status === "succeeded") await queryClient.invalidateQueries({ queryKey: ["balance"] });
+      return next;
+    },
+  });
+  const intent = current.data;
+  const pending = intent.status === "pending";
+  return (
+    <div data-testid="topup-intent">
+      <Result
+        status={intent.status === "succeeded" ? "success" : pending ? "waiting" : "error"}
+        title={`${fmt.money(intent.amount)} · ${t(`topup.state.${intent.status}`)}`}
+        description={pending ? t("topup.started", { provider: providerName(t, intent.provider) }) : undefined}
+      />
+      {pending ? <PayCheckout checkout={intent.checkout} amount={intent.amount} /> : null}
+    </div>
   );
 }

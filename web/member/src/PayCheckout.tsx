@@ -1,0 +1,98 @@
+import { Button, SpinLoading } from "antd-mobile";
+import { lazy, Suspense } from "react";
+import { type Translate, useI18n } from "./i18n";
+
+// antd's QR code (with its styling runtime) loads only when a code_url is shown, so pages
+// that never show one do not carry it.
+const QRCode = lazy(() => import("antd/es/qr-code"));
+
+/** What a provider answered when the payment was created (the API's `checkout`). */
+export type Checkout = Record<string, unknown> | null | undefined;
+
+const PROVIDERS = {
+  alipay: "provider.alipay",
+  wechatpay: "provider.wechatpay",
+  stripe: "provider.stripe",
+} as const;
+
+/** A provider's name as members know it ("支付宝", "WeChat Pay"); an unknown one as the API names it. */
+export function providerName(t: Translate, provider: string | null | undefined): string {
+  if (!provider) return "";
+  return provider in PROVIDERS ? t(PROVIDERS[provider as keyof typeof PROVIDERS]) : provider;
+}
+
+const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
+
+/**
+ * How the member pays a payment created at the tenant's provider, from its `checkout`:
+ * Alipay's `pay_url` is a page to open; WeChat Pay Native's `code_url` a QR code to scan
+ * with WeChat; Stripe's `client_secret` needs Stripe.js, which the member center does not
+ * load, so the member is told to finish in the merchant's app. The test provider's
+ * `test://` URL leads nowhere: its payments are confirmed by its own notifications.
+ */
+export function PayCheckout(props: { checkout: Checkout; amount: number }) {
+  const { t, fmt } = useI18n();
+  const checkout = props.checkout ?? {};
+  const payUrl = text(checkout.pay_url);
+  const codeUrl = text(checkout.code_url);
+  const amount = fmt.money(props.amount);
+  if (payUrl && !payUrl.startsWith("test://")) {
+    return (
+      <div data-testid="pay-checkout" style={{ margin: 12 }}>
+        <Button
+          block
+          color="primary"
+          onClick={() => {
+            window.open(payUrl, "_blank", "noopener");
+          }}
+        >
+          {t("pay.go", { amount })}
+        </Button>
+      </div>
+    );
+  }
+  if (codeUrl) {
+    return (
+      <div
+        data-testid="pay-checkout"
+        style={{
+          margin: 12,
+          padding: 16,
+          borderRadius: 12,
+          background: "#fff",
+          display: "flex",
+          flexDirection: "column",
+          alignItems: "center",
+          gap: 10,
+        }}
+      >
+        <Suspense
+          fallback={
+            <div style={{ width: 200, height: 200, display: "grid", placeItems: "center" }}>
+              <SpinLoading color="primary" />
+            </div>
+          }
+        >
+          <div data-testid="pay-qr">
+            <QRCode value={codeUrl} size={200} bordered={false} />
+          </div>
+        </Suspense>
+        <div style={{ fontSize: 18, fontWeight: 600 }}>{amount}</div>
+        <div style={{ fontSize: 14, color: "var(--adm-color-weak)", textAlign: "center" }}>
+          {t("pay.scanWechat")}
+        </div>
+      </div>
+    );
+  }
+  if (text(checkout.client_secret)) {
+    return (
+      <div
+        data-testid="pay-checkout"
+        style={{ margin: 12, fontSize: 14, textAlign: "center", color: "var(--adm-color-weak)" }}
+      >
+        {t("pay.inApp", { amount })}
+      </div>
+    );
+  }
+  return null;
+}
