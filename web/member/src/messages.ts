@@ -362,7 +362,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.amountHint": "例如 100",
   "topup.pay": "支付 {amount}",
   "topup.invalid": "请输入最多 {scale} 位小数的金额",
-  "topup.started": "已发起支付，请在 {provider} 完成付款；付款成功后余额自动增加。",
+  "topup.started": "已发起支付，请在{provider}完成付款；付款成功后余额自动增加。",
   "topup.state.pending": "待支付",
   "topup.state.succeeded": "已支付",
   "topup.state.failed": "支付失败",
