@@ -77,8 +77,18 @@ export interface ConsoleServer {
 }
 
 /** The whole app on its own database, listening on a loopback port, with the demo tenant. */
-export async function startConsoleServer(): Promise<ConsoleServer> {
-  const t = await createTestApp({ config: { loginRateLimitPerMinute: 0 } });
+export function startConsoleServer(): Promise<ConsoleServer> {
+  return startServerWith({});
+}
+
+/** startConsoleServer, with dependencies added as createTestApp's `extend` adds them (e.g. payment providers' network stand-ins). */
+export async function startServerWith(options: {
+  extend?: NonNullable<Parameters<typeof createTestApp>[0]>["extend"];
+}): Promise<ConsoleServer> {
+  const t = await createTestApp({
+    config: { loginRateLimitPerMinute: 0 },
+    ...(options.extend ? { extend: options.extend } : {}),
+  });
   const demo = await seedDemo(t.deps.db, t.clock.now());
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   const address = t.app.server.address();

@@ -10,9 +10,10 @@ import {
   poll,
   STEP_TIMEOUT,
   screenshot,
-  startConsoleServer,
+  startServerWith,
 } from "../helpers/console-browser.js";
 import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+import { rsaPair, wechatpayServer } from "../helpers/provider-fixtures.js";
 
 const SHOTS = MEMBER_SHOTS;
 /** The start of a PNG (signature and header): the student ID photo, checked by its content. */
@@ -32,11 +33,29 @@ const home = () => page.getByText("首页", { exact: true }).click();
 const balanceOf = async (id: string) =>
   (await server.api<{ total: number; points: number }>("GET", `/v1/members/${id}/balance`)).total;
 
+// The tenant's own Alipay and WeChat Pay (the last test switches to them): Alipay's pay URL is
+// made locally; WeChat Pay's server is a local stand-in answering Native orders with a code_url.
+const alipayKeys = { app: rsaPair(), platform: rsaPair() };
+const wxMerchant = rsaPair();
+const wxPlatform = rsaPair();
+const wxServer = wechatpayServer({
+  merchantPublicKey: wxMerchant.publicKey,
+  platformPrivateKey: wxPlatform.privateKey,
+  platformSerial: "PUB_KEY_ID_0001",
+});
+
 const send = <T = { id: string }>(method: "POST" | "PUT", url: string, body: object, key: string) =>
   valueCall<T>(server, method, url, body, key);
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
+  [server, browser] = await Promise.all([
+    ensureConsoleBuilt().then(() =>
+      startServerWith({
+        extend: () => ({ paymentTransports: { wechatpayAdapter: wxServer.adapter } }) as never,
+      }),
+    ),
+    launchChromium(),
+  ]);
   context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
   context.setDefaultTimeout(STEP_TIMEOUT);
   ({ page, problems } = await openPage(context));
@@ -348,5 +367,83 @@ describe("buying in the member center on a phone", () => {
     expect(await server.api<{ points: number }>("GET", `/v1/members/${bo}/balance`)).toMatchObject({
       points: 0,
     });
+  });
+
+  it("with the tenant's Alipay, a pending top-up offers its pay page; with WeChat Pay, a gift card shows the QR code to scan", async () => {
+    await server.api("PUT", "/v1/payment-providers/alipay", {
+      settings: { app_id: "2021000000000077", alipay_public_key: alipayKeys.platform.publicKey },
+      secrets: { app_private_key: alipayKeys.app.privateKey },
+    });
+    await server.api("PATCH", "/v1/wallet-settings", { payment_provider: "alipay" });
+    // Alipay's page is not reached from the test: its address answers with a stand-in.
+    await context.route("https://openapi.alipay.com/**", (route) =>
+      route.fulfill({ contentType: "text/html", body: "<title>Alipay</title>" }),
+    );
+    await home();
+    await page.getByRole("button", { name: "充值" }).click();
+    await page.getByTestId("topup-free").click();
+    await page.getByPlaceholder("例如 100").fill("88");
+    await page.getByRole("button", { name: "支付 ¥88.00" }).click();
+    await poll(() => page.getByTestId("topup-intent").textContent()).toContain("¥88.00 · 待支付");
+    expect(await page.getByTestId("topup-intent").textContent()).toContain("请在支付宝完成付款");
+    const intent = await server.t.database.owner
+      .selectFrom("wallet_topup_intents")
+      .select(["id", "provider", "checkout"])
+      .where("member_id", "=", ada)
+      .executeTakeFirstOrThrow();
+    expect(intent.provider).toBe("alipay");
+    const payUrl = String((intent.checkout as { pay_url: string }).pay_url);
+    await shot("topup-alipay");
+    // The button opens the signed pay page of this intent.
+    const [popup] = await Promise.all([
+      context.waitForEvent("page"),
+      page.getByRole("button", { name: "去支付 ¥88.00" }).click(),
+    ]);
+    await popup.waitForLoadState();
+    expect(popup.url()).toBe(payUrl);
+    const opened = new URL(popup.url());
+    expect(opened.searchParams.get("method")).toBe("alipay.trade.page.pay");
+    expect(JSON.parse(opened.searchParams.get("biz_content") ?? "{}")).toMatchObject({
+      out_trade_no: intent.id,
+      total_amount: "88.00",
+    });
+    await popup.close();
+
+    await server.api("PUT", "/v1/payment-providers/wechatpay", {
+      settings: {
+        mch_id: "1900000109",
+        app_id: "wx8888888888888888",
+        merchant_serial: "MERCHANT0001",
+        platform_serial: "PUB_KEY_ID_0001",
+        platform_public_key: wxPlatform.publicKey,
+      },
+      secrets: {
+        merchant_private_key: wxMerchant.privateKey,
+        api_v3_key: "0123456789abcdef0123456789abcdef",
+      },
+    });
+    await server.api("PATCH", "/v1/wallet-settings", { payment_provider: "wechatpay" });
+    await home();
+    await page.getByText("购买礼品卡", { exact: true }).click();
+    const plan = page.getByTestId("gift-plan");
+    await plan.first().click();
+    await page.getByText("在线支付", { exact: true }).click();
+    await page.getByRole("button", { name: "支付 ¥180.00" }).click();
+    await poll(() => page.getByTestId("gift-bought").textContent()).toContain("待支付");
+    const qr = page.getByTestId("pay-qr").locator("canvas");
+    await qr.waitFor();
+    expect(await page.getByTestId("pay-checkout").textContent()).toContain("请使用微信扫码支付");
+    expect(await page.getByTestId("pay-checkout").textContent()).toContain("¥180.00");
+    const box = await qr.boundingBox();
+    expect(box?.width).toBeGreaterThan(150);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.viewport.width);
+    // The Native order went to WeChat Pay for the price, signed by the tenant's merchant key.
+    expect(wxServer.seen.at(-1)).toMatchObject({
+      url: "/v3/pay/transactions/native",
+      verified: true,
+      body: { amount: { total: 18_000, currency: "CNY" } },
+    });
+    await shot("gift-card-wechatpay");
+    expectNoConsoleProblems(problems);
   });
 });
