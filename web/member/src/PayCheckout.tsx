@@ -18,7 +18,7 @@ const PROVIDERS = {
 /** A provider's name as members know it ("支付宝", "WeChat Pay"); an unknown one as the API names it. */
 export function providerName(t: Translate, provider: string | null | undefined): string {
   if (!provider) return "";
-  return provider in PROVIDERS ? t(PROVIDERS[provider as keyof typeof PROVIDERS]) : provider;
+  return Object.hasOwn(PROVIDERS, provider) ? t(PROVIDERS[provider as keyof typeof PROVIDERS]) : provider;
 }
 
 const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
