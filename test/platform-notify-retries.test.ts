@@ -1,12 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   MAX_NOTIFY_ATTEMPTS,
+  NOTIFY_FAILED_BODY_DAYS,
   NOTIFY_RETRY_DELAYS_SECONDS,
   Notifier,
   type NotifyRequest,
 } from "../src/platform/notify/notifier.js";
 import { ManualClock, runInClockScope } from "../src/shared/clock.js";
-import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "./helpers/app.js";
+import {
+  createTestApp,
+  createTestKey,
+  createTestTenant,
+  json,
+  type TestApp,
+  type TestTenant,
+} from "./helpers/app.js";
+import { expectProblem } from "./helpers/problem.js";
 import { startSmtpServer } from "./helpers/smtp.js";
 
 /**
@@ -44,6 +53,7 @@ const delivery = (recipient: string) =>
         "next_attempt_at",
         "claimed_until",
         "body",
+        "body_kept_until",
         "error",
         "error_code",
         "created_at",
@@ -146,7 +156,9 @@ describe("retrying emails", () => {
       status: "failed",
       attempts: 1,
       next_attempt_at: null,
-      body: null,
+      // Kept for a manual resend, for a week.
+      body: expect.any(String),
+      body_kept_until: at(start, NOTIFY_FAILED_BODY_DAYS * 86_400),
       error_code: "email_failed",
     });
     expect((await delivery("nobody@example.test")).error).toMatch(/550/);
@@ -183,7 +195,11 @@ describe("retrying emails", () => {
       ...schedule.map((next, i) => ({ status: "retrying", attempts: i + 1, next })),
       { status: "failed", attempts: 6, next: null },
     ]);
-    expect(await delivery("busy@example.test")).toMatchObject({ body: null, error_code: "email_failed" });
+    expect(await delivery("busy@example.test")).toMatchObject({
+      body: expect.any(String),
+      body_kept_until: at(now, NOTIFY_FAILED_BODY_DAYS * 86_400),
+      error_code: "email_failed",
+    });
     expect(smtp.recipients).toBe(6);
     expect(smtp.mails).toHaveLength(0);
     notifier.close();
@@ -330,5 +346,228 @@ describe("the deliveries list", () => {
     expect((await list("?status=sent&limit=100")).data).toContainEqual(
       expect.objectContaining({ recipient: "+8613800000002", attempts: 2, next_attempt_at: null }),
     );
+  });
+});
+
+describe("resending a failed delivery by hand", () => {
+  // An app with a mail server configured, so that its resend route may queue emails.
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+  let r: TestApp;
+  let shop: TestTenant;
+  beforeAll(async () => {
+    smtp = await startSmtpServer({ replies: [550] });
+    r = await createTestApp({ config: { smtpUrl: smtp.url } });
+    shop = await createTestTenant(r, "Resends");
+  });
+  afterAll(async () => {
+    await r?.close();
+    await smtp?.close();
+  });
+
+  const resend = (
+    app: TestApp,
+    who: TestTenant | { auth: Record<string, string> },
+    id: string,
+    key: string,
+  ) =>
+    app.app.inject({
+      method: "POST",
+      url: `/v1/notification-deliveries/${id}/resend`,
+      headers: { ...who.auth, "idempotency-key": key },
+    });
+  const deliveryOf = (app: TestApp, tenantId: string, recipient: string) =>
+    app.deps.db.tenantTx(tenantId, (trx) =>
+      trx
+        .selectFrom("notification_deliveries")
+        .selectAll()
+        .where("tenant_id", "=", tenantId)
+        .where("recipient", "=", recipient)
+        .executeTakeFirstOrThrow(),
+    );
+
+  it("sends a failed email once with its first text, however often it is resent while queued, without taking the cap", async () => {
+    const notifier = new Notifier({ db: r.deps.db, smtpUrl: smtp.url, clock: r.clock });
+    const result = await notifier.notify(shop.tenantId, lowBalance("owner@example.test"), r.clock.now());
+    expect(result.status).toBe("failed");
+    const failed = await deliveryOf(r, shop.tenantId, "owner@example.test");
+    // The tenant rewrites its template meanwhile: the resend sends what the failed try rendered.
+    await r.deps.db.tenantTx(shop.tenantId, (trx) =>
+      trx
+        .insertInto("notification_templates")
+        .values({
+          tenant_id: shop.tenantId,
+          notice_type: "deposit.balance_low",
+          locale: "en",
+          channel: "email",
+          subject: "Rewritten",
+          body: "Rewritten body",
+          updated_at: r.clock.now(),
+        })
+        .execute(),
+    );
+
+    const first = await resend(r, shop, failed.id, "resend-1");
+    expect(first.statusCode, first.body).toBe(200);
+    expect(json(first)).toMatchObject({
+      id: failed.id,
+      status: "retrying",
+      attempts: 1,
+      next_attempt_at: r.clock.now().toISOString(),
+    });
+    // Queued: another key is refused; the same key replays the first answer.
+    expectProblem(await resend(r, shop, failed.id, "resend-2"), 409, "notification_delivery_queued");
+    const replay = await resend(r, shop, failed.id, "resend-1");
+    expect(replay.headers["idempotent-replayed"]).toBe("true");
+
+    expect(await notifier.sendDueRetries(r.clock.now())).toEqual([
+      expect.objectContaining({ deliveryId: failed.id, status: "sent", attempts: 2 }),
+    ]);
+    expect(await notifier.sendDueRetries(at(r.clock.now(), 86_400))).toEqual([]);
+    expect(smtp.mails).toHaveLength(1);
+    expect(smtp.mails[0]!.data).toContain("Subject: Balance low: Fund A");
+    expect(text(smtp.mails[0]!.data)).toContain("The balance of Fund A is 12.00");
+    expect(await deliveryOf(r, shop.tenantId, "owner@example.test")).toMatchObject({
+      status: "sent",
+      attempts: 2,
+      body: null,
+      body_kept_until: null,
+    });
+    expectProblem(await resend(r, shop, failed.id, "resend-3"), 409, "notification_already_sent");
+
+    const counted = await r.deps.db.tenantTx(shop.tenantId, (trx) =>
+      trx
+        .selectFrom("notification_counters")
+        .select("count")
+        .where("tenant_id", "=", shop.tenantId)
+        .execute(),
+    );
+    expect(counted).toEqual([{ count: 1 }]);
+    const audited = await r.deps.db.tenantTx(shop.tenantId, (trx) =>
+      trx
+        .selectFrom("audit_events")
+        .select(["action", "target_id"])
+        .where("tenant_id", "=", shop.tenantId)
+        .where("action", "=", "notification_delivery.resent")
+        .execute(),
+    );
+    expect(audited).toEqual([{ action: "notification_delivery.resent", target_id: failed.id }]);
+    notifier.close();
+  });
+
+  it("restarts the schedule of a resent SMS and refuses one on the wire", async () => {
+    let release = () => {};
+    let started = () => {};
+    let mode: "fail" | "hang" = "fail";
+    const onTheWire = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const notifier = new Notifier({
+      db: r.deps.db,
+      clock: r.clock,
+      sms: {
+        send: () => {
+          if (mode === "fail")
+            return Promise.reject(Object.assign(new Error("no such number"), { permanent: true }));
+          started();
+          return new Promise<void>((_resolve, reject) => {
+            release = () => reject(new Error("gateway unreachable"));
+          });
+        },
+      },
+    });
+    const start = r.clock.now();
+    await notifier.notify(
+      shop.tenantId,
+      { type: "webhook_endpoint.disabled", recipientKey: "api", to: { phone: "+8613800000009" } },
+      start,
+    );
+    const { id } = await deliveryOf(r, shop.tenantId, "+8613800000009");
+    expect((await resend(r, shop, id, "sms-1")).statusCode).toBe(200);
+    mode = "hang";
+    const sending = notifier.sendDueRetries(start);
+    await onTheWire;
+    expectProblem(await resend(r, shop, id, "sms-2"), 409, "notification_delivery_in_flight");
+    release();
+    // A passing failure after a resend waits the schedule's first delay again, not its second.
+    expect(await sending).toEqual([expect.objectContaining({ status: "retrying", attempts: 2 })]);
+    expect(await deliveryOf(r, shop.tenantId, "+8613800000009")).toMatchObject({
+      status: "retrying",
+      retry_from: 1,
+      next_attempt_at: at(start, NOTIFY_RETRY_DELAYS_SECONDS[0]),
+    });
+    // Leaves nothing retrying for the other tests' sweeps.
+    mode = "fail";
+    expect(await notifier.sendDueRetries(at(start, 60))).toEqual([
+      expect.objectContaining({ status: "failed", attempts: 3 }),
+    ]);
+  });
+
+  it("refuses what cannot or must not be sent again, and shows one delivery to its tenant only", async () => {
+    const notifier = new Notifier({
+      db: r.deps.db,
+      clock: r.clock,
+      sms: { send: () => Promise.reject(Object.assign(new Error("refused"), { permanent: true })) },
+    });
+    const now = r.clock.now();
+    // A cap of 4 a day: the fifth inbox notice is capped.
+    for (let i = 0; i < 5; i++) {
+      await notifier.notify(
+        shop.tenantId,
+        { ...lowBalance("unused"), recipientKey: "dep_capped", to: { inbox: "tenant" } },
+        now,
+      );
+    }
+    const rows = await r.deps.db.tenantTx(shop.tenantId, (trx) =>
+      trx
+        .selectFrom("notification_deliveries")
+        .select(["id", "status"])
+        .where("tenant_id", "=", shop.tenantId)
+        .where("recipient", "=", "tenant")
+        .execute(),
+    );
+    const inbox = rows.find((d) => d.status === "sent")!;
+    const capped = rows.find((d) => d.status === "capped")!;
+    expectProblem(await resend(r, shop, inbox.id, "inbox"), 409, "notification_delivery_inbox");
+    expectProblem(await resend(r, shop, capped.id, "capped"), 409, "notification_delivery_capped");
+
+    // A failed SMS's text is kept a week, then it can no longer be resent.
+    await notifier.notify(
+      shop.tenantId,
+      { type: "webhook_endpoint.disabled", recipientKey: "api", to: { phone: "+8613800000010" } },
+      now,
+    );
+    const sms = await deliveryOf(r, shop.tenantId, "+8613800000010");
+    const week = NOTIFY_FAILED_BODY_DAYS * 86_400;
+    expect(await notifier.forgetFailedBodies(at(now, week - 1))).toBe(0);
+    expect(await notifier.forgetFailedBodies(at(now, week))).toBeGreaterThanOrEqual(1);
+    expectProblem(await resend(r, shop, sms.id, "forgotten"), 409, "notification_body_unavailable");
+
+    // Managers only; another tenant's delivery is not found.
+    const viewer = await createTestKey(r, shop.tenantId, "viewer");
+    expect((await resend(r, viewer, sms.id, "viewer")).statusCode).toBe(403);
+    const other = await createTestTenant(r, "Someone else");
+    expectProblem(await resend(r, other, sms.id, "other"), 404, "notification_delivery_not_found");
+    const get = (who: TestTenant, id: string) =>
+      r.app.inject({ url: `/v1/notification-deliveries/${id}`, headers: who.auth });
+    const shown = await get(shop, sms.id);
+    expect(shown.statusCode, shown.body).toBe(200);
+    expect(json(shown)).toMatchObject({
+      id: sms.id,
+      object: "notification_delivery",
+      channel: "sms",
+      status: "failed",
+      attempts: 1,
+      next_attempt_at: null,
+      error: "refused",
+      error_code: "sms_failed",
+    });
+    expect(json(shown)).not.toHaveProperty("body");
+    expectProblem(await get(other, sms.id), 404, "notification_delivery_not_found");
+    expectProblem(await get(shop, "ntf_missing"), 404, "notification_delivery_not_found");
+  });
+
+  it("refuses to queue an email where no mail server is configured", async () => {
+    const { id } = await delivery("nobody@example.test");
+    expectProblem(await resend(t, tenant, id, "no-smtp"), 409, "email_not_configured");
   });
 });

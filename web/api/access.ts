@@ -51,6 +51,8 @@ export const ACCESS: Record<string, Access> = {
   "GET /v1/notification-templates": { roles: ["owner","admin"], tenantWide: true },
   "PUT /v1/notification-templates/{notice_type}/{locale}/{channel}": { roles: ["owner","admin"], tenantWide: true },
   "GET /v1/notification-deliveries": { roles: ["owner","admin"], tenantWide: true },
+  "GET /v1/notification-deliveries/{id}": { roles: ["owner","admin"], tenantWide: true },
+  "POST /v1/notification-deliveries/{id}/resend": { roles: ["owner","admin"], tenantWide: true },
   "GET /v1/export-types": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/exports": { roles: ["owner","admin","operator","finance","viewer"] },
   "GET /v1/exports": { roles: ["owner","admin","operator","finance","viewer"] },

@@ -616,6 +616,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notification-deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One delivery record */
+        get: operations["getNotificationDeliveriesById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notification-deliveries/{id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a failed email or SMS again (restarts its retry schedule)
+         * @description Queues the delivery to be sent now, with the subject and text it failed with, by the retry sweep; it does not count against the notice's cap again. A failed delivery keeps its text 7 days. Refused with 409: `notification_already_sent` (sending again would deliver it twice), `notification_delivery_capped` (never sent), `notification_delivery_inbox` (in the inbox already), `notification_delivery_queued` (waiting for its retry), `notification_delivery_in_flight` (being sent right now), `notification_body_unavailable` (its text is no longer kept), `email_not_configured` (no SMTP_URL).
+         */
+        post: operations["postNotificationDeliveriesByIdResend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/export-types": {
         parameters: {
             query?: never;
@@ -6719,7 +6756,7 @@ export interface components {
             locale: string;
             subject: string | null;
             /**
-             * @description retrying: an email or SMS that failed for a passing reason (the server busy or out of reach) is tried again after 1 min, 5 min, 30 min, 2 h, 6 h, at most 6 attempts in all, then failed
+             * @description retrying: an email or SMS that failed for a passing reason (the server busy or out of reach) is tried again after 1 min, 5 min, 30 min, 2 h, 6 h, at most 6 attempts per send (a manual resend starts the schedule again), then failed
              * @enum {string}
              */
             status: "sent" | "failed" | "capped" | "retrying";
@@ -10898,6 +10935,121 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            500: components["responses"]["Problem"];
+        };
+    };
+    getNotificationDeliveriesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "notification_delivery";
+                        notice_type: string;
+                        /** @enum {string} */
+                        channel: "email" | "sms" | "inbox";
+                        recipient: string;
+                        locale: string;
+                        subject: string | null;
+                        /**
+                         * @description retrying: an email or SMS that failed for a passing reason (the server busy or out of reach) is tried again after 1 min, 5 min, 30 min, 2 h, 6 h, at most 6 attempts per send (a manual resend starts the schedule again), then failed
+                         * @enum {string}
+                         */
+                        status: "sent" | "failed" | "capped" | "retrying";
+                        /** @description Sends tried so far (0 when capped) */
+                        attempts: number;
+                        /** @description When a retrying delivery is tried next (real time, in sandboxes too) */
+                        next_attempt_at: string | null;
+                        /** @description Why it failed (the last try, while retrying), in the words of the mail server or SMS provider */
+                        error: string | null;
+                        /** @description Why it failed, as a code: email_not_configured (this deployment has no SMTP server), email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused or could not be reached) */
+                        error_code: ("email_not_configured" | "email_failed" | "sms_failed") | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            500: components["responses"]["Problem"];
+        };
+    };
+    postNotificationDeliveriesByIdResend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "notification_delivery";
+                        notice_type: string;
+                        /** @enum {string} */
+                        channel: "email" | "sms" | "inbox";
+                        recipient: string;
+                        locale: string;
+                        subject: string | null;
+                        /**
+                         * @description retrying: an email or SMS that failed for a passing reason (the server busy or out of reach) is tried again after 1 min, 5 min, 30 min, 2 h, 6 h, at most 6 attempts per send (a manual resend starts the schedule again), then failed
+                         * @enum {string}
+                         */
+                        status: "sent" | "failed" | "capped" | "retrying";
+                        /** @description Sends tried so far (0 when capped) */
+                        attempts: number;
+                        /** @description When a retrying delivery is tried next (real time, in sandboxes too) */
+                        next_attempt_at: string | null;
+                        /** @description Why it failed (the last try, while retrying), in the words of the mail server or SMS provider */
+                        error: string | null;
+                        /** @description Why it failed, as a code: email_not_configured (this deployment has no SMTP server), email_failed (the mail server refused or could not be reached), sms_failed (the SMS provider refused or could not be reached) */
+                        error_code: ("email_not_configured" | "email_failed" | "sms_failed") | null;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];

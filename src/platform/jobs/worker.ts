@@ -146,7 +146,11 @@ export async function startPlatformServices(
     retryLimit: 0,
     deadLetter: false,
     // Real time, in sandboxes too: the mail server and the phone live in it.
-    handler: async () => ({ attempted: (await notifier.sendDueRetries(realNow(clock))).length }),
+    handler: async () => {
+      const now = realNow(clock);
+      const attempted = (await notifier.sendDueRetries(now)).length;
+      return { attempted, forgotten: await notifier.forgetFailedBodies(now) };
+    },
   });
 
   const moduleCrons = options.defineJobs?.(jobs, full) ?? [];

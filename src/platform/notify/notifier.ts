@@ -27,6 +27,14 @@ export interface SmsAdapter {
  */
 export const NOTIFY_RETRY_DELAYS_SECONDS = [60, 300, 1800, 7200, 21600] as const;
 export const MAX_NOTIFY_ATTEMPTS = NOTIFY_RETRY_DELAYS_SECONDS.length + 1;
+/**
+ * A failed email or SMS keeps its rendered text this long (real time), so that it can be resent
+ * by hand with the words it failed with; then the text is cleared, as it may name balances and
+ * people. A week covers a mail server down over a weekend and noticed on Monday.
+ */
+export const NOTIFY_FAILED_BODY_DAYS = 7;
+/** Failed deliveries whose kept text one run clears. */
+const FORGET_BATCH = 1000;
 /** Retries one run sends, all at once (each on its own connection). */
 export const NOTIFY_RETRY_BATCH = 20;
 /**
@@ -208,26 +216,33 @@ export class Notifier {
     }
   }
 
-  /** What becomes of a delivery whose `attempt`-th try ended with `failure`. */
+  /**
+   * What becomes of a delivery whose `attempt`-th try ended with `failure`, on a schedule that
+   * began after `retryFrom` attempts (a manual resend restarts it).
+   */
   private settle(
     channel: Channel,
     failure: { error: string; transient: boolean } | null,
     attempt: number,
     now: Date,
+    retryFrom = 0,
   ): {
     status: "sent" | "failed" | "retrying";
     error: string | null;
     errorCode: DeliveryErrorCode | null;
     nextAttemptAt: Date | null;
+    bodyKeptUntil: Date | null;
   } {
-    if (!failure) return { status: "sent", error: null, errorCode: null, nextAttemptAt: null };
-    const delay = NOTIFY_RETRY_DELAYS_SECONDS[attempt - 1];
+    if (!failure)
+      return { status: "sent", error: null, errorCode: null, nextAttemptAt: null, bodyKeptUntil: null };
+    const delay = NOTIFY_RETRY_DELAYS_SECONDS[attempt - retryFrom - 1];
     const retry = failure.transient && delay !== undefined;
     return {
       status: retry ? "retrying" : "failed",
       error: failure.error,
       errorCode: this.errorCode(channel),
       nextAttemptAt: retry ? new Date(now.getTime() + delay * 1000) : null,
+      bodyKeptUntil: retry ? null : new Date(now.getTime() + NOTIFY_FAILED_BODY_DAYS * 86_400_000),
     };
   }
 
@@ -354,8 +369,10 @@ export class Notifier {
               errorCode: outcome.errorCode,
               attempts: 1,
               nextAttemptAt: outcome.nextAttemptAt,
-              // Kept only while a retry is to come: it must send what this try sent.
-              body: outcome.status === "retrying" ? message.body : null,
+              // Kept while a retry is to come (it must send what this try sent) and, once
+              // failed, for a manual resend.
+              body: outcome.status === "sent" ? null : message.body,
+              bodyKeptUntil: outcome.bodyKeptUntil,
             },
             now,
           );
@@ -396,6 +413,7 @@ export class Notifier {
         subject: string | null;
         body: string;
         attempts: number;
+        retry_from: number;
       }>`
         update notification_deliveries d
            set claimed_until = ${new Date(now.getTime() + CLAIM_SECONDS * 1000)}
@@ -406,7 +424,9 @@ export class Notifier {
             order by next_attempt_at
             limit ${Math.max(0, Math.min(limit, NOTIFY_RETRY_BATCH))}
             for update skip locked)
-        returning d.tenant_id, d.id, d.channel, d.recipient, d.subject, d.body, d.attempts`.execute(trx);
+        returning d.tenant_id, d.id, d.channel, d.recipient, d.subject, d.body, d.attempts, d.retry_from`.execute(
+        trx,
+      );
       return rows.rows;
     });
 
@@ -417,7 +437,7 @@ export class Notifier {
       claimed.map(async (d) => {
         const failure = await this.send(d.channel, d.recipient, d.subject ?? "", d.body);
         const attempt = d.attempts + 1;
-        const outcome = this.settle(d.channel, failure, attempt, now);
+        const outcome = this.settle(d.channel, failure, attempt, now, d.retry_from);
         const recorded = await this.db.tenantTx(d.tenant_id, (trx) =>
           trx
             .updateTable("notification_deliveries")
@@ -428,7 +448,8 @@ export class Notifier {
               claimed_until: null,
               error: outcome.error,
               error_code: outcome.errorCode,
-              ...(outcome.status !== "retrying" && { body: null }),
+              ...(outcome.status === "sent" && { body: null }),
+              body_kept_until: outcome.bodyKeptUntil,
             })
             .where("tenant_id", "=", d.tenant_id)
             .where("id", "=", d.id)
@@ -450,6 +471,23 @@ export class Notifier {
     const rejected = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (rejected) throw rejected.reason;
     return outcomes;
+  }
+
+  /**
+   * Clears the kept text of failed deliveries whose time is up at `now` (real time), at most a
+   * batch per run (the retry sweep runs every few seconds); such a delivery can no longer be resent.
+   */
+  async forgetFailedBodies(now: Date): Promise<number> {
+    return this.db.systemTx(async (trx) => {
+      const result = await sql`
+        update notification_deliveries d set body = null, body_kept_until = null
+         where (d.tenant_id, d.id) in (
+           select tenant_id, id from notification_deliveries
+            where body_kept_until is not null and body_kept_until <= ${now}
+            limit ${FORGET_BATCH}
+            for update skip locked)`.execute(trx);
+      return Number(result.numAffectedRows ?? 0);
+    });
   }
 }
 
@@ -511,6 +549,7 @@ interface DeliveryRecord {
   attempts: number;
   nextAttemptAt?: Date | null;
   body?: string | null;
+  bodyKeptUntil?: Date | null;
 }
 
 async function recordDelivery(trx: Tx, d: DeliveryRecord, now: Date): Promise<void> {
@@ -530,6 +569,7 @@ async function recordDelivery(trx: Tx, d: DeliveryRecord, now: Date): Promise<vo
       attempts: d.attempts,
       next_attempt_at: d.nextAttemptAt ?? null,
       body: d.body ?? null,
+      body_kept_until: d.bodyKeptUntil ?? null,
       created_at: now,
     })
     .execute();

@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
+import { realNow } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
 import { recordAudit } from "../audit/audit.js";
 import type { Actor } from "../auth/actor.js";
@@ -7,12 +8,14 @@ import { ALL_STAFF, MANAGERS } from "../auth/permissions.js";
 import { requireTenantWide } from "../events/events.routes.js";
 import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
+import { valueRoute } from "../http/value-route.js";
 import { LOCALES } from "../tenants.js";
 import { inboxRecipients, markRead, unreadCount } from "./inbox.js";
 import { MAX_TEMPLATE_CHARS, noticeCatalog, noticeDefinition } from "./notices.js";
 
-import { MAX_NOTIFY_ATTEMPTS, NOTIFY_RETRY_DELAYS_SECONDS } from "./notifier.js";
+import { MAX_NOTIFY_ATTEMPTS, NOTIFY_FAILED_BODY_DAYS, NOTIFY_RETRY_DELAYS_SECONDS } from "./notifier.js";
 import { DELIVERY_ERROR_CODES, DELIVERY_STATUSES } from "./notify.schema.js";
+import { DELIVERY_COLUMNS, NOTIFY_ERRORS, resendNotification } from "./resend.js";
 
 const CHANNELS = ["email", "sms", "inbox"] as const;
 
@@ -59,7 +62,7 @@ const Delivery = Type.Object(
       description:
         "retrying: an email or SMS that failed for a passing reason (the server busy or out of reach) " +
         `is tried again after ${NOTIFY_RETRY_DELAYS_SECONDS.map(delayWords).join(", ")}, ` +
-        `at most ${MAX_NOTIFY_ATTEMPTS} attempts in all, then failed`,
+        `at most ${MAX_NOTIFY_ATTEMPTS} attempts per send (a manual resend starts the schedule again), then failed`,
     }),
     attempts: Type.Integer({ minimum: 0, description: "Sends tried so far (0 when capped)" }),
     next_attempt_at: Type.Union([Timestamp, Type.Null()], {
@@ -79,6 +82,22 @@ const Delivery = Type.Object(
   { $id: "NotificationDelivery" },
 );
 
+type DeliveryRow = {
+  next_attempt_at: Date | null;
+  created_at: Date;
+} & Record<(typeof DELIVERY_COLUMNS)[number], unknown>;
+
+function serializeDelivery<R extends DeliveryRow>(r: R) {
+  return {
+    ...r,
+    object: "notification_delivery" as const,
+    next_attempt_at: r.next_attempt_at?.toISOString() ?? null,
+    created_at: r.created_at.toISOString(),
+  };
+}
+
+const DeliveryParams = Obj({ id: IdParam });
+
 function delayWords(seconds: number): string {
   return seconds < 3600 ? `${seconds / 60} min` : `${seconds / 3600} h`;
 }
@@ -90,6 +109,7 @@ function recipientsOf(actor: Actor): string[] {
 
 export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
+  const manage = { permission: "notifications.manage", tenantWide: true } as const;
 
   app.get(
     "/v1/inbox",
@@ -317,20 +337,7 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       const rows = await db.tenantTx(actor.tenantId, (trx) => {
         let query = trx
           .selectFrom("notification_deliveries")
-          .select([
-            "id",
-            "notice_type",
-            "channel",
-            "recipient",
-            "locale",
-            "subject",
-            "status",
-            "error",
-            "error_code",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-          ])
+          .select(DELIVERY_COLUMNS)
           .where("tenant_id", "=", actor.tenantId)
           .orderBy("id", "desc")
           .limit(limit + 1);
@@ -339,14 +346,68 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
         if (q.starting_after) query = query.where("id", "<", q.starting_after);
         return query.execute();
       });
-      return toPage(rows, limit, (r) => ({
-        ...r,
-        object: "notification_delivery" as const,
-        next_attempt_at: r.next_attempt_at?.toISOString() ?? null,
-        created_at: r.created_at.toISOString(),
-      }));
+      return toPage(rows, limit, serializeDelivery);
     },
   );
+
+  app.get(
+    "/v1/notification-deliveries/:id",
+    {
+      config: manage,
+      schema: {
+        tags: ["notifications"],
+        summary: "One delivery record",
+        params: DeliveryParams,
+        response: { 200: Delivery, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      requireTenantWide(actor);
+      const row = await db.tenantTx(actor.tenantId, (trx) =>
+        trx
+          .selectFrom("notification_deliveries")
+          .select(DELIVERY_COLUMNS)
+          .where("tenant_id", "=", actor.tenantId)
+          .where("id", "=", request.params.id)
+          .executeTakeFirst(),
+      );
+      if (!row) throw new DomainError("notification_delivery_not_found", "Notification delivery not found");
+      return serializeDelivery(row);
+    },
+  );
+
+  valueRoute(app, deps, {
+    method: "POST",
+    url: "/v1/notification-deliveries/:id/resend",
+    config: { ...manage, idempotent: true },
+    schema: {
+      tags: ["notifications"],
+      summary: "Send a failed email or SMS again (restarts its retry schedule)",
+      description:
+        "Queues the delivery to be sent now, with the subject and text it failed with, by the retry sweep; " +
+        "it does not count against the notice's cap again. A failed delivery keeps its text " +
+        `${NOTIFY_FAILED_BODY_DAYS} days. Refused with 409: \`notification_already_sent\` (sending again would deliver it twice), ` +
+        "`notification_delivery_capped` (never sent), `notification_delivery_inbox` (in the inbox already), " +
+        "`notification_delivery_queued` (waiting for its retry), `notification_delivery_in_flight` (being sent right now), " +
+        "`notification_body_unavailable` (its text is no longer kept), `email_not_configured` (no SMTP_URL).",
+      params: DeliveryParams,
+      response: { 200: Delivery, ...errorResponses(409) },
+    },
+    status: 200,
+    batched: false,
+    guard: ({ actor }) => requireTenantWide(actor),
+    input: ({ params }) => ({ id: params.id }),
+    op: ({ trx }, ctx, input, now) =>
+      resendNotification(trx, ctx, input.id, now, {
+        emailConfigured: Boolean(deps.config.smtpUrl),
+        sendAt: realNow(clock),
+      }),
+    respond: (row) => serializeDelivery(row),
+    after: async () => {
+      await deps.jobs?.send("notify.retry", {}, { singletonKey: "sweep" }).catch(() => null);
+    },
+  });
 }
 
 /** The inbox and notification templates. */
@@ -354,4 +415,5 @@ export const notifyManifest: ModuleManifest = {
   name: "platform.notify",
   routes: notifyRoutes,
   permissions: { "inbox.read": ALL_STAFF, "notifications.manage": MANAGERS },
+  errors: NOTIFY_ERRORS,
 };

@@ -46,8 +46,15 @@ export interface NotificationDeliveriesTable {
   next_attempt_at: Date | null;
   /** A worker sending the retry leaves it alone until then. */
   claimed_until: Date | null;
-  /** The rendered text, kept while a retry is to come so that it sends what the first try sent. */
+  /**
+   * The rendered text, kept while a retry is to come so that it sends what the first try sent,
+   * and after a failure until `body_kept_until` so that a manual resend can send it again.
+   */
   body: string | null;
+  /** When a failed delivery's body is cleared (real time); null once cleared or while not failed. */
+  body_kept_until: Date | null;
+  /** Attempts made before the current retry schedule began: a manual resend restarts it. */
+  retry_from: Generated<number>;
 }
 
 export interface InboxMessagesTable {
