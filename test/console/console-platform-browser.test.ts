@@ -245,6 +245,11 @@ describe("the platform pages", () => {
     // The retry to come shows as such, with the attempt made and when the next one is due.
     const retrying = deliveries.filter({ hasText: "+8613800000000" });
     expect(await retrying.textContent()).toMatch(/重试中第 1 次发送失败，下次重试 \d{4}/);
+    // Only the failed email offers a resend; confirmed, the server's refusal shows in words.
+    expect(await retrying.getByRole("button", { name: /^重发/ }).count()).toBe(0);
+    await failed.getByRole("button", { name: "重发 finance@demo.vouchsafe.test" }).click();
+    await acceptConfirmation(page);
+    await page.getByText("服务器未配置邮件发送，无法重发邮件").waitFor();
     // The notice is picked by what it is, in the reader's language.
     await page.getByLabel("通知", { exact: true }).fill("预存账户余额");
     await pickOption(page, "预存账户余额低于预警值 (deposit.balance_low)");

@@ -1,11 +1,12 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Select, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
-import { api, type components, unwrap } from "../../../api/client";
+import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
-import { ProblemAlert } from "../components/problems";
+import { ProblemAlert, useProblemText } from "../components/problems";
 import { CATALOGS, type Lang, type MessageKey, type Translate, useI18n } from "../i18n/i18n";
+import { useSession } from "../session";
 
 type Template = components["schemas"]["NotificationTemplate"];
 type Delivery = components["schemas"]["NotificationDelivery"];
@@ -199,9 +200,36 @@ function noticeOptions(lang: Lang) {
 
 function Deliveries() {
   const { t, fmt, lang } = useI18n();
+  const { can } = useSession();
+  const { modal, message } = App.useApp();
+  const problemText = useProblemText();
+  const client = useQueryClient();
   const catalog: Readonly<Record<string, string>> = CATALOGS[lang];
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const { tab: _tab, locale: _locale, channel: _channel, ...query } = filters;
+  const mayResend = can("POST /v1/notification-deliveries/{id}/resend");
+  // One key per confirmed attempt: a double click cannot queue it twice (the API refuses a queued one too).
+  const resend = (d: Delivery) =>
+    modal.confirm({
+      title: t("notify.resend"),
+      content: t("notify.resendConfirm", { recipient: d.recipient }),
+      okText: t("common.confirm"),
+      cancelText: t("common.cancel"),
+      onOk: async () => {
+        try {
+          await unwrap(
+            api.POST("/v1/notification-deliveries/{id}/resend", {
+              params: { path: { id: d.id } },
+              headers: { "idempotency-key": idempotencyKey() },
+            }),
+          );
+          message.success(t("notify.resent"));
+        } catch (e) {
+          message.error(problemText(e));
+        }
+        await client.invalidateQueries({ queryKey: ["notification-deliveries"] });
+      },
+    });
   return (
     <>
       <FilterBar<Record<string, string>>
@@ -300,6 +328,25 @@ function Deliveries() {
                 (d.error ?? "—")
               ),
           },
+          ...(mayResend
+            ? [
+                {
+                  title: t("common.actions"),
+                  key: "actions",
+                  // Only a failed email or SMS can be sent again; the API says why when it cannot.
+                  render: (_: unknown, d: Delivery) =>
+                    d.status === "failed" && d.channel !== "inbox" ? (
+                      <Button
+                        size="small"
+                        onClick={() => resend(d)}
+                        aria-label={`${t("notify.resend")} ${d.recipient}`}
+                      >
+                        {t("notify.resend")}
+                      </Button>
+                    ) : null,
+                },
+              ]
+            : []),
         ]}
       />
     </>
