@@ -186,7 +186,7 @@ describe("importing physical cards", () => {
 describe("exports", () => {
   it("exports the sold-card list with its filters, and every activity field", async () => {
     const cards = await runJob("export", "gift_cards", "csv", {
-      filters: { status: "active", card_type: "physical" },
+      filters: { status: "active", card_type: "physical", plan_id: physical },
     });
     expect(cards.status, cards.error ?? "").toBe("succeeded");
     const file = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
@@ -204,22 +204,28 @@ describe("exports", () => {
     expect(activities.rows_done).toBe(2);
   });
 
-  it("refuses a filter it does not know", async () => {
-    const create = () =>
+  it("refuses a filter it does not know, and a plan or card that is not there", async () => {
+    const create = (type = "gift_cards", filters: Record<string, unknown> = { colour: "red" }) =>
       t.deps.db.tenantTx(tenant.tenantId, (trx) =>
         createFileJob(
           trx,
           tenant.tenantId,
           {
             kind: "export",
-            type: "gift_cards",
+            type,
             format: "csv",
-            filters: { colour: "red" },
+            filters,
             createdBy: "test",
           },
           now(),
         ),
       );
     await expect(create()).rejects.toMatchObject({ code: "validation_failed" });
+    await expect(create("gift_cards", { plan_id: "gcp_missing" })).rejects.toMatchObject({
+      code: "gift_card_plan_not_found",
+    });
+    await expect(create("gift_card_activities", { card_id: "gc_missing" })).rejects.toMatchObject({
+      code: "gift_card_not_found",
+    });
   });
 });

@@ -241,6 +241,34 @@ function checkFilters(
   }
 }
 
+/**
+ * A card or plan named by a filter that the tenant does not have answers 404 as a look-up of it
+ * does, not an empty file: cards and plans are never deleted, so a miss is a wrong id. Filters
+ * naming what may be gone while its cards remain are not checked: a store (org units can be
+ * removed), an operator (users and keys), an import job (pruned after its retention), and a
+ * reference (it names objects of several kinds).
+ */
+const cardAndPlanExist: ExportDefinition["checkReferences"] = async (trx, tenantId, filters) => {
+  if (typeof filters.plan_id === "string") {
+    const plan = await trx
+      .selectFrom("gift_card_plans")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", filters.plan_id)
+      .executeTakeFirst();
+    if (!plan) throw new GiftcardsError("gift_card_plan_not_found", "Gift card plan not found");
+  }
+  if (typeof filters.card_id === "string") {
+    const card = await trx
+      .selectFrom("gift_cards")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", filters.card_id)
+      .executeTakeFirst();
+    if (!card) throw new GiftcardsError("gift_card_not_found", "Gift card not found");
+  }
+};
+
 const CARD_FILTERS = {
   number: "text",
   buyer_phone: "text",
@@ -277,6 +305,7 @@ export const GIFT_CARDS_EXPORT: ExportDefinition<CardListRow> = {
   permission: "giftcards.read",
   maxRows: MAX_EXPORT_ROWS,
   validateFilters: (filters) => checkFilters(filters, CARD_FILTERS),
+  checkReferences: cardAndPlanExist,
   columns: [
     { key: "id", header: "id", value: (r) => r.id },
     { key: "number", header: "number", value: (r) => r.number },
@@ -337,6 +366,7 @@ export const GIFT_CARD_ACTIVITIES_EXPORT: ExportDefinition<ActivityListRow> = {
   permission: "giftcards.read",
   maxRows: MAX_EXPORT_ROWS,
   validateFilters: (filters) => checkFilters(filters, ACTIVITY_FILTERS),
+  checkReferences: cardAndPlanExist,
   columns: [
     { key: "id", header: "id", value: (r) => r.id },
     { key: "created_at", header: "created_at", value: (r) => r.created_at },

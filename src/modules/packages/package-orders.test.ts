@@ -321,6 +321,17 @@ describe("sales data and the buyers list", () => {
         400,
       ),
     ).toBe("validation_failed");
+    // A package that is not there is named as such, not answered with an empty file.
+    expect(
+      await w.code(
+        w.call("POST", "/v1/exports", {
+          type: "package_buyers",
+          format: "csv",
+          filters: { package_id: "pkg_missing" },
+        }),
+        404,
+      ),
+    ).toBe("package_not_found");
     const tenantId = w.tenant.tenantId;
     const job = await w.t.deps.db.tenantTx(tenantId, (trx) =>
       createFileJob(

@@ -69,6 +69,17 @@ export const PACKAGE_BUYERS_EXPORT: ExportDefinition<BuyerRow> = {
     "A package's buyers: every paid or refunded order with the member, rule, price kind, amount, channel, store and period (filters: package_id, from, to on the payment time)",
   permission: "packages.read",
   validateFilters: (filters) => void buyerFilters(filters),
+  // A package that is not there answers 404 as a look-up of it does, not an empty file.
+  checkReferences: async (trx, tenantId, filters) => {
+    const { packageId } = buyerFilters(filters);
+    const found = await trx
+      .selectFrom("packages")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", packageId)
+      .executeTakeFirst();
+    if (!found) throw new PackagesError("package_not_found", "Package not found");
+  },
   columns: [
     { key: "order_id", header: "order_id", value: (r) => r.order_id },
     { key: "paid_at", header: "paid_at", value: (r) => r.paid_at },
