@@ -24,7 +24,7 @@ const REAL_TIME_PLATFORM_JOBS: Record<string, string> = {
     "storage housekeeping: sessions and member-center links expire in real time, in sandboxes too",
   [PLATFORM_JOBS.notify]: "delivers a notice already decided at the tenant's time",
   [PLATFORM_JOBS.retryNotifications]:
-    "the mail server and the phone live in real time: failed emails and SMS are retried on it, in sandboxes too",
+    "the mail server and the phone live in real time: failed emails and SMS are retried on it, and a failed one's kept text is cleared after 7 real days, in sandboxes too",
 };
 
 let t: TestApp;
