@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signTestWebhook, testProviderSecret } from "../src/modules/wallets/index.js";
 import { createTestApp, createTestTenant, json, type TestApp, type TestTenant } from "./helpers/app.js";
 import { giftCardClient } from "./helpers/giftcards.js";
 import { type OrderBody, packageWorld } from "./helpers/packages.js";
@@ -572,5 +573,122 @@ describe("plan top-ups and cashier orders name their own notify routes too", () 
     });
     expect(paying.statusCode, paying.body).toBe(200);
     expect(notifiedAt()).toBe(`/v1/cashier-payment-webhooks/wechatpay/${tenant.tenantId}`);
+  });
+});
+
+/**
+ * One provider account announces every payment to every notify route (Stripe sends each event
+ * to each endpoint of its dashboard): a route acknowledges, writing nothing, a success for a
+ * payment it does not hold — or an event no sale acts on — so the provider stops resending,
+ * and the route that holds the payment completes it. The test provider resends nothing: its
+ * mistaken reference is still refused, for the integrator to see.
+ */
+describe("a notification for a payment another route sells", () => {
+  const ROUTES = [
+    { route: "topup-payment-webhooks", id: "topup_id", missing: "topup_not_found" },
+    { route: "payment-webhooks", id: "intent_id", missing: "topup_intent_not_found" },
+    { route: "package-payment-webhooks", id: "order_id", missing: "package_payment_not_found" },
+    { route: "gift-card-payment-webhooks", id: "card_id", missing: "gift_card_payment_not_found" },
+    { route: "cashier-payment-webhooks", id: "payment_id", missing: "cashier_payment_not_found" },
+  ] as const;
+  const send = (route: string, provider: string, tenant: TestTenant, signed: Signed) =>
+    t.app.inject({
+      method: "POST",
+      url: `/v1/${route}/${provider}/${tenant.tenantId}`,
+      headers: signed.headers,
+      payload: signed.body,
+    });
+  async function tally(tenant: TestTenant) {
+    const db = t.database.owner;
+    const count = (table: "audit_events" | "events" | "ledger_transfers") =>
+      db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .where("tenant_id", "=", tenant.tenantId)
+        .executeTakeFirstOrThrow()
+        .then((r) => Number(r.n));
+    return {
+      audit: await count("audit_events"),
+      events: await count("events"),
+      transfers: await count("ledger_transfers"),
+    };
+  }
+  async function configured(p: ProviderCase) {
+    t.clock.set(START);
+    const tenant = await createTestTenant(t, `${p.name} shared account`);
+    const c = topupClient(t, tenant);
+    await c.ok("PUT", `/v1/payment-providers/${p.name}`, p.config);
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: p.name });
+    return tenant;
+  }
+
+  it("Stripe: a package order's success is acknowledged by every other route, nothing written, and the package route completes it", async () => {
+    const p = PROVIDERS[0]!;
+    const flow = FLOWS[1]!;
+    const tenant = await configured(p);
+    const sales = await flow.setUp(tenant);
+    const m = await sales.member();
+    const sale = await sales.start(m);
+    const ref = (await providerRef(flow, tenant, sale.recordId)).provider_ref!;
+    const paid = p.paid(ref, sale.amount, "evt_shared_1");
+    const other = stripeEvent(STRIPE_SECRET, t.clock.now(), {
+      id: "evt_customer_1",
+      type: "customer.created",
+      data: { object: { id: "cus_1", object: "customer" } },
+    });
+
+    const before = await written(flow, tenant, sale.recordId);
+    for (const r of ROUTES) {
+      // The signature first: a tampered notice is refused wherever it lands.
+      const tampered = { ...paid, body: paid.body.replace("evt_shared_1", "evt_shared_9") };
+      expectProblem(await send(r.route, "stripe", tenant, tampered), 401, "webhook_signature_invalid");
+      const heard = await send(r.route, "stripe", tenant, other);
+      expect(heard.statusCode, `${r.route}: ${heard.body}`).toBe(200);
+      expect(json(heard)).toEqual({ object: "webhook_receipt", [r.id]: null, result: "payment_ignored" });
+      if (r.route === flow.route) continue;
+      const ignored = await send(r.route, "stripe", tenant, paid);
+      expect(ignored.statusCode, `${r.route}: ${ignored.body}`).toBe(200);
+      expect(json(ignored)).toEqual({ object: "webhook_receipt", [r.id]: null, result: "payment_ignored" });
+    }
+    expect(await written(flow, tenant, sale.recordId)).toEqual(before);
+
+    answered(p, await send(flow.route, "stripe", tenant, paid), "paid");
+    await sales.completedOnce(sale, m);
+  });
+
+  it("Alipay: a signed notice of an unknown out_trade_no is answered success on every route, nothing written; a tampered one 401", async () => {
+    const p = PROVIDERS[1]!;
+    const tenant = await configured(p);
+    const signed = p.paid("no-such-trade-0001", 5_000, "alipay-unknown-1");
+    const tampered = { ...signed, body: signed.body.replace("no-such-trade-0001", "no-such-trade-0002") };
+    const before = await tally(tenant);
+    for (const r of ROUTES) {
+      expectProblem(await send(r.route, "alipay", tenant, tampered), 401, "webhook_signature_invalid");
+      const heard = await send(r.route, "alipay", tenant, signed);
+      expect(heard.statusCode, `${r.route}: ${heard.body}`).toBe(200);
+      expect(heard.body).toBe("success");
+    }
+    expect(await tally(tenant)).toEqual(before);
+  });
+
+  it("the test provider: an unknown payment is still refused 404 on every route", async () => {
+    t.clock.set(START);
+    const tenant = await createTestTenant(t, "test provider unknown payment");
+    const signed = signTestWebhook(
+      testProviderSecret(t.config.signingSecret),
+      {
+        id: "evt-unknown",
+        provider_ref: "testpay_nothing",
+        status: "succeeded",
+        amount: 1_000,
+        currency: "CNY",
+      },
+      t.clock.now(),
+    );
+    const before = await tally(tenant);
+    for (const r of ROUTES) {
+      expectProblem(await send(r.route, "test", tenant, signed), 404, r.missing);
+    }
+    expect(await tally(tenant)).toEqual(before);
   });
 });

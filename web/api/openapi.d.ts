@@ -1722,7 +1722,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed): credits an online top-up exactly once
-         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null).
+         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null). A success or failure of a payment that is no top-up intent here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, intent_id null); the test provider answers it 404 topup_intent_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["postPaymentWebhooksByProviderByTenantId"];
         delete?: never;
@@ -3937,7 +3937,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed) of a package's online payment: pays and activates it once
-         * @description Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null).
+         * @description Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null). A success or failure of a payment that is no package order here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, order_id null); the test provider answers it 404 package_payment_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["confirmPackagePayment"];
         delete?: never;
@@ -4315,7 +4315,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for an online top-up: credits it exactly once
-         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). In time or late, a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due); a member closed or frozen since the top-up started is credited nothing and the top-up is kept for a refund (refund_due). A refund notification (refund_recorded) takes the refunded share back out of a credited top-up; on a refund_due top-up it records the refund as finance would (refunded, details.refund_record from the provider's event) once all that was collected is back, and keeps a part refund in details.refund and the audit, the top-up still refund_due. A refund of a payment that is no top-up here (another sale's at the same provider account) is acknowledged and changes nothing (refund_ignored, topup_id null).
+         * @description alipay: form-encoded notify with sign (RSA2); wechatpay: APIv3 JSON with Wechatpay-Signature/-Timestamp/-Nonce/-Serial and an AES-256-GCM resource; stripe: Stripe-Signature; test: x-test-signature. A tampered signature answers 401 and an amount or currency other than the top-up's 422; neither credits anything. A duplicate (or a notification after the top-up settled) answers 200 already_settled and credits nothing. A success after a failed notification or after the top-up expired is credited then (credited) if it can still be sold as it was, else the top-up is kept for a refund (refund_due). In time or late, a top-up started as the member's first after another was credited first is credited without the first-top-up bonus, or, under a first-top-up-only plan, kept for a refund (refund_due); a member closed or frozen since the top-up started is credited nothing and the top-up is kept for a refund (refund_due). A refund notification (refund_recorded) takes the refunded share back out of a credited top-up; on a refund_due top-up it records the refund as finance would (refunded, details.refund_record from the provider's event) once all that was collected is back, and keeps a part refund in details.refund and the audit, the top-up still refund_due. A refund of a payment that is no top-up here (another sale's at the same provider account) is acknowledged and changes nothing (refund_ignored, topup_id null). A success or failure of a payment that is no top-up here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, topup_id null); the test provider answers it 404 topup_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["receiveTopupPaymentNotification"];
         delete?: never;
@@ -4740,7 +4740,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed) of an online gift card sale: activates the card once
-         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null).
+         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null). A success or failure of a payment that is no gift card sale here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, card_id null); the test provider answers it 404 gift_card_payment_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["confirmGiftCardPayment"];
         delete?: never;
@@ -4984,7 +4984,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for a cashier payment: pays the order exactly once
-         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored.
+         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored. A success or failure of a payment that is no cashier attempt here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, payment_id null); the test provider answers it 404 cashier_payment_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["confirmCashierPayment"];
         delete?: never;
@@ -16154,10 +16154,10 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "webhook_receipt";
-                        /** @description null for a refund of a payment that is no top-up intent here (refund_ignored) */
+                        /** @description null for a notice of a payment that is no top-up intent here (refund_ignored, payment_ignored) */
                         intent_id: string | null;
                         /** @enum {string} */
-                        result: "credited" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "already_settled";
+                        result: "credited" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "payment_ignored" | "already_settled";
                     };
                 };
             };
@@ -27376,10 +27376,10 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "webhook_receipt";
-                        /** @description null for a refund of a payment that is no package order here (refund_ignored) */
+                        /** @description null for a notice of a payment that is no package order here (refund_ignored, payment_ignored) */
                         order_id: string | null;
                         /** @enum {string} */
-                        result: "paid" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "already_settled";
+                        result: "paid" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "payment_ignored" | "already_settled";
                     };
                 };
             };
@@ -30548,10 +30548,10 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "webhook_receipt";
-                        /** @description null for a refund of a payment that is no top-up here (refund_ignored) */
+                        /** @description null for a notice of a payment that is no top-up here (refund_ignored, payment_ignored) */
                         topup_id: string | null;
                         /** @enum {string} */
-                        result: "credited" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_recorded" | "refund_ignored";
+                        result: "credited" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_recorded" | "refund_ignored" | "payment_ignored";
                     };
                 };
             };
@@ -32915,10 +32915,10 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "webhook_receipt";
-                        /** @description null for a refund of a payment that is no gift card sale here (refund_ignored) */
+                        /** @description null for a notice of a payment that is no gift card sale here (refund_ignored, payment_ignored) */
                         card_id: string | null;
                         /** @enum {string} */
-                        result: "activated" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "already_settled";
+                        result: "activated" | "failed" | "expired" | "refund_due" | "refund_recorded" | "refund_ignored" | "payment_ignored" | "already_settled";
                     };
                 };
             };
@@ -34717,10 +34717,10 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "webhook_receipt";
-                        /** @description null for a refund of a payment that is no cashier attempt here (refund_ignored) */
+                        /** @description null for a notice of a payment that is no cashier attempt here (refund_ignored, payment_ignored) */
                         payment_id: string | null;
                         /** @enum {string} */
-                        result: "paid" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_ignored" | "refund_recorded";
+                        result: "paid" | "failed" | "expired" | "refund_due" | "already_settled" | "refund_ignored" | "payment_ignored" | "refund_recorded";
                     };
                 };
             };

@@ -6,9 +6,11 @@ import { valueRoute } from "../../platform/http/value-route.js";
 import { tenantExists } from "../../platform/tenants.js";
 import { realNow } from "../../shared/clock.js";
 import {
+  PAYMENT_IGNORED,
   type ProviderResolver,
   type ProviderTransports,
   providerResolver,
+  settleNotice,
   tenantAdapters,
 } from "../wallets/index.js";
 import { cancelCashierOrder } from "./cancel-cashier-order.js";
@@ -308,7 +310,7 @@ export async function cashierRoutes(
           summary:
             "Payment provider notification (signed) for a cashier payment: pays the order exactly once",
           description:
-            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored.",
+            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored. A success or failure of a payment that is no cashier attempt here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, payment_id null); the test provider answers it 404 cashier_payment_not_found. The signature is checked first: a tampered one answers 401.",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 422) },
         },
@@ -323,10 +325,13 @@ export async function cashierRoutes(
           providers(trx, params.tenant_id, params.provider),
         );
         const raw = typeof request.body === "string" ? request.body : "";
-        const outcome = await provider.parseWebhook(raw, request.headers, now);
-        const { result, paymentId } = await ledger.run(params.tenant_id, (uow) =>
-          confirmCashierPayment(uow, provider.name, outcome, now),
+        const notice = await provider.parseWebhook(raw, request.headers, now);
+        const heard = await ledger.run(params.tenant_id, (uow) =>
+          settleNotice(uow, provider, "cashier_payments", notice, (outcome) =>
+            confirmCashierPayment(uow, provider.name, outcome, now),
+          ),
         );
+        const { result, paymentId } = heard === PAYMENT_IGNORED ? { result: heard, paymentId: null } : heard;
         const ack = provider.acknowledge?.();
         if (ack) {
           reply.header("content-type", ack.contentType);

@@ -199,7 +199,8 @@ export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   payment_id: Type.Union([Str, Type.Null()], {
-    description: "null for a refund of a payment that is no cashier attempt here (refund_ignored)",
+    description:
+      "null for a notice of a payment that is no cashier attempt here (refund_ignored, payment_ignored)",
   }),
   result: StringEnum([
     "paid",
@@ -208,6 +209,7 @@ export const WebhookReceipt = Type.Object({
     "refund_due",
     "already_settled",
     "refund_ignored",
+    "payment_ignored",
     "refund_recorded",
   ] as const),
 });

@@ -14,7 +14,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { findVisibleMember } from "../members/index.js";
-import { type ProviderTransports, tenantProviders } from "../wallets/index.js";
+import { PAYMENT_IGNORED, type ProviderTransports, settleNotice, tenantProviders } from "../wallets/index.js";
 import { pinSecretOf } from "./card-number.js";
 import {
   Activity,
@@ -249,13 +249,14 @@ export async function memberCardRoutes(
           summary:
             "Payment provider confirmation (signed) of an online gift card sale: activates the card once",
           description:
-            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null).",
+            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null). A success or failure of a payment that is no gift card sale here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, card_id null); the test provider answers it 404 gift_card_payment_not_found. The signature is checked first: a tampered one answers 401.",
           params: Obj({ provider: IdParam, tenant_id: IdParam }),
           response: {
             200: Type.Object({
               object: Type.Literal("webhook_receipt"),
               card_id: Type.Union([Type.String(), Type.Null()], {
-                description: "null for a refund of a payment that is no gift card sale here (refund_ignored)",
+                description:
+                  "null for a notice of a payment that is no gift card sale here (refund_ignored, payment_ignored)",
               }),
               result: StringEnum([
                 "activated",
@@ -264,6 +265,7 @@ export async function memberCardRoutes(
                 "refund_due",
                 "refund_recorded",
                 "refund_ignored",
+                "payment_ignored",
                 "already_settled",
               ] as const),
             }),
@@ -277,7 +279,7 @@ export async function memberCardRoutes(
         const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
         const raw = typeof request.body === "string" ? request.body : "";
         const now = clock.now();
-        const outcome = await provider.parseWebhook(raw, request.headers, now);
+        const notice = await provider.parseWebhook(raw, request.headers, now);
         const exists = await db.systemTx((trx) =>
           trx.selectFrom("tenants").select("id").where("id", "=", params.tenant_id).executeTakeFirst(),
         );
@@ -286,11 +288,14 @@ export async function memberCardRoutes(
             "gift_card_payment_not_found",
             "No gift card payment for this notification",
           );
-        const { result, card } = await deps.ledger.run(params.tenant_id, (uow) =>
-          confirmOnlineSale(uow, provider.name, outcome, now, {
-            acknowledgeSettled: provider.resendsUntilAcknowledged === true,
-          }),
+        const heard = await deps.ledger.run(params.tenant_id, (uow) =>
+          settleNotice(uow, provider, "gift_card_payments", notice, (outcome) =>
+            confirmOnlineSale(uow, provider.name, outcome, now, {
+              acknowledgeSettled: provider.resendsUntilAcknowledged === true,
+            }),
+          ),
         );
+        const { result, card } = heard === PAYMENT_IGNORED ? { result: heard, card: null } : heard;
         const ack = provider.acknowledge?.();
         if (ack) return reply.header("content-type", ack.contentType).send(ack.body);
         return { object: "webhook_receipt" as const, card_id: card?.id ?? null, result };

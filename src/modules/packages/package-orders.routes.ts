@@ -5,7 +5,7 @@ import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { tenantExists } from "../../platform/tenants.js";
 import { findVisibleMember } from "../members/index.js";
-import { type ProviderTransports, tenantProviders } from "../wallets/index.js";
+import { PAYMENT_IGNORED, type ProviderTransports, settleNotice, tenantProviders } from "../wallets/index.js";
 import { confirmPackagePayment } from "./confirm-package-payment.js";
 import { listPackageOffers } from "./list-package-offers.js";
 import {
@@ -295,7 +295,7 @@ export async function packageOrderRoutes(
           summary:
             "Payment provider confirmation (signed) of a package's online payment: pays and activates it once",
           description:
-            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null).",
+            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null). A success or failure of a payment that is no package order here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, order_id null); the test provider answers it 404 package_payment_not_found. The signature is checked first: a tampered one answers 401.",
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
@@ -305,18 +305,21 @@ export async function packageOrderRoutes(
         const tenantId = params.tenant_id;
         const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
         const now = clock.now();
-        const outcome = await provider.parseWebhook(
+        const notice = await provider.parseWebhook(
           typeof request.body === "string" ? request.body : "",
           request.headers,
           now,
         );
         if (!(await tenantExists(db, params.tenant_id)))
           throw new PackagesError("package_payment_not_found", "No package order for this payment");
-        const { result, order } = await ledger.run(params.tenant_id, (uow) =>
-          confirmPackagePayment(uow, provider.name, outcome, now, {
-            acknowledgeSettled: provider.resendsUntilAcknowledged === true,
-          }),
+        const heard = await ledger.run(params.tenant_id, (uow) =>
+          settleNotice(uow, provider, "package_orders", notice, (outcome) =>
+            confirmPackagePayment(uow, provider.name, outcome, now, {
+              acknowledgeSettled: provider.resendsUntilAcknowledged === true,
+            }),
+          ),
         );
+        const { result, order } = heard === PAYMENT_IGNORED ? { result: heard, order: null } : heard;
         const ack = provider.acknowledge?.();
         if (ack) return reply.header("content-type", ack.contentType).send(ack.body);
         return { object: "webhook_receipt" as const, order_id: order?.id ?? null, result };

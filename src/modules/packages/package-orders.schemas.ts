@@ -323,7 +323,8 @@ export const Refund = Type.Object({
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   order_id: Type.Union([Type.String(), Type.Null()], {
-    description: "null for a refund of a payment that is no package order here (refund_ignored)",
+    description:
+      "null for a notice of a payment that is no package order here (refund_ignored, payment_ignored)",
   }),
   result: StringEnum([
     "paid",
@@ -332,6 +333,7 @@ export const WebhookReceipt = Type.Object({
     "refund_due",
     "refund_recorded",
     "refund_ignored",
+    "payment_ignored",
     "already_settled",
   ] as const),
 });

@@ -6,7 +6,7 @@ import { type RequestContext, systemActor } from "../../platform/auth/actor.js";
 import type { WebhookOutcome } from "./payment-providers.js";
 
 /** The tables that record a payment made at a provider, found by (provider, provider_ref). */
-type PaymentTable = {
+export type PaymentTable = {
   [K in keyof DB]: DB[K] extends { tenant_id: string; provider: unknown; provider_ref: unknown } ? K : never;
 }[keyof DB];
 

@@ -69,12 +69,14 @@ export type { LotMove, LotRow } from "./lots.repository.js";
 export { payWithBalance, splitSpend } from "./pay-with-balance.js";
 export {
   type PaymentProvider,
+  type ProviderNotice,
   paymentProviders,
   providerNotifyUrl,
   signTestWebhook,
   testProviderSecret,
   type WebhookOutcome,
 } from "./payment-providers.js";
+export { PAYMENT_IGNORED, settleNotice } from "./provider-notice.js";
 export {
   assertOnlineCurrency,
   isRealCurrency,

@@ -26,7 +26,7 @@ export interface PaymentProvider {
     rawBody: string,
     headers: Record<string, string | string[] | undefined>,
     now: Date,
-  ): WebhookOutcome | Promise<WebhookOutcome>;
+  ): ProviderNotice | Promise<ProviderNotice>;
   /** The answer the provider expects for a handled notification (Alipay: the text `success`). */
   acknowledge?(): { contentType: string; body: string };
   /**
@@ -83,6 +83,19 @@ export interface WebhookOutcome {
   refundCumulative?: boolean;
   refundId?: string;
 }
+
+/**
+ * A signed notification of a kind no sale here acts on (Stripe sends every event of the
+ * account, `customer.created` included, to every endpoint): acknowledged, never acted on.
+ */
+export interface UnhandledNotice {
+  kind: "unhandled";
+  eventId: string;
+  eventType: string;
+}
+
+/** What a verified notification says. */
+export type ProviderNotice = WebhookOutcome | UnhandledNotice;
 
 /** Webhooks older or newer than this (by their signed timestamp) are refused: replay protection. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;

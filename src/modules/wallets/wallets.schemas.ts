@@ -453,7 +453,8 @@ export const WebhookParams = Obj({ provider: IdParam, tenant_id: IdParam });
 export const WebhookReceipt = Type.Object({
   object: Type.Literal("webhook_receipt"),
   intent_id: Type.Union([Type.String(), Type.Null()], {
-    description: "null for a refund of a payment that is no top-up intent here (refund_ignored)",
+    description:
+      "null for a notice of a payment that is no top-up intent here (refund_ignored, payment_ignored)",
   }),
   result: StringEnum([
     "credited",
@@ -462,6 +463,7 @@ export const WebhookReceipt = Type.Object({
     "refund_due",
     "refund_recorded",
     "refund_ignored",
+    "payment_ignored",
     "already_settled",
   ] as const),
 });

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import type { CreatePaymentInput, PaymentProvider, WebhookOutcome } from "../payment-providers.js";
+import type { CreatePaymentInput, PaymentProvider, ProviderNotice } from "../payment-providers.js";
 import { WEBHOOK_TOLERANCE_SECONDS } from "../payment-providers.js";
 import { header, invalidSignature } from "./money-text.js";
 
@@ -49,7 +49,7 @@ export class StripeProvider implements PaymentProvider {
     rawBody: string,
     headers: Record<string, string | string[] | undefined>,
     now: Date,
-  ): WebhookOutcome {
+  ): ProviderNotice {
     const signature = header(headers, "stripe-signature");
     if (!signature) throw invalidSignature("missing Stripe-Signature");
     let event: Stripe.Event;
@@ -93,6 +93,7 @@ export class StripeProvider implements PaymentProvider {
         refundId: event.id,
       };
     }
-    throw invalidSignature(`unhandled event type ${event.type}`);
+    // Signed, so Stripe's own: refusing it would only make Stripe resend it for days.
+    return { kind: "unhandled", eventId: event.id, eventType: event.type };
   }
 }
