@@ -71,7 +71,7 @@ export async function confirmProviderPayment<T extends PaymentTable>(
  * Whether the payment a refund notification names is one of this table's. A provider account
  * announces every refund made on it, another system's or another kind of sale's included (one
  * Stripe account, endpoints for top-ups and for the cashier): such a refund is acknowledged and
- * changes nothing, where an unknown payment's success is refused for the provider to retry.
+ * changes nothing; an unknown payment's success is left to the route (see `settleNotice`).
  */
 export async function isKnownProviderPayment(
   trx: Tx,
