@@ -656,17 +656,26 @@ describe("a notification for a payment another route sells", () => {
     await sales.completedOnce(sale, m);
   });
 
-  it("Alipay: a signed notice of an unknown out_trade_no is answered success on every route, nothing written; a tampered one 401", async () => {
+  it("Alipay: a signed notice of an unknown out_trade_no, or of a status that decides nothing (WAIT_BUYER_PAY), is answered success on every route, nothing written; a tampered one 401", async () => {
     const p = PROVIDERS[1]!;
     const tenant = await configured(p);
     const signed = p.paid("no-such-trade-0001", 5_000, "alipay-unknown-1");
     const tampered = { ...signed, body: signed.body.replace("no-such-trade-0001", "no-such-trade-0002") };
+    const waiting = {
+      body: alipayNotification(alipayPlatform.privateKey, {
+        ...alipayBase("no-such-trade-0003", 5_000, "alipay-waiting-1"),
+        trade_status: "WAIT_BUYER_PAY",
+      }),
+      headers: signed.headers,
+    };
     const before = await tally(tenant);
     for (const r of ROUTES) {
       expectProblem(await send(r.route, "alipay", tenant, tampered), 401, "webhook_signature_invalid");
-      const heard = await send(r.route, "alipay", tenant, signed);
-      expect(heard.statusCode, `${r.route}: ${heard.body}`).toBe(200);
-      expect(heard.body).toBe("success");
+      for (const notice of [signed, waiting]) {
+        const heard = await send(r.route, "alipay", tenant, notice);
+        expect(heard.statusCode, `${r.route}: ${heard.body}`).toBe(200);
+        expect(heard.body).toBe("success");
+      }
     }
     expect(await tally(tenant)).toEqual(before);
   });

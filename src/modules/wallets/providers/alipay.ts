@@ -1,6 +1,6 @@
 import { AlipaySdk } from "alipay-sdk";
 import { DateTime } from "luxon";
-import type { CreatePaymentInput, PaymentProvider, WebhookOutcome } from "../payment-providers.js";
+import type { CreatePaymentInput, PaymentProvider, ProviderNotice } from "../payment-providers.js";
 import { fromYuan, invalidSignature, notifyUrlFor, toYuan } from "./money-text.js";
 
 export interface AlipayConfig {
@@ -54,7 +54,7 @@ export class AlipayProvider implements PaymentProvider {
     return { providerRef: input.intentId, checkout: { pay_url: url } };
   }
 
-  parseWebhook(rawBody: string): WebhookOutcome {
+  parseWebhook(rawBody: string): ProviderNotice {
     const params = Object.fromEntries(new URLSearchParams(rawBody));
     if (!params.sign) throw invalidSignature("no sign");
     if (!this.sdk.checkNotifySign(params)) throw invalidSignature("bad signature");
@@ -72,8 +72,10 @@ export class AlipayProvider implements PaymentProvider {
       };
     }
     const status = params.trade_status;
+    // WAIT_BUYER_PAY (sent only to apps that turned it on) and any status Alipay adds later
+    // are signed and true but decide nothing here: acknowledged, so Alipay stops resending.
     if (status !== "TRADE_SUCCESS" && status !== "TRADE_FINISHED" && status !== "TRADE_CLOSED")
-      throw invalidSignature(`unexpected trade_status ${status}`);
+      return { kind: "unhandled", eventId: base.eventId, eventType: `trade_status ${status ?? "missing"}` };
     return {
       ...base,
       kind: "payment",
