@@ -1,16 +1,8 @@
-import { randomBytes } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromYuan } from "../src/modules/wallets/providers/money-text.js";
 import { createTestApp, createTestTenant, json, type TestApp, type TestTenant } from "./helpers/app.js";
-import {
-  alipayNotification,
-  rsaPair,
-  stripeEvent,
-  stripeServer,
-  wechatpayNotification,
-  wechatpayServer,
-} from "./helpers/provider-fixtures.js";
+import { type ProviderCase, realProviders, type Signed, shortestYuan } from "./helpers/provider-cases.js";
 import { type TopupBody, topupClient } from "./helpers/topup.js";
 import { tenantTrail } from "./helpers/trail.js";
 
@@ -21,172 +13,18 @@ import { tenantTrail } from "./helpers/trail.js";
  */
 
 let t: TestApp;
-const alipayApp = rsaPair();
-const alipayPlatform = rsaPair();
-const wxMerchant = rsaPair();
-const wxPlatform = rsaPair();
-const apiV3Key = randomBytes(16).toString("hex");
-const wxServer = wechatpayServer({
-  merchantPublicKey: wxMerchant.publicKey,
-  platformPrivateKey: wxPlatform.privateKey,
-  platformSerial: "PUB_KEY_ID_0001",
+const providers = realProviders({
+  now: () => t.clock.now(),
+  stripeSecret: "whsec_refunds_0123456789",
+  alipayAppId: "2021000000000009",
+  yuan: shortestYuan,
 });
-const stripe = stripeServer();
-const STRIPE_SECRET = "whsec_refunds_0123456789";
+const PROVIDERS = providers.cases;
 
 beforeAll(async () => {
-  t = await createTestApp({
-    extend: () =>
-      ({ paymentTransports: { wechatpayAdapter: wxServer.adapter, stripeFetch: stripe.fetch } }) as never,
-  });
+  t = await createTestApp({ extend: () => ({ paymentTransports: providers.transports }) as never });
 });
 afterAll(async () => t?.close());
-
-type Signed = { body: string; headers: Record<string, string> };
-
-/** How one provider is configured and what it sends: a payment, and refunds as it counts them. */
-interface ProviderCase {
-  name: "stripe" | "alipay" | "wechatpay";
-  config: object;
-  /** Refunds announced as everything refunded so far (else each refund alone). */
-  cumulative: boolean;
-  paid(ref: string, amount: number, eventId: string): Signed;
-  refunded(ref: string, total: number, amount: number, refundId: string, eventId: string): Signed;
-}
-
-/** Alipay's amounts are decimal yuan, written the shortest way it may write them ("0.1", "12.3", "100"). */
-const yuan = (minor: number) => {
-  const whole = Math.floor(minor / 100);
-  const cents = minor % 100;
-  if (cents === 0) return String(whole);
-  return cents % 10 === 0 ? `${whole}.${cents / 10}` : `${whole}.${String(cents).padStart(2, "0")}`;
-};
-
-const ALIPAY_APP_ID = "2021000000000009";
-const alipayBase = (ref: string, total: number, notifyId: string) => ({
-  notify_time: "2026-11-23 16:01:00",
-  notify_type: "trade_status_sync",
-  notify_id: notifyId,
-  app_id: ALIPAY_APP_ID,
-  charset: "utf-8",
-  version: "1.0",
-  trade_no: `2026112322${ref.slice(-6)}`,
-  out_trade_no: ref,
-  total_amount: yuan(total),
-});
-const wx = (event: { id: string; event_type: string; resource: Record<string, unknown> }) =>
-  wechatpayNotification(
-    {
-      platformPrivateKey: wxPlatform.privateKey,
-      platformSerial: "PUB_KEY_ID_0001",
-      apiV3Key,
-      now: t.clock.now(),
-    },
-    event,
-  );
-
-const PROVIDERS: ProviderCase[] = [
-  {
-    name: "stripe",
-    config: { settings: {}, secrets: { secret_key: "sk_test_123", webhook_secret: STRIPE_SECRET } },
-    cumulative: true,
-    paid: (ref, amount, id) =>
-      stripeEvent(STRIPE_SECRET, t.clock.now(), {
-        id,
-        type: "payment_intent.succeeded",
-        data: {
-          object: { id: ref, object: "payment_intent", amount, amount_received: amount, currency: "cny" },
-        },
-      }),
-    // charge.refunded: the charge's amount_refunded is everything refunded so far; the event
-    // (its id) stands for the refund, as current API versions no longer list the refunds.
-    refunded: (ref, total, amountRefunded, _refundId, id) =>
-      stripeEvent(STRIPE_SECRET, t.clock.now(), {
-        id,
-        type: "charge.refunded",
-        data: {
-          object: {
-            id: `ch_${ref}`,
-            object: "charge",
-            payment_intent: ref,
-            amount: total,
-            amount_refunded: amountRefunded,
-            currency: "cny",
-          },
-        },
-      }),
-  },
-  {
-    name: "alipay",
-    config: {
-      settings: { app_id: ALIPAY_APP_ID, alipay_public_key: alipayPlatform.publicKey },
-      secrets: { app_private_key: alipayApp.privateKey },
-    },
-    cumulative: true,
-    paid: (ref, amount, id) => ({
-      body: alipayNotification(alipayPlatform.privateKey, {
-        ...alipayBase(ref, amount, id),
-        trade_status: "TRADE_SUCCESS",
-      }),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    }),
-    // refund_fee: everything refunded of the trade so far; the trade closes once all of it is.
-    refunded: (ref, total, refundFee, refundId, id) => ({
-      body: alipayNotification(alipayPlatform.privateKey, {
-        ...alipayBase(ref, total, id),
-        trade_status: refundFee >= total ? "TRADE_CLOSED" : "TRADE_SUCCESS",
-        refund_fee: yuan(refundFee),
-        gmt_refund: "2026-11-23 16:10:00.123",
-        out_biz_no: refundId,
-      }),
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-    }),
-  },
-  {
-    name: "wechatpay",
-    config: {
-      settings: {
-        mch_id: "1900000109",
-        app_id: "wx8888888888888888",
-        merchant_serial: "MERCHANT0001",
-        platform_serial: "PUB_KEY_ID_0001",
-        platform_public_key: wxPlatform.publicKey,
-      },
-      secrets: { merchant_private_key: wxMerchant.privateKey, api_v3_key: apiV3Key },
-    },
-    cumulative: false,
-    paid: (ref, amount, id) =>
-      wx({
-        id,
-        event_type: "TRANSACTION.SUCCESS",
-        resource: {
-          mchid: "1900000109",
-          appid: "wx8888888888888888",
-          out_trade_no: ref,
-          transaction_id: `42000${ref.slice(-6)}`,
-          trade_state: "SUCCESS",
-          amount: { total: amount, payer_total: amount, currency: "CNY", payer_currency: "CNY" },
-        },
-      }),
-    // The REFUND.SUCCESS resource as WeChat Pay sends it: this refund alone, and no currency.
-    refunded: (ref, total, refund, refundId, id) =>
-      wx({
-        id,
-        event_type: "REFUND.SUCCESS",
-        resource: {
-          mchid: "1900000109",
-          out_trade_no: ref,
-          transaction_id: `42000${ref.slice(-6)}`,
-          out_refund_no: `out-${refundId}`,
-          refund_id: refundId,
-          refund_status: "SUCCESS",
-          success_time: "2026-11-23T16:10:00+08:00",
-          user_received_account: "支付用户零钱",
-          amount: { total, refund, payer_total: total, payer_refund: refund },
-        },
-      }),
-  },
-];
 
 /** Three refunds of a payment of 12,340: 0.10, then 12.20 more (12.30 in all), then the rest. */
 const STEPS = [10, 1_230, 12_340];

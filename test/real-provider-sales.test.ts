@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signTestWebhook, testProviderSecret } from "../src/modules/wallets/index.js";
@@ -7,13 +6,11 @@ import { giftCardClient } from "./helpers/giftcards.js";
 import { type OrderBody, packageWorld } from "./helpers/packages.js";
 import { expectProblem } from "./helpers/problem.js";
 import {
-  alipayNotification,
-  rsaPair,
-  stripeEvent,
-  stripeServer,
-  wechatpayNotification,
-  wechatpayServer,
-} from "./helpers/provider-fixtures.js";
+  type ProviderCase,
+  type RealProviderName,
+  realProviders,
+  type Signed,
+} from "./helpers/provider-cases.js";
 import { topupClient } from "./helpers/topup.js";
 import { tenantTrail } from "./helpers/trail.js";
 
@@ -28,38 +25,25 @@ import { tenantTrail } from "./helpers/trail.js";
  */
 
 let t: TestApp;
-const alipayApp = rsaPair();
-const alipayPlatform = rsaPair();
-const wxMerchant = rsaPair();
-const wxPlatform = rsaPair();
-const apiV3Key = randomBytes(16).toString("hex");
-const wxServer = wechatpayServer({
-  merchantPublicKey: wxMerchant.publicKey,
-  platformPrivateKey: wxPlatform.privateKey,
-  platformSerial: "PUB_KEY_ID_0001",
-});
-const stripe = stripeServer();
 const STRIPE_SECRET = "whsec_sales_0123456789";
 const START = "2026-11-23T08:00:00Z";
+/** Behind a gateway: providers reach the service at this address, each flow at its own route. */
+const ALIPAY_GATEWAY = "https://pay-gw.example.com/vouchsafe";
+const providers = realProviders({
+  now: () => t.clock.now(),
+  stripeSecret: STRIPE_SECRET,
+  alipayAppId: "2021000000000077",
+  alipaySettings: { notify_url: `${ALIPAY_GATEWAY}/v1/topup-payment-webhooks/alipay/any` },
+});
+const { wxServer, stripe, yuan } = providers;
 
 beforeAll(async () => {
-  t = await createTestApp({
-    extend: () =>
-      ({ paymentTransports: { wechatpayAdapter: wxServer.adapter, stripeFetch: stripe.fetch } }) as never,
-  });
+  t = await createTestApp({ extend: () => ({ paymentTransports: providers.transports }) as never });
 });
 afterAll(async () => t?.close());
 
-type Signed = { body: string; headers: Record<string, string> };
-
-/** A provider as a tenant configures it, and its notifications as it signs them. */
-interface ProviderCase {
-  name: "stripe" | "alipay" | "wechatpay";
-  config: object;
-  /** Refunds announced as everything refunded so far (else each refund alone). */
-  cumulative: boolean;
-  paid(ref: string, amount: number, eventId: string): Signed;
-  refunded(ref: string, total: number, amount: number, refundId: string, eventId: string): Signed;
+/** A provider as a tenant configures it, its notifications, and what it answers a new payment. */
+interface SaleProvider extends ProviderCase {
   /** What it answered when the payment was created, as our record keeps it. */
   created(
     flow: Flow,
@@ -70,167 +54,45 @@ interface ProviderCase {
   ): void;
 }
 
-const yuan = (minor: number) => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, "0")}`;
-const ALIPAY_APP_ID = "2021000000000077";
-/** Behind a gateway: providers reach the service at this address, each flow at its own route. */
-const ALIPAY_GATEWAY = "https://pay-gw.example.com/vouchsafe";
-const alipayBase = (ref: string, total: number, notifyId: string) => ({
-  notify_time: "2026-11-23 16:01:00",
-  notify_type: "trade_status_sync",
-  notify_id: notifyId,
-  app_id: ALIPAY_APP_ID,
-  charset: "utf-8",
-  version: "1.0",
-  trade_no: `2026112322${ref.slice(-6)}`,
-  out_trade_no: ref,
-  total_amount: yuan(total),
-});
-const form = { "content-type": "application/x-www-form-urlencoded" };
-const wx = (event: { id: string; event_type: string; resource: Record<string, unknown> }) =>
-  wechatpayNotification(
-    {
-      platformPrivateKey: wxPlatform.privateKey,
-      platformSerial: "PUB_KEY_ID_0001",
-      apiV3Key,
-      now: t.clock.now(),
-    },
-    event,
-  );
+const CREATED: Record<RealProviderName, SaleProvider["created"]> = {
+  // A PaymentIntent for the amount, our record's id its idempotency key; its client secret kept.
+  stripe: (_flow, _tenant, recordId, amount, checkout) => {
+    expect(stripe.created.at(-1)).toMatchObject({ amount, currency: "cny", idempotencyKey: recordId });
+    expect(String(checkout.client_secret)).toMatch(/^pi_\w+_secret_/);
+  },
+  // A signed page-pay URL for our record, notified at this flow's route behind the gateway.
+  alipay: (flow, tenant, recordId, amount, checkout) => {
+    const url = new URL(String(checkout.pay_url));
+    expect(url.searchParams.get("method")).toBe("alipay.trade.page.pay");
+    expect(url.searchParams.get("sign")).toBeTruthy();
+    expect(url.searchParams.get("notify_url")).toBe(
+      `${ALIPAY_GATEWAY}/v1/${flow.route}/alipay/${tenant.tenantId}`,
+    );
+    expect(JSON.parse(url.searchParams.get("biz_content") ?? "{}")).toMatchObject({
+      out_trade_no: recordId,
+      total_amount: yuan(amount),
+      subject: expect.any(String),
+      time_expire: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+    });
+  },
+  // A Native order signed with the merchant key, notified at this flow's route (no gateway
+  // configured: the address the request came in by); its code_url kept for the QR code.
+  wechatpay: (flow, tenant, recordId, amount, checkout) => {
+    const order = wxServer.seen.at(-1)!;
+    expect(order).toMatchObject({
+      url: "/v3/pay/transactions/native",
+      verified: true,
+      body: { out_trade_no: recordId, amount: { total: amount, currency: "CNY" }, mchid: "1900000109" },
+    });
+    expect(new URL(String(order.body.notify_url)).pathname).toBe(
+      `/v1/${flow.route}/wechatpay/${tenant.tenantId}`,
+    );
+    expect(String(order.body.time_expire)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
+    expect(String(checkout.code_url)).toMatch(/^weixin:\/\/wxpay\//);
+  },
+};
 
-const PROVIDERS: ProviderCase[] = [
-  {
-    name: "stripe",
-    config: { settings: {}, secrets: { secret_key: "sk_test_123", webhook_secret: STRIPE_SECRET } },
-    cumulative: true,
-    paid: (ref, amount, id) =>
-      stripeEvent(STRIPE_SECRET, t.clock.now(), {
-        id,
-        type: "payment_intent.succeeded",
-        data: {
-          object: { id: ref, object: "payment_intent", amount, amount_received: amount, currency: "cny" },
-        },
-      }),
-    refunded: (ref, total, amountRefunded, _refundId, id) =>
-      stripeEvent(STRIPE_SECRET, t.clock.now(), {
-        id,
-        type: "charge.refunded",
-        data: {
-          object: {
-            id: `ch_${ref}`,
-            object: "charge",
-            payment_intent: ref,
-            amount: total,
-            amount_refunded: amountRefunded,
-            currency: "cny",
-          },
-        },
-      }),
-    // A PaymentIntent for the amount, our record's id its idempotency key; its client secret kept.
-    created: (_flow, _tenant, recordId, amount, checkout) => {
-      expect(stripe.created.at(-1)).toMatchObject({ amount, currency: "cny", idempotencyKey: recordId });
-      expect(String(checkout.client_secret)).toMatch(/^pi_\w+_secret_/);
-    },
-  },
-  {
-    name: "alipay",
-    config: {
-      settings: {
-        app_id: ALIPAY_APP_ID,
-        alipay_public_key: alipayPlatform.publicKey,
-        notify_url: `${ALIPAY_GATEWAY}/v1/topup-payment-webhooks/alipay/any`,
-      },
-      secrets: { app_private_key: alipayApp.privateKey },
-    },
-    cumulative: true,
-    paid: (ref, amount, id) => ({
-      body: alipayNotification(alipayPlatform.privateKey, {
-        ...alipayBase(ref, amount, id),
-        trade_status: "TRADE_SUCCESS",
-      }),
-      headers: form,
-    }),
-    refunded: (ref, total, refundFee, refundId, id) => ({
-      body: alipayNotification(alipayPlatform.privateKey, {
-        ...alipayBase(ref, total, id),
-        trade_status: refundFee >= total ? "TRADE_CLOSED" : "TRADE_SUCCESS",
-        refund_fee: yuan(refundFee),
-        gmt_refund: "2026-11-23 16:10:00.123",
-        out_biz_no: refundId,
-      }),
-      headers: form,
-    }),
-    // A signed page-pay URL for our record, notified at this flow's route behind the gateway.
-    created: (flow, tenant, recordId, amount, checkout) => {
-      const url = new URL(String(checkout.pay_url));
-      expect(url.searchParams.get("method")).toBe("alipay.trade.page.pay");
-      expect(url.searchParams.get("sign")).toBeTruthy();
-      expect(url.searchParams.get("notify_url")).toBe(
-        `${ALIPAY_GATEWAY}/v1/${flow.route}/alipay/${tenant.tenantId}`,
-      );
-      expect(JSON.parse(url.searchParams.get("biz_content") ?? "{}")).toMatchObject({
-        out_trade_no: recordId,
-        total_amount: yuan(amount),
-        subject: expect.any(String),
-        time_expire: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
-      });
-    },
-  },
-  {
-    name: "wechatpay",
-    config: {
-      settings: {
-        mch_id: "1900000109",
-        app_id: "wx8888888888888888",
-        merchant_serial: "MERCHANT0001",
-        platform_serial: "PUB_KEY_ID_0001",
-        platform_public_key: wxPlatform.publicKey,
-      },
-      secrets: { merchant_private_key: wxMerchant.privateKey, api_v3_key: apiV3Key },
-    },
-    cumulative: false,
-    paid: (ref, amount, id) =>
-      wx({
-        id,
-        event_type: "TRANSACTION.SUCCESS",
-        resource: {
-          mchid: "1900000109",
-          appid: "wx8888888888888888",
-          out_trade_no: ref,
-          transaction_id: `42000${ref.slice(-6)}`,
-          trade_state: "SUCCESS",
-          amount: { total: amount, payer_total: amount, currency: "CNY", payer_currency: "CNY" },
-        },
-      }),
-    refunded: (ref, total, refund, refundId, id) =>
-      wx({
-        id,
-        event_type: "REFUND.SUCCESS",
-        resource: {
-          mchid: "1900000109",
-          out_trade_no: ref,
-          out_refund_no: `out-${refundId}`,
-          refund_id: refundId,
-          refund_status: "SUCCESS",
-          amount: { total, refund, payer_total: total, payer_refund: refund },
-        },
-      }),
-    // A Native order signed with the merchant key, notified at this flow's route (no gateway
-    // configured: the address the request came in by); its code_url kept for the QR code.
-    created: (flow, tenant, recordId, amount, checkout) => {
-      const order = wxServer.seen.at(-1)!;
-      expect(order).toMatchObject({
-        url: "/v3/pay/transactions/native",
-        verified: true,
-        body: { out_trade_no: recordId, amount: { total: amount, currency: "CNY" }, mchid: "1900000109" },
-      });
-      expect(new URL(String(order.body.notify_url)).pathname).toBe(
-        `/v1/${flow.route}/wechatpay/${tenant.tenantId}`,
-      );
-      expect(String(order.body.time_expire)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/);
-      expect(String(checkout.code_url)).toMatch(/^weixin:\/\/wxpay\//);
-    },
-  },
-];
+const PROVIDERS: SaleProvider[] = providers.cases.map((c) => ({ ...c, created: CREATED[c.name] }));
 
 /** A sale started online: our record (the row the provider's notifications name) and what it costs. */
 interface Started {
@@ -631,7 +493,7 @@ describe("a notification for a payment another route sells", () => {
     const sale = await sales.start(m);
     const ref = (await providerRef(flow, tenant, sale.recordId)).provider_ref!;
     const paid = p.paid(ref, sale.amount, "evt_shared_1");
-    const other = stripeEvent(STRIPE_SECRET, t.clock.now(), {
+    const other = providers.stripeNotice({
       id: "evt_customer_1",
       type: "customer.created",
       data: { object: { id: "cus_1", object: "customer" } },
@@ -661,13 +523,9 @@ describe("a notification for a payment another route sells", () => {
     const tenant = await configured(p);
     const signed = p.paid("no-such-trade-0001", 5_000, "alipay-unknown-1");
     const tampered = { ...signed, body: signed.body.replace("no-such-trade-0001", "no-such-trade-0002") };
-    const waiting = {
-      body: alipayNotification(alipayPlatform.privateKey, {
-        ...alipayBase("no-such-trade-0003", 5_000, "alipay-waiting-1"),
-        trade_status: "WAIT_BUYER_PAY",
-      }),
-      headers: signed.headers,
-    };
+    const waiting = providers.alipay("no-such-trade-0003", 5_000, "alipay-waiting-1", {
+      trade_status: "WAIT_BUYER_PAY",
+    });
     const before = await tally(tenant);
     for (const r of ROUTES) {
       expectProblem(await send(r.route, "alipay", tenant, tampered), 401, "webhook_signature_invalid");
