@@ -1721,8 +1721,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Payment provider confirmation (signed): credits an online top-up exactly once
-         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); heard again, or on a refunded intent, it changes nothing (refund_ignored); on any other intent it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null). A success or failure of a payment that is no top-up intent here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, intent_id null); the test provider answers it 404 topup_intent_not_found. The signature is checked first: a tampered one answers 401.
+         * Payment provider confirmation (signed): credits an online top-up exactly once, takes back what the provider refunds
+         * @description The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); on a credited intent (succeeded) it takes the refunded amount back out of the member's balance, at most what it still holds, what the member already spent kept as the intent's refund_shortfall (refund_recorded, audited wallet.topup_intent_provider_refund, event wallet.topup_refund_taken_back; once all of it is back the intent is refunded); heard again (the same refund id, or a cumulative total no higher), or on a refunded intent, it changes nothing (refund_ignored); on an intent not paid yet, failed or expired it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null). A success or failure of a payment that is no top-up intent here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, intent_id null); the test provider answers it 404 topup_intent_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["postPaymentWebhooksByProviderByTenantId"];
         delete?: never;
@@ -6456,6 +6456,26 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "wallet.topup_refund_taken_back": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The provider refunded (part of) a credited online top-up's payment: the refunded amount was taken back out of the member's balance, at most what it still held; what the member had already spent is the shortfall (kept on the intent for an operator). Once per provider refund; fully_refunded once all the payment is back (the intent is then refunded)
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onWalletTopupRefundTakenBack"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "wallet.topup_refunded": {
         parameters: {
             query?: never;
@@ -7117,6 +7137,8 @@ export interface components {
          *       "refund_record": null,
          *       "refunded_amount": 0,
          *       "refund_count": 0,
+         *       "refund_taken_back": 0,
+         *       "refund_shortfall": 0,
          *       "created_at": "2026-12-02T08:00:00.000Z"
          *     }
          */
@@ -7168,6 +7190,10 @@ export interface components {
             refunded_amount: number;
             /** @description How many refunds the provider's notifications announced (each refund id once) */
             refund_count: number;
+            /** @description Of a credited intent's provider refunds, what was taken back out of the member's balance (minor units; 0 when none) */
+            refund_taken_back: number;
+            /** @description Of a credited intent's provider refunds, what the member had already spent and so could not be taken back: refunded at the provider, still in the member's hands, for an operator to settle (minor units; 0 when none). The balance never goes below zero */
+            refund_shortfall: number;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -15846,6 +15872,10 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        /** @description Of a credited intent's provider refunds, what was taken back out of the member's balance (minor units; 0 when none) */
+                        refund_taken_back: number;
+                        /** @description Of a credited intent's provider refunds, what the member had already spent and so could not be taken back: refunded at the provider, still in the member's hands, for an operator to settle (minor units; 0 when none). The balance never goes below zero */
+                        refund_shortfall: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -15995,6 +16025,10 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        /** @description Of a credited intent's provider refunds, what was taken back out of the member's balance (minor units; 0 when none) */
+                        refund_taken_back: number;
+                        /** @description Of a credited intent's provider refunds, what the member had already spent and so could not be taken back: refunded at the provider, still in the member's hands, for an operator to settle (minor units; 0 when none). The balance never goes below zero */
+                        refund_shortfall: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -16099,6 +16133,10 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        /** @description Of a credited intent's provider refunds, what was taken back out of the member's balance (minor units; 0 when none) */
+                        refund_taken_back: number;
+                        /** @description Of a credited intent's provider refunds, what the member had already spent and so could not be taken back: refunded at the provider, still in the member's hands, for an operator to settle (minor units; 0 when none). The balance never goes below zero */
+                        refund_shortfall: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -38825,6 +38863,60 @@ export interface operations {
                         bonus_amount: number;
                         balance_after: number;
                         intent_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onWalletTopupRefundTakenBack: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "wallet.topup_refund_taken_back";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        intent_id: string;
+                        member_id: string;
+                        /** @description What the intent credited */
+                        amount: number;
+                        currency: string;
+                        provider: string;
+                        provider_ref: string;
+                        refund_id: string;
+                        /** @description This refund's share */
+                        refund_amount: number;
+                        refunded_total: number;
+                        /** @description Taken out of the balance for this refund */
+                        taken_back: number;
+                        /** @description Of this refund, already spent by the member */
+                        shortfall: number;
+                        fully_refunded: boolean;
                     };
                 };
             };

@@ -1,26 +1,20 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { nextProviderRefund } from "../../platform/http/record-refund.js";
-import { reverseTaggedTopup, type WebhookOutcome } from "../wallets/index.js";
+import { type TakenBackLog, takeBackProviderRefund, type WebhookOutcome } from "../wallets/index.js";
 import { TopupError } from "./topup.errors.js";
 import type { TopupRow } from "./topup.repository.js";
 
 /** The provider refunds recorded on a top-up (`details.refund`), cumulative. */
-export interface RefundLog {
-  refunds: Record<string, number>;
-  refunded_total: number;
-  taken_principal: number;
-  taken_bonus: number;
-  shortfall: number;
-}
+export type RefundLog = TakenBackLog;
 
 /**
  * A refund the provider made on an online top-up's payment, once per refund id. Out of order
  * (the payment itself not yet settled here) it is refused with 409 topup_payment_not_settled,
  * so the provider retries it after the payment notification. The refunded share comes back
- * out of the top-up's lots: principal = the refunded amount, bonus = bonus × refunded /
- * amount rounded down, both cumulative; what the member already spent is recorded as the
+ * out of the top-up's lots as every credited top-up's (wallets `takeBackProviderRefund`):
+ * principal = the refunded amount, bonus = bonus × refunded / amount rounded down, both
+ * cumulative; what the member already spent is recorded as the
  * shortfall (points and gifts stay: an operator decides). The top-up becomes `refunded`. A
  * `refund_due` top-up (paid late, never credited) is not for this path
  * (record-refund.ts `recordProviderRefundOfOwed`): nothing was credited to take back.
@@ -39,35 +33,24 @@ export async function recordProviderRefund(
     );
   if (topup.status !== "credited" && topup.status !== "refunded") return "already_settled";
   const details = topup.details as Record<string, unknown>;
-  const log = refundLogOf(topup);
-  const refund = nextProviderRefund(log, { ...outcome, provider: topup.provider ?? "" }, topup.amount);
-  if (!refund) return "already_settled";
-  const { refundId, total } = refund;
-  const bonusTotal = Number((BigInt(topup.bonus_amount) * BigInt(total)) / BigInt(topup.amount));
-  const wantedPrincipal = total - log.refunded_total;
-  const wantedBonus =
-    bonusTotal - Number((BigInt(topup.bonus_amount) * BigInt(log.refunded_total)) / BigInt(topup.amount));
-  const taken = await reverseTaggedTopup(
+  const taken = await takeBackProviderRefund(
     uow,
     ctx,
     {
+      log: refundLogOf(topup),
+      notice: { ...outcome, provider: topup.provider ?? "" },
+      amount: topup.amount,
+      bonusAmount: topup.bonus_amount,
       memberId: topup.member_id,
       sourceId: topup.id,
       principalLotId: String(details.principal_lot_id),
       bonusLotId: (details.bonus_lot_id as string | null) ?? null,
-      principal: wantedPrincipal,
-      bonus: wantedBonus,
       channel: topup.payment_method,
     },
     now,
   );
-  const next: RefundLog = {
-    refunds: { ...log.refunds, [refundId]: total - log.refunded_total },
-    refunded_total: total,
-    taken_principal: log.taken_principal + taken.principal,
-    taken_bonus: log.taken_bonus + taken.bonus,
-    shortfall: log.shortfall + taken.shortfall,
-  };
+  if (!taken) return "already_settled";
+  const { refundId, log: next } = taken;
   return saveRefund(uow, ctx, { topup, details, status: "refunded", refundId, log: next }, now);
 }
 

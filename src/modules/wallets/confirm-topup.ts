@@ -5,7 +5,7 @@ import { lockUsableMember } from "../members/index.js";
 import { confirmProviderPayment, isKnownProviderPayment } from "./confirm-provider-payment.js";
 import { lotLimitReached } from "./lots.repository.js";
 import type { WebhookOutcome } from "./payment-providers.js";
-import { recordProviderRefundOfIntent } from "./record-topup-refund.js";
+import { recordProviderRefundOfCredited, recordProviderRefundOfIntent } from "./record-topup-refund.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import {
@@ -46,8 +46,10 @@ export type UnfulfilledReason = "member_closed" | "member_frozen" | "asset_chang
  * the intent is kept `refund_due` for a refund at the provider. A refund notification never
  * credits an intent: on one kept `refund_due` it records the refund as finance would once all
  * that was collected is back (`refund_recorded`; a part refund is kept and audited, the intent
- * still owed), on a `refunded` one it changes nothing (`refund_ignored`), and any other
- * intent refuses it (`topup_intent_closed`). With `acknowledgeSettled` (a provider that
+ * still owed); on a credited one it takes the refunded share back out of the balance, what the
+ * member already spent kept as the shortfall (`refund_recorded`; all of it back: `refunded`);
+ * on a `refunded` one it changes nothing (`refund_ignored`), and an intent not yet paid (or
+ * failed, expired) refuses it (`topup_intent_closed`). With `acknowledgeSettled` (a provider that
  * resends until acknowledged) a payment notification for a settled intent answers
  * `already_settled` instead, writing nothing. The actor is the provider
  * (`payment_provider:<name>`, a system actor).
@@ -107,6 +109,10 @@ export async function confirmTopup(
     // Owed back: the provider's refund settles it as finance's record would.
     if (intent.status === "refund_due") {
       return recordProviderRefundOfIntent(uow, ctx, intent, { ...outcome, provider }, now);
+    }
+    // Credited: the refunded share comes back out of the balance, part by part.
+    if (intent.status === "succeeded") {
+      return recordProviderRefundOfCredited(uow, ctx, intent, { ...outcome, provider }, now);
     }
     if (intent.status === "refunded") return { result: "refund_ignored", intent };
     throw closed(intent);

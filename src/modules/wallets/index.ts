@@ -95,6 +95,7 @@ export { bonusShare, refundPayment } from "./refund-payment.js";
 export { resolvePayment } from "./resolve-payment.js";
 export { reverseTaggedTopup } from "./reverse-tagged-topup.js";
 export { localDay, type SpendLine, type SpendSource } from "./spend-plan.js";
+export { type TakenBackLog, takeBackProviderRefund } from "./take-back-refund.js";
 export { topUpOffline } from "./top-up-offline.js";
 export {
   accountIds as walletAccountIds,

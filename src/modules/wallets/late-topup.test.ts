@@ -459,7 +459,7 @@ describe("the provider's refund of a refund_due intent", () => {
     await ledgerClean();
   });
 
-  it("refunds one by one add up; a refund of an intent never owed credits and records nothing", async () => {
+  it("refunds one by one add up; a refund of an intent not paid yet credits and records nothing", async () => {
     const m = await member();
     const owed = await start(m, 900);
     await call("PATCH", `/v1/members/${m}`, { status: "frozen" });
@@ -476,18 +476,111 @@ describe("the provider's refund of a refund_due intent", () => {
     const credited = await start(m, 300);
     expect(await result(notify(credited, "succeeded"))).toBe("credited");
     const pending = await start(m, 200);
-    for (const i of [credited, pending]) {
-      const before = await audit(i.id);
-      expectProblem(
-        await notifyRefund(i, `evt_${i.id}`, each(`re_${i.id}`, i.amount)),
-        409,
-        "topup_intent_closed",
-      );
-      expect(await audit(i.id)).toEqual(before);
-    }
+    const before = await audit(pending.id);
+    expectProblem(
+      await notifyRefund(pending, `evt_${pending.id}`, each(`re_${pending.id}`, pending.amount)),
+      409,
+      "topup_intent_closed",
+    );
+    expect(await audit(pending.id)).toEqual(before);
     expectProblem(await notifyRefund(pending, "evt_bad", { kind: "refund" }), 400, "validation_failed");
     expect((await intentOf(pending.id)).status).toBe("pending");
     expect(await balance(m)).toMatchObject({ principal: 300 });
+    await ledgerClean();
+  });
+});
+
+describe("a provider refund of a credited online top-up", () => {
+  type Refunded = Intent & {
+    refunded_amount: number;
+    refund_count: number;
+    refund_taken_back: number;
+    refund_shortfall: number;
+    refund_record: { reference: string; provider_event?: { amount: number } } | null;
+  };
+  const refunded = (id: string) => intentOf(id) as Promise<Refunded>;
+
+  it("takes each refund back out of the balance once, part then all; what was spent is the shortfall", async () => {
+    const m = await member();
+    const intent = await start(m, 1000);
+    expect(await result(notify(intent, "succeeded"))).toBe("credited");
+    // The member spends 300 of it before the provider refunds anything.
+    expect((await call("POST", `/v1/members/${m}/withdrawals`, { amount: 300 })).statusCode).toBe(201);
+
+    const part = { kind: "refund", refund_id: "re_part", refund_amount: 400 };
+    expect(await result(notifyRefund(intent, "evt_part", part))).toBe("refund_recorded");
+    expect(await balance(m)).toMatchObject({ principal: 300, total: 300 });
+    expect(await refunded(intent.id)).toMatchObject({
+      status: "succeeded",
+      refunded_amount: 400,
+      refund_count: 1,
+      refund_taken_back: 400,
+      refund_shortfall: 0,
+      refund_record: null,
+    });
+    // The same refund again, under another notification id: nothing more is taken.
+    expect(await result(notifyRefund(intent, "evt_part_again", part))).toBe("refund_ignored");
+    expect(await balance(m)).toMatchObject({ principal: 300 });
+
+    // Stripe-like: the amount is everything refunded so far. 600 more, only 300 left to take.
+    const all = { kind: "refund", refund_id: "re_all", refund_amount: 1000, refund_cumulative: true };
+    expect(await result(notifyRefund(intent, "evt_all", all))).toBe("refund_recorded");
+    expect(await balance(m)).toMatchObject({ principal: 0, total: 0 });
+    expect(await refunded(intent.id)).toMatchObject({
+      status: "refunded",
+      refunded_amount: 1000,
+      refund_count: 2,
+      refund_taken_back: 700,
+      refund_shortfall: 300,
+      refund_record: { reference: "re_all", provider_event: { amount: 1000 } },
+    });
+    expect(await result(notifyRefund(intent, "evt_late", { ...part, refund_id: "re_late" }))).toBe(
+      "refund_ignored",
+    );
+    expect(await balance(m)).toMatchObject({ principal: 0 });
+
+    expect(await audit(intent.id)).toEqual([
+      "wallet.topup_intent_created",
+      "wallet.topup_intent_provider_refund",
+      "wallet.topup_intent_provider_refund",
+      "wallet.topup_intent_refunded",
+      "wallet.topup_intent_succeeded",
+    ]);
+    expect((await audit(m)).filter((a) => a === "wallet.topup_reversed")).toHaveLength(2);
+    const announced = (await events("wallet.topup_refund_taken_back")).filter(
+      (e) => e.intent_id === intent.id,
+    );
+    expect(announced).toEqual([
+      expect.objectContaining({ refund_id: "re_part", refund_amount: 400, taken_back: 400, shortfall: 0 }),
+      expect.objectContaining({
+        refund_id: "re_all",
+        refund_amount: 600,
+        refunded_total: 1000,
+        taken_back: 300,
+        shortfall: 300,
+        fully_refunded: true,
+      }),
+    ]);
+    const changes = json<{ data: { kind: string; amount: number; source: string | null }[] }>(
+      await call("GET", `/v1/members/${m}/balance-changes`),
+    ).data.filter((c) => c.source === "topup_refund");
+    expect(changes.map((c) => c.amount).sort()).toEqual([-400, -300].sort());
+    await ledgerClean();
+  });
+
+  it("a WeChat-Pay-like refund of it all at once, the balance untouched: all of it taken, no shortfall", async () => {
+    const m = await member();
+    const intent = await start(m, 800);
+    expect(await result(notify(intent, "succeeded"))).toBe("credited");
+    const whole = { kind: "refund", refund_id: "re_whole", refund_amount: 800 };
+    expect(await result(notifyRefund(intent, "evt_whole", whole))).toBe("refund_recorded");
+    expect(await balance(m)).toMatchObject({ principal: 0 });
+    expect(await refunded(intent.id)).toMatchObject({
+      status: "refunded",
+      refunded_amount: 800,
+      refund_taken_back: 800,
+      refund_shortfall: 0,
+    });
     await ledgerClean();
   });
 });

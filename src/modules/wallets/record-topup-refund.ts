@@ -4,13 +4,15 @@ import {
   applyProviderRefund,
   notRefundDue,
   type ProviderRefundNotice,
+  providerRefundRecord,
   type RecordRefundInput,
   type RefundRecord,
   refundRecordOf,
 } from "../../platform/http/record-refund.js";
+import { takeBackProviderRefund, takenBackLogOf } from "./take-back-refund.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
-import type { UnitOfWork } from "./wallets.ledger.js";
+import { accountIds, type UnitOfWork } from "./wallets.ledger.js";
 import type { IntentRow } from "./wallets.repository.js";
 
 /**
@@ -86,13 +88,111 @@ export async function recordProviderRefundOfIntent(
   return { result: applied.result, intent: applied.row };
 }
 
-/** A `refund_due` intent (locked) becomes `refunded` with `record`: audited, announced. */
+/**
+ * The provider refunded (part of) a credited intent's payment (the intent locked by the caller):
+ * the refunded share comes back out of the member's balance as a plan top-up's does, once per
+ * refund id, cumulative or one by one as the provider counts. The intent credited untagged
+ * principal, so that is where it is taken from, at most what the account still holds; what the
+ * member already spent is the shortfall, kept on the intent (`provider_refunds`) for an
+ * operator. Every refund is audited (`wallet.topup_intent_provider_refund`) and announced
+ * (`wallet.topup_refund_taken_back`); once all the payment is back the intent becomes
+ * `refunded`, the provider's event as its record (`wallet.topup_intent_refunded`). A refund id
+ * heard before, or a total no higher than recorded, changes nothing (`refund_ignored`).
+ */
+export async function recordProviderRefundOfCredited(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  intent: IntentRow,
+  notice: ProviderRefundNotice,
+  now: Date,
+): Promise<{ result: "refund_recorded" | "refund_ignored"; intent: IntentRow }> {
+  const taken = await takeBackProviderRefund(
+    uow,
+    ctx,
+    {
+      log: takenBackLogOf(intent.provider_refunds),
+      notice,
+      amount: intent.amount,
+      bonusAmount: 0,
+      memberId: intent.member_id,
+      sourceId: intent.id,
+      principalLotId: accountIds.principal(intent.member_id),
+      principalUntagged: true,
+      bonusLotId: null,
+      channel: "online",
+    },
+    now,
+  );
+  if (!taken) return { result: "refund_ignored", intent };
+  const { log, refundId, share, whole } = taken;
+  const before = takenBackLogOf(intent.provider_refunds);
+  const takenBack = log.taken_principal - before.taken_principal;
+  const shortfall = log.shortfall - before.shortfall;
+  let row = await uow.trx
+    .updateTable("wallet_topup_intents")
+    .set({ provider_refunds: JSON.stringify(log), updated_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", intent.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordAudit(
+    uow,
+    ctx,
+    {
+      action: "wallet.topup_intent_provider_refund",
+      targetType: "topup_intent",
+      targetId: intent.id,
+      summary: {
+        refund_id: refundId,
+        provider_event: notice.eventId,
+        refund_amount: share,
+        amount: intent.amount,
+        currency: intent.asset,
+        taken_back: takenBack,
+        refund_shortfall: shortfall,
+        ...log,
+      },
+    },
+    now,
+  );
+  await emitWalletEvent(
+    uow,
+    uow.tenantId,
+    "wallet.topup_refund_taken_back",
+    {
+      intent_id: intent.id,
+      member_id: intent.member_id,
+      amount: intent.amount,
+      currency: intent.asset,
+      provider: intent.provider,
+      provider_ref: intent.provider_ref,
+      refund_id: refundId,
+      refund_amount: share,
+      refunded_total: log.refunded_total,
+      taken_back: takenBack,
+      shortfall,
+      fully_refunded: whole,
+    },
+    now,
+  );
+  if (whole) {
+    const record = providerRefundRecord(ctx, notice, { refundId, total: log.refunded_total }, now);
+    row = await settleRefunded(uow, ctx, row, record, now, { announce: false });
+  }
+  return { result: "refund_recorded", intent: row };
+}
+
+/**
+ * A `refund_due` intent (locked) becomes `refunded` with `record`: audited, announced (a
+ * credited one's refund is announced as taken back instead: `announce` false).
+ */
 async function settleRefunded(
   uow: UnitOfWork,
   ctx: RequestContext,
   intent: IntentRow,
   record: RefundRecord,
   now: Date,
+  opts: { announce: boolean } = { announce: true },
 ): Promise<IntentRow> {
   const { trx, tenantId } = uow;
   const updated = await trx
@@ -122,6 +222,7 @@ async function settleRefunded(
     },
     now,
   );
+  if (!opts.announce) return updated;
   await emitWalletEvent(
     uow,
     tenantId,

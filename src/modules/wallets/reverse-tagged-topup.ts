@@ -7,10 +7,12 @@ import { logChange, memberBalance, openSystem, type UnitOfWork } from "./wallets
 import { loadSettings } from "./wallets.repository.js";
 
 /**
- * Takes back (part of) a tagged top-up whose payment the provider refunded: up to `principal`
- * from its principal lot and `bonus` from its bonus lot, never more than each lot still holds
- * (what the member already spent stays spent: the shortfall is returned for the caller to
- * record). Logged as a withdrawal naming the top-up.
+ * Takes back (part of) a top-up whose payment the provider refunded: up to `principal` from its
+ * principal lot and `bonus` from its bonus lot, never more than each lot still holds (what the
+ * member already spent stays spent: the shortfall is returned for the caller to record). An
+ * untagged top-up (an online top-up intent) has no lot of its own: its principal went into the
+ * member's untagged principal account (`principalUntagged`), where money is fungible, so what
+ * that account holds is what can be taken. Logged as a withdrawal naming the top-up.
  */
 export async function reverseTaggedTopup(
   uow: UnitOfWork,
@@ -19,6 +21,8 @@ export async function reverseTaggedTopup(
     memberId: string;
     sourceId: string;
     principalLotId: string;
+    /** `principalLotId` is the member's untagged principal account, not a lot. */
+    principalUntagged?: boolean;
     bonusLotId: string | null;
     principal: number;
     bonus: number;
@@ -55,7 +59,9 @@ export async function reverseTaggedTopup(
   const shortfall = input.principal + input.bonus - principal - bonus;
   if (legs.length > 0) {
     const balance = await memberBalance(uow, input.memberId);
-    const lots: LotMove[] = legs.map((l) => ({ lot_id: l.lot, kind: l.kind, amount: -l.amount }));
+    const lots: LotMove[] = legs
+      .filter((l) => !(input.principalUntagged && l.kind === "principal"))
+      .map((l) => ({ lot_id: l.lot, kind: l.kind, amount: -l.amount }));
     logChange(
       uow,
       ctx.actor,

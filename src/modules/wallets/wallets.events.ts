@@ -43,6 +43,24 @@ const EVENTS = {
       reference: Type.Union([Type.String(), Type.Null()]),
     }),
   },
+  "wallet.topup_refund_taken_back": {
+    description:
+      "The provider refunded (part of) a credited online top-up's payment: the refunded amount was taken back out of the member's balance, at most what it still held; what the member had already spent is the shortfall (kept on the intent for an operator). Once per provider refund; fully_refunded once all the payment is back (the intent is then refunded)",
+    schema: Type.Object({
+      intent_id: Type.String(),
+      member_id: Type.String(),
+      amount: Type.Integer({ description: "What the intent credited" }),
+      currency: Type.String(),
+      provider: Type.String(),
+      provider_ref: Type.String(),
+      refund_id: Type.String(),
+      refund_amount: Type.Integer({ description: "This refund's share" }),
+      refunded_total: Type.Integer(),
+      taken_back: Type.Integer({ description: "Taken out of the balance for this refund" }),
+      shortfall: Type.Integer({ description: "Of this refund, already spent by the member" }),
+      fully_refunded: Type.Boolean(),
+    }),
+  },
   "wallet.withdrawn": {
     description: "An operator recorded an offline withdrawal (a manual reduction of the balance)",
     schema: Type.Object({ ...Member, ...Split, balance_after: Type.Integer() }),

@@ -8,6 +8,7 @@ import {
   type RefundRecord,
 } from "../../platform/http/record-refund.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
+import type { TakenBackLog } from "./take-back-refund.js";
 import { WalletsError } from "./wallets.errors.js";
 
 export type SpendOrder = "bonus_first" | "principal_first";
@@ -129,8 +130,11 @@ export interface WalletTopupIntentsTable {
   completed_at: Date | null;
   /** Finance's record of the refund made at the provider (a `refunded` intent). */
   refund_record: Json<RefundRecord> | null;
-  /** The provider's refund notifications heard for a `refund_due` intent, until it is all back. */
-  provider_refunds: Json<ProviderRefundLog> | null;
+  /**
+   * The provider's refund notifications heard for a `refund_due` intent, until it is all back;
+   * for a credited one also what was taken back out of the balance and the shortfall.
+   */
+  provider_refunds: Json<ProviderRefundLog & Partial<TakenBackLog>> | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -178,6 +178,16 @@ export const Intent = Type.Object(
     completed_at: Nullable(Timestamp),
     refund_record: RefundRecordOrNull,
     ...ProviderRefundFields,
+    refund_taken_back: Type.Integer({
+      minimum: 0,
+      description:
+        "Of a credited intent's provider refunds, what was taken back out of the member's balance (minor units; 0 when none)",
+    }),
+    refund_shortfall: Type.Integer({
+      minimum: 0,
+      description:
+        "Of a credited intent's provider refunds, what the member had already spent and so could not be taken back: refunded at the provider, still in the member's hands, for an operator to settle (minor units; 0 when none). The balance never goes below zero",
+    }),
     created_at: Timestamp,
   },
   { $id: "TopupIntent" },
@@ -209,6 +219,8 @@ export const IntentListItem = Type.Object(
         refund_record: null,
         refunded_amount: 0,
         refund_count: 0,
+        refund_taken_back: 0,
+        refund_shortfall: 0,
         created_at: "2026-12-02T08:00:00.000Z",
       },
     ],
@@ -266,6 +278,8 @@ export function serializeIntent(i: IntentRow) {
     completed_at: i.completed_at ? i.completed_at.toISOString() : null,
     refund_record: i.refund_record,
     ...providerRefundTotals(i.provider_refunds),
+    refund_taken_back: i.provider_refunds?.taken_principal ?? 0,
+    refund_shortfall: i.provider_refunds?.shortfall ?? 0,
     created_at: i.created_at.toISOString(),
   };
 }

@@ -3,17 +3,26 @@ import { useI18n } from "../i18n/i18n";
 
 /**
  * What the provider has refunded of a payment, once it has refunded anything: a part refund
- * shows on the row without reading the audit (nothing when none).
+ * shows on the row without reading the audit (nothing when none). A refund of something already
+ * delivered that the member had partly used up shows what could not be taken back
+ * (`shortfall`), for an operator to settle.
  */
-export function ProviderRefunded(props: { amount: number; count: number }) {
+export function ProviderRefunded(props: { amount: number; count: number; shortfall?: number }) {
   const { t, fmt } = useI18n();
   if (props.amount <= 0) return null;
   const amount = fmt.money(props.amount);
   return (
-    <Tag color="purple" data-testid="provider-refunded" style={{ whiteSpace: "nowrap" }}>
-      {props.count > 1
-        ? t("refundDue.providerRefundedParts", { amount, count: props.count })
-        : t("refundDue.providerRefunded", { amount })}
-    </Tag>
+    <>
+      <Tag color="purple" data-testid="provider-refunded" style={{ whiteSpace: "nowrap" }}>
+        {props.count > 1
+          ? t("refundDue.providerRefundedParts", { amount, count: props.count })
+          : t("refundDue.providerRefunded", { amount })}
+      </Tag>
+      {props.shortfall ? (
+        <Tag color="red" data-testid="refund-shortfall" style={{ whiteSpace: "nowrap" }}>
+          {t("refundDue.shortfall", { amount: fmt.money(props.shortfall) })}
+        </Tag>
+      ) : null}
+    </>
   );
 }

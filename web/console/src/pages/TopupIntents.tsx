@@ -92,7 +92,11 @@ export default function TopupIntents() {
             render: (s: Intent["status"], i) => (
               <>
                 <Tag color={COLORS[s]}>{t(`topupIntents.status.${s}`)}</Tag>
-                <ProviderRefunded amount={i.refunded_amount} count={i.refund_count} />
+                <ProviderRefunded
+                  amount={i.refunded_amount}
+                  count={i.refund_count}
+                  shortfall={i.refund_shortfall}
+                />
               </>
             ),
           },
