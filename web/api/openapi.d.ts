@@ -4739,8 +4739,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Payment provider confirmation (signed) of an online gift card sale: activates the card once
-         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); heard again, or on a refunded card, it changes nothing (refund_ignored); on any other card it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null). A success or failure of a payment that is no gift card sale here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, card_id null); the test provider answers it 404 gift_card_payment_not_found. The signature is checked first: a tampered one answers 401.
+         * Payment provider confirmation (signed) of an online gift card sale: activates the card once, takes back what the provider refunds
+         * @description Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); on a card it activated it takes the refunded share of the card's value off the card (face amount × refunded / paid), at most what the card still holds, as an ADJUST_DECREMENT activity (event gift_card.adjusted_down), what the holder already spent kept as the card's refund_shortfall (refund_recorded, audited gift_card.provider_refund); once all of it is back and the card holds nothing more, the card is refunded and closed (event gift_card.payment_refunded); heard again (the same refund id, or a cumulative total no higher), or on a refunded card, it changes nothing (refund_ignored); on a card whose payment is not paid (pending, failed, expired) it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null). A success or failure of a payment that is no gift card sale here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, card_id null); the test provider answers it 404 gift_card_payment_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["confirmGiftCardPayment"];
         delete?: never;
@@ -5646,7 +5646,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * Finance lowered a card's balance
+         * Finance lowered a card's balance, or the payment provider refunded (part of) the card's online sale and its value came off the card
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onGiftCardAdjustedDown"];
@@ -5746,7 +5746,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * Finance recorded the refund, made at the provider, of a refund_due gift card's online payment: the card is refunded (it was never loaded, nothing moves)
+         * The refund, made at the provider, of a gift card's online payment is complete: recorded by finance or the provider for a refund_due card (the card is refunded; it was never loaded, nothing moves), or announced by the provider for a card it activated (its value was taken off the card, which is refunded and closed once it holds nothing more)
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onGiftCardPaymentRefunded"];
@@ -8573,6 +8573,8 @@ export interface components {
             refunded_amount: number;
             /** @description How many refunds the provider's notifications announced (each refund id once) */
             refund_count: number;
+            /** @description Of the provider's refunds of the card's online sale, the card value the holder had already spent and so could not be taken off the card (minor units; 0 when none): for an operator to settle. The card never goes below zero */
+            refund_shortfall: number;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -31679,6 +31681,8 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        /** @description Of the provider's refunds of the card's online sale, the card value the holder had already spent and so could not be taken off the card (minor units; 0 when none): for an operator to settle. The card never goes below zero */
+                        refund_shortfall: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -32530,6 +32534,8 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        /** @description Of the provider's refunds of the card's online sale, the card value the holder had already spent and so could not be taken off the card (minor units; 0 when none): for an operator to settle. The card never goes below zero */
+                        refund_shortfall: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -32909,6 +32915,8 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        /** @description Of the provider's refunds of the card's online sale, the card value the holder had already spent and so could not be taken off the card (minor units; 0 when none): for an operator to settle. The card never goes below zero */
+                        refund_shortfall: number;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z

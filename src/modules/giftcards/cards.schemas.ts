@@ -65,6 +65,11 @@ export const GiftCard = Type.Object(
     import_job_id: Nullable(Str),
     refund_record: RefundRecordOrNull,
     ...ProviderRefundFields,
+    refund_shortfall: Type.Integer({
+      minimum: 0,
+      description:
+        "Of the provider's refunds of the card's online sale, the card value the holder had already spent and so could not be taken off the card (minor units; 0 when none): for an operator to settle. The card never goes below zero",
+    }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -113,6 +118,7 @@ export function serializeCard(row: CardListRow) {
     refund_record: row.refund_record,
     // Of the card's online payment, whose refund_due the provider's notifications refund.
     ...providerRefundTotals(row.provider_refunds),
+    refund_shortfall: row.provider_refunds?.shortfall ?? 0,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

@@ -15,7 +15,11 @@ export const EVENT_OF: Record<ActivityType, { type: string; description: string 
     description: "A redemption was refunded: to the card, or to breakage once the card expired",
   },
   ADJUST_INCREMENT: { type: "gift_card.adjusted_up", description: "Finance raised a card's balance" },
-  ADJUST_DECREMENT: { type: "gift_card.adjusted_down", description: "Finance lowered a card's balance" },
+  ADJUST_DECREMENT: {
+    type: "gift_card.adjusted_down",
+    description:
+      "Finance lowered a card's balance, or the payment provider refunded (part of) the card's online sale and its value came off the card",
+  },
   BLOCK: { type: "gift_card.frozen", description: "A card was frozen: its balance cannot be used" },
   UNBLOCK: { type: "gift_card.restored", description: "A frozen card was restored" },
   EXPIRE: {
@@ -107,7 +111,7 @@ export const GIFTCARDS_EVENT_TYPES: readonly EventType[] = [
     type: PAYMENT_REFUNDED,
     version: 1,
     description:
-      "Finance recorded the refund, made at the provider, of a refund_due gift card's online payment: the card is refunded (it was never loaded, nothing moves)",
+      "The refund, made at the provider, of a gift card's online payment is complete: recorded by finance or the provider for a refund_due card (the card is refunded; it was never loaded, nothing moves), or announced by the provider for a card it activated (its value was taken off the card, which is refunded and closed once it holds nothing more)",
     schema: PaymentRefundedEvent,
   },
 ];

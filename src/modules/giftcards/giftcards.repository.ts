@@ -200,8 +200,11 @@ export interface GiftCardPaymentsTable {
   checkout: JsonDefault<Record<string, unknown>>;
   expires_at: Date;
   completed_at: Date | null;
-  /** The provider's refund notifications heard while its card is `refund_due`, until it is all back. */
-  provider_refunds: Json<ProviderRefundLog> | null;
+  /**
+   * The provider's refund notifications heard while its card is `refund_due`, until it is all
+   * back; for a card it activated also the value taken off the card and the shortfall.
+   */
+  provider_refunds: Json<ProviderRefundLog & { taken?: number; shortfall?: number }> | null;
   created_at: Timestamp;
 }
 

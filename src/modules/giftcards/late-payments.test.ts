@@ -408,22 +408,76 @@ describe("the provider's refund of a refund_due card", () => {
     await ledgerClean();
   });
 
-  it("a refund of a sale never owed activates, cancels and records nothing", async () => {
-    const active = await buy(await member());
-    expect(await result(notify(active.payment.id, "succeeded"))).toBe("activated");
+  it("a refund of a sale not paid yet activates, cancels and records nothing", async () => {
     const pending = await buy(await member());
-    for (const b of [active, pending]) {
-      const before = await audit(b.card.id);
-      const refund = { refund_id: `re_${b.card.id}`, refund_amount: b.payment.amount };
-      expectProblem(
-        await notifyRefund(b.payment.id, `evt-${b.card.id}`, refund),
-        409,
-        "gift_card_payment_closed",
-      );
-      expect(await audit(b.card.id)).toEqual(before);
-    }
-    expect(await gc.card(active.card.id)).toMatchObject({ status: "active", balance: 20000 });
+    const before = await audit(pending.card.id);
+    const refund = { refund_id: `re_${pending.card.id}`, refund_amount: pending.payment.amount };
+    expectProblem(
+      await notifyRefund(pending.payment.id, `evt-${pending.card.id}`, refund),
+      409,
+      "gift_card_payment_closed",
+    );
+    expect(await audit(pending.card.id)).toEqual(before);
     expect(await gc.card(pending.card.id)).toMatchObject({ status: "pending" });
+    await ledgerClean();
+  });
+
+  it("of an activated card: each refund comes off the card once, part then all; what was spent is the shortfall", async () => {
+    const b = await buy(await member());
+    // The plan sells 20000 of value for 18000: a refund takes its share of the value, discount included.
+    expect(b.payment.amount).toBe(18000);
+    expect(await result(notify(b.payment.id, "succeeded"))).toBe("activated");
+    await gc.ok("POST", `/v1/gift-cards/${b.card.id}/redeem`, { amount: 5000 });
+
+    const part = { refund_id: "re_gc_part", refund_amount: 9000 };
+    expect(await result(notifyRefund(b.payment.id, "evt-gc-part", part))).toBe("refund_recorded");
+    expect(await gc.card(b.card.id)).toMatchObject({
+      status: "active",
+      balance: 5000,
+      refunded_amount: 9000,
+      refund_count: 1,
+      refund_shortfall: 0,
+    });
+    expect(await result(notifyRefund(b.payment.id, "evt-gc-part-again", part))).toBe("refund_ignored");
+    expect(await gc.card(b.card.id)).toMatchObject({ balance: 5000 });
+
+    // Everything refunded so far, as Stripe and Alipay count it: 10000 of value more, 5000 left.
+    const all = { refund_id: "re_gc_all", refund_amount: 18000, refund_cumulative: true };
+    expect(await result(notifyRefund(b.payment.id, "evt-gc-all", all))).toBe("refund_recorded");
+    expect(await gc.card(b.card.id)).toMatchObject({
+      status: "refunded",
+      balance: 0,
+      refunded_amount: 18000,
+      refund_count: 2,
+      refund_shortfall: 5000,
+      refund_record: { reference: "re_gc_all", provider_event: { amount: 18000 } },
+    });
+    const late = { refund_id: "re_gc_late", refund_amount: 100 };
+    expect(await result(notifyRefund(b.payment.id, "evt-gc-late", late))).toBe("refund_ignored");
+    expect((await activities(b.card.id)).sort()).toEqual(
+      ["ACTIVATE", "ADJUST_DECREMENT", "ADJUST_DECREMENT", "REDEEM"].sort(),
+    );
+    expect((await audit(b.card.id)).filter((a) => a === "gift_card.provider_refund")).toHaveLength(2);
+    const refunded = (await events("gift_card.payment_refunded")).filter((e) => e.card_id === b.card.id);
+    expect(refunded).toHaveLength(1);
+    const adjusted = (await events("gift_card.adjusted_down")).filter((e) => e.card_id === b.card.id);
+    expect(adjusted.map((e) => e.amount)).toEqual([10000, 5000]);
+    // Nothing is left to redeem.
+    expect((await gc.call("POST", `/v1/gift-cards/${b.card.id}/redeem`, { amount: 1 })).statusCode).toBe(409);
+    await ledgerClean();
+  });
+
+  it("of an unused activated card, all at once: all of its value comes off, no shortfall", async () => {
+    const b = await buy(await member());
+    expect(await result(notify(b.payment.id, "succeeded"))).toBe("activated");
+    const whole = { refund_id: "re_gc_whole", refund_amount: b.payment.amount };
+    expect(await result(notifyRefund(b.payment.id, "evt-gc-whole", whole))).toBe("refund_recorded");
+    expect(await gc.card(b.card.id)).toMatchObject({
+      status: "refunded",
+      balance: 0,
+      refunded_amount: b.payment.amount,
+      refund_shortfall: 0,
+    });
     await ledgerClean();
   });
 });

@@ -17,7 +17,10 @@ import type {
  * A card with its ledger balance (0 before it is sold) and, sold online, the provider refunds
  * heard for its payment (none when absent).
  */
-export type CardListRow = CardRow & { balance: number; provider_refunds?: ProviderRefundLog | null };
+export type CardListRow = CardRow & {
+  balance: number;
+  provider_refunds?: (ProviderRefundLog & { shortfall?: number }) | null;
+};
 
 export interface CardFilters {
   number?: string;

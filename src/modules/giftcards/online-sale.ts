@@ -23,6 +23,7 @@ import {
 import { recordProviderRefundOfSale } from "./record-sale-refund.js";
 import { checkSale, type SaleRequest, tenantTimezone } from "./sale-rules.js";
 import { activateCard, writeSoldCard } from "./sell-card.js";
+import { takeBackRefundedSale } from "./take-back-sale.js";
 
 /** An online payment stays open this long; unpaid, the card is cancelled (the expiry job). */
 export const ONLINE_PAYMENT_TTL_SECONDS = 30 * 60;
@@ -160,8 +161,10 @@ export type ConfirmResult =
  * card then if it still can be, else keeps the sale `refund_due` (activate-late-sale.ts).
  * A refund notification never activates a card: on a `refund_due` card it records the refund
  * as finance would once all that was collected is back (`refund_recorded`; a part refund is
- * kept and audited, the card still owed), on a `refunded` one it changes nothing
- * (`refund_ignored`), and any other card refuses it (`gift_card_payment_closed`). A refund of a
+ * kept and audited, the card still owed); on a card it activated it takes the refunded share of
+ * the card's value off it, what was already spent kept as the shortfall (`refund_recorded`,
+ * take-back-sale.ts); on a `refunded` one it changes nothing (`refund_ignored`), and a card
+ * whose payment is not paid (pending, failed, expired) refuses it (`gift_card_payment_closed`). A refund of a
  * payment that is no gift card sale here is acknowledged (`refund_ignored`, no card), writing nothing.
  * With `acknowledgeSettled` (a provider that resends until acknowledged) a payment
  * notification for a settled payment answers `already_settled` instead, writing nothing.
@@ -234,6 +237,10 @@ export async function confirmOnlineSale(
       };
     }
     if (card.status === "refunded") return { result: "refund_ignored", card, activity: null };
+    // Activated by this payment: the refunded share of its value comes off the card.
+    if (payment.status === "succeeded") {
+      return takeBackRefundedSale(uow, context, card, payment, { ...outcome, provider }, now);
+    }
     throw closed(payment);
   }
   if (paid && (payment.status !== "pending" || confirmed.result === "expired"))

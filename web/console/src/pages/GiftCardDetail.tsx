@@ -184,7 +184,13 @@ export default function GiftCardDetail({ id }: { id: string }) {
         title={
           <Space size={4}>
             <CardStatus status={c?.status ?? "active"} />
-            {c ? <ProviderRefunded amount={c.refunded_amount} count={c.refund_count} /> : null}
+            {c ? (
+              <ProviderRefunded
+                amount={c.refunded_amount}
+                count={c.refund_count}
+                shortfall={c.refund_shortfall}
+              />
+            ) : null}
           </Space>
         }
       >

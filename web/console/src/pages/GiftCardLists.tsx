@@ -303,7 +303,11 @@ export function SoldGiftCards() {
             render: (s: GiftCard["status"], c) => (
               <>
                 <CardStatus status={s} />
-                <ProviderRefunded amount={c.refunded_amount} count={c.refund_count} />
+                <ProviderRefunded
+                  amount={c.refunded_amount}
+                  count={c.refund_count}
+                  shortfall={c.refund_shortfall}
+                />
               </>
             ),
           },
