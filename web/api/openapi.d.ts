@@ -3937,7 +3937,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider confirmation (signed) of a package's online payment: pays and activates it once
-         * @description Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); heard again, or on a refunded order, it changes nothing (refund_ignored); on any other order it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null). A success or failure of a payment that is no package order here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, order_id null); the test provider answers it 404 package_payment_not_found. The signature is checked first: a tampered one answers 401.
+         * @description Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); on a paid order it is recorded (refund_recorded, audited package.provider_refund, refunded_amount, refund_count): once all of it is back and none of the package's benefits were used (no gifted voucher has paid for anything, the bonus points are all still there) the package ends as a refund ends it (refunded, refund kind provider, refund_record from the provider's event, event package.refunded); otherwise the package stays and the order says why for an operator (provider_refund_review: part_refund, benefits_used, member_closed); heard again (the same refund id, or a cumulative total no higher), or on a refunded order, it changes nothing (refund_ignored); on an order not paid (pending, cancelled) it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null). A success or failure of a payment that is no package order here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, order_id null); the test provider answers it 404 package_payment_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["confirmPackagePayment"];
         delete?: never;
@@ -8249,6 +8249,7 @@ export interface components {
          *       "refund_record": null,
          *       "refunded_amount": 0,
          *       "refund_count": 0,
+         *       "provider_refund_review": null,
          *       "created_at": "2026-11-23T08:00:00.000Z",
          *       "paid_at": "2026-11-23T08:00:00.000Z"
          *     }
@@ -8324,7 +8325,7 @@ export interface components {
             points_awarded: number;
             refund: {
                 /**
-                 * @description order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)
+                 * @description order / offline: a paid order refunded; provider: refunded at the provider, a refund_due order's payment or all of a paid order's whose package was not used yet (see refund_record)
                  * @enum {string}
                  */
                 kind: "order" | "offline" | "provider";
@@ -8363,6 +8364,7 @@ export interface components {
             refunded_amount: number;
             /** @description How many refunds the provider's notifications announced (each refund id once) */
             refund_count: number;
+            provider_refund_review: ("part_refund" | "benefits_used" | "member_closed") | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -26625,6 +26627,7 @@ export interface operations {
                      *       "refund_record": null,
                      *       "refunded_amount": 0,
                      *       "refund_count": 0,
+                     *       "provider_refund_review": null,
                      *       "created_at": "2026-11-23T08:00:00.000Z",
                      *       "paid_at": "2026-11-23T08:00:00.000Z"
                      *     }
@@ -26700,7 +26703,7 @@ export interface operations {
                         points_awarded: number;
                         refund: {
                             /**
-                             * @description order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)
+                             * @description order / offline: a paid order refunded; provider: refunded at the provider, a refund_due order's payment or all of a paid order's whose package was not used yet (see refund_record)
                              * @enum {string}
                              */
                             kind: "order" | "offline" | "provider";
@@ -26739,6 +26742,7 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        provider_refund_review: ("part_refund" | "benefits_used" | "member_closed") | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -26852,6 +26856,7 @@ export interface operations {
                      *       "refund_record": null,
                      *       "refunded_amount": 0,
                      *       "refund_count": 0,
+                     *       "provider_refund_review": null,
                      *       "created_at": "2026-11-23T08:00:00.000Z",
                      *       "paid_at": "2026-11-23T08:00:00.000Z"
                      *     }
@@ -26927,7 +26932,7 @@ export interface operations {
                         points_awarded: number;
                         refund: {
                             /**
-                             * @description order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)
+                             * @description order / offline: a paid order refunded; provider: refunded at the provider, a refund_due order's payment or all of a paid order's whose package was not used yet (see refund_record)
                              * @enum {string}
                              */
                             kind: "order" | "offline" | "provider";
@@ -26966,6 +26971,7 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        provider_refund_review: ("part_refund" | "benefits_used" | "member_closed") | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z
@@ -27152,6 +27158,7 @@ export interface operations {
                      *       "refund_record": null,
                      *       "refunded_amount": 0,
                      *       "refund_count": 0,
+                     *       "provider_refund_review": null,
                      *       "created_at": "2026-11-23T08:00:00.000Z",
                      *       "paid_at": "2026-11-23T08:00:00.000Z"
                      *     }
@@ -27227,7 +27234,7 @@ export interface operations {
                         points_awarded: number;
                         refund: {
                             /**
-                             * @description order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)
+                             * @description order / offline: a paid order refunded; provider: refunded at the provider, a refund_due order's payment or all of a paid order's whose package was not used yet (see refund_record)
                              * @enum {string}
                              */
                             kind: "order" | "offline" | "provider";
@@ -27266,6 +27273,7 @@ export interface operations {
                         refunded_amount: number;
                         /** @description How many refunds the provider's notifications announced (each refund id once) */
                         refund_count: number;
+                        provider_refund_review: ("part_refund" | "benefits_used" | "member_closed") | null;
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z

@@ -9,6 +9,7 @@ import { emitPackageEvent } from "./packages.events.js";
 import { type OrderRow, purchaseHistory } from "./packages.repository.js";
 import { tenantZone } from "./prepare-sale.js";
 import { type Situation, situationOf } from "./pricing.js";
+import { recordProviderRefundOfPaidOrder } from "./provider-refund-paid.js";
 import { recordProviderRefundOfOrder } from "./record-order-refund.js";
 
 export type PaymentResult =
@@ -31,8 +32,11 @@ export type PaymentResult =
  * order `refund_due`, audited and announced (`package.payment_unfulfilled`) for a refund.
  * A refund notification never pays an order: on one kept `refund_due` it records the refund as
  * finance would once all that was collected is back (`refund_recorded`; a part refund is kept
- * and audited, the order still owed), on a `refunded` one it changes nothing
- * (`refund_ignored`), and any other order refuses it (`package_payment_closed`). A refund of a
+ * and audited, the order still owed); on a paid one it is recorded, and all of it back ends a
+ * package none of whose benefits were used, else the order is flagged for an operator
+ * (`refund_recorded`, provider-refund-paid.ts); on a `refunded` one it changes nothing
+ * (`refund_ignored`), and an order not paid (pending, cancelled) refuses it
+ * (`package_payment_closed`). A refund of a
  * payment that is no package order here is acknowledged (`refund_ignored`, no order), writing nothing.
  * With `acknowledgeSettled` (a provider that resends until acknowledged) a payment
  * notification for a settled order answers `already_settled` instead, writing nothing.
@@ -90,6 +94,10 @@ export async function confirmPackagePayment(
       return recordProviderRefundOfOrder(uow, context, order, { ...outcome, provider }, now);
     }
     if (order.status === "refunded") return { result: "refund_ignored", order };
+    // Paid and activated: recorded, and all of it back ends a package not used yet.
+    if (order.status === "paid") {
+      return recordProviderRefundOfPaidOrder(uow, context, order, { ...outcome, provider }, now);
+    }
     throw closed(order);
   }
   const late = succeeded && (order.status !== "pending_payment" || confirmed.result === "expired");

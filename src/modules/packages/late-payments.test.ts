@@ -395,20 +395,88 @@ describe("the provider's refund of a refund_due order", () => {
     await ledgerClean();
   });
 
-  it("a refund of an order never owed activates, cancels and records nothing", async () => {
+  it("a refund of an order not paid yet activates, cancels and records nothing", async () => {
     const pkg = await w.createPackage();
     const m = await w.member();
     const pending = await online(pkg, m);
-    const paid = await online(pkg, m);
-    expect(await result(confirm(paid, "succeeded"))).toBe("paid");
-    for (const o of [pending, paid]) {
-      const before = await audit(o.id);
-      const refund = { refund_id: `re_${o.id}`, refund_amount: o.price.amount };
-      expect(await w.code(refundOf(o, `evt-${o.id}`, refund), 409)).toBe("package_payment_closed");
-      expect(await audit(o.id)).toEqual(before);
-    }
+    const before = await audit(pending.id);
+    const refund = { refund_id: `re_${pending.id}`, refund_amount: pending.price.amount };
+    expect(await w.code(refundOf(pending, `evt-${pending.id}`, refund), 409)).toBe("package_payment_closed");
+    expect(await audit(pending.id)).toEqual(before);
     expect((await order(pending.id)).status).toBe("pending_payment");
-    expect((await order(paid.id)).status).toBe("paid");
+    await ledgerClean();
+  });
+});
+
+describe("the provider's refund of a paid package order", () => {
+  type Reviewed = OrderBody & {
+    refunded_amount: number;
+    refund_count: number;
+    provider_refund_review: string | null;
+    refund: { kind: string } | null;
+    refund_record: { reference: string } | null;
+  };
+  const reviewed = (id: string) => order(id) as Promise<Reviewed>;
+
+  it("a part refund keeps the package, flagged; all of it back, nothing used, ends it once", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const o = await online(pkg, m);
+    expect(await result(confirm(o, "succeeded"))).toBe("paid");
+    const amount = o.price.amount;
+    const part = { refund_id: "re_pkg_part", refund_amount: Math.floor(amount / 3) };
+    expect(await result(refundOf(o, "evt-pkg-part", part))).toBe("refund_recorded");
+    expect(await reviewed(o.id)).toMatchObject({
+      status: "paid",
+      refunded_amount: Math.floor(amount / 3),
+      refund_count: 1,
+      provider_refund_review: "part_refund",
+      refund: null,
+    });
+    expect(await result(refundOf(o, "evt-pkg-part-again", part))).toBe("refund_ignored");
+
+    const all = { refund_id: "re_pkg_all", refund_amount: amount, refund_cumulative: true };
+    expect(await result(refundOf(o, "evt-pkg-all", all))).toBe("refund_recorded");
+    const ended = await reviewed(o.id);
+    expect(ended).toMatchObject({
+      status: "refunded",
+      refunded_amount: amount,
+      refund_count: 2,
+      provider_refund_review: null,
+      refund: { kind: "provider" },
+      refund_record: { reference: "re_pkg_all" },
+    });
+    expect(ended.period?.status).toBe("refunded");
+    expect((await w.balance(m)).points).toBe(0);
+    expect(await result(refundOf(o, "evt-pkg-late", { refund_id: "re_pkg_late", refund_amount: 1 }))).toBe(
+      "refund_ignored",
+    );
+    const trail = await audit(o.id);
+    expect(trail.filter((a) => a === "package.provider_refund")).toHaveLength(2);
+    expect(trail.filter((a) => a === "package.refunded")).toHaveLength(1);
+    expect((await events("package.refunded")).filter((e) => e.order_id === o.id)).toHaveLength(1);
+    await ledgerClean();
+  });
+
+  it("all of it back after the member spent its bonus points: the package stays, flagged for an operator", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const o = await online(pkg, m);
+    expect(await result(confirm(o, "succeeded"))).toBe("paid");
+    expect((await w.balance(m)).points).toBe(500);
+    const spent = await w.call("POST", `/v1/members/${m}/points`, { operation: "spend", points: 100 });
+    expect(spent.statusCode, spent.body).toBeLessThan(300);
+    const whole = { refund_id: "re_pkg_used", refund_amount: o.price.amount };
+    expect(await result(refundOf(o, "evt-pkg-used", whole))).toBe("refund_recorded");
+    const kept = await reviewed(o.id);
+    expect(kept).toMatchObject({
+      status: "paid",
+      refunded_amount: o.price.amount,
+      provider_refund_review: "benefits_used",
+      refund: null,
+    });
+    expect(kept.period?.status).toBe("active");
+    expect((await w.balance(m)).points).toBe(400);
     await ledgerClean();
   });
 });

@@ -14,6 +14,7 @@ import {
   type OrderRow,
   PAYMENT_METHODS,
   type PeriodRow,
+  PROVIDER_REFUND_REVIEWS,
   REFUND_KINDS,
 } from "./packages.repository.js";
 import { Int, Money, Nullable } from "./packages.schemas.js";
@@ -118,6 +119,7 @@ const ORDER_EXAMPLE = {
   refund_record: null,
   refunded_amount: 0,
   refund_count: 0,
+  provider_refund_review: null,
   created_at: "2026-11-23T08:00:00.000Z",
   paid_at: "2026-11-23T08:00:00.000Z",
 };
@@ -165,7 +167,7 @@ export const PackageOrder = Type.Object(
       Type.Object({
         kind: StringEnum(REFUND_KINDS, {
           description:
-            "order / offline: a paid order refunded; provider: a refund_due order's payment refunded at the provider (see refund_record)",
+            "order / offline: a paid order refunded; provider: refunded at the provider, a refund_due order's payment or all of a paid order's whose package was not used yet (see refund_record)",
         }),
         reason: Nullable(Type.String()),
         refunded_at: Timestamp,
@@ -174,6 +176,13 @@ export const PackageOrder = Type.Object(
     ]),
     refund_record: RefundRecordOrNull,
     ...ProviderRefundFields,
+    provider_refund_review: Type.Union([
+      StringEnum(PROVIDER_REFUND_REVIEWS, {
+        description:
+          "A paid order the provider refunded (in part, or in full) whose package the member keeps, for an operator to decide (an offline refund ends it): part_refund (only part of the payment came back), benefits_used (a gifted voucher has paid for something, or the bonus points were spent), member_closed (the points can no longer be taken back). null otherwise: no such refund, or the full refund ended the package (refunded)",
+      }),
+      Type.Null(),
+    ]),
     created_at: Timestamp,
     paid_at: Type.Union([Timestamp, Type.Null()]),
   },
@@ -227,6 +236,7 @@ export function serializeOrder(
         : null,
     refund_record: o.refund_record,
     ...providerRefundTotals(o.provider_refunds),
+    provider_refund_review: o.status === "paid" ? (o.provider_refunds?.review ?? null) : null,
     created_at: o.created_at.toISOString(),
     paid_at: o.paid_at ? o.paid_at.toISOString() : null,
   };

@@ -19,6 +19,9 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAYMENT_METHODS = ["balance", "online", "offline"] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 /** order / offline: a paid order refunded (refund-package-order.ts); provider: a refund_due one. */
+/** Why a paid order refunded at the provider kept its package: for an operator to decide. */
+export const PROVIDER_REFUND_REVIEWS = ["part_refund", "benefits_used", "member_closed"] as const;
+export type ProviderRefundReview = (typeof PROVIDER_REFUND_REVIEWS)[number];
 export const REFUND_KINDS = ["order", "offline", "provider"] as const;
 export type RefundKind = (typeof REFUND_KINDS)[number];
 export type PeriodState = "current" | "expired" | "refunded";
@@ -85,8 +88,11 @@ export interface PackageOrdersTable {
   refunded_at: Date | null;
   /** Finance's record of a `provider` refund (a refund_due order refunded at the provider). */
   refund_record: Json<RefundRecord> | null;
-  /** The provider's refund notifications heard for a `refund_due` order, until it is all back. */
-  provider_refunds: Json<ProviderRefundLog> | null;
+  /**
+   * The provider's refund notifications heard for a `refund_due` order, until it is all back;
+   * for a paid order also why its package was kept (`review`) for an operator.
+   */
+  provider_refunds: Json<ProviderRefundLog & { review?: ProviderRefundReview }> | null;
   created_by: string;
   created_at: Timestamp;
   paid_at: Date | null;

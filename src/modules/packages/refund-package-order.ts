@@ -1,6 +1,7 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import type { RefundRecord } from "../../platform/http/record-refund.js";
 import { revokeEntitlements, revokeGifts, usedGiftVouchers } from "../catalog/index.js";
 import { findVisibleMember } from "../members/index.js";
 import { orderPoints, refundOrderBalance } from "../wallets/index.js";
@@ -57,6 +58,24 @@ export async function refundPackageOrder(
       );
     }
   }
+  return endRefundedOrder(uow, context, order, { kind: input.kind, reason: input.reason }, now);
+}
+
+/**
+ * What every refund of a paid order (locked, checked by the caller) does: ends the period now,
+ * removes its entitlements, withdraws the gifted vouchers not used, takes back the bonus
+ * points, returns a balance payment, and records the order refunded (with the provider's
+ * `record` when the provider refunded it), audited and announced.
+ */
+export async function endRefundedOrder(
+  uow: UnitOfWork,
+  context: RequestContext,
+  order: OrderRow,
+  input: { kind: "order" | "offline" | "provider"; reason: string | null; record?: RefundRecord },
+  now: Date,
+): Promise<RefundResult> {
+  const tenantId = uow.tenantId;
+  const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
   const reason = input.reason ?? `package order ${order.id} refunded`;
   const gifts = await revokeGifts(uow, context, { sourceRefs: refs, reason }, now);
   const period = order.period_id ? await findPeriod(uow.trx, tenantId, order.period_id) : undefined;
@@ -92,6 +111,7 @@ export async function refundPackageOrder(
       refund_kind: input.kind,
       refund_reason: input.reason,
       refunded_at: now,
+      ...(input.record ? { refund_record: JSON.stringify(input.record) } : {}),
       updated_at: now,
     })
     .where("tenant_id", "=", tenantId)

@@ -51,6 +51,11 @@ export const packagesEnUS = {
   "pkg.order.period": "Period",
   "pkg.order.status.pending_payment": "Awaiting payment",
   "pkg.order.status.paid": "Paid",
+  "pkg.order.review.part_refund": "Partly refunded at the provider: the package is kept, an operator decides",
+  "pkg.order.review.benefits_used":
+    "Refunded at the provider after its benefits were used: the package is kept, an operator decides",
+  "pkg.order.review.member_closed":
+    "Refunded at the provider, member closed: the package is kept, an operator decides",
   "pkg.order.status.refunded": "Refunded",
   "pkg.order.status.cancelled": "Cancelled",
   "pkg.order.status.refund_due": "Paid late: refund due",
@@ -118,6 +123,9 @@ export const packagesZhCN: Record<keyof typeof packagesEnUS, string> = {
   "pkg.order.period": "有效期",
   "pkg.order.status.pending_payment": "待支付",
   "pkg.order.status.paid": "已支付",
+  "pkg.order.review.part_refund": "渠道已部分退款：套餐保留，待人工处理",
+  "pkg.order.review.benefits_used": "渠道已退款但权益已使用：套餐保留，待人工处理",
+  "pkg.order.review.member_closed": "渠道已退款但会员已注销：套餐保留，待人工处理",
   "pkg.order.status.refunded": "已退款",
   "pkg.order.status.cancelled": "已取消",
   "pkg.order.status.refund_due": "逾期支付，待退款",

@@ -164,6 +164,11 @@ export default function PackageDetail() {
                   <>
                     {t(`pkg.order.status.${st}`)}{" "}
                     <ProviderRefunded amount={o.refunded_amount} count={o.refund_count} />
+                    {o.provider_refund_review ? (
+                      <Tag color="orange" data-testid="provider-refund-review">
+                        {t(`pkg.order.review.${o.provider_refund_review}`)}
+                      </Tag>
+                    ) : null}
                   </>
                 ),
               },
