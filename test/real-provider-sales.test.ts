@@ -295,7 +295,7 @@ const CASES = FLOWS.flatMap((flow) =>
 );
 
 describe.each(CASES)("$label", ({ flow, p }) => {
-  it("created at the tenant's provider; a signed success completes it once, a tampered one writes nothing; a refund of one owed back is recorded", async () => {
+  it("created at the tenant's provider; a signed success completes it once, a tampered one writes nothing; refunds of one owed back, and of the completed one, are recorded", async () => {
     t.clock.set(START);
     const tenant = await createTestTenant(t, `${p.name} ${flow.name}`);
     const c = topupClient(t, tenant);
@@ -354,6 +354,16 @@ describe.each(CASES)("$label", ({ flow, p }) => {
       status: "refunded",
       refunded_amount: owed.amount,
       refund_record: { recorded_by: { type: "system", id: `payment_provider:${p.name}` } },
+    });
+
+    // The completed sale refunded at the provider, all of it: what it gave is taken back, once.
+    const back = p.refunded(ref, sale.amount, sale.amount, "rf-done", `${p.name}-rf-done`);
+    answered(p, await post(flow, p, tenant, back), "refund_recorded");
+    answered(p, await post(flow, p, tenant, back), "refund_ignored");
+    expect(await sales.refundState(sale)).toMatchObject({
+      status: "refunded",
+      refunded_amount: sale.amount,
+      refund_record: { reference: expect.any(String) },
     });
     await trail.ledgerClean();
   });
