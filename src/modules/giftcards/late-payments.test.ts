@@ -467,6 +467,20 @@ describe("the provider's refund of a refund_due card", () => {
     await ledgerClean();
   });
 
+  it("of a frozen card: the refunded value comes off, and the card stays frozen", async () => {
+    const b = await buy(await member());
+    expect(await result(notify(b.payment.id, "succeeded"))).toBe("activated");
+    await gc.ok("POST", `/v1/gift-cards/${b.card.id}/freeze`, { reason: "reported lost" });
+    const part = { refund_id: "re_gc_frozen", refund_amount: 9000 };
+    expect(await result(notifyRefund(b.payment.id, "evt-gc-frozen", part))).toBe("refund_recorded");
+    expect(await gc.card(b.card.id)).toMatchObject({ status: "frozen", balance: 10000, refund_shortfall: 0 });
+    expect((await gc.call("POST", `/v1/gift-cards/${b.card.id}/redeem`, { amount: 1 })).statusCode).toBe(409);
+    await gc.ok("POST", `/v1/gift-cards/${b.card.id}/restore`, { reason: "found" });
+    await gc.ok("POST", `/v1/gift-cards/${b.card.id}/redeem`, { amount: 1000 });
+    expect(await gc.card(b.card.id)).toMatchObject({ status: "active", balance: 9000 });
+    await ledgerClean();
+  });
+
   it("of an unused activated card, all at once: all of its value comes off, no shortfall", async () => {
     const b = await buy(await member());
     expect(await result(notify(b.payment.id, "succeeded"))).toBe("activated");

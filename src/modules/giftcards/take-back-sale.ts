@@ -40,8 +40,9 @@ export function saleTakenBackLogOf(
  * card holds nothing more, the card is closed `refunded` with the provider's event as its
  * record; value loaded since by other payments keeps it active. Audited
  * (`gift_card.provider_refund`); the activity's event, and `gift_card.payment_refunded`
- * once all of it is back. A frozen card loses the value too (a refund is no spending); an
- * expired one has nothing left (it all went to breakage): all of it is the shortfall.
+ * once all of it is back. A frozen card loses the value too (a refund is no spending) and stays
+ * frozen; one past its validity holds nothing more (its value is breakage): all of it is the
+ * shortfall.
  */
 export async function takeBackRefundedSale(
   uow: UnitOfWork,
@@ -58,11 +59,16 @@ export async function takeBackRefundedSale(
   const valueUpTo = (total: number) =>
     total >= payment.amount ? face : mulDiv(total, face, payment.amount, "down");
   const wanted = valueUpTo(refund.total) - valueUpTo(log.refunded_total);
-  const open = (card.status === "active" || card.status === "frozen") && card.account_id !== null;
+  // Past its validity the card's value is breakage (the expiry job moves it): nothing to take.
+  const valid = card.expires_at === null || card.expires_at.getTime() > now.getTime();
+  const open = (card.status === "active" || card.status === "frozen") && card.account_id !== null && valid;
   const balance = open ? await cardBalance(uow, card.account_id!) : 0;
   const taken = Math.min(wanted, balance);
   const cash = Math.min(taken, refund.share);
   let activity: ActivityRow | null = null;
+  // A freeze stops the holder spending, not the provider's refund: lifted for the move only.
+  const frozen = card.status === "frozen" && taken > 0;
+  if (frozen) await setFrozenDebits(uow, card.account_id!, false);
   if (taken > 0) {
     const id = newActivityId();
     await moveValue(uow, { id, cardId: card.id }, [
@@ -98,6 +104,8 @@ export async function takeBackRefundedSale(
       now,
     );
   }
+  const closes = refund.whole && open && balance - taken === 0;
+  if (frozen && !closes) await setFrozenDebits(uow, card.account_id!, true);
   const next: SaleTakenBackLog = {
     refunds: { ...log.refunds, [refund.refundId]: refund.share },
     refunded_total: refund.total,
@@ -111,7 +119,6 @@ export async function takeBackRefundedSale(
     .where("id", "=", payment.id)
     .execute();
   let updated = card;
-  const closes = refund.whole && open && balance - taken === 0;
   const record = refund.whole ? providerRefundRecord(ctx, notice, refund, now) : null;
   if (closes) {
     const closed = await uow.updateAccount(card.account_id!, { closed: true });
@@ -157,4 +164,9 @@ export async function takeBackRefundedSale(
     );
   }
   return { result: "refund_recorded", card: updated, activity };
+}
+
+async function setFrozenDebits(uow: UnitOfWork, accountId: string, frozen: boolean): Promise<void> {
+  const account = await uow.updateAccount(accountId, { frozen_debits: frozen });
+  if (!account.ok) throw new Error(`ledger refused to change ${accountId}: ${account.code}`);
 }
