@@ -16,6 +16,7 @@ import {
   poll,
   STEP_TIMEOUT,
   screenshot,
+  settledDialog,
   signIn,
   startConsoleSession,
 } from "../helpers/console-browser.js";
@@ -110,16 +111,18 @@ describe("gift cards in the console", () => {
 
   it("freezes the card, which stops redemption being offered, and restores it", async () => {
     await page.getByRole("button", { name: "冻结", exact: true }).click();
-    await dialogOf(page).getByLabel("原因").fill("顾客挂失");
-    await dialogOf(page).getByRole("button", { name: "下一步" }).click();
+    const freezing = await settledDialog(page);
+    await freezing.getByLabel("原因").fill("顾客挂失");
+    await freezing.getByRole("button", { name: "下一步" }).click();
     await acceptConfirmation(page);
     await page.getByRole("button", { name: "解冻", exact: true }).waitFor();
     expect(await page.getByRole("button", { name: "核销", exact: true }).count()).toBe(0);
     expect(await page.locator(".ant-card").first().textContent()).toContain("顾客挂失");
     await screenshot(page, "gc-05-card-frozen");
     await page.getByRole("button", { name: "解冻", exact: true }).click();
-    await dialogOf(page).getByLabel("原因").fill("已找回");
-    await dialogOf(page).getByRole("button", { name: "下一步" }).click();
+    const restoring = await settledDialog(page);
+    await restoring.getByLabel("原因").fill("已找回");
+    await restoring.getByRole("button", { name: "下一步" }).click();
     await acceptConfirmation(page);
     await page.getByRole("button", { name: "核销", exact: true }).waitFor();
     expectNoConsoleProblems(problems);

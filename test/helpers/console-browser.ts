@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { type DemoCredentials, seedDemo } from "../../src/platform/demo.js";
 import { createTestApp, type TestApp } from "./app.js";
@@ -169,6 +169,16 @@ export async function acceptConfirmation(page: Page): Promise<void> {
   await page.locator(".ant-modal-confirm:not(.ant-zoom)").waitFor();
   await confirmation.getByRole("button", { name: /^(确定|Confirm|OK)$/ }).click();
   await confirmation.waitFor({ state: "detached" });
+}
+
+/**
+ * The dialog just opened, once it has zoomed in: its form's fields are registered by then. A
+ * field filled while the dialog was still mounting could lose its value to the registration,
+ * and the dialog's next step would then stop at a required field with no confirmation.
+ */
+export async function settledDialog(page: Page): Promise<Locator> {
+  await page.locator('.ant-modal[role="dialog"]:not([class*="ant-zoom"])').last().waitFor();
+  return page.getByRole("dialog").filter({ visible: true }).last();
 }
 
 /** Confirms an open Popconfirm once it has zoomed in (the same race as `acceptConfirmation`). */
