@@ -41,6 +41,17 @@ export async function recordTopupRefund(
   return settleRefunded(uow, ctx, intent, refundRecordOf(ctx, input.body, now), now);
 }
 
+/** The intent with its log of the provider's refunds replaced by `log`. */
+function keepProviderRefunds(uow: UnitOfWork, intentId: string, log: object, now: Date): Promise<IntentRow> {
+  return uow.trx
+    .updateTable("wallet_topup_intents")
+    .set({ provider_refunds: JSON.stringify(log), updated_at: now })
+    .where("tenant_id", "=", uow.tenantId)
+    .where("id", "=", intentId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 /**
  * The provider says it refunded a `refund_due` intent's payment (the intent locked by the
  * caller): once all that was collected is back, the intent is recorded refunded exactly as
@@ -61,14 +72,7 @@ export async function recordProviderRefundOfIntent(
     notice,
     { row: intent, log: intent.provider_refunds, collected: intent.amount },
     {
-      keepLog: (log) =>
-        uow.trx
-          .updateTable("wallet_topup_intents")
-          .set({ provider_refunds: JSON.stringify(log), updated_at: now })
-          .where("tenant_id", "=", uow.tenantId)
-          .where("id", "=", intent.id)
-          .returningAll()
-          .executeTakeFirstOrThrow(),
+      keepLog: (log) => keepProviderRefunds(uow, intent.id, log, now),
       settle: (row, record) => settleRefunded(uow, ctx, row, record, now),
       auditPart: (part) =>
         recordAudit(
@@ -128,13 +132,7 @@ export async function recordProviderRefundOfCredited(
   const before = takenBackLogOf(intent.provider_refunds);
   const takenBack = log.taken_principal - before.taken_principal;
   const shortfall = log.shortfall - before.shortfall;
-  let row = await uow.trx
-    .updateTable("wallet_topup_intents")
-    .set({ provider_refunds: JSON.stringify(log), updated_at: now })
-    .where("tenant_id", "=", uow.tenantId)
-    .where("id", "=", intent.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  let row = await keepProviderRefunds(uow, intent.id, log, now);
   await recordAudit(
     uow,
     ctx,
