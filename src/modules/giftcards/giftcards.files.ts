@@ -11,6 +11,8 @@ import {
   ACTIVITY_TYPES,
   CARD_STATUSES,
   CARD_TYPES,
+  findCard,
+  findPlan,
   type GiftCardsTable,
   PAYMENT_METHODS,
   type PlanRow,
@@ -249,24 +251,8 @@ function checkFilters(
  * reference (it names objects of several kinds).
  */
 const cardAndPlanExist: ExportDefinition["checkReferences"] = async (trx, tenantId, filters) => {
-  if (typeof filters.plan_id === "string") {
-    const plan = await trx
-      .selectFrom("gift_card_plans")
-      .select("id")
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", filters.plan_id)
-      .executeTakeFirst();
-    if (!plan) throw new GiftcardsError("gift_card_plan_not_found", "Gift card plan not found");
-  }
-  if (typeof filters.card_id === "string") {
-    const card = await trx
-      .selectFrom("gift_cards")
-      .select("id")
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", filters.card_id)
-      .executeTakeFirst();
-    if (!card) throw new GiftcardsError("gift_card_not_found", "Gift card not found");
-  }
+  if (typeof filters.plan_id === "string") await findPlan(trx, tenantId, filters.plan_id);
+  if (typeof filters.card_id === "string") await findCard(trx, tenantId, filters.card_id);
 };
 
 const CARD_FILTERS = {

@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { ExportDefinition } from "../../platform/files/registry.js";
 import { PackagesError } from "./packages.errors.js";
+import { findPackage } from "./packages.repository.js";
 
 /** The buyers list of a package (seed: "buyer information"), through the shared export jobs. */
 const PAGE = 2000;
@@ -70,16 +71,8 @@ export const PACKAGE_BUYERS_EXPORT: ExportDefinition<BuyerRow> = {
   permission: "packages.read",
   validateFilters: (filters) => void buyerFilters(filters),
   // A package that is not there answers 404 as a look-up of it does, not an empty file.
-  checkReferences: async (trx, tenantId, filters) => {
-    const { packageId } = buyerFilters(filters);
-    const found = await trx
-      .selectFrom("packages")
-      .select("id")
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", packageId)
-      .executeTakeFirst();
-    if (!found) throw new PackagesError("package_not_found", "Package not found");
-  },
+  checkReferences: async (trx, tenantId, filters) =>
+    void (await findPackage(trx, tenantId, buyerFilters(filters).packageId)),
   columns: [
     { key: "order_id", header: "order_id", value: (r) => r.order_id },
     { key: "paid_at", header: "paid_at", value: (r) => r.paid_at },
