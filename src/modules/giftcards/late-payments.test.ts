@@ -387,12 +387,7 @@ describe("the provider's refund of a refund_due card", () => {
 
     // A refund of a payment that is no card here (another sale's at the same provider
     // account) is acknowledged, so the provider stops resending it, and writes nothing.
-    const written = () =>
-      t.database.owner
-        .selectFrom("audit_events")
-        .select((eb) => eb.fn.countAll<string>().as("n"))
-        .where("tenant_id", "=", tenant.tenantId)
-        .executeTakeFirstOrThrow();
+    const written = () => tenantTrail(t, tenant.tenantId).auditCount();
     const audited = await written();
     const stranger = await notifyRefund(bought.payment.id, "evt-gc-stranger", {
       ...part,

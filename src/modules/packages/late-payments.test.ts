@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestKey, createTestTenant } from "../../../test/helpers/app.js";
 import { type OrderBody, type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
+import { tenantTrail } from "../../../test/helpers/trail.js";
 import { verifyLedger } from "../../ledger/index.js";
 import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
 import { runPackageExpiry } from "./index.js";
@@ -374,12 +375,7 @@ describe("the provider's refund of a refund_due order", () => {
 
     // A refund of a payment that is no order here (another sale's at the same provider
     // account) is acknowledged, so the provider stops resending it, and writes nothing.
-    const written = () =>
-      w.t.database.owner
-        .selectFrom("audit_events")
-        .select((eb) => eb.fn.countAll<string>().as("n"))
-        .where("tenant_id", "=", w.tenant.tenantId)
-        .executeTakeFirstOrThrow();
+    const written = () => tenantTrail(w.t, w.tenant.tenantId).auditCount();
     const audited = await written();
     const stranger = await refundOf(pending, "evt-pkg-stranger", {
       ...part,

@@ -438,12 +438,7 @@ describe("the provider's refund of a refund_due intent", () => {
 
     // A refund of a payment that is no intent here (another sale's at the same provider
     // account) is acknowledged, so the provider stops resending it, and writes nothing.
-    const written = () =>
-      t.database.owner
-        .selectFrom("audit_events")
-        .select((eb) => eb.fn.countAll<string>().as("n"))
-        .where("tenant_id", "=", tenant.tenantId)
-        .executeTakeFirstOrThrow();
+    const written = () => tenantTrail(t, tenant.tenantId).auditCount();
     const audited = await written();
     const stranger = await notifyRefund(intent, "evt_stranger", {
       ...part,
