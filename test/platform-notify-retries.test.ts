@@ -17,6 +17,7 @@ import {
 } from "./helpers/app.js";
 import { expectProblem } from "./helpers/problem.js";
 import { startSmtpServer } from "./helpers/smtp.js";
+import { tenantTrail } from "./helpers/trail.js";
 
 /**
  * Emails and SMS that failed for a passing reason are retried on the schedule, by real SMTP
@@ -500,6 +501,49 @@ describe("resending a failed delivery by hand", () => {
     expect(await notifier.sendDueRetries(at(start, 60))).toEqual([
       expect.objectContaining({ status: "failed", attempts: 3 }),
     ]);
+  });
+
+  it("brings a delivery waiting for a later retry forward to now, keeping its schedule", async () => {
+    let gatewayUp = false;
+    const notifier = new Notifier({
+      db: r.deps.db,
+      clock: r.clock,
+      sms: { send: () => (gatewayUp ? Promise.resolve() : Promise.reject(new Error("gateway unreachable"))) },
+    });
+    const start = r.clock.now();
+    await notifier.notify(
+      shop.tenantId,
+      { type: "webhook_endpoint.disabled", recipientKey: "api", to: { phone: "+8613800000011" } },
+      start,
+    );
+    const waiting = await deliveryOf(r, shop.tenantId, "+8613800000011");
+    expect(waiting).toMatchObject({ status: "retrying", attempts: 1, retry_from: 0 });
+    expect(waiting.next_attempt_at).toEqual(at(start, NOTIFY_RETRY_DELAYS_SECONDS[0]));
+    // Nothing is due yet: the sweep sends nothing before the operator steps in.
+    expect(await notifier.sendDueRetries(start)).toEqual([]);
+
+    const now = await resend(r, shop, waiting.id, "now-1");
+    expect(now.statusCode, now.body).toBe(200);
+    expect(json(now)).toMatchObject({
+      status: "retrying",
+      attempts: 1,
+      next_attempt_at: start.toISOString(),
+    });
+    // Due now: a second press would only queue what is queued.
+    expectProblem(await resend(r, shop, waiting.id, "now-2"), 409, "notification_delivery_queued");
+    expect(await deliveryOf(r, shop.tenantId, "+8613800000011")).toMatchObject({ retry_from: 0 });
+
+    gatewayUp = true;
+    expect(await notifier.sendDueRetries(start)).toEqual([
+      expect.objectContaining({ deliveryId: waiting.id, status: "sent", attempts: 2 }),
+    ]);
+    expect(await deliveryOf(r, shop.tenantId, "+8613800000011")).toMatchObject({
+      status: "sent",
+      attempts: 2,
+      next_attempt_at: null,
+    });
+    expectProblem(await resend(r, shop, waiting.id, "now-3"), 409, "notification_already_sent");
+    expect(await tenantTrail(r, shop.tenantId).audit(waiting.id)).toEqual(["notification_delivery.resent"]);
   });
 
   it("refuses what cannot or must not be sent again, and shows one delivery to its tenant only", async () => {

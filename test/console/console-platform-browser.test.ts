@@ -247,6 +247,20 @@ describe("the platform pages", () => {
     expect(await retrying.textContent()).toMatch(/重试中第 1 次发送失败，下次重试 \d{4}/);
     // Only the failed email offers a resend; confirmed, the server's refusal shows in words.
     expect(await retrying.getByRole("button", { name: /^重发/ }).count()).toBe(0);
+    // The retrying SMS may be sent now instead of at its next retry.
+    await retrying.getByRole("button", { name: "立即发送 +8613800000000" }).click();
+    await acceptConfirmation(page);
+    await page.getByText("已提前，稍后即发送").waitFor();
+    const sms = await call<{ data: { recipient: string; status: string; next_attempt_at: string | null }[] }>(
+      "GET",
+      "/v1/notification-deliveries?notice_type=deposit.balance_low&limit=100",
+    );
+    const broughtForward = sms.data.find((d) => d.recipient === "+8613800000000")!;
+    // Due now (or already tried by the worker's sweep), no longer a minute away.
+    expect(
+      broughtForward.status !== "retrying" ||
+        Date.parse(broughtForward.next_attempt_at!) <= server.t.clock.now().getTime(),
+    ).toBe(true);
     await failed.getByRole("button", { name: "重发 finance@demo.vouchsafe.test" }).click();
     await acceptConfirmation(page);
     await page.getByText("服务器未配置邮件发送，无法重发邮件").waitFor();

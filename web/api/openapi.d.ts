@@ -643,8 +643,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send a failed email or SMS again (restarts its retry schedule)
-         * @description Queues the delivery to be sent now, with the subject and text it failed with, by the retry sweep; it does not count against the notice's cap again. A failed delivery keeps its text 7 days. Refused with 409: `notification_already_sent` (sending again would deliver it twice), `notification_delivery_capped` (never sent), `notification_delivery_inbox` (in the inbox already), `notification_delivery_queued` (waiting for its retry), `notification_delivery_in_flight` (being sent right now), `notification_body_unavailable` (its text is no longer kept), `email_not_configured` (no SMTP_URL).
+         * Send a failed email or SMS again (restarts its retry schedule), or a retrying one now
+         * @description Queues the delivery to be sent now, with the subject and text it failed with, by the retry sweep; a delivery waiting for a later retry is brought forward to now, its retry schedule kept. It does not count against the notice's cap again. A failed delivery keeps its text 7 days. Refused with 409: `notification_already_sent` (sending again would deliver it twice), `notification_delivery_capped` (never sent), `notification_delivery_inbox` (in the inbox already), `notification_delivery_queued` (due to be sent already), `notification_delivery_in_flight` (being sent right now), `notification_body_unavailable` (its text is no longer kept), `email_not_configured` (no SMTP_URL).
          */
         post: operations["postNotificationDeliveriesByIdResend"];
         delete?: never;

@@ -383,13 +383,14 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     config: { ...manage, idempotent: true },
     schema: {
       tags: ["notifications"],
-      summary: "Send a failed email or SMS again (restarts its retry schedule)",
+      summary: "Send a failed email or SMS again (restarts its retry schedule), or a retrying one now",
       description:
         "Queues the delivery to be sent now, with the subject and text it failed with, by the retry sweep; " +
-        "it does not count against the notice's cap again. A failed delivery keeps its text " +
+        "a delivery waiting for a later retry is brought forward to now, its retry schedule kept. " +
+        "It does not count against the notice's cap again. A failed delivery keeps its text " +
         `${NOTIFY_FAILED_BODY_DAYS} days. Refused with 409: \`notification_already_sent\` (sending again would deliver it twice), ` +
         "`notification_delivery_capped` (never sent), `notification_delivery_inbox` (in the inbox already), " +
-        "`notification_delivery_queued` (waiting for its retry), `notification_delivery_in_flight` (being sent right now), " +
+        "`notification_delivery_queued` (due to be sent already), `notification_delivery_in_flight` (being sent right now), " +
         "`notification_body_unavailable` (its text is no longer kept), `email_not_configured` (no SMTP_URL).",
       params: DeliveryParams,
       response: { 200: Delivery, ...errorResponses(409) },

@@ -30,9 +30,11 @@ export const DELIVERY_COLUMNS = [
 
 /**
  * Queues a failed email or SMS to be sent again now, by the retry sweep, with the subject and
- * text it failed with, on a retry schedule started afresh (as a webhook resend does). It never
+ * text it failed with, on a retry schedule started afresh (as a webhook resend does). A delivery
+ * still waiting for a later retry is brought forward to now instead, its schedule kept: an
+ * operator who has fixed the mail server should not wait hours for the next try. It never
  * takes the notice's cap again: the notice was counted when it was first sent. Refused when a
- * send would duplicate a message (sent, or queued or being sent already), when there is nothing
+ * send would duplicate a message (sent, or due or being sent already), when there is nothing
  * to send (a capped notice, an inbox message, a text no longer kept), or when no mail server is
  * configured for an email.
  */
@@ -50,7 +52,7 @@ export async function resendNotification(
   const tenantId = ctx.actor.tenantId;
   const row = await trx
     .selectFrom("notification_deliveries")
-    .select(["channel", "status", "body", "claimed_until", "attempts"])
+    .select(["channel", "status", "body", "claimed_until", "attempts", "next_attempt_at"])
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .forUpdate()
@@ -71,13 +73,16 @@ export async function resendNotification(
       "notification_already_sent",
       "The notice was sent; sending it again would deliver it twice",
     );
+  const waitingForLaterRetry =
+    row.status === "retrying" && row.next_attempt_at !== null && row.next_attempt_at > options.sendAt;
   if (row.status === "retrying") {
     if (row.claimed_until !== null && row.claimed_until >= options.sendAt)
       throw new DomainError(
         "notification_delivery_in_flight",
         "The delivery is being sent right now; wait for this attempt's outcome",
       );
-    throw new DomainError("notification_delivery_queued", "The delivery is queued to be sent again already");
+    if (!waitingForLaterRetry)
+      throw new DomainError("notification_delivery_queued", "The delivery is due to be sent again already");
   }
   if (row.body === null)
     throw new DomainError(
@@ -91,13 +96,17 @@ export async function resendNotification(
     );
   const updated = await trx
     .updateTable("notification_deliveries")
-    .set({
-      status: "retrying",
-      next_attempt_at: options.sendAt,
-      claimed_until: null,
-      retry_from: row.attempts,
-      body_kept_until: null,
-    })
+    .set(
+      waitingForLaterRetry
+        ? { next_attempt_at: options.sendAt }
+        : {
+            status: "retrying",
+            next_attempt_at: options.sendAt,
+            claimed_until: null,
+            retry_from: row.attempts,
+            body_kept_until: null,
+          },
+    )
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
     .returning(DELIVERY_COLUMNS)

@@ -209,10 +209,14 @@ function Deliveries() {
   const { tab: _tab, locale: _locale, channel: _channel, ...query } = filters;
   const mayResend = can("POST /v1/notification-deliveries/{id}/resend");
   // One key per confirmed attempt: a double click cannot queue it twice (the API refuses a queued one too).
-  const resend = (d: Delivery) =>
-    modal.confirm({
-      title: t("notify.resend"),
-      content: t("notify.resendConfirm", { recipient: d.recipient }),
+  // A failed delivery is queued again; one waiting for a later retry is brought forward to now.
+  const resend = (d: Delivery) => {
+    const early = d.status === "retrying";
+    return modal.confirm({
+      title: t(early ? "notify.sendNow" : "notify.resend"),
+      content: early
+        ? t("notify.sendNowConfirm", { recipient: d.recipient, at: fmt.dateTime(d.next_attempt_at ?? "") })
+        : t("notify.resendConfirm", { recipient: d.recipient }),
       okText: t("common.confirm"),
       cancelText: t("common.cancel"),
       onOk: async () => {
@@ -223,13 +227,14 @@ function Deliveries() {
               headers: { "idempotency-key": idempotencyKey() },
             }),
           );
-          message.success(t("notify.resent"));
+          message.success(t(early ? "notify.sentNow" : "notify.resent"));
         } catch (e) {
           message.error(problemText(e));
         }
         await client.invalidateQueries({ queryKey: ["notification-deliveries"] });
       },
     });
+  };
   return (
     <>
       <FilterBar<Record<string, string>>
@@ -333,17 +338,23 @@ function Deliveries() {
                 {
                   title: t("common.actions"),
                   key: "actions",
-                  // Only a failed email or SMS can be sent again; the API says why when it cannot.
-                  render: (_: unknown, d: Delivery) =>
-                    d.status === "failed" && d.channel !== "inbox" ? (
-                      <Button
-                        size="small"
-                        onClick={() => resend(d)}
-                        aria-label={`${t("notify.resend")} ${d.recipient}`}
-                      >
-                        {t("notify.resend")}
+                  // Only a failed email or SMS can be sent again, and a retrying one sent now (the server's
+                  // clock, not the browser's, says whether its retry is due already); the API says why
+                  // when it cannot.
+                  render: (_: unknown, d: Delivery) => {
+                    if (d.channel === "inbox") return null;
+                    const label =
+                      d.status === "failed"
+                        ? t("notify.resend")
+                        : d.status === "retrying"
+                          ? t("notify.sendNow")
+                          : null;
+                    return label ? (
+                      <Button size="small" onClick={() => resend(d)} aria-label={`${label} ${d.recipient}`}>
+                        {label}
                       </Button>
-                    ) : null,
+                    ) : null;
+                  },
                 },
               ]
             : []),
