@@ -97,6 +97,13 @@ describe.each(PROVIDERS)("refunds made at $name", (p) => {
       answered(p, await send(signed), "already_settled");
       expect(await refundOf()).toMatchObject({ refunded_total: total });
       expect((await c.balance(m)).principal).toBe(12_340 - total);
+      // Credited while part of it is back, as a card charge stays paid; refunded once all is.
+      expect(await c.ok<TopupBody>("GET", `/v1/topups/${started.id}`)).toMatchObject({
+        status: total < 12_340 ? "credited" : "refunded",
+        refunded_amount: total,
+        refund_count: i + 1,
+        refund_shortfall: 0,
+      });
     }
     expect(Object.values((await refundOf())!.refunds)).toEqual([10, 1_220, 11_110]);
     expect(await c.balance(m)).toMatchObject({ principal: 0, bonus: 0 });

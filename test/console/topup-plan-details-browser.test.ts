@@ -43,17 +43,21 @@ interface Topup {
   details: Record<string, unknown>;
 }
 
-/** The test provider confirms an online top-up's payment, as its signed notification would. */
-async function providerCollects(topup: Topup): Promise<string> {
+/**
+ * The test provider confirms an online top-up's payment, or a refund of part of it, as its
+ * signed notification would.
+ */
+async function providerCollects(topup: Topup, refund?: { amount: number; id: string }): Promise<string> {
   const { t } = server;
   const signed = signTestWebhook(
     testProviderSecret(t.config.signingSecret),
     {
-      id: `evt-${topup.id}`,
+      id: `evt-${topup.id}${refund ? `-${refund.id}` : ""}`,
       provider_ref: String(topup.checkout?.pay_url).replace("test://pay/", ""),
       status: "succeeded",
       amount: topup.amount,
       currency: "CNY",
+      ...(refund ? { kind: "refund", refund_amount: refund.amount, refund_id: refund.id } : {}),
     },
     t.clock.now(),
   );
@@ -110,6 +114,15 @@ describe("a top-up plan's details in the console", () => {
     expect(online.status).toBe("pending_payment");
     await server.api("PATCH", `/v1/members/${li.id}`, { status: "frozen" });
     expect(await providerCollects(online)).toBe("refund_due");
+    // 王芳 pays one online; the provider later refunds part of it: still credited, the part shown.
+    const partRefunded = await topUp({
+      member_id: wang.id,
+      amount: 20_000,
+      channel: "online",
+      payment_method: "online",
+    });
+    expect(await providerCollects(partRefunded)).toBe("credited");
+    expect(await providerCollects(partRefunded, { amount: 5_000, id: "rf_part_1" })).toBe("refund_recorded");
 
     await signIn(page, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
     await page.getByRole("navigation").getByText("充值方案").click();
@@ -121,13 +134,15 @@ describe("a top-up plan's details in the console", () => {
     await poll(() => page.getByRole("heading", { level: 3 }).textContent()).toContain("夏季充值");
 
     const rows = page.locator(".ant-table-tbody tr.ant-table-row");
-    await poll(() => rows.count()).toBe(3);
+    await poll(() => rows.count()).toBe(4);
     // The first top-up: 250.00, bonus 25.00 + 12.50 first-top-up extra, 12 points (12.5 down).
     const firstRow = rows.filter({ hasText: "¥250.00" });
     // The store's name comes with the org units, which may answer after the top-ups.
     await poll(() => firstRow.textContent()).toMatch(
       /8800001.*¥250\.00.*¥37\.50.*12.*是.*门店 · Shanghai Nanjing Road.*已到账/,
     );
+    const partRow = rows.filter({ hasText: "¥200.00" });
+    expect(await partRow.textContent()).toMatch(/8800001.*¥200\.00.*线上.*已到账.*渠道已退 ¥50\.00/);
     const secondRow = rows.filter({ hasText: "¥100.00" });
     expect(await secondRow.textContent()).toMatch(/8800001.*¥100\.00.*¥10\.00.*5.*否.*门店.*已到账/);
     const dueRow = rows.filter({ hasText: "8800002" });
@@ -157,6 +172,7 @@ describe("a top-up plan's details in the console", () => {
     const csv = await readFile((await download.path())!, "utf8");
     const lines = csv.trim().split(/\r?\n/);
     expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain("status,refunded_amount,recharge_code_id");
     expect(lines[1]).toContain(online.id);
     expect(lines[1]).toContain("refund_due");
 

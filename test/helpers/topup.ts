@@ -42,6 +42,7 @@ export interface TopupBody {
   member_id: string;
   status: string;
   amount: number;
+  refunded_amount: number;
   bonus_amount: number;
   points: number;
   first_topup: boolean;

@@ -28452,8 +28452,17 @@ export interface operations {
                                 [key: string]: unknown;
                             } | null;
                             payment_expires_at: string | null;
-                            /** @enum {string} */
+                            /**
+                             * @description `credited` stays while only part of an online payment is refunded at the provider; `refunded` once all of it is
+                             * @enum {string}
+                             */
                             status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
+                            /** @description What the payment provider has refunded of this top-up's payment so far (minor units) */
+                            refunded_amount: number;
+                            /** @description The provider's refunds recorded, each once */
+                            refund_count: number;
+                            /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
+                            refund_shortfall: number;
                             recharge_code_id: string | null;
                             details: {
                                 [key: string]: unknown;
@@ -28542,6 +28551,9 @@ export interface operations {
                      *       "checkout": null,
                      *       "payment_expires_at": null,
                      *       "status": "credited",
+                     *       "refunded_amount": 0,
+                     *       "refund_count": 0,
+                     *       "refund_shortfall": 0,
                      *       "recharge_code_id": null,
                      *       "details": {
                      *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
@@ -28581,8 +28593,17 @@ export interface operations {
                             [key: string]: unknown;
                         } | null;
                         payment_expires_at: string | null;
-                        /** @enum {string} */
+                        /**
+                         * @description `credited` stays while only part of an online payment is refunded at the provider; `refunded` once all of it is
+                         * @enum {string}
+                         */
                         status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
+                        /** @description What the payment provider has refunded of this top-up's payment so far (minor units) */
+                        refunded_amount: number;
+                        /** @description The provider's refunds recorded, each once */
+                        refund_count: number;
+                        /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
+                        refund_shortfall: number;
                         recharge_code_id: string | null;
                         details: {
                             [key: string]: unknown;
@@ -28821,6 +28842,9 @@ export interface operations {
                      *       "checkout": null,
                      *       "payment_expires_at": null,
                      *       "status": "credited",
+                     *       "refunded_amount": 0,
+                     *       "refund_count": 0,
+                     *       "refund_shortfall": 0,
                      *       "recharge_code_id": null,
                      *       "details": {
                      *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
@@ -28860,8 +28884,17 @@ export interface operations {
                             [key: string]: unknown;
                         } | null;
                         payment_expires_at: string | null;
-                        /** @enum {string} */
+                        /**
+                         * @description `credited` stays while only part of an online payment is refunded at the provider; `refunded` once all of it is
+                         * @enum {string}
+                         */
                         status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
+                        /** @description What the payment provider has refunded of this top-up's payment so far (minor units) */
+                        refunded_amount: number;
+                        /** @description The provider's refunds recorded, each once */
+                        refund_count: number;
+                        /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
+                        refund_shortfall: number;
                         recharge_code_id: string | null;
                         details: {
                             [key: string]: unknown;
@@ -28937,6 +28970,9 @@ export interface operations {
                      *       "checkout": null,
                      *       "payment_expires_at": null,
                      *       "status": "credited",
+                     *       "refunded_amount": 0,
+                     *       "refund_count": 0,
+                     *       "refund_shortfall": 0,
                      *       "recharge_code_id": null,
                      *       "details": {
                      *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
@@ -28976,8 +29012,17 @@ export interface operations {
                             [key: string]: unknown;
                         } | null;
                         payment_expires_at: string | null;
-                        /** @enum {string} */
+                        /**
+                         * @description `credited` stays while only part of an online payment is refunded at the provider; `refunded` once all of it is
+                         * @enum {string}
+                         */
                         status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
+                        /** @description What the payment provider has refunded of this top-up's payment so far (minor units) */
+                        refunded_amount: number;
+                        /** @description The provider's refunds recorded, each once */
+                        refund_count: number;
+                        /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
+                        refund_shortfall: number;
                         recharge_code_id: string | null;
                         details: {
                             [key: string]: unknown;
@@ -30223,6 +30268,9 @@ export interface operations {
                          *       "checkout": null,
                          *       "payment_expires_at": null,
                          *       "status": "credited",
+                         *       "refunded_amount": 0,
+                         *       "refund_count": 0,
+                         *       "refund_shortfall": 0,
                          *       "recharge_code_id": null,
                          *       "details": {
                          *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
@@ -30262,8 +30310,17 @@ export interface operations {
                                 [key: string]: unknown;
                             } | null;
                             payment_expires_at: string | null;
-                            /** @enum {string} */
+                            /**
+                             * @description `credited` stays while only part of an online payment is refunded at the provider; `refunded` once all of it is
+                             * @enum {string}
+                             */
                             status: "pending_payment" | "credited" | "failed" | "expired" | "refund_due" | "refunded";
+                            /** @description What the payment provider has refunded of this top-up's payment so far (minor units) */
+                            refunded_amount: number;
+                            /** @description The provider's refunds recorded, each once */
+                            refund_count: number;
+                            /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
+                            refund_shortfall: number;
                             recharge_code_id: string | null;
                             details: {
                                 [key: string]: unknown;

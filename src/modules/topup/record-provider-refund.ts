@@ -15,7 +15,8 @@ export type RefundLog = TakenBackLog;
  * out of the top-up's lots as every credited top-up's (wallets `takeBackProviderRefund`):
  * principal = the refunded amount, bonus = bonus × refunded / amount rounded down, both
  * cumulative; what the member already spent is recorded as the
- * shortfall (points and gifts stay: an operator decides). The top-up becomes `refunded`. A
+ * shortfall (points and gifts stay: an operator decides). The top-up becomes `refunded` once
+ * all of it is back; until then it stays `credited` with its `refunded_amount`. A
  * `refund_due` top-up (paid late, never credited) is not for this path
  * (record-refund.ts `recordProviderRefundOfOwed`): nothing was credited to take back.
  */
@@ -51,7 +52,10 @@ export async function recordProviderRefund(
   );
   if (!taken) return "already_settled";
   const { refundId, log: next } = taken;
-  return saveRefund(uow, ctx, { topup, details, status: "refunded", refundId, log: next }, now);
+  // A part refunded leaves the top-up credited, as a card charge stays paid (its
+  // `refunded_amount` says how much came back); only all of it back makes it refunded.
+  const status = next.refunded_total >= topup.amount ? "refunded" : topup.status;
+  return saveRefund(uow, ctx, { topup, details, status, refundId, log: next }, now);
 }
 
 /** Keeps a recorded refund in the top-up's details with its new status, and audits it. */
@@ -61,7 +65,7 @@ async function saveRefund(
   p: {
     topup: TopupRow;
     details: Record<string, unknown>;
-    status: "refunded" | "refund_due";
+    status: "credited" | "refunded" | "refund_due";
     refundId: string;
     log: RefundLog;
   },

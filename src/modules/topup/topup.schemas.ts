@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CHANNELS, Nullable } from "./plan-terms.js";
+import { refundLogOf } from "./record-provider-refund.js";
 import {
   PLAN_STATUSES,
   type PlanRow,
@@ -93,7 +94,18 @@ export const Topup = Type.Object(
     provider: NullStr,
     checkout: Nullable(Type.Record(Type.String(), Type.Unknown())),
     payment_expires_at: Nullable(Timestamp),
-    status: StringEnum(TOPUP_STATUSES),
+    status: StringEnum(TOPUP_STATUSES, {
+      description:
+        "`credited` stays while only part of an online payment is refunded at the provider; `refunded` once all of it is",
+    }),
+    refunded_amount: Type.Integer({
+      description: "What the payment provider has refunded of this top-up's payment so far (minor units)",
+    }),
+    refund_count: Type.Integer({ description: "The provider's refunds recorded, each once" }),
+    refund_shortfall: Type.Integer({
+      description:
+        "Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle)",
+    }),
     recharge_code_id: NullStr,
     details: Type.Record(Type.String(), Type.Unknown()),
     created_at: Timestamp,
@@ -122,6 +134,9 @@ export const Topup = Type.Object(
         checkout: null,
         payment_expires_at: null,
         status: "credited",
+        refunded_amount: 0,
+        refund_count: 0,
+        refund_shortfall: 0,
         recharge_code_id: null,
         details: { principal_lot_id: "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g" },
         created_at: "2026-11-23T08:00:00.000Z",
@@ -132,6 +147,7 @@ export const Topup = Type.Object(
 );
 
 export function serializeTopup(t: TopupRow) {
+  const refund = refundLogOf(t);
   return {
     id: t.id,
     object: "topup" as const,
@@ -153,6 +169,9 @@ export function serializeTopup(t: TopupRow) {
     checkout: t.checkout,
     payment_expires_at: t.payment_expires_at?.toISOString() ?? null,
     status: t.status,
+    refunded_amount: refund.refunded_total,
+    refund_count: Object.keys(refund.refunds).length,
+    refund_shortfall: refund.shortfall,
     recharge_code_id: t.recharge_code_id,
     details: t.details,
     created_at: t.created_at.toISOString(),
@@ -175,6 +194,7 @@ export const DETAIL_COLUMNS = [
   "store_id",
   "first_topup",
   "status",
+  "refunded_amount",
   "recharge_code_id",
 ] as const;
 

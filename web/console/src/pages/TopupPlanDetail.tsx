@@ -10,6 +10,7 @@ import { DownloadButton } from "../components/DownloadButton";
 import { dayRangeBounds, dayRangeOf } from "../components/dayRange";
 import { useOrgUnits } from "../components/orgUnits";
 import { FilterBar } from "../components/Page";
+import { ProviderRefunded } from "../components/ProviderRefunded";
 import { ProblemAlert } from "../components/problems";
 import { RecordRefundButton } from "../components/RecordRefundButton";
 import { type MessageKey, useI18n } from "../i18n/i18n";
@@ -298,6 +299,12 @@ export default function TopupPlanDetail() {
                 return (
                   <Space orientation="vertical" size={0}>
                     <Tag color={COLORS[s]}>{t(`topup.topupStatus.${s}`)}</Tag>
+                    {/* A part refunded at the provider leaves the top-up credited: the tag says how much came back. */}
+                    <ProviderRefunded
+                      amount={r.refunded_amount}
+                      count={r.refund_count}
+                      shortfall={r.refund_shortfall}
+                    />
                     {note ? (
                       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                         {note}
