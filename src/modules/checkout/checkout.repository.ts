@@ -150,6 +150,30 @@ export async function benefitUsage(trx: Tx, tenantId: string, benefitId: string)
   };
 }
 
+/**
+ * Whether a member's completed orders (refunded ones do not count) applied a benefit that a
+ * purchase gave them as an entitlement (e.g. a package's period): the quote each order keeps
+ * names every applied benefit's source, whether it took money off, shipping or added points.
+ */
+export async function entitlementSourceUsed(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  source: { type: string; id: string },
+): Promise<boolean> {
+  const applied = { benefits_applied: [{ source: { source_type: source.type, source_id: source.id } }] };
+  const row = await trx
+    .selectFrom("checkout_orders")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("member_id", "=", memberId)
+    .where("status", "=", "completed")
+    .where(sql<boolean>`quote @> ${JSON.stringify(applied)}::jsonb`)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** A store-bound actor sells only in its own subtree; tenant-wide staff name any store. */
 export async function resolveStore(
   trx: Tx,

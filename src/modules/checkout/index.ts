@@ -4,6 +4,9 @@ import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import { CHECKOUT_ERRORS } from "./checkout.errors.js";
 import { CHECKOUT_EVENTS } from "./checkout.events.js";
 import { checkoutPaymentOwner } from "./checkout.repository.js";
+
+export { entitlementSourceUsed } from "./checkout.repository.js";
+
 import { checkoutRoutes } from "./checkout.routes.js";
 import { followOrderPayment } from "./finish-order.js";
 

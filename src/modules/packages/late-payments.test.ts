@@ -475,4 +475,51 @@ describe("the provider's refund of a paid package order", () => {
     expect((await w.balance(m)).points).toBe(400);
     await ledgerClean();
   });
+
+  it("all of it back after a checkout applied the package's benefit: kept for an operator, unless that order was refunded", async () => {
+    const pkg = await w.createPackage();
+    /** A member who bought the package online and then bought 100.00 of goods at the till. */
+    const boughtAndShopped = async (name: string) => {
+      const m = await w.member(0, "silver", name);
+      const o = await online(pkg, m);
+      expect(await result(confirm(o, "succeeded"))).toBe("paid");
+      const shopped = await w.ok<{ id: string; quote: { benefits_applied: { source: object }[] } }>(
+        w.call("POST", "/v1/checkout/orders", {
+          member_id: m,
+          channel: "POS",
+          client_order_id: `shop-${m}`,
+          lines: [{ sku: "tea", category: "drinks", quantity: 1, unit_price: 10_000 }],
+        }),
+        201,
+      );
+      // The package's 10% off, which the silver tier alone would not give, applied.
+      expect(shopped.quote.benefits_applied).toEqual([
+        expect.objectContaining({
+          benefit_id: w.discount,
+          source: expect.objectContaining({ kind: "entitlement", source_type: "package_period" }),
+        }),
+      ]);
+      return { m, o, shopped };
+    };
+    const used = await boughtAndShopped("Used it");
+    const givenBack = await boughtAndShopped("Gave it back");
+    await w.ok(w.call("POST", `/v1/checkout/orders/${givenBack.shopped.id}/refund`, {}));
+
+    for (const { o } of [used, givenBack]) {
+      const whole = { refund_id: `re_${o.id}`, refund_amount: o.price.amount };
+      expect(await result(refundOf(o, `evt-${o.id}-whole`, whole))).toBe("refund_recorded");
+    }
+    expect(await reviewed(used.o.id)).toMatchObject({
+      status: "paid",
+      provider_refund_review: "benefits_used",
+      refund: null,
+    });
+    // The only order that used the benefit was refunded: nothing the package gave is in use.
+    expect(await reviewed(givenBack.o.id)).toMatchObject({
+      status: "refunded",
+      provider_refund_review: null,
+      refund: { kind: "provider" },
+    });
+    await ledgerClean();
+  });
 });

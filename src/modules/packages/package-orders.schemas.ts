@@ -179,7 +179,7 @@ export const PackageOrder = Type.Object(
     provider_refund_review: Type.Union([
       StringEnum(PROVIDER_REFUND_REVIEWS, {
         description:
-          "A paid order the provider refunded (in part, or in full) whose package the member keeps, for an operator to decide (an offline refund ends it): part_refund (only part of the payment came back), benefits_used (a gifted voucher has paid for something, or the bonus points were spent), member_closed (the points can no longer be taken back). null otherwise: no such refund, or the full refund ended the package (refunded)",
+          "A paid order the provider refunded (in part, or in full) whose package the member keeps, for an operator to decide (an offline refund ends it): part_refund (only part of the payment came back), benefits_used (a gifted voucher has paid for something, a checkout applied one of the package's benefits, or the bonus points were spent), member_closed (the points can no longer be taken back). null otherwise: no such refund, or the full refund ended the package (refunded)",
       }),
       Type.Null(),
     ]),

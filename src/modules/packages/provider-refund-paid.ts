@@ -8,6 +8,7 @@ import {
   providerRefundRecord,
 } from "../../platform/http/record-refund.js";
 import { usedGiftVouchers } from "../catalog/index.js";
+import { entitlementSourceUsed } from "../checkout/index.js";
 import { lockUsableMember } from "../members/index.js";
 import { readMemberPoints } from "../wallets/index.js";
 import { giftSourceRef } from "./package-config.js";
@@ -19,7 +20,8 @@ import { endRefundedOrder } from "./refund-package-order.js";
  * once per refund id, cumulative or one by one as the provider counts; recorded on the order
  * (`provider_refunds`: `refunded_amount`, `refund_count`) and audited `package.provider_refund`.
  * All of it back and nothing the package gave used yet (no gifted voucher has paid for
- * anything, the bonus points are all still there): the package ends as an offline refund
+ * anything, no completed checkout applied one of its benefits, the bonus points are all still
+ * there): the package ends as an offline refund
  * would end it (period, entitlements, unused vouchers, points), the order `refunded` (kind
  * `provider`, `refund_record` from the provider's event). Otherwise the package stays with the
  * member and the order says why for an operator (`provider_refund_review`): `part_refund`,
@@ -88,6 +90,14 @@ async function whyKept(
 ): Promise<ProviderRefundReview | null> {
   const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
   if ((await usedGiftVouchers(uow.trx, uow.tenantId, refs)).length > 0) return "benefits_used";
+  if (
+    order.period_id &&
+    (await entitlementSourceUsed(uow.trx, uow.tenantId, order.member_id, {
+      type: "package_period",
+      id: order.period_id,
+    }))
+  )
+    return "benefits_used";
   if (order.points_awarded > 0) {
     // Locked as the points reversal locks it, so the points read stay true until it runs.
     try {
