@@ -1,3 +1,4 @@
+import { createVerify } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signTestWebhook, testProviderSecret } from "../src/modules/wallets/index.js";
@@ -38,7 +39,12 @@ const providers = realProviders({
 const { wxServer, stripe, yuan } = providers;
 
 beforeAll(async () => {
-  t = await createTestApp({ extend: () => ({ paymentTransports: providers.transports }) as never });
+  t = await createTestApp({
+    // The loopback address stands for the service's reverse proxy: the member's address is the
+    // one it forwards (X-Forwarded-For), which WeChat Pay H5 is told as the payer's.
+    config: { trustedProxies: ["127.0.0.1"] },
+    extend: () => ({ paymentTransports: providers.transports }) as never,
+  });
 });
 afterAll(async () => t?.close());
 
@@ -104,9 +110,15 @@ interface Started {
 }
 
 /** One flow that sells online, set up for one tenant. */
+/** How a sale is asked for beyond its own fields: the payment scene, the client's headers. */
+interface Asked {
+  body?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
 interface Sales {
   member(): Promise<string>;
-  start(member: string): Promise<Started>;
+  start(member: string, asked?: Asked): Promise<Started>;
   /** Asserts the sale was completed, once (the member got what was paid for exactly once). */
   completedOnce(s: Started, member: string): Promise<void>;
   /** What a refund_due sale's view says of its provider refunds. */
@@ -131,8 +143,13 @@ const FLOWS: Flow[] = [
       const c = topupClient(t, tenant);
       return {
         member: () => c.newMember(),
-        start: async (m) => {
-          const r = await c.call("POST", `/v1/members/${m}/topup-intents`, { amount: 12_340 });
+        start: async (m, asked = {}) => {
+          const r = await c.call(
+            "POST",
+            `/v1/members/${m}/topup-intents`,
+            { amount: 12_340, ...asked.body },
+            { ...tenant.auth, ...asked.headers },
+          );
           expect(r.statusCode, r.body).toBe(201);
           const intent = json<{ id: string; checkout: Record<string, unknown> }>(r);
           return {
@@ -160,15 +177,21 @@ const FLOWS: Flow[] = [
       const pkg = await w.createPackage();
       return {
         member: () => w.member(),
-        start: async (m) => {
+        start: async (m, asked = {}) => {
           const order = await w.ok<OrderBody>(
-            w.call("POST", "/v1/package-orders", {
-              package_id: pkg,
-              member_id: m,
-              channel: "ONLINE",
-              payment_method: "online",
-              rule_key: "quarterly",
-            }),
+            w.call(
+              "POST",
+              "/v1/package-orders",
+              {
+                package_id: pkg,
+                member_id: m,
+                channel: "ONLINE",
+                payment_method: "online",
+                rule_key: "quarterly",
+                ...asked.body,
+              },
+              { ...tenant.auth, ...asked.headers },
+            ),
             201,
           );
           expect(order.status).toBe("pending_payment");
@@ -206,12 +229,13 @@ const FLOWS: Flow[] = [
       const cards = new Map<string, string>();
       return {
         member: async () => (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Ann" })).id,
-        start: async (m) => {
-          const r = await gc.call("POST", `/v1/members/${m}/gift-card-purchases`, {
-            plan_id: plan,
-            amount: 20_000,
-            payment_method: "online",
-          });
+        start: async (m, asked = {}) => {
+          const r = await gc.call(
+            "POST",
+            `/v1/members/${m}/gift-card-purchases`,
+            { plan_id: plan, amount: 20_000, payment_method: "online", ...asked.body },
+            { ...tenant.auth, ...asked.headers },
+          );
           expect(r.statusCode, r.body).toBe(201);
           const bought = json<{
             card: { id: string; status: string };
@@ -310,6 +334,7 @@ describe.each(CASES)("$label", ({ flow, p }) => {
     const stored = await providerRef(flow, tenant, sale.recordId);
     expect(stored.provider).toBe(p.name);
     expect(stored.checkout).toEqual(sale.checkout);
+    expect(sale.checkout.payment_scene).toBe("desktop");
     p.created(flow, tenant, sale.recordId, sale.amount, sale.checkout);
     const ref = stored.provider_ref!;
 
@@ -366,6 +391,184 @@ describe.each(CASES)("$label", ({ flow, p }) => {
       refund_record: { reference: expect.any(String) },
     });
     await trail.ledgerClean();
+  });
+});
+
+/**
+ * An Alipay pay URL as Alipay reads it: RSA2 by the app's key over every parameter but `sign`,
+ * sorted by name, joined as k=v with &.
+ */
+function alipaySigned(url: URL): boolean {
+  const params = [...url.searchParams.entries()].filter(([k]) => k !== "sign");
+  const content = params
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join("&");
+  return createVerify("RSA-SHA256")
+    .update(content, "utf8")
+    .verify(providers.alipayAppPublicKey, url.searchParams.get("sign") ?? "", "base64");
+}
+
+/** The member's phone, as the proxy in front of the service forwards its address. */
+const PHONE = { headers: { "x-forwarded-for": "203.0.113.7" } };
+
+/**
+ * On a phone (payment_scene mobile) Alipay makes a mobile-website payment and WeChat Pay an
+ * H5 payment, told the member's address; the same notifications complete the sale.
+ */
+describe.each(
+  FLOWS.flatMap((flow) =>
+    PROVIDERS.filter((p) => p.name !== "stripe").map((p) => ({
+      flow,
+      p,
+      label: `${flow.name} via ${p.name}`,
+    })),
+  ),
+)("$label on a phone", ({ flow, p }) => {
+  it("is created as the provider's phone payment, echoed mobile; a signed success completes it once", async () => {
+    t.clock.set(START);
+    const tenant = await createTestTenant(t, `${p.name} ${flow.name} mobile`);
+    const c = topupClient(t, tenant);
+    await c.ok("PUT", `/v1/payment-providers/${p.name}`, p.config);
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: p.name });
+    const sales = await flow.setUp(tenant);
+    const m = await sales.member();
+    const sent = wxServer.seen.length;
+    const sale = await sales.start(m, { body: { payment_scene: "mobile" }, ...PHONE });
+    const stored = await providerRef(flow, tenant, sale.recordId);
+    expect(stored.checkout).toEqual(sale.checkout);
+    expect(sale.checkout.payment_scene).toBe("mobile");
+
+    if (p.name === "alipay") {
+      expect(wxServer.seen.length).toBe(sent);
+      const url = new URL(String(sale.checkout.pay_url));
+      expect(url.searchParams.get("method")).toBe("alipay.trade.wap.pay");
+      expect(alipaySigned(url)).toBe(true);
+      expect(url.searchParams.get("notify_url")).toBe(
+        `${ALIPAY_GATEWAY}/v1/${flow.route}/alipay/${tenant.tenantId}`,
+      );
+      expect(JSON.parse(url.searchParams.get("biz_content") ?? "{}")).toMatchObject({
+        out_trade_no: sale.recordId,
+        total_amount: yuan(sale.amount),
+        product_code: "QUICK_WAP_WAY",
+      });
+      // Tampered after signing (another product): Alipay would refuse it.
+      url.searchParams.set("biz_content", url.searchParams.get("biz_content")!.replace("QUICK_WAP_WAY", "X"));
+      expect(alipaySigned(url)).toBe(false);
+    } else {
+      expect(wxServer.seen.length).toBe(sent + 1);
+      const order = wxServer.seen.at(-1)!;
+      expect(order).toMatchObject({
+        url: "/v3/pay/transactions/h5",
+        verified: true,
+        body: {
+          out_trade_no: sale.recordId,
+          amount: { total: sale.amount, currency: "CNY" },
+          scene_info: { payer_client_ip: "203.0.113.7", h5_info: { type: "Wap" } },
+        },
+      });
+      expect(new URL(String(order.body.notify_url)).pathname).toBe(
+        `/v1/${flow.route}/wechatpay/${tenant.tenantId}`,
+      );
+      expect(String(sale.checkout.h5_url)).toMatch(/^https:\/\/wx\.tenpay\.com\/.*prepay_id=/);
+      expect(sale.checkout.code_url).toBeUndefined();
+    }
+
+    const paid = p.paid(stored.provider_ref!, sale.amount, `${p.name}-mobile-1`);
+    answered(p, await post(flow, p, tenant, paid), flow.completed);
+    answered(p, await post(flow, p, tenant, paid), "already_settled");
+    await sales.completedOnce(sale, m);
+  });
+});
+
+describe("payment_scene", () => {
+  async function tenantOn(name: RealProviderName) {
+    t.clock.set(START);
+    const tenant = await createTestTenant(t, `${name} scene`);
+    const c = topupClient(t, tenant);
+    await c.ok("PUT", `/v1/payment-providers/${name}`, PROVIDERS.find((p) => p.name === name)!.config);
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: name });
+    return { tenant, c, m: await c.newMember() };
+  }
+  const intents = (tenant: TestTenant) =>
+    t.database.owner
+      .selectFrom("wallet_topup_intents")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .execute();
+
+  it("a value other than desktop or mobile is refused 400 validation_failed: nothing asked of the provider, nothing written", async () => {
+    const { tenant, c, m } = await tenantOn("wechatpay");
+    const sent = wxServer.seen.length;
+    for (const scene of ["tablet", "MOBILE", "", 1, null]) {
+      const r = await c.call("POST", `/v1/members/${m}/topup-intents`, {
+        amount: 1_000,
+        payment_scene: scene,
+      });
+      expectProblem(r, 400, "validation_failed");
+      expect(r.body).toContain("payment_scene");
+    }
+    const gc = giftCardClient(t, tenant);
+    const plan = await gc.activePlan();
+    expectProblem(
+      await gc.call("POST", `/v1/members/${m}/gift-card-purchases`, {
+        plan_id: plan,
+        amount: 20_000,
+        payment_method: "online",
+        payment_scene: "phone",
+      }),
+      400,
+      "validation_failed",
+    );
+    expect(wxServer.seen.length).toBe(sent);
+    expect(await intents(tenant)).toEqual([]);
+  });
+
+  it("WeChat Pay H5 is told the address the request came from, not one an untrusted client forwards", async () => {
+    const { tenant, m } = await tenantOn("wechatpay");
+    const r = await t.app.inject({
+      method: "POST",
+      url: `/v1/members/${m}/topup-intents`,
+      remoteAddress: "198.51.100.20",
+      headers: { ...tenant.auth, "idempotency-key": "h5-untrusted", "x-forwarded-for": "203.0.113.99" },
+      payload: { amount: 1_000, payment_scene: "mobile" },
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(wxServer.seen.at(-1)!.body).toMatchObject({
+      scene_info: { payer_client_ip: "198.51.100.20" },
+    });
+    expect(json<{ checkout: Record<string, unknown> }>(r).checkout).toMatchObject({
+      h5_url: expect.any(String),
+      payment_scene: "mobile",
+    });
+  });
+
+  it("without it a payment is made for a desktop, as before (Native QR code, page pay)", async () => {
+    const { c, m } = await tenantOn("wechatpay");
+    const intent = await c.ok<{ checkout: Record<string, unknown> }>(
+      "POST",
+      `/v1/members/${m}/topup-intents`,
+      {
+        amount: 1_000,
+      },
+    );
+    expect(wxServer.seen.at(-1)!.url).toBe("/v3/pay/transactions/native");
+    expect(wxServer.seen.at(-1)!.body.scene_info).toBeUndefined();
+    expect(intent.checkout).toEqual({ code_url: expect.any(String), payment_scene: "desktop" });
+  });
+
+  it("Stripe makes the same PaymentIntent for a phone: its client secret, echoed mobile", async () => {
+    const { c, m } = await tenantOn("stripe");
+    const intent = await c.ok<{ id: string; checkout: Record<string, unknown> }>(
+      "POST",
+      `/v1/members/${m}/topup-intents`,
+      { amount: 1_000, payment_scene: "mobile" },
+    );
+    expect(stripe.created.at(-1)).toMatchObject({ amount: 1_000, idempotencyKey: intent.id });
+    expect(intent.checkout).toEqual({
+      client_secret: expect.stringMatching(/_secret_/),
+      payment_scene: "mobile",
+    });
   });
 });
 

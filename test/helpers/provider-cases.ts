@@ -197,6 +197,8 @@ export function realProviders(options: {
     cases,
     /** For `createTestApp({ extend })`: the SDKs reach these stand-ins instead of the network. */
     transports: { wechatpayAdapter: wxServer.adapter, stripeFetch: stripe.fetch },
+    /** The tenant's Alipay app public key: what Alipay checks the app's pay URLs with. */
+    alipayAppPublicKey: alipayApp.publicKey,
     wxServer,
     stripe,
     alipay,

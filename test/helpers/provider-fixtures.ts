@@ -64,7 +64,8 @@ export function wechatpayNotification(
 
 /**
  * A stand-in for WeChat Pay's server (an axios adapter): checks the request is signed by the
- * merchant key, answers a Native order with a code_url, signed by the platform key.
+ * merchant key, answers a Native order with a code_url and an H5 order with an h5_url, signed
+ * by the platform key.
  */
 export function wechatpayServer(o: {
   merchantPublicKey: string;
@@ -91,9 +92,12 @@ export function wechatpayServer(o: {
     );
     const verified = Rsa.verify(message, field("signature"), o.merchantPublicKey);
     seen.push({ url: url.pathname, body: JSON.parse(config.data) as Record<string, unknown>, verified });
-    const data = JSON.stringify({
-      code_url: `weixin://wxpay/bizpayurl?pr=${randomBytes(4).toString("hex")}`,
-    });
+    const prepay = randomBytes(4).toString("hex");
+    const data = JSON.stringify(
+      url.pathname === "/v3/pay/transactions/h5"
+        ? { h5_url: `https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx${prepay}&package=1` }
+        : { code_url: `weixin://wxpay/bizpayurl?pr=${prepay}` },
+    );
     const timestamp = String(Formatter.timestamp());
     const nonce = randomBytes(16).toString("hex");
     return {

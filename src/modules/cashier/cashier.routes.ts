@@ -9,6 +9,7 @@ import {
   PAYMENT_IGNORED,
   type ProviderResolver,
   type ProviderTransports,
+  paymentOrigin,
   providerResolver,
   settleNotice,
   tenantAdapters,
@@ -228,12 +229,16 @@ export async function cashierRoutes(
       response: { 200: CashierOrder, ...errorResponses(409, 410, 422) },
     },
     status: 200,
-    input: ({ params, body, protocol, host }, ctx, now) =>
+    input: (request, ctx, now) =>
       preparePayment(
         db,
         ctx,
         providers,
-        { orderId: params.id, balanceAmount: body.balance_amount, origin: `${protocol}://${host}` },
+        {
+          orderId: request.params.id,
+          balanceAmount: request.body.balance_amount,
+          ...paymentOrigin(request, request.body.payment_scene),
+        },
         now,
       ),
     op: payCashierOrder,
@@ -270,16 +275,16 @@ export async function cashierRoutes(
       response: { 200: CashierOrder, ...errorResponses(409, 410, 422) },
     },
     status: 200,
-    input: ({ params, body, protocol, host }, ctx, now) =>
+    input: (request, ctx, now) =>
       prepareTopupAndPay(
         db,
         ctx,
         providers,
         {
-          orderId: params.id,
-          planId: body.plan_id,
-          tierIndex: body.tier_index,
-          origin: `${protocol}://${host}`,
+          orderId: request.params.id,
+          planId: request.body.plan_id,
+          tierIndex: request.body.tier_index,
+          ...paymentOrigin(request, request.body.payment_scene),
         },
         now,
       ),

@@ -5,6 +5,7 @@ import {
   RefundRecordOrNull,
 } from "../../platform/http/record-refund.js";
 import { Amount, IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { CHECKOUT_DESCRIPTION, PaymentSceneField } from "../wallets/index.js";
 import {
   ORDER_STATUSES,
   type OrderRow,
@@ -75,7 +76,7 @@ const Payment = Type.Object({
   balance_amount: Int,
   online_amount: Int,
   provider: Nullable(Str),
-  checkout: Nullable(Type.Record(Str, Type.Unknown(), { description: "What the page opens to pay online" })),
+  checkout: Nullable(Type.Record(Str, Type.Unknown(), { description: CHECKOUT_DESCRIPTION })),
   expires_at: Nullable(Timestamp),
   wallet_payment_id: Nullable(Str),
   topup_id: Nullable(Str),
@@ -182,6 +183,7 @@ export const PayBody = Obj(
           "What the balance pays; default the whole total. Less than the total: the balance part is held and the rest is paid online",
       }),
     ),
+    payment_scene: Type.Optional(PaymentSceneField),
   },
   { examples: [{}, { balance_amount: 5_000 }] },
 );
@@ -190,6 +192,7 @@ export const SmartTopupBody = Obj(
   {
     plan_id: IdParam,
     tier_index: Type.Integer({ minimum: 0, maximum: 8 }),
+    payment_scene: Type.Optional(PaymentSceneField),
   },
   { examples: [{ plan_id: "stp_01jd3m2x4y5z6a7b8c9d0e1f2g", tier_index: 0 }] },
 );

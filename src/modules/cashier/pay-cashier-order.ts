@@ -4,6 +4,8 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import {
   assertOnlineCurrency,
+  createProviderPayment,
+  type PaymentOrigin,
   type ProviderResolver,
   payWithBalance,
   providerNotifyUrl,
@@ -41,7 +43,7 @@ export async function preparePayment(
   db: Database,
   ctx: RequestContext,
   providers: ProviderResolver,
-  input: { orderId: string; balanceAmount?: number; origin?: string },
+  input: { orderId: string; balanceAmount?: number } & PaymentOrigin,
   now: Date,
 ): Promise<PayInput> {
   const tenantId = ctx.actor.tenantId;
@@ -62,7 +64,7 @@ export async function preparePayment(
   if (!provider) return { orderId: order.id, paymentId, balanceAmount, online: null };
   assertOnlineCurrency(provider, order.currency);
   const expiresAt = onlineDeadline(order, now);
-  const created = await provider.createPayment({
+  const created = await createProviderPayment(provider, {
     tenantId,
     intentId: paymentId,
     amount: order.total - balanceAmount,
@@ -70,6 +72,8 @@ export async function preparePayment(
     description: `Order ${order.merchant_order_ref}`,
     expiresAt,
     notifyUrl: providerNotifyUrl(input.origin, "cashier-payment-webhooks", provider.name, tenantId),
+    scene: input.scene,
+    payerIp: input.payerIp,
   });
   return {
     orderId: order.id,

@@ -7,6 +7,8 @@ import {
   assertBalancePaymentEnabled,
   assertOnlineCurrency,
   assertRoomForTaggedTopup,
+  createProviderPayment,
+  type PaymentOrigin,
   type ProviderResolver,
   providerNotifyUrl,
 } from "../wallets/index.js";
@@ -33,7 +35,7 @@ export async function prepareTopupAndPay(
   db: Database,
   ctx: RequestContext,
   providers: ProviderResolver,
-  input: { orderId: string; planId: string; tierIndex: number; origin?: string },
+  input: { orderId: string; planId: string; tierIndex: number } & PaymentOrigin,
   now: Date,
 ): Promise<TopupAndPayInput> {
   const tenantId = ctx.actor.tenantId;
@@ -84,7 +86,7 @@ export async function prepareTopupAndPay(
   assertOnlineCurrency(provider, order.currency);
   const paymentId = newId("csp");
   const expiresAt = onlineDeadline(order, now);
-  const created = await provider.createPayment({
+  const created = await createProviderPayment(provider, {
     tenantId,
     intentId: paymentId,
     amount: tier.amount,
@@ -92,6 +94,8 @@ export async function prepareTopupAndPay(
     description: `Top-up for order ${order.merchant_order_ref}`,
     expiresAt,
     notifyUrl: providerNotifyUrl(input.origin, "cashier-payment-webhooks", provider.name, tenantId),
+    scene: input.scene,
+    payerIp: input.payerIp,
   });
   return {
     orderId: order.id,

@@ -14,7 +14,15 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { findVisibleMember } from "../members/index.js";
-import { PAYMENT_IGNORED, type ProviderTransports, settleNotice, tenantProviders } from "../wallets/index.js";
+import {
+  CHECKOUT_DESCRIPTION,
+  PAYMENT_IGNORED,
+  PaymentSceneField,
+  type ProviderTransports,
+  paymentOrigin,
+  settleNotice,
+  tenantProviders,
+} from "../wallets/index.js";
 import { pinSecretOf } from "./card-number.js";
 import {
   Activity,
@@ -59,9 +67,7 @@ export const Purchase = Type.Object(
         status: StringEnum(["pending", "succeeded", "failed", "expired"] as const),
         amount: Type.Integer(),
         expires_at: Timestamp,
-        checkout: Type.Record(Type.String(), Type.Unknown(), {
-          description: "What the member's client needs to pay (the provider's pay URL, QR payload, …)",
-        }),
+        checkout: Type.Record(Type.String(), Type.Unknown(), { description: CHECKOUT_DESCRIPTION }),
       }),
       Type.Null(),
     ]),
@@ -134,6 +140,7 @@ export async function memberCardRoutes(
           recipient: Type.Optional(RecipientInput),
           buyer: Type.Optional(BuyerInput),
           agreement_versions: Type.Optional(AgreementVersions),
+          payment_scene: Type.Optional(PaymentSceneField),
         },
         {
           examples: [
@@ -155,7 +162,8 @@ export async function memberCardRoutes(
       requireIdempotencyKey(request);
     },
     // An online sale asks the provider before the unit of work: no lock is held while it answers.
-    input: async ({ params, body, protocol, host }, ctx, now): Promise<PurchaseInput> => {
+    input: async (request, ctx, now): Promise<PurchaseInput> => {
+      const { params, body } = request;
       const memberId = params.member_id;
       await db.tenantTx(ctx.actor.tenantId, (trx) => findVisibleMember(trx, ctx.actor, memberId));
       const gift = body.gift ?? false;
@@ -173,7 +181,14 @@ export async function memberCardRoutes(
       if (body.payment_method === "online") {
         return {
           method: "online",
-          prepared: await prepareOnlineSale(db, ctx, providers, sale, now, `${protocol}://${host}`),
+          prepared: await prepareOnlineSale(
+            db,
+            ctx,
+            providers,
+            sale,
+            now,
+            paymentOrigin(request, body.payment_scene),
+          ),
           pinSecret,
         };
       }

@@ -5,7 +5,9 @@ import { newId } from "../../shared/ids.js";
 import {
   assertOnlineCurrency,
   confirmProviderPayment,
+  createProviderPayment,
   isKnownProviderPayment,
+  type PaymentOrigin,
   type ProviderResolver,
   providerNotifyUrl,
   type WebhookOutcome,
@@ -51,7 +53,8 @@ export interface PreparedOnlineSale {
  * while the provider answers). `recordOnlineSale` then writes the card `pending`; the
  * provider's signed confirmation activates it (`confirmOnlineSale`). The provider is the
  * tenant's (the test one, or its own Alipay, WeChat Pay or Stripe), in a real currency it
- * takes; `origin` is the address the request came in by, for the payment's notify URL.
+ * takes; `from` is where the request came from: its address for the payment's notify URL,
+ * and the payment scene.
  */
 export async function prepareOnlineSale(
   db: Database,
@@ -59,7 +62,7 @@ export async function prepareOnlineSale(
   providers: ProviderResolver,
   req: SaleRequest,
   now: Date,
-  origin?: string,
+  from: PaymentOrigin = {},
 ): Promise<PreparedOnlineSale> {
   const tenantId = context.actor.tenantId;
   const { price, plan, provider } = await db.tenantTx(tenantId, async (trx) => {
@@ -69,14 +72,16 @@ export async function prepareOnlineSale(
   assertOnlineCurrency(provider, plan.currency);
   const paymentId = newId("gcpay");
   const expiresAt = new Date(now.getTime() + ONLINE_PAYMENT_TTL_SECONDS * 1000);
-  const created = await provider.createPayment({
+  const created = await createProviderPayment(provider, {
     tenantId,
     intentId: paymentId,
     amount: price.paid,
     currency: plan.currency,
     description: `Gift card ${plan.name}`,
     expiresAt,
-    notifyUrl: providerNotifyUrl(origin, "gift-card-payment-webhooks", provider.name, tenantId),
+    notifyUrl: providerNotifyUrl(from.origin, "gift-card-payment-webhooks", provider.name, tenantId),
+    scene: from.scene,
+    payerIp: from.payerIp,
   });
   return {
     req,

@@ -5,7 +5,13 @@ import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { tenantExists } from "../../platform/tenants.js";
 import { findVisibleMember } from "../members/index.js";
-import { PAYMENT_IGNORED, type ProviderTransports, settleNotice, tenantProviders } from "../wallets/index.js";
+import {
+  PAYMENT_IGNORED,
+  type ProviderTransports,
+  paymentOrigin,
+  settleNotice,
+  tenantProviders,
+} from "../wallets/index.js";
 import { confirmPackagePayment } from "./confirm-package-payment.js";
 import { listPackageOffers } from "./list-package-offers.js";
 import {
@@ -85,8 +91,9 @@ export async function packageOrderRoutes(
     },
     status: 201,
     // An online sale asks the provider before the unit of work: no lock is held while it answers.
-    input: async ({ body: b, protocol, host }, ctx, now): Promise<OrderInput> => {
+    input: async (request, ctx, now): Promise<OrderInput> => {
       const { actor } = ctx;
+      const b = request.body;
       const base: Omit<SaleRequest, "method"> = {
         packageId: b.package_id,
         memberId: b.member_id,
@@ -97,8 +104,8 @@ export async function packageOrderRoutes(
         agreementVersions: b.agreement_versions ?? {},
       };
       if (b.payment_method === "online") {
-        const origin = `${protocol}://${host}`;
-        return prepareOnlinePurchase(db, ctx, providers, { ...base, method: "online" }, now, origin);
+        const from = paymentOrigin(request, b.payment_scene);
+        return prepareOnlinePurchase(db, ctx, providers, { ...base, method: "online" }, now, from);
       }
       return { ...base, method: b.payment_method };
     },

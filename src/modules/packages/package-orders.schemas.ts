@@ -7,6 +7,7 @@ import {
 import { IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CHANNELS } from "../benefits/index.js";
 import { AGREEMENT_TYPES, type GiftGrantRow } from "../catalog/index.js";
+import { CHECKOUT_DESCRIPTION, PaymentSceneField } from "../wallets/index.js";
 import type { Offer } from "./list-package-offers.js";
 import { PERK_TYPES } from "./package-config.js";
 import {
@@ -143,7 +144,7 @@ export const PackageOrder = Type.Object(
       wallet_payment_id: Nullable(Type.String()),
       provider: Nullable(Type.String()),
       checkout: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
-        description: "Online: what the member's client needs to pay (pay URL, …)",
+        description: `Online: ${CHECKOUT_DESCRIPTION}`,
       }),
       expires_at: Type.Union([Timestamp, Type.Null()]),
     }),
@@ -369,6 +370,7 @@ export const OrderBody = Obj(
     currency: Type.Optional(Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$" })),
     payment_method: StringEnum(PAYMENT_METHODS),
     agreement_versions: Type.Optional(AgreementVersions),
+    payment_scene: Type.Optional(PaymentSceneField),
   },
   {
     examples: [

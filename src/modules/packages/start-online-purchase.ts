@@ -3,7 +3,13 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { assertOnlineCurrency, type ProviderResolver, providerNotifyUrl } from "../wallets/index.js";
+import {
+  assertOnlineCurrency,
+  createProviderPayment,
+  type PaymentOrigin,
+  type ProviderResolver,
+  providerNotifyUrl,
+} from "../wallets/index.js";
 import { PackagesError } from "./packages.errors.js";
 import type { OrderRow } from "./packages.repository.js";
 import { prepareSale, type Sale, type SaleRequest } from "./prepare-sale.js";
@@ -31,8 +37,8 @@ export interface PreparedOnlineSale {
  * `pending_payment` at the price the provider was told. The provider's signed confirmation
  * pays and activates it (confirm-package-payment.ts); unpaid, it is cancelled after
  * ONLINE_PAYMENT_TTL_SECONDS. The provider is the tenant's (the test one, or its own Alipay,
- * WeChat Pay or Stripe), in a real currency it takes; `origin` is the address the request came
- * in by, for the payment's notify URL.
+ * WeChat Pay or Stripe), in a real currency it takes; `from` is where the request came from:
+ * its address for the payment's notify URL, and the payment scene.
  */
 export async function prepareOnlinePurchase(
   db: Database,
@@ -40,7 +46,7 @@ export async function prepareOnlinePurchase(
   providers: ProviderResolver,
   req: SaleRequest & { method: "online" },
   now: Date,
-  origin?: string,
+  from: PaymentOrigin = {},
 ): Promise<PreparedOnlineSale> {
   const tenantId = context.actor.tenantId;
   const { sale, provider } = await db.tenantTx(tenantId, async (trx) => {
@@ -56,14 +62,16 @@ export async function prepareOnlinePurchase(
   assertOnlineCurrency(provider, sale.pkg.currency);
   const id = newId("pko");
   const expiresAt = new Date(now.getTime() + ONLINE_PAYMENT_TTL_SECONDS * 1000);
-  const created = await provider.createPayment({
+  const created = await createProviderPayment(provider, {
     tenantId,
     intentId: id,
     amount: sale.price.amount,
     currency: sale.pkg.currency,
     description: `${sale.pkg.name} (${sale.rule.duration_days} days)`,
     expiresAt,
-    notifyUrl: providerNotifyUrl(origin, "package-payment-webhooks", provider.name, tenantId),
+    notifyUrl: providerNotifyUrl(from.origin, "package-payment-webhooks", provider.name, tenantId),
+    scene: from.scene,
+    payerIp: from.payerIp,
   });
   return {
     method: "online",

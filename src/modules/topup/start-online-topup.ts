@@ -4,7 +4,13 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { returnGiftStock } from "../catalog/index.js";
-import { assertOnlineCurrency, type ProviderResolver, providerNotifyUrl } from "../wallets/index.js";
+import {
+  assertOnlineCurrency,
+  createProviderPayment,
+  type PaymentOrigin,
+  type ProviderResolver,
+  providerNotifyUrl,
+} from "../wallets/index.js";
 import { type PlanTopupRequest, preparePlanTopup } from "./prepare-plan-topup.js";
 import { takePlanStock, topupValues } from "./top-up-with-plan.js";
 import { emitTopupEvent } from "./topup.events.js";
@@ -28,8 +34,8 @@ export interface OnlineTopupStart {
 /**
  * Starts an online top-up, before any unit of work: decides it (nothing locked), then creates
  * the payment at the tenant's provider (a network call, so outside every transaction). Only a
- * real currency the provider takes can be bought online. `origin` is the address the request
- * came in by, for the payment's notify URL (this flow's own route).
+ * real currency the provider takes can be bought online. `from` says where the request came
+ * from: its address for the payment's notify URL (this flow's own route), the payment scene.
  */
 export async function prepareOnlineTopup(
   db: Database,
@@ -37,7 +43,7 @@ export async function prepareOnlineTopup(
   providers: ProviderResolver,
   req: PlanTopupRequest & { paymentMethod: "online" },
   now: Date,
-  origin?: string,
+  from: PaymentOrigin = {},
 ): Promise<OnlineTopupStart> {
   const tenantId = ctx.actor.tenantId;
   const { prepared, provider } = await db.tenantTx(tenantId, async (trx) => {
@@ -48,14 +54,16 @@ export async function prepareOnlineTopup(
   });
   const id = newId("tup");
   const expiresAt = new Date(now.getTime() + ONLINE_TOPUP_TTL_SECONDS * 1000);
-  const created = await provider.createPayment({
+  const created = await createProviderPayment(provider, {
     tenantId,
     intentId: id,
     amount: prepared.figures.amount,
     currency: prepared.plan.currency,
     description: `${prepared.plan.name} top-up`,
     expiresAt,
-    notifyUrl: providerNotifyUrl(origin, "topup-payment-webhooks", provider.name, tenantId),
+    notifyUrl: providerNotifyUrl(from.origin, "topup-payment-webhooks", provider.name, tenantId),
+    scene: from.scene,
+    payerIp: from.payerIp,
   });
   return {
     req,

@@ -14,6 +14,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
+import { PaymentSceneField, paymentOrigin } from "../wallets/index.js";
 import { createTopupPlan } from "./create-topup-plan.js";
 import { whyClosed } from "./decide-topup.js";
 import { overTransaction, tenantWideGuard } from "./guards.js";
@@ -196,6 +197,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
           store_id: Type.Optional(IdParam),
           payment_method: StringEnum(["offline", "online"] as const),
           recharge_code: Type.Optional(Type.String({ minLength: 4, maxLength: 64 })),
+          payment_scene: Type.Optional(PaymentSceneField),
         },
         {
           examples: [
@@ -216,7 +218,8 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
         throw new TopupError("forbidden", "A member tops up only its own balance, online");
     },
     // Online: the provider is asked before the unit of work, so no lock is held while it answers.
-    input: async ({ params, body: b, protocol, host }, ctx, now): Promise<PlanTopupInput> => {
+    input: async (request, ctx, now): Promise<PlanTopupInput> => {
+      const { params, body: b } = request;
       const req = {
         planId: params.id,
         memberId: b.member_id,
@@ -233,7 +236,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
               providers,
               { ...req, paymentMethod: "online" },
               now,
-              `${protocol}://${host}`,
+              paymentOrigin(request, b.payment_scene),
             ),
           }
         : { offline: { ...req, paymentMethod: "offline" } };

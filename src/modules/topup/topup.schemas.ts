@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { CHECKOUT_DESCRIPTION } from "../wallets/index.js";
 import { CHANNELS, Nullable } from "./plan-terms.js";
 import { refundLogOf } from "./record-provider-refund.js";
 import {
@@ -92,7 +93,7 @@ export const Topup = Type.Object(
     store_id: NullStr,
     payment_method: StringEnum(["offline", "online"] as const),
     provider: NullStr,
-    checkout: Nullable(Type.Record(Type.String(), Type.Unknown())),
+    checkout: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: CHECKOUT_DESCRIPTION })),
     payment_expires_at: Nullable(Timestamp),
     status: StringEnum(TOPUP_STATUSES, {
       description:

@@ -5,7 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
 import { lotLimitReached, MAX_SPENDABLE_LOTS } from "./lots.repository.js";
-import { providerNotifyUrl } from "./payment-providers.js";
+import { createProviderPayment, type PaymentOrigin, providerNotifyUrl } from "./payment-providers.js";
 import { assertOnlineCurrency, type ProviderResolver } from "./provider-registry.js";
 import { WalletsError } from "./wallets.errors.js";
 import { assertWithinCap, type IntentRow, loadSettings } from "./wallets.repository.js";
@@ -34,7 +34,7 @@ export async function prepareTopupIntent(
   db: Database,
   ctx: RequestContext,
   providers: ProviderResolver,
-  input: { memberId: string; amount: number; origin?: string },
+  input: { memberId: string; amount: number } & PaymentOrigin,
   now: Date,
 ): Promise<PreparedIntent> {
   const tenantId = ctx.actor.tenantId;
@@ -65,7 +65,7 @@ export async function prepareTopupIntent(
   assertOnlineCurrency(provider, settings.asset);
   const id = newId("wtopi");
   const expiresAt = new Date(now.getTime() + settings.topup_intent_ttl_seconds * 1000);
-  const created = await provider.createPayment({
+  const created = await createProviderPayment(provider, {
     tenantId,
     intentId: id,
     amount: input.amount,
@@ -73,6 +73,8 @@ export async function prepareTopupIntent(
     description: `Balance top-up ${id}`,
     expiresAt,
     notifyUrl: providerNotifyUrl(input.origin, "payment-webhooks", provider.name, tenantId),
+    scene: input.scene,
+    payerIp: input.payerIp,
   });
   return {
     id,

@@ -68,8 +68,13 @@ export { usableBalance } from "./lot-sources.js";
 export type { LotMove, LotRow } from "./lots.repository.js";
 export { payWithBalance, splitSpend } from "./pay-with-balance.js";
 export {
+  createProviderPayment,
+  PAYMENT_SCENES,
+  type PaymentOrigin,
   type PaymentProvider,
+  type PaymentScene,
   type ProviderNotice,
+  paymentOrigin,
   paymentProviders,
   providerNotifyUrl,
   signTestWebhook,
@@ -104,6 +109,7 @@ export {
   readMemberBalance,
 } from "./wallets.ledger.js";
 export { REWARD_SOURCES, type RewardSource, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
+export { CHECKOUT_DESCRIPTION, PaymentSceneField } from "./wallets.schemas.js";
 export { withdrawOffline } from "./withdraw-offline.js";
 
 /**

@@ -50,6 +50,52 @@ export interface CreatePaymentInput {
    * the payment's notifications there (see `notifyUrlFor`).
    */
   notifyUrl?: string;
+  /**
+   * Where the member pays (default desktop): Alipay and WeChat Pay each have a payment made
+   * for a computer's browser (page pay, a Native QR code to scan from the screen) and one for a
+   * phone's browser (mobile-website pay, H5), and neither works in the other's place.
+   */
+  scene?: PaymentScene;
+  /**
+   * The member's address as the request came in (behind trusted proxies only, see
+   * VOUCHSAFE_TRUSTED_PROXIES): WeChat Pay H5 requires it (scene_info.payer_client_ip).
+   */
+  payerIp?: string;
+}
+
+export const PAYMENT_SCENES = ["desktop", "mobile"] as const;
+export type PaymentScene = (typeof PAYMENT_SCENES)[number];
+
+/** Where a request that starts an online payment came from: what the provider is told of it. */
+export interface PaymentOrigin {
+  /** The address the request came in by (`<protocol>://<host>`), for the notify URL. */
+  origin?: string;
+  scene?: PaymentScene;
+  /** The client's address (`request.ip`: the nearest address no trusted proxy vouches for). */
+  payerIp?: string;
+}
+
+/** A request's payment origin: its address, the scene its body chose, its client's address. */
+export function paymentOrigin(
+  request: { protocol: string; host: string; ip: string },
+  scene: PaymentScene | undefined,
+): PaymentOrigin {
+  return { origin: `${request.protocol}://${request.host}`, scene, payerIp: request.ip };
+}
+
+/**
+ * Creates the payment at the provider and echoes the scene it was made for in its `checkout`
+ * (`payment_scene`), so the member's client, and anyone reading the record later, knows whether
+ * it is a desktop or a phone payment. Stripe and the test provider make the same payment for
+ * both: a PaymentIntent's client secret is paid with Stripe.js in any browser.
+ */
+export async function createProviderPayment(
+  provider: PaymentProvider,
+  input: CreatePaymentInput,
+): Promise<{ providerRef: string; checkout: Record<string, unknown> }> {
+  const scene = input.scene ?? "desktop";
+  const created = await provider.createPayment({ ...input, scene });
+  return { ...created, checkout: { ...created.checkout, payment_scene: scene } };
 }
 
 /**

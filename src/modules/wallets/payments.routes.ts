@@ -19,6 +19,7 @@ import { tenantExists } from "../../platform/tenants.js";
 import { confirmTopup } from "./confirm-topup.js";
 import { createTopupIntent, prepareTopupIntent } from "./create-topup-intent.js";
 import { payWithBalance } from "./pay-with-balance.js";
+import { paymentOrigin } from "./payment-providers.js";
 import { PAYMENT_IGNORED, settleNotice } from "./provider-notice.js";
 import { type ProviderResolver, providerResolver } from "./provider-registry.js";
 import { type ProviderTransports, tenantAdapters } from "./providers/provider-configs.js";
@@ -237,12 +238,16 @@ export async function paymentRoutes(
     },
     status: 201,
     // The provider is asked before the unit of work: no lock is held while it answers.
-    input: ({ params, body, protocol, host }, ctx, now) =>
+    input: (request, ctx, now) =>
       prepareTopupIntent(
         db,
         ctx,
         providers,
-        { memberId: params.id, amount: body.amount, origin: `${protocol}://${host}` },
+        {
+          memberId: request.params.id,
+          amount: request.body.amount,
+          ...paymentOrigin(request, request.body.payment_scene),
+        },
         now,
       ),
     op: createTopupIntent,

@@ -17,6 +17,7 @@ import { MAX_AMOUNT } from "../../shared/money.js";
 import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
 import { MAX_DAYS } from "./daily-totals.js";
 import { MAX_ORDER_LINES } from "./pay-with-balance.js";
+import { PAYMENT_SCENES } from "./payment-providers.js";
 import { MAX_POINTS_VALIDITY_DAYS } from "./points-lots.js";
 import type { SettingsView } from "./wallet-views.js";
 import {
@@ -162,6 +163,19 @@ export const Refund = Type.Object({
   created_at: Timestamp,
 });
 
+/**
+ * Where the member will pay an online payment, on every route that starts one: the provider
+ * makes a different payment for a phone (Alipay mobile-website pay, WeChat Pay H5).
+ */
+export const PaymentSceneField = StringEnum(PAYMENT_SCENES, {
+  description:
+    "Where the member pays the online part (default desktop). desktop: Alipay computer-website pay (checkout.pay_url), WeChat Pay Native (checkout.code_url, a QR code to scan with WeChat from the screen). mobile, for a phone's browser: Alipay mobile-website pay (alipay.trade.wap.pay, checkout.pay_url), WeChat Pay H5 (checkout.h5_url, to open in the phone's browser, which hands over to WeChat; the request's client address is sent as the payer's). Stripe's and the test provider's payments are the same for both. Echoed as checkout.payment_scene. Ignored when nothing is paid online.",
+});
+
+/** What `checkout` holds, wherever a payment created at the provider is shown. */
+export const CHECKOUT_DESCRIPTION =
+  "What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop)";
+
 export const Intent = Type.Object(
   {
     id: Type.String(),
@@ -171,9 +185,7 @@ export const Intent = Type.Object(
     amount: Type.Integer(),
     provider: Type.String(),
     status: StringEnum(INTENT_STATUSES),
-    checkout: Type.Record(Type.String(), Type.Unknown(), {
-      description: "What the member's client needs to pay",
-    }),
+    checkout: Type.Record(Type.String(), Type.Unknown(), { description: CHECKOUT_DESCRIPTION }),
     expires_at: Timestamp,
     completed_at: Nullable(Timestamp),
     refund_record: RefundRecordOrNull,
@@ -459,7 +471,7 @@ export const PaymentQuery = Obj({
   status: Type.Optional(StringEnum(["held", "paid", "voided", "expired"] as const)),
 });
 
-export const TopUpIntentBody = Obj({ amount: Amount });
+export const TopUpIntentBody = Obj({ amount: Amount, payment_scene: Type.Optional(PaymentSceneField) });
 
 export const RefundBody = Obj({ amount: Amount, reason: Type.Optional(Note) });
 

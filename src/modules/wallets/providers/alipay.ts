@@ -14,9 +14,11 @@ export interface AlipayConfig {
 }
 
 /**
- * Alipay (alipay-sdk): a computer-website payment (`alipay.trade.page.pay`, a signed pay URL
- * made locally, no network) and the asynchronous notification, verified with Alipay's
- * public key (RSA2 over the sorted parameters), answered with the text `success`.
+ * Alipay (alipay-sdk): a computer-website payment (`alipay.trade.page.pay`) or, for a member
+ * on a phone, a mobile-website payment (`alipay.trade.wap.pay`, which opens the Alipay app or
+ * its mobile cashier) — either a signed pay URL made locally, no network — and the
+ * asynchronous notification, verified with Alipay's public key (RSA2 over the sorted
+ * parameters), answered with the text `success`. Both payments notify alike.
  * Only CNY. A notification for another app id is refused like a bad signature.
  */
 export class AlipayProvider implements PaymentProvider {
@@ -38,12 +40,13 @@ export class AlipayProvider implements PaymentProvider {
 
   async createPayment(input: CreatePaymentInput) {
     const notifyUrl = notifyUrlFor(input.notifyUrl, this.config.notifyUrl);
-    const url = this.sdk.pageExecute("alipay.trade.page.pay", "GET", {
+    const mobile = input.scene === "mobile";
+    const url = this.sdk.pageExecute(mobile ? "alipay.trade.wap.pay" : "alipay.trade.page.pay", "GET", {
       bizContent: {
         out_trade_no: input.intentId,
         total_amount: toYuan(input.amount),
         subject: input.description,
-        product_code: "FAST_INSTANT_TRADE_PAY",
+        product_code: mobile ? "QUICK_WAP_WAY" : "FAST_INSTANT_TRADE_PAY",
         // Alipay reads its times as Beijing time.
         time_expire: DateTime.fromJSDate(input.expiresAt, { zone: "Asia/Shanghai" }).toFormat(
           "yyyy-MM-dd HH:mm:ss",

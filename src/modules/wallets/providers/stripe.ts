@@ -18,6 +18,8 @@ export const STRIPE_CURRENCIES = ["CNY", "USD", "EUR", "GBP", "HKD", "SGD", "AUD
  * secret goes to the member's client) and webhook events verified with the endpoint's
  * signing secret (Stripe-Signature, 5 minutes' tolerance, at our clock's time):
  * payment_intent.succeeded / payment_intent.payment_failed, and charge.refunded.
+ * The payment scene changes nothing: a client secret is paid with Stripe.js, whose payment
+ * forms fit a phone's browser as well as a computer's.
  */
 export class StripeProvider implements PaymentProvider {
   readonly name = "stripe";

@@ -27,8 +27,11 @@ export interface WechatpayConfig {
 
 /**
  * WeChat Pay APIv3 (wechatpay-axios-plugin): a Native payment (`/v3/pay/transactions/native`,
- * a code_url for a QR code; the SDK signs the request with the merchant key and verifies the
- * answer with the platform key) and the notification: Wechatpay-Signature over
+ * a code_url for a QR code scanned from a computer's screen) or, for a member on a phone, an
+ * H5 payment (`/v3/pay/transactions/h5`, an h5_url the phone's browser opens to hand over to
+ * WeChat; WeChat Pay requires the payer's address, which it compares with the address that
+ * opens the URL); the SDK signs the request with the merchant key and verifies the answer
+ * with the platform key. Then the notification (the same for both): Wechatpay-Signature over
  * `timestamp\nnonce\nbody\n` verified with the platform public key named by Wechatpay-Serial,
  * timestamp within 5 minutes, then the resource decrypted (AEAD_AES_256_GCM, APIv3 key).
  * Only CNY; a notification for another merchant is refused.
@@ -44,7 +47,7 @@ export class WechatpayProvider implements PaymentProvider {
   }
 
   async createPayment(input: CreatePaymentInput) {
-    const { data } = (await this.client.v3.pay.transactions.native.post({
+    const order = {
       appid: this.config.appId,
       mchid: this.config.mchId,
       description: input.description,
@@ -52,7 +55,21 @@ export class WechatpayProvider implements PaymentProvider {
       time_expire: input.expiresAt.toISOString().replace(/\.\d{3}Z$/, "+00:00"),
       notify_url: notifyUrlFor(input.notifyUrl, this.config.notifyUrl) ?? "https://example.invalid/notify",
       amount: { total: input.amount, currency: input.currency },
-    })) as { data: { code_url?: string } };
+    };
+    if (input.scene === "mobile") {
+      const payerIp = payerAddress(input.payerIp);
+      if (!payerIp)
+        throw new WalletsError("payment_provider_error", "WeChat Pay H5 needs the payer's address");
+      const { data } = (await this.client.v3.pay.transactions.h5.post({
+        ...order,
+        scene_info: { payer_client_ip: payerIp, h5_info: { type: "Wap" } },
+      })) as { data: { h5_url?: string } };
+      if (!data.h5_url) throw new WalletsError("payment_provider_error", "WeChat Pay gave no h5_url");
+      return { providerRef: input.intentId, checkout: { h5_url: data.h5_url } };
+    }
+    const { data } = (await this.client.v3.pay.transactions.native.post(order)) as {
+      data: { code_url?: string };
+    };
     if (!data.code_url) throw new WalletsError("payment_provider_error", "WeChat Pay gave no code_url");
     return { providerRef: input.intentId, checkout: { code_url: data.code_url } };
   }
@@ -110,6 +127,16 @@ export class WechatpayProvider implements PaymentProvider {
   }
 }
 
+/**
+ * The payer's address as WeChat Pay takes it: an IPv4 address a dual-stack socket reports as
+ * IPv4-mapped IPv6 (`::ffff:203.0.113.7`) is sent as the IPv4 address it is.
+ */
+function payerAddress(ip: string | undefined): string | undefined {
+  if (!ip) return undefined;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  return mapped ? mapped[1] : ip;
+}
+
 function buildClient(config: WechatpayConfig) {
   return new Wechatpay({
     mchid: config.mchId,
@@ -119,6 +146,13 @@ function buildClient(config: WechatpayConfig) {
     certs: { [config.platformSerial]: createPublicKey(config.platformPublicKey) },
     ...(config.adapter ? { adapter: config.adapter } : {}),
   } as never) as unknown as {
-    v3: { pay: { transactions: { native: { post(body: object): Promise<unknown> } } } };
+    v3: {
+      pay: {
+        transactions: {
+          native: { post(body: object): Promise<unknown> };
+          h5: { post(body: object): Promise<unknown> };
+        };
+      };
+    };
   };
 }
