@@ -595,7 +595,7 @@ describe("a currency the tenant's provider does not take", () => {
 });
 
 describe("plan top-ups and cashier orders name their own notify routes too", () => {
-  it("WeChat Pay is told /v1/topup-payment-webhooks and /v1/cashier-payment-webhooks for them", async () => {
+  it("WeChat Pay is told /v1/topup-payment-webhooks and /v1/cashier-payment-webhooks for them (the order paid from a phone: H5)", async () => {
     t.clock.set(START);
     const tenant = await createTestTenant(t, "wechatpay routes");
     const c = topupClient(t, tenant);
@@ -644,10 +644,20 @@ describe("plan top-ups and cashier orders name their own notify routes too", () 
         authorization: `Bearer ${json<{ token: string }>(session).token}`,
         "idempotency-key": "pay-routes",
       },
-      payload: { balance_amount: 1_000 },
+      // Paid from the member's phone: the rest is an H5 payment.
+      payload: { balance_amount: 1_000, payment_scene: "mobile" },
     });
     expect(paying.statusCode, paying.body).toBe(200);
     expect(notifiedAt()).toBe(`/v1/cashier-payment-webhooks/wechatpay/${tenant.tenantId}`);
+    expect(wxServer.seen.at(-1)).toMatchObject({
+      url: "/v3/pay/transactions/h5",
+      verified: true,
+      body: { amount: { total: 4_000 }, scene_info: { payer_client_ip: "127.0.0.1" } },
+    });
+    const online = json<{ payments: { checkout: Record<string, unknown> | null }[] }>(paying).payments.find(
+      (p) => p.checkout,
+    );
+    expect(online?.checkout).toEqual({ h5_url: expect.any(String), payment_scene: "mobile" });
   });
 });
 

@@ -214,6 +214,53 @@ describe("Alipay (alipay-sdk) against locally generated keys", () => {
   });
 });
 
+describe("a plan top-up paid on a phone (payment_scene mobile)", () => {
+  it("Alipay: a mobile-website pay URL (alipay.trade.wap.pay, QUICK_WAP_WAY); WeChat Pay: an H5 order told the member's address", async () => {
+    const ali = await tenantWith("alipay", {
+      settings: { app_id: "2021000000000009", alipay_public_key: alipayPlatform.publicKey },
+      secrets: { app_private_key: alipayApp.privateKey },
+    });
+    const onPhone = { channel: "online", payment_method: "online", payment_scene: "mobile" };
+    const viaAlipay = json<TopupBody>(
+      await ali.c.topUp(ali.plan, { member_id: await ali.c.newMember(), amount: 10_000, ...onPhone }),
+    );
+    expect(viaAlipay.status).toBe("pending_payment");
+    expect(viaAlipay.checkout?.payment_scene).toBe("mobile");
+    const payUrl = new URL(String(viaAlipay.checkout?.pay_url));
+    expect(payUrl.searchParams.get("method")).toBe("alipay.trade.wap.pay");
+    expect(JSON.parse(payUrl.searchParams.get("biz_content") ?? "{}")).toMatchObject({
+      out_trade_no: viaAlipay.id,
+      total_amount: "100.00",
+      product_code: "QUICK_WAP_WAY",
+    });
+
+    const wx = await tenantWith("wechatpay", {
+      settings: {
+        mch_id: "1900000109",
+        app_id: "wx8888888888888888",
+        merchant_serial: "MERCHANT0001",
+        platform_serial: "PUB_KEY_ID_0001",
+        platform_public_key: wxPlatform.publicKey,
+      },
+      secrets: { merchant_private_key: wxMerchant.privateKey, api_v3_key: apiV3Key },
+    });
+    const viaWechat = json<TopupBody>(
+      await wx.c.topUp(wx.plan, { member_id: await wx.c.newMember(), amount: 10_000, ...onPhone }),
+    );
+    expect(viaWechat.checkout).toEqual({ h5_url: expect.stringMatching(/^https:/), payment_scene: "mobile" });
+    expect(wxServer.seen.at(-1)).toMatchObject({
+      url: "/v3/pay/transactions/h5",
+      verified: true,
+      body: {
+        out_trade_no: viaWechat.id,
+        amount: { total: 10_000, currency: "CNY" },
+        // No proxy is trusted here: the address the request came from.
+        scene_info: { payer_client_ip: "127.0.0.1", h5_info: { type: "Wap" } },
+      },
+    });
+  });
+});
+
 describe("WeChat Pay v3 (wechatpay-axios-plugin) against locally generated keys", () => {
   it("orders by Native pay with a signed request, credits once on a verified, decrypted notification", async () => {
     const { tenant, c, plan } = await tenantWith("wechatpay", {
