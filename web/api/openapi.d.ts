@@ -7152,7 +7152,7 @@ export interface components {
             provider: string;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
-            /** @description What the member's client needs to pay */
+            /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
             checkout: {
                 [key: string]: unknown;
             };
@@ -8288,7 +8288,7 @@ export interface components {
                 method: "balance" | "online" | "offline";
                 wallet_payment_id: string | null;
                 provider: string | null;
-                /** @description Online: what the member's client needs to pay (pay URL, …) */
+                /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                 checkout: {
                     [key: string]: unknown;
                 } | null;
@@ -15818,6 +15818,11 @@ export interface operations {
                      * @example 12345
                      */
                     amount: number;
+                    /**
+                     * @description Where the member pays the online part (default desktop). desktop: Alipay computer-website pay (checkout.pay_url), WeChat Pay Native (checkout.code_url, a QR code to scan with WeChat from the screen). mobile, for a phone's browser: Alipay mobile-website pay (alipay.trade.wap.pay, checkout.pay_url), WeChat Pay H5 (checkout.h5_url, to open in the phone's browser, which hands over to WeChat; the request's client address is sent as the payer's). Stripe's and the test provider's payments are the same for both. Echoed as checkout.payment_scene. Ignored when nothing is paid online.
+                     * @enum {string}
+                     */
+                    payment_scene?: "desktop" | "mobile";
                 };
             };
         };
@@ -15838,7 +15843,7 @@ export interface operations {
                         provider: string;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
-                        /** @description What the member's client needs to pay */
+                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                         checkout: {
                             [key: string]: unknown;
                         };
@@ -15991,7 +15996,7 @@ export interface operations {
                         provider: string;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
-                        /** @description What the member's client needs to pay */
+                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                         checkout: {
                             [key: string]: unknown;
                         };
@@ -16099,7 +16104,7 @@ export interface operations {
                         provider: string;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
-                        /** @description What the member's client needs to pay */
+                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                         checkout: {
                             [key: string]: unknown;
                         };
@@ -26566,6 +26571,11 @@ export interface operations {
                     agreement_versions?: {
                         [key: string]: number;
                     };
+                    /**
+                     * @description Where the member pays the online part (default desktop). desktop: Alipay computer-website pay (checkout.pay_url), WeChat Pay Native (checkout.code_url, a QR code to scan with WeChat from the screen). mobile, for a phone's browser: Alipay mobile-website pay (alipay.trade.wap.pay, checkout.pay_url), WeChat Pay H5 (checkout.h5_url, to open in the phone's browser, which hands over to WeChat; the request's client address is sent as the payer's). Stripe's and the test provider's payments are the same for both. Echoed as checkout.payment_scene. Ignored when nothing is paid online.
+                     * @enum {string}
+                     */
+                    payment_scene?: "desktop" | "mobile";
                 };
             };
         };
@@ -26666,7 +26676,7 @@ export interface operations {
                             method: "balance" | "online" | "offline";
                             wallet_payment_id: string | null;
                             provider: string | null;
-                            /** @description Online: what the member's client needs to pay (pay URL, …) */
+                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                             checkout: {
                                 [key: string]: unknown;
                             } | null;
@@ -26895,7 +26905,7 @@ export interface operations {
                             method: "balance" | "online" | "offline";
                             wallet_payment_id: string | null;
                             provider: string | null;
-                            /** @description Online: what the member's client needs to pay (pay URL, …) */
+                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                             checkout: {
                                 [key: string]: unknown;
                             } | null;
@@ -27197,7 +27207,7 @@ export interface operations {
                             method: "balance" | "online" | "offline";
                             wallet_payment_id: string | null;
                             provider: string | null;
-                            /** @description Online: what the member's client needs to pay (pay URL, …) */
+                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                             checkout: {
                                 [key: string]: unknown;
                             } | null;
@@ -28519,6 +28529,11 @@ export interface operations {
                     /** @enum {string} */
                     payment_method: "offline" | "online";
                     recharge_code?: string;
+                    /**
+                     * @description Where the member pays the online part (default desktop). desktop: Alipay computer-website pay (checkout.pay_url), WeChat Pay Native (checkout.code_url, a QR code to scan with WeChat from the screen). mobile, for a phone's browser: Alipay mobile-website pay (alipay.trade.wap.pay, checkout.pay_url), WeChat Pay H5 (checkout.h5_url, to open in the phone's browser, which hands over to WeChat; the request's client address is sent as the payer's). Stripe's and the test provider's payments are the same for both. Echoed as checkout.payment_scene. Ignored when nothing is paid online.
+                     * @enum {string}
+                     */
+                    payment_scene?: "desktop" | "mobile";
                 };
             };
         };
@@ -32831,6 +32846,11 @@ export interface operations {
                     agreement_versions?: {
                         [key: string]: number;
                     };
+                    /**
+                     * @description Where the member pays the online part (default desktop). desktop: Alipay computer-website pay (checkout.pay_url), WeChat Pay Native (checkout.code_url, a QR code to scan with WeChat from the screen). mobile, for a phone's browser: Alipay mobile-website pay (alipay.trade.wap.pay, checkout.pay_url), WeChat Pay H5 (checkout.h5_url, to open in the phone's browser, which hands over to WeChat; the request's client address is sent as the payer's). Stripe's and the test provider's payments are the same for both. Echoed as checkout.payment_scene. Ignored when nothing is paid online.
+                     * @enum {string}
+                     */
+                    payment_scene?: "desktop" | "mobile";
                 };
             };
         };
@@ -32861,7 +32881,7 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             expires_at: string;
-                            /** @description What the member's client needs to pay (the provider's pay URL, QR payload, …) */
+                            /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                             checkout: {
                                 [key: string]: unknown;
                             };
@@ -34399,6 +34419,11 @@ export interface operations {
                 "application/json": {
                     /** @description What the balance pays; default the whole total. Less than the total: the balance part is held and the rest is paid online */
                     balance_amount?: number;
+                    /**
+                     * @description Where the member pays the online part (default desktop). desktop: Alipay computer-website pay (checkout.pay_url), WeChat Pay Native (checkout.code_url, a QR code to scan with WeChat from the screen). mobile, for a phone's browser: Alipay mobile-website pay (alipay.trade.wap.pay, checkout.pay_url), WeChat Pay H5 (checkout.h5_url, to open in the phone's browser, which hands over to WeChat; the request's client address is sent as the payer's). Stripe's and the test provider's payments are the same for both. Echoed as checkout.payment_scene. Ignored when nothing is paid online.
+                     * @enum {string}
+                     */
+                    payment_scene?: "desktop" | "mobile";
                 };
             };
         };
@@ -34613,6 +34638,11 @@ export interface operations {
                 "application/json": {
                     plan_id: string;
                     tier_index: number;
+                    /**
+                     * @description Where the member pays the online part (default desktop). desktop: Alipay computer-website pay (checkout.pay_url), WeChat Pay Native (checkout.code_url, a QR code to scan with WeChat from the screen). mobile, for a phone's browser: Alipay mobile-website pay (alipay.trade.wap.pay, checkout.pay_url), WeChat Pay H5 (checkout.h5_url, to open in the phone's browser, which hands over to WeChat; the request's client address is sent as the payer's). Stripe's and the test provider's payments are the same for both. Echoed as checkout.payment_scene. Ignored when nothing is paid online.
+                     * @enum {string}
+                     */
+                    payment_scene?: "desktop" | "mobile";
                 };
             };
         };

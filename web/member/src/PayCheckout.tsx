@@ -21,12 +21,27 @@ export function providerName(t: Translate, provider: string | null | undefined):
   return Object.hasOwn(PROVIDERS, provider) ? t(PROVIDERS[provider as keyof typeof PROVIDERS]) : provider;
 }
 
+/**
+ * Where this page is paid from, for the routes that start a payment (`payment_scene`): "mobile"
+ * on a device whose main pointer is a finger (phones, tablets), else "desktop". The pointer
+ * says what the device is where the window's width does not: a computer's browser made narrow
+ * still has a mouse and a screen the member's phone can scan a QR code from, and WeChat Pay's
+ * H5 page refuses to open in it; a phone turned sideways is wider than any phone breakpoint.
+ * A member on a phone or tablet cannot scan a code shown on that same screen.
+ */
+export function paymentScene(): "desktop" | "mobile" {
+  return typeof window.matchMedia === "function" && window.matchMedia("(pointer: coarse)").matches
+    ? "mobile"
+    : "desktop";
+}
+
 const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
 
 /**
  * How the member pays a payment created at the tenant's provider, from its `checkout`:
- * Alipay's `pay_url` is a page to open; WeChat Pay Native's `code_url` a QR code to scan
- * with WeChat; Stripe's `client_secret` needs Stripe.js, which the member center does not
+ * Alipay's `pay_url` is a page to open (computer or mobile website payment alike); WeChat Pay
+ * H5's `h5_url` (made for a phone) a page to open that hands over to WeChat; WeChat Pay
+ * Native's `code_url` a QR code to scan with WeChat; Stripe's `client_secret` needs Stripe.js, which the member center does not
  * load, so the member is told to finish in the merchant's app. The test provider's
  * `test://` URL leads nowhere: its payments are confirmed by its own notifications.
  */
@@ -35,6 +50,7 @@ export function PayCheckout(props: { checkout: Checkout; amount: number }) {
   const checkout = props.checkout ?? {};
   const payUrl = text(checkout.pay_url);
   const codeUrl = text(checkout.code_url);
+  const h5Url = text(checkout.h5_url);
   const amount = fmt.money(props.amount);
   if (payUrl && !payUrl.startsWith("test://")) {
     return (
@@ -48,6 +64,25 @@ export function PayCheckout(props: { checkout: Checkout; amount: number }) {
         >
           {t("pay.go", { amount })}
         </Button>
+      </div>
+    );
+  }
+  if (h5Url) {
+    return (
+      <div data-testid="pay-checkout" style={{ margin: 12 }}>
+        <Button
+          block
+          color="success"
+          data-testid="pay-wechat-h5"
+          onClick={() => {
+            window.open(h5Url, "_blank", "noopener");
+          }}
+        >
+          {t("pay.wechatH5", { amount })}
+        </Button>
+        <div style={{ marginTop: 8, fontSize: 13, color: "var(--adm-color-weak)", textAlign: "center" }}>
+          {t("pay.wechatH5Hint")}
+        </div>
       </div>
     );
   }

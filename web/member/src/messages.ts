@@ -236,6 +236,8 @@ export const en = {
   "provider.stripe": "Stripe",
   "pay.go": "Go to pay {amount}",
   "pay.scanWechat": "Scan with WeChat to pay",
+  "pay.wechatH5": "Pay in WeChat {amount}",
+  "pay.wechatH5Hint": "WeChat opens to complete the payment; this page updates once it is paid.",
   "pay.inApp":
     "This payment ({amount}) is completed in the merchant's app: it cannot be paid on this page. This page updates once it is paid.",
 } as const;
@@ -476,5 +478,7 @@ export const zhCN: Record<MessageKey, string> = {
   "provider.stripe": "Stripe",
   "pay.go": "去支付 {amount}",
   "pay.scanWechat": "请使用微信扫码支付",
+  "pay.wechatH5": "微信支付 {amount}",
+  "pay.wechatH5Hint": "将打开微信完成付款，付款成功后本页面自动更新。",
   "pay.inApp": "该笔付款（{amount}）需在商家 App 内完成，本页面无法支付；付款成功后本页面自动更新。",
 };
