@@ -34,7 +34,8 @@ const balanceOf = async (id: string) =>
   (await server.api<{ total: number; points: number }>("GET", `/v1/members/${id}/balance`)).total;
 
 // The tenant's own Alipay and WeChat Pay (the last test switches to them): Alipay's pay URL is
-// made locally; WeChat Pay's server is a local stand-in answering Native orders with a code_url.
+// made locally; WeChat Pay's server is a local stand-in answering Native orders with a code_url
+// and H5 orders with an h5_url.
 const alipayKeys = { app: rsaPair(), platform: rsaPair() };
 const wxMerchant = rsaPair();
 const wxPlatform = rsaPair();
@@ -369,15 +370,18 @@ describe("buying in the member center on a phone", () => {
     });
   });
 
-  it("with the tenant's Alipay, a pending top-up offers its pay page; with WeChat Pay, a gift card shows the QR code to scan", async () => {
+  it("on the phone, the tenant's Alipay is a mobile-website payment and WeChat Pay an H5 payment opened in WeChat; on a computer, WeChat Pay shows the QR code to scan", async () => {
     await server.api("PUT", "/v1/payment-providers/alipay", {
       settings: { app_id: "2021000000000077", alipay_public_key: alipayKeys.platform.publicKey },
       secrets: { app_private_key: alipayKeys.app.privateKey },
     });
     await server.api("PATCH", "/v1/wallet-settings", { payment_provider: "alipay" });
-    // Alipay's page is not reached from the test: its address answers with a stand-in.
+    // Alipay's and WeChat Pay's pages are not reached from the test: their addresses answer with stand-ins.
     await context.route("https://openapi.alipay.com/**", (route) =>
       route.fulfill({ contentType: "text/html", body: "<title>Alipay</title>" }),
+    );
+    await context.route("https://wx.tenpay.com/**", (route) =>
+      route.fulfill({ contentType: "text/html", body: "<title>WeChat Pay</title>" }),
     );
     await home();
     await page.getByRole("button", { name: "充值" }).click();
@@ -392,9 +396,10 @@ describe("buying in the member center on a phone", () => {
       .where("member_id", "=", ada)
       .executeTakeFirstOrThrow();
     expect(intent.provider).toBe("alipay");
+    expect(intent.checkout).toMatchObject({ payment_scene: "mobile" });
     const payUrl = String((intent.checkout as { pay_url: string }).pay_url);
     await shot("topup-alipay");
-    // The button opens the signed pay page of this intent.
+    // The button opens the signed mobile-website pay page of this intent.
     const [popup] = await Promise.all([
       context.waitForEvent("page"),
       page.getByRole("button", { name: "去支付 ¥88.00" }).click(),
@@ -402,10 +407,11 @@ describe("buying in the member center on a phone", () => {
     await popup.waitForLoadState();
     expect(popup.url()).toBe(payUrl);
     const opened = new URL(popup.url());
-    expect(opened.searchParams.get("method")).toBe("alipay.trade.page.pay");
+    expect(opened.searchParams.get("method")).toBe("alipay.trade.wap.pay");
     expect(JSON.parse(opened.searchParams.get("biz_content") ?? "{}")).toMatchObject({
       out_trade_no: intent.id,
       total_amount: "88.00",
+      product_code: "QUICK_WAP_WAY",
     });
     await popup.close();
 
@@ -423,27 +429,72 @@ describe("buying in the member center on a phone", () => {
       },
     });
     await server.api("PATCH", "/v1/wallet-settings", { payment_provider: "wechatpay" });
+    // A top-up through WeChat Pay on the phone: no QR code (the member could not scan their own
+    // screen) but the button that opens WeChat Pay's H5 page.
     await home();
-    await page.getByText("购买礼品卡", { exact: true }).click();
-    const plan = page.getByTestId("gift-plan");
-    await plan.first().click();
-    await page.getByText("在线支付", { exact: true }).click();
-    await page.getByRole("button", { name: "支付 ¥180.00" }).click();
-    await poll(() => page.getByTestId("gift-bought").textContent()).toContain("待支付");
-    const qr = page.getByTestId("pay-qr").locator("canvas");
-    await qr.waitFor();
-    expect(await page.getByTestId("pay-checkout").textContent()).toContain("请使用微信扫码支付");
-    expect(await page.getByTestId("pay-checkout").textContent()).toContain("¥180.00");
-    const box = await qr.boundingBox();
-    expect(box?.width).toBeGreaterThan(150);
+    await page.getByRole("button", { name: "充值" }).click();
+    await page.getByTestId("topup-free").click();
+    await page.getByPlaceholder("例如 100").fill("66");
+    await page.getByRole("button", { name: "支付 ¥66.00" }).click();
+    await poll(() => page.getByTestId("topup-intent").textContent()).toContain("¥66.00 · 待支付");
+    const h5 = page.getByTestId("pay-wechat-h5");
+    await h5.waitFor();
+    expect(await h5.textContent()).toBe("微信支付 ¥66.00");
+    expect(await page.getByTestId("pay-checkout").textContent()).toContain("将打开微信完成付款");
+    expect(await page.getByTestId("pay-qr").count()).toBe(0);
+    const box = await h5.boundingBox();
     expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.viewport.width);
-    // The Native order went to WeChat Pay for the price, signed by the tenant's merchant key.
+    // The H5 order went to WeChat Pay signed by the tenant's merchant key, with the phone's address.
+    const order = wxServer.seen.at(-1)!;
+    expect(order).toMatchObject({
+      url: "/v3/pay/transactions/h5",
+      verified: true,
+      body: { amount: { total: 6_600, currency: "CNY" }, scene_info: { h5_info: { type: "Wap" } } },
+    });
+    expect(String((order.body.scene_info as { payer_client_ip: string }).payer_client_ip)).toMatch(
+      /^(127\.0\.0\.1|::1)$/,
+    );
+    const wxIntent = await server.t.database.owner
+      .selectFrom("wallet_topup_intents")
+      .select(["checkout"])
+      .where("member_id", "=", ada)
+      .where("provider", "=", "wechatpay")
+      .executeTakeFirstOrThrow();
+    const h5Url = String((wxIntent.checkout as { h5_url: string }).h5_url);
+    await shot("topup-wechatpay-h5");
+    const [wxPage] = await Promise.all([context.waitForEvent("page"), h5.click()]);
+    await wxPage.waitForLoadState();
+    expect(wxPage.url()).toBe(h5Url);
+    await wxPage.close();
+
+    // On a computer (a mouse, a wide screen) the same member buys a gift card: the Native
+    // order's QR code, to scan with the phone.
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    desk.setDefaultTimeout(STEP_TIMEOUT);
+    const opened2 = await openPage(desk);
+    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: ada });
+    const deskPage = opened2.page;
+    await deskPage.goto(`${server.baseUrl}${link.path}`);
+    await deskPage.getByText("购买礼品卡", { exact: true }).click();
+    await deskPage.getByTestId("gift-plan").first().click();
+    await deskPage.getByText("在线支付", { exact: true }).click();
+    await deskPage.getByRole("button", { name: "支付 ¥180.00" }).click();
+    await poll(() => deskPage.getByTestId("gift-bought").textContent()).toContain("待支付");
+    const qr = deskPage.getByTestId("pay-qr").locator("canvas");
+    await qr.waitFor();
+    expect(await deskPage.getByTestId("pay-checkout").textContent()).toContain("请使用微信扫码支付");
+    expect(await deskPage.getByTestId("pay-checkout").textContent()).toContain("¥180.00");
+    expect((await qr.boundingBox())?.width).toBeGreaterThan(150);
+    expect(await deskPage.getByTestId("pay-wechat-h5").count()).toBe(0);
     expect(wxServer.seen.at(-1)).toMatchObject({
       url: "/v3/pay/transactions/native",
       verified: true,
       body: { amount: { total: 18_000, currency: "CNY" } },
     });
-    await shot("gift-card-wechatpay");
+    expect(wxServer.seen.at(-1)!.body.scene_info).toBeUndefined();
+    await screenshot(deskPage, "member-gift-card-wechatpay-desktop", SHOTS);
+    await desk.close();
     expectNoConsoleProblems(problems);
+    expectNoConsoleProblems(opened2.problems);
   });
 });
