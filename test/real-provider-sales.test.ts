@@ -524,23 +524,32 @@ describe("payment_scene", () => {
     expect(await intents(tenant)).toEqual([]);
   });
 
-  it("WeChat Pay H5 is told the address the request came from, not one an untrusted client forwards", async () => {
+  it("WeChat Pay H5 is told the address the request came from, not one an untrusted client forwards (an IPv4-mapped one as IPv4)", async () => {
     const { tenant, m } = await tenantOn("wechatpay");
-    const r = await t.app.inject({
-      method: "POST",
-      url: `/v1/members/${m}/topup-intents`,
-      remoteAddress: "198.51.100.20",
-      headers: { ...tenant.auth, "idempotency-key": "h5-untrusted", "x-forwarded-for": "203.0.113.99" },
-      payload: { amount: 1_000, payment_scene: "mobile" },
-    });
-    expect(r.statusCode, r.body).toBe(201);
-    expect(wxServer.seen.at(-1)!.body).toMatchObject({
-      scene_info: { payer_client_ip: "198.51.100.20" },
-    });
-    expect(json<{ checkout: Record<string, unknown> }>(r).checkout).toMatchObject({
-      h5_url: expect.any(String),
-      payment_scene: "mobile",
-    });
+    const from = [
+      { socket: "198.51.100.20", payer: "198.51.100.20" },
+      { socket: "::ffff:198.51.100.21", payer: "198.51.100.21" },
+      { socket: "2001:db8::7", payer: "2001:db8::7" },
+    ];
+    for (const [i, { socket, payer }] of from.entries()) {
+      const r = await t.app.inject({
+        method: "POST",
+        url: `/v1/members/${m}/topup-intents`,
+        remoteAddress: socket,
+        headers: {
+          ...tenant.auth,
+          "idempotency-key": `h5-untrusted-${i}`,
+          "x-forwarded-for": "203.0.113.99",
+        },
+        payload: { amount: 1_000, payment_scene: "mobile" },
+      });
+      expect(r.statusCode, r.body).toBe(201);
+      expect(wxServer.seen.at(-1)!.body).toMatchObject({ scene_info: { payer_client_ip: payer } });
+      expect(json<{ checkout: Record<string, unknown> }>(r).checkout).toMatchObject({
+        h5_url: expect.any(String),
+        payment_scene: "mobile",
+      });
+    }
   });
 
   it("without it a payment is made for a desktop, as before (Native QR code, page pay)", async () => {
