@@ -15,6 +15,7 @@ import type { EventType } from "./platform/events/outbox.js";
 import type { ExportDefinition, ImportDefinition } from "./platform/files/registry.js";
 import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
 import type { ExpiringRows } from "./platform/jobs/prune-expired.js";
+import type { MemberCloseGuard } from "./platform/member-close-guards.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
 import type { OrgUnitMoveGuard } from "./platform/org/move-guards.js";
@@ -98,6 +99,8 @@ export interface ModuleManifest {
   onVoucherSourcesCredited?: VoucherSourceReturnListener;
   /** Refuses a move of org units that would make the module's records untrue. */
   orgUnitMoveGuard?: OrgUnitMoveGuard;
+  /** Refuses closing a member who still owns something the module holds (a balance). */
+  memberCloseGuard?: MemberCloseGuard;
   /** Claims the top-ups its own online payments collected (their refund is recorded once, for both). */
   holdsTopupPayments?: TopupPaymentHolderLookup;
 }

@@ -6,6 +6,7 @@ import { defineEventType } from "./events/outbox.js";
 import { registerExport, registerImport } from "./files/registry.js";
 import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
 import { defineExpiringRows } from "./jobs/prune-expired.js";
+import { addMemberCloseGuard } from "./member-close-guards.js";
 import { defineNotice } from "./notify/notices.js";
 import { addOrgUnitMoveGuard } from "./org/move-guards.js";
 import {
@@ -20,7 +21,7 @@ import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
  * event, notice and file types, the member token guard, balance payment listeners and owners,
- * top-up payment holders, org unit move checks, listeners to refunds that credit vouchers' sources).
+ * top-up payment holders, org unit move and member close checks, listeners to refunds that credit vouchers' sources).
  * Installing the same manifests again (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
 export function installManifests(manifests: readonly ModuleManifest[]): void {
@@ -36,6 +37,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.onBalancePaymentResolved) addBalancePaymentListener(m.onBalancePaymentResolved);
     if (m.ownsBalancePayments) addBalancePaymentOwner(m.ownsBalancePayments);
     if (m.orgUnitMoveGuard) addOrgUnitMoveGuard(m.orgUnitMoveGuard);
+    if (m.memberCloseGuard) addMemberCloseGuard(m.memberCloseGuard);
     if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
     if (m.holdsTopupPayments) addTopupPaymentHolder(m.holdsTopupPayments);
     for (const timer of m.timers ?? []) defineTimer(timer);

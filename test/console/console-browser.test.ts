@@ -118,6 +118,42 @@ describe("the operator console", () => {
     expectNoConsoleProblems(problems);
   });
 
+  it("freezes and unfreezes a member, and closes the account only once its balance is withdrawn", async () => {
+    const { id } = await server.api<{ id: string }>("POST", "/v1/members", { name: "李四" });
+    await server.api("POST", `/v1/members/${id}/top-ups`, { amount: 5_000 });
+    await menu().getByText("会员管理").click();
+    await page.getByRole("link", { name: "李四" }).click();
+    const card = page.locator(".ant-card", { hasText: "会员卡" });
+    await poll(() => card.textContent()).toContain("正常");
+
+    await card.getByRole("button", { name: "冻结" }).click();
+    await acceptConfirmation(page);
+    await poll(() => card.textContent()).toContain("冻结");
+    // A frozen member's balance cannot move: no top-up or withdrawal is offered.
+    expect(await page.getByRole("button", { name: "线下充值" }).count()).toBe(0);
+    await card.getByRole("button", { name: "解冻" }).click();
+    await acceptConfirmation(page);
+    await poll(() => card.textContent()).toMatch(/状态正常/);
+    await page.getByRole("button", { name: "线下充值" }).waitFor();
+
+    // ¥50.00 is still the member's: the close is refused, in words, and nothing changes.
+    await card.getByRole("button", { name: "注销账户" }).click();
+    await acceptConfirmation(page);
+    await page.getByText("会员仍有余额（或有余额被订单占用），请先办理余额提现再注销").waitFor();
+    expect((await server.api<{ status: string }>("GET", `/v1/members/${id}`)).status).toBe("active");
+
+    await server.api("POST", `/v1/members/${id}/withdrawals`, { amount: 5_000 });
+    await card.getByRole("button", { name: "注销账户" }).click();
+    await acceptConfirmation(page);
+    await poll(() => card.textContent()).toMatch(/状态注销/);
+    await poll(() => page.getByTestId("balance-total").textContent()).toContain("¥0.00");
+    // Closing is final: nothing more to change.
+    expect(await card.getByRole("button").count()).toBe(0);
+    await screenshot(page, "04b-member-closed");
+    await page.getByRole("link", { name: "会员管理" }).click();
+    expectNoConsoleProblems(problems);
+  });
+
   it("imports members from a file with a bad row and shows the row's error", async () => {
     await page.getByRole("button", { name: "导入" }).click();
     const dialog = dialogOf(page);

@@ -1327,7 +1327,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a member's profile, groups, tags or status (frozen, closed: final) */
+        /**
+         * Change a member's profile, groups, tags or status (frozen, closed: final)
+         * @description Closing is final and is refused with 409 `member_balance_not_settled` (principal, bonus, held and available in the problem) while the member holds any balance, held amounts included: withdraw it first (`POST /v1/members/{id}/withdrawals`) or let held payments finish. Points do not stop a close.
+         */
         patch: operations["patchMembersById"];
         trace?: never;
     };

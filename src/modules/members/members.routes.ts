@@ -261,6 +261,8 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       schema: {
         tags,
         summary: "Change a member's profile, groups, tags or status (frozen, closed: final)",
+        description:
+          "Closing is final and is refused with 409 `member_balance_not_settled` (principal, bonus, held and available in the problem) while the member holds any balance, held amounts included: withdraw it first (`POST /v1/members/{id}/withdrawals`) or let held payments finish. Points do not stop a close.",
         params: IdParams,
         body: MemberPatch,
         response: { 200: Member, ...errorResponses(409, 422) },

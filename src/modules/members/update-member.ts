@@ -3,6 +3,7 @@ import { changeSummary, recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { revokeMemberTokens } from "../../platform/auth/member-tokens.js";
 import { assertInScope } from "../../platform/auth/scope.js";
+import { checkMemberClose } from "../../platform/member-close-guards.js";
 import { type MemberInput, memberColumns } from "./member-input.js";
 import { MembersError } from "./members.errors.js";
 import {
@@ -16,7 +17,8 @@ import {
 
 /**
  * Changes a member's profile, groups, tags or status. Plan and tier change only through
- * changeMemberTier (which records why). A closed member is final.
+ * changeMemberTier (which records why). A closed member is final, so closing one is refused
+ * while a module still holds something the member owns (the wallets: a balance).
  */
 export async function updateMember(
   trx: Tx,
@@ -39,6 +41,8 @@ export async function updateMember(
   const catalog = await loadCatalog(trx, tenantId);
   const columns = memberColumns(catalog, input);
   if (input.status !== undefined) columns.status = input.status;
+  // Checked under the member's lock, which every value-moving operation takes first.
+  if (input.status === "closed") await checkMemberClose(trx, tenantId, memberId);
   let after: MemberRow;
   try {
     after = await trx

@@ -87,6 +87,13 @@ describe("deferred renewal gifts", () => {
     const pkg = await renewalPackage();
     const closed = await renewed(pkg);
     const other = await renewed(pkg);
+    // A member is closed with an empty wallet: what is left of the balance is withdrawn first.
+    await w.ok(
+      w.call("POST", `/v1/members/${closed.m}/withdrawals`, {
+        amount: (await w.balance(closed.m)).available,
+      }),
+      201,
+    );
     const before = await w.balance(closed.m);
     await w.ok(w.call("PATCH", `/v1/members/${closed.m}`, { status: "closed" }));
 

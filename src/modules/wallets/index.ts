@@ -27,6 +27,7 @@ import {
   lotLimitReached,
   MAX_SPENDABLE_LOTS,
 } from "./lots.repository.js";
+import { refuseClosingWithBalance } from "./member-close-guard.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
@@ -448,6 +449,7 @@ export const walletsManifest: ModuleManifest = {
   events: WALLETS_EVENTS.types,
   exports: [TOPUP_INTENTS_EXPORT],
   jobs: (deps) => [walletExpiryJob(deps)],
+  memberCloseGuard: refuseClosingWithBalance,
   timers: [
     {
       job: WALLETS_EXPIRY_JOB,

@@ -3,6 +3,7 @@ import { defineErrors } from "../../shared/errors.js";
 /** The wallets module's refusals; each answers with one status everywhere. */
 export const WALLETS_ERRORS = defineErrors({
   insufficient_balance: 422,
+  member_balance_not_settled: 409,
   insufficient_points: 422,
   amount_above_cap: 422,
   currency_mismatch: 422,

@@ -145,6 +145,15 @@ export const enUS = {
   "members.status.active": "Active",
   "members.status.frozen": "Frozen",
   "members.status.closed": "Closed",
+  "members.freeze": "Freeze",
+  "members.unfreeze": "Unfreeze",
+  "members.close": "Close account",
+  "members.confirm.frozen": "Freeze {name}? A frozen member cannot pay or top up until unfrozen.",
+  "members.confirm.active": "Unfreeze {name}?",
+  "members.confirm.closed":
+    "Close the account of {name}? Closing is final: the member can no longer sign in, pay or top up.",
+  "problem.member_balance_not_settled":
+    "The member still holds a balance (or part of it is held for an order): withdraw it before closing the account",
 
   "wallet.balance": "Balance",
   "wallet.total": "Total balance",

@@ -146,6 +146,13 @@ export const zhCN: Record<MessageKey, string> = {
   "members.status.active": "正常",
   "members.status.frozen": "冻结",
   "members.status.closed": "注销",
+  "members.freeze": "冻结",
+  "members.unfreeze": "解冻",
+  "members.close": "注销账户",
+  "members.confirm.frozen": "冻结 {name}？冻结后无法支付或充值，直到解冻。",
+  "members.confirm.active": "解冻 {name}？",
+  "members.confirm.closed": "注销 {name} 的账户？注销不可撤销：会员将无法登录、支付或充值。",
+  "problem.member_balance_not_settled": "会员仍有余额（或有余额被订单占用），请先办理余额提现再注销",
 
   "wallet.balance": "余额",
   "wallet.total": "总余额",

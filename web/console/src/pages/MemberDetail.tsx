@@ -17,7 +17,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
-import { ProblemAlert } from "../components/problems";
+import { ProblemAlert, useProblemText } from "../components/problems";
 import { ValueDialog } from "../components/ValueDialog";
 import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
@@ -36,7 +36,8 @@ export default function MemberDetail() {
   const { id = "" } = useParams();
   const { t, fmt } = useI18n();
   const { can } = useSession();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  const problemText = useProblemText();
   const client = useQueryClient();
   const [dialog, setDialog] = useState<"topup" | "withdraw" | "exchange" | null>(null);
   const { filters, setFilters } = useUrlFilters(["account", "kind"] as const);
@@ -59,6 +60,26 @@ export default function MemberDetail() {
       ),
     );
   };
+  // Closing is final and refused while the member holds a balance; the API's refusal shows in words.
+  const changeStatus = (status: "active" | "frozen" | "closed") =>
+    modal.confirm({
+      title: t(
+        status === "closed" ? "members.close" : status === "frozen" ? "members.freeze" : "members.unfreeze",
+      ),
+      content: t(`members.confirm.${status}`, { name: m?.name ?? id }),
+      okText: t("common.confirm"),
+      cancelText: t("common.cancel"),
+      okButtonProps: status === "closed" ? { danger: true } : {},
+      onOk: async () => {
+        try {
+          await unwrap(api.PATCH("/v1/members/{id}", { params: { path: { id } }, body: { status } }));
+          message.success(t("wallet.done"));
+        } catch (e) {
+          message.error(problemText(e));
+        }
+        await Promise.all([client.invalidateQueries({ queryKey: ["member", id] }), refresh()]);
+      },
+    });
   const m = member.data;
   const b = balance.data;
   return (
@@ -72,21 +93,24 @@ export default function MemberDetail() {
           <Card
             title={t("wallet.balance")}
             extra={
-              <Space>
-                {can("POST /v1/members/{id}/top-ups") ? (
-                  <Button type="primary" onClick={() => setDialog("topup")}>
-                    {t("wallet.topup")}
-                  </Button>
-                ) : null}
-                {can("POST /v1/members/{id}/exchanges") ? (
-                  <Button onClick={() => setDialog("exchange")}>{t("exchange.title")}</Button>
-                ) : null}
-                {can("POST /v1/members/{id}/withdrawals") ? (
-                  <Button danger onClick={() => setDialog("withdraw")}>
-                    {t("wallet.withdraw")}
-                  </Button>
-                ) : null}
-              </Space>
+              // A frozen or closed member's balance cannot move: the actions would only be refused.
+              m?.status !== "active" ? null : (
+                <Space>
+                  {can("POST /v1/members/{id}/top-ups") ? (
+                    <Button type="primary" onClick={() => setDialog("topup")}>
+                      {t("wallet.topup")}
+                    </Button>
+                  ) : null}
+                  {can("POST /v1/members/{id}/exchanges") ? (
+                    <Button onClick={() => setDialog("exchange")}>{t("exchange.title")}</Button>
+                  ) : null}
+                  {can("POST /v1/members/{id}/withdrawals") ? (
+                    <Button danger onClick={() => setDialog("withdraw")}>
+                      {t("wallet.withdraw")}
+                    </Button>
+                  ) : null}
+                </Space>
+              )
             }
           >
             <Row gutter={16}>
@@ -116,7 +140,25 @@ export default function MemberDetail() {
           </Card>
         </Col>
         <Col span={10}>
-          <Card title={t("members.card")} loading={member.isPending}>
+          <Card
+            title={t("members.card")}
+            loading={member.isPending}
+            extra={
+              m && m.status !== "closed" && can("PATCH /v1/members/{id}") ? (
+                <Space>
+                  <Button
+                    size="small"
+                    onClick={() => changeStatus(m.status === "frozen" ? "active" : "frozen")}
+                  >
+                    {t(m.status === "frozen" ? "members.unfreeze" : "members.freeze")}
+                  </Button>
+                  <Button size="small" danger onClick={() => changeStatus("closed")}>
+                    {t("members.close")}
+                  </Button>
+                </Space>
+              ) : null
+            }
+          >
             {m ? (
               <Descriptions column={1} size="small">
                 <Descriptions.Item label={t("members.phone")}>{m.phone ?? "—"}</Descriptions.Item>
