@@ -248,10 +248,24 @@ describe("an order paid online whose member is frozen or closed before the payme
   });
 
   it("a closed member's paid order completes without points (withheld, audited); nothing is cancelled", async () => {
+    // Balance held for the order keeps the member from being closed through the API.
     const flo = await memberWithBalance("Flo", 2000);
     const { order, voucher } = await placeOnline(flo);
     const earned = await quotedPoints(order.id);
-    await setStatus(flo, "closed");
+    expect(
+      expectProblem(
+        await gc.call("PATCH", `/v1/members/${flo}`, { status: "closed" }),
+        409,
+        "member_balance_not_settled",
+      ),
+    ).toMatchObject({ held: 2000, available: 0 });
+    // A member closed with a hold before that rule: the payment still completes the order.
+    await t.database.owner
+      .updateTable("members")
+      .set({ status: "closed" })
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "=", flo)
+      .execute();
     const confirmed = await confirm(order.payment_id!);
     expect(confirmed.statusCode, confirmed.body).toBe(200);
     expect(await getOrder(order.id)).toMatchObject({ status: "completed", points_earned: 0 });
