@@ -1,5 +1,6 @@
 import { fullFormats } from "ajv-formats/dist/formats.js";
 import { assertMetadataSize } from "../../platform/org/org.schemas.js";
+import { normalizePhone, PHONE_TYPED } from "../../shared/phone.js";
 import { MembersError } from "./members.errors.js";
 import { type Catalog, codesToIds, findByCode } from "./members.repository.js";
 
@@ -28,12 +29,11 @@ export interface MemberInput {
 export const FIELD_RULES = {
   name: { minLength: 1, maxLength: 200 },
   external_ref: { minLength: 1, maxLength: 128 },
-  phone: { minLength: 3, maxLength: 32, pattern: "^\\+?[0-9 ()-]+$" },
+  phone: { minLength: 3, maxLength: 32, pattern: PHONE_TYPED.source },
   email: { maxLength: 254, format: "email" },
   card_number: { minLength: 1, maxLength: 64 },
 } as const;
 
-const PHONE = new RegExp(FIELD_RULES.phone.pattern);
 const EMAIL = fullFormats.email as RegExp;
 
 /** Each text field of `input` that breaks FIELD_RULES, with why (empty: all fine). */
@@ -45,8 +45,10 @@ export function fieldProblems(input: MemberInput): { field: keyof typeof FIELD_R
     const rule: { minLength?: number; maxLength: number } = FIELD_RULES[field];
     if (value.length < (rule.minLength ?? 0) || value.length > rule.maxLength) {
       problems.push({ field, message: `must be ${rule.minLength ?? 0}-${rule.maxLength} characters` });
-    } else if (field === "phone" && !PHONE.test(value)) {
+    } else if (field === "phone" && !PHONE_TYPED.test(value)) {
       problems.push({ field, message: "must be digits, spaces, ( ) - and an optional leading +" });
+    } else if (field === "phone" && normalizePhone(value).replace("+", "").length < 3) {
+      problems.push({ field, message: "must have at least 3 digits" });
     } else if (field === "email" && !EMAIL.test(value)) {
       problems.push({ field, message: "must be an email address" });
     }
@@ -147,6 +149,15 @@ export function memberColumns(catalog: Catalog, input: MemberInput) {
     "org_unit_id",
   ] as const) {
     if (input[key] !== undefined) out[key] = input[key];
+  }
+  // Kept as digits (and a leading +), however it was typed: searches by phone then find it.
+  if (typeof input.phone === "string") {
+    out.phone = normalizePhone(input.phone);
+    if ((out.phone as string).replace("+", "").length < 3) {
+      throw new MembersError("validation_failed", "The phone must have at least 3 digits", {
+        errors: [{ field: "/body/phone", message: "must have at least 3 digits" }],
+      });
+    }
   }
   if (input.metadata !== undefined) {
     // The schema bounds keys, not values: the documented 4 KiB is held here, for create and change.

@@ -261,6 +261,26 @@ describe("members", () => {
     expect(rest.data).toHaveLength(2);
   });
 
+  it("keeps a phone as digits however it was typed, and finds it typed either way; one with too few digits is refused", async () => {
+    const typed = await created("/v1/members", { name: "Typed phone", phone: "+86 (138) 0000-0777" });
+    expect(typed.phone).toBe("+8613800000777");
+    const ids = async (query: string) =>
+      json<{ data: { id: string }[] }>(await call("GET", `/v1/members?${query}`)).data.map((m) => m.id);
+    expect(await ids(`phone=${encodeURIComponent("+86 138 0000 0777")}`)).toEqual([typed.id]);
+    expect(await ids(`phone=${encodeURIComponent("+8613800000777")}`)).toEqual([typed.id]);
+    expect(await ids(`q=${encodeURIComponent("+86 138-0000-07")}`)).toEqual([typed.id]);
+    const changed = json<{ phone: string }>(
+      await call("PATCH", `/v1/members/${typed.id}`, { phone: "139 0000 0888" }),
+    );
+    expect(changed.phone).toBe("13900000888");
+    const refused = expectProblem(
+      await call("POST", "/v1/members", { name: "Dashes", phone: "(-) 1-2" }),
+      400,
+      "validation_failed",
+    );
+    expect(JSON.stringify(refused)).toContain("at least 3 digits");
+  });
+
   it("compares a registration window's ends as instants, whatever their offsets", async () => {
     // 16:00 at +08:00 is 08:00Z: an hour before 09:00Z, though its text sorts after it.
     const window = `registered_from=${encodeURIComponent("2026-11-23T16:00:00+08:00")}&registered_to=${encodeURIComponent("2026-11-23T09:00:00Z")}`;

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { escapeLike, subtreePattern } from "../../platform/org/org-units.js";
+import { normalizePhone, PHONE_TYPED } from "../../shared/phone.js";
 import { type BalanceSort, balanceOf, MEMBER_ID } from "./member-balances.js";
 import { MembersError } from "./members.errors.js";
 import { type Catalog, findByCode, type MemberRow, type MemberStatus } from "./members.repository.js";
@@ -53,10 +54,12 @@ export async function searchMembers(
   const none = () => query.where(sql<boolean>`false`);
   if (filter.q) {
     const p = `${escapeLike(filter.q)}%`;
+    // Phones are kept without spaces and dashes: a typed "138 0000" looks for "1380000…".
+    const phonePrefix = PHONE_TYPED.test(filter.q) ? `${escapeLike(normalizePhone(filter.q))}%` : p;
     query = query.where((eb) =>
       eb.or([
         eb("members.name", "ilike", p),
-        eb("members.phone", "like", p),
+        eb("members.phone", "like", phonePrefix),
         eb("members.email", "ilike", p),
         eb("members.card_number", "like", p),
         eb("members.external_ref", "like", p),
@@ -64,7 +67,7 @@ export async function searchMembers(
     );
   }
   if (filter.name) query = query.where("members.name", "ilike", `%${escapeLike(filter.name)}%`);
-  if (filter.phone) query = query.where("members.phone", "=", filter.phone);
+  if (filter.phone) query = query.where("members.phone", "=", normalizePhone(filter.phone));
   if (filter.card_plan) {
     const plan = findByCode(catalog.plans, filter.card_plan);
     query = plan ? query.where("members.card_plan_id", "=", plan.id) : none();
