@@ -28,6 +28,24 @@ const WX_APP_ID = "wx8888888888888888";
 const WX_PLATFORM_SERIAL = "PUB_KEY_ID_0001";
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
+/** A tenant's WeChat Pay configuration (`PUT /v1/payment-providers/wechatpay`) for local keys. */
+export function wechatPayConfig(keys: {
+  platformPublicKey: string;
+  merchantPrivateKey: string;
+  apiV3Key: string;
+}) {
+  return {
+    settings: {
+      mch_id: WX_MCH_ID,
+      app_id: WX_APP_ID,
+      merchant_serial: "MERCHANT0001",
+      platform_serial: WX_PLATFORM_SERIAL,
+      platform_public_key: keys.platformPublicKey,
+    },
+    secrets: { merchant_private_key: keys.merchantPrivateKey, api_v3_key: keys.apiV3Key },
+  };
+}
+
 /** Alipay's amounts are decimal yuan; it may write them the shortest way ("0.1", "12.3", "100"). */
 export const shortestYuan = (minor: number): string => {
   const whole = Math.floor(minor / 100);
@@ -149,16 +167,11 @@ export function realProviders(options: {
     },
     {
       name: "wechatpay",
-      config: {
-        settings: {
-          mch_id: WX_MCH_ID,
-          app_id: WX_APP_ID,
-          merchant_serial: "MERCHANT0001",
-          platform_serial: WX_PLATFORM_SERIAL,
-          platform_public_key: wxPlatform.publicKey,
-        },
-        secrets: { merchant_private_key: wxMerchant.privateKey, api_v3_key: apiV3Key },
-      },
+      config: wechatPayConfig({
+        platformPublicKey: wxPlatform.publicKey,
+        merchantPrivateKey: wxMerchant.privateKey,
+        apiV3Key,
+      }),
       cumulative: false,
       paid: (ref, amount, id) =>
         wx({

@@ -13,6 +13,7 @@ import {
   startServerWith,
 } from "../helpers/console-browser.js";
 import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+import { wechatPayConfig } from "../helpers/provider-cases.js";
 import { rsaPair, wechatpayServer } from "../helpers/provider-fixtures.js";
 
 const SHOTS = MEMBER_SHOTS;
@@ -415,19 +416,15 @@ describe("buying in the member center on a phone", () => {
     });
     await popup.close();
 
-    await server.api("PUT", "/v1/payment-providers/wechatpay", {
-      settings: {
-        mch_id: "1900000109",
-        app_id: "wx8888888888888888",
-        merchant_serial: "MERCHANT0001",
-        platform_serial: "PUB_KEY_ID_0001",
-        platform_public_key: wxPlatform.publicKey,
-      },
-      secrets: {
-        merchant_private_key: wxMerchant.privateKey,
-        api_v3_key: "0123456789abcdef0123456789abcdef",
-      },
-    });
+    await server.api(
+      "PUT",
+      "/v1/payment-providers/wechatpay",
+      wechatPayConfig({
+        platformPublicKey: wxPlatform.publicKey,
+        merchantPrivateKey: wxMerchant.privateKey,
+        apiV3Key: "0123456789abcdef0123456789abcdef",
+      }),
+    );
     await server.api("PATCH", "/v1/wallet-settings", { payment_provider: "wechatpay" });
     // A top-up through WeChat Pay on the phone: no QR code (the member could not scan their own
     // screen) but the button that opens WeChat Pay's H5 page.

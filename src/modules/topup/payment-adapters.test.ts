@@ -8,6 +8,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { wechatPayConfig } from "../../../test/helpers/provider-cases.js";
 import {
   alipayNotification,
   rsaPair,
@@ -25,6 +26,11 @@ const alipayPlatform = rsaPair();
 const wxMerchant = rsaPair();
 const wxPlatform = rsaPair();
 const apiV3Key = randomBytes(16).toString("hex");
+const wechatConfig = wechatPayConfig({
+  platformPublicKey: wxPlatform.publicKey,
+  merchantPrivateKey: wxMerchant.privateKey,
+  apiV3Key,
+});
 const wxServer = wechatpayServer({
   merchantPublicKey: wxMerchant.publicKey,
   platformPrivateKey: wxPlatform.privateKey,
@@ -234,16 +240,7 @@ describe("a plan top-up paid on a phone (payment_scene mobile)", () => {
       product_code: "QUICK_WAP_WAY",
     });
 
-    const wx = await tenantWith("wechatpay", {
-      settings: {
-        mch_id: "1900000109",
-        app_id: "wx8888888888888888",
-        merchant_serial: "MERCHANT0001",
-        platform_serial: "PUB_KEY_ID_0001",
-        platform_public_key: wxPlatform.publicKey,
-      },
-      secrets: { merchant_private_key: wxMerchant.privateKey, api_v3_key: apiV3Key },
-    });
+    const wx = await tenantWith("wechatpay", wechatConfig);
     const viaWechat = json<TopupBody>(
       await wx.c.topUp(wx.plan, { member_id: await wx.c.newMember(), amount: 10_000, ...onPhone }),
     );
@@ -263,16 +260,7 @@ describe("a plan top-up paid on a phone (payment_scene mobile)", () => {
 
 describe("WeChat Pay v3 (wechatpay-axios-plugin) against locally generated keys", () => {
   it("orders by Native pay with a signed request, credits once on a verified, decrypted notification", async () => {
-    const { tenant, c, plan } = await tenantWith("wechatpay", {
-      settings: {
-        mch_id: "1900000109",
-        app_id: "wx8888888888888888",
-        merchant_serial: "MERCHANT0001",
-        platform_serial: "PUB_KEY_ID_0001",
-        platform_public_key: wxPlatform.publicKey,
-      },
-      secrets: { merchant_private_key: wxMerchant.privateKey, api_v3_key: apiV3Key },
-    });
+    const { tenant, c, plan } = await tenantWith("wechatpay", wechatConfig);
     const m = await c.newMember();
     const started = json<TopupBody>(
       await c.topUp(plan, { member_id: m, amount: 12_345, channel: "online", payment_method: "online" }),
