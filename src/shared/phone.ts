@@ -10,3 +10,11 @@ export function normalizePhone(text: string): string {
 
 /** What a member's phone may be typed as (the API's pattern): digits, spaces, ( ) - and a leading +. */
 export const PHONE_TYPED = /^\+?[0-9 ()-]+$/;
+
+/**
+ * A phone given as free text (a gift card's buyer): kept as digits when it reads as a phone
+ * number, as typed otherwise, so a search by the number finds it however it was typed.
+ */
+export function phoneAsKept(text: string): string {
+  return PHONE_TYPED.test(text) ? normalizePhone(text) : text;
+}

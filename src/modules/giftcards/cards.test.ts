@@ -164,9 +164,15 @@ describe("using a card", () => {
   });
 
   it("freeze → redeem refused → restore → redeem ok; the card is found by number or buyer phone", async () => {
-    const { card } = await gc.sell(planId, 20000, { buyer: { phone: "13700137000" } });
-    const byPhone = await gc.ok<{ data: { id: string }[] }>("GET", "/v1/gift-cards?buyer_phone=13700137000");
-    expect(byPhone.data.map((c) => c.id)).toEqual([card.id]);
+    const { card } = await gc.sell(planId, 20000, { buyer: { phone: "137 0013-7000" } });
+    // Kept as digits, found however the number is typed.
+    for (const typed of ["13700137000", "137 0013 7000"]) {
+      const byPhone = await gc.ok<{ data: { id: string; buyer: { phone: string } }[] }>(
+        "GET",
+        `/v1/gift-cards?buyer_phone=${encodeURIComponent(typed)}`,
+      );
+      expect(byPhone.data.map((c) => [c.id, c.buyer.phone])).toEqual([[card.id, "13700137000"]]);
+    }
     const byNumber = await gc.ok<{ data: { id: string }[] }>("GET", `/v1/gift-cards?number=${card.number}`);
     expect(byNumber.data.map((c) => c.id)).toEqual([card.id]);
     const frozen = await gc.ok<ActivityBody>("POST", `/v1/gift-cards/${card.id}/freeze`, {

@@ -4,6 +4,7 @@ import type { DB } from "../../db/schema.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
 import type { ProviderRefundLog } from "../../platform/http/record-refund.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
+import { phoneAsKept } from "../../shared/phone.js";
 import type {
   ActivityRow,
   ActivityType,
@@ -79,7 +80,7 @@ export function cardQuery(trx: Tx, actor: Actor, filters: CardFilters): CardQuer
   if (visible) query = query.where(visible);
   const f = filters;
   if (f.number) query = query.where("c.number", "=", f.number);
-  if (f.buyer_phone) query = query.where("c.buyer_phone", "=", f.buyer_phone);
+  if (f.buyer_phone) query = query.where("c.buyer_phone", "=", phoneAsKept(f.buyer_phone));
   if (f.plan_id) query = query.where("c.plan_id", "=", f.plan_id);
   if (f.card_type) query = query.where("c.card_type", "=", f.card_type);
   if (f.status) query = query.where("c.status", "=", f.status);

@@ -1,5 +1,6 @@
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
+import { phoneAsKept } from "../../shared/phone.js";
 import { findVisibleMember } from "../members/index.js";
 import { payWithBalance } from "../wallets/index.js";
 import { generatePin, pinHash } from "./card-number.js";
@@ -49,12 +50,12 @@ export async function writeSoldCard(
     store_scope: JSON.stringify(sale.plan.store_scope),
     expires_at: sale.expiresAt,
     buyer_name: req.buyer.name ?? null,
-    buyer_phone: req.buyer.phone ?? null,
+    buyer_phone: req.buyer.phone ? phoneAsKept(req.buyer.phone) : null,
     buyer_email: req.buyer.email ?? null,
     buyer_member_id: req.buyerMemberId ?? null,
     holder_member_id: req.holderMemberId ?? null,
     recipient_name: req.recipient?.name ?? null,
-    recipient_phone: req.recipient?.phone ?? null,
+    recipient_phone: req.recipient?.phone ? phoneAsKept(req.recipient.phone) : null,
     gift_message: req.recipient?.message ?? null,
     sale_id: newId("gcs"),
     sale_channel: req.channel,
