@@ -2,6 +2,7 @@ import { createVerify } from "node:crypto";
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signTestWebhook, testProviderSecret } from "../src/modules/wallets/index.js";
+import { StripeProvider } from "../src/modules/wallets/providers/stripe.js";
 import { createTestApp, createTestTenant, json, type TestApp, type TestTenant } from "./helpers/app.js";
 import { giftCardClient } from "./helpers/giftcards.js";
 import { type OrderBody, packageWorld } from "./helpers/packages.js";
@@ -481,6 +482,197 @@ describe.each(
   });
 });
 
+/** What a sale closed unpaid reads as. */
+const UNPAID: Record<Flow["table"], string> = {
+  wallet_topup_intents: "failed",
+  package_orders: "cancelled",
+  gift_card_payments: "cancelled",
+};
+
+/** The member center's page a Stripe Checkout returns the member to. */
+const RETURN_URL = "https://members.example.com/m/ten_x/topup?plan=p1";
+
+/**
+ * With a return_url (as the member center sends it) Stripe makes a Checkout Session, its hosted
+ * page opened from checkout.pay_url, instead of a PaymentIntent: found by our record's id,
+ * which the session, its PaymentIntent and the charge carry in their metadata.
+ */
+describe.each(FLOWS.map((flow) => ({ flow, label: flow.name })))("$label via Stripe Checkout", ({ flow }) => {
+  const p = PROVIDERS.find((c) => c.name === "stripe")!;
+  const event = (type: string, object: Record<string, unknown>, id: string) =>
+    providers.stripeNotice({ id, type, data: { object } });
+  const meta = (recordId: string, tenant: TestTenant) => ({
+    intent_id: recordId,
+    tenant_id: tenant.tenantId,
+    paid_by: "checkout_session",
+  });
+  const session = (recordId: string, tenant: TestTenant, amount: number, extra: Record<string, unknown>) => ({
+    id: `cs_test_${recordId}`,
+    object: "checkout.session",
+    mode: "payment",
+    client_reference_id: recordId,
+    metadata: meta(recordId, tenant),
+    amount_total: amount,
+    currency: "cny",
+    payment_intent: `pi_of_${recordId}`,
+    ...extra,
+  });
+  const intentOf = (recordId: string, tenant: TestTenant, amount: number) => ({
+    id: `pi_of_${recordId}`,
+    object: "payment_intent",
+    amount,
+    amount_received: amount,
+    currency: "cny",
+    metadata: meta(recordId, tenant),
+  });
+
+  it("creates a Checkout Session (what is sent checked); the signed completion completes it once, the PaymentIntent's success after it is acknowledged, a tampered one writes nothing, a declined card and a delayed payment decide nothing; a refund is recorded; an expired session closes its sale", async () => {
+    t.clock.set(START);
+    const tenant = await createTestTenant(t, `stripe checkout ${flow.name}`);
+    const c = topupClient(t, tenant);
+    await c.ok("PUT", "/v1/payment-providers/stripe", p.config);
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const sales = await flow.setUp(tenant);
+    const trail = tenantTrail(t, tenant.tenantId);
+    const m = await sales.member();
+    const intents = stripe.created.length;
+    const realNow = Math.floor(Date.now() / 1000);
+    const sale = await sales.start(m, { body: { return_url: RETURN_URL } });
+
+    // Sent to Stripe: one session in payment mode for the sale's amount, back to the page.
+    expect(stripe.created.length).toBe(intents);
+    const sent = stripe.sessions.at(-1)!;
+    expect(sent.idempotencyKey).toBe(sale.recordId);
+    expect(sent.form).toMatchObject({
+      mode: "payment",
+      "line_items[0][quantity]": "1",
+      "line_items[0][price_data][currency]": "cny",
+      "line_items[0][price_data][unit_amount]": String(sale.amount),
+      "line_items[0][price_data][product_data][name]": expect.any(String),
+      client_reference_id: sale.recordId,
+      success_url: RETURN_URL,
+      cancel_url: RETURN_URL,
+      "metadata[intent_id]": sale.recordId,
+      "metadata[paid_by]": "checkout_session",
+      "payment_intent_data[metadata][intent_id]": sale.recordId,
+      "payment_intent_data[metadata][tenant_id]": tenant.tenantId,
+      "payment_intent_data[metadata][paid_by]": "checkout_session",
+    });
+    // The test clock's window has long passed on Stripe's (real) clock: the least Stripe takes.
+    const expiresAt = Number(sent.form.expires_at);
+    expect(expiresAt).toBeGreaterThanOrEqual(realNow + 30 * 60);
+    expect(expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 24 * 3600);
+    const stored = await providerRef(flow, tenant, sale.recordId);
+    expect(stored.provider_ref).toBe(sale.recordId);
+    expect(sale.checkout).toEqual({
+      pay_url: expect.stringMatching(/^https:\/\/checkout\.stripe\.com\//),
+      checkout_session_id: sent.id,
+      payment_scene: "desktop",
+    });
+    expect(stored.checkout).toEqual(sale.checkout);
+
+    const before = await written(flow, tenant, sale.recordId);
+    // A declined card (the member may try another on the page), a completion by a delayed
+    // method not yet paid, another kind of event: acknowledged, nothing written.
+    const declined = event(
+      "payment_intent.payment_failed",
+      { ...intentOf(sale.recordId, tenant, sale.amount), amount_received: 0 },
+      "evt_declined",
+    );
+    answered(p, await post(flow, p, tenant, declined), "payment_ignored");
+    const unpaid = event(
+      "checkout.session.completed",
+      session(sale.recordId, tenant, sale.amount, { status: "complete", payment_status: "unpaid" }),
+      "evt_unpaid",
+    );
+    answered(p, await post(flow, p, tenant, unpaid), "payment_ignored");
+    answered(
+      p,
+      await post(flow, p, tenant, event("customer.created", { id: "cus_1", object: "customer" }, "evt_cus")),
+      "payment_ignored",
+    );
+    expect(await written(flow, tenant, sale.recordId)).toEqual(before);
+
+    // Tampered after signing: 401, nothing written.
+    const completed = event(
+      "checkout.session.completed",
+      session(sale.recordId, tenant, sale.amount, { status: "complete", payment_status: "paid" }),
+      "evt_completed",
+    );
+    const tampered = { ...completed, body: completed.body.replace("evt_completed", "evt_completeX") };
+    expectProblem(await post(flow, p, tenant, tampered), 401, "webhook_signature_invalid");
+    expect(await written(flow, tenant, sale.recordId)).toEqual(before);
+
+    // Paid: completed once; its PaymentIntent's success and Stripe's resend change nothing.
+    answered(p, await post(flow, p, tenant, completed), flow.completed);
+    await sales.completedOnce(sale, m);
+    const after = await written(flow, tenant, sale.recordId);
+    const succeeded = event(
+      "payment_intent.succeeded",
+      intentOf(sale.recordId, tenant, sale.amount),
+      "evt_pi",
+    );
+    answered(p, await post(flow, p, tenant, succeeded), "already_settled");
+    answered(p, await post(flow, p, tenant, completed), "already_settled");
+    expect(await written(flow, tenant, sale.recordId)).toEqual(after);
+    await sales.completedOnce(sale, m);
+
+    // Refunded at Stripe: the charge names the PaymentIntent, and carries its metadata.
+    const refunded = event(
+      "charge.refunded",
+      {
+        id: `ch_${sale.recordId}`,
+        object: "charge",
+        payment_intent: `pi_of_${sale.recordId}`,
+        metadata: meta(sale.recordId, tenant),
+        amount: sale.amount,
+        amount_refunded: sale.amount,
+        currency: "cny",
+      },
+      "evt_refund",
+    );
+    answered(p, await post(flow, p, tenant, refunded), "refund_recorded");
+    answered(p, await post(flow, p, tenant, refunded), "refund_ignored");
+    expect(await sales.refundState(sale)).toMatchObject({ status: "refunded", refunded_amount: sale.amount });
+
+    // Another member's sale: its PaymentIntent's success heard first completes it; the
+    // session's completion after it is acknowledged.
+    const m2 = await sales.member();
+    const second = await sales.start(m2, { body: { return_url: RETURN_URL, payment_scene: "mobile" } });
+    expect(second.checkout).toMatchObject({ payment_scene: "mobile", pay_url: expect.any(String) });
+    const first = event(
+      "payment_intent.succeeded",
+      intentOf(second.recordId, tenant, second.amount),
+      "evt_pi2",
+    );
+    answered(p, await post(flow, p, tenant, first), flow.completed);
+    const late = event(
+      "checkout.session.completed",
+      session(second.recordId, tenant, second.amount, { status: "complete", payment_status: "paid" }),
+      "evt_completed2",
+    );
+    answered(p, await post(flow, p, tenant, late), "already_settled");
+    await sales.completedOnce(second, m2);
+
+    // A session left unpaid until Stripe expired it: its sale is closed, unpaid.
+    const m3 = await sales.member();
+    const third = await sales.start(m3, { body: { return_url: RETURN_URL } });
+    const expired = event(
+      "checkout.session.expired",
+      session(third.recordId, tenant, third.amount, {
+        status: "expired",
+        payment_status: "unpaid",
+        payment_intent: null,
+      }),
+      "evt_expired",
+    );
+    answered(p, await post(flow, p, tenant, expired), "failed");
+    expect(await sales.refundState(third)).toMatchObject({ status: UNPAID[flow.table] });
+    answered(p, await post(flow, p, tenant, expired), "already_settled");
+    await trail.ledgerClean();
+  });
+});
+
 describe("payment_scene", () => {
   async function tenantOn(name: RealProviderName) {
     t.clock.set(START);
@@ -578,6 +770,103 @@ describe("payment_scene", () => {
       client_secret: expect.stringMatching(/_secret_/),
       payment_scene: "mobile",
     });
+  });
+});
+
+describe("return_url", () => {
+  it("anything but an absolute http(s) URL is refused 400 validation_failed: nothing asked of Stripe, nothing written", async () => {
+    t.clock.set(START);
+    const tenant = await createTestTenant(t, "stripe return_url");
+    const c = topupClient(t, tenant);
+    await c.ok("PUT", "/v1/payment-providers/stripe", PROVIDERS[0]!.config);
+    await c.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    const m = await c.newMember();
+    const sent = stripe.sessions.length + stripe.created.length;
+    for (const url of [
+      "javascript:alert(1)",
+      "ftp://shop.example.com/",
+      "/m/ten_x/topup",
+      "",
+      1,
+      null,
+      `https://a.example/${"x".repeat(2048)}`,
+    ]) {
+      const r = await c.call("POST", `/v1/members/${m}/topup-intents`, { amount: 1_000, return_url: url });
+      expectProblem(r, 400, "validation_failed");
+      expect(r.body).toContain("return_url");
+    }
+    const gc = giftCardClient(t, tenant);
+    expectProblem(
+      await gc.call("POST", `/v1/members/${m}/gift-card-purchases`, {
+        plan_id: await gc.activePlan(),
+        amount: 20_000,
+        payment_method: "online",
+        return_url: "mailto:a@example.com",
+      }),
+      400,
+      "validation_failed",
+    );
+    expect(stripe.sessions.length + stripe.created.length).toBe(sent);
+    const intents = await t.database.owner
+      .selectFrom("wallet_topup_intents")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .execute();
+    expect(intents).toEqual([]);
+  });
+
+  it("Stripe's session closes with the sale's window when Stripe allows it, else at the nearest bound; JPY is sent in yen as a PaymentIntent would be", async () => {
+    const adapter = new StripeProvider({
+      secretKey: "sk_test_123",
+      webhookSecret: STRIPE_SECRET,
+      fetch: stripe.fetch,
+    });
+    const now = Date.now();
+    const sale = (intentId: string, currency: string, amount: number, windowSeconds: number) =>
+      adapter.createPayment({
+        tenantId: "ten_x",
+        intentId,
+        amount,
+        currency,
+        description: "Top-up",
+        expiresAt: new Date(now + windowSeconds * 1000),
+        returnUrl: RETURN_URL,
+      });
+    const made = await sale("wtopi_yen", "JPY", 5_000, 2 * 3600);
+    expect(made.providerRef).toBe("wtopi_yen");
+    expect(stripe.sessions.at(-1)!.form).toMatchObject({
+      "line_items[0][price_data][currency]": "jpy",
+      "line_items[0][price_data][unit_amount]": "5000",
+      expires_at: String(Math.floor(now / 1000) + 2 * 3600),
+    });
+    await sale("wtopi_short", "CNY", 100, 15 * 60);
+    const short = Number(stripe.sessions.at(-1)!.form.expires_at);
+    expect(short - Math.floor(now / 1000)).toBeGreaterThanOrEqual(30 * 60);
+    expect(short - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(32 * 60);
+    await sale("wtopi_long", "CNY", 100, 3 * 86_400);
+    const long = Number(stripe.sessions.at(-1)!.form.expires_at);
+    expect(long - Math.floor(now / 1000)).toBeLessThanOrEqual(24 * 3600);
+    expect(long - Math.floor(Date.now() / 1000)).toBeGreaterThanOrEqual(23 * 3600);
+  });
+
+  it("without it Stripe makes a PaymentIntent as before", async () => {
+    const adapter = new StripeProvider({
+      secretKey: "sk_test_123",
+      webhookSecret: STRIPE_SECRET,
+      fetch: stripe.fetch,
+    });
+    const sessions = stripe.sessions.length;
+    const made = await adapter.createPayment({
+      tenantId: "ten_x",
+      intentId: "wtopi_plain",
+      amount: 100,
+      currency: "CNY",
+      description: "Top-up",
+      expiresAt: new Date(),
+    });
+    expect(made.providerRef).toMatch(/^pi_/);
+    expect(made.checkout).toEqual({ client_secret: expect.stringMatching(/_secret_/) });
+    expect(stripe.sessions.length).toBe(sessions);
   });
 });
 

@@ -117,30 +117,53 @@ export function wechatpayServer(o: {
   return { adapter, seen };
 }
 
-/** A stand-in for Stripe's API (a fetch): PaymentIntents are created with the amount asked. */
+/**
+ * A stand-in for Stripe's API (a fetch): PaymentIntents are created with the amount asked;
+ * Checkout Sessions (`/v1/checkout/sessions`) answer an open session with its page's URL, and
+ * what was sent (the form, as Stripe reads its bracketed keys) is kept in `sessions`.
+ */
 export function stripeServer() {
   const created: { amount: number; currency: string; idempotencyKey: string | null }[] = [];
-  const fetchFn = (async (_url: string, init: { body: string; headers: Record<string, string> }) => {
+  const sessions: { form: Record<string, string>; idempotencyKey: string | null; id: string }[] = [];
+  const answer = (body: Record<string, unknown>) =>
+    new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { "content-type": "application/json", "request-id": "req_test" },
+    });
+  const fetchFn = (async (url: string, init: { body: string; headers: Record<string, string> }) => {
     const form = new URLSearchParams(init.body);
+    const idempotencyKey = new Headers(init.headers).get("idempotency-key");
+    if (new URL(url).pathname === "/v1/checkout/sessions") {
+      const id = `cs_test_${randomBytes(8).toString("hex")}`;
+      sessions.push({ form: Object.fromEntries(form), idempotencyKey, id });
+      return answer({
+        id,
+        object: "checkout.session",
+        mode: "payment",
+        status: "open",
+        payment_status: "unpaid",
+        payment_intent: null,
+        amount_total: Number(form.get("line_items[0][price_data][unit_amount]")),
+        currency: form.get("line_items[0][price_data][currency]"),
+        url: `https://checkout.stripe.com/c/pay/${id}#fidkdWxOYHwnPyd1blpxYHZxWjA0`,
+      });
+    }
     const id = `pi_${randomBytes(6).toString("hex")}`;
     created.push({
       amount: Number(form.get("amount")),
       currency: String(form.get("currency")),
-      idempotencyKey: new Headers(init.headers).get("idempotency-key"),
+      idempotencyKey,
     });
-    return new Response(
-      JSON.stringify({
-        id,
-        object: "payment_intent",
-        amount: Number(form.get("amount")),
-        currency: form.get("currency"),
-        client_secret: `${id}_secret_x`,
-        status: "requires_payment_method",
-      }),
-      { status: 200, headers: { "content-type": "application/json", "request-id": "req_test" } },
-    );
+    return answer({
+      id,
+      object: "payment_intent",
+      amount: Number(form.get("amount")),
+      currency: form.get("currency"),
+      client_secret: `${id}_secret_x`,
+      status: "requires_payment_method",
+    });
   }) as unknown as typeof fetch;
-  return { fetch: fetchFn, created };
+  return { fetch: fetchFn, created, sessions };
 }
 
 /** A Stripe webhook as Stripe sends it: the event JSON and its Stripe-Signature header at `now`. */

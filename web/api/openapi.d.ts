@@ -7155,7 +7155,7 @@ export interface components {
             provider: string;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
-            /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+            /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
             checkout: {
                 [key: string]: unknown;
             };
@@ -8291,7 +8291,7 @@ export interface components {
                 method: "balance" | "online" | "offline";
                 wallet_payment_id: string | null;
                 provider: string | null;
-                /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+                /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                 checkout: {
                     [key: string]: unknown;
                 } | null;
@@ -15826,6 +15826,11 @@ export interface operations {
                      * @enum {string}
                      */
                     payment_scene?: "desktop" | "mobile";
+                    /**
+                     * Format: uri
+                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     */
+                    return_url?: string;
                 };
             };
         };
@@ -15846,7 +15851,7 @@ export interface operations {
                         provider: string;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
-                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                         checkout: {
                             [key: string]: unknown;
                         };
@@ -15999,7 +16004,7 @@ export interface operations {
                         provider: string;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
-                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                         checkout: {
                             [key: string]: unknown;
                         };
@@ -16107,7 +16112,7 @@ export interface operations {
                         provider: string;
                         /** @enum {string} */
                         status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
-                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+                        /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                         checkout: {
                             [key: string]: unknown;
                         };
@@ -26579,6 +26584,11 @@ export interface operations {
                      * @enum {string}
                      */
                     payment_scene?: "desktop" | "mobile";
+                    /**
+                     * Format: uri
+                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     */
+                    return_url?: string;
                 };
             };
         };
@@ -26679,7 +26689,7 @@ export interface operations {
                             method: "balance" | "online" | "offline";
                             wallet_payment_id: string | null;
                             provider: string | null;
-                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                             checkout: {
                                 [key: string]: unknown;
                             } | null;
@@ -26908,7 +26918,7 @@ export interface operations {
                             method: "balance" | "online" | "offline";
                             wallet_payment_id: string | null;
                             provider: string | null;
-                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                             checkout: {
                                 [key: string]: unknown;
                             } | null;
@@ -27210,7 +27220,7 @@ export interface operations {
                             method: "balance" | "online" | "offline";
                             wallet_payment_id: string | null;
                             provider: string | null;
-                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+                            /** @description Online: What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                             checkout: {
                                 [key: string]: unknown;
                             } | null;
@@ -28537,6 +28547,11 @@ export interface operations {
                      * @enum {string}
                      */
                     payment_scene?: "desktop" | "mobile";
+                    /**
+                     * Format: uri
+                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     */
+                    return_url?: string;
                 };
             };
         };
@@ -32854,6 +32869,11 @@ export interface operations {
                      * @enum {string}
                      */
                     payment_scene?: "desktop" | "mobile";
+                    /**
+                     * Format: uri
+                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     */
+                    return_url?: string;
                 };
             };
         };
@@ -32884,7 +32904,7 @@ export interface operations {
                              * @example 2026-11-23T08:00:00.000Z
                              */
                             expires_at: string;
-                            /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
+                            /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
                             checkout: {
                                 [key: string]: unknown;
                             };
@@ -34427,6 +34447,11 @@ export interface operations {
                      * @enum {string}
                      */
                     payment_scene?: "desktop" | "mobile";
+                    /**
+                     * Format: uri
+                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     */
+                    return_url?: string;
                 };
             };
         };
@@ -34646,6 +34671,11 @@ export interface operations {
                      * @enum {string}
                      */
                     payment_scene?: "desktop" | "mobile";
+                    /**
+                     * Format: uri
+                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     */
+                    return_url?: string;
                 };
             };
         };

@@ -237,7 +237,7 @@ export async function cashierRoutes(
         {
           orderId: request.params.id,
           balanceAmount: request.body.balance_amount,
-          ...paymentOrigin(request, request.body.payment_scene),
+          ...paymentOrigin(request, request.body),
         },
         now,
       ),
@@ -284,7 +284,7 @@ export async function cashierRoutes(
           orderId: request.params.id,
           planId: request.body.plan_id,
           tierIndex: request.body.tier_index,
-          ...paymentOrigin(request, request.body.payment_scene),
+          ...paymentOrigin(request, request.body),
         },
         now,
       ),

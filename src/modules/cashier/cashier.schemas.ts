@@ -5,7 +5,7 @@ import {
   RefundRecordOrNull,
 } from "../../platform/http/record-refund.js";
 import { Amount, IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
-import { CHECKOUT_DESCRIPTION, PaymentSceneField } from "../wallets/index.js";
+import { CHECKOUT_DESCRIPTION, PaymentSceneField, ReturnUrlField } from "../wallets/index.js";
 import {
   ORDER_STATUSES,
   type OrderRow,
@@ -184,6 +184,7 @@ export const PayBody = Obj(
       }),
     ),
     payment_scene: Type.Optional(PaymentSceneField),
+    return_url: Type.Optional(ReturnUrlField),
   },
   { examples: [{}, { balance_amount: 5_000 }] },
 );
@@ -193,6 +194,7 @@ export const SmartTopupBody = Obj(
     plan_id: IdParam,
     tier_index: Type.Integer({ minimum: 0, maximum: 8 }),
     payment_scene: Type.Optional(PaymentSceneField),
+    return_url: Type.Optional(ReturnUrlField),
   },
   { examples: [{ plan_id: "stp_01jd3m2x4y5z6a7b8c9d0e1f2g", tier_index: 0 }] },
 );

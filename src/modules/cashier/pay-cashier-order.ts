@@ -74,6 +74,7 @@ export async function preparePayment(
     notifyUrl: providerNotifyUrl(input.origin, "cashier-payment-webhooks", provider.name, tenantId),
     scene: input.scene,
     payerIp: input.payerIp,
+    returnUrl: input.returnUrl,
   });
   return {
     orderId: order.id,

@@ -96,6 +96,7 @@ export async function prepareTopupAndPay(
     notifyUrl: providerNotifyUrl(input.origin, "cashier-payment-webhooks", provider.name, tenantId),
     scene: input.scene,
     payerIp: input.payerIp,
+    returnUrl: input.returnUrl,
   });
   return {
     orderId: order.id,

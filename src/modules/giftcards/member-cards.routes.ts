@@ -20,6 +20,7 @@ import {
   PaymentSceneField,
   type ProviderTransports,
   paymentOrigin,
+  ReturnUrlField,
   settleNotice,
   tenantProviders,
 } from "../wallets/index.js";
@@ -141,6 +142,7 @@ export async function memberCardRoutes(
           buyer: Type.Optional(BuyerInput),
           agreement_versions: Type.Optional(AgreementVersions),
           payment_scene: Type.Optional(PaymentSceneField),
+          return_url: Type.Optional(ReturnUrlField),
         },
         {
           examples: [
@@ -181,14 +183,7 @@ export async function memberCardRoutes(
       if (body.payment_method === "online") {
         return {
           method: "online",
-          prepared: await prepareOnlineSale(
-            db,
-            ctx,
-            providers,
-            sale,
-            now,
-            paymentOrigin(request, body.payment_scene),
-          ),
+          prepared: await prepareOnlineSale(db, ctx, providers, sale, now, paymentOrigin(request, body)),
           pinSecret,
         };
       }

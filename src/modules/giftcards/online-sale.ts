@@ -82,6 +82,7 @@ export async function prepareOnlineSale(
     notifyUrl: providerNotifyUrl(from.origin, "gift-card-payment-webhooks", provider.name, tenantId),
     scene: from.scene,
     payerIp: from.payerIp,
+    returnUrl: from.returnUrl,
   });
   return {
     req,

@@ -104,7 +104,7 @@ export async function packageOrderRoutes(
         agreementVersions: b.agreement_versions ?? {},
       };
       if (b.payment_method === "online") {
-        const from = paymentOrigin(request, b.payment_scene);
+        const from = paymentOrigin(request, b);
         return prepareOnlinePurchase(db, ctx, providers, { ...base, method: "online" }, now, from);
       }
       return { ...base, method: b.payment_method };

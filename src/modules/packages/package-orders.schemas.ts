@@ -7,7 +7,7 @@ import {
 import { IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CHANNELS } from "../benefits/index.js";
 import { AGREEMENT_TYPES, type GiftGrantRow } from "../catalog/index.js";
-import { CHECKOUT_DESCRIPTION, PaymentSceneField } from "../wallets/index.js";
+import { CHECKOUT_DESCRIPTION, PaymentSceneField, ReturnUrlField } from "../wallets/index.js";
 import type { Offer } from "./list-package-offers.js";
 import { PERK_TYPES } from "./package-config.js";
 import {
@@ -371,6 +371,7 @@ export const OrderBody = Obj(
     payment_method: StringEnum(PAYMENT_METHODS),
     agreement_versions: Type.Optional(AgreementVersions),
     payment_scene: Type.Optional(PaymentSceneField),
+    return_url: Type.Optional(ReturnUrlField),
   },
   {
     examples: [

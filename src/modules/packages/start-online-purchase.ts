@@ -72,6 +72,7 @@ export async function prepareOnlinePurchase(
     notifyUrl: providerNotifyUrl(from.origin, "package-payment-webhooks", provider.name, tenantId),
     scene: from.scene,
     payerIp: from.payerIp,
+    returnUrl: from.returnUrl,
   });
   return {
     method: "online",

@@ -64,6 +64,7 @@ export async function prepareOnlineTopup(
     notifyUrl: providerNotifyUrl(from.origin, "topup-payment-webhooks", provider.name, tenantId),
     scene: from.scene,
     payerIp: from.payerIp,
+    returnUrl: from.returnUrl,
   });
   return {
     req,

@@ -14,7 +14,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
-import { PaymentSceneField, paymentOrigin } from "../wallets/index.js";
+import { PaymentSceneField, paymentOrigin, ReturnUrlField } from "../wallets/index.js";
 import { createTopupPlan } from "./create-topup-plan.js";
 import { whyClosed } from "./decide-topup.js";
 import { overTransaction, tenantWideGuard } from "./guards.js";
@@ -198,6 +198,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
           payment_method: StringEnum(["offline", "online"] as const),
           recharge_code: Type.Optional(Type.String({ minLength: 4, maxLength: 64 })),
           payment_scene: Type.Optional(PaymentSceneField),
+          return_url: Type.Optional(ReturnUrlField),
         },
         {
           examples: [
@@ -236,7 +237,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
               providers,
               { ...req, paymentMethod: "online" },
               now,
-              paymentOrigin(request, b.payment_scene),
+              paymentOrigin(request, b),
             ),
           }
         : { offline: { ...req, paymentMethod: "offline" } };

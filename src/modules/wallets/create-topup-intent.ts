@@ -75,6 +75,7 @@ export async function prepareTopupIntent(
     notifyUrl: providerNotifyUrl(input.origin, "payment-webhooks", provider.name, tenantId),
     scene: input.scene,
     payerIp: input.payerIp,
+    returnUrl: input.returnUrl,
   });
   return {
     id,

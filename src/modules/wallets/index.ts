@@ -110,7 +110,7 @@ export {
   readMemberBalance,
 } from "./wallets.ledger.js";
 export { REWARD_SOURCES, type RewardSource, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
-export { CHECKOUT_DESCRIPTION, PaymentSceneField } from "./wallets.schemas.js";
+export { CHECKOUT_DESCRIPTION, PaymentSceneField, ReturnUrlField } from "./wallets.schemas.js";
 export { withdrawOffline } from "./withdraw-offline.js";
 
 /**

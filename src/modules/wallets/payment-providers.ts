@@ -61,6 +61,12 @@ export interface CreatePaymentInput {
    * VOUCHSAFE_TRUSTED_PROXIES): WeChat Pay H5 requires it (scene_info.payer_client_ip).
    */
   payerIp?: string;
+  /**
+   * Where the provider's hosted payment page sends the member back, paid or not (`return_url`
+   * of the request). Stripe: given, the payment is a Checkout Session (a page at Stripe, its
+   * `url` in `checkout.pay_url`) instead of a PaymentIntent whose client secret needs Stripe.js.
+   */
+  returnUrl?: string;
 }
 
 export const PAYMENT_SCENES = ["desktop", "mobile"] as const;
@@ -73,14 +79,24 @@ export interface PaymentOrigin {
   scene?: PaymentScene;
   /** The client's address (`request.ip`: the nearest address no trusted proxy vouches for). */
   payerIp?: string;
+  /** Where a hosted payment page returns the member (the body's `return_url`). */
+  returnUrl?: string;
 }
 
-/** A request's payment origin: its address, the scene its body chose, its client's address. */
+/**
+ * A request's payment origin: its address, the scene and return address its body chose, its
+ * client's address.
+ */
 export function paymentOrigin(
   request: { protocol: string; host: string; ip: string },
-  scene: PaymentScene | undefined,
+  body: { payment_scene?: PaymentScene; return_url?: string },
 ): PaymentOrigin {
-  return { origin: `${request.protocol}://${request.host}`, scene, payerIp: request.ip };
+  return {
+    origin: `${request.protocol}://${request.host}`,
+    scene: body.payment_scene,
+    payerIp: request.ip,
+    ...(body.return_url === undefined ? {} : { returnUrl: body.return_url }),
+  };
 }
 
 /**

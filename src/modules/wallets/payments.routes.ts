@@ -246,7 +246,7 @@ export async function paymentRoutes(
         {
           memberId: request.params.id,
           amount: request.body.amount,
-          ...paymentOrigin(request, request.body.payment_scene),
+          ...paymentOrigin(request, request.body),
         },
         now,
       ),

@@ -172,9 +172,21 @@ export const PaymentSceneField = StringEnum(PAYMENT_SCENES, {
     "Where the member pays the online part (default desktop). desktop: Alipay computer-website pay (checkout.pay_url), WeChat Pay Native (checkout.code_url, a QR code to scan with WeChat from the screen). mobile, for a phone's browser: Alipay mobile-website pay (alipay.trade.wap.pay, checkout.pay_url), WeChat Pay H5 (checkout.h5_url, to open in the phone's browser, which hands over to WeChat; the request's client address is sent as the payer's). Stripe's and the test provider's payments are the same for both. Echoed as checkout.payment_scene. Ignored when nothing is paid online.",
 });
 
+/**
+ * Where a provider's hosted payment page returns the member: with it, Stripe makes a Checkout
+ * Session (a page to open) rather than a PaymentIntent (a client secret for Stripe.js).
+ */
+export const ReturnUrlField = Type.String({
+  format: "uri",
+  pattern: "^https?://",
+  maxLength: 2048,
+  description:
+    "Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.",
+});
+
 /** What `checkout` holds, wherever a payment created at the provider is shown. */
 export const CHECKOUT_DESCRIPTION =
-  "What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop)";
+  "What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop)";
 
 export const Intent = Type.Object(
   {
@@ -471,7 +483,11 @@ export const PaymentQuery = Obj({
   status: Type.Optional(StringEnum(["held", "paid", "voided", "expired"] as const)),
 });
 
-export const TopUpIntentBody = Obj({ amount: Amount, payment_scene: Type.Optional(PaymentSceneField) });
+export const TopUpIntentBody = Obj({
+  amount: Amount,
+  payment_scene: Type.Optional(PaymentSceneField),
+  return_url: Type.Optional(ReturnUrlField),
+});
 
 export const RefundBody = Obj({ amount: Amount, reason: Type.Optional(Note) });
 
