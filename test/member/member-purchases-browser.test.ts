@@ -14,7 +14,7 @@ import {
 } from "../helpers/console-browser.js";
 import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
 import { wechatPayConfig } from "../helpers/provider-cases.js";
-import { rsaPair, wechatpayServer } from "../helpers/provider-fixtures.js";
+import { rsaPair, stripeEvent, stripeServer, wechatpayServer } from "../helpers/provider-fixtures.js";
 
 const SHOTS = MEMBER_SHOTS;
 /** The start of a PNG (signature and header): the student ID photo, checked by its content. */
@@ -46,6 +46,10 @@ const wxServer = wechatpayServer({
   platformSerial: "PUB_KEY_ID_0001",
 });
 
+// The tenant's own Stripe: its API a local stand-in answering Checkout Sessions.
+const stripe = stripeServer();
+const STRIPE_WEBHOOK_SECRET = "whsec_member_center_0123456789";
+
 const send = <T = { id: string }>(method: "POST" | "PUT", url: string, body: object, key: string) =>
   valueCall<T>(server, method, url, body, key);
 
@@ -53,7 +57,8 @@ beforeAll(async () => {
   [server, browser] = await Promise.all([
     ensureConsoleBuilt().then(() =>
       startServerWith({
-        extend: () => ({ paymentTransports: { wechatpayAdapter: wxServer.adapter } }) as never,
+        extend: () =>
+          ({ paymentTransports: { wechatpayAdapter: wxServer.adapter, stripeFetch: stripe.fetch } }) as never,
       }),
     ),
     launchChromium(),
@@ -493,5 +498,132 @@ describe("buying in the member center on a phone", () => {
     await desk.close();
     expectNoConsoleProblems(problems);
     expectNoConsoleProblems(opened2.problems);
+  });
+  it("the tenant's Stripe: a card payment on Stripe's hosted page, opened in a tab of its own that comes back to the page it left with the visit; on a computer, in English, the gift card's PIN stays on the page", async () => {
+    await server.api("PUT", "/v1/payment-providers/stripe", {
+      settings: {},
+      secrets: { secret_key: "sk_test_123", webhook_secret: STRIPE_WEBHOOK_SECRET },
+    });
+    await server.api("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+    // Stripe's page is not reached from the test: its address answers with a stand-in.
+    await context.route("https://checkout.stripe.com/**", (route) =>
+      route.fulfill({ contentType: "text/html", body: "<title>Stripe Checkout</title>" }),
+    );
+    // The visit kept in the tab is checked against the browser's clock on the way back: the
+    // service's runs on it too from here, and the member opens a fresh link.
+    server.t.clock.set(new Date().toISOString());
+    const fresh = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: ada });
+    await page.goto(`${server.baseUrl}${fresh.path}`);
+    await page.getByRole("button", { name: "充值" }).click();
+    await page.getByTestId("topup-free").click();
+    const topUpPage = page.url();
+    await page.getByPlaceholder("例如 100").fill("77");
+    await page.getByRole("button", { name: "支付 ¥77.00" }).click();
+    await poll(() => page.getByTestId("topup-intent").textContent()).toContain("¥77.00 · 待支付");
+    const card = page.getByTestId("pay-stripe");
+    expect(await card.textContent()).toBe("银行卡支付 ¥77.00");
+    expect(await page.getByTestId("pay-checkout").textContent()).toContain("将打开 Stripe 安全支付页面");
+    expect(await page.getByTestId("pay-checkout").textContent()).not.toContain("商家 App");
+    const box = await card.boundingBox();
+    expect(box!.x + box!.width).toBeLessThanOrEqual(PHONE.viewport.width);
+    await shot("topup-stripe");
+
+    // Sent to Stripe: a Checkout Session for this intent, back to the page the member was on.
+    const intent = await server.t.database.owner
+      .selectFrom("wallet_topup_intents")
+      .select(["id", "checkout", "provider_ref"])
+      .where("member_id", "=", ada)
+      .where("provider", "=", "stripe")
+      .executeTakeFirstOrThrow();
+    const sent = stripe.sessions.at(-1)!;
+    expect(sent.idempotencyKey).toBe(intent.id);
+    expect(sent.form).toMatchObject({
+      mode: "payment",
+      "line_items[0][price_data][unit_amount]": "7700",
+      "line_items[0][price_data][currency]": "cny",
+      success_url: topUpPage,
+      cancel_url: topUpPage,
+      "payment_intent_data[metadata][intent_id]": intent.id,
+    });
+    expect(new URL(topUpPage).pathname).toBe(`/m/${server.demo.tenant_id}/topup`);
+    expect(intent.checkout).toMatchObject({ checkout_session_id: sent.id, payment_scene: "mobile" });
+    const payUrl = String((intent.checkout as { pay_url: string }).pay_url);
+
+    // The button opens Stripe's page in a tab of its own; this one stays as it is.
+    const [stripeTab] = await Promise.all([context.waitForEvent("page"), card.click()]);
+    await stripeTab.waitForLoadState();
+    expect(stripeTab.url()).toBe(payUrl);
+    expect(await stripeTab.title()).toBe("Stripe Checkout");
+    expect(await page.getByTestId("pay-stripe").count()).toBe(1);
+
+    // Stripe announces the payment; the member comes back (in Stripe's tab) to the top-up
+    // page, still signed in: the tab was given a copy of the visit.
+    const before = await balanceOf(ada);
+    const paid = stripeEvent(STRIPE_WEBHOOK_SECRET, server.t.clock.now(), {
+      id: "evt_member_center_paid",
+      type: "checkout.session.completed",
+      data: {
+        object: {
+          id: sent.id,
+          object: "checkout.session",
+          mode: "payment",
+          status: "complete",
+          payment_status: "paid",
+          amount_total: 7_700,
+          currency: "cny",
+          metadata: { intent_id: intent.id, tenant_id: server.demo.tenant_id, paid_by: "checkout_session" },
+        },
+      },
+    });
+    const heard = await fetch(`${server.baseUrl}/v1/payment-webhooks/stripe/${server.demo.tenant_id}`, {
+      method: "POST",
+      headers: paid.headers,
+      body: paid.body,
+    });
+    expect(await heard.json()).toMatchObject({ result: "credited" });
+    expect(await balanceOf(ada)).toBe(before + 7_700);
+    await stripeTab.goto(sent.form.success_url!);
+    await stripeTab.getByTestId("topup-free").waitFor();
+    await stripeTab.getByText("首页", { exact: true }).click();
+    await poll(() => stripeTab.locator("body").textContent()).toContain("林小满");
+    expect(await stripeTab.locator("body").textContent()).toContain(`¥${((before + 7_700) / 100).toFixed(2)}`);
+    await screenshot(stripeTab, "member-stripe-returned", SHOTS);
+    await stripeTab.close();
+
+    // On a computer, in English: a gift card paid by card on the same kind of page.
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    desk.setDefaultTimeout(STEP_TIMEOUT);
+    const opened = await openPage(desk);
+    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: ada });
+    const deskPage = opened.page;
+    await deskPage.goto(`${server.baseUrl}${link.path}`);
+    await deskPage.getByRole("button", { name: "EN" }).click();
+    await deskPage.getByText("Buy a gift card", { exact: true }).click();
+    await deskPage.getByTestId("gift-plan").first().click();
+    await deskPage.getByText("Pay online", { exact: true }).click();
+    await deskPage.getByRole("button", { name: "Pay ¥180.00" }).click();
+    const deskCard = deskPage.getByTestId("pay-stripe");
+    await deskCard.waitFor();
+    expect(await deskCard.textContent()).toBe("Pay with card ¥180.00");
+    expect(await deskPage.getByTestId("pay-checkout").textContent()).toContain(
+      "Stripe's secure payment page",
+    );
+    expect(stripe.sessions.at(-1)!.form).toMatchObject({
+      "line_items[0][price_data][unit_amount]": "18000",
+      success_url: expect.stringMatching(new RegExp(`/m/${server.demo.tenant_id}/`)),
+    });
+    await screenshot(deskPage, "member-gift-card-stripe-desktop", SHOTS);
+    await desk.route("https://checkout.stripe.com/**", (route) =>
+      route.fulfill({ contentType: "text/html", body: "<title>Stripe Checkout</title>" }),
+    );
+    const [deskStripe] = await Promise.all([desk.waitForEvent("page"), deskCard.click()]);
+    await deskStripe.waitForLoadState();
+    expect(deskStripe.url()).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    expect(await deskPage.getByTestId("gift-pin").count()).toBe(1);
+    await deskStripe.close();
+    await deskPage.getByRole("button", { name: "中文" }).click();
+    await desk.close();
+    expectNoConsoleProblems(problems);
+    expectNoConsoleProblems(opened.problems);
   });
 });

@@ -35,14 +35,32 @@ export function paymentScene(): "desktop" | "mobile" {
     : "desktop";
 }
 
+/**
+ * Where a provider's hosted payment page brings the member back (`return_url`): this page, as
+ * the member sees it (its one-time code is already gone from the address). Stripe then makes a
+ * Checkout Session, a page of its own to pay on, since the member center does not load
+ * Stripe.js.
+ */
+export function returnUrl(): string {
+  return `${location.origin}${location.pathname}${location.search}`;
+}
+
+/** What every route that starts a payment here is told of it: the scene and the way back. */
+export function onlinePayment(): { payment_scene: "desktop" | "mobile"; return_url: string } {
+  return { payment_scene: paymentScene(), return_url: returnUrl() };
+}
+
 const text = (value: unknown) => (typeof value === "string" && value ? value : undefined);
 
 /**
  * How the member pays a payment created at the tenant's provider, from its `checkout`:
  * Alipay's `pay_url` is a page to open (computer or mobile website payment alike); WeChat Pay
  * H5's `h5_url` (made for a phone) a page to open that hands over to WeChat; WeChat Pay
- * Native's `code_url` a QR code to scan with WeChat; Stripe's `client_secret` needs Stripe.js, which the member center does not
- * load, so the member is told to finish in the merchant's app. The test provider's
+ * Native's `code_url` a QR code to scan with WeChat; Stripe Checkout's `pay_url` (with its
+ * `checkout_session_id`) a card payment page at Stripe, which sends the member back to this
+ * page. A PaymentIntent's `client_secret` (a payment started
+ * elsewhere, without a return URL) needs Stripe.js, which the member center does not load, so
+ * the member is told to finish in the merchant's app. The test provider's
  * `test://` URL leads nowhere: its payments are confirmed by its own notifications.
  */
 export function PayCheckout(props: { checkout: Checkout; amount: number }) {
@@ -52,6 +70,29 @@ export function PayCheckout(props: { checkout: Checkout; amount: number }) {
   const codeUrl = text(checkout.code_url);
   const h5Url = text(checkout.h5_url);
   const amount = fmt.money(props.amount);
+  if (payUrl && text(checkout.checkout_session_id)) {
+    return (
+      <div data-testid="pay-checkout" style={{ margin: 12 }}>
+        <Button
+          block
+          color="primary"
+          data-testid="pay-stripe"
+          onClick={() => {
+            // A tab this page opens (keeping its opener) starts with a copy of this tab's
+            // session storage, where the visit is kept, so Stripe's return finds the member;
+            // this page stays (a gift card's PIN is shown here only once). Where no tab can be
+            // opened (an app's web view), this one goes.
+            if (!window.open(payUrl, "_blank")) window.location.assign(payUrl);
+          }}
+        >
+          {t("pay.card", { amount })}
+        </Button>
+        <div style={{ marginTop: 8, fontSize: 13, color: "var(--adm-color-weak)", textAlign: "center" }}>
+          {t("pay.cardHint")}
+        </div>
+      </div>
+    );
+  }
   if (payUrl && !payUrl.startsWith("test://")) {
     return (
       <div data-testid="pay-checkout" style={{ margin: 12 }}>

@@ -238,6 +238,8 @@ export const en = {
   "pay.scanWechat": "Scan with WeChat to pay",
   "pay.wechatH5": "Pay in WeChat {amount}",
   "pay.wechatH5Hint": "WeChat opens to complete the payment; this page updates once it is paid.",
+  "pay.card": "Pay with card {amount}",
+  "pay.cardHint": "Stripe's secure payment page opens; after paying you come back to this page.",
   "pay.inApp":
     "This payment ({amount}) is completed in the merchant's app: it cannot be paid on this page. This page updates once it is paid.",
 } as const;
@@ -480,5 +482,7 @@ export const zhCN: Record<MessageKey, string> = {
   "pay.scanWechat": "请使用微信扫码支付",
   "pay.wechatH5": "微信支付 {amount}",
   "pay.wechatH5Hint": "将打开微信完成付款，付款成功后本页面自动更新。",
+  "pay.card": "银行卡支付 {amount}",
+  "pay.cardHint": "将打开 Stripe 安全支付页面，付款后返回本页面。",
   "pay.inApp": "该笔付款（{amount}）需在商家 App 内完成，本页面无法支付；付款成功后本页面自动更新。",
 };

@@ -17,7 +17,7 @@ import {
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../messages";
-import { PayCheckout, paymentScene } from "../PayCheckout";
+import { onlinePayment, PayCheckout } from "../PayCheckout";
 
 type Plan = components["schemas"]["GiftCardPlan"];
 type Purchase =
@@ -101,7 +101,7 @@ function PlanCard(props: {
           plan_id: plan.id,
           amount: amount!,
           payment_method: method,
-          ...(method === "online" ? { payment_scene: paymentScene() } : {}),
+          ...(method === "online" ? onlinePayment() : {}),
           ...(gift
             ? {
                 gift: true,

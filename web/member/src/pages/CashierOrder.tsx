@@ -6,7 +6,7 @@ import { decimalToMinor } from "../../../console/src/i18n/format";
 import { ActionButton, AmountInput, Card, Loading, Problem, Refusal, useAction } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
-import { PayCheckout, paymentScene } from "../PayCheckout";
+import { onlinePayment, PayCheckout } from "../PayCheckout";
 import { loadOffer, SmartPopup } from "./SmartTiers";
 
 const loadOrder = (id: string) =>
@@ -150,11 +150,8 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
         api.POST("/v1/member-center/cashier-orders/{id}/pay", {
           params: { path: { id: o.id } },
           headers: { "idempotency-key": idempotencyKey() },
-          // The balance paying it all pays nothing online: no scene to tell.
-          body:
-            balanceAmount === undefined
-              ? {}
-              : { balance_amount: balanceAmount, payment_scene: paymentScene() },
+          // The balance paying it all pays nothing online: no scene or way back to tell.
+          body: balanceAmount === undefined ? {} : { balance_amount: balanceAmount, ...onlinePayment() },
         }),
       ),
     ),
@@ -164,7 +161,7 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
       api.POST("/v1/member-center/cashier-orders/{id}/smart-topup", {
         params: { path: { id: o.id } },
         headers: { "idempotency-key": idempotencyKey() },
-        body: { plan_id: offer.data!.plan_id!, tier_index: tierIndex, payment_scene: paymentScene() },
+        body: { plan_id: offer.data!.plan_id!, tier_index: tierIndex, ...onlinePayment() },
       }),
     );
     setOpen(false);

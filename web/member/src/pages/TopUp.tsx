@@ -7,7 +7,7 @@ import { decimalToMinor } from "../../../console/src/i18n/format";
 import { ActionButton, AmountInput, Card, Loading, Problem, useAction, useAgreement } from "../components";
 import { useMember } from "../context";
 import { type Format, type Translate, useI18n } from "../i18n";
-import { PayCheckout, paymentScene, providerName } from "../PayCheckout";
+import { onlinePayment, PayCheckout, providerName } from "../PayCheckout";
 
 const loadPlans = () => unwrap(api.GET("/v1/topup-plans", { params: { query: { limit: 50 } } }));
 const loadTopup = (id: string) => unwrap(api.GET("/v1/topups/{id}", { params: { path: { id } } }));
@@ -33,7 +33,7 @@ const startFreeTopUp = (memberId: string, amount: number, key: string) =>
     api.POST("/v1/members/{id}/topup-intents", {
       params: { path: { id: memberId } },
       headers: { "idempotency-key": key },
-      body: { amount, payment_scene: paymentScene() },
+      body: { amount, ...onlinePayment() },
     }),
   );
 
@@ -147,7 +147,7 @@ function PlanCard(props: {
           member_id: visit.memberId,
           channel: "online",
           payment_method: "online",
-          payment_scene: paymentScene(),
+          ...onlinePayment(),
           ...(fixed ? {} : { amount }),
         },
       }),
