@@ -434,6 +434,66 @@ describe("Stripe (stripe) against a local webhook secret", () => {
   });
 });
 
+describe("Stripe Checkout for a plan top-up", () => {
+  it("with a return_url the top-up is a Checkout Session found by our id; the paid session credits once, an amount that differs is refused", async () => {
+    const secret = "whsec_checkout_0123456789";
+    const { tenant, c, plan } = await tenantWith("stripe", {
+      settings: {},
+      secrets: { secret_key: "sk_test_123", webhook_secret: secret },
+    });
+    const m = await c.newMember();
+    const back = "https://members.example.com/m/ten_x/topup";
+    const intents = stripe.created.length;
+    const started = json<TopupBody>(
+      await c.topUp(plan, {
+        member_id: m,
+        amount: 20_000,
+        channel: "online",
+        payment_method: "online",
+        return_url: back,
+      }),
+    );
+    expect(stripe.created.length).toBe(intents);
+    const sent = stripe.sessions.at(-1)!;
+    expect(sent.idempotencyKey).toBe(started.id);
+    expect(sent.form).toMatchObject({
+      mode: "payment",
+      "line_items[0][price_data][unit_amount]": "20000",
+      success_url: back,
+      cancel_url: back,
+      "payment_intent_data[metadata][intent_id]": started.id,
+      "payment_intent_data[metadata][paid_by]": "checkout_session",
+    });
+    expect(started.checkout).toMatchObject({ pay_url: expect.any(String), checkout_session_id: sent.id });
+    const completed = (amount: number) =>
+      stripeEvent(secret, t.clock.now(), {
+        id: `evt_cs_${amount}`,
+        type: "checkout.session.completed",
+        data: {
+          object: {
+            id: sent.id,
+            object: "checkout.session",
+            status: "complete",
+            payment_status: "paid",
+            amount_total: amount,
+            currency: "cny",
+            metadata: { intent_id: started.id, tenant_id: tenant.tenantId, paid_by: "checkout_session" },
+          },
+        },
+      });
+    const wrong = completed(100);
+    expectProblem(await notify(tenant, "stripe", wrong.body, wrong.headers), 422, "amount_mismatch");
+    const good = completed(20_000);
+    expect(json<{ result: string }>(await notify(tenant, "stripe", good.body, good.headers)).result).toBe(
+      "credited",
+    );
+    expect(json<{ result: string }>(await notify(tenant, "stripe", good.body, good.headers)).result).toBe(
+      "already_settled",
+    );
+    expect(await c.balance(m)).toMatchObject({ principal: 20_000, bonus: 2_000 });
+  });
+});
+
 describe("online top-ups hold stock while payable", () => {
   it("an unpaid online top-up frees its stock when it expires; a late payment that finds it sold is owed back", async () => {
     const tenant = await createTestTenant(t, "Stock tenant");
