@@ -90,8 +90,10 @@ describe("gift cards in the console", () => {
       ["核销", "50.5", "¥249.50"],
     ] as const) {
       await page.getByRole("button", { name: action, exact: true }).click();
-      await dialogOf(page).getByLabel(/^金额/).fill(amount);
-      await dialogOf(page).getByRole("button", { name: "下一步" }).click();
+      // Filled once the dialog has zoomed in: a field filled while it mounts can be reset.
+      const acting = await settledDialog(page);
+      await acting.getByLabel(/^金额/).fill(amount);
+      await acting.getByRole("button", { name: "下一步" }).click();
       await acceptConfirmation(page);
       await poll(() => balance.textContent()).toContain(after);
     }
