@@ -44,6 +44,7 @@ const PAGES: Record<string, MessageKey | null> = {
   "/topup": "nav.topup",
   "/cashier": "nav.cashier",
   "/student": "nav.student",
+  "/benefits": "nav.benefits",
 };
 
 const leaks = textLeakFinder(en);
@@ -93,6 +94,13 @@ beforeAll(async () => {
     },
     "sweep-gift-card",
   );
+  await server.api("POST", "/v1/benefits", {
+    kind: "member_day",
+    name: "周五会员日",
+    brief: "每周五会员多重礼遇",
+    audience: {},
+    config: { schedule: { frequency: "weekly", days: [5], time: { kind: "all_day" } }, discount_percent: 10 },
+  });
   const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: member });
   await page.goto(`${server.baseUrl}${link.path}`);
 }, 300_000);

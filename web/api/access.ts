@@ -245,6 +245,7 @@ export const ACCESS: Record<string, Access> = {
   "POST /v1/images": { roles: ["owner","admin","operator"] },
   "GET /v1/images/{id}": { roles: ["owner","admin","operator","finance","viewer"] },
   "GET /v1/members/{member_id}/entitlements": { roles: ["owner","admin","operator","finance","viewer"] },
+  "GET /v1/members/{member_id}/benefits": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/agreements": { roles: ["owner","admin","operator"] },
   "GET /v1/agreements": { roles: ["owner","admin","operator","finance","viewer"] },
   "GET /v1/agreements/{id}": { roles: ["owner","admin","operator","finance","viewer"] },

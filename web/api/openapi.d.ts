@@ -2592,7 +2592,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a benefit icon (served with a sandboxing Content-Security-Policy) */
+        /**
+         * Download a benefit icon (served with a sandboxing Content-Security-Policy)
+         * @description Staff read any icon of the tenant; a member token reads the icon of an active benefit (what the member center shows), any other answers 404.
+         */
         get: operations["getBenefitIconsById"];
         put?: never;
         post?: never;
@@ -3539,6 +3542,26 @@ export interface paths {
          * @description Staff who see the member, or the member's own token. The checkout counts each as an audience match inside its window.
          */
         get: operations["listMemberEntitlements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/members/{member_id}/benefits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The benefits a member holds now: by membership (card plan, tier, group, tag) or through a purchase
+         * @description What the member center shows as the member's benefits: every active benefit whose audience takes the member, and every one held through a package period or a top-up's bonus benefits (with what gave it and until when). A deactivated benefit is not listed; a closed member holds none. Staff who see the member, or the member's own token; ordered by benefit id.
+         */
+        get: operations["listMemberBenefits"];
         put?: never;
         post?: never;
         delete?: never;
@@ -8056,6 +8079,101 @@ export interface components {
             valid_until: string;
             /** @enum {string} */
             status: "active" | "upcoming";
+        };
+        MemberBenefit: {
+            id: string;
+            /** @enum {string} */
+            object: "member_benefit";
+            /** @enum {string} */
+            kind: "marketing" | "promotional" | "member_pricing" | "member_discount" | "member_day" | "birthday" | "multiplier_points" | "card_extension" | "exclusive_services" | "custom";
+            name: string;
+            brief: string | null;
+            description: string | null;
+            /** @description The benefit's icon, readable with the member's own token */
+            icon_url: string | null;
+            /** @description membership: the benefit's card plans / tiers / groups / tags take the member */
+            held_through: {
+                /** @enum {string} */
+                type: "membership";
+            } | {
+                /** @enum {string} */
+                type: "purchase";
+                /** @description package_period, topup, … */
+                source_type: string;
+                source_id: string;
+                source_name: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T08:00:00.000Z
+                 */
+                valid_until: string;
+            };
+            /** @description Its calendar is open now (member day, birthday period, a multiplier's window); others: true */
+            in_effect: boolean;
+            /** @description What it gives, in the kind's own figures (percent, multiplier, days, minor units) */
+            terms: {
+                discount_percent?: number;
+                multiplier?: string;
+                extension_days?: number;
+                /** @description Products with a member price */
+                member_price_count?: number;
+                order_reduction?: {
+                    min_amount: number;
+                    amount: number;
+                };
+                channels?: ("POS" | "ONLINE")[];
+                schedule?: {
+                    /** @enum {string} */
+                    frequency: "weekly" | "monthly";
+                    days: (number | "last")[];
+                    time: {
+                        /** @enum {string} */
+                        kind: "all_day";
+                    } | {
+                        /** @enum {string} */
+                        kind: "unified";
+                        window: {
+                            /** @example 10:00 */
+                            start: string;
+                            /** @example 10:00 */
+                            end: string;
+                        };
+                    } | {
+                        /** @enum {string} */
+                        kind: "per_date";
+                        windows: {
+                            day: number | "last";
+                            /** @example 10:00 */
+                            start: string;
+                            /** @example 10:00 */
+                            end: string;
+                        }[];
+                    };
+                };
+                /** @enum {string} */
+                birthday_period?: "day" | "week" | "month";
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T08:00:00.000Z
+                 */
+                valid_from?: string;
+                /**
+                 * Format: date-time
+                 * @example 2026-11-23T08:00:00.000Z
+                 */
+                valid_until?: string;
+                /** @description Tier perks that reach this member */
+                perks?: {
+                    /** @description Replaces the benefit's own discount */
+                    discount_percent?: number;
+                    /** @description Off the already discounted price */
+                    extra_discount_percent?: number;
+                    points_multiplier?: string;
+                    extra_points_percent?: number;
+                    free_shipping?: boolean;
+                }[];
+                detail_images?: string[];
+            };
         };
         Agreement: {
             id: string;
@@ -23861,6 +23979,51 @@ export interface operations {
             500: components["responses"]["Problem"];
         };
     };
+    listMemberBenefits: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path: {
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["MemberBenefit"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            500: components["responses"]["Problem"];
+        };
+    };
     listAgreements: {
         parameters: {
             query?: {
@@ -33108,7 +33271,7 @@ export interface operations {
                      * @default home
                      * @enum {string}
                      */
-                    page?: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages" | "topup" | "cashier" | "student";
+                    page?: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages" | "topup" | "cashier" | "student" | "benefits";
                 };
             };
         };
@@ -33196,7 +33359,7 @@ export interface operations {
                         token: string;
                         member_id: string;
                         /** @enum {string} */
-                        page: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages" | "topup" | "cashier" | "student";
+                        page: "home" | "balance" | "vouchers" | "gift-cards" | "points" | "packages" | "topup" | "cashier" | "student" | "benefits";
                         /**
                          * Format: date-time
                          * @example 2026-11-23T08:00:00.000Z

@@ -97,3 +97,16 @@ export async function assertIconExists(
     });
   }
 }
+
+/** Whether an active benefit of the tenant shows the icon (what a member may read). */
+export async function iconShown(trx: Tx, tenantId: string, id: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom("benefits")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("icon", "=", id)
+    .where("status", "=", "active")
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

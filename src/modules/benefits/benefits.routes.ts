@@ -13,7 +13,14 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
-import { checkIcon, findIcon, ICON_MEDIA_TYPES, MAX_ICON_BYTES, saveIcon } from "./benefit-icons.js";
+import {
+  checkIcon,
+  findIcon,
+  ICON_MEDIA_TYPES,
+  iconShown,
+  MAX_ICON_BYTES,
+  saveIcon,
+} from "./benefit-icons.js";
 import { assertTenantWide } from "./benefit-rules.js";
 import { AudienceRule, BENEFIT_KINDS, BENEFIT_STATUSES } from "./benefit-types.js";
 import { BenefitsError } from "./benefits.errors.js";
@@ -160,18 +167,25 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   app.get(
     "/v1/benefit-icons/:id",
     {
-      config: { permission: "benefits.read" },
+      config: { permission: "benefits.read", member: true },
       schema: {
         tags,
         summary: "Download a benefit icon (served with a sandboxing Content-Security-Policy)",
+        description:
+          "Staff read any icon of the tenant; a member token reads the icon of an active benefit (what the member center shows), any other answers 404.",
         params: Obj({ id: IdParam }),
         response: { 200: Type.Unsafe({ type: "string", format: "binary" }), ...errorResponses() },
       },
     },
     async (request, reply) => {
-      const icon = await db.tenantTx(request.actor.tenantId, (trx) =>
-        findIcon(trx, request.actor.tenantId, request.params.id),
-      );
+      const { actor } = request;
+      const icon = await db.tenantTx(actor.tenantId, async (trx) => {
+        // A member sees benefits, not the catalog's uploads: an icon no active benefit shows stays staff-only.
+        if (actor.type === "member" && !(await iconShown(trx, actor.tenantId, request.params.id))) {
+          throw new BenefitsError("benefit_icon_not_found", "Icon not found");
+        }
+        return findIcon(trx, actor.tenantId, request.params.id);
+      });
       reply.type(icon.media_type).headers(IMAGE_RESPONSE_HEADERS).header("etag", `"${icon.sha256}"`);
       return reply.send(icon.bytes);
     },

@@ -8,10 +8,18 @@ import { findVisibleMember } from "../members/index.js";
 import { agreementRoutes } from "./agreements.routes.js";
 import { CatalogError } from "./catalog.errors.js";
 import { IMAGE_PURPOSES } from "./catalog.repository.js";
-import { Entitlement, Image, serializeEntitlement, serializeImage } from "./catalog.schemas.js";
+import {
+  Entitlement,
+  Image,
+  MemberBenefit,
+  serializeEntitlement,
+  serializeImage,
+  serializeMemberBenefit,
+} from "./catalog.schemas.js";
 import { memberEntitlements } from "./entitlements.js";
 import { giftRoutes } from "./gifts.routes.js";
 import { findImage, MAX_IMAGE_BYTES } from "./images.js";
+import { heldBenefits } from "./member-benefits.js";
 import { saveImage } from "./save-image.js";
 import { assertTenantWide } from "./tenant-wide.js";
 
@@ -118,6 +126,35 @@ export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         });
       });
       return toPage(rows, limit, (row) => serializeEntitlement(row, now));
+    },
+  );
+
+  app.get(
+    "/v1/members/:member_id/benefits",
+    {
+      config: { permission: "catalog.read", member: true, errors: ["member_not_found"] },
+      schema: {
+        operationId: "listMemberBenefits",
+        tags: ["catalog"],
+        summary:
+          "The benefits a member holds now: by membership (card plan, tier, group, tag) or through a purchase",
+        description:
+          "What the member center shows as the member's benefits: every active benefit whose audience takes the member, and every one held through a package period or a top-up's bonus benefits (with what gave it and until when). A deactivated benefit is not listed; a closed member holds none. Staff who see the member, or the member's own token; ordered by benefit id.",
+        params: Obj({ member_id: IdParam }),
+        querystring: Obj(ListQuery),
+        response: { 200: listOf(MemberBenefit), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const actor = request.actor;
+      const limit = pageLimit(request.query.limit);
+      const after = request.query.starting_after;
+      const held = await db.tenantTx(actor.tenantId, async (trx) => {
+        const member = await findVisibleMember(trx, actor, request.params.member_id);
+        return heldBenefits(trx, actor.tenantId, member, clock.now());
+      });
+      const rest = after === undefined ? held : held.filter((h) => h.benefit.id > after);
+      return toPage(rest.slice(0, limit + 1), limit, serializeMemberBenefit);
     },
   );
 

@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import { IMAGE_MEDIA_TYPES } from "../../platform/files/image-check.js";
 import { Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { BENEFIT_KINDS, CHANNELS, Schedule } from "../benefits/index.js";
 import {
   AGREEMENT_TYPES,
   type AgreementVersionRow,
@@ -12,6 +13,7 @@ import {
   type VoucherPackageRow,
 } from "./catalog.repository.js";
 import { TemplatePatchSchema, TemplateTerms, templateTerms } from "./gift-template-terms.js";
+import type { HeldBenefit } from "./member-benefits.js";
 import { PackageLines } from "./voucher-package-lines.js";
 
 /** Response schemas and serializers of the catalog's routes (snake_case JSON). */
@@ -255,3 +257,133 @@ export const VoucherPackagePatch = Obj(
     examples: [{ lines: [{ template_id: "gvt_01jd3m2x4y5z6a7b8c9d0e1f2g", quantity: 2 }] }],
   },
 );
+
+// ---- a member's benefits (the member center's "My benefits") -----------------------------
+
+const PerkEffect = Type.Object({
+  discount_percent: Type.Optional(Type.Integer({ description: "Replaces the benefit's own discount" })),
+  extra_discount_percent: Type.Optional(Type.Integer({ description: "Off the already discounted price" })),
+  points_multiplier: Type.Optional(Type.String()),
+  extra_points_percent: Type.Optional(Type.Integer()),
+  free_shipping: Type.Optional(Type.Boolean()),
+});
+
+export const MemberBenefit = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal("member_benefit"),
+    kind: StringEnum(BENEFIT_KINDS),
+    name: Type.String(),
+    brief: Type.Union([Type.String(), Type.Null()]),
+    description: Type.Union([Type.String(), Type.Null()]),
+    icon_url: Type.Union([Type.String(), Type.Null()], {
+      description: "The benefit's icon, readable with the member's own token",
+    }),
+    held_through: Type.Union(
+      [
+        Type.Object({ type: Type.Literal("membership") }),
+        Type.Object({
+          type: Type.Literal("purchase"),
+          source_type: Type.String({ description: "package_period, topup, …" }),
+          source_id: Type.String(),
+          source_name: Type.String(),
+          valid_until: Timestamp,
+        }),
+      ],
+      { description: "membership: the benefit's card plans / tiers / groups / tags take the member" },
+    ),
+    in_effect: Type.Boolean({
+      description:
+        "Its calendar is open now (member day, birthday period, a multiplier's window); others: true",
+    }),
+    terms: Type.Object(
+      {
+        discount_percent: Type.Optional(Type.Integer()),
+        multiplier: Type.Optional(Type.String()),
+        extension_days: Type.Optional(Type.Integer()),
+        member_price_count: Type.Optional(Type.Integer({ description: "Products with a member price" })),
+        order_reduction: Type.Optional(Type.Object({ min_amount: Type.Integer(), amount: Type.Integer() })),
+        channels: Type.Optional(Type.Array(StringEnum(CHANNELS))),
+        schedule: Type.Optional(Schedule),
+        birthday_period: Type.Optional(StringEnum(["day", "week", "month"] as const)),
+        valid_from: Type.Optional(Timestamp),
+        valid_until: Type.Optional(Timestamp),
+        perks: Type.Optional(Type.Array(PerkEffect, { description: "Tier perks that reach this member" })),
+        detail_images: Type.Optional(Type.Array(Type.String())),
+      },
+      { description: "What it gives, in the kind's own figures (percent, multiplier, days, minor units)" },
+    ),
+  },
+  { $id: "MemberBenefit" },
+);
+
+export function serializeMemberBenefit(held: HeldBenefit) {
+  const b = held.benefit;
+  const e = held.entitlement;
+  return {
+    id: b.id,
+    object: "member_benefit" as const,
+    kind: b.kind,
+    name: b.name,
+    brief: b.brief,
+    description: b.description,
+    icon_url: b.icon ? `/v1/benefit-icons/${b.icon}` : null,
+    held_through: e
+      ? {
+          type: "purchase" as const,
+          source_type: e.sourceType,
+          source_id: e.sourceId,
+          source_name: e.sourceName,
+          valid_until: e.validUntil.toISOString(),
+        }
+      : { type: "membership" as const },
+    in_effect: held.inEffect,
+    terms: termsOf(held),
+  };
+}
+
+function termsOf(held: HeldBenefit): Record<string, unknown> {
+  const b = held.benefit;
+  const channels = (c: { channels?: readonly string[] }) => (c.channels ? { channels: [...c.channels] } : {});
+  const perks =
+    held.perks.length > 0 ? { perks: held.perks.map(({ audience: _audience, ...effect }) => effect) } : {};
+  switch (b.kind) {
+    case "member_discount":
+      return { discount_percent: b.config.discount_percent, ...channels(b.config) };
+    case "member_pricing":
+      return { member_price_count: b.config.prices.length, ...channels(b.config) };
+    case "promotional":
+      return {
+        ...(b.config.order_reduction ? { order_reduction: b.config.order_reduction } : {}),
+        ...channels(b.config),
+      };
+    case "member_day":
+      return {
+        schedule: b.config.schedule,
+        ...(b.config.discount_percent ? { discount_percent: b.config.discount_percent } : {}),
+        ...(b.config.points_multiplier ? { multiplier: b.config.points_multiplier } : {}),
+        ...perks,
+      };
+    case "birthday":
+      return {
+        birthday_period: b.config.period,
+        ...(b.config.discount_percent ? { discount_percent: b.config.discount_percent } : {}),
+        ...(b.config.points_multiplier ? { multiplier: b.config.points_multiplier } : {}),
+        ...perks,
+      };
+    case "multiplier_points":
+      return {
+        multiplier: b.config.multiplier,
+        ...(b.config.schedule ? { schedule: b.config.schedule } : {}),
+        ...(b.config.valid_from ? { valid_from: new Date(b.config.valid_from).toISOString() } : {}),
+        ...(b.config.valid_until ? { valid_until: new Date(b.config.valid_until).toISOString() } : {}),
+        ...channels(b.config),
+      };
+    case "card_extension":
+      return { extension_days: b.config.extension_days };
+    case "exclusive_services":
+      return b.config.detail_images ? { detail_images: [...b.config.detail_images] } : {};
+    default:
+      return {};
+  }
+}

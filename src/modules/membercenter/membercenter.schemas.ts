@@ -14,6 +14,7 @@ export const PAGES = [
   "topup",
   "cashier",
   "student",
+  "benefits",
 ] as const;
 export type Page = (typeof PAGES)[number];
 

@@ -17,6 +17,7 @@ const TopUp = lazy(() => import("./pages/TopUp"));
 const Cashier = lazy(() => import("./pages/Cashier"));
 const BuyGiftCard = lazy(() => import("./pages/BuyGiftCard"));
 const Student = lazy(() => import("./pages/Student"));
+const Benefits = lazy(() => import("./pages/Benefits"));
 
 const TABS = [
   { key: "/", title: "nav.home", icon: <AppOutline /> },
@@ -32,6 +33,7 @@ const TITLES: Record<string, MessageKey> = {
   "/cashier": "nav.cashier",
   "/gift-cards/buy": "nav.buyGiftCard",
   "/student": "nav.student",
+  "/benefits": "nav.benefits",
   "/vouchers": "nav.vouchers",
   "/gift-cards": "nav.giftCards",
   "/packages": "nav.packages",
@@ -76,6 +78,7 @@ export function Shell() {
             <Route path="/cashier" element={<Cashier />} />
             <Route path="/gift-cards/buy" element={<BuyGiftCard />} />
             <Route path="/student" element={<Student />} />
+            <Route path="/benefits" element={<Benefits />} />
             <Route path="*" element={<Home />} />
           </Routes>
         </Suspense>

@@ -138,6 +138,7 @@ export function Home() {
       </List>
 
       <List style={{ marginTop: 12 }}>
+        <List.Item onClick={() => navigate("/benefits")}>{t("nav.benefits")}</List.Item>
         {branding.hide_balance ? null : (
           <List.Item onClick={() => navigate("/balance")}>{t("nav.balance")}</List.Item>
         )}
