@@ -1,8 +1,8 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag } from "antd";
+import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag, Typography } from "antd";
 import { useState } from "react";
-import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import { ApiError, api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
@@ -33,6 +33,7 @@ interface Draft {
   kind: Kind;
   name: string;
   brief?: string;
+  description?: string;
   stackable?: boolean;
   min_tier?: string;
   channels?: ("POS" | "ONLINE")[];
@@ -90,7 +91,8 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
   const campaigns = useLinkableCampaigns(kind === "promotional" || kind === "marketing" ? kind : undefined);
   const [error, setError] = useState<unknown>();
   const submit = async () => {
-    const d = await form.validateFields();
+    const d = await form.validateFields().catch(() => undefined);
+    if (!d) return;
     setError(undefined);
     try {
       await unwrap(
@@ -99,6 +101,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
             kind: d.kind,
             name: d.name,
             brief: d.brief || null,
+            description: d.description || null,
             stackable: d.stackable ?? false,
             audience: d.min_tier ? { min_tier: d.min_tier } : {},
             config: configFor(d, fmt.toMinor),
@@ -138,6 +141,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
       width={600}
     >
       <ProblemAlert error={error} />
+      <FieldErrors error={error} />
       <Form<Draft>
         name="benefit-create"
         form={form}
@@ -156,6 +160,9 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
         </Form.Item>
         <Form.Item name="brief" label={t("benefits.brief")}>
           <Input maxLength={200} />
+        </Form.Item>
+        <Form.Item name="description" label={t("benefits.description")}>
+          <Input.TextArea rows={3} maxLength={5000} />
         </Form.Item>
         <Form.Item name="min_tier" label={t("benefits.minTier")}>
           <Input placeholder="silver" />
@@ -235,6 +242,150 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
   );
 }
 
+/** The API's per-field reasons under its refusal: which part of the JSON to fix. */
+function FieldErrors({ error }: { error: unknown }) {
+  const errors =
+    error instanceof ApiError
+      ? ((error.problem as { errors?: { field: string; message: string }[] }).errors ?? [])
+      : [];
+  if (errors.length === 0) return null;
+  return (
+    <ul data-testid="field-errors" style={{ marginTop: -8, marginBottom: 16, paddingLeft: 20 }}>
+      {errors.map((e) => (
+        <li key={`${e.field} ${e.message}`}>
+          <Typography.Text code>{e.field.replace(/^\/body\//, "")}</Typography.Text> {e.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+interface EditDraft {
+  name: string;
+  brief?: string;
+  description?: string;
+  stackable: boolean;
+  audience_json: string;
+  config_json: string;
+}
+
+const pretty = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** Parses a JSON field of the form, or names it as the form's own error. */
+function jsonRule(t: ReturnType<typeof useI18n>["t"]) {
+  return {
+    validator: async (_: unknown, text: string | undefined) => {
+      try {
+        const value: unknown = JSON.parse(text ?? "");
+        if (typeof value === "object" && value !== null && !Array.isArray(value)) return;
+      } catch {
+        // Reported below.
+      }
+      throw new Error(t("benefits.jsonInvalid"));
+    },
+  };
+}
+
+/**
+ * Edit a benefit (seed 001 §2.1.3): its kind stays; name, brief, description and stacking as
+ * fields, who it reaches and the kind's configuration as the API's JSON, so a benefit made
+ * through the API with more than this form offers is edited without losing any of it. Only
+ * what changed is sent.
+ */
+export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [form] = Form.useForm<EditDraft>();
+  const [error, setError] = useState<unknown>();
+  const b = props.benefit;
+  const submit = async () => {
+    if (!b) return;
+    // The form shows what is wrong beside the field; nothing is sent.
+    const d = await form.validateFields().catch(() => undefined);
+    if (!d) return;
+    setError(undefined);
+    const audience = JSON.parse(d.audience_json) as Record<string, unknown>;
+    const config = JSON.parse(d.config_json) as Record<string, unknown>;
+    const changes: Record<string, unknown> = {};
+    if (d.name !== b.name) changes.name = d.name;
+    if ((d.brief || null) !== b.brief) changes.brief = d.brief || null;
+    if ((d.description || null) !== b.description) changes.description = d.description || null;
+    if (d.stackable !== b.stackable) changes.stackable = d.stackable;
+    if (pretty(audience) !== pretty(b.audience)) changes.audience = audience;
+    if (pretty(config) !== pretty(b.config)) changes.config = config;
+    try {
+      if (Object.keys(changes).length > 0) {
+        await unwrap(
+          api.PATCH("/v1/benefits/{id}", { params: { path: { id: b.id } }, body: changes as never }),
+        );
+        await client.invalidateQueries({ queryKey: ["benefits"] });
+      }
+      message.success(t("benefits.saved"));
+      props.onClose();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Modal
+      open={b !== undefined}
+      title={b ? t("benefits.editTitle", { name: b.name }) : ""}
+      onOk={submit}
+      onCancel={props.onClose}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
+      destroyOnHidden
+      width={640}
+    >
+      <ProblemAlert error={error} />
+      <FieldErrors error={error} />
+      {b ? (
+        <Form<EditDraft>
+          name="benefit-edit"
+          form={form}
+          layout="vertical"
+          initialValues={{
+            name: b.name,
+            brief: b.brief ?? undefined,
+            description: b.description ?? undefined,
+            stackable: b.stackable,
+            audience_json: pretty(b.audience),
+            config_json: pretty(b.config),
+          }}
+        >
+          <Form.Item label={t("benefits.kind")}>
+            <Tag data-testid="benefit-edit-kind">{t(`benefits.kind.${b.kind}` as MessageKey)}</Tag>
+          </Form.Item>
+          <Form.Item name="name" label={t("benefits.name")} rules={[{ required: true, max: 100 }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="brief" label={t("benefits.brief")}>
+            <Input maxLength={200} />
+          </Form.Item>
+          <Form.Item name="description" label={t("benefits.description")}>
+            <Input.TextArea rows={3} maxLength={5000} />
+          </Form.Item>
+          <Form.Item
+            name="audience_json"
+            label={t("benefits.audienceJson")}
+            extra={t("benefits.audienceHint")}
+            rules={[jsonRule(t)]}
+          >
+            <Input.TextArea rows={3} style={{ fontFamily: "monospace" }} />
+          </Form.Item>
+          <Form.Item name="config_json" label={t("benefits.configJson")} rules={[jsonRule(t)]}>
+            <Input.TextArea rows={6} style={{ fontFamily: "monospace" }} />
+          </Form.Item>
+          <Form.Item name="stackable" label={t("benefits.stackable")} valuePropName="checked">
+            <Switch />
+          </Form.Item>
+        </Form>
+      ) : null}
+    </Modal>
+  );
+}
+
 export default function Benefits() {
   const { t, fmt } = useI18n();
   const { can } = useSession();
@@ -244,6 +395,7 @@ export default function Benefits() {
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const [creating, setCreating] = useState(false);
   const [usageOf, setUsageOf] = useState<Benefit>();
+  const [editing, setEditing] = useState<Benefit>();
   const [campaignsOpen, setCampaignsOpen] = useState(false);
   const deactivate = (b: Benefit) =>
     modal.confirm({
@@ -266,6 +418,20 @@ export default function Benefits() {
         }
       },
     });
+  const activate = async (b: Benefit) => {
+    try {
+      await unwrap(
+        api.POST("/v1/benefits/{id}/activate", {
+          params: { path: { id: b.id } },
+          headers: { "idempotency-key": idempotencyKey() },
+        }),
+      );
+      message.success(t("benefits.activated"));
+      await client.invalidateQueries({ queryKey: ["benefits"] });
+    } catch (e) {
+      message.error(problemText(e));
+    }
+  };
   return (
     <>
       <PageHeader
@@ -343,6 +509,16 @@ export default function Benefits() {
                     {t("benefits.usage")}
                   </Button>
                 ) : null}
+                {can("PATCH /v1/benefits/{id}") ? (
+                  <Button size="small" onClick={() => setEditing(b)}>
+                    {t("benefits.edit")}
+                  </Button>
+                ) : null}
+                {b.status === "inactive" && can("POST /v1/benefits/{id}/activate") ? (
+                  <Button size="small" onClick={() => activate(b)}>
+                    {t("benefits.activate")}
+                  </Button>
+                ) : null}
                 {b.status === "active" && can("POST /v1/benefits/{id}/deactivate") ? (
                   <Button size="small" danger onClick={() => deactivate(b)}>
                     {t("benefits.deactivate")}
@@ -354,6 +530,7 @@ export default function Benefits() {
         ]}
       />
       <CreateBenefit open={creating} onClose={() => setCreating(false)} />
+      <EditBenefit benefit={editing} onClose={() => setEditing(undefined)} />
       <BenefitUsage benefit={usageOf} onClose={() => setUsageOf(undefined)} />
       <BenefitCampaigns open={campaignsOpen} onClose={() => setCampaignsOpen(false)} />
     </>
