@@ -22,10 +22,17 @@ let page: Page;
 let problems: string[];
 let benefitId = "";
 
+/** A 1×1 PNG: the icon members will see. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+  "base64",
+);
+
 interface BenefitBody {
   name: string;
   brief: string | null;
   description: string | null;
+  icon: string | null;
   audience: Record<string, unknown>;
   config: Record<string, unknown>;
   status: string;
@@ -85,6 +92,18 @@ describe("benefit management", () => {
     await d.getByLabel("简介").fill("金卡及以上会员专享");
     await d.getByLabel("权益说明").fill("正价商品 8.5 折；特价商品除外");
     await d.getByLabel("适用卡方案 / 等级（JSON）").fill('{ "min_tier": "club_gold" }');
+    // An icon: a file that is not the image it claims is refused where it was chosen; a PNG is
+    // uploaded at once and shown.
+    const upload = d.getByLabel("上传图标");
+    await upload.setInputFiles({ name: "fake.png", mimeType: "image/png", buffer: Buffer.from("not a png") });
+    await poll(() => d.locator(".ant-typography-danger").count()).toBe(1);
+    expect(await d.getByTestId("benefit-icon-preview").count()).toBe(0);
+    await upload.setInputFiles({ name: "icon.png", mimeType: "image/png", buffer: PNG });
+    const preview = d.getByTestId("benefit-icon-preview");
+    await poll(() =>
+      preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(1);
+    expect(await d.locator(".ant-typography-danger").count()).toBe(0);
     const next = JSON.parse(await config.inputValue()) as Record<string, unknown>;
     await config.fill(JSON.stringify({ ...next, discount_percent: 15 }, null, 2));
     await screenshot(page, "benefits-edit");
@@ -93,6 +112,7 @@ describe("benefit management", () => {
     expect(await row("银卡九折").count()).toBe(0);
 
     const saved = await read();
+    expect(saved.icon).toMatch(/^\w+_/);
     expect(saved).toMatchObject({
       name: "金卡八五折",
       brief: "金卡及以上会员专享",

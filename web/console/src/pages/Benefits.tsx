@@ -1,7 +1,7 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag, Typography } from "antd";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { ApiError, api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
@@ -34,6 +34,7 @@ interface Draft {
   name: string;
   brief?: string;
   description?: string;
+  icon?: string | null;
   stackable?: boolean;
   min_tier?: string;
   channels?: ("POS" | "ONLINE")[];
@@ -102,6 +103,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
             name: d.name,
             brief: d.brief || null,
             description: d.description || null,
+            ...(d.icon ? { icon: d.icon } : {}),
             stackable: d.stackable ?? false,
             audience: d.min_tier ? { min_tier: d.min_tier } : {},
             config: configFor(d, fmt.toMinor),
@@ -163,6 +165,9 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
         </Form.Item>
         <Form.Item name="description" label={t("benefits.description")}>
           <Input.TextArea rows={3} maxLength={5000} />
+        </Form.Item>
+        <Form.Item name="icon" label={t("benefits.icon")}>
+          <IconField />
         </Form.Item>
         <Form.Item name="min_tier" label={t("benefits.minTier")}>
           <Input placeholder="silver" />
@@ -242,6 +247,74 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
   );
 }
 
+/**
+ * A benefit's icon (seed 001 §2.1.2 "Icon: Upload an icon related to the benefit"), shown to
+ * members in the member center: chosen, it is uploaded at once (PNG, JPEG, WebP or SVG, at
+ * most 1 MiB; the API checks the content) and the field holds its id.
+ */
+function IconField(props: { value?: string | null; onChange?: (id: string | null) => void }) {
+  const { t } = useI18n();
+  const problemText = useProblemText();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const picker = useRef<HTMLInputElement>(null);
+  const choose = async (file: File | undefined) => {
+    if (!file) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const icon = await unwrap(
+        api.POST("/v1/benefit-icons", {
+          body: file as never,
+          bodySerializer: (body: unknown) => body as BodyInit,
+          headers: {
+            "content-type": file.type || "application/octet-stream",
+            "idempotency-key": idempotencyKey(),
+          },
+        }),
+      );
+      props.onChange?.(icon.id);
+    } catch (e) {
+      setError(problemText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Space align="center">
+      {props.value ? (
+        <img
+          data-testid="benefit-icon-preview"
+          src={`/v1/benefit-icons/${props.value}`}
+          alt=""
+          style={{ width: 40, height: 40, borderRadius: 8, objectFit: "cover", border: "1px solid #eee" }}
+        />
+      ) : null}
+      {/* The browser's own file button speaks the browser's language: ours speaks the console's. */}
+      <input
+        ref={picker}
+        type="file"
+        style={{ display: "none" }}
+        aria-label={t("benefits.iconUpload")}
+        accept="image/png,image/jpeg,image/webp,image/svg+xml"
+        onChange={(e) => {
+          void choose(e.target.files?.[0]);
+          e.target.value = "";
+        }}
+      />
+      <Button size="small" loading={busy} onClick={() => picker.current?.click()}>
+        {t("benefits.iconUpload")}
+      </Button>
+      {props.value ? (
+        <Button size="small" onClick={() => props.onChange?.(null)}>
+          {t("benefits.iconRemove")}
+        </Button>
+      ) : null}
+      {error ? <Typography.Text type="danger">{error}</Typography.Text> : null}
+    </Space>
+  );
+}
+
 /** The API's per-field reasons under its refusal: which part of the JSON to fix. */
 function FieldErrors({ error }: { error: unknown }) {
   const errors =
@@ -264,6 +337,7 @@ interface EditDraft {
   name: string;
   brief?: string;
   description?: string;
+  icon?: string | null;
   stackable: boolean;
   audience_json: string;
   config_json: string;
@@ -311,6 +385,7 @@ export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): vo
     if (d.name !== b.name) changes.name = d.name;
     if ((d.brief || null) !== b.brief) changes.brief = d.brief || null;
     if ((d.description || null) !== b.description) changes.description = d.description || null;
+    if ((d.icon ?? null) !== b.icon) changes.icon = d.icon ?? null;
     if (d.stackable !== b.stackable) changes.stackable = d.stackable;
     if (pretty(audience) !== pretty(b.audience)) changes.audience = audience;
     if (pretty(config) !== pretty(b.config)) changes.config = config;
@@ -349,6 +424,7 @@ export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): vo
             name: b.name,
             brief: b.brief ?? undefined,
             description: b.description ?? undefined,
+            icon: b.icon,
             stackable: b.stackable,
             audience_json: pretty(b.audience),
             config_json: pretty(b.config),
@@ -365,6 +441,9 @@ export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): vo
           </Form.Item>
           <Form.Item name="description" label={t("benefits.description")}>
             <Input.TextArea rows={3} maxLength={5000} />
+          </Form.Item>
+          <Form.Item name="icon" label={t("benefits.icon")}>
+            <IconField />
           </Form.Item>
           <Form.Item
             name="audience_json"
