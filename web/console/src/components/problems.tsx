@@ -1,4 +1,4 @@
-import { Alert } from "antd";
+import { Alert, Typography } from "antd";
 import { ApiError } from "../../../api/client";
 import { CATALOGS, type MessageKey, useI18n } from "../i18n/i18n";
 
@@ -22,4 +22,22 @@ export function ProblemAlert({ error }: { error: unknown }) {
   const text = useProblemText();
   if (!error) return null;
   return <Alert type="error" showIcon role="alert" title={text(error)} style={{ marginBottom: 16 }} />;
+}
+
+/** The API's per-field reasons under its refusal (`errors` of the problem): which field to fix. */
+export function FieldErrors({ error }: { error: unknown }) {
+  const errors =
+    error instanceof ApiError
+      ? ((error.problem as { errors?: { field: string; message: string }[] }).errors ?? [])
+      : [];
+  if (errors.length === 0) return null;
+  return (
+    <ul data-testid="field-errors" style={{ marginTop: -8, marginBottom: 16, paddingLeft: 20 }}>
+      {errors.map((e) => (
+        <li key={`${e.field} ${e.message}`}>
+          <Typography.Text code>{e.field.replace(/^\/body\//, "")}</Typography.Text> {e.message}
+        </li>
+      ))}
+    </ul>
+  );
 }

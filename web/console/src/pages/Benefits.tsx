@@ -2,10 +2,10 @@ import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag, Typography } from "antd";
 import { useRef, useState } from "react";
-import { ApiError, api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
-import { ProblemAlert, useProblemText } from "../components/problems";
+import { FieldErrors, ProblemAlert, useProblemText } from "../components/problems";
 import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -312,24 +312,6 @@ function IconField(props: { value?: string | null; onChange?: (id: string | null
       ) : null}
       {error ? <Typography.Text type="danger">{error}</Typography.Text> : null}
     </Space>
-  );
-}
-
-/** The API's per-field reasons under its refusal: which part of the JSON to fix. */
-function FieldErrors({ error }: { error: unknown }) {
-  const errors =
-    error instanceof ApiError
-      ? ((error.problem as { errors?: { field: string; message: string }[] }).errors ?? [])
-      : [];
-  if (errors.length === 0) return null;
-  return (
-    <ul data-testid="field-errors" style={{ marginTop: -8, marginBottom: 16, paddingLeft: 20 }}>
-      {errors.map((e) => (
-        <li key={`${e.field} ${e.message}`}>
-          <Typography.Text code>{e.field.replace(/^\/body\//, "")}</Typography.Text> {e.message}
-        </li>
-      ))}
-    </ul>
   );
 }
 

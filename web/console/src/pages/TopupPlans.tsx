@@ -1,12 +1,26 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Card, Form, Input, InputNumber, Modal, Select, Space, Table, Tabs, Tag } from "antd";
+import {
+  App,
+  Button,
+  Card,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Select,
+  Space,
+  Switch,
+  Table,
+  Tabs,
+  Tag,
+} from "antd";
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
-import { CursorTable } from "../components/CursorTable";
-import { PageHeader } from "../components/Page";
-import { ProblemAlert } from "../components/problems";
+import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FilterBar, PageHeader } from "../components/Page";
+import { FieldErrors, ProblemAlert, useProblemText } from "../components/problems";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
@@ -23,13 +37,21 @@ export type Rule =
       points_min: number;
       points_max: number;
     };
+interface PlanRestrictions {
+  channels?: ("pos" | "online")[];
+  visibility?: "shown" | "hidden";
+  first_topup_only?: boolean;
+  stock_limit?: number | null;
+  purchase_limit_per_member?: number | null;
+  [other: string]: unknown;
+}
 export interface Plan {
   id: string;
   name: string;
   kind: "package" | "custom";
   status: Status;
   currency: string;
-  terms: { rule: Rule };
+  terms: { rule: Rule; description?: string | null; restrictions?: PlanRestrictions };
   updated_at: string;
 }
 interface SmartPlan {
@@ -59,34 +81,54 @@ export function StatusTag({ status }: { status: Status }) {
   return <Tag color={STATUS_COLOR[status]}>{t(`topup.status.${status}` as MessageKey)}</Tag>;
 }
 
-/** Activate / deactivate buttons for a plan of either table. */
+/** Activate / deactivate buttons for a plan of either table, and Archive for an inactive one. */
 function StatusButtons(props: {
   base: "/v1/topup-plans" | "/v1/smart-topup-plans";
   id: string;
+  name: string;
   status: Status;
 }) {
   const { t } = useI18n();
   const { can } = useSession();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  const problemText = useProblemText();
   const client = useQueryClient();
   const action = props.status === "active" ? "deactivate" : props.status === "inactive" ? "activate" : null;
-  if (!action || !can(`POST ${props.base}/{id}/${action}`)) return null;
-  const run = async () => {
+  const run = async (verb: "activate" | "deactivate" | "archive") => {
     try {
       await unwrap(
-        api.POST(`${props.base}/{id}/${action}` as "/v1/topup-plans/{id}/activate", {
+        api.POST(`${props.base}/{id}/${verb}` as "/v1/topup-plans/{id}/activate", {
           params: { path: { id: props.id } },
         }),
       );
+      if (verb === "archive") message.success(t("topup.archived"));
       await client.invalidateQueries({ queryKey: [props.base] });
     } catch (e) {
-      message.error(String((e as { detail?: string }).detail ?? e));
+      message.error(problemText(e));
     }
   };
+  // Archiving is final: the plan leaves the active list and can no longer be edited or sold.
+  const archive = () =>
+    modal.confirm({
+      title: t("topup.archiveConfirm", { name: props.name }),
+      okText: t("common.confirm"),
+      cancelText: t("common.cancel"),
+      okButtonProps: { danger: true },
+      onOk: () => run("archive"),
+    });
   return (
-    <Button size="small" danger={action === "deactivate"} onClick={run}>
-      {t(`topup.${action}`)}
-    </Button>
+    <>
+      {action && can(`POST ${props.base}/{id}/${action}`) ? (
+        <Button size="small" danger={action === "deactivate"} onClick={() => run(action)}>
+          {t(`topup.${action}`)}
+        </Button>
+      ) : null}
+      {props.status === "inactive" && can(`POST ${props.base}/{id}/archive`) ? (
+        <Button size="small" onClick={archive}>
+          {t("topup.archive")}
+        </Button>
+      ) : null}
+    </>
   );
 }
 
@@ -134,19 +176,89 @@ function ruleOf(d: PlanDraft, toMinor: (s: string) => number | undefined): Rule 
   };
 }
 
+/** The rule's fields (amounts in major units, rates in percent), for create and edit. */
+function RuleFields(props: { type: Rule["type"]; types: readonly Rule["type"][] }) {
+  const { t } = useI18n();
+  // A top-up amount (not a bonus) is at least one minor unit: said here, not by the API's schema.
+  const positive = new Set<keyof PlanDraft>(["amount", "min_amount", "max_amount"]);
+  const amount = (name: keyof PlanDraft, label: MessageKey) => (
+    <Form.Item
+      name={name}
+      label={t(label)}
+      rules={[
+        { required: true, pattern: /^\d+(\.\d{1,2})?$/ },
+        ...(positive.has(name)
+          ? [
+              {
+                validator: async (_: unknown, v: string | undefined) => {
+                  if (v && Number(v) <= 0) throw new Error(t("topup.amountPositive"));
+                },
+              },
+            ]
+          : []),
+      ]}
+    >
+      <Input inputMode="decimal" />
+    </Form.Item>
+  );
+  const { type } = props;
+  return (
+    <>
+      <Form.Item name="type" label={t("topup.ruleType")}>
+        <Select
+          disabled={props.types.length === 1}
+          options={props.types.map((v) => ({ value: v, label: t(`topup.rule.${v}`) }))}
+        />
+      </Form.Item>
+      {type === "fixed" ? (
+        <Space wrap>
+          {amount("amount", "topup.amount")}
+          {amount("bonus_amount", "topup.bonusAmount")}
+          <Form.Item name="bonus_points" label={t("topup.bonusPoints")}>
+            <InputNumber min={0} precision={0} />
+          </Form.Item>
+        </Space>
+      ) : (
+        <Space wrap>
+          {amount("min_amount", "topup.minAmount")}
+          {amount("max_amount", "topup.maxAmount")}
+        </Space>
+      )}
+      {type === "range" ? (
+        <Space wrap>
+          <Form.Item name="bonus_percent" label={t("topup.bonusPercent")} rules={[{ required: true }]}>
+            <Input inputMode="decimal" suffix="%" />
+          </Form.Item>
+          <Form.Item name="points_percent" label={t("topup.pointsPercent")} rules={[{ required: true }]}>
+            <Input inputMode="decimal" suffix="%" />
+          </Form.Item>
+        </Space>
+      ) : null}
+      {type === "custom" ? (
+        <Space wrap>
+          {amount("bonus_min", "topup.bonusMin")}
+          {amount("bonus_max", "topup.bonusMax")}
+          <Form.Item name="points_min" label={t("topup.pointsMin")}>
+            <InputNumber min={0} precision={0} />
+          </Form.Item>
+          <Form.Item name="points_max" label={t("topup.pointsMax")}>
+            <InputNumber min={0} precision={0} />
+          </Form.Item>
+        </Space>
+      ) : null}
+    </>
+  );
+}
+
 function CreatePlan({ open, onClose }: { open: boolean; onClose(): void }) {
   const { t, fmt } = useI18n();
   const client = useQueryClient();
   const [form] = Form.useForm<PlanDraft>();
   const type = Form.useWatch("type", form) ?? "fixed";
   const [error, setError] = useState<unknown>();
-  const amount = (name: keyof PlanDraft, label: MessageKey) => (
-    <Form.Item name={name} label={t(label)} rules={[{ required: true, pattern: /^\d+(\.\d{1,2})?$/ }]}>
-      <Input inputMode="decimal" />
-    </Form.Item>
-  );
   const save = async () => {
-    const d = await form.validateFields();
+    const d = await form.validateFields().catch(() => undefined);
+    if (!d) return;
     setError(undefined);
     try {
       const body = {
@@ -178,55 +290,193 @@ function CreatePlan({ open, onClose }: { open: boolean; onClose(): void }) {
       destroyOnHidden
     >
       <ProblemAlert error={error} />
-      <Form name="topup-plan" form={form} layout="vertical" initialValues={{ type: "fixed" }}>
+      <FieldErrors error={error} />
+      <Form
+        name="topup-plan"
+        form={form}
+        layout="vertical"
+        initialValues={{ type: "fixed", bonus_points: 0, points_min: 0, points_max: 0 }}
+      >
         <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
           <Input />
         </Form.Item>
-        <Form.Item name="type" label={t("topup.ruleType")}>
-          <Select
-            options={(["fixed", "range", "custom"] as const).map((v) => ({
-              value: v,
-              label: t(`topup.rule.${v}`),
-            }))}
-          />
-        </Form.Item>
-        {type === "fixed" ? (
-          <Space wrap>
-            {amount("amount", "topup.amount")}
-            {amount("bonus_amount", "topup.bonusAmount")}
-            <Form.Item name="bonus_points" label={t("topup.bonusPoints")} initialValue={0}>
-              <InputNumber min={0} precision={0} />
-            </Form.Item>
-          </Space>
-        ) : (
-          <Space wrap>
-            {amount("min_amount", "topup.minAmount")}
-            {amount("max_amount", "topup.maxAmount")}
-          </Space>
-        )}
-        {type === "range" ? (
-          <Space wrap>
-            <Form.Item name="bonus_percent" label={t("topup.bonusPercent")} rules={[{ required: true }]}>
-              <Input inputMode="decimal" suffix="%" />
-            </Form.Item>
-            <Form.Item name="points_percent" label={t("topup.pointsPercent")} rules={[{ required: true }]}>
-              <Input inputMode="decimal" suffix="%" />
-            </Form.Item>
-          </Space>
-        ) : null}
-        {type === "custom" ? (
-          <Space wrap>
-            {amount("bonus_min", "topup.bonusMin")}
-            {amount("bonus_max", "topup.bonusMax")}
-            <Form.Item name="points_min" label={t("topup.pointsMin")} initialValue={0}>
-              <InputNumber min={0} precision={0} />
-            </Form.Item>
-            <Form.Item name="points_max" label={t("topup.pointsMax")} initialValue={0}>
-              <InputNumber min={0} precision={0} />
-            </Form.Item>
-          </Space>
-        ) : null}
+        <RuleFields type={type} types={["fixed", "range", "custom"]} />
       </Form>
+    </Modal>
+  );
+}
+
+interface EditPlanDraft extends PlanDraft {
+  description?: string;
+  channels: ("pos" | "online")[];
+  visibility: "shown" | "hidden";
+  first_topup_only: boolean;
+  stock_limit?: number | null;
+  purchase_limit_per_member?: number | null;
+}
+
+/** A plan's rule as the form shows it: amounts in major units, rates in percent. */
+function draftOf(r: Rule, toMajor: (minor: number) => string): PlanDraft {
+  if (r.type === "fixed")
+    return {
+      name: "",
+      type: "fixed",
+      amount: toMajor(r.amount),
+      bonus_amount: toMajor(r.bonus_amount),
+      bonus_points: r.bonus_points,
+    };
+  if (r.type === "range")
+    return {
+      name: "",
+      type: "range",
+      min_amount: toMajor(r.min_amount),
+      max_amount: toMajor(r.max_amount),
+      bonus_percent: String(r.bonus_bps / 100),
+      points_percent: String(r.points_bps / 100),
+    };
+  return {
+    name: "",
+    type: "custom",
+    min_amount: toMajor(r.min_amount),
+    max_amount: toMajor(r.max_amount),
+    bonus_min: toMajor(r.bonus_min),
+    bonus_max: toMajor(r.bonus_max),
+    points_min: r.points_min,
+    points_max: r.points_max,
+  };
+}
+
+/** The restrictions with the API's defaults filled in, so an unchanged form sends nothing. */
+function restrictionsOf(r: PlanRestrictions | undefined): PlanRestrictions {
+  return {
+    ...r,
+    channels: r?.channels ?? ["pos", "online"],
+    visibility: r?.visibility ?? "shown",
+    first_topup_only: r?.first_topup_only ?? false,
+    stock_limit: r?.stock_limit ?? null,
+    purchase_limit_per_member: r?.purchase_limit_per_member ?? null,
+  };
+}
+
+/**
+ * Edit a top-up plan (seed 001 §2.3.3): its name, description, rule and the restrictions the
+ * seed lists (channels, visibility, first top-up only, stock, purchases per member); the
+ * restrictions it does not show here (eligible products, same-day limits) are kept. Later
+ * top-ups follow the new terms; only what changed is sent.
+ */
+function EditPlan(props: { plan: Plan | undefined; onClose(): void }) {
+  const { t, fmt } = useI18n();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [form] = Form.useForm<EditPlanDraft>();
+  const p = props.plan;
+  const type = Form.useWatch("type", form) ?? p?.terms.rule.type ?? "fixed";
+  const [error, setError] = useState<unknown>();
+  const save = async () => {
+    if (!p) return;
+    const d = await form.validateFields().catch(() => undefined);
+    if (!d) return;
+    setError(undefined);
+    const changes: Record<string, unknown> = {};
+    if (d.name !== p.name) changes.name = d.name;
+    if ((d.description || null) !== (p.terms.description ?? null))
+      changes.description = d.description || null;
+    const rule = ruleOf(d, fmt.toMinor);
+    if (JSON.stringify(rule) !== JSON.stringify(p.terms.rule)) changes.rule = rule;
+    const before = restrictionsOf(p.terms.restrictions);
+    const after: PlanRestrictions = {
+      ...before,
+      channels: d.channels,
+      visibility: d.visibility,
+      first_topup_only: d.first_topup_only,
+      stock_limit: d.stock_limit ?? null,
+      purchase_limit_per_member: d.purchase_limit_per_member ?? null,
+    };
+    if (JSON.stringify(after) !== JSON.stringify(before)) changes.restrictions = after;
+    try {
+      if (Object.keys(changes).length > 0) {
+        await unwrap(
+          api.PATCH("/v1/topup-plans/{id}", { params: { path: { id: p.id } }, body: changes as never }),
+        );
+        await client.invalidateQueries({ queryKey: ["/v1/topup-plans"] });
+      }
+      message.success(t("topup.saved"));
+      props.onClose();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const r = restrictionsOf(p?.terms.restrictions);
+  return (
+    <Modal
+      open={p !== undefined}
+      title={p ? t("topup.editTitle", { name: p.name }) : ""}
+      onOk={save}
+      onCancel={props.onClose}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
+      destroyOnHidden
+      width={640}
+    >
+      <ProblemAlert error={error} />
+      <FieldErrors error={error} />
+      {p ? (
+        <Form<EditPlanDraft>
+          name="topup-plan-edit"
+          form={form}
+          layout="vertical"
+          initialValues={{
+            ...draftOf(p.terms.rule, fmt.toMajor),
+            name: p.name,
+            description: p.terms.description ?? undefined,
+            channels: r.channels,
+            visibility: r.visibility,
+            first_topup_only: r.first_topup_only,
+            stock_limit: r.stock_limit,
+            purchase_limit_per_member: r.purchase_limit_per_member,
+          }}
+        >
+          <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item name="description" label={t("topup.description")}>
+            <Input.TextArea rows={2} maxLength={4000} />
+          </Form.Item>
+          <RuleFields type={type} types={p.kind === "custom" ? ["custom"] : ["fixed", "range"]} />
+          <Space wrap>
+            <Form.Item name="channels" label={t("topup.channels")} rules={[{ required: true }]}>
+              <Select
+                mode="multiple"
+                style={{ minWidth: 180 }}
+                options={(["pos", "online"] as const).map((v) => ({
+                  value: v,
+                  label: t(`topup.channel.${v}`),
+                }))}
+              />
+            </Form.Item>
+            <Form.Item name="visibility" label={t("topup.visibility")}>
+              <Select
+                style={{ width: 140 }}
+                options={(["shown", "hidden"] as const).map((v) => ({
+                  value: v,
+                  label: t(`topup.visibility.${v}`),
+                }))}
+              />
+            </Form.Item>
+            <Form.Item name="first_topup_only" label={t("topup.firstTopupOnly")} valuePropName="checked">
+              <Switch />
+            </Form.Item>
+          </Space>
+          <Space wrap>
+            <Form.Item name="stock_limit" label={t("topup.stockLimit")}>
+              <InputNumber min={0} precision={0} style={{ width: 180 }} />
+            </Form.Item>
+            <Form.Item name="purchase_limit_per_member" label={t("topup.purchaseLimit")}>
+              <InputNumber min={1} precision={0} style={{ width: 180 }} />
+            </Form.Item>
+          </Space>
+        </Form>
+      ) : null}
     </Modal>
   );
 }
@@ -249,6 +499,8 @@ function Plans() {
   const { can } = useSession();
   const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Plan>();
+  const { filters, setFilters } = useUrlFilters(["q", "status"] as const);
   return (
     <>
       {can("POST /v1/topup-plans") ? (
@@ -256,10 +508,27 @@ function Plans() {
           {t("topup.createPlan")}
         </Button>
       ) : null}
+      <FilterBar name="topup-plan-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
+        <Form.Item name="q" label={t("topup.name")}>
+          <Input allowClear style={{ width: 200 }} />
+        </Form.Item>
+        <Form.Item name="status" label={t("common.status")}>
+          <Select
+            allowClear
+            style={{ width: 120 }}
+            options={(["active", "inactive", "archived"] as const).map((v) => ({
+              value: v,
+              label: t(`topup.status.${v}`),
+            }))}
+          />
+        </Form.Item>
+      </FilterBar>
       <CursorTable<Plan>
-        queryKey={["/v1/topup-plans"]}
+        queryKey={["/v1/topup-plans", filters]}
         fetchPage={(cursor) =>
-          unwrap(api.GET("/v1/topup-plans", { params: { query: cursor } })) as unknown as Promise<Page<Plan>>
+          unwrap(
+            api.GET("/v1/topup-plans", { params: { query: { ...cursor, ...filters } as never } }),
+          ) as unknown as Promise<Page<Plan>>
         }
         columns={[
           {
@@ -290,13 +559,19 @@ function Plans() {
                     {t("topup.details")}
                   </Button>
                 ) : null}
-                <StatusButtons base="/v1/topup-plans" id={p.id} status={p.status} />
+                {p.status !== "archived" && can("PATCH /v1/topup-plans/{id}") ? (
+                  <Button size="small" onClick={() => setEditing(p)}>
+                    {t("topup.edit")}
+                  </Button>
+                ) : null}
+                <StatusButtons base="/v1/topup-plans" id={p.id} name={p.name} status={p.status} />
               </Space>
             ),
           },
         ]}
       />
       <CreatePlan open={creating} onClose={() => setCreating(false)} />
+      <EditPlan plan={editing} onClose={() => setEditing(undefined)} />
     </>
   );
 }
@@ -498,7 +773,11 @@ function SmartPlans() {
           {
             title: t("common.actions"),
             key: "actions",
-            render: (_, p) => <StatusButtons base="/v1/smart-topup-plans" id={p.id} status={p.status} />,
+            render: (_, p) => (
+              <Space>
+                <StatusButtons base="/v1/smart-topup-plans" id={p.id} name={p.name} status={p.status} />
+              </Space>
+            ),
           },
         ]}
       />
