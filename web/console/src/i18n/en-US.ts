@@ -111,6 +111,7 @@ export const enUS = {
   "problem.insufficient_balance": "The available balance is not enough",
   "problem.invalid_benefit_config": "The benefit's settings are not valid: fix the fields listed below",
   "problem.invalid_topup_plan": "The plan's terms are not valid: fix the fields listed below",
+  "problem.gift_card_plan_locked": "Card type and currency are fixed once a card of the plan exists",
   "problem.forbidden": "Your role may not do this",
   "problem.unauthenticated": "Your session has ended; sign in again",
 

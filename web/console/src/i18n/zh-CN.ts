@@ -112,6 +112,7 @@ export const zhCN: Record<MessageKey, string> = {
   "problem.insufficient_balance": "可用余额不足",
   "problem.invalid_benefit_config": "权益配置不正确，请按下列字段修改",
   "problem.invalid_topup_plan": "充值方案配置不正确，请按下列字段修改",
+  "problem.gift_card_plan_locked": "该方案已有卡片，卡类型和币种不能再修改",
   "problem.forbidden": "您的角色无权执行此操作",
   "problem.unauthenticated": "会话已结束，请重新登录",
 

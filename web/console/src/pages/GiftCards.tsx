@@ -14,14 +14,14 @@ import {
   Tabs,
   Tag,
 } from "antd";
-import type { Dayjs } from "dayjs";
+import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FormRows } from "../components/FormRows";
 import { FilterBar, PageHeader } from "../components/Page";
-import { ProblemAlert, useProblemText } from "../components/problems";
+import { FieldErrors, ProblemAlert, useProblemText } from "../components/problems";
 import { useAmountRule } from "../components/ValueDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -50,8 +50,99 @@ interface Draft {
   pos_recharge?: boolean;
 }
 
-/** The plan form: amounts in major units, turned into minor units exactly. */
-function CreatePlan(props: { open: boolean; onClose(): void }) {
+type Validity =
+  | { kind: "after_purchase"; years?: number; months?: number; days?: number }
+  | { kind: "fixed"; until: string }
+  | { kind: "none" };
+type Design = { kind: "template"; template: (typeof DESIGNS)[number] } | { kind: "image"; image_id: string };
+
+/** A validity in one shape, so an unchanged one compares equal to what the API holds. */
+function normalValidity(v: Validity): Validity {
+  return v.kind === "after_purchase"
+    ? { kind: v.kind, years: v.years ?? 0, months: v.months ?? 0, days: v.days ?? 0 }
+    : v;
+}
+
+function validityOf(d: Pick<Draft, "validity_kind" | "years" | "months" | "days" | "until">): Validity {
+  return d.validity_kind === "after_purchase"
+    ? { kind: "after_purchase", years: d.years ?? 0, months: d.months ?? 0, days: d.days ?? 0 }
+    : d.validity_kind === "fixed"
+      ? { kind: "fixed", until: d.until!.format("YYYY-MM-DD") }
+      : { kind: "none" };
+}
+
+function validityDraft(v: Validity) {
+  return {
+    validity_kind: v.kind,
+    ...(v.kind === "after_purchase" ? { years: v.years ?? 0, months: v.months ?? 0, days: v.days ?? 0 } : {}),
+    ...(v.kind === "fixed" ? { until: dayjs(v.until) } : {}),
+  };
+}
+
+/** A plan as the form shows it: amounts in major units. */
+function draftOf(p: Plan, toMajor: (minor: number) => string): Partial<Draft> {
+  const design = p.design as Design;
+  return {
+    name: p.name,
+    card_type: p.card_type,
+    ...(design.kind === "template" ? { template: design.template } : {}),
+    denominations: p.denominations.map((d) => ({ amount: toMajor(d.amount), discount: toMajor(d.discount) })),
+    custom: p.custom_amount !== null,
+    ...(p.custom_amount
+      ? {
+          custom_min: toMajor(p.custom_amount.min),
+          custom_max: toMajor(p.custom_amount.max),
+          custom_discount_bps: p.custom_amount.discount_bps,
+        }
+      : {}),
+    ...validityDraft(p.validity as Validity),
+    channels: p.channels,
+    pos_recharge: p.pos_recharge,
+  };
+}
+
+/** How long a card stays valid: after purchase, until a date, or no expiry. */
+function ValidityFields(props: { kind: Draft["validity_kind"] | undefined }) {
+  const { t } = useI18n();
+  return (
+    <Space wrap>
+      <Form.Item name="validity_kind" label={t("gc.plan.validity")}>
+        <Select
+          style={{ width: 160 }}
+          options={(["after_purchase", "fixed", "none"] as const).map((v) => ({
+            value: v,
+            label: t(`gc.plan.validity.${v}`),
+          }))}
+        />
+      </Form.Item>
+      {props.kind === "after_purchase" ? (
+        <>
+          <Form.Item name="years" label={t("gc.plan.years")}>
+            <InputNumber min={0} max={10} />
+          </Form.Item>
+          <Form.Item name="months" label={t("gc.plan.months")}>
+            <InputNumber min={0} max={120} />
+          </Form.Item>
+          <Form.Item name="days" label={t("gc.plan.days")}>
+            <InputNumber min={0} max={3660} />
+          </Form.Item>
+        </>
+      ) : null}
+      {props.kind === "fixed" ? (
+        <Form.Item name="until" label={t("gc.plan.until")} rules={[{ required: true }]}>
+          <DatePicker />
+        </Form.Item>
+      ) : null}
+    </Space>
+  );
+}
+
+/**
+ * The plan form, to create a plan or edit one (seed 001 §2.5.3 "Edit Gift Card"): amounts in
+ * major units, turned into minor units exactly. An edit sends only what changed; an uploaded
+ * card design is kept (the form offers the built-in templates).
+ */
+function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
   const { t, fmt } = useI18n();
   const { message } = App.useApp();
   const client = useQueryClient();
@@ -61,8 +152,11 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
   const [error, setError] = useState<unknown>();
   const minor = (text?: string) => (text ? (fmt.toMinor(text) ?? Number.NaN) : 0);
   const amountRule = useAmountRule();
+  const editing = props.plan;
+  const imageDesign = editing !== undefined && (editing.design as Design).kind === "image";
   const submit = async () => {
-    const d = await form.validateFields();
+    const d = await form.validateFields().catch(() => undefined);
+    if (!d) return;
     const denominations = (d.denominations ?? [])
       .filter((x) => x.amount)
       .map((x) => ({ amount: minor(x.amount), discount: minor(x.discount) }));
@@ -71,34 +165,63 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
       return;
     }
     setError(undefined);
-    const validity =
-      d.validity_kind === "after_purchase"
-        ? { kind: "after_purchase" as const, years: d.years ?? 0, months: d.months ?? 0, days: d.days ?? 0 }
-        : d.validity_kind === "fixed"
-          ? { kind: "fixed" as const, until: d.until!.format("YYYY-MM-DD") }
-          : { kind: "none" as const };
+    const validity = validityOf(d);
+    const body = {
+      name: d.name,
+      card_type: d.card_type,
+      ...(imageDesign ? {} : { design: { kind: "template" as const, template: d.template } }),
+      denominations,
+      custom_amount: d.custom
+        ? {
+            min: minor(d.custom_min),
+            max: minor(d.custom_max),
+            discount_bps: d.custom_discount_bps ?? 0,
+          }
+        : null,
+      validity,
+      channels: d.channels,
+      pos_recharge: d.pos_recharge ?? false,
+    };
     try {
-      const body = {
-        name: d.name,
-        card_type: d.card_type,
-        design: { kind: "template" as const, template: d.template },
-        denominations,
-        custom_amount: d.custom
-          ? {
-              min: minor(d.custom_min),
-              max: minor(d.custom_max),
-              discount_bps: d.custom_discount_bps ?? 0,
-            }
-          : null,
-        validity,
-        channels: d.channels,
-        pos_recharge: d.pos_recharge ?? false,
-      };
-      await unwrap(
-        api.POST("/v1/gift-card-plans", { body, headers: { "idempotency-key": idempotencyKey() } }),
-      );
-      message.success(t("gc.plan.created"));
-      form.resetFields();
+      if (editing) {
+        const before: Record<string, unknown> = {
+          name: editing.name,
+          card_type: editing.card_type,
+          design: editing.design,
+          denominations: editing.denominations.map((x) => ({ amount: x.amount, discount: x.discount })),
+          custom_amount: editing.custom_amount
+            ? {
+                min: editing.custom_amount.min,
+                max: editing.custom_amount.max,
+                discount_bps: editing.custom_amount.discount_bps,
+              }
+            : null,
+          validity: normalValidity(editing.validity as Validity),
+          channels: editing.channels,
+          pos_recharge: editing.pos_recharge,
+        };
+        const changes = Object.fromEntries(
+          Object.entries(body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k])),
+        );
+        if (Object.keys(changes).length > 0) {
+          await unwrap(
+            api.PATCH("/v1/gift-card-plans/{id}", {
+              params: { path: { id: editing.id } },
+              body: changes as never,
+            }),
+          );
+        }
+        message.success(t("gc.plan.saved"));
+      } else {
+        await unwrap(
+          api.POST("/v1/gift-card-plans", {
+            body: body as never,
+            headers: { "idempotency-key": idempotencyKey() },
+          }),
+        );
+        message.success(t("gc.plan.created"));
+        form.resetFields();
+      }
       props.onClose();
       await client.invalidateQueries({ queryKey: ["gift-card-plans"] });
     } catch (e) {
@@ -108,7 +231,7 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
   return (
     <Modal
       open={props.open}
-      title={t("gc.plan.create")}
+      title={editing ? t("gc.plan.editTitle", { name: editing.name }) : t("gc.plan.create")}
       onOk={submit}
       onCancel={props.onClose}
       okText={t("common.save")}
@@ -117,19 +240,24 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
       width={640}
     >
       <ProblemAlert error={error} />
+      <FieldErrors error={error} />
       <Form<Draft>
         name="gift-card-plan"
         form={form}
         layout="vertical"
-        initialValues={{
-          card_type: "electronic",
-          template: "classic",
-          validity_kind: "after_purchase",
-          years: 1,
-          channels: ["POS", "ONLINE"],
-          denominations: [{}],
-          pos_recharge: true,
-        }}
+        initialValues={
+          editing
+            ? draftOf(editing, fmt.toMajor)
+            : {
+                card_type: "electronic",
+                template: "classic",
+                validity_kind: "after_purchase",
+                years: 1,
+                channels: ["POS", "ONLINE"],
+                denominations: [{}],
+                pos_recharge: true,
+              }
+        }
       >
         <Form.Item name="name" label={t("gc.plan.name")} rules={[{ required: true, max: 200 }]}>
           <Input />
@@ -144,12 +272,14 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
               }))}
             />
           </Form.Item>
-          <Form.Item name="template" label={t("gc.plan.design")}>
-            <Select
-              style={{ width: 140 }}
-              options={DESIGNS.map((v) => ({ value: v, label: t(`gc.design.${v}`) }))}
-            />
-          </Form.Item>
+          {imageDesign ? null : (
+            <Form.Item name="template" label={t("gc.plan.design")}>
+              <Select
+                style={{ width: 140 }}
+                options={DESIGNS.map((v) => ({ value: v, label: t(`gc.design.${v}`) }))}
+              />
+            </Form.Item>
+          )}
           <Form.Item name="channels" label={t("gc.plan.channels")} rules={[{ required: true }]}>
             <Select
               mode="multiple"
@@ -198,39 +328,113 @@ function CreatePlan(props: { open: boolean; onClose(): void }) {
             </Form.Item>
           </Space>
         ) : null}
-        <Space wrap>
-          <Form.Item name="validity_kind" label={t("gc.plan.validity")}>
-            <Select
-              style={{ width: 160 }}
-              options={(["after_purchase", "fixed", "none"] as const).map((v) => ({
-                value: v,
-                label: t(`gc.plan.validity.${v}`),
-              }))}
-            />
-          </Form.Item>
-          {validityKind === "after_purchase" ? (
-            <>
-              <Form.Item name="years" label={t("gc.plan.years")}>
-                <InputNumber min={0} max={10} />
-              </Form.Item>
-              <Form.Item name="months" label={t("gc.plan.months")}>
-                <InputNumber min={0} max={120} />
-              </Form.Item>
-              <Form.Item name="days" label={t("gc.plan.days")}>
-                <InputNumber min={0} max={3660} />
-              </Form.Item>
-            </>
-          ) : null}
-          {validityKind === "fixed" ? (
-            <Form.Item name="until" label={t("gc.plan.until")} rules={[{ required: true }]}>
-              <DatePicker />
-            </Form.Item>
-          ) : null}
-        </Space>
+        <ValidityFields kind={validityKind} />
         <Form.Item name="pos_recharge" label={t("gc.plan.posRecharge")} valuePropName="checked">
           <Switch />
         </Form.Item>
       </Form>
+    </Modal>
+  );
+}
+
+interface CopyDraft {
+  name: string;
+  template?: (typeof DESIGNS)[number];
+  validity_kind: Draft["validity_kind"];
+  years?: number;
+  months?: number;
+  days?: number;
+  until?: Dayjs;
+}
+
+/**
+ * Copy a plan (seed 001 §2.5.3): every setting kept, a new name, and the validity and design
+ * changed where wanted. The copy is inactive until activated.
+ */
+function CopyPlan(props: { plan: Plan | undefined; onClose(): void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [form] = Form.useForm<CopyDraft>();
+  const validityKind = Form.useWatch("validity_kind", form);
+  const [error, setError] = useState<unknown>();
+  // One key per dialog: a retry after a lost answer makes one copy, not two.
+  const [key, setKey] = useState(idempotencyKey);
+  const p = props.plan;
+  const design = p?.design as Design | undefined;
+  const submit = async () => {
+    if (!p) return;
+    const d = await form.validateFields().catch(() => undefined);
+    if (!d) return;
+    setError(undefined);
+    const validity = validityOf(d);
+    const body = {
+      name: d.name,
+      ...(JSON.stringify(validity) !== JSON.stringify(normalValidity(p.validity as Validity))
+        ? { validity }
+        : {}),
+      ...(design?.kind === "template" && d.template !== design.template
+        ? { design: { kind: "template" as const, template: d.template! } }
+        : {}),
+    };
+    try {
+      await unwrap(
+        api.POST("/v1/gift-card-plans/{id}/copy", {
+          params: { path: { id: p.id } },
+          body,
+          headers: { "idempotency-key": key },
+        }),
+      );
+      message.success(t("gc.plan.copied"));
+      setKey(idempotencyKey());
+      props.onClose();
+      await client.invalidateQueries({ queryKey: ["gift-card-plans"] });
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Modal
+      open={p !== undefined}
+      title={p ? t("gc.plan.copyTitle", { name: p.name }) : ""}
+      onOk={submit}
+      onCancel={props.onClose}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
+      destroyOnHidden
+      width={560}
+    >
+      <ProblemAlert error={error} />
+      <FieldErrors error={error} />
+      {p ? (
+        <Form<CopyDraft>
+          name="gift-card-plan-copy"
+          form={form}
+          layout="vertical"
+          initialValues={{
+            ...(design?.kind === "template" ? { template: design.template } : {}),
+            ...validityDraft(p.validity as Validity),
+          }}
+        >
+          <Form.Item
+            name="name"
+            label={t("gc.plan.copyName")}
+            rules={[{ required: true, max: 200 }]}
+            extra={t("gc.plan.copyHint")}
+          >
+            <Input placeholder={p.name} />
+          </Form.Item>
+          {design?.kind === "template" ? (
+            <Form.Item name="template" label={t("gc.plan.design")}>
+              <Select
+                style={{ width: 140 }}
+                options={DESIGNS.map((v) => ({ value: v, label: t(`gc.design.${v}`) }))}
+              />
+            </Form.Item>
+          ) : null}
+          <ValidityFields kind={validityKind} />
+        </Form>
+      ) : null}
     </Modal>
   );
 }
@@ -243,6 +447,8 @@ function Plans() {
   const client = useQueryClient();
   const { filters, setFilters } = useUrlFilters(["status", "card_type"] as const);
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<Plan>();
+  const [copying, setCopying] = useState<Plan>();
   const setStatus = async (p: Plan, to: "activate" | "deactivate") => {
     try {
       const init = { params: { path: { id: p.id } }, headers: { "idempotency-key": idempotencyKey() } };
@@ -356,20 +562,35 @@ function Plans() {
           {
             title: t("common.actions"),
             key: "actions",
-            render: (_, p) =>
-              p.status === "inactive" && can("POST /v1/gift-card-plans/{id}/activate") ? (
-                <Button size="small" onClick={() => setStatus(p, "activate")}>
-                  {t("gc.plan.activate")}
-                </Button>
-              ) : p.status === "active" && can("POST /v1/gift-card-plans/{id}/deactivate") ? (
-                <Button size="small" danger onClick={() => confirmDeactivate(p)}>
-                  {t("gc.plan.deactivate")}
-                </Button>
-              ) : null,
+            render: (_, p) => (
+              <Space>
+                {can("PATCH /v1/gift-card-plans/{id}") ? (
+                  <Button size="small" onClick={() => setEditing(p)}>
+                    {t("gc.plan.edit")}
+                  </Button>
+                ) : null}
+                {can("POST /v1/gift-card-plans/{id}/copy") ? (
+                  <Button size="small" onClick={() => setCopying(p)}>
+                    {t("gc.plan.copy")}
+                  </Button>
+                ) : null}
+                {p.status === "inactive" && can("POST /v1/gift-card-plans/{id}/activate") ? (
+                  <Button size="small" onClick={() => setStatus(p, "activate")}>
+                    {t("gc.plan.activate")}
+                  </Button>
+                ) : p.status === "active" && can("POST /v1/gift-card-plans/{id}/deactivate") ? (
+                  <Button size="small" danger onClick={() => confirmDeactivate(p)}>
+                    {t("gc.plan.deactivate")}
+                  </Button>
+                ) : null}
+              </Space>
+            ),
           },
         ]}
       />
-      <CreatePlan open={creating} onClose={() => setCreating(false)} />
+      <PlanForm open={creating} onClose={() => setCreating(false)} />
+      <PlanForm open={editing !== undefined} plan={editing} onClose={() => setEditing(undefined)} />
+      <CopyPlan plan={copying} onClose={() => setCopying(undefined)} />
     </>
   );
 }
