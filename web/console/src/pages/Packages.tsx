@@ -1,6 +1,19 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag, Typography } from "antd";
+import {
+  App,
+  Button,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Radio,
+  Select,
+  Space,
+  Switch,
+  Tag,
+  Typography,
+} from "antd";
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
@@ -336,23 +349,94 @@ export function RulesSummary({ pkg }: { pkg: Package }) {
   );
 }
 
+const VALIDITY_MODES = ["immediate", "purchase_day", "next_day"] as const;
+
+/**
+ * Global Package Settings (seed 001 §2.2.2): how every package's validity period is placed
+ * after purchase. Later sales follow it; periods already sold keep theirs.
+ */
+function PackageSettings(props: { open: boolean; onClose(): void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [mode, setMode] = useState<(typeof VALIDITY_MODES)[number]>();
+  const [error, setError] = useState<unknown>();
+  const settings = useQuery({
+    queryKey: ["package-settings"],
+    enabled: props.open,
+    queryFn: () => unwrap(api.GET("/v1/package-settings")),
+  });
+  const chosen = mode ?? settings.data?.validity_mode;
+  const save = async () => {
+    if (!chosen) return;
+    setError(undefined);
+    try {
+      await unwrap(api.PUT("/v1/package-settings", { body: { validity_mode: chosen } }));
+      message.success(t("pkg.settings.saved"));
+      await client.invalidateQueries({ queryKey: ["package-settings"] });
+      setMode(undefined);
+      props.onClose();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <Modal
+      open={props.open}
+      title={t("pkg.settings.title")}
+      onOk={save}
+      onCancel={() => {
+        setMode(undefined);
+        props.onClose();
+      }}
+      okText={t("common.save")}
+      cancelText={t("common.cancel")}
+      okButtonProps={{ disabled: !chosen }}
+      destroyOnHidden
+    >
+      <ProblemAlert error={error ?? settings.error} />
+      <Typography.Paragraph type="secondary">{t("pkg.settings.intro")}</Typography.Paragraph>
+      <Radio.Group
+        aria-label={t("pkg.settings.title")}
+        value={chosen}
+        onChange={(e) => setMode(e.target.value)}
+        style={{ display: "flex", flexDirection: "column", gap: 12 }}
+      >
+        {VALIDITY_MODES.map((m) => (
+          <Radio key={m} value={m}>
+            <div>{t(`pkg.settings.${m}`)}</div>
+            <Typography.Text type="secondary">{t(`pkg.settings.${m}.example`)}</Typography.Text>
+          </Radio>
+        ))}
+      </Radio.Group>
+    </Modal>
+  );
+}
+
 export default function Packages() {
   const { t, fmt } = useI18n();
   const { can } = useSession();
   const { filters, setFilters } = useUrlFilters(["name", "status", "tag"] as const);
   const [creating, setCreating] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
   return (
     <>
       <PageHeader
         title={t("pkg.title")}
         extra={
-          can("POST /v1/packages") ? (
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
-              {t("pkg.create")}
-            </Button>
-          ) : null
+          <Space>
+            {can("PUT /v1/package-settings") ? (
+              <Button onClick={() => setSettingsOpen(true)}>{t("pkg.settings.title")}</Button>
+            ) : null}
+            {can("POST /v1/packages") ? (
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+                {t("pkg.create")}
+              </Button>
+            ) : null}
+          </Space>
         }
       />
+      <PackageSettings open={settingsOpen} onClose={() => setSettingsOpen(false)} />
       <FilterBar name="package-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
         <Form.Item name="name" label={t("pkg.name")}>
           <Input allowClear />
