@@ -1,11 +1,12 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, InputNumber, Modal, Select, Space, Switch, Tag, Typography } from "antd";
+import { App, Button, Form, Input, InputNumber, Select, Space, Switch, Tag, Typography } from "antd";
 import { useRef, useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FormDialog } from "../components/FormDialog";
 import { FilterBar, PageHeader } from "../components/Page";
-import { FieldErrors, ProblemAlert, useProblemText } from "../components/problems";
+import { useProblemText } from "../components/problems";
 import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -132,18 +133,14 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
     </Form.Item>
   );
   return (
-    <Modal
+    <FormDialog
       open={props.open}
       title={t("benefits.create")}
-      onOk={submit}
+      onSave={submit}
       onCancel={props.onClose}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      destroyOnHidden
+      error={error}
       width={600}
     >
-      <ProblemAlert error={error} />
-      <FieldErrors error={error} />
       <Form<Draft>
         name="benefit-create"
         form={form}
@@ -243,7 +240,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
           <Switch />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }
 
@@ -385,18 +382,14 @@ export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): vo
     }
   };
   return (
-    <Modal
+    <FormDialog
       open={b !== undefined}
       title={b ? t("benefits.editTitle", { name: b.name }) : ""}
-      onOk={submit}
+      onSave={submit}
       onCancel={props.onClose}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      destroyOnHidden
+      error={error}
       width={640}
     >
-      <ProblemAlert error={error} />
-      <FieldErrors error={error} />
       {b ? (
         <Form<EditDraft>
           name="benefit-edit"
@@ -443,7 +436,7 @@ export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): vo
           </Form.Item>
         </Form>
       ) : null}
-    </Modal>
+    </FormDialog>
   );
 }
 

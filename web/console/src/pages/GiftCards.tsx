@@ -1,27 +1,15 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import {
-  App,
-  Button,
-  DatePicker,
-  Form,
-  Input,
-  InputNumber,
-  Modal,
-  Select,
-  Space,
-  Switch,
-  Tabs,
-  Tag,
-} from "antd";
+import { App, Button, DatePicker, Form, Input, InputNumber, Select, Space, Switch, Tabs, Tag } from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FormDialog } from "../components/FormDialog";
 import { FormRows } from "../components/FormRows";
 import { FilterBar, PageHeader } from "../components/Page";
-import { FieldErrors, ProblemAlert, useProblemText } from "../components/problems";
+import { useProblemText } from "../components/problems";
 import { useAmountRule } from "../components/ValueDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -229,18 +217,14 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
     }
   };
   return (
-    <Modal
+    <FormDialog
       open={props.open}
       title={editing ? t("gc.plan.editTitle", { name: editing.name }) : t("gc.plan.create")}
-      onOk={submit}
+      onSave={submit}
       onCancel={props.onClose}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      destroyOnHidden
+      error={error}
       width={640}
     >
-      <ProblemAlert error={error} />
-      <FieldErrors error={error} />
       <Form<Draft>
         name="gift-card-plan"
         form={form}
@@ -333,7 +317,7 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
           <Switch />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }
 
@@ -394,18 +378,14 @@ function CopyPlan(props: { plan: Plan | undefined; onClose(): void }) {
     }
   };
   return (
-    <Modal
+    <FormDialog
       open={p !== undefined}
       title={p ? t("gc.plan.copyTitle", { name: p.name }) : ""}
-      onOk={submit}
+      onSave={submit}
       onCancel={props.onClose}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      destroyOnHidden
+      error={error}
       width={560}
     >
-      <ProblemAlert error={error} />
-      <FieldErrors error={error} />
       {p ? (
         <Form<CopyDraft>
           name="gift-card-plan-copy"
@@ -435,7 +415,7 @@ function CopyPlan(props: { plan: Plan | undefined; onClose(): void }) {
           <ValidityFields kind={validityKind} />
         </Form>
       ) : null}
-    </Modal>
+    </FormDialog>
   );
 }
 

@@ -19,8 +19,9 @@ import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { FormDialog } from "../components/FormDialog";
 import { FilterBar, PageHeader } from "../components/Page";
-import { FieldErrors, ProblemAlert, useProblemText } from "../components/problems";
+import { ProblemAlert, useProblemText } from "../components/problems";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
@@ -280,17 +281,7 @@ function CreatePlan({ open, onClose }: { open: boolean; onClose(): void }) {
     }
   };
   return (
-    <Modal
-      open={open}
-      title={t("topup.createPlan")}
-      onOk={save}
-      onCancel={onClose}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      destroyOnHidden
-    >
-      <ProblemAlert error={error} />
-      <FieldErrors error={error} />
+    <FormDialog open={open} title={t("topup.createPlan")} onSave={save} onCancel={onClose} error={error}>
       <Form
         name="topup-plan"
         form={form}
@@ -302,7 +293,7 @@ function CreatePlan({ open, onClose }: { open: boolean; onClose(): void }) {
         </Form.Item>
         <RuleFields type={type} types={["fixed", "range", "custom"]} />
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }
 
@@ -408,18 +399,14 @@ function EditPlan(props: { plan: Plan | undefined; onClose(): void }) {
   };
   const r = restrictionsOf(p?.terms.restrictions);
   return (
-    <Modal
+    <FormDialog
       open={p !== undefined}
       title={p ? t("topup.editTitle", { name: p.name }) : ""}
-      onOk={save}
+      onSave={save}
       onCancel={props.onClose}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      destroyOnHidden
+      error={error}
       width={640}
     >
-      <ProblemAlert error={error} />
-      <FieldErrors error={error} />
       {p ? (
         <Form<EditPlanDraft>
           name="topup-plan-edit"
@@ -477,7 +464,7 @@ function EditPlan(props: { plan: Plan | undefined; onClose(): void }) {
           </Space>
         </Form>
       ) : null}
-    </Modal>
+    </FormDialog>
   );
 }
 
