@@ -154,18 +154,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
         <Form.Item name="kind" label={t("benefits.kind")} rules={[{ required: true }]}>
           <Select options={KINDS.map((k) => ({ value: k, label: t(`benefits.kind.${k}` as MessageKey) }))} />
         </Form.Item>
-        <Form.Item name="name" label={t("benefits.name")} rules={[{ required: true, max: 100 }]}>
-          <Input />
-        </Form.Item>
-        <Form.Item name="brief" label={t("benefits.brief")}>
-          <Input maxLength={200} />
-        </Form.Item>
-        <Form.Item name="description" label={t("benefits.description")}>
-          <Input.TextArea rows={3} maxLength={5000} />
-        </Form.Item>
-        <Form.Item name="icon" label={t("benefits.icon")}>
-          <IconField />
-        </Form.Item>
+        <BenefitTextFields />
         <Form.Item name="min_tier" label={t("benefits.minTier")}>
           <Input placeholder="silver" />
         </Form.Item>
@@ -408,18 +397,7 @@ export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): vo
           <Form.Item label={t("benefits.kind")}>
             <Tag data-testid="benefit-edit-kind">{t(`benefits.kind.${b.kind}` as MessageKey)}</Tag>
           </Form.Item>
-          <Form.Item name="name" label={t("benefits.name")} rules={[{ required: true, max: 100 }]}>
-            <Input />
-          </Form.Item>
-          <Form.Item name="brief" label={t("benefits.brief")}>
-            <Input maxLength={200} />
-          </Form.Item>
-          <Form.Item name="description" label={t("benefits.description")}>
-            <Input.TextArea rows={3} maxLength={5000} />
-          </Form.Item>
-          <Form.Item name="icon" label={t("benefits.icon")}>
-            <IconField />
-          </Form.Item>
+          <BenefitTextFields />
           <Form.Item
             name="audience_json"
             label={t("benefits.audienceJson")}
@@ -587,6 +565,27 @@ export default function Benefits() {
       <EditBenefit benefit={editing} onClose={() => setEditing(undefined)} />
       <BenefitUsage benefit={usageOf} onClose={() => setUsageOf(undefined)} />
       <BenefitCampaigns open={campaignsOpen} onClose={() => setCampaignsOpen(false)} />
+    </>
+  );
+}
+
+/** What members read of a benefit, the same in its create and edit forms: name, brief, description, icon. */
+function BenefitTextFields() {
+  const { t } = useI18n();
+  return (
+    <>
+      <Form.Item name="name" label={t("benefits.name")} rules={[{ required: true, max: 100 }]}>
+        <Input />
+      </Form.Item>
+      <Form.Item name="brief" label={t("benefits.brief")}>
+        <Input maxLength={200} />
+      </Form.Item>
+      <Form.Item name="description" label={t("benefits.description")}>
+        <Input.TextArea rows={3} maxLength={5000} />
+      </Form.Item>
+      <Form.Item name="icon" label={t("benefits.icon")}>
+        <IconField />
+      </Form.Item>
     </>
   );
 }
