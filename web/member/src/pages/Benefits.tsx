@@ -127,9 +127,17 @@ function Icon(props: { url: string | null }) {
   );
 }
 
-/** "20% off" in English, "8折" in Chinese (what is paid, in tenths). */
-function discount(t: Translate, percent: number, key: "benefit.discount" | "benefit.extraDiscount") {
-  return t(key, { percent, zhe: String((100 - percent) / 10) });
+/**
+ * "20% off" in English, "8折" in Chinese: English names what comes off, in percent; Chinese
+ * what is paid, in tenths. One figure, `rate`, read as the language reads it.
+ */
+function discount(
+  t: Translate,
+  lang: Lang,
+  percent: number,
+  key: "benefit.discount" | "benefit.extraDiscount",
+) {
+  return t(key, { rate: lang === "en" ? String(percent) : String((100 - percent) / 10) });
 }
 
 function weekdayNames(days: Schedule["days"], lang: Lang): string {
@@ -156,10 +164,11 @@ function scheduleText(s: Schedule, t: Translate, lang: Lang): string {
   return `${days} · ${time}`;
 }
 
-function perkText(p: PerkEffect, t: Translate): string {
+function perkText(p: PerkEffect, t: Translate, lang: Lang): string {
   const parts: string[] = [];
-  if (p.discount_percent) parts.push(discount(t, p.discount_percent, "benefit.discount"));
-  if (p.extra_discount_percent) parts.push(discount(t, p.extra_discount_percent, "benefit.extraDiscount"));
+  if (p.discount_percent) parts.push(discount(t, lang, p.discount_percent, "benefit.discount"));
+  if (p.extra_discount_percent)
+    parts.push(discount(t, lang, p.extra_discount_percent, "benefit.extraDiscount"));
   if (p.points_multiplier) parts.push(t("benefit.multiplier", { n: p.points_multiplier }));
   if (p.extra_points_percent) parts.push(t("benefit.extraPoints", { percent: p.extra_points_percent }));
   if (p.free_shipping) parts.push(t("benefit.freeShipping"));
@@ -178,7 +187,7 @@ function termLines(
   const lines: string[] = [];
   if (x.birthday_period) lines.push(t(`benefit.birthday.${x.birthday_period}`));
   if (x.schedule) lines.push(scheduleText(x.schedule, t, lang));
-  if (x.discount_percent) lines.push(discount(t, x.discount_percent, "benefit.discount"));
+  if (x.discount_percent) lines.push(discount(t, lang, x.discount_percent, "benefit.discount"));
   if (x.multiplier) lines.push(t("benefit.multiplier", { n: x.multiplier }));
   if (x.member_price_count) lines.push(t("benefit.memberPrices", { count: x.member_price_count }));
   if (x.order_reduction)
@@ -190,7 +199,7 @@ function termLines(
     );
   if (x.valid_until) lines.push(t("benefit.until", { date: date(x.valid_until) }));
   if (x.extension_days) lines.push(t("benefit.extension", { days: x.extension_days }));
-  for (const perk of x.perks ?? []) lines.push(perkText(perk, t));
+  for (const perk of x.perks ?? []) lines.push(perkText(perk, t, lang));
   if (x.channels && x.channels.length === 1) {
     lines.push(t("benefit.channelOnly", { channel: t(`benefit.channel.${x.channels[0]!}`) }));
   }
