@@ -12,6 +12,7 @@ import type { Ledger } from "./ledger/index.js";
 import type { Actor, Role } from "./platform/auth/actor.js";
 import type { MemberTokenGuard } from "./platform/auth/member-tokens.js";
 import type { EventType } from "./platform/events/outbox.js";
+import type { MemberImageLookup } from "./platform/files/member-images.js";
 import type { ExportDefinition, ImportDefinition } from "./platform/files/registry.js";
 import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
 import type { ExpiringRows } from "./platform/jobs/prune-expired.js";
@@ -103,6 +104,8 @@ export interface ModuleManifest {
   memberCloseGuard?: MemberCloseGuard;
   /** Claims the top-ups its own online payments collected (their refund is recorded once, for both). */
   holdsTopupPayments?: TopupPaymentHolderLookup;
+  /** Whether a member sees one of the module's records that shows this catalog image (GET /v1/images/{id}). */
+  showsImagesToMembers?: MemberImageLookup;
 }
 
 /**

@@ -3,6 +3,7 @@ import { registerErrorStatuses } from "../shared/errors.js";
 import { setMemberTokenGuard } from "./auth/member-tokens.js";
 import { definePermissions } from "./auth/permissions.js";
 import { defineEventType } from "./events/outbox.js";
+import { addMemberImageLookup } from "./files/member-images.js";
 import { registerExport, registerImport } from "./files/registry.js";
 import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
 import { defineExpiringRows } from "./jobs/prune-expired.js";
@@ -21,7 +22,7 @@ import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
  * event, notice and file types, the member token guard, balance payment listeners and owners,
- * top-up payment holders, org unit move and member close checks, listeners to refunds that credit vouchers' sources).
+ * top-up payment holders, what shows images to members, org unit move and member close checks, listeners to refunds that credit vouchers' sources).
  * Installing the same manifests again (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
 export function installManifests(manifests: readonly ModuleManifest[]): void {
@@ -40,6 +41,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.memberCloseGuard) addMemberCloseGuard(m.memberCloseGuard);
     if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
     if (m.holdsTopupPayments) addTopupPaymentHolder(m.holdsTopupPayments);
+    if (m.showsImagesToMembers) addMemberImageLookup(m.showsImagesToMembers);
     for (const timer of m.timers ?? []) defineTimer(timer);
     for (const rows of m.expiringRows ?? []) defineExpiringRows(rows);
   }

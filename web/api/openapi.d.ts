@@ -3519,7 +3519,7 @@ export interface paths {
         };
         /**
          * Download an image (served with a sandboxing Content-Security-Policy)
-         * @description A student ID photo is not served here (404): read it with its verification, GET /v1/student-verifications/{id}/image.
+         * @description Staff read any image of the tenant. A member token reads only an image the member center shows: the cover of an active package, of an active shown top-up plan or of an active smart top-up plan, or the design of an active gift card plan sold online; any other answers 404, as an absent one does. An image never changes under its id: the answer may be kept (Cache-Control immutable) and its ETag is the content's SHA-256 (If-None-Match answers 304). A student ID photo is not served here (404): read it with its verification, GET /v1/student-verifications/{id}/image.
          */
         get: operations["getImage"];
         put?: never;
@@ -23916,6 +23916,13 @@ export interface operations {
                 content: {
                     "application/json": string;
                 };
+            };
+            /** @description Not modified: If-None-Match names the image's ETag */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];

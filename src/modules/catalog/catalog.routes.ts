@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { IMAGE_MEDIA_TYPES, IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
+import { imageShownToMembers } from "../../platform/files/member-images.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
@@ -22,6 +23,8 @@ import { findImage, MAX_IMAGE_BYTES } from "./images.js";
 import { heldBenefits } from "./member-benefits.js";
 import { saveImage } from "./save-image.js";
 import { assertTenantWide } from "./tenant-wide.js";
+
+const IMAGE_CACHE_CONTROL = "private, max-age=31536000, immutable";
 
 /** Images, agreements, gift templates and voucher packages, members' entitlements. */
 export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
@@ -80,21 +83,34 @@ export async function catalogRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         tags: ["catalog"],
         summary: "Download an image (served with a sandboxing Content-Security-Policy)",
         description:
-          "A student ID photo is not served here (404): read it with its verification, GET /v1/student-verifications/{id}/image.",
+          "Staff read any image of the tenant. A member token reads only an image the member center shows: the cover of an active package, of an active shown top-up plan or of an active smart top-up plan, or the design of an active gift card plan sold online; any other answers 404, as an absent one does. An image never changes under its id: the answer may be kept (Cache-Control immutable) and its ETag is the content's SHA-256 (If-None-Match answers 304). A student ID photo is not served here (404): read it with its verification, GET /v1/student-verifications/{id}/image.",
         params: Obj({ id: IdParam }),
-        response: { 200: Type.Unsafe({ type: "string", format: "binary" }), ...errorResponses() },
+        response: {
+          200: Type.Unsafe({ type: "string", format: "binary" }),
+          304: Type.Null({ description: "Not modified: If-None-Match names the image's ETag" }),
+          ...errorResponses(),
+        },
       },
     },
     async (request, reply) => {
-      const image = await db.tenantTx(request.actor.tenantId, (trx) =>
-        findImage(trx, request.actor.tenantId, request.params.id),
-      );
+      const { actor } = request;
+      const image = await db.tenantTx(actor.tenantId, async (trx) => {
+        // A member sees plans, not the catalog's uploads: an image no visible plan shows stays staff-only.
+        if (actor.type === "member" && !(await imageShownToMembers(trx, actor.tenantId, request.params.id))) {
+          throw new CatalogError("image_not_found", "Image not found");
+        }
+        return findImage(trx, actor.tenantId, request.params.id);
+      });
       // A student ID is personal: it is served only with its verification, whose route checks
       // that the caller sees its member (a member's own, or staff in that member's scope).
       if (image.purpose === "student_id") {
         throw new CatalogError("image_not_found", "Image not found");
       }
-      reply.type(image.media_type).headers(IMAGE_RESPONSE_HEADERS).header("etag", `"${image.sha256}"`);
+      const etag = `"${image.sha256}"`;
+      // Bytes never change under an id; "private" because reading one takes credentials.
+      reply.headers(IMAGE_RESPONSE_HEADERS).header("etag", etag).header("cache-control", IMAGE_CACHE_CONTROL);
+      if (request.headers["if-none-match"] === etag) return reply.code(304).send(null);
+      reply.type(image.media_type);
       return reply.send(image.bytes);
     },
   );

@@ -2,6 +2,7 @@ import { type ColumnType, type Selectable, sql, type Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import type { ProviderRefundLog, RefundRecord } from "../../platform/http/record-refund.js";
 import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
 import type { AcceptedAgreement, StoreScope } from "../catalog/index.js";
@@ -340,3 +341,17 @@ export async function listPlans(
   if (page.startingAfter) query = query.where("id", ">", page.startingAfter);
   return (await query.orderBy("id").limit(page.limit).execute()) as PlanRow[];
 }
+
+/** Whether an active plan sold online (what GET /v1/gift-card-plans lists to a member) shows the image as its design. */
+export const cardDesignShown: MemberImageLookup = async (trx, tenantId, imageId) => {
+  const row = await trx
+    .selectFrom("gift_card_plans")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where(sql<boolean>`design @> ${JSON.stringify({ kind: "image", image_id: imageId })}::jsonb`)
+    .where("status", "=", "active")
+    .where(sql<boolean>`channels @> ${JSON.stringify(["ONLINE"])}::jsonb`)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+};

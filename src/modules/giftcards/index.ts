@@ -17,7 +17,7 @@ import {
   GIFT_CARDS_IMPORT,
   setPinSecretForImports,
 } from "./giftcards.files.js";
-import { giftCardPaymentOwner } from "./giftcards.repository.js";
+import { cardDesignShown, giftCardPaymentOwner } from "./giftcards.repository.js";
 import { giftcardsRoutes } from "./giftcards.routes.js";
 
 export { accountIds as giftCardAccountIds } from "./giftcards.ledger.js";
@@ -87,6 +87,7 @@ export const giftcardsManifest: ModuleManifest = {
   errors: GIFTCARDS_ERRORS,
   events: GIFTCARDS_EVENT_TYPES,
   ownsBalancePayments: giftCardPaymentOwner,
+  showsImagesToMembers: cardDesignShown,
   imports: [GIFT_CARDS_IMPORT],
   exports: [GIFT_CARDS_EXPORT, GIFT_CARD_ACTIVITIES_EXPORT],
   jobs: (deps) => {

@@ -8,7 +8,7 @@ import { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
 import { PACKAGES_ERRORS } from "./packages.errors.js";
 import { PACKAGES_EVENTS } from "./packages.events.js";
 import { PACKAGE_BUYERS_EXPORT } from "./packages.files.js";
-import { packagePaymentOwner } from "./packages.repository.js";
+import { packageCoverShown, packagePaymentOwner } from "./packages.repository.js";
 import { packagesRoutes } from "./packages.routes.js";
 
 export { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
@@ -33,6 +33,7 @@ export const packagesManifest: ModuleManifest = {
   events: PACKAGES_EVENTS.types,
   exports: [PACKAGE_BUYERS_EXPORT],
   ownsBalancePayments: packagePaymentOwner,
+  showsImagesToMembers: packageCoverShown,
   // Expiry, deferred renewal gifts and unpaid online orders: every minute, across tenants, at the clock's now.
   jobs: (deps) => [
     {

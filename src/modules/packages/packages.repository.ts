@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import type { ProviderRefundLog, RefundRecord } from "../../platform/http/record-refund.js";
 import { escapeLike } from "../../platform/org/org-units.js";
 import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
@@ -305,3 +306,16 @@ export async function loadValidityMode(
     .executeTakeFirst();
   return { mode: row?.validity_mode ?? DEFAULT_VALIDITY_MODE, updatedAt: row?.updated_at ?? null };
 }
+
+/** Whether an active package shows the image as its cover (what a member may read). */
+export const packageCoverShown: MemberImageLookup = async (trx, tenantId, imageId) => {
+  const row = await trx
+    .selectFrom("packages")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("cover_image_id", "=", imageId)
+    .where("status", "=", "active")
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+};

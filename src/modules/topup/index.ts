@@ -10,6 +10,7 @@ import { rechargeCodeRoutes } from "./recharge-codes.routes.js";
 import { smartTopupRoutes } from "./smart-topup.routes.js";
 import { TOPUP_ERRORS } from "./topup.errors.js";
 import { TOPUP_EVENTS } from "./topup.events.js";
+import { topupCoverShown } from "./topup.repository.js";
 import { topupPlanRoutes } from "./topup.routes.js";
 
 export {
@@ -53,4 +54,5 @@ export const topupManifest: ModuleManifest = {
   },
   errors: TOPUP_ERRORS,
   events: TOPUP_EVENTS.types,
+  showsImagesToMembers: topupCoverShown,
 };

@@ -1,7 +1,8 @@
-import type { ColumnType, Selectable } from "kysely";
+import { type ColumnType, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import type { PlanTerms } from "./plan-terms.js";
 import type { SmartTerms } from "./smart-terms.js";
@@ -396,3 +397,29 @@ export async function listCodes(
   if (startingAfter) q = q.where("id", ">", startingAfter);
   return q.orderBy("id").limit(limit).execute();
 }
+
+/**
+ * Whether a plan a member sees shows the image as its cover: an active, shown top-up plan
+ * (what GET /v1/topup-plans lists to a member) or an active smart top-up plan (its offers).
+ */
+export const topupCoverShown: MemberImageLookup = async (trx, tenantId, imageId) => {
+  const plan = await trx
+    .selectFrom("topup_plans")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where(sql<string>`terms->>'cover_image_id'`, "=", imageId)
+    .where("status", "=", "active")
+    .where("visibility", "=", "shown")
+    .limit(1)
+    .executeTakeFirst();
+  if (plan) return true;
+  const smart = await trx
+    .selectFrom("smart_topup_plans")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where(sql<string>`terms->>'cover_image_id'`, "=", imageId)
+    .where("status", "=", "active")
+    .limit(1)
+    .executeTakeFirst();
+  return smart !== undefined;
+};
