@@ -9,7 +9,7 @@ import {
   Card as MobileCard,
   SpinLoading,
 } from "antd-mobile";
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { useI18n } from "./i18n";
 
@@ -241,5 +241,55 @@ export function AmountInput(props: {
         <div style={{ fontSize: 12, color: "var(--adm-color-danger)", marginTop: 4 }}>{props.problem}</div>
       ) : null}
     </>
+  );
+}
+
+/**
+ * A plan's cover or card design, read with the member's token (an <img> could not send it).
+ * Until it arrives, and when the plan has none or it cannot be read, `fallback` stands in its
+ * place (nothing by default), never a broken image.
+ */
+export function CoverImage(props: {
+  imageId: string | null | undefined;
+  testId: string;
+  aspectRatio?: string;
+  fallback?: ReactNode;
+  /** Space under the image (8 by default: a banner above the text). */
+  marginBottom?: number;
+}) {
+  const id = props.imageId ?? undefined;
+  const blob = useQuery({
+    queryKey: ["image", id],
+    enabled: id !== undefined,
+    // An image never changes under its id.
+    staleTime: Number.POSITIVE_INFINITY,
+    retry: false,
+    queryFn: () =>
+      unwrap(api.GET("/v1/images/{id}", { params: { path: { id: id! } }, parseAs: "blob" })) as Promise<Blob>,
+  });
+  const [src, setSrc] = useState<string>();
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (!blob.data) return;
+    const url = URL.createObjectURL(blob.data);
+    setSrc(url);
+    return () => URL.revokeObjectURL(url);
+  }, [blob.data]);
+  if (!src || failed) return <>{props.fallback ?? null}</>;
+  return (
+    <img
+      data-testid={props.testId}
+      src={src}
+      alt=""
+      onError={() => setFailed(true)}
+      style={{
+        display: "block",
+        width: "100%",
+        aspectRatio: props.aspectRatio ?? "2 / 1",
+        objectFit: "cover",
+        borderRadius: 8,
+        marginBottom: props.marginBottom ?? 8,
+      }}
+    />
   );
 }

@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Input, Result, Selector, Switch, TextArea } from "antd-mobile";
+import { GiftOutline } from "antd-mobile-icons";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, type paths, unwrap } from "../../../api/client";
@@ -9,6 +10,7 @@ import {
   AmountInput,
   inputBox as box,
   Card,
+  CoverImage,
   Loading,
   Problem,
   useAction,
@@ -58,6 +60,43 @@ export default function BuyGiftCard() {
   );
 }
 
+/** A plan's card face: an uploaded image, or one of the built-in templates. */
+type Design = { kind: "image"; image_id: string } | { kind: "template"; template: string };
+const CARD_RATIO = "1.586 / 1";
+/** The built-in templates' colours, drawn here as the card's face (the plan's name on it). */
+const TEMPLATE_COLORS: Record<string, [string, string]> = {
+  classic: ["#1f3a5f", "#3b6ea5"],
+  celebration: ["#b3261e", "#f2994a"],
+  birthday: ["#c2185b", "#f48fb1"],
+  thank_you: ["#2e7d32", "#81c784"],
+  festival: ["#8e2b12", "#e0a526"],
+  minimal: ["#424242", "#9e9e9e"],
+};
+
+/** The card drawn from its template (or the tenant's colour) when it has no image or the image cannot be read. */
+function CardFace(props: { template: string | undefined }) {
+  const colors = props.template ? TEMPLATE_COLORS[props.template] : undefined;
+  return (
+    <div
+      data-testid="gift-design-template"
+      style={{
+        aspectRatio: CARD_RATIO,
+        borderRadius: 8,
+        display: "flex",
+        alignItems: "center",
+        justifyContent: "center",
+        color: "#fff",
+        fontSize: 28,
+        background: colors
+          ? `linear-gradient(135deg, ${colors[0]}, ${colors[1]})`
+          : "linear-gradient(135deg, var(--brand), #00000055), var(--brand)",
+      }}
+    >
+      <GiftOutline />
+    </div>
+  );
+}
+
 /** What the buyer pays for `amount`: the denomination's discount, or the custom range's (rounded down). */
 function priceOf(plan: Plan, amount: number): number {
   const denomination = plan.denominations.find((d) => d.amount === amount);
@@ -76,6 +115,7 @@ function PlanCard(props: {
   const { visit, branding } = useMember();
   const queryClient = useQueryClient();
   const { plan } = props;
+  const design = plan.design as Design;
   const [pick, setPick] = useState<number | undefined>(plan.denominations[0]?.amount ?? CUSTOM);
   const [custom, setCustom] = useState("");
   const [buyer, setBuyer] = useState<Record<Field, string>>({ name: "", phone: "", email: "" });
@@ -125,16 +165,31 @@ function PlanCard(props: {
   ];
   return (
     <Card testId="gift-plan" onClick={props.selected ? undefined : props.onSelect} selected={props.selected}>
-      <div style={{ fontWeight: 600, fontSize: 16 }}>{plan.name}</div>
-      <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}>
-        {[
-          ...plan.denominations.map((d) =>
-            d.discount
-              ? t("buyGift.denominationOff", { amount: fmt.money(d.amount), off: fmt.money(d.discount) })
-              : fmt.money(d.amount),
-          ),
-          ...(range ? [t("buyGift.range", { min: fmt.money(range.min), max: fmt.money(range.max) })] : []),
-        ].join(" · ")}
+      <div style={{ display: "flex", gap: 12, alignItems: "center" }}>
+        <div style={{ width: 112, flex: "none" }}>
+          <CoverImage
+            imageId={design.kind === "image" ? design.image_id : null}
+            testId="gift-design"
+            aspectRatio={CARD_RATIO}
+            marginBottom={0}
+            fallback={<CardFace template={design.kind === "template" ? design.template : undefined} />}
+          />
+        </div>
+        <div style={{ flex: 1, minWidth: 0 }}>
+          <div style={{ fontWeight: 600, fontSize: 16 }}>{plan.name}</div>
+          <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}>
+            {[
+              ...plan.denominations.map((d) =>
+                d.discount
+                  ? t("buyGift.denominationOff", { amount: fmt.money(d.amount), off: fmt.money(d.discount) })
+                  : fmt.money(d.amount),
+              ),
+              ...(range
+                ? [t("buyGift.range", { min: fmt.money(range.min), max: fmt.money(range.max) })]
+                : []),
+            ].join(" · ")}
+          </div>
+        </div>
       </div>
       {props.selected ? (
         <div style={{ marginTop: 12 }}>

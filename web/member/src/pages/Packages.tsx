@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Button, Checkbox, Dialog, Tag, Toast } from "antd-mobile";
 import { ApiError, api, type components, idempotencyKey, unwrap } from "../../../api/client";
-import { CursorList } from "../components";
+import { CoverImage, CursorList } from "../components";
 import { useMember } from "../context";
 import { type Translate, useI18n } from "../i18n";
 
@@ -67,6 +67,7 @@ function OfferCard(props: { offer: Offer }) {
   const o = props.offer;
   return (
     <div data-testid="package-offer">
+      <CoverImage imageId={o.cover_image_id} testId="package-cover" />
       <div style={{ fontWeight: 600, fontSize: 16 }}>{o.name}</div>
       {o.description ? (
         <div style={{ fontSize: 13, color: "var(--adm-color-weak)" }}>{o.description}</div>

@@ -4,7 +4,16 @@ import { useState } from "react";
 import { amountRange, type TopupRule, topupFigures } from "../../../../src/modules/topup/topup-rules";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { decimalToMinor } from "../../../console/src/i18n/format";
-import { ActionButton, AmountInput, Card, Loading, Problem, useAction, useAgreement } from "../components";
+import {
+  ActionButton,
+  AmountInput,
+  Card,
+  CoverImage,
+  Loading,
+  Problem,
+  useAction,
+  useAgreement,
+} from "../components";
 import { useMember } from "../context";
 import { type Format, type Translate, useI18n } from "../i18n";
 import { onlinePayment, PayCheckout, providerName } from "../PayCheckout";
@@ -21,6 +30,7 @@ interface Terms {
   rule: TopupRule;
   description?: string | null;
   agreement_id?: string | null;
+  cover_image_id?: string | null;
   gift?: { kind: "none" | "voucher" | "voucher_package"; quantity?: number };
   first_topup_bonus?: { extra_bonus_bps?: number; extra_points_bps?: number } | null;
   restrictions?: { channels?: ("pos" | "online")[]; first_topup_only?: boolean };
@@ -156,6 +166,7 @@ function PlanCard(props: {
   });
   return (
     <Card testId="topup-plan" onClick={props.selected ? undefined : props.onSelect} selected={props.selected}>
+      <CoverImage imageId={terms.cover_image_id} testId="topup-cover" aspectRatio="3 / 1" />
       <div style={{ display: "flex", alignItems: "baseline", gap: 8 }}>
         <div style={{ flex: 1, fontWeight: 600, fontSize: 16 }}>{plan.name}</div>
         <div style={{ color: "var(--brand)", fontWeight: 600 }}>{ruleAmount(rule, fmt)}</div>
