@@ -8,7 +8,6 @@ import {
   type PaymentOrigin,
   type ProviderResolver,
   payWithBalance,
-  providerNotifyUrl,
 } from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { type OrderRow, type PaidBy, updateOrder } from "./cashier.repository.js";
@@ -64,18 +63,19 @@ export async function preparePayment(
   if (!provider) return { orderId: order.id, paymentId, balanceAmount, online: null };
   assertOnlineCurrency(provider, order.currency);
   const expiresAt = onlineDeadline(order, now);
-  const created = await createProviderPayment(provider, {
-    tenantId,
-    intentId: paymentId,
-    amount: order.total - balanceAmount,
-    currency: order.currency,
-    description: `Order ${order.merchant_order_ref}`,
-    expiresAt,
-    notifyUrl: providerNotifyUrl(input.origin, "cashier-payment-webhooks", provider.name, tenantId),
-    scene: input.scene,
-    payerIp: input.payerIp,
-    returnUrl: input.returnUrl,
-  });
+  const created = await createProviderPayment(
+    provider,
+    {
+      tenantId,
+      intentId: paymentId,
+      amount: order.total - balanceAmount,
+      currency: order.currency,
+      description: `Order ${order.merchant_order_ref}`,
+      expiresAt,
+    },
+    input,
+    "cashier-payment-webhooks",
+  );
   return {
     orderId: order.id,
     paymentId,

@@ -10,7 +10,6 @@ import {
   createProviderPayment,
   type PaymentOrigin,
   type ProviderResolver,
-  providerNotifyUrl,
 } from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { type OrderRow, updateOrder } from "./cashier.repository.js";
@@ -86,18 +85,19 @@ export async function prepareTopupAndPay(
   assertOnlineCurrency(provider, order.currency);
   const paymentId = newId("csp");
   const expiresAt = onlineDeadline(order, now);
-  const created = await createProviderPayment(provider, {
-    tenantId,
-    intentId: paymentId,
-    amount: tier.amount,
-    currency: order.currency,
-    description: `Top-up for order ${order.merchant_order_ref}`,
-    expiresAt,
-    notifyUrl: providerNotifyUrl(input.origin, "cashier-payment-webhooks", provider.name, tenantId),
-    scene: input.scene,
-    payerIp: input.payerIp,
-    returnUrl: input.returnUrl,
-  });
+  const created = await createProviderPayment(
+    provider,
+    {
+      tenantId,
+      intentId: paymentId,
+      amount: tier.amount,
+      currency: order.currency,
+      description: `Top-up for order ${order.merchant_order_ref}`,
+      expiresAt,
+    },
+    input,
+    "cashier-payment-webhooks",
+  );
   return {
     orderId: order.id,
     paymentId,

@@ -9,7 +9,6 @@ import {
   isKnownProviderPayment,
   type PaymentOrigin,
   type ProviderResolver,
-  providerNotifyUrl,
   type WebhookOutcome,
 } from "../wallets/index.js";
 import { activateLateSale } from "./activate-late-sale.js";
@@ -72,18 +71,19 @@ export async function prepareOnlineSale(
   assertOnlineCurrency(provider, plan.currency);
   const paymentId = newId("gcpay");
   const expiresAt = new Date(now.getTime() + ONLINE_PAYMENT_TTL_SECONDS * 1000);
-  const created = await createProviderPayment(provider, {
-    tenantId,
-    intentId: paymentId,
-    amount: price.paid,
-    currency: plan.currency,
-    description: `Gift card ${plan.name}`,
-    expiresAt,
-    notifyUrl: providerNotifyUrl(from.origin, "gift-card-payment-webhooks", provider.name, tenantId),
-    scene: from.scene,
-    payerIp: from.payerIp,
-    returnUrl: from.returnUrl,
-  });
+  const created = await createProviderPayment(
+    provider,
+    {
+      tenantId,
+      intentId: paymentId,
+      amount: price.paid,
+      currency: plan.currency,
+      description: `Gift card ${plan.name}`,
+      expiresAt,
+    },
+    from,
+    "gift-card-payment-webhooks",
+  );
   return {
     req,
     paid: price.paid,

@@ -8,7 +8,6 @@ import {
   createProviderPayment,
   type PaymentOrigin,
   type ProviderResolver,
-  providerNotifyUrl,
 } from "../wallets/index.js";
 import { PackagesError } from "./packages.errors.js";
 import type { OrderRow } from "./packages.repository.js";
@@ -62,18 +61,19 @@ export async function prepareOnlinePurchase(
   assertOnlineCurrency(provider, sale.pkg.currency);
   const id = newId("pko");
   const expiresAt = new Date(now.getTime() + ONLINE_PAYMENT_TTL_SECONDS * 1000);
-  const created = await createProviderPayment(provider, {
-    tenantId,
-    intentId: id,
-    amount: sale.price.amount,
-    currency: sale.pkg.currency,
-    description: `${sale.pkg.name} (${sale.rule.duration_days} days)`,
-    expiresAt,
-    notifyUrl: providerNotifyUrl(from.origin, "package-payment-webhooks", provider.name, tenantId),
-    scene: from.scene,
-    payerIp: from.payerIp,
-    returnUrl: from.returnUrl,
-  });
+  const created = await createProviderPayment(
+    provider,
+    {
+      tenantId,
+      intentId: id,
+      amount: sale.price.amount,
+      currency: sale.pkg.currency,
+      description: `${sale.pkg.name} (${sale.rule.duration_days} days)`,
+      expiresAt,
+    },
+    from,
+    "package-payment-webhooks",
+  );
   return {
     method: "online",
     req,

@@ -9,7 +9,6 @@ import {
   createProviderPayment,
   type PaymentOrigin,
   type ProviderResolver,
-  providerNotifyUrl,
 } from "../wallets/index.js";
 import { type PlanTopupRequest, preparePlanTopup } from "./prepare-plan-topup.js";
 import { takePlanStock, topupValues } from "./top-up-with-plan.js";
@@ -54,18 +53,19 @@ export async function prepareOnlineTopup(
   });
   const id = newId("tup");
   const expiresAt = new Date(now.getTime() + ONLINE_TOPUP_TTL_SECONDS * 1000);
-  const created = await createProviderPayment(provider, {
-    tenantId,
-    intentId: id,
-    amount: prepared.figures.amount,
-    currency: prepared.plan.currency,
-    description: `${prepared.plan.name} top-up`,
-    expiresAt,
-    notifyUrl: providerNotifyUrl(from.origin, "topup-payment-webhooks", provider.name, tenantId),
-    scene: from.scene,
-    payerIp: from.payerIp,
-    returnUrl: from.returnUrl,
-  });
+  const created = await createProviderPayment(
+    provider,
+    {
+      tenantId,
+      intentId: id,
+      amount: prepared.figures.amount,
+      currency: prepared.plan.currency,
+      description: `${prepared.plan.name} top-up`,
+      expiresAt,
+    },
+    from,
+    "topup-payment-webhooks",
+  );
   return {
     req,
     id,

@@ -5,7 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { lockUsableMember } from "../members/index.js";
 import { lotLimitReached, MAX_SPENDABLE_LOTS } from "./lots.repository.js";
-import { createProviderPayment, type PaymentOrigin, providerNotifyUrl } from "./payment-providers.js";
+import { createProviderPayment, type PaymentOrigin } from "./payment-providers.js";
 import { assertOnlineCurrency, type ProviderResolver } from "./provider-registry.js";
 import { WalletsError } from "./wallets.errors.js";
 import { assertWithinCap, type IntentRow, loadSettings } from "./wallets.repository.js";
@@ -65,18 +65,19 @@ export async function prepareTopupIntent(
   assertOnlineCurrency(provider, settings.asset);
   const id = newId("wtopi");
   const expiresAt = new Date(now.getTime() + settings.topup_intent_ttl_seconds * 1000);
-  const created = await createProviderPayment(provider, {
-    tenantId,
-    intentId: id,
-    amount: input.amount,
-    currency: settings.asset,
-    description: `Balance top-up ${id}`,
-    expiresAt,
-    notifyUrl: providerNotifyUrl(input.origin, "payment-webhooks", provider.name, tenantId),
-    scene: input.scene,
-    payerIp: input.payerIp,
-    returnUrl: input.returnUrl,
-  });
+  const created = await createProviderPayment(
+    provider,
+    {
+      tenantId,
+      intentId: id,
+      amount: input.amount,
+      currency: settings.asset,
+      description: `Balance top-up ${id}`,
+      expiresAt,
+    },
+    input,
+    "payment-webhooks",
+  );
   return {
     id,
     memberId: input.memberId,

@@ -77,7 +77,6 @@ export {
   type ProviderNotice,
   paymentOrigin,
   paymentProviders,
-  providerNotifyUrl,
   signTestWebhook,
   testProviderSecret,
   type WebhookOutcome,

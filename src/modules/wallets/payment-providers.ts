@@ -100,17 +100,27 @@ export function paymentOrigin(
 }
 
 /**
- * Creates the payment at the provider and echoes the scene it was made for in its `checkout`
- * (`payment_scene`), so the member's client, and anyone reading the record later, knows whether
- * it is a desktop or a phone payment. Stripe and the test provider make the same payment for
- * both: a PaymentIntent's client secret is paid with Stripe.js in any browser.
+ * Creates the payment at the provider for a request from `from`, notified at the flow's own
+ * route (`notifyRoute`, e.g. `topup-payment-webhooks`) under the request's address, and echoes
+ * the scene it was made for in its `checkout` (`payment_scene`), so the member's client, and
+ * anyone reading the record later, knows whether it is a desktop or a phone payment. Stripe and
+ * the test provider make the same payment for both: a PaymentIntent's client secret is paid
+ * with Stripe.js in any browser.
  */
 export async function createProviderPayment(
   provider: PaymentProvider,
-  input: CreatePaymentInput,
+  sale: Omit<CreatePaymentInput, "notifyUrl" | "scene" | "payerIp" | "returnUrl">,
+  from: PaymentOrigin,
+  notifyRoute: string,
 ): Promise<{ providerRef: string; checkout: Record<string, unknown> }> {
-  const scene = input.scene ?? "desktop";
-  const created = await provider.createPayment({ ...input, scene });
+  const scene = from.scene ?? "desktop";
+  const created = await provider.createPayment({
+    ...sale,
+    notifyUrl: providerNotifyUrl(from.origin, notifyRoute, provider.name, sale.tenantId),
+    scene,
+    payerIp: from.payerIp,
+    returnUrl: from.returnUrl,
+  });
   return { ...created, checkout: { ...created.checkout, payment_scene: scene } };
 }
 
@@ -118,7 +128,7 @@ export async function createProviderPayment(
  * A flow's notify URL: `<origin>/v1/<route>/<provider>/<tenant>`; undefined without an origin
  * (the payment is then notified where the tenant's configuration says).
  */
-export function providerNotifyUrl(
+function providerNotifyUrl(
   origin: string | undefined,
   route: string,
   provider: string,
