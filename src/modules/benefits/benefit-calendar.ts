@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import type { Schedule, TimeWindow } from "./benefit-types.js";
+import type { AnyBenefit, Schedule, TimeWindow } from "./benefit-types.js";
 
 /**
  * Calendar rules of benefits, always in the tenant's IANA time zone (DESIGN principle 5).
@@ -165,4 +165,35 @@ function computeBirthdayMatch(period: BirthdayPeriod, birthday: string, now: Loc
     if (week.weekYear === now.weekYear && week.weekNumber === now.weekNumber) return true;
   }
   return false;
+}
+
+/**
+ * Whether a benefit's own calendar lets it act at this moment (a member day's schedule, a
+ * birthday's period, a points multiplier's window and schedule), for a member with this
+ * birthday; other kinds have no calendar. The checkout prices by it and the member center says
+ * by it which benefits are on now, so the two never disagree.
+ */
+export function benefitTimeCheck(
+  benefit: AnyBenefit,
+  birthday: string | null | undefined,
+  at: Date,
+  moment: LocalMoment,
+): "time_window" | "no_birthday" | null {
+  switch (benefit.kind) {
+    case "member_day":
+      return scheduleMatches(benefit.config.schedule, moment) === "ok" ? null : "time_window";
+    case "birthday":
+      if (!birthday) return "no_birthday";
+      return birthdayMatches(benefit.config.period, birthday, moment) ? null : "time_window";
+    case "multiplier_points": {
+      const c = benefit.config;
+      const t = at.getTime();
+      if (c.valid_from && t < Date.parse(c.valid_from)) return "time_window";
+      if (c.valid_until && t >= Date.parse(c.valid_until)) return "time_window";
+      if (c.schedule && scheduleMatches(c.schedule, moment) !== "ok") return "time_window";
+      return null;
+    }
+    default:
+      return null;
+  }
 }

@@ -12,6 +12,7 @@ import { campaignsRoutes } from "./campaigns.routes.js";
 export { audienceMatches, type MemberFacts, type TierCatalog } from "./audience.js";
 export {
   type BirthdayPeriod,
+  benefitTimeCheck,
   birthdayMatches,
   type LocalMoment,
   localMoment,

@@ -4,12 +4,11 @@ import {
   type AnyBenefit,
   audienceMatches,
   benefitCatalog,
-  birthdayMatches,
+  benefitTimeCheck,
   type LocalMoment,
   localMoment,
   type MemberFacts,
   type Perk,
-  scheduleMatches,
   type TierCatalog,
 } from "../benefits/index.js";
 import { loadMemberFactsAndTiers, type MemberRow } from "../members/index.js";
@@ -70,20 +69,7 @@ export async function heldBenefits(
 }
 
 function inEffectAt(benefit: AnyBenefit, member: MemberFacts, moment: LocalMoment, now: Date): boolean {
-  switch (benefit.kind) {
-    case "member_day":
-      return scheduleMatches(benefit.config.schedule, moment) === "ok";
-    case "birthday":
-      return member.birthday !== null && birthdayMatches(benefit.config.period, member.birthday, moment);
-    case "multiplier_points": {
-      const c = benefit.config;
-      if (c.valid_from && new Date(c.valid_from).getTime() > now.getTime()) return false;
-      if (c.valid_until && new Date(c.valid_until).getTime() <= now.getTime()) return false;
-      return c.schedule ? scheduleMatches(c.schedule, moment) === "ok" : true;
-    }
-    default:
-      return true;
-  }
+  return benefitTimeCheck(benefit, member.birthday, now, moment) === null;
 }
 
 function perksFor(benefit: AnyBenefit, member: MemberFacts, tiers: TierCatalog): Perk[] {

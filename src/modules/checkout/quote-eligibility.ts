@@ -2,13 +2,12 @@ import {
   type AnyBenefit,
   type AvailableItems,
   audienceMatches,
-  birthdayMatches,
+  benefitTimeCheck,
   type Channel,
   type LocalMoment,
   type MemberFacts,
   type Perk,
   type Restriction,
-  scheduleMatches,
   type TierCatalog,
 } from "../benefits/index.js";
 import type { BenefitSource } from "./benefit-source.js";
@@ -140,23 +139,7 @@ export type Rejection = {
 };
 
 export function checkTime(benefit: AnyBenefit, input: QuoteInput, now: LocalMoment): NotAppliedReason | null {
-  switch (benefit.kind) {
-    case "member_day":
-      return scheduleMatches(benefit.config.schedule, now) === "ok" ? null : "time_window";
-    case "birthday":
-      if (!input.member?.birthday) return "no_birthday";
-      return birthdayMatches(benefit.config.period, input.member.birthday, now) ? null : "time_window";
-    case "multiplier_points": {
-      const c = benefit.config;
-      const t = input.at.getTime();
-      if (c.valid_from && t < Date.parse(c.valid_from)) return "time_window";
-      if (c.valid_until && t >= Date.parse(c.valid_until)) return "time_window";
-      if (c.schedule && scheduleMatches(c.schedule, now) !== "ok") return "time_window";
-      return null;
-    }
-    default:
-      return null;
-  }
+  return benefitTimeCheck(benefit, input.member?.birthday, input.at, now);
 }
 
 export function effectOf(benefit: AnyBenefit, input: QuoteInput): Effect {
