@@ -1,10 +1,11 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, InputNumber, Select, Space, Switch, Tag, Typography } from "antd";
-import { useRef, useState } from "react";
+import { App, Button, Form, Input, InputNumber, Select, Space, Switch, Tag } from "antd";
+import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FormDialog } from "../components/FormDialog";
+import { ImageField } from "../components/ImageField";
 import { FilterBar, PageHeader } from "../components/Page";
 import { useProblemText } from "../components/problems";
 import { enUS } from "../i18n/en-US";
@@ -230,74 +231,6 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
         </Form.Item>
       </Form>
     </FormDialog>
-  );
-}
-
-/**
- * A benefit's icon (seed 001 §2.1.2 "Icon: Upload an icon related to the benefit"), shown to
- * members in the member center: chosen, it is uploaded at once (PNG, JPEG, WebP or SVG, at
- * most 1 MiB; the API checks the content) and the field holds its id.
- */
-function IconField(props: { value?: string | null; onChange?: (id: string | null) => void }) {
-  const { t } = useI18n();
-  const problemText = useProblemText();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const picker = useRef<HTMLInputElement>(null);
-  const choose = async (file: File | undefined) => {
-    if (!file) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      const icon = await unwrap(
-        api.POST("/v1/benefit-icons", {
-          body: file as never,
-          bodySerializer: (body: unknown) => body as BodyInit,
-          headers: {
-            "content-type": file.type || "application/octet-stream",
-            "idempotency-key": idempotencyKey(),
-          },
-        }),
-      );
-      props.onChange?.(icon.id);
-    } catch (e) {
-      setError(problemText(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <Space align="center">
-      {props.value ? (
-        <img
-          data-testid="benefit-icon-preview"
-          src={`/v1/benefit-icons/${props.value}`}
-          alt=""
-          style={{ width: 40, height: 40, borderRadius: 8, objectFit: "cover", border: "1px solid #eee" }}
-        />
-      ) : null}
-      {/* The browser's own file button speaks the browser's language: ours speaks the console's. */}
-      <input
-        ref={picker}
-        type="file"
-        style={{ display: "none" }}
-        aria-label={t("benefits.iconUpload")}
-        accept="image/png,image/jpeg,image/webp,image/svg+xml"
-        onChange={(e) => {
-          void choose(e.target.files?.[0]);
-          e.target.value = "";
-        }}
-      />
-      <Button size="small" loading={busy} onClick={() => picker.current?.click()}>
-        {t("benefits.iconUpload")}
-      </Button>
-      {props.value ? (
-        <Button size="small" onClick={() => props.onChange?.(null)}>
-          {t("benefits.iconRemove")}
-        </Button>
-      ) : null}
-      {error ? <Typography.Text type="danger">{error}</Typography.Text> : null}
-    </Space>
   );
 }
 
@@ -584,7 +517,11 @@ function BenefitTextFields() {
         <Input.TextArea rows={3} maxLength={5000} />
       </Form.Item>
       <Form.Item name="icon" label={t("benefits.icon")}>
-        <IconField />
+        <ImageField
+          purpose="benefit_icon"
+          uploadLabel={t("benefits.iconUpload")}
+          previewTestId="benefit-icon-preview"
+        />
       </Form.Item>
     </>
   );
