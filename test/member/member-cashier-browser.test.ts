@@ -87,12 +87,28 @@ beforeAll(async () => {
   context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
   context.setDefaultTimeout(STEP_TIMEOUT);
   ({ page, problems } = await openPage(context));
+  // The plan's cover, shown at the top of the pop-up: a banner the eye can check.
+  const banner = Buffer.from(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="200"><rect width="600" height="200" fill="#9a3412"/>' +
+      '<text x="40" y="125" font-size="72" font-family="sans-serif" fill="#fff">充值享折扣</text></svg>',
+  );
+  const cover = await fetch(`${server.baseUrl}/v1/images?purpose=topup_cover`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${server.demo.api_key}`,
+      "content-type": "image/svg+xml",
+      "idempotency-key": "cashier-smart-cover",
+    },
+    body: banner,
+  });
+  expect(cover.status).toBe(201);
   await valueCall(
     server,
     "POST",
     "/v1/smart-topup-plans",
     {
       name: "收银台智能充值",
+      cover_image_id: ((await cover.json()) as { id: string }).id,
       rounding: "1",
       channels: ["online", "pos"],
       tiers: [
@@ -161,6 +177,12 @@ describe("the member center's cashier on a phone", () => {
     // 120 × 1.2 = 144 (whole units, up), bonus 8% of the order = 9.60: 20 + 144 + 9.60 after it.
     expect(await tiers.first().textContent()).toContain("充值 ¥144.00");
     expect(await tiers.first().textContent()).toContain("充值后余额 ¥173.60");
+    // The plan's cover, read with the member's token and drawn at the SVG's size.
+    await poll(() =>
+      page
+        .getByTestId("smart-cover")
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(600);
     await shot("cashier-smart-popup");
     await tiers.first().getByRole("button", { name: "充值 ¥144.00 并支付" }).click();
     await poll(() => page.getByTestId("cashier-waiting").textContent()).toContain(

@@ -30311,6 +30311,7 @@ export interface operations {
                      *       "object": "smart_topup_offer",
                      *       "plan_id": "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
                      *       "plan_name": "Holiday Smart Prepaid Plan",
+                     *       "plan_cover_image_id": null,
                      *       "reason": null,
                      *       "available": 0,
                      *       "order_amount": 10000,
@@ -30336,6 +30337,7 @@ export interface operations {
                         object: "smart_topup_offer";
                         plan_id: string | null;
                         plan_name: string | null;
+                        plan_cover_image_id: string | null;
                         reason: string | null;
                         available: number;
                         order_amount: number;

@@ -49,6 +49,12 @@ const Offer = Type.Object(
     object: Type.Literal("smart_topup_offer"),
     plan_id: Nullable(Str),
     plan_name: Nullable(Str),
+    plan_cover_image_id: Nullable(
+      Type.String({
+        description:
+          "The plan's cover (GET /v1/images/{id}; a member token reads it while the plan is active)",
+      }),
+    ),
     reason: Nullable(Str),
     available: Int,
     order_amount: Int,
@@ -61,6 +67,7 @@ const Offer = Type.Object(
         object: "smart_topup_offer",
         plan_id: "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
         plan_name: "Holiday Smart Prepaid Plan",
+        plan_cover_image_id: null,
         reason: null,
         available: 0,
         order_amount: 10000,
@@ -241,6 +248,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
         object: "smart_topup_offer" as const,
         plan_id: offer.plan?.id ?? null,
         plan_name: offer.plan?.name ?? null,
+        plan_cover_image_id: offer.plan?.terms.cover_image_id ?? null,
         reason: offer.reason,
         available: offer.available,
         order_amount: q.order_amount,

@@ -80,6 +80,7 @@ function AmountCheck() {
         open={open}
         onClose={() => setOpen(false)}
         planName={offer.data?.plan_name}
+        coverImageId={offer.data?.plan_cover_image_id}
         line={t("cashier.smartLine", { amount: fmt.money(amount ?? 0) })}
         tiers={tiers}
         footer={

@@ -225,6 +225,7 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
         open={open}
         onClose={() => setOpen(false)}
         planName={offer.data?.plan_name}
+        coverImageId={offer.data?.plan_cover_image_id}
         line={t("cashier.smartOnline")}
         tiers={tiers}
         action={(tier) => (

@@ -1,6 +1,7 @@
 import { Button, Popup, Tag } from "antd-mobile";
 import type { ReactNode } from "react";
 import { api, unwrap } from "../../../api/client";
+import { CoverImage } from "../components";
 import { useI18n } from "../i18n";
 
 /** The smart top-up offer (seed 001 §2.4) for an amount the member's balance does not cover. */
@@ -47,6 +48,7 @@ export function SmartPopup(props: {
   open: boolean;
   onClose: () => void;
   planName: string | null | undefined;
+  coverImageId: string | null | undefined;
   line: string;
   tiers: Tier[];
   action?: (tier: Tier) => ReactNode;
@@ -60,6 +62,7 @@ export function SmartPopup(props: {
       bodyStyle={{ borderTopLeftRadius: 12, borderTopRightRadius: 12, maxHeight: "80vh", overflowY: "auto" }}
     >
       <div data-testid="smart-popup" style={{ padding: 16 }}>
+        <CoverImage imageId={props.coverImageId} testId="smart-cover" aspectRatio="3 / 1" />
         <div style={{ fontWeight: 600, fontSize: 17 }}>{props.planName}</div>
         <div style={{ fontSize: 13, color: "var(--adm-color-weak)", margin: "4px 0 8px" }}>{props.line}</div>
         {props.tiers.map((tier) => (
