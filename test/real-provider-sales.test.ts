@@ -435,7 +435,10 @@ describe.each(
     const sales = await flow.setUp(tenant);
     const m = await sales.member();
     const sent = wxServer.seen.length;
-    const sale = await sales.start(m, { body: { payment_scene: "mobile" }, ...PHONE });
+    const sale = await sales.start(m, {
+      body: { payment_scene: "mobile", return_url: RETURN_URL },
+      ...PHONE,
+    });
     const stored = await providerRef(flow, tenant, sale.recordId);
     expect(stored.checkout).toEqual(sale.checkout);
     expect(sale.checkout.payment_scene).toBe("mobile");
@@ -445,6 +448,8 @@ describe.each(
       const url = new URL(String(sale.checkout.pay_url));
       expect(url.searchParams.get("method")).toBe("alipay.trade.wap.pay");
       expect(alipaySigned(url)).toBe(true);
+      // Alipay's cashier sends the member back to the page that paid; the URL signs it too.
+      expect(url.searchParams.get("return_url")).toBe(RETURN_URL);
       expect(url.searchParams.get("notify_url")).toBe(
         `${ALIPAY_GATEWAY}/v1/${flow.route}/alipay/${tenant.tenantId}`,
       );
@@ -472,6 +477,9 @@ describe.each(
         `/v1/${flow.route}/wechatpay/${tenant.tenantId}`,
       );
       expect(String(sale.checkout.h5_url)).toMatch(/^https:\/\/wx\.tenpay\.com\/.*prepay_id=/);
+      // WeChat returns the member to the page that paid: redirect_url, encoded, on the h5_url.
+      expect(new URL(String(sale.checkout.h5_url)).searchParams.get("redirect_url")).toBe(RETURN_URL);
+      expect(String(sale.checkout.h5_url)).toContain(`&redirect_url=${encodeURIComponent(RETURN_URL)}`);
       expect(sale.checkout.code_url).toBeUndefined();
     }
 
@@ -489,7 +497,7 @@ const UNPAID: Record<Flow["table"], string> = {
   gift_card_payments: "cancelled",
 };
 
-/** The member center's page a Stripe Checkout returns the member to. */
+/** The member center's page a hosted payment page (Stripe Checkout, Alipay, WeChat H5) returns the member to. */
 const RETURN_URL = "https://members.example.com/m/ten_x/topup?plan=p1";
 
 /**

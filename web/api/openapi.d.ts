@@ -15946,7 +15946,7 @@ export interface operations {
                     payment_scene?: "desktop" | "mobile";
                     /**
                      * Format: uri
-                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     * @description The page a provider's hosted payment page sends the member back to (an absolute http(s) URL; the member center sends its own page). Stripe: given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id, returning here paid or cancelled; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Alipay: its signed return_url, where its cashier sends the member once paid. WeChat Pay: on a phone (H5), appended to checkout.h5_url as redirect_url; a Native QR code has no way back. Ignored by the test provider and when nothing is paid online; only the provider's notification settles a sale.
                      */
                     return_url?: string;
                 };
@@ -26756,7 +26756,7 @@ export interface operations {
                     payment_scene?: "desktop" | "mobile";
                     /**
                      * Format: uri
-                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     * @description The page a provider's hosted payment page sends the member back to (an absolute http(s) URL; the member center sends its own page). Stripe: given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id, returning here paid or cancelled; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Alipay: its signed return_url, where its cashier sends the member once paid. WeChat Pay: on a phone (H5), appended to checkout.h5_url as redirect_url; a Native QR code has no way back. Ignored by the test provider and when nothing is paid online; only the provider's notification settles a sale.
                      */
                     return_url?: string;
                 };
@@ -28719,7 +28719,7 @@ export interface operations {
                     payment_scene?: "desktop" | "mobile";
                     /**
                      * Format: uri
-                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     * @description The page a provider's hosted payment page sends the member back to (an absolute http(s) URL; the member center sends its own page). Stripe: given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id, returning here paid or cancelled; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Alipay: its signed return_url, where its cashier sends the member once paid. WeChat Pay: on a phone (H5), appended to checkout.h5_url as redirect_url; a Native QR code has no way back. Ignored by the test provider and when nothing is paid online; only the provider's notification settles a sale.
                      */
                     return_url?: string;
                 };
@@ -33043,7 +33043,7 @@ export interface operations {
                     payment_scene?: "desktop" | "mobile";
                     /**
                      * Format: uri
-                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     * @description The page a provider's hosted payment page sends the member back to (an absolute http(s) URL; the member center sends its own page). Stripe: given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id, returning here paid or cancelled; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Alipay: its signed return_url, where its cashier sends the member once paid. WeChat Pay: on a phone (H5), appended to checkout.h5_url as redirect_url; a Native QR code has no way back. Ignored by the test provider and when nothing is paid online; only the provider's notification settles a sale.
                      */
                     return_url?: string;
                 };
@@ -34621,7 +34621,7 @@ export interface operations {
                     payment_scene?: "desktop" | "mobile";
                     /**
                      * Format: uri
-                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     * @description The page a provider's hosted payment page sends the member back to (an absolute http(s) URL; the member center sends its own page). Stripe: given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id, returning here paid or cancelled; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Alipay: its signed return_url, where its cashier sends the member once paid. WeChat Pay: on a phone (H5), appended to checkout.h5_url as redirect_url; a Native QR code has no way back. Ignored by the test provider and when nothing is paid online; only the provider's notification settles a sale.
                      */
                     return_url?: string;
                 };
@@ -34845,7 +34845,7 @@ export interface operations {
                     payment_scene?: "desktop" | "mobile";
                     /**
                      * Format: uri
-                     * @description Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.
+                     * @description The page a provider's hosted payment page sends the member back to (an absolute http(s) URL; the member center sends its own page). Stripe: given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id, returning here paid or cancelled; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Alipay: its signed return_url, where its cashier sends the member once paid. WeChat Pay: on a phone (H5), appended to checkout.h5_url as redirect_url; a Native QR code has no way back. Ignored by the test provider and when nothing is paid online; only the provider's notification settles a sale.
                      */
                     return_url?: string;
                 };

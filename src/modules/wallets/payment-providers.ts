@@ -65,6 +65,7 @@ export interface CreatePaymentInput {
    * Where the provider's hosted payment page sends the member back, paid or not (`return_url`
    * of the request). Stripe: given, the payment is a Checkout Session (a page at Stripe, its
    * `url` in `checkout.pay_url`) instead of a PaymentIntent whose client secret needs Stripe.js.
+   * Alipay signs it into the pay URL; WeChat Pay H5 appends it to the h5_url as `redirect_url`.
    */
   returnUrl?: string;
 }

@@ -181,7 +181,7 @@ export const ReturnUrlField = Type.String({
   pattern: "^https?://",
   maxLength: 2048,
   description:
-    "Stripe only: the page Stripe's hosted payment page (Stripe Checkout) sends the member back to, paid or cancelled (an absolute http(s) URL; the member center sends its own page). Given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Ignored by Alipay, WeChat Pay and the test provider, and when nothing is paid online.",
+    "The page a provider's hosted payment page sends the member back to (an absolute http(s) URL; the member center sends its own page). Stripe: given, the payment is a Checkout Session in payment mode and checkout holds pay_url (the session's page, to open; no Stripe.js needed) and checkout_session_id, returning here paid or cancelled; absent, a PaymentIntent as before (checkout.client_secret, paid with Stripe.js). Alipay: its signed return_url, where its cashier sends the member once paid. WeChat Pay: on a phone (H5), appended to checkout.h5_url as redirect_url; a Native QR code has no way back. Ignored by the test provider and when nothing is paid online; only the provider's notification settles a sale.",
 });
 
 /** What `checkout` holds, wherever a payment created at the provider is shown. */

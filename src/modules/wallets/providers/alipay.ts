@@ -18,7 +18,8 @@ export interface AlipayConfig {
  * on a phone, a mobile-website payment (`alipay.trade.wap.pay`, which opens the Alipay app or
  * its mobile cashier) — either a signed pay URL made locally, no network — and the
  * asynchronous notification, verified with Alipay's public key (RSA2 over the sorted
- * parameters), answered with the text `success`. Both payments notify alike.
+ * parameters), answered with the text `success`. Both payments notify alike. A `return_url`
+ * is where Alipay's cashier sends the member back after paying; only the notification settles.
  * Only CNY. A notification for another app id is refused like a bad signature.
  */
 export class AlipayProvider implements PaymentProvider {
@@ -53,6 +54,8 @@ export class AlipayProvider implements PaymentProvider {
         ),
       },
       ...(notifyUrl ? { notifyUrl } : {}),
+      // Alipay's cashier sends the member back here once paid (signed with the rest).
+      ...(input.returnUrl ? { returnUrl: input.returnUrl } : {}),
     });
     return { providerRef: input.intentId, checkout: { pay_url: url } };
   }

@@ -26,6 +26,16 @@ export interface WechatpayConfig {
 }
 
 /**
+ * WeChat Pay H5 returns the member to the page named by `redirect_url` appended to its h5_url
+ * (URL-encoded; WeChat only follows it on the merchant's registered H5 domain). Without one,
+ * WeChat returns to the page that opened the h5_url.
+ */
+function withRedirect(h5Url: string, returnUrl: string | undefined): string {
+  if (!returnUrl) return h5Url;
+  return `${h5Url}${h5Url.includes("?") ? "&" : "?"}redirect_url=${encodeURIComponent(returnUrl)}`;
+}
+
+/**
  * WeChat Pay APIv3 (wechatpay-axios-plugin): a Native payment (`/v3/pay/transactions/native`,
  * a code_url for a QR code scanned from a computer's screen) or, for a member on a phone, an
  * H5 payment (`/v3/pay/transactions/h5`, an h5_url the phone's browser opens to hand over to
@@ -65,7 +75,10 @@ export class WechatpayProvider implements PaymentProvider {
         scene_info: { payer_client_ip: payerIp, h5_info: { type: "Wap" } },
       })) as { data: { h5_url?: string } };
       if (!data.h5_url) throw new WalletsError("payment_provider_error", "WeChat Pay gave no h5_url");
-      return { providerRef: input.intentId, checkout: { h5_url: data.h5_url } };
+      return {
+        providerRef: input.intentId,
+        checkout: { h5_url: withRedirect(data.h5_url, input.returnUrl) },
+      };
     }
     const { data } = (await this.client.v3.pay.transactions.native.post(order)) as {
       data: { code_url?: string };
