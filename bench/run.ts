@@ -40,6 +40,29 @@ import { findWrk, wrkLoad } from "./wrk.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const QUICK = process.argv.includes("--quick");
+/**
+ * PostgreSQL settings for the bench's cluster beyond its defaults, e.g.
+ * BENCH_PG_SETTINGS="max_wal_size=8GB checkpoint_timeout=30min" (pgbench runs on them too).
+ */
+const PG_FLAGS = (process.env.BENCH_PG_SETTINGS ?? "")
+  .split(" ")
+  .filter(Boolean)
+  .flatMap((setting) => ["-c", setting]);
+
+/** The cluster's WAL so far: bytes, full-page images, checkpoints begun. */
+async function walStats(client: pg.Client) {
+  const { rows } = await client.query<{ bytes: string; fpi: string; checkpoints: string }>(
+    "select w.wal_bytes::text as bytes, w.wal_fpi::text as fpi, (c.num_timed + c.num_requested)::text as checkpoints from pg_stat_wal w, pg_stat_checkpointer c",
+  );
+  const row = rows[0]!;
+  return { bytes: Number(row.bytes), fullPageImages: Number(row.fpi), checkpoints: Number(row.checkpoints) };
+}
+type WalStats = Awaited<ReturnType<typeof walStats>>;
+const walDelta = (a: WalStats, b: WalStats): WalStats => ({
+  bytes: b.bytes - a.bytes,
+  fullPageImages: b.fullPageImages - a.fullPageImages,
+  checkpoints: b.checkpoints - a.checkpoints,
+});
 const CLIENTS = 64;
 const SECONDS = QUICK ? 5 : 20;
 const WARMUP_SECONDS = QUICK ? 1 : 3;
@@ -249,7 +272,12 @@ async function main() {
     `ledger-bench: ${QUICK ? "quick" : "full"} run; ${PROCESSES} API process${PROCESSES > 1 ? "es and a worker" : ""}; pgbench at ${pgbench}; ${os.cpus().length} CPUs; load average ${loadBefore.toFixed(1)}`,
   );
   const port = await freePort();
-  const pgHandle = await startEmbeddedPostgres({ clusterDir: path.join(temp, "pg"), port, durable: true });
+  const pgHandle = await startEmbeddedPostgres({
+    clusterDir: path.join(temp, "pg"),
+    port,
+    durable: true,
+    extraFlags: PG_FLAGS,
+  });
   const postmasterPid = livePostmaster(path.join(temp, "pg"))!.pid;
   const servers: Server[] = [];
   try {
@@ -343,10 +371,12 @@ async function main() {
       const cpuBefore = cpu();
       const meter = startCpuMeter(postmasterPid);
       const before = await readMetrics();
+      const walBefore = await walStats(owner);
       const r = await run();
       const cpuSeconds = cpu() - cpuBefore;
       const spent = meter();
       const after = await readMetrics();
+      const wal = walDelta(walBefore, await walStats(owner));
       // Single transfers run a warm-up first at about the measured rate; batches have none.
       const ops = route.endsWith("/batch") ? r.ops : r.ops_per_s * (r.seconds + WARMUP_SECONDS);
       const requests = after.count - before.count;
@@ -361,6 +391,9 @@ async function main() {
         loadGenerator: perOp(r.cpu_s ?? Number.NaN),
       };
       say(`  ${describeCpu(cost, "operation")}/s`);
+      say(
+        `  WAL ${fmt(wal.bytes / ops, 0)} bytes per operation, ${wal.fullPageImages} full-page images (${fmt(wal.fullPageImages / ops, 2)} per operation); ${wal.checkpoints} checkpoints began`,
+      );
       costs[workload] = {
         machine_us_per_op: cost.machine,
         postgres_us_per_op: cost.postgres,
