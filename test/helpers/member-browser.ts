@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import type { ConsoleServer } from "./console-browser.js";
 
@@ -31,4 +32,29 @@ export async function valueCall<T = { id: string }>(
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
   return JSON.parse(text) as T;
+}
+
+/**
+ * Uploads an image as the merchant's backend would: to `/v1/images?purpose=…`, or to
+ * `/v1/benefit-icons` for a benefit's icon. Returns the image's id.
+ */
+export async function uploadImage(
+  server: ConsoleServer,
+  purpose: "package_cover" | "topup_cover" | "card_design" | "benefit_icon",
+  bytes: Buffer,
+  mediaType: "image/svg+xml" | "image/png" = "image/svg+xml",
+): Promise<string> {
+  const url = purpose === "benefit_icon" ? "/v1/benefit-icons" : `/v1/images?purpose=${purpose}`;
+  const response = await fetch(`${server.baseUrl}${url}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${server.demo.api_key}`,
+      "content-type": mediaType,
+      "idempotency-key": `image-${purpose}-${createHash("sha256").update(bytes).digest("hex")}`,
+    },
+    body: bytes,
+  });
+  const text = await response.text();
+  if (response.status !== 201) throw new Error(`uploading a ${purpose}: ${response.status} ${text}`);
+  return (JSON.parse(text) as { id: string }).id;
 }

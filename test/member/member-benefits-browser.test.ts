@@ -11,7 +11,7 @@ import {
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, PHONE, uploadImage } from "../helpers/member-browser.js";
 
 /**
  * Seed 001 §2.1 on the member's phone: "My benefits" lists what the member's tier and birthday
@@ -58,24 +58,14 @@ beforeAll(async () => {
       birthday: "11-05",
     })
   ).id;
-  const upload = await fetch(`${server.baseUrl}/v1/benefit-icons`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${server.demo.api_key}`,
-      "content-type": "image/png",
-      "idempotency-key": "benefit-icon",
-    },
-    body: PNG,
-  });
-  expect(upload.status).toBe(201);
-  const icon = (await upload.json()) as { id: string };
+  const iconId = await uploadImage(server, "benefit_icon", PNG, "image/png");
   discountId = (
     await server.api<{ id: string }>("POST", "/v1/benefits", {
       kind: "member_discount",
       name: "金卡专享折扣",
       brief: "金卡及以上会员专享",
       description: "正价商品 8.8 折，特价商品除外",
-      icon: icon.id,
+      icon: iconId,
       audience: { min_tier: "club_gold" },
       config: { discount_percent: 12, channels: ["POS"] },
     })

@@ -15,7 +15,7 @@ import {
   signIn,
   startConsoleServer,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, PHONE, uploadImage, valueCall } from "../helpers/member-browser.js";
 
 let server: ConsoleServer;
 let browser: Browser;
@@ -92,23 +92,14 @@ beforeAll(async () => {
     '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="200"><rect width="600" height="200" fill="#9a3412"/>' +
       '<text x="40" y="125" font-size="72" font-family="sans-serif" fill="#fff">充值享折扣</text></svg>',
   );
-  const cover = await fetch(`${server.baseUrl}/v1/images?purpose=topup_cover`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${server.demo.api_key}`,
-      "content-type": "image/svg+xml",
-      "idempotency-key": "cashier-smart-cover",
-    },
-    body: banner,
-  });
-  expect(cover.status).toBe(201);
+  const cover = await uploadImage(server, "topup_cover", banner);
   await valueCall(
     server,
     "POST",
     "/v1/smart-topup-plans",
     {
       name: "收银台智能充值",
-      cover_image_id: ((await cover.json()) as { id: string }).id,
+      cover_image_id: cover,
       rounding: "1",
       channels: ["online", "pos"],
       tiers: [

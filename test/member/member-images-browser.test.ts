@@ -11,7 +11,7 @@ import {
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, PHONE, uploadImage, valueCall } from "../helpers/member-browser.js";
 
 /**
  * The merchant's pictures on the member's phone: a package's cover on the packages page, a
@@ -37,20 +37,6 @@ const cover = (from: string, to: string, word: string, height = 300) =>
       `<text x="40" y="${height / 2 + 30}" font-size="72" font-family="sans-serif" fill="#fff">${word}</text></svg>`,
   );
 
-async function upload(purpose: string, bytes: Buffer): Promise<string> {
-  const response = await fetch(`${server.baseUrl}/v1/images?purpose=${purpose}`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${server.demo.api_key}`,
-      "content-type": "image/svg+xml",
-      "idempotency-key": `image-${purpose}-${bytes.length}`,
-    },
-    body: bytes,
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { id: string }).id;
-}
-
 const naturalWidth = (testId: string, within: ReturnType<Page["getByTestId"]>) =>
   within.getByTestId(testId).evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
 
@@ -69,9 +55,9 @@ beforeAll(async () => {
   ({ page, problems } = await openPage(context));
 
   ada = (await server.api<{ id: string }>("POST", "/v1/members", { name: "林小满" })).id;
-  const packageCover = await upload("package_cover", cover("#0f766e", "#5eead4", "VIP"));
-  const topupCover = await upload("topup_cover", cover("#9a3412", "#fdba74", "+10%"));
-  const design = await upload("card_design", cover("#1e3a8a", "#93c5fd", "GIFT", 378));
+  const packageCover = await uploadImage(server, "package_cover", cover("#0f766e", "#5eead4", "VIP"));
+  const topupCover = await uploadImage(server, "topup_cover", cover("#9a3412", "#fdba74", "+10%"));
+  const design = await uploadImage(server, "card_design", cover("#1e3a8a", "#93c5fd", "GIFT", 378));
   const rule = { key: "monthly", duration_days: 30, original_price: 3_000, first_purchase_price: 2_000 };
   for (const [name, image, key] of [
     ["月度畅享卡", packageCover, "covered"],
