@@ -2,6 +2,8 @@
  * Seed 001 §2.5.3 in the console: Edit a gift card plan (a denomination added, POS recharge
  * off, what the form does not show kept), see the refusal for changing the card type of a plan
  * with sold cards, and Copy a plan under a new name with a new validity and design (inactive).
+ * Seed 001 §2.5.2: a plan made in the form for chosen stores, asking the buyer's email, with its
+ * terms of use and an uploaded card design, read back through the API exactly so.
  * Screenshots land in test-output/console/.
  */
 import type { Page } from "playwright-core";
@@ -13,6 +15,7 @@ import {
   pickOption,
   poll,
   screenshot,
+  settledDialog,
   signIn,
   startConsoleSession,
 } from "../helpers/console-browser.js";
@@ -22,13 +25,23 @@ let server: ConsoleServer;
 let page: Page;
 let problems: string[];
 let planId = "";
+let termsId = "";
+let shanghaiId = "";
+
+/** A 1×1 PNG: the card design members will see. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+  "base64",
+);
 
 interface PlanBody {
   id: string;
   name: string;
   card_type: string;
   status: string;
-  design: { kind: string; template?: string };
+  design: { kind: string; template?: string; image_id?: string };
+  store_scope: Record<string, string[]>;
+  terms_agreement_id: string | null;
   denominations: { amount: number; discount: number }[];
   buyer_info: Record<string, string>;
   validity: Record<string, unknown>;
@@ -69,6 +82,16 @@ beforeAll(async () => {
     payment: { method: "offline", ref: "till-1" },
     buyer: { name: "王五" },
   });
+  termsId = (
+    await server.api<{ id: string }>("POST", "/v1/agreements", {
+      type: "gift_card_terms",
+      title: "礼品卡使用须知",
+      body: "礼品卡售出后不退不换。",
+      locale: "zh-CN",
+    })
+  ).id;
+  const units = await server.api<{ data: { id: string; name: string }[] }>("GET", "/v1/org-units?limit=100");
+  shanghaiId = units.data.find((u) => u.name === "Shanghai Nanjing Road")!.id;
   await signIn(page, server, "owner@demo.vouchsafe.test", "vouchsafe-demo");
   await page.getByRole("navigation").getByText("礼品卡").click();
 }, 240_000);
@@ -139,6 +162,73 @@ describe("gift card plan management", () => {
     expect(copy.denominations).toHaveLength(3);
     expect((await read(planId)).name).toBe("2025 春节礼品卡");
     await screenshot(page, "giftcards-plans-copied");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("creates a physical plan for one store, asking the buyer's email, with its terms and an uploaded design", async () => {
+    await page.getByRole("button", { name: "新建" }).click();
+    const d = await settledDialog(page);
+    await d.getByLabel("方案名称").fill("南京路门店礼品卡");
+    await d.getByLabel("卡类型").click();
+    await pickOption(page, "实体卡");
+    await d.getByTestId("store-scope-stores").click();
+    await pickOption(page, "Shanghai Nanjing Road");
+    await d.getByLabel("方案名称").click();
+    await poll(() => d.getByTestId("store-scope-summary").textContent()).toBe(
+      "所选门店、组织和分组，排除的门店除外。",
+    );
+    await screenshot(page, "giftcards-create-plan-stores");
+    await d.getByText("上传图片", { exact: true }).click();
+    await d.getByLabel("上传卡面").setInputFiles({ name: "design.png", mimeType: "image/png", buffer: PNG });
+    const preview = d.getByTestId("card-design-preview");
+    await poll(() =>
+      preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(1);
+    await d.getByLabel("面额 1").fill("300");
+    await d.getByLabel("购买人邮箱").click();
+    await pickOption(page, "必填");
+    await d.getByLabel("卡号（仅门店）").click();
+    await pickOption(page, "选填");
+    await d.getByLabel("使用须知").click();
+    await pickOption(page, "礼品卡使用须知 (v1)");
+    await screenshot(page, "giftcards-create-plan-scope-design");
+    await d.getByRole("button", { name: "保存" }).click();
+    await poll(() => row("南京路门店礼品卡").count()).toBe(1);
+    const plans = await server.api<{ data: PlanBody[] }>("GET", "/v1/gift-card-plans?limit=100");
+    const made = plans.data.find((p) => p.name === "南京路门店礼品卡")!;
+    expect(made.card_type).toBe("physical");
+    expect(made.store_scope).toEqual({ stores: [shanghaiId] });
+    expect(made.buyer_info).toEqual({
+      name: "optional",
+      phone: "optional",
+      email: "required",
+      card_number: "optional",
+    });
+    expect(made.terms_agreement_id).toBe(termsId);
+    expect(made.design).toEqual({ kind: "image", image_id: expect.stringMatching(/^img_/) });
+    expect(made.denominations).toEqual([{ amount: 30_000, discount: 0 }]);
+
+    // Edited: the email becomes optional; the stores, terms and uploaded design stay.
+    await row("南京路门店礼品卡").getByRole("button", { name: "编辑" }).click();
+    const e = await settledDialog(page);
+    await poll(() =>
+      e
+        .getByTestId("card-design-preview")
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(1);
+    await e.getByLabel("购买人邮箱").click();
+    await pickOption(page, "选填");
+    await screenshot(page, "giftcards-edit-plan-scope-design");
+    await e.getByRole("button", { name: "保存" }).click();
+    await e.waitFor({ state: "hidden" });
+    const edited = await read(made.id);
+    expect(edited.buyer_info.email).toBe("optional");
+    expect(edited).toMatchObject({
+      store_scope: { stores: [shanghaiId] },
+      terms_agreement_id: termsId,
+      design: made.design,
+      card_type: "physical",
+    });
     expectNoConsoleProblems(problems);
   });
 });

@@ -72,7 +72,7 @@ export function StoreScopeField(props: { value?: StoreScope; onChange?: (scope: 
   const included =
     (scope.stores?.length ?? 0) + (scope.org_units?.length ?? 0) + (scope.store_groups?.length ?? 0);
   return (
-    <Space direction="vertical" style={{ width: "100%" }}>
+    <Space orientation="vertical" style={{ width: "100%" }}>
       {picker("stores", t("storeScope.stores"), stores, units.isFetching)}
       {picker("org_units", t("storeScope.orgUnits"), orgs, units.isFetching)}
       {picker("store_groups", t("storeScope.storeGroups"), groupOptions, groups.isFetching)}

@@ -1,15 +1,31 @@
 import { PlusOutlined } from "@ant-design/icons";
-import { useQueryClient } from "@tanstack/react-query";
-import { App, Button, DatePicker, Form, Input, InputNumber, Select, Space, Switch, Tabs, Tag } from "antd";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  App,
+  Button,
+  DatePicker,
+  Form,
+  Input,
+  InputNumber,
+  Radio,
+  Select,
+  Space,
+  Switch,
+  Tabs,
+  Tag,
+} from "antd";
 import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { changedFields } from "../components/changes";
 import { FormDialog } from "../components/FormDialog";
 import { FormRows } from "../components/FormRows";
+import { ImageField } from "../components/ImageField";
 import { FilterBar, PageHeader } from "../components/Page";
 import { useProblemText } from "../components/problems";
+import { compactStoreScope, type StoreScope, StoreScopeField } from "../components/StoreScopeField";
 import { useAmountRule } from "../components/ValueDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -19,11 +35,18 @@ import { GiftCardActivities, SoldGiftCards } from "./GiftCardLists";
 type Plan = components["schemas"]["GiftCardPlan"];
 const DESIGNS = ["classic", "celebration", "birthday", "thank_you", "festival", "minimal"] as const;
 const CHANNELS = ["POS", "ONLINE"] as const;
+/** What a buyer is asked for ("Required Purchase Information"); a card number only for physical cards. */
+const BUYER_FIELDS = ["name", "phone", "email", "card_number"] as const;
+const FIELD_RULES = ["required", "optional", "off"] as const;
+type BuyerInfo = Plan["buyer_info"];
 
 interface Draft {
   name: string;
   card_type: Plan["card_type"];
+  store_scope?: StoreScope;
+  design_kind: Design["kind"];
   template: (typeof DESIGNS)[number];
+  image_id?: string | null;
   denominations?: { amount?: string; discount?: string }[];
   custom?: boolean;
   custom_min?: string;
@@ -36,6 +59,8 @@ interface Draft {
   until?: Dayjs;
   channels: Plan["channels"];
   pos_recharge?: boolean;
+  buyer_info: BuyerInfo;
+  terms_agreement_id?: string | null;
 }
 
 type Validity =
@@ -73,7 +98,9 @@ function draftOf(p: Plan, toMajor: (minor: number) => string): Partial<Draft> {
   return {
     name: p.name,
     card_type: p.card_type,
-    ...(design.kind === "template" ? { template: design.template } : {}),
+    store_scope: compactStoreScope(p.store_scope as StoreScope),
+    design_kind: design.kind,
+    ...(design.kind === "template" ? { template: design.template } : { image_id: design.image_id }),
     denominations: p.denominations.map((d) => ({ amount: toMajor(d.amount), discount: toMajor(d.discount) })),
     custom: p.custom_amount !== null,
     ...(p.custom_amount
@@ -86,7 +113,24 @@ function draftOf(p: Plan, toMajor: (minor: number) => string): Partial<Draft> {
     ...validityDraft(p.validity as Validity),
     channels: p.channels,
     pos_recharge: p.pos_recharge,
+    buyer_info: p.buyer_info,
+    // A select shows its placeholder ("None") only for undefined, not for null.
+    terms_agreement_id: p.terms_agreement_id ?? undefined,
   };
+}
+
+/** The tenant's active gift card terms, to pick the plan's "Terms of Use" from. */
+function useGiftCardTerms(enabled: boolean) {
+  return useQuery({
+    queryKey: ["agreements", "gift_card_terms"],
+    enabled,
+    queryFn: () =>
+      unwrap(
+        api.GET("/v1/agreements", {
+          params: { query: { type: "gift_card_terms", status: "active", limit: 100 } },
+        }),
+      ),
+  });
 }
 
 /** How long a card stays valid: after purchase, until a date, or no expiry. */
@@ -126,9 +170,9 @@ function ValidityFields(props: { kind: Draft["validity_kind"] | undefined }) {
 }
 
 /**
- * The plan form, to create a plan or edit one (seed 001 §2.5.3 "Edit Gift Card"): amounts in
- * major units, turned into minor units exactly. An edit sends only what changed; an uploaded
- * card design is kept (the form offers the built-in templates).
+ * The plan form, to create a plan or edit one (seed 001 §2.5.2, §2.5.3 "Edit Gift Card"):
+ * amounts in major units, turned into minor units exactly; the design a built-in template or an
+ * uploaded image. An edit sends only what changed.
  */
 function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
   const { t, fmt } = useI18n();
@@ -137,11 +181,13 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
   const [form] = Form.useForm<Draft>();
   const validityKind = Form.useWatch("validity_kind", form);
   const custom = Form.useWatch("custom", form);
+  const designKind = Form.useWatch("design_kind", form);
+  const cardType = Form.useWatch("card_type", form);
   const [error, setError] = useState<unknown>();
   const minor = (text?: string) => (text ? (fmt.toMinor(text) ?? Number.NaN) : 0);
   const amountRule = useAmountRule();
+  const terms = useGiftCardTerms(props.open);
   const editing = props.plan;
-  const imageDesign = editing !== undefined && (editing.design as Design).kind === "image";
   const submit = async () => {
     const d = await form.validateFields().catch(() => undefined);
     if (!d) return;
@@ -154,10 +200,15 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
     }
     setError(undefined);
     const validity = validityOf(d);
-    const body = {
+    const design: Design =
+      d.design_kind === "image"
+        ? { kind: "image", image_id: d.image_id! }
+        : { kind: "template", template: d.template };
+    const body: Record<string, unknown> = {
       name: d.name,
       card_type: d.card_type,
-      ...(imageDesign ? {} : { design: { kind: "template" as const, template: d.template } }),
+      store_scope: compactStoreScope(d.store_scope),
+      design,
       denominations,
       custom_amount: d.custom
         ? {
@@ -166,15 +217,22 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
             discount_bps: d.custom_discount_bps ?? 0,
           }
         : null,
+      // Only a physical card is sold by its number: an electronic plan never asks for one.
+      buyer_info: {
+        ...d.buyer_info,
+        card_number: d.card_type === "physical" ? d.buyer_info.card_number : "off",
+      },
       validity,
       channels: d.channels,
       pos_recharge: d.pos_recharge ?? false,
+      terms_agreement_id: d.terms_agreement_id ?? null,
     };
     try {
       if (editing) {
         const before: Record<string, unknown> = {
           name: editing.name,
           card_type: editing.card_type,
+          store_scope: compactStoreScope(editing.store_scope as StoreScope),
           design: editing.design,
           denominations: editing.denominations.map((x) => ({ amount: x.amount, discount: x.discount })),
           custom_amount: editing.custom_amount
@@ -184,13 +242,13 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
                 discount_bps: editing.custom_amount.discount_bps,
               }
             : null,
+          buyer_info: editing.buyer_info,
           validity: normalValidity(editing.validity as Validity),
           channels: editing.channels,
           pos_recharge: editing.pos_recharge,
+          terms_agreement_id: editing.terms_agreement_id,
         };
-        const changes = Object.fromEntries(
-          Object.entries(body).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k])),
-        );
+        const changes = changedFields(body, before);
         if (Object.keys(changes).length > 0) {
           await unwrap(
             api.PATCH("/v1/gift-card-plans/{id}", {
@@ -223,7 +281,7 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
       onSave={submit}
       onCancel={props.onClose}
       error={error}
-      width={640}
+      width={720}
     >
       <Form<Draft>
         name="gift-card-plan"
@@ -234,12 +292,14 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
             ? draftOf(editing, fmt.toMajor)
             : {
                 card_type: "electronic",
+                design_kind: "template",
                 template: "classic",
                 validity_kind: "after_purchase",
                 years: 1,
                 channels: ["POS", "ONLINE"],
                 denominations: [{}],
                 pos_recharge: true,
+                buyer_info: { name: "optional", phone: "optional", email: "off", card_number: "off" },
               }
         }
       >
@@ -256,14 +316,6 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
               }))}
             />
           </Form.Item>
-          {imageDesign ? null : (
-            <Form.Item name="template" label={t("gc.plan.design")}>
-              <Select
-                style={{ width: 140 }}
-                options={DESIGNS.map((v) => ({ value: v, label: t(`gc.design.${v}`) }))}
-              />
-            </Form.Item>
-          )}
           <Form.Item name="channels" label={t("gc.plan.channels")} rules={[{ required: true }]}>
             <Select
               mode="multiple"
@@ -271,6 +323,40 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
               options={CHANNELS.map((c) => ({ value: c, label: t(`checkout.channel.${c}`) }))}
             />
           </Form.Item>
+        </Space>
+        <Form.Item name="store_scope" label={t("gc.plan.stores")}>
+          <StoreScopeField />
+        </Form.Item>
+        <Space wrap align="start">
+          <Form.Item name="design_kind" label={t("gc.plan.design")}>
+            <Radio.Group
+              optionType="button"
+              options={(["template", "image"] as const).map((v) => ({
+                value: v,
+                label: t(`gc.plan.design.${v}`),
+              }))}
+            />
+          </Form.Item>
+          {designKind === "image" ? (
+            <Form.Item
+              name="image_id"
+              label={t("gc.plan.designImage")}
+              rules={[{ required: true, message: t("gc.plan.designImageNeeded") }]}
+            >
+              <ImageField
+                purpose="card_design"
+                uploadLabel={t("gc.plan.uploadDesign")}
+                previewTestId="card-design-preview"
+              />
+            </Form.Item>
+          ) : (
+            <Form.Item name="template" label={t("gc.plan.template")}>
+              <Select
+                style={{ width: 140 }}
+                options={DESIGNS.map((v) => ({ value: v, label: t(`gc.design.${v}`) }))}
+              />
+            </Form.Item>
+          )}
         </Space>
         <FormRows
           name="denominations"
@@ -312,10 +398,36 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
             </Form.Item>
           </Space>
         ) : null}
-        <ValidityFields kind={validityKind} />
-        <Form.Item name="pos_recharge" label={t("gc.plan.posRecharge")} valuePropName="checked">
-          <Switch />
+        <Form.Item label={t("gc.plan.buyerInfo")} style={{ marginBottom: 0 }}>
+          <Space wrap>
+            {BUYER_FIELDS.filter((f) => f !== "card_number" || cardType === "physical").map((f) => (
+              <Form.Item key={f} name={["buyer_info", f]} label={t(`gc.plan.buyer.${f}`)}>
+                <Select
+                  style={{ width: 120 }}
+                  options={FIELD_RULES.map((r) => ({ value: r, label: t(`gc.plan.fieldRule.${r}`) }))}
+                />
+              </Form.Item>
+            ))}
+          </Space>
         </Form.Item>
+        <ValidityFields kind={validityKind} />
+        <Space wrap>
+          <Form.Item name="pos_recharge" label={t("gc.plan.posRecharge")} valuePropName="checked">
+            <Switch />
+          </Form.Item>
+          <Form.Item name="terms_agreement_id" label={t("gc.plan.terms")}>
+            <Select
+              allowClear
+              style={{ width: 260 }}
+              loading={terms.isFetching}
+              placeholder={t("gc.plan.noTerms")}
+              options={(terms.data?.data ?? []).map((a) => ({
+                value: a.id,
+                label: `${a.title} (v${a.version})`,
+              }))}
+            />
+          </Form.Item>
+        </Space>
       </Form>
     </FormDialog>
   );
@@ -428,6 +540,9 @@ function Plans() {
   const { filters, setFilters } = useUrlFilters(["status", "card_type"] as const);
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<Plan>();
+  const [editOpen, setEditOpen] = useState(false);
+  // A form per opening: its values start from the plan as it is now, never from an earlier opening.
+  const [opening, setOpening] = useState(0);
   const [copying, setCopying] = useState<Plan>();
   const setStatus = async (p: Plan, to: "activate" | "deactivate") => {
     try {
@@ -480,7 +595,10 @@ function Plans() {
           <Button
             type="primary"
             icon={<PlusOutlined />}
-            onClick={() => setCreating(true)}
+            onClick={() => {
+              setOpening((n) => n + 1);
+              setCreating(true);
+            }}
             style={{ marginBottom: 16 }}
           >
             {t("gc.plan.create")}
@@ -545,7 +663,14 @@ function Plans() {
             render: (_, p) => (
               <Space>
                 {can("PATCH /v1/gift-card-plans/{id}") ? (
-                  <Button size="small" onClick={() => setEditing(p)}>
+                  <Button
+                    size="small"
+                    onClick={() => {
+                      setEditing(p);
+                      setOpening((n) => n + 1);
+                      setEditOpen(true);
+                    }}
+                  >
                     {t("gc.plan.edit")}
                   </Button>
                 ) : null}
@@ -568,8 +693,8 @@ function Plans() {
           },
         ]}
       />
-      <PlanForm open={creating} onClose={() => setCreating(false)} />
-      <PlanForm open={editing !== undefined} plan={editing} onClose={() => setEditing(undefined)} />
+      <PlanForm key={`create-${opening}`} open={creating} onClose={() => setCreating(false)} />
+      <PlanForm key={`edit-${opening}`} open={editOpen} plan={editing} onClose={() => setEditOpen(false)} />
       <CopyPlan plan={copying} onClose={() => setCopying(undefined)} />
     </>
   );
