@@ -1,6 +1,8 @@
 /**
  * Seed 001 §2.2.2 in the console: Global Package Settings — the owner picks how every package's
  * validity period is counted after purchase, and a package sold afterwards follows it.
+ * Seed 001 §2.2.1: a package made in the form with a purchase period, its stores, a cover and
+ * two perks, read back through the API exactly so, and edited.
  * Screenshots land in test-output/console/.
  */
 import type { Page } from "playwright-core";
@@ -9,8 +11,10 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  pickOption,
   poll,
   screenshot,
+  settledDialog,
   signIn,
   startConsoleSession,
 } from "../helpers/console-browser.js";
@@ -19,6 +23,22 @@ let session: ConsoleSession;
 let server: ConsoleServer;
 let page: Page;
 let problems: string[];
+
+/** A 1×1 PNG: the cover members will see. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+interface PackageBody {
+  id: string;
+  name: string;
+  cover_image_id: string | null;
+  availability: unknown;
+  store_scope: unknown;
+  perks: Record<string, unknown>[];
+  sales_rules: Record<string, unknown>[];
+}
 
 beforeAll(async () => {
   session = await startConsoleSession();
@@ -81,6 +101,120 @@ describe("global package settings", () => {
         .getByRole("radio", { name: /从购买次日/ })
         .isChecked(),
     ).toBe(true);
+    expectNoConsoleProblems(problems);
+  });
+});
+
+describe("the package form", () => {
+  it("creates a package on Fridays 10:00-22:00 in one store, with a cover and two perks made in the form", async () => {
+    const benefit = await server.api<{ id: string; status: string }>("POST", "/v1/benefits", {
+      kind: "member_discount",
+      name: "全场九折",
+      config: { discount_percent: 10 },
+    });
+    if (benefit.status !== "active") await server.api("POST", `/v1/benefits/${benefit.id}/activate`, {});
+    const units = await server.api<{ data: { id: string; name: string }[] }>(
+      "GET",
+      "/v1/org-units?limit=100",
+    );
+    const beijing = units.data.find((u) => u.name === "Beijing Wangfujing")!.id;
+
+    const settings = page.getByRole("dialog").filter({ visible: true });
+    if ((await settings.count()) > 0) {
+      await settings.last().getByRole("button", { name: "取消" }).click();
+      await settings.last().waitFor({ state: "hidden" });
+    }
+    await page.getByRole("button", { name: "新建" }).click();
+    const d = await settledDialog(page);
+    await d.getByLabel("权益包名称").fill("周五尊享包");
+    await d.getByLabel("原价 1").fill("199");
+    await d.getByLabel("上传封面").setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: PNG });
+    await poll(() =>
+      d
+        .getByTestId("package-cover-preview")
+        .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(1);
+    for (const [field, date] of [
+      ["开始日期", "2026-12-01"],
+      ["结束日期", "2027-03-31"],
+    ] as const) {
+      await d.getByPlaceholder(field).click();
+      await d.getByPlaceholder(field).fill(date);
+      await d.getByPlaceholder(field).press("Enter");
+    }
+    await d.getByLabel("日期", { exact: true }).click();
+    await pickOption(page, "每周");
+    await d.getByLabel("选择日期").click();
+    await pickOption(page, "周五");
+    await d.getByLabel("时段", { exact: true }).click();
+    await pickOption(page, "统一时段");
+    await d.getByLabel("开始时间").fill("10:00");
+    await d.getByLabel("结束时间").fill("22:00");
+    await d.getByTestId("store-scope-stores").click();
+    await pickOption(page, "Beijing Wangfujing");
+    await d.getByLabel("权益包名称").click();
+    await screenshot(page, "packages-create-period-stores");
+
+    await d.getByRole("button", { name: "添加权益" }).click();
+    await d.getByLabel("权益名称 1").fill("首购积分礼");
+    await d.getByLabel("赠送积分 1").fill("500");
+    await d.getByLabel("适用规则 1").click();
+    await pickOption(page, "quarterly");
+    await d.getByRole("button", { name: "添加权益" }).click();
+    await d.getByLabel("权益类型 2").click();
+    await pickOption(page, "会员折扣");
+    await d.getByLabel("会员权益 2").click();
+    await pickOption(page, "全场九折");
+    await screenshot(page, "packages-create-perks");
+    await d.getByRole("button", { name: "保存" }).click();
+    await d.waitFor({ state: "hidden" });
+
+    const list = await server.api<{ data: PackageBody[] }>("GET", "/v1/packages?limit=100");
+    const made = list.data.find((p) => p.name === "周五尊享包")!;
+    expect(made.availability).toEqual({
+      from_date: "2026-12-01",
+      until_date: "2027-03-31",
+      schedule: {
+        frequency: "weekly",
+        days: [5],
+        time: { kind: "unified", window: { start: "10:00", end: "22:00" } },
+      },
+    });
+    expect(made.store_scope).toEqual({ stores: [beijing] });
+    expect(made.cover_image_id).toMatch(/^img_/);
+    expect(made.perks).toEqual([
+      {
+        type: "first_purchase_gift",
+        key: "perk1",
+        name: "首购积分礼",
+        applicable_rules: ["quarterly"],
+        bonus_points: 500,
+        gift: { kind: "none" },
+      },
+      { type: "member_discount", key: "perk2", applicable_rules: "all", benefit_id: benefit.id },
+    ]);
+
+    // Edited on its page: the first perk gives 600 points; everything else stays as it was.
+    await page
+      .locator(".ant-table-row", { hasText: "周五尊享包" })
+      .getByRole("link", { name: "周五尊享包" })
+      .click();
+    await page.getByRole("button", { name: "编辑" }).click();
+    const e = await settledDialog(page);
+    await poll(() => e.getByLabel("赠送积分 1").inputValue()).toBe("500");
+    await e.getByLabel("赠送积分 1").fill("600");
+    await screenshot(page, "packages-edit-perks");
+    await e.getByRole("button", { name: "保存" }).click();
+    await e.waitFor({ state: "hidden" });
+    const edited = await server.api<PackageBody>("GET", `/v1/packages/${made.id}`);
+    expect(edited.perks[0]).toMatchObject({ bonus_points: 600, applicable_rules: ["quarterly"] });
+    expect(edited.perks[1]).toEqual(made.perks[1]);
+    expect(edited).toMatchObject({
+      availability: made.availability,
+      store_scope: made.store_scope,
+      cover_image_id: made.cover_image_id,
+      sales_rules: made.sales_rules,
+    });
     expectNoConsoleProblems(problems);
   });
 });

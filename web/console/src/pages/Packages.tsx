@@ -17,13 +17,19 @@ import {
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import { type Availability, AvailabilityField, availabilityProblem } from "../components/AvailabilityField";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { changedFields } from "../components/changes";
+import { FormDialog } from "../components/FormDialog";
 import { FormRows } from "../components/FormRows";
+import { ImageField } from "../components/ImageField";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
+import { compactStoreScope, type StoreScope, StoreScopeField } from "../components/StoreScopeField";
 import { useAmountRule } from "../components/ValueDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
+import { type PerkDraft, PerkRows, perkDraft, perkOf } from "./PackagePerks";
 
 export type Package = components["schemas"]["Package"];
 const PRICES = ["original", "first", "repeat", "renewal"] as const;
@@ -65,20 +71,32 @@ interface Draft {
   terms_agreement_id?: string;
   faq_agreement_id?: string;
   rules: RuleDraft[];
-  perks_json?: string;
+  cover_image_id?: string | null;
+  store_scope?: StoreScope;
+  availability?: Availability;
+  perks?: PerkDraft[];
 }
 
-type Rule = { key: string; duration_days: number } & Partial<
+type Rule = { key: string; duration_days: number; limited_time?: unknown } & Partial<
   Record<(typeof PRICE_FIELD)[keyof typeof PRICE_FIELD], number>
 >;
 
 function draftOf(p: Package | null, fmt: { toMajor(n: number): string }): Partial<Draft> {
-  if (!p) return { channels: ["POS", "ONLINE"], rules: [{ key: "quarterly", duration_days: 90 }] };
+  if (!p)
+    return {
+      channels: ["POS", "ONLINE"],
+      rules: [{ key: "quarterly", duration_days: 90 }],
+      availability: {},
+      perks: [],
+    };
   const major = (n: unknown) => (typeof n === "number" ? fmt.toMajor(n) : undefined);
   return {
     name: p.name,
     tags: p.tags,
     description: p.description ?? undefined,
+    cover_image_id: p.cover_image_id ?? undefined,
+    store_scope: compactStoreScope(p.store_scope as StoreScope),
+    availability: p.availability as Availability,
     channels: p.channels,
     min_tier: (p.audience.min_tier as string | undefined) ?? undefined,
     student: p.audience.student === true,
@@ -94,12 +112,27 @@ function draftOf(p: Package | null, fmt: { toMajor(n: number): string }): Partia
       repeat: major(r.repeat_purchase_price),
       renewal: major(r.early_renewal_price),
     })),
-    perks_json: p.perks.length > 0 ? JSON.stringify(p.perks, null, 2) : undefined,
+    perks: p.perks.map(perkDraft),
   };
 }
 
-/** Create or edit a package: pricing rules, audience, channels, agreements; perks as JSON. */
+/**
+ * Create or edit a package (seed 001 §2.2.1): pricing rules, purchase period, stores, audience,
+ * cover, channels, agreements and its perks. An edit sends only what changed, and keeps what the
+ * form does not show (a rule's limited-time price, the audience's other conditions). The form
+ * starts afresh at each opening, from the package as it is then.
+ */
 export function PackageForm(props: { open: boolean; editing: Package | null; onClose(): void }) {
+  const [opening, setOpening] = useState(0);
+  const [wasOpen, setWasOpen] = useState(props.open);
+  if (props.open !== wasOpen) {
+    setWasOpen(props.open);
+    if (props.open) setOpening((n) => n + 1);
+  }
+  return <PackageFormDialog key={opening} {...props} />;
+}
+
+function PackageFormDialog(props: { open: boolean; editing: Package | null; onClose(): void }) {
   const { t, fmt } = useI18n();
   const { message } = App.useApp();
   const client = useQueryClient();
@@ -111,47 +144,73 @@ export function PackageForm(props: { open: boolean; editing: Package | null; onC
     queryFn: () => unwrap(api.GET("/v1/agreements", { params: { query: { status: "active", limit: 100 } } })),
   });
   const amountRule = useAmountRule();
+  const editing = props.editing;
   const submit = async () => {
-    const d = await form.validateFields();
-    let perks: unknown[] = [];
-    try {
-      perks = d.perks_json ? (JSON.parse(d.perks_json) as unknown[]) : [];
-      if (!Array.isArray(perks)) throw new Error();
-    } catch {
-      setError(new Error(t("pkg.perksInvalid")));
-      return;
-    }
+    const d = await form.validateFields().catch(() => undefined);
+    if (!d) return;
     setError(undefined);
-    const rules = d.rules.map((r) => {
+    const sales_rules = d.rules.map((r) => {
       const rule: Record<string, unknown> = { key: r.key, duration_days: r.duration_days };
       for (const p of PRICES) if (r[p]) rule[PRICE_FIELD[p]] = fmt.toMinor(r[p]);
+      // The form does not show a limited-time price: a rule keeps its own.
+      const was = (editing?.sales_rules as unknown as Rule[] | undefined)?.find((x) => x.key === r.key);
+      if (was?.limited_time) rule.limited_time = was.limited_time;
       return rule;
     });
-    const body = {
+    const { min_tier: _tier, student: _student, ...otherAudience } = editing?.audience ?? {};
+    const body: Record<string, unknown> = {
       name: d.name,
       tags: d.tags ?? [],
       description: d.description || null,
+      cover_image_id: d.cover_image_id ?? null,
+      audience: {
+        ...otherAudience,
+        ...(d.min_tier ? { min_tier: d.min_tier } : {}),
+        ...(d.student ? { student: true } : {}),
+      },
+      availability: d.availability ?? {},
+      store_scope: compactStoreScope(d.store_scope),
       channels: d.channels,
-      audience: { ...(d.min_tier ? { min_tier: d.min_tier } : {}), ...(d.student ? { student: true } : {}) },
       refund_restriction: d.refund_restriction ?? false,
       purchase_agreement_id: d.purchase_agreement_id ?? null,
       terms_agreement_id: d.terms_agreement_id ?? null,
       faq_agreement_id: d.faq_agreement_id ?? null,
-      sales_rules: rules,
-      perks,
-    } as never;
+      sales_rules,
+      perks: (d.perks ?? []).map(perkOf),
+    };
     try {
-      if (props.editing) {
-        await unwrap(
-          api.PATCH("/v1/packages/{id}", {
-            params: { path: { id: props.editing.id } },
-            body,
-            headers: { "idempotency-key": idempotencyKey() },
-          }),
-        );
+      if (editing) {
+        const changes = changedFields(body, {
+          name: editing.name,
+          tags: editing.tags,
+          description: editing.description,
+          cover_image_id: editing.cover_image_id,
+          audience: editing.audience,
+          availability: editing.availability,
+          store_scope: compactStoreScope(editing.store_scope as StoreScope),
+          channels: editing.channels,
+          refund_restriction: editing.refund_restriction,
+          purchase_agreement_id: editing.purchase_agreement_id,
+          terms_agreement_id: editing.terms_agreement_id,
+          faq_agreement_id: editing.faq_agreement_id,
+          sales_rules: editing.sales_rules,
+          // Read as the form reads them, so an untouched perk compares equal.
+          perks: editing.perks.map((p) => perkOf(perkDraft(p))),
+        });
+        if (Object.keys(changes).length > 0) {
+          await unwrap(
+            api.PATCH("/v1/packages/{id}", {
+              params: { path: { id: editing.id } },
+              body: changes as never,
+              headers: { "idempotency-key": idempotencyKey() },
+            }),
+          );
+        }
         message.success(t("pkg.saved"));
       } else {
-        await unwrap(api.POST("/v1/packages", { body, headers: { "idempotency-key": idempotencyKey() } }));
+        await unwrap(
+          api.POST("/v1/packages", { body: body as never, headers: { "idempotency-key": idempotencyKey() } }),
+        );
         message.success(t("pkg.created"));
       }
       props.onClose();
@@ -162,18 +221,15 @@ export function PackageForm(props: { open: boolean; editing: Package | null; onC
     }
   };
   return (
-    <Modal
+    <FormDialog
       open={props.open}
-      title={props.editing ? t("pkg.edit") : t("pkg.create")}
-      onOk={submit}
+      title={editing ? t("pkg.edit") : t("pkg.create")}
+      onSave={submit}
       onCancel={props.onClose}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      destroyOnHidden
-      width={820}
+      error={error}
+      width={900}
     >
-      <ProblemAlert error={error} />
-      <Form<Draft> name="package" form={form} layout="vertical" initialValues={draftOf(props.editing, fmt)}>
+      <Form<Draft> name="package" form={form} layout="vertical" initialValues={draftOf(editing, fmt)}>
         <Form.Item name="name" label={t("pkg.name")} rules={[{ required: true, max: 100 }]}>
           <Input />
         </Form.Item>
@@ -194,6 +250,13 @@ export function PackageForm(props: { open: boolean; editing: Package | null; onC
         </Space>
         <Form.Item name="description" label={t("pkg.description")}>
           <Input.TextArea rows={2} maxLength={5000} />
+        </Form.Item>
+        <Form.Item name="cover_image_id" label={t("pkg.cover")}>
+          <ImageField
+            purpose="package_cover"
+            uploadLabel={t("pkg.uploadCover")}
+            previewTestId="package-cover-preview"
+          />
         </Form.Item>
         <FormRows
           name="rules"
@@ -248,6 +311,23 @@ export function PackageForm(props: { open: boolean; editing: Package | null; onC
             </>
           )}
         />
+        <Form.Item
+          name="availability"
+          label={t("pkg.availability")}
+          rules={[
+            {
+              validator: async (_, v: Availability | undefined) => {
+                const problem = availabilityProblem(v);
+                if (problem) throw new Error(t(problem));
+              },
+            },
+          ]}
+        >
+          <AvailabilityField />
+        </Form.Item>
+        <Form.Item name="store_scope" label={t("pkg.stores")}>
+          <StoreScopeField />
+        </Form.Item>
         <Space wrap>
           <Form.Item name="min_tier" label={t("pkg.audience.minTier")}>
             <Input placeholder="silver" style={{ width: 140 }} />
@@ -272,11 +352,9 @@ export function PackageForm(props: { open: boolean; editing: Package | null; onC
             </Form.Item>
           ))}
         </Space>
-        <Form.Item name="perks_json" label={t("pkg.perks")}>
-          <Input.TextArea rows={4} style={{ fontFamily: "monospace" }} />
-        </Form.Item>
+        <PerkRows />
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }
 
