@@ -4,6 +4,7 @@ import { giftcardsEnUS } from "./giftcards.js";
 import { packagesEnUS } from "./packages.js";
 import { partnersEnUS } from "./partners.js";
 import { platformEnUS } from "./platform.js";
+import { topupFormEnUS } from "./topupForm.js";
 
 /** English messages. zh-CN.ts must have every key (the compiler and a test check it). */
 export const enUS = {
@@ -569,6 +570,7 @@ export const enUS = {
   "topup.unfulfilled.too_many_open_lots": "Too many top-up lots with money left",
   ...giftcardsEnUS,
   ...packagesEnUS,
+  ...topupFormEnUS,
   ...auditEnUS,
   ...partnersEnUS,
   ...platformEnUS,

@@ -5,6 +5,7 @@ import { giftcardsZhCN } from "./giftcards.js";
 import { packagesZhCN } from "./packages.js";
 import { partnersZhCN } from "./partners.js";
 import { platformZhCN } from "./platform.js";
+import { topupFormZhCN } from "./topupForm.js";
 
 /** 简体中文。Every key of en-US.ts must be here: the type below and a test check it. */
 export const zhCN: Record<MessageKey, string> = {
@@ -562,6 +563,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.unfulfilled.too_many_open_lots": "未用完的充值批次过多",
   ...giftcardsZhCN,
   ...packagesZhCN,
+  ...topupFormZhCN,
   ...auditZhCN,
   ...partnersZhCN,
   ...platformZhCN,

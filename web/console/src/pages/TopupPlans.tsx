@@ -4,6 +4,7 @@ import {
   App,
   Button,
   Card,
+  Collapse,
   Form,
   Input,
   InputNumber,
@@ -14,16 +15,37 @@ import {
   Table,
   Tabs,
   Tag,
+  Typography,
 } from "antd";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FormDialog } from "../components/FormDialog";
+import { ImageField } from "../components/ImageField";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
+import { compactStoreScope, type StoreScope, StoreScopeField } from "../components/StoreScopeField";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
+import {
+  AgreementField,
+  AudienceFields,
+  type AudienceRule,
+  type Availability,
+  AvailabilityFields,
+  audienceOf,
+  compact,
+  GiftField,
+  type GiftSpec,
+  giftOrUndefined,
+  type PlanChoices,
+  stableJson,
+  toBps,
+  toPercent,
+  useGiftRule,
+  usePlanChoices,
+} from "./topupFields";
 
 type Status = "active" | "inactive" | "archived";
 export type Rule =
@@ -44,6 +66,9 @@ interface PlanRestrictions {
   first_topup_only?: boolean;
   stock_limit?: number | null;
   purchase_limit_per_member?: number | null;
+  eligible_skus?: string[] | null;
+  same_day_usable_bps?: number | null;
+  no_bonus_on_topup_day?: boolean;
   [other: string]: unknown;
 }
 export interface Plan {
@@ -52,14 +77,40 @@ export interface Plan {
   kind: "package" | "custom";
   status: Status;
   currency: string;
-  terms: { rule: Rule; description?: string | null; restrictions?: PlanRestrictions };
+  terms: PlanExtras & { rule: Rule };
   updated_at: string;
 }
+type TierGifts = { gift?: GiftSpec; first_topup_gift?: GiftSpec };
+type SmartTier =
+  | ({ type: "discount"; multiplier_bps: number; bonus_bps: number } & TierGifts)
+  | ({
+      type: "gift";
+      multiplier_bps: number;
+      bonus_bps: number;
+      points_bps: number;
+      first_topup_extra_bonus_bps?: number;
+      first_topup_extra_points_bps?: number;
+    } & TierGifts)
+  | ({ type: "fixed"; amount: number; bonus_amount: number; bonus_points: number } & TierGifts);
 interface SmartPlan {
   id: string;
   name: string;
   status: Status;
-  terms: { rounding?: string; tiers: { type: "discount" | "gift" | "fixed" }[] };
+  currency: string;
+  terms: {
+    description?: string | null;
+    agreement_id?: string | null;
+    cover_image_id?: string | null;
+    availability?: Availability;
+    store_scope?: StoreScope;
+    audience?: AudienceRule;
+    min_topup_amount?: number;
+    rounding?: string;
+    tiers: SmartTier[];
+    first_topup_only?: boolean;
+    gift_stock_limit?: number | null;
+    channels?: ("pos" | "online")[];
+  };
   updated_at: string;
 }
 interface RechargeCode {
@@ -251,59 +302,44 @@ function RuleFields(props: { type: Rule["type"]; types: readonly Rule["type"][] 
   );
 }
 
-function CreatePlan({ open, onClose }: { open: boolean; onClose(): void }) {
-  const { t, fmt } = useI18n();
-  const client = useQueryClient();
-  const [form] = Form.useForm<PlanDraft>();
-  const type = Form.useWatch("type", form) ?? "fixed";
-  const [error, setError] = useState<unknown>();
-  const save = async () => {
-    const d = await form.validateFields().catch(() => undefined);
-    if (!d) return;
-    setError(undefined);
-    try {
-      const body = {
-        kind: d.type === "custom" ? "custom" : "package",
-        name: d.name,
-        rule: ruleOf(d, fmt.toMinor),
-      };
-      await unwrap(
-        api.POST("/v1/topup-plans", {
-          body: body as never,
-          headers: { "idempotency-key": idempotencyKey() },
-        }),
-      );
-      form.resetFields();
-      onClose();
-      await client.invalidateQueries({ queryKey: ["/v1/topup-plans"] });
-    } catch (e) {
-      setError(e);
-    }
-  };
-  return (
-    <FormDialog open={open} title={t("topup.createPlan")} onSave={save} onCancel={onClose} error={error}>
-      <Form
-        name="topup-plan"
-        form={form}
-        layout="vertical"
-        initialValues={{ type: "fixed", bonus_points: 0, points_min: 0, points_max: 0 }}
-      >
-        <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
-          <Input />
-        </Form.Item>
-        <RuleFields type={type} types={["fixed", "range", "custom"]} />
-      </Form>
-    </FormDialog>
-  );
+/** The terms a top-up plan keeps besides its rule (seed 001 §2.3.2), as the API stores them. */
+interface PlanExtras {
+  description?: string | null;
+  agreement_id?: string | null;
+  cover_image_id?: string | null;
+  availability?: Availability;
+  store_scope?: StoreScope;
+  audience?: AudienceRule;
+  tier_upgrade?: { tier: string } | null;
+  gift?: GiftSpec;
+  first_topup_bonus?: { extra_bonus_bps?: number; extra_points_bps?: number; gift?: GiftSpec } | null;
+  bonus_benefits?: { benefit_ids: string[]; valid_days: number } | null;
+  restrictions?: PlanRestrictions;
 }
 
-interface EditPlanDraft extends PlanDraft {
+interface PlanFormDraft extends PlanDraft {
   description?: string;
+  availability?: Availability;
+  store_scope?: StoreScope;
+  audience?: AudienceRule;
+  tier_upgrade?: string;
+  gift?: GiftSpec;
+  first_topup_on: boolean;
+  first_bonus_percent?: number | null;
+  first_points_percent?: number | null;
+  first_gift?: GiftSpec;
+  benefit_ids?: string[];
+  benefit_days?: number | null;
+  cover_image_id?: string | null;
+  agreement_id?: string;
   channels: ("pos" | "online")[];
   visibility: "shown" | "hidden";
   first_topup_only: boolean;
   stock_limit?: number | null;
   purchase_limit_per_member?: number | null;
+  eligible_skus?: string[];
+  same_day_percent?: number | null;
+  no_bonus_on_topup_day: boolean;
 }
 
 /** A plan's rule as the form shows it: amounts in major units, rates in percent. */
@@ -346,124 +382,433 @@ function restrictionsOf(r: PlanRestrictions | undefined): PlanRestrictions {
     first_topup_only: r?.first_topup_only ?? false,
     stock_limit: r?.stock_limit ?? null,
     purchase_limit_per_member: r?.purchase_limit_per_member ?? null,
+    eligible_skus: r?.eligible_skus ?? null,
+    same_day_usable_bps: r?.same_day_usable_bps ?? null,
+    no_bonus_on_topup_day: r?.no_bonus_on_topup_day ?? false,
   };
 }
 
-/**
- * Edit a top-up plan (seed 001 §2.3.3): its name, description, rule and the restrictions the
- * seed lists (channels, visibility, first top-up only, stock, purchases per member); the
- * restrictions it does not show here (eligible products, same-day limits) are kept. Later
- * top-ups follow the new terms; only what changed is sent.
- */
-function EditPlan(props: { plan: Plan | undefined; onClose(): void }) {
-  const { t, fmt } = useI18n();
-  const { message } = App.useApp();
-  const client = useQueryClient();
-  const [form] = Form.useForm<EditPlanDraft>();
-  const p = props.plan;
-  const type = Form.useWatch("type", form) ?? p?.terms.rule.type ?? "fixed";
-  const [error, setError] = useState<unknown>();
-  const save = async () => {
-    if (!p) return;
-    const d = await form.validateFields().catch(() => undefined);
-    if (!d) return;
-    setError(undefined);
-    const changes: Record<string, unknown> = {};
-    if (d.name !== p.name) changes.name = d.name;
-    if ((d.description || null) !== (p.terms.description ?? null))
-      changes.description = d.description || null;
-    const rule = ruleOf(d, fmt.toMinor);
-    if (JSON.stringify(rule) !== JSON.stringify(p.terms.rule)) changes.rule = rule;
-    const before = restrictionsOf(p.terms.restrictions);
-    const after: PlanRestrictions = {
-      ...before,
+/** What each optional term is when it is cleared: PATCH sends this to take a saved value away. */
+const CLEARED: Record<string, unknown> = {
+  description: null,
+  agreement_id: null,
+  cover_image_id: null,
+  availability: {},
+  store_scope: {},
+  audience: {},
+  tier_upgrade: null,
+  gift: { kind: "none" },
+  first_topup_bonus: null,
+  bonus_benefits: null,
+};
+
+/** A term compared as the API means it: absent, null and its cleared form are one. */
+const termKey = (key: string, v: unknown) =>
+  v === undefined || v === null || (key in CLEARED && stableJson(v) === stableJson(CLEARED[key]))
+    ? "∅"
+    : stableJson(v);
+
+/** Only the terms that differ from `before`, each cleared one as the API takes it. */
+export function changedTerms(after: Record<string, unknown>, before: Record<string, unknown>) {
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(after)) {
+    if (termKey(key, v) === termKey(key, before[key])) continue;
+    out[key] = v === undefined || v === null ? (key in CLEARED ? CLEARED[key] : v) : v;
+  }
+  return out;
+}
+
+/** The plan's terms (all but name and rule) from the form; what the form does not show is kept. */
+function planTermsOf(d: PlanFormDraft, before: PlanExtras | undefined): PlanExtras {
+  const r = restrictionsOf(before?.restrictions);
+  return {
+    description: d.description || undefined,
+    availability: compact({ ...d.availability }),
+    store_scope: compact(compactStoreScope(d.store_scope)),
+    audience: audienceOf(d.audience, before?.audience),
+    tier_upgrade: d.tier_upgrade ? { tier: d.tier_upgrade } : undefined,
+    gift: giftOrUndefined(d.gift),
+    first_topup_bonus: d.first_topup_on
+      ? (compact({
+          extra_bonus_bps: toBps(d.first_bonus_percent),
+          extra_points_bps: toBps(d.first_points_percent),
+          gift: giftOrUndefined(d.first_gift),
+        }) ?? {})
+      : undefined,
+    bonus_benefits: d.benefit_ids?.length
+      ? { benefit_ids: d.benefit_ids, valid_days: d.benefit_days ?? 30 }
+      : undefined,
+    cover_image_id: d.cover_image_id || undefined,
+    agreement_id: d.agreement_id || undefined,
+    restrictions: {
+      ...r,
       channels: d.channels,
       visibility: d.visibility,
       first_topup_only: d.first_topup_only,
       stock_limit: d.stock_limit ?? null,
       purchase_limit_per_member: d.purchase_limit_per_member ?? null,
-    };
-    if (JSON.stringify(after) !== JSON.stringify(before)) changes.restrictions = after;
+      eligible_skus: d.eligible_skus?.length ? d.eligible_skus : null,
+      same_day_usable_bps: toBps(d.same_day_percent) ?? null,
+      no_bonus_on_topup_day: d.no_bonus_on_topup_day,
+    },
+  };
+}
+
+/** A saved plan as the form shows it. */
+function planDraftOf(p: Plan, toMajor: (minor: number) => string): PlanFormDraft {
+  const x = p.terms;
+  const r = restrictionsOf(x.restrictions);
+  return {
+    ...draftOf(x.rule, toMajor),
+    name: p.name,
+    description: x.description ?? undefined,
+    availability: x.availability,
+    store_scope: x.store_scope,
+    audience: x.audience,
+    tier_upgrade: x.tier_upgrade?.tier,
+    gift: x.gift,
+    first_topup_on: !!x.first_topup_bonus,
+    first_bonus_percent: toPercent(x.first_topup_bonus?.extra_bonus_bps),
+    first_points_percent: toPercent(x.first_topup_bonus?.extra_points_bps),
+    first_gift: x.first_topup_bonus?.gift,
+    benefit_ids: x.bonus_benefits?.benefit_ids,
+    benefit_days: x.bonus_benefits?.valid_days,
+    cover_image_id: x.cover_image_id ?? undefined,
+    agreement_id: x.agreement_id ?? undefined,
+    channels: r.channels ?? ["pos", "online"],
+    visibility: r.visibility ?? "shown",
+    first_topup_only: r.first_topup_only ?? false,
+    stock_limit: r.stock_limit,
+    purchase_limit_per_member: r.purchase_limit_per_member,
+    eligible_skus: r.eligible_skus ?? undefined,
+    same_day_percent: toPercent(r.same_day_usable_bps),
+    no_bonus_on_topup_day: r.no_bonus_on_topup_day ?? false,
+  };
+}
+
+const NEW_PLAN: Partial<PlanFormDraft> = {
+  type: "fixed",
+  bonus_points: 0,
+  points_min: 0,
+  points_max: 0,
+  first_topup_on: false,
+  channels: ["pos", "online"],
+  visibility: "shown",
+  first_topup_only: false,
+  no_bonus_on_topup_day: false,
+};
+
+type Section = "basic" | "rule" | "schedule" | "scope" | "perks" | "limits" | "more";
+/** Where each field lives, so a refused field's section opens. */
+const SECTION_OF: Record<string, Section> = {
+  name: "basic",
+  description: "basic",
+  availability: "schedule",
+  store_scope: "scope",
+  audience: "scope",
+  tier_upgrade: "scope",
+  gift: "perks",
+  first_topup_on: "perks",
+  first_bonus_percent: "perks",
+  first_points_percent: "perks",
+  first_gift: "perks",
+  benefit_ids: "perks",
+  benefit_days: "perks",
+  cover_image_id: "perks",
+  agreement_id: "more",
+  tiers: "rule",
+  min_topup_amount: "rule",
+  rounding: "rule",
+};
+const sectionOf = (name: string | number | undefined) => SECTION_OF[String(name)] ?? "limits";
+
+/**
+ * Validates the form; on failure opens every section that holds a refused field, so nothing
+ * that stops the save stays folded away.
+ */
+async function validateOpening<T>(
+  form: ReturnType<typeof Form.useForm<T>>[0],
+  open: (s: Section[]) => void,
+  ruleFields: readonly string[],
+): Promise<T | undefined> {
+  try {
+    return await form.validateFields();
+  } catch (e) {
+    const fields = (e as { errorFields?: { name: (string | number)[] }[] }).errorFields ?? [];
+    open(
+      fields.map((f) => {
+        const top = String(f.name[0]);
+        return ruleFields.includes(top) ? "rule" : sectionOf(top);
+      }),
+    );
+    return undefined;
+  }
+}
+
+const RULE_FIELDS = [
+  "type",
+  "amount",
+  "bonus_amount",
+  "bonus_points",
+  "min_amount",
+  "max_amount",
+  "bonus_percent",
+  "points_percent",
+  "bonus_min",
+  "bonus_max",
+  "points_min",
+  "points_max",
+];
+
+/**
+ * Create or edit a top-up plan with every term the API takes (seed 001 §2.3.2), in folding
+ * sections: basics, rule, validity and schedule, where and for whom, gifts and perks,
+ * restrictions, agreement. Editing sends only what changed and keeps what the form does not show
+ * (the audience's exclusions); later top-ups follow the new terms.
+ */
+function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): void }) {
+  const { t, fmt } = useI18n();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [form] = Form.useForm<PlanFormDraft>();
+  const p = props.plan;
+  const type = Form.useWatch("type", form) ?? p?.terms.rule.type ?? "fixed";
+  const firstOn = Form.useWatch("first_topup_on", form) ?? !!p?.terms.first_topup_bonus;
+  const benefitIds = Form.useWatch("benefit_ids", form);
+  const choices = usePlanChoices(props.open);
+  const giftRule = useGiftRule();
+  const [error, setError] = useState<unknown>();
+  const [active, setActive] = useState<Section[]>(["basic", "rule", "limits"]);
+  const open = (s: Section[]) => setActive((now) => [...new Set([...now, ...s])]);
+  const save = async () => {
+    const d = await validateOpening(form, open, RULE_FIELDS);
+    if (!d) return;
+    setError(undefined);
+    const rule = ruleOf(d, fmt.toMinor);
+    const terms = planTermsOf(d, p?.terms);
     try {
-      if (Object.keys(changes).length > 0) {
-        await unwrap(
-          api.PATCH("/v1/topup-plans/{id}", { params: { path: { id: p.id } }, body: changes as never }),
+      if (p) {
+        const changes: Record<string, unknown> = changedTerms(
+          { ...terms, restrictions: terms.restrictions } as Record<string, unknown>,
+          { ...p.terms, restrictions: restrictionsOf(p.terms.restrictions) } as Record<string, unknown>,
         );
-        await client.invalidateQueries({ queryKey: ["/v1/topup-plans"] });
+        if (d.name !== p.name) changes.name = d.name;
+        if (stableJson(rule) !== stableJson(p.terms.rule)) changes.rule = rule;
+        if (Object.keys(changes).length > 0) {
+          await unwrap(
+            api.PATCH("/v1/topup-plans/{id}", { params: { path: { id: p.id } }, body: changes as never }),
+          );
+        }
+        message.success(t("topup.saved"));
+      } else {
+        const { restrictions, ...rest } = terms;
+        const body = {
+          kind: d.type === "custom" ? "custom" : "package",
+          name: d.name,
+          rule,
+          ...compact(rest as Record<string, unknown>),
+          ...(stableJson(restrictions) !== stableJson(restrictionsOf(undefined)) ? { restrictions } : {}),
+        };
+        await unwrap(
+          api.POST("/v1/topup-plans", {
+            body: body as never,
+            headers: { "idempotency-key": idempotencyKey() },
+          }),
+        );
+        form.resetFields();
       }
-      message.success(t("topup.saved"));
       props.onClose();
+      await client.invalidateQueries({ queryKey: ["/v1/topup-plans"] });
     } catch (e) {
       setError(e);
     }
   };
-  const r = restrictionsOf(p?.terms.restrictions);
+  const section = (key: Section, label: MessageKey, children: ReactNode) => ({
+    key,
+    label: t(label),
+    forceRender: true,
+    children,
+  });
   return (
     <FormDialog
-      open={p !== undefined}
-      title={p ? t("topup.editTitle", { name: p.name }) : ""}
+      open={props.open}
+      title={p ? t("topup.editTitle", { name: p.name }) : t("topup.createPlan")}
       onSave={save}
       onCancel={props.onClose}
       error={error}
-      width={640}
+      width={820}
     >
-      {p ? (
-        <Form<EditPlanDraft>
-          name="topup-plan-edit"
-          form={form}
-          layout="vertical"
-          initialValues={{
-            ...draftOf(p.terms.rule, fmt.toMajor),
-            name: p.name,
-            description: p.terms.description ?? undefined,
-            channels: r.channels,
-            visibility: r.visibility,
-            first_topup_only: r.first_topup_only,
-            stock_limit: r.stock_limit,
-            purchase_limit_per_member: r.purchase_limit_per_member,
-          }}
-        >
-          <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
-            <Input />
-          </Form.Item>
-          <Form.Item name="description" label={t("topup.description")}>
-            <Input.TextArea rows={2} maxLength={4000} />
-          </Form.Item>
-          <RuleFields type={type} types={p.kind === "custom" ? ["custom"] : ["fixed", "range"]} />
-          <Space wrap>
-            <Form.Item name="channels" label={t("topup.channels")} rules={[{ required: true }]}>
-              <Select
-                mode="multiple"
-                style={{ minWidth: 180 }}
-                options={(["pos", "online"] as const).map((v) => ({
-                  value: v,
-                  label: t(`topup.channel.${v}`),
-                }))}
-              />
-            </Form.Item>
-            <Form.Item name="visibility" label={t("topup.visibility")}>
-              <Select
-                style={{ width: 140 }}
-                options={(["shown", "hidden"] as const).map((v) => ({
-                  value: v,
-                  label: t(`topup.visibility.${v}`),
-                }))}
-              />
-            </Form.Item>
-            <Form.Item name="first_topup_only" label={t("topup.firstTopupOnly")} valuePropName="checked">
-              <Switch />
-            </Form.Item>
-          </Space>
-          <Space wrap>
-            <Form.Item name="stock_limit" label={t("topup.stockLimit")}>
-              <InputNumber min={0} precision={0} style={{ width: 180 }} />
-            </Form.Item>
-            <Form.Item name="purchase_limit_per_member" label={t("topup.purchaseLimit")}>
-              <InputNumber min={1} precision={0} style={{ width: 180 }} />
-            </Form.Item>
-          </Space>
-        </Form>
-      ) : null}
+      <Form<PlanFormDraft>
+        name={p ? "topup-plan-edit" : "topup-plan"}
+        form={form}
+        layout="vertical"
+        initialValues={p ? planDraftOf(p, fmt.toMajor) : NEW_PLAN}
+      >
+        <Collapse
+          size="small"
+          activeKey={active}
+          onChange={(keys) => setActive(keys as Section[])}
+          items={[
+            section(
+              "basic",
+              "topupForm.section.basic",
+              <>
+                <Space wrap align="start">
+                  <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
+                    <Input style={{ width: 320 }} />
+                  </Form.Item>
+                  <Form.Item label={t("topupForm.currency")}>
+                    <Typography.Text data-testid="topup-plan-currency">
+                      {p?.currency ?? fmt.currency}
+                    </Typography.Text>
+                  </Form.Item>
+                </Space>
+                <Form.Item name="description" label={t("topup.description")}>
+                  <Input.TextArea rows={2} maxLength={4000} />
+                </Form.Item>
+              </>,
+            ),
+            section(
+              "rule",
+              "topupForm.section.rule",
+              <RuleFields
+                type={type}
+                types={
+                  p ? (p.kind === "custom" ? ["custom"] : ["fixed", "range"]) : ["fixed", "range", "custom"]
+                }
+              />,
+            ),
+            section("schedule", "topupForm.section.schedule", <AvailabilityFields />),
+            section(
+              "scope",
+              "topupForm.section.scope",
+              <>
+                <Form.Item name="store_scope" label={t("topupForm.storeScope")}>
+                  <StoreScopeField />
+                </Form.Item>
+                <AudienceFields choices={choices} />
+                <Form.Item name="tier_upgrade" label={t("topupForm.tierUpgrade")}>
+                  <Select
+                    allowClear
+                    style={{ width: 260 }}
+                    optionFilterProp="label"
+                    options={choices.tiers}
+                  />
+                </Form.Item>
+              </>,
+            ),
+            section(
+              "perks",
+              "topupForm.section.perks",
+              <>
+                <Form.Item name="gift" label={t("topupForm.gift")} rules={[giftRule]}>
+                  <GiftField label={t("topupForm.gift")} choices={choices} />
+                </Form.Item>
+                <Form.Item name="first_topup_on" label={t("topupForm.firstBonus")} valuePropName="checked">
+                  <Switch />
+                </Form.Item>
+                {firstOn ? (
+                  <Space wrap align="start">
+                    <Form.Item name="first_bonus_percent" label={t("topupForm.firstBonusPercent")}>
+                      <InputNumber min={0} max={100} precision={2} suffix="%" style={{ width: 140 }} />
+                    </Form.Item>
+                    <Form.Item name="first_points_percent" label={t("topupForm.firstPointsPercent")}>
+                      <InputNumber min={0} max={1000} precision={2} suffix="%" style={{ width: 140 }} />
+                    </Form.Item>
+                    <Form.Item name="first_gift" label={t("topupForm.firstGift")} rules={[giftRule]}>
+                      <GiftField label={t("topupForm.firstGift")} choices={choices} />
+                    </Form.Item>
+                  </Space>
+                ) : null}
+                <Space wrap align="start">
+                  <Form.Item name="benefit_ids" label={t("topupForm.benefits")}>
+                    <Select
+                      mode="multiple"
+                      allowClear
+                      style={{ minWidth: 320 }}
+                      maxCount={20}
+                      optionFilterProp="label"
+                      loading={choices.loading}
+                      options={choices.benefits}
+                    />
+                  </Form.Item>
+                  {benefitIds?.length ? (
+                    <Form.Item
+                      name="benefit_days"
+                      label={t("topupForm.benefitDays")}
+                      rules={[{ required: true }]}
+                      initialValue={30}
+                    >
+                      <InputNumber min={1} max={3660} precision={0} style={{ width: 140 }} />
+                    </Form.Item>
+                  ) : null}
+                </Space>
+                <Form.Item name="cover_image_id" label={t("topupForm.cover")}>
+                  <ImageField purpose="topup_cover" uploadLabel={t("topupForm.uploadCover")} />
+                </Form.Item>
+              </>,
+            ),
+            section(
+              "limits",
+              "topupForm.section.limits",
+              <>
+                <Space wrap>
+                  <Form.Item name="channels" label={t("topup.channels")} rules={[{ required: true }]}>
+                    <Select
+                      mode="multiple"
+                      style={{ minWidth: 180 }}
+                      options={(["pos", "online"] as const).map((v) => ({
+                        value: v,
+                        label: t(`topup.channel.${v}`),
+                      }))}
+                    />
+                  </Form.Item>
+                  <Form.Item name="visibility" label={t("topup.visibility")}>
+                    <Select
+                      style={{ width: 140 }}
+                      options={(["shown", "hidden"] as const).map((v) => ({
+                        value: v,
+                        label: t(`topup.visibility.${v}`),
+                      }))}
+                    />
+                  </Form.Item>
+                  <Form.Item
+                    name="first_topup_only"
+                    label={t("topup.firstTopupOnly")}
+                    valuePropName="checked"
+                  >
+                    <Switch />
+                  </Form.Item>
+                </Space>
+                <Space wrap>
+                  <Form.Item name="stock_limit" label={t("topup.stockLimit")}>
+                    <InputNumber min={0} precision={0} style={{ width: 180 }} />
+                  </Form.Item>
+                  <Form.Item name="purchase_limit_per_member" label={t("topup.purchaseLimit")}>
+                    <InputNumber min={1} precision={0} style={{ width: 180 }} />
+                  </Form.Item>
+                </Space>
+                <Form.Item name="eligible_skus" label={t("topupForm.eligibleSkus")}>
+                  <Select mode="tags" style={{ minWidth: 320 }} maxCount={100} open={false} />
+                </Form.Item>
+                <Space wrap>
+                  <Form.Item name="same_day_percent" label={t("topupForm.sameDayPercent")}>
+                    <InputNumber min={0} max={100} precision={2} suffix="%" style={{ width: 180 }} />
+                  </Form.Item>
+                  <Form.Item
+                    name="no_bonus_on_topup_day"
+                    label={t("topupForm.noBonusOnTopupDay")}
+                    valuePropName="checked"
+                  >
+                    <Switch />
+                  </Form.Item>
+                </Space>
+              </>,
+            ),
+            section("more", "topupForm.section.more", <AgreementField choices={choices} />),
+          ]}
+        />
+      </Form>
     </FormDialog>
   );
 }
@@ -557,8 +902,8 @@ function Plans() {
           },
         ]}
       />
-      <CreatePlan open={creating} onClose={() => setCreating(false)} />
-      <EditPlan plan={editing} onClose={() => setEditing(undefined)} />
+      <PlanForm open={creating} plan={undefined} onClose={() => setCreating(false)} />
+      <PlanForm open={editing !== undefined} plan={editing} onClose={() => setEditing(undefined)} />
     </>
   );
 }
@@ -571,160 +916,408 @@ interface TierDraft {
   amount?: string;
   bonus_amount?: string;
   bonus_points?: number;
+  gift?: GiftSpec;
+  first_gift?: GiftSpec;
+  first_bonus_percent?: number | null;
+  first_points_percent?: number | null;
 }
 
-function tierOf(d: TierDraft, toMinor: (s: string) => number | undefined) {
+function tierOf(d: TierDraft, toMinor: (s: string) => number | undefined): SmartTier {
+  const gifts = {
+    ...(giftOrUndefined(d.gift) ? { gift: d.gift } : {}),
+    ...(giftOrUndefined(d.first_gift) ? { first_topup_gift: d.first_gift } : {}),
+  };
   if (d.type === "fixed")
     return {
       type: "fixed",
       amount: toMinor(d.amount ?? "") ?? 0,
-      bonus_amount: toMinor(d.bonus_amount ?? "0") ?? 0,
+      bonus_amount: toMinor(d.bonus_amount || "0") ?? 0,
       bonus_points: d.bonus_points ?? 0,
+      ...gifts,
     };
   const common = { multiplier_bps: times(d.multiplier), bonus_bps: bps(d.bonus_percent) };
-  return d.type === "gift"
-    ? { type: "gift", ...common, points_bps: bps(d.points_percent) }
-    : { type: "discount", ...common };
+  if (d.type === "discount") return { type: "discount", ...common, ...gifts };
+  const extraBonus = toBps(d.first_bonus_percent);
+  const extraPoints = toBps(d.first_points_percent);
+  return {
+    type: "gift",
+    ...common,
+    points_bps: bps(d.points_percent),
+    ...gifts,
+    ...(extraBonus ? { first_topup_extra_bonus_bps: extraBonus } : {}),
+    ...(extraPoints ? { first_topup_extra_points_bps: extraPoints } : {}),
+  };
 }
 
-function CreateSmartPlan({ open, onClose }: { open: boolean; onClose(): void }) {
+/** A saved tier as the form shows it (multiplier in times, rates in percent, amounts in major units). */
+function tierDraftOf(tier: SmartTier, toMajor: (minor: number) => string): TierDraft {
+  const gifts = { gift: tier.gift, first_gift: tier.first_topup_gift };
+  if (tier.type === "fixed")
+    return {
+      type: "fixed",
+      amount: toMajor(tier.amount),
+      bonus_amount: toMajor(tier.bonus_amount),
+      bonus_points: tier.bonus_points,
+      ...gifts,
+    };
+  const common = {
+    multiplier: String(tier.multiplier_bps / 10_000),
+    bonus_percent: String(tier.bonus_bps / 100),
+    ...gifts,
+  };
+  if (tier.type === "discount") return { type: "discount", ...common };
+  return {
+    type: "gift",
+    ...common,
+    points_percent: String(tier.points_bps / 100),
+    first_bonus_percent: toPercent(tier.first_topup_extra_bonus_bps),
+    first_points_percent: toPercent(tier.first_topup_extra_points_bps),
+  };
+}
+
+interface SmartDraft {
+  name: string;
+  description?: string;
+  availability?: Availability;
+  store_scope?: StoreScope;
+  audience?: AudienceRule;
+  rounding: string;
+  min_topup_amount?: string;
+  tiers: TierDraft[];
+  first_topup_only: boolean;
+  gift_stock_limit?: number | null;
+  channels: ("pos" | "online")[];
+  cover_image_id?: string | null;
+  agreement_id?: string;
+}
+
+/** The smart plan's terms from the form; cleared values as the API takes them on an edit. */
+function smartTermsOf(
+  d: SmartDraft,
+  before: SmartPlan["terms"] | undefined,
+  toMinor: (s: string) => number | undefined,
+) {
+  return {
+    name: d.name,
+    description: d.description || undefined,
+    availability: compact({ ...d.availability }),
+    store_scope: compact(compactStoreScope(d.store_scope)),
+    audience: audienceOf(d.audience, before?.audience),
+    rounding: d.rounding,
+    // Not nullable in the API: 0 is "no minimum".
+    min_topup_amount: d.min_topup_amount
+      ? toMinor(d.min_topup_amount)
+      : before?.min_topup_amount
+        ? 0
+        : undefined,
+    tiers: d.tiers.map((tier) => tierOf(tier, toMinor)),
+    first_topup_only: d.first_topup_only,
+    gift_stock_limit: d.gift_stock_limit ?? null,
+    channels: d.channels,
+    cover_image_id: d.cover_image_id || undefined,
+    agreement_id: d.agreement_id || undefined,
+  };
+}
+
+const SMART_DEFAULTS = {
+  first_topup_only: false,
+  gift_stock_limit: null,
+  channels: ["pos", "online"],
+  rounding: "1",
+};
+
+function smartDraftOf(p: SmartPlan, toMajor: (minor: number) => string): SmartDraft {
+  const x = p.terms;
+  return {
+    name: p.name,
+    description: x.description ?? undefined,
+    availability: x.availability,
+    store_scope: x.store_scope,
+    audience: x.audience,
+    rounding: x.rounding ?? "1",
+    min_topup_amount: x.min_topup_amount ? toMajor(x.min_topup_amount) : undefined,
+    tiers: x.tiers.map((tier) => tierDraftOf(tier, toMajor)),
+    first_topup_only: x.first_topup_only ?? false,
+    gift_stock_limit: x.gift_stock_limit ?? null,
+    channels: x.channels ?? ["pos", "online"],
+    cover_image_id: x.cover_image_id ?? undefined,
+    agreement_id: x.agreement_id ?? undefined,
+  };
+}
+
+/** One tier's row: its type and rule, then its gift and what a first-time depositor gets. */
+function TierFields(props: {
+  name: number;
+  index: number;
+  type: TierDraft["type"];
+  choices: PlanChoices;
+  onRemove?: () => void;
+}) {
+  const { t } = useI18n();
+  const giftRule = useGiftRule();
+  const { name, index: i, type } = props;
+  const n = { n: i + 1 };
+  return (
+    <Card size="small" style={{ marginBottom: 8 }} data-testid={`smart-tier-${i + 1}`}>
+      <Space wrap align="end">
+        <Form.Item name={[name, "type"]} label={t("topup.tier", n)}>
+          <Select
+            style={{ width: 140 }}
+            options={(["discount", "gift", "fixed"] as const).map((v) => ({
+              value: v,
+              label: t(`topup.tierType.${v}`),
+            }))}
+          />
+        </Form.Item>
+        {type === "fixed" ? (
+          <>
+            <Form.Item name={[name, "amount"]} label={t("topup.amount")} rules={[{ required: true }]}>
+              <Input inputMode="decimal" style={{ width: 110 }} />
+            </Form.Item>
+            <Form.Item name={[name, "bonus_amount"]} label={t("topup.bonusAmount")}>
+              <Input inputMode="decimal" style={{ width: 110 }} />
+            </Form.Item>
+            <Form.Item name={[name, "bonus_points"]} label={t("topup.bonusPoints")}>
+              <InputNumber min={0} precision={0} />
+            </Form.Item>
+          </>
+        ) : (
+          <>
+            <Form.Item name={[name, "multiplier"]} label={t("topup.multiplier")} rules={[{ required: true }]}>
+              <Input inputMode="decimal" suffix="×" style={{ width: 110 }} />
+            </Form.Item>
+            <Form.Item name={[name, "bonus_percent"]} label={t("topup.bonusPercent")}>
+              <Input inputMode="decimal" suffix="%" style={{ width: 110 }} />
+            </Form.Item>
+            {type === "gift" ? (
+              <Form.Item name={[name, "points_percent"]} label={t("topup.pointsPercent")}>
+                <Input inputMode="decimal" suffix="%" style={{ width: 110 }} />
+              </Form.Item>
+            ) : null}
+          </>
+        )}
+        {props.onRemove ? (
+          <Form.Item>
+            <Button onClick={props.onRemove}>{t("common.delete")}</Button>
+          </Form.Item>
+        ) : null}
+      </Space>
+      <Space wrap align="start">
+        <Form.Item name={[name, "gift"]} label={t("topupForm.tierGift", n)} rules={[giftRule]}>
+          <GiftField label={t("topupForm.tierGift", n)} choices={props.choices} />
+        </Form.Item>
+        {type === "gift" ? (
+          <>
+            <Form.Item name={[name, "first_bonus_percent"]} label={t("topupForm.tierFirstBonus", n)}>
+              <InputNumber min={0} max={100} precision={2} suffix="%" style={{ width: 120 }} />
+            </Form.Item>
+            <Form.Item name={[name, "first_points_percent"]} label={t("topupForm.tierFirstPoints", n)}>
+              <InputNumber min={0} max={1000} precision={2} suffix="%" style={{ width: 120 }} />
+            </Form.Item>
+          </>
+        ) : null}
+        <Form.Item name={[name, "first_gift"]} label={t("topupForm.tierFirstGift", n)} rules={[giftRule]}>
+          <GiftField label={t("topupForm.tierFirstGift", n)} choices={props.choices} />
+        </Form.Item>
+      </Space>
+    </Card>
+  );
+}
+
+/**
+ * Create or edit a smart top-up plan (seed 001 §2.4.2): basics, validity, where and for whom,
+ * the top-up settings and up to 9 tiers with their gifts, restrictions, cover and agreement.
+ * Editing sends only what changed.
+ */
+function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onClose(): void }) {
   const { t, fmt } = useI18n();
+  const { message } = App.useApp();
   const client = useQueryClient();
-  const [form] = Form.useForm<{
-    name: string;
-    rounding: string;
-    min_topup_amount?: string;
-    tiers: TierDraft[];
-  }>();
+  const p = props.plan;
+  const [form] = Form.useForm<SmartDraft>();
   const tiers = Form.useWatch("tiers", form) ?? [];
+  const choices = usePlanChoices(props.open);
   const [error, setError] = useState<unknown>();
+  const [active, setActive] = useState<Section[]>(["basic", "rule"]);
+  const open = (s: Section[]) => setActive((now) => [...new Set([...now, ...s])]);
   const save = async () => {
-    const d = await form.validateFields();
+    const d = await validateOpening(form, open, []);
+    if (!d) return;
     setError(undefined);
+    const terms = smartTermsOf(d, p?.terms, fmt.toMinor);
     try {
-      const body = {
-        name: d.name,
-        rounding: d.rounding,
-        ...(d.min_topup_amount ? { min_topup_amount: fmt.toMinor(d.min_topup_amount) } : {}),
-        tiers: d.tiers.map((tier) => tierOf(tier, fmt.toMinor)),
-      };
-      await unwrap(
-        api.POST("/v1/smart-topup-plans", {
-          body: body as never,
-          headers: { "idempotency-key": idempotencyKey() },
-        }),
-      );
-      form.resetFields();
-      onClose();
+      if (p) {
+        const before = { ...SMART_DEFAULTS, ...p.terms, name: p.name } as Record<string, unknown>;
+        const changes = changedTerms(terms, before);
+        if (Object.keys(changes).length > 0)
+          await unwrap(
+            api.PATCH("/v1/smart-topup-plans/{id}", {
+              params: { path: { id: p.id } },
+              body: changes as never,
+            }),
+          );
+        message.success(t("topup.saved"));
+      } else {
+        const body: Record<string, unknown> = { ...compact(terms as Record<string, unknown>) };
+        for (const [key, v] of Object.entries(SMART_DEFAULTS))
+          if (key !== "rounding" && stableJson(body[key]) === stableJson(v)) delete body[key];
+        await unwrap(
+          api.POST("/v1/smart-topup-plans", {
+            body: body as never,
+            headers: { "idempotency-key": idempotencyKey() },
+          }),
+        );
+        form.resetFields();
+      }
+      props.onClose();
       await client.invalidateQueries({ queryKey: ["/v1/smart-topup-plans"] });
     } catch (e) {
       setError(e);
     }
   };
+  const section = (key: Section, label: MessageKey, children: ReactNode) => ({
+    key,
+    label: t(label),
+    forceRender: true,
+    children,
+  });
   return (
-    <Modal
-      open={open}
-      title={t("topup.createSmartPlan")}
-      onOk={save}
-      onCancel={onClose}
-      okText={t("common.save")}
-      cancelText={t("common.cancel")}
-      width={720}
-      destroyOnHidden
+    <FormDialog
+      open={props.open}
+      title={p ? t("topup.editTitle", { name: p.name }) : t("topup.createSmartPlan")}
+      onSave={save}
+      onCancel={props.onClose}
+      error={error}
+      width={860}
     >
-      <ProblemAlert error={error} />
-      <Form
-        name="smart-plan"
+      <Form<SmartDraft>
+        name={p ? "smart-plan-edit" : "smart-plan"}
         form={form}
         layout="vertical"
-        initialValues={{
-          rounding: "1",
-          tiers: [{ type: "discount", multiplier: "1.2", bonus_percent: "8" }],
-        }}
+        initialValues={
+          p
+            ? smartDraftOf(p, fmt.toMajor)
+            : {
+                ...SMART_DEFAULTS,
+                tiers: [{ type: "discount", multiplier: "1.2", bonus_percent: "8" }],
+              }
+        }
       >
-        <Space wrap>
-          <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
-            <Input />
-          </Form.Item>
-          <Form.Item name="rounding" label={t("topup.rounding")}>
-            <Select
-              style={{ width: 100 }}
-              options={["0.1", "1", "10", "100"].map((v) => ({ value: v, label: v }))}
-            />
-          </Form.Item>
-          <Form.Item name="min_topup_amount" label={t("topup.minTopup")}>
-            <Input inputMode="decimal" />
-          </Form.Item>
-        </Space>
-        <Form.List name="tiers">
-          {(fields, { add, remove }) => (
-            <>
-              {fields.map((field, i) => {
-                const type = tiers[i]?.type ?? "discount";
-                return (
-                  <Space key={field.key} wrap align="end">
-                    <Form.Item name={[field.name, "type"]} label={t("topup.tier", { n: i + 1 })}>
-                      <Select
-                        style={{ width: 140 }}
-                        options={(["discount", "gift", "fixed"] as const).map((v) => ({
-                          value: v,
-                          label: t(`topup.tierType.${v}`),
-                        }))}
-                      />
-                    </Form.Item>
-                    {type === "fixed" ? (
-                      <>
-                        <Form.Item
-                          name={[field.name, "amount"]}
-                          label={t("topup.amount")}
-                          rules={[{ required: true }]}
-                        >
-                          <Input inputMode="decimal" style={{ width: 110 }} />
-                        </Form.Item>
-                        <Form.Item name={[field.name, "bonus_amount"]} label={t("topup.bonusAmount")}>
-                          <Input inputMode="decimal" style={{ width: 110 }} />
-                        </Form.Item>
-                        <Form.Item name={[field.name, "bonus_points"]} label={t("topup.bonusPoints")}>
-                          <InputNumber min={0} precision={0} />
-                        </Form.Item>
-                      </>
-                    ) : (
-                      <>
-                        <Form.Item
-                          name={[field.name, "multiplier"]}
-                          label={t("topup.multiplier")}
-                          rules={[{ required: true }]}
-                        >
-                          <Input inputMode="decimal" suffix="×" style={{ width: 110 }} />
-                        </Form.Item>
-                        <Form.Item name={[field.name, "bonus_percent"]} label={t("topup.bonusPercent")}>
-                          <Input inputMode="decimal" suffix="%" style={{ width: 110 }} />
-                        </Form.Item>
-                        {type === "gift" ? (
-                          <Form.Item name={[field.name, "points_percent"]} label={t("topup.pointsPercent")}>
-                            <Input inputMode="decimal" suffix="%" style={{ width: 110 }} />
-                          </Form.Item>
-                        ) : null}
-                      </>
-                    )}
-                    {fields.length > 1 ? (
-                      <Form.Item>
-                        <Button onClick={() => remove(field.name)}>{t("common.delete")}</Button>
-                      </Form.Item>
-                    ) : null}
-                  </Space>
-                );
-              })}
-              {fields.length < 9 ? (
-                <Button icon={<PlusOutlined />} onClick={() => add({ type: "discount" })}>
-                  {t("topup.addTier")}
-                </Button>
-              ) : null}
-            </>
-          )}
-        </Form.List>
+        <Collapse
+          size="small"
+          activeKey={active}
+          onChange={(keys) => setActive(keys as Section[])}
+          items={[
+            section(
+              "basic",
+              "topupForm.section.basic",
+              <>
+                <Space wrap align="start">
+                  <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
+                    <Input style={{ width: 320 }} />
+                  </Form.Item>
+                  <Form.Item label={t("topupForm.currency")}>
+                    <Typography.Text>{p?.currency ?? fmt.currency}</Typography.Text>
+                  </Form.Item>
+                </Space>
+                <Form.Item name="description" label={t("topup.description")}>
+                  <Input.TextArea rows={2} maxLength={4000} />
+                </Form.Item>
+              </>,
+            ),
+            section("schedule", "topupForm.section.schedule", <AvailabilityFields />),
+            section(
+              "scope",
+              "topupForm.section.scope",
+              <>
+                <Form.Item name="store_scope" label={t("topupForm.storeScope")}>
+                  <StoreScopeField />
+                </Form.Item>
+                <AudienceFields choices={choices} />
+              </>,
+            ),
+            section(
+              "rule",
+              "topupForm.section.smartRule",
+              <>
+                <Space wrap>
+                  <Form.Item
+                    name="min_topup_amount"
+                    label={t("topup.minTopup")}
+                    rules={[{ pattern: /^\d+(\.\d{1,2})?$/ }]}
+                  >
+                    <Input inputMode="decimal" style={{ width: 140 }} />
+                  </Form.Item>
+                  <Form.Item name="rounding" label={t("topup.rounding")}>
+                    <Select
+                      style={{ width: 100 }}
+                      options={["0.1", "1", "10", "100"].map((v) => ({ value: v, label: v }))}
+                    />
+                  </Form.Item>
+                </Space>
+                <Form.List name="tiers">
+                  {(fields, { add, remove }) => (
+                    <>
+                      {fields.map((field, i) => (
+                        <TierFields
+                          key={field.key}
+                          name={field.name}
+                          index={i}
+                          type={tiers[i]?.type ?? "discount"}
+                          choices={choices}
+                          onRemove={fields.length > 1 ? () => remove(field.name) : undefined}
+                        />
+                      ))}
+                      {fields.length < 9 ? (
+                        <Button icon={<PlusOutlined />} onClick={() => add({ type: "discount" })}>
+                          {t("topup.addTier")}
+                        </Button>
+                      ) : null}
+                    </>
+                  )}
+                </Form.List>
+              </>,
+            ),
+            section(
+              "limits",
+              "topupForm.section.limits",
+              <Space wrap>
+                <Form.Item
+                  name="first_topup_only"
+                  label={t("topupForm.smartFirstOnly")}
+                  valuePropName="checked"
+                >
+                  <Switch />
+                </Form.Item>
+                <Form.Item name="gift_stock_limit" label={t("topupForm.giftStock")}>
+                  <InputNumber min={0} precision={0} style={{ width: 180 }} />
+                </Form.Item>
+                <Form.Item name="channels" label={t("topup.channels")} rules={[{ required: true }]}>
+                  <Select
+                    mode="multiple"
+                    style={{ minWidth: 180 }}
+                    options={(["pos", "online"] as const).map((v) => ({
+                      value: v,
+                      label: t(`topup.channel.${v}`),
+                    }))}
+                  />
+                </Form.Item>
+              </Space>,
+            ),
+            section(
+              "more",
+              "topupForm.section.more",
+              <>
+                <Form.Item name="cover_image_id" label={t("topupForm.cover")}>
+                  <ImageField purpose="topup_cover" uploadLabel={t("topupForm.uploadCover")} />
+                </Form.Item>
+                <AgreementField choices={choices} />
+              </>,
+            ),
+          ]}
+        />
       </Form>
-    </Modal>
+    </FormDialog>
   );
 }
 
@@ -732,6 +1325,7 @@ function SmartPlans() {
   const { t, fmt } = useI18n();
   const { can } = useSession();
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<SmartPlan>();
   return (
     <>
       {can("POST /v1/smart-topup-plans") ? (
@@ -762,13 +1356,19 @@ function SmartPlans() {
             key: "actions",
             render: (_, p) => (
               <Space>
+                {p.status !== "archived" && can("PATCH /v1/smart-topup-plans/{id}") ? (
+                  <Button size="small" onClick={() => setEditing(p)}>
+                    {t("topup.edit")}
+                  </Button>
+                ) : null}
                 <StatusButtons base="/v1/smart-topup-plans" id={p.id} name={p.name} status={p.status} />
               </Space>
             ),
           },
         ]}
       />
-      <CreateSmartPlan open={creating} onClose={() => setCreating(false)} />
+      <SmartPlanForm open={creating} plan={undefined} onClose={() => setCreating(false)} />
+      <SmartPlanForm open={editing !== undefined} plan={editing} onClose={() => setEditing(undefined)} />
     </>
   );
 }
