@@ -1,7 +1,10 @@
 /**
  * Seed 001 §2.3.3 in the console: find a top-up plan with the search bar, Edit it (rule and the
  * restrictions the seed lists; the ones the form does not show are kept), see a refusal, and
- * Archive an obsolete plan after deactivating it. Screenshots land in test-output/console/.
+ * Archive an obsolete plan after deactivating it. Then §2.3.2 and §2.4.2: a plan created with a
+ * store scope, a cover, a validity period with effective days and hours and a first top-up bonus
+ * reads back through the API with exactly those terms, an edit sends only what changed, and a
+ * smart top-up plan is edited and archived. Screenshots land in test-output/console/.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +16,7 @@ import {
   pickOption,
   poll,
   screenshot,
+  settledDialog,
   signIn,
   startConsoleSession,
 } from "../helpers/console-browser.js";
@@ -23,6 +27,24 @@ let page: Page;
 let problems: string[];
 let spring = "";
 let old = "";
+let smart = "";
+let shanghai = "";
+/** A 1×1 PNG: the plan's cover. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+  "base64",
+);
+const SMART_TIERS = [
+  { type: "discount", multiplier_bps: 12_000, bonus_bps: 800 },
+  {
+    type: "gift",
+    multiplier_bps: 13_000,
+    bonus_bps: 500,
+    points_bps: 1_000,
+    first_topup_extra_bonus_bps: 500,
+    first_topup_extra_points_bps: 300,
+  },
+];
 
 interface PlanBody {
   name: string;
@@ -68,6 +90,26 @@ beforeAll(async () => {
       rule: { type: "fixed", amount: 20_000, bonus_amount: 2_000, bonus_points: 0 },
     })
   ).id;
+  smart = (
+    await server.api<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "节日智能充值",
+      rounding: "1",
+      tiers: SMART_TIERS,
+      // A term the form does not show: the edit must keep it.
+      audience: { exclude: { student: true } },
+    })
+  ).id;
+  await server.api("POST", "/v1/card-plans", {
+    code: "club",
+    name: "Club",
+    validity: { kind: "relative", days: 365 },
+    tiers: [
+      { code: "club_silver", name: "Silver", rank: 1 },
+      { code: "club_gold", name: "Gold", rank: 2 },
+    ],
+  });
+  const units = await server.api<{ data: { id: string; name: string }[] }>("GET", "/v1/org-units?limit=100");
+  shanghai = units.data.find((u) => u.name === "Shanghai Nanjing Road")!.id;
   await signIn(page, server, "owner@demo.vouchsafe.test", "vouchsafe-demo");
   await page.getByRole("navigation").getByText("充值方案").click();
 }, 240_000);
@@ -154,6 +196,154 @@ describe("top-up plan management", () => {
     expect(await row("中秋储值礼包").textContent()).toContain("已归档");
     expect(await row("中秋储值礼包").getByRole("button", { name: "编辑" }).count()).toBe(0);
     await screenshot(page, "topup-archived");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("creates a plan with a store scope, a cover, a validity period and a first top-up bonus; the API holds exactly those", async () => {
+    await page.getByRole("navigation").getByText("充值方案").click();
+    await page.getByRole("button", { name: "新建充值方案" }).click();
+    const d = await settledDialog(page);
+    await d.getByLabel("名称").fill("周五会员储值");
+    await d.getByLabel("充值金额").fill("100");
+    await d.getByLabel("赠送金额").fill("10");
+    expect(await d.getByTestId("topup-plan-currency").textContent()).toBe("CNY");
+
+    await d.getByRole("button", { name: "有效期与生效时间" }).click();
+    await d.getByLabel("有效期开始").fill("2026-12-01");
+    await d.getByLabel("有效期开始").press("Enter");
+    await d.getByLabel("有效期结束").fill("2027-03-31");
+    await d.getByLabel("有效期结束").press("Enter");
+    await d.getByLabel("生效频率").click();
+    await pickOption(page, "每周");
+    await d.getByLabel("生效日", { exact: true }).click();
+    await pickOption(page, "周五");
+    await page.keyboard.press("Escape");
+    await d.getByLabel("生效时段", { exact: true }).click();
+    await pickOption(page, "统一时段");
+    await d.getByLabel("时段 · 开始").fill("10:00");
+    await d.getByLabel("时段 · 开始").press("Enter");
+    await d.getByLabel("时段 · 结束").fill("22:00");
+    await d.getByLabel("时段 · 结束").press("Enter");
+
+    await d.getByRole("button", { name: "适用门店与会员" }).click();
+    await d.getByLabel("门店", { exact: true }).click();
+    await pickOption(page, "Shanghai Nanjing Road");
+    await page.keyboard.press("Escape");
+    await poll(() => d.getByTestId("store-scope-summary").textContent()).toBe(
+      "所选门店、组织和分组，排除的门店除外。",
+    );
+
+    await d.getByRole("button", { name: "赠品、首充奖励与封面" }).click();
+    await d.getByLabel("上传封面").setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: PNG });
+    await d.getByTestId("image-preview").waitFor();
+    const cover = (await d.getByTestId("image-preview").getAttribute("src"))!.replace("/v1/images/", "");
+    await d.getByLabel("首充奖励").click();
+    await d.getByLabel("首充加赠 %").fill("5");
+    await d.getByLabel("首充加送积分 %").fill("3");
+    await d.getByText("有效期与生效时间").scrollIntoViewIfNeeded();
+    await screenshot(page, "topup-create-full-01-schedule-scope");
+    await d.getByLabel("首充加赠 %").scrollIntoViewIfNeeded();
+    await screenshot(page, "topup-create-full-02-perks");
+    await d.getByRole("button", { name: "保存" }).click();
+    await d.waitFor({ state: "hidden" });
+
+    const list = await server.api<{ data: (PlanBody & { id: string })[] }>(
+      "GET",
+      `/v1/topup-plans?q=${encodeURIComponent("周五会员储值")}`,
+    );
+    expect(list.data).toHaveLength(1);
+    const created = list.data[0]!;
+    const { rule, ...terms } = created.terms as Record<string, unknown>;
+    expect(rule).toEqual({ type: "fixed", amount: 10_000, bonus_amount: 1_000, bonus_points: 0 });
+    // Exactly what was chosen, and nothing the form was not told (no defaults written out).
+    expect(terms).toEqual({
+      store_scope: { stores: [shanghai] },
+      cover_image_id: cover,
+      availability: {
+        from_date: "2026-12-01",
+        until_date: "2027-03-31",
+        schedule: {
+          frequency: "weekly",
+          days: [5],
+          time: { kind: "unified", window: { start: "10:00", end: "22:00" } },
+        },
+      },
+      first_topup_bonus: { extra_bonus_bps: 500, extra_points_bps: 300 },
+    });
+
+    // Editing shows those terms back and sends only what changed.
+    await poll(() => row("周五会员储值").count()).toBe(1);
+    await row("周五会员储值").getByRole("button", { name: "编辑" }).click();
+    const e = await settledDialog(page);
+    await e.getByRole("button", { name: "赠品、首充奖励与封面" }).click();
+    expect(await e.getByLabel("首充加赠 %").inputValue()).toBe("5.00");
+    await e.getByLabel("首充加赠 %").fill("8");
+    await e.getByRole("button", { name: "有效期与生效时间" }).click();
+    expect(await e.getByLabel("有效期开始").inputValue()).toBe("2026-12-01");
+    // The tiers on offer are the card plans' own, loaded from the API.
+    await e.getByRole("button", { name: "适用门店与会员" }).click();
+    await e.getByLabel("充值后升级到等级").click();
+    await pickOption(page, "Club · Gold");
+    const patch = page.waitForRequest((r) => r.method() === "PATCH");
+    await e.getByRole("button", { name: "保存" }).click();
+    expect((await patch).postDataJSON()).toEqual({
+      first_topup_bonus: { extra_bonus_bps: 800, extra_points_bps: 300 },
+      tier_upgrade: { tier: "club_gold" },
+    });
+    await e.waitFor({ state: "hidden" });
+    const edited = await read(created.id);
+    expect(edited.version).toBe(2);
+    expect(edited.terms).toMatchObject({
+      store_scope: { stores: [shanghai] },
+      cover_image_id: cover,
+      first_topup_bonus: { extra_bonus_bps: 800, extra_points_bps: 300 },
+      tier_upgrade: { tier: "club_gold" },
+    });
+    expectNoConsoleProblems(problems);
+  });
+
+  it("edits a smart top-up plan, sending only what changed and keeping its tiers and hidden terms, then archives it", async () => {
+    await page.getByRole("tab", { name: "智能充值" }).click();
+    const smartRow = () => page.locator(".ant-table-row", { hasText: "节日智能充值" });
+    await smartRow().getByRole("button", { name: "编辑" }).click();
+    const d = await settledDialog(page);
+    await d.getByLabel("名称").fill("节日智能充值（新版）");
+    await d.getByLabel("最低充值").fill("100");
+    await d.getByRole("button", { name: "充值限制" }).click();
+    await d.getByLabel("赠品库存上限（留空：不限）").fill("500");
+    expect(await d.getByLabel("首充加赠 %（第 2 档）").inputValue()).toBe("5.00");
+    await screenshot(page, "topup-smart-edit");
+    const patch = page.waitForRequest((r) => r.method() === "PATCH");
+    await d.getByRole("button", { name: "保存" }).click();
+    expect((await patch).postDataJSON()).toEqual({
+      name: "节日智能充值（新版）",
+      min_topup_amount: 10_000,
+      gift_stock_limit: 500,
+    });
+    await d.waitFor({ state: "hidden" });
+    const saved = await server.api<{ name: string; terms: Record<string, unknown> }>(
+      "GET",
+      `/v1/smart-topup-plans/${smart}`,
+    );
+    expect(saved.name).toBe("节日智能充值（新版）");
+    expect(saved.terms).toMatchObject({
+      min_topup_amount: 10_000,
+      gift_stock_limit: 500,
+      tiers: SMART_TIERS,
+      audience: { exclude: { student: true } },
+    });
+
+    await poll(() => smartRow().textContent()).toContain("节日智能充值（新版）");
+    await smartRow().getByRole("button", { name: "停用" }).click();
+    await poll(() => smartRow().textContent()).toContain("未启用");
+    await smartRow().getByRole("button", { name: "归档" }).click();
+    await acceptConfirmation(page);
+    await poll(
+      async () => (await server.api<{ status: string }>("GET", `/v1/smart-topup-plans/${smart}`)).status,
+    ).toBe("archived");
+    // Archived plans leave the list: nothing left to edit or activate.
+    await poll(() => smartRow().count()).toBe(0);
+    await screenshot(page, "topup-smart-archived");
     expectNoConsoleProblems(problems);
   });
 });

@@ -40,6 +40,7 @@ import {
   type GiftSpec,
   giftOrUndefined,
   type PlanChoices,
+  ROW,
   stableJson,
   toBps,
   toPercent,
@@ -653,7 +654,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
               "basic",
               "topupForm.section.basic",
               <>
-                <Space wrap align="start">
+                <Space wrap align="start" style={ROW}>
                   <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
                     <Input style={{ width: 320 }} />
                   </Form.Item>
@@ -708,7 +709,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
                   <Switch />
                 </Form.Item>
                 {firstOn ? (
-                  <Space wrap align="start">
+                  <Space wrap align="start" style={ROW}>
                     <Form.Item name="first_bonus_percent" label={t("topupForm.firstBonusPercent")}>
                       <InputNumber min={0} max={100} precision={2} suffix="%" style={{ width: 140 }} />
                     </Form.Item>
@@ -720,7 +721,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
                     </Form.Item>
                   </Space>
                 ) : null}
-                <Space wrap align="start">
+                <Space wrap align="start" style={ROW}>
                   <Form.Item name="benefit_ids" label={t("topupForm.benefits")}>
                     <Select
                       mode="multiple"
@@ -752,7 +753,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
               "limits",
               "topupForm.section.limits",
               <>
-                <Space wrap>
+                <Space wrap style={ROW}>
                   <Form.Item name="channels" label={t("topup.channels")} rules={[{ required: true }]}>
                     <Select
                       mode="multiple"
@@ -780,7 +781,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
                     <Switch />
                   </Form.Item>
                 </Space>
-                <Space wrap>
+                <Space wrap style={ROW}>
                   <Form.Item name="stock_limit" label={t("topup.stockLimit")}>
                     <InputNumber min={0} precision={0} style={{ width: 180 }} />
                   </Form.Item>
@@ -791,7 +792,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
                 <Form.Item name="eligible_skus" label={t("topupForm.eligibleSkus")}>
                   <Select mode="tags" style={{ minWidth: 320 }} maxCount={100} open={false} />
                 </Form.Item>
-                <Space wrap>
+                <Space wrap style={ROW}>
                   <Form.Item name="same_day_percent" label={t("topupForm.sameDayPercent")}>
                     <InputNumber min={0} max={100} precision={2} suffix="%" style={{ width: 180 }} />
                   </Form.Item>
@@ -1059,7 +1060,8 @@ function TierFields(props: {
   const n = { n: i + 1 };
   return (
     <Card size="small" style={{ marginBottom: 8 }} data-testid={`smart-tier-${i + 1}`}>
-      <Space wrap align="end">
+      {/* The rule on one line, the tier's gifts below it. */}
+      <Space wrap align="end" style={ROW}>
         <Form.Item name={[name, "type"]} label={t("topup.tier", n)}>
           <Select
             style={{ width: 140 }}
@@ -1102,7 +1104,7 @@ function TierFields(props: {
           </Form.Item>
         ) : null}
       </Space>
-      <Space wrap align="start">
+      <Space wrap align="start" style={ROW}>
         <Form.Item name={[name, "gift"]} label={t("topupForm.tierGift", n)} rules={[giftRule]}>
           <GiftField label={t("topupForm.tierGift", n)} choices={props.choices} />
         </Form.Item>
@@ -1212,7 +1214,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
               "basic",
               "topupForm.section.basic",
               <>
-                <Space wrap align="start">
+                <Space wrap align="start" style={ROW}>
                   <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
                     <Input style={{ width: 320 }} />
                   </Form.Item>
@@ -1240,7 +1242,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
               "rule",
               "topupForm.section.smartRule",
               <>
-                <Space wrap>
+                <Space wrap style={ROW}>
                   <Form.Item
                     name="min_topup_amount"
                     label={t("topup.minTopup")}
@@ -1281,7 +1283,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
             section(
               "limits",
               "topupForm.section.limits",
-              <Space wrap>
+              <Space wrap style={ROW}>
                 <Form.Item
                   name="first_topup_only"
                   label={t("topupForm.smartFirstOnly")}

@@ -33,6 +33,9 @@ export type AudienceRule = {
   [other: string]: unknown;
 };
 
+/** A row of fields on a line of its own: two rows in a row would otherwise flow into one line. */
+export const ROW = { display: "flex" } as const;
+
 /** JSON with its object keys sorted: two values the API stored in another key order still compare equal. */
 export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
@@ -300,8 +303,8 @@ export function ScheduleField(props: {
   const kinds: TimeKind[] =
     frequency === "daily" ? ["all_day", "unified"] : ["all_day", "unified", "per_date"];
   return (
-    <Space direction="vertical" style={{ width: "100%" }}>
-      <Space wrap>
+    <Space orientation="vertical" style={{ width: "100%" }}>
+      <Space wrap style={ROW}>
         <Select
           aria-label={t("topupForm.schedule.frequency")}
           style={{ width: 140 }}
@@ -390,7 +393,7 @@ export function AvailabilityFields() {
   const scheduleRule = useScheduleRule();
   return (
     <>
-      <Space wrap>
+      <Space wrap style={ROW}>
         <Form.Item name={["availability", "from_date"]} label={t("topupForm.fromDate")} {...dateProps}>
           <DatePicker />
         </Form.Item>
@@ -436,14 +439,14 @@ export function AudienceFields(props: { choices: PlanChoices }) {
   );
   return (
     <>
-      <Space wrap align="start">
+      <Space wrap align="start" style={ROW}>
         {multi("card_plans", "topupForm.audience.cardPlans", c.cardPlans)}
         {multi("tiers", "topupForm.audience.tiers", c.tiers)}
         <Form.Item name={["audience", "min_tier"]} label={t("topupForm.audience.minTier")}>
           <Select allowClear style={{ width: 220 }} optionFilterProp="label" options={c.tiers} />
         </Form.Item>
       </Space>
-      <Space wrap align="start">
+      <Space wrap align="start" style={ROW}>
         {multi("groups", "topupForm.audience.groups", c.groups)}
         {multi("tags", "topupForm.audience.tags", c.tags)}
       </Space>
