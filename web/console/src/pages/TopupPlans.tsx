@@ -904,7 +904,13 @@ function Plans() {
         ]}
       />
       <PlanForm open={creating} plan={undefined} onClose={() => setCreating(false)} />
-      <PlanForm open={editing !== undefined} plan={editing} onClose={() => setEditing(undefined)} />
+      {/* One form per plan edited: a form kept from the last plan would show that plan's terms. */}
+      <PlanForm
+        key={editing?.id ?? "none"}
+        open={editing !== undefined}
+        plan={editing}
+        onClose={() => setEditing(undefined)}
+      />
     </>
   );
 }
@@ -1370,7 +1376,12 @@ function SmartPlans() {
         ]}
       />
       <SmartPlanForm open={creating} plan={undefined} onClose={() => setCreating(false)} />
-      <SmartPlanForm open={editing !== undefined} plan={editing} onClose={() => setEditing(undefined)} />
+      <SmartPlanForm
+        key={editing?.id ?? "none"}
+        open={editing !== undefined}
+        plan={editing}
+        onClose={() => setEditing(undefined)}
+      />
     </>
   );
 }
