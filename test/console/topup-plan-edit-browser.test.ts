@@ -29,6 +29,8 @@ let spring = "";
 let old = "";
 let smart = "";
 let shanghai = "";
+let coffee = "";
+let agreement = "";
 /** A 1×1 PNG: the plan's cover. */
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
@@ -108,6 +110,23 @@ beforeAll(async () => {
       { code: "club_gold", name: "Gold", rank: 2 },
     ],
   });
+  coffee = (
+    await server.api<{ id: string }>("POST", "/v1/gift-voucher-templates", {
+      name: "Coffee voucher",
+      face_amount: 1500,
+      validity: { kind: "relative", valid_days: 30 },
+      scope: { kind: "all" },
+      min_spend: 0,
+    })
+  ).id;
+  agreement = (
+    await server.api<{ id: string }>("POST", "/v1/agreements", {
+      type: "topup_agreement",
+      title: "储值协议",
+      body: "# 储值协议",
+      locale: "zh-CN",
+    })
+  ).id;
   const units = await server.api<{ data: { id: string; name: string }[] }>("GET", "/v1/org-units?limit=100");
   shanghai = units.data.find((u) => u.name === "Shanghai Nanjing Road")!.id;
   await signIn(page, server, "owner@demo.vouchsafe.test", "vouchsafe-demo");
@@ -302,7 +321,7 @@ describe("top-up plan management", () => {
     expectNoConsoleProblems(problems);
   });
 
-  it("edits a smart top-up plan, sending only what changed and keeping its tiers and hidden terms, then archives it", async () => {
+  it("edits a smart top-up plan (a tier's gift, the agreement, limits), sending only what changed and keeping what it does not show, then archives it", async () => {
     await page.getByRole("tab", { name: "智能充值" }).click();
     const smartRow = () => page.locator(".ant-table-row", { hasText: "节日智能充值" });
     await smartRow().getByRole("button", { name: "编辑" }).click();
@@ -312,6 +331,15 @@ describe("top-up plan management", () => {
     await d.getByRole("button", { name: "充值限制" }).click();
     await d.getByLabel("赠品库存上限（留空：不限）").fill("500");
     expect(await d.getByLabel("首充加赠 %（第 2 档）").inputValue()).toBe("5.00");
+    // Tier 1 gives two coffee vouchers, chosen from the catalog's templates; the plan takes an agreement.
+    await d.getByLabel("档位赠品（第 1 档）", { exact: true }).click();
+    await pickOption(page, "优惠券");
+    await d.getByLabel("档位赠品（第 1 档） · 券模板").click();
+    await pickOption(page, "Coffee voucher");
+    await d.getByLabel("档位赠品（第 1 档） · 张数").fill("2");
+    await d.getByRole("button", { name: "封面与协议", exact: true }).click();
+    await d.getByLabel("充值协议").click();
+    await pickOption(page, "储值协议 (v1)");
     await screenshot(page, "topup-smart-edit");
     const patch = page.waitForRequest((r) => r.method() === "PATCH");
     await d.getByRole("button", { name: "保存" }).click();
@@ -319,6 +347,11 @@ describe("top-up plan management", () => {
       name: "节日智能充值（新版）",
       min_topup_amount: 10_000,
       gift_stock_limit: 500,
+      agreement_id: agreement,
+      tiers: [
+        { ...SMART_TIERS[0], gift: { kind: "voucher", template_id: coffee, quantity: 2 } },
+        SMART_TIERS[1],
+      ],
     });
     await d.waitFor({ state: "hidden" });
     const saved = await server.api<{ name: string; terms: Record<string, unknown> }>(
@@ -329,7 +362,11 @@ describe("top-up plan management", () => {
     expect(saved.terms).toMatchObject({
       min_topup_amount: 10_000,
       gift_stock_limit: 500,
-      tiers: SMART_TIERS,
+      agreement_id: agreement,
+      tiers: [
+        { ...SMART_TIERS[0], gift: { kind: "voucher", template_id: coffee, quantity: 2 } },
+        SMART_TIERS[1],
+      ],
       audience: { exclude: { student: true } },
     });
 

@@ -1314,7 +1314,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
             ),
             section(
               "more",
-              "topupForm.section.more",
+              "topupForm.section.coverAgreement",
               <>
                 <Form.Item name="cover_image_id" label={t("topupForm.cover")}>
                   <ImageField purpose="topup_cover" uploadLabel={t("topupForm.uploadCover")} />

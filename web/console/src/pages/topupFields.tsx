@@ -187,7 +187,7 @@ export function GiftField(props: {
           />
           <InputNumber
             aria-label={`${props.label} · ${t("topupForm.gift.quantity")}`}
-            addonBefore="×"
+            prefix="×"
             min={1}
             max={100}
             precision={0}
