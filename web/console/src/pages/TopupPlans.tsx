@@ -401,6 +401,8 @@ const CLEARED: Record<string, unknown> = {
   gift: { kind: "none" },
   first_topup_bonus: null,
   bonus_benefits: null,
+  // A smart plan's minimum is not nullable: 0 is "no minimum".
+  min_topup_amount: 0,
 };
 
 /** A term compared as the API means it: absent, null and its cleared form are one. */
@@ -1011,12 +1013,7 @@ function smartTermsOf(
     store_scope: compact(compactStoreScope(d.store_scope)),
     audience: audienceOf(d.audience, before?.audience),
     rounding: d.rounding,
-    // Not nullable in the API: 0 is "no minimum".
-    min_topup_amount: d.min_topup_amount
-      ? toMinor(d.min_topup_amount)
-      : before?.min_topup_amount
-        ? 0
-        : undefined,
+    min_topup_amount: d.min_topup_amount ? toMinor(d.min_topup_amount) : undefined,
     tiers: d.tiers.map((tier) => tierOf(tier, toMinor)),
     first_topup_only: d.first_topup_only,
     gift_stock_limit: d.gift_stock_limit ?? null,
