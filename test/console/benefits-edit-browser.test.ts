@@ -1,7 +1,9 @@
 /**
- * Seed 001 §2.1.3 in the console: find a benefit, Edit it (name, brief, description, who it
- * reaches and its configuration, keeping what the form does not show), see a refusal with the
- * API's reason, and Deactivate / Activate it. Screenshots land in test-output/console/.
+ * Seed 001 §2.1.2 / §2.1.3 in the console: create a benefit with its audience picked from the
+ * tenant's card plans and tiers and several member-price SKUs; find a benefit, Edit it (name,
+ * brief, description, who it reaches and its configuration in the same controls, keeping what
+ * the form does not show and sending only what changed), see a refusal with the API's reason,
+ * and Deactivate / Activate it. Screenshots land in test-output/console/.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +12,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  pickOption,
   poll,
   screenshot,
   signIn,
@@ -21,6 +24,7 @@ let server: ConsoleServer;
 let page: Page;
 let problems: string[];
 let benefitId = "";
+let memberDayId = "";
 
 /** A 1×1 PNG: the icon members will see. */
 const PNG = Buffer.from(
@@ -42,7 +46,26 @@ interface BenefitBody {
 const menu = () => page.getByRole("navigation");
 const dialog = () => page.getByRole("dialog").filter({ visible: true }).last();
 const row = (name: string) => page.locator(".ant-table-row", { hasText: name });
-const read = () => server.api<BenefitBody>("GET", `/v1/benefits/${benefitId}`);
+const read = (id = benefitId) => server.api<BenefitBody>("GET", `/v1/benefits/${id}`);
+/** Screenshots the open dialog with its form scrolled to the top, then to the bottom (`-2`). */
+async function shootDialog(name: string) {
+  const body = dialog().locator(".ant-modal-body");
+  await body.evaluate((el) => el.scrollTo(0, 0));
+  await screenshot(page, name);
+  await body.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await screenshot(page, `${name}-2`);
+}
+/** Opens a multiple select by its label, picks the option showing `text`, and closes it again. */
+async function pick(label: string, text: string) {
+  const d = dialog();
+  await d.getByLabel(label, { exact: true }).click();
+  await pickOption(page, text);
+  await d.getByLabel("权益名称").click();
+  await page
+    .locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")
+    .first()
+    .waitFor({ state: "hidden" });
+}
 
 beforeAll(async () => {
   session = await startConsoleSession();
@@ -72,6 +95,19 @@ beforeAll(async () => {
       },
     })
   ).id;
+  await server.api("POST", "/v1/member-tags", { code: "coffee", name: "Coffee lovers" });
+  memberDayId = (
+    await server.api<{ id: string }>("POST", "/v1/benefits", {
+      kind: "member_day",
+      name: "周三会员日",
+      audience: {},
+      config: {
+        schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
+        discount_percent: 10,
+        channels: ["POS"],
+      },
+    })
+  ).id;
   await signIn(page, server, "owner@demo.vouchsafe.test", "vouchsafe-demo");
   await menu().waitFor();
 }, 240_000);
@@ -79,19 +115,95 @@ beforeAll(async () => {
 afterAll(async () => session?.close());
 
 describe("benefit management", () => {
-  it("edits a benefit's words, tier and discount and keeps the rules the form does not show", async () => {
+  it("creates a member-pricing benefit for a card plan and a tier with two SKUs, exactly as picked", async () => {
     await menu().getByText("权益管理").click();
+    await page.getByRole("button", { name: "新建权益" }).click();
+    const d = dialog();
+    await d.getByLabel("权益类型").click();
+    await pickOption(page, "会员价");
+    await d.getByLabel("权益名称").fill("俱乐部会员价");
+    await pick("适用卡方案", "(club)");
+    await pick("适用等级", "(club_gold)");
+    await d.getByLabel("SKU 1").fill("latte");
+    await d.getByLabel("会员价 1").fill("18.5");
+    await d.getByRole("button", { name: "添加 SKU" }).click();
+    await d.getByLabel("SKU 2").fill("mocha");
+    await d.getByLabel("会员价 2").fill("20");
+    await d.getByText("储值余额低于待付金额时失效").click();
+    await d.getByText("排除分类").click();
+    await d.getByLabel("排除的分类编码").fill("sale");
+    await d.getByLabel("排除的分类编码").press("Enter");
+    await shootDialog("benefits-create-audience");
+    await d.getByRole("button", { name: "保存" }).click();
+    await poll(() => row("俱乐部会员价").count()).toBe(1);
+
+    const list = await server.api<{ data: { id: string; name: string }[] }>(
+      "GET",
+      "/v1/benefits?name=俱乐部会员价",
+    );
+    const created = await read(list.data[0]!.id);
+    expect(created.audience).toEqual({ card_plans: ["club"], tiers: ["club_gold"] });
+    expect(created.config).toEqual({
+      prices: [
+        { sku: "latte", price: 1_850 },
+        { sku: "mocha", price: 2_000 },
+      ],
+      restrictions: [{ kind: "balance_below_outstanding" }],
+      items: { kind: "exclude_categories", categories: ["sale"] },
+    });
+    expectNoConsoleProblems(problems);
+  });
+
+  it("edits only the audience in the pickers, and sends only the audience", async () => {
+    const list = await server.api<{ data: { id: string }[] }>("GET", "/v1/benefits?name=俱乐部会员价");
+    const id = list.data[0]!.id;
+    await row("俱乐部会员价").getByRole("button", { name: "编辑" }).click();
+    const d = dialog();
+    // The benefit's own values, each in its control.
+    await poll(() => d.getByTestId("audience-tiers").textContent()).toContain("Gold");
+    expect(await d.getByTestId("audience-card-plans").textContent()).toContain("Club");
+    expect(await d.getByLabel("SKU 2").inputValue()).toBe("mocha");
+    expect(await d.getByLabel("会员价 1").inputValue()).toBe("18.50");
+    await pick("会员标签", "(coffee)");
+    await d.getByText("排除条件").click();
+    await d.getByLabel("排除会员分组").scrollIntoViewIfNeeded();
+    await screenshot(page, "benefits-edit-audience-pickers");
+    await shootDialog("benefits-edit-audience");
+    const patch = page.waitForRequest(
+      (r) => r.method() === "PATCH" && r.url().includes(`/v1/benefits/${id}`),
+    );
+    await d.getByRole("button", { name: "保存" }).click();
+    expect(Object.keys((await patch).postDataJSON() as object)).toEqual(["audience"]);
+    await d.waitFor({ state: "hidden" });
+    const saved = await read(id);
+    expect(saved.audience).toEqual({ card_plans: ["club"], tiers: ["club_gold"], tags: ["coffee"] });
+    expect(saved.config).toEqual({
+      prices: [
+        { sku: "latte", price: 1_850 },
+        { sku: "mocha", price: 2_000 },
+      ],
+      restrictions: [{ kind: "balance_below_outstanding" }],
+      items: { kind: "exclude_categories", categories: ["sale"] },
+    });
+    expect(saved.version).toBe(2);
+    expectNoConsoleProblems(problems);
+  });
+
+  it("edits a benefit's words, tier and discount and keeps the rules the form does not change", async () => {
     await row("银卡九折").getByRole("button", { name: "编辑" }).click();
     const d = dialog();
     expect(await d.getByTestId("benefit-edit-kind").textContent()).toBe("会员折扣");
     expect(await d.getByLabel("权益名称").inputValue()).toBe("银卡九折");
-    const config = d.getByLabel("配置（JSON）");
-    expect(JSON.parse(await config.inputValue())).toMatchObject({ discount_percent: 10 });
+    expect(await d.getByLabel("折扣（减免 %）").inputValue()).toBe("10");
+    expect(await d.getByLabel("储值余额下限").inputValue()).toBe("50.00");
+    expect(await d.getByLabel("储值余额低于以下金额时失效").isChecked()).toBe(true);
+    expect(await d.getByTestId("field-errors").count()).toBe(0);
 
     await d.getByLabel("权益名称").fill("金卡八五折");
     await d.getByLabel("简介").fill("金卡及以上会员专享");
     await d.getByLabel("权益说明").fill("正价商品 8.5 折；特价商品除外");
-    await d.getByLabel("适用卡方案 / 等级（JSON）").fill('{ "min_tier": "club_gold" }');
+    await d.getByLabel("等级及以上").click();
+    await pickOption(page, "(club_gold)");
     // An icon: a file that is not the image it claims is refused where it was chosen; a PNG is
     // uploaded at once and shown.
     const upload = d.getByLabel("上传图标");
@@ -104,8 +216,7 @@ describe("benefit management", () => {
       preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
     ).toBe(1);
     expect(await d.locator(".ant-typography-danger").count()).toBe(0);
-    const next = JSON.parse(await config.inputValue()) as Record<string, unknown>;
-    await config.fill(JSON.stringify({ ...next, discount_percent: 15 }, null, 2));
+    await d.getByLabel("折扣（减免 %）").fill("15");
     await screenshot(page, "benefits-edit");
     await d.getByRole("button", { name: "保存" }).click();
     await poll(() => row("金卡八五折").count()).toBe(1);
@@ -134,15 +245,25 @@ describe("benefit management", () => {
     expectNoConsoleProblems(problems);
   });
 
-  it("refuses what is not JSON in the form, and shows the API's reason for a discount out of range; nothing changes", async () => {
-    await row("金卡八五折").getByRole("button", { name: "编辑" }).click();
+  it("refuses a schedule that is not JSON in the form, and shows the API's reason for a discount out of range; nothing changes", async () => {
+    await row("周三会员日").getByRole("button", { name: "编辑" }).click();
     const d = dialog();
     const config = d.getByLabel("配置（JSON）");
+    // The channels have their own control, so the JSON holds only the schedule and discount.
+    expect(JSON.parse(await config.inputValue())).toEqual({
+      schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
+      discount_percent: 10,
+    });
     await config.fill("{ discount_percent: 15");
     await d.getByRole("button", { name: "保存" }).click();
     await poll(() => d.getByText("请输入 JSON 对象").count()).toBe(1);
 
-    await config.fill(JSON.stringify({ discount_percent: 150 }));
+    await config.fill(
+      JSON.stringify({
+        schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
+        discount_percent: 150,
+      }),
+    );
     await d.getByRole("button", { name: "保存" }).click();
     await poll(() => d.getByRole("alert").count()).toBe(1);
     expect(await d.getByRole("alert").textContent()).toBe("权益配置不正确，请按下列字段修改");
@@ -151,8 +272,9 @@ describe("benefit management", () => {
     await screenshot(page, "benefits-edit-refused");
     await d.getByRole("button", { name: "取消" }).click();
     await d.waitFor({ state: "hidden" });
-    expect((await read()).version).toBe(2);
-    expect((await read()).config).toMatchObject({ discount_percent: 15 });
+    const after = await read(memberDayId);
+    expect(after.version).toBe(1);
+    expect(after.config).toMatchObject({ discount_percent: 10, channels: ["POS"] });
     expectNoConsoleProblems(problems);
   });
 

@@ -14,6 +14,8 @@ export function FormDialog(props: {
   onCancel: () => void;
   error: unknown;
   width?: number;
+  /** A long form scrolls inside the dialog, so its title and Save stay in view. */
+  scrollBody?: boolean;
   children: ReactNode;
 }) {
   const { t } = useI18n();
@@ -27,6 +29,11 @@ export function FormDialog(props: {
       cancelText={t("common.cancel")}
       destroyOnHidden
       width={props.width}
+      styles={
+        props.scrollBody
+          ? { body: { maxHeight: "calc(100vh - 200px)", overflowY: "auto", paddingRight: 8 } }
+          : undefined
+      }
     >
       <ProblemAlert error={props.error} />
       <FieldErrors error={props.error} />

@@ -1,6 +1,6 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { App, Button, Form, Input, InputNumber, Select, Space, Switch, Tag } from "antd";
+import { App, Button, Divider, Form, Input, InputNumber, Select, Space, Switch, Tag } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
@@ -9,20 +9,39 @@ import { ImageField } from "../components/ImageField";
 import { FilterBar, PageHeader } from "../components/Page";
 import { useProblemText } from "../components/problems";
 import { enUS } from "../i18n/en-US";
+import type { Format } from "../i18n/format";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { BenefitCampaigns, useLinkableCampaigns } from "./BenefitCampaigns";
+import {
+  type AudienceDraft,
+  AudienceFields,
+  applyRules,
+  audienceToDraft,
+  CHANNEL_KINDS,
+  draftToAudience,
+  PriceRows,
+  RULE_KEYS,
+  RuleFields,
+  type RulesDraft,
+  rulesToDraft,
+  sameJson,
+} from "./BenefitFields";
 import { BenefitUsage } from "./BenefitUsage";
 
 type Benefit = components["schemas"]["Benefit"];
 type Kind = Benefit["kind"];
+type Config = Record<string, unknown>;
 /** The benefit kinds the catalogs name (the API's enum; a test keeps the catalogs complete). */
 export const KINDS = Object.keys(enUS)
   .filter((key) => key.startsWith("benefits.kind."))
   .map((key) => key.slice("benefits.kind.".length) as Kind);
 const FILTERS = ["name", "kind", "status", "operator"] as const;
 
-/** Kinds whose config is a schedule or perks list: edited as JSON, starting from this example. */
+/**
+ * Kinds whose schedule and tier perks are edited as JSON, starting from this example; their
+ * channels, restriction rules and available items have the form's own controls.
+ */
 const JSON_EXAMPLES: Partial<Record<Kind, object>> = {
   member_day: {
     schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
@@ -30,19 +49,17 @@ const JSON_EXAMPLES: Partial<Record<Kind, object>> = {
   },
   birthday: { period: "week", discount_percent: 15 },
 };
+const isJsonKind = (kind: Kind | undefined) => kind !== undefined && kind in JSON_EXAMPLES;
 
-interface Draft {
-  kind: Kind;
+/** What the create and edit forms share: the words members read, who it reaches, the kind's fields. */
+interface Draft extends RulesDraft {
   name: string;
   brief?: string;
   description?: string;
   icon?: string | null;
   stackable?: boolean;
-  min_tier?: string;
-  channels?: ("POS" | "ONLINE")[];
+  audience?: AudienceDraft;
   discount_percent?: number;
-  sku?: string;
-  price?: string;
   campaign_id?: string;
   reduction_min?: string;
   reduction_amount?: string;
@@ -51,200 +68,65 @@ interface Draft {
   config_json?: string;
 }
 
-function configFor(d: Draft, toMinor: (s: string) => number | undefined): Record<string, unknown> {
-  const channels = d.channels && d.channels.length > 0 ? { channels: d.channels } : {};
-  switch (d.kind) {
-    case "member_discount":
-      return { discount_percent: d.discount_percent, ...channels };
-    case "member_pricing":
-      return { prices: [{ sku: d.sku, price: toMinor(d.price ?? "") }], ...channels };
-    case "promotional":
-      return {
-        campaign_id: d.campaign_id,
-        ...(d.reduction_amount
-          ? {
-              order_reduction: {
-                min_amount: toMinor(d.reduction_min ?? "0"),
-                amount: toMinor(d.reduction_amount),
-              },
-            }
-          : {}),
-        ...channels,
-      };
-    case "marketing":
-      return { campaign_id: d.campaign_id };
-    case "multiplier_points":
-      return { multiplier: d.multiplier, ...channels };
-    case "card_extension":
-      return { extension_days: d.extension_days };
-    case "member_day":
-    case "birthday":
-      return JSON.parse(d.config_json || "{}") as Record<string, unknown>;
-    default:
-      return {};
-  }
-}
-
-function CreateBenefit(props: { open: boolean; onClose(): void }) {
-  const { t, fmt } = useI18n();
-  const { message } = App.useApp();
-  const client = useQueryClient();
-  const [form] = Form.useForm<Draft>();
-  const kind = Form.useWatch("kind", form);
-  const campaigns = useLinkableCampaigns(kind === "promotional" || kind === "marketing" ? kind : undefined);
-  const [error, setError] = useState<unknown>();
-  const submit = async () => {
-    const d = await form.validateFields().catch(() => undefined);
-    if (!d) return;
-    setError(undefined);
-    try {
-      await unwrap(
-        api.POST("/v1/benefits", {
-          body: {
-            kind: d.kind,
-            name: d.name,
-            brief: d.brief || null,
-            description: d.description || null,
-            ...(d.icon ? { icon: d.icon } : {}),
-            stackable: d.stackable ?? false,
-            audience: d.min_tier ? { min_tier: d.min_tier } : {},
-            config: configFor(d, fmt.toMinor),
-          },
-          headers: { "idempotency-key": idempotencyKey() },
-        }),
-      );
-      message.success(t("benefits.created"));
-      form.resetFields();
-      props.onClose();
-      await client.invalidateQueries({ queryKey: ["benefits"] });
-    } catch (e) {
-      setError(e);
-    }
-  };
-  const channels = (
-    <Form.Item name="channels" label={t("benefits.channels")}>
-      <Select
-        mode="multiple"
-        allowClear
-        options={[
-          { value: "POS", label: t("checkout.channel.POS") },
-          { value: "ONLINE", label: t("checkout.channel.ONLINE") },
-        ]}
-      />
-    </Form.Item>
-  );
-  return (
-    <FormDialog
-      open={props.open}
-      title={t("benefits.create")}
-      onSave={submit}
-      onCancel={props.onClose}
-      error={error}
-      width={600}
-    >
-      <Form<Draft>
-        name="benefit-create"
-        form={form}
-        layout="vertical"
-        initialValues={{ kind: "member_discount" }}
-        onValuesChange={(changed) => {
-          const example = changed.kind ? JSON_EXAMPLES[changed.kind as Kind] : undefined;
-          if (example) form.setFieldValue("config_json", JSON.stringify(example, null, 2));
-        }}
-      >
-        <Form.Item name="kind" label={t("benefits.kind")} rules={[{ required: true }]}>
-          <Select options={KINDS.map((k) => ({ value: k, label: t(`benefits.kind.${k}` as MessageKey) }))} />
-        </Form.Item>
-        <BenefitTextFields />
-        <Form.Item name="min_tier" label={t("benefits.minTier")}>
-          <Input placeholder="silver" />
-        </Form.Item>
-        {kind === "member_discount" ? (
-          <>
-            <Form.Item
-              name="discount_percent"
-              label={t("benefits.discountPercent")}
-              rules={[{ required: true }]}
-            >
-              <InputNumber min={1} max={99} />
-            </Form.Item>
-            {channels}
-          </>
-        ) : null}
-        {kind === "member_pricing" ? (
-          <Space>
-            <Form.Item name="sku" label="SKU" rules={[{ required: true }]}>
-              <Input />
-            </Form.Item>
-            <Form.Item
-              name="price"
-              label={`${t("benefits.memberPrice")} (${fmt.currency})`}
-              rules={[{ required: true }]}
-            >
-              <Input inputMode="decimal" />
-            </Form.Item>
-          </Space>
-        ) : null}
-        {kind === "member_pricing" || kind === "multiplier_points" ? channels : null}
-        {kind === "promotional" || kind === "marketing" ? (
-          <Form.Item
-            name="campaign_id"
-            label={t("benefits.campaign")}
-            rules={[{ required: true }]}
-            extra={kind === "promotional" ? t("benefits.campaignExclusiveHint") : undefined}
-          >
-            <Select
-              showSearch
-              optionFilterProp="label"
-              loading={campaigns.isFetching}
-              options={(campaigns.data?.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
-            />
-          </Form.Item>
-        ) : null}
-        {kind === "promotional" ? (
-          <Space>
-            <Form.Item name="reduction_min" label={t("benefits.reductionMin")}>
-              <Input inputMode="decimal" />
-            </Form.Item>
-            <Form.Item name="reduction_amount" label={t("benefits.reductionAmount")}>
-              <Input inputMode="decimal" />
-            </Form.Item>
-          </Space>
-        ) : null}
-        {kind === "multiplier_points" ? (
-          <Form.Item name="multiplier" label={t("benefits.multiplier")} rules={[{ required: true }]}>
-            <Input placeholder="2" />
-          </Form.Item>
-        ) : null}
-        {kind === "card_extension" ? (
-          <Form.Item name="extension_days" label={t("benefits.extensionDays")} rules={[{ required: true }]}>
-            <InputNumber min={1} max={3650} />
-          </Form.Item>
-        ) : null}
-        {kind === "member_day" || kind === "birthday" ? (
-          <Form.Item name="config_json" label={t("benefits.configJson")} rules={[{ required: true }]}>
-            <Input.TextArea rows={6} style={{ fontFamily: "monospace" }} />
-          </Form.Item>
-        ) : null}
-        <Form.Item name="stackable" label={t("benefits.stackable")} valuePropName="checked">
-          <Switch />
-        </Form.Item>
-      </Form>
-    </FormDialog>
-  );
-}
-
-interface EditDraft {
-  name: string;
-  brief?: string;
-  description?: string;
-  icon?: string | null;
-  stackable: boolean;
-  audience_json: string;
-  config_json: string;
-}
-
 const pretty = (value: unknown) => JSON.stringify(value, null, 2);
+
+/**
+ * The kind's config from the form, on top of `base` (the benefit's config when editing) so that
+ * what the form does not show is kept; for the JSON-edited kinds the JSON is that base.
+ */
+function configOf(kind: Kind, d: Draft, base: Config, fmt: Format): Config {
+  const next: Config = isJsonKind(kind) ? (JSON.parse(d.config_json || "{}") as Config) : { ...base };
+  switch (kind) {
+    case "member_discount":
+      next.discount_percent = d.discount_percent;
+      break;
+    case "promotional":
+      next.campaign_id = d.campaign_id;
+      if (d.reduction_amount)
+        next.order_reduction = {
+          min_amount: fmt.toMinor(d.reduction_min || "0"),
+          amount: fmt.toMinor(d.reduction_amount),
+        };
+      else delete next.order_reduction;
+      break;
+    case "marketing":
+      next.campaign_id = d.campaign_id;
+      break;
+    case "multiplier_points":
+      next.multiplier = d.multiplier;
+      break;
+    case "card_extension":
+      next.extension_days = d.extension_days;
+      break;
+    default:
+  }
+  return applyRules(kind, d, next, fmt);
+}
+
+/** The edit form's values: the benefit's own, each in its control. */
+function draftOf(b: Benefit, fmt: Format): Draft {
+  const c = b.config as Config;
+  const reduction = c.order_reduction as { min_amount: number; amount: number } | undefined;
+  const rest = Object.fromEntries(
+    Object.entries(c).filter(([key]) => !(RULE_KEYS as readonly string[]).includes(key)),
+  );
+  return {
+    name: b.name,
+    brief: b.brief ?? undefined,
+    description: b.description ?? undefined,
+    icon: b.icon,
+    stackable: b.stackable,
+    audience: audienceToDraft(b.audience),
+    ...rulesToDraft(c, fmt),
+    discount_percent: c.discount_percent as number | undefined,
+    campaign_id: c.campaign_id as string | undefined,
+    reduction_min: reduction ? fmt.toMajor(reduction.min_amount) : undefined,
+    reduction_amount: reduction ? fmt.toMajor(reduction.amount) : undefined,
+    multiplier: c.multiplier as string | undefined,
+    extension_days: c.extension_days as number | undefined,
+    config_json: isJsonKind(b.kind) ? pretty(rest) : undefined,
+  };
+}
 
 /** Parses a JSON field of the form, or names it as the form's own error. */
 function jsonRule(t: ReturnType<typeof useI18n>["t"]) {
@@ -261,17 +143,175 @@ function jsonRule(t: ReturnType<typeof useI18n>["t"]) {
   };
 }
 
-/**
- * Edit a benefit (seed 001 §2.1.3): its kind stays; name, brief, description and stacking as
- * fields, who it reaches and the kind's configuration as the API's JSON, so a benefit made
- * through the API with more than this form offers is edited without losing any of it. Only
- * what changed is sent.
- */
-export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): void }) {
+/** The kind's own fields (seed 001 §2.1.2), then its channels, restriction rules and available items. */
+function KindFields({ kind }: { kind: Kind | undefined }) {
   const { t } = useI18n();
+  const campaigns = useLinkableCampaigns(kind === "promotional" || kind === "marketing" ? kind : undefined);
+  if (!kind) return null;
+  return (
+    <>
+      <Divider titlePlacement="start" plain>
+        {t(`benefits.kind.${kind}` as MessageKey)}
+      </Divider>
+      {kind === "member_discount" ? (
+        <Form.Item name="discount_percent" label={t("benefits.discountPercent")} rules={[{ required: true }]}>
+          <InputNumber min={1} max={99} />
+        </Form.Item>
+      ) : null}
+      {kind === "member_pricing" ? <PriceRows /> : null}
+      {kind === "promotional" || kind === "marketing" ? (
+        <Form.Item
+          name="campaign_id"
+          label={t("benefits.campaign")}
+          rules={[{ required: true }]}
+          extra={kind === "promotional" ? t("benefits.campaignExclusiveHint") : undefined}
+        >
+          <Select
+            showSearch
+            optionFilterProp="label"
+            loading={campaigns.isFetching}
+            options={(campaigns.data?.data ?? []).map((c) => ({ value: c.id, label: c.name }))}
+          />
+        </Form.Item>
+      ) : null}
+      {kind === "promotional" ? (
+        <Space>
+          <Form.Item name="reduction_min" label={t("benefits.reductionMin")}>
+            <Input inputMode="decimal" />
+          </Form.Item>
+          <Form.Item name="reduction_amount" label={t("benefits.reductionAmount")}>
+            <Input inputMode="decimal" />
+          </Form.Item>
+        </Space>
+      ) : null}
+      {kind === "multiplier_points" ? (
+        <Form.Item name="multiplier" label={t("benefits.multiplier")} rules={[{ required: true }]}>
+          <Input placeholder="2" />
+        </Form.Item>
+      ) : null}
+      {kind === "card_extension" ? (
+        <Form.Item name="extension_days" label={t("benefits.extensionDays")} rules={[{ required: true }]}>
+          <InputNumber min={1} max={3650} />
+        </Form.Item>
+      ) : null}
+      {isJsonKind(kind) ? (
+        <Form.Item
+          name="config_json"
+          label={t("benefits.configJson")}
+          extra={t("benefits.configJsonHint")}
+          rules={[{ required: true }, jsonRule(t)]}
+        >
+          <Input.TextArea rows={6} style={{ fontFamily: "monospace" }} />
+        </Form.Item>
+      ) : null}
+      {CHANNEL_KINDS.includes(kind) ? (
+        <Form.Item name="channels" label={t("benefits.channels")}>
+          <Select
+            mode="multiple"
+            allowClear
+            options={[
+              { value: "POS", label: t("checkout.channel.POS") },
+              { value: "ONLINE", label: t("checkout.channel.ONLINE") },
+            ]}
+          />
+        </Form.Item>
+      ) : null}
+      <RuleFields kind={kind} />
+    </>
+  );
+}
+
+function CreateBenefit(props: { open: boolean; onClose(): void }) {
+  const { t, fmt } = useI18n();
   const { message } = App.useApp();
   const client = useQueryClient();
-  const [form] = Form.useForm<EditDraft>();
+  const [form] = Form.useForm<Draft & { kind: Kind }>();
+  const kind = Form.useWatch("kind", form);
+  const [error, setError] = useState<unknown>();
+  const submit = async () => {
+    const d = await form.validateFields().catch(() => undefined);
+    if (!d) return;
+    setError(undefined);
+    try {
+      await unwrap(
+        api.POST("/v1/benefits", {
+          body: {
+            kind: d.kind,
+            name: d.name,
+            brief: d.brief || null,
+            description: d.description || null,
+            ...(d.icon ? { icon: d.icon } : {}),
+            stackable: d.stackable ?? false,
+            audience: draftToAudience(d.audience),
+            config: configOf(d.kind, d, {}, fmt),
+          },
+          headers: { "idempotency-key": idempotencyKey() },
+        }),
+      );
+      message.success(t("benefits.created"));
+      form.resetFields();
+      props.onClose();
+      await client.invalidateQueries({ queryKey: ["benefits"] });
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <FormDialog
+      open={props.open}
+      title={t("benefits.create")}
+      onSave={submit}
+      onCancel={props.onClose}
+      error={error}
+      width={720}
+      scrollBody
+    >
+      <Form<Draft & { kind: Kind }>
+        name="benefit-create"
+        form={form}
+        layout="vertical"
+        initialValues={{
+          kind: "member_discount",
+          audience: { student: "any" },
+          items_kind: "all",
+          prices: [{}],
+        }}
+        onValuesChange={(changed) => {
+          const example = changed.kind ? JSON_EXAMPLES[changed.kind as Kind] : undefined;
+          if (example) form.setFieldValue("config_json", pretty(example));
+        }}
+      >
+        <Form.Item name="kind" label={t("benefits.kind")} rules={[{ required: true }]}>
+          <Select options={KINDS.map((k) => ({ value: k, label: t(`benefits.kind.${k}` as MessageKey) }))} />
+        </Form.Item>
+        <BenefitTextFields />
+        <AudienceFields />
+        <KindFields kind={kind} />
+        <Form.Item name="stackable" label={t("benefits.stackable")} valuePropName="checked">
+          <Switch />
+        </Form.Item>
+      </Form>
+    </FormDialog>
+  );
+}
+
+/**
+ * Edit a benefit (seed 001 §2.1.3): its kind stays; everything else in the same controls as
+ * creating it, filled from the benefit. Only what changed is sent, and the config keeps every
+ * key the form does not show, so a benefit made through the API with more than this form
+ * offers loses none of it.
+ */
+export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): void }) {
+  // A form of its own for each benefit: a form's store outlives its fields, and one benefit's
+  // values would otherwise show in the next one's dialog.
+  return <EditBenefitDialog key={props.benefit?.id ?? ""} {...props} />;
+}
+
+function EditBenefitDialog(props: { benefit: Benefit | undefined; onClose(): void }) {
+  const { t, fmt } = useI18n();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [form] = Form.useForm<Draft>();
   const [error, setError] = useState<unknown>();
   const b = props.benefit;
   const submit = async () => {
@@ -280,16 +320,21 @@ export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): vo
     const d = await form.validateFields().catch(() => undefined);
     if (!d) return;
     setError(undefined);
-    const audience = JSON.parse(d.audience_json) as Record<string, unknown>;
-    const config = JSON.parse(d.config_json) as Record<string, unknown>;
+    const before = draftOf(b, fmt);
+    const audience = draftToAudience(d.audience);
+    const config = configOf(b.kind, d, b.config as Config, fmt);
     const changes: Record<string, unknown> = {};
     if (d.name !== b.name) changes.name = d.name;
     if ((d.brief || null) !== b.brief) changes.brief = d.brief || null;
     if ((d.description || null) !== b.description) changes.description = d.description || null;
     if ((d.icon ?? null) !== b.icon) changes.icon = d.icon ?? null;
     if (d.stackable !== b.stackable) changes.stackable = d.stackable;
-    if (pretty(audience) !== pretty(b.audience)) changes.audience = audience;
-    if (pretty(config) !== pretty(b.config)) changes.config = config;
+    // Compared with the benefit as the form reads it too, so a value the form only spells
+    // differently (an empty list, keys in another order) is no change.
+    if (!sameJson(audience, b.audience) && !sameJson(audience, draftToAudience(before.audience)))
+      changes.audience = audience;
+    if (!sameJson(config, b.config) && !sameJson(config, configOf(b.kind, before, b.config as Config, fmt)))
+      changes.config = config;
     try {
       if (Object.keys(changes).length > 0) {
         await unwrap(
@@ -310,38 +355,17 @@ export function EditBenefit(props: { benefit: Benefit | undefined; onClose(): vo
       onSave={submit}
       onCancel={props.onClose}
       error={error}
-      width={640}
+      width={720}
+      scrollBody
     >
       {b ? (
-        <Form<EditDraft>
-          name="benefit-edit"
-          form={form}
-          layout="vertical"
-          initialValues={{
-            name: b.name,
-            brief: b.brief ?? undefined,
-            description: b.description ?? undefined,
-            icon: b.icon,
-            stackable: b.stackable,
-            audience_json: pretty(b.audience),
-            config_json: pretty(b.config),
-          }}
-        >
+        <Form<Draft> name="benefit-edit" form={form} layout="vertical" initialValues={draftOf(b, fmt)}>
           <Form.Item label={t("benefits.kind")}>
             <Tag data-testid="benefit-edit-kind">{t(`benefits.kind.${b.kind}` as MessageKey)}</Tag>
           </Form.Item>
           <BenefitTextFields />
-          <Form.Item
-            name="audience_json"
-            label={t("benefits.audienceJson")}
-            extra={t("benefits.audienceHint")}
-            rules={[jsonRule(t)]}
-          >
-            <Input.TextArea rows={3} style={{ fontFamily: "monospace" }} />
-          </Form.Item>
-          <Form.Item name="config_json" label={t("benefits.configJson")} rules={[jsonRule(t)]}>
-            <Input.TextArea rows={6} style={{ fontFamily: "monospace" }} />
-          </Form.Item>
+          <AudienceFields />
+          <KindFields kind={b.kind} />
           <Form.Item name="stackable" label={t("benefits.stackable")} valuePropName="checked">
             <Switch />
           </Form.Item>
