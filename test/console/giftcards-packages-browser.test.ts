@@ -213,6 +213,27 @@ describe("paid packages in the console", () => {
     await poll(() => periods.textContent()).toContain("尊享会员权益包");
     expect(await periods.textContent()).toContain("生效中");
     await screenshot(page, "pkg-04-member-periods");
+
+    // The change log names the package order and the card sale the balance paid: each is a
+    // link to the page that shows it (the package's, the card's).
+    const log = page.locator(".ant-card", { hasText: "余额变动明细" });
+    const spent = log.locator(".ant-table-row", { hasText: "消费" });
+    await poll(() => spent.count()).toBe(2);
+    for (const r of await spent.all()) await r.locator(".ant-table-row-expand-icon").click();
+    const packageLink = log.getByRole("link", { name: /^pko_/ });
+    const cardLink = log.getByRole("link", { name: /^gcs_/ });
+    await poll(() => cardLink.getAttribute("href")).toMatch(/\/console\/gift-cards\/cards\/gc_\w+$/);
+    expect(await packageLink.getAttribute("href")).toBe(`/console/packages/${pkgs.data[0]!.id}`);
+    // A wallet payment has no page of its own: its id stays text.
+    expect(await log.getByTestId("change-payment-link").count()).toBe(0);
+    expect(await log.textContent()).toMatch(/wpay_/);
+    await screenshot(page, "pkg-05-member-change-links");
+    const cardHref = (await cardLink.getAttribute("href"))!;
+    await packageLink.click();
+    await poll(() => page.getByTestId("pkg-volume").textContent()).toMatch(/\d/);
+    expect(new URL(page.url()).pathname).toBe(`/console/packages/${pkgs.data[0]!.id}`);
+    await page.goto(`${server.baseUrl}${cardHref}`);
+    await poll(() => page.getByTestId("card-balance").textContent()).toContain("200.00");
     expectNoConsoleProblems(problems);
   });
 });

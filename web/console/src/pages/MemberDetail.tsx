@@ -18,6 +18,7 @@ import { Link, useParams } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { ProblemAlert, useProblemText } from "../components/problems";
+import { RecordLink } from "../components/RecordLink";
 import { ValueDialog } from "../components/ValueDialog";
 import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
@@ -241,10 +242,23 @@ export default function MemberDetail() {
             rowExpandable: (c) => Boolean(c.order_id || c.payment_id || c.source || c.note),
             expandedRowRender: (c) => (
               <Descriptions size="small" column={2}>
-                <Descriptions.Item label={t("wallet.orderId")}>{c.order_id ?? "—"}</Descriptions.Item>
-                <Descriptions.Item label={t("wallet.paymentId")}>{c.payment_id ?? "—"}</Descriptions.Item>
+                <Descriptions.Item label={t("wallet.orderId")}>
+                  <RecordLink value={c.order_id} memberId={id} testId="change-order-link" />
+                </Descriptions.Item>
+                <Descriptions.Item label={t("wallet.paymentId")}>
+                  <RecordLink value={c.payment_id} memberId={id} testId="change-payment-link" />
+                </Descriptions.Item>
                 <Descriptions.Item label={t("wallet.source")}>
-                  {c.source ? `${c.source} ${c.source_ref ?? ""}` : "—"}
+                  {c.source ? (
+                    <Space size={4}>
+                      {c.source}
+                      {c.source_ref ? (
+                        <RecordLink value={c.source_ref} memberId={id} testId="change-source-link" />
+                      ) : null}
+                    </Space>
+                  ) : (
+                    "—"
+                  )}
                 </Descriptions.Item>
                 <Descriptions.Item label={t("wallet.note")}>{c.note ?? "—"}</Descriptions.Item>
                 <Descriptions.Item
