@@ -199,6 +199,17 @@ describe("a top-up plan's details in the console", () => {
       details: { refund_record: { reference: "re_plan_1", note: "在支付渠道后台退款" } },
     });
     await screenshot(page, "topup-plan-details-04-refunded");
+
+    // On 王芳's page, a top-up in the change log names its top-up: the link opens the plan's details.
+    await page.goto(`${server.baseUrl}/console/members/${wang.id}`);
+    const log = page.locator(".ant-card", { hasText: "余额变动明细" });
+    await poll(() => log.locator(".ant-table-row").count()).toBeGreaterThan(0);
+    const collapsed = log.locator(".ant-table-row-expand-icon-collapsed");
+    while ((await collapsed.count()) > 0) await collapsed.first().click();
+    const source = log.getByRole("link", { name: first.id });
+    await poll(() => source.getAttribute("href")).toBe(`/console/topup/plans/${plan.id}`);
+    await source.click();
+    await poll(() => page.getByRole("heading", { level: 3 }).textContent()).toContain("夏季充值");
     expectNoConsoleProblems(problems);
   }, 240_000);
 });
