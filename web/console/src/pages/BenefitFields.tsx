@@ -178,20 +178,28 @@ function useAudienceOptions() {
     enabled: can("GET /v1/card-plans"),
     queryFn: () => unwrap(api.GET("/v1/card-plans")),
   });
-  const labels = (path: "/v1/member-tags" | "/v1/member-groups") =>
-    unwrap(api.GET(path, { params: { query: { limit: 100 } } })).then((p) =>
-      (p.data as { code: string; name: string }[]).map((l) => ({
-        value: l.code,
-        label: `${l.name} (${l.code})`,
-      })),
-    );
+  // Every group or tag (a tenant has at most 1,000 of each), a page of 100 at a time.
+  const labels = async (path: "/v1/member-tags" | "/v1/member-groups") => {
+    const all: { value: string; label: string }[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const p = await unwrap(
+        api.GET(path, { params: { query: { limit: 100, ...(after ? { starting_after: after } : {}) } } }),
+      );
+      const rows = p.data as { id: string; code: string; name: string }[];
+      for (const l of rows) all.push({ value: l.code, label: `${l.name} (${l.code})` });
+      if (!p.has_more || rows.length === 0) break;
+      after = rows[rows.length - 1]!.id;
+    }
+    return all;
+  };
   const groups = useQuery({
-    queryKey: ["member-groups", "options"],
+    queryKey: ["member-groups", "every-option"],
     enabled: can("GET /v1/member-groups"),
     queryFn: () => labels("/v1/member-groups"),
   });
   const tags = useQuery({
-    queryKey: ["member-tags", "options"],
+    queryKey: ["member-tags", "every-option"],
     enabled: can("GET /v1/member-tags"),
     queryFn: () => labels("/v1/member-tags"),
   });
