@@ -135,24 +135,28 @@ describe("the package form", () => {
         .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
     ).toBe(1);
     for (const [field, date] of [
-      ["开始日期", "2026-12-01"],
-      ["结束日期", "2027-03-31"],
+      ["购买开始日期", "2026-12-01"],
+      ["购买结束日期", "2027-03-31"],
     ] as const) {
-      await d.getByPlaceholder(field).click();
-      await d.getByPlaceholder(field).fill(date);
-      await d.getByPlaceholder(field).press("Enter");
+      await d.getByLabel(field).click();
+      await d.getByLabel(field).fill(date);
+      await d.getByLabel(field).press("Enter");
     }
-    await d.getByLabel("日期", { exact: true }).click();
+    await d.getByLabel("生效频率").click();
     await pickOption(page, "每周");
-    await d.getByLabel("选择日期").click();
+    await d.getByLabel("生效日", { exact: true }).click();
     await pickOption(page, "周五");
-    await d.getByLabel("时段", { exact: true }).click();
+    await page.keyboard.press("Escape");
+    await d.getByLabel("生效时段", { exact: true }).click();
     await pickOption(page, "统一时段");
-    await d.getByLabel("开始时间").fill("10:00");
-    await d.getByLabel("结束时间").fill("22:00");
+    await d.getByLabel("时段 · 开始").fill("10:00");
+    await d.getByLabel("时段 · 开始").press("Enter");
+    await d.getByLabel("时段 · 结束").fill("22:00");
+    await d.getByLabel("时段 · 结束").press("Enter");
     await d.getByTestId("store-scope-stores").click();
     await pickOption(page, "Beijing Wangfujing");
-    await d.getByLabel("权益包名称").click();
+    await page.keyboard.press("Escape");
+    await d.getByTestId("store-scope-stores").scrollIntoViewIfNeeded();
     await screenshot(page, "packages-create-period-stores");
 
     await d.getByRole("button", { name: "添加权益" }).click();

@@ -1,207 +1,231 @@
-import { DatePicker, Input, Select, Space, Typography } from "antd";
-import dayjs from "dayjs";
+import { DatePicker, Form, Select, Space, TimePicker } from "antd";
+import dayjs, { type Dayjs } from "dayjs";
 import { type MessageKey, useI18n } from "../i18n/i18n";
+import { ROW } from "./layout";
 
 type Day = number | "last";
 type Window = { start: string; end: string };
-type Time =
-  | { kind: "all_day" }
-  | { kind: "unified"; window: Window }
-  | { kind: "per_date"; windows: ({ day: Day } & Window)[] };
-type Frequency = "daily" | "weekly" | "monthly";
-
+/** A plan's schedule as the API takes it (daily, weekly or monthly days; all day, one window or one per day). */
+export type PlanSchedule =
+  | { frequency: "daily"; time: { kind: "all_day" } | { kind: "unified"; window: Window } }
+  | {
+      frequency: "weekly" | "monthly";
+      days: Day[];
+      time:
+        | { kind: "all_day" }
+        | { kind: "unified"; window: Window }
+        | { kind: "per_date"; windows: ({ day: Day } & Window)[] };
+    };
 /** When a plan is open (the API's `availability`): inclusive local dates and a schedule of days and hours. */
-export type Availability = {
-  from_date?: string;
-  until_date?: string;
-  schedule?: { frequency: Frequency; days?: Day[]; time: Time };
-};
+export type Availability = { from_date?: string; until_date?: string; schedule?: PlanSchedule };
 
-const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$/;
-const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
-const MONTH_DAYS: Day[] = [...Array.from({ length: 31 }, (_, i) => i + 1), "last"];
-
-/** Why an availability cannot be saved as it stands, or undefined when it can. */
-export function availabilityProblem(v: Availability | undefined): MessageKey | undefined {
-  const s = v?.schedule;
-  if (v?.from_date && v.until_date && v.from_date > v.until_date) return "availability.problem.dates";
-  if (!s) return undefined;
-  if (s.frequency !== "daily" && !s.days?.length) return "availability.problem.days";
-  const windows =
-    s.time.kind === "unified" ? [s.time.window] : s.time.kind === "per_date" ? s.time.windows : [];
-  if (windows.some((w) => !HHMM.test(w.start) || !HHMM.test(w.end))) return "availability.problem.time";
-  return undefined;
-}
-
-/**
- * A purchase period as the seed describes it (§2.2.1): from and until a date, on every day or on
- * chosen weekdays or days of the month, all day, in one time window, or a window per date. Every
- * rule runs in the tenant's time zone. Nothing chosen: always open.
- */
-export function AvailabilityField(props: { value?: Availability; onChange?: (v: Availability) => void }) {
+const HHMM = "HH:mm";
+function TimeRange(props: { label: string; value?: Window; onChange?: (w: Window) => void }) {
   const { t } = useI18n();
-  const v = props.value ?? {};
-  const s = v.schedule;
-  const emit = (next: Availability) => {
-    const out: Availability = {};
-    if (next.from_date) out.from_date = next.from_date;
-    if (next.until_date) out.until_date = next.until_date;
-    if (next.schedule) out.schedule = next.schedule;
-    props.onChange?.(out);
-  };
-  const setSchedule = (schedule: Availability["schedule"]) => emit({ ...v, schedule });
-  const dayLabel = (d: Day) =>
-    s?.frequency === "weekly"
-      ? t(`availability.weekday.${d}` as MessageKey)
-      : d === "last"
-        ? t("availability.lastDay")
-        : t("availability.monthDay", { day: d });
-  const setFrequency = (f: Frequency | "any") =>
-    setSchedule(
-      f === "any"
-        ? undefined
-        : f === "daily"
-          ? { frequency: f, time: s?.time.kind === "unified" ? s.time : { kind: "all_day" } }
-          : { frequency: f, days: [], time: s?.time.kind === "unified" ? s.time : { kind: "all_day" } },
-    );
-  const setDays = (days: Day[]) => {
-    if (!s) return;
-    const sorted = [...days].sort((a, b) => (a === "last" ? 99 : a) - (b === "last" ? 99 : b));
-    const time: Time =
-      s.time.kind === "per_date"
-        ? {
-            kind: "per_date",
-            windows: sorted.map(
-              (day) =>
-                (s.time.kind === "per_date" ? s.time.windows.find((w) => w.day === day) : undefined) ?? {
-                  day,
-                  start: "",
-                  end: "",
-                },
-            ),
-          }
-        : s.time;
-    setSchedule({ ...s, days: sorted, time });
-  };
-  const setTimeKind = (kind: Time["kind"]) => {
-    if (!s) return;
-    const time: Time =
-      kind === "all_day"
-        ? { kind }
-        : kind === "unified"
-          ? { kind, window: { start: "", end: "" } }
-          : { kind, windows: (s.days ?? []).map((day) => ({ day, start: "", end: "" })) };
-    setSchedule({ ...s, time });
-  };
-  const timeInput = (label: string, value: string, set: (text: string) => void) => (
-    <Input
-      aria-label={label}
-      placeholder="10:00"
-      value={value}
-      maxLength={5}
-      style={{ width: 80 }}
-      onChange={(e) => set(e.target.value.trim())}
+  const w = props.value ?? { start: "", end: "" };
+  const at = (s: string) => (s ? dayjs(`2000-01-01T${s === "24:00" ? "23:59" : s}`) : null);
+  const picker = (end: "start" | "end") => (
+    <TimePicker
+      aria-label={`${props.label} · ${t(`availability.${end}`)}`}
+      placeholder={t(`availability.${end}`)}
+      format={HHMM}
+      minuteStep={5}
+      needConfirm={false}
+      value={at(w[end])}
+      onChange={(v: Dayjs | null) => props.onChange?.({ ...w, [end]: v ? v.format(HHMM) : "" })}
     />
   );
   return (
+    <Space>
+      {picker("start")}
+      {picker("end")}
+    </Space>
+  );
+}
+
+type Frequency = "always" | "daily" | "weekly" | "monthly";
+type TimeKind = "all_day" | "unified" | "per_date";
+const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
+
+/**
+ * Effective dates and time (seed §2.2.1, §2.3.2): every day, weekdays or days of the month; all
+ * day, one window for every chosen day, or a window per chosen day, in the tenant's time zone.
+ * "Always" sends no schedule.
+ */
+export function ScheduleField(props: {
+  value?: PlanSchedule;
+  onChange?: (s: PlanSchedule | undefined) => void;
+}) {
+  const { t } = useI18n();
+  const s = props.value;
+  const frequency: Frequency = s?.frequency ?? "always";
+  const days: Day[] = s && s.frequency !== "daily" ? s.days : [];
+  const kind: TimeKind = s?.time.kind ?? "all_day";
+  const window: Window | undefined = s?.time.kind === "unified" ? s.time.window : undefined;
+  const windows = s && s.frequency !== "daily" && s.time.kind === "per_date" ? s.time.windows : [];
+  const emit = (f: Frequency, d: Day[], k: TimeKind, w?: Window, ws?: ({ day: Day } & Window)[]) => {
+    if (f === "always") return props.onChange?.(undefined);
+    const unified = { kind: "unified" as const, window: w ?? { start: "", end: "" } };
+    if (f === "daily")
+      return props.onChange?.({ frequency: "daily", time: k === "unified" ? unified : { kind: "all_day" } });
+    const time =
+      k === "unified"
+        ? unified
+        : k === "per_date"
+          ? {
+              kind: "per_date" as const,
+              windows: d.map((day) => ws?.find((x) => x.day === day) ?? { day, start: "", end: "" }),
+            }
+          : { kind: "all_day" as const };
+    props.onChange?.({ frequency: f, days: d, time });
+  };
+  const dayLabel = (d: Day) =>
+    frequency === "weekly"
+      ? t(`availability.weekday.${d}` as MessageKey)
+      : d === "last"
+        ? t("availability.lastDay")
+        : t("availability.monthDay", { n: d });
+  const dayOptions =
+    frequency === "weekly"
+      ? WEEKDAYS.map((d) => ({ value: d, label: dayLabel(d) }))
+      : [...Array.from({ length: 31 }, (_, i) => i + 1), "last" as const].map((d) => ({
+          value: d,
+          label: dayLabel(d),
+        }));
+  const kinds: TimeKind[] =
+    frequency === "daily" ? ["all_day", "unified"] : ["all_day", "unified", "per_date"];
+  return (
     <Space orientation="vertical" style={{ width: "100%" }}>
-      <Space wrap>
-        <DatePicker
-          aria-label={t("availability.from")}
-          placeholder={t("availability.from")}
-          value={v.from_date ? dayjs(v.from_date) : null}
-          onChange={(d) => emit({ ...v, from_date: d ? d.format("YYYY-MM-DD") : undefined })}
-        />
-        <DatePicker
-          aria-label={t("availability.until")}
-          placeholder={t("availability.until")}
-          value={v.until_date ? dayjs(v.until_date) : null}
-          onChange={(d) => emit({ ...v, until_date: d ? d.format("YYYY-MM-DD") : undefined })}
-        />
-      </Space>
-      <Space wrap>
+      <Space wrap style={ROW}>
         <Select
           aria-label={t("availability.frequency")}
           style={{ width: 140 }}
-          value={s?.frequency ?? "any"}
-          onChange={setFrequency}
-          options={(["any", "daily", "weekly", "monthly"] as const).map((f) => ({
+          value={frequency}
+          onChange={(f: Frequency) => emit(f, [], "all_day")}
+          options={(["always", "daily", "weekly", "monthly"] as const).map((f) => ({
             value: f,
             label: t(`availability.frequency.${f}`),
           }))}
         />
-        {s && s.frequency !== "daily" ? (
+        {frequency === "weekly" || frequency === "monthly" ? (
           <Select
             mode="multiple"
             aria-label={t("availability.days")}
             placeholder={t("availability.days")}
             style={{ minWidth: 240 }}
-            value={s.days ?? []}
-            onChange={setDays}
-            options={(s.frequency === "weekly" ? [...WEEKDAYS] : MONTH_DAYS).map((d) => ({
-              value: d,
-              label: dayLabel(d),
-            }))}
+            value={days}
+            onChange={(d: Day[]) => emit(frequency, d, kind, window, windows)}
+            options={dayOptions}
           />
         ) : null}
-        {s ? (
+        {frequency !== "always" ? (
           <Select
             aria-label={t("availability.time")}
-            style={{ width: 160 }}
-            value={s.time.kind}
-            onChange={setTimeKind}
-            options={(s.frequency === "daily"
-              ? (["all_day", "unified"] as const)
-              : (["all_day", "unified", "per_date"] as const)
-            ).map((k) => ({ value: k, label: t(`availability.time.${k}`) }))}
+            style={{ width: 150 }}
+            value={kind}
+            onChange={(k: TimeKind) => emit(frequency, days, k, window, windows)}
+            options={kinds.map((k) => ({ value: k, label: t(`availability.time.${k}`) }))}
           />
         ) : null}
-        {s?.time.kind === "unified" ? (
-          <Space>
-            {timeInput(
-              t("availability.start"),
-              s.time.window.start,
-              (start) =>
-                s.time.kind === "unified" &&
-                setSchedule({ ...s, time: { ...s.time, window: { ...s.time.window, start } } }),
-            )}
-            <Typography.Text>–</Typography.Text>
-            {timeInput(
-              t("availability.end"),
-              s.time.window.end,
-              (end) =>
-                s.time.kind === "unified" &&
-                setSchedule({ ...s, time: { ...s.time, window: { ...s.time.window, end } } }),
-            )}
-          </Space>
-        ) : null}
       </Space>
-      {s?.time.kind === "per_date"
-        ? s.time.windows.map((w, i) => {
-            const set = (patch: Partial<Window>) =>
-              s.time.kind === "per_date" &&
-              setSchedule({
-                ...s,
-                time: {
-                  kind: "per_date",
-                  windows: s.time.windows.map((x, j) => (j === i ? { ...x, ...patch } : x)),
-                },
-              });
-            return (
-              <Space key={String(w.day)}>
-                <Typography.Text style={{ display: "inline-block", minWidth: 72 }}>
-                  {dayLabel(w.day)}
-                </Typography.Text>
-                {timeInput(`${dayLabel(w.day)} ${t("availability.start")}`, w.start, (start) =>
-                  set({ start }),
-                )}
-                <Typography.Text>–</Typography.Text>
-                {timeInput(`${dayLabel(w.day)} ${t("availability.end")}`, w.end, (end) => set({ end }))}
-              </Space>
-            );
-          })
+      {frequency !== "always" && kind === "unified" ? (
+        <TimeRange
+          label={t("availability.window")}
+          value={window}
+          onChange={(w) => emit(frequency, days, kind, w, windows)}
+        />
+      ) : null}
+      {kind === "per_date"
+        ? windows.map((w) => (
+            <Space key={String(w.day)}>
+              <span style={{ display: "inline-block", minWidth: 64 }}>{dayLabel(w.day)}</span>
+              <TimeRange
+                label={dayLabel(w.day)}
+                value={w}
+                onChange={(next) =>
+                  emit(
+                    frequency,
+                    days,
+                    kind,
+                    window,
+                    windows.map((x) => (x.day === w.day ? { day: w.day, ...next } : x)),
+                  )
+                }
+              />
+            </Space>
+          ))
         : null}
-      <Typography.Text type="secondary">{t("availability.hint")}</Typography.Text>
     </Space>
+  );
+}
+
+/** Form rule: a schedule names its days and every window its start and end. */
+export function useScheduleRule() {
+  const { t } = useI18n();
+  return {
+    validator: async (_: unknown, s: PlanSchedule | undefined) => {
+      if (!s) return;
+      if (s.frequency !== "daily" && s.days.length === 0) throw new Error(t("availability.needDays"));
+      const ws =
+        s.time.kind === "unified" ? [s.time.window] : s.time.kind === "per_date" ? s.time.windows : [];
+      if (ws.some((w) => !w.start || !w.end)) throw new Error(t("availability.needWindow"));
+    },
+  };
+}
+
+/** A local date (`YYYY-MM-DD`) held as text in the form and shown in a date picker. */
+const dateProps = {
+  getValueProps: (v: string | undefined) => ({ value: v ? dayjs(v) : null }),
+  normalize: (v: Dayjs | null) => (v ? v.format("YYYY-MM-DD") : undefined),
+};
+
+/**
+ * When a plan is open, under `availability`: from and until a date (inclusive) and its effective
+ * dates and time. Nothing chosen: always open. The labels name what the period means on each form
+ * (a package's purchase period, a top-up plan's validity); they default to the latter.
+ */
+export function AvailabilityFields(props: {
+  fromLabel?: string;
+  untilLabel?: string;
+  scheduleLabel?: string;
+}) {
+  const { t } = useI18n();
+  const scheduleRule = useScheduleRule();
+  return (
+    <>
+      <Space wrap style={ROW}>
+        <Form.Item
+          name={["availability", "from_date"]}
+          label={props.fromLabel ?? t("availability.from")}
+          {...dateProps}
+        >
+          <DatePicker />
+        </Form.Item>
+        <Form.Item
+          name={["availability", "until_date"]}
+          label={props.untilLabel ?? t("availability.until")}
+          dependencies={[["availability", "from_date"]]}
+          {...dateProps}
+          rules={[
+            ({ getFieldValue }) => ({
+              validator: async (_: unknown, until: string | undefined) => {
+                const from = getFieldValue(["availability", "from_date"]) as string | undefined;
+                if (from && until && until < from) throw new Error(t("availability.untilBeforeFrom"));
+              },
+            }),
+          ]}
+        >
+          <DatePicker />
+        </Form.Item>
+      </Space>
+      <Form.Item
+        name={["availability", "schedule"]}
+        label={props.scheduleLabel ?? t("availability.schedule")}
+        extra={t("availability.hint")}
+        rules={[scheduleRule]}
+      >
+        <ScheduleField />
+      </Form.Item>
+    </>
   );
 }

@@ -1,10 +1,24 @@
-/** JSON with every object's keys sorted: the API may give a stored object's keys in another order. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
+/** JSON with its object keys sorted and undefined taken as null: two values the API stored in another key order, or with an absent field given as null, still compare equal. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  return JSON.stringify(v ?? null);
+}
+
+/** An object without its undefined, empty and empty-list entries, or undefined when nothing is left. */
+export function compact<T extends Record<string, unknown>>(o: T | undefined | null): T | undefined {
+  if (!o) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || v === null || v === "" || (Array.isArray(v) && v.length === 0)) continue;
+    out[k] = v;
+  }
+  return Object.keys(out).length > 0 ? (out as T) : undefined;
 }
 
 /** The fields of `body` that differ from `before`: an edit sends only what the operator changed. */

@@ -2,6 +2,7 @@ import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Form, Input, InputNumber, Select, Space, Typography } from "antd";
 import { api, unwrap } from "../../../api/client";
+import { GiftField, type GiftSpec, useGiftRule } from "../components/GiftField";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 
 /** The nine perk kinds a package offers (seed 001 §2.2.1 "Configure Benefits"), as the API names them. */
@@ -39,10 +40,7 @@ export interface PerkDraft {
   /** Empty: every sales rule ("All Rules"). */
   rule_keys?: string[];
   bonus_points?: number | null;
-  gift_kind?: "none" | "voucher" | "voucher_package";
-  template_id?: string;
-  quantity?: number | null;
-  package_id?: string;
+  gift?: GiftSpec;
   gift_stock?: number | null;
   distribution?: "immediate" | "on_effect";
   benefit_id?: string;
@@ -53,9 +51,6 @@ type ApiPerk = Record<string, unknown>;
 
 /** A perk of the API as the form shows it. */
 export function perkDraft(p: ApiPerk): PerkDraft {
-  const gift = p.gift as
-    | { kind: PerkDraft["gift_kind"]; template_id?: string; quantity?: number; package_id?: string }
-    | undefined;
   const rules = p.applicable_rules as "all" | string[];
   return {
     type: p.type as PerkType,
@@ -64,10 +59,7 @@ export function perkDraft(p: ApiPerk): PerkDraft {
     description: p.description as string | undefined,
     rule_keys: rules === "all" ? [] : rules,
     bonus_points: p.bonus_points as number | undefined,
-    gift_kind: gift?.kind,
-    template_id: gift?.template_id,
-    quantity: gift?.quantity,
-    package_id: gift?.package_id,
+    gift: p.gift as GiftSpec | undefined,
     gift_stock: p.gift_stock as number | null | undefined,
     distribution: p.distribution as PerkDraft["distribution"],
     benefit_id: p.benefit_id as string | undefined,
@@ -83,14 +75,7 @@ export function perkOf(d: PerkDraft): ApiPerk {
   perk.applicable_rules = d.rule_keys?.length ? d.rule_keys : "all";
   if (GIFT_PERKS.includes(d.type)) {
     if (typeof d.bonus_points === "number") perk.bonus_points = d.bonus_points;
-    if (d.gift_kind === "none") perk.gift = { kind: "none" };
-    if (d.gift_kind === "voucher")
-      perk.gift = {
-        kind: "voucher",
-        template_id: d.template_id,
-        ...(typeof d.quantity === "number" ? { quantity: d.quantity } : {}),
-      };
-    if (d.gift_kind === "voucher_package") perk.gift = { kind: "voucher_package", package_id: d.package_id };
+    if (d.gift) perk.gift = d.gift;
     if (typeof d.gift_stock === "number") perk.gift_stock = d.gift_stock;
     if (d.type === "early_renewal_gift" && d.distribution) perk.distribution = d.distribution;
   } else if (d.type === "tier_upgrade") {
@@ -153,45 +138,13 @@ function TierPicker(props: { value?: string; onChange?: (v: string) => void; "ar
   );
 }
 
-function GiftPicker(props: {
-  kind: "voucher" | "voucher_package";
-  value?: string;
-  onChange?: (v: string) => void;
-  "aria-label": string;
-}) {
-  const list = usePickList(props.kind, true, async () =>
-    props.kind === "voucher"
-      ? (
-          await unwrap(
-            api.GET("/v1/gift-voucher-templates", { params: { query: { status: "active", limit: 100 } } }),
-          )
-        ).data.map((x) => ({ value: x.id, label: x.name }))
-      : (
-          await unwrap(
-            api.GET("/v1/gift-voucher-packages", { params: { query: { status: "active", limit: 100 } } }),
-          )
-        ).data.map((x) => ({ value: x.id, label: x.name })),
-  );
-  return (
-    <Select
-      showSearch
-      optionFilterProp="label"
-      aria-label={props["aria-label"]}
-      style={{ width: 240 }}
-      loading={list.isFetching}
-      value={props.value}
-      onChange={props.onChange}
-      options={list.data ?? []}
-    />
-  );
-}
-
 /** One perk: its kind first, then the fields that kind has. */
 function PerkRow(props: { name: number; index: number; ruleKeys: string[]; onRemove(): void }) {
   const { t } = useI18n();
   const form = Form.useFormInstance();
   const type = Form.useWatch(["perks", props.name, "type"], form) as PerkType | undefined;
-  const giftKind = Form.useWatch(["perks", props.name, "gift_kind"], form) as PerkDraft["gift_kind"];
+  const giftKind = (Form.useWatch(["perks", props.name, "gift"], form) as GiftSpec | undefined)?.kind;
+  const giftRule = useGiftRule();
   const n = props.index + 1;
   const label = (key: MessageKey) => `${t(key)} ${n}`;
   const item = (field: keyof PerkDraft) => [props.name, field];
@@ -245,33 +198,9 @@ function PerkRow(props: { name: number; index: number; ruleKeys: string[]; onRem
           <Form.Item name={item("bonus_points")} label={t("pkg.perk.bonusPoints")}>
             <InputNumber aria-label={label("pkg.perk.bonusPoints")} min={0} max={1_000_000} precision={0} />
           </Form.Item>
-          <Form.Item name={item("gift_kind")} label={t("pkg.perk.gift")}>
-            <Select
-              aria-label={label("pkg.perk.gift")}
-              style={{ width: 140 }}
-              options={(["none", "voucher", "voucher_package"] as const).map((v) => ({
-                value: v,
-                label: t(`pkg.perk.gift.${v}`),
-              }))}
-            />
+          <Form.Item name={item("gift")} label={t("pkg.perk.gift")} rules={[giftRule]}>
+            <GiftField label={label("pkg.perk.gift")} />
           </Form.Item>
-          {giftKind === "voucher" || giftKind === "voucher_package" ? (
-            <Form.Item
-              name={item(giftKind === "voucher" ? "template_id" : "package_id")}
-              label={t(giftKind === "voucher" ? "pkg.perk.template" : "pkg.perk.voucherPackage")}
-              rules={[{ required: true }]}
-            >
-              <GiftPicker
-                kind={giftKind}
-                aria-label={label(giftKind === "voucher" ? "pkg.perk.template" : "pkg.perk.voucherPackage")}
-              />
-            </Form.Item>
-          ) : null}
-          {giftKind === "voucher" ? (
-            <Form.Item name={item("quantity")} label={t("pkg.perk.quantity")}>
-              <InputNumber aria-label={label("pkg.perk.quantity")} min={1} max={100} precision={0} />
-            </Form.Item>
-          ) : null}
           {giftKind === "voucher" || giftKind === "voucher_package" ? (
             <Form.Item name={item("gift_stock")} label={t("pkg.perk.giftStock")}>
               <InputNumber
@@ -344,7 +273,11 @@ export function PerkRows() {
               const taken = new Set(((form.getFieldValue("perks") ?? []) as PerkDraft[]).map((p) => p?.key));
               let n = fields.length + 1;
               while (taken.has(`perk${n}`)) n++;
-              add({ type: "first_purchase_gift", key: `perk${n}`, gift_kind: "none" } satisfies PerkDraft);
+              add({
+                type: "first_purchase_gift",
+                key: `perk${n}`,
+                gift: { kind: "none" },
+              } satisfies PerkDraft);
             }}
           >
             {t("pkg.perk.add")}

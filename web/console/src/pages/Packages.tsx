@@ -17,9 +17,9 @@ import {
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
-import { type Availability, AvailabilityField, availabilityProblem } from "../components/AvailabilityField";
+import { type Availability, AvailabilityFields } from "../components/AvailabilityField";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
-import { changedFields } from "../components/changes";
+import { changedFields, compact } from "../components/changes";
 import { FormDialog } from "../components/FormDialog";
 import { FormRows } from "../components/FormRows";
 import { ImageField } from "../components/ImageField";
@@ -168,7 +168,7 @@ function PackageFormDialog(props: { open: boolean; editing: Package | null; onCl
         ...(d.min_tier ? { min_tier: d.min_tier } : {}),
         ...(d.student ? { student: true } : {}),
       },
-      availability: d.availability ?? {},
+      availability: compact({ ...d.availability }) ?? {},
       store_scope: compactStoreScope(d.store_scope),
       channels: d.channels,
       refund_restriction: d.refund_restriction ?? false,
@@ -311,20 +311,11 @@ function PackageFormDialog(props: { open: boolean; editing: Package | null; onCl
             </>
           )}
         />
-        <Form.Item
-          name="availability"
-          label={t("pkg.availability")}
-          rules={[
-            {
-              validator: async (_, v: Availability | undefined) => {
-                const problem = availabilityProblem(v);
-                if (problem) throw new Error(t(problem));
-              },
-            },
-          ]}
-        >
-          <AvailabilityField />
-        </Form.Item>
+        <AvailabilityFields
+          fromLabel={t("pkg.availability.from")}
+          untilLabel={t("pkg.availability.until")}
+          scheduleLabel={t("pkg.availability")}
+        />
         <Form.Item name="store_scope" label={t("pkg.stores")}>
           <StoreScopeField />
         </Form.Item>

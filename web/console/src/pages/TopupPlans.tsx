@@ -20,9 +20,13 @@ import {
 import { type ReactNode, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
+import { type Availability, AvailabilityFields } from "../components/AvailabilityField";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { compact, stableJson } from "../components/changes";
 import { FormDialog } from "../components/FormDialog";
+import { GiftField, type GiftSpec, giftOrUndefined, useGiftRule } from "../components/GiftField";
 import { ImageField } from "../components/ImageField";
+import { ROW } from "../components/layout";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
 import { compactStoreScope, type StoreScope, StoreScopeField } from "../components/StoreScopeField";
@@ -32,19 +36,10 @@ import {
   AgreementField,
   AudienceFields,
   type AudienceRule,
-  type Availability,
-  AvailabilityFields,
   audienceOf,
-  compact,
-  GiftField,
-  type GiftSpec,
-  giftOrUndefined,
   type PlanChoices,
-  ROW,
-  stableJson,
   toBps,
   toPercent,
-  useGiftRule,
   usePlanChoices,
 } from "./topupFields";
 
@@ -705,7 +700,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
               "topupForm.section.perks",
               <>
                 <Form.Item name="gift" label={t("topupForm.gift")} rules={[giftRule]}>
-                  <GiftField label={t("topupForm.gift")} choices={choices} />
+                  <GiftField label={t("topupForm.gift")} />
                 </Form.Item>
                 <Form.Item name="first_topup_on" label={t("topupForm.firstBonus")} valuePropName="checked">
                   <Switch />
@@ -719,7 +714,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
                       <InputNumber min={0} max={1000} precision={2} suffix="%" style={{ width: 140 }} />
                     </Form.Item>
                     <Form.Item name="first_gift" label={t("topupForm.firstGift")} rules={[giftRule]}>
-                      <GiftField label={t("topupForm.firstGift")} choices={choices} />
+                      <GiftField label={t("topupForm.firstGift")} />
                     </Form.Item>
                   </Space>
                 ) : null}
@@ -1109,7 +1104,7 @@ function TierFields(props: {
       </Space>
       <Space wrap align="start" style={ROW}>
         <Form.Item name={[name, "gift"]} label={t("topupForm.tierGift", n)} rules={[giftRule]}>
-          <GiftField label={t("topupForm.tierGift", n)} choices={props.choices} />
+          <GiftField label={t("topupForm.tierGift", n)} />
         </Form.Item>
         {type === "gift" ? (
           <>
@@ -1122,7 +1117,7 @@ function TierFields(props: {
           </>
         ) : null}
         <Form.Item name={[name, "first_gift"]} label={t("topupForm.tierFirstGift", n)} rules={[giftRule]}>
-          <GiftField label={t("topupForm.tierFirstGift", n)} choices={props.choices} />
+          <GiftField label={t("topupForm.tierFirstGift", n)} />
         </Form.Item>
       </Space>
     </Card>
