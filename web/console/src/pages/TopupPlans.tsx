@@ -4,7 +4,6 @@ import {
   App,
   Button,
   Card,
-  Collapse,
   Form,
   Input,
   InputNumber,
@@ -15,9 +14,8 @@ import {
   Table,
   Tabs,
   Tag,
-  Typography,
 } from "antd";
-import { type ReactNode, useState } from "react";
+import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { type Availability, AvailabilityFields } from "../components/AvailabilityField";
@@ -25,22 +23,28 @@ import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { compact, stableJson } from "../components/changes";
 import { FormDialog } from "../components/FormDialog";
 import { GiftField, type GiftSpec, giftOrUndefined, useGiftRule } from "../components/GiftField";
-import { ImageField } from "../components/ImageField";
 import { ROW } from "../components/layout";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
-import { compactStoreScope, type StoreScope, StoreScopeField } from "../components/StoreScopeField";
+import { compactStoreScope, type StoreScope } from "../components/StoreScopeField";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import {
   AgreementField,
-  AudienceFields,
   type AudienceRule,
   audienceOf,
+  BasicFields,
+  ChannelsField,
+  CoverField,
   type PlanChoices,
+  PlanSections,
+  ScopeFields,
+  type Section,
+  section,
   toBps,
   toPercent,
   usePlanChoices,
+  useSections,
 } from "./topupFields";
 
 type Status = "active" | "inactive" | "archived";
@@ -496,7 +500,6 @@ const NEW_PLAN: Partial<PlanFormDraft> = {
   no_bonus_on_topup_day: false,
 };
 
-type Section = "basic" | "rule" | "schedule" | "scope" | "perks" | "limits" | "more";
 /** Where each field lives, so a refused field's section opens. */
 const SECTION_OF: Record<string, Section> = {
   name: "basic",
@@ -576,10 +579,9 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
   const choices = usePlanChoices(props.open);
   const giftRule = useGiftRule();
   const [error, setError] = useState<unknown>();
-  const [active, setActive] = useState<Section[]>(["basic", "rule", "limits"]);
-  const open = (s: Section[]) => setActive((now) => [...new Set([...now, ...s])]);
+  const sections = useSections(["basic", "rule", "limits"]);
   const save = async () => {
-    const d = await validateOpening(form, open, RULE_FIELDS);
+    const d = await validateOpening(form, sections.open, RULE_FIELDS);
     if (!d) return;
     setError(undefined);
     const rule = ruleOf(d, fmt.toMinor);
@@ -621,12 +623,6 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
       setError(e);
     }
   };
-  const section = (key: Section, label: MessageKey, children: ReactNode) => ({
-    key,
-    label: t(label),
-    forceRender: true,
-    children,
-  });
   return (
     <FormDialog
       open={props.open}
@@ -642,29 +638,13 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
         layout="vertical"
         initialValues={p ? planDraftOf(p, fmt.toMajor) : NEW_PLAN}
       >
-        <Collapse
-          size="small"
-          activeKey={active}
-          onChange={(keys) => setActive(keys as Section[])}
+        <PlanSections
+          sections={sections}
           items={[
             section(
               "basic",
               "topupForm.section.basic",
-              <>
-                <Space wrap align="start" style={ROW}>
-                  <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
-                    <Input style={{ width: 320 }} />
-                  </Form.Item>
-                  <Form.Item label={t("topupForm.currency")}>
-                    <Typography.Text data-testid="topup-plan-currency">
-                      {p?.currency ?? fmt.currency}
-                    </Typography.Text>
-                  </Form.Item>
-                </Space>
-                <Form.Item name="description" label={t("topup.description")}>
-                  <Input.TextArea rows={2} maxLength={4000} />
-                </Form.Item>
-              </>,
+              <BasicFields currency={p?.currency ?? fmt.currency} />,
             ),
             section(
               "rule",
@@ -681,10 +661,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
               "scope",
               "topupForm.section.scope",
               <>
-                <Form.Item name="store_scope" label={t("topupForm.storeScope")}>
-                  <StoreScopeField />
-                </Form.Item>
-                <AudienceFields choices={choices} />
+                <ScopeFields choices={choices} />
                 <Form.Item name="tier_upgrade" label={t("topupForm.tierUpgrade")}>
                   <Select
                     allowClear
@@ -741,9 +718,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
                     </Form.Item>
                   ) : null}
                 </Space>
-                <Form.Item name="cover_image_id" label={t("topupForm.cover")}>
-                  <ImageField purpose="topup_cover" uploadLabel={t("topupForm.uploadCover")} />
-                </Form.Item>
+                <CoverField />
               </>,
             ),
             section(
@@ -751,16 +726,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
               "topupForm.section.limits",
               <>
                 <Space wrap style={ROW}>
-                  <Form.Item name="channels" label={t("topup.channels")} rules={[{ required: true }]}>
-                    <Select
-                      mode="multiple"
-                      style={{ minWidth: 180 }}
-                      options={(["pos", "online"] as const).map((v) => ({
-                        value: v,
-                        label: t(`topup.channel.${v}`),
-                      }))}
-                    />
-                  </Form.Item>
+                  <ChannelsField />
                   <Form.Item name="visibility" label={t("topup.visibility")}>
                     <Select
                       style={{ width: 140 }}
@@ -1138,10 +1104,9 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
   const tiers = Form.useWatch("tiers", form) ?? [];
   const choices = usePlanChoices(props.open);
   const [error, setError] = useState<unknown>();
-  const [active, setActive] = useState<Section[]>(["basic", "rule"]);
-  const open = (s: Section[]) => setActive((now) => [...new Set([...now, ...s])]);
+  const sections = useSections(["basic", "rule"]);
   const save = async () => {
-    const d = await validateOpening(form, open, []);
+    const d = await validateOpening(form, sections.open, []);
     if (!d) return;
     setError(undefined);
     const terms = smartTermsOf(d, p?.terms, fmt.toMinor);
@@ -1175,12 +1140,6 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
       setError(e);
     }
   };
-  const section = (key: Section, label: MessageKey, children: ReactNode) => ({
-    key,
-    label: t(label),
-    forceRender: true,
-    children,
-  });
   return (
     <FormDialog
       open={props.open}
@@ -1203,39 +1162,16 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
               }
         }
       >
-        <Collapse
-          size="small"
-          activeKey={active}
-          onChange={(keys) => setActive(keys as Section[])}
+        <PlanSections
+          sections={sections}
           items={[
             section(
               "basic",
               "topupForm.section.basic",
-              <>
-                <Space wrap align="start" style={ROW}>
-                  <Form.Item name="name" label={t("topup.name")} rules={[{ required: true, max: 100 }]}>
-                    <Input style={{ width: 320 }} />
-                  </Form.Item>
-                  <Form.Item label={t("topupForm.currency")}>
-                    <Typography.Text>{p?.currency ?? fmt.currency}</Typography.Text>
-                  </Form.Item>
-                </Space>
-                <Form.Item name="description" label={t("topup.description")}>
-                  <Input.TextArea rows={2} maxLength={4000} />
-                </Form.Item>
-              </>,
+              <BasicFields currency={p?.currency ?? fmt.currency} />,
             ),
             section("schedule", "topupForm.section.schedule", <AvailabilityFields />),
-            section(
-              "scope",
-              "topupForm.section.scope",
-              <>
-                <Form.Item name="store_scope" label={t("topupForm.storeScope")}>
-                  <StoreScopeField />
-                </Form.Item>
-                <AudienceFields choices={choices} />
-              </>,
-            ),
+            section("scope", "topupForm.section.scope", <ScopeFields choices={choices} />),
             section(
               "rule",
               "topupForm.section.smartRule",
@@ -1292,25 +1228,14 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
                 <Form.Item name="gift_stock_limit" label={t("topupForm.giftStock")}>
                   <InputNumber min={0} precision={0} style={{ width: 180 }} />
                 </Form.Item>
-                <Form.Item name="channels" label={t("topup.channels")} rules={[{ required: true }]}>
-                  <Select
-                    mode="multiple"
-                    style={{ minWidth: 180 }}
-                    options={(["pos", "online"] as const).map((v) => ({
-                      value: v,
-                      label: t(`topup.channel.${v}`),
-                    }))}
-                  />
-                </Form.Item>
+                <ChannelsField />
               </Space>,
             ),
             section(
               "more",
               "topupForm.section.coverAgreement",
               <>
-                <Form.Item name="cover_image_id" label={t("topupForm.cover")}>
-                  <ImageField purpose="topup_cover" uploadLabel={t("topupForm.uploadCover")} />
-                </Form.Item>
+                <CoverField />
                 <AgreementField choices={choices} />
               </>,
             ),
