@@ -86,29 +86,21 @@ export function perkOf(d: PerkDraft): ApiPerk {
   return perk;
 }
 
-/** A select over one page (the largest) of what the API lists, for a perk to name. */
-function usePickList(key: string, enabled: boolean, load: () => Promise<{ value: string; label: string }[]>) {
-  return useQuery({ queryKey: ["perk-picker", key], enabled, queryFn: load });
-}
+type Option = { value: string; label: string };
 
-function BenefitPicker(props: {
-  kind: BenefitPerk;
+/** A select over one page (the largest) of what the API lists, for a perk to name. */
+function PickList(props: {
+  list: string;
+  load: () => Promise<Option[]>;
+  search?: boolean;
   value?: string;
   onChange?: (v: string) => void;
   "aria-label": string;
 }) {
-  const list = usePickList(`benefits-${props.kind}`, true, async () =>
-    (
-      await unwrap(
-        api.GET("/v1/benefits", {
-          params: { query: { kind: PERK_BENEFIT_KIND[props.kind], status: "active", limit: 100 } },
-        }),
-      )
-    ).data.map((b) => ({ value: b.id, label: b.name })),
-  );
+  const list = useQuery({ queryKey: ["perk-picker", props.list], queryFn: props.load });
   return (
     <Select
-      showSearch
+      showSearch={props.search}
       optionFilterProp="label"
       aria-label={props["aria-label"]}
       style={{ width: 240 }}
@@ -120,23 +112,21 @@ function BenefitPicker(props: {
   );
 }
 
-function TierPicker(props: { value?: string; onChange?: (v: string) => void; "aria-label": string }) {
-  const list = usePickList("tiers", true, async () =>
-    (await unwrap(api.GET("/v1/card-plans"))).data.flatMap((plan) =>
-      plan.tiers.map((tier) => ({ value: tier.code, label: `${plan.name} · ${tier.name}` })),
-    ),
+/** The active benefits of the kind a perk names ("select from existing … benefits"). */
+const loadBenefits = (kind: BenefitPerk) => async () =>
+  (
+    await unwrap(
+      api.GET("/v1/benefits", {
+        params: { query: { kind: PERK_BENEFIT_KIND[kind], status: "active", limit: 100 } },
+      }),
+    )
+  ).data.map((b) => ({ value: b.id, label: b.name }));
+
+/** Every card plan's tiers, named with their plan. */
+const loadTiers = async () =>
+  (await unwrap(api.GET("/v1/card-plans"))).data.flatMap((plan) =>
+    plan.tiers.map((tier) => ({ value: tier.code, label: `${plan.name} · ${tier.name}` })),
   );
-  return (
-    <Select
-      aria-label={props["aria-label"]}
-      style={{ width: 240 }}
-      loading={list.isFetching}
-      value={props.value}
-      onChange={props.onChange}
-      options={list.data ?? []}
-    />
-  );
-}
 
 /** One perk: its kind first, then the fields that kind has. */
 function PerkRow(props: { name: number; index: number; ruleKeys: string[]; onRemove(): void }) {
@@ -229,11 +219,16 @@ function PerkRow(props: { name: number; index: number; ruleKeys: string[]; onRem
         </Space>
       ) : type === "tier_upgrade" ? (
         <Form.Item name={item("tier")} label={t("pkg.perk.tier")} rules={[{ required: true }]}>
-          <TierPicker aria-label={label("pkg.perk.tier")} />
+          <PickList list="tiers" load={loadTiers} aria-label={label("pkg.perk.tier")} />
         </Form.Item>
       ) : type ? (
         <Form.Item name={item("benefit_id")} label={t("pkg.perk.benefit")} rules={[{ required: true }]}>
-          <BenefitPicker kind={type as BenefitPerk} aria-label={label("pkg.perk.benefit")} />
+          <PickList
+            list={`benefits-${type}`}
+            load={loadBenefits(type as BenefitPerk)}
+            search
+            aria-label={label("pkg.perk.benefit")}
+          />
         </Form.Item>
       ) : null}
       <Form.Item name={item("description")} label={t("pkg.perk.description")} rules={[{ max: 2000 }]}>
