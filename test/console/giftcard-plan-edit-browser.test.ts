@@ -12,12 +12,14 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  ONE_PIXEL_PNG,
   pickOption,
   poll,
   screenshot,
   settledDialog,
   signIn,
   startConsoleSession,
+  storeId,
 } from "../helpers/console-browser.js";
 
 let session: ConsoleSession;
@@ -27,12 +29,6 @@ let problems: string[];
 let planId = "";
 let termsId = "";
 let shanghaiId = "";
-
-/** A 1×1 PNG: the card design members will see. */
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
-  "base64",
-);
 
 interface PlanBody {
   id: string;
@@ -90,8 +86,7 @@ beforeAll(async () => {
       locale: "zh-CN",
     })
   ).id;
-  const units = await server.api<{ data: { id: string; name: string }[] }>("GET", "/v1/org-units?limit=100");
-  shanghaiId = units.data.find((u) => u.name === "Shanghai Nanjing Road")!.id;
+  shanghaiId = await storeId(server, "Shanghai Nanjing Road");
   await signIn(page, server, "owner@demo.vouchsafe.test", "vouchsafe-demo");
   await page.getByRole("navigation").getByText("礼品卡").click();
 }, 240_000);
@@ -179,7 +174,9 @@ describe("gift card plan management", () => {
     );
     await screenshot(page, "giftcards-create-plan-stores");
     await d.getByText("上传图片", { exact: true }).click();
-    await d.getByLabel("上传卡面").setInputFiles({ name: "design.png", mimeType: "image/png", buffer: PNG });
+    await d
+      .getByLabel("上传卡面")
+      .setInputFiles({ name: "design.png", mimeType: "image/png", buffer: ONE_PIXEL_PNG });
     const preview = d.getByTestId("card-design-preview");
     await poll(() =>
       preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),

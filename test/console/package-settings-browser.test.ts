@@ -11,24 +11,21 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  fillWeeklyAvailability,
+  ONE_PIXEL_PNG,
   pickOption,
   poll,
   screenshot,
   settledDialog,
   signIn,
   startConsoleSession,
+  storeId,
 } from "../helpers/console-browser.js";
 
 let session: ConsoleSession;
 let server: ConsoleServer;
 let page: Page;
 let problems: string[];
-
-/** A 1×1 PNG: the cover members will see. */
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
-  "base64",
-);
 
 interface PackageBody {
   id: string;
@@ -113,11 +110,7 @@ describe("the package form", () => {
       config: { discount_percent: 10 },
     });
     if (benefit.status !== "active") await server.api("POST", `/v1/benefits/${benefit.id}/activate`, {});
-    const units = await server.api<{ data: { id: string; name: string }[] }>(
-      "GET",
-      "/v1/org-units?limit=100",
-    );
-    const beijing = units.data.find((u) => u.name === "Beijing Wangfujing")!.id;
+    const beijing = await storeId(server, "Beijing Wangfujing");
 
     const settings = page.getByRole("dialog").filter({ visible: true });
     if ((await settings.count()) > 0) {
@@ -128,31 +121,20 @@ describe("the package form", () => {
     const d = await settledDialog(page);
     await d.getByLabel("权益包名称").fill("周五尊享包");
     await d.getByLabel("原价 1").fill("199");
-    await d.getByLabel("上传封面").setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: PNG });
+    await d
+      .getByLabel("上传封面")
+      .setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: ONE_PIXEL_PNG });
     await poll(() =>
       d
         .getByTestId("package-cover-preview")
         .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
     ).toBe(1);
-    for (const [field, date] of [
-      ["购买开始日期", "2026-12-01"],
-      ["购买结束日期", "2027-03-31"],
-    ] as const) {
-      await d.getByLabel(field).click();
-      await d.getByLabel(field).fill(date);
-      await d.getByLabel(field).press("Enter");
-    }
-    await d.getByLabel("生效频率").click();
-    await pickOption(page, "每周");
-    await d.getByLabel("生效日", { exact: true }).click();
-    await pickOption(page, "周五");
-    await page.keyboard.press("Escape");
-    await d.getByLabel("生效时段", { exact: true }).click();
-    await pickOption(page, "统一时段");
-    await d.getByLabel("时段 · 开始").fill("10:00");
-    await d.getByLabel("时段 · 开始").press("Enter");
-    await d.getByLabel("时段 · 结束").fill("22:00");
-    await d.getByLabel("时段 · 结束").press("Enter");
+    await fillWeeklyAvailability(page, d, {
+      from: ["购买开始日期", "2026-12-01"],
+      until: ["购买结束日期", "2027-03-31"],
+      weekday: "周五",
+      window: ["10:00", "22:00"],
+    });
     await d.getByTestId("store-scope-stores").click();
     await pickOption(page, "Beijing Wangfujing");
     await page.keyboard.press("Escape");

@@ -13,12 +13,15 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  fillWeeklyAvailability,
+  ONE_PIXEL_PNG,
   pickOption,
   poll,
   screenshot,
   settledDialog,
   signIn,
   startConsoleSession,
+  storeId,
 } from "../helpers/console-browser.js";
 
 let session: ConsoleSession;
@@ -31,11 +34,6 @@ let smart = "";
 let shanghai = "";
 let coffee = "";
 let agreement = "";
-/** A 1×1 PNG: the plan's cover. */
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
-  "base64",
-);
 const SMART_TIERS = [
   { type: "discount", multiplier_bps: 12_000, bonus_bps: 800 },
   {
@@ -127,8 +125,7 @@ beforeAll(async () => {
       locale: "zh-CN",
     })
   ).id;
-  const units = await server.api<{ data: { id: string; name: string }[] }>("GET", "/v1/org-units?limit=100");
-  shanghai = units.data.find((u) => u.name === "Shanghai Nanjing Road")!.id;
+  shanghai = await storeId(server, "Shanghai Nanjing Road");
   await signIn(page, server, "owner@demo.vouchsafe.test", "vouchsafe-demo");
   await page.getByRole("navigation").getByText("充值方案").click();
 }, 240_000);
@@ -228,21 +225,12 @@ describe("top-up plan management", () => {
     expect(await d.getByTestId("topup-plan-currency").textContent()).toBe("CNY");
 
     await d.getByRole("button", { name: "有效期与生效时间" }).click();
-    await d.getByLabel("有效期开始").fill("2026-12-01");
-    await d.getByLabel("有效期开始").press("Enter");
-    await d.getByLabel("有效期结束").fill("2027-03-31");
-    await d.getByLabel("有效期结束").press("Enter");
-    await d.getByLabel("生效频率").click();
-    await pickOption(page, "每周");
-    await d.getByLabel("生效日", { exact: true }).click();
-    await pickOption(page, "周五");
-    await page.keyboard.press("Escape");
-    await d.getByLabel("生效时段", { exact: true }).click();
-    await pickOption(page, "统一时段");
-    await d.getByLabel("时段 · 开始").fill("10:00");
-    await d.getByLabel("时段 · 开始").press("Enter");
-    await d.getByLabel("时段 · 结束").fill("22:00");
-    await d.getByLabel("时段 · 结束").press("Enter");
+    await fillWeeklyAvailability(page, d, {
+      from: ["有效期开始", "2026-12-01"],
+      until: ["有效期结束", "2027-03-31"],
+      weekday: "周五",
+      window: ["10:00", "22:00"],
+    });
 
     await d.getByRole("button", { name: "适用门店与会员" }).click();
     await d.getByLabel("门店", { exact: true }).click();
@@ -253,7 +241,9 @@ describe("top-up plan management", () => {
     );
 
     await d.getByRole("button", { name: "赠品、首充奖励与封面" }).click();
-    await d.getByLabel("上传封面").setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: PNG });
+    await d
+      .getByLabel("上传封面")
+      .setInputFiles({ name: "cover.png", mimeType: "image/png", buffer: ONE_PIXEL_PNG });
     await d.getByTestId("image-preview").waitFor();
     const cover = (await d.getByTestId("image-preview").getAttribute("src"))!.replace("/v1/images/", "");
     await d.getByLabel("首充奖励").click();

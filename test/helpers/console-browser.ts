@@ -189,6 +189,54 @@ export async function acceptPopconfirm(page: Page): Promise<void> {
   await popconfirm.waitFor({ state: "hidden" });
 }
 
+/** A 1×1 PNG: a cover or card design to upload. */
+export const ONE_PIXEL_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/** The id of the demo tenant's store (org unit) of that name. */
+export async function storeId(server: ConsoleServer, name: string): Promise<string> {
+  const units = await server.api<{ data: { id: string; name: string }[] }>("GET", "/v1/org-units?limit=100");
+  const unit = units.data.find((u) => u.name === name);
+  if (!unit) throw new Error(`no store named ${name}`);
+  return unit.id;
+}
+
+/**
+ * Fills a plan's availability in the shared schedule editor: the from and until dates (by their
+ * labels, which each form names its own way), then one weekday in one time window.
+ */
+export async function fillWeeklyAvailability(
+  page: Page,
+  d: Locator,
+  a: {
+    from: [label: string, date: string];
+    until: [label: string, date: string];
+    weekday: string;
+    window: [string, string];
+  },
+): Promise<void> {
+  for (const [label, date] of [a.from, a.until]) {
+    await d.getByLabel(label).fill(date);
+    await d.getByLabel(label).press("Enter");
+  }
+  await d.getByLabel("生效频率").click();
+  await pickOption(page, "每周");
+  await d.getByLabel("生效日", { exact: true }).click();
+  await pickOption(page, a.weekday);
+  await page.keyboard.press("Escape");
+  await d.getByLabel("生效时段", { exact: true }).click();
+  await pickOption(page, "统一时段");
+  for (const [label, time] of [
+    ["时段 · 开始", a.window[0]],
+    ["时段 · 结束", a.window[1]],
+  ] as const) {
+    await d.getByLabel(label).fill(time);
+    await d.getByLabel(label).press("Enter");
+  }
+}
+
 /**
  * Picks an option of the open select (or a tree select's node) once its list has finished sliding in; a click during
  * the slide can miss the moving option, leaving the field unchanged.
