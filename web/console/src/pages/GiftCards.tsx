@@ -282,6 +282,7 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
       onCancel={props.onClose}
       error={error}
       width={720}
+      scrollBody
     >
       <Form<Draft>
         name="gift-card-plan"

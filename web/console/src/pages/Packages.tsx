@@ -228,6 +228,7 @@ function PackageFormDialog(props: { open: boolean; editing: Package | null; onCl
       onCancel={props.onClose}
       error={error}
       width={900}
+      scrollBody
     >
       <Form<Draft> name="package" form={form} layout="vertical" initialValues={draftOf(editing, fmt)}>
         <Form.Item name="name" label={t("pkg.name")} rules={[{ required: true, max: 100 }]}>

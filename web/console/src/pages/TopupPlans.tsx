@@ -631,6 +631,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
       onCancel={props.onClose}
       error={error}
       width={820}
+      scrollBody
     >
       <Form<PlanFormDraft>
         name={p ? "topup-plan-edit" : "topup-plan"}
@@ -1148,6 +1149,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
       onCancel={props.onClose}
       error={error}
       width={860}
+      scrollBody
     >
       <Form<SmartDraft>
         name={p ? "smart-plan-edit" : "smart-plan"}
