@@ -10,6 +10,9 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v ?? null);
 }
 
+/** Same value, whatever the order of an object's keys (and an absent field taken as null). */
+export const sameJson = (a: unknown, b: unknown) => stableJson(a) === stableJson(b);
+
 /** An object without its undefined, empty and empty-list entries, or undefined when nothing is left. */
 export function compact<T extends Record<string, unknown>>(o: T | undefined | null): T | undefined {
   if (!o) return undefined;

@@ -3,6 +3,13 @@ import { useQueryClient } from "@tanstack/react-query";
 import { App, Button, Divider, Form, Input, InputNumber, Select, Space, Switch, Tag } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import {
+  type AudienceDraft,
+  AudienceFields,
+  audienceToDraft,
+  draftToAudience,
+} from "../components/AudienceFields";
+import { sameJson } from "../components/changes";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FormDialog } from "../components/FormDialog";
 import { ImageField } from "../components/ImageField";
@@ -14,18 +21,13 @@ import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { BenefitCampaigns, useLinkableCampaigns } from "./BenefitCampaigns";
 import {
-  type AudienceDraft,
-  AudienceFields,
   applyRules,
-  audienceToDraft,
   CHANNEL_KINDS,
-  draftToAudience,
   PriceRows,
   RULE_KEYS,
   RuleFields,
   type RulesDraft,
   rulesToDraft,
-  sameJson,
 } from "./BenefitFields";
 import { BenefitUsage } from "./BenefitUsage";
 
@@ -272,7 +274,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
         layout="vertical"
         initialValues={{
           kind: "member_discount",
-          audience: { student: "any" },
+          audience: audienceToDraft(),
           items_kind: "all",
           prices: [{}],
         }}
@@ -321,7 +323,7 @@ function EditBenefitDialog(props: { benefit: Benefit | undefined; onClose(): voi
     if (!d) return;
     setError(undefined);
     const before = draftOf(b, fmt);
-    const audience = draftToAudience(d.audience);
+    const audience = draftToAudience(d.audience, b.audience);
     const config = configOf(b.kind, d, b.config as Config, fmt);
     const changes: Record<string, unknown> = {};
     if (d.name !== b.name) changes.name = d.name;
@@ -331,7 +333,7 @@ function EditBenefitDialog(props: { benefit: Benefit | undefined; onClose(): voi
     if (d.stackable !== b.stackable) changes.stackable = d.stackable;
     // Compared with the benefit as the form reads it too, so a value the form only spells
     // differently (an empty list, keys in another order) is no change.
-    if (!sameJson(audience, b.audience) && !sameJson(audience, draftToAudience(before.audience)))
+    if (!sameJson(audience, b.audience) && !sameJson(audience, draftToAudience(before.audience, b.audience)))
       changes.audience = audience;
     if (!sameJson(config, b.config) && !sameJson(config, configOf(b.kind, before, b.config as Config, fmt)))
       changes.config = config;
