@@ -230,7 +230,7 @@ export const enUS = {
   "benefits.multiplier": "Points multiplier",
   "benefits.extensionDays": "Card extension (days)",
   "benefits.configJson": "Configuration (JSON)",
-  "audience": "Who it reaches (blank: every member)",
+  audience: "Who it reaches (blank: every member)",
   "audience.any": "Any",
   "audience.cardPlans": "Applicable card plans",
   "audience.tiers": "Applicable tiers",

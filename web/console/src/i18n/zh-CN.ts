@@ -228,7 +228,7 @@ export const zhCN: Record<MessageKey, string> = {
   "benefits.multiplier": "积分倍数",
   "benefits.extensionDays": "会员卡延期（天）",
   "benefits.configJson": "配置（JSON）",
-  "audience": "适用会员（留空：全部会员）",
+  audience: "适用会员（留空：全部会员）",
   "audience.any": "不限",
   "audience.cardPlans": "适用卡方案",
   "audience.tiers": "适用等级",

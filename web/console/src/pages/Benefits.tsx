@@ -9,8 +9,8 @@ import {
   audienceToDraft,
   draftToAudience,
 } from "../components/AudienceFields";
-import { sameJson } from "../components/changes";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { sameJson } from "../components/changes";
 import { FormDialog } from "../components/FormDialog";
 import { ImageField } from "../components/ImageField";
 import { FilterBar, PageHeader } from "../components/Page";

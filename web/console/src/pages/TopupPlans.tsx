@@ -18,6 +18,12 @@ import {
 import { useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
+import {
+  type Audience,
+  type AudienceDraft,
+  audienceToDraft,
+  useAudienceOptions,
+} from "../components/AudienceFields";
 import { type Availability, AvailabilityFields } from "../components/AvailabilityField";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { compact, stableJson } from "../components/changes";
@@ -31,12 +37,10 @@ import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import {
   AgreementField,
-  type AudienceRule,
   audienceOf,
   BasicFields,
   ChannelsField,
   CoverField,
-  type PlanChoices,
   PlanSections,
   ScopeFields,
   type Section,
@@ -103,7 +107,7 @@ interface SmartPlan {
     cover_image_id?: string | null;
     availability?: Availability;
     store_scope?: StoreScope;
-    audience?: AudienceRule;
+    audience?: Audience;
     min_topup_amount?: number;
     rounding?: string;
     tiers: SmartTier[];
@@ -309,7 +313,7 @@ interface PlanExtras {
   cover_image_id?: string | null;
   availability?: Availability;
   store_scope?: StoreScope;
-  audience?: AudienceRule;
+  audience?: Audience;
   tier_upgrade?: { tier: string } | null;
   gift?: GiftSpec;
   first_topup_bonus?: { extra_bonus_bps?: number; extra_points_bps?: number; gift?: GiftSpec } | null;
@@ -321,7 +325,7 @@ interface PlanFormDraft extends PlanDraft {
   description?: string;
   availability?: Availability;
   store_scope?: StoreScope;
-  audience?: AudienceRule;
+  audience?: AudienceDraft;
   tier_upgrade?: string;
   gift?: GiftSpec;
   first_topup_on: boolean;
@@ -466,7 +470,7 @@ function planDraftOf(p: Plan, toMajor: (minor: number) => string): PlanFormDraft
     description: x.description ?? undefined,
     availability: x.availability,
     store_scope: x.store_scope,
-    audience: x.audience,
+    audience: audienceToDraft(x.audience),
     tier_upgrade: x.tier_upgrade?.tier,
     gift: x.gift,
     first_topup_on: !!x.first_topup_bonus,
@@ -490,6 +494,7 @@ function planDraftOf(p: Plan, toMajor: (minor: number) => string): PlanFormDraft
 
 const NEW_PLAN: Partial<PlanFormDraft> = {
   type: "fixed",
+  audience: audienceToDraft(),
   bonus_points: 0,
   points_min: 0,
   points_max: 0,
@@ -577,6 +582,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
   const firstOn = Form.useWatch("first_topup_on", form) ?? !!p?.terms.first_topup_bonus;
   const benefitIds = Form.useWatch("benefit_ids", form);
   const choices = usePlanChoices(props.open);
+  const audience = useAudienceOptions(props.open);
   const giftRule = useGiftRule();
   const [error, setError] = useState<unknown>();
   const sections = useSections(["basic", "rule", "limits"]);
@@ -662,13 +668,14 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
               "scope",
               "topupForm.section.scope",
               <>
-                <ScopeFields choices={choices} />
+                <ScopeFields audience={audience} />
                 <Form.Item name="tier_upgrade" label={t("topupForm.tierUpgrade")}>
                   <Select
                     allowClear
                     style={{ width: 260 }}
                     optionFilterProp="label"
-                    options={choices.tiers}
+                    loading={audience.loading}
+                    options={audience.tiers}
                   />
                 </Form.Item>
               </>,
@@ -951,7 +958,7 @@ interface SmartDraft {
   description?: string;
   availability?: Availability;
   store_scope?: StoreScope;
-  audience?: AudienceRule;
+  audience?: AudienceDraft;
   rounding: string;
   min_topup_amount?: string;
   tiers: TierDraft[];
@@ -999,7 +1006,7 @@ function smartDraftOf(p: SmartPlan, toMajor: (minor: number) => string): SmartDr
     description: x.description ?? undefined,
     availability: x.availability,
     store_scope: x.store_scope,
-    audience: x.audience,
+    audience: audienceToDraft(x.audience),
     rounding: x.rounding ?? "1",
     min_topup_amount: x.min_topup_amount ? toMajor(x.min_topup_amount) : undefined,
     tiers: x.tiers.map((tier) => tierDraftOf(tier, toMajor)),
@@ -1012,13 +1019,7 @@ function smartDraftOf(p: SmartPlan, toMajor: (minor: number) => string): SmartDr
 }
 
 /** One tier's row: its type and rule, then its gift and what a first-time depositor gets. */
-function TierFields(props: {
-  name: number;
-  index: number;
-  type: TierDraft["type"];
-  choices: PlanChoices;
-  onRemove?: () => void;
-}) {
+function TierFields(props: { name: number; index: number; type: TierDraft["type"]; onRemove?: () => void }) {
   const { t } = useI18n();
   const giftRule = useGiftRule();
   const { name, index: i, type } = props;
@@ -1160,6 +1161,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
             ? smartDraftOf(p, fmt.toMajor)
             : {
                 ...SMART_DEFAULTS,
+                audience: audienceToDraft(),
                 tiers: [{ type: "discount", multiplier: "1.2", bonus_percent: "8" }],
               }
         }
@@ -1173,7 +1175,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
               <BasicFields currency={p?.currency ?? fmt.currency} />,
             ),
             section("schedule", "topupForm.section.schedule", <AvailabilityFields />),
-            section("scope", "topupForm.section.scope", <ScopeFields choices={choices} />),
+            section("scope", "topupForm.section.scope", <ScopeFields />),
             section(
               "rule",
               "topupForm.section.smartRule",
@@ -1202,7 +1204,6 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
                           name={field.name}
                           index={i}
                           type={tiers[i]?.type ?? "discount"}
-                          choices={choices}
                           onRemove={fields.length > 1 ? () => remove(field.name) : undefined}
                         />
                       ))}

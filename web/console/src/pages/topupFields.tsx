@@ -2,20 +2,17 @@ import { useQuery } from "@tanstack/react-query";
 import { Collapse, Form, Input, Select, Space, Typography } from "antd";
 import { type ReactNode, useState } from "react";
 import { api, unwrap } from "../../../api/client";
-import { compact } from "../components/changes";
+import {
+  type Audience,
+  type AudienceDraft,
+  AudienceFields,
+  type AudienceOptions,
+  draftToAudience,
+} from "../components/AudienceFields";
 import { ImageField } from "../components/ImageField";
 import { ROW } from "../components/layout";
 import { StoreScopeField } from "../components/StoreScopeField";
 import { type MessageKey, useI18n } from "../i18n/i18n";
-
-export type AudienceRule = {
-  card_plans?: string[];
-  tiers?: string[];
-  min_tier?: string;
-  groups?: string[];
-  tags?: string[];
-  [other: string]: unknown;
-};
 
 /** Percent in the form (10 = 10%) ↔ the API's basis points (1000). */
 export const toBps = (percent: number | null | undefined) =>
@@ -23,23 +20,8 @@ export const toBps = (percent: number | null | undefined) =>
 export const toPercent = (bps: number | null | undefined) =>
   bps === null || bps === undefined ? undefined : bps / 100;
 
-/** The pickers' choices, each loaded once from the API (one page of the largest it serves). */
+/** The benefit and agreement pickers' choices, each loaded once from the API (one page of the largest it serves). */
 export function usePlanChoices(enabled: boolean) {
-  const cardPlans = useQuery({
-    queryKey: ["/v1/card-plans", "picker"],
-    enabled,
-    queryFn: () => unwrap(api.GET("/v1/card-plans", { params: { query: { limit: 100 } as never } })),
-  });
-  const groups = useQuery({
-    queryKey: ["/v1/member-groups", "picker"],
-    enabled,
-    queryFn: () => unwrap(api.GET("/v1/member-groups", { params: { query: { limit: 100 } as never } })),
-  });
-  const tags = useQuery({
-    queryKey: ["/v1/member-tags", "picker"],
-    enabled,
-    queryFn: () => unwrap(api.GET("/v1/member-tags", { params: { query: { limit: 100 } } })),
-  });
   const benefits = useQuery({
     queryKey: ["/v1/benefits", "picker"],
     enabled,
@@ -51,84 +33,21 @@ export function usePlanChoices(enabled: boolean) {
     enabled,
     queryFn: () => unwrap(api.GET("/v1/agreements", { params: { query: { status: "active", limit: 100 } } })),
   });
-  const plans = cardPlans.data?.data ?? [];
   type Named = { id: string; name: string };
   return {
-    cardPlans: plans.filter((p) => !p.archived).map((p) => ({ value: p.code, label: p.name })),
-    tiers: plans
-      .filter((p) => !p.archived)
-      .flatMap((p) => p.tiers.map((tier) => ({ value: tier.code, label: `${p.name} · ${tier.name}` }))),
-    groups: ((groups.data?.data ?? []) as { code: string; name: string }[]).map((g) => ({
-      value: g.code,
-      label: g.name,
-    })),
-    tags: (tags.data?.data ?? []).map((g) => ({ value: g.code, label: g.name })),
     benefits: ((benefits.data?.data ?? []) as Named[]).map((b) => ({ value: b.id, label: b.name })),
     agreements: (agreements.data?.data ?? [])
       .filter((a) => a.type === "topup_agreement")
       .map((a) => ({ value: a.id, label: `${a.title} (v${a.version})` })),
-    loading:
-      cardPlans.isFetching ||
-      groups.isFetching ||
-      tags.isFetching ||
-      benefits.isFetching ||
-      agreements.isFetching,
+    loading: benefits.isFetching || agreements.isFetching,
   };
 }
 export type PlanChoices = ReturnType<typeof usePlanChoices>;
 
-/** User scope (card plans, tiers or "that tier and above", groups, tags), under `audience`. */
-export function AudienceFields(props: { choices: PlanChoices }) {
-  const { t } = useI18n();
-  const c = props.choices;
-  const multi = (key: keyof AudienceRule, label: MessageKey, options: { value: string; label: string }[]) => (
-    <Form.Item name={["audience", key]} label={t(label)}>
-      <Select
-        mode="multiple"
-        allowClear
-        style={{ minWidth: 240 }}
-        optionFilterProp="label"
-        loading={c.loading}
-        options={options}
-      />
-    </Form.Item>
-  );
-  return (
-    <>
-      <Space wrap align="start" style={ROW}>
-        {multi("card_plans", "topupForm.audience.cardPlans", c.cardPlans)}
-        {multi("tiers", "topupForm.audience.tiers", c.tiers)}
-        <Form.Item name={["audience", "min_tier"]} label={t("topupForm.audience.minTier")}>
-          <Select allowClear style={{ width: 220 }} optionFilterProp="label" options={c.tiers} />
-        </Form.Item>
-      </Space>
-      <Space wrap align="start" style={ROW}>
-        {multi("groups", "topupForm.audience.groups", c.groups)}
-        {multi("tags", "topupForm.audience.tags", c.tags)}
-      </Space>
-    </>
-  );
-}
-
-/** The audience the form shows, merged over what it does not (exclusions, student status). */
-export function audienceOf(
-  d: AudienceRule | undefined,
-  before: AudienceRule | undefined,
-): AudienceRule | undefined {
-  const { card_plans, tiers, min_tier, groups, tags, ...hidden } = before ?? {};
-  void card_plans;
-  void tiers;
-  void min_tier;
-  void groups;
-  void tags;
-  return compact({
-    ...hidden,
-    card_plans: d?.card_plans,
-    tiers: d?.tiers,
-    min_tier: d?.min_tier,
-    groups: d?.groups,
-    tags: d?.tags,
-  });
+/** A plan's audience from the form, merged over what it does not show; none when it reaches everyone. */
+export function audienceOf(d: AudienceDraft | undefined, before: Audience | undefined): Audience | undefined {
+  const rule = draftToAudience(d, before);
+  return Object.keys(rule).length > 0 ? rule : undefined;
 }
 
 /** The agreement members accept, among the tenant's active top-up agreements. */
@@ -195,15 +114,15 @@ export function BasicFields(props: { currency: string }) {
   );
 }
 
-/** The stores and members a plan is for. */
-export function ScopeFields(props: { choices: PlanChoices }) {
+/** The stores and members a plan is for; `audience` shares the options a form loaded already. */
+export function ScopeFields(props: { audience?: AudienceOptions }) {
   const { t } = useI18n();
   return (
     <>
       <Form.Item name="store_scope" label={t("topupForm.storeScope")}>
         <StoreScopeField />
       </Form.Item>
-      <AudienceFields choices={props.choices} />
+      <AudienceFields options={props.audience} />
     </>
   );
 }
