@@ -1,8 +1,9 @@
 /**
  * Seed 001 §2.2.2 in the console: Global Package Settings — the owner picks how every package's
  * validity period is counted after purchase, and a package sold afterwards follows it.
- * Seed 001 §2.2.1: a package made in the form with a purchase period, its stores, a cover and
- * two perks, read back through the API exactly so, and edited.
+ * Seed 001 §2.2.1: a package made in the form with a purchase period, its stores, its audience
+ * (a card plan and a tier, in the pickers benefits and top-up plans use), a cover and two perks,
+ * read back through the API exactly so, and edited.
  * Screenshots land in test-output/console/.
  */
 import type { Page } from "playwright-core";
@@ -33,6 +34,7 @@ interface PackageBody {
   cover_image_id: string | null;
   availability: unknown;
   store_scope: unknown;
+  audience: unknown;
   perks: Record<string, unknown>[];
   sales_rules: Record<string, unknown>[];
 }
@@ -103,7 +105,16 @@ describe("global package settings", () => {
 });
 
 describe("the package form", () => {
-  it("creates a package on Fridays 10:00-22:00 in one store, with a cover and two perks made in the form", async () => {
+  it("creates a package on Fridays 10:00-22:00 in one store, for a card plan and a tier, with a cover and two perks made in the form", async () => {
+    await server.api("POST", "/v1/card-plans", {
+      code: "club",
+      name: "Club",
+      validity: { kind: "relative", days: 365 },
+      tiers: [
+        { code: "club_silver", name: "Silver", rank: 1 },
+        { code: "club_gold", name: "Gold", rank: 2 },
+      ],
+    });
     const benefit = await server.api<{ id: string; status: string }>("POST", "/v1/benefits", {
       kind: "member_discount",
       name: "全场九折",
@@ -140,6 +151,14 @@ describe("the package form", () => {
     await page.keyboard.press("Escape");
     await d.getByTestId("store-scope-stores").scrollIntoViewIfNeeded();
     await screenshot(page, "packages-create-period-stores");
+    await d.getByLabel("适用卡方案", { exact: true }).click();
+    await pickOption(page, "(club)");
+    await page.keyboard.press("Escape");
+    await d.getByLabel("适用等级", { exact: true }).click();
+    await pickOption(page, "(club_gold)");
+    await page.keyboard.press("Escape");
+    await d.getByTestId("audience-tiers").scrollIntoViewIfNeeded();
+    await screenshot(page, "packages-create-audience");
 
     await d.getByRole("button", { name: "添加权益" }).click();
     await d.getByLabel("权益名称 1").fill("首购积分礼");
@@ -167,6 +186,7 @@ describe("the package form", () => {
       },
     });
     expect(made.store_scope).toEqual({ stores: [beijing] });
+    expect(made.audience).toEqual({ card_plans: ["club"], tiers: ["club_gold"] });
     expect(made.cover_image_id).toMatch(/^img_/);
     expect(made.perks).toEqual([
       {
@@ -198,6 +218,7 @@ describe("the package form", () => {
     expect(edited).toMatchObject({
       availability: made.availability,
       store_scope: made.store_scope,
+      audience: made.audience,
       cover_image_id: made.cover_image_id,
       sales_rules: made.sales_rules,
     });

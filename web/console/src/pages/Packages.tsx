@@ -17,6 +17,12 @@ import {
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import {
+  type AudienceDraft,
+  AudienceFields,
+  audienceToDraft,
+  draftToAudience,
+} from "../components/AudienceFields";
 import { type Availability, AvailabilityFields } from "../components/AvailabilityField";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { changedFields, compact } from "../components/changes";
@@ -64,8 +70,7 @@ interface Draft {
   tags?: string[];
   description?: string;
   channels: ("POS" | "ONLINE")[];
-  min_tier?: string;
-  student?: boolean;
+  audience?: AudienceDraft;
   refund_restriction?: boolean;
   purchase_agreement_id?: string;
   terms_agreement_id?: string;
@@ -87,6 +92,7 @@ function draftOf(p: Package | null, fmt: { toMajor(n: number): string }): Partia
       channels: ["POS", "ONLINE"],
       rules: [{ key: "quarterly", duration_days: 90 }],
       availability: {},
+      audience: audienceToDraft(),
       perks: [],
     };
   const major = (n: unknown) => (typeof n === "number" ? fmt.toMajor(n) : undefined);
@@ -98,8 +104,7 @@ function draftOf(p: Package | null, fmt: { toMajor(n: number): string }): Partia
     store_scope: compactStoreScope(p.store_scope as StoreScope),
     availability: p.availability as Availability,
     channels: p.channels,
-    min_tier: (p.audience.min_tier as string | undefined) ?? undefined,
-    student: p.audience.student === true,
+    audience: audienceToDraft(p.audience),
     refund_restriction: p.refund_restriction,
     purchase_agreement_id: p.purchase_agreement_id ?? undefined,
     terms_agreement_id: p.terms_agreement_id ?? undefined,
@@ -119,7 +124,7 @@ function draftOf(p: Package | null, fmt: { toMajor(n: number): string }): Partia
 /**
  * Create or edit a package (seed 001 §2.2.1): pricing rules, purchase period, stores, audience,
  * cover, channels, agreements and its perks. An edit sends only what changed, and keeps what the
- * form does not show (a rule's limited-time price, the audience's other conditions). The form
+ * form does not show (a rule's limited-time price). The form
  * starts afresh at each opening, from the package as it is then.
  */
 export function PackageForm(props: { open: boolean; editing: Package | null; onClose(): void }) {
@@ -157,17 +162,12 @@ function PackageFormDialog(props: { open: boolean; editing: Package | null; onCl
       if (was?.limited_time) rule.limited_time = was.limited_time;
       return rule;
     });
-    const { min_tier: _tier, student: _student, ...otherAudience } = editing?.audience ?? {};
     const body: Record<string, unknown> = {
       name: d.name,
       tags: d.tags ?? [],
       description: d.description || null,
       cover_image_id: d.cover_image_id ?? null,
-      audience: {
-        ...otherAudience,
-        ...(d.min_tier ? { min_tier: d.min_tier } : {}),
-        ...(d.student ? { student: true } : {}),
-      },
+      audience: draftToAudience(d.audience, editing?.audience),
       availability: compact({ ...d.availability }) ?? {},
       store_scope: compactStoreScope(d.store_scope),
       channels: d.channels,
@@ -320,17 +320,10 @@ function PackageFormDialog(props: { open: boolean; editing: Package | null; onCl
         <Form.Item name="store_scope" label={t("pkg.stores")}>
           <StoreScopeField />
         </Form.Item>
-        <Space wrap>
-          <Form.Item name="min_tier" label={t("pkg.audience.minTier")}>
-            <Input placeholder="silver" style={{ width: 140 }} />
-          </Form.Item>
-          <Form.Item name="student" label={t("pkg.audience.student")} valuePropName="checked">
-            <Switch />
-          </Form.Item>
-          <Form.Item name="refund_restriction" label={t("pkg.refundRestriction")} valuePropName="checked">
-            <Switch />
-          </Form.Item>
-        </Space>
+        <AudienceFields />
+        <Form.Item name="refund_restriction" label={t("pkg.refundRestriction")} valuePropName="checked">
+          <Switch />
+        </Form.Item>
         <Space wrap>
           {AGREEMENTS.map(([name, type, label]) => (
             <Form.Item key={name} name={name} label={t(label)}>
