@@ -4,7 +4,8 @@
  * Archive an obsolete plan after deactivating it. Then §2.3.2 and §2.4.2: a plan created with a
  * store scope, a cover, a validity period with effective days and hours and a first top-up bonus
  * reads back through the API with exactly those terms, an edit sends only what changed, and a
- * smart top-up plan is edited and archived. Screenshots land in test-output/console/.
+ * smart top-up plan is edited, archived, and found again with the status filter. Screenshots
+ * land in test-output/console/.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -370,6 +371,14 @@ describe("top-up plan management", () => {
     ).toBe("archived");
     // Archived plans leave the list: nothing left to edit or activate.
     await poll(() => smartRow().count()).toBe(0);
+    // The status filter finds it under Archived, still not editable.
+    const bar = page.locator("form#smart-topup-plan-filters");
+    await bar.getByLabel("状态").click();
+    await pickOption(page, "已归档");
+    await bar.getByRole("button", { name: "查询" }).click();
+    await poll(() => smartRow().count()).toBe(1);
+    expect(await smartRow().textContent()).toContain("已归档");
+    expect(await smartRow().getByRole("button", { name: "编辑" }).count()).toBe(0);
     await screenshot(page, "topup-smart-archived");
     expectNoConsoleProblems(problems);
   });

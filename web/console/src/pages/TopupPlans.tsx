@@ -137,6 +137,23 @@ export function StatusTag({ status }: { status: Status }) {
   return <Tag color={STATUS_COLOR[status]}>{t(`topup.status.${status}` as MessageKey)}</Tag>;
 }
 
+/** The status a plan list shows: without one, every plan but the archived ones. */
+function StatusFilter(props: { name: string }) {
+  const { t } = useI18n();
+  return (
+    <Form.Item name={props.name} label={t("common.status")}>
+      <Select
+        allowClear
+        style={{ width: 120 }}
+        options={(["active", "inactive", "archived"] as const).map((v) => ({
+          value: v,
+          label: t(`topup.status.${v}`),
+        }))}
+      />
+    </Form.Item>
+  );
+}
+
 /** Activate / deactivate buttons for a plan of either table, and Archive for an inactive one. */
 function StatusButtons(props: {
   base: "/v1/topup-plans" | "/v1/smart-topup-plans";
@@ -816,16 +833,7 @@ function Plans() {
         <Form.Item name="q" label={t("topup.name")}>
           <Input allowClear style={{ width: 200 }} />
         </Form.Item>
-        <Form.Item name="status" label={t("common.status")}>
-          <Select
-            allowClear
-            style={{ width: 120 }}
-            options={(["active", "inactive", "archived"] as const).map((v) => ({
-              value: v,
-              label: t(`topup.status.${v}`),
-            }))}
-          />
-        </Form.Item>
+        <StatusFilter name="status" />
       </FilterBar>
       <CursorTable<Plan>
         queryKey={["/v1/topup-plans", filters]}
@@ -1254,6 +1262,9 @@ function SmartPlans() {
   const { can } = useSession();
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<SmartPlan>();
+  // Its own key in the address: the plans tab beside it keeps its `status`.
+  const { filters, setFilters } = useUrlFilters(["smart_status"] as const);
+  const status = filters.smart_status as Status | undefined;
   return (
     <>
       {can("POST /v1/smart-topup-plans") ? (
@@ -1261,12 +1272,17 @@ function SmartPlans() {
           {t("topup.createSmartPlan")}
         </Button>
       ) : null}
+      <FilterBar name="smart-topup-plan-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
+        <StatusFilter name="smart_status" />
+      </FilterBar>
       <CursorTable<SmartPlan>
-        queryKey={["/v1/smart-topup-plans"]}
+        queryKey={["/v1/smart-topup-plans", status]}
         fetchPage={(cursor) =>
-          unwrap(api.GET("/v1/smart-topup-plans", { params: { query: cursor } })) as unknown as Promise<
-            Page<SmartPlan>
-          >
+          unwrap(
+            api.GET("/v1/smart-topup-plans", {
+              params: { query: { ...cursor, ...(status ? { status } : {}) } },
+            }),
+          ) as unknown as Promise<Page<SmartPlan>>
         }
         columns={[
           { title: t("topup.name"), dataIndex: "name" },
