@@ -15,7 +15,7 @@ import {
   Tabs,
   Tag,
 } from "antd";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import {
@@ -135,6 +135,34 @@ const times = (text: string | undefined) => Math.round(Number(text ?? "0") * 10_
 export function StatusTag({ status }: { status: Status }) {
   const { t } = useI18n();
   return <Tag color={STATUS_COLOR[status]}>{t(`topup.status.${status}` as MessageKey)}</Tag>;
+}
+
+/** A plan form's dialog: "Edit …" with the plan's name, or the title of a new one; long, so its body scrolls. */
+function PlanDialog(props: {
+  open: boolean;
+  plan: { name: string } | undefined;
+  createTitle: MessageKey;
+  width: number;
+  onSave(): void;
+  onClose(): void;
+  error: unknown;
+  children: ReactNode;
+}) {
+  const { t } = useI18n();
+  const p = props.plan;
+  return (
+    <FormDialog
+      open={props.open}
+      title={p ? t("topup.editTitle", { name: p.name }) : t(props.createTitle)}
+      onSave={props.onSave}
+      onCancel={props.onClose}
+      error={props.error}
+      width={props.width}
+      scrollBody
+    >
+      {props.children}
+    </FormDialog>
+  );
 }
 
 /** The status a plan list shows: without one, every plan but the archived ones. */
@@ -647,15 +675,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
     }
   };
   return (
-    <FormDialog
-      open={props.open}
-      title={p ? t("topup.editTitle", { name: p.name }) : t("topup.createPlan")}
-      onSave={save}
-      onCancel={props.onClose}
-      error={error}
-      width={820}
-      scrollBody
-    >
+    <PlanDialog {...props} onSave={save} error={error} createTitle="topup.createPlan" width={820}>
       <Form<PlanFormDraft>
         name={p ? "topup-plan-edit" : "topup-plan"}
         form={form}
@@ -798,7 +818,7 @@ function PlanForm(props: { open: boolean; plan: Plan | undefined; onClose(): voi
           ]}
         />
       </Form>
-    </FormDialog>
+    </PlanDialog>
   );
 }
 
@@ -1151,15 +1171,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
     }
   };
   return (
-    <FormDialog
-      open={props.open}
-      title={p ? t("topup.editTitle", { name: p.name }) : t("topup.createSmartPlan")}
-      onSave={save}
-      onCancel={props.onClose}
-      error={error}
-      width={860}
-      scrollBody
-    >
+    <PlanDialog {...props} onSave={save} error={error} createTitle="topup.createSmartPlan" width={860}>
       <Form<SmartDraft>
         name={p ? "smart-plan-edit" : "smart-plan"}
         form={form}
@@ -1253,7 +1265,7 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
           ]}
         />
       </Form>
-    </FormDialog>
+    </PlanDialog>
   );
 }
 
