@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   acceptConfirmation,
+  addClubCardPlan,
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
@@ -70,15 +71,7 @@ async function pick(label: string, text: string) {
 beforeAll(async () => {
   session = await startConsoleSession();
   ({ server, page, problems } = session);
-  await server.api("POST", "/v1/card-plans", {
-    code: "club",
-    name: "Club",
-    validity: { kind: "relative", days: 365 },
-    tiers: [
-      { code: "club_silver", name: "Silver", rank: 1 },
-      { code: "club_gold", name: "Gold", rank: 2 },
-    ],
-  });
+  await addClubCardPlan(server);
   // Made through the API with what the create form does not offer: a restriction rule and an
   // excluded category. Editing it in the console must keep them.
   benefitId = (

@@ -9,6 +9,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  addClubCardPlan,
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
@@ -106,15 +107,7 @@ describe("global package settings", () => {
 
 describe("the package form", () => {
   it("creates a package on Fridays 10:00-22:00 in one store, for a card plan and a tier, with a cover and two perks made in the form", async () => {
-    await server.api("POST", "/v1/card-plans", {
-      code: "club",
-      name: "Club",
-      validity: { kind: "relative", days: 365 },
-      tiers: [
-        { code: "club_silver", name: "Silver", rank: 1 },
-        { code: "club_gold", name: "Gold", rank: 2 },
-      ],
-    });
+    await addClubCardPlan(server);
     const benefit = await server.api<{ id: string; status: string }>("POST", "/v1/benefits", {
       kind: "member_discount",
       name: "全场九折",

@@ -11,6 +11,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   acceptConfirmation,
+  addClubCardPlan,
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
@@ -100,15 +101,7 @@ beforeAll(async () => {
       audience: { exclude: { student: true } },
     })
   ).id;
-  await server.api("POST", "/v1/card-plans", {
-    code: "club",
-    name: "Club",
-    validity: { kind: "relative", days: 365 },
-    tiers: [
-      { code: "club_silver", name: "Silver", rank: 1 },
-      { code: "club_gold", name: "Gold", rank: 2 },
-    ],
-  });
+  await addClubCardPlan(server);
   coffee = (
     await server.api<{ id: string }>("POST", "/v1/gift-voucher-templates", {
       name: "Coffee voucher",
@@ -240,6 +233,8 @@ describe("top-up plan management", () => {
     await poll(() => d.getByTestId("store-scope-summary").textContent()).toBe(
       "所选门店、组织和分组，排除的门店除外。",
     );
+    await d.getByTestId("audience-card-plans").scrollIntoViewIfNeeded();
+    await screenshot(page, "topup-create-full-01-audience");
 
     await d.getByRole("button", { name: "赠品、首充奖励与封面" }).click();
     await d

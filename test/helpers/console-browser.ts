@@ -195,6 +195,19 @@ export const ONE_PIXEL_PNG = Buffer.from(
   "base64",
 );
 
+/** A card plan "Club" (code club) with two tiers, Silver (club_silver) and Gold (club_gold), for the audience pickers. */
+export async function addClubCardPlan(server: ConsoleServer): Promise<void> {
+  await server.api("POST", "/v1/card-plans", {
+    code: "club",
+    name: "Club",
+    validity: { kind: "relative", days: 365 },
+    tiers: [
+      { code: "club_silver", name: "Silver", rank: 1 },
+      { code: "club_gold", name: "Gold", rank: 2 },
+    ],
+  });
+}
+
 /** The id of the demo tenant's store (org unit) of that name. */
 export async function storeId(server: ConsoleServer, name: string): Promise<string> {
   const units = await server.api<{ data: { id: string; name: string }[] }>("GET", "/v1/org-units?limit=100");
