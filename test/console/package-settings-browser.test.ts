@@ -217,4 +217,35 @@ describe("the package form", () => {
     });
     expectNoConsoleProblems(problems);
   });
+
+  it("shows on its page everyone a package reaches and excludes, by name", async () => {
+    await server.api("POST", "/v1/member-groups", { code: "vip", name: "VIP guests" });
+    await server.api("POST", "/v1/member-tags", { code: "coffee", name: "Coffee lovers" });
+    await server.api("POST", "/v1/member-tags", { code: "blocked", name: "Blocked" });
+    const pkg = await server.api<{ id: string }>("POST", "/v1/packages", {
+      name: "银卡以上学生包",
+      channels: ["POS"],
+      sales_rules: [{ key: "month", duration_days: 30, original_price: 9_900 }],
+      audience: {
+        min_tier: "club_silver",
+        groups: ["vip"],
+        tags: ["coffee"],
+        student: true,
+        exclude: { tiers: ["club_gold"], tags: ["blocked"] },
+      },
+    });
+    await page.goto(`${server.baseUrl}/console/packages/${pkg.id}`);
+    const summary = page.getByTestId("pkg-audience");
+    await poll(() => summary.textContent()).toContain("VIP guests");
+    expect(await summary.locator("div").allTextContents()).toEqual([
+      "等级及以上：Club · Silver (club_silver)",
+      "会员分组：VIP guests (vip)",
+      "会员标签：Coffee lovers (coffee)",
+      "学生身份：仅学生",
+      "排除等级：Club · Gold (club_gold)",
+      "排除会员标签：Blocked (blocked)",
+    ]);
+    await screenshot(page, "packages-detail-audience");
+    expectNoConsoleProblems(problems);
+  });
 });

@@ -246,6 +246,8 @@ export const enUS = {
   "audience.excludeTiers": "Except tiers",
   "audience.excludeGroups": "Except member groups",
   "audience.excludeTags": "Except member tags",
+  "audience.term": "{label}: {values}",
+  "audience.everyone": "Every member",
   "benefits.memberPrices": "Member prices",
   "benefits.addPrice": "Add a SKU",
   "benefits.skuRequired": "Enter the SKU",

@@ -244,6 +244,8 @@ export const zhCN: Record<MessageKey, string> = {
   "audience.excludeTiers": "排除等级",
   "audience.excludeGroups": "排除会员分组",
   "audience.excludeTags": "排除会员标签",
+  "audience.term": "{label}：{values}",
+  "audience.everyone": "全部会员",
   "benefits.memberPrices": "会员价商品",
   "benefits.addPrice": "添加 SKU",
   "benefits.skuRequired": "请输入 SKU",

@@ -16,6 +16,7 @@ import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
+import { AudienceSummary } from "../components/AudienceSummary";
 import { CursorTable } from "../components/CursorTable";
 import { ExportButton } from "../components/ExportButton";
 import { ProviderRefunded } from "../components/ProviderRefunded";
@@ -86,12 +87,7 @@ export default function PackageDetail() {
               ))}
             </Descriptions.Item>
             <Descriptions.Item label={t("pkg.audience")}>
-              {[
-                p.audience.min_tier ? `${t("pkg.audience.minTier")}: ${String(p.audience.min_tier)}` : null,
-                p.audience.student ? t("pkg.audience.student") : null,
-              ]
-                .filter(Boolean)
-                .join(" · ") || "—"}
+              <AudienceSummary rule={p.audience} testId="pkg-audience" />
             </Descriptions.Item>
             <Descriptions.Item label={t("pkg.description")}>{p.description ?? "—"}</Descriptions.Item>
           </Descriptions>
