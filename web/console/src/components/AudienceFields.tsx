@@ -138,18 +138,29 @@ const EXCLUDING = ["exclude_card_plans", "exclude_tiers", "exclude_groups", "exc
 /**
  * Who it reaches, under the form's `audience` field (an AudienceDraft): card plans, tiers,
  * "this tier and above", student status, member groups and tags, and the same excluded.
- * `options` lets a form that picks tiers elsewhere too share one loading.
+ * `options` lets a form that picks tiers elsewhere too share one loading. A rule nested in a
+ * list (a benefit's tier perks) names its place: `name` within the list's row, `path` from the
+ * form's root, `testId` to tell its pickers from the benefit's own, `title` for its heading.
  */
-export function AudienceFields(props: { options?: AudienceOptions }) {
+export function AudienceFields(props: {
+  options?: AudienceOptions;
+  name?: (string | number)[];
+  path?: (string | number)[];
+  testId?: string;
+  title?: string;
+}) {
   const { t } = useI18n();
   const own = useAudienceOptions(props.options === undefined);
   const o = props.options ?? own;
   const form = Form.useFormInstance();
+  const name = props.name ?? ["audience"];
+  const path = props.path ?? name;
+  const ids = props.testId ?? "audience";
   const excluding = EXCLUDING.some(
-    (key) => (form.getFieldValue(["audience", key]) as string[] | undefined)?.length,
+    (key) => (form.getFieldValue([...path, key]) as string[] | undefined)?.length,
   );
-  const picker = (name: keyof AudienceDraft, label: string, options: unknown[], testId: string) => (
-    <Form.Item name={["audience", name]} label={label}>
+  const picker = (key: keyof AudienceDraft, label: string, options: unknown[], testId: string) => (
+    <Form.Item name={[...name, key]} label={label}>
       <Select
         mode="multiple"
         allowClear
@@ -157,7 +168,7 @@ export function AudienceFields(props: { options?: AudienceOptions }) {
         optionFilterProp="label"
         loading={o.loading}
         options={options as never}
-        data-testid={testId}
+        data-testid={`${ids}-${testId}`}
         placeholder={t("audience.any")}
       />
     </Form.Item>
@@ -165,23 +176,23 @@ export function AudienceFields(props: { options?: AudienceOptions }) {
   return (
     <>
       <Divider titlePlacement="start" plain style={{ marginTop: 0 }}>
-        {t("audience")}
+        {props.title ?? t("audience")}
       </Divider>
       <div style={{ display: "grid", gridTemplateColumns: "1fr 1fr", columnGap: 12 }}>
-        {picker("card_plans", t("audience.cardPlans"), o.plans, "audience-card-plans")}
-        {picker("tiers", t("audience.tiers"), o.tiers, "audience-tiers")}
-        <Form.Item name={["audience", "min_tier"]} label={t("audience.minTier")}>
+        {picker("card_plans", t("audience.cardPlans"), o.plans, "card-plans")}
+        {picker("tiers", t("audience.tiers"), o.tiers, "tiers")}
+        <Form.Item name={[...name, "min_tier"]} label={t("audience.minTier")}>
           <Select
             allowClear
             showSearch
             optionFilterProp="label"
             loading={o.loading}
             options={o.tiers}
-            data-testid="audience-min-tier"
+            data-testid={`${ids}-min-tier`}
             placeholder={t("audience.any")}
           />
         </Form.Item>
-        <Form.Item name={["audience", "student"]} label={t("audience.student")}>
+        <Form.Item name={[...name, "student"]} label={t("audience.student")}>
           <Select
             options={(["any", "only", "exclude"] as const).map((v) => ({
               value: v,
@@ -189,8 +200,8 @@ export function AudienceFields(props: { options?: AudienceOptions }) {
             }))}
           />
         </Form.Item>
-        {picker("groups", t("audience.groups"), o.groups, "audience-groups")}
-        {picker("tags", t("audience.tags"), o.tags, "audience-tags")}
+        {picker("groups", t("audience.groups"), o.groups, "groups")}
+        {picker("tags", t("audience.tags"), o.tags, "tags")}
       </div>
       <Collapse
         size="small"
@@ -205,15 +216,10 @@ export function AudienceFields(props: { options?: AudienceOptions }) {
             forceRender: true,
             children: (
               <div style={{ display: "grid", gridTemplateColumns: "1fr 1fr", columnGap: 12 }}>
-                {picker("exclude_tiers", t("audience.excludeTiers"), o.tiers, "audience-exclude-tiers")}
-                {picker("exclude_tags", t("audience.excludeTags"), o.tags, "audience-exclude-tags")}
-                {picker(
-                  "exclude_card_plans",
-                  t("audience.excludeCardPlans"),
-                  o.plans,
-                  "audience-exclude-plans",
-                )}
-                {picker("exclude_groups", t("audience.excludeGroups"), o.groups, "audience-exclude-groups")}
+                {picker("exclude_tiers", t("audience.excludeTiers"), o.tiers, "exclude-tiers")}
+                {picker("exclude_tags", t("audience.excludeTags"), o.tags, "exclude-tags")}
+                {picker("exclude_card_plans", t("audience.excludeCardPlans"), o.plans, "exclude-plans")}
+                {picker("exclude_groups", t("audience.excludeGroups"), o.groups, "exclude-groups")}
               </div>
             ),
           },

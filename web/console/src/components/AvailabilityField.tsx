@@ -43,22 +43,28 @@ function TimeRange(props: { label: string; value?: Window; onChange?: (w: Window
   );
 }
 
-type Frequency = "always" | "daily" | "weekly" | "monthly";
+export type Frequency = "always" | "daily" | "weekly" | "monthly";
+const FREQUENCIES: readonly Frequency[] = ["always", "daily", "weekly", "monthly"];
 type TimeKind = "all_day" | "unified" | "per_date";
 const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7] as const;
 
 /**
  * Effective dates and time (seed §2.2.1, §2.3.2): every day, weekdays or days of the month; all
  * day, one window for every chosen day, or a window per chosen day, in the tenant's time zone.
- * "Always" sends no schedule.
+ * "Always" sends no schedule. `frequencies` narrows the choice to what the field's owner takes
+ * (a benefit's member day is weekly or monthly); without "always" nothing is chosen at first.
  */
 export function ScheduleField(props: {
   value?: PlanSchedule;
   onChange?: (s: PlanSchedule | undefined) => void;
+  frequencies?: readonly Frequency[];
+  testId?: string;
 }) {
   const { t } = useI18n();
   const s = props.value;
-  const frequency: Frequency = s?.frequency ?? "always";
+  const offered = props.frequencies ?? FREQUENCIES;
+  const frequency: Frequency | undefined =
+    s?.frequency ?? (offered.includes("always") ? "always" : undefined);
   const days: Day[] = s && s.frequency !== "daily" ? s.days : [];
   const kind: TimeKind = s?.time.kind ?? "all_day";
   const window: Window | undefined = s?.time.kind === "unified" ? s.time.window : undefined;
@@ -95,14 +101,15 @@ export function ScheduleField(props: {
   const kinds: TimeKind[] =
     frequency === "daily" ? ["all_day", "unified"] : ["all_day", "unified", "per_date"];
   return (
-    <Space orientation="vertical" style={{ width: "100%" }}>
+    <Space orientation="vertical" style={{ width: "100%" }} data-testid={props.testId}>
       <Space wrap style={ROW}>
         <Select
           aria-label={t("availability.frequency")}
           style={{ width: 140 }}
           value={frequency}
+          placeholder={t("availability.frequency")}
           onChange={(f: Frequency) => emit(f, [], "all_day")}
-          options={(["always", "daily", "weekly", "monthly"] as const).map((f) => ({
+          options={offered.map((f) => ({
             value: f,
             label: t(`availability.frequency.${f}`),
           }))}
@@ -118,7 +125,7 @@ export function ScheduleField(props: {
             options={dayOptions}
           />
         ) : null}
-        {frequency !== "always" ? (
+        {frequency && frequency !== "always" ? (
           <Select
             aria-label={t("availability.time")}
             style={{ width: 150 }}
@@ -128,14 +135,14 @@ export function ScheduleField(props: {
           />
         ) : null}
       </Space>
-      {frequency !== "always" && kind === "unified" ? (
+      {frequency && frequency !== "always" && kind === "unified" ? (
         <TimeRange
           label={t("availability.window")}
           value={window}
           onChange={(w) => emit(frequency, days, kind, w, windows)}
         />
       ) : null}
-      {kind === "per_date"
+      {frequency && kind === "per_date"
         ? windows.map((w) => (
             <Space key={String(w.day)}>
               <span style={{ display: "inline-block", minWidth: 64 }}>{dayLabel(w.day)}</span>
