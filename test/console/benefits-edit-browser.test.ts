@@ -1,6 +1,7 @@
 /**
  * Seed 001 §2.1.2 / §2.1.3 in the console: create a benefit with its audience picked from the
- * tenant's card plans and tiers and several member-price SKUs; find a benefit, Edit it (name,
+ * tenant's card plans and tiers and several member-price SKUs; a member day (its schedule and a
+ * tier perk) and a birthday benefit made in their controls; find a benefit, Edit it (name,
  * brief, description, who it reaches and its configuration in the same controls, keeping what
  * the form does not show and sending only what changed), see a refusal with the API's reason,
  * and Deactivate / Activate it. Screenshots land in test-output/console/.
@@ -48,6 +49,28 @@ const menu = () => page.getByRole("navigation");
 const dialog = () => page.getByRole("dialog").filter({ visible: true }).last();
 const row = (name: string) => page.locator(".ant-table-row", { hasText: name });
 const read = (id = benefitId) => server.api<BenefitBody>("GET", `/v1/benefits/${id}`);
+/** The benefit of that name, as the API reads it back. */
+async function readNamed(name: string) {
+  const list = await server.api<{ data: { id: string }[] }>("GET", `/v1/benefits?name=${name}`);
+  return { id: list.data[0]!.id, ...(await read(list.data[0]!.id)) };
+}
+/** Opens the create form on a benefit of `kind` (its label) named `name`. */
+async function startCreating(kind: string, name: string) {
+  await page.getByRole("button", { name: "新建权益" }).click();
+  const d = dialog();
+  await d.getByLabel("权益类型").click();
+  await pickOption(page, kind);
+  await d.getByLabel("权益名称").fill(name);
+  return d;
+}
+/** Saves the open edit form of benefit `id`: the fields its PATCH sent, once the dialog closed. */
+async function saveEdit(id: string) {
+  const patch = page.waitForRequest((r) => r.method() === "PATCH" && r.url().includes(`/v1/benefits/${id}`));
+  await dialog().getByRole("button", { name: "保存" }).click();
+  const sent = Object.keys((await patch).postDataJSON() as object);
+  await dialog().waitFor({ state: "hidden" });
+  return sent;
+}
 /** Screenshots the open dialog with its form scrolled to the top, then to the bottom (`-2`). */
 async function shootDialog(name: string) {
   const body = dialog().locator(".ant-modal-body");
@@ -110,11 +133,7 @@ afterAll(async () => session?.close());
 describe("benefit management", () => {
   it("creates a member-pricing benefit for a card plan and a tier with two SKUs, exactly as picked", async () => {
     await menu().getByText("权益管理").click();
-    await page.getByRole("button", { name: "新建权益" }).click();
-    const d = dialog();
-    await d.getByLabel("权益类型").click();
-    await pickOption(page, "会员价");
-    await d.getByLabel("权益名称").fill("俱乐部会员价");
+    const d = await startCreating("会员价", "俱乐部会员价");
     await pick("适用卡方案", "(club)");
     await pick("适用等级", "(club_gold)");
     await d.getByLabel("SKU 1").fill("latte");
@@ -162,12 +181,7 @@ describe("benefit management", () => {
     await d.getByLabel("排除会员分组").scrollIntoViewIfNeeded();
     await screenshot(page, "benefits-edit-audience-pickers");
     await shootDialog("benefits-edit-audience");
-    const patch = page.waitForRequest(
-      (r) => r.method() === "PATCH" && r.url().includes(`/v1/benefits/${id}`),
-    );
-    await d.getByRole("button", { name: "保存" }).click();
-    expect(Object.keys((await patch).postDataJSON() as object)).toEqual(["audience"]);
-    await d.waitFor({ state: "hidden" });
+    expect(await saveEdit(id)).toEqual(["audience"]);
     const saved = await read(id);
     expect(saved.audience).toEqual({ card_plans: ["club"], tiers: ["club_gold"], tags: ["coffee"] });
     expect(saved.config).toEqual({
@@ -238,29 +252,21 @@ describe("benefit management", () => {
     expectNoConsoleProblems(problems);
   });
 
-  it("refuses a schedule that is not JSON in the form, and shows the API's reason for a discount out of range; nothing changes", async () => {
+  it("fills a member day's controls from the benefit, and shows the API's reason when it would give nothing; nothing changes", async () => {
     await row("周三会员日").getByRole("button", { name: "编辑" }).click();
     const d = dialog();
-    const config = d.getByLabel("配置（JSON）");
-    // The channels have their own control, so the JSON holds only the schedule and discount.
-    expect(JSON.parse(await config.inputValue())).toEqual({
-      schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
-      discount_percent: 10,
-    });
-    await config.fill("{ discount_percent: 15");
-    await d.getByRole("button", { name: "保存" }).click();
-    await poll(() => d.getByText("请输入 JSON 对象").count()).toBe(1);
+    // No JSON: the schedule, discount and channels each in their control.
+    expect(await d.getByLabel("配置（JSON）").count()).toBe(0);
+    const schedule = await d.getByTestId("benefit-schedule").textContent();
+    for (const shown of ["每周", "周三", "全天"]) expect(schedule).toContain(shown);
+    expect(await d.getByLabel("折扣（减免 %）", { exact: true }).inputValue()).toBe("10");
 
-    await config.fill(
-      JSON.stringify({
-        schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
-        discount_percent: 150,
-      }),
-    );
+    // Without its discount the member day gives nothing: the API refuses and names the field.
+    await d.getByLabel("折扣（减免 %）", { exact: true }).fill("");
     await d.getByRole("button", { name: "保存" }).click();
     await poll(() => d.getByRole("alert").count()).toBe(1);
     expect(await d.getByRole("alert").textContent()).toBe("权益配置不正确，请按下列字段修改");
-    expect(await d.getByTestId("field-errors").textContent()).toContain("config/discount_percent");
+    expect(await d.getByTestId("field-errors").textContent()).toContain("config");
     await d.getByRole("alert").scrollIntoViewIfNeeded();
     await screenshot(page, "benefits-edit-refused");
     await d.getByRole("button", { name: "取消" }).click();
@@ -268,6 +274,68 @@ describe("benefit management", () => {
     const after = await read(memberDayId);
     expect(after.version).toBe(1);
     expect(after.config).toMatchObject({ discount_percent: 10, channels: ["POS"] });
+    expectNoConsoleProblems(problems);
+  });
+
+  it("creates a member day in the form: Wednesdays all day, 10% off, an extra 20% off for Gold", async () => {
+    const d = await startCreating("会员日", "表单会员日");
+    await d.getByLabel("生效频率", { exact: true }).click();
+    await pickOption(page, "每周");
+    await pick("生效日", "周三");
+    await d.getByLabel("折扣（减免 %）", { exact: true }).fill("10");
+    await d.getByRole("button", { name: "添加等级专享" }).click();
+    const perk = d.getByTestId("perk-1");
+    await perk.getByTestId("perk-1-audience-tiers").click();
+    await pickOption(page, "(club_gold)");
+    await d.getByLabel("权益名称").click();
+    await perk.getByLabel("额外折扣（减免 %）", { exact: true }).fill("20");
+    await perk.scrollIntoViewIfNeeded();
+    await screenshot(page, "benefits-create-member-day-perk");
+    await shootDialog("benefits-create-member-day");
+    await d.getByRole("button", { name: "保存" }).click();
+    await poll(() => row("表单会员日").count()).toBe(1);
+
+    const made = await readNamed("表单会员日");
+    expect(made.audience).toEqual({});
+    expect(made.config).toEqual({
+      schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
+      discount_percent: 10,
+      perks: [{ audience: { tiers: ["club_gold"] }, extra_discount_percent: 20 }],
+    });
+    expectNoConsoleProblems(problems);
+  });
+
+  it("creates a birthday benefit for the birthday week at 15% off", async () => {
+    const d = await startCreating("生日权益", "生日周八五折");
+    await d.getByText("生日当周（周一至周日）").click();
+    await d.getByLabel("折扣（减免 %）", { exact: true }).fill("15");
+    await screenshot(page, "benefits-create-birthday");
+    await d.getByRole("button", { name: "保存" }).click();
+    await poll(() => row("生日周八五折").count()).toBe(1);
+
+    const made = await readNamed("生日周八五折");
+    expect(made.config).toEqual({ period: "week", discount_percent: 15 });
+    expectNoConsoleProblems(problems);
+  });
+
+  it("edits a tier perk's discount in its control and sends only the config", async () => {
+    const { id } = await readNamed("表单会员日");
+    await row("表单会员日").getByRole("button", { name: "编辑" }).click();
+    const d = dialog();
+    const perk = d.getByTestId("perk-1");
+    await poll(() => perk.getByTestId("perk-1-audience-tiers").textContent()).toContain("Gold");
+    expect(await perk.getByLabel("额外折扣（减免 %）", { exact: true }).inputValue()).toBe("20");
+    await perk.getByLabel("专享折扣（减免 %）", { exact: true }).fill("30");
+    await perk.scrollIntoViewIfNeeded();
+    await screenshot(page, "benefits-edit-member-day-perk");
+    expect(await saveEdit(id)).toEqual(["config"]);
+    const saved = await read(id);
+    expect(saved.config).toEqual({
+      schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
+      discount_percent: 10,
+      perks: [{ audience: { tiers: ["club_gold"] }, discount_percent: 30, extra_discount_percent: 20 }],
+    });
+    expect(saved.version).toBe(2);
     expectNoConsoleProblems(problems);
   });
 

@@ -20,11 +20,11 @@ import type { Format } from "../i18n/format";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { BenefitCampaigns, useLinkableCampaigns } from "./BenefitCampaigns";
+import { applyDay, type DayDraft, DayFields, dayToDraft, isDayKind } from "./BenefitDayFields";
 import {
   applyRules,
   CHANNEL_KINDS,
   PriceRows,
-  RULE_KEYS,
   RuleFields,
   type RulesDraft,
   rulesToDraft,
@@ -40,44 +40,29 @@ export const KINDS = Object.keys(enUS)
   .map((key) => key.slice("benefits.kind.".length) as Kind);
 const FILTERS = ["name", "kind", "status", "operator"] as const;
 
-/**
- * Kinds whose schedule and tier perks are edited as JSON, starting from this example; their
- * channels, restriction rules and available items have the form's own controls.
- */
-const JSON_EXAMPLES: Partial<Record<Kind, object>> = {
-  member_day: {
-    schedule: { frequency: "weekly", days: [3], time: { kind: "all_day" } },
-    discount_percent: 10,
-  },
-  birthday: { period: "week", discount_percent: 15 },
-};
-const isJsonKind = (kind: Kind | undefined) => kind !== undefined && kind in JSON_EXAMPLES;
-
 /** What the create and edit forms share: the words members read, who it reaches, the kind's fields. */
-interface Draft extends RulesDraft {
+interface Draft extends RulesDraft, DayDraft {
   name: string;
   brief?: string;
   description?: string;
   icon?: string | null;
   stackable?: boolean;
   audience?: AudienceDraft;
-  discount_percent?: number;
+  discount_percent?: number | null;
   campaign_id?: string;
   reduction_min?: string;
   reduction_amount?: string;
   multiplier?: string;
   extension_days?: number;
-  config_json?: string;
 }
-
-const pretty = (value: unknown) => JSON.stringify(value, null, 2);
 
 /**
  * The kind's config from the form, on top of `base` (the benefit's config when editing) so that
- * what the form does not show is kept; for the JSON-edited kinds the JSON is that base.
+ * what the form does not show is kept.
  */
 function configOf(kind: Kind, d: Draft, base: Config, fmt: Format): Config {
-  const next: Config = isJsonKind(kind) ? (JSON.parse(d.config_json || "{}") as Config) : { ...base };
+  const next: Config = { ...base };
+  if (isDayKind(kind)) applyDay(kind, d, next);
   switch (kind) {
     case "member_discount":
       next.discount_percent = d.discount_percent;
@@ -109,9 +94,6 @@ function configOf(kind: Kind, d: Draft, base: Config, fmt: Format): Config {
 function draftOf(b: Benefit, fmt: Format): Draft {
   const c = b.config as Config;
   const reduction = c.order_reduction as { min_amount: number; amount: number } | undefined;
-  const rest = Object.fromEntries(
-    Object.entries(c).filter(([key]) => !(RULE_KEYS as readonly string[]).includes(key)),
-  );
   return {
     name: b.name,
     brief: b.brief ?? undefined,
@@ -120,28 +102,13 @@ function draftOf(b: Benefit, fmt: Format): Draft {
     stackable: b.stackable,
     audience: audienceToDraft(b.audience),
     ...rulesToDraft(c, fmt),
+    ...dayToDraft(c),
     discount_percent: c.discount_percent as number | undefined,
     campaign_id: c.campaign_id as string | undefined,
     reduction_min: reduction ? fmt.toMajor(reduction.min_amount) : undefined,
     reduction_amount: reduction ? fmt.toMajor(reduction.amount) : undefined,
     multiplier: c.multiplier as string | undefined,
     extension_days: c.extension_days as number | undefined,
-    config_json: isJsonKind(b.kind) ? pretty(rest) : undefined,
-  };
-}
-
-/** Parses a JSON field of the form, or names it as the form's own error. */
-function jsonRule(t: ReturnType<typeof useI18n>["t"]) {
-  return {
-    validator: async (_: unknown, text: string | undefined) => {
-      try {
-        const value: unknown = JSON.parse(text ?? "");
-        if (typeof value === "object" && value !== null && !Array.isArray(value)) return;
-      } catch {
-        // Reported below.
-      }
-      throw new Error(t("benefits.jsonInvalid"));
-    },
   };
 }
 
@@ -161,6 +128,7 @@ function KindFields({ kind }: { kind: Kind | undefined }) {
         </Form.Item>
       ) : null}
       {kind === "member_pricing" ? <PriceRows /> : null}
+      {isDayKind(kind) ? <DayFields kind={kind} /> : null}
       {kind === "promotional" || kind === "marketing" ? (
         <Form.Item
           name="campaign_id"
@@ -194,16 +162,6 @@ function KindFields({ kind }: { kind: Kind | undefined }) {
       {kind === "card_extension" ? (
         <Form.Item name="extension_days" label={t("benefits.extensionDays")} rules={[{ required: true }]}>
           <InputNumber min={1} max={3650} />
-        </Form.Item>
-      ) : null}
-      {isJsonKind(kind) ? (
-        <Form.Item
-          name="config_json"
-          label={t("benefits.configJson")}
-          extra={t("benefits.configJsonHint")}
-          rules={[{ required: true }, jsonRule(t)]}
-        >
-          <Input.TextArea rows={6} style={{ fontFamily: "monospace" }} />
         </Form.Item>
       ) : null}
       {CHANNEL_KINDS.includes(kind) ? (
@@ -277,10 +235,7 @@ function CreateBenefit(props: { open: boolean; onClose(): void }) {
           audience: audienceToDraft(),
           items_kind: "all",
           prices: [{}],
-        }}
-        onValuesChange={(changed) => {
-          const example = changed.kind ? JSON_EXAMPLES[changed.kind as Kind] : undefined;
-          if (example) form.setFieldValue("config_json", pretty(example));
+          period: "day",
         }}
       >
         <Form.Item name="kind" label={t("benefits.kind")} rules={[{ required: true }]}>
