@@ -19670,7 +19670,15 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: invalid_benefit_config, invalid_icon, invalid_image */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             /** @description RFC 9457 problem details; `code` is one of: campaign_not_found */
@@ -19846,7 +19854,15 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: invalid_benefit_config, invalid_icon, invalid_image */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             /** @description RFC 9457 problem details; `code` is one of: campaign_not_found */

@@ -173,7 +173,11 @@ export const KIND_CONFIG = {
   }),
   exclusive_services: Obj({
     detail_images: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: LIMITS.detailImages }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 500 }), {
+        maxItems: LIMITS.detailImages,
+        description:
+          "Images members see on the benefit, in order: each the id of an image uploaded with POST /v1/images?purpose=detail (members read it with GET /v1/images/{id} while the benefit is active) or an https URL; anything else is 400 invalid_image",
+      }),
     ),
   }),
   custom: Obj({}),

@@ -1,3 +1,4 @@
+import { IMAGE_ERRORS } from "../../platform/files/images.js";
 import { defineErrors } from "../../shared/errors.js";
 
 /** Every refusal the benefits module gives, with its HTTP status. */
@@ -13,6 +14,7 @@ export const BENEFITS_ERRORS = defineErrors({
   campaign_not_member_exclusive: 422,
   campaign_in_use: 409,
   card_extension_permanent_plan: 422,
+  ...IMAGE_ERRORS.statuses,
 });
 
 export type BenefitsErrorCode = (typeof BENEFITS_ERRORS.codes)[number];

@@ -102,6 +102,8 @@ const LINK_ERRORS = [
   "campaign_not_member_exclusive",
   "card_extension_permanent_plan",
 ];
+/** What a create or an edit may refuse besides the links: the config, the icon, a detail image. */
+const SAVE_ERRORS = [...LINK_ERRORS, "invalid_benefit_config", "invalid_icon", "invalid_image"];
 
 export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
   const { db, clock } = deps;
@@ -194,7 +196,7 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/benefits",
-    config: { permission: "benefits.manage", idempotent: true, errors: LINK_ERRORS },
+    config: { permission: "benefits.manage", idempotent: true, errors: SAVE_ERRORS },
     schema: {
       tags,
       summary: "Create a member benefit of one of the ten kinds",
@@ -300,7 +302,7 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   app.patch(
     "/v1/benefits/:id",
     {
-      config: { permission: "benefits.manage", errors: LINK_ERRORS },
+      config: { permission: "benefits.manage", errors: SAVE_ERRORS },
       schema: {
         tags,
         summary: "Edit a benefit (its kind stays; config is replaced whole)",

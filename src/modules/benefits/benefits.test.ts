@@ -87,7 +87,7 @@ const EXAMPLES: Record<string, object> = {
   birthday: { period: "week", perks: [{ audience: { min_tier: "silver" }, discount_percent: 20 }] },
   multiplier_points: { multiplier: "2", channels: ["POS"], valid_from: "2026-12-01T00:00:00Z" },
   card_extension: { extension_days: 30, min_annual_spend: 100000 },
-  exclusive_services: { detail_images: ["files/concierge.png"] },
+  exclusive_services: { detail_images: ["https://cdn.example.com/concierge.png"] },
   custom: {},
 };
 

@@ -7,6 +7,7 @@ import { assertActiveRoom, validateAudiences, validateBenefit, validateLinks } f
 import type { AudienceRule, BenefitKind, BenefitStatus } from "./benefit-types.js";
 import { emitBenefitChanged } from "./benefits.events.js";
 import { type BenefitRow, bumpCatalogVersion, countActiveBenefits } from "./benefits.repository.js";
+import { assertDetailImages } from "./detail-images.js";
 
 export interface NewBenefit {
   kind: BenefitKind;
@@ -32,6 +33,7 @@ export async function createBenefit(
   await validateAudiences(trx, tenantId, input.audience, config);
   await validateLinks(trx, tenantId, input.kind, input.audience, config);
   await assertIconExists(trx, tenantId, input.icon);
+  await assertDetailImages(trx, tenantId, input.kind, config);
   if (input.status === "active") {
     // The version row serialises concurrent creations, so the count cannot be raced past.
     await bumpCatalogVersion(trx, tenantId);

@@ -8,6 +8,7 @@ import { BENEFITS_ERRORS } from "./benefits.errors.js";
 import { BENEFITS_EVENTS } from "./benefits.events.js";
 import { benefitsRoutes } from "./benefits.routes.js";
 import { campaignsRoutes } from "./campaigns.routes.js";
+import { detailImageShown } from "./detail-images.js";
 
 export { audienceMatches, type MemberFacts, type TierCatalog } from "./audience.js";
 export {
@@ -44,4 +45,5 @@ export const benefitsManifest: ModuleManifest = {
   permissions: { "benefits.read": ALL_STAFF, "benefits.manage": OPERATORS },
   errors: BENEFITS_ERRORS,
   events: BENEFITS_EVENTS.types,
+  showsImagesToMembers: detailImageShown,
 };

@@ -12,6 +12,7 @@ import {
   lockBenefit,
 } from "./benefits.repository.js";
 import { assertCampaignLink } from "./campaign-link.js";
+import { assertDetailImages } from "./detail-images.js";
 
 export interface BenefitChanges {
   name?: string;
@@ -73,6 +74,8 @@ export async function updateBenefit(
   await validateAudiences(trx, before.tenant_id, audience, config);
   await validateLinks(trx, before.tenant_id, before.kind, audience, config);
   if (changes.icon !== undefined) await assertIconExists(trx, before.tenant_id, changes.icon);
+  // Only a new config is checked: an edit of the name does not fail on entries saved before uploads.
+  if (changes.config !== undefined) await assertDetailImages(trx, before.tenant_id, before.kind, config);
   return save(
     trx,
     context,

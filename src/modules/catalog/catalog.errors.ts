@@ -1,3 +1,4 @@
+import { IMAGE_ERRORS } from "../../platform/files/images.js";
 import { defineErrors } from "../../shared/errors.js";
 
 /** Every refusal the catalog's shared pieces give, with its HTTP status. */
@@ -12,7 +13,7 @@ export const CATALOG_ERRORS = defineErrors({
   agreement_version_changed: 409,
   invalid_store_scope: 422,
   image_not_found: 404,
-  invalid_image: 400,
+  ...IMAGE_ERRORS.statuses,
 });
 
 export type CatalogErrorCode = (typeof CATALOG_ERRORS.codes)[number];

@@ -1,21 +1,11 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
-import type { ImageMediaType } from "../../platform/files/image-check.js";
 import { CatalogError } from "./catalog.errors.js";
 
 /** Table types of the shared catalog pieces (migration 0800) and their plain reads. */
 
-export const IMAGE_PURPOSES = [
-  "benefit_icon",
-  "package_cover",
-  "topup_cover",
-  "card_design",
-  "detail",
-  "verification_page",
-  "student_id",
-] as const;
-export type ImagePurpose = (typeof IMAGE_PURPOSES)[number];
+export { IMAGE_PURPOSES, type ImagePurpose, type ImagesTable } from "../../platform/files/images.js";
 
 export const AGREEMENT_TYPES = [
   "purchase_agreement",
@@ -27,17 +17,6 @@ export const AGREEMENT_TYPES = [
 export type AgreementType = (typeof AGREEMENT_TYPES)[number];
 export const CATALOG_STATUSES = ["active", "archived"] as const;
 export type CatalogStatus = (typeof CATALOG_STATUSES)[number];
-
-export interface ImagesTable {
-  tenant_id: string;
-  id: string;
-  purpose: ImagePurpose;
-  media_type: ImageMediaType;
-  bytes: Buffer;
-  sha256: string;
-  created_by: string;
-  created_at: Timestamp;
-}
 
 export interface AgreementsTable {
   tenant_id: string;
@@ -138,7 +117,6 @@ export interface EntitlementsTable {
 
 declare module "../../db/schema.js" {
   interface DB {
-    images: ImagesTable;
     agreements: AgreementsTable;
     agreement_versions: AgreementVersionsTable;
     gift_voucher_templates: GiftVoucherTemplatesTable;

@@ -1,6 +1,6 @@
 import type { Tx } from "../../db/database.js";
+import type { ImagePurpose } from "../../platform/files/images.js";
 import { CatalogError } from "./catalog.errors.js";
-import type { ImagePurpose } from "./catalog.repository.js";
 
 /** Covers and designs may be up to 2 MiB; icons 1 MiB (the benefit icons' limit). */
 export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
@@ -25,28 +25,5 @@ export async function findImage(trx: Tx, tenantId: string, id: string) {
   return row;
 }
 
-/** A plan's image field names an uploaded image of the tenant with the right purpose. */
-export async function assertImage(
-  trx: Tx,
-  tenantId: string,
-  id: string | null | undefined,
-  purpose: ImagePurpose,
-  field: string,
-): Promise<void> {
-  if (!id) return;
-  const row = await trx
-    .selectFrom("images")
-    .select("purpose")
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (row?.purpose !== purpose) {
-    throw new CatalogError(
-      "invalid_image",
-      `${id} is not an uploaded ${purpose} image: POST /v1/images?purpose=${purpose}`,
-      {
-        errors: [{ field, message: `must name an image uploaded with purpose ${purpose}` }],
-      },
-    );
-  }
-}
+/** Kept here too so the catalog's callers name it where they always did. */
+export { assertImage } from "../../platform/files/images.js";

@@ -8,7 +8,8 @@ import { memberAuth } from "../../../test/helpers/vouchers.js";
 /**
  * A member token reads a catalog image only when something the member center shows uses it:
  * an active package's cover, an active shown top-up plan's (or active smart plan's) cover, an
- * on-sale gift card plan's design. Anything else answers 404, like an image that is not there.
+ * on-sale gift card plan's design, an active exclusive service's detail image. Anything else
+ * answers 404, like an image that is not there.
  */
 let t: TestApp;
 let w: PackageWorld;
@@ -135,5 +136,48 @@ describe("images a member reads", () => {
     await expectAbsent(draft, own);
     // Another tenant's member never reads it, though this tenant's members do.
     await expectAbsent(online);
+  });
+
+  it("reads an active exclusive service's uploaded detail images; refuses a name that is no detail image", async () => {
+    const detail = await upload(w.tenant.auth, "detail", SVG("#d4a"));
+    const cover = await upload(w.tenant.auth, "package_cover");
+    const save = (detail_images: string[], name = "Concierge") =>
+      w.call("POST", "/v1/benefits", { kind: "exclusive_services", name, config: { detail_images } });
+    const services = async () =>
+      (await w.ok<{ data: unknown[] }>(w.call("GET", "/v1/benefits?kind=exclusive_services"))).data.length;
+    expect(await services()).toBe(0);
+
+    for (const wrong of [
+      cover,
+      "img_00000000000000000000000000",
+      "files/concierge.png",
+      "http://x.test/a.png",
+    ]) {
+      const r = await save(["https://cdn.example.com/a.png", detail, wrong]);
+      expect(r.statusCode, r.body).toBe(400);
+      const problem = json<{ code: string; errors: { field: string }[] }>(r);
+      expect(problem.code).toBe("invalid_image");
+      expect(problem.errors).toEqual([expect.objectContaining({ field: "/body/config/detail_images/2" })]);
+    }
+    // Nothing was written: no benefit, so the detail image is still the staff's alone.
+    expect(await services()).toBe(0);
+    await expectAbsent(detail);
+
+    const benefit = await w.ok<{ id: string; config: { detail_images: string[] } }>(
+      save(["https://cdn.example.com/a.png", detail]),
+      201,
+    );
+    expect(benefit.config.detail_images).toEqual(["https://cdn.example.com/a.png", detail]);
+    const r = await read(detail);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.rawPayload.equals(SVG("#d4a"))).toBe(true);
+    // An edit that names a cover instead is refused and leaves the benefit as it was.
+    const edit = await w.call("PATCH", `/v1/benefits/${benefit.id}`, { config: { detail_images: [cover] } });
+    expect(edit.statusCode, edit.body).toBe(400);
+    expect((await read(detail)).statusCode).toBe(200);
+
+    await w.ok(w.call("POST", `/v1/benefits/${benefit.id}/deactivate`));
+    await expectAbsent(detail);
+    expect((await read(detail, w.tenant.auth)).statusCode).toBe(200);
   });
 });
