@@ -40,7 +40,7 @@ export async function valueCall<T = { id: string }>(
  */
 export async function uploadImage(
   server: ConsoleServer,
-  purpose: "package_cover" | "topup_cover" | "card_design" | "benefit_icon",
+  purpose: "package_cover" | "topup_cover" | "card_design" | "detail" | "benefit_icon",
   bytes: Buffer,
   mediaType: "image/svg+xml" | "image/png" = "image/svg+xml",
 ): Promise<string> {

@@ -16,7 +16,8 @@ import { MEMBER_SHOTS, PHONE, uploadImage } from "../helpers/member-browser.js";
 /**
  * Seed 001 §2.1 on the member's phone: "My benefits" lists what the member's tier and birthday
  * give, each with its icon, brief, description and figures, which are on today (the test clock
- * stands at Monday 2026-11-23 16:00 in Shanghai), and a deactivated benefit is gone.
+ * stands at Monday 2026-11-23 16:00 in Shanghai), an exclusive service's uploaded detail image,
+ * and a deactivated benefit is gone.
  */
 let server: ConsoleServer;
 let browser: Browser;
@@ -30,6 +31,13 @@ let discountId = "";
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
   "base64",
+);
+
+/** An exclusive service's detail image, 600 wide: drawn only if the member's token read it. */
+const DETAIL = Buffer.from(
+  `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="240" viewBox="0 0 600 240">` +
+    `<rect width="600" height="240" fill="#1f4e79"/>` +
+    `<text x="40" y="150" font-size="64" font-family="sans-serif" fill="#f5d27a">VIP Lounge</text></svg>`,
 );
 
 const shot = (name: string) => screenshot(page, `member-${name}`, MEMBER_SHOTS);
@@ -91,6 +99,14 @@ beforeAll(async () => {
     audience: { card_plans: ["club"] },
     config: { period: "month", discount_percent: 15 },
   });
+  const detailId = await uploadImage(server, "detail", DETAIL);
+  await server.api("POST", "/v1/benefits", {
+    kind: "exclusive_services",
+    name: "贵宾休息室",
+    brief: "金卡会员可使用机场贵宾休息室",
+    audience: { min_tier: "club_gold" },
+    config: { detail_images: [detailId] },
+  });
   await server.api("POST", "/v1/benefits", {
     kind: "custom",
     name: "银卡专属",
@@ -109,7 +125,7 @@ describe("my benefits in the member center", () => {
     const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: gold });
     await page.goto(`${server.baseUrl}${link.path}`);
     await page.getByText("我的权益", { exact: true }).click();
-    await poll(() => cards().count()).toBe(3);
+    await poll(() => cards().count()).toBe(4);
     expect(await card("银卡专属").count()).toBe(0);
 
     const discount = card("金卡专享折扣");
@@ -133,6 +149,11 @@ describe("my benefits in the member center", () => {
     const birthday = card("生日月礼遇");
     expect(await birthday.getByTestId("benefit-now").textContent()).toBe("当前可享");
     expect(await birthday.getByTestId("benefit-term").allTextContents()).toEqual(["生日当月", "8.5折"]);
+    // The uploaded detail image was read with the member's token and drawn at its own size.
+    const detail = card("贵宾休息室").getByTestId("benefit-detail-image");
+    await poll(() =>
+      detail.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(600);
     await shot("benefits");
     expectNoConsoleProblems(problems);
   });
@@ -167,7 +188,7 @@ describe("my benefits in the member center", () => {
     });
     expect(link.path).toContain("/benefits?code=");
     await page.goto(`${server.baseUrl}${link.path}`);
-    await poll(() => cards().count()).toBe(2);
+    await poll(() => cards().count()).toBe(3);
     expect(await card("金卡专享折扣").count()).toBe(0);
     expectNoConsoleProblems(problems);
   });

@@ -3,7 +3,7 @@ import { Tag } from "antd-mobile";
 import { StarFill } from "antd-mobile-icons";
 import { useEffect, useState } from "react";
 import { api, type components, unwrap } from "../../../api/client";
-import { CursorList } from "../components";
+import { CoverImage, CursorList } from "../components";
 import { useMember } from "../context";
 import { type Lang, type Translate, useI18n } from "../i18n";
 import type { MessageKey } from "../messages";
@@ -79,11 +79,16 @@ function BenefitCard(props: { benefit: Benefit }) {
             })}
           </div>
         ) : null}
-        {(b.terms.detail_images ?? [])
-          .filter((src) => src.startsWith("https://"))
-          .map((src) => (
+        {(b.terms.detail_images ?? []).map((src) =>
+          src.startsWith("https://") ? (
             <img key={src} src={src} alt="" style={{ width: "100%", borderRadius: 8, marginTop: 6 }} />
-          ))}
+          ) : (
+            // An uploaded image is read with the member's token, so it shows at its own proportions.
+            <div key={src} style={{ marginTop: 6 }}>
+              <CoverImage imageId={src} testId="benefit-detail-image" aspectRatio="auto" marginBottom={0} />
+            </div>
+          ),
+        )}
       </div>
     </div>
   );
