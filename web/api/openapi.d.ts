@@ -8172,6 +8172,7 @@ export interface components {
                     extra_points_percent?: number;
                     free_shipping?: boolean;
                 }[];
+                /** @description An exclusive service's detail images: each an image id the member reads with GET /v1/images/{id}, or an https URL */
                 detail_images?: string[];
             };
         };

@@ -309,7 +309,12 @@ export const MemberBenefit = Type.Object(
         valid_from: Type.Optional(Timestamp),
         valid_until: Type.Optional(Timestamp),
         perks: Type.Optional(Type.Array(PerkEffect, { description: "Tier perks that reach this member" })),
-        detail_images: Type.Optional(Type.Array(Type.String())),
+        detail_images: Type.Optional(
+          Type.Array(Type.String(), {
+            description:
+              "An exclusive service's detail images: each an image id the member reads with GET /v1/images/{id}, or an https URL",
+          }),
+        ),
       },
       { description: "What it gives, in the kind's own figures (percent, multiplier, days, minor units)" },
     ),
