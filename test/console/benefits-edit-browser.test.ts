@@ -350,4 +350,52 @@ describe("benefit management", () => {
     await screenshot(page, "benefits-list");
     expectNoConsoleProblems(problems);
   });
+
+  it("uploads an exclusive service's detail images in the form, keeping a link it had", async () => {
+    const LINK = "https://cdn.example.com/lounge.png";
+    const id = (
+      await server.api<{ id: string }>("POST", "/v1/benefits", {
+        kind: "exclusive_services",
+        name: "贵宾休息室",
+        audience: { min_tier: "club_gold" },
+        config: { detail_images: [LINK] },
+      })
+    ).id;
+    await page.reload();
+    await row("贵宾休息室").getByRole("button", { name: "编辑" }).click();
+    const d = dialog();
+    await poll(() => d.getByTestId("detail-image-link").textContent()).toBe(LINK);
+    const previews = d.getByTestId("detail-image-preview");
+    expect(await previews.count()).toBe(0);
+    // Each chosen file is uploaded at once and joins the list; one is removed again.
+    for (const n of [1, 2]) {
+      await d
+        .getByLabel("上传详情图")
+        .setInputFiles({ name: `detail-${n}.png`, mimeType: "image/png", buffer: PNG });
+      await poll(() => previews.count()).toBe(n);
+    }
+    await poll(() =>
+      previews.last().evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(1);
+    const ids = await previews.evaluateAll((imgs) =>
+      imgs.map((img) =>
+        String((img as unknown as { src: string }).src)
+          .split("/")
+          .pop(),
+      ),
+    );
+    await d.getByTestId("detail-images").getByRole("button", { name: "移除" }).first().click();
+    await poll(() => previews.count()).toBe(1);
+    await shootDialog("benefits-edit-detail-images");
+    const patch = page.waitForRequest(
+      (r) => r.method() === "PATCH" && r.url().includes(`/v1/benefits/${id}`),
+    );
+    await d.getByRole("button", { name: "保存" }).click();
+    expect(Object.keys((await patch).postDataJSON() as object)).toEqual(["config"]);
+    await d.waitFor({ state: "hidden" });
+    const saved = await read(id);
+    expect(saved.config).toEqual({ detail_images: [LINK, ids[1]] });
+    expect(saved.version).toBe(2);
+    expectNoConsoleProblems(problems);
+  });
 });

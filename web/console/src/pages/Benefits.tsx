@@ -21,6 +21,7 @@ import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { BenefitCampaigns, useLinkableCampaigns } from "./BenefitCampaigns";
 import { applyDay, type DayDraft, DayFields, dayToDraft, isDayKind } from "./BenefitDayFields";
+import { DetailImagesField } from "./BenefitDetailImages";
 import {
   applyRules,
   CHANNEL_KINDS,
@@ -54,6 +55,7 @@ interface Draft extends RulesDraft, DayDraft {
   reduction_amount?: string;
   multiplier?: string;
   extension_days?: number;
+  detail_images?: string[];
 }
 
 /**
@@ -85,6 +87,10 @@ function configOf(kind: Kind, d: Draft, base: Config, fmt: Format): Config {
     case "card_extension":
       next.extension_days = d.extension_days;
       break;
+    case "exclusive_services":
+      if (d.detail_images?.length) next.detail_images = d.detail_images;
+      else delete next.detail_images;
+      break;
     default:
   }
   return applyRules(kind, d, next, fmt);
@@ -109,6 +115,7 @@ function draftOf(b: Benefit, fmt: Format): Draft {
     reduction_amount: reduction ? fmt.toMajor(reduction.amount) : undefined,
     multiplier: c.multiplier as string | undefined,
     extension_days: c.extension_days as number | undefined,
+    detail_images: c.detail_images as string[] | undefined,
   };
 }
 
@@ -164,6 +171,7 @@ function KindFields({ kind }: { kind: Kind | undefined }) {
           <InputNumber min={1} max={3650} />
         </Form.Item>
       ) : null}
+      {kind === "exclusive_services" ? <DetailImagesField /> : null}
       {CHANNEL_KINDS.includes(kind) ? (
         <Form.Item name="channels" label={t("benefits.channels")}>
           <Select
