@@ -14,6 +14,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  fillWeeklyAvailability,
   pickOption,
   poll,
   screenshot,
@@ -315,6 +316,73 @@ describe("benefit management", () => {
 
     const made = await readNamed("生日周八五折");
     expect(made.config).toEqual({ period: "week", discount_percent: 15 });
+    expectNoConsoleProblems(problems);
+  });
+
+  it("creates a points multiplier for Friday evenings between two dates: the days' bounds in the tenant's zone", async () => {
+    const d = await startCreating("倍率积分", "周五双倍积分");
+    await d.getByLabel("积分倍数", { exact: true }).fill("2");
+    await fillWeeklyAvailability(page, d, {
+      from: ["有效期开始", "2026-12-01"],
+      until: ["有效期结束", "2027-03-31"],
+      weekday: "周五",
+      window: ["18:00", "22:00"],
+    });
+    await shootDialog("benefits-create-multiplier");
+    await d.getByRole("button", { name: "保存" }).click();
+    await poll(() => row("周五双倍积分").count()).toBe(1);
+
+    // Asia/Shanghai (UTC+8): from the start of 1 December up to the start of 1 April.
+    const made = await readNamed("周五双倍积分");
+    expect(made.config).toEqual({
+      multiplier: "2",
+      valid_from: "2026-11-30T16:00:00.000Z",
+      valid_until: "2027-03-31T16:00:00.000Z",
+      schedule: {
+        frequency: "weekly",
+        days: [5],
+        time: { kind: "unified", window: { start: "18:00", end: "22:00" } },
+      },
+    });
+
+    // Read back into the same controls; moving only the last day sends only the config.
+    await row("周五双倍积分").getByRole("button", { name: "编辑" }).click();
+    const e = dialog();
+    expect(await e.getByLabel("有效期开始").inputValue()).toBe("2026-12-01");
+    expect(await e.getByLabel("有效期结束").inputValue()).toBe("2027-03-31");
+    expect(await e.getByTestId("benefit-schedule").textContent()).toContain("周五");
+    await e.getByLabel("有效期结束").fill("2027-04-30");
+    await e.getByLabel("有效期结束").press("Enter");
+    await e.getByLabel("积分倍数", { exact: true }).click();
+    await e.getByTestId("benefit-schedule").scrollIntoViewIfNeeded();
+    await screenshot(page, "benefits-edit-multiplier");
+    expect(await saveEdit(made.id)).toEqual(["config"]);
+    expect((await read(made.id)).config).toEqual({ ...made.config, valid_until: "2027-04-30T16:00:00.000Z" });
+    expectNoConsoleProblems(problems);
+  });
+
+  it("keeps a multiplier's instants that are not local midnights when its dates are left alone", async () => {
+    const config = {
+      multiplier: "1.5",
+      valid_from: "2026-12-01T00:00:00Z",
+      valid_until: "2026-12-31T12:00:00Z",
+    };
+    const id = (
+      await server.api<{ id: string }>("POST", "/v1/benefits", {
+        kind: "multiplier_points",
+        name: "十二月积分",
+        audience: {},
+        config,
+      })
+    ).id;
+    await page.reload();
+    await row("十二月积分").getByRole("button", { name: "编辑" }).click();
+    const d = dialog();
+    expect(await d.getByLabel("有效期开始").inputValue()).toBe("2026-12-01");
+    expect(await d.getByLabel("有效期结束").inputValue()).toBe("2026-12-31");
+    await d.getByLabel("积分倍数", { exact: true }).fill("3");
+    expect(await saveEdit(id)).toEqual(["config"]);
+    expect((await read(id)).config).toEqual({ ...config, multiplier: "3" });
     expectNoConsoleProblems(problems);
   });
 

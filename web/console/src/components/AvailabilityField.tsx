@@ -187,6 +187,42 @@ const dateProps = {
 };
 
 /**
+ * From and until a local date (inclusive), each a date picker holding `YYYY-MM-DD`; until may
+ * not be before from. `from` and `until` are where the form keeps them.
+ */
+export function DateBoundsFields(props: {
+  from: string | (string | number)[];
+  until: string | (string | number)[];
+  fromLabel?: string;
+  untilLabel?: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <Space wrap style={ROW}>
+      <Form.Item name={props.from} label={props.fromLabel ?? t("availability.from")} {...dateProps}>
+        <DatePicker />
+      </Form.Item>
+      <Form.Item
+        name={props.until}
+        label={props.untilLabel ?? t("availability.until")}
+        dependencies={[props.from]}
+        {...dateProps}
+        rules={[
+          ({ getFieldValue }) => ({
+            validator: async (_: unknown, until: string | undefined) => {
+              const from = getFieldValue(props.from) as string | undefined;
+              if (from && until && until < from) throw new Error(t("availability.untilBeforeFrom"));
+            },
+          }),
+        ]}
+      >
+        <DatePicker />
+      </Form.Item>
+    </Space>
+  );
+}
+
+/**
  * When a plan is open, under `availability`: from and until a date (inclusive) and its effective
  * dates and time. Nothing chosen: always open. The labels name what the period means on each form
  * (a package's purchase period, a top-up plan's validity); they default to the latter.
@@ -200,31 +236,12 @@ export function AvailabilityFields(props: {
   const scheduleRule = useScheduleRule();
   return (
     <>
-      <Space wrap style={ROW}>
-        <Form.Item
-          name={["availability", "from_date"]}
-          label={props.fromLabel ?? t("availability.from")}
-          {...dateProps}
-        >
-          <DatePicker />
-        </Form.Item>
-        <Form.Item
-          name={["availability", "until_date"]}
-          label={props.untilLabel ?? t("availability.until")}
-          dependencies={[["availability", "from_date"]]}
-          {...dateProps}
-          rules={[
-            ({ getFieldValue }) => ({
-              validator: async (_: unknown, until: string | undefined) => {
-                const from = getFieldValue(["availability", "from_date"]) as string | undefined;
-                if (from && until && until < from) throw new Error(t("availability.untilBeforeFrom"));
-              },
-            }),
-          ]}
-        >
-          <DatePicker />
-        </Form.Item>
-      </Space>
+      <DateBoundsFields
+        from={["availability", "from_date"]}
+        until={["availability", "until_date"]}
+        fromLabel={props.fromLabel}
+        untilLabel={props.untilLabel}
+      />
       <Form.Item
         name={["availability", "schedule"]}
         label={props.scheduleLabel ?? t("availability.schedule")}

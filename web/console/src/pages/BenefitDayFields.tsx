@@ -7,8 +7,14 @@ import {
   draftToAudience,
   useAudienceOptions,
 } from "../components/AudienceFields";
-import { type PlanSchedule, ScheduleField, useScheduleRule } from "../components/AvailabilityField";
+import {
+  DateBoundsFields,
+  type PlanSchedule,
+  ScheduleField,
+  useScheduleRule,
+} from "../components/AvailabilityField";
 import { compact } from "../components/changes";
+import { nextDate, zonedDate, zonedDayStart } from "../components/dayRange";
 import { ROW } from "../components/layout";
 import { useI18n } from "../i18n/i18n";
 
@@ -21,6 +27,8 @@ export const isDayKind = (kind: string | undefined): kind is DayKind =>
 
 /** A benefit's member day repeats weekly or monthly only (the API's `Schedule`). */
 const BENEFIT_FREQUENCIES = ["weekly", "monthly"] as const;
+/** A multiplier's schedule is optional: "always" takes it away. */
+const OPTIONAL_FREQUENCIES = ["always", ...BENEFIT_FREQUENCIES] as const;
 const PERIODS = ["day", "week", "month"] as const;
 /** The API's cap on a benefit's tier perks. */
 const MAX_PERKS = 10;
@@ -80,6 +88,60 @@ export function applyDay(
     }),
   }));
   set("perks", perks.length > 0 ? perks : undefined);
+}
+
+/** A points multiplier's dates as the form holds them: inclusive local dates in the tenant's zone. */
+export interface PeriodDraft {
+  valid_from_date?: string;
+  valid_until_date?: string;
+}
+
+/** The API's instants as the days they fall on; `valid_until` is exclusive, so its day is the one before. */
+export function periodToDraft(c: Config, timeZone: string): PeriodDraft {
+  const from = c.valid_from as string | undefined;
+  const until = c.valid_until as string | undefined;
+  return {
+    valid_from_date: from ? zonedDate(from, timeZone) : undefined,
+    valid_until_date: until ? zonedDate(new Date(Date.parse(until) - 1).toISOString(), timeZone) : undefined,
+  };
+}
+
+/**
+ * Puts a multiplier's dates and schedule onto `next` (a copy of the benefit's config): from the
+ * start of the from-day up to the start of the day after the until-day, in the tenant's zone. A
+ * day that is what the stored instant already reads as keeps that instant, so an untouched date
+ * is no change even when it was not set at a midnight.
+ */
+export function applyPeriod(d: PeriodDraft & { schedule?: PlanSchedule }, next: Config, timeZone: string) {
+  const before = periodToDraft(next, timeZone);
+  const set = (key: string, value: unknown) => {
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+  };
+  if (d.valid_from_date !== before.valid_from_date)
+    set("valid_from", d.valid_from_date && zonedDayStart(d.valid_from_date, timeZone));
+  if (d.valid_until_date !== before.valid_until_date)
+    set("valid_until", d.valid_until_date && zonedDayStart(nextDate(d.valid_until_date), timeZone));
+  set("schedule", d.schedule);
+}
+
+/** When a points multiplier applies: between two dates and, if chosen, on weekly or monthly days. */
+export function PeriodFields() {
+  const { t } = useI18n();
+  const scheduleRule = useScheduleRule();
+  return (
+    <>
+      <DateBoundsFields from="valid_from_date" until="valid_until_date" />
+      <Form.Item
+        name="schedule"
+        label={t("availability.schedule")}
+        extra={t("availability.hint")}
+        rules={[scheduleRule]}
+      >
+        <ScheduleField frequencies={OPTIONAL_FREQUENCIES} testId="benefit-schedule" />
+      </Form.Item>
+    </>
+  );
 }
 
 /** Form rule: an exact multiplier as the API takes it, "2" or "1.5". */

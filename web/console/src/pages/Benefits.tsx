@@ -20,7 +20,17 @@ import type { Format } from "../i18n/format";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { BenefitCampaigns, useLinkableCampaigns } from "./BenefitCampaigns";
-import { applyDay, type DayDraft, DayFields, dayToDraft, isDayKind } from "./BenefitDayFields";
+import {
+  applyDay,
+  applyPeriod,
+  type DayDraft,
+  DayFields,
+  dayToDraft,
+  isDayKind,
+  type PeriodDraft,
+  PeriodFields,
+  periodToDraft,
+} from "./BenefitDayFields";
 import { DetailImagesField } from "./BenefitDetailImages";
 import {
   applyRules,
@@ -42,7 +52,7 @@ export const KINDS = Object.keys(enUS)
 const FILTERS = ["name", "kind", "status", "operator"] as const;
 
 /** What the create and edit forms share: the words members read, who it reaches, the kind's fields. */
-interface Draft extends RulesDraft, DayDraft {
+interface Draft extends RulesDraft, DayDraft, PeriodDraft {
   name: string;
   brief?: string;
   description?: string;
@@ -83,6 +93,7 @@ function configOf(kind: Kind, d: Draft, base: Config, fmt: Format): Config {
       break;
     case "multiplier_points":
       next.multiplier = d.multiplier;
+      applyPeriod(d, next, fmt.timeZone);
       break;
     case "card_extension":
       next.extension_days = d.extension_days;
@@ -109,6 +120,7 @@ function draftOf(b: Benefit, fmt: Format): Draft {
     audience: audienceToDraft(b.audience),
     ...rulesToDraft(c, fmt),
     ...dayToDraft(c),
+    ...periodToDraft(c, fmt.timeZone),
     discount_percent: c.discount_percent as number | undefined,
     campaign_id: c.campaign_id as string | undefined,
     reduction_min: reduction ? fmt.toMajor(reduction.min_amount) : undefined,
@@ -166,6 +178,7 @@ function KindFields({ kind }: { kind: Kind | undefined }) {
           <Input placeholder="2" />
         </Form.Item>
       ) : null}
+      {kind === "multiplier_points" ? <PeriodFields /> : null}
       {kind === "card_extension" ? (
         <Form.Item name="extension_days" label={t("benefits.extensionDays")} rules={[{ required: true }]}>
           <InputNumber min={1} max={3650} />
