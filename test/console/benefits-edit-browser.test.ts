@@ -415,6 +415,19 @@ describe("benefit management", () => {
     await row("金卡八五折").getByRole("button", { name: "启用" }).click();
     await poll(() => row("金卡八五折").textContent()).toContain("生效中");
     expect((await read()).status).toBe("active");
+    // Who each benefit reaches, in the audience pickers' words; no audience is every member.
+    const reaches = (name: string) => row(name).getByTestId("benefit-audience");
+    await poll(() => reaches("金卡八五折").textContent()).toMatch(/^等级及以上：.*Gold/);
+    expect(await reaches("周三会员日").textContent()).toBe("全部会员");
+    // A long one is cut to one line; its tooltip holds every term.
+    const long = reaches("俱乐部会员价");
+    expect(await long.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    await long.hover();
+    const tip = page.locator(".ant-tooltip:not(.ant-tooltip-hidden)");
+    await poll(() => tip.textContent()).toContain("会员标签：");
+    expect(await tip.textContent()).toContain("适用卡方案：");
+    await screenshot(page, "benefits-list-audience-tooltip");
+    await page.mouse.move(0, 0);
     await screenshot(page, "benefits-list");
     expectNoConsoleProblems(problems);
   });

@@ -1,3 +1,4 @@
+import { Typography } from "antd";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { type Audience, type AudienceOptions, useAudienceOptions } from "./AudienceFields";
 
@@ -32,15 +33,24 @@ export function audienceSummary(rule: Audience | undefined, o: AudienceOptions, 
   return lines.length > 0 ? lines : [t("audience.everyone")];
 }
 
-/** A rule in words (see audienceSummary), with the names loaded as the audience pickers load them. */
-export function AudienceSummary(props: { rule: Audience | undefined; testId?: string }) {
+/**
+ * A rule in words (see audienceSummary), with the names loaded as the audience pickers load them.
+ * `compact` (a table cell): one line cut with an ellipsis, every term in its tooltip.
+ */
+export function AudienceSummary(props: { rule: Audience | undefined; testId?: string; compact?: boolean }) {
   const { t } = useI18n();
   const options = useAudienceOptions();
-  return (
-    <div data-testid={props.testId}>
-      {audienceSummary(props.rule, options, t).map((line) => (
-        <div key={line}>{line}</div>
-      ))}
-    </div>
-  );
+  const words = audienceSummary(props.rule, options, t);
+  const lines = words.map((line) => <div key={line}>{line}</div>);
+  if (props.compact)
+    return (
+      <Typography.Text
+        data-testid={props.testId}
+        style={{ maxWidth: 240, display: "block" }}
+        ellipsis={{ tooltip: { title: lines } }}
+      >
+        {words.join(t("audience.separator"))}
+      </Typography.Text>
+    );
+  return <div data-testid={props.testId}>{lines}</div>;
 }

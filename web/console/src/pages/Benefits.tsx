@@ -9,6 +9,7 @@ import {
   audienceToDraft,
   draftToAudience,
 } from "../components/AudienceFields";
+import { AudienceSummary } from "../components/AudienceSummary";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { sameJson } from "../components/changes";
 import { FormDialog } from "../components/FormDialog";
@@ -452,6 +453,11 @@ export default function Benefits() {
             title: t("benefits.kind"),
             dataIndex: "kind",
             render: (k: Kind) => t(`benefits.kind.${k}` as MessageKey),
+          },
+          {
+            title: t("benefits.reaches"),
+            key: "audience",
+            render: (_, b) => <AudienceSummary rule={b.audience} compact testId="benefit-audience" />,
           },
           {
             title: t("common.status"),
