@@ -1,12 +1,13 @@
 /**
  * Seed 001 §2.5.3 in the console: Edit a gift card plan (a denomination added, POS recharge
  * off, what the form does not show kept), see the refusal for changing the card type of a plan
- * with sold cards, and Copy a plan under a new name with a new validity and design (inactive).
+ * with sold cards, and Copy a plan under a new name with a new validity and design (inactive),
+ * a template or an uploaded image.
  * Seed 001 §2.5.2: a plan made in the form for chosen stores, asking the buyer's email, with its
  * terms of use and an uploaded card design, read back through the API exactly so.
  * Screenshots land in test-output/console/.
  */
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ConsoleServer,
@@ -49,6 +50,18 @@ interface PlanBody {
 const dialog = () => page.getByRole("dialog").filter({ visible: true }).last();
 const row = (name: string) => page.locator(".ant-table-row", { hasText: name });
 const read = (id: string) => server.api<PlanBody>("GET", `/v1/gift-card-plans/${id}`);
+/** Chooses an uploaded design in the open plan dialog and uploads a PNG: its image id, once shown. */
+async function uploadDesign(d: Locator) {
+  await d.getByText("上传图片", { exact: true }).click();
+  await d
+    .getByLabel("上传卡面")
+    .setInputFiles({ name: "design.png", mimeType: "image/png", buffer: ONE_PIXEL_PNG });
+  const preview = d.getByTestId("card-design-preview");
+  await poll(() => preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(
+    1,
+  );
+  return (await preview.getAttribute("src"))!.split("/").pop();
+}
 
 beforeAll(async () => {
   session = await startConsoleSession();
@@ -135,7 +148,7 @@ describe("gift card plan management", () => {
     await row("2025 春节礼品卡").getByRole("button", { name: "复制" }).click();
     const d = dialog();
     await d.getByLabel("新方案名称").fill("2026 春节礼品卡");
-    await d.getByLabel("卡面").click();
+    await d.getByLabel("卡面模板").click();
     await pickOption(page, "庆典");
     await d.getByLabel("年").fill("2");
     await d.getByLabel("新方案名称").click();
@@ -160,6 +173,24 @@ describe("gift card plan management", () => {
     expectNoConsoleProblems(problems);
   });
 
+  it("copies a plan with an uploaded image for its design; the original keeps its template", async () => {
+    const before = (await read(planId)).design;
+    await row("2025 春节礼品卡").getByRole("button", { name: "复制" }).click();
+    const d = await settledDialog(page);
+    await d.getByLabel("新方案名称").fill("2025 春节礼品卡·图片卡面");
+    const image = await uploadDesign(d);
+    await screenshot(page, "giftcards-copy-plan-image");
+    await d.getByRole("button", { name: "保存" }).click();
+    await poll(() => row("2025 春节礼品卡·图片卡面").count()).toBe(1);
+    const plans = await server.api<{ data: PlanBody[] }>("GET", "/v1/gift-card-plans?limit=100");
+    const copy = plans.data.find((p) => p.name === "2025 春节礼品卡·图片卡面")!;
+    expect(copy).toMatchObject({ status: "inactive", copied_from: planId });
+    expect(copy.design).toEqual({ kind: "image", image_id: image });
+    expect(image).toMatch(/^img_/);
+    expect((await read(planId)).design).toEqual(before);
+    expectNoConsoleProblems(problems);
+  });
+
   it("creates a physical plan for one store, asking the buyer's email, with its terms and an uploaded design", async () => {
     await page.getByRole("button", { name: "新建" }).click();
     const d = await settledDialog(page);
@@ -173,14 +204,7 @@ describe("gift card plan management", () => {
       "所选门店、组织和分组，排除的门店除外。",
     );
     await screenshot(page, "giftcards-create-plan-stores");
-    await d.getByText("上传图片", { exact: true }).click();
-    await d
-      .getByLabel("上传卡面")
-      .setInputFiles({ name: "design.png", mimeType: "image/png", buffer: ONE_PIXEL_PNG });
-    const preview = d.getByTestId("card-design-preview");
-    await poll(() =>
-      preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
-    ).toBe(1);
+    await uploadDesign(d);
     await d.getByLabel("面额 1").fill("300");
     await d.getByLabel("购买人邮箱").click();
     await pickOption(page, "必填");

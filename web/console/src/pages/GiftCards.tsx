@@ -19,7 +19,7 @@ import { useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
-import { changedFields } from "../components/changes";
+import { changedFields, sameJson } from "../components/changes";
 import { FormDialog } from "../components/FormDialog";
 import { FormRows } from "../components/FormRows";
 import { ImageField } from "../components/ImageField";
@@ -92,6 +92,60 @@ function validityDraft(v: Validity) {
   };
 }
 
+type DesignDraft = Pick<Draft, "design_kind" | "template" | "image_id">;
+
+/** A plan's design as the design fields hold it. */
+function designDraft(design: Design): DesignDraft {
+  return design.kind === "template"
+    ? { design_kind: "template", template: design.template }
+    : { design_kind: "image", image_id: design.image_id, template: "classic" };
+}
+
+function designOf(d: DesignDraft): Design {
+  return d.design_kind === "image"
+    ? { kind: "image", image_id: d.image_id! }
+    : { kind: "template", template: d.template };
+}
+
+/** The design: a built-in template, or an image uploaded for it. */
+function DesignFields() {
+  const { t } = useI18n();
+  const designKind = Form.useWatch("design_kind", Form.useFormInstance());
+  return (
+    <Space wrap align="start">
+      <Form.Item name="design_kind" label={t("gc.plan.design")}>
+        <Radio.Group
+          optionType="button"
+          options={(["template", "image"] as const).map((v) => ({
+            value: v,
+            label: t(`gc.plan.design.${v}`),
+          }))}
+        />
+      </Form.Item>
+      {designKind === "image" ? (
+        <Form.Item
+          name="image_id"
+          label={t("gc.plan.designImage")}
+          rules={[{ required: true, message: t("gc.plan.designImageNeeded") }]}
+        >
+          <ImageField
+            purpose="card_design"
+            uploadLabel={t("gc.plan.uploadDesign")}
+            previewTestId="card-design-preview"
+          />
+        </Form.Item>
+      ) : (
+        <Form.Item name="template" label={t("gc.plan.template")}>
+          <Select
+            style={{ width: 140 }}
+            options={DESIGNS.map((v) => ({ value: v, label: t(`gc.design.${v}`) }))}
+          />
+        </Form.Item>
+      )}
+    </Space>
+  );
+}
+
 /** A plan as the form shows it: amounts in major units. */
 function draftOf(p: Plan, toMajor: (minor: number) => string): Partial<Draft> {
   const design = p.design as Design;
@@ -99,8 +153,7 @@ function draftOf(p: Plan, toMajor: (minor: number) => string): Partial<Draft> {
     name: p.name,
     card_type: p.card_type,
     store_scope: compactStoreScope(p.store_scope as StoreScope),
-    design_kind: design.kind,
-    ...(design.kind === "template" ? { template: design.template } : { image_id: design.image_id }),
+    ...designDraft(design),
     denominations: p.denominations.map((d) => ({ amount: toMajor(d.amount), discount: toMajor(d.discount) })),
     custom: p.custom_amount !== null,
     ...(p.custom_amount
@@ -181,7 +234,6 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
   const [form] = Form.useForm<Draft>();
   const validityKind = Form.useWatch("validity_kind", form);
   const custom = Form.useWatch("custom", form);
-  const designKind = Form.useWatch("design_kind", form);
   const cardType = Form.useWatch("card_type", form);
   const [error, setError] = useState<unknown>();
   const minor = (text?: string) => (text ? (fmt.toMinor(text) ?? Number.NaN) : 0);
@@ -200,10 +252,7 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
     }
     setError(undefined);
     const validity = validityOf(d);
-    const design: Design =
-      d.design_kind === "image"
-        ? { kind: "image", image_id: d.image_id! }
-        : { kind: "template", template: d.template };
+    const design = designOf(d);
     const body: Record<string, unknown> = {
       name: d.name,
       card_type: d.card_type,
@@ -328,37 +377,7 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
         <Form.Item name="store_scope" label={t("gc.plan.stores")}>
           <StoreScopeField />
         </Form.Item>
-        <Space wrap align="start">
-          <Form.Item name="design_kind" label={t("gc.plan.design")}>
-            <Radio.Group
-              optionType="button"
-              options={(["template", "image"] as const).map((v) => ({
-                value: v,
-                label: t(`gc.plan.design.${v}`),
-              }))}
-            />
-          </Form.Item>
-          {designKind === "image" ? (
-            <Form.Item
-              name="image_id"
-              label={t("gc.plan.designImage")}
-              rules={[{ required: true, message: t("gc.plan.designImageNeeded") }]}
-            >
-              <ImageField
-                purpose="card_design"
-                uploadLabel={t("gc.plan.uploadDesign")}
-                previewTestId="card-design-preview"
-              />
-            </Form.Item>
-          ) : (
-            <Form.Item name="template" label={t("gc.plan.template")}>
-              <Select
-                style={{ width: 140 }}
-                options={DESIGNS.map((v) => ({ value: v, label: t(`gc.design.${v}`) }))}
-              />
-            </Form.Item>
-          )}
-        </Space>
+        <DesignFields />
         <FormRows
           name="denominations"
           label={`${t("gc.plan.denominations")} (${fmt.currency})`}
@@ -434,9 +453,8 @@ function PlanForm(props: { open: boolean; plan?: Plan; onClose(): void }) {
   );
 }
 
-interface CopyDraft {
+interface CopyDraft extends DesignDraft {
   name: string;
-  template?: (typeof DESIGNS)[number];
   validity_kind: Draft["validity_kind"];
   years?: number;
   months?: number;
@@ -458,7 +476,6 @@ function CopyPlan(props: { plan: Plan | undefined; onClose(): void }) {
   // One key per dialog: a retry after a lost answer makes one copy, not two.
   const [key, setKey] = useState(idempotencyKey);
   const p = props.plan;
-  const design = p?.design as Design | undefined;
   const submit = async () => {
     if (!p) return;
     const d = await form.validateFields().catch(() => undefined);
@@ -470,9 +487,7 @@ function CopyPlan(props: { plan: Plan | undefined; onClose(): void }) {
       ...(JSON.stringify(validity) !== JSON.stringify(normalValidity(p.validity as Validity))
         ? { validity }
         : {}),
-      ...(design?.kind === "template" && d.template !== design.template
-        ? { design: { kind: "template" as const, template: d.template! } }
-        : {}),
+      ...(sameJson(designOf(d), p.design) ? {} : { design: designOf(d) }),
     };
     try {
       await unwrap(
@@ -505,7 +520,7 @@ function CopyPlan(props: { plan: Plan | undefined; onClose(): void }) {
           form={form}
           layout="vertical"
           initialValues={{
-            ...(design?.kind === "template" ? { template: design.template } : {}),
+            ...designDraft(p.design as Design),
             ...validityDraft(p.validity as Validity),
           }}
         >
@@ -517,14 +532,7 @@ function CopyPlan(props: { plan: Plan | undefined; onClose(): void }) {
           >
             <Input placeholder={p.name} />
           </Form.Item>
-          {design?.kind === "template" ? (
-            <Form.Item name="template" label={t("gc.plan.design")}>
-              <Select
-                style={{ width: 140 }}
-                options={DESIGNS.map((v) => ({ value: v, label: t(`gc.design.${v}`) }))}
-              />
-            </Form.Item>
-          ) : null}
+          <DesignFields />
           <ValidityFields kind={validityKind} />
         </Form>
       ) : null}
