@@ -37,13 +37,18 @@ function wallClockMs(at: number, timeZone: string): number {
 
 /**
  * The instant a local date (`YYYY-MM-DD`) starts in an IANA time zone, as the API's date-time.
- * The offset is taken twice so a day that starts just after a daylight-saving change is right.
+ * The zone's offsets on the days either side are both tried and the earliest instant that falls
+ * on the date wins: a daylight-saving change that skips midnight starts the day at 01:00.
  */
 export function zonedDayStart(date: string, timeZone: string): string {
   const midnight = Date.parse(`${date}T00:00:00Z`);
-  let at = midnight - (wallClockMs(midnight, timeZone) - midnight);
-  at = midnight - (wallClockMs(at, timeZone) - at);
-  return new Date(at).toISOString();
+  const starts = [midnight - 86_400_000, midnight + 86_400_000]
+    .map((at) => midnight - (wallClockMs(at, timeZone) - at))
+    .filter((at) => zonedDate(new Date(at).toISOString(), timeZone) === date);
+  // A date the zone skipped altogether (Samoa's 30 December 2011) starts where the next day does.
+  return new Date(
+    starts.length > 0 ? Math.min(...starts) : midnight - (wallClockMs(midnight, timeZone) - midnight),
+  ).toISOString();
 }
 
 /** The local date (`YYYY-MM-DD`) an instant falls on in an IANA time zone. */
@@ -51,6 +56,6 @@ export function zonedDate(iso: string, timeZone: string): string {
   return new Date(wallClockMs(Date.parse(iso), timeZone)).toISOString().slice(0, 10);
 }
 
-/** The local date `days` after `date` (both `YYYY-MM-DD`; negative goes back). */
-export const nextDate = (date: string, days = 1) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+/** The local date after `date` (both `YYYY-MM-DD`). */
+export const nextDate = (date: string) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
