@@ -18,7 +18,7 @@ export function dayRangeOf(from: string | undefined, to: string | undefined): [D
 
 /** The wall clock in `timeZone` at an instant, read as if it were UTC (for the zone's offset). */
 function wallClockMs(at: number, timeZone: string): number {
-  const parts = Object.fromEntries(
+  const parts: Record<string, number> = Object.fromEntries(
     new Intl.DateTimeFormat("en-US", {
       timeZone,
       hourCycle: "h23",
@@ -32,7 +32,8 @@ function wallClockMs(at: number, timeZone: string): number {
       .formatToParts(new Date(at))
       .map((p) => [p.type, Number(p.value)]),
   );
-  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  const part = (type: string) => parts[type] ?? 0;
+  return Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
 }
 
 /**
