@@ -58,3 +58,15 @@ export async function uploadImage(
   if (response.status !== 201) throw new Error(`uploading a ${purpose}: ${response.status} ${text}`);
   return (JSON.parse(text) as { id: string }).id;
 }
+
+/**
+ * A one-time link into the member center for the member, as the merchant's backend makes it
+ * (`POST /v1/member-center/links`), opening `page` when given: the whole URL to visit.
+ */
+export async function memberLink(server: ConsoleServer, memberId: string, page?: string): Promise<string> {
+  const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", {
+    member_id: memberId,
+    ...(page ? { page } : {}),
+  });
+  return `${server.baseUrl}${link.path}`;
+}

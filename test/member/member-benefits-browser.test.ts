@@ -11,7 +11,7 @@ import {
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE, uploadImage } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, memberLink, PHONE, uploadImage } from "../helpers/member-browser.js";
 
 /**
  * Seed 001 §2.1 on the member's phone: "My benefits" lists what the member's tier and birthday
@@ -122,8 +122,7 @@ afterAll(async () => {
 
 describe("my benefits in the member center", () => {
   it("opens from home and shows each benefit the member's tier and birthday give, in Chinese", async () => {
-    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: gold });
-    await page.goto(`${server.baseUrl}${link.path}`);
+    await page.goto(await memberLink(server, gold));
     await page.getByText("我的权益", { exact: true }).click();
     await poll(() => cards().count()).toBe(4);
     expect(await card("银卡专属").count()).toBe(0);
@@ -182,12 +181,9 @@ describe("my benefits in the member center", () => {
 
   it("a link straight to the page, after the merchant deactivated a benefit, no longer shows it", async () => {
     await server.api("POST", `/v1/benefits/${discountId}/deactivate`, {});
-    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", {
-      member_id: gold,
-      page: "benefits",
-    });
-    expect(link.path).toContain("/benefits?code=");
-    await page.goto(`${server.baseUrl}${link.path}`);
+    const link = await memberLink(server, gold, "benefits");
+    expect(link).toContain("/benefits?code=");
+    await page.goto(link);
     await poll(() => cards().count()).toBe(3);
     expect(await card("金卡专享折扣").count()).toBe(0);
     expectNoConsoleProblems(problems);

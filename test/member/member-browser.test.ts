@@ -12,7 +12,7 @@ import {
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, memberLink, PHONE, valueCall } from "../helpers/member-browser.js";
 
 const SHOTS = MEMBER_SHOTS;
 
@@ -26,14 +26,7 @@ let bo = "";
 
 const shot = (name: string) => screenshot(page, `member-${name}`, SHOTS);
 
-/** A one-time link for the member, as the merchant's backend makes it. */
-async function linkFor(memberId: string, page?: string): Promise<string> {
-  const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", {
-    member_id: memberId,
-    ...(page ? { page } : {}),
-  });
-  return `${server.baseUrl}${link.path}`;
-}
+const linkFor = (memberId: string, page?: string) => memberLink(server, memberId, page);
 
 const post = <T = { id: string }>(url: string, body: object, key: string) =>
   valueCall<T>(server, "POST", url, body, key);

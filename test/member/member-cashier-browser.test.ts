@@ -15,7 +15,7 @@ import {
   signIn,
   startConsoleServer,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE, uploadImage, valueCall } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, memberLink, PHONE, uploadImage, valueCall } from "../helpers/member-browser.js";
 
 let server: ConsoleServer;
 let browser: Browser;
@@ -272,11 +272,7 @@ describe("the member center's cashier on a phone", () => {
       .returning("id")
       .executeTakeFirstOrThrow();
     // The member is told the late payment will come back, beside the order open to pay again.
-    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", {
-      member_id: rex,
-      page: "cashier",
-    });
-    await page.goto(`${server.baseUrl}${link.path}&order=${orderId}`);
+    await page.goto(`${await memberLink(server, rex, "cashier")}&order=${orderId}`);
     await poll(() => page.getByTestId("cashier-late-refunds").textContent()).toContain(
       "在线支付的 ¥30.00 到账过晚，未用于支付本订单，将原路退还给您。",
     );

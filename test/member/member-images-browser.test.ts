@@ -11,7 +11,7 @@ import {
   screenshot,
   startConsoleServer,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE, uploadImage, valueCall } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, memberLink, PHONE, uploadImage, valueCall } from "../helpers/member-browser.js";
 
 /**
  * The merchant's pictures on the member's phone: a package's cover on the packages page, a
@@ -41,11 +41,7 @@ const naturalWidth = (testId: string, within: ReturnType<Page["getByTestId"]>) =
   within.getByTestId(testId).evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
 
 const open = async (to: "packages" | "topup" | "gift-cards") => {
-  const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", {
-    member_id: ada,
-    page: to,
-  });
-  await page.goto(`${server.baseUrl}${link.path}`);
+  await page.goto(await memberLink(server, ada, to));
 };
 
 beforeAll(async () => {

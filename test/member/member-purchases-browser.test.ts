@@ -12,7 +12,7 @@ import {
   screenshot,
   startServerWith,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, memberLink, PHONE, valueCall } from "../helpers/member-browser.js";
 import { wechatPayConfig } from "../helpers/provider-cases.js";
 import { rsaPair, stripeEvent, stripeServer, wechatpayServer } from "../helpers/provider-fixtures.js";
 
@@ -151,8 +151,7 @@ afterAll(async () => {
 
 describe("buying in the member center on a phone", () => {
   it("tops up by plan through the test provider: live bonus and points, credited once though confirmed twice", async () => {
-    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: ada });
-    await page.goto(`${server.baseUrl}${link.path}`);
+    await page.goto(await memberLink(server, ada));
     await poll(() => page.getByTestId("balance-total").textContent()).toBe("¥100.00");
     await page.getByRole("button", { name: "充值" }).click();
     const plans = page.getByTestId("topup-plan");
@@ -474,9 +473,8 @@ describe("buying in the member center on a phone", () => {
     const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
     desk.setDefaultTimeout(STEP_TIMEOUT);
     const opened2 = await openPage(desk);
-    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: ada });
     const deskPage = opened2.page;
-    await deskPage.goto(`${server.baseUrl}${link.path}`);
+    await deskPage.goto(await memberLink(server, ada));
     await deskPage.getByText("购买礼品卡", { exact: true }).click();
     await deskPage.getByTestId("gift-plan").first().click();
     await deskPage.getByText("在线支付", { exact: true }).click();
@@ -512,8 +510,7 @@ describe("buying in the member center on a phone", () => {
     // The visit kept in the tab is checked against the browser's clock on the way back: the
     // service's runs on it too from here, and the member opens a fresh link.
     server.t.clock.set(new Date().toISOString());
-    const fresh = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: ada });
-    await page.goto(`${server.baseUrl}${fresh.path}`);
+    await page.goto(await memberLink(server, ada));
     await page.getByRole("button", { name: "充值" }).click();
     await page.getByTestId("topup-free").click();
     const topUpPage = page.url();
@@ -596,9 +593,8 @@ describe("buying in the member center on a phone", () => {
     const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
     desk.setDefaultTimeout(STEP_TIMEOUT);
     const opened = await openPage(desk);
-    const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: ada });
     const deskPage = opened.page;
-    await deskPage.goto(`${server.baseUrl}${link.path}`);
+    await deskPage.goto(await memberLink(server, ada));
     await deskPage.getByRole("button", { name: "EN" }).click();
     await deskPage.getByText("Buy a gift card", { exact: true }).click();
     await deskPage.getByTestId("gift-plan").first().click();

@@ -20,7 +20,7 @@ import {
   textLeakFinder,
   unexpected,
 } from "../helpers/console-browser.js";
-import { MEMBER_SHOTS, PHONE, valueCall } from "../helpers/member-browser.js";
+import { MEMBER_SHOTS, memberLink, PHONE, valueCall } from "../helpers/member-browser.js";
 
 let server: ConsoleServer;
 let browser: Browser;
@@ -101,8 +101,7 @@ beforeAll(async () => {
     audience: {},
     config: { schedule: { frequency: "weekly", days: [5], time: { kind: "all_day" } }, discount_percent: 10 },
   });
-  const link = await server.api<{ path: string }>("POST", "/v1/member-center/links", { member_id: member });
-  await page.goto(`${server.baseUrl}${link.path}`);
+  await page.goto(await memberLink(server, member));
 }, 300_000);
 
 afterAll(async () => {
