@@ -15,6 +15,7 @@ import {
   Tabs,
   Tag,
 } from "antd";
+import type { ColumnsType } from "antd/es/table";
 import { type ReactNode, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
@@ -247,6 +248,72 @@ interface PlanDraft {
   bonus_max?: string;
   points_min?: number;
   points_max?: number;
+}
+
+/** A plan as both lists show it: enough for its status, its last change and its actions. */
+type ListedPlan = { id: string; name: string; status: Status; updated_at: string };
+
+/**
+ * The columns both plan lists end with: status, last change, and the actions (what `extra`
+ * adds, Edit while the plan is not archived and the caller may edit, then the status buttons).
+ */
+function useLifecycleColumns<P extends ListedPlan>(props: {
+  base: "/v1/topup-plans" | "/v1/smart-topup-plans";
+  onEdit: (plan: P) => void;
+  extra?: (plan: P) => ReactNode;
+}): ColumnsType<P> {
+  const { t, fmt } = useI18n();
+  const { can } = useSession();
+  return [
+    { title: t("common.status"), dataIndex: "status", render: (s: Status) => <StatusTag status={s} /> },
+    { title: t("common.updatedAt"), dataIndex: "updated_at", render: (v) => fmt.dateTime(v) },
+    {
+      title: t("common.actions"),
+      key: "actions",
+      render: (_, p) => (
+        <Space>
+          {props.extra?.(p)}
+          {p.status !== "archived" && can(`PATCH ${props.base}/{id}`) ? (
+            <Button size="small" onClick={() => props.onEdit(p)}>
+              {t("topup.edit")}
+            </Button>
+          ) : null}
+          <StatusButtons base={props.base} id={p.id} name={p.name} status={p.status} />
+        </Space>
+      ),
+    },
+  ];
+}
+
+/**
+ * A list's create button and its two dialogs: one to create, and one per plan edited (a form
+ * kept from the last plan would show that plan's terms).
+ */
+function usePlanDialogs<P extends { id: string }>(
+  PlanDialogForm: (props: { open: boolean; plan: P | undefined; onClose(): void }) => ReactNode,
+  create: { permission: boolean; label: string },
+) {
+  const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<P>();
+  return {
+    edit: setEditing,
+    createButton: create.permission ? (
+      <Button icon={<PlusOutlined />} style={{ marginBottom: 12 }} onClick={() => setCreating(true)}>
+        {create.label}
+      </Button>
+    ) : null,
+    dialogs: (
+      <>
+        <PlanDialogForm open={creating} plan={undefined} onClose={() => setCreating(false)} />
+        <PlanDialogForm
+          key={editing?.id ?? "none"}
+          open={editing !== undefined}
+          plan={editing}
+          onClose={() => setEditing(undefined)}
+        />
+      </>
+    ),
+  };
 }
 
 function ruleOf(d: PlanDraft, toMinor: (s: string) => number | undefined): Rule {
@@ -839,16 +906,24 @@ function Plans() {
   const { t, fmt } = useI18n();
   const { can } = useSession();
   const navigate = useNavigate();
-  const [creating, setCreating] = useState(false);
-  const [editing, setEditing] = useState<Plan>();
+  const { edit, createButton, dialogs } = usePlanDialogs(PlanForm, {
+    permission: can("POST /v1/topup-plans"),
+    label: t("topup.createPlan"),
+  });
+  const lifecycle = useLifecycleColumns<Plan>({
+    base: "/v1/topup-plans",
+    onEdit: edit,
+    extra: (p) =>
+      can("GET /v1/topup-plans/{id}/top-ups") ? (
+        <Button size="small" onClick={() => navigate(`/topup/plans/${p.id}`)}>
+          {t("topup.details")}
+        </Button>
+      ) : null,
+  });
   const { filters, setFilters } = useUrlFilters(["q", "status"] as const);
   return (
     <>
-      {can("POST /v1/topup-plans") ? (
-        <Button icon={<PlusOutlined />} style={{ marginBottom: 12 }} onClick={() => setCreating(true)}>
-          {t("topup.createPlan")}
-        </Button>
-      ) : null}
+      {createButton}
       <FilterBar name="topup-plan-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
         <Form.Item name="q" label={t("topup.name")}>
           <Input allowClear style={{ width: 200 }} />
@@ -879,37 +954,10 @@ function Plans() {
             dataIndex: ["terms", "rule"],
             render: (r: Rule) => ruleText(r, t, fmt.money),
           },
-          { title: t("common.status"), dataIndex: "status", render: (s: Status) => <StatusTag status={s} /> },
-          { title: t("common.updatedAt"), dataIndex: "updated_at", render: (v) => fmt.dateTime(v) },
-          {
-            title: t("common.actions"),
-            key: "actions",
-            render: (_, p) => (
-              <Space>
-                {can("GET /v1/topup-plans/{id}/top-ups") ? (
-                  <Button size="small" onClick={() => navigate(`/topup/plans/${p.id}`)}>
-                    {t("topup.details")}
-                  </Button>
-                ) : null}
-                {p.status !== "archived" && can("PATCH /v1/topup-plans/{id}") ? (
-                  <Button size="small" onClick={() => setEditing(p)}>
-                    {t("topup.edit")}
-                  </Button>
-                ) : null}
-                <StatusButtons base="/v1/topup-plans" id={p.id} name={p.name} status={p.status} />
-              </Space>
-            ),
-          },
+          ...lifecycle,
         ]}
       />
-      <PlanForm open={creating} plan={undefined} onClose={() => setCreating(false)} />
-      {/* One form per plan edited: a form kept from the last plan would show that plan's terms. */}
-      <PlanForm
-        key={editing?.id ?? "none"}
-        open={editing !== undefined}
-        plan={editing}
-        onClose={() => setEditing(undefined)}
-      />
+      {dialogs}
     </>
   );
 }
@@ -1270,20 +1318,19 @@ function SmartPlanForm(props: { open: boolean; plan: SmartPlan | undefined; onCl
 }
 
 function SmartPlans() {
-  const { t, fmt } = useI18n();
+  const { t } = useI18n();
   const { can } = useSession();
-  const [creating, setCreating] = useState(false);
-  const [editing, setEditing] = useState<SmartPlan>();
+  const { edit, createButton, dialogs } = usePlanDialogs(SmartPlanForm, {
+    permission: can("POST /v1/smart-topup-plans"),
+    label: t("topup.createSmartPlan"),
+  });
+  const lifecycle = useLifecycleColumns<SmartPlan>({ base: "/v1/smart-topup-plans", onEdit: edit });
   // Its own key in the address: the plans tab beside it keeps its `status`.
   const { filters, setFilters } = useUrlFilters(["smart_status"] as const);
   const status = filters.smart_status as Status | undefined;
   return (
     <>
-      {can("POST /v1/smart-topup-plans") ? (
-        <Button icon={<PlusOutlined />} style={{ marginBottom: 12 }} onClick={() => setCreating(true)}>
-          {t("topup.createSmartPlan")}
-        </Button>
-      ) : null}
+      {createButton}
       <FilterBar name="smart-topup-plan-filters" initialValues={filters} onSearch={(v) => setFilters(v)}>
         <StatusFilter name="smart_status" />
       </FilterBar>
@@ -1305,31 +1352,10 @@ function SmartPlans() {
               tiers.map((tier) => t(`topup.tierType.${tier.type}`)).join(" / "),
           },
           { title: t("topup.rounding"), dataIndex: ["terms", "rounding"] },
-          { title: t("common.status"), dataIndex: "status", render: (s: Status) => <StatusTag status={s} /> },
-          { title: t("common.updatedAt"), dataIndex: "updated_at", render: (v) => fmt.dateTime(v) },
-          {
-            title: t("common.actions"),
-            key: "actions",
-            render: (_, p) => (
-              <Space>
-                {p.status !== "archived" && can("PATCH /v1/smart-topup-plans/{id}") ? (
-                  <Button size="small" onClick={() => setEditing(p)}>
-                    {t("topup.edit")}
-                  </Button>
-                ) : null}
-                <StatusButtons base="/v1/smart-topup-plans" id={p.id} name={p.name} status={p.status} />
-              </Space>
-            ),
-          },
+          ...lifecycle,
         ]}
       />
-      <SmartPlanForm open={creating} plan={undefined} onClose={() => setCreating(false)} />
-      <SmartPlanForm
-        key={editing?.id ?? "none"}
-        open={editing !== undefined}
-        plan={editing}
-        onClose={() => setEditing(undefined)}
-      />
+      {dialogs}
     </>
   );
 }
