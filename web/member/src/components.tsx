@@ -245,6 +245,32 @@ export function AmountInput(props: {
 }
 
 /**
+ * An image read with the member's token (an <img> could not send it), as a URL the page can
+ * show while it is mounted; undefined until it arrives. An image never changes under its id.
+ */
+export function useImageUrl(
+  kind: string,
+  id: string | undefined,
+  read: (id: string) => Promise<{ data?: unknown; error?: unknown; response: Response }>,
+): string | undefined {
+  const blob = useQuery({
+    queryKey: [kind, id],
+    enabled: id !== undefined,
+    staleTime: Number.POSITIVE_INFINITY,
+    retry: false,
+    queryFn: () => unwrap(read(id!)) as Promise<Blob>,
+  });
+  const [src, setSrc] = useState<string>();
+  useEffect(() => {
+    if (!blob.data) return;
+    const url = URL.createObjectURL(blob.data);
+    setSrc(url);
+    return () => URL.revokeObjectURL(url);
+  }, [blob.data]);
+  return src;
+}
+
+/**
  * A plan's cover or card design, read with the member's token (an <img> could not send it).
  * Until it arrives, and when the plan has none or it cannot be read, `fallback` stands in its
  * place (nothing by default), never a broken image.
@@ -258,23 +284,10 @@ export function CoverImage(props: {
   marginBottom?: number;
 }) {
   const id = props.imageId ?? undefined;
-  const blob = useQuery({
-    queryKey: ["image", id],
-    enabled: id !== undefined,
-    // An image never changes under its id.
-    staleTime: Number.POSITIVE_INFINITY,
-    retry: false,
-    queryFn: () =>
-      unwrap(api.GET("/v1/images/{id}", { params: { path: { id: id! } }, parseAs: "blob" })) as Promise<Blob>,
-  });
-  const [src, setSrc] = useState<string>();
+  const src = useImageUrl("image", id, (imageId) =>
+    api.GET("/v1/images/{id}", { params: { path: { id: imageId } }, parseAs: "blob" }),
+  );
   const [failed, setFailed] = useState(false);
-  useEffect(() => {
-    if (!blob.data) return;
-    const url = URL.createObjectURL(blob.data);
-    setSrc(url);
-    return () => URL.revokeObjectURL(url);
-  }, [blob.data]);
   if (!src || failed) return <>{props.fallback ?? null}</>;
   return (
     <img

@@ -1,9 +1,7 @@
-import { useQuery } from "@tanstack/react-query";
 import { Tag } from "antd-mobile";
 import { StarFill } from "antd-mobile-icons";
-import { useEffect, useState } from "react";
 import { api, type components, unwrap } from "../../../api/client";
-import { CoverImage, CursorList } from "../components";
+import { CoverImage, CursorList, useImageUrl } from "../components";
 import { useMember } from "../context";
 import { type Lang, type Translate, useI18n } from "../i18n";
 import type { MessageKey } from "../messages";
@@ -97,22 +95,9 @@ function BenefitCard(props: { benefit: Benefit }) {
 /** The benefit's icon, read with the member's token (an <img> could not send it). */
 function Icon(props: { url: string | null }) {
   const id = props.url?.split("/").pop();
-  const blob = useQuery({
-    queryKey: ["benefit-icon", id],
-    enabled: id !== undefined,
-    staleTime: Number.POSITIVE_INFINITY,
-    queryFn: () =>
-      unwrap(
-        api.GET("/v1/benefit-icons/{id}", { params: { path: { id: id! } }, parseAs: "blob" }),
-      ) as Promise<Blob>,
-  });
-  const [src, setSrc] = useState<string>();
-  useEffect(() => {
-    if (!blob.data) return;
-    const url = URL.createObjectURL(blob.data);
-    setSrc(url);
-    return () => URL.revokeObjectURL(url);
-  }, [blob.data]);
+  const src = useImageUrl("benefit-icon", id, (iconId) =>
+    api.GET("/v1/benefit-icons/{id}", { params: { path: { id: iconId } }, parseAs: "blob" }),
+  );
   const box: React.CSSProperties = { width: 44, height: 44, borderRadius: 10, flex: "none" };
   if (src) return <img data-testid="benefit-icon" src={src} alt="" style={{ ...box, objectFit: "cover" }} />;
   return (
