@@ -36,6 +36,7 @@ import { AttemptLimiter, TooManyAttempts } from "./platform/auth/throttle.js";
 import { eventsManifest, openApiWebhooks } from "./platform/events/events.routes.js";
 import { filesManifest } from "./platform/files/files.routes.js";
 import { foundationManifest } from "./platform/foundation.routes.js";
+import { CompiledSchemas, rememberingSerializerFactory } from "./platform/http/compiled-schemas.js";
 import { consoleRoutes } from "./platform/http/console.js";
 import { countedRoundTrips, HttpMetrics, roundTripsOf } from "./platform/http/metrics.js";
 import { describeOperation, nameWebhookOperations } from "./platform/http/openapi.js";
@@ -92,6 +93,11 @@ export const MANIFESTS: readonly ModuleManifest[] = [
 type Comparator = (a: string, b: string) => number | undefined;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+type Validator = ReturnType<Ajv["compile"]>;
+/** Each route's validators, compiled once per process (see CompiledSchemas): bodies, and the coerced text parts. */
+const bodyValidators = new CompiledSchemas<Validator>();
+const textValidators = new CompiledSchemas<Validator>();
+
 function makeAjv(coerce: boolean) {
   const ajv = new Ajv({
     // Bodies are JSON: "5" is not 5. Query strings and params are text and are coerced.
@@ -135,6 +141,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       return typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : newId("req");
     },
     ajv: { customOptions: {} },
+    schemaController: { compilersFactory: { buildSerializer: rememberingSerializerFactory } },
     routerOptions: { ignoreTrailingSlash: true },
     // Errors Fastify raises before routing (a URL that does not decode) answer problem+json too.
     frameworkErrors: (error, request, reply) => {
@@ -145,7 +152,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   const bodyAjv = makeAjv(false);
   const textAjv = makeAjv(true);
   app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === "body" ? bodyAjv : textAjv).compile(schema as object),
+    httpPart === "body"
+      ? bodyValidators.get(schema, "", () => bodyAjv.compile(schema as object))
+      : textValidators.get(schema, "", () => textAjv.compile(schema as object)),
   );
 
   // JSON must be valid UTF-8 and must not smuggle prototype keys.

@@ -1,0 +1,59 @@
+import SerializerSelector from "@fastify/fast-json-stringify-compiler";
+
+type SerializerFactory = ReturnType<typeof SerializerSelector>;
+type Serializer = ReturnType<ReturnType<SerializerFactory>>;
+
+/**
+ * Compiled request validators and response serializers, kept by the schema's JSON text for the
+ * life of the process.
+ *
+ * Compiling every route's schemas is most of what building the app costs (over a second of CPU
+ * for ~600 routes). Many routes share a schema (ids in the path, the problem answer, list
+ * pages), and a process that builds the app more than once (the test suite builds one per test
+ * file) would otherwise compile them all again. Routes build their schemas afresh each time, so
+ * the key is the schema's text, not its object. A compiled function is a pure closure over its
+ * schema and the compiler's options: each cache is for one fixed set of options, and the text of
+ * the schemas a `$ref` may name is part of a serializer's key.
+ */
+export class CompiledSchemas<F> {
+  readonly #compiled = new Map<string, F>();
+
+  constructor() {
+    everyCache.push(this);
+  }
+
+  /** The compiled function of `schema`, given `context`: the text of everything else it depends on. */
+  get(schema: unknown, context: string, compile: () => F): F {
+    const key = `${context}\n${JSON.stringify(schema)}`;
+    let fn = this.#compiled.get(key);
+    if (fn === undefined) {
+      fn = compile();
+      this.#compiled.set(key, fn);
+    }
+    return fn;
+  }
+
+  get size(): number {
+    return this.#compiled.size;
+  }
+}
+
+const everyCache: CompiledSchemas<unknown>[] = [];
+
+/** How many schemas this process has compiled, of every kind. */
+export function compiledSchemaCount(): number {
+  return everyCache.reduce((sum, cache) => sum + cache.size, 0);
+}
+
+const serializers = new CompiledSchemas<Serializer>();
+const fastJsonStringifyFactory = SerializerSelector();
+
+/**
+ * Fastify's own serializer factory (fast-json-stringify), remembering each response schema's
+ * serializer under the shared schemas (`app.addSchema`) and options it was compiled with.
+ */
+export const rememberingSerializerFactory: SerializerFactory = (externalSchemas, options) => {
+  const compile = fastJsonStringifyFactory(externalSchemas, options);
+  const context = JSON.stringify([externalSchemas ?? null, options ?? null]);
+  return (route) => serializers.get(route.schema, context, () => compile(route));
+};
