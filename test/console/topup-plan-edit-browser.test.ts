@@ -287,8 +287,12 @@ describe("top-up plan management", () => {
     expect(await e.getByLabel("有效期开始").inputValue()).toBe("2026-12-01");
     // The tiers on offer are the card plans' own, loaded from the API.
     await e.getByRole("button", { name: "适用门店与会员" }).click();
+    // Opened while its tiers still load, the list grows and moves under the click.
+    await poll(() => e.locator(".anticon-loading").count()).toBe(0);
     await e.getByLabel("充值后升级到等级").click();
     await pickOption(page, "Club · Gold");
+    const tierItem = e.locator(".ant-form-item").filter({ has: page.getByLabel("充值后升级到等级") });
+    await poll(() => tierItem.textContent()).toContain("Club · Gold");
     const patch = page.waitForRequest((r) => r.method() === "PATCH");
     await e.getByRole("button", { name: "保存" }).click();
     expect((await patch).postDataJSON()).toEqual({
