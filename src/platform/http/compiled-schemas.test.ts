@@ -17,6 +17,25 @@ describe("a schema compiled once per process", () => {
     );
     expect(cache.size).toBe(3);
   });
+
+  it("is compiled every time when its text would not say all of it", () => {
+    const cache = new CompiledSchemas<string>();
+    let compiled = 0;
+    const compile = () => `fn${++compiled}`;
+    // JSON writes a RegExp as {} and leaves out a property set to undefined: such schemas could
+    // share a text with a different one, so none of them is kept.
+    for (const odd of [
+      { pattern: /a+/ },
+      { minLength: undefined },
+      { default: () => 1 },
+      { const: new Date(0) },
+    ]) {
+      cache.get({ type: "string", ...odd }, "", compile);
+      cache.get({ type: "string", ...odd }, "", compile);
+    }
+    expect(compiled).toBe(8);
+    expect(cache.size).toBe(0);
+  });
 });
 
 describe("a second app in the same process", () => {

@@ -17,6 +17,8 @@ type Serializer = ReturnType<ReturnType<SerializerFactory>>;
  */
 export class CompiledSchemas<F> {
   readonly #compiled = new Map<string, F>();
+  /** Every compilation, kept or not. */
+  compiles = 0;
 
   constructor() {
     everyCache.push(this);
@@ -24,9 +26,16 @@ export class CompiledSchemas<F> {
 
   /** The compiled function of `schema`, given `context`: the text of everything else it depends on. */
   get(schema: unknown, context: string, compile: () => F): F {
-    const key = `${context}\n${JSON.stringify(schema)}`;
+    const text = faithfulJson(schema);
+    // A schema its text does not describe (a function, a RegExp or a date in it) is not kept.
+    if (text === undefined) {
+      this.compiles += 1;
+      return compile();
+    }
+    const key = `${context}\n${text}`;
     let fn = this.#compiled.get(key);
     if (fn === undefined) {
+      this.compiles += 1;
       fn = compile();
       this.#compiled.set(key, fn);
     }
@@ -38,11 +47,29 @@ export class CompiledSchemas<F> {
   }
 }
 
+/** The JSON text of `value`, or undefined when the text would lose or change something in it. */
+function faithfulJson(value: unknown): string | undefined {
+  let faithful = true;
+  const text = JSON.stringify(value, function (this: Record<string, unknown>, key, converted) {
+    const original = this[key];
+    if (
+      typeof original === "function" ||
+      typeof original === "bigint" ||
+      original instanceof RegExp ||
+      original instanceof Date ||
+      (original === undefined && key !== "")
+    )
+      faithful = false;
+    return converted;
+  });
+  return faithful ? text : undefined;
+}
+
 const everyCache: CompiledSchemas<unknown>[] = [];
 
-/** How many schemas this process has compiled, of every kind. */
+/** How many times this process has compiled a schema, of every kind. */
 export function compiledSchemaCount(): number {
-  return everyCache.reduce((sum, cache) => sum + cache.size, 0);
+  return everyCache.reduce((sum, cache) => sum + cache.compiles, 0);
 }
 
 const serializers = new CompiledSchemas<Serializer>();
