@@ -14,6 +14,7 @@ import {
   addClubCardPlan,
   type ConsoleServer,
   type ConsoleSession,
+  chooseOption,
   expectNoConsoleProblems,
   fillWeeklyAvailability,
   ONE_PIXEL_PNG,
@@ -287,12 +288,7 @@ describe("top-up plan management", () => {
     expect(await e.getByLabel("有效期开始").inputValue()).toBe("2026-12-01");
     // The tiers on offer are the card plans' own, loaded from the API.
     await e.getByRole("button", { name: "适用门店与会员" }).click();
-    // Opened while its tiers still load, the list grows and moves under the click.
-    await poll(() => e.locator(".anticon-loading").count()).toBe(0);
-    await e.getByLabel("充值后升级到等级").click();
-    await pickOption(page, "Club · Gold");
-    const tierItem = e.locator(".ant-form-item").filter({ has: page.getByLabel("充值后升级到等级") });
-    await poll(() => tierItem.textContent()).toContain("Club · Gold");
+    await chooseOption(page, e, "充值后升级到等级", "Club · Gold");
     const patch = page.waitForRequest((r) => r.method() === "PATCH");
     await e.getByRole("button", { name: "保存" }).click();
     expect((await patch).postDataJSON()).toEqual({
@@ -324,12 +320,10 @@ describe("top-up plan management", () => {
     // Tier 1 gives two coffee vouchers, chosen from the catalog's templates; the plan takes an agreement.
     await d.getByLabel("档位赠品（第 1 档）", { exact: true }).click();
     await pickOption(page, "优惠券");
-    await d.getByLabel("档位赠品（第 1 档） · 券模板").click();
-    await pickOption(page, "Coffee voucher");
+    await chooseOption(page, d, "档位赠品（第 1 档） · 券模板", "Coffee voucher");
     await d.getByLabel("档位赠品（第 1 档） · 张数").fill("2");
     await d.getByRole("button", { name: "封面与协议", exact: true }).click();
-    await d.getByLabel("充值协议").click();
-    await pickOption(page, "储值协议 (v1)");
+    await chooseOption(page, d, "充值协议", "储值协议 (v1)");
     await screenshot(page, "topup-smart-edit");
     const patch = page.waitForRequest((r) => r.method() === "PATCH");
     await d.getByRole("button", { name: "保存" }).click();

@@ -266,6 +266,22 @@ export async function pickOption(
   await list.locator(option, { hasText: text }).first().click();
 }
 
+/**
+ * Chooses `text` in the select labelled `label` within `scope`, and sees it chosen. A select
+ * opened while its options still load grows and moves its list under the click, which then
+ * misses; so it is opened only once its loading icon has gone.
+ */
+export async function chooseOption(page: Page, scope: Locator, label: string, text: string): Promise<void> {
+  const item = scope
+    .locator(".ant-form-item")
+    .filter({ has: page.getByLabel(label, { exact: true }) })
+    .last();
+  await poll(() => item.locator(".anticon-loading").count()).toBe(0);
+  await scope.getByLabel(label, { exact: true }).click();
+  await pickOption(page, text);
+  await poll(() => item.textContent()).toContain(text);
+}
+
 export async function signIn(
   page: Page,
   server: ConsoleServer,
