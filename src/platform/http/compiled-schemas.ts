@@ -7,8 +7,8 @@ type Serializer = ReturnType<ReturnType<SerializerFactory>>;
  * Compiled request validators and response serializers, kept by the schema's JSON text for the
  * life of the process.
  *
- * Compiling every route's schemas is most of what building the app costs (over a second of CPU
- * for ~600 routes). Many routes share a schema (ids in the path, the problem answer, list
+ * Compiling every route's schemas is most of what building the app costs (over a second of CPU;
+ * some 500 distinct schemas). Many routes share a schema (ids in the path, the problem answer, list
  * pages), and a process that builds the app more than once (the test suite builds one per test
  * file) would otherwise compile them all again. Routes build their schemas afresh each time, so
  * the key is the schema's text, not its object. A compiled function is a pure closure over its
