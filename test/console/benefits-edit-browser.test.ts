@@ -13,6 +13,7 @@ import {
   addClubCardPlan,
   type ConsoleServer,
   type ConsoleSession,
+  chooseOption,
   expectNoConsoleProblems,
   fillWeeklyAvailability,
   pickOption,
@@ -83,8 +84,7 @@ async function shootDialog(name: string) {
 /** Opens a multiple select by its label, picks the option showing `text`, and closes it again. */
 async function pick(label: string, text: string) {
   const d = dialog();
-  await d.getByLabel(label, { exact: true }).click();
-  await pickOption(page, text);
+  await chooseOption(page, d, label, text);
   await d.getByLabel("权益名称").click();
   await page
     .locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")
@@ -210,8 +210,7 @@ describe("benefit management", () => {
     await d.getByLabel("权益名称").fill("金卡八五折");
     await d.getByLabel("简介").fill("金卡及以上会员专享");
     await d.getByLabel("权益说明").fill("正价商品 8.5 折；特价商品除外");
-    await d.getByLabel("等级及以上").click();
-    await pickOption(page, "(club_gold)");
+    await chooseOption(page, d, "等级及以上", "(club_gold)");
     // An icon: a file that is not the image it claims is refused where it was chosen; a PNG is
     // uploaded at once and shown.
     const upload = d.getByLabel("上传图标");

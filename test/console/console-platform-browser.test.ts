@@ -12,6 +12,7 @@ import {
   acceptConfirmation,
   type ConsoleServer,
   type ConsoleSession,
+  chooseOption,
   expectNoConsoleProblems,
   pickOption,
   poll,
@@ -169,8 +170,7 @@ describe("the platform pages", () => {
     await page.getByRole("button", { name: "新建门店分组" }).click();
     const group = dialogOf(page);
     await group.getByLabel("分组名称").fill("华东门店");
-    await group.getByLabel("门店").click();
-    await pickOption(page, "Shanghai Nanjing Road");
+    await chooseOption(page, group, "门店", "Shanghai Nanjing Road");
     await group.getByLabel("分组名称").click();
     await group.getByRole("button", { name: "保存" }).click();
     const row = page.locator(".ant-table-row", { hasText: "华东门店" });

@@ -10,6 +10,7 @@ import {
   acceptConfirmation,
   type ConsoleServer,
   type ConsoleSession,
+  chooseOption,
   expectNoConsoleProblems,
   openPage,
   pickOption,
@@ -68,8 +69,7 @@ describe("gift cards in the console", () => {
     await page.getByRole("tab", { name: "已售礼品卡" }).click();
     await page.getByRole("button", { name: "售卡" }).click();
     const dialog = dialogOf(page);
-    await dialog.getByLabel("方案").click();
-    await pickOption(page, "中秋团圆卡");
+    await chooseOption(page, dialog, "方案", "中秋团圆卡");
     await dialog.locator(".ant-tag", { hasText: "¥200.00" }).click();
     await dialog.getByLabel("购买人手机号").fill("13800138000");
     await dialog.getByLabel("收款单号").fill("receipt-0042");
@@ -193,8 +193,7 @@ describe("paid packages in the console", () => {
     await page.goto(`${server.baseUrl}/console/gift-cards/cards`);
     await page.getByRole("button", { name: "售卡" }).click();
     const sale = dialogOf(page);
-    await sale.getByLabel("方案").click();
-    await pickOption(page, "中秋团圆卡");
+    await chooseOption(page, sale, "方案", "中秋团圆卡");
     await sale.locator(".ant-tag", { hasText: "¥200.00" }).click();
     await sale.getByLabel("支付方式").click();
     await pickOption(page, "会员余额");

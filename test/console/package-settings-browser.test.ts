@@ -12,6 +12,7 @@ import {
   addClubCardPlan,
   type ConsoleServer,
   type ConsoleSession,
+  chooseOption,
   expectNoConsoleProblems,
   fillWeeklyAvailability,
   ONE_PIXEL_PNG,
@@ -144,11 +145,9 @@ describe("the package form", () => {
     await page.keyboard.press("Escape");
     await d.getByTestId("store-scope-stores").scrollIntoViewIfNeeded();
     await screenshot(page, "packages-create-period-stores");
-    await d.getByLabel("适用卡方案", { exact: true }).click();
-    await pickOption(page, "(club)");
+    await chooseOption(page, d, "适用卡方案", "(club)");
     await page.keyboard.press("Escape");
-    await d.getByLabel("适用等级", { exact: true }).click();
-    await pickOption(page, "(club_gold)");
+    await chooseOption(page, d, "适用等级", "(club_gold)");
     await page.keyboard.press("Escape");
     await d.getByTestId("audience-tiers").scrollIntoViewIfNeeded();
     await screenshot(page, "packages-create-audience");
@@ -161,8 +160,7 @@ describe("the package form", () => {
     await d.getByRole("button", { name: "添加权益" }).click();
     await d.getByLabel("权益类型 2").click();
     await pickOption(page, "会员折扣");
-    await d.getByLabel("会员权益 2").click();
-    await pickOption(page, "全场九折");
+    await chooseOption(page, d, "会员权益 2", "全场九折");
     await screenshot(page, "packages-create-perks");
     await d.getByRole("button", { name: "保存" }).click();
     await d.waitFor({ state: "hidden" });

@@ -228,8 +228,7 @@ describe("top-up plan management", () => {
     });
 
     await d.getByRole("button", { name: "适用门店与会员" }).click();
-    await d.getByLabel("门店", { exact: true }).click();
-    await pickOption(page, "Shanghai Nanjing Road");
+    await chooseOption(page, d, "门店", "Shanghai Nanjing Road");
     await page.keyboard.press("Escape");
     await poll(() => d.getByTestId("store-scope-summary").textContent()).toBe(
       "所选门店、组织和分组，排除的门店除外。",
