@@ -15,7 +15,8 @@ export const WEB_APPS = [
   { name: "console", dir: "web/console", served: "/console" },
   { name: "member center", dir: "web/member", served: "/m/<tenant id>/" },
 ];
-const SHARED_INPUTS = ["web/api", "package-lock.json"];
+// This script too: how it builds is part of what it built.
+const SHARED_INPUTS = ["web/api", "package-lock.json", "scripts/build-console.mjs"];
 
 const distOf = (app) => path.join(root, app.dir, "dist");
 
@@ -87,7 +88,18 @@ async function buildWebApp(app, { force, log }) {
   }
   const started = Date.now();
   await rm(dist, { recursive: true, force: true });
-  await vite.build({ configFile: path.join(root, app.dir, "vite.config.ts"), logLevel: "warn" });
+  // Vite builds for the process's NODE_ENV when one is set, and the test runner sets "test":
+  // React and Ant Design would then ship their development builds (several times slower to
+  // render), to the tests and to any `npm start` that reuses that build. The build is for
+  // production whoever runs it.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await vite.build({ configFile: path.join(root, app.dir, "vite.config.ts"), logLevel: "warn" });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   await mkdir(dist, { recursive: true });
   await writeFile(stamp, hash);
   log(`Built the ${app.name} in ${((Date.now() - started) / 1000).toFixed(1)} s. ${await bundleReport(app)}`);
