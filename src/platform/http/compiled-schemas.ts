@@ -17,28 +17,17 @@ type Serializer = ReturnType<ReturnType<SerializerFactory>>;
  */
 export class CompiledSchemas<F> {
   readonly #compiled = new Map<string, F>();
-  /** Every compilation, kept or not. */
-  compiles = 0;
-
-  constructor() {
-    everyCache.push(this);
-  }
 
   /** The compiled function of `schema`, given `context`: the text of everything else it depends on. */
   get(schema: unknown, context: string, compile: () => F): F {
-    const text = faithfulJson(schema);
     // A schema its text does not describe (a function, a RegExp or a date in it) is not kept.
-    if (text === undefined) {
-      this.compiles += 1;
-      return compile();
-    }
-    const key = `${context}\n${text}`;
-    let fn = this.#compiled.get(key);
-    if (fn === undefined) {
-      this.compiles += 1;
-      fn = compile();
-      this.#compiled.set(key, fn);
-    }
+    const text = faithfulJson(schema);
+    const key = text === undefined ? undefined : `${context}\n${text}`;
+    const kept = key === undefined ? undefined : this.#compiled.get(key);
+    if (kept !== undefined) return kept;
+    compilations += 1;
+    const fn = compile();
+    if (key !== undefined) this.#compiled.set(key, fn);
     return fn;
   }
 
@@ -46,6 +35,9 @@ export class CompiledSchemas<F> {
     return this.#compiled.size;
   }
 }
+
+/** Every compilation in this process, kept or not. */
+let compilations = 0;
 
 /** The JSON text of `value`, or undefined when the text would lose or change something in it. */
 function faithfulJson(value: unknown): string | undefined {
@@ -65,11 +57,9 @@ function faithfulJson(value: unknown): string | undefined {
   return faithful ? text : undefined;
 }
 
-const everyCache: CompiledSchemas<unknown>[] = [];
-
 /** How many times this process has compiled a schema, of every kind. */
 export function compiledSchemaCount(): number {
-  return everyCache.reduce((sum, cache) => sum + cache.compiles, 0);
+  return compilations;
 }
 
 const serializers = new CompiledSchemas<Serializer>();
