@@ -53,7 +53,7 @@ afterAll(async () => session?.close());
 describe("global package settings", () => {
   it("shows the current rule, saves another, and a package sold afterwards is placed by it", async () => {
     await page.getByRole("button", { name: "全局套餐设置" }).click();
-    const dialog = page.getByRole("dialog").filter({ visible: true }).last();
+    const dialog = await settledDialog(page);
     const immediate = dialog.getByRole("radio", { name: /购买后立即生效/ });
     await poll(() => immediate.isChecked()).toBe(true);
     expect(await dialog.textContent()).toContain(
@@ -102,6 +102,10 @@ describe("global package settings", () => {
         .getByRole("radio", { name: /从购买次日/ })
         .isChecked(),
     ).toBe(true);
+    // A click that lands while the dialog still zooms in is lost, so cancel only once it has settled.
+    const reopened = await settledDialog(page);
+    await reopened.getByRole("button", { name: "取消" }).click();
+    await reopened.waitFor({ state: "hidden" });
     expectNoConsoleProblems(problems);
   });
 });
@@ -117,11 +121,6 @@ describe("the package form", () => {
     if (benefit.status !== "active") await server.api("POST", `/v1/benefits/${benefit.id}/activate`, {});
     const beijing = await storeId(server, "Beijing Wangfujing");
 
-    const settings = page.getByRole("dialog").filter({ visible: true });
-    if ((await settings.count()) > 0) {
-      await settings.last().getByRole("button", { name: "取消" }).click();
-      await settings.last().waitFor({ state: "hidden" });
-    }
     await page.getByRole("button", { name: "新建" }).click();
     const d = await settledDialog(page);
     await d.getByLabel("权益包名称").fill("周五尊享包");
