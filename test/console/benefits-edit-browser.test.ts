@@ -16,6 +16,7 @@ import {
   chooseOption,
   expectNoConsoleProblems,
   fillWeeklyAvailability,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -48,7 +49,7 @@ interface BenefitBody {
 }
 
 const menu = () => page.getByRole("navigation");
-const dialog = () => page.getByRole("dialog").filter({ visible: true }).last();
+const dialog = () => openDialog(page);
 const row = (name: string) => page.locator(".ant-table-row", { hasText: name });
 const read = (id = benefitId) => server.api<BenefitBody>("GET", `/v1/benefits/${id}`);
 /** The benefit of that name, as the API reads it back. */

@@ -12,6 +12,7 @@ import {
   ensureConsoleBuilt,
   expectNoConsoleProblems,
   launchChromium,
+  openDialog,
   openPage,
   pickOption,
   poll,
@@ -45,7 +46,7 @@ afterAll(async () => {
 
 const menu = () => page.getByRole("navigation");
 /** The open dialog (closed ones may stay in the DOM, hidden). */
-const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
+const dialogOf = openDialog;
 
 describe("the operator console", () => {
   it("redirects / to /console and signs the owner in, in Chinese for a zh-CN tenant", async () => {

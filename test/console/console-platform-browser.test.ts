@@ -14,6 +14,7 @@ import {
   type ConsoleSession,
   chooseOption,
   expectNoConsoleProblems,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -85,7 +86,7 @@ afterAll(async () => {
 
 const menu = () => page.getByRole("navigation");
 /** The open dialog (closed ones may stay in the DOM, hidden). */
-const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
+const dialogOf = openDialog;
 const password = (email: string) => server.demo.users.find((u) => u.email === email)!.password;
 
 async function signInAs(email: string): Promise<void> {

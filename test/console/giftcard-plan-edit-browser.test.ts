@@ -14,6 +14,7 @@ import {
   type ConsoleSession,
   expectNoConsoleProblems,
   ONE_PIXEL_PNG,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -47,7 +48,7 @@ interface PlanBody {
   copied_from: string | null;
 }
 
-const dialog = () => page.getByRole("dialog").filter({ visible: true }).last();
+const dialog = () => openDialog(page);
 const row = (name: string) => page.locator(".ant-table-row", { hasText: name });
 const read = (id: string) => server.api<PlanBody>("GET", `/v1/gift-card-plans/${id}`);
 /** Chooses an uploaded design in the open plan dialog and uploads a PNG: its image id, once shown. */

@@ -12,6 +12,7 @@ import {
   type ConsoleSession,
   chooseOption,
   expectNoConsoleProblems,
+  openDialog,
   openPage,
   pickOption,
   poll,
@@ -43,7 +44,7 @@ afterAll(async () => {
 });
 
 const menu = () => page.getByRole("navigation");
-const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
+const dialogOf = openDialog;
 
 describe("gift cards in the console", () => {
   it("creates a plan with a 200 denomination 20 off and puts it on sale", async () => {

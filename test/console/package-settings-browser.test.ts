@@ -16,6 +16,7 @@ import {
   expectNoConsoleProblems,
   fillWeeklyAvailability,
   ONE_PIXEL_PNG,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -95,10 +96,7 @@ describe("global package settings", () => {
     // Opened again, the dialog shows the saved rule.
     await page.getByRole("button", { name: "全局套餐设置" }).click();
     await poll(() =>
-      page
-        .getByRole("dialog")
-        .filter({ visible: true })
-        .last()
+      openDialog(page)
         .getByRole("radio", { name: /从购买次日/ })
         .isChecked(),
     ).toBe(true);

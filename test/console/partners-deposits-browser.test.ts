@@ -17,6 +17,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  openDialog,
   openPage,
   pickOption,
   screenshot,
@@ -53,7 +54,7 @@ afterAll(async () => {
 
 const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const menuOf = (p: Page) => p.getByRole("navigation");
-const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
+const dialogOf = openDialog;
 const account = () =>
   server.api<{ status: string; available: number; suspension_threshold: number }>(
     "GET",

@@ -13,6 +13,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -47,7 +48,7 @@ async function switchTo(email: string) {
   await signIn(page, server, email, PASSWORD);
 }
 
-const dialog = () => page.getByRole("dialog");
+const dialog = () => openDialog(page);
 async function choose(label: string | RegExp, option: string) {
   await dialog().getByLabel(label).click();
   await pickOption(page, option);

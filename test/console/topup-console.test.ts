@@ -10,6 +10,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -31,7 +32,7 @@ afterAll(async () => {
   await session?.close();
 });
 
-const dialogOf = (p: Page) => p.getByRole("dialog").filter({ visible: true }).last();
+const dialogOf = openDialog;
 
 describe("the console's top-up plans", () => {
   it("creates a range plan, lists it active with its terms, deactivates and activates it", async () => {

@@ -12,6 +12,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -140,7 +141,7 @@ describe("online top-up orders in the console", () => {
     await row.getByRole("button", { name: "登记退款" }).click();
     await page.getByLabel("渠道退款单号").fill("re_console_1");
     await screenshot(page, "topup-orders-05-record-refund");
-    await page.getByRole("dialog").getByRole("button", { name: "下一步" }).click();
+    await openDialog(page).getByRole("button", { name: "下一步" }).click();
     await acceptConfirmation(page);
     await poll(() => row.textContent()).toContain("已退款");
     expect(await row.getByRole("button", { name: "登记退款" }).count()).toBe(0);

@@ -14,6 +14,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   expectNoConsoleProblems,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -177,7 +178,7 @@ describe("a top-up plan's details in the console", () => {
     expect(lines[1]).toContain("refund_due");
 
     await rows.first().getByRole("button", { name: "登记退款" }).click();
-    const dialog = page.getByRole("dialog").filter({ visible: true }).last();
+    const dialog = openDialog(page);
     await dialog.getByLabel("渠道退款单号").fill("re_plan_1");
     await dialog.getByLabel("备注").fill("在支付渠道后台退款");
     await screenshot(page, "topup-plan-details-03-record-refund");

@@ -18,6 +18,7 @@ import {
   expectNoConsoleProblems,
   fillWeeklyAvailability,
   ONE_PIXEL_PNG,
+  openDialog,
   pickOption,
   poll,
   screenshot,
@@ -60,7 +61,7 @@ interface PlanBody {
   };
 }
 
-const dialog = () => page.getByRole("dialog").filter({ visible: true }).last();
+const dialog = () => openDialog(page);
 const rows = () => page.locator(".ant-table-tbody .ant-table-row");
 const row = (name: string) => page.locator(".ant-table-row", { hasText: name });
 const read = (id: string) => server.api<PlanBody>("GET", `/v1/topup-plans/${id}`);

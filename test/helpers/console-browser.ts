@@ -177,8 +177,20 @@ export async function acceptConfirmation(page: Page): Promise<void> {
  * and the dialog's next step would then stop at a required field with no confirmation.
  */
 export async function settledDialog(page: Page): Promise<Locator> {
-  await page.locator('.ant-modal[role="dialog"]:not([class*="ant-zoom"])').last().waitFor();
-  return page.getByRole("dialog").filter({ visible: true }).last();
+  const dialog = openDialog(page);
+  await dialog.waitFor();
+  return dialog;
+}
+
+/**
+ * The topmost open dialog, matched only while no zoom class is on it. Every action through
+ * this locator waits for the dialog to finish zooming in: a click that lands mid-animation
+ * is lost (the button moves under the pointer), and a field filled then can lose its value
+ * to the form's registration. Once the dialog starts to zoom out it no longer matches, so
+ * waiting for it to be hidden ends as soon as it is closing.
+ */
+export function openDialog(page: Page): Locator {
+  return page.locator('.ant-modal[role="dialog"]:not([class*="ant-zoom"])').filter({ visible: true }).last();
 }
 
 /** Confirms an open Popconfirm once it has zoomed in (the same race as `acceptConfirmation`). */
