@@ -12,6 +12,7 @@ import {
   acceptConfirmation,
   type ConsoleServer,
   type ConsoleSession,
+  chooseOption,
   expectNoConsoleProblems,
   openDialog,
   pickOption,
@@ -49,11 +50,6 @@ async function switchTo(email: string) {
 }
 
 const dialog = () => openDialog(page);
-async function choose(label: string | RegExp, option: string) {
-  await dialog().getByLabel(label).click();
-  await pickOption(page, option);
-}
-
 beforeAll(async () => {
   session = await startConsoleSession();
   ({ server, page, problems } = session);
@@ -128,14 +124,14 @@ describe("reseller console", () => {
     await poll(() => row.textContent()).toContain("Specified product voucher");
 
     await row.getByRole("button", { name: "Issue" }).click();
-    await choose("Customer", "Bund Cafe");
+    await chooseOption(page, dialog(), "Customer", "Bund Cafe");
     await dialog().getByLabel("Issuance amount").fill("60");
     await dialog().getByRole("button", { name: "Confirm" }).click();
     await poll(() => quota.textContent()).toContain("40.00");
     await screenshot(page, "partners-04-reseller-issued");
 
     await row.getByRole("button", { name: "Issue" }).click();
-    await choose("Customer", "Lujiazui Books");
+    await chooseOption(page, dialog(), "Customer", "Lujiazui Books");
     await dialog().getByLabel("Issuance amount").fill("50");
     await dialog().getByRole("button", { name: "Confirm" }).click();
     await poll(() => dialog().getByRole("alert").textContent()).toContain("exceeds your voucher quota");
