@@ -80,7 +80,6 @@ export const TENANT_TABLES = [
   // benefits and checkout
   "benefits",
   "benefit_catalog_versions",
-  "benefit_icons",
   "benefit_campaigns",
   "checkout_orders",
   "checkout_refunds",

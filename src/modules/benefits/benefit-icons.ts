@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Tx } from "../../db/database.js";
-import type { Timestamp } from "../../db/schema.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { checkImage, IMAGE_MEDIA_TYPES, type ImageMediaType } from "../../platform/files/image-check.js";
+import type { ImagePurpose } from "../../platform/files/images.js";
 import { newId } from "../../shared/ids.js";
 import { BenefitsError } from "./benefits.errors.js";
 
@@ -11,21 +11,11 @@ export const ICON_MEDIA_TYPES = IMAGE_MEDIA_TYPES;
 export type IconMediaType = ImageMediaType;
 export const MAX_ICON_BYTES = 1024 * 1024;
 
-export interface BenefitIconsTable {
-  tenant_id: string;
-  id: string;
-  media_type: IconMediaType;
-  bytes: Buffer;
-  sha256: string;
-  created_by: string;
-  created_at: Timestamp;
-}
-
-declare module "../../db/schema.js" {
-  interface DB {
-    benefit_icons: BenefitIconsTable;
-  }
-}
+/**
+ * Icons are kept in the tenant's `images` with this purpose (migration 1790), beside covers and
+ * designs: this module is their purpose-specific door, with its own 1 MiB limit and error codes.
+ */
+const ICON_PURPOSE = "benefit_icon" satisfies ImagePurpose;
 
 /** An icon's content matches its declared type (see platform/files/image-check.ts). */
 export function checkIcon(declared: string, bytes: Buffer): IconMediaType {
@@ -42,10 +32,11 @@ export async function saveIcon(
   const id = newId("ico");
   const sha256 = createHash("sha256").update(bytes).digest("hex");
   await trx
-    .insertInto("benefit_icons")
+    .insertInto("images")
     .values({
       tenant_id: context.actor.tenantId,
       id,
+      purpose: ICON_PURPOSE,
       media_type: mediaType,
       bytes,
       sha256,
@@ -69,10 +60,11 @@ export async function saveIcon(
 
 export async function findIcon(trx: Tx, tenantId: string, id: string) {
   const row = await trx
-    .selectFrom("benefit_icons")
+    .selectFrom("images")
     .select(["media_type", "bytes", "sha256"])
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id)
+    .where("purpose", "=", ICON_PURPOSE)
     .executeTakeFirst();
   if (!row) throw new BenefitsError("benefit_icon_not_found", "Icon not found");
   return row;
@@ -86,10 +78,11 @@ export async function assertIconExists(
 ): Promise<void> {
   if (!icon) return;
   const row = await trx
-    .selectFrom("benefit_icons")
+    .selectFrom("images")
     .select("id")
     .where("tenant_id", "=", tenantId)
     .where("id", "=", icon)
+    .where("purpose", "=", ICON_PURPOSE)
     .executeTakeFirst();
   if (!row) {
     throw new BenefitsError("invalid_icon", `No icon ${icon}: upload it with POST /v1/benefit-icons first`, {
