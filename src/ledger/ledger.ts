@@ -194,7 +194,8 @@ function preparedName(text: string, params: unknown[]): string | undefined {
 }
 /** Deadlock victims and serialization failures: run again, they usually succeed. */
 const RETRYABLE = new Set(["40001", "40P01"]);
-const MAX_ATTEMPTS = 3;
+/** Lone runs of a unit before its deadlock or serialization failure is answered. */
+const MAX_ATTEMPTS = 5;
 
 function isRetryable(error: unknown): boolean {
   return RETRYABLE.has((error as { code?: string } | undefined)?.code ?? "");
@@ -203,11 +204,14 @@ function isRetryable(error: unknown): boolean {
 /**
  * Before a deadlock's victim runs again. PostgreSQL gives a row its holder released to
  * whoever asks first, not to the session that waited for it; a victim that asks again at
- * once can take its rows back before the survivor wakes, and deadlock with it again. A
- * short random pause, longer on each attempt, lets the survivor go first.
+ * once can take its rows back before the survivor wakes, and deadlock with it again. The
+ * pause lets the survivor go first: at least half of 5·2^attempt ms (10, 20, 40, 80, 160) and
+ * at most all of it, since on busy cores the survivor's backend may wait that long to run,
+ * and the random half keeps two victims from coming back together.
  */
 function pauseBeforeRetry(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+  const ceiling = 5 * 2 ** attempt;
+  return new Promise((resolve) => setTimeout(resolve, ceiling / 2 + (Math.random() * ceiling) / 2));
 }
 
 class Unit extends LayerOps implements UnitOfWork {
