@@ -2,8 +2,14 @@ import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Form, Input, InputNumber, Select, Space, Typography } from "antd";
 import { api, unwrap } from "../../../api/client";
+import type { operations } from "../../../api/openapi";
 import { GiftField, type GiftSpec, useGiftRule } from "../components/GiftField";
 import { type MessageKey, useI18n } from "../i18n/i18n";
+
+/** A perk kind as the API takes it in a package's `perks`. */
+type ApiPerkType = NonNullable<
+  operations["createPackage"]["requestBody"]["content"]["application/json"]["perks"]
+>[number]["type"];
 
 /** The nine perk kinds a package offers (seed 001 §2.2.1 "Configure Benefits"), as the API names them. */
 export const PERK_TYPES = [
@@ -16,8 +22,14 @@ export const PERK_TYPES = [
   "promotions",
   "tier_upgrade",
   "card_extension",
-] as const;
+] as const satisfies readonly ApiPerkType[];
 type PerkType = (typeof PERK_TYPES)[number];
+/**
+ * The form offers every kind the API takes: a kind added to the API and not here is a type
+ * error (`never` only when none is missing), so the list cannot silently fall behind.
+ */
+type EveryKindOffered<Missing extends never> = Missing;
+export type UnofferedPerkTypes = EveryKindOffered<Exclude<ApiPerkType, PerkType>>;
 const GIFT_PERKS: readonly PerkType[] = ["first_purchase_gift", "repeat_purchase_gift", "early_renewal_gift"];
 /** The benefit kind each benefit-referencing perk names ("select from existing … benefits"). */
 const PERK_BENEFIT_KIND = {
