@@ -3,6 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Form, Input, Modal, Select, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import { everyValueOf } from "../apiEnums";
 import { CursorTable } from "../components/CursorTable";
 import { PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
@@ -10,7 +11,13 @@ import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
 type ApiKey = components["schemas"]["ApiKey"];
-export const ROLES = ["owner", "admin", "operator", "finance", "viewer"] as const;
+export const ROLES = everyValueOf<components["schemas"]["ApiKey"]["role"]>()([
+  "owner",
+  "admin",
+  "operator",
+  "finance",
+  "viewer",
+]);
 
 export default function ApiKeys() {
   const { t, fmt } = useI18n();

@@ -18,6 +18,8 @@ import dayjs, { type Dayjs } from "dayjs";
 import { useState } from "react";
 import { useLocation, useNavigate } from "react-router-dom";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import type { operations } from "../../../api/openapi";
+import { everyValueOf } from "../apiEnums";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { changedFields, sameJson } from "../components/changes";
 import { FormDialog } from "../components/FormDialog";
@@ -33,8 +35,19 @@ import GiftCardDetail from "./GiftCardDetail";
 import { GiftCardActivities, SoldGiftCards } from "./GiftCardLists";
 
 type Plan = components["schemas"]["GiftCardPlan"];
-const DESIGNS = ["classic", "celebration", "birthday", "thank_you", "festival", "minimal"] as const;
-const CHANNELS = ["POS", "ONLINE"] as const;
+type DesignTemplate = Extract<
+  NonNullable<operations["createGiftCardPlan"]["requestBody"]>["content"]["application/json"]["design"],
+  { kind: "template" }
+>["template"];
+const DESIGNS = everyValueOf<DesignTemplate>()([
+  "classic",
+  "celebration",
+  "birthday",
+  "thank_you",
+  "festival",
+  "minimal",
+]);
+const CHANNELS = everyValueOf<components["schemas"]["GiftCardPlan"]["channels"][number]>()(["POS", "ONLINE"]);
 /** What a buyer is asked for ("Required Purchase Information"); a card number only for physical cards. */
 const BUYER_FIELDS = ["name", "phone", "email", "card_number"] as const;
 const FIELD_RULES = ["required", "optional", "off"] as const;

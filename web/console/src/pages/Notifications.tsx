@@ -2,6 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Form, Input, Modal, Select, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import { everyValueOf, type QueryValue } from "../apiEnums";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { FilterBar, PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
@@ -12,7 +13,12 @@ type Template = components["schemas"]["NotificationTemplate"];
 type Delivery = components["schemas"]["NotificationDelivery"];
 const FILTERS = ["tab", "notice_type", "locale", "channel", "status"] as const;
 const CHANNELS = ["email", "sms", "inbox"] as const;
-const STATUSES = ["sent", "retrying", "failed", "capped"] as const;
+const STATUSES = everyValueOf<QueryValue<"/v1/notification-deliveries", "status">>()([
+  "sent",
+  "retrying",
+  "failed",
+  "capped",
+]);
 const STATUS_COLORS = { sent: "green", retrying: "orange", failed: "red", capped: "default" } as const;
 const keyOf = (t: Template) => `${t.notice_type}/${t.locale}/${t.channel}`;
 

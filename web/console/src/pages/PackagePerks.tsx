@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Form, Input, InputNumber, Select, Space, Typography } from "antd";
 import { api, unwrap } from "../../../api/client";
 import type { operations } from "../../../api/openapi";
+import { everyValueOf } from "../apiEnums";
 import { GiftField, type GiftSpec, useGiftRule } from "../components/GiftField";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 
@@ -12,7 +13,7 @@ type ApiPerkType = NonNullable<
 >[number]["type"];
 
 /** The nine perk kinds a package offers (seed 001 §2.2.1 "Configure Benefits"), as the API names them. */
-export const PERK_TYPES = [
+export const PERK_TYPES = everyValueOf<ApiPerkType>()([
   "first_purchase_gift",
   "repeat_purchase_gift",
   "early_renewal_gift",
@@ -22,14 +23,8 @@ export const PERK_TYPES = [
   "promotions",
   "tier_upgrade",
   "card_extension",
-] as const satisfies readonly ApiPerkType[];
+]);
 type PerkType = (typeof PERK_TYPES)[number];
-/**
- * The form offers every kind the API takes: a kind added to the API and not here is a type
- * error (`never` only when none is missing), so the list cannot silently fall behind.
- */
-type EveryKindOffered<Missing extends never> = Missing;
-export type UnofferedPerkTypes = EveryKindOffered<Exclude<ApiPerkType, PerkType>>;
 const GIFT_PERKS: readonly PerkType[] = ["first_purchase_gift", "repeat_purchase_gift", "early_renewal_gift"];
 /** The benefit kind each benefit-referencing perk names ("select from existing … benefits"). */
 const PERK_BENEFIT_KIND = {

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Button, Modal, Select, Space, Tag } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../../api/client";
+import { everyValueOf, type QueryValue } from "../../apiEnums";
 import { CursorTable } from "../../components/CursorTable";
 import { PageHeader } from "../../components/Page";
 import { ProblemAlert } from "../../components/problems";
@@ -10,7 +11,11 @@ import { StatusFilter, TextDialog, useDeskAction, useMerchantNames, useTextDialo
 
 type BankRecord = components["schemas"]["DepositBankRecord"];
 type Status = BankRecord["status"];
-const STATUSES = ["unmatched", "matched", "returned"] as const;
+const STATUSES = everyValueOf<QueryValue<"/v1/deposit-bank-records", "status">>()([
+  "unmatched",
+  "matched",
+  "returned",
+]);
 
 /** Unmatched bank records: match one to a top-up application by hand, or return it to the payer. */
 export default function FinanceBankRecords() {

@@ -1,6 +1,7 @@
 import { Button, Space } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../../api/client";
+import { everyValueOf, type QueryValue } from "../../apiEnums";
 import { CursorTable } from "../../components/CursorTable";
 import { PageHeader } from "../../components/Page";
 import { ProblemAlert } from "../../components/problems";
@@ -11,7 +12,12 @@ import { StatusFilter, TextDialog, useDeskAction, useMerchantNames, useTextDialo
 type InvoiceRequest = components["schemas"]["DepositInvoiceRequest"];
 type Status = InvoiceRequest["status"];
 type Action = "issue" | "mail" | "reject";
-const STATUSES = ["requested", "issued", "mailed", "rejected"] as const;
+const STATUSES = everyValueOf<QueryValue<"/v1/deposit-invoice-requests", "status">>()([
+  "requested",
+  "issued",
+  "mailed",
+  "rejected",
+]);
 const NEXT: Record<Status, Action[]> = {
   requested: ["issue", "reject"],
   issued: ["mail"],

@@ -1,6 +1,7 @@
 import { Button, Typography } from "antd";
 import { useState } from "react";
 import { api, unwrap } from "../../../../api/client";
+import { everyValueOf, type QueryValue } from "../../apiEnums";
 import { CursorTable } from "../../components/CursorTable";
 import { PageHeader } from "../../components/Page";
 import { ProblemAlert } from "../../components/problems";
@@ -8,7 +9,7 @@ import { CATALOGS, type MessageKey, useI18n } from "../../i18n/i18n";
 import { StatusFilter, TextDialog, useDeskAction, useMerchantNames, useTextDialog } from "./desk";
 
 type Item = Awaited<ReturnType<typeof fetchItems>>["data"][number];
-const STATUSES = ["open", "resolved"] as const;
+const STATUSES = everyValueOf<QueryValue<"/v1/deposit-manual-items", "status">>()(["open", "resolved"]);
 
 const fetchItems = (query: { limit: number; starting_after?: string; status: "open" | "resolved" }) =>
   unwrap(api.GET("/v1/deposit-manual-items", { params: { query } }));

@@ -1,6 +1,7 @@
 import { Button, Space } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../../api/client";
+import { everyValueOf, type QueryValue } from "../../apiEnums";
 import { CursorTable } from "../../components/CursorTable";
 import { PageHeader } from "../../components/Page";
 import { ProblemAlert } from "../../components/problems";
@@ -10,7 +11,12 @@ import { StatusFilter, TextDialog, useDeskAction, useTextDialog } from "./desk";
 
 type Profile = components["schemas"]["DepositInvoiceProfile"];
 type Status = Profile["status"];
-const STATUSES = ["verifying", "verified", "rejected", "draft"] as const;
+const STATUSES = everyValueOf<QueryValue<"/v1/deposit-invoice-profiles", "status">>()([
+  "verifying",
+  "verified",
+  "rejected",
+  "draft",
+]);
 
 /** Qualification review: verify a merchant's invoice qualification, or reject it with a reason. */
 export default function FinanceQualifications() {

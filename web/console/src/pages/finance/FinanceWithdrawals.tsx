@@ -1,6 +1,7 @@
 import { Button, Space } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../../api/client";
+import { everyValueOf, type QueryValue } from "../../apiEnums";
 import { CursorTable } from "../../components/CursorTable";
 import { PageHeader } from "../../components/Page";
 import { ProblemAlert } from "../../components/problems";
@@ -10,7 +11,13 @@ import { StatusFilter, TextDialog, useDeskAction, useMerchantNames, useTextDialo
 type Withdrawal = components["schemas"]["DepositWithdrawal"];
 type Status = Withdrawal["status"];
 type Action = "approve" | "reject" | "pay" | "fail";
-const STATUSES = ["requested", "approved", "failed", "paid", "rejected"] as const;
+const STATUSES = everyValueOf<QueryValue<"/v1/deposit-withdrawals", "status">>()([
+  "requested",
+  "approved",
+  "failed",
+  "paid",
+  "rejected",
+]);
 /** What finance may do with a withdrawal in each status. */
 const ACTIONS: Record<Status, Action[]> = {
   requested: ["approve", "reject"],
