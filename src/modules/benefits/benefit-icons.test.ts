@@ -38,10 +38,11 @@ const createBenefit = (icon: string) =>
     payload: { kind: "custom", name: `With ${icon}`, icon, config: {} },
   });
 
-const uploadImage = (purpose: string) =>
+/** Uploads the PNG at one of the two doors: `/v1/benefit-icons`, or `/v1/images` with a purpose. */
+const upload = (url: string) =>
   t.app.inject({
     method: "POST",
-    url: `/v1/images?purpose=${purpose}`,
+    url,
     headers: { ...tenant.auth, "content-type": "image/png" },
     payload: PNG,
   });
@@ -90,12 +91,7 @@ describe("benefit icons in the tenant's images", () => {
   });
 
   it("keeps an icon uploaded at /v1/benefit-icons as an image of purpose benefit_icon", async () => {
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/v1/benefit-icons",
-      headers: { ...tenant.auth, "content-type": "image/png" },
-      payload: PNG,
-    });
+    const res = await upload("/v1/benefit-icons");
     expect(res.statusCode, res.body).toBe(201);
     const { id } = json<{ id: string }>(res);
     const row = await sql<{ purpose: string }>`select purpose from images
@@ -104,7 +100,7 @@ describe("benefit icons in the tenant's images", () => {
   });
 
   it("takes an image uploaded with purpose benefit_icon as an icon, and refuses a cover", async () => {
-    const icon = await uploadImage("benefit_icon");
+    const icon = await upload("/v1/images?purpose=benefit_icon");
     expect(icon.statusCode, icon.body).toBe(201);
     const iconId = json<{ id: string }>(icon).id;
     expect((await createBenefit(iconId)).statusCode).toBe(201);
@@ -112,7 +108,7 @@ describe("benefit icons in the tenant's images", () => {
       (await t.app.inject({ url: `/v1/benefit-icons/${iconId}`, headers: tenant.auth })).statusCode,
     ).toBe(200);
 
-    const cover = await uploadImage("package_cover");
+    const cover = await upload("/v1/images?purpose=package_cover");
     expect(cover.statusCode, cover.body).toBe(201);
     const coverId = json<{ id: string }>(cover).id;
     expectProblem(await createBenefit(coverId), 400, "invalid_icon");
