@@ -138,7 +138,9 @@ export async function packagesLoadedAtStart(root: string, entries: string[]): Pr
       seen.add(source);
       for (const dep of modules.get(source)?.dependencies ?? []) {
         if (dep.dynamic) continue;
-        const inPackage = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(dep.resolved);
+        // Leftmost node_modules: the package the source imports, even when node_modules is a
+        // link to another checkout's (its paths then start with ../).
+        const inPackage = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(dep.resolved);
         if (inPackage) packages.add(inPackage[1]!);
         else if (dep.resolved.startsWith("src/")) pending.push(dep.resolved);
       }
