@@ -252,8 +252,7 @@ describe("Enterprise Center", () => {
     const coupon = page.getByRole("tabpanel").locator(".ant-table-tbody tr.ant-table-row").first();
     await poll(() => coupon.textContent()).toContain("500.00");
     await coupon.getByRole("button", { name: "分配" }).click();
-    await dialog().getByLabel("选择成员账号").click();
-    await pickOption(page, "Pudong Research");
+    await chooseOption(page, dialog(), "选择成员账号", "Pudong Research");
     await dialog().getByLabel("Pudong Research 的分配金额").fill("200");
     await dialog().getByRole("button", { name: "已分配代金券" }).click();
     await poll(() => dialog().getByText("该账号暂无分配的代金券").isVisible()).toBe(true);
@@ -269,8 +268,7 @@ describe("Enterprise Center", () => {
       lines: [{ product_code: "cvm", amount: 5_000 }],
     });
     await coupon.getByRole("button", { name: "回收" }).click();
-    await dialog().getByLabel("选择成员账号").click();
-    await pickOption(page, "Pudong Research");
+    await chooseOption(page, dialog(), "选择成员账号", "Pudong Research");
     await poll(() => dialog().getByTestId("recoverable-amount").textContent()).toContain("150.00");
     await screenshot(page, "partners-14-enterprise-revoke");
     await dialog().getByRole("button", { name: "确定" }).click();

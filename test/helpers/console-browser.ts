@@ -279,20 +279,40 @@ export async function pickOption(
 }
 
 /**
- * Chooses `text` in the select labelled `label` within `scope`, and sees it chosen. A select
- * opened while its options still load grows and moves its list under the click, which then
- * misses; so it is opened only once its loading icon has gone.
+ * Chooses `text` in the select labelled `label` within `scope` (a form item's label, or the
+ * select's own aria-label), and sees it chosen. A select opened while its options still load
+ * grows and moves its list under the click, which then misses; so it is opened only once its
+ * loading icon has gone. A list that moves for another reason (a section of the form still
+ * expanding above it) can lose the click too, so a pick not shown within a few seconds is made
+ * again, up to three times; a choice the select never shows still fails.
  */
 export async function chooseOption(page: Page, scope: Locator, label: string, text: string): Promise<void> {
-  const item = scope
-    .locator(".ant-form-item")
+  const select = scope
+    .locator(".ant-select")
     .filter({ has: page.getByLabel(label, { exact: true }) })
     .last();
-  await poll(() => item.locator(".anticon-loading").count()).toBe(0);
-  await scope.getByLabel(label, { exact: true }).click();
-  await pickOption(page, text);
-  await poll(() => item.textContent()).toContain(text);
+  const openList = page
+    .locator(".ant-select-dropdown:not(.ant-select-dropdown-hidden)")
+    .filter({ visible: true });
+  for (let attempt = 1; ; attempt++) {
+    await poll(() => select.locator(".anticon-loading").count()).toBe(0);
+    // Opened on the first try; on a later one only if the lost click also closed the list.
+    if (attempt === 1 || (await openList.count()) === 0)
+      await scope.getByLabel(label, { exact: true }).click();
+    await pickOption(page, text);
+    try {
+      await expect
+        .poll(() => select.textContent(), { timeout: PICK_SHOWN_TIMEOUT, interval: 100 })
+        .toContain(text);
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+    }
+  }
 }
+
+/** How long a pick may take to show in its select before it is taken as lost. */
+const PICK_SHOWN_TIMEOUT = 5_000;
 
 export async function signIn(
   page: Page,
