@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   acceptConfirmation,
   type ConsoleServer,
+  chooseOption,
   ensureConsoleBuilt,
   expectNoConsoleProblems,
   launchChromium,
@@ -194,8 +195,7 @@ describe("the operator console", () => {
     await screenshot(page, "06-benefits-list");
 
     await menu().getByText("收银模拟").click();
-    await page.getByLabel("会员").click();
-    await pickOption(page, "张三");
+    await chooseOption(page, page.locator("body"), "会员", "张三");
     await page.getByRole("button", { name: "计算" }).click();
     const quote = page.getByTestId("quote");
     await poll(() => page.getByTestId("quote-total").textContent()).toBe("¥90.00");

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ConsoleServer,
   type ConsoleSession,
+  chooseOption,
   expectNoConsoleProblems,
   ONE_PIXEL_PNG,
   openDialog,
@@ -211,8 +212,7 @@ describe("gift card plan management", () => {
     await pickOption(page, "必填");
     await d.getByLabel("卡号（仅门店）").click();
     await pickOption(page, "选填");
-    await d.getByLabel("使用须知").click();
-    await pickOption(page, "礼品卡使用须知 (v1)");
+    await chooseOption(page, d, "使用须知", "礼品卡使用须知 (v1)");
     await screenshot(page, "giftcards-create-plan-scope-design");
     await d.getByRole("button", { name: "保存" }).click();
     await poll(() => row("南京路门店礼品卡").count()).toBe(1);

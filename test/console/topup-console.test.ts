@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ConsoleServer,
   type ConsoleSession,
+  chooseOption,
   expectNoConsoleProblems,
   openDialog,
   pickOption,
@@ -78,8 +79,7 @@ describe("the console's top-up plans", () => {
     await poll(() => smartRow.textContent()).toContain("充值优惠 / 固定金额");
 
     await page.getByRole("tab", { name: "充值码" }).click();
-    await page.getByLabel("方案", { exact: true }).click();
-    await pickOption(page, "夏季充值");
+    await chooseOption(page, page.locator("body"), "方案", "夏季充值");
     await page.getByRole("button", { name: "新建充值码" }).click();
     const code = dialogOf(page);
     await code.getByLabel("场景").fill("收银台海报");
