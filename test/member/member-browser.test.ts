@@ -56,6 +56,12 @@ beforeAll(async () => {
     expires_at: "2027-06-30T16:00:00Z",
     min_bill_amount: 5_000,
   });
+  // A second voucher, taken back by the store: the member still sees it, under its own tab.
+  const takenBack = await server.api<{ id: string }>("POST", `/v1/members/${ada}/vouchers`, {
+    face_value: { amount: 2_500, asset: "CNY" },
+    expires_at: "2027-06-30T16:00:00Z",
+  });
+  await server.api("POST", `/v1/member-vouchers/${takenBack.id}/withdraw`, { reason: "误发" });
   const plan = await server.api<{ id: string }>("POST", "/v1/gift-card-plans", {
     name: "中秋团圆礼品卡",
     card_type: "electronic",
@@ -142,7 +148,27 @@ describe("the member center on a phone", () => {
     await poll(() => voucher.first().textContent()).toContain("¥10.00");
     expect(await voucher.first().textContent()).toContain("满 ¥50.00 可用");
     expect(await voucher.first().textContent()).toContain("未使用");
+    expect(await voucher.count()).toBe(1);
     await shot("vouchers");
+    await page.getByRole("tab", { name: "已撤回" }).click();
+    await poll(() => voucher.first().textContent()).toContain("¥25.00");
+    // The fifth tab overflows the phone's width: it is scrolled fully into view, and the
+    // underline has moved under it.
+    await poll(async () => {
+      const tab = await page.locator(".adm-tabs-tab-active").boundingBox();
+      const line = await page.locator(".adm-tabs-tab-line").boundingBox();
+      const width = page.viewportSize()!.width;
+      return (
+        tab !== null &&
+        line !== null &&
+        tab.x >= 0 &&
+        tab.x + tab.width <= width &&
+        Math.abs(tab.x + tab.width / 2 - (line.x + line.width / 2)) < 2
+      );
+    }).toBe(true);
+    expect(await voucher.count()).toBe(1);
+    expect(await voucher.first().textContent()).toContain("已撤回");
+    await shot("vouchers-withdrawn");
     expectNoConsoleProblems(problems);
   });
 

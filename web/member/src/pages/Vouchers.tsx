@@ -6,7 +6,11 @@ import { useMember } from "../context";
 import { useI18n } from "../i18n";
 
 type Voucher = components["schemas"]["MemberVoucher"];
-const STATUSES = ["unused", "partly_used", "used_up", "expired"] as const;
+/** Every status a member's voucher can have: a withdrawn one (say, a refunded package's gift) is shown too, not lost. */
+const STATUSES = ["unused", "partly_used", "used_up", "expired", "withdrawn"] as const;
+
+/** Grey that white text still reads on (4.5:1, the least WCAG AA allows for body text). */
+const SPENT_GREY = "#767676";
 
 /** The member's own vouchers by status, each with its rules (minimum bill, products, validity). */
 export default function Vouchers() {
@@ -44,6 +48,7 @@ export default function Vouchers() {
 function VoucherCard(props: { voucher: Voucher }) {
   const { t, fmt } = useI18n();
   const v = props.voucher;
+  const spendable = v.status === "unused" || v.status === "partly_used";
   const codes = v.scope.product_codes.join(", ");
   const scope =
     v.scope.kind === "all"
@@ -55,7 +60,8 @@ function VoucherCard(props: { voucher: Voucher }) {
         style={{
           width: 96,
           borderRadius: 8,
-          background: "var(--brand)",
+          // A voucher that can no longer be spent is grey, so it does not read as one that can.
+          background: spendable ? "var(--brand)" : SPENT_GREY,
           color: "#fff",
           display: "flex",
           flexDirection: "column",
@@ -81,10 +87,7 @@ function VoucherCard(props: { voucher: Voucher }) {
         <div style={{ color: "var(--adm-color-weak)" }}>
           {t("voucher.valid", { from: fmt.date(v.starts_at), to: fmt.date(v.expires_at) })}
         </div>
-        <Tag
-          color={v.status === "unused" || v.status === "partly_used" ? "primary" : "default"}
-          fill="outline"
-        >
+        <Tag color={spendable ? "primary" : "default"} fill="outline">
           {t(`voucher.${v.status}`)}
         </Tag>
       </div>
