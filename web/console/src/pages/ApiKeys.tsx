@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Form, Input, Modal, Select, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
-import { everyValueOf } from "../apiEnums";
+import { everyValueOf } from "../../../api/enums";
 import { CursorTable } from "../components/CursorTable";
 import { PageHeader } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";

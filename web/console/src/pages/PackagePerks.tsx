@@ -2,8 +2,8 @@ import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { Button, Card, Form, Input, InputNumber, Select, Space, Typography } from "antd";
 import { api, unwrap } from "../../../api/client";
+import { everyValueOf } from "../../../api/enums";
 import type { operations } from "../../../api/openapi";
-import { everyValueOf } from "../apiEnums";
 import { GiftField, type GiftSpec, useGiftRule } from "../components/GiftField";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 

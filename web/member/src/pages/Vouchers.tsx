@@ -1,13 +1,20 @@
 import { Tabs, Tag } from "antd-mobile";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../api/client";
+import { everyValueOf, type QueryValue } from "../../../api/enums";
 import { CursorList } from "../components";
 import { useMember } from "../context";
 import { useI18n } from "../i18n";
 
 type Voucher = components["schemas"]["MemberVoucher"];
 /** Every status a member's voucher can have: a withdrawn one (say, a refunded package's gift) is shown too, not lost. */
-const STATUSES = ["unused", "partly_used", "used_up", "expired", "withdrawn"] as const;
+const STATUSES = everyValueOf<QueryValue<"/v1/members/{member_id}/vouchers", "status">>()([
+  "unused",
+  "partly_used",
+  "used_up",
+  "expired",
+  "withdrawn",
+]);
 
 /** Grey that white text still reads on (4.5:1, the least WCAG AA allows for body text). */
 const SPENT_GREY = "#767676";

@@ -1,7 +1,7 @@
 import { Button, Space } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../../api/client";
-import { everyValueOf, type QueryValue } from "../../apiEnums";
+import { everyValueOf, type QueryValue } from "../../../../api/enums";
 import { CursorTable } from "../../components/CursorTable";
 import { PageHeader } from "../../components/Page";
 import { ProblemAlert } from "../../components/problems";

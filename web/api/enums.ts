@@ -1,4 +1,5 @@
-import type { paths } from "../../api/openapi";
+/** Ties the web apps' own lists of API values to the API's: shared by the console and the member center. */
+import type { paths } from "./openapi.js";
 
 type ListQuery<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } }
   ? NonNullable<Q>
