@@ -3,13 +3,13 @@ import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { checkImage, IMAGE_MEDIA_TYPES, type ImageMediaType } from "../../platform/files/image-check.js";
-import type { ImagePurpose } from "../../platform/files/images.js";
+import { type ImagePurpose, isImageOf, MAX_IMAGE_BYTES_BY_PURPOSE } from "../../platform/files/images.js";
 import { newId } from "../../shared/ids.js";
 import { BenefitsError } from "./benefits.errors.js";
 
 export const ICON_MEDIA_TYPES = IMAGE_MEDIA_TYPES;
 export type IconMediaType = ImageMediaType;
-export const MAX_ICON_BYTES = 1024 * 1024;
+export const MAX_ICON_BYTES = MAX_IMAGE_BYTES_BY_PURPOSE.benefit_icon;
 
 /**
  * Icons are kept in the tenant's `images` with this purpose (migration 1790), beside covers and
@@ -77,14 +77,7 @@ export async function assertIconExists(
   icon: string | null | undefined,
 ): Promise<void> {
   if (!icon) return;
-  const row = await trx
-    .selectFrom("images")
-    .select("id")
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", icon)
-    .where("purpose", "=", ICON_PURPOSE)
-    .executeTakeFirst();
-  if (!row) {
+  if (!(await isImageOf(trx, tenantId, icon, ICON_PURPOSE))) {
     throw new BenefitsError("invalid_icon", `No icon ${icon}: upload it with POST /v1/benefit-icons first`, {
       errors: [{ field: "/body/icon", message: "is not an uploaded icon" }],
     });

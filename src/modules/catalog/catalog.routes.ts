@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import { IMAGE_MEDIA_TYPES, IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
+import { MAX_IMAGE_BYTES } from "../../platform/files/images.js";
 import { imageShownToMembers } from "../../platform/files/member-images.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
@@ -19,7 +20,7 @@ import {
 } from "./catalog.schemas.js";
 import { memberEntitlements } from "./entitlements.js";
 import { giftRoutes } from "./gifts.routes.js";
-import { findImage, MAX_IMAGE_BYTES } from "./images.js";
+import { findImage } from "./images.js";
 import { heldBenefits } from "./member-benefits.js";
 import { saveImage } from "./save-image.js";
 import { assertTenantWide } from "./tenant-wide.js";

@@ -1,18 +1,5 @@
 import type { Tx } from "../../db/database.js";
-import type { ImagePurpose } from "../../platform/files/images.js";
 import { CatalogError } from "./catalog.errors.js";
-
-/** Covers and designs may be up to 2 MiB; icons 1 MiB (the benefit icons' limit). */
-export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
-export const MAX_IMAGE_BYTES_BY_PURPOSE: Record<ImagePurpose, number> = {
-  benefit_icon: 1024 * 1024,
-  package_cover: MAX_IMAGE_BYTES,
-  topup_cover: MAX_IMAGE_BYTES,
-  card_design: MAX_IMAGE_BYTES,
-  detail: MAX_IMAGE_BYTES,
-  verification_page: MAX_IMAGE_BYTES,
-  student_id: MAX_IMAGE_BYTES,
-};
 
 export async function findImage(trx: Tx, tenantId: string, id: string) {
   const row = await trx

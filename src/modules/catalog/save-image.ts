@@ -3,9 +3,9 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { checkImage, type ImageMediaType } from "../../platform/files/image-check.js";
+import { MAX_IMAGE_BYTES_BY_PURPOSE } from "../../platform/files/images.js";
 import { newId } from "../../shared/ids.js";
 import type { ImagePurpose } from "./catalog.repository.js";
-import { MAX_IMAGE_BYTES_BY_PURPOSE } from "./images.js";
 
 /**
  * Keeps an uploaded image for a purpose (a package cover, a gift card design, detail images):

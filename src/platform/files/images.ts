@@ -36,6 +36,18 @@ declare module "../../db/schema.js" {
   }
 }
 
+/** Covers, designs and the rest may be up to 2 MiB; benefit icons 1 MiB. */
+export const MAX_IMAGE_BYTES = 2 * 1024 * 1024;
+export const MAX_IMAGE_BYTES_BY_PURPOSE: Record<ImagePurpose, number> = {
+  benefit_icon: 1024 * 1024,
+  package_cover: MAX_IMAGE_BYTES,
+  topup_cover: MAX_IMAGE_BYTES,
+  card_design: MAX_IMAGE_BYTES,
+  detail: MAX_IMAGE_BYTES,
+  verification_page: MAX_IMAGE_BYTES,
+  student_id: MAX_IMAGE_BYTES,
+};
+
 /** Each module that names images declares this code in its own error set (same status everywhere). */
 export const IMAGE_ERRORS = defineErrors({ invalid_image: 400 });
 
@@ -48,13 +60,7 @@ export async function assertImage(
   field: string,
 ): Promise<void> {
   if (!id) return;
-  const row = await trx
-    .selectFrom("images")
-    .select("purpose")
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
-  if (row?.purpose !== purpose) {
+  if (!(await isImageOf(trx, tenantId, id, purpose))) {
     throw new IMAGE_ERRORS.Error(
       "invalid_image",
       `${id} is not an uploaded ${purpose} image: POST /v1/images?purpose=${purpose}`,
@@ -63,4 +69,21 @@ export async function assertImage(
       },
     );
   }
+}
+
+/** Whether `id` is an uploaded image of the tenant with this purpose. */
+export async function isImageOf(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  purpose: ImagePurpose,
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom("images")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id)
+    .where("purpose", "=", purpose)
+    .executeTakeFirst();
+  return row !== undefined;
 }
