@@ -44,10 +44,27 @@ export async function findVisibleMember(trx: Tx, actor: Actor, memberId: string)
   return row;
 }
 
+/** The org unit kinds that hold vouchers of their own and reach them with a member token. */
+const TOKEN_HOLDING_UNIT_KINDS: ReadonlySet<string> = new Set(["customer", "member_account"]);
+
 /**
- * A member token names a member the caller may see. Ids of other shapes (the vouchers
- * module's customers) are not members of this module and pass unchecked.
+ * A member token names a member the caller may see, or a customer of the vouchers module (an
+ * org unit of a voucher-holding kind) in the caller's subtree. Anything else answers as a
+ * missing member: a token is a credential, and a scoped key must not mint one for a holder it
+ * cannot see itself, nor learn that such a holder exists.
  */
 export const memberTokenGuard: MemberTokenGuard = async (trx, actor, memberId) => {
-  if (memberId.startsWith("mbr_")) await findVisibleMember(trx, actor, memberId);
+  if (memberId.startsWith("mbr_")) {
+    await findVisibleMember(trx, actor, memberId);
+    return;
+  }
+  const unit = await trx
+    .selectFrom("org_units")
+    .select(["kind", "path"])
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "=", memberId)
+    .executeTakeFirst();
+  if (!unit || !TOKEN_HOLDING_UNIT_KINDS.has(unit.kind) || !inScope(actor, unit.path)) {
+    throw new MembersError("member_not_found", "Member not found");
+  }
 };

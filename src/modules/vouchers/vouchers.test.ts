@@ -521,6 +521,28 @@ describe("access and usage export", () => {
     expect(xlsx.statusCode).toBe(200);
     expect(xlsx.rawPayload.subarray(0, 2).toString()).toBe("PK");
   });
+
+  it("a scoped key mints and revokes member tokens only for customers in its own subtree", async () => {
+    const mint = (headers: Headers, memberId: string) =>
+      post("/v1/member-tokens", headers, { member_id: memberId });
+    const revoke = (headers: Headers, memberId: string, key: string) =>
+      post("/v1/member-tokens/revoke", headers, { member_id: memberId }, key);
+    // Reseller 2's customer, out of reseller 1's subtree, answers as a missing member would.
+    expectProblem(await mint(tree.keys.reseller1, tree.customer2.id), 404, "member_not_found");
+    expectProblem(
+      await revoke(tree.keys.reseller1, tree.customer2.id, "revoke-out-of-scope"),
+      404,
+      "member_not_found",
+    );
+    // Units that hold no vouchers of their own (the tenant's root, a reseller) are no token holders.
+    expectProblem(await mint(tenant.auth, tenant.rootOrgUnitId), 404, "member_not_found");
+    expectProblem(await mint(tree.keys.distributor, tree.reseller1.id), 404, "member_not_found");
+    expectProblem(await mint(tenant.auth, "org_doesnotexist"), 404, "member_not_found");
+    // In scope, both work.
+    expect((await mint(tree.keys.reseller1, tree.customer1a.id)).statusCode).toBe(201);
+    expect((await mint(tree.keys.distributor, tree.customer2.id)).statusCode).toBe(201);
+    expect((await revoke(tree.keys.reseller2, tree.customer2.id, "revoke-in-scope")).statusCode).toBe(200);
+  });
 });
 
 describe("expiry", () => {
