@@ -33,6 +33,24 @@ export async function lockUsableMember(
   return row;
 }
 
+/**
+ * A refund is about to credit what the member paid back to its balance. A closed account's
+ * balance can be neither spent nor withdrawn, so money refunded into it would be owed to nobody
+ * who could ever use it: refused (member_closed) before anything is written. Frozen balances
+ * take it, as they are usable again once unfrozen. Not scope-checked: whoever may refund the
+ * payment may refund it to any member. The row stays locked, so the account cannot close
+ * between this check and the credit.
+ */
+export async function lockMemberTakingRefund(trx: Tx, tenantId: string, memberId: string): Promise<void> {
+  const row = await findMember(trx, tenantId, memberId, { lock: true });
+  if (row?.status === "closed") {
+    throw new MembersError(
+      "member_closed",
+      "The member's account is closed: its balance can take no refund; refund the member by other means",
+    );
+  }
+}
+
 /** Like lockUsableMember without the lock or the status check: for reads. */
 export async function findVisibleMember(trx: Tx, actor: Actor, memberId: string): Promise<MemberRow> {
   const row = await findMember(trx, actor.tenantId, memberId);

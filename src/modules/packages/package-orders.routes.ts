@@ -167,7 +167,12 @@ export async function packageOrderRoutes(
     config: {
       permission: "packages.refund",
       idempotent: true,
-      errors: ["package_order_not_found", "package_order_not_refundable", "refund_restricted"],
+      errors: [
+        "package_order_not_found",
+        "package_order_not_refundable",
+        "refund_restricted",
+        "member_closed",
+      ],
     },
     schema: {
       operationId: "refundPackageOrder",

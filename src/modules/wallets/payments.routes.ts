@@ -191,13 +191,14 @@ export async function paymentRoutes(
         "payment_not_refundable",
         "refund_exceeds_paid",
         "payment_refunded_by_order",
+        "member_closed",
       ],
     },
     schema: {
       tags,
       summary: "Refund (part of) a balance payment back to the accounts that paid it",
       description:
-        "Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund).",
+        "Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund). A closed member's balance takes no refund (422 member_closed, nothing written): its money could never be spent or withdrawn.",
       params: IdParams,
       body: RefundBody,
       response: { 201: Refund, ...errorResponses(409, 422) },

@@ -391,6 +391,21 @@ describe("refunds", () => {
     await ok("POST", `/v1/wallet-payments/${held.id}/refunds`, { amount: 500 });
     expect(await balance(m)).toMatchObject({ total: 1000 });
   });
+
+  it("a closed member's balance takes no refund: refused, and nothing is written", async () => {
+    const m = await memberWith(1000);
+    const paid = json<Pay>(await pay(m, 1000));
+    expect(paid.status).toBe("paid");
+    // Spent to zero, the account may close.
+    await ok("PATCH", `/v1/members/${m}`, { status: "closed" });
+    expectProblem(
+      await call("POST", `/v1/wallet-payments/${paid.id}/refunds`, { amount: 1000 }),
+      422,
+      "member_closed",
+    );
+    expect(await balance(m)).toMatchObject({ total: 0 });
+    expect(json<Pay>(await call("GET", `/v1/wallet-payments/${paid.id}`)).refunded_amount).toBe(0);
+  });
 });
 
 describe("concurrency", () => {

@@ -4,6 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { balancePaymentOwner } from "../../platform/payment-outcomes.js";
 import { newId } from "../../shared/ids.js";
 import { divideRounded } from "../../shared/money.js";
+import { lockMemberTakingRefund } from "../members/index.js";
 import { lotMoves, refundedSoFar, refundLegsOf } from "./refund-legs.js";
 import { planRefund } from "./spend-plan.js";
 import { WalletsError } from "./wallets.errors.js";
@@ -82,6 +83,7 @@ async function refundLockedPayment(
   if (payment.status !== "paid") {
     throw new WalletsError("payment_not_refundable", `A ${payment.status} payment cannot be refunded`);
   }
+  await lockMemberTakingRefund(uow.trx, uow.tenantId, payment.member_id);
   const previous = await uow.trx
     .selectFrom("wallet_refunds")
     .select([
