@@ -170,7 +170,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       if (actor.orgUnitId)
         throw new DomainError("forbidden", "Only tenant-wide staff change tenant settings");
       const body = request.body;
-      validateTenantSettings({
+      const { timezone } = await validateTenantSettings(db, {
         timezone: body.timezone,
         defaultCurrency: body.default_currency,
         locale: body.locale,
@@ -184,7 +184,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           .executeTakeFirstOrThrow();
         const after = await trx
           .updateTable("tenants")
-          .set({ ...body, updated_at: clock.now() })
+          .set({ ...body, ...(timezone === undefined ? {} : { timezone }), updated_at: clock.now() })
           .where("id", "=", actor.tenantId)
           .returning(TENANT_COLUMNS)
           .executeTakeFirstOrThrow();

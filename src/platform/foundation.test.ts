@@ -11,6 +11,7 @@ import {
 } from "../../test/helpers/app.js";
 import { someoneWaitsForALock } from "../../test/helpers/last-place.js";
 import { waitFor } from "../../test/helpers/wait.js";
+import { canonicalTimezone } from "./tenants.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -250,6 +251,25 @@ describe("roles and scopes", () => {
       headers: tenant.auth,
     });
     expect(byOwner.statusCode, byOwner.body).toBe(200);
+  });
+
+  it("a tenant's time zone is stored in its canonical spelling; one PostgreSQL does not know is refused", async () => {
+    const zoned = await createTestTenant(t, "Zoned");
+    const patch = (timezone: string) =>
+      t.app.inject({ method: "PATCH", url: "/v1/tenant", headers: zoned.auth, payload: { timezone } });
+    expect(json<{ timezone: string }>(await patch("asia/tokyo")).timezone).toBe("Asia/Tokyo");
+    expect(json<{ timezone: string }>(await patch("Asia/Kolkata")).timezone).toBe("Asia/Kolkata");
+    // Node's zone data knows this retired name; PostgreSQL's does not, and every report that
+    // works out local days in SQL would fail once it was stored.
+    expect(canonicalTimezone("US/Pacific-New")).toBeDefined();
+    const refused = expectProblem(await patch("US/Pacific-New"), 400, "validation_failed");
+    expect(refused.errors).toContainEqual({ field: "/body/timezone", message: "is not an IANA time zone" });
+    expectProblem(await patch("Mars/Olympus_Mons"), 400, "validation_failed");
+    const after = json<{ timezone: string }>(await t.app.inject({ url: "/v1/tenant", headers: zoned.auth }));
+    expect(after.timezone).toBe("Asia/Kolkata");
+    expect(
+      (await t.app.inject({ url: "/v1/wallet-daily-totals?days=3", headers: zoned.auth })).statusCode,
+    ).toBe(200);
   });
 
   it("another tenant's ids answer 404", async () => {

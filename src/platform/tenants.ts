@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Database, Tx } from "../db/database.js";
 import { ensureCurrencyAsset } from "../ledger/index.js";
 
@@ -9,12 +10,34 @@ import { type CreatedApiKey, createApiKey } from "./auth/api-keys.js";
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
 
-export function isValidTimezone(zone: string): boolean {
+/**
+ * The zone as it is to be stored, if Node's time zone data knows it: in its usual capitals
+ * ("asia/tokyo" → "Asia/Tokyo"), but never swapped for another name of the same zone, which is
+ * what Node's own canonical name can be ("Asia/Kolkata" → "Asia/Calcutta").
+ */
+export function canonicalTimezone(zone: string): string | undefined {
+  let canonical: string;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
+    canonical = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
+  }
+  return canonical.toLowerCase() === zone.toLowerCase() ? canonical : zone;
+}
+
+/**
+ * Whether PostgreSQL knows the zone too: reports work out the tenant's local days in SQL
+ * (`at time zone`), and its zone list lacks some names Node's has (US/Pacific-New), which would
+ * otherwise be stored and then fail every such report. Asked in a transaction of its own, as the
+ * refusal aborts it.
+ */
+async function databaseKnowsTimezone(db: Database, zone: string): Promise<boolean> {
+  try {
+    await db.systemTx((trx) => sql`select now() at time zone ${zone}`.execute(trx));
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === "22023") return false;
+    throw error;
   }
 }
 
@@ -36,22 +59,28 @@ export interface CreatedTenant {
   apiKey: CreatedApiKey;
 }
 
-export function validateTenantSettings(input: {
-  timezone?: string;
-  defaultCurrency?: string;
-  locale?: string;
-}) {
-  if (input.timezone !== undefined && !isValidTimezone(input.timezone)) {
-    throw new DomainError("validation_failed", `Unknown time zone ${input.timezone}`, {
-      errors: [{ field: "/body/timezone", message: "is not an IANA time zone" }],
-    });
-  }
+/**
+ * Checks the settings a tenant is created or changed with; answers the time zone in its
+ * canonical spelling, as it is to be stored.
+ */
+export async function validateTenantSettings(
+  db: Database,
+  input: { timezone?: string; defaultCurrency?: string; locale?: string },
+): Promise<{ timezone?: string }> {
   if (input.defaultCurrency !== undefined && !/^[A-Z][A-Z0-9_]{1,15}$/.test(input.defaultCurrency)) {
     throw new DomainError("validation_failed", "default_currency must be an asset code like CNY");
   }
   if (input.locale !== undefined && !(LOCALES as readonly string[]).includes(input.locale)) {
     throw new DomainError("validation_failed", "locale must be zh-CN or en");
   }
+  if (input.timezone === undefined) return {};
+  const timezone = canonicalTimezone(input.timezone);
+  if (timezone === undefined || !(await databaseKnowsTimezone(db, timezone))) {
+    throw new DomainError("validation_failed", `Unknown time zone ${input.timezone}`, {
+      errors: [{ field: "/body/timezone", message: "is not an IANA time zone" }],
+    });
+  }
+  return { timezone };
 }
 
 /**
@@ -60,7 +89,7 @@ export function validateTenantSettings(input: {
  */
 export async function createTenant(db: Database, input: NewTenant, now: Date): Promise<CreatedTenant> {
   if (!input.name.trim()) throw new DomainError("validation_failed", "A tenant needs a name");
-  validateTenantSettings(input);
+  const { timezone } = await validateTenantSettings(db, input);
   const tenantId = newId("ten");
   const rootOrgUnitId = newId("org");
   // The tenant row is the one insert that precedes any tenant: it runs as the system.
@@ -70,7 +99,7 @@ export async function createTenant(db: Database, input: NewTenant, now: Date): P
       .values({
         id: tenantId,
         name: input.name.trim(),
-        timezone: input.timezone ?? "Asia/Shanghai",
+        timezone: timezone ?? "Asia/Shanghai",
         default_currency: input.defaultCurrency ?? "CNY",
         locale: input.locale ?? "zh-CN",
         sandbox: input.sandbox !== undefined,
