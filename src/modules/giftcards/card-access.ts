@@ -67,6 +67,31 @@ export async function assertCardVisible(trx: Tx, actor: Actor, card: CardRow): P
     throw new GiftcardsError("gift_card_not_found", "Gift card not found");
 }
 
+/**
+ * Who may take value out of a card or undo a freeze, beyond seeing it: tenant-wide staff, and
+ * staff whose subtree holds the store that sold it (or, for a redemption's refund, the store it
+ * was redeemed at). A till that only may redeem a card sold elsewhere did not take its money:
+ * paying it out, adjusting it or lifting another store's freeze is for the selling side.
+ * `store` names the other unit that may act, when there is one.
+ */
+export async function assertCardManaged(
+  trx: Tx,
+  actor: Actor,
+  card: CardRow,
+  action: string,
+  store?: string | null,
+): Promise<void> {
+  if (actor.type === "member" || actor.orgUnitPath === null) return;
+  for (const unit of [card.sale_store_id, store]) {
+    if (unit && inScope(actor, await orgUnitPath(trx, actor.tenantId, unit))) return;
+  }
+  throw new GiftcardsError(
+    "gift_card_managed_elsewhere",
+    `Only staff of the store that sold this card, or above it, may ${action}`,
+    { extra: { card_id: card.id } },
+  );
+}
+
 /** Whether the card has passed its expiry at `now` (the expiry job may not have run yet). */
 export const pastExpiry = (card: CardRow, now: Date) =>
   card.expires_at !== null && card.expires_at.getTime() <= now.getTime();

@@ -4,7 +4,7 @@ import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import { errorResponses, IdParam, Obj, StringEnum } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { adjustCard } from "./adjust-card.js";
-import { assertCardVisible, resolveStore } from "./card-access.js";
+import { assertCardManaged, assertCardVisible, resolveStore } from "./card-access.js";
 import {
   Activity,
   GiftCard,
@@ -150,6 +150,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       const redemption = await findActivity(uow.trx, uow.tenantId, id);
       const card = await findCard(uow.trx, uow.tenantId, redemption.card_id);
       await assertCardVisible(uow.trx, ctx.actor, card);
+      await assertCardManaged(uow.trx, ctx.actor, card, "refund this redemption", redemption.store_id);
       const { activity } = await refundRedemption(
         uow,
         ctx,
@@ -193,6 +194,8 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       input: ({ params, body }) => ({ id: params.id, body }),
       op: async (uow, ctx, { id, body }, now) => {
         const card = await visibleCard(uow, ctx.actor, id);
+        // Any till that sees a card may stop it (a reported theft); lifting that is the seller's.
+        if (!freeze) await assertCardManaged(uow.trx, ctx.actor, card, "restore it");
         const { card: after, activity } = await freezeCard(
           uow,
           ctx,
@@ -228,6 +231,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const card = await visibleCard(uow, ctx.actor, id);
+      await assertCardManaged(uow.trx, ctx.actor, card, "refund it");
       const storeId = await resolveStore(uow.trx, ctx.actor, body?.store_id);
       return refundCard(uow, ctx, { cardId: card.id, reason: body?.reason ?? null, storeId }, now);
     },
@@ -260,6 +264,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const card = await visibleCard(uow, ctx.actor, id);
+      await assertCardManaged(uow.trx, ctx.actor, card, "record its refund");
       return recordSaleRefund(uow, ctx, { cardId: card.id, body }, now);
     },
     // Never loaded (balance 0); the provider's part refunds heard before finance recorded it still show.
@@ -299,6 +304,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const card = await visibleCard(uow, ctx.actor, id);
+      await assertCardManaged(uow.trx, ctx.actor, card, "adjust it");
       return activityOf(card, await adjustCard(uow, ctx, { cardId: card.id, ...body }, now));
     },
   });

@@ -330,6 +330,57 @@ describe("refunding a card", () => {
     expectProblem(await gc.call("POST", `/v1/gift-cards/${card.id}/refund`, {}), 409, "gift_card_not_active");
   });
 
+  it("pays out, adjusts or restores a card only on the side that sold it; a till elsewhere may redeem, refund its own redemption and freeze", async () => {
+    const bothStores = await gc.activePlan({ store_scope: { stores: [storeA, storeB] } });
+    const { card } = await gc.sell(bothStores, 10000, { store_id: storeA });
+    const tillA = await createTestKey(t, tenant.tenantId, "operator", storeA);
+    const tillB = await createTestKey(t, tenant.tenantId, "operator", storeB);
+    const financeB = await createTestKey(t, tenant.tenantId, "finance", storeB);
+    const spentAtB = json<ActivityBody>(
+      await gc.call(
+        "POST",
+        `/v1/gift-cards/${card.id}/redeem`,
+        { amount: 1000, store_id: storeB },
+        tillB.auth,
+      ),
+    );
+    expect(
+      (await gc.call("POST", `/v1/gift-card-activities/${spentAtB.id}/refund`, { amount: 400 }, tillB.auth))
+        .statusCode,
+    ).toBe(201);
+    const adjust = { direction: "increment", amount: 1, reason: "till error" };
+    const managedElsewhere = [
+      await gc.call("POST", `/v1/gift-cards/${card.id}/refund`, { reason: "asked at B" }, tillB.auth),
+      await gc.call("POST", `/v1/gift-cards/${card.id}/adjust`, adjust, financeB.auth),
+    ];
+    for (const refused of managedElsewhere) expectProblem(refused, 403, "gift_card_managed_elsewhere");
+    const frozen = await gc.call(
+      "POST",
+      `/v1/gift-cards/${card.id}/freeze`,
+      { reason: "reported stolen" },
+      tillB.auth,
+    );
+    expect(frozen.statusCode).toBe(201);
+    expectProblem(
+      await gc.call("POST", `/v1/gift-cards/${card.id}/restore`, { reason: "found" }, tillB.auth),
+      403,
+      "gift_card_managed_elsewhere",
+    );
+    // Nothing moved for the refusals: 10,000 − 1,000 + 400.
+    expect((await gc.card(card.id)).balance).toBe(9400);
+    expect(
+      (await gc.call("POST", `/v1/gift-cards/${card.id}/restore`, { reason: "found" }, tillA.auth))
+        .statusCode,
+    ).toBe(201);
+    const paidOut = await gc.call(
+      "POST",
+      `/v1/gift-cards/${card.id}/refund`,
+      { reason: "asked at A" },
+      tillA.auth,
+    );
+    expect(paidOut.statusCode, paidOut.body).toBe(200);
+  });
+
   it("never refunds a fully redeemed card", async () => {
     const { card } = await gc.sell(planId, 10000);
     await redeem(card.id, 10000);

@@ -8,6 +8,7 @@ export const GIFTCARDS_ERRORS = defineErrors({
   asset_not_found: 404,
   gift_card_plan_not_found: 404,
   gift_card_not_found: 404,
+  gift_card_managed_elsewhere: 403,
   gift_card_activity_not_found: 404,
   invalid_denominations: 400,
   invalid_custom_amount: 400,
