@@ -422,6 +422,27 @@ describe("benefit catalog", () => {
         "invalid_icon",
       ],
       [
+        "an SVG animating a link into a script URL spelled with character references",
+        '<svg><a><animate attributeName="href" values="&#106;avascript:alert(1)"/><text>x</text></a></svg>',
+        "image/svg+xml",
+        400,
+        "invalid_icon",
+      ],
+      [
+        "an SVG setting a link",
+        '<svg><a><set attributeName="xlink:href" to="&#x6A;avascript:alert(1)"/><text>x</text></a></svg>',
+        "image/svg+xml",
+        400,
+        "invalid_icon",
+      ],
+      [
+        "an SVG with a script URL in character references",
+        '<svg><a href="&#x6a;&#x61;vascript:alert(1)"><text>x</text></a></svg>',
+        "image/svg+xml",
+        400,
+        "invalid_icon",
+      ],
+      [
         "an SVG with entities",
         '<!DOCTYPE svg [<!ENTITY a "aa">]><svg>&a;</svg>',
         "image/svg+xml",
@@ -436,7 +457,7 @@ describe("benefit catalog", () => {
 
     it("accepts a plain SVG", async () => {
       const svg =
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#c00"/></svg>';
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#c00"><animate attributeName="r" values="4;3;4" dur="2s" repeatCount="indefinite"/></circle><text>&#169; &#x4E2D;</text></svg>';
       const res = await upload(svg, "image/svg+xml");
       expect(res.statusCode, res.body).toBe(201);
     });

@@ -24,11 +24,24 @@ function sniff(bytes: Buffer): ImageMediaType | null {
 
 /**
  * Active content an SVG must not carry: scripts, event handlers, script URLs, embedded
- * documents, entity declarations (billion laughs) and links outside the file. An image that
+ * documents, entity declarations (billion laughs), links outside the file, and animations that
+ * set a link (`<set>`, `<animate attributeName="href">`), which could turn one into a script URL. An image that
  * has any is refused rather than rewritten, so what is stored is exactly what was checked.
  */
 const SVG_ACTIVE =
-  /<\s*(script|foreignObject|iframe|embed|object|audio|video|image|use)\b|\son[a-z]+\s*=|javascript:|data:text\/html|<!ENTITY|<!DOCTYPE|\b(xlink:)?href\s*=\s*["']\s*(?!#)/i;
+  /<\s*(script|foreignObject|iframe|embed|object|audio|video|image|use|set)\b|<\s*animate[^>]*\battributeName\s*=\s*["']?\s*(xlink:)?href|\son[a-z]+\s*=|javascript:|data:text\/html|<!ENTITY|<!DOCTYPE|\b(xlink:)?href\s*=\s*["']\s*(?!#)/i;
+
+/**
+ * The text with its numeric character references written out, so that a script URL spelled
+ * `&#106;avascript:` is seen as what a browser reads. A reference to no character stays as it is.
+ */
+function withCharacterReferencesDecoded(text: string): string {
+  return text.replace(/&#(x[0-9a-f]+|[0-9]+);?/gi, (reference, digits: string) => {
+    const codePoint =
+      digits[0] === "x" || digits[0] === "X" ? Number.parseInt(digits.slice(1), 16) : Number(digits);
+    return codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : reference;
+  });
+}
 
 /**
  * The media type of an upload whose declared type and content agree, or a refusal:
@@ -57,7 +70,7 @@ export function checkImage(
       throw new DomainError(invalidCode, `An SVG ${what} is UTF-8 text`);
     }
     if (!/<svg[\s>]/i.test(text)) throw new DomainError(invalidCode, "The file is not an SVG image");
-    if (SVG_ACTIVE.test(text)) {
+    if (SVG_ACTIVE.test(text) || SVG_ACTIVE.test(withCharacterReferencesDecoded(text))) {
       throw new DomainError(
         invalidCode,
         "The SVG carries active content (scripts, event handlers, external links, embedded documents or entities)",
