@@ -13,14 +13,27 @@ function tooLarge(detail: string): DomainError {
 export type Refusals = Partial<Record<TransferErrorCode, () => Error>>;
 
 /**
+ * Refusals that follow from an account's own state, which finance may change under a module
+ * through the ledger's API (freezing or closing a module's account directly): the request
+ * meets an account that cannot move, as a refusal with the ledger's code, not a broken invariant.
+ */
+const ACCOUNT_STATE_REFUSALS: ReadonlySet<TransferErrorCode> = new Set([
+  "account_frozen",
+  "account_closed",
+  "account_expired",
+]);
+
+/**
  * A transfer the operation has already made sure can succeed (it locked what it read): a
- * refusal is a broken invariant (a 500), except the codes the caller maps to its own errors.
+ * refusal is a broken invariant (a 500), except the codes the caller maps to its own errors
+ * and an account's frozen, closed or expired state.
  */
 export function expectTransfer(result: TransferResult, refusals: Refusals = {}): Transfer {
   if (result.ok) return result.transfer;
   const mapped = refusals[result.code];
   if (mapped) throw mapped();
   if (result.code === "overflow") throw tooLarge(result.detail);
+  if (ACCOUNT_STATE_REFUSALS.has(result.code)) throw new DomainError(result.code, result.detail);
   throw new Error(`ledger refused a transfer: ${result.code} ${result.detail}`);
 }
 

@@ -143,6 +143,19 @@ describe("switches and member status", () => {
     await ok("POST", `/v1/wallet-payments/${paid.id}/refunds`, { amount: 100 });
     expect(await balance(m)).toMatchObject({ total: 1000 });
   });
+
+  it("a balance account frozen through the ledger's own API refuses the payment with the ledger's code, not a server error", async () => {
+    const m = await memberWith(1000);
+    const accounts = json<{ data: { id: string; debits_posted: number; credits_posted: number }[] }>(
+      await call("GET", `/v1/ledger/accounts?owner_module=wallets&owner_id=${m}`),
+    ).data.filter((a) => a.credits_posted > a.debits_posted);
+    expect(accounts.length).toBeGreaterThan(0);
+    for (const a of accounts) await ok("POST", `/v1/ledger/accounts/${a.id}/freeze`, { credits: false });
+    expectProblem(await pay(m, 100), 422, "account_frozen");
+    expect(await balance(m)).toMatchObject({ total: 1000 });
+    for (const a of accounts) await ok("POST", `/v1/ledger/accounts/${a.id}/unfreeze`, {});
+    expect(json<Pay>(await pay(m, 100)).status).toBe("paid");
+  });
 });
 
 describe("partial payment", () => {
