@@ -5,6 +5,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { loadExcel } from "../../platform/files/excel.js";
 import { repeatedColumns } from "../../platform/files/import-headers.js";
+import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../../platform/http/text-guard.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
 import {
@@ -153,6 +154,16 @@ export async function importMembers(
       "groups" in raw && Array.isArray(raw.groups)
         ? (raw as MemberInput & { name: string })
         : toInput(raw as Record<string, Cell>);
+    // A decoded file's cells never passed the request's text check: PostgreSQL would refuse
+    // such a row inside createMember, failing the whole request instead of naming the row.
+    const unstorable = Object.entries(raw).filter(([, v]) => typeof v === "string" && isUnstorableText(v));
+    if (unstorable.length > 0) {
+      for (const [column] of unstorable) {
+        errors.push({ field: `/rows/${i + 2}/${column}`, message: UNSTORABLE_TEXT_MESSAGE });
+      }
+      if (errors.length >= 100) break;
+      continue;
+    }
     if (!input.name || input.name.length > 200) {
       errors.push({ field: `/rows/${i + 2}/name`, message: "name is required (at most 200 characters)" });
       continue;

@@ -574,6 +574,18 @@ describe("import", () => {
     expect(json<{ data: unknown[] }>(await call("GET", "/v1/members?q=imp-dup-col")).data).toHaveLength(0);
   });
 
+  it("refuses a row whose cell holds a NUL byte, naming row and column, writing nothing", async () => {
+    const csv =
+      "name,external_ref,phone\nGood,imp-nul-ok,\nA\u0000B,imp-nul-1,\nNul phone,imp-nul-2,139\u0000\n";
+    const r = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(csv).toString("base64"),
+    });
+    const problem = expectProblem(r, 400, "import_invalid") as unknown as { errors: { field: string }[] };
+    expect(problem.errors.map((e) => e.field)).toEqual(["/rows/3/name", "/rows/4/phone"]);
+    expect(json<{ data: unknown[] }>(await call("GET", "/v1/members?q=imp-nul-ok")).data).toHaveLength(0);
+  });
+
   it("refuses a header without name", async () => {
     const csv = "who,phone\nx,1\n";
     expectProblem(

@@ -8,6 +8,17 @@ import { DomainError } from "../../shared/errors.js";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what must be found.
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** Why such text is refused, in the words every refusal of it uses. */
+export const UNSTORABLE_TEXT_MESSAGE = "must not contain NUL characters or unpaired surrogates";
+
+/**
+ * Whether PostgreSQL would refuse or alter this text. Text that never passed through the body
+ * check (the cells of an uploaded file) is held to the same rule with it.
+ */
+export function isUnstorableText(text: string): boolean {
+  return UNSTORABLE.test(text);
+}
+
 /** Nesting deeper than this is refused outright rather than walked. */
 const MAX_DEPTH = 64;
 
@@ -61,7 +72,7 @@ export function refuseUnstorableText(parts: { body?: unknown; query?: unknown; p
     const pointer = findUnstorableText(value);
     if (pointer === undefined) continue;
     const field = `/${part}${pointer === "/" ? "" : pointer}`;
-    const message = "must not contain NUL characters or unpaired surrogates, and nest at most 64 levels";
+    const message = `${UNSTORABLE_TEXT_MESSAGE}, and nest at most 64 levels`;
     throw new DomainError("validation_failed", `${field} ${message}`, { errors: [{ field, message }] });
   }
 }
