@@ -470,6 +470,30 @@ describe("imports", () => {
     expect(widest).toMatchObject({ status: "succeeded", rows_done: 1 });
   });
 
+  it("takes a cell holding a NUL byte for its row's error, in either mode, not for a failed write", async () => {
+    const csv = [
+      "code,name,kind,parent_code",
+      "NUL-1,Good,store,",
+      "NUL-2,Bad\u0000name,store,",
+      "NUL-3,Orphan,store,NUL\u0000X", // looked up before anything is written
+    ].join("\n");
+    const message = "must not contain NUL characters or unpaired surrogates";
+    const rowErrors = [
+      { row: 3, column: "name", message },
+      { row: 4, column: "parent_code", message },
+    ];
+    const nulUnits = async () => (await orgUnits()).map((u) => u.code).filter((c) => c?.startsWith("NUL"));
+
+    const refused = await importFile("csv", csv);
+    expect(refused).toMatchObject({ status: "failed", rows_done: 0, rows_failed: 2, errors: rowErrors });
+    expect(refused.error).toContain("nothing was imported");
+    expect(await nulUnits()).toEqual([]);
+
+    const skipped = await importFile("csv", csv, "skip_bad_rows");
+    expect(skipped).toMatchObject({ status: "succeeded", rows_done: 1, rows_failed: 2, errors: rowErrors });
+    expect(await nulUnits()).toEqual(["NUL-1"]);
+  });
+
   it("writes a template with the columns and an example row", async () => {
     const file = path.join(dataDir, "template.csv");
     await writeTemplate("org_units", "csv", file);

@@ -17,6 +17,7 @@ import {
   runFileJob,
   saveUpload,
 } from "../../platform/files/file-jobs.js";
+import type { FileFormat, ImportMode } from "../../platform/files/files.schema.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -50,12 +51,18 @@ afterAll(async () => {
   if (files) await rm(files.dataDir, { recursive: true, force: true });
 });
 
-async function importCsv(csv: string) {
+async function importFile(format: FileFormat, content: string | Buffer, mode: ImportMode = "all_or_nothing") {
   const tenantId = tenant.tenantId;
   const job = await t.deps.db.tenantTx(tenantId, (trx) =>
-    createFileJob(trx, tenantId, { kind: "import", type: "members", format: "csv", createdBy: "k" }, now()),
+    createFileJob(trx, tenantId, { kind: "import", type: "members", format, mode, createdBy: "k" }, now()),
   );
-  const saved = await saveUpload(files.dataDir, tenantId, job.id, "csv", Readable.from([Buffer.from(csv)]));
+  const saved = await saveUpload(
+    files.dataDir,
+    tenantId,
+    job.id,
+    format,
+    Readable.from([Buffer.from(content)]),
+  );
   await t.deps.db.tenantTx(tenantId, (trx) =>
     trx
       .updateTable("file_jobs")
@@ -65,6 +72,13 @@ async function importCsv(csv: string) {
   );
   await runFileJob(files, tenantId, job.id, now);
   return t.deps.db.tenantTx(tenantId, (trx) => getFileJob(trx, tenantId, job.id));
+}
+
+const importCsv = (csv: string, mode?: ImportMode) => importFile("csv", csv, mode);
+
+async function membersFound(q: string) {
+  const r = await t.app.inject({ method: "GET", url: `/v1/members?q=${q}`, headers: tenant.auth });
+  return json<{ data: { name: string; birthday: string | null }[] }>(r).data;
 }
 
 describe("member import through the import machinery", () => {
@@ -118,5 +132,23 @@ describe("member import through the import machinery", () => {
       ["Ada", "gold", ["vip"], true],
       ["Bob", null, [], false],
     ]);
+  });
+
+  it("skips a row whose cell holds a NUL byte as a bad row, importing the others", async () => {
+    const job = await importCsv(
+      "name,external_ref\nGood,nul-good\nBad\u0000name,nul-bad\nRef,nul-\u0000ref\n",
+      "skip_bad_rows",
+    );
+    const message = "must not contain NUL characters or unpaired surrogates";
+    expect(job).toMatchObject({
+      status: "succeeded",
+      rows_done: 1,
+      rows_failed: 2,
+      errors: [
+        { row: 3, column: "name", message },
+        { row: 4, column: "external_ref", message },
+      ],
+    });
+    expect((await membersFound("nul-")).map((m) => m.name)).toEqual(["Good"]);
   });
 });

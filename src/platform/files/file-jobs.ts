@@ -11,6 +11,7 @@ import type { Database, Tx } from "../../db/database.js";
 import { ledgerWithin } from "../../ledger/index.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
+import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../http/text-guard.js";
 import type { Notifier } from "../notify/notifier.js";
 import { assertXlsxUnpacksWithin, loadExcel } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
@@ -426,7 +427,15 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
     keys.forEach((key, i) => {
       if (key) cells[key] = (values[i] ?? "").trim();
     });
-    const result = definition.parseRow(cells, line);
+    // PostgreSQL refuses such text: once the row is looked up or written, the whole job would
+    // fail with the database's message. It is the row's error instead, for every import type.
+    // The row is not parsed further: a type's messages may quote a cell, and the job's errors
+    // are stored as jsonb, which refuses NUL too.
+    const unstorable = Object.keys(cells).filter((key) => isUnstorableText(cells[key]!));
+    const result: ReturnType<typeof definition.parseRow> =
+      unstorable.length > 0
+        ? { errors: unstorable.map((column) => ({ row: line, column, message: UNSTORABLE_TEXT_MESSAGE })) }
+        : definition.parseRow(cells, line);
     if ("errors" in result) {
       badRows.add(line);
       for (const e of result.errors) addError(e);
