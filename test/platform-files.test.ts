@@ -437,6 +437,18 @@ describe("imports", () => {
     }
   });
 
+  it("refuses an xlsx whose cell styles unpack past 4 MiB, which the reader would hold parsed", async () => {
+    const styled = await inflatingXlsx(["code", "name", "kind"], 0, 5 * 1024 * 1024);
+    expect(styled.length).toBeLessThan(1024 * 1024);
+    await expect(
+      saveUpload(dataDir, tenantId, "imp_styles", "xlsx", Readable.from([styled])),
+    ).rejects.toMatchObject({ code: "file_too_large", message: expect.stringContaining("cell styles") });
+    const plain = await inflatingXlsx(["code", "name", "kind"], 0, 1024 * 1024);
+    await expect(
+      saveUpload(dataDir, tenantId, "imp_styles_ok", "xlsx", Readable.from([plain])),
+    ).resolves.toBeDefined();
+  });
+
   it("reads no xlsx past the limit in the job either", async () => {
     const job = await t.db.tenantTx(tenantId, (trx) =>
       createFileJob(

@@ -78,9 +78,20 @@ const REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 /**
  * A one-sheet xlsx whose only row is `header`, as shared strings, and whose shared strings
  * then go on with `padding` bytes of one repeated letter: a few hundred kilobytes that
- * unpack to `padding` bytes, with headers declaring 1 KiB a part.
+ * unpack to `padding` bytes, with headers declaring 1 KiB a part. With `styles`, it also has
+ * cell styles of about that many bytes, all plain cell formats.
  */
-export async function inflatingXlsx(header: string[], padding: number): Promise<Buffer> {
+export async function inflatingXlsx(header: string[], padding: number, styles = 0): Promise<Buffer> {
+  const xf = '<xf numFmtId="0"/>';
+  const xfs = xf.repeat(64 * 1024);
+  const stylesPart: ZipPart = {
+    name: "xl/styles.xml",
+    content: function* () {
+      yield `${XML}<styleSheet ${MAIN}><cellXfs>`;
+      for (let written = 0; written < styles; written += xfs.length) yield xfs;
+      yield "</cellXfs></styleSheet>";
+    },
+  };
   const cells = header.map((_, i) => `<c r="${String.fromCharCode(65 + i)}1" t="s"><v>${i}</v></c>`);
   const block = `<si><t>${"x".repeat(1024 * 1024)}</t></si>`;
   return zip(
@@ -112,6 +123,7 @@ export async function inflatingXlsx(header: string[], padding: number): Promise<
             `<Relationship Id="rId2" Type="${REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>`,
         ],
       },
+      ...(styles > 0 ? [stylesPart] : []),
       {
         name: "xl/sharedStrings.xml",
         content: function* () {

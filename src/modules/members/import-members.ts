@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { loadExcel } from "../../platform/files/excel.js";
+import { cellText, loadExcel } from "../../platform/files/excel.js";
 import { repeatedColumns } from "../../platform/files/import-headers.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../../platform/http/text-guard.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
@@ -93,23 +93,6 @@ export async function readImportFile(
     );
   }
   return rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]?.toString().trim() || null])));
-}
-
-/**
- * A cell's text as the spreadsheet shows it: rich text is its runs joined, a link its text, a
- * formula its last result; any other object (an error cell) is empty, never "[object Object]".
- */
-function cellText(v: unknown): string {
-  if (v === null || v === undefined) return "";
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  if (typeof v === "object") {
-    const cell = v as { richText?: { text: string }[]; text?: unknown; result?: unknown };
-    if (Array.isArray(cell.richText)) return cell.richText.map((r) => r.text).join("");
-    if (cell.text !== undefined) return cellText(cell.text);
-    if (cell.result !== undefined) return cellText(cell.result);
-    return "";
-  }
-  return String(v);
 }
 
 function toInput(row: Record<string, Cell>): MemberInput & { name: string } {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -150,5 +151,26 @@ describe("member import through the import machinery", () => {
       ],
     });
     expect((await membersFound("nul-")).map((m) => m.name)).toEqual(["Good"]);
+  });
+
+  it("reads a date cell as its day, as the synchronous import does", async () => {
+    const workbook = async (ref: string) => {
+      const wb = new ExcelJS.Workbook();
+      const sheet = wb.addWorksheet("members");
+      sheet.addRow(["name", "external_ref", "birthday"]);
+      sheet.addRow(["Date Cell", ref, new Date(Date.UTC(1990, 2, 15))]);
+      return Buffer.from(await wb.xlsx.writeBuffer());
+    };
+    const job = await importFile("xlsx", await workbook("date-cell-job"));
+    expect(job).toMatchObject({ status: "succeeded", rows_done: 1, errors: [] });
+    const sync = await t.app.inject({
+      method: "POST",
+      url: "/v1/members/import",
+      headers: tenant.auth,
+      payload: { format: "xlsx", content_base64: (await workbook("date-cell-sync")).toString("base64") },
+    });
+    expect(sync.statusCode, sync.body).toBe(201);
+    const found = await membersFound("date-cell-");
+    expect(found.map((m) => m.birthday)).toEqual(["1990-03-15", "1990-03-15"]);
   });
 });

@@ -11,6 +11,29 @@ export const loadExcel = loadOnce(
   async () => ((await import("exceljs")) as unknown as { default: typeof ExcelJS }).default,
 );
 
+/**
+ * A cell's text as the spreadsheet shows it, for every import that reads a workbook: rich text
+ * is its runs joined, a link its text, a formula its last result; any other object (an error
+ * cell) is empty, never "[object Object]". A date cell is its day (YYYY-MM-DD), as a birthday
+ * is typed; one that also holds a time of day keeps it (a full ISO time), so a date-time column
+ * does not lose its time. exceljs gives a cell's date and time as the same numbers in UTC.
+ */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (value instanceof Date) {
+    const iso = value.toISOString();
+    return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso;
+  }
+  if (typeof value === "object") {
+    const cell = value as { richText?: { text: string }[]; text?: unknown; result?: unknown };
+    if (Array.isArray(cell.richText)) return cell.richText.map((r) => r.text).join("");
+    if (cell.text !== undefined) return cellText(cell.text);
+    if (cell.result !== undefined) return cellText(cell.result);
+    return "";
+  }
+  return String(value);
+}
+
 /** An entry of the zip parser, as its stream of decompressed bytes. */
 type ZipEntry = Readable & { path: string };
 interface Unzipper {
@@ -28,10 +51,20 @@ const loadUnzipper = loadOnce(async () => {
 });
 
 /**
- * Refuses an xlsx whose parts unpack to more than `maxBytes` in total. The bytes are counted as
- * they come out of the decompressor, never taken from the sizes the zip headers declare (those
- * can say anything), and reading stops at the first byte past the limit: a small upload can
- * otherwise inflate to gigabytes of shared strings, which the reader keeps in memory.
+ * What a workbook's cell styles may unpack to. Imports read them to know a date cell from a
+ * number, and the reader keeps them all parsed: some ten times their size in memory, so a small
+ * upload could otherwise fill a worker's heap. Excel's own limit, 64,000 cell formats, is rarely
+ * approached; 4 MiB holds tens of thousands of them.
+ */
+export const MAX_XLSX_STYLES_BYTES = 4 * 1024 * 1024;
+const STYLES_PART = "xl/styles.xml";
+
+/**
+ * Refuses an xlsx whose parts unpack to more than `maxBytes` in total, or whose cell styles
+ * unpack to more than MAX_XLSX_STYLES_BYTES. The bytes are counted as they come out of the
+ * decompressor, never taken from the sizes the zip headers declare (those can say anything),
+ * and reading stops at the first byte past the limit: a small upload can otherwise inflate to
+ * gigabytes of shared strings or styles, which the reader keeps in memory.
  */
 export async function assertXlsxUnpacksWithin(file: string, maxBytes: number): Promise<void> {
   const unzipper = await loadUnzipper();
@@ -57,8 +90,18 @@ export async function assertXlsxUnpacksWithin(file: string, maxBytes: number): P
       // would otherwise rethrow as uncaught.
       entry.on("error", () => {});
       if (failure) throw failure;
+      const styles = entry.path === STYLES_PART;
+      let part = 0;
       for await (const chunk of entry) {
         unpacked += (chunk as Buffer).length;
+        part += (chunk as Buffer).length;
+        if (styles && part > MAX_XLSX_STYLES_BYTES) {
+          throw new DomainError(
+            "file_too_large",
+            `The workbook's cell styles unpack to more than ${MAX_XLSX_STYLES_BYTES / 1024 / 1024} MiB; ` +
+              "copy its values into a new workbook",
+          );
+        }
         if (unpacked > maxBytes) {
           throw new DomainError(
             "file_too_large",

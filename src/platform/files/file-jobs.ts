@@ -13,7 +13,7 @@ import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../http/text-guard.js";
 import type { Notifier } from "../notify/notifier.js";
-import { assertXlsxUnpacksWithin, loadExcel } from "./excel.js";
+import { assertXlsxUnpacksWithin, cellText, loadExcel } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
 import { repeatedColumns } from "./import-headers.js";
@@ -312,19 +312,6 @@ function headerMap(headers: string[], columns: ImportColumn[]): (string | null)[
   });
 }
 
-function cellText(value: unknown): string {
-  if (value === null || value === undefined) return "";
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === "object") {
-    const v = value as { text?: string; result?: unknown; richText?: { text: string }[] };
-    if (v.richText) return v.richText.map((r) => r.text).join("");
-    if (v.text !== undefined) return String(v.text);
-    if (v.result !== undefined) return cellText(v.result);
-    return "";
-  }
-  return String(value);
-}
-
 /** Rows of an uploaded file as raw cell arrays, streamed; the first is the header. */
 async function* readRows(file: string, format: FileFormat): AsyncGenerator<string[]> {
   if (format === "csv") {
@@ -365,7 +352,8 @@ async function* readRows(file: string, format: FileFormat): AsyncGenerator<strin
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
     sharedStrings: "cache",
     hyperlinks: "ignore",
-    styles: "ignore",
+    // Without its style a date cell is a bare serial number (32947 for 1990-03-15).
+    styles: "cache",
     worksheets: "emit",
   });
   // The reader copies each sheet that comes before the shared strings in the zip (as ExcelJS
