@@ -1631,7 +1631,7 @@ export interface paths {
         put?: never;
         /**
          * Refund (part of) a balance payment back to the accounts that paid it
-         * @description Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund).
+         * @description Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund). A closed member's balance takes no refund (422 member_closed, nothing written): its money could never be spent or withdrawn.
          */
         post: operations["postWalletPaymentsByIdRefunds"];
         delete?: never;
@@ -15910,7 +15910,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: refund_exceeds_paid */
+            /** @description RFC 9457 problem details; `code` is one of: member_closed, refund_exceeds_paid */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -27273,7 +27273,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: refund_restricted */
+            /** @description RFC 9457 problem details; `code` is one of: member_closed, refund_restricted */
             422: {
                 headers: {
                     [name: string]: unknown;
