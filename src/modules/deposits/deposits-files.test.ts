@@ -11,6 +11,7 @@ import {
   createMerchant,
   type DepositWorld,
   depositWorld,
+  expectCode,
   ok,
   openConfigured,
   topUp,
@@ -141,4 +142,39 @@ describe("deposit files", () => {
       ["expense", "12345", "487655", "deposit_settle"],
     ]);
   });
+});
+
+describe("deposit account exports' time filters", () => {
+  it.each(["deposit_account_ledger", "deposit_account_transactions"])(
+    "%s refuses a time the account's ledger list refuses",
+    async (type) => {
+      const m = await createMerchant(w);
+      const id = await openConfigured(w, m);
+      // Feb 30 was read as 2 March; the far-past year failed the row count with a 500.
+      for (const value of ["2026-02-30T00:00:00Z", "1", "-271821-04-20T00:00:00Z"]) {
+        expectCode(
+          await call(
+            w,
+            w.tenant.auth,
+            "GET",
+            `/v1/deposit-accounts/${id}/ledger?created_gte=${encodeURIComponent(value)}`,
+          ),
+          400,
+          "validation_failed",
+        );
+        for (const key of ["created_gte", "created_lt"]) {
+          const r = await call(w, w.tenant.auth, "POST", "/v1/exports", {
+            type,
+            format: "csv",
+            filters: { account_id: id, [key]: value },
+          });
+          expectCode(r, 400, "validation_failed");
+          expect(
+            (r.json() as { errors: { field: string }[] }).errors.map((e) => e.field),
+            value,
+          ).toEqual([`/body/filters/${key}`]);
+        }
+      }
+    },
+  );
 });

@@ -2,6 +2,7 @@ import type { Tx } from "../../db/database.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
 import type { ExportDefinition, ImportDefinition } from "../../platform/files/registry.js";
+import { parseDateTime } from "../../shared/date-time.js";
 import { type AccountLedgerLine, accountLedgerPage, countAccountLedgerLines } from "./account-ledger.js";
 import { DepositsError } from "./deposits.errors.js";
 import { deliverNotices, type PendingNotice } from "./deposits.notices.js";
@@ -30,9 +31,9 @@ function accountFilters(filters: Record<string, unknown>) {
   }
   for (const key of ["created_gte", "created_lt"] as const) {
     const value = filters[key];
-    if (value !== undefined && (typeof value !== "string" || Number.isNaN(Date.parse(value)))) {
+    if (value !== undefined && parseDateTime(value) === undefined) {
       throw new DepositsError("validation_failed", `filters.${key} is not a time`, {
-        errors: [{ field: `/body/filters/${key}`, message: "must be an ISO 8601 time" }],
+        errors: [{ field: `/body/filters/${key}`, message: "must be an RFC 3339 date-time" }],
       });
     }
   }

@@ -229,3 +229,49 @@ describe("exports", () => {
     });
   });
 });
+
+describe("export time filters", () => {
+  const start = (type: string, filters: Record<string, string>) =>
+    t.app.inject({
+      method: "POST",
+      url: "/v1/exports",
+      headers: tenant.auth,
+      payload: { type, format: "csv", filters },
+    });
+
+  it.each([
+    ["gift_cards", "sold_from"],
+    ["gift_cards", "expires_to"],
+    ["gift_card_activities", "created_from"],
+  ])("%s %s: a time the list refuses answers 400, not an export of another range", async (type, key) => {
+    // "1" read as 2001, Feb 30 as 2 March; the far-past year failed the row count with a 500.
+    for (const value of ["1", "2026-02-30T00:00:00Z", "-271821-04-20T00:00:00Z"]) {
+      const body = expectProblem(await start(type, { [key]: value }), 400, "validation_failed") as {
+        errors?: { field: string }[];
+      };
+      expect(
+        body.errors?.map((e) => e.field),
+        value,
+      ).toEqual([`/body/filters/${key}`]);
+    }
+  });
+
+  it("takes years 0000-9999 at either extreme of offset, as the list does, and none beyond", async () => {
+    const taken: Record<string, string>[] = [
+      { sold_from: "0000-01-01T00:00:00+23:59", sold_to: "9999-12-31T23:59:59.999-23:59" },
+      { expires_from: "2026-11-23T10:00:00+08:00" },
+    ];
+    for (const filters of taken) {
+      const r = await start("gift_cards", filters);
+      expect(r.statusCode, r.body).toBe(202);
+    }
+    for (const sold_to of ["-000001-12-31T00:00:00Z", "+010000-01-01T00:00:00Z"]) {
+      expectProblem(await start("gift_cards", { sold_to }), 400, "validation_failed");
+      const listed = await t.app.inject({
+        url: `/v1/gift-cards?sold_to=${encodeURIComponent(sold_to)}`,
+        headers: tenant.auth,
+      });
+      expect(listed.statusCode, sold_to).toBe(400);
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
 import type { ExportDefinition, ImportDefinition } from "../../platform/files/registry.js";
+import { parseDateTime } from "../../shared/date-time.js";
 import type { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { luhnValid, pinHash } from "./card-number.js";
@@ -226,7 +227,7 @@ function checkFilters(
         : rule === "text"
           ? typeof value === "string" && value.length > 0 && value.length <= 128
           : rule === "date"
-            ? typeof value === "string" && !Number.isNaN(Date.parse(value))
+            ? parseDateTime(value) !== undefined
             : Array.isArray(value)
               ? value.every((v) => rule.includes(v as string))
               : rule.includes(value as string);
@@ -235,7 +236,12 @@ function checkFilters(
         errors: [
           {
             field: `/body/filters/${key}`,
-            message: rule === undefined ? "is not a filter of this export" : "is not valid",
+            message:
+              rule === undefined
+                ? "is not a filter of this export"
+                : rule === "date"
+                  ? "must be a date-time such as 2026-11-23T08:00:00Z"
+                  : "is not valid",
           },
         ],
       });

@@ -363,6 +363,37 @@ describe("sales data and the buyers list", () => {
   });
 });
 
+describe("the buyers export's time filters", () => {
+  it("refuses a time the sales route refuses: a bare number, a day the calendar lacks, a far-past year", async () => {
+    const pkg = await w.createPackage();
+    // new Date() read "1" as 2001 and Feb 30 as 2 March.
+    for (const value of ["1", "2026-02-30T00:00:00Z", "-271821-04-20T00:00:00Z"]) {
+      expect(
+        await w.code(
+          w.call(
+            "GET",
+            `/v1/packages/${pkg}/sales?from=${encodeURIComponent(value)}&to=2026-01-01T00:00:00Z`,
+          ),
+          400,
+        ),
+      ).toBe("validation_failed");
+      for (const key of ["from", "to"]) {
+        expect(
+          await w.code(
+            w.call("POST", "/v1/exports", {
+              type: "package_buyers",
+              format: "csv",
+              filters: { package_id: pkg, [key]: value },
+            }),
+            400,
+          ),
+          `${key}=${value}`,
+        ).toBe("validation_failed");
+      }
+    }
+  });
+});
+
 describe("members' own view", () => {
   it("a member token sees and buys only for itself", async () => {
     const pkg = await w.createPackage();

@@ -1,5 +1,6 @@
 import type { Tx } from "../../db/database.js";
 import type { ExportDefinition } from "../../platform/files/registry.js";
+import { parseDateTime } from "../../shared/date-time.js";
 import { PackagesError } from "./packages.errors.js";
 import { findPackage } from "./packages.repository.js";
 
@@ -33,8 +34,8 @@ function buyerFilters(filters: Record<string, unknown>) {
   const date = (key: string) => {
     const v = filters[key];
     if (v === undefined) return undefined;
-    const d = typeof v === "string" ? new Date(v) : new Date(Number.NaN);
-    if (Number.isNaN(d.getTime())) {
+    const d = parseDateTime(v);
+    if (!d) {
       throw new PackagesError("validation_failed", `filters.${key} must be a timestamp`, {
         errors: [{ field: `/body/filters/${key}`, message: "must be a date-time" }],
       });

@@ -177,3 +177,30 @@ describe("online top-up orders", () => {
     ]);
   });
 });
+
+describe("the topup_intents export's time filters", () => {
+  it("refuses each time the list refuses, so the export never covers another range", async () => {
+    // Feb 30 passed the export's own check and was read as 2 March.
+    for (const value of ["2026-02-30T00:00:00Z", "2026-11-23", "-271821-04-20T00:00:00Z"]) {
+      expectProblem(
+        await t.app.inject({
+          url: `/v1/topup-intents?created_from=${encodeURIComponent(value)}`,
+          headers: tenant.auth,
+        }),
+        400,
+        "validation_failed",
+      );
+      for (const key of ["created_from", "created_to"]) {
+        const body = expectProblem(
+          await post("/v1/exports", { type: "topup_intents", format: "csv", filters: { [key]: value } }),
+          400,
+          "validation_failed",
+        ) as { errors?: { field: string }[] };
+        expect(
+          body.errors?.map((e) => e.field),
+          value,
+        ).toEqual([`/body/filters/${key}`]);
+      }
+    }
+  });
+});

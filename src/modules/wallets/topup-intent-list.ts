@@ -2,6 +2,7 @@ import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { ExportDefinition } from "../../platform/files/registry.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
+import { isDateTime } from "../../shared/date-time.js";
 import { WalletsError } from "./wallets.errors.js";
 import { INTENT_STATUSES, type IntentStatus } from "./wallets.repository.js";
 
@@ -66,7 +67,6 @@ function exportFilters(filters: Record<string, unknown>): IntentFilter {
     }
     return v;
   };
-  const time = (v: string) => !Number.isNaN(Date.parse(v)) && /^\d{4}-\d{2}-\d{2}T/.test(v);
   const short = (v: string) => v.length > 0 && v.length <= 64;
   const f: IntentFilter = {
     status: text(
@@ -76,8 +76,8 @@ function exportFilters(filters: Record<string, unknown>): IntentFilter {
     ) as IntentStatus | undefined,
     provider: text("provider", short, "must be 1-64 characters"),
     member_id: text("member_id", short, "must be 1-64 characters"),
-    created_from: text("created_from", time, "must be a date-time"),
-    created_to: text("created_to", time, "must be a date-time"),
+    created_from: text("created_from", isDateTime, "must be a date-time"),
+    created_to: text("created_to", isDateTime, "must be a date-time"),
   };
   checkRange(f, "/body/filters");
   return f;

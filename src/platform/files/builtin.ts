@@ -2,6 +2,7 @@ import type { Insertable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { OrgUnitsTable } from "../../db/schema.js";
 import { countTransfers, findAccount, statement } from "../../ledger/index.js";
+import { parseDateTime } from "../../shared/date-time.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { actorLabel, recordAudit } from "../audit/audit.js";
@@ -27,11 +28,10 @@ interface AuditRow {
   request_id: string | null;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
 /**
  * Refuses a filter the export does not know (a misspelt one would export everything) and a
- * time that is none (it reached the database as Invalid Date when the job ran).
+ * time the API would refuse (one that is none reached the database as Invalid Date; one
+ * PostgreSQL cannot hold failed the request).
  */
 function checkFilters(filters: Record<string, unknown>, known: readonly string[], times: readonly string[]) {
   const refuse = (key: string, message: string) => {
@@ -45,7 +45,7 @@ function checkFilters(filters: Record<string, unknown>, known: readonly string[]
   for (const key of times) {
     const value = filters[key];
     if (value === undefined) continue;
-    if (typeof value !== "string" || !RFC3339.test(value) || !Number.isFinite(Date.parse(value))) {
+    if (parseDateTime(value) === undefined) {
       refuse(key, "must be a date-time such as 2026-11-23T08:00:00Z");
     }
   }

@@ -51,6 +51,32 @@ describe("export filters are checked when the export is requested", () => {
   });
 });
 
+describe("export time filters are read as the list routes read a time", () => {
+  it("refuses a day the calendar lacks, a bare number and a year PostgreSQL cannot hold", async () => {
+    // Feb 30 passed the export's own check and was read as 2 March.
+    for (const value of ["2026-02-30T00:00:00Z", "1", "-271821-04-20T00:00:00Z", "+275760-09-13T00:00:00Z"]) {
+      for (const [response, field] of [
+        [await start("audit_events", { created_gte: value }), "/body/filters/created_gte"],
+        [
+          await start("account_statement", { account_id: "acc_1", created_lt: value }),
+          "/body/filters/created_lt",
+        ],
+      ] as const) {
+        const body = expectProblem(response, 400, "validation_failed") as { errors?: { field: string }[] };
+        expect(
+          body.errors?.map((e) => e.field),
+          value,
+        ).toEqual([field]);
+      }
+    }
+    const listed = await t.app.inject({
+      url: "/v1/audit-events?created_gte=2026-02-30T00:00:00Z",
+      headers: tenant.auth,
+    });
+    expect(listed.statusCode).toBe(400);
+  });
+});
+
 describe("an export of one account that does not exist", () => {
   it.each([
     ["account_statement", "account_not_found"],
