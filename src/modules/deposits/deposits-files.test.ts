@@ -24,7 +24,9 @@ import {
   runFileJob,
   saveUpload,
 } from "../../platform/files/file-jobs.js";
+import type { ImportMode } from "../../platform/files/files.schema.js";
 import { parseStatementAmount } from "./deposits.files.js";
+import { BANK_RECORD_MAX_LENGTH } from "./deposits.schemas.js";
 
 let t: TestApp;
 let w: DepositWorld;
@@ -42,13 +44,13 @@ afterAll(async () => {
 
 const now = () => t.clock.now();
 
-async function importStatement(csv: string) {
+async function importStatement(csv: string, mode: ImportMode = "all_or_nothing") {
   const tenantId = w.tenant.tenantId;
   const job = await t.deps.db.tenantTx(tenantId, (trx) =>
     createFileJob(
       trx,
       tenantId,
-      { kind: "import", type: "deposit_bank_statement", format: "csv", createdBy: "k" },
+      { kind: "import", type: "deposit_bank_statement", format: "csv", mode, createdBy: "k" },
       now(),
     ),
   );
@@ -141,6 +143,65 @@ describe("deposit files", () => {
       ["income", "500000", "500000", "deposit_topup"],
       ["expense", "12345", "487655", "deposit_settle"],
     ]);
+  });
+});
+
+describe("bank statement rows are held to POST /v1/deposit-bank-records' rules", () => {
+  const header = "bank_transaction_id,payer_name,payer_account,amount,reference,received_at";
+
+  it("refuses a received_at the API refuses, naming each row", async () => {
+    // new Date() stored 2001-01-01, 2026-03-02 and 2001-11-23 for these.
+    const job = await importStatement(
+      [
+        header,
+        "RA-1,Acme,,10.00,,1",
+        "RA-2,Acme,,10.00,,2026-02-30T10:00:00+08:00",
+        "RA-3,Acme,,10.00,,Nov 23",
+        "RA-4,Acme,,10.00,,2026-11-23T10:00:00+08:00",
+      ].join("\n"),
+    );
+    expect(job.status).toBe("failed");
+    expect(job.errors.map((e) => `${e.row}/${e.column}`)).toEqual([
+      "2/received_at",
+      "3/received_at",
+      "4/received_at",
+    ]);
+  });
+
+  it("bounds payer_account and reference as the API does", async () => {
+    const account = "9".repeat(BANK_RECORD_MAX_LENGTH.payer_account);
+    const reference = "R".repeat(BANK_RECORD_MAX_LENGTH.reference);
+    const at = "2026-11-23T10:00:00+08:00";
+    const job = await importStatement(
+      [
+        header,
+        `RL-1,Acme,${account}9,10.00,${reference},${at}`,
+        `RL-2,Acme,${account},10.00,${reference}R,${at}`,
+      ].join("\n"),
+    );
+    expect(job.status).toBe("failed");
+    expect(job.errors.map((e) => `${e.row}/${e.column}`)).toEqual(["2/payer_account", "3/reference"]);
+    // As the API's maxLength, characters are counted, not UTF-16 units.
+    const emoji = "\u{1F600}".repeat(BANK_RECORD_MAX_LENGTH.reference);
+    const atLimit = await importStatement(
+      [header, `RL-3,Acme,${account},10.00,${reference},${at}`, `RL-4,Acme,,10.00,${emoji},${at}`].join("\n"),
+    );
+    expect(atLimit).toMatchObject({ status: "succeeded", rows_done: 2 });
+  });
+
+  it("skip_bad_rows: a far-past received_at is a row error; the other rows are imported", async () => {
+    // PostgreSQL refused this year and failed the whole job ("timestamp out of range").
+    const job = await importStatement(
+      [
+        header,
+        "RP-1,Acme,,10.00,,2026-11-23T10:00:00+08:00",
+        "RP-2,Acme,,10.00,,-271821-04-20T00:00:00Z",
+        "RP-3,Acme,,10.00,,+275760-09-13T00:00:00Z",
+      ].join("\n"),
+      "skip_bad_rows",
+    );
+    expect(job).toMatchObject({ status: "succeeded", error: null, rows_done: 1, rows_failed: 2 });
+    expect(job.errors.map((e) => `${e.row}/${e.column}`)).toEqual(["3/received_at", "4/received_at"]);
   });
 });
 

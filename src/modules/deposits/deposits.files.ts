@@ -13,6 +13,7 @@ import {
   type EntryType,
   loadAccount,
 } from "./deposits.repository.js";
+import { BANK_RECORD_MAX_LENGTH as MAX_LENGTH } from "./deposits.schemas.js";
 import { receiveBankRecord } from "./receive-bank-record.js";
 
 /**
@@ -179,6 +180,13 @@ const BANK_TXN = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Amounts in the statement are decimals with at most 2 places ("3000.00"); stored in minor units. */
 const DECIMAL = /^(\d{1,13})(?:\.(\d{1,2}))?$/;
 
+/** The API's maxLength counts code points (ajv), not UTF-16 units: an emoji is one character. */
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
 export function parseStatementAmount(text: string): number | undefined {
   const m = DECIMAL.exec(text.replace(/,/g, ""));
   if (!m) return undefined;
@@ -202,14 +210,14 @@ export const BANK_STATEMENT_IMPORT: ImportDefinition<StatementRow> = {
       key: "payer_name",
       header: "payer_name",
       required: true,
-      description: "Payer company name",
+      description: `Payer company name (at most ${MAX_LENGTH.payer_name} characters)`,
       example: "Acme Trading Ltd",
     },
     {
       key: "payer_account",
       header: "payer_account",
       required: false,
-      description: "Payer account number",
+      description: `Payer account number (at most ${MAX_LENGTH.payer_account} characters)`,
       example: "6222 0000 1111",
     },
     {
@@ -224,21 +232,21 @@ export const BANK_STATEMENT_IMPORT: ImportDefinition<StatementRow> = {
       key: "reference",
       header: "reference",
       required: false,
-      description: "Remittance note (the DT… reference)",
+      description: `Remittance note (the DT… reference; at most ${MAX_LENGTH.reference} characters)`,
       example: "DT7K3M9Q2XW4",
     },
     {
       key: "received_at",
       header: "received_at",
       required: true,
-      description: "ISO 8601 time",
+      description: "RFC 3339 date-time with an offset (as the API's received_at)",
       example: "2026-11-23T10:00:00+08:00",
     },
   ],
   parseRow: (cells, row) => {
     const errors: RowError[] = [];
     const amount = parseStatementAmount(cells.amount ?? "");
-    const receivedAt = new Date(cells.received_at ?? "");
+    const receivedAt = parseDateTime(cells.received_at);
     const asset = cells.asset || "CNY";
     if (!BANK_TXN.test(cells.bank_transaction_id ?? "")) {
       errors.push({
@@ -247,16 +255,30 @@ export const BANK_STATEMENT_IMPORT: ImportDefinition<StatementRow> = {
         message: "must be 1-64 letters, digits, _ . : or -",
       });
     }
-    if (!cells.payer_name || cells.payer_name.length > 200) {
-      errors.push({ row, column: "payer_name", message: "is required (at most 200 characters)" });
+    if (!cells.payer_name || codePoints(cells.payer_name) > MAX_LENGTH.payer_name) {
+      errors.push({
+        row,
+        column: "payer_name",
+        message: `is required (at most ${MAX_LENGTH.payer_name} characters)`,
+      });
+    }
+    for (const column of ["payer_account", "reference"] as const) {
+      if (codePoints(cells[column] ?? "") > MAX_LENGTH[column]) {
+        errors.push({ row, column, message: `must be at most ${MAX_LENGTH[column]} characters` });
+      }
     }
     if (amount === undefined || amount <= 0) {
       errors.push({ row, column: "amount", message: "must be a positive amount with at most 2 decimals" });
     }
     if (!/^[A-Z][A-Z0-9_]{1,15}$/.test(asset))
       errors.push({ row, column: "asset", message: "is not an asset code" });
-    if (Number.isNaN(receivedAt.getTime()))
-      errors.push({ row, column: "received_at", message: "is not a time" });
+    if (!receivedAt) {
+      errors.push({
+        row,
+        column: "received_at",
+        message: "must be an RFC 3339 date-time such as 2026-11-23T10:00:00+08:00",
+      });
+    }
     if (errors.length > 0) return { errors };
     return {
       value: {
@@ -266,7 +288,7 @@ export const BANK_STATEMENT_IMPORT: ImportDefinition<StatementRow> = {
         amount: amount!,
         asset,
         reference: cells.reference || null,
-        received_at: receivedAt,
+        received_at: receivedAt!,
       },
     };
   },

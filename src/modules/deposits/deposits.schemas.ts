@@ -388,13 +388,16 @@ export const AccountPatch = Obj(
   { minProperties: 1 },
 );
 
+/** A bank record's text bounds, for the API body and each bank statement row alike. */
+export const BANK_RECORD_MAX_LENGTH = { payer_name: 200, payer_account: 64, reference: 200 } as const;
+
 export const BankRecordIn = Obj({
   bank_transaction_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-  payer_name: Text(200),
-  payer_account: Type.Optional(Type.String({ maxLength: 64 })),
+  payer_name: Text(BANK_RECORD_MAX_LENGTH.payer_name),
+  payer_account: Type.Optional(Type.String({ maxLength: BANK_RECORD_MAX_LENGTH.payer_account })),
   amount: Amount,
   asset: AssetCode,
-  reference: Type.Optional(Type.String({ maxLength: 200 })),
+  reference: Type.Optional(Type.String({ maxLength: BANK_RECORD_MAX_LENGTH.reference })),
   received_at: Timestamp,
 });
 
