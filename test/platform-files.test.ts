@@ -506,6 +506,31 @@ describe("imports", () => {
     expect(await nulUnits()).toEqual(["NUL-1"]);
   });
 
+  it("reads a CSV saved by a Chinese Excel (GB18030) as its characters, and refuses bytes of no known encoding", async () => {
+    const gb = Buffer.from(
+      new Uint8Array([
+        ...Buffer.from("code,name,kind,parent_code\nGB-1,"),
+        0xd0,
+        0xec,
+        0xbb,
+        0xe3,
+        0xb5,
+        0xea, // 徐汇店 in GB18030
+        ...Buffer.from(",store,\n"),
+      ]),
+    );
+    const job = await importFile("csv", gb);
+    expect(job).toMatchObject({ status: "succeeded", rows_done: 1 });
+    expect((await orgUnits()).find((u) => u.code === "GB-1")?.name).toBe("徐汇店");
+    // 0xFF begins no character in either encoding.
+    const unreadable = await importFile(
+      "csv",
+      Buffer.from([...Buffer.from("code,name,kind\nX,"), 0xff, 0xff, 0x0a]),
+    );
+    expect(unreadable).toMatchObject({ status: "failed", rows_done: 0, error_code: "import_invalid" });
+    expect(unreadable.error).toContain("neither UTF-8 nor GB18030");
+  });
+
   it("writes a template with the columns and an example row", async () => {
     const file = path.join(dataDir, "template.csv");
     await writeTemplate("org_units", "csv", file);

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { decodeCsv } from "../../platform/files/csv-encoding.js";
 import { cellText, loadExcel } from "../../platform/files/excel.js";
 import { repeatedColumns } from "../../platform/files/import-headers.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../../platform/http/text-guard.js";
@@ -49,7 +50,7 @@ export async function readImportFile(
   let table: Cell[][];
   try {
     if (format === "csv") {
-      table = parse(content, {
+      table = parse(await decodeCsv(content), {
         bom: true,
         skip_empty_lines: true,
         relax_column_count: true,

@@ -518,6 +518,27 @@ describe("import", () => {
     expect(found).toHaveLength(0);
   });
 
+  it("reads a CSV saved by a Chinese Excel (GB18030) as its characters; bytes of no known encoding are refused", async () => {
+    const zhangSan = [0xd5, 0xc5, 0xc8, 0xfd]; // 张三 in GB18030
+    const gb = Buffer.from([...Buffer.from("name,external_ref\n"), ...zhangSan, ...Buffer.from(",imp-gb\n")]);
+    const r = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: gb.toString("base64"),
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    const id = json<{ member_ids: string[] }>(r).member_ids[0]!;
+    expect(json<Body>(await call("GET", `/v1/members/${id}`)).name).toBe("张三");
+    const unreadable = Buffer.from([...Buffer.from("name\n"), 0xff, 0xfe, 0x0a]);
+    expectProblem(
+      await call("POST", "/v1/members/import", {
+        format: "csv",
+        content_base64: unreadable.toString("base64"),
+      }),
+      400,
+      "import_invalid",
+    );
+  });
+
   it("stores a group or tag named twice in a row once, as the API would", async () => {
     const csv = 'name,external_ref,tags\nTwice,imp-twice,"coffee, coffee;coffee"\n';
     const r = await call("POST", "/v1/members/import", {

@@ -1,5 +1,4 @@
 import { once } from "node:events";
-import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -13,6 +12,7 @@ import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../http/text-guard.js";
 import type { Notifier } from "../notify/notifier.js";
+import { openCsv } from "./csv-encoding.js";
 import { assertXlsxUnpacksWithin, cellText, loadExcel } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
@@ -315,8 +315,8 @@ function headerMap(headers: string[], columns: ImportColumn[]): (string | null)[
 /** Rows of an uploaded file as raw cell arrays, streamed; the first is the header. */
 async function* readRows(file: string, format: FileFormat): AsyncGenerator<string[]> {
   if (format === "csv") {
-    const source = createReadStream(file);
-    const parser = source.pipe(
+    const { source, readable } = await openCsv(file);
+    const parser = readable.pipe(
       parseCsv({
         bom: true,
         relax_column_count: true,
