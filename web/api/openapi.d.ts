@@ -3480,7 +3480,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage of a benefit: orders, distinct members and discount given (refunded orders excluded) */
+        /**
+         * Usage of a benefit: orders, distinct members and discount given (refunded orders excluded)
+         * @description Over the whole tenant; for staff bound to an org unit, over the orders of the stores in its subtree, the orders they may see.
+         */
         get: operations["getBenefitsByIdUsage"];
         put?: never;
         post?: never;

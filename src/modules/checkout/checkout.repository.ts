@@ -130,18 +130,37 @@ export interface BenefitUsage {
 }
 
 /** Orders, distinct members and discount given per benefit; refunded orders do not count. */
-export async function benefitUsage(trx: Tx, tenantId: string, benefitId: string): Promise<BenefitUsage> {
-  const row = await trx
-    .selectFrom("checkout_benefit_usages")
+/**
+ * What a benefit gave on orders not refunded: over the whole tenant, or (`scopePath`, a
+ * store-bound caller's subtree) over the orders of stores in it, as that caller sees orders.
+ */
+export async function benefitUsage(
+  trx: Tx,
+  tenantId: string,
+  benefitId: string,
+  scopePath: string | null = null,
+): Promise<BenefitUsage> {
+  let query = trx
+    .selectFrom("checkout_benefit_usages as u")
     .select((eb) => [
       eb.fn.countAll<string>().as("orders"),
-      sql<string>`count(distinct member_id)`.as("members"),
-      sql<string>`coalesce(sum(discount_amount), 0)`.as("discount_total"),
+      sql<string>`count(distinct u.member_id)`.as("members"),
+      sql<string>`coalesce(sum(u.discount_amount), 0)`.as("discount_total"),
     ])
-    .where("tenant_id", "=", tenantId)
-    .where("benefit_id", "=", benefitId)
-    .where("reversed", "=", false)
-    .executeTakeFirstOrThrow();
+    .where("u.tenant_id", "=", tenantId)
+    .where("u.benefit_id", "=", benefitId)
+    .where("u.reversed", "=", false);
+  if (scopePath !== null) {
+    query = query
+      .innerJoin("checkout_orders as o", (join) =>
+        join.onRef("o.tenant_id", "=", "u.tenant_id").onRef("o.id", "=", "u.order_id"),
+      )
+      .innerJoin("org_units as s", (join) =>
+        join.onRef("s.tenant_id", "=", "o.tenant_id").onRef("s.id", "=", "o.store_id"),
+      )
+      .where(sql<boolean>`starts_with(s.path, ${scopePath})`);
+  }
+  const row = await query.executeTakeFirstOrThrow();
   return {
     benefit_id: benefitId,
     orders: Number(row.orders),

@@ -334,6 +334,8 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       schema: {
         tags: ["benefits"],
         summary: "Usage of a benefit: orders, distinct members and discount given (refunded orders excluded)",
+        description:
+          "Over the whole tenant; for staff bound to an org unit, over the orders of the stores in its subtree, the orders they may see.",
         params: Obj({ id: IdParam }),
         response: {
           200: Type.Object({
@@ -351,7 +353,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const actor = request.actor;
       const usage = await db.tenantTx(actor.tenantId, async (trx) => {
         await findBenefit(trx, actor.tenantId, request.params.id);
-        return benefitUsage(trx, actor.tenantId, request.params.id);
+        return benefitUsage(trx, actor.tenantId, request.params.id, actor.orgUnitPath);
       });
       return { object: "benefit_usage" as const, ...usage };
     },

@@ -272,6 +272,33 @@ describe("orders with the default settlement", () => {
     expect(await balance()).toMatchObject({ principal: 4000, bonus: 1000, available: 5000, points: 0 });
   });
 
+  it("a benefit's usage counts, for store-bound staff, only the orders of stores in their subtree", async () => {
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const east = await createTestOrgUnit(t, tenant.tenantId, root, "store", "East");
+    const west = await createTestOrgUnit(t, tenant.tenantId, root, "store", "West");
+    const usageAs = async (headers: Record<string, string>) =>
+      json<{ orders: number; discount_total: number }>(
+        await t.app.inject({ url: `/v1/benefits/${discountId}/usage`, headers }),
+      );
+    const before = await usageAs(tenant.auth);
+    const placed = await order({
+      member_id: memberId,
+      channel: "POS",
+      lines,
+      store_id: east.id,
+      client_order_id: "usage-east",
+    });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const eastTill = await createTestKey(t, tenant.tenantId, "operator", east.id);
+    const westTill = await createTestKey(t, tenant.tenantId, "operator", west.id);
+    expect(await usageAs(eastTill.auth)).toMatchObject({ orders: 1, discount_total: 1400 });
+    expect(await usageAs(westTill.auth)).toMatchObject({ orders: 0, discount_total: 0 });
+    expect(await usageAs(tenant.auth)).toMatchObject({
+      orders: before.orders + 1,
+      discount_total: before.discount_total + 1400,
+    });
+  });
+
   describe("an order whose rest is paid online waits for that payment", () => {
     interface PlacedOrder {
       id: string;
