@@ -27,7 +27,14 @@ export function alipayNotification(alipayPrivateKey: string, params: Record<stri
 
 /** A WeChat Pay APIv3 notification: AEAD_AES_256_GCM resource, Wechatpay-* headers signed by the platform key. */
 export function wechatpayNotification(
-  o: { platformPrivateKey: string; platformSerial: string; apiV3Key: string; now: Date },
+  o: {
+    platformPrivateKey: string;
+    platformSerial: string;
+    apiV3Key: string;
+    now: Date;
+    /** The Wechatpay-Timestamp header as sent (signed with the rest); else `now` in seconds. */
+    timestamp?: string;
+  },
   event: { id: string; event_type: string; resource: Record<string, unknown> },
 ) {
   const nonce = randomBytes(6).toString("hex");
@@ -47,7 +54,7 @@ export function wechatpayNotification(
       nonce,
     },
   });
-  const timestamp = String(Math.floor(o.now.getTime() / 1000));
+  const timestamp = o.timestamp ?? String(Math.floor(o.now.getTime() / 1000));
   const headerNonce = randomBytes(16).toString("hex");
   const signature = Rsa.sign(Formatter.response(timestamp, headerNonce, body), o.platformPrivateKey);
   return {

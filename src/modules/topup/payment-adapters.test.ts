@@ -165,6 +165,43 @@ describe("Alipay (alipay-sdk) against locally generated keys", () => {
     expect((await c.ok<TopupBody>("GET", `/v1/topups/${second.id}`)).status).toBe("refunded");
   });
 
+  it("credits a plan whose name holds a % (Alipay sends it back as the subject), and takes only RSA2 signatures", async () => {
+    const { tenant, c } = await tenantWith("alipay", {
+      settings: { app_id: "2021000000000004", alipay_public_key: alipayPlatform.publicKey },
+      secrets: { app_private_key: alipayApp.privateKey },
+    });
+    const plan = await c.plan({ kind: "package", name: "Save 10% %41 off", rule: range });
+    const m = await c.newMember();
+    const started = json<TopupBody>(
+      await c.topUp(plan, { member_id: m, amount: 25_000, channel: "online", payment_method: "online" }),
+    );
+    const subject = JSON.parse(
+      new URL(String(started.checkout?.pay_url)).searchParams.get("biz_content") ?? "{}",
+    ).subject as string;
+    expect(subject).toContain("Save 10% %41 off");
+    const params = {
+      notify_id: "ntf-percent",
+      app_id: "2021000000000004",
+      trade_no: "2026112322004",
+      out_trade_no: started.id,
+      trade_status: "TRADE_SUCCESS",
+      total_amount: "250.00",
+      subject,
+    };
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const signed = alipayNotification(alipayPlatform.privateKey, params);
+    // The same signature declared as RSA (SHA-1) is not checked with that weaker algorithm.
+    expectProblem(
+      await notify(tenant, "alipay", signed.replace("sign_type=RSA2", "sign_type=RSA"), form),
+      401,
+      "webhook_signature_invalid",
+    );
+    const ok = await notify(tenant, "alipay", signed, form);
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect(ok.body).toBe("success");
+    expect(await c.balance(m)).toMatchObject({ principal: 25_000 });
+  });
+
   it("a house currency cannot be bought online; a currency the provider does not take is refused", async () => {
     const gold = await createTestTenant(t, "Gold tenant");
     const g = topupClient(t, gold);
@@ -328,6 +365,24 @@ describe("WeChat Pay v3 (wechatpay-axios-plugin) against locally generated keys"
       401,
       "webhook_signature_invalid",
     );
+    // Signed, but with a time that is no number of seconds: no time is inside the tolerance.
+    for (const timestamp of ["soon", "", "1e10", `${Math.floor(t.clock.now().getTime() / 1000)}.5`]) {
+      const timeless = wechatpayNotification(
+        {
+          platformPrivateKey: wxPlatform.privateKey,
+          platformSerial: "PUB_KEY_ID_0001",
+          apiV3Key,
+          now: t.clock.now(),
+          timestamp,
+        },
+        { id: "EV-4", event_type: "TRANSACTION.SUCCESS", resource },
+      );
+      expectProblem(
+        await notify(tenant, "wechatpay", timeless.body, timeless.headers),
+        401,
+        "webhook_signature_invalid",
+      );
+    }
     expect((await c.balance(m)).total).toBe(0);
     const ok = await notify(tenant, "wechatpay", good.body, good.headers);
     expect(json<{ result: string }>(ok).result).toBe("credited");

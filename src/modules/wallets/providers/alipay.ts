@@ -63,7 +63,12 @@ export class AlipayProvider implements PaymentProvider {
   parseWebhook(rawBody: string): ProviderNotice {
     const params = Object.fromEntries(new URLSearchParams(rawBody));
     if (!params.sign) throw invalidSignature("no sign");
-    if (!this.sdk.checkNotifySign(params)) throw invalidSignature("bad signature");
+    // The SDK would check with the algorithm the notice names; ours is RSA2, never RSA (SHA-1).
+    if (params.sign_type !== undefined && params.sign_type !== "RSA2") throw invalidSignature("not RSA2");
+    // V2 checks the values as the form decoded them. The first version decodes them once more,
+    // which throws on a "%" in a value (a plan named "Save 10%", sent back as the subject) and
+    // checks another text than Alipay signed for any "%xx" in one.
+    if (!this.sdk.checkNotifySignV2(params)) throw invalidSignature("bad signature");
     if (params.app_id !== this.config.appId) throw invalidSignature("another app's notification");
     const base = { eventId: params.notify_id ?? "", providerRef: params.out_trade_no ?? "", currency: "CNY" };
     if (params.refund_fee !== undefined && params.gmt_refund !== undefined) {

@@ -98,7 +98,9 @@ export class WechatpayProvider implements PaymentProvider {
     const serial = header(headers, "wechatpay-serial");
     if (!timestamp || !nonce || !signature || !serial) throw invalidSignature("missing Wechatpay-* headers");
     if (serial !== this.config.platformSerial) throw invalidSignature(`unknown platform serial ${serial}`);
-    if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > WEBHOOK_TOLERANCE_SECONDS)
+    // Whole seconds only: Number() would read "" as 0 and "soon" as NaN, which no comparison refuses.
+    const sentAt = /^[0-9]{1,12}$/.test(timestamp) ? Number(timestamp) : Number.NaN;
+    if (!(Math.abs(now.getTime() / 1000 - sentAt) <= WEBHOOK_TOLERANCE_SECONDS))
       throw invalidSignature("timestamp outside tolerance");
     const key = createPublicKey(this.config.platformPublicKey);
     if (!Rsa.verify(Formatter.response(timestamp, nonce, rawBody), signature, key))
