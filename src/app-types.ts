@@ -140,5 +140,10 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Set by authentication on every non-public route. */
     actor: Actor;
+    /**
+     * Where the outside world reaches this service (`VOUCHSAFE_PUBLIC_URL`, else the request's
+     * protocol and Host): the origin of every URL handed out for later use.
+     */
+    readonly publicOrigin: string;
   }
 }

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import { fullFormats } from "ajv-formats/dist/formats.js";
-import Fastify, { type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
 import type { OpenAPIV3_1 } from "openapi-types";
 import secureJson from "secure-json-parse";
 import { Type } from "typebox";
@@ -182,6 +182,14 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
       }
     },
   );
+
+  const publicUrl = deps.config.publicUrl;
+  // A getter: worked out only by the few routes that hand out URLs, not on every request.
+  app.decorateRequest("publicOrigin", {
+    getter(this: FastifyRequest) {
+      return publicUrl ?? `${this.protocol}://${this.host}`;
+    },
+  });
 
   app.addHook("preValidation", async (request) => {
     // A request with no body at all is one whose every field takes its default, when the

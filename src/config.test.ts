@@ -52,3 +52,27 @@ describe("the proxies whose X-Forwarded-For is believed", () => {
     );
   });
 });
+
+describe("the public address (VOUCHSAFE_PUBLIC_URL)", () => {
+  it("is unset unless given, and keeps only the origin of an http(s) address", () => {
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(loadConfig({ VOUCHSAFE_PUBLIC_URL: "https://Pay.Example.com/" }).publicUrl).toBe(
+      "https://pay.example.com",
+    );
+    expect(loadConfig({ VOUCHSAFE_PUBLIC_URL: "http://127.0.0.1:3000" }).publicUrl).toBe(
+      "http://127.0.0.1:3000",
+    );
+  });
+
+  it.each([
+    "pay.example.com",
+    "ftp://pay.example.com",
+    "https://pay.example.com/vouchsafe",
+    "https://pay.example.com/?a=1",
+    "https://u:p@pay.example.com",
+  ])("refuses %s at start", (value) => {
+    expect(() => loadConfig({ VOUCHSAFE_PUBLIC_URL: value })).toThrow(
+      /VOUCHSAFE_PUBLIC_URL must be an http\(s\) origin/,
+    );
+  });
+});

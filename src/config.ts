@@ -33,6 +33,12 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Mark the session cookie `Secure` (serve the console over https, or behind a TLS proxy). */
   secureCookies: boolean;
+  /**
+   * The address the outside world reaches this service at (`https://pay.example.com`): the
+   * origin of the payment notification URLs and member-center links it hands out. Unset, each
+   * is built from the request's own Host header, which whoever sends the request chooses.
+   */
+  publicUrl: string | undefined;
   /** Login attempts per minute per client IP, apart from the general rate limit; 0 turns it off. */
   loginRateLimitPerMinute: number;
   /**
@@ -118,6 +124,30 @@ function addressList(env: NodeJS.ProcessEnv, name: string, problems: string[]): 
   return entries;
 }
 
+/** An http(s) origin, with no path, query or credentials; answered without a trailing slash. */
+function publicUrl(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = new URL("invalid:");
+  }
+  const bare =
+    (url.protocol === "https:" || url.protocol === "http:") &&
+    url.pathname === "/" &&
+    url.search === "" &&
+    url.hash === "" &&
+    url.username === "" &&
+    url.password === "";
+  if (!bare) {
+    problems.push(`${name} must be an http(s) origin such as https://pay.example.com (no path or query)`);
+    return undefined;
+  }
+  return url.origin;
+}
+
 /** All of the ALIYUN_SMS_* settings or none (then SMS goes to the log). */
 function aliyunSms(env: NodeJS.ProcessEnv, problems: string[]): AliyunSmsConfig | undefined {
   if (!env.ALIYUN_SMS_ACCESS_KEY_ID) return undefined;
@@ -179,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ledgerCarryForward: bool(env, "VOUCHSAFE_LEDGER_CARRY_FORWARD", false, problems),
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),
     secureCookies: bool(env, "VOUCHSAFE_SECURE_COOKIES", false, problems),
+    publicUrl: publicUrl(env, "VOUCHSAFE_PUBLIC_URL", problems),
     loginRateLimitPerMinute: int(env, "VOUCHSAFE_LOGIN_RATE_LIMIT_PER_MINUTE", 10, problems, 0, 100_000),
     authFailuresPerMinute: int(env, "VOUCHSAFE_AUTH_FAILURES_PER_MINUTE", 20, problems, 0, 100_000),
     trustedProxies: addressList(env, "VOUCHSAFE_TRUSTED_PROXIES", problems),

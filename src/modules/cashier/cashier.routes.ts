@@ -83,8 +83,8 @@ export async function cashierRoutes(
       response: { 201: CashierOrder, ...errorResponses(409, 422) },
     },
     status: 201,
-    input: ({ body, protocol, host }) => ({
-      origin: `${protocol}://${host}`,
+    input: ({ body, publicOrigin }) => ({
+      origin: publicOrigin,
       memberId: body.member_id,
       items: body.items,
       total: body.total,

@@ -55,7 +55,7 @@ export async function memberCenterRoutes(app: RouteApp, deps: AppDeps): Promise<
       return {
         object: "member_center_link" as const,
         member_id: link.memberId,
-        url: `${request.protocol}://${request.host}${link.path}`,
+        url: `${request.publicOrigin}${link.path}`,
         path: link.path,
         expires_at: link.expiresAt.toISOString(),
       };

@@ -152,6 +152,44 @@ describe("member-center links", () => {
   });
 });
 
+describe("the public address", () => {
+  it("makes a link's URL when set (VOUCHSAFE_PUBLIC_URL), whatever Host the request names; else the request's own", async () => {
+    const behindProxy = await createTestApp({ config: { publicUrl: "https://pay.example.com" } });
+    try {
+      const own = await createTestTenant(behindProxy);
+      const memberId = json<{ id: string }>(
+        await behindProxy.app.inject({
+          method: "POST",
+          url: "/v1/members",
+          headers: own.auth,
+          payload: { name: "Hu" },
+        }),
+      ).id;
+      const made = json<LinkBody>(
+        await behindProxy.app.inject({
+          method: "POST",
+          url: "/v1/member-center/links",
+          headers: { ...own.auth, host: "attacker.example" },
+          payload: { member_id: memberId },
+        }),
+      );
+      expect(made.url).toBe(`https://pay.example.com${made.path}`);
+    } finally {
+      await behindProxy.close();
+    }
+    const memberId = await wallet.newMember("Hua");
+    const fromHost = json<LinkBody>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/member-center/links",
+        headers: { ...tenant.auth, host: "shop.example:8443" },
+        payload: { member_id: memberId },
+      }),
+    );
+    expect(fromHost.url).toBe(`http://shop.example:8443${fromHost.path}`);
+  });
+});
+
 describe("member-center branding", () => {
   it("is public, and tells the name, currency, zone, locale, logo, colour and whether the balance is hidden", async () => {
     const url = `/v1/member-center/tenants/${tenant.tenantId}/branding`;

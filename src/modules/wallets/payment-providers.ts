@@ -89,11 +89,11 @@ export interface PaymentOrigin {
  * client's address.
  */
 export function paymentOrigin(
-  request: { protocol: string; host: string; ip: string },
+  request: { publicOrigin: string; ip: string },
   body: { payment_scene?: PaymentScene; return_url?: string },
 ): PaymentOrigin {
   return {
-    origin: `${request.protocol}://${request.host}`,
+    origin: request.publicOrigin,
     scene: body.payment_scene,
     payerIp: request.ip,
     ...(body.return_url === undefined ? {} : { returnUrl: body.return_url }),
