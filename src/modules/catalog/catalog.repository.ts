@@ -134,13 +134,19 @@ export type EntitlementRow = Selectable<EntitlementsTable>;
 export type AgreementRow = Selectable<AgreementsTable>;
 export type AgreementVersionRow = Selectable<AgreementVersionsTable>;
 
-export async function findTemplate(trx: Tx, tenantId: string, id: string): Promise<TemplateRow> {
-  const row = await trx
+export async function findTemplate(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<TemplateRow> {
+  let query = trx
     .selectFrom("gift_voucher_templates")
     .selectAll()
     .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+    .where("id", "=", id);
+  if (options.lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   if (!row) throw new CatalogError("gift_voucher_template_not_found", `Voucher template ${id} not found`);
   return row;
 }

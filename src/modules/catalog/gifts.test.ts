@@ -99,6 +99,34 @@ describe("gift templates and voucher packages", () => {
     expect(cakeVoucher.expires_at).toBe("2026-12-31T16:00:00.000Z");
   });
 
+  it("keeps both of two edits of one template made at once, each to another field", async () => {
+    const patch = (id: string, payload: object) =>
+      t.app.inject({
+        method: "PATCH",
+        url: `/v1/gift-voucher-templates/${id}`,
+        headers: tenant.auth,
+        payload,
+      });
+    for (let round = 0; round < 5; round++) {
+      const { id } = await post("/v1/gift-voucher-templates", {
+        name: "Edited twice",
+        face_amount: 1500,
+        validity: { kind: "relative", valid_days: 30 },
+        scope: { kind: "all" },
+        min_spend: 0,
+      });
+      const answers = await Promise.all([
+        patch(id, { name: `Renamed ${round}` }),
+        patch(id, { face_amount: 2000 }),
+      ]);
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 200]);
+      const after = json<{ name: string; face_amount: number }>(
+        await t.app.inject({ url: `/v1/gift-voucher-templates/${id}`, headers: tenant.auth }),
+      );
+      expect(after).toMatchObject({ name: `Renamed ${round}`, face_amount: 2000 });
+    }
+  });
+
   it("refuses bad packages and templates with a code and writes nothing", async () => {
     const before = json<{ data: unknown[] }>(
       await t.app.inject({ url: "/v1/gift-voucher-packages?limit=100", headers: tenant.auth }),

@@ -17,7 +17,9 @@ export async function updateGiftTemplate(
 ): Promise<TemplateRow> {
   const { id, patch } = input;
   const tenantId = context.actor.tenantId;
-  const before = await findTemplate(trx, tenantId, id);
+  // Locked: the patch is merged into what is read and every term written back, so two edits
+  // at once would otherwise each write the other's field back as it was.
+  const before = await findTemplate(trx, tenantId, id, { lock: true });
   const { status, ...terms } = patch;
   const merged = { ...templateTerms(before), ...terms };
   const row = await trx
