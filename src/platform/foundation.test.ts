@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from "fastify";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -161,6 +162,48 @@ describe("errors are problem+json", () => {
       .execute();
     expect(keys.map((k) => k.name)).not.toContain("x");
   });
+
+  it.each([
+    ["a member", "/v1/members", (unit: string) => ({ name: "Late", org_unit_id: unit }), "members"],
+    [
+      "a user",
+      "/v1/users",
+      (unit: string) => ({
+        email: `late-${unit}@example.com`,
+        name: "Late",
+        password: "correct horse battery staple 1",
+        role: "operator",
+        org_unit_id: unit,
+      }),
+      "users",
+    ],
+  ] as const)(
+    "%s created in an org unit a delete removes meanwhile is org_unit_not_found, with nothing written",
+    async (_what, url, body, table) => {
+      const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+      const unit = await createTestOrgUnit(t, tenant.tenantId, root, "store", `Doomed ${table}`);
+      let creating: Promise<LightMyRequestResponse> | undefined;
+      await t.database.owner.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom("org_units")
+          .where("tenant_id", "=", tenant.tenantId)
+          .where("id", "=", unit.id)
+          .execute();
+        // The create finds the unit (the delete is not committed), then its insert waits for the
+        // delete's row lock; the delete commits once it waits.
+        creating = t.app.inject({ method: "POST", url, headers: tenant.auth, payload: body(unit.id) });
+        await waitFor(() => someoneWaitsForALock(t), "the create to wait for the delete");
+      });
+      expectProblem(await creating!, 404, "org_unit_not_found");
+      const written = await t.database.owner
+        .selectFrom(table)
+        .select("id")
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("org_unit_id", "=", unit.id)
+        .execute();
+      expect(written).toEqual([]);
+    },
+  );
 });
 
 describe("roles and scopes", () => {

@@ -69,6 +69,21 @@ function fieldErrors(error: FastifyError): FieldError[] {
 }
 
 /** Maps anything thrown in a request to problem+json; nothing internal leaks. */
+/**
+ * A write naming an org unit that another transaction deleted after this one had found it (the
+ * unit was still there when read; the foreign key check then waited for the delete to commit).
+ * Every row that names an org unit refers to it by foreign key, so this one check covers them
+ * all: the request meets a unit that is gone, as it would had it come a moment later.
+ */
+function isMissingOrgUnitReference(error: unknown): boolean {
+  const e = error as { code?: unknown; detail?: unknown } | null;
+  return (
+    e?.code === "23503" &&
+    typeof e.detail === "string" &&
+    e.detail.endsWith('is not present in table "org_units".')
+  );
+}
+
 export function toProblem(error: unknown, request: FastifyRequest): ProblemBody {
   if (error instanceof DomainError) {
     const status = statusForCode(error.code);
@@ -100,6 +115,9 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemBody 
       return problem(400, "malformed_json", "The body is not valid JSON");
     case "FST_ERR_BAD_URL":
       return problem(400, "malformed_url", "The URL has an invalid percent-encoding or is not valid UTF-8");
+  }
+  if (isMissingOrgUnitReference(error)) {
+    return problem(404, "org_unit_not_found", "The org unit this request names was removed while it ran");
   }
   if (fe?.statusCode === 429) return problem(429, "rate_limited", "Too many requests; retry later");
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
