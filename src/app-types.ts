@@ -20,6 +20,7 @@ import type { MemberCloseGuard } from "./platform/member-close-guards.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
 import type { OrgUnitMoveGuard } from "./platform/org/move-guards.js";
+import type { StoreScopeReferenceLookup } from "./platform/org/store-scope-references.js";
 import type {
   BalancePaymentListener,
   BalancePaymentOwnerLookup,
@@ -100,6 +101,8 @@ export interface ModuleManifest {
   onVoucherSourcesCredited?: VoucherSourceReturnListener;
   /** Refuses a move of org units that would make the module's records untrue. */
   orgUnitMoveGuard?: OrgUnitMoveGuard;
+  /** Names the module's record whose store scope names an org unit or store group (which then cannot be deleted). */
+  storeScopeReferences?: StoreScopeReferenceLookup;
   /** Refuses closing a member who still owns something the module holds (a balance). */
   memberCloseGuard?: MemberCloseGuard;
   /** Claims the top-ups its own online payments collected (their refund is recorded once, for both). */

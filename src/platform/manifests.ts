@@ -10,6 +10,7 @@ import { defineExpiringRows } from "./jobs/prune-expired.js";
 import { addMemberCloseGuard } from "./member-close-guards.js";
 import { defineNotice } from "./notify/notices.js";
 import { addOrgUnitMoveGuard } from "./org/move-guards.js";
+import { addStoreScopeReferenceLookup } from "./org/store-scope-references.js";
 import {
   addBalancePaymentListener,
   addBalancePaymentOwner,
@@ -22,7 +23,8 @@ import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
  * event, notice and file types, the member token guard, balance payment listeners and owners,
- * top-up payment holders, what shows images to members, org unit move and member close checks, listeners to refunds that credit vouchers' sources).
+ * top-up payment holders, what shows images to members, org unit move and member close checks,
+ * what names units and store groups in store scopes, listeners to refunds that credit vouchers' sources).
  * Installing the same manifests again (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
 export function installManifests(manifests: readonly ModuleManifest[]): void {
@@ -38,6 +40,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.onBalancePaymentResolved) addBalancePaymentListener(m.onBalancePaymentResolved);
     if (m.ownsBalancePayments) addBalancePaymentOwner(m.ownsBalancePayments);
     if (m.orgUnitMoveGuard) addOrgUnitMoveGuard(m.orgUnitMoveGuard);
+    if (m.storeScopeReferences) addStoreScopeReferenceLookup(m.storeScopeReferences);
     if (m.memberCloseGuard) addMemberCloseGuard(m.memberCloseGuard);
     if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
     if (m.holdsTopupPayments) addTopupPaymentHolder(m.holdsTopupPayments);

@@ -177,7 +177,10 @@ export interface paths {
         get: operations["getOrgUnitsById"];
         put?: never;
         post?: never;
-        /** Delete an org unit that nothing refers to (no children, users, keys, groups, …) */
+        /**
+         * Delete an org unit that nothing refers to (no children, users, keys, groups, …)
+         * @description Refused with 409 org_unit_in_use, naming what refers to it, while anything does: children, members, users or keys, a store group, or the store scope of a plan, package or gift card plan not archived, or of a gift card that may still be used.
+         */
         delete: operations["deleteOrgUnitsById"];
         options?: never;
         head?: never;
@@ -237,7 +240,10 @@ export interface paths {
         get: operations["getStoreGroupsById"];
         put?: never;
         post?: never;
-        /** Delete a store group */
+        /**
+         * Delete a store group
+         * @description Refused with 409 store_group_in_use, naming it, while the store scope of a plan, package or gift card plan not archived, or of a gift card that may still be used, names the group.
+         */
         delete: operations["deleteStoreGroupsById"];
         options?: never;
         head?: never;

@@ -4,6 +4,7 @@ import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import type { ProviderRefundLog, RefundRecord } from "../../platform/http/record-refund.js";
+import { type StoreScopeReferenceLookup, scopeNames } from "../../platform/org/store-scope-references.js";
 import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
 import type { AcceptedAgreement, StoreScope } from "../catalog/index.js";
 import { GiftcardsError } from "./giftcards.errors.js";
@@ -354,4 +355,29 @@ export const cardDesignShown: MemberImageLookup = async (trx, tenantId, imageId)
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+};
+
+/**
+ * A gift card plan, or a card that may still be used, whose store scope names the unit or
+ * group: a card keeps the scope it was sold with, so deleting what it names would change where
+ * its holder may spend it.
+ */
+export const giftCardNamingScope: StoreScopeReferenceLookup = async (trx, tenantId, target) => {
+  const plan = await trx
+    .selectFrom("gift_card_plans")
+    .select(["id", "name"])
+    .where("tenant_id", "=", tenantId)
+    .where(scopeNames(sql.ref("store_scope"), target))
+    .limit(1)
+    .executeTakeFirst();
+  if (plan) return `gift card plan ${plan.name} (${plan.id})`;
+  const card = await trx
+    .selectFrom("gift_cards")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("status", "in", ["inactive", "pending", "active", "frozen"])
+    .where(scopeNames(sql.ref("store_scope"), target))
+    .limit(1)
+    .executeTakeFirst();
+  return card ? `gift card ${card.id}` : null;
 };

@@ -17,7 +17,7 @@ import {
   GIFT_CARDS_IMPORT,
   setPinSecretForImports,
 } from "./giftcards.files.js";
-import { cardDesignShown, giftCardPaymentOwner } from "./giftcards.repository.js";
+import { cardDesignShown, giftCardNamingScope, giftCardPaymentOwner } from "./giftcards.repository.js";
 import { giftcardsRoutes } from "./giftcards.routes.js";
 
 export { accountIds as giftCardAccountIds } from "./giftcards.ledger.js";
@@ -74,6 +74,7 @@ async function expireTenantCards(deps: Pick<AppDeps, "ledger">, tenantId: string
 /** Everything the gift cards module adds to the app. */
 export const giftcardsManifest: ModuleManifest = {
   name: "giftcards",
+  storeScopeReferences: giftCardNamingScope,
   routes: giftcardsRoutes,
   permissions: {
     "giftcards.read": ALL_STAFF,

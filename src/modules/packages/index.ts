@@ -8,7 +8,7 @@ import { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
 import { PACKAGES_ERRORS } from "./packages.errors.js";
 import { PACKAGES_EVENTS } from "./packages.events.js";
 import { PACKAGE_BUYERS_EXPORT } from "./packages.files.js";
-import { packageCoverShown, packagePaymentOwner } from "./packages.repository.js";
+import { packageCoverShown, packageNamingScope, packagePaymentOwner } from "./packages.repository.js";
 import { packagesRoutes } from "./packages.routes.js";
 
 export { PACKAGE_EXPIRY_JOB, runPackageExpiry } from "./expire-packages.js";
@@ -20,6 +20,7 @@ export { packagesRoutes };
 /** Everything the packages module adds to the app. */
 export const packagesManifest: ModuleManifest = {
   name: "packages",
+  storeScopeReferences: packageNamingScope,
   routes: packagesRoutes,
   permissions: {
     "packages.read": ALL_STAFF,

@@ -1,9 +1,10 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import type { ProviderRefundLog, RefundRecord } from "../../platform/http/record-refund.js";
 import { escapeLike } from "../../platform/org/org-units.js";
+import { type StoreScopeReferenceLookup, scopeNames } from "../../platform/org/store-scope-references.js";
 import type { BalancePaymentOwnerLookup } from "../../platform/payment-outcomes.js";
 import type { AudienceRule, Channel } from "../benefits/index.js";
 import type { AcceptedAgreement, Availability, StoreScope } from "../catalog/index.js";
@@ -318,4 +319,17 @@ export const packageCoverShown: MemberImageLookup = async (trx, tenantId, imageI
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+};
+
+/** A package not archived whose store scope names the unit or group. */
+export const packageNamingScope: StoreScopeReferenceLookup = async (trx, tenantId, target) => {
+  const pkg = await trx
+    .selectFrom("packages")
+    .select(["id", "name"])
+    .where("tenant_id", "=", tenantId)
+    .where("status", "<>", "archived")
+    .where(scopeNames(sql.ref("store_scope"), target))
+    .limit(1)
+    .executeTakeFirst();
+  return pkg ? `package ${pkg.name} (${pkg.id})` : null;
 };

@@ -10,7 +10,7 @@ import { rechargeCodeRoutes } from "./recharge-codes.routes.js";
 import { smartTopupRoutes } from "./smart-topup.routes.js";
 import { TOPUP_ERRORS } from "./topup.errors.js";
 import { TOPUP_EVENTS } from "./topup.events.js";
-import { topupCoverShown } from "./topup.repository.js";
+import { topupCoverShown, topupPlanNamingScope } from "./topup.repository.js";
 import { topupPlanRoutes } from "./topup.routes.js";
 
 export {
@@ -45,6 +45,7 @@ export async function topupRoutes(
 /** Everything the top-up module adds to the app. */
 export const topupManifest: ModuleManifest = {
   name: "topup",
+  storeScopeReferences: topupPlanNamingScope,
   routes: topupRoutes,
   permissions: {
     "topup.read": ALL_STAFF,

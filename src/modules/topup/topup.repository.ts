@@ -4,6 +4,7 @@ import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
+import { type StoreScopeReferenceLookup, scopeNames } from "../../platform/org/store-scope-references.js";
 import type { PlanTerms } from "./plan-terms.js";
 import type { SmartTerms } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
@@ -422,4 +423,23 @@ export const topupCoverShown: MemberImageLookup = async (trx, tenantId, imageId)
     .limit(1)
     .executeTakeFirst();
   return smart !== undefined;
+};
+
+/** A top-up or smart top-up plan not archived whose store scope names the unit or group. */
+export const topupPlanNamingScope: StoreScopeReferenceLookup = async (trx, tenantId, target) => {
+  for (const [table, what] of [
+    ["topup_plans", "top-up plan"],
+    ["smart_topup_plans", "smart top-up plan"],
+  ] as const) {
+    const plan = await trx
+      .selectFrom(table)
+      .select(["id", "name"])
+      .where("tenant_id", "=", tenantId)
+      .where("status", "<>", "archived")
+      .where(scopeNames(sql`terms->'store_scope'`, target))
+      .limit(1)
+      .executeTakeFirst();
+    if (plan) return `${what} ${plan.name} (${plan.id})`;
+  }
+  return null;
 };

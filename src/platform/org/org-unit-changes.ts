@@ -15,6 +15,7 @@ import {
   type OrgUnitRow,
   orgUnitInScope,
 } from "./org-units.js";
+import { storeScopeReference } from "./store-scope-references.js";
 
 /* The org unit operations: each takes the transaction, who asks, what, and when. */
 
@@ -171,7 +172,7 @@ async function assertGroupsKeepTheirStores(trx: Tx, tenantId: string, movedPath:
   }
 }
 
-/** Deletes a unit nothing refers to (not the root, not a store in a group). */
+/** Deletes a unit nothing refers to (not the root, not a store in a group or named in a store scope). */
 export async function deleteOrgUnit(trx: Tx, ctx: RequestContext, unitId: string, now: Date): Promise<void> {
   const { actor } = ctx;
   try {
@@ -187,6 +188,8 @@ export async function deleteOrgUnit(trx: Tx, ctx: RequestContext, unitId: string
       .where(sql<boolean>`store_ids @> ${JSON.stringify([unit.id])}::jsonb`)
       .executeTakeFirst();
     if (inGroup) throw new DomainError("org_unit_in_use", "The store belongs to a store group");
+    const scoped = await storeScopeReference(trx, actor.tenantId, { kind: "org_unit", id: unit.id });
+    if (scoped) throw new DomainError("org_unit_in_use", `The store scope of ${scoped} names this org unit`);
     await trx
       .deleteFrom("org_units")
       .where("tenant_id", "=", actor.tenantId)

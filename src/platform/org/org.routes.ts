@@ -137,6 +137,8 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       schema: {
         tags,
         summary: "Delete an org unit that nothing refers to (no children, users, keys, groups, …)",
+        description:
+          "Refused with 409 org_unit_in_use, naming what refers to it, while anything does: children, members, users or keys, a store group, or the store scope of a plan, package or gift card plan not archived, or of a gift card that may still be used.",
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses(409, 422) },
       },
@@ -227,6 +229,8 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       schema: {
         tags,
         summary: "Delete a store group",
+        description:
+          "Refused with 409 store_group_in_use, naming it, while the store scope of a plan, package or gift card plan not archived, or of a gift card that may still be used, names the group.",
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses(409) },
       },

@@ -7,8 +7,10 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { giftCardClient } from "../../../test/helpers/giftcards.js";
 import { raceForLastPlace } from "../../../test/helpers/last-place.js";
 import { expectProblem, type InjectedResponse } from "../../../test/helpers/problem.js";
+import { topupClient } from "../../../test/helpers/topup.js";
 import { systemActor } from "../auth/actor.js";
 import { moveUnit } from "./org-unit-changes.js";
 import { updateStoreGroup } from "./store-groups.js";
@@ -470,5 +472,44 @@ describe("moves and store groups", () => {
     expect(second.status).toBe("rejected");
     expect((second as PromiseRejectedResult).reason).toMatchObject({ code: "store_outside_group_unit" });
     expect(json<{ store_ids: string[] }>(await get(`/v1/store-groups/${group.id}`)).store_ids).toEqual([]);
+  });
+});
+
+describe("store scopes", () => {
+  it("a store or store group named in the store scope of a live plan or a usable gift card is not deleted", async () => {
+    const del = (url: string) => t.app.inject({ method: "DELETE", url, headers: tenant.auth });
+    const scoped = await unit(rootId, "store", "Scoped store");
+    const grouped = await unit(rootId, "store", "Grouped store");
+    const group = json<{ id: string }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/store-groups",
+        headers: tenant.auth,
+        payload: { name: "Scoped group", store_ids: [grouped.id] },
+      }),
+    );
+    const topups = topupClient(t, tenant);
+    const plan = await topups.plan({
+      kind: "package",
+      name: "Group only",
+      rule: { type: "range", min_amount: 100, max_amount: 50_000, bonus_bps: 0, points_bps: 0 },
+      store_scope: { store_groups: [group.id] },
+    });
+    const groupRefusal = expectProblem(await del(`/v1/store-groups/${group.id}`), 409, "store_group_in_use");
+    expect(groupRefusal.detail).toContain(plan);
+    // The plan still takes an edit that does not touch its scope.
+    expect(
+      (await topups.call("PATCH", `/v1/topup-plans/${plan}`, { name: "Group only, renamed" })).statusCode,
+    ).toBe(200);
+
+    const cards = giftCardClient(t, tenant);
+    const cardPlan = await cards.activePlan({ store_scope: { stores: [scoped.id] } });
+    const unitRefusal = expectProblem(await del(`/v1/org-units/${scoped.id}`), 409, "org_unit_in_use");
+    expect(unitRefusal.detail).toContain(cardPlan);
+
+    // An archived plan's scope holds nothing back.
+    await topups.ok("POST", `/v1/topup-plans/${plan}/deactivate`, {});
+    await topups.ok("POST", `/v1/topup-plans/${plan}/archive`, {});
+    expect((await del(`/v1/store-groups/${group.id}`)).statusCode).toBe(204);
   });
 });

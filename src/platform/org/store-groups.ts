@@ -6,6 +6,7 @@ import type { Actor, RequestContext } from "../auth/actor.js";
 import { assertInScope } from "../auth/scope.js";
 import type { StoreGroupRow } from "./org.schemas.js";
 import { isForeignKeyViolation, lockTree, type OrgUnitRow, orgUnitInScope } from "./org-units.js";
+import { storeScopeReference } from "./store-scope-references.js";
 
 /* Store groups: the lookups and the operations (transaction, who asks, what, when). */
 
@@ -147,7 +148,7 @@ export async function updateStoreGroup(
   return after;
 }
 
-/** Deletes a group nothing refers to. */
+/** Deletes a group nothing refers to (by foreign key or in a store scope). */
 export async function deleteStoreGroup(
   trx: Tx,
   ctx: RequestContext,
@@ -157,6 +158,9 @@ export async function deleteStoreGroup(
   const { actor } = ctx;
   try {
     const group = await groupInScope(trx, actor, groupId, true);
+    const scoped = await storeScopeReference(trx, actor.tenantId, { kind: "store_group", id: group.id });
+    if (scoped)
+      throw new DomainError("store_group_in_use", `The store scope of ${scoped} names this store group`);
     await trx
       .deleteFrom("store_groups")
       .where("tenant_id", "=", actor.tenantId)
