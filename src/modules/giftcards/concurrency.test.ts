@@ -7,7 +7,9 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { type ActivityBody, type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
-import { Ledger, verifyLedger } from "../../ledger/index.js";
+import { someoneWaitsForALock } from "../../../test/helpers/last-place.js";
+import { waitFor } from "../../../test/helpers/wait.js";
+import { createAsset, Ledger, verifyLedger } from "../../ledger/index.js";
 import { giftCardAccountIds as ids } from "./index.js";
 
 /**
@@ -121,5 +123,36 @@ describe.each([
     expect(report.differences).toEqual([]);
     expect(report.flag_violations).toEqual([]);
     expect(report.ok).toBe(true);
+  });
+});
+
+describe("a plan's currency changed while its first card is sold", () => {
+  it("the card is sold in the currency the plan has once the change is in", async () => {
+    const t = await createTestApp();
+    try {
+      const { tenant, gc } = await giftCardTenant(t);
+      await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+        createAsset(trx, tenant.tenantId, { code: "USD", scale: 2, name: "Dollar" }, t.clock.now()),
+      );
+      const planId = await gc.activePlan();
+      let selling: ReturnType<typeof gc.call> | undefined;
+      // A change of the currency, as the plan's update makes it once it found no card: the
+      // plan locked, then changed; the sale starts meanwhile and commits after it.
+      await t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+        await trx.selectFrom("gift_card_plans").select("id").where("id", "=", planId).forUpdate().execute();
+        selling = gc.call("POST", "/v1/gift-cards", {
+          plan_id: planId,
+          amount: 10000,
+          payment: { method: "offline", ref: "receipt" },
+        });
+        await waitFor(() => someoneWaitsForALock(t), "the sale to wait for the plan");
+        await trx.updateTable("gift_card_plans").set({ currency: "USD" }).where("id", "=", planId).execute();
+      });
+      const sold = await selling!;
+      expect(sold.statusCode, sold.body).toBe(201);
+      expect(json<{ card: { asset: string } }>(sold).card.asset).toBe("USD");
+    } finally {
+      await t.close();
+    }
   });
 });

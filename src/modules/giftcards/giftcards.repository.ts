@@ -232,13 +232,24 @@ export type CardRow = Selectable<GiftCardsTable>;
 export type ActivityRow = Selectable<GiftCardActivitiesTable>;
 export type PaymentRow = Selectable<GiftCardPaymentsTable>;
 
-export async function findPlan(trx: Tx, tenantId: string, id: string, lock = false): Promise<PlanRow> {
+/**
+ * The plan; `lock` true locks it for a change, "share" for a sale: sales of one plan go on
+ * side by side, but never while a change is between checking that no card exists yet and
+ * changing the currency or card type every card must share.
+ */
+export async function findPlan(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  lock: boolean | "share" = false,
+): Promise<PlanRow> {
   let query = trx
     .selectFrom("gift_card_plans")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id);
-  if (lock) query = query.forUpdate();
+  if (lock === "share") query = query.forShare();
+  else if (lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   if (!row) throw new GiftcardsError("gift_card_plan_not_found", "Gift card plan not found");
   return row as PlanRow;

@@ -102,7 +102,7 @@ export async function checkSale(
   now: Date,
   timezone: string,
 ): Promise<CheckedSale> {
-  const plan = await findPlan(trx, tenantId, req.planId);
+  const plan = await findPlan(trx, tenantId, req.planId, "share");
   if (plan.status !== "active") {
     throw new GiftcardsError("gift_card_plan_inactive", "This plan is not on sale (activate it first)");
   }
