@@ -6,7 +6,9 @@ import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp, type TestTenant } from "../../../test/helpers/app.js";
 import { type giftCardClient, giftCardTenant, type SaleBody } from "../../../test/helpers/giftcards.js";
+import { someoneWaitsForALock } from "../../../test/helpers/last-place.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
+import { waitFor } from "../../../test/helpers/wait.js";
 import {
   createFileJob,
   downloadable,
@@ -17,6 +19,7 @@ import {
 } from "../../platform/files/file-jobs.js";
 import type { FileFormat } from "../../platform/files/files.schema.js";
 import { generateCardNumber } from "./card-number.js";
+import { lockGiftCardImports } from "./giftcards.files.js";
 
 /** Bulk import of physical cards (all-or-nothing, each bad row named), and the card and activity exports. */
 let t: TestApp;
@@ -124,6 +127,43 @@ describe("importing physical cards", () => {
       { row: 2, column: "card_number", message: "has a wrong check digit" },
       { row: 4, column: "card_number", message: "repeats row 3" },
     ]);
+    expect(await importedCount(job.id)).toBe(0);
+  });
+
+  it("of two imports at once naming one number, the second names the row whose card the first imported", async () => {
+    const number = generateCardNumber();
+    let second: ReturnType<typeof runJob> | undefined;
+    // The first import, between its check of the numbers and its commit: it holds the tenant's
+    // import turn and has written its card.
+    await t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+      await lockGiftCardImports(trx, tenant.tenantId);
+      await trx
+        .insertInto("gift_cards")
+        .values({
+          tenant_id: tenant.tenantId,
+          id: `gc_first_${number}`,
+          plan_id: physical,
+          number,
+          card_type: "physical",
+          asset: "CNY",
+          status: "inactive",
+          pin_hash: null,
+          account_id: null,
+          face_amount: null,
+          paid_amount: 0,
+          discount_amount: 0,
+          expires_at: null,
+          created_by: "test",
+          created_at: now(),
+          updated_at: now(),
+        })
+        .execute();
+      second = runJob("import", "gift_cards", "xlsx", { body: await xlsx([[number, physical, "", ""]]) });
+      await waitFor(() => someoneWaitsForALock(t), "the second import to wait for the first");
+    });
+    const job = await second!;
+    expect(job.status).toBe("failed");
+    expect(job.errors).toEqual([{ row: 2, column: "card_number", message: `card ${number} already exists` }]);
     expect(await importedCount(job.id)).toBe(0);
   });
 

@@ -1,4 +1,5 @@
-import type { Insertable } from "kysely";
+import { type Insertable, sql } from "kysely";
+import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
@@ -41,6 +42,17 @@ import { priceOf } from "./plan-rules.js";
 /** Rows one export may hold; a larger one is refused (narrow the filters), never cut short. */
 export const MAX_EXPORT_ROWS = 100_000;
 const PAGE = 2000;
+/**
+ * Card imports of one tenant take turns, from their check of which numbers exist to their
+ * commit: two at once naming one number would each find it free, and the second would then
+ * fail on the database's unique index instead of naming the row whose card already exists.
+ */
+export async function lockGiftCardImports(trx: Tx, tenantId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`gift_card_import:${tenantId}`}, 0))`.execute(
+    trx,
+  );
+}
+
 const INSERT_BATCH = 1000;
 
 /**
@@ -119,6 +131,7 @@ export const GIFT_CARDS_IMPORT: ImportDefinition<ImportRow> = {
     };
   },
   validate: async (trx, tenantId, rows) => {
+    await lockGiftCardImports(trx, tenantId);
     const errors: RowError[] = [];
     const planIds = [...new Set(rows.map((r) => r.value.plan_id))];
     const plans = new Map<string, PlanRow>();
