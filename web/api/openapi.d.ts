@@ -3898,7 +3898,7 @@ export interface paths {
         put?: never;
         /**
          * Refund a package order: period ended, entitlements removed, unused gifts withdrawn, money returned
-         * @description kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.
+         * @description kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Either takes the order's bonus points back, first from the lots they went into; if the member has spent them and holds too few points in all, the refund is refused whole with insufficient_points and its shortfall (adjust the member's points first, or settle otherwise). Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.
          */
         post: operations["refundPackageOrder"];
         delete?: never;
@@ -27282,7 +27282,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: member_closed, refund_restricted */
+            /** @description RFC 9457 problem details; `code` is one of: insufficient_points, member_closed, refund_restricted */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -31,6 +31,7 @@ import { refuseClosingWithBalance } from "./member-close-guard.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
+import { orderPointsReason, takeBackOrderPoints } from "./take-back-order-points.js";
 import { TOPUP_INTENTS_EXPORT } from "./topup-intent-list.js";
 import { settingsView } from "./wallet-views.js";
 import { WALLETS_ERRORS, WalletsError } from "./wallets.errors.js";
@@ -334,10 +335,11 @@ export async function refundOrderBalance(
 }
 
 /**
- * Points for an order (earn) or their reversal (a negative adjustment naming the order). A
- * reversal is part of a refund, which a frozen member may have (the members module's rule),
- * so it is never refused for the freeze; an award is, unless the caller allows it
- * (`allowFrozen`: an order the member placed and paid for before being frozen).
+ * Points for an order (earn) or their reversal (`reverse`: taken back first from the lots the
+ * award went into, see `takeBackOrderPoints`). A reversal is part of a refund, which a frozen
+ * member may have (the members module's rule), so it is never refused for the freeze; an award
+ * is, unless the caller allows it (`allowFrozen`: an order the member placed and paid for
+ * before being frozen).
  */
 export async function orderPoints(
   uow: UnitOfWork,
@@ -345,16 +347,20 @@ export async function orderPoints(
   p: { memberId: string; points: number; orderId: string; reverse?: boolean; allowFrozen?: boolean },
   now: Date,
 ): Promise<void> {
+  if (p.reverse) {
+    await takeBackOrderPoints(uow, ctx, p, now);
+    return;
+  }
   await changePoints(
     uow,
     ctx,
     {
       memberId: p.memberId,
-      operation: p.reverse ? "adjust" : "earn",
-      delta: p.reverse ? -p.points : p.points,
-      reason: p.reverse ? `order ${p.orderId} refunded` : `order ${p.orderId}`,
+      operation: "earn",
+      delta: p.points,
+      reason: orderPointsReason(p.orderId),
       reference: p.orderId,
-      allowFrozen: p.reverse === true || p.allowFrozen === true,
+      allowFrozen: p.allowFrozen === true,
     },
     now,
   );

@@ -113,7 +113,11 @@ export async function pointsTotal(
   return (await lockedLots(uow, kind, memberId, now)).reduce((s, l) => s + l.available, 0);
 }
 
-/** Takes `amount` points from the lots expiring first; refuses if the unexpired lots hold less. */
+/**
+ * Takes `amount` points from the lots expiring first; refuses if the unexpired lots hold less.
+ * `fromLots` limits it to those lot accounts (in the same order). Answers what is left in the
+ * lots it could take from.
+ */
 export async function debitPoints(
   uow: UnitOfWork,
   input: {
@@ -123,10 +127,12 @@ export async function debitPoints(
     to: SystemPurpose;
     code: string;
     memo?: string | null;
+    fromLots?: readonly string[];
   },
   now: Date,
 ): Promise<number> {
-  const lots = await lockedLots(uow, input.kind, input.memberId, now);
+  const allLots = await lockedLots(uow, input.kind, input.memberId, now);
+  const lots = input.fromLots ? allLots.filter((l) => input.fromLots!.includes(l.account_id)) : allLots;
   const available = lots.reduce((s, l) => s + l.available, 0);
   if (input.amount > available) {
     throw new WalletsError(
