@@ -8,6 +8,7 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
+import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -122,6 +123,51 @@ describe("spending restrictions: the balance knows which top-up its money came f
     expect((await pay(m, 55_000)).statusCode).toBe(201);
     expect((await c.balance(m)).total).toBe(0);
     t.clock.set("2026-11-23T08:00:00Z");
+  });
+
+  it("a share of the top-up day counts what a provider's refund took back as kept back, not as given", async () => {
+    const plan = await c.plan({
+      kind: "package",
+      name: "Half today, online",
+      rule: { type: "range", min_amount: 10_000, max_amount: 50_000, bonus_bps: 0, points_bps: 0 },
+      restrictions: { same_day_usable_bps: 5_000, channels: ["pos", "online"] },
+    });
+    const m = await c.newMember();
+    const started = json<TopupBody>(
+      await c.topUp(plan, { member_id: m, amount: 10_000, channel: "online", payment_method: "online" }),
+    );
+    const notify = (body: Record<string, unknown>) => {
+      const signed = signTestWebhook(
+        testProviderSecret(t.config.signingSecret),
+        {
+          provider_ref: String(started.checkout?.pay_url).replace("test://pay/", ""),
+          amount: started.amount,
+          currency: "CNY",
+          ...body,
+        },
+        t.clock.now(),
+      );
+      return t.app.inject({
+        method: "POST",
+        url: `/v1/topup-payment-webhooks/test/${tenant.tenantId}`,
+        headers: { ...signed.headers, "content-type": "application/json" },
+        payload: signed.body,
+      });
+    };
+    expect((await notify({ id: "evt-paid", status: "succeeded" })).statusCode).toBe(200);
+    const refund = {
+      id: "evt-refund",
+      status: "succeeded",
+      kind: "refund",
+      refund_amount: 4_000,
+      refund_id: "re-1",
+    };
+    expect((await notify(refund)).statusCode).toBe(200);
+    expect((await c.balance(m)).total).toBe(6_000);
+    // Nothing given yet: today half of the 6,000 kept may go, and not a unit more.
+    expectProblem(await pay(m, 3_001), 422, "insufficient_balance");
+    expect((await pay(m, 3_000)).statusCode).toBe(201);
+    expectProblem(await pay(m, 1), 422, "insufficient_balance");
   });
 
   it("no bonus usage on the top-up day", async () => {

@@ -28,6 +28,8 @@ export interface WalletLotsTable {
   no_use_on_topup_day: ColumnType<boolean, boolean | undefined, boolean>;
   /** The local date (tenant zone) of the top-up, `YYYY-MM-DD`. */
   topup_day: string;
+  /** What the provider's refunds of the top-up took back out of the lot (never given). */
+  taken_back: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
 }
 

@@ -56,6 +56,16 @@ export async function reverseTaggedTopup(
       }),
     );
   }
+  // The lots' same-day limits count what they gave; what is taken back here was not given.
+  for (const l of legs) {
+    if (input.principalUntagged && l.kind === "principal") continue;
+    await uow.trx
+      .updateTable("wallet_lots")
+      .set((eb) => ({ taken_back: eb("taken_back", "+", l.amount) }))
+      .where("tenant_id", "=", uow.tenantId)
+      .where("id", "=", l.lot)
+      .execute();
+  }
   const shortfall = input.principal + input.bonus - principal - bonus;
   if (legs.length > 0) {
     const balance = await memberBalance(uow, input.memberId);

@@ -88,6 +88,7 @@ describe("spending order and plan (tagged lots)", () => {
   it("day rules: no use on the top-up day, or a share of the lot (down to the minor unit) minus what it gave", () => {
     const lot = {
       amount: 1_001,
+      taken_back: 0,
       topup_day: "2026-11-23",
       no_use_on_topup_day: false,
       same_day_limit_bps: 5_000,
@@ -99,6 +100,22 @@ describe("spending order and plan (tagged lots)", () => {
     expect(
       lotAvailable({ ...lot, same_day_limit_bps: null, no_use_on_topup_day: true }, 1_001, "2026-11-23"),
     ).toBe(0);
+  });
+
+  it("day rules after a provider's refund took part of the lot back: the share is of what was kept, none of it given", () => {
+    // 10,000 topped up at 50 %, 4,000 taken back the same day: 6,000 kept, nothing given yet.
+    const refunded = {
+      amount: 10_000,
+      taken_back: 4_000,
+      topup_day: "2026-11-23",
+      no_use_on_topup_day: false,
+      same_day_limit_bps: 5_000,
+    };
+    expect(lotAvailable(refunded, 6_000, "2026-11-23")).toBe(3_000);
+    // 1,000 of the kept 6,000 spent: 2,000 more may go today.
+    expect(lotAvailable(refunded, 5_000, "2026-11-23")).toBe(2_000);
+    // 3,001 kept at 50 % rounds down to 1,500.
+    expect(lotAvailable({ ...refunded, taken_back: 6_999 }, 3_001, "2026-11-23")).toBe(1_500);
   });
 
   it("refunds: bonus share rounded down on the cumulative total, legs filled in spending order, exact at the end", () => {

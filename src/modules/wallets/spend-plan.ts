@@ -55,18 +55,23 @@ export function localDay(at: Date, zone: string): string {
 const localDays = new Map<string, string>();
 const LOCAL_DAYS_REMEMBERED = 256;
 
-/** What a lot may give on `today` out of what its account has available. */
+/**
+ * What a lot may give on `today` out of what its account has available. On its top-up day a
+ * limited lot gives at most its share (rounded down) of what the top-up left it, less what it
+ * has given: money a provider's refund took back is neither given nor counted in the share.
+ */
 export function lotAvailable(
-  lot: Pick<LotRow, "amount" | "topup_day" | "no_use_on_topup_day" | "same_day_limit_bps">,
+  lot: Pick<LotRow, "amount" | "taken_back" | "topup_day" | "no_use_on_topup_day" | "same_day_limit_bps">,
   accountAvailable: number,
   today: string,
 ): number {
   if (lot.topup_day !== today) return accountAvailable;
   if (lot.no_use_on_topup_day) return 0;
   if (lot.same_day_limit_bps === null) return accountAvailable;
-  const cap = Number((BigInt(lot.amount) * BigInt(lot.same_day_limit_bps)) / 10_000n);
-  const used = lot.amount - accountAvailable;
-  return Math.max(0, Math.min(accountAvailable, cap - used));
+  const kept = lot.amount - Number(lot.taken_back ?? 0);
+  const cap = Number((BigInt(kept) * BigInt(lot.same_day_limit_bps)) / 10_000n);
+  const given = kept - accountAvailable;
+  return Math.max(0, Math.min(accountAvailable, cap - given));
 }
 
 /** The sources in spending order. */
