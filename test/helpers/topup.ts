@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import { signTestWebhook, testProviderSecret } from "../../src/modules/wallets/index.js";
 import { json, type TestApp, type TestTenant } from "./app.js";
 
 /** Calls as one tenant's owner, with a fresh Idempotency-Key on every POST. */
@@ -50,4 +51,33 @@ export interface TopupBody {
   details: Record<string, unknown>;
   checkout: Record<string, unknown> | null;
   recharge_code_id: string | null;
+}
+
+/**
+ * The test provider's signed notice about an online top-up (its payment reference taken from
+ * the top-up's pay URL), posted to the tenant's top-up webhook: `body` adds the notice's id,
+ * status and, for a refund, `kind`, `refund_amount` and `refund_id`.
+ */
+export function notifyTopupPayment(
+  t: TestApp,
+  tenantId: string,
+  topup: Pick<TopupBody, "amount" | "checkout">,
+  body: Record<string, unknown>,
+) {
+  const signed = signTestWebhook(
+    testProviderSecret(t.config.signingSecret),
+    {
+      provider_ref: String(topup.checkout?.pay_url).replace("test://pay/", ""),
+      amount: topup.amount,
+      currency: "CNY",
+      ...body,
+    },
+    t.clock.now(),
+  );
+  return t.app.inject({
+    method: "POST",
+    url: `/v1/topup-payment-webhooks/test/${tenantId}`,
+    headers: { ...signed.headers, "content-type": "application/json" },
+    payload: signed.body,
+  });
 }

@@ -9,10 +9,9 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
-import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
+import { notifyTopupPayment, type TopupBody, topupClient } from "../../../test/helpers/topup.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { fillLots } from "../../../test/helpers/wallets.js";
-import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
 import { MAX_OPEN_LOTS } from "../wallets/lots.repository.js";
 
 /**
@@ -34,20 +33,8 @@ const range = { type: "range", min_amount: 10_000, max_amount: 50_000, bonus_bps
 function world(tenant: TestTenant) {
   const c = topupClient(t, tenant);
   let seq = 0;
-  const notify = (topup: TopupBody, status: "succeeded" | "failed", eventId = `evt-${++seq}`) => {
-    const ref = String(topup.checkout?.pay_url).replace("test://pay/", "");
-    const signed = signTestWebhook(
-      testProviderSecret(t.config.signingSecret),
-      { id: eventId, provider_ref: ref, status, amount: topup.amount, currency: "CNY" },
-      t.clock.now(),
-    );
-    return t.app.inject({
-      method: "POST",
-      url: `/v1/topup-payment-webhooks/test/${tenant.tenantId}`,
-      headers: { ...signed.headers, "content-type": "application/json" },
-      payload: signed.body,
-    });
-  };
+  const notify = (topup: TopupBody, status: "succeeded" | "failed", eventId = `evt-${++seq}`) =>
+    notifyTopupPayment(t, tenant.tenantId, topup, { id: eventId, status });
   const result = async (r: ReturnType<typeof notify>) => {
     const res = await r;
     expect(res.statusCode, res.body).toBe(200);

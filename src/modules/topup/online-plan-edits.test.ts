@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, json, type TestApp } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtures.js";
-import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
+import { notifyTopupPayment, type TopupBody, topupClient } from "../../../test/helpers/topup.js";
 import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
 
 /** A plan edited while one of its online top-ups is in flight: the member gets what they paid for. */
@@ -113,17 +113,9 @@ describe("a plan edited between an online top-up's start and its payment", () =>
     expect(started.details).toMatchObject({ plan_version: 1 });
     // Later top-ups may be spent on coffee only; this one was bought without that restriction.
     await c.ok("PATCH", `/v1/topup-plans/${plan}`, { restrictions: { eligible_skus: ["coffee"] } });
-    const ref = String(started.checkout?.pay_url).replace("test://pay/", "");
-    const paid = signTestWebhook(
-      testProviderSecret(t.config.signingSecret),
-      { id: "evt-edit-2", provider_ref: ref, status: "succeeded", amount: 10_000, currency: "CNY" },
-      t.clock.now(),
-    );
-    const notified = await t.app.inject({
-      method: "POST",
-      url: `/v1/topup-payment-webhooks/test/${tenant.tenantId}`,
-      headers: { ...paid.headers, "content-type": "application/json" },
-      payload: paid.body,
+    const notified = await notifyTopupPayment(t, tenant.tenantId, started, {
+      id: "evt-edit-2",
+      status: "succeeded",
     });
     expect(json<{ result: string }>(notified).result).toBe("credited");
     const credited = await c.ok<TopupBody>("GET", `/v1/topups/${started.id}`);

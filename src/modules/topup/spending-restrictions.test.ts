@@ -7,8 +7,7 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
-import { type TopupBody, topupClient } from "../../../test/helpers/topup.js";
-import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
+import { notifyTopupPayment, type TopupBody, topupClient } from "../../../test/helpers/topup.js";
 
 let t: TestApp;
 let tenant: TestTenant;
@@ -136,24 +135,7 @@ describe("spending restrictions: the balance knows which top-up its money came f
     const started = json<TopupBody>(
       await c.topUp(plan, { member_id: m, amount: 10_000, channel: "online", payment_method: "online" }),
     );
-    const notify = (body: Record<string, unknown>) => {
-      const signed = signTestWebhook(
-        testProviderSecret(t.config.signingSecret),
-        {
-          provider_ref: String(started.checkout?.pay_url).replace("test://pay/", ""),
-          amount: started.amount,
-          currency: "CNY",
-          ...body,
-        },
-        t.clock.now(),
-      );
-      return t.app.inject({
-        method: "POST",
-        url: `/v1/topup-payment-webhooks/test/${tenant.tenantId}`,
-        headers: { ...signed.headers, "content-type": "application/json" },
-        payload: signed.body,
-      });
-    };
+    const notify = (body: Record<string, unknown>) => notifyTopupPayment(t, tenant.tenantId, started, body);
     expect((await notify({ id: "evt-paid", status: "succeeded" })).statusCode).toBe(200);
     const refund = {
       id: "evt-refund",
