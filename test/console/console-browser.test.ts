@@ -194,8 +194,15 @@ describe("the operator console", () => {
     }
     await screenshot(page, "06-benefits-list");
 
+    // A voucher of the member's own is offered to pay with (only the ones with something left).
+    const members = await server.api<{ data: { id: string }[] }>("GET", "/v1/members?q=张三");
+    await server.api("POST", `/v1/members/${members.data[0]!.id}/vouchers`, {
+      face_value: { amount: 1_500, asset: "CNY" },
+      expires_at: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+    });
     await menu().getByText("收银模拟").click();
     await chooseOption(page, page.locator("body"), "会员", "张三");
+    await poll(() => page.getByRole("checkbox", { name: "优惠券 ¥15.00" }).count()).toBe(1);
     await page.getByRole("button", { name: "计算" }).click();
     const quote = page.getByTestId("quote");
     await poll(() => page.getByTestId("quote-total").textContent()).toBe("¥90.00");

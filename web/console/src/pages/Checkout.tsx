@@ -19,6 +19,7 @@ import {
 } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, type paths, unwrap } from "../../../api/client";
+import type { QueryValue } from "../../../api/enums";
 import { ProblemAlert } from "../components/problems";
 import { CATALOGS, type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
@@ -43,6 +44,12 @@ function completeOrder(body: OrderBody, key: string) {
 
 let nextKey = 1;
 const newLine = (): Line => ({ key: nextKey++, sku: "", category: "", quantity: 1, price: "" });
+
+/** The statuses of a member's voucher that still has something to spend. */
+const USABLE_VOUCHER_STATUSES: readonly QueryValue<"/v1/members/{member_id}/vouchers", "status">[] = [
+  "unused",
+  "partly_used",
+];
 
 const ORDER_STATUS_COLORS = {
   pending_payment: "orange",
@@ -84,9 +91,13 @@ export default function Checkout() {
     queryFn: () =>
       unwrap(
         api.GET("/v1/members/{member_id}/vouchers", {
-          params: { path: { member_id: memberId! }, query: { limit: 50, status: "active" } as never },
+          params: { path: { member_id: memberId! }, query: { limit: 50 } },
         }),
-      ),
+      ).then((page) => ({
+        ...page,
+        // Only a voucher with something left to spend can pay an order.
+        data: page.data.filter((v) => USABLE_VOUCHER_STATUSES.includes(v.status)),
+      })),
   });
 
   const cart = () => {
