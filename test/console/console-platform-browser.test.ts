@@ -310,23 +310,25 @@ describe("the platform pages", () => {
   it("sets the member center's colour with a live preview and a link to the real page", async () => {
     await menu().getByText("会员中心外观").click();
     const color = page.getByLabel("主题色");
-    await color.fill("c2410c");
+    // With no colour set, the preview shows the member center's own default.
+    const bar = page.getByTestId("look-preview").locator("div").first();
+    await poll(() => bar.getAttribute("style")).toContain("rgb(194, 65, 12)");
+    await color.fill("0f766e");
     await page.getByRole("button", { name: "保存" }).click();
     await poll(() => page.getByRole("alert").count()).toBe(0);
     await poll(() => page.getByText("颜色请写作 # 加六位十六进制数字").count()).toBe(1);
-    await color.fill("#c2410c");
-    const bar = page.getByTestId("look-preview").locator("div").first();
-    await poll(() => bar.getAttribute("style")).toContain("rgb(194, 65, 12)");
+    await color.fill("#0f766e");
+    await poll(() => bar.getAttribute("style")).toContain("rgb(15, 118, 110)");
     await page.getByRole("button", { name: "保存" }).click();
     await poll(
       async () => (await call<{ brand_color: string }>("GET", "/v1/member-center-settings")).brand_color,
-    ).toBe("#c2410c");
+    ).toBe("#0f766e");
     const link = page.getByRole("link", { name: "打开会员中心" });
     expect(await link.getAttribute("href")).toBe(`/m/${server.demo.tenant_id}/`);
     const branding = await fetch(
       `${server.baseUrl}/v1/member-center/tenants/${server.demo.tenant_id}/branding`,
     );
-    expect(((await branding.json()) as { brand_color: string }).brand_color).toBe("#c2410c");
+    expect(((await branding.json()) as { brand_color: string }).brand_color).toBe("#0f766e");
     await screenshot(page, "platform-09-member-center-look");
     expectNoConsoleProblems(problems);
   });

@@ -5,6 +5,7 @@ import zhCNLocale from "antd-mobile/es/locales/zh-CN";
 import { type ReactNode, StrictMode, useCallback, useEffect, useState } from "react";
 import { createRoot, type Root } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
+import { DEFAULT_BRAND_COLOR } from "../../api/branding";
 import { ApiError } from "../../api/client";
 import { Loading } from "./components";
 import { Member } from "./context";
@@ -80,7 +81,7 @@ function App() {
         ? "zh-CN"
         : "en");
   document.documentElement.lang = lang;
-  const color = branding?.brand_color ?? "#c2410c";
+  const color = branding?.brand_color ?? DEFAULT_BRAND_COLOR;
   const currency = branding?.currency ?? { code: "CNY", scale: 2, symbol: null };
   const timeZone = branding?.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const t = translator(lang);

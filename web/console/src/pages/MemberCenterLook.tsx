@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { App, Avatar, Button, Card, Col, Form, Input, Row, Space, Typography } from "antd";
 import { useState } from "react";
+import { DEFAULT_BRAND_COLOR } from "../../../api/branding";
 import { api, idempotencyKey, unwrap } from "../../../api/client";
 import { PageHeader } from "../components/Page";
 import { ProblemAlert } from "../components/problems";
@@ -11,8 +12,6 @@ interface Draft {
   brand_color?: string;
   logo_url?: string;
 }
-/** The member center's own default when the merchant sets no colour. */
-const DEFAULT_COLOR = "#1d4ed8";
 const HEX = /^#[0-9a-fA-F]{6}$/;
 
 /** The member center's logo and colour, with a live preview and a link to the real page. */
@@ -43,7 +42,7 @@ export default function MemberCenterLook() {
       setError(e);
     }
   };
-  const previewColor = color && HEX.test(color) ? color : DEFAULT_COLOR;
+  const previewColor = color && HEX.test(color) ? color : DEFAULT_BRAND_COLOR;
   const previewUrl = `/m/${tenant.id}/`;
   return (
     <>
@@ -77,7 +76,7 @@ export default function MemberCenterLook() {
                   extra={t("look.colorHelp")}
                   rules={[{ pattern: HEX, message: t("look.colorInvalid") }]}
                 >
-                  <Input placeholder={DEFAULT_COLOR} maxLength={7} />
+                  <Input placeholder={DEFAULT_BRAND_COLOR} maxLength={7} />
                 </Form.Item>
                 <Form.Item
                   name="logo_url"
