@@ -79,6 +79,16 @@ function Root() {
   );
 }
 
+/**
+ * A dialog's save awaits its form's `validateFields()`, which rejects when a field is invalid.
+ * The form already shows each error beside its field, so that rejection is the form's answer,
+ * not a fault: it is handled here once instead of by a catch in every dialog.
+ */
+window.addEventListener("unhandledrejection", (event) => {
+  const reason = event.reason as { errorFields?: unknown } | null;
+  if (reason && typeof reason === "object" && Array.isArray(reason.errorFields)) event.preventDefault();
+});
+
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
