@@ -84,6 +84,11 @@ describe("the operator console", () => {
 
     await page.getByRole("button", { name: "线下充值" }).click();
     const topup = dialogOf(page);
+    // Nothing to move: refused beside the field, before any confirmation.
+    await topup.getByLabel(/^金额/).fill("0");
+    await topup.getByRole("button", { name: "下一步" }).click();
+    await poll(() => topup.getByText("请输入大于 0 的金额").count()).toBe(1);
+    expect(await page.locator(".ant-modal-confirm").count()).toBe(0);
     await topup.getByLabel(/^金额/).fill("100");
     await topup.getByLabel(/^赠送金额/).fill("10.5");
     await topup.getByLabel("原因").fill("门店收款");

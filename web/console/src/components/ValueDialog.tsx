@@ -51,6 +51,19 @@ export function useAmountRule() {
   };
 }
 
+/** A form rule for an amount that must move something: more than zero once read. */
+function usePositiveAmountRule() {
+  const { t, fmt } = useI18n();
+  return {
+    validator: (_: unknown, value: string | undefined) => {
+      const minor = value ? fmt.toMinor(value) : undefined;
+      return minor === undefined || minor > 0
+        ? Promise.resolve()
+        : Promise.reject(new Error(t("common.positiveAmount")));
+    },
+  };
+}
+
 /** A dialog for an operation that moves value: amounts typed in major units, converted exactly. */
 export function ValueDialog(props: {
   open: boolean;
@@ -87,6 +100,7 @@ export function ValueDialog(props: {
     });
   };
   const amountRule = useAmountRule();
+  const positiveRule = usePositiveAmountRule();
   return (
     <Modal
       open={props.open}
@@ -104,7 +118,7 @@ export function ValueDialog(props: {
             key={f.name}
             name={f.name}
             label={`${f.label} (${fmt.currency})`}
-            rules={[...(f.required ? [{ required: true }] : []), amountRule]}
+            rules={[...(f.required ? [{ required: true }, positiveRule] : []), amountRule]}
           >
             <Input inputMode="decimal" />
           </Form.Item>

@@ -18,6 +18,7 @@ export const enUS = {
 
   "common.actions": "Actions",
   "common.badAmount": "Enter an amount such as 100 or 99.50",
+  "common.positiveAmount": "Enter an amount greater than 0",
   "common.cancel": "Cancel",
   "common.close": "Close",
   "common.confirm": "Confirm",

@@ -19,6 +19,7 @@ export const zhCN: Record<MessageKey, string> = {
 
   "common.actions": "操作",
   "common.badAmount": "请输入金额，例如 100 或 99.50",
+  "common.positiveAmount": "请输入大于 0 的金额",
   "common.cancel": "取消",
   "common.close": "关闭",
   "common.confirm": "确定",
