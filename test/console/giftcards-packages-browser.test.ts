@@ -50,6 +50,16 @@ describe("gift cards in the console", () => {
   it("creates a plan with a 200 denomination 20 off and puts it on sale", async () => {
     await poll(() => menu().textContent()).toContain("礼品卡");
     await menu().getByText("礼品卡").click();
+    // Before any plan is on sale in store, selling says why the plan list is empty.
+    await page.getByRole("tab", { name: "已售礼品卡" }).click();
+    await page.getByRole("button", { name: "售卡" }).click();
+    const sale = dialogOf(page);
+    await sale.getByLabel("方案").click();
+    await poll(() => page.getByText("没有在门店（POS）销售的已启用卡种").count()).toBe(1);
+    await screenshot(page, "gc-00-sell-no-plan");
+    await sale.getByRole("button", { name: "取消" }).click();
+    await poll(() => page.locator(".ant-modal-wrap:visible").count()).toBe(0);
+    await page.getByRole("tab", { name: "礼品卡方案" }).click();
     await page.getByRole("button", { name: "新建" }).click();
     const dialog = dialogOf(page);
     await dialog.getByLabel("方案名称").fill("中秋团圆卡");

@@ -121,7 +121,10 @@ function SellCard(props: { open: boolean; onClose(): void }) {
           initialValues={{ method: "offline" }}
         >
           <Form.Item name="plan_id" label={t("gc.plan")} rules={[{ required: true }]}>
-            <Select options={onSale.map((p) => ({ value: p.id, label: p.name }))} />
+            <Select
+              options={onSale.map((p) => ({ value: p.id, label: p.name }))}
+              notFoundContent={t("gc.sell.noPlan")}
+            />
           </Form.Item>
           <Form.Item
             name="amount"
