@@ -336,6 +336,13 @@ describe("refunding a card", () => {
     const tillA = await createTestKey(t, tenant.tenantId, "operator", storeA);
     const tillB = await createTestKey(t, tenant.tenantId, "operator", storeB);
     const financeB = await createTestKey(t, tenant.tenantId, "finance", storeB);
+    // Till B's list holds the cards sold in its subtree; by its exact number it finds this one too.
+    const listed = async (query: string) =>
+      json<{ data: { id: string }[] }>(
+        await gc.call("GET", `/v1/gift-cards?${query}`, undefined, tillB.auth),
+      ).data.map((c) => c.id);
+    expect(await listed("limit=100")).not.toContain(card.id);
+    expect(await listed(`number=${card.number}`)).toEqual([card.id]);
     const spentAtB = json<ActivityBody>(
       await gc.call(
         "POST",

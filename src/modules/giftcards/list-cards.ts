@@ -5,6 +5,7 @@ import { type Actor, systemActor } from "../../platform/auth/actor.js";
 import type { ProviderRefundLog } from "../../platform/http/record-refund.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import { phoneAsKept } from "../../shared/phone.js";
+import { cardVisible } from "./card-access.js";
 import type {
   ActivityRow,
   ActivityType,
@@ -107,7 +108,23 @@ export async function listCards(
 ): Promise<CardListRow[]> {
   let query = cardQuery(trx, actor, filters).orderBy("c.id").limit(page.limit);
   if (page.startingAfter) query = query.where("c.id", ">", page.startingAfter);
-  return (await query.execute()) as CardListRow[];
+  const rows = (await query.execute()) as CardListRow[];
+  if (
+    rows.length > 0 ||
+    !filters.number ||
+    actor.type === "member" ||
+    !actor.orgUnitPath ||
+    page.startingAfter
+  )
+    return rows;
+  // A till may redeem a card sold elsewhere that may be used at its store, and reach it by
+  // id: looked up by its exact number, such a card is found too (the list itself stays the
+  // cards sold in the subtree, which a scope of JSON cannot filter in SQL).
+  const sameNumber = (await cardQuery(trx, systemActor(actor.tenantId, "giftcards.read"), filters)
+    .orderBy("c.id")
+    .limit(1)
+    .executeTakeFirst()) as CardListRow | undefined;
+  return sameNumber && (await cardVisible(trx, actor, sameNumber)) ? [sameNumber] : [];
 }
 
 /** One card with its balance, whoever may see it (callers check access). */
