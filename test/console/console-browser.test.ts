@@ -209,6 +209,14 @@ describe("the operator console", () => {
       face_value: { amount: 1_500, asset: "CNY" },
       expires_at: new Date(Date.now() + 90 * 86_400_000).toISOString(),
     });
+    // The member's detail lists it.
+    await menu().getByText("会员管理").click();
+    await page.getByRole("link", { name: "张三" }).click();
+    const vouchers = page.getByTestId("member-vouchers");
+    await poll(() => vouchers.textContent()).toContain("¥15.00");
+    expect(await vouchers.textContent()).toContain("未使用");
+    await vouchers.scrollIntoViewIfNeeded();
+    await screenshot(page, "06-member-vouchers");
     await menu().getByText("收银模拟").click();
     await chooseOption(page, page.locator("body"), "会员", "张三");
     await poll(() => page.getByRole("checkbox", { name: "优惠券 ¥15.00" }).count()).toBe(1);

@@ -113,7 +113,8 @@ export const enUS = {
   "problem.insufficient_balance": "The available balance is not enough",
   "problem.insufficient_points": "The member does not have enough points",
   "problem.member_closed": "The member's account is closed",
-  "problem.gift_card_managed_elsewhere": "Only staff of the store that sold this card, or above it, may refund, adjust or restore it",
+  "problem.gift_card_managed_elsewhere":
+    "Only staff of the store that sold this card, or above it, may refund, adjust or restore it",
   "problem.invalid_benefit_config": "The benefit's settings are not valid: fix the fields listed below",
   "problem.invalid_topup_plan": "The plan's terms are not valid: fix the fields listed below",
   "problem.gift_card_plan_locked": "Card type and currency are fixed once a card of the plan exists",
@@ -146,6 +147,7 @@ export const enUS = {
   "members.principal": "Principal",
   "members.bonus": "Bonus",
   "members.points": "Points",
+  "members.vouchers": "Vouchers",
   "members.registeredAt": "Registered",
   "members.card": "Membership card",
   "members.cardNumber": "Card number",

@@ -147,6 +147,7 @@ export const zhCN: Record<MessageKey, string> = {
   "members.principal": "本金",
   "members.bonus": "赠送",
   "members.points": "积分",
+  "members.vouchers": "优惠券",
   "members.registeredAt": "注册时间",
   "members.card": "会员卡",
   "members.cardNumber": "卡号",

@@ -24,6 +24,7 @@ import { enUS } from "../i18n/en-US";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 import { MemberGiftCards } from "./GiftCardLists";
+import { MemberVouchers } from "./MemberVouchers";
 import { MemberPackagePeriods } from "./PackageDetail";
 import { PointsExchange } from "./PointsExchange";
 
@@ -296,6 +297,7 @@ export default function MemberDetail() {
         />
       </Card>
       <MemberPackagePeriods memberId={id} />
+      <MemberVouchers memberId={id} />
       <MemberGiftCards memberId={id} />
       <PointsExchange
         memberId={id}
