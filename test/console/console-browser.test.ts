@@ -125,6 +125,10 @@ describe("the operator console", () => {
     await poll(() => page.getByTestId("balance-total").textContent()).toContain("¥112.50");
     await poll(() => page.locator(".ant-table-row").first().textContent()).toMatch(/兑换/);
     await screenshot(page, "04-member-detail");
+    // A member that does not exist is said once, not by every section of the page.
+    await page.goto(`${server.baseUrl}/console/members/mbr_nobody`);
+    await poll(() => page.getByRole("alert").count()).toBe(1);
+    expect(await page.getByTestId("balance-total").count()).toBe(0);
     await page.getByRole("link", { name: "会员管理" }).click();
     expectNoConsoleProblems(problems);
   });

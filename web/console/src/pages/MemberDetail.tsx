@@ -84,12 +84,24 @@ export default function MemberDetail() {
     });
   const m = member.data;
   const b = balance.data;
+  const title = (
+    <Typography.Title level={3}>
+      <Link to="/members">{t("members.title")}</Link> / {m?.name ?? "…"}
+    </Typography.Title>
+  );
+  // A member the caller cannot see (missing, or outside its subtree) is said once, not by every section.
+  if (member.error) {
+    return (
+      <>
+        {title}
+        <ProblemAlert error={member.error} />
+      </>
+    );
+  }
   return (
     <>
-      <Typography.Title level={3}>
-        <Link to="/members">{t("members.title")}</Link> / {m?.name ?? "…"}
-      </Typography.Title>
-      <ProblemAlert error={member.error ?? balance.error} />
+      {title}
+      <ProblemAlert error={balance.error} />
       <Row gutter={16} style={{ marginBottom: 16 }}>
         <Col span={14}>
           <Card
