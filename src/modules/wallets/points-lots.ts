@@ -114,9 +114,8 @@ export async function pointsTotal(
 }
 
 /**
- * Takes `amount` points from the lots expiring first; refuses if the unexpired lots hold less.
- * `fromLots` limits it to those lot accounts (in the same order). Answers what is left in the
- * lots it could take from.
+ * Takes `amount` points from the lots expiring first (those in `firstFrom` before all others);
+ * refuses if the unexpired lots hold less. Answers what is left.
  */
 export async function debitPoints(
   uow: UnitOfWork,
@@ -127,12 +126,13 @@ export async function debitPoints(
     to: SystemPurpose;
     code: string;
     memo?: string | null;
-    fromLots?: readonly string[];
+    firstFrom?: readonly string[];
   },
   now: Date,
 ): Promise<number> {
-  const allLots = await lockedLots(uow, input.kind, input.memberId, now);
-  const lots = input.fromLots ? allLots.filter((l) => input.fromLots!.includes(l.account_id)) : allLots;
+  const byExpiry = await lockedLots(uow, input.kind, input.memberId, now);
+  const first = (lot: { account_id: string }) => input.firstFrom?.includes(lot.account_id) ?? false;
+  const lots = [...byExpiry.filter(first), ...byExpiry.filter((lot) => !first(lot))];
   const available = lots.reduce((s, l) => s + l.available, 0);
   if (input.amount > available) {
     throw new WalletsError(

@@ -56,9 +56,10 @@ export async function reverseTaggedTopup(
       }),
     );
   }
+  // The member's untagged principal account is no lot.
+  const lotLegs = legs.filter((l) => !(input.principalUntagged && l.kind === "principal"));
   // The lots' same-day limits count what they gave; what is taken back here was not given.
-  for (const l of legs) {
-    if (input.principalUntagged && l.kind === "principal") continue;
+  for (const l of lotLegs) {
     await uow.trx
       .updateTable("wallet_lots")
       .set((eb) => ({ taken_back: eb("taken_back", "+", l.amount) }))
@@ -69,9 +70,7 @@ export async function reverseTaggedTopup(
   const shortfall = input.principal + input.bonus - principal - bonus;
   if (legs.length > 0) {
     const balance = await memberBalance(uow, input.memberId);
-    const lots: LotMove[] = legs
-      .filter((l) => !(input.principalUntagged && l.kind === "principal"))
-      .map((l) => ({ lot_id: l.lot, kind: l.kind, amount: -l.amount }));
+    const lots: LotMove[] = lotLegs.map((l) => ({ lot_id: l.lot, kind: l.kind, amount: -l.amount }));
     logChange(
       uow,
       ctx.actor,

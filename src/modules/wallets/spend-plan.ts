@@ -68,7 +68,7 @@ export function lotAvailable(
   if (lot.topup_day !== today) return accountAvailable;
   if (lot.no_use_on_topup_day) return 0;
   if (lot.same_day_limit_bps === null) return accountAvailable;
-  const kept = lot.amount - Number(lot.taken_back ?? 0);
+  const kept = lot.amount - lot.taken_back;
   const cap = Number((BigInt(kept) * BigInt(lot.same_day_limit_bps)) / 10_000n);
   const given = kept - accountAvailable;
   return Math.max(0, Math.min(accountAvailable, cap - given));

@@ -1,8 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
-import { debitPoints, lockedLots, pointsTotal } from "./points-lots.js";
-import { WalletsError } from "./wallets.errors.js";
+import { debitPoints, pointsTotal } from "./points-lots.js";
 import { logChange, type UnitOfWork } from "./wallets.ledger.js";
 import { POINTS_ASSET } from "./wallets.repository.js";
 
@@ -35,35 +34,20 @@ export async function takeBackOrderPoints(
     .where("code", "=", "points_earn")
     .where("memo", "=", orderPointsReason(p.orderId))
     .execute();
-  const awardLots = awards.map((a) => a.credit_account_id);
-  const lots = await lockedLots(uow, "points", p.memberId, now);
-  const inAwardLots = lots
-    .filter((lot) => awardLots.includes(lot.account_id))
-    .reduce((sum, lot) => sum + lot.available, 0);
-  const available = lots.reduce((sum, lot) => sum + lot.available, 0);
-  if (p.points > available) {
-    throw new WalletsError("insufficient_points", `The member has ${available} points`, {
-      extra: { available, shortfall: p.points - available },
-    });
-  }
   const reason = `${orderPointsReason(p.orderId)} refunded`;
-  const fromAwardLots = Math.min(p.points, inAwardLots);
-  const take = (amount: number, fromLots?: string[]) =>
-    debitPoints(
-      uow,
-      {
-        kind: "points",
-        memberId: p.memberId,
-        amount,
-        to: "points_spent",
-        code: "points_adjust",
-        memo: reason,
-        ...(fromLots ? { fromLots } : {}),
-      },
-      now,
-    );
-  if (fromAwardLots > 0) await take(fromAwardLots, awardLots);
-  if (p.points > fromAwardLots) await take(p.points - fromAwardLots);
+  await debitPoints(
+    uow,
+    {
+      kind: "points",
+      memberId: p.memberId,
+      amount: p.points,
+      to: "points_spent",
+      code: "points_adjust",
+      memo: reason,
+      firstFrom: awards.map((a) => a.credit_account_id),
+    },
+    now,
+  );
   logChange(
     uow,
     ctx.actor,
