@@ -55,15 +55,17 @@ const notText = () =>
     "The CSV file is neither UTF-8 nor GB18030 text; save it from the spreadsheet as CSV UTF-8",
   );
 
-/** CSV bytes as text, in the encoding `detectCsvEncoding` finds; `import_invalid` if none. */
+/** CSV bytes as text, in the encoding `detectCsvEncoding` would find; `import_invalid` if none. */
 export async function decodeCsv(bytes: Buffer): Promise<string> {
-  const encoding = await detectCsvEncoding([bytes]);
-  if (encoding === null) throw notText();
-  try {
-    return new TextDecoder(encoding, { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw notText();
+  const encodings: CsvEncoding[] = bytes.subarray(0, 3).equals(UTF8_BOM) ? ["utf-8"] : ["utf-8", "gb18030"];
+  for (const encoding of encodings) {
+    try {
+      return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+    } catch {
+      // Not this encoding: the next one, if any.
+    }
   }
+  throw notText();
 }
 
 /**
