@@ -107,6 +107,76 @@ describe("tenant isolation in the database", () => {
     }
   });
 
+  it("tenantQuery answers a Kysely query as a tenant transaction does, in one round trip, confined and read only", async () => {
+    await t.owner.insertInto("tenants").values({ id: "ten_q", name: "Q" }).execute();
+    await t.owner
+      .insertInto("org_units")
+      .values([
+        { tenant_id: "ten_q", id: "ou_q1", kind: "organization", name: "HQ", path: "/ou_q1/" },
+        { tenant_id: "ten_q", id: "ou_q2", kind: "store", name: "Store", path: "/ou_q1/ou_q2/" },
+      ])
+      .execute();
+    // No tenant filter: row-level security alone keeps ten_a's units out.
+    const units = t.db.kysely
+      .selectFrom("org_units")
+      .selectAll()
+      .where("id", "in", ["ou_q1", "ou_q2", "ou_1"])
+      .where("created_at", "<", new Date(Date.now() + 60_000))
+      .orderBy("id");
+    await t.db.tenantQuery("ten_q", units); // a connection's first query also sets its role
+    const counter = { count: 0 };
+    const read = await countedWhile(counter, () => t.db.tenantQuery("ten_q", units));
+    expect(counter.count).toBe(1);
+    const inTransaction = await countedWhile(counter, () =>
+      t.db.tenantTx("ten_q", (trx) => trx.executeQuery(units.compile())),
+    );
+    expect(counter.count).toBe(4);
+    expect(read).toEqual(inTransaction.rows);
+    expect(read.map((u) => u.id)).toEqual(["ou_q1", "ou_q2"]);
+    expect(read[0]!.created_at).toBeInstanceOf(Date);
+
+    // A parameter the pipeline does not send (a JSON object) goes through a tenant transaction.
+    counter.count = 0;
+    const echoed = await countedWhile(counter, () =>
+      t.db.tenantQuery(
+        "ten_q",
+        t.db.kysely.selectNoFrom(
+          sql<unknown>`${JSON.stringify({ a: 1 })}::jsonb || ${{ b: 2 }}::jsonb`.as("doc"),
+        ),
+      ),
+    );
+    expect(echoed).toEqual([{ doc: { a: 1, b: 2 } }]);
+    expect(counter.count).toBe(3);
+
+    await expect(
+      t.db.tenantQuery("ten_q", t.db.kysely.deleteFrom("org_units").where("id", "=", "ou_q2")),
+    ).rejects.toThrow(/read-only transaction/);
+    expect(
+      await t.owner.selectFrom("org_units").select("id").where("id", "=", "ou_q2").execute(),
+    ).toHaveLength(1);
+  });
+
+  it("a connection prepares at most 500 statements and parses the texts past them each time", async () => {
+    const client = await t.db.pool.connect();
+    try {
+      const distinct = (n: number) => ({ text: `select ${n}::int as n, $1::text as tag`, values: ["x"] });
+      const statements = Array.from({ length: 520 }, (_, i) => distinct(i));
+      const rows = await rowsOfStatements(client, statements);
+      expect(rows.map((r) => r[0]!.n)).toEqual(statements.map((_, i) => i));
+      const prepared = await client.query("select count(*)::int as n from pg_prepared_statements");
+      expect(prepared.rows[0].n).toBe(500);
+      // The ones past the bound still answer, again and again.
+      const again = await rowsOfStatements(client, [distinct(510), distinct(510), distinct(3)]);
+      expect(again.map((r) => r[0])).toEqual([
+        { n: 510, tag: "x" },
+        { n: 510, tag: "x" },
+        { n: 3, tag: "x" },
+      ]);
+    } finally {
+      client.release(true);
+    }
+  });
+
   it("rowsOfStatements sends BEGIN, a write and COMMIT in one round trip, and commits nothing when one fails", async () => {
     const client = await t.db.pool.connect();
     try {

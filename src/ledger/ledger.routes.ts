@@ -37,6 +37,7 @@ import {
 import { makeTransfer, makeTransfers } from "./make-transfer.js";
 import { openLedgerAccount } from "./open-ledger-account.js";
 import {
+  accountQuery,
   findAccount,
   findTransfer,
   holdState,
@@ -155,7 +156,10 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       },
     },
     async ({ actor, params }) => {
-      const account = await db.tenantTx(actor.tenantId, (trx) => findAccount(trx, actor.tenantId, params.id));
+      const [account] = await db.tenantQuery(
+        actor.tenantId,
+        accountQuery(db.kysely, actor.tenantId, params.id),
+      );
       if (!account) throw new DomainError("account_not_found", `Account ${params.id} not found`);
       return serializeAccount(account);
     },

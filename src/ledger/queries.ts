@@ -1,5 +1,6 @@
-import { type RawBuilder, sql } from "kysely";
+import { type QueryCreator, type RawBuilder, sql } from "kysely";
 import { type Database, setTenant, type Tx } from "../db/database.js";
+import type { DB } from "../db/schema.js";
 import { DomainError } from "../shared/errors.js";
 import { balancesOf, TRANSFER_COLUMNS } from "./engine.js";
 import type { TransferKind } from "./ledger.schema.js";
@@ -77,13 +78,13 @@ export async function listAssets(trx: Tx, tenantId: string): Promise<Asset[]> {
     .execute();
 }
 
+/** The account's row, as a query for a transaction or for `Database.tenantQuery`. */
+export function accountQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc.selectFrom("ledger_accounts").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+}
+
 export async function findAccount(trx: Tx, tenantId: string, id: string): Promise<Account | undefined> {
-  return trx
-    .selectFrom("ledger_accounts")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return accountQuery(trx, tenantId, id).executeTakeFirst();
 }
 
 export interface AccountFilter {
