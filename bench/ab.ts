@@ -6,7 +6,7 @@
  * show a change of a few per cent, and this can.
  *
  *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32]
- *     [--route transfer|hot|uniform|account|quote]
+ *     [--route transfer|hot|uniform|account|tenant|quote]
  *     [--base-node-flags "…"] [--node-flags "…"] [--base-over-tcp] [--base-env K=V …] [--env K=V …]
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
@@ -89,6 +89,8 @@ const ROUTES = {
     },
   },
   account: { method: "GET", path: "/v1/ledger/accounts/ab-debit", body: undefined },
+  /** One read in a tenant transaction (Database.tenantTx), as most console pages make. */
+  tenant: { method: "GET", path: "/v1/tenant", body: undefined },
   /** The checkout bench's quote (bench/quote-setup.ts); its body is made once the tenant is set up. */
   quote: { method: "POST", path: "/v1/checkout/quotes", body: undefined },
 } as const;
@@ -107,7 +109,7 @@ if (
   !headEnv
 ) {
   process.stderr.write(
-    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|hot|uniform|account|quote] [--base-env K=V] [--env K=V]\n",
+    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|hot|uniform|account|tenant|quote] [--base-env K=V] [--env K=V]\n",
   );
   process.exit(2);
 }

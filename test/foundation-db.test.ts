@@ -130,7 +130,7 @@ describe("tenant isolation in the database", () => {
     const inTransaction = await countedWhile(counter, () =>
       t.db.tenantTx("ten_q", (trx) => trx.executeQuery(units.compile())),
     );
-    expect(counter.count).toBe(4);
+    expect(counter.count).toBe(3);
     expect(read).toEqual(inTransaction.rows);
     expect(read.map((u) => u.id)).toEqual(["ou_q1", "ou_q2"]);
     expect(read[0]!.created_at).toBeInstanceOf(Date);
@@ -146,7 +146,7 @@ describe("tenant isolation in the database", () => {
       ),
     );
     expect(echoed).toEqual([{ doc: { a: 1, b: 2 } }]);
-    expect(counter.count).toBe(3);
+    expect(counter.count).toBe(2);
 
     await expect(
       t.db.tenantQuery("ten_q", t.db.kysely.deleteFrom("org_units").where("id", "=", "ou_q2")),
@@ -154,6 +154,77 @@ describe("tenant isolation in the database", () => {
     expect(
       await t.owner.selectFrom("org_units").select("id").where("id", "=", "ou_q2").execute(),
     ).toHaveLength(1);
+  });
+
+  it("tenantTx sends BEGIN and the tenant with its first statement, and nothing for a transaction that sends none", async () => {
+    await t.owner.insertInto("tenants").values({ id: "ten_d", name: "D" }).execute();
+    const unit = (id: string, tenant = "ten_d") => ({
+      tenant_id: tenant,
+      id,
+      kind: "store" as const,
+      name: id,
+      path: `/${id}/`,
+    });
+    await t.db.tenantTx("ten_d", async () => {}); // warms a connection (its role)
+    const counter = { count: 0 };
+    await countedWhile(counter, () => t.db.tenantTx("ten_d", async () => "nothing to send"));
+    expect(counter.count).toBe(0);
+
+    // The first statement writes, under the tenant set in its own round trip; COMMIT is the second.
+    const inserted = await countedWhile(counter, () =>
+      t.db.tenantTx("ten_d", (trx) =>
+        trx
+          .insertInto("org_units")
+          .values([unit("ou_d1"), unit("ou_d2")])
+          .executeTakeFirst(),
+      ),
+    );
+    expect(counter.count).toBe(2);
+    expect(inserted.numInsertedOrUpdatedRows).toBe(2n);
+    const updated = await t.db.tenantTx("ten_d", (trx) =>
+      trx
+        .updateTable("org_units")
+        .set({ name: "renamed" })
+        .where("id", "in", ["ou_d1", "ou_d2", "ou_1"])
+        .executeTakeFirst(),
+    );
+    expect(updated.numUpdatedRows).toBe(2n); // ou_1 is ten_a's: row-level security hid it
+
+    // A first statement for another tenant is refused by row-level security, as before.
+    await expect(
+      t.db.tenantTx("ten_d", (trx) => trx.insertInto("org_units").values(unit("ou_d3", "ten_a")).execute()),
+    ).rejects.toThrow(/row-level security/);
+    // A first statement that fails (a duplicate key) keeps its code, and rolls back what the
+    // transaction did before the error.
+    const duplicate = t.db.tenantTx("ten_d", async (trx) => {
+      await trx.insertInto("org_units").values(unit("ou_d1")).execute();
+    });
+    await expect(duplicate).rejects.toMatchObject({ code: "23505" });
+    await expect(
+      t.db.tenantTx("ten_d", async (trx) => {
+        await trx.insertInto("org_units").values(unit("ou_d4")).execute();
+        await trx.insertInto("org_units").values(unit("ou_d1")).execute();
+      }),
+    ).rejects.toMatchObject({ code: "23505" });
+    // Every connection still works after those errors, in a transaction of its own.
+    const afterwards = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        t.db.tenantTx("ten_d", async (trx) => {
+          const tenant = await sql<{
+            tenant: string;
+          }>`select current_setting('vouchsafe.tenant_id') as tenant`.execute(trx);
+          return tenant.rows[0];
+        }),
+      ),
+    );
+    expect(afterwards.every((row) => row?.tenant === "ten_d")).toBe(true);
+    const ids = await t.owner
+      .selectFrom("org_units")
+      .select("id")
+      .where("tenant_id", "=", "ten_d")
+      .orderBy("id")
+      .execute();
+    expect(ids.map((r) => r.id)).toEqual(["ou_d1", "ou_d2"]);
   });
 
   it("a connection prepares at most 500 statements and parses the texts past them each time", async () => {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import {
   type Compilable,
   type Insertable,
@@ -247,6 +248,8 @@ interface ProtocolConnection {
 class StatementsRows {
   readonly done: Promise<Record<string, unknown>[][]>;
   private readonly results: Record<string, unknown>[][] = [];
+  /** Each answered statement's command tag ("SELECT 2", "INSERT 0 1"). */
+  readonly tags: string[] = [];
   private rows: Record<string, unknown>[] = [];
   /** The statement being answered: PostgreSQL answers them in order, each ending in CommandComplete. */
   private statement = 0;
@@ -305,7 +308,8 @@ class StatementsRows {
     this.rows.push(shape.build(msg.fields, this.parsers));
   }
 
-  handleCommandComplete(): void {
+  handleCommandComplete(msg: { text?: string }): void {
+    this.tags.push(msg.text ?? "");
     this.results.push(this.rows);
     this.rows = [];
     this.statement++;
@@ -474,12 +478,81 @@ function keepErrorsFromCrashing(client: pg.PoolClient): void {
   client.on("error", () => {});
 }
 
-/** Every query a pooled client sends is one round trip of whichever request is running it. */
+/**
+ * What `tenantTx` sends in place of BEGIN: the tenant's id after this marker. The pooled
+ * client keeps it and sends BEGIN and the tenant in one pipeline with the transaction's first
+ * statement (`queryAfterBegin`), and neither BEGIN nor COMMIT when the transaction sends none.
+ */
+const DEFERRED_BEGIN = "-- vouchsafe: begin the tenant's transaction with its first statement\n";
+/** The tenant whose transaction a checked-out client has begun but not yet sent. */
+const deferredBegin = new WeakMap<pg.ClientBase, string>();
+const NOTHING_SENT = Object.freeze({ command: null, rowCount: null, rows: Object.freeze([]), fields: [] });
+const prepareValue = (
+  createRequire(import.meta.url)("pg/lib/utils.js") as { prepareValue(v: unknown): unknown }
+).prepareValue;
+
+/**
+ * BEGIN, the tenant and a transaction's first statement as one pipeline of the extended
+ * protocol: one round trip where there were two. BEGIN and the tenant go unprepared, so an
+ * error in the statement leaves nothing prepared that the connection must remember. Answers
+ * as node-postgres's own query would, for Kysely: the statement's rows, command and row count.
+ */
+async function queryAfterBegin(
+  client: pg.ClientBase,
+  tenantId: string,
+  text: string,
+  values: readonly unknown[],
+) {
+  const read = rowsOfEachStep(client, [
+    { name: "", parse: "begin", values: [], shape: NO_COLUMNS },
+    { name: "", parse: SET_TENANT, values: [tenantId], shape: NO_COLUMNS },
+    { name: "", parse: text, values: values.map((v) => prepareValue(v) as string | null), shape: undefined },
+  ]);
+  const results = await read.done;
+  // "INSERT 0 2" (an oid, then the rows), "UPDATE 2", "SELECT 2", "BEGIN", as node-postgres reads it.
+  const tag = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/.exec(read.tags[2] ?? "");
+  const rows = tag?.[3] ?? tag?.[2];
+  return {
+    command: tag?.[1] ?? null,
+    rowCount: rows === undefined ? null : Number(rows),
+    rows: results[2] ?? [],
+    fields: [],
+  };
+}
+
+/**
+ * Every query a pooled client sends is one round trip of whichever request is running it.
+ * A tenant transaction's BEGIN waits for its first statement (see DEFERRED_BEGIN).
+ */
 function countQueries(client: pg.PoolClient): void {
-  const query = client.query;
+  const query = client.query as (...a: unknown[]) => unknown;
   client.query = function countedQuery(this: pg.PoolClient, ...args: unknown[]) {
+    const [text, values] = args;
+    const deferred = deferredBegin.get(this);
+    if (typeof text === "string") {
+      if (text.startsWith(DEFERRED_BEGIN)) {
+        deferredBegin.set(this, text.slice(DEFERRED_BEGIN.length));
+        return Promise.resolve(NOTHING_SENT);
+      }
+      if (deferred !== undefined) {
+        deferredBegin.delete(this);
+        // A transaction that sent nothing has nothing to end.
+        if (text === "commit" || text === "rollback") return Promise.resolve(NOTHING_SENT);
+        // (The pipeline is a query of this client too, and counts as one.)
+        if (args.length <= 2 && (values === undefined || Array.isArray(values)))
+          return queryAfterBegin(this, deferred, text, values ?? []);
+      }
+    }
+    if (deferred !== undefined) {
+      // Any other kind of query (a cursor, a config object) follows BEGIN in its own round
+      // trip: node-postgres runs a client's queries in the order they are given. (BEGIN of a
+      // quoted literal fails only with its connection, and then so does what follows it.)
+      deferredBegin.delete(this);
+      countRoundTrip();
+      (query.call(this, beginTenantQuery(deferred)) as Promise<unknown>).catch(() => {});
+    }
     countRoundTrip();
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
+    return query.apply(this, args);
   } as typeof client.query;
 }
 
@@ -500,6 +573,7 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
+  pool.on("release", (_error: unknown, client: pg.PoolClient) => deferredBegin.delete(client));
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readOnce = async (tenantId: string, statements: readonly ReadStatement[]) => {
     const client = await pool.connect();
@@ -532,8 +606,10 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
   };
   const tenantTx: Database["tenantTx"] = (tenantId, fn) =>
     kysely.connection().execute(async (connection) => {
-      // Every request runs at least one tenant transaction, so the saved round trip counts.
-      await sql.raw(beginTenantQuery(tenantId)).execute(connection);
+      // Every request runs at least one tenant transaction, so the saved round trip counts:
+      // BEGIN goes with the first statement (DEFERRED_BEGIN).
+      quoteLiteral(tenantId); // refuses an id it could not send, before anything runs
+      await sql.raw(DEFERRED_BEGIN + tenantId).execute(connection);
       let result: Awaited<ReturnType<typeof fn>>;
       try {
         result = await fn(connection as unknown as Tx);
