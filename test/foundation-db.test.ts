@@ -146,11 +146,29 @@ describe("tenant isolation in the database", () => {
       ),
     );
     expect(echoed).toEqual([{ doc: { a: 1, b: 2 } }]);
-    expect(counter.count).toBe(2);
+    expect(counter.count).toBe(3); // BEGIN with SET TRANSACTION READ ONLY, the query, COMMIT
 
     await expect(
       t.db.tenantQuery("ten_q", t.db.kysely.deleteFrom("org_units").where("id", "=", "ou_q2")),
     ).rejects.toThrow(/read-only transaction/);
+    // Read only in a tenant transaction too.
+    const renameByJson = t.db.kysely
+      .updateTable("org_units")
+      .set("name", sql<string>`${{ name: "renamed" }}::jsonb->>'name'`)
+      .where("id", "=", "ou_q2");
+    await expect(t.db.tenantQuery("ten_q", renameByJson)).rejects.toThrow(/read-only transaction/);
+
+    // Several queries over one snapshot, in one round trip, each one's rows in order.
+    counter.count = 0;
+    const [names, count] = await countedWhile(counter, () =>
+      t.db.tenantQueries("ten_q", [
+        t.db.kysely.selectFrom("org_units").select("name").orderBy("id"),
+        t.db.kysely.selectFrom("org_units").select((eb) => eb.fn.countAll<number>().as("units")),
+      ] as const),
+    );
+    expect(counter.count).toBe(1);
+    expect(names.map((u) => u.name)).toEqual(["HQ", "Store"]);
+    expect(count).toEqual([{ units: 2 }]);
     expect(
       await t.owner.selectFrom("org_units").select("id").where("id", "=", "ou_q2").execute(),
     ).toHaveLength(1);

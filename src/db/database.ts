@@ -67,6 +67,14 @@ export interface Database {
    * query, COMMIT). A query whose parameters `parameterText` cannot send runs in `tenantTx`.
    */
   tenantQuery<R>(tenantId: string, query: Compilable<R>): Promise<R[]>;
+  /**
+   * Several read-only queries of a tenant, none needing another's answer, over one snapshot
+   * in one round trip (as `tenantQuery`): each one's rows, in order.
+   */
+  tenantQueries<const Q extends readonly Compilable<unknown>[]>(
+    tenantId: string,
+    queries: Q,
+  ): Promise<RowsOfEach<Q>>;
   close(): Promise<void>;
 }
 
@@ -77,6 +85,11 @@ function quoteLiteral(value: string): string {
 }
 
 export type SqlValue = string | number | boolean | Date | null | readonly string[];
+
+/** Each query's rows (`Database.tenantQueries`). */
+export type RowsOfEach<Q extends readonly Compilable<unknown>[]> = {
+  -readonly [K in keyof Q]: Q[K] extends Compilable<infer R> ? R[] : never;
+};
 
 /** A read of `Database.tenantRead`: a fixed text with `$n` parameters, and their values. */
 export interface ReadStatement {
@@ -604,6 +617,23 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
       return readOnce(tenantId, statements);
     }
   };
+  const tenantQueries = async <const Q extends readonly Compilable<unknown>[]>(
+    tenantId: string,
+    queries: Q,
+  ) => {
+    const compiled = queries.map((q) => q.compile());
+    if (compiled.every((c) => c.parameters.every(isSqlValue)))
+      return (await tenantRead(
+        tenantId,
+        compiled.map((c) => ({ text: c.sql, values: c.parameters as SqlValue[] })),
+      )) as RowsOfEach<Q>;
+    return tenantTx(tenantId, async (trx) => {
+      await sql`set transaction read only`.execute(trx);
+      const rows: unknown[][] = [];
+      for (const c of compiled) rows.push((await trx.executeQuery(c)).rows);
+      return rows as RowsOfEach<Q>;
+    });
+  };
   const tenantTx: Database["tenantTx"] = (tenantId, fn) =>
     kysely.connection().execute(async (connection) => {
       // Every request runs at least one tenant transaction, so the saved round trip counts:
@@ -636,17 +666,9 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
     pool,
     tenantTx,
     tenantRead,
-    tenantQuery: async <R>(tenantId: string, query: Compilable<R>) => {
-      const compiled = query.compile();
-      if (!compiled.parameters.every(isSqlValue)) {
-        const result = await tenantTx(tenantId, (trx) => trx.executeQuery(compiled));
-        return result.rows;
-      }
-      const [rows] = await tenantRead(tenantId, [
-        { text: compiled.sql, values: compiled.parameters as SqlValue[] },
-      ]);
-      return rows as R[];
-    },
+    tenantQuery: async <R>(tenantId: string, query: Compilable<R>) =>
+      (await tenantQueries(tenantId, [query]))[0] as R[],
+    tenantQueries,
     systemTx: (fn) =>
       kysely.transaction().execute(async (trx) => {
         await sql`set local role none`.execute(trx);
