@@ -146,7 +146,7 @@ describe("tenant isolation in the database", () => {
       ),
     );
     expect(echoed).toEqual([{ doc: { a: 1, b: 2 } }]);
-    expect(counter.count).toBe(3); // BEGIN with SET TRANSACTION READ ONLY, the query, COMMIT
+    expect(counter.count).toBe(4); // BEGIN, SET TRANSACTION READ ONLY, the query, COMMIT
 
     await expect(
       t.db.tenantQuery("ten_q", t.db.kysely.deleteFrom("org_units").where("id", "=", "ou_q2")),
@@ -224,6 +224,19 @@ describe("tenant isolation in the database", () => {
         await trx.insertInto("org_units").values(unit("ou_d1")).execute();
       }),
     ).rejects.toMatchObject({ code: "23505" });
+    // A first statement without values may hold several (node-postgres's simple query): BEGIN
+    // goes before it in a round trip of its own.
+    const several = await t.db.tenantTx("ten_d", async (trx) => {
+      await sql.raw("set local statement_timeout = '5s'; set local lock_timeout = '1s'").execute(trx);
+      return (
+        await sql<{
+          tenant: string;
+          timeout: string;
+        }>`select current_setting('vouchsafe.tenant_id') as tenant,
+          current_setting('statement_timeout') as timeout`.execute(trx)
+      ).rows[0];
+    });
+    expect(several).toEqual({ tenant: "ten_d", timeout: "5s" });
     // Every connection still works after those errors, in a transaction of its own.
     const afterwards = await Promise.all(
       Array.from({ length: 25 }, () =>

@@ -494,75 +494,112 @@ function keepErrorsFromCrashing(client: pg.PoolClient): void {
 /**
  * What `tenantTx` sends in place of BEGIN: the tenant's id after this marker. The pooled
  * client keeps it and sends BEGIN and the tenant in one pipeline with the transaction's first
- * statement (`queryAfterBegin`), and neither BEGIN nor COMMIT when the transaction sends none.
+ * statement (`queryAfterPreamble`), and neither BEGIN nor COMMIT when the transaction sends none.
  */
 const DEFERRED_BEGIN = "-- vouchsafe: begin the tenant's transaction with its first statement\n";
-/** The tenant whose transaction a checked-out client has begun but not yet sent. */
-const deferredBegin = new WeakMap<pg.ClientBase, string>();
+
+/** What a checked-out client sends ahead of its next query, in the same round trip. */
+export interface Preamble {
+  /** BEGIN and this tenant's `set_config`, when the transaction has not begun yet. */
+  tenantId: string | undefined;
+  /** Statements without values, after BEGIN (a savepoint). */
+  statements: readonly string[];
+}
+const preambles = new WeakMap<pg.ClientBase, Preamble>();
+
+/**
+ * BEGIN, the tenant, a savepoint: what goes ahead of the client's next query, in the same
+ * round trip (the ledger's batches open a unit's savepoint so). A client keeps one preamble;
+ * the pool forgets it when the client is released.
+ */
+export function sendBeforeNextQuery(client: pg.ClientBase, preamble: Preamble): void {
+  if (preambles.has(client)) throw new Error("a preamble is already waiting on this connection");
+  preambles.set(client, preamble);
+}
+
 const NOTHING_SENT = Object.freeze({ command: null, rowCount: null, rows: Object.freeze([]), fields: [] });
 const prepareValue = (
   createRequire(import.meta.url)("pg/lib/utils.js") as { prepareValue(v: unknown): unknown }
 ).prepareValue;
 
 /**
- * BEGIN, the tenant and a transaction's first statement as one pipeline of the extended
- * protocol: one round trip where there were two. BEGIN and the tenant go unprepared, so an
- * error in the statement leaves nothing prepared that the connection must remember. Answers
- * as node-postgres's own query would, for Kysely: the statement's rows, command and row count.
+ * A preamble and the query after it as one pipeline of the extended protocol: one round trip
+ * where there were two or more. The preamble goes unprepared, so an error in the query leaves
+ * nothing prepared that the connection must remember. Answers as node-postgres's own query
+ * would, for Kysely: the query's rows, command and row count.
  */
-async function queryAfterBegin(
+async function queryAfterPreamble(
   client: pg.ClientBase,
-  tenantId: string,
+  preamble: Preamble,
   text: string,
   values: readonly unknown[],
 ) {
-  const read = rowsOfEachStep(client, [
-    { name: "", parse: "begin", values: [], shape: NO_COLUMNS },
-    { name: "", parse: SET_TENANT, values: [tenantId], shape: NO_COLUMNS },
-    { name: "", parse: text, values: values.map((v) => prepareValue(v) as string | null), shape: undefined },
-  ]);
+  const steps: PipelineStep[] = [];
+  if (preamble.tenantId !== undefined)
+    steps.push(
+      { name: "", parse: "begin", values: [], shape: NO_COLUMNS },
+      { name: "", parse: SET_TENANT, values: [preamble.tenantId], shape: NO_COLUMNS },
+    );
+  for (const statement of preamble.statements)
+    steps.push({ name: "", parse: statement, values: [], shape: NO_COLUMNS });
+  const last = steps.length;
+  steps.push({
+    name: "",
+    parse: text,
+    values: values.map((v) => prepareValue(v) as string | null),
+    shape: undefined,
+  });
+  const read = rowsOfEachStep(client, steps);
   const results = await read.done;
   // "INSERT 0 2" (an oid, then the rows), "UPDATE 2", "SELECT 2", "BEGIN", as node-postgres reads it.
-  const tag = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/.exec(read.tags[2] ?? "");
+  const tag = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/.exec(read.tags[last] ?? "");
   const rows = tag?.[3] ?? tag?.[2];
   return {
     command: tag?.[1] ?? null,
     rowCount: rows === undefined ? null : Number(rows),
-    rows: results[2] ?? [],
+    rows: results[last] ?? [],
     fields: [],
   };
 }
 
 /**
  * Every query a pooled client sends is one round trip of whichever request is running it.
- * A tenant transaction's BEGIN waits for its first statement (see DEFERRED_BEGIN).
+ * A waiting preamble (a tenant transaction's BEGIN: see DEFERRED_BEGIN) goes with it.
  */
 function countQueries(client: pg.PoolClient): void {
   const query = client.query as (...a: unknown[]) => unknown;
   client.query = function countedQuery(this: pg.PoolClient, ...args: unknown[]) {
     const [text, values] = args;
-    const deferred = deferredBegin.get(this);
+    const preamble = preambles.get(this);
     if (typeof text === "string") {
       if (text.startsWith(DEFERRED_BEGIN)) {
-        deferredBegin.set(this, text.slice(DEFERRED_BEGIN.length));
+        sendBeforeNextQuery(this, { tenantId: text.slice(DEFERRED_BEGIN.length), statements: [] });
         return Promise.resolve(NOTHING_SENT);
       }
-      if (deferred !== undefined) {
-        deferredBegin.delete(this);
+      if (preamble !== undefined) {
+        preambles.delete(this);
         // A transaction that sent nothing has nothing to end.
-        if (text === "commit" || text === "rollback") return Promise.resolve(NOTHING_SENT);
-        // (The pipeline is a query of this client too, and counts as one.)
-        if (args.length <= 2 && (values === undefined || Array.isArray(values)))
-          return queryAfterBegin(this, deferred, text, values ?? []);
+        if (preamble.tenantId !== undefined && (text === "commit" || text === "rollback"))
+          return Promise.resolve(NOTHING_SENT);
+        // Only a text with values: one without any goes through node-postgres's simple query,
+        // which may hold several statements (a pipeline's Parse takes one). (The pipeline is
+        // a query of this client too, and counts as one.)
+        if (args.length === 2 && Array.isArray(values) && values.length > 0)
+          return queryAfterPreamble(this, preamble, text, values);
       }
     }
-    if (deferred !== undefined) {
-      // Any other kind of query (a cursor, a config object) follows BEGIN in its own round
-      // trip: node-postgres runs a client's queries in the order they are given. (BEGIN of a
-      // quoted literal fails only with its connection, and then so does what follows it.)
-      deferredBegin.delete(this);
+    if (preamble !== undefined) {
+      // Any other kind of query (one without values, a cursor, a config object) follows the
+      // preamble sent in a round trip of its own: node-postgres runs a client's queries in the order they are
+      // given. (BEGIN of a quoted literal or a savepoint fails only with its connection, and
+      // then so does what follows it.)
+      preambles.delete(this);
+      const texts = [
+        ...(preamble.tenantId === undefined ? [] : [beginTenantQuery(preamble.tenantId)]),
+        ...preamble.statements,
+      ];
       countRoundTrip();
-      (query.call(this, beginTenantQuery(deferred)) as Promise<unknown>).catch(() => {});
+      (query.call(this, texts.join("; ")) as Promise<unknown>).catch(() => {});
     }
     countRoundTrip();
     return query.apply(this, args);
@@ -586,7 +623,7 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
   });
-  pool.on("release", (_error: unknown, client: pg.PoolClient) => deferredBegin.delete(client));
+  pool.on("release", (_error: unknown, client: pg.PoolClient) => preambles.delete(client));
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readOnce = async (tenantId: string, statements: readonly ReadStatement[]) => {
     const client = await pool.connect();

@@ -640,6 +640,50 @@ describe("units queued while a batch waits for its rows", () => {
     expect(after?.credits_posted).toBe(7);
   });
 
+  it("send BEGIN and a unit's savepoint with the unit's first statement of its own, and roll back only a unit that fails", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const { ten, cash, wallet } = await twoAccounts(ledger);
+    const store = (id: string) => ({ tenant_id: ten, id, kind: "store" as const, name: id, path: `/${id}/` });
+    const counter: RoundTrips = { count: 0 };
+    const result = await new Promise<TransferResult>((resolve, reject) =>
+      countRoundTripsOf(counter, (release) =>
+        ledger
+          .run(ten, async (uow) => {
+            await uow.trx.insertInto("org_units").values(store("ou_l1")).execute();
+            return uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 3 });
+          })
+          .then(resolve, reject)
+          .finally(release),
+      ),
+    );
+    expect(result.ok).toBe(true);
+    // BEGIN, the savepoint and the insert; its release; the transfer's rows; the write with COMMIT.
+    expect(counter.count).toBe(4);
+
+    // In one batch, the unit whose first statement fails loses its own SQL and nothing else.
+    const ledgerOfOneBatch = new Ledger(t.db, { clock, batching: true });
+    const outcomes = await Promise.allSettled([
+      ledgerOfOneBatch.run(ten, async (uow) => {
+        await uow.trx.insertInto("org_units").values(store("ou_l1")).execute(); // taken: fails
+      }),
+      ledgerOfOneBatch.run(ten, async (uow) => {
+        await uow.trx.insertInto("org_units").values(store("ou_l2")).execute();
+        return ok(await uow.transfer({ debit_account_id: cash.id, credit_account_id: wallet.id, amount: 4 }));
+      }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "fulfilled"]);
+    expect(outcomes[0]).toMatchObject({ reason: { code: "23505" } });
+    const units = await t.owner
+      .selectFrom("org_units")
+      .select("id")
+      .where("tenant_id", "=", ten)
+      .orderBy("id")
+      .execute();
+    expect(units.map((u) => u.id)).toEqual(["ou_l1", "ou_l2"]);
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, wallet.id));
+    expect(after?.credits_posted).toBe(7);
+  });
+
   it("wait for a batch of their own when they name no rows, or run at another test clock", async () => {
     const ledger = new Ledger(t.db, { clock, batching: true });
     const { ten, cash, wallet } = await twoAccounts(ledger);

@@ -9,6 +9,7 @@ import {
   type PipelinedStatement,
   rowsOfStatements,
   type SqlValue,
+  sendBeforeNextQuery,
   statementName,
   type Tx,
 } from "../db/database.js";
@@ -264,12 +265,14 @@ class BatchConnection {
   constructor(readonly client: pg.PoolClient) {
     const hooked = {
       query: async (...args: unknown[]) => {
-        await this.begun();
+        // BEGIN, if not gone yet, and the unit's savepoint go with the unit's statement.
         const unit = this.unit;
-        if (unit && !unit.savepoint) {
-          unit.savepoint = true;
-          await client.query(`savepoint ${SAVEPOINT}`);
-        }
+        const savepoint = unit !== null && !unit.savepoint;
+        if (unit && savepoint) unit.savepoint = true;
+        const tenantId = this.beginFor;
+        this.beginFor = undefined;
+        if (tenantId !== undefined || savepoint)
+          sendBeforeNextQuery(client, { tenantId, statements: savepoint ? [`savepoint ${SAVEPOINT}`] : [] });
         return (client.query as (...a: unknown[]) => unknown)(...args);
       },
       release: () => {},
