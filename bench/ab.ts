@@ -6,7 +6,7 @@
  * show a change of a few per cent, and this can.
  *
  *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32]
- *     [--route transfer|hot|uniform|account|tenant|quote]
+ *     [--route transfer|hot|uniform|account|tenant|topup|quote]
  *     [--base-node-flags "…"] [--node-flags "…"] [--base-over-tcp] [--base-env K=V …] [--env K=V …]
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
@@ -91,6 +91,11 @@ const ROUTES = {
   account: { method: "GET", path: "/v1/ledger/accounts/ab-debit", body: undefined },
   /** One read in a tenant transaction (Database.tenantTx), as most console pages make. */
   tenant: { method: "GET", path: "/v1/tenant", body: undefined },
+  /**
+   * A business operation: an operator's top-up of one member (a ledger unit with SQL of its
+   * own, then its transfers); the member is made once the tenant is set up.
+   */
+  topup: { method: "POST", path: "/v1/members/{member}/top-ups", body: JSON.stringify({ amount: 1 }) },
   /** The checkout bench's quote (bench/quote-setup.ts); its body is made once the tenant is set up. */
   quote: { method: "POST", path: "/v1/checkout/quotes", body: undefined },
 } as const;
@@ -109,7 +114,7 @@ if (
   !headEnv
 ) {
   process.stderr.write(
-    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|hot|uniform|account|tenant|quote] [--base-env K=V] [--env K=V]\n",
+    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|hot|uniform|account|tenant|topup|quote] [--base-env K=V] [--env K=V]\n",
   );
   process.exit(2);
 }
@@ -189,8 +194,12 @@ runBench(async () => {
       }
 
       const body = values.route === "quote" ? await seedQuoteTenant(servers[0]!.url, apiKey) : route.body;
+      const routePath =
+        values.route === "topup"
+          ? route.path.replace("{member}", await createMember(servers[0]!.url, apiKey))
+          : route.path;
       say(
-        `ab: ${route.method} ${route.path}, ${clients} clients, ${seconds} s a round, ${rounds} rounds a side`,
+        `ab: ${route.method} ${routePath}, ${clients} clients, ${seconds} s a round, ${rounds} rounds a side`,
       );
       const results = sides.map(() => ({
         rate: [] as number[],
@@ -206,7 +215,7 @@ runBench(async () => {
             pid: servers[i]!.child.pid!,
             apiKey,
             method: route.method,
-            path: route.path,
+            path: routePath,
             body,
             clients,
             warmupSeconds: 2,
@@ -242,3 +251,14 @@ runBench(async () => {
     await rm(temp, { recursive: true, force: true });
   }
 });
+
+/** A member of the tenant `apiKey` opens, made through the API: its id. */
+async function createMember(url: string, apiKey: string): Promise<string> {
+  const res = await fetch(`${url}/v1/members`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ name: "Bench" }),
+  });
+  if (res.status >= 300) throw new Error(`POST /v1/members → ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
