@@ -38,15 +38,15 @@ import { makeTransfer, makeTransfers } from "./make-transfer.js";
 import { openLedgerAccount } from "./open-ledger-account.js";
 import {
   accountQuery,
-  findAccount,
+  accountsQuery,
+  assetsQuery,
   findTransfer,
   holdState,
-  listAccounts,
-  listAssets,
   listTransfers,
   MAX_EXPORT_ROWS,
   statement,
-  trialBalance,
+  trialBalanceOf,
+  trialBalanceQuery,
   verifyLedger,
 } from "./queries.js";
 import { resolveHold } from "./resolve-hold.js";
@@ -98,7 +98,7 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       },
     },
     async ({ actor }) => {
-      const assets = await db.tenantTx(actor.tenantId, (trx) => listAssets(trx, actor.tenantId));
+      const assets = await db.tenantQuery(actor.tenantId, assetsQuery(db.kysely, actor.tenantId));
       return { object: "list" as const, data: assets.map(serializeAsset), has_more: false };
     },
   );
@@ -133,8 +133,9 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     },
     async ({ actor, query }) => {
       const limit = pageLimit(query.limit);
-      const rows = await db.tenantTx(actor.tenantId, (trx) =>
-        listAccounts(trx, actor.tenantId, { ...query, limit }),
+      const rows = await db.tenantQuery(
+        actor.tenantId,
+        accountsQuery(db.kysely, actor.tenantId, { ...query, limit }),
       );
       return {
         object: "list" as const,
@@ -388,8 +389,8 @@ export async function ledgerRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       },
     },
     async ({ actor }) => {
-      const rows = await db.tenantTx(actor.tenantId, (trx) => trialBalance(trx, actor.tenantId));
-      return { object: "trial_balance" as const, assets: rows };
+      const rows = await db.tenantQuery(actor.tenantId, trialBalanceQuery(db.kysely, actor.tenantId));
+      return { object: "trial_balance" as const, assets: trialBalanceOf(rows) };
     },
   );
 

@@ -68,14 +68,18 @@ export async function findAsset(trx: Tx, tenantId: string, code: string): Promis
     .executeTakeFirst();
 }
 
-export async function listAssets(trx: Tx, tenantId: string): Promise<Asset[]> {
-  return trx
+/** The tenant's assets by code, as a query for a transaction or for `Database.tenantQuery`. */
+export function assetsQuery(qc: QueryCreator<DB>, tenantId: string) {
+  return qc
     .selectFrom("ledger_assets")
     .select(["code", "scale", "symbol", "name", "created_at"])
     .where("tenant_id", "=", tenantId)
     .orderBy("code")
-    .limit(1000)
-    .execute();
+    .limit(1000);
+}
+
+export async function listAssets(trx: Tx, tenantId: string): Promise<Asset[]> {
+  return assetsQuery(trx, tenantId).execute();
 }
 
 /** The account's row, as a query for a transaction or for `Database.tenantQuery`. */
@@ -97,17 +101,18 @@ export interface AccountFilter {
 }
 
 /** Accounts ordered by id (time-ordered for generated ids); `limit + 1` rows to tell has_more. */
-export async function listAccounts(trx: Tx, tenantId: string, f: AccountFilter): Promise<Account[]> {
-  let q = trx.selectFrom("ledger_accounts").selectAll().where("tenant_id", "=", tenantId);
+export function accountsQuery(qc: QueryCreator<DB>, tenantId: string, f: AccountFilter) {
+  let q = qc.selectFrom("ledger_accounts").selectAll().where("tenant_id", "=", tenantId);
   if (f.asset) q = q.where("asset", "=", f.asset);
   if (f.kind) q = q.where("kind", "=", f.kind);
   if (f.owner_module) q = q.where("owner_module", "=", f.owner_module);
   if (f.owner_id) q = q.where("owner_id", "=", f.owner_id);
   if (f.starting_after) q = q.where("id", ">", f.starting_after);
-  return q
-    .orderBy("id")
-    .limit(Math.min(f.limit, MAX_PAGE) + 1)
-    .execute();
+  return q.orderBy("id").limit(Math.min(f.limit, MAX_PAGE) + 1);
+}
+
+export async function listAccounts(trx: Tx, tenantId: string, f: AccountFilter): Promise<Account[]> {
+  return accountsQuery(trx, tenantId, f).execute();
 }
 
 export async function findTransfer(trx: Tx, tenantId: string, id: string): Promise<Transfer | undefined> {
@@ -273,19 +278,28 @@ const exact = (value: bigint): number | string =>
     ? Number(value)
     : value.toString();
 
-/** Per asset Σdebits and Σcredits over every account's stored balances: they must be equal. */
-export async function trialBalance(trx: Tx, tenantId: string): Promise<TrialBalanceRow[]> {
-  const rows = await sql<{
-    asset: string;
-    accounts: string;
-    dp: string;
-    cp: string;
-    dpe: string;
-    cpe: string;
-  }>`select asset, count(*) as accounts, coalesce(sum(debits_posted), 0) as dp, coalesce(sum(credits_posted), 0) as cp,
-       coalesce(sum(debits_pending), 0) as dpe, coalesce(sum(credits_pending), 0) as cpe
-     from ledger_accounts where tenant_id = ${tenantId} group by asset order by asset`.execute(trx);
-  return rows.rows.map((r) => ({
+/** Per asset Σdebits and Σcredits over every account's stored balances, as a query (see `trialBalanceOf`). */
+export function trialBalanceQuery(qc: QueryCreator<DB>, tenantId: string) {
+  return qc
+    .selectFrom("ledger_accounts")
+    .select([
+      "asset",
+      sql<string>`count(*)`.as("accounts"),
+      sql<string>`coalesce(sum(debits_posted), 0)`.as("dp"),
+      sql<string>`coalesce(sum(credits_posted), 0)`.as("cp"),
+      sql<string>`coalesce(sum(debits_pending), 0)`.as("dpe"),
+      sql<string>`coalesce(sum(credits_pending), 0)`.as("cpe"),
+    ])
+    .where("tenant_id", "=", tenantId)
+    .groupBy("asset")
+    .orderBy("asset");
+}
+
+/** The trial balance of `trialBalanceQuery`'s rows: per asset, the debits must equal the credits. */
+export function trialBalanceOf(
+  rows: readonly { asset: string; accounts: string; dp: string; cp: string; dpe: string; cpe: string }[],
+): TrialBalanceRow[] {
+  return rows.map((r) => ({
     asset: r.asset,
     accounts: Number(r.accounts),
     debits_posted: BigInt(r.dp).toString(),
@@ -294,6 +308,10 @@ export async function trialBalance(trx: Tx, tenantId: string): Promise<TrialBala
     credits_pending: BigInt(r.cpe).toString(),
     balanced: BigInt(r.dp) === BigInt(r.cp) && BigInt(r.dpe) === BigInt(r.cpe),
   }));
+}
+
+export async function trialBalance(trx: Tx, tenantId: string): Promise<TrialBalanceRow[]> {
+  return trialBalanceOf(await trialBalanceQuery(trx, tenantId).execute());
 }
 
 /**
