@@ -1,3 +1,4 @@
+import { NoResultError } from "kysely";
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import { realNow } from "../shared/clock.js";
@@ -139,9 +140,9 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     },
     async (request) => {
       const { tenantId } = request.actor;
-      const row = await db.tenantTx(tenantId, (trx) =>
-        trx.selectFrom("tenants").select(TENANT_COLUMNS).where("id", "=", tenantId).executeTakeFirstOrThrow(),
-      );
+      const query = db.kysely.selectFrom("tenants").select(TENANT_COLUMNS).where("id", "=", tenantId);
+      const [row] = await db.tenantQuery(tenantId, query);
+      if (!row) throw new NoResultError(query.toOperationNode());
       return serializeTenant(row);
     },
   );
@@ -283,32 +284,30 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     async (request) => {
       const actor = request.actor;
       const limit = pageLimit(request.query.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        let query = trx
-          .selectFrom("api_keys")
-          .leftJoin("org_units", (j) =>
-            j
-              .onRef("org_units.tenant_id", "=", "api_keys.tenant_id")
-              .onRef("org_units.id", "=", "api_keys.org_unit_id"),
-          )
-          .selectAll("api_keys")
-          .where("api_keys.tenant_id", "=", actor.tenantId)
-          .orderBy("api_keys.id")
-          .limit(limit + 1);
-        if (request.query.starting_after)
-          query = query.where("api_keys.id", ">", request.query.starting_after);
-        if (actor.orgUnitPath) {
-          query = query.where("org_units.path", "like", subtreePattern(actor.orgUnitPath));
-        }
-        return query.execute();
-      });
+      let query = db.kysely
+        .selectFrom("api_keys")
+        .leftJoin("org_units", (j) =>
+          j
+            .onRef("org_units.tenant_id", "=", "api_keys.tenant_id")
+            .onRef("org_units.id", "=", "api_keys.org_unit_id"),
+        )
+        .selectAll("api_keys")
+        .where("api_keys.tenant_id", "=", actor.tenantId)
+        .orderBy("api_keys.id")
+        .limit(limit + 1);
+      if (request.query.starting_after) query = query.where("api_keys.id", ">", request.query.starting_after);
+      if (actor.orgUnitPath) {
+        query = query.where("org_units.path", "like", subtreePattern(actor.orgUnitPath));
+      }
+      const rows = await db.tenantQuery(actor.tenantId, query);
       return toPage(rows as ApiKeyRecord[], limit, serializeKey);
     },
   );
 
   async function loadKeyInScope(trxTenant: string, id: string, actor: Actor) {
-    return db.tenantTx(trxTenant, async (trx) => {
-      const row = await trx
+    const [row] = await db.tenantQuery(
+      trxTenant,
+      db.kysely
         .selectFrom("api_keys")
         .leftJoin("org_units", (j) =>
           j
@@ -318,12 +317,11 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         .selectAll("api_keys")
         .select("org_units.path")
         .where("api_keys.tenant_id", "=", trxTenant)
-        .where("api_keys.id", "=", id)
-        .executeTakeFirst();
-      if (!row) throw new DomainError("api_key_not_found", "API key not found");
-      assertInScope(actor, row.org_unit_id ? row.path : null, "api_key");
-      return row as ApiKeyRecord;
-    });
+        .where("api_keys.id", "=", id),
+    );
+    if (!row) throw new DomainError("api_key_not_found", "API key not found");
+    assertInScope(actor, row.org_unit_id ? row.path : null, "api_key");
+    return row as ApiKeyRecord;
   }
 
   app.get(
