@@ -1,6 +1,8 @@
+import { NoResultError, type QueryCreator } from "kysely";
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../app-types.js";
 import type { Tx } from "../db/database.js";
+import type { DB } from "../db/schema.js";
 import { DomainError } from "../shared/errors.js";
 import { addUser, assertMayGrant } from "./add-user.js";
 import { changeSummary, recordAudit } from "./audit/audit.js";
@@ -29,21 +31,29 @@ import { Password, RoleSchema, Session, serializeUser, User, UserBody } from "./
 
 const USER_PATH = "org_units.path";
 
-async function findUser(trx: Tx, tenantId: string, id: string) {
-  return trx
+/** The user with its org unit's path, as a query for a transaction or for `Database.tenantQuery`. */
+function userQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("users")
     .leftJoin("org_units", (j) =>
       j.onRef("org_units.tenant_id", "=", "users.tenant_id").onRef("org_units.id", "=", "users.org_unit_id"),
     )
     .select([...USER_COLUMNS, USER_PATH])
     .where("users.tenant_id", "=", tenantId)
-    .where("users.id", "=", id)
-    .executeTakeFirst();
+    .where("users.id", "=", id);
 }
 
 /** The user, if in the actor's subtree; owners are touched only by owners. */
 async function userInScope(trx: Tx, actor: Actor, id: string, write: boolean): Promise<UserRow> {
-  const row = await findUser(trx, actor.tenantId, id);
+  return scopedUser(await userQuery(trx, actor.tenantId, id).executeTakeFirst(), actor, write);
+}
+
+/** `userInScope` of the row `userQuery` read. */
+function scopedUser(
+  row: { org_unit_id: string | null; path: string | null; role: string } | undefined,
+  actor: Actor,
+  write: boolean,
+): UserRow {
   if (!row) throw new DomainError("user_not_found", "User not found");
   assertInScope(actor, row.org_unit_id ? row.path : null, "user");
   const { path: _path, ...user } = row;
@@ -131,15 +141,17 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     async (request) => {
       const actor = request.actor;
       const sessionId = requireSession(actor);
-      const { session, user } = await db.tenantTx(actor.tenantId, async (trx) => ({
-        session: await trx
-          .selectFrom("sessions")
-          .select(["id", "csrf_token", "expires_at"])
-          .where("tenant_id", "=", actor.tenantId)
-          .where("id", "=", sessionId)
-          .executeTakeFirstOrThrow(),
-        user: await userInScope(trx, { ...actor, orgUnitPath: null }, actor.id, false),
-      }));
+      const sessionQuery = db.kysely
+        .selectFrom("sessions")
+        .select(["id", "csrf_token", "expires_at"])
+        .where("tenant_id", "=", actor.tenantId)
+        .where("id", "=", sessionId);
+      const [[session], [userRow]] = await db.tenantQueries(actor.tenantId, [
+        sessionQuery,
+        userQuery(db.kysely, actor.tenantId, actor.id),
+      ] as const);
+      if (!session) throw new NoResultError(sessionQuery.toOperationNode());
+      const user = scopedUser(userRow, { ...actor, orgUnitPath: null }, false);
       return {
         id: session.id,
         object: "session" as const,
@@ -297,27 +309,25 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       const actor = request.actor;
       const q = request.query;
       const limit = pageLimit(q.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        let query = trx
-          .selectFrom("users")
-          .leftJoin("org_units", (j) =>
-            j
-              .onRef("org_units.tenant_id", "=", "users.tenant_id")
-              .onRef("org_units.id", "=", "users.org_unit_id"),
-          )
-          .select(USER_COLUMNS)
-          .where("users.tenant_id", "=", actor.tenantId)
-          .orderBy("users.id")
-          .limit(limit + 1);
-        if (q.starting_after) query = query.where("users.id", ">", q.starting_after);
-        if (q.role) query = query.where("users.role", "=", q.role);
-        if (q.org_unit_id) query = query.where("users.org_unit_id", "=", q.org_unit_id);
-        if (q.disabled !== undefined) {
-          query = query.where("users.disabled_at", q.disabled ? "is not" : "is", null);
-        }
-        if (actor.orgUnitPath) query = query.where(USER_PATH, "like", subtreePattern(actor.orgUnitPath));
-        return query.execute();
-      });
+      let query = db.kysely
+        .selectFrom("users")
+        .leftJoin("org_units", (j) =>
+          j
+            .onRef("org_units.tenant_id", "=", "users.tenant_id")
+            .onRef("org_units.id", "=", "users.org_unit_id"),
+        )
+        .select(USER_COLUMNS)
+        .where("users.tenant_id", "=", actor.tenantId)
+        .orderBy("users.id")
+        .limit(limit + 1);
+      if (q.starting_after) query = query.where("users.id", ">", q.starting_after);
+      if (q.role) query = query.where("users.role", "=", q.role);
+      if (q.org_unit_id) query = query.where("users.org_unit_id", "=", q.org_unit_id);
+      if (q.disabled !== undefined) {
+        query = query.where("users.disabled_at", q.disabled ? "is not" : "is", null);
+      }
+      if (actor.orgUnitPath) query = query.where(USER_PATH, "like", subtreePattern(actor.orgUnitPath));
+      const rows = await db.tenantQuery(actor.tenantId, query);
       return toPage(rows as UserRow[], limit, serializeUser);
     },
   );
@@ -333,12 +343,11 @@ export async function userRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         response: { 200: User, ...errorResponses() },
       },
     },
-    async (request) =>
-      serializeUser(
-        await db.tenantTx(request.actor.tenantId, (trx) =>
-          userInScope(trx, request.actor, request.params.id, false),
-        ),
-      ),
+    async (request) => {
+      const { actor, params } = request;
+      const [row] = await db.tenantQuery(actor.tenantId, userQuery(db.kysely, actor.tenantId, params.id));
+      return serializeUser(scopedUser(row, actor, false));
+    },
   );
 
   async function changeUser(
