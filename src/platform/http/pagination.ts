@@ -26,10 +26,22 @@ export interface PageParams {
 }
 
 /**
- * One page of a keyset list: the query (already scoped to the tenant and filtered) ordered
- * by `by` (default `id`), starting after the cursor, `limit + 1` rows to learn whether more
- * exist. `desc` lists newest first (the cursor is then an older-than id).
+ * The query of one page of a keyset list: the query (already scoped to the tenant and
+ * filtered) ordered by `by` (default `id`), starting after the cursor, `limit + 1` rows to
+ * learn whether more exist. `desc` lists newest first (the cursor is then an older-than id).
+ * `toPage` with `pageLimit(page.limit)` makes the page of its rows.
  */
+export function pageRowsQuery<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageParams,
+  order: { by?: string; desc?: boolean } = {},
+): SelectQueryBuilder<DB, TB, O> {
+  const column = sql.ref(order.by ?? "id");
+  const q = query.orderBy(column, order.desc ? "desc" : "asc").limit(pageLimit(page.limit) + 1);
+  return page.starting_after ? q.where(column, order.desc ? "<" : ">", page.starting_after) : q;
+}
+
+/** One page of a keyset list (see `pageRowsQuery`), read in the transaction the query was built on. */
 export async function pageQuery<DB, TB extends keyof DB, O, T>(
   query: SelectQueryBuilder<DB, TB, O>,
   page: PageParams,
@@ -37,10 +49,7 @@ export async function pageQuery<DB, TB extends keyof DB, O, T>(
   order: { by?: string; desc?: boolean } = {},
 ): Promise<Page<T>> {
   const limit = pageLimit(page.limit);
-  const column = sql.ref(order.by ?? "id");
-  let q = query.orderBy(column, order.desc ? "desc" : "asc").limit(limit + 1);
-  if (page.starting_after) q = q.where(column, order.desc ? "<" : ">", page.starting_after);
-  const rows = await q.execute();
+  const rows = await pageRowsQuery(query, page, order).execute();
   return {
     object: "list",
     data: await Promise.all(rows.slice(0, limit).map((row) => serialize(row as O))),

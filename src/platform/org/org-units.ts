@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { assertInScope } from "../auth/scope.js";
@@ -64,13 +65,22 @@ export async function orgUnitInScope(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<OrgUnitRow> {
-  let query = trx
+  let query = orgUnitQuery(trx, actor.tenantId, id);
+  if (options.forUpdate) query = query.forUpdate();
+  return scopedOrgUnit(await query.executeTakeFirst(), actor);
+}
+
+/** The unit's row, as a query for a transaction or for `Database.tenantQuery`. */
+export function orgUnitQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("org_units")
     .select(ORG_UNIT_COLUMNS)
-    .where("tenant_id", "=", actor.tenantId)
+    .where("tenant_id", "=", tenantId)
     .where("id", "=", id);
-  if (options.forUpdate) query = query.forUpdate();
-  const unit = await query.executeTakeFirst();
+}
+
+/** `orgUnitInScope` of the row `orgUnitQuery` read. */
+export function scopedOrgUnit(unit: { path: string } | undefined, actor: Actor): OrgUnitRow {
   if (!unit) throw new DomainError("org_unit_not_found", "Org unit not found");
   assertInScope(actor, unit.path, "org_unit");
   return unit as OrgUnitRow;

@@ -1,8 +1,9 @@
-import { sql } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import type { Actor } from "../auth/actor.js";
 import { type PageParams, pageQuery } from "../http/pagination.js";
-import { type StoreGroupRow, serializeGroup, serializeUnit } from "./org.schemas.js";
+import { serializeUnit } from "./org.schemas.js";
 import {
   ORG_UNIT_COLUMNS,
   type OrgUnitKind,
@@ -31,9 +32,9 @@ export async function listOrgUnits(
   return pageQuery(query, q, (row) => serializeUnit(row as OrgUnitRow));
 }
 
-/** Store groups in the actor's scope, optionally those holding one store. */
-export async function listStoreGroups(trx: Tx, actor: Actor, q: PageParams & { store_id?: string }) {
-  let query = trx
+/** Store groups in the actor's scope, optionally those holding one store (see `pageRowsQuery`). */
+export function storeGroupsQuery(qc: QueryCreator<DB>, actor: Actor, q: { store_id?: string }) {
+  let query = qc
     .selectFrom("store_groups")
     .leftJoin("org_units", (j) =>
       j
@@ -45,5 +46,8 @@ export async function listStoreGroups(trx: Tx, actor: Actor, q: PageParams & { s
   if (actor.orgUnitPath) query = query.where("org_units.path", "like", subtreePattern(actor.orgUnitPath));
   if (q.store_id)
     query = query.where(sql<boolean>`store_groups.store_ids @> ${JSON.stringify([q.store_id])}::jsonb`);
-  return pageQuery(query, q, (row) => serializeGroup(row as StoreGroupRow), { by: "store_groups.id" });
+  return query;
 }
+
+/** The store groups are paged by their own id (the join makes a bare `id` ambiguous). */
+export const STORE_GROUP_ORDER = { by: "store_groups.id" };

@@ -2,6 +2,7 @@ import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { defineErrors } from "../../shared/errors.js";
 import { ALL_STAFF, MANAGERS } from "../auth/permissions.js";
+import { pageLimit, pageRowsQuery, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj } from "../http/schemas.js";
 import { contextOf, valueRoute } from "../http/value-route.js";
 import {
@@ -14,17 +15,19 @@ import {
   StoreGroup,
   StoreGroupBody,
   StoreGroupPatch,
+  type StoreGroupRow,
   serializeGroup,
   serializeUnit,
 } from "./org.schemas.js";
 import { createOrgUnit, deleteOrgUnit, moveUnit, updateOrgUnit } from "./org-unit-changes.js";
-import { ORG_UNIT_ERRORS, orgUnitInScope } from "./org-units.js";
-import { listOrgUnits, listStoreGroups } from "./org-views.js";
+import { ORG_UNIT_ERRORS, orgUnitQuery, scopedOrgUnit } from "./org-units.js";
+import { listOrgUnits, STORE_GROUP_ORDER, storeGroupsQuery } from "./org-views.js";
 import {
   assertMayOwnGroup,
   createStoreGroup,
   deleteStoreGroup,
-  groupInScope,
+  groupQuery,
+  scopedGroup,
   updateStoreGroup,
 } from "./store-groups.js";
 
@@ -83,8 +86,10 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         response: { 200: OrgUnit, ...errorResponses() },
       },
     },
-    async ({ actor, params }) =>
-      serializeUnit(await db.tenantTx(actor.tenantId, (trx) => orgUnitInScope(trx, actor, params.id))),
+    async ({ actor, params }) => {
+      const [unit] = await db.tenantQuery(actor.tenantId, orgUnitQuery(db.kysely, actor.tenantId, params.id));
+      return serializeUnit(scopedOrgUnit(unit, actor));
+    },
   );
 
   app.patch(
@@ -182,7 +187,13 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         response: { 200: listOf(StoreGroup), ...errorResponses() },
       },
     },
-    async ({ actor, query }) => db.tenantTx(actor.tenantId, (trx) => listStoreGroups(trx, actor, query)),
+    async ({ actor, query }) => {
+      const rows = await db.tenantQuery(
+        actor.tenantId,
+        pageRowsQuery(storeGroupsQuery(db.kysely, actor, query), query, STORE_GROUP_ORDER),
+      );
+      return toPage(rows, pageLimit(query.limit), (row) => serializeGroup(row as StoreGroupRow));
+    },
   );
 
   app.get(
@@ -196,8 +207,10 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         response: { 200: StoreGroup, ...errorResponses() },
       },
     },
-    async ({ actor, params }) =>
-      serializeGroup(await db.tenantTx(actor.tenantId, (trx) => groupInScope(trx, actor, params.id))),
+    async ({ actor, params }) => {
+      const [group] = await db.tenantQuery(actor.tenantId, groupQuery(db.kysely, actor.tenantId, params.id));
+      return serializeGroup(scopedGroup(group, actor));
+    },
   );
 
   app.patch(

@@ -1,4 +1,6 @@
+import type { QueryCreator } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { DomainError } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { changeSummary, recordAudit } from "../audit/audit.js";
@@ -12,7 +14,14 @@ import { storeScopeReference } from "./store-scope-references.js";
 
 /** A group the actor may see (its owning unit in scope; a tenant-wide group only for tenant-wide staff). */
 export async function groupInScope(trx: Tx, actor: Actor, id: string, forUpdate = false) {
-  let query = trx
+  let query = groupQuery(trx, actor.tenantId, id);
+  if (forUpdate) query = query.forUpdate("store_groups");
+  return scopedGroup(await query.executeTakeFirst(), actor);
+}
+
+/** The group's row with its owning unit's path, as a query for a transaction or for `Database.tenantQuery`. */
+export function groupQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("store_groups")
     .leftJoin("org_units", (j) =>
       j
@@ -21,10 +30,15 @@ export async function groupInScope(trx: Tx, actor: Actor, id: string, forUpdate 
     )
     .selectAll("store_groups")
     .select("org_units.path")
-    .where("store_groups.tenant_id", "=", actor.tenantId)
+    .where("store_groups.tenant_id", "=", tenantId)
     .where("store_groups.id", "=", id);
-  if (forUpdate) query = query.forUpdate("store_groups");
-  const row = await query.executeTakeFirst();
+}
+
+/** `groupInScope` of the row `groupQuery` read. */
+export function scopedGroup(
+  row: { org_unit_id: string | null; path: string | null } | undefined,
+  actor: Actor,
+): StoreGroupRow & { path: string | null } {
   if (!row) throw new DomainError("store_group_not_found", "Store group not found");
   assertInScope(actor, row.org_unit_id ? row.path : null, "store_group");
   return row as StoreGroupRow & { path: string | null };
