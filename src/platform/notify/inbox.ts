@@ -1,4 +1,6 @@
+import type { QueryCreator } from "kysely";
 import { appendRow, type RowTarget, type Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { newId } from "../../shared/ids.js";
 import "./notify.schema.js";
 
@@ -36,14 +38,18 @@ export function inboxRecipients(actorId: string): string[] {
   return [actorId, TENANT_INBOX];
 }
 
-export async function unreadCount(trx: Tx, tenantId: string, recipients: string[]): Promise<number> {
-  const row = await trx
+/** How many of the recipients' messages are unread: one row, its `n`. */
+export function unreadCountQuery(qc: QueryCreator<DB>, tenantId: string, recipients: string[]) {
+  return qc
     .selectFrom("inbox_messages")
     .select((eb) => eb.fn.countAll<number>().as("n"))
     .where("tenant_id", "=", tenantId)
     .where("recipient", "in", recipients)
-    .where("read_at", "is", null)
-    .executeTakeFirstOrThrow();
+    .where("read_at", "is", null);
+}
+
+export async function unreadCount(trx: Tx, tenantId: string, recipients: string[]): Promise<number> {
+  const row = await unreadCountQuery(trx, tenantId, recipients).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

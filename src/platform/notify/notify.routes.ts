@@ -10,7 +10,7 @@ import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
 import { valueRoute } from "../http/value-route.js";
 import { LOCALES } from "../tenants.js";
-import { inboxRecipients, markRead, unreadCount } from "./inbox.js";
+import { inboxRecipients, markRead, unreadCountQuery } from "./inbox.js";
 import { MAX_TEMPLATE_CHARS, noticeCatalog, noticeDefinition } from "./notices.js";
 
 import { MAX_NOTIFY_ATTEMPTS, NOTIFY_FAILED_BODY_DAYS, NOTIFY_RETRY_DELAYS_SECONDS } from "./notifier.js";
@@ -126,19 +126,17 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       const { actor } = request;
       const q = request.query;
       const limit = pageLimit(q.limit);
-      const rows = await db.tenantTx(actor.tenantId, (trx) => {
-        let query = trx
-          .selectFrom("inbox_messages")
-          .select(["id", "notice_type", "title", "body", "data", "read_at", "created_at"])
-          .where("tenant_id", "=", actor.tenantId)
-          .where("recipient", "in", recipientsOf(actor))
-          .orderBy("id", "desc")
-          .limit(limit + 1);
-        if (q.unread === true) query = query.where("read_at", "is", null);
-        if (q.unread === false) query = query.where("read_at", "is not", null);
-        if (q.starting_after) query = query.where("id", "<", q.starting_after);
-        return query.execute();
-      });
+      let query = db.kysely
+        .selectFrom("inbox_messages")
+        .select(["id", "notice_type", "title", "body", "data", "read_at", "created_at"])
+        .where("tenant_id", "=", actor.tenantId)
+        .where("recipient", "in", recipientsOf(actor))
+        .orderBy("id", "desc")
+        .limit(limit + 1);
+      if (q.unread === true) query = query.where("read_at", "is", null);
+      if (q.unread === false) query = query.where("read_at", "is not", null);
+      if (q.starting_after) query = query.where("id", "<", q.starting_after);
+      const rows = await db.tenantQuery(actor.tenantId, query);
       return toPage(rows, limit, (r) => ({
         ...r,
         object: "inbox_message" as const,
@@ -161,11 +159,11 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     },
     async (request) => {
       const { actor } = request;
-      return {
-        unread: await db.tenantTx(actor.tenantId, (trx) =>
-          unreadCount(trx, actor.tenantId, recipientsOf(actor)),
-        ),
-      };
+      const [row] = await db.tenantQuery(
+        actor.tenantId,
+        unreadCountQuery(db.kysely, actor.tenantId, recipientsOf(actor)),
+      );
+      return { unread: Number(row?.n ?? 0) };
     },
   );
 
@@ -214,12 +212,9 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     async (request) => {
       const { actor } = request;
       requireTenantWide(actor);
-      const own = await db.tenantTx(actor.tenantId, (trx) =>
-        trx
-          .selectFrom("notification_templates")
-          .selectAll()
-          .where("tenant_id", "=", actor.tenantId)
-          .execute(),
+      const own = await db.tenantQuery(
+        actor.tenantId,
+        db.kysely.selectFrom("notification_templates").selectAll().where("tenant_id", "=", actor.tenantId),
       );
       const data = noticeCatalog().flatMap((notice) =>
         LOCALES.flatMap((locale) =>
@@ -334,18 +329,16 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
       requireTenantWide(actor);
       const q = request.query;
       const limit = pageLimit(q.limit);
-      const rows = await db.tenantTx(actor.tenantId, (trx) => {
-        let query = trx
-          .selectFrom("notification_deliveries")
-          .select(DELIVERY_COLUMNS)
-          .where("tenant_id", "=", actor.tenantId)
-          .orderBy("id", "desc")
-          .limit(limit + 1);
-        if (q.notice_type) query = query.where("notice_type", "=", q.notice_type);
-        if (q.status) query = query.where("status", "=", q.status);
-        if (q.starting_after) query = query.where("id", "<", q.starting_after);
-        return query.execute();
-      });
+      let query = db.kysely
+        .selectFrom("notification_deliveries")
+        .select(DELIVERY_COLUMNS)
+        .where("tenant_id", "=", actor.tenantId)
+        .orderBy("id", "desc")
+        .limit(limit + 1);
+      if (q.notice_type) query = query.where("notice_type", "=", q.notice_type);
+      if (q.status) query = query.where("status", "=", q.status);
+      if (q.starting_after) query = query.where("id", "<", q.starting_after);
+      const rows = await db.tenantQuery(actor.tenantId, query);
       return toPage(rows, limit, serializeDelivery);
     },
   );
@@ -364,13 +357,13 @@ export async function notifyRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     async (request) => {
       const { actor } = request;
       requireTenantWide(actor);
-      const row = await db.tenantTx(actor.tenantId, (trx) =>
-        trx
+      const [row] = await db.tenantQuery(
+        actor.tenantId,
+        db.kysely
           .selectFrom("notification_deliveries")
           .select(DELIVERY_COLUMNS)
           .where("tenant_id", "=", actor.tenantId)
-          .where("id", "=", request.params.id)
-          .executeTakeFirst(),
+          .where("id", "=", request.params.id),
       );
       if (!row) throw new DomainError("notification_delivery_not_found", "Notification delivery not found");
       return serializeDelivery(row);
