@@ -111,25 +111,23 @@ export async function auditRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       const actor = request.actor;
       const q = request.query;
       const limit = pageLimit(q.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        let query = trx
-          .selectFrom("audit_events")
-          .selectAll()
-          .select(actorLabel.as("actor_label"))
-          .where("audit_events.tenant_id", "=", actor.tenantId)
-          .orderBy("audit_events.id", "desc")
-          .limit(limit + 1);
-        if (actor.orgUnitPath) query = query.where(visibleTo(actor, actor.orgUnitPath));
-        if (q.actor_id) query = query.where("actor_id", "=", q.actor_id);
-        if (q.actor_type) query = query.where("actor_type", "=", q.actor_type);
-        if (q.action) query = query.where("action", "=", q.action);
-        if (q.target_type) query = query.where("target_type", "=", q.target_type);
-        if (q.target_id) query = query.where("target_id", "=", q.target_id);
-        if (q.created_gte) query = query.where("created_at", ">=", new Date(q.created_gte));
-        if (q.created_lt) query = query.where("created_at", "<", new Date(q.created_lt));
-        if (q.starting_after) query = query.where("audit_events.id", "<", q.starting_after);
-        return query.execute();
-      });
+      let query = db.kysely
+        .selectFrom("audit_events")
+        .selectAll()
+        .select(actorLabel.as("actor_label"))
+        .where("audit_events.tenant_id", "=", actor.tenantId)
+        .orderBy("audit_events.id", "desc")
+        .limit(limit + 1);
+      if (actor.orgUnitPath) query = query.where(visibleTo(actor, actor.orgUnitPath));
+      if (q.actor_id) query = query.where("actor_id", "=", q.actor_id);
+      if (q.actor_type) query = query.where("actor_type", "=", q.actor_type);
+      if (q.action) query = query.where("action", "=", q.action);
+      if (q.target_type) query = query.where("target_type", "=", q.target_type);
+      if (q.target_id) query = query.where("target_id", "=", q.target_id);
+      if (q.created_gte) query = query.where("created_at", ">=", new Date(q.created_gte));
+      if (q.created_lt) query = query.where("created_at", "<", new Date(q.created_lt));
+      if (q.starting_after) query = query.where("audit_events.id", "<", q.starting_after);
+      const rows = await db.tenantQuery(actor.tenantId, query);
       return toPage(rows as AuditRow[], limit, serializeEvent);
     },
   );
