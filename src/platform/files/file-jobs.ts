@@ -4,9 +4,10 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { parse as parseCsv } from "csv-parse";
-import { type Selectable, sql } from "kysely";
+import { type QueryCreator, type Selectable, sql } from "kysely";
 import { DEFAULT_EXPORT_MAX_ROWS } from "../../config.js";
 import type { Database, Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { ledgerWithin } from "../../ledger/index.js";
 import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
@@ -153,9 +154,17 @@ export async function createFileJob(
 }
 
 export async function getFileJob(trx: Tx, tenantId: string, id: string, kind?: "import" | "export") {
-  let query = trx.selectFrom("file_jobs").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
-  if (kind) query = query.where("kind", "=", kind);
-  const row = await query.executeTakeFirst();
+  return foundFileJob(await fileJobQuery(trx, tenantId, id, kind).executeTakeFirst(), kind);
+}
+
+/** The job's row, as a query for a transaction or for `Database.tenantQuery` (see `foundFileJob`). */
+export function fileJobQuery(qc: QueryCreator<DB>, tenantId: string, id: string, kind?: "import" | "export") {
+  const query = qc.selectFrom("file_jobs").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  return kind ? query.where("kind", "=", kind) : query;
+}
+
+/** The job `fileJobQuery` read, or `getFileJob`'s not-found error. */
+export function foundFileJob(row: object | undefined, kind?: "import" | "export"): FileJobRow {
   if (!row) throw new DomainError("file_job_not_found", `${kind ?? "File job"} not found`);
   return row as FileJobRow;
 }

@@ -20,6 +20,8 @@ import {
   downloadable,
   FILE_ERRORS,
   type FileJobRow,
+  fileJobQuery,
+  foundFileJob,
   getFileJob,
   MAX_IMPORT_ROWS,
   MAX_UNPACKED_XLSX_BYTES,
@@ -184,21 +186,19 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         .filter((d) => allowed(actor, d.permission) && (!own || ("scoped" in d && d.scoped)))
         .map((d) => d.type);
       if (types.length === 0) return { object: "list" as const, data: [], has_more: false };
-      const rows = await db.tenantTx(actor.tenantId, (trx) => {
-        let query = trx
-          .selectFrom("file_jobs")
-          .selectAll()
-          .where("tenant_id", "=", actor.tenantId)
-          .where("kind", "=", kind)
-          .where("type", "in", types)
-          .orderBy("id", "desc")
-          .limit(limit + 1);
-        if (own) query = query.where("created_by", "=", actor.id);
-        if (q.type) query = query.where("type", "=", q.type);
-        if (q.status) query = query.where("status", "=", q.status as FileJobRow["status"]);
-        if (q.starting_after) query = query.where("id", "<", q.starting_after);
-        return query.execute();
-      });
+      let query = db.kysely
+        .selectFrom("file_jobs")
+        .selectAll()
+        .where("tenant_id", "=", actor.tenantId)
+        .where("kind", "=", kind)
+        .where("type", "in", types)
+        .orderBy("id", "desc")
+        .limit(limit + 1);
+      if (own) query = query.where("created_by", "=", actor.id);
+      if (q.type) query = query.where("type", "=", q.type);
+      if (q.status) query = query.where("status", "=", q.status as FileJobRow["status"]);
+      if (q.starting_after) query = query.where("id", "<", q.starting_after);
+      const rows = await db.tenantQuery(actor.tenantId, query);
       return toPage(rows as FileJobRow[], limit, serialize);
     };
 
@@ -310,9 +310,11 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       async (request) => {
         const { actor } = request;
         if (kind === "import") requireTenantWide(actor);
-        const job = await db.tenantTx(actor.tenantId, (trx) =>
-          getFileJob(trx, actor.tenantId, request.params.id, kind),
+        const [row] = await db.tenantQuery(
+          actor.tenantId,
+          fileJobQuery(db.kysely, actor.tenantId, request.params.id, kind),
         );
+        const job = foundFileJob(row, kind);
         mayUse(actor, kind, job.type);
         ownJobIfScoped(actor, job);
         return serialize(job);
