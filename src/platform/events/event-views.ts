@@ -1,35 +1,35 @@
+import type { QueryCreator } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { DomainError } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { type PageParams, pageQuery } from "../http/pagination.js";
-import { DELIVERY_COLUMNS, serializeDelivery, serializeEndpoint } from "./events.schemas.js";
-import { envelope } from "./outbox.js";
+import { DELIVERY_COLUMNS, serializeDelivery } from "./events.schemas.js";
 import { ENDPOINT_COLUMNS, getEndpoint } from "./webhooks.js";
 
 /** Read views of events, endpoints and deliveries (tenant-wide callers only; see the routes). */
 
-/** The tenant's events, newest first. */
-export async function listEvents(
-  trx: Tx,
+/** The tenant's events (newest first with `EVENTS_ORDER`; see `pageRowsQuery`). */
+export function eventsQuery(
+  qc: QueryCreator<DB>,
   actor: Actor,
-  q: PageParams & { type?: string; created_gte?: string; created_lt?: string },
+  q: { type?: string; created_gte?: string; created_lt?: string },
 ) {
-  let query = trx
+  let query = qc
     .selectFrom("events")
     .select(["id", "type", "version", "data", "created_at"])
     .where("tenant_id", "=", actor.tenantId);
   if (q.type) query = query.where("type", "=", q.type);
   if (q.created_gte) query = query.where("created_at", ">=", new Date(q.created_gte));
   if (q.created_lt) query = query.where("created_at", "<", new Date(q.created_lt));
-  return pageQuery(query, q, envelope, { desc: true });
+  return query;
 }
 
-export async function listEndpoints(trx: Tx, actor: Actor, page: PageParams) {
-  const query = trx
-    .selectFrom("webhook_endpoints")
-    .select(ENDPOINT_COLUMNS)
-    .where("tenant_id", "=", actor.tenantId);
-  return pageQuery(query, page, serializeEndpoint);
+export const EVENTS_ORDER = { desc: true };
+
+/** The tenant's webhook endpoints (see `pageRowsQuery`). */
+export function endpointsQuery(qc: QueryCreator<DB>, actor: Actor) {
+  return qc.selectFrom("webhook_endpoints").select(ENDPOINT_COLUMNS).where("tenant_id", "=", actor.tenantId);
 }
 
 /** An endpoint's delivery log, newest first. */

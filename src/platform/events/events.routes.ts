@@ -3,6 +3,7 @@ import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { forbidden } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { MANAGERS } from "../auth/permissions.js";
+import { pageLimit, pageRowsQuery, toPage } from "../http/pagination.js";
 import { errorResponses, ListQuery, listOf, Obj } from "../http/schemas.js";
 import { contextOf } from "../http/value-route.js";
 import {
@@ -12,7 +13,7 @@ import {
   resendWebhookDelivery,
   rotateEndpointSecret,
 } from "./endpoint-changes.js";
-import { listDeliveries, listEndpoints, listEvents, showDelivery } from "./event-views.js";
+import { EVENTS_ORDER, endpointsQuery, eventsQuery, listDeliveries, showDelivery } from "./event-views.js";
 import {
   Delivery,
   DeliveryQuery,
@@ -28,7 +29,7 @@ import {
   serializeDelivery,
   serializeEndpoint,
 } from "./events.schemas.js";
-import { eventTypeCatalog } from "./outbox.js";
+import { envelope, eventTypeCatalog } from "./outbox.js";
 import { getEndpoint, WEBHOOK_ERRORS } from "./webhooks.js";
 
 /** Events, endpoints and deliveries are tenant-wide: an actor bound to an org unit may not use them. */
@@ -93,7 +94,14 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
         response: { 200: listOf(EventObject), ...errorResponses() },
       },
     },
-    async ({ actor, query }) => tenantWide(actor, (trx) => listEvents(trx, actor, query)),
+    async ({ actor, query }) => {
+      requireTenantWide(actor);
+      const rows = await db.tenantQuery(
+        actor.tenantId,
+        pageRowsQuery(eventsQuery(db.kysely, actor, query), query, EVENTS_ORDER),
+      );
+      return toPage(rows, pageLimit(query.limit), envelope);
+    },
   );
 
   app.get(
@@ -160,7 +168,14 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
         response: { 200: listOf(Endpoint), ...errorResponses() },
       },
     },
-    async ({ actor, query }) => tenantWide(actor, (trx) => listEndpoints(trx, actor, query)),
+    async ({ actor, query }) => {
+      requireTenantWide(actor);
+      const rows = await db.tenantQuery(
+        actor.tenantId,
+        pageRowsQuery(endpointsQuery(db.kysely, actor), query),
+      );
+      return toPage(rows, pageLimit(query.limit), serializeEndpoint);
+    },
   );
 
   app.get(
