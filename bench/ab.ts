@@ -89,7 +89,7 @@ const ROUTES = {
     },
   },
   account: { method: "GET", path: "/v1/ledger/accounts/ab-debit", body: undefined },
-  /** One read in a tenant transaction (Database.tenantTx), as most console pages make. */
+  /** The tenant's settings, one read (`Database.tenantQuery`; in a `tenantTx` before ADR 0019). */
   tenant: { method: "GET", path: "/v1/tenant", body: undefined },
   /**
    * A business operation: an operator's top-up of one member (a ledger unit with SQL of its
