@@ -1,6 +1,6 @@
-import { type ColumnType, type Selectable, sql } from "kysely";
+import { type ColumnType, type QueryCreator, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
@@ -141,13 +141,18 @@ export type TopupRow = Selectable<TopupsTable>;
 export type AcceptanceRow = Selectable<SmartTopupAcceptancesTable>;
 export type RechargeCodeRow = Selectable<RechargeCodesTable>;
 
+/** The plan's row, as a query for a transaction or for `Database.tenantQuery`. */
+export function planQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc.selectFrom("topup_plans").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+}
+
 export async function findPlan(
   trx: Tx,
   tenantId: string,
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<PlanRow> {
-  let q = trx.selectFrom("topup_plans").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  let q = planQuery(trx, tenantId, id);
   if (options.lock) q = q.forUpdate();
   const row = await q.executeTakeFirst();
   if (!row) throw new TopupError("topup_plan_not_found", "Top-up plan not found");
@@ -182,29 +187,29 @@ export async function findTopup(trx: Tx, tenantId: string, id: string): Promise<
   return row;
 }
 
-export async function listPlans(
-  trx: Tx,
-  tenantId: string,
-  f: {
-    status?: PlanStatus;
-    kind?: string;
-    q?: string;
-    shownOnly?: boolean;
-    startingAfter?: string;
-    limit: number;
-  },
-): Promise<PlanRow[]> {
-  let q = trx.selectFrom("topup_plans").selectAll().where("tenant_id", "=", tenantId);
+export interface PlanFilter {
+  status?: PlanStatus;
+  kind?: string;
+  q?: string;
+  shownOnly?: boolean;
+  startingAfter?: string;
+  limit: number;
+}
+
+/** A page of plans (one row more than the limit), as a query for `Database.tenantQuery`. */
+export function plansQuery(qc: QueryCreator<DB>, tenantId: string, f: PlanFilter) {
+  let q = qc.selectFrom("topup_plans").selectAll().where("tenant_id", "=", tenantId);
   if (f.status) q = q.where("status", "=", f.status);
   else q = q.where("status", "!=", "archived");
   if (f.kind) q = q.where("kind", "=", f.kind as "package" | "custom");
   if (f.q) q = q.where("name", "ilike", `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (f.shownOnly) q = q.where("visibility", "=", "shown");
   if (f.startingAfter) q = q.where("id", ">", f.startingAfter);
-  return q
-    .orderBy("id")
-    .limit(f.limit + 1)
-    .execute();
+  return q.orderBy("id").limit(f.limit + 1);
+}
+
+export async function listPlans(trx: Tx, tenantId: string, f: PlanFilter): Promise<PlanRow[]> {
+  return plansQuery(trx, tenantId, f).execute();
 }
 
 export async function listSmartPlans(
@@ -238,19 +243,15 @@ export interface TopupFilter {
  * A plan's top-ups, newest first, filtered; an actor bound to an org unit sees only those of
  * members in its subtree, as it reads each top-up and each member.
  */
-export async function listPlanTopups(
-  trx: Tx,
+export function planTopupsQuery(
+  qc: QueryCreator<DB>,
   actor: Pick<Actor, "tenantId" | "orgUnitPath">,
   planId: string,
   f: TopupFilter & { startingAfter?: string },
   limit: number,
-): Promise<TopupRow[]> {
+) {
   const { tenantId, orgUnitPath } = actor;
-  let q = trx
-    .selectFrom("topups")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("plan_id", "=", planId);
+  let q = qc.selectFrom("topups").selectAll().where("tenant_id", "=", tenantId).where("plan_id", "=", planId);
   if (orgUnitPath) {
     q = q.where(({ exists, selectFrom }) =>
       exists(
@@ -274,7 +275,17 @@ export async function listPlanTopups(
   if (f.from) q = q.where("created_at", ">=", new Date(f.from));
   if (f.to) q = q.where("created_at", "<", new Date(f.to));
   if (f.startingAfter) q = q.where("id", "<", f.startingAfter);
-  return q.orderBy("id", "desc").limit(limit).execute();
+  return q.orderBy("id", "desc").limit(limit);
+}
+
+export async function listPlanTopups(
+  trx: Tx,
+  actor: Pick<Actor, "tenantId" | "orgUnitPath">,
+  planId: string,
+  f: TopupFilter & { startingAfter?: string },
+  limit: number,
+): Promise<TopupRow[]> {
+  return planTopupsQuery(trx, actor, planId, f, limit).execute();
 }
 
 /**

@@ -29,9 +29,11 @@ import { TopupError } from "./topup.errors.js";
 import {
   findPlan,
   findTopup,
-  listPlans,
   listPlanTopups,
   PLAN_STATUSES,
+  planQuery,
+  plansQuery,
+  planTopupsQuery,
   TOPUP_STATUSES,
   type TopupFilter,
 } from "./topup.repository.js";
@@ -122,8 +124,9 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
     async (request) => {
       const limit = pageLimit(request.query.limit);
       const member = request.actor.type === "member";
-      const rows = await db.tenantTx(request.actor.tenantId, (trx) =>
-        listPlans(trx, request.actor.tenantId, {
+      const rows = await db.tenantQuery(
+        request.actor.tenantId,
+        plansQuery(db.kysely, request.actor.tenantId, {
           ...request.query,
           status: member ? "active" : request.query.status,
           shownOnly: member,
@@ -148,10 +151,14 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
       },
     },
     async (request) => {
-      const plan = await db.tenantTx(request.actor.tenantId, (trx) =>
-        findPlan(trx, request.actor.tenantId, request.params.id),
+      const [plan] = await db.tenantQuery(
+        request.actor.tenantId,
+        planQuery(db.kysely, request.actor.tenantId, request.params.id),
       );
-      if (request.actor.type === "member" && (plan.visibility === "hidden" || plan.status !== "active"))
+      if (
+        !plan ||
+        (request.actor.type === "member" && (plan.visibility === "hidden" || plan.status !== "active"))
+      )
         throw new TopupError("topup_plan_not_found", "Top-up plan not found");
       return serializePlan(plan);
     },
@@ -310,16 +317,17 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
     async (request) => {
       const limit = pageLimit(request.query.limit);
       const tenantId = request.actor.tenantId;
-      const rows = await db.tenantTx(tenantId, async (trx) => {
-        await findPlan(trx, tenantId, request.params.id);
-        return listPlanTopups(
-          trx,
+      const [[plan], rows] = await db.tenantQueries(tenantId, [
+        planQuery(db.kysely, tenantId, request.params.id),
+        planTopupsQuery(
+          db.kysely,
           request.actor,
           request.params.id,
           { ...(request.query as TopupFilter), startingAfter: request.query.starting_after },
           limit + 1,
-        );
-      });
+        ),
+      ] as const);
+      if (!plan) throw new TopupError("topup_plan_not_found", "Top-up plan not found");
       return toPage(rows, limit, serializeTopup);
     },
   );
