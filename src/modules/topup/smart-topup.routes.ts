@@ -21,10 +21,12 @@ import { smartOffer } from "./smart-offers.js";
 import { CreateSmartPlanBody, UpdateSmartPlanBody } from "./smart-terms.js";
 import {
   type AcceptanceRow,
+  acceptancesQuery,
   findSmartPlan,
-  listAcceptances,
-  listSmartPlans,
   PLAN_STATUSES,
+  requireSmartPlan,
+  smartPlanQuery,
+  smartPlansQuery,
 } from "./topup.repository.js";
 import { SmartPlan, serializeSmartPlan, serializeTopup, Topup } from "./topup.schemas.js";
 
@@ -171,8 +173,9 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
     },
     async (request) => {
       const limit = pageLimit(request.query.limit);
-      const rows = await db.tenantTx(request.actor.tenantId, (trx) =>
-        listSmartPlans(trx, request.actor.tenantId, {
+      const rows = await db.tenantQuery(
+        request.actor.tenantId,
+        smartPlansQuery(db.kysely, request.actor.tenantId, {
           status: request.query.status,
           startingAfter: request.query.starting_after,
           limit,
@@ -194,12 +197,13 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
         response: { 200: SmartPlan, ...errorResponses() },
       },
     },
-    async (request) =>
-      serializeSmartPlan(
-        await db.tenantTx(request.actor.tenantId, (trx) =>
-          findSmartPlan(trx, request.actor.tenantId, request.params.id),
-        ),
-      ),
+    async (request) => {
+      const [plan] = await db.tenantQuery(
+        request.actor.tenantId,
+        smartPlanQuery(db.kysely, request.actor.tenantId, request.params.id),
+      );
+      return serializeSmartPlan(requireSmartPlan(plan));
+    },
   );
 
   planAdminRoutes(app, deps, {
@@ -361,10 +365,11 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
     async (request) => {
       const limit = pageLimit(request.query.limit);
       const tenantId = request.actor.tenantId;
-      const rows = await db.tenantTx(tenantId, async (trx) => {
-        await findSmartPlan(trx, tenantId, request.params.id);
-        return listAcceptances(trx, tenantId, request.params.id, request.query.starting_after, limit + 1);
-      });
+      const [[plan], rows] = await db.tenantQueries(tenantId, [
+        smartPlanQuery(db.kysely, tenantId, request.params.id),
+        acceptancesQuery(db.kysely, tenantId, request.params.id, request.query.starting_after, limit + 1),
+      ] as const);
+      requireSmartPlan(plan);
       return toPage(rows, limit, serializeAcceptance);
     },
   );

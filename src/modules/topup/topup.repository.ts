@@ -154,9 +154,21 @@ export async function findPlan(
 ): Promise<PlanRow> {
   let q = planQuery(trx, tenantId, id);
   if (options.lock) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
+  return requirePlan(await q.executeTakeFirst());
+}
+
+export function requirePlan(row: PlanRow | undefined): PlanRow {
   if (!row) throw new TopupError("topup_plan_not_found", "Top-up plan not found");
   return row;
+}
+
+/** The smart plan's row, as a query for a transaction or for `Database.tenantQuery`. */
+export function smartPlanQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
+    .selectFrom("smart_topup_plans")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", id);
 }
 
 export async function findSmartPlan(
@@ -165,13 +177,12 @@ export async function findSmartPlan(
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<SmartPlanRow> {
-  let q = trx
-    .selectFrom("smart_topup_plans")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id);
+  let q = smartPlanQuery(trx, tenantId, id);
   if (options.lock) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
+  return requireSmartPlan(await q.executeTakeFirst());
+}
+
+export function requireSmartPlan(row: SmartPlanRow | undefined): SmartPlanRow {
   if (!row) throw new TopupError("smart_topup_plan_not_found", "Smart top-up plan not found");
   return row;
 }
@@ -208,23 +219,19 @@ export function plansQuery(qc: QueryCreator<DB>, tenantId: string, f: PlanFilter
   return q.orderBy("id").limit(f.limit + 1);
 }
 
-export async function listPlans(trx: Tx, tenantId: string, f: PlanFilter): Promise<PlanRow[]> {
-  return plansQuery(trx, tenantId, f).execute();
+export interface SmartPlanFilter {
+  status?: PlanStatus;
+  startingAfter?: string;
+  limit: number;
 }
 
-export async function listSmartPlans(
-  trx: Tx,
-  tenantId: string,
-  f: { status?: PlanStatus; startingAfter?: string; limit: number },
-): Promise<SmartPlanRow[]> {
-  let q = trx.selectFrom("smart_topup_plans").selectAll().where("tenant_id", "=", tenantId);
+/** A page of smart plans (one row more than the limit), as a query for `Database.tenantQuery`. */
+export function smartPlansQuery(qc: QueryCreator<DB>, tenantId: string, f: SmartPlanFilter) {
+  let q = qc.selectFrom("smart_topup_plans").selectAll().where("tenant_id", "=", tenantId);
   if (f.status) q = q.where("status", "=", f.status);
   else q = q.where("status", "!=", "archived");
   if (f.startingAfter) q = q.where("id", ">", f.startingAfter);
-  return q
-    .orderBy("id")
-    .limit(f.limit + 1)
-    .execute();
+  return q.orderBy("id").limit(f.limit + 1);
 }
 
 export interface TopupFilter {
@@ -334,20 +341,20 @@ export async function hasCreditedTopup(trx: Tx, tenantId: string, memberId: stri
 }
 
 /** A smart plan's accepted offers, newest first. */
-export async function listAcceptances(
-  trx: Tx,
+export function acceptancesQuery(
+  qc: QueryCreator<DB>,
   tenantId: string,
   planId: string,
   startingAfter: string | undefined,
   limit: number,
-): Promise<AcceptanceRow[]> {
-  let q = trx
+) {
+  let q = qc
     .selectFrom("smart_topup_acceptances")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("plan_id", "=", planId);
   if (startingAfter) q = q.where("id", "<", startingAfter);
-  return q.orderBy("id", "desc").limit(limit).execute();
+  return q.orderBy("id", "desc").limit(limit);
 }
 
 export interface CodeCounts {

@@ -34,6 +34,7 @@ import {
   planQuery,
   plansQuery,
   planTopupsQuery,
+  requirePlan,
   TOPUP_STATUSES,
   type TopupFilter,
 } from "./topup.repository.js";
@@ -327,7 +328,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
           limit + 1,
         ),
       ] as const);
-      if (!plan) throw new TopupError("topup_plan_not_found", "Top-up plan not found");
+      requirePlan(plan);
       return toPage(rows, limit, serializeTopup);
     },
   );
