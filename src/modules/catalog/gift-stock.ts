@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { type Expression, type QueryCreator, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 
 /**
  * Gift stock ("Unlimited Stock / Limited Stock"): one counter per configuration key (e.g.
@@ -51,18 +52,36 @@ export async function returnGiftStock(trx: Tx, tenantId: string, key: string, no
     .execute();
 }
 
+export type GiftStockLevels = Map<string, { limit: number | null; granted: number }>;
+
+/**
+ * The stock rows of the keys, as a query for `Database.tenantQueries`: the keys may be a
+ * subquery, so the levels of rows read in the same round trip can be read with them.
+ */
+export function giftStocksQuery(
+  qc: QueryCreator<DB>,
+  tenantId: string,
+  keys: readonly string[] | Expression<string>,
+) {
+  return qc
+    .selectFrom("gift_stocks")
+    .select(["key", "stock_limit", "granted"])
+    .where("tenant_id", "=", tenantId)
+    .where("key", "in", Array.isArray(keys) ? [...keys] : (keys as Expression<string>));
+}
+
+export function stockLevelsOf(
+  rows: readonly { key: string; stock_limit: number | null; granted: number }[],
+): GiftStockLevels {
+  return new Map(rows.map((r) => [r.key, { limit: r.stock_limit, granted: r.granted }]));
+}
+
 /** Limit and units granted per key (null limit: unlimited). */
 export async function giftStockLevels(
   trx: Tx,
   tenantId: string,
   keys: readonly string[],
-): Promise<Map<string, { limit: number | null; granted: number }>> {
+): Promise<GiftStockLevels> {
   if (keys.length === 0) return new Map();
-  const rows = await trx
-    .selectFrom("gift_stocks")
-    .select(["key", "stock_limit", "granted"])
-    .where("tenant_id", "=", tenantId)
-    .where("key", "in", [...keys])
-    .execute();
-  return new Map(rows.map((r) => [r.key, { limit: r.stock_limit, granted: r.granted }]));
+  return stockLevelsOf(await giftStocksQuery(trx, tenantId, keys).execute());
 }

@@ -29,7 +29,14 @@ export {
   memberEntitlements,
 } from "./entitlements.js";
 export { GiftSpec, MAX_VOUCHERS_PER_GRANT, validateGiftSpec } from "./gift-spec.js";
-export { configureGiftStock, giftStockLevels, returnGiftStock, takeGiftStock } from "./gift-stock.js";
+export {
+  configureGiftStock,
+  giftStockLevels,
+  giftStocksQuery,
+  returnGiftStock,
+  stockLevelsOf,
+  takeGiftStock,
+} from "./gift-stock.js";
 export { type EntitlementSource, grantEntitlements } from "./grant-entitlements.js";
 export { type GiftGrant, type GrantGiftInput, grantGift } from "./grant-gift.js";
 export { assertImage, findImage } from "./images.js";

@@ -1,6 +1,8 @@
+import { type QueryCreator, type SelectQueryBuilder, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { giftGrants, giftStockLevels } from "../catalog/index.js";
+import { giftGrants, giftStockLevels, giftStocksQuery } from "../catalog/index.js";
 import { findVisibleMember } from "../members/index.js";
 import { giftSourceRef, giftStockKey } from "./package-config.js";
 import { serializeOrder } from "./package-orders.schemas.js";
@@ -10,6 +12,22 @@ import { serializePackage } from "./packages.schemas.js";
 import type { RefundResult } from "./refund-package-order.js";
 
 /** Read views of packages and orders: what the routes answer, with what they need read. */
+
+/**
+ * The gift stock rows of the perks of the packages the query reads, as one query for
+ * `Database.tenantQueries` beside it: the keys are `giftStockKey`'s, made in SQL.
+ */
+export function packageStocksQuery(
+  qc: QueryCreator<DB>,
+  tenantId: string,
+  packages: SelectQueryBuilder<DB, "packages", PackageRow>,
+) {
+  return giftStocksQuery(
+    qc,
+    tenantId,
+    sql<string>`(select 'package:' || p.id || ':' || (perk->>'key') from ${packages} p cross join jsonb_array_elements(p.perks) perk)`,
+  );
+}
 
 /** The gift stock levels of the packages' gift perks. */
 export async function stocksOf(trx: Tx, tenantId: string, rows: PackageRow[]) {

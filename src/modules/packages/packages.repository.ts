@@ -1,6 +1,6 @@
-import { type Selectable, sql } from "kysely";
+import { type QueryCreator, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import type { ProviderRefundLog, RefundRecord } from "../../platform/http/record-refund.js";
 import { escapeLike } from "../../platform/org/org-units.js";
@@ -143,15 +143,23 @@ export const packagePaymentOwner: BalancePaymentOwnerLookup = async (trx, tenant
     : null;
 };
 
+/** The package's row, as a query for a transaction or for `Database.tenantQueries`. */
+export function packageQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc.selectFrom("packages").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+}
+
 export async function findPackage(
   trx: Tx,
   tenantId: string,
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<PackageRow> {
-  let query = trx.selectFrom("packages").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  let query = packageQuery(trx, tenantId, id);
   if (options.lock) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+  return requirePackage(await query.executeTakeFirst());
+}
+
+export function requirePackage(row: PackageRow | undefined): PackageRow {
   if (!row) throw new PackagesError("package_not_found", "Package not found");
   return row;
 }
@@ -164,8 +172,9 @@ export interface PackageFilter {
   limit: number;
 }
 
-export async function listPackages(trx: Tx, tenantId: string, f: PackageFilter): Promise<PackageRow[]> {
-  let query = trx
+/** A page of packages (one row more than the limit), as a query for `Database.tenantQueries`. */
+export function packagesQuery(qc: QueryCreator<DB>, tenantId: string, f: PackageFilter) {
+  let query = qc
     .selectFrom("packages")
     .selectAll()
     .where("tenant_id", "=", tenantId)
@@ -175,7 +184,7 @@ export async function listPackages(trx: Tx, tenantId: string, f: PackageFilter):
   if (f.tag) query = query.where("tags", "@>", JSON.stringify([f.tag]) as never);
   if (f.status) query = query.where("status", "=", f.status);
   if (f.startingAfter) query = query.where("id", ">", f.startingAfter);
-  return query.execute();
+  return query;
 }
 
 export async function activePackages(trx: Tx, tenantId: string, limit: number): Promise<PackageRow[]> {
@@ -296,16 +305,26 @@ export async function listOrders(
 }
 
 /** The tenant's Global Package Settings (the default until an owner chooses). */
+export function validityModeQuery(qc: QueryCreator<DB>, tenantId: string) {
+  return qc
+    .selectFrom("package_settings")
+    .select(["validity_mode", "updated_at"])
+    .where("tenant_id", "=", tenantId);
+}
+
+/** A tenant that never saved its settings has the default mode. */
+export function validityModeOf(row: { validity_mode: ValidityMode; updated_at: Date } | undefined): {
+  mode: ValidityMode;
+  updatedAt: Date | null;
+} {
+  return { mode: row?.validity_mode ?? DEFAULT_VALIDITY_MODE, updatedAt: row?.updated_at ?? null };
+}
+
 export async function loadValidityMode(
   trx: Tx,
   tenantId: string,
 ): Promise<{ mode: ValidityMode; updatedAt: Date | null }> {
-  const row = await trx
-    .selectFrom("package_settings")
-    .select(["validity_mode", "updated_at"])
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
-  return { mode: row?.validity_mode ?? DEFAULT_VALIDITY_MODE, updatedAt: row?.updated_at ?? null };
+  return validityModeOf(await validityModeQuery(trx, tenantId).executeTakeFirst());
 }
 
 /** Whether an active package shows the image as its cover (what a member may read). */

@@ -4,14 +4,23 @@ import type { Actor } from "../../platform/auth/actor.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
+import { stockLevelsOf } from "../catalog/index.js";
 import { changePackageStatus, type StatusAction } from "./change-package-status.js";
 import { copyPackage } from "./copy-package.js";
 import { createPackage } from "./create-package.js";
 import { packageOrderRoutes } from "./package-orders.routes.js";
 import { packageSales } from "./package-sales.js";
-import { packageView, stocksOf } from "./package-views.js";
+import { packageStocksQuery, packageView } from "./package-views.js";
 import { PackagesError } from "./packages.errors.js";
-import { findPackage, listPackages, loadValidityMode, type PackageRow } from "./packages.repository.js";
+import {
+  findPackage,
+  type PackageRow,
+  packageQuery,
+  packagesQuery,
+  requirePackage,
+  validityModeOf,
+  validityModeQuery,
+} from "./packages.repository.js";
 import {
   CopyBody,
   IdParams,
@@ -75,7 +84,11 @@ export async function packagesRoutes(app: RouteApp, deps: AppDeps): Promise<void
       },
     },
     async ({ actor }) =>
-      serializeSettings(await db.tenantTx(actor.tenantId, (trx) => loadValidityMode(trx, actor.tenantId))),
+      serializeSettings(
+        validityModeOf(
+          (await db.tenantQuery(actor.tenantId, validityModeQuery(db.kysely, actor.tenantId)))[0],
+        ),
+      ),
   );
 
   app.put(
@@ -139,17 +152,19 @@ export async function packagesRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const q = request.query;
       const limit = pageLimit(q.limit);
       const tenantId = request.actor.tenantId;
-      return db.tenantTx(tenantId, async (trx) => {
-        const rows = await listPackages(trx, tenantId, {
-          name: q.name,
-          tag: q.tag,
-          status: q.status,
-          startingAfter: q.starting_after,
-          limit,
-        });
-        const stocks = await stocksOf(trx, tenantId, rows);
-        return toPage(rows, limit, (row) => serializePackage(row, stocks));
+      const page = packagesQuery(db.kysely, tenantId, {
+        name: q.name,
+        tag: q.tag,
+        status: q.status,
+        startingAfter: q.starting_after,
+        limit,
       });
+      const [rows, stockRows] = await db.tenantQueries(tenantId, [
+        page,
+        packageStocksQuery(db.kysely, tenantId, page),
+      ] as const);
+      const stocks = stockLevelsOf(stockRows);
+      return toPage(rows, limit, (row) => serializePackage(row, stocks));
     },
   );
 
@@ -167,9 +182,12 @@ export async function packagesRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
     async (request) => {
       const tenantId = request.actor.tenantId;
-      return db.tenantTx(tenantId, async (trx) =>
-        packageView(trx, tenantId, await findPackage(trx, tenantId, request.params.id)),
-      );
+      const row = packageQuery(db.kysely, tenantId, request.params.id);
+      const [[pkg], stockRows] = await db.tenantQueries(tenantId, [
+        row,
+        packageStocksQuery(db.kysely, tenantId, row),
+      ] as const);
+      return serializePackage(requirePackage(pkg), stockLevelsOf(stockRows));
     },
   );
 
