@@ -1,6 +1,6 @@
-import { type Selectable, sql } from "kysely";
+import { type QueryCreator, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Json, Timestamp } from "../../db/schema.js";
+import type { DB, Json, Timestamp } from "../../db/schema.js";
 import { actorMatches } from "../../platform/auth/actor-names.js";
 import { escapeLike } from "../../platform/org/org-units.js";
 import type { AnyBenefit, AudienceRule, BenefitKind, BenefitStatus } from "./benefit-types.js";
@@ -73,15 +73,18 @@ export async function lockBenefit(trx: Tx, tenantId: string, id: string): Promis
   return row as BenefitRow;
 }
 
+/** The benefit's row, as a query for a transaction or for `Database.tenantQuery`. */
+export function benefitQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc.selectFrom("benefits").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+}
+
 export async function findBenefit(trx: Tx, tenantId: string, id: string): Promise<BenefitRow> {
-  const row = await trx
-    .selectFrom("benefits")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+  return requireBenefit(await benefitQuery(trx, tenantId, id).executeTakeFirst());
+}
+
+export function requireBenefit(row: BenefitRow | undefined): BenefitRow {
   if (!row) throw new BenefitsError("benefit_not_found", "Benefit not found");
-  return row as BenefitRow;
+  return row;
 }
 
 export interface BenefitFilter {
@@ -94,17 +97,15 @@ export interface BenefitFilter {
 }
 
 /** Newest first would shift under inserts; lists are ordered by id (time-ordered ids). */
-export async function listBenefits(trx: Tx, tenantId: string, f: BenefitFilter): Promise<BenefitRow[]> {
-  let q = trx.selectFrom("benefits").selectAll().where("tenant_id", "=", tenantId);
+/** A page of benefits (one row more than the limit), as a query for `Database.tenantQueries`. */
+export function benefitsQuery(qc: QueryCreator<DB>, tenantId: string, f: BenefitFilter) {
+  let q = qc.selectFrom("benefits").selectAll().where("tenant_id", "=", tenantId);
   if (f.name) q = q.where("name", "ilike", `%${escapeLike(f.name)}%`);
   if (f.kind) q = q.where("kind", "=", f.kind);
   if (f.status) q = q.where("status", "=", f.status);
   if (f.operator) q = q.where(actorMatches("benefits.updated_by", tenantId, f.operator));
   if (f.startingAfter) q = q.where("id", ">", f.startingAfter);
-  return (await q
-    .orderBy("id")
-    .limit(f.limit + 1)
-    .execute()) as BenefitRow[];
+  return q.orderBy("id").limit(f.limit + 1);
 }
 
 /** Every active benefit of the tenant, ordered by id (what the checkout prices with). */

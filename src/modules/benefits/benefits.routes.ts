@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import { actorNames } from "../../platform/auth/actor-names.js";
+import { actorNameQueries, actorNamesOf } from "../../platform/auth/actor-names.js";
 import { IMAGE_RESPONSE_HEADERS } from "../../platform/files/image-check.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
@@ -24,7 +24,7 @@ import {
 import { assertTenantWide } from "./benefit-rules.js";
 import { AudienceRule, BENEFIT_KINDS, BENEFIT_STATUSES } from "./benefit-types.js";
 import { BenefitsError } from "./benefits.errors.js";
-import { type BenefitRow, findBenefit, listBenefits } from "./benefits.repository.js";
+import { type BenefitRow, benefitQuery, benefitsQuery, requireBenefit } from "./benefits.repository.js";
 import { createBenefit } from "./create-benefit.js";
 import { setBenefitStatus, updateBenefit } from "./update-benefit.js";
 
@@ -255,24 +255,23 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       const q = request.query;
       const limit = pageLimit(q.limit);
       const tenantId = request.actor.tenantId;
-      const { rows, names } = await db.tenantTx(tenantId, async (trx) => {
-        const rows = await listBenefits(trx, tenantId, {
-          name: q.name,
-          kind: q.kind,
-          status: q.status,
-          operator: q.operator,
-          startingAfter: q.starting_after,
-          limit,
-        });
-        return {
-          rows,
-          names: await actorNames(
-            trx,
-            tenantId,
-            rows.map((r) => r.updated_by),
-          ),
-        };
+      const page = benefitsQuery(db.kysely, tenantId, {
+        name: q.name,
+        kind: q.kind,
+        status: q.status,
+        operator: q.operator,
+        startingAfter: q.starting_after,
+        limit,
       });
+      const [rows, users, keys] = await db.tenantQueries(tenantId, [
+        page,
+        ...actorNameQueries(
+          db.kysely,
+          tenantId,
+          db.kysely.selectFrom(page.as("p")).select("p.updated_by").$asScalar(),
+        ),
+      ] as const);
+      const names = actorNamesOf(users, keys);
       return toPage(rows, limit, (row) => ({
         ...serializeBenefit(row),
         updated_by_name: names.get(row.updated_by) ?? null,
@@ -291,12 +290,13 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
         response: { 200: Benefit, ...errorResponses() },
       },
     },
-    async (request) =>
-      serializeBenefit(
-        await db.tenantTx(request.actor.tenantId, (trx) =>
-          findBenefit(trx, request.actor.tenantId, request.params.id),
-        ),
-      ),
+    async (request) => {
+      const [row] = await db.tenantQuery(
+        request.actor.tenantId,
+        benefitQuery(db.kysely, request.actor.tenantId, request.params.id),
+      );
+      return serializeBenefit(requireBenefit(row));
+    },
   );
 
   app.patch(

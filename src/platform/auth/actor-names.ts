@@ -1,5 +1,6 @@
-import { type RawBuilder, type SqlBool, sql } from "kysely";
+import { type Expression, type QueryCreator, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { escapeLike } from "../org/org-units.js";
 
 /**
@@ -14,6 +15,25 @@ export function actorMatches(column: string, tenantId: string, text: string): Ra
     or ${ref} in (select k.id from api_keys k where k.tenant_id = ${tenantId} and k.name ilike ${like}))`;
 }
 
+/**
+ * The users and API keys among the ids, as two queries for `Database.tenantQueries`: the ids
+ * may be a subquery (who last changed each row of a page read in the same round trip).
+ */
+export function actorNameQueries(qc: QueryCreator<DB>, tenantId: string, ids: string[] | Expression<string>) {
+  return [
+    qc.selectFrom("users").select(["id", "name"]).where("tenant_id", "=", tenantId).where("id", "in", ids),
+    qc.selectFrom("api_keys").select(["id", "name"]).where("tenant_id", "=", tenantId).where("id", "in", ids),
+  ] as const;
+}
+
+/** A user's name or an API key's label by id, of what `actorNameQueries` read. */
+export function actorNamesOf(
+  users: readonly { id: string; name: string }[],
+  keys: readonly { id: string; name: string }[],
+): Map<string, string> {
+  return new Map([...users, ...keys].map((r) => [r.id, r.name]));
+}
+
 /** The display names of actor ids: a user's name or an API key's label (others are absent). */
 export async function actorNames(
   trx: Tx,
@@ -22,17 +42,8 @@ export async function actorNames(
 ): Promise<Map<string, string>> {
   const wanted = [...new Set(ids)];
   if (wanted.length === 0) return new Map();
-  const users = await trx
-    .selectFrom("users")
-    .select(["id", "name"])
-    .where("tenant_id", "=", tenantId)
-    .where("id", "in", wanted)
-    .execute();
-  const keys = await trx
-    .selectFrom("api_keys")
-    .select(["id", "name"])
-    .where("tenant_id", "=", tenantId)
-    .where("id", "in", wanted)
-    .execute();
-  return new Map([...users, ...keys].map((r) => [r.id, r.name]));
+  const [usersQuery, keysQuery] = actorNameQueries(trx, tenantId, wanted);
+  const users = await usersQuery.execute();
+  const keys = await keysQuery.execute();
+  return actorNamesOf(users, keys);
 }
