@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import { toPage } from "../../platform/http/pagination.js";
+import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   Amount,
   errorResponses,
@@ -16,10 +16,12 @@ import { createCampaign } from "./campaigns.js";
 import { accountLedger, listCampaigns, listEntries, listManualItems } from "./deposit-views.js";
 import { deliverAfterCommit } from "./deposits.notices.js";
 import {
-  accountRecords,
+  accountInScope,
+  accountRecordsQuery,
   assertPlatform,
+  scopedAccountQuery,
   WITHDRAWAL_STATUSES,
-  withdrawalBankAccount,
+  withdrawalBankAccountQuery,
 } from "./deposits.repository.js";
 import {
   AccountParams,
@@ -212,12 +214,15 @@ export async function depositCostRoutes(app: RouteApp, deps: AppDeps): Promise<v
         response: { 200: listOf(Withdrawal), ...errorResponses() },
       },
     },
-    async ({ actor, params, query }) =>
-      db.tenantTx(actor.tenantId, async (trx) => {
-        const { rows, limit } = await accountRecords(trx, actor, params.id, "deposit_withdrawals", query);
-        const bank = await withdrawalBankAccount(trx, actor.tenantId, params.id);
-        return toPage(rows, limit, (row) => serializeWithdrawal(row, bank));
-      }),
+    async ({ actor, params, query }) => {
+      const [[account], rows, [bank]] = await db.tenantQueries(actor.tenantId, [
+        scopedAccountQuery(db.kysely, actor.tenantId, params.id),
+        accountRecordsQuery(db.kysely, actor.tenantId, params.id, "deposit_withdrawals", query),
+        withdrawalBankAccountQuery(db.kysely, actor.tenantId, params.id),
+      ] as const);
+      accountInScope(actor, account);
+      return toPage(rows, pageLimit(query.limit), (row) => serializeWithdrawal(row, bank));
+    },
   );
 
   for (const action of WITHDRAWAL_ACTIONS) {

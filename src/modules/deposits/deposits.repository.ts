@@ -1,4 +1,4 @@
-import type { ColumnType, Selectable } from "kysely";
+import type { ColumnType, QueryCreator, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -323,13 +323,17 @@ export function defaultSettings(tenantId: string, now: Date): SettingsRow {
 }
 
 /** The settings for a read: the stored row, or the defaults the first write stores. Writes nothing. */
-export async function readSettings(trx: Tx, tenantId: string, now: Date): Promise<SettingsRow> {
-  const row = await trx
-    .selectFrom("deposit_settings")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
+export function settingsQuery(qc: QueryCreator<DB>, tenantId: string) {
+  return qc.selectFrom("deposit_settings").selectAll().where("tenant_id", "=", tenantId);
+}
+
+/** A tenant whose settings were never stored has the defaults. */
+export function settingsOrDefault(row: SettingsRow | undefined, tenantId: string, now: Date): SettingsRow {
   return row ?? defaultSettings(tenantId, now);
+}
+
+export async function readSettings(trx: Tx, tenantId: string, now: Date): Promise<SettingsRow> {
+  return settingsOrDefault(await settingsQuery(trx, tenantId).executeTakeFirst(), tenantId, now);
 }
 
 /** The tenant's deposit settings for an operation that writes; stored on first use. */
@@ -351,16 +355,19 @@ export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promis
  * The bank account a withdrawal of this deposit account is paid to: the merchant's current
  * binding (with its status; undefined when never bound).
  */
-export function withdrawalBankAccount(trx: Tx, tenantId: string, accountId: string) {
-  return trx
+export function withdrawalBankAccountQuery(qc: QueryCreator<DB>, tenantId: string, accountId: string) {
+  return qc
     .selectFrom("deposit_accounts as a")
     .innerJoin("deposit_bank_bindings as b", (j) =>
       j.onRef("b.tenant_id", "=", "a.tenant_id").onRef("b.merchant_id", "=", "a.merchant_id"),
     )
     .select(["b.company_name", "b.bank_name", "b.branch", "b.account_number", "b.status"])
     .where("a.tenant_id", "=", tenantId)
-    .where("a.id", "=", accountId)
-    .executeTakeFirst();
+    .where("a.id", "=", accountId);
+}
+
+export function withdrawalBankAccount(trx: Tx, tenantId: string, accountId: string) {
+  return withdrawalBankAccountQuery(trx, tenantId, accountId).executeTakeFirst();
 }
 export type WithdrawalBankAccount = NonNullable<Awaited<ReturnType<typeof withdrawalBankAccount>>>;
 
@@ -397,27 +404,36 @@ export async function merchantInScope(trx: Tx, actor: Actor, merchantId: string)
  * The account, checked against the actor's scope (a merchant's users reach only their own
  * account; others answer as missing). `lock` takes the row lock before the caller decides.
  */
-export async function loadAccount(
-  trx: Tx,
-  actor: Actor,
-  accountId: string,
-  options: { lock?: boolean } = {},
-): Promise<AccountRow> {
-  let q = trx
+/** The account with its merchant's org-unit path, which `accountInScope` checks the actor against. */
+export function scopedAccountQuery(qc: QueryCreator<DB>, tenantId: string, accountId: string) {
+  return qc
     .selectFrom("deposit_accounts as a")
     .innerJoin("org_units as o", (j) =>
       j.onRef("o.tenant_id", "=", "a.tenant_id").onRef("o.id", "=", "a.merchant_id"),
     )
     .selectAll("a")
     .select("o.path")
-    .where("a.tenant_id", "=", actor.tenantId)
+    .where("a.tenant_id", "=", tenantId)
     .where("a.id", "=", accountId);
-  if (options.lock) q = q.forUpdate("a");
-  const row = await q.executeTakeFirst();
+}
+
+/** The account of `scopedAccountQuery`'s row, if there is one and the actor's scope covers it. */
+export function accountInScope(actor: Actor, row: (AccountRow & { path: string }) | undefined): AccountRow {
   if (!row) throw new DepositsError("deposit_account_not_found", "Deposit account not found");
   assertInScope(actor, row.path, "deposit_account");
   const { path: _path, ...account } = row;
   return account;
+}
+
+export async function loadAccount(
+  trx: Tx,
+  actor: Actor,
+  accountId: string,
+  options: { lock?: boolean } = {},
+): Promise<AccountRow> {
+  let q = scopedAccountQuery(trx, actor.tenantId, accountId);
+  if (options.lock) q = q.forUpdate("a");
+  return accountInScope(actor, await q.executeTakeFirst());
 }
 
 /** The account by id without scope checks (platform-side flows: bank records, jobs). */
@@ -445,29 +461,26 @@ export function assertPlatform(actor: Actor): void {
 
 type AccountRecordTable = "deposit_topups" | "deposit_withdrawals" | "deposit_invoice_requests";
 
-/** One page of an account's records of one kind (top-ups, withdrawals, invoices), newest first. */
-export async function accountRecords<T extends AccountRecordTable>(
-  trx: Tx,
-  actor: Actor,
+/** One page of an account's records of one kind (top-ups, withdrawals, invoices), newest first, one row more than the limit. */
+export function accountRecordsQuery<T extends AccountRecordTable>(
+  qc: QueryCreator<DB>,
+  tenantId: string,
   accountId: string,
   table: T,
   query: { limit?: number; starting_after?: string; status?: string },
-): Promise<{ rows: Selectable<DB[T]>[]; limit: number }> {
-  const account = await loadAccount(trx, actor, accountId);
-  const limit = pageLimit(query.limit);
+) {
   // The three tables share the columns used here; Kysely needs one of them to type the query.
-  let q = trx
+  let q = qc
     .selectFrom(table as AccountRecordTable as "deposit_topups")
     .selectAll()
-    .where("tenant_id", "=", account.tenant_id)
-    .where("account_id", "=", account.id);
+    .where("tenant_id", "=", tenantId)
+    .where("account_id", "=", accountId);
   if (query.status) q = q.where("status", "=", query.status as never);
   if (query.starting_after) q = q.where("id", "<", query.starting_after);
-  const rows = await q
+  return q
     .orderBy("id", "desc")
-    .limit(limit + 1)
-    .execute();
-  return { rows: rows as unknown as Selectable<DB[T]>[], limit };
+    .limit(pageLimit(query.limit) + 1)
+    .$castTo<Selectable<DB[T]>>();
 }
 
 /** An unmatched bank record, locked before it is matched or returned. */

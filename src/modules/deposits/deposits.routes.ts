@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import { toPage } from "../../platform/http/pagination.js";
+import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   Amount,
   errorResponses,
@@ -18,11 +18,14 @@ import { depositDeskRoutes } from "./deposit-desk.routes.js";
 import { accountView, listAccounts, listBankRecords, showAccount } from "./deposit-views.js";
 import { deliverAfterCommit, deliverNotices } from "./deposits.notices.js";
 import {
-  accountRecords,
+  accountInScope,
+  accountRecordsQuery,
   assertPlatform,
   BANK_RECORD_STATUSES,
   loadSettings,
-  readSettings,
+  scopedAccountQuery,
+  settingsOrDefault,
+  settingsQuery,
   TOPUP_STATUSES,
 } from "./deposits.repository.js";
 import {
@@ -68,10 +71,10 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
         response: { 200: Settings, ...errorResponses() },
       },
     },
-    async ({ actor }) =>
-      serializeSettings(
-        await db.tenantTx(actor.tenantId, (trx) => readSettings(trx, actor.tenantId, clock.now())),
-      ),
+    async ({ actor }) => {
+      const [row] = await db.tenantQuery(actor.tenantId, settingsQuery(db.kysely, actor.tenantId));
+      return serializeSettings(settingsOrDefault(row, actor.tenantId, clock.now()));
+    },
   );
 
   app.patch(
@@ -254,11 +257,14 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
         response: { 200: listOf(Topup), ...errorResponses() },
       },
     },
-    async ({ actor, params, query }) =>
-      db.tenantTx(actor.tenantId, async (trx) => {
-        const { rows, limit } = await accountRecords(trx, actor, params.id, "deposit_topups", query);
-        return toPage(rows, limit, serializeTopup);
-      }),
+    async ({ actor, params, query }) => {
+      const [[account], rows] = await db.tenantQueries(actor.tenantId, [
+        scopedAccountQuery(db.kysely, actor.tenantId, params.id),
+        accountRecordsQuery(db.kysely, actor.tenantId, params.id, "deposit_topups", query),
+      ] as const);
+      accountInScope(actor, account);
+      return toPage(rows, pageLimit(query.limit), serializeTopup);
+    },
   );
 
   app.post(

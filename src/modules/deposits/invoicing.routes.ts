@@ -13,7 +13,14 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { invoiceNetAllowed, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
-import { accountRecords, INVOICE_STATUSES, loadAccount, readSettings } from "./deposits.repository.js";
+import {
+  accountInScope,
+  accountRecordsQuery,
+  INVOICE_STATUSES,
+  loadAccount,
+  readSettings,
+  scopedAccountQuery,
+} from "./deposits.repository.js";
 import { Entry, serializeEntry } from "./deposits.serialize.js";
 import {
   addAddress,
@@ -355,17 +362,14 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: listOf(InvoiceRequest), ...errorResponses() },
       },
     },
-    async (request) =>
-      db.tenantTx(request.actor.tenantId, async (trx) => {
-        const { rows, limit } = await accountRecords(
-          trx,
-          request.actor,
-          request.params.id,
-          "deposit_invoice_requests",
-          request.query,
-        );
-        return toPage(rows, limit, serializeRequest);
-      }),
+    async ({ actor, params, query }) => {
+      const [[account], rows] = await db.tenantQueries(actor.tenantId, [
+        scopedAccountQuery(db.kysely, actor.tenantId, params.id),
+        accountRecordsQuery(db.kysely, actor.tenantId, params.id, "deposit_invoice_requests", query),
+      ] as const);
+      accountInScope(actor, account);
+      return toPage(rows, pageLimit(query.limit), serializeRequest);
+    },
   );
 
   for (const action of INVOICE_ACTIONS) {
