@@ -5,10 +5,12 @@ import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import {
   AGREEMENT_TYPES,
+  agreementQuery,
+  agreementsQuery,
+  agreementVersionQuery,
   CATALOG_STATUSES,
-  findAgreement,
-  findAgreementVersion,
-  listAgreements,
+  requireAgreement,
+  requireAgreementVersion,
 } from "./catalog.repository.js";
 import {
   Agreement,
@@ -66,8 +68,9 @@ export function agreementRoutes(app: RouteApp, deps: AppDeps): void {
     async (request) => {
       const q = request.query;
       const limit = pageLimit(q.limit);
-      const rows = await db.tenantTx(request.actor.tenantId, (trx) =>
-        listAgreements(trx, request.actor.tenantId, {
+      const rows = await db.tenantQuery(
+        request.actor.tenantId,
+        agreementsQuery(db.kysely, request.actor.tenantId, {
           type: q.type,
           status: q.status,
           startingAfter: q.starting_after,
@@ -90,12 +93,13 @@ export function agreementRoutes(app: RouteApp, deps: AppDeps): void {
         response: { 200: Agreement, ...errorResponses() },
       },
     },
-    async (request) =>
-      serializeAgreement(
-        await db.tenantTx(request.actor.tenantId, (trx) =>
-          findAgreement(trx, request.actor.tenantId, request.params.id),
-        ),
-      ),
+    async (request) => {
+      const [row] = await db.tenantQuery(
+        request.actor.tenantId,
+        agreementQuery(db.kysely, request.actor.tenantId, request.params.id),
+      );
+      return serializeAgreement(requireAgreement(row));
+    },
   );
 
   app.get(
@@ -110,12 +114,14 @@ export function agreementRoutes(app: RouteApp, deps: AppDeps): void {
         response: { 200: AgreementVersion, ...errorResponses() },
       },
     },
-    async (request) =>
-      serializeAgreementVersion(
-        await db.tenantTx(request.actor.tenantId, (trx) =>
-          findAgreementVersion(trx, request.actor.tenantId, request.params.id, request.params.version),
-        ),
-      ),
+    async (request) => {
+      const { id, version } = request.params;
+      const [row] = await db.tenantQuery(
+        request.actor.tenantId,
+        agreementVersionQuery(db.kysely, request.actor.tenantId, id, version),
+      );
+      return serializeAgreementVersion(requireAgreementVersion(row));
+    },
   );
 
   app.patch(

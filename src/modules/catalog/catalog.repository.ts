@@ -1,6 +1,6 @@
-import type { Selectable } from "kysely";
+import type { QueryCreator, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import { CatalogError } from "./catalog.errors.js";
 
 /** Table types of the shared catalog pieces (migration 0800) and their plain reads. */
@@ -201,8 +201,8 @@ export async function listVoucherPackages(
 export type AgreementView = AgreementRow & Pick<AgreementVersionRow, "title" | "body" | "locale">;
 
 /** Agreements joined to their current version's text. */
-function agreementsWithText(trx: Tx, tenantId: string) {
-  return trx
+function agreementsWithText(qc: QueryCreator<DB>, tenantId: string) {
+  return qc
     .selectFrom("agreements as a")
     .innerJoin("agreement_versions as v", (j) =>
       j
@@ -221,40 +221,46 @@ export async function findAgreement(
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<AgreementView> {
-  let query = agreementsWithText(trx, tenantId).where("a.id", "=", id);
+  let query = agreementQuery(trx, tenantId, id);
   if (options.lock) query = query.forUpdate("a");
-  const row = await query.executeTakeFirst();
+  return requireAgreement(await query.executeTakeFirst());
+}
+
+/** The agreement's current version, as a query for a transaction or for `Database.tenantQuery`. */
+export function agreementQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return agreementsWithText(qc, tenantId).where("a.id", "=", id);
+}
+
+export function requireAgreement(row: AgreementView | undefined): AgreementView {
   if (!row) throw new CatalogError("agreement_not_found", "Agreement not found");
   return row;
 }
 
-export async function findAgreementVersion(
-  trx: Tx,
-  tenantId: string,
-  id: string,
-  version: number,
-): Promise<AgreementVersionRow> {
-  const row = await trx
+export function agreementVersionQuery(qc: QueryCreator<DB>, tenantId: string, id: string, version: number) {
+  return qc
     .selectFrom("agreement_versions")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("agreement_id", "=", id)
-    .where("version", "=", version)
-    .executeTakeFirst();
+    .where("version", "=", version);
+}
+
+export function requireAgreementVersion(row: AgreementVersionRow | undefined): AgreementVersionRow {
   if (!row) throw new CatalogError("agreement_not_found", "Agreement version not found");
   return row;
 }
 
-export async function listAgreements(
-  trx: Tx,
+/** A page of agreements (one row more than the limit), as a query for `Database.tenantQuery`. */
+export function agreementsQuery(
+  qc: QueryCreator<DB>,
   tenantId: string,
   page: CatalogPage & { type?: AgreementType },
-): Promise<AgreementView[]> {
-  let query = agreementsWithText(trx, tenantId)
+) {
+  let query = agreementsWithText(qc, tenantId)
     .orderBy("a.id")
     .limit(page.limit + 1);
   if (page.type) query = query.where("a.type", "=", page.type);
   if (page.status) query = query.where("a.status", "=", page.status);
   if (page.startingAfter) query = query.where("a.id", ">", page.startingAfter);
-  return query.execute();
+  return query;
 }
