@@ -33,7 +33,7 @@ export type {
   Restriction,
 } from "./benefit-types.js";
 export { AudienceRule, BENEFIT_KINDS, CHANNELS, Schedule } from "./benefit-types.js";
-export { findBenefit } from "./benefits.repository.js";
+export { benefitQuery, findBenefit, requireBenefit } from "./benefits.repository.js";
 
 /** Everything the benefits module adds to the app. */
 export const benefitsManifest: ModuleManifest = {

@@ -1,6 +1,6 @@
-import { type Generated, type Selectable, sql } from "kysely";
+import { type Generated, type QueryCreator, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Json, Timestamp } from "../../db/schema.js";
+import type { DB, Json, Timestamp } from "../../db/schema.js";
 import { lockForTransaction } from "../../db/transaction-lock.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
@@ -134,13 +134,13 @@ export interface BenefitUsage {
  * What a benefit gave on orders not refunded: over the whole tenant, or (`scopePath`, a
  * store-bound caller's subtree) over the orders of stores in it, as that caller sees orders.
  */
-export async function benefitUsage(
-  trx: Tx,
+export function benefitUsageQuery(
+  qc: QueryCreator<DB>,
   tenantId: string,
   benefitId: string,
   scopePath: string | null = null,
-): Promise<BenefitUsage> {
-  let query = trx
+) {
+  let query = qc
     .selectFrom("checkout_benefit_usages as u")
     .select((eb) => [
       eb.fn.countAll<string>().as("orders"),
@@ -160,13 +160,32 @@ export async function benefitUsage(
       )
       .where(sql<boolean>`starts_with(s.path, ${scopePath})`);
   }
-  const row = await query.executeTakeFirstOrThrow();
+  return query;
+}
+
+/** `benefitUsageQuery`'s one row (an aggregate without grouping always has one). */
+export function benefitUsageOf(
+  benefitId: string,
+  row: { orders: string; members: string; discount_total: string },
+): BenefitUsage {
   return {
     benefit_id: benefitId,
     orders: Number(row.orders),
     members: Number(row.members),
     discount_total: Number(row.discount_total),
   };
+}
+
+export async function benefitUsage(
+  trx: Tx,
+  tenantId: string,
+  benefitId: string,
+  scopePath: string | null = null,
+): Promise<BenefitUsage> {
+  return benefitUsageOf(
+    benefitId,
+    await benefitUsageQuery(trx, tenantId, benefitId, scopePath).executeTakeFirstOrThrow(),
+  );
 }
 
 /**

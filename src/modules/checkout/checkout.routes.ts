@@ -12,12 +12,13 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { requestFingerprint } from "../../platform/idempotency/idempotency.js";
-import { CHANNELS, findBenefit } from "../benefits/index.js";
+import { benefitQuery, CHANNELS, requireBenefit } from "../benefits/index.js";
 import { MAX_CARDS_PER_ORDER } from "../giftcards/index.js";
 import {
   assertCurrencyExists,
   assertOrderInScope,
-  benefitUsage,
+  benefitUsageOf,
+  benefitUsageQuery,
   findOrder,
   type OrderRow,
   resolveStore,
@@ -351,11 +352,12 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
     async (request) => {
       const actor = request.actor;
-      const usage = await db.tenantTx(actor.tenantId, async (trx) => {
-        await findBenefit(trx, actor.tenantId, request.params.id);
-        return benefitUsage(trx, actor.tenantId, request.params.id, actor.orgUnitPath);
-      });
-      return { object: "benefit_usage" as const, ...usage };
+      const [[benefit], [usage]] = await db.tenantQueries(actor.tenantId, [
+        benefitQuery(db.kysely, actor.tenantId, request.params.id),
+        benefitUsageQuery(db.kysely, actor.tenantId, request.params.id, actor.orgUnitPath),
+      ] as const);
+      requireBenefit(benefit);
+      return { object: "benefit_usage" as const, ...benefitUsageOf(request.params.id, usage!) };
     },
   );
 }
