@@ -1,6 +1,6 @@
-import { type Selectable, sql } from "kysely";
+import { type QueryCreator, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Timestamp } from "../../db/schema.js";
+import type { DB, Timestamp } from "../../db/schema.js";
 import { escapeLike } from "../../platform/org/org-units.js";
 import { BenefitsError } from "./benefits.errors.js";
 
@@ -33,14 +33,22 @@ export async function findCampaign(
   id: string,
   lock?: "update" | "share",
 ): Promise<CampaignRow> {
-  let q = trx
+  let q = campaignByIdQuery(trx, tenantId, id);
+  if (lock === "update") q = q.forUpdate();
+  if (lock === "share") q = q.forShare();
+  return requireCampaign(await q.executeTakeFirst(), id);
+}
+
+/** The campaign's row, as a query for a transaction or for `Database.tenantQuery`. */
+export function campaignByIdQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("benefit_campaigns")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id);
-  if (lock === "update") q = q.forUpdate();
-  if (lock === "share") q = q.forShare();
-  const row = await q.executeTakeFirst();
+}
+
+export function requireCampaign(row: CampaignRow | undefined, id: string): CampaignRow {
   if (!row) throw new BenefitsError("campaign_not_found", `Campaign ${id} not found`);
   return row;
 }

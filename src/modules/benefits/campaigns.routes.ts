@@ -12,7 +12,13 @@ import {
 } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { assertTenantWide } from "./benefit-rules.js";
-import { CAMPAIGN_KINDS, type CampaignRow, campaignQuery, findCampaign } from "./campaigns.repository.js";
+import {
+  CAMPAIGN_KINDS,
+  type CampaignRow,
+  campaignByIdQuery,
+  campaignQuery,
+  requireCampaign,
+} from "./campaigns.repository.js";
 import { createCampaign, updateCampaign } from "./save-campaign.js";
 
 const MemberExclusive = Type.Boolean({
@@ -131,8 +137,13 @@ export async function campaignsRoutes(app: RouteApp, deps: AppDeps): Promise<voi
         response: { 200: Campaign, ...errorResponses() },
       },
     },
-    async ({ actor, params }) =>
-      serialize(await db.tenantTx(actor.tenantId, (trx) => findCampaign(trx, actor.tenantId, params.id))),
+    async ({ actor, params }) => {
+      const [row] = await db.tenantQuery(
+        actor.tenantId,
+        campaignByIdQuery(db.kysely, actor.tenantId, params.id),
+      );
+      return serialize(requireCampaign(row, params.id));
+    },
   );
 
   app.patch(
