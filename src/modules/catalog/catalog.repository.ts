@@ -140,24 +140,39 @@ export async function findTemplate(
   id: string,
   options: { lock?: boolean } = {},
 ): Promise<TemplateRow> {
-  let query = trx
+  let query = templateQuery(trx, tenantId, id);
+  if (options.lock) query = query.forUpdate();
+  return requireTemplate(await query.executeTakeFirst(), id);
+}
+
+/** The template's row, as a query for a transaction or for `Database.tenantQuery`. */
+export function templateQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("gift_voucher_templates")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("id", "=", id);
-  if (options.lock) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+}
+
+export function requireTemplate(row: TemplateRow | undefined, id: string): TemplateRow {
   if (!row) throw new CatalogError("gift_voucher_template_not_found", `Voucher template ${id} not found`);
   return row;
 }
 
 export async function findVoucherPackage(trx: Tx, tenantId: string, id: string): Promise<VoucherPackageRow> {
-  const row = await trx
+  return requireVoucherPackage(await voucherPackageQuery(trx, tenantId, id).executeTakeFirst(), id);
+}
+
+/** The voucher package's row, as a query for a transaction or for `Database.tenantQuery`. */
+export function voucherPackageQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("gift_voucher_packages")
     .selectAll()
     .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+    .where("id", "=", id);
+}
+
+export function requireVoucherPackage(row: VoucherPackageRow | undefined, id: string): VoucherPackageRow {
   if (!row) throw new CatalogError("gift_voucher_package_not_found", `Voucher package ${id} not found`);
   return row;
 }
@@ -168,9 +183,9 @@ export interface CatalogPage {
   limit: number;
 }
 
-/** Keyset pages by id (`limit + 1` rows: the extra one says more exist). */
-export async function listTemplates(trx: Tx, tenantId: string, page: CatalogPage): Promise<TemplateRow[]> {
-  let query = trx
+/** Keyset pages by id (`limit + 1` rows: the extra one says more exist), as queries for `Database.tenantQuery`. */
+export function templatesQuery(qc: QueryCreator<DB>, tenantId: string, page: CatalogPage) {
+  let query = qc
     .selectFrom("gift_voucher_templates")
     .selectAll()
     .where("tenant_id", "=", tenantId)
@@ -178,15 +193,11 @@ export async function listTemplates(trx: Tx, tenantId: string, page: CatalogPage
     .limit(page.limit + 1);
   if (page.status) query = query.where("status", "=", page.status);
   if (page.startingAfter) query = query.where("id", ">", page.startingAfter);
-  return query.execute();
+  return query;
 }
 
-export async function listVoucherPackages(
-  trx: Tx,
-  tenantId: string,
-  page: CatalogPage,
-): Promise<VoucherPackageRow[]> {
-  let query = trx
+export function voucherPackagesQuery(qc: QueryCreator<DB>, tenantId: string, page: CatalogPage) {
+  let query = qc
     .selectFrom("gift_voucher_packages")
     .selectAll()
     .where("tenant_id", "=", tenantId)
@@ -194,7 +205,7 @@ export async function listVoucherPackages(
     .limit(page.limit + 1);
   if (page.status) query = query.where("status", "=", page.status);
   if (page.startingAfter) query = query.where("id", ">", page.startingAfter);
-  return query.execute();
+  return query;
 }
 
 /** An agreement with its current version's text. */

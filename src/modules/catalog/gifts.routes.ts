@@ -1,6 +1,8 @@
+import type { Compilable, QueryCreator } from "kysely";
 import { type TSchema, Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
@@ -9,10 +11,12 @@ import type { CatalogErrorCode } from "./catalog.errors.js";
 import {
   CATALOG_STATUSES,
   type CatalogPage,
-  findTemplate,
-  findVoucherPackage,
-  listTemplates,
-  listVoucherPackages,
+  requireTemplate,
+  requireVoucherPackage,
+  templateQuery,
+  templatesQuery,
+  voucherPackageQuery,
+  voucherPackagesQuery,
 } from "./catalog.repository.js";
 import {
   GiftVoucherPackage,
@@ -47,8 +51,10 @@ interface Resource<Row> {
   serialize(row: Row): unknown;
   create: Operation<never, Row>;
   update(trx: Tx, context: RequestContext, input: { id: string; patch: never }, now: Date): Promise<Row>;
-  find(trx: Tx, tenantId: string, id: string): Promise<Row>;
-  list(trx: Tx, tenantId: string, page: CatalogPage): Promise<Row[]>;
+  byIdQuery(qc: QueryCreator<DB>, tenantId: string, id: string): Compilable<Row>;
+  /** The row, or the resource's not-found error. */
+  required(row: Row | undefined, id: string): Row;
+  pageQuery(qc: QueryCreator<DB>, tenantId: string, page: CatalogPage): Compilable<Row>;
 }
 
 function resourceRoutes<Row>(app: RouteApp, deps: AppDeps, r: Resource<Row>): void {
@@ -95,8 +101,13 @@ function resourceRoutes<Row>(app: RouteApp, deps: AppDeps, r: Resource<Row>): vo
     async (request) => {
       const q = request.query as { limit?: number; starting_after?: string; status?: "active" | "archived" };
       const limit = pageLimit(q.limit);
-      const rows = await db.tenantTx(request.actor.tenantId, (trx) =>
-        r.list(trx, request.actor.tenantId, { status: q.status, startingAfter: q.starting_after, limit }),
+      const rows = await db.tenantQuery(
+        request.actor.tenantId,
+        r.pageQuery(db.kysely, request.actor.tenantId, {
+          status: q.status,
+          startingAfter: q.starting_after,
+          limit,
+        }),
       );
       return toPage(rows, limit, r.serialize);
     },
@@ -116,9 +127,11 @@ function resourceRoutes<Row>(app: RouteApp, deps: AppDeps, r: Resource<Row>): vo
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      return r.serialize(
-        await db.tenantTx(request.actor.tenantId, (trx) => r.find(trx, request.actor.tenantId, id)),
+      const [row] = await db.tenantQuery(
+        request.actor.tenantId,
+        r.byIdQuery(db.kysely, request.actor.tenantId, id),
       );
+      return r.serialize(r.required(row, id));
     },
   );
 
@@ -166,8 +179,9 @@ export function giftRoutes(app: RouteApp, deps: AppDeps): void {
     serialize: serializeTemplate,
     create: createGiftTemplate,
     update: updateGiftTemplate,
-    find: findTemplate,
-    list: listTemplates,
+    byIdQuery: templateQuery,
+    required: requireTemplate,
+    pageQuery: templatesQuery,
   });
   resourceRoutes(app, deps, {
     path: "/v1/gift-voucher-packages",
@@ -184,7 +198,8 @@ export function giftRoutes(app: RouteApp, deps: AppDeps): void {
     serialize: serializeVoucherPackage,
     create: createVoucherPackage,
     update: updateVoucherPackage,
-    find: findVoucherPackage,
-    list: listVoucherPackages,
+    byIdQuery: voucherPackageQuery,
+    required: requireVoucherPackage,
+    pageQuery: voucherPackagesQuery,
   });
 }
