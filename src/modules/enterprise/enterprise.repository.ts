@@ -1,6 +1,6 @@
-import type { ColumnType, Selectable } from "kysely";
+import type { ColumnType, QueryCreator, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { EnterpriseError } from "./enterprise.errors.js";
@@ -164,17 +164,26 @@ export async function loadMember(
   memberId: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<NamedMember & { path: string }> {
-  let query = trx
+  let query = memberAccountQuery(trx, actor.tenantId, memberId);
+  if (options.forUpdate) query = query.forUpdate("m");
+  return memberAccountInScope(actor, await query.executeTakeFirst());
+}
+
+/** The member account with its org unit's name and path, which `memberAccountInScope` checks. */
+export function memberAccountQuery(qc: QueryCreator<DB>, tenantId: string, memberId: string) {
+  return qc
     .selectFrom("enterprise_members as m")
     .innerJoin("org_units as o", (j) =>
       j.onRef("o.tenant_id", "=", "m.tenant_id").onRef("o.id", "=", "m.member_id"),
     )
     .selectAll("m")
     .select(["o.path", "o.name"])
-    .where("m.tenant_id", "=", actor.tenantId)
+    .where("m.tenant_id", "=", tenantId)
     .where("m.member_id", "=", memberId);
-  if (options.forUpdate) query = query.forUpdate("m");
-  const row = await query.executeTakeFirst();
+}
+
+/** `memberAccountQuery`'s row, if there is one, the actor is staff and its scope covers it. */
+export function memberAccountInScope<Row extends { path: string }>(actor: Actor, row: Row | undefined): Row {
   if (!row || actor.type === "member")
     throw new EnterpriseError("member_not_associated", "Member account not found");
   assertInScope(actor, row.path, "member_account");

@@ -6,7 +6,7 @@ import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { Bill, BillId, serializeBill } from "../vouchers/index.js";
 import { allocateCoupon, MAX_ALLOCATIONS_PER_CALL } from "./allocate-coupon.js";
 import { grantCoupon } from "./create-coupon.js";
-import { loadMember } from "./enterprise.repository.js";
+import { memberAccountInScope, memberAccountQuery } from "./enterprise.repository.js";
 import {
   Allocation,
   AllocationsBody,
@@ -163,8 +163,13 @@ export async function enterpriseRoutes(app: RouteApp, deps: AppDeps): Promise<vo
         response: { 200: Member, ...errorResponses(422) },
       },
     },
-    async ({ actor, params }) =>
-      serializeMember(await db.tenantTx(actor.tenantId, (trx) => loadMember(trx, actor, params.id))),
+    async ({ actor, params }) => {
+      const [row] = await db.tenantQuery(
+        actor.tenantId,
+        memberAccountQuery(db.kysely, actor.tenantId, params.id),
+      );
+      return serializeMember(memberAccountInScope(actor, row));
+    },
   );
 
   app.post(
