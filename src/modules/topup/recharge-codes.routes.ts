@@ -17,9 +17,12 @@ import { CHANNELS, Nullable } from "./plan-terms.js";
 import {
   type CodeCounts,
   codeCounts,
-  findPlan,
-  listCodes,
+  codeCountsOf,
+  codeCountsQuery,
+  codesQuery,
+  planQuery,
   type RechargeCodeRow,
+  requirePlan,
 } from "./topup.repository.js";
 
 const Str = Type.String();
@@ -111,24 +114,20 @@ export function rechargeCodeRoutes(app: RouteApp, deps: AppDeps): void {
     async (request) => {
       const limit = pageLimit(request.query.limit);
       const tenantId = request.actor.tenantId;
-      const { rows, counts } = await db.tenantTx(tenantId, async (trx) => {
-        await findPlan(trx, tenantId, request.params.id);
-        const rows = await listCodes(
-          trx,
-          tenantId,
-          request.params.id,
-          request.query.starting_after,
-          limit + 1,
-        );
-        return {
-          rows,
-          counts: await codeCounts(
-            trx,
-            tenantId,
-            rows.map((r) => r.id),
-          ),
-        };
-      });
+      const page = codesQuery(
+        db.kysely,
+        tenantId,
+        request.params.id,
+        request.query.starting_after,
+        limit + 1,
+      );
+      const [[plan], rows, countRows] = await db.tenantQueries(tenantId, [
+        planQuery(db.kysely, tenantId, request.params.id),
+        page,
+        codeCountsQuery(db.kysely, tenantId, db.kysely.selectFrom(page.as("c")).select("c.id").$asScalar()),
+      ] as const);
+      requirePlan(plan);
+      const counts = codeCountsOf(countRows);
       return toPage(rows, limit, (r) => serialize(r, counts.get(r.id)));
     },
   );

@@ -1,4 +1,4 @@
-import { type ColumnType, type QueryCreator, type Selectable, sql } from "kysely";
+import { type ColumnType, type Expression, type QueryCreator, type Selectable, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB, Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -365,13 +365,13 @@ export interface CodeCounts {
 }
 
 /** Per code: top-ups started from it, credited, and what they credited. */
-export async function codeCounts(
-  trx: Tx,
+/** Top-up counts per recharge code; the ids may be a subquery (a page of codes read beside it). */
+export function codeCountsQuery(
+  qc: QueryCreator<DB>,
   tenantId: string,
-  codeIds: readonly string[],
-): Promise<Map<string, CodeCounts>> {
-  if (codeIds.length === 0) return new Map();
-  const rows = await trx
+  codeIds: string[] | Expression<string>,
+) {
+  return qc
     .selectFrom("topups")
     .select((eb) => [
       "recharge_code_id",
@@ -385,9 +385,19 @@ export async function codeCounts(
         .as("bonus"),
     ])
     .where("tenant_id", "=", tenantId)
-    .where("recharge_code_id", "in", [...codeIds])
-    .groupBy("recharge_code_id")
-    .execute();
+    .where("recharge_code_id", "in", codeIds)
+    .groupBy("recharge_code_id");
+}
+
+export function codeCountsOf(
+  rows: readonly {
+    recharge_code_id: string | null;
+    started: string;
+    credited: string;
+    amount: string;
+    bonus: string;
+  }[],
+): Map<string, CodeCounts> {
   return new Map(
     rows.map((r) => [
       r.recharge_code_id!,
@@ -401,20 +411,30 @@ export async function codeCounts(
   );
 }
 
-export async function listCodes(
+export async function codeCounts(
   trx: Tx,
+  tenantId: string,
+  codeIds: readonly string[],
+): Promise<Map<string, CodeCounts>> {
+  if (codeIds.length === 0) return new Map();
+  return codeCountsOf(await codeCountsQuery(trx, tenantId, [...codeIds]).execute());
+}
+
+/** A page of a plan's recharge codes, as a query for `Database.tenantQueries`. */
+export function codesQuery(
+  qc: QueryCreator<DB>,
   tenantId: string,
   planId: string,
   startingAfter: string | undefined,
   limit: number,
 ) {
-  let q = trx
+  let q = qc
     .selectFrom("recharge_codes")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("plan_id", "=", planId);
   if (startingAfter) q = q.where("id", ">", startingAfter);
-  return q.orderBy("id").limit(limit).execute();
+  return q.orderBy("id").limit(limit);
 }
 
 /**
