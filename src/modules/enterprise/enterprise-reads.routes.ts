@@ -20,7 +20,7 @@ export function enterpriseReadRoutes(app: RouteApp, deps: AppDeps): void {
         response: { 200: SharingState, ...errorResponses() },
       },
     },
-    async ({ actor, params }) => db.tenantTx(actor.tenantId, (trx) => sharingState(trx, actor, params.id)),
+    async ({ actor, params }) => sharingState(db, actor, params.id),
   );
 
   app.get(

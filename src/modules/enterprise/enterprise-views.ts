@@ -1,10 +1,18 @@
-import type { Tx } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import { balancesOf, findAccount } from "../../ledger/index.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
 import { type PageParams, pageLimit, pageQuery, toPage } from "../../platform/http/pagination.js";
 import { listVouchers } from "../vouchers/index.js";
 import { loadCoupon } from "./coupon-queries.js";
-import { loadEnterprise, loadMember, type PackageRow, sharingDefault } from "./enterprise.repository.js";
+import {
+  enterpriseInScope,
+  loadEnterprise,
+  loadMember,
+  type PackageRow,
+  sharingDefaultOf,
+  sharingDefaultQuery,
+  unitQuery,
+} from "./enterprise.repository.js";
 import {
   serializeCoupon,
   serializeCouponRecord,
@@ -114,12 +122,17 @@ export async function heldCoupons(trx: Tx, actor: Actor, memberId: string, page:
 }
 
 /** The master's global sharing switch (off until first switched on). */
-export async function sharingState(trx: Tx, actor: Actor, enterpriseId: string) {
-  await loadEnterprise(trx, actor, enterpriseId);
+/** The master's switch; the master is read beside it only to check the actor's scope. */
+export async function sharingState(db: Database, actor: Actor, enterpriseId: string) {
+  const [[master], [setting]] = await db.tenantQueries(actor.tenantId, [
+    unitQuery(db.kysely, actor.tenantId, enterpriseId),
+    sharingDefaultQuery(db.kysely, actor.tenantId, enterpriseId),
+  ] as const);
+  enterpriseInScope(actor, master);
   return {
     object: "enterprise_sharing" as const,
     enterprise_id: enterpriseId,
-    enabled: await sharingDefault(trx, actor.tenantId, enterpriseId),
+    enabled: sharingDefaultOf(setting),
   };
 }
 

@@ -138,18 +138,25 @@ export interface UnitRef {
   parent_id: string | null;
 }
 
-async function unit(trx: Tx, tenantId: string, id: string): Promise<UnitRef | undefined> {
-  return trx
+export function unitQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("org_units")
     .select(["id", "name", "kind", "path", "parent_id"])
     .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+    .where("id", "=", id);
+}
+
+async function unit(trx: Tx, tenantId: string, id: string): Promise<UnitRef | undefined> {
+  return unitQuery(trx, tenantId, id).executeTakeFirst();
 }
 
 /** The enterprise master, if it lies in the actor's scope (member accounts do not see it). */
 export async function loadEnterprise(trx: Tx, actor: Actor, id: string): Promise<UnitRef> {
-  const found = await unit(trx, actor.tenantId, id);
+  return enterpriseInScope(actor, await unit(trx, actor.tenantId, id));
+}
+
+/** `unitQuery`'s row, if it is an enterprise master in the actor's scope. */
+export function enterpriseInScope(actor: Actor, found: UnitRef | undefined): UnitRef {
   if (found?.kind !== "enterprise" || actor.type === "member") {
     throw new EnterpriseError("enterprise_not_found", "Enterprise not found");
   }
@@ -225,14 +232,21 @@ export async function memberEnterprise(trx: Tx, tenantId: string, memberId: stri
   return row?.enterprise_id ?? null;
 }
 
-export async function sharingDefault(trx: Tx, tenantId: string, enterpriseId: string): Promise<boolean> {
-  const row = await trx
+export function sharingDefaultQuery(qc: QueryCreator<DB>, tenantId: string, enterpriseId: string) {
+  return qc
     .selectFrom("enterprise_settings")
     .select("sharing_default")
     .where("tenant_id", "=", tenantId)
-    .where("enterprise_id", "=", enterpriseId)
-    .executeTakeFirst();
+    .where("enterprise_id", "=", enterpriseId);
+}
+
+/** An enterprise that never set its switch does not share. */
+export function sharingDefaultOf(row: { sharing_default: boolean } | undefined): boolean {
   return row?.sharing_default ?? false;
+}
+
+export async function sharingDefault(trx: Tx, tenantId: string, enterpriseId: string): Promise<boolean> {
+  return sharingDefaultOf(await sharingDefaultQuery(trx, tenantId, enterpriseId).executeTakeFirst());
 }
 
 export async function findUnit(trx: Tx, actor: Actor, id: string, what: "org_unit"): Promise<UnitRef> {
