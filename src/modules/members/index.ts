@@ -26,7 +26,13 @@ export {
 export { changeMemberTier } from "./change-member-tier.js";
 export { createMember } from "./create-member.js";
 export { extendCard } from "./extend-card.js";
-export { findVisibleMember, lockMemberTakingRefund, lockUsableMember } from "./member-access.js";
+export {
+  findVisibleMember,
+  lockMemberTakingRefund,
+  lockUsableMember,
+  visibleMemberOf,
+  visibleMemberQueries,
+} from "./member-access.js";
 export type { MemberRow, MemberStatus, TierChangeReason } from "./members.repository.js";
 export { moveStudentLabels, type StudentLabels, setStudentStatus } from "./student-status.js";
 

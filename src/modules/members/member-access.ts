@@ -1,9 +1,17 @@
+import type { QueryCreator } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { MemberTokenGuard } from "../../platform/auth/member-tokens.js";
 import { inScope } from "../../platform/auth/scope.js";
 import { MembersError } from "./members.errors.js";
-import { existingOrgUnitPath, findMember, type MemberRow } from "./members.repository.js";
+import {
+  existingOrgUnitPath,
+  findMember,
+  type MemberRow,
+  memberQuery,
+  memberUnitPathQuery,
+} from "./members.repository.js";
 
 /**
  * The member, locked for the rest of the transaction, for operations that move its value:
@@ -58,6 +66,35 @@ export async function findVisibleMember(trx: Tx, actor: Actor, memberId: string)
     row !== undefined &&
     (actor.type !== "member" || actor.memberId === memberId) &&
     inScope(actor, row.org_unit_id ? await existingOrgUnitPath(trx, actor.tenantId, row.org_unit_id) : null);
+  if (!row || !visible) throw new MembersError("member_not_found", "Member not found");
+  return row;
+}
+
+/**
+ * What `findVisibleMember` reads, as queries none of which needs another's answer, for
+ * `Database.tenantQueries`; `visibleMemberOf` checks their rows.
+ */
+export function visibleMemberQueries(qc: QueryCreator<DB>, tenantId: string, memberId: string) {
+  return [memberQuery(qc, tenantId, memberId), memberUnitPathQuery(qc, tenantId, memberId)] as const;
+}
+
+/** `findVisibleMember` over the rows of `visibleMemberQueries`: the same answers and refusals. */
+export function visibleMemberOf(
+  actor: Actor,
+  memberId: string,
+  members: readonly MemberRow[],
+  unitPaths: readonly { path: string }[],
+): MemberRow {
+  const row = members[0];
+  const unitPath = () => {
+    const path = unitPaths[0]?.path;
+    if (path === undefined) throw new MembersError("org_unit_not_found", "Org unit not found");
+    return path;
+  };
+  const visible =
+    row !== undefined &&
+    (actor.type !== "member" || actor.memberId === memberId) &&
+    inScope(actor, row.org_unit_id ? unitPath() : null);
   if (!row || !visible) throw new MembersError("member_not_found", "Member not found");
   return row;
 }

@@ -1,6 +1,6 @@
-import type { Selectable } from "kysely";
+import type { QueryCreator, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import { lockForTransaction } from "../../db/transaction-lock.js";
 import { orgUnitPath } from "../../platform/org/org-units.js";
 import type { DomainError } from "../../shared/errors.js";
@@ -186,13 +186,26 @@ export async function findMember(
   memberId: string,
   options: { lock?: boolean } = {},
 ): Promise<MemberRow | undefined> {
-  let query = trx
-    .selectFrom("members")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", memberId);
+  let query = memberQuery(trx, tenantId, memberId);
   if (options.lock) query = query.forUpdate();
   return query.executeTakeFirst();
+}
+
+/** The member's row, as a query for a transaction or for `Database.tenantQueries`. */
+export function memberQuery(qc: QueryCreator<DB>, tenantId: string, memberId: string) {
+  return qc.selectFrom("members").selectAll().where("tenant_id", "=", tenantId).where("id", "=", memberId);
+}
+
+/** The path of the member's org unit (no row: the member has none, or is unknown). */
+export function memberUnitPathQuery(qc: QueryCreator<DB>, tenantId: string, memberId: string) {
+  return qc
+    .selectFrom("members as m")
+    .innerJoin("org_units as u", (j) =>
+      j.onRef("u.tenant_id", "=", "m.tenant_id").onRef("u.id", "=", "m.org_unit_id"),
+    )
+    .select("u.path")
+    .where("m.tenant_id", "=", tenantId)
+    .where("m.id", "=", memberId);
 }
 
 /** Maps unique violations of the members tables to their domain codes. */

@@ -1,6 +1,6 @@
-import type { ColumnType, Selectable } from "kysely";
+import type { ColumnType, QueryCreator, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Json, Timestamp } from "../../db/schema.js";
+import type { DB, Json, Timestamp } from "../../db/schema.js";
 import { WalletsError } from "./wallets.errors.js";
 
 export type LotKind = "principal" | "bonus";
@@ -198,12 +198,20 @@ export async function refundedByAccount(
 }
 
 /** The tagged part of a member's balance for reads (no lock): posted, by kind. */
-export async function readLotTotals(
-  trx: Tx,
-  tenantId: string,
-  memberId: string,
-): Promise<{ principal: number; bonus: number; principalAvailable: number; bonusAvailable: number }> {
-  const rows = await trx
+export async function readLotTotals(trx: Tx, tenantId: string, memberId: string): Promise<LotTotals> {
+  return lotTotalsOf(await lotTotalsQuery(trx, tenantId, memberId).execute());
+}
+
+export interface LotTotals {
+  principal: number;
+  bonus: number;
+  principalAvailable: number;
+  bonusAvailable: number;
+}
+
+/** What `readLotTotals` reads, as a query for a transaction or for `Database.tenantQueries`. */
+export function lotTotalsQuery(qc: QueryCreator<DB>, tenantId: string, memberId: string) {
+  return qc
     .selectFrom("wallet_lots as l")
     .innerJoin("ledger_accounts as a", (j) =>
       j.onRef("a.tenant_id", "=", "l.tenant_id").onRef("a.id", "=", "l.id"),
@@ -220,8 +228,12 @@ export async function readLotTotals(
     ])
     .where("l.tenant_id", "=", tenantId)
     .where("l.member_id", "=", memberId)
-    .groupBy("l.kind")
-    .execute();
+    .groupBy("l.kind");
+}
+
+export function lotTotalsOf(
+  rows: readonly { kind: string; posted: string | null; available: string | null }[],
+): LotTotals {
   const of = (k: string, f: "posted" | "available") => Number(rows.find((r) => r.kind === k)?.[f] ?? 0);
   return {
     principal: of("principal", "posted"),

@@ -1,11 +1,20 @@
-import type { Tx } from "../../db/database.js";
+import type { QueryCreator } from "kysely";
+import type { RowsOfEach, Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { type Asset, findAsset, type UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { type PageParams, pageQuery } from "../../platform/http/pagination.js";
-import { findVisibleMember } from "../members/index.js";
+import { findVisibleMember, visibleMemberOf, visibleMemberQueries } from "../members/index.js";
 import { pointsTotal } from "./points-lots.js";
 import { WalletsError } from "./wallets.errors.js";
-import { type MemberBalance, memberBalance, readLots, readMemberBalance } from "./wallets.ledger.js";
+import {
+  type MemberBalance,
+  memberBalance,
+  memberBalanceOf,
+  memberBalanceQueries,
+  pointsLotsOf,
+  pointsLotsQuery,
+} from "./wallets.ledger.js";
 import {
   defaultScale,
   findIntent,
@@ -17,6 +26,8 @@ import {
   paymentsQuery,
   readSettings,
   refundedTotal,
+  settingsOfRows,
+  settingsQueries,
   type WalletSettings,
 } from "./wallets.repository.js";
 
@@ -66,18 +77,37 @@ export async function balanceHiddenFrom(trx: Tx, actor: Actor, now: Date): Promi
   return (await readSettings(trx, actor.tenantId, now)).hide_balance_in_member_center;
 }
 
+/**
+ * What the balance a caller may see reads, as queries none of which needs another's answer,
+ * for `Database.tenantQueries`; `balanceViewOf` checks and reads their rows.
+ */
+export function balanceQueries(qc: QueryCreator<DB>, tenantId: string, memberId: string, now: Date) {
+  return [
+    ...settingsQueries(qc, tenantId),
+    ...visibleMemberQueries(qc, tenantId, memberId),
+    ...memberBalanceQueries(qc, tenantId, memberId),
+    pointsLotsQuery(qc, tenantId, memberId, "points", now),
+    pointsLotsQuery(qc, tenantId, memberId, "referral_points", now),
+  ] as const;
+}
+
 /** The balance a caller may see: a member token is refused while the balance is hidden. */
-export async function balanceView(trx: Tx, actor: Actor, memberId: string, now: Date): Promise<BalanceView> {
-  const tenantId = actor.tenantId;
-  const settings = await readSettings(trx, tenantId, now);
-  await findVisibleMember(trx, actor, memberId);
+export function balanceViewOf(
+  actor: Actor,
+  memberId: string,
+  rows: RowsOfEach<ReturnType<typeof balanceQueries>>,
+  now: Date,
+): BalanceView {
+  const [stored, defaults, members, unitPaths, accounts, lotTotals, points, referral] = rows;
+  const settings = settingsOfRows(actor.tenantId, stored, defaults, now);
+  visibleMemberOf(actor, memberId, members, unitPaths);
   if (actor.type === "member" && settings.hide_balance_in_member_center) {
     throw new WalletsError("balance_hidden", "The balance is hidden in the member center");
   }
   const sum = (lots: { balance: number }[]) => lots.reduce((s, l) => s + l.balance, 0);
-  return balanceOf(memberId, settings.asset, await readMemberBalance(trx, tenantId, memberId), {
-    points: sum(await readLots(trx, tenantId, memberId, "points", now)),
-    referral: sum(await readLots(trx, tenantId, memberId, "referral_points", now)),
+  return balanceOf(memberId, settings.asset, memberBalanceOf(memberId, accounts, lotTotals), {
+    points: sum(pointsLotsOf(points)),
+    referral: sum(pointsLotsOf(referral)),
   });
 }
 

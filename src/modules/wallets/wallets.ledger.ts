@@ -1,4 +1,6 @@
+import type { QueryCreator } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import {
   type Account,
   type AccountInput,
@@ -10,7 +12,14 @@ import {
 } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { type LotMove, type LotRow, openLots, readLotTotals } from "./lots.repository.js";
+import {
+  type LotMove,
+  type LotRow,
+  type LotTotals,
+  lotTotalsOf,
+  lotTotalsQuery,
+  openLots,
+} from "./lots.repository.js";
 import { WalletsError } from "./wallets.errors.js";
 import { type ChangeKind, POINTS_ASSET, type WalletAccount } from "./wallets.repository.js";
 
@@ -260,19 +269,37 @@ function summarise(
 
 /** The member's balance for reads (no lock): straight from the ledger's account rows. */
 export async function readMemberBalance(trx: Tx, tenantId: string, memberId: string): Promise<MemberBalance> {
-  const rows = (await trx
-    .selectFrom("ledger_accounts")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "in", [accountIds.principal(memberId), accountIds.bonus(memberId)])
-    .execute()) as Account[];
+  const [accounts, lots] = memberBalanceQueries(trx, tenantId, memberId);
+  return memberBalanceOf(memberId, await accounts.execute(), await lots.execute());
+}
+
+/**
+ * What `readMemberBalance` reads, as queries none of which needs another's answer, for
+ * `Database.tenantQueries`; `memberBalanceOf` reads their rows.
+ */
+export function memberBalanceQueries(qc: QueryCreator<DB>, tenantId: string, memberId: string) {
+  return [
+    qc
+      .selectFrom("ledger_accounts")
+      .selectAll()
+      .where("tenant_id", "=", tenantId)
+      .where("id", "in", [accountIds.principal(memberId), accountIds.bonus(memberId)]),
+    lotTotalsQuery(qc, tenantId, memberId),
+  ] as const;
+}
+
+export function memberBalanceOf(
+  memberId: string,
+  accounts: readonly Account[],
+  lotRows: Parameters<typeof lotTotalsOf>[0],
+): MemberBalance {
   const get = (id: string) => {
-    const row = rows.find((r) => r.id === id);
+    const row = accounts.find((r) => r.id === id);
     return row ? balancesOf(row) : zero;
   };
   const p = get(accountIds.principal(memberId));
   const b = get(accountIds.bonus(memberId));
-  const lots = await readLotTotals(trx, tenantId, memberId);
+  const lots: LotTotals = lotTotalsOf(lotRows);
   return summarise(
     { posted: p.posted + lots.principal, available: p.available + lots.principalAvailable },
     { posted: b.posted + lots.bonus, available: b.available + lots.bonusAvailable },
@@ -293,7 +320,18 @@ export async function readLots(
   kind: "points" | "referral_points",
   now: Date,
 ): Promise<PointsLot[]> {
-  const rows = await trx
+  return pointsLotsOf(await pointsLotsQuery(trx, tenantId, memberId, kind, now).execute());
+}
+
+/** What `readLots` reads, as a query for a transaction or for `Database.tenantQueries`. */
+export function pointsLotsQuery(
+  qc: QueryCreator<DB>,
+  tenantId: string,
+  memberId: string,
+  kind: "points" | "referral_points",
+  now: Date,
+) {
+  return qc
     .selectFrom("wallet_point_lots as l")
     .innerJoin("ledger_accounts as a", (j) =>
       j.onRef("a.tenant_id", "=", "l.tenant_id").onRef("a.id", "=", "l.account_id"),
@@ -304,8 +342,18 @@ export async function readLots(
     .where("l.kind", "=", kind)
     .where((eb) => eb.or([eb("l.expires_at", "is", null), eb("l.expires_at", ">", now)]))
     .orderBy(({ fn, ref }) => fn.coalesce(ref("l.expires_at"), ref("l.created_at")))
-    .orderBy("l.account_id")
-    .execute();
+    .orderBy("l.account_id");
+}
+
+export function pointsLotsOf(
+  rows: readonly {
+    account_id: string;
+    expires_at: Date | null;
+    credits_posted: number;
+    debits_posted: number;
+    debits_pending: number;
+  }[],
+): PointsLot[] {
   return rows
     .map((r) => ({
       account_id: r.account_id,

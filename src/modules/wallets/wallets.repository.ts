@@ -1,6 +1,6 @@
-import type { ColumnType, Generated, Selectable } from "kysely";
+import type { ColumnType, Generated, QueryCreator, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import { createAsset, defaultScale, ensureAsset, findAsset } from "../../ledger/index.js";
 import {
   ONLINE_PAYMENT_STATUSES,
@@ -206,6 +206,38 @@ export async function readSettings(trx: Tx, tenantId: string, now: Date): Promis
   return defaultSettings(tenantId, asset, scale, now);
 }
 
+/**
+ * What `readSettings` reads, as queries none of which needs another's answer, for
+ * `Database.tenantQueries`: the stored row, and the tenant's default currency with its
+ * ledger asset's scale (null: no such asset yet). `settingsOfRows` reads their rows.
+ */
+export function settingsQueries(qc: QueryCreator<DB>, tenantId: string) {
+  return [
+    storedSettingsQuery(qc, tenantId),
+    qc
+      .selectFrom("tenants as t")
+      .leftJoin("ledger_assets as a", (j) =>
+        j.onRef("a.tenant_id", "=", "t.id").onRef("a.code", "=", "t.default_currency"),
+      )
+      .select(["t.default_currency", "a.scale"])
+      .where("t.id", "=", tenantId),
+  ] as const;
+}
+
+/** `readSettings` over the rows of `settingsQueries`. */
+export function settingsOfRows(
+  tenantId: string,
+  stored: readonly WalletSettings[],
+  defaults: readonly { default_currency: string; scale: number | null }[],
+  now: Date,
+): WalletSettings {
+  if (stored[0]) return stored[0];
+  const tenant = defaults[0];
+  if (!tenant) throw new Error(`tenant ${tenantId} not found`);
+  const asset = tenant.default_currency;
+  return defaultSettings(tenantId, asset, tenant.scale ?? defaultScale(asset), now);
+}
+
 /** The tenant's default currency and the scale its ledger asset has (or will be given). */
 async function defaultAsset(trx: Tx, tenantId: string): Promise<{ asset: string; scale: number }> {
   const tenant = await trx
@@ -254,7 +286,11 @@ export async function loadSettings(trx: Tx, tenantId: string, now: Date): Promis
 }
 
 function storedSettings(trx: Tx, tenantId: string): Promise<WalletSettings | undefined> {
-  return trx.selectFrom("wallet_settings").selectAll().where("tenant_id", "=", tenantId).executeTakeFirst();
+  return storedSettingsQuery(trx, tenantId).executeTakeFirst();
+}
+
+function storedSettingsQuery(qc: QueryCreator<DB>, tenantId: string) {
+  return qc.selectFrom("wallet_settings").selectAll().where("tenant_id", "=", tenantId);
 }
 
 /** Creates the balance asset (if new) and POINTS; returns the balance asset's scale. */

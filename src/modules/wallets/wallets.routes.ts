@@ -18,7 +18,14 @@ import { paymentProviderRoutes } from "./providers/provider-configs.routes.js";
 import { topUpOffline } from "./top-up-offline.js";
 import { updateWalletSettings } from "./update-settings.js";
 import { walletTotals } from "./wallet-totals.js";
-import { balanceHiddenFrom, balanceView, operationView, settingsOf, settingsView } from "./wallet-views.js";
+import {
+  balanceHiddenFrom,
+  balanceQueries,
+  balanceViewOf,
+  operationView,
+  settingsOf,
+  settingsView,
+} from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
 import { readSettings } from "./wallets.repository.js";
 import {
@@ -114,8 +121,14 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: Balance, ...errorResponses() },
       },
     },
-    async ({ actor, params }) =>
-      read(actor.tenantId, (trx) => balanceView(trx, actor, params.id, clock.now())),
+    async ({ actor, params }) => {
+      const now = clock.now();
+      const rows = await db.tenantQueries(
+        actor.tenantId,
+        balanceQueries(db.kysely, actor.tenantId, params.id, now),
+      );
+      return balanceViewOf(actor, params.id, rows, now);
+    },
   );
 
   valueRoute(app, deps, {
