@@ -1,4 +1,6 @@
+import type { QueryCreator } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { voucherBalanceSql, voucherStatusSql } from "./list-vouchers.js";
 import type { VoucherRow, VoucherStatus } from "./vouchers.repository.js";
 
@@ -18,9 +20,23 @@ export async function listMemberVouchers(
   page: { limit: number; startingAfter?: string },
   now: Date,
 ): Promise<MemberVoucherListRow[]> {
+  return memberVoucherRowsOf(
+    await memberVouchersQuery(trx, tenantId, memberId, filters, page, now).execute(),
+  );
+}
+
+/** What `listMemberVouchers` reads, as a query for a transaction or for `Database.tenantQueries`. */
+export function memberVouchersQuery(
+  qc: QueryCreator<DB>,
+  tenantId: string,
+  memberId: string,
+  filters: { status?: VoucherStatus; id?: string },
+  page: { limit: number; startingAfter?: string },
+  now: Date,
+) {
   const balance = voucherBalanceSql();
   const status = voucherStatusSql(now);
-  let query = trx
+  let query = qc
     .selectFrom("vouchers as v")
     .leftJoin("ledger_accounts as a", (j) =>
       j.onRef("a.tenant_id", "=", "v.tenant_id").onRef("a.id", "=", "v.account_id"),
@@ -34,6 +50,11 @@ export async function listMemberVouchers(
   if (filters.status) query = query.where(status, "=", filters.status);
   if (filters.id) query = query.where("v.id", "=", filters.id);
   if (page.startingAfter) query = query.where("v.id", ">", page.startingAfter);
-  const rows = await query.execute();
+  return query;
+}
+
+export function memberVoucherRowsOf(
+  rows: readonly (VoucherRow & { balance: number | string; status: VoucherStatus })[],
+): MemberVoucherListRow[] {
   return rows.map((r) => ({ ...r, balance: Number(r.balance) })) as MemberVoucherListRow[];
 }

@@ -14,9 +14,14 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { orgUnitInScope } from "../../platform/org/org-units.js";
-import { findVisibleMember } from "../members/index.js";
+import { visibleMemberOf, visibleMemberQueries } from "../members/index.js";
 import { issueMemberVoucher } from "./issue-member-voucher.js";
-import { listMemberVouchers, type MemberVoucherListRow } from "./list-member-vouchers.js";
+import {
+  listMemberVouchers,
+  type MemberVoucherListRow,
+  memberVoucherRowsOf,
+  memberVouchersQuery,
+} from "./list-member-vouchers.js";
 import { MAX_PRODUCT_CODES } from "./voucher-rules.js";
 import { serializeVoucherTerms, VoucherTerms } from "./voucher-view.js";
 import { unitBalance } from "./voucher-views.js";
@@ -124,18 +129,19 @@ export function memberVoucherRoutes(app: RouteApp, deps: AppDeps): void {
       const memberId = request.params.member_id;
       assertMemberAccess(actor, memberId);
       const limit = pageLimit(request.query.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        await findVisibleMember(trx, actor, memberId);
-        return listMemberVouchers(
-          trx,
+      const [members, unitPaths, vouchers] = await db.tenantQueries(actor.tenantId, [
+        ...visibleMemberQueries(db.kysely, actor.tenantId, memberId),
+        memberVouchersQuery(
+          db.kysely,
           actor.tenantId,
           memberId,
           { status: request.query.status },
           { limit: limit + 1, startingAfter: request.query.starting_after },
           clock.now(),
-        );
-      });
-      return toPage(rows, limit, serializeMemberVoucher);
+        ),
+      ] as const);
+      visibleMemberOf(actor, memberId, members, unitPaths);
+      return toPage(memberVoucherRowsOf(vouchers), limit, serializeMemberVoucher);
     },
   );
 
