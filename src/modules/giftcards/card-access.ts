@@ -42,7 +42,8 @@ export async function cardVisible(trx: Tx, actor: Actor, card: CardRow): Promise
 }
 
 /** Whether `cardVisibleGiven` turns on where the card was sold and may be used (staff bound to a unit). */
-const visibilityTurnsOnStores = (actor: Actor) => actor.type !== "member" && actor.orgUnitPath !== null;
+export const visibilityTurnsOnStores = (actor: Actor) =>
+  actor.type !== "member" && actor.orgUnitPath !== null;
 
 /**
  * `cardVisible` over what it would read: the path of the unit the card was sold at (null or

@@ -11,7 +11,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
-import { assertCardVisible, resolveStore } from "./card-access.js";
+import { assertCardVisible, cardVisibleGiven, resolveStore, visibilityTurnsOnStores } from "./card-access.js";
 import { pinSecretOf } from "./card-number.js";
 import {
   Activity,
@@ -35,7 +35,16 @@ import {
   PAYMENT_METHODS,
   SALE_CHANNELS,
 } from "./giftcards.repository.js";
-import { listActivities, listCards, readCard } from "./list-cards.js";
+import {
+  activityPageQuery,
+  type CardListRow,
+  cardByIdQuery,
+  cardPageQuery,
+  listActivities,
+  listCards,
+  listMayFindUsableCard,
+  readCard,
+} from "./list-cards.js";
 import {
   authenticateCard,
   LOOKUP_WINDOW_SECONDS,
@@ -232,9 +241,14 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
       const { actor } = request;
       const { limit: asked, starting_after, ...filters } = request.query;
       const limit = pageLimit(asked);
-      const rows = await db.tenantTx(actor.tenantId, (trx) =>
-        listCards(trx, actor, filters, { limit: limit + 1, startingAfter: starting_after }),
-      );
+      const page = { limit: limit + 1, startingAfter: starting_after };
+      // Only a scoped till's look-up by number may read on when its page is empty.
+      const rows = listMayFindUsableCard(actor, filters, page)
+        ? await db.tenantTx(actor.tenantId, (trx) => listCards(trx, actor, filters, page))
+        : ((await db.tenantQuery(
+            actor.tenantId,
+            cardPageQuery(db.kysely, actor, filters, page),
+          )) as CardListRow[]);
       return toPage(rows, limit, serializeCard);
     },
   );
@@ -253,12 +267,20 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
     },
     async (request) => {
       const { actor } = request;
-      const row = await db.tenantTx(actor.tenantId, async (trx) => {
-        await assertCardVisible(trx, actor, await findCard(trx, actor.tenantId, request.params.id));
-        return readCard(trx, actor.tenantId, request.params.id);
-      });
-      if (!row) throw new GiftcardsError("gift_card_not_found", "Gift card not found");
-      return serializeCard(row);
+      const id = request.params.id;
+      if (visibilityTurnsOnStores(actor)) {
+        // Whether scoped staff may see the card turns on reads that follow from the card.
+        const row = await db.tenantTx(actor.tenantId, async (trx) => {
+          await assertCardVisible(trx, actor, await findCard(trx, actor.tenantId, id));
+          return readCard(trx, actor.tenantId, id);
+        });
+        if (!row) throw new GiftcardsError("gift_card_not_found", "Gift card not found");
+        return serializeCard(row);
+      }
+      const [row] = await db.tenantQuery(actor.tenantId, cardByIdQuery(db.kysely, actor.tenantId, id));
+      if (!row || !cardVisibleGiven(actor, row as CardListRow, null, false))
+        throw new GiftcardsError("gift_card_not_found", "Gift card not found");
+      return serializeCard(row as CardListRow);
     },
   );
 
@@ -278,18 +300,26 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
     async (request) => {
       const { actor } = request;
       const limit = pageLimit(request.query.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        await assertCardVisible(trx, actor, await findCard(trx, actor.tenantId, request.params.id));
-        // Access was checked on the card: list its activities whatever store they happened at.
-        return listActivities(
-          trx,
-          actor,
-          { card_id: request.params.id },
-          { limit: limit + 1, startingAfter: request.query.starting_after },
-          false,
-        );
-      });
-      return toPage(rows, limit, serializeActivity);
+      const id = request.params.id;
+      const page = { limit: limit + 1, startingAfter: request.query.starting_after };
+      if (visibilityTurnsOnStores(actor)) {
+        // Whether scoped staff may see the card turns on reads that follow from the card.
+        const rows = await db.tenantTx(actor.tenantId, async (trx) => {
+          await assertCardVisible(trx, actor, await findCard(trx, actor.tenantId, id));
+          // Access was checked on the card: list its activities whatever store they happened at.
+          return listActivities(trx, actor, { card_id: id }, page, false);
+        });
+        return toPage(rows, limit, serializeActivity);
+      }
+      const [cards, activities] = await db.tenantQueries(actor.tenantId, [
+        cardByIdQuery(db.kysely, actor.tenantId, id),
+        // Access is checked on the card: its activities whatever store they happened at.
+        activityPageQuery(db.kysely, actor, { card_id: id }, page, false),
+      ] as const);
+      const card = cards[0] as CardListRow | undefined;
+      if (!card || !cardVisibleGiven(actor, card, null, false))
+        throw new GiftcardsError("gift_card_not_found", "Gift card not found");
+      return toPage(activities, limit, serializeActivity);
     },
   );
 
@@ -310,8 +340,9 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
       const { actor } = request;
       const { limit: asked, starting_after, ...filters } = request.query;
       const limit = pageLimit(asked);
-      const rows = await db.tenantTx(actor.tenantId, (trx) =>
-        listActivities(trx, actor, filters, { limit: limit + 1, startingAfter: starting_after }),
+      const rows = await db.tenantQuery(
+        actor.tenantId,
+        activityPageQuery(db.kysely, actor, filters, { limit: limit + 1, startingAfter: starting_after }),
       );
       return toPage(rows, limit, serializeActivity);
     },

@@ -1,4 +1,4 @@
-import { type SelectQueryBuilder, sql } from "kysely";
+import { type QueryCreator, type SelectQueryBuilder, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
@@ -63,8 +63,8 @@ type CardQuery = SelectQueryBuilder<DB & { c: DB["gift_cards"] }, "c", CardListR
  * Cards with balances, filtered. Staff bound to an org unit see the cards sold in their
  * subtree; a member token only the cards it holds or bought.
  */
-export function cardQuery(trx: Tx, actor: Actor, filters: CardFilters): CardQuery {
-  let query = trx
+export function cardQuery(qc: QueryCreator<DB>, actor: Actor, filters: CardFilters): CardQuery {
+  let query = qc
     .selectFrom("gift_cards as c")
     .leftJoin("ledger_accounts as a", (j) =>
       j.onRef("a.tenant_id", "=", "c.tenant_id").onRef("a.id", "=", "c.account_id"),
@@ -100,23 +100,38 @@ export function cardQuery(trx: Tx, actor: Actor, filters: CardFilters): CardQuer
   return query;
 }
 
+/** A page of `cardQuery`, in id order. */
+export function cardPageQuery(
+  qc: QueryCreator<DB>,
+  actor: Actor,
+  filters: CardFilters,
+  page: { limit: number; startingAfter?: string },
+) {
+  let query = cardQuery(qc, actor, filters).orderBy("c.id").limit(page.limit);
+  if (page.startingAfter) query = query.where("c.id", ">", page.startingAfter);
+  return query;
+}
+
+/**
+ * Whether `listCards` may look beyond the page when it is empty (a scoped till looking a card
+ * up by its number): if not, the page is the whole answer.
+ */
+export function listMayFindUsableCard(
+  actor: Actor,
+  filters: CardFilters,
+  page: { startingAfter?: string },
+): boolean {
+  return Boolean(filters.number && actor.type !== "member" && actor.orgUnitPath && !page.startingAfter);
+}
+
 export async function listCards(
   trx: Tx,
   actor: Actor,
   filters: CardFilters,
   page: { limit: number; startingAfter?: string },
 ): Promise<CardListRow[]> {
-  let query = cardQuery(trx, actor, filters).orderBy("c.id").limit(page.limit);
-  if (page.startingAfter) query = query.where("c.id", ">", page.startingAfter);
-  const rows = (await query.execute()) as CardListRow[];
-  if (
-    rows.length > 0 ||
-    !filters.number ||
-    actor.type === "member" ||
-    !actor.orgUnitPath ||
-    page.startingAfter
-  )
-    return rows;
+  const rows = (await cardPageQuery(trx, actor, filters, page).execute()) as CardListRow[];
+  if (rows.length > 0 || !listMayFindUsableCard(actor, filters, page)) return rows;
   // A till may redeem a card sold elsewhere that may be used at its store, and reach it by
   // id: looked up by its exact number, such a card is found too (the list itself stays the
   // cards sold in the subtree, which a scope of JSON cannot filter in SQL).
@@ -129,9 +144,12 @@ export async function listCards(
 
 /** One card with its balance, whoever may see it (callers check access). */
 export async function readCard(trx: Tx, tenantId: string, id: string): Promise<CardListRow | undefined> {
-  return (await cardQuery(trx, systemActor(tenantId, "giftcards.read"), {})
-    .where("c.id", "=", id)
-    .executeTakeFirst()) as CardListRow | undefined;
+  return (await cardByIdQuery(trx, tenantId, id).executeTakeFirst()) as CardListRow | undefined;
+}
+
+/** What `readCard` reads, as a query for a transaction or for `Database.tenantQuery`. */
+export function cardByIdQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return cardQuery(qc, systemActor(tenantId, "giftcards.read"), {}).where("c.id", "=", id);
 }
 
 export type ActivityListRow = ActivityRow & { card_number: string; plan_id: string };
@@ -161,8 +179,13 @@ type ActivityQuery = SelectQueryBuilder<
  * org unit see the activities at stores of their subtree, a member token those of its cards;
  * `scoped: false` when the caller has already checked access to the one card it lists.
  */
-export function activityQuery(trx: Tx, actor: Actor, filters: ActivityFilters, scoped = true): ActivityQuery {
-  let query = trx
+export function activityQuery(
+  qc: QueryCreator<DB>,
+  actor: Actor,
+  filters: ActivityFilters,
+  scoped = true,
+): ActivityQuery {
+  let query = qc
     .selectFrom("gift_card_activities as t")
     .innerJoin("gift_cards as c", (j) =>
       j.onRef("c.tenant_id", "=", "t.tenant_id").onRef("c.id", "=", "t.card_id"),
@@ -194,7 +217,18 @@ export async function listActivities(
   page: { limit: number; startingAfter?: string },
   scoped = true,
 ): Promise<ActivityListRow[]> {
-  let query = activityQuery(trx, actor, filters, scoped).orderBy("t.id").limit(page.limit);
+  return (await activityPageQuery(trx, actor, filters, page, scoped).execute()) as ActivityListRow[];
+}
+
+/** A page of `activityQuery`, in id order. */
+export function activityPageQuery(
+  qc: QueryCreator<DB>,
+  actor: Actor,
+  filters: ActivityFilters,
+  page: { limit: number; startingAfter?: string },
+  scoped = true,
+) {
+  let query = activityQuery(qc, actor, filters, scoped).orderBy("t.id").limit(page.limit);
   if (page.startingAfter) query = query.where("t.id", ">", page.startingAfter);
-  return (await query.execute()) as ActivityListRow[];
+  return query;
 }

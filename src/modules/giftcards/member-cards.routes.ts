@@ -13,7 +13,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
-import { findVisibleMember } from "../members/index.js";
+import { findVisibleMember, visibleMemberOf, visibleMemberQueries } from "../members/index.js";
 import {
   CHECKOUT_DESCRIPTION,
   PAYMENT_IGNORED,
@@ -40,7 +40,7 @@ import {
 import { claimCard } from "./claim-card.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import { CARD_STATUSES } from "./giftcards.repository.js";
-import { listCards, readCard } from "./list-cards.js";
+import { type CardListRow, cardPageQuery, readCard } from "./list-cards.js";
 import { authenticateCard } from "./lookup-card.js";
 import { confirmOnlineSale, prepareOnlineSale } from "./online-sale.js";
 import { type PurchaseInput, purchaseCard } from "./purchase-card.js";
@@ -107,17 +107,18 @@ export async function memberCardRoutes(
       const memberId = request.params.member_id;
       assertMemberAccess(actor, memberId);
       const limit = pageLimit(request.query.limit);
-      const rows = await db.tenantTx(actor.tenantId, async (trx) => {
-        await findVisibleMember(trx, actor, memberId);
-        // Access was checked on the member: list all of its cards, wherever they were sold.
-        return listCards(
-          trx,
+      const [members, unitPaths, cards] = await db.tenantQueries(actor.tenantId, [
+        ...visibleMemberQueries(db.kysely, actor.tenantId, memberId),
+        // Access is checked on the member: all of its cards, wherever they were sold.
+        cardPageQuery(
+          db.kysely,
           systemActor(actor.tenantId, "giftcards.member_cards"),
           { member_id: memberId, status: request.query.status },
           { limit: limit + 1, startingAfter: request.query.starting_after },
-        );
-      });
-      return toPage(rows, limit, serializeCard);
+        ),
+      ] as const);
+      visibleMemberOf(actor, memberId, members, unitPaths);
+      return toPage(cards as CardListRow[], limit, serializeCard);
     },
   );
 
