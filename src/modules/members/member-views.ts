@@ -1,25 +1,34 @@
-import type { Tx } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { type PageParams, pageLimit, pageQuery, toPage } from "../../platform/http/pagination.js";
+import {
+  type PageParams,
+  pageLimit,
+  pageOfRows,
+  pageRowsQuery,
+  toPage,
+} from "../../platform/http/pagination.js";
 import { type AudienceRule, audienceMatches, loadTierCatalog, validateAudienceRule } from "./audience.js";
-import { findVisibleMember } from "./member-access.js";
+import { findVisibleMember, visibleMemberOf, visibleMemberQueries } from "./member-access.js";
 import { MembersError } from "./members.errors.js";
-import { factsOf, type LabelRow, loadCatalog } from "./members.repository.js";
+import { catalogOf, catalogQueries, factsOf, type LabelRow, loadCatalog } from "./members.repository.js";
 import { serializeMember, serializePlan, serializeTierChange } from "./members.schemas.js";
 import { type MemberFilter, searchMembers } from "./search-members.js";
 
-/** Read views: they check what the actor may see, and neither write nor lock. */
+/**
+ * Read views: they check what the actor may see, and neither write nor lock. Those whose
+ * reads need no other's answer send them at once (`Database.tenantQueries`).
+ */
 
 /** Every card plan with its tiers (a tenant has at most 100 plans). */
-export async function listCardPlans(trx: Tx, tenantId: string) {
-  const catalog = await loadCatalog(trx, tenantId);
+export async function listCardPlans(db: Database, tenantId: string) {
+  const catalog = catalogOf(await db.tenantQueries(tenantId, catalogQueries(db.kysely, tenantId)));
   const tiers = [...catalog.tiers.values()];
   const plans = [...catalog.plans.values()].sort((a, b) => a.id.localeCompare(b.id));
   return { object: "list" as const, data: plans.map((p) => serializePlan(p, tiers)), has_more: false };
 }
 
-export async function showCardPlan(trx: Tx, tenantId: string, planId: string) {
-  const catalog = await loadCatalog(trx, tenantId);
+export async function showCardPlan(db: Database, tenantId: string, planId: string) {
+  const catalog = catalogOf(await db.tenantQueries(tenantId, catalogQueries(db.kysely, tenantId)));
   const plan = catalog.plans.get(planId);
   if (!plan) throw new MembersError("card_plan_not_found", "Card plan not found");
   return serializePlan(plan, [...catalog.tiers.values()]);
@@ -27,18 +36,19 @@ export async function showCardPlan(trx: Tx, tenantId: string, planId: string) {
 
 /** The tenant's groups or tags. */
 export async function listLabels<T>(
-  trx: Tx,
+  db: Database,
   tenantId: string,
   table: "member_groups" | "member_tags",
   page: PageParams,
   serialize: (row: LabelRow) => T,
 ) {
   // The two tables have the same columns; Kysely needs one of them to type the query.
-  const q = trx
+  const q = db.kysely
     .selectFrom(table as "member_groups")
     .selectAll()
     .where("tenant_id", "=", tenantId);
-  return pageQuery(q, page, (row) => serialize(row as LabelRow));
+  const rows = await db.tenantQuery(tenantId, pageRowsQuery(q, page));
+  return pageOfRows(rows, page, (row) => serialize(row as LabelRow));
 }
 
 /** Members matching the search, with their plan, tier, groups and tags. */
@@ -57,21 +67,29 @@ export async function findMembers(trx: Tx, actor: Actor, filter: MemberFilter & 
 }
 
 /** One member as the actor may see it (a member token: only its own). */
-export async function showMember(trx: Tx, actor: Actor, memberId: string) {
-  const row = await findVisibleMember(trx, actor, memberId);
-  return serializeMember(row, await loadCatalog(trx, actor.tenantId));
+export async function showMember(db: Database, actor: Actor, memberId: string) {
+  const [members, unitPaths, ...catalogRows] = await db.tenantQueries(actor.tenantId, [
+    ...visibleMemberQueries(db.kysely, actor.tenantId, memberId),
+    ...catalogQueries(db.kysely, actor.tenantId),
+  ] as const);
+  const row = visibleMemberOf(actor, memberId, members, unitPaths);
+  return serializeMember(row, catalogOf(catalogRows));
 }
 
 /** A member's tier history, newest first. */
-export async function listTierChanges(trx: Tx, actor: Actor, memberId: string, page: PageParams) {
-  await findVisibleMember(trx, actor, memberId);
-  const catalog = await loadCatalog(trx, actor.tenantId);
-  const q = trx
+export async function listTierChanges(db: Database, actor: Actor, memberId: string, page: PageParams) {
+  const changes = db.kysely
     .selectFrom("member_tier_changes")
     .selectAll()
     .where("tenant_id", "=", actor.tenantId)
     .where("member_id", "=", memberId);
-  return pageQuery(q, page, serializeTierChange(catalog), { desc: true });
+  const [members, unitPaths, rows, ...catalogRows] = await db.tenantQueries(actor.tenantId, [
+    ...visibleMemberQueries(db.kysely, actor.tenantId, memberId),
+    pageRowsQuery(changes, page, { desc: true }),
+    ...catalogQueries(db.kysely, actor.tenantId),
+  ] as const);
+  visibleMemberOf(actor, memberId, members, unitPaths);
+  return pageOfRows(rows, page, serializeTierChange(catalogOf(catalogRows)));
 }
 
 /** Whether an audience rule is valid and reaches each of the members. */

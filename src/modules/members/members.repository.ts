@@ -1,5 +1,5 @@
 import type { QueryCreator, Selectable } from "kysely";
-import type { Tx } from "../../db/database.js";
+import type { RowsOfEach, Tx } from "../../db/database.js";
 import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import { lockForTransaction } from "../../db/transaction-lock.js";
 import { orgUnitPath } from "../../platform/org/org-units.js";
@@ -130,12 +130,23 @@ export interface Catalog {
 }
 
 export async function loadCatalog(trx: Tx, tenantId: string): Promise<Catalog> {
-  const [plans, tiers, groups, tags] = await Promise.all([
-    trx.selectFrom("card_plans").selectAll().where("tenant_id", "=", tenantId).execute(),
-    trx.selectFrom("card_tiers").selectAll().where("tenant_id", "=", tenantId).execute(),
-    trx.selectFrom("member_groups").selectAll().where("tenant_id", "=", tenantId).execute(),
-    trx.selectFrom("member_tags").selectAll().where("tenant_id", "=", tenantId).execute(),
-  ]);
+  const [plans, tiers, groups, tags] = catalogQueries(trx, tenantId);
+  return catalogOf(await Promise.all([plans.execute(), tiers.execute(), groups.execute(), tags.execute()]));
+}
+
+/** What `loadCatalog` reads, as independent queries for `Database.tenantQueries`; `catalogOf` reads their rows. */
+export function catalogQueries(qc: QueryCreator<DB>, tenantId: string) {
+  return [
+    qc.selectFrom("card_plans").selectAll().where("tenant_id", "=", tenantId),
+    qc.selectFrom("card_tiers").selectAll().where("tenant_id", "=", tenantId),
+    qc.selectFrom("member_groups").selectAll().where("tenant_id", "=", tenantId),
+    qc.selectFrom("member_tags").selectAll().where("tenant_id", "=", tenantId),
+  ] as const;
+}
+
+export function catalogOf([plans, tiers, groups, tags]: RowsOfEach<
+  ReturnType<typeof catalogQueries>
+>): Catalog {
   const byId = <R extends { id: string }>(rows: R[]) => new Map(rows.map((r) => [r.id, r]));
   return { plans: byId(plans), tiers: byId(tiers), groups: byId(groups), tags: byId(tags) };
 }

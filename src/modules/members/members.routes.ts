@@ -84,7 +84,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: listOf(CardPlan), ...errorResponses() },
       },
     },
-    async ({ actor }) => db.tenantTx(actor.tenantId, (trx) => listCardPlans(trx, actor.tenantId)),
+    async ({ actor }) => listCardPlans(db, actor.tenantId),
   );
 
   app.get(
@@ -98,8 +98,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: CardPlan, ...errorResponses() },
       },
     },
-    async ({ actor, params }) =>
-      db.tenantTx(actor.tenantId, (trx) => showCardPlan(trx, actor.tenantId, params.id)),
+    async ({ actor, params }) => showCardPlan(db, actor.tenantId, params.id),
   );
 
   app.patch(
@@ -159,8 +158,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           response: { 200: listOf(Schema), ...errorResponses() },
         },
       },
-      async ({ actor, query }) =>
-        db.tenantTx(actor.tenantId, (trx) => listLabels(trx, actor.tenantId, table, query, serialize)),
+      async ({ actor, query }) => listLabels(db, actor.tenantId, table, query, serialize),
     );
 
     app.patch(
@@ -251,7 +249,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: Member, ...errorResponses() },
       },
     },
-    async ({ actor, params }) => db.tenantTx(actor.tenantId, (trx) => showMember(trx, actor, params.id)),
+    async ({ actor, params }) => showMember(db, actor, params.id),
   );
 
   app.patch(
@@ -318,8 +316,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: listOf(TierChange), ...errorResponses() },
       },
     },
-    async ({ actor, params, query }) =>
-      db.tenantTx(actor.tenantId, (trx) => listTierChanges(trx, actor, params.id, query)),
+    async ({ actor, params, query }) => listTierChanges(db, actor, params.id, query),
   );
 
   valueRoute(app, deps, {

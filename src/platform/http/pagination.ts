@@ -26,33 +26,42 @@ export interface PageParams {
 }
 
 /**
- * The query of one page of a keyset list: the query (already scoped to the tenant and
- * filtered) ordered by `by` (default `id`), starting after the cursor, `limit + 1` rows to
- * learn whether more exist. `desc` lists newest first (the cursor is then an older-than id).
- * `toPage` with `pageLimit(page.limit)` makes the page of its rows.
+ * One page of a keyset list: the query (already scoped to the tenant and filtered) ordered
+ * by `by` (default `id`), starting after the cursor, `limit + 1` rows to learn whether more
+ * exist. `desc` lists newest first (the cursor is then an older-than id).
  */
-export function pageRowsQuery<DB, TB extends keyof DB, O>(
-  query: SelectQueryBuilder<DB, TB, O>,
-  page: PageParams,
-  order: { by?: string; desc?: boolean } = {},
-): SelectQueryBuilder<DB, TB, O> {
-  const column = sql.ref(order.by ?? "id");
-  const q = query.orderBy(column, order.desc ? "desc" : "asc").limit(pageLimit(page.limit) + 1);
-  return page.starting_after ? q.where(column, order.desc ? "<" : ">", page.starting_after) : q;
-}
-
-/** One page of a keyset list (see `pageRowsQuery`), read in the transaction the query was built on. */
 export async function pageQuery<DB, TB extends keyof DB, O, T>(
   query: SelectQueryBuilder<DB, TB, O>,
   page: PageParams,
   serialize: (row: O) => T | Promise<T>,
   order: { by?: string; desc?: boolean } = {},
 ): Promise<Page<T>> {
+  return pageOfRows(await pageRowsQuery(query, page, order).execute(), page, serialize);
+}
+
+/** The rows `pageQuery` reads, as a query for a transaction or for `Database.tenantQuery`. */
+export function pageRowsQuery<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageParams,
+  order: { by?: string; desc?: boolean } = {},
+): SelectQueryBuilder<DB, TB, O> {
   const limit = pageLimit(page.limit);
-  const rows = await pageRowsQuery(query, page, order).execute();
+  const column = sql.ref(order.by ?? "id");
+  let q = query.orderBy(column, order.desc ? "desc" : "asc").limit(limit + 1);
+  if (page.starting_after) q = q.where(column, order.desc ? "<" : ">", page.starting_after);
+  return q;
+}
+
+/** `pageQuery`'s answer from the rows of `pageRowsQuery`. */
+export async function pageOfRows<O, T>(
+  rows: readonly O[],
+  page: PageParams,
+  serialize: (row: O) => T | Promise<T>,
+): Promise<Page<T>> {
+  const limit = pageLimit(page.limit);
   return {
     object: "list",
-    data: await Promise.all(rows.slice(0, limit).map((row) => serialize(row as O))),
+    data: await Promise.all(rows.slice(0, limit).map((row) => serialize(row))),
     has_more: rows.length > limit,
   };
 }
