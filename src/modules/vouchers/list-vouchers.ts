@@ -1,4 +1,4 @@
-import { type SelectQueryBuilder, sql } from "kysely";
+import { type QueryCreator, type SelectQueryBuilder, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
@@ -42,10 +42,10 @@ export const voucherStatusSql = (now: Date) => sql<VoucherStatus>`case
     when coalesce(a.credits_posted - a.debits_posted, 0) >= v.face_amount then 'unused'
     else 'partly_used' end`;
 
-export function voucherQuery(trx: Tx, actor: Actor, filters: VoucherFilters, now: Date) {
+export function voucherQuery(qc: QueryCreator<DB>, actor: Actor, filters: VoucherFilters, now: Date) {
   const balance = voucherBalanceSql();
   const status = voucherStatusSql(now);
-  let query = trx
+  let query = qc
     .selectFrom("vouchers as v")
     .innerJoin("org_units as c", (j) =>
       j.onRef("c.tenant_id", "=", "v.tenant_id").onRef("c.id", "=", "v.customer_id"),
@@ -83,9 +83,20 @@ export async function listVouchers(
   page: { limit: number; startingAfter?: string },
   now: Date,
 ): Promise<VoucherListRow[]> {
-  let query = voucherQuery(trx, actor, filters, now).orderBy("v.id").limit(page.limit);
+  return (await voucherPageQuery(trx, actor, filters, page, now).execute()) as VoucherListRow[];
+}
+
+/** A page of `voucherQuery`, in id order. */
+export function voucherPageQuery(
+  qc: QueryCreator<DB>,
+  actor: Actor,
+  filters: VoucherFilters,
+  page: { limit: number; startingAfter?: string },
+  now: Date,
+) {
+  let query = voucherQuery(qc, actor, filters, now).orderBy("v.id").limit(page.limit);
   if (page.startingAfter) query = query.where("v.id", ">", page.startingAfter);
-  return (await query.execute()) as VoucherListRow[];
+  return query;
 }
 
 /** One voucher with its balance, whoever holds it (callers check their own access). */

@@ -6,9 +6,16 @@ import { errorResponses, ListQuery, listOf, Obj, StringEnum } from "../../platfo
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { Bill, serializeBill } from "./bill-view.js";
 import { deductBill } from "./deduct-bill.js";
-import { listVouchers, MAX_EXPORT_ROWS } from "./list-vouchers.js";
+import { MAX_EXPORT_ROWS, type VoucherListRow, voucherPageQuery } from "./list-vouchers.js";
 import { refundBill } from "./refund-bill.js";
-import { exportableVouchers, showBill, showVoucher, unitBalance, usagesOf } from "./voucher-views.js";
+import {
+  exportableVouchers,
+  readVoucher,
+  showBill,
+  showVoucher,
+  unitBalance,
+  usagesOf,
+} from "./voucher-views.js";
 import { VouchersError } from "./vouchers.errors.js";
 import {
   BillBody,
@@ -52,9 +59,16 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
     async ({ actor, query }) => {
       const { limit: _limit, starting_after, ...filters } = query;
       const limit = pageLimit(query.limit);
-      const rows = await db.tenantTx(actor.tenantId, (trx) =>
-        listVouchers(trx, actor, filters, { limit: limit + 1, startingAfter: starting_after }, clock.now()),
-      );
+      const rows = (await db.tenantQuery(
+        actor.tenantId,
+        voucherPageQuery(
+          db.kysely,
+          actor,
+          filters,
+          { limit: limit + 1, startingAfter: starting_after },
+          clock.now(),
+        ),
+      )) as VoucherListRow[];
       return toPage(rows, limit, serializeVoucher);
     },
   );
@@ -97,10 +111,7 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
         response: { 200: Voucher, ...errorResponses() },
       },
     },
-    async ({ actor, params }) =>
-      serializeVoucher(
-        await db.tenantTx(actor.tenantId, (trx) => showVoucher(trx, actor, params.id, clock.now())),
-      ),
+    async ({ actor, params }) => serializeVoucher(await readVoucher(db, actor, params.id, clock.now())),
   );
 
   app.get(

@@ -1,9 +1,15 @@
-import { sql } from "kysely";
-import type { Tx } from "../../db/database.js";
+import { type QueryCreator, sql } from "kysely";
+import type { Database, Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
-import { MAX_LIMIT as MAX_PAGE, type PageParams, pageQuery } from "../../platform/http/pagination.js";
+import {
+  MAX_LIMIT as MAX_PAGE,
+  type PageParams,
+  pageOfRows,
+  pageRowsQuery,
+} from "../../platform/http/pagination.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import { loadBillResult } from "./deduct-bill.js";
 import { MAX_EXPORT_ROWS, type VoucherFilters, type VoucherListRow, voucherQuery } from "./list-vouchers.js";
@@ -13,6 +19,8 @@ import {
   type PURPOSES,
   type SCOPE_KINDS,
   type TEMPLATE_STATUSES,
+  visibleVoucher,
+  voucherWithPathsQuery,
 } from "./vouchers.repository.js";
 import { serializeQuotaChange, serializeTemplate } from "./vouchers.schemas.js";
 
@@ -20,7 +28,7 @@ import { serializeQuotaChange, serializeTemplate } from "./vouchers.schemas.js";
 
 /** Templates of the units in the actor's scope, searched. */
 export async function listTemplates(
-  trx: Tx,
+  db: Database,
   actor: Actor,
   q: PageParams & {
     name?: string;
@@ -33,7 +41,7 @@ export async function listTemplates(
     created_to?: string;
   },
 ) {
-  let query = trx
+  let query = db.kysely
     .selectFrom("voucher_templates as t")
     .innerJoin("org_units as o", (j) =>
       j.onRef("o.tenant_id", "=", "t.tenant_id").onRef("o.id", "=", "t.owner_id"),
@@ -49,7 +57,8 @@ export async function listTemplates(
   if (q.owner_id) query = query.where("t.owner_id", "=", q.owner_id);
   if (q.created_from) query = query.where("t.created_at", ">=", new Date(q.created_from));
   if (q.created_to) query = query.where("t.created_at", "<", new Date(q.created_to));
-  return pageQuery(query, q, serializeTemplate, { by: "t.id" });
+  const rows = await db.tenantQuery(actor.tenantId, pageRowsQuery(query, q, { by: "t.id" }));
+  return pageOfRows(rows, q, serializeTemplate);
 }
 
 /**
@@ -62,7 +71,17 @@ export async function quotasOf(
   filter: { id?: string; resellerId?: string },
   page: { limit: number; startingAfter?: string } = { limit: MAX_PAGE + 1 },
 ) {
-  let query = trx
+  return quotasQuery(trx, actor, filter, page).execute();
+}
+
+/** What `quotasOf` reads, as a query for a transaction or for `Database.tenantQuery`. */
+export function quotasQuery(
+  qc: QueryCreator<DB>,
+  actor: Actor,
+  filter: { id?: string; resellerId?: string },
+  page: { limit: number; startingAfter?: string } = { limit: MAX_PAGE + 1 },
+) {
+  let query = qc
     .selectFrom("voucher_quotas as q")
     .innerJoin("org_units as r", (j) =>
       j.onRef("r.tenant_id", "=", "q.tenant_id").onRef("r.id", "=", "q.reseller_id"),
@@ -87,19 +106,22 @@ export async function quotasOf(
   if (actor.orgUnitPath) query = query.where("r.path", "like", subtreePattern(actor.orgUnitPath));
   if (filter.id) query = query.where("q.id", "=", filter.id);
   if (filter.resellerId) query = query.where("q.reseller_id", "=", filter.resellerId);
-  return query.execute();
+  return query;
 }
 
 /** A quota's history, when the actor may see the quota. */
-export async function listQuotaChanges(trx: Tx, actor: Actor, quotaId: string, page: PageParams) {
-  const [quota] = await quotasOf(trx, actor, { id: quotaId });
-  if (!quota) throw new VouchersError("voucher_quota_not_found", "Voucher quota not found");
-  const query = trx
+export async function listQuotaChanges(db: Database, actor: Actor, quotaId: string, page: PageParams) {
+  const changes = db.kysely
     .selectFrom("voucher_quota_changes")
     .selectAll()
     .where("tenant_id", "=", actor.tenantId)
-    .where("quota_id", "=", quota.id);
-  return pageQuery(query, page, serializeQuotaChange);
+    .where("quota_id", "=", quotaId);
+  const [quotas, rows] = await db.tenantQueries(actor.tenantId, [
+    quotasQuery(db.kysely, actor, { id: quotaId }),
+    pageRowsQuery(changes, page),
+  ] as const);
+  if (!quotas[0]) throw new VouchersError("voucher_quota_not_found", "Voucher quota not found");
+  return pageOfRows(rows, page, serializeQuotaChange);
 }
 
 /** One voucher with its balance and status, as the actor may see it. */
@@ -108,6 +130,18 @@ export async function showVoucher(trx: Tx, actor: Actor, voucherId: string, now:
   return (await voucherQuery(trx, actor, {}, now)
     .where("v.id", "=", voucher.id)
     .executeTakeFirstOrThrow()) as VoucherListRow;
+}
+
+/** `showVoucher`'s answer, its reads sent at once. */
+export async function readVoucher(db: Database, actor: Actor, voucherId: string, now: Date) {
+  const [vouchers, withBalance] = await db.tenantQueries(actor.tenantId, [
+    voucherWithPathsQuery(db.kysely, actor.tenantId, voucherId),
+    voucherQuery(db.kysely, actor, {}, now).where("v.id", "=", voucherId),
+  ] as const);
+  visibleVoucher(actor, vouchers[0]);
+  const row = withBalance[0];
+  if (!row) throw new Error(`voucher ${voucherId} has no balance row`);
+  return row as VoucherListRow;
 }
 
 /** The vouchers an export holds (refused past its limit). */

@@ -1,6 +1,6 @@
-import type { ColumnType, Selectable } from "kysely";
+import type { ColumnType, QueryCreator, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import { lockForTransaction } from "../../db/transaction-lock.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope, inScope } from "../../platform/auth/scope.js";
@@ -223,22 +223,34 @@ export async function loadTemplate(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<TemplateRow & { owner_path: string }> {
-  let query = trx
+  let query = templateQuery(trx, actor.tenantId, id);
+  if (options.forUpdate) query = query.forUpdate("t");
+  return visibleTemplate(actor, await query.executeTakeFirst());
+}
+
+/** The template with its owner's path, as a query for a transaction or for `Database.tenantQuery`. */
+export function templateQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("voucher_templates as t")
     .innerJoin("org_units as o", (j) =>
       j.onRef("o.tenant_id", "=", "t.tenant_id").onRef("o.id", "=", "t.owner_id"),
     )
     .selectAll("t")
     .select("o.path as owner_path")
-    .where("t.tenant_id", "=", actor.tenantId)
+    .where("t.tenant_id", "=", tenantId)
     .where("t.id", "=", id);
-  if (options.forUpdate) query = query.forUpdate("t");
-  const row = await query.executeTakeFirst();
+}
+
+/** `loadTemplate`'s checks on the row of `templateQuery`. */
+export function visibleTemplate(
+  actor: Actor,
+  row: (TemplateRow & { owner_path: string }) | undefined,
+): TemplateRow & { owner_path: string } {
   if (!row || actor.type === "member") {
     throw new VouchersError("voucher_template_not_found", "Voucher template not found");
   }
   assertInScope(actor, row.owner_path, "voucher_template");
-  return row as TemplateRow & { owner_path: string };
+  return row;
 }
 
 function humanise(code: string): string {
@@ -256,7 +268,14 @@ export async function loadVoucher(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<UnitVoucherRow & { customer_path: string; issuer_path: string }> {
-  let query = trx
+  let query = voucherWithPathsQuery(trx, actor.tenantId, id);
+  if (options.forUpdate) query = query.forUpdate("v");
+  return visibleVoucher(actor, await query.executeTakeFirst());
+}
+
+/** The voucher with its holder's and issuer's paths, as a query for a transaction or for `Database.tenantQueries`. */
+export function voucherWithPathsQuery(qc: QueryCreator<DB>, tenantId: string, id: string) {
+  return qc
     .selectFrom("vouchers as v")
     .innerJoin("org_units as c", (j) =>
       j.onRef("c.tenant_id", "=", "v.tenant_id").onRef("c.id", "=", "v.customer_id"),
@@ -266,16 +285,21 @@ export async function loadVoucher(
     )
     .selectAll("v")
     .select(["c.path as customer_path", "i.path as issuer_path"])
-    .where("v.tenant_id", "=", actor.tenantId)
+    .where("v.tenant_id", "=", tenantId)
     .where("v.id", "=", id);
-  if (options.forUpdate) query = query.forUpdate("v");
-  const row = await query.executeTakeFirst();
+}
+
+/** `loadVoucher`'s checks on the row of `voucherWithPathsQuery`. */
+export function visibleVoucher<R extends { customer_id: string | null; customer_path: string }>(
+  actor: Actor,
+  row: R | undefined,
+): UnitVoucherRow & { customer_path: string; issuer_path: string } {
   const visible =
     row !== undefined &&
     (actor.type === "member" ? actor.memberId === row.customer_id : inScope(actor, row.customer_path));
   if (!row || !visible) throw new VouchersError("voucher_not_found", "Voucher not found");
   // Both inner joins hold: the voucher is an org unit's, issued by one.
-  return row as UnitVoucherRow & { customer_path: string; issuer_path: string };
+  return row as unknown as UnitVoucherRow & { customer_path: string; issuer_path: string };
 }
 
 /** Refuses an asset the tenant's ledger does not have (`asset_not_found`): it could move no value. */

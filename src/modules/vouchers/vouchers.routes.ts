@@ -11,8 +11,8 @@ import type { VoucherListRow } from "./list-vouchers.js";
 import { memberVoucherRoutes } from "./member-vouchers.routes.js";
 import { archiveTemplate, updateTemplate } from "./update-template.js";
 import { voucherUsageRoutes } from "./voucher-usage.routes.js";
-import { listQuotaChanges, listTemplates, quotasOf, unitBalance } from "./voucher-views.js";
-import { loadTemplate } from "./vouchers.repository.js";
+import { listQuotaChanges, listTemplates, quotasOf, quotasQuery, unitBalance } from "./voucher-views.js";
+import { loadTemplate, templateQuery, visibleTemplate } from "./vouchers.repository.js";
 import {
   CopyBody,
   IdParams,
@@ -78,7 +78,7 @@ export async function vouchersRoutes(app: RouteApp, deps: AppDeps): Promise<void
         response: { 200: listOf(VoucherTemplate), ...errorResponses() },
       },
     },
-    async ({ actor, query }) => db.tenantTx(actor.tenantId, (trx) => listTemplates(trx, actor, query)),
+    async ({ actor, query }) => listTemplates(db, actor, query),
   );
 
   app.get(
@@ -93,7 +93,12 @@ export async function vouchersRoutes(app: RouteApp, deps: AppDeps): Promise<void
       },
     },
     async ({ actor, params }) =>
-      serializeTemplate(await db.tenantTx(actor.tenantId, (trx) => loadTemplate(trx, actor, params.id))),
+      serializeTemplate(
+        visibleTemplate(
+          actor,
+          (await db.tenantQuery(actor.tenantId, templateQuery(db.kysely, actor.tenantId, params.id)))[0],
+        ),
+      ),
   );
 
   app.patch(
@@ -203,9 +208,10 @@ export async function vouchersRoutes(app: RouteApp, deps: AppDeps): Promise<void
     },
     async ({ actor, query }) => {
       const limit = pageLimit(query.limit ?? MAX_PAGE);
-      const rows = await db.tenantTx(actor.tenantId, (trx) =>
-        quotasOf(
-          trx,
+      const rows = await db.tenantQuery(
+        actor.tenantId,
+        quotasQuery(
+          db.kysely,
           actor,
           { resellerId: query.reseller_id },
           { limit: limit + 1, startingAfter: query.starting_after },
@@ -227,8 +233,7 @@ export async function vouchersRoutes(app: RouteApp, deps: AppDeps): Promise<void
         response: { 200: listOf(QuotaChange), ...errorResponses() },
       },
     },
-    async ({ actor, params, query }) =>
-      db.tenantTx(actor.tenantId, (trx) => listQuotaChanges(trx, actor, params.id, query)),
+    async ({ actor, params, query }) => listQuotaChanges(db, actor, params.id, query),
   );
 
   valueRoute(app, deps, {
