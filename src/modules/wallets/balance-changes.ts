@@ -1,4 +1,6 @@
+import type { QueryCreator } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { type ExportFormat, exportTable } from "../../platform/files/export-table.js";
 import { WalletsError } from "./wallets.errors.js";
 import type { ChangeKind, ChangeRow, WalletAccount } from "./wallets.repository.js";
@@ -47,7 +49,12 @@ export async function listChanges(
 
 /** Cumulative rewards a member received, per account and source. */
 export async function rewardTotals(trx: Tx, tenantId: string, memberId: string) {
-  const rows = await trx
+  return rewardTotalsOf(await rewardTotalsQuery(trx, tenantId, memberId).execute());
+}
+
+/** What `rewardTotals` reads, as a query for a transaction or for `Database.tenantQueries`. */
+export function rewardTotalsQuery(qc: QueryCreator<DB>, tenantId: string, memberId: string) {
+  return qc
     .selectFrom("wallet_changes")
     .select([
       "account",
@@ -61,8 +68,18 @@ export async function rewardTotals(trx: Tx, tenantId: string, memberId: string) 
     .where("kind", "=", "reward")
     .groupBy(["account", "source", "asset"])
     .orderBy("account")
-    .orderBy("source")
-    .execute();
+    .orderBy("source");
+}
+
+export function rewardTotalsOf(
+  rows: readonly {
+    account: WalletAccount;
+    source: string | null;
+    asset: string;
+    total: string;
+    count: string;
+  }[],
+) {
   return rows.map((r) => ({
     account: r.account,
     source: r.source ?? "manual",

@@ -5,8 +5,14 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
-import { findVisibleMember } from "../members/index.js";
-import { exportChanges, listChanges, MAX_EXPORT_ROWS, rewardTotals } from "./balance-changes.js";
+import { findVisibleMember, visibleMemberOf, visibleMemberQueries } from "../members/index.js";
+import {
+  exportChanges,
+  listChanges,
+  MAX_EXPORT_ROWS,
+  rewardTotalsOf,
+  rewardTotalsQuery,
+} from "./balance-changes.js";
 import { changePoints } from "./change-points.js";
 import { dailyTotals } from "./daily-totals.js";
 import { exchangePoints } from "./exchange-points.js";
@@ -27,7 +33,7 @@ import {
   settingsView,
 } from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
-import { readSettings } from "./wallets.repository.js";
+import { readSettings, settingsOfRows, settingsQueries } from "./wallets.repository.js";
 import {
   Balance,
   Change,
@@ -210,17 +216,23 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: RewardTotals, ...errorResponses() },
       },
     },
-    async ({ actor, params }) =>
-      read(actor.tenantId, async (trx) => {
-        await findVisibleMember(trx, actor, params.id);
-        const hidden = await balanceHiddenFrom(trx, actor, deps.clock.now());
-        const totals = await rewardTotals(trx, actor.tenantId, params.id);
-        return {
-          object: "reward_totals" as const,
-          member_id: params.id,
-          data: hidden ? totals.filter((t) => t.account !== "balance") : totals,
-        };
-      }),
+    async ({ actor, params }) => {
+      const [members, unitPaths, stored, defaults, rewards] = await db.tenantQueries(actor.tenantId, [
+        ...visibleMemberQueries(db.kysely, actor.tenantId, params.id),
+        ...settingsQueries(db.kysely, actor.tenantId),
+        rewardTotalsQuery(db.kysely, actor.tenantId, params.id),
+      ] as const);
+      visibleMemberOf(actor, params.id, members, unitPaths);
+      const hidden =
+        actor.type === "member" &&
+        settingsOfRows(actor.tenantId, stored, defaults, deps.clock.now()).hide_balance_in_member_center;
+      const totals = rewardTotalsOf(rewards);
+      return {
+        object: "reward_totals" as const,
+        member_id: params.id,
+        data: hidden ? totals.filter((t) => t.account !== "balance") : totals,
+      };
+    },
   );
 
   valueRoute(app, deps, {
