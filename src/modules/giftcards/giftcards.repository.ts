@@ -1,6 +1,6 @@
-import { type ColumnType, type Selectable, sql, type Updateable } from "kysely";
+import { type ColumnType, type QueryCreator, type Selectable, sql, type Updateable } from "kysely";
 import type { Tx } from "../../db/database.js";
-import type { Json, JsonDefault, Timestamp } from "../../db/schema.js";
+import type { DB, Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import type { MemberImageLookup } from "../../platform/files/member-images.js";
 import type { ProviderRefundLog, RefundRecord } from "../../platform/http/record-refund.js";
@@ -343,7 +343,17 @@ export async function listPlans(
   filters: PlanFilters,
   page: { limit: number; startingAfter?: string },
 ): Promise<PlanRow[]> {
-  let query = trx.selectFrom("gift_card_plans").selectAll().where("tenant_id", "=", actor.tenantId);
+  return (await planPageQuery(trx, actor, filters, page).execute()) as PlanRow[];
+}
+
+/** What `listPlans` reads, as a query for a transaction or for `Database.tenantQuery`. */
+export function planPageQuery(
+  qc: QueryCreator<DB>,
+  actor: Actor,
+  filters: PlanFilters,
+  page: { limit: number; startingAfter?: string },
+) {
+  let query = qc.selectFrom("gift_card_plans").selectAll().where("tenant_id", "=", actor.tenantId);
   if (actor.orgUnitId && actor.orgUnitPath)
     query = query.where(admitsUnit(actor.orgUnitId, actor.orgUnitPath));
   if (filters.status) query = query.where("status", "=", filters.status);
@@ -351,7 +361,7 @@ export async function listPlans(
   if (filters.channel)
     query = query.where(sql<boolean>`channels @> ${JSON.stringify([filters.channel])}::jsonb`);
   if (page.startingAfter) query = query.where("id", ">", page.startingAfter);
-  return (await query.orderBy("id").limit(page.limit).execute()) as PlanRow[];
+  return query.orderBy("id").limit(page.limit);
 }
 
 /** Whether an active plan sold online (what GET /v1/gift-card-plans lists to a member) shows the image as its design. */

@@ -6,7 +6,7 @@ import { storeInScope } from "../catalog/index.js";
 import { copyPlan } from "./copy-plan.js";
 import { createPlan } from "./create-plan.js";
 import { GiftcardsError } from "./giftcards.errors.js";
-import { CARD_TYPES, findPlan, listPlans, PLAN_STATUSES } from "./giftcards.repository.js";
+import { CARD_TYPES, findPlan, PLAN_STATUSES, type PlanRow, planPageQuery } from "./giftcards.repository.js";
 import { CopyPlanBody, CreatePlanBody, Plan, serializePlan, UpdatePlanBody } from "./plans.schemas.js";
 import { setPlanStatus } from "./set-plan-status.js";
 import { updatePlan } from "./update-plan.js";
@@ -64,9 +64,10 @@ export function planRoutes(app: RouteApp, deps: AppDeps): void {
       // A member buys only online (POST /v1/members/{id}/gift-card-purchases): it sees what is on sale there.
       const filters =
         actor.type === "member" ? { ...rest, status: "active" as const, channel: "ONLINE" as const } : rest;
-      const rows = await db.tenantTx(actor.tenantId, (trx) =>
-        listPlans(trx, actor, filters, { limit: limit + 1, startingAfter: starting_after }),
-      );
+      const rows = (await db.tenantQuery(
+        actor.tenantId,
+        planPageQuery(db.kysely, actor, filters, { limit: limit + 1, startingAfter: starting_after }),
+      )) as PlanRow[];
       return toPage(rows, limit, serializePlan);
     },
   );
