@@ -1,5 +1,6 @@
-import type { Selectable } from "kysely";
+import type { QueryCreator, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 
 export interface MemberCenterSettingsTable {
   tenant_id: string;
@@ -39,11 +40,19 @@ export interface Look {
 
 /** The tenant's logo and colour as stored (none until a manager sets them). */
 export async function readLook(trx: Tx, tenantId: string): Promise<Look> {
-  const row = await trx
+  return lookOf(await lookQuery(trx, tenantId).execute());
+}
+
+/** What `readLook` reads, as a query for a transaction or for `Database.tenantQuery`. */
+export function lookQuery(qc: QueryCreator<DB>, tenantId: string) {
+  return qc
     .selectFrom("member_center_settings")
     .select(["brand_color", "logo_url"])
-    .where("tenant_id", "=", tenantId)
-    .executeTakeFirst();
+    .where("tenant_id", "=", tenantId);
+}
+
+export function lookOf(rows: readonly { brand_color: string | null; logo_url: string | null }[]): Look {
+  const row = rows[0];
   return { brandColor: row?.brand_color ?? null, logoUrl: row?.logo_url ?? null };
 }
 

@@ -5,7 +5,7 @@ import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { realNow } from "../../shared/clock.js";
 import { DomainError } from "../../shared/errors.js";
 import { createLink } from "./create-link.js";
-import { readLook } from "./membercenter.repository.js";
+import { lookOf, lookQuery } from "./membercenter.repository.js";
 import {
   Branding,
   Link,
@@ -159,7 +159,7 @@ export async function memberCenterRoutes(app: RouteApp, deps: AppDeps): Promise<
       },
     },
     async ({ actor }) =>
-      serializeSettings(await db.tenantTx(actor.tenantId, (trx) => readLook(trx, actor.tenantId))),
+      serializeSettings(lookOf(await db.tenantQuery(actor.tenantId, lookQuery(db.kysely, actor.tenantId)))),
   );
 
   valueRoute(app, deps, {
