@@ -1,7 +1,13 @@
-import type { Tx } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { findVisibleMember, loadMemberFacts } from "../members/index.js";
-import { memberCenterWallet, readMemberPoints } from "../wallets/index.js";
+import {
+  catalogOf,
+  catalogQueries,
+  factsOf,
+  visibleMemberOf,
+  visibleMemberQueries,
+} from "../members/index.js";
+import { memberCenterWallet, pointsLotsOf, pointsLotsQuery } from "../wallets/index.js";
 import { MemberCenterError } from "./membercenter.errors.js";
 import { readLook, readTenant } from "./membercenter.repository.js";
 
@@ -27,21 +33,29 @@ export async function brandingView(trx: Tx, tenantId: string, now: Date) {
 }
 
 /** The signed-in member's card and points (the balance has its own endpoint, which may refuse). */
-export async function meView(trx: Tx, actor: Actor, now: Date) {
+export async function meView(db: Database, actor: Actor, now: Date) {
   const memberId = actor.memberId;
   if (!memberId) throw new MemberCenterError("forbidden", "This endpoint is for member tokens only");
-  const member = await findVisibleMember(trx, actor, memberId);
-  const facts = await loadMemberFacts(trx, actor.tenantId, memberId);
-  const points = await readMemberPoints(trx, actor.tenantId, memberId, now);
+  const tenantId = actor.tenantId;
+  const [members, unitPaths, points, referralPoints, ...catalogRows] = await db.tenantQueries(tenantId, [
+    ...visibleMemberQueries(db.kysely, tenantId, memberId),
+    pointsLotsQuery(db.kysely, tenantId, memberId, "points", now),
+    pointsLotsQuery(db.kysely, tenantId, memberId, "referral_points", now),
+    ...catalogQueries(db.kysely, tenantId),
+  ] as const);
+  const member = visibleMemberOf(actor, memberId, members, unitPaths);
+  const facts = factsOf(member, catalogOf(catalogRows));
+  const sum = (rows: Parameters<typeof pointsLotsOf>[0]) =>
+    pointsLotsOf(rows).reduce((s, l) => s + l.balance, 0);
   return {
     object: "member_center_member" as const,
     member_id: member.id,
     name: member.name,
-    card_plan: facts?.cardPlan ?? null,
-    tier: facts?.tier ?? null,
+    card_plan: facts.cardPlan ?? null,
+    tier: facts.tier ?? null,
     card_number: member.card_number,
     card_expires_at: member.card_expires_at?.toISOString() ?? null,
-    points: points.points,
-    referral_points: points.referralPoints,
+    points: sum(points),
+    referral_points: sum(referralPoints),
   };
 }

@@ -144,7 +144,7 @@ export async function memberCenterRoutes(app: RouteApp, deps: AppDeps): Promise<
         response: { 200: Me, ...errorResponses() },
       },
     },
-    async ({ actor }) => db.tenantTx(actor.tenantId, (trx) => meView(trx, actor, clock.now())),
+    async ({ actor }) => meView(db, actor, clock.now()),
   );
 
   app.get(

@@ -34,6 +34,7 @@ export {
   visibleMemberQueries,
 } from "./member-access.js";
 export type { MemberRow, MemberStatus, TierChangeReason } from "./members.repository.js";
+export { catalogOf, catalogQueries, factsOf } from "./members.repository.js";
 export { moveStudentLabels, type StudentLabels, setStudentStatus } from "./student-status.js";
 
 /** What audience rules look at, for one member; undefined when there is no such member. */

@@ -107,6 +107,8 @@ export {
   accountIds as walletAccountIds,
   type MemberBalance,
   memberBalance,
+  pointsLotsOf,
+  pointsLotsQuery,
   readMemberBalance,
 } from "./wallets.ledger.js";
 export { REWARD_SOURCES, type RewardSource, WALLETS_EXPIRY_JOB } from "./wallets.repository.js";
