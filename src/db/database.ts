@@ -677,23 +677,22 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
       // BEGIN goes with the first statement (DEFERRED_BEGIN).
       quoteLiteral(tenantId); // refuses an id it could not send, before anything runs
       await sql.raw(DEFERRED_BEGIN + tenantId).execute(connection);
+      const rollBack = () =>
+        sql
+          .raw("rollback")
+          .execute(connection)
+          .catch(() => {});
       let result: Awaited<ReturnType<typeof fn>>;
       try {
         result = await fn(connection as unknown as Tx);
       } catch (error) {
-        await sql
-          .raw("rollback")
-          .execute(connection)
-          .catch(() => {});
+        await rollBack();
         throw error;
       }
       try {
         await sql.raw("commit").execute(connection);
       } catch (error) {
-        await sql
-          .raw("rollback")
-          .execute(connection)
-          .catch(() => {});
+        await rollBack();
         throw error;
       }
       return result;

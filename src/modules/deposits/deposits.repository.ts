@@ -1,5 +1,5 @@
 import type { ColumnType, QueryCreator, Selectable } from "kysely";
-import type { Tx } from "../../db/database.js";
+import type { Database, Tx } from "../../db/database.js";
 import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
@@ -481,6 +481,22 @@ export function accountRecordsQuery<T extends AccountRecordTable>(
     .orderBy("id", "desc")
     .limit(pageLimit(query.limit) + 1)
     .$castTo<Selectable<DB[T]>>();
+}
+
+/** A page of one account's records, read with the account in one round trip; the account's scope checked. */
+export async function accountRecordsPage<T extends AccountRecordTable>(
+  db: Database,
+  actor: Actor,
+  accountId: string,
+  table: T,
+  query: { limit?: number; starting_after?: string; status?: string },
+) {
+  const [[account], rows] = await db.tenantQueries(actor.tenantId, [
+    scopedAccountQuery(db.kysely, actor.tenantId, accountId),
+    accountRecordsQuery(db.kysely, actor.tenantId, accountId, table, query),
+  ] as const);
+  accountInScope(actor, account);
+  return rows;
 }
 
 /** An unmatched bank record, locked before it is matched or returned. */

@@ -18,12 +18,10 @@ import { depositDeskRoutes } from "./deposit-desk.routes.js";
 import { accountView, listAccounts, listBankRecords, showAccount } from "./deposit-views.js";
 import { deliverAfterCommit, deliverNotices } from "./deposits.notices.js";
 import {
-  accountInScope,
-  accountRecordsQuery,
+  accountRecordsPage,
   assertPlatform,
   BANK_RECORD_STATUSES,
   loadSettings,
-  scopedAccountQuery,
   settingsOrDefault,
   settingsQuery,
   TOPUP_STATUSES,
@@ -258,11 +256,7 @@ export async function depositsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       },
     },
     async ({ actor, params, query }) => {
-      const [[account], rows] = await db.tenantQueries(actor.tenantId, [
-        scopedAccountQuery(db.kysely, actor.tenantId, params.id),
-        accountRecordsQuery(db.kysely, actor.tenantId, params.id, "deposit_topups", query),
-      ] as const);
-      accountInScope(actor, account);
+      const rows = await accountRecordsPage(db, actor, params.id, "deposit_topups", query);
       return toPage(rows, pageLimit(query.limit), serializeTopup);
     },
   );

@@ -13,14 +13,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { invoiceNetAllowed, MAX_MAIL_ADDRESSES } from "./deposit-rules.js";
-import {
-  accountInScope,
-  accountRecordsQuery,
-  INVOICE_STATUSES,
-  loadAccount,
-  readSettings,
-  scopedAccountQuery,
-} from "./deposits.repository.js";
+import { accountRecordsPage, INVOICE_STATUSES, loadAccount, readSettings } from "./deposits.repository.js";
 import { Entry, serializeEntry } from "./deposits.serialize.js";
 import {
   addAddress,
@@ -363,11 +356,7 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       },
     },
     async ({ actor, params, query }) => {
-      const [[account], rows] = await db.tenantQueries(actor.tenantId, [
-        scopedAccountQuery(db.kysely, actor.tenantId, params.id),
-        accountRecordsQuery(db.kysely, actor.tenantId, params.id, "deposit_invoice_requests", query),
-      ] as const);
-      accountInScope(actor, account);
+      const rows = await accountRecordsPage(db, actor, params.id, "deposit_invoice_requests", query);
       return toPage(rows, pageLimit(query.limit), serializeRequest);
     },
   );
