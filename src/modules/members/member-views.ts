@@ -10,9 +10,23 @@ import {
 import { type AudienceRule, audienceMatches, loadTierCatalog, validateAudienceRule } from "./audience.js";
 import { findVisibleMember, visibleMemberOf, visibleMemberQueries } from "./member-access.js";
 import { MembersError } from "./members.errors.js";
-import { catalogOf, catalogQueries, factsOf, type LabelRow, loadCatalog } from "./members.repository.js";
+import {
+  type Catalog,
+  catalogOf,
+  catalogQueries,
+  factsOf,
+  type LabelRow,
+  loadCatalog,
+} from "./members.repository.js";
 import { serializeMember, serializePlan, serializeTierChange } from "./members.schemas.js";
-import { type MemberFilter, searchMembers } from "./search-members.js";
+import {
+  assertListableCursor,
+  filterNeedsCatalog,
+  type ListedMember,
+  listableQuery,
+  type MemberFilter,
+  searchMembersQuery,
+} from "./search-members.js";
 
 /**
  * Read views: they check what the actor may see, and neither write nor lock. Those whose
@@ -52,10 +66,36 @@ export async function listLabels<T>(
 }
 
 /** Members matching the search, with their plan, tier, groups and tags. */
-export async function findMembers(trx: Tx, actor: Actor, filter: MemberFilter & PageParams) {
+/**
+ * A page of members: in one round trip, with the catalog read beside the search; in two when
+ * the filter names plans, tiers, groups or tags, whose ids the search needs first.
+ */
+export async function findMembers(db: Database, actor: Actor, filter: MemberFilter & PageParams) {
   const limit = pageLimit(filter.limit);
-  const catalog = await loadCatalog(trx, actor.tenantId);
-  const rows = await searchMembers(trx, actor, catalog, filter, limit);
+  const { tenantId } = actor;
+  const cursor = filter.sort && filter.starting_after !== undefined ? filter.starting_after : undefined;
+  // A query that finds nothing when there is no cursor to check keeps the tuple's shape.
+  const listable = listableQuery(db.kysely, actor, cursor ?? "");
+  let catalog: Catalog;
+  let rows: ListedMember[];
+  let listed: unknown[] | undefined;
+  if (filterNeedsCatalog(filter)) {
+    catalog = catalogOf(await db.tenantQueries(tenantId, catalogQueries(db.kysely, tenantId)));
+    [rows, listed] = await db.tenantQueries(tenantId, [
+      searchMembersQuery(db.kysely, actor, catalog, filter, limit),
+      listable,
+    ] as const);
+  } else {
+    const [plans, tiers, groups, tags, found, cursorRows] = await db.tenantQueries(tenantId, [
+      ...catalogQueries(db.kysely, tenantId),
+      searchMembersQuery(db.kysely, actor, undefined, filter, limit),
+      listable,
+    ] as const);
+    catalog = catalogOf([plans, tiers, groups, tags]);
+    rows = found;
+    listed = cursorRows;
+  }
+  assertListableCursor(filter, cursor === undefined ? undefined : listed);
   return toPage(rows, limit, (r) => ({
     ...serializeMember(r, catalog),
     balance: {

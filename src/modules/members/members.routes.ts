@@ -235,7 +235,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: listOf(Member), ...errorResponses() },
       },
     },
-    async ({ actor, query }) => db.tenantTx(actor.tenantId, (trx) => findMembers(trx, actor, query)),
+    async ({ actor, query }) => findMembers(db, actor, query),
   );
 
   app.get(

@@ -1,5 +1,5 @@
-import { sql } from "kysely";
-import type { Tx } from "../../db/database.js";
+import { type QueryCreator, sql } from "kysely";
+import type { DB } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { escapeLike, subtreePattern } from "../../platform/org/org-units.js";
 import { normalizePhone, PHONE_TYPED } from "../../shared/phone.js";
@@ -32,16 +32,29 @@ export interface MemberFilter {
 /** A member row with its balance parts (minor units, posted). */
 export type ListedMember = MemberRow & { balance_principal: number; balance_bonus: number };
 
-/** Members matching every given filter, in id order (cursor), at most `limit` (+1 to tell has_more). */
-export async function searchMembers(
-  trx: Tx,
+/** Whether the filter names card plans, tiers, groups or tags, which the catalog turns into ids. */
+export function filterNeedsCatalog(filter: MemberFilter): boolean {
+  return Boolean(filter.card_plan || filter.tier || filter.min_tier || filter.group || filter.tag);
+}
+
+/**
+ * The query of the members matching every given filter, in id order (cursor), at most `limit`
+ * (+1 to tell has_more); `catalog` is needed only when `filterNeedsCatalog`. A cursor of a
+ * list sorted by balance must be a member the caller can list: `listableQuery` says so.
+ */
+export function searchMembersQuery(
+  qc: QueryCreator<DB>,
   actor: Actor,
-  catalog: Catalog,
+  catalog: Catalog | undefined,
   filter: MemberFilter,
   limit: number,
-): Promise<ListedMember[]> {
+) {
   const tenantId = actor.tenantId;
-  let query = trx.selectFrom("members").selectAll("members").where("members.tenant_id", "=", tenantId);
+  const catalogOfFilter = () => {
+    if (!catalog) throw new Error("a member filter by code needs the catalog");
+    return catalog;
+  };
+  let query = qc.selectFrom("members").selectAll("members").where("members.tenant_id", "=", tenantId);
   if (actor.orgUnitPath) {
     query = query
       .innerJoin("org_units", (j) =>
@@ -69,29 +82,29 @@ export async function searchMembers(
   if (filter.name) query = query.where("members.name", "ilike", `%${escapeLike(filter.name)}%`);
   if (filter.phone) query = query.where("members.phone", "=", normalizePhone(filter.phone));
   if (filter.card_plan) {
-    const plan = findByCode(catalog.plans, filter.card_plan);
+    const plan = findByCode(catalogOfFilter().plans, filter.card_plan);
     query = plan ? query.where("members.card_plan_id", "=", plan.id) : none();
   }
   if (filter.tier) {
-    const tier = findByCode(catalog.tiers, filter.tier);
+    const tier = findByCode(catalogOfFilter().tiers, filter.tier);
     query = tier ? query.where("members.tier_id", "=", tier.id) : none();
   }
   if (filter.min_tier) {
-    const tier = findByCode(catalog.tiers, filter.min_tier);
+    const tier = findByCode(catalogOfFilter().tiers, filter.min_tier);
     if (!tier) query = none();
     else {
-      const ids = [...catalog.tiers.values()]
+      const ids = [...catalogOfFilter().tiers.values()]
         .filter((t) => t.card_plan_id === tier.card_plan_id && t.rank >= tier.rank)
         .map((t) => t.id);
       query = query.where("members.tier_id", "in", ids);
     }
   }
   if (filter.group) {
-    const group = findByCode(catalog.groups, filter.group);
+    const group = findByCode(catalogOfFilter().groups, filter.group);
     query = group ? query.where(sql<boolean>`members.group_ids @> array[${group.id}]::text[]`) : none();
   }
   if (filter.tag) {
-    const tag = findByCode(catalog.tags, filter.tag);
+    const tag = findByCode(catalogOfFilter().tags, filter.tag);
     query = tag ? query.where(sql<boolean>`members.tag_ids @> array[${tag.id}]::text[]`) : none();
   }
   if (filter.status) query = query.where("members.status", "=", filter.status);
@@ -131,18 +144,11 @@ export async function searchMembers(
     return paged
       .orderBy("members.id")
       .limit(limit + 1)
-      .execute() as Promise<ListedMember[]>;
+      .$castTo<ListedMember>();
   }
   // (balance, id) keyset: the cursor member's balance is read as it is now, like its id.
   const desc = filter.sort === "balance_desc";
   const after = filter.starting_after;
-  // The page answers whose balance lies beyond the cursor's: a cursor the caller could not list
-  // would tell it that member's balance.
-  if (after !== undefined && !(await listable(trx, actor, after))) {
-    throw new MembersError("validation_failed", "starting_after must be a member of this list", {
-      errors: [{ field: "/querystring/starting_after", message: "is not a member you can list" }],
-    });
-  }
   const paged = after
     ? withBalances.where(
         sql<boolean>`(${balance}, members.id) ${sql.raw(desc ? "<" : ">")} (${balanceOf("total", after)}, ${after})`,
@@ -152,12 +158,25 @@ export async function searchMembers(
     .orderBy(balance, desc ? "desc" : "asc")
     .orderBy("members.id", desc ? "desc" : "asc")
     .limit(limit + 1)
-    .execute() as Promise<ListedMember[]>;
+    .$castTo<ListedMember>();
 }
 
-/** Whether the member exists and lies in the actor's scope (as the list itself scopes members). */
-async function listable(trx: Tx, actor: Actor, memberId: string): Promise<boolean> {
-  let query = trx
+/**
+ * The page of a list sorted by balance answers whose balance lies beyond the cursor's: a
+ * cursor the caller could not list would tell it that member's balance. Refuses one that
+ * `listableQuery` did not find.
+ */
+export function assertListableCursor(filter: MemberFilter, listed: readonly unknown[] | undefined): void {
+  if (filter.sort && filter.starting_after !== undefined && listed?.length === 0) {
+    throw new MembersError("validation_failed", "starting_after must be a member of this list", {
+      errors: [{ field: "/querystring/starting_after", message: "is not a member you can list" }],
+    });
+  }
+}
+
+/** The member, if it exists and lies in the actor's scope (as the list itself scopes members). */
+export function listableQuery(qc: QueryCreator<DB>, actor: Actor, memberId: string) {
+  let query = qc
     .selectFrom("members")
     .select("members.id")
     .where("members.tenant_id", "=", actor.tenantId)
@@ -171,5 +190,5 @@ async function listable(trx: Tx, actor: Actor, memberId: string): Promise<boolea
       )
       .where("org_units.path", "like", subtreePattern(actor.orgUnitPath));
   }
-  return (await query.executeTakeFirst()) !== undefined;
+  return query;
 }
