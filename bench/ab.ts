@@ -6,7 +6,7 @@
  * show a change of a few per cent, and this can.
  *
  *   npx tsx bench/ab.ts --base <git ref> [--rounds 6] [--seconds 8] [--clients 32]
- *     [--route transfer|hot|uniform|account|tenant|balance|topup|quote]
+ *     [--route transfer|hot|uniform|account|tenant|members|balance|topup|quote]
  *     [--base-node-flags "…"] [--node-flags "…"] [--base-over-tcp] [--base-env K=V …] [--env K=V …]
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
@@ -96,6 +96,8 @@ const ROUTES = {
    * own, then its transfers); the member is made once the tenant is set up.
    */
   topup: { method: "POST", path: "/v1/members/{member}/top-ups", body: JSON.stringify({ amount: 1 }) },
+  /** The console's member list (with the tenant's plans, tiers, groups and tags). */
+  members: { method: "GET", path: "/v1/members?limit=20", body: undefined },
   /** What a till asks most: a member's balance and points (settings, member, accounts, lots). */
   balance: { method: "GET", path: "/v1/members/{member}/balance", body: undefined },
   /** The checkout bench's quote (bench/quote-setup.ts); its body is made once the tenant is set up. */
@@ -116,7 +118,7 @@ if (
   !headEnv
 ) {
   process.stderr.write(
-    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|hot|uniform|account|tenant|balance|topup|quote] [--base-env K=V] [--env K=V]\n",
+    "usage: npx tsx bench/ab.ts --base <git ref> [--rounds 1..50] [--seconds 1..120] [--clients 1..512] [--route transfer|hot|uniform|account|tenant|members|balance|topup|quote] [--base-env K=V] [--env K=V]\n",
   );
   process.exit(2);
 }
