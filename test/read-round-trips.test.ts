@@ -6,36 +6,25 @@ let t: TestApp;
 let tenant: TestTenant;
 let memberId: string;
 
+/** A POST the set-up needs, which must be created (201): its answer's id. */
+async function created(url: string, payload: object): Promise<string> {
+  const answer = await t.app.inject({ method: "POST", url, headers: tenant.auth, payload });
+  expect(answer.statusCode, answer.body).toBe(201);
+  return json<{ id: string }>(answer).id;
+}
+
 beforeAll(async () => {
   t = await createTestApp();
   tenant = await createTestTenant(t);
-  const plan = await t.app.inject({
-    method: "POST",
-    url: "/v1/card-plans",
-    headers: tenant.auth,
-    payload: {
-      code: "standard",
-      name: "Standard",
-      validity: { kind: "relative", days: 365 },
-      tiers: [{ code: "gold", name: "Gold", rank: 1 }],
-    },
+  const tiers = [{ code: "gold", name: "Gold", rank: 1 }];
+  await created("/v1/card-plans", {
+    code: "club",
+    name: "Club",
+    validity: { kind: "relative", days: 365 },
+    tiers,
   });
-  expect(plan.statusCode, plan.body).toBe(201);
-  const member = await t.app.inject({
-    method: "POST",
-    url: "/v1/members",
-    headers: tenant.auth,
-    payload: { name: "Reader", tier: "gold" },
-  });
-  expect(member.statusCode, member.body).toBe(201);
-  memberId = json<{ id: string }>(member).id;
-  const topUp = await t.app.inject({
-    method: "POST",
-    url: `/v1/members/${memberId}/top-ups`,
-    headers: tenant.auth,
-    payload: { amount: 500 },
-  });
-  expect(topUp.statusCode, topUp.body).toBe(201);
+  memberId = await created("/v1/members", { name: "Reader", tier: "gold" });
+  await created(`/v1/members/${memberId}/top-ups`, { amount: 500 });
 });
 afterAll(async () => t?.close());
 
