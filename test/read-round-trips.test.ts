@@ -52,6 +52,13 @@ describe("reads a till and the console make most", () => {
     expect(await fewestTrips(`/v1/members/${memberId}`, "/v1/members/:id")).toBe(1);
     expect(await fewestTrips(`/v1/members/${memberId}/balance`, "/v1/members/:id/balance")).toBe(1);
     expect(await fewestTrips("/v1/members?q=Rea", "/v1/members")).toBe(1);
+    expect(await fewestTrips("/v1/org-units", "/v1/org-units")).toBe(1);
+    const [root] = json<{ data: { id: string }[] }>(
+      await t.app.inject({ url: "/v1/org-units", headers: tenant.auth }),
+    ).data;
+    expect(
+      await fewestTrips(`/v1/org-units?subtree_of=${root!.id}&parent_id=${root!.id}`, "/v1/org-units"),
+    ).toBe(1);
     // The tier's id comes from the catalog, read first.
     expect(await fewestTrips("/v1/members?tier=gold", "/v1/members")).toBe(2);
     const listed = await t.app.inject({ url: "/v1/members?tier=gold", headers: tenant.auth });

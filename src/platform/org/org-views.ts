@@ -1,35 +1,51 @@
 import { type QueryCreator, sql } from "kysely";
-import type { Tx } from "../../db/database.js";
+import type { Database } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import type { Actor } from "../auth/actor.js";
-import { type PageParams, pageQuery } from "../http/pagination.js";
+import { type PageParams, pageOfRows, pageRowsQuery } from "../http/pagination.js";
 import { serializeUnit } from "./org.schemas.js";
 import {
   ORG_UNIT_COLUMNS,
   type OrgUnitKind,
   type OrgUnitRow,
-  orgUnitInScope,
+  scopedOrgUnit,
   subtreePattern,
 } from "./org-units.js";
 
-/** Org units in the actor's scope: a parent's children, a subtree, or all. */
+/**
+ * Org units in the actor's scope: a parent's children, a subtree, or all, in one round trip.
+ * The named parent and subtree top are read beside the page and checked as `orgUnitInScope`
+ * checks them; the page finds the subtree by its top's path in the same snapshot.
+ */
 export async function listOrgUnits(
-  trx: Tx,
+  db: Database,
   actor: Actor,
   q: PageParams & { parent_id?: string; subtree_of?: string; kind?: OrgUnitKind },
 ) {
-  let query = trx.selectFrom("org_units").select(ORG_UNIT_COLUMNS).where("tenant_id", "=", actor.tenantId);
+  const tenantId = actor.tenantId;
+  let query = db.kysely.selectFrom("org_units").select(ORG_UNIT_COLUMNS).where("tenant_id", "=", tenantId);
   if (actor.orgUnitPath) query = query.where("path", "like", subtreePattern(actor.orgUnitPath));
   if (q.subtree_of) {
-    const top = await orgUnitInScope(trx, actor, q.subtree_of);
-    query = query.where("path", "like", subtreePattern(top.path));
+    const topPath = sql<string>`(select top.path from org_units top where top.tenant_id = ${tenantId} and top.id = ${q.subtree_of})`;
+    query = query.where(sql<boolean>`starts_with(path, ${topPath})`);
   }
-  if (q.parent_id) {
-    await orgUnitInScope(trx, actor, q.parent_id);
-    query = query.where("parent_id", "=", q.parent_id);
-  }
+  if (q.parent_id) query = query.where("parent_id", "=", q.parent_id);
   if (q.kind) query = query.where("kind", "=", q.kind);
-  return pageQuery(query, q, (row) => serializeUnit(row as OrgUnitRow));
+  const named = [q.subtree_of, q.parent_id].filter((id): id is string => id !== undefined);
+  const [units, rows] = await db.tenantQueries(tenantId, [
+    db.kysely
+      .selectFrom("org_units")
+      .select(["id", "path"])
+      .where("tenant_id", "=", tenantId)
+      .where("id", "in", named.length > 0 ? named : [""]),
+    pageRowsQuery(query, q),
+  ] as const);
+  for (const id of named)
+    scopedOrgUnit(
+      units.find((unit) => unit.id === id),
+      actor,
+    );
+  return pageOfRows(rows, q, (row) => serializeUnit(row as OrgUnitRow));
 }
 
 /** Store groups in the actor's scope, optionally those holding one store (see `pageRowsQuery`). */

@@ -72,7 +72,7 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         response: { 200: listOf(OrgUnit), ...errorResponses() },
       },
     },
-    async ({ actor, query }) => db.tenantTx(actor.tenantId, (trx) => listOrgUnits(trx, actor, query)),
+    async ({ actor, query }) => listOrgUnits(db, actor, query),
   );
 
   app.get(
