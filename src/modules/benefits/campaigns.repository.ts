@@ -59,8 +59,8 @@ export interface CampaignFilter {
   member_exclusive?: boolean;
 }
 
-export function campaignQuery(trx: Tx, tenantId: string, f: CampaignFilter) {
-  let q = trx.selectFrom("benefit_campaigns").selectAll().where("tenant_id", "=", tenantId);
+export function campaignQuery(qc: QueryCreator<DB>, tenantId: string, f: CampaignFilter) {
+  let q = qc.selectFrom("benefit_campaigns").selectAll().where("tenant_id", "=", tenantId);
   if (f.name) q = q.where("name", "ilike", `%${escapeLike(f.name)}%`);
   if (f.kind) q = q.where("kind", "=", f.kind);
   if (f.member_exclusive !== undefined) q = q.where("member_exclusive", "=", f.member_exclusive);

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import { pageQuery } from "../../platform/http/pagination.js";
+import { tenantPage } from "../../platform/http/pagination.js";
 import {
   errorResponses,
   IdParam,
@@ -120,9 +120,7 @@ export async function campaignsRoutes(app: RouteApp, deps: AppDeps): Promise<voi
       },
     },
     async ({ actor, query }) =>
-      db.tenantTx(actor.tenantId, (trx) =>
-        pageQuery(campaignQuery(trx, actor.tenantId, query), query, serialize),
-      ),
+      tenantPage(db, actor.tenantId, campaignQuery(db.kysely, actor.tenantId, query), query, serialize),
   );
 
   app.get(

@@ -1,6 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, RouteApp } from "../../app-types.js";
-import { pageQuery } from "../../platform/http/pagination.js";
+import { tenantPage } from "../../platform/http/pagination.js";
 import { errorResponses, ListQuery, listOf, Obj, StringEnum } from "../../platform/http/schemas.js";
 import {
   INVOICE_STATUSES,
@@ -35,45 +35,40 @@ export async function depositDeskRoutes(app: RouteApp, deps: AppDeps): Promise<v
         response: { 200: listOf(Withdrawal), ...errorResponses() },
       },
     },
-    async ({ actor, query: q }) =>
-      db.tenantTx(actor.tenantId, (trx) => {
-        let rows = trx
-          .selectFrom("deposit_withdrawals as w")
-          .innerJoin("deposit_accounts as a", (j) =>
-            j.onRef("a.tenant_id", "=", "w.tenant_id").onRef("a.id", "=", "w.account_id"),
-          )
-          .leftJoin("deposit_bank_bindings as b", (j) =>
-            j.onRef("b.tenant_id", "=", "a.tenant_id").onRef("b.merchant_id", "=", "a.merchant_id"),
-          )
-          .selectAll("w")
-          .select([
-            "b.company_name",
-            "b.bank_name",
-            "b.branch",
-            "b.account_number",
-            "b.status as bank_status",
-          ])
-          .where("w.tenant_id", "=", actor.tenantId);
-        if (q.status) rows = rows.where("w.status", "=", q.status);
-        return pageQuery(
-          rows,
-          q,
-          (r) =>
-            serializeWithdrawal(
-              r,
-              r.company_name === null
-                ? undefined
-                : {
-                    company_name: r.company_name,
-                    bank_name: r.bank_name!,
-                    branch: r.branch!,
-                    account_number: r.account_number!,
-                    status: r.bank_status!,
-                  },
-            ),
-          { by: "w.id" },
-        );
-      }),
+    async ({ actor, query: q }) => {
+      let rows = db.kysely
+        .selectFrom("deposit_withdrawals as w")
+        .innerJoin("deposit_accounts as a", (j) =>
+          j.onRef("a.tenant_id", "=", "w.tenant_id").onRef("a.id", "=", "w.account_id"),
+        )
+        .leftJoin("deposit_bank_bindings as b", (j) =>
+          j.onRef("b.tenant_id", "=", "a.tenant_id").onRef("b.merchant_id", "=", "a.merchant_id"),
+        )
+        .selectAll("w")
+        .select(["b.company_name", "b.bank_name", "b.branch", "b.account_number", "b.status as bank_status"])
+        .where("w.tenant_id", "=", actor.tenantId);
+      if (q.status) rows = rows.where("w.status", "=", q.status);
+      return tenantPage(
+        db,
+        actor.tenantId,
+        rows,
+        q,
+        (r) =>
+          serializeWithdrawal(
+            r,
+            r.company_name === null
+              ? undefined
+              : {
+                  company_name: r.company_name,
+                  bank_name: r.bank_name!,
+                  branch: r.branch!,
+                  account_number: r.account_number!,
+                  status: r.bank_status!,
+                },
+          ),
+        { by: "w.id" },
+      );
+    },
   );
 
   app.get(
@@ -87,12 +82,11 @@ export async function depositDeskRoutes(app: RouteApp, deps: AppDeps): Promise<v
         response: { 200: listOf(Topup), ...errorResponses() },
       },
     },
-    async ({ actor, query: q }) =>
-      db.tenantTx(actor.tenantId, (trx) => {
-        let rows = trx.selectFrom("deposit_topups").selectAll().where("tenant_id", "=", actor.tenantId);
-        if (q.status) rows = rows.where("status", "=", q.status);
-        return pageQuery(rows, q, serializeTopup);
-      }),
+    async ({ actor, query: q }) => {
+      let rows = db.kysely.selectFrom("deposit_topups").selectAll().where("tenant_id", "=", actor.tenantId);
+      if (q.status) rows = rows.where("status", "=", q.status);
+      return tenantPage(db, actor.tenantId, rows, q, serializeTopup);
+    },
   );
 
   app.get(
@@ -106,15 +100,14 @@ export async function depositDeskRoutes(app: RouteApp, deps: AppDeps): Promise<v
         response: { 200: listOf(Profile), ...errorResponses() },
       },
     },
-    async ({ actor, query: q }) =>
-      db.tenantTx(actor.tenantId, (trx) => {
-        let rows = trx
-          .selectFrom("deposit_invoice_profiles")
-          .selectAll()
-          .where("tenant_id", "=", actor.tenantId);
-        if (q.status) rows = rows.where("status", "=", q.status);
-        return pageQuery(rows, q, serializeProfile, { by: "account_id" });
-      }),
+    async ({ actor, query: q }) => {
+      let rows = db.kysely
+        .selectFrom("deposit_invoice_profiles")
+        .selectAll()
+        .where("tenant_id", "=", actor.tenantId);
+      if (q.status) rows = rows.where("status", "=", q.status);
+      return tenantPage(db, actor.tenantId, rows, q, serializeProfile, { by: "account_id" });
+    },
   );
 
   app.get(
@@ -128,14 +121,13 @@ export async function depositDeskRoutes(app: RouteApp, deps: AppDeps): Promise<v
         response: { 200: listOf(InvoiceRequest), ...errorResponses() },
       },
     },
-    async ({ actor, query: q }) =>
-      db.tenantTx(actor.tenantId, (trx) => {
-        let rows = trx
-          .selectFrom("deposit_invoice_requests")
-          .selectAll()
-          .where("tenant_id", "=", actor.tenantId);
-        if (q.status) rows = rows.where("status", "=", q.status);
-        return pageQuery(rows, q, serializeRequest);
-      }),
+    async ({ actor, query: q }) => {
+      let rows = db.kysely
+        .selectFrom("deposit_invoice_requests")
+        .selectAll()
+        .where("tenant_id", "=", actor.tenantId);
+      if (q.status) rows = rows.where("status", "=", q.status);
+      return tenantPage(db, actor.tenantId, rows, q, serializeRequest);
+    },
   );
 }

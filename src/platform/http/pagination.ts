@@ -1,4 +1,5 @@
 import { type SelectQueryBuilder, sql } from "kysely";
+import type { Database } from "../../db/database.js";
 
 /** The default and maximum page sizes of every list (DESIGN: limit ≤ 100). */
 export const DEFAULT_LIMIT = 20;
@@ -64,4 +65,19 @@ export async function pageOfRows<O, T>(
     data: await Promise.all(rows.slice(0, limit).map((row) => serialize(row))),
     has_more: rows.length > limit,
   };
+}
+
+/**
+ * One page of a keyset list (see `pageRowsQuery`) in one round trip (`Database.tenantQuery`),
+ * the query built from `db.kysely`.
+ */
+export async function tenantPage<DB, TB extends keyof DB, O, T>(
+  db: Database,
+  tenantId: string,
+  query: SelectQueryBuilder<DB, TB, O>,
+  page: PageParams,
+  serialize: (row: O) => T | Promise<T>,
+  order: { by?: string; desc?: boolean } = {},
+): Promise<Page<T>> {
+  return pageOfRows(await db.tenantQuery(tenantId, pageRowsQuery(query, page, order)), page, serialize);
 }
