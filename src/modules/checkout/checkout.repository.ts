@@ -176,18 +176,6 @@ export function benefitUsageOf(
   };
 }
 
-export async function benefitUsage(
-  trx: Tx,
-  tenantId: string,
-  benefitId: string,
-  scopePath: string | null = null,
-): Promise<BenefitUsage> {
-  return benefitUsageOf(
-    benefitId,
-    await benefitUsageQuery(trx, tenantId, benefitId, scopePath).executeTakeFirstOrThrow(),
-  );
-}
-
 /**
  * Whether a member's completed orders (refunded ones do not count) applied a benefit that a
  * purchase gave them as an entitlement (e.g. a package's period): the quote each order keeps

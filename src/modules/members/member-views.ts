@@ -5,6 +5,7 @@ import {
   pageLimit,
   pageOfRows,
   pageRowsQuery,
+  tenantPage,
   toPage,
 } from "../../platform/http/pagination.js";
 import { type AudienceRule, audienceMatches, loadTierCatalog, validateAudienceRule } from "./audience.js";
@@ -61,8 +62,7 @@ export async function listLabels<T>(
     .selectFrom(table as "member_groups")
     .selectAll()
     .where("tenant_id", "=", tenantId);
-  const rows = await db.tenantQuery(tenantId, pageRowsQuery(q, page));
-  return pageOfRows(rows, page, (row) => serialize(row as LabelRow));
+  return tenantPage(db, tenantId, q, page, (row) => serialize(row as LabelRow));
 }
 
 /** Members matching the search, with their plan, tier, groups and tags. */

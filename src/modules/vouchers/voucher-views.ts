@@ -9,6 +9,7 @@ import {
   type PageParams,
   pageOfRows,
   pageRowsQuery,
+  tenantPage,
 } from "../../platform/http/pagination.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import { loadBillResult } from "./deduct-bill.js";
@@ -57,8 +58,7 @@ export async function listTemplates(
   if (q.owner_id) query = query.where("t.owner_id", "=", q.owner_id);
   if (q.created_from) query = query.where("t.created_at", ">=", new Date(q.created_from));
   if (q.created_to) query = query.where("t.created_at", "<", new Date(q.created_to));
-  const rows = await db.tenantQuery(actor.tenantId, pageRowsQuery(query, q, { by: "t.id" }));
-  return pageOfRows(rows, q, serializeTemplate);
+  return tenantPage(db, actor.tenantId, query, q, serializeTemplate, { by: "t.id" });
 }
 
 /**

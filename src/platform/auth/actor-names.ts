@@ -1,5 +1,4 @@
 import { type Expression, type QueryCreator, type RawBuilder, type SqlBool, sql } from "kysely";
-import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import { escapeLike } from "../org/org-units.js";
 
@@ -32,18 +31,4 @@ export function actorNamesOf(
   keys: readonly { id: string; name: string }[],
 ): Map<string, string> {
   return new Map([...users, ...keys].map((r) => [r.id, r.name]));
-}
-
-/** The display names of actor ids: a user's name or an API key's label (others are absent). */
-export async function actorNames(
-  trx: Tx,
-  tenantId: string,
-  ids: readonly string[],
-): Promise<Map<string, string>> {
-  const wanted = [...new Set(ids)];
-  if (wanted.length === 0) return new Map();
-  const [usersQuery, keysQuery] = actorNameQueries(trx, tenantId, wanted);
-  const users = await usersQuery.execute();
-  const keys = await keysQuery.execute();
-  return actorNamesOf(users, keys);
 }

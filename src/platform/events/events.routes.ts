@@ -3,7 +3,7 @@ import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { forbidden } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { MANAGERS } from "../auth/permissions.js";
-import { pageLimit, pageRowsQuery, toPage } from "../http/pagination.js";
+import { tenantPage } from "../http/pagination.js";
 import { errorResponses, ListQuery, listOf, Obj } from "../http/schemas.js";
 import { contextOf } from "../http/value-route.js";
 import {
@@ -96,11 +96,14 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     },
     async ({ actor, query }) => {
       requireTenantWide(actor);
-      const rows = await db.tenantQuery(
+      return tenantPage(
+        db,
         actor.tenantId,
-        pageRowsQuery(eventsQuery(db.kysely, actor, query), query, EVENTS_ORDER),
+        eventsQuery(db.kysely, actor, query),
+        query,
+        envelope,
+        EVENTS_ORDER,
       );
-      return toPage(rows, pageLimit(query.limit), envelope);
     },
   );
 
@@ -170,11 +173,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     },
     async ({ actor, query }) => {
       requireTenantWide(actor);
-      const rows = await db.tenantQuery(
-        actor.tenantId,
-        pageRowsQuery(endpointsQuery(db.kysely, actor), query),
-      );
-      return toPage(rows, pageLimit(query.limit), serializeEndpoint);
+      return tenantPage(db, actor.tenantId, endpointsQuery(db.kysely, actor), query, serializeEndpoint);
     },
   );
 

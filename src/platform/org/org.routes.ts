@@ -2,7 +2,7 @@ import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { defineErrors } from "../../shared/errors.js";
 import { ALL_STAFF, MANAGERS } from "../auth/permissions.js";
-import { pageLimit, pageRowsQuery, toPage } from "../http/pagination.js";
+import { tenantPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj } from "../http/schemas.js";
 import { contextOf, valueRoute } from "../http/value-route.js";
 import {
@@ -188,11 +188,14 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       },
     },
     async ({ actor, query }) => {
-      const rows = await db.tenantQuery(
+      return tenantPage(
+        db,
         actor.tenantId,
-        pageRowsQuery(storeGroupsQuery(db.kysely, actor, query), query, STORE_GROUP_ORDER),
+        storeGroupsQuery(db.kysely, actor, query),
+        query,
+        (row) => serializeGroup(row as StoreGroupRow),
+        STORE_GROUP_ORDER,
       );
-      return toPage(rows, pageLimit(query.limit), (row) => serializeGroup(row as StoreGroupRow));
     },
   );
 
