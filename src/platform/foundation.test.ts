@@ -12,6 +12,7 @@ import {
 } from "../../test/helpers/app.js";
 import { someoneWaitsForALock } from "../../test/helpers/last-place.js";
 import { waitFor } from "../../test/helpers/wait.js";
+import { createApiKey, hashApiKey } from "./auth/api-keys.js";
 import { canonicalTimezone } from "./tenants.js";
 
 let t: TestApp;
@@ -111,6 +112,23 @@ describe("errors are problem+json", () => {
     expect((await t.app.inject({ url: "/v1/tenant", headers })).statusCode).not.toBe(401);
     t.clock.advanceMinutes(2);
     expectProblem(await t.app.inject({ url: "/v1/tenant", headers }), 401, "unauthenticated");
+  });
+  it("a long configured key works, and its hash is not a key", async () => {
+    // Keys of over 128 characters are cached by their hash (api-keys.ts): presenting that
+    // hash must not find the cached key.
+    const secret = `demo_${"x".repeat(200)}`;
+    await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      createApiKey(trx, tenant.tenantId, { name: "long", role: "viewer", secret }, t.clock.now()),
+    );
+    for (let i = 0; i < 2; i++) {
+      const ok = await t.app.inject({ url: "/v1/tenant", headers: { authorization: `Bearer ${secret}` } });
+      expect(ok.statusCode, ok.body).toBe(200);
+    }
+    expectProblem(
+      await t.app.inject({ url: "/v1/tenant", headers: { authorization: `Bearer ${hashApiKey(secret)}` } }),
+      401,
+      "unauthenticated",
+    );
   });
   it("validation: unknown fields, wrong types, missing fields, malformed JSON, invalid UTF-8, oversized body", async () => {
     const post = (payload: string | object, headers: Record<string, string> = {}) =>

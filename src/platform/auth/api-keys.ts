@@ -141,10 +141,20 @@ export interface ResolvedApiKey {
 /**
  * Resolved keys are cached briefly: authenticating every request with a database round
  * trip would cost more than the request. Revocation in this process clears the cache once it
- * has committed; another process sees a revocation within CACHE_MS.
+ * has committed; another process sees a revocation within CACHE_MS. The cache is keyed by the
+ * secret as presented, so a request whose key is cached is not hashed (the hash is what the
+ * database is asked for; the secret is in this process's memory with the request anyway).
  */
 const CACHE_MS = 3_000;
 const CACHE_MAX = 10_000;
+/**
+ * Longer secrets (none this service makes; a configured demo key may be) are cached by their
+ * hash, so that 10,000 made-up long ones cannot fill memory. A bearer token has no whitespace,
+ * so the newline keeps such an entry from ever matching a secret as presented.
+ */
+const MAX_SECRET_CACHED_AS_IS = 128;
+const cacheKeyOf = (secret: string) =>
+  secret.length <= MAX_SECRET_CACHED_AS_IS ? secret : `\n${hashApiKey(secret)}`;
 const cache = new Map<string, { at: number; key: ResolvedApiKey | null }>();
 /** Counts the times the cache was cleared: a key read before a clearing is not cached after it. */
 let generation = 0;
@@ -155,10 +165,11 @@ export function forgetCachedKeys(): void {
 }
 
 export async function resolveApiKey(db: Database, secret: string): Promise<ResolvedApiKey | null> {
-  const hash = hashApiKey(secret);
-  const hit = cache.get(hash);
+  const cacheKey = cacheKeyOf(secret);
+  const hit = cache.get(cacheKey);
   const nowMs = Date.now();
   if (hit && nowMs - hit.at < CACHE_MS) return hit.key;
+  const hash = hashApiKey(secret);
   const readIn = generation;
   const result = await sql<{
     tenant_id: string;
@@ -200,7 +211,7 @@ export async function resolveApiKey(db: Database, secret: string): Promise<Resol
   // read may predate it.
   if (readIn !== generation) return key;
   if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(hash, { at: nowMs, key });
+  cache.set(cacheKey, { at: nowMs, key });
   return key;
 }
 
