@@ -334,6 +334,23 @@ describe("the operator console", () => {
     expectNoConsoleProblems(problems);
   });
 
+  it("keeps the menu and the header in view while a long page scrolls", async () => {
+    await menu().getByText("操作日志").click();
+    await poll(() => page.locator(".ant-table-tbody").textContent()).toContain("api_key.created");
+    await page.mouse.move(900, 500);
+    await page.mouse.wheel(0, 3000);
+    // A page shorter than the window would prove nothing: it must have scrolled.
+    await poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(100);
+    expect((await page.locator(".ant-layout-sider").boundingBox())?.y).toBe(0);
+    expect((await page.locator(".ant-layout-header").boundingBox())?.y).toBe(0);
+    // The menu scrolls on its own, so the entry to look for is the one just clicked.
+    const entry = await menu().getByText("操作日志").boundingBox();
+    expect(entry?.y).toBeGreaterThan(0);
+    expect(entry?.y).toBeLessThan(860);
+    await screenshot(page, "10-audit-log-scrolled");
+    await page.evaluate(() => window.scrollTo(0, 0));
+  });
+
   it("switches to English and remembers it, formatting amounts for the locale", async () => {
     await page.getByLabel("语言").click();
     await pickOption(page, "English");

@@ -284,7 +284,15 @@ export function Shell() {
       <Layout.Sider
         width={216}
         theme="light"
-        style={{ borderRight: "1px solid #f0f0f0", minHeight: "100vh" }}
+        // The menu stays in view while a long list scrolls, with a scroll of its own when it
+        // is taller than the window (an owner sees some thirty entries).
+        style={{
+          borderRight: "1px solid #f0f0f0",
+          position: "sticky",
+          top: 0,
+          height: "100vh",
+          overflowY: "auto",
+        }}
       >
         <div style={{ padding: "16px 20px", fontWeight: 600, fontSize: 18 }}>Vouchsafe</div>
         <nav aria-label={t("nav.menu")}>
@@ -306,6 +314,9 @@ export function Shell() {
             alignItems: "center",
             padding: "0 24px",
             borderBottom: "1px solid #f0f0f0",
+            position: "sticky",
+            top: 0,
+            zIndex: 10,
           }}
         >
           <Space>
