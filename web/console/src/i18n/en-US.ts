@@ -4,6 +4,7 @@ import { giftcardsEnUS } from "./giftcards.js";
 import { packagesEnUS } from "./packages.js";
 import { partnersEnUS } from "./partners.js";
 import { platformEnUS } from "./platform.js";
+import { problemsEnUS } from "./problems.js";
 import { topupFormEnUS } from "./topupForm.js";
 
 /** English messages. zh-CN.ts must have every key (the compiler and a test check it). */
@@ -643,6 +644,7 @@ export const enUS = {
   ...partnersEnUS,
   ...platformEnUS,
   ...depositsEnUS,
+  ...problemsEnUS,
   "nav.students": "Student ID",
   "nav.cashierOrders": "Cashier Orders",
   "cashier.ref": "Merchant order",

@@ -5,6 +5,7 @@ import { giftcardsZhCN } from "./giftcards.js";
 import { packagesZhCN } from "./packages.js";
 import { partnersZhCN } from "./partners.js";
 import { platformZhCN } from "./platform.js";
+import { problemsZhCN } from "./problems.js";
 import { topupFormZhCN } from "./topupForm.js";
 
 /** 简体中文。Every key of en-US.ts must be here: the type below and a test check it. */
@@ -632,6 +633,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...partnersZhCN,
   ...platformZhCN,
   ...depositsZhCN,
+  ...problemsZhCN,
   "nav.students": "学生证",
   "nav.cashierOrders": "收银台订单",
   "cashier.ref": "商户订单号",
