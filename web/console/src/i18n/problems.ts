@@ -1,6 +1,7 @@
 /**
  * What the console says for each refusal the API can answer with (its problem `code`), in both
- * languages: `useProblemText` shows these instead of the API's English `detail`. A few codes
+ * languages: the console shows these instead of the API's English `detail` (an alert keeps the
+ * detail beneath, when it says more). A few codes
  * that belong to one page's flow sit beside that page's messages (en-US.ts, deposits.ts,
  * giftcards.ts, partners.ts, platform.ts); every other code is here. A test checks that every
  * declared code has a message in both catalogs.
