@@ -400,6 +400,16 @@ describe("who sees what", () => {
     ]);
     await screenshot(store.page, "19-store-org");
 
+    // A platform page's address, followed anyway: said to be out of reach, not a silent jump.
+    await store.page.goto(`${server.baseUrl}/console/platform/api-keys`);
+    await store.page.getByText("无权访问").waitFor();
+    expect(new URL(store.page.url()).pathname).toBe("/console/platform/api-keys");
+    await screenshot(store.page, "19-store-forbidden");
+    await store.page.goto(`${server.baseUrl}/console/no-such-page`);
+    await store.page.getByText("页面不存在").waitFor();
+    await store.page.getByRole("button", { name: "返回首页" }).click();
+    await poll(() => new URL(store.page.url()).pathname).toMatch(/^\/console\/?$/);
+
     // The operator changes its own password from the user menu.
     await store.page.getByRole("button", { name: STORE }).hover();
     await store.page.getByText("修改密码").click();

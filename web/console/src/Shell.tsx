@@ -21,14 +21,14 @@ import {
   UserOutlined,
   WalletOutlined,
 } from "@ant-design/icons";
-import { Button, Dropdown, Layout, Menu, Select, Space, Spin, Tag, Typography } from "antd";
+import { Button, Dropdown, Layout, Menu, Result, Select, Space, Spin, Tag, Typography } from "antd";
 import { lazy, type ReactNode, Suspense, useState } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { PasswordDialog } from "./components/PasswordDialog";
 import { TestClockBar } from "./components/TestClockBar";
 import { LANGS, type Lang, type MessageKey, useI18n } from "./i18n/i18n";
 import { FINANCE_PAGES } from "./pages/finance";
-import { portalPages, usePortal } from "./portals";
+import { isPortalPath, portalPages, usePortal } from "./portals";
 import { useSession } from "./session";
 
 // The bell loads apart so its drawer and list stay out of the first chunk.
@@ -242,6 +242,37 @@ const PAGES: Page[] = [
   ...FINANCE_PAGES,
 ];
 
+/** Detail pages, reached from their lists rather than the menu. */
+const DETAIL_PATHS = ["/members/", "/gift-cards/", "/packages/", "/topup/plans/"];
+
+/**
+ * A page the signed-in user may not open, or one that does not exist: said so, with the way
+ * home, rather than a silent jump that leaves a followed link looking broken. The root itself
+ * goes home (a partner's home is its portal's first page).
+ */
+function NotHere({ home }: { home: string }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+  if (pathname === "/" || pathname === "") return <Navigate to={home} replace />;
+  const known =
+    PAGES.some((p) => p.path !== "/" && (pathname === p.path || pathname.startsWith(`${p.path}/`))) ||
+    DETAIL_PATHS.some((prefix) => pathname.startsWith(prefix)) ||
+    isPortalPath(pathname);
+  return (
+    <Result
+      status={known ? "403" : "404"}
+      title={t(known ? "shell.forbiddenTitle" : "shell.notFoundTitle")}
+      subTitle={t(known ? "shell.forbidden" : "shell.notFound")}
+      extra={
+        <Button type="primary" onClick={() => navigate(home)}>
+          {t("shell.backHome")}
+        </Button>
+      }
+    />
+  );
+}
+
 export function Shell() {
   const { t, lang, setLang } = useI18n();
   const { can, user, tenant, signOut } = useSession();
@@ -375,7 +406,7 @@ export function Shell() {
                 {!partner && can("GET /v1/topup-plans/{id}/top-ups") ? (
                   <Route path="/topup/plans/:id" element={<TopupPlanDetail />} />
                 ) : null}
-                <Route path="*" element={<Navigate to={home} replace />} />
+                <Route path="*" element={<NotHere home={home} />} />
               </Routes>
             )}
           </Suspense>

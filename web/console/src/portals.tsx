@@ -1,6 +1,7 @@
 import { ApartmentOutlined, AuditOutlined, FileTextOutlined, GiftOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { lazy, type ReactNode } from "react";
+import { matchPath } from "react-router-dom";
 import { api, unwrap } from "../../api/client";
 import type { MessageKey } from "./i18n/i18n";
 import { DEPOSIT_PAGES } from "./pages/deposits";
@@ -123,6 +124,11 @@ export function usePortal(): { pending: boolean; portal?: Portal; unit?: { id: s
   const unit = query.data;
   if (!unit || !PORTALS.includes(unit.kind)) return { pending: false };
   return { pending: false, portal: unit.kind as Portal, unit: { id: unit.id, name: unit.name } };
+}
+
+/** Whether an address is a page of some portal: one the user may not open is "no access", not "not found". */
+export function isPortalPath(pathname: string): boolean {
+  return Object.values(PAGES).some((pages) => pages.some((p) => matchPath(p.path, pathname)));
 }
 
 /** The portal's pages the user's role may use. */
