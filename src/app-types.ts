@@ -19,6 +19,7 @@ import type { ExpiringRows } from "./platform/jobs/prune-expired.js";
 import type { MemberCloseGuard } from "./platform/member-close-guards.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
+import type { OnlineTopupSource } from "./platform/online-topups.js";
 import type { OrgUnitMoveGuard } from "./platform/org/move-guards.js";
 import type { StoreScopeReferenceLookup } from "./platform/org/store-scope-references.js";
 import type {
@@ -107,6 +108,8 @@ export interface ModuleManifest {
   memberCloseGuard?: MemberCloseGuard;
   /** Claims the top-ups its own online payments collected (their refund is recorded once, for both). */
   holdsTopupPayments?: TopupPaymentHolderLookup;
+  /** Its online top-ups, listed and exported with every other module's (`GET /v1/topup-intents`). */
+  listsOnlineTopups?: OnlineTopupSource;
   /** Whether a member sees one of the module's records that shows this catalog image (GET /v1/images/{id}). */
   showsImagesToMembers?: MemberImageLookup;
 }

@@ -9,6 +9,7 @@ import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
 import { defineExpiringRows } from "./jobs/prune-expired.js";
 import { addMemberCloseGuard } from "./member-close-guards.js";
 import { defineNotice } from "./notify/notices.js";
+import { addOnlineTopupSource } from "./online-topups.js";
 import { addOrgUnitMoveGuard } from "./org/move-guards.js";
 import { addStoreScopeReferenceLookup } from "./org/store-scope-references.js";
 import {
@@ -23,7 +24,7 @@ import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
  * event, notice and file types, the member token guard, balance payment listeners and owners,
- * top-up payment holders, what shows images to members, org unit move and member close checks,
+ * top-up payment holders and online top-up sources, what shows images to members, org unit move and member close checks,
  * what names units and store groups in store scopes, listeners to refunds that credit vouchers' sources).
  * Installing the same manifests again (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
@@ -44,6 +45,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.memberCloseGuard) addMemberCloseGuard(m.memberCloseGuard);
     if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
     if (m.holdsTopupPayments) addTopupPaymentHolder(m.holdsTopupPayments);
+    if (m.listsOnlineTopups) addOnlineTopupSource(m.listsOnlineTopups);
     if (m.showsImagesToMembers) addMemberImageLookup(m.showsImagesToMembers);
     for (const timer of m.timers ?? []) defineTimer(timer);
     for (const rows of m.expiringRows ?? []) defineExpiringRows(rows);

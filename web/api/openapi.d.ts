@@ -1671,8 +1671,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Online top-up orders across members, newest first (at most 100 a page): status, amount, provider, member, time
-         * @description Filters: status, provider, member_id, created_from (inclusive) and created_to (exclusive). Staff bound to an org unit see the intents of members in their subtree. Exported as the `topup_intents` export type (POST /v1/exports).
+         * Online top-up orders across members, newest first (at most 100 a page): balance top-ups and those bought through a top-up plan or a smart top-up, with plan, amount paid, bonus and points, status, provider, member, time
+         * @description Every top-up a member paid online: the balance's own (`source` balance, `object` topup_intent: GET /v1/topup-intents/{id}) and the plan and smart top-ups paid online (`source` plan or smart, `object` topup: GET /v1/topups/{id}; `status` pending while its payment is awaited, succeeded once credited). One cursor pages through all of them. Filters: status, provider, member_id, source, created_from (inclusive) and created_to (exclusive). Staff bound to an org unit see the top-ups of members in their subtree. Exported as the `topup_intents` export type (POST /v1/exports).
          */
         get: operations["listTopupIntents"];
         put?: never;
@@ -7157,17 +7157,22 @@ export interface components {
         };
         /**
          * @example {
-         *       "id": "wti_01JEXAMPLE",
-         *       "object": "topup_intent",
+         *       "id": "tup_01JEXAMPLE",
+         *       "object": "topup",
+         *       "source": "plan",
+         *       "plan_id": "tpl_01JEXAMPLE",
+         *       "plan_name": "Summer Prepaid Bonus",
          *       "member_id": "mbr_01JEXAMPLE",
          *       "member_name": "Wang Fang",
          *       "member_phone": "13800000000",
          *       "asset": "CNY",
          *       "amount": 10000,
+         *       "bonus_amount": 1000,
+         *       "points": 50,
          *       "provider": "wechatpay",
          *       "status": "succeeded",
          *       "checkout": {},
-         *       "expires_at": "2026-12-02T08:30:00.000Z",
+         *       "expires_at": "2026-12-02T08:15:00.000Z",
          *       "completed_at": "2026-12-02T08:01:10.000Z",
          *       "refund_record": null,
          *       "refunded_amount": 0,
@@ -7179,23 +7184,22 @@ export interface components {
          */
         TopupIntentListItem: {
             id: string;
-            /** @enum {string} */
-            object: "topup_intent";
+            /**
+             * @description topup_intent: a balance top-up (GET /v1/topup-intents/{id}); topup: a plan or smart top-up (GET /v1/topups/{id})
+             * @enum {string}
+             */
+            object: "topup_intent" | "topup";
             member_id: string;
             asset: string;
             amount: number;
-            provider: string;
+            provider: string | null;
             /** @enum {string} */
             status: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
             /** @description What the member's client needs to pay, as the provider answered: pay_url (Alipay, the test provider, Stripe Checkout with checkout_session_id), code_url (WeChat Pay desktop), h5_url (WeChat Pay mobile), client_secret (Stripe without return_url); payment_scene, desktop or mobile, the scene it was made for (absent on payments created before scenes existed: desktop) */
             checkout: {
                 [key: string]: unknown;
             };
-            /**
-             * Format: date-time
-             * @example 2026-11-23T08:00:00.000Z
-             */
-            expires_at: string;
+            expires_at: string | null;
             completed_at: string | null;
             refund_record: {
                 /** @description The provider's refund id */
@@ -7234,6 +7238,17 @@ export interface components {
              * @example 2026-11-23T08:00:00.000Z
              */
             created_at: string;
+            /**
+             * @description What bought it: balance (the member's own amount, no plan), plan (a top-up plan), smart (a smart top-up tier paid at the member center's cashier)
+             * @enum {string}
+             */
+            source: "balance" | "plan" | "smart";
+            plan_id: string | null;
+            plan_name: string | null;
+            /** @description The bonus it credits beside the amount paid (minor units; 0 for a balance top-up) */
+            bonus_amount: number;
+            /** @description The points it awards (0 for a balance top-up) */
+            points: number;
             member_name: string;
             member_phone: string | null;
         };
@@ -16071,6 +16086,7 @@ export interface operations {
                 status?: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
                 provider?: string;
                 member_id?: string;
+                source?: "balance" | "plan" | "smart";
                 /** @example 2026-11-23T08:00:00.000Z */
                 created_from?: string;
                 /** @example 2026-11-23T08:00:00.000Z */

@@ -21,7 +21,13 @@ import { smartOffer } from "./smart-offers.js";
 import type { SmartTier } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
 import { emitTopupEvent } from "./topup.events.js";
-import { type AcceptanceRow, findSmartPlan, type SmartPlanRow, type TopupRow } from "./topup.repository.js";
+import {
+  type AcceptanceRow,
+  findSmartPlan,
+  type SmartPlanRow,
+  TOPUP_ID_PREFIX,
+  type TopupRow,
+} from "./topup.repository.js";
 
 export interface AcceptRequest {
   memberId: string;
@@ -91,7 +97,7 @@ async function insertSmartTopup(
     .insertInto("topups")
     .values({
       tenant_id: uow.tenantId,
-      id: newId("tup"),
+      id: newId(TOPUP_ID_PREFIX),
       source: "smart",
       plan_id: d.plan.id,
       plan_name: d.plan.name,

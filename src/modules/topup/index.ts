@@ -5,6 +5,7 @@
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { ALL_STAFF, FINANCE, OPERATORS } from "../../platform/auth/permissions.js";
 import { type ProviderTransports, providerResolver, tenantAdapters } from "../wallets/index.js";
+import { TOPUP_ONLINE_TOPUPS } from "./online-topup-rows.js";
 import { topupWebhookRoutes } from "./payment-webhook.routes.js";
 import { rechargeCodeRoutes } from "./recharge-codes.routes.js";
 import { smartTopupRoutes } from "./smart-topup.routes.js";
@@ -56,4 +57,5 @@ export const topupManifest: ModuleManifest = {
   errors: TOPUP_ERRORS,
   events: TOPUP_EVENTS.types,
   showsImagesToMembers: topupCoverShown,
+  listsOnlineTopups: TOPUP_ONLINE_TOPUPS,
 };

@@ -13,7 +13,7 @@ import {
 import { type PlanTopupRequest, preparePlanTopup } from "./prepare-plan-topup.js";
 import { takePlanStock, topupValues } from "./top-up-with-plan.js";
 import { emitTopupEvent } from "./topup.events.js";
-import type { TopupRow } from "./topup.repository.js";
+import { TOPUP_ID_PREFIX, type TopupRow } from "./topup.repository.js";
 
 /** How long a member has to pay an online top-up; an unpaid one then frees its stock and limit. */
 export const ONLINE_TOPUP_TTL_SECONDS = 15 * 60;
@@ -51,7 +51,7 @@ export async function prepareOnlineTopup(
     assertOnlineCurrency(provider, p.plan.currency);
     return { prepared: p, provider };
   });
-  const id = newId("tup");
+  const id = newId(TOPUP_ID_PREFIX);
   const expiresAt = new Date(now.getTime() + ONLINE_TOPUP_TTL_SECONDS * 1000);
   const created = await createProviderPayment(
     provider,

@@ -9,7 +9,7 @@ import { type CreditPerks, creditTopup } from "./credit-topup.js";
 import { type PlanTerms, restrictionsOf } from "./plan-terms.js";
 import { type PlanTopupRequest, type PreparedTopup, preparePlanTopup } from "./prepare-plan-topup.js";
 import { TopupError } from "./topup.errors.js";
-import type { PlanRow, TopupRow, TopupsTable } from "./topup.repository.js";
+import { type PlanRow, TOPUP_ID_PREFIX, type TopupRow, type TopupsTable } from "./topup.repository.js";
 
 /** The terms a top-up's perks come from, kept on the top-up when it is recorded. */
 export type SoldTerms = Pick<
@@ -125,7 +125,7 @@ export async function topUpWithPlan(
   const stockKey = await takePlanStock(uow.trx, uow.tenantId, prepared.plan.id, now);
   const row = await uow.trx
     .insertInto("topups")
-    .values(topupValues(prepared, req, ctx, newId("tup"), stockKey, now))
+    .values(topupValues(prepared, req, ctx, newId(TOPUP_ID_PREFIX), stockKey, now))
     .returningAll()
     .executeTakeFirstOrThrow();
   return creditTopup(uow, ctx, row, planPerks(prepared.plan.terms, prepared.first), now);

@@ -11,6 +11,8 @@ import { TopupError } from "./topup.errors.js";
 
 export type PlanStatus = "active" | "inactive" | "archived";
 export const PLAN_STATUSES = ["active", "inactive", "archived"] as const;
+/** Every top-up's id starts so (the list of online top-ups pages by what follows it). */
+export const TOPUP_ID_PREFIX = "tup";
 export const TOPUP_STATUSES = [
   "pending_payment",
   "credited",

@@ -10,6 +10,9 @@ import { assertOnlineCurrency, type ProviderResolver } from "./provider-registry
 import { WalletsError } from "./wallets.errors.js";
 import { assertWithinCap, type IntentRow, loadSettings } from "./wallets.repository.js";
 
+/** Every intent's id starts so (the list across sources pages by what follows it). */
+export const TOPUP_INTENT_ID_PREFIX = "wtopi";
+
 /** A top-up the provider has accepted, not yet recorded. */
 export interface PreparedIntent {
   id: string;
@@ -63,7 +66,7 @@ export async function prepareTopupIntent(
   }
   const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, settings.payment_provider));
   assertOnlineCurrency(provider, settings.asset);
-  const id = newId("wtopi");
+  const id = newId(TOPUP_INTENT_ID_PREFIX);
   const expiresAt = new Date(now.getTime() + settings.topup_intent_ttl_seconds * 1000);
   const created = await createProviderPayment(
     provider,

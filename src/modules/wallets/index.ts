@@ -32,7 +32,7 @@ import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
 import { orderPointsReason, takeBackOrderPoints } from "./take-back-order-points.js";
-import { TOPUP_INTENTS_EXPORT } from "./topup-intent-list.js";
+import { TOPUP_INTENTS_EXPORT, WALLET_ONLINE_TOPUPS } from "./topup-intent-list.js";
 import { settingsView } from "./wallet-views.js";
 import { WALLETS_ERRORS, WalletsError } from "./wallets.errors.js";
 import { WALLETS_EVENTS } from "./wallets.events.js";
@@ -457,6 +457,7 @@ export const walletsManifest: ModuleManifest = {
   exports: [TOPUP_INTENTS_EXPORT],
   jobs: (deps) => [walletExpiryJob(deps)],
   memberCloseGuard: refuseClosingWithBalance,
+  listsOnlineTopups: WALLET_ONLINE_TOPUPS,
   timers: [
     {
       job: WALLETS_EXPIRY_JOB,

@@ -3,7 +3,6 @@ import type { AppDeps, RouteApp } from "../../app-types.js";
 import type { Tx } from "../../db/database.js";
 import { voidExpiredHolds } from "../../ledger/index.js";
 import { systemActor } from "../../platform/auth/actor.js";
-import { pageQuery } from "../../platform/http/pagination.js";
 import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import {
   errorResponses,
@@ -15,9 +14,11 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
+import { ONLINE_TOPUP_SOURCES, ONLINE_TOPUP_STATUSES } from "../../platform/online-topups.js";
 import { tenantExists } from "../../platform/tenants.js";
 import { confirmTopup } from "./confirm-topup.js";
 import { createTopupIntent, prepareTopupIntent } from "./create-topup-intent.js";
+import { IntentListItem } from "./online-topups.schemas.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { paymentOrigin } from "./payment-providers.js";
 import { PAYMENT_IGNORED, settleNotice } from "./provider-notice.js";
@@ -26,14 +27,12 @@ import { type ProviderTransports, tenantAdapters } from "./providers/provider-co
 import { recordTopupRefund } from "./record-topup-refund.js";
 import { refundPaymentAlone } from "./refund-payment.js";
 import { paymentHolds, resolvePayment } from "./resolve-payment.js";
-import { intentQuery } from "./topup-intent-list.js";
+import { listOnlineTopups } from "./topup-intent-list.js";
 import { listPayments, paymentView, visibleIntent, visiblePayment } from "./wallet-views.js";
 import { WalletsError } from "./wallets.errors.js";
-import { INTENT_STATUSES } from "./wallets.repository.js";
 import {
   IdParams,
   Intent,
-  IntentListItem,
   MemberParams,
   Payment,
   PaymentBody,
@@ -263,33 +262,22 @@ export async function paymentRoutes(
         operationId: "listTopupIntents",
         tags,
         summary:
-          "Online top-up orders across members, newest first (at most 100 a page): status, amount, provider, member, time",
+          "Online top-up orders across members, newest first (at most 100 a page): balance top-ups and those bought through a top-up plan or a smart top-up, with plan, amount paid, bonus and points, status, provider, member, time",
         description:
-          "Filters: status, provider, member_id, created_from (inclusive) and created_to (exclusive). Staff bound to an org unit see the intents of members in their subtree. Exported as the `topup_intents` export type (POST /v1/exports).",
+          "Every top-up a member paid online: the balance's own (`source` balance, `object` topup_intent: GET /v1/topup-intents/{id}) and the plan and smart top-ups paid online (`source` plan or smart, `object` topup: GET /v1/topups/{id}; `status` pending while its payment is awaited, succeeded once credited). One cursor pages through all of them. Filters: status, provider, member_id, source, created_from (inclusive) and created_to (exclusive). Staff bound to an org unit see the top-ups of members in their subtree. Exported as the `topup_intents` export type (POST /v1/exports).",
         querystring: Obj({
           ...ListQuery,
-          status: Type.Optional(StringEnum(INTENT_STATUSES)),
+          status: Type.Optional(StringEnum(ONLINE_TOPUP_STATUSES)),
           provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           member_id: Type.Optional(IdParam),
+          source: Type.Optional(StringEnum(ONLINE_TOPUP_SOURCES)),
           created_from: Type.Optional(Timestamp),
           created_to: Type.Optional(Timestamp),
         }),
         response: { 200: listOf(IntentListItem), ...errorResponses() },
       },
     },
-    async ({ actor, query }) =>
-      read(actor.tenantId, (trx) =>
-        pageQuery(
-          intentQuery(trx, actor, query),
-          query,
-          (row) => ({
-            ...serializeIntent(row),
-            member_name: row.member_name,
-            member_phone: row.member_phone,
-          }),
-          { by: "i.id", desc: true },
-        ),
-      ),
+    async ({ actor, query }) => listOnlineTopups(db, actor, query),
   );
 
   app.get(

@@ -217,40 +217,6 @@ export const Intent = Type.Object(
   { $id: "TopupIntent" },
 );
 
-/** An intent in the list across members: the intent and who it tops up. */
-export const IntentListItem = Type.Object(
-  {
-    ...Intent.properties,
-    member_name: Type.String(),
-    member_phone: Nullable(Type.String()),
-  },
-  {
-    $id: "TopupIntentListItem",
-    examples: [
-      {
-        id: "wti_01JEXAMPLE",
-        object: "topup_intent",
-        member_id: "mbr_01JEXAMPLE",
-        member_name: "Wang Fang",
-        member_phone: "13800000000",
-        asset: "CNY",
-        amount: 10000,
-        provider: "wechatpay",
-        status: "succeeded",
-        checkout: {},
-        expires_at: "2026-12-02T08:30:00.000Z",
-        completed_at: "2026-12-02T08:01:10.000Z",
-        refund_record: null,
-        refunded_amount: 0,
-        refund_count: 0,
-        refund_taken_back: 0,
-        refund_shortfall: 0,
-        created_at: "2026-12-02T08:00:00.000Z",
-      },
-    ],
-  },
-);
-
 export const OperationResult = Type.Object({
   object: Type.Literal("balance_operation"),
   change_id: Type.String(),
