@@ -1,7 +1,8 @@
 /**
  * The console's online top-up orders page (seed 004) in a real Chromium against a real server:
- * the owner sees every member's online top-ups with member, amount, provider and status, and
- * filters them by status. Also pictures the member list's balance column and the campaign
+ * the owner sees every member's online top-ups with member, amount, provider and status — those
+ * bought through a top-up plan (seed 001) too, with the plan and its bonus — and filters them by
+ * status and by what bought them. Also pictures the member list's balance column and the campaign
  * registry. Screenshots land in test-output/console/.
  */
 import type { Page } from "playwright-core";
@@ -19,6 +20,7 @@ import {
   signIn,
   startConsoleSession,
 } from "../helpers/console-browser.js";
+import { notifyTopupPayment, type TopupBody } from "../helpers/topup.js";
 
 let session: ConsoleSession;
 let server: ConsoleServer;
@@ -35,7 +37,7 @@ afterAll(async () => {
 });
 
 describe("online top-up orders in the console", () => {
-  it("lists every member's online top-ups and filters them by status", async () => {
+  it("lists every member's online top-ups, plan top-ups included, and filters them", async () => {
     await server.api("PATCH", "/v1/wallet-settings", { online_topup_enabled: true });
     await server.api("POST", "/v1/benefit-campaigns", {
       name: "会员专享返利",
@@ -49,6 +51,23 @@ describe("online top-up orders in the console", () => {
       const member = await server.api<{ id: string }>("POST", "/v1/members", { name });
       await server.api("POST", `/v1/members/${member.id}/topup-intents`, { amount });
     }
+    // A top-up bought through a plan and paid online: a top-up of the plan, not a balance intent.
+    const plan = await server.api<{ id: string }>("POST", "/v1/topup-plans", {
+      kind: "package",
+      name: "夏日充值礼",
+      rule: { type: "fixed", amount: 30000, bonus_amount: 3000, bonus_points: 50 },
+    });
+    const zhang = await server.api<{ id: string }>("POST", "/v1/members", { name: "张伟" });
+    const bought = await server.api<TopupBody>("POST", `/v1/topup-plans/${plan.id}/top-ups`, {
+      member_id: zhang.id,
+      channel: "online",
+      payment_method: "online",
+    });
+    const paid = await notifyTopupPayment(server.t, server.demo.tenant_id, bought, {
+      id: `evt-${bought.id}`,
+      status: "succeeded",
+    });
+    expect(paid.statusCode, paid.body).toBe(200);
 
     await signIn(page, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
     await page.getByRole("navigation").getByText("在线充值").click();
@@ -56,13 +75,29 @@ describe("online top-up orders in the console", () => {
     await poll(() => wang.textContent()).toContain("待支付");
     expect(await wang.textContent()).toMatch(/100\.00.*test/);
     await poll(() => page.getByRole("row", { name: /李雷/ }).textContent()).toContain("200.00");
+    const zhangRow = page.getByRole("row", { name: /张伟/ });
+    await poll(() => zhangRow.textContent()).toContain("夏日充值礼");
+    expect(await zhangRow.textContent()).toMatch(
+      /充值方案夏日充值礼.*300\.00.*30\.00.*50 积分.*test.*已支付/,
+    );
+    expect(await wang.textContent()).toContain("余额充值");
     await screenshot(page, "topup-orders-01-list");
 
     await page.getByLabel("状态").click();
     await pickOption(page, "已支付");
     await page.getByRole("button", { name: "查询" }).click();
     await poll(() => page.getByRole("row", { name: /王芳/ }).count()).toBe(0);
+    expect(await page.getByRole("row", { name: /张伟/ }).count()).toBe(1);
     await screenshot(page, "topup-orders-02-paid-only");
+
+    // Only what was bought through a plan: the balance top-ups leave the list.
+    await page.goto(`${server.baseUrl}/console/topup-orders`);
+    await poll(() => page.getByRole("row", { name: /李雷/ }).count()).toBe(1);
+    await page.getByLabel("充值方式").click();
+    await pickOption(page, "充值方案");
+    await page.getByRole("button", { name: "查询" }).click();
+    await poll(() => page.getByRole("row", { name: /李雷/ }).count()).toBe(0);
+    expect(await page.getByRole("row", { name: /张伟/ }).count()).toBe(1);
 
     // A one-day range kept in the address reads back as that one day, not the day after too.
     await page.goto(

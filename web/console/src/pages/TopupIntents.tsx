@@ -12,8 +12,9 @@ import { useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
 type Intent = components["schemas"]["TopupIntentListItem"];
-const FILTERS = ["status", "provider", "member_id", "created_from", "created_to"] as const;
+const FILTERS = ["status", "source", "provider", "member_id", "created_from", "created_to"] as const;
 const STATUSES = ["pending", "succeeded", "failed", "expired", "refund_due", "refunded"] as const;
+const SOURCES = ["balance", "plan", "smart"] as const;
 const COLORS: Record<Intent["status"], string> = {
   pending: "blue",
   succeeded: "green",
@@ -23,7 +24,10 @@ const COLORS: Record<Intent["status"], string> = {
   refunded: "purple",
 };
 
-/** Seed 004: the online top-up orders of every member, filtered and exported. */
+/**
+ * Seed 004: the online top-up orders of every member, filtered and exported: balance top-ups
+ * and those bought through a top-up plan or a smart top-up, told apart by what bought them.
+ */
 export default function TopupIntents() {
   const { t, fmt } = useI18n();
   const { can } = useSession();
@@ -53,6 +57,13 @@ export default function TopupIntents() {
               options={STATUSES.map((s) => ({ value: s, label: t(`topupIntents.status.${s}`) }))}
             />
           </Form.Item>
+          <Form.Item name="source" label={t("topupIntents.source")}>
+            <Select
+              allowClear
+              style={{ width: 130 }}
+              options={SOURCES.map((s) => ({ value: s, label: t(`topupIntents.source.${s}`) }))}
+            />
+          </Form.Item>
           <Form.Item name="provider" label={t("topupIntents.provider")}>
             <Input allowClear style={{ width: 130 }} />
           </Form.Item>
@@ -80,10 +91,40 @@ export default function TopupIntents() {
             render: (_, i) => <Link to={`/members/${i.member_id}`}>{i.member_name}</Link>,
           },
           {
+            title: t("topupIntents.source"),
+            key: "source",
+            render: (_, i) => (
+              <>
+                <Tag>{t(`topupIntents.source.${i.source}`)}</Tag>
+                {i.source === "plan" && i.plan_id && can("GET /v1/topup-plans/{id}/top-ups") ? (
+                  <Link to={`/topup/plans/${i.plan_id}`}>{i.plan_name}</Link>
+                ) : (
+                  i.plan_name
+                )}
+              </>
+            ),
+          },
+          {
             title: t("topupIntents.amount"),
             dataIndex: "amount",
             align: "right",
             render: (v) => fmt.money(v),
+          },
+          {
+            title: t("topupIntents.bonus"),
+            key: "bonus",
+            align: "right",
+            render: (_, i) =>
+              i.source === "balance" ? null : (
+                <>
+                  {fmt.money(i.bonus_amount)}
+                  {i.points > 0 ? (
+                    <div style={{ color: "rgba(0,0,0,0.45)" }}>
+                      {t("topupIntents.points", { points: fmt.number(i.points) })}
+                    </div>
+                  ) : null}
+                </>
+              ),
           },
           { title: t("topupIntents.provider"), dataIndex: "provider" },
           {
@@ -106,7 +147,23 @@ export default function TopupIntents() {
             title: t("common.actions"),
             key: "actions",
             render: (_, i) =>
-              i.status === "refund_due" && can("POST /v1/topup-intents/{id}/record-refund") ? (
+              i.status !== "refund_due" ? null : i.object === "topup" ? (
+                can("POST /v1/topups/{id}/record-refund") ? (
+                  <RecordRefundButton
+                    subject={`${fmt.money(i.amount)} · ${i.member_name}`}
+                    refresh={["topup-intents"]}
+                    send={(body, key) =>
+                      unwrap(
+                        api.POST("/v1/topups/{id}/record-refund", {
+                          params: { path: { id: i.id } },
+                          headers: { "idempotency-key": key },
+                          body,
+                        }),
+                      )
+                    }
+                  />
+                ) : null
+              ) : can("POST /v1/topup-intents/{id}/record-refund") ? (
                 <RecordRefundButton
                   subject={`${fmt.money(i.amount)} · ${i.member_name}`}
                   refresh={["topup-intents"]}
