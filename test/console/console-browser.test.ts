@@ -340,7 +340,7 @@ describe("the operator console", () => {
     await page.mouse.move(900, 500);
     await page.mouse.wheel(0, 3000);
     // A page shorter than the window would prove nothing: it must have scrolled.
-    await poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(100);
+    await poll(() => page.evaluate<number>("window.scrollY")).toBeGreaterThan(100);
     expect((await page.locator(".ant-layout-sider").boundingBox())?.y).toBe(0);
     expect((await page.locator(".ant-layout-header").boundingBox())?.y).toBe(0);
     // The menu scrolls on its own, so the entry to look for is the one just clicked.
@@ -348,7 +348,7 @@ describe("the operator console", () => {
     expect(entry?.y).toBeGreaterThan(0);
     expect(entry?.y).toBeLessThan(860);
     await screenshot(page, "10-audit-log-scrolled");
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate("window.scrollTo(0, 0)");
   });
 
   it("switches to English and remembers it, formatting amounts for the locale", async () => {

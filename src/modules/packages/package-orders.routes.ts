@@ -30,7 +30,7 @@ import {
   WebhookParams,
   WebhookReceipt,
 } from "./package-orders.schemas.js";
-import { orderView, refundView, visibleOrder } from "./package-views.js";
+import { orderListView, orderView, refundView, visibleOrder } from "./package-views.js";
 import { PackagesError } from "./packages.errors.js";
 import { listOrders, memberPeriods } from "./packages.repository.js";
 import { IdParams } from "./packages.schemas.js";
@@ -136,8 +136,7 @@ export async function packageOrderRoutes(
           startingAfter: q.starting_after,
           limit,
         });
-        const data = [];
-        for (const row of rows.slice(0, limit)) data.push(await orderView(trx, row, clock.now()));
+        const data = await orderListView(trx, request.actor.tenantId, rows.slice(0, limit), clock.now());
         return { object: "list" as const, data, has_more: rows.length > limit };
       });
     },

@@ -131,6 +131,7 @@ export const PackageOrder = Type.Object(
     object: Type.Literal("package_order"),
     package_id: Type.String(),
     member_id: Type.String(),
+    member_name: Type.Optional(Type.String({ description: "The member's name (in lists)" })),
     rule_key: Type.String(),
     duration_days: Int,
     situation: StringEnum(SITUATIONS),

@@ -46,6 +46,46 @@ export async function orderView(trx: Tx, order: OrderRow, now: Date) {
   return serializeOrder(order, period, await giftGrants(trx, order.tenant_id, refs), now);
 }
 
+/**
+ * A page of orders as the list shows them, each with its member's name: the periods, the
+ * gift grants and the names in one read each for the whole page, not a read per order.
+ */
+export async function orderListView(trx: Tx, tenantId: string, orders: readonly OrderRow[], now: Date) {
+  if (orders.length === 0) return [];
+  const periodIds = orders.flatMap((o) => (o.period_id ? [o.period_id] : []));
+  const refsOf = (o: OrderRow) =>
+    o.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(o.id, p.key));
+  const periods =
+    periodIds.length === 0
+      ? []
+      : await trx
+          .selectFrom("package_periods")
+          .selectAll()
+          .where("tenant_id", "=", tenantId)
+          .where("id", "in", periodIds)
+          .execute();
+  const grants = await giftGrants(trx, tenantId, orders.flatMap(refsOf));
+  const members = await trx
+    .selectFrom("members")
+    .select(["id", "name"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", [...new Set(orders.map((o) => o.member_id))])
+    .execute();
+  const periodById = new Map(periods.map((p) => [p.id, p]));
+  const nameById = new Map(members.map((m) => [m.id, m.name]));
+  const grantsByRef = new Map<string, typeof grants>();
+  for (const g of grants) grantsByRef.set(g.source_ref, [...(grantsByRef.get(g.source_ref) ?? []), g]);
+  return orders.map((o) => {
+    const period = o.period_id ? periodById.get(o.period_id) : undefined;
+    const orderGrants = refsOf(o).flatMap((ref) => grantsByRef.get(ref) ?? []);
+    const name = nameById.get(o.member_id);
+    return {
+      ...serializeOrder(o, period, orderGrants, now),
+      ...(name === undefined ? {} : { member_name: name }),
+    };
+  });
+}
+
 export async function refundView(trx: Tx, result: RefundResult, now: Date) {
   return {
     object: "package_refund" as const,

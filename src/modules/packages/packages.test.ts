@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestKey, createTestOrgUnit, json } from "../../../test/helpers/app.js";
+import { roundTripsOf } from "../../../test/helpers/metrics.js";
 import { type OrderBody, type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
 import { runPackageExpiry } from "./index.js";
@@ -282,6 +283,45 @@ describe("perks", () => {
     expect(without.benefits_not_applied).toContainEqual(
       expect.objectContaining({ benefit_id: w.discount, reason: "audience" }),
     );
+  });
+
+  it("the list shows each order as it reads alone, with its member's name, in a few reads for the page", async () => {
+    const pkg = await w.createPackage({
+      sales_rules: [w.seedRule, { key: "basic", duration_days: 30, original_price: 9900 }],
+      perks: [
+        {
+          type: "first_purchase_gift",
+          key: "welcome",
+          applicable_rules: ["quarterly"],
+          gift: { kind: "voucher", template_id: w.coffee },
+        },
+      ],
+    });
+    const buyers = [
+      await w.member(50_000, "silver", "Buyer Ann"),
+      await w.member(50_000, "silver", "Buyer Bo"),
+      await w.member(50_000, "silver", "Buyer Cai"),
+    ];
+    for (const [i, m] of buyers.entries()) {
+      await bought({ package_id: pkg, member_id: m, rule_key: i === 1 ? "basic" : "quarterly" });
+    }
+    const list = await w.ok<{ data: (OrderBody & { member_id: string; member_name?: string })[] }>(
+      w.call("GET", `/v1/package-orders?package_id=${pkg}`),
+    );
+    expect(list.data.map((o) => o.member_id)).toEqual(buyers);
+    expect(list.data.map((o) => o.gifts.length)).toEqual([1, 0, 1]);
+    for (const item of list.data) {
+      const { member_name, ...order } = item;
+      expect(order).toEqual(await w.ok(w.call("GET", `/v1/package-orders/${item.id}`)));
+      const member = await w.ok<{ name: string }>(w.call("GET", `/v1/members/${item.member_id}`));
+      expect(member_name).toBe(member.name);
+    }
+    // The periods, gifts and names of a page are read once each, not once per order.
+    const before = await roundTripsOf(w.t.app, "GET", "/v1/package-orders");
+    await w.ok(w.call("GET", `/v1/package-orders?package_id=${pkg}`));
+    const after = await roundTripsOf(w.t.app, "GET", "/v1/package-orders");
+    expect(after.count - before.count).toBe(1);
+    expect(after.sum - before.sum).toBeLessThanOrEqual(5);
   });
 
   it("gives gifts once per purchase: a retried request replays, a renewal gets no first-purchase gift", async () => {
