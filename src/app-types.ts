@@ -25,6 +25,7 @@ import type { StoreScopeReferenceLookup } from "./platform/org/store-scope-refer
 import type {
   BalancePaymentListener,
   BalancePaymentOwnerLookup,
+  BalancePaymentRefundListener,
   TopupPaymentHolderLookup,
 } from "./platform/payment-outcomes.js";
 import type { TenantTimer } from "./platform/sandbox/timers.js";
@@ -96,6 +97,8 @@ export interface ModuleManifest {
   memberTokenGuard?: MemberTokenGuard;
   /** Runs when a held balance payment succeeds or is released, in the same unit of work. */
   onBalancePaymentResolved?: BalancePaymentListener;
+  /** Runs when a paid balance payment is refunded (all or part), in the same unit of work. */
+  onBalancePaymentRefunded?: BalancePaymentRefundListener;
   /** Claims the balance payments its records refund as a whole (refused alone at the wallets). */
   ownsBalancePayments?: BalancePaymentOwnerLookup;
   /** Runs when a bill refund gives value back to the sources of vouchers no longer usable. */

@@ -15,6 +15,7 @@ import { addStoreScopeReferenceLookup } from "./org/store-scope-references.js";
 import {
   addBalancePaymentListener,
   addBalancePaymentOwner,
+  addBalancePaymentRefundListener,
   addTopupPaymentHolder,
 } from "./payment-outcomes.js";
 import { atTenantTime } from "./sandbox/tenant-clock.js";
@@ -23,7 +24,7 @@ import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
- * event, notice and file types, the member token guard, balance payment listeners and owners,
+ * event, notice and file types, the member token guard, balance payment listeners (resolved, refunded) and owners,
  * top-up payment holders and online top-up sources, what shows images to members, org unit move and member close checks,
  * what names units and store groups in store scopes, listeners to refunds that credit vouchers' sources).
  * Installing the same manifests again (every app a test builds) changes nothing; two manifests that disagree refuse to start.
@@ -39,6 +40,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     for (const definition of m.exports ?? []) registerExport(definition);
     if (m.memberTokenGuard) setMemberTokenGuard(m.memberTokenGuard);
     if (m.onBalancePaymentResolved) addBalancePaymentListener(m.onBalancePaymentResolved);
+    if (m.onBalancePaymentRefunded) addBalancePaymentRefundListener(m.onBalancePaymentRefunded);
     if (m.ownsBalancePayments) addBalancePaymentOwner(m.ownsBalancePayments);
     if (m.orgUnitMoveGuard) addOrgUnitMoveGuard(m.orgUnitMoveGuard);
     if (m.storeScopeReferences) addStoreScopeReferenceLookup(m.storeScopeReferences);

@@ -42,6 +42,46 @@ export async function balancePaymentResolved(
   for (const listener of listeners) await listener(uow, ctx, outcome, now);
 }
 
+/** A refund of (part of) a paid balance payment, as the wallets made it. */
+export interface BalancePaymentRefund {
+  paymentId: string;
+  /** The order the payment belongs to, as its payer named it. */
+  orderId: string;
+  memberId: string;
+  refundId: string;
+  amount: number;
+  /** Everything refunded of the payment so far, this refund included. */
+  refundedTotal: number;
+}
+
+/**
+ * Runs in the unit of work that refunds the payment, so the record it pays says its money came
+ * back together with the money, or not at all.
+ */
+export type BalancePaymentRefundListener = (
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  refund: BalancePaymentRefund,
+  now: Date,
+) => Promise<void>;
+
+const refundListeners = new Set<BalancePaymentRefundListener>();
+
+/** Installed from module manifests (a cashier order follows its balance payment's refunds). */
+export function addBalancePaymentRefundListener(listener: BalancePaymentRefundListener): void {
+  refundListeners.add(listener);
+}
+
+/** Tells every module whose records follow a balance payment that part of it was refunded. */
+export async function balancePaymentRefunded(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  refund: BalancePaymentRefund,
+  now: Date,
+): Promise<void> {
+  for (const listener of refundListeners) await listener(uow, ctx, refund, now);
+}
+
 /**
  * The record a balance payment pays, when that record is refunded only as a whole by its own
  * module (a checkout order, a package order): a refund of the payment alone would give the

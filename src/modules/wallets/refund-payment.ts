@@ -1,7 +1,7 @@
 import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { balancePaymentOwner } from "../../platform/payment-outcomes.js";
+import { balancePaymentOwner, balancePaymentRefunded } from "../../platform/payment-outcomes.js";
 import { newId } from "../../shared/ids.js";
 import { divideRounded } from "../../shared/money.js";
 import { lockMemberTakingRefund } from "../members/index.js";
@@ -211,6 +211,21 @@ async function refundLockedPayment(
       amount: input.amount,
       principal_amount: principal,
       bonus_amount: bonus,
+    },
+    now,
+  );
+  // The record the payment paid (a cashier order) says its money is back in this same unit
+  // of work: refunded here and still paid there is what it must never show.
+  await balancePaymentRefunded(
+    uow,
+    ctx,
+    {
+      paymentId: payment.id,
+      orderId: payment.order_id,
+      memberId: payment.member_id,
+      refundId: id,
+      amount: input.amount,
+      refundedTotal: refunded + input.amount,
     },
     now,
   );
