@@ -316,4 +316,58 @@ describe("the member center's cashier on a phone", () => {
     expectNoConsoleProblems(opened.problems);
     await desk.close();
   });
+
+  it("an order whose money was given back says so, on the phone and in the console", async () => {
+    const ria = await member("林若雅", 10_000);
+    const orderId = await openOrder(ria, [{ name: "咖啡豆", quantity: 1, unit_amount: 9_000 }]);
+    await page.getByRole("button", { name: "会员余额支付 ¥90.00" }).click();
+    await poll(() => page.getByTestId("cashier-paid").textContent()).toContain("已用会员余额支付 ¥90.00。");
+    const order = await server.api<{ payments: { wallet_payment_id: string }[] }>(
+      "GET",
+      `/v1/cashier-orders/${orderId}`,
+    );
+    const refund = (amount: number, idem: string) =>
+      valueCall(
+        server,
+        "POST",
+        `/v1/wallet-payments/${order.payments[0]!.wallet_payment_id}/refunds`,
+        { amount, reason: "退货" },
+        idem,
+      );
+    await refund(3_000, "cashier-refund-part");
+    // The first link's code is spent: the member opens the order again from a new one.
+    await page.goto(`${await memberLink(server, ria, "cashier")}&order=${orderId}`);
+    await poll(() => page.getByTestId("cashier-part-refunded").textContent()).toBe(
+      "您支付的 ¥90.00 中已退还 ¥30.00。",
+    );
+    await shot("cashier-part-refunded");
+
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    desk.setDefaultTimeout(STEP_TIMEOUT);
+    const opened = await openPage(desk);
+    const desktop = opened.page;
+    await signIn(desktop, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
+    await desktop.getByRole("navigation").getByText("收银台订单").click();
+    await desktop.locator("#cashier-order-filters_status").click();
+    await pickOption(desktop, "部分退款");
+    await desktop.getByRole("button", { name: /^(查\s*询|Search)$/ }).click();
+    const rows = desktop.locator(".ant-table-tbody tr.ant-table-row");
+    await poll(() => rows.count()).toBe(1);
+    expect(await rows.first().getByTestId("cashier-order-refunded").textContent()).toBe(
+      "已退 ¥30.00 / 共 ¥90.00",
+    );
+    await screenshot(desktop, "console-cashier-order-part-refunded", MEMBER_SHOTS);
+    expectNoConsoleProblems(opened.problems);
+    await desk.close();
+
+    await refund(6_000, "cashier-refund-rest");
+    // The first link's code is spent: the member opens the order again from a new one.
+    await page.goto(`${await memberLink(server, ria, "cashier")}&order=${orderId}`);
+    await poll(() => page.getByTestId("cashier-refunded").textContent()).toContain(
+      "本订单支付的 ¥90.00 已全部退还给您。",
+    );
+    await shot("cashier-refunded");
+    expect(await balanceOf(ria)).toBe(10_000);
+    expectNoConsoleProblems(problems);
+  });
 });

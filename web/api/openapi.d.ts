@@ -1637,7 +1637,7 @@ export interface paths {
         put?: never;
         /**
          * Refund (part of) a balance payment back to the accounts that paid it
-         * @description Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund). A closed member's balance takes no refund (422 member_closed, nothing written): its money could never be spent or withdrawn.
+         * @description Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund). A cashier order's balance payment is refunded here, and the order follows in the same step: partially_refunded with its refunded_amount, refunded once all its money is back (event cashier_order.refunded). A closed member's balance takes no refund (422 member_closed, nothing written): its money could never be spent or withdrawn.
          */
         post: operations["postWalletPaymentsByIdRefunds"];
         delete?: never;
@@ -4888,7 +4888,7 @@ export interface paths {
         put?: never;
         /**
          * Hand an order over to the member center's cashier; answers it with the member's one-time link
-         * @description The total must be what the items add up to, in the balance asset. Redirect the member to `link.url`: its code works once and for 5 minutes (a replay with the same Idempotency-Key answers the same link). The order can be paid until `expires_at` (default 30 minutes); `cashier_order.paid` tells the merchant when it is.
+         * @description The total must be what the items add up to, in the balance asset. Redirect the member to `link.url`: its code works once and for 5 minutes (a replay with the same Idempotency-Key answers the same link). The order can be paid until `expires_at` (default 30 minutes); `cashier_order.paid` tells the merchant when it is. A paid order is refunded through its balance payment (POST /v1/wallet-payments/{payments[].wallet_payment_id}/refunds, all or in parts) and, for a split payment, at the provider: it is then partially_refunded with its refunded_amount, and refunded once all of it is back (`cashier_order.refunded` each time).
          */
         post: operations["createCashierOrder"];
         delete?: never;
@@ -5019,7 +5019,7 @@ export interface paths {
         put?: never;
         /**
          * Payment provider notification (signed) for a cashier payment: pays the order exactly once
-         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once; anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored. A success or failure of a payment that is no cashier attempt here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, payment_id null); the test provider answers it 404 cashier_payment_not_found. The signature is checked first: a tampered one answers 401.
+         * @description Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once. On a balance-and-online attempt that paid its order, each refund of its online part (never more than collected) is the order's money given back: counted once toward the order's refunded_amount (refund_recorded; partially_refunded, then refunded; event cashier_order.refunded). Anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored. A success or failure of a payment that is no cashier attempt here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, payment_id null); the test provider answers it 404 cashier_payment_not_found. The signature is checked first: a tampered one answers 401.
          */
         post: operations["confirmCashierPayment"];
         delete?: never;
@@ -5245,6 +5245,26 @@ export interface webhooks {
          * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
          */
         post: operations["onCashierOrderPaid"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "cashier_order.refunded": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Money paid to a cashier order was given back to its member: its balance payment refunded (all or part) at the wallets, or its online part refunded at the provider. refunded_amount is all given back so far; status is partially_refunded until it equals the total, then refunded
+         * @description Signed per Standard Webhooks: headers webhook-id (the event id), webhook-timestamp, webhook-signature.
+         */
+        post: operations["onCashierOrderRefunded"];
         delete?: never;
         options?: never;
         head?: never;
@@ -8821,6 +8841,8 @@ export interface components {
          *       "return_url": null,
          *       "expires_at": "2026-11-23T08:30:00.000Z",
          *       "paid_at": "2026-11-23T08:02:00.000Z",
+         *       "refunded_amount": 0,
+         *       "refunded_at": null,
          *       "payments": [
          *         {
          *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -8857,8 +8879,11 @@ export interface components {
                 unit_amount: number;
             }[];
             total: number;
-            /** @enum {string} */
-            status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+            /**
+             * @description open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired
+             * @enum {string}
+             */
+            status: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
             paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
             return_url: string | null;
             /**
@@ -8867,6 +8892,10 @@ export interface components {
              */
             expires_at: string;
             paid_at: string | null;
+            /** @description Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then */
+            refunded_amount: number;
+            /** @description When the last of its money was given back (refunded); null until then */
+            refunded_at: string | null;
             payments: {
                 id: string;
                 /** @enum {string} */
@@ -33644,7 +33673,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 starting_after?: string;
-                status?: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                status?: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
                 member_id?: string;
                 /** @description Orders with an attempt in this status (refund_due: finance's list of refunds to make) */
                 payment_status?: "pending" | "succeeded" | "failed" | "expired" | "refund_due" | "refunded";
@@ -33758,6 +33787,8 @@ export interface operations {
                      *       "return_url": null,
                      *       "expires_at": "2026-11-23T08:30:00.000Z",
                      *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "refunded_amount": 0,
+                     *       "refunded_at": null,
                      *       "payments": [
                      *         {
                      *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -33794,8 +33825,11 @@ export interface operations {
                             unit_amount: number;
                         }[];
                         total: number;
-                        /** @enum {string} */
-                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        /**
+                         * @description open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired
+                         * @enum {string}
+                         */
+                        status: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
                         paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
                         return_url: string | null;
                         /**
@@ -33804,6 +33838,10 @@ export interface operations {
                          */
                         expires_at: string;
                         paid_at: string | null;
+                        /** @description Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then */
+                        refunded_amount: number;
+                        /** @description When the last of its money was given back (refunded); null until then */
+                        refunded_at: string | null;
                         payments: {
                             id: string;
                             /** @enum {string} */
@@ -33950,6 +33988,8 @@ export interface operations {
                      *       "return_url": null,
                      *       "expires_at": "2026-11-23T08:30:00.000Z",
                      *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "refunded_amount": 0,
+                     *       "refunded_at": null,
                      *       "payments": [
                      *         {
                      *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -33986,8 +34026,11 @@ export interface operations {
                             unit_amount: number;
                         }[];
                         total: number;
-                        /** @enum {string} */
-                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        /**
+                         * @description open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired
+                         * @enum {string}
+                         */
+                        status: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
                         paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
                         return_url: string | null;
                         /**
@@ -33996,6 +34039,10 @@ export interface operations {
                          */
                         expires_at: string;
                         paid_at: string | null;
+                        /** @description Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then */
+                        refunded_amount: number;
+                        /** @description When the last of its money was given back (refunded); null until then */
+                        refunded_at: string | null;
                         payments: {
                             id: string;
                             /** @enum {string} */
@@ -34124,6 +34171,8 @@ export interface operations {
                      *       "return_url": null,
                      *       "expires_at": "2026-11-23T08:30:00.000Z",
                      *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "refunded_amount": 0,
+                     *       "refunded_at": null,
                      *       "payments": [
                      *         {
                      *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -34160,8 +34209,11 @@ export interface operations {
                             unit_amount: number;
                         }[];
                         total: number;
-                        /** @enum {string} */
-                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        /**
+                         * @description open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired
+                         * @enum {string}
+                         */
+                        status: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
                         paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
                         return_url: string | null;
                         /**
@@ -34170,6 +34222,10 @@ export interface operations {
                          */
                         expires_at: string;
                         paid_at: string | null;
+                        /** @description Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then */
+                        refunded_amount: number;
+                        /** @description When the last of its money was given back (refunded); null until then */
+                        refunded_at: string | null;
                         payments: {
                             id: string;
                             /** @enum {string} */
@@ -34298,6 +34354,8 @@ export interface operations {
                      *       "return_url": null,
                      *       "expires_at": "2026-11-23T08:30:00.000Z",
                      *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "refunded_amount": 0,
+                     *       "refunded_at": null,
                      *       "payments": [
                      *         {
                      *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -34334,8 +34392,11 @@ export interface operations {
                             unit_amount: number;
                         }[];
                         total: number;
-                        /** @enum {string} */
-                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        /**
+                         * @description open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired
+                         * @enum {string}
+                         */
+                        status: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
                         paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
                         return_url: string | null;
                         /**
@@ -34344,6 +34405,10 @@ export interface operations {
                          */
                         expires_at: string;
                         paid_at: string | null;
+                        /** @description Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then */
+                        refunded_amount: number;
+                        /** @description When the last of its money was given back (refunded); null until then */
+                        refunded_at: string | null;
                         payments: {
                             id: string;
                             /** @enum {string} */
@@ -34496,6 +34561,8 @@ export interface operations {
                      *       "return_url": null,
                      *       "expires_at": "2026-11-23T08:30:00.000Z",
                      *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "refunded_amount": 0,
+                     *       "refunded_at": null,
                      *       "payments": [
                      *         {
                      *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -34532,8 +34599,11 @@ export interface operations {
                             unit_amount: number;
                         }[];
                         total: number;
-                        /** @enum {string} */
-                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        /**
+                         * @description open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired
+                         * @enum {string}
+                         */
+                        status: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
                         paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
                         return_url: string | null;
                         /**
@@ -34542,6 +34612,10 @@ export interface operations {
                          */
                         expires_at: string;
                         paid_at: string | null;
+                        /** @description Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then */
+                        refunded_amount: number;
+                        /** @description When the last of its money was given back (refunded); null until then */
+                        refunded_at: string | null;
                         payments: {
                             id: string;
                             /** @enum {string} */
@@ -34696,6 +34770,8 @@ export interface operations {
                      *       "return_url": null,
                      *       "expires_at": "2026-11-23T08:30:00.000Z",
                      *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "refunded_amount": 0,
+                     *       "refunded_at": null,
                      *       "payments": [
                      *         {
                      *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -34732,8 +34808,11 @@ export interface operations {
                             unit_amount: number;
                         }[];
                         total: number;
-                        /** @enum {string} */
-                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        /**
+                         * @description open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired
+                         * @enum {string}
+                         */
+                        status: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
                         paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
                         return_url: string | null;
                         /**
@@ -34742,6 +34821,10 @@ export interface operations {
                          */
                         expires_at: string;
                         paid_at: string | null;
+                        /** @description Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then */
+                        refunded_amount: number;
+                        /** @description When the last of its money was given back (refunded); null until then */
+                        refunded_at: string | null;
                         payments: {
                             id: string;
                             /** @enum {string} */
@@ -34920,6 +35003,8 @@ export interface operations {
                      *       "return_url": null,
                      *       "expires_at": "2026-11-23T08:30:00.000Z",
                      *       "paid_at": "2026-11-23T08:02:00.000Z",
+                     *       "refunded_amount": 0,
+                     *       "refunded_at": null,
                      *       "payments": [
                      *         {
                      *           "id": "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -34956,8 +35041,11 @@ export interface operations {
                             unit_amount: number;
                         }[];
                         total: number;
-                        /** @enum {string} */
-                        status: "open" | "pending_payment" | "paid" | "cancelled" | "expired";
+                        /**
+                         * @description open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired
+                         * @enum {string}
+                         */
+                        status: "open" | "pending_payment" | "paid" | "partially_refunded" | "refunded" | "cancelled" | "expired";
                         paid_by: ("balance" | "balance_and_online" | "smart_topup") | null;
                         return_url: string | null;
                         /**
@@ -34966,6 +35054,10 @@ export interface operations {
                          */
                         expires_at: string;
                         paid_at: string | null;
+                        /** @description Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then */
+                        refunded_amount: number;
+                        /** @description When the last of its money was given back (refunded); null until then */
+                        refunded_at: string | null;
                         payments: {
                             id: string;
                             /** @enum {string} */
@@ -36350,6 +36442,55 @@ export interface operations {
                         payment_id: string;
                         wallet_payment_id: string | null;
                         topup_id: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Any 2xx acknowledges the delivery */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onCashierOrderRefunded: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example evt_01jd3m2x4y5z6a7b8c9d0e1f2g */
+                    id: string;
+                    /** @constant */
+                    object: "event";
+                    /** @constant */
+                    type: "cashier_order.refunded";
+                    /** @constant */
+                    version: 1;
+                    /**
+                     * Format: date-time
+                     * @example 2026-11-23T08:00:00.000Z
+                     */
+                    created_at: string;
+                    data: {
+                        order_id: string;
+                        merchant_order_ref: string;
+                        member_id: string;
+                        currency: string;
+                        total: number;
+                        source: string;
+                        amount: number;
+                        refunded_amount: number;
+                        status: string;
+                        payment_id: string;
+                        refund_id: string;
                     };
                 };
             };

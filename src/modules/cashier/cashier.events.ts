@@ -22,6 +22,23 @@ const EVENTS = {
       topup_id: Type.Union([Str, Type.Null()]),
     }),
   },
+  "cashier_order.refunded": {
+    description:
+      "Money paid to a cashier order was given back to its member: its balance payment refunded (all or part) at the wallets, or its online part refunded at the provider. refunded_amount is all given back so far; status is partially_refunded until it equals the total, then refunded",
+    schema: Type.Object({
+      order_id: Str,
+      merchant_order_ref: Str,
+      member_id: Str,
+      currency: Str,
+      total: Int,
+      source: Str,
+      amount: Int,
+      refunded_amount: Int,
+      status: Str,
+      payment_id: Str,
+      refund_id: Str,
+    }),
+  },
   "cashier_payment.unfulfilled": {
     description:
       "The provider collected a cashier payment's online part too late to pay the order (after the attempt's time, or after it had failed): the order was not paid by it and the amount is owed back to the member (the attempt is refund_due)",

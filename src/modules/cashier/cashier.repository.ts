@@ -1,4 +1,4 @@
-import type { Selectable } from "kysely";
+import type { Generated, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
 import {
@@ -7,7 +7,19 @@ import {
   type RefundRecord,
 } from "../../platform/http/record-refund.js";
 
-export const ORDER_STATUSES = ["open", "pending_payment", "paid", "cancelled", "expired"] as const;
+/**
+ * `partially_refunded` / `refunded`: a paid order some / all of whose money was given back (its
+ * balance payment refunded at the wallets, its online part at the provider).
+ */
+export const ORDER_STATUSES = [
+  "open",
+  "pending_payment",
+  "paid",
+  "partially_refunded",
+  "refunded",
+  "cancelled",
+  "expired",
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const PAID_BY = ["balance", "balance_and_online", "smart_topup"] as const;
 export type PaidBy = (typeof PAID_BY)[number];
@@ -36,6 +48,10 @@ export interface CashierOrdersTable {
   paid_by: PaidBy | null;
   paid_at: Date | null;
   cancelled_at: Date | null;
+  /** What of its total has been given back to the member since it was paid (minor units). */
+  refunded_amount: Generated<number>;
+  /** When the last of its money was given back (`refunded`). */
+  refunded_at: Date | null;
   created_by: string;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -140,7 +156,9 @@ export async function updateOrder(
   trx: Tx,
   tenantId: string,
   id: string,
-  set: Partial<Pick<OrderRow, "status" | "paid_by" | "paid_at" | "cancelled_at">>,
+  set: Partial<
+    Pick<OrderRow, "status" | "paid_by" | "paid_at" | "cancelled_at" | "refunded_amount" | "refunded_at">
+  >,
   now: Date,
 ): Promise<OrderRow> {
   return trx

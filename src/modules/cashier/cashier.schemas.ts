@@ -99,11 +99,22 @@ export const CashierOrder = Type.Object(
     currency: Str,
     items: Type.Array(Type.Object({ name: Str, quantity: Int, unit_amount: Int })),
     total: Int,
-    status: StringEnum(ORDER_STATUSES),
+    status: StringEnum(ORDER_STATUSES, {
+      description:
+        "open → pending_payment → paid; partially_refunded / refunded once some / all of a paid order's money was given back (its balance payment refunded at the wallets, its online part at the provider); cancelled; expired",
+    }),
     paid_by: Nullable(StringEnum(PAID_BY)),
     return_url: Nullable(Str),
     expires_at: Timestamp,
     paid_at: Nullable(Timestamp),
+    refunded_amount: Type.Integer({
+      minimum: 0,
+      description:
+        "Given back to the member since the order was paid (minor units): balance refunds plus the provider's refunds of the online part; 0 until then",
+    }),
+    refunded_at: Type.Union([Timestamp, Type.Null()], {
+      description: "When the last of its money was given back (refunded); null until then",
+    }),
     payments: Type.Array(Payment),
     link: Type.Optional(
       Type.Object({
@@ -132,6 +143,8 @@ export const CashierOrder = Type.Object(
         return_url: null,
         expires_at: "2026-11-23T08:30:00.000Z",
         paid_at: "2026-11-23T08:02:00.000Z",
+        refunded_amount: 0,
+        refunded_at: null,
         payments: [
           {
             id: "csp_01jd3m2x4y5z6a7b8c9d0e1f2g",
@@ -239,6 +252,8 @@ export function serializeOrder(
     return_url: order.return_url,
     expires_at: order.expires_at.toISOString(),
     paid_at: order.paid_at?.toISOString() ?? null,
+    refunded_amount: order.refunded_amount,
+    refunded_at: order.refunded_at?.toISOString() ?? null,
     payments: payments.map((p) => ({
       id: p.id,
       object: "cashier_payment" as const,

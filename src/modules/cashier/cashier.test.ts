@@ -10,6 +10,7 @@ import { stripeEvent, stripeServer } from "../../../test/helpers/provider-fixtur
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { expectCode } from "../../../test/helpers/vouchers.js";
 import { fillLots, walletClient } from "../../../test/helpers/wallets.js";
+import { countEarlierBalanceRefunds } from "../../db/migrations/1800_cashier_order_refunds.js";
 import { runWalletExpiry, signTestWebhook, testProviderSecret } from "../wallets/index.js";
 import { MAX_OPEN_LOTS } from "../wallets/lots.repository.js";
 import { runLapsedTopupRelease } from "./index.js";
@@ -984,76 +985,77 @@ describe("a provider's refund notification for a cashier payment", () => {
   });
 });
 
-describe("a provider's refund of a cashier payment kept refund_due", () => {
-  /** Attempts through Stripe: its signed events to the cashier's webhook. */
-  async function viaStripe(secret: string) {
-    const configured = await t.app.inject({
-      method: "PUT",
-      url: "/v1/payment-providers/stripe",
-      headers: tenant.auth,
-      payload: { settings: {}, secrets: { secret_key: "sk_test_123", webhook_secret: secret } },
+/** Attempts through Stripe: its signed events to the cashier's webhook. */
+async function viaStripe(secret: string) {
+  const configured = await t.app.inject({
+    method: "PUT",
+    url: "/v1/payment-providers/stripe",
+    headers: tenant.auth,
+    payload: { settings: {}, secrets: { secret_key: "sk_test_123", webhook_secret: secret } },
+  });
+  expect(configured.statusCode, configured.body).toBe(200);
+  const send = async (event: Record<string, unknown>) => {
+    const signed = stripeEvent(secret, t.clock.now(), event);
+    const r = await t.app.inject({
+      method: "POST",
+      url: `/v1/cashier-payment-webhooks/stripe/${tenant.tenantId}`,
+      headers: signed.headers,
+      payload: signed.body,
     });
-    expect(configured.statusCode, configured.body).toBe(200);
-    const send = async (event: Record<string, unknown>) => {
-      const signed = stripeEvent(secret, t.clock.now(), event);
-      const r = await t.app.inject({
-        method: "POST",
-        url: `/v1/cashier-payment-webhooks/stripe/${tenant.tenantId}`,
-        headers: signed.headers,
-        payload: signed.body,
-      });
-      expect(r.statusCode, r.body).toBe(200);
-      return json<{ result: string }>(r).result;
-    };
-    const refOf = async (paymentId: string) =>
-      (await t.database.owner
-        .selectFrom("cashier_payments")
-        .select(["provider_ref", "online_amount"])
-        .where("id", "=", paymentId)
-        .executeTakeFirstOrThrow()) as { provider_ref: string; online_amount: number };
-    const intent = async (id: string, type: string, paymentId: string) => {
-      const p = await refOf(paymentId);
-      return {
-        id,
-        type,
-        data: {
-          object: {
-            id: p.provider_ref,
-            object: "payment_intent",
-            amount: p.online_amount,
-            amount_received: p.online_amount,
-            currency: "cny",
-          },
-        },
-      };
-    };
-    const refunded = async (id: string, paymentId: string, amountRefunded: number) => {
-      const p = await refOf(paymentId);
-      return {
-        id,
-        type: "charge.refunded",
-        data: {
-          object: {
-            id: `ch_${paymentId}`,
-            object: "charge",
-            payment_intent: p.provider_ref,
-            amount: p.online_amount,
-            amount_refunded: amountRefunded,
-            currency: "cny",
-          },
-        },
-      };
-    };
-    return { send, intent, refunded };
-  }
-  const withStripe = async <T>(f: () => Promise<T>): Promise<T> => {
-    await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
-    try {
-      return await f();
-    } finally {
-      await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "test" });
-    }
+    expect(r.statusCode, r.body).toBe(200);
+    return json<{ result: string }>(r).result;
   };
+  const refOf = async (paymentId: string) =>
+    (await t.database.owner
+      .selectFrom("cashier_payments")
+      .select(["provider_ref", "online_amount"])
+      .where("id", "=", paymentId)
+      .executeTakeFirstOrThrow()) as { provider_ref: string; online_amount: number };
+  const intent = async (id: string, type: string, paymentId: string) => {
+    const p = await refOf(paymentId);
+    return {
+      id,
+      type,
+      data: {
+        object: {
+          id: p.provider_ref,
+          object: "payment_intent",
+          amount: p.online_amount,
+          amount_received: p.online_amount,
+          currency: "cny",
+        },
+      },
+    };
+  };
+  const refunded = async (id: string, paymentId: string, amountRefunded: number) => {
+    const p = await refOf(paymentId);
+    return {
+      id,
+      type: "charge.refunded",
+      data: {
+        object: {
+          id: `ch_${paymentId}`,
+          object: "charge",
+          payment_intent: p.provider_ref,
+          amount: p.online_amount,
+          amount_refunded: amountRefunded,
+          currency: "cny",
+        },
+      },
+    };
+  };
+  return { send, intent, refunded };
+}
+const withStripe = async <T>(f: () => Promise<T>): Promise<T> => {
+  await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
+  try {
+    return await f();
+  } finally {
+    await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "test" });
+  }
+};
+
+describe("a provider's refund of a cashier payment kept refund_due", () => {
   const refundRows = (orderId: string) =>
     t.database.owner
       .selectFrom("audit_events")
@@ -1261,3 +1263,198 @@ async function reissue(memberId: string, o: Order): Promise<Order> {
   });
   return { ...o, link: { url: link.url, path: "" } };
 }
+
+describe("money paid to a cashier order and given back", () => {
+  interface Refunded extends Order {
+    refunded_amount: number;
+    refunded_at: string | null;
+  }
+  const view = (orderId: string) => wallet.ok<Refunded>("GET", `/v1/cashier-orders/${orderId}`);
+  /** Finance refunds (part of) a balance payment at the wallets, as it does for the cashier. */
+  const refundBalance = (walletPaymentId: string, amount: number, idem = `rf-${++key}`) =>
+    t.app.inject({
+      method: "POST",
+      url: `/v1/wallet-payments/${walletPaymentId}/refunds`,
+      headers: { ...tenant.auth, "idempotency-key": idem },
+      payload: { amount, reason: "customer returned it" },
+    });
+  const orderRefunds = async (orderId: string) =>
+    (await tenantTrail(t, tenant.tenantId).events("cashier_order.refunded")).filter(
+      (e) => e.order_id === orderId,
+    );
+
+  it("a balance payment refunded in parts: partly refunded, then refunded; a replay or too much changes nothing", async () => {
+    const { audit, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const m = await member("Zed", 10_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const paid = json<Order>(await pay(token, o.id));
+    const walletPayment = paid.payments[0]!.wallet_payment_id!;
+
+    const first = await refundBalance(walletPayment, 3_000, "rf-zed-1");
+    expect(first.statusCode, first.body).toBe(201);
+    expect(await view(o.id)).toMatchObject({
+      status: "partially_refunded",
+      paid_by: "balance",
+      refunded_amount: 3_000,
+      refunded_at: null,
+    });
+    const replay = await refundBalance(walletPayment, 3_000, "rf-zed-1");
+    expect(json<{ id: string }>(replay).id).toBe(json<{ id: string }>(first).id);
+    expectCode(await refundBalance(walletPayment, TOTAL - 3_000 + 1), 422, "refund_exceeds_paid");
+    expect(await view(o.id)).toMatchObject({ status: "partially_refunded", refunded_amount: 3_000 });
+
+    const rest = await refundBalance(walletPayment, TOTAL - 3_000);
+    expect(rest.statusCode, rest.body).toBe(201);
+    const refunded = await view(o.id);
+    expect(refunded).toMatchObject({ status: "refunded", refunded_amount: TOTAL, paid_by: "balance" });
+    expect(refunded.refunded_at).toBe(t.clock.now().toISOString());
+    expect((await wallet.balance(m)).total).toBe(10_000);
+    const listed = await wallet.ok<{ data: Order[] }>(
+      "GET",
+      `/v1/cashier-orders?status=refunded&member_id=${m}`,
+    );
+    expect(listed.data.map((x) => x.id)).toEqual([o.id]);
+    // The member center shows the same.
+    expect(
+      json<Refunded>(await asMember(token, "GET", `/v1/member-center/cashier-orders/${o.id}`)),
+    ).toMatchObject({ status: "refunded", refunded_amount: TOTAL });
+    expect(await orderRefunds(o.id)).toEqual([
+      expect.objectContaining({
+        source: "balance",
+        amount: 3_000,
+        refunded_amount: 3_000,
+        status: "partially_refunded",
+      }),
+      expect.objectContaining({
+        source: "balance",
+        amount: TOTAL - 3_000,
+        refunded_amount: TOTAL,
+        status: "refunded",
+      }),
+    ]);
+    expect((await audit(o.id)).filter((a) => a === "cashier_order.refunded")).toHaveLength(2);
+    // Its money is back: it is neither cancelled nor paid again.
+    expectCode(await wallet.call("POST", `/v1/cashier-orders/${o.id}/cancel`), 409, "cashier_order_not_open");
+    expectCode(await pay(token, o.id), 409, "cashier_order_not_open");
+    await ledgerClean();
+  });
+
+  it("a split payment: its balance part refunded alone is a part refund; the provider's refund of the rest completes it", async () => {
+    const { ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const { send, intent, refunded } = await viaStripe("whsec_order_refunds");
+    const m = await member("Yael", 5_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const r = await withStripe(() => pay(token, o.id, { balance_amount: 3_000 }));
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    expect(await send(await intent("evt_or_s", "payment_intent.succeeded", attempt.id))).toBe("paid");
+    expect(await view(o.id)).toMatchObject({ status: "paid", refunded_amount: 0 });
+
+    const balancePart = await refundBalance(attempt.wallet_payment_id!, 3_000);
+    expect(balancePart.statusCode, balancePart.body).toBe(201);
+    expect(await view(o.id)).toMatchObject({ status: "partially_refunded", refunded_amount: 3_000 });
+    expect((await wallet.balance(m)).total).toBe(5_000);
+
+    // The provider refunds the online rest in two steps (cumulative amounts), each heard once.
+    const part = await refunded("evt_or_part", attempt.id, 2_000);
+    expect(await send(part)).toBe("refund_recorded");
+    expect(await send(part)).toBe("refund_ignored");
+    const partly = await view(o.id);
+    expect(partly).toMatchObject({ status: "partially_refunded", refunded_amount: 5_000 });
+    expect(partly.payments[0]).toMatchObject({
+      status: "succeeded",
+      refunded_amount: 2_000,
+      refund_outstanding: 0,
+    });
+    expect(await send(await refunded("evt_or_all", attempt.id, TOTAL - 3_000))).toBe("refund_recorded");
+    expect(await view(o.id)).toMatchObject({ status: "refunded", refunded_amount: TOTAL });
+    expect(await send(await refunded("evt_or_all", attempt.id, TOTAL - 3_000))).toBe("refund_ignored");
+    expect(await orderRefunds(o.id)).toEqual([
+      expect.objectContaining({ source: "balance", amount: 3_000, refunded_amount: 3_000 }),
+      expect.objectContaining({ source: "online", amount: 2_000, refunded_amount: 5_000 }),
+      expect.objectContaining({
+        source: "online",
+        amount: 3_200,
+        refunded_amount: TOTAL,
+        status: "refunded",
+      }),
+    ]);
+    await ledgerClean();
+  });
+
+  it("an order paid after a smart top-up: its balance payment refunded whole makes it refunded", async () => {
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Refund smart",
+      rounding: "1",
+      channels: ["online"],
+      tiers: [{ type: "discount", multiplier_bps: 12_000, bonus_bps: 800 }],
+    });
+    const m = await member("Xeno", 0);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const r = await asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+      plan_id: plan.id,
+      tier_index: 0,
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    expect(json<{ result: string }>(await notify(attempt, "succeeded", "evt_or_smart")).result).toBe("paid");
+    const paid = await view(o.id);
+    expect(paid).toMatchObject({ status: "paid", paid_by: "smart_topup" });
+    const before = (await wallet.balance(m)).total;
+    const back = await refundBalance(paid.payments[0]!.wallet_payment_id!, TOTAL);
+    expect(back.statusCode, back.body).toBe(201);
+    expect(await view(o.id)).toMatchObject({
+      status: "refunded",
+      refunded_amount: TOTAL,
+      paid_by: "smart_topup",
+    });
+    expect((await wallet.balance(m)).total).toBe(before + TOTAL);
+  });
+
+  it("orders whose balance payment was refunded before orders counted refunds are counted once, on upgrade", async () => {
+    const m = await member("Vera", 20_000);
+    const part = await order(m);
+    const whole = await order(m);
+    const untouched = await order(m);
+    const walletPaymentOf = async (o: Order) =>
+      json<Order>(await pay(await tokenFor(o), o.id)).payments[0]!.wallet_payment_id!;
+    expect((await refundBalance(await walletPaymentOf(part), 1_000)).statusCode).toBe(201);
+    const wholePayment = await walletPaymentOf(whole);
+    expect((await refundBalance(wholePayment, 2_000)).statusCode).toBe(201);
+    expect((await refundBalance(wholePayment, TOTAL - 2_000)).statusCode).toBe(201);
+    await walletPaymentOf(untouched);
+    // As they were before: paid, nothing counted.
+    await t.database.owner
+      .updateTable("cashier_orders")
+      .set({ status: "paid", refunded_amount: 0, refunded_at: null })
+      .where("id", "in", [part.id, whole.id])
+      .execute();
+    await countEarlierBalanceRefunds(t.database.owner);
+    await countEarlierBalanceRefunds(t.database.owner);
+    expect(await view(part.id)).toMatchObject({ status: "partially_refunded", refunded_amount: 1_000 });
+    expect(await view(whole.id)).toMatchObject({
+      status: "refunded",
+      refunded_amount: TOTAL,
+      refunded_at: t.clock.now().toISOString(),
+    });
+    expect(await view(untouched.id)).toMatchObject({ status: "paid", refunded_amount: 0 });
+  });
+
+  it("two refunds of all of it at once: one is taken, and the order is refunded once", async () => {
+    const m = await member("Wim", 10_000);
+    const o = await order(m);
+    const paid = json<Order>(await pay(await tokenFor(o), o.id));
+    const walletPayment = paid.payments[0]!.wallet_payment_id!;
+    const answers = await Promise.all([
+      refundBalance(walletPayment, TOTAL),
+      refundBalance(walletPayment, TOTAL),
+    ]);
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 422]);
+    expect(await view(o.id)).toMatchObject({ status: "refunded", refunded_amount: TOTAL });
+    expect(await orderRefunds(o.id)).toHaveLength(1);
+    expect((await wallet.balance(m)).total).toBe(10_000);
+  });
+});

@@ -18,6 +18,7 @@ import {
   updateOrder,
   updatePayment,
 } from "./cashier.repository.js";
+import { recordProviderRefundOfPaid } from "./order-refunds.js";
 import { recordProviderRefundOfAttempt } from "./record-payment-refund.js";
 import { attemptFailed, attemptSucceeded } from "./settle-attempt.js";
 
@@ -44,8 +45,9 @@ export type ConfirmResult =
  * attempt ends `refund_due` (audited, `cashier_payment.unfulfilled`) for finance to refund at
  * the provider and record, whatever became of the order since. A refund notification is never
  * taken for the payment's success (audited): on a `refund_due` attempt it keeps a part refund
- * and records the attempt refunded once all it collected is back (`refund_recorded`), and
- * otherwise changes nothing (`refund_ignored`); a refund of a payment that is no cashier
+ * and records the attempt refunded once all it collected is back (`refund_recorded`); on a
+ * split payment that paid the order it is the order's money given back, counted on the order
+ * (`refund_recorded`); otherwise it changes nothing (`refund_ignored`); a refund of a payment that is no cashier
  * attempt here is acknowledged the same way, writing nothing (no payment id).
  */
 export async function confirmCashierPayment(
@@ -93,10 +95,16 @@ export async function confirmCashierPayment(
   // attempt's status. Kept in the order's audit for finance; an attempt kept for a refund is
   // recorded refunded by it once all it collected is back, as finance's record would.
   if (outcome.kind === "refund") {
+    const notice = { ...outcome, provider };
     const owed = payment.status === "refund_due" && locked;
+    // The online part of a split payment paid the order: refunded, it is the order's money back.
+    // A smart top-up's paid its top-up, not the order (the balance did).
+    const paidPart = payment.status === "succeeded" && payment.kind === "balance_and_online" && locked;
     const heard = owed
-      ? await recordProviderRefundOfAttempt(uow, ctx, locked, payment, { ...outcome, provider }, now)
-      : null;
+      ? await recordProviderRefundOfAttempt(uow, ctx, owed, payment, notice, now)
+      : paidPart
+        ? await recordProviderRefundOfPaid(uow, ctx, paidPart, payment, notice, now)
+        : null;
     await recordAudit(
       uow,
       ctx,
@@ -115,7 +123,7 @@ export async function confirmCashierPayment(
                 result: heard.result,
                 amount: payment.online_amount,
                 refunded_total: heard.refundedTotal,
-                still_owed: payment.online_amount - heard.refundedTotal,
+                ...(owed ? { still_owed: payment.online_amount - heard.refundedTotal } : {}),
               }
             : {}),
         },

@@ -9,6 +9,7 @@ import { CASHIER_ERRORS } from "./cashier.errors.js";
 import { CASHIER_EVENTS } from "./cashier.events.js";
 import { cashierRoutes } from "./cashier.routes.js";
 import { followCashierHold } from "./follow-hold.js";
+import { followCashierRefund } from "./order-refunds.js";
 import { cashierTopupPaymentHolder } from "./record-payment-refund.js";
 import { CASHIER_CRONS, CASHIER_TIMERS, cashierJobs } from "./release-lapsed-topups.js";
 
@@ -23,6 +24,8 @@ export const cashierManifest: ModuleManifest = {
   events: CASHIER_EVENTS.types,
   // A partial payment's held balance decides the order: captured → paid, released → open again.
   onBalancePaymentResolved: followCashierHold,
+  // Its balance payment refunded at the wallets gives the order's money back: the order says so.
+  onBalancePaymentRefunded: followCashierRefund,
   // A smart top-up's refund is owed on its attempt too: recorded on either, it is recorded on both.
   holdsTopupPayments: cashierTopupPaymentHolder,
   // A smart top-up the provider never answers is closed at its deadline, reopening the order.

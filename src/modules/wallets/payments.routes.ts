@@ -197,7 +197,7 @@ export async function paymentRoutes(
       tags,
       summary: "Refund (part of) a balance payment back to the accounts that paid it",
       description:
-        "Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund). A closed member's balance takes no refund (422 member_closed, nothing written): its money could never be spent or withdrawn.",
+        "Several refunds may follow; their total never exceeds what balance paid. Bonus gets its proportional share rounded down on the cumulative total; principal the rest. A payment of a checkout or package order is refunded only with its order (409 payment_refunded_by_order names the order's refund). A cashier order's balance payment is refunded here, and the order follows in the same step: partially_refunded with its refunded_amount, refunded once all its money is back (event cashier_order.refunded). A closed member's balance takes no refund (422 member_closed, nothing written): its money could never be spent or withdrawn.",
       params: IdParams,
       body: RefundBody,
       response: { 201: Refund, ...errorResponses(409, 422) },

@@ -462,6 +462,7 @@ export const AUDIT_ACTIONS = [
   "cashier_order.cancelled",
   "cashier_order.created",
   "cashier_order.paid",
+  "cashier_order.refunded",
   "cashier_payment.expired",
   "cashier_payment.failed",
   "cashier_payment.provider_failed",

@@ -11,13 +11,23 @@ import { useSession } from "../session";
 
 type CashierOrder = components["schemas"]["CashierOrder"];
 type Attempt = CashierOrder["payments"][number];
-const STATUSES = ["open", "pending_payment", "paid", "cancelled", "expired"] as const;
+const STATUSES = [
+  "open",
+  "pending_payment",
+  "paid",
+  "partially_refunded",
+  "refunded",
+  "cancelled",
+  "expired",
+] as const;
 const ATTEMPT_STATUSES = ["pending", "succeeded", "failed", "expired", "refund_due", "refunded"] as const;
 const FILTERS = ["status", "payment_status", "member_id"] as const;
 const STATUS_COLOR: Record<CashierOrder["status"], string> = {
   open: "blue",
   pending_payment: "orange",
   paid: "green",
+  partially_refunded: "gold",
+  refunded: "purple",
   cancelled: "default",
   expired: "default",
 };
@@ -25,7 +35,8 @@ const STATUS_COLOR: Record<CashierOrder["status"], string> = {
 /**
  * The orders merchants' backends handed over to the member center's cashier, newest first,
  * by status, attempt status and member: how each was paid and its payment attempts. Finance
- * records here the refund of an online part the provider collected too late (`refund_due`).
+ * records here the refund of an online part the provider collected too late (`refund_due`). A
+ * paid order whose money was given back, in part or whole, says so in its status.
  */
 export default function CashierOrders() {
   const { t, fmt } = useI18n();
@@ -127,8 +138,20 @@ export default function CashierOrders() {
           {
             title: t("common.status"),
             dataIndex: "status",
-            render: (s: CashierOrder["status"]) => (
-              <Tag color={STATUS_COLOR[s]}>{t(`cashier.status.${s}`)}</Tag>
+            onCell: oneLineCell,
+            render: (s: CashierOrder["status"], o) => (
+              <Space size={4}>
+                <Tag color={STATUS_COLOR[s]}>{t(`cashier.status.${s}`)}</Tag>
+                {/* Part of a paid order's money given back: how much of its total. */}
+                {s === "partially_refunded" ? (
+                  <span data-testid="cashier-order-refunded" style={{ whiteSpace: "nowrap" }}>
+                    {t("cashier.orderRefunded", {
+                      refunded: fmt.money(o.refunded_amount),
+                      total: fmt.money(o.total),
+                    })}
+                  </span>
+                ) : null}
+              </Space>
             ),
           },
           {

@@ -254,7 +254,10 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
   );
 }
 
-/** A payment under way, the paid order (the result page), or one that can no longer be paid. */
+/**
+ * A payment under way, the paid order (the result page; with what was given back of it, if
+ * any), an order whose money all came back, or one that can no longer be paid.
+ */
 function Outcome(props: { order: Order; balanceAfter: number | undefined }) {
   const { t, fmt } = useI18n();
   const o = props.order;
@@ -278,7 +281,18 @@ function Outcome(props: { order: Order; balanceAfter: number | undefined }) {
       </div>
     );
   }
-  if (o.status === "paid" && last) {
+  if (o.status === "refunded") {
+    return (
+      <div data-testid="cashier-refunded">
+        <Result
+          status="info"
+          title={`${t("cashier.refunded")} · ${fmt.money(o.refunded_amount)}`}
+          description={t("cashier.refundedLine", { amount: fmt.money(o.refunded_amount) })}
+        />
+      </div>
+    );
+  }
+  if ((o.status === "paid" || o.status === "partially_refunded") && last) {
     const line =
       o.paid_by === "smart_topup"
         ? t("cashier.paidTopup", { topup: fmt.money(last.online_amount), amount: fmt.money(o.total) })
@@ -291,6 +305,11 @@ function Outcome(props: { order: Order; balanceAfter: number | undefined }) {
     return (
       <div data-testid="cashier-paid">
         <Result status="success" title={`${t("cashier.paid")} · ${fmt.money(o.total)}`} description={line} />
+        {o.status === "partially_refunded" ? (
+          <Card testId="cashier-part-refunded">
+            {t("cashier.partRefunded", { amount: fmt.money(o.refunded_amount), total: fmt.money(o.total) })}
+          </Card>
+        ) : null}
         {props.balanceAfter !== undefined ? (
           <Card testId="cashier-balance-after">
             {t("topup.balanceNow", { amount: fmt.money(props.balanceAfter) })}
