@@ -8426,6 +8426,8 @@ export interface components {
             object: "package_order";
             package_id: string;
             member_id: string;
+            /** @description The member's name (in lists) */
+            member_name?: string;
             rule_key: string;
             duration_days: number;
             /** @enum {string} */
@@ -26902,6 +26904,8 @@ export interface operations {
                         object: "package_order";
                         package_id: string;
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         rule_key: string;
                         duration_days: number;
                         /** @enum {string} */
@@ -27131,6 +27135,8 @@ export interface operations {
                         object: "package_order";
                         package_id: string;
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         rule_key: string;
                         duration_days: number;
                         /** @enum {string} */
@@ -27433,6 +27439,8 @@ export interface operations {
                         object: "package_order";
                         package_id: string;
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         rule_key: string;
                         duration_days: number;
                         /** @enum {string} */
