@@ -1,11 +1,18 @@
 import type { FastifyInstance } from "fastify";
+import { seedDemoCatalog } from "./demo-catalog.js";
 
 const DEMO_MEMBER_PHONE = "13900000099";
 
-type Call = (method: "GET" | "POST", url: string, payload?: object, key?: string) => Promise<ApiBody>;
-interface ApiBody {
+/** A Buffer payload is an uploaded image (PNG), as a photo taken at the desk would be. */
+export type Call = (
+  method: "GET" | "POST",
+  url: string,
+  payload?: object | Buffer,
+  key?: string,
+) => Promise<ApiBody>;
+export interface ApiBody {
   id: string;
-  data: { id: string }[];
+  data: { id: string; code?: string | null }[];
   path: string;
   link: { path: string };
 }
@@ -16,7 +23,11 @@ function demoApi(app: FastifyInstance, apiKey: string): Call {
     const response = await app.inject({
       method,
       url,
-      headers: { authorization: `Bearer ${apiKey}`, "idempotency-key": key ?? `demo-${url}` },
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        "idempotency-key": key ?? `demo-${url}`,
+        ...(Buffer.isBuffer(payload) ? { "content-type": "image/png" } : {}),
+      },
       ...(payload ? { payload } : {}),
     });
     if (response.statusCode >= 300)
@@ -100,7 +111,8 @@ async function seedMemberCenterOffers(call: Call, memberId: string, now: Date): 
  * Links for the demo member, made through the API as a merchant's backend would: the member
  * center's home, and its cashier with an order handed over at this start (288.00, more than
  * the demo balance, so the page offers balance + online and the smart top-up). The first
- * start registers the member with a balance and points, and the offers above.
+ * start registers the member with a balance and points, the offers above, and the rest of
+ * the demo shop (demo-catalog.ts).
  */
 export async function demoMemberLinks(
   app: FastifyInstance,
@@ -119,6 +131,12 @@ export async function demoMemberLinks(
     });
     await call("POST", `/v1/members/${memberId}/points`, { operation: "earn", points: 860, reason: "Demo" });
     await seedMemberCenterOffers(call, memberId, now);
+    // A refused call leaves the rest of the catalog out but must not cost the member link.
+    const started = Date.now();
+    await seedDemoCatalog(call, memberId, now).then(
+      () => app.log.info({ ms: Date.now() - started }, "seeded the demo catalog"),
+      (error) => app.log.error({ err: error }, "seeding the demo catalog failed"),
+    );
   }
   const link = await call("POST", "/v1/member-center/links", { member_id: memberId });
   const reference = `DEMO-${now.getTime()}`;
