@@ -13,6 +13,8 @@ import type { ApiBody, Call } from "./demo-links.js";
 const ZONE = "Asia/Shanghai";
 const CARD_PLAN = "vip";
 
+/** Completes an online payment at the provider (the demo's test provider). */
+export type PayOnline = (payUrl: string, amount: number, eventId: string) => Promise<void>;
 type Post = (url: string, payload: object | Buffer, key: string) => Promise<ApiBody>;
 type Store = "sh" | "bj";
 type Stores = Record<Store, string>;
@@ -114,12 +116,18 @@ const STUDENT_ID_PHOTO = Buffer.from(
   "hex",
 );
 
-export async function seedDemoCatalog(call: Call, demoMemberId: string, now: Date): Promise<void> {
+export async function seedDemoCatalog(
+  call: Call,
+  demoMemberId: string,
+  now: Date,
+  payOnline?: PayOnline,
+): Promise<void> {
   const post: Post = (url, payload, key) => call("POST", url, payload, `demo-catalog-${key}`);
   const stores = await storeIds(call);
   await seedMembership(post, demoMemberId);
   const members = await seedMembers(post, stores, now);
   await seedWalletActivity(call, post, members, stores);
+  if (payOnline) await seedOnlineTopUps(post, members, payOnline);
   const packageDiscount = await seedBenefits(post);
   await seedBenefitPackage(post, packageDiscount, members, stores);
   await seedGiftCards(call, post, members);
@@ -258,6 +266,23 @@ async function seedWalletActivity(call: Call, post: Post, members: Members, stor
     { from: "points", points: 2_000, note: "积分抵现" },
     "points-exchange",
   );
+}
+
+/** Two members top up online and pay at the provider, as they would from the member center. */
+async function seedOnlineTopUps(post: Post, members: Members, payOnline: PayOnline): Promise<void> {
+  const topUps: [string, number][] = [
+    ["陈雨桐", 20_000],
+    ["孙志强", 10_000],
+  ];
+  for (const [n, [name, amount]] of topUps.entries()) {
+    const intent = await post(
+      `/v1/members/${member(members, name)}/topup-intents`,
+      { amount, payment_scene: "mobile" },
+      `topup-intent-${n}`,
+    );
+    const checkout = (intent as unknown as { checkout: { pay_url: string } }).checkout;
+    await payOnline(checkout.pay_url, amount, `demo-catalog-paid-${intent.id}`);
+  }
 }
 
 /** Benefits of several kinds, all active; returns the discount the paid package grants. */

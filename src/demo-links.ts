@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { seedDemoCatalog } from "./demo-catalog.js";
+import { type PayOnline, seedDemoCatalog } from "./demo-catalog.js";
+import { signTestWebhook, testProviderSecret } from "./modules/wallets/index.js";
 
 const DEMO_MEMBER_PHONE = "13900000099";
 
@@ -33,6 +34,39 @@ function demoApi(app: FastifyInstance, apiKey: string): Call {
     if (response.statusCode >= 300)
       throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
     return JSON.parse(response.body) as ApiBody;
+  };
+}
+
+/**
+ * The test payment provider's signed notice that a member paid an online top-up, posted to
+ * the tenant's webhook as the provider would post it.
+ */
+function testProviderPays(
+  app: FastifyInstance,
+  signingSecret: string,
+  tenantId: string,
+  now: Date,
+): PayOnline {
+  return async (payUrl, amount, eventId) => {
+    const signed = signTestWebhook(
+      testProviderSecret(signingSecret),
+      {
+        id: eventId,
+        provider_ref: payUrl.replace("test://pay/", ""),
+        status: "succeeded",
+        amount,
+        currency: "CNY",
+      },
+      now,
+    );
+    const response = await app.inject({
+      method: "POST",
+      url: `/v1/payment-webhooks/test/${tenantId}`,
+      headers: { "content-type": "application/json", ...signed.headers },
+      payload: signed.body,
+    });
+    if (response.statusCode >= 300)
+      throw new Error(`test provider notice ${eventId}: ${response.statusCode} ${response.body}`);
   };
 }
 
@@ -119,6 +153,7 @@ export async function demoMemberLinks(
   apiKey: string,
   base: string,
   now: Date,
+  signingSecret?: string,
 ): Promise<{ url: string; cashierUrl: string; memberId: string }> {
   const call = demoApi(app, apiKey);
   let memberId = (await call("GET", `/v1/members?phone=${DEMO_MEMBER_PHONE}`)).data[0]?.id;
@@ -133,7 +168,9 @@ export async function demoMemberLinks(
     await seedMemberCenterOffers(call, memberId, now);
     // A refused call leaves the rest of the catalog out but must not cost the member link.
     const started = Date.now();
-    await seedDemoCatalog(call, memberId, now).then(
+    const tenantId = (await call("GET", "/v1/tenant")).id;
+    const payOnline = signingSecret ? testProviderPays(app, signingSecret, tenantId, now) : undefined;
+    await seedDemoCatalog(call, memberId, now, payOnline).then(
       () => app.log.info({ ms: Date.now() - started }, "seeded the demo catalog"),
       (error) => app.log.error({ err: error }, "seeding the demo catalog failed"),
     );

@@ -82,7 +82,13 @@ async function main() {
     for (const user of demo.users)
       say(`    ${user.role.padEnd(9)} ${user.email} / ${user.password}  (${user.org_unit})`);
     say(`  Try: curl -H "Authorization: Bearer ${demo.api_key}" ${base}/v1/tenant`);
-    const memberLink = await demoMemberLinks(app, demo.api_key, base, systemClock.now()).catch((error) => {
+    const memberLink = await demoMemberLinks(
+      app,
+      demo.api_key,
+      base,
+      systemClock.now(),
+      config.signingSecret,
+    ).catch((error) => {
       app.log.error({ err: error }, "creating the demo member link failed");
       return undefined;
     });
