@@ -58,8 +58,56 @@ describe("npm start on the embedded PostgreSQL", () => {
       smart: (await demoApi<{ data: unknown[] }>(base, "/v1/smart-topup-plans")).data.length,
       orders: (await demoApi<{ data: { status: string; total: number }[] }>(base, "/v1/cashier-orders")).data,
     });
+    const list = async <T>(base: string, url: string) => (await demoApi<{ data: T[] }>(base, url)).data;
+    const demoShop = async (base: string) => ({
+      members: (await list(base, "/v1/members?limit=100")).length,
+      tiers: (await list<{ tiers: { code: string }[] }>(base, "/v1/card-plans"))[0]?.tiers.map((t) => t.code),
+      tags: (await list(base, "/v1/member-tags")).length,
+      groups: (await list(base, "/v1/member-groups")).length,
+      benefits: (await list(base, "/v1/benefits?status=active&limit=100")).length,
+      packageOrders: (await list<{ status: string }>(base, "/v1/package-orders")).map((o) => ({
+        status: o.status,
+      })),
+      giftCards: (await list(base, "/v1/gift-cards")).length,
+      spentGiftCards: (await list<{ balance: number; face_amount: number }>(base, "/v1/gift-cards")).filter(
+        (c) => c.balance < c.face_amount,
+      ).length,
+      onlineTopUps: (await list<{ status: string }>(base, "/v1/topup-intents")).map((i) => i.status),
+      pendingStudents: (await list(base, "/v1/student-verifications?status=pending")).length,
+      audited: Object.fromEntries(
+        await Promise.all(
+          ["member.created", "package.purchased", "gift_card.activated", "checkout_order.refunded"].map(
+            async (action) => [
+              action,
+              (await list(base, `/v1/audit-events?action=${action}&limit=100`)).length,
+            ],
+          ),
+        ),
+      ),
+    });
     const firstOffers = await offers(first.baseUrl);
     expect(firstOffers).toMatchObject({ plans: 2, smart: 1, orders: [{ status: "open", total: 28_800 }] });
+    // The demo shop, seeded through the API on the first start: audited, on the ledger.
+    expect(first.output()).not.toContain("seeding the demo catalog failed");
+    const shop = await demoShop(first.baseUrl);
+    expect(shop).toMatchObject({
+      members: 13,
+      tiers: ["silver", "gold", "diamond"],
+      tags: 2,
+      groups: 1,
+      benefits: 5,
+      packageOrders: [{ status: "paid" }, { status: "paid" }],
+      giftCards: 3,
+      onlineTopUps: ["succeeded", "succeeded"],
+      pendingStudents: 1,
+    });
+    expect(shop.spentGiftCards).toBe(1);
+    expect(shop.audited).toEqual({
+      "member.created": 13,
+      "package.purchased": 2,
+      "gift_card.activated": 3,
+      "checkout_order.refunded": 1,
+    });
     const saved = JSON.parse(await readFile(path.join(dataDir, "demo-credentials.json"), "utf8"));
     expect(saved.tenant_id).toBe(tenantBody.id);
 
@@ -77,6 +125,7 @@ describe("npm start on the embedded PostgreSQL", () => {
     await expect.poll(() => second.output(), { timeout: 60_000 }).toContain("Press Ctrl+C to stop.");
     const secondOffers = await offers(second.baseUrl);
     expect(secondOffers).toMatchObject({ plans: 2, smart: 1 });
+    expect(await demoShop(second.baseUrl)).toEqual(shop);
     expect(secondOffers.orders).toHaveLength(2);
 
     // The CLI shares the configuration and the running database.
