@@ -351,6 +351,30 @@ describe("the operator console", () => {
     await page.evaluate("window.scrollTo(0, 0)");
   });
 
+  it("names a member's tier and tags, not their codes, in the list and on the member", async () => {
+    await server.api("POST", "/v1/card-plans", {
+      code: "vip",
+      name: "会员卡",
+      validity: { kind: "permanent" },
+      tiers: [{ code: "gold", name: "金卡", rank: 1 }],
+    });
+    await server.api("POST", "/v1/member-tags", { code: "coffee", name: "咖啡爱好者" });
+    await server.api("POST", "/v1/members", { name: "标签会员", tier: "gold", tags: ["coffee"] });
+    await menu().getByText("会员管理").click();
+    await page.getByPlaceholder("姓名、手机号或卡号").fill("标签会员");
+    await page.getByRole("button", { name: "查询" }).click();
+    const row = page.locator(".ant-table-row", { hasText: "标签会员" });
+    await poll(() => row.textContent()).toContain("金卡");
+    expect(await row.textContent()).toContain("咖啡爱好者");
+    expect(await row.textContent()).not.toContain("gold");
+    await row.getByRole("link", { name: "标签会员" }).click();
+    const card = page.locator(".ant-descriptions");
+    await poll(() => card.first().textContent()).toContain("金卡");
+    expect(await card.first().textContent()).toContain("咖啡爱好者");
+    await screenshot(page, "17-member-tier-names");
+    await menu().getByText("会员管理").click();
+  });
+
   it("switches to English and remembers it, formatting amounts for the locale", async () => {
     await page.getByLabel("语言").click();
     await pickOption(page, "English");

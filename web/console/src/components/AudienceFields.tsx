@@ -76,7 +76,7 @@ export function draftToAudience(
   return rule as Audience;
 }
 
-type Option = { value: string; label: string };
+type Option = { value: string; label: string; name: string };
 
 /** Every group or tag (a tenant has at most 1,000 of each), a page of 100 at a time. */
 async function everyLabel(path: "/v1/member-tags" | "/v1/member-groups"): Promise<Option[]> {
@@ -87,7 +87,7 @@ async function everyLabel(path: "/v1/member-tags" | "/v1/member-groups"): Promis
       api.GET(path, { params: { query: { limit: 100, ...(after ? { starting_after: after } : {}) } } }),
     );
     const rows = p.data as { id: string; code: string; name: string }[];
-    for (const l of rows) all.push({ value: l.code, label: `${l.name} (${l.code})` });
+    for (const l of rows) all.push({ value: l.code, label: `${l.name} (${l.code})`, name: l.name });
     if (!p.has_more || rows.length === 0) break;
     after = rows[rows.length - 1]!.id;
   }
@@ -132,6 +132,38 @@ export function useAudienceOptions(enabled = true) {
   };
 }
 export type AudienceOptions = ReturnType<typeof useAudienceOptions>;
+
+/**
+ * Names for the codes a member carries (its card plan and tier, its tags): a list shows
+ * 金卡 rather than `vip · gold`. Shares the pickers' cached reads, asked again as a page
+ * opens (a plan or tag may have been added through the API since); a code not known shows as
+ * itself.
+ */
+export function useSegmentLabels() {
+  const { can } = useSession();
+  const plans = useQuery({
+    queryKey: ["card-plans"],
+    enabled: can("GET /v1/card-plans"),
+    queryFn: () => unwrap(api.GET("/v1/card-plans")),
+  });
+  const tags = useQuery({
+    queryKey: ["member-tags", "every-option"],
+    enabled: can("GET /v1/member-tags"),
+    queryFn: () => everyLabel("/v1/member-tags"),
+  });
+  const planList = plans.data?.data ?? [];
+  const tagNames = new Map((tags.data ?? []).map((o) => [o.value, o.name]));
+  return {
+    /** The tier's name, after its plan's when the tenant has more than one plan. */
+    tier(planCode: string | null | undefined, tierCode: string): string {
+      const plan = planList.find((p) => p.code === planCode);
+      const tier = plan?.tiers.find((x) => x.code === tierCode);
+      if (!plan || !tier) return planCode ? `${planCode} · ${tierCode}` : tierCode;
+      return planList.length > 1 ? `${plan.name} · ${tier.name}` : tier.name;
+    },
+    tag: (code: string) => tagNames.get(code) ?? code,
+  };
+}
 
 const EXCLUDING = ["exclude_card_plans", "exclude_tiers", "exclude_groups", "exclude_tags"] as const;
 

@@ -16,6 +16,7 @@ import {
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
+import { useSegmentLabels } from "../components/AudienceFields";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { ProblemAlert, useProblemText } from "../components/problems";
 import { RecordLink } from "../components/RecordLink";
@@ -37,6 +38,7 @@ const KINDS = Object.keys(enUS)
 export default function MemberDetail() {
   const { id = "" } = useParams();
   const { t, fmt } = useI18n();
+  const labels = useSegmentLabels();
   const { can } = useSession();
   const { message, modal } = App.useApp();
   const problemText = useProblemText();
@@ -177,7 +179,7 @@ export default function MemberDetail() {
               <Descriptions column={1} size="small">
                 <Descriptions.Item label={t("members.phone")}>{m.phone ?? "—"}</Descriptions.Item>
                 <Descriptions.Item label={t("members.tier")}>
-                  {m.tier ? `${m.card_plan ?? ""} ${m.tier}` : "—"}
+                  {m.tier ? labels.tier(m.card_plan, m.tier) : "—"}
                 </Descriptions.Item>
                 <Descriptions.Item label={t("members.cardNumber")}>{m.card_number ?? "—"}</Descriptions.Item>
                 <Descriptions.Item label={t("members.cardExpires")}>
@@ -186,7 +188,9 @@ export default function MemberDetail() {
                 <Descriptions.Item label={t("members.tags")}>
                   {m.student ? <Tag color="green">{t("members.student")}</Tag> : null}
                   {m.tags.map((tag) => (
-                    <Tag key={tag}>{tag}</Tag>
+                    <Tag key={tag} title={tag}>
+                      {labels.tag(tag)}
+                    </Tag>
                   ))}
                 </Descriptions.Item>
                 <Descriptions.Item label={t("common.status")}>

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Form, Input, InputNumber, Select, Space, Tag } from "antd";
 import { Link } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
+import { useSegmentLabels } from "../components/AudienceFields";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { ImportButton } from "../components/ImportDialog";
 import { FilterBar, PageHeader } from "../components/Page";
@@ -25,6 +26,7 @@ function PointsCell({ id }: { id: string }) {
 
 export default function Members() {
   const { t, fmt } = useI18n();
+  const labels = useSegmentLabels();
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const [_form] = Form.useForm();
   // The URL keeps balance bounds in minor units (what the API takes); the form shows major units.
@@ -113,7 +115,13 @@ export default function Members() {
             title: t("members.tier"),
             key: "tier",
             render: (_, m) =>
-              m.tier ? <Tag color="gold">{m.card_plan ? `${m.card_plan} · ${m.tier}` : m.tier}</Tag> : "—",
+              m.tier ? (
+                <Tag color="gold" title={m.card_plan ? `${m.card_plan} · ${m.tier}` : m.tier}>
+                  {labels.tier(m.card_plan, m.tier)}
+                </Tag>
+              ) : (
+                "—"
+              ),
           },
           {
             title: t("members.tags"),
@@ -122,7 +130,9 @@ export default function Members() {
               <>
                 {m.student ? <Tag color="green">{t("members.student")}</Tag> : null}
                 {m.tags.map((tag) => (
-                  <Tag key={tag}>{tag}</Tag>
+                  <Tag key={tag} title={tag}>
+                    {labels.tag(tag)}
+                  </Tag>
                 ))}
               </>
             ),
