@@ -238,10 +238,17 @@ describe("paid packages in the console", () => {
     expect(await log.getByTestId("change-payment-link").count()).toBe(0);
     expect(await log.textContent()).toMatch(/wpay_/);
     await screenshot(page, "pkg-05-member-change-links");
+
     const cardHref = (await cardLink.getAttribute("href"))!;
     await packageLink.click();
     await poll(() => page.getByTestId("pkg-volume").textContent()).toMatch(/\d/);
     expect(new URL(page.url()).pathname).toBe(`/console/packages/${pkgs.data[0]!.id}`);
+    // The package's orders name their buyers.
+    const order = page.locator(".ant-table-row", { hasText: "李雷" });
+    await poll(() => order.count()).toBe(1);
+    expect(await order.getByRole("link", { name: "李雷" }).getAttribute("href")).toBe(
+      `/console/members/${member.id}`,
+    );
     await page.goto(`${server.baseUrl}${cardHref}`);
     await poll(() => page.getByTestId("card-balance").textContent()).toContain("200.00");
     expectNoConsoleProblems(problems);

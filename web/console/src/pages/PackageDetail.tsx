@@ -143,8 +143,12 @@ export default function PackageDetail() {
               { title: t("common.createdAt"), dataIndex: "created_at", render: (v) => fmt.dateTime(v) },
               {
                 title: t("pkg.order.member"),
-                dataIndex: "member_id",
-                render: (m: string) => <Link to={`/members/${m}`}>{m}</Link>,
+                key: "member",
+                render: (_, o) => (
+                  <Link to={`/members/${o.member_id}`} title={o.member_id}>
+                    {o.member_name ?? o.member_id}
+                  </Link>
+                ),
               },
               { title: t("pkg.order.rule"), dataIndex: "rule_key" },
               {
