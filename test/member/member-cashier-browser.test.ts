@@ -236,6 +236,9 @@ describe("the member center's cashier on a phone", () => {
     await desktop.getByRole("navigation").getByText("收银台订单").click();
     const rows = desktop.locator(".ant-table-tbody tr.ant-table-row");
     await poll(() => rows.count()).toBe(4);
+    // Each order names its member, linked to the member's page.
+    const dots = desktop.locator(".ant-table-row", { hasText: "SO-OPEN" }).getByRole("link", { name: "Dot" });
+    expect(await dots.getAttribute("href")).toBe(`/console/members/${left}`);
     await desktop.locator("#cashier-order-filters_status").click();
     await pickOption(desktop, "已支付");
     await desktop.getByRole("button", { name: /^(查\s*询|Search)$/ }).click();

@@ -8873,6 +8873,8 @@ export interface components {
             /** @enum {string} */
             object: "cashier_order";
             member_id: string;
+            /** @description The member's name (in lists) */
+            member_name?: string;
             merchant_order_ref: string;
             currency: string;
             items: {
@@ -33825,6 +33827,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "cashier_order";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         merchant_order_ref: string;
                         currency: string;
                         items: {
@@ -34026,6 +34030,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "cashier_order";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         merchant_order_ref: string;
                         currency: string;
                         items: {
@@ -34209,6 +34215,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "cashier_order";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         merchant_order_ref: string;
                         currency: string;
                         items: {
@@ -34392,6 +34400,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "cashier_order";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         merchant_order_ref: string;
                         currency: string;
                         items: {
@@ -34599,6 +34609,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "cashier_order";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         merchant_order_ref: string;
                         currency: string;
                         items: {
@@ -34808,6 +34820,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "cashier_order";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         merchant_order_ref: string;
                         currency: string;
                         items: {
@@ -35041,6 +35055,8 @@ export interface operations {
                         /** @enum {string} */
                         object: "cashier_order";
                         member_id: string;
+                        /** @description The member's name (in lists) */
+                        member_name?: string;
                         merchant_order_ref: string;
                         currency: string;
                         items: {

@@ -1,7 +1,15 @@
+import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { pageQuery } from "../../platform/http/pagination.js";
-import { type OrderRow, type OrderStatus, orderPayments, type PaymentStatus } from "./cashier.repository.js";
+import { pageLimit, pageOfRows, pageRowsQuery } from "../../platform/http/pagination.js";
+import {
+  MAX_ATTEMPTS_SHOWN,
+  type OrderRow,
+  type OrderStatus,
+  orderPayments,
+  type PaymentRow,
+  type PaymentStatus,
+} from "./cashier.repository.js";
 import { serializeOrder } from "./cashier.schemas.js";
 import { visibleOrder } from "./order-access.js";
 
@@ -52,10 +60,47 @@ export async function listOrders(
       eb.or([eb("status", "=", "expired"), eb.and([eb("status", "=", "open"), eb("expires_at", "<=", now)])]),
     );
   } else if (query.status) q = q.where("status", "=", query.status);
-  return pageQuery(
-    q,
-    query,
-    async (row) => serializeOrder(row, await orderPayments(trx, tenantId, row.id), now),
-    { desc: true },
-  );
+  const rows = await pageRowsQuery(q, query, { desc: true }).execute();
+  const shown = rows.slice(0, pageLimit(query.limit));
+  const ids = shown.map((o) => o.id);
+  // The page's attempts and members in one read each, not a read per order; each order keeps
+  // at most its first MAX_ATTEMPTS_SHOWN attempts, as it does read alone.
+  const payments =
+    ids.length === 0
+      ? []
+      : await trx
+          .selectFrom((eb) =>
+            eb
+              .selectFrom("cashier_payments")
+              .selectAll()
+              .select(sql<number>`row_number() over (partition by order_id order by id)`.as("attempt_rank"))
+              .where("tenant_id", "=", tenantId)
+              .where("order_id", "in", ids)
+              .as("p"),
+          )
+          .selectAll()
+          .where("attempt_rank", "<=", MAX_ATTEMPTS_SHOWN)
+          .orderBy("id")
+          .execute();
+  const names =
+    ids.length === 0
+      ? []
+      : await trx
+          .selectFrom("members")
+          .select(["id", "name"])
+          .where("tenant_id", "=", tenantId)
+          .where("id", "in", [...new Set(shown.map((o) => o.member_id))])
+          .execute();
+  const paymentsOf = new Map<string, PaymentRow[]>();
+  for (const { attempt_rank: _, ...p } of payments) {
+    paymentsOf.set(p.order_id, [...(paymentsOf.get(p.order_id) ?? []), p]);
+  }
+  const nameOf = new Map(names.map((m) => [m.id, m.name]));
+  return pageOfRows(rows, query, (row) => {
+    const name = nameOf.get(row.member_id);
+    return {
+      ...serializeOrder(row, paymentsOf.get(row.id) ?? [], now),
+      ...(name === undefined ? {} : { member_name: name }),
+    };
+  });
 }

@@ -141,6 +141,9 @@ export async function orderOfProviderPayment(
 }
 
 /** Every attempt to pay an order, oldest first (an order has few: each failed one is followed by another). */
+/** The attempts an order shows (an order that has more is one being abused; the rest stay stored). */
+export const MAX_ATTEMPTS_SHOWN = 100;
+
 export async function orderPayments(trx: Tx, tenantId: string, orderId: string): Promise<PaymentRow[]> {
   return trx
     .selectFrom("cashier_payments")
@@ -148,7 +151,7 @@ export async function orderPayments(trx: Tx, tenantId: string, orderId: string):
     .where("tenant_id", "=", tenantId)
     .where("order_id", "=", orderId)
     .orderBy("id")
-    .limit(100)
+    .limit(MAX_ATTEMPTS_SHOWN)
     .execute();
 }
 

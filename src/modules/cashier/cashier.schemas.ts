@@ -95,6 +95,7 @@ export const CashierOrder = Type.Object(
     id: Str,
     object: Type.Literal("cashier_order"),
     member_id: Str,
+    member_name: Type.Optional(Type.String({ description: "The member's name (in lists)" })),
     merchant_order_ref: Str,
     currency: Str,
     items: Type.Array(Type.Object({ name: Str, quantity: Int, unit_amount: Int })),

@@ -121,10 +121,10 @@ export default function CashierOrders() {
           },
           {
             title: t("cashier.member"),
-            dataIndex: "member_id",
-            render: (id: string) => (
-              <Link to={`/members/${id}`} title={id} style={CLIPPED}>
-                {id}
+            key: "member",
+            render: (_, o) => (
+              <Link to={`/members/${o.member_id}`} title={o.member_id} style={CLIPPED}>
+                {o.member_name ?? o.member_id}
               </Link>
             ),
           },
