@@ -140,7 +140,7 @@ describe("a top-up plan's details in the console", () => {
     const firstRow = rows.filter({ hasText: "¥250.00" });
     // The store's name comes with the org units, which may answer after the top-ups.
     await poll(() => firstRow.textContent()).toMatch(
-      /8800001.*¥250\.00.*¥37\.50.*12.*是.*门店 · Shanghai Nanjing Road.*已到账/,
+      /王芳.*8800001.*¥250\.00.*¥37\.50.*12.*是.*门店 · Shanghai Nanjing Road.*已到账/,
     );
     const partRow = rows.filter({ hasText: "¥200.00" });
     expect(await partRow.textContent()).toMatch(/8800001.*¥200\.00.*线上.*已到账.*渠道已退 ¥50\.00/);

@@ -28704,6 +28704,8 @@ export interface operations {
                             plan_id: string;
                             plan_name: string;
                             member_id: string;
+                            /** @description The member's name (in the plan's details) */
+                            member_name?: string;
                             card_number: string | null;
                             currency: string;
                             amount: number;
@@ -28855,6 +28857,8 @@ export interface operations {
                         plan_id: string;
                         plan_name: string;
                         member_id: string;
+                        /** @description The member's name (in the plan's details) */
+                        member_name?: string;
                         card_number: string | null;
                         currency: string;
                         amount: number;
@@ -29146,6 +29150,8 @@ export interface operations {
                         plan_id: string;
                         plan_name: string;
                         member_id: string;
+                        /** @description The member's name (in the plan's details) */
+                        member_name?: string;
                         card_number: string | null;
                         currency: string;
                         amount: number;
@@ -29274,6 +29280,8 @@ export interface operations {
                         plan_id: string;
                         plan_name: string;
                         member_id: string;
+                        /** @description The member's name (in the plan's details) */
+                        member_name?: string;
                         card_number: string | null;
                         currency: string;
                         amount: number;
@@ -30574,6 +30582,8 @@ export interface operations {
                             plan_id: string;
                             plan_name: string;
                             member_id: string;
+                            /** @description The member's name (in the plan's details) */
+                            member_name?: string;
                             card_number: string | null;
                             currency: string;
                             amount: number;

@@ -378,8 +378,8 @@ describe("top-up plans (§2.3)", () => {
 
   it("details list every top-up with filters and export as CSV", async () => {
     const plan = await c.plan({ kind: "package", name: "Details", rule: range });
-    const a = await c.newMember();
-    const b = await c.newMember();
+    const a = await c.newMember({ name: "Ada" });
+    const b = await c.newMember({ name: "Bo" });
     await c.topUp(plan, {
       member_id: a,
       amount: 10_000,
@@ -394,6 +394,8 @@ describe("top-up plans (§2.3)", () => {
       `/v1/topup-plans/${plan}/top-ups?limit=2`,
     );
     expect(all.data.map((x) => x.amount)).toEqual([30_000, 20_000]);
+    // Each names its member, as the console shows it.
+    expect(all.data.map((x) => (x as { member_name?: string }).member_name)).toEqual(["Ada", "Bo"]);
     expect(all.has_more).toBe(true);
     const next = await c.ok<{ data: TopupBody[] }>(
       "GET",

@@ -326,10 +326,20 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
           request.params.id,
           { ...(request.query as TopupFilter), startingAfter: request.query.starting_after },
           limit + 1,
+        ).select((eb) =>
+          eb
+            .selectFrom("members as named")
+            .select("named.name")
+            .where("named.tenant_id", "=", tenantId)
+            .whereRef("named.id", "=", "topups.member_id")
+            .as("member_name"),
         ),
       ] as const);
       requirePlan(plan);
-      return toPage(rows, limit, serializeTopup);
+      return toPage(rows, limit, ({ member_name, ...row }) => ({
+        ...serializeTopup(row),
+        ...(member_name === null ? {} : { member_name }),
+      }));
     },
   );
 

@@ -82,6 +82,7 @@ export const Topup = Type.Object(
     plan_id: Str,
     plan_name: Str,
     member_id: Str,
+    member_name: Type.Optional(Type.String({ description: "The member's name (in the plan's details)" })),
     card_number: NullStr,
     currency: Str,
     amount: Int,

@@ -209,28 +209,33 @@ export default function TopupPlanDetail() {
             {
               title: t("topup.detail.member"),
               key: "member",
-              render: (_, r) => (
-                <Space orientation="vertical" size={0}>
-                  {can("GET /v1/members/{id}") ? (
-                    <Link to={`/members/${r.member_id}`} title={r.member_id} style={CLIPPED}>
-                      {r.card_number ?? r.member_id}
-                    </Link>
-                  ) : (
-                    <span title={r.member_id} style={CLIPPED}>
-                      {r.card_number ?? r.member_id}
-                    </span>
-                  )}
-                  {r.card_number ? (
-                    <Typography.Text
-                      type="secondary"
-                      title={r.member_id}
-                      style={{ ...CLIPPED, fontSize: 12 }}
-                    >
-                      {r.member_id}
-                    </Typography.Text>
-                  ) : null}
-                </Space>
-              ),
+              render: (_, r) => {
+                // The member by name, the card number beneath (the id on hover).
+                const shown = r.member_name ?? r.card_number ?? r.member_id;
+                const beneath = r.member_name ? r.card_number : r.card_number ? r.member_id : null;
+                return (
+                  <Space orientation="vertical" size={0}>
+                    {can("GET /v1/members/{id}") ? (
+                      <Link to={`/members/${r.member_id}`} title={r.member_id} style={CLIPPED}>
+                        {shown}
+                      </Link>
+                    ) : (
+                      <span title={r.member_id} style={CLIPPED}>
+                        {shown}
+                      </span>
+                    )}
+                    {beneath ? (
+                      <Typography.Text
+                        type="secondary"
+                        title={r.member_id}
+                        style={{ ...CLIPPED, fontSize: 12 }}
+                      >
+                        {beneath}
+                      </Typography.Text>
+                    ) : null}
+                  </Space>
+                );
+              },
             },
             {
               onHeaderCell: oneLineHeader,
