@@ -6,6 +6,7 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { roundTripsOf } from "../../../test/helpers/metrics.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
@@ -385,6 +386,22 @@ describe("refunds", () => {
       422,
       "refund_exceeds_paid",
     );
+
+    // The list shows each payment as it reads alone, refunds summed in the one read of the page.
+    const partly = json<Pay>(await pay(m, 400));
+    await ok("POST", `/v1/wallet-payments/${partly.id}/refunds`, { amount: 150 });
+    const untouched = json<Pay>(await pay(m, 100));
+    const before = await roundTripsOf(t.app, "GET", "/v1/wallet-payments");
+    const list = await ok<{ data: (Body & { id: string })[] }>("GET", `/v1/wallet-payments?member_id=${m}`);
+    const after = await roundTripsOf(t.app, "GET", "/v1/wallet-payments");
+    expect(list.data.map((x) => [x.id, x.refunded_amount])).toEqual([
+      [untouched.id, 0],
+      [partly.id, 150],
+      [p.id, 1000],
+    ]);
+    for (const item of list.data) expect(item).toEqual(await ok("GET", `/v1/wallet-payments/${item.id}`));
+    expect(after.count - before.count).toBe(1);
+    expect(after.sum - before.sum).toBeLessThanOrEqual(3);
   });
 
   it("refunds only paid payments; a partial online payment refunds only its balance part", async () => {

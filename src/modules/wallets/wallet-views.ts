@@ -1,4 +1,4 @@
-import type { QueryCreator } from "kysely";
+import { type QueryCreator, sql } from "kysely";
 import type { RowsOfEach, Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import { type Asset, findAsset, type UnitOfWork } from "../../ledger/index.js";
@@ -179,10 +179,19 @@ export async function listPayments<T>(
   if (memberId) await findVisibleMember(trx, actor, memberId);
   else if (actor.orgUnitPath)
     throw new WalletsError("validation_failed", "A scoped caller lists payments per member_id");
-  const q = paymentsQuery(trx, actor.tenantId, { ...query, member_id: memberId });
-  return pageQuery(q, query, async (p) => serialize(await paymentView(trx, actor.tenantId, p)), {
-    desc: true,
-  });
+  // What each payment has had refunded comes with it, not in a read per payment.
+  const q = paymentsQuery(trx, actor.tenantId, { ...query, member_id: memberId }).select(
+    sql<string>`coalesce((select sum(r.amount) from wallet_refunds r
+      where r.tenant_id = wallet_payments.tenant_id and r.payment_id = wallet_payments.id), 0)`.as(
+      "refunded_total",
+    ),
+  );
+  return pageQuery(
+    q,
+    query,
+    ({ refunded_total, ...payment }) => serialize({ payment, refunded: Number(refunded_total) }),
+    { desc: true },
+  );
 }
 
 export async function visibleIntent(trx: Tx, actor: Actor, id: string): Promise<IntentRow> {
