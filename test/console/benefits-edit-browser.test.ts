@@ -266,7 +266,11 @@ describe("benefit management", () => {
     await d.getByLabel("折扣（减免 %）", { exact: true }).fill("");
     await d.getByRole("button", { name: "保存" }).click();
     await poll(() => d.getByRole("alert").count()).toBe(1);
-    expect(await d.getByRole("alert").textContent()).toBe("权益配置不正确，请按下列字段修改");
+    // The operator's words, and the API's own beneath them.
+    expect(await d.getByRole("alert").locator(".ant-alert-title").textContent()).toBe(
+      "权益配置不正确，请按下列字段修改",
+    );
+    expect(await d.getByRole("alert").getByTestId("problem-detail").textContent()).toMatch(/\w/);
     expect(await d.getByTestId("field-errors").textContent()).toContain("config");
     await d.getByRole("alert").scrollIntoViewIfNeeded();
     await screenshot(page, "benefits-edit-refused");

@@ -139,7 +139,11 @@ describe("gift card plan management", () => {
     await pickOption(page, "实体卡");
     await d.getByRole("button", { name: "保存" }).click();
     await poll(() => d.getByRole("alert").count()).toBe(1);
-    expect(await d.getByRole("alert").textContent()).toBe("该方案已有卡片，卡类型和币种不能再修改");
+    // The operator's words, and the API's own beneath them.
+    expect(await d.getByRole("alert").locator(".ant-alert-title").textContent()).toBe(
+      "该方案已有卡片，卡类型和币种不能再修改",
+    );
+    expect(await d.getByRole("alert").getByTestId("problem-detail").textContent()).toMatch(/\w/);
     await d.getByRole("button", { name: "取消" }).click();
     await d.waitFor({ state: "hidden" });
     expect((await read(planId)).card_type).toBe("electronic");

@@ -77,8 +77,11 @@ describe("the merchant deposit center", () => {
     expect(list.data).toHaveLength(1);
     accountId = list.data[0]!.id;
     await screenshot(page, "dep-02-home-opened");
-    // The finance desk is not a merchant's page: its address leads back to the deposit center.
+    // The finance desk is not a merchant's page: its address says so, and leads back to the
+    // deposit center.
     await page.goto(`${server.baseUrl}/console/finance/withdrawals`);
+    await poll(() => page.locator(".ant-result-title").textContent()).toBe("无权访问");
+    await page.locator(".ant-result").getByRole("button", { name: "返回首页" }).click();
     await poll(() => new URL(page.url()).pathname).toBe("/console/deposits");
     expectNoConsoleProblems(problems);
   });

@@ -184,7 +184,11 @@ describe("top-up plan management", () => {
     await d.getByLabel("积分比例 %").fill("5");
     await d.getByRole("button", { name: "保存" }).click();
     await poll(() => d.getByRole("alert").count()).toBe(1);
-    expect(await d.getByRole("alert").textContent()).toBe("充值方案配置不正确，请按下列字段修改");
+    // The operator's words, and the API's own beneath them.
+    expect(await d.getByRole("alert").locator(".ant-alert-title").textContent()).toBe(
+      "充值方案配置不正确，请按下列字段修改",
+    );
+    expect(await d.getByRole("alert").getByTestId("problem-detail").textContent()).toMatch(/\w/);
     expect(await d.getByTestId("field-errors").textContent()).toContain("rule/max_amount");
     await screenshot(page, "topup-edit-refused");
     await d.getByRole("button", { name: "取消" }).click();
