@@ -8,6 +8,7 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { roundTripsOf } from "../../../test/helpers/metrics.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { createAsset } from "../../ledger/index.js";
 
@@ -178,6 +179,28 @@ describe("cash coupons", () => {
     expect(created.balance).toBe(2_500);
     expect(created.status).toBe("unused");
     expect(await balanceOf(created.id)).toBe(2_500);
+  });
+
+  it("the list shows each coupon as it was answered, its balance as it stands, in a few reads for the page", async () => {
+    const untouched = await coupon(3_000, "multiple");
+    const drawn = await coupon(4_000, "multiple");
+    expect((await allocate(drawn.id, [{ member_id: m3.id, amount: 1_500 }])).statusCode).toBe(201);
+    const before = await roundTripsOf(t.app, "GET", "/v1/enterprises/:id/coupons");
+    const list = json<{ data: { id: string; balance: number }[] }>(
+      await get(`/v1/enterprises/${enterprise.id}/coupons?limit=100`, keys.master),
+    );
+    const after = await roundTripsOf(t.app, "GET", "/v1/enterprises/:id/coupons");
+    expect(list.data.find((c) => c.id === untouched.id)).toEqual(untouched);
+    expect(list.data.find((c) => c.id === drawn.id)).toEqual({
+      ...drawn,
+      balance: 2_500,
+      allocation_count: 1,
+      status: expect.any(String),
+    });
+    expect(list.data.length).toBeGreaterThanOrEqual(3);
+    // The page's vouchers and balances are read once, not three reads per coupon.
+    expect(after.count - before.count).toBe(1);
+    expect(after.sum - before.sum).toBeLessThanOrEqual(4);
   });
 
   it("concurrent allocations never exceed the coupon's balance", async () => {

@@ -33,6 +33,7 @@ export {
 export { listMemberVouchers, type MemberVoucherListRow } from "./list-member-vouchers.js";
 export {
   findVoucher,
+  findVouchers,
   listVouchers,
   type VoucherFilters,
   type VoucherListRow,

@@ -107,6 +107,15 @@ export async function findVoucher(trx: Tx, tenantId: string, id: string, now: Da
     | undefined;
 }
 
+/** Vouchers by id with their balances, in one read (unknown ids are left out): pages that list vouchers of their own records. */
+export async function findVouchers(trx: Tx, tenantId: string, ids: readonly string[], now: Date) {
+  if (ids.length === 0) return [];
+  const actor = systemActor(tenantId, "vouchers.find");
+  return (await voucherQuery(trx, actor, {}, now)
+    .where("v.id", "in", [...ids])
+    .execute()) as VoucherListRow[];
+}
+
 /** A holder's vouchers with balances (at most MAX_EXPORT_ROWS), for modules that build on vouchers. */
 export async function vouchersHeldBy(
   trx: Tx,
