@@ -9,6 +9,7 @@ export {
   countTransfers,
   createAsset,
   findAccount,
+  findAccounts,
   findAsset,
   findTransfer,
   holdState,

@@ -91,6 +91,17 @@ export async function findAccount(trx: Tx, tenantId: string, id: string): Promis
   return accountQuery(trx, tenantId, id).executeTakeFirst();
 }
 
+/** Accounts by id, in one read (unknown ids are left out): pages that show many records' balances. */
+export async function findAccounts(trx: Tx, tenantId: string, ids: readonly string[]): Promise<Account[]> {
+  if (ids.length === 0) return [];
+  return trx
+    .selectFrom("ledger_accounts")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", [...new Set(ids)])
+    .execute();
+}
+
 export interface AccountFilter {
   asset?: string;
   kind?: string;

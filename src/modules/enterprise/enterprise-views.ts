@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Database, Tx } from "../../db/database.js";
-import { balancesOf, findAccount } from "../../ledger/index.js";
+import { balancesOf, findAccounts } from "../../ledger/index.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
 import {
   type PageParams,
@@ -175,9 +175,12 @@ export async function listPackages(
   now: Date,
 ) {
   await loadEnterprise(trx, actor, enterpriseId);
-  return pageQuery(packagesOf(trx, actor.tenantId, [enterpriseId], query.active, now), query, (row) =>
-    holding(trx, actor.tenantId, row, now),
-  );
+  const rows = await pageRowsQuery(
+    packagesOf(trx, actor.tenantId, [enterpriseId], query.active, now),
+    query,
+  ).execute();
+  const held = await holdings(trx, actor.tenantId, rows.slice(0, pageLimit(query.limit)), now);
+  return pageOfRows(rows, query, (row) => held.get(row.id)!);
 }
 
 /**
@@ -194,9 +197,11 @@ export async function listMemberPackages(
 ) {
   const member = await loadMember(trx, actor, memberId);
   const q = packagesOf(trx, actor.tenantId, [member.member_id, member.enterprise_id], query.active, now);
-  return pageQuery(q, query, async (row) => {
+  const rows = await pageRowsQuery(q, query).execute();
+  const held = await holdings(trx, actor.tenantId, rows.slice(0, pageLimit(query.limit)), now);
+  return pageOfRows(rows, query, (row) => {
     const own = row.owner_id === member.member_id;
-    const view = await holding(trx, actor.tenantId, row, now);
+    const view = held.get(row.id)!;
     return {
       ...view,
       holder: own ? ("own" as const) : ("master" as const),
@@ -216,7 +221,21 @@ function packagesOf(trx: Tx, tenantId: string, ownerIds: string[], active: boole
   return q;
 }
 
-async function holding(trx: Tx, tenantId: string, row: PackageRow, now: Date) {
-  const account = await findAccount(trx, tenantId, row.account_id);
-  return serializeHolding(row, account ? balancesOf(account).available : 0, now);
+/** A page of packages with what each has left, their accounts read at once: by package id. */
+async function holdings(trx: Tx, tenantId: string, rows: readonly PackageRow[], now: Date) {
+  const accounts = new Map(
+    (
+      await findAccounts(
+        trx,
+        tenantId,
+        rows.map((r) => r.account_id),
+      )
+    ).map((a) => [a.id, a]),
+  );
+  return new Map(
+    rows.map((row) => {
+      const account = accounts.get(row.account_id);
+      return [row.id, serializeHolding(row, account ? balancesOf(account).available : 0, now)] as const;
+    }),
+  );
 }

@@ -452,5 +452,12 @@ describe("lists with names and cursors", () => {
     // Another member's packages are not listed for M1, and M1 cannot read M2's.
     expect((await list(m1, keys.master)).every((p) => p.holder === "master" || byId.has(p.id))).toBe(true);
     expect((await get(`/v1/enterprise-members/${m2.id}/resource-packages`, keys.m1)).statusCode).toBe(404);
+    // What each has left is read for the whole page at once, not per package.
+    await grant(m1, 5);
+    const before = await roundTripsOf(t.app, "GET", "/v1/enterprise-members/:id/resource-packages");
+    expect((await list(m1, keys.master)).length).toBeGreaterThanOrEqual(3);
+    const after = await roundTripsOf(t.app, "GET", "/v1/enterprise-members/:id/resource-packages");
+    expect(after.count - before.count).toBe(1);
+    expect(after.sum - before.sum).toBeLessThanOrEqual(4);
   });
 });
