@@ -12,6 +12,7 @@ import {
   openConfigured,
   topUp,
 } from "../../../test/helpers/deposits.js";
+import { roundTripsOf } from "../../../test/helpers/metrics.js";
 import { verifyLedger } from "../../ledger/index.js";
 import { withAmounts } from "./order-costs.js";
 
@@ -408,5 +409,22 @@ describe("mixed concurrency", () => {
     const open = rows.filter((r) => r.status === "frozen");
     expect(open.reduce((s, r) => s + r.frozen + r.arrears, 0)).toBe(open.length * 5_000);
     expect((await verifyLedger(t.deps.db, w.tenant.tenantId)).ok).toBe(true);
+  });
+});
+
+describe("the platform's list of deposit accounts", () => {
+  it("shows each account as it reads alone, its figures for the whole page in a few reads", async () => {
+    // Every account this file made, with its top-ups, settlements, arrears and withdrawals.
+    const another = await createMerchant(w, "Listed Co");
+    await activeAccount(w, another);
+    const before = await roundTripsOf(t.app, "GET", "/v1/deposit-accounts");
+    const list = ok<{ data: { id: string }[] }>(
+      await call(w, w.tenant.auth, "GET", "/v1/deposit-accounts?limit=100"),
+    );
+    const after = await roundTripsOf(t.app, "GET", "/v1/deposit-accounts");
+    expect(list.data.length).toBeGreaterThanOrEqual(3);
+    for (const item of list.data) expect(item).toEqual(await accountOf(w, w.tenant.auth, item.id));
+    expect(after.count - before.count).toBe(1);
+    expect(after.sum - before.sum).toBeLessThanOrEqual(6);
   });
 });

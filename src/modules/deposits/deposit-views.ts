@@ -1,7 +1,13 @@
 import type { Tx } from "../../db/database.js";
-import { balancesOf, findAccount } from "../../ledger/index.js";
+import { balancesOf, findAccounts } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { type PageParams, pageLimit, pageQuery } from "../../platform/http/pagination.js";
+import {
+  type PageParams,
+  pageLimit,
+  pageOfRows,
+  pageQuery,
+  pageRowsQuery,
+} from "../../platform/http/pagination.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import { accountLedgerPage } from "./account-ledger.js";
 import {
@@ -9,7 +15,6 @@ import {
   type AccountStatus,
   assertPlatform,
   type CampaignStatus,
-  depositTotals,
   type EntryType,
   loadAccount,
   readSettings,
@@ -24,47 +29,92 @@ import { serializeEntry } from "./deposits.serialize.js";
 
 /** The account page: balances from its ledger accounts, totals from its transfers. */
 export async function accountView(trx: Tx, account: AccountRow, settings: SettingsRow) {
-  const deposit = await findAccount(trx, account.tenant_id, account.ledger_account_id);
-  const arrears = await findAccount(trx, account.tenant_id, account.arrears_account_id);
-  const d = deposit ? balancesOf(deposit) : undefined;
-  const total = await depositTotals(trx, account);
+  return (await accountViews(trx, [account], settings))[0]!;
+}
+
+type TotalCode = "deposit_topup" | "deposit_settle" | "deposit_withdrawal_paid";
+const TOTAL_CODES: readonly TotalCode[] = ["deposit_topup", "deposit_settle", "deposit_withdrawal_paid"];
+
+/**
+ * `accountView` for a page of accounts, in four reads whatever their number: the ledger
+ * accounts, the transfer totals, and the withdrawals held. A transfer counts for an account
+ * on either side (never both: a transfer's two accounts differ).
+ */
+export async function accountViews(trx: Tx, accounts: readonly AccountRow[], settings: SettingsRow) {
+  if (accounts.length === 0) return [];
+  const tenantId = accounts[0]!.tenant_id;
+  const depositIds = accounts.map((a) => a.ledger_account_id);
+  const ledger = new Map(
+    (await findAccounts(trx, tenantId, [...depositIds, ...accounts.map((a) => a.arrears_account_id)])).map(
+      (a) => [a.id, a],
+    ),
+  );
+  const side = (column: "debit_account_id" | "credit_account_id") =>
+    trx
+      .selectFrom("ledger_transfers")
+      .select([`${column} as account_id`, "code"])
+      .select((eb) => eb.fn.sum<string>("amount").as("total"))
+      .where("tenant_id", "=", tenantId)
+      .where(column, "in", depositIds)
+      .where("code", "in", [...TOTAL_CODES])
+      .where("kind", "in", ["posted", "post_pending"])
+      .groupBy([column, "code"]);
+  const totals = await side("debit_account_id").unionAll(side("credit_account_id")).execute();
+  const totalOf = new Map<string, number>();
+  for (const t of totals) {
+    const key = `${t.account_id} ${t.code}`;
+    totalOf.set(key, (totalOf.get(key) ?? 0) + Number(t.total));
+  }
   // The ledger holds withdrawals in progress like campaign costs; the seed's 冻结 (frozen) is
   // the campaign costs only, so held withdrawals are their own figure.
-  const held = await trx
+  const heldRows = await trx
     .selectFrom("deposit_withdrawals")
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<string>("amount"), eb.lit(0)).as("amount"))
-    .where("tenant_id", "=", account.tenant_id)
-    .where("account_id", "=", account.id)
+    .select("account_id")
+    .select((eb) => eb.fn.sum<string>("amount").as("amount"))
+    .where("tenant_id", "=", tenantId)
+    .where(
+      "account_id",
+      "in",
+      accounts.map((a) => a.id),
+    )
     .where("status", "in", ["requested", "approved", "failed"])
-    .executeTakeFirstOrThrow();
-  const withdrawalHeld = Number(held.amount);
-  return {
-    id: account.id,
-    object: "deposit_account" as const,
-    merchant_id: account.merchant_id,
-    status: account.status,
-    asset: account.asset,
-    available: d?.available ?? 0,
-    frozen: (d?.debits_pending ?? 0) - withdrawalHeld,
-    withdrawal_held: withdrawalHeld,
-    arrears: arrears ? balancesOf(arrears).posted : 0,
-    balance: d?.posted ?? 0,
-    total_topped_up: total("deposit_topup"),
-    total_settled: total("deposit_settle"),
-    total_withdrawn: total("deposit_withdrawal_paid"),
-    warning_value: account.warning_value,
-    warning_emails: account.warning_emails,
-    warning_phones: account.warning_phones,
-    suspension_threshold: thresholdOf(account, settings),
-    suspension_threshold_minimum: thresholdMinimum(account, settings),
-    merchant_threshold: account.merchant_threshold,
-    threshold_override: account.threshold_override,
-    campaigns_suspended: account.breaker_tripped,
-    ledger_account_id: account.ledger_account_id,
-    activated_at: iso(account.activated_at),
-    created_at: account.created_at.toISOString(),
-    updated_at: account.updated_at.toISOString(),
-  };
+    .groupBy("account_id")
+    .execute();
+  const heldOf = new Map(heldRows.map((h) => [h.account_id, Number(h.amount)]));
+  return accounts.map((account) => {
+    const deposit = ledger.get(account.ledger_account_id);
+    const arrears = ledger.get(account.arrears_account_id);
+    const d = deposit ? balancesOf(deposit) : undefined;
+    const total = (code: TotalCode) => totalOf.get(`${account.ledger_account_id} ${code}`) ?? 0;
+    const withdrawalHeld = heldOf.get(account.id) ?? 0;
+    return {
+      id: account.id,
+      object: "deposit_account" as const,
+      merchant_id: account.merchant_id,
+      status: account.status,
+      asset: account.asset,
+      available: d?.available ?? 0,
+      frozen: (d?.debits_pending ?? 0) - withdrawalHeld,
+      withdrawal_held: withdrawalHeld,
+      arrears: arrears ? balancesOf(arrears).posted : 0,
+      balance: d?.posted ?? 0,
+      total_topped_up: total("deposit_topup"),
+      total_settled: total("deposit_settle"),
+      total_withdrawn: total("deposit_withdrawal_paid"),
+      warning_value: account.warning_value,
+      warning_emails: account.warning_emails,
+      warning_phones: account.warning_phones,
+      suspension_threshold: thresholdOf(account, settings),
+      suspension_threshold_minimum: thresholdMinimum(account, settings),
+      merchant_threshold: account.merchant_threshold,
+      threshold_override: account.threshold_override,
+      campaigns_suspended: account.breaker_tripped,
+      ledger_account_id: account.ledger_account_id,
+      activated_at: iso(account.activated_at),
+      created_at: account.created_at.toISOString(),
+      updated_at: account.updated_at.toISOString(),
+    };
+  });
 }
 
 /** One account as the actor may see it. */
@@ -91,7 +141,10 @@ export async function listAccounts(
   if (query.status) q = q.where("a.status", "=", query.status);
   if (query.merchant_id) q = q.where("a.merchant_id", "=", query.merchant_id);
   const settings = await readSettings(trx, actor.tenantId, now);
-  return pageQuery(q, query, (row) => accountView(trx, row, settings), { by: "a.id" });
+  const rows = await pageRowsQuery(q, query, { by: "a.id" }).execute();
+  const views = await accountViews(trx, rows.slice(0, pageLimit(query.limit)), settings);
+  const viewOf = new Map(views.map((v) => [v.id, v]));
+  return pageOfRows(rows, query, (row) => viewOf.get(row.id)!);
 }
 
 /** Bank records (platform only); `unmatched` is the queue to match by hand or return. */

@@ -526,24 +526,3 @@ export async function lockTopup(trx: Tx, tenantId: string, topupId: string): Pro
   if (!topup) throw new DepositsError("topup_not_found", "Top-up application not found");
   return topup;
 }
-
-/** What the account's ledger account has taken in by top-up, paid out by settlement and withdrawal. */
-export async function depositTotals(trx: Tx, account: AccountRow) {
-  const totals = await trx
-    .selectFrom("ledger_transfers")
-    .select(["code"])
-    .select((eb) => eb.fn.sum<string>("amount").as("total"))
-    .where("tenant_id", "=", account.tenant_id)
-    .where((eb) =>
-      eb.or([
-        eb("debit_account_id", "=", account.ledger_account_id),
-        eb("credit_account_id", "=", account.ledger_account_id),
-      ]),
-    )
-    .where("code", "in", ["deposit_topup", "deposit_settle", "deposit_withdrawal_paid"])
-    .where("kind", "in", ["posted", "post_pending"])
-    .groupBy("code")
-    .execute();
-  return (code: "deposit_topup" | "deposit_settle" | "deposit_withdrawal_paid") =>
-    Number(totals.find((t) => t.code === code)?.total ?? 0);
-}
