@@ -2,8 +2,11 @@ import type { Generated, Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
 import {
+  EMPTY_REFUND_LOG,
+  nextProviderRefund,
   ONLINE_PAYMENT_STATUSES,
   type ProviderRefundLog,
+  type ProviderRefundNotice,
   type RefundRecord,
 } from "../../platform/http/record-refund.js";
 
@@ -190,6 +193,26 @@ export async function updatePayment(
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/**
+ * Logs a provider's refund of an attempt's online part (the attempt locked by the caller):
+ * each refund id once, never more in all than the provider collected. Answers what it added,
+ * or no `refund` when it added nothing, with the total refunded either way.
+ */
+export async function logProviderRefund(
+  trx: Tx,
+  tenantId: string,
+  payment: PaymentRow,
+  notice: ProviderRefundNotice,
+  now: Date,
+) {
+  const log = payment.provider_refunds ?? EMPTY_REFUND_LOG;
+  const refund = nextProviderRefund(log, notice, payment.online_amount);
+  if (!refund) return { refund: undefined, refundedTotal: log.refunded_total };
+  const next = { refunds: { ...log.refunds, [refund.refundId]: refund.share }, refunded_total: refund.total };
+  await updatePayment(trx, tenantId, payment.id, { provider_refunds: JSON.stringify(next) }, now);
+  return { refund, refundedTotal: refund.total };
 }
 
 /** The attempt a held balance payment belongs to, locked (only a balance-and-online one has a hold). */

@@ -1,21 +1,17 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import {
-  EMPTY_REFUND_LOG,
-  nextProviderRefund,
-  type ProviderRefundNotice,
-} from "../../platform/http/record-refund.js";
+import type { ProviderRefundNotice } from "../../platform/http/record-refund.js";
 import type { BalancePaymentRefundListener } from "../../platform/payment-outcomes.js";
 import { assert } from "../../shared/assert.js";
 import { emitCashierEvent } from "./cashier.events.js";
 import {
   findOrder,
   findPayment,
+  logProviderRefund,
   type OrderRow,
   type PaymentRow,
   updateOrder,
-  updatePayment,
 } from "./cashier.repository.js";
 
 /** Where returned money had been paid from: the member's balance, or the provider (the online part). */
@@ -126,14 +122,8 @@ export async function recordProviderRefundOfPaid(
   notice: ProviderRefundNotice,
   now: Date,
 ): Promise<{ result: "refund_recorded" | "refund_ignored"; refundedTotal: number }> {
-  const log = payment.provider_refunds ?? EMPTY_REFUND_LOG;
-  const refund = nextProviderRefund(log, notice, payment.online_amount);
-  if (!refund) return { result: "refund_ignored", refundedTotal: log.refunded_total };
-  const next = {
-    refunds: { ...log.refunds, [refund.refundId]: refund.share },
-    refunded_total: refund.total,
-  };
-  await updatePayment(uow.trx, uow.tenantId, payment.id, { provider_refunds: JSON.stringify(next) }, now);
+  const { refund, refundedTotal } = await logProviderRefund(uow.trx, uow.tenantId, payment, notice, now);
+  if (!refund) return { result: "refund_ignored", refundedTotal };
   await orderMoneyReturned(
     uow,
     ctx,

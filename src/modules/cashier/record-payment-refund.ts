@@ -2,8 +2,6 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import {
-  EMPTY_REFUND_LOG,
-  nextProviderRefund,
   notRefundDue,
   type ProviderRefundNotice,
   providerRefundRecord,
@@ -15,7 +13,13 @@ import type { TopupPaymentHolderLookup } from "../../platform/payment-outcomes.j
 import { recordRefundOfPaidTopup } from "../topup/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { emitCashierEvent } from "./cashier.events.js";
-import { findOrder, type OrderRow, type PaymentRow, updatePayment } from "./cashier.repository.js";
+import {
+  findOrder,
+  logProviderRefund,
+  type OrderRow,
+  type PaymentRow,
+  updatePayment,
+} from "./cashier.repository.js";
 
 /**
  * Finance refunded a `refund_due` attempt's online part at the provider: the attempt becomes
@@ -67,14 +71,8 @@ export async function recordProviderRefundOfAttempt(
   notice: ProviderRefundNotice,
   now: Date,
 ): Promise<{ result: "refund_recorded" | "refund_ignored"; refundedTotal: number }> {
-  const log = payment.provider_refunds ?? EMPTY_REFUND_LOG;
-  const refund = nextProviderRefund(log, notice, payment.online_amount);
-  if (!refund) return { result: "refund_ignored", refundedTotal: log.refunded_total };
-  const next = {
-    refunds: { ...log.refunds, [refund.refundId]: refund.share },
-    refunded_total: refund.total,
-  };
-  await updatePayment(uow.trx, uow.tenantId, payment.id, { provider_refunds: JSON.stringify(next) }, now);
+  const { refund, refundedTotal } = await logProviderRefund(uow.trx, uow.tenantId, payment, notice, now);
+  if (!refund) return { result: "refund_ignored", refundedTotal };
   if (!refund.whole) return { result: "refund_recorded", refundedTotal: refund.total };
   await settleRefunded(uow, ctx, order, payment, providerRefundRecord(ctx, notice, refund, now), now);
   return { result: "refund_recorded", refundedTotal: refund.total };
