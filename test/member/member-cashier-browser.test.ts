@@ -116,6 +116,17 @@ afterAll(async () => {
   await server?.close();
 });
 
+/** The console's cashier orders, the owner signed in on a desktop-sized page of its own. */
+async function consoleCashierOrders() {
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+  desk.setDefaultTimeout(STEP_TIMEOUT);
+  const opened = await openPage(desk);
+  const desktop = opened.page;
+  await signIn(desktop, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
+  await desktop.getByRole("navigation").getByText("收银台订单").click();
+  return { desk, opened, desktop };
+}
+
 describe("the member center's cashier on a phone", () => {
   it("pays an order partly by balance: the part is held, the rest paid online, then the result page", async () => {
     const ada = await member("林小满", 5_000);
@@ -281,12 +292,7 @@ describe("the member center's cashier on a phone", () => {
     );
     await shot("cashier-late-refund");
 
-    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
-    desk.setDefaultTimeout(STEP_TIMEOUT);
-    const opened = await openPage(desk);
-    const desktop = opened.page;
-    await signIn(desktop, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
-    await desktop.getByRole("navigation").getByText("收银台订单").click();
+    const { desk, opened, desktop } = await consoleCashierOrders();
     await desktop.locator("#cashier-order-filters_payment_status").click();
     await pickOption(desktop, "待退款");
     await desktop.getByRole("button", { name: /^(查\s*询|Search)$/ }).click();
@@ -345,12 +351,7 @@ describe("the member center's cashier on a phone", () => {
     );
     await shot("cashier-part-refunded");
 
-    const desk = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
-    desk.setDefaultTimeout(STEP_TIMEOUT);
-    const opened = await openPage(desk);
-    const desktop = opened.page;
-    await signIn(desktop, server, "owner@demo.vouchsafe.test", server.demo.users[0]!.password);
-    await desktop.getByRole("navigation").getByText("收银台订单").click();
+    const { desk, opened, desktop } = await consoleCashierOrders();
     await desktop.locator("#cashier-order-filters_status").click();
     await pickOption(desktop, "部分退款");
     await desktop.getByRole("button", { name: /^(查\s*询|Search)$/ }).click();
