@@ -154,12 +154,7 @@ describe("online top-ups bought through a top-up plan", () => {
   });
 
   it("staff bound to a store see none of other members' plan top-ups", async () => {
-    const root = await t.database.owner
-      .selectFrom("org_units")
-      .select(["id", "path"])
-      .where("tenant_id", "=", tenant.tenantId)
-      .where("parent_id", "is", null)
-      .executeTakeFirstOrThrow();
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
     const store = await createTestOrgUnit(t, tenant.tenantId, root, "store", "North store");
     const clerk = await createTestKey(t, tenant.tenantId, "operator", store.id);
     expect((await list("", clerk.auth)).data).toEqual([]);
