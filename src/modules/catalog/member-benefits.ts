@@ -39,12 +39,12 @@ export async function heldBenefits(
 ): Promise<HeldBenefit[]> {
   // A closed account holds nothing, as the checkout prices nothing for it.
   if (member.status === "closed") return [];
-  const [catalog, loaded, entitlements, zone] = await Promise.all([
-    benefitCatalog.active(trx, tenantId),
-    loadMemberFactsAndTiers(trx, tenantId, member.id),
-    activeEntitlements(trx, tenantId, member.id, now),
-    tenantZone(trx, tenantId),
-  ]);
+  // One after another: they share the transaction's one connection, which takes one query at
+  // a time (node-postgres queues the rest, and is to refuse them).
+  const catalog = await benefitCatalog.active(trx, tenantId);
+  const loaded = await loadMemberFactsAndTiers(trx, tenantId, member.id);
+  const entitlements = await activeEntitlements(trx, tenantId, member.id, now);
+  const zone = await tenantZone(trx, tenantId);
   if (!loaded) return [];
   const { facts, tiers } = loaded;
   const bought = new Map<string, EntitlementFacts>();

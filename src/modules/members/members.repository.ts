@@ -131,7 +131,13 @@ export interface Catalog {
 
 export async function loadCatalog(trx: Tx, tenantId: string): Promise<Catalog> {
   const [plans, tiers, groups, tags] = catalogQueries(trx, tenantId);
-  return catalogOf(await Promise.all([plans.execute(), tiers.execute(), groups.execute(), tags.execute()]));
+  // One after another on the transaction's one connection (see `heldBenefits` in the catalog module).
+  return catalogOf([
+    await plans.execute(),
+    await tiers.execute(),
+    await groups.execute(),
+    await tags.execute(),
+  ]);
 }
 
 /** What `loadCatalog` reads, as independent queries for `Database.tenantQueries`; `catalogOf` reads their rows. */

@@ -60,11 +60,10 @@ export async function pageOfRows<O, T>(
   serialize: (row: O) => T | Promise<T>,
 ): Promise<Page<T>> {
   const limit = pageLimit(page.limit);
-  return {
-    object: "list",
-    data: await Promise.all(rows.slice(0, limit).map((row) => serialize(row))),
-    has_more: rows.length > limit,
-  };
+  // One row after another: a serializer that reads shares the transaction's one connection.
+  const data: T[] = [];
+  for (const row of rows.slice(0, limit)) data.push(await serialize(row));
+  return { object: "list", data, has_more: rows.length > limit };
 }
 
 /**
