@@ -267,7 +267,7 @@ describe("buying in the member center on a phone", () => {
     expectNoConsoleProblems(problems);
   });
 
-  it("exchanges points for balance: a refusal shows its detail, then the exchange credits the balance", async () => {
+  it("exchanges points for balance: a refusal says why in the member's language, then the exchange credits the balance", async () => {
     await home();
     await page.getByTestId("points").click();
     // 500 earned + 50 from the plan top-up.
@@ -276,7 +276,8 @@ describe("buying in the member center on a phone", () => {
     expect(await exchange.textContent()).toContain("100 积分 = ¥1.00");
     await exchange.locator("input").fill("9999");
     await exchange.getByRole("button", { name: "兑换" }).click();
-    await poll(() => page.getByTestId("refusal").textContent()).toContain("未完成");
+    // The member's own words for the refusal (insufficient_points), not the API's English detail.
+    await poll(() => page.getByTestId("refusal").textContent()).toBe("积分不足");
     await shot("points-refused");
     await exchange.locator("input").fill("200");
     await exchange.getByRole("button", { name: "兑换" }).click();

@@ -11,7 +11,8 @@ import {
 } from "antd-mobile";
 import { type ReactNode, useEffect, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
-import { useI18n } from "./i18n";
+import { type Translate, useI18n } from "./i18n";
+import { en, type MessageKey } from "./messages";
 
 export interface Page<T> {
   data: T[];
@@ -69,13 +70,33 @@ export function Loading() {
   );
 }
 
-/** A refusal in the member's language: 404 as "not found", anything else with the API's detail. */
+/**
+ * The member's own message for a refusal whose problem code the catalog knows
+ * (`problem.<code>`), or undefined: the caller then shows the API's detail.
+ */
+export function problemMessage(error: unknown, t: Translate): string | undefined {
+  if (!(error instanceof ApiError) || !error.problem.code) return undefined;
+  const key = `problem.${error.problem.code}`;
+  return key in en ? t(key as MessageKey) : undefined;
+}
+
+/** A refusal's text in the member's language: its message when known, else "Not done" with the detail. */
+export function useRefusalText() {
+  const { t } = useI18n();
+  return (error: unknown): string =>
+    problemMessage(error, t) ??
+    t("error.refused", { detail: error instanceof Error ? error.message : String(error) });
+}
+
+/** A refusal in the member's language: 404 as "not found", a known code as its message, else the API's detail. */
 export function Problem(props: { error: unknown }) {
   const { t } = useI18n();
   const error = props.error;
   if (error instanceof ApiError && error.status === 404) {
     return <ErrorBlock status="empty" title={t("error.notFound")} description="" />;
   }
+  const known = problemMessage(error, t);
+  if (known) return <ErrorBlock status="default" title={known} description="" />;
   const detail = error instanceof Error ? error.message : String(error);
   return <ErrorBlock status="default" title={t("error.load", { detail })} description="" />;
 }
@@ -97,11 +118,10 @@ export function Row(props: { title: ReactNode; detail?: ReactNode; extra?: React
   );
 }
 
-/** Why the API refused an action, in the member's language with the API's own detail. */
+/** Why the API refused an action, in the member's language (the API's detail only for a code not known). */
 export function Refusal(props: { error: unknown }) {
-  const { t } = useI18n();
+  const refusalText = useRefusalText();
   if (!props.error) return null;
-  const detail = props.error instanceof Error ? props.error.message : String(props.error);
   return (
     <div
       data-testid="refusal"
@@ -115,7 +135,7 @@ export function Refusal(props: { error: unknown }) {
         background: "color-mix(in srgb, var(--adm-color-danger) 8%, #fff)",
       }}
     >
-      {t("error.refused", { detail })}
+      {refusalText(props.error)}
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Button, Checkbox, Dialog, Tag, Toast } from "antd-mobile";
-import { ApiError, api, type components, idempotencyKey, unwrap } from "../../../api/client";
-import { CoverImage, CursorList } from "../components";
+import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
+import { CoverImage, CursorList, useRefusalText } from "../components";
 import { useMember } from "../context";
 import { type Translate, useI18n } from "../i18n";
 
@@ -116,6 +116,7 @@ function priceNote(rule: Rule, t: Translate, money: (n: number) => string) {
 
 function BuyButton(props: { offer: Offer; rule: Rule }) {
   const { t, fmt } = useI18n();
+  const refusalText = useRefusalText();
   const { visit, branding } = useMember();
   const queryClient = useQueryClient();
   if (branding.hide_balance) return null;
@@ -165,7 +166,7 @@ function BuyButton(props: { offer: Offer; rule: Rule }) {
       Toast.show({ icon: "success", content: t("package.bought") });
       await queryClient.invalidateQueries();
     } catch (error) {
-      Toast.show({ icon: "fail", content: error instanceof ApiError ? error.message : String(error) });
+      Toast.show({ icon: "fail", content: refusalText(error) });
     }
   };
   return (
