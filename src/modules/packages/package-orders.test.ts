@@ -1,12 +1,12 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportedRows } from "../../../test/helpers/exports.js";
 import { type OrderBody, type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
 import { verifyLedger } from "../../ledger/index.js";
-import { createFileJob, downloadable, type FileDeps, runFileJob } from "../../platform/files/file-jobs.js";
+import type { FileDeps } from "../../platform/files/file-jobs.js";
 import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
 import { runPackageExpiry } from "./index.js";
 
@@ -333,28 +333,7 @@ describe("sales data and the buyers list", () => {
       ),
     ).toBe("package_not_found");
     const tenantId = w.tenant.tenantId;
-    const job = await w.t.deps.db.tenantTx(tenantId, (trx) =>
-      createFileJob(
-        trx,
-        tenantId,
-        {
-          kind: "export",
-          type: "package_buyers",
-          format: "csv",
-          filters: { package_id: pkg },
-          createdBy: "test",
-        },
-        w.t.clock.now(),
-      ),
-    );
-    await runFileJob(files, tenantId, job.id, () => w.t.clock.now());
-    const file = await w.t.deps.db.tenantTx(tenantId, (trx) =>
-      downloadable(trx, tenantId, job.id, files.dataDir, w.t.clock.now()),
-    );
-    const rows = parse(await readFile(file.path, "utf8"), { columns: true, bom: true }) as Record<
-      string,
-      string
-    >[];
+    const rows = await exportedRows(w.t, files, tenantId, "package_buyers", { package_id: pkg });
     expect(rows.map((r) => [r.member_name, r.price_kind, r.amount, r.status])).toEqual([
       ["Buyer A", "first_purchase", "15900", "paid"],
       ["Buyer A", "early_renewal", "16900", "paid"],

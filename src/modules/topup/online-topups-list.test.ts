@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -12,9 +11,10 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { exportedRows } from "../../../test/helpers/exports.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { notifyTopupPayment, type TopupBody, topupClient } from "../../../test/helpers/topup.js";
-import { createFileJob, downloadable, type FileDeps, runFileJob } from "../../platform/files/file-jobs.js";
+import type { FileDeps } from "../../platform/files/file-jobs.js";
 
 /**
  * Seed 004's "查看充值订单记录" and seed 001's top-up plans together: a plan top-up the member
@@ -162,28 +162,7 @@ describe("online top-ups bought through a top-up plan", () => {
 
   it("are in the topup_intents export with the plan and what it credited", async () => {
     const tenantId = tenant.tenantId;
-    const job = await t.deps.db.tenantTx(tenantId, (trx) =>
-      createFileJob(
-        trx,
-        tenantId,
-        {
-          kind: "export",
-          type: "topup_intents",
-          format: "csv",
-          filters: { provider: "test" },
-          createdBy: "test",
-        },
-        t.clock.now(),
-      ),
-    );
-    await runFileJob(files, tenantId, job.id, () => t.clock.now());
-    const file = await t.deps.db.tenantTx(tenantId, (trx) =>
-      downloadable(trx, tenantId, job.id, files.dataDir, t.clock.now()),
-    );
-    const rows = parse(await readFile(file.path, "utf8"), { columns: true, bom: true }) as Record<
-      string,
-      string
-    >[];
+    const rows = await exportedRows(t, files, tenantId, "topup_intents", { provider: "test" });
     expect(
       rows.map((r) => [r.intent_id, r.source, r.plan_name, r.amount, r.bonus_amount, r.points, r.status]),
     ).toEqual([

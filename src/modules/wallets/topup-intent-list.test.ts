@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -12,8 +11,9 @@ import {
   type TestApp,
   type TestTenant,
 } from "../../../test/helpers/app.js";
+import { exportedRows } from "../../../test/helpers/exports.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
-import { createFileJob, downloadable, type FileDeps, runFileJob } from "../../platform/files/file-jobs.js";
+import type { FileDeps } from "../../platform/files/file-jobs.js";
 import { signTestWebhook, testProviderSecret } from "./payment-providers.js";
 
 /** Seed 004: "管理员可以…查看充值订单记录": the online top-up orders across members. */
@@ -149,28 +149,7 @@ describe("online top-up orders", () => {
       "validation_failed",
     );
     const tenantId = tenant.tenantId;
-    const job = await t.deps.db.tenantTx(tenantId, (trx) =>
-      createFileJob(
-        trx,
-        tenantId,
-        {
-          kind: "export",
-          type: "topup_intents",
-          format: "csv",
-          filters: { member_id: wang },
-          createdBy: "test",
-        },
-        t.clock.now(),
-      ),
-    );
-    await runFileJob(files, tenantId, job.id, () => t.clock.now());
-    const file = await t.deps.db.tenantTx(tenantId, (trx) =>
-      downloadable(trx, tenantId, job.id, files.dataDir, t.clock.now()),
-    );
-    const rows = parse(await readFile(file.path, "utf8"), { columns: true, bom: true }) as Record<
-      string,
-      string
-    >[];
+    const rows = await exportedRows(t, files, tenantId, "topup_intents", { member_id: wang });
     expect(rows.map((r) => [r.member_name, r.amount, r.asset, r.provider, r.status])).toEqual([
       ["Wang Fang", "10000", "CNY", "test", "succeeded"],
       ["Wang Fang", "5000", "CNY", "test", "pending"],
