@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { pageLimit, pageOfRows, pageRowsQuery } from "../../platform/http/pagination.js";
+import { memberNames } from "../members/index.js";
 import {
   MAX_ATTEMPTS_SHOWN,
   type OrderRow,
@@ -63,7 +64,7 @@ export async function listOrders(
   const rows = await pageRowsQuery(q, query, { desc: true }).execute();
   const shown = rows.slice(0, pageLimit(query.limit));
   const ids = shown.map((o) => o.id);
-  // The page's attempts and members in one read each, not a read per order; each order keeps
+  // The page's attempts and members' names in one read each, not a read per order; each order keeps
   // at most its first MAX_ATTEMPTS_SHOWN attempts, as it does read alone.
   const payments =
     ids.length === 0
@@ -82,20 +83,15 @@ export async function listOrders(
           .where("attempt_rank", "<=", MAX_ATTEMPTS_SHOWN)
           .orderBy("id")
           .execute();
-  const names =
-    ids.length === 0
-      ? []
-      : await trx
-          .selectFrom("members")
-          .select(["id", "name"])
-          .where("tenant_id", "=", tenantId)
-          .where("id", "in", [...new Set(shown.map((o) => o.member_id))])
-          .execute();
+  const nameOf = await memberNames(
+    trx,
+    tenantId,
+    shown.map((o) => o.member_id),
+  );
   const paymentsOf = new Map<string, PaymentRow[]>();
   for (const { attempt_rank: _, ...p } of payments) {
     paymentsOf.set(p.order_id, [...(paymentsOf.get(p.order_id) ?? []), p]);
   }
-  const nameOf = new Map(names.map((m) => [m.id, m.name]));
   return pageOfRows(rows, query, (row) => {
     const name = nameOf.get(row.member_id);
     return {

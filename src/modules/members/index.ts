@@ -37,6 +37,22 @@ export type { MemberRow, MemberStatus, TierChangeReason } from "./members.reposi
 export { catalogOf, catalogQueries, factsOf } from "./members.repository.js";
 export { moveStudentLabels, type StudentLabels, setStudentStatus } from "./student-status.js";
 
+/** Members' names by id, in one read (unknown ids are left out): lists that name their members. */
+export async function memberNames(
+  trx: Tx,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await trx
+    .selectFrom("members")
+    .select(["id", "name"])
+    .where("tenant_id", "=", tenantId)
+    .where("id", "in", [...new Set(ids)])
+    .execute();
+  return new Map(rows.map((m) => [m.id, m.name]));
+}
+
 /** What audience rules look at, for one member; undefined when there is no such member. */
 export async function loadMemberFacts(
   trx: Tx,

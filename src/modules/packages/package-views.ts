@@ -3,11 +3,11 @@ import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { giftGrants, giftStockLevels, giftStocksQuery } from "../catalog/index.js";
-import { findVisibleMember } from "../members/index.js";
+import { findVisibleMember, memberNames } from "../members/index.js";
 import { giftSourceRef, giftStockKey } from "./package-config.js";
 import { serializeOrder } from "./package-orders.schemas.js";
 import { PackagesError } from "./packages.errors.js";
-import { findOrder, findPeriod, type OrderRow, type PackageRow } from "./packages.repository.js";
+import { findOrder, type OrderRow, type PackageRow } from "./packages.repository.js";
 import { serializePackage } from "./packages.schemas.js";
 import type { RefundResult } from "./refund-package-order.js";
 
@@ -41,16 +41,28 @@ export async function packageView(trx: Tx, tenantId: string, row: PackageRow) {
 
 /** An order with its period and the gifts its perks gave. */
 export async function orderView(trx: Tx, order: OrderRow, now: Date) {
-  const period = order.period_id ? await findPeriod(trx, order.tenant_id, order.period_id) : undefined;
-  const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
-  return serializeOrder(order, period, await giftGrants(trx, order.tenant_id, refs), now);
+  return (await orderViews(trx, order.tenant_id, [order], now))[0]!;
 }
 
 /**
- * A page of orders as the list shows them, each with its member's name: the periods, the
- * gift grants and the names in one read each for the whole page, not a read per order.
+ * A page of orders as the list shows them, each with its member's name (`orderViews` and the
+ * names in one more read).
  */
 export async function orderListView(trx: Tx, tenantId: string, orders: readonly OrderRow[], now: Date) {
+  const views = await orderViews(trx, tenantId, orders, now);
+  const names = await memberNames(
+    trx,
+    tenantId,
+    orders.map((o) => o.member_id),
+  );
+  return views.map((view) => {
+    const name = names.get(view.member_id);
+    return name === undefined ? view : { ...view, member_name: name };
+  });
+}
+
+/** Orders with their periods and gifts: the periods in one read and the grants in one, whatever their number. */
+async function orderViews(trx: Tx, tenantId: string, orders: readonly OrderRow[], now: Date) {
   if (orders.length === 0) return [];
   const periodIds = orders.flatMap((o) => (o.period_id ? [o.period_id] : []));
   const refsOf = (o: OrderRow) =>
@@ -65,25 +77,17 @@ export async function orderListView(trx: Tx, tenantId: string, orders: readonly 
           .where("id", "in", periodIds)
           .execute();
   const grants = await giftGrants(trx, tenantId, orders.flatMap(refsOf));
-  const members = await trx
-    .selectFrom("members")
-    .select(["id", "name"])
-    .where("tenant_id", "=", tenantId)
-    .where("id", "in", [...new Set(orders.map((o) => o.member_id))])
-    .execute();
   const periodById = new Map(periods.map((p) => [p.id, p]));
-  const nameById = new Map(members.map((m) => [m.id, m.name]));
   const grantsByRef = new Map<string, typeof grants>();
   for (const g of grants) grantsByRef.set(g.source_ref, [...(grantsByRef.get(g.source_ref) ?? []), g]);
-  return orders.map((o) => {
-    const period = o.period_id ? periodById.get(o.period_id) : undefined;
-    const orderGrants = refsOf(o).flatMap((ref) => grantsByRef.get(ref) ?? []);
-    const name = nameById.get(o.member_id);
-    return {
-      ...serializeOrder(o, period, orderGrants, now),
-      ...(name === undefined ? {} : { member_name: name }),
-    };
-  });
+  return orders.map((o) =>
+    serializeOrder(
+      o,
+      o.period_id ? periodById.get(o.period_id) : undefined,
+      refsOf(o).flatMap((ref) => grantsByRef.get(ref) ?? []),
+      now,
+    ),
+  );
 }
 
 export async function refundView(trx: Tx, result: RefundResult, now: Date) {
