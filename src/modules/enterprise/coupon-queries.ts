@@ -34,6 +34,14 @@ export async function loadCoupon(
   });
   const voucher = await findVoucher(trx, actor.tenantId, coupon.id, now);
   if (!voucher) throw new EnterpriseError("enterprise_coupon_not_found", "Coupon not found");
+  return couponView(coupon, voucher);
+}
+
+/** A coupon's row and its voucher (with balance) as one view. */
+export function couponView(
+  coupon: Pick<CouponView, "enterprise_id" | "allocation_mode" | "allocation_count">,
+  voucher: VoucherListRow,
+): CouponView {
   return {
     ...voucher,
     enterprise_id: coupon.enterprise_id,

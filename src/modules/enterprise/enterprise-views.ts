@@ -11,6 +11,7 @@ import {
   toPage,
 } from "../../platform/http/pagination.js";
 import { findVouchers, listVouchers } from "../vouchers/index.js";
+import { couponView } from "./coupon-queries.js";
 import {
   enterpriseInScope,
   loadEnterprise,
@@ -89,12 +90,7 @@ export async function listCoupons(trx: Tx, actor: Actor, enterpriseId: string, p
     const voucher = vouchers.get(coupon.id);
     // Every coupon is issued as its voucher in one step; a coupon without one is not shown.
     assert(voucher, `coupon ${coupon.id} has its voucher`);
-    return serializeCoupon({
-      ...voucher,
-      enterprise_id: coupon.enterprise_id,
-      allocation_mode: coupon.allocation_mode,
-      allocation_count: coupon.allocation_count,
-    });
+    return serializeCoupon(couponView(coupon, voucher));
   });
 }
 
