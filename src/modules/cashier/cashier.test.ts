@@ -1285,6 +1285,66 @@ describe("a provider's refund of a cashier payment kept refund_due", () => {
   });
 });
 
+describe("a provider's refund of a smart top-up that paid its order", () => {
+  it("takes the refunded share back out of the top-up once per refund, the spent part its shortfall; the order stays paid", async () => {
+    const { audit, ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const { send, intent, refunded } = await viaStripe("whsec_paid_smart");
+    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+    const m = await member("Ash", 0);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const r = await withStripe(() =>
+      asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plans.data[0]!.id,
+        tier_index: 0,
+      }),
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    const topupId = attempt.topup_id!;
+    expect(await send(await intent("evt_ps_s", "payment_intent.succeeded", attempt.id))).toBe("paid");
+    // 99.00 credited with 6.56 of bonus, 82.00 of it paid the order.
+    expect((await wallet.balance(m)).total).toBe(9_900 + 656 - TOTAL);
+    const topup = () =>
+      wallet.ok<{ status: string; refunded_amount: number; refund_count: number; refund_shortfall: number }>(
+        "GET",
+        `/v1/topups/${topupId}`,
+      );
+
+    // 10.00 refunded: 10.00 of principal comes back out, and 6.56 × 10 / 99 = 0.66 (down) of
+    // bonus would, but the order spent the bonus first: that 0.66 is short.
+    const part = await refunded("evt_ps_part", attempt.id, 1_000);
+    expect(await send(part)).toBe("refund_recorded");
+    expect(await send(part)).toBe("refund_ignored");
+    expect((await wallet.balance(m)).total).toBe(9_900 + 656 - TOTAL - 1_000);
+    expect(await topup()).toMatchObject({
+      status: "credited",
+      refunded_amount: 1_000,
+      refund_count: 1,
+      refund_shortfall: 66,
+    });
+    expect((await merchantView(o.id)).payments[0]).toMatchObject({
+      status: "succeeded",
+      refunded_amount: 1_000,
+      refund_outstanding: 0,
+    });
+
+    // The rest (Stripe counts cumulatively): all that is left comes back, the 82.00 spent is short.
+    expect(await send(await refunded("evt_ps_rest", attempt.id, 9_900))).toBe("refund_recorded");
+    expect((await wallet.balance(m)).total).toBe(0);
+    expect(await topup()).toMatchObject({
+      status: "refunded",
+      refunded_amount: 9_900,
+      refund_count: 2,
+      refund_shortfall: TOTAL,
+    });
+    expect(await merchantView(o.id)).toMatchObject({ status: "paid", paid_by: "smart_topup" });
+    expect((await audit(topupId)).filter((a) => a === "topup.refunded")).toHaveLength(2);
+    expect((await audit(o.id)).filter((a) => a === "cashier_payment.provider_refund")).toHaveLength(3);
+    await ledgerClean();
+  });
+});
+
 /** A fresh one-time link for the order's member (the first one's token lapses with the clock). */
 async function reissue(memberId: string, o: Order): Promise<Order> {
   const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {

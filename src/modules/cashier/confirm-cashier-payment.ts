@@ -19,7 +19,7 @@ import {
   updatePayment,
 } from "./cashier.repository.js";
 import { recordProviderRefundOfPaid } from "./order-refunds.js";
-import { recordProviderRefundOfAttempt } from "./record-payment-refund.js";
+import { recordProviderRefundOfAttempt, recordProviderRefundOfSmartTopup } from "./record-payment-refund.js";
 import { attemptFailed, attemptSucceeded } from "./settle-attempt.js";
 
 export type ConfirmResult =
@@ -47,7 +47,8 @@ export type ConfirmResult =
  * taken for the payment's success (audited): on a `refund_due` attempt it keeps a part refund
  * and records the attempt refunded once all it collected is back (`refund_recorded`); on a
  * split payment that paid the order it is the order's money given back, counted on the order
- * (`refund_recorded`); otherwise it changes nothing (`refund_ignored`); a refund of a payment that is no cashier
+ * (`refund_recorded`); on a smart top-up that paid the order it comes back out of the top-up's
+ * lots, the order still paid (`refund_recorded`); otherwise it changes nothing (`refund_ignored`); a refund of a payment that is no cashier
  * attempt here is acknowledged the same way, writing nothing (no payment id).
  */
 export async function confirmCashierPayment(
@@ -98,13 +99,25 @@ export async function confirmCashierPayment(
     const notice = { ...outcome, provider };
     const owed = payment.status === "refund_due" && locked;
     // The online part of a split payment paid the order: refunded, it is the order's money back.
-    // A smart top-up's paid its top-up, not the order (the balance did).
+    // A smart top-up's paid its top-up, not the order (the balance did): it comes back out of
+    // the top-up.
     const paidPart = payment.status === "succeeded" && payment.kind === "balance_and_online" && locked;
+    const paidTopupId =
+      payment.status === "succeeded" && payment.kind === "smart_topup" ? payment.topup_id : null;
     const heard = owed
       ? await recordProviderRefundOfAttempt(uow, ctx, owed, payment, notice, now)
       : paidPart
         ? await recordProviderRefundOfPaid(uow, ctx, paidPart, payment, notice, now)
-        : null;
+        : paidTopupId
+          ? await recordProviderRefundOfSmartTopup(
+              uow,
+              ctx,
+              { ...payment, topup_id: paidTopupId },
+              outcome,
+              provider,
+              now,
+            )
+          : null;
     await recordAudit(
       uow,
       ctx,

@@ -10,7 +10,8 @@ import {
   refundRecordOf,
 } from "../../platform/http/record-refund.js";
 import type { TopupPaymentHolderLookup } from "../../platform/payment-outcomes.js";
-import { recordRefundOfPaidTopup } from "../topup/index.js";
+import { recordProviderRefundOfHeldTopup, recordRefundOfPaidTopup } from "../topup/index.js";
+import type { WebhookOutcome } from "../wallets/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { emitCashierEvent } from "./cashier.events.js";
 import {
@@ -75,6 +76,29 @@ export async function recordProviderRefundOfAttempt(
   if (!refund) return { result: "refund_ignored", refundedTotal };
   if (!refund.whole) return { result: "refund_recorded", refundedTotal: refund.total };
   await settleRefunded(uow, ctx, order, payment, providerRefundRecord(ctx, notice, refund, now), now);
+  return { result: "refund_recorded", refundedTotal: refund.total };
+}
+
+/**
+ * The provider refunded (part of) a smart top-up's payment after the top-up was credited and
+ * paid its order from the balance (the attempt locked, its order before it). The order stays
+ * paid: the balance paid it. The refunded share comes back out of the top-up's lots, what the
+ * member already spent kept as its shortfall for an operator, as for a top-up paid at the
+ * top-ups' own webhook. Counted once per refund id on the attempt too, which then shows how
+ * much came back.
+ */
+export async function recordProviderRefundOfSmartTopup(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  payment: PaymentRow & { topup_id: string },
+  outcome: WebhookOutcome,
+  provider: string,
+  now: Date,
+): Promise<{ result: "refund_recorded" | "refund_ignored"; refundedTotal: number }> {
+  const notice = { ...outcome, provider };
+  const { refund, refundedTotal } = await logProviderRefund(uow.trx, uow.tenantId, payment, notice, now);
+  if (!refund) return { result: "refund_ignored", refundedTotal };
+  await recordProviderRefundOfHeldTopup(uow, ctx, { topupId: payment.topup_id, provider, outcome }, now);
   return { result: "refund_recorded", refundedTotal: refund.total };
 }
 

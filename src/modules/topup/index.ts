@@ -21,6 +21,7 @@ export {
   startSmartTopup,
 } from "./accept-smart-offer.js";
 export { isUpgrade } from "./credit-topup.js";
+export { recordProviderRefundOfHeldTopup } from "./record-provider-refund.js";
 export { recordRefundOfPaidTopup } from "./record-refund.js";
 export { assertWithinCap } from "./single-cap.js";
 export { type Offer as SmartOffer, smartOffer } from "./smart-offers.js";

@@ -3,7 +3,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { type TakenBackLog, takeBackProviderRefund, type WebhookOutcome } from "../wallets/index.js";
 import { TopupError } from "./topup.errors.js";
-import type { TopupRow } from "./topup.repository.js";
+import { findTopup, type TopupRow } from "./topup.repository.js";
 
 /** The provider refunds recorded on a top-up (`details.refund`), cumulative. */
 export type RefundLog = TakenBackLog;
@@ -26,6 +26,8 @@ export async function recordProviderRefund(
   topup: TopupRow,
   outcome: WebhookOutcome,
   now: Date,
+  // A smart top-up's payment is the cashier's attempt: the top-up row names no provider.
+  provider = topup.provider ?? "",
 ): Promise<"refund_recorded" | "already_settled"> {
   if (topup.status === "pending_payment")
     throw new TopupError(
@@ -39,7 +41,7 @@ export async function recordProviderRefund(
     ctx,
     {
       log: refundLogOf(topup),
-      notice: { ...outcome, provider: topup.provider ?? "" },
+      notice: { ...outcome, provider },
       amount: topup.amount,
       bonusAmount: topup.bonus_amount,
       memberId: topup.member_id,
@@ -56,6 +58,22 @@ export async function recordProviderRefund(
   // `refunded_amount` says how much came back); only all of it back makes it refunded.
   const status = next.refunded_total >= topup.amount ? "refunded" : topup.status;
   return saveRefund(uow, ctx, { topup, details, status, refundId, log: next }, now);
+}
+
+/**
+ * The provider refunded (part of) the payment a holder collected for a credited top-up (the
+ * cashier's attempt for a smart top-up, locked by the caller before the top-up, as every path
+ * that records its refunds locks them): taken back as recordProviderRefund takes back a top-up
+ * paid at its own webhook, the top-up locked here.
+ */
+export async function recordProviderRefundOfHeldTopup(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  input: { topupId: string; provider: string; outcome: WebhookOutcome },
+  now: Date,
+): Promise<"refund_recorded" | "already_settled"> {
+  const topup = await findTopup(uow.trx, uow.tenantId, input.topupId, { lock: true });
+  return recordProviderRefund(uow, ctx, topup, input.outcome, now, input.provider);
 }
 
 /** Keeps a recorded refund in the top-up's details with its new status, and audits it. */

@@ -13,7 +13,7 @@ import {
 import { topupPaymentHolder } from "../../platform/payment-outcomes.js";
 import { type RefundLog, refundLogOf } from "./record-provider-refund.js";
 import { TopupError } from "./topup.errors.js";
-import type { TopupRow } from "./topup.repository.js";
+import { findTopup, type TopupRow } from "./topup.repository.js";
 
 /**
  * Finance refunded a `refund_due` top-up's payment at the provider: the top-up becomes
@@ -49,16 +49,8 @@ export async function recordTopupRefund(
   return findTopupRow(uow, input.topupId, { lock: false });
 }
 
-async function findTopupRow(uow: UnitOfWork, topupId: string, options: { lock: boolean }): Promise<TopupRow> {
-  let query = uow.trx
-    .selectFrom("topups")
-    .selectAll()
-    .where("tenant_id", "=", uow.tenantId)
-    .where("id", "=", topupId);
-  if (options.lock) query = query.forUpdate();
-  const topup = await query.executeTakeFirst();
-  if (!topup) throw new TopupError("topup_not_found", "Top-up not found");
-  return topup;
+function findTopupRow(uow: UnitOfWork, topupId: string, options: { lock: boolean }): Promise<TopupRow> {
+  return findTopup(uow.trx, uow.tenantId, topupId, options);
 }
 
 /**

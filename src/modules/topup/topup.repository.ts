@@ -189,13 +189,15 @@ export function requireSmartPlan(row: SmartPlanRow | undefined): SmartPlanRow {
   return row;
 }
 
-export async function findTopup(trx: Tx, tenantId: string, id: string): Promise<TopupRow> {
-  const row = await trx
-    .selectFrom("topups")
-    .selectAll()
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+export async function findTopup(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<TopupRow> {
+  let query = trx.selectFrom("topups").selectAll().where("tenant_id", "=", tenantId).where("id", "=", id);
+  if (options.lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   if (!row) throw new TopupError("topup_not_found", "Top-up not found");
   return row;
 }
