@@ -5,6 +5,7 @@
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { ALL_STAFF, FINANCE, OPERATORS } from "../../platform/auth/permissions.js";
 import { type ProviderTransports, providerResolver, tenantAdapters } from "../wallets/index.js";
+import { TOPUP_CRONS, TOPUP_TIMERS, topupJobs } from "./expire-unpaid-topups.js";
 import { TOPUP_ONLINE_TOPUPS } from "./online-topup-rows.js";
 import { topupWebhookRoutes } from "./payment-webhook.routes.js";
 import { rechargeCodeRoutes } from "./recharge-codes.routes.js";
@@ -59,4 +60,7 @@ export const topupManifest: ModuleManifest = {
   events: TOPUP_EVENTS.types,
   showsImagesToMembers: topupCoverShown,
   listsOnlineTopups: TOPUP_ONLINE_TOPUPS,
+  jobs: topupJobs,
+  crons: TOPUP_CRONS,
+  timers: TOPUP_TIMERS,
 };

@@ -13,6 +13,8 @@ import { notifyTopupPayment, type TopupBody, topupClient } from "../../../test/h
 import { tenantTrail } from "../../../test/helpers/trail.js";
 import { fillLots } from "../../../test/helpers/wallets.js";
 import { MAX_OPEN_LOTS } from "../wallets/lots.repository.js";
+import { planStockKey } from "./create-topup-plan.js";
+import { expireTenantUnpaidTopups, runUnpaidTopupExpiry } from "./expire-unpaid-topups.js";
 
 /**
  * A provider may say "failed" and later "succeeded" for the same payment (the member retried
@@ -273,6 +275,54 @@ describe("a payment that succeeds after the top-up expired", () => {
       .where("status", "in", ["credited", "pending_payment"])
       .execute();
     expect(holding).toHaveLength(1);
+    await w.ledgerClean();
+  });
+});
+
+describe("an online top-up not paid within its window", () => {
+  it("is expired by the job once, its unit of stock back, audited and announced; a success after still credits it", async () => {
+    const tenant = await createTestTenant(t, "Lapsed unpaid");
+    const w = world(tenant);
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "Last one",
+      rule: range,
+      restrictions: { stock_limit: 1 },
+    });
+    const m = await w.c.newMember();
+    const granted = async () =>
+      (
+        await t.database.owner
+          .selectFrom("gift_stocks")
+          .select("granted")
+          .where("tenant_id", "=", tenant.tenantId)
+          .where("key", "=", planStockKey(plan))
+          .executeTakeFirstOrThrow()
+      ).granted;
+    const started = json<TopupBody>(await w.online(plan, m));
+    expect(await granted()).toBe(1);
+    const status = async () => (await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`)).status;
+    expect(await expireTenantUnpaidTopups(t.deps, tenant.tenantId, t.clock.now())).toBe(0);
+    expect(await status()).toBe("pending_payment");
+
+    t.clock.advanceMinutes(16);
+    await runUnpaidTopupExpiry(t.deps);
+    expect(await status()).toBe("expired");
+    expect(await expireTenantUnpaidTopups(t.deps, tenant.tenantId, t.clock.now())).toBe(0);
+    const listed = await w.c.ok<{ data: TopupBody[] }>(
+      "GET",
+      `/v1/topup-plans/${plan}/top-ups?status=expired`,
+    );
+    expect(listed.data.map((x) => x.id)).toEqual([started.id]);
+    expect((await w.audit(started.id)).filter((a) => a === "topup.payment_expired")).toHaveLength(1);
+    expect((await w.events("topup.payment_failed")).filter((e) => e.topup_id === started.id)).toEqual([
+      expect.objectContaining({ topup_id: started.id, member_id: m, result: "expired" }),
+    ]);
+    expect(await granted()).toBe(0);
+
+    // The member paid after all: the unit is still free, so it is credited as sold.
+    expect(await w.result(w.notify(started, "succeeded"))).toBe("credited");
+    expect(await w.c.balance(m)).toMatchObject({ principal: 10_000, bonus: 1_000 });
     await w.ledgerClean();
   });
 });

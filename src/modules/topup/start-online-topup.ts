@@ -1,15 +1,15 @@
-import type { Database, Tx } from "../../db/database.js";
+import type { Database } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { returnGiftStock } from "../catalog/index.js";
 import {
   assertOnlineCurrency,
   createProviderPayment,
   type PaymentOrigin,
   type ProviderResolver,
 } from "../wallets/index.js";
+import { expireUnpaidTopups, TOPUP_EXPIRY_BATCH } from "./expire-unpaid-topups.js";
 import { type PlanTopupRequest, preparePlanTopup } from "./prepare-plan-topup.js";
 import { takePlanStock, topupValues } from "./top-up-with-plan.js";
 import { emitTopupEvent } from "./topup.events.js";
@@ -94,7 +94,8 @@ export async function recordOnlineTopup(
   // Decided again at the amount the provider will collect: a plan edited while the provider
   // answered must refuse the top-up rather than record one no payment notification can match.
   const req = { ...start.req, amount: start.amount };
-  await releaseExpired(trx, tenantId, req.planId, now);
+  // Units of stock the plan's lapsed top-ups hold go back before this one takes its unit.
+  while ((await expireUnpaidTopups(trx, tenantId, now, req.planId)) === TOPUP_EXPIRY_BATCH);
   const p = await preparePlanTopup(trx, ctx.actor, req, now, { lock: true });
   const stockKey = await takePlanStock(trx, tenantId, p.plan.id, now);
   const row = await trx
@@ -133,19 +134,4 @@ export async function recordOnlineTopup(
     now,
   );
   return row;
-}
-
-/** Unpaid online top-ups of a plan past their time: expired, their stock given back. */
-export async function releaseExpired(trx: Tx, tenantId: string, planId: string, now: Date): Promise<number> {
-  const rows = await trx
-    .updateTable("topups")
-    .set({ status: "expired", updated_at: now })
-    .where("tenant_id", "=", tenantId)
-    .where("plan_id", "=", planId)
-    .where("status", "=", "pending_payment")
-    .where("payment_expires_at", "<=", now)
-    .returning("stock_key")
-    .execute();
-  for (const r of rows) if (r.stock_key) await returnGiftStock(trx, tenantId, r.stock_key, now);
-  return rows.length;
 }
