@@ -28739,6 +28739,10 @@ export interface operations {
                             refund_count: number;
                             /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
                             refund_shortfall: number;
+                            /** @description Points taken back for the provider's refunds: the top-up's points × refunded / amount, rounded down, as far as the member still held them */
+                            refund_points_taken: number;
+                            /** @description Of the points due back for the provider's refunds, those the member no longer held (spent or expired; for an operator to settle) */
+                            refund_points_shortfall: number;
                             recharge_code_id: string | null;
                             details: {
                                 [key: string]: unknown;
@@ -28840,6 +28844,8 @@ export interface operations {
                      *       "refunded_amount": 0,
                      *       "refund_count": 0,
                      *       "refund_shortfall": 0,
+                     *       "refund_points_taken": 0,
+                     *       "refund_points_shortfall": 0,
                      *       "recharge_code_id": null,
                      *       "details": {
                      *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
@@ -28892,6 +28898,10 @@ export interface operations {
                         refund_count: number;
                         /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
                         refund_shortfall: number;
+                        /** @description Points taken back for the provider's refunds: the top-up's points × refunded / amount, rounded down, as far as the member still held them */
+                        refund_points_taken: number;
+                        /** @description Of the points due back for the provider's refunds, those the member no longer held (spent or expired; for an operator to settle) */
+                        refund_points_shortfall: number;
                         recharge_code_id: string | null;
                         details: {
                             [key: string]: unknown;
@@ -29133,6 +29143,8 @@ export interface operations {
                      *       "refunded_amount": 0,
                      *       "refund_count": 0,
                      *       "refund_shortfall": 0,
+                     *       "refund_points_taken": 0,
+                     *       "refund_points_shortfall": 0,
                      *       "recharge_code_id": null,
                      *       "details": {
                      *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
@@ -29185,6 +29197,10 @@ export interface operations {
                         refund_count: number;
                         /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
                         refund_shortfall: number;
+                        /** @description Points taken back for the provider's refunds: the top-up's points × refunded / amount, rounded down, as far as the member still held them */
+                        refund_points_taken: number;
+                        /** @description Of the points due back for the provider's refunds, those the member no longer held (spent or expired; for an operator to settle) */
+                        refund_points_shortfall: number;
                         recharge_code_id: string | null;
                         details: {
                             [key: string]: unknown;
@@ -29263,6 +29279,8 @@ export interface operations {
                      *       "refunded_amount": 0,
                      *       "refund_count": 0,
                      *       "refund_shortfall": 0,
+                     *       "refund_points_taken": 0,
+                     *       "refund_points_shortfall": 0,
                      *       "recharge_code_id": null,
                      *       "details": {
                      *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
@@ -29315,6 +29333,10 @@ export interface operations {
                         refund_count: number;
                         /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
                         refund_shortfall: number;
+                        /** @description Points taken back for the provider's refunds: the top-up's points × refunded / amount, rounded down, as far as the member still held them */
+                        refund_points_taken: number;
+                        /** @description Of the points due back for the provider's refunds, those the member no longer held (spent or expired; for an operator to settle) */
+                        refund_points_shortfall: number;
                         recharge_code_id: string | null;
                         details: {
                             [key: string]: unknown;
@@ -30565,6 +30587,8 @@ export interface operations {
                          *       "refunded_amount": 0,
                          *       "refund_count": 0,
                          *       "refund_shortfall": 0,
+                         *       "refund_points_taken": 0,
+                         *       "refund_points_shortfall": 0,
                          *       "recharge_code_id": null,
                          *       "details": {
                          *         "principal_lot_id": "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g"
@@ -30617,6 +30641,10 @@ export interface operations {
                             refund_count: number;
                             /** @description Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle) */
                             refund_shortfall: number;
+                            /** @description Points taken back for the provider's refunds: the top-up's points × refunded / amount, rounded down, as far as the member still held them */
+                            refund_points_taken: number;
+                            /** @description Of the points due back for the provider's refunds, those the member no longer held (spent or expired; for an operator to settle) */
+                            refund_points_shortfall: number;
                             recharge_code_id: string | null;
                             details: {
                                 [key: string]: unknown;

@@ -30,6 +30,10 @@ export function isUpgrade(
   return current.plan === target.plan && current.rank < target.rank;
 }
 
+/** What a top-up's points award is noted as, in its transfers: how a refund finds their lots. */
+export const topupPointsReason = (topup: { id: string; plan_name: string }) =>
+  `top-up ${topup.id} (${topup.plan_name})`;
+
 /**
  * Credits a recorded top-up in the caller's unit of work: principal and bonus into tagged
  * lots (wallets), points, gifts (catalog: one grant per top-up and perk, gift stock), bonus
@@ -69,7 +73,7 @@ export async function creditTopup(
         memberId: topup.member_id,
         operation: "earn",
         delta: topup.points,
-        reason: `top-up ${topup.id} (${topup.plan_name})`,
+        reason: topupPointsReason(topup),
         reference: topup.id,
       },
       now,

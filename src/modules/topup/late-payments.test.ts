@@ -471,6 +471,72 @@ describe("two online top-ups of one member started before either is paid", () =>
   });
 });
 
+describe("the provider's refund of a credited top-up that gave points", () => {
+  it("takes back points × refunded / amount (down, cumulative), from what the member still holds; the rest is the points shortfall", async () => {
+    const tenant = await createTestTenant(t, "Refund takes points back");
+    const w = world(tenant);
+    const plan = await w.c.plan({
+      kind: "package",
+      name: "Points",
+      rule: { ...range, points_bps: 5_000 },
+    });
+    const m = await w.c.newMember();
+    const started = json<TopupBody>(await w.online(plan, m, 20_000));
+    // 200.00 at 50 %: 100 points.
+    expect(started.points).toBe(100);
+    expect(await w.result(w.notify(started, "succeeded"))).toBe("credited");
+    const points = async () => (await w.c.balance(m)).points;
+    expect(await points()).toBe(100);
+    await w.c.ok("POST", `/v1/members/${m}/points`, { operation: "spend", points: 70, reason: "gift" });
+    let refundSeq = 0;
+    const refund = (amount: number) =>
+      w.result(
+        notifyTopupPayment(t, tenant.tenantId, started, {
+          id: `evt-rf-${++refundSeq}`,
+          status: "succeeded",
+          kind: "refund",
+          refund_amount: amount,
+          refund_id: `rf-${refundSeq}`,
+        }),
+      );
+    const refunds = async () => {
+      const row = await w.c.ok<{
+        refunded_amount: number;
+        refund_points_taken: number;
+        refund_points_shortfall: number;
+      }>("GET", `/v1/topups/${started.id}`);
+      return {
+        refunded: row.refunded_amount,
+        taken: row.refund_points_taken,
+        short: row.refund_points_shortfall,
+      };
+    };
+
+    // 33.33 of 200.00: 100 × 3,333 / 20,000 = 16.665, down to 16 points, of the 30 left.
+    expect(await refund(3_333)).toBe("refund_recorded");
+    expect(await points()).toBe(14);
+    expect(await refunds()).toEqual({ refunded: 3_333, taken: 16, short: 0 });
+    // 66.67 more (100.00 in all): 50 due in all, 34 more; only 14 are left, 20 are short.
+    expect(await refund(6_667)).toBe("refund_recorded");
+    expect(await points()).toBe(0);
+    expect(await refunds()).toEqual({ refunded: 10_000, taken: 30, short: 20 });
+    // Points earned since are the member's too: the last 100.00 takes 40 of them, 10 short.
+    await w.c.ok("POST", `/v1/members/${m}/points`, { operation: "earn", points: 40, reason: "visit" });
+    expect(await refund(10_000)).toBe("refund_recorded");
+    expect(await points()).toBe(0);
+    expect(await refunds()).toEqual({ refunded: 20_000, taken: 70, short: 30 });
+    expect((await w.c.ok<TopupBody>("GET", `/v1/topups/${started.id}`)).status).toBe("refunded");
+    const adjusted = await t.database.owner
+      .selectFrom("audit_events")
+      .select("summary")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("action", "=", "wallet.points_adjusted")
+      .execute();
+    expect(adjusted.map((a) => (a.summary as { delta: number }).delta)).toEqual([-16, -14, -40]);
+    await w.ledgerClean();
+  });
+});
+
 describe("the provider's refund of a refund_due top-up", () => {
   it("a part refund keeps it owed, audited with its amount; all of it records it refunded as finance would, once", async () => {
     const tenant = await createTestTenant(t, "Provider refund recorded");

@@ -1,12 +1,23 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { type TakenBackLog, takeBackProviderRefund, type WebhookOutcome } from "../wallets/index.js";
+import {
+  type TakenBackLog,
+  takeBackAwardedPoints,
+  takeBackProviderRefund,
+  type WebhookOutcome,
+} from "../wallets/index.js";
+import { topupPointsReason } from "./credit-topup.js";
+import { lockUsableMember } from "./member-facts.js";
 import { TopupError } from "./topup.errors.js";
 import { findTopup, type TopupRow } from "./topup.repository.js";
 
-/** The provider refunds recorded on a top-up (`details.refund`), cumulative. */
-export type RefundLog = TakenBackLog;
+/**
+ * The provider refunds recorded on a top-up (`details.refund`), cumulative, with the points
+ * taken back for them and those the member no longer held (logs kept before points were taken
+ * back have neither: read as 0).
+ */
+export type RefundLog = TakenBackLog & { taken_points?: number; points_shortfall?: number };
 
 /**
  * A refund the provider made on an online top-up's payment, once per refund id. Out of order
@@ -14,8 +25,11 @@ export type RefundLog = TakenBackLog;
  * so the provider retries it after the payment notification. The refunded share comes back
  * out of the top-up's lots as every credited top-up's (wallets `takeBackProviderRefund`):
  * principal = the refunded amount, bonus = bonus × refunded / amount rounded down, both
- * cumulative; what the member already spent is recorded as the
- * shortfall (points and gifts stay: an operator decides). The top-up becomes `refunded` once
+ * cumulative; what the member already spent is recorded as the shortfall. Its points come
+ * back likewise, points × refunded / amount rounded down, cumulative, from the lots its award
+ * went into first (wallets `takeBackAwardedPoints`); points the member no longer holds are the
+ * points shortfall. Gifts and a tier it gave stay: an operator decides. The member is locked
+ * after the top-up, as crediting it locks them. The top-up becomes `refunded` once
  * all of it is back; until then it stays `credited` with its `refunded_amount`. A
  * `refund_due` top-up (paid late, never credited) is not for this path
  * (record-refund.ts `recordProviderRefundOfOwed`): nothing was credited to take back.
@@ -36,11 +50,13 @@ export async function recordProviderRefund(
     );
   if (topup.status !== "credited" && topup.status !== "refunded") return "already_settled";
   const details = topup.details as Record<string, unknown>;
+  await lockUsableMember(uow.trx, ctx.actor, topup.member_id, { allowFrozen: true, allowClosed: true });
+  const before = refundLogOf(topup);
   const taken = await takeBackProviderRefund(
     uow,
     ctx,
     {
-      log: refundLogOf(topup),
+      log: before,
       notice: { ...outcome, provider },
       amount: topup.amount,
       bonusAmount: topup.bonus_amount,
@@ -53,7 +69,30 @@ export async function recordProviderRefund(
     now,
   );
   if (!taken) return "already_settled";
-  const { refundId, log: next } = taken;
+  const { refundId } = taken;
+  const pointsUpTo = (total: number) => Number((BigInt(topup.points) * BigInt(total)) / BigInt(topup.amount));
+  const pointsDue = pointsUpTo(taken.log.refunded_total) - pointsUpTo(before.refunded_total);
+  const points =
+    pointsDue > 0
+      ? await takeBackAwardedPoints(
+          uow,
+          ctx,
+          {
+            memberId: topup.member_id,
+            points: pointsDue,
+            awardMemo: topupPointsReason(topup),
+            reason: `top-up ${topup.id} refunded by the payment provider`,
+            reference: topup.id,
+            upTo: true,
+          },
+          now,
+        )
+      : { taken: 0, shortfall: 0 };
+  const next: RefundLog = {
+    ...taken.log,
+    taken_points: (before.taken_points ?? 0) + points.taken,
+    points_shortfall: (before.points_shortfall ?? 0) + points.shortfall,
+  };
   // A part refunded leaves the top-up credited, as a card charge stays paid (its
   // `refunded_amount` says how much came back); only all of it back makes it refunded.
   const status = next.refunded_total >= topup.amount ? "refunded" : topup.status;

@@ -108,6 +108,14 @@ export const Topup = Type.Object(
       description:
         "Of the refunded value, what could not be taken back from the balance because the member had spent it (for an operator to settle)",
     }),
+    refund_points_taken: Type.Integer({
+      description:
+        "Points taken back for the provider's refunds: the top-up's points × refunded / amount, rounded down, as far as the member still held them",
+    }),
+    refund_points_shortfall: Type.Integer({
+      description:
+        "Of the points due back for the provider's refunds, those the member no longer held (spent or expired; for an operator to settle)",
+    }),
     recharge_code_id: NullStr,
     details: Type.Record(Type.String(), Type.Unknown()),
     created_at: Timestamp,
@@ -139,6 +147,8 @@ export const Topup = Type.Object(
         refunded_amount: 0,
         refund_count: 0,
         refund_shortfall: 0,
+        refund_points_taken: 0,
+        refund_points_shortfall: 0,
         recharge_code_id: null,
         details: { principal_lot_id: "wlot_01jd3m2x4y5z6a7b8c9d0e1f2g" },
         created_at: "2026-11-23T08:00:00.000Z",
@@ -174,6 +184,8 @@ export function serializeTopup(t: TopupRow) {
     refunded_amount: refund.refunded_total,
     refund_count: Object.keys(refund.refunds).length,
     refund_shortfall: refund.shortfall,
+    refund_points_taken: refund.taken_points ?? 0,
+    refund_points_shortfall: refund.points_shortfall ?? 0,
     recharge_code_id: t.recharge_code_id,
     details: t.details,
     created_at: t.created_at.toISOString(),

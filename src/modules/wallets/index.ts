@@ -32,6 +32,9 @@ import { payWithBalance } from "./pay-with-balance.js";
 import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
 import { orderPointsReason, takeBackOrderPoints } from "./take-back-order-points.js";
+
+export { takeBackAwardedPoints } from "./take-back-order-points.js";
+
 import { TOPUP_INTENTS_EXPORT, WALLET_ONLINE_TOPUPS } from "./topup-intent-list.js";
 import { settingsView } from "./wallet-views.js";
 import { WALLETS_ERRORS, WalletsError } from "./wallets.errors.js";

@@ -9,13 +9,8 @@ import { POINTS_ASSET } from "./wallets.repository.js";
 export const orderPointsReason = (orderId: string) => `order ${orderId}`;
 
 /**
- * Takes back the points a refunded order gave, first from the lots its awards went into: those
- * points keep the expiry they were given, so taking the member's soonest-expiring points
- * instead would leave some of the order's to outlive it. What those lots no longer hold (the
- * member spent it) comes from the other lots, soonest-expiring first; if all of them hold less,
- * the refund is refused whole (`insufficient_points`, with the shortfall), as a spend would be.
- * An award whose transfers are not written yet (made in this very batch) is found in no lot,
- * and all is taken soonest-expiring first.
+ * Takes back the points a refunded order gave (`takeBackAwardedPoints`), refusing the refund
+ * whole (`insufficient_points`, with the shortfall) if the member holds less, as a spend would be.
  */
 export async function takeBackOrderPoints(
   uow: UnitOfWork,
@@ -24,6 +19,46 @@ export async function takeBackOrderPoints(
   now: Date,
 ): Promise<void> {
   await lockUsableMember(uow.trx, ctx.actor, p.memberId, { allowFrozen: true });
+  await takeBackAwardedPoints(
+    uow,
+    ctx,
+    {
+      memberId: p.memberId,
+      points: p.points,
+      awardMemo: orderPointsReason(p.orderId),
+      reason: `${orderPointsReason(p.orderId)} refunded`,
+      reference: p.orderId,
+    },
+    now,
+  );
+}
+
+/**
+ * Takes back points an award gave (the member locked by the caller), first from the lots the
+ * award went into (its `points_earn` transfers noted `awardMemo`): those points keep the expiry
+ * they were given, so taking the member's soonest-expiring points instead would leave some of
+ * the award's to outlive it. What those lots no longer hold (the member spent it) comes from
+ * the other lots, soonest-expiring first. If all of them hold less, it is refused whole
+ * (`insufficient_points`), or with `upTo` all they hold is taken and the rest is the shortfall
+ * (a refund the payment provider has already made cannot be refused). An award whose transfers
+ * are not written yet (made in this very batch) is found in no lot, and all is taken
+ * soonest-expiring first. Logged and audited as an adjustment with `reason`.
+ */
+export async function takeBackAwardedPoints(
+  uow: UnitOfWork,
+  ctx: RequestContext,
+  p: {
+    memberId: string;
+    points: number;
+    awardMemo: string;
+    reason: string;
+    reference: string;
+    upTo?: boolean;
+  },
+  now: Date,
+): Promise<{ taken: number; shortfall: number }> {
+  const points = p.upTo ? Math.min(p.points, await pointsTotal(uow, "points", p.memberId, now)) : p.points;
+  if (points <= 0) return { taken: 0, shortfall: p.points };
   const awards = await uow.trx
     .selectFrom("ledger_transfers")
     .select("credit_account_id")
@@ -32,18 +67,17 @@ export async function takeBackOrderPoints(
     .where("reference_module", "=", "wallets")
     .where("reference_id", "=", p.memberId)
     .where("code", "=", "points_earn")
-    .where("memo", "=", orderPointsReason(p.orderId))
+    .where("memo", "=", p.awardMemo)
     .execute();
-  const reason = `${orderPointsReason(p.orderId)} refunded`;
   await debitPoints(
     uow,
     {
       kind: "points",
       memberId: p.memberId,
-      amount: p.points,
+      amount: points,
       to: "points_spent",
       code: "points_adjust",
-      memo: reason,
+      memo: p.reason,
       firstFrom: awards.map((a) => a.credit_account_id),
     },
     now,
@@ -56,10 +90,10 @@ export async function takeBackOrderPoints(
       account: "points",
       kind: "points_adjust",
       asset: POINTS_ASSET,
-      amount: -p.points,
+      amount: -points,
       balanceAfter: await pointsTotal(uow, "points", p.memberId, now),
-      reason,
-      sourceRef: p.orderId,
+      reason: p.reason,
+      sourceRef: p.reference,
     },
     now,
   );
@@ -70,8 +104,9 @@ export async function takeBackOrderPoints(
       action: "wallet.points_adjusted",
       targetType: "member",
       targetId: p.memberId,
-      summary: { kind: "points", delta: -p.points, reason, reference: p.orderId },
+      summary: { kind: "points", delta: -points, reason: p.reason, reference: p.reference },
     },
     now,
   );
+  return { taken: points, shortfall: p.points - points };
 }
