@@ -1,7 +1,8 @@
 /**
  * A top-up plan's details (seed 001 §2.3.3 "Details") in a real Chromium against a real server:
  * from the plans list the owner opens a plan's top-ups (till and online), reads their amounts,
- * bonuses and first-top-up flags, filters them by status, exports the filtered list, and records
+ * bonuses and first-top-up flags, what a provider's part refund took back, filters them by
+ * status, exports the filtered list, and records
  * the refund of an online payment that was collected but could not be credited (refund_due).
  * Screenshots land in test-output/console/.
  */
@@ -143,7 +144,10 @@ describe("a top-up plan's details in the console", () => {
       /王芳.*8800001.*¥250\.00.*¥37\.50.*12.*是.*门店 · Shanghai Nanjing Road.*已到账/,
     );
     const partRow = rows.filter({ hasText: "¥200.00" });
-    expect(await partRow.textContent()).toMatch(/8800001.*¥200\.00.*线上.*已到账.*渠道已退 ¥50\.00/);
+    // A quarter of it back: a quarter of its 10 points (2.5, down to 2) taken back too.
+    expect(await partRow.textContent()).toMatch(
+      /8800001.*¥200\.00.*线上.*已到账.*渠道已退 ¥50\.00.*已收回积分 2/,
+    );
     const secondRow = rows.filter({ hasText: "¥100.00" });
     expect(await secondRow.textContent()).toMatch(/8800001.*¥100\.00.*¥10\.00.*5.*否.*门店.*已到账/);
     const dueRow = rows.filter({ hasText: "8800002" });

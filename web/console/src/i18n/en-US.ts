@@ -740,6 +740,8 @@ export const enUS = {
   "refundDue.providerRefunded": "Refunded at the provider: {amount}",
   "refundDue.providerRefundedParts": "Refunded at the provider: {amount} in {count} refunds",
   "refundDue.shortfall": "Already spent, not taken back: {amount}",
+  "refundDue.pointsTaken": "Points taken back: {points}",
+  "refundDue.pointsShortfall": "Points already used, not taken back: {points}",
   "refundDue.title": "Record a refund made at the provider",
   "refundDue.explain":
     "The payment for {subject} was collected after it could no longer be delivered. Once you have refunded it in the provider's dashboard, record the refund here; nothing is credited or taken from any balance.",

@@ -728,6 +728,8 @@ export const zhCN: Record<MessageKey, string> = {
   "refundDue.providerRefunded": "渠道已退 {amount}",
   "refundDue.providerRefundedParts": "渠道已退 {amount}（共 {count} 笔）",
   "refundDue.shortfall": "已用掉未能收回 {amount}",
+  "refundDue.pointsTaken": "已收回积分 {points}",
+  "refundDue.pointsShortfall": "积分已用掉未能收回 {points}",
   "refundDue.title": "登记已在支付渠道完成的退款",
   "refundDue.explain":
     "{subject} 的款项在已无法交付后才支付成功。请先在支付渠道后台退款，再在此登记；不会向任何余额入账或扣款。",

@@ -309,6 +309,8 @@ export default function TopupPlanDetail() {
                       amount={r.refunded_amount}
                       count={r.refund_count}
                       shortfall={r.refund_shortfall}
+                      pointsTaken={r.refund_points_taken}
+                      pointsShortfall={r.refund_points_shortfall}
                     />
                     {note ? (
                       <Typography.Text type="secondary" style={{ fontSize: 12 }}>
