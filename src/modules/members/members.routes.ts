@@ -241,7 +241,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   app.get(
     "/v1/members/:id",
     {
-      config: { permission: "members.read", member: true },
+      config: { permission: "members.read", member: true, errors: ["member_not_found"] },
       schema: {
         tags,
         summary: "Get a member (a member token: only its own)",
