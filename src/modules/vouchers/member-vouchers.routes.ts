@@ -114,7 +114,7 @@ export function memberVoucherRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/members/:member_id/vouchers",
     {
-      config: { permission: "vouchers.read", member: true },
+      config: { permission: "vouchers.read", member: true, errors: ["member_not_found"] },
       schema: {
         tags: ["vouchers"],
         summary: "A member's vouchers with balance and status",

@@ -103,7 +103,7 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/vouchers/:id",
     {
-      config: { permission: "vouchers.read", member: true },
+      config: { permission: "vouchers.read", member: true, errors: ["voucher_not_found"] },
       schema: {
         tags,
         summary: "Get a voucher",
@@ -117,7 +117,7 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/vouchers/:id/usages",
     {
-      config: { permission: "vouchers.read", member: true },
+      config: { permission: "vouchers.read", member: true, errors: ["voucher_not_found"] },
       schema: {
         tags,
         summary: "A voucher's usage details: each deduction and refund with bill, product, amount and time",
@@ -138,7 +138,7 @@ export function voucherUsageRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/vouchers/:id/usages/export",
     {
-      config: { permission: "vouchers.read", member: true },
+      config: { permission: "vouchers.read", member: true, errors: ["voucher_not_found"] },
       schema: {
         tags,
         summary: `Download a voucher's usage details as CSV or xlsx (at most ${MAX_EXPORT_ROWS} rows)`,
