@@ -169,7 +169,7 @@ export async function benefitsRoutes(app: RouteApp, deps: AppDeps): Promise<void
   app.get(
     "/v1/benefit-icons/:id",
     {
-      config: { permission: "benefits.read", member: true },
+      config: { permission: "benefits.read", member: true, errors: ["benefit_icon_not_found"] },
       schema: {
         tags,
         summary: "Download a benefit icon (served with a sandboxing Content-Security-Policy)",
