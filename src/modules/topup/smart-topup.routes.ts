@@ -221,7 +221,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/smart-topup/offers",
     {
-      config: { permission: "topup.read", member: true },
+      config: { permission: "topup.read", member: true, errors: ["member_not_found", "store_not_found"] },
       schema: {
         operationId: "smartTopupOffers",
         tags,

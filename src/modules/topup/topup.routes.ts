@@ -142,7 +142,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
   app.get(
     "/v1/topup-plans/:id",
     {
-      config: { permission: "topup.read", member: true },
+      config: { permission: "topup.read", member: true, errors: ["topup_plan_not_found"] },
       schema: {
         operationId: "getTopupPlan",
         tags,
@@ -260,7 +260,11 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
   app.get(
     "/v1/topup-plans/:id/availability",
     {
-      config: { permission: "topup.read", member: true },
+      config: {
+        permission: "topup.read",
+        member: true,
+        errors: ["member_not_found", "topup_plan_not_found"],
+      },
       schema: {
         operationId: "checkTopupPlanAvailability",
         tags,
@@ -386,7 +390,7 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
   app.get(
     "/v1/topups/:id",
     {
-      config: { permission: "topup.read", member: true },
+      config: { permission: "topup.read", member: true, errors: ["topup_not_found"] },
       schema: {
         operationId: "getTopup",
         tags,
