@@ -47,6 +47,7 @@ import {
 } from "./list-cards.js";
 import {
   authenticateCard,
+  LOOKUP_REFUSALS,
   LOOKUP_WINDOW_SECONDS,
   MAX_FAILURES_PER_CALLER,
   MAX_FAILURES_PER_CARD,
@@ -132,7 +133,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
   app.post(
     "/v1/gift-cards/lookup",
     {
-      config: { permission: "giftcards.sell", member: true },
+      config: { permission: "giftcards.sell", member: true, errors: [...LOOKUP_REFUSALS] },
       schema: {
         tags,
         operationId: "lookupGiftCard",
@@ -256,7 +257,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/gift-cards/:id",
     {
-      config: { permission: "giftcards.read", member: true },
+      config: { permission: "giftcards.read", member: true, errors: ["gift_card_not_found"] },
       schema: {
         tags,
         operationId: "getGiftCard",
@@ -287,7 +288,7 @@ export function cardRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/gift-cards/:id/activities",
     {
-      config: { permission: "giftcards.read", member: true },
+      config: { permission: "giftcards.read", member: true, errors: ["gift_card_not_found"] },
       schema: {
         tags,
         operationId: "listGiftCardActivitiesOfCard",

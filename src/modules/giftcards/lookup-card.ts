@@ -12,6 +12,13 @@ export const MAX_FAILURES_PER_CALLER = 10;
 /** Wrong PINs one card number may take in a window, whoever tries. */
 export const MAX_FAILURES_PER_CARD = 5;
 
+/** What `authenticateCard` refuses with, for the routes that take a card's number and PIN. */
+export const LOOKUP_REFUSALS = [
+  "invalid_card_number",
+  "gift_card_not_found",
+  "gift_card_lookup_limited",
+] as const;
+
 export interface CardCredentials {
   number: string;
   pin: string;

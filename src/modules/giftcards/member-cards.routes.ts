@@ -41,7 +41,7 @@ import { claimCard } from "./claim-card.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import { CARD_STATUSES } from "./giftcards.repository.js";
 import { type CardListRow, cardPageQuery, readCard } from "./list-cards.js";
-import { authenticateCard } from "./lookup-card.js";
+import { authenticateCard, LOOKUP_REFUSALS } from "./lookup-card.js";
 import { confirmOnlineSale, prepareOnlineSale } from "./online-sale.js";
 import { type PurchaseInput, purchaseCard } from "./purchase-card.js";
 import { activityOf, requireIdempotencyKey, withBalance } from "./route-helpers.js";
@@ -49,6 +49,34 @@ import type { SaleRequest } from "./sale-rules.js";
 
 const tags = ["gift cards"];
 const MemberParams = Obj({ member_id: IdParam });
+
+/**
+ * What may refuse a member's purchase: the member, the Idempotency-Key, the sale's checks
+ * (sale-rules.ts), the balance payment (wallets) or the online provider, and a plan whose
+ * price changed while the provider was asked.
+ */
+const PURCHASE_REFUSALS = [
+  "member_not_found",
+  "member_closed",
+  "member_frozen",
+  "idempotency_key_required",
+  "gift_card_plan_not_found",
+  "gift_card_plan_inactive",
+  "gift_card_channel_not_allowed",
+  "buyer_info_required",
+  "buyer_info_not_collected",
+  "gift_card_amount_not_allowed",
+  "agreement_version_changed",
+  "balance_payment_disabled",
+  "currency_mismatch",
+  "amount_above_cap",
+  "insufficient_balance",
+  "payment_provider_unknown",
+  "house_currency_not_purchasable",
+  "currency_not_supported_by_provider",
+  "payment_provider_error",
+  "gift_card_plan_changed",
+];
 
 export const Purchase = Type.Object(
   {
@@ -90,7 +118,7 @@ export async function memberCardRoutes(
   app.get(
     "/v1/members/:member_id/gift-cards",
     {
-      config: { permission: "giftcards.read", member: true },
+      config: { permission: "giftcards.read", member: true, errors: ["member_not_found"] },
       schema: {
         tags,
         operationId: "listMemberGiftCards",
@@ -125,7 +153,7 @@ export async function memberCardRoutes(
   valueRoute(app, deps, {
     method: "POST",
     url: "/v1/members/:member_id/gift-card-purchases",
-    config: { permission: "giftcards.sell", member: true, idempotent: true },
+    config: { permission: "giftcards.sell", member: true, idempotent: true, errors: PURCHASE_REFUSALS },
     schema: {
       tags,
       operationId: "purchaseGiftCard",
@@ -216,7 +244,11 @@ export async function memberCardRoutes(
   app.post(
     "/v1/members/:member_id/gift-cards/claim",
     {
-      config: { permission: "giftcards.sell", member: true },
+      config: {
+        permission: "giftcards.sell",
+        member: true,
+        errors: ["member_not_found", ...LOOKUP_REFUSALS, "gift_card_already_claimed", "gift_card_not_active"],
+      },
       schema: {
         tags,
         operationId: "claimGiftCard",
