@@ -46,6 +46,9 @@ export const MAX_DETAIL_EXPORT_ROWS = 50_000;
 const tags = ["topup"];
 /** What may refuse a top-up with a plan (decide-topup.ts, prepare-plan-topup.ts, the provider). */
 const TOPUP_REFUSALS = [
+  "member_not_found",
+  "member_closed",
+  "member_frozen",
   "topup_plan_not_found",
   "recharge_code_not_found",
   "plan_not_active",
@@ -58,7 +61,9 @@ const TOPUP_REFUSALS = [
   "store_not_in_scope",
   "audience_mismatch",
   "amount_out_of_range",
+  "amount_above_cap",
   "recharge_code_mismatch",
+  "payment_provider_unknown",
   "house_currency_not_purchasable",
   "currency_not_supported_by_provider",
   "payment_provider_error",
