@@ -14516,7 +14516,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -17828,7 +17836,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: voucher_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -17882,7 +17898,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: voucher_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -17913,7 +17937,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: voucher_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
@@ -18218,7 +18250,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -19595,7 +19635,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: benefit_icon_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -28191,7 +28239,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: topup_plan_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -28918,7 +28974,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: recharge_code_not_found, store_not_found, topup_plan_not_found */
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found, payment_provider_unknown, recharge_code_not_found, store_not_found, topup_plan_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -28937,7 +28993,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: amount_out_of_range, audience_mismatch, channel_not_allowed, currency_not_supported_by_provider, first_topup_only, house_currency_not_purchasable, plan_not_active, plan_not_available_now, recharge_code_mismatch, store_not_in_scope, too_many_open_lots */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, amount_out_of_range, audience_mismatch, channel_not_allowed, currency_not_supported_by_provider, first_topup_only, house_currency_not_purchasable, member_closed, member_frozen, plan_not_active, plan_not_available_now, recharge_code_mismatch, store_not_in_scope, too_many_open_lots */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -28990,7 +29046,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found, topup_plan_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -29217,7 +29281,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: topup_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -30476,7 +30548,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found, store_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -31822,12 +31902,36 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: invalid_card_number */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: gift_card_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
-            429: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: gift_card_lookup_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["Problem"];
         };
     };
@@ -32088,7 +32192,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: gift_card_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -32125,7 +32237,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: gift_card_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -33102,7 +33222,15 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
@@ -33203,15 +33331,56 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: idempotency_key_required */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
-            409: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: gift_card_plan_not_found, member_not_found, payment_provider_unknown */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: agreement_version_changed, gift_card_plan_changed, gift_card_plan_inactive */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
-            422: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, balance_payment_disabled, buyer_info_not_collected, buyer_info_required, currency_mismatch, currency_not_supported_by_provider, gift_card_amount_not_allowed, gift_card_channel_not_allowed, house_currency_not_purchasable, insufficient_balance, member_closed, member_frozen */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: payment_provider_error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     claimGiftCard: {
@@ -33329,13 +33498,45 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: invalid_card_number */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
-            409: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: gift_card_not_found, member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: gift_card_already_claimed, gift_card_not_active */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
-            429: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: gift_card_lookup_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             500: components["responses"]["Problem"];
         };
     };
