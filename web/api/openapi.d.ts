@@ -16117,6 +16117,15 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: payment_provider_error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listTopupIntents: {
@@ -27103,7 +27112,15 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
-            503: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: payment_provider_error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getPackageOrder: {
@@ -35202,6 +35219,15 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: payment_provider_error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     smartTopupMemberCashierOrder: {
@@ -35437,6 +35463,15 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: payment_provider_error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     confirmCashierPayment: {

@@ -42,6 +42,7 @@ const PROVIDER = [
   "payment_provider_unknown",
   "house_currency_not_purchasable",
   "currency_not_supported_by_provider",
+  "payment_provider_error",
 ];
 
 /** The member center's cashier: orders handed over by a merchant's backend, paid by their member. */

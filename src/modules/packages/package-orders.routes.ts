@@ -60,6 +60,7 @@ const SALE_REFUSALS = [
   "payment_provider_unknown",
   "house_currency_not_purchasable",
   "currency_not_supported_by_provider",
+  "payment_provider_error",
 ];
 
 /**

@@ -226,6 +226,7 @@ export async function paymentRoutes(
         "payment_provider_unknown",
         "house_currency_not_purchasable",
         "currency_not_supported_by_provider",
+        "payment_provider_error",
         "too_many_open_lots",
       ],
     },
