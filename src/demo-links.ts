@@ -162,9 +162,13 @@ export async function demoMemberLinks(
     await call("POST", `/v1/members/${memberId}/top-ups`, {
       amount: 20_000,
       bonus_amount: 2_000,
-      reason: "Demo top-up",
+      reason: "开卡充值",
     });
-    await call("POST", `/v1/members/${memberId}/points`, { operation: "earn", points: 860, reason: "Demo" });
+    await call("POST", `/v1/members/${memberId}/points`, {
+      operation: "earn",
+      points: 860,
+      reason: "开卡送积分",
+    });
     await seedMemberCenterOffers(call, memberId, now);
     // A refused call leaves the rest of the catalog out but must not cost the member link.
     const started = Date.now();

@@ -47,6 +47,14 @@ describe("the console's message catalogs", () => {
     expect(named("wallet.kind.")).toEqual(
       [...(schemas.schemas.BalanceChange!.properties.kind!.enum ?? [])].sort(),
     );
+    // A change the system made says why by a code, shown in the reader's language.
+    const reasonCode = schemas.schemas.BalanceChange!.properties.reason_code as {
+      anyOf?: { enum?: string[] }[];
+      enum?: string[];
+    };
+    const codes = reasonCode.enum ?? reasonCode.anyOf?.flatMap((s) => s.enum ?? []) ?? [];
+    expect(named("wallet.systemReason.")).toEqual(codes.filter((c) => c !== null).sort());
+    expect(named("wallet.systemReason.")).toContain("order_refunded");
     // The gift card pages list their statuses and activity types from the catalogs too.
     expect(named("gc.status.")).toEqual(
       [...(schemas.schemas.GiftCard!.properties.status!.enum ?? [])].sort(),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatter, translator } from "../../web/member/src/format.js";
+import { SYSTEM_REASON_CODES } from "../../src/modules/wallets/change-reasons.js";
+import { changeReason, formatter, translator } from "../../web/member/src/format.js";
 import { en, zhCN } from "../../web/member/src/messages.js";
 
 /** The member center's amounts: exact from minor units, in the tenant's symbol and scale. */
@@ -33,5 +34,39 @@ describe("member center formatting", () => {
       expect(holes(zhCN[key]), key).toEqual(holes(en[key]));
     }
     expect(translator("zh-CN")("voucher.left", { amount: "¥5.00" })).toBe("剩余 ¥5.00");
+  });
+
+  it("says the system's reasons for a change in the member's words, a person's own as written", () => {
+    const fmt = formatter("zh-CN", { code: "CNY", scale: 2, symbol: null }, "Asia/Shanghai");
+    const zh = translator("zh-CN");
+    const coded = (code: string, params: Record<string, string | number>) => ({
+      reason: "order ord_1 refunded",
+      note: null,
+      reason_code: code,
+      reason_params: params,
+    });
+    expect(changeReason(coded("order_refunded", { order: "ord_1" }), zh, fmt)).toBe("订单退款");
+    expect(changeReason(coded("topup_points", { topup: "tup_1", plan: "夏季充值" }), zh, fmt)).toBe(
+      "充值送积分 · 夏季充值",
+    );
+    expect(changeReason(coded("points_exchanged", { ratio: "100" }), zh, fmt)).toBe(
+      "兑换为余额，每 100 积分兑 ¥1.00",
+    );
+    const enFmt = formatter("en", { code: "GOLD", scale: 0, symbol: "★" }, "UTC");
+    expect(changeReason(coded("points_exchanged", { ratio: 10 }), translator("en"), enFmt)).toBe(
+      "Exchanged for balance, 10 points per ★1",
+    );
+    // A person's reason, or failing that the note, as written.
+    expect(
+      changeReason({ reason: "门店收款", note: "x", reason_code: null, reason_params: null }, zh, fmt),
+    ).toBe("门店收款");
+    expect(
+      changeReason({ reason: null, note: "备注", reason_code: null, reason_params: null }, zh, fmt),
+    ).toBe("备注");
+    // Every code the server gives has its words in both languages.
+    for (const code of SYSTEM_REASON_CODES) {
+      expect(zhCN[`reason.${code}` as keyof typeof zhCN], code).toMatch(/[\u4e00-\u9fff]/);
+      expect(en[`reason.${code}` as keyof typeof en], code).toBeTruthy();
+    }
   });
 });

@@ -7289,6 +7289,10 @@ export interface components {
             /** @description The account's running balance right after (balance: principal + bonus) */
             balance_after: number;
             reason: string | null;
+            reason_code: ("order_points" | "order_refunded" | "topup_points" | "topup_refunded_by_provider" | "gift_card_refunded" | "points_exchanged" | "points_exchanged_in" | "points_expired") | null;
+            reason_params: {
+                [key: string]: string | number;
+            } | null;
             note: string | null;
             source: string | null;
             source_ref: string | null;

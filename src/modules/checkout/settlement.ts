@@ -10,6 +10,7 @@ import {
   orderPoints,
   payWithBalance,
   refundOrderBalance,
+  systemReason,
   withinTransaction,
 } from "../wallets/index.js";
 import { CheckoutError } from "./checkout.errors.js";
@@ -284,7 +285,11 @@ export const connectedSettlement: CheckoutSettlement = {
       refundOrderBalance(
         uow,
         { actor: ctx.actor, requestId: ctx.requestId },
-        { paymentId: p.payment.ref, amount: p.amount, reason: `order ${p.orderId} refunded` },
+        {
+          paymentId: p.payment.ref,
+          amount: p.amount,
+          reason: systemReason("order_refunded", { order: p.orderId }),
+        },
         ctx.now,
       ),
     ),

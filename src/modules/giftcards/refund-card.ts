@@ -1,6 +1,6 @@
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { mulDiv } from "../../shared/money.js";
-import { refundOrderBalance } from "../wallets/index.js";
+import { refundOrderBalance, systemReason } from "../wallets/index.js";
 import { assertSpendable } from "./card-access.js";
 import { GiftcardsError } from "./giftcards.errors.js";
 import { accountIds, cardBalance, moveValue, type UnitOfWork } from "./giftcards.ledger.js";
@@ -87,7 +87,7 @@ export async function refundCard(
       await refundOrderBalance(
         uow,
         context,
-        { paymentId: p.payment_ref!, amount, reason: `gift card ${card.id} refunded` },
+        { paymentId: p.payment_ref!, amount, reason: systemReason("gift_card_refunded", { card: card.id }) },
         now,
       );
     }

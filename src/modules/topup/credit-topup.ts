@@ -4,7 +4,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { type GiftSpec, grantEntitlements, grantGift } from "../catalog/index.js";
 import { changeMemberTier, loadMemberFacts, loadTierCatalog } from "../members/index.js";
-import { changePoints, creditTaggedTopup, type LotRules } from "../wallets/index.js";
+import { changePoints, creditTaggedTopup, type LotRules, systemReason } from "../wallets/index.js";
 import { tenantZone } from "./decide-topup.js";
 import { emitTopupEvent } from "./topup.events.js";
 import type { GiftGiven, TopupRow } from "./topup.repository.js";
@@ -32,7 +32,7 @@ export function isUpgrade(
 
 /** What a top-up's points award is noted as, in its transfers: how a refund finds their lots. */
 export const topupPointsReason = (topup: { id: string; plan_name: string }) =>
-  `top-up ${topup.id} (${topup.plan_name})`;
+  systemReason("topup_points", { topup: topup.id, plan: topup.plan_name });
 
 /**
  * Credits a recorded top-up in the caller's unit of work: principal and bonus into tagged

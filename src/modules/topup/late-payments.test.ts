@@ -533,6 +533,27 @@ describe("the provider's refund of a credited top-up that gave points", () => {
       .where("action", "=", "wallet.points_adjusted")
       .execute();
     expect(adjusted.map((a) => (a.summary as { delta: number }).delta)).toEqual([-16, -14, -40]);
+    // The member's points log says why by code for what the system did, a person's reason as written.
+    const log = await w.c.ok<{
+      data: {
+        amount: number;
+        reason: string | null;
+        reason_code: string | null;
+        reason_params: object | null;
+      }[];
+    }>("GET", `/v1/members/${m}/balance-changes?account=points&limit=20`);
+    const refundedBy = { code: "topup_refunded_by_provider", params: { topup: started.id } };
+    expect(
+      log.data.map((c) => [c.amount, c.reason_code, c.reason_params, c.reason_code ? null : c.reason]),
+    ).toEqual([
+      [-40, refundedBy.code, refundedBy.params, null],
+      [40, null, null, "visit"],
+      [-14, refundedBy.code, refundedBy.params, null],
+      [-16, refundedBy.code, refundedBy.params, null],
+      [-70, null, null, "gift"],
+      [100, "topup_points", { topup: started.id, plan: "Points" }, null],
+    ]);
+    expect(log.data[0]!.reason).toBe(`top-up ${started.id} refunded by the payment provider`);
     await w.ledgerClean();
   });
 });

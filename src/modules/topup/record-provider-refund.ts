@@ -2,6 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import {
+  systemReason,
   type TakenBackLog,
   takeBackAwardedPoints,
   takeBackProviderRefund,
@@ -80,8 +81,8 @@ export async function recordProviderRefund(
           {
             memberId: topup.member_id,
             points: pointsDue,
-            awardMemo: topupPointsReason(topup),
-            reason: `top-up ${topup.id} refunded by the payment provider`,
+            award: topupPointsReason(topup),
+            reason: systemReason("topup_refunded_by_provider", { topup: topup.id }),
             reference: topup.id,
             upTo: true,
           },

@@ -1,6 +1,7 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
+import { type ChangeReason, reasonText } from "./change-reasons.js";
 import { creditPoints, debitPoints, type PointsKind, pointsTotal } from "./points-lots.js";
 import { WalletsError } from "./wallets.errors.js";
 import { logChange, type UnitOfWork } from "./wallets.ledger.js";
@@ -23,7 +24,7 @@ export async function changePoints(
     operation: PointsOperation;
     kind?: PointsKind;
     delta: number;
-    reason?: string | null;
+    reason?: ChangeReason | null;
     reference?: string | null;
     /**
      * For what follows an order rather than the member's own use: taking back a refunded
@@ -59,7 +60,7 @@ export async function changePoints(
         amount: Math.abs(delta),
         from: "points_issued",
         code,
-        memo: input.reason,
+        memo: reasonText(input.reason),
       },
       now,
     );
@@ -72,7 +73,7 @@ export async function changePoints(
         amount: Math.abs(delta),
         to: "points_spent",
         code,
-        memo: input.reason,
+        memo: reasonText(input.reason),
       },
       now,
     );
@@ -101,7 +102,7 @@ export async function changePoints(
       action: `wallet.points_${operation === "earn" ? "earned" : operation === "spend" ? "spent" : "adjusted"}`,
       targetType: "member",
       targetId: input.memberId,
-      summary: { kind, delta: signed, reason: input.reason, reference: input.reference },
+      summary: { kind, delta: signed, reason: reasonText(input.reason), reference: input.reference },
     },
     now,
   );

@@ -3,6 +3,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { divideRounded, parseDecimalRate } from "../../shared/money.js";
 import { lockUsableMember } from "../members/index.js";
+import { systemReason } from "./change-reasons.js";
 import { debitPoints, type PointsKind, pointsTotal } from "./points-lots.js";
 import { WalletsError } from "./wallets.errors.js";
 import { emitWalletEvent } from "./wallets.events.js";
@@ -86,7 +87,7 @@ export async function exchangePoints(
       amount: -input.points,
       balanceAfter: await pointsTotal(uow, input.from, input.memberId, now),
       note: input.note,
-      reason: `exchanged at ${ratio} per unit`,
+      reason: systemReason("points_exchanged", { ratio }),
     },
     now,
   );
@@ -103,7 +104,7 @@ export async function exchangePoints(
       balanceAfter: balance.total,
       source: input.from,
       note: input.note,
-      reason: `${input.points} ${input.from.replace("_", " ")} at ${ratio} per unit`,
+      reason: systemReason("points_exchanged_in", { points: input.points, kind: input.from, ratio }),
     },
     now,
   );

@@ -2,6 +2,7 @@ import type { Ledger } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import { systemActor } from "../../platform/auth/actor.js";
 import { eachItem, type ItemFailure, ItemSweepError } from "../../platform/jobs/each-item.js";
+import { systemReason } from "./change-reasons.js";
 import { pointsTotal } from "./points-lots.js";
 import { logChange, openSystem, type UnitOfWork } from "./wallets.ledger.js";
 import { POINTS_ASSET } from "./wallets.repository.js";
@@ -88,7 +89,7 @@ async function expireLots(uow: UnitOfWork, tenantId: string, due: readonly DueLo
         asset: POINTS_ASSET,
         amount: -amount,
         balanceAfter: await pointsTotal(uow, lot.kind, lot.member_id, now),
-        reason: "expired",
+        reason: systemReason("points_expired", {}),
       },
       now,
     );

@@ -6,6 +6,7 @@
  * module that already holds a tenant transaction and the ledger inside it (the checkout)
  * run them in that transaction, so its order and the balance movement commit together.
  */
+
 import type { AppDeps, ModuleManifest } from "../../app-types.js";
 import type { ReadStatement, Tx } from "../../db/database.js";
 import { liveTenantOnly } from "../../db/sandbox.js";
@@ -16,6 +17,7 @@ import { type ItemFailure, ItemSweepError } from "../../platform/jobs/each-item.
 import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { changePoints } from "./change-points.js";
+import type { ChangeReason } from "./change-reasons.js";
 import { expirePayments } from "./expire-payments.js";
 import { expirePoints } from "./expire-points.js";
 import { spendSources } from "./lot-sources.js";
@@ -33,6 +35,7 @@ import { refundPayment } from "./refund-payment.js";
 import { planSpend, type SpendLine } from "./spend-plan.js";
 import { orderPointsReason, takeBackOrderPoints } from "./take-back-order-points.js";
 
+export { type ChangeReason, reasonText, type SystemReason, systemReason } from "./change-reasons.js";
 export { takeBackAwardedPoints } from "./take-back-order-points.js";
 
 import { TOPUP_INTENTS_EXPORT, WALLET_ONLINE_TOPUPS } from "./topup-intent-list.js";
@@ -333,7 +336,7 @@ export async function payOrderByBalance(
 export async function refundOrderBalance(
   uow: UnitOfWork,
   ctx: RequestContext,
-  p: { paymentId: string; amount: number; reason?: string },
+  p: { paymentId: string; amount: number; reason?: ChangeReason },
   now: Date,
 ): Promise<void> {
   await refundPayment(uow, ctx, { paymentId: p.paymentId, amount: p.amount, reason: p.reason ?? null }, now);

@@ -5,6 +5,7 @@ import { balancePaymentOwner, balancePaymentRefunded } from "../../platform/paym
 import { newId } from "../../shared/ids.js";
 import { divideRounded } from "../../shared/money.js";
 import { lockMemberTakingRefund } from "../members/index.js";
+import { type ChangeReason, reasonText } from "./change-reasons.js";
 import { lotMoves, refundedSoFar, refundLegsOf } from "./refund-legs.js";
 import { planRefund } from "./spend-plan.js";
 import { WalletsError } from "./wallets.errors.js";
@@ -35,7 +36,7 @@ export function bonusShare(refundedTotal: number, principalPaid: number, bonusPa
 export async function refundPaymentAlone(
   uow: UnitOfWork,
   ctx: RequestContext,
-  input: { paymentId: string; amount: number; reason?: string | null },
+  input: { paymentId: string; amount: number; reason?: ChangeReason | null },
   now: Date,
 ): Promise<RefundRow> {
   const payment = await lockPayment(uow, input.paymentId);
@@ -60,7 +61,7 @@ export async function refundPaymentAlone(
 export async function refundPayment(
   uow: UnitOfWork,
   ctx: RequestContext,
-  input: { paymentId: string; amount: number; reason?: string | null },
+  input: { paymentId: string; amount: number; reason?: ChangeReason | null },
   now: Date,
 ): Promise<RefundRow> {
   return refundLockedPayment(uow, ctx, await lockPayment(uow, input.paymentId), input, now);
@@ -77,7 +78,7 @@ async function refundLockedPayment(
   uow: UnitOfWork,
   ctx: RequestContext,
   payment: PaymentRow,
-  input: { amount: number; reason?: string | null },
+  input: { amount: number; reason?: ChangeReason | null },
   now: Date,
 ): Promise<RefundRow> {
   if (payment.status !== "paid") {
@@ -138,7 +139,7 @@ async function refundLockedPayment(
       amount: input.amount,
       principal_amount: principal,
       bonus_amount: bonus,
-      reason: input.reason ?? null,
+      reason: reasonText(input.reason),
       created_at: now,
     })
     .returningAll()
@@ -193,7 +194,7 @@ async function refundLockedPayment(
         amount: input.amount,
         principal_amount: principal,
         bonus_amount: bonus,
-        reason: input.reason,
+        reason: reasonText(input.reason),
       },
     },
     now,

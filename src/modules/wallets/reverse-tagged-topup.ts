@@ -1,6 +1,7 @@
 import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { systemReason } from "./change-reasons.js";
 import type { LotMove } from "./lots.repository.js";
 import { emitWalletEvent } from "./wallets.events.js";
 import { logChange, memberBalance, openSystem, type UnitOfWork } from "./wallets.ledger.js";
@@ -83,7 +84,7 @@ export async function reverseTaggedTopup(
         principalDelta: -principal,
         bonusDelta: -bonus,
         balanceAfter: balance.total,
-        reason: `top-up ${input.sourceId} refunded by the payment provider`,
+        reason: systemReason("topup_refunded_by_provider", { topup: input.sourceId }),
         source: "topup_refund",
         sourceRef: input.sourceId,
         lots,

@@ -1,12 +1,13 @@
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
+import { type ChangeReason, reasonText, systemReason } from "./change-reasons.js";
 import { debitPoints, pointsTotal } from "./points-lots.js";
 import { logChange, type UnitOfWork } from "./wallets.ledger.js";
 import { POINTS_ASSET } from "./wallets.repository.js";
 
 /** What an order's points award is noted as, in its transfers and its change-log row. */
-export const orderPointsReason = (orderId: string) => `order ${orderId}`;
+export const orderPointsReason = (orderId: string) => systemReason("order_points", { order: orderId });
 
 /**
  * Takes back the points a refunded order gave (`takeBackAwardedPoints`), refusing the refund
@@ -25,8 +26,8 @@ export async function takeBackOrderPoints(
     {
       memberId: p.memberId,
       points: p.points,
-      awardMemo: orderPointsReason(p.orderId),
-      reason: `${orderPointsReason(p.orderId)} refunded`,
+      award: orderPointsReason(p.orderId),
+      reason: systemReason("order_refunded", { order: p.orderId }),
       reference: p.orderId,
     },
     now,
@@ -35,7 +36,7 @@ export async function takeBackOrderPoints(
 
 /**
  * Takes back points an award gave (the member locked by the caller), first from the lots the
- * award went into (its `points_earn` transfers noted `awardMemo`): those points keep the expiry
+ * award went into (its `points_earn` transfers noted with the award's reason): those points keep the expiry
  * they were given, so taking the member's soonest-expiring points instead would leave some of
  * the award's to outlive it. What those lots no longer hold (the member spent it) comes from
  * the other lots, soonest-expiring first. If all of them hold less, it is refused whole
@@ -50,8 +51,8 @@ export async function takeBackAwardedPoints(
   p: {
     memberId: string;
     points: number;
-    awardMemo: string;
-    reason: string;
+    award: ChangeReason;
+    reason: ChangeReason;
     reference: string;
     upTo?: boolean;
   },
@@ -67,7 +68,7 @@ export async function takeBackAwardedPoints(
     .where("reference_module", "=", "wallets")
     .where("reference_id", "=", p.memberId)
     .where("code", "=", "points_earn")
-    .where("memo", "=", p.awardMemo)
+    .where("memo", "=", reasonText(p.award))
     .execute();
   await debitPoints(
     uow,
@@ -77,7 +78,7 @@ export async function takeBackAwardedPoints(
       amount: points,
       to: "points_spent",
       code: "points_adjust",
-      memo: p.reason,
+      memo: reasonText(p.reason),
       firstFrom: awards.map((a) => a.credit_account_id),
     },
     now,
@@ -104,7 +105,7 @@ export async function takeBackAwardedPoints(
       action: "wallet.points_adjusted",
       targetType: "member",
       targetId: p.memberId,
-      summary: { kind: "points", delta: -points, reason: p.reason, reference: p.reference },
+      summary: { kind: "points", delta: -points, reason: reasonText(p.reason), reference: p.reference },
     },
     now,
   );

@@ -12,6 +12,7 @@ import {
 } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
+import { type ChangeReason, reasonColumns } from "./change-reasons.js";
 import {
   type LotMove,
   type LotRow,
@@ -377,7 +378,7 @@ export interface ChangeInput {
   principalDelta?: number;
   bonusDelta?: number;
   balanceAfter: number;
-  reason?: string | null;
+  reason?: ChangeReason | null;
   note?: string | null;
   source?: string | null;
   sourceRef?: string | null;
@@ -401,7 +402,7 @@ export function logChange(uow: UnitOfWork, actor: Actor, change: ChangeInput, no
     principal_delta: change.principalDelta ?? 0,
     bonus_delta: change.bonusDelta ?? 0,
     balance_after: change.balanceAfter,
-    reason: change.reason ?? null,
+    ...reasonColumns(change.reason),
     note: change.note ?? null,
     source: change.source ?? null,
     source_ref: change.sourceRef ?? null,

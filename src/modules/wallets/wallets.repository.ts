@@ -8,6 +8,7 @@ import {
   type RefundRecord,
 } from "../../platform/http/record-refund.js";
 import { upsertSchedule } from "../../platform/jobs/schedules.js";
+import type { SystemReasonCode } from "./change-reasons.js";
 import type { TakenBackLog } from "./take-back-refund.js";
 import { WalletsError } from "./wallets.errors.js";
 
@@ -67,6 +68,9 @@ export interface WalletChangesTable {
   bonus_delta: number;
   balance_after: number;
   reason: string | null;
+  /** Set when the system made the change (change-reasons.ts): what `reason` says, as a code. */
+  reason_code: SystemReasonCode | null;
+  reason_params: ColumnType<Record<string, string | number> | null, string | null | undefined, string | null>;
   note: string | null;
   source: string | null;
   source_ref: string | null;

@@ -15,6 +15,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
 import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
+import { SYSTEM_REASON_CODES } from "./change-reasons.js";
 import { MAX_DAYS } from "./daily-totals.js";
 import { MAX_ORDER_LINES } from "./pay-with-balance.js";
 import { PAYMENT_SCENES } from "./payment-providers.js";
@@ -112,6 +113,17 @@ export const Change = Type.Object(
       description: "The account's running balance right after (balance: principal + bonus)",
     }),
     reason: Nullable(Type.String()),
+    reason_code: Nullable(
+      StringEnum(SYSTEM_REASON_CODES, {
+        description:
+          "Set when the system made the change: why, as a code to show in the reader's language (`reason` says it in English); null for a person's own reason",
+      }),
+    ),
+    reason_params: Nullable(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), {
+        description: "The values `reason_code`'s sentence names (an order, a top-up and its plan, a ratio)",
+      }),
+    ),
     note: Nullable(Type.String()),
     source: Nullable(Type.String()),
     source_ref: Nullable(Type.String()),

@@ -65,3 +65,24 @@ export function formatter(lang: Lang, currency: Currency, timeZone: string) {
   };
 }
 export type Format = ReturnType<typeof formatter>;
+
+/** What a change log row says of why it was made (a balance or points change). */
+export interface ChangeWhy {
+  reason: string | null;
+  note: string | null;
+  reason_code: string | null;
+  reason_params: Record<string, string | number> | null;
+}
+
+/**
+ * Why a change was made: the system's reasons (`reason_code`) in the member's words, a person's
+ * own as they wrote them. An exchange's ratio is points per one unit of the balance's currency,
+ * shown as that unit's amount.
+ */
+export function changeReason(c: ChangeWhy, t: Translate, fmt: Format): string | null {
+  if (!c.reason_code) return c.reason ?? c.note;
+  return t(`reason.${c.reason_code}` as MessageKey, {
+    ...(c.reason_params ?? {}),
+    unit: fmt.money(10 ** fmt.scale),
+  });
+}

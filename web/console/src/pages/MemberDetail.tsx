@@ -308,7 +308,18 @@ export default function MemberDetail() {
               render: (_, c) =>
                 c.account === "balance" ? fmt.money(c.balance_after) : fmt.number(c.balance_after),
             },
-            { title: t("wallet.reason"), dataIndex: "reason", render: (v) => v ?? "—" },
+            {
+              title: t("wallet.reason"),
+              key: "reason",
+              // The system's reasons in the reader's language, a person's own as written.
+              render: (_, c) =>
+                c.reason_code
+                  ? t(`wallet.systemReason.${c.reason_code}`, {
+                      ...(c.reason_params ?? {}),
+                      unit: fmt.money(10 ** fmt.scale),
+                    })
+                  : (c.reason ?? "—"),
+            },
           ]}
         />
       </Card>

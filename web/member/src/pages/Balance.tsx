@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorList, Row } from "../components";
 import { useMember } from "../context";
+import { changeReason } from "../format";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../messages";
 
@@ -32,7 +33,7 @@ export function ChangeRow(props: { change: Change; unit: "money" | "points" }) {
   const after = props.unit === "money" ? fmt.money(c.balance_after) : fmt.number(c.balance_after);
   const detail = [
     fmt.dateTime(c.created_at),
-    c.reason ?? c.note,
+    changeReason(c, t, fmt),
     c.order_id ? t("balance.order", { id: c.order_id }) : null,
     t("balance.after", { amount: after }),
   ]
