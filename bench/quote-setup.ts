@@ -27,7 +27,7 @@ export function benefitPayloads(campaignId: string): {
     out.push({
       kind: "member_discount",
       name: `discount ${i}`,
-      audience: { min_tier: i % 2 ? "silver" : "gold" },
+      audience: { min_tier: i % 2 ? "bench_silver" : "bench_gold" },
       config: { discount_percent: 5 + i, items: { kind: "exclude_categories", categories: ["sale"] } },
       stackable: i === 9,
     });
@@ -43,7 +43,7 @@ export function benefitPayloads(campaignId: string): {
     out.push({
       kind: "member_day",
       name: `member day ${i}`,
-      audience: { min_tier: "silver" },
+      audience: { min_tier: "bench_silver" },
       config: {
         schedule: {
           frequency: "weekly",
@@ -51,7 +51,7 @@ export function benefitPayloads(campaignId: string): {
           time: { kind: "unified", window: { start: "10:00", end: "22:00" } },
         },
         discount_percent: 10,
-        perks: [{ audience: { tiers: ["platinum"] }, extra_discount_percent: 20, extra_points_percent: 20 }],
+        perks: [{ audience: { tiers: ["bench_platinum"] }, extra_discount_percent: 20, extra_points_percent: 20 }],
         restrictions: [{ kind: "balance_below_discounted_outstanding" }],
       },
     });
@@ -99,17 +99,19 @@ export async function seedQuoteTenant(url: string, apiKey: string): Promise<stri
     headers,
     body: JSON.stringify({ timezone: "Asia/Shanghai" }),
   });
+  // Codes of its own: tier codes are the tenant's, and the demo tenant the key opens has a card
+  // plan of its own (silver, gold, diamond), seeded as the server starts.
   await post("/v1/card-plans", {
-    code: "standard",
+    code: "bench_standard",
     name: "Standard",
     validity: { kind: "relative", days: 365 },
     tiers: [
-      { code: "silver", name: "Silver", rank: 1 },
-      { code: "gold", name: "Gold", rank: 2 },
-      { code: "platinum", name: "Platinum", rank: 3 },
+      { code: "bench_silver", name: "Silver", rank: 1 },
+      { code: "bench_gold", name: "Gold", rank: 2 },
+      { code: "bench_platinum", name: "Platinum", rank: 3 },
     ],
   });
-  const member = await post("/v1/members", { name: "Bench", tier: "platinum", birthday: "11-25" });
+  const member = await post("/v1/members", { name: "Bench", tier: "bench_platinum", birthday: "11-25" });
   const campaign = await post("/v1/benefit-campaigns", {
     name: "Member-Exclusive Rebate",
     kind: "promotional",
