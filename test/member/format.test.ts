@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SYSTEM_REASON_CODES } from "../../src/modules/wallets/change-reasons.js";
-import { changeReason, formatter, translator } from "../../web/member/src/format.js";
+import { changeReason, formatter, memberOrderRef, translator } from "../../web/member/src/format.js";
 import { en, zhCN } from "../../web/member/src/messages.js";
 
 /** The member center's amounts: exact from minor units, in the tenant's symbol and scale. */
@@ -68,5 +68,13 @@ describe("member center formatting", () => {
       expect(zhCN[`reason.${code}` as keyof typeof zhCN], code).toMatch(/[\u4e00-\u9fff]/);
       expect(en[`reason.${code}` as keyof typeof en], code).toBeTruthy();
     }
+  });
+
+  it("shows a member the merchant's order reference, not the id of one of this service's own orders", () => {
+    expect(memberOrderRef("SO-DEMO-0003")).toBe("SO-DEMO-0003");
+    expect(memberOrderRef("20261207-0042")).toBe("20261207-0042");
+    expect(memberOrderRef("ord_01m96ea2zc8jbzwaz089e7rkay")).toBeNull();
+    expect(memberOrderRef("gcs_01m96ea2r7h7tsdrnwv2x6djjv")).toBeNull();
+    expect(memberOrderRef(null)).toBeNull();
   });
 });

@@ -86,3 +86,13 @@ export function changeReason(c: ChangeWhy, t: Translate, fmt: Format): string | 
     unit: fmt.money(10 ** fmt.scale),
   });
 }
+
+/**
+ * An order reference a member can recognise: the merchant's own (printed on the receipt), not
+ * the id this service gave one of its own orders (a package, a gift card sale), which says
+ * nothing to them: `prefix_` and 26 characters of Crockford base32.
+ */
+export function memberOrderRef(orderId: string | null): string | null {
+  if (!orderId || /^[a-z]{2,5}_[0-9a-hjkmnp-tv-z]{26}$/.test(orderId)) return null;
+  return orderId;
+}

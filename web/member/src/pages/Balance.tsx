@@ -3,7 +3,7 @@ import { useState } from "react";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorList, Row } from "../components";
 import { useMember } from "../context";
-import { changeReason } from "../format";
+import { changeReason, memberOrderRef } from "../format";
 import { useI18n } from "../i18n";
 import type { MessageKey } from "../messages";
 
@@ -34,7 +34,7 @@ export function ChangeRow(props: { change: Change; unit: "money" | "points" }) {
   const detail = [
     fmt.dateTime(c.created_at),
     changeReason(c, t, fmt),
-    c.order_id ? t("balance.order", { id: c.order_id }) : null,
+    memberOrderRef(c.order_id) ? t("balance.order", { id: c.order_id! }) : null,
     t("balance.after", { amount: after }),
   ]
     .filter(Boolean)
