@@ -1076,6 +1076,23 @@ async function viaStripe(secret: string) {
   };
   return { send, intent, refunded };
 }
+/** A member with an empty balance starts a smart top-up for a new order, paid through Stripe. */
+async function smartTopupViaStripe(name: string, secret: string) {
+  const routes = await viaStripe(secret);
+  const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
+  const m = await member(name, 0);
+  const o = await order(m);
+  const token = await tokenFor(o);
+  const r = await withStripe(() =>
+    asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+      plan_id: plans.data[0]!.id,
+      tier_index: 0,
+    }),
+  );
+  expect(r.statusCode, r.body).toBe(200);
+  const attempt = json<Order>(r).payments[0]!;
+  return { ...routes, m, o, attempt, topupId: attempt.topup_id! };
+}
 const withStripe = async <T>(f: () => Promise<T>): Promise<T> => {
   await wallet.ok("PATCH", "/v1/wallet-settings", { payment_provider: "stripe" });
   try {
@@ -1243,20 +1260,10 @@ describe("a provider's refund of a cashier payment kept refund_due", () => {
 
   it("a smart top-up's payment refunded whole records the attempt and the top-up refunded together", async () => {
     const { audit, ledgerClean } = tenantTrail(t, tenant.tenantId);
-    const { send, intent, refunded } = await viaStripe("whsec_auto_smart");
-    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
-    const m = await member("Wyn", 0);
-    const o = await order(m);
-    const token = await tokenFor(o);
-    const r = await withStripe(() =>
-      asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
-        plan_id: plans.data[0]!.id,
-        tier_index: 0,
-      }),
+    const { send, intent, refunded, m, o, attempt, topupId } = await smartTopupViaStripe(
+      "Wyn",
+      "whsec_auto_smart",
     );
-    expect(r.statusCode, r.body).toBe(200);
-    const attempt = json<Order>(r).payments[0]!;
-    const topupId = attempt.topup_id!;
     await wallet.ok("PATCH", `/v1/members/${m}`, { status: "frozen" });
     expect(await send(await intent("evt_as_s", "payment_intent.succeeded", attempt.id))).toBe("refund_due");
     expect(await wallet.ok("GET", `/v1/topups/${topupId}`)).toMatchObject({ status: "refund_due" });
@@ -1288,20 +1295,10 @@ describe("a provider's refund of a cashier payment kept refund_due", () => {
 describe("a provider's refund of a smart top-up that paid its order", () => {
   it("takes the refunded share back out of the top-up once per refund, the spent part its shortfall; the order stays paid", async () => {
     const { audit, ledgerClean } = tenantTrail(t, tenant.tenantId);
-    const { send, intent, refunded } = await viaStripe("whsec_paid_smart");
-    const plans = await wallet.ok<{ data: { id: string }[] }>("GET", "/v1/smart-topup-plans?status=active");
-    const m = await member("Ash", 0);
-    const o = await order(m);
-    const token = await tokenFor(o);
-    const r = await withStripe(() =>
-      asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
-        plan_id: plans.data[0]!.id,
-        tier_index: 0,
-      }),
+    const { send, intent, refunded, m, o, attempt, topupId } = await smartTopupViaStripe(
+      "Ash",
+      "whsec_paid_smart",
     );
-    expect(r.statusCode, r.body).toBe(200);
-    const attempt = json<Order>(r).payments[0]!;
-    const topupId = attempt.topup_id!;
     expect(await send(await intent("evt_ps_s", "payment_intent.succeeded", attempt.id))).toBe("paid");
     // 99.00 credited with 6.56 of bonus, 82.00 of it paid the order.
     expect((await wallet.balance(m)).total).toBe(9_900 + 656 - TOTAL);
