@@ -55,6 +55,9 @@ export async function startBenchProcess(options: {
       HOST: "127.0.0.1",
       VOUCHSAFE_DATA_DIR: options.dataDir,
       VOUCHSAFE_DEMO_API_KEY: options.apiKey,
+      // The demo's shop would add its own plans, benefits and orders to the measured tenant, and
+      // its seeding would run while the load starts.
+      VOUCHSAFE_DEMO_CATALOG: "false",
       VOUCHSAFE_RATE_LIMIT_PER_MINUTE: "0",
       VOUCHSAFE_RUN_WORKER: "false",
       LOG_LEVEL: "warn",

@@ -76,3 +76,11 @@ describe("the public address (VOUCHSAFE_PUBLIC_URL)", () => {
     );
   });
 });
+
+describe("the demo's shop", () => {
+  it("runs on the demo tenant's first start unless VOUCHSAFE_DEMO_CATALOG is false", () => {
+    expect(loadConfig({}).demoCatalog).toBe(true);
+    expect(loadConfig({ VOUCHSAFE_DEMO_CATALOG: "false" }).demoCatalog).toBe(false);
+    expect(() => loadConfig({ VOUCHSAFE_DEMO_CATALOG: "maybe" })).toThrow(ConfigError);
+  });
+});

@@ -18,6 +18,8 @@ export interface Config {
   signingSecret: string;
   memberTokenTtlSeconds: number;
   runWorker: boolean;
+  /** The demo tenant's first start also runs a small shop through the API (src/demo-catalog.ts). */
+  demoCatalog: boolean;
   /** Allow webhook targets on loopback/private addresses (tests, local development). */
   webhooksAllowPrivate: boolean;
   smtpUrl: string | undefined;
@@ -199,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signingSecret,
     memberTokenTtlSeconds: int(env, "VOUCHSAFE_MEMBER_TOKEN_TTL_SECONDS", 900, problems, 60, 86400),
     runWorker: bool(env, "VOUCHSAFE_RUN_WORKER", true, problems),
+    demoCatalog: bool(env, "VOUCHSAFE_DEMO_CATALOG", true, problems),
     webhooksAllowPrivate: bool(env, "VOUCHSAFE_WEBHOOKS_ALLOW_PRIVATE", false, problems),
     smtpUrl: env.SMTP_URL || undefined,
     aliyunSms: aliyunSms(env, problems),

@@ -154,6 +154,7 @@ export async function demoMemberLinks(
   base: string,
   now: Date,
   signingSecret?: string,
+  catalog = true,
 ): Promise<{ url: string; cashierUrl: string; memberId: string }> {
   const call = demoApi(app, apiKey);
   let memberId = (await call("GET", `/v1/members?phone=${DEMO_MEMBER_PHONE}`)).data[0]?.id;
@@ -170,14 +171,16 @@ export async function demoMemberLinks(
       reason: "开卡送积分",
     });
     await seedMemberCenterOffers(call, memberId, now);
-    // A refused call leaves the rest of the catalog out but must not cost the member link.
-    const started = Date.now();
-    const tenantId = (await call("GET", "/v1/tenant")).id;
-    const payOnline = signingSecret ? testProviderPays(app, signingSecret, tenantId, now) : undefined;
-    await seedDemoCatalog(call, memberId, now, payOnline).then(
-      () => app.log.info({ ms: Date.now() - started }, "seeded the demo catalog"),
-      (error) => app.log.error({ err: error }, "seeding the demo catalog failed"),
-    );
+    if (catalog) {
+      // A refused call leaves the rest of the catalog out but must not cost the member link.
+      const started = Date.now();
+      const tenantId = (await call("GET", "/v1/tenant")).id;
+      const payOnline = signingSecret ? testProviderPays(app, signingSecret, tenantId, now) : undefined;
+      await seedDemoCatalog(call, memberId, now, payOnline).then(
+        () => app.log.info({ ms: Date.now() - started }, "seeded the demo catalog"),
+        (error) => app.log.error({ err: error }, "seeding the demo catalog failed"),
+      );
+    }
   }
   const link = await call("POST", "/v1/member-center/links", { member_id: memberId });
   const reference = `DEMO-${now.getTime()}`;

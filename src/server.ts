@@ -88,6 +88,7 @@ async function main() {
       base,
       systemClock.now(),
       config.signingSecret,
+      config.demoCatalog,
     ).catch((error) => {
       app.log.error({ err: error }, "creating the demo member link failed");
       return undefined;
