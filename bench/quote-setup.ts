@@ -51,7 +51,9 @@ export function benefitPayloads(campaignId: string): {
           time: { kind: "unified", window: { start: "10:00", end: "22:00" } },
         },
         discount_percent: 10,
-        perks: [{ audience: { tiers: ["bench_platinum"] }, extra_discount_percent: 20, extra_points_percent: 20 }],
+        perks: [
+          { audience: { tiers: ["bench_platinum"] }, extra_discount_percent: 20, extra_points_percent: 20 },
+        ],
         restrictions: [{ kind: "balance_below_discounted_outstanding" }],
       },
     });
