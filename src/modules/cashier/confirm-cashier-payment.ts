@@ -18,8 +18,7 @@ import {
   updateOrder,
   updatePayment,
 } from "./cashier.repository.js";
-import { recordProviderRefundOfPaid } from "./order-refunds.js";
-import { recordProviderRefundOfAttempt, recordProviderRefundOfSmartTopup } from "./record-payment-refund.js";
+import { recordProviderRefundOfPayment } from "./record-payment-refund.js";
 import { attemptFailed, attemptSucceeded } from "./settle-attempt.js";
 
 export type ConfirmResult =
@@ -96,28 +95,7 @@ export async function confirmCashierPayment(
   // attempt's status. Kept in the order's audit for finance; an attempt kept for a refund is
   // recorded refunded by it once all it collected is back, as finance's record would.
   if (outcome.kind === "refund") {
-    const notice = { ...outcome, provider };
-    const owed = payment.status === "refund_due" && locked;
-    // The online part of a split payment paid the order: refunded, it is the order's money back.
-    // A smart top-up's paid its top-up, not the order (the balance did): it comes back out of
-    // the top-up.
-    const paidPart = payment.status === "succeeded" && payment.kind === "balance_and_online" && locked;
-    const paidTopupId =
-      payment.status === "succeeded" && payment.kind === "smart_topup" ? payment.topup_id : null;
-    const heard = owed
-      ? await recordProviderRefundOfAttempt(uow, ctx, owed, payment, notice, now)
-      : paidPart
-        ? await recordProviderRefundOfPaid(uow, ctx, paidPart, payment, notice, now)
-        : paidTopupId
-          ? await recordProviderRefundOfSmartTopup(
-              uow,
-              ctx,
-              { ...payment, topup_id: paidTopupId },
-              outcome,
-              provider,
-              now,
-            )
-          : null;
+    const heard = await recordProviderRefundOfPayment(uow, ctx, locked, payment, outcome, provider, now);
     await recordAudit(
       uow,
       ctx,
@@ -136,7 +114,9 @@ export async function confirmCashierPayment(
                 result: heard.result,
                 amount: payment.online_amount,
                 refunded_total: heard.refundedTotal,
-                ...(owed ? { still_owed: payment.online_amount - heard.refundedTotal } : {}),
+                ...(payment.status === "refund_due"
+                  ? { still_owed: payment.online_amount - heard.refundedTotal }
+                  : {}),
               }
             : {}),
         },

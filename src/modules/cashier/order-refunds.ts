@@ -1,18 +1,10 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import type { ProviderRefundNotice } from "../../platform/http/record-refund.js";
 import type { BalancePaymentRefundListener } from "../../platform/payment-outcomes.js";
 import { assert } from "../../shared/assert.js";
 import { emitCashierEvent } from "./cashier.events.js";
-import {
-  findOrder,
-  findPayment,
-  logProviderRefund,
-  type OrderRow,
-  type PaymentRow,
-  updateOrder,
-} from "./cashier.repository.js";
+import { findOrder, findPayment, type OrderRow, updateOrder } from "./cashier.repository.js";
 
 /** Where returned money had been paid from: the member's balance, or the provider (the online part). */
 export type RefundSource = "balance" | "online";
@@ -107,29 +99,3 @@ export const followCashierRefund: BalancePaymentRefundListener = async (uow, ctx
     now,
   );
 };
-
-/**
- * The provider says it refunded (part of) the online part of an attempt that paid its order
- * (order and attempt locked by the caller): each refund id counts once, never more in all than
- * the provider collected (kept on the attempt as for a `refund_due` one), and what it adds is
- * money of the order given back. Nothing new: `refund_ignored`.
- */
-export async function recordProviderRefundOfPaid(
-  uow: UnitOfWork,
-  ctx: RequestContext,
-  order: OrderRow,
-  payment: PaymentRow,
-  notice: ProviderRefundNotice,
-  now: Date,
-): Promise<{ result: "refund_recorded" | "refund_ignored"; refundedTotal: number }> {
-  const { refund, refundedTotal } = await logProviderRefund(uow.trx, uow.tenantId, payment, notice, now);
-  if (!refund) return { result: "refund_ignored", refundedTotal };
-  await orderMoneyReturned(
-    uow,
-    ctx,
-    order,
-    { source: "online", amount: refund.share, paymentId: payment.id, refundId: refund.refundId },
-    now,
-  );
-  return { result: "refund_recorded", refundedTotal: refund.total };
-}

@@ -3,7 +3,6 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import {
   notRefundDue,
-  type ProviderRefundNotice,
   providerRefundRecord,
   type RecordRefundInput,
   type RefundRecord,
@@ -21,6 +20,7 @@ import {
   type PaymentRow,
   updatePayment,
 } from "./cashier.repository.js";
+import { orderMoneyReturned } from "./order-refunds.js";
 
 /**
  * Finance refunded a `refund_due` attempt's online part at the provider: the attempt becomes
@@ -56,49 +56,50 @@ export async function recordPaymentRefund(
 }
 
 /**
- * The provider says it refunded a `refund_due` attempt's online part (order and attempt locked
- * by the caller): once all it collected is back, the attempt is recorded refunded exactly as
- * finance would record it, the provider's event as its record (its smart top-up with it). A
- * part refund keeps it `refund_due`, its amount kept (`provider_refunds`) and audited on the
- * order (`cashier_payment.provider_refund`, with what is still owed) for finance; either is
- * `refund_recorded`. A refund id already heard of, or no more than already recorded, changes
- * nothing (`refund_ignored`).
+ * The provider says it refunded (part of) what an attempt collected online (order and attempt
+ * locked by the caller). Each refund id counts once on the attempt, never more in all than it
+ * collected (`provider_refunds`, its `refunded_amount`); what a new one means depends on where
+ * that money went:
+ * - an attempt kept `refund_due` (collected, nothing paid): once all of it is back, it is
+ *   recorded refunded exactly as finance would record it, the provider's event as its record
+ *   (its smart top-up with it); a part keeps it owed, for finance;
+ * - the online part of a split payment that paid the order: the order's money given back;
+ * - a smart top-up that was credited and paid its order from the balance: the order stays paid
+ *   (the balance paid it), and the share comes back out of the top-up's lots, what the member
+ *   already spent kept as its shortfall, as for a top-up paid at the top-ups' own webhook.
+ * `refund_recorded`, or `refund_ignored` for a refund id already heard of or no more than
+ * already recorded; null for any other attempt (nothing it collected is owed or held).
  */
-export async function recordProviderRefundOfAttempt(
+export async function recordProviderRefundOfPayment(
   uow: UnitOfWork,
   ctx: RequestContext,
-  order: OrderRow,
+  order: OrderRow | undefined,
   payment: PaymentRow,
-  notice: ProviderRefundNotice,
-  now: Date,
-): Promise<{ result: "refund_recorded" | "refund_ignored"; refundedTotal: number }> {
-  const { refund, refundedTotal } = await logProviderRefund(uow.trx, uow.tenantId, payment, notice, now);
-  if (!refund) return { result: "refund_ignored", refundedTotal };
-  if (!refund.whole) return { result: "refund_recorded", refundedTotal: refund.total };
-  await settleRefunded(uow, ctx, order, payment, providerRefundRecord(ctx, notice, refund, now), now);
-  return { result: "refund_recorded", refundedTotal: refund.total };
-}
-
-/**
- * The provider refunded (part of) a smart top-up's payment after the top-up was credited and
- * paid its order from the balance (the attempt locked, its order before it). The order stays
- * paid: the balance paid it. The refunded share comes back out of the top-up's lots, what the
- * member already spent kept as its shortfall for an operator, as for a top-up paid at the
- * top-ups' own webhook. Counted once per refund id on the attempt too, which then shows how
- * much came back.
- */
-export async function recordProviderRefundOfSmartTopup(
-  uow: UnitOfWork,
-  ctx: RequestContext,
-  payment: PaymentRow & { topup_id: string },
   outcome: WebhookOutcome,
   provider: string,
   now: Date,
-): Promise<{ result: "refund_recorded" | "refund_ignored"; refundedTotal: number }> {
+): Promise<{ result: "refund_recorded" | "refund_ignored"; refundedTotal: number } | null> {
+  const paid = payment.status === "succeeded";
+  const owed = payment.status === "refund_due" && order;
+  const paidPart = paid && payment.kind === "balance_and_online" && order;
+  const paidTopupId = paid && payment.kind === "smart_topup" ? payment.topup_id : null;
+  if (!owed && !paidPart && !paidTopupId) return null;
   const notice = { ...outcome, provider };
   const { refund, refundedTotal } = await logProviderRefund(uow.trx, uow.tenantId, payment, notice, now);
   if (!refund) return { result: "refund_ignored", refundedTotal };
-  await recordProviderRefundOfHeldTopup(uow, ctx, { topupId: payment.topup_id, provider, outcome }, now);
+  if (owed && refund.whole) {
+    await settleRefunded(uow, ctx, owed, payment, providerRefundRecord(ctx, notice, refund, now), now);
+  } else if (paidPart) {
+    const back = {
+      source: "online" as const,
+      amount: refund.share,
+      paymentId: payment.id,
+      refundId: refund.refundId,
+    };
+    await orderMoneyReturned(uow, ctx, paidPart, back, now);
+  } else if (paidTopupId) {
+    await recordProviderRefundOfHeldTopup(uow, ctx, { topupId: paidTopupId, provider, outcome }, now);
+  }
   return { result: "refund_recorded", refundedTotal: refund.total };
 }
 
