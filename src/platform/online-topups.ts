@@ -1,16 +1,9 @@
 import type { AliasedSelectQueryBuilder } from "kysely";
 import type { Db } from "../db/database.js";
-import type { ProviderRefundLog, RefundRecord } from "./http/record-refund.js";
+import { ONLINE_PAYMENT_STATUSES, type ProviderRefundLog, type RefundRecord } from "./http/record-refund.js";
 
 /** An online top-up's status as the list across members shows it, whichever module holds it. */
-export const ONLINE_TOPUP_STATUSES = [
-  "pending",
-  "succeeded",
-  "failed",
-  "expired",
-  "refund_due",
-  "refunded",
-] as const;
+export const ONLINE_TOPUP_STATUSES = ONLINE_PAYMENT_STATUSES;
 export type OnlineTopupStatus = (typeof ONLINE_TOPUP_STATUSES)[number];
 
 /**

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { publishedDocument } from "../../scripts/openapi.js";
@@ -7,17 +7,7 @@ import { AUDIT_ACTIONS, AUDIT_TARGET_TYPES, auditActionLabel } from "../../web/c
 import { enUS } from "../../web/console/src/i18n/en-US.js";
 import { decimalToMinor, formatter, minorToDecimal, translator } from "../../web/console/src/i18n/format.js";
 import { zhCN } from "../../web/console/src/i18n/zh-CN.js";
-import { CONSOLE_SRC, consoleSources } from "../helpers/console-sources.js";
-
-const SERVER_SRC = path.resolve(import.meta.dirname, "../../src");
-
-/** The server's TypeScript sources, tests left out. */
-async function serverSources(): Promise<string[]> {
-  const entries = await readdir(SERVER_SRC, { recursive: true });
-  return entries
-    .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
-    .map((name) => path.join(SERVER_SRC, name));
-}
+import { CONSOLE_SRC, consoleSources, SERVER_SRC, serverSources } from "../helpers/console-sources.js";
 
 const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

@@ -1,20 +1,11 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { COMMON_ERROR_STATUSES, type ErrorSet } from "../../src/shared/errors.js";
 import { enUS } from "../../web/console/src/i18n/en-US.js";
 import { zhCN } from "../../web/console/src/i18n/zh-CN.js";
-
-const SERVER_SRC = path.resolve(import.meta.dirname, "../../src");
-
-/** The server's TypeScript sources, tests left out. */
-async function serverSources(): Promise<string[]> {
-  const entries = await readdir(SERVER_SRC, { recursive: true });
-  return entries
-    .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
-    .map((name) => path.join(SERVER_SRC, name));
-}
+import { SERVER_SRC, serverSources } from "../helpers/console-sources.js";
 
 function isErrorSet(value: unknown): value is ErrorSet<string> {
   const set = value as Partial<ErrorSet<string>> | null;

@@ -13,3 +13,13 @@ export async function consoleSources(dir = CONSOLE_SRC): Promise<string[]> {
   }
   return out;
 }
+
+export const SERVER_SRC = path.resolve(import.meta.dirname, "../../src");
+
+/** The server's TypeScript sources, tests left out, for tests that check what the console names. */
+export async function serverSources(): Promise<string[]> {
+  const entries = await readdir(SERVER_SRC, { recursive: true });
+  return entries
+    .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts"))
+    .map((name) => path.join(SERVER_SRC, name));
+}

@@ -11,6 +11,7 @@ import { useSession } from "../session";
 
 type CashierOrder = components["schemas"]["CashierOrder"];
 type Attempt = CashierOrder["payments"][number];
+// The filters' options, checked against the API's statuses.
 const STATUSES = [
   "open",
   "pending_payment",
@@ -19,8 +20,15 @@ const STATUSES = [
   "refunded",
   "cancelled",
   "expired",
-] as const;
-const ATTEMPT_STATUSES = ["pending", "succeeded", "failed", "expired", "refund_due", "refunded"] as const;
+] as const satisfies readonly CashierOrder["status"][];
+const ATTEMPT_STATUSES = [
+  "pending",
+  "succeeded",
+  "failed",
+  "expired",
+  "refund_due",
+  "refunded",
+] as const satisfies readonly Attempt["status"][];
 const FILTERS = ["status", "payment_status", "member_id"] as const;
 const STATUS_COLOR: Record<CashierOrder["status"], string> = {
   open: "blue",
