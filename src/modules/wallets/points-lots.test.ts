@@ -93,7 +93,7 @@ describe("points lots of a member who earned on more than 1,000 days", () => {
     await earnOnPastDays(m, 1, 5);
     await c.ok("POST", `/v1/members/${m}/points`, { operation: "spend", points: 5 });
     const now = t.clock.now();
-    const left = await t.deps.ledger.run(tenant.tenantId, async (uow) => {
+    const { left } = await t.deps.ledger.run(tenant.tenantId, async (uow) => {
       const settings = await loadSettings(uow.trx, uow.tenantId, now);
       // Today's lot is empty in the database; the unit fills it again and spends from it.
       const input = { kind: "points" as const, memberId: m, amount: 7 };

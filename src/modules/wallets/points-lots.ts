@@ -115,7 +115,8 @@ export async function pointsTotal(
 
 /**
  * Takes `amount` points from the lots expiring first (those in `firstFrom` before all others);
- * refuses if the unexpired lots hold less. Answers what is left.
+ * refuses if the unexpired lots hold less, or with `upTo` takes all they hold. Answers what it
+ * took and what is left.
  */
 export async function debitPoints(
   uow: UnitOfWork,
@@ -127,14 +128,15 @@ export async function debitPoints(
     code: string;
     memo?: string | null;
     firstFrom?: readonly string[];
+    upTo?: boolean;
   },
   now: Date,
-): Promise<number> {
+): Promise<{ taken: number; left: number }> {
   const byExpiry = await lockedLots(uow, input.kind, input.memberId, now);
   const first = (lot: { account_id: string }) => input.firstFrom?.includes(lot.account_id) ?? false;
   const lots = [...byExpiry.filter(first), ...byExpiry.filter((lot) => !first(lot))];
   const available = lots.reduce((s, l) => s + l.available, 0);
-  if (input.amount > available) {
+  if (input.amount > available && !input.upTo) {
     throw new WalletsError(
       "insufficient_points",
       `The member has ${available} ${input.kind.replace("_", " ")}`,
@@ -143,8 +145,10 @@ export async function debitPoints(
       },
     );
   }
+  const taken = Math.min(input.amount, available);
+  if (taken === 0) return { taken, left: available };
   const sink = await openSystem(uow, input.to, POINTS_ASSET);
-  let left = input.amount;
+  let left = taken;
   const transfers = [];
   for (const lot of lots) {
     if (left === 0) break;
@@ -166,5 +170,5 @@ export async function debitPoints(
       insufficient_funds: () => new WalletsError("insufficient_points", "Not enough points"),
     });
   }
-  return available - input.amount;
+  return { taken, left: available - taken };
 }

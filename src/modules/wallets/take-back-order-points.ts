@@ -2,7 +2,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { lockUsableMember } from "../members/index.js";
 import { type ChangeReason, reasonText, systemReason } from "./change-reasons.js";
-import { debitPoints, pointsTotal } from "./points-lots.js";
+import { debitPoints } from "./points-lots.js";
 import { logChange, type UnitOfWork } from "./wallets.ledger.js";
 import { POINTS_ASSET } from "./wallets.repository.js";
 
@@ -58,8 +58,6 @@ export async function takeBackAwardedPoints(
   },
   now: Date,
 ): Promise<{ taken: number; shortfall: number }> {
-  const points = p.upTo ? Math.min(p.points, await pointsTotal(uow, "points", p.memberId, now)) : p.points;
-  if (points <= 0) return { taken: 0, shortfall: p.points };
   const awards = await uow.trx
     .selectFrom("ledger_transfers")
     .select("credit_account_id")
@@ -70,19 +68,21 @@ export async function takeBackAwardedPoints(
     .where("code", "=", "points_earn")
     .where("memo", "=", reasonText(p.award))
     .execute();
-  await debitPoints(
+  const { taken, left } = await debitPoints(
     uow,
     {
       kind: "points",
       memberId: p.memberId,
-      amount: points,
+      amount: p.points,
       to: "points_spent",
       code: "points_adjust",
       memo: reasonText(p.reason),
       firstFrom: awards.map((a) => a.credit_account_id),
+      upTo: p.upTo ?? false,
     },
     now,
   );
+  if (taken === 0) return { taken, shortfall: p.points };
   logChange(
     uow,
     ctx.actor,
@@ -91,8 +91,8 @@ export async function takeBackAwardedPoints(
       account: "points",
       kind: "points_adjust",
       asset: POINTS_ASSET,
-      amount: -points,
-      balanceAfter: await pointsTotal(uow, "points", p.memberId, now),
+      amount: -taken,
+      balanceAfter: left,
       reason: p.reason,
       sourceRef: p.reference,
     },
@@ -105,9 +105,9 @@ export async function takeBackAwardedPoints(
       action: "wallet.points_adjusted",
       targetType: "member",
       targetId: p.memberId,
-      summary: { kind: "points", delta: -points, reason: reasonText(p.reason), reference: p.reference },
+      summary: { kind: "points", delta: -taken, reason: reasonText(p.reason), reference: p.reference },
     },
     now,
   );
-  return { taken: points, shortfall: p.points - points };
+  return { taken, shortfall: p.points - taken };
 }
