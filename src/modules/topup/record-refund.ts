@@ -33,7 +33,7 @@ export async function recordTopupRefund(
   input: { topupId: string; body: RecordRefundInput },
   now: Date,
 ): Promise<TopupRow> {
-  const seen = await findTopupRow(uow, input.topupId, { lock: false });
+  const seen = await findTopup(uow.trx, uow.tenantId, input.topupId);
   const orderId = (seen.details as { order_id?: unknown }).order_id;
   const holder =
     seen.payment_method === "online" && typeof orderId === "string"
@@ -46,11 +46,7 @@ export async function recordTopupRefund(
   // The holder locks its records before the top-up, as it does when it is recorded there.
   if (seen.status !== "refund_due") throw new TopupError(...notRefundDue("top-up", seen.status));
   await holder.recordRefund(uow, ctx, input.body, now);
-  return findTopupRow(uow, input.topupId, { lock: false });
-}
-
-function findTopupRow(uow: UnitOfWork, topupId: string, options: { lock: boolean }): Promise<TopupRow> {
-  return findTopup(uow.trx, uow.tenantId, topupId, options);
+  return findTopup(uow.trx, uow.tenantId, input.topupId);
 }
 
 /**
@@ -115,7 +111,7 @@ async function recordRefundOnTopup(
   now: Date,
 ): Promise<TopupRow> {
   const { trx, tenantId } = uow;
-  const topup = await findTopupRow(uow, input.topupId, { lock: true });
+  const topup = await findTopup(uow.trx, uow.tenantId, input.topupId, { lock: true });
   if (topup.status !== "refund_due") throw new TopupError(...notRefundDue("top-up", topup.status));
   const { record } = input;
   const details = topup.details as Record<string, unknown>;
@@ -173,6 +169,6 @@ export async function recordRefundOfPaidTopup(
   input: { topupId: string; record: RefundRecord },
   now: Date,
 ): Promise<void> {
-  const topup = await findTopupRow(uow, input.topupId, { lock: true });
+  const topup = await findTopup(uow.trx, uow.tenantId, input.topupId, { lock: true });
   if (topup.status === "refund_due") await recordRefundOnTopup(uow, ctx, input, now);
 }
