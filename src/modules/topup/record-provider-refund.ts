@@ -1,6 +1,7 @@
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
+import { mulDiv } from "../../shared/money.js";
 import {
   systemReason,
   type TakenBackLog,
@@ -71,7 +72,7 @@ export async function recordProviderRefund(
   );
   if (!taken) return "already_settled";
   const { refundId } = taken;
-  const pointsUpTo = (total: number) => Number((BigInt(topup.points) * BigInt(total)) / BigInt(topup.amount));
+  const pointsUpTo = (total: number) => mulDiv(topup.points, total, topup.amount, "down");
   const pointsDue = pointsUpTo(taken.log.refunded_total) - pointsUpTo(before.refunded_total);
   const points =
     pointsDue > 0

@@ -4,6 +4,7 @@ import {
   type ProviderRefundLog,
   type ProviderRefundNotice,
 } from "../../platform/http/record-refund.js";
+import { mulDiv } from "../../shared/money.js";
 import { reverseTaggedTopup } from "./reverse-tagged-topup.js";
 import type { UnitOfWork } from "./wallets.ledger.js";
 
@@ -59,7 +60,7 @@ export async function takeBackProviderRefund(
   const { log, amount, bonusAmount } = input;
   const refund = nextProviderRefund(log, input.notice, amount);
   if (!refund) return null;
-  const bonusUpTo = (total: number) => Number((BigInt(bonusAmount) * BigInt(total)) / BigInt(amount));
+  const bonusUpTo = (total: number) => mulDiv(bonusAmount, total, amount, "down");
   const taken = await reverseTaggedTopup(
     uow,
     ctx,
