@@ -143,3 +143,63 @@ export async function inflatingXlsx(header: string[], padding: number, styles = 
     () => 1024,
   );
 }
+
+/**
+ * An xlsx as programs other than exceljs write one: cells as inline strings (no shared strings,
+ * no styles), `sheets[i]` stored as `xl/worksheets/sheet{i+1}.xml` in that order, and the
+ * workbook's tabs, which a spreadsheet program shows, in `tabOrder` (indexes into `sheets`).
+ */
+export async function inlineStringXlsx(
+  sheets: { name: string; rows: string[][] }[],
+  tabOrder: number[],
+): Promise<Buffer> {
+  const column = (i: number) => String.fromCharCode(65 + i);
+  const sheetXml = (rows: string[][]) =>
+    `${XML}<worksheet ${MAIN}><sheetData>${rows
+      .map(
+        (row, r) =>
+          `<row r="${r + 1}">${row
+            .map((text, c) => `<c r="${column(c)}${r + 1}" t="inlineStr"><is><t>${text}</t></is></c>`)
+            .join("")}</row>`,
+      )
+      .join("")}</sheetData></worksheet>`;
+  return zip([
+    {
+      name: "[Content_Types].xml",
+      content: () => [
+        `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+          `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+          `<Default Extension="xml" ContentType="application/xml"/></Types>`,
+      ],
+    },
+    {
+      name: "_rels/.rels",
+      content: () => [
+        `${XML}<Relationships ${RELS}><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+      ],
+    },
+    ...sheets.map((sheet, i) => ({
+      name: `xl/worksheets/sheet${i + 1}.xml`,
+      content: () => [sheetXml(sheet.rows)],
+    })),
+    {
+      name: "xl/_rels/workbook.xml.rels",
+      content: () => [
+        `${XML}<Relationships ${RELS}>${sheets
+          .map(
+            (_, i) =>
+              `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`,
+          )
+          .join("")}</Relationships>`,
+      ],
+    },
+    {
+      name: "xl/workbook.xml",
+      content: () => [
+        `${XML}<workbook ${MAIN} xmlns:r="${REL}"><sheets>${tabOrder
+          .map((i, tab) => `<sheet name="${sheets[i]!.name}" sheetId="${tab + 1}" r:id="rId${i + 1}"/>`)
+          .join("")}</sheets></workbook>`,
+      ],
+    },
+  ]);
+}

@@ -797,7 +797,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a file to import
-         * @description The body is the file itself (Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), at most 20 MiB and 100000 rows; an xlsx must unpack to at most 64 MiB and its cell styles to at most 4 MiB (file_too_large) and be a readable zip (invalid_file). Every row is validated before anything is written. Mode all_or_nothing (default) writes nothing if any row is wrong; skip_bad_rows writes the good rows. Poll the import for progress and per-row errors.
+         * @description The body is the file itself (Content-Type text/csv or application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), at most 20 MiB and 100000 rows; an xlsx must unpack to at most 64 MiB and its cell styles to at most 4 MiB (file_too_large) and be a readable zip of at most 10000 parts (invalid_file); its first tab is read. Every row is validated before anything is written. Mode all_or_nothing (default) writes nothing if any row is wrong; skip_bad_rows writes the good rows. Poll the import for progress and per-row errors.
          */
         post: operations["postImports"];
         delete?: never;

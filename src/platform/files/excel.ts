@@ -1,7 +1,6 @@
-import { once } from "node:events";
-import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import type { Readable, Writable } from "node:stream";
+import { Readable } from "node:stream";
 import type ExcelJS from "exceljs";
 import { DomainError } from "../../shared/errors.js";
 import { loadOnce } from "../../shared/load-once.js";
@@ -34,17 +33,18 @@ export function cellText(value: unknown): string {
   return String(value);
 }
 
-/** An entry of the zip parser, as its stream of decompressed bytes. */
-type ZipEntry = Readable & { path: string };
+/** A part of a zip, as its central directory lists it. */
+interface ZipPart {
+  path: string;
+  type: "File" | "Directory";
+  /** Its decompressed bytes. */
+  stream(): Readable;
+}
 interface Unzipper {
-  Parse(options: { forceStream: true }): Writable & AsyncIterable<ZipEntry>;
+  Open: { buffer(bytes: Buffer): PromiseLike<{ files: ZipPart[] }> };
 }
 
-/**
- * The zip parser exceljs's streaming reader itself uses (resolved from exceljs, so it is the
- * same copy): an archive measured with it is the archive that reader will unpack, entry for
- * entry.
- */
+/** The zip library exceljs itself depends on (resolved from exceljs, so it is the same copy). */
 const loadUnzipper = loadOnce(async () => {
   const fromApp = createRequire(import.meta.url);
   return createRequire(fromApp.resolve("exceljs"))("unzipper") as Unzipper;
@@ -57,69 +57,193 @@ const loadUnzipper = loadOnce(async () => {
  * approached; 4 MiB holds tens of thousands of them.
  */
 export const MAX_XLSX_STYLES_BYTES = 4 * 1024 * 1024;
+/**
+ * Parts a workbook may have. A workbook of a few sheets has a dozen or two; the central
+ * directory's records are all parsed before any part is read, and a 20 MiB upload of nothing
+ * but records would declare some 400,000 of them.
+ */
+export const MAX_XLSX_PARTS = 10_000;
 const STYLES_PART = "xl/styles.xml";
+const NOT_A_WORKBOOK = "The file is not a readable xlsx workbook";
+
+/** What the parts read so far may still unpack to, and their sum so far. */
+interface UnpackBudget {
+  readonly maxBytes: number;
+  unpacked: number;
+}
 
 /**
- * Refuses an xlsx whose parts unpack to more than `maxBytes` in total, or whose cell styles
- * unpack to more than MAX_XLSX_STYLES_BYTES. The bytes are counted as they come out of the
- * decompressor, never taken from the sizes the zip headers declare (those can say anything),
- * and reading stops at the first byte past the limit: a small upload can otherwise inflate to
- * gigabytes of shared strings or styles, which the reader keeps in memory.
+ * A part's decompressed bytes, counted as they come out of the decompressor (never taken from
+ * the sizes the zip declares, which can say anything). Reading stops at the first byte past
+ * the budget, or past MAX_XLSX_STYLES_BYTES for the cell styles: a small upload can otherwise
+ * inflate to gigabytes of shared strings or styles, which the reader keeps in memory.
  */
-export async function assertXlsxUnpacksWithin(file: string, maxBytes: number): Promise<void> {
-  const unzipper = await loadUnzipper();
-  const source = createReadStream(file);
-  const zip = unzipper.Parse({ forceStream: true });
-  // The parser reports a file that ends inside an entry on itself, not on that entry, which
-  // would then wait forever for its end (also when the entry is only handed over after the
-  // error): the error is passed on to it. Late errors (an inflater written to after its entry
-  // was abandoned) must not go uncaught either.
-  let current: ZipEntry | undefined;
-  let failure: Error | undefined;
-  zip.on("error", (error: Error) => {
-    failure ??= error;
-    current?.destroy(error);
-  });
-  source.on("error", (error) => zip.destroy(error));
-  source.pipe(zip);
-  let unpacked = 0;
+async function* unpacked(part: ZipPart, budget: UnpackBudget): AsyncGenerator<Buffer> {
+  const source = part.stream();
+  // An abandoned part's decompressor may still report an error; it must not go uncaught.
+  source.on("error", () => {});
+  let own = 0;
   try {
-    for await (const entry of zip) {
-      current = entry;
-      // An entry left early is destroyed with an abort error, which the inflater piping into it
-      // would otherwise rethrow as uncaught.
-      entry.on("error", () => {});
-      if (failure) throw failure;
-      const styles = entry.path === STYLES_PART;
-      let part = 0;
-      for await (const chunk of entry) {
-        unpacked += (chunk as Buffer).length;
-        part += (chunk as Buffer).length;
-        if (styles && part > MAX_XLSX_STYLES_BYTES) {
-          throw new DomainError(
-            "file_too_large",
-            `The workbook's cell styles unpack to more than ${MAX_XLSX_STYLES_BYTES / 1024 / 1024} MiB; ` +
-              "copy its values into a new workbook",
-          );
-        }
-        if (unpacked > maxBytes) {
-          throw new DomainError(
-            "file_too_large",
-            `The workbook unpacks to more than ${maxBytes / 1024 / 1024} MiB; split it into smaller files`,
-          );
-        }
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      own += chunk.length;
+      budget.unpacked += chunk.length;
+      if (part.path === STYLES_PART && own > MAX_XLSX_STYLES_BYTES) {
+        throw new DomainError(
+          "file_too_large",
+          `The workbook's cell styles unpack to more than ${MAX_XLSX_STYLES_BYTES / 1024 / 1024} MiB; ` +
+            "copy its values into a new workbook",
+        );
       }
+      if (budget.unpacked > budget.maxBytes) {
+        throw new DomainError(
+          "file_too_large",
+          `The workbook unpacks to more than ${budget.maxBytes / 1024 / 1024} MiB; split it into smaller files`,
+        );
+      }
+      yield chunk;
     }
   } catch (error) {
     if (error instanceof DomainError) throw error;
-    throw new DomainError("invalid_file", "The file is not a readable xlsx workbook");
+    throw new DomainError("invalid_file", NOT_A_WORKBOOK);
   } finally {
-    current?.destroy();
-    zip.destroy();
-    if (!source.closed) {
-      const closed = once(source, "close");
-      source.destroy();
-      await closed;
+    source.destroy();
+  }
+}
+
+/** The number of parts an archive's end-of-central-directory record declares, if it has one. */
+function declaredPartCount(bytes: Buffer): number | undefined {
+  // The record is 22 bytes and a comment of up to 65,535 follows it.
+  const end = bytes.lastIndexOf(END_OF_DIRECTORY, bytes.length - 22);
+  if (end < 0 || end < bytes.length - 22 - 0xffff) return undefined;
+  const count = bytes.readUInt16LE(end + 10);
+  if (count !== 0xffff) return count;
+  // Zip64: the count is in the zip64 record, which the locator just before this one points to.
+  const locator = end - 20;
+  if (locator < 0 || bytes.readUInt32LE(locator) !== ZIP64_LOCATOR) return undefined;
+  const record = Number(bytes.readBigUInt64LE(locator + 8));
+  if (record + 56 > locator || bytes.readUInt32LE(record) !== ZIP64_END_OF_DIRECTORY) return undefined;
+  return Number(bytes.readBigUInt64LE(record + 32));
+}
+const END_OF_DIRECTORY = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+const ZIP64_LOCATOR = 0x07064b50;
+const ZIP64_END_OF_DIRECTORY = 0x06064b50;
+
+/**
+ * An xlsx's parts, by path, as its central directory lists them. The parts are found through
+ * the directory at the archive's end, not by a pass over the archive in stored order: the
+ * streaming pass exceljs's own reader makes loses entries now and then (it has read an
+ * archive without its `xl/workbook.xml` and failed on "reading 'sheets'"), and so would any
+ * check made through it. The upload is held in memory while it is read; uploads are at most
+ * MAX_UPLOAD_BYTES.
+ */
+async function openXlsx(file: string): Promise<Map<string, ZipPart>> {
+  const bytes = await readFile(file);
+  const count = declaredPartCount(bytes);
+  if (count === undefined) throw new DomainError("invalid_file", NOT_A_WORKBOOK);
+  if (count > MAX_XLSX_PARTS) {
+    throw new DomainError("invalid_file", `The workbook has more than ${MAX_XLSX_PARTS} parts`);
+  }
+  const unzipper = await loadUnzipper();
+  let parts: ZipPart[];
+  try {
+    parts = (await unzipper.Open.buffer(bytes)).files;
+  } catch {
+    throw new DomainError("invalid_file", NOT_A_WORKBOOK);
+  }
+  return new Map(parts.filter((p) => p.type === "File").map((p) => [p.path, p]));
+}
+
+/**
+ * Refuses an xlsx whose parts unpack to more than `maxBytes` in total, or whose cell styles
+ * unpack to more than MAX_XLSX_STYLES_BYTES (see `unpacked`), and one that is no zip.
+ */
+export async function assertXlsxUnpacksWithin(file: string, maxBytes: number): Promise<void> {
+  const budget: UnpackBudget = { maxBytes, unpacked: 0 };
+  for (const part of (await openXlsx(file)).values()) {
+    for await (const _ of unpacked(part, budget)) {
+      // counted
+    }
+  }
+}
+
+/** The parts of exceljs's streaming reader that read one part each (exceljs 4.4). */
+interface WorkbookReaderParts {
+  workbookRels?: { Id: string; Target: string }[];
+  model?: { sheets?: { rId: string }[] };
+  _parseRels(part: Readable): Promise<void>;
+  _parseWorkbook(part: Readable): Promise<void>;
+  _parseSharedStrings(part: Readable): AsyncIterable<unknown>;
+  _parseStyles(part: Readable): Promise<void>;
+  _parseWorksheet(
+    part: Readable,
+    sheetNo: string,
+  ): Iterable<{ eventType: string; value: AsyncIterable<{ values: unknown }> }>;
+}
+
+/** The path of the workbook's first sheet, in the workbook's order; else the lowest-numbered. */
+function firstSheetPath(reader: WorkbookReaderParts, parts: Map<string, ZipPart>): string | undefined {
+  const first = reader.model?.sheets?.[0];
+  const target = first && reader.workbookRels?.find((r) => r.Id === first.rId)?.Target;
+  if (target) {
+    const listed = target.startsWith("/") ? target.slice(1) : `xl/${target}`;
+    if (parts.has(listed)) return listed;
+  }
+  const numbered = [...parts.keys()]
+    .map((p) => ({ path: p, no: /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(p)?.[1] }))
+    .filter((p) => p.no !== undefined)
+    .sort((a, b) => Number(a.no) - Number(b.no));
+  return numbered[0]?.path;
+}
+
+/**
+ * The first sheet's rows of an xlsx, each as its cells' text (`cellText`), blank rows left out,
+ * read one by one. The parts the sheet needs (the workbook and its relations, the shared
+ * strings, the cell styles) are read first, each through exceljs's own parser, then the sheet
+ * as a stream; all of it within `maxBytes` unpacked. Nothing is written to disk, and a reader
+ * stopped early leaves nothing open.
+ */
+export async function* firstSheetRows(file: string, maxBytes: number): AsyncGenerator<string[]> {
+  const parts = await openXlsx(file);
+  const budget: UnpackBudget = { maxBytes, unpacked: 0 };
+  const part = (path: string) => {
+    const found = parts.get(path);
+    return found && Readable.from(unpacked(found, budget), { objectMode: false });
+  };
+  const ExcelJS = await loadExcel();
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+    sharedStrings: "cache",
+    hyperlinks: "ignore",
+    // Without its style a date cell is a bare serial number (32947 for 1990-03-15).
+    styles: "cache",
+    worksheets: "emit",
+  }) as unknown as WorkbookReaderParts;
+  try {
+    const rels = part("xl/_rels/workbook.xml.rels");
+    if (rels) await reader._parseRels(rels);
+    const workbook = part("xl/workbook.xml");
+    if (workbook) await reader._parseWorkbook(workbook);
+    const strings = part("xl/sharedStrings.xml");
+    if (strings) {
+      for await (const _ of reader._parseSharedStrings(strings)) {
+        // cached on the reader
+      }
+    }
+    const styles = part(STYLES_PART);
+    if (styles) await reader._parseStyles(styles);
+  } catch (error) {
+    if (error instanceof DomainError) throw error;
+    throw new DomainError("invalid_file", NOT_A_WORKBOOK);
+  }
+  const sheetPath = firstSheetPath(reader, parts);
+  if (!sheetPath) return;
+  // The reader names the sheet from the workbook's model, which a workbook without one lacks.
+  reader.model ??= { sheets: [] };
+  const sheetNo = /(\d+)\.xml$/.exec(sheetPath)?.[1] ?? "1";
+  for (const { value: sheet } of reader._parseWorksheet(part(sheetPath)!, sheetNo)) {
+    for await (const row of sheet) {
+      const values = (row.values as unknown[]).slice(1).map(cellText);
+      if (values.every((v) => v.trim() === "")) continue;
+      yield values;
     }
   }
 }

@@ -14,7 +14,7 @@ import { newId } from "../../shared/ids.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../http/text-guard.js";
 import type { Notifier } from "../notify/notifier.js";
 import { openCsv } from "./csv-encoding.js";
-import { assertXlsxUnpacksWithin, cellText, loadExcel } from "./excel.js";
+import { assertXlsxUnpacksWithin, firstSheetRows } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
 import { repeatedColumns } from "./import-headers.js";
@@ -357,35 +357,7 @@ async function* readRows(file: string, format: FileFormat): AsyncGenerator<strin
   // Checked again where it is read: the reader stays bounded whatever stored the file (an
   // upload accepted before this limit existed, a retried job).
   await assertXlsxUnpacksWithin(file, MAX_UNPACKED_XLSX_BYTES);
-  const ExcelJS = await loadExcel();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
-    sharedStrings: "cache",
-    hyperlinks: "ignore",
-    // Without its style a date cell is a bare serial number (32947 for 1990-03-15).
-    styles: "cache",
-    worksheets: "emit",
-  });
-  // The reader copies each sheet that comes before the shared strings in the zip (as ExcelJS
-  // itself writes them) to a temporary file, and removes the copy only once it is read past
-  // that sheet: so it is always read to its end, here or in `finally` when the import stops
-  // early (a bad header, too many rows). The upload's size limit bounds that reading.
-  const sheets = reader[Symbol.asyncIterator]();
-  try {
-    const first = await sheets.next();
-    if (first.done) return;
-    for await (const row of first.value) {
-      const values = (row.values as unknown[]).slice(1).map(cellText);
-      if (values.every((v) => v.trim() === "")) continue;
-      yield values;
-    }
-  } finally {
-    // Later sheets are not imported; each is read through so that its file stream closes.
-    for (let next = await sheets.next(); !next.done; next = await sheets.next()) {
-      for await (const _ of next.value) {
-        // skipped
-      }
-    }
-  }
+  yield* firstSheetRows(file, MAX_UNPACKED_XLSX_BYTES);
 }
 
 async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Promise<void> {

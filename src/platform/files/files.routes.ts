@@ -14,7 +14,7 @@ import { pageLimit, toPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
 import { fileDeps, PLATFORM_JOBS } from "../jobs/worker.js";
 import "./builtin.js";
-import { MAX_XLSX_STYLES_BYTES } from "./excel.js";
+import { MAX_XLSX_PARTS, MAX_XLSX_STYLES_BYTES } from "./excel.js";
 import {
   createFileJob,
   downloadable,
@@ -415,7 +415,8 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           `The body is the file itself (Content-Type text/csv or ${XLSX_MIME}), at most 20 MiB and ` +
           `${MAX_IMPORT_ROWS} rows; an xlsx must unpack to at most ${MAX_UNPACKED_XLSX_BYTES / 1024 / 1024} MiB ` +
           `and its cell styles to at most ${MAX_XLSX_STYLES_BYTES / 1024 / 1024} MiB ` +
-          "(file_too_large) and be a readable zip (invalid_file). Every row is validated before anything is " +
+          `(file_too_large) and be a readable zip of at most ${MAX_XLSX_PARTS} parts (invalid_file); its first tab ` +
+          "is read. Every row is validated before anything is " +
           "written. Mode all_or_nothing " +
           "(default) writes nothing if any row is wrong; skip_bad_rows writes the good rows. Poll the import for " +
           "progress and per-row errors.",
