@@ -78,10 +78,16 @@ const REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 /**
  * A one-sheet xlsx whose only row is `header`, as shared strings, and whose shared strings
  * then go on with `padding` bytes of one repeated letter: a few hundred kilobytes that
- * unpack to `padding` bytes, with headers declaring 1 KiB a part. With `styles`, it also has
- * cell styles of about that many bytes, all plain cell formats.
+ * unpack to `padding` bytes, with headers declaring 1 KiB a part (or what `declared` says of a
+ * part's true size). With `styles`, it also has cell styles of about that many bytes, all plain
+ * cell formats.
  */
-export async function inflatingXlsx(header: string[], padding: number, styles = 0): Promise<Buffer> {
+export async function inflatingXlsx(
+  header: string[],
+  padding: number,
+  styles = 0,
+  declared: (size: number) => number = () => 1024,
+): Promise<Buffer> {
   const xf = '<xf numFmtId="0"/>';
   const xfs = xf.repeat(64 * 1024);
   const stylesPart: ZipPart = {
@@ -140,7 +146,7 @@ export async function inflatingXlsx(header: string[], padding: number, styles = 
         ],
       },
     ],
-    () => 1024,
+    declared,
   );
 }
 

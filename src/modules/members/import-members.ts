@@ -4,7 +4,7 @@ import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { decodeCsv } from "../../platform/files/csv-encoding.js";
-import { cellText, loadExcel } from "../../platform/files/excel.js";
+import { firstSheetRows } from "../../platform/files/excel.js";
 import { repeatedColumns } from "../../platform/files/import-headers.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../../platform/http/text-guard.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
@@ -23,6 +23,13 @@ import { loadCatalog } from "./members.repository.js";
 /** One import holds at most this many rows (and its file at most MAX_IMPORT_BYTES). */
 export const MAX_IMPORT_ROWS = 5000;
 export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+/**
+ * What an xlsx import may unpack to, its cell styles at most MAX_XLSX_STYLES_BYTES of it. The
+ * request's own process reads it and holds its shared strings: a 300 KB file of 300 MiB of
+ * them filled the API's heap and ended the process. 5,000 rows of every column unpack to a
+ * few MiB.
+ */
+export const MAX_IMPORT_UNPACKED_BYTES = 16 * 1024 * 1024;
 export const IMPORT_COLUMNS = [
   "external_ref",
   "name",
@@ -57,19 +64,17 @@ export async function readImportFile(
         to: MAX_IMPORT_ROWS + 2,
       });
     } else {
-      const ExcelJS = await loadExcel();
-      const workbook = new ExcelJS.Workbook();
-      await workbook.xlsx.load(content as unknown as ArrayBuffer);
-      const sheet = workbook.worksheets[0];
       table = [];
-      sheet?.eachRow({ includeEmpty: false }, (row) => {
-        if (table.length > MAX_IMPORT_ROWS + 1) return;
-        const values = (row.values as unknown[]).slice(1);
-        table.push(values.map((v) => (v === null || v === undefined ? null : cellText(v))));
-      });
+      for await (const values of firstSheetRows(content, MAX_IMPORT_UNPACKED_BYTES)) {
+        table.push(values);
+        if (table.length > MAX_IMPORT_ROWS + 1) break;
+      }
     }
   } catch (error) {
-    if (error instanceof DomainError) throw error;
+    if (error instanceof DomainError && error.code === "file_too_large") {
+      throw new MembersError("import_too_large", error.message);
+    }
+    if (error instanceof DomainError && error.code !== "invalid_file") throw error;
     throw new MembersError("import_invalid", `The file is not a readable ${format} file`);
   }
   const [header, ...rows] = table;

@@ -11,7 +11,9 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { memberAuth } from "../../../test/helpers/vouchers.js";
+import { inflatingXlsx } from "../../../test/helpers/zip.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
+import { MAX_IMPORT_BYTES } from "./import-members.js";
 import { changeMemberTier, loadMemberFactsAndTiers, memberFactsFromRows, memberFactsReads } from "./index.js";
 
 let t: TestApp;
@@ -466,6 +468,18 @@ describe("import", () => {
     expect(body.created).toBe(2);
     const one = json<Body>(await call("GET", `/v1/members/${body.member_ids[0]}`));
     expect(one).toMatchObject({ name: "Imp One", tier: "gold", tags: ["coffee"], birthday: "12-24" });
+  });
+
+  it("refuses an xlsx that unpacks past 16 MiB, without reading it whole", async () => {
+    // Its headers state its true sizes. Read whole, 300 KB of such a file (300 MiB of shared
+    // strings) filled the API's heap and ended the process.
+    const bomb = await inflatingXlsx(["name"], 20 * 1024 * 1024, 0, (size) => size);
+    expect(bomb.length).toBeLessThan(MAX_IMPORT_BYTES);
+    const r = await call("POST", "/v1/members/import", {
+      format: "xlsx",
+      content_base64: bomb.toString("base64"),
+    });
+    expect(expectProblem(r, 400, "import_too_large").detail).toContain("unpacks to more than 16 MiB");
   });
 
   it("reads a rich-text cell as its text", async () => {

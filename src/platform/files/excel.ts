@@ -133,11 +133,11 @@ const ZIP64_END_OF_DIRECTORY = 0x06064b50;
  * the directory at the archive's end, not by a pass over the archive in stored order: the
  * streaming pass exceljs's own reader makes loses entries now and then (it has read an
  * archive without its `xl/workbook.xml` and failed on "reading 'sheets'"), and so would any
- * check made through it. The upload is held in memory while it is read; uploads are at most
+ * check made through it. A file is held in memory while it is read; uploads are at most
  * MAX_UPLOAD_BYTES.
  */
-async function openXlsx(file: string): Promise<Map<string, ZipPart>> {
-  const bytes = await readFile(file);
+async function openXlsx(source: string | Buffer): Promise<Map<string, ZipPart>> {
+  const bytes = typeof source === "string" ? await readFile(source) : source;
   const count = declaredPartCount(bytes);
   if (count === undefined) throw new DomainError("invalid_file", NOT_A_WORKBOOK);
   if (count > MAX_XLSX_PARTS) {
@@ -196,21 +196,22 @@ function firstSheetPath(reader: WorkbookReaderParts, parts: Map<string, ZipPart>
 }
 
 /**
- * The first sheet's rows of an xlsx, each as its cells' text (`cellText`), blank rows left out,
+ * The first sheet's rows of an xlsx (a file, or its bytes), each as its cells' text (`cellText`), blank rows left out,
  * read one by one. The parts the sheet needs (the workbook and its relations, the shared
  * strings, the cell styles) are read first, each through exceljs's own parser, then the sheet
  * as a stream; all of it within `maxBytes` unpacked. Nothing is written to disk, and a reader
  * stopped early leaves nothing open.
  */
-export async function* firstSheetRows(file: string, maxBytes: number): AsyncGenerator<string[]> {
-  const parts = await openXlsx(file);
+export async function* firstSheetRows(source: string | Buffer, maxBytes: number): AsyncGenerator<string[]> {
+  const parts = await openXlsx(source);
   const budget: UnpackBudget = { maxBytes, unpacked: 0 };
   const part = (path: string) => {
     const found = parts.get(path);
     return found && Readable.from(unpacked(found, budget), { objectMode: false });
   };
   const ExcelJS = await loadExcel();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
+  // The reader is given each part as a stream of its own; what it is built with is never read.
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
     sharedStrings: "cache",
     hyperlinks: "ignore",
     // Without its style a date cell is a bare serial number (32947 for 1990-03-15).
