@@ -29,7 +29,23 @@ function sniff(bytes: Buffer): ImageMediaType | null {
  * has any is refused rather than rewritten, so what is stored is exactly what was checked.
  */
 const SVG_ACTIVE =
-  /<\s*(script|foreignObject|iframe|embed|object|audio|video|image|use|set)\b|<\s*animate[^>]*\battributeName\s*=\s*["']?\s*(xlink:)?href|\son[a-z]+\s*=|javascript:|data:text\/html|<!ENTITY|<!DOCTYPE|\b(xlink:)?href\s*=\s*["']\s*(?!#)/i;
+  /<\s*(script|foreignObject|iframe|embed|object|audio|video|image|use|set)\b|\son[a-z]+\s*=|javascript:|data:text\/html|<!ENTITY|<!DOCTYPE|\b(xlink:)?href\s*=\s*["']\s*(?!#)/i;
+
+/**
+ * An `<animate>` tag, up to its `>`, and one that animates a link. They are two patterns, each
+ * tag found once and then tested: as one pattern (`<\s*animate[^>]*\battributeName…`), every
+ * `<animate` without a `>` after it was scanned to the end of the text again, and 2 MiB of
+ * them, which a member may upload as a student ID photo, held the process for some twenty
+ * minutes (144 KB of them took 5.8 s).
+ */
+const ANIMATE_TAG = /<\s*animate[^>]*/gi;
+const ANIMATES_LINK = /\battributeName\s*=\s*["']?\s*(xlink:)?href/i;
+
+function isActiveSvg(text: string): boolean {
+  if (SVG_ACTIVE.test(text)) return true;
+  for (const [tag] of text.matchAll(ANIMATE_TAG)) if (ANIMATES_LINK.test(tag)) return true;
+  return false;
+}
 
 /**
  * The text with its numeric character references written out, so that a script URL spelled
@@ -70,7 +86,7 @@ export function checkImage(
       throw new DomainError(invalidCode, `An SVG ${what} is UTF-8 text`);
     }
     if (!/<svg[\s>]/i.test(text)) throw new DomainError(invalidCode, "The file is not an SVG image");
-    if (SVG_ACTIVE.test(text) || SVG_ACTIVE.test(withCharacterReferencesDecoded(text))) {
+    if (isActiveSvg(text) || isActiveSvg(withCharacterReferencesDecoded(text))) {
       throw new DomainError(
         invalidCode,
         "The SVG carries active content (scripts, event handlers, external links, embedded documents or entities)",
