@@ -403,6 +403,29 @@ describe("imports", () => {
     expect(stored).toEqual({ name: "杭州区域", kind: "distributor" });
   });
 
+  it("fails an xlsx whose sheet is damaged part of the way through as no readable workbook", async () => {
+    // The second row's text holds a bare "<": the sheet's XML breaks there, after the header.
+    const damaged = await inlineStringXlsx(
+      [
+        {
+          name: "units",
+          rows: [
+            ["code", "name", "kind"],
+            ["BR", "broken <name", "store"],
+          ],
+        },
+      ],
+      [0],
+    );
+    const done = await importFile("xlsx", damaged);
+    expect(done).toMatchObject({
+      status: "failed",
+      rows_done: 0,
+      error_code: "invalid_file",
+      error: "The file is not a readable xlsx workbook",
+    });
+  });
+
   it("reads the same rows from an exceljs workbook however often it is read", async () => {
     // exceljs's own streaming reader lost the last part of such an archive, the workbook, now
     // and then (a few reads in a thousand on a busy machine) and failed on "reading 'sheets'".

@@ -240,11 +240,17 @@ export async function* firstSheetRows(source: string | Buffer, maxBytes: number)
   // The reader names the sheet from the workbook's model, which a workbook without one lacks.
   reader.model ??= { sheets: [] };
   const sheetNo = /(\d+)\.xml$/.exec(sheetPath)?.[1] ?? "1";
-  for (const { value: sheet } of reader._parseWorksheet(part(sheetPath)!, sheetNo)) {
-    for await (const row of sheet) {
-      const values = (row.values as unknown[]).slice(1).map(cellText);
-      if (values.every((v) => v.trim() === "")) continue;
-      yield values;
+  try {
+    for (const { value: sheet } of reader._parseWorksheet(part(sheetPath)!, sheetNo)) {
+      for await (const row of sheet) {
+        const values = (row.values as unknown[]).slice(1).map(cellText);
+        if (values.every((v) => v.trim() === "")) continue;
+        yield values;
+      }
     }
+  } catch (error) {
+    // The sheet's XML is parsed as it is read: a damaged one fails part of the way through.
+    if (error instanceof DomainError) throw error;
+    throw new DomainError("invalid_file", NOT_A_WORKBOOK);
   }
 }
