@@ -1385,7 +1385,7 @@ export interface paths {
         put?: never;
         /**
          * Import new members from an xlsx or CSV file (at most 5000 rows): all or none
-         * @description Header row columns: external_ref, name, phone, email, birthday, card_plan, tier, card_number, student, groups, tags (name required; groups and tags separated by commas). A bad row refuses the whole import, listing each bad row. The file is at most 5 MiB; an xlsx must unpack to at most 16 MiB (import_too_large), and its first tab is read.
+         * @description Header row columns: external_ref, name, phone, email, birthday, card_plan, tier, card_number, student, groups, tags (name required; groups and tags separated by commas). A bad row refuses the whole import, listing each bad row. The file is at most 5 MiB; an xlsx must unpack to at most 16 MiB (import_too_large); a row reaches at most 64 cells across (import_invalid). An xlsx's first tab is read.
          */
         post: operations["postMembersImport"];
         delete?: never;

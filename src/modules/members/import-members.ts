@@ -30,6 +30,12 @@ export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
  * few MiB.
  */
 export const MAX_IMPORT_UNPACKED_BYTES = 16 * 1024 * 1024;
+/**
+ * Cells a row may reach across. The import has fewer columns than this; a row far wider (a
+ * line of commas, a cell in a sheet's last column) would be built whole, some 16,000 cells a
+ * row, and 5,000 such rows ended the API's process.
+ */
+export const MAX_IMPORT_ROW_CELLS = 64;
 export const IMPORT_COLUMNS = [
   "external_ref",
   "name",
@@ -62,10 +68,19 @@ export async function readImportFile(
         skip_empty_lines: true,
         relax_column_count: true,
         to: MAX_IMPORT_ROWS + 2,
+        cast: (value, context) => {
+          if (context.index >= MAX_IMPORT_ROW_CELLS) {
+            throw new MembersError(
+              "import_invalid",
+              `Line ${context.lines} has more than ${MAX_IMPORT_ROW_CELLS} columns`,
+            );
+          }
+          return value;
+        },
       });
     } else {
       table = [];
-      for await (const values of firstSheetRows(content, MAX_IMPORT_UNPACKED_BYTES)) {
+      for await (const values of firstSheetRows(content, MAX_IMPORT_UNPACKED_BYTES, MAX_IMPORT_ROW_CELLS)) {
         table.push(values);
         if (table.length > MAX_IMPORT_ROWS + 1) break;
       }
@@ -74,7 +89,10 @@ export async function readImportFile(
     if (error instanceof DomainError && error.code === "file_too_large") {
       throw new MembersError("import_too_large", error.message);
     }
-    if (error instanceof DomainError && error.code !== "invalid_file") throw error;
+    if (error instanceof DomainError && error.code === "invalid_file") {
+      throw new MembersError("import_invalid", error.message);
+    }
+    if (error instanceof DomainError) throw error;
     throw new MembersError("import_invalid", `The file is not a readable ${format} file`);
   }
   const [header, ...rows] = table;

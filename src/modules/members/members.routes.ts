@@ -8,6 +8,7 @@ import { createMember } from "./create-member.js";
 import {
   importMembers,
   MAX_IMPORT_BYTES,
+  MAX_IMPORT_ROW_CELLS,
   MAX_IMPORT_ROWS,
   MAX_IMPORT_UNPACKED_BYTES,
   readImportFile,
@@ -335,7 +336,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       summary: `Import new members from an xlsx or CSV file (at most ${MAX_IMPORT_ROWS} rows): all or none`,
       description:
         `Header row columns: ${IMPORT_HEADER} (name required; groups and tags separated by commas). A bad row refuses the whole import, listing each bad row. ` +
-        `The file is at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; an xlsx must unpack to at most ${MAX_IMPORT_UNPACKED_BYTES / 1024 / 1024} MiB (import_too_large), and its first tab is read.`,
+        `The file is at most ${MAX_IMPORT_BYTES / 1024 / 1024} MiB; an xlsx must unpack to at most ${MAX_IMPORT_UNPACKED_BYTES / 1024 / 1024} MiB (import_too_large); a row reaches at most ${MAX_IMPORT_ROW_CELLS} cells across (import_invalid). An xlsx's first tab is read.`,
       body: ImportBody,
       response: { 201: ImportAnswer, ...errorResponses(409, 422) },
     },

@@ -482,6 +482,37 @@ describe("import", () => {
     expect(expectProblem(r, 400, "import_too_large").detail).toContain("unpacks to more than 16 MiB");
   });
 
+  it("refuses a row that reaches past 64 columns, in CSV and xlsx, before building it", async () => {
+    // Built whole, 5,000 rows each with a cell in the sheet's last column (XFD) ended the API's
+    // process; a 5 MiB line of commas held it for 1.5 s and 130 MB.
+    const commas = `name,phone\nWide${",".repeat(5 * 1024 * 1024 - 30)}\n`;
+    const csv = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(commas).toString("base64"),
+    });
+    expect(expectProblem(csv, 400, "import_invalid").detail).toBe("Line 2 has more than 64 columns");
+
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet("members");
+    sheet.addRow(["name", "external_ref"]);
+    sheet.addRow(["Far", "imp-far"]);
+    sheet.getCell("XFD2").value = "x";
+    const content = Buffer.from(await wb.xlsx.writeBuffer()).toString("base64");
+    const xlsx = await call("POST", "/v1/members/import", { format: "xlsx", content_base64: content });
+    expect(expectProblem(xlsx, 400, "import_invalid").detail).toBe("Row 2 has a cell past column 64");
+    const found = json<{ data: unknown[] }>(await call("GET", "/v1/members?q=imp-far")).data;
+    expect(found).toHaveLength(0);
+
+    // Sixty-four cells, the last of them empty as a spreadsheet pads a line, are a row.
+    const padded = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(
+        `name,external_ref${",".repeat(62)}\nPadded,imp-padded${",".repeat(62)}\n`,
+      ).toString("base64"),
+    });
+    expect(padded.statusCode, padded.body).toBe(201);
+  });
+
   it("reads a rich-text cell as its text", async () => {
     const wb = new ExcelJS.Workbook();
     const sheet = wb.addWorksheet("members");

@@ -63,6 +63,8 @@ export const MAX_XLSX_STYLES_BYTES = 4 * 1024 * 1024;
  * but records would declare some 400,000 of them.
  */
 export const MAX_XLSX_PARTS = 10_000;
+/** A sheet's columns, A to XFD, as Excel has them. */
+export const MAX_XLSX_COLUMNS = 16_384;
 const STYLES_PART = "xl/styles.xml";
 const NOT_A_WORKBOOK = "The file is not a readable xlsx workbook";
 
@@ -177,7 +179,7 @@ interface WorkbookReaderParts {
   _parseWorksheet(
     part: Readable,
     sheetNo: string,
-  ): Iterable<{ eventType: string; value: AsyncIterable<{ values: unknown }> }>;
+  ): Iterable<{ eventType: string; value: AsyncIterable<{ values: unknown; number: number }> }>;
 }
 
 /** The path of the workbook's first sheet, in the workbook's order; else the lowest-numbered. */
@@ -197,12 +199,16 @@ function firstSheetPath(reader: WorkbookReaderParts, parts: Map<string, ZipPart>
 
 /**
  * The first sheet's rows of an xlsx (a file, or its bytes), each as its cells' text (`cellText`), blank rows left out,
- * read one by one. The parts the sheet needs (the workbook and its relations, the shared
+ * read one by one; a row with a cell past `maxColumns` is refused. The parts the sheet needs (the workbook and its relations, the shared
  * strings, the cell styles) are read first, each through exceljs's own parser, then the sheet
  * as a stream; all of it within `maxBytes` unpacked. Nothing is written to disk, and a reader
  * stopped early leaves nothing open.
  */
-export async function* firstSheetRows(source: string | Buffer, maxBytes: number): AsyncGenerator<string[]> {
+export async function* firstSheetRows(
+  source: string | Buffer,
+  maxBytes: number,
+  maxColumns = MAX_XLSX_COLUMNS,
+): AsyncGenerator<string[]> {
   const parts = await openXlsx(source);
   const budget: UnpackBudget = { maxBytes, unpacked: 0 };
   const part = (path: string) => {
@@ -243,7 +249,15 @@ export async function* firstSheetRows(source: string | Buffer, maxBytes: number)
   try {
     for (const { value: sheet } of reader._parseWorksheet(part(sheetPath)!, sheetNo)) {
       for await (const row of sheet) {
-        const values = (row.values as unknown[]).slice(1).map(cellText);
+        // Sparse, from column 1: a row of two cells, one of them in the last column, is as
+        // long as the sheet is wide, and is measured before a row of its width is built.
+        const cells = row.values as unknown[];
+        if (cells.length - 1 > maxColumns) {
+          throw new DomainError("invalid_file", `Row ${row.number} has a cell past column ${maxColumns}`);
+        }
+        const values = Array.from({ length: Math.max(cells.length - 1, 0) }, (_, i) =>
+          cellText(cells[i + 1]),
+        );
         if (values.every((v) => v.trim() === "")) continue;
         yield values;
       }
