@@ -75,6 +75,24 @@ const MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 const RELS = 'xmlns="http://schemas.openxmlformats.org/package/2006/relationships"';
 const REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
+/** What every workbook's package holds: its content types and where its workbook is. */
+const PACKAGE_PARTS: ZipPart[] = [
+  {
+    name: "[Content_Types].xml",
+    content: () => [
+      `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+        `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+        `<Default Extension="xml" ContentType="application/xml"/></Types>`,
+    ],
+  },
+  {
+    name: "_rels/.rels",
+    content: () => [
+      `${XML}<Relationships ${RELS}><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+    ],
+  },
+];
+
 /**
  * A one-sheet xlsx whose only row is `header`, as shared strings, and whose shared strings
  * then go on with `padding` bytes of one repeated letter: a few hundred kilobytes that
@@ -102,20 +120,7 @@ export async function inflatingXlsx(
   const block = `<si><t>${"x".repeat(1024 * 1024)}</t></si>`;
   return zip(
     [
-      {
-        name: "[Content_Types].xml",
-        content: () => [
-          `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-            `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
-            `<Default Extension="xml" ContentType="application/xml"/></Types>`,
-        ],
-      },
-      {
-        name: "_rels/.rels",
-        content: () => [
-          `${XML}<Relationships ${RELS}><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
-        ],
-      },
+      ...PACKAGE_PARTS,
       {
         name: "xl/workbook.xml",
         content: () => [
@@ -170,20 +175,7 @@ export async function inlineStringXlsx(
       )
       .join("")}</sheetData></worksheet>`;
   return zip([
-    {
-      name: "[Content_Types].xml",
-      content: () => [
-        `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-          `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
-          `<Default Extension="xml" ContentType="application/xml"/></Types>`,
-      ],
-    },
-    {
-      name: "_rels/.rels",
-      content: () => [
-        `${XML}<Relationships ${RELS}><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
-      ],
-    },
+    ...PACKAGE_PARTS,
     ...sheets.map((sheet, i) => ({
       name: `xl/worksheets/sheet${i + 1}.xml`,
       content: () => [sheetXml(sheet.rows)],
