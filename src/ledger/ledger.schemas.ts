@@ -24,6 +24,7 @@ import {
 
 export const TAGS = ["ledger"];
 export const ClientId = Type.String({
+  maxLength: 64,
   pattern: "^[A-Za-z0-9_-]{1,64}$",
   description: "Client-chosen id: makes the call idempotent",
 });
@@ -121,7 +122,9 @@ export const TransferFields = {
   credit_account_id: IdParam,
   amount: Amount,
   asset: Type.Optional(AssetCode),
-  code: Type.Optional(Type.String({ pattern: "^[a-z][a-z0-9_.]{0,63}$", examples: ["topup"] })),
+  code: Type.Optional(
+    Type.String({ maxLength: 64, pattern: "^[a-z][a-z0-9_.]{0,63}$", examples: ["topup"] }),
+  ),
   reference_module: Type.Optional(Nullable(Short)),
   reference_id: Type.Optional(Nullable(Short)),
   memo: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
@@ -155,7 +158,7 @@ export const BatchResult = Type.Object({
 export const ResolveBody = Obj({
   id: Type.Optional(ClientId),
   amount: Type.Optional(Amount),
-  code: Type.Optional(Type.String({ pattern: "^[a-z][a-z0-9_.]{0,63}$" })),
+  code: Type.Optional(Type.String({ maxLength: 64, pattern: "^[a-z][a-z0-9_.]{0,63}$" })),
   memo: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
   metadata: Type.Optional(Nullable(Metadata)),
 });
@@ -243,7 +246,7 @@ export const AssetBody = Obj({
 export const AccountBody = Obj({
   id: Type.Optional(ClientId),
   asset: AssetCode,
-  kind: Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$", examples: ["member_principal"] }),
+  kind: Type.String({ maxLength: 64, pattern: "^[a-z][a-z0-9_]{0,63}$", examples: ["member_principal"] }),
   owner_module: Type.Optional(Nullable(Short)),
   owner_id: Type.Optional(Nullable(Short)),
   debits_must_not_exceed_credits: Type.Optional(Type.Boolean()),

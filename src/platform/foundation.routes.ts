@@ -158,7 +158,9 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
             timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-            default_currency: Type.Optional(Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$" })),
+            default_currency: Type.Optional(
+              Type.String({ maxLength: 16, pattern: "^[A-Z][A-Z0-9_]{1,15}$" }),
+            ),
             locale: Type.Optional(StringEnum(LOCALES)),
           },
           { minProperties: 1 },

@@ -14,17 +14,30 @@ export const Amount = Type.Integer({
   examples: [12345],
 });
 
-export const AssetCode = Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$", examples: ["CNY"] });
+export const AssetCode = Type.String({ maxLength: 16, pattern: "^[A-Z][A-Z0-9_]{1,15}$", examples: ["CNY"] });
 
 export const Money = Obj({ amount: Amount, asset: AssetCode });
 
 export const Id = (prefix: string) =>
-  Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, examples: [`${prefix}_01jd3m2x4y5z6a7b8c9d0e1f2g`] });
+  Type.String({
+    maxLength: prefix.length + 27,
+    pattern: `^${prefix}_[0-9a-z]{26}$`,
+    examples: [`${prefix}_01jd3m2x4y5z6a7b8c9d0e1f2g`],
+  });
 
 /** Any id-like string: unknown ids answer 404, not 400, so path params stay loose. */
 export const IdParam = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 
-export const Timestamp = Type.String({ format: "date-time", examples: ["2026-11-23T08:00:00.000Z"] });
+/**
+ * An RFC 3339 time. The format alone allows any number of fractional digits: 40 characters
+ * hold nanoseconds and an offset ("2026-11-23T08:00:00.123456789+08:00" is 35).
+ */
+export const MAX_TIMESTAMP_LENGTH = 40;
+export const Timestamp = Type.String({
+  format: "date-time",
+  maxLength: MAX_TIMESTAMP_LENGTH,
+  examples: ["2026-11-23T08:00:00.000Z"],
+});
 
 export const Metadata = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
   description: "Free key-value data, at most 4 KiB as JSON",

@@ -20,7 +20,7 @@ const FailedJob = Type.Object(
   { $id: "FailedJob" },
 );
 
-const JobIdParam = Type.String({ format: "uuid" });
+const JobIdParam = Type.String({ maxLength: 36, format: "uuid" });
 
 /** Admin view of the tenant's background jobs that failed after all their retries. */
 export async function jobsRoutes(app: RouteApp, deps: AppDeps): Promise<void> {

@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { Obj, Timestamp } from "../http/schemas.js";
+import { MAX_TIMESTAMP_LENGTH, Obj, Timestamp } from "../http/schemas.js";
 import type { AdvanceResult } from "./advance-clock.js";
 import type { TestClockState } from "./tenant-clock.js";
 
@@ -18,6 +18,7 @@ export const TestClock = Type.Object(
 export const AdvanceBody = Obj({
   to: Type.String({
     format: "date-time",
+    maxLength: MAX_TIMESTAMP_LENGTH,
     description: "The instant to move to (RFC 3339): not before the clock's now, at most two years after it",
     examples: ["2026-12-01T00:00:00+08:00"],
   }),
@@ -51,6 +52,7 @@ export const SandboxBody = Obj({
   clock_starts_at: Type.Optional(
     Type.String({
       format: "date-time",
+      maxLength: MAX_TIMESTAMP_LENGTH,
       description:
         "Where the test clock starts, frozen (default: now): from 2000-01-01T00:00:00Z to 100 years after now, else 400 validation_failed",
     }),
