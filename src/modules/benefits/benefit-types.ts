@@ -1,5 +1,5 @@
 import { type Static, type TSchema, Type } from "typebox";
-import { Obj, StringEnum } from "../../platform/http/schemas.js";
+import { MAX_TIMESTAMP_LENGTH, Obj, StringEnum } from "../../platform/http/schemas.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
 import { AudienceRule as MemberAudienceRule } from "../members/index.js";
 
@@ -41,14 +41,18 @@ export const LIMITS = {
 
 const Code = Type.String({ minLength: 1, maxLength: 64 });
 const CodeList = (max: number) => Type.Array(Code, { maxItems: max, uniqueItems: true });
-const HHMM = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples: ["10:00"] });
+const HHMM = Type.String({
+  maxLength: 5,
+  pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$",
+  examples: ["10:00"],
+});
 /** Prices, thresholds and reductions stay within the bound every amount has (ADR 0006). */
 const MinorAmount = Type.Integer({ minimum: 0, maximum: MAX_AMOUNT });
 const PositiveMinor = Type.Integer({ minimum: 1, maximum: MAX_AMOUNT });
 /** Whole percent off: 20 means the member pays 80%. */
 const DiscountPercent = Type.Integer({ minimum: 1, maximum: 99, description: "20 means pay 80%" });
 /** An exact decimal multiplier: "2" doubles points, "1.5" adds half. */
-const Multiplier = Type.String({ pattern: "^([1-9]|10)(\\.[0-9]{1,2})?$", examples: ["2"] });
+const Multiplier = Type.String({ maxLength: 5, pattern: "^([1-9]|10)(\\.[0-9]{1,2})?$", examples: ["2"] });
 
 /**
  * Who a benefit (or a tier perk) reaches: the members module's audience rule (its evaluator
@@ -162,8 +166,8 @@ export const KIND_CONFIG = {
   multiplier_points: Obj({
     multiplier: Multiplier,
     channels: Type.Optional(Channels),
-    valid_from: Type.Optional(Type.String({ format: "date-time" })),
-    valid_until: Type.Optional(Type.String({ format: "date-time" })),
+    valid_from: Type.Optional(Type.String({ format: "date-time", maxLength: MAX_TIMESTAMP_LENGTH })),
+    valid_until: Type.Optional(Type.String({ format: "date-time", maxLength: MAX_TIMESTAMP_LENGTH })),
     schedule: Type.Optional(Schedule),
   }),
   card_extension: Obj({

@@ -28,7 +28,9 @@ import { type BenefitRow, benefitQuery, benefitsQuery, requireBenefit } from "./
 import { createBenefit } from "./create-benefit.js";
 import { setBenefitStatus, updateBenefit } from "./update-benefit.js";
 
+/** Each kind's own schema (KIND_CONFIG) closes the object; the largest has 7 fields. */
 const Config = Type.Record(Type.String(), Type.Unknown(), {
+  maxProperties: 20,
   description:
     "The kind's own fields (see docs/checkout-stacking.md): e.g. member_discount {discount_percent: 20} means the member pays 80%",
 });

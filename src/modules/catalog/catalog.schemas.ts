@@ -195,7 +195,7 @@ const Body = Type.String({
   maxLength: 65_536,
   description: "Markdown, at most 64 KiB of UTF-8",
 });
-const Locale = Type.String({ pattern: "^[a-z]{2}(-[A-Z]{2})?$", examples: ["zh-CN"] });
+const Locale = Type.String({ maxLength: 5, pattern: "^[a-z]{2}(-[A-Z]{2})?$", examples: ["zh-CN"] });
 
 export const AgreementBody = Obj(
   { type: StringEnum(AGREEMENT_TYPES), title: Title, body: Body, locale: Locale },

@@ -10,7 +10,11 @@ export const MAX_LINE_QUANTITY = 100;
 export const MAX_VOUCHERS_PER_GRANT = 100;
 
 const CatalogId = (prefix: string) =>
-  Type.String({ pattern: `^${prefix}_[0-9a-z]{26}$`, examples: [`${prefix}_01jd3m2x4y5z6a7b8c9d0e1f2g`] });
+  Type.String({
+    maxLength: prefix.length + 27,
+    pattern: `^${prefix}_[0-9a-z]{26}$`,
+    examples: [`${prefix}_01jd3m2x4y5z6a7b8c9d0e1f2g`],
+  });
 
 /**
  * "Gift: No Gift / Voucher / Voucher Package" (also "Coupon / Coupon Package"): what a plan

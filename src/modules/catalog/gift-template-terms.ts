@@ -18,8 +18,8 @@ export const TemplateTerms = {
     [
       Obj({
         kind: Type.Literal("fixed"),
-        valid_from: Type.String({ format: "date" }),
-        valid_until: Type.String({ format: "date" }),
+        valid_from: Type.String({ maxLength: 10, format: "date" }),
+        valid_until: Type.String({ maxLength: 10, format: "date" }),
       }),
       Obj({ kind: Type.Literal("relative"), valid_days: Type.Integer({ minimum: 1, maximum: 3650 }) }),
     ],

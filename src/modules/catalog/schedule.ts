@@ -9,8 +9,12 @@ import { type LocalMoment, localMoment, Schedule, scheduleMatches } from "../ben
  * window / a window per date) plus `daily` with all day or one window ("custom time").
  * Every rule runs in the tenant's time zone.
  */
-const HHMM = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples: ["10:00"] });
-const LocalDate = Type.String({ format: "date", examples: ["2025-10-01"] });
+const HHMM = Type.String({
+  maxLength: 5,
+  pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$",
+  examples: ["10:00"],
+});
+const LocalDate = Type.String({ maxLength: 10, format: "date", examples: ["2025-10-01"] });
 
 export const DailySchedule = Obj({
   frequency: Type.Literal("daily"),

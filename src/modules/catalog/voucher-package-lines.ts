@@ -7,7 +7,7 @@ import { MAX_LINE_QUANTITY, MAX_PACKAGE_LINES, MAX_VOUCHERS_PER_GRANT } from "./
 
 export const PackageLines = Type.Array(
   Obj({
-    template_id: Type.String({ pattern: "^gvt_[0-9a-z]{26}$" }),
+    template_id: Type.String({ maxLength: 30, pattern: "^gvt_[0-9a-z]{26}$" }),
     quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
   }),
   {

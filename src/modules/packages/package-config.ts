@@ -53,7 +53,7 @@ const Price = Type.Integer({
   maximum: 100_000_000_000,
   description: "Minor units of the package's currency",
 });
-const LocalDate = Type.String({ format: "date" });
+const LocalDate = Type.String({ maxLength: 10, format: "date" });
 
 export const SalesRule = Obj({
   key: Key,
@@ -129,13 +129,19 @@ export const PackageFields = {
     Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: MAX_TAGS, uniqueItems: true }),
   ),
   description: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 5000 }), Type.Null()])),
-  cover_image_id: Type.Optional(Type.Union([Type.String({ pattern: "^img_[0-9a-z]{26}$" }), Type.Null()])),
+  cover_image_id: Type.Optional(
+    Type.Union([Type.String({ maxLength: 30, pattern: "^img_[0-9a-z]{26}$" }), Type.Null()]),
+  ),
   audience: Type.Optional(AudienceRule),
   availability: Type.Optional(Availability),
   store_scope: Type.Optional(StoreScope),
   channels: Type.Array(StringEnum(CHANNELS), { minItems: 1, maxItems: 2, uniqueItems: true }),
   currency: Type.Optional(
-    Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$", description: "Default: the tenant's balance asset" }),
+    Type.String({
+      maxLength: 16,
+      pattern: "^[A-Z][A-Z0-9_]{1,15}$",
+      description: "Default: the tenant's balance asset",
+    }),
   ),
   refund_restriction: Type.Optional(
     Type.Boolean({
@@ -143,12 +149,14 @@ export const PackageFields = {
     }),
   ),
   purchase_agreement_id: Type.Optional(
-    Type.Union([Type.String({ pattern: "^agr_[0-9a-z]{26}$" }), Type.Null()]),
+    Type.Union([Type.String({ maxLength: 30, pattern: "^agr_[0-9a-z]{26}$" }), Type.Null()]),
   ),
   terms_agreement_id: Type.Optional(
-    Type.Union([Type.String({ pattern: "^agr_[0-9a-z]{26}$" }), Type.Null()]),
+    Type.Union([Type.String({ maxLength: 30, pattern: "^agr_[0-9a-z]{26}$" }), Type.Null()]),
   ),
-  faq_agreement_id: Type.Optional(Type.Union([Type.String({ pattern: "^agr_[0-9a-z]{26}$" }), Type.Null()])),
+  faq_agreement_id: Type.Optional(
+    Type.Union([Type.String({ maxLength: 30, pattern: "^agr_[0-9a-z]{26}$" }), Type.Null()]),
+  ),
   sales_rules: Type.Array(SalesRule, { minItems: 1, maxItems: MAX_SALES_RULES }),
   perks: Type.Optional(Type.Array(Perk, { maxItems: MAX_PERKS })),
 };

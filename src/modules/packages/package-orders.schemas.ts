@@ -353,10 +353,13 @@ export const WebhookReceipt = Type.Object({
 // ---- request bodies and queries ---------------------------------------------------------
 
 const AgreementVersions = Type.Record(
-  Type.String({ pattern: "^agr_[0-9a-z]{26}$" }),
-  Type.Integer({ minimum: 1 }),
+  Type.String({ maxLength: 30, pattern: "^agr_[0-9a-z]{26}$" }),
+  // Versions are PostgreSQL integers (agreement_versions.version).
+  Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
   {
     maxProperties: 3,
+    // A Record's key pattern only picks the keys its value schema checks: others are refused.
+    additionalProperties: false,
     description: "Agreement id → the version shown to the member; a newer current version refuses the sale",
   },
 );
@@ -368,7 +371,7 @@ export const OrderBody = Obj(
     rule_key: Type.String({ minLength: 1, maxLength: 32 }),
     channel: StringEnum(CHANNELS),
     store_id: Type.Optional(Type.Union([IdParam, Type.Null()])),
-    currency: Type.Optional(Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$" })),
+    currency: Type.Optional(Type.String({ maxLength: 16, pattern: "^[A-Z][A-Z0-9_]{1,15}$" })),
     payment_method: StringEnum(PAYMENT_METHODS),
     agreement_versions: Type.Optional(AgreementVersions),
     payment_scene: Type.Optional(PaymentSceneField),

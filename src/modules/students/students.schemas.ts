@@ -14,7 +14,7 @@ import {
 const Int = Type.Integer();
 const NullableString = Type.Union([Type.String(), Type.Null()]);
 const NullableTime = Type.Union([Timestamp, Type.Null()]);
-const LocalDate = Type.String({ format: "date", examples: ["2028-06-30"] });
+const LocalDate = Type.String({ maxLength: 10, format: "date", examples: ["2028-06-30"] });
 const Code = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.-]+$" });
 
 /** Limits: page body 20,000 characters, 9 page images, 20 linked packages. */
