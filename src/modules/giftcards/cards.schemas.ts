@@ -22,8 +22,12 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => T
 const Str = Type.String();
 const Int = Type.Integer();
 
-export const CardNumber = Type.String({ pattern: CARD_NUMBER_PATTERN, examples: ["6035790012345678"] });
-export const Pin = Type.String({ pattern: PIN_PATTERN, examples: ["48213907"] });
+export const CardNumber = Type.String({
+  maxLength: 19,
+  pattern: CARD_NUMBER_PATTERN,
+  examples: ["6035790012345678"],
+});
+export const Pin = Type.String({ maxLength: 12, pattern: PIN_PATTERN, examples: ["48213907"] });
 export const PositiveAmount = Type.Integer({ minimum: 1, maximum: MAX_CARD_AMOUNT, examples: [5000] });
 export const Reason = Type.String({ minLength: 1, maxLength: 500 });
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
@@ -206,13 +210,15 @@ export function serializeActivity(row: ActivityListRow) {
 
 export const BuyerInput = Obj({
   name: Type.Optional(Text(100)),
-  phone: Type.Optional(Type.String({ pattern: "^\\+?[0-9 -]{5,20}$", examples: ["13800138000"] })),
+  phone: Type.Optional(
+    Type.String({ maxLength: 21, pattern: "^\\+?[0-9 -]{5,20}$", examples: ["13800138000"] }),
+  ),
   email: Type.Optional(Type.String({ format: "email", maxLength: 254 })),
 });
 
 export const RecipientInput = Obj({
   name: Type.Optional(Text(100)),
-  phone: Type.Optional(Type.String({ pattern: "^\\+?[0-9 -]{5,20}$" })),
+  phone: Type.Optional(Type.String({ maxLength: 21, pattern: "^\\+?[0-9 -]{5,20}$" })),
   message: Type.Optional(Text(500)),
 });
 
@@ -224,10 +230,17 @@ export const PaymentInput = Obj({
   member_id: Type.Optional(IdParam),
 });
 
-export const AgreementVersions = Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Int, {
-  description: "Agreement id → the version the buyer was shown",
-  maxProperties: 10,
-});
+export const AgreementVersions = Type.Record(
+  Type.String({ maxLength: 64, pattern: "^[A-Za-z0-9_-]{1,64}$" }),
+  // Versions are PostgreSQL integers (agreement_versions.version).
+  Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+  {
+    description: "Agreement id → the version the buyer was shown",
+    maxProperties: 10,
+    // A Record's key pattern only picks the keys its value schema checks: others are refused.
+    additionalProperties: false,
+  },
+);
 
 export const ReferenceInput = Obj({
   module: Type.String({ minLength: 1, maxLength: 32, pattern: "^[a-z_]+$" }),

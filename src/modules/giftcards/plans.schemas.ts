@@ -57,7 +57,11 @@ export const ValidityInput = Type.Union(
     }),
     Obj({
       kind: Type.Literal("fixed"),
-      until: Type.String({ format: "date", description: "Last valid day (inclusive), tenant's time zone" }),
+      until: Type.String({
+        maxLength: 10,
+        format: "date",
+        description: "Last valid day (inclusive), tenant's time zone",
+      }),
     }),
     Obj({ kind: Type.Literal("none") }),
   ],
