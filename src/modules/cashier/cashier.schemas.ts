@@ -35,7 +35,11 @@ export const CreateOrderBody = Obj(
     items: Type.Array(Item, { minItems: 1, maxItems: MAX_ITEMS }),
     total: Amount,
     currency: Type.Optional(
-      Type.String({ pattern: "^[A-Z][A-Z0-9_]{1,15}$", description: "Default: the balance asset" }),
+      Type.String({
+        maxLength: 16,
+        pattern: "^[A-Z][A-Z0-9_]{1,15}$",
+        description: "Default: the balance asset",
+      }),
     ),
     merchant_order_ref: Type.String({
       minLength: 1,

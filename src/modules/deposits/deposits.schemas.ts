@@ -25,7 +25,7 @@ export const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 export const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
 export const Email = Type.String({ format: "email", maxLength: 254 });
-export const Phone = Type.String({ pattern: "^\\+?[0-9]{6,20}$", examples: ["13800138000"] });
+export const Phone = Type.String({ maxLength: 21, pattern: "^\\+?[0-9]{6,20}$", examples: ["13800138000"] });
 export const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
 export const NonNegative = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 export const AccountParams = Obj({ id: IdParam });
@@ -331,7 +331,7 @@ const BankAccountFields = {
   company_name: Text(200),
   bank_name: Text(200),
   branch: Text(200),
-  account_number: Type.String({ pattern: "^[0-9 -]{4,40}$" }),
+  account_number: Type.String({ maxLength: 40, pattern: "^[0-9 -]{4,40}$" }),
 };
 
 export const SettingsPatch = Obj(

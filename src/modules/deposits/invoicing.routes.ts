@@ -117,10 +117,10 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         params: AccountParams,
         body: Obj({
           company_address: Type.Optional(Text(300)),
-          company_phone: Type.Optional(Type.String({ pattern: "^[0-9+() -]{5,30}$" })),
+          company_phone: Type.Optional(Type.String({ maxLength: 30, pattern: "^[0-9+() -]{5,30}$" })),
           bank_name: Type.Optional(Text(200)),
-          bank_account: Type.Optional(Type.String({ pattern: "^[0-9 -]{4,40}$" })),
-          tax_id: Type.Optional(Type.String({ pattern: "^[0-9A-Z]{15,20}$" })),
+          bank_account: Type.Optional(Type.String({ maxLength: 40, pattern: "^[0-9 -]{4,40}$" })),
+          tax_id: Type.Optional(Type.String({ maxLength: 20, pattern: "^[0-9A-Z]{15,20}$" })),
         }),
         response: { 200: Profile, ...errorResponses(422) },
       },
@@ -215,7 +215,7 @@ export async function invoiceRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         params: AccountParams,
         body: Obj({
           recipient: Text(100),
-          phone: Type.String({ pattern: "^[0-9+() -]{5,30}$" }),
+          phone: Type.String({ maxLength: 30, pattern: "^[0-9+() -]{5,30}$" }),
           address: Text(300),
         }),
         response: { 201: Address, ...errorResponses(422) },

@@ -59,7 +59,7 @@ export const Session = Type.Object(
   { $id: "MemberCenterSession" },
 );
 
-const HexColor = Type.String({ pattern: "^#[0-9a-fA-F]{6}$", examples: ["#c2410c"] });
+const HexColor = Type.String({ maxLength: 7, pattern: "^#[0-9a-fA-F]{6}$", examples: ["#c2410c"] });
 const LogoUrl = Type.String({
   maxLength: 1024,
   // A path starts with one slash: "//host/…" and "/\host/…" are another host to a browser.

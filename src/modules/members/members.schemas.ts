@@ -24,6 +24,7 @@ export const Name = Type.String(FIELD_RULES.name);
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
 export const Birthday = Type.String({
+  maxLength: 10,
   pattern: "^([0-9]{4}-)?[0-9]{2}-[0-9]{2}$",
   description: "MM-DD, or YYYY-MM-DD when the year is known",
   examples: ["03-15", "1990-03-15"],

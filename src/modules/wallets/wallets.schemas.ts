@@ -36,6 +36,7 @@ export const Note = Type.String({ minLength: 1, maxLength: 500 });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 export const ACCOUNTS = ["balance", "points", "referral_points"] as const;
 export const Ratio = Type.String({
+  maxLength: 14,
   pattern: "^[0-9]{1,9}(\\.[0-9]{1,4})?$",
   description: 'Points per one major unit of the balance asset, an exact decimal ("100": 100 points = 1.00)',
   examples: ["100"],
