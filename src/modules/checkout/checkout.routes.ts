@@ -12,6 +12,7 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { requestFingerprint } from "../../platform/idempotency/idempotency.js";
+import { MAX_AMOUNT } from "../../shared/money.js";
 import { benefitQuery, CHANNELS, requireBenefit } from "../benefits/index.js";
 import { MAX_CARDS_PER_ORDER } from "../giftcards/index.js";
 import {
@@ -253,7 +254,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       body: Obj({
         ...cart,
         client_order_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),
-        expected_total: Type.Optional(Type.Integer({ minimum: 0 })),
+        expected_total: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_AMOUNT })),
         rest_paid: Type.Optional(
           StringEnum(["offline", "online"] as const, {
             description:

@@ -307,7 +307,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
                 Type.Array(
                   Obj({
                     sku: Type.String({ minLength: 1, maxLength: 64 }),
-                    amount: Type.Integer({ minimum: 0 }),
+                    amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
                   }),
                   { maxItems: 100 },
                 ),

@@ -27,7 +27,7 @@ import {
 } from "./vouchers.repository.js";
 
 export const ProductCode = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" });
-export const DateOnly = Type.String({ format: "date", examples: ["2026-12-31"] });
+export const DateOnly = Type.String({ maxLength: 10, format: "date", examples: ["2026-12-31"] });
 export const NonNegativeAmount = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 export const ValidityIn = Obj(
@@ -455,7 +455,7 @@ export const RefundBody = Obj({
   lines: Type.Optional(
     Type.Array(
       Obj({
-        line_index: Type.Integer({ minimum: 0 }),
+        line_index: Type.Integer({ minimum: 0, maximum: MAX_BILL_LINES - 1 }),
         amount: Type.Integer({ minimum: 1, maximum: 1e13 }),
       }),
       {
