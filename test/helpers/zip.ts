@@ -157,12 +157,14 @@ export async function inflatingXlsx(
 
 /**
  * An xlsx as programs other than exceljs write one: cells as inline strings (no shared strings,
- * no styles), `sheets[i]` stored as `xl/worksheets/sheet{i+1}.xml` in that order, and the
- * workbook's tabs, which a spreadsheet program shows, in `tabOrder` (indexes into `sheets`).
+ * no styles), `sheets[i]` stored as `xl/worksheets/sheet{i+1}.xml` in that order (or as
+ * `xl/worksheets/{partName(i)}`), and the workbook's tabs, which a spreadsheet program shows,
+ * in `tabOrder` (indexes into `sheets`).
  */
 export async function inlineStringXlsx(
   sheets: { name: string; rows: string[][] }[],
   tabOrder: number[],
+  partName = (i: number) => `sheet${i + 1}.xml`,
 ): Promise<Buffer> {
   const column = (i: number) => String.fromCharCode(65 + i);
   const sheetXml = (rows: string[][]) =>
@@ -177,7 +179,7 @@ export async function inlineStringXlsx(
   return zip([
     ...PACKAGE_PARTS,
     ...sheets.map((sheet, i) => ({
-      name: `xl/worksheets/sheet${i + 1}.xml`,
+      name: `xl/worksheets/${partName(i)}`,
       content: () => [sheetXml(sheet.rows)],
     })),
     {
@@ -186,7 +188,7 @@ export async function inlineStringXlsx(
         `${XML}<Relationships ${RELS}>${sheets
           .map(
             (_, i) =>
-              `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`,
+              `<Relationship Id="rId${i + 1}" Type="${REL}/worksheet" Target="worksheets/${partName(i)}"/>`,
           )
           .join("")}</Relationships>`,
       ],
