@@ -208,11 +208,12 @@ export function sheetNumber(path: string): string {
 }
 
 /**
- * The first sheet's rows of an xlsx (a file, or its bytes), each as its cells' text (`cellText`), blank rows left out,
- * read one by one; a row with a cell past `maxColumns` is refused. The parts the sheet needs (the workbook and its relations, the shared
- * strings, the cell styles) are read first, each through exceljs's own parser, then the sheet
- * as a stream; all of it within `maxBytes` unpacked. Nothing is written to disk, and a reader
- * stopped early leaves nothing open.
+ * The first sheet's rows of an xlsx (a file, or its bytes), each as its cells' text
+ * (`cellText`), blank rows left out, read one by one; a row with a cell past `maxColumns` is
+ * refused. The parts the sheet needs (the workbook and its relations, the shared strings, the
+ * cell styles) are read first, each through exceljs's own parser, then the sheet as a stream;
+ * all of it within `maxBytes` unpacked. Nothing is written to disk, and a reader stopped early
+ * leaves nothing open.
  */
 export async function* firstSheetRows(
   source: string | Buffer,
