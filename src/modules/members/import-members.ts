@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { decodeCsv } from "../../platform/files/csv-encoding.js";
+import { columnsAtMost, decodeCsv } from "../../platform/files/csv-encoding.js";
 import { firstSheetRows } from "../../platform/files/excel.js";
 import { repeatedColumns } from "../../platform/files/import-headers.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../../platform/http/text-guard.js";
@@ -68,15 +68,11 @@ export async function readImportFile(
         skip_empty_lines: true,
         relax_column_count: true,
         to: MAX_IMPORT_ROWS + 2,
-        cast: (value, context) => {
-          if (context.index >= MAX_IMPORT_ROW_CELLS) {
-            throw new MembersError(
-              "import_invalid",
-              `Line ${context.lines} has more than ${MAX_IMPORT_ROW_CELLS} columns`,
-            );
-          }
-          return value;
-        },
+        cast: columnsAtMost(
+          MAX_IMPORT_ROW_CELLS,
+          (line) =>
+            new MembersError("import_invalid", `Line ${line} has more than ${MAX_IMPORT_ROW_CELLS} columns`),
+        ),
       });
     } else {
       table = [];

@@ -1,5 +1,6 @@
 import { createReadStream, type ReadStream } from "node:fs";
 import { type Readable, Transform } from "node:stream";
+import type { CastingContext } from "csv-parse";
 import { DomainError } from "../../shared/errors.js";
 
 /**
@@ -99,4 +100,16 @@ export async function openCsv(file: string): Promise<{ source: ReadStream; reada
     }),
   );
   return { source, readable };
+}
+
+/**
+ * csv-parse's `cast` for a reader that refuses a line reaching past `maxColumns` cells, as
+ * soon as it does: a line of nothing but commas would otherwise become one row of millions of
+ * cells, built in full before the import sees it. `refuse` makes the error, from the line.
+ */
+export function columnsAtMost(maxColumns: number, refuse: (line: number) => Error) {
+  return (value: string, context: CastingContext): string => {
+    if (context.index >= maxColumns) throw refuse(context.lines);
+    return value;
+  };
 }

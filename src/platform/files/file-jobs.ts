@@ -13,7 +13,7 @@ import { DomainError, defineErrors } from "../../shared/errors.js";
 import { newId } from "../../shared/ids.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../http/text-guard.js";
 import type { Notifier } from "../notify/notifier.js";
-import { openCsv } from "./csv-encoding.js";
+import { columnsAtMost, openCsv } from "./csv-encoding.js";
 import { assertXlsxUnpacksWithin, firstSheetRows } from "./excel.js";
 import { csvSink, xlsxSink } from "./file-sinks.js";
 import type { FileFormat, FileJobsTable, ImportMode, RowError } from "./files.schema.js";
@@ -330,14 +330,10 @@ async function* readRows(file: string, format: FileFormat): AsyncGenerator<strin
         bom: true,
         relax_column_count: true,
         skip_empty_lines: true,
-        // A line of nothing but commas would otherwise become one row of millions of cells,
-        // built in full before the import sees it.
-        cast: (value, context) => {
-          if (context.index >= MAX_IMPORT_COLUMNS) {
-            throw new Error(`line ${context.lines} has more than ${MAX_IMPORT_COLUMNS} columns`);
-          }
-          return value;
-        },
+        cast: columnsAtMost(
+          MAX_IMPORT_COLUMNS,
+          (line) => new Error(`line ${line} has more than ${MAX_IMPORT_COLUMNS} columns`),
+        ),
       }),
     );
     try {
