@@ -138,6 +138,54 @@ describe("text PostgreSQL cannot store is refused with 400 naming the field", ()
   });
 });
 
+describe("an object's keys hold to their published limits", () => {
+  const longKey = "k".repeat(65);
+  it.each([
+    [
+      "a member's metadata key past 64 characters",
+      "/v1/members",
+      { name: "keys", metadata: { [longKey]: 1 } },
+    ],
+    [
+      "a ledger account's metadata key past 64 characters",
+      "/v1/ledger/accounts",
+      { id: "keys-account", asset: "CNY", kind: "keys", metadata: { [longKey]: 1 } },
+    ],
+    [
+      "an export filter's name past 64 characters",
+      "/v1/exports",
+      { type: "members", format: "csv", filters: { [longKey]: "x" } },
+    ],
+  ])("%s is refused with 400 naming the object, and nothing is written", async (_what, url, payload) => {
+    const count = async () => {
+      const [members, accounts, jobs] = await Promise.all(
+        (["members", "ledger_accounts", "file_jobs"] as const).map((table) =>
+          t.database.owner.selectFrom(table).select("id").where("tenant_id", "=", tenant.tenantId).execute(),
+        ),
+      );
+      return [members!.length, accounts!.length, jobs!.length];
+    };
+    const before = await count();
+    const r = await post(url, payload, tenant.auth, `long-key-${url}`);
+    expect(r.statusCode, r.body).toBe(400);
+    const problem = json<{ code: string; errors: { field: string; message: string }[] }>(r);
+    expect(problem.code).toBe("validation_failed");
+    const where = url === "/v1/exports" ? "filters" : "metadata";
+    expect(problem.errors[0]).toEqual({
+      field: `/body/${where}/${longKey}`,
+      message: "as a key must NOT have more than 64 characters",
+    });
+    expect(await count()).toEqual(before);
+  });
+
+  it("a key of 64 characters is kept as sent", async () => {
+    const key = "k".repeat(64);
+    const r = await post("/v1/members", { name: "keys", metadata: { [key]: 1 } }, tenant.auth, "key-64");
+    expect(r.statusCode, r.body).toBe(201);
+    expect(json<{ metadata: Record<string, unknown> }>(r).metadata).toEqual({ [key]: 1 });
+  });
+});
+
 describe("member tokens can be revoked", () => {
   it("an explicit revoke ends every token issued before it; a new token works", async () => {
     const member = await newMember(beijing.id, "revoked");

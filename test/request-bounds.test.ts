@@ -8,15 +8,15 @@
  *     keyword a reader can see, so patterned strings state their length too),
  *   - an array with no `maxItems`,
  *   - an object open to further keys (`additionalProperties` not false, `patternProperties`)
- *     with no `maxProperties`,
+ *     with no `maxProperties`, or whose keys have no `propertyNames` with a `maxLength` or a
+ *     closed set,
  *   - an integer or number without both a minimum and a maximum,
  *   - a schema that takes any value at all (no type).
  *
  * A benefit's `config` is published as a free object and validated against its kind's schema
  * (KIND_CONFIG), so those schemas are walked here as well. Uploads (images, files) are raw
- * bodies outside the document: each route states its own bodyLimit. The document shows a
- * Record's values, not its keys (the key's pattern is not published): every such object
- * has a maxProperties, and the whole body stays within its route's bodyLimit.
+ * bodies outside the document: each route states its own bodyLimit. TypeBox's Record checks and
+ * publishes its values, not its key schema: a key's limits go in `propertyNames` (`KeyedRecord`).
  *
  * ALLOWED lists the few inputs bounded somewhere other than their schema, each with what
  * bounds it; an entry that no longer matches a finding fails too, so the list stays true.
@@ -26,7 +26,14 @@ import { publishedDocument } from "../scripts/openapi.js";
 import { KIND_CONFIG } from "../src/modules/benefits/benefit-types.js";
 
 type Schema = Record<string, unknown>;
-type Kind = "string" | "array" | "object" | "number" | "any";
+type Kind = "string" | "array" | "object" | "object keys" | "number" | "any";
+
+/** An open object's keys are bounded by `propertyNames` with a length or a closed set. */
+function boundedKeys(propertyNames: unknown): boolean {
+  if (typeof propertyNames !== "object" || propertyNames === null) return false;
+  const p = propertyNames as Schema;
+  return typeof p.maxLength === "number" || "enum" in p || "const" in p;
+}
 
 interface Finding {
   where: string;
@@ -111,6 +118,7 @@ function unbounded(
     const patterns = (s.patternProperties ?? {}) as Record<string, unknown>;
     const open = extra !== false || Object.keys(patterns).length > 0;
     if (open && typeof s.maxProperties !== "number") add("object");
+    if (open && !boundedKeys(s.propertyNames)) add("object keys");
     if (typeof extra === "object" && extra !== null) below(`${pointer}/additionalProperties`, extra);
     for (const [pattern, sub] of Object.entries(patterns)) {
       below(`${pointer}/patternProperties/${pattern.replaceAll("~", "~0").replaceAll("/", "~1")}`, sub);
@@ -166,6 +174,12 @@ describe("request inputs", () => {
           kind: { type: "string", enum: ["a"] },
           ids: { type: "array", items: { $ref: "#/components/schemas/Id" } },
           tags: { type: "object", additionalProperties: { type: "integer", minimum: 0 } },
+          keyed: {
+            type: "object",
+            maxProperties: 5,
+            propertyNames: { maxLength: 8 },
+            additionalProperties: { type: "string", maxLength: 9 },
+          },
           any: {},
           ok: { anyOf: [{ type: "integer", minimum: 1, maximum: 9 }, { type: "null" }] },
         },
@@ -177,9 +191,11 @@ describe("request inputs", () => {
       "array /body/properties/ids",
       "string /body/properties/ids/items",
       "object /body/properties/tags",
+      "object keys /body/properties/tags",
       "number /body/properties/tags/additionalProperties",
       "any /body/properties/any",
       "object /body",
+      "object keys /body",
     ]);
   });
 

@@ -9494,7 +9494,7 @@ export interface operations {
                     kind: "organization" | "store" | "distributor" | "reseller" | "customer" | "enterprise" | "member_account" | "merchant";
                     name: string;
                     code?: string | null;
-                    /** @description Free key-value data, at most 4 KiB as JSON */
+                    /** @description Free key-value data: at most 50 keys of at most 64 characters, at most 4 KiB as JSON */
                     metadata?: {
                         [key: string]: unknown;
                     };
@@ -9642,7 +9642,7 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     code?: string | null;
-                    /** @description Free key-value data, at most 4 KiB as JSON */
+                    /** @description Free key-value data: at most 50 keys of at most 64 characters, at most 4 KiB as JSON */
                     metadata?: {
                         [key: string]: unknown;
                     };
@@ -12396,7 +12396,7 @@ export interface operations {
                     credits_must_not_exceed_debits?: boolean;
                     overdraft_limit?: number;
                     expires_at?: string | null;
-                    /** @description Free key-value data, at most 4 KiB as JSON */
+                    /** @description Free key-value data: at most 50 keys of at most 64 characters, at most 4 KiB as JSON */
                     metadata?: {
                         [key: string]: unknown;
                     };
@@ -14360,7 +14360,7 @@ export interface operations {
                     groups?: string[];
                     tags?: string[];
                     org_unit_id?: string | null;
-                    /** @description Free key-value data, at most 4 KiB as JSON */
+                    /** @description Free key-value data: at most 50 keys of at most 64 characters, at most 4 KiB as JSON */
                     metadata?: {
                         [key: string]: unknown;
                     };
@@ -14556,7 +14556,7 @@ export interface operations {
                     groups?: string[];
                     tags?: string[];
                     org_unit_id?: string | null;
-                    /** @description Free key-value data, at most 4 KiB as JSON */
+                    /** @description Free key-value data: at most 50 keys of at most 64 characters, at most 4 KiB as JSON */
                     metadata?: {
                         [key: string]: unknown;
                     };

@@ -6,6 +6,7 @@ import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import {
   errorResponses,
   IdParam,
+  KeyedRecord,
   ListQuery,
   listOf,
   Obj,
@@ -29,7 +30,7 @@ import { createBenefit } from "./create-benefit.js";
 import { setBenefitStatus, updateBenefit } from "./update-benefit.js";
 
 /** Each kind's own schema (KIND_CONFIG) closes the object; the largest has 7 fields. */
-const Config = Type.Record(Type.String(), Type.Unknown(), {
+const Config = KeyedRecord({ maxLength: 64 }, Type.Unknown(), {
   maxProperties: 20,
   description:
     "The kind's own fields (see docs/checkout-stacking.md): e.g. member_discount {discount_percent: 20} means the member pays 80%",

@@ -4,7 +4,7 @@ import {
   providerRefundTotals,
   RefundRecordOrNull,
 } from "../../platform/http/record-refund.js";
-import { IdParam, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { IdParam, KeyedRecord, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CARD_NUMBER_PATTERN, PIN_PATTERN } from "./card-number.js";
 import {
   ACTIVITY_TYPES,
@@ -230,16 +230,11 @@ export const PaymentInput = Obj({
   member_id: Type.Optional(IdParam),
 });
 
-export const AgreementVersions = Type.Record(
-  Type.String({ maxLength: 64, pattern: "^[A-Za-z0-9_-]{1,64}$" }),
+export const AgreementVersions = KeyedRecord(
+  { maxLength: 64, pattern: "^[A-Za-z0-9_-]{1,64}$" },
   // Versions are PostgreSQL integers (agreement_versions.version).
   Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
-  {
-    description: "Agreement id → the version the buyer was shown",
-    maxProperties: 10,
-    // A Record's key pattern only picks the keys its value schema checks: others are refused.
-    additionalProperties: false,
-  },
+  { description: "Agreement id → the version the buyer was shown", maxProperties: 10 },
 );
 
 export const ReferenceInput = Obj({

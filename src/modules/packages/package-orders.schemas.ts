@@ -4,7 +4,7 @@ import {
   providerRefundTotals,
   RefundRecordOrNull,
 } from "../../platform/http/record-refund.js";
-import { IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { IdParam, KeyedRecord, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CHANNELS } from "../benefits/index.js";
 import { AGREEMENT_TYPES, type GiftGrantRow } from "../catalog/index.js";
 import { CHECKOUT_DESCRIPTION, PaymentSceneField, ReturnUrlField } from "../wallets/index.js";
@@ -352,14 +352,12 @@ export const WebhookReceipt = Type.Object({
 
 // ---- request bodies and queries ---------------------------------------------------------
 
-const AgreementVersions = Type.Record(
-  Type.String({ maxLength: 30, pattern: "^agr_[0-9a-z]{26}$" }),
+const AgreementVersions = KeyedRecord(
+  { maxLength: 30, pattern: "^agr_[0-9a-z]{26}$" },
   // Versions are PostgreSQL integers (agreement_versions.version).
   Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
   {
     maxProperties: 3,
-    // A Record's key pattern only picks the keys its value schema checks: others are refused.
-    additionalProperties: false,
     description: "Agreement id → the version shown to the member; a newer current version refuses the sale",
   },
 );

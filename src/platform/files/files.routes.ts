@@ -11,7 +11,16 @@ import type { Actor } from "../auth/actor.js";
 import { ALL_STAFF, rolesFor } from "../auth/permissions.js";
 import { requireTenantWide } from "../events/events.routes.js";
 import { pageLimit, toPage } from "../http/pagination.js";
-import { errorResponses, IdParam, ListQuery, listOf, Obj, StringEnum, Timestamp } from "../http/schemas.js";
+import {
+  errorResponses,
+  IdParam,
+  KeyedRecord,
+  ListQuery,
+  listOf,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../http/schemas.js";
 import { fileDeps, PLATFORM_JOBS } from "../jobs/worker.js";
 import "./builtin.js";
 import { MAX_XLSX_PARTS, MAX_XLSX_STYLES_BYTES } from "./excel.js";
@@ -248,9 +257,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           type: Type.String({ maxLength: 100, examples: ["audit_events"] }),
           format: StringEnum(FORMATS),
           filters: Type.Optional(
-            Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 200 }), {
-              maxProperties: 20,
-            }),
+            KeyedRecord({ maxLength: 64 }, Type.String({ maxLength: 200 }), { maxProperties: 20 }),
           ),
         }),
         response: { 202: FileJob, ...errorResponses(422) },

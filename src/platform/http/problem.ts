@@ -49,7 +49,11 @@ interface AjvLikeError {
   message?: string;
   params?: Record<string, unknown>;
   keyword?: string;
+  /** Set when the key itself failed (`propertyNames`): the error is about the key, not a value. */
+  propertyName?: string;
 }
+
+const pointerToken = (key: string) => key.replaceAll("~", "~0").replaceAll("/", "~1");
 
 function fieldErrors(error: FastifyError): FieldError[] {
   const list = (error.validation ?? []) as AjvLikeError[];
@@ -57,7 +61,10 @@ function fieldErrors(error: FastifyError): FieldError[] {
   return list.map((v) => {
     let field = `/${context}${v.instancePath ?? ""}`;
     let message = v.message ?? "is invalid";
-    if (v.keyword === "additionalProperties" && v.params?.additionalProperty) {
+    if (v.propertyName !== undefined) {
+      field = `${field}/${pointerToken(v.propertyName)}`;
+      message = `as a key ${message}`;
+    } else if (v.keyword === "additionalProperties" && v.params?.additionalProperty) {
       field = `${field}/${String(v.params.additionalProperty)}`;
       message = "is not a known field";
     } else if (v.keyword === "required" && v.params?.missingProperty) {

@@ -39,8 +39,20 @@ export const Timestamp = Type.String({
   examples: ["2026-11-23T08:00:00.000Z"],
 });
 
-export const Metadata = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
-  description: "Free key-value data, at most 4 KiB as JSON",
+/**
+ * An object of free keys whose keys hold to `key`. TypeBox's Record with a key schema checks
+ * only the values: a key's `maxLength` was dropped (its pattern became `patternProperties`,
+ * which the published document leaves out), so the key's limits go in `propertyNames`, which
+ * Ajv checks and the document shows.
+ */
+export const KeyedRecord = <V extends TSchema>(
+  key: { maxLength: number; pattern?: string },
+  value: V,
+  options: { maxProperties: number; description?: string },
+) => Type.Record(Type.String(), value, { ...options, propertyNames: key });
+
+export const Metadata = KeyedRecord({ maxLength: 64 }, Type.Unknown(), {
+  description: "Free key-value data: at most 50 keys of at most 64 characters, at most 4 KiB as JSON",
   maxProperties: 50,
 });
 
