@@ -565,12 +565,30 @@ describe("imports", () => {
     expect(done.error).toContain("unpacks to more than 64 MiB");
   });
 
-  it("refuses a CSV line with more columns than a spreadsheet has, before building the row", async () => {
+  it("refuses a CSV line past 256 columns, before building the row", async () => {
     // A 20 MiB line of commas would be a row of some twenty million cells.
-    const wide = await importFile("csv", `code,name,kind\nW1,Wide,store${",".repeat(16_384)}\n`);
+    const wide = await importFile("csv", `code,name,kind\nW1,Wide,store${",".repeat(254)}\n`);
     expect(wide).toMatchObject({ status: "failed", rows_done: 0 });
-    expect(wide.error).toContain("line 2 has more than 16384 columns");
-    const widest = await importFile("csv", `code,name,kind\nW1,Wide,store${",".repeat(16_380)}\n`);
+    expect(wide.error).toContain("line 2 has more than 256 columns");
+    const widest = await importFile("csv", `code,name,kind\nW1,Wide,store${",".repeat(253)}\n`);
+    expect(widest).toMatchObject({ status: "succeeded", rows_done: 1 });
+  });
+
+  it("refuses an xlsx row that reaches past column 256, however sparse", async () => {
+    const sheetWith = async (lastCell: string) => {
+      const wb = new ExcelJS.Workbook();
+      const sheet = wb.addWorksheet("units");
+      sheet.addRow(["code", "name", "kind"]);
+      sheet.addRow(["XW1", "Wide", "store"]);
+      sheet.getCell(lastCell).value = "x";
+      return Buffer.from(await wb.xlsx.writeBuffer());
+    };
+    // Column IW is the 257th; IV the 256th.
+    const wide = await importFile("xlsx", await sheetWith("IW2"));
+    expect(wide).toMatchObject({ status: "failed", rows_done: 0, error_code: "invalid_file" });
+    expect(wide.error).toContain("Row 2 has a cell past column 256");
+    expect((await orgUnits()).map((u) => u.code)).not.toContain("XW1");
+    const widest = await importFile("xlsx", await sheetWith("IV2"));
     expect(widest).toMatchObject({ status: "succeeded", rows_done: 1 });
   });
 

@@ -47,8 +47,13 @@ export const MAX_IMPORT_ROWS = 100_000;
  * the reader well inside a worker's heap (--max-old-space-size=192).
  */
 export const MAX_UNPACKED_XLSX_BYTES = 64 * 1024 * 1024;
-/** Columns a row may have: a spreadsheet's own limit (XFD), also for CSV files. */
-export const MAX_IMPORT_COLUMNS = 16_384;
+/**
+ * Cells a row may reach, in CSV and xlsx alike. Every import type has a few named columns, and
+ * a file exported here and filled back in has no more than its export's; a sheet's own width
+ * (16,384, XFD) let one crafted file of 100,000 rows each reaching column XFD hold the worker
+ * for minutes, building rows of 16,384 cells.
+ */
+export const MAX_IMPORT_COLUMNS = 256;
 /** Row errors kept on the job (all are counted). */
 export const MAX_STORED_ERRORS = 1000;
 export const DEFAULT_RETENTION_DAYS = 7;
@@ -352,7 +357,7 @@ async function* readRows(file: string, format: FileFormat): AsyncGenerator<strin
   }
   // Bounded where it is read, whatever stored the file (an upload accepted before this limit
   // existed, a retried job): every part the reader unpacks counts against the limit.
-  yield* firstSheetRows(file, MAX_UNPACKED_XLSX_BYTES);
+  yield* firstSheetRows(file, MAX_UNPACKED_XLSX_BYTES, MAX_IMPORT_COLUMNS);
 }
 
 async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Promise<void> {
