@@ -263,8 +263,31 @@ function validatorFor(schema: Schema) {
   return compiled.get(schema) ?? null;
 }
 
+/**
+ * The operation a URL reaches. A path parameter of `..` is a dot segment: the test client
+ * resolves it, as browsers and curl do (`/v1/enterprises/../members` is `/v1/members`), so
+ * the answer is that operation's; none, when no operation has that path.
+ */
+function routeReached(route: Route, url: string): Route | undefined {
+  const path = url.split("?")[0]!;
+  if (!path.split("/").some((segment) => segment === "." || segment === "..")) return route;
+  const resolved = new URL(path, "http://fuzz.invalid").pathname;
+  const matches = (template: string) =>
+    new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(resolved);
+  const parameters = (template: string) => template.split("{").length;
+  // A static segment wins over a parameter, as the router decides.
+  return routes
+    .filter((r) => r.method === route.method && matches(r.path))
+    .sort((a, b) => parameters(a.path) - parameters(b.path))[0];
+}
+
 /** What is wrong with an answer, or undefined when it is a fair one. */
-function complaint(route: Route, status: number, contentType: string, body: string): string | undefined {
+function complaint(
+  route: Route | undefined,
+  status: number,
+  contentType: string,
+  body: string,
+): string | undefined {
   if (status >= 500) return `answered ${status}: ${body.slice(0, 300)}`;
   if (!contentType.includes("json")) return undefined;
   let parsed: unknown;
@@ -278,7 +301,7 @@ function complaint(route: Route, status: number, contentType: string, body: stri
     if (typeof problem.code !== "string")
       return `answered ${status} without a problem code: ${body.slice(0, 200)}`;
   }
-  const documented = route.operation.responses?.[String(status)]?.content;
+  const documented = route?.operation.responses?.[String(status)]?.content;
   const schema = documented?.["application/json"]?.schema ?? documented?.["application/problem+json"]?.schema;
   if (!schema) return undefined;
   const validate = validatorFor(schema);
@@ -331,7 +354,7 @@ describe("API fuzz run over every operation", () => {
             reachedHandler.add(where);
           }
           const wrong = complaint(
-            route,
+            routeReached(route, request.url),
             response.statusCode,
             String(response.headers["content-type"] ?? ""),
             response.body,
