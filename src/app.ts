@@ -41,7 +41,7 @@ import { consoleRoutes } from "./platform/http/console.js";
 import { countedRoundTrips, HttpMetrics, roundTripsOf } from "./platform/http/metrics.js";
 import { describeOperation, nameWebhookOperations } from "./platform/http/openapi.js";
 import { bodyMayBeOmitted, markOmittableBodies } from "./platform/http/optional-body.js";
-import { problem, sendProblem, toProblem } from "./platform/http/problem.js";
+import { answerClientError, problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { checkRouteErrors } from "./platform/http/route-errors.js";
 import { Problem } from "./platform/http/schemas.js";
 import { refuseUnstorableText } from "./platform/http/text-guard.js";
@@ -144,7 +144,12 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     frameworkErrors: (error, request, reply) => {
       sendProblem(reply, toProblem(error, request));
     },
+    requestTimeout: deps.config.requestTimeoutSeconds * 1000,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Node checks a request's whole time only while its headers' limit (60 s) is within it: Fastify
+  // sets the request limit after the server is made, so a shorter one would never apply.
+  app.server.headersTimeout = Math.min(app.server.headersTimeout, deps.config.requestTimeoutSeconds * 1000);
 
   const bodyAjv = makeAjv(false);
   const textAjv = makeAjv(true);

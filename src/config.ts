@@ -44,6 +44,12 @@ export interface Config {
   /** Login attempts per minute per client IP, apart from the general rate limit; 0 turns it off. */
   loginRateLimitPerMinute: number;
   /**
+   * The longest a client may take to send a whole request, headers and body; past it the
+   * request is answered 408 and its connection closed. Fastify's default is none, which lets a
+   * client that sends its body a byte at a time hold a connection for ever.
+   */
+  requestTimeoutSeconds: number;
+  /**
    * Failed authentications per minute per client address (unknown, revoked or expired API
    * keys; member-center codes that match no link) before the address is refused; 0 turns it off.
    */
@@ -214,6 +220,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secureCookies: bool(env, "VOUCHSAFE_SECURE_COOKIES", false, problems),
     publicUrl: publicUrl(env, "VOUCHSAFE_PUBLIC_URL", problems),
     loginRateLimitPerMinute: int(env, "VOUCHSAFE_LOGIN_RATE_LIMIT_PER_MINUTE", 10, problems, 0, 100_000),
+    // Node's own default: room for a 20 MiB upload at about 0.6 Mbit/s.
+    requestTimeoutSeconds: int(env, "VOUCHSAFE_REQUEST_TIMEOUT_SECONDS", 300, problems, 1, 3600),
     authFailuresPerMinute: int(env, "VOUCHSAFE_AUTH_FAILURES_PER_MINUTE", 20, problems, 0, 100_000),
     trustedProxies: addressList(env, "VOUCHSAFE_TRUSTED_PROXIES", problems),
     sessionIdleMinutes: int(env, "VOUCHSAFE_SESSION_IDLE_MINUTES", 120, problems, 1, 7 * 24 * 60),

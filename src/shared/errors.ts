@@ -39,6 +39,7 @@ export const COMMON_ERROR_STATUSES = {
   csrf_failed: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   idempotency_request_in_progress: 409,
   idempotency_key_reused: 422,
@@ -46,6 +47,7 @@ export const COMMON_ERROR_STATUSES = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  headers_too_large: 431,
   account_locked: 423,
   internal_error: 500,
   service_unavailable: 503,
@@ -54,7 +56,23 @@ export const COMMON_ERROR_STATUSES = {
 export type CommonErrorCode = keyof typeof COMMON_ERROR_STATUSES;
 
 /** A status a refusal may answer with (a 4xx, or 503 for a dependency that is down). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 422 | 423 | 429 | 500 | 503;
+export type ErrorStatus =
+  | 400
+  | 401
+  | 403
+  | 404
+  | 405
+  | 408
+  | 409
+  | 410
+  | 413
+  | 415
+  | 422
+  | 423
+  | 429
+  | 431
+  | 500
+  | 503;
 
 /**
  * A module's error codes and their statuses, as one closed set. `Error` throws only these

@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { DomainError, type FieldError, statusForCode } from "../../shared/errors.js";
 
@@ -7,12 +8,14 @@ const TITLES: Record<number, string> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  408: "Request Timeout",
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   423: "Locked",
   429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -140,6 +143,30 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemBody 
     "internal_error",
     "Something went wrong on our side; the request id identifies it in our logs",
   );
+}
+
+/**
+ * What Node's HTTP parser refused before any request existed (a request not received in time,
+ * headers past 16 KiB, bytes that are not HTTP), as problem+json written on the socket, which
+ * is then closed; a socket already gone is left.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [code, detail] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? ["request_timeout", "The request was not received in time; send it again"]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? ["headers_too_large", "The request's headers are larger than 16 KiB"]
+        : ["bad_request", "The request is not valid HTTP"];
+  const status = code === "bad_request" ? 400 : statusForCode(code);
+  if (socket.writable) {
+    const body = JSON.stringify(problem(status, code, detail));
+    socket.write(
+      `HTTP/1.1 ${status} ${TITLES[status]}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {

@@ -296,6 +296,10 @@ export const en = {
   "problem.malformed_url": "This address is not valid. Please reload the page and try again.",
   "problem.invalid_encoding": "What you entered contains characters that cannot be read.",
   "problem.bad_request": "The request could not be processed. Please reload the page and try again.",
+  "problem.request_timeout":
+    "The request took too long to arrive. Please check your connection and try again.",
+  "problem.headers_too_large":
+    "The request could not be read. Please clear this site's cookies and try again.",
   "problem.limit_exceeded": "Too many items were asked for at once. Please reload the page and try again.",
   "problem.amount_out_of_range": "The amount is too large. Please use a smaller amount.",
   "problem.unauthenticated": "Your visit has ended. Please open the member center again from the app.",
@@ -728,6 +732,8 @@ export const zhCN: Record<MessageKey, string> = {
   "problem.malformed_url": "链接地址无效，请刷新页面后重试",
   "problem.invalid_encoding": "输入内容包含无法识别的字符",
   "problem.bad_request": "请求无法处理，请刷新页面后重试",
+  "problem.request_timeout": "请求发送超时，请检查网络后重试",
+  "problem.headers_too_large": "请求无法读取，请清除本站 Cookie 后重试",
   "problem.limit_exceeded": "一次请求的数量过多，请刷新页面后重试",
   "problem.amount_out_of_range": "金额超出允许范围，请减小金额",
   "problem.unauthenticated": "访问已失效，请从商家 App 重新进入会员中心",

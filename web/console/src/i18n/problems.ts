@@ -13,6 +13,9 @@ export const problemsEnUS = {
   "problem.malformed_url": "The address is not valid; reload the page and try again",
   "problem.invalid_encoding": "The request contains characters that could not be read",
   "problem.bad_request": "The request could not be processed; reload the page and try again",
+  "problem.request_timeout":
+    "The request took too long to arrive (a slow connection, or a large file); try again",
+  "problem.headers_too_large": "The request could not be read; clear this site's cookies and try again",
   "problem.amount_out_of_range":
     "The amount is too large; use a smaller amount or split it into several operations",
   "problem.csrf_failed": "The request could not be verified; reload the page and try again",
@@ -364,6 +367,8 @@ export const problemsZhCN: Record<keyof typeof problemsEnUS, string> = {
   "problem.malformed_url": "请求地址无效，请刷新页面后重试",
   "problem.invalid_encoding": "请求内容包含无法识别的字符",
   "problem.bad_request": "请求无法处理，请刷新页面后重试",
+  "problem.request_timeout": "请求发送超时（网络较慢或文件较大），请重试",
+  "problem.headers_too_large": "请求无法读取，请清除本站 Cookie 后重试",
   "problem.amount_out_of_range": "金额超出允许范围，请减小金额或分多次操作",
   "problem.csrf_failed": "请求校验未通过，请刷新页面后重试",
   "problem.not_found": "未找到该记录，可能已被删除或不在您的管理范围内",
