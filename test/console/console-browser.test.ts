@@ -438,7 +438,7 @@ describe("who sees what", () => {
     await poll(() => new URL(store.page.url()).pathname).toMatch(/^\/console\/?$/);
 
     // The operator changes its own password from the user menu.
-    await store.page.getByRole("button", { name: STORE }).hover();
+    await store.page.getByRole("button", { name: STORE }).click();
     await store.page.getByText("修改密码").click();
     const dialog = dialogOf(store.page);
     await dialog.getByLabel("当前密码").fill(server.demo.users[2]!.password);

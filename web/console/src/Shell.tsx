@@ -366,7 +366,10 @@ export function Shell() {
               style={{ width: 120 }}
               options={LANGS.map((l) => ({ value: l, label: t(`lang.${l}` as MessageKey) }))}
             />
+            {/* Opened by a click, as a keyboard opens it too; a menu that opens on hover alone is
+                out of a keyboard's reach, and closes when the pointer passes while the page renders. */}
             <Dropdown
+              trigger={["click"]}
               menu={{
                 items: [
                   { key: "password", label: t("shell.changePassword") },
