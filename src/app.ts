@@ -147,8 +147,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
     requestTimeout: deps.config.requestTimeoutSeconds * 1000,
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  // Node checks a request's whole time only while its headers' limit (60 s) is within it: Fastify
-  // sets the request limit after the server is made, so a shorter one would never apply.
+  // Node expects the headers' limit (60 s) within the request's, and swaps the two when it is not
+  // (only its constructor checks): Fastify sets the request limit after the server is made, so a
+  // request limit under 60 s would have bounded the headers alone.
   app.server.headersTimeout = Math.min(app.server.headersTimeout, deps.config.requestTimeoutSeconds * 1000);
 
   const bodyAjv = makeAjv(false);
