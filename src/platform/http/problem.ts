@@ -61,21 +61,27 @@ const pointerToken = (key: string) => key.replaceAll("~", "~0").replaceAll("/", 
 function fieldErrors(error: FastifyError): FieldError[] {
   const list = (error.validation ?? []) as AjvLikeError[];
   const context = error.validationContext ?? "body";
-  return list.map((v) => {
-    let field = `/${context}${v.instancePath ?? ""}`;
-    let message = v.message ?? "is invalid";
-    if (v.propertyName !== undefined) {
-      field = `${field}/${pointerToken(v.propertyName)}`;
-      message = `as a key ${message}`;
-    } else if (v.keyword === "additionalProperties" && v.params?.additionalProperty) {
-      field = `${field}/${String(v.params.additionalProperty)}`;
-      message = "is not a known field";
-    } else if (v.keyword === "required" && v.params?.missingProperty) {
-      field = `${field}/${String(v.params.missingProperty)}`;
-      message = "is required";
-    }
-    return { field, message };
-  });
+  // A key that fails `propertyNames` comes twice: once as what is wrong with the key (named by
+  // `propertyName`), once as "property name must be valid" on its object; the first says it all.
+  const namedKeys = new Set(list.filter((v) => v.propertyName !== undefined).map((v) => v.instancePath));
+  const said = (v: AjvLikeError) => v.keyword === "propertyNames" && namedKeys.has(v.instancePath);
+  return list
+    .filter((v) => !said(v))
+    .map((v) => {
+      let field = `/${context}${v.instancePath ?? ""}`;
+      let message = v.message ?? "is invalid";
+      if (v.propertyName !== undefined) {
+        field = `${field}/${pointerToken(v.propertyName)}`;
+        message = `as a key ${message}`;
+      } else if (v.keyword === "additionalProperties" && v.params?.additionalProperty) {
+        field = `${field}/${String(v.params.additionalProperty)}`;
+        message = "is not a known field";
+      } else if (v.keyword === "required" && v.params?.missingProperty) {
+        field = `${field}/${String(v.params.missingProperty)}`;
+        message = "is required";
+      }
+      return { field, message };
+    });
 }
 
 /** Maps anything thrown in a request to problem+json; nothing internal leaks. */
