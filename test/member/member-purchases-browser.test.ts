@@ -584,7 +584,8 @@ describe("buying in the member center on a phone", () => {
     await stripeTab.getByTestId("topup-free").waitFor();
     await stripeTab.getByText("首页", { exact: true }).click();
     await poll(() => stripeTab.locator("body").textContent()).toContain("林小满");
-    expect(await stripeTab.locator("body").textContent()).toContain(
+    // The name comes with the page, the balance with its own read ("—" until then).
+    await poll(() => stripeTab.locator("body").textContent()).toContain(
       `¥${((before + 7_700) / 100).toFixed(2)}`,
     );
     await screenshot(stripeTab, "member-stripe-returned", SHOTS);
