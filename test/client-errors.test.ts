@@ -26,7 +26,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-/** Sends `chunks` (the last one every `everyMs` until the server closes), and what came back. */
+/** Sends `first`, then `trickle.byte` every `trickle.everyMs` until the server closes; what came back. */
 function exchange(first: string, trickle?: { byte: string; everyMs: number }) {
   return new Promise<{ answer: string; closedAfterMs: number }>((resolve, reject) => {
     const started = Date.now();

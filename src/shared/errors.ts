@@ -29,6 +29,8 @@ export class DomainError<C extends string = string> extends Error {
 /** Codes any layer may answer with; a module's own codes come on top (see `defineErrors`). */
 export const COMMON_ERROR_STATUSES = {
   validation_failed: 400,
+  // A request Fastify or Node's parser refuses before any route sees it.
+  bad_request: 400,
   malformed_json: 400,
   malformed_url: 400,
   invalid_encoding: 400,

@@ -40,8 +40,6 @@ async function apiProblemCodes(): Promise<{
     for (const match of text.matchAll(/new DomainError\(\s*"([a-z_]+)"/g)) all.add(match[1]!);
     for (const match of text.matchAll(/\bproblem\(\s*\d{3},\s*"([a-z_]+)"/g)) all.add(match[1]!);
   }
-  // toProblem answers any other 4xx Fastify raises with `not_found` or `bad_request`.
-  all.add("bad_request");
   for (const code of declared) all.add(code);
   return { declared, all, declaringFiles };
 }

@@ -164,7 +164,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
       : error.code === "HPE_HEADER_OVERFLOW"
         ? ["headers_too_large", "The request's headers are larger than 16 KiB"]
         : ["bad_request", "The request is not valid HTTP"];
-  const status = code === "bad_request" ? 400 : statusForCode(code);
+  const status = statusForCode(code);
   if (socket.writable) {
     const body = JSON.stringify(problem(status, code, detail));
     socket.write(
