@@ -144,6 +144,13 @@ describe("errors are problem+json", () => {
       "validation_failed",
     );
     expect(unknown.errors).toContainEqual({ field: "/body/colour", message: "is not a known field" });
+    // A key is one token of the pointer (RFC 6901): its "/" and "~" are escaped, not read as steps.
+    const slashed = expectProblem(
+      await post({ name: "x", role: "viewer", "a/b~c": 1 }),
+      400,
+      "validation_failed",
+    );
+    expect(slashed.errors).toContainEqual({ field: "/body/a~1b~0c", message: "is not a known field" });
     const missing = expectProblem(await post({ name: "x" }), 400, "validation_failed");
     expect(missing.errors).toContainEqual({ field: "/body/role", message: "is required" });
     expectProblem(await post({ name: 5, role: "viewer" }), 400, "validation_failed");

@@ -74,17 +74,16 @@ function fieldErrors(error: FastifyError): FieldError[] {
         field = `${field}/${pointerToken(v.propertyName)}`;
         message = `as a key ${message}`;
       } else if (v.keyword === "additionalProperties" && v.params?.additionalProperty) {
-        field = `${field}/${String(v.params.additionalProperty)}`;
+        field = `${field}/${pointerToken(String(v.params.additionalProperty))}`;
         message = "is not a known field";
       } else if (v.keyword === "required" && v.params?.missingProperty) {
-        field = `${field}/${String(v.params.missingProperty)}`;
+        field = `${field}/${pointerToken(String(v.params.missingProperty))}`;
         message = "is required";
       }
       return { field, message };
     });
 }
 
-/** Maps anything thrown in a request to problem+json; nothing internal leaks. */
 /**
  * A write naming an org unit that another transaction deleted after this one had found it (the
  * unit was still there when read; the foreign key check then waited for the delete to commit).
@@ -100,6 +99,7 @@ function isMissingOrgUnitReference(error: unknown): boolean {
   );
 }
 
+/** Maps anything thrown in a request to problem+json; nothing internal leaks. */
 export function toProblem(error: unknown, request: FastifyRequest): ProblemBody {
   if (error instanceof DomainError) {
     const status = statusForCode(error.code);
