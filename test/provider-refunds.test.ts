@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fromYuan } from "../src/modules/wallets/providers/money-text.js";
+import { fromYuan, toYuan } from "../src/modules/wallets/providers/money-text.js";
 import { createTestApp, createTestTenant, json, type TestApp, type TestTenant } from "./helpers/app.js";
 import { type ProviderCase, realProviders, type Signed, shortestYuan } from "./helpers/provider-cases.js";
 import { type TopupBody, topupClient } from "./helpers/topup.js";
@@ -223,5 +223,20 @@ describe("Alipay's decimal yuan", () => {
   );
   it("a number (not text) is refused", () => {
     expect(() => fromYuan(12.3)).toThrow(/Not an amount/);
+  });
+
+  it.each([
+    [1, "0.01"],
+    [10, "0.10"],
+    [705, "7.05"],
+    [10_000, "100.00"],
+    [999_999_999_999_999, "9999999999999.99"],
+  ])("%i fen is written %s, and read back as the same", (fen, text) => {
+    expect(toYuan(fen)).toBe(text);
+    expect(fromYuan(toYuan(fen))).toBe(fen);
+  });
+
+  it.each([[0], [-150], [1.5], [Number.NaN], [2 ** 53]])("%d fen is never written as a price", (fen) => {
+    expect(() => toYuan(fen)).toThrow(/Not an amount to charge/);
   });
 });

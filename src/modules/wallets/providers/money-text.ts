@@ -1,7 +1,12 @@
 import { WalletsError } from "../wallets.errors.js";
 
-/** Minor units (scale 2) as the decimal text providers use: 12345 → "123.45". */
+/**
+ * Minor units (scale 2) as the decimal text providers use: 12345 → "123.45". Only what a buyer
+ * pays is written this way, so anything but a positive whole amount is a bug, refused rather
+ * than sent as a wrong price ("-1.-50" from -150).
+ */
 export function toYuan(minor: number): string {
+  if (!Number.isSafeInteger(minor) || minor <= 0) throw new Error(`Not an amount to charge: ${minor}`);
   return `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, "0")}`;
 }
 
