@@ -476,3 +476,42 @@ describe("who sees what", () => {
     await context.close();
   });
 });
+
+/**
+ * The CSS animations and transitions that started while `open` ran and its dialog appeared,
+ * as `animation:<name>` and `transition:<property>`. Counted from the browser's own start
+ * events, so a short one is seen on a fast machine as on a slow one.
+ */
+async function motionWhileOpening(p: Page, open: () => Promise<void>): Promise<string[]> {
+  await p.evaluate(`{
+    const seen = new Set();
+    document.addEventListener("animationstart", (e) => seen.add("animation:" + e.animationName), true);
+    document.addEventListener("transitionrun", (e) => seen.add("transition:" + e.propertyName), true);
+    window.motionSeen = seen;
+  }`);
+  await open();
+  await openDialog(p).waitFor();
+  return p.evaluate<string[]>("[...window.motionSeen]");
+}
+
+describe("motion follows the operator's system", () => {
+  it.each([
+    ["zooms a dialog in by default", "no-preference" as const],
+    ["opens it without motion for someone who asked for less", "reduce" as const],
+  ])("%s", async (_what, reducedMotion) => {
+    const context = await browser.newContext({ reducedMotion, viewport: { width: 1366, height: 860 } });
+    context.setDefaultTimeout(STEP_TIMEOUT);
+    const operator = await openPage(context);
+    await signIn(operator.page, server, OWNER, server.demo.users[0]!.password);
+    await operator.page.getByRole("navigation").getByText("会员管理").click();
+    const motion = await motionWhileOpening(operator.page, () =>
+      operator.page.getByRole("button", { name: "新增会员" }).click(),
+    );
+    // A spinner still turns and a skeleton still shimmers: they say that something is loading.
+    const entering = motion.filter((m) => /ant(Zoom|Fade|Slide|Move)|^transition:/.test(m));
+    if (reducedMotion === "reduce") expect(entering).toEqual([]);
+    else expect(entering).toEqual(expect.arrayContaining([expect.stringMatching(/antZoomIn$/)]));
+    expectNoConsoleProblems(operator.problems);
+    await context.close();
+  });
+});

@@ -11,6 +11,7 @@ import {
   type ConsoleServer,
   type ConsoleSession,
   chooseOption,
+  DESKTOP,
   expectNoConsoleProblems,
   openDialog,
   openPage,
@@ -257,7 +258,7 @@ describe("paid packages in the console", () => {
 
 describe("who may do what with a card", () => {
   it("finance may adjust but is not offered selling, loading or redeeming; in English", async () => {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+    const context = await browser.newContext(DESKTOP);
     context.setDefaultTimeout(STEP_TIMEOUT);
     const finance = await openPage(context);
     await signIn(finance.page, server, FINANCE, server.demo.users[1]!.password);

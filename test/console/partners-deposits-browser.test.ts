@@ -16,6 +16,7 @@ import {
   acceptConfirmation,
   type ConsoleServer,
   type ConsoleSession,
+  DESKTOP,
   expectNoConsoleProblems,
   openDialog,
   openPage,
@@ -42,7 +43,7 @@ beforeAll(async () => {
   ({ server, page, problems } = session);
   const password = (email: string) => server.demo.users.find((u) => u.email === email)!.password;
   await signIn(page, server, MERCHANT, password(MERCHANT));
-  const context = await session.browser.newContext({ viewport: { width: 1366, height: 860 } });
+  const context = await session.browser.newContext(DESKTOP);
   context.setDefaultTimeout(15_000);
   finance = { ...(await openPage(context)), context };
   await signIn(finance.page, server, FINANCE, password(FINANCE));

@@ -4,13 +4,18 @@ import type { ConsoleServer } from "./console-browser.js";
 
 /** Where the member center's screenshots land. */
 export const MEMBER_SHOTS = path.resolve(import.meta.dirname, "../../test-output/member");
-/** A phone: the member center is built for this size. */
+/**
+ * A phone: the member center is built for this size. Its owner asked for less motion, so a step
+ * waits for no slide or spring; member-browser.test.ts drives the animated center, and checks
+ * that the preference is followed.
+ */
 export const PHONE = {
   viewport: { width: 390, height: 844 },
   deviceScaleFactor: 2,
   isMobile: true,
   hasTouch: true,
-};
+  reducedMotion: "reduce",
+} as const;
 
 /** A set-up call that moves value, with its own Idempotency-Key (value routes require one). */
 export async function valueCall<T = { id: string }>(

@@ -33,7 +33,8 @@ const post = <T = { id: string }>(url: string, body: object, key: string) =>
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([ensureConsoleBuilt().then(startConsoleServer), launchChromium()]);
-  context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
+  // The member center as most members see it, animated (the other files ask for less motion).
+  context = await browser.newContext({ ...PHONE, reducedMotion: "no-preference", locale: "zh-CN" });
   context.setDefaultTimeout(STEP_TIMEOUT);
   ({ page, problems } = await openPage(context));
 
@@ -169,6 +170,38 @@ describe("the member center on a phone", () => {
     expect(await voucher.count()).toBe(1);
     expect(await voucher.first().textContent()).toContain("已撤回");
     await shot("vouchers-withdrawn");
+    expectNoConsoleProblems(problems);
+  });
+
+  it("moves the tabs' underline without motion once the member asks their phone for less", async () => {
+    const line = page.locator(".adm-tabs-tab-line");
+    /** The underline's distinct positions from before a tab is chosen until the line is under it. */
+    const positionsChoosing = async (tab: string) => {
+      await page.evaluate(`{
+        const line = document.querySelector(".adm-tabs-tab-line");
+        window.linePositions = [line.style.cssText];
+        new MutationObserver(() => window.linePositions.push(line.style.cssText)).observe(line, {
+          attributes: true,
+          attributeFilter: ["style"],
+        });
+      }`);
+      await page.getByRole("tab", { name: tab }).click();
+      await poll(async () => {
+        const [chosen, under] = await Promise.all([
+          page.locator(".adm-tabs-tab-active").boundingBox(),
+          line.boundingBox(),
+        ]);
+        return chosen !== null && under !== null && Math.abs(chosen.x - under.x) < 2;
+      }).toBe(true);
+      return page.evaluate<string[]>("[...new Set(window.linePositions)]");
+    };
+    // Animated, the line passes through positions between the two tabs; asked for less
+    // motion (switched while the page is open), it goes from one to the other in one step.
+    expect((await positionsChoosing("未使用")).length).toBeGreaterThan(2);
+    await page.emulateMedia({ reducedMotion: "reduce" });
+    expect(await positionsChoosing("已撤回")).toHaveLength(2);
+    await page.emulateMedia({ reducedMotion: "no-preference" });
+    expect((await positionsChoosing("未使用")).length).toBeGreaterThan(2);
     expectNoConsoleProblems(problems);
   });
 

@@ -4,10 +4,11 @@ import enUSLocale from "antd/locale/en_US";
 import zhCNLocale from "antd/locale/zh_CN";
 import dayjs from "dayjs";
 import "dayjs/locale/zh-cn";
-import { StrictMode, useCallback, useState } from "react";
+import { StrictMode, useCallback, useState, useSyncExternalStore } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { ApiError } from "../../api/client";
+import { onReducedMotionChange, prefersReducedMotion } from "../../api/reduced-motion";
 import { I18nProvider, LANGS, type Lang } from "./i18n/i18n";
 import { SignIn } from "./pages/SignIn";
 import { Shell } from "./Shell";
@@ -34,6 +35,7 @@ function storedLang(key: string): Lang | undefined {
 function Root() {
   const { data, isPending } = useSessionQuery();
   const [chosen, setChosen] = useState<Lang | undefined>(() => storedLang(LAST_LANG));
+  const reducedMotion = useSyncExternalStore(onReducedMotionChange, prefersReducedMotion);
   const userId = data?.session.user.id;
   // A user's own choice wins; otherwise the tenant's locale (zh-CN tenants read Chinese).
   const lang: Lang =
@@ -60,7 +62,7 @@ function Root() {
     <ConfigProvider
       locale={lang === "zh-CN" ? zhCNLocale : enUSLocale}
       button={{ autoInsertSpace: false }}
-      theme={{ token: { colorPrimary: "#1d4ed8" } }}
+      theme={{ token: { colorPrimary: "#1d4ed8", motion: !reducedMotion } }}
     >
       <AntApp>
         <I18nProvider conventions={conventions} setLang={setLang}>

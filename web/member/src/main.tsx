@@ -1,5 +1,5 @@
 import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { ConfigProvider, ErrorBlock, unstableSetRender } from "antd-mobile";
+import { ConfigProvider, ErrorBlock, reduceMotion, restoreMotion, unstableSetRender } from "antd-mobile";
 import enUS from "antd-mobile/es/locales/en-US";
 import zhCNLocale from "antd-mobile/es/locales/zh-CN";
 import { type ReactNode, StrictMode, useCallback, useEffect, useState } from "react";
@@ -7,6 +7,7 @@ import { createRoot, type Root } from "react-dom/client";
 import { BrowserRouter } from "react-router-dom";
 import { DEFAULT_BRAND_COLOR } from "../../api/branding";
 import { ApiError } from "../../api/client";
+import { onReducedMotionChange, prefersReducedMotion } from "../../api/reduced-motion";
 import { Loading } from "./components";
 import { Member } from "./context";
 import { I18nProvider, LANGS, type Lang, translator } from "./i18n";
@@ -32,6 +33,11 @@ unstableSetRender((node, container) => {
     holder._root = undefined;
   };
 });
+
+// antd-mobile's motion is one global switch (react-spring's), so it follows the preference here.
+const followMotionPreference = () => (prefersReducedMotion() ? reduceMotion() : restoreMotion());
+followMotionPreference();
+onReducedMotionChange(followMotionPreference);
 
 const LANG_KEY = "vouchsafe.member.lang";
 let onEnded: () => void = () => {};
