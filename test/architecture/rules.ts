@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { cruise, type ICruiseOptions, type ICruiseResult, type IForbiddenRuleType } from "dependency-cruiser";
+import { cruise, type ICruiseResult, type IForbiddenRuleType } from "dependency-cruiser";
 
 /**
  * The module boundaries of DESIGN.md §Layout and ADR 0005, as dependency-cruiser rules over
@@ -44,27 +44,34 @@ export interface Violation {
 }
 
 /**
- * The import graph of `<root>/src` without its tests: type-only imports are erased (they load
- * nothing), packages are entered but not followed.
+ * The import graph of `<root>/src` without its tests, checked against RULES: type-only imports
+ * are erased (they load nothing), packages are entered but not followed. Cruised once per root
+ * (it takes seconds), as both the rules and the start-up walk read the same graph.
  */
-async function cruiseSrc(root: string, options: ICruiseOptions): Promise<ICruiseResult> {
-  const output = await cruise(
-    ["src"],
-    {
-      ...options,
-      baseDir: root,
-      tsPreCompilationDeps: false,
-      doNotFollow: { path: "node_modules" },
-      exclude: { path: "\\.test\\.ts$" },
-    },
-    { extensionAlias: { ".js": [".ts", ".js"] } },
-  );
-  return output.output as ICruiseResult;
+const cruises = new Map<string, Promise<ICruiseResult>>();
+function cruiseSrc(root: string): Promise<ICruiseResult> {
+  let result = cruises.get(root);
+  if (!result) {
+    result = cruise(
+      ["src"],
+      {
+        ruleSet: { forbidden: RULES },
+        validate: true,
+        baseDir: root,
+        tsPreCompilationDeps: false,
+        doNotFollow: { path: "node_modules" },
+        exclude: { path: "\\.test\\.ts$" },
+      },
+      { extensionAlias: { ".js": [".ts", ".js"] } },
+    ).then((output) => output.output as ICruiseResult);
+    cruises.set(root, result);
+  }
+  return result;
 }
 
 /** Runs the import rules over `<root>/src`; returns every violation. */
 export async function importViolations(root: string): Promise<Violation[]> {
-  const result = await cruiseSrc(root, { ruleSet: { forbidden: RULES }, validate: true });
+  const result = await cruiseSrc(root);
   return (result.summary.violations ?? []).map((v) => ({
     rule: v.rule.name,
     from: v.from,
@@ -126,7 +133,7 @@ export const LOADED_ON_FIRST_USE = [
  * imports are not followed).
  */
 export async function packagesLoadedAtStart(root: string, entries: string[]): Promise<Map<string, string[]>> {
-  const modules = new Map((await cruiseSrc(root, {})).modules.map((m) => [m.source, m]));
+  const modules = new Map((await cruiseSrc(root)).modules.map((m) => [m.source, m]));
   const reached = new Map<string, string[]>();
   for (const entry of entries) {
     const packages = new Set<string>();
