@@ -1,13 +1,14 @@
 /**
  * Every page of the console's menu, as the demo owner sees it, in Chinese and then in English:
  * each shows its title, logs no error or warning, and shows no message key, "undefined", "NaN"
- * or "[object Object]" where words or figures belong, no label cut off, and nothing in the other
- * language. One screenshot per page (Chinese) lands in test-output/console/sweep-*.png.
+ * or "[object Object]" where words or figures belong, no label cut off, nothing in the other
+ * language, and nothing axe-core finds against WCAG 2 AA (contrast, names, roles). One screenshot per page (Chinese) lands in test-output/console/sweep-*.png.
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CATALOGS, type Lang, type MessageKey } from "../../web/console/src/i18n/format.js";
 import {
+  accessibilityFindings,
   type ConsoleServer,
   type ConsoleSession,
   pickOption,
@@ -280,6 +281,8 @@ describe("every page of the console's menu", () => {
           ...(await inspect()),
           ...shows.filter((words) => !text.includes(words)).map((words) => `missing: ${words}`),
           ...unexpected(problems),
+          // Colours and names do not change with the language: checked once, in Chinese.
+          ...(lang === "zh-CN" ? await accessibilityFindings(page) : []),
         ];
         const fresh = [...new Set(bad)].filter((b) => !seen.has(b));
         for (const b of fresh) seen.add(b);
@@ -315,9 +318,12 @@ describe("the console's detail pages and tabs", () => {
             `sweep-detail-${shotName(path.split("?")[0]!.replace(/\/[a-z]+_\w+$/, "/one"))}`,
           );
         // A detail page's heading is its object's name: data, in whatever language it was written.
-        const bad = [...leaks(text), ...(await inspect()), ...unexpected(problems)].filter(
-          (finding) => !OBJECT_NAMES.some((name) => finding === `Chinese: ${name}`),
-        );
+        const bad = [
+          ...leaks(text),
+          ...(await inspect()),
+          ...unexpected(problems),
+          ...(lang === "zh-CN" ? await accessibilityFindings(page) : []),
+        ].filter((finding) => !OBJECT_NAMES.some((name) => finding === `Chinese: ${name}`));
         const fresh = [...new Set(bad)].filter((b) => !seen.has(b));
         for (const b of fresh) seen.add(b);
         if (fresh.length > 0) found[path] = fresh;

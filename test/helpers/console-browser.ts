@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
 import { expect } from "vitest";
@@ -146,6 +147,30 @@ export async function openPage(context: BrowserContext): Promise<{ page: Page; p
   });
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   return { page, problems };
+}
+
+const AXE_SOURCE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/**
+ * What axe-core (the checker behind Lighthouse's and Chrome's accessibility audits) finds on the
+ * page against WCAG 2 A and AA: text below its contrast ratio, a control without a name, a role
+ * misused. One line a finding, naming the element, and for contrast its colours and ratio.
+ */
+export async function accessibilityFindings(page: Page): Promise<string[]> {
+  if ((await page.evaluate("typeof window.axe")) === "undefined")
+    await page.addScriptTag({ content: await readFile(AXE_SOURCE, "utf8") });
+  const violations = await page.evaluate<
+    { id: string; nodes: { target: unknown[]; html: string; any: { data?: Record<string, unknown> }[] }[] }[]
+  >('window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa"] }).then((r) => r.violations)');
+  return violations.flatMap((v) =>
+    v.nodes.map((node) => {
+      const data = node.any[0]?.data;
+      const colours = data?.contrastRatio
+        ? ` (${data.fgColor} on ${data.bgColor}, ${data.contrastRatio}:1)`
+        : "";
+      return `${v.id}: ${String(node.target[0])}${colours} ${node.html.slice(0, 120)}`;
+    }),
+  );
 }
 
 /** A full-page screenshot once requests, spinners and closing confirmations have settled. */

@@ -1,13 +1,14 @@
 /**
  * Every page of the member center on a phone, in Chinese and then in English: each shows its
  * title, logs no error or warning, shows no message key, "undefined", "NaN" or "[object Object]",
- * is no wider than the screen, cuts off no label, shows no empty card and says nothing in the
- * other language. One screenshot per page (Chinese) lands in test-output/member/member-sweep-*.png.
+ * is no wider than the screen, cuts off no label, shows no empty card, says nothing in the
+ * other language, and has nothing axe-core finds against WCAG 2 AA (contrast, names, roles). One screenshot per page (Chinese) lands in test-output/member/member-sweep-*.png.
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { en, type MessageKey, zhCN } from "../../web/member/src/messages.js";
 import {
+  accessibilityFindings,
   type ConsoleServer,
   ensureConsoleBuilt,
   launchChromium,
@@ -120,7 +121,7 @@ async function visit(path: string, lang: Lang): Promise<string> {
     `${base}${path === "/" ? "/" : path}`,
   );
   const key = PAGES[path];
-  const title = page.locator(".adm-nav-bar-title");
+  const title = page.getByTestId("page-title");
   if (key) await poll(() => title.textContent()).toBe(CATALOGS[lang][key]);
   else await poll(() => title.textContent()).toBe("Demo Retail");
   await settled(page, [".adm-spin-loading, .adm-skeleton"]);
@@ -143,7 +144,7 @@ function inspect(): Promise<string[]> {
       found.push(`wider than the screen: ${document.documentElement.scrollWidth}px`);
     const visible = (el: { getClientRects(): { length: number } }) => el.getClientRects().length > 0;
     const chrome =
-      ".adm-nav-bar-title, .adm-tab-bar-item-title, .adm-button, .adm-list-header, .adm-form-item-label, .adm-tabs-tab, .adm-capsule-tabs-tab, .adm-empty-description, .adm-error-block-description, .adm-result-title";
+      "[data-testid=page-title], .adm-tab-bar-item-title, .adm-button, .adm-list-header, .adm-form-item-label, .adm-tabs-tab, .adm-capsule-tabs-tab, .adm-empty-description, .adm-error-block-description, .adm-result-title";
     for (const el of document.querySelectorAll(chrome)) {
       if (visible(el) && el.scrollWidth > el.clientWidth + 1) found.push(`clipped: ${el.innerText}`);
     }
@@ -188,7 +189,13 @@ describe("every page of the member center on a phone", () => {
         problems.length = 0;
         const text = await visit(path, lang);
         if (lang === "zh-CN") await screenshot(page, `member-sweep-${shotName(path)}`, MEMBER_SHOTS);
-        const bad = [...leaks(text), ...(await inspect()), ...unexpected(problems)];
+        const bad = [
+          ...leaks(text),
+          ...(await inspect()),
+          ...unexpected(problems),
+          // Colours and names do not change with the language: checked once, in Chinese.
+          ...(lang === "zh-CN" ? await accessibilityFindings(page) : []),
+        ];
         if (bad.length > 0) found[path] = [...new Set(bad)];
       }
       // Every page's findings at once, so that one run shows them all.

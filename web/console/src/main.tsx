@@ -24,6 +24,27 @@ const queryClient = new QueryClient({
   },
 });
 
+/**
+ * antd's defaults put secondary text (#8c8c8c), placeholders, links and info (#1677ff), errors and
+ * danger buttons (#ff4d4f), success and warning text, and most coloured tags' text at 1.8-4.1:1
+ * on their backgrounds. These meet WCAG AA's 4.5:1 for text on white. A coloured tag's text is
+ * its palette's 7th shade, which antd derives from the palette's seed whatever the theme says:
+ * index.html sets those shades (the next darker ones) on antd's variables instead.
+ */
+const READABLE_TOKENS = {
+  colorPrimary: "#1d4ed8",
+  colorInfo: "#1d4ed8",
+  colorLink: "#1d4ed8",
+  colorLinkHover: "#1e40af",
+  colorError: "#cf1322",
+  colorErrorText: "#cf1322",
+  colorSuccessText: "#237804",
+  colorWarningText: "#ad4e00",
+  colorTextTertiary: "rgba(0, 0, 0, 0.56)",
+  colorTextDescription: "rgba(0, 0, 0, 0.56)",
+  colorTextPlaceholder: "rgba(0, 0, 0, 0.54)",
+};
+
 const LAST_LANG = "vouchsafe.lang";
 const userLangKey = (userId: string) => `vouchsafe.lang.${userId}`;
 
@@ -62,7 +83,11 @@ function Root() {
     <ConfigProvider
       locale={lang === "zh-CN" ? zhCNLocale : enUSLocale}
       button={{ autoInsertSpace: false }}
-      theme={{ token: { colorPrimary: "#1d4ed8", motion: !reducedMotion } }}
+      theme={{
+        token: { ...READABLE_TOKENS, motion: !reducedMotion },
+        // An empty table says so in the disabled grey (1.8:1); its message is read, not disabled.
+        components: { Table: { colorTextDisabled: READABLE_TOKENS.colorTextTertiary } },
+      }}
     >
       <AntApp>
         <I18nProvider conventions={conventions} setLang={setLang}>

@@ -1,5 +1,5 @@
-import { NavBar, TabBar } from "antd-mobile";
-import { AppOutline, CouponOutline, GiftOutline, StarOutline } from "antd-mobile-icons";
+import { TabBar } from "antd-mobile";
+import { AppOutline, CouponOutline, GiftOutline, LeftOutline, StarOutline } from "antd-mobile-icons";
 import { lazy, Suspense } from "react";
 import { Route, Routes, useLocation, useNavigate } from "react-router-dom";
 import { Loading } from "./components";
@@ -39,6 +39,16 @@ const TITLES: Record<string, MessageKey> = {
   "/packages": "nav.packages",
 };
 
+const BAR_BUTTON: React.CSSProperties = {
+  display: "flex",
+  alignItems: "center",
+  padding: "6px 0",
+  border: 0,
+  background: "none",
+  color: "#fff",
+  cursor: "pointer",
+};
+
 /** A phone page: the tenant's bar on top, the page, the tabs at the bottom. */
 export function Shell() {
   const { t, lang, setLang } = useI18n();
@@ -49,22 +59,51 @@ export function Shell() {
   const title = TITLES[path] ? t(TITLES[path]) : branding.name;
   return (
     <div style={{ display: "flex", flexDirection: "column", minHeight: "100vh" }}>
-      <NavBar
-        back={isTab ? null : ""}
-        onBack={() => navigate(-1)}
-        right={
+      {/* A bar of our own, not antd-mobile's NavBar: its left side is an unnamed role="button"
+          and its back arrow a div no keyboard reaches; here both are real buttons with names. */}
+      <header
+        style={{
+          display: "flex",
+          alignItems: "center",
+          height: 48,
+          padding: "0 12px",
+          whiteSpace: "nowrap",
+          background: "var(--brand)",
+          color: "#fff",
+        }}
+      >
+        <div style={{ flex: 1, display: "flex" }}>
+          {isTab ? null : (
+            <button type="button" aria-label={t("app.back")} onClick={() => navigate(-1)} style={BAR_BUTTON}>
+              <LeftOutline fontSize={24} />
+            </button>
+          )}
+        </div>
+        <h1
+          data-testid="page-title"
+          style={{
+            flex: "auto",
+            margin: 0,
+            padding: "0 12px",
+            overflow: "hidden",
+            textOverflow: "ellipsis",
+            textAlign: "center",
+            fontSize: 18,
+            fontWeight: "normal",
+          }}
+        >
+          {title}
+        </h1>
+        <div style={{ flex: 1, display: "flex", justifyContent: "flex-end" }}>
           <button
             type="button"
             onClick={() => setLang(lang === "zh-CN" ? "en" : "zh-CN")}
-            style={{ border: 0, background: "none", color: "#fff", fontSize: 14, cursor: "pointer" }}
+            style={{ ...BAR_BUTTON, fontSize: 14 }}
           >
             {t("app.lang")}
           </button>
-        }
-        style={{ background: "var(--brand)", color: "#fff", "--height": "48px" } as React.CSSProperties}
-      >
-        {title}
-      </NavBar>
+        </div>
+      </header>
       <main style={{ flex: 1, paddingBottom: 64 }}>
         <Suspense fallback={<Loading />}>
           <Routes>

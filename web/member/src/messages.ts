@@ -2,6 +2,7 @@
 export const en = {
   "app.title": "Member center",
   "app.lang": "中文",
+  "app.back": "Back",
   "nav.home": "Home",
   "nav.vouchers": "Vouchers",
   "nav.giftCards": "Gift cards",
@@ -442,6 +443,7 @@ export type MessageKey = keyof typeof en;
 export const zhCN: Record<MessageKey, string> = {
   "app.title": "会员中心",
   "app.lang": "EN",
+  "app.back": "返回",
   "nav.home": "首页",
   "nav.vouchers": "优惠券",
   "nav.giftCards": "礼品卡",

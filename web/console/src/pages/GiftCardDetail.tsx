@@ -4,6 +4,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
+import { DetailTitle } from "../components/Page";
 import { ProviderRefunded } from "../components/ProviderRefunded";
 import { ProblemAlert } from "../components/problems";
 import { ValueDialog } from "../components/ValueDialog";
@@ -161,7 +162,7 @@ export default function GiftCardDetail({ id }: { id: string }) {
   return (
     <>
       <Typography.Title level={3}>
-        <Link to="/gift-cards/cards">{t("gc.tab.cards")}</Link> / {c?.number ?? "…"}
+        <DetailTitle list={t("gc.tab.cards")} to="/gift-cards/cards" name={c?.number ?? "…"} />
       </Typography.Title>
       <ProblemAlert error={card.error} />
       <Card

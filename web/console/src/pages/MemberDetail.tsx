@@ -14,10 +14,11 @@ import {
   Typography,
 } from "antd";
 import { useState } from "react";
-import { Link, useParams } from "react-router-dom";
+import { useParams } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
 import { useSegmentLabels } from "../components/AudienceFields";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
+import { DetailTitle } from "../components/Page";
 import { ProblemAlert, useProblemText } from "../components/problems";
 import { RecordLink } from "../components/RecordLink";
 import { ValueDialog } from "../components/ValueDialog";
@@ -88,7 +89,7 @@ export default function MemberDetail() {
   const b = balance.data;
   const title = (
     <Typography.Title level={3}>
-      <Link to="/members">{t("members.title")}</Link> / {m?.name ?? "…"}
+      <DetailTitle list={t("members.title")} to="/members" name={m?.name ?? "…"} />
     </Typography.Title>
   );
   // A member the caller cannot see (missing, or outside its subtree) is said once, not by every section.

@@ -19,6 +19,7 @@ import { api, type components, unwrap } from "../../../api/client";
 import { AudienceSummary } from "../components/AudienceSummary";
 import { CursorTable } from "../components/CursorTable";
 import { ExportButton } from "../components/ExportButton";
+import { DetailTitle } from "../components/Page";
 import { ProviderRefunded } from "../components/ProviderRefunded";
 import { ProblemAlert } from "../components/problems";
 import { RecordRefundButton } from "../components/RecordRefundButton";
@@ -56,7 +57,7 @@ export default function PackageDetail() {
   return (
     <>
       <Typography.Title level={3}>
-        <Link to="/packages">{t("pkg.title")}</Link> / {p?.name ?? "…"}
+        <DetailTitle list={t("pkg.title")} to="/packages" name={p?.name ?? "…"} />
       </Typography.Title>
       <ProblemAlert error={pkg.error ?? sales.error} />
       {p ? (

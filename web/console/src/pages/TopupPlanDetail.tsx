@@ -9,7 +9,7 @@ import { CLIPPED, oneLineHeader } from "../components/cells";
 import { DownloadButton } from "../components/DownloadButton";
 import { dayRangeBounds, dayRangeOf } from "../components/dayRange";
 import { useOrgUnits } from "../components/orgUnits";
-import { FilterBar } from "../components/Page";
+import { DetailTitle, FilterBar } from "../components/Page";
 import { ProviderRefunded } from "../components/ProviderRefunded";
 import { ProblemAlert } from "../components/problems";
 import { RecordRefundButton } from "../components/RecordRefundButton";
@@ -117,7 +117,7 @@ export default function TopupPlanDetail() {
     <>
       <Space style={{ justifyContent: "space-between", width: "100%", marginBottom: 16 }}>
         <Typography.Title level={3} style={{ margin: 0 }}>
-          <Link to="/topup">{t("topup.plans")}</Link> / {p?.name ?? "…"}
+          <DetailTitle list={t("topup.plans")} to="/topup" name={p?.name ?? "…"} />
         </Typography.Title>
         {can("GET /v1/topup-plans/{id}/top-ups/export") ? (
           <DownloadButton
