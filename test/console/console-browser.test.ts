@@ -478,9 +478,9 @@ describe("who sees what", () => {
 });
 
 /**
- * The CSS animations and transitions that started while `open` ran and its dialog appeared,
- * as `animation:<name>` and `transition:<property>`. Counted from the browser's own start
- * events, so a short one is seen on a fast machine as on a slow one.
+ * The CSS animations and transitions that started while `open` ran, its dialog appeared and
+ * what the click set off ended, as `animation:<name>` and `transition:<property>`. Counted from
+ * the browser's own start events, so a short one is seen on a fast machine as on a slow one.
  */
 async function motionWhileOpening(p: Page, open: () => Promise<void>): Promise<string[]> {
   await p.evaluate(`{
@@ -491,6 +491,12 @@ async function motionWhileOpening(p: Page, open: () => Promise<void>): Promise<s
   }`);
   await open();
   await openDialog(p).waitFor();
+  // What a click sets off a few frames later (a button's ripple) is counted too: a few frames,
+  // then until nothing runs.
+  await p.evaluate(
+    "new Promise((done) => { let n = 5; const next = () => (n-- ? requestAnimationFrame(next) : done()); next(); })",
+  );
+  await p.waitForFunction('document.getAnimations().every((a) => a.playState !== "running")');
   return p.evaluate<string[]>("[...window.motionSeen]");
 }
 
