@@ -149,7 +149,8 @@ export async function openPage(context: BrowserContext): Promise<{ page: Page; p
   return { page, problems };
 }
 
-const AXE_SOURCE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+/** axe-core's browser build, read once for every page that needs it. */
+let axeSource: Promise<string> | undefined;
 
 /**
  * What axe-core (the checker behind Lighthouse's and Chrome's accessibility audits) finds on the
@@ -157,8 +158,10 @@ const AXE_SOURCE = createRequire(import.meta.url).resolve("axe-core/axe.min.js")
  * misused. One line a finding, naming the element, and for contrast its colours and ratio.
  */
 export async function accessibilityFindings(page: Page): Promise<string[]> {
-  if ((await page.evaluate("typeof window.axe")) === "undefined")
-    await page.addScriptTag({ content: await readFile(AXE_SOURCE, "utf8") });
+  if ((await page.evaluate("typeof window.axe")) === "undefined") {
+    axeSource ??= readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+    await page.addScriptTag({ content: await axeSource });
+  }
   const violations = await page.evaluate<
     { id: string; nodes: { target: unknown[]; html: string; any: { data?: Record<string, unknown> }[] }[] }[]
   >('window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa"] }).then((r) => r.violations)');

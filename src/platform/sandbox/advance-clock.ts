@@ -122,7 +122,11 @@ export async function advanceTestClock(deps: AppDeps, tenantId: string, to: Date
     }
     const reached = complete ? to : cursor;
     // Sweeps covered by a timer ran on their rows' own instants: their schedules resume from here.
-    for (const schedule of await deps.db.tenantTx(tenantId, (trx) => dueSchedules(trx, tenantId))) {
+    const enabled = (await deps.db.tenantQuery(
+      tenantId,
+      schedulesQuery(deps.db.kysely, tenantId),
+    )) as ScheduleRow[];
+    for (const schedule of enabled) {
       if (timerJobs.has(schedule.job_name) && schedule.next_run_at <= reached) {
         await moveSchedule(deps, tenantId, schedule, reached, schedule.timezone ?? zone);
       }
@@ -147,7 +151,7 @@ function scheduledJobHandlers(deps: AppDeps): Map<string, JobDefinition<object>>
 }
 
 /** The tenant's enabled schedules, the next due first. */
-function schedulesQuery(db: Db | Tx, tenantId: string) {
+function schedulesQuery(db: Db, tenantId: string) {
   return db
     .selectFrom("job_schedules")
     .select(["id", "job_name", "data", "spec", "timezone", "next_run_at"])
@@ -155,10 +159,6 @@ function schedulesQuery(db: Db | Tx, tenantId: string) {
     .where("enabled", "=", true)
     .orderBy("next_run_at")
     .limit(MAX_SCHEDULES);
-}
-
-async function dueSchedules(trx: Tx, tenantId: string): Promise<ScheduleRow[]> {
-  return (await schedulesQuery(trx, tenantId).execute()) as ScheduleRow[];
 }
 
 async function moveSchedule(deps: AppDeps, tenantId: string, schedule: ScheduleRow, at: Date, zone: string) {

@@ -29,19 +29,17 @@ const queryClient = new QueryClient({
  * danger buttons (#ff4d4f), success and warning text, and most coloured tags' text at 1.8-4.1:1
  * on their backgrounds. These meet WCAG AA's 4.5:1 for text on white. A coloured tag's text is
  * its palette's 7th shade, which antd derives from the palette's seed whatever the theme says:
- * index.html sets those shades (the next darker ones) on antd's variables instead.
+ * index.html sets those shades (the next darker ones) on antd's variables instead. Links follow
+ * colorInfo, error text colorError, and descriptions colorTextTertiary.
  */
 const READABLE_TOKENS = {
   colorPrimary: "#1d4ed8",
   colorInfo: "#1d4ed8",
-  colorLink: "#1d4ed8",
   colorLinkHover: "#1e40af",
   colorError: "#cf1322",
-  colorErrorText: "#cf1322",
   colorSuccessText: "#237804",
   colorWarningText: "#ad4e00",
   colorTextTertiary: "rgba(0, 0, 0, 0.56)",
-  colorTextDescription: "rgba(0, 0, 0, 0.56)",
   colorTextPlaceholder: "rgba(0, 0, 0, 0.54)",
 };
 
