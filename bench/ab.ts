@@ -11,10 +11,9 @@
  *
  * The base is checked out into a temporary worktree that shares this checkout's node_modules,
  * and both are built (scripts/build.mjs): the other side is this working tree as it is. Both
- * must have the same migrations. Each half's first round is a warm-up and not reported.
- * Bounded: (rounds + 2) × 2 × (2 + seconds) seconds of load (two warm-ups: the rounds run in two
- * halves, one in each order of starting the two servers), then it stops both servers and
- * removes the worktree.
+ * must have the same migrations. The rounds run in pairs, each pair on two newly started
+ * servers after a warm-up that is not reported. Bounded: 2 × (rounds × (2 + seconds) + pairs ×
+ * (2 + 5)) seconds of load, then it stops the servers and removes the worktree.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -135,6 +134,8 @@ const described = (env: Record<string, string>) =>
         .map(([k, v]) => `${k}=${v}`)
         .join(" ")}`
     : "";
+/** Each new pair of processes' warm-up, not reported: at most this long besides measureRoute's own. */
+const WARM_UP_SECONDS = 5;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 runBench(async () => {
@@ -211,31 +212,30 @@ runBench(async () => {
         p99: [] as number[],
         peakRssMb: 0,
       }));
-      // The same build twice answered quotes at 6–15 % less CPU in the process started second,
-      // whichever side that was: so half the rounds run with the base started first and half,
-      // after a restart and a warm-up of their own, with this tree started first.
-      const halves = [
-        { startOrder: [0, 1], rounds: Math.ceil(rounds / 2) },
-        { startOrder: [1, 0], rounds: Math.floor(rounds / 2) },
-      ].filter((half) => half.rounds > 0);
+      // Each server process keeps a cost of its own: the same build in two processes side by
+      // side answered quotes at 1–15 % apart, the same way round for the processes' whole life.
+      // So the rounds run in pairs, each pair on two newly started processes (started in turn
+      // one side first, then the other) after a warm-up of their own.
+      const pairs = Math.ceil(rounds / 2);
       let round = 0;
-      for (const [h, half] of halves.entries()) {
+      for (let p = 0; p < pairs; p++) {
+        const startOrder = p % 2 === 0 ? [0, 1] : [1, 0];
         const started: BenchProcess[] = [];
-        for (const i of half.startOrder) {
+        for (const i of startOrder) {
           const side = sides[i]!;
           started[i] = await startBenchProcess({
             databaseUrl: side.databaseUrl,
             apiKey,
-            dataDir: path.join(temp, `data-${h}-${i}`),
+            dataDir: path.join(temp, `data-${p}-${i}`),
             root: side.root,
             nodeArgs: side.flags.split(" ").filter(Boolean),
             env: side.env,
           });
           servers.push(started[i]!);
         }
-        say(`  ${sides[half.startOrder[0]!]!.name} started first`);
-        for (let r = 0; r <= half.rounds; r++) {
-          const order = r % 2 === 0 ? [0, 1] : [1, 0];
+        const pairRounds = Math.min(2, rounds - round);
+        for (let r = 0; r <= pairRounds; r++) {
+          const order = (r + p) % 2 === 0 ? [0, 1] : [1, 0];
           if (r > 0) round++;
           for (const i of order) {
             const cost = await measureRoute({
@@ -247,20 +247,18 @@ runBench(async () => {
               body,
               clients,
               warmupSeconds: 2,
-              seconds,
+              seconds: r === 0 ? Math.min(seconds, WARM_UP_SECONDS) : seconds,
             });
             if (cost.errors > 0)
               throw new Error(`${sides[i]!.name}: ${cost.errors} errors, first ${cost.firstError}`);
-            const line = `${cost.requestsPerSecond.toFixed(0)}/s, ${cost.cpuMicrosPerRequest.toFixed(0)} µs, machine ${cost.machineMicrosPerRequest.toFixed(0)} µs, p50 ${cost.p50Ms.toFixed(1)} ms, p99 ${cost.p99Ms.toFixed(1)} ms`;
-            if (r === 0) {
-              say(`  warm-up, ${sides[i]!.name}: ${line}`);
-              continue;
-            }
+            if (r === 0) continue;
             results[i]!.rate.push(cost.requestsPerSecond);
             results[i]!.cpu.push(cost.cpuMicrosPerRequest);
             results[i]!.machine.push(cost.machineMicrosPerRequest);
             results[i]!.p99.push(cost.p99Ms);
-            say(`  round ${round}, ${sides[i]!.name}: ${line}`);
+            say(
+              `  round ${round}, ${sides[i]!.name}: ${cost.requestsPerSecond.toFixed(0)}/s, ${cost.cpuMicrosPerRequest.toFixed(0)} µs, machine ${cost.machineMicrosPerRequest.toFixed(0)} µs, p50 ${cost.p50Ms.toFixed(1)} ms, p99 ${cost.p99Ms.toFixed(1)} ms`,
+            );
           }
         }
         for (const [i, process] of started.entries()) {
