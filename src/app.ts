@@ -44,7 +44,7 @@ import { bodyMayBeOmitted, markOmittableBodies } from "./platform/http/optional-
 import { answerClientError, problem, sendProblem, toProblem } from "./platform/http/problem.js";
 import { checkRouteErrors } from "./platform/http/route-errors.js";
 import { Problem } from "./platform/http/schemas.js";
-import { refuseUnstorableText } from "./platform/http/text-guard.js";
+import { noteParsedJson, refuseUnstorableText } from "./platform/http/text-guard.js";
 import { isValueRoute } from "./platform/http/value-route.js";
 import { jobsManifest } from "./platform/jobs/jobs.routes.js";
 import { installManifests } from "./platform/manifests.js";
@@ -182,7 +182,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
         return;
       }
       try {
-        done(null, secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" }));
+        const parsed = secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
+        noteParsedJson(parsed, text);
+        done(null, parsed);
       } catch {
         done(new DomainError("malformed_json", "The body is not valid JSON"), undefined);
       }

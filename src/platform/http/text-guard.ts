@@ -32,21 +32,37 @@ function pointerSegment(key: string | number): string {
  * assembled only on the way back up from what was found.
  */
 export function findUnstorableText(value: unknown): string | undefined {
-  const path = unstorable(value, 0);
+  const path = unstorable(value, 0, !(typeof value === "object" && value !== null && escapeFreeBodies.has(value)));
   if (path === undefined) return undefined;
   return path.length === 0 ? "/" : path.map((s) => `/${pointerSegment(s)}`).join("");
 }
 
-/** The path (innermost last) to the first unstorable string or key, or undefined. */
-function unstorable(value: unknown, depth: number): (string | number)[] | undefined {
-  if (typeof value === "string") return UNSTORABLE.test(value) ? [] : undefined;
+/**
+ * Parsed JSON bodies whose text had no `\u` escape. In such a body no string or key holds NUL
+ * or an unpaired surrogate: the text was strict UTF-8 (which cannot encode a surrogate),
+ * JSON refuses a raw control character in a string, and only a `\u` escape makes either.
+ * Their walk checks the nesting alone, not every string.
+ */
+const escapeFreeBodies = new WeakSet<object>();
+
+/** The JSON parser's note that `body` came from `text` (see escapeFreeBodies). */
+export function noteParsedJson(body: unknown, text: string): void {
+  if (body !== null && typeof body === "object" && !text.includes("\\u")) escapeFreeBodies.add(body);
+}
+
+/**
+ * The path (innermost last) to the first unstorable string or key, or undefined; with
+ * `texts` false, only to nesting too deep.
+ */
+function unstorable(value: unknown, depth: number, texts = true): (string | number)[] | undefined {
+  if (typeof value === "string") return texts && UNSTORABLE.test(value) ? [] : undefined;
   if (value === null || typeof value !== "object") return undefined;
   // Only parsed JSON and query values are walked: an upload's stream or buffer is not text.
   if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === "function") return undefined;
   if (depth >= MAX_DEPTH) return [];
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = unstorable(value[i], depth + 1);
+      const found = unstorable(value[i], depth + 1, texts);
       if (found) {
         found.unshift(i);
         return found;
@@ -56,8 +72,8 @@ function unstorable(value: unknown, depth: number): (string | number)[] | undefi
   }
   for (const key in value as Record<string, unknown>) {
     if (!Object.hasOwn(value, key)) continue;
-    if (UNSTORABLE.test(key)) return [key];
-    const found = unstorable((value as Record<string, unknown>)[key], depth + 1);
+    if (texts && UNSTORABLE.test(key)) return [key];
+    const found = unstorable((value as Record<string, unknown>)[key], depth + 1, texts);
     if (found) {
       found.unshift(key);
       return found;
