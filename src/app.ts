@@ -182,7 +182,10 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
         return;
       }
       try {
-        const parsed = secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
+        const parsed = secureJson.parse(text, undefined, {
+          protoAction: "error",
+          constructorAction: "error",
+        });
         noteParsedJson(parsed, text);
         done(null, parsed);
       } catch {

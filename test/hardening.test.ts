@@ -131,14 +131,26 @@ describe("text PostgreSQL cannot store is refused with 400 naming the field", ()
   // that rests on, and the other side of it.
   it.each([
     ["a raw NUL byte in a JSON string", Buffer.from('{"name":"bad\u0000name"}'), "malformed_json"],
-    ["a surrogate encoded in UTF-8", Buffer.from([...Buffer.from('{"name":"bad'), 0xed, 0xa0, 0x80, ...Buffer.from('"}')]), "invalid_encoding"],
-    ["an escape after an escaped backslash that makes a NUL", Buffer.from('{"name":"a\\\\\\u0000b"}'), "validation_failed"],
+    [
+      "a surrogate encoded in UTF-8",
+      Buffer.from([...Buffer.from('{"name":"bad'), 0xed, 0xa0, 0x80, ...Buffer.from('"}')]),
+      "invalid_encoding",
+    ],
+    [
+      "an escape after an escaped backslash that makes a NUL",
+      Buffer.from('{"name":"a\\\\\\u0000b"}'),
+      "validation_failed",
+    ],
   ])("refuses %s", async (_what, payload, code) => {
     const r = await t.app.inject({
       method: "POST",
       url: "/v1/members",
       payload,
-      headers: { ...tenant.auth, "content-type": "application/json", "idempotency-key": `raw-${code}-${Math.random()}` },
+      headers: {
+        ...tenant.auth,
+        "content-type": "application/json",
+        "idempotency-key": `raw-${code}-${Math.random()}`,
+      },
     });
     expect(r.statusCode, r.body).toBe(400);
     expect(json<{ code: string }>(r).code).toBe(code);

@@ -32,7 +32,11 @@ function pointerSegment(key: string | number): string {
  * assembled only on the way back up from what was found.
  */
 export function findUnstorableText(value: unknown): string | undefined {
-  const path = unstorable(value, 0, !(typeof value === "object" && value !== null && escapeFreeBodies.has(value)));
+  const path = unstorable(
+    value,
+    0,
+    !(typeof value === "object" && value !== null && escapeFreeBodies.has(value)),
+  );
   if (path === undefined) return undefined;
   return path.length === 0 ? "/" : path.map((s) => `/${pointerSegment(s)}`).join("");
 }
