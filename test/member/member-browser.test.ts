@@ -129,6 +129,37 @@ describe("the member center on a phone", () => {
     expectNoConsoleProblems(problems);
   });
 
+  it("reaches every place the home page leads to by keyboard: its tiles and menu rows are links", async () => {
+    const home = page.url();
+    // The two tiles (their labels and values), then the menu's eight rows.
+    const names = [
+      "积分 500",
+      "优惠券 1",
+      "我的权益",
+      "余额明细",
+      "积分",
+      "礼品卡",
+      "权益套餐",
+      "购买礼品卡",
+      "学生认证",
+      "收银台",
+    ];
+    await poll(() => page.getByTestId("voucher-count").textContent()).toBe("1");
+    const links = page.locator("main a[href]");
+    expect((await links.allTextContents()).map((text) => text.replace(/(\D)(\d)/, "$1 $2"))).toEqual(names);
+    // From the last tile, Tab moves to the menu's first row, and Enter follows it.
+    await links.nth(1).focus();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("我的权益");
+    await shot("home-keyboard");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await poll(() => new URL(page.url()).pathname).toMatch(/\/balance$/);
+    await page.goBack();
+    await poll(() => page.url()).toBe(home);
+    await page.getByTestId("points").waitFor();
+  });
+
   it("lists the balance changes, filtered by type", async () => {
     await page.getByText("余额明细").click();
     const changes = page.getByTestId("change");
