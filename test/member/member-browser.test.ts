@@ -150,7 +150,7 @@ describe("the member center on a phone", () => {
     // From the last tile, Tab moves to the menu's first row, and Enter follows it.
     await links.nth(1).focus();
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("我的权益");
+    expect(await page.locator(":focus").textContent()).toBe("我的权益");
     await shot("home-keyboard");
     await page.keyboard.press("Tab");
     await page.keyboard.press("Enter");
