@@ -156,6 +156,21 @@ describe("buying in the member center on a phone", () => {
     await page.getByRole("button", { name: "充值" }).click();
     const plans = page.getByTestId("topup-plan");
     await poll(() => plans.count()).toBe(2);
+    // A plan not yet chosen is a button the keyboard reaches; Enter chooses it, and the chosen
+    // card's own controls follow it.
+    const fixedPlan = page.getByRole("button", { name: "充100送10" });
+    await fixedPlan.focus();
+    // Back and forth by keyboard, so the browser shows the focus as a keyboard's.
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    expect(await page.locator(":focus").getAttribute("aria-label")).toBe("充100送10");
+    await shot("topup-plan-keyboard");
+    await page.keyboard.press("Enter");
+    await poll(() => page.getByTestId("topup-figures").textContent()).toBe(
+      "赠送 ¥10.00 · 50 积分 · 到账可用 ¥110.00",
+    );
+    expect(await fixedPlan.count()).toBe(0);
+    expect(await page.locator(":focus").textContent()).toBe("支付 ¥100.00");
     // The range plan computes bonus and points as the amount is typed (250.00 → 25.00, 12.5 → 12 points).
     await plans.filter({ hasText: "夏季储值" }).click();
     await page.getByPlaceholder("¥100.00 – ¥500.00").fill("250");

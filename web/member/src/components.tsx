@@ -9,7 +9,7 @@ import {
   Card as MobileCard,
   SpinLoading,
 } from "antd-mobile";
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, useEffect, useRef, useState } from "react";
 import { ApiError, api, unwrap } from "../../api/client";
 import { type Translate, useI18n } from "./i18n";
 import { en, type MessageKey } from "./messages";
@@ -140,26 +140,55 @@ export function Refusal(props: { error: unknown }) {
   );
 }
 
-/** A white card on the page's grey; a selectable one is outlined in the tenant's colour when chosen. */
+/**
+ * A white card on the page's grey; a selectable one is outlined in the tenant's colour when
+ * chosen. A card not yet chosen is covered by a button named `choice` (the plan's name), so
+ * the keyboard and a screen reader reach it as well as a finger; the chosen one has its own
+ * controls (an amount, a pay button) and no cover, since a button may not hold others.
+ */
 export function Card(props: {
   children: ReactNode;
   testId?: string;
   onClick?: () => void;
   selected?: boolean;
+  choice?: string;
 }) {
+  const covered = props.choice !== undefined && props.onClick !== undefined && !props.selected;
+  const content = useRef<HTMLDivElement>(null);
+  // Chosen from the keyboard, the cover is gone with the focus on it: the focus moves to the
+  // chosen card's first control. (A tap moves nothing: it would open a phone's keyboard.)
+  const focusInside = useRef(false);
+  useEffect(() => {
+    if (!props.selected || !focusInside.current) return;
+    focusInside.current = false;
+    content.current?.querySelector<HTMLElement>("input, button, a[href], [tabindex]")?.focus();
+  }, [props.selected]);
   return (
     <MobileCard
       data-testid={props.testId}
-      onClick={props.onClick}
+      onClick={covered ? undefined : props.onClick}
       style={{
         margin: 12,
         padding: 4,
         borderRadius: 12,
+        position: "relative",
         cursor: props.onClick ? "pointer" : undefined,
         outline: props.selected ? "2px solid var(--brand)" : undefined,
       }}
     >
-      {props.children}
+      {covered ? (
+        <button
+          type="button"
+          className="member-choice"
+          aria-label={props.choice}
+          onClick={(event) => {
+            // A click the keyboard made (Enter, Space) counts no presses.
+            focusInside.current = event.detail === 0;
+            props.onClick?.();
+          }}
+        />
+      ) : null}
+      <div ref={content}>{props.children}</div>
     </MobileCard>
   );
 }

@@ -164,7 +164,12 @@ function PlanCard(props: {
     ...(range ? [{ label: t("buyGift.custom"), value: CUSTOM }] : []),
   ];
   return (
-    <Card testId="gift-plan" onClick={props.selected ? undefined : props.onSelect} selected={props.selected}>
+    <Card
+      testId="gift-plan"
+      onClick={props.selected ? undefined : props.onSelect}
+      selected={props.selected}
+      choice={plan.name}
+    >
       <div style={{ display: "flex", gap: 12, alignItems: "center" }}>
         <div style={{ width: 112, flex: "none" }}>
           <CoverImage

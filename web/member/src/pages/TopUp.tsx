@@ -165,7 +165,12 @@ function PlanCard(props: {
     props.onStarted(topup);
   });
   return (
-    <Card testId="topup-plan" onClick={props.selected ? undefined : props.onSelect} selected={props.selected}>
+    <Card
+      testId="topup-plan"
+      onClick={props.selected ? undefined : props.onSelect}
+      selected={props.selected}
+      choice={plan.name}
+    >
       <CoverImage imageId={terms.cover_image_id} testId="topup-cover" aspectRatio="3 / 1" />
       <div style={{ display: "flex", alignItems: "baseline", gap: 8 }}>
         <div style={{ flex: 1, fontWeight: 600, fontSize: 16 }}>{plan.name}</div>
@@ -282,7 +287,12 @@ function FreeAmount(props: { selected: boolean; onSelect: () => void }) {
   const pay = useAction(async () => setIntent(await startFreeTopUp(visit.memberId, amount!, key)));
   if (intent) return <IntentResult intent={intent} />;
   return (
-    <Card testId="topup-free" onClick={props.selected ? undefined : props.onSelect} selected={props.selected}>
+    <Card
+      testId="topup-free"
+      onClick={props.selected ? undefined : props.onSelect}
+      selected={props.selected}
+      choice={t("topup.other")}
+    >
       <div style={{ fontWeight: 600, fontSize: 16 }}>{t("topup.other")}</div>
       <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}>{t("topup.otherLine")}</div>
       {props.selected ? (
