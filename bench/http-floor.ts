@@ -14,13 +14,14 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { withClient } from "../src/db/database.js";
+import { freePort } from "../src/db/embedded.js";
 import { runBench, withBenchDatabase } from "./bench-db.js";
-import { type BenchProcess, START_NODE_FLAGS, startBenchProcess } from "./processes.js";
+import { type BenchProcess, START_NODE_FLAGS, startBenchProcess, stopChild } from "./processes.js";
 import { seedQuoteTenant } from "./quote-setup.js";
 import { measureRoute, type RouteCost } from "./route-measure.js";
 
@@ -60,7 +61,8 @@ const FLOOR_SERVERS = {
     app.listen({ port: Number(process.env.PORT), host: "127.0.0.1" }).then(() => process.stdout.write("listening\\n"));`,
 } as const;
 
-async function startFloor(kind: keyof typeof FLOOR_SERVERS, answerFile: string, port: number) {
+async function startFloor(kind: keyof typeof FLOOR_SERVERS, answerFile: string): Promise<BenchProcess> {
+  const port = await freePort();
   const child = spawn(process.execPath, [...START_NODE_FLAGS.split(" "), "-e", FLOOR_SERVERS[kind]], {
     cwd: ROOT,
     env: { ...process.env, ANSWER_FILE: answerFile, PORT: String(port) },
@@ -72,28 +74,19 @@ async function startFloor(kind: keyof typeof FLOOR_SERVERS, answerFile: string, 
     });
     child.once("exit", (code) => reject(new Error(`${kind} floor server exited with ${code}`)));
   });
-  return {
-    child,
-    url: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  return { child, url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
 runBench(async () => {
   await withBenchDatabase("floor", async (databaseUrl) => {
-    const temp = os.tmpdir();
+    const temp = await mkdtemp(path.join(os.tmpdir(), "vouchsafe-floor-"));
     const apiKey = randomBytes(30).toString("base64url");
-    const started: { stop(): Promise<void> }[] = [];
+    const started: BenchProcess[] = [];
     try {
       const service: BenchProcess = await startBenchProcess({
         databaseUrl,
         apiKey,
-        dataDir: path.join(temp, `vouchsafe-floor-${process.pid}`),
+        dataDir: path.join(temp, "data"),
       });
       started.push(service);
       const body = await seedQuoteTenant(service.url, apiKey);
@@ -105,14 +98,14 @@ runBench(async () => {
       });
       const answer = await res.text();
       if (res.status !== 200) throw new Error(`quote: ${res.status} ${answer.slice(0, 200)}`);
-      const answerFile = path.join(temp, `vouchsafe-floor-answer-${process.pid}.json`);
+      const answerFile = path.join(temp, "answer.json");
       await writeFile(answerFile, answer);
       process.stdout.write(
         `http-floor: request ${body.length} bytes, answer ${answer.length} bytes, ${CLIENTS} clients, ${seconds} s a round, ${rounds} rounds\n`,
       );
-      const node = await startFloor("node:http", answerFile, 20_000 + (process.pid % 20_000));
+      const node = await startFloor("node:http", answerFile);
       started.push(node);
-      const fastify = await startFloor("fastify", answerFile, 40_000 + (process.pid % 20_000));
+      const fastify = await startFloor("fastify", answerFile);
       started.push(fastify);
       const targets = [
         { name: "node:http alone", url: node.url, pid: node.child.pid! },
@@ -155,6 +148,7 @@ runBench(async () => {
       process.stdout.write(`http-floor ${summary.join(" ")} load_average=${os.loadavg()[0]!.toFixed(1)}\n`);
     } finally {
       for (const server of started) await server.stop();
+      await rm(temp, { recursive: true, force: true });
     }
   });
 });

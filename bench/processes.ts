@@ -28,6 +28,14 @@ export interface BenchProcess {
   stop: () => Promise<void>;
 }
 
+/** Stops a child process with SIGTERM and waits for it to exit (at once if it has). */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
 /**
  * `dist/server.js` (an API process) or `dist/worker.js` (the job runner) on `databaseUrl`, as
  * `npm start` runs it but with no rate limit and no worker inside an API process; resolves
@@ -72,12 +80,7 @@ export async function startBenchProcess(options: {
   child.stderr?.on("data", (c) => {
     output += c;
   });
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
-  };
+  const stop = () => stopChild(child);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`${entry} exited:\n${output}`);

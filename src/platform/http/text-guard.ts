@@ -58,7 +58,7 @@ export function noteParsedJson(body: unknown, text: string): void {
  * The path (innermost last) to the first unstorable string or key, or undefined; with
  * `texts` false, only to nesting too deep.
  */
-function unstorable(value: unknown, depth: number, texts = true): (string | number)[] | undefined {
+function unstorable(value: unknown, depth: number, texts: boolean): (string | number)[] | undefined {
   if (typeof value === "string") return texts && UNSTORABLE.test(value) ? [] : undefined;
   if (value === null || typeof value !== "object") return undefined;
   // Only parsed JSON and query values are walked: an upload's stream or buffer is not text.
