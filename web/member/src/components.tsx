@@ -140,51 +140,51 @@ export function Refusal(props: { error: unknown }) {
   );
 }
 
+/** What makes a card one of several to choose from (a plan): named, chosen or not. */
+export interface CardChoice {
+  label: string;
+  selected: boolean;
+  onSelect: () => void;
+}
+
 /**
- * A white card on the page's grey; a selectable one is outlined in the tenant's colour when
- * chosen. A card not yet chosen is covered by a button named `choice` (the plan's name), so
- * the keyboard and a screen reader reach it as well as a finger; the chosen one has its own
+ * A white card on the page's grey; a card of a choice is outlined in the tenant's colour when
+ * chosen. One not yet chosen is covered by a button named by the choice's label, so the
+ * keyboard and a screen reader reach it as well as a finger; the chosen one has its own
  * controls (an amount, a pay button) and no cover, since a button may not hold others.
  */
-export function Card(props: {
-  children: ReactNode;
-  testId?: string;
-  onClick?: () => void;
-  selected?: boolean;
-  choice?: string;
-}) {
-  const covered = props.choice !== undefined && props.onClick !== undefined && !props.selected;
+export function Card(props: { children: ReactNode; testId?: string; choice?: CardChoice }) {
+  const choice = props.choice;
   const content = useRef<HTMLDivElement>(null);
   // Chosen from the keyboard, the cover is gone with the focus on it: the focus moves to the
   // chosen card's first control. (A tap moves nothing: it would open a phone's keyboard.)
   const focusInside = useRef(false);
   useEffect(() => {
-    if (!props.selected || !focusInside.current) return;
+    if (!choice?.selected || !focusInside.current) return;
     focusInside.current = false;
     content.current?.querySelector<HTMLElement>("input, button, a[href], [tabindex]")?.focus();
-  }, [props.selected]);
+  }, [choice?.selected]);
   return (
     <MobileCard
       data-testid={props.testId}
-      onClick={covered ? undefined : props.onClick}
       style={{
         margin: 12,
         padding: 4,
         borderRadius: 12,
         position: "relative",
-        cursor: props.onClick ? "pointer" : undefined,
-        outline: props.selected ? "2px solid var(--brand)" : undefined,
+        cursor: choice && !choice.selected ? "pointer" : undefined,
+        outline: choice?.selected ? "2px solid var(--brand)" : undefined,
       }}
     >
-      {covered ? (
+      {choice && !choice.selected ? (
         <button
           type="button"
           className="member-choice"
-          aria-label={props.choice}
+          aria-label={choice.label}
           onClick={(event) => {
             // A click the keyboard made (Enter, Space) counts no presses.
             focusInside.current = event.detail === 0;
-            props.onClick?.();
+            choice.onSelect();
           }}
         />
       ) : null}

@@ -166,9 +166,7 @@ function PlanCard(props: {
   return (
     <Card
       testId="gift-plan"
-      onClick={props.selected ? undefined : props.onSelect}
-      selected={props.selected}
-      choice={plan.name}
+      choice={{ label: plan.name, selected: props.selected, onSelect: props.onSelect }}
     >
       <div style={{ display: "flex", gap: 12, alignItems: "center" }}>
         <div style={{ width: 112, flex: "none" }}>

@@ -167,9 +167,7 @@ function PlanCard(props: {
   return (
     <Card
       testId="topup-plan"
-      onClick={props.selected ? undefined : props.onSelect}
-      selected={props.selected}
-      choice={plan.name}
+      choice={{ label: plan.name, selected: props.selected, onSelect: props.onSelect }}
     >
       <CoverImage imageId={terms.cover_image_id} testId="topup-cover" aspectRatio="3 / 1" />
       <div style={{ display: "flex", alignItems: "baseline", gap: 8 }}>
@@ -289,9 +287,7 @@ function FreeAmount(props: { selected: boolean; onSelect: () => void }) {
   return (
     <Card
       testId="topup-free"
-      onClick={props.selected ? undefined : props.onSelect}
-      selected={props.selected}
-      choice={t("topup.other")}
+      choice={{ label: t("topup.other"), selected: props.selected, onSelect: props.onSelect }}
     >
       <div style={{ fontWeight: 600, fontSize: 16 }}>{t("topup.other")}</div>
       <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}>{t("topup.otherLine")}</div>
