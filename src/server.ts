@@ -69,6 +69,20 @@ async function main() {
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
+  // Made before the printout: its requests are logged, and their lines would split it.
+  const memberLink = demo
+    ? await demoMemberLinks(
+        app,
+        demo.api_key,
+        base,
+        systemClock.now(),
+        config.signingSecret,
+        config.demoCatalog,
+      ).catch((error) => {
+        app.log.error({ err: error }, "creating the demo member link failed");
+        return undefined;
+      })
+    : undefined;
   say("");
   say(`Vouchsafe is ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
   say(`  Console    ${base}/console/${demo ? `?tenant=${demo.tenant_id}` : ""}`);
@@ -82,17 +96,6 @@ async function main() {
     for (const user of demo.users)
       say(`    ${user.role.padEnd(9)} ${user.email} / ${user.password}  (${user.org_unit})`);
     say(`  Try: curl -H "Authorization: Bearer ${demo.api_key}" ${base}/v1/tenant`);
-    const memberLink = await demoMemberLinks(
-      app,
-      demo.api_key,
-      base,
-      systemClock.now(),
-      config.signingSecret,
-      config.demoCatalog,
-    ).catch((error) => {
-      app.log.error({ err: error }, "creating the demo member link failed");
-      return undefined;
-    });
     if (memberLink) {
       say(`  Member center (a phone-sized window; the link works once, for 5 minutes):`);
       say(`    ${memberLink.url}`);
