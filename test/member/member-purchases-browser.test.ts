@@ -269,6 +269,31 @@ describe("buying in the member center on a phone", () => {
     await plan.first().click();
     await page.getByRole("button", { name: "支付 ¥180.00" }).waitFor();
     await shot("gift-card-buy");
+    // The chosen denomination sits on a tint of the tenant's colour, not on antd-mobile's fixed
+    // light blue; the card's content (its pay button, full width) keeps 16 px from its edges.
+    const look = await plan.first().evaluate((card) => {
+      const chosen = card.querySelector(".adm-selector-item-active");
+      const field = card.querySelector(".adm-button-primary")!;
+      const [c, f] = [card.getBoundingClientRect(), field.getBoundingClientRect()];
+      return {
+        tint: chosen ? getComputedStyle(chosen).backgroundColor : "",
+        brand: getComputedStyle(document.querySelector(".adm-button-primary")!).backgroundColor,
+        insets: [Math.round(f.left - c.left), Math.round(c.right - f.right)],
+      };
+    });
+    // Chromium gives a mixed colour as `color(srgb r g b)` with channels from 0 to 1.
+    const rgb = (text: string) =>
+      text
+        .match(/[\d.]+/g)!
+        .slice(0, 3)
+        .map((n) => (text.startsWith("color(") ? Number(n) * 255 : Number(n)));
+    const [tr, tg, tb] = rgb(look.tint);
+    const [br, , bb] = rgb(look.brand);
+    expect(look.tint).not.toBe("rgb(231, 241, 255)");
+    // A light tint leans the way the brand leans (this tenant's orange: more red than blue).
+    expect(Math.sign(tr! - tb!)).toBe(Math.sign(br! - bb!));
+    expect(Math.min(tr!, tg!, tb!)).toBeGreaterThan(200);
+    expect(look.insets).toEqual([16, 16]);
     await page.getByRole("button", { name: "支付 ¥180.00" }).click();
     await poll(() => page.getByTestId("gift-bought").textContent()).toContain("已购得 ¥200.00 礼品卡");
     expect(await page.getByTestId("gift-pin").textContent()).toMatch(/[0-9]{8}/);

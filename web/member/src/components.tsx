@@ -169,7 +169,8 @@ export function Card(props: { children: ReactNode; testId?: string; choice?: Car
       data-testid={props.testId}
       style={{
         margin: 12,
-        padding: 4,
+        // With the card body's own 12 px above and below: 16 px all round, as the pages' panels.
+        padding: "4px 16px",
         borderRadius: 12,
         position: "relative",
         cursor: choice && !choice.selected ? "pointer" : undefined,

@@ -133,7 +133,16 @@ function App() {
   }
   return (
     <ConfigProvider locale={lang === "zh-CN" ? zhCNLocale : enUS}>
-      <div style={{ "--adm-color-primary": color, "--brand": color } as React.CSSProperties}>
+      <div
+        style={
+          {
+            "--adm-color-primary": color,
+            "--brand": color,
+            // The light tint a chosen option sits on (antd-mobile's is a fixed light blue).
+            "--adm-color-wathet": `color-mix(in srgb, ${color} 12%, #fff)`,
+          } as React.CSSProperties
+        }
+      >
         <I18nProvider lang={lang} currency={currency} timeZone={timeZone} setLang={setLang}>
           {body}
         </I18nProvider>
