@@ -271,16 +271,17 @@ describe("buying in the member center on a phone", () => {
     await shot("gift-card-buy");
     // The chosen denomination sits on a tint of the tenant's colour, not on antd-mobile's fixed
     // light blue; the card's content (its pay button, full width) keeps 16 px from its edges.
-    const look = await plan.first().evaluate((card) => {
+    const look = (await page.evaluate(`(() => {
+      const card = document.querySelector('[data-testid="gift-plan"]');
       const chosen = card.querySelector(".adm-selector-item-active");
-      const field = card.querySelector(".adm-button-primary")!;
-      const [c, f] = [card.getBoundingClientRect(), field.getBoundingClientRect()];
+      const pay = card.querySelector(".adm-button-primary");
+      const [c, p] = [card.getBoundingClientRect(), pay.getBoundingClientRect()];
       return {
         tint: chosen ? getComputedStyle(chosen).backgroundColor : "",
-        brand: getComputedStyle(document.querySelector(".adm-button-primary")!).backgroundColor,
-        insets: [Math.round(f.left - c.left), Math.round(c.right - f.right)],
+        brand: getComputedStyle(pay).backgroundColor,
+        insets: [Math.round(p.left - c.left), Math.round(c.right - p.right)],
       };
-    });
+    })()`)) as { tint: string; brand: string; insets: number[] };
     // Chromium gives a mixed colour as `color(srgb r g b)` with channels from 0 to 1.
     const rgb = (text: string) =>
       text
