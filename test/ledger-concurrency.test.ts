@@ -386,6 +386,87 @@ describe("deadlocks under group commit", () => {
   });
 });
 
+describe("carrying forward: a batch found stale", () => {
+  it("runs its units again on locked rows, and a unit that then finds its row busy is run in the next batch, not lost", async () => {
+    const ledger = carrying();
+    const plain = new Ledger(t.db, { clock, batching: false });
+    const ten = await ledgerTenant(t, clock);
+    const opened = await openAccounts(
+      plain,
+      ten,
+      Array.from({ length: 7 }, () => ({ asset: "CNY", kind: "cash" })),
+    );
+    const [c, sink, x, a, y, b, d] = opened.map((o) => o.id) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const gate = () => {
+      let open!: () => void;
+      return { passed: new Promise<void>((r) => (open = r)), open: () => open() };
+    };
+    // A first batch holds the pipeline, so the next two units gather into one carrying batch.
+    const first = gate();
+    const held = ledger.run(ten, async (uow) => {
+      const r = await uow.transfer({ debit_account_id: c, credit_account_id: sink, amount: 1 });
+      await first.passed;
+      return r;
+    });
+    const payA = ledger.run(ten, (uow) =>
+      uow.transfer({ debit_account_id: x, credit_account_id: a, amount: 2 }),
+    );
+    // The second unit stops once evaluated, the batch still holding no row; run again, it pays d.
+    const evaluated = gate();
+    const second = gate();
+    let runs = 0;
+    const payB = ledger.run(ten, async (uow) => {
+      runs++;
+      const r = await uow.transfer({ debit_account_id: y, credit_account_id: runs === 1 ? b : d, amount: 3 });
+      if (runs === 1) {
+        evaluated.open();
+        await second.passed;
+      }
+      return r;
+    });
+    first.open();
+    expect((await held).code).toBe("created");
+    await evaluated.passed;
+    // Another writer changes x meanwhile: the batch's write finds x not as it decided on it.
+    expect(
+      (await plain.run(ten, (uow) => uow.transfer({ debit_account_id: x, credit_account_id: c, amount: 5 })))
+        .code,
+    ).toBe("created");
+    const holder = await patientTransaction();
+    await holder.lock(d);
+    second.open();
+    try {
+      // Run again on locked rows, the second unit finds d busy and waits for a batch of its own.
+      for (let i = 0; i < 3000 && ledger.stats.deferredUnits === 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(ledger.stats.staleBatches).toBe(1);
+      expect(ledger.stats.deferredUnits).toBe(1);
+      expect((await payA).code).toBe("created");
+    } finally {
+      await holder.commit();
+    }
+    const settled = await Promise.race([
+      payB.then((r) => r.code),
+      new Promise<"lost">((r) => setTimeout(() => r("lost"), 30_000)),
+    ]);
+    expect(settled).toBe("created");
+    expect(runs).toBe(3);
+    const credited = await t.db.tenantTx(ten, async (trx) =>
+      Promise.all([a, b, d].map(async (id) => (await findAccount(trx, ten, id))!.credits_posted)),
+    );
+    expect(credited).toEqual([2, 0, 3]);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+});
+
 describe("a batch does not wait for a row while it holds its earlier units' rows", () => {
   it("a unit that needs a row another transaction holds runs first in the next batch; the units before it commit", async () => {
     const ledger = new Ledger(t.db, { clock, batching: true });

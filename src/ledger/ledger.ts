@@ -557,7 +557,8 @@ export class Ledger {
   /**
    * One batch: units run one after another against the batch's in-memory state, each on its
    * own layer (and savepoint, if it runs SQL); then one flush and one commit. Returns the
-   * units that did not fit (transfer cap). If the batch cannot commit, its units are run
+   * units that did not fit (the transfer cap, or a row another transaction holds) unless
+   * `committing` took them. If the batch cannot commit, its units are run
    * again one by one, so one bad unit cannot fail the others; a unit that fails alone on a
    * deadlock or a serialization failure (or whose own SQL does, in any batch) is run alone
    * again, up to `MAX_ATTEMPTS` times, as a unit without batching is.
@@ -567,8 +568,11 @@ export class Ledger {
     jobs: Job[],
     /** 0 for a batch; n for the n-th run of a single unit alone after its batch failed. */
     alone: number,
-    /** Called once the batch stops evaluating, with the units that did not fit. */
-    committing: (leftover: Job[]) => void = () => {},
+    /**
+     * Called once the batch stops evaluating, with the units that did not fit: they are then the
+     * caller's. Without it, they are returned.
+     */
+    committing?: (leftover: Job[]) => void,
     /**
      * The tenant's carried state, for a batch of the pipeline: it adds what it leaves, and
      * evaluates on it if `carrying`.
@@ -680,8 +684,10 @@ export class Ledger {
       }
       if (conn.broken) throw new Error("a ledger statement failed; the batch is retried unit by unit");
       const turn = carry?.publish(token, session.carryState());
-      committing(leftover);
-      leftover = [];
+      if (committing) {
+        committing(leftover);
+        leftover = [];
+      }
       // The previous batch takes its rows' locks with its write; ours must queue behind them.
       await turn?.previous;
       let committedWithWrite: boolean;
