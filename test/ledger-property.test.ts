@@ -63,7 +63,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
  * acknowledged under 100 transfers, too few for the property to prove much.
  */
 const scenario = fc.array(
-  fc.record({ round: fc.array(fc.tuple(command, fc.nat(2)), { minLength: 2, maxLength: 8 }) }),
+  fc.record({ round: fc.array(fc.tuple(command, fc.nat(4)), { minLength: 2, maxLength: 8 }) }),
   {
     minLength: 3,
     maxLength: 8,
@@ -72,11 +72,16 @@ const scenario = fc.array(
 
 describe("ledger invariants under random operations and concurrency", () => {
   it("Σdebits = Σcredits, balances = journal, no flag violated, every acknowledged transfer exactly once", async () => {
-    // Group commit, a second group-commit process, and plain transactions, all on one database.
+    // Group commit, a second group-commit process, plain transactions, and two processes that
+    // carry forward (ADR 0009), all on one database.
+    const carrying = () =>
+      new Ledger(t.db, { clock, batching: true, carryForward: true, unitsAreLedgerOnly: true });
     const ledgers = [
       new Ledger(t.db, { clock, batching: true }),
       new Ledger(t.db, { clock, batching: true }),
       new Ledger(t.db, { clock, batching: false }),
+      carrying(),
+      carrying(),
     ];
     let run = 0;
     const stats = { acknowledged: 0, refused: 0 };
