@@ -761,6 +761,9 @@ export class Ledger {
       return;
     }
     this.stats.retriedUnits++;
-    await this.executeBatch(tenantId, [job], alone + 1);
+    const rest = await this.executeBatch(tenantId, [job], alone + 1);
+    // A unit run alone waits for its rows and has no cap to pass, so nothing is left over;
+    // were it ever, its caller must hear of it, not wait for ever.
+    for (const left of rest) left.reject(new Error("a unit run alone was left over by its batch"));
   }
 }
