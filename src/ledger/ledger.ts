@@ -684,14 +684,16 @@ export class Ledger {
       }
       if (conn.broken) throw new Error("a ledger statement failed; the batch is retried unit by unit");
       const turn = carry?.publish(token, session.carryState());
-      if (committing) {
-        committing(leftover);
-        leftover = [];
-      }
-      // The previous batch takes its rows' locks with its write; ours must queue behind them.
-      await turn?.previous;
       let committedWithWrite: boolean;
+      // Once published, the batch gives up its turn whatever happens: every later batch of the
+      // tenant waits for it.
       try {
+        if (committing) {
+          committing(leftover);
+          leftover = [];
+        }
+        // The previous batch takes its rows' locks with its write; ours must queue behind them.
+        await turn?.previous;
         // A carried batch's write is checked before it commits (ADR 0009), so only a batch
         // that locked its rows sends its COMMIT with its write.
         committedWithWrite = await session.flush({ commit: carry === undefined, last: true });
