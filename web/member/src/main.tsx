@@ -39,6 +39,16 @@ unstableSetRender((node, container) => {
  * meet WCAG AA's 4.5:1 on white and on the pages' #f5f5f5. Set on the root element, so that
  * pop-ups, which render outside the app's element, use them too.
  */
+/**
+ * `#rrggbb` mixed with white, `share` of it the colour: worked out here rather than by CSS
+ * `color-mix`, which the older WebViews members open links in do not know.
+ */
+function tintOf(hex: string, share: number): string {
+  const channel = (at: number) =>
+    Math.round(Number.parseInt(hex.slice(at, at + 2), 16) * share + 255 * (1 - share));
+  return `rgb(${channel(1)}, ${channel(3)}, ${channel(5)})`;
+}
+
 const READABLE_COLORS = { "--adm-color-weak": "#666666", "--adm-color-success": "#00804f" };
 for (const [name, value] of Object.entries(READABLE_COLORS))
   document.documentElement.style.setProperty(name, value);
@@ -139,7 +149,7 @@ function App() {
             "--adm-color-primary": color,
             "--brand": color,
             // The light tint a chosen option sits on (antd-mobile's is a fixed light blue).
-            "--adm-color-wathet": `color-mix(in srgb, ${color} 12%, #fff)`,
+            "--adm-color-wathet": tintOf(color, 0.12),
           } as React.CSSProperties
         }
       >
