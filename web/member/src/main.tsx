@@ -148,7 +148,8 @@ function App() {
           {
             "--adm-color-primary": color,
             "--brand": color,
-            // The light tint a chosen option sits on (antd-mobile's is a fixed light blue).
+            // The light tint a chosen option sits on (antd-mobile's is a fixed light blue); its
+            // text stays in the text colour (index.html): the brand colour on it reads under 4.5:1.
             "--adm-color-wathet": tintOf(color, 0.12),
           } as React.CSSProperties
         }

@@ -20,14 +20,6 @@ const TYPES: Record<string, { label: MessageKey; kinds: Kind[] }> = {
   withdrawal: { label: "filter.withdrawal", kinds: ["withdrawal"] },
 };
 const PERIODS = ["7", "30", "90", "all"] as const;
-/**
- * The chosen option on a tint of the tenant's colour, not the library's blue. Its text stays in
- * the text colour (index.html): the brand colour on its own tint reads under 4.5:1.
- */
-const CHECKED = {
-  "--checked-color": "color-mix(in srgb, var(--brand) 12%, #fff)",
-} as React.CSSProperties;
-
 /** One line of a change log: what, when, why, how much, and the balance right after. */
 export function ChangeRow(props: { change: Change; unit: "money" | "points" }) {
   const { t, fmt } = useI18n();
@@ -75,7 +67,6 @@ export default function Balance() {
         </div>
         <Selector
           columns={4}
-          style={CHECKED}
           value={[type]}
           onChange={(v) => v[0] && setType(v[0])}
           options={[
@@ -88,7 +79,6 @@ export default function Balance() {
         </div>
         <Selector
           columns={4}
-          style={CHECKED}
           value={[period]}
           onChange={(v) => v[0] && setPeriod(v[0])}
           options={PERIODS.map((p) => ({ label: t(`period.${p}`), value: p }))}
