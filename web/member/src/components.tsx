@@ -127,12 +127,15 @@ export function Refusal(props: { error: unknown }) {
       data-testid="refusal"
       role="alert"
       style={{
-        margin: 12,
+        // Under the button it answers, as wide as the button.
+        margin: "12px 0",
         padding: "10px 12px",
         borderRadius: 8,
         fontSize: 14,
         color: "var(--adm-color-danger)",
-        background: "color-mix(in srgb, var(--adm-color-danger) 8%, #fff)",
+        // antd-mobile's danger colour (#ff3141) at 8 % on white, written out: older WebViews
+        // do not know CSS color-mix.
+        background: "rgb(255, 239, 240)",
       }}
     >
       {refusalText(props.error)}
