@@ -24,6 +24,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { withClient } from "../src/db/database.js";
 import { runBench, withBenchDatabase } from "./bench-db.js";
+import { median } from "./percentile.js";
 import { peakRssMbOf } from "./process-cpu.js";
 import { type BenchProcess, START_NODE_FLAGS, startBenchProcess } from "./processes.js";
 import { seedQuoteTenant } from "./quote-setup.js";
@@ -136,7 +137,6 @@ const described = (env: Record<string, string>) =>
     : "";
 /** Each new pair of processes' warm-up, not reported: at most this long besides measureRoute's own. */
 const WARM_UP_SECONDS = 5;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 runBench(async () => {
   const commit = git("rev-parse", "--verify", `${values.base}^{commit}`);

@@ -21,6 +21,7 @@ import { parseArgs } from "node:util";
 import { withClient } from "../src/db/database.js";
 import { freePort } from "../src/db/embedded.js";
 import { runBench, withBenchDatabase } from "./bench-db.js";
+import { median } from "./percentile.js";
 import { type BenchProcess, START_NODE_FLAGS, startBenchProcess, stopChild } from "./processes.js";
 import { seedQuoteTenant } from "./quote-setup.js";
 import { measureRoute, type RouteCost } from "./route-measure.js";
@@ -134,7 +135,6 @@ runBench(async () => {
           if (round > 0) costs[i]!.push(cost);
         }
       }
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       const summary: string[] = [];
       for (const [i, target] of targets.entries()) {
         const c = costs[i]!;

@@ -118,6 +118,16 @@ export function Row(props: { title: ReactNode; detail?: ReactNode; extra?: React
   );
 }
 
+/**
+ * `#rrggbb` mixed with white, `share` of it the colour: worked out in the page rather than by CSS
+ * `color-mix`, which the older WebViews members open links in do not know.
+ */
+export function tintOf(hex: string, share: number): string {
+  const channel = (at: number) =>
+    Math.round(Number.parseInt(hex.slice(at, at + 2), 16) * share + 255 * (1 - share));
+  return `rgb(${channel(1)}, ${channel(3)}, ${channel(5)})`;
+}
+
 /** Why the API refused an action, in the member's language (the API's detail only for a code not known). */
 export function Refusal(props: { error: unknown }) {
   const refusalText = useRefusalText();
@@ -133,9 +143,8 @@ export function Refusal(props: { error: unknown }) {
         borderRadius: 8,
         fontSize: 14,
         color: "var(--adm-color-danger)",
-        // antd-mobile's danger colour (#ff3141) at 8 % on white, written out: older WebViews
-        // do not know CSS color-mix.
-        background: "rgb(255, 239, 240)",
+        // antd-mobile's danger colour at 8 % on white.
+        background: tintOf("#ff3141", 0.08),
       }}
     >
       {refusalText(props.error)}

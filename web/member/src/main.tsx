@@ -8,7 +8,7 @@ import { BrowserRouter } from "react-router-dom";
 import { DEFAULT_BRAND_COLOR } from "../../api/branding";
 import { ApiError } from "../../api/client";
 import { onReducedMotionChange, prefersReducedMotion } from "../../api/reduced-motion";
-import { Loading } from "./components";
+import { Loading, tintOf } from "./components";
 import { Member } from "./context";
 import { I18nProvider, LANGS, type Lang, translator } from "./i18n";
 import { Shell } from "./Shell";
@@ -39,16 +39,6 @@ unstableSetRender((node, container) => {
  * meet WCAG AA's 4.5:1 on white and on the pages' #f5f5f5. Set on the root element, so that
  * pop-ups, which render outside the app's element, use them too.
  */
-/**
- * `#rrggbb` mixed with white, `share` of it the colour: worked out here rather than by CSS
- * `color-mix`, which the older WebViews members open links in do not know.
- */
-function tintOf(hex: string, share: number): string {
-  const channel = (at: number) =>
-    Math.round(Number.parseInt(hex.slice(at, at + 2), 16) * share + 255 * (1 - share));
-  return `rgb(${channel(1)}, ${channel(3)}, ${channel(5)})`;
-}
-
 const READABLE_COLORS = { "--adm-color-weak": "#666666", "--adm-color-success": "#00804f" };
 for (const [name, value] of Object.entries(READABLE_COLORS))
   document.documentElement.style.setProperty(name, value);
