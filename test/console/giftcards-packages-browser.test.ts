@@ -116,6 +116,10 @@ describe("gift cards in the console", () => {
     expect(record).toContain("充值");
     expect(record).toContain("核销");
     expect(record).toContain("¥249.50");
+    // Who acted, by the email they signed in with; the id stays in the hover title only.
+    const operators = await page.getByTestId("actor-name").allTextContents();
+    expect(operators).toEqual(Array(3).fill(`用户 ${OWNER}`));
+    expect(record).not.toMatch(/usr_/);
     // The API agrees with what the page shows.
     const card = await server.api<{ balance: number; status: string }>("GET", `/v1/gift-cards/${cardId}`);
     expect(card).toMatchObject({ balance: 24950, status: "active" });

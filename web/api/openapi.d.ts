@@ -7305,6 +7305,7 @@ export interface components {
             }[] | null;
             actor_type: string;
             actor_id: string;
+            actor_label: string | null;
             /**
              * Format: date-time
              * @example 2026-11-23T08:00:00.000Z
@@ -8775,7 +8776,8 @@ export interface components {
          *       "channel": "POS",
          *       "operator": {
          *         "type": "api_key",
-         *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+         *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+         *         "label": "Flagship POS"
          *       },
          *       "reference": {
          *         "module": "checkout",
@@ -8809,6 +8811,7 @@ export interface components {
             operator: {
                 type: string;
                 id: string;
+                label: string | null;
             };
             reference: {
                 module: string | null;
@@ -17620,6 +17623,7 @@ export interface operations {
                             reason: string;
                             actor_type: string;
                             actor_id: string;
+                            actor_label: string | null;
                             /**
                              * Format: date-time
                              * @example 2026-11-23T08:00:00.000Z
@@ -32379,7 +32383,8 @@ export interface operations {
                      *       "channel": "POS",
                      *       "operator": {
                      *         "type": "api_key",
-                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "label": "Flagship POS"
                      *       },
                      *       "reference": {
                      *         "module": "checkout",
@@ -32413,6 +32418,7 @@ export interface operations {
                         operator: {
                             type: string;
                             id: string;
+                            label: string | null;
                         };
                         reference: {
                             module: string | null;
@@ -32502,7 +32508,8 @@ export interface operations {
                      *       "channel": "POS",
                      *       "operator": {
                      *         "type": "api_key",
-                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "label": "Flagship POS"
                      *       },
                      *       "reference": {
                      *         "module": "checkout",
@@ -32536,6 +32543,7 @@ export interface operations {
                         operator: {
                             type: string;
                             id: string;
+                            label: string | null;
                         };
                         reference: {
                             module: string | null;
@@ -32619,7 +32627,8 @@ export interface operations {
                      *       "channel": "POS",
                      *       "operator": {
                      *         "type": "api_key",
-                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "label": "Flagship POS"
                      *       },
                      *       "reference": {
                      *         "module": "checkout",
@@ -32653,6 +32662,7 @@ export interface operations {
                         operator: {
                             type: string;
                             id: string;
+                            label: string | null;
                         };
                         reference: {
                             module: string | null;
@@ -32727,7 +32737,8 @@ export interface operations {
                      *       "channel": "POS",
                      *       "operator": {
                      *         "type": "api_key",
-                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "label": "Flagship POS"
                      *       },
                      *       "reference": {
                      *         "module": "checkout",
@@ -32761,6 +32772,7 @@ export interface operations {
                         operator: {
                             type: string;
                             id: string;
+                            label: string | null;
                         };
                         reference: {
                             module: string | null;
@@ -32835,7 +32847,8 @@ export interface operations {
                      *       "channel": "POS",
                      *       "operator": {
                      *         "type": "api_key",
-                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "label": "Flagship POS"
                      *       },
                      *       "reference": {
                      *         "module": "checkout",
@@ -32869,6 +32882,7 @@ export interface operations {
                         operator: {
                             type: string;
                             id: string;
+                            label: string | null;
                         };
                         reference: {
                             module: string | null;
@@ -33146,7 +33160,8 @@ export interface operations {
                      *       "channel": "POS",
                      *       "operator": {
                      *         "type": "api_key",
-                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g"
+                     *         "id": "key_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *         "label": "Flagship POS"
                      *       },
                      *       "reference": {
                      *         "module": "checkout",
@@ -33180,6 +33195,7 @@ export interface operations {
                         operator: {
                             type: string;
                             id: string;
+                            label: string | null;
                         };
                         reference: {
                             module: string | null;

@@ -141,7 +141,16 @@ export const Activity = Type.Object(
     asset: Str,
     store_id: Nullable(Str),
     channel: Nullable(StringEnum(SALE_CHANNELS)),
-    operator: Type.Object({ type: Str, id: Str }),
+    operator: Type.Object({
+      type: Str,
+      id: Str,
+      label: Nullable(
+        Type.String({
+          description:
+            "The operator by name: a user's email or an API key's name. Null for a member, the system, and always for a member token",
+        }),
+      ),
+    }),
     reference: Nullable(Type.Object({ module: Nullable(Str), id: Str })),
     redemption_id: Nullable(Str),
     paid_amount: Nullable(Int),
@@ -167,7 +176,7 @@ export const Activity = Type.Object(
         asset: "CNY",
         store_id: "org_01jd3m2x4y5z6a7b8c9d0e1f2h",
         channel: "POS",
-        operator: { type: "api_key", id: "key_01jd3m2x4y5z6a7b8c9d0e1f2g" },
+        operator: { type: "api_key", id: "key_01jd3m2x4y5z6a7b8c9d0e1f2g", label: "Flagship POS" },
         reference: { module: "checkout", id: "ord_01jd3m2x4y5z6a7b8c9d0e1f2g" },
         redemption_id: null,
         paid_amount: null,
@@ -195,7 +204,7 @@ export function serializeActivity(row: ActivityListRow) {
     asset: row.asset,
     store_id: row.store_id,
     channel: row.channel,
-    operator: { type: row.operator_type, id: row.operator_id },
+    operator: { type: row.operator_type, id: row.operator_id, label: row.operator_label ?? null },
     reference: row.reference_id ? { module: row.reference_module, id: row.reference_id } : null,
     redemption_id: row.redemption_id,
     paid_amount: row.paid_amount,

@@ -219,6 +219,9 @@ describe("using a card", () => {
         ["UNBLOCK", "found"],
         ["EXPIRE", null],
       ]);
+      expect(activities.data[0]).toMatchObject({
+        operator: { type: "api_key", id: tenant.apiKey.record.id, label: tenant.apiKey.record.name },
+      });
       expect((await gc.posted(ids.breakage("CNY"))).credits - breakage.credits).toBe(10000);
       expect(await gc.posted(ids.card(card.id))).toEqual({ debits: 10000, credits: 10000 });
       // Nothing is left for the job to expire a second time.

@@ -242,6 +242,18 @@ describe("exports", () => {
     });
     expect(activities.status, activities.error ?? "").toBe("succeeded");
     expect(activities.rows_done).toBe(2);
+
+    const named = await runJob("export", "gift_card_activities", "csv", { filters: { type: ["ACTIVATE"] } });
+    const activityFile = await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      downloadable(trx, tenant.tenantId, named.id, files.dataDir, now()),
+    );
+    const [header, ...rows] = (await readFile(activityFile.path, "utf8")).trim().split("\r\n");
+    const operator = header!.split(",").indexOf("operator_label");
+    expect(operator).toBeGreaterThan(0);
+    expect(rows.map((r) => r.split(",")[operator])).toEqual([
+      tenant.apiKey.record.name,
+      tenant.apiKey.record.name,
+    ]);
   });
 
   it("refuses a filter it does not know, and a plan or card that is not there", async () => {

@@ -386,6 +386,7 @@ export const GIFT_CARD_ACTIVITIES_EXPORT: ExportDefinition<ActivityListRow> = {
     { key: "channel", header: "channel", value: (r) => r.channel },
     { key: "operator_type", header: "operator_type", value: (r) => r.operator_type },
     { key: "operator_id", header: "operator_id", value: (r) => r.operator_id },
+    { key: "operator_label", header: "operator_label", value: (r) => r.operator_label ?? null },
     { key: "reference_module", header: "reference_module", value: (r) => r.reference_module },
     { key: "reference_id", header: "reference_id", value: (r) => r.reference_id },
     { key: "redemption_id", header: "redemption_id", value: (r) => r.redemption_id },

@@ -1,6 +1,7 @@
 import { type QueryCreator, type SelectQueryBuilder, sql } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
+import { actorLabelOf } from "../../platform/audit/audit.js";
 import { type Actor, systemActor } from "../../platform/auth/actor.js";
 import type { ProviderRefundLog } from "../../platform/http/record-refund.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
@@ -152,7 +153,12 @@ export function cardByIdQuery(qc: QueryCreator<DB>, tenantId: string, id: string
   return cardQuery(qc, systemActor(tenantId, "giftcards.read"), {}).where("c.id", "=", id);
 }
 
-export type ActivityListRow = ActivityRow & { card_number: string; plan_id: string };
+export type ActivityListRow = ActivityRow & {
+  card_number: string;
+  plan_id: string;
+  /** The operator by name, read for staff and exports only: a member is not shown staff emails. */
+  operator_label?: string | null;
+};
 
 export interface ActivityFilters {
   card_id?: string;
@@ -192,6 +198,9 @@ export function activityQuery(
     )
     .selectAll("t")
     .select(["c.number as card_number", "c.plan_id as plan_id"])
+    .$if(actor.type !== "member", (qb) =>
+      qb.select(actorLabelOf("t", "operator_type", "operator_id").as("operator_label")),
+    )
     .where("t.tenant_id", "=", actor.tenantId) as unknown as ActivityQuery;
   const visible = scoped ? visibleTo(actor, "t.store_id") : null;
   if (visible) query = query.where(visible);

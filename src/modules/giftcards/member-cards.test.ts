@@ -145,6 +145,19 @@ describe("a member's gift cards", () => {
       amount: 5000,
       payment: { method: "balance", member_id: ann },
     });
+    // Staff see who loaded the card by name; the member does not see staff names.
+    type Operators = { data: { type: string; operator: { type: string; label: string | null } }[] };
+    const activitiesUrl = `/v1/gift-cards/${bought.card.id}/activities`;
+    const loadAs = async (auth?: { authorization: string }) =>
+      json<Operators>(await gc.call("GET", activitiesUrl, undefined, auth)).data.find(
+        (a) => a.type === "LOAD",
+      );
+    expect((await loadAs())?.operator).toEqual(
+      expect.objectContaining({ type: "api_key", label: expect.any(String) }),
+    );
+    expect((await loadAs(annAuth))?.operator).toEqual(
+      expect.objectContaining({ type: "api_key", label: null }),
+    );
     const payments = await t.database.owner
       .selectFrom("gift_card_activities")
       .select("payment_ref")

@@ -127,6 +127,28 @@ describe("member-center links", () => {
     expectCode(await t.app.inject({ method: "GET", url: "/v1/members", headers: auth }), 403, "forbidden");
   });
 
+  it("names who made a change to staff, and not to the member", async () => {
+    const memberId = await wallet.newMember("Flo");
+    // Points, not a top-up: a balance in the asset would keep a later test from changing it.
+    await wallet.ok("POST", `/v1/members/${memberId}/points`, {
+      operation: "earn",
+      points: 100,
+      reference: "o-1",
+    });
+    type Changes = { data: { actor_type: string; actor_label: string | null }[] };
+    const url = `/v1/members/${memberId}/balance-changes`;
+    const asStaff = await wallet.ok<Changes>("GET", url);
+    expect(asStaff.data).toMatchObject([{ actor_type: "api_key", actor_label: tenant.apiKey.record.name }]);
+    const session = json<{ token: string }>(await exchange(codeOf(await link(memberId))));
+    const asMember = await t.app.inject({
+      method: "GET",
+      url,
+      headers: { authorization: `Bearer ${session.token}` },
+    });
+    expect(asMember.statusCode, asMember.body).toBe(200);
+    expect(json<Changes>(asMember).data).toMatchObject([{ actor_type: "api_key", actor_label: null }]);
+  });
+
   it("refuses a link for an unknown or closed member, and a caller without the permission", async () => {
     const unknown = await t.app.inject({
       method: "POST",

@@ -2,6 +2,7 @@ import { type QueryCreator, sql } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import type { UnitOfWork } from "../../ledger/index.js";
+import { actorLabelOf } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import {
@@ -114,6 +115,7 @@ export async function listQuotaChanges(db: Database, actor: Actor, quotaId: stri
   const changes = db.kysely
     .selectFrom("voucher_quota_changes")
     .selectAll()
+    .select(actorLabelOf("voucher_quota_changes").as("actor_label"))
     .where("tenant_id", "=", actor.tenantId)
     .where("quota_id", "=", quotaId);
   const [quotas, rows] = await db.tenantQueries(actor.tenantId, [

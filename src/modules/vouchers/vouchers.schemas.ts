@@ -5,6 +5,7 @@ import {
   IdParam,
   ListQuery,
   Money,
+  Nullable,
   Obj,
   StringEnum,
   Timestamp,
@@ -146,6 +147,9 @@ export const QuotaChange = Type.Object({
   reason: Type.String(),
   actor_type: Type.String(),
   actor_id: Type.String(),
+  actor_label: Nullable(
+    Type.String({ description: "Who made the change, by name: a user's email or an API key's name" }),
+  ),
   created_at: Timestamp,
 });
 
@@ -363,6 +367,7 @@ export const serializeQuotaChange = (row: {
   reason: string;
   actor_type: string;
   actor_id: string;
+  actor_label: string | null;
   created_at: Date;
 }) => ({
   id: row.id,
@@ -372,6 +377,7 @@ export const serializeQuotaChange = (row: {
   reason: row.reason,
   actor_type: row.actor_type,
   actor_id: row.actor_id,
+  actor_label: row.actor_label,
   created_at: row.created_at.toISOString(),
 });
 

@@ -99,11 +99,17 @@ describe("quotas", () => {
     expect(await available(tree.reseller1.id)).toMatchObject({ available: 1_000, allocated: 8_000 });
     const quotaId = json<{ data: { id: string }[] }>(await get("/v1/voucher-quotas", tree.keys.reseller1))
       .data[0]!.id;
-    const history = json<{ data: { delta: number; reason: string; actor_type: string }[] }>(
-      await get(`/v1/voucher-quotas/${quotaId}/changes`, tree.keys.reseller1),
-    ).data;
+    const history = json<{
+      data: { delta: number; reason: string; actor_type: string; actor_id: string; actor_label: string }[];
+    }>(await get(`/v1/voucher-quotas/${quotaId}/changes`, tree.keys.reseller1)).data;
     expect(history.map((h) => h.delta)).toEqual([10_000, -2_000]);
     expect(history[0]).toMatchObject({ reason: "plan", actor_type: "api_key" });
+    const byName = await t.database.owner
+      .selectFrom("api_keys")
+      .select("name")
+      .where("id", "=", history[0]!.actor_id)
+      .executeTakeFirstOrThrow();
+    expect(history[0]!.actor_label).toBe(byName.name);
     expect(json<{ data: unknown[] }>(await get("/v1/voucher-quotas", tree.keys.reseller2)).data).toEqual([]);
   });
 });

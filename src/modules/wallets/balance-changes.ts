@@ -1,6 +1,7 @@
 import type { QueryCreator } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
+import { actorLabelOf } from "../../platform/audit/audit.js";
 import { type ExportFormat, exportTable } from "../../platform/files/export-table.js";
 import { WalletsError } from "./wallets.errors.js";
 import type { ChangeKind, ChangeRow, WalletAccount } from "./wallets.repository.js";
@@ -18,7 +19,11 @@ export interface ChangeFilter {
   order_id?: string;
   source?: string;
   starting_after?: string;
+  /** Reads who made each change by name too (for staff: a member is not shown staff emails). */
+  actorLabels?: boolean;
 }
+
+export type LabelledChangeRow = ChangeRow & { actor_label?: string | null };
 
 /** A member's change log, newest first (cursor: `starting_after` an older-than id). */
 export async function listChanges(
@@ -27,7 +32,7 @@ export async function listChanges(
   memberId: string,
   filter: ChangeFilter,
   limit: number,
-): Promise<ChangeRow[]> {
+): Promise<LabelledChangeRow[]> {
   if (filter.from && filter.to && filter.from > filter.to) {
     throw new WalletsError("validation_failed", "from must not be after to");
   }
@@ -35,7 +40,8 @@ export async function listChanges(
     .selectFrom("wallet_changes")
     .selectAll()
     .where("tenant_id", "=", tenantId)
-    .where("member_id", "=", memberId);
+    .where("member_id", "=", memberId)
+    .$if(filter.actorLabels === true, (qb) => qb.select(actorLabelOf("wallet_changes").as("actor_label")));
   if (filter.account) q = q.where("account", "=", filter.account);
   if (filter.pointsOnly) q = q.where("account", "!=", "balance");
   if (filter.kinds?.length) q = q.where("kind", "in", filter.kinds);
@@ -107,6 +113,7 @@ const EXPORT_COLUMNS = [
   "payment_id",
   "actor_type",
   "actor_id",
+  "actor_label",
 ] as const;
 
 /** A member's change log as a CSV or xlsx file (at most MAX_EXPORT_ROWS rows). */
@@ -117,7 +124,13 @@ export async function exportChanges(
   filter: ChangeFilter,
   format: ExportFormat,
 ) {
-  const rows = await listChanges(trx, tenantId, memberId, filter, MAX_EXPORT_ROWS + 1);
+  const rows = await listChanges(
+    trx,
+    tenantId,
+    memberId,
+    { ...filter, actorLabels: true },
+    MAX_EXPORT_ROWS + 1,
+  );
   if (rows.length > MAX_EXPORT_ROWS) {
     throw new WalletsError("limit_exceeded", `More than ${MAX_EXPORT_ROWS} changes; narrow from/to`);
   }
@@ -125,6 +138,8 @@ export async function exportChanges(
     `balance-changes-${memberId}`,
     format,
     [...EXPORT_COLUMNS],
-    rows.map((r) => EXPORT_COLUMNS.map((c) => (c === "created_at" ? r.created_at.toISOString() : r[c]))),
+    rows.map((r) =>
+      EXPORT_COLUMNS.map((c) => (c === "created_at" ? r.created_at.toISOString() : (r[c] ?? null))),
+    ),
   );
 }

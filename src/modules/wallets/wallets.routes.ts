@@ -331,6 +331,7 @@ export async function walletsRoutes(app: RouteApp, deps: AppDeps): Promise<void>
           kinds: query.kind,
           starting_after: query.starting_after,
           pointsOnly: hidden,
+          actorLabels: actor.type !== "member",
         };
         const rows = await listChanges(trx, actor.tenantId, params.id, filter, limit + 1);
         return toPage(rows, limit, serializeChange);

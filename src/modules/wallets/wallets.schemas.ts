@@ -14,6 +14,7 @@ import {
   Timestamp,
 } from "../../platform/http/schemas.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
+import type { LabelledChangeRow } from "./balance-changes.js";
 import { MAX_POINTS_PER_OPERATION } from "./change-points.js";
 import { SYSTEM_REASON_CODES } from "./change-reasons.js";
 import { MAX_DAYS } from "./daily-totals.js";
@@ -23,7 +24,6 @@ import { MAX_POINTS_VALIDITY_DAYS } from "./points-lots.js";
 import type { SettingsView } from "./wallet-views.js";
 import {
   CHANGE_KINDS,
-  type ChangeRow,
   INTENT_STATUSES,
   type IntentRow,
   type PaymentRow,
@@ -137,6 +137,12 @@ export const Change = Type.Object(
     ),
     actor_type: Type.String(),
     actor_id: Type.String(),
+    actor_label: Nullable(
+      Type.String({
+        description:
+          "Who made the change, by name: a user's email or an API key's name. Null for a member's own changes and the system's, and always null for a member token",
+      }),
+    ),
     created_at: Timestamp,
   },
   { $id: "BalanceChange" },
@@ -236,10 +242,11 @@ export const OperationResult = Type.Object({
   balance: Balance,
 });
 
-export function serializeChange(r: ChangeRow) {
+export function serializeChange(r: LabelledChangeRow) {
   return {
     object: "balance_change" as const,
     ...r,
+    actor_label: r.actor_label ?? null,
     tenant_id: undefined,
     created_at: r.created_at.toISOString(),
   };

@@ -56,12 +56,18 @@ export function changeSummary<T extends object, K extends keyof T & string>(
 }
 
 /**
- * A user's email or an API key's name beside its id, read in the same statement. Both lookups
- * lead with the tenant, so they stay on the tenant's shard (docs/scale-out.md).
+ * A user's email or an API key's name beside its id, read in the same statement as the rows
+ * that name the actor (`table`'s tenant, type and id columns); null for members and the system.
+ * Both lookups lead with the tenant, so they stay on the tenant's shard (docs/scale-out.md).
  */
-export const actorLabel = sql<string | null>`case audit_events.actor_type
-  when 'user' then (select u.email from users u
-    where u.tenant_id = audit_events.tenant_id and u.id = audit_events.actor_id)
-  when 'api_key' then (select k.name from api_keys k
-    where k.tenant_id = audit_events.tenant_id and k.id = audit_events.actor_id)
+export function actorLabelOf(table: string, type = "actor_type", id = "actor_id") {
+  const tenantId = sql.ref(`${table}.tenant_id`);
+  const actorType = sql.ref(`${table}.${type}`);
+  const actorId = sql.ref(`${table}.${id}`);
+  return sql<string | null>`case ${actorType}
+  when 'user' then (select u.email from users u where u.tenant_id = ${tenantId} and u.id = ${actorId})
+  when 'api_key' then (select k.name from api_keys k where k.tenant_id = ${tenantId} and k.id = ${actorId})
   end`;
+}
+
+export const actorLabel = actorLabelOf("audit_events");

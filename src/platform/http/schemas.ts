@@ -7,6 +7,9 @@ export const Obj = <T extends Record<string, TSchema>>(
   options: Record<string, unknown> = {},
 ) => Type.Object(properties, { additionalProperties: false, ...options });
 
+/** A field that may be null. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
 export const Amount = Type.Integer({
   minimum: 1,
   maximum: MAX_AMOUNT,

@@ -4,6 +4,7 @@ import { Button, Card, Form, Input, Modal, Select, Space, Table, Tag, Typography
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
+import { ActorName } from "../components/ActorName";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { ExportButton } from "../components/ExportButton";
 import { ImportButton } from "../components/ImportDialog";
@@ -360,9 +361,7 @@ export function useActivityColumns() {
       title: t("gc.activity.operator"),
       key: "operator",
       render: (_: unknown, a: Activity) => (
-        <span title={a.operator.id}>
-          {t(`audit.actorType.${a.operator.type}` as MessageKey)} {a.operator.id}
-        </span>
+        <ActorName type={a.operator.type} id={a.operator.id} label={a.operator.label} />
       ),
     },
     {

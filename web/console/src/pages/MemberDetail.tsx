@@ -16,6 +16,7 @@ import {
 import { useState } from "react";
 import { useParams } from "react-router-dom";
 import { api, type components, unwrap } from "../../../api/client";
+import { ActorName } from "../components/ActorName";
 import { useSegmentLabels } from "../components/AudienceFields";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { DetailTitle } from "../components/Page";
@@ -279,9 +280,9 @@ export default function MemberDetail() {
                   )}
                 </Descriptions.Item>
                 <Descriptions.Item label={t("wallet.note")}>{c.note ?? "—"}</Descriptions.Item>
-                <Descriptions.Item
-                  label={t("wallet.operator")}
-                >{`${c.actor_type} ${c.actor_id}`}</Descriptions.Item>
+                <Descriptions.Item label={t("wallet.operator")}>
+                  <ActorName type={c.actor_type} id={c.actor_id} label={c.actor_label} />
+                </Descriptions.Item>
               </Descriptions>
             ),
           }}

@@ -16,6 +16,7 @@ import {
 } from "antd";
 import { useState } from "react";
 import { api, type paths, unwrap } from "../../../../api/client";
+import { ActorName } from "../../components/ActorName";
 import { CursorTable } from "../../components/CursorTable";
 import { PageHeader } from "../../components/Page";
 import { type OrgUnit, useKeyedSend, useUnitsBelow } from "../../components/partner-data";
@@ -105,7 +106,11 @@ function QuotaHistory({ quota }: { quota: Quota }) {
           ),
         },
         { title: t("partner.quota.reason"), dataIndex: "reason" },
-        { title: t("partner.quota.actor"), key: "actor", render: (_, c) => `${c.actor_type}:${c.actor_id}` },
+        {
+          title: t("partner.quota.actor"),
+          key: "actor",
+          render: (_, c) => <ActorName type={c.actor_type} id={c.actor_id} label={c.actor_label} />,
+        },
       ]}
     />
   );
