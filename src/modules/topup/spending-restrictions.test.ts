@@ -169,6 +169,31 @@ describe("spending restrictions: the balance knows which top-up its money came f
     t.clock.set("2026-11-23T08:00:00Z");
   });
 
+  it("no bonus usage on the top-up day, when the tenant's time zone then moves to where that day has not begun", async () => {
+    const plan = await c.plan({
+      kind: "package",
+      name: "No bonus today, westwards",
+      rule: fixed(10_000, 1_000),
+      restrictions: { no_bonus_on_topup_day: true },
+    });
+    const m = await c.newMember();
+    // 2026-11-24 04:00 in Shanghai: the top-up day is the 24th.
+    t.clock.set("2026-11-23T20:00:00Z");
+    await topUp(plan, m);
+    // Still the 23rd in Los Angeles: the top-up day is yet to end, not over.
+    await c.ok("PATCH", "/v1/tenant", { timezone: "America/Los_Angeles" });
+    try {
+      expectProblem(await pay(m, 10_001), 422, "insufficient_balance");
+      expect((await pay(m, 10_000)).statusCode).toBe(201);
+      // 2026-11-25 00:00 in Los Angeles: the 24th has ended there too.
+      t.clock.set("2026-11-25T08:00:00Z");
+      expect((await pay(m, 1_000)).statusCode).toBe(201);
+    } finally {
+      await c.ok("PATCH", "/v1/tenant", { timezone: "Asia/Shanghai" });
+      t.clock.set("2026-11-23T08:00:00Z");
+    }
+  });
+
   it("spends in the documented order and refunds back to the lots that paid, shown in the change log", async () => {
     const plan = await c.plan({ kind: "package", name: "Plain", rule: fixed(10_000, 1_000) });
     const m = await c.newMember();

@@ -12,10 +12,11 @@ export type PointsKind = "points" | "referral_points";
 export const MAX_POINTS_VALIDITY_DAYS = 3660;
 /**
  * A member holds at most this many unexpired lots of one kind: one per expiry day, and the
- * days run from today to today + the longest validity (a day more for a time-zone change),
- * plus the lot that never expires.
+ * days run from today to today + the longest validity (a day more for a time-zone change,
+ * and the days its old and new midnights both end a lot: two each), plus the lot that never
+ * expires.
  */
-export const MAX_LOTS = MAX_POINTS_VALIDITY_DAYS + 3;
+export const MAX_LOTS = MAX_POINTS_VALIDITY_DAYS + 6;
 
 /**
  * Points earned on a day (tenant time zone) expire at the end of the day `validity_days`

@@ -65,7 +65,9 @@ export function lotAvailable(
   accountAvailable: number,
   today: string,
 ): number {
-  if (lot.topup_day !== today) return accountAvailable;
+  // Earlier, not merely other: after the tenant's zone moves west, today there can still be the
+  // day before the top-up day, which must not lift the top-up day's limits until it comes.
+  if (lot.topup_day < today) return accountAvailable;
   if (lot.no_use_on_topup_day) return 0;
   if (lot.same_day_limit_bps === null) return accountAvailable;
   const kept = lot.amount - lot.taken_back;

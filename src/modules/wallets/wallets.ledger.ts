@@ -1,4 +1,5 @@
 import type { QueryCreator } from "kysely";
+import { DateTime } from "luxon";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
 import {
@@ -11,6 +12,7 @@ import {
   type UnitOfWork,
 } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import { assert } from "../../shared/assert.js";
 import { newId } from "../../shared/ids.js";
 import { type ChangeReason, reasonColumns } from "./change-reasons.js";
 import {
@@ -111,6 +113,12 @@ export async function openSystem(uow: UnitOfWork, purpose: SystemPurpose, asset:
   });
 }
 
+/**
+ * The member's lot for points ending at `expiresAt`, keyed by that last local day. A lot of
+ * the same day made before the tenant's time zone changed ends at another instant; points
+ * merged into it would expire at the old zone's midnight (hours early, or late), so they go
+ * to a lot of their own, keyed also by the instant.
+ */
 export async function openLot(
   uow: UnitOfWork,
   kind: "points" | "referral_points",
@@ -119,7 +127,16 @@ export async function openLot(
   expiryKey: string,
   now: Date,
 ): Promise<string> {
-  const id = accountIds.lot(kind, memberId, expiryKey);
+  let id = accountIds.lot(kind, memberId, expiryKey);
+  if (!(await claimLot(uow, kind, memberId, id, expiresAt, now))) {
+    assert(expiresAt !== null, `never-expiring lot ${id} has an expiry`);
+    id = accountIds.lot(
+      kind,
+      memberId,
+      `${expiryKey}_${DateTime.fromJSDate(expiresAt, { zone: "utc" }).toFormat("yyyyLLddHHmm")}`,
+    );
+    assert(await claimLot(uow, kind, memberId, id, expiresAt, now), `lot ${id} ends at another instant`);
+  }
   await open(uow, {
     id,
     asset: POINTS_ASSET,
@@ -127,7 +144,19 @@ export async function openLot(
     owner_id: memberId,
     debits_must_not_exceed_credits: true,
   });
-  await uow.trx
+  return id;
+}
+
+/** Makes the lot row unless it exists; answers whether the lot ends at `expiresAt`. */
+async function claimLot(
+  uow: UnitOfWork,
+  kind: "points" | "referral_points",
+  memberId: string,
+  id: string,
+  expiresAt: Date | null,
+  now: Date,
+): Promise<boolean> {
+  const made = await uow.trx
     .insertInto("wallet_point_lots")
     .values({
       tenant_id: uow.tenantId,
@@ -138,8 +167,16 @@ export async function openLot(
       created_at: now,
     })
     .onConflict((oc) => oc.columns(["tenant_id", "account_id"]).doNothing())
-    .execute();
-  return id;
+    .returning("account_id")
+    .executeTakeFirst();
+  if (made) return true;
+  const lot = await uow.trx
+    .selectFrom("wallet_point_lots")
+    .select("expires_at")
+    .where("tenant_id", "=", uow.tenantId)
+    .where("account_id", "=", id)
+    .executeTakeFirstOrThrow();
+  return (lot.expires_at?.getTime() ?? null) === (expiresAt?.getTime() ?? null);
 }
 
 export interface MemberBalance {
