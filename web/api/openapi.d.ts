@@ -4598,7 +4598,7 @@ export interface paths {
         put?: never;
         /**
          * Refund (part of) a redemption: the value goes back to the card
-         * @description All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer.
+         * @description All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer. A redemption that paid a checkout order is refunded only with the order (409 redemption_refunded_by_order names the order's refund).
          */
         post: operations["refundGiftCardRedemption"];
         delete?: never;
@@ -32687,7 +32687,15 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
-            409: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: redemption_refunded_by_order */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];

@@ -2,7 +2,7 @@ import type { Tx } from "../../db/database.js";
 import type { LedgerOps, UnitOfWork } from "../../ledger/index.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import type { Channel, MemberFacts, TierCatalog } from "../benefits/index.js";
-import { paymentCards, redeemCard, refundRedemption } from "../giftcards/index.js";
+import { CHECKOUT_MODULE, paymentCards, redeemCard, refundRedemption } from "../giftcards/index.js";
 import { findVisibleMember, loadMemberFactsAndTiers } from "../members/index.js";
 import { type MemberVoucher, memberVouchersById, redeemVoucher, returnVoucher } from "../vouchers/index.js";
 import {
@@ -329,7 +329,7 @@ export const connectedSettlement: CheckoutSettlement = {
           storeId: p.storeId,
           channel: p.channel,
           currency: p.currency,
-          reference: { module: "checkout", id: p.orderId },
+          reference: { module: CHECKOUT_MODULE, id: p.orderId },
         },
         ctx.now,
       );
@@ -343,7 +343,7 @@ export const connectedSettlement: CheckoutSettlement = {
         {
           redemptionId: p.redemption.ref,
           amount: p.amount,
-          reference: { module: "checkout", id: p.refundId },
+          reference: { module: CHECKOUT_MODULE, id: p.refundId },
         },
         ctx.now,
       );

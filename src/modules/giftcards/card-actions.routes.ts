@@ -16,13 +16,14 @@ import {
   serializeCard,
 } from "./cards.schemas.js";
 import { freezeCard } from "./freeze-card.js";
+import { GiftcardsError } from "./giftcards.errors.js";
 import { findActivity, findCard, PAYMENT_METHODS, SALE_CHANNELS } from "./giftcards.repository.js";
 import type { ActivityListRow } from "./list-cards.js";
 import { loadCard } from "./load-card.js";
 import { recordSaleRefund } from "./record-sale-refund.js";
 import { redeemCard } from "./redeem-card.js";
 import { refundCard } from "./refund-card.js";
-import { refundRedemption } from "./refund-redemption.js";
+import { assertRefundableAlone, CHECKOUT_MODULE, refundRedemption } from "./refund-redemption.js";
 import { activityOf, paymentOf, requireIdempotencyKey, visibleCard, withBalance } from "./route-helpers.js";
 
 const tags = ["gift cards"];
@@ -112,6 +113,12 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
     input: ({ params, body }) => ({ id: params.id, body }),
     op: async (uow, ctx, { id, body }, now) => {
       const card = await visibleCard(uow, ctx.actor, id);
+      // The checkout's own redemptions are refunded only with their order; a till's may not pose as one.
+      if (body.reference?.module === CHECKOUT_MODULE) {
+        throw new GiftcardsError("validation_failed", "The reference module checkout is the checkout's own", {
+          errors: [{ field: "/body/reference/module", message: "checkout is reserved for checkout orders" }],
+        });
+      }
       const { activity } = await redeemCard(
         uow,
         ctx,
@@ -131,13 +138,13 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
   valueRoute(app, deps, {
     ...activityAction,
     url: "/v1/gift-card-activities/:id/refund",
-    config: { permission: "giftcards.sell", idempotent: true },
+    config: { permission: "giftcards.sell", idempotent: true, errors: ["redemption_refunded_by_order"] },
     schema: {
       tags,
       operationId: "refundGiftCardRedemption",
       summary: "Refund (part of) a redemption: the value goes back to the card",
       description:
-        "All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer.",
+        "All refunds of a redemption together never exceed it (gift_card_refund_exceeds_redemption). A card expired since gets nothing back (the value goes to breakage); a refunded card's share is paid to the buyer. A redemption that paid a checkout order is refunded only with the order (409 redemption_refunded_by_order names the order's refund).",
       params: Params,
       body: Obj(
         { amount: PositiveAmount, reference: Type.Optional(ReferenceInput) },
@@ -151,6 +158,7 @@ export function cardActionRoutes(app: RouteApp, deps: AppDeps): void {
       const card = await findCard(uow.trx, uow.tenantId, redemption.card_id);
       await assertCardVisible(uow.trx, ctx.actor, card);
       await assertCardManaged(uow.trx, ctx.actor, card, "refund this redemption", redemption.store_id);
+      assertRefundableAlone(redemption);
       const { activity } = await refundRedemption(
         uow,
         ctx,

@@ -110,6 +110,42 @@ describe("gift cards at checkout", () => {
     });
   });
 
+  it("a card's part of an order comes back only with the order: refunded alone it is refused, naming the order", async () => {
+    const { card } = await gc.sell(planId, 20000);
+    const placed = json<OrderBody>(
+      await order({
+        member_id: ann,
+        gift_cards: [{ card_id: card.id, amount: 3000 }],
+        pay_with_balance: true,
+      }),
+    );
+    const redeemed = (await gc.ok<{ data: ActivityBody[] }>("GET", `/v1/gift-cards/${card.id}/activities`))
+      .data[1]!;
+    const alone = expectProblem(
+      await gc.call("POST", `/v1/gift-card-activities/${redeemed.id}/refund`, { amount: 3000 }),
+      409,
+      "redemption_refunded_by_order",
+    );
+    expect(alone).toMatchObject({
+      module: "checkout",
+      order_id: placed.id,
+      refund_path: `/v1/checkout/orders/${placed.id}/refund`,
+    });
+    expect((await gc.card(card.id)).balance).toBe(17000);
+    // A till may not file its own redemption under the checkout's name either.
+    expectProblem(
+      await gc.call("POST", `/v1/gift-cards/${card.id}/redeem`, {
+        amount: 100,
+        reference: { module: "checkout", id: placed.id },
+      }),
+      400,
+      "validation_failed",
+    );
+    const refunded = await gc.call("POST", `/v1/checkout/orders/${placed.id}/refund`, { reason: "returned" });
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    expect((await gc.card(card.id)).balance).toBe(20000);
+  });
+
   it("without an amount a card pays what it holds up to what is due; the rest is paid by other means", async () => {
     const { card } = await gc.sell(planId, 5000);
     const q = json<{ gift_cards_applied: unknown[]; balance: { remaining_payable: number } }>(

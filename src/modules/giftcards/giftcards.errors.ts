@@ -32,6 +32,7 @@ export const GIFTCARDS_ERRORS = defineErrors({
   gift_card_fully_redeemed: 409,
   gift_card_recharge_not_allowed: 422,
   gift_card_refund_exceeds_redemption: 422,
+  redemption_refunded_by_order: 409,
   gift_card_reference_reused: 409,
   gift_card_not_a_redemption: 422,
   gift_card_lookup_limited: 429,

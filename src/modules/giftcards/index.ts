@@ -30,7 +30,7 @@ export {
   paymentCardsReads,
 } from "./payment-cards.js";
 export { type RedeemInput, type Redemption, redeemCard } from "./redeem-card.js";
-export { refundRedemption } from "./refund-redemption.js";
+export { CHECKOUT_MODULE, refundRedemption } from "./refund-redemption.js";
 export { giftcardsRoutes };
 
 export const GIFT_CARD_EXPIRY_JOB = "giftcards.expire";

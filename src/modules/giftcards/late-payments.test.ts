@@ -476,6 +476,51 @@ describe("the provider's refund of a refund_due card", () => {
     await ledgerClean();
   });
 
+  it("a card refunded after the provider refunded its sale pays back only what is still paid: the load, in full", async () => {
+    const b = await buy(await member());
+    expect(await result(notify(b.payment.id, "succeeded"))).toBe("activated");
+    await gc.ok("POST", `/v1/gift-cards/${b.card.id}/load`, {
+      amount: 10000,
+      payment: { method: "offline", ref: "till-load" },
+    });
+    const whole = { refund_id: "re_gc_then_card", refund_amount: b.payment.amount };
+    expect(await result(notifyRefund(b.payment.id, "evt-gc-then-card", whole))).toBe("refund_recorded");
+    // The sale's 20000 of value went back with its 18000; the load's 10000 is what the card holds.
+    expect(await gc.card(b.card.id)).toMatchObject({ status: "active", balance: 10000 });
+    const refund = await gc.ok<{ cash_amount: number; discount_reclaimed: number; parts: unknown[] }>(
+      "POST",
+      `/v1/gift-cards/${b.card.id}/refund`,
+      {},
+    );
+    expect(refund).toMatchObject({
+      cash_amount: 10000,
+      discount_reclaimed: 0,
+      parts: [{ method: "offline", ref: "till-load", amount: 10000 }],
+    });
+    await ledgerClean();
+  });
+
+  it("a card refunded after the provider refunded all of its sale pays no cash for finance's increase", async () => {
+    const b = await buy(await member());
+    expect(await result(notify(b.payment.id, "succeeded"))).toBe("activated");
+    await gc.ok("POST", `/v1/gift-cards/${b.card.id}/adjust`, {
+      direction: "increment",
+      amount: 5000,
+      reason: "goodwill",
+    });
+    const whole = { refund_id: "re_gc_adjusted", refund_amount: b.payment.amount };
+    expect(await result(notifyRefund(b.payment.id, "evt-gc-adjusted", whole))).toBe("refund_recorded");
+    expect(await gc.card(b.card.id)).toMatchObject({ status: "active", balance: 5000 });
+    // The buyer has all 18000 back from the provider: nothing paid is left to pay out again.
+    const refund = await gc.ok<{ cash_amount: number; discount_reclaimed: number; parts: unknown[] }>(
+      "POST",
+      `/v1/gift-cards/${b.card.id}/refund`,
+      {},
+    );
+    expect(refund).toMatchObject({ cash_amount: 0, discount_reclaimed: 5000, parts: [] });
+    await ledgerClean();
+  });
+
   it("of an unused activated card, all at once: all of its value comes off, no shortfall", async () => {
     const b = await buy(await member());
     expect(await result(notify(b.payment.id, "succeeded"))).toBe("activated");

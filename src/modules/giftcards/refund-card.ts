@@ -46,6 +46,46 @@ export function refundCash(balance: number, paid: number, promo: number): number
 }
 
 /**
+ * What each payment that loaded the card still holds of it, newest first: its paid and
+ * discount value, less what its provider has already refunded (take-back-sale.ts). That money
+ * is back with the buyer and that value off the card, so counting it again would pay the
+ * buyer twice for it and weigh the rest of the card as partly discount when it is not.
+ */
+async function paymentsStillHeld(uow: UnitOfWork, cardId: string) {
+  const rows = await uow.trx
+    .selectFrom("gift_card_activities")
+    .select(["id", "type", "paid_amount", "discount_amount", "payment_method", "payment_ref", "returned_to"])
+    .where("tenant_id", "=", uow.tenantId)
+    .where("card_id", "=", cardId)
+    .where("type", "in", ["ACTIVATE", "LOAD", "ADJUST_DECREMENT"])
+    .orderBy("id", "desc")
+    .execute();
+  const online = await uow.trx
+    .selectFrom("gift_card_payments")
+    .select(["id", "provider_refunds"])
+    .where("tenant_id", "=", uow.tenantId)
+    .where("card_id", "=", cardId)
+    .executeTakeFirst();
+  const takenBack = rows.filter((r) => r.type === "ADJUST_DECREMENT" && r.returned_to === "provider");
+  return rows
+    .filter((r) => r.type !== "ADJUST_DECREMENT")
+    .map((p) => {
+      if (!online || p.payment_method !== "online" || p.payment_ref !== online.id) return p;
+      // The money the provider returned, not only the value taken off for it: what the holder
+      // had spent of it (the shortfall) was refunded at the provider all the same.
+      const refunded = online.provider_refunds?.refunded_total ?? 0;
+      const discountBack = takenBack
+        .filter((r) => r.payment_ref === online.id)
+        .reduce((s, r) => s + (r.discount_amount ?? 0), 0);
+      return {
+        ...p,
+        paid_amount: Math.max(0, (p.paid_amount ?? 0) - refunded),
+        discount_amount: Math.max(0, (p.discount_amount ?? 0) - discountBack),
+      };
+    });
+}
+
+/**
  * Refunds a card (unused or partly used, never a fully redeemed one) and closes it. The
  * buyer's cash goes back through what paid for the card — balance payments to the member's
  * balance (the wallets module, same unit of work), offline and online payments recorded for
@@ -65,14 +105,7 @@ export async function refundCard(
       extra: { card_id: card.id },
     });
   }
-  const payments = await uow.trx
-    .selectFrom("gift_card_activities")
-    .select(["id", "paid_amount", "discount_amount", "payment_method", "payment_ref"])
-    .where("tenant_id", "=", uow.tenantId)
-    .where("card_id", "=", card.id)
-    .where("type", "in", ["ACTIVATE", "LOAD"])
-    .orderBy("id", "desc")
-    .execute();
+  const payments = await paymentsStillHeld(uow, card.id);
   const paid = payments.reduce((s, p) => s + (p.paid_amount ?? 0), 0);
   const promo = payments.reduce((s, p) => s + (p.discount_amount ?? 0), 0);
   const cash = refundCash(balance, paid, promo);

@@ -11,6 +11,28 @@ import {
 import { type ActivityRow, findActivity, findCard } from "./giftcards.repository.js";
 import { newActivityId, recordActivity } from "./record-activity.js";
 
+/** The reference module the checkout redeems cards under (its order's id is the reference id). */
+export const CHECKOUT_MODULE = "checkout";
+
+/**
+ * A redemption that paid part of a checkout order comes back only with that order's refund
+ * (ADR 0017): given back alone, the card would hold the value again while the order stayed
+ * completed with its card tender, and the order's own refund would then exceed the redemption
+ * and fail, leaving its balance, points and vouchers unrefundable.
+ */
+export function assertRefundableAlone(
+  redemption: Pick<ActivityRow, "reference_module" | "reference_id">,
+): void {
+  if (redemption.reference_module !== CHECKOUT_MODULE || !redemption.reference_id) return;
+  const orderId = redemption.reference_id;
+  const refundPath = `/v1/checkout/orders/${orderId}/refund`;
+  throw new GiftcardsError(
+    "redemption_refunded_by_order",
+    `This redemption pays checkout order ${orderId}, which is refunded whole: POST ${refundPath}`,
+    { extra: { module: CHECKOUT_MODULE, order_id: orderId, refund_path: refundPath } },
+  );
+}
+
 export interface RefundRedemptionInput {
   redemptionId: string;
   amount: number;

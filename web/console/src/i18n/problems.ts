@@ -348,6 +348,8 @@ export const problemsEnUS = {
   "problem.gift_card_store_not_allowed": "The card cannot be used at this store",
   "problem.gift_card_recharge_not_allowed": "This card's plan does not allow recharge at the POS",
   "problem.gift_card_refund_exceeds_redemption": "The refund is more than what is left of the redemption",
+  "problem.redemption_refunded_by_order":
+    "This redemption paid a checkout order: refund the whole order instead",
   "problem.gift_card_reference_reused": "This reference was already used with a different amount",
   "problem.gift_card_not_a_redemption": "Only a redemption can be refunded",
   "problem.gift_card_lookup_limited": "Too many failed look-ups; wait a while and try again",
@@ -668,6 +670,7 @@ export const problemsZhCN: Record<keyof typeof problemsEnUS, string> = {
   "problem.gift_card_store_not_allowed": "此卡不能在该门店使用",
   "problem.gift_card_recharge_not_allowed": "此卡所属方案不支持门店充值",
   "problem.gift_card_refund_exceeds_redemption": "退款金额超过该笔核销的剩余金额",
+  "problem.redemption_refunded_by_order": "该笔核销用于结账订单，请对整笔订单退款",
   "problem.gift_card_reference_reused": "该单号已按其他金额处理过",
   "problem.gift_card_not_a_redemption": "只能对核销记录退款",
   "problem.gift_card_lookup_limited": "查询失败次数过多，请稍后再试",
