@@ -31,7 +31,9 @@ export async function revocable(trx: Tx, actor: Actor, couponId: string, memberI
     trx,
     actor.tenantId,
     memberId,
-    { source_account_id: coupon.account_id!, purpose: "cash_coupon" },
+    // Only the live ones are read, so no number of used-up or expired ones can crowd a
+    // recoverable one out of the read's limit.
+    { source_account_id: coupon.account_id!, purpose: "cash_coupon", status: ["unused", "partly_used"] },
     now,
   );
   return {

@@ -9,7 +9,7 @@ import type { Purpose, UnitVoucherRow, VoucherStatus } from "./vouchers.reposito
 export const MAX_EXPORT_ROWS = 10_000;
 
 export interface VoucherFilters {
-  status?: VoucherStatus;
+  status?: VoucherStatus | readonly VoucherStatus[];
   customer_id?: string;
   template_id?: string;
   issuer_id?: string;
@@ -62,7 +62,8 @@ export function voucherQuery(qc: QueryCreator<DB>, actor: Actor, filters: Vouche
   >;
   if (actor.type === "member") query = query.where("v.customer_id", "=", actor.memberId ?? "");
   else if (actor.orgUnitPath) query = query.where("c.path", "like", subtreePattern(actor.orgUnitPath));
-  if (filters.status) query = query.where(status, "=", filters.status);
+  if (typeof filters.status === "string") query = query.where(status, "=", filters.status);
+  else if (filters.status) query = query.where(status, "in", filters.status);
   if (filters.customer_id) query = query.where("v.customer_id", "=", filters.customer_id);
   if (filters.template_id) query = query.where("v.template_id", "=", filters.template_id);
   if (filters.issuer_id) query = query.where("v.issuer_id", "=", filters.issuer_id);
