@@ -1545,3 +1545,109 @@ describe("money paid to a cashier order and given back", () => {
     expect((await wallet.balance(m)).total).toBe(10_000);
   });
 });
+
+describe("two smart top-ups started as a member's first, paid one after the other", () => {
+  const firstTiers = [
+    {
+      type: "gift",
+      multiplier_bps: 12_000,
+      bonus_bps: 800,
+      points_bps: 10_000,
+      first_topup_extra_bonus_bps: 500,
+      first_topup_extra_points_bps: 5_000,
+    },
+  ];
+  /** Two orders of a member who never topped up, each with a smart top-up started before either is paid. */
+  async function twoStarted(name: string, planId: string) {
+    const m = await member(name, 0);
+    const started: Payment[] = [];
+    for (const o of [await order(m), await order(m)]) {
+      const r = await asMember(
+        await tokenFor(o),
+        "POST",
+        `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+        {
+          plan_id: planId,
+          tier_index: 0,
+        },
+      );
+      expect(r.statusCode, r.body).toBe(200);
+      started.push({ ...json<Order>(r).payments[0]!, order_id: o.id } as Payment & { order_id: string });
+    }
+    const topups = await t.database.owner
+      .selectFrom("topups")
+      .select(["first_topup", "bonus_amount", "points"])
+      .where("member_id", "=", m)
+      .execute();
+    // 82.00 × 1.2 → 99.00; bonus 6.56 + 4.10 first; points 99 + 49 first: both sold as the first.
+    expect(topups).toEqual([
+      { first_topup: true, bonus_amount: 1_066, points: 148 },
+      { first_topup: true, bonus_amount: 1_066, points: 148 },
+    ]);
+    return { m, started: started as (Payment & { order_id: string })[] };
+  }
+  const topupOf = (id: string) =>
+    wallet.ok<{
+      status: string;
+      first_topup: boolean;
+      bonus_amount: number;
+      points: number;
+      details: unknown;
+    }>("GET", `/v1/topups/${id}`);
+
+  it("only the one paid first gets the first-top-up extras; the other is credited at the tier's own figures", async () => {
+    const { ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "First smart",
+      rounding: "1",
+      channels: ["online"],
+      tiers: firstTiers,
+    });
+    const { m, started } = await twoStarted("Nia", plan.id);
+    const [a, b] = started as [Payment & { order_id: string }, Payment & { order_id: string }];
+    expect(json<{ result: string }>(await notify(a, "succeeded", "evt_first_a")).result).toBe("paid");
+    expect(json<{ result: string }>(await notify(b, "succeeded", "evt_first_b")).result).toBe("paid");
+    expect(await topupOf(a.topup_id!)).toMatchObject({
+      status: "credited",
+      first_topup: true,
+      bonus_amount: 1_066,
+      points: 148,
+    });
+    const later = await topupOf(b.topup_id!);
+    expect(later).toMatchObject({ status: "credited", first_topup: false, bonus_amount: 656, points: 99 });
+    expect(later.details).toMatchObject({
+      credited_as: {
+        first_topup: false,
+        reason: "not_first_topup",
+        withheld_bonus: 410,
+        withheld_points: 49,
+      },
+    });
+    const balance = await wallet.balance(m);
+    expect(balance.total).toBe(2 * 9_900 + 1_066 + 656 - 2 * TOTAL);
+    expect(balance.points).toBe(148 + 99);
+    await ledgerClean();
+  });
+
+  it("under a first-top-up-only plan the later one is kept refund_due and its order is open again", async () => {
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "First only smart",
+      rounding: "1",
+      channels: ["online"],
+      first_topup_only: true,
+      tiers: firstTiers,
+    });
+    const { m, started } = await twoStarted("Ode", plan.id);
+    const [a, b] = started as [Payment & { order_id: string }, Payment & { order_id: string }];
+    expect(json<{ result: string }>(await notify(a, "succeeded", "evt_only_a")).result).toBe("paid");
+    expect(json<{ result: string }>(await notify(b, "succeeded", "evt_only_b")).result).toBe("refund_due");
+    expect(await topupOf(b.topup_id!)).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "not_first_topup" } },
+    });
+    const seen = await merchantView(b.order_id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "refund_due" });
+    expect((await wallet.balance(m)).total).toBe(9_900 + 1_066 - TOTAL);
+  });
+});

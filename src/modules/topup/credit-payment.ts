@@ -212,7 +212,11 @@ async function decide(
  * A top-up sold as the first whose member has been credited another first: its figures
  * become the plan's own. What was withheld stays in its details beside what it was sold with.
  */
-async function withoutFirstTopupExtras(uow: UnitOfWork, topup: TopupRow, now: Date): Promise<TopupRow> {
+export async function withoutFirstTopupExtras(
+  uow: UnitOfWork,
+  topup: TopupRow,
+  now: Date,
+): Promise<TopupRow> {
   const details = topup.details as { first_bonus?: number; first_points?: number };
   const withheldBonus = details.first_bonus ?? 0;
   const withheldPoints = details.first_points ?? 0;

@@ -257,7 +257,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
         available: offer.available,
         order_amount: q.order_amount,
         first_topup: offer.first_topup,
-        tiers: offer.tiers.map((t) => ({
+        tiers: offer.tiers.map(({ first_bonus: _, first_points: __, ...t }) => ({
           ...t,
           gift: t.gift as Record<string, unknown> | null,
           first_topup_gift: t.first_topup_gift as Record<string, unknown> | null,
