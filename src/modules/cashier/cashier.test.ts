@@ -1651,3 +1651,45 @@ describe("two smart top-ups started as a member's first, paid one after the othe
     expect((await wallet.balance(m)).total).toBe(9_900 + 1_066 - TOTAL);
   });
 });
+
+describe("a smart top-up whose member spent the balance it counted on before it was collected", () => {
+  it("is answered, not refused: the top-up and the attempt are kept refund_due and the order is open again", async () => {
+    const { ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Fixed smart",
+      channels: ["online"],
+      tiers: [{ type: "fixed", amount: 5_000, bonus_amount: 0, bonus_points: 0 }],
+    });
+    // 40.00 on the balance and 50.00 topped up cover the 82.00 order: the tier is offered.
+    const m = await member("Pia", 4_000);
+    const o = await order(m);
+    const r = await asMember(
+      await tokenFor(o),
+      "POST",
+      `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+      {
+        plan_id: plan.id,
+        tier_index: 0,
+      },
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    // The 40.00 is withdrawn at the counter before the provider's confirmation arrives.
+    await wallet.ok("POST", `/v1/members/${m}/withdrawals`, { amount: 4_000 });
+    const paid = await notify(attempt, "succeeded", "evt_spent_since");
+    expect(paid.statusCode, paid.body).toBe(200);
+    expect(json<{ result: string }>(paid).result).toBe("refund_due");
+    expect((await wallet.balance(m)).total).toBe(0);
+    expect(await wallet.ok("GET", `/v1/topups/${attempt.topup_id}`)).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "insufficient_balance" } },
+    });
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "refund_due" });
+    expect(json<{ result: string }>(await notify(attempt, "succeeded", "evt_spent_since")).result).toBe(
+      "already_settled",
+    );
+    await ledgerClean();
+  });
+});

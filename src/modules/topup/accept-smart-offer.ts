@@ -5,6 +5,7 @@ import { newId } from "../../shared/ids.js";
 import {
   assertBalancePaymentEnabled,
   assertRoomForTaggedTopup,
+  balanceForCart,
   loadBalancePaymentEnabled,
   payWithBalance,
   type SpendLine,
@@ -313,6 +314,7 @@ async function smartTopupDecision(
   paysOrder: boolean,
   now: Date,
 ): Promise<{ refused: UnfulfilledReason } | { notFirst: boolean }> {
+  const order = { amount: (row.details as { order_amount: number }).order_amount };
   const gone = await memberOrAssetGone(uow, ctx, row, now);
   if (gone) return { refused: gone };
   const sold = row.details as { first_bonus?: number; first_topup_only?: boolean };
@@ -321,13 +323,22 @@ async function smartTopupDecision(
   if (notFirst && (sold.first_topup_only ?? plan.terms.first_topup_only ?? false))
     return { refused: "not_first_topup" };
   const bonus = row.bonus_amount - (notFirst ? (sold.first_bonus ?? 0) : 0);
-  if ((await capPassedBy(uow.trx, uow.tenantId, row.amount, bonus, now)) !== null)
+  // The order's balance payment is under the same cap as the top-up.
+  const largest = paysOrder ? Math.max(row.amount, order.amount) : row.amount;
+  if ((await capPassedBy(uow.trx, uow.tenantId, largest, bonus, now)) !== null)
     return { refused: "amount_above_cap" };
   if (await taggedTopupLotsFull(uow.trx, uow.tenantId, row.member_id))
     return { refused: "too_many_open_lots" };
+  if (!paysOrder) return { notFirst };
   // Bought to pay the order from the balance, which can no longer pay it.
-  if (paysOrder && !(await loadBalancePaymentEnabled(uow.trx, uow.tenantId, now)))
+  if (!(await loadBalancePaymentEnabled(uow.trx, uow.tenantId, now)))
     return { refused: "balance_payment_disabled" };
+  // A tier was offered on what the balance held when it started (a fixed tier need not cover
+  // the order alone); spent or withdrawn since, the balance with the top-up may fall short,
+  // and a refusal then would leave the collected payment unanswered.
+  const { usable } = await balanceForCart(uow, row.member_id, row.currency, now);
+  if (usable([], order.amount) + row.amount + bonus < order.amount)
+    return { refused: "insufficient_balance" };
   return { notFirst };
 }
 
