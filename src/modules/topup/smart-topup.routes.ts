@@ -367,7 +367,13 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
       const tenantId = request.actor.tenantId;
       const [[plan], rows] = await db.tenantQueries(tenantId, [
         smartPlanQuery(db.kysely, tenantId, request.params.id),
-        acceptancesQuery(db.kysely, tenantId, request.params.id, request.query.starting_after, limit + 1),
+        acceptancesQuery(
+          db.kysely,
+          request.actor,
+          request.params.id,
+          request.query.starting_after,
+          limit + 1,
+        ),
       ] as const);
       requireSmartPlan(plan);
       return toPage(rows, limit, serializeAcceptance);
