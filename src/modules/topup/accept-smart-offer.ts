@@ -20,6 +20,7 @@ import {
   withoutFirstTopupExtras,
 } from "./credit-payment.js";
 import { type CreditPerks, creditTopup } from "./credit-topup.js";
+import { assertInBalanceAsset } from "./decide-topup.js";
 import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import type { TopupChannel } from "./plan-terms.js";
 import { assertWithinCap, capPassedBy } from "./single-cap.js";
@@ -71,6 +72,7 @@ async function decideAcceptance(
       extra: { reason: offer.reason },
     });
   }
+  await assertInBalanceAsset(uow.trx, uow.tenantId, offer.plan.currency, now);
   const tier = offer.tiers[req.tierIndex];
   if (!tier || !offer.plan.terms.tiers[req.tierIndex] || !tier.offered) {
     throw new TopupError(

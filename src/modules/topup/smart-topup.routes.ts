@@ -280,6 +280,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
         "insufficient_balance",
         "amount_above_cap",
         "too_many_open_lots",
+        "currency_mismatch",
       ],
     },
     schema: {
