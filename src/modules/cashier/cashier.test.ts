@@ -1693,3 +1693,47 @@ describe("a smart top-up whose member spent the balance it counted on before it 
     await ledgerClean();
   });
 });
+
+describe("a smart top-up the order's balance payment could not use", () => {
+  it("is refused before it is recorded when the balance it counts on pays only certain items", async () => {
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Fixed smart, restricted",
+      channels: ["online"],
+      tiers: [{ type: "fixed", amount: 5_000, bonus_amount: 0, bonus_points: 0 }],
+    });
+    const coffee = await wallet.ok<{ id: string }>("POST", "/v1/topup-plans", {
+      kind: "package",
+      name: "Coffee only",
+      rule: { type: "fixed", amount: 4_000, bonus_amount: 0, bonus_points: 0 },
+      restrictions: { eligible_skus: ["coffee"] },
+    });
+    const m = await member("Quin", 0);
+    await wallet.ok("POST", `/v1/topup-plans/${coffee.id}/top-ups`, {
+      member_id: m,
+      channel: "pos",
+      payment_method: "offline",
+    });
+    // 40.00 on the balance and 50.00 topped up add up to the 82.00 order, but the 40.00 pays
+    // only coffee, and the order's balance payment names no item: the tier could never pay it.
+    const o = await order(m);
+    const r = await asMember(
+      await tokenFor(o),
+      "POST",
+      `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+      {
+        plan_id: plan.id,
+        tier_index: 0,
+      },
+    );
+    expectCode(r, 422, "tier_not_offered");
+    expect(json<{ reason: string }>(r).reason).toBe("does_not_cover_order");
+    expect(await merchantView(o.id)).toMatchObject({ status: "open", payments: [] });
+    const started = await t.database.owner
+      .selectFrom("topups")
+      .select("id")
+      .where("member_id", "=", m)
+      .where("source", "=", "smart")
+      .execute();
+    expect(started).toEqual([]);
+  });
+});

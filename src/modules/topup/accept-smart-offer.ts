@@ -196,6 +196,16 @@ export async function startSmartTopup(
   const decided = await decideAcceptance(uow, ctx, request, now);
   // It pays the order from the balance once collected: refused now rather than owed back then.
   await assertBalancePaymentEnabled(uow.trx, uow.tenantId, now);
+  const topup = decided.tier.amount + decided.tier.bonus_amount;
+  if (!(await coversOrder(uow, req.memberId, decided.plan.currency, req.orderAmount, topup, now))) {
+    throw new TopupError(
+      "tier_not_offered",
+      "With the balance it may use, the tier's top-up does not pay the order",
+      {
+        extra: { reason: "does_not_cover_order" },
+      },
+    );
+  }
   if (decided.tier.amount !== req.amount) {
     throw new TopupError("tier_not_offered", "The tier's top-up amount changed; ask for the offer again", {
       extra: { reason: "amount_changed" },
@@ -221,6 +231,24 @@ export async function startSmartTopup(
     now,
   );
   return row;
+}
+
+/**
+ * Whether the balance, with `topup` (principal and bonus, spendable on anything) credited,
+ * pays `orderAmount` as the order's balance payment takes it: naming no item, so money only
+ * certain items may use does not count. An offer counts all that is available (a payment at
+ * the till may name its items), and a fixed tier need not cover the order alone.
+ */
+async function coversOrder(
+  uow: UnitOfWork,
+  memberId: string,
+  currency: string,
+  orderAmount: number,
+  topup: number,
+  now: Date,
+): Promise<boolean> {
+  const { usable } = await balanceForCart(uow, memberId, currency, now);
+  return usable([], orderAmount) + topup >= orderAmount;
 }
 
 /** The started smart top-up, locked; refused unless it is still waiting for its payment. */
@@ -335,11 +363,9 @@ async function smartTopupDecision(
   // Bought to pay the order from the balance, which can no longer pay it.
   if (!(await loadBalancePaymentEnabled(uow.trx, uow.tenantId, now)))
     return { refused: "balance_payment_disabled" };
-  // A tier was offered on what the balance held when it started (a fixed tier need not cover
-  // the order alone); spent or withdrawn since, the balance with the top-up may fall short,
-  // and a refusal then would leave the collected payment unanswered.
-  const { usable } = await balanceForCart(uow, row.member_id, row.currency, now);
-  if (usable([], order.amount) + row.amount + bonus < order.amount)
+  // Checked when it started; spent or withdrawn since, the balance with the top-up may fall
+  // short, and a refusal then would leave the collected payment unanswered.
+  if (!(await coversOrder(uow, row.member_id, row.currency, order.amount, row.amount + bonus, now)))
     return { refused: "insufficient_balance" };
   return { notFirst };
 }
