@@ -29018,7 +29018,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, amount_out_of_range, audience_mismatch, channel_not_allowed, currency_not_supported_by_provider, first_topup_only, house_currency_not_purchasable, member_closed, member_frozen, plan_not_active, plan_not_available_now, recharge_code_mismatch, store_not_in_scope, too_many_open_lots */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, amount_out_of_range, audience_mismatch, channel_not_allowed, currency_mismatch, currency_not_supported_by_provider, first_topup_only, house_currency_not_purchasable, member_closed, member_frozen, plan_not_active, plan_not_available_now, recharge_code_mismatch, store_not_in_scope, too_many_open_lots */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -30778,7 +30778,7 @@ export interface operations {
             };
             409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, insufficient_balance, no_smart_offer, tier_not_offered, too_many_open_lots */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, currency_mismatch, insufficient_balance, no_smart_offer, tier_not_offered, too_many_open_lots */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -35480,7 +35480,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, balance_payment_disabled, currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, no_smart_offer, tier_not_offered, too_many_open_lots */
+            /** @description RFC 9457 problem details; `code` is one of: amount_above_cap, balance_payment_disabled, currency_mismatch, currency_not_supported_by_provider, house_currency_not_purchasable, member_closed, member_frozen, no_smart_offer, tier_not_offered, too_many_open_lots */
             422: {
                 headers: {
                     [name: string]: unknown;

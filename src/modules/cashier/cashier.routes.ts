@@ -262,6 +262,7 @@ export async function cashierRoutes(
         "member_frozen",
         "member_closed",
         "too_many_open_lots",
+        "currency_mismatch",
       ],
     },
     schema: {

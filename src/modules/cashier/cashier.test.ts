@@ -1545,3 +1545,195 @@ describe("money paid to a cashier order and given back", () => {
     expect((await wallet.balance(m)).total).toBe(10_000);
   });
 });
+
+describe("two smart top-ups started as a member's first, paid one after the other", () => {
+  const firstTiers = [
+    {
+      type: "gift",
+      multiplier_bps: 12_000,
+      bonus_bps: 800,
+      points_bps: 10_000,
+      first_topup_extra_bonus_bps: 500,
+      first_topup_extra_points_bps: 5_000,
+    },
+  ];
+  /** Two orders of a member who never topped up, each with a smart top-up started before either is paid. */
+  async function twoStarted(name: string, planId: string) {
+    const m = await member(name, 0);
+    const started: Payment[] = [];
+    for (const o of [await order(m), await order(m)]) {
+      const r = await asMember(
+        await tokenFor(o),
+        "POST",
+        `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+        {
+          plan_id: planId,
+          tier_index: 0,
+        },
+      );
+      expect(r.statusCode, r.body).toBe(200);
+      started.push({ ...json<Order>(r).payments[0]!, order_id: o.id } as Payment & { order_id: string });
+    }
+    const topups = await t.database.owner
+      .selectFrom("topups")
+      .select(["first_topup", "bonus_amount", "points"])
+      .where("member_id", "=", m)
+      .execute();
+    // 82.00 × 1.2 → 99.00; bonus 6.56 + 4.10 first; points 99 + 49 first: both sold as the first.
+    expect(topups).toEqual([
+      { first_topup: true, bonus_amount: 1_066, points: 148 },
+      { first_topup: true, bonus_amount: 1_066, points: 148 },
+    ]);
+    return { m, started: started as (Payment & { order_id: string })[] };
+  }
+  const topupOf = (id: string) =>
+    wallet.ok<{
+      status: string;
+      first_topup: boolean;
+      bonus_amount: number;
+      points: number;
+      details: unknown;
+    }>("GET", `/v1/topups/${id}`);
+
+  it("only the one paid first gets the first-top-up extras; the other is credited at the tier's own figures", async () => {
+    const { ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "First smart",
+      rounding: "1",
+      channels: ["online"],
+      tiers: firstTiers,
+    });
+    const { m, started } = await twoStarted("Nia", plan.id);
+    const [a, b] = started as [Payment & { order_id: string }, Payment & { order_id: string }];
+    expect(json<{ result: string }>(await notify(a, "succeeded", "evt_first_a")).result).toBe("paid");
+    expect(json<{ result: string }>(await notify(b, "succeeded", "evt_first_b")).result).toBe("paid");
+    expect(await topupOf(a.topup_id!)).toMatchObject({
+      status: "credited",
+      first_topup: true,
+      bonus_amount: 1_066,
+      points: 148,
+    });
+    const later = await topupOf(b.topup_id!);
+    expect(later).toMatchObject({ status: "credited", first_topup: false, bonus_amount: 656, points: 99 });
+    expect(later.details).toMatchObject({
+      credited_as: {
+        first_topup: false,
+        reason: "not_first_topup",
+        withheld_bonus: 410,
+        withheld_points: 49,
+      },
+    });
+    const balance = await wallet.balance(m);
+    expect(balance.total).toBe(2 * 9_900 + 1_066 + 656 - 2 * TOTAL);
+    expect(balance.points).toBe(148 + 99);
+    await ledgerClean();
+  });
+
+  it("under a first-top-up-only plan the later one is kept refund_due and its order is open again", async () => {
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "First only smart",
+      rounding: "1",
+      channels: ["online"],
+      first_topup_only: true,
+      tiers: firstTiers,
+    });
+    const { m, started } = await twoStarted("Ode", plan.id);
+    const [a, b] = started as [Payment & { order_id: string }, Payment & { order_id: string }];
+    expect(json<{ result: string }>(await notify(a, "succeeded", "evt_only_a")).result).toBe("paid");
+    expect(json<{ result: string }>(await notify(b, "succeeded", "evt_only_b")).result).toBe("refund_due");
+    expect(await topupOf(b.topup_id!)).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "not_first_topup" } },
+    });
+    const seen = await merchantView(b.order_id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "refund_due" });
+    expect((await wallet.balance(m)).total).toBe(9_900 + 1_066 - TOTAL);
+  });
+});
+
+describe("a smart top-up whose member spent the balance it counted on before it was collected", () => {
+  it("is answered, not refused: the top-up and the attempt are kept refund_due and the order is open again", async () => {
+    const { ledgerClean } = tenantTrail(t, tenant.tenantId);
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Fixed smart",
+      channels: ["online"],
+      tiers: [{ type: "fixed", amount: 5_000, bonus_amount: 0, bonus_points: 0 }],
+    });
+    // 40.00 on the balance and 50.00 topped up cover the 82.00 order: the tier is offered.
+    const m = await member("Pia", 4_000);
+    const o = await order(m);
+    const r = await asMember(
+      await tokenFor(o),
+      "POST",
+      `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+      {
+        plan_id: plan.id,
+        tier_index: 0,
+      },
+    );
+    expect(r.statusCode, r.body).toBe(200);
+    const attempt = json<Order>(r).payments[0]!;
+    // The 40.00 is withdrawn at the counter before the provider's confirmation arrives.
+    await wallet.ok("POST", `/v1/members/${m}/withdrawals`, { amount: 4_000 });
+    const paid = await notify(attempt, "succeeded", "evt_spent_since");
+    expect(paid.statusCode, paid.body).toBe(200);
+    expect(json<{ result: string }>(paid).result).toBe("refund_due");
+    expect((await wallet.balance(m)).total).toBe(0);
+    expect(await wallet.ok("GET", `/v1/topups/${attempt.topup_id}`)).toMatchObject({
+      status: "refund_due",
+      details: { unfulfilled: { reason: "insufficient_balance" } },
+    });
+    const seen = await merchantView(o.id);
+    expect(seen).toMatchObject({ status: "open", paid_by: null });
+    expect(seen.payments[0]).toMatchObject({ status: "refund_due" });
+    expect(json<{ result: string }>(await notify(attempt, "succeeded", "evt_spent_since")).result).toBe(
+      "already_settled",
+    );
+    await ledgerClean();
+  });
+});
+
+describe("a smart top-up the order's balance payment could not use", () => {
+  it("is refused before it is recorded when the balance it counts on pays only certain items", async () => {
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Fixed smart, restricted",
+      channels: ["online"],
+      tiers: [{ type: "fixed", amount: 5_000, bonus_amount: 0, bonus_points: 0 }],
+    });
+    const coffee = await wallet.ok<{ id: string }>("POST", "/v1/topup-plans", {
+      kind: "package",
+      name: "Coffee only",
+      rule: { type: "fixed", amount: 4_000, bonus_amount: 0, bonus_points: 0 },
+      restrictions: { eligible_skus: ["coffee"] },
+    });
+    const m = await member("Quin", 0);
+    await wallet.ok("POST", `/v1/topup-plans/${coffee.id}/top-ups`, {
+      member_id: m,
+      channel: "pos",
+      payment_method: "offline",
+    });
+    // 40.00 on the balance and 50.00 topped up add up to the 82.00 order, but the 40.00 pays
+    // only coffee, and the order's balance payment names no item: the tier could never pay it.
+    const o = await order(m);
+    const r = await asMember(
+      await tokenFor(o),
+      "POST",
+      `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
+      {
+        plan_id: plan.id,
+        tier_index: 0,
+      },
+    );
+    expectCode(r, 422, "tier_not_offered");
+    expect(json<{ reason: string }>(r).reason).toBe("does_not_cover_order");
+    expect(await merchantView(o.id)).toMatchObject({ status: "open", payments: [] });
+    const started = await t.database.owner
+      .selectFrom("topups")
+      .select("id")
+      .where("member_id", "=", m)
+      .where("source", "=", "smart")
+      .execute();
+    expect(started).toEqual([]);
+  });
+});

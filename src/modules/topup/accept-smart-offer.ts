@@ -5,6 +5,7 @@ import { newId } from "../../shared/ids.js";
 import {
   assertBalancePaymentEnabled,
   assertRoomForTaggedTopup,
+  balanceForCart,
   loadBalancePaymentEnabled,
   payWithBalance,
   type SpendLine,
@@ -12,9 +13,15 @@ import {
   type WebhookOutcome,
 } from "../wallets/index.js";
 import { smartGiftStockKey } from "./create-smart-plan.js";
-import { keepForRefund, memberOrAssetGone, type UnfulfilledReason } from "./credit-payment.js";
+import {
+  keepForRefund,
+  memberOrAssetGone,
+  type UnfulfilledReason,
+  withoutFirstTopupExtras,
+} from "./credit-payment.js";
 import { type CreditPerks, creditTopup } from "./credit-topup.js";
-import { lockUsableMember } from "./member-facts.js";
+import { assertInBalanceAsset } from "./decide-topup.js";
+import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import type { TopupChannel } from "./plan-terms.js";
 import { assertWithinCap, capPassedBy } from "./single-cap.js";
 import { smartOffer } from "./smart-offers.js";
@@ -65,6 +72,7 @@ async function decideAcceptance(
       extra: { reason: offer.reason },
     });
   }
+  await assertInBalanceAsset(uow.trx, uow.tenantId, offer.plan.currency, now);
   const tier = offer.tiers[req.tierIndex];
   if (!tier || !offer.plan.terms.tiers[req.tierIndex] || !tier.offered) {
     throw new TopupError(
@@ -122,6 +130,9 @@ async function insertSmartTopup(
         tier_index: req.tierIndex,
         order_amount: req.orderAmount,
         sold_tier: soldTier(d.plan.terms.tiers[req.tierIndex]),
+        first_bonus: d.tier.first_bonus,
+        first_points: d.tier.first_points,
+        first_topup_only: d.plan.terms.first_topup_only ?? false,
         ...(payment.orderId ? { order_id: payment.orderId } : {}),
       }),
       created_by: ctx.actor.id,
@@ -185,6 +196,16 @@ export async function startSmartTopup(
   const decided = await decideAcceptance(uow, ctx, request, now);
   // It pays the order from the balance once collected: refused now rather than owed back then.
   await assertBalancePaymentEnabled(uow.trx, uow.tenantId, now);
+  const topup = decided.tier.amount + decided.tier.bonus_amount;
+  if (!(await coversOrder(uow, req.memberId, decided.plan.currency, req.orderAmount, topup, now))) {
+    throw new TopupError(
+      "tier_not_offered",
+      "With the balance it may use, the tier's top-up does not pay the order",
+      {
+        extra: { reason: "does_not_cover_order" },
+      },
+    );
+  }
   if (decided.tier.amount !== req.amount) {
     throw new TopupError("tier_not_offered", "The tier's top-up amount changed; ask for the offer again", {
       extra: { reason: "amount_changed" },
@@ -210,6 +231,24 @@ export async function startSmartTopup(
     now,
   );
   return row;
+}
+
+/**
+ * Whether the balance, with `topup` (principal and bonus, spendable on anything) credited,
+ * pays `orderAmount` as the order's balance payment takes it: naming no item, so money only
+ * certain items may use does not count. An offer counts all that is available (a payment at
+ * the till may name its items), and a fixed tier need not cover the order alone.
+ */
+async function coversOrder(
+  uow: UnitOfWork,
+  memberId: string,
+  currency: string,
+  orderAmount: number,
+  topup: number,
+  now: Date,
+): Promise<boolean> {
+  const { usable } = await balanceForCart(uow, memberId, currency, now);
+  return usable([], orderAmount) + topup >= orderAmount;
 }
 
 /** The started smart top-up, locked; refused unless it is still waiting for its payment. */
@@ -254,22 +293,24 @@ export async function creditSmartTopup(
   input: { topupId: string; payOrder: { orderId: string } | null; payment: SmartTopupPayment },
   now: Date,
 ): Promise<{ acceptance: AcceptanceRow; topup: TopupRow } | { refused: UnfulfilledReason; topup: TopupRow }> {
-  const row = await lockPendingSmartTopup(uow, input.topupId);
-  const refused = await smartTopupRefusal(uow, ctx, row, input.payOrder !== null, now);
-  if (refused) {
+  const started = await lockPendingSmartTopup(uow, input.topupId);
+  const plan = await findSmartPlan(uow.trx, uow.tenantId, started.plan_id);
+  const decision = await smartTopupDecision(uow, ctx, started, plan, input.payOrder !== null, now);
+  if ("refused" in decision) {
+    const { refused } = decision;
     const { outcome } = input.payment;
     const kept = await keepForRefund(
       uow,
       ctx,
-      row,
+      started,
       refused,
-      { provider_event: outcome.eventId, outcome: outcome.status, previous_status: row.status },
+      { provider_event: outcome.eventId, outcome: outcome.status, previous_status: started.status },
       now,
       { provider: input.payment.provider, providerRef: input.payment.providerRef },
     );
     return { refused, topup: kept.topup };
   }
-  const plan = await findSmartPlan(uow.trx, uow.tenantId, row.plan_id);
+  const row = decision.notFirst ? await withoutFirstTopupExtras(uow, started, now) : started;
   const details = row.details as { tier_index: number; order_amount: number };
   return creditAccepted(
     uow,
@@ -288,23 +329,45 @@ export async function creditSmartTopup(
   );
 }
 
-/** Why a collected smart top-up cannot be credited now, or null (its member locked). */
-async function smartTopupRefusal(
+/**
+ * Why a collected smart top-up cannot be credited now, or whether it is credited without its
+ * first-top-up extras (its member locked). It was decided the member's first when it started,
+ * but another top-up may have been credited since (two orders topped up at once): as a plan
+ * top-up paid online, only the one credited first is the first; a later one gets the tier's
+ * own figures, or under a first-top-up-only plan nothing (refund_due, not_first_topup).
+ */
+async function smartTopupDecision(
   uow: UnitOfWork,
   ctx: RequestContext,
   row: TopupRow,
+  plan: SmartPlanRow,
   paysOrder: boolean,
   now: Date,
-): Promise<UnfulfilledReason | null> {
+): Promise<{ refused: UnfulfilledReason } | { notFirst: boolean }> {
+  const order = { amount: (row.details as { order_amount: number }).order_amount };
   const gone = await memberOrAssetGone(uow, ctx, row, now);
-  if (gone) return gone;
-  if ((await capPassedBy(uow.trx, uow.tenantId, row.amount, row.bonus_amount, now)) !== null)
-    return "amount_above_cap";
-  if (await taggedTopupLotsFull(uow.trx, uow.tenantId, row.member_id)) return "too_many_open_lots";
+  if (gone) return { refused: gone };
+  const sold = row.details as { first_bonus?: number; first_topup_only?: boolean };
+  const notFirst = row.first_topup && !(await isFirstDepositor(uow.trx, uow.tenantId, row.member_id));
+  // Top-ups started before the rule was kept on them follow the plan as it is now.
+  if (notFirst && (sold.first_topup_only ?? plan.terms.first_topup_only ?? false))
+    return { refused: "not_first_topup" };
+  const bonus = row.bonus_amount - (notFirst ? (sold.first_bonus ?? 0) : 0);
+  // The order's balance payment is under the same cap as the top-up.
+  const largest = paysOrder ? Math.max(row.amount, order.amount) : row.amount;
+  if ((await capPassedBy(uow.trx, uow.tenantId, largest, bonus, now)) !== null)
+    return { refused: "amount_above_cap" };
+  if (await taggedTopupLotsFull(uow.trx, uow.tenantId, row.member_id))
+    return { refused: "too_many_open_lots" };
+  if (!paysOrder) return { notFirst };
   // Bought to pay the order from the balance, which can no longer pay it.
-  if (paysOrder && !(await loadBalancePaymentEnabled(uow.trx, uow.tenantId, now)))
-    return "balance_payment_disabled";
-  return null;
+  if (!(await loadBalancePaymentEnabled(uow.trx, uow.tenantId, now)))
+    return { refused: "balance_payment_disabled" };
+  // Checked when it started; spent or withdrawn since, the balance with the top-up may fall
+  // short, and a refusal then would leave the collected payment unanswered.
+  if (!(await coversOrder(uow, row.member_id, row.currency, order.amount, row.amount + bonus, now)))
+    return { refused: "insufficient_balance" };
+  return { notFirst };
 }
 
 /** A started smart top-up whose payment failed or came too late: closed, nothing credited. */

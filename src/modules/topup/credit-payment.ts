@@ -23,7 +23,9 @@ export type UnfulfilledReason =
   /** A smart top-up bought to pay an order from the balance, collected after balance payment was turned off. */
   | "balance_payment_disabled"
   /** The member's lots with money left leave no room for the top-up's (spent or withdrawn since it started, it could be sold again). */
-  | "too_many_open_lots";
+  | "too_many_open_lots"
+  /** A smart top-up bought to pay an order whose balance, with the top-up, no longer covers it (spent or withdrawn since it started). */
+  | "insufficient_balance";
 
 /**
  * A success for a top-up, with its row locked: the member paid, so it is credited on the
@@ -212,7 +214,11 @@ async function decide(
  * A top-up sold as the first whose member has been credited another first: its figures
  * become the plan's own. What was withheld stays in its details beside what it was sold with.
  */
-async function withoutFirstTopupExtras(uow: UnitOfWork, topup: TopupRow, now: Date): Promise<TopupRow> {
+export async function withoutFirstTopupExtras(
+  uow: UnitOfWork,
+  topup: TopupRow,
+  now: Date,
+): Promise<TopupRow> {
   const details = topup.details as { first_bonus?: number; first_points?: number };
   const withheldBonus = details.first_bonus ?? 0;
   const withheldPoints = details.first_points ?? 0;

@@ -5,6 +5,7 @@ import { orgUnitPath } from "../../platform/org/org-units.js";
 import { tenantZone } from "../../platform/tenants.js";
 import { type Availability, closedReason, type StoreScope, storeInScope } from "../catalog/index.js";
 import { type AudienceRule, audienceMatches, loadMemberFacts, loadTierCatalog } from "../members/index.js";
+import { balanceAsset } from "../wallets/index.js";
 import type { TopupChannel } from "./plan-terms.js";
 import { TopupError, type TopupErrorCode } from "./topup.errors.js";
 import type { PlanStatus } from "./topup.repository.js";
@@ -76,4 +77,19 @@ export async function assertStoreUsable(trx: Tx, actor: Actor, storeId: string |
 export function assertVisible(actor: Actor, visibility: "shown" | "hidden") {
   if (actor.type === "member" && visibility === "hidden")
     throw new TopupError("topup_plan_not_found", "Top-up plan not found");
+}
+
+/**
+ * A plan is priced in the balance asset it was made in. That asset may change while no member
+ * holds a balance, and balances are never converted: a plan still priced in the old one tops
+ * up nothing, or its amounts would be credited as minor units of the new asset.
+ */
+export async function assertInBalanceAsset(trx: Tx, tenantId: string, currency: string, now: Date) {
+  const asset = await balanceAsset(trx, tenantId, now);
+  if (asset !== currency)
+    throw new TopupError(
+      "currency_mismatch",
+      `The plan is priced in ${currency}; the member balance is now in ${asset}`,
+      { extra: { plan_currency: currency, balance_asset: asset } },
+    );
 }

@@ -1,7 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertRoomForTaggedTopup } from "../wallets/index.js";
-import { assertOpen, assertStoreUsable, assertVisible } from "./decide-topup.js";
+import { assertInBalanceAsset, assertOpen, assertStoreUsable, assertVisible } from "./decide-topup.js";
 import { assetScaleOf, isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import { restrictionsOf, type TopupChannel } from "./plan-terms.js";
 import { findActiveCode } from "./recharge-code-lookup.js";
@@ -60,6 +60,7 @@ export async function preparePlanTopup(
   await assertStoreUsable(trx, actor, storeId);
   const plan = await findPlan(trx, tenantId, req.planId);
   assertVisible(actor, plan.visibility);
+  await assertInBalanceAsset(trx, tenantId, plan.currency, now);
   const terms = plan.terms;
   const r = restrictionsOf(terms);
   if (req.channel === "online" && req.paymentMethod !== "online")

@@ -18,6 +18,9 @@ export interface OfferedTier {
   amount: number;
   bonus_amount: number;
   points: number;
+  /** The first-top-up extras' part of bonus and points (already included above; 0 unless first). */
+  first_bonus: number;
+  first_points: number;
   /** Balance usable after accepting: what is available now + top-up + bonus. */
   usable_after: number;
   gift: GiftSpec | null;
@@ -95,6 +98,8 @@ export async function smartOffer(trx: Tx, actor: Actor, req: OfferRequest, now: 
         amount: f.amount,
         bonus_amount: f.bonus,
         points: f.points,
+        first_bonus: f.first_bonus,
+        first_points: f.first_points,
         usable_after: available + f.amount + f.bonus,
         gift: tier.gift ?? null,
         first_topup_gift: first ? (tier.first_topup_gift ?? null) : null,

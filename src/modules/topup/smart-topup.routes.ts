@@ -257,7 +257,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
         available: offer.available,
         order_amount: q.order_amount,
         first_topup: offer.first_topup,
-        tiers: offer.tiers.map((t) => ({
+        tiers: offer.tiers.map(({ first_bonus: _, first_points: __, ...t }) => ({
           ...t,
           gift: t.gift as Record<string, unknown> | null,
           first_topup_gift: t.first_topup_gift as Record<string, unknown> | null,
@@ -280,6 +280,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
         "insufficient_balance",
         "amount_above_cap",
         "too_many_open_lots",
+        "currency_mismatch",
       ],
     },
     schema: {
@@ -367,7 +368,13 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
       const tenantId = request.actor.tenantId;
       const [[plan], rows] = await db.tenantQueries(tenantId, [
         smartPlanQuery(db.kysely, tenantId, request.params.id),
-        acceptancesQuery(db.kysely, tenantId, request.params.id, request.query.starting_after, limit + 1),
+        acceptancesQuery(
+          db.kysely,
+          request.actor,
+          request.params.id,
+          request.query.starting_after,
+          limit + 1,
+        ),
       ] as const);
       requireSmartPlan(plan);
       return toPage(rows, limit, serializeAcceptance);

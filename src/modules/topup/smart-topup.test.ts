@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
+  createTestKey,
+  createTestOrgUnit,
   createTestTenant,
   json,
   type TestApp,
@@ -224,5 +226,39 @@ describe("smart top-up (§2.4)", () => {
       .execute();
     expect(written).toEqual([]);
     expect((await c.balance(m)).total).toBe(0);
+  });
+});
+
+describe("a smart plan's acceptances", () => {
+  it("show staff bound to a store only those of members in their branch, as a plan's top-ups do", async () => {
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const store = (await createTestOrgUnit(t, tenant.tenantId, root, "store", "Branch A")).id;
+    const otherStore = (await createTestOrgUnit(t, tenant.tenantId, root, "store", "Branch B")).id;
+    const plan = await c.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Branch smart",
+      tiers: [tiers[0]],
+    });
+    const ours = await c.newMember({ org_unit_id: store });
+    const theirs = await c.newMember({ org_unit_id: otherStore });
+    for (const member_id of [ours, theirs]) {
+      await c.ok("POST", "/v1/smart-topup/accept", {
+        member_id,
+        plan_id: plan.id,
+        tier_index: 0,
+        order_amount: 10_000,
+        channel: "pos",
+        payment_method: "offline",
+      });
+    }
+    const clerk = await createTestKey(t, tenant.tenantId, "operator", store);
+    const seen = await t.app.inject({
+      method: "GET",
+      url: `/v1/smart-topup-plans/${plan.id}/acceptances`,
+      headers: clerk.auth,
+    });
+    expect(seen.statusCode, seen.body).toBe(200);
+    expect(json<{ data: { member_id: string }[] }>(seen).data.map((a) => a.member_id)).toEqual([ours]);
+    const everyone = await c.ok<{ data: unknown[] }>("GET", `/v1/smart-topup-plans/${plan.id}/acceptances`);
+    expect(everyone.data).toHaveLength(2);
   });
 });

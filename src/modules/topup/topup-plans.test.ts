@@ -481,3 +481,40 @@ describe("stock and purchase limits under concurrency", () => {
     expect((await c.balance(m)).principal).toBe(30_000);
   });
 });
+
+describe("a plan priced in the balance asset the tenant has since changed", () => {
+  it("tops up nothing at the till or online, and a smart plan likewise: balances are never converted", async () => {
+    const other = await createTestTenant(t, "Changed its currency");
+    const o = topupClient(t, other);
+    const plan = await o.plan({ kind: "package", name: "In yuan", rule: range });
+    const smart = await o.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Smart in yuan",
+      tiers: [{ type: "fixed", amount: 10_000, bonus_amount: 1_000, bonus_points: 0 }],
+    });
+    const m = await o.newMember();
+    // No member holds a balance yet, so the asset may change; the plans stay priced in CNY.
+    await o.ok("PATCH", "/v1/wallet-settings", { asset: { code: "JPY", scale: 0, name: "Yen" } });
+    const base = { member_id: m, amount: 10_000, channel: "pos" };
+    expectProblem(await o.topUp(plan, { ...base, payment_method: "offline" }), 422, "currency_mismatch");
+    expectProblem(await o.topUp(plan, { ...base, payment_method: "online" }), 422, "currency_mismatch");
+    expectProblem(
+      await o.call("POST", "/v1/smart-topup/accept", {
+        member_id: m,
+        plan_id: smart.id,
+        tier_index: 0,
+        order_amount: 5_000,
+        channel: "pos",
+        payment_method: "offline",
+      }),
+      422,
+      "currency_mismatch",
+    );
+    expect(await o.balance(m)).toMatchObject({ total: 0 });
+    const written = await t.database.owner
+      .selectFrom("topups")
+      .select("id")
+      .where("tenant_id", "=", other.tenantId)
+      .execute();
+    expect(written).toEqual([]);
+  });
+});

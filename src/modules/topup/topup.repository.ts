@@ -1,4 +1,11 @@
-import { type ColumnType, type Expression, type QueryCreator, type Selectable, sql } from "kysely";
+import {
+  type ColumnType,
+  type Expression,
+  type ExpressionBuilder,
+  type QueryCreator,
+  type Selectable,
+  sql,
+} from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { DB, Json, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
@@ -254,6 +261,25 @@ export interface TopupFilter {
  * A plan's top-ups, newest first, filtered; an actor bound to an org unit sees only those of
  * members in its subtree, as it reads each top-up and each member.
  */
+/** The row's member lies in the org unit subtree of staff bound to `orgUnitPath`. */
+function memberInSubtree(
+  tenantId: string,
+  orgUnitPath: string,
+  memberRef: "topups.member_id" | "smart_topup_acceptances.member_id",
+) {
+  return ({ exists, selectFrom }: ExpressionBuilder<DB, "topups" | "smart_topup_acceptances">) =>
+    exists(
+      selectFrom("members as m")
+        .innerJoin("org_units as o", (j) =>
+          j.onRef("o.tenant_id", "=", "m.tenant_id").onRef("o.id", "=", "m.org_unit_id"),
+        )
+        .select("m.id")
+        .where("m.tenant_id", "=", tenantId)
+        .whereRef("m.id", "=", memberRef)
+        .where("o.path", "like", subtreePattern(orgUnitPath)),
+    );
+}
+
 export function planTopupsQuery(
   qc: QueryCreator<DB>,
   actor: Pick<Actor, "tenantId" | "orgUnitPath">,
@@ -263,20 +289,7 @@ export function planTopupsQuery(
 ) {
   const { tenantId, orgUnitPath } = actor;
   let q = qc.selectFrom("topups").selectAll().where("tenant_id", "=", tenantId).where("plan_id", "=", planId);
-  if (orgUnitPath) {
-    q = q.where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom("members as m")
-          .innerJoin("org_units as o", (j) =>
-            j.onRef("o.tenant_id", "=", "m.tenant_id").onRef("o.id", "=", "m.org_unit_id"),
-          )
-          .select("m.id")
-          .where("m.tenant_id", "=", tenantId)
-          .whereRef("m.id", "=", "topups.member_id")
-          .where("o.path", "like", subtreePattern(orgUnitPath)),
-      ),
-    );
-  }
+  if (orgUnitPath) q = q.where(memberInSubtree(tenantId, orgUnitPath, "topups.member_id"));
   if (f.member_id) q = q.where("member_id", "=", f.member_id);
   if (f.channel) q = q.where("channel", "=", f.channel);
   if (f.store_id) q = q.where("store_id", "=", f.store_id);
@@ -347,16 +360,19 @@ export async function hasCreditedTopup(trx: Tx, tenantId: string, memberId: stri
 /** A smart plan's accepted offers, newest first. */
 export function acceptancesQuery(
   qc: QueryCreator<DB>,
-  tenantId: string,
+  actor: Pick<Actor, "tenantId" | "orgUnitPath">,
   planId: string,
   startingAfter: string | undefined,
   limit: number,
 ) {
+  const { tenantId, orgUnitPath } = actor;
   let q = qc
     .selectFrom("smart_topup_acceptances")
     .selectAll()
     .where("tenant_id", "=", tenantId)
     .where("plan_id", "=", planId);
+  // Staff bound to a store see the acceptances of their branch's members, as a plan's top-ups.
+  if (orgUnitPath) q = q.where(memberInSubtree(tenantId, orgUnitPath, "smart_topup_acceptances.member_id"));
   if (startingAfter) q = q.where("id", "<", startingAfter);
   return q.orderBy("id", "desc").limit(limit);
 }

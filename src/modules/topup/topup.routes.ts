@@ -68,6 +68,7 @@ const TOPUP_REFUSALS = [
   "currency_not_supported_by_provider",
   "payment_provider_error",
   "too_many_open_lots",
+  "currency_mismatch",
 ] as const;
 type PlanTopupInput =
   | { online: OnlineTopupStart; offline?: never }
