@@ -5,6 +5,7 @@ import {
   IdParam,
   ListQuery,
   Metadata,
+  Nullable,
   Obj,
   StringEnum,
   Timestamp,
@@ -28,8 +29,6 @@ export const ClientId = Type.String({
   pattern: "^[A-Za-z0-9_-]{1,64}$",
   description: "Client-chosen id: makes the call idempotent",
 });
-export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
 export const TRANSFER_KINDS = ["posted", "pending", "post_pending", "void_pending"] as const;
 
 export const AssetSchema = Type.Object(

@@ -9,6 +9,7 @@ import {
   KeyedRecord,
   ListQuery,
   listOf,
+  Nullable,
   Obj,
   StringEnum,
   Timestamp,
@@ -85,7 +86,6 @@ export function serializeBenefit(row: BenefitRow) {
 }
 
 const Text = (max: number) => Type.String({ minLength: 1, maxLength: max });
-const Nullable = <T extends ReturnType<typeof Text>>(t: T) => Type.Union([t, Type.Null()]);
 const common = {
   brief: Type.Optional(Nullable(Text(200))),
   description: Type.Optional(Nullable(Text(5000))),

@@ -4,7 +4,15 @@ import {
   providerRefundTotals,
   RefundRecordOrNull,
 } from "../../platform/http/record-refund.js";
-import { Amount, IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import {
+  Amount,
+  IdParam,
+  ListQuery,
+  Nullable,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
 import { CHECKOUT_DESCRIPTION, PaymentSceneField, ReturnUrlField } from "../wallets/index.js";
 import {
   ORDER_STATUSES,
@@ -14,7 +22,6 @@ import {
   type PaymentRow,
 } from "./cashier.repository.js";
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Str = Type.String();
 const Int = Type.Integer();
 

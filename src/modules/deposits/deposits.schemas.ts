@@ -4,6 +4,7 @@ import {
   AssetCode,
   IdParam,
   ListQuery,
+  Nullable,
   Obj,
   StringEnum,
   Timestamp,
@@ -22,7 +23,6 @@ import {
 } from "./deposits.repository.js";
 
 export const iso = (d: Date | null) => (d ? d.toISOString() : null);
-export const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 export const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
 export const Email = Type.String({ format: "email", maxLength: 254 });
 export const Phone = Type.String({ maxLength: 21, pattern: "^\\+?[0-9]{6,20}$", examples: ["13800138000"] });

@@ -1,8 +1,6 @@
 import { Type } from "typebox";
-import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { Nullable, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { ENTRY_TYPES, type EntryRow } from "./deposits.repository.js";
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 /** An account transaction (freeze, release, settle, …), shared by the lists and invoicing. */
 export const Entry = Type.Object(

@@ -1,11 +1,11 @@
 import { Type } from "typebox";
-import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { Nullable, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import {
   WITHDRAWAL_STATUSES,
   type WithdrawalBankAccount,
   type WithdrawalRow,
 } from "./deposits.repository.js";
-import { iso, Nullable } from "./deposits.schemas.js";
+import { iso } from "./deposits.schemas.js";
 
 /** Money leaving the account: withdrawals (with where they are paid) and the account ledger's lines. */
 

@@ -1,10 +1,9 @@
 import { Type } from "typebox";
-import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { Nullable, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { INVOICE_STATUSES, PROFILE_STATUSES } from "./deposits.repository.js";
 import type { AddressRow, InvoiceRequestRow, ProfileRow } from "./invoicing.js";
 
 /** Invoicing representations: the qualification, mailing addresses and invoice requests. */
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const Profile = Type.Object(
   {

@@ -4,7 +4,7 @@ import {
   providerRefundTotals,
   RefundRecordOrNull,
 } from "../../platform/http/record-refund.js";
-import { IdParam, KeyedRecord, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { IdParam, KeyedRecord, Nullable, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CARD_NUMBER_PATTERN, PIN_PATTERN } from "./card-number.js";
 import {
   ACTIVITY_TYPES,
@@ -18,7 +18,6 @@ import { MAX_CARD_AMOUNT } from "./plan-rules.js";
 
 /** Request and response schemas of cards and their activities (amounts in minor units). */
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Str = Type.String();
 const Int = Type.Integer();
 

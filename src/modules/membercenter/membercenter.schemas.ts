@@ -1,7 +1,5 @@
 import { Type } from "typebox";
-import { IdParam, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+import { IdParam, Nullable, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 
 /** The pages a link may open; the page's router owns the rest of the URL. */
 export const PAGES = [

@@ -1,5 +1,13 @@
 import { Type } from "typebox";
-import { IdParam, ListQuery, Metadata, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import {
+  IdParam,
+  ListQuery,
+  Metadata,
+  Nullable,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
 import { AudienceRule } from "./audience.js";
 import { IMPORT_COLUMNS, MAX_IMPORT_BYTES } from "./import-members.js";
 import { MAX_MEMBERS_PER_CHANGE } from "./labels.js";
@@ -21,8 +29,6 @@ export const Code = Type.String({
   examples: ["gold"],
 });
 export const Name = Type.String(FIELD_RULES.name);
-export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
-  Type.Union([t, Type.Null()]);
 export const Birthday = Type.String({
   maxLength: 10,
   pattern: "^([0-9]{4}-)?[0-9]{2}-[0-9]{2}$",

@@ -4,7 +4,15 @@ import {
   providerRefundTotals,
   RefundRecordOrNull,
 } from "../../platform/http/record-refund.js";
-import { IdParam, KeyedRecord, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import {
+  IdParam,
+  KeyedRecord,
+  ListQuery,
+  Nullable,
+  Obj,
+  StringEnum,
+  Timestamp,
+} from "../../platform/http/schemas.js";
 import { CHANNELS } from "../benefits/index.js";
 import { AGREEMENT_TYPES, type GiftGrantRow } from "../catalog/index.js";
 import { CHECKOUT_DESCRIPTION, PaymentSceneField, ReturnUrlField } from "../wallets/index.js";
@@ -18,7 +26,7 @@ import {
   PROVIDER_REFUND_REVIEWS,
   REFUND_KINDS,
 } from "./packages.repository.js";
-import { Int, Money, Nullable } from "./packages.schemas.js";
+import { Int, Money } from "./packages.schemas.js";
 import { PRICE_KINDS, SITUATIONS } from "./pricing.js";
 
 /** Orders, periods and offers: response schemas, serializers and request bodies (snake_case JSON). */

@@ -1,5 +1,5 @@
 import { Type } from "typebox";
-import { IdParam, ListQuery, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { IdParam, ListQuery, Nullable, Obj, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { PackageFields } from "./package-config.js";
 import type { PackageSales } from "./package-sales.js";
 import { PACKAGE_STATUSES, type PackageRow } from "./packages.repository.js";
@@ -8,7 +8,6 @@ import { VALIDITY_MODES } from "./validity.js";
 /** Response schemas and serializers of the packages module (snake_case JSON, amounts in minor units). */
 
 export const Int = Type.Integer();
-export const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 export const Money = Type.Object(
   { amount: Int, asset: Type.String() },
   { examples: [{ amount: 15900, asset: "CNY" }] },

@@ -1,10 +1,8 @@
-import { type Static, type TSchema, Type } from "typebox";
-import { Amount, AssetCode, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { type Static, Type } from "typebox";
+import { Amount, AssetCode, Nullable, Obj, StringEnum } from "../../platform/http/schemas.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
 import { Availability, GiftSpec, StoreScope } from "../catalog/index.js";
 import { AudienceRule } from "../members/index.js";
-
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 /** Limits of one plan (DESIGN principle 6). */
 export const MAX_BONUS_BENEFITS = 20;

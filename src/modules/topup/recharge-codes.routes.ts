@@ -6,6 +6,7 @@ import {
   IdParam,
   ListQuery,
   listOf,
+  Nullable,
   Obj,
   StringEnum,
   Timestamp,
@@ -13,7 +14,7 @@ import {
 import { contextOf, valueRoute } from "../../platform/http/value-route.js";
 import { createRechargeCode, disableRechargeCode, qrPayload } from "./create-recharge-code.js";
 import { assertTenantWide, overTransaction, tenantWideGuard } from "./guards.js";
-import { CHANNELS, Nullable } from "./plan-terms.js";
+import { CHANNELS } from "./plan-terms.js";
 import {
   type CodeCounts,
   codeCounts,

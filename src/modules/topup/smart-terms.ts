@@ -1,9 +1,9 @@
 import { type Static, Type } from "typebox";
-import { Amount, Obj, StringEnum } from "../../platform/http/schemas.js";
+import { Amount, Nullable, Obj, StringEnum } from "../../platform/http/schemas.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
 import { Availability, GiftSpec, StoreScope } from "../catalog/index.js";
 import { AudienceRule } from "../members/index.js";
-import { BonusBps, Bps, CHANNELS, Nullable } from "./plan-terms.js";
+import { BonusBps, Bps, CHANNELS } from "./plan-terms.js";
 
 /** A smart top-up plan has 1 to 9 tiers (§2.4: "up to 9"). */
 export const MAX_TIERS = 9;

@@ -6,6 +6,7 @@ import {
   IdParam,
   ListQuery,
   listOf,
+  Nullable,
   Obj,
   StringEnum,
   Timestamp,
@@ -16,7 +17,7 @@ import { type AcceptRequest, acceptSmartOffer } from "./accept-smart-offer.js";
 import { createSmartPlan, updateSmartPlan } from "./create-smart-plan.js";
 import { overTransaction, tenantWideGuard } from "./guards.js";
 import { planAdminRoutes } from "./plan-admin.routes.js";
-import { CHANNELS, Nullable } from "./plan-terms.js";
+import { CHANNELS } from "./plan-terms.js";
 import { smartOffer } from "./smart-offers.js";
 import { CreateSmartPlanBody, UpdateSmartPlanBody } from "./smart-terms.js";
 import {

@@ -1,7 +1,7 @@
 import { Type } from "typebox";
-import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { Nullable, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { CHECKOUT_DESCRIPTION } from "../wallets/index.js";
-import { CHANNELS, Nullable } from "./plan-terms.js";
+import { CHANNELS } from "./plan-terms.js";
 import { refundLogOf } from "./record-provider-refund.js";
 import {
   PLAN_STATUSES,

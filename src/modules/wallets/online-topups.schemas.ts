@@ -1,10 +1,8 @@
 import { Type } from "typebox";
 import { providerRefundTotals } from "../../platform/http/record-refund.js";
-import { StringEnum, Timestamp } from "../../platform/http/schemas.js";
+import { Nullable, StringEnum, Timestamp } from "../../platform/http/schemas.js";
 import { ONLINE_TOPUP_SOURCES, type OnlineTopupRow } from "../../platform/online-topups.js";
 import { Intent } from "./wallets.schemas.js";
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 /**
  * An online top-up in the list across members: a balance top-up (an intent) or one bought

@@ -9,6 +9,7 @@ import {
   AssetCode,
   IdParam,
   ListQuery,
+  Nullable,
   Obj,
   StringEnum,
   Timestamp,
@@ -33,7 +34,6 @@ import {
 
 /** The wallets API's request and response schemas and the serializers that fill them. */
 export const Note = Type.String({ minLength: 1, maxLength: 500 });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 export const ACCOUNTS = ["balance", "points", "referral_points"] as const;
 export const Ratio = Type.String({
   maxLength: 14,
