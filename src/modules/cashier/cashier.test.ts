@@ -1623,6 +1623,16 @@ describe("two smart top-ups started as a member's first, paid one after the othe
         withheld_points: 49,
       },
     });
+    const credited = await t.database.owner
+      .selectFrom("audit_events")
+      .select("summary")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("action", "=", "topup.credited")
+      .where("target_id", "=", b.topup_id!)
+      .executeTakeFirstOrThrow();
+    expect(credited.summary).toMatchObject({
+      credited_as: { reason: "not_first_topup", withheld_bonus: 410 },
+    });
     const balance = await wallet.balance(m);
     expect(balance.total).toBe(2 * 9_900 + 1_066 + 656 - 2 * TOTAL);
     expect(balance.points).toBe(148 + 99);

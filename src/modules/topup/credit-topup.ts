@@ -163,6 +163,8 @@ export async function creditTopup(
         amount: topup.amount,
         bonus_amount: topup.bonus_amount,
         points: topup.points,
+        // A top-up started as the member's first but credited after another says so here too.
+        ...creditedAs(topup),
       },
     },
     now,
@@ -189,4 +191,9 @@ export async function creditTopup(
     now,
   );
   return row;
+}
+
+function creditedAs(topup: TopupRow): { credited_as?: unknown } {
+  const { credited_as } = topup.details as { credited_as?: unknown };
+  return credited_as === undefined ? {} : { credited_as };
 }
