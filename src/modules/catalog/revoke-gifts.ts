@@ -27,14 +27,18 @@ export async function giftGrants(
   return grantsOf(trx, tenantId, sourceRefs, false);
 }
 
-/** Vouchers given for these references that have paid for something (net of returns). */
+/**
+ * Vouchers given for these references that have paid for something (net of returns). The
+ * vouchers stay locked until the caller's transaction ends: a refund deciding on this answer
+ * must not meet a voucher spent between the answer and the revoke, which keeps a used one.
+ */
 export async function usedGiftVouchers(
   trx: Tx,
   tenantId: string,
   sourceRefs: readonly string[],
 ): Promise<string[]> {
   const ids = (await grantsOf(trx, tenantId, sourceRefs, false)).flatMap((g) => g.voucher_ids);
-  const net = await redeemedNet(trx, tenantId, ids);
+  const net = await redeemedNet(trx, tenantId, ids, { lock: true });
   return ids.filter((id) => (net.get(id) ?? 0) > 0);
 }
 

@@ -4,14 +4,30 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import type { UnitOfWork } from "./vouchers.ledger.js";
 import { withdrawLocked } from "./withdraw-voucher.js";
 
-/** What members' vouchers have paid for, net of returns, by id (vouchers never redeemed: 0). */
+/**
+ * What members' vouchers have paid for, net of returns, by id (vouchers never redeemed: 0).
+ * With `lock` the voucher rows are locked first, in id order as a checkout locks them: a
+ * redemption still in progress is waited for and counted, and one that comes later waits
+ * until the caller's transaction ends, so a decision made on the answer stays true.
+ */
 export async function redeemedNet(
   trx: Tx,
   tenantId: string,
   ids: readonly string[],
+  options: { lock?: boolean } = {},
 ): Promise<Map<string, number>> {
   const out = new Map(ids.map((id) => [id, 0]));
   if (ids.length === 0) return out;
+  if (options.lock) {
+    await trx
+      .selectFrom("vouchers")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "in", [...new Set(ids)].sort())
+      .orderBy("id")
+      .forUpdate()
+      .execute();
+  }
   const rows = await trx
     .selectFrom("voucher_redemptions")
     .select([
