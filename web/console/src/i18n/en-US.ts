@@ -656,6 +656,7 @@ export const enUS = {
   "topup.unfulfilled.amount_above_cap": "Above the single-operation limit",
   "topup.unfulfilled.balance_payment_disabled": "Balance payment turned off",
   "topup.unfulfilled.too_many_open_lots": "Too many top-up lots with money left",
+  "topup.unfulfilled.insufficient_balance": "The balance it counted on was spent",
   ...giftcardsEnUS,
   ...packagesEnUS,
   ...topupFormEnUS,

@@ -645,6 +645,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.unfulfilled.amount_above_cap": "超过单笔限额",
   "topup.unfulfilled.balance_payment_disabled": "余额支付已关闭",
   "topup.unfulfilled.too_many_open_lots": "未用完的充值批次过多",
+  "topup.unfulfilled.insufficient_balance": "所依赖的余额已被使用",
   ...giftcardsZhCN,
   ...packagesZhCN,
   ...topupFormZhCN,

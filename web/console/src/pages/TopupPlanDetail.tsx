@@ -58,6 +58,7 @@ const UNFULFILLED = [
   "amount_above_cap",
   "balance_payment_disabled",
   "too_many_open_lots",
+  "insufficient_balance",
 ] as const;
 /** The list's first query key: a recorded refund refreshes it. */
 const LIST = "topup-plan-topups";
