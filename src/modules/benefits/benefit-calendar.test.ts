@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { type BirthdayPeriod, birthdayMatches, isoWeek, localMoment } from "./benefit-calendar.js";
+import {
+  type BirthdayPeriod,
+  birthdayMatches,
+  isoWeek,
+  localMoment,
+  scheduleMatches,
+} from "./benefit-calendar.js";
 
 describe("calendar arithmetic", () => {
   it("isoWeek agrees with Luxon on every date", () => {
@@ -91,5 +97,32 @@ describe("calendar arithmetic", () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("a monthly schedule naming one day twice (its date and `last`)", () => {
+  // In a 31-day month, 31 and "last" are the same day; each keeps its own window.
+  const schedule = {
+    frequency: "monthly" as const,
+    days: [31, "last"] as (number | "last")[],
+    time: {
+      kind: "per_date" as const,
+      windows: [
+        { day: 31, start: "10:00", end: "12:00" },
+        { day: "last" as const, start: "18:00", end: "20:00" },
+      ],
+    },
+  };
+  const at = (iso: string) => localMoment(new Date(iso), "Asia/Shanghai");
+
+  it("is open in either entry's window on that day, and closed outside both", () => {
+    expect(scheduleMatches(schedule, at("2026-01-31T11:00:00+08:00"))).toBe("ok");
+    expect(scheduleMatches(schedule, at("2026-01-31T19:00:00+08:00"))).toBe("ok");
+    expect(scheduleMatches(schedule, at("2026-01-31T15:00:00+08:00"))).toBe("outside_hours");
+    const reversed = { ...schedule, days: ["last", 31] as (number | "last")[] };
+    expect(scheduleMatches(reversed, at("2026-01-31T11:00:00+08:00"))).toBe("ok");
+    // 30 April is only "last": its window alone.
+    expect(scheduleMatches(schedule, at("2026-04-30T11:00:00+08:00"))).toBe("outside_hours");
+    expect(scheduleMatches(schedule, at("2026-04-30T19:00:00+08:00"))).toBe("ok");
   });
 });

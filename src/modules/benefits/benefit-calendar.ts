@@ -78,26 +78,32 @@ export function inWindow(window: TimeWindow, minuteOfDay: number): boolean {
   return minuteOfDay >= minutesOf(window.start) && minuteOfDay < minutesOf(window.end);
 }
 
-/** The schedule's day entry that `now` falls on, or undefined. */
-function matchingDay(schedule: Schedule, now: LocalMoment): number | "last" | undefined {
-  if (schedule.frequency === "weekly") {
-    return schedule.days.find((d) => d === now.weekday);
-  }
+/** Whether the schedule's day entry `d` falls on `now`. */
+function onDay(schedule: Schedule, d: number | "last", now: LocalMoment): boolean {
+  if (schedule.frequency === "weekly") return d === now.weekday;
   // Monthly: a date that a month lacks (31 in April) does not occur that month; use "last".
-  return schedule.days.find((d) => (d === "last" ? now.day === now.daysInMonth : d === now.day));
+  return d === "last" ? now.day === now.daysInMonth : d === now.day;
 }
 
 export type ScheduleResult = "ok" | "wrong_day" | "outside_hours";
 
 /** Whether a member day (or a multiplier's time scope) is in effect at `now`. */
 export function scheduleMatches(schedule: Schedule, now: LocalMoment): ScheduleResult {
-  const day = matchingDay(schedule, now);
-  if (day === undefined) return "wrong_day";
   const time = schedule.time;
-  if (time.kind === "all_day") return "ok";
-  if (time.kind === "unified") return inWindow(time.window, now.minuteOfDay) ? "ok" : "outside_hours";
-  const window = time.windows.find((w) => w.day === day);
-  return window && inWindow(window, now.minuteOfDay) ? "ok" : "outside_hours";
+  if (time.kind !== "per_date") {
+    if (!schedule.days.some((d) => onDay(schedule, d, now))) return "wrong_day";
+    return time.kind === "all_day" || inWindow(time.window, now.minuteOfDay) ? "ok" : "outside_hours";
+  }
+  // A monthly day may be named twice (31 and "last" in a 31-day month), each with its own
+  // window: the day is open in any of them, not only the first listed.
+  let onSomeDay = false;
+  for (const d of schedule.days) {
+    if (!onDay(schedule, d, now)) continue;
+    onSomeDay = true;
+    const window = time.windows.find((w) => w.day === d);
+    if (window && inWindow(window, now.minuteOfDay)) return "ok";
+  }
+  return onSomeDay ? "outside_hours" : "wrong_day";
 }
 
 function isLeap(year: number): boolean {
