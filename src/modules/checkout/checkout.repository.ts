@@ -177,9 +177,10 @@ export function benefitUsageOf(
 }
 
 /**
- * Whether a member's completed orders (refunded ones do not count) applied a benefit that a
- * purchase gave them as an entitlement (e.g. a package's period): the quote each order keeps
+ * Whether a member's orders (refunded and cancelled ones do not count) applied a benefit that
+ * a purchase gave them as an entitlement (e.g. a package's period): the quote each order keeps
  * names every applied benefit's source, whether it took money off, shipping or added points.
+ * An order waiting for its online payment counts: its success completes it with that benefit.
  */
 export async function entitlementSourceUsed(
   trx: Tx,
@@ -193,7 +194,7 @@ export async function entitlementSourceUsed(
     .select("id")
     .where("tenant_id", "=", tenantId)
     .where("member_id", "=", memberId)
-    .where("status", "=", "completed")
+    .where("status", "in", ["completed", "pending_payment"])
     .where(sql<boolean>`quote @> ${JSON.stringify(applied)}::jsonb`)
     .limit(1)
     .executeTakeFirst();

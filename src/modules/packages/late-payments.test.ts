@@ -522,4 +522,40 @@ describe("the provider's refund of a paid package order", () => {
     });
     await ledgerClean();
   });
+
+  it("all of it back while a checkout that applied the package's benefit waits for its online payment: kept for an operator", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member(2_000, "silver", "Paying online");
+    const o = await online(pkg, m);
+    expect(await result(confirm(o, "succeeded"))).toBe("paid");
+    const waiting = await w.ok<{
+      id: string;
+      status: string;
+      quote: { benefits_applied: { source: object }[] };
+    }>(
+      w.call("POST", "/v1/checkout/orders", {
+        member_id: m,
+        channel: "POS",
+        client_order_id: `wait-${m}`,
+        lines: [{ sku: "tea", category: "drinks", quantity: 1, unit_price: 10_000 }],
+        pay_with_balance: true,
+        rest_paid: "online",
+      }),
+      201,
+    );
+    expect(waiting.status).toBe("pending_payment");
+    expect(waiting.quote.benefits_applied).toEqual([
+      expect.objectContaining({
+        benefit_id: w.discount,
+        source: expect.objectContaining({ kind: "entitlement", source_type: "package_period" }),
+      }),
+    ]);
+    // The order completes with the package's discount once its payment succeeds, so the package is in use.
+    const whole = { refund_id: `re_${o.id}`, refund_amount: o.price.amount };
+    expect(await result(refundOf(o, `evt-${o.id}-whole`, whole))).toBe("refund_recorded");
+    const kept = await reviewed(o.id);
+    expect(kept).toMatchObject({ status: "paid", provider_refund_review: "benefits_used", refund: null });
+    expect(kept.period?.status).toBe("active");
+    await ledgerClean();
+  });
 });

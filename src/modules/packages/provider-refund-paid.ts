@@ -20,8 +20,8 @@ import { endRefundedOrder } from "./refund-package-order.js";
  * once per refund id, cumulative or one by one as the provider counts; recorded on the order
  * (`provider_refunds`: `refunded_amount`, `refund_count`) and audited `package.provider_refund`.
  * All of it back and nothing the package gave used yet (no gifted voucher has paid for
- * anything, no completed checkout applied one of its benefits, the bonus points are all still
- * there): the package ends as an offline refund
+ * anything, no checkout completed or awaiting its payment applied one of its benefits, the
+ * bonus points are all still there): the package ends as an offline refund
  * would end it (period, entitlements, unused vouchers, points), the order `refunded` (kind
  * `provider`, `refund_record` from the provider's event). Otherwise the package stays with the
  * member and the order says why for an operator (`provider_refund_review`): `part_refund`,
