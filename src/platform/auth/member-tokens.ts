@@ -78,10 +78,16 @@ export function verifyMemberToken(secret: string, token: string, now: Date): Mem
 }
 
 /**
- * How a member token's member is checked before the token is issued (it exists and the
- * caller may see it). The members module registers it; the platform imports no module.
+ * How a member token's member is checked before the token is issued or revoked (it exists
+ * and the caller may see it; one to be issued is not closed). The members module registers
+ * it; the platform imports no module.
  */
-export type MemberTokenGuard = (trx: Tx, actor: Actor, memberId: string) => Promise<void>;
+export type MemberTokenGuard = (
+  trx: Tx,
+  actor: Actor,
+  memberId: string,
+  purpose: "issue" | "revoke",
+) => Promise<void>;
 let memberGuard: MemberTokenGuard | null = null;
 
 export function setMemberTokenGuard(guard: MemberTokenGuard): void {
