@@ -428,7 +428,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       tags: ["access"],
       summary: "Revoke every member token issued so far for one member",
       description:
-        "Tokens issued before this call stop working at once (closing a member does the same). New tokens can be issued afterwards.",
+        "Tokens issued before this call stop working at once, and member-center links made before it answer 410 `member_center_code_expired` (closing a member does the same). New tokens and links can be issued afterwards.",
       body: Obj({ member_id: IdParam }, { examples: [{ member_id: "mbr_3n1Kq0" }] }),
       response: { 200: MemberTokenRevocation, ...errorResponses() },
     },

@@ -136,7 +136,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke every member token issued so far for one member
-         * @description Tokens issued before this call stop working at once (closing a member does the same). New tokens can be issued afterwards.
+         * @description Tokens issued before this call stop working at once, and member-center links made before it answer 410 `member_center_code_expired` (closing a member does the same). New tokens and links can be issued afterwards.
          */
         post: operations["postMemberTokensRevoke"];
         delete?: never;

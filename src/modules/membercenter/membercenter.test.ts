@@ -96,6 +96,22 @@ describe("member-center links", () => {
     expect((await exchange(codeOf(fresh))).statusCode).toBe(201);
   });
 
+  it("refuses a link made before the member's tokens were revoked", async () => {
+    const memberId = await wallet.newMember("Revoked");
+    const made = await link(memberId);
+    t.clock.advance(1000);
+    const revoked = await t.app.inject({
+      method: "POST",
+      url: "/v1/member-tokens/revoke",
+      headers: tenant.auth,
+      payload: { member_id: memberId },
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expectCode(await exchange(codeOf(made)), 410, "member_center_code_expired");
+    t.clock.advance(1000);
+    expect((await exchange(codeOf(await link(memberId)))).statusCode).toBe(201);
+  });
+
   it("stores only the code's hash", async () => {
     const memberId = await wallet.newMember("Cy");
     const code = codeOf(await link(memberId));

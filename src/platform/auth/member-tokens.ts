@@ -39,6 +39,21 @@ export async function revokeMemberTokens(
     .execute();
 }
 
+/** When the member's tokens were last revoked (real time), if ever. */
+export async function memberTokensRevokedBefore(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+): Promise<Date | null> {
+  const row = await trx
+    .selectFrom("member_token_revocations")
+    .select("revoked_before")
+    .where("tenant_id", "=", tenantId)
+    .where("member_id", "=", memberId)
+    .executeTakeFirst();
+  return row?.revoked_before ?? null;
+}
+
 /** Refuses a token issued before its member's last revocation. */
 export async function assertMemberTokenLive(db: Database, claims: MemberTokenClaims): Promise<void> {
   const revocation = await db.tenantTx(claims.tenant_id, (trx) =>
