@@ -116,6 +116,30 @@ function makeAjv(coerce: boolean) {
   return ajv;
 }
 
+/**
+ * A member-center link's `code` is a credential until the page trades it (a link preview that
+ * runs no script leaves it unused for minutes): the request log shows the URL without it.
+ */
+const SECRET_QUERY = /([?&]code=)[^&#]*/gi;
+
+function withRedactedUrls(logger: BuildOptions["logger"]): FastifyServerOptions["logger"] {
+  if (!logger) return false;
+  const options = logger === true ? {} : logger;
+  return {
+    ...options,
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: request.url.replace(SECRET_QUERY, "$1[redacted]"),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+      ...options.serializers,
+    },
+  };
+}
+
 export interface BuildOptions {
   logger?: FastifyServerOptions["logger"];
   /** The modules to serve (default: all of MANIFESTS); tests add one to try a rule. */
@@ -127,7 +151,7 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
   const manifests = options.manifests ?? MANIFESTS;
   installManifests(manifests);
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedactedUrls(options.logger),
     bodyLimit: BODY_LIMIT_BYTES,
     // Only the listed proxies' X-Forwarded-For counts: with none, a client could name any
     // address it likes and so slip out of the per-address limits. Fastify walks the header from

@@ -259,6 +259,28 @@ describe("member tokens can be revoked", () => {
     const refused = await t.app.inject({ url: `/v1/members/${member}/balance`, headers: token });
     expect(refused.statusCode).toBe(401);
   });
+
+  it("a closed member gets no new token, and its tokens can still be revoked", async () => {
+    const member = await newMember(beijing.id, "closed-then-minted");
+    const closed = await t.app.inject({
+      method: "PATCH",
+      url: `/v1/members/${member}`,
+      payload: { status: "closed" },
+      headers: tenant.auth,
+    });
+    expect(closed.statusCode, closed.body).toBe(200);
+    t.clock.advance(1000);
+    const minted = await post("/v1/member-tokens", { member_id: member }, tenant.auth);
+    expect(minted.statusCode, minted.body).toBe(422);
+    expect(json(minted).code).toBe("member_closed");
+    const revoke = await post(
+      "/v1/member-tokens/revoke",
+      { member_id: member },
+      tenant.auth,
+      "revoke-closed",
+    );
+    expect(revoke.statusCode, revoke.body).toBe(200);
+  });
 });
 
 describe("a hidden balance stays hidden from the member's token everywhere", () => {

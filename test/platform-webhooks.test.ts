@@ -534,6 +534,8 @@ describe("SSRF guard", () => {
       guardedLookup(false)("localhost", { family: 0 }, (e) => resolve(e)),
     );
     expect(error?.message).toMatch(/internal address/);
+    // The tenant reads this in its delivery log: it must not map our internal names to addresses.
+    expect(error?.message).not.toMatch(/127\.0\.0\.1|::1/);
   });
 
   it("refuses delivery to a loopback receiver unless private targets are allowed", async () => {

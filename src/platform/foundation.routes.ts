@@ -381,12 +381,12 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
   app.post(
     "/v1/member-tokens",
     {
-      config: { permission: "member_tokens.create" },
+      config: { permission: "member_tokens.create", errors: ["member_not_found", "member_closed"] },
       schema: {
         tags: ["access"],
         summary: "Exchange an API key for a short-lived token for one member",
         description:
-          "The tenant's backend calls this, then hands the token to the member's app. The token reaches only that member's own resources.",
+          "The tenant's backend calls this, then hands the token to the member's app. The token reaches only that member's own resources. A closed member gets none (422 `member_closed`).",
         body: Obj({
           member_id: IdParam,
           ttl_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400 })),
@@ -397,7 +397,9 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     async (request, reply) => {
       const actor = request.actor;
       const guard = memberTokenGuard();
-      if (guard) await db.tenantTx(actor.tenantId, (trx) => guard(trx, actor, request.body.member_id));
+      if (guard) {
+        await db.tenantTx(actor.tenantId, (trx) => guard(trx, actor, request.body.member_id, "issue"));
+      }
       const ttl = request.body.ttl_seconds ?? deps.config.memberTokenTtlSeconds;
       // Real time even in a sandbox: the token is checked before the sandbox's clock applies, and
       // a sandbox clock standing years ahead would otherwise issue a token good for years.
@@ -426,7 +428,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
       tags: ["access"],
       summary: "Revoke every member token issued so far for one member",
       description:
-        "Tokens issued before this call stop working at once (closing a member does the same). New tokens can be issued afterwards.",
+        "Tokens issued before this call stop working at once, and member-center links made before it answer 410 `member_center_code_expired` (closing a member does the same). New tokens and links can be issued afterwards.",
       body: Obj({ member_id: IdParam }, { examples: [{ member_id: "mbr_3n1Kq0" }] }),
       response: { 200: MemberTokenRevocation, ...errorResponses() },
     },
@@ -434,7 +436,7 @@ export async function foundationRoutes(app: RouteApp, deps: AppDeps): Promise<vo
     input: (request) => ({ memberId: request.body.member_id }),
     op: async (uow, ctx, input, now) => {
       const guard = memberTokenGuard();
-      if (guard) await guard(uow.trx, ctx.actor, input.memberId);
+      if (guard) await guard(uow.trx, ctx.actor, input.memberId, "revoke");
       // Tokens carry their real issue time (see above); a revocation is measured on the same clock.
       const revokedBefore = realNow(clock);
       await revokeMemberTokens(uow.trx, ctx.actor.tenantId, input.memberId, revokedBefore);

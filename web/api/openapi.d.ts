@@ -116,7 +116,7 @@ export interface paths {
         put?: never;
         /**
          * Exchange an API key for a short-lived token for one member
-         * @description The tenant's backend calls this, then hands the token to the member's app. The token reaches only that member's own resources.
+         * @description The tenant's backend calls this, then hands the token to the member's app. The token reaches only that member's own resources. A closed member gets none (422 `member_closed`).
          */
         post: operations["postMemberTokens"];
         delete?: never;
@@ -136,7 +136,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke every member token issued so far for one member
-         * @description Tokens issued before this call stop working at once (closing a member does the same). New tokens can be issued afterwards.
+         * @description Tokens issued before this call stop working at once, and member-center links made before it answer 410 `member_center_code_expired` (closing a member does the same). New tokens and links can be issued afterwards.
          */
         post: operations["postMemberTokensRevoke"];
         delete?: never;
@@ -9391,8 +9391,25 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_closed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
         };

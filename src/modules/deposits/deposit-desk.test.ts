@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, createTestTenant, type TestApp } from "../../../test/helpers/app.js";
+import {
+  createTestApp,
+  createTestKey,
+  createTestOrgUnit,
+  createTestTenant,
+  type TestApp,
+} from "../../../test/helpers/app.js";
 import {
   activeAccount,
   bankRecord,
@@ -174,6 +180,28 @@ describe("the account ledger as an export a merchant starts itself", () => {
       400,
       "validation_failed",
     );
+  });
+
+  it("a scoped caller loses its export of an account that has since left its subtree", async () => {
+    const tenantId = w.tenant.tenantId;
+    const root = { id: w.tenant.rootOrgUnitId, path: `/${w.tenant.rootOrgUnitId}/` };
+    const region = await createTestOrgUnit(t, tenantId, root, "organization", "Desk Region");
+    const unit = await createTestOrgUnit(t, tenantId, region, "merchant", "Desk Moving Co");
+    const merchant = {
+      id: unit.id,
+      path: unit.path,
+      company: "Desk Moving Co",
+      auth: (await createTestKey(t, tenantId, "operator", unit.id)).auth,
+    };
+    const account = await activeAccount(w, merchant, 300_000);
+    const regional = (await createTestKey(t, tenantId, "operator", region.id)).auth;
+    const job = ok<{ id: string }>(await start(regional, account), 202);
+    await finished(regional, job.id);
+    ok(await call(w, w.tenant.auth, "POST", `/v1/org-units/${unit.id}/move`, { parent_id: root.id }));
+    expectCode(await call(w, regional, "GET", `/v1/exports/${job.id}`), 404, "file_job_not_found");
+    expectCode(await call(w, regional, "GET", `/v1/exports/${job.id}/download`), 404, "file_job_not_found");
+    // Tenant-wide staff still reach every export.
+    expect((await call(w, w.finance, "GET", `/v1/exports/${job.id}/download`)).statusCode).toBe(200);
   });
 
   it("lists only the exports a merchant's user started itself", async () => {

@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -9,6 +10,7 @@ import {
 } from "../../../test/helpers/app.js";
 import { expectCode } from "../../../test/helpers/vouchers.js";
 import { walletClient } from "../../../test/helpers/wallets.js";
+import { buildApp } from "../../app.js";
 import { CODE_TTL_SECONDS } from "./index.js";
 
 let t: TestApp;
@@ -94,6 +96,22 @@ describe("member-center links", () => {
     expect((await exchange(codeOf(fresh))).statusCode).toBe(201);
   });
 
+  it("refuses a link made before the member's tokens were revoked", async () => {
+    const memberId = await wallet.newMember("Revoked");
+    const made = await link(memberId);
+    t.clock.advance(1000);
+    const revoked = await t.app.inject({
+      method: "POST",
+      url: "/v1/member-tokens/revoke",
+      headers: tenant.auth,
+      payload: { member_id: memberId },
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    expectCode(await exchange(codeOf(made)), 410, "member_center_code_expired");
+    t.clock.advance(1000);
+    expect((await exchange(codeOf(await link(memberId)))).statusCode).toBe(201);
+  });
+
   it("stores only the code's hash", async () => {
     const memberId = await wallet.newMember("Cy");
     const code = codeOf(await link(memberId));
@@ -171,6 +189,29 @@ describe("member-center links", () => {
       payload: { member_id: memberId },
     });
     expectCode(refused, 403, "forbidden");
+  });
+});
+
+describe("the request log", () => {
+  it("keeps a link's one-time code out of the logged URL", async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logged = await buildApp(t.deps, { logger: { level: "info", stream } });
+    try {
+      const code = codeOf(await link(await wallet.newMember("Logged")));
+      await logged.inject({ url: `/m/${tenant.tenantId}/?page=home&code=${code}` });
+      const requests = lines.filter((l) => l.includes(`/m/${tenant.tenantId}/`));
+      expect(requests.length).toBeGreaterThan(0);
+      expect(requests.join("\n")).not.toContain(code);
+      expect(requests.join("\n")).toContain("page=home");
+    } finally {
+      await logged.close();
+    }
   });
 });
 

@@ -1,12 +1,12 @@
 import type { Tx } from "../../db/database.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { Actor } from "../../platform/auth/actor.js";
-import { signMemberToken } from "../../platform/auth/member-tokens.js";
+import { memberTokensRevokedBefore, signMemberToken } from "../../platform/auth/member-tokens.js";
 import { sha256Hex } from "../../platform/auth/secrets.js";
 import { findVisibleMember } from "../members/index.js";
 import { MemberCenterError } from "./membercenter.errors.js";
 import { lockCode, markCodeUsed } from "./membercenter.repository.js";
-import type { Page } from "./membercenter.schemas.js";
+import { CODE_TTL_SECONDS, type Page } from "./membercenter.schemas.js";
 
 export interface StartedSession {
   token: string;
@@ -42,6 +42,16 @@ export async function startSession(
   };
   const member = await findVisibleMember(trx, actor, row.member_id);
   if (member.status === "closed") throw new MemberCenterError("member_closed", "The member is closed");
+  // A revocation cuts the member off: a link made before it would hand out a fresh token. The
+  // link's real making time is its real expiry less its lifetime (created_at is sandbox time).
+  const revokedBefore = await memberTokensRevokedBefore(trx, input.tenantId, row.member_id);
+  const madeAt = row.expires_at.getTime() - CODE_TTL_SECONDS * 1000;
+  if (revokedBefore && madeAt <= revokedBefore.getTime()) {
+    throw new MemberCenterError(
+      "member_center_code_expired",
+      "This link was revoked with the member's tokens",
+    );
+  }
   await markCodeUsed(trx, input.tenantId, row.id, now);
   const expSeconds = Math.floor(now.getTime() / 1000) + input.ttlSeconds;
   const token = signMemberToken(input.signingSecret, {

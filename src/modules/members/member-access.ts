@@ -108,9 +108,13 @@ const TOKEN_HOLDING_UNIT_KINDS: ReadonlySet<string> = new Set(["customer", "memb
  * missing member: a token is a credential, and a scoped key must not mint one for a holder it
  * cannot see itself, nor learn that such a holder exists.
  */
-export const memberTokenGuard: MemberTokenGuard = async (trx, actor, memberId) => {
+export const memberTokenGuard: MemberTokenGuard = async (trx, actor, memberId, purpose) => {
   if (memberId.startsWith("mbr_")) {
-    await findVisibleMember(trx, actor, memberId);
+    const member = await findVisibleMember(trx, actor, memberId);
+    // Closing revoked the member's tokens; a new one would hand the closed account back.
+    if (purpose === "issue" && member.status === "closed") {
+      throw new MembersError("member_closed", "The member's account is closed");
+    }
     return;
   }
   const unit = await trx

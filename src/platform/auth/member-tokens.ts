@@ -39,6 +39,21 @@ export async function revokeMemberTokens(
     .execute();
 }
 
+/** When the member's tokens were last revoked (real time), if ever. */
+export async function memberTokensRevokedBefore(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+): Promise<Date | null> {
+  const row = await trx
+    .selectFrom("member_token_revocations")
+    .select("revoked_before")
+    .where("tenant_id", "=", tenantId)
+    .where("member_id", "=", memberId)
+    .executeTakeFirst();
+  return row?.revoked_before ?? null;
+}
+
 /** Refuses a token issued before its member's last revocation. */
 export async function assertMemberTokenLive(db: Database, claims: MemberTokenClaims): Promise<void> {
   const revocation = await db.tenantTx(claims.tenant_id, (trx) =>
@@ -78,10 +93,16 @@ export function verifyMemberToken(secret: string, token: string, now: Date): Mem
 }
 
 /**
- * How a member token's member is checked before the token is issued (it exists and the
- * caller may see it). The members module registers it; the platform imports no module.
+ * How a member token's member is checked before the token is issued or revoked (it exists
+ * and the caller may see it; one to be issued is not closed). The members module registers
+ * it; the platform imports no module.
  */
-export type MemberTokenGuard = (trx: Tx, actor: Actor, memberId: string) => Promise<void>;
+export type MemberTokenGuard = (
+  trx: Tx,
+  actor: Actor,
+  memberId: string,
+  purpose: "issue" | "revoke",
+) => Promise<void>;
 let memberGuard: MemberTokenGuard | null = null;
 
 export function setMemberTokenGuard(guard: MemberTokenGuard): void {

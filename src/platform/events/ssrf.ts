@@ -89,9 +89,10 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
       const list = addresses as { address: string; family: number }[];
       if (list.length === 0) return callback(new SsrfError(`${hostname} has no address`), "", 4);
       if (!allowPrivate) {
-        const bad = list.find((a) => isInternalAddress(a.address));
-        if (bad)
-          return callback(new SsrfError(`${hostname} resolves to internal address ${bad.address}`), "", 4);
+        // The message reaches the tenant's delivery log: naming the address would let a tenant
+        // map our internal names to internal addresses.
+        if (list.some((a) => isInternalAddress(a.address)))
+          return callback(new SsrfError(`${hostname} resolves to an internal address`), "", 4);
       }
       if ((options as { all?: boolean }).all)
         return (callback as (e: null, a: typeof list) => void)(null, list);

@@ -6,6 +6,7 @@ import type { Readable } from "node:stream";
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { DEFAULT_EXPORT_MAX_ROWS } from "../../config.js";
+import type { Tx } from "../../db/database.js";
 import { DomainError, forbidden } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { ALL_STAFF, rolesFor } from "../auth/permissions.js";
@@ -153,13 +154,21 @@ function mayUse(actor: Actor, kind: "import" | "export", type: string): void {
 }
 
 /**
- * A caller bound to an org unit reaches only the scoped exports it started itself: their
- * filters were checked against its subtree when it started them.
+ * A caller bound to an org unit reaches only the scoped exports it started itself, and only
+ * while their filters stay within its subtree: they were checked when it started them, but
+ * the account's unit (or the user) may have moved since.
  */
-function ownJobIfScoped(actor: Actor, job: FileJobRow): void {
+async function ownJobIfScoped(trx: Tx, actor: Actor, job: FileJobRow): Promise<void> {
   if (actor.orgUnitId === null) return;
-  if (job.kind !== "export" || !exportType(job.type)?.scoped || job.created_by !== actor.id)
-    throw new DomainError("file_job_not_found", "export not found");
+  const scoped = job.kind === "export" ? exportType(job.type)?.scoped : undefined;
+  const notFound = () => new DomainError("file_job_not_found", "export not found");
+  if (!scoped || job.created_by !== actor.id) throw notFound();
+  try {
+    await scoped(trx, actor, job.filters);
+  } catch (error) {
+    if (error instanceof DomainError) throw notFound();
+    throw error;
+  }
 }
 
 /** Imports and exports: asynchronous jobs with progress, history and downloads. */
@@ -317,13 +326,21 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       async (request) => {
         const { actor } = request;
         if (kind === "import") requireTenantWide(actor);
+        if (actor.orgUnitId !== null) {
+          const job = await db.tenantTx(actor.tenantId, async (trx) => {
+            const found = await getFileJob(trx, actor.tenantId, request.params.id, kind);
+            mayUse(actor, kind, found.type);
+            await ownJobIfScoped(trx, actor, found);
+            return found;
+          });
+          return serialize(job);
+        }
         const [row] = await db.tenantQuery(
           actor.tenantId,
           fileJobQuery(db.kysely, actor.tenantId, request.params.id, kind),
         );
         const job = foundFileJob(row, kind);
         mayUse(actor, kind, job.type);
-        ownJobIfScoped(actor, job);
         return serialize(job);
       },
     );
@@ -346,7 +363,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       const file = await db.tenantTx(actor.tenantId, async (trx) => {
         const job = await getFileJob(trx, actor.tenantId, request.params.id, "export");
         mayUse(actor, "export", job.type);
-        ownJobIfScoped(actor, job);
+        await ownJobIfScoped(trx, actor, job);
         return downloadable(trx, actor.tenantId, job.id, config.dataDir, clock.now());
       });
       reply.header("content-type", MIME[file.format]);
