@@ -5,6 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { subtreePattern } from "../../platform/org/org-units.js";
 import { newId } from "../../shared/ids.js";
 import { assertTenantWide } from "./card-plans.js";
+import { MAX_LABELS_PER_MEMBER } from "./member-input.js";
 import { MembersError } from "./members.errors.js";
 import { CATALOG_LIMITS, countCatalogRows, type LabelRow, uniqueViolation } from "./members.repository.js";
 
@@ -152,8 +153,24 @@ export async function changeLabelMembers(
       .where("tenant_id", "=", tenantId)
       .where("id", "in", add)
       .where(sql<boolean>`not (${id} = any(${column}))`)
+      // In the statement, not a read before it: two changes adding a member's last free place
+      // at once each see the row as the other left it.
+      .where(sql<boolean>`cardinality(${column}) < ${MAX_LABELS_PER_MEMBER}`)
       .executeTakeFirst();
     added = Number(r.numUpdatedRows);
+    const full = await trx
+      .selectFrom("members")
+      .select("id")
+      .where("tenant_id", "=", tenantId)
+      .where("id", "in", add)
+      .where(sql<boolean>`not (${id} = any(${column}))`)
+      .executeTakeFirst();
+    if (full) {
+      throw new MembersError(
+        "limit_exceeded",
+        `Member ${full.id} is already in ${MAX_LABELS_PER_MEMBER} ${kind === "group" ? "groups" : "tags"}, the most a member may be in`,
+      );
+    }
   }
   if (remove.length > 0) {
     const r = await trx

@@ -315,6 +315,41 @@ describe("members", () => {
     expect(json(r2)).toMatchObject({ added: 0, removed: 1 });
   });
 
+  it("a bulk change never puts a member in more groups than a member may hold, writing nothing", async () => {
+    const m = await created("/v1/members", { name: "Joiner" });
+    const now = t.clock.now();
+    await t.database.owner
+      .insertInto("member_groups")
+      .values(
+        Array.from({ length: 101 }, (_, i) => ({
+          tenant_id: tenant.tenantId,
+          id: `mgrp_cap${i}`,
+          code: `cap_${i}`,
+          name: `Cap ${i}`,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+    for (let i = 0; i < 100; i++) {
+      const r = await call("POST", `/v1/member-groups/mgrp_cap${i}/members`, { add: [m.id] });
+      expect(r.statusCode, r.body).toBe(200);
+    }
+    const other = await created("/v1/members", { name: "Other" });
+    expectProblem(
+      await call("POST", "/v1/member-groups/mgrp_cap100/members", { add: [other.id, m.id] }),
+      400,
+      "limit_exceeded",
+    );
+    // Already in the group: no new place taken.
+    const again = await call("POST", "/v1/member-groups/mgrp_cap99/members", { add: [m.id] });
+    expect(json(again)).toMatchObject({ added: 0 });
+    const member = json<{ groups: string[] }>(await call("GET", `/v1/members/${m.id}`));
+    expect(member.groups).toHaveLength(100);
+    const untouched = json<{ groups: string[] }>(await call("GET", `/v1/members/${other.id}`));
+    expect(untouched.groups).toEqual([]);
+  });
+
   it("records tier changes with their reason", async () => {
     const r = await call("POST", `/v1/members/${silver}/change-tier`, {
       tier: "platinum",
