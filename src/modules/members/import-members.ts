@@ -169,6 +169,7 @@ export async function importMembers(
     }
     if (!input.name || input.name.length > 200) {
       errors.push({ field: `/rows/${i + 2}/name`, message: "name is required (at most 200 characters)" });
+      if (errors.length >= 100) break;
       continue;
     }
     const problems: { field: string; message: string }[] = fieldProblems(input);
@@ -203,7 +204,10 @@ export async function importMembers(
     if (errors.length >= 100) break;
   }
   if (errors.length > 0) {
-    throw new MembersError("import_invalid", `${errors.length} row(s) refused; nothing was imported`, {
+    // The list stops at 100: more may be refused than it names.
+    const told =
+      errors.length >= 100 ? "At least 100 problems (the first 100 listed)" : `${errors.length} problem(s)`;
+    throw new MembersError("import_invalid", `${told}; nothing was imported`, {
       errors,
     });
   }

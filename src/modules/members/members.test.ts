@@ -572,6 +572,17 @@ describe("import", () => {
     expect(found).toHaveLength(0);
   });
 
+  it("names at most 100 refused rows, however many are refused", async () => {
+    const csv = ["name,external_ref", ...Array.from({ length: 150 }, (_, i) => `,nameless-${i}`)].join("\n");
+    const r = await call("POST", "/v1/members/import", {
+      format: "csv",
+      content_base64: Buffer.from(csv).toString("base64"),
+    });
+    const problem = expectProblem(r, 400, "import_invalid") as unknown as { errors: { field: string }[] };
+    expect(problem.errors).toHaveLength(100);
+    expect(problem.errors[99]!.field).toBe("/rows/101/name");
+  });
+
   it("refuses rows whose phone, email, reference or card number the API would refuse, writing nothing", async () => {
     const csv = [
       "name,external_ref,phone,email,card_number",
