@@ -1559,8 +1559,17 @@ describe("two smart top-ups started as a member's first, paid one after the othe
       first_topup_extra_points_bps: 5_000,
     },
   ];
-  /** Two orders of a member who never topped up, each with a smart top-up started before either is paid. */
-  async function twoStarted(name: string, planId: string) {
+  /**
+   * A smart plan of `firstTiers` (and `terms`), and two orders of a member who never topped
+   * up, each with a smart top-up under it started before either is paid.
+   */
+  async function twoStarted(name: string, terms: { name: string; first_topup_only?: boolean }) {
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      ...terms,
+      rounding: "1",
+      channels: ["online"],
+      tiers: firstTiers,
+    });
     const m = await member(name, 0);
     const started: Payment[] = [];
     for (const o of [await order(m), await order(m)]) {
@@ -1569,7 +1578,7 @@ describe("two smart top-ups started as a member's first, paid one after the othe
         "POST",
         `/v1/member-center/cashier-orders/${o.id}/smart-topup`,
         {
-          plan_id: planId,
+          plan_id: plan.id,
           tier_index: 0,
         },
       );
@@ -1586,7 +1595,8 @@ describe("two smart top-ups started as a member's first, paid one after the othe
       { first_topup: true, bonus_amount: 1_066, points: 148 },
       { first_topup: true, bonus_amount: 1_066, points: 148 },
     ]);
-    return { m, started: started as (Payment & { order_id: string })[] };
+    const [a, b] = started as [Payment & { order_id: string }, Payment & { order_id: string }];
+    return { m, a, b };
   }
   const topupOf = (id: string) =>
     wallet.ok<{
@@ -1599,14 +1609,7 @@ describe("two smart top-ups started as a member's first, paid one after the othe
 
   it("only the one paid first gets the first-top-up extras; the other is credited at the tier's own figures", async () => {
     const { ledgerClean } = tenantTrail(t, tenant.tenantId);
-    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
-      name: "First smart",
-      rounding: "1",
-      channels: ["online"],
-      tiers: firstTiers,
-    });
-    const { m, started } = await twoStarted("Nia", plan.id);
-    const [a, b] = started as [Payment & { order_id: string }, Payment & { order_id: string }];
+    const { m, a, b } = await twoStarted("Nia", { name: "First smart" });
     expect(json<{ result: string }>(await notify(a, "succeeded", "evt_first_a")).result).toBe("paid");
     expect(json<{ result: string }>(await notify(b, "succeeded", "evt_first_b")).result).toBe("paid");
     expect(await topupOf(a.topup_id!)).toMatchObject({
@@ -1642,15 +1645,7 @@ describe("two smart top-ups started as a member's first, paid one after the othe
   });
 
   it("under a first-top-up-only plan the later one is kept refund_due and its order is open again", async () => {
-    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
-      name: "First only smart",
-      rounding: "1",
-      channels: ["online"],
-      first_topup_only: true,
-      tiers: firstTiers,
-    });
-    const { m, started } = await twoStarted("Ode", plan.id);
-    const [a, b] = started as [Payment & { order_id: string }, Payment & { order_id: string }];
+    const { m, a, b } = await twoStarted("Ode", { name: "First only smart", first_topup_only: true });
     expect(json<{ result: string }>(await notify(a, "succeeded", "evt_only_a")).result).toBe("paid");
     expect(json<{ result: string }>(await notify(b, "succeeded", "evt_only_b")).result).toBe("refund_due");
     expect(await topupOf(b.topup_id!)).toMatchObject({

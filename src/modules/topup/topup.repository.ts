@@ -256,11 +256,6 @@ export interface TopupFilter {
   to?: string;
 }
 
-/** Every top-up under a plan ("Details"), newest first. */
-/**
- * A plan's top-ups, newest first, filtered; an actor bound to an org unit sees only those of
- * members in its subtree, as it reads each top-up and each member.
- */
 /** The row's member lies in the org unit subtree of staff bound to `orgUnitPath`. */
 function memberInSubtree(
   tenantId: string,
@@ -280,6 +275,10 @@ function memberInSubtree(
     );
 }
 
+/**
+ * A plan's top-ups, newest first, filtered; an actor bound to an org unit sees only those of
+ * members in its subtree, as it reads each top-up and each member.
+ */
 export function planTopupsQuery(
   qc: QueryCreator<DB>,
   actor: Pick<Actor, "tenantId" | "orgUnitPath">,

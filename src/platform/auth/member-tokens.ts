@@ -56,15 +56,10 @@ export async function memberTokensRevokedBefore(
 
 /** Refuses a token issued before its member's last revocation. */
 export async function assertMemberTokenLive(db: Database, claims: MemberTokenClaims): Promise<void> {
-  const revocation = await db.tenantTx(claims.tenant_id, (trx) =>
-    trx
-      .selectFrom("member_token_revocations")
-      .select("revoked_before")
-      .where("tenant_id", "=", claims.tenant_id)
-      .where("member_id", "=", claims.member_id)
-      .executeTakeFirst(),
+  const revokedBefore = await db.tenantTx(claims.tenant_id, (trx) =>
+    memberTokensRevokedBefore(trx, claims.tenant_id, claims.member_id),
   );
-  if (revocation && (claims.iat_ms ?? 0) <= revocation.revoked_before.getTime()) {
+  if (revokedBefore && (claims.iat_ms ?? 0) <= revokedBefore.getTime()) {
     throw new DomainError("unauthenticated", "The member token has been revoked");
   }
 }
