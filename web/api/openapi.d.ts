@@ -13664,7 +13664,7 @@ export interface operations {
                     code: string;
                     name: string;
                     /**
-                     * @description Card validity: permanent, or N days from issue
+                     * @description Card validity: permanent, or N calendar days from issue in the tenant's time zone (at the local time it was issued)
                      * @example {
                      *       "kind": "relative",
                      *       "days": 365
@@ -13811,7 +13811,7 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     /**
-                     * @description Card validity: permanent, or N days from issue
+                     * @description Card validity: permanent, or N calendar days from issue in the tenant's time zone (at the local time it was issued)
                      * @example {
                      *       "kind": "relative",
                      *       "days": 365

@@ -55,7 +55,7 @@ export async function grantCardExtensions(
       .where("created_at", ">=", yearStart)
       .executeTakeFirst();
     if (already) continue;
-    await extendCard(ctx.trx, context, order.memberId, b.config.extension_days, now);
+    await extendCard(ctx.trx, context, order.memberId, b.config.extension_days, now, order.timezone);
     granted.push(b.id);
   }
   return granted;

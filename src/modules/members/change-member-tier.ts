@@ -52,7 +52,7 @@ export async function changeMemberTier(
   if (newPlan && plan?.archived_at) return { member, changed: false };
   const dates = newPlan
     ? plan
-      ? cardDates(plan, now)
+      ? await cardDates(trx, tenantId, plan, now)
       : { card_issued_at: null, card_expires_at: null }
     : {};
   const after = await trx

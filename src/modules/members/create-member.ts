@@ -17,14 +17,16 @@ import {
 
 /**
  * Registers a member. A card plan (or a tier) issues the card now: a relative plan's card
- * expires N days from issue. The starting tier is recorded as a tier change.
+ * expires N calendar days from issue in the tenant's zone (`options.zone`, read when not given
+ * and needed: an import reads it once for all its rows). The starting tier is recorded as a
+ * tier change.
  */
 export async function createMember(
   trx: Tx,
   ctx: RequestContext,
   input: MemberInput & { name: string; registered_at?: string },
   now: Date,
-  options: { catalog?: Catalog; reason?: TierChangeReason } = {},
+  options: { catalog?: Catalog; reason?: TierChangeReason; zone?: string } = {},
 ): Promise<MemberRow> {
   const { actor } = ctx;
   const tenantId = actor.tenantId;
@@ -34,7 +36,9 @@ export async function createMember(
   const orgUnitId = input.org_unit_id ?? actor.orgUnitId;
   assertInScope(actor, await existingOrgUnitPath(trx, tenantId, orgUnitId), "org_unit");
   const plan = card.card_plan_id ? catalog.plans.get(card.card_plan_id) : undefined;
-  const dates = plan ? cardDates(plan, now) : { card_issued_at: null, card_expires_at: null };
+  const dates = plan
+    ? await cardDates(trx, tenantId, plan, now, options.zone)
+    : { card_issued_at: null, card_expires_at: null };
   const id = newId("mbr");
   let row: MemberRow;
   try {

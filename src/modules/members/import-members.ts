@@ -7,6 +7,7 @@ import { columnsAtMost, decodeCsv } from "../../platform/files/csv-encoding.js";
 import { firstSheetRows } from "../../platform/files/excel.js";
 import { repeatedColumns } from "../../platform/files/import-headers.js";
 import { isUnstorableText, UNSTORABLE_TEXT_MESSAGE } from "../../platform/http/text-guard.js";
+import { tenantZone } from "../../platform/tenants.js";
 import { DomainError, type FieldError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
 import {
@@ -148,6 +149,7 @@ export async function importMembers(
     throw new MembersError("import_too_large", `An import holds at most ${MAX_IMPORT_ROWS} rows`);
   }
   const catalog = await loadCatalog(trx, ctx.actor.tenantId);
+  const zone = await tenantZone(trx, ctx.actor.tenantId);
   const errors: FieldError[] = [];
   const ids: string[] = [];
   const quiet = { actor: ctx.actor, requestId: ctx.requestId };
@@ -193,7 +195,7 @@ export async function importMembers(
     }
     try {
       await sql`savepoint member_import_row`.execute(trx);
-      const row = await createMember(trx, quiet, input, now, { catalog, reason: "import" });
+      const row = await createMember(trx, quiet, input, now, { catalog, reason: "import", zone });
       await sql`release savepoint member_import_row`.execute(trx);
       ids.push(row.id);
     } catch (error) {

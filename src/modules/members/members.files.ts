@@ -1,6 +1,7 @@
 import { systemActor } from "../../platform/auth/actor.js";
 import type { RowError } from "../../platform/files/files.schema.js";
 import type { ImportDefinition } from "../../platform/files/registry.js";
+import { tenantZone } from "../../platform/tenants.js";
 import type { DomainError } from "../../shared/errors.js";
 import { createMember } from "./create-member.js";
 import {
@@ -171,7 +172,9 @@ export const MEMBERS_IMPORT: ImportDefinition<Row> = {
   },
   apply: async (trx, tenantId, rows, { jobId, now }) => {
     const catalog = await loadCatalog(trx, tenantId);
+    const zone = await tenantZone(trx, tenantId);
     const ctx = { actor: systemActor(tenantId, `import:${jobId}`), requestId: null };
-    for (const { value } of rows) await createMember(trx, ctx, value, now, { catalog, reason: "import" });
+    for (const { value } of rows)
+      await createMember(trx, ctx, value, now, { catalog, reason: "import", zone });
   },
 };

@@ -44,7 +44,8 @@ export const Validity = Type.Union(
     Obj({ kind: Type.Literal("relative"), days: Type.Integer({ minimum: 1, maximum: 36_600 }) }),
   ],
   {
-    description: "Card validity: permanent, or N days from issue",
+    description:
+      "Card validity: permanent, or N calendar days from issue in the tenant's time zone (at the local time it was issued)",
     examples: [{ kind: "relative", days: 365 }],
   },
 );

@@ -140,7 +140,8 @@ export async function activateOrder(
     if (perk.type === "tier_upgrade") await upgradeTier(uow, context, order, perk.tier, now);
     if (perk.type === "card_extension" && perk.extension_days) {
       const facts = await loadMemberFacts(uow.trx, tenantId, order.member_id);
-      if (facts?.cardPlan) await extendCard(uow.trx, context, order.member_id, perk.extension_days, now);
+      if (facts?.cardPlan)
+        await extendCard(uow.trx, context, order.member_id, perk.extension_days, now, timezone);
     }
   }
   const updated = await uow.trx

@@ -107,7 +107,7 @@ export async function creditTopup(
         benefitIds: perks.benefits.ids,
         source: { type: "topup", id: topup.id, name: topup.plan_name },
         validFrom: now,
-        validUntil: DateTime.fromJSDate(now).plus({ days: perks.benefits.validDays }).toJSDate(),
+        validUntil: DateTime.fromJSDate(now, { zone }).plus({ days: perks.benefits.validDays }).toJSDate(),
       },
       now,
     );
