@@ -3436,7 +3436,7 @@ export interface paths {
         put?: never;
         /**
          * Complete an order: re-price, redeem vouchers and gift cards, pay by balance, award points — one atomic step
-         * @description Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, the balance moved) is refused with quote_changed and the new quote.
+         * @description Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, a package that gave one was refunded, the balance moved) is refused with quote_changed and the new quote.
          */
         post: operations["postCheckoutOrders"];
         delete?: never;

@@ -29,14 +29,21 @@ export function toFacts(row: EntitlementRow): EntitlementFacts {
   };
 }
 
-/** The member's entitlements in force at `at` (not revoked, inside their window), oldest source first. */
+/**
+ * The member's entitlements in force at `at` (not revoked, inside their window), oldest source
+ * first. With `share` (an order that will apply them) each row is locked FOR SHARE: a refund
+ * ending their source (`lockSourceEntitlements`, then `revokeEntitlements`) waits for the order
+ * to commit, and an order that waited for a refund reads the row again under the lock — a row
+ * revoked meanwhile no longer matches and is left out, so the order prices without it.
+ */
 export async function activeEntitlements(
   trx: Tx,
   tenantId: string,
   memberId: string,
   at: Date,
+  options: { share?: boolean } = {},
 ): Promise<EntitlementFacts[]> {
-  const rows = await trx
+  let query = trx
     .selectFrom("entitlements")
     .selectAll()
     .where("tenant_id", "=", tenantId)
@@ -46,9 +53,34 @@ export async function activeEntitlements(
     .where("valid_from", "<=", at)
     .orderBy("valid_from")
     .orderBy("id")
-    .limit(MAX_ACTIVE_ENTITLEMENTS)
+    .limit(MAX_ACTIVE_ENTITLEMENTS);
+  // FOR SHARE, not FOR KEY SHARE: the revocation is a non-key update, which only FOR SHARE stops.
+  if (options.share) query = query.forShare();
+  return (await query.execute()).map(toFacts);
+}
+
+/**
+ * Locks every entitlement a source gave (FOR UPDATE, in id order), before a refund decides
+ * whether to end it: an order applying one of them at that moment (`activeEntitlements` with
+ * `share`) has either committed, and is seen by what the refund reads next, or waits for the
+ * refund and finds them revoked. A source gives one per benefit its plan names (a package's
+ * ≤ 20 perks), so the lock is bounded.
+ */
+export async function lockSourceEntitlements(
+  trx: Tx,
+  tenantId: string,
+  source: { type: string; id: string },
+): Promise<number> {
+  const rows = await trx
+    .selectFrom("entitlements")
+    .select("id")
+    .where("tenant_id", "=", tenantId)
+    .where("source_type", "=", source.type)
+    .where("source_id", "=", source.id)
+    .orderBy("id")
+    .forUpdate()
     .execute();
-  return rows.map(toFacts);
+  return rows.length;
 }
 
 /** `activeEntitlements` as a statement for a read-only snapshot (`Database.tenantRead`). */

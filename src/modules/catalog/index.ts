@@ -26,6 +26,7 @@ export {
   activeEntitlementsRead,
   type EntitlementFacts,
   entitlementsFromRows,
+  lockSourceEntitlements,
   memberEntitlements,
 } from "./entitlements.js";
 export { GiftSpec, MAX_VOUCHERS_PER_GRANT, validateGiftSpec } from "./gift-spec.js";

@@ -250,7 +250,7 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       summary:
         "Complete an order: re-price, redeem vouchers and gift cards, pay by balance, award points — one atomic step",
       description:
-        "Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, the balance moved) is refused with quote_changed and the new quote.",
+        "Idempotent by client_order_id (and Idempotency-Key). With expected_total, a total that changed since the quote (a benefit was deactivated, a package that gave one was refunded, the balance moved) is refused with quote_changed and the new quote.",
       body: Obj({
         ...cart,
         client_order_id: Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_.:-]+$" }),

@@ -104,8 +104,9 @@ export function giftCardIdsOf(cards: readonly GiftCardRequest[]): string[] {
 
 /**
  * Gathers what the engine needs inside the caller's transaction — the active catalog, the
- * member's facts, balance, entitlements in force at `at` and vouchers — and prices the cart;
- * then the named gift cards pay what vouchers left, before balance.
+ * member's facts, entitlements in force at `at` (locked FOR SHARE when completing), balance
+ * and vouchers — and prices the cart; then the named gift cards pay what vouchers left,
+ * before balance.
  */
 export async function priceOrder(
   ctx: SettleContext,
@@ -129,10 +130,16 @@ export async function priceOrder(
     }
     facts.member = found.facts;
     facts.tiers = found.tiers;
+    // An order holds the entitlements it applies (FOR SHARE) until it commits, so a package
+    // refund cannot end them unseen (it locks them FOR UPDATE before it decides). Taken before
+    // the balance and vouchers, while the order holds no other row a refund takes: the refund
+    // locks them before its vouchers and balance too, so waiting on them closes no cycle.
+    facts.entitlements = await activeEntitlements(ctx.trx, ctx.tenantId, req.memberId, req.at, {
+      share: req.forCompletion === true,
+    });
     const { available, usable } = await settlement.balance(ctx, req.memberId, req.currency);
     facts.balance = available;
     if (usable) facts.balanceUsable = usable;
-    facts.entitlements = await activeEntitlements(ctx.trx, ctx.tenantId, req.memberId, req.at);
   }
   facts.vouchers = await settlement.vouchers(ctx, voucherIdsOf(req));
   const result = priceWithFacts(req, facts);

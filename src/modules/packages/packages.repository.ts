@@ -215,13 +215,19 @@ export async function findOrder(
   return row;
 }
 
-export async function findPeriod(trx: Tx, tenantId: string, id: string): Promise<PeriodRow | undefined> {
-  return trx
+export async function findPeriod(
+  trx: Tx,
+  tenantId: string,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<PeriodRow | undefined> {
+  let query = trx
     .selectFrom("package_periods")
     .selectAll()
     .where("tenant_id", "=", tenantId)
-    .where("id", "=", id)
-    .executeTakeFirst();
+    .where("id", "=", id);
+  if (options.lock) query = query.forUpdate();
+  return query.executeTakeFirst();
 }
 
 /**

@@ -13,7 +13,7 @@ import { lockUsableMember } from "../members/index.js";
 import { readMemberPoints } from "../wallets/index.js";
 import { giftSourceRef } from "./package-config.js";
 import type { OrderRow, ProviderRefundReview } from "./packages.repository.js";
-import { endRefundedOrder } from "./refund-package-order.js";
+import { endRefundedOrder, lockHolding } from "./refund-package-order.js";
 
 /**
  * The provider refunded (part of) a paid order's payment (the order locked by the caller),
@@ -88,6 +88,9 @@ async function whyKept(
   order: OrderRow,
   now: Date,
 ): Promise<ProviderRefundReview | null> {
+  // Before anything is read: a checkout applying the package's benefit now has then either
+  // committed (and is found below) or waits, to find the entitlements revoked.
+  await lockHolding(uow.trx, uow.tenantId, order);
   const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
   if ((await usedGiftVouchers(uow.trx, uow.tenantId, refs)).length > 0) return "benefits_used";
   if (

@@ -1,14 +1,20 @@
+import type { Tx } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import type { RefundRecord } from "../../platform/http/record-refund.js";
-import { revokeEntitlements, revokeGifts, usedGiftVouchers } from "../catalog/index.js";
+import {
+  lockSourceEntitlements,
+  revokeEntitlements,
+  revokeGifts,
+  usedGiftVouchers,
+} from "../catalog/index.js";
 import { findVisibleMember } from "../members/index.js";
 import { orderPoints, refundOrderBalance } from "../wallets/index.js";
 import { giftSourceRef } from "./package-config.js";
 import { PackagesError } from "./packages.errors.js";
 import { emitPackageEvent } from "./packages.events.js";
-import { findOrder, findPeriod, type OrderRow } from "./packages.repository.js";
+import { findOrder, findPeriod, type OrderRow, type PeriodRow } from "./packages.repository.js";
 
 /** How a paid order is refunded (a refund_due one is refunded at the provider: record-order-refund.ts). */
 export type RefundKind = "order" | "offline";
@@ -47,6 +53,7 @@ export async function refundPackageOrder(
       `The order is ${order.status}; only a paid order is refunded`,
     );
   }
+  await lockHolding(uow.trx, tenantId, order);
   const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
   if (order.snapshot.package.refund_restriction && input.kind === "order") {
     const used = await usedGiftVouchers(uow.trx, tenantId, refs);
@@ -59,6 +66,25 @@ export async function refundPackageOrder(
     }
   }
   return endRefundedOrder(uow, context, order, { kind: input.kind, reason: input.reason }, now);
+}
+
+/**
+ * Locks what a paid order holds, in the module's order (the order already locked by the
+ * caller): its period, then the entitlements the period gave (FOR UPDATE). Every path that
+ * ends a package takes it before it decides — before the vouchers, the member and the ledger
+ * accounts — so a checkout applying the package's benefit at that moment (which holds those
+ * entitlements FOR SHARE from before its balance and vouchers) has either committed, and the
+ * refund sees its order, or waits and prices without them.
+ */
+export async function lockHolding(
+  trx: Tx,
+  tenantId: string,
+  order: OrderRow,
+): Promise<PeriodRow | undefined> {
+  if (!order.period_id) return undefined;
+  const period = await findPeriod(trx, tenantId, order.period_id, { lock: true });
+  await lockSourceEntitlements(trx, tenantId, { type: "package_period", id: order.period_id });
+  return period;
 }
 
 /**
@@ -77,8 +103,10 @@ export async function endRefundedOrder(
   const tenantId = uow.tenantId;
   const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
   const reason = input.reason ?? `package order ${order.id} refunded`;
+  // Its callers locked it before deciding; taken again here (a no-op then) so no path ends a
+  // package without the lock.
+  const period = await lockHolding(uow.trx, tenantId, order);
   const gifts = await revokeGifts(uow, context, { sourceRefs: refs, reason }, now);
-  const period = order.period_id ? await findPeriod(uow.trx, tenantId, order.period_id) : undefined;
   if (period) {
     await revokeEntitlements(uow.trx, tenantId, { type: "package_period", id: period.id }, now);
     await uow.trx
