@@ -108,6 +108,7 @@ describe("listing a live tenant's sandboxes", () => {
 describe("archiving a sandbox", () => {
   let sandbox: TestTenant;
   let memberToken: string;
+  let sessionCookie: string;
 
   beforeAll(async () => {
     sandbox = await createSandbox(t, live, "2030-01-01T00:00:00Z");
@@ -116,6 +117,18 @@ describe("archiving a sandbox", () => {
       await call(sandbox.auth, "POST", "/v1/member-tokens", { member_id: member.id }),
     ).token;
     expect((await call(sandbox.auth, "GET", "/v1/test-clock")).statusCode).toBe(200);
+    const user = { email: "ops@sandbox.test", password: "sandbox-password-2026" };
+    const created = await call(sandbox.auth, "POST", "/v1/users", { ...user, name: "Ops", role: "admin" });
+    expect(created.statusCode, created.body).toBe(201);
+    const signedIn = await t.app.inject({
+      method: "POST",
+      url: "/v1/sessions",
+      payload: { tenant_id: sandbox.tenantId, ...user },
+    });
+    expect(signedIn.statusCode, signedIn.body).toBe(201);
+    sessionCookie = `vs_session=${signedIn.cookies.find((c) => c.name === "vs_session")!.value}`;
+    const bySession = await t.app.inject({ url: "/v1/test-clock", headers: { cookie: sessionCookie } });
+    expect(bySession.statusCode, bySession.body).toBe(200);
   });
 
   it("is for the live tenant's owner only, never from inside a sandbox", async () => {
@@ -143,7 +156,7 @@ describe("archiving a sandbox", () => {
     expect((await call(theirs.auth, "GET", "/v1/test-clock")).statusCode).toBe(200);
   });
 
-  it("refuses its keys and member tokens, answers the same when repeated, and is audited once", async () => {
+  it("refuses its keys, sessions and member tokens, answers the same when repeated, and is audited once", async () => {
     const res = await call(live.auth, "POST", `/v1/sandboxes/${sandbox.tenantId}/archive`);
     expect(res.statusCode, res.body).toBe(200);
     const archived = json<SandboxView>(res);
@@ -159,6 +172,11 @@ describe("archiving a sandbox", () => {
         url: "/v1/member-center/me",
         headers: { authorization: `Bearer ${memberToken}` },
       }),
+      403,
+      "sandbox_archived",
+    );
+    expectProblem(
+      await t.app.inject({ url: "/v1/test-clock", headers: { cookie: sessionCookie } }),
       403,
       "sandbox_archived",
     );
