@@ -21,6 +21,8 @@ export interface TenantsTable {
   sandbox: Generated<boolean>;
   /** The live tenant a sandbox was created for (a plain value: tenants never meet). */
   live_tenant_id: string | null;
+  /** When a sandbox was archived: its credentials and jobs stop, its rows stay. */
+  archived_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

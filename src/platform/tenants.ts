@@ -6,6 +6,7 @@ import { DomainError } from "../shared/errors.js";
 import { newId } from "../shared/ids.js";
 import type { Role } from "./auth/actor.js";
 import { type CreatedApiKey, createApiKey } from "./auth/api-keys.js";
+import { claimSandboxPlace } from "./sandbox/sandboxes.js";
 
 export const LOCALES = ["zh-CN", "en"] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -94,6 +95,8 @@ export async function createTenant(db: Database, input: NewTenant, now: Date): P
   const rootOrgUnitId = newId("org");
   // The tenant row is the one insert that precedes any tenant: it runs as the system.
   await db.systemTx(async (trx) => {
+    const liveTenantId = input.sandbox?.liveTenantId;
+    if (liveTenantId) await claimSandboxPlace(trx, liveTenantId);
     await trx
       .insertInto("tenants")
       .values({

@@ -60,6 +60,7 @@ const PAGES: Record<string, MessageKey | [MessageKey, ...string[]]> = {
   // A user scoped to a unit is shown with the unit's name, not its id.
   "/platform/users": ["nav.users", "Shanghai Nanjing Road"],
   "/platform/api-keys": "nav.apiKeys",
+  "/platform/sandboxes": "nav.sandboxes",
   "/platform/webhooks": "nav.webhooks",
   "/platform/audit": "nav.audit",
   "/platform/jobs": "nav.jobs",

@@ -8,6 +8,7 @@ import {
   type ConsoleSession,
   poll,
   screenshot,
+  settledDialog,
   signIn,
   startConsoleSession,
   unexpected,
@@ -63,5 +64,39 @@ describe("a sandbox tenant in the console", () => {
     await signIn(page, server, server.demo.users[0]!.email, server.demo.users[0]!.password);
     await poll(() => page.getByRole("navigation").textContent()).toMatch(/会员|Members/);
     expect(await page.getByTestId("sandbox-banner").count()).toBe(0);
+  });
+
+  it("lets the live tenant's owner create a sandbox, see its key once, and archive it", async () => {
+    const { server, page } = session;
+    await page
+      .getByRole("navigation")
+      .getByText(/^(沙箱|Sandboxes)$/)
+      .click();
+    await page.getByRole("button", { name: /创建沙箱|Create sandbox/ }).click();
+    const dialog = await settledDialog(page);
+    await dialog.getByLabel(/^(名称|Name)$/).fill("Console rehearsal");
+    await dialog.getByLabel(/时区|Time zone/).fill("Europe/Paris");
+    await dialog.getByRole("button", { name: /^(保\s*存|Save)$/ }).click();
+    const key = page.getByTestId("sandbox-api-key");
+    await poll(() => key.textContent()).toMatch(/^vs_test_/);
+    const secret = (await key.textContent())!;
+    await screenshot(page, "sandbox-03-key-once");
+    await page.getByRole("button", { name: /我已复制|I have copied it/ }).click();
+
+    const row = page.getByRole("row").filter({ hasText: "Console rehearsal" });
+    await poll(() => row.textContent()).toMatch(/Europe\/Paris.*(可用|Active)/);
+    await screenshot(page, "sandbox-04-listed");
+    await row.getByRole("button", { name: /^(归\s*档|Archive)$/ }).click();
+    await acceptConfirmation(page);
+    await poll(() => row.textContent()).toMatch(/已归档|Archived/);
+    expect(await row.getByRole("button", { name: /^(归\s*档|Archive)$/ }).count()).toBe(0);
+    await screenshot(page, "sandbox-05-archived");
+    // The key shown once no longer works.
+    const refused = await fetch(`${server.baseUrl}/v1/test-clock`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe("sandbox_archived");
+    expect(unexpected(session.problems)).toEqual([]);
   });
 });

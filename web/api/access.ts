@@ -66,6 +66,8 @@ export const ACCESS: Record<string, Access> = {
   "GET /v1/jobs/failed": { roles: ["owner","admin"], tenantWide: true },
   "POST /v1/jobs/{id}/retry": { roles: ["owner","admin"], tenantWide: true },
   "POST /v1/sandboxes": { roles: ["owner"], tenantWide: true },
+  "GET /v1/sandboxes": { roles: ["owner","admin"], tenantWide: true },
+  "POST /v1/sandboxes/{id}/archive": { roles: ["owner"], tenantWide: true },
   "GET /v1/test-clock": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/test-clock/advance": { roles: ["owner","admin"], tenantWide: true },
   "POST /v1/ledger/assets": { roles: ["owner","admin","finance"], tenantWide: true },

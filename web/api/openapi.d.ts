@@ -847,13 +847,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List this live tenant's sandboxes, newest first, archived ones included
+         * @description Owners and admins of the live tenant (tenant-wide credentials). At most 10 are active at a time, but archived ones accumulate: the list pages by `starting_after` (the last id of the previous page), `limit` at most 100. Each shows its test clock's now. Called from a sandbox: 403 `sandbox_tenant`.
+         */
+        get: operations["listSandboxes"];
         put?: never;
         /**
          * Create a sandbox tenant linked to this live tenant, with a frozen test clock and an owner key
-         * @description The sandbox is a tenant of its own (its data never mixes with this one's); its keys start `vs_test_`. It sends webhooks and notifications like a live tenant. Its clock stands still until `POST /v1/test-clock/advance` moves it.
+         * @description The sandbox is a tenant of its own (its data never mixes with this one's); its keys start `vs_test_`. It sends webhooks and notifications like a live tenant. Its clock stands still until `POST /v1/test-clock/advance` moves it. A live tenant has at most 10 active sandboxes: one more is 409 `sandbox_limit_reached` (archive one to free a place). Called from a sandbox: 403 `sandbox_tenant`.
          */
         post: operations["createSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandboxes/{id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive a sandbox: its keys and sign-ins stop working, its jobs stop, it frees a place
+         * @description Owners of the live tenant only. From then on every request with the sandbox's API keys, its users' sessions or its member tokens is refused 403 `sandbox_archived`, its scheduled jobs and timeouts no longer run and its test clock no longer moves, and it no longer counts toward the cap of active sandboxes. It is an archive, not a delete: its data stays, as ledger rows are never deleted (an archived sandbox cannot be brought back). Archiving an archived sandbox answers it unchanged. An id that is not one of this live tenant's sandboxes is 404 `sandbox_not_found`.
+         */
+        post: operations["archiveSandbox"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6929,6 +6953,23 @@ export interface components {
             /** @description How far a running clock is ahead of real time (0 when frozen) */
             offset_ms: number;
         };
+        SandboxSummary: {
+            /** @enum {string} */
+            object: "sandbox";
+            id: string;
+            name: string;
+            live_tenant_id: string;
+            timezone: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-23T08:00:00.000Z
+             */
+            created_at: string;
+            /** @description `archived`: its keys, sign-ins and member tokens are refused and nothing runs for it; its data stays */
+            status: "active" | "archived";
+            archived_at: string | null;
+            clock: components["schemas"]["TestClock"];
+        };
         LedgerAsset: {
             /** @enum {string} */
             object: "ledger_asset";
@@ -12032,6 +12073,49 @@ export interface operations {
             500: components["responses"]["Problem"];
         };
     };
+    listSandboxes: {
+        parameters: {
+            query?: {
+                limit?: number;
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["SandboxSummary"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: sandbox_tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            404: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            500: components["responses"]["Problem"];
+        };
+    };
     createSandbox: {
         parameters: {
             query?: never;
@@ -12087,8 +12171,78 @@ export interface operations {
                 };
             };
             404: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: sandbox_limit_reached */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            500: components["responses"]["Problem"];
+        };
+    };
+    archiveSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "sandbox";
+                        id: string;
+                        name: string;
+                        live_tenant_id: string;
+                        timezone: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /** @description `archived`: its keys, sign-ins and member tokens are refused and nothing runs for it; its data stays */
+                        status: "active" | "archived";
+                        archived_at: string | null;
+                        clock: components["schemas"]["TestClock"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: sandbox_tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: sandbox_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
         };

@@ -60,6 +60,9 @@ export async function advanceTestClock(deps: AppDeps, tenantId: string, to: Date
       .forUpdate()
       .executeTakeFirstOrThrow();
     const state = (await readTestClock(lock, tenantId)) as TestClockState;
+    // The archive locks this row too: an advance that waited for it must not run the archived
+    // sandbox's jobs.
+    if (state.archivedAt) throw new SandboxError("sandbox_archived", "This sandbox is archived");
     const real = underlyingNow(deps.clock);
     const from = testClockNow(state, real);
     // The route checked `to` against the time before this lock: an advance that held it may

@@ -6,6 +6,12 @@ export const SANDBOX_ERRORS = defineErrors({
   live_tenant: 403,
   /** Sandboxes are created from a live tenant, not from another sandbox. */
   sandbox_tenant: 403,
+  /** The sandbox is archived: its keys, sessions and member tokens no longer work. */
+  sandbox_archived: 403,
+  /** Not one of this live tenant's sandboxes (another tenant's are never revealed). */
+  sandbox_not_found: 404,
+  /** A live tenant has as many active sandboxes as it may; archiving one frees a place. */
+  sandbox_limit_reached: 409,
   /** A test clock moves forward only. */
   clock_backwards: 422,
   /** One advance moves at most two years. */

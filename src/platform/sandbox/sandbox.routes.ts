@@ -3,7 +3,7 @@ import { recordAudit } from "../audit/audit.js";
 import type { RequestContext } from "../auth/actor.js";
 import { ALL_STAFF, MANAGERS } from "../auth/permissions.js";
 import { requireTenantWide } from "../events/events.routes.js";
-import { errorResponses } from "../http/schemas.js";
+import { errorResponses, IdParam, Obj } from "../http/schemas.js";
 import { valueRoute } from "../http/value-route.js";
 import { createTenant } from "../tenants.js";
 import { type AdvanceResult, advanceTestClock, MAX_ADVANCE_MS } from "./advance-clock.js";
@@ -14,9 +14,14 @@ import {
   advancedView,
   Sandbox,
   SandboxBody,
+  SandboxList,
+  SandboxListQuery,
+  SandboxSummary,
+  sandboxView,
   TestClock,
   testClockView,
 } from "./sandbox.schemas.js";
+import { archiveSandbox, listSandboxes, MAX_ACTIVE_SANDBOXES } from "./sandboxes.js";
 import {
   clockStartRefusal,
   readTestClock,
@@ -44,16 +49,19 @@ export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void>
   app.post(
     "/v1/sandboxes",
     {
-      config: { permission: "sandboxes.create", tenantWide: true, errors: ["sandbox_tenant"] },
+      config: {
+        permission: "sandboxes.create",
+        tenantWide: true,
+        errors: ["sandbox_tenant", "sandbox_limit_reached"],
+      },
       schema: {
         operationId: "createSandbox",
         tags,
         summary:
           "Create a sandbox tenant linked to this live tenant, with a frozen test clock and an owner key",
-        description:
-          "The sandbox is a tenant of its own (its data never mixes with this one's); its keys start `vs_test_`. It sends webhooks and notifications like a live tenant. Its clock stands still until `POST /v1/test-clock/advance` moves it.",
+        description: `The sandbox is a tenant of its own (its data never mixes with this one's); its keys start \`vs_test_\`. It sends webhooks and notifications like a live tenant. Its clock stands still until \`POST /v1/test-clock/advance\` moves it. A live tenant has at most ${MAX_ACTIVE_SANDBOXES} active sandboxes: one more is 409 \`sandbox_limit_reached\` (archive one to free a place). Called from a sandbox: 403 \`sandbox_tenant\`.`,
         body: SandboxBody,
-        response: { 201: Sandbox, ...errorResponses(422) },
+        response: { 201: Sandbox, ...errorResponses(409, 422) },
       },
     },
     async (request, reply) => {
@@ -101,6 +109,80 @@ export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         api_key_id: created.apiKey.record.id,
         clock: testClockView({ frozenAt: startsAt, offsetMs: 0 }, startsAt),
       };
+    },
+  );
+
+  const liveTenantOf = async (tenantId: string) => {
+    const tenant = await db.tenantTx(tenantId, (trx) =>
+      trx.selectFrom("tenants").selectAll().where("id", "=", tenantId).executeTakeFirstOrThrow(),
+    );
+    if (tenant.sandbox) throw new SandboxError("sandbox_tenant", "Manage sandboxes from the live tenant");
+    return tenant;
+  };
+
+  app.get(
+    "/v1/sandboxes",
+    {
+      config: { permission: "sandboxes.read", tenantWide: true, errors: ["sandbox_tenant"] },
+      schema: {
+        operationId: "listSandboxes",
+        tags,
+        summary: "List this live tenant's sandboxes, newest first, archived ones included",
+        description: `Owners and admins of the live tenant (tenant-wide credentials). At most ${MAX_ACTIVE_SANDBOXES} are active at a time, but archived ones accumulate: the list pages by \`starting_after\` (the last id of the previous page), \`limit\` at most 100. Each shows its test clock's now. Called from a sandbox: 403 \`sandbox_tenant\`.`,
+        querystring: SandboxListQuery,
+        response: { 200: SandboxList, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      requireTenantWide(request.actor);
+      await liveTenantOf(request.actor.tenantId);
+      const { rows, hasMore } = await listSandboxes(db, request.actor.tenantId, request.query);
+      const real = underlyingNow(clock);
+      return { object: "list" as const, data: rows.map((row) => sandboxView(row, real)), has_more: hasMore };
+    },
+  );
+
+  app.post(
+    "/v1/sandboxes/:id/archive",
+    {
+      config: {
+        permission: "sandboxes.archive",
+        tenantWide: true,
+        errors: ["sandbox_tenant", "sandbox_not_found"],
+      },
+      schema: {
+        operationId: "archiveSandbox",
+        tags,
+        summary: "Archive a sandbox: its keys and sign-ins stop working, its jobs stop, it frees a place",
+        description:
+          "Owners of the live tenant only. From then on every request with the sandbox's API keys, its users' sessions or its member tokens is refused 403 `sandbox_archived`, its scheduled jobs and timeouts no longer run and its test clock no longer moves, and it no longer counts toward the cap of active sandboxes. It is an archive, not a delete: its data stays, as ledger rows are never deleted (an archived sandbox cannot be brought back). Archiving an archived sandbox answers it unchanged. An id that is not one of this live tenant's sandboxes is 404 `sandbox_not_found`.",
+        params: Obj({ id: IdParam }),
+        response: { 200: SandboxSummary, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      requireTenantWide(actor);
+      await liveTenantOf(actor.tenantId);
+      const now = clock.now();
+      const { sandbox, archived } = await archiveSandbox(db, actor.tenantId, request.params.id, now);
+      // On the live tenant's log: the sandbox's own users can no longer read theirs.
+      if (archived) {
+        await db.tenantTx(actor.tenantId, (trx) =>
+          recordAudit(
+            trx,
+            { actor, requestId: request.id },
+            {
+              action: "sandbox.archived",
+              targetType: "tenant",
+              targetId: sandbox.id,
+              summary: { name: sandbox.name },
+            },
+            now,
+          ),
+        );
+      }
+      return sandboxView(sandbox, underlyingNow(clock));
     },
   );
 
@@ -198,6 +280,8 @@ export const sandboxManifest: ModuleManifest = {
   routes: sandboxRoutes,
   permissions: {
     "sandboxes.create": ["owner"],
+    "sandboxes.archive": ["owner"],
+    "sandboxes.read": MANAGERS,
     "test_clock.read": ALL_STAFF,
     "test_clock.advance": MANAGERS,
   },

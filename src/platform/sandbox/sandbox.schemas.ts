@@ -1,7 +1,8 @@
 import { Type } from "typebox";
-import { MAX_TIMESTAMP_LENGTH, Obj, Timestamp } from "../http/schemas.js";
+import { ListQuery, listOf, MAX_TIMESTAMP_LENGTH, Nullable, Obj, Timestamp } from "../http/schemas.js";
 import type { AdvanceResult } from "./advance-clock.js";
-import type { TestClockState } from "./tenant-clock.js";
+import type { SandboxRow } from "./sandboxes.js";
+import { type TestClockState, testClockNow } from "./tenant-clock.js";
 
 export const TestClock = Type.Object(
   {
@@ -92,5 +93,41 @@ export function advancedView(result: AdvanceResult) {
       steps: result.steps,
       runs: result.runs,
     },
+  };
+}
+
+export const SandboxSummary = Type.Object(
+  {
+    object: Type.Literal("sandbox"),
+    id: Type.String(),
+    name: Type.String(),
+    live_tenant_id: Type.String(),
+    timezone: Type.String(),
+    created_at: Timestamp,
+    status: Type.Union([Type.Literal("active"), Type.Literal("archived")], {
+      description:
+        "`archived`: its keys, sign-ins and member tokens are refused and nothing runs for it; its data stays",
+    }),
+    archived_at: Nullable(Timestamp),
+    clock: TestClock,
+  },
+  { $id: "SandboxSummary" },
+);
+
+export const SandboxList = listOf(SandboxSummary);
+
+export const SandboxListQuery = Obj({ ...ListQuery });
+
+export function sandboxView(row: SandboxRow, real: Date) {
+  return {
+    object: "sandbox" as const,
+    id: row.id,
+    name: row.name,
+    live_tenant_id: row.live_tenant_id,
+    timezone: row.timezone,
+    created_at: row.created_at.toISOString(),
+    status: row.archived_at ? ("archived" as const) : ("active" as const),
+    archived_at: row.archived_at?.toISOString() ?? null,
+    clock: testClockView(row.clock, testClockNow(row.clock, real)),
   };
 }

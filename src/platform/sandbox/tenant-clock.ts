@@ -1,10 +1,13 @@
 import type { Database, Tx } from "../../db/database.js";
 import { type Clock, type ClockScope, runInClockScope } from "../../shared/clock.js";
+import { SandboxError } from "./sandbox.errors.js";
 
 /** What a sandbox's clock row says; live tenants have none. */
 export interface TestClockState {
   frozenAt: Date | null;
   offsetMs: number;
+  /** Set once the sandbox is archived: nothing runs for it any more. */
+  archivedAt?: Date | null;
 }
 
 /** Live tenants stay live: their flag is remembered per process (a sandbox never turns live). */
@@ -31,11 +34,15 @@ export async function readTestClock(trx: Tx, tenantId: string): Promise<TestCloc
   const row = await trx
     .selectFrom("tenants")
     .leftJoin("tenant_clocks as c", "c.tenant_id", "tenants.id")
-    .select(["tenants.sandbox", "c.frozen_at", "c.offset_ms"])
+    .select(["tenants.sandbox", "tenants.archived_at", "c.frozen_at", "c.offset_ms"])
     .where("tenants.id", "=", tenantId)
     .executeTakeFirst();
   if (!row?.sandbox) return null;
-  return { frozenAt: row.frozen_at ?? null, offsetMs: Number(row.offset_ms ?? 0) };
+  return {
+    frozenAt: row.frozen_at ?? null,
+    offsetMs: Number(row.offset_ms ?? 0),
+    archivedAt: row.archived_at ?? null,
+  };
 }
 
 export function scopeOf(state: TestClockState): ClockScope {
@@ -43,22 +50,52 @@ export function scopeOf(state: TestClockState): ClockScope {
 }
 
 /**
- * The clock scope a tenant's work runs under: none for a live tenant (one lookup per process),
- * its test clock for a sandbox (read each time: another process may have advanced it).
+ * The test clock of a sandbox, null for a live tenant (one lookup per process: a live tenant
+ * never becomes a sandbox, and only sandboxes are archived). A sandbox's is read each time:
+ * another process may have advanced or archived it.
  */
-export async function tenantClockScope(db: Database, tenantId: string): Promise<ClockScope | null> {
+async function sandboxState(db: Database, tenantId: string): Promise<TestClockState | null> {
   if (LIVE.has(tenantId)) return null;
   const state = await db.tenantTx(tenantId, (trx) => readTestClock(trx, tenantId));
-  if (state) return scopeOf(state);
+  if (state) return state;
   if (LIVE.size >= MAX_REMEMBERED) LIVE.clear();
   LIVE.add(tenantId);
   return null;
 }
 
-/** Runs `fn` at the tenant's time: what a job naming one tenant does before its handler. */
-export async function atTenantTime<T>(db: Database, tenantId: string, fn: () => Promise<T>): Promise<T> {
-  const scope = await tenantClockScope(db, tenantId);
-  return scope ? runInClockScope(scope, fn) : fn();
+/**
+ * The clock scope a request of the tenant runs under: none for a live tenant, its test clock
+ * for a sandbox. An archived sandbox's credentials still resolve (its rows stay), so this is
+ * where its requests are refused.
+ */
+export async function tenantClockScope(db: Database, tenantId: string): Promise<ClockScope | null> {
+  const state = await sandboxState(db, tenantId);
+  if (!state) return null;
+  if (state.archivedAt) {
+    throw new SandboxError(
+      "sandbox_archived",
+      `This sandbox was archived at ${state.archivedAt.toISOString()}: its keys and sign-ins no longer work`,
+    );
+  }
+  return scopeOf(state);
+}
+
+/** What a job naming an archived sandbox answers instead of running. */
+export const SKIPPED_ARCHIVED = { skipped: "sandbox_archived" } as const;
+
+/**
+ * Runs `fn` at the tenant's time: what a job naming one tenant does before its handler. A job
+ * of an archived sandbox (enqueued before the archive) does not run.
+ */
+export async function atTenantTime<T>(
+  db: Database,
+  tenantId: string,
+  fn: () => Promise<T>,
+): Promise<T | typeof SKIPPED_ARCHIVED> {
+  const state = await sandboxState(db, tenantId);
+  if (!state) return fn();
+  if (state.archivedAt) return SKIPPED_ARCHIVED;
+  return runInClockScope(scopeOf(state), fn);
 }
 
 /** The underlying clock's time, whatever scope is in force here (a running sandbox clock counts from it). */

@@ -7,6 +7,7 @@ import {
   CreditCardOutlined,
   CrownOutlined,
   DashboardOutlined,
+  ExperimentOutlined,
   GiftOutlined,
   IdcardOutlined,
   KeyOutlined,
@@ -39,6 +40,7 @@ const MemberDetail = lazy(() => import("./pages/MemberDetail"));
 const Benefits = lazy(() => import("./pages/Benefits"));
 const Checkout = lazy(() => import("./pages/Checkout"));
 const ApiKeys = lazy(() => import("./pages/ApiKeys"));
+const Sandboxes = lazy(() => import("./pages/Sandboxes"));
 const Users = lazy(() => import("./pages/Users"));
 const Webhooks = lazy(() => import("./pages/Webhooks"));
 const AuditLog = lazy(() => import("./pages/AuditLog"));
@@ -67,6 +69,8 @@ export interface Page {
   needs: string;
   element: ReactNode;
   group?: Group;
+  /** Only on a live tenant (a sandbox cannot have sandboxes). */
+  liveOnly?: boolean;
 }
 
 /** The menu's groups, in their order (ungrouped pages come first). */
@@ -208,6 +212,15 @@ const PAGES: Page[] = [
     group: "platform",
   },
   {
+    path: "/platform/sandboxes",
+    label: "nav.sandboxes",
+    icon: <ExperimentOutlined />,
+    needs: "POST /v1/sandboxes",
+    element: <Sandboxes />,
+    group: "platform",
+    liveOnly: true,
+  },
+  {
     path: "/platform/webhooks",
     label: "nav.webhooks",
     icon: <ApiOutlined />,
@@ -282,7 +295,7 @@ export function Shell() {
   const { pending, portal } = usePortal();
   // A partner (distributor, reseller, enterprise master) sees its portal and nothing else.
   const partner = portal ? portalPages(portal, can) : undefined;
-  const pages = partner ? [] : PAGES.filter((p) => can(p.needs));
+  const pages = partner ? [] : PAGES.filter((p) => can(p.needs) && !(p.liveOnly && tenant.sandbox));
   const item = (p: Pick<Page, "path" | "icon" | "label">) => ({
     key: p.path,
     icon: p.icon,

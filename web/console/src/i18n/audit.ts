@@ -608,6 +608,7 @@ export const AUDIT_ACTIONS = [
   "resource_package.created",
   "resource_package.expired",
   "resource_usage.recorded",
+  "sandbox.archived",
   "sandbox.created",
   "session.created",
   "session.ended",

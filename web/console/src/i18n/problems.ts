@@ -81,6 +81,10 @@ export const problemsEnUS = {
   // Sandbox
   "problem.live_tenant": "A live tenant runs on real time: only a sandbox has a test clock",
   "problem.sandbox_tenant": "Create sandboxes from the live tenant, not from a sandbox",
+  "problem.sandbox_archived": "This sandbox is archived: its keys and sign-ins no longer work",
+  "problem.sandbox_not_found": "Sandbox not found",
+  "problem.sandbox_limit_reached":
+    "This tenant has the most active sandboxes it may have (10): archive one to free a place",
   "problem.clock_backwards": "The test clock moves forward only",
   "problem.advance_too_far": "One advance moves the clock at most two years",
 
@@ -429,6 +433,9 @@ export const problemsZhCN: Record<keyof typeof problemsEnUS, string> = {
   // Sandbox
   "problem.live_tenant": "正式商户使用真实时间，只有沙箱有测试时钟",
   "problem.sandbox_tenant": "请从正式商户创建沙箱，不能在沙箱中创建",
+  "problem.sandbox_archived": "该沙箱已归档：其密钥和登录已失效",
+  "problem.sandbox_not_found": "沙箱不存在",
+  "problem.sandbox_limit_reached": "可用沙箱已达上限（10 个）：请先归档一个以空出名额",
   "problem.clock_backwards": "测试时钟只能向前调整",
   "problem.advance_too_far": "单次最多将测试时钟向前调整两年",
 

@@ -1,0 +1,161 @@
+import { PlusOutlined } from "@ant-design/icons";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, App, Button, Form, Input, Modal, Tag, Typography } from "antd";
+import { useState } from "react";
+import { api, type components, unwrap } from "../../../api/client";
+import { CursorTable } from "../components/CursorTable";
+import { PageHeader } from "../components/Page";
+import { ProblemAlert, useProblemText } from "../components/problems";
+import { useI18n } from "../i18n/i18n";
+
+type SandboxSummary = components["schemas"]["SandboxSummary"];
+
+/** The API's cap of active sandboxes per live tenant (MAX_ACTIVE_SANDBOXES), said in the intro. */
+const MAX_ACTIVE = 10;
+
+/** A live tenant's sandboxes: list, create (its owner key shown once), archive. Owners only. */
+export default function Sandboxes() {
+  const { t, fmt } = useI18n();
+  const { modal, message } = App.useApp();
+  const problemText = useProblemText();
+  const client = useQueryClient();
+  const [creating, setCreating] = useState(false);
+  const [secret, setSecret] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const [form] = Form.useForm<{ name: string; timezone?: string }>();
+  const create = async () => {
+    const v = await form.validateFields();
+    setError(undefined);
+    try {
+      const created = await unwrap(
+        api.POST("/v1/sandboxes", {
+          body: { name: v.name, ...(v.timezone?.trim() ? { timezone: v.timezone.trim() } : {}) },
+        }),
+      );
+      setCreating(false);
+      form.resetFields();
+      setSecret(created.api_key);
+      await client.invalidateQueries({ queryKey: ["sandboxes"] });
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const archive = (s: SandboxSummary) =>
+    modal.confirm({
+      title: t("sandboxes.archiveConfirm", { name: s.name }),
+      okText: t("common.confirm"),
+      cancelText: t("common.cancel"),
+      okButtonProps: { danger: true },
+      onOk: async () => {
+        try {
+          await unwrap(api.POST("/v1/sandboxes/{id}/archive", { params: { path: { id: s.id } } }));
+          message.success(t("sandboxes.archived"));
+          await client.invalidateQueries({ queryKey: ["sandboxes"] });
+        } catch (e) {
+          message.error(problemText(e));
+        }
+      },
+    });
+  return (
+    <>
+      <PageHeader
+        title={t("nav.sandboxes")}
+        extra={
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreating(true)}>
+            {t("sandboxes.create")}
+          </Button>
+        }
+      />
+      <Typography.Paragraph type="secondary">
+        {t("sandboxes.intro", { max: MAX_ACTIVE })}
+      </Typography.Paragraph>
+      <CursorTable<SandboxSummary>
+        queryKey={["sandboxes"]}
+        fetchPage={(cursor) => unwrap(api.GET("/v1/sandboxes", { params: { query: cursor } }))}
+        columns={[
+          {
+            title: t("sandboxes.name"),
+            dataIndex: "name",
+            render: (name, s) => (
+              <>
+                <div>{name}</div>
+                <Typography.Text type="secondary" copyable={{ text: s.id }} style={{ fontSize: 12 }}>
+                  {s.id}
+                </Typography.Text>
+              </>
+            ),
+          },
+          { title: t("sandboxes.timezone"), dataIndex: "timezone" },
+          { title: t("common.createdAt"), dataIndex: "created_at", render: (v) => fmt.dateTime(v) },
+          {
+            title: t("sandboxes.clock"),
+            key: "clock",
+            render: (_, s) => fmt.dateTime(s.clock.now),
+          },
+          {
+            title: t("common.status"),
+            dataIndex: "status",
+            render: (_, s) =>
+              s.status === "archived" ? (
+                <>
+                  <Tag>{t("sandboxes.archivedTag")}</Tag>
+                  <div>
+                    <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                      {t("sandboxes.archivedAt", { at: fmt.dateTime(s.archived_at) })}
+                    </Typography.Text>
+                  </div>
+                </>
+              ) : (
+                <Tag color="green">{t("sandboxes.active")}</Tag>
+              ),
+          },
+          {
+            title: t("common.actions"),
+            key: "actions",
+            render: (_, s) =>
+              s.status === "archived" ? null : (
+                <Button size="small" danger onClick={() => archive(s)}>
+                  {t("sandboxes.archive")}
+                </Button>
+              ),
+          },
+        ]}
+      />
+      <Modal
+        open={creating}
+        title={t("sandboxes.create")}
+        onOk={create}
+        onCancel={() => setCreating(false)}
+        okText={t("common.save")}
+        cancelText={t("common.cancel")}
+      >
+        <ProblemAlert error={error} />
+        <Form name="sandbox-create" form={form} layout="vertical">
+          <Form.Item name="name" label={t("sandboxes.name")} rules={[{ required: true, max: 200 }]}>
+            <Input />
+          </Form.Item>
+          <Form.Item
+            name="timezone"
+            label={t("sandboxes.timezone")}
+            extra={t("sandboxes.timezoneHint")}
+            rules={[{ max: 64 }]}
+          >
+            <Input placeholder="Asia/Shanghai" />
+          </Form.Item>
+        </Form>
+      </Modal>
+      <Modal
+        open={Boolean(secret)}
+        destroyOnHidden
+        title={t("sandboxes.keyTitle")}
+        onCancel={() => setSecret(undefined)}
+        footer={<Button onClick={() => setSecret(undefined)}>{t("sandboxes.keyDone")}</Button>}
+      >
+        <Alert type="warning" showIcon title={t("sandboxes.keyOnce")} style={{ marginBottom: 12 }} />
+        <Typography.Paragraph copyable={{ text: secret }} code data-testid="sandbox-api-key">
+          {secret}
+        </Typography.Paragraph>
+      </Modal>
+    </>
+  );
+}
