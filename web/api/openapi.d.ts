@@ -685,7 +685,7 @@ export interface paths {
         };
         /**
          * Export history, newest first
-         * @description Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself.
+         * @description Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself, and only while their filters stay within its subtree (an export of an account whose merchant has since moved out is left out here, as its details and download answer 404 `file_job_not_found`).
          */
         get: operations["getExports"];
         put?: never;
