@@ -521,7 +521,25 @@ describe("dashboard in the tenant's zone", () => {
   });
 });
 
-// Last: it approves on a later date than the tests above count from.
+// Last: these approve students the dashboard above does not count.
+describe("settings: a new tag or group", () => {
+  it("moves current students but leaves a closed member's labels as it was closed with", async () => {
+    t.clock.set(MAR_1);
+    const open = await newMember("Open student");
+    const closed = await newMember("Closed student");
+    for (const id of [open, closed]) await approve((await submitted(id)).id);
+    await w.ok(w.call("PATCH", `/v1/members/${closed}`, { status: "closed" }), 200);
+    const closedBefore = await member(closed);
+    expect(closedBefore).toMatchObject({ tags: ["campus"], groups: ["campus-club"] });
+    await w.ok(w.call("POST", "/v1/member-tags", { code: "alumni-check", name: "Moved tag" }));
+    await w.ok(save({ student_tag: "alumni-check", student_group: "students" }), 200);
+    expect(await member(open)).toMatchObject({ tags: ["alumni-check"], groups: ["students"] });
+    expect(await member(closed)).toEqual(closedBefore);
+    await w.ok(save({ student_tag: "campus", student_group: "campus-club" }), 200);
+    expect(await member(open)).toMatchObject({ tags: ["campus"], groups: ["campus-club"] });
+  });
+});
+
 describe("settings: the reminder's lead", () => {
   it("is refused when it is as long as the validity can be, naming the field, and nothing is written", async () => {
     const labels = { student_tag: "campus", student_group: "campus-club" };
