@@ -685,7 +685,7 @@ export interface paths {
         };
         /**
          * Export history, newest first
-         * @description Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself.
+         * @description Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself, and only while their filters stay within its subtree (an export of an account whose merchant has since moved out is left out here, as its details and download answer 404 `file_job_not_found`).
          */
         get: operations["getExports"];
         put?: never;
@@ -1262,7 +1262,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add members to or remove them from a group (at most 1000 per call) */
+        /**
+         * Add members to or remove them from a group (at most 1000 per call)
+         * @description An unknown member, or one outside the caller's org unit, refuses the whole change. A closed member is final (as `PATCH /v1/members/{id}` refuses it): it is neither added nor removed, and is listed in `skipped` with reason `member_closed`.
+         */
         post: operations["postMemberGroupsByIdMembers"];
         delete?: never;
         options?: never;
@@ -1314,7 +1317,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add members to or remove them from a tag (at most 1000 per call) */
+        /**
+         * Add members to or remove them from a tag (at most 1000 per call)
+         * @description An unknown member, or one outside the caller's org unit, refuses the whole change. A closed member is final (as `PATCH /v1/members/{id}` refuses it): it is neither added nor removed, and is listed in `skipped` with reason `member_closed`.
+         */
         post: operations["postMemberTagsByIdMembers"];
         delete?: never;
         options?: never;
@@ -14227,8 +14233,19 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "membership_change";
+                        /** @description Members put in (those already in are not counted) */
                         added: number;
+                        /** @description Members taken out (those not in are not counted) */
                         removed: number;
+                        /** @description Named members the change left alone, in the order named, with why (a member already in the group or tag, or not in it, is not listed: it is only not counted) */
+                        skipped: {
+                            member_id: string;
+                            /**
+                             * @description member_closed: a closed member is final, its groups and tags stay as they were
+                             * @enum {string}
+                             */
+                            reason: "member_closed";
+                        }[];
                     };
                 };
             };
@@ -14424,8 +14441,19 @@ export interface operations {
                     "application/json": {
                         /** @enum {string} */
                         object: "membership_change";
+                        /** @description Members put in (those already in are not counted) */
                         added: number;
+                        /** @description Members taken out (those not in are not counted) */
                         removed: number;
+                        /** @description Named members the change left alone, in the order named, with why (a member already in the group or tag, or not in it, is not listed: it is only not counted) */
+                        skipped: {
+                            member_id: string;
+                            /**
+                             * @description member_closed: a closed member is final, its groups and tags stay as they were
+                             * @enum {string}
+                             */
+                            reason: "member_closed";
+                        }[];
                     };
                 };
             };

@@ -204,6 +204,45 @@ describe("the account ledger as an export a merchant starts itself", () => {
     expect((await call(w, w.finance, "GET", `/v1/exports/${job.id}/download`)).statusCode).toBe(200);
   });
 
+  it("a scoped caller's export list leaves out, page by page, an export whose account has left its subtree", async () => {
+    const tenantId = w.tenant.tenantId;
+    const root = { id: w.tenant.rootOrgUnitId, path: `/${w.tenant.rootOrgUnitId}/` };
+    const region = await createTestOrgUnit(t, tenantId, root, "organization", "List Region");
+    const merchantIn = async (name: string) => {
+      const unit = await createTestOrgUnit(t, tenantId, region, "merchant", name);
+      const auth = (await createTestKey(t, tenantId, "operator", unit.id)).auth;
+      const merchant = { id: unit.id, path: unit.path, company: name, auth };
+      return { unit, account: await activeAccount(w, merchant, 300_000) };
+    };
+    const staying = await merchantIn("List Staying Co");
+    const moving = await merchantIn("List Moving Co");
+    const regional = (await createTestKey(t, tenantId, "operator", region.id)).auth;
+    const older = ok<{ id: string }>(await start(regional, staying.account), 202);
+    const gone = ok<{ id: string }>(await start(regional, moving.account), 202);
+    const newer = ok<{ id: string }>(await start(regional, staying.account), 202);
+    for (const job of [older, gone, newer]) await finished(regional, job.id);
+    const page = async (query: string) =>
+      ok<List<{ id: string }>>(await call(w, regional, "GET", `/v1/exports?${query}`));
+    const first = await page("limit=2");
+    expect(first.data.map((j) => j.id)).toEqual([newer.id, gone.id]);
+    expect(first.has_more).toBe(true);
+
+    ok(await call(w, w.tenant.auth, "POST", `/v1/org-units/${moving.unit.id}/move`, { parent_id: root.id }));
+    const one = await page("limit=1");
+    expect(one.data.map((j) => j.id)).toEqual([newer.id]);
+    expect(one.has_more).toBe(true);
+    const next = await page(`limit=1&starting_after=${newer.id}`);
+    expect(next.data.map((j) => j.id)).toEqual([older.id]);
+    expect(next.has_more).toBe(false);
+    expect((await page("limit=100")).data.map((j) => j.id)).toEqual([newer.id, older.id]);
+    expectCode(await call(w, regional, "GET", `/v1/exports/${gone.id}`), 404, "file_job_not_found");
+    expectCode(await call(w, regional, "GET", `/v1/exports/${gone.id}/download`), 404, "file_job_not_found");
+    expect(ok<{ id: string }>(await call(w, regional, "GET", `/v1/exports/${older.id}`)).id).toBe(older.id);
+    // Tenant-wide staff still list it.
+    const all = ok<List<{ id: string }>>(await call(w, w.finance, "GET", "/v1/exports?limit=100"));
+    expect(all.data.map((j) => j.id)).toContain(gone.id);
+  });
+
   it("lists only the exports a merchant's user started itself", async () => {
     const mine = ok<{ id: string }>(await start(a.auth, accountA), 202);
     const theirs = ok<{ id: string }>(await start(b.auth, accountB), 202);

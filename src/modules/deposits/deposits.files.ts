@@ -11,6 +11,7 @@ import {
   ENTRY_TYPES,
   type EntryRow,
   type EntryType,
+  jobAccountInSubtree,
   loadAccount,
 } from "./deposits.repository.js";
 import { BANK_RECORD_MAX_LENGTH as MAX_LENGTH } from "./deposits.schemas.js";
@@ -69,6 +70,7 @@ export const DEPOSIT_LEDGER_EXPORT: ExportDefinition<AccountLedgerLine> = {
   validateFilters: (filters) => void accountFilters(filters),
   checkReferences: accountExists,
   scoped: accountInScope,
+  scopedJobs: jobAccountInSubtree,
   columns: [
     { key: "created_at", header: "created_at", value: (l) => l.created_at },
     { key: "transfer_id", header: "transfer_id", value: (l) => l.transfer_id },
@@ -132,6 +134,7 @@ export const DEPOSIT_TRANSACTIONS_EXPORT: ExportDefinition<EntryRow> = {
   validateFilters: (filters) => void transactionFilters(filters),
   checkReferences: accountExists,
   scoped: accountInScope,
+  scopedJobs: jobAccountInSubtree,
   columns: [
     { key: "created_at", header: "created_at", value: (e) => e.created_at },
     { key: "id", header: "id", value: (e) => e.id },

@@ -1,9 +1,10 @@
-import type { ColumnType, QueryCreator, Selectable } from "kysely";
+import { type ColumnType, type ExpressionBuilder, type QueryCreator, type Selectable, sql } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
 import type { DB, JsonDefault, Timestamp } from "../../db/schema.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { pageLimit } from "../../platform/http/pagination.js";
+import { subtreePattern } from "../../platform/org/org-units.js";
 import { DepositsError } from "./deposits.errors.js";
 
 export const ACCOUNT_STATUSES = [
@@ -415,6 +416,25 @@ export function scopedAccountQuery(qc: QueryCreator<DB>, tenantId: string, accou
     .select("o.path")
     .where("a.tenant_id", "=", tenantId)
     .where("a.id", "=", accountId);
+}
+
+/**
+ * `accountInScope` as a condition on an export job (see `ExportDefinition.scopedJobs`): the
+ * account its filters name belongs to a merchant in the subtree at `subtreePath`, as
+ * `scopedAccountQuery`'s join finds it now.
+ */
+export function jobAccountInSubtree(eb: ExpressionBuilder<DB, "file_jobs">, subtreePath: string) {
+  return eb.exists(
+    eb
+      .selectFrom("deposit_accounts as a")
+      .innerJoin("org_units as o", (j) =>
+        j.onRef("o.tenant_id", "=", "a.tenant_id").onRef("o.id", "=", "a.merchant_id"),
+      )
+      .select("a.id")
+      .whereRef("a.tenant_id", "=", "file_jobs.tenant_id")
+      .where("a.id", "=", sql<string>`file_jobs.filters ->> 'account_id'`)
+      .where("o.path", "like", subtreePattern(subtreePath)),
+  );
 }
 
 /** The account of `scopedAccountQuery`'s row, if there is one and the actor's scope covers it. */

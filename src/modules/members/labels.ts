@@ -98,9 +98,13 @@ export async function renameLabel(
   return after;
 }
 
+/** Why a named member was left as it was (`skipped` in the answer). */
+export type MembershipSkipReason = "member_closed";
+
 /**
  * Adds members to, or removes them from, a group or tag in one statement. Unknown or
- * out-of-scope member ids are refused as a whole (nothing written).
+ * out-of-scope member ids are refused as a whole (nothing written). A closed member is final,
+ * as a PATCH of it is refused: it is left out of both lists and answered in `skipped`.
  */
 export async function changeLabelMembers(
   trx: Tx,
@@ -110,7 +114,11 @@ export async function changeLabelMembers(
   change: { add?: string[]; remove?: string[] },
   now: Date,
   scopePath: string | null,
-): Promise<{ added: number; removed: number }> {
+): Promise<{
+  added: number;
+  removed: number;
+  skipped: { member_id: string; reason: MembershipSkipReason }[];
+}> {
   const tenantId = ctx.actor.tenantId;
   const label = await trx
     .selectFrom(TABLE[kind])
@@ -119,12 +127,13 @@ export async function changeLabelMembers(
     .where("id", "=", id)
     .executeTakeFirst();
   if (!label) throw new MembersError(`member_${kind}_not_found`, `Member ${kind} not found`);
-  const add = [...new Set(change.add ?? [])];
-  const remove = [...new Set(change.remove ?? [])];
+  let add = [...new Set(change.add ?? [])];
+  let remove = [...new Set(change.remove ?? [])];
   if (add.length + remove.length > MAX_MEMBERS_PER_CHANGE) {
     throw new MembersError("limit_exceeded", `At most ${MAX_MEMBERS_PER_CHANGE} members per change`);
   }
   const all = [...new Set([...add, ...remove])];
+  const closed = new Set<string>();
   if (all.length > 0) {
     let query = trx
       .selectFrom("members")
@@ -133,16 +142,23 @@ export async function changeLabelMembers(
           .onRef("org_units.tenant_id", "=", "members.tenant_id")
           .onRef("org_units.id", "=", "members.org_unit_id"),
       )
-      .select("members.id")
+      .select(["members.id", "members.status"])
       .where("members.tenant_id", "=", tenantId)
       .where("members.id", "in", all);
     if (scopePath) query = query.where("org_units.path", "like", subtreePattern(scopePath));
-    const found = new Set((await query.execute()).map((r) => r.id));
+    const rows = await query.execute();
+    const found = new Set(rows.map((r) => r.id));
     const missing = all.filter((m) => !found.has(m));
     if (missing.length > 0) {
       throw new MembersError("member_not_found", `${missing.length} of the members were not found`);
     }
+    for (const r of rows) if (r.status === "closed") closed.add(r.id);
+    add = add.filter((m) => !closed.has(m));
+    remove = remove.filter((m) => !closed.has(m));
   }
+  // Also in each statement: a member closed after the read above is left alone too (closing
+  // locks the member's row, and an UPDATE rereads a row it waited for).
+  const open = sql<boolean>`status <> 'closed'`;
   const column = sql.ref(COLUMN[kind]);
   let added = 0;
   let removed = 0;
@@ -152,6 +168,7 @@ export async function changeLabelMembers(
       .set({ [COLUMN[kind]]: sql`array_append(${column}, ${id})`, updated_at: now } as never)
       .where("tenant_id", "=", tenantId)
       .where("id", "in", add)
+      .where(open)
       .where(sql<boolean>`not (${id} = any(${column}))`)
       // In the statement, not a read before it: two changes adding a member's last free place
       // at once each see the row as the other left it.
@@ -163,6 +180,7 @@ export async function changeLabelMembers(
       .select("id")
       .where("tenant_id", "=", tenantId)
       .where("id", "in", add)
+      .where(open)
       .where(sql<boolean>`not (${id} = any(${column}))`)
       .executeTakeFirst();
     if (full) {
@@ -178,6 +196,7 @@ export async function changeLabelMembers(
       .set({ [COLUMN[kind]]: sql`array_remove(${column}, ${id})`, updated_at: now } as never)
       .where("tenant_id", "=", tenantId)
       .where("id", "in", remove)
+      .where(open)
       .where(sql<boolean>`${id} = any(${column})`)
       .executeTakeFirst();
     removed = Number(r.numUpdatedRows);
@@ -196,5 +215,8 @@ export async function changeLabelMembers(
     },
     now,
   );
-  return { added, removed };
+  const skipped = all
+    .filter((m) => closed.has(m))
+    .map((m) => ({ member_id: m, reason: "member_closed" as const }));
+  return { added, removed, skipped };
 }

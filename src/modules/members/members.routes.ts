@@ -195,6 +195,8 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
       schema: {
         tags,
         summary: `Add members to or remove them from a ${kind} (at most ${MAX_MEMBERS_PER_CHANGE} per call)`,
+        description:
+          "An unknown member, or one outside the caller's org unit, refuses the whole change. A closed member is final (as `PATCH /v1/members/{id}` refuses it): it is neither added nor removed, and is listed in `skipped` with reason `member_closed`.",
         params: IdParams,
         body: LabelMembersBody,
         response: { 200: MembershipChange, ...errorResponses(422) },

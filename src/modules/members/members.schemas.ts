@@ -260,8 +260,21 @@ export const LabelMembersBody = Obj(
 
 export const MembershipChange = Type.Object({
   object: Type.Literal("membership_change"),
-  added: Type.Integer(),
-  removed: Type.Integer(),
+  added: Type.Integer({ description: "Members put in (those already in are not counted)" }),
+  removed: Type.Integer({ description: "Members taken out (those not in are not counted)" }),
+  skipped: Type.Array(
+    Type.Object({
+      member_id: Type.String(),
+      reason: StringEnum(["member_closed"], {
+        description: "member_closed: a closed member is final, its groups and tags stay as they were",
+      }),
+    }),
+    {
+      maxItems: MAX_MEMBERS_PER_CHANGE,
+      description:
+        "Named members the change left alone, in the order named, with why (a member already in the group or tag, or not in it, is not listed: it is only not counted)",
+    },
+  ),
 });
 
 export const MemberQuery = Obj({

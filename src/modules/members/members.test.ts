@@ -315,6 +315,74 @@ describe("members", () => {
     expect(json(r2)).toMatchObject({ added: 0, removed: 1 });
   });
 
+  it("a bulk change leaves closed members as they were, listing them as skipped, and audits only the open ones", async () => {
+    const vip = json<{ data: { id: string; code: string }[] }>(
+      await call("GET", "/v1/member-groups"),
+    ).data.find((g) => g.code === "vip")!;
+    const coffee = json<{ data: { id: string }[] }>(await call("GET", "/v1/member-tags")).data[0]!;
+    const open = (await created("/v1/members", { name: "Still here" })).id;
+    const closedIn = (await created("/v1/members", { name: "Gone in", groups: ["vip"], tags: ["coffee"] }))
+      .id;
+    const closedOut = (await created("/v1/members", { name: "Gone out" })).id;
+    for (const m of [closedIn, closedOut]) {
+      expect((await call("PATCH", `/v1/members/${m}`, { status: "closed" })).statusCode).toBe(200);
+    }
+    const before = await t.database.owner
+      .selectFrom("members")
+      .select(["id", "group_ids", "tag_ids", "updated_at"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "in", [closedIn, closedOut])
+      .orderBy("id")
+      .execute();
+    t.clock.advance(1000);
+
+    const r = await call("POST", `/v1/member-groups/${vip.id}/members`, {
+      add: [open, closedOut],
+      remove: [closedIn],
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json(r)).toEqual({
+      object: "membership_change",
+      added: 1,
+      removed: 0,
+      skipped: [
+        { member_id: closedOut, reason: "member_closed" },
+        { member_id: closedIn, reason: "member_closed" },
+      ],
+    });
+    const tagged = await call("POST", `/v1/member-tags/${coffee.id}/members`, {
+      add: [closedOut],
+      remove: [closedIn],
+    });
+    expect(json(tagged)).toMatchObject({
+      added: 0,
+      removed: 0,
+      skipped: [{ member_id: closedOut }, { member_id: closedIn }],
+    });
+
+    const after = await t.database.owner
+      .selectFrom("members")
+      .select(["id", "group_ids", "tag_ids", "updated_at"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("id", "in", [closedIn, closedOut])
+      .orderBy("id")
+      .execute();
+    expect(after).toEqual(before);
+    expect(json<{ groups: string[] }>(await call("GET", `/v1/members/${open}`)).groups).toEqual(["vip"]);
+    const audits = await t.database.owner
+      .selectFrom("audit_events")
+      .select(["target_id", "summary"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("action", "in", ["member_group.members_changed", "member_tag.members_changed"])
+      .where("target_id", "in", [vip.id, coffee.id])
+      .orderBy("created_at", "desc")
+      .limit(2)
+      .execute();
+    expect(JSON.stringify(audits)).not.toContain(closedIn);
+    expect(JSON.stringify(audits)).not.toContain(closedOut);
+    expect(JSON.stringify(audits)).toContain(open);
+  });
+
   it("a bulk change never puts a member in more groups than a member may hold, writing nothing", async () => {
     const m = await created("/v1/members", { name: "Joiner" });
     const now = t.clock.now();

@@ -75,7 +75,8 @@ export async function setStudentStatus(
 
 /**
  * The student tag or group changed in the settings: every member who is a student now moves
- * from the old label to the new one, in one statement. Returns how many members changed.
+ * from the old label to the new one, in one statement. A closed member is final (as a PATCH
+ * of it is refused) and keeps the labels it was closed with. Returns how many members changed.
  */
 export async function moveStudentLabels(
   trx: Tx,
@@ -101,6 +102,7 @@ export async function moveStudentLabels(
     } as never)
     .where("tenant_id", "=", tenantId)
     .where("student", "=", true)
+    .where("status", "<>", "closed")
     .executeTakeFirst();
   const moved = Number(result.numUpdatedRows);
   await recordAudit(

@@ -27,6 +27,23 @@ export function endOfLocalDate(date: string, zone: string): DateTime {
   return DateTime.fromISO(date, { zone }).plus({ days: 1 }).startOf("day");
 }
 
+/**
+ * The fewest calendar days a validity period lasts, whatever day it starts: months run 28 to
+ * 31 days and a day-of-month past the target month's end falls back (31 Jan + 1 month =
+ * 28 Feb, 28 days), so it is found by trying every start day of a four-year leap cycle.
+ */
+export function shortestValidityDays(validity: { count: number; unit: ValidityUnit }): number {
+  if (validity.unit === "day") return validity.count;
+  const cycleStart = DateTime.utc(2024, 1, 1);
+  let fewest = Number.POSITIVE_INFINITY;
+  for (let day = 0; day < 4 * 365 + 1; day++) {
+    const from = cycleStart.plus({ days: day });
+    const to = from.plus({ [`${validity.unit}s`]: validity.count });
+    fewest = Math.min(fewest, to.diff(from, "days").days);
+  }
+  return fewest;
+}
+
 /** When the expiration reminder is due: `days` calendar days before the end (null: no reminder). */
 export function reminderAt(validUntil: Date, days: number, zone: string): Date | null {
   if (days === 0) return null;

@@ -520,3 +520,77 @@ describe("dashboard in the tenant's zone", () => {
     expect(shareBasisPoints(1, 32)).toBe(313); // 312.5 → 313
   });
 });
+
+// Last: these approve students the dashboard above does not count.
+describe("settings: a new tag or group", () => {
+  it("moves current students but leaves a closed member's labels as it was closed with", async () => {
+    t.clock.set(MAR_1);
+    const open = await newMember("Open student");
+    const closed = await newMember("Closed student");
+    for (const id of [open, closed]) await approve((await submitted(id)).id);
+    await w.ok(w.call("PATCH", `/v1/members/${closed}`, { status: "closed" }), 200);
+    const closedBefore = await member(closed);
+    expect(closedBefore).toMatchObject({ tags: ["campus"], groups: ["campus-club"] });
+    await w.ok(w.call("POST", "/v1/member-tags", { code: "alumni-check", name: "Moved tag" }));
+    await w.ok(save({ student_tag: "alumni-check", student_group: "students" }), 200);
+    expect(await member(open)).toMatchObject({ tags: ["alumni-check"], groups: ["students"] });
+    expect(await member(closed)).toEqual(closedBefore);
+    await w.ok(save({ student_tag: "campus", student_group: "campus-club" }), 200);
+    expect(await member(open)).toMatchObject({ tags: ["campus"], groups: ["campus-club"] });
+  });
+});
+
+describe("settings: the reminder's lead", () => {
+  it("is refused when it is as long as the validity can be, naming the field, and nothing is written", async () => {
+    const labels = { student_tag: "campus", student_group: "campus-club" };
+    const before = await w.ok<Record<string, unknown>>(w.call("GET", "/v1/student-settings"));
+    for (const [validity, days, shortest] of [
+      [{ count: 7, unit: "day" }, 7, 7],
+      [{ count: 7, unit: "day" }, 30, 7],
+      // 31 Jan + 1 month is 28 Feb: a month can last 28 days.
+      [{ count: 1, unit: "month" }, 28, 28],
+      // 1 Feb to 1 May, or 31 Jan to 30 Apr: 89 days.
+      [{ count: 3, unit: "month" }, 89, 89],
+    ] as const) {
+      const refused = await save({ ...labels, validity, reminder_days_before: days });
+      expect(refused.statusCode, refused.body).toBe(400);
+      expect(json<{ code: string; errors: { field: string; message: string }[] }>(refused)).toMatchObject({
+        code: "validation_failed",
+        errors: [
+          { field: "/body/reminder_days_before", message: expect.stringContaining(`less than ${shortest}`) },
+        ],
+      });
+    }
+    expect(await w.ok<Record<string, unknown>>(w.call("GET", "/v1/student-settings"))).toEqual(before);
+
+    for (const [validity, days] of [
+      [{ count: 7, unit: "day" }, 6],
+      [{ count: 1, unit: "day" }, 0],
+      [{ count: 1, unit: "month" }, 27],
+      [{ count: 3, unit: "month" }, 88],
+      [{ count: 1, unit: "year" }, 90],
+    ] as const) {
+      const saved = await w.ok<Record<string, unknown>>(
+        save({ ...labels, validity, reminder_days_before: days }),
+        200,
+      );
+      expect(saved).toMatchObject({ validity, reminder_days_before: days });
+    }
+    // A 27-day lead on one month, approved on 31 Jan (ends 28 Feb): the reminder comes a day after.
+    t.clock.set(new Date("2027-01-31T04:00:00Z"));
+    await w.ok(save({ ...labels, validity: { count: 1, unit: "month" }, reminder_days_before: 27 }), 200);
+    const approved = await approve((await submitted(await newMember("Short month"))).id);
+    const stored = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx
+        .selectFrom("student_verifications")
+        .select(["valid_until", "remind_at"])
+        .where("id", "=", approved.id)
+        .executeTakeFirstOrThrow(),
+    );
+    expect([stored.valid_until?.toISOString(), stored.remind_at?.toISOString()]).toEqual([
+      "2027-02-28T04:00:00.000Z",
+      "2027-02-01T04:00:00.000Z",
+    ]);
+    await w.ok(save(labels), 200);
+  });
+});

@@ -4,6 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { assertImage, type GiftSpec, validateGiftSpec } from "../catalog/index.js";
 import { moveStudentLabels } from "../members/index.js";
 import { packageSummaries } from "../packages/index.js";
+import { shortestValidityDays } from "./student-validity.js";
 import { StudentsError } from "./students.errors.js";
 import {
   type GiftRule,
@@ -37,6 +38,25 @@ export async function updateStudentSettings(
   now: Date,
 ): Promise<SettingsRow> {
   const { trx, tenantId } = uow;
+  // The reminder is due `reminderDays` before the end: a lead as long as the validity would
+  // make it due at (or before) the approval itself, telling a member just verified that the
+  // status is ending. Judged on the shortest the period can be (a month may have 28 days).
+  const shortest = shortestValidityDays(input.validity);
+  if (input.reminderDays > 0 && input.reminderDays >= shortest) {
+    const validity = `${input.validity.count} ${input.validity.unit}${input.validity.count === 1 ? "" : "s"}`;
+    throw new StudentsError(
+      "validation_failed",
+      `reminder_days_before must be less than the validity (${validity} can be as short as ${shortest} days)`,
+      {
+        errors: [
+          {
+            field: "/body/reminder_days_before",
+            message: `must be less than ${shortest} (the fewest days ${validity} lasts), or 0 for no reminder`,
+          },
+        ],
+      },
+    );
+  }
   const before = await loadSettings(trx, tenantId, { lock: true });
   for (const [i, id] of input.page.image_ids.entries()) {
     await assertImage(trx, tenantId, id, "verification_page", `/body/page/image_ids/${i}`);

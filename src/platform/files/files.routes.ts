@@ -3,10 +3,12 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { type ExpressionBuilder, type SqlBool, sql } from "kysely";
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { DEFAULT_EXPORT_MAX_ROWS } from "../../config.js";
 import type { Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import { DomainError, forbidden } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { ALL_STAFF, rolesFor } from "../auth/permissions.js";
@@ -154,21 +156,36 @@ function mayUse(actor: Actor, kind: "import" | "export", type: string): void {
 }
 
 /**
- * A caller bound to an org unit reaches only the scoped exports it started itself, and only
- * while their filters stay within its subtree: they were checked when it started them, but
- * the account's unit (or the user) may have moved since.
+ * The exports a caller bound to an org unit reaches: the scoped ones (of `types`) it started
+ * itself, and only while their filters stay within its subtree: they were checked when it
+ * started them, but the account's unit (or the user) may have moved since. A condition on
+ * `file_jobs`, so the list filters in its one query and a single export is read by the same rule.
  */
+function ownScopedExports(eb: ExpressionBuilder<DB, "file_jobs">, actor: Actor, types: readonly string[]) {
+  const path = actor.orgUnitPath;
+  const rules = exportTypes()
+    .filter((d) => types.includes(d.type))
+    .flatMap((d) =>
+      d.scopedJobs && path ? [eb.and([eb("type", "=", d.type), d.scopedJobs(eb, path)])] : [],
+    );
+  return eb.and([
+    eb("kind", "=", "export"),
+    eb("created_by", "=", actor.id),
+    rules.length > 0 ? eb.or(rules) : sql<SqlBool>`false`,
+  ]);
+}
+
+/** Refuses, as missing, an export a caller bound to an org unit does not reach (see ownScopedExports). */
 async function ownJobIfScoped(trx: Tx, actor: Actor, job: FileJobRow): Promise<void> {
   if (actor.orgUnitId === null) return;
-  const scoped = job.kind === "export" ? exportType(job.type)?.scoped : undefined;
-  const notFound = () => new DomainError("file_job_not_found", "export not found");
-  if (!scoped || job.created_by !== actor.id) throw notFound();
-  try {
-    await scoped(trx, actor, job.filters);
-  } catch (error) {
-    if (error instanceof DomainError) throw notFound();
-    throw error;
-  }
+  const reached = await trx
+    .selectFrom("file_jobs")
+    .select("id")
+    .where("tenant_id", "=", actor.tenantId)
+    .where("id", "=", job.id)
+    .where((eb) => ownScopedExports(eb, actor, [job.type]))
+    .executeTakeFirst();
+  if (!reached) throw new DomainError("file_job_not_found", "export not found");
 }
 
 /** Imports and exports: asynchronous jobs with progress, history and downloads. */
@@ -195,7 +212,8 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       query: { limit?: number; starting_after?: string; type?: string; status?: string };
     }) {
       const { actor } = request;
-      // A caller bound to an org unit sees the scoped exports it started itself (see ownJobIfScoped).
+      // A caller bound to an org unit sees the scoped exports it started itself, while they stay
+      // in its subtree (see ownScopedExports).
       const own = kind === "export" && actor.orgUnitId !== null;
       if (!own) requireTenantWide(actor);
       const q = request.query;
@@ -212,7 +230,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         .where("type", "in", types)
         .orderBy("id", "desc")
         .limit(limit + 1);
-      if (own) query = query.where("created_by", "=", actor.id);
+      if (own) query = query.where((eb) => ownScopedExports(eb, actor, types));
       if (q.type) query = query.where("type", "=", q.type);
       if (q.status) query = query.where("status", "=", q.status as FileJobRow["status"]);
       if (q.starting_after) query = query.where("id", "<", q.starting_after);
@@ -303,7 +321,9 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         tags: ["files"],
         summary: "Export history, newest first",
         description:
-          "Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself.",
+          "Tenant-wide callers see every export they may start; a caller bound to an org unit sees the exports it started itself, " +
+          "and only while their filters stay within its subtree (an export of an account whose merchant has since moved out is " +
+          "left out here, as its details and download answer 404 `file_job_not_found`).",
         querystring: HistoryQuery,
         response: { 200: listOf(FileJob), ...errorResponses() },
       },

@@ -1,4 +1,6 @@
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import type { Database, Tx } from "../../db/database.js";
+import type { DB } from "../../db/schema.js";
 import type { LedgerOps } from "../../ledger/index.js";
 import { assert } from "../../shared/assert.js";
 import type { Actor } from "../auth/actor.js";
@@ -65,6 +67,14 @@ export interface ExportDefinition<R = unknown> {
    * Without it the export is for tenant-wide callers only.
    */
   scoped?(trx: Tx, actor: Actor, filters: Record<string, unknown>): Promise<void>;
+  /**
+   * `scoped`'s rule as a condition on a `file_jobs` row (on its `filters`, whatever they
+   * name now): true while they stay within the subtree at `subtreePath`. A scoped caller's
+   * export list, details and download read the job through it, so a job whose account has
+   * left the subtree is gone from all three alike, and a list page stays one query. Given
+   * exactly when `scoped` is.
+   */
+  scopedJobs?(eb: ExpressionBuilder<DB, "file_jobs">, subtreePath: string): Expression<SqlBool>;
 }
 
 export interface ImportColumn {
@@ -120,6 +130,10 @@ export function registerExport<R>(definition: ExportDefinition<R>): void {
   const existing = exportsByType.get(definition.type);
   if (existing === definition) return;
   assert(!existing, `export ${definition.type} registered twice`);
+  assert(
+    !definition.scoped === !definition.scopedJobs,
+    `export ${definition.type}: scoped and scopedJobs come together`,
+  );
   exportsByType.set(definition.type, definition as ExportDefinition);
 }
 
