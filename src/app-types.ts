@@ -11,6 +11,7 @@ import type { Database } from "./db/database.js";
 import type { Ledger } from "./ledger/index.js";
 import type { Actor, Role } from "./platform/auth/actor.js";
 import type { MemberTokenGuard } from "./platform/auth/member-tokens.js";
+import type { BalanceOrderLookup } from "./platform/balance-orders.js";
 import type { EventType } from "./platform/events/outbox.js";
 import type { MemberImageLookup } from "./platform/files/member-images.js";
 import type { ExportDefinition, ImportDefinition } from "./platform/files/registry.js";
@@ -111,6 +112,8 @@ export interface ModuleManifest {
   memberCloseGuard?: MemberCloseGuard;
   /** Claims the top-ups its own online payments collected (their refund is recorded once, for both). */
   holdsTopupPayments?: TopupPaymentHolderLookup;
+  /** Finds its orders a member pays from the balance after a smart top-up (what offers for one count). */
+  balanceOrders?: BalanceOrderLookup;
   /** Its online top-ups, listed and exported with every other module's (`GET /v1/topup-intents`). */
   listsOnlineTopups?: OnlineTopupSource;
   /** Whether a member sees one of the module's records that shows this catalog image (GET /v1/images/{id}). */

@@ -2,6 +2,7 @@ import type { AppDeps, ModuleManifest } from "../app-types.js";
 import { registerErrorStatuses } from "../shared/errors.js";
 import { setMemberTokenGuard } from "./auth/member-tokens.js";
 import { definePermissions } from "./auth/permissions.js";
+import { addBalanceOrderLookup } from "./balance-orders.js";
 import { defineEventType } from "./events/outbox.js";
 import { addMemberImageLookup } from "./files/member-images.js";
 import { registerExport, registerImport } from "./files/registry.js";
@@ -25,7 +26,7 @@ import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
  * event, notice and file types, the member token guard, balance payment listeners (resolved, refunded) and owners,
- * top-up payment holders and online top-up sources, what shows images to members, org unit move and member close checks,
+ * top-up payment holders, orders paid from the balance and online top-up sources, what shows images to members, org unit move and member close checks,
  * what names units and store groups in store scopes, listeners to refunds that credit vouchers' sources).
  * Installing the same manifests again (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
@@ -47,6 +48,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.memberCloseGuard) addMemberCloseGuard(m.memberCloseGuard);
     if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
     if (m.holdsTopupPayments) addTopupPaymentHolder(m.holdsTopupPayments);
+    if (m.balanceOrders) addBalanceOrderLookup(m.balanceOrders);
     if (m.listsOnlineTopups) addOnlineTopupSource(m.listsOnlineTopups);
     if (m.showsImagesToMembers) addMemberImageLookup(m.showsImagesToMembers);
     for (const timer of m.timers ?? []) defineTimer(timer);

@@ -4286,7 +4286,7 @@ export interface paths {
         };
         /**
          * Smart top-up tiers for an order the balance cannot cover, with computed amounts — or none and why
-         * @description reason when there is no plan: balance_covers_order, no_active_plan, or the last plan's refusal (channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, first_topup_only). Each tier: offered, or reason below_minimum / does_not_cover_order / above_maximum (its top-up would pass the largest amount, 10^15 minor units).
+         * @description reason when there is no plan: balance_covers_order, no_active_plan, or the last plan's refusal (channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, first_topup_only). Each tier: offered, or reason below_minimum / does_not_cover_order / above_maximum (its top-up would pass the largest amount, 10^15 minor units). Without cashier_order_id the offer counts all the available balance (`available`), money only certain items may use included: a payment at the till may name those items. With cashier_order_id (the member's cashier order, as POST /v1/member-center/cashier-orders/{id}/smart-topup accepts a tier for it) it counts only what the order's balance payment may use, so every tier offered can be accepted for it; an order the caller does not see, or another member's, is 404 cashier_order_not_found, one paid, cancelled or refunded 409 cashier_order_not_open, one past its time 410 cashier_order_expired, an order_amount other than its total 422 amount_mismatch, another channel than online or a store_id 400 validation_failed. A read: nothing is written or locked.
          */
         get: operations["smartTopupOffers"];
         put?: never;
@@ -5029,7 +5029,7 @@ export interface paths {
         put?: never;
         /**
          * Accept a smart top-up tier for the order: pay the top-up online, then the order is paid from the balance
-         * @description The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; so is one while the tenant's balance payment is off (422 balance_payment_disabled), or one the member's lots with money left leave no room for (422 too_many_open_lots). One collected when it can no longer be credited or pay the order (the cap lowered, the member frozen or closed, balance payment turned off, the member's lots full since, insufficient_balance when the member spent the balance the tier counted on, not_first_topup when the plan gives first top-ups only and another was credited first) pays nothing: the top-up is kept refund_due with that reason and the attempt refund_due. One started as the member's first but credited after another top-up is credited at the tier's own figures, without the first-top-up extras (details.credited_as). Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.
+         * @description The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; so is one while the tenant's balance payment is off (422 balance_payment_disabled), or one the member's lots with money left leave no room for (422 too_many_open_lots). One collected when it can no longer be credited or pay the order (the cap lowered, the member frozen or closed, balance payment turned off, the member's lots full since, insufficient_balance when the member spent the balance the tier counted on, not_first_topup when the plan gives first top-ups only and another was credited first) pays nothing: the top-up is kept refund_due with that reason and the attempt refund_due. One started as the member's first but credited after another top-up is credited at the tier's own figures, without the first-top-up extras (details.credited_as). A tier the top-up with the balance the order's payment may use (money only certain items may use does not count) does not pay the order for is refused (422 tier_not_offered, reason does_not_cover_order) before any payment is asked for. Tiers: GET /v1/smart-topup/offers with channel=online, the order's total and cashier_order_id (it then counts the balance as this route does, so every tier it offers can be accepted here).
          */
         post: operations["smartTopupMemberCashierOrder"];
         delete?: never;
@@ -30700,6 +30700,8 @@ export interface operations {
                 channel: "pos" | "online";
                 /** @description What is due (a checkout quote's remaining total; quotes are not stored, so pass its amount) */
                 order_amount: number;
+                /** @description The member's cashier order the offer is for: order_amount its total, channel online, no store_id. Only the balance its payment may use counts (money only certain items may use does not), as accepting a tier for it decides */
+                cashier_order_id?: string;
             };
             header?: never;
             path?: never;
@@ -30746,6 +30748,7 @@ export interface operations {
                         plan_name: string | null;
                         plan_cover_image_id: string | null;
                         reason: string | null;
+                        /** @description The balance the offer counts: all that is available, or with cashier_order_id what the order's balance payment (naming no item) may use */
                         available: number;
                         order_amount: number;
                         first_topup: boolean;
@@ -30772,7 +30775,7 @@ export interface operations {
             400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
-            /** @description RFC 9457 problem details; `code` is one of: member_not_found, store_not_found */
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_found, member_not_found, store_not_found */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -30781,7 +30784,34 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_not_open */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: cashier_order_expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: amount_mismatch */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
         };

@@ -271,7 +271,7 @@ export async function cashierRoutes(
       summary:
         "Accept a smart top-up tier for the order: pay the top-up online, then the order is paid from the balance",
       description:
-        "The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; so is one while the tenant's balance payment is off (422 balance_payment_disabled), or one the member's lots with money left leave no room for (422 too_many_open_lots). One collected when it can no longer be credited or pay the order (the cap lowered, the member frozen or closed, balance payment turned off, the member's lots full since, insufficient_balance when the member spent the balance the tier counted on, not_first_topup when the plan gives first top-ups only and another was credited first) pays nothing: the top-up is kept refund_due with that reason and the attempt refund_due. One started as the member's first but credited after another top-up is credited at the tier's own figures, without the first-top-up extras (details.credited_as). Tiers: GET /v1/smart-topup/offers with channel=online and the order's total.",
+        "The tier's top-up is paid through the tenant's provider (open `payments[].checkout`). Its confirmation credits the top-up (bonus, points, gifts) and pays the order from the balance in one step; a repeated confirmation credits and pays nothing more. A tier whose top-up or bonus is above the tenant's single-operation cap is refused (422 amount_above_cap) before any payment is asked for; so is one while the tenant's balance payment is off (422 balance_payment_disabled), or one the member's lots with money left leave no room for (422 too_many_open_lots). One collected when it can no longer be credited or pay the order (the cap lowered, the member frozen or closed, balance payment turned off, the member's lots full since, insufficient_balance when the member spent the balance the tier counted on, not_first_topup when the plan gives first top-ups only and another was credited first) pays nothing: the top-up is kept refund_due with that reason and the attempt refund_due. One started as the member's first but credited after another top-up is credited at the tier's own figures, without the first-top-up extras (details.credited_as). A tier the top-up with the balance the order's payment may use (money only certain items may use does not count) does not pay the order for is refused (422 tier_not_offered, reason does_not_cover_order) before any payment is asked for. Tiers: GET /v1/smart-topup/offers with channel=online, the order's total and cashier_order_id (it then counts the balance as this route does, so every tier it offers can be accepted here).",
       params: IdParams,
       body: SmartTopupBody,
       response: { 200: CashierOrder, ...errorResponses(409, 410, 422) },
@@ -280,6 +280,7 @@ export async function cashierRoutes(
     input: (request, ctx, now) =>
       prepareTopupAndPay(
         db,
+        ledger,
         ctx,
         providers,
         {

@@ -1744,3 +1744,180 @@ describe("a smart top-up the order's balance payment could not use", () => {
     expect(started).toEqual([]);
   });
 });
+
+describe("smart top-up offers asked for a cashier order", () => {
+  interface OfferBody {
+    plan_id: string | null;
+    reason: string | null;
+    available: number;
+    tiers: { index: number; amount: number; usable_after: number; offered: boolean; reason: string | null }[];
+  }
+  const offers = (token: string, m: string, extra = "", amount = TOTAL) =>
+    asMember(
+      token,
+      "GET",
+      `/v1/smart-topup/offers?member_id=${m}&channel=online&order_amount=${amount}${extra}`,
+    );
+
+  /** 10.00 anything may pay and 40.00 only coffee may: 50.00 available. */
+  async function restrictedMember(name: string): Promise<string> {
+    const m = await member(name, 1_000);
+    await wallet.ok("POST", `/v1/topup-plans/${coffee.id}/top-ups`, {
+      member_id: m,
+      channel: "pos",
+      payment_method: "offline",
+    });
+    return m;
+  }
+  let plan: { id: string };
+  let coffee: { id: string };
+
+  beforeAll(async () => {
+    plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Smart for orders",
+      channels: ["online"],
+      tiers: [
+        { type: "discount", multiplier_bps: 12_000, bonus_bps: 800 },
+        { type: "fixed", amount: 5_000, bonus_amount: 0, bonus_points: 0 },
+        { type: "fixed", amount: 10_000, bonus_amount: 0, bonus_points: 0 },
+      ],
+    });
+    coffee = await wallet.ok<{ id: string }>("POST", "/v1/topup-plans", {
+      kind: "package",
+      name: "Coffee only, for offers",
+      rule: { type: "fixed", amount: 4_000, bonus_amount: 0, bonus_points: 0 },
+      restrictions: { eligible_skus: ["coffee"] },
+    });
+  });
+
+  it("count only the balance the order's payment may use: every tier offered is accepted and pays its order", async () => {
+    const m = await restrictedMember("Rui");
+    const first = await order(m);
+    const token = await tokenFor(first);
+    // Naming no order, the offer counts all 50.00 (documented): the 50.00 fixed tier looks
+    // enough for the 82.00 order, yet the order's balance payment could never use the 40.00.
+    const blind = json<OfferBody>(await offers(token, m));
+    expect(blind).toMatchObject({ plan_id: plan.id, available: 5_000 });
+    expect(blind.tiers.map((x) => x.offered)).toEqual([true, true, true]);
+    expectCode(
+      await asMember(token, "POST", `/v1/member-center/cashier-orders/${first.id}/smart-topup`, {
+        plan_id: plan.id,
+        tier_index: 1,
+      }),
+      422,
+      "tier_not_offered",
+    );
+
+    const r = await offers(token, m, `&cashier_order_id=${first.id}`);
+    expect(r.statusCode, r.body).toBe(200);
+    const offer = json<OfferBody>(r);
+    expect(offer).toMatchObject({ plan_id: plan.id, reason: null, available: 1_000 });
+    expect(offer.tiers.map((x) => [x.offered, x.reason])).toEqual([
+      [true, null],
+      [false, "does_not_cover_order"],
+      [true, null],
+    ]);
+    // 82.00 × 1.2 = 98.40 and 8% bonus 6.56; the fixed 50.00 and 100.00; each on the 10.00 it counts.
+    expect(offer.tiers.map((x) => x.usable_after)).toEqual([
+      1_000 + 9_840 + 656,
+      1_000 + 5_000,
+      1_000 + 10_000,
+    ]);
+
+    // Every tier offered is accepted for an order like it, and its confirmation pays the order.
+    const listed = offer.tiers.filter((x) => x.offered);
+    const started: Order[] = [];
+    for (const [i, tier] of listed.entries()) {
+      const o = i === 0 ? first : await order(m);
+      const mine = i === 0 ? token : await tokenFor(o);
+      const again = json<OfferBody>(await offers(mine, m, `&cashier_order_id=${o.id}`));
+      expect(again.tiers.filter((x) => x.offered).map((x) => x.index)).toEqual(listed.map((x) => x.index));
+      const accepted = await asMember(mine, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plan.id,
+        tier_index: tier.index,
+      });
+      expect(accepted.statusCode, accepted.body).toBe(200);
+      started.push(json<Order>(accepted));
+    }
+    for (const [i, o] of started.entries()) {
+      const paid = await notify(o.payments[0]!, "succeeded", `evt_offer_order_${i}`);
+      expect(json<{ result: string }>(paid).result).toBe("paid");
+      expect(await merchantView(o.id)).toMatchObject({ status: "paid", paid_by: "smart_topup" });
+    }
+  });
+
+  it("with a balance only certain items may use, an order it cannot pay gets tiers, not 'balance covers'", async () => {
+    const m = await restrictedMember("Sol");
+    // 40.00 coffee-only and 50.00 more of it: 90.00 available covers 82.00 only on paper.
+    await wallet.ok("POST", `/v1/topup-plans/${coffee.id}/top-ups`, {
+      member_id: m,
+      channel: "pos",
+      payment_method: "offline",
+    });
+    const o = await order(m);
+    const token = await tokenFor(o);
+    expect(json<OfferBody>(await offers(token, m))).toMatchObject({
+      plan_id: null,
+      reason: "balance_covers_order",
+      available: 9_000,
+    });
+    const offer = json<OfferBody>(await offers(token, m, `&cashier_order_id=${o.id}`));
+    expect(offer).toMatchObject({ plan_id: plan.id, reason: null, available: 1_000 });
+    expect(offer.tiers.map((x) => x.offered)).toEqual([true, false, true]);
+  });
+
+  it("the order must be one the caller sees, of that member, payable now, for its total, online", async () => {
+    const m = await member("Tao", 0);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    const staff = (query: string) =>
+      wallet.call(
+        "GET",
+        `/v1/smart-topup/offers?member_id=${m}&channel=online&order_amount=${TOTAL}${query}`,
+      );
+    expect((await staff(`&cashier_order_id=${o.id}`)).statusCode).toBe(200);
+    expectCode(await staff("&cashier_order_id=cso_missing"), 404, "cashier_order_not_found");
+    // Another member's order, named with this member: to staff and to either member's token.
+    const other = await order(await member("Uma", 0));
+    expectCode(await staff(`&cashier_order_id=${other.id}`), 404, "cashier_order_not_found");
+    expectCode(await offers(token, m, `&cashier_order_id=${other.id}`), 404, "cashier_order_not_found");
+    expectCode(
+      await offers(await tokenFor(other), other.member_id, `&cashier_order_id=${o.id}`),
+      404,
+      "cashier_order_not_found",
+    );
+    // Another tenant's order is not found in this one.
+    const elsewhere = await createTestTenant(t, "Other Coffee");
+    const theirs = walletClient(t, elsewhere);
+    const foreign = await theirs.ok<Order>("POST", "/v1/cashier-orders", {
+      member_id: await theirs.newMember("Vic"),
+      items: ITEMS,
+      total: TOTAL,
+      merchant_order_ref: "SO-ELSEWHERE",
+    });
+    expectCode(await staff(`&cashier_order_id=${foreign.id}`), 404, "cashier_order_not_found");
+
+    const r = await offers(token, m, `&cashier_order_id=${o.id}`, TOTAL - 1);
+    expectCode(r, 422, "amount_mismatch");
+    expectCode(
+      await wallet.call(
+        "GET",
+        `/v1/smart-topup/offers?member_id=${m}&channel=pos&order_amount=${TOTAL}&cashier_order_id=${o.id}`,
+      ),
+      400,
+      "validation_failed",
+    );
+
+    const rich = await member("Wen", 20_000);
+    const paid = await order(rich);
+    const richToken = await tokenFor(paid);
+    expect((await pay(richToken, paid.id)).statusCode).toBe(200);
+    expectCode(await offers(richToken, rich, `&cashier_order_id=${paid.id}`), 409, "cashier_order_not_open");
+    const cancelled = await order(m);
+    await wallet.ok("POST", `/v1/cashier-orders/${cancelled.id}/cancel`);
+    expectCode(await offers(token, m, `&cashier_order_id=${cancelled.id}`), 409, "cashier_order_not_open");
+    const late = await order(m, { expires_in_minutes: 1 });
+    t.clock.advance(60_000);
+    expectCode(await offers(token, m, `&cashier_order_id=${late.id}`), 410, "cashier_order_expired");
+  });
+});

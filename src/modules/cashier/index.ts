@@ -9,6 +9,7 @@ import { CASHIER_ERRORS } from "./cashier.errors.js";
 import { CASHIER_EVENTS } from "./cashier.events.js";
 import { cashierRoutes } from "./cashier.routes.js";
 import { followCashierHold } from "./follow-hold.js";
+import { cashierBalanceOrder } from "./order-access.js";
 import { followCashierRefund } from "./order-refunds.js";
 import { cashierTopupPaymentHolder } from "./record-payment-refund.js";
 import { CASHIER_CRONS, CASHIER_TIMERS, cashierJobs } from "./release-lapsed-topups.js";
@@ -28,6 +29,8 @@ export const cashierManifest: ModuleManifest = {
   onBalancePaymentRefunded: followCashierRefund,
   // A smart top-up's refund is owed on its attempt too: recorded on either, it is recorded on both.
   holdsTopupPayments: cashierTopupPaymentHolder,
+  // A smart top-up offer for an order counts only the balance the order's payment may use.
+  balanceOrders: cashierBalanceOrder,
   // A smart top-up the provider never answers is closed at its deadline, reopening the order.
   jobs: cashierJobs,
   crons: CASHIER_CRONS,

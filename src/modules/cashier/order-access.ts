@@ -1,6 +1,7 @@
 import type { Tx } from "../../db/database.js";
 import type { UnitOfWork } from "../../ledger/index.js";
 import type { Actor, RequestContext } from "../../platform/auth/actor.js";
+import type { BalanceOrderLookup } from "../../platform/balance-orders.js";
 import { findVisibleMember } from "../members/index.js";
 import { CashierError } from "./cashier.errors.js";
 import { findOrder, type OrderRow, orderPayments, pendingPayment } from "./cashier.repository.js";
@@ -20,18 +21,38 @@ export async function visibleOrder(
   orderId: string,
   options: { lock?: boolean } = {},
 ): Promise<OrderRow> {
-  const order = await findOrder(trx, actor.tenantId, orderId, options);
-  const notFound = () => new CashierError("cashier_order_not_found", "Cashier order not found");
-  if (!order) throw notFound();
-  if (actor.type === "member") {
-    if (actor.memberId !== order.member_id) throw notFound();
-    return order;
-  }
-  await findVisibleMember(trx, actor, order.member_id).catch(() => {
-    throw notFound();
-  });
+  const order = await visibleOrderOrNull(trx, actor, orderId, options);
+  if (!order) throw new CashierError("cashier_order_not_found", "Cashier order not found");
   return order;
 }
+
+async function visibleOrderOrNull(
+  trx: Tx,
+  actor: Actor,
+  orderId: string,
+  options: { lock?: boolean } = {},
+): Promise<OrderRow | null> {
+  const order = await findOrder(trx, actor.tenantId, orderId, options);
+  if (!order) return null;
+  if (actor.type === "member") return actor.memberId === order.member_id ? order : null;
+  const inScope = await findVisibleMember(trx, actor, order.member_id).then(
+    () => true,
+    () => false,
+  );
+  return inScope ? order : null;
+}
+
+/**
+ * The order a smart top-up offer is asked for (the topup module's offers, through the
+ * manifest): as the caller may see it and payable as accepting a tier for it requires
+ * (`prepareTopupAndPay`), read without a lock; null when the caller sees no such order.
+ */
+export const cashierBalanceOrder: BalanceOrderLookup = async (trx, actor, orderId, now) => {
+  const order = await visibleOrderOrNull(trx, actor, orderId);
+  if (!order) return null;
+  assertPayable(order, now, { waitingOk: true });
+  return { memberId: order.member_id, amount: order.total, currency: order.currency };
+};
 
 /**
  * Refuses an order that cannot take a new payment now: paid, cancelled, waiting for one, or

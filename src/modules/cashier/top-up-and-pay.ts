@@ -1,5 +1,5 @@
 import type { Database } from "../../db/database.js";
-import type { UnitOfWork } from "../../ledger/index.js";
+import type { Ledger, UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
 import { assertWithinCap, smartOffer, startSmartTopup } from "../topup/index.js";
@@ -27,11 +27,14 @@ export interface TopupAndPayInput {
 }
 
 /**
- * The member accepts a smart top-up tier for their order: the offer is decided (no lock) and
- * the tier's top-up is created at the provider, outside any unit of work.
+ * The member accepts a smart top-up tier for their order: the offer is decided (no lock) as
+ * `GET /v1/smart-topup/offers?cashier_order_id` shows it — counting only the balance the
+ * order's payment may use — and the tier's top-up is created at the provider, outside any
+ * unit of work.
  */
 export async function prepareTopupAndPay(
   db: Database,
+  ledger: Ledger,
   ctx: RequestContext,
   providers: ProviderResolver,
   input: { orderId: string; planId: string; tierIndex: number } & PaymentOrigin,
@@ -50,6 +53,7 @@ export async function prepareTopupAndPay(
         channel: "online",
         orderAmount: order.total,
         planId: input.planId,
+        itemlessPayment: { currency: order.currency, ledger: ledger.within(trx, tenantId) },
       },
       now,
     );

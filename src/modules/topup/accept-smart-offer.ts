@@ -5,13 +5,13 @@ import { newId } from "../../shared/ids.js";
 import {
   assertBalancePaymentEnabled,
   assertRoomForTaggedTopup,
-  balanceForCart,
   loadBalancePaymentEnabled,
   payWithBalance,
   type SpendLine,
   taggedTopupLotsFull,
   type WebhookOutcome,
 } from "../wallets/index.js";
+import { itemlessOrderBalance } from "./balance-read.js";
 import { smartGiftStockKey } from "./create-smart-plan.js";
 import {
   keepForRefund,
@@ -25,6 +25,7 @@ import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import type { TopupChannel } from "./plan-terms.js";
 import { assertWithinCap, capPassedBy } from "./single-cap.js";
 import { smartOffer } from "./smart-offers.js";
+import { paysOrder } from "./smart-rules.js";
 import type { SmartTier } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
 import { emitTopupEvent } from "./topup.events.js";
@@ -236,8 +237,8 @@ export async function startSmartTopup(
 /**
  * Whether the balance, with `topup` (principal and bonus, spendable on anything) credited,
  * pays `orderAmount` as the order's balance payment takes it: naming no item, so money only
- * certain items may use does not count. An offer counts all that is available (a payment at
- * the till may name its items), and a fixed tier need not cover the order alone.
+ * certain items may use does not count — as an offer asked for the order counts it (a fixed
+ * tier need not cover the order alone). Read with the member's balance accounts locked.
  */
 async function coversOrder(
   uow: UnitOfWork,
@@ -247,8 +248,7 @@ async function coversOrder(
   topup: number,
   now: Date,
 ): Promise<boolean> {
-  const { usable } = await balanceForCart(uow, memberId, currency, now);
-  return usable([], orderAmount) + topup >= orderAmount;
+  return paysOrder(await itemlessOrderBalance(uow, memberId, currency, orderAmount, now), topup, orderAmount);
 }
 
 /** The started smart top-up, locked; refused unless it is still waiting for its payment. */

@@ -1,12 +1,15 @@
 import type { Tx } from "../../db/database.js";
+import type { LedgerOps } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
+import { findBalanceOrder } from "../../platform/balance-orders.js";
 import type { GiftSpec } from "../catalog/index.js";
-import { readBalanceAvailable } from "./balance-read.js";
+import { itemlessOrderBalance, readBalanceAvailable } from "./balance-read.js";
 import { assertStoreUsable, whyClosed } from "./decide-topup.js";
 import { assetScaleOf, findVisibleMember, hasToppedUp } from "./member-facts.js";
 import { CHANNELS, type TopupChannel } from "./plan-terms.js";
 import { type TierRefusal, tierFigures, tierRefusal } from "./smart-rules.js";
 import type { SmartTier } from "./smart-terms.js";
+import { TopupError } from "./topup.errors.js";
 import { hasCreditedTopup, type SmartPlanRow } from "./topup.repository.js";
 
 /** At most this many active smart plans are considered for one offer. */
@@ -21,7 +24,7 @@ export interface OfferedTier {
   /** The first-top-up extras' part of bonus and points (already included above; 0 unless first). */
   first_bonus: number;
   first_points: number;
-  /** Balance usable after accepting: what is available now + top-up + bonus. */
+  /** Balance usable after accepting: what the offer counts now (`Offer.available`) + top-up + bonus. */
   usable_after: number;
   gift: GiftSpec | null;
   first_topup_gift: GiftSpec | null;
@@ -33,6 +36,7 @@ export interface Offer {
   plan: SmartPlanRow | null;
   /** Why there is no plan: balance_covers_order, or the last plan's refusal, or no_active_plan. */
   reason: string | null;
+  /** The balance counted for the order: all available, or what its itemless payment may use. */
   available: number;
   first_topup: boolean;
   tiers: OfferedTier[];
@@ -45,18 +49,74 @@ export interface OfferRequest {
   orderAmount: number;
   /** Accepting names its plan; offers take the newest active plan that matches. */
   planId?: string;
+  /**
+   * The order is paid from the balance by a payment naming no item (a cashier order's, once its
+   * top-up is credited): only what such a payment may use counts (`itemlessOrderBalance`, as
+   * accepting decides it), read through `ledger` without a lock. Without it all the available
+   * balance counts: a payment at the till may name the items money kept for them pays.
+   */
+  itemlessPayment?: { currency: string; ledger: LedgerOps };
+}
+
+/**
+ * The offer request for another module's order paid from the balance (a cashier order, by
+ * `cashier_order_id`): the caller must see it (404 `cashier_order_not_found`, also when it is
+ * another member's), it must take a payment now (the holder's 409/410), `order_amount` must be
+ * its total (422 `amount_mismatch`), and its smart top-up is paid online at no store, as the
+ * cashier accepts it (400 `validation_failed`). Only the balance its payment may use counts.
+ */
+export async function orderOfferRequest(
+  trx: Tx,
+  actor: Actor,
+  ledger: LedgerOps,
+  req: OfferRequest,
+  orderId: string,
+  now: Date,
+): Promise<OfferRequest> {
+  const order = await findBalanceOrder(trx, actor, orderId, now);
+  if (!order || order.memberId !== req.memberId) {
+    throw new TopupError("cashier_order_not_found", "No such cashier order of this member");
+  }
+  if (req.orderAmount !== order.amount) {
+    throw new TopupError(
+      "amount_mismatch",
+      `order_amount ${req.orderAmount} is not the cashier order's total ${order.amount}`,
+      { extra: { order_total: order.amount } },
+    );
+  }
+  if (req.channel !== "online" || req.storeId !== null) {
+    throw new TopupError("validation_failed", "A cashier order's smart top-up is paid online, at no store", {
+      errors: [
+        {
+          field: req.storeId !== null ? "/querystring/store_id" : "/querystring/channel",
+          message: "with cashier_order_id, channel is online and no store_id",
+        },
+      ],
+    });
+  }
+  return { ...req, itemlessPayment: { currency: order.currency, ledger } };
 }
 
 /**
  * The smart top-up offer for an order the balance cannot cover: the newest active plan open
  * to this member at this store and channel (and, when it is first-top-up only, to first-time
- * depositors), with every tier's figures, or no plan and why.
+ * depositors), with every tier's figures, or no plan and why. "Cannot cover" counts the
+ * balance as `req.itemlessPayment` says: all available, or what the order's payment may use.
  */
 export async function smartOffer(trx: Tx, actor: Actor, req: OfferRequest, now: Date): Promise<Offer> {
   const tenantId = actor.tenantId;
   await findVisibleMember(trx, actor, req.memberId);
   await assertStoreUsable(trx, actor, req.storeId);
-  const available = await readBalanceAvailable(trx, tenantId, req.memberId);
+  const itemless = req.itemlessPayment;
+  const available = itemless
+    ? await itemlessOrderBalance(
+        { trx, ledger: itemless.ledger, tenantId },
+        req.memberId,
+        itemless.currency,
+        req.orderAmount,
+        now,
+      )
+    : await readBalanceAvailable(trx, tenantId, req.memberId);
   const first =
     !(await hasToppedUp({ trx, tenantId }, req.memberId)) &&
     !(await hasCreditedTopup(trx, tenantId, req.memberId));

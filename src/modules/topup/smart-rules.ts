@@ -70,6 +70,15 @@ export function tierFigures(
 
 export type TierRefusal = "below_minimum" | "does_not_cover_order" | "above_maximum";
 
+/**
+ * Whether the balance counted for the order (`available`), with a tier's top-up (principal
+ * and bonus, spendable on anything) credited, pays it: an offer's tiers and an acceptance
+ * decide it by this one comparison.
+ */
+export function paysOrder(available: number, topup: number, order: number): boolean {
+  return available + topup >= order;
+}
+
 /** Why a tier is not offered for this order, or null. */
 export function tierRefusal(
   figures: TierFigures,
@@ -79,6 +88,6 @@ export function tierRefusal(
 ): TierRefusal | null {
   if (figures.amount > MAX_AMOUNT) return "above_maximum";
   if (figures.amount < minimum) return "below_minimum";
-  if (available + figures.amount + figures.bonus < order) return "does_not_cover_order";
+  if (!paysOrder(available, figures.amount + figures.bonus, order)) return "does_not_cover_order";
   return null;
 }

@@ -18,7 +18,7 @@ import { createSmartPlan, updateSmartPlan } from "./create-smart-plan.js";
 import { overTransaction, tenantWideGuard } from "./guards.js";
 import { planAdminRoutes } from "./plan-admin.routes.js";
 import { CHANNELS } from "./plan-terms.js";
-import { smartOffer } from "./smart-offers.js";
+import { orderOfferRequest, smartOffer } from "./smart-offers.js";
 import { CreateSmartPlanBody, UpdateSmartPlanBody } from "./smart-terms.js";
 import {
   type AcceptanceRow,
@@ -59,7 +59,10 @@ const Offer = Type.Object(
       }),
     ),
     reason: Nullable(Str),
-    available: Int,
+    available: Type.Integer({
+      description:
+        "The balance the offer counts: all that is available, or with cashier_order_id what the order's balance payment (naming no item) may use",
+    }),
     order_amount: Int,
     first_topup: Type.Boolean(),
     tiers: Type.Array(OfferTier),
@@ -131,10 +134,21 @@ const OfferQuery = {
       "What is due (a checkout quote's remaining total; quotes are not stored, so pass its amount)",
   }),
 };
+const OfferForOrder = {
+  cashier_order_id: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: "^[A-Za-z0-9_-]+$",
+      description:
+        "The member's cashier order the offer is for: order_amount its total, channel online, no store_id. Only the balance its payment may use counts (money only certain items may use does not), as accepting a tier for it decides",
+    }),
+  ),
+};
 
 /** Smart top-up: plans, offers at payment, accepting one (the payment–deposit flow). */
 export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
-  const { db, clock } = deps;
+  const { db, clock, ledger } = deps;
   const Params = Obj({ id: IdParam });
 
   valueRoute(app, deps, {
@@ -222,33 +236,52 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
   app.get(
     "/v1/smart-topup/offers",
     {
-      config: { permission: "topup.read", member: true, errors: ["member_not_found", "store_not_found"] },
+      config: {
+        permission: "topup.read",
+        member: true,
+        errors: [
+          "member_not_found",
+          "store_not_found",
+          "cashier_order_not_found",
+          "cashier_order_not_open",
+          "cashier_order_expired",
+          "amount_mismatch",
+        ],
+      },
       schema: {
         operationId: "smartTopupOffers",
         tags,
         summary:
           "Smart top-up tiers for an order the balance cannot cover, with computed amounts — or none and why",
         description:
-          "reason when there is no plan: balance_covers_order, no_active_plan, or the last plan's refusal (channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, first_topup_only). Each tier: offered, or reason below_minimum / does_not_cover_order / above_maximum (its top-up would pass the largest amount, 10^15 minor units).",
-        querystring: Obj(OfferQuery),
+          "reason when there is no plan: balance_covers_order, no_active_plan, or the last plan's refusal (channel_not_allowed, plan_not_available_now, store_not_in_scope, audience_mismatch, first_topup_only). Each tier: offered, or reason below_minimum / does_not_cover_order / above_maximum (its top-up would pass the largest amount, 10^15 minor units). Without cashier_order_id the offer counts all the available balance (`available`), money only certain items may use included: a payment at the till may name those items. With cashier_order_id (the member's cashier order, as POST /v1/member-center/cashier-orders/{id}/smart-topup accepts a tier for it) it counts only what the order's balance payment may use, so every tier offered can be accepted for it; an order the caller does not see, or another member's, is 404 cashier_order_not_found, one paid, cancelled or refunded 409 cashier_order_not_open, one past its time 410 cashier_order_expired, an order_amount other than its total 422 amount_mismatch, another channel than online or a store_id 400 validation_failed. A read: nothing is written or locked.",
+        querystring: Obj({ ...OfferQuery, ...OfferForOrder }),
         response: { 200: Offer, ...errorResponses() },
       },
     },
     async (request) => {
       const q = request.query;
-      const offer = await db.tenantTx(request.actor.tenantId, (trx) =>
-        smartOffer(
-          trx,
-          request.actor,
-          {
-            memberId: q.member_id,
-            storeId: q.store_id ?? null,
-            channel: q.channel,
-            orderAmount: q.order_amount,
-          },
-          clock.now(),
-        ),
-      );
+      const { actor } = request;
+      const now = clock.now();
+      const offer = await db.tenantTx(actor.tenantId, async (trx) => {
+        const asked = {
+          memberId: q.member_id,
+          storeId: q.store_id ?? null,
+          channel: q.channel,
+          orderAmount: q.order_amount,
+        };
+        const req = q.cashier_order_id
+          ? await orderOfferRequest(
+              trx,
+              actor,
+              ledger.within(trx, actor.tenantId),
+              asked,
+              q.cashier_order_id,
+              now,
+            )
+          : asked;
+        return smartOffer(trx, actor, req, now);
+      });
       return {
         object: "smart_topup_offer" as const,
         plan_id: offer.plan?.id ?? null,

@@ -29,6 +29,8 @@ export const TOPUP_ERRORS = defineErrors({
   catalog_scoped_actor: 403,
   topup_payment_not_settled: 409,
   not_refund_due: 409,
+  // Shared with the cashier module (an offer asked for one of its orders).
+  cashier_order_not_found: 404,
 });
 
 export type TopupErrorCode = (typeof TOPUP_ERRORS.codes)[number];

@@ -139,9 +139,9 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
   const part = decimalToMinor(text, fmt.scale);
   const partOk = part !== undefined && part >= 1 && part <= maxPart;
   const offer = useQuery({
-    queryKey: ["smart-offer", visit.memberId, o.total, available],
+    queryKey: ["smart-offer", visit.memberId, o.id, o.total, available],
     enabled: !covers,
-    queryFn: () => loadOffer(visit.memberId, o.total),
+    queryFn: () => loadOffer(visit.memberId, o.total, o.id),
   });
   const tiers = offer.data?.tiers.filter((tier) => tier.offered) ?? [];
   const pay = useAction(async (balanceAmount?: number) =>

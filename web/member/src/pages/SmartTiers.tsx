@@ -4,11 +4,22 @@ import { api, unwrap } from "../../../api/client";
 import { CoverImage } from "../components";
 import { useI18n } from "../i18n";
 
-/** The smart top-up offer (seed 001 §2.4) for an amount the member's balance does not cover. */
-export const loadOffer = (memberId: string, orderAmount: number) =>
+/**
+ * The smart top-up offer (seed 001 §2.4) for an amount the member's balance does not cover.
+ * For a cashier order, naming it counts only the balance its payment may use, so every tier
+ * shown can be accepted for it.
+ */
+export const loadOffer = (memberId: string, orderAmount: number, cashierOrderId?: string) =>
   unwrap(
     api.GET("/v1/smart-topup/offers", {
-      params: { query: { member_id: memberId, channel: "online", order_amount: orderAmount } },
+      params: {
+        query: {
+          member_id: memberId,
+          channel: "online",
+          order_amount: orderAmount,
+          ...(cashierOrderId ? { cashier_order_id: cashierOrderId } : {}),
+        },
+      },
     }),
   );
 export type Tier = Awaited<ReturnType<typeof loadOffer>>["tiers"][number];
