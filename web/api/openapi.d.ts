@@ -5144,7 +5144,7 @@ export interface paths {
         put?: never;
         /**
          * Approve a verification: the member is a student until now + validity, or graduation if earlier
-         * @description Sets the member's student flag, tag and group, replaces a current approval, and gives the verification gift by the settings' rule (first verification only, or every one) — in one transaction.
+         * @description Sets the member's student flag, tag and group, replaces a current approval, and gives the verification gift by the settings' rule (first verification only, or every one) — in one transaction. The expiration reminder is scheduled reminder_days_before the end, unless that is less than a day after the approval (a graduation date inside the lead): then the approval gets none, its answer already saying when it ends.
          */
         post: operations["approveStudentVerification"];
         delete?: never;
@@ -36521,7 +36521,7 @@ export interface operations {
                             /** @enum {string} */
                             unit: "day" | "month" | "year";
                         };
-                        /** @description Send the expiration reminder this many days before status ends (0: none) */
+                        /** @description Send the expiration reminder this many days before status ends (0: none); an approval whose reminder would come less than a day after it (a graduation date inside the lead) gets none */
                         reminder_days_before: number;
                         page: {
                             title: string;
@@ -36618,7 +36618,7 @@ export interface operations {
                         /** @enum {string} */
                         unit: "day" | "month" | "year";
                     };
-                    /** @description Send the expiration reminder this many days before status ends (0: none) */
+                    /** @description Send the expiration reminder this many days before status ends (0: none); an approval whose reminder would come less than a day after it (a graduation date inside the lead) gets none */
                     reminder_days_before: number;
                     page: {
                         title: string;
@@ -36707,7 +36707,7 @@ export interface operations {
                             /** @enum {string} */
                             unit: "day" | "month" | "year";
                         };
-                        /** @description Send the expiration reminder this many days before status ends (0: none) */
+                        /** @description Send the expiration reminder this many days before status ends (0: none); an approval whose reminder would come less than a day after it (a graduation date inside the lead) gets none */
                         reminder_days_before: number;
                         page: {
                             title: string;

@@ -94,7 +94,7 @@ export async function approveVerification(
     reviewed_at: now,
     valid_from: now,
     valid_until: validUntil,
-    remind_at: reminderAt(validUntil, settings.reminder_days, zone),
+    remind_at: reminderAt(validUntil, settings.reminder_days, zone, now),
     gift_grant_id: giftGrantId,
   });
   await emitStudentEvent(

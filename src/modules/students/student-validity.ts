@@ -44,10 +44,19 @@ export function shortestValidityDays(validity: { count: number; unit: ValidityUn
   return fewest;
 }
 
-/** When the expiration reminder is due: `days` calendar days before the end (null: no reminder). */
-export function reminderAt(validUntil: Date, days: number, zone: string): Date | null {
+/**
+ * When the expiration reminder is due: `days` calendar days before the end (null: no
+ * reminder). A graduation date inside the lead would put it at, or before, the approval: the
+ * member would be told the status is ending as it is granted, with nothing new to learn (the
+ * approval already shows its end). So a reminder less than a calendar day after the approval
+ * is not scheduled at all; the settings keep the lead shorter than the validity, so only a
+ * graduation date can bring it that close.
+ */
+export function reminderAt(validUntil: Date, days: number, zone: string, approvedAt: Date): Date | null {
   if (days === 0) return null;
-  return DateTime.fromJSDate(validUntil, { zone }).minus({ days }).toJSDate();
+  const due = DateTime.fromJSDate(validUntil, { zone }).minus({ days });
+  const earliest = DateTime.fromJSDate(approvedAt, { zone }).plus({ days: 1 });
+  return due < earliest ? null : due.toJSDate();
 }
 
 /** The local date of an instant (`YYYY-MM-DD`). */

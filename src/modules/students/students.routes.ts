@@ -256,7 +256,7 @@ export async function studentsRoutes(app: RouteApp, deps: AppDeps): Promise<void
       summary:
         "Approve a verification: the member is a student until now + validity, or graduation if earlier",
       description:
-        "Sets the member's student flag, tag and group, replaces a current approval, and gives the verification gift by the settings' rule (first verification only, or every one) — in one transaction.",
+        "Sets the member's student flag, tag and group, replaces a current approval, and gives the verification gift by the settings' rule (first verification only, or every one) — in one transaction. The expiration reminder is scheduled reminder_days_before the end, unless that is less than a day after the approval (a graduation date inside the lead): then the approval gets none, its answer already saying when it ends.",
       params: IdParams,
       response: {
         200: { ...Verification, examples: [VERIFIED_EXAMPLE] },

@@ -147,7 +147,8 @@ const SettingsFields = {
   reminder_days_before: Type.Integer({
     minimum: 0,
     maximum: 90,
-    description: "Send the expiration reminder this many days before status ends (0: none)",
+    description:
+      "Send the expiration reminder this many days before status ends (0: none); an approval whose reminder would come less than a day after it (a graduation date inside the lead) gets none",
   }),
   page: Page,
   student_tag: Type.Union([Code, Type.Null()], { description: "Tag code every student carries" }),

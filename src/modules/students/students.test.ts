@@ -594,3 +594,60 @@ describe("settings: the reminder's lead", () => {
     await w.ok(save(labels), 200);
   });
 });
+
+describe("the reminder and a graduation date inside its lead", () => {
+  const remindAt = async (id: string) =>
+    (
+      await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+        trx
+          .selectFrom("student_verifications")
+          .select("remind_at")
+          .where("id", "=", id)
+          .executeTakeFirstOrThrow(),
+      )
+    ).remind_at?.toISOString() ?? null;
+  const texts = (phone: string) => sms.filter((m) => m.to === phone).map((m) => m.text);
+
+  it("schedules none when it would come before, or within a day of, the approval; a far end still reminds on time", async () => {
+    // 11:00 on 1 Mar 2027 in Shanghai; 6 months, a reminder 7 days before.
+    t.clock.set("2027-03-01T03:00:00Z");
+    await w.ok(save({ student_tag: "campus", student_group: "campus-club" }), 200);
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    const near = await newMember("Graduates in 3 days", { phone: "13800000061" });
+    const far = await newMember("Graduates in 2028", { phone: "13800000062" });
+    const nearApproval = await approve((await submitted(near, "2027-03-03")).id);
+    const farApproval = await approve((await submitted(far, "2028-06-30")).id);
+    // Ends at the end of 3 Mar; 7 days before that is 24 Feb, before the approval: the job
+    // running right after the approval tells the member nothing.
+    expect(nearApproval.valid_until).toBe("2027-03-03T16:00:00.000Z");
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    expect(texts("13800000061")).toEqual([]);
+    expect(await remindAt(nearApproval.id)).toBeNull();
+    expect(await remindAt(farApproval.id)).toBe("2027-08-25T03:00:00.000Z");
+    // The margin: a reminder 13 hours after the approval is not scheduled, 37 hours after is.
+    const halfDay = await approve((await submitted(await newMember("Ends 9 Mar"), "2027-03-08")).id);
+    const dayAndAHalf = await approve((await submitted(await newMember("Ends 10 Mar"), "2027-03-09")).id);
+    expect(await remindAt(halfDay.id)).toBeNull();
+    expect(await remindAt(dayAndAHalf.id)).toBe("2027-03-02T16:00:00.000Z");
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    t.clock.set("2027-03-02T03:00:00Z");
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    expect(texts("13800000061")).toEqual([]);
+    t.clock.set("2027-03-03T16:00:00Z");
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    const ended = await w.ok<Verification>(w.call("GET", `/v1/student-verifications/${nearApproval.id}`));
+    expect([ended.status, ended.end_reason, ended.reminder_sent_at]).toEqual(["expired", "graduated", null]);
+    expect(texts("13800000061")).toEqual([]);
+    const inbox = await t.deps.db.tenantTx(w.tenant.tenantId, (trx) =>
+      trx.selectFrom("inbox_messages").select("title").where("recipient", "=", near).execute(),
+    );
+    expect(inbox).toEqual([]);
+
+    t.clock.set("2027-08-25T02:59:00Z");
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    expect(texts("13800000062")).toEqual([]);
+    t.clock.set("2027-08-25T03:00:00Z");
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    expect(texts("13800000062")).toEqual([expect.stringContaining("2027-09-01")]);
+  });
+});
