@@ -77,9 +77,9 @@ export async function expireApproval(
 /**
  * One batch of a tenant's clock-driven student work: approvals whose end has come become
  * `expired` (ended at their `valid_until`, so "expired yesterday" counts the day status was
- * lost, whenever the job ran) and the member stops being a student (flag, tag, group);
- * reminders due are marked sent and returned for delivery after commit. SKIP LOCKED lets
- * two runners split the work.
+ * lost, whenever the job ran) and the member stops being a student (flag, tag, group) unless
+ * the member is closed; reminders due are marked sent and returned for delivery after commit
+ * (none for a closed member). SKIP LOCKED lets two runners split the work.
  */
 export async function settleDueStudents(
   trx: Tx,
@@ -99,6 +99,7 @@ export async function settleDueStudents(
       j.onRef("m.tenant_id", "=", "v.tenant_id").onRef("m.id", "=", "v.member_id"),
     )
     .selectAll("v")
+    .select("m.status as member_status")
     .where("v.tenant_id", "=", tenantId)
     .where("v.status", "=", "approved")
     .where("v.valid_until", "<=", now)
@@ -108,8 +109,11 @@ export async function settleDueStudents(
     .skipLocked()
     .execute();
   const zone = await tenantZone(trx, tenantId);
-  for (const v of ended) {
+  for (const { member_status, ...v } of ended) {
     await expireApproval(trx, ctx, v, zone, now);
+    // A closed member is final (a PATCH of it is refused, a label move passes it over): it
+    // keeps the flag and labels it was closed with; only its approval stops being due.
+    if (member_status === "closed") continue;
     await setStudentStatus(trx, ctx, v.member_id, { student: false, labels }, now);
   }
   const due = await trx

@@ -651,3 +651,39 @@ describe("the reminder and a graduation date inside its lead", () => {
     expect(texts("13800000062")).toEqual([expect.stringContaining("2027-09-01")]);
   });
 });
+
+describe("the job and a closed member", () => {
+  it("ends the approval but leaves the closed member's flag and labels, and reminds no one", async () => {
+    t.clock.set("2027-10-01T03:00:00Z");
+    await w.ok(save({ student_tag: "campus", student_group: "campus-club" }), 200);
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    const closed = await newMember("Closed with status", { phone: "13800000063" });
+    const approved = await approve((await submitted(closed, "2029-06-30")).id);
+    expect(approved.valid_until).toBe("2028-04-01T03:00:00.000Z");
+    await w.ok(w.call("PATCH", `/v1/members/${closed}`, { status: "closed" }), 200);
+    const before = await member(closed);
+    expect(before).toMatchObject({ student: true, tags: ["campus"], groups: ["campus-club"] });
+
+    // The reminder's time comes: marked sent, delivered nowhere.
+    t.clock.set("2028-03-25T03:00:00Z");
+    await runStudentExpiry(t.deps, w.tenant.tenantId);
+    // The end comes: the approval expires, the closed member stays as it was closed.
+    t.clock.set("2028-04-01T03:00:00Z");
+    expect(await runStudentExpiry(t.deps, w.tenant.tenantId)).toBeGreaterThanOrEqual(1);
+    const ended = await w.ok<Verification>(w.call("GET", `/v1/student-verifications/${approved.id}`));
+    expect([ended.status, ended.end_reason]).toEqual(["expired", "validity_ended"]);
+    expect(await member(closed)).toEqual(before);
+    // Nothing is due any more.
+    expect(await runStudentExpiry(t.deps, w.tenant.tenantId)).toBe(0);
+    expect(sms.filter((m) => m.to === "13800000063")).toEqual([]);
+    const notices = await t.deps.db.tenantTx(w.tenant.tenantId, async (trx) => [
+      await trx.selectFrom("inbox_messages").select("title").where("recipient", "=", closed).execute(),
+      await trx
+        .selectFrom("notification_deliveries")
+        .select("id")
+        .where("recipient", "in", [closed, "13800000063"])
+        .execute(),
+    ]);
+    expect(notices).toEqual([[], []]);
+  });
+});
