@@ -399,14 +399,22 @@ describe("the member center's cashier on a phone", () => {
     );
     const orderId = await openOrder(gao, [{ name: "三明治", quantity: 1, unit_amount: 3_000 }]);
     await poll(() => page.getByTestId("cashier-balance").textContent()).toBe("可用余额：¥50.00");
+    // The balance line shows once the order-scoped figure is in: pay-all would be refused.
+    expect(await page.getByRole("button", { name: "会员余额支付 ¥30.00" }).count()).toBe(0);
+    expect(await page.getByTestId("cashier-short").textContent()).toContain("会员余额不足，无法完成支付");
     await poll(() => page.getByTestId("cashier-restricted").textContent()).toBe(
       "其中 ¥40.00 仅限指定商品使用或今日尚不可用，本订单可用 ¥10.00。",
     );
-    expect(await page.getByTestId("cashier-short").textContent()).toContain("会员余额不足，无法完成支付");
-    expect(await page.getByRole("button", { name: "会员余额支付 ¥30.00" }).count()).toBe(0);
     // The balance part of a split stops at what the order may use, too.
     expect(await page.getByTestId("cashier-split-line").textContent()).toBe("余额 ¥10.00 · 在线支付 ¥20.00");
     await shot("cashier-restricted");
+    await page.getByRole("button", { name: "EN" }).click();
+    await poll(() => page.getByTestId("cashier-restricted").textContent()).toBe(
+      "¥40.00 of it can only be used on certain items (or not yet today), so only ¥10.00 can pay this order.",
+    );
+    expect(await page.getByRole("button", { name: "Pay ¥30.00 with member balance" }).count()).toBe(0);
+    await shot("cashier-restricted-en");
+    await page.getByRole("button", { name: "中文" }).click();
     await page.getByRole("button", { name: "充值并支付：收银台智能充值" }).click();
     const tiers = page.getByTestId("smart-tier");
     await poll(() => tiers.count()).toBe(2);
