@@ -374,4 +374,68 @@ describe("the member center's cashier on a phone", () => {
     expect(await balanceOf(ria)).toBe(10_000);
     expectNoConsoleProblems(problems);
   });
+
+  it("a balance covering the order only with money kept for certain items offers no pay-all, but the smart top-up", async () => {
+    const coffee = await valueCall(
+      server,
+      "POST",
+      "/v1/topup-plans",
+      {
+        kind: "package",
+        name: "咖啡专享",
+        rule: { type: "fixed", amount: 4_000, bonus_amount: 0, bonus_points: 0 },
+        restrictions: { eligible_skus: ["coffee"] },
+      },
+      "cashier-coffee-plan",
+    );
+    // 10.00 anything may pay and 40.00 only coffee may: 50.00 available, 10.00 for the order.
+    const gao = await member("高原", 1_000);
+    await valueCall(
+      server,
+      "POST",
+      `/v1/topup-plans/${coffee.id}/top-ups`,
+      { member_id: gao, channel: "pos", payment_method: "offline" },
+      "cashier-coffee-topup",
+    );
+    const orderId = await openOrder(gao, [{ name: "三明治", quantity: 1, unit_amount: 3_000 }]);
+    await poll(() => page.getByTestId("cashier-balance").textContent()).toBe("可用余额：¥50.00");
+    // The balance line shows once the order-scoped figure is in: pay-all would be refused.
+    expect(await page.getByRole("button", { name: "会员余额支付 ¥30.00" }).count()).toBe(0);
+    expect(await page.getByTestId("cashier-short").textContent()).toContain("会员余额不足，无法完成支付");
+    await poll(() => page.getByTestId("cashier-restricted").textContent()).toBe(
+      "其中 ¥40.00 仅限指定商品使用或今日尚不可用，本订单可用 ¥10.00。",
+    );
+    // The balance part of a split stops at what the order may use, too.
+    expect(await page.getByTestId("cashier-split-line").textContent()).toBe("余额 ¥10.00 · 在线支付 ¥20.00");
+    await shot("cashier-restricted");
+    await page.getByRole("button", { name: "EN" }).click();
+    await poll(() => page.getByTestId("cashier-restricted").textContent()).toBe(
+      "¥40.00 of it can only be used on certain items (or not yet today), so only ¥10.00 can pay this order.",
+    );
+    expect(await page.getByRole("button", { name: "Pay ¥30.00 with member balance" }).count()).toBe(0);
+    await shot("cashier-restricted-en");
+    await page.getByRole("button", { name: "中文" }).click();
+    await page.getByRole("button", { name: "充值并支付：收银台智能充值" }).click();
+    const tiers = page.getByTestId("smart-tier");
+    await poll(() => tiers.count()).toBe(2);
+    // 30 × 1.2 = 36, bonus 8% of the order = 2.40: enough with the 10.00 the order may use, and
+    // the balance after it is all of it, the coffee money too (50 + 36 + 2.40).
+    expect(await tiers.first().textContent()).toContain("充值 ¥36.00");
+    expect(await tiers.first().textContent()).toContain("充值后余额 ¥88.40");
+    await shot("cashier-restricted-popup");
+    await tiers.first().getByRole("button", { name: "充值 ¥36.00 并支付" }).click();
+    await poll(() => page.getByTestId("cashier-waiting").textContent()).toContain("充值 ¥36.00 确认到账后");
+    const confirm = await confirmOnline(orderId, "evt_cashier_restricted");
+    expect(await confirm()).toBe("paid");
+    await poll(() => page.getByTestId("cashier-paid").textContent()).toContain(
+      "已充值 ¥36.00，并用余额支付 ¥30.00。",
+    );
+    // 50.00 + 36.00 + 2.40 − 30.00, the coffee money untouched.
+    expect(await balanceOf(gao)).toBe(5_840);
+    expect((await server.api<{ paid_by: string }>("GET", `/v1/cashier-orders/${orderId}`)).paid_by).toBe(
+      "smart_topup",
+    );
+    await shot("cashier-restricted-paid");
+    expectNoConsoleProblems(problems);
+  });
 });

@@ -201,6 +201,8 @@ export const en = {
   "topup.status.refund_due": "Paid late: the merchant will refund it",
   "cashier.due": "Amount due",
   "cashier.available": "Available balance: {amount}",
+  "cashier.restricted":
+    "{amount} of it can only be used on certain items (or not yet today), so only {usable} can pay this order.",
   "cashier.covered": "Your balance covers this amount.",
   "cashier.insufficient": "Insufficient member balance; the payment cannot be completed.",
   "cashier.smart": "Top up and pay: {plan}",
@@ -641,6 +643,7 @@ export const zhCN: Record<MessageKey, string> = {
   "topup.status.refund_due": "支付逾期，商户将退款",
   "cashier.due": "应付金额",
   "cashier.available": "可用余额：{amount}",
+  "cashier.restricted": "其中 {amount} 仅限指定商品使用或今日尚不可用，本订单可用 {usable}。",
   "cashier.covered": "余额足以支付该金额。",
   "cashier.insufficient": "会员余额不足，无法完成支付",
   "cashier.smart": "充值并支付：{plan}",

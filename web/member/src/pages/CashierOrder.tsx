@@ -41,6 +41,7 @@ export function CashierOrder(props: { orderId: string }) {
   const refresh = (next: Order) => {
     queryClient.setQueryData(["cashier-order", o.id], next);
     void queryClient.invalidateQueries({ queryKey: ["balance"] });
+    void queryClient.invalidateQueries({ queryKey: ["smart-offer"] });
   };
   return (
     <div>
@@ -127,23 +128,50 @@ function OrderCard(props: { order: Order }) {
   );
 }
 
-/** An open order: the balance, paying it all or a part, and the smart top-up when it is short. */
+/**
+ * An open order: the balance, paying it all or a part, and the smart top-up when it is short.
+ * "Covers" counts only what the order's payment may use: its items name no SKU, so money kept
+ * for certain items (or not usable yet today) cannot pay it, and the pay route would refuse it.
+ * The order-scoped offer (`cashier_order_id`) counts exactly that, by the rule the pay route and
+ * the smart top-up use, so it is asked for every open order rather than only a short one.
+ */
 function PayOptions(props: { order: Order; available: number; onChanged: (o: Order) => void }) {
-  const { t, fmt } = useI18n();
   const { visit } = useMember();
   const { order: o, available } = props;
-  const covers = available >= o.total;
-  const maxPart = Math.min(available, o.total - 1);
+  const offer = useQuery({
+    queryKey: ["smart-offer", visit.memberId, o.id, o.total, available],
+    queryFn: () => loadOffer(visit.memberId, o.total, o.id),
+  });
+  if (offer.error) return <Problem error={offer.error} />;
+  if (!offer.data) return <Loading />;
+  return <PayWith {...props} offer={offer.data} />;
+}
+
+function PayWith(props: {
+  order: Order;
+  available: number;
+  offer: Awaited<ReturnType<typeof loadOffer>>;
+  onChanged: (o: Order) => void;
+}) {
+  const { t, fmt } = useI18n();
+  const { order: o, available, offer } = props;
+  // The offer's figure stops at the total once the balance covers it; below, it is all the
+  // order may use, and the rest of the available balance is what it may not.
+  const usable = Math.min(offer.available, available);
+  const covers = usable >= o.total;
+  const restricted = covers ? 0 : available - usable;
+  const maxPart = Math.min(usable, o.total - 1);
   const [text, setText] = useState(() => (maxPart > 0 ? (maxPart / 10 ** fmt.scale).toFixed(fmt.scale) : ""));
   const [open, setOpen] = useState(false);
   const part = decimalToMinor(text, fmt.scale);
   const partOk = part !== undefined && part >= 1 && part <= maxPart;
-  const offer = useQuery({
-    queryKey: ["smart-offer", visit.memberId, o.id, o.total, available],
-    enabled: !covers,
-    queryFn: () => loadOffer(visit.memberId, o.total, o.id),
-  });
-  const tiers = offer.data?.tiers.filter((tier) => tier.offered) ?? [];
+  // A tier's usable_after counts only what the order may use; the row says "balance after", so
+  // the money kept for certain items is added back to match the balance shown above it.
+  const tiers = covers
+    ? []
+    : offer.tiers
+        .filter((tier) => tier.offered)
+        .map((tier) => ({ ...tier, usable_after: tier.usable_after + restricted }));
   const pay = useAction(async (balanceAmount?: number) =>
     props.onChanged(
       await unwrap(
@@ -161,7 +189,7 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
       api.POST("/v1/member-center/cashier-orders/{id}/smart-topup", {
         params: { path: { id: o.id } },
         headers: { "idempotency-key": idempotencyKey() },
-        body: { plan_id: offer.data!.plan_id!, tier_index: tierIndex, ...onlinePayment() },
+        body: { plan_id: offer.plan_id!, tier_index: tierIndex, ...onlinePayment() },
       }),
     );
     setOpen(false);
@@ -181,6 +209,14 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
         <div data-testid="cashier-balance" style={{ fontSize: 14 }}>
           {t("cashier.available", { amount: fmt.money(available) })}
         </div>
+        {restricted > 0 ? (
+          <div
+            data-testid="cashier-restricted"
+            style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 4 }}
+          >
+            {t("cashier.restricted", { amount: fmt.money(restricted), usable: fmt.money(usable) })}
+          </div>
+        ) : null}
         {covers ? (
           <ActionButton action={payAll}>{t("cashier.payAll", { amount: fmt.money(o.total) })}</ActionButton>
         ) : (
@@ -190,13 +226,13 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
             </div>
             {tiers.length > 0 ? (
               <Button block color="primary" style={{ marginTop: 12 }} onClick={() => setOpen(true)}>
-                {t("cashier.smart", { plan: offer.data?.plan_name ?? "" })}
+                {t("cashier.smart", { plan: offer.plan_name ?? "" })}
               </Button>
-            ) : offer.data ? (
+            ) : (
               <div style={{ fontSize: 13, color: "var(--adm-color-weak)", marginTop: 6 }}>
                 {t("cashier.noOffer")}
               </div>
-            ) : null}
+            )}
           </div>
         )}
       </Card>
@@ -224,8 +260,8 @@ function PayOptions(props: { order: Order; available: number; onChanged: (o: Ord
       <SmartPopup
         open={open}
         onClose={() => setOpen(false)}
-        planName={offer.data?.plan_name}
-        coverImageId={offer.data?.plan_cover_image_id}
+        planName={offer.plan_name}
+        coverImageId={offer.plan_cover_image_id}
         line={t("cashier.smartOnline")}
         tiers={tiers}
         action={(tier) => (
