@@ -1,12 +1,13 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Form, Input, Modal, Select, Tag, Typography } from "antd";
+import { Alert, Button, Form, Input, Modal, Select, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { everyValueOf } from "../../../api/enums";
 import { CursorTable } from "../components/CursorTable";
+import { useConfirmedAction } from "../components/confirmed-action";
 import { PageHeader } from "../components/Page";
-import { ProblemAlert, useProblemText } from "../components/problems";
+import { ProblemAlert } from "../components/problems";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
@@ -22,8 +23,7 @@ export const ROLES = everyValueOf<components["schemas"]["ApiKey"]["role"]>()([
 export default function ApiKeys() {
   const { t, fmt } = useI18n();
   const { user } = useSession();
-  const { modal, message } = App.useApp();
-  const problemText = useProblemText();
+  const confirmed = useConfirmedAction();
   const client = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<string>();
@@ -45,20 +45,11 @@ export default function ApiKeys() {
     }
   };
   const revoke = (k: ApiKey) =>
-    modal.confirm({
+    confirmed({
       title: t("apiKeys.revokeConfirm", { name: k.name }),
-      okText: t("common.confirm"),
-      cancelText: t("common.cancel"),
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await unwrap(api.POST("/v1/api-keys/{id}/revoke", { params: { path: { id: k.id } } }));
-          message.success(t("apiKeys.revoked"));
-          await client.invalidateQueries({ queryKey: ["api-keys"] });
-        } catch (e) {
-          message.error(problemText(e));
-        }
-      },
+      run: () => unwrap(api.POST("/v1/api-keys/{id}/revoke", { params: { path: { id: k.id } } })),
+      done: t("apiKeys.revoked"),
+      queryKey: ["api-keys"],
     });
   return (
     <>

@@ -12,6 +12,7 @@ import {
 import { AudienceSummary } from "../components/AudienceSummary";
 import { CursorTable, useUrlFilters } from "../components/CursorTable";
 import { sameJson } from "../components/changes";
+import { useConfirmedAction } from "../components/confirmed-action";
 import { FormDialog } from "../components/FormDialog";
 import { ImageField } from "../components/ImageField";
 import { FilterBar, PageHeader } from "../components/Page";
@@ -357,34 +358,27 @@ function EditBenefitDialog(props: { benefit: Benefit | undefined; onClose(): voi
 export default function Benefits() {
   const { t, fmt } = useI18n();
   const { can } = useSession();
-  const { modal, message } = App.useApp();
+  const { message } = App.useApp();
   const problemText = useProblemText();
   const client = useQueryClient();
+  const confirmed = useConfirmedAction();
   const { filters, setFilters } = useUrlFilters(FILTERS);
   const [creating, setCreating] = useState(false);
   const [usageOf, setUsageOf] = useState<Benefit>();
   const [editing, setEditing] = useState<Benefit>();
   const [campaignsOpen, setCampaignsOpen] = useState(false);
   const deactivate = (b: Benefit) =>
-    modal.confirm({
+    confirmed({
       title: t("benefits.deactivateConfirm", { name: b.name }),
-      okText: t("common.confirm"),
-      cancelText: t("common.cancel"),
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await unwrap(
-            api.POST("/v1/benefits/{id}/deactivate", {
-              params: { path: { id: b.id } },
-              headers: { "idempotency-key": idempotencyKey() },
-            }),
-          );
-          message.success(t("benefits.deactivated"));
-          await client.invalidateQueries({ queryKey: ["benefits"] });
-        } catch (e) {
-          message.error(problemText(e));
-        }
-      },
+      run: () =>
+        unwrap(
+          api.POST("/v1/benefits/{id}/deactivate", {
+            params: { path: { id: b.id } },
+            headers: { "idempotency-key": idempotencyKey() },
+          }),
+        ),
+      done: t("benefits.deactivated"),
+      queryKey: ["benefits"],
     });
   const activate = async (b: Benefit) => {
     try {

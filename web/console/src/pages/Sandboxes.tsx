@@ -1,11 +1,12 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Form, Input, Modal, Tag, Typography } from "antd";
+import { Alert, Button, Form, Input, Modal, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
+import { useConfirmedAction } from "../components/confirmed-action";
 import { PageHeader } from "../components/Page";
-import { ProblemAlert, useProblemText } from "../components/problems";
+import { ProblemAlert } from "../components/problems";
 import { useI18n } from "../i18n/i18n";
 
 type SandboxSummary = components["schemas"]["SandboxSummary"];
@@ -16,8 +17,7 @@ const MAX_ACTIVE = 10;
 /** A live tenant's sandboxes: list, create (its owner key shown once), archive. Owners only. */
 export default function Sandboxes() {
   const { t, fmt } = useI18n();
-  const { modal, message } = App.useApp();
-  const problemText = useProblemText();
+  const confirmed = useConfirmedAction();
   const client = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<string>();
@@ -41,20 +41,11 @@ export default function Sandboxes() {
     }
   };
   const archive = (s: SandboxSummary) =>
-    modal.confirm({
+    confirmed({
       title: t("sandboxes.archiveConfirm", { name: s.name }),
-      okText: t("common.confirm"),
-      cancelText: t("common.cancel"),
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await unwrap(api.POST("/v1/sandboxes/{id}/archive", { params: { path: { id: s.id } } }));
-          message.success(t("sandboxes.archived"));
-          await client.invalidateQueries({ queryKey: ["sandboxes"] });
-        } catch (e) {
-          message.error(problemText(e));
-        }
-      },
+      run: () => unwrap(api.POST("/v1/sandboxes/{id}/archive", { params: { path: { id: s.id } } })),
+      done: t("sandboxes.archived"),
+      queryKey: ["sandboxes"],
     });
   return (
     <>

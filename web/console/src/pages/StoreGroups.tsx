@@ -4,7 +4,8 @@ import { App, Button, Card, Form, Input, Modal, Select, Space, Tag } from "antd"
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
-import { ProblemAlert, useProblemText } from "../components/problems";
+import { useConfirmedAction } from "../components/confirmed-action";
+import { ProblemAlert } from "../components/problems";
 import { useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
@@ -19,8 +20,8 @@ interface Draft {
 export function StoreGroups({ units }: { units: OrgUnit[] }) {
   const { t, fmt } = useI18n();
   const { can } = useSession();
-  const { modal, message } = App.useApp();
-  const problemText = useProblemText();
+  const { message } = App.useApp();
+  const confirmed = useConfirmedAction();
   const client = useQueryClient();
   const [editing, setEditing] = useState<StoreGroup | "new">();
   const [error, setError] = useState<unknown>();
@@ -51,20 +52,11 @@ export function StoreGroups({ units }: { units: OrgUnit[] }) {
     }
   };
   const remove = (g: StoreGroup) =>
-    modal.confirm({
+    confirmed({
       title: t("storeGroups.deleteConfirm", { name: g.name }),
-      okText: t("common.confirm"),
-      cancelText: t("common.cancel"),
-      okButtonProps: { danger: true },
-      onOk: async () => {
-        try {
-          await unwrap(api.DELETE("/v1/store-groups/{id}", { params: { path: { id: g.id } } }));
-          message.success(t("storeGroups.deleted"));
-          await client.invalidateQueries({ queryKey: ["store-groups"] });
-        } catch (e) {
-          message.error(problemText(e));
-        }
-      },
+      run: () => unwrap(api.DELETE("/v1/store-groups/{id}", { params: { path: { id: g.id } } })),
+      done: t("storeGroups.deleted"),
+      queryKey: ["store-groups"],
     });
   const mayManage = can("POST /v1/store-groups");
   return (
