@@ -327,13 +327,15 @@ describe("members", () => {
     for (const m of [closedIn, closedOut]) {
       expect((await call("PATCH", `/v1/members/${m}`, { status: "closed" })).statusCode).toBe(200);
     }
-    const before = await t.database.owner
-      .selectFrom("members")
-      .select(["id", "group_ids", "tag_ids", "updated_at"])
-      .where("tenant_id", "=", tenant.tenantId)
-      .where("id", "in", [closedIn, closedOut])
-      .orderBy("id")
-      .execute();
+    const closedRows = () =>
+      t.database.owner
+        .selectFrom("members")
+        .select(["id", "group_ids", "tag_ids", "updated_at"])
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("id", "in", [closedIn, closedOut])
+        .orderBy("id")
+        .execute();
+    const before = await closedRows();
     t.clock.advance(1000);
 
     const r = await call("POST", `/v1/member-groups/${vip.id}/members`, {
@@ -360,13 +362,7 @@ describe("members", () => {
       skipped: [{ member_id: closedOut }, { member_id: closedIn }],
     });
 
-    const after = await t.database.owner
-      .selectFrom("members")
-      .select(["id", "group_ids", "tag_ids", "updated_at"])
-      .where("tenant_id", "=", tenant.tenantId)
-      .where("id", "in", [closedIn, closedOut])
-      .orderBy("id")
-      .execute();
+    const after = await closedRows();
     expect(after).toEqual(before);
     expect(json<{ groups: string[] }>(await call("GET", `/v1/members/${open}`)).groups).toEqual(["vip"]);
     const audits = await t.database.owner
