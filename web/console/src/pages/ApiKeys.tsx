@@ -1,6 +1,6 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Form, Input, Modal, Select, Tag, Typography } from "antd";
+import { Button, Form, Input, Modal, Select, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, idempotencyKey, unwrap } from "../../../api/client";
 import { everyValueOf } from "../../../api/enums";
@@ -8,6 +8,7 @@ import { CursorTable } from "../components/CursorTable";
 import { useConfirmedAction } from "../components/confirmed-action";
 import { PageHeader } from "../components/Page";
 import { ProblemAlert } from "../components/problems";
+import { SecretOnceDialog } from "../components/SecretOnceDialog";
 import { type MessageKey, useI18n } from "../i18n/i18n";
 import { useSession } from "../session";
 
@@ -114,18 +115,14 @@ export default function ApiKeys() {
           </Form.Item>
         </Form>
       </Modal>
-      <Modal
-        open={Boolean(secret)}
-        destroyOnHidden
+      <SecretOnceDialog
+        secret={secret}
         title={t("apiKeys.secretTitle")}
-        onCancel={() => setSecret(undefined)}
-        footer={<Button onClick={() => setSecret(undefined)}>{t("apiKeys.secretDone")}</Button>}
-      >
-        <Alert type="warning" showIcon title={t("apiKeys.secretOnce")} style={{ marginBottom: 12 }} />
-        <Typography.Paragraph copyable={{ text: secret }} code data-testid="api-key-secret">
-          {secret}
-        </Typography.Paragraph>
-      </Modal>
+        warning={t("apiKeys.secretOnce")}
+        done={t("apiKeys.secretDone")}
+        testId="api-key-secret"
+        onClose={() => setSecret(undefined)}
+      />
     </>
   );
 }

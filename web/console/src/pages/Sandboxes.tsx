@@ -1,12 +1,13 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Form, Input, Modal, Tag, Typography } from "antd";
+import { Button, Form, Input, Tag, Typography } from "antd";
 import { useState } from "react";
 import { api, type components, unwrap } from "../../../api/client";
 import { CursorTable } from "../components/CursorTable";
 import { useConfirmedAction } from "../components/confirmed-action";
+import { FormDialog } from "../components/FormDialog";
 import { PageHeader } from "../components/Page";
-import { ProblemAlert } from "../components/problems";
+import { SecretOnceDialog } from "../components/SecretOnceDialog";
 import { useI18n } from "../i18n/i18n";
 
 type SandboxSummary = components["schemas"]["SandboxSummary"];
@@ -112,15 +113,13 @@ export default function Sandboxes() {
           },
         ]}
       />
-      <Modal
+      <FormDialog
         open={creating}
         title={t("sandboxes.create")}
-        onOk={create}
+        onSave={create}
         onCancel={() => setCreating(false)}
-        okText={t("common.save")}
-        cancelText={t("common.cancel")}
+        error={error}
       >
-        <ProblemAlert error={error} />
         <Form name="sandbox-create" form={form} layout="vertical">
           <Form.Item name="name" label={t("sandboxes.name")} rules={[{ required: true, max: 200 }]}>
             <Input />
@@ -134,19 +133,15 @@ export default function Sandboxes() {
             <Input placeholder="Asia/Shanghai" />
           </Form.Item>
         </Form>
-      </Modal>
-      <Modal
-        open={Boolean(secret)}
-        destroyOnHidden
+      </FormDialog>
+      <SecretOnceDialog
+        secret={secret}
         title={t("sandboxes.keyTitle")}
-        onCancel={() => setSecret(undefined)}
-        footer={<Button onClick={() => setSecret(undefined)}>{t("sandboxes.keyDone")}</Button>}
-      >
-        <Alert type="warning" showIcon title={t("sandboxes.keyOnce")} style={{ marginBottom: 12 }} />
-        <Typography.Paragraph copyable={{ text: secret }} code data-testid="sandbox-api-key">
-          {secret}
-        </Typography.Paragraph>
-      </Modal>
+        warning={t("sandboxes.keyOnce")}
+        done={t("sandboxes.keyDone")}
+        testId="sandbox-api-key"
+        onClose={() => setSecret(undefined)}
+      />
     </>
   );
 }
