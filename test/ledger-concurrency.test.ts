@@ -384,6 +384,44 @@ describe("deadlocks under group commit", () => {
     expect(after!.credits_posted).toBe(5);
     expect((await verifyLedger(t.db, ten)).ok).toBe(true);
   });
+
+  it("units whose named rows' lock is chosen as a deadlock's victim, before any unit ran, are run again", async () => {
+    const ledger = new Ledger(t.db, { clock, batching: true });
+    const ten = await ledgerTenant(t, clock);
+    const [x, y] = (
+      await openAccounts(
+        ledger,
+        ten,
+        Array.from({ length: 2 }, () => ({ asset: "CNY", kind: "cash" })),
+      )
+    )
+      .map((o) => o.id)
+      .sort() as [string, string];
+    const other = await patientTransaction();
+    await other.lock(y);
+    // The batch takes the named rows before its first unit runs: x, then it waits for y.
+    let answered = false;
+    const unit = ledger
+      .run(ten, (uow) => uow.transfer({ debit_account_id: x, credit_account_id: y, amount: 7 }), {
+        lock: [x, y],
+      })
+      .finally(() => {
+        answered = true;
+      });
+    await someoneWaitsOnALock();
+    // Taking x closes the cycle: the batch's lock query is the victim, with no unit evaluated.
+    await other.lock(x);
+    await other.commit();
+    // Once the ledger has nothing running, every unit it was given has been answered.
+    await ledger.drainAll();
+    await new Promise((r) => setImmediate(r));
+    expect(answered, "the unit was left unanswered").toBe(true);
+    expect((await unit).code).toBe("created");
+    expect(ledger.stats.retriedUnits).toBeGreaterThanOrEqual(1);
+    const after = await t.db.tenantTx(ten, (trx) => findAccount(trx, ten, y));
+    expect(after!.credits_posted).toBe(7);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
 });
 
 describe("carrying forward: a batch found stale", () => {

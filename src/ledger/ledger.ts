@@ -599,6 +599,8 @@ export class Ledger {
     const refused: { job: Job; error: unknown }[] = [];
     const again: { job: Job; error: unknown }[] = [];
     let leftover: Job[] = [];
+    /** The leftover units once `committing` took them: the pipeline's now, not this batch's. */
+    let handedOver: Job[] = [];
     let failure: unknown;
     let destroy = false;
     try {
@@ -690,6 +692,7 @@ export class Ledger {
       try {
         if (committing) {
           committing(leftover);
+          handedOver = leftover;
           leftover = [];
         }
         // The previous batch takes its rows' locks with its write; ours must queue behind them.
@@ -734,12 +737,13 @@ export class Ledger {
       carry.failed();
       if (pipe.carrying) this.carryPausedUntil.set(tenantId, Date.now() + CARRY_PAUSE_MS);
     }
-    // Every unit runs again, in its first order: the refused too, refused perhaps on the
-    // effect of a unit that did not commit.
-    const order = new Map(jobs.map((job, i) => [job, i]));
-    const retry = [...done.map((d) => ({ job: d.job, error: failure })), ...refused, ...again].sort(
-      (x, y) => order.get(x.job)! - order.get(y.job)!,
-    );
+    // Every unit of the batch runs again, in its first order: the refused too, refused perhaps
+    // on the effect of a unit that did not commit, and those that never ran (the batch failed
+    // taking its named rows: a deadlock's victim), or their callers would wait for ever. Only
+    // the units left to the next batch are not this batch's to run.
+    const errors = new Map([...refused, ...again].map(({ job, error }) => [job, error]));
+    const notRun = new Set([...leftover, ...handedOver]);
+    const retry = jobs.filter((job) => !notRun.has(job)).map((job) => ({ job, error: errors.get(job) }));
     if (stale && alone === 0) {
       // Nothing was wrong with the units, only with what they were decided on: run them again
       // together, on locked rows.
