@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.js";
@@ -49,7 +50,20 @@ async function call(
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   } catch (error) {
-    throw new Error(`${request}: ${String(error)}`);
+    throw new Error(`${request}: ${String(error)}\n${await whatTheDatabaseWaitsOn()}`);
+  }
+}
+
+/** The test database's sessions and what each waits on: why a request went unanswered. */
+async function whatTheDatabaseWaitsOn(): Promise<string> {
+  try {
+    const { rows } = await sql<Record<string, unknown>>`
+      select pid, state, wait_event_type, wait_event, now() - xact_start as in_transaction,
+        left(query, 160) as query
+      from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(t.owner);
+    return rows.map((row) => JSON.stringify(row)).join("\n");
+  } catch (error) {
+    return `(the database's sessions could not be read: ${String(error)})`;
   }
 }
 
