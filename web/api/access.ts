@@ -300,6 +300,7 @@ export const ACCESS: Record<string, Access> = {
   "POST /v1/smart-topup-plans/{id}/deactivate": { roles: ["owner","admin","operator"] },
   "POST /v1/smart-topup-plans/{id}/archive": { roles: ["owner","admin","operator"] },
   "GET /v1/smart-topup/offers": { roles: ["owner","admin","operator","finance","viewer"] },
+  "POST /v1/smart-topup/offers": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/smart-topup/accept": { roles: ["owner","admin","operator"] },
   "GET /v1/smart-topup-plans/{id}/acceptances": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/topup-plans/{id}/recharge-codes": { roles: ["owner","admin","operator"] },

@@ -4290,7 +4290,11 @@ export interface paths {
          */
         get: operations["smartTopupOffers"];
         put?: never;
-        post?: never;
+        /**
+         * Smart top-up tiers for an order the till will pay from the balance, counting what that payment may use
+         * @description As GET /v1/smart-topup/offers, for the order POST /v1/smart-topup/accept will pay with the same pay_order: only the balance that payment may use counts (`available`). Naming lines (each SKU with what it still costs), money kept for certain items counts as far as those lines let it; naming none, it does not count. Every tier offered for a pay_order is accepted for it. Without pay_order, all the available balance counts, as with GET. A read: nothing is written or locked.
+         */
+        post: operations["smartTopupOffersForPayment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -30812,6 +30816,113 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["Problem"];
+            500: components["responses"]["Problem"];
+        };
+    };
+    smartTopupOffersForPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    member_id: string;
+                    store_id?: string;
+                    /** @enum {string} */
+                    channel: "pos" | "online";
+                    /** @description What is due (a checkout quote's remaining total; quotes are not stored, so pass its amount) */
+                    order_amount: number;
+                    /** @description The order is paid from the balance */
+                    pay_order?: {
+                        lines?: {
+                            sku: string;
+                            amount: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "object": "smart_topup_offer",
+                     *       "plan_id": "stp_01jd3m2x4y5z6a7b8c9d0e1f2g",
+                     *       "plan_name": "Holiday Smart Prepaid Plan",
+                     *       "plan_cover_image_id": null,
+                     *       "reason": null,
+                     *       "available": 0,
+                     *       "order_amount": 10000,
+                     *       "first_topup": false,
+                     *       "tiers": [
+                     *         {
+                     *           "index": 0,
+                     *           "type": "discount",
+                     *           "amount": 12000,
+                     *           "bonus_amount": 800,
+                     *           "points": 0,
+                     *           "usable_after": 12800,
+                     *           "gift": null,
+                     *           "first_topup_gift": null,
+                     *           "offered": true,
+                     *           "reason": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "smart_topup_offer";
+                        plan_id: string | null;
+                        plan_name: string | null;
+                        plan_cover_image_id: string | null;
+                        reason: string | null;
+                        /** @description The balance the offer counts: all that is available, or with cashier_order_id what the order's balance payment (naming no item) may use */
+                        available: number;
+                        order_amount: number;
+                        first_topup: boolean;
+                        tiers: {
+                            index: number;
+                            /** @enum {string} */
+                            type: "discount" | "gift" | "fixed";
+                            amount: number;
+                            bonus_amount: number;
+                            points: number;
+                            usable_after: number;
+                            gift: {
+                                [key: string]: unknown;
+                            } | null;
+                            first_topup_gift: {
+                                [key: string]: unknown;
+                            } | null;
+                            offered: boolean;
+                            reason: string | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: member_not_found, store_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
         };

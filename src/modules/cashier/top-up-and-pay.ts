@@ -53,7 +53,7 @@ export async function prepareTopupAndPay(
         channel: "online",
         orderAmount: order.total,
         planId: input.planId,
-        itemlessPayment: { currency: order.currency, ledger: ledger.within(trx, tenantId) },
+        balancePayment: { currency: order.currency, ledger: ledger.within(trx, tenantId), lines: [] },
       },
       now,
     );

@@ -11,7 +11,7 @@ import {
   taggedTopupLotsFull,
   type WebhookOutcome,
 } from "../wallets/index.js";
-import { itemlessOrderBalance } from "./balance-read.js";
+import { orderPaymentBalance } from "./balance-read.js";
 import { smartGiftStockKey } from "./create-smart-plan.js";
 import {
   keepForRefund,
@@ -159,6 +159,15 @@ export async function acceptSmartOffer(
   now: Date,
 ): Promise<{ acceptance: AcceptanceRow; topup: TopupRow }> {
   const decided = await decideAcceptance(uow, ctx, req, now);
+  if (req.payOrder) {
+    // Refused before anything is credited, as the offer for this payment would not list it.
+    const order = {
+      currency: decided.plan.currency,
+      amount: req.orderAmount,
+      lines: req.payOrder.lines ?? [],
+    };
+    await assertTierPaysOrder(uow, req.memberId, order, decided.tier, now);
+  }
   const row = await insertSmartTopup(
     uow,
     ctx,
@@ -197,16 +206,8 @@ export async function startSmartTopup(
   const decided = await decideAcceptance(uow, ctx, request, now);
   // It pays the order from the balance once collected: refused now rather than owed back then.
   await assertBalancePaymentEnabled(uow.trx, uow.tenantId, now);
-  const topup = decided.tier.amount + decided.tier.bonus_amount;
-  if (!(await coversOrder(uow, req.memberId, decided.plan.currency, req.orderAmount, topup, now))) {
-    throw new TopupError(
-      "tier_not_offered",
-      "With the balance it may use, the tier's top-up does not pay the order",
-      {
-        extra: { reason: "does_not_cover_order" },
-      },
-    );
-  }
+  const order = { currency: decided.plan.currency, amount: req.orderAmount, lines: [] };
+  await assertTierPaysOrder(uow, req.memberId, order, decided.tier, now);
   if (decided.tier.amount !== req.amount) {
     throw new TopupError("tier_not_offered", "The tier's top-up amount changed; ask for the offer again", {
       extra: { reason: "amount_changed" },
@@ -235,20 +236,37 @@ export async function startSmartTopup(
 }
 
 /**
- * Whether the balance, with `topup` (principal and bonus, spendable on anything) credited,
- * pays `orderAmount` as the order's balance payment takes it: naming no item, so money only
- * certain items may use does not count — as an offer asked for the order counts it (a fixed
- * tier need not cover the order alone). Read with the member's balance accounts locked.
+ * Refuses a tier whose top-up (principal and bonus, spendable on anything), once credited,
+ * would still leave the order's balance payment short: the payment names `order.lines` (none:
+ * no item), so money only certain items may use counts only as far as they let it — as an
+ * offer asked for that payment counts it (a fixed tier need not cover the order alone). Read
+ * with the member's balance accounts locked.
  */
-async function coversOrder(
+async function tierPaysOrder(
   uow: UnitOfWork,
   memberId: string,
-  currency: string,
-  orderAmount: number,
+  order: { currency: string; amount: number; lines: SpendLine[] },
   topup: number,
   now: Date,
 ): Promise<boolean> {
-  return paysOrder(await itemlessOrderBalance(uow, memberId, currency, orderAmount, now), topup, orderAmount);
+  return paysOrder(await orderPaymentBalance(uow, memberId, order, now), topup, order.amount);
+}
+
+/** `tierPaysOrder`, or the tier is refused as an offer would leave it out. */
+async function assertTierPaysOrder(
+  uow: UnitOfWork,
+  memberId: string,
+  order: { currency: string; amount: number; lines: SpendLine[] },
+  tier: { amount: number; bonus_amount: number },
+  now: Date,
+): Promise<void> {
+  if (!(await tierPaysOrder(uow, memberId, order, tier.amount + tier.bonus_amount, now))) {
+    throw new TopupError(
+      "tier_not_offered",
+      "With the balance the order's payment may use, the tier's top-up does not pay the order",
+      { extra: { reason: "does_not_cover_order" } },
+    );
+  }
 }
 
 /** The started smart top-up, locked; refused unless it is still waiting for its payment. */
@@ -365,7 +383,8 @@ async function smartTopupDecision(
     return { refused: "balance_payment_disabled" };
   // Checked when it started; spent or withdrawn since, the balance with the top-up may fall
   // short, and a refusal then would leave the collected payment unanswered.
-  if (!(await coversOrder(uow, row.member_id, row.currency, order.amount, row.amount + bonus, now)))
+  const payment = { currency: row.currency, amount: order.amount, lines: [] };
+  if (!(await tierPaysOrder(uow, row.member_id, payment, row.amount + bonus, now)))
     return { refused: "insufficient_balance" };
   return { notFirst };
 }

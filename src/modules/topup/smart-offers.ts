@@ -3,7 +3,8 @@ import type { LedgerOps } from "../../ledger/index.js";
 import type { Actor } from "../../platform/auth/actor.js";
 import { findBalanceOrder } from "../../platform/balance-orders.js";
 import type { GiftSpec } from "../catalog/index.js";
-import { itemlessOrderBalance, readBalanceAvailable } from "./balance-read.js";
+import type { SpendLine } from "../wallets/index.js";
+import { orderPaymentBalance, readBalanceAvailable } from "./balance-read.js";
 import { assertStoreUsable, whyClosed } from "./decide-topup.js";
 import { assetScaleOf, findVisibleMember, hasToppedUp } from "./member-facts.js";
 import { CHANNELS, type TopupChannel } from "./plan-terms.js";
@@ -36,10 +37,17 @@ export interface Offer {
   plan: SmartPlanRow | null;
   /** Why there is no plan: balance_covers_order, or the last plan's refusal, or no_active_plan. */
   reason: string | null;
-  /** The balance counted for the order: all available, or what its itemless payment may use. */
+  /** The balance counted for the order: all available, or what its balance payment may use. */
   available: number;
   first_topup: boolean;
   tiers: OfferedTier[];
+}
+
+/** The balance payment an offered top-up leads to (see `OfferRequest.balancePayment`). */
+export interface BalancePayment {
+  currency: string;
+  ledger: LedgerOps;
+  lines: SpendLine[];
 }
 
 export interface OfferRequest {
@@ -50,12 +58,12 @@ export interface OfferRequest {
   /** Accepting names its plan; offers take the newest active plan that matches. */
   planId?: string;
   /**
-   * The order is paid from the balance by a payment naming no item (a cashier order's, once its
-   * top-up is credited): only what such a payment may use counts (`itemlessOrderBalance`, as
-   * accepting decides it), read through `ledger` without a lock. Without it all the available
-   * balance counts: a payment at the till may name the items money kept for them pays.
+   * The order is paid from the balance once the top-up is credited, by a payment naming
+   * `lines` — none for a payment naming no item (a cashier order's) — so only what that
+   * payment may use counts (`orderPaymentBalance`, as accepting decides it), read through
+   * `ledger` without a lock. Without it all the available balance counts.
    */
-  itemlessPayment?: { currency: string; ledger: LedgerOps };
+  balancePayment?: BalancePayment;
 }
 
 /**
@@ -94,26 +102,25 @@ export async function orderOfferRequest(
       ],
     });
   }
-  return { ...req, itemlessPayment: { currency: order.currency, ledger } };
+  return { ...req, balancePayment: { currency: order.currency, ledger, lines: [] } };
 }
 
 /**
  * The smart top-up offer for an order the balance cannot cover: the newest active plan open
  * to this member at this store and channel (and, when it is first-top-up only, to first-time
  * depositors), with every tier's figures, or no plan and why. "Cannot cover" counts the
- * balance as `req.itemlessPayment` says: all available, or what the order's payment may use.
+ * balance as `req.balancePayment` says: all available, or what the order's payment may use.
  */
 export async function smartOffer(trx: Tx, actor: Actor, req: OfferRequest, now: Date): Promise<Offer> {
   const tenantId = actor.tenantId;
   await findVisibleMember(trx, actor, req.memberId);
   await assertStoreUsable(trx, actor, req.storeId);
-  const itemless = req.itemlessPayment;
-  const available = itemless
-    ? await itemlessOrderBalance(
-        { trx, ledger: itemless.ledger, tenantId },
+  const payment = req.balancePayment;
+  const available = payment
+    ? await orderPaymentBalance(
+        { trx, ledger: payment.ledger, tenantId },
         req.memberId,
-        itemless.currency,
-        req.orderAmount,
+        { currency: payment.currency, amount: req.orderAmount, lines: payment.lines },
         now,
       )
     : await readBalanceAvailable(trx, tenantId, req.memberId);

@@ -13,12 +13,18 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
+import { readBalanceAsset } from "../wallets/index.js";
 import { type AcceptRequest, acceptSmartOffer } from "./accept-smart-offer.js";
 import { createSmartPlan, updateSmartPlan } from "./create-smart-plan.js";
 import { overTransaction, tenantWideGuard } from "./guards.js";
 import { planAdminRoutes } from "./plan-admin.routes.js";
-import { CHANNELS } from "./plan-terms.js";
-import { orderOfferRequest, smartOffer } from "./smart-offers.js";
+import { CHANNELS, type TopupChannel } from "./plan-terms.js";
+import {
+  type OfferRequest,
+  orderOfferRequest,
+  type Offer as SmartOffer,
+  smartOffer,
+} from "./smart-offers.js";
 import { CreateSmartPlanBody, UpdateSmartPlanBody } from "./smart-terms.js";
 import {
   type AcceptanceRow,
@@ -146,6 +152,46 @@ const OfferForOrder = {
   ),
 };
 
+/** The lines an order paid from the balance names: each SKU with what it still costs. */
+const PayOrderLines = Type.Array(
+  Obj({
+    sku: Type.String({ minLength: 1, maxLength: 64 }),
+    amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
+  }),
+  { maxItems: 100 },
+);
+
+/** The offer request as the till or the member asks it. */
+const offerAsked = (q: {
+  member_id: string;
+  store_id?: string | undefined;
+  channel: TopupChannel;
+  order_amount: number;
+}): OfferRequest => ({
+  memberId: q.member_id,
+  storeId: q.store_id ?? null,
+  channel: q.channel,
+  orderAmount: q.order_amount,
+});
+
+function serializeOffer(offer: SmartOffer, orderAmount: number) {
+  return {
+    object: "smart_topup_offer" as const,
+    plan_id: offer.plan?.id ?? null,
+    plan_name: offer.plan?.name ?? null,
+    plan_cover_image_id: offer.plan?.terms.cover_image_id ?? null,
+    reason: offer.reason,
+    available: offer.available,
+    order_amount: orderAmount,
+    first_topup: offer.first_topup,
+    tiers: offer.tiers.map(({ first_bonus: _, first_points: __, ...t }) => ({
+      ...t,
+      gift: t.gift as Record<string, unknown> | null,
+      first_topup_gift: t.first_topup_gift as Record<string, unknown> | null,
+    })),
+  };
+}
+
 /** Smart top-up: plans, offers at payment, accepting one (the payment–deposit flow). */
 export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
   const { db, clock, ledger } = deps;
@@ -264,12 +310,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
       const { actor } = request;
       const now = clock.now();
       const offer = await db.tenantTx(actor.tenantId, async (trx) => {
-        const asked = {
-          memberId: q.member_id,
-          storeId: q.store_id ?? null,
-          channel: q.channel,
-          orderAmount: q.order_amount,
-        };
+        const asked = offerAsked(q);
         const req = q.cashier_order_id
           ? await orderOfferRequest(
               trx,
@@ -282,21 +323,51 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
           : asked;
         return smartOffer(trx, actor, req, now);
       });
-      return {
-        object: "smart_topup_offer" as const,
-        plan_id: offer.plan?.id ?? null,
-        plan_name: offer.plan?.name ?? null,
-        plan_cover_image_id: offer.plan?.terms.cover_image_id ?? null,
-        reason: offer.reason,
-        available: offer.available,
-        order_amount: q.order_amount,
-        first_topup: offer.first_topup,
-        tiers: offer.tiers.map(({ first_bonus: _, first_points: __, ...t }) => ({
-          ...t,
-          gift: t.gift as Record<string, unknown> | null,
-          first_topup_gift: t.first_topup_gift as Record<string, unknown> | null,
-        })),
-      };
+      return serializeOffer(offer, q.order_amount);
+    },
+  );
+
+  app.post(
+    "/v1/smart-topup/offers",
+    {
+      config: {
+        permission: "topup.read",
+        errors: ["member_not_found", "store_not_found"],
+      },
+      schema: {
+        operationId: "smartTopupOffersForPayment",
+        tags,
+        summary:
+          "Smart top-up tiers for an order the till will pay from the balance, counting what that payment may use",
+        description:
+          "As GET /v1/smart-topup/offers, for the order POST /v1/smart-topup/accept will pay with the same pay_order: only the balance that payment may use counts (`available`). Naming lines (each SKU with what it still costs), money kept for certain items counts as far as those lines let it; naming none, it does not count. Every tier offered for a pay_order is accepted for it. Without pay_order, all the available balance counts, as with GET. A read: nothing is written or locked.",
+        body: Obj({
+          ...OfferQuery,
+          pay_order: Type.Optional(
+            Obj(
+              { lines: Type.Optional(PayOrderLines) },
+              { description: "The order is paid from the balance" },
+            ),
+          ),
+        }),
+        response: { 200: Offer, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const { actor } = request;
+      const now = clock.now();
+      const offer = await db.tenantTx(actor.tenantId, async (trx) => {
+        const asked = offerAsked(b);
+        if (!b.pay_order) return smartOffer(trx, actor, asked, now);
+        const balancePayment = {
+          currency: await readBalanceAsset(trx, actor.tenantId, now),
+          ledger: ledger.within(trx, actor.tenantId),
+          lines: b.pay_order.lines ?? [],
+        };
+        return smartOffer(trx, actor, { ...asked, balancePayment }, now);
+      });
+      return serializeOffer(offer, b.order_amount);
     },
   );
 
@@ -338,15 +409,7 @@ export function smartTopupRoutes(app: RouteApp, deps: AppDeps): void {
           pay_order: Type.Optional(
             Obj({
               order_id: Type.String({ minLength: 1, maxLength: 128 }),
-              lines: Type.Optional(
-                Type.Array(
-                  Obj({
-                    sku: Type.String({ minLength: 1, maxLength: 64 }),
-                    amount: Type.Integer({ minimum: 0, maximum: MAX_AMOUNT }),
-                  }),
-                  { maxItems: 100 },
-                ),
-              ),
+              lines: Type.Optional(PayOrderLines),
             }),
           ),
         },

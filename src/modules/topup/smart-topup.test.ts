@@ -262,3 +262,147 @@ describe("a smart plan's acceptances", () => {
     expect(everyone.data).toHaveLength(2);
   });
 });
+
+describe("smart top-up offers for an order the till pays from the balance", () => {
+  let smart: string;
+  let anyItem: string;
+  let coffeeOnly: string;
+  const ORDER = 8_200;
+  const offersFor = (member: string, extra: object = {}, order = ORDER) =>
+    c.ok<OfferBody>("POST", "/v1/smart-topup/offers", {
+      member_id: member,
+      channel: "pos",
+      order_amount: order,
+      ...extra,
+    });
+  const offered = (o: OfferBody) => o.tiers.map((x) => [x.offered, x.reason]);
+  /** 10.00 any item may pay and 40.00 only coffee may: 50.00 available. */
+  async function coffeeMember(): Promise<string> {
+    const m = await c.newMember();
+    for (const plan of [anyItem, coffeeOnly]) {
+      const r = await c.topUp(plan, { member_id: m, channel: "pos", payment_method: "offline" });
+      expect(r.statusCode, r.body).toBe(201);
+    }
+    return m;
+  }
+
+  beforeAll(async () => {
+    smart = (
+      await c.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+        name: "Till orders",
+        channels: ["pos"],
+        tiers: [
+          { type: "discount", multiplier_bps: 12_000, bonus_bps: 800 },
+          { type: "fixed", amount: 5_000, bonus_amount: 0, bonus_points: 0 },
+          { type: "fixed", amount: 10_000, bonus_amount: 0, bonus_points: 0 },
+        ],
+      })
+    ).id;
+    anyItem = await c.plan({
+      kind: "package",
+      name: "Ten for anything",
+      rule: { type: "fixed", amount: 1_000, bonus_amount: 0, bonus_points: 0 },
+    });
+    coffeeOnly = await c.plan({
+      kind: "package",
+      name: "Forty for coffee",
+      rule: { type: "fixed", amount: 4_000, bonus_amount: 0, bonus_points: 0 },
+      restrictions: { eligible_skus: ["coffee"] },
+    });
+  });
+
+  it("count what the payment naming the order's lines may use, and every tier offered for it is accepted", async () => {
+    const m = await coffeeMember();
+    const lines = [
+      { sku: "coffee", amount: 3_000 },
+      { sku: "cake", amount: 5_200 },
+    ];
+    // Without pay_order all 50.00 counts, as GET counts it.
+    const all = await offersFor(m);
+    expect(all).toMatchObject({ plan_id: smart, available: 5_000 });
+    expect(
+      await c.ok<OfferBody>("GET", `/v1/smart-topup/offers?member_id=${m}&channel=pos&order_amount=${ORDER}`),
+    ).toMatchObject({ plan_id: smart, available: 5_000 });
+    // Paid naming no item, only the 10.00 counts: the fixed 50.00 no longer pays 82.00.
+    const itemless = await offersFor(m, { pay_order: {} });
+    expect(itemless).toMatchObject({ plan_id: smart, reason: null, available: 1_000 });
+    expect(offered(itemless)).toEqual([
+      [true, null],
+      [false, "does_not_cover_order"],
+      [true, null],
+    ]);
+    // Naming 30.00 of coffee, the coffee money pays that line: 40.00 counts, and 50.00 more pays.
+    const named = await offersFor(m, { pay_order: { lines } });
+    expect(named).toMatchObject({ plan_id: smart, reason: null, available: 4_000 });
+    expect(offered(named)).toEqual([
+      [true, null],
+      [true, null],
+      [true, null],
+    ]);
+    expect(named.tiers[1]!.usable_after).toBe(9_000);
+
+    // The tier the itemless offer left out is refused for an itemless payment, nothing written.
+    const accept = (payOrder: object) =>
+      c.call("POST", "/v1/smart-topup/accept", {
+        member_id: m,
+        plan_id: smart,
+        tier_index: 1,
+        order_amount: ORDER,
+        channel: "pos",
+        payment_method: "offline",
+        pay_order: payOrder,
+      });
+    const refused = expectProblem(await accept({ order_id: "SO-TILL-1" }), 422, "tier_not_offered");
+    expect(refused).toMatchObject({ reason: "does_not_cover_order" });
+    expect((await c.balance(m)).total).toBe(5_000);
+    expect(
+      (await c.ok<{ data: unknown[] }>("GET", `/v1/smart-topup-plans/${smart}/acceptances`)).data,
+    ).toHaveLength(0);
+    // Accepted with the lines it was offered for: credited, and the order paid.
+    const done = await accept({ order_id: "SO-TILL-1", lines });
+    expect(done.statusCode, done.body).toBe(201);
+    expect(json<{ acceptance: { payment_id: string | null } }>(done).acceptance.payment_id).toMatch(/^wpay_/);
+    expect((await c.balance(m)).total).toBe(5_000 + 5_000 - ORDER);
+  });
+
+  it("say the balance covers an order when the coffee money may pay its coffee, and not when paid naming no item", async () => {
+    const m = await coffeeMember();
+    const order = 4_500;
+    const covered = await offersFor(m, { pay_order: { lines: [{ sku: "coffee", amount: 4_000 }] } }, order);
+    expect(covered).toMatchObject({ plan_id: null, reason: "balance_covers_order", available: 4_500 });
+    const itemless = await offersFor(m, { pay_order: {} }, order);
+    expect(itemless).toMatchObject({ plan_id: smart, reason: null, available: 1_000 });
+    // Lines over the order's amount (another tender paid part): the payment still takes at most the order.
+    const over = await offersFor(
+      m,
+      {
+        pay_order: {
+          lines: [
+            { sku: "coffee", amount: 4_000 },
+            { sku: "cake", amount: 3_000 },
+          ],
+        },
+      },
+      order,
+    );
+    expect(over).toMatchObject({ reason: "balance_covers_order", available: 4_500 });
+  });
+
+  it("refuse a bad body with validation_failed", async () => {
+    const m = await c.newMember();
+    for (const body of [
+      { member_id: m, channel: "pos", order_amount: 0 },
+      { member_id: m, channel: "pos", order_amount: 100, pay_order: { lines: [{ sku: "", amount: 1 }] } },
+      { member_id: m, channel: "pos", order_amount: 100, pay_order: { lines: [{ sku: "a", amount: -1 }] } },
+      {
+        member_id: m,
+        channel: "pos",
+        order_amount: 100,
+        pay_order: { lines: Array.from({ length: 101 }, () => ({ sku: "a", amount: 1 })) },
+      },
+      { member_id: m, channel: "pos", order_amount: 100, pay_order: { order_id: "SO-1" } },
+    ]) {
+      expectProblem(await c.call("POST", "/v1/smart-topup/offers", body), 400, "validation_failed");
+    }
+  });
+});

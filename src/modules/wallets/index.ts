@@ -135,6 +135,11 @@ export async function balanceAsset(trx: Tx, tenantId: string, now: Date): Promis
   return (await loadSettings(trx, tenantId, now)).asset;
 }
 
+/** The tenant's balance asset as stored, or the default not yet set up: a read, nothing written. */
+export async function readBalanceAsset(trx: Tx, tenantId: string, now: Date): Promise<string> {
+  return (await readSettings(trx, tenantId, now)).asset;
+}
+
 /**
  * Whether the member's lots leave no room for a plan or smart top-up (two more tagged lots):
  * a collected one is then kept for a refund rather than refused. Call it with the member locked.
@@ -290,7 +295,11 @@ function readOnce(reader: BalanceReader): BalanceReader {
   };
 }
 
-type CartUsable = (lines: SpendLine[], rest: number) => number;
+/**
+ * What the balance may pay of `amount` (default: the lines and `rest` together) for an order
+ * of `lines` plus `rest` not on any line — as `payWithBalance` plans the payment.
+ */
+type CartUsable = (lines: SpendLine[], rest: number, amount?: number) => number;
 
 /** `balanceForCart`'s figures from a reader (each account read once) and the wallet settings. */
 async function cartBalanceOf(
@@ -305,8 +314,8 @@ async function cartBalanceOf(
   const sources = await spendSources(reader, memberId, settings.spend_order, now);
   return {
     available,
-    usable: (lines, rest) =>
-      planSpend(lines.reduce((s, l) => s + l.amount, 0) + rest, sources, lines, rest).total,
+    usable: (lines, rest, amount = lines.reduce((s, l) => s + l.amount, 0) + rest) =>
+      planSpend(amount, sources, lines, rest).total,
   };
 }
 
