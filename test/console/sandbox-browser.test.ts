@@ -1,6 +1,7 @@
 /**
  * A sandbox tenant in the console: the banner shows its test clock, and an owner advances it
- * with a confirmation. One server and one browser for the file.
+ * with a confirmation; the live tenant's owner creates, archives and restores sandboxes. One
+ * server and one browser for the file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -66,7 +67,7 @@ describe("a sandbox tenant in the console", () => {
     expect(await page.getByTestId("sandbox-banner").count()).toBe(0);
   });
 
-  it("lets the live tenant's owner create a sandbox, see its key once, and archive it", async () => {
+  it("lets the live tenant's owner create a sandbox, see its key once, archive it and restore it", async () => {
     const { server, page } = session;
     await page
       .getByRole("navigation")
@@ -97,6 +98,21 @@ describe("a sandbox tenant in the console", () => {
     });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { code: string }).code).toBe("sandbox_archived");
+
+    // Restored after a confirmation: the same key works again.
+    const restoreButton = row.getByRole("button", { name: /^(恢\s*复|Restore)$/ });
+    await poll(() => restoreButton.count()).toBe(1);
+    await page.screenshot({ path: "/tmp/h1-sandboxes.png", fullPage: true });
+    await restoreButton.click();
+    await acceptConfirmation(page);
+    await poll(() => row.textContent()).toMatch(/可用|Active/);
+    expect(await row.getByRole("button", { name: /^(恢\s*复|Restore)$/ }).count()).toBe(0);
+    expect(await row.getByRole("button", { name: /^(归\s*档|Archive)$/ }).count()).toBe(1);
+    await screenshot(page, "sandbox-06-restored");
+    const accepted = await fetch(`${server.baseUrl}/v1/test-clock`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(accepted.status, await accepted.text()).toBe(200);
     expect(unexpected(session.problems)).toEqual([]);
   });
 });

@@ -68,6 +68,7 @@ export const ACCESS: Record<string, Access> = {
   "POST /v1/sandboxes": { roles: ["owner"], tenantWide: true },
   "GET /v1/sandboxes": { roles: ["owner","admin"], tenantWide: true },
   "POST /v1/sandboxes/{id}/archive": { roles: ["owner"], tenantWide: true },
+  "POST /v1/sandboxes/{id}/restore": { roles: ["owner"], tenantWide: true },
   "GET /v1/test-clock": { roles: ["owner","admin","operator","finance","viewer"] },
   "POST /v1/test-clock/advance": { roles: ["owner","admin"], tenantWide: true },
   "POST /v1/ledger/assets": { roles: ["owner","admin","finance"], tenantWide: true },

@@ -875,9 +875,29 @@ export interface paths {
         put?: never;
         /**
          * Archive a sandbox: its keys and sign-ins stop working, its jobs stop, it frees a place
-         * @description Owners of the live tenant only. From then on every request with the sandbox's API keys, its users' sessions or its member tokens is refused 403 `sandbox_archived`, its scheduled jobs and timeouts no longer run and its test clock no longer moves, and it no longer counts toward the cap of active sandboxes. It is an archive, not a delete: its data stays, as ledger rows are never deleted (an archived sandbox cannot be brought back). Archiving an archived sandbox answers it unchanged. An id that is not one of this live tenant's sandboxes is 404 `sandbox_not_found`.
+         * @description Owners of the live tenant only. From then on every request with the sandbox's API keys, its users' sessions or its member tokens is refused 403 `sandbox_archived`, its scheduled jobs and timeouts no longer run and its test clock no longer moves, and it no longer counts toward the cap of active sandboxes. It is an archive, not a delete: its data stays, as ledger rows are never deleted, and `POST /v1/sandboxes/{id}/restore` brings it back. Archiving an archived sandbox answers it unchanged. An id that is not one of this live tenant's sandboxes is 404 `sandbox_not_found`.
          */
         post: operations["archiveSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sandboxes/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore an archived sandbox: its keys and sign-ins work again, its jobs run again
+         * @description Owners of the live tenant only. Undoes an archive: the sandbox's API keys, its users' sessions and its member tokens are accepted again, its scheduled jobs and timeouts run again and its test clock moves again (a frozen one where it stood). Jobs that came due while it was archived were skipped and do not run; its timeouts are kept in its rows, so the next advance runs those due. It counts toward the cap again: with 10 active sandboxes already, 409 `sandbox_limit_reached` (archive one to free a place). Restoring an active sandbox answers it unchanged. An id that is not one of this live tenant's sandboxes is 404 `sandbox_not_found`.
+         */
+        post: operations["restoreSandbox"];
         delete?: never;
         options?: never;
         head?: never;
@@ -12245,6 +12265,76 @@ export interface operations {
             };
             /** @description RFC 9457 problem details; `code` is one of: sandbox_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+            500: components["responses"]["Problem"];
+        };
+    };
+    restoreSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "sandbox";
+                        id: string;
+                        name: string;
+                        live_tenant_id: string;
+                        timezone: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-23T08:00:00.000Z
+                         */
+                        created_at: string;
+                        /** @description `archived`: its keys, sign-ins and member tokens are refused and nothing runs for it; its data stays */
+                        status: "active" | "archived";
+                        archived_at: string | null;
+                        clock: components["schemas"]["TestClock"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            /** @description RFC 9457 problem details; `code` is one of: sandbox_tenant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: sandbox_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details; `code` is one of: sandbox_limit_reached */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

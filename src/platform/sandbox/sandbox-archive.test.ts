@@ -296,3 +296,202 @@ describe("the cap of active sandboxes", () => {
     expect(await activeCount(raced.tenantId)).toBe(MAX_ACTIVE_SANDBOXES);
   });
 });
+
+describe("restoring an archived sandbox", () => {
+  let owner: TestTenant;
+  let sandbox: TestTenant;
+  let memberToken: string;
+  let sessionCookie: string;
+
+  const restore = (auth: { authorization: string }, id: string) =>
+    call(auth, "POST", `/v1/sandboxes/${id}/restore`);
+  const restoredAudit = (liveTenantId: string, sandboxId: string) =>
+    t.deps.db.tenantTx(liveTenantId, (trx) =>
+      trx
+        .selectFrom("audit_events")
+        .select(["action", "target_id"])
+        .where("tenant_id", "=", liveTenantId)
+        .where("action", "=", "sandbox.restored")
+        .where("target_id", "=", sandboxId)
+        .execute(),
+    );
+  const statusOf = async (liveTenantId: string, sandboxId: string) =>
+    (
+      await t.database.owner
+        .selectFrom("tenants")
+        .select(["archived_at", "updated_at"])
+        .where("id", "=", sandboxId)
+        .where("live_tenant_id", "=", liveTenantId)
+        .executeTakeFirstOrThrow()
+    ).archived_at;
+  /** A live tenant with `active` active sandboxes and `archived` archived ones (ids, oldest first). */
+  const withSandboxes = async (name: string, active: number, archived: number) => {
+    const tenant = await createTestTenant(t, name);
+    const archivedIds: string[] = [];
+    for (let i = 0; i < archived; i++) {
+      const res = await create(tenant, `old${i}`);
+      expect(res.statusCode, res.body).toBe(201);
+      const id = json<{ id: string }>(res).id;
+      expect((await call(tenant.auth, "POST", `/v1/sandboxes/${id}/archive`)).statusCode).toBe(200);
+      archivedIds.push(id);
+    }
+    for (let i = 0; i < active; i++) expect((await create(tenant, `s${i}`)).statusCode).toBe(201);
+    expect(await activeCount(tenant.tenantId)).toBe(active);
+    return { tenant, archivedIds };
+  };
+
+  beforeAll(async () => {
+    owner = await createTestTenant(t, "Restorer");
+    sandbox = await createSandbox(t, owner, "2030-01-01T00:00:00Z");
+    const member = json<{ id: string }>(await call(sandbox.auth, "POST", "/v1/members", { name: "Back" }));
+    memberToken = json<{ token: string }>(
+      await call(sandbox.auth, "POST", "/v1/member-tokens", { member_id: member.id }),
+    ).token;
+    const user = { email: "back@sandbox.test", password: "sandbox-password-2026" };
+    const created = await call(sandbox.auth, "POST", "/v1/users", { ...user, name: "Back", role: "admin" });
+    expect(created.statusCode, created.body).toBe(201);
+    const signedIn = await t.app.inject({
+      method: "POST",
+      url: "/v1/sessions",
+      payload: { tenant_id: sandbox.tenantId, ...user },
+    });
+    expect(signedIn.statusCode, signedIn.body).toBe(201);
+    sessionCookie = `vs_session=${signedIn.cookies.find((c) => c.name === "vs_session")!.value}`;
+  });
+
+  it("answers an active sandbox unchanged and writes nothing", async () => {
+    const before = (await list(owner.auth)).data.find((s) => s.id === sandbox.tenantId)!;
+    expect(before.status).toBe("active");
+    const updatedAt = async () =>
+      (
+        await t.database.owner
+          .selectFrom("tenants")
+          .select("updated_at")
+          .where("id", "=", sandbox.tenantId)
+          .executeTakeFirstOrThrow()
+      ).updated_at;
+    const stamped = await updatedAt();
+    t.clock.advance(1000);
+    const res = await restore(owner.auth, sandbox.tenantId);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(json(res)).toEqual(before);
+    expect(await updatedAt()).toEqual(stamped);
+    expect(await restoredAudit(owner.tenantId, sandbox.tenantId)).toEqual([]);
+  });
+
+  it("is for the live tenant's owner only, never from inside a sandbox", async () => {
+    expect((await call(owner.auth, "POST", `/v1/sandboxes/${sandbox.tenantId}/archive`)).statusCode).toBe(
+      200,
+    );
+    for (const role of ["admin", "operator"] as const) {
+      const key = await createTestKey(t, owner.tenantId, role);
+      expectProblem(await restore(key.auth, sandbox.tenantId), 403, "forbidden");
+    }
+    const other = await createSandbox(t, owner, "2030-01-01T00:00:00Z");
+    expectProblem(await restore(other.auth, sandbox.tenantId), 403, "sandbox_tenant");
+    expect(await statusOf(owner.tenantId, sandbox.tenantId)).not.toBeNull();
+  });
+
+  it("is 404 for another live tenant's sandbox, the live tenant itself and an unknown id", async () => {
+    const stranger = await createTestTenant(t, "Restore stranger");
+    const theirs = await createSandbox(t, stranger, "2030-01-01T00:00:00Z");
+    expect((await call(stranger.auth, "POST", `/v1/sandboxes/${theirs.tenantId}/archive`)).statusCode).toBe(
+      200,
+    );
+    for (const id of [theirs.tenantId, owner.tenantId, "ten_nope"]) {
+      expectProblem(await restore(owner.auth, id), 404, "sandbox_not_found");
+    }
+    // Theirs stays archived.
+    expect(await statusOf(stranger.tenantId, theirs.tenantId)).not.toBeNull();
+    expectProblem(await call(theirs.auth, "GET", "/v1/test-clock"), 403, "sandbox_archived");
+  });
+
+  it("accepts its keys, sessions and member tokens again, lists it active, and is audited once", async () => {
+    expectProblem(await call(sandbox.auth, "GET", "/v1/test-clock"), 403, "sandbox_archived");
+    t.clock.advance(1000);
+    const res = await restore(owner.auth, sandbox.tenantId);
+    expect(res.statusCode, res.body).toBe(200);
+    const restored = json<SandboxView>(res);
+    expect(restored).toMatchObject({ id: sandbox.tenantId, status: "active", archived_at: null });
+    // Its frozen clock stands where it stood.
+    expect(restored.clock.now).toBe("2030-01-01T00:00:00.000Z");
+    expect((await list(owner.auth)).data.find((s) => s.id === sandbox.tenantId)).toEqual(restored);
+
+    const clockRes = await call(sandbox.auth, "GET", "/v1/test-clock");
+    expect(clockRes.statusCode, clockRes.body).toBe(200);
+    const member = await call(sandbox.auth, "POST", "/v1/members", { name: "After" });
+    expect(member.statusCode, member.body).toBe(201);
+    const me = await t.app.inject({
+      url: "/v1/member-center/me",
+      headers: { authorization: `Bearer ${memberToken}` },
+    });
+    expect(me.statusCode, me.body).toBe(200);
+    const bySession = await t.app.inject({ url: "/v1/test-clock", headers: { cookie: sessionCookie } });
+    expect(bySession.statusCode, bySession.body).toBe(200);
+    // Its clock moves again.
+    const advanced = await call(sandbox.auth, "POST", "/v1/test-clock/advance", {
+      to: "2030-01-01T01:00:00Z",
+    });
+    expect(advanced.statusCode, advanced.body).toBe(200);
+
+    const again = await restore(owner.auth, sandbox.tenantId);
+    expect(again.statusCode).toBe(200);
+    expect(json<SandboxView>(again).status).toBe("active");
+    expect(await restoredAudit(owner.tenantId, sandbox.tenantId)).toEqual([
+      { action: "sandbox.restored", target_id: sandbox.tenantId },
+    ]);
+  });
+
+  it(`is refused when ${MAX_ACTIVE_SANDBOXES} are active, and changes nothing`, async () => {
+    const { tenant, archivedIds } = await withSandboxes("Full", MAX_ACTIVE_SANDBOXES, 1);
+    const id = archivedIds[0]!;
+    const archivedAt = await statusOf(tenant.tenantId, id);
+    const refused = expectProblem(await restore(tenant.auth, id), 409, "sandbox_limit_reached");
+    expect(refused.detail).toContain(`at most ${MAX_ACTIVE_SANDBOXES} active sandboxes`);
+    expect(refused.detail).toContain("archive one to free a place");
+    expect(await activeCount(tenant.tenantId)).toBe(MAX_ACTIVE_SANDBOXES);
+    expect(await statusOf(tenant.tenantId, id)).toEqual(archivedAt);
+    expect(await restoredAudit(tenant.tenantId, id)).toEqual([]);
+    expect((await list(tenant.auth, "?limit=100")).data.find((s) => s.id === id)!.status).toBe("archived");
+  });
+
+  it("lets exactly one of two restores at once take the last place", async () => {
+    const { tenant, archivedIds } = await withSandboxes("Restore race", MAX_ACTIVE_SANDBOXES - 1, 2);
+    const both = await Promise.all(archivedIds.map((id) => restore(tenant.auth, id)));
+    expect(both.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(await activeCount(tenant.tenantId)).toBe(MAX_ACTIVE_SANDBOXES);
+    const loser = archivedIds[both.findIndex((r) => r.statusCode === 409)]!;
+    expect(await statusOf(tenant.tenantId, loser)).not.toBeNull();
+  });
+
+  it("counts a restore still in flight: a second restore waits for it and is refused", async () => {
+    const { tenant, archivedIds } = await withSandboxes("Restore gate", MAX_ACTIVE_SANDBOXES - 1, 2);
+    const [firstId, secondId] = archivedIds as [string, string];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let claimed!: () => void;
+    const isClaimed = new Promise<void>((resolve) => {
+      claimed = resolve;
+    });
+    // The first restore's transaction: it has taken the last place and not yet committed.
+    const first = t.deps.db.systemTx(async (trx) => {
+      await claimSandboxPlace(trx, tenant.tenantId);
+      await trx.updateTable("tenants").set({ archived_at: null }).where("id", "=", firstId).execute();
+      claimed();
+      await gate;
+    });
+    await isClaimed;
+    let secondDone = false;
+    const second = restore(tenant.auth, secondId).finally(() => {
+      secondDone = true;
+    });
+    await waitFor(async () => secondDone || (await someoneWaitsForALock(t)), "the second restore to wait");
+    release();
+    await first;
+    expectProblem(await second, 409, "sandbox_limit_reached");
+    expect(await activeCount(tenant.tenantId)).toBe(MAX_ACTIVE_SANDBOXES);
+    expect(await statusOf(tenant.tenantId, secondId)).not.toBeNull();
+  });
+});

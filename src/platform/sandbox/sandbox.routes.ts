@@ -21,7 +21,7 @@ import {
   TestClock,
   testClockView,
 } from "./sandbox.schemas.js";
-import { archiveSandbox, listSandboxes, MAX_ACTIVE_SANDBOXES } from "./sandboxes.js";
+import { archiveSandbox, listSandboxes, MAX_ACTIVE_SANDBOXES, restoreSandbox } from "./sandboxes.js";
 import {
   clockStartRefusal,
   readTestClock,
@@ -155,7 +155,7 @@ export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         tags,
         summary: "Archive a sandbox: its keys and sign-ins stop working, its jobs stop, it frees a place",
         description:
-          "Owners of the live tenant only. From then on every request with the sandbox's API keys, its users' sessions or its member tokens is refused 403 `sandbox_archived`, its scheduled jobs and timeouts no longer run and its test clock no longer moves, and it no longer counts toward the cap of active sandboxes. It is an archive, not a delete: its data stays, as ledger rows are never deleted (an archived sandbox cannot be brought back). Archiving an archived sandbox answers it unchanged. An id that is not one of this live tenant's sandboxes is 404 `sandbox_not_found`.",
+          "Owners of the live tenant only. From then on every request with the sandbox's API keys, its users' sessions or its member tokens is refused 403 `sandbox_archived`, its scheduled jobs and timeouts no longer run and its test clock no longer moves, and it no longer counts toward the cap of active sandboxes. It is an archive, not a delete: its data stays, as ledger rows are never deleted, and `POST /v1/sandboxes/{id}/restore` brings it back. Archiving an archived sandbox answers it unchanged. An id that is not one of this live tenant's sandboxes is 404 `sandbox_not_found`.",
         params: Obj({ id: IdParam }),
         response: { 200: SandboxSummary, ...errorResponses() },
       },
@@ -174,6 +174,48 @@ export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void>
             { actor, requestId: request.id },
             {
               action: "sandbox.archived",
+              targetType: "tenant",
+              targetId: sandbox.id,
+              summary: { name: sandbox.name },
+            },
+            now,
+          ),
+        );
+      }
+      return sandboxView(sandbox, underlyingNow(clock));
+    },
+  );
+
+  app.post(
+    "/v1/sandboxes/:id/restore",
+    {
+      config: {
+        permission: "sandboxes.restore",
+        tenantWide: true,
+        errors: ["sandbox_tenant", "sandbox_not_found", "sandbox_limit_reached"],
+      },
+      schema: {
+        operationId: "restoreSandbox",
+        tags,
+        summary: "Restore an archived sandbox: its keys and sign-ins work again, its jobs run again",
+        description: `Owners of the live tenant only. Undoes an archive: the sandbox's API keys, its users' sessions and its member tokens are accepted again, its scheduled jobs and timeouts run again and its test clock moves again (a frozen one where it stood). Jobs that came due while it was archived were skipped and do not run; its timeouts are kept in its rows, so the next advance runs those due. It counts toward the cap again: with ${MAX_ACTIVE_SANDBOXES} active sandboxes already, 409 \`sandbox_limit_reached\` (archive one to free a place). Restoring an active sandbox answers it unchanged. An id that is not one of this live tenant's sandboxes is 404 \`sandbox_not_found\`.`,
+        params: Obj({ id: IdParam }),
+        response: { 200: SandboxSummary, ...errorResponses(409) },
+      },
+    },
+    async (request) => {
+      const { actor } = request;
+      requireTenantWide(actor);
+      await liveTenantOf(actor.tenantId);
+      const now = clock.now();
+      const { sandbox, restored } = await restoreSandbox(db, actor.tenantId, request.params.id, now);
+      if (restored) {
+        await db.tenantTx(actor.tenantId, (trx) =>
+          recordAudit(
+            trx,
+            { actor, requestId: request.id },
+            {
+              action: "sandbox.restored",
               targetType: "tenant",
               targetId: sandbox.id,
               summary: { name: sandbox.name },
@@ -281,6 +323,7 @@ export const sandboxManifest: ModuleManifest = {
   permissions: {
     "sandboxes.create": ["owner"],
     "sandboxes.archive": ["owner"],
+    "sandboxes.restore": ["owner"],
     "sandboxes.read": MANAGERS,
     "test_clock.read": ALL_STAFF,
     "test_clock.advance": MANAGERS,

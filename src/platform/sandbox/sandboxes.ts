@@ -133,3 +133,46 @@ export async function archiveSandbox(
     return { sandbox: toSandboxRow({ ...row, archived_at: now }), archived: true };
   });
 }
+
+/**
+ * Brings an archived sandbox of `liveTenantId` back: its credentials work again and its jobs
+ * run again. `restored` says whether this call restored it (false: it was active, and nothing
+ * is written). The live tenant's row is locked first, as a create locks it, so a restore and a
+ * create (or two restores) count the active sandboxes one after the other and cannot both take
+ * the last place; then the sandbox's clock and row, in the order an archive locks them.
+ */
+export async function restoreSandbox(
+  db: Database,
+  liveTenantId: string,
+  sandboxId: string,
+  now: Date,
+): Promise<{ sandbox: SandboxRow; restored: boolean }> {
+  return db.systemTx(async (trx) => {
+    await trx
+      .selectFrom("tenants")
+      .select("id")
+      .where("id", "=", liveTenantId)
+      .forUpdate()
+      .executeTakeFirst();
+    await trx
+      .selectFrom("tenant_clocks")
+      .select("tenant_id")
+      .where("tenant_id", "=", sandboxId)
+      .forUpdate()
+      .executeTakeFirst();
+    const row = await sandboxColumns(trx)
+      .where("t.id", "=", sandboxId)
+      .where("t.live_tenant_id", "=", liveTenantId)
+      .forUpdate("t")
+      .executeTakeFirst();
+    if (!row) throw new SandboxError("sandbox_not_found", "No such sandbox of this tenant");
+    if (!row.archived_at) return { sandbox: toSandboxRow(row), restored: false };
+    await claimSandboxPlace(trx, liveTenantId);
+    await trx
+      .updateTable("tenants")
+      .set({ archived_at: null, updated_at: now })
+      .where("id", "=", sandboxId)
+      .execute();
+    return { sandbox: toSandboxRow({ ...row, archived_at: null }), restored: true };
+  });
+}

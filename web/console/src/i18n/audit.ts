@@ -610,6 +610,7 @@ export const AUDIT_ACTIONS = [
   "resource_usage.recorded",
   "sandbox.archived",
   "sandbox.created",
+  "sandbox.restored",
   "session.created",
   "session.ended",
   "smart_topup.payment_started",

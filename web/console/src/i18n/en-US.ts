@@ -104,8 +104,12 @@ export const enUS = {
   "sandboxes.archivedAt": "Archived {at}",
   "sandboxes.archive": "Archive",
   "sandboxes.archiveConfirm":
-    'Archive the sandbox "{name}"? Its API keys and sign-ins stop working and its jobs stop. Its data is kept; it cannot be brought back.',
+    'Archive the sandbox "{name}"? Its API keys and sign-ins stop working and its jobs stop. Its data is kept, and it can be restored later.',
   "sandboxes.archived": "Sandbox archived",
+  "sandboxes.restore": "Restore",
+  "sandboxes.restoreConfirm":
+    'Restore the sandbox "{name}"? Its API keys and sign-ins work again and its jobs run again. It counts toward the {max} active sandboxes.',
+  "sandboxes.restored": "Sandbox restored",
   "sandboxes.keyTitle": "Sandbox created: its owner API key",
   "sandboxes.keyOnce": "Copy it now: it is shown only once and cannot be retrieved later.",
   "sandboxes.keyDone": "I have copied it",

@@ -105,8 +105,12 @@ export const zhCN: Record<MessageKey, string> = {
   "sandboxes.archivedAt": "归档于 {at}",
   "sandboxes.archive": "归档",
   "sandboxes.archiveConfirm":
-    "确定归档沙箱“{name}”？其 API 密钥和登录将失效，定时任务停止运行。数据会保留，归档后不能恢复。",
+    "确定归档沙箱“{name}”？其 API 密钥和登录将失效，定时任务停止运行。数据会保留，之后可以恢复。",
   "sandboxes.archived": "沙箱已归档",
+  "sandboxes.restore": "恢复",
+  "sandboxes.restoreConfirm":
+    "确定恢复沙箱“{name}”？其 API 密钥和登录将重新生效，定时任务恢复运行。它将重新占用 {max} 个可用沙箱名额之一。",
+  "sandboxes.restored": "沙箱已恢复",
   "sandboxes.keyTitle": "沙箱已创建：其所有者 API 密钥",
   "sandboxes.keyOnce": "请立即复制：密钥只显示这一次，之后无法再查看。",
   "sandboxes.keyDone": "我已复制",

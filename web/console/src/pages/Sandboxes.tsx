@@ -15,7 +15,7 @@ type SandboxSummary = components["schemas"]["SandboxSummary"];
 /** The API's cap of active sandboxes per live tenant (MAX_ACTIVE_SANDBOXES), said in the intro. */
 const MAX_ACTIVE = 10;
 
-/** A live tenant's sandboxes: list, create (its owner key shown once), archive. Owners only. */
+/** A live tenant's sandboxes: list, create (its owner key shown once), archive, restore. Owners only. */
 export default function Sandboxes() {
   const { t, fmt } = useI18n();
   const confirmed = useConfirmedAction();
@@ -46,6 +46,13 @@ export default function Sandboxes() {
       title: t("sandboxes.archiveConfirm", { name: s.name }),
       run: () => unwrap(api.POST("/v1/sandboxes/{id}/archive", { params: { path: { id: s.id } } })),
       done: t("sandboxes.archived"),
+      queryKey: ["sandboxes"],
+    });
+  const restore = (s: SandboxSummary) =>
+    confirmed({
+      title: t("sandboxes.restoreConfirm", { name: s.name, max: MAX_ACTIVE }),
+      run: () => unwrap(api.POST("/v1/sandboxes/{id}/restore", { params: { path: { id: s.id } } })),
+      done: t("sandboxes.restored"),
       queryKey: ["sandboxes"],
     });
   return (
@@ -105,7 +112,11 @@ export default function Sandboxes() {
             title: t("common.actions"),
             key: "actions",
             render: (_, s) =>
-              s.status === "archived" ? null : (
+              s.status === "archived" ? (
+                <Button size="small" onClick={() => restore(s)}>
+                  {t("sandboxes.restore")}
+                </Button>
+              ) : (
                 <Button size="small" danger onClick={() => archive(s)}>
                   {t("sandboxes.archive")}
                 </Button>
