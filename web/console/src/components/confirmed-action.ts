@@ -4,9 +4,10 @@ import { useI18n } from "../i18n/i18n";
 import { useProblemText } from "./problems";
 
 /**
- * A destructive action behind a confirm dialog (revoke, archive, delete, deactivate): on OK it
+ * An action behind a confirm dialog (revoke, archive, delete, deactivate; restore): on OK it
  * runs, says `done`, and refreshes the list under `queryKey`; a refusal shows its problem's
- * message and leaves the list as it was.
+ * message and leaves the list as it was. Its OK button reads as destructive unless the
+ * action is `undoing` one (a restore gives back what was taken away).
  */
 export function useConfirmedAction() {
   const { t } = useI18n();
@@ -18,12 +19,13 @@ export function useConfirmedAction() {
     run: () => Promise<unknown>;
     done: string;
     queryKey: readonly unknown[];
+    undoing?: boolean;
   }) =>
     modal.confirm({
       title: action.title,
       okText: t("common.confirm"),
       cancelText: t("common.cancel"),
-      okButtonProps: { danger: true },
+      okButtonProps: { danger: !action.undoing },
       onOk: async () => {
         try {
           await action.run();

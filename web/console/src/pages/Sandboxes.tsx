@@ -54,6 +54,7 @@ export default function Sandboxes() {
       run: () => unwrap(api.POST("/v1/sandboxes/{id}/restore", { params: { path: { id: s.id } } })),
       done: t("sandboxes.restored"),
       queryKey: ["sandboxes"],
+      undoing: true,
     });
   return (
     <>
