@@ -4,13 +4,13 @@
  * cancel hits — a lock wait, a unit's evaluation, a write, a commit's pipeline — every unit is
  * answered, an answered refusal or error left nothing behind, and every success is stored.
  */
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Ledger } from "../src/ledger/ledger.js";
 import { verifyLedger } from "../src/ledger/queries.js";
 import type { TransferResult } from "../src/ledger/types.js";
 import { ManualClock } from "../src/shared/clock.js";
 import { newId } from "../src/shared/ids.js";
+import { cancelAtRandom } from "./helpers/cancel.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
 import { funded, ledgerTenant, openAccounts } from "./ledger-helpers.js";
 
@@ -21,43 +21,6 @@ beforeAll(async () => {
   t = await createTestDatabase({ poolSize: 20 });
 });
 afterAll(async () => t?.drop());
-
-/**
- * Cancels the statement of a random busy session of the test database every few
- * milliseconds until stopped; answers how many cancels reached a session.
- */
-function cancelAtRandom(): { stop: () => Promise<number> } {
-  let running = true;
-  const done = (async () => {
-    const client = new pg.Client({ connectionString: t.url });
-    await client.connect();
-    let cancelled = 0;
-    try {
-      while (running) {
-        const { rows } = await client.query<{ pid: number }>(
-          `select pid from pg_stat_activity
-           where datname = $1 and pid <> pg_backend_pid() and state = 'active' and backend_type = 'client backend'`,
-          [t.name],
-        );
-        const victim = rows[Math.floor(Math.random() * rows.length)];
-        if (victim) {
-          const r = await client.query<{ ok: boolean }>("select pg_cancel_backend($1) as ok", [victim.pid]);
-          if (r.rows[0]?.ok) cancelled++;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 4));
-      }
-    } finally {
-      await client.end();
-    }
-    return cancelled;
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      return done;
-    },
-  };
-}
 
 describe("a ledger whose statements are cancelled at random", () => {
   it("answers every unit; a unit refused or failed left no transfer, a unit that succeeded left exactly its own", async () => {
@@ -85,7 +48,7 @@ describe("a ledger whose statements are cancelled at random", () => {
       named: i % 2 === 0,
       answered: false,
     }));
-    const canceller = cancelAtRandom();
+    const canceller = cancelAtRandom(t);
     let units: Promise<PromiseSettledResult<TransferResult>[]>;
     try {
       units = Promise.allSettled(

@@ -58,6 +58,16 @@ export interface FailedJob {
 
 export const MAX_FAILED_LIST = 100;
 
+/**
+ * Errors after which the statement did nothing (cancelled, a serialization failure or a
+ * deadlock's victim, a lock not taken): asking again cannot record a job's outcome twice.
+ */
+const STATEMENT_UNDONE = new Set(["57014", "40001", "40P01", "55P03"]);
+/** Times a job's outcome is asked to be recorded before it is left to expire and run again. */
+const RECORD_ATTEMPTS = 5;
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export function deadLetterQueue(name: string): string {
   return `${name}.dead`;
 }
@@ -74,6 +84,10 @@ export class JobRunner {
   private readonly definitions = new Map<string, JobDefinition<object>>();
   private started = false;
   private working = false;
+  /** The running work loops (see `workLoop`), waited for by `stop`. */
+  private readonly loops: Promise<void>[] = [];
+  /** Wakes the loops that wait for their next poll, so `stop` need not wait it out. */
+  private readonly sleepers = new Set<() => void>();
   private readonly log: (message: string, error?: unknown) => void;
   private readonly pollingIntervalSeconds: number;
 
@@ -138,25 +152,107 @@ export class JobRunner {
     if (options.work && !this.working) {
       this.working = true;
       for (const def of this.definitions.values()) {
-        for (let i = 0; i < Math.min(def.concurrency ?? 1, 16); i++) {
-          await this.boss.work<object>(
-            def.name,
-            { pollingIntervalSeconds: this.pollingIntervalSeconds, batchSize: 1, includeMetadata: true },
-            async ([job]) => {
-              if (!job) return;
-              return def.handler(job.data, { id: job.id, name: job.name, retryCount: job.retryCount });
-            },
-          );
-        }
+        for (let i = 0; i < Math.min(def.concurrency ?? 1, 16); i++) this.loops.push(this.workLoop(def));
       }
     }
+  }
+
+  /**
+   * Fetches the queue's next job, runs it, and records its outcome, until stopped. pg-boss's
+   * own `work` records the outcome without waiting for it: a statement that failed there (an
+   * operator's cancel, a statement timeout) was a rejection nobody handled, which ends the
+   * process. Here the outcome is asked again while the statement did nothing
+   * (`STATEMENT_UNDONE`), and otherwise left to the job's expiry, which runs it again.
+   */
+  private async workLoop(def: JobDefinition<object>): Promise<void> {
+    while (this.working) {
+      let job: PgBoss.JobWithMetadata<object> | undefined;
+      try {
+        [job] = await this.boss.fetch<object>(def.name, { batchSize: 1, includeMetadata: true });
+      } catch (error) {
+        this.log(`job queue ${def.name}: fetching failed`, error);
+      }
+      if (!job) {
+        await this.idle();
+        continue;
+      }
+      const info = { id: job.id, name: job.name, retryCount: job.retryCount };
+      let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
+      try {
+        outcome = { ok: true, value: await this.withinExpiry(def, def.handler(job.data, info)) };
+      } catch (error) {
+        outcome = { ok: false, error };
+      }
+      await this.record(def.name, job.id, outcome);
+    }
+  }
+
+  /** The handler's result, or a refusal once it runs past the job's expiry (pg-boss's rule). */
+  private async withinExpiry<T>(def: JobDefinition<object>, running: Promise<T>): Promise<T> {
+    const ms = Math.max(1, def.expireInSeconds ?? 900) * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`handler execution exceeded ${ms}ms`)), ms);
+    });
+    try {
+      return await Promise.race([running, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async record(
+    name: string,
+    id: string,
+    outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // pg-boss keeps a value that is not an object as `{ value }`, as its own worker does.
+        if (outcome.ok) await this.boss.complete(name, id, (outcome.value ?? undefined) as object);
+        else await this.boss.fail(name, id, outcome.error as object);
+        return;
+      } catch (error) {
+        const code = (error as { code?: string } | undefined)?.code ?? "";
+        if (!STATEMENT_UNDONE.has(code) || attempt >= RECORD_ATTEMPTS || !this.started) {
+          this.log(
+            `job ${name} ${id}: its outcome could not be recorded; it runs again once it expires`,
+            error,
+          );
+          return;
+        }
+        await pause(50 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** Waits for the next poll, or until `stop`. */
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, this.pollingIntervalSeconds * 1000);
+      this.sleepers.add(wake);
+    });
   }
 
   /** Waits for running handlers (up to `timeoutSeconds`), then disconnects. */
   async stop(timeoutSeconds = 30): Promise<void> {
     if (!this.started) return;
-    this.started = false;
     this.working = false;
+    for (const wake of [...this.sleepers]) wake();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled(this.loops.splice(0)),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutSeconds * 1000);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.started = false;
     await this.boss.stop({ graceful: true, wait: true, close: true, timeout: timeoutSeconds * 1000 });
   }
 

@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/helpers/db.js";
 import { waitFor } from "../../../test/helpers/wait.js";
@@ -132,6 +133,52 @@ describe("job runner", () => {
     expect(rows.rows[0]!.c).toBe(40);
     expect(new Set(seen).size).toBe(40);
     expect(seen.length).toBe(40);
+  });
+});
+
+describe("a job queue whose statements fail", () => {
+  it("asks again for a job's completion that was cancelled, and goes on working", async () => {
+    const r = runner();
+    const holder = new pg.Client({ connectionString: t.url });
+    await holder.connect();
+    const ran: number[] = [];
+    r.define<{ n: number }>({
+      name: "test.completion-cancelled",
+      handler: async (data, job) => {
+        ran.push(data.n);
+        // Hold the job's row, so its completion waits on it and can be cancelled there.
+        if (data.n === 1) {
+          await holder.query("begin");
+          await holder.query("select id from pgboss.job where id = $1 for update", [job.id]);
+        }
+        return { n: data.n };
+      },
+    });
+    await r.start({ work: true });
+    try {
+      const first = await r.send("test.completion-cancelled", { n: 1 });
+      const waiting = await waitFor(async () => {
+        const rows = await sql<{ pid: number }>`
+          select pid from pg_stat_activity where datname = ${t.name} and application_name = 'vouchsafe-jobs'
+            and wait_event_type = 'Lock'`.execute(t.owner);
+        return rows.rows[0]?.pid;
+      }, "the completion to wait on the held row");
+      await sql`select pg_cancel_backend(${waiting})`.execute(t.owner);
+      await holder.query("commit");
+      await waitFor(
+        async () => (await jobState(r, "test.completion-cancelled", first!)) === "completed",
+        "the cancelled completion to be asked again",
+      );
+      expect((await r.getJob("test.completion-cancelled", first!))?.output).toEqual({ n: 1 });
+      const second = await r.send("test.completion-cancelled", { n: 2 });
+      await waitFor(
+        async () => (await jobState(r, "test.completion-cancelled", second!)) === "completed",
+        "the next job",
+      );
+      expect(ran).toEqual([1, 2]);
+    } finally {
+      await holder.end();
+    }
   });
 });
 

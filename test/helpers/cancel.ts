@@ -1,0 +1,39 @@
+import pg from "pg";
+import type { TestDatabase } from "./db.js";
+
+/**
+ * Cancels the statement of a random busy session of the test database every few
+ * milliseconds until stopped; answers how many cancels reached a session.
+ */
+export function cancelAtRandom(t: Pick<TestDatabase, "url" | "name">): { stop: () => Promise<number> } {
+  let running = true;
+  const done = (async () => {
+    const client = new pg.Client({ connectionString: t.url });
+    await client.connect();
+    let cancelled = 0;
+    try {
+      while (running) {
+        const { rows } = await client.query<{ pid: number }>(
+          `select pid from pg_stat_activity
+           where datname = $1 and pid <> pg_backend_pid() and state = 'active' and backend_type = 'client backend'`,
+          [t.name],
+        );
+        const victim = rows[Math.floor(Math.random() * rows.length)];
+        if (victim) {
+          const r = await client.query<{ ok: boolean }>("select pg_cancel_backend($1) as ok", [victim.pid]);
+          if (r.rows[0]?.ok) cancelled++;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 4));
+      }
+    } finally {
+      await client.end();
+    }
+    return cancelled;
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      return done;
+    },
+  };
+}
