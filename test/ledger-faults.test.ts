@@ -4,7 +4,9 @@
  * cancel hits — a lock wait, a unit's evaluation, a write, a commit's pipeline — every unit is
  * answered, an answered refusal or error left nothing behind, and every success is stored.
  */
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase } from "../src/db/database.js";
 import { Ledger } from "../src/ledger/ledger.js";
 import { verifyLedger } from "../src/ledger/queries.js";
 import type { TransferResult } from "../src/ledger/types.js";
@@ -120,5 +122,190 @@ describe("a ledger whose statements are cancelled at random", () => {
       else expect(Number(a.debits_posted)).toBe(byWallet.get(a.id)!.stored * AMOUNT);
     }
     expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+});
+
+describe("a ledger whose connections are terminated at random", () => {
+  it("never applies a unit twice: a commit whose answer was lost is found, not run again", async () => {
+    const carrying = new Ledger(t.db, {
+      clock,
+      batching: true,
+      carryForward: true,
+      unitsAreLedgerOnly: true,
+    });
+    const locking = new Ledger(t.db, { clock, batching: true });
+    const ledgers = [carrying, locking];
+    const ten = await ledgerTenant(t, clock);
+    const { wallet, sink } = await funded(locking, ten, 1_000_000);
+    // No transfer ids: a unit run again after a commit it did not hear of would pay twice.
+    // Each payment names its unit in `reference_id`, so the journal says how often it ran.
+    const UNITS = 300;
+    const answered: boolean[] = Array.from({ length: UNITS }, () => false);
+    const terminator = cancelAtRandom(t, "terminate");
+    let units: Promise<PromiseSettledResult<TransferResult>[]>;
+    try {
+      units = Promise.allSettled(
+        Array.from({ length: UNITS }, (_, i) =>
+          ledgers[i % ledgers.length]!.run(
+            ten,
+            (uow) =>
+              uow.transfer({
+                debit_account_id: wallet.id,
+                credit_account_id: sink.id,
+                amount: 1,
+                reference_module: "faults",
+                reference_id: `unit-${i}`,
+              }),
+            i % 2 === 0 ? { lock: [wallet.id, sink.id] } : {},
+          ).finally(() => {
+            answered[i] = true;
+          }),
+        ),
+      );
+      await Promise.all(ledgers.map((l) => l.drainAll()));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      expect(await terminator.stop(), "no session was terminated: the run tested nothing").toBeGreaterThan(0);
+    }
+    expect(
+      answered.flatMap((a, i) => (a ? [] : [i])),
+      "units never answered",
+    ).toEqual([]);
+    const outcomes = await units;
+    const journal = await t.owner
+      .selectFrom("ledger_transfers")
+      .select(["id", "reference_id"])
+      .where("tenant_id", "=", ten)
+      .where("reference_module", "=", "faults")
+      .execute();
+    const runs = new Map<string, string[]>();
+    for (const row of journal) runs.set(row.reference_id!, [...(runs.get(row.reference_id!) ?? []), row.id]);
+    for (const [i, outcome] of outcomes.entries()) {
+      const stored = runs.get(`unit-${i}`) ?? [];
+      expect(stored.length, `unit ${i} applied ${stored.length} times`).toBeLessThanOrEqual(1);
+      // A success names the one transfer stored; a failure may have committed (its answer lost).
+      if (outcome.status === "fulfilled") {
+        expect(outcome.value.ok).toBe(true);
+        if (outcome.value.ok) expect(stored).toEqual([outcome.value.transfer.id]);
+      }
+    }
+    const after = await t.owner
+      .selectFrom("ledger_accounts")
+      .select("debits_posted")
+      .where("tenant_id", "=", ten)
+      .where("id", "=", wallet.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(after.debits_posted)).toBe(journal.length);
+    expect((await verifyLedger(t.db, ten)).ok).toBe(true);
+  });
+});
+
+/**
+ * A TCP proxy to the test database that, once armed, forwards the next COMMIT and then cuts
+ * the connection before its answer reaches the client: the transaction committed, and the
+ * ledger only hears that its connection was lost.
+ */
+async function commitAnswerLosingProxy(databaseUrl: string) {
+  const target = new URL(databaseUrl);
+  let armed = false;
+  let cut = 0;
+  const server = net.createServer((client) => {
+    // The embedded server is reached through its socket folder when it has one.
+    const host = target.searchParams.get("host") ?? decodeURIComponent(target.hostname);
+    const upstream = host.startsWith("/")
+      ? net.connect({ path: `${host}/.s.PGSQL.${target.port}` })
+      : net.connect(Number(target.port), host);
+    let dropNextAnswer = false;
+    client.on("data", (chunk) => {
+      if (armed && /commit/i.test(chunk.toString("latin1"))) {
+        armed = false;
+        dropNextAnswer = true;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on("data", (chunk) => {
+      if (dropNextAnswer) {
+        cut++;
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      client.write(chunk);
+    });
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", close);
+    upstream.on("error", close);
+    client.on("close", close);
+    upstream.on("close", close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = new URL(databaseUrl);
+  url.hostname = "127.0.0.1";
+  url.searchParams.delete("host");
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    arm: () => {
+      armed = true;
+    },
+    cuts: () => cut,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("a batch whose COMMIT's answer is lost", () => {
+  it.each([
+    { label: "locking its rows", carryForward: false },
+    { label: "carrying forward", carryForward: true },
+  ])("($label) is found committed and answered so, never run again", async ({ carryForward }) => {
+    const proxy = await commitAnswerLosingProxy(t.url);
+    const db = createDatabase(proxy.url, { poolSize: 4 });
+    try {
+      const ledger = new Ledger(db, {
+        clock,
+        batching: true,
+        carryForward,
+        unitsAreLedgerOnly: carryForward,
+      });
+      const ten = await ledgerTenant(t, clock);
+      const { wallet, sink } = await funded(new Ledger(t.db, { clock, batching: true }), ten, 100);
+      proxy.arm();
+      const outcome = await ledger
+        .run(ten, (uow) =>
+          uow.transfer({
+            debit_account_id: wallet.id,
+            credit_account_id: sink.id,
+            amount: 30,
+            reference_module: "faults",
+            reference_id: "lost-answer",
+          }),
+        )
+        .then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error }),
+        );
+      expect(proxy.cuts(), "the proxy cut no answer: the test tested nothing").toBe(1);
+      const stored = await t.owner
+        .selectFrom("ledger_transfers")
+        .select("id")
+        .where("tenant_id", "=", ten)
+        .where("reference_id", "=", "lost-answer")
+        .execute();
+      expect(stored, "the unit was applied twice").toHaveLength(1);
+      expect(outcome.ok, String(!outcome.ok && outcome.error)).toBe(true);
+      if (outcome.ok) expect(outcome.value).toMatchObject({ ok: true, transfer: { id: stored[0]!.id } });
+      const after = await t.owner
+        .selectFrom("ledger_accounts")
+        .select("debits_posted")
+        .where("id", "=", wallet.id)
+        .executeTakeFirstOrThrow();
+      expect(Number(after.debits_posted)).toBe(30);
+    } finally {
+      await db.close();
+      await proxy.close();
+    }
   });
 });

@@ -427,6 +427,18 @@ export class Session {
     return { accounts, resolutions: [...this.root.resolutions.values()] };
   }
 
+  /**
+   * A row the flush writes that exists only if the session committed: a new transfer, or
+   * else a new account (none when it only changed accounts). Read after a COMMIT whose answer
+   * was lost, it tells whether the session committed.
+   */
+  commitWitness(): { table: "ledger_transfers" | "ledger_accounts"; id: string } | undefined {
+    const transfer = this.root.transfers[0];
+    if (transfer) return { table: "ledger_transfers", id: transfer.id };
+    for (const a of this.root.accounts.values()) if (a.isNew) return { table: "ledger_accounts", id: a.id };
+    return undefined;
+  }
+
   /** Forgets accounts whose row locks were lost with a rolled-back savepoint. */
   forget(ids: string[]): void {
     for (const id of ids) {

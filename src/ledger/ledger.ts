@@ -203,6 +203,16 @@ function isRetryable(error: unknown): boolean {
 }
 
 /**
+ * The connection was lost (a socket error, or the server ending the session: class 08,
+ * 57P01-57P03), not a statement refused: a COMMIT sent before it may have committed.
+ */
+function isConnectionLost(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith("08") || code === "57P01" || code === "57P02" || code === "57P03";
+}
+
+/**
  * Before a deadlock's victim runs again. PostgreSQL gives a row its holder released to
  * whoever asks first, not to the session that waited for it; a victim that asks again at
  * once can take its rows back before the survivor wakes, and deadlock with it again. The
@@ -603,9 +613,11 @@ export class Ledger {
     let handedOver: Job[] = [];
     let failure: unknown;
     let destroy = false;
+    /** COMMIT went to the server (alone, or with the batch's write): it may have committed. */
+    let commitSent = false;
+    const session = new Session(tenantId, conn.exec, this.clock, pipe?.carrying ? carry : undefined);
     try {
       conn.beginLater(tenantId);
-      const session = new Session(tenantId, conn.exec, this.clock, pipe?.carrying ? carry : undefined);
       // A batch that locks must not lock a row before a carried batch ahead of it has taken
       // it with its write, or it would read the row without that batch's effect.
       if (carry && !pipe.carrying) await carry.written();
@@ -699,12 +711,14 @@ export class Ledger {
         await turn?.previous;
         // A carried batch's write is checked before it commits (ADR 0009), so only a batch
         // that locked its rows sends its COMMIT with its write.
+        commitSent = carry === undefined;
         committedWithWrite = await session.flush({ commit: carry === undefined, last: true });
       } finally {
         turn?.written();
       }
       if (!committedWithWrite) {
         await conn.begun();
+        commitSent = true;
         const committed = await client.query("commit");
         // COMMIT of a transaction that an error aborted answers ROLLBACK, not an error.
         if (committed.command !== "COMMIT")
@@ -721,6 +735,20 @@ export class Ledger {
       client.release(destroy || conn.discard ? true : undefined);
     }
     this.stats.batches++;
+    if (failure !== undefined && commitSent && isConnectionLost(failure)) {
+      // The answer to COMMIT was lost with the connection. Run again, the units would apply
+      // twice if it did commit (a transfer without an id of its own gets a new one): the
+      // database says which, by a row only the committed batch wrote.
+      const committed = await this.committedBefore(tenantId, session.commitWitness());
+      if (committed === undefined) {
+        this.stats.failedBatches++;
+        carry?.failed();
+        const notRun = new Set([...leftover, ...handedOver]);
+        for (const job of jobs) if (!notRun.has(job)) job.reject(failure);
+        return leftover;
+      }
+      if (committed) failure = undefined;
+    }
     if (failure === undefined) {
       carry?.committed(token);
       this.stats.units += done.length;
@@ -755,6 +783,31 @@ export class Ledger {
     if (isRetryable(failure) && alone < MAX_ATTEMPTS) await pauseBeforeRetry(alone + 1);
     for (const { job, error } of retry) await this.runAgainAlone(tenantId, job, error ?? failure, alone);
     return leftover;
+  }
+
+  /**
+   * Whether a batch whose COMMIT's answer was lost committed, read from the row `witness`
+   * names; undefined when it names none or the database cannot say (the units are then
+   * refused with the lost connection's error: their callers retry with their keys).
+   */
+  private async committedBefore(
+    tenantId: string,
+    witness: { table: "ledger_transfers" | "ledger_accounts"; id: string } | undefined,
+  ): Promise<boolean | undefined> {
+    if (!witness) return undefined;
+    try {
+      const found = await this.db.tenantTx(tenantId, (trx) =>
+        trx
+          .selectFrom(witness.table)
+          .select("id")
+          .where("tenant_id", "=", tenantId)
+          .where("id", "=", witness.id)
+          .executeTakeFirst(),
+      );
+      return found !== undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

@@ -5,7 +5,10 @@ import type { TestDatabase } from "./db.js";
  * Cancels the statement of a random busy session of the test database every few
  * milliseconds until stopped; answers how many cancels reached a session.
  */
-export function cancelAtRandom(t: Pick<TestDatabase, "url" | "name">): { stop: () => Promise<number> } {
+export function cancelAtRandom(
+  t: Pick<TestDatabase, "url" | "name">,
+  how: "cancel" | "terminate" = "cancel",
+): { stop: () => Promise<number> } {
   let running = true;
   const done = (async () => {
     const client = new pg.Client({ connectionString: t.url });
@@ -20,7 +23,10 @@ export function cancelAtRandom(t: Pick<TestDatabase, "url" | "name">): { stop: (
         );
         const victim = rows[Math.floor(Math.random() * rows.length)];
         if (victim) {
-          const r = await client.query<{ ok: boolean }>("select pg_cancel_backend($1) as ok", [victim.pid]);
+          const r = await client.query<{ ok: boolean }>(
+            `select pg_${how === "cancel" ? "cancel" : "terminate"}_backend($1) as ok`,
+            [victim.pid],
+          );
           if (r.rows[0]?.ok) cancelled++;
         }
         await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * 4));
