@@ -1,8 +1,10 @@
 /**
- * Statements of the ledger's batches cancelled at random moments (PostgreSQL's own
- * `pg_cancel_backend`, as an operator or a statement timeout would): whatever statement a
- * cancel hits — a lock wait, a unit's evaluation, a write, a commit's pipeline — every unit is
- * answered, an answered refusal or error left nothing behind, and every success is stored.
+ * The ledger's batches under a failing database. Statements cancelled at random
+ * (`pg_cancel_backend`, as an operator or a statement timeout would) or connections
+ * terminated (`pg_terminate_backend`, a failover): every unit is answered, an answered refusal
+ * or error left nothing behind, every success is stored, and nothing applies twice. A COMMIT
+ * whose answer is lost on the way back (a proxy cuts the connection) is found committed, not
+ * run again.
  */
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
