@@ -26,16 +26,18 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.drop());
 
+/** Two writers on one database, as two processes: one carries state forward, one locks. */
+function twoLedgers(): [Ledger, Ledger] {
+  return [
+    new Ledger(t.db, { clock, batching: true, carryForward: true, unitsAreLedgerOnly: true }),
+    new Ledger(t.db, { clock, batching: true }),
+  ];
+}
+
 describe("a ledger whose statements are cancelled at random", () => {
   it("answers every unit; a unit refused or failed left no transfer, a unit that succeeded left exactly its own", async () => {
-    const carrying = new Ledger(t.db, {
-      clock,
-      batching: true,
-      carryForward: true,
-      unitsAreLedgerOnly: true,
-    });
-    const locking = new Ledger(t.db, { clock, batching: true });
-    const ledgers = [carrying, locking];
+    const ledgers = twoLedgers();
+    const [carrying, locking] = ledgers;
     const ten = await ledgerTenant(t, clock);
     const WALLETS = 4;
     const PER_WALLET = 60;
@@ -129,51 +131,48 @@ describe("a ledger whose statements are cancelled at random", () => {
 
 describe("a ledger whose connections are terminated at random", () => {
   it("never applies a unit twice: a commit whose answer was lost is found, not run again", async () => {
-    const carrying = new Ledger(t.db, {
-      clock,
-      batching: true,
-      carryForward: true,
-      unitsAreLedgerOnly: true,
-    });
-    const locking = new Ledger(t.db, { clock, batching: true });
-    const ledgers = [carrying, locking];
+    const ledgers = twoLedgers();
+    const locking = ledgers[1];
     const ten = await ledgerTenant(t, clock);
     const { wallet, sink } = await funded(locking, ten, 1_000_000);
     // No transfer ids: a unit run again after a commit it did not hear of would pay twice.
     // Each payment names its unit in `reference_id`, so the journal says how often it ran.
-    const UNITS = 300;
-    const answered: boolean[] = Array.from({ length: UNITS }, () => false);
+    // Waves of 100 go on until the terminations have hit a few sessions (at most 20 waves).
+    const outcomes: PromiseSettledResult<TransferResult>[] = [];
     const terminator = cancelAtRandom(t, "terminate");
-    let units: Promise<PromiseSettledResult<TransferResult>[]>;
     try {
-      units = Promise.allSettled(
-        Array.from({ length: UNITS }, (_, i) =>
-          ledgers[i % ledgers.length]!.run(
-            ten,
-            (uow) =>
-              uow.transfer({
-                debit_account_id: wallet.id,
-                credit_account_id: sink.id,
-                amount: 1,
-                reference_module: "faults",
-                reference_id: `unit-${i}`,
-              }),
-            i % 2 === 0 ? { lock: [wallet.id, sink.id] } : {},
-          ).finally(() => {
-            answered[i] = true;
+      for (let wave = 0; wave < 20 && terminator.count() < 3; wave++) {
+        const answered: boolean[] = Array.from({ length: 100 }, () => false);
+        const units = Promise.allSettled(
+          answered.map((_, j) => {
+            const i = wave * 100 + j;
+            return ledgers[i % ledgers.length]!.run(
+              ten,
+              (uow) =>
+                uow.transfer({
+                  debit_account_id: wallet.id,
+                  credit_account_id: sink.id,
+                  amount: 1,
+                  reference_module: "faults",
+                  reference_id: `unit-${i}`,
+                }),
+              i % 2 === 0 ? { lock: [wallet.id, sink.id] } : {},
+            ).finally(() => {
+              answered[j] = true;
+            });
           }),
-        ),
-      );
-      await Promise.all(ledgers.map((l) => l.drainAll()));
-      await new Promise((resolve) => setImmediate(resolve));
+        );
+        await Promise.all(ledgers.map((l) => l.drainAll()));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(
+          answered.flatMap((a, j) => (a ? [] : [wave * 100 + j])),
+          "units never answered",
+        ).toEqual([]);
+        outcomes.push(...(await units));
+      }
     } finally {
       expect(await terminator.stop(), "no session was terminated: the run tested nothing").toBeGreaterThan(0);
     }
-    expect(
-      answered.flatMap((a, i) => (a ? [] : [i])),
-      "units never answered",
-    ).toEqual([]);
-    const outcomes = await units;
     const journal = await t.owner
       .selectFrom("ledger_transfers")
       .select(["id", "reference_id"])

@@ -3,17 +3,17 @@ import type { TestDatabase } from "./db.js";
 
 /**
  * Cancels the statement of a random busy session of the test database every few
- * milliseconds until stopped; answers how many cancels reached a session.
+ * milliseconds until stopped; answers how many reached a session (`count` says so far).
  */
 export function cancelAtRandom(
   t: Pick<TestDatabase, "url" | "name">,
   how: "cancel" | "terminate" = "cancel",
-): { stop: () => Promise<number> } {
+): { stop: () => Promise<number>; count: () => number } {
   let running = true;
+  let cancelled = 0;
   const done = (async () => {
     const client = new pg.Client({ connectionString: t.url });
     await client.connect();
-    let cancelled = 0;
     try {
       while (running) {
         const { rows } = await client.query<{ pid: number }>(
@@ -37,6 +37,7 @@ export function cancelAtRandom(
     return cancelled;
   })();
   return {
+    count: () => cancelled,
     stop: async () => {
       running = false;
       return done;

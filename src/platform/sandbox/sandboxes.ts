@@ -100,6 +100,34 @@ export async function listSandboxes(
 }
 
 /**
+ * Locks a sandbox of `liveTenantId` for an archive or a restore: its clock row first (an
+ * advance under way finishes before, and one after sees the change), then its tenant row.
+ */
+async function lockSandbox(trx: Tx, liveTenantId: string, sandboxId: string) {
+  await trx
+    .selectFrom("tenant_clocks")
+    .select("tenant_id")
+    .where("tenant_id", "=", sandboxId)
+    .forUpdate()
+    .executeTakeFirst();
+  const row = await sandboxColumns(trx)
+    .where("t.id", "=", sandboxId)
+    .where("t.live_tenant_id", "=", liveTenantId)
+    .forUpdate("t")
+    .executeTakeFirst();
+  if (!row) throw new SandboxError("sandbox_not_found", "No such sandbox of this tenant");
+  return row;
+}
+
+async function setArchivedAt(trx: Tx, sandboxId: string, archivedAt: Date | null, now: Date): Promise<void> {
+  await trx
+    .updateTable("tenants")
+    .set({ archived_at: archivedAt, updated_at: now })
+    .where("id", "=", sandboxId)
+    .execute();
+}
+
+/**
  * Archives a sandbox of `liveTenantId`: from then on its credentials are refused and its jobs
  * and timeouts no longer run. Nothing is deleted (ledger rows never are). `archived` says
  * whether this call archived it (false: it already was). The sandbox's clock row is locked
@@ -112,24 +140,9 @@ export async function archiveSandbox(
   now: Date,
 ): Promise<{ sandbox: SandboxRow; archived: boolean }> {
   return db.systemTx(async (trx) => {
-    await trx
-      .selectFrom("tenant_clocks")
-      .select("tenant_id")
-      .where("tenant_id", "=", sandboxId)
-      .forUpdate()
-      .executeTakeFirst();
-    const row = await sandboxColumns(trx)
-      .where("t.id", "=", sandboxId)
-      .where("t.live_tenant_id", "=", liveTenantId)
-      .forUpdate("t")
-      .executeTakeFirst();
-    if (!row) throw new SandboxError("sandbox_not_found", "No such sandbox of this tenant");
+    const row = await lockSandbox(trx, liveTenantId, sandboxId);
     if (row.archived_at) return { sandbox: toSandboxRow(row), archived: false };
-    await trx
-      .updateTable("tenants")
-      .set({ archived_at: now, updated_at: now })
-      .where("id", "=", sandboxId)
-      .execute();
+    await setArchivedAt(trx, sandboxId, now, now);
     return { sandbox: toSandboxRow({ ...row, archived_at: now }), archived: true };
   });
 }
@@ -154,25 +167,10 @@ export async function restoreSandbox(
       .where("id", "=", liveTenantId)
       .forUpdate()
       .executeTakeFirst();
-    await trx
-      .selectFrom("tenant_clocks")
-      .select("tenant_id")
-      .where("tenant_id", "=", sandboxId)
-      .forUpdate()
-      .executeTakeFirst();
-    const row = await sandboxColumns(trx)
-      .where("t.id", "=", sandboxId)
-      .where("t.live_tenant_id", "=", liveTenantId)
-      .forUpdate("t")
-      .executeTakeFirst();
-    if (!row) throw new SandboxError("sandbox_not_found", "No such sandbox of this tenant");
+    const row = await lockSandbox(trx, liveTenantId, sandboxId);
     if (!row.archived_at) return { sandbox: toSandboxRow(row), restored: false };
     await claimSandboxPlace(trx, liveTenantId);
-    await trx
-      .updateTable("tenants")
-      .set({ archived_at: null, updated_at: now })
-      .where("id", "=", sandboxId)
-      .execute();
+    await setArchivedAt(trx, sandboxId, null, now);
     return { sandbox: toSandboxRow({ ...row, archived_at: null }), restored: true };
   });
 }
