@@ -221,17 +221,20 @@ export async function runIdempotent<B>(
         const status = statusForCode(error.code);
         if (status >= 400 && status < 500) {
           const body = { ...toProblem(error, request), request_id: request.id };
-          // Storing the refusal is best effort (without it a retry re-runs a refused request),
-          // except when another process stored this key meanwhile.
+          // The refusal is stored, so a retry replays it rather than running again.
           const stored = await deps.db
             .tenantTx(tenantId, (trx) => record(trx, status, body))
             .then(
               () => true,
-              (storeError: unknown) => !isUniqueViolationOnKeys(storeError),
+              () => false,
             );
           if (!stored) {
-            // A copy of this request in another process committed first, and this copy was
-            // refused because of what it did (the balance it spent): answer as the first did.
+            // A copy of this request in another process may have committed first, and this
+            // copy been refused because of what it did (the balance it spent): a unique
+            // violation says so, and a lost connection leaves it open. Answer as the first
+            // did; with no first, the refusal stands (not stored: a retry runs it again). If
+            // that cannot be read, this throws: the outcome is unknown, and the caller
+            // retries with its key rather than take a refusal its twin contradicts.
             const winner = await findStored(deps.db, tenantId, key);
             if (winner) return replay<B>(reply, fingerprint, winner, opened);
           }
