@@ -248,89 +248,99 @@ describe("two API processes and a worker on one database", () => {
     expect(verify.body).toMatchObject({ ok: true, differences: [] });
   });
 
-  it("with statements cancelled at random in both processes, each payment sent to both settles to one answer, stored once", async () => {
-    const bases = [first!.baseUrl, second!.baseUrl];
-    const open = await ledgerAsset({ code: "FLT", name: "Faults" }, bases[0]!, bases[1]!);
-    const cash = await open({ kind: "cash" });
-    const hot = await open({ kind: "merchant_revenue" });
-    const WALLETS = 4;
-    const BALANCE = 500;
-    const AMOUNT = 20; // 25 of each wallet's 30 payments fit
-    const wallets: string[] = [];
-    for (let i = 0; i < WALLETS; i++) {
-      const wallet = await open({ kind: "wallet", debits_must_not_exceed_credits: true });
-      const funded = await call(bases[i % 2]!, "POST", "/v1/ledger/transfers", {
-        debit_account_id: cash,
-        credit_account_id: wallet,
-        amount: BALANCE,
-      });
-      expect(funded.status, JSON.stringify(funded.body)).toBe(201);
-      wallets.push(wallet);
-    }
-    const payments = Array.from({ length: WALLETS * 30 }, (_, i) => ({
-      key: `fault-pay-${i}`,
-      wallet: wallets[i % WALLETS]!,
-    }));
-    /** Sends one copy until it has a final answer: a 5xx or "in progress" is asked again, same key. */
-    const settle = async (base: string, p: (typeof payments)[number]) => {
-      const body = { debit_account_id: p.wallet, credit_account_id: hot, amount: AMOUNT, code: "payment" };
-      let unsure = 0;
-      for (;;) {
-        const a = await call(base, "POST", "/v1/ledger/transfers", body, { "idempotency-key": p.key });
-        if (a.status === 201 || a.status === 200 || a.status === 422) return { ...a, unsure };
-        expect(a.status === 409 || a.status >= 500, JSON.stringify(a)).toBe(true);
-        if (++unsure > 500) throw new Error(`${p.key}: no final answer: ${JSON.stringify(a)}`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    };
-    const canceller = cancelAtRandom(t);
-    let answers: { status: number; body: Record<string, unknown>; unsure: number; payment: number }[];
-    try {
-      answers = await Promise.all(
-        payments.flatMap((p, i) =>
-          [0, 1].map(async (copy) => ({ payment: i, ...(await settle(bases[(i + copy) % 2]!, p)) })),
-        ),
+  it.each([
+    { how: "cancel" as const, faults: "statements cancelled" },
+    { how: "terminate" as const, faults: "sessions terminated" },
+  ])(
+    "with $faults at random in both processes, each payment sent to both settles to one answer, stored once",
+    async ({ how }) => {
+      const bases = [first!.baseUrl, second!.baseUrl];
+      const open = await ledgerAsset(
+        { code: `FLT${how[0]!.toUpperCase()}`, name: "Faults" },
+        bases[0]!,
+        bases[1]!,
       );
-    } finally {
-      expect(await canceller.stop(), "no cancel reached a session").toBeGreaterThan(0);
-    }
-    const stored = new Set(
-      (
-        await t.owner
-          .selectFrom("ledger_transfers")
-          .select("id")
-          .where("credit_account_id", "=", hot)
-          .execute()
-      ).map((r) => r.id),
-    );
-    const paidFrom = new Map(wallets.map((w) => [w, 0]));
-    for (const [i, p] of payments.entries()) {
-      const both = answers.filter((a) => a.payment === i);
-      // The two copies agree: the same transfer, or the same refusal.
-      const outcome = (a: (typeof both)[number]) =>
-        a.status === 422 ? `refused:${a.body.code}` : `paid:${a.body.id}`;
-      expect(new Set(both.map(outcome)).size, JSON.stringify(both)).toBe(1);
-      const answer = both[0]!;
-      if (answer.status === 422) expect(answer.body.code).toBe("insufficient_funds");
-      else {
-        expect(stored.has(answer.body.id as string), JSON.stringify(answer)).toBe(true);
-        paidFrom.set(p.wallet, paidFrom.get(p.wallet)! + 1);
+      const cash = await open({ kind: "cash" });
+      const hot = await open({ kind: "merchant_revenue" });
+      const WALLETS = 4;
+      const BALANCE = 500;
+      const AMOUNT = 20; // 25 of each wallet's 30 payments fit
+      const wallets: string[] = [];
+      for (let i = 0; i < WALLETS; i++) {
+        const wallet = await open({ kind: "wallet", debits_must_not_exceed_credits: true });
+        const funded = await call(bases[i % 2]!, "POST", "/v1/ledger/transfers", {
+          debit_account_id: cash,
+          credit_account_id: wallet,
+          amount: BALANCE,
+        });
+        expect(funded.status, JSON.stringify(funded.body)).toBe(201);
+        wallets.push(wallet);
       }
-    }
-    // Nothing stored that no answer names, and a wallet refused only once it was spent.
-    expect(stored.size).toBe([...paidFrom.values()].reduce((s, n) => s + n, 0));
-    for (const [wallet, paid] of paidFrom) {
-      expect(paid * AMOUNT).toBeLessThanOrEqual(BALANCE);
-      const refused = payments.some(
-        (p, i) => p.wallet === wallet && answers.some((a) => a.payment === i && a.status === 422),
+      const payments = Array.from({ length: WALLETS * 30 }, (_, i) => ({
+        key: `fault-pay-${how}-${i}`,
+        wallet: wallets[i % WALLETS]!,
+      }));
+      /** Sends one copy until it has a final answer: a 5xx or "in progress" is asked again, same key. */
+      const settle = async (base: string, p: (typeof payments)[number]) => {
+        const body = { debit_account_id: p.wallet, credit_account_id: hot, amount: AMOUNT, code: "payment" };
+        let unsure = 0;
+        for (;;) {
+          const a = await call(base, "POST", "/v1/ledger/transfers", body, { "idempotency-key": p.key });
+          if (a.status === 201 || a.status === 200 || a.status === 422) return { ...a, unsure };
+          expect(a.status === 409 || a.status >= 500, JSON.stringify(a)).toBe(true);
+          if (++unsure > 500) throw new Error(`${p.key}: no final answer: ${JSON.stringify(a)}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      const canceller = cancelAtRandom(t, how);
+      let answers: { status: number; body: Record<string, unknown>; unsure: number; payment: number }[];
+      try {
+        answers = await Promise.all(
+          payments.flatMap((p, i) =>
+            [0, 1].map(async (copy) => ({ payment: i, ...(await settle(bases[(i + copy) % 2]!, p)) })),
+          ),
+        );
+      } finally {
+        expect(await canceller.stop(), `no ${how} reached a session`).toBeGreaterThan(0);
+      }
+      const stored = new Set(
+        (
+          await t.owner
+            .selectFrom("ledger_transfers")
+            .select("id")
+            .where("credit_account_id", "=", hot)
+            .execute()
+        ).map((r) => r.id),
       );
-      if (refused) expect(paid * AMOUNT).toBe(BALANCE);
-      const account = await call(bases[0]!, "GET", `/v1/ledger/accounts/${wallet}`);
-      expect(account.body).toMatchObject({ debits_posted: paid * AMOUNT });
-    }
-    const verify = await call(bases[1]!, "GET", "/v1/ledger/verify");
-    expect(verify.body).toMatchObject({ ok: true, differences: [] });
-  });
+      const paidFrom = new Map(wallets.map((w) => [w, 0]));
+      for (const [i, p] of payments.entries()) {
+        const both = answers.filter((a) => a.payment === i);
+        // The two copies agree: the same transfer, or the same refusal.
+        const outcome = (a: (typeof both)[number]) =>
+          a.status === 422 ? `refused:${a.body.code}` : `paid:${a.body.id}`;
+        expect(new Set(both.map(outcome)).size, JSON.stringify(both)).toBe(1);
+        const answer = both[0]!;
+        if (answer.status === 422) expect(answer.body.code).toBe("insufficient_funds");
+        else {
+          expect(stored.has(answer.body.id as string), JSON.stringify(answer)).toBe(true);
+          paidFrom.set(p.wallet, paidFrom.get(p.wallet)! + 1);
+        }
+      }
+      // Nothing stored that no answer names, and a wallet refused only once it was spent.
+      expect(stored.size).toBe([...paidFrom.values()].reduce((s, n) => s + n, 0));
+      for (const [wallet, paid] of paidFrom) {
+        expect(paid * AMOUNT).toBeLessThanOrEqual(BALANCE);
+        const refused = payments.some(
+          (p, i) => p.wallet === wallet && answers.some((a) => a.payment === i && a.status === 422),
+        );
+        if (refused) expect(paid * AMOUNT).toBe(BALANCE);
+        const account = await call(bases[0]!, "GET", `/v1/ledger/accounts/${wallet}`);
+        expect(account.body).toMatchObject({ debits_posted: paid * AMOUNT });
+      }
+      const verify = await call(bases[1]!, "GET", "/v1/ledger/verify");
+      expect(verify.body).toMatchObject({ ok: true, differences: [] });
+    },
+  );
 
   it("runs a job queued by one process in the separate worker, visible through the other", async () => {
     const started = await call(first!.baseUrl, "POST", "/v1/exports", {
