@@ -10,7 +10,7 @@ import {
 import { someoneWaitsForALock } from "../../../test/helpers/last-place.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { createSandbox } from "../../../test/helpers/sandbox.js";
-import { waitFor } from "../../../test/helpers/wait.js";
+import { signal, waitFor } from "../../../test/helpers/wait.js";
 import type { ModuleManifest } from "../../app-types.js";
 import { manifestJobs } from "../manifests.js";
 import { advanceTestClock } from "./advance-clock.js";
@@ -259,14 +259,8 @@ describe("the cap of active sandboxes", () => {
     for (let i = 0; i < MAX_ACTIVE_SANDBOXES - 1; i++) {
       expect((await create(raced, `s${i}`)).statusCode).toBe(201);
     }
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let claimed!: () => void;
-    const isClaimed = new Promise<void>((resolve) => {
-      claimed = resolve;
-    });
+    const gate = signal();
+    const claimed = signal();
     // The first create's transaction: it has taken the last place and not yet committed.
     const first = t.deps.db.systemTx(async (trx) => {
       await claimSandboxPlace(trx, raced.tenantId);
@@ -281,16 +275,16 @@ describe("the cap of active sandboxes", () => {
           updated_at: t.clock.now(),
         })
         .execute();
-      claimed();
-      await gate;
+      claimed.fire();
+      await gate.fired;
     });
-    await isClaimed;
+    await claimed.fired;
     let secondDone = false;
     const second = create(raced, "second").finally(() => {
       secondDone = true;
     });
     await waitFor(async () => secondDone || (await someoneWaitsForALock(t)), "the second create to wait");
-    release();
+    gate.fire();
     await first;
     expectProblem(await second, 409, "sandbox_limit_reached");
     expect(await activeCount(raced.tenantId)).toBe(MAX_ACTIVE_SANDBOXES);
@@ -467,28 +461,22 @@ describe("restoring an archived sandbox", () => {
   it("counts a restore still in flight: a second restore waits for it and is refused", async () => {
     const { tenant, archivedIds } = await withSandboxes("Restore gate", MAX_ACTIVE_SANDBOXES - 1, 2);
     const [firstId, secondId] = archivedIds as [string, string];
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let claimed!: () => void;
-    const isClaimed = new Promise<void>((resolve) => {
-      claimed = resolve;
-    });
+    const gate = signal();
+    const claimed = signal();
     // The first restore's transaction: it has taken the last place and not yet committed.
     const first = t.deps.db.systemTx(async (trx) => {
       await claimSandboxPlace(trx, tenant.tenantId);
       await trx.updateTable("tenants").set({ archived_at: null }).where("id", "=", firstId).execute();
-      claimed();
-      await gate;
+      claimed.fire();
+      await gate.fired;
     });
-    await isClaimed;
+    await claimed.fired;
     let secondDone = false;
     const second = restore(tenant.auth, secondId).finally(() => {
       secondDone = true;
     });
     await waitFor(async () => secondDone || (await someoneWaitsForALock(t)), "the second restore to wait");
-    release();
+    gate.fire();
     await first;
     expectProblem(await second, 409, "sandbox_limit_reached");
     expect(await activeCount(tenant.tenantId)).toBe(MAX_ACTIVE_SANDBOXES);
