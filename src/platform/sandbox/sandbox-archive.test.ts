@@ -65,6 +65,29 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
+/**
+ * A sandbox of `live` with the three credentials an archive must refuse and a restore give
+ * back: its owner key (`sandbox.auth`), a member token, and an admin's signed-in session.
+ */
+async function sandboxWithCredentials(live: TestTenant, who: string) {
+  const sandbox = await createSandbox(t, live, "2030-01-01T00:00:00Z");
+  const member = json<{ id: string }>(await call(sandbox.auth, "POST", "/v1/members", { name: who }));
+  const memberToken = json<{ token: string }>(
+    await call(sandbox.auth, "POST", "/v1/member-tokens", { member_id: member.id }),
+  ).token;
+  const user = { email: `${who}@sandbox.test`, password: "sandbox-password-2026" };
+  const created = await call(sandbox.auth, "POST", "/v1/users", { ...user, name: who, role: "admin" });
+  expect(created.statusCode, created.body).toBe(201);
+  const signedIn = await t.app.inject({
+    method: "POST",
+    url: "/v1/sessions",
+    payload: { tenant_id: sandbox.tenantId, ...user },
+  });
+  expect(signedIn.statusCode, signedIn.body).toBe(201);
+  const sessionCookie = `vs_session=${signedIn.cookies.find((c) => c.name === "vs_session")!.value}`;
+  return { sandbox, memberToken, sessionCookie };
+}
+
 describe("listing a live tenant's sandboxes", () => {
   it("answers them newest first with their status and clock, a page at a time", async () => {
     const older = json<{ id: string }>(
@@ -111,22 +134,8 @@ describe("archiving a sandbox", () => {
   let sessionCookie: string;
 
   beforeAll(async () => {
-    sandbox = await createSandbox(t, live, "2030-01-01T00:00:00Z");
-    const member = json<{ id: string }>(await call(sandbox.auth, "POST", "/v1/members", { name: "Sandy" }));
-    memberToken = json<{ token: string }>(
-      await call(sandbox.auth, "POST", "/v1/member-tokens", { member_id: member.id }),
-    ).token;
+    ({ sandbox, memberToken, sessionCookie } = await sandboxWithCredentials(live, "ops"));
     expect((await call(sandbox.auth, "GET", "/v1/test-clock")).statusCode).toBe(200);
-    const user = { email: "ops@sandbox.test", password: "sandbox-password-2026" };
-    const created = await call(sandbox.auth, "POST", "/v1/users", { ...user, name: "Ops", role: "admin" });
-    expect(created.statusCode, created.body).toBe(201);
-    const signedIn = await t.app.inject({
-      method: "POST",
-      url: "/v1/sessions",
-      payload: { tenant_id: sandbox.tenantId, ...user },
-    });
-    expect(signedIn.statusCode, signedIn.body).toBe(201);
-    sessionCookie = `vs_session=${signedIn.cookies.find((c) => c.name === "vs_session")!.value}`;
     const bySession = await t.app.inject({ url: "/v1/test-clock", headers: { cookie: sessionCookie } });
     expect(bySession.statusCode, bySession.body).toBe(200);
   });
@@ -336,21 +345,7 @@ describe("restoring an archived sandbox", () => {
 
   beforeAll(async () => {
     owner = await createTestTenant(t, "Restorer");
-    sandbox = await createSandbox(t, owner, "2030-01-01T00:00:00Z");
-    const member = json<{ id: string }>(await call(sandbox.auth, "POST", "/v1/members", { name: "Back" }));
-    memberToken = json<{ token: string }>(
-      await call(sandbox.auth, "POST", "/v1/member-tokens", { member_id: member.id }),
-    ).token;
-    const user = { email: "back@sandbox.test", password: "sandbox-password-2026" };
-    const created = await call(sandbox.auth, "POST", "/v1/users", { ...user, name: "Back", role: "admin" });
-    expect(created.statusCode, created.body).toBe(201);
-    const signedIn = await t.app.inject({
-      method: "POST",
-      url: "/v1/sessions",
-      payload: { tenant_id: sandbox.tenantId, ...user },
-    });
-    expect(signedIn.statusCode, signedIn.body).toBe(201);
-    sessionCookie = `vs_session=${signedIn.cookies.find((c) => c.name === "vs_session")!.value}`;
+    ({ sandbox, memberToken, sessionCookie } = await sandboxWithCredentials(owner, "back"));
   });
 
   it("answers an active sandbox unchanged and writes nothing", async () => {
