@@ -21,7 +21,13 @@ import {
   TestClock,
   testClockView,
 } from "./sandbox.schemas.js";
-import { archiveSandbox, listSandboxes, MAX_ACTIVE_SANDBOXES, restoreSandbox } from "./sandboxes.js";
+import {
+  archiveSandbox,
+  listSandboxes,
+  MAX_ACTIVE_SANDBOXES,
+  restoreSandbox,
+  type SandboxRow,
+} from "./sandboxes.js";
 import {
   clockStartRefusal,
   readTestClock,
@@ -120,6 +126,38 @@ export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void>
     return tenant;
   };
 
+  /**
+   * An archive or a restore by the live tenant's owner: `change` says whether it changed the
+   * sandbox, and only a change is audited — on the live tenant's log, since an archived
+   * sandbox's own users can no longer read theirs.
+   */
+  const changeSandboxState = async (
+    request: { actor: RequestContext["actor"]; id: string; params: { id: string } },
+    action: "sandbox.archived" | "sandbox.restored",
+    change: (
+      liveTenantId: string,
+      sandboxId: string,
+      now: Date,
+    ) => Promise<{ sandbox: SandboxRow; changed: boolean }>,
+  ) => {
+    const { actor } = request;
+    requireTenantWide(actor);
+    await liveTenantOf(actor.tenantId);
+    const now = clock.now();
+    const { sandbox, changed } = await change(actor.tenantId, request.params.id, now);
+    if (changed) {
+      await db.tenantTx(actor.tenantId, (trx) =>
+        recordAudit(
+          trx,
+          { actor, requestId: request.id },
+          { action, targetType: "tenant", targetId: sandbox.id, summary: { name: sandbox.name } },
+          now,
+        ),
+      );
+    }
+    return sandboxView(sandbox, underlyingNow(clock));
+  };
+
   app.get(
     "/v1/sandboxes",
     {
@@ -160,30 +198,11 @@ export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: SandboxSummary, ...errorResponses() },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      requireTenantWide(actor);
-      await liveTenantOf(actor.tenantId);
-      const now = clock.now();
-      const { sandbox, archived } = await archiveSandbox(db, actor.tenantId, request.params.id, now);
-      // On the live tenant's log: the sandbox's own users can no longer read theirs.
-      if (archived) {
-        await db.tenantTx(actor.tenantId, (trx) =>
-          recordAudit(
-            trx,
-            { actor, requestId: request.id },
-            {
-              action: "sandbox.archived",
-              targetType: "tenant",
-              targetId: sandbox.id,
-              summary: { name: sandbox.name },
-            },
-            now,
-          ),
-        );
-      }
-      return sandboxView(sandbox, underlyingNow(clock));
-    },
+    (request) =>
+      changeSandboxState(request, "sandbox.archived", async (tenantId, id, now) => {
+        const { sandbox, archived } = await archiveSandbox(db, tenantId, id, now);
+        return { sandbox, changed: archived };
+      }),
   );
 
   app.post(
@@ -203,29 +222,11 @@ export async function sandboxRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         response: { 200: SandboxSummary, ...errorResponses(409) },
       },
     },
-    async (request) => {
-      const { actor } = request;
-      requireTenantWide(actor);
-      await liveTenantOf(actor.tenantId);
-      const now = clock.now();
-      const { sandbox, restored } = await restoreSandbox(db, actor.tenantId, request.params.id, now);
-      if (restored) {
-        await db.tenantTx(actor.tenantId, (trx) =>
-          recordAudit(
-            trx,
-            { actor, requestId: request.id },
-            {
-              action: "sandbox.restored",
-              targetType: "tenant",
-              targetId: sandbox.id,
-              summary: { name: sandbox.name },
-            },
-            now,
-          ),
-        );
-      }
-      return sandboxView(sandbox, underlyingNow(clock));
-    },
+    (request) =>
+      changeSandboxState(request, "sandbox.restored", async (tenantId, id, now) => {
+        const { sandbox, restored } = await restoreSandbox(db, tenantId, id, now);
+        return { sandbox, changed: restored };
+      }),
   );
 
   app.get(
