@@ -14,8 +14,8 @@ import { verifyLedger } from "../src/ledger/queries.js";
 import type { TransferResult } from "../src/ledger/types.js";
 import { ManualClock } from "../src/shared/clock.js";
 import { newId } from "../src/shared/ids.js";
-import { cancelAtRandom } from "./helpers/cancel.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { interruptAtRandom } from "./helpers/interrupt.js";
 import { funded, ledgerTenant, openAccounts } from "./ledger-helpers.js";
 
 let t: TestDatabase;
@@ -54,7 +54,7 @@ describe("a ledger whose statements are cancelled at random", () => {
       named: i % 2 === 0,
       answered: false,
     }));
-    const canceller = cancelAtRandom(t);
+    const canceller = interruptAtRandom(t);
     let units: Promise<PromiseSettledResult<TransferResult>[]>;
     try {
       units = Promise.allSettled(
@@ -139,7 +139,7 @@ describe("a ledger whose connections are terminated at random", () => {
     // Each payment names its unit in `reference_id`, so the journal says how often it ran.
     // Waves of 100 go on until the terminations have hit a few sessions (at most 20 waves).
     const outcomes: PromiseSettledResult<TransferResult>[] = [];
-    const terminator = cancelAtRandom(t, "terminate");
+    const terminator = interruptAtRandom(t, "terminate");
     try {
       for (let wave = 0; wave < 20 && terminator.count() < 3; wave++) {
         const answered: boolean[] = Array.from({ length: 100 }, () => false);

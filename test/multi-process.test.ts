@@ -11,8 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cancelAtRandom } from "./helpers/cancel.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { interruptAtRandom } from "./helpers/interrupt.js";
 import { type ServerProcess, startServerProcess } from "./helpers/server-process.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -292,7 +292,7 @@ describe("two API processes and a worker on one database", () => {
           await new Promise((r) => setTimeout(r, 10));
         }
       };
-      const canceller = cancelAtRandom(t, how);
+      const canceller = interruptAtRandom(t, how);
       let answers: { status: number; body: Record<string, unknown>; unsure: number; payment: number }[];
       try {
         answers = await Promise.all(

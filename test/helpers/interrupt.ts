@@ -2,10 +2,11 @@ import pg from "pg";
 import type { TestDatabase } from "./db.js";
 
 /**
- * Cancels the statement of a random busy session of the test database every few
- * milliseconds until stopped; answers how many reached a session (`count` says so far).
+ * Every few milliseconds until stopped, cancels the statement of a random busy session of
+ * the test database (`cancel`) or ends the session (`terminate`); answers how many reached a
+ * session (`count` says so far).
  */
-export function cancelAtRandom(
+export function interruptAtRandom(
   t: Pick<TestDatabase, "url" | "name">,
   how: "cancel" | "terminate" = "cancel",
 ): { stop: () => Promise<number>; count: () => number } {
