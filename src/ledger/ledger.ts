@@ -735,6 +735,12 @@ export class Ledger {
       client.release(destroy || conn.discard ? true : undefined);
     }
     this.stats.batches++;
+    // The units this batch answers for when it fails: all it was given but those left to the
+    // next batch (worked out only then, not on every batch).
+    const own = () => {
+      const notRun = new Set([...leftover, ...handedOver]);
+      return jobs.filter((job) => !notRun.has(job));
+    };
     if (failure !== undefined && commitSent && isConnectionLost(failure)) {
       // The answer to COMMIT was lost with the connection. Run again, the units would apply
       // twice if it did commit (a transfer without an id of its own gets a new one): the
@@ -743,8 +749,7 @@ export class Ledger {
       if (committed === undefined) {
         this.stats.failedBatches++;
         carry?.failed();
-        const notRun = new Set([...leftover, ...handedOver]);
-        for (const job of jobs) if (!notRun.has(job)) job.reject(failure);
+        for (const job of own()) job.reject(failure);
         return leftover;
       }
       if (committed) failure = undefined;
@@ -767,11 +772,9 @@ export class Ledger {
     }
     // Every unit of the batch runs again, in its first order: the refused too, refused perhaps
     // on the effect of a unit that did not commit, and those that never ran (the batch failed
-    // taking its named rows: a deadlock's victim), or their callers would wait for ever. Only
-    // the units left to the next batch are not this batch's to run.
+    // taking its named rows: a deadlock's victim), or their callers would wait for ever.
     const errors = new Map([...refused, ...again].map(({ job, error }) => [job, error]));
-    const notRun = new Set([...leftover, ...handedOver]);
-    const retry = jobs.filter((job) => !notRun.has(job)).map((job) => ({ job, error: errors.get(job) }));
+    const retry = own().map((job) => ({ job, error: errors.get(job) }));
     if (stale && alone === 0) {
       // Nothing was wrong with the units, only with what they were decided on: run them again
       // together, on locked rows.
