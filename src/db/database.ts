@@ -469,8 +469,6 @@ const BEGIN_SNAPSHOT = "begin transaction isolation level repeatable read, read 
 /** The setting the row-level security policies read; local to the transaction. */
 const TENANT_SETTING = "vouchsafe.tenant_id";
 const SET_TENANT = `select set_config('${TENANT_SETTING}', $1::text, true)`;
-/** The tenant, and read only, for the implicit transaction a pipeline without BEGIN runs in. */
-const SET_TENANT_READ_ONLY = `select set_config('${TENANT_SETTING}', $1::text, true), set_config('transaction_read_only', 'on', true)`;
 
 /**
  * BEGIN and the tenant as one simple query (which may hold two statements but takes no
@@ -608,87 +606,6 @@ function countQueries(client: pg.PoolClient): void {
   } as typeof client.query;
 }
 
-/**
- * The shapes of snapshot statements' rows, by text, as PostgreSQL described them when the
- * statements ran one by one (see `oneStatementRead`). Bounded like the names.
- */
-const readShapes = new Map<string, RowShape>();
-/** Reads as one statement, by the texts they join (see `oneStatementRead`). */
-const oneStatementReads = new Map<string, OneStatementRead | null>();
-
-interface OneStatementRead {
-  text: string;
-  shapes: RowShape[];
-}
-
-/**
- * Several reads as ONE statement: each read's rows as a JSON array of its columns' texts,
- * one column per read (`select (select json_agg(…) from (read 1) t(c0, …)), …`). One
- * statement is one snapshot, so it needs no repeatable-read transaction around it, and
- * PostgreSQL binds and executes one statement instead of one per read. Each column's text is
- * what the wire would carry (`::text` is the type's output), read back by the parser the
- * column's type has, so the rows are the ones the reads would give one by one. Needs each
- * read's shape (its column names and types), known once the reads ran one by one; undefined
- * until then. A read's `$n` parameters are renumbered after those of the reads before it.
- */
-function oneStatementRead(statements: readonly ReadStatement[]): OneStatementRead | undefined {
-  if (process.env.VOUCHSAFE_READ_AS_ONE === "0") return undefined;
-  const key = statements.map((st) => st.text).join("\u0000");
-  const known = oneStatementReads.get(key);
-  if (known !== undefined) return known ?? undefined;
-  const shapes: RowShape[] = [];
-  for (const st of statements) {
-    const shape = readShapes.get(st.text);
-    if (shape === undefined) return undefined;
-    shapes.push(shape);
-  }
-  let offset = 0;
-  let combinable = true;
-  const columns = statements.map((st, i) => {
-    const count = st.values.length;
-    const text = st.text.replace(/\$(\d+)/g, (_, n: string) => {
-      if (Number(n) > count) combinable = false;
-      return `$${Number(n) + offset}`;
-    });
-    offset += count;
-    const names = shapes[i]!.names.map((_, c) => `c${c}`);
-    if (names.length === 0) combinable = false;
-    const row = `array[${names.map((c) => `t.${c}::text`).join(", ")}]`;
-    return `(select coalesce(json_agg(${row}), '[]') from (${text}) as t(${names.join(", ")})) as r${i}`;
-  });
-  const read = combinable ? { text: `select ${columns.join(",\n  ")}`, shapes } : null;
-  if (oneStatementReads.size >= MAX_STATEMENT_NAMES) oneStatementReads.clear();
-  oneStatementReads.set(key, read);
-  return read ?? undefined;
-}
-
-/** Each read's rows, from the one row of a `oneStatementRead`. */
-function rowsOfOneStatement(
-  read: OneStatementRead,
-  row: Record<string, unknown>,
-): Record<string, unknown>[][] {
-  return read.shapes.map((shape, i) => {
-    const texts = row[`r${i}`] as (string | null)[][];
-    shape.build ??= rowBuilder(shape.names);
-    const parsers = statementParsers(shape);
-    const rows: Record<string, unknown>[] = new Array(texts.length);
-    for (let r = 0; r < texts.length; r++) rows[r] = shape.build(texts[r]!, parsers);
-    return rows;
-  });
-}
-
-/** Remembers the shapes of the reads a connection just ran one by one. */
-function learnReadShapes(client: pg.ClientBase, statements: readonly ReadStatement[]): void {
-  const prepared = preparedOn.get(client);
-  if (!prepared) return;
-  for (const st of statements) {
-    const shape = prepared.get(statementName(st.text));
-    if (shape === undefined || readShapes.has(st.text)) continue;
-    if (readShapes.size >= MAX_STATEMENT_NAMES) readShapes.clear();
-    readShapes.set(st.text, shape);
-  }
-}
-
 export function createDatabase(connectionString: string, options: { poolSize?: number } = {}): Database {
   installTypeParsers();
   const pool = new pg.Pool({
@@ -710,23 +627,6 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const readOnce = async (tenantId: string, statements: readonly ReadStatement[]) => {
     const client = await pool.connect();
-    const one = oneStatementRead(statements);
-    if (one !== undefined) {
-      let rows: Record<string, unknown>[][];
-      try {
-        // No BEGIN: the statements up to the Sync run as one implicit transaction, so the
-        // tenant and read-only settings hold for the read, which is one snapshot by itself.
-        rows = await rowsOfStatements(client, [
-          { text: SET_TENANT_READ_ONLY, values: [tenantId] },
-          { text: one.text, values: statements.flatMap((st) => st.values) },
-        ]);
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
-      client.release();
-      return rowsOfOneStatement(one, rows[1]![0]!);
-    }
     let results: Record<string, unknown>[][];
     try {
       results = await rowsOfStatements(client, [
@@ -741,23 +641,16 @@ export function createDatabase(connectionString: string, options: { poolSize?: n
       client.release(error as Error);
       throw error;
     }
-    learnReadShapes(client, statements);
     client.release();
     return results.slice(2, 2 + statements.length);
   };
   const tenantRead = async (tenantId: string, statements: readonly ReadStatement[]) => {
-    const asOne = oneStatementRead(statements) !== undefined;
     try {
       return await readOnce(tenantId, statements);
     } catch (error) {
       // A table changed under a prepared `select *` ("cached plan must not change result
-      // type"), or under the shapes a read as one statement was made of (a column dropped:
-      // 42P10, 42703): that connection is gone, and the read runs once more, one by one, on
-      // one that prepares anew and learns the shapes again.
-      const code = (error as { code?: string }).code;
-      if (code !== "0A000" && !(asOne && (code === "42P10" || code === "42703"))) throw error;
-      readShapes.clear();
-      oneStatementReads.clear();
+      // type"): that connection is gone, the read runs once more on one that prepares anew.
+      if ((error as { code?: string }).code !== "0A000") throw error;
       return readOnce(tenantId, statements);
     }
   };
