@@ -7,6 +7,7 @@
  * run again.
  */
 import net from "node:net";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../src/db/database.js";
 import { Ledger } from "../src/ledger/ledger.js";
@@ -206,7 +207,7 @@ describe("a ledger whose connections are terminated at random", () => {
  * the connection before its answer reaches the client: the transaction committed, and the
  * ledger only hears that its connection was lost.
  */
-async function commitAnswerLosingProxy(databaseUrl: string) {
+async function commitAnswerLosingProxy(databaseUrl: string, options: { cutAtOnce?: boolean } = {}) {
   const target = new URL(databaseUrl);
   let armed = false;
   let cut = 0;
@@ -218,8 +219,17 @@ async function commitAnswerLosingProxy(databaseUrl: string) {
       : net.connect(Number(target.port), host);
     let dropNextAnswer = false;
     client.on("data", (chunk) => {
-      if (armed && /commit/i.test(chunk.toString("latin1"))) {
+      // A statement that is COMMIT (its text ends the message), not a value that says commit.
+      if (armed && chunk.toString("latin1").toLowerCase().includes("commit\u0000")) {
         armed = false;
+        if (options.cutAtOnce) {
+          // The COMMIT reaches the server, and the client hears at once that its connection
+          // is lost: while the server may still be committing.
+          cut++;
+          upstream.end(chunk);
+          client.destroy();
+          return;
+        }
         dropNextAnswer = true;
       }
       upstream.write(chunk);
@@ -231,11 +241,13 @@ async function commitAnswerLosingProxy(databaseUrl: string) {
         upstream.destroy();
         return;
       }
-      client.write(chunk);
+      if (!client.destroyed) client.write(chunk);
     });
     const close = () => {
       client.destroy();
-      upstream.destroy();
+      // A COMMIT cut at once goes on to the server: its half of the connection ends when
+      // the server's does.
+      if (!options.cutAtOnce || upstream.writableEnded === false) upstream.destroy();
     };
     client.on("error", close);
     upstream.on("error", close);
@@ -258,11 +270,26 @@ async function commitAnswerLosingProxy(databaseUrl: string) {
 }
 
 describe("a batch whose COMMIT's answer is lost", () => {
+  beforeAll(async () => {
+    // A commit that takes a while: a deferred trigger (it runs at COMMIT) sleeps for the
+    // transfers the tests below name so.
+    await sql`
+      create function slow_commit() returns trigger language plpgsql as
+        $$ begin perform pg_sleep(0.4); return null; end $$`.execute(t.owner);
+    await sql`
+      create constraint trigger slow_commit after insert on ledger_transfers
+        deferrable initially deferred for each row when (new.reference_id = 'slow-answer')
+        execute function slow_commit()`.execute(t.owner);
+  });
+
   it.each([
-    { label: "locking its rows", carryForward: false },
-    { label: "carrying forward", carryForward: true },
-  ])("($label) is found committed and answered so, never run again", async ({ carryForward }) => {
-    const proxy = await commitAnswerLosingProxy(t.url);
+    { label: "locking its rows", carryForward: false, cutAtOnce: false },
+    { label: "carrying forward", carryForward: true, cutAtOnce: false },
+    { label: "locking its rows, cut while the server still commits", carryForward: false, cutAtOnce: true },
+    { label: "carrying forward, cut while the server still commits", carryForward: true, cutAtOnce: true },
+  ])("($label) is found committed and answered so, never run again", async ({ carryForward, cutAtOnce }) => {
+    const proxy = await commitAnswerLosingProxy(t.url, { cutAtOnce });
+    const reference = cutAtOnce ? "slow-answer" : "lost-answer";
     const db = createDatabase(proxy.url, { poolSize: 4 });
     try {
       const ledger = new Ledger(db, {
@@ -281,7 +308,7 @@ describe("a batch whose COMMIT's answer is lost", () => {
             credit_account_id: sink.id,
             amount: 30,
             reference_module: "faults",
-            reference_id: "lost-answer",
+            reference_id: reference,
           }),
         )
         .then(
@@ -293,7 +320,7 @@ describe("a batch whose COMMIT's answer is lost", () => {
         .selectFrom("ledger_transfers")
         .select("id")
         .where("tenant_id", "=", ten)
-        .where("reference_id", "=", "lost-answer")
+        .where("reference_id", "=", reference)
         .execute();
       expect(stored, "the unit was applied twice").toHaveLength(1);
       expect(outcome.ok, String(!outcome.ok && outcome.error)).toBe(true);

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Insertable, Kysely, PostgresDialect } from "kysely";
+import { CompiledQuery, type Insertable, Kysely, PostgresDialect, sql } from "kysely";
 import type pg from "pg";
 import {
   appendRow,
@@ -206,6 +206,15 @@ function isRetryable(error: unknown): boolean {
  * The connection was lost (a socket error, or the server ending the session: class 08,
  * 57P01-57P03), not a statement refused: a COMMIT sent before it may have committed.
  */
+/** How long the server may take to end a lost connection's transaction (see `transactionEnded`). */
+const SETTLE_WAIT_MS = 5_000;
+
+/** The server process a pooled connection talks to (its BackendKeyData), if it said. */
+function backendOf(client: pg.PoolClient): number | undefined {
+  const pid = (client as unknown as { processID?: unknown }).processID;
+  return typeof pid === "number" && pid > 0 ? pid : undefined;
+}
+
 function isConnectionLost(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
@@ -745,7 +754,7 @@ export class Ledger {
       // The answer to COMMIT was lost with the connection. Run again, the units would apply
       // twice if it did commit (a transfer without an id of its own gets a new one): the
       // database says which, by a row only the committed batch wrote.
-      const committed = await this.committedBefore(tenantId, session.commitWitness());
+      const committed = await this.committedBefore(tenantId, session.commitWitness(), backendOf(client));
       if (committed === undefined) {
         this.stats.failedBatches++;
         carry?.failed();
@@ -796,9 +805,14 @@ export class Ledger {
   private async committedBefore(
     tenantId: string,
     witness: { table: "ledger_transfers" | "ledger_accounts"; id: string } | undefined,
+    backend: number | undefined,
   ): Promise<boolean | undefined> {
-    if (!witness) return undefined;
+    if (!witness || backend === undefined) return undefined;
     try {
+      // The server may still be committing (its WAL flush, deferred triggers) when the
+      // client hears the connection is gone: a look before it is done would miss the
+      // witness, and the units would run again on top of the batch's commit.
+      if (!(await this.transactionEnded(backend))) return undefined;
       const found = await this.db.tenantTx(tenantId, (trx) =>
         trx
           .selectFrom(witness.table)
@@ -810,6 +824,26 @@ export class Ledger {
       return found !== undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Whether the server process of a lost connection has ended the transaction it ran: it is
+   * gone, or idle outside any transaction. Asked again every few milliseconds, each time in a
+   * transaction of its own (`pg_stat_activity` is read once per transaction), for at most
+   * `SETTLE_WAIT_MS`; false when it has not ended by then, or this session may not see its
+   * state (another login role's process).
+   */
+  private async transactionEnded(backend: number): Promise<boolean> {
+    const deadline = Date.now() + SETTLE_WAIT_MS;
+    for (;;) {
+      const { rows } = await this.db.systemTx((trx) =>
+        sql<{ state: string | null }>`select state from pg_stat_activity where pid = ${backend}`.execute(trx),
+      );
+      const row = rows[0];
+      if (row === undefined || row.state === "idle") return true;
+      if (row.state === null || Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
