@@ -202,10 +202,6 @@ function isRetryable(error: unknown): boolean {
   return RETRYABLE.has((error as { code?: string } | undefined)?.code ?? "");
 }
 
-/**
- * The connection was lost (a socket error, or the server ending the session: class 08,
- * 57P01-57P03), not a statement refused: a COMMIT sent before it may have committed.
- */
 /** How long the server may take to end a lost connection's transaction (see `transactionEnded`). */
 const SETTLE_WAIT_MS = 5_000;
 
@@ -215,6 +211,10 @@ function backendOf(client: pg.PoolClient): number | undefined {
   return typeof pid === "number" && pid > 0 ? pid : undefined;
 }
 
+/**
+ * The connection was lost (a socket error, or the server ending the session: class 08,
+ * 57P01-57P03), not a statement refused: a COMMIT sent before it may have committed.
+ */
 function isConnectionLost(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
   if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
