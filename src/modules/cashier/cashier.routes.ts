@@ -3,15 +3,14 @@ import type { Tx } from "../../db/database.js";
 import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
-import { tenantExists } from "../../platform/tenants.js";
 import { realNow } from "../../shared/clock.js";
 import {
-  PAYMENT_IGNORED,
+  hearProviderNotice,
   type ProviderResolver,
   type ProviderTransports,
   paymentOrigin,
   providerResolver,
-  settleNotice,
+  SANDBOX_NOTICES,
   tenantAdapters,
 } from "../wallets/index.js";
 import { cancelCashierOrder } from "./cancel-cashier-order.js";
@@ -305,6 +304,7 @@ export async function cashierRoutes(
         config: {
           public: true,
           errors: [
+            "sandbox_archived",
             "payment_provider_unknown",
             "webhook_signature_invalid",
             "cashier_payment_not_found",
@@ -317,36 +317,20 @@ export async function cashierRoutes(
           tags,
           summary:
             "Payment provider notification (signed) for a cashier payment: pays the order exactly once",
-          description:
-            "Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once. On a balance-and-online attempt that paid its order, each refund of its online part (never more than collected) is the order's money given back: counted once toward the order's refunded_amount (refund_recorded; partially_refunded, then refunded; event cashier_order.refunded). On a smart top-up that was credited and paid its order, each refund (never more than collected) comes back out of the top-up, as a top-up paid at /v1/topup-payment-webhooks would: principal as refunded, bonus in proportion rounded down, what the member already spent recorded as the top-up's refund_shortfall; the order stays paid (the balance paid it) and the attempt shows refunded_amount (refund_recorded). Anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored. A success or failure of a payment that is no cashier attempt here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, payment_id null); the test provider answers it 404 cashier_payment_not_found. The signature is checked first: a tampered one answers 401.",
+          description: `Signed like /v1/topup-payment-webhooks (test provider: x-test-signature). A repeated notification, or one after the payment settled, answers 200 already_settled and moves nothing. A success after the attempt's time or after its failure pays nothing: the attempt becomes refund_due (result refund_due, event cashier_payment.unfulfilled) for finance to refund at the provider. A refund notification (e.g. Stripe charge.refunded) never pays the order (audited cashier_payment.provider_refund). On a refund_due attempt it keeps a part refund (refund_recorded: still refund_due, refunded_amount and refund_count grow, refund_outstanding shrinks) and, once its whole online part is refunded, records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event cashier_payment.refunded, the smart top-up's too), once. On a balance-and-online attempt that paid its order, each refund of its online part (never more than collected) is the order's money given back: counted once toward the order's refunded_amount (refund_recorded; partially_refunded, then refunded; event cashier_order.refunded). On a smart top-up that was credited and paid its order, each refund (never more than collected) comes back out of the top-up, as a top-up paid at /v1/topup-payment-webhooks would: principal as refunded, bonus in proportion rounded down, what the member already spent recorded as the top-up's refund_shortfall; the order stays paid (the balance paid it) and the attempt shows refunded_amount (refund_recorded). Anything else — a repeated notification, any other status, a payment that is no cashier attempt here (payment_id null) — changes no attempt and answers refund_ignored. A success or failure of a payment that is no cashier attempt here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, payment_id null); the test provider answers it 404 cashier_payment_not_found. The signature is checked first: a tampered one answers 401. ${SANDBOX_NOTICES}`,
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 422) },
         },
       },
-      async (request, reply) => {
-        const params = request.params as { provider: string; tenant_id: string };
-        const now = clock.now();
-        if (!(await tenantExists(db, params.tenant_id))) {
-          throw new CashierError("cashier_payment_not_found", "No cashier payment for this notification");
-        }
-        const provider = await db.tenantTx(params.tenant_id, (trx) =>
-          providers(trx, params.tenant_id, params.provider),
-        );
-        const raw = typeof request.body === "string" ? request.body : "";
-        const notice = await provider.parseWebhook(raw, request.headers, now);
-        const heard = await ledger.run(params.tenant_id, (uow) =>
-          settleNotice(uow, provider, "cashier_payments", notice, (outcome) =>
-            confirmCashierPayment(uow, provider.name, outcome, now),
-          ),
-        );
-        const { result, paymentId } = heard === PAYMENT_IGNORED ? { result: heard, paymentId: null } : heard;
-        const ack = provider.acknowledge?.();
-        if (ack) {
-          reply.header("content-type", ack.contentType);
-          return reply.send(ack.body);
-        }
-        return { object: "webhook_receipt" as const, payment_id: paymentId, result };
-      },
+      async (request, reply) =>
+        hearProviderNotice(deps, request, reply, {
+          providers,
+          table: "cashier_payments",
+          notFound: () =>
+            new CashierError("cashier_payment_not_found", "No cashier payment for this notification"),
+          settle: (uow, provider, outcome, now) => confirmCashierPayment(uow, provider.name, outcome, now),
+          receipt: ["payment_id", ({ paymentId }) => paymentId],
+        }),
     );
   });
 }

@@ -16,12 +16,12 @@ import { valueRoute } from "../../platform/http/value-route.js";
 import { findVisibleMember, visibleMemberOf, visibleMemberQueries } from "../members/index.js";
 import {
   CHECKOUT_DESCRIPTION,
-  PAYMENT_IGNORED,
+  hearProviderNotice,
   PaymentSceneField,
   type ProviderTransports,
   paymentOrigin,
   ReturnUrlField,
-  settleNotice,
+  SANDBOX_NOTICES,
   tenantProviders,
 } from "../wallets/index.js";
 import { pinSecretOf } from "./card-number.js";
@@ -284,15 +284,14 @@ export async function memberCardRoutes(
     webhooks.post(
       "/v1/gift-card-payment-webhooks/:provider/:tenant_id",
       {
-        config: { public: true },
+        config: { public: true, errors: ["sandbox_archived"] },
         bodyLimit: 64 * 1024,
         schema: {
           tags,
           operationId: "confirmGiftCardPayment",
           summary:
             "Payment provider confirmation (signed) of an online gift card sale: activates the card once, takes back what the provider refunds",
-          description:
-            "Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); on a card it activated it takes the refunded share of the card's value off the card (face amount × refunded / paid), at most what the card still holds, as an ADJUST_DECREMENT activity (event gift_card.adjusted_down), what the holder already spent kept as the card's refund_shortfall (refund_recorded, audited gift_card.provider_refund); once all of it is back and the card holds nothing more, the card is refunded and closed (event gift_card.payment_refunded); heard again (the same refund id, or a cumulative total no higher), or on a refunded card, it changes nothing (refund_ignored); on a card whose payment is not paid (pending, failed, expired) it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null). A success or failure of a payment that is no gift card sale here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, card_id null); the test provider answers it 404 gift_card_payment_not_found. The signature is checked first: a tampered one answers 401.",
+          description: `Signed as the provider signs (the test provider: header x-test-signature). A second confirmation answers 409 gift_card_payment_closed and changes nothing (real providers — the tenant's own alipay, wechatpay or stripe, verified with its keys — resend until answered, so theirs is acknowledged instead: 200 already_settled, Alipay: the text success); a failed payment cancels the card. A success after a failure or after the 30 minutes activates the card then, or, when it can no longer be (past its expiry, plan no longer on sale, buyer's account closed), keeps it refund_due for a refund. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never activates a card: on a refund_due card it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event gift_card.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited gift_card.provider_refund, the card still refund_due); on a card it activated it takes the refunded share of the card's value off the card (face amount × refunded / paid), at most what the card still holds, as an ADJUST_DECREMENT activity (event gift_card.adjusted_down), what the holder already spent kept as the card's refund_shortfall (refund_recorded, audited gift_card.provider_refund); once all of it is back and the card holds nothing more, the card is refunded and closed (event gift_card.payment_refunded); heard again (the same refund id, or a cumulative total no higher), or on a refunded card, it changes nothing (refund_ignored); on a card whose payment is not paid (pending, failed, expired) it answers 409 gift_card_payment_closed. A refund of a payment that is no gift card sale here is acknowledged and changes nothing (refund_ignored, card_id null). A success or failure of a payment that is no gift card sale here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, card_id null); the test provider answers it 404 gift_card_payment_not_found. The signature is checked first: a tampered one answers 401. ${SANDBOX_NOTICES}`,
           params: Obj({ provider: IdParam, tenant_id: IdParam }),
           response: {
             200: Type.Object({
@@ -316,33 +315,16 @@ export async function memberCardRoutes(
           },
         },
       },
-      async (request, reply) => {
-        const params = request.params as { provider: string; tenant_id: string };
-        const tenantId = params.tenant_id;
-        const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
-        const raw = typeof request.body === "string" ? request.body : "";
-        const now = clock.now();
-        const notice = await provider.parseWebhook(raw, request.headers, now);
-        const exists = await db.systemTx((trx) =>
-          trx.selectFrom("tenants").select("id").where("id", "=", params.tenant_id).executeTakeFirst(),
-        );
-        if (!exists)
-          throw new GiftcardsError(
-            "gift_card_payment_not_found",
-            "No gift card payment for this notification",
-          );
-        const heard = await deps.ledger.run(params.tenant_id, (uow) =>
-          settleNotice(uow, provider, "gift_card_payments", notice, (outcome) =>
-            confirmOnlineSale(uow, provider.name, outcome, now, {
-              acknowledgeSettled: provider.resendsUntilAcknowledged === true,
-            }),
-          ),
-        );
-        const { result, card } = heard === PAYMENT_IGNORED ? { result: heard, card: null } : heard;
-        const ack = provider.acknowledge?.();
-        if (ack) return reply.header("content-type", ack.contentType).send(ack.body);
-        return { object: "webhook_receipt" as const, card_id: card?.id ?? null, result };
-      },
+      async (request, reply) =>
+        hearProviderNotice(deps, request, reply, {
+          providers,
+          table: "gift_card_payments",
+          notFound: () =>
+            new GiftcardsError("gift_card_payment_not_found", "No gift card payment for this notification"),
+          settle: (uow, provider, outcome, now, again) =>
+            confirmOnlineSale(uow, provider.name, outcome, now, again),
+          receipt: ["card_id", ({ card }) => card?.id ?? null],
+        }),
     );
   });
 }

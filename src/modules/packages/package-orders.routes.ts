@@ -3,13 +3,12 @@ import { pageLimit, toPage } from "../../platform/http/pagination.js";
 import { RecordRefundBody } from "../../platform/http/record-refund.js";
 import { errorResponses, listOf } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
-import { tenantExists } from "../../platform/tenants.js";
 import { findVisibleMember } from "../members/index.js";
 import {
-  PAYMENT_IGNORED,
+  hearProviderNotice,
   type ProviderTransports,
   paymentOrigin,
-  settleNotice,
+  SANDBOX_NOTICES,
   tenantProviders,
 } from "../wallets/index.js";
 import { confirmPackagePayment } from "./confirm-package-payment.js";
@@ -72,7 +71,7 @@ export async function packageOrderRoutes(
   app: RouteApp,
   deps: AppDeps & { paymentTransports?: ProviderTransports },
 ): Promise<void> {
-  const { db, clock, ledger } = deps;
+  const { db, clock } = deps;
   const tags = ["packages"];
   const providers = tenantProviders(deps.config.signingSecret, deps.paymentTransports);
 
@@ -295,6 +294,7 @@ export async function packageOrderRoutes(
         config: {
           public: true,
           errors: [
+            "sandbox_archived",
             "payment_provider_unknown",
             "package_payment_not_found",
             "package_payment_closed",
@@ -307,36 +307,20 @@ export async function packageOrderRoutes(
           tags,
           summary:
             "Payment provider confirmation (signed) of a package's online payment: pays and activates it once",
-          description:
-            "Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); on a paid order it is recorded (refund_recorded, audited package.provider_refund, refunded_amount, refund_count): once all of it is back and none of the package's benefits were used (no gifted voucher has paid for anything, the bonus points are all still there) the package ends as a refund ends it (refunded, refund kind provider, refund_record from the provider's event, event package.refunded); otherwise the package stays and the order says why for an operator (provider_refund_review: part_refund, benefits_used, member_closed); heard again (the same refund id, or a cumulative total no higher), or on a refunded order, it changes nothing (refund_ignored); on an order not paid (pending, cancelled) it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null). A success or failure of a payment that is no package order here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, order_id null); the test provider answers it 404 package_payment_not_found. The signature is checked first: a tampered one answers 401.",
+          description: `Signed like /v1/payment-webhooks (test provider: x-test-signature). A second confirmation of the same payment answers 409 package_payment_closed and does nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never pays an order: on a refund_due order it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event package.payment_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited package.provider_refund, the order still refund_due); on a paid order it is recorded (refund_recorded, audited package.provider_refund, refunded_amount, refund_count): once all of it is back and none of the package's benefits were used (no gifted voucher has paid for anything, the bonus points are all still there) the package ends as a refund ends it (refunded, refund kind provider, refund_record from the provider's event, event package.refunded); otherwise the package stays and the order says why for an operator (provider_refund_review: part_refund, benefits_used, member_closed); heard again (the same refund id, or a cumulative total no higher), or on a refunded order, it changes nothing (refund_ignored); on an order not paid (pending, cancelled) it answers 409 package_payment_closed. A refund of a payment that is no package order here is acknowledged and changes nothing (refund_ignored, order_id null). A success or failure of a payment that is no package order here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, order_id null); the test provider answers it 404 package_payment_not_found. The signature is checked first: a tampered one answers 401. ${SANDBOX_NOTICES}`,
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
       },
-      async (request, reply) => {
-        const params = request.params as { provider: string; tenant_id: string };
-        const tenantId = params.tenant_id;
-        const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
-        const now = clock.now();
-        const notice = await provider.parseWebhook(
-          typeof request.body === "string" ? request.body : "",
-          request.headers,
-          now,
-        );
-        if (!(await tenantExists(db, params.tenant_id)))
-          throw new PackagesError("package_payment_not_found", "No package order for this payment");
-        const heard = await ledger.run(params.tenant_id, (uow) =>
-          settleNotice(uow, provider, "package_orders", notice, (outcome) =>
-            confirmPackagePayment(uow, provider.name, outcome, now, {
-              acknowledgeSettled: provider.resendsUntilAcknowledged === true,
-            }),
-          ),
-        );
-        const { result, order } = heard === PAYMENT_IGNORED ? { result: heard, order: null } : heard;
-        const ack = provider.acknowledge?.();
-        if (ack) return reply.header("content-type", ack.contentType).send(ack.body);
-        return { object: "webhook_receipt" as const, order_id: order?.id ?? null, result };
-      },
+      async (request, reply) =>
+        hearProviderNotice(deps, request, reply, {
+          providers,
+          table: "package_orders",
+          notFound: () => new PackagesError("package_payment_not_found", "No package order for this payment"),
+          settle: (uow, provider, outcome, now, again) =>
+            confirmPackagePayment(uow, provider.name, outcome, now, again),
+          receipt: ["order_id", ({ order }) => order?.id ?? null],
+        }),
     );
   });
 }

@@ -88,7 +88,15 @@ export {
   testProviderSecret,
   type WebhookOutcome,
 } from "./payment-providers.js";
-export { PAYMENT_IGNORED, settleNotice } from "./provider-notice.js";
+export {
+  type HeardAgain,
+  hearProviderNotice,
+  type NoticeReceipt,
+  type NoticeRoute,
+  PAYMENT_IGNORED,
+  SANDBOX_NOTICES,
+  settleNotice,
+} from "./provider-notice.js";
 export {
   assertOnlineCurrency,
   isRealCurrency,

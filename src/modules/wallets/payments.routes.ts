@@ -15,13 +15,12 @@ import {
 } from "../../platform/http/schemas.js";
 import { valueRoute } from "../../platform/http/value-route.js";
 import { ONLINE_TOPUP_SOURCES, ONLINE_TOPUP_STATUSES } from "../../platform/online-topups.js";
-import { tenantExists } from "../../platform/tenants.js";
 import { confirmTopup } from "./confirm-topup.js";
 import { createTopupIntent, prepareTopupIntent } from "./create-topup-intent.js";
 import { IntentListItem } from "./online-topups.schemas.js";
 import { payWithBalance } from "./pay-with-balance.js";
 import { paymentOrigin } from "./payment-providers.js";
-import { PAYMENT_IGNORED, settleNotice } from "./provider-notice.js";
+import { hearProviderNotice, SANDBOX_NOTICES } from "./provider-notice.js";
 import { type ProviderResolver, providerResolver } from "./provider-registry.js";
 import { type ProviderTransports, tenantAdapters } from "./providers/provider-configs.js";
 import { recordTopupRefund } from "./record-topup-refund.js";
@@ -60,7 +59,7 @@ export async function paymentRoutes(
   app: RouteApp,
   deps: AppDeps & { paymentTransports?: ProviderTransports },
 ): Promise<void> {
-  const { db, clock, ledger } = deps;
+  const { db, ledger } = deps;
   const secret = deps.config.signingSecret;
   const providers: ProviderResolver = providerResolver(
     secret,
@@ -334,6 +333,7 @@ export async function paymentRoutes(
         config: {
           public: true,
           errors: [
+            "sandbox_archived",
             "payment_provider_unknown",
             "webhook_signature_invalid",
             "topup_intent_not_found",
@@ -346,45 +346,23 @@ export async function paymentRoutes(
           tags,
           summary:
             "Payment provider confirmation (signed): credits an online top-up exactly once, takes back what the provider refunds",
-          description:
-            "The `test` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of `t.body`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); on a credited intent (succeeded) it takes the refunded amount back out of the member's balance, at most what it still holds, what the member already spent kept as the intent's refund_shortfall (refund_recorded, audited wallet.topup_intent_provider_refund, event wallet.topup_refund_taken_back; once all of it is back the intent is refunded); heard again (the same refund id, or a cumulative total no higher), or on a refunded intent, it changes nothing (refund_ignored); on an intent not paid yet, failed or expired it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null). A success or failure of a payment that is no top-up intent here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, intent_id null); the test provider answers it 404 topup_intent_not_found. The signature is checked first: a tampered one answers 401.",
+          description: `The \`test\` provider signs with header x-test-signature: t=<unix seconds>,v1=<HMAC-SHA256 base64url of \`t.body\`>. A second confirmation of the same payment answers 409 topup_intent_closed and credits nothing. Real providers (the tenant's own alipay, wechatpay or stripe, verified with its keys: signed like /v1/topup-payment-webhooks) resend until answered, so theirs is acknowledged instead: 200 already_settled (Alipay: the text success), nothing done again. A success after a failure or after the intent's time credits the balance then. A success, in time or late, for a member closed or frozen since the intent started credits nothing and keeps the intent refund_due. A refund notification (test provider: kind refund, refund_amount, refund_id, refund_cumulative) never credits: on a refund_due intent it records the refund as finance would (refund_recorded: refunded, refund_record from the provider's event, event wallet.topup_refunded) once all that was collected is back, and keeps a part refund (refund_recorded, audited wallet.topup_intent_provider_refund, the intent still refund_due); on a credited intent (succeeded) it takes the refunded amount back out of the member's balance, at most what it still holds, what the member already spent kept as the intent's refund_shortfall (refund_recorded, audited wallet.topup_intent_provider_refund, event wallet.topup_refund_taken_back; once all of it is back the intent is refunded); heard again (the same refund id, or a cumulative total no higher), or on a refunded intent, it changes nothing (refund_ignored); on an intent not paid yet, failed or expired it answers 409 topup_intent_closed. A refund of a payment that is no top-up intent here is acknowledged and changes nothing (refund_ignored, intent_id null). A success or failure of a payment that is no top-up intent here (another sale's at the same provider account: Stripe sends every event to every endpoint), or a signed event of a kind no sale acts on (e.g. Stripe customer.created), is acknowledged for a real provider and changes nothing (payment_ignored, intent_id null); the test provider answers it 404 topup_intent_not_found. The signature is checked first: a tampered one answers 401. ${SANDBOX_NOTICES}`,
           params: WebhookParams,
           response: { 200: WebhookReceipt, ...errorResponses(401, 409, 422) },
         },
       },
-      async (request, reply) => {
-        const params = request.params as { provider: string; tenant_id: string };
-        const tenantId = params.tenant_id;
-        const provider = await db.tenantTx(tenantId, (trx) => providers(trx, tenantId, params.provider));
-        const raw = typeof request.body === "string" ? request.body : "";
-        const now = clock.now();
-        const notice = await provider.parseWebhook(raw, request.headers, now);
-        if (!(await tenantExists(db, tenantId))) {
-          throw new WalletsError("topup_intent_not_found", "No top-up intent for this payment");
-        }
-        const ctx = {
-          actor: systemActor(tenantId, `payment_provider:${provider.name}`),
-          requestId: request.id,
-        };
-        const heard = await ledger.run(tenantId, (uow) =>
-          settleNotice(uow, provider, "wallet_topup_intents", notice, (outcome) =>
-            confirmTopup(
-              uow,
-              ctx,
-              {
-                provider: provider.name,
-                outcome,
-                acknowledgeSettled: provider.resendsUntilAcknowledged === true,
-              },
-              now,
-            ),
-          ),
-        );
-        const { result, intent } = heard === PAYMENT_IGNORED ? { result: heard, intent: null } : heard;
-        const ack = provider.acknowledge?.();
-        if (ack) return reply.header("content-type", ack.contentType).send(ack.body);
-        return { object: "webhook_receipt" as const, intent_id: intent?.id ?? null, result };
-      },
+      async (request, reply) =>
+        hearProviderNotice(deps, request, reply, {
+          providers,
+          table: "wallet_topup_intents",
+          notFound: () => new WalletsError("topup_intent_not_found", "No top-up intent for this payment"),
+          settle: (uow, provider, outcome, now, again) => {
+            const actor = systemActor(uow.tenantId, `payment_provider:${provider.name}`);
+            const ctx = { actor, requestId: request.id };
+            return confirmTopup(uow, ctx, { provider: provider.name, outcome, ...again }, now);
+          },
+          receipt: ["intent_id", ({ intent }) => intent?.id ?? null],
+        }),
     );
   });
 }
