@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, openingStatements, rowsOfStatements, statementName } from "../src/db/database.js";
 import { countRoundTripsOf, type RoundTrips } from "../src/shared/round-trips.js";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
+import { signal } from "./helpers/wait.js";
 
 /** `work`'s result, its round trips counted into `counter` until it settles. */
 function countedWhile<T>(counter: RoundTrips, work: () => Promise<T>): Promise<T> {
@@ -276,6 +277,48 @@ describe("tenant isolation in the database", () => {
       ]);
     } finally {
       client.release(true);
+    }
+  });
+
+  it("a transaction left waiting past the idle limit is ended by the server, and its row locks go with it", async () => {
+    await t.owner.insertInto("tenants").values({ id: "ten_idle", name: "Idle" }).execute();
+    await t.owner
+      .insertInto("org_units")
+      .values({ tenant_id: "ten_idle", id: "ou_idle", kind: "organization", name: "HQ", path: "/ou_idle/" })
+      .execute();
+    expect(
+      (
+        await t.db.tenantTx("ten_idle", (trx) =>
+          sql<{ v: string }>`show idle_in_transaction_session_timeout`.execute(trx),
+        )
+      ).rows,
+    ).toEqual([{ idle_in_transaction_session_timeout: "1min" }]);
+    const stalled = createDatabase(t.url, { poolSize: 1, idleTransactionTimeoutMs: 300 });
+    try {
+      // A process that locked a row and then stopped sending (frozen, or cut off).
+      const stopped = signal();
+      const locked = signal();
+      const holder = stalled
+        .tenantTx("ten_idle", async (trx) => {
+          await trx.selectFrom("org_units").select("id").where("id", "=", "ou_idle").forUpdate().execute();
+          locked.fire();
+          await stopped.fired;
+          return trx.selectFrom("org_units").select("id").execute();
+        })
+        .then(
+          () => "went on",
+          (error: Error) => error.message,
+        );
+      await locked.fired;
+      // Another writer gets the row once the server has ended the stalled transaction.
+      const renamed = await t.db.tenantTx("ten_idle", (trx) =>
+        trx.updateTable("org_units").set({ name: "Head office" }).where("id", "=", "ou_idle").execute(),
+      );
+      expect(renamed[0]!.numUpdatedRows).toBe(1n);
+      stopped.fire();
+      expect(await holder).toMatch(/idle-in-transaction timeout|terminat|Connection/i);
+    } finally {
+      await stalled.close();
     }
   });
 

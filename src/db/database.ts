@@ -606,19 +606,36 @@ function countQueries(client: pg.PoolClient): void {
   } as typeof client.query;
 }
 
-export function createDatabase(connectionString: string, options: { poolSize?: number } = {}): Database {
+/**
+ * How long a transaction of the app may wait for its next statement before the server ends
+ * it. The app's transactions never wait on anything but their own statements and a few
+ * milliseconds of code between them; one left open by a process that stopped without closing
+ * its connection (frozen, or cut off by the network, so no FIN reaches the server) would hold
+ * its rows locked, a hot account's among them, until TCP gave up on it: hours.
+ */
+export const IDLE_TRANSACTION_TIMEOUT_MS = 60_000;
+
+export function createDatabase(
+  connectionString: string,
+  options: { poolSize?: number; idleTransactionTimeoutMs?: number } = {},
+): Database {
   installTypeParsers();
+  const idleTransactionTimeout = Math.trunc(options.idleTransactionTimeoutMs ?? IDLE_TRANSACTION_TIMEOUT_MS);
   const pool = new pg.Pool({
     connectionString,
     max: options.poolSize ?? 10,
     idleTimeoutMillis: 30_000,
     application_name: "vouchsafe",
+    // A connection whose server went silent is found dead by the client too.
+    keepAlive: true,
   });
   pool.on("connect", (client) => {
     keepErrorsFromCrashing(client);
     countQueries(client);
     // Queued before any query of this client runs, so no statement escapes the role.
-    client.query(`set role ${APP_ROLE}`).catch(() => {});
+    client
+      .query(`set role ${APP_ROLE}; set idle_in_transaction_session_timeout = ${idleTransactionTimeout}`)
+      .catch(() => {});
   });
   pool.on("error", () => {
     // An idle client lost its connection; the pool replaces it on next use.
