@@ -235,7 +235,9 @@ export async function buildApp(deps: AppDeps, options: BuildOptions = {}): Promi
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof TooManyAttempts) reply.header("retry-after", String(error.retryAfterSeconds));
-    return sendProblem(reply, toProblem(error, request));
+    const body = toProblem(error, request);
+    if (body.status === 503) reply.header("retry-after", "1");
+    return sendProblem(reply, body);
   });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem(404, "not_found", `No route ${request.method} ${request.url.split("?")[0]}`)),

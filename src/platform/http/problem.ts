@@ -99,6 +99,27 @@ function isMissingOrgUnitReference(error: unknown): boolean {
   );
 }
 
+/** node-postgres's own errors for a connection that is gone or could not be had. */
+const LOST_CONNECTION =
+  /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+
+/**
+ * The database could not be reached, or ended the session (a restart, a failover, too many
+ * connections): the request did not complete as far as it knows, and the same request may be
+ * sent again, with its Idempotency-Key (a payment whose COMMIT's answer was lost is then found
+ * or run, once). Only errors of the database's connection: a refused or reset socket of a
+ * connect, read or write, PostgreSQL's connection-exception class (08), its shutdown and
+ * recovery codes (57P01-57P03) and too_many_connections (53300), and node-postgres's own.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const e = error as { code?: unknown; syscall?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === "string" ? e.code : "";
+  if (/^08[0-9A-Z]{3}$/.test(code) || ["57P01", "57P02", "57P03", "53300"].includes(code)) return true;
+  if (code === "ECONNRESET" || code === "EPIPE") return true;
+  if (["ECONNREFUSED", "ENOENT", "ETIMEDOUT", "EHOSTUNREACH"].includes(code)) return e?.syscall === "connect";
+  return code === "" && typeof e?.message === "string" && LOST_CONNECTION.test(e.message);
+}
+
 /** Maps anything thrown in a request to problem+json; nothing internal leaks. */
 export function toProblem(error: unknown, request: FastifyRequest): ProblemBody {
   if (error instanceof DomainError) {
@@ -134,6 +155,13 @@ export function toProblem(error: unknown, request: FastifyRequest): ProblemBody 
   }
   if (isMissingOrgUnitReference(error)) {
     return problem(404, "org_unit_not_found", "The org unit this request names was removed while it ran");
+  }
+  if (isDatabaseUnreachable(error)) {
+    return problem(
+      503,
+      "service_unavailable",
+      "The service cannot reach what this request needs for a moment; send it again (with the same Idempotency-Key)",
+    );
   }
   if (fe?.statusCode === 429) return problem(429, "rate_limited", "Too many requests; retry later");
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
