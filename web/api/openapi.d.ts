@@ -9169,6 +9169,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchTenant: {
@@ -9234,6 +9235,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getApiKeys: {
@@ -9269,6 +9271,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postApiKeys: {
@@ -9328,6 +9331,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getApiKeysById: {
@@ -9375,6 +9379,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postApiKeysByIdRevoke: {
@@ -9422,6 +9427,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMemberTokens: {
@@ -9483,6 +9489,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMemberTokensRevoke: {
@@ -9530,6 +9537,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getOrgUnits: {
@@ -9568,6 +9576,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postOrgUnits: {
@@ -9635,6 +9644,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getOrgUnitsById: {
@@ -9688,6 +9698,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deleteOrgUnitsById: {
@@ -9717,6 +9728,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchOrgUnitsById: {
@@ -9782,6 +9794,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postOrgUnitsByIdMove: {
@@ -9843,6 +9856,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getStoreGroups: {
@@ -9879,6 +9893,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postStoreGroups: {
@@ -9933,6 +9948,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getStoreGroupsById: {
@@ -9980,6 +9996,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deleteStoreGroupsById: {
@@ -10008,6 +10025,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchStoreGroupsById: {
@@ -10063,6 +10081,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postSessions: {
@@ -10112,6 +10131,7 @@ export interface operations {
             423: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getSessionsCurrent: {
@@ -10152,6 +10172,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deleteSessionsCurrent: {
@@ -10177,6 +10198,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postUsersMePassword: {
@@ -10210,6 +10232,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getUsers: {
@@ -10248,6 +10271,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postUsers: {
@@ -10310,6 +10334,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getUsersById: {
@@ -10360,6 +10385,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deleteUsersById: {
@@ -10410,6 +10436,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchUsersById: {
@@ -10472,6 +10499,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getAuditEvents: {
@@ -10517,6 +10545,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEvents: {
@@ -10557,6 +10586,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEventTypes: {
@@ -10594,6 +10624,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getWebhookEndpoints: {
@@ -10629,6 +10660,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postWebhookEndpoints: {
@@ -10690,6 +10722,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getWebhookEndpointsById: {
@@ -10740,6 +10773,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deleteWebhookEndpointsById: {
@@ -10767,6 +10801,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchWebhookEndpointsById: {
@@ -10827,6 +10862,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postWebhookEndpointsByIdRotateSecret: {
@@ -10859,6 +10895,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getWebhookEndpointsByIdDeliveries: {
@@ -10897,6 +10934,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getWebhookDeliveriesById: {
@@ -10962,6 +11000,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postWebhookDeliveriesByIdResend: {
@@ -11015,6 +11054,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getInbox: {
@@ -11051,6 +11091,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getInboxUnreadCount: {
@@ -11080,6 +11121,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postInboxRead: {
@@ -11117,6 +11159,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getNotificationTemplates: {
@@ -11149,6 +11192,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     putNotificationTemplatesByNoticeTypeByLocaleByChannel: {
@@ -11205,6 +11249,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getNotificationDeliveries: {
@@ -11242,6 +11287,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getNotificationDeliveriesById: {
@@ -11299,6 +11345,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postNotificationDeliveriesByIdResend: {
@@ -11357,6 +11404,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getExportTypes: {
@@ -11395,6 +11443,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getExports: {
@@ -11432,6 +11481,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postExports: {
@@ -11519,6 +11569,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getExportsById: {
@@ -11595,6 +11646,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getImportsById: {
@@ -11671,6 +11723,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getExportsByIdDownload: {
@@ -11784,6 +11837,16 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getImportTypes: {
@@ -11822,6 +11885,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getImportTypesByTypeTemplate: {
@@ -11917,6 +11981,16 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv; charset=utf-8": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getImports: {
@@ -11954,6 +12028,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postImports: {
@@ -12034,6 +12109,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getJobsFailed: {
@@ -12068,6 +12144,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postJobsByIdRetry: {
@@ -12101,6 +12178,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listSandboxes: {
@@ -12144,6 +12222,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createSandbox: {
@@ -12214,6 +12293,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     archiveSandbox: {
@@ -12275,6 +12355,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     restoreSandbox: {
@@ -12345,6 +12426,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getTestClock: {
@@ -12392,6 +12474,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     advanceTestClock: {
@@ -12501,6 +12584,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getLedgerAssets: {
@@ -12533,6 +12617,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerAssets: {
@@ -12606,6 +12691,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getLedgerAccounts: {
@@ -12646,6 +12732,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerAccounts: {
@@ -12777,6 +12864,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getLedgerAccountsById: {
@@ -12842,6 +12930,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerAccountsByIdFreeze: {
@@ -12918,6 +13007,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerAccountsByIdUnfreeze: {
@@ -12994,6 +13084,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerAccountsByIdClose: {
@@ -13070,6 +13161,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getLedgerAccountsByIdStatement: {
@@ -13136,6 +13228,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getLedgerAccountsByIdStatementCsv: {
@@ -13229,6 +13322,15 @@ export interface operations {
                     "text/csv": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getLedgerTransfers: {
@@ -13274,6 +13376,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerTransfers: {
@@ -13395,6 +13498,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerTransfersBatch: {
@@ -13464,6 +13568,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerTransfersByIdPost: {
@@ -13577,6 +13682,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postLedgerTransfersByIdVoid: {
@@ -13689,6 +13795,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getLedgerTransfersById: {
@@ -13746,6 +13853,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getLedgerTrialBalance: {
@@ -13789,6 +13897,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getLedgerVerify: {
@@ -13843,6 +13952,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getCardPlans: {
@@ -13875,6 +13985,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postCardPlans: {
@@ -13991,6 +14102,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getCardPlansById: {
@@ -14049,6 +14161,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchCardPlansById: {
@@ -14143,6 +14256,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMemberGroups: {
@@ -14194,6 +14308,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMemberGroups: {
@@ -14247,6 +14362,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchMemberGroupsById: {
@@ -14298,6 +14414,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMemberGroupsByIdMembers: {
@@ -14351,6 +14468,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMemberTags: {
@@ -14402,6 +14520,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMemberTags: {
@@ -14455,6 +14574,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchMemberTagsById: {
@@ -14506,6 +14626,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMemberTagsByIdMembers: {
@@ -14559,6 +14680,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMembers: {
@@ -14619,6 +14741,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembers: {
@@ -14740,6 +14863,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMembersById: {
@@ -14828,6 +14952,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchMembersById: {
@@ -14931,6 +15056,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersByIdChangeTier: {
@@ -15025,6 +15151,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMembersByIdTierChanges: {
@@ -15079,6 +15206,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersImport: {
@@ -15122,6 +15250,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postAudienceRulesCheck: {
@@ -15163,6 +15292,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getWalletSettings: {
@@ -15211,6 +15341,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchWalletSettings: {
@@ -15309,6 +15440,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMembersByIdBalance: {
@@ -15382,6 +15514,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersByIdTopUps: {
@@ -15463,6 +15596,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersByIdWithdrawals: {
@@ -15535,6 +15669,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersByIdRewards: {
@@ -15612,6 +15747,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMembersByIdRewardTotals: {
@@ -15660,6 +15796,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersByIdPoints: {
@@ -15724,6 +15861,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersByIdExchanges: {
@@ -15815,6 +15953,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getWalletPayments: {
@@ -15861,6 +16000,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postWalletPayments: {
@@ -15988,6 +16128,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getWalletPaymentsById: {
@@ -16054,6 +16195,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postWalletPaymentsByIdConfirm: {
@@ -16130,6 +16272,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postWalletPaymentsByIdCancel: {
@@ -16206,6 +16349,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postWalletPaymentsByIdRefunds: {
@@ -16286,6 +16430,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersByIdTopupIntents: {
@@ -16469,6 +16614,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getTopupIntentsById: {
@@ -16563,6 +16709,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     recordTopupIntentRefund: {
@@ -16680,6 +16827,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postPaymentWebhooksByProviderByTenantId: {
@@ -16759,6 +16907,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     configureAlipay: {
@@ -16832,6 +16981,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     configureWechatpay: {
@@ -16907,6 +17057,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     configureStripe: {
@@ -16976,6 +17127,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listPaymentProviders: {
@@ -17024,6 +17176,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMembersByIdBalanceChanges: {
@@ -17085,6 +17238,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMembersByIdBalanceChangesExport: {
@@ -17188,6 +17342,16 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
                 };
             };
+            /** @description RFC 9457 problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getWalletTotals: {
@@ -17236,6 +17400,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listWalletDailyTotals: {
@@ -17281,6 +17446,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getVoucherTemplates: {
@@ -17327,6 +17493,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postVoucherTemplates: {
@@ -17449,6 +17616,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getVoucherTemplatesById: {
@@ -17521,6 +17689,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchVoucherTemplatesById: {
@@ -17639,6 +17808,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postVoucherTemplatesByIdCopy: {
@@ -17719,6 +17889,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postVoucherTemplatesByIdArchive: {
@@ -17793,6 +17964,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postVoucherQuotasAdjustments: {
@@ -17890,6 +18062,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getVoucherQuotasByIdChanges: {
@@ -17942,6 +18115,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postVoucherTemplatesByIdIssue: {
@@ -18041,6 +18215,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getVouchersExport: {
@@ -18089,6 +18264,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getVouchersById: {
@@ -18166,6 +18342,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getVouchersByIdUsages: {
@@ -18228,6 +18405,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getVouchersByIdUsagesExport: {
@@ -18268,6 +18446,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postVouchersByIdWithdraw: {
@@ -18470,6 +18649,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postVoucherBillsByBillIdRefunds: {
@@ -18580,6 +18760,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postMembersByMemberIdVouchers: {
@@ -18798,6 +18979,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterprisesByIdMembers: {
@@ -18853,6 +19035,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterprisesByIdSharing: {
@@ -18887,6 +19070,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterprisesByIdSharing: {
@@ -18927,6 +19111,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterprisesByIdMembersSharing: {
@@ -18969,6 +19154,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterpriseMembersById: {
@@ -19017,6 +19203,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterpriseMembersByIdSharing: {
@@ -19071,6 +19258,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterpriseMembersByIdSharingChanges: {
@@ -19124,6 +19312,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterprisesByIdCoupons: {
@@ -19161,6 +19350,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterprisesByIdCoupons: {
@@ -19269,6 +19459,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterpriseCouponsByIdAllocations: {
@@ -19328,6 +19519,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterpriseCouponsByIdRevocable: {
@@ -19372,6 +19564,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterpriseCouponsByIdRevocations: {
@@ -19425,6 +19618,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterprisesByIdCouponRecords: {
@@ -19483,6 +19677,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterpriseMembersByIdCoupons: {
@@ -19533,6 +19728,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postResourcePackages: {
@@ -19608,6 +19804,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postResourceUsages: {
@@ -19678,6 +19875,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterprisesByIdBills: {
@@ -19761,6 +19959,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postEnterprisesByIdBillsByBillIdRefunds: {
@@ -19808,6 +20007,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterprisesByIdResourcePackages: {
@@ -19846,6 +20046,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getEnterpriseMembersByIdResourcePackages: {
@@ -19885,6 +20086,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postBenefitIcons: {
@@ -19928,6 +20130,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getBenefitIconsById: {
@@ -19965,6 +20168,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getBenefits: {
@@ -20005,6 +20209,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postBenefits: {
@@ -20127,6 +20332,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getBenefitsById: {
@@ -20191,6 +20397,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchBenefitsById: {
@@ -20311,6 +20518,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postBenefitsByIdDeactivate: {
@@ -20376,6 +20584,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postBenefitsByIdActivate: {
@@ -20457,6 +20666,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listBenefitCampaigns: {
@@ -20495,6 +20705,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createBenefitCampaign: {
@@ -20581,6 +20792,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getBenefitCampaign: {
@@ -20651,6 +20863,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateBenefitCampaign: {
@@ -20751,6 +20964,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositSettings: {
@@ -20802,6 +21016,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchDepositSettings: {
@@ -20877,6 +21092,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     putMerchantsByIdDepositBankBinding: {
@@ -20945,6 +21161,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccounts: {
@@ -20982,6 +21199,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccounts: {
@@ -21094,6 +21312,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsById: {
@@ -21200,6 +21419,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     patchDepositAccountsById: {
@@ -21316,6 +21536,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     putDepositAccountsByIdWarningSettings: {
@@ -21454,6 +21675,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsByIdTopups: {
@@ -21492,6 +21714,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdTopups: {
@@ -21557,6 +21780,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositBankRecords: {
@@ -21593,6 +21817,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositBankRecords: {
@@ -21654,6 +21879,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositBankRecordsByIdMatch: {
@@ -21716,6 +21942,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositBankRecordsByIdReturn: {
@@ -21777,6 +22004,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositCampaigns: {
@@ -21814,6 +22042,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositCampaigns: {
@@ -21886,6 +22115,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdFreezes: {
@@ -21956,6 +22186,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdOrdersByOrderIdRelease: {
@@ -22024,6 +22255,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdOrdersByOrderIdSettle: {
@@ -22086,6 +22318,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdOrdersByOrderIdRefund: {
@@ -22154,6 +22387,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsByIdTransactions: {
@@ -22198,6 +22432,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsByIdLedger: {
@@ -22257,6 +22492,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsByIdWithdrawals: {
@@ -22295,6 +22531,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdWithdrawals: {
@@ -22390,6 +22627,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositWithdrawalsByIdApprove: {
@@ -22479,6 +22717,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositWithdrawalsByIdReject: {
@@ -22568,6 +22807,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositWithdrawalsByIdPay: {
@@ -22657,6 +22897,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositWithdrawalsByIdFail: {
@@ -22746,6 +22987,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositManualItems: {
@@ -22798,6 +23040,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositManualItemsByIdResolve: {
@@ -22838,6 +23081,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositChecks: {
@@ -22876,6 +23120,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsByIdInvoiceProfile: {
@@ -22926,6 +23171,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     putDepositAccountsByIdInvoiceProfile: {
@@ -22987,6 +23233,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdInvoiceProfileSubmit: {
@@ -23045,6 +23292,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdInvoiceProfileVerify: {
@@ -23103,6 +23351,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdInvoiceProfileReject: {
@@ -23161,6 +23410,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsByIdMailAddresses: {
@@ -23195,6 +23445,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdMailAddresses: {
@@ -23245,6 +23496,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deleteDepositAccountsByIdMailAddressesByAddressId: {
@@ -23273,6 +23525,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsByIdInvoiceCandidates: {
@@ -23326,6 +23579,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositAccountsByIdInvoiceRequests: {
@@ -23364,6 +23618,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositAccountsByIdInvoiceRequests: {
@@ -23441,6 +23696,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositInvoiceRequestsByIdIssue: {
@@ -23508,6 +23764,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositInvoiceRequestsByIdMail: {
@@ -23575,6 +23832,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postDepositInvoiceRequestsByIdReject: {
@@ -23642,6 +23900,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositWithdrawals: {
@@ -23678,6 +23937,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositTopups: {
@@ -23714,6 +23974,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositInvoiceProfiles: {
@@ -23750,6 +24011,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getDepositInvoiceRequests: {
@@ -23786,6 +24048,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postCheckoutQuotes: {
@@ -24145,6 +24408,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     postCheckoutOrdersByIdRefund: {
@@ -24265,6 +24529,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     uploadImage: {
@@ -24336,6 +24601,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getImage: {
@@ -24380,6 +24646,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listMemberEntitlements: {
@@ -24425,6 +24692,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listMemberBenefits: {
@@ -24470,6 +24738,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listAgreements: {
@@ -24507,6 +24776,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createAgreement: {
@@ -24587,6 +24857,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getAgreement: {
@@ -24648,6 +24919,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateAgreement: {
@@ -24735,6 +25007,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getAgreementVersion: {
@@ -24786,6 +25059,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listGiftVoucherTemplates: {
@@ -24822,6 +25096,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createGiftVoucherTemplate: {
@@ -24951,6 +25226,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getGiftVoucherTemplate: {
@@ -25032,6 +25308,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateGiftVoucherTemplate: {
@@ -25156,6 +25433,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listGiftVoucherPackages: {
@@ -25192,6 +25470,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createGiftVoucherPackage: {
@@ -25280,6 +25559,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getGiftVoucherPackage: {
@@ -25339,6 +25619,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateGiftVoucherPackage: {
@@ -25438,6 +25719,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getPackageSettings: {
@@ -25474,6 +25756,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updatePackageSettings: {
@@ -25523,6 +25806,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listPackages: {
@@ -25561,6 +25845,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createPackage: {
@@ -26039,6 +26324,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getPackage: {
@@ -26126,6 +26412,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updatePackage: {
@@ -26576,6 +26863,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     activatePackage: {
@@ -26689,6 +26977,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deactivatePackage: {
@@ -26794,6 +27083,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     archivePackage: {
@@ -26899,6 +27189,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     copyPackage: {
@@ -27023,6 +27314,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getPackageSales: {
@@ -27115,6 +27407,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listPackageOrders: {
@@ -27153,6 +27446,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     purchasePackage: {
@@ -27642,6 +27936,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     refundPackageOrder: {
@@ -27720,6 +28015,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     recordPackageOrderRefund: {
@@ -27955,6 +28251,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listPackageOffers: {
@@ -28002,6 +28299,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listMemberPackagePeriods: {
@@ -28049,6 +28347,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     confirmPackagePayment: {
@@ -28120,6 +28419,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listTopupPlans: {
@@ -28186,6 +28486,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createTopupPlan: {
@@ -28521,6 +28822,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getTopupPlan: {
@@ -28585,6 +28887,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateTopupPlan: {
@@ -28879,6 +29182,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     activateTopupPlan: {
@@ -28936,6 +29240,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deactivateTopupPlan: {
@@ -28993,6 +29298,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     archiveTopupPlan: {
@@ -29050,6 +29356,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listTopupPlanDetails: {
@@ -29155,6 +29462,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     topUpWithPlan: {
@@ -29392,6 +29700,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     exportTopupPlanDetails: {
@@ -29489,6 +29798,16 @@ export interface operations {
             };
             /** @description RFC 9457 problem details */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["Problem"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Problem"];
+                };
+            };
+            /** @description RFC 9457 problem details */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -29627,6 +29946,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     recordTopupRefund: {
@@ -29780,6 +30100,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listSmartTopupPlans: {
@@ -29838,6 +30159,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createSmartTopupPlan: {
@@ -30235,6 +30557,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getSmartTopupPlan: {
@@ -30286,6 +30609,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateSmartTopupPlan: {
@@ -30644,6 +30968,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     activateSmartTopupPlan: {
@@ -30696,6 +31021,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deactivateSmartTopupPlan: {
@@ -30748,6 +31074,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     archiveSmartTopupPlan: {
@@ -30800,6 +31127,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     smartTopupOffers: {
@@ -30924,6 +31252,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     smartTopupOffersForPayment: {
@@ -31031,6 +31360,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     acceptSmartTopupOffer: {
@@ -31235,6 +31565,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listSmartTopupAcceptances: {
@@ -31297,6 +31628,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listRechargeCodes: {
@@ -31358,6 +31690,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createRechargeCode: {
@@ -31452,6 +31785,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     disableRechargeCode: {
@@ -31505,6 +31839,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     receiveTopupPaymentNotification: {
@@ -31552,6 +31887,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listGiftCardPlans: {
@@ -31589,6 +31925,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createGiftCardPlan: {
@@ -31803,6 +32140,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getGiftCardPlan: {
@@ -31879,6 +32217,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateGiftCardPlan: {
@@ -32057,6 +32396,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     copyGiftCardPlan: {
@@ -32181,6 +32521,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     activateGiftCardPlan: {
@@ -32257,6 +32598,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     deactivateGiftCardPlan: {
@@ -32333,6 +32675,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     lookupGiftCard: {
@@ -32412,6 +32755,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listGiftCards: {
@@ -32465,6 +32809,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     sellGiftCard: {
@@ -32560,6 +32905,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getGiftCard: {
@@ -32683,6 +33029,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listGiftCardActivitiesOfCard: {
@@ -32728,6 +33075,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listGiftCardActivities: {
@@ -32777,6 +33125,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     loadGiftCard: {
@@ -32902,6 +33251,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     redeemGiftCard: {
@@ -33027,6 +33377,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     refundGiftCardRedemption: {
@@ -33154,6 +33505,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     freezeGiftCard: {
@@ -33264,6 +33616,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     restoreGiftCard: {
@@ -33374,6 +33727,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     refundGiftCard: {
@@ -33433,6 +33787,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     recordGiftCardRefund: {
@@ -33571,6 +33926,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     adjustGiftCard: {
@@ -33687,6 +34043,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listMemberGiftCards: {
@@ -33733,6 +34090,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     purchaseGiftCard: {
@@ -34037,6 +34395,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     confirmGiftCardPayment: {
@@ -34084,6 +34443,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createMemberCenterLink: {
@@ -34158,6 +34518,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     startMemberCenterSession: {
@@ -34246,6 +34607,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMemberCenterBranding: {
@@ -34303,6 +34665,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMemberCenterMember: {
@@ -34350,6 +34713,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMemberCenterSettings: {
@@ -34382,6 +34746,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateMemberCenterSettings: {
@@ -34422,6 +34787,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listCashierOrders: {
@@ -34461,6 +34827,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     createCashierOrder: {
@@ -34707,6 +35074,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getCashierOrder: {
@@ -34892,6 +35260,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMemberCashierOrder: {
@@ -35077,6 +35446,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     cancelCashierOrder: {
@@ -35271,6 +35641,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     recordCashierPaymentRefund: {
@@ -35480,6 +35851,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     payMemberCashierOrder: {
@@ -36032,6 +36404,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     uploadStudentIdImage: {
@@ -36109,6 +36482,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     listStudentVerifications: {
@@ -36178,6 +36552,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     submitStudentVerification: {
@@ -36294,6 +36669,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getStudentVerification: {
@@ -36363,6 +36739,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getStudentVerificationImage: {
@@ -36400,6 +36777,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     approveStudentVerification: {
@@ -36510,6 +36888,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     rejectStudentVerification: {
@@ -36600,6 +36979,7 @@ export interface operations {
             422: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getMemberStudentStatus: {
@@ -36708,6 +37088,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getStudentSettings: {
@@ -36816,6 +37197,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     updateStudentSettings: {
@@ -37027,6 +37409,7 @@ export interface operations {
             };
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getStudentDashboard: {
@@ -37095,6 +37478,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     getStudentVerificationPage: {
@@ -37157,6 +37541,7 @@ export interface operations {
             413: components["responses"]["Problem"];
             429: components["responses"]["Problem"];
             500: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
         };
     };
     onBenefitChanged: {

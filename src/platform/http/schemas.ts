@@ -88,7 +88,7 @@ const ProblemRef = Type.Unsafe({ $ref: "Problem#" });
 
 /** The error responses every authenticated route can give; routes add their own. */
 export function errorResponses(...extra: number[]) {
-  const statuses = [400, 401, 403, 404, 413, 429, 500, ...extra];
+  const statuses = [400, 401, 403, 404, 413, 429, 500, 503, ...extra];
   return Object.fromEntries(statuses.map((s) => [s, ProblemRef]));
 }
 
