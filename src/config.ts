@@ -28,6 +28,8 @@ export interface Config {
   /** Delivered webhooks and dispatched events are removed after this many days. */
   eventRetentionDays: number;
   poolSize: number;
+  /** How long a transaction may wait for its next statement before the server ends it. */
+  idleTransactionTimeoutSeconds: number;
   ledgerBatching: boolean;
   /** Ledger-only batches decide on what the committing ones leave (ADR 0009). */
   ledgerCarryForward: boolean;
@@ -214,6 +216,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionDays: int(env, "VOUCHSAFE_EVENT_RETENTION_DAYS", 30, problems, 1, 3650),
     // At least two: an export reports its progress on a second connection while its read runs.
     poolSize: int(env, "VOUCHSAFE_DB_POOL_SIZE", defaultPoolSize(), problems, 2, 200),
+    idleTransactionTimeoutSeconds: int(
+      env,
+      "VOUCHSAFE_DB_IDLE_TRANSACTION_TIMEOUT_SECONDS",
+      60,
+      problems,
+      1,
+      3600,
+    ),
     ledgerBatching: bool(env, "VOUCHSAFE_LEDGER_BATCHING", true, problems),
     ledgerCarryForward: bool(env, "VOUCHSAFE_LEDGER_CARRY_FORWARD", false, problems),
     rateLimitPerMinute: int(env, "VOUCHSAFE_RATE_LIMIT_PER_MINUTE", 6000, problems, 0, 10_000_000),

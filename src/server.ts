@@ -26,7 +26,10 @@ async function main() {
   const opened = await openDatabase(config, say);
   if (opened.applied.length > 0) say(`Applied ${opened.applied.length} migrations`);
 
-  const db = createDatabase(opened.url, { poolSize: config.poolSize });
+  const db = createDatabase(opened.url, {
+    poolSize: config.poolSize,
+    idleTransactionTimeoutMs: config.idleTransactionTimeoutSeconds * 1000,
+  });
   const services = await buildServices(config, db, systemClock, { ownerUrl: opened.url });
 
   const demo = await ensureDemo(config, services.deps.db);

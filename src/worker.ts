@@ -15,7 +15,10 @@ function say(line: string) {
 async function main() {
   const config = { ...(await ensureSigningSecret(loadConfig())), runWorker: true };
   const opened = await openDatabase(config, say);
-  const db = createDatabase(opened.url, { poolSize: config.poolSize });
+  const db = createDatabase(opened.url, {
+    poolSize: config.poolSize,
+    idleTransactionTimeoutMs: config.idleTransactionTimeoutSeconds * 1000,
+  });
   const services = await buildServices(config, db, systemClock, { ownerUrl: opened.url });
   say("Vouchsafe worker is running. Press Ctrl+C to stop.");
   let stopping = false;

@@ -109,12 +109,14 @@ const LOST_CONNECTION =
  * sent again, with its Idempotency-Key (a payment whose COMMIT's answer was lost is then found
  * or run, once). Only errors of the database's connection: a refused or reset socket of a
  * connect, read or write, PostgreSQL's connection-exception class (08), its shutdown and
- * recovery codes (57P01-57P03) and too_many_connections (53300), and node-postgres's own.
+ * recovery codes (57P01-57P03), a session it ended for idling (57P05, 25P03: a process that
+ * stalled mid-transaction), too_many_connections (53300), and node-postgres's own.
  */
 export function isDatabaseUnreachable(error: unknown): boolean {
   const e = error as { code?: unknown; syscall?: unknown; message?: unknown } | null;
   const code = typeof e?.code === "string" ? e.code : "";
-  if (/^08[0-9A-Z]{3}$/.test(code) || ["57P01", "57P02", "57P03", "53300"].includes(code)) return true;
+  if (/^08[0-9A-Z]{3}$/.test(code) || ["57P01", "57P02", "57P03", "57P05", "25P03", "53300"].includes(code))
+    return true;
   if (code === "ECONNRESET" || code === "EPIPE") return true;
   if (["ECONNREFUSED", "ENOENT", "ETIMEDOUT", "EHOSTUNREACH"].includes(code)) return e?.syscall === "connect";
   return code === "" && typeof e?.message === "string" && LOST_CONNECTION.test(e.message);
