@@ -16,7 +16,17 @@ export const MAX_ACTIVE_SANDBOXES = 10;
  * so two creates at once count one after the other and cannot both take the last place.
  */
 export async function claimSandboxPlace(trx: Tx, liveTenantId: string): Promise<void> {
+  await lockLiveTenant(trx, liveTenantId);
+  await assertSandboxPlace(trx, liveTenantId);
+}
+
+/** The live tenant's row, locked: what every change to the number of its active sandboxes takes first. */
+async function lockLiveTenant(trx: Tx, liveTenantId: string): Promise<void> {
   await trx.selectFrom("tenants").select("id").where("id", "=", liveTenantId).forUpdate().executeTakeFirst();
+}
+
+/** Refuses one more active sandbox of `liveTenantId` past the cap; the caller holds `lockLiveTenant`. */
+async function assertSandboxPlace(trx: Tx, liveTenantId: string): Promise<void> {
   const row = await trx
     .selectFrom("tenants")
     .select(sql<number>`count(*)::int`.as("active"))
@@ -161,15 +171,10 @@ export async function restoreSandbox(
   now: Date,
 ): Promise<{ sandbox: SandboxRow; restored: boolean }> {
   return db.systemTx(async (trx) => {
-    await trx
-      .selectFrom("tenants")
-      .select("id")
-      .where("id", "=", liveTenantId)
-      .forUpdate()
-      .executeTakeFirst();
+    await lockLiveTenant(trx, liveTenantId);
     const row = await lockSandbox(trx, liveTenantId, sandboxId);
     if (!row.archived_at) return { sandbox: toSandboxRow(row), restored: false };
-    await claimSandboxPlace(trx, liveTenantId);
+    await assertSandboxPlace(trx, liveTenantId);
     await setArchivedAt(trx, sandboxId, null, now);
     return { sandbox: toSandboxRow({ ...row, archived_at: null }), restored: true };
   });
