@@ -13,7 +13,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type EmbeddedPostgresHandle, freePort, startEmbeddedPostgres } from "../src/db/embedded.js";
-import { type ServerProcess, startServerProcess } from "./helpers/server-process.js";
+import { callServer, type ServerProcess, startServerProcess } from "./helpers/server-process.js";
 
 let temp: string;
 let port: number;
@@ -41,20 +41,8 @@ afterAll(async () => {
   if (temp) await rm(temp, { recursive: true, force: true });
 });
 
-/** One request; a connection the server closed or refused answers status 0. */
-async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  try {
-    const response = await fetch(`${server!.baseUrl}${url}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(60_000),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  } catch (error) {
-    return { status: 0, body: { error: String(error) } };
-  }
-}
+const call = (method: string, url: string, body?: unknown, headers?: Record<string, string>) =>
+  callServer(server!.baseUrl, apiKey, method, url, body, headers);
 
 async function open(body: Record<string, unknown>): Promise<string> {
   const r = await call("POST", "/v1/ledger/accounts", { asset: "RST", ...body });

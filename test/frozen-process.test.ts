@@ -12,7 +12,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./helpers/db.js";
-import { type ServerProcess, startServerProcess } from "./helpers/server-process.js";
+import { callServer, type ServerProcess, startServerProcess } from "./helpers/server-process.js";
 
 let t: TestDatabase;
 let dataDir: string;
@@ -42,23 +42,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function call(base: string, method: string, url: string, body?: unknown, key?: string) {
-  try {
-    const response = await fetch(`${base}${url}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${apiKey}`,
-        "content-type": "application/json",
-        ...(key ? { "idempotency-key": key } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(90_000),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  } catch (error) {
-    return { status: 0, body: { error: String(error) } };
-  }
-}
+const call = (base: string, method: string, url: string, body?: unknown, key?: string) =>
+  callServer(base, apiKey, method, url, body, key ? { "idempotency-key": key } : {});
 
 /**
  * Sessions of the app that have waited at least `ms`, inside a transaction, for a statement

@@ -76,3 +76,28 @@ export async function startServerProcess(
     },
   };
 }
+
+/**
+ * One JSON request to a server process with an API key. A connection refused, cut or left
+ * unanswered for 90 s answers status 0: whether that may happen is the test's to say.
+ */
+export async function callServer(
+  baseUrl: string,
+  apiKey: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  try {
+    const response = await fetch(`${baseUrl}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(90_000),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  } catch (error) {
+    return { status: 0, body: { error: String(error) } };
+  }
+}
