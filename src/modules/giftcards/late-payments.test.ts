@@ -10,9 +10,12 @@ import {
 import { type giftCardClient, giftCardTenant } from "../../../test/helpers/giftcards.js";
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { tenantTrail } from "../../../test/helpers/trail.js";
-import { signTestWebhook, testProviderSecret } from "../wallets/index.js";
+import { createAsset } from "../../ledger/index.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { signTestWebhook, tenantProviders, testProviderSecret } from "../wallets/index.js";
+import { pinSecretOf } from "./card-number.js";
 import { runGiftCardExpiry } from "./index.js";
-import { ONLINE_PAYMENT_TTL_SECONDS } from "./online-sale.js";
+import { ONLINE_PAYMENT_TTL_SECONDS, prepareOnlineSale, recordOnlineSale } from "./online-sale.js";
 
 /**
  * An online gift card payment may succeed after a "failed" notification (the member retried
@@ -533,5 +536,45 @@ describe("the provider's refund of a refund_due card", () => {
       refund_shortfall: 0,
     });
     await ledgerClean();
+  });
+});
+
+describe("a plan's currency changed while a card of it is bought online", () => {
+  it("the sale is refused when it is recorded, never written in a currency the provider was not told", async () => {
+    await t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+      createAsset(trx, tenant.tenantId, { code: "USD", scale: 2, name: "Dollar" }, t.clock.now()),
+    );
+    const plan = await gc.activePlan({ name: "Fresh plan, no card yet" });
+    const buyer = await member();
+    const ctx = { actor: systemActor(tenant.tenantId, "test"), requestId: null };
+    // The payment is created at the provider in CNY (the plan's currency then)...
+    const prepared = await prepareOnlineSale(
+      t.deps.db,
+      ctx,
+      tenantProviders(t.config.signingSecret),
+      {
+        planId: plan,
+        amount: 20000,
+        channel: "ONLINE",
+        storeId: null,
+        buyer: {},
+        buyerMemberId: buyer,
+        holderMemberId: buyer,
+        recipient: null,
+      },
+      t.clock.now(),
+    );
+    // ...and meanwhile the plan, with no card yet, is moved to USD.
+    await gc.ok("PATCH", `/v1/gift-card-plans/${plan}`, { currency: "USD" });
+    const recording = t.deps.ledger.run(tenant.tenantId, (uow) =>
+      recordOnlineSale(uow, ctx, prepared, pinSecretOf(t.config.signingSecret), t.clock.now()),
+    );
+    await expect(recording).rejects.toMatchObject({ code: "gift_card_plan_changed" });
+    const written = await t.database.owner
+      .selectFrom("gift_card_payments")
+      .select("id")
+      .where("id", "=", prepared.paymentId)
+      .execute();
+    expect(written).toEqual([]);
   });
 });

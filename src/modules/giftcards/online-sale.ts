@@ -39,6 +39,8 @@ export interface OnlineSale {
 export interface PreparedOnlineSale {
   req: SaleRequest;
   paid: number;
+  /** The currency the provider was told to collect `paid` in. */
+  currency: string;
   paymentId: string;
   provider: string;
   providerRef: string;
@@ -87,6 +89,7 @@ export async function prepareOnlineSale(
   return {
     req,
     paid: price.paid,
+    currency: plan.currency,
     paymentId,
     provider: provider.name,
     providerRef: created.providerRef,
@@ -109,7 +112,10 @@ export async function recordOnlineSale(
   const tenantId = uow.tenantId;
   const input = prepared.req;
   const sale = await checkSale(uow.trx, tenantId, input, now, await tenantTimezone(uow.trx, tenantId));
-  if (sale.price.paid !== prepared.paid) {
+  // A plan with no card yet may change its currency meanwhile: the card and its payment would
+  // then be written in it while the provider collects the old one, and no confirmation (in the
+  // old currency) could ever activate the card.
+  if (sale.price.paid !== prepared.paid || sale.plan.currency !== prepared.currency) {
     throw new GiftcardsError(
       "gift_card_plan_changed",
       "The plan changed while the payment was created: buy again",
