@@ -51,7 +51,7 @@ export function refundCash(balance: number, paid: number, promo: number): number
  * is back with the buyer and that value off the card, so counting it again would pay the
  * buyer twice for it and weigh the rest of the card as partly discount when it is not.
  */
-async function paymentsStillHeld(uow: UnitOfWork, cardId: string) {
+export async function paymentsStillHeld(uow: UnitOfWork, cardId: string) {
   const rows = await uow.trx
     .selectFrom("gift_card_activities")
     .select(["id", "type", "paid_amount", "discount_amount", "payment_method", "payment_ref", "returned_to"])

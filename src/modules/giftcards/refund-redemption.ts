@@ -8,8 +8,9 @@ import {
   openSystemAccount,
   type UnitOfWork,
 } from "./giftcards.ledger.js";
-import { type ActivityRow, findActivity, findCard } from "./giftcards.repository.js";
+import { type ActivityRow, type CardRow, findActivity, findCard } from "./giftcards.repository.js";
 import { newActivityId, recordActivity } from "./record-activity.js";
+import { paymentsStillHeld, refundCash } from "./refund-card.js";
 
 /** The reference module the checkout redeems cards under (its order's id is the reference id). */
 export const CHECKOUT_MODULE = "checkout";
@@ -105,13 +106,20 @@ export async function refundRedemption(
     breakage: accountIds.breakage(card.asset),
   }[returnedTo];
   if (returnedTo === "breakage") await openSystemAccount(uow, "breakage", card.asset);
+  const cash = returnedTo === "buyer" ? await buyerCashOf(uow, card, input.amount) : input.amount;
   const id = newActivityId();
   await moveValue(uow, { id, cardId: card.id }, [
     {
       debit_account_id: accountIds.settlement(card.asset),
       credit_account_id: destination,
-      amount: input.amount,
+      amount: cash,
       code: "gift_card_redemption_refund",
+    },
+    {
+      debit_account_id: accountIds.settlement(card.asset),
+      credit_account_id: accountIds.marketing(card.asset),
+      amount: input.amount - cash,
+      code: "gift_card_redemption_refund_discount",
     },
   ]);
   const activity = await recordActivity(
@@ -131,8 +139,37 @@ export async function refundRedemption(
       reference_id: input.reference?.id ?? null,
       redemption_id: found.id,
       returned_to: returnedTo,
+      ...(returnedTo === "buyer" ? { paid_amount: cash, discount_amount: input.amount - cash } : {}),
     },
     now,
   );
   return { activity, replayed: false };
+}
+
+/**
+ * What of `amount`, coming back after the card was refunded, is the buyer's cash: its paid
+ * share, as the card's refund split what was left (`refundCash`), and never more than the buyer
+ * paid less what was already paid back (the card's refund, earlier such refunds, the
+ * provider's). The card's value includes its purchase discount: paid out whole, a 200 card sold
+ * for 180 would pay back 190 once 100 of it spent came back. The rest returns to marketing.
+ */
+async function buyerCashOf(uow: UnitOfWork, card: CardRow, amount: number): Promise<number> {
+  const payments = await paymentsStillHeld(uow, card.id);
+  const paid = payments.reduce((s, p) => s + (p.paid_amount ?? 0), 0);
+  const promo = payments.reduce((s, p) => s + (p.discount_amount ?? 0), 0);
+  const back = await uow.trx
+    .selectFrom("gift_card_activities")
+    .select(["type", "amount", "paid_amount"])
+    .where("tenant_id", "=", uow.tenantId)
+    .where("card_id", "=", card.id)
+    .where((eb) =>
+      eb.or([
+        eb("type", "=", "CARD_REFUND"),
+        eb.and([eb("type", "=", "REFUND"), eb("returned_to", "=", "buyer")]),
+      ]),
+    )
+    .execute();
+  // A refund to the buyer recorded without its split paid its whole amount as cash.
+  const paidBack = back.reduce((s, r) => s + (r.paid_amount ?? (r.type === "REFUND" ? r.amount : 0)), 0);
+  return Math.max(0, Math.min(refundCash(amount, paid, promo), paid - paidBack));
 }

@@ -53,6 +53,33 @@ describe("refunding a redemption", () => {
   });
 });
 
+describe("refunding a redemption of a card refunded since", () => {
+  it("pays the buyer back no more than they paid: the discount's share of the value returns to marketing", async () => {
+    const issuance = () => gc.posted(ids.issuance("CNY"));
+    const marketing = () => gc.posted(ids.marketing("CNY"));
+    const [issuedBefore, marketingBefore] = [await issuance(), await marketing()];
+    // 200 sold for 180; 100 spent; the rest refunded: 90 cash, 10 back to marketing.
+    const { card } = await gc.sell(planId, 20000);
+    const spent = await redeem(card.id, 10000);
+    const refunded = await gc.ok<{ cash_amount: number }>("POST", `/v1/gift-cards/${card.id}/refund`, {});
+    expect(refunded.cash_amount).toBe(9000);
+    // The 100 spent comes back once the card is closed: its cash share is 90, as the rest's was.
+    const back = await gc.ok<ActivityBody & { paid_amount: number; discount_amount: number }>(
+      "POST",
+      `/v1/gift-card-activities/${spent.id}/refund`,
+      { amount: 10000 },
+    );
+    expect(back).toMatchObject({ type: "REFUND", amount: 10000, returned_to: "buyer" });
+    expect(back).toMatchObject({ paid_amount: 9000, discount_amount: 1000 });
+    const [issuedAfter, marketingAfter] = [await issuance(), await marketing()];
+    const paidIn = issuedAfter.debits - issuedBefore.debits;
+    const paidBack = issuedAfter.credits - issuedBefore.credits;
+    expect(paidIn).toBe(18000);
+    expect(paidBack).toBe(18000);
+    expect(marketingAfter.credits - marketingBefore.credits).toBe(2000);
+  });
+});
+
 describe("refunding a redemption of an expired card", () => {
   it("records the balance the card still holds until the expiry job takes it", async () => {
     const fixed = await gc.activePlan({
