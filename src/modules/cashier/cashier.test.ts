@@ -1921,3 +1921,43 @@ describe("smart top-up offers asked for a cashier order", () => {
     expectCode(await offers(token, m, `&cashier_order_id=${late.id}`), 410, "cashier_order_expired");
   });
 });
+
+describe("a smart top-up for an order whose balance payment is above the single-operation cap", () => {
+  it("is refused before the provider is asked: the top-up could be collected but never pay the order", async () => {
+    const before = await wallet.ok<{ max_single_amount: number }>("GET", "/v1/wallet-settings");
+    // A fixed tier counts on the balance: its top-up (20.00) is under the cap, the order (82.00) is not.
+    const plan = await wallet.ok<{ id: string }>("POST", "/v1/smart-topup-plans", {
+      name: "Small fixed",
+      channels: ["online"],
+      tiers: [{ type: "fixed", amount: 2_000, bonus_amount: 0, bonus_points: 0 }],
+    });
+    const m = await member("Xia", 7_000);
+    const o = await order(m);
+    const token = await tokenFor(o);
+    await wallet.ok("PATCH", "/v1/wallet-settings", { max_single_amount: 5_000 });
+    try {
+      // The order itself cannot be paid from the balance under this cap...
+      expectCode(await pay(token, o.id), 422, "amount_above_cap");
+      // ...so a top-up bought to pay it from the balance is refused before any payment is asked for.
+      const r = await asMember(token, "POST", `/v1/member-center/cashier-orders/${o.id}/smart-topup`, {
+        plan_id: plan.id,
+        tier_index: 0,
+      });
+      expectCode(r, 422, "amount_above_cap");
+      const written = await t.database.owner
+        .selectFrom("cashier_payments")
+        .select("id")
+        .where("tenant_id", "=", tenant.tenantId)
+        .where("order_id", "=", o.id)
+        .execute();
+      expect(written).toEqual([]);
+      expect(
+        await t.database.owner.selectFrom("topups").select("id").where("member_id", "=", m).execute(),
+      ).toEqual([]);
+      expect(await merchantView(o.id)).toMatchObject({ status: "open" });
+    } finally {
+      await wallet.ok("PATCH", "/v1/wallet-settings", { max_single_amount: before.max_single_amount });
+      await wallet.ok("POST", `/v1/smart-topup-plans/${plan.id}/deactivate`);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import type { Database } from "../../db/database.js";
 import type { Ledger, UnitOfWork } from "../../ledger/index.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { assertWithinCap, smartOffer, startSmartTopup } from "../topup/index.js";
+import { assertOrderPaymentWithinCap, assertWithinCap, smartOffer, startSmartTopup } from "../topup/index.js";
 import {
   assertBalancePaymentEnabled,
   assertOnlineCurrency,
@@ -66,6 +66,7 @@ export async function prepareTopupAndPay(
         now,
       );
       await assertBalancePaymentEnabled(trx, tenantId, now);
+      await assertOrderPaymentWithinCap(trx, tenantId, order.total, now);
       await assertRoomForTaggedTopup(trx, tenantId, order.member_id);
     }
     return { order, offer, provider: await providers(trx, tenantId) };

@@ -23,7 +23,7 @@ import { type CreditPerks, creditTopup } from "./credit-topup.js";
 import { assertInBalanceAsset } from "./decide-topup.js";
 import { isFirstDepositor, lockUsableMember } from "./member-facts.js";
 import type { TopupChannel } from "./plan-terms.js";
-import { assertWithinCap, capPassedBy } from "./single-cap.js";
+import { assertOrderPaymentWithinCap, assertWithinCap, capPassedBy } from "./single-cap.js";
 import { smartOffer } from "./smart-offers.js";
 import { paysOrder } from "./smart-rules.js";
 import type { SmartTier } from "./smart-terms.js";
@@ -206,6 +206,7 @@ export async function startSmartTopup(
   const decided = await decideAcceptance(uow, ctx, request, now);
   // It pays the order from the balance once collected: refused now rather than owed back then.
   await assertBalancePaymentEnabled(uow.trx, uow.tenantId, now);
+  await assertOrderPaymentWithinCap(uow.trx, uow.tenantId, req.orderAmount, now);
   const order = { currency: decided.plan.currency, amount: req.orderAmount, lines: [] };
   await assertTierPaysOrder(uow, req.memberId, order, decided.tier, now);
   if (decided.tier.amount !== req.amount) {

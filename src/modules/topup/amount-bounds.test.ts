@@ -3,6 +3,7 @@ import { createTestApp, createTestTenant, type TestApp, type TestTenant } from "
 import { expectProblem } from "../../../test/helpers/problem.js";
 import { topupClient } from "../../../test/helpers/topup.js";
 import { MAX_AMOUNT } from "../../shared/money.js";
+import { MAX_POINTS_PER_OPERATION } from "../wallets/index.js";
 
 /** A plan that could only ever fail at top-up time is refused when it is saved, and nothing is written. */
 let t: TestApp;
@@ -70,6 +71,37 @@ describe("amounts a top-up plan may name", () => {
     });
     expectProblem(edit, 422, "invalid_topup_plan");
     expect((await c.ok<{ version: number }>("GET", `/v1/topup-plans/${ok}`)).version).toBe(1);
+  });
+
+  it("a plan whose largest points award exceeds what one points operation may give is refused", async () => {
+    // Crediting such a top-up is refused by the points ledger: at the till it fails, and one
+    // paid online could be neither credited nor kept for a refund (the payment stuck).
+    const before = await plans();
+    const fixed = { type: "fixed", amount: 10_000, bonus_amount: 0, bonus_points: MAX_POINTS_PER_OPERATION };
+    const withExtra = await c.call("POST", "/v1/topup-plans", {
+      kind: "package",
+      name: "Points galore",
+      rule: fixed,
+      first_topup_bonus: { extra_points_bps: 1000 },
+    });
+    const problem = expectProblem(withExtra, 422, "invalid_topup_plan") as unknown as {
+      errors: { field: string }[];
+    };
+    expect(problem.errors.map((e) => e.field)).toContain("/body/first_topup_bonus/extra_points_bps");
+    const wideRange = await c.call("POST", "/v1/topup-plans", {
+      kind: "package",
+      name: "Points at the top",
+      rule: { type: "range", min_amount: 1, max_amount: MAX_AMOUNT, bonus_bps: 0, points_bps: 100 },
+    });
+    expectProblem(wideRange, 422, "invalid_topup_plan");
+    expect(await plans()).toEqual(before);
+    // At the edge it fits, and its first top-up is credited with every point.
+    const own = topupClient(t, await createTestTenant(t, "Points edge"));
+    const edge = await own.plan({ kind: "package", name: "All the points", rule: fixed });
+    const m = await own.newMember();
+    const r = await own.topUp(edge, { member_id: m, channel: "pos", payment_method: "offline" });
+    expect(r.statusCode, r.body).toBe(201);
+    expect((await own.balance(m)).points).toBe(MAX_POINTS_PER_OPERATION);
   });
 
   it("a smart plan's fixed bonus and minimum top-up are bounded too", async () => {

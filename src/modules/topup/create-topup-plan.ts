@@ -21,7 +21,7 @@ export async function createTopupPlan(
   const tenantId = ctx.actor.tenantId;
   const { kind, currency: asked, ...terms } = input;
   const currency = await planCurrency(trx, tenantId, asked, now);
-  await validatePlan(trx, tenantId, kind, terms as PlanTerms);
+  await validatePlan(trx, tenantId, kind, terms as PlanTerms, currency);
   const id = newId("tpp");
   const row = await trx
     .insertInto("topup_plans")

@@ -24,7 +24,7 @@ export {
 export { isUpgrade } from "./credit-topup.js";
 export { recordProviderRefundOfHeldTopup } from "./record-provider-refund.js";
 export { recordRefundOfPaidTopup } from "./record-refund.js";
-export { assertWithinCap } from "./single-cap.js";
+export { assertOrderPaymentWithinCap, assertWithinCap } from "./single-cap.js";
 export { type Offer as SmartOffer, smartOffer } from "./smart-offers.js";
 export { topupFigures } from "./topup-rules.js";
 

@@ -33,3 +33,23 @@ export async function assertWithinCap(
     { extra: { cap }, errors: [{ field: top.field, message: "above the cap" }] },
   );
 }
+
+/**
+ * Refuses a smart top-up bought to pay an order from the balance when that balance payment
+ * passes the single-operation cap: the top-up could be collected but never pay the order
+ * (its confirmation keeps it refund_due), so it is refused before the payment is asked for.
+ */
+export async function assertOrderPaymentWithinCap(
+  trx: Tx,
+  tenantId: string,
+  orderAmount: number,
+  now: Date,
+): Promise<void> {
+  const cap = await capPassedBy(trx, tenantId, orderAmount, 0, now);
+  if (cap === null) return;
+  throw new TopupError(
+    "amount_above_cap",
+    `The order's balance payment (${orderAmount}) is above the single-operation cap of ${cap}`,
+    { extra: { cap } },
+  );
+}

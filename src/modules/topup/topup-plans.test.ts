@@ -250,6 +250,41 @@ describe("top-up plans (§2.3)", () => {
     expect(availability).toMatchObject({ available: false, code: "audience_mismatch" });
   });
 
+  it("a member token tops up online only: a plan sold at the till alone is not bought by claiming the till", async () => {
+    const tillOnly = await c.plan({
+      kind: "package",
+      name: "In-store welcome",
+      rule: range,
+      restrictions: { channels: ["pos"] },
+    });
+    const m = await c.newMember();
+    const link = await c.ok<{ url: string }>("POST", "/v1/member-center/links", { member_id: m });
+    const session = await t.app.inject({
+      method: "POST",
+      url: "/v1/member-center/sessions",
+      payload: { tenant_id: tenant.tenantId, code: new URL(link.url).searchParams.get("code") },
+    });
+    expect(session.statusCode, session.body).toBe(201);
+    const token = json<{ token: string }>(session).token;
+    const asMember = (body: object, key: string) =>
+      t.app.inject({
+        method: "POST",
+        url: `/v1/topup-plans/${tillOnly}/top-ups`,
+        headers: { authorization: `Bearer ${token}`, "idempotency-key": key },
+        payload: { member_id: m, amount: 10_000, payment_method: "online", ...body },
+      });
+    expectProblem(await asMember({ channel: "online" }, "till-only-online"), 422, "channel_not_allowed");
+    // The member center is never the till, whatever the request says.
+    expectProblem(await asMember({ channel: "pos" }, "till-only-pos"), 403, "forbidden");
+    const started = await t.database.owner
+      .selectFrom("topups")
+      .select("id")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("member_id", "=", m)
+      .execute();
+    expect(started).toEqual([]);
+  });
+
   it("the store a top-up names exists, and a store-bound operator names only a store of its own subtree", async () => {
     // Only Store B may sell this plan; an operator of Store A must not claim Store B to use it.
     const plan = await c.plan({

@@ -229,7 +229,12 @@ export function topupPlanRoutes(app: RouteApp, deps: AppDeps, providers: Provide
     },
     status: 201,
     guard: ({ body }, { actor }) => {
-      if (actor.type === "member" && (actor.memberId !== body.member_id || body.payment_method !== "online"))
+      // The member center is never the till: a plan sold there alone must not be bought by
+      // a member's request that says it is.
+      if (
+        actor.type === "member" &&
+        (actor.memberId !== body.member_id || body.payment_method !== "online" || body.channel !== "online")
+      )
         throw new TopupError("forbidden", "A member tops up only its own balance, online");
     },
     // Online: the provider is asked before the unit of work, so no lock is held while it answers.

@@ -24,7 +24,7 @@ export async function updateTopupPlan(
   const plan = await findPlan(trx, tenantId, id, { lock: true });
   if (plan.status === "archived") throw new TopupError("plan_archived", "An archived plan cannot be edited");
   const terms = { ...plan.terms, ...patch } as PlanTerms;
-  await validatePlan(trx, tenantId, plan.kind, terms);
+  await validatePlan(trx, tenantId, plan.kind, terms, plan.currency);
   const row = await trx
     .updateTable("topup_plans")
     .set({

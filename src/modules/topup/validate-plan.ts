@@ -10,7 +10,8 @@ import {
   validateStoreScope,
 } from "../catalog/index.js";
 import { loadTierCatalog, validateAudienceRule } from "../members/index.js";
-import { balanceAsset } from "../wallets/index.js";
+import { balanceAsset, MAX_POINTS_PER_OPERATION } from "../wallets/index.js";
+import { assetScaleOf } from "./member-facts.js";
 import type { PlanTerms } from "./plan-terms.js";
 import type { SmartTerms } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
@@ -30,6 +31,24 @@ function largestBonus(terms: PlanTerms): bigint {
         ? (max * BigInt(r.bonus_bps)) / 10_000n
         : BigInt(r.bonus_max);
   return base + (max * BigInt(terms.first_topup_bonus?.extra_bonus_bps ?? 0)) / 10_000n;
+}
+
+/**
+ * The most points a plan can award one top-up (at its highest amount, to a first-time
+ * depositor), exact in bigint, rounded as topup-rules.ts rounds them: the points ledger takes
+ * at most MAX_POINTS_PER_OPERATION in one award, so a top-up past it could never be credited.
+ */
+function largestPoints(terms: PlanTerms, scale: number): bigint {
+  const r = terms.rule;
+  const max = BigInt(amountRange(r).max);
+  const perMajor = 10_000n * 10n ** BigInt(scale);
+  const base =
+    r.type === "fixed"
+      ? BigInt(r.bonus_points)
+      : r.type === "range"
+        ? (max * BigInt(r.points_bps)) / perMajor
+        : BigInt(r.points_max);
+  return base + (max * BigInt(terms.first_topup_bonus?.extra_points_bps ?? 0)) / perMajor;
 }
 
 type Shared = Pick<
@@ -70,7 +89,13 @@ export async function validateShared(trx: Tx, tenantId: string, terms: Shared, g
 }
 
 /** A top-up plan's terms: the rule fits the kind, ranges are ordered, and every reference exists. */
-export async function validatePlan(trx: Tx, tenantId: string, kind: "package" | "custom", terms: PlanTerms) {
+export async function validatePlan(
+  trx: Tx,
+  tenantId: string,
+  kind: "package" | "custom",
+  terms: PlanTerms,
+  currency: string,
+) {
   const r = terms.rule;
   const errors: FieldError[] = [];
   if ((kind === "custom") !== (r.type === "custom"))
@@ -92,6 +117,13 @@ export async function validatePlan(trx: Tx, tenantId: string, kind: "package" | 
         ? "/body/first_topup_bonus/extra_bonus_bps"
         : "/body/rule",
       message: `the bonus at the highest amount must not exceed ${MAX_AMOUNT}`,
+    });
+  if (largestPoints(terms, await assetScaleOf(trx, tenantId, currency)) > BigInt(MAX_POINTS_PER_OPERATION))
+    errors.push({
+      field: terms.first_topup_bonus?.extra_points_bps
+        ? "/body/first_topup_bonus/extra_points_bps"
+        : "/body/rule",
+      message: `the points at the highest amount must not exceed ${MAX_POINTS_PER_OPERATION}`,
     });
   const gifts: [string, GiftSpec][] = [];
   if (terms.gift) gifts.push(["/body/gift", terms.gift]);

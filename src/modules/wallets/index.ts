@@ -53,7 +53,7 @@ import {
 import { loadSettings, readSettings, WALLETS_EXPIRY_JOB, type WalletSettings } from "./wallets.repository.js";
 import { walletsRoutes } from "./wallets.routes.js";
 
-export { changePoints } from "./change-points.js";
+export { changePoints, MAX_POINTS_PER_OPERATION } from "./change-points.js";
 export {
   confirmProviderPayment,
   isKnownProviderPayment,
