@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Move an org unit (with its whole subtree) under another parent
-         * @description Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded (`org_unit_in_use`).
+         * @description Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded, one that takes the holder of a live voucher out of its issuer's subtree, and one that takes a member account out of the enterprise master it is associated with (`org_unit_in_use`).
          */
         post: operations["postOrgUnitsByIdMove"];
         delete?: never;

@@ -486,3 +486,53 @@ describe("a bill id under both bill routes", () => {
     await trail.ledgerClean();
   });
 });
+
+describe("moving an associated member account", () => {
+  it("keeps it under its master: a move out is refused and changes nothing; a move inside is allowed", async () => {
+    const root = { id: tenant.rootOrgUnitId, path: `/${tenant.rootOrgUnitId}/` };
+    const masterA = await createTestOrgUnit(t, tenant.tenantId, root, "enterprise", "Mover's master");
+    const masterB = await createTestOrgUnit(t, tenant.tenantId, root, "enterprise", "Another master");
+    const dept = await createTestOrgUnit(t, tenant.tenantId, masterA, "organization", "Department");
+    const member = await createTestOrgUnit(t, tenant.tenantId, dept, "member_account", "Mover");
+    const sharer = await createTestOrgUnit(t, tenant.tenantId, masterA, "member_account", "Sharer");
+    const loose = await createTestOrgUnit(t, tenant.tenantId, masterA, "member_account", "Never associated");
+    for (const m of [member, sharer]) {
+      expect(
+        (await post(`/v1/enterprises/${masterA.id}/members`, tenant.auth, { member_id: m.id })).statusCode,
+      ).toBe(201);
+    }
+    const coupon = await grantCoupon(masterA, 1_000);
+    const allocated = await post(`/v1/enterprise-coupons/${coupon}/allocations`, tenant.auth, {
+      allocations: [{ member_id: member.id, amount: 400 }],
+    });
+    expect(allocated.statusCode, allocated.body).toBe(201);
+    const move = (id: string, parentId: string) =>
+      post(`/v1/org-units/${id}/move`, tenant.auth, { parent_id: parentId });
+    const pathOf = (id: string) =>
+      t.deps.db.tenantTx(tenant.tenantId, (trx) =>
+        trx.selectFrom("org_units").select("path").where("id", "=", id).executeTakeFirstOrThrow(),
+      );
+    const before = await pathOf(member.id);
+
+    // Under another master its staff would spend the coupons this master allocated (and draw
+    // its shared packages), while this master could no longer see them to revoke.
+    expectProblem(await move(member.id, masterB.id), 409, "org_unit_in_use");
+    expectProblem(await move(dept.id, masterB.id), 409, "org_unit_in_use");
+    expectProblem(await move(member.id, root.id), 409, "org_unit_in_use");
+    expect(await pathOf(member.id)).toEqual(before);
+    // Associated without coupons, it still draws the master's shared packages: it stays too.
+    expectProblem(await move(sharer.id, masterB.id), 409, "org_unit_in_use");
+
+    // Inside its master's subtree it moves; one never associated moves anywhere.
+    expect((await move(member.id, masterA.id)).statusCode).toBe(200);
+    expect((await move(loose.id, masterB.id)).statusCode).toBe(200);
+    const revocable = json<{ recoverable_amount: number }>(
+      await t.app.inject({
+        url: `/v1/enterprise-coupons/${coupon}/revocable?member_id=${member.id}`,
+        headers: (await createTestKey(t, tenant.tenantId, "operator", masterA.id)).auth,
+      }),
+    );
+    expect(revocable.recoverable_amount).toBe(400);
+    await trail.ledgerClean();
+  });
+});

@@ -15,6 +15,7 @@ export const ENTERPRISE_ERRORS = defineErrors({
   asset_not_found: 404,
   voucher_not_withdrawable: 409,
   org_unit_not_found: 404,
+  org_unit_in_use: 409,
 });
 
 export type EnterpriseErrorCode = (typeof ENTERPRISE_ERRORS.codes)[number];

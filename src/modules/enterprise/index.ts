@@ -8,6 +8,7 @@ import { ENTERPRISE_ERRORS } from "./enterprise.errors.js";
 import { ENTERPRISE_EVENTS } from "./enterprise.events.js";
 import { ENTERPRISE_CRONS, ENTERPRISE_TIMERS, enterpriseJobs } from "./enterprise.jobs.js";
 import { enterpriseRoutes } from "./enterprise.routes.js";
+import { assertMembersStayUnderMaster } from "./member-moves.js";
 import { sweepCouponsBehind } from "./sweep-dead-coupons.js";
 
 export { runCouponSweep, runPackageExpiry } from "./enterprise.jobs.js";
@@ -32,4 +33,6 @@ export const enterpriseManifest: ModuleManifest = {
   timers: ENTERPRISE_TIMERS,
   // A bill refund on any route passes on at once what it returns to a dead master coupon.
   onVoucherSourcesCredited: sweepCouponsBehind,
+  // An associated member account stays under its master, whose staff manage its benefits.
+  orgUnitMoveGuard: assertMembersStayUnderMaster,
 };

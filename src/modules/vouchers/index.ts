@@ -10,6 +10,7 @@ import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
+import { assertHoldersStayUnderIssuers } from "./holder-moves.js";
 import { assertQuotasKeepTheirDistributor } from "./quota-distributor.js";
 import { VOUCHERS_ERRORS } from "./vouchers.errors.js";
 import { VOUCHERS_EVENTS } from "./vouchers.events.js";
@@ -115,8 +116,12 @@ export const vouchersManifest: ModuleManifest = {
   // Redemption refuses a voucher past its end at once; the job returns its rest to its source.
   jobs: (deps) => [voucherExpiryJob(deps)],
   crons: [{ name: VOUCHER_EXPIRY_JOB, cron: "*/5 * * * *" }],
-  // A reseller keeps its distributor while its quota holds value that distributor funded.
-  orgUnitMoveGuard: assertQuotasKeepTheirDistributor,
+  // A reseller keeps its distributor while its quota holds value that distributor funded, and a
+  // holder of a live voucher stays under the voucher's issuer.
+  orgUnitMoveGuard: async (trx, tenantId, movedPath) => {
+    await assertQuotasKeepTheirDistributor(trx, tenantId, movedPath);
+    await assertHoldersStayUnderIssuers(trx, tenantId, movedPath);
+  },
   timers: [
     {
       job: VOUCHER_EXPIRY_JOB,

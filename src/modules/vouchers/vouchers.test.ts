@@ -173,6 +173,30 @@ describe("a reseller changing distributor", () => {
   });
 });
 
+describe("a customer changing reseller", () => {
+  it("keeps a customer holding a live voucher under its issuer; once the voucher is spent it may go", async () => {
+    const issuer = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", "Issuer");
+    const issuerKey = (await createTestKey(t, tenant.tenantId, "operator", issuer.id)).auth;
+    const rival = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", "Rival");
+    const holder = await createTestOrgUnit(t, tenant.tenantId, issuer, "customer", "Holder");
+    expect((await adjust(issuer.id, 500)).statusCode).toBe(200);
+    const v = await issueOne(await template(issuerKey), issuerKey, holder.id, 500);
+    const move = (id: string, parentId: string) =>
+      post(`/v1/org-units/${id}/move`, tree.keys.owner, { parent_id: parentId });
+
+    // Under the rival, its staff would spend the issuer's discount on their own bills, and the
+    // issuer could no longer find the voucher to withdraw it.
+    const refused = await move(holder.id, rival.id);
+    expectProblem(refused, 409, "org_unit_in_use");
+    expect(json<{ detail: string }>(refused).detail).toContain(v);
+    expect(json(await get(`/v1/vouchers/${v}`, issuerKey))).toMatchObject({ balance: 500 });
+
+    expect((await bill(holder.id, "holder-bill", [["cvm", 500]])).statusCode).toBe(200);
+    expect(json(await move(holder.id, rival.id))).toMatchObject({ parent_id: rival.id });
+    expect((await verifyLedger(t.deps.db, tenant.tenantId)).ok).toBe(true);
+  });
+});
+
 describe("quota list", () => {
   it("pages through every reseller's quota", async () => {
     const resellers = [];
