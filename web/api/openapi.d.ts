@@ -27979,6 +27979,8 @@ export interface operations {
                         kept_voucher_ids: string[];
                         /** @enum {string} */
                         money_returned_to: "balance" | "external" | "none";
+                        /** @description What this refund returned: the order's amount less what the payment provider had already refunded of it */
+                        amount_returned: number;
                     };
                 };
             };
@@ -39407,6 +39409,7 @@ export interface operations {
                         /** Format: date-time */
                         ends_at: string;
                         refund_kind: string;
+                        /** @description What this refund returned: less what the payment provider had already refunded */
                         amount: number;
                         currency: string;
                         withdrawn_voucher_ids: string[];

@@ -139,6 +139,26 @@ describe("a member's gift cards", () => {
     expect(await balanceOf(ann)).toBe(before + 13500);
   });
 
+  it("a redemption given back after the card paid by balance was refunded goes to the balance too", async () => {
+    const bought = json<PurchaseBody>(await buy(ann, { payment_method: "balance" }));
+    const spent = await gc.ok<{ id: string }>("POST", `/v1/gift-cards/${bought.card.id}/redeem`, {
+      amount: 10000,
+    });
+    const before = await balanceOf(ann);
+    await gc.ok("POST", `/v1/gift-cards/${bought.card.id}/refund`, {});
+    expect(await balanceOf(ann)).toBe(before + 9000);
+    const back = await gc.ok<{ returned_to: string; paid_amount: number; payment_method: string | null }>(
+      "POST",
+      `/v1/gift-card-activities/${spent.id}/refund`,
+      { amount: 10000 },
+    );
+    // All 180 paid is back on her balance: 90 with the card, 90 with the redemption.
+    expect(await balanceOf(ann)).toBe(before + 18000);
+    expect(back).toMatchObject({ returned_to: "buyer", paid_amount: 9000, payment_method: "balance" });
+    const report = await verifyLedger(t.deps.db, tenant.tenantId);
+    expect(report.ok, JSON.stringify(report)).toBe(true);
+  });
+
   it("the balance payment of a card bought or loaded is refunded only with the card, never alone", async () => {
     const bought = json<PurchaseBody>(await buy(ann, { payment_method: "balance" }));
     await gc.ok("POST", `/v1/gift-cards/${bought.card.id}/load`, {

@@ -86,6 +86,45 @@ export async function paymentsStillHeld(uow: UnitOfWork, cardId: string) {
 }
 
 /**
+ * Pays `cash` back to the buyer through the payments that loaded the card (`paymentsStillHeld`,
+ * newest first), after the `paidBack` already paid back through them the same way: each
+ * payment returns at most what it paid, and a later refund (a redemption given back after the
+ * card's refund) continues where the earlier ones stopped. Balance payments go back to the
+ * member's balance here (wallets, same unit of work, within the payment's refundable amount);
+ * offline and online parts are answered for the till or the provider.
+ */
+export async function payBuyerBack(
+  uow: UnitOfWork,
+  context: RequestContext,
+  cardId: string,
+  payments: Awaited<ReturnType<typeof paymentsStillHeld>>,
+  amounts: { paidBack: number; cash: number },
+  now: Date,
+): Promise<RefundPart[]> {
+  const parts: RefundPart[] = [];
+  let skip = amounts.paidBack;
+  let left = amounts.cash;
+  for (const p of payments) {
+    const held = p.paid_amount ?? 0;
+    const already = Math.min(skip, held);
+    skip -= already;
+    const amount = Math.min(left, held - already);
+    if (amount === 0) continue;
+    left -= amount;
+    parts.push({ method: p.payment_method ?? "offline", ref: p.payment_ref, amount });
+    if (p.payment_method === "balance") {
+      await refundOrderBalance(
+        uow,
+        context,
+        { paymentId: p.payment_ref!, amount, reason: systemReason("gift_card_refunded", { card: cardId }) },
+        now,
+      );
+    }
+  }
+  return parts;
+}
+
+/**
  * Refunds a card (unused or partly used, never a fully redeemed one) and closes it. The
  * buyer's cash goes back through what paid for the card — balance payments to the member's
  * balance (the wallets module, same unit of work), offline and online payments recorded for
@@ -109,22 +148,7 @@ export async function refundCard(
   const paid = payments.reduce((s, p) => s + (p.paid_amount ?? 0), 0);
   const promo = payments.reduce((s, p) => s + (p.discount_amount ?? 0), 0);
   const cash = refundCash(balance, paid, promo);
-  const parts: RefundPart[] = [];
-  let left = cash;
-  for (const p of payments) {
-    const amount = Math.min(left, p.paid_amount ?? 0);
-    if (amount === 0) continue;
-    left -= amount;
-    parts.push({ method: p.payment_method ?? "offline", ref: p.payment_ref, amount });
-    if (p.payment_method === "balance") {
-      await refundOrderBalance(
-        uow,
-        context,
-        { paymentId: p.payment_ref!, amount, reason: systemReason("gift_card_refunded", { card: card.id }) },
-        now,
-      );
-    }
-  }
+  const parts = await payBuyerBack(uow, context, card.id, payments, { paidBack: 0, cash }, now);
   const id = newActivityId();
   await moveValue(uow, { id, cardId: card.id }, [
     {

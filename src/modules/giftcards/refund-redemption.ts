@@ -10,7 +10,7 @@ import {
 } from "./giftcards.ledger.js";
 import { type ActivityRow, type CardRow, findActivity, findCard } from "./giftcards.repository.js";
 import { newActivityId, recordActivity } from "./record-activity.js";
-import { paymentsStillHeld, refundCash } from "./refund-card.js";
+import { payBuyerBack, paymentsStillHeld, refundCash } from "./refund-card.js";
 
 /** The reference module the checkout redeems cards under (its order's id is the reference id). */
 export const CHECKOUT_MODULE = "checkout";
@@ -106,7 +106,11 @@ export async function refundRedemption(
     breakage: accountIds.breakage(card.asset),
   }[returnedTo];
   if (returnedTo === "breakage") await openSystemAccount(uow, "breakage", card.asset);
-  const cash = returnedTo === "buyer" ? await buyerCashOf(uow, card, input.amount) : input.amount;
+  const toBuyer = returnedTo === "buyer" ? await buyerCashOf(uow, card, input.amount) : null;
+  const cash = toBuyer ? toBuyer.cash : input.amount;
+  // The buyer is paid back as the card's refund paid them: a balance payment to the member's
+  // balance; without it the cash would sit in issuance with nobody ever paying it out.
+  const parts = toBuyer ? await payBuyerBack(uow, context, card.id, toBuyer.payments, toBuyer, now) : [];
   const id = newActivityId();
   await moveValue(uow, { id, cardId: card.id }, [
     {
@@ -139,7 +143,14 @@ export async function refundRedemption(
       reference_id: input.reference?.id ?? null,
       redemption_id: found.id,
       returned_to: returnedTo,
-      ...(returnedTo === "buyer" ? { paid_amount: cash, discount_amount: input.amount - cash } : {}),
+      ...(returnedTo === "buyer"
+        ? {
+            paid_amount: cash,
+            discount_amount: input.amount - cash,
+            payment_method: parts[0]?.method ?? null,
+            payment_ref: parts[0]?.ref ?? null,
+          }
+        : {}),
     },
     now,
   );
@@ -153,7 +164,7 @@ export async function refundRedemption(
  * provider's). The card's value includes its purchase discount: paid out whole, a 200 card sold
  * for 180 would pay back 190 once 100 of it spent came back. The rest returns to marketing.
  */
-async function buyerCashOf(uow: UnitOfWork, card: CardRow, amount: number): Promise<number> {
+async function buyerCashOf(uow: UnitOfWork, card: CardRow, amount: number) {
   const payments = await paymentsStillHeld(uow, card.id);
   const paid = payments.reduce((s, p) => s + (p.paid_amount ?? 0), 0);
   const promo = payments.reduce((s, p) => s + (p.discount_amount ?? 0), 0);
@@ -171,5 +182,6 @@ async function buyerCashOf(uow: UnitOfWork, card: CardRow, amount: number): Prom
     .execute();
   // A refund to the buyer recorded without its split paid its whole amount as cash.
   const paidBack = back.reduce((s, r) => s + (r.paid_amount ?? (r.type === "REFUND" ? r.amount : 0)), 0);
-  return Math.max(0, Math.min(refundCash(amount, paid, promo), paid - paidBack));
+  const cash = Math.max(0, Math.min(refundCash(amount, paid, promo), paid - paidBack));
+  return { cash, paidBack, payments };
 }

@@ -454,6 +454,54 @@ describe("the provider's refund of a paid package order", () => {
     await ledgerClean();
   });
 
+  it("an operator's refund after the provider's part refund reports only what it returns", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const o = await online(pkg, m);
+    expect(await result(confirm(o, "succeeded"))).toBe("paid");
+    const amount = o.price.amount;
+    const part = Math.floor(amount / 3);
+    expect(
+      await result(refundOf(o, "evt-pkg-part-op", { refund_id: "re_pkg_part_op", refund_amount: part })),
+    ).toBe("refund_recorded");
+    const refund = await w.ok<{ money_returned_to: string; amount_returned: number }>(
+      w.call("POST", `/v1/package-orders/${o.id}/refund`, { kind: "offline", reason: "the rest" }),
+    );
+    expect(refund).toMatchObject({ money_returned_to: "external", amount_returned: amount - part });
+    const announced = (await events("package.refunded")).filter((e) => e.order_id === o.id);
+    expect(announced).toEqual([expect.objectContaining({ amount: amount - part })]);
+    const audited = await w.t.database.owner
+      .selectFrom("audit_events")
+      .select("summary")
+      .where("tenant_id", "=", w.tenant.tenantId)
+      .where("target_id", "=", o.id)
+      .where("action", "=", "package.refunded")
+      .executeTakeFirstOrThrow();
+    expect(audited.summary).toMatchObject({ amount: amount - part, provider_refunded: part });
+    await ledgerClean();
+  });
+
+  it("an operator's refund after the provider returned all of it returns no more money", async () => {
+    const pkg = await w.createPackage();
+    const m = await w.member();
+    const o = await online(pkg, m);
+    expect(await result(confirm(o, "succeeded"))).toBe("paid");
+    const spent = await w.call("POST", `/v1/members/${m}/points`, { operation: "spend", points: 100 });
+    expect(spent.statusCode, spent.body).toBeLessThan(300);
+    const whole = { refund_id: "re_pkg_whole_op", refund_amount: o.price.amount };
+    expect(await result(refundOf(o, "evt-pkg-whole-op", whole))).toBe("refund_recorded");
+    // The package stayed for the points spent; they are made up so the operator may end it.
+    const earned = await w.call("POST", `/v1/members/${m}/points`, { operation: "earn", points: 100 });
+    expect(earned.statusCode, earned.body).toBeLessThan(300);
+    const refund = await w.ok<{ money_returned_to: string; amount_returned: number }>(
+      w.call("POST", `/v1/package-orders/${o.id}/refund`, { kind: "offline", reason: "ending it" }),
+    );
+    expect(refund).toMatchObject({ money_returned_to: "none", amount_returned: 0 });
+    const announced = (await events("package.refunded")).filter((e) => e.order_id === o.id);
+    expect(announced).toEqual([expect.objectContaining({ amount: 0 })]);
+    await ledgerClean();
+  });
+
   it("all of it back after the member spent its bonus points: the package stays, flagged for an operator", async () => {
     const pkg = await w.createPackage();
     const m = await w.member();

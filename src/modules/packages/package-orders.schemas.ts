@@ -338,6 +338,10 @@ export const Refund = Type.Object({
     description: "Gifted vouchers already used: they stay",
   }),
   money_returned_to: StringEnum(["balance", "external", "none"] as const),
+  amount_returned: Type.Integer({
+    description:
+      "What this refund returned: the order's amount less what the payment provider had already refunded of it",
+  }),
 });
 
 export const WebhookReceipt = Type.Object({

@@ -97,6 +97,7 @@ export async function refundView(trx: Tx, result: RefundResult, now: Date) {
     withdrawn_voucher_ids: result.withdrawnVoucherIds,
     kept_voucher_ids: result.keptVoucherIds,
     money_returned_to: result.moneyReturnedTo,
+    amount_returned: result.amountReturned,
   };
 }
 

@@ -35,7 +35,9 @@ const EVENTS = {
     schema: Type.Object({
       ...PeriodRef,
       refund_kind: Type.String(),
-      amount: Type.Integer(),
+      amount: Type.Integer({
+        description: "What this refund returned: less what the payment provider had already refunded",
+      }),
       currency: Type.String(),
       withdrawn_voucher_ids: Type.Array(Type.String()),
     }),

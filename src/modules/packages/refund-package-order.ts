@@ -25,6 +25,8 @@ export interface RefundResult {
   keptVoucherIds: string[];
   /** Where the money went: the balance accounts that paid, or outside (online, offline). */
   moneyReturnedTo: "balance" | "external" | "none";
+  /** What this refund returned: the order's amount less what the provider had already refunded. */
+  amountReturned: number;
 }
 
 /**
@@ -103,6 +105,11 @@ export async function endRefundedOrder(
   const tenantId = uow.tenantId;
   const refs = order.snapshot.perks.filter((p) => "gift" in p).map((p) => giftSourceRef(order.id, p.key));
   const reason = input.reason ?? `package order ${order.id} refunded`;
+  // The provider's part refunds of the online payment are already back with the member: an
+  // operator's refund after them returns only the rest (nothing once all of it is back). The
+  // provider's own ending is the sum of its refunds, the whole amount.
+  const providerRefunded = input.kind === "provider" ? 0 : (order.provider_refunds?.refunded_total ?? 0);
+  const returned = Math.max(0, order.amount - providerRefunded);
   // Its callers locked it before deciding; taken again here (a no-op then) so no path ends a
   // package without the lock.
   const period = await lockHolding(uow.trx, tenantId, order);
@@ -158,7 +165,7 @@ export async function endRefundedOrder(
       starts_at: (period?.starts_at ?? now).toISOString(),
       ends_at: now.toISOString(),
       refund_kind: input.kind,
-      amount: order.amount,
+      amount: returned,
       currency: order.currency,
       withdrawn_voucher_ids: gifts.withdrawn,
     },
@@ -171,7 +178,13 @@ export async function endRefundedOrder(
       action: "package.refunded",
       targetType: "package_order",
       targetId: order.id,
-      summary: { kind: input.kind, amount: order.amount, withdrawn: gifts.withdrawn, kept: gifts.kept },
+      summary: {
+        kind: input.kind,
+        amount: returned,
+        ...(providerRefunded > 0 ? { provider_refunded: providerRefunded } : {}),
+        withdrawn: gifts.withdrawn,
+        kept: gifts.kept,
+      },
     },
     now,
   );
@@ -179,6 +192,7 @@ export async function endRefundedOrder(
     order: refunded,
     withdrawnVoucherIds: gifts.withdrawn,
     keptVoucherIds: gifts.kept,
-    moneyReturnedTo: order.wallet_payment_id ? "balance" : order.amount === 0 ? "none" : "external",
+    moneyReturnedTo: order.wallet_payment_id ? "balance" : returned === 0 ? "none" : "external",
+    amountReturned: returned,
   };
 }
