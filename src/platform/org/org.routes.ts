@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { defineErrors } from "../../shared/errors.js";
+import { forgetCachedKeys } from "../auth/api-keys.js";
 import { ALL_STAFF, MANAGERS } from "../auth/permissions.js";
 import { tenantPage } from "../http/pagination.js";
 import { errorResponses, IdParam, ListQuery, listOf, Obj } from "../http/schemas.js";
@@ -133,6 +134,9 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
     input: ({ params, body }) => ({ id: params.id, parentId: body.parent_id }),
     op: ({ trx }, ctx, input, now) => moveUnit(trx, ctx, input, now),
     respond: serializeUnit,
+    // A cached API key carries the path of the unit it is bound to, which a move changes: the
+    // key of a moved unit would see nothing of its own subtree until its entry went stale.
+    after: async () => forgetCachedKeys(),
   });
 
   app.delete(

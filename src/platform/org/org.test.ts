@@ -285,6 +285,24 @@ describe("org units", () => {
     expect(names.name).toBe("Their customer");
   });
 
+  it("a key bound to a moved unit sees its subtree where the move put it, at once", async () => {
+    const from = await unit(rootId, "distributor", "Moved from");
+    const to = await unit(rootId, "distributor", "Moved to");
+    const reseller = await unit(from.id, "reseller", "Moving reseller");
+    const customer = await unit(reseller.id, "customer", "Its customer");
+    const key = await createTestKey(t, tenant.tenantId, "admin", reseller.id);
+    expect((await get(`/v1/org-units/${customer.id}`, key.auth)).statusCode).toBe(200);
+    const moved = await t.app.inject({
+      method: "POST",
+      url: `/v1/org-units/${reseller.id}/move`,
+      headers: { ...tenant.auth, "idempotency-key": `move-${reseller.id}` },
+      payload: { parent_id: to.id },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect((await get(`/v1/org-units/${customer.id}`, key.auth)).statusCode).toBe(200);
+    expect(ids(await get("/v1/org-units?limit=100", key.auth))).toEqual([reseller.id, customer.id]);
+  });
+
   it("another tenant's units answer 404", async () => {
     const other = await createTestTenant(t, "Other");
     const north = await unit(rootId, "distributor", "Foreign target");
