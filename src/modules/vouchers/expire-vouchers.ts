@@ -19,7 +19,16 @@ export async function expireVouchers(uow: UnitOfWork, now: Date, limit = EXPIRY_
   const actor = systemActor(uow.tenantId, "vouchers.expire");
   const due = await uow.trx
     .selectFrom("vouchers")
-    .select(["id", "account_id", "source_account_id", "asset", "customer_id", "member_id"])
+    .select([
+      "id",
+      "account_id",
+      "source_account_id",
+      "issuer_id",
+      "funded_by",
+      "asset",
+      "customer_id",
+      "member_id",
+    ])
     .where("tenant_id", "=", uow.tenantId)
     .where("state", "=", "active")
     .where("expires_at", "<=", now)

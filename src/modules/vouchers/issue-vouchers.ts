@@ -60,16 +60,22 @@ export async function issueVouchers(
     template.purpose === "customer_discount"
       ? accountIds.quota(template.owner_id, template.asset)
       : await openAccount.funding(uow, template.owner_id, template.asset);
+  let fundedBy: string | null = null;
   if (template.purpose === "customer_discount") {
+    // Shared lock: a hand-over of the quota to another distributor waits for this issuance
+    // (and sweeps what is left), or this one sees the new distributor.
     const quota = await trx
       .selectFrom("voucher_quotas")
-      .select("id")
+      .select("distributor_id")
       .where("tenant_id", "=", actor.tenantId)
       .where("reseller_id", "=", template.owner_id)
       .where("asset", "=", template.asset)
+      .forShare()
       .executeTakeFirst();
     if (!quota)
       throw new VouchersError("quota_exceeded", `The reseller has no ${template.asset} voucher quota`);
+    // All the quota holds is its distributor's: a hand-over returns the rest to the old one.
+    fundedBy = quota.distributor_id;
   }
 
   const customers = [];
@@ -107,6 +113,7 @@ export async function issueVouchers(
       state: "active",
       account_id: accountId,
       source_account_id: sourceAccount,
+      funded_by: fundedBy,
       issued_by: `${actor.type}:${actor.id}`,
       issue_batch_id: batchId,
       withdrawn_at: null,

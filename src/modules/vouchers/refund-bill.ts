@@ -7,7 +7,7 @@ import { newId } from "../../shared/ids.js";
 import { planLineRefund } from "./deduction-plan.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
-import { accountIds, type UnitOfWork } from "./vouchers.ledger.js";
+import { accountIds, returnAccountOf, type UnitOfWork } from "./vouchers.ledger.js";
 import { lockBill, unitInScope } from "./vouchers.repository.js";
 
 export interface RefundInput {
@@ -132,7 +132,16 @@ async function refundOnce(
       ? []
       : await trx
           .selectFrom("vouchers")
-          .select(["id", "state", "expires_at", "account_id", "source_account_id"])
+          .select([
+            "id",
+            "state",
+            "expires_at",
+            "account_id",
+            "source_account_id",
+            "issuer_id",
+            "funded_by",
+            "asset",
+          ])
           .where("tenant_id", "=", actor.tenantId)
           .where("id", "in", voucherIds)
           .orderBy("id")
@@ -194,6 +203,12 @@ async function refundOnce(
     })
     .execute();
   if (returns.length > 0) {
+    // A dead voucher's share goes where its rest went: the quota, or the distributor that
+    // funded it once another took the quota over.
+    const sourceOf = new Map<string, string>();
+    for (const id of new Set(returns.filter((r) => r.returnedTo === "source").map((r) => r.voucherId))) {
+      sourceOf.set(id, await returnAccountOf(uow, byId.get(id)!));
+    }
     const rows = returns.map((r) => ({ ...r, usageId: newId("vus") }));
     expectTransfers(
       await uow.transfers(
@@ -202,7 +217,7 @@ async function refundOnce(
           return {
             id: `tr_${r.usageId}`,
             debit_account_id: accountIds.settlement(bill.asset),
-            credit_account_id: r.returnedTo === "voucher" ? v.account_id! : v.source_account_id!,
+            credit_account_id: r.returnedTo === "voucher" ? v.account_id! : sourceOf.get(r.voucherId)!,
             amount: r.amount,
             code: "voucher_refund",
             reference_module: "vouchers",

@@ -65,23 +65,63 @@ export async function postedBalance(uow: UnitOfWork, accountId: string): Promise
   return balances?.posted ?? 0;
 }
 
+export interface ReturningVoucher {
+  id: string;
+  account_id: string | null;
+  source_account_id: string | null;
+  issuer_id: string | null;
+  asset: string;
+  funded_by: string | null;
+}
+
 /**
- * Moves a voucher's whole remaining balance back to its source account (withdrawal,
- * expiry): the reseller's quota, or the distributor's funding. Returns the amount moved.
+ * Where value a voucher gives back goes (its rest on withdrawal or expiry, a refund's share
+ * once it is dead): its source account, unless that is a reseller's quota now taken over by a
+ * distributor other than the one that funded the voucher (the reseller moved) — then that
+ * funder's funding account: the new distributor never lowers the quota and collects what the
+ * old one funded. The quota row is locked shared, so a hand-over (which locks it for update and
+ * sweeps the quota to the old distributor) either sees this value in the quota or comes first
+ * and is seen here.
+ */
+export async function returnAccountOf(uow: UnitOfWork, voucher: ReturningVoucher): Promise<string> {
+  if (voucher.funded_by === null || voucher.issuer_id === null) return voucher.source_account_id!;
+  const quota = await uow.trx
+    .selectFrom("voucher_quotas")
+    .select(["distributor_id", "account_id"])
+    .where("tenant_id", "=", uow.tenantId)
+    .where("reseller_id", "=", voucher.issuer_id)
+    .where("asset", "=", voucher.asset)
+    .forShare()
+    .executeTakeFirst();
+  if (
+    !quota ||
+    quota.account_id !== voucher.source_account_id ||
+    quota.distributor_id === voucher.funded_by
+  ) {
+    return voucher.source_account_id!;
+  }
+  return openAccount.funding(uow, voucher.funded_by, voucher.asset);
+}
+
+/**
+ * Moves a voucher's whole remaining balance back to where it came from (withdrawal, expiry):
+ * the reseller's quota (or the distributor that funded it, see `returnAccountOf`), or the
+ * distributor's funding. Returns the amount moved.
  */
 export async function returnRemainingToSource(
   uow: UnitOfWork,
-  voucher: { id: string; account_id: string | null; source_account_id: string | null },
+  voucher: ReturningVoucher,
   reason: "withdraw" | "expire",
   memo: string | null = null,
 ): Promise<number> {
   const balance = await postedBalance(uow, voucher.account_id!);
   if (balance === 0) return 0;
+  const target = await returnAccountOf(uow, voucher);
   expectTransfer(
     await uow.transfer({
       id: `tr_${voucher.id}_${reason}`,
       debit_account_id: voucher.account_id!,
-      credit_account_id: voucher.source_account_id!,
+      credit_account_id: target,
       amount: balance,
       code: `voucher_${reason}`,
       reference_module: "vouchers",

@@ -92,6 +92,12 @@ export interface VouchersTable {
   state: JsonDefault<VoucherState>;
   account_id: string | null;
   source_account_id: string | null;
+  /**
+   * The distributor that funded a voucher issued from a reseller's quota (the quota's
+   * distributor when it was issued); null for any other source. What the voucher gives back
+   * returns to it (`returnAccountOf`).
+   */
+  funded_by: ColumnType<string | null, string | null | undefined, string | null>;
   issued_by: string;
   issue_batch_id: string | null;
   withdrawn_at: Date | null;

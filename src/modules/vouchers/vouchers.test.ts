@@ -171,6 +171,44 @@ describe("a reseller changing distributor", () => {
     expect(await funded(tree.distributor.id)).toBe(givenBefore);
     expect((await verifyLedger(t.deps.db, tenant.tenantId)).ok).toBe(true);
   });
+  it("gives the old distributor what its vouchers give back after the new one took the quota over", async () => {
+    const other = await createTestOrgUnit(t, tenant.tenantId, tree.root, "distributor", "Later distributor");
+    const otherKey = (await createTestKey(t, tenant.tenantId, "operator", other.id)).auth;
+    const mover = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", "Later mover");
+    const moverKey = (await createTestKey(t, tenant.tenantId, "operator", mover.id)).auth;
+    const buyer = await createTestOrgUnit(t, tenant.tenantId, mover, "customer", "Later buyer");
+    const givenBefore = await funded(tree.distributor.id);
+    const refund = (billId: string) =>
+      post(`/v1/voucher-bills/${billId}/refunds`, tree.keys.owner, { refund_id: `${billId}-rf` });
+
+    expect((await adjust(mover.id, 1_500)).statusCode).toBe(200);
+    const tpl = await template(moverKey);
+    // One voucher partly spent and withdrawn (dead), one spent to zero (still active).
+    const dead = await issueOne(tpl, moverKey, buyer.id, 500);
+    expect((await bill(buyer.id, "later-dead", [["cvm", 300]])).statusCode).toBe(200);
+    expect((await post(`/v1/vouchers/${dead}/withdraw`, moverKey, {})).statusCode).toBe(200);
+    const spent = await issueOne(tpl, moverKey, buyer.id, 1_000);
+    expect((await bill(buyer.id, "later-spent", [["cvm", 1_000]])).statusCode).toBe(200);
+    expect(await voucher(spent)).toMatchObject({ balance: 0 });
+    expect((await adjust(mover.id, -200)).statusCode).toBe(200);
+    expect(json(await move(mover.id, other.id))).toMatchObject({ parent_id: other.id });
+    expect(await funded(tree.distributor.id)).toBe(givenBefore + 1_300);
+
+    // The new distributor's first change takes the (empty) quota over.
+    expect((await adjust(mover.id, 10, otherKey)).statusCode).toBe(200);
+    // Both bills are refunded: the dead voucher's share and the spent voucher's rest, once
+    // withdrawn, are value the old distributor funded and go back to it, not to the quota.
+    expect((await refund("later-dead")).statusCode).toBe(200);
+    expect((await refund("later-spent")).statusCode).toBe(200);
+    expect(await voucher(spent)).toMatchObject({ balance: 1_000 });
+    expect((await post(`/v1/vouchers/${spent}/withdraw`, otherKey, {})).statusCode).toBe(200);
+    expect(await funded(tree.distributor.id)).toBe(givenBefore);
+    expect(await available(mover.id)).toMatchObject({ available: 10 });
+    expectProblem(await adjust(mover.id, -1_010, otherKey), 422, "quota_below_outstanding");
+    expect((await adjust(mover.id, -10, otherKey)).statusCode).toBe(200);
+    expect(await funded(other.id)).toBe(0);
+    expect((await verifyLedger(t.deps.db, tenant.tenantId)).ok).toBe(true);
+  });
 });
 
 describe("a customer changing reseller", () => {
