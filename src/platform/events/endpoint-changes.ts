@@ -89,8 +89,19 @@ export async function removeEndpoint(trx: Tx, ctx: RequestContext, endpointId: s
   );
 }
 
-export async function resendWebhookDelivery(trx: Tx, ctx: RequestContext, deliveryId: string, now: Date) {
-  const row = await resendDelivery(trx, ctx.actor.tenantId, deliveryId, now);
+/**
+ * `sendAt` is real time, in a sandbox too: deliveries are claimed, sent and retried on it, so a
+ * re-send queued at a sandbox's time (years ahead) would wait for years, and a claim would look
+ * lapsed while its attempt is still on the wire. The audit entry keeps the tenant's time.
+ */
+export async function resendWebhookDelivery(
+  trx: Tx,
+  ctx: RequestContext,
+  deliveryId: string,
+  now: Date,
+  sendAt: Date,
+) {
+  const row = await resendDelivery(trx, ctx.actor.tenantId, deliveryId, sendAt);
   await recordAudit(
     trx,
     ctx,

@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
+import { realNow } from "../../shared/clock.js";
 import { forbidden } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { MANAGERS } from "../auth/permissions.js";
@@ -311,7 +312,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     async (request) => {
       const { actor } = request;
       const row = await tenantWide(actor, (trx) =>
-        resendWebhookDelivery(trx, contextOf(request), request.params.id, clock.now()),
+        resendWebhookDelivery(trx, contextOf(request), request.params.id, clock.now(), realNow(clock)),
       );
       await deps.jobs
         ?.send("webhooks.deliver", { tenantId: actor.tenantId }, { singletonKey: "sweep" })

@@ -111,7 +111,15 @@ export async function createFileJob(
     id?: string;
   },
   now: Date,
-  options: { retentionDays?: number; maxExportRows?: number } = {},
+  options: {
+    retentionDays?: number;
+    maxExportRows?: number;
+    /**
+     * Real time, when `now` is a sandbox's: a file's retention is counted in real days, as the
+     * prune (on real time) counts it, so its expiry is set from real time.
+     */
+    realTime?: Date;
+  } = {},
 ): Promise<FileJobRow> {
   const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;
   if (input.kind === "export") {
@@ -151,7 +159,7 @@ export async function createFileJob(
       created_at: now,
       started_at: null,
       finished_at: null,
-      expires_at: new Date(now.getTime() + retentionDays * DAY_MS),
+      expires_at: new Date((options.realTime ?? now).getTime() + retentionDays * DAY_MS),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -470,7 +478,7 @@ async function runImport(deps: FileDeps, job: FileJobRow, now: () => Date): Prom
   }
 }
 
-/** The file to send for a download: only a finished job's, only within its retention. */
+/** The file to send for a download: only a finished job's, only within its retention (`now`: real time). */
 export async function downloadable(trx: Tx, tenantId: string, id: string, dataDir: string, now: Date) {
   const job = await getFileJob(trx, tenantId, id, "export");
   if (job.status === "expired" || job.expires_at <= now)

@@ -9,6 +9,7 @@ import type { AppDeps, ModuleManifest, RouteApp } from "../../app-types.js";
 import { DEFAULT_EXPORT_MAX_ROWS } from "../../config.js";
 import type { Tx } from "../../db/database.js";
 import type { DB } from "../../db/schema.js";
+import { realNow } from "../../shared/clock.js";
 import { DomainError, forbidden } from "../../shared/errors.js";
 import type { Actor } from "../auth/actor.js";
 import { ALL_STAFF, rolesFor } from "../auth/permissions.js";
@@ -304,7 +305,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           actor.tenantId,
           { kind: "export", type: b.type, format: b.format, filters, createdBy: actor.id },
           clock.now(),
-          { maxExportRows: config.exportMaxRows },
+          { maxExportRows: config.exportMaxRows, realTime: realNow(clock) },
         );
       });
       await start(actor.tenantId, job.id);
@@ -384,7 +385,8 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
         const job = await getFileJob(trx, actor.tenantId, request.params.id, "export");
         mayUse(actor, "export", job.type);
         await ownJobIfScoped(trx, actor, job);
-        return downloadable(trx, actor.tenantId, job.id, config.dataDir, clock.now());
+        // Real time, in a sandbox too: the file's expiry is (see createFileJob).
+        return downloadable(trx, actor.tenantId, job.id, config.dataDir, realNow(clock));
       });
       reply.header("content-type", MIME[file.format]);
       reply.header("content-disposition", `attachment; filename="${file.name}"`);
@@ -498,6 +500,7 @@ export async function filesRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
           actor.tenantId,
           { kind: "import", type: q.type, format, mode: q.mode ?? "all_or_nothing", createdBy: actor.id },
           now,
+          { realTime: realNow(clock) },
         ),
       );
       let saved: { relative: string; size: number };

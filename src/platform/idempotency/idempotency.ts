@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
 import { appendRow, type Database, type RowTarget } from "../../db/database.js";
+import { realNow } from "../../shared/clock.js";
 import { DomainError, statusForCode } from "../../shared/errors.js";
 import { sealText, unsealText } from "../../shared/sealed.js";
 import { toProblem } from "../http/problem.js";
@@ -203,7 +204,10 @@ export async function runIdempotent<B>(
         path,
         response_status: status,
         response_sealed: sealText(opened.secret, SEAL_PURPOSE, sealAad(tenantId, key), JSON.stringify(body)),
-        created_at: deps.clock.now(),
+        // Real time, in a sandbox too: the retention is counted and pruned on it. A sandbox's
+        // time (frozen days back, or moved years ahead) would have its keys pruned within the
+        // hour, so a retry ran again, or kept for years.
+        created_at: realNow(deps.clock),
       });
       return { status, body };
     };
