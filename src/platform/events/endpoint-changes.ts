@@ -68,8 +68,19 @@ export async function changeEndpoint(
   return updated;
 }
 
-export async function rotateEndpointSecret(trx: Tx, ctx: RequestContext, endpointId: string, now: Date) {
-  const secret = await rotateSecret(trx, ctx.actor.tenantId, endpointId, now);
+/**
+ * `overlapFrom` is real time, in a sandbox too: deliveries sign on real time, so an overlap
+ * counted from a sandbox's time would keep the old secret signing for years (clock ahead) or
+ * end it at once (clock more than a day behind). The audit entry keeps the tenant's time.
+ */
+export async function rotateEndpointSecret(
+  trx: Tx,
+  ctx: RequestContext,
+  endpointId: string,
+  now: Date,
+  overlapFrom: Date,
+) {
+  const secret = await rotateSecret(trx, ctx.actor.tenantId, endpointId, overlapFrom);
   await recordAudit(
     trx,
     ctx,

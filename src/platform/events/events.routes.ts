@@ -240,7 +240,7 @@ export async function eventsRoutes(app: RouteApp, deps: AppDeps): Promise<void> 
     async (request) => {
       const id = request.params.id;
       const secret = await tenantWide(request.actor, (trx) =>
-        rotateEndpointSecret(trx, contextOf(request), id, clock.now()),
+        rotateEndpointSecret(trx, contextOf(request), id, clock.now(), realNow(clock)),
       );
       return { id, secret };
     },

@@ -87,3 +87,44 @@ describe("re-sending a sandbox's webhook delivery", () => {
     expect(again.map((o) => [o.deliveryId, o.ok])).toEqual([[id, true]]);
   });
 });
+
+describe("rotating a sandbox's webhook secret", () => {
+  it("signs with the old secret too for a day of real time, not of the sandbox's", async () => {
+    const tenantId = sandbox.tenantId;
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/v1/webhook-endpoints",
+      headers: sandbox.auth,
+      payload: { url: "https://rotation.example.com/in", event_types: ["*"] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const endpointId = json<{ id: string }>(created).id;
+    const rotated = await t.app.inject({
+      method: "POST",
+      url: `/v1/webhook-endpoints/${endpointId}/rotate-secret`,
+      headers: sandbox.auth,
+    });
+    expect(rotated.statusCode, rotated.body).toBe(200);
+
+    const signatures: string[][] = [];
+    const recording: Poster = async (url, headers) => {
+      if (url.startsWith("https://rotation.example.com/")) {
+        signatures.push((headers["webhook-signature"] ?? "").split(" ").filter(Boolean));
+      }
+      return { status: 200, body: "ok" };
+    };
+    const sendOne = async () => {
+      const now = t.clock.now();
+      await t.deps.db.tenantTx(tenantId, (trx) =>
+        emitEvent(trx, { tenantId, type: "test.rotated", data: {} }, now),
+      );
+      await dispatchEvents(t.deps.db, now);
+      await deliverDue({ db: t.deps.db, allowPrivate: true, post: recording }, t.clock.now());
+      return signatures.at(-1);
+    };
+
+    expect(await sendOne()).toHaveLength(2);
+    t.clock.advance(25 * 3_600_000);
+    expect(await sendOne()).toHaveLength(1);
+  });
+});
