@@ -129,6 +129,9 @@ export async function settleDueStudents(
     .where("status", "=", "approved")
     .where("reminder_sent_at", "is", null)
     .where("remind_at", "<=", now)
+    // One whose end has come (passed over above while a review held its member, or beyond
+    // this batch) is ending, not about to: telling the member it ends on a day gone by is wrong.
+    .where("valid_until", ">", now)
     .limit(STUDENT_EXPIRY_BATCH)
     .forUpdate()
     .skipLocked()

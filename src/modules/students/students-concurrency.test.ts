@@ -194,3 +194,63 @@ describe("an approval beside a settings save that changes the student tag", () =
     expect(member.tags).toEqual(["tag-after"]);
   });
 });
+
+describe("a reminder beside an approval the job passed over", () => {
+  it("an approval whose end has come is not reminded, even while a review holds its member", async () => {
+    const { t, tenant } = w;
+    t.clock.set("2026-03-01T03:00:00Z");
+    await w.ok(
+      w.call("PUT", "/v1/student-settings", {
+        validity: { count: 6, unit: "month" },
+        reminder_days_before: 7,
+        page: { title: "", body: "", image_ids: [], package_ids: [] },
+        student_tag: null,
+        student_group: null,
+        gift: { kind: "none" },
+        gift_rule: "every_verification",
+      }),
+      200,
+    );
+    const m = await w.member(0, null, "Max");
+    const submitted = await w.call("POST", "/v1/student-verifications", {
+      member_id: m,
+      school: "Tongji",
+      student_number: "1950004",
+      graduation_date: "2029-06-30",
+      image_id: await photo(m),
+    });
+    const id = json<{ id: string }>(submitted).id;
+    await w.ok(w.call("POST", `/v1/student-verifications/${id}/approve`), 200);
+    // The job did not run for the reminder (due 25 Aug) before the end (1 Sep) came.
+    t.clock.set("2026-09-02T03:00:00Z");
+
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const review = t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+      await trx.selectFrom("members").select("id").where("id", "=", m).forUpdate().execute();
+      holding();
+      await released;
+    });
+    await held;
+    await runStudentExpiry(t.deps, tenant.tenantId);
+    release();
+    await review;
+    const passed = await w.ok<{ status: string; reminder_sent_at: string | null }>(
+      w.call("GET", `/v1/student-verifications/${id}`),
+      200,
+    );
+    expect(passed).toMatchObject({ status: "approved", reminder_sent_at: null });
+    await runStudentExpiry(t.deps, tenant.tenantId);
+    const ended = await w.ok<{ status: string; reminder_sent_at: string | null }>(
+      w.call("GET", `/v1/student-verifications/${id}`),
+      200,
+    );
+    expect(ended).toMatchObject({ status: "expired", reminder_sent_at: null });
+  });
+});
