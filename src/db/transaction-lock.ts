@@ -12,3 +12,12 @@ import type { Tx } from "./database.js";
 export async function lockForTransaction(trx: Tx, ...name: string[]): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${name.join(":")}, 0))`.execute(trx);
 }
+
+/**
+ * `lockForTransaction`'s shared form: any number of transactions hold it together, and each
+ * waits for (and keeps out) one holding the same name exclusively. For work that applies a
+ * setting beside the save that changes it.
+ */
+export async function lockSharedForTransaction(trx: Tx, ...name: string[]): Promise<void> {
+  await sql`select pg_advisory_xact_lock_shared(hashtextextended(${name.join(":")}, 0))`.execute(trx);
+}

@@ -148,3 +148,34 @@ describe("card extensions under concurrent orders", () => {
     expect(Date.parse(after.card_expires_at) - Date.parse(member.card_expires_at)).toBe(30 * DAY_MS);
   });
 });
+
+describe("card extensions for a member without a card", () => {
+  it("an order reaching the yearly amount completes, extending nothing", async () => {
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/v1/members",
+      headers: tenant.auth,
+      payload: { name: "No card" },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const member = json<{ id: string; card_plan: string | null }>(created);
+    expect(member.card_plan).toBeNull();
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/v1/checkout/orders",
+      headers: tenant.auth,
+      payload: {
+        member_id: member.id,
+        channel: "POS",
+        client_order_id: "no-card-1",
+        lines: [{ sku: "tea", category: "drinks", quantity: 1, unit_price: 1000 }],
+      },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(json<{ status: string }>(res).status).toBe("completed");
+    const after = json<{ card_plan: string | null; card_expires_at: string | null }>(
+      await t.app.inject({ url: `/v1/members/${member.id}`, headers: tenant.auth }),
+    );
+    expect(after).toMatchObject({ card_plan: null, card_expires_at: null });
+  });
+});

@@ -26,7 +26,10 @@ export async function grantCardExtensions(
   // The member's row is locked before the year's spending and earlier extensions are read, so
   // two orders crossing the amount at once take turns and the second sees the first (an
   // order earning points holds this lock already; one that earns none would not).
-  await lockUsableMember(ctx.trx, ctx.actor, order.memberId, { allowFrozen: true });
+  const member = await lockUsableMember(ctx.trx, ctx.actor, order.memberId, { allowFrozen: true });
+  // A member without a card has none to extend: the benefit gives this order nothing, and the
+  // sale (or the online payment that completes it) goes through rather than being refused.
+  if (!member.card_plan_id) return [];
   const found = await settlement.memberFacts(ctx, order.memberId);
   if (!found) return [];
   const yearStart = DateTime.fromJSDate(now, { zone: order.timezone }).startOf("year").toJSDate();

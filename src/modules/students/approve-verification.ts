@@ -10,6 +10,7 @@ import { StudentsError } from "./students.errors.js";
 import { emitStudentEvent } from "./students.events.js";
 import {
   everApproved,
+  holdStudentSettings,
   loadSettings,
   lockPending,
   memberVerification,
@@ -23,7 +24,7 @@ import {
  * replaced (`superseded`, end reason `reverified`); one whose end has already come expired
  * then (as the job would have recorded it). The student flag, tag and group follow
  * through the members module, and the verification gift is given by the settings' rule, in
- * the same unit of work. Locks: the verification, then the member.
+ * the same unit of work. Locks: the verification, the settings (shared), then the member.
  */
 export async function approveVerification(
   uow: UnitOfWork,
@@ -33,6 +34,7 @@ export async function approveVerification(
 ): Promise<VerificationRow> {
   const { trx, tenantId } = uow;
   const pending = await lockPending(trx, tenantId, input.id);
+  await holdStudentSettings(trx, tenantId, "apply");
   const member = await lockUsableMember(trx, ctx.actor, pending.member_id);
   const settings = await loadSettings(trx, tenantId);
   const zone = await tenantZone(trx, tenantId);

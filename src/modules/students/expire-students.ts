@@ -10,7 +10,12 @@ import { findVisibleMember, setStudentStatus } from "../members/index.js";
 import { endOfLocalDate, localDate } from "./student-validity.js";
 import { emitStudentEvent } from "./students.events.js";
 import { deliverReminders, type PendingReminder } from "./students.notices.js";
-import { loadSettings, updateVerification, type VerificationRow } from "./students.repository.js";
+import {
+  holdStudentSettings,
+  loadSettings,
+  updateVerification,
+  type VerificationRow,
+} from "./students.repository.js";
 
 /** At most this many verifications one transaction settles; the job loops until none is due. */
 export const STUDENT_EXPIRY_BATCH = 200;
@@ -87,6 +92,7 @@ export async function settleDueStudents(
   now: Date,
 ): Promise<{ settled: number; reminders: PendingReminder[] }> {
   const ctx = { actor: systemActor(tenantId, STUDENT_EXPIRY_JOB), requestId: null };
+  await holdStudentSettings(trx, tenantId, "apply");
   const settings = await loadSettings(trx, tenantId);
   const labels = { tag: settings.tag_code, group: settings.group_code };
   // The member's row is locked with its approval, and both are passed over while a review
@@ -123,6 +129,9 @@ export async function settleDueStudents(
     .where("status", "=", "approved")
     .where("reminder_sent_at", "is", null)
     .where("remind_at", "<=", now)
+    // One whose end has come (passed over above while a review held its member, or beyond
+    // this batch) is ending, not about to: telling the member it ends on a day gone by is wrong.
+    .where("valid_until", ">", now)
     .limit(STUDENT_EXPIRY_BATCH)
     .forUpdate()
     .skipLocked()

@@ -119,3 +119,138 @@ describe("expiry beside a review", () => {
     expect(v.status).toBe("expired");
   });
 });
+
+describe("an approval beside a settings save that changes the student tag", () => {
+  it("the member ends with the tag the settings name, whichever commits first", async () => {
+    const { t } = w;
+    t.clock.set("2026-03-01T03:00:00Z");
+    await w.ok(w.call("POST", "/v1/member-tags", { code: "tag-before", name: "Before" }));
+    await w.ok(w.call("POST", "/v1/member-tags", { code: "tag-after", name: "After" }));
+    const settings = (tag: string) => ({
+      validity: { count: 6, unit: "month" },
+      reminder_days_before: 7,
+      page: { title: "", body: "", image_ids: [], package_ids: [] },
+      student_tag: tag,
+      student_group: null,
+      gift: { kind: "none" },
+      gift_rule: "every_verification",
+    });
+    await w.ok(w.call("PUT", "/v1/student-settings", settings("tag-before")), 200);
+    const m = await w.member(0, null, "Lou");
+    const submitted = await w.call("POST", "/v1/student-verifications", {
+      member_id: m,
+      school: "Tongji",
+      student_number: "1950003",
+      graduation_date: "2029-06-30",
+      image_id: await photo(m),
+    });
+    const id = json<{ id: string }>(submitted).id;
+
+    // The approval is held just as it makes the member a student: it has read the settings.
+    const owner = t.database.owner;
+    await sql`create function test_hold_student() returns trigger language plpgsql as $$
+      begin perform pg_advisory_xact_lock(424242); return new; end $$`.execute(owner);
+    await sql`create trigger test_hold_student before update on members for each row
+      when (new.student and not old.student) execute function test_hold_student()`.execute(owner);
+    try {
+      const gate = { release: () => {} };
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => {
+        holding = resolve;
+      });
+      const holder = owner.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(424242)`.execute(trx);
+        holding();
+        await new Promise<void>((resolve) => {
+          gate.release = resolve;
+        });
+      });
+      await held;
+      const waiting = async () =>
+        Number(
+          (
+            await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+               where datname = current_database() and wait_event_type = 'Lock'`.execute(owner)
+          ).rows[0]?.n,
+        );
+      const approval = w.call("POST", `/v1/student-verifications/${id}/approve`);
+      await waitFor(async () => (await waiting()) > 0, "the approval to be held");
+      let saved = false;
+      const save = w.call("PUT", "/v1/student-settings", settings("tag-after")).then((r) => {
+        saved = true;
+        return r;
+      });
+      await waitFor(async () => saved || (await waiting()) > 1, "the save to finish or wait");
+      gate.release();
+      await holder;
+      expect((await approval).statusCode).toBe(200);
+      expect((await save).statusCode).toBe(200);
+    } finally {
+      await sql`drop trigger test_hold_student on members`.execute(owner);
+      await sql`drop function test_hold_student()`.execute(owner);
+    }
+    const member = await w.ok<{ student: boolean; tags: string[] }>(w.call("GET", `/v1/members/${m}`), 200);
+    expect(member.student).toBe(true);
+    expect(member.tags).toEqual(["tag-after"]);
+  });
+});
+
+describe("a reminder beside an approval the job passed over", () => {
+  it("an approval whose end has come is not reminded, even while a review holds its member", async () => {
+    const { t, tenant } = w;
+    t.clock.set("2026-03-01T03:00:00Z");
+    await w.ok(
+      w.call("PUT", "/v1/student-settings", {
+        validity: { count: 6, unit: "month" },
+        reminder_days_before: 7,
+        page: { title: "", body: "", image_ids: [], package_ids: [] },
+        student_tag: null,
+        student_group: null,
+        gift: { kind: "none" },
+        gift_rule: "every_verification",
+      }),
+      200,
+    );
+    const m = await w.member(0, null, "Max");
+    const submitted = await w.call("POST", "/v1/student-verifications", {
+      member_id: m,
+      school: "Tongji",
+      student_number: "1950004",
+      graduation_date: "2029-06-30",
+      image_id: await photo(m),
+    });
+    const id = json<{ id: string }>(submitted).id;
+    await w.ok(w.call("POST", `/v1/student-verifications/${id}/approve`), 200);
+    // The job did not run for the reminder (due 25 Aug) before the end (1 Sep) came.
+    t.clock.set("2026-09-02T03:00:00Z");
+
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => {
+      holding = resolve;
+    });
+    const review = t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+      await trx.selectFrom("members").select("id").where("id", "=", m).forUpdate().execute();
+      holding();
+      await released;
+    });
+    await held;
+    await runStudentExpiry(t.deps, tenant.tenantId);
+    release();
+    await review;
+    const passed = await w.ok<{ status: string; reminder_sent_at: string | null }>(
+      w.call("GET", `/v1/student-verifications/${id}`),
+      200,
+    );
+    expect(passed).toMatchObject({ status: "approved", reminder_sent_at: null });
+    await runStudentExpiry(t.deps, tenant.tenantId);
+    const ended = await w.ok<{ status: string; reminder_sent_at: string | null }>(
+      w.call("GET", `/v1/student-verifications/${id}`),
+      200,
+    );
+    expect(ended).toMatchObject({ status: "expired", reminder_sent_at: null });
+  });
+});

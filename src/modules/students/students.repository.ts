@@ -1,6 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Tx } from "../../db/database.js";
 import type { Json, Timestamp } from "../../db/schema.js";
+import { lockForTransaction, lockSharedForTransaction } from "../../db/transaction-lock.js";
 import type { GiftSpec } from "../catalog/index.js";
 import { StudentsError } from "./students.errors.js";
 
@@ -94,6 +95,19 @@ export function defaultSettings(tenantId: string): SettingsRow {
     updated_by: null,
     updated_at: null,
   };
+}
+
+/**
+ * Keeps a settings save and the work that applies the student tag and group apart: a review
+ * or an expiry run holds it shared (`apply`) from before it reads the settings until it
+ * commits, a save exclusively (`change`). Otherwise a save committing between a review's read
+ * and its write moves every student but the one being approved, who keeps the old tag for
+ * good (its expiry later removes the new one). A row lock would not do: until the first save
+ * there is no settings row to lock. Taken before any member's row: the save locks students.
+ */
+export async function holdStudentSettings(trx: Tx, tenantId: string, use: "apply" | "change"): Promise<void> {
+  const name = ["students", "settings", tenantId];
+  await (use === "change" ? lockForTransaction(trx, ...name) : lockSharedForTransaction(trx, ...name));
 }
 
 /** The settings as stored, or as the first save will store them; `lock` for a save. */

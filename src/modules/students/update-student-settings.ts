@@ -8,6 +8,7 @@ import { shortestValidityDays } from "./student-validity.js";
 import { StudentsError } from "./students.errors.js";
 import {
   type GiftRule,
+  holdStudentSettings,
   loadSettings,
   type SettingsRow,
   type ValidityUnit,
@@ -57,6 +58,7 @@ export async function updateStudentSettings(
       },
     );
   }
+  await holdStudentSettings(trx, tenantId, "change");
   const before = await loadSettings(trx, tenantId, { lock: true });
   for (const [i, id] of input.page.image_ids.entries()) {
     await assertImage(trx, tenantId, id, "verification_page", `/body/page/image_ids/${i}`);
