@@ -465,6 +465,10 @@ describe("paying a cashier order in the member center", () => {
     const open = await wallet.ok<{ data: Order[] }>("GET", `/v1/cashier-orders?status=open&member_id=${m}`);
     expect(open.data).toEqual([]);
     expect((await wallet.balance(m)).total).toBe(20_000);
+    // The merchant may still withdraw it: nothing was taken.
+    const cancelled = await wallet.ok<Order>("POST", `/v1/cashier-orders/${o.id}/cancel`);
+    expect(cancelled.status).toBe("cancelled");
+    expectCode(await pay(token, o.id), 409, "cashier_order_not_open");
   });
 });
 
