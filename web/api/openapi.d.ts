@@ -4994,7 +4994,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraw an open cashier order (not one being paid or paid) */
+        /** Withdraw an open or expired cashier order (not one being paid or paid) */
         post: operations["cancelCashierOrder"];
         delete?: never;
         options?: never;

@@ -7,8 +7,9 @@ import { effectiveStatus } from "./cashier.schemas.js";
 import { visibleOrder } from "./order-access.js";
 
 /**
- * The merchant withdraws an order nobody is paying: only an open one (a payment under way must
- * end first, a paid order is refunded through the wallets).
+ * The merchant withdraws an order nobody is paying: an open one, or one that expired unpaid
+ * (nothing was taken for either). A payment under way must end first; a paid order is refunded
+ * through the wallets.
  */
 export async function cancelCashierOrder(
   uow: UnitOfWork,

@@ -231,7 +231,22 @@ export async function lockPaymentOfHold(
     .executeTakeFirst();
 }
 
-/** The order's attempt still waiting for the provider, if any. */
-export function pendingPayment(payments: PaymentRow[]): PaymentRow | undefined {
-  return payments.find((p) => p.status === "pending");
+/**
+ * The order's attempt still waiting for the provider, if any: looked up by its status, not among
+ * the attempts shown, as an order may have more tries than those.
+ */
+export async function findPendingPayment(
+  trx: Tx,
+  tenantId: string,
+  orderId: string,
+): Promise<PaymentRow | undefined> {
+  return trx
+    .selectFrom("cashier_payments")
+    .selectAll()
+    .where("tenant_id", "=", tenantId)
+    .where("order_id", "=", orderId)
+    .where("status", "=", "pending")
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
 }

@@ -162,7 +162,7 @@ export async function cashierRoutes(
     schema: {
       operationId: "cancelCashierOrder",
       tags,
-      summary: "Withdraw an open cashier order (not one being paid or paid)",
+      summary: "Withdraw an open or expired cashier order (not one being paid or paid)",
       params: IdParams,
       response: { 200: CashierOrder, ...errorResponses(409) },
     },

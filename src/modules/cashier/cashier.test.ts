@@ -360,6 +360,43 @@ describe("paying a cashier order in the member center", () => {
     expectCode(await pay(token2, o.id), 409, "cashier_order_not_open");
   });
 
+  it("a lapsed online part behind more than a page of earlier attempts is still released by the next payment", async () => {
+    const m = await member("Hedda", 10_000);
+    const o = await order(m, { expires_in_minutes: 60 });
+    const token = await tokenFor(o);
+    const pending = json<Order>(await pay(token, o.id, { balance_amount: 2_000 })).payments[0]!;
+    // Earlier tries the provider failed, stored before the pending one (ids sort before it).
+    const [prefix] = pending.id.split("_");
+    await t.database.owner
+      .insertInto("cashier_payments")
+      .values(
+        Array.from({ length: 100 }, (_, i) => ({
+          tenant_id: tenant.tenantId,
+          id: `${prefix}_0${String(i).padStart(4, "0")}`,
+          order_id: o.id,
+          kind: "balance_and_online" as const,
+          status: "failed" as const,
+          currency: "CNY",
+          balance_amount: 2_000,
+          online_amount: TOTAL - 2_000,
+          created_by: m,
+          created_at: t.clock.now(),
+          updated_at: t.clock.now(),
+        })),
+      )
+      .execute();
+    t.clock.advance(16 * 60_000);
+    const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {
+      member_id: m,
+      page: "cashier",
+    });
+    const token2 = await tokenFor({ ...o, link: { url: link.url, path: "" } });
+    const r = await pay(token2, o.id);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(json<Order>(r)).toMatchObject({ status: "paid", paid_by: "balance" });
+    expect(await wallet.balance(m)).toMatchObject({ total: 10_000 - TOTAL, held: 0 });
+  });
+
   it("a held part whose hold times out is released by the wallets' expiry and the order is open again", async () => {
     const m = await member("Hana", 10_000);
     const o = await order(m, { expires_in_minutes: 120 });
@@ -428,6 +465,10 @@ describe("paying a cashier order in the member center", () => {
     const open = await wallet.ok<{ data: Order[] }>("GET", `/v1/cashier-orders?status=open&member_id=${m}`);
     expect(open.data).toEqual([]);
     expect((await wallet.balance(m)).total).toBe(20_000);
+    // The merchant may still withdraw it: nothing was taken.
+    const cancelled = await wallet.ok<Order>("POST", `/v1/cashier-orders/${o.id}/cancel`);
+    expect(cancelled.status).toBe("cancelled");
+    expectCode(await pay(token, o.id), 409, "cashier_order_not_open");
   });
 });
 

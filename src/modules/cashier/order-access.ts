@@ -4,7 +4,7 @@ import type { Actor, RequestContext } from "../../platform/auth/actor.js";
 import type { BalanceOrderLookup } from "../../platform/balance-orders.js";
 import { findVisibleMember } from "../members/index.js";
 import { CashierError } from "./cashier.errors.js";
-import { findOrder, type OrderRow, orderPayments, pendingPayment } from "./cashier.repository.js";
+import { findOrder, findPendingPayment, type OrderRow } from "./cashier.repository.js";
 import { effectiveStatus } from "./cashier.schemas.js";
 import { releaseLapsed } from "./settle-attempt.js";
 
@@ -88,7 +88,7 @@ export async function lockPayableOrder(
 ): Promise<OrderRow> {
   let order = await visibleOrder(uow.trx, ctx.actor, orderId, { lock: true });
   if (order.status === "pending_payment") {
-    const pending = pendingPayment(await orderPayments(uow.trx, uow.tenantId, order.id));
+    const pending = await findPendingPayment(uow.trx, uow.tenantId, order.id);
     if (pending?.expires_at && pending.expires_at.getTime() <= now.getTime()) {
       await releaseLapsed(uow, ctx, order, pending, now);
       order = (await findOrder(uow.trx, uow.tenantId, orderId))!;

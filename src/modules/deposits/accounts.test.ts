@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, createTestTenant, type TestApp } from "../../../test/helpers/app.js";
 import {
@@ -13,6 +14,9 @@ import {
   openConfigured,
   topUp,
 } from "../../../test/helpers/deposits.js";
+import { ledgerWithin } from "../../ledger/index.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { type BankRecordInput, receiveBankRecord } from "./receive-bank-record.js";
 
 let t: TestApp;
 let w: DepositWorld;
@@ -378,5 +382,96 @@ describe("bank transfer matching", () => {
       400,
       "validation_failed",
     );
+  });
+});
+
+describe("a bank record matched by hand while a statement import holds the same account", () => {
+  it("does not deadlock the import: the import's records are matched, the hand match answers 409", async () => {
+    const m = await createMerchant(w);
+    const id = await openConfigured(w, m);
+    const t1 = ok<{ id: string; reference: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 300_000 }),
+      201,
+    );
+    const t2 = ok<{ id: string; reference: string }>(
+      await call(w, m.auth, "POST", `/v1/deposit-accounts/${id}/topups`, { amount: 400_000 }),
+      201,
+    );
+    // A wire for the second application under another payer's name: finance matches it by hand.
+    const stray = await bankRecord(w, { payer_name: "Somebody Else Ltd", amount: 400_000 });
+    expect(stray).toMatchObject({ status: "unmatched" });
+    const tenantId = w.tenant.tenantId;
+    const owner = t.database.owner;
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 500; i++) {
+        const { rows } = await sql<{ n: number }>`
+          select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock'`.execute(owner);
+        if (rows[0]!.n >= n) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`fewer than ${n} sessions waiting`);
+    };
+    // Someone else briefly holds the second application, so the two queue on it in a set order.
+    let releaseHolder!: () => void;
+    let held!: () => void;
+    const holding = new Promise<void>((r) => {
+      held = r;
+    });
+    const holder = owner.transaction().execute(async (trx) => {
+      await sql`select id from deposit_topups where tenant_id = ${tenantId} and id = ${t2.id} for update`.execute(
+        trx,
+      );
+      held();
+      await new Promise<void>((r) => {
+        releaseHolder = r;
+      });
+    });
+    await holding;
+    const actor = systemActor(tenantId, "deposits.statement_import:test");
+    const wire = (amount: number, reference: string): BankRecordInput => ({
+      bankTransactionId: nextBankTxn(),
+      payerName: m.company,
+      payerAccount: null,
+      amount,
+      asset: "CNY",
+      reference,
+      receivedAt: t.clock.now(),
+    });
+    let byHand: Promise<Awaited<ReturnType<typeof call>>> | undefined;
+    // As a statement import applies its rows: one after another, in one transaction.
+    const imported = t.deps.db.tenantTx(tenantId, async (trx) => {
+      const ops = ledgerWithin(trx, tenantId, t.clock);
+      const a = await receiveBankRecord(
+        trx,
+        ops,
+        actor,
+        wire(300_000, t1.reference),
+        "statement",
+        t.clock.now(),
+      );
+      byHand = call(w, w.finance, "POST", `/v1/deposit-bank-records/${stray.id}/match`, { topup_id: t2.id });
+      await waiting(1);
+      const next = receiveBankRecord(
+        trx,
+        ops,
+        actor,
+        wire(400_000, t2.reference),
+        "statement",
+        t.clock.now(),
+      );
+      await waiting(2);
+      releaseHolder();
+      const b = await next;
+      return [a.record.status, b.record.status];
+    });
+    const outcome = await imported.then(
+      (statuses) => ({ statuses }),
+      (error: { code?: string }) => ({ error: error.code ?? String(error) }),
+    );
+    await holder;
+    const hand = await byHand!;
+    expect(outcome).toEqual({ statuses: ["matched", "matched"] });
+    expectCode(hand, 409, "topup_not_open");
+    expect(await accountOf(w, m.auth, id)).toMatchObject({ balance: 700_000 });
   });
 });

@@ -534,15 +534,20 @@ export async function lockUnmatchedRecord(trx: Tx, tenantId: string, id: string)
   return record;
 }
 
-/** A top-up application, locked before a bank record is matched to it. */
+/**
+ * A top-up application, locked before a bank record is matched to it, after its account: a
+ * transaction holding the account may go on to lock its applications (a statement import
+ * matching its next record, closing the account), so taking them the other way round
+ * deadlocks with it. An application never changes accounts: the unlocked read names the one.
+ */
 export async function lockTopup(trx: Tx, tenantId: string, topupId: string): Promise<TopupRow> {
-  const topup = await trx
+  const query = trx
     .selectFrom("deposit_topups")
     .selectAll()
     .where("tenant_id", "=", tenantId)
-    .where("id", "=", topupId)
-    .forUpdate()
-    .executeTakeFirst();
-  if (!topup) throw new DepositsError("topup_not_found", "Top-up application not found");
-  return topup;
+    .where("id", "=", topupId);
+  const seen = await query.executeTakeFirst();
+  if (!seen) throw new DepositsError("topup_not_found", "Top-up application not found");
+  await accountById(trx, tenantId, seen.account_id, { lock: true });
+  return (await query.forUpdate().executeTakeFirst())!;
 }

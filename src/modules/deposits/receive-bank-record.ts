@@ -131,15 +131,15 @@ async function findMatch(
   if (sameAsset.length === 0) return { reason: "asset_mismatch" };
   const open = sameAsset.filter((a) => a.status !== "closed");
   if (open.length === 0) return { reason: "no_application_with_amount" };
+  // The account before its applications (see `lockTopup`), read again under its lock: one
+  // closed meanwhile takes nothing in.
+  const account = await accountById(trx, record.tenant_id, open[0]!.id, { lock: true });
+  if (!account || account.status === "closed") return { reason: "no_application_with_amount" };
   const applications = await trx
     .selectFrom("deposit_topups")
     .selectAll()
     .where("tenant_id", "=", record.tenant_id)
-    .where(
-      "account_id",
-      "in",
-      open.map((a) => a.id),
-    )
+    .where("account_id", "=", account.id)
     .where("status", "=", "open")
     .where("amount", "=", record.amount)
     .orderBy("id")
@@ -149,11 +149,7 @@ async function findMatch(
   const byReference = record.reference
     ? applications.find((t) => record.reference?.includes(t.reference))
     : undefined;
-  const topup = byReference ?? applications[0]!;
-  // Read again under the account's lock: an account closed meanwhile takes nothing in.
-  const account = await accountById(trx, record.tenant_id, topup.account_id, { lock: true });
-  if (account?.status === "closed") return { reason: "no_application_with_amount" };
-  return { topup };
+  return { topup: byReference ?? applications[0]! };
 }
 
 /** Completes the top-up with the record (automatic match, or the platform's manual one). */
