@@ -496,6 +496,9 @@ describe("resending a failed delivery by hand", () => {
       retry_from: 1,
       next_attempt_at: at(start, NOTIFY_RETRY_DELAYS_SECONDS[0]),
     });
+    // The refusal was about that moment: its key did not keep it, and the same request now
+    // brings the waiting delivery forward.
+    expect((await resend(r, shop, id, "sms-2")).statusCode).toBe(200);
     // Leaves nothing retrying for the other tests' sweeps.
     mode = "fail";
     expect(await notifier.sendDueRetries(at(start, 60))).toEqual([

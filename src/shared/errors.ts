@@ -12,17 +12,24 @@ export class DomainError<C extends string = string> extends Error {
   readonly code: C;
   readonly extra: Record<string, unknown> | undefined;
   readonly errors: FieldError[] | undefined;
+  /**
+   * The refusal is about this moment, not the request (something else is under way on the same
+   * object): the same request may succeed later, so an Idempotency-Key does not keep it, as
+   * Stripe keeps no result for a request that conflicted with another one executing.
+   */
+  readonly retryLater: boolean;
 
   constructor(
     code: C,
     detail: string,
-    options: { extra?: Record<string, unknown>; errors?: FieldError[] } = {},
+    options: { extra?: Record<string, unknown>; errors?: FieldError[]; retryLater?: boolean } = {},
   ) {
     super(detail);
     this.name = "DomainError";
     this.code = code;
     this.extra = options.extra;
     this.errors = options.errors;
+    this.retryLater = options.retryLater ?? false;
   }
 }
 
@@ -87,7 +94,7 @@ export interface ErrorSet<C extends string> {
   readonly Error: new (
     code: C | CommonErrorCode,
     detail: string,
-    options?: { extra?: Record<string, unknown>; errors?: FieldError[] },
+    options?: { extra?: Record<string, unknown>; errors?: FieldError[]; retryLater?: boolean },
   ) => DomainError<C | CommonErrorCode>;
 }
 

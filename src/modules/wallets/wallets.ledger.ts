@@ -98,6 +98,7 @@ export async function openMemberAccounts(uow: UnitOfWork, memberId: string, asse
       throw new WalletsError(
         "balance_asset_changed",
         `The balance asset changed to ${settings.asset} while this operation ran; nothing was done, try again`,
+        { retryLater: true },
       );
     }
   }

@@ -185,6 +185,7 @@ export async function resendDelivery(trx: Tx, tenantId: string, id: string, now:
     throw new DomainError(
       "webhook_delivery_in_flight",
       "The delivery is being sent right now; re-send it once this attempt is recorded",
+      { retryLater: true },
     );
   }
   return trx

@@ -162,8 +162,9 @@ function isUniqueViolationOnKeys(error: unknown): boolean {
  * first response (`Idempotent-Replayed: true`); the same key with another request is 422
  * `idempotency_key_reused`; the same key while the first is still running is 409
  * `idempotency_request_in_progress`. Business refusals (4xx domain errors) are stored and
- * replayed too, so a retry never turns a refusal into a success; validation failures
- * and 5xx are not stored, so the client can fix and retry.
+ * replayed too, so a retry never turns a refusal into a success; validation failures,
+ * refusals about the moment (`retryLater`: something else is under way on the object) and 5xx
+ * are not stored, so the client can fix or wait and retry.
  */
 export async function runIdempotent<B>(
   request: FastifyRequest,
@@ -221,7 +222,7 @@ export async function runIdempotent<B>(
         const winner = await findStored(deps.db, tenantId, key);
         if (winner) return replay<B>(reply, fingerprint, winner, opened);
       }
-      if (error instanceof DomainError && error.code !== "validation_failed") {
+      if (error instanceof DomainError && error.code !== "validation_failed" && !error.retryLater) {
         const status = statusForCode(error.code);
         if (status >= 400 && status < 500) {
           const body = { ...toProblem(error, request), request_id: request.id };

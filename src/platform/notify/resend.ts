@@ -80,6 +80,7 @@ export async function resendNotification(
       throw new DomainError(
         "notification_delivery_in_flight",
         "The delivery is being sent right now; wait for this attempt's outcome",
+        { retryLater: true },
       );
     if (!waitingForLaterRetry)
       throw new DomainError("notification_delivery_queued", "The delivery is due to be sent again already");
