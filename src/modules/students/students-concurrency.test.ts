@@ -37,6 +37,40 @@ async function photo(memberId: string) {
   return json<{ id: string }>(r).id;
 }
 
+/** Submits a verification for `memberId` and answers its id. */
+async function submit(memberId: string, studentNumber: string) {
+  const submitted = await w.call("POST", "/v1/student-verifications", {
+    member_id: memberId,
+    school: "Tongji",
+    student_number: studentNumber,
+    graduation_date: "2029-06-30",
+    image_id: await photo(memberId),
+  });
+  return json<{ id: string }>(submitted).id;
+}
+
+/** A review of the member holds its row (as approving a re-verification does) until released. */
+async function holdMemberRow(memberId: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => {
+    holding = resolve;
+  });
+  const review = w.t.deps.db.tenantTx(w.tenant.tenantId, async (trx) => {
+    await trx.selectFrom("members").select("id").where("id", "=", memberId).forUpdate().execute();
+    holding();
+    await released;
+  });
+  await held;
+  return async () => {
+    release();
+    await review;
+  };
+}
+
 describe("concurrent verification", () => {
   it("ten submissions at once for one member leave one pending; ten approvals give one gift", async () => {
     const m = await w.member(0, null, "Eve");
@@ -72,32 +106,11 @@ describe("expiry beside a review", () => {
     const { t, tenant } = w;
     t.clock.set("2026-03-01T03:00:00Z");
     const m = await w.member(0, null, "Kay");
-    const submitted = await w.call("POST", "/v1/student-verifications", {
-      member_id: m,
-      school: "Tongji",
-      student_number: "1950002",
-      graduation_date: "2029-06-30",
-      image_id: await photo(m),
-    });
-    const id = json<{ id: string }>(submitted).id;
+    const id = await submit(m, "1950002");
     await w.ok(w.call("POST", `/v1/student-verifications/${id}/approve`), 200);
     t.clock.set("2026-09-01T03:00:00Z");
 
-    // A review of the same member holds its row (as approving a re-verification does).
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => {
-      holding = resolve;
-    });
-    const review = t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
-      await trx.selectFrom("members").select("id").where("id", "=", m).forUpdate().execute();
-      holding();
-      await released;
-    });
-    await held;
+    const endReview = await holdMemberRow(m);
     let settled: number | undefined;
     const job = runStudentExpiry(t.deps, tenant.tenantId).then((n) => {
       settled = n;
@@ -109,8 +122,7 @@ describe("expiry beside a review", () => {
          where datname = current_database() and wait_event_type = 'Lock'`.execute(t.database.owner);
       return Number(waiting.rows[0]?.n) > 0 ? "blocked" : undefined;
     }, "the expiry job to finish or wait on a lock");
-    release();
-    await review;
+    await endReview();
     await job;
     expect(outcome).toBe("settled");
     // Once the review is over, the next run ends the approval.
@@ -137,14 +149,7 @@ describe("an approval beside a settings save that changes the student tag", () =
     });
     await w.ok(w.call("PUT", "/v1/student-settings", settings("tag-before")), 200);
     const m = await w.member(0, null, "Lou");
-    const submitted = await w.call("POST", "/v1/student-verifications", {
-      member_id: m,
-      school: "Tongji",
-      student_number: "1950003",
-      graduation_date: "2029-06-30",
-      image_id: await photo(m),
-    });
-    const id = json<{ id: string }>(submitted).id;
+    const id = await submit(m, "1950003");
 
     // The approval is held just as it makes the member a student: it has read the settings.
     const owner = t.database.owner;
@@ -212,35 +217,14 @@ describe("a reminder beside an approval the job passed over", () => {
       200,
     );
     const m = await w.member(0, null, "Max");
-    const submitted = await w.call("POST", "/v1/student-verifications", {
-      member_id: m,
-      school: "Tongji",
-      student_number: "1950004",
-      graduation_date: "2029-06-30",
-      image_id: await photo(m),
-    });
-    const id = json<{ id: string }>(submitted).id;
+    const id = await submit(m, "1950004");
     await w.ok(w.call("POST", `/v1/student-verifications/${id}/approve`), 200);
     // The job did not run for the reminder (due 25 Aug) before the end (1 Sep) came.
     t.clock.set("2026-09-02T03:00:00Z");
 
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => {
-      holding = resolve;
-    });
-    const review = t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
-      await trx.selectFrom("members").select("id").where("id", "=", m).forUpdate().execute();
-      holding();
-      await released;
-    });
-    await held;
+    const endReview = await holdMemberRow(m);
     await runStudentExpiry(t.deps, tenant.tenantId);
-    release();
-    await review;
+    await endReview();
     const passed = await w.ok<{ status: string; reminder_sent_at: string | null }>(
       w.call("GET", `/v1/student-verifications/${id}`),
       200,
