@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Move an org unit (with its whole subtree) under another parent
-         * @description Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded, one that takes the holder of a live voucher out of its issuer's subtree, and one that takes a member account out of the enterprise master it is associated with (`org_unit_in_use`).
+         * @description Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded, one that takes the holder of a live voucher (a customer, or a member of a moved unit) out of its issuer's subtree, and one that takes a member account out of the enterprise master it is associated with (`org_unit_in_use`).
          */
         post: operations["postOrgUnitsByIdMove"];
         delete?: never;
@@ -1385,7 +1385,7 @@ export interface paths {
         head?: never;
         /**
          * Change a member's profile, groups, tags or status (frozen, closed: final)
-         * @description Closing is final and is refused with 409 `member_balance_not_settled` (principal, bonus, held and available in the problem) while the member holds any balance, held amounts included: withdraw it first (`POST /v1/members/{id}/withdrawals`) or let held payments finish. Points do not stop a close.
+         * @description Closing is final and is refused with 409 `member_balance_not_settled` (principal, bonus, held and available in the problem) while the member holds any balance, held amounts included: withdraw it first (`POST /v1/members/{id}/withdrawals`) or let held payments finish. Points do not stop a close. A member holding a live voucher issued by an org unit keeps an org unit inside that unit's subtree: another `org_unit_id` (or none) is refused with 409 `member_voucher_outstanding` until the voucher is used, expires or is withdrawn.
          */
         patch: operations["patchMembersById"];
         trace?: never;
