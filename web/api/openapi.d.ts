@@ -3521,7 +3521,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refund a whole order: points back, vouchers and gift cards restored, balance returned to the accounts that paid */
+        /**
+         * Refund a whole order: points back, vouchers and gift cards restored, balance returned to the accounts that paid
+         * @description A member closed since the sale is refunded too: its account holds nothing, so the order's points are not taken back (audit and `checkout_order.refunded` event: `points_not_reversed`). A balance part cannot go back into a closed account (422 `member_closed`).
+         */
         post: operations["postCheckoutOrdersByIdRefund"];
         delete?: never;
         options?: never;
@@ -37904,6 +37907,12 @@ export interface operations {
                         currency: string;
                         total: number;
                         refund_id: string;
+                        /** @description The points the order earned that were left with its member, closed since the sale (a closed account holds nothing) */
+                        points_not_reversed?: {
+                            points: number;
+                            /** @enum {string} */
+                            reason: "member_closed";
+                        };
                     };
                 };
             };
