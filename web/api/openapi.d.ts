@@ -3951,7 +3951,7 @@ export interface paths {
         put?: never;
         /**
          * Refund a package order: period ended, entitlements removed, unused gifts withdrawn, money returned
-         * @description kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Either takes the order's bonus points back, first from the lots they went into; if the member has spent them and holds too few points in all, the refund is refused whole with insufficient_points and its shortfall (adjust the member's points first, or settle otherwise). Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.
+         * @description kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Either takes the order's bonus points back, first from the lots they went into; if the member has spent them and holds too few points in all, the refund is refused whole with insufficient_points and its shortfall (adjust the member's points first, or settle otherwise); a member closed since the sale keeps them (a closed account holds nothing: audit and event record points_not_reversed). Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.
          */
         post: operations["refundPackageOrder"];
         delete?: never;
@@ -39422,6 +39422,12 @@ export interface operations {
                         amount: number;
                         currency: string;
                         withdrawn_voucher_ids: string[];
+                        /** @description The bonus points left with the member, closed since the sale (a closed account holds nothing) */
+                        points_not_reversed?: {
+                            points: number;
+                            /** @enum {string} */
+                            reason: "member_closed";
+                        };
                     };
                 };
             };
