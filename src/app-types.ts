@@ -18,6 +18,7 @@ import type { ExportDefinition, ImportDefinition } from "./platform/files/regist
 import type { JobDefinition, JobRunner } from "./platform/jobs/job-runner.js";
 import type { ExpiringRows } from "./platform/jobs/prune-expired.js";
 import type { MemberCloseGuard } from "./platform/member-close-guards.js";
+import type { MemberMoveGuard } from "./platform/member-move-guards.js";
 import type { NoticeDefinition } from "./platform/notify/notices.js";
 import type { Notifier } from "./platform/notify/notifier.js";
 import type { OnlineTopupSource } from "./platform/online-topups.js";
@@ -110,6 +111,8 @@ export interface ModuleManifest {
   storeScopeReferences?: StoreScopeReferenceLookup;
   /** Refuses closing a member who still owns something the module holds (a balance). */
   memberCloseGuard?: MemberCloseGuard;
+  /** Refuses moving a member to an org unit whose staff should not handle what the module holds for it. */
+  memberMoveGuard?: MemberMoveGuard;
   /** Claims the top-ups its own online payments collected (their refund is recorded once, for both). */
   holdsTopupPayments?: TopupPaymentHolderLookup;
   /** Finds its orders a member pays from the balance after a smart top-up (what offers for one count). */

@@ -9,6 +9,7 @@ import { registerExport, registerImport } from "./files/registry.js";
 import type { JobDefinition, JobInfo, JobRunner } from "./jobs/job-runner.js";
 import { defineExpiringRows } from "./jobs/prune-expired.js";
 import { addMemberCloseGuard } from "./member-close-guards.js";
+import { addMemberMoveGuard } from "./member-move-guards.js";
 import { defineNotice } from "./notify/notices.js";
 import { addOnlineTopupSource } from "./online-topups.js";
 import { addOrgUnitMoveGuard } from "./org/move-guards.js";
@@ -26,7 +27,7 @@ import { addVoucherSourceReturnListener } from "./voucher-source-returns.js";
 /**
  * Puts every manifest's declarations into the process's tables (permissions, error statuses,
  * event, notice and file types, the member token guard, balance payment listeners (resolved, refunded) and owners,
- * top-up payment holders, orders paid from the balance and online top-up sources, what shows images to members, org unit move and member close checks,
+ * top-up payment holders, orders paid from the balance and online top-up sources, what shows images to members, org unit move, member move and member close checks,
  * what names units and store groups in store scopes, listeners to refunds that credit vouchers' sources).
  * Installing the same manifests again (every app a test builds) changes nothing; two manifests that disagree refuse to start.
  */
@@ -46,6 +47,7 @@ export function installManifests(manifests: readonly ModuleManifest[]): void {
     if (m.orgUnitMoveGuard) addOrgUnitMoveGuard(m.orgUnitMoveGuard);
     if (m.storeScopeReferences) addStoreScopeReferenceLookup(m.storeScopeReferences);
     if (m.memberCloseGuard) addMemberCloseGuard(m.memberCloseGuard);
+    if (m.memberMoveGuard) addMemberMoveGuard(m.memberMoveGuard);
     if (m.onVoucherSourcesCredited) addVoucherSourceReturnListener(m.onVoucherSourcesCredited);
     if (m.holdsTopupPayments) addTopupPaymentHolder(m.holdsTopupPayments);
     if (m.balanceOrders) addBalanceOrderLookup(m.balanceOrders);

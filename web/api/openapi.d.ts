@@ -199,7 +199,7 @@ export interface paths {
         put?: never;
         /**
          * Move an org unit (with its whole subtree) under another parent
-         * @description Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded, one that takes the holder of a live voucher out of its issuer's subtree, and one that takes a member account out of the enterprise master it is associated with (`org_unit_in_use`).
+         * @description Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded, one that takes the holder of a live voucher (a customer, or a member of a moved unit) out of its issuer's subtree, and one that takes a member account out of the enterprise master it is associated with (`org_unit_in_use`).
          */
         post: operations["postOrgUnitsByIdMove"];
         delete?: never;
@@ -1385,7 +1385,7 @@ export interface paths {
         head?: never;
         /**
          * Change a member's profile, groups, tags or status (frozen, closed: final)
-         * @description Closing is final and is refused with 409 `member_balance_not_settled` (principal, bonus, held and available in the problem) while the member holds any balance, held amounts included: withdraw it first (`POST /v1/members/{id}/withdrawals`) or let held payments finish. Points do not stop a close.
+         * @description Closing is final and is refused with 409 `member_balance_not_settled` (principal, bonus, held and available in the problem) while the member holds any balance, held amounts included: withdraw it first (`POST /v1/members/{id}/withdrawals`) or let held payments finish. Points do not stop a close. A member holding a live voucher issued by an org unit keeps an org unit inside that unit's subtree: another `org_unit_id` (or none) is refused with 409 `member_voucher_outstanding` until the voucher is used, expires or is withdrawn.
          */
         patch: operations["patchMembersById"];
         trace?: never;
@@ -3521,7 +3521,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Refund a whole order: points back, vouchers and gift cards restored, balance returned to the accounts that paid */
+        /**
+         * Refund a whole order: points back, vouchers and gift cards restored, balance returned to the accounts that paid
+         * @description A member closed since the sale is refunded too: its account holds nothing, so the order's points are not taken back (audit and `checkout_order.refunded` event: `points_not_reversed`). A balance part cannot go back into a closed account (422 `member_closed`).
+         */
         post: operations["postCheckoutOrdersByIdRefund"];
         delete?: never;
         options?: never;
@@ -3948,7 +3951,7 @@ export interface paths {
         put?: never;
         /**
          * Refund a package order: period ended, entitlements removed, unused gifts withdrawn, money returned
-         * @description kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Either takes the order's bonus points back, first from the lots they went into; if the member has spent them and holds too few points in all, the refund is refused whole with insufficient_points and its shortfall (adjust the member's points first, or settle otherwise). Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.
+         * @description kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Either takes the order's bonus points back, first from the lots they went into; if the member has spent them and holds too few points in all, the refund is refused whole with insufficient_points and its shortfall (adjust the member's points first, or settle otherwise); a member closed since the sale keeps them (a closed account holds nothing: audit and event record points_not_reversed). Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.
          */
         post: operations["refundPackageOrder"];
         delete?: never;
@@ -37904,6 +37907,12 @@ export interface operations {
                         currency: string;
                         total: number;
                         refund_id: string;
+                        /** @description The points the order earned that were left with its member, closed since the sale (a closed account holds nothing) */
+                        points_not_reversed?: {
+                            points: number;
+                            /** @enum {string} */
+                            reason: "member_closed";
+                        };
                     };
                 };
             };
@@ -39413,6 +39422,12 @@ export interface operations {
                         amount: number;
                         currency: string;
                         withdrawn_voucher_ids: string[];
+                        /** @description The bonus points left with the member, closed since the sale (a closed account holds nothing) */
+                        points_not_reversed?: {
+                            points: number;
+                            /** @enum {string} */
+                            reason: "member_closed";
+                        };
                     };
                 };
             };

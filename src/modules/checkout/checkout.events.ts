@@ -32,7 +32,19 @@ const EVENTS = {
   },
   "checkout_order.refunded": {
     description: "A whole order was refunded: points reversed, vouchers restored, balance returned",
-    schema: Type.Object({ ...OrderRef, refund_id: Type.String() }),
+    schema: Type.Object({
+      ...OrderRef,
+      refund_id: Type.String(),
+      points_not_reversed: Type.Optional(
+        Type.Object(
+          { points: Type.Integer(), reason: StringEnum(["member_closed"] as const) },
+          {
+            description:
+              "The points the order earned that were left with its member, closed since the sale (a closed account holds nothing)",
+          },
+        ),
+      ),
+    }),
   },
 } as const;
 

@@ -319,6 +319,8 @@ export async function checkoutRoutes(app: RouteApp, deps: AppDeps): Promise<void
       tags,
       summary:
         "Refund a whole order: points back, vouchers and gift cards restored, balance returned to the accounts that paid",
+      description:
+        "A member closed since the sale is refunded too: its account holds nothing, so the order's points are not taken back (audit and `checkout_order.refunded` event: `points_not_reversed`). A balance part cannot go back into a closed account (422 `member_closed`).",
       params: Obj({ id: IdParam }),
       body: Type.Optional(Obj({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) })),
       response: { 200: Order, ...errorResponses(409, 422, 503) },

@@ -156,6 +156,40 @@ describe("a refund for a frozen member", () => {
   });
 });
 
+describe("a refund for a member closed after the sale", () => {
+  it("returns the voucher and the gift card; the points the closed account held are not taken back (audited)", async () => {
+    const cy = (await gc.ok<{ id: string }>("POST", "/v1/members", { name: "Cy" })).id;
+    const { order, voucher, cardId } = await placeOrder(cy, { pay_with_balance: false });
+    expect(order).toMatchObject({ status: "completed", balance_amount: 0 });
+    expect(order.points_earned).toBeGreaterThan(0);
+    // Points do not stop a close; closing is final and the account holds nothing usable.
+    await setStatus(cy, "closed");
+
+    const refunded = await refundOrder(order.id);
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    expect(json<OrderBody>(refunded).status).toBe("refunded");
+    expect(await voucherBalance(voucher)).toBe(500);
+    expect((await gc.card(cardId)).balance).toBe(10000);
+    expect((await gc.ok<{ status: string }>("GET", `/v1/members/${cy}`)).status).toBe("closed");
+    const audit = await t.database.owner
+      .selectFrom("audit_events")
+      .select("summary")
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("target_id", "=", order.id)
+      .where("action", "=", "checkout_order.refunded")
+      .executeTakeFirstOrThrow();
+    expect(audit.summary).toMatchObject({
+      points_not_reversed: { points: order.points_earned, reason: "member_closed" },
+    });
+    const [event] = (await trail().events("checkout_order.refunded")).filter((e) => e.order_id === order.id);
+    expect(event).toMatchObject({
+      points_not_reversed: { points: order.points_earned, reason: "member_closed" },
+    });
+    expectProblem(await refundOrder(order.id), 409, "order_already_refunded");
+    await trail().ledgerClean();
+  });
+});
+
 describe("a checkout order's balance payment refunded at the wallets", () => {
   const refundPayment = (paymentId: string, amount: number) =>
     gc.call("POST", `/v1/wallet-payments/${paymentId}/refunds`, { amount, reason: "at the desk" });

@@ -2,6 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
+import { lockUsableMember } from "../members/index.js";
 import { CheckoutError } from "./checkout.errors.js";
 import { emitCheckoutEvent } from "./checkout.events.js";
 import { assertOrderInScope, findOrder, type OrderRow } from "./checkout.repository.js";
@@ -9,7 +10,8 @@ import { returnTenders } from "./finish-order.js";
 import { type CheckoutSettlement, settleContext } from "./settlement.js";
 
 /**
- * Refunds a whole order in one transaction: the points it earned are taken back, each
+ * Refunds a whole order in one transaction: the points it earned are taken back (not from a
+ * member closed since: its account holds nothing, and the audit entry records them), each
  * voucher and each gift card gets back what it paid, the balance payment returns to the accounts that paid it
  * (the wallets module follows its funding trace), and the benefits it used stop counting.
  * The order row is locked first, so two refunds cannot both pass the check.
@@ -40,7 +42,23 @@ export async function refundOrder(
   }
   const refundId = newId("orf");
   const s = order.settlement;
-  if (s.points && order.member_id) {
+  // Closing is final and a closed account holds nothing usable, so the points it earned are
+  // not taken back (that would refuse the closed member and with it the whole refund, while the
+  // merchant must still be able to give the money parts back); the audit entry and the event
+  // say so, as completing a closed member's order records the points it withheld. The member is
+  // locked here, as taking the points back would, so a close cannot slip in between.
+  const memberClosed =
+    s.points !== undefined &&
+    order.member_id !== null &&
+    (
+      await lockUsableMember(settle.trx, settle.actor, order.member_id, {
+        allowFrozen: true,
+        allowClosed: true,
+      })
+    ).status === "closed";
+  const notReversed =
+    memberClosed && s.points ? { points: s.points.points, reason: "member_closed" as const } : null;
+  if (s.points && order.member_id && !notReversed) {
     await settlement.reversePoints(settle, {
       orderId,
       refundId,
@@ -89,7 +107,12 @@ export async function refundOrder(
       action: "checkout_order.refunded",
       targetType: "checkout_order",
       targetId: orderId,
-      summary: { refund_id: refundId, reason, total: order.total },
+      summary: {
+        refund_id: refundId,
+        reason,
+        total: order.total,
+        ...(notReversed ? { points_not_reversed: notReversed } : {}),
+      },
     },
     now,
   );
@@ -104,6 +127,7 @@ export async function refundOrder(
       currency: order.currency,
       total: order.total,
       refund_id: refundId,
+      ...(notReversed ? { points_not_reversed: notReversed } : {}),
     },
     now,
   );

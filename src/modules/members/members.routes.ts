@@ -269,7 +269,7 @@ export async function membersRoutes(app: RouteApp, deps: AppDeps): Promise<void>
         tags,
         summary: "Change a member's profile, groups, tags or status (frozen, closed: final)",
         description:
-          "Closing is final and is refused with 409 `member_balance_not_settled` (principal, bonus, held and available in the problem) while the member holds any balance, held amounts included: withdraw it first (`POST /v1/members/{id}/withdrawals`) or let held payments finish. Points do not stop a close.",
+          "Closing is final and is refused with 409 `member_balance_not_settled` (principal, bonus, held and available in the problem) while the member holds any balance, held amounts included: withdraw it first (`POST /v1/members/{id}/withdrawals`) or let held payments finish. Points do not stop a close. A member holding a live voucher issued by an org unit keeps an org unit inside that unit's subtree: another `org_unit_id` (or none) is refused with 409 `member_voucher_outstanding` until the voucher is used, expires or is withdrawn.",
         params: IdParams,
         body: MemberPatch,
         response: { 200: Member, ...errorResponses(409, 422) },

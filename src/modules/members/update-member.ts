@@ -4,6 +4,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { revokeMemberTokens } from "../../platform/auth/member-tokens.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { checkMemberClose } from "../../platform/member-close-guards.js";
+import { checkMemberMove } from "../../platform/member-move-guards.js";
 import { type MemberInput, memberColumns } from "./member-input.js";
 import { MembersError } from "./members.errors.js";
 import {
@@ -36,7 +37,11 @@ export async function updateMember(
   assertInScope(actor, await existingOrgUnitPath(trx, tenantId, before.org_unit_id), "member");
   if (before.status === "closed") throw new MembersError("member_closed", "The member's account is closed");
   if (input.org_unit_id !== undefined) {
-    assertInScope(actor, await existingOrgUnitPath(trx, tenantId, input.org_unit_id), "org_unit");
+    const toPath = await existingOrgUnitPath(trx, tenantId, input.org_unit_id);
+    assertInScope(actor, toPath, "org_unit");
+    // Checked under the member's lock: a module may hold something only the units the member
+    // now lies under may handle (the vouchers: a live voucher an org unit issued).
+    if (input.org_unit_id !== before.org_unit_id) await checkMemberMove(trx, tenantId, memberId, toPath);
   }
   const catalog = await loadCatalog(trx, tenantId);
   const columns = memberColumns(catalog, input);

@@ -180,7 +180,7 @@ export async function packageOrderRoutes(
       summary:
         "Refund a package order: period ended, entitlements removed, unused gifts withdrawn, money returned",
       description:
-        "kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Either takes the order's bonus points back, first from the lots they went into; if the member has spent them and holds too few points in all, the refund is refused whole with insufficient_points and its shortfall (adjust the member's points first, or settle otherwise). Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.",
+        "kind order (default): refused with refund_restricted when the package restricts refunds and a gifted voucher has been used. kind offline: no restriction. Either takes the order's bonus points back, first from the lots they went into; if the member has spent them and holds too few points in all, the refund is refused whole with insufficient_points and its shortfall (adjust the member's points first, or settle otherwise); a member closed since the sale keeps them (a closed account holds nothing: audit and event record points_not_reversed). Balance payments go back to the principal and bonus accounts that paid; online and offline payments are returned outside and recorded.",
       params: IdParams,
       body: RefundBody,
       response: { 200: Refund, ...errorResponses(409, 422) },

@@ -1,5 +1,6 @@
 import { Type } from "typebox";
 import { defineEvents } from "../../platform/events/outbox.js";
+import { StringEnum } from "../../platform/http/schemas.js";
 
 /** The packages module's webhook events; each is written in the unit of work of its change. */
 const PeriodRef = {
@@ -40,6 +41,15 @@ const EVENTS = {
       }),
       currency: Type.String(),
       withdrawn_voucher_ids: Type.Array(Type.String()),
+      points_not_reversed: Type.Optional(
+        Type.Object(
+          { points: Type.Integer(), reason: StringEnum(["member_closed"] as const) },
+          {
+            description:
+              "The bonus points left with the member, closed since the sale (a closed account holds nothing)",
+          },
+        ),
+      ),
     }),
   },
   "package.payment_unfulfilled": {

@@ -9,7 +9,7 @@ import {
   revokeGifts,
   usedGiftVouchers,
 } from "../catalog/index.js";
-import { findVisibleMember } from "../members/index.js";
+import { findVisibleMember, lockUsableMember } from "../members/index.js";
 import { orderPoints, refundOrderBalance } from "../wallets/index.js";
 import { giftSourceRef } from "./package-config.js";
 import { PackagesError } from "./packages.errors.js";
@@ -92,8 +92,9 @@ export async function lockHolding(
 /**
  * What every refund of a paid order (locked, checked by the caller) does: ends the period now,
  * removes its entitlements, withdraws the gifted vouchers not used, takes back the bonus
- * points, returns a balance payment, and records the order refunded (with the provider's
- * `record` when the provider refunded it), audited and announced.
+ * points (not from a member closed since: recorded as `points_not_reversed`), returns a
+ * balance payment, and records the order refunded (with the provider's `record` when the
+ * provider refunded it), audited and announced.
  */
 export async function endRefundedOrder(
   uow: UnitOfWork,
@@ -123,7 +124,21 @@ export async function endRefundedOrder(
       .where("id", "=", period.id)
       .execute();
   }
-  if (order.points_awarded > 0) {
+  // Closing is final and a closed account holds nothing usable, so its bonus points are not
+  // taken back (that refuses a closed member, and with it the refund the provider's review
+  // points operators to); the audit entry says so. Locked here, where taking them back would.
+  const memberClosed =
+    order.points_awarded > 0 &&
+    (
+      await lockUsableMember(uow.trx, context.actor, order.member_id, {
+        allowFrozen: true,
+        allowClosed: true,
+      })
+    ).status === "closed";
+  const notReversed = memberClosed
+    ? { points: order.points_awarded, reason: "member_closed" as const }
+    : null;
+  if (order.points_awarded > 0 && !notReversed) {
     await orderPoints(
       uow,
       context,
@@ -168,6 +183,7 @@ export async function endRefundedOrder(
       amount: returned,
       currency: order.currency,
       withdrawn_voucher_ids: gifts.withdrawn,
+      ...(notReversed ? { points_not_reversed: notReversed } : {}),
     },
     now,
   );
@@ -184,6 +200,7 @@ export async function endRefundedOrder(
         ...(providerRefunded > 0 ? { provider_refunded: providerRefunded } : {}),
         withdrawn: gifts.withdrawn,
         kept: gifts.kept,
+        ...(notReversed ? { points_not_reversed: notReversed } : {}),
       },
     },
     now,

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { json } from "../../../test/helpers/app.js";
 import { type OrderBody, type PackageWorld, packageWorld } from "../../../test/helpers/packages.js";
@@ -66,5 +67,46 @@ describe("points of a refunded package order", () => {
     });
     expect(refunded.statusCode, refunded.body).toBe(200);
     expect(await w.balance(m)).toMatchObject({ available: 100_000, points: 50 });
+  });
+});
+
+describe("a package order of a member closed since the sale", () => {
+  it("is refunded without taking its points back from the closed account (audited)", async () => {
+    w.t.clock.set("2026-01-10T02:00:00Z");
+    const pkg = await w.createPackage({ refund_restriction: false });
+    const m = await w.member();
+    const order = await w.ok<OrderBody>(
+      w.call("POST", "/v1/package-orders", {
+        channel: "POS",
+        payment_method: "offline",
+        package_id: pkg,
+        member_id: m,
+        rule_key: "quarterly",
+      }),
+      201,
+    );
+    expect(order.points_awarded).toBe(500);
+    // Points do not stop a close; closing is final and the account holds nothing usable.
+    await w.ok(w.call("PATCH", `/v1/members/${m}`, { status: "closed" }));
+    const refunded = await w.call("POST", `/v1/package-orders/${order.id}/refund`, {
+      kind: "offline",
+      reason: "closed account",
+    });
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    expect((await w.ok<OrderBody>(w.call("GET", `/v1/package-orders/${order.id}`))).status).toBe("refunded");
+    const audit = await w.t.database.owner
+      .selectFrom("audit_events")
+      .select("summary")
+      .where("target_id", "=", order.id)
+      .where("action", "=", "package.refunded")
+      .executeTakeFirstOrThrow();
+    expect(audit.summary).toMatchObject({ points_not_reversed: { points: 500, reason: "member_closed" } });
+    const event = await w.t.database.owner
+      .selectFrom("events")
+      .select("data")
+      .where("type", "=", "package.refunded")
+      .where(sql<boolean>`data->>'order_id' = ${order.id}`)
+      .executeTakeFirstOrThrow();
+    expect(event.data).toMatchObject({ points_not_reversed: { points: 500, reason: "member_closed" } });
   });
 });

@@ -7,17 +7,20 @@ import { VouchersError } from "./vouchers.errors.js";
  * move that takes the holder out is refused. Staff reach a voucher through its holder, so under
  * another unit that unit's staff would spend the issuer's discount on their own bills, while the
  * issuer, who alone may withdraw it, could no longer find it. Checked on the moved subtree as it
- * now lies (an org unit move guard); spent, expired or withdrawn vouchers hold nothing back.
+ * now lies (an org unit move guard), for customers and for members of the moved units alike;
+ * spent, expired or withdrawn vouchers hold nothing back.
  */
 export async function assertHoldersStayUnderIssuers(
   trx: Tx,
   tenantId: string,
   movedPath: string,
 ): Promise<void> {
-  const stranded = await sql<{ id: string; customer_id: string; issuer_id: string }>`
-    select v.id, v.customer_id, v.issuer_id
+  // A member's voucher moves with the member's org unit, as a customer's with the customer.
+  const stranded = await sql<{ id: string; holder_id: string; issuer_id: string }>`
+    select v.id, coalesce(v.customer_id, v.member_id) as holder_id, v.issuer_id
     from vouchers v
-    join org_units c on c.tenant_id = v.tenant_id and c.id = v.customer_id
+    left join members m on m.tenant_id = v.tenant_id and m.id = v.member_id
+    join org_units c on c.tenant_id = v.tenant_id and c.id = coalesce(v.customer_id, m.org_unit_id)
     join org_units i on i.tenant_id = v.tenant_id and i.id = v.issuer_id
     join ledger_accounts a on a.tenant_id = v.tenant_id and a.id = v.account_id
     where v.tenant_id = ${tenantId}
@@ -31,7 +34,42 @@ export async function assertHoldersStayUnderIssuers(
   if (voucher) {
     throw new VouchersError(
       "org_unit_in_use",
-      `${voucher.customer_id} holds voucher ${voucher.id}, issued by ${voucher.issuer_id}, whose subtree it would leave: let the voucher be used, expire or be withdrawn first`,
+      `${voucher.holder_id} holds voucher ${voucher.id}, issued by ${voucher.issuer_id}, whose subtree it would leave: let the voucher be used, expire or be withdrawn first`,
+    );
+  }
+}
+
+/**
+ * The same rule for a member changing org unit (a member move guard): a member holding a live
+ * voucher an org unit issued stays in that unit's subtree. Tills reach a member's vouchers
+ * through the member, so under another unit its staff could spend the issuer's voucher, while
+ * the issuer, who alone may withdraw it and must see the member to do so, no longer could.
+ * A voucher the tenant issued itself (no issuer) goes anywhere the member goes.
+ */
+export async function assertMemberStaysUnderIssuers(
+  trx: Tx,
+  tenantId: string,
+  memberId: string,
+  toPath: string | null,
+): Promise<void> {
+  const stranded = await sql<{ id: string; issuer_id: string }>`
+    select v.id, v.issuer_id
+    from vouchers v
+    join org_units i on i.tenant_id = v.tenant_id and i.id = v.issuer_id
+    join ledger_accounts a on a.tenant_id = v.tenant_id and a.id = v.account_id
+    where v.tenant_id = ${tenantId}
+      and v.member_id = ${memberId}
+      and (${toPath}::text is null or not starts_with(${toPath}::text, i.path))
+      and v.state = 'active'
+      and (a.credits_posted - a.debits_posted > 0 or a.debits_pending > 0)
+    order by v.id
+    limit 1`.execute(trx);
+  const voucher = stranded.rows[0];
+  if (voucher) {
+    throw new VouchersError(
+      "member_voucher_outstanding",
+      `The member holds voucher ${voucher.id}, issued by ${voucher.issuer_id}, whose subtree the new org unit lies outside: let the voucher be used, expire or be withdrawn first`,
+      { extra: { voucher_id: voucher.id, issuer_id: voucher.issuer_id } },
     );
   }
 }

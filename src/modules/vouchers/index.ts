@@ -10,7 +10,7 @@ import { ALL_STAFF, OPERATORS } from "../../platform/auth/permissions.js";
 import { forEachTenant } from "../../platform/jobs/each-tenant.js";
 import type { JobDefinition } from "../../platform/jobs/job-runner.js";
 import { expireVouchers, tenantsWithDueVouchers } from "./expire-vouchers.js";
-import { assertHoldersStayUnderIssuers } from "./holder-moves.js";
+import { assertHoldersStayUnderIssuers, assertMemberStaysUnderIssuers } from "./holder-moves.js";
 import { assertQuotasKeepTheirDistributor } from "./quota-distributor.js";
 import { VOUCHERS_ERRORS } from "./vouchers.errors.js";
 import { VOUCHERS_EVENTS } from "./vouchers.events.js";
@@ -122,6 +122,8 @@ export const vouchersManifest: ModuleManifest = {
     await assertQuotasKeepTheirDistributor(trx, tenantId, movedPath);
     await assertHoldersStayUnderIssuers(trx, tenantId, movedPath);
   },
+  // A member holding a live voucher an org unit issued stays under that unit.
+  memberMoveGuard: assertMemberStaysUnderIssuers,
   timers: [
     {
       job: VOUCHER_EXPIRY_JOB,

@@ -1,5 +1,5 @@
 import type { RequestContext } from "../../platform/auth/actor.js";
-import { findVisibleMember } from "../members/index.js";
+import { findVisibleMember, lockUsableMember } from "../members/index.js";
 import { type OpenVoucherInput, openVoucher } from "./open-voucher.js";
 import type { ProductScope } from "./voucher-rules.js";
 import { VouchersError } from "./vouchers.errors.js";
@@ -42,7 +42,11 @@ export async function issueMemberVoucher(
   if (input.startsAt.getTime() >= input.expiresAt.getTime()) {
     throw new VouchersError("invalid_validity", "The voucher must start before it expires");
   }
-  const member = await findVisibleMember(uow.trx, context.actor, input.memberId);
+  // An org unit's voucher keeps its holder under the unit (holder-moves.ts): the member's row is
+  // locked, as a move locks it, so a move cannot commit between its check and this voucher.
+  const member = input.issuerId
+    ? await lockUsableMember(uow.trx, context.actor, input.memberId, { allowFrozen: true, allowClosed: true })
+    : await findVisibleMember(uow.trx, context.actor, input.memberId);
   if (member.status === "closed") throw new VouchersError("member_closed", "The member is closed");
   const open: OpenVoucherInput = {
     holderId: member.id,

@@ -317,3 +317,62 @@ describe("member voucher routes", () => {
     expect(after).toMatchObject({ balance: 0, status: "used_up" });
   });
 });
+
+describe("a member holding a unit's voucher changing org unit", () => {
+  it("stays within the issuer's subtree while the voucher is live; once withdrawn it may go", async () => {
+    const shop = await createTestOrgUnit(t, tenant.tenantId, zoneA, "store", "Zone A shop");
+    const dee = json<{ id: string }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/members",
+        headers: tenant.auth,
+        payload: { name: "Dee", org_unit_id: zoneA.id },
+      }),
+    ).id;
+    const fromTenant = json<View>(await issue(dee, { face_value: { amount: 200, asset: "CNY" } }));
+    expect(fromTenant.issuer_id).toBeNull();
+    const v = json<View>(await issue(dee, { face_value: { amount: 400, asset: "CNY" } }, keyA));
+    expect(v.issuer_id).toBe(zoneA.id);
+    const move = (orgUnitId: string | null) =>
+      t.app.inject({
+        method: "PATCH",
+        url: `/v1/members/${dee}`,
+        headers: tenant.auth,
+        payload: { org_unit_id: orgUnitId },
+      });
+
+    // Under zone B, its tills would spend zone A's voucher while zone A could no longer see
+    // the member to withdraw it: refused, nothing written.
+    const before = await writes();
+    const refused = await move(zoneB.id);
+    expectCode(refused, 409, "member_voucher_outstanding");
+    expect(json<{ detail: string }>(refused).detail).toContain(v.id);
+    expectCode(await move(null), 409, "member_voucher_outstanding");
+    expect(await writes()).toEqual(before);
+    expect(ids(await list(dee, keyA))).toContain(v.id);
+
+    // Within the issuer's subtree it may move; the tenant's own voucher holds nothing back.
+    const inside = await move(shop.id);
+    expect(inside.statusCode, inside.body).toBe(200);
+    // Nor may the member's unit itself be moved out from under the issuer.
+    const unitMove = await t.app.inject({
+      method: "POST",
+      url: `/v1/org-units/${shop.id}/move`,
+      headers: tenant.auth,
+      payload: { parent_id: zoneB.id },
+    });
+    expectCode(unitMove, 409, "org_unit_in_use");
+    expect(json<{ detail: string }>(unitMove).detail).toContain(v.id);
+
+    const withdrawn = await t.app.inject({
+      method: "POST",
+      url: `/v1/member-vouchers/${v.id}/withdraw`,
+      headers: keyA,
+      payload: {},
+    });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+    const moved = await move(zoneB.id);
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(json<{ org_unit_id: string }>(moved).org_unit_id).toBe(zoneB.id);
+  });
+});

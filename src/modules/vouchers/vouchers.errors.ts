@@ -35,6 +35,8 @@ export const VOUCHERS_ERRORS = defineErrors({
   org_unit_not_found: 404,
   /** A move of an org unit the vouchers' records forbid (a reseller leaving the distributor that funded its quota). */
   org_unit_in_use: 409,
+  /** A member holding a live voucher an org unit issued, moved to an org unit outside it. */
+  member_voucher_outstanding: 409,
 });
 
 export type VouchersErrorCode = (typeof VOUCHERS_ERRORS.codes)[number];

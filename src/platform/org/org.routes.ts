@@ -124,7 +124,7 @@ export async function orgRoutes(app: RouteApp, deps: AppDeps): Promise<void> {
       tags,
       summary: "Move an org unit (with its whole subtree) under another parent",
       description:
-        "Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded, one that takes the holder of a live voucher out of its issuer's subtree, and one that takes a member account out of the enterprise master it is associated with (`org_unit_in_use`).",
+        "Refuses the root, any move under the unit's own subtree, a move that takes a store out of the org unit of a store group holding it, and a move that gives a reseller another distributor while its voucher quota (or a live voucher issued from it) holds value its distributor funded, one that takes the holder of a live voucher (a customer, or a member of a moved unit) out of its issuer's subtree, and one that takes a member account out of the enterprise master it is associated with (`org_unit_in_use`).",
       params: IdParams,
       body: Obj({ parent_id: IdParam }),
       response: { 200: OrgUnit, ...errorResponses(409, 422) },
