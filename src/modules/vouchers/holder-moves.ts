@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Tx } from "../../db/database.js";
+import { lockTree } from "../../platform/org/org-units.js";
 import { VouchersError } from "./vouchers.errors.js";
 
 /**
@@ -72,4 +73,39 @@ export async function assertMemberStaysUnderIssuers(
       { extra: { voucher_id: voucher.id, issuer_id: voucher.issuer_id } },
     );
   }
+}
+
+/**
+ * The vouchers among `voucherIds` whose holder now lies outside its issuer's subtree (a
+ * member without an org unit included). A voucher spent to zero holds nothing back, so its
+ * holder may have moved away since; a refund refilling it there would make it live where the
+ * moves above refuse to take one: that unit's staff could spend the issuer's value and the
+ * issuer could not reach it to withdraw. Refunds treat such a voucher as dead. Locks the org
+ * tree and the members shared, as moves lock them exclusively, so no move commits between
+ * this answer and the refund.
+ */
+export async function holdersOutsideIssuers(
+  trx: Tx,
+  tenantId: string,
+  voucherIds: readonly string[],
+): Promise<Set<string>> {
+  if (voucherIds.length === 0) return new Set();
+  const ids = [...voucherIds];
+  await lockTree(trx, tenantId, "shared");
+  await sql`
+    select m.id from members m
+    join vouchers v on v.tenant_id = m.tenant_id and v.member_id = m.id
+    where v.tenant_id = ${tenantId} and v.id = any(${ids}::text[]) and v.issuer_id is not null
+    order by m.id
+    for share of m`.execute(trx);
+  const outside = await sql<{ id: string }>`
+    select v.id
+    from vouchers v
+    join org_units i on i.tenant_id = v.tenant_id and i.id = v.issuer_id
+    left join members m on m.tenant_id = v.tenant_id and m.id = v.member_id
+    left join org_units c on c.tenant_id = v.tenant_id and c.id = coalesce(v.customer_id, m.org_unit_id)
+    where v.tenant_id = ${tenantId}
+      and v.id = any(${ids}::text[])
+      and (c.path is null or not starts_with(c.path, i.path))`.execute(trx);
+  return new Set(outside.rows.map((r) => r.id));
 }

@@ -376,3 +376,59 @@ describe("a member holding a unit's voucher changing org unit", () => {
     expect(json<{ org_unit_id: string }>(moved).org_unit_id).toBe(zoneB.id);
   });
 });
+
+describe("a member who moved away after spending a unit's voucher, refunded later", () => {
+  it("gives the refund's share to the voucher's source, not back onto a voucher outside its issuer's subtree", async () => {
+    const eve = json<{ id: string }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/members",
+        headers: tenant.auth,
+        payload: { name: "Eve", org_unit_id: zoneA.id },
+      }),
+    ).id;
+    const v = json<View>(await issue(eve, { face_value: { amount: 400, asset: "CNY" } }, keyA));
+    const order = await t.app.inject({
+      method: "POST",
+      url: "/v1/checkout/orders",
+      headers: tenant.auth,
+      payload: {
+        member_id: eve,
+        channel: "POS",
+        currency: "CNY",
+        lines: [{ sku: "latte", category: "drinks", quantity: 1, unit_price: 400 }],
+        voucher_ids: [v.id],
+        client_order_id: "mv-moved-away",
+      },
+    });
+    expect(order.statusCode, order.body).toBe(201);
+    const orderId = json<{ id: string }>(order).id;
+    // Spent to zero the voucher holds nothing back: the member may leave zone A.
+    const moved = await t.app.inject({
+      method: "PATCH",
+      url: `/v1/members/${eve}`,
+      headers: tenant.auth,
+      payload: { org_unit_id: zoneB.id },
+    });
+    expect(moved.statusCode, moved.body).toBe(200);
+
+    const refunded = await t.app.inject({
+      method: "POST",
+      url: `/v1/checkout/orders/${orderId}/refund`,
+      headers: { ...tenant.auth, "idempotency-key": "mv-moved-away-refund" },
+      payload: {},
+    });
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    // Refilled, zone B's tills would spend zone A's voucher and zone A could not withdraw it.
+    const after = json<{ data: View[] }>(await list(eve)).data.find((x) => x.id === v.id);
+    expect(after).toMatchObject({ balance: 0 });
+    const returns = await t.database.owner
+      .selectFrom("voucher_redemptions")
+      .select(["amount", "returned_to"])
+      .where("tenant_id", "=", tenant.tenantId)
+      .where("voucher_id", "=", v.id)
+      .where("kind", "=", "return")
+      .execute();
+    expect(returns).toEqual([{ amount: 400, returned_to: "source" }]);
+  });
+});

@@ -5,6 +5,7 @@ import type { RequestContext } from "../../platform/auth/actor.js";
 import { voucherSourcesCredited } from "../../platform/voucher-source-returns.js";
 import { newId } from "../../shared/ids.js";
 import { planLineRefund } from "./deduction-plan.js";
+import { holdersOutsideIssuers } from "./holder-moves.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent } from "./vouchers.events.js";
 import { accountIds, returnAccountOf, type UnitOfWork } from "./vouchers.ledger.js";
@@ -34,7 +35,8 @@ export interface RefundResult {
 /**
  * Returns the vouchers' share of a refunded bill amount to the vouchers it came from
  * (share: see planLineRefund). A voucher still usable gets the value back into its own
- * balance; one that has expired or been withdrawn since follows the rule of its
+ * balance; one that has expired or been withdrawn since, or whose holder has left its
+ * issuer's subtree (see holdersOutsideIssuers), follows the rule of its
  * remaining balance: the value goes to the voucher's source account (the reseller's quota
  * for customer_discount, the distributor's funding for product_trial), never back into a
  * voucher that can no longer be used. Idempotent by refund id per bill. Modules whose records
@@ -148,6 +150,7 @@ async function refundOnce(
           .forUpdate()
           .execute();
   const byId = new Map(vouchers.map((v) => [v.id, v]));
+  const strayed = await holdersOutsideIssuers(trx, actor.tenantId, voucherIds);
 
   const returns: RefundResult["returns"] = [];
   perLine.forEach((amount, lineIndex) => {
@@ -175,7 +178,7 @@ async function refundOnce(
     );
     for (const part of parts) {
       const v = byId.get(part.voucherId)!;
-      const usable = v.state === "active" && v.expires_at.getTime() > now.getTime();
+      const usable = v.state === "active" && v.expires_at.getTime() > now.getTime() && !strayed.has(v.id);
       returns.push({
         voucherId: part.voucherId,
         lineIndex,

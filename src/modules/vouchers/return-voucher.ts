@@ -2,6 +2,7 @@ import { expectTransfer } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
+import { holdersOutsideIssuers } from "./holder-moves.js";
 import { VouchersError } from "./vouchers.errors.js";
 import { emitVoucherEvent, holderRef } from "./vouchers.events.js";
 import { accountIds, type UnitOfWork } from "./vouchers.ledger.js";
@@ -25,8 +26,8 @@ export interface VoucherReturn {
  * Gives back (part of) a redemption, in the caller's unit of work (the refund's). The
  * voucher row is locked first; all returns of a redemption together never exceed it. A
  * voucher still usable at `now` gets the value back into its balance; one expired or
- * withdrawn since gets nothing: the value goes to its source account, as its remaining
- * balance did (the same rule as bill refunds). Idempotent by redemption and refund id.
+ * withdrawn since, or whose holder has left its issuer's subtree, gets nothing: the value goes
+ * to its source account, as its remaining balance did (the same rule as bill refunds). Idempotent by redemption and refund id.
  */
 export async function returnVoucher(
   uow: UnitOfWork,
@@ -82,7 +83,10 @@ export async function returnVoucher(
       `Only ${redemption.amount - returnedBefore} of this redemption is left to return`,
     );
   }
-  const usable = voucher.state === "active" && now.getTime() < voucher.expires_at.getTime();
+  const usable =
+    voucher.state === "active" &&
+    now.getTime() < voucher.expires_at.getTime() &&
+    !(await holdersOutsideIssuers(uow.trx, actor.tenantId, [voucher.id])).has(voucher.id);
   const returnedTo = usable ? "voucher" : "source";
   const id = newId("vrd");
   const transferId = `tr_${id}`;

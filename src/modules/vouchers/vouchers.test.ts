@@ -233,6 +233,28 @@ describe("a customer changing reseller", () => {
     expect(json(await move(holder.id, rival.id))).toMatchObject({ parent_id: rival.id });
     expect((await verifyLedger(t.deps.db, tenant.tenantId)).ok).toBe(true);
   });
+  it("gives a refund's share to the quota once the customer has left the issuer's subtree", async () => {
+    const issuer = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", "Left issuer");
+    const issuerKey = (await createTestKey(t, tenant.tenantId, "operator", issuer.id)).auth;
+    const rival = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", "New home");
+    const holder = await createTestOrgUnit(t, tenant.tenantId, issuer, "customer", "Leaver");
+    expect((await adjust(issuer.id, 500)).statusCode).toBe(200);
+    const v = await issueOne(await template(issuerKey), issuerKey, holder.id, 500);
+    expect((await bill(holder.id, "leaver-bill", [["cvm", 500]])).statusCode).toBe(200);
+    const move = await post(`/v1/org-units/${holder.id}/move`, tree.keys.owner, { parent_id: rival.id });
+    expect(move.statusCode, move.body).toBe(200);
+
+    // Refilled, the voucher would be live under the rival, whose staff could spend it, while
+    // the issuer could no longer reach it: its share goes back to the issuer's quota.
+    const refund = await post("/v1/voucher-bills/leaver-bill/refunds", tree.keys.owner, {
+      refund_id: "leaver-rf",
+    });
+    expect(refund.statusCode, refund.body).toBe(200);
+    expect(json(refund)).toMatchObject({ returns: [{ voucher_id: v, amount: 500, returned_to: "source" }] });
+    expect(await voucher(v)).toMatchObject({ balance: 0 });
+    expect(await available(issuer.id)).toMatchObject({ available: 500 });
+    expect((await verifyLedger(t.deps.db, tenant.tenantId)).ok).toBe(true);
+  });
 });
 
 describe("quota list", () => {
