@@ -4,6 +4,12 @@ import { lockTree } from "../../platform/org/org-units.js";
 import { VouchersError } from "./vouchers.errors.js";
 
 /**
+ * What makes a voucher `v` (joined to its ledger account `a`) live: active and holding value,
+ * posted or held. Spent, expired or withdrawn vouchers hold nothing back.
+ */
+const LIVE = sql`v.state = 'active' and (a.credits_posted - a.debits_posted > 0 or a.debits_pending > 0)`;
+
+/**
  * A live voucher (active, holding value) stays with a holder inside its issuer's subtree: a
  * move that takes the holder out is refused. Staff reach a voucher through its holder, so under
  * another unit that unit's staff would spend the issuer's discount on their own bills, while the
@@ -27,8 +33,7 @@ export async function assertHoldersStayUnderIssuers(
     where v.tenant_id = ${tenantId}
       and starts_with(c.path, ${movedPath})
       and not starts_with(c.path, i.path)
-      and v.state = 'active'
-      and (a.credits_posted - a.debits_posted > 0 or a.debits_pending > 0)
+      and ${LIVE}
     order by v.id
     limit 1`.execute(trx);
   const voucher = stranded.rows[0];
@@ -61,8 +66,7 @@ export async function assertMemberStaysUnderIssuers(
     where v.tenant_id = ${tenantId}
       and v.member_id = ${memberId}
       and (${toPath}::text is null or not starts_with(${toPath}::text, i.path))
-      and v.state = 'active'
-      and (a.credits_posted - a.debits_posted > 0 or a.debits_pending > 0)
+      and ${LIVE}
     order by v.id
     limit 1`.execute(trx);
   const voucher = stranded.rows[0];
