@@ -48,7 +48,7 @@ export const problemsEnUS = {
   "problem.org_unit_not_found": "Org unit not found, or outside your scope",
   "problem.org_unit_code_taken": "Another org unit already has this code",
   "problem.org_unit_in_use":
-    "The unit is still referred to (by a store group, a store scope or a voucher quota); remove that first",
+    "The unit is still referred to (by a store group, a store scope, a voucher quota, a live voucher or an enterprise association); remove that first",
   "problem.member_voucher_outstanding":
     "The member holds a live voucher issued by an org unit the new one is not under: let it be used, expire or be withdrawn first",
   "problem.store_group_in_use": "A store scope still names this store group; remove it there first",
@@ -403,8 +403,10 @@ export const problemsZhCN: Record<keyof typeof problemsEnUS, string> = {
   // Organisation and stores
   "problem.org_unit_not_found": "组织单元不存在或不在您的管理范围内",
   "problem.org_unit_code_taken": "该编码已被其他组织单元使用",
-  "problem.org_unit_in_use": "该组织单元仍被门店分组、适用门店范围或代金券额度引用，请先解除引用",
-  "problem.member_voucher_outstanding": "会员持有由某组织单元发放且仍可用的代金券，新组织单元不在其下级范围内：请待代金券用完、过期或撤回后再转移",
+  "problem.org_unit_in_use":
+    "该组织单元仍被门店分组、适用门店范围、代金券额度、仍可用的代金券或企业关联引用，请先解除引用",
+  "problem.member_voucher_outstanding":
+    "会员持有由某组织单元发放且仍可用的代金券，新组织单元不在其下级范围内：请待代金券用完、过期或撤回后再转移",
   "problem.store_group_in_use": "该门店分组仍被适用门店范围引用，请先解除引用",
   "problem.store_group_not_found": "门店分组不存在",
   "problem.not_a_store": "门店分组只能包含门店",
