@@ -5,6 +5,7 @@ import { revokeMemberTokens } from "../../platform/auth/member-tokens.js";
 import { assertInScope } from "../../platform/auth/scope.js";
 import { checkMemberClose } from "../../platform/member-close-guards.js";
 import { checkMemberMove } from "../../platform/member-move-guards.js";
+import { lockTree } from "../../platform/org/org-units.js";
 import { type MemberInput, memberColumns } from "./member-input.js";
 import { MembersError } from "./members.errors.js";
 import {
@@ -37,6 +38,10 @@ export async function updateMember(
   assertInScope(actor, await existingOrgUnitPath(trx, tenantId, before.org_unit_id), "member");
   if (before.status === "closed") throw new MembersError("member_closed", "The member's account is closed");
   if (input.org_unit_id !== undefined) {
+    // The tree shared, as an org unit move holds it exclusively: a move in flight could take
+    // the new unit out from under a voucher's issuer after its own check ran, and this read of
+    // the unit's old path would let the member follow it there.
+    if (input.org_unit_id !== before.org_unit_id) await lockTree(trx, tenantId, "shared");
     const toPath = await existingOrgUnitPath(trx, tenantId, input.org_unit_id);
     assertInScope(actor, toPath, "org_unit");
     // Checked under the member's lock: a module may hold something only the units the member

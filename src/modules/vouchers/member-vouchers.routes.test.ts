@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTestApp,
@@ -9,7 +10,10 @@ import {
   type TestTenant,
 } from "../../../test/helpers/app.js";
 import { expectCode, memberAuth } from "../../../test/helpers/vouchers.js";
+import { waitFor } from "../../../test/helpers/wait.js";
 import { createAsset } from "../../ledger/index.js";
+import { systemActor } from "../../platform/auth/actor.js";
+import { moveUnit } from "../../platform/org/org-unit-changes.js";
 import { voucherAccountIds } from "./index.js";
 
 /** Members' vouchers over HTTP: issued by staff, listed by staff and the member, withdrawn. */
@@ -24,6 +28,13 @@ let annAuth: { authorization: string };
 let bobAuth: { authorization: string };
 
 const DAY = 86_400_000;
+
+/** Sessions of this database waiting for a lock. */
+async function lockWaits(): Promise<number> {
+  const rows = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+     where datname = current_database() and wait_event_type = 'Lock'`.execute(t.database.owner);
+  return Number(rows.rows[0]?.n);
+}
 interface View {
   id: string;
   member_id: string;
@@ -374,6 +385,61 @@ describe("a member holding a unit's voucher changing org unit", () => {
     const moved = await move(zoneB.id);
     expect(moved.statusCode, moved.body).toBe(200);
     expect(json<{ org_unit_id: string }>(moved).org_unit_id).toBe(zoneB.id);
+  });
+});
+
+describe("a member changing org unit while that unit is moved", () => {
+  it("does not follow a unit a move in flight takes out from under its voucher's issuer", async () => {
+    const shop = await createTestOrgUnit(t, tenant.tenantId, zoneA, "store", "Zone A corner shop");
+    const fay = json<{ id: string }>(
+      await t.app.inject({
+        method: "POST",
+        url: "/v1/members",
+        headers: tenant.auth,
+        payload: { name: "Fay", org_unit_id: zoneA.id },
+      }),
+    ).id;
+    const v = json<View>(await issue(fay, { face_value: { amount: 300, asset: "CNY" } }, keyA));
+    expect(v.issuer_id).toBe(zoneA.id);
+
+    // The shop is being moved under zone B: its move has passed its checks (Fay is not in the
+    // shop yet) and is about to commit.
+    let commitMove!: () => void;
+    const committing = new Promise<void>((resolve) => {
+      commitMove = resolve;
+    });
+    let checked!: () => void;
+    const moveChecked = new Promise<void>((resolve) => {
+      checked = resolve;
+    });
+    const ctx = { actor: systemActor(tenant.tenantId, "test-move"), requestId: null };
+    const unitMove = t.deps.db.tenantTx(tenant.tenantId, async (trx) => {
+      await moveUnit(trx, ctx, { id: shop.id, parentId: zoneB.id }, t.clock.now());
+      checked();
+      await committing;
+    });
+    await moveChecked;
+    let answered = false;
+    const memberMove = t.app
+      .inject({
+        method: "PATCH",
+        url: `/v1/members/${fay}`,
+        headers: tenant.auth,
+        payload: { org_unit_id: shop.id },
+      })
+      .then((r) => {
+        answered = true;
+        return r;
+      });
+    await waitFor(async () => answered || (await lockWaits()) > 0, "the member's move to answer or wait");
+    commitMove();
+    await unitMove;
+    // Either way round, zone A's live voucher does not end up under zone B.
+    expectCode(await memberMove, 409, "member_voucher_outstanding");
+    const member = json<{ org_unit_id: string }>(
+      await t.app.inject({ url: `/v1/members/${fay}`, headers: tenant.auth }),
+    );
+    expect(member.org_unit_id).toBe(zoneA.id);
   });
 });
 
