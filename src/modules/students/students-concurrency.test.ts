@@ -9,19 +9,29 @@ import { runStudentExpiry } from "./index.js";
 let w: PackageWorld;
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
 
+/** The student settings as one save sends them: six months, no tag, no group, no gift. */
+function settingsBody(changes: Record<string, unknown> = {}) {
+  return {
+    validity: { count: 6, unit: "month" },
+    reminder_days_before: 7,
+    page: { title: "", body: "", image_ids: [], package_ids: [] },
+    student_tag: null,
+    student_group: null,
+    gift: { kind: "none" },
+    gift_rule: "every_verification",
+    ...changes,
+  };
+}
+
 beforeAll(async () => {
   w = await packageWorld();
   w.t.clock.set("2026-03-01T03:00:00Z");
   await w.ok(
-    w.call("PUT", "/v1/student-settings", {
-      validity: { count: 6, unit: "month" },
-      reminder_days_before: 7,
-      page: { title: "", body: "", image_ids: [], package_ids: [] },
-      student_tag: null,
-      student_group: null,
-      gift: { kind: "voucher", template_id: w.coffee, quantity: 1 },
-      gift_rule: "every_verification",
-    }),
+    w.call(
+      "PUT",
+      "/v1/student-settings",
+      settingsBody({ gift: { kind: "voucher", template_id: w.coffee, quantity: 1 } }),
+    ),
     200,
   );
 });
@@ -138,15 +148,7 @@ describe("an approval beside a settings save that changes the student tag", () =
     t.clock.set("2026-03-01T03:00:00Z");
     await w.ok(w.call("POST", "/v1/member-tags", { code: "tag-before", name: "Before" }));
     await w.ok(w.call("POST", "/v1/member-tags", { code: "tag-after", name: "After" }));
-    const settings = (tag: string) => ({
-      validity: { count: 6, unit: "month" },
-      reminder_days_before: 7,
-      page: { title: "", body: "", image_ids: [], package_ids: [] },
-      student_tag: tag,
-      student_group: null,
-      gift: { kind: "none" },
-      gift_rule: "every_verification",
-    });
+    const settings = (tag: string) => settingsBody({ student_tag: tag });
     await w.ok(w.call("PUT", "/v1/student-settings", settings("tag-before")), 200);
     const m = await w.member(0, null, "Lou");
     const id = await submit(m, "1950003");
@@ -204,18 +206,7 @@ describe("a reminder beside an approval the job passed over", () => {
   it("an approval whose end has come is not reminded, even while a review holds its member", async () => {
     const { t, tenant } = w;
     t.clock.set("2026-03-01T03:00:00Z");
-    await w.ok(
-      w.call("PUT", "/v1/student-settings", {
-        validity: { count: 6, unit: "month" },
-        reminder_days_before: 7,
-        page: { title: "", body: "", image_ids: [], package_ids: [] },
-        student_tag: null,
-        student_group: null,
-        gift: { kind: "none" },
-        gift_rule: "every_verification",
-      }),
-      200,
-    );
+    await w.ok(w.call("PUT", "/v1/student-settings", settingsBody()), 200);
     const m = await w.member(0, null, "Max");
     const id = await submit(m, "1950004");
     await w.ok(w.call("POST", `/v1/student-verifications/${id}/approve`), 200);

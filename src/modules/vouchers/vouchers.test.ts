@@ -127,13 +127,34 @@ describe("a reseller changing distributor", () => {
   const move = (id: string, parentId: string) =>
     post(`/v1/org-units/${id}/move`, tree.keys.owner, { parent_id: parentId });
 
+  /** Another distributor, a reseller of the tree's distributor about to move to it, and a customer. */
+  async function movingReseller(name: string) {
+    const other = await createTestOrgUnit(
+      t,
+      tenant.tenantId,
+      tree.root,
+      "distributor",
+      `${name}: distributor`,
+    );
+    const mover = await createTestOrgUnit(
+      t,
+      tenant.tenantId,
+      tree.distributor,
+      "reseller",
+      `${name}: reseller`,
+    );
+    return {
+      other,
+      otherKey: (await createTestKey(t, tenant.tenantId, "operator", other.id)).auth,
+      mover,
+      moverKey: (await createTestKey(t, tenant.tenantId, "operator", mover.id)).auth,
+      buyer: await createTestOrgUnit(t, tenant.tenantId, mover, "customer", `${name}: customer`),
+      givenBefore: await funded(tree.distributor.id),
+    };
+  }
+
   it("takes no quota its old distributor funded, and gives that distributor back what returns later", async () => {
-    const other = await createTestOrgUnit(t, tenant.tenantId, tree.root, "distributor", "Other distributor");
-    const otherKey = (await createTestKey(t, tenant.tenantId, "operator", other.id)).auth;
-    const mover = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", "Mover");
-    const moverKey = (await createTestKey(t, tenant.tenantId, "operator", mover.id)).auth;
-    const buyer = await createTestOrgUnit(t, tenant.tenantId, mover, "customer", "Mover's customer");
-    const givenBefore = await funded(tree.distributor.id);
+    const { other, otherKey, mover, moverKey, buyer, givenBefore } = await movingReseller("Mover");
 
     expect((await adjust(mover.id, 1_000)).statusCode).toBe(200);
     const quotaId = json<{ data: { id: string }[] }>(await get("/v1/voucher-quotas", moverKey)).data[0]!.id;
@@ -172,12 +193,7 @@ describe("a reseller changing distributor", () => {
     expect((await verifyLedger(t.deps.db, tenant.tenantId)).ok).toBe(true);
   });
   it("gives the old distributor what its vouchers give back after the new one took the quota over", async () => {
-    const other = await createTestOrgUnit(t, tenant.tenantId, tree.root, "distributor", "Later distributor");
-    const otherKey = (await createTestKey(t, tenant.tenantId, "operator", other.id)).auth;
-    const mover = await createTestOrgUnit(t, tenant.tenantId, tree.distributor, "reseller", "Later mover");
-    const moverKey = (await createTestKey(t, tenant.tenantId, "operator", mover.id)).auth;
-    const buyer = await createTestOrgUnit(t, tenant.tenantId, mover, "customer", "Later buyer");
-    const givenBefore = await funded(tree.distributor.id);
+    const { other, otherKey, mover, moverKey, buyer, givenBefore } = await movingReseller("Later");
     const refund = (billId: string) =>
       post(`/v1/voucher-bills/${billId}/refunds`, tree.keys.owner, { refund_id: `${billId}-rf` });
 
