@@ -342,11 +342,7 @@ describe("paying a cashier order in the member center", () => {
     expectCode(await pay(token, o.id), 409, "cashier_order_not_open");
     t.clock.advance(16 * 60_000);
     // The page's token lapsed with the clock; the merchant hands the member a new link.
-    const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {
-      member_id: m,
-      page: "cashier",
-    });
-    const token2 = await tokenFor({ ...o, link: { url: link.url, path: "" } });
+    const token2 = await tokenFor(await reissue(m, o));
     const r = await pay(token2, o.id);
     expect(r.statusCode, r.body).toBe(200);
     expect(json<Order>(r)).toMatchObject({ status: "paid", paid_by: "balance" });
@@ -386,11 +382,7 @@ describe("paying a cashier order in the member center", () => {
       )
       .execute();
     t.clock.advance(16 * 60_000);
-    const link = await wallet.ok<{ url: string }>("POST", "/v1/member-center/links", {
-      member_id: m,
-      page: "cashier",
-    });
-    const token2 = await tokenFor({ ...o, link: { url: link.url, path: "" } });
+    const token2 = await tokenFor(await reissue(m, o));
     const r = await pay(token2, o.id);
     expect(r.statusCode, r.body).toBe(200);
     expect(json<Order>(r)).toMatchObject({ status: "paid", paid_by: "balance" });
