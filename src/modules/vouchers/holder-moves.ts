@@ -91,15 +91,16 @@ export async function assertMemberStaysUnderIssuers(
 export async function holdersOutsideIssuers(
   trx: Tx,
   tenantId: string,
-  voucherIds: readonly string[],
+  vouchers: readonly { id: string; issuer_id: string | null }[],
 ): Promise<Set<string>> {
-  if (voucherIds.length === 0) return new Set();
-  const ids = [...voucherIds];
+  // The tenant's own vouchers go wherever their holders go: nothing to lock or read for them.
+  const ids = vouchers.filter((v) => v.issuer_id !== null).map((v) => v.id);
+  if (ids.length === 0) return new Set();
   await lockTree(trx, tenantId, "shared");
   await sql`
     select m.id from members m
     join vouchers v on v.tenant_id = m.tenant_id and v.member_id = m.id
-    where v.tenant_id = ${tenantId} and v.id = any(${ids}::text[]) and v.issuer_id is not null
+    where v.tenant_id = ${tenantId} and v.id = any(${ids}::text[])
     order by m.id
     for share of m`.execute(trx);
   const outside = await sql<{ id: string }>`

@@ -150,7 +150,7 @@ async function refundOnce(
           .forUpdate()
           .execute();
   const byId = new Map(vouchers.map((v) => [v.id, v]));
-  const strayed = await holdersOutsideIssuers(trx, actor.tenantId, voucherIds);
+  const strayed = await holdersOutsideIssuers(trx, actor.tenantId, vouchers);
 
   const returns: RefundResult["returns"] = [];
   perLine.forEach((amount, lineIndex) => {

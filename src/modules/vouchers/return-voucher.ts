@@ -86,7 +86,7 @@ export async function returnVoucher(
   const usable =
     voucher.state === "active" &&
     now.getTime() < voucher.expires_at.getTime() &&
-    !(await holdersOutsideIssuers(uow.trx, actor.tenantId, [voucher.id])).has(voucher.id);
+    !(await holdersOutsideIssuers(uow.trx, actor.tenantId, [voucher])).has(voucher.id);
   const returnedTo = usable ? "voucher" : "source";
   const id = newId("vrd");
   const transferId = `tr_${id}`;
