@@ -15,7 +15,7 @@ import { assetScaleOf } from "./member-facts.js";
 import type { PlanTerms } from "./plan-terms.js";
 import type { SmartTerms } from "./smart-terms.js";
 import { TopupError } from "./topup.errors.js";
-import { amountRange } from "./topup-rules.js";
+import { amountRange, topupFigures } from "./topup-rules.js";
 
 /**
  * The largest bonus a plan can give one top-up (at its highest amount, to a first-time
@@ -34,21 +34,12 @@ function largestBonus(terms: PlanTerms): bigint {
 }
 
 /**
- * The most points a plan can award one top-up (at its highest amount, to a first-time
- * depositor), exact in bigint, rounded as topup-rules.ts rounds them: the points ledger takes
- * at most MAX_POINTS_PER_OPERATION in one award, so a top-up past it could never be credited.
+ * The most points a plan can award one top-up: its figures at the highest amount, for a
+ * first-time depositor. The points ledger takes at most MAX_POINTS_PER_OPERATION in one award,
+ * so a top-up past it could never be credited.
  */
-function largestPoints(terms: PlanTerms, scale: number): bigint {
-  const r = terms.rule;
-  const max = BigInt(amountRange(r).max);
-  const perMajor = 10_000n * 10n ** BigInt(scale);
-  const base =
-    r.type === "fixed"
-      ? BigInt(r.bonus_points)
-      : r.type === "range"
-        ? (max * BigInt(r.points_bps)) / perMajor
-        : BigInt(r.points_max);
-  return base + (max * BigInt(terms.first_topup_bonus?.extra_points_bps ?? 0)) / perMajor;
+function largestPoints(terms: PlanTerms, scale: number): number {
+  return topupFigures(terms.rule, amountRange(terms.rule).max, scale, terms.first_topup_bonus ?? null).points;
 }
 
 type Shared = Pick<
@@ -118,7 +109,7 @@ export async function validatePlan(
         : "/body/rule",
       message: `the bonus at the highest amount must not exceed ${MAX_AMOUNT}`,
     });
-  if (largestPoints(terms, await assetScaleOf(trx, tenantId, currency)) > BigInt(MAX_POINTS_PER_OPERATION))
+  if (largestPoints(terms, await assetScaleOf(trx, tenantId, currency)) > MAX_POINTS_PER_OPERATION)
     errors.push({
       field: terms.first_topup_bonus?.extra_points_bps
         ? "/body/first_topup_bonus/extra_points_bps"
