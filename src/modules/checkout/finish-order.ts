@@ -2,7 +2,7 @@ import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import type { BalancePaymentListener } from "../../platform/payment-outcomes.js";
 import { newId } from "../../shared/ids.js";
-import { lockUsableMember } from "../members/index.js";
+import { lockMemberIsClosed } from "../members/index.js";
 import { emitCheckoutEvent } from "./checkout.events.js";
 import type { OrderRow, SettlementRecord } from "./checkout.repository.js";
 import { grantCardExtensions } from "./grant-card-extensions.js";
@@ -38,13 +38,7 @@ export async function grantPaidOrder(
   delete record.awaiting;
   // The member is locked before anything is granted, so a freeze or closure waits or is seen.
   const memberClosed =
-    order.member_id !== null &&
-    (
-      await lockUsableMember(settle.trx, settle.actor, order.member_id, {
-        allowFrozen: true,
-        allowClosed: true,
-      })
-    ).status === "closed";
+    order.member_id !== null && (await lockMemberIsClosed(settle.trx, settle.actor, order.member_id));
   const withheld =
     memberClosed && grants.points > 0 ? { points: grants.points, reason: "member_closed" } : null;
   const pointsEarned = withheld ? 0 : grants.points;

@@ -2,7 +2,7 @@ import type { UnitOfWork } from "../../ledger/index.js";
 import { recordAudit } from "../../platform/audit/audit.js";
 import type { RequestContext } from "../../platform/auth/actor.js";
 import { newId } from "../../shared/ids.js";
-import { lockUsableMember } from "../members/index.js";
+import { lockMemberIsClosed } from "../members/index.js";
 import { CheckoutError } from "./checkout.errors.js";
 import { emitCheckoutEvent } from "./checkout.events.js";
 import { assertOrderInScope, findOrder, type OrderRow } from "./checkout.repository.js";
@@ -50,12 +50,7 @@ export async function refundOrder(
   const memberClosed =
     s.points !== undefined &&
     order.member_id !== null &&
-    (
-      await lockUsableMember(settle.trx, settle.actor, order.member_id, {
-        allowFrozen: true,
-        allowClosed: true,
-      })
-    ).status === "closed";
+    (await lockMemberIsClosed(settle.trx, settle.actor, order.member_id));
   const notReversed =
     memberClosed && s.points ? { points: s.points.points, reason: "member_closed" as const } : null;
   if (s.points && order.member_id && !notReversed) {

@@ -28,6 +28,7 @@ export { createMember } from "./create-member.js";
 export { extendCard } from "./extend-card.js";
 export {
   findVisibleMember,
+  lockMemberIsClosed,
   lockMemberTakingRefund,
   lockUsableMember,
   visibleMemberOf,

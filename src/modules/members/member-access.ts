@@ -42,6 +42,16 @@ export async function lockUsableMember(
 }
 
 /**
+ * Whether the member, locked for the rest of the transaction (frozen or closed alike), is
+ * closed: for finishing or undoing what it paid for, where a closed account is given and
+ * charged no points.
+ */
+export async function lockMemberIsClosed(trx: Tx, actor: Actor, memberId: string): Promise<boolean> {
+  const row = await lockUsableMember(trx, actor, memberId, { allowFrozen: true, allowClosed: true });
+  return row.status === "closed";
+}
+
+/**
  * A refund is about to credit what the member paid back to its balance. A closed account's
  * balance can be neither spent nor withdrawn, so money refunded into it would be owed to nobody
  * who could ever use it: refused (member_closed) before anything is written. Frozen balances

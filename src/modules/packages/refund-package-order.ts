@@ -9,7 +9,7 @@ import {
   revokeGifts,
   usedGiftVouchers,
 } from "../catalog/index.js";
-import { findVisibleMember, lockUsableMember } from "../members/index.js";
+import { findVisibleMember, lockMemberIsClosed } from "../members/index.js";
 import { orderPoints, refundOrderBalance } from "../wallets/index.js";
 import { giftSourceRef } from "./package-config.js";
 import { PackagesError } from "./packages.errors.js";
@@ -128,13 +128,7 @@ export async function endRefundedOrder(
   // taken back (that refuses a closed member, and with it the refund the provider's review
   // points operators to); the audit entry says so. Locked here, where taking them back would.
   const memberClosed =
-    order.points_awarded > 0 &&
-    (
-      await lockUsableMember(uow.trx, context.actor, order.member_id, {
-        allowFrozen: true,
-        allowClosed: true,
-      })
-    ).status === "closed";
+    order.points_awarded > 0 && (await lockMemberIsClosed(uow.trx, context.actor, order.member_id));
   const notReversed = memberClosed
     ? { points: order.points_awarded, reason: "member_closed" as const }
     : null;
